@@ -1,0 +1,9 @@
+import { InMemorySessionRepository, InMemoryUserRepository } from "./in-memory.ts";
+import { sessionRepositoryContract } from "./session-repository.contract.ts";
+import { userRepositoryContract } from "./user-repository.contract.ts";
+
+userRepositoryContract("in-memory", async () => new InMemoryUserRepository());
+sessionRepositoryContract("in-memory", async () => ({
+  sessions: new InMemorySessionRepository(),
+  users: new InMemoryUserRepository(),
+}));

@@ -1,0 +1,213 @@
+import {
+  err,
+  ok,
+  type Email,
+  type RefreshToken,
+  type RefreshTokenId,
+  type Result,
+  type Session,
+  type SessionId,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
+import type {
+  AccessTokenClaims,
+  AccessTokenIssuer,
+  Clock,
+  Dependencies,
+  PasswordHasher,
+  RandomSource,
+  SecretHasher,
+  SessionRepository,
+  StoredRefreshToken,
+  UserRepository,
+} from "../ports.ts";
+
+/** A clock that stands still until moved. */
+export class ManualClock implements Clock {
+  #now: Date;
+  constructor(start: Date = new Date("2026-01-01T00:00:00.000Z")) {
+    this.#now = new Date(start);
+  }
+  now(): Date {
+    return new Date(this.#now);
+  }
+  advance(ms: number): void {
+    this.#now = new Date(this.#now.getTime() + ms);
+  }
+  set(to: Date): void {
+    this.#now = new Date(to);
+  }
+}
+
+/** Deterministic ids (UUID-shaped) and secrets (base64url-shaped), distinct per call. */
+export class SequentialRandomSource implements RandomSource {
+  #counter = 0;
+  generateId(): string {
+    this.#counter++;
+    const hex = this.#counter.toString(16).padStart(12, "0");
+    return `00000000-0000-7000-8000-${hex}`;
+  }
+  generateSecret(): string {
+    this.#counter++;
+    return `secret_${this.#counter.toString(36)}`.padEnd(43, "x");
+  }
+}
+
+/** A transparent, fast stand-in for argon2 that records dummy verifications. */
+export class InMemoryPasswordHasher implements PasswordHasher {
+  dummyVerifications = 0;
+  async hashPassword(password: string): Promise<string> {
+    return `plain:${password}`;
+  }
+  async verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
+    return input.hash === `plain:${input.password}`;
+  }
+  async verifyDummyPassword(_password: string): Promise<void> {
+    this.dummyVerifications++;
+  }
+}
+
+/** Reversible "hash" for tests: the point is the port's contract, not the digest. */
+export class InMemorySecretHasher implements SecretHasher {
+  hashSecret(secret: string): string {
+    return `digest:${[...secret].reverse().join("")}`;
+  }
+  secretMatchesHash(input: { secret: string; hash: string }): boolean {
+    return this.hashSecret(input.secret) === input.hash;
+  }
+}
+
+/** Unsigned JSON tokens with an expiry: enough to exercise the use cases. */
+export class InMemoryAccessTokenIssuer implements AccessTokenIssuer {
+  readonly accessTokenTtlSeconds: number;
+  constructor(ttlSeconds = 300) {
+    this.accessTokenTtlSeconds = ttlSeconds;
+  }
+  async issueAccessToken(input: { userId: UserId; sessionId: SessionId; now: Date }): Promise<string> {
+    const exp = input.now.getTime() + this.accessTokenTtlSeconds * 1000;
+    return `test-access.${JSON.stringify({ sub: input.userId, sid: input.sessionId, exp })}`;
+  }
+  async verifyAccessToken(input: {
+    token: string;
+    now: Date;
+  }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">> {
+    if (!input.token.startsWith("test-access.")) return err("INVALID_TOKEN", "Invalid token");
+    try {
+      const claims = JSON.parse(input.token.slice("test-access.".length)) as { sub: string; sid: string; exp: number };
+      if (input.now.getTime() >= claims.exp) return err("TOKEN_EXPIRED", "Access token has expired");
+      return ok({ userId: claims.sub as UserId, sessionId: claims.sid as SessionId });
+    } catch {
+      return err("INVALID_TOKEN", "Invalid token");
+    }
+  }
+}
+
+export class InMemoryUserRepository implements UserRepository {
+  readonly #byId = new Map<UserId, User>();
+
+  async insertUser(user: User): Promise<Result<void, "USER_EXISTS">> {
+    for (const existing of this.#byId.values()) {
+      if (existing.email === user.email) return err("USER_EXISTS");
+    }
+    this.#byId.set(user.id, { ...user });
+    return ok(undefined);
+  }
+  async findUserById(id: UserId): Promise<User | null> {
+    const user = this.#byId.get(id);
+    return user === undefined ? null : { ...user };
+  }
+  async findUserByEmail(email: Email): Promise<User | null> {
+    for (const user of this.#byId.values()) if (user.email === email) return { ...user };
+    return null;
+  }
+  async updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void> {
+    const user = this.#byId.get(input.userId);
+    if (user !== undefined) this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
+  }
+  /** Test helper: change a user as an administrator would. */
+  setStatus(id: UserId, status: User["status"]): void {
+    const user = this.#byId.get(id);
+    if (user !== undefined) this.#byId.set(id, { ...user, status });
+  }
+  /** Test helper: delete a user. */
+  deleteUser(id: UserId): void {
+    this.#byId.delete(id);
+  }
+}
+
+export class InMemorySessionRepository implements SessionRepository {
+  readonly #sessions = new Map<SessionId, Session>();
+  readonly #tokens = new Map<RefreshTokenId, RefreshToken>();
+
+  async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
+    this.#sessions.set(input.session.id, { ...input.session });
+    this.#tokens.set(input.refreshToken.id, { ...input.refreshToken });
+  }
+  async findSession(id: SessionId): Promise<Session | null> {
+    const session = this.#sessions.get(id);
+    return session === undefined ? null : { ...session };
+  }
+  async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
+    const token = this.#tokens.get(id);
+    if (token === undefined) return null;
+    const session = this.#sessions.get(token.sessionId);
+    if (session === undefined) return null;
+    const successor = token.replacedById === null ? null : (this.#tokens.get(token.replacedById) ?? null);
+    return { token: { ...token }, session: { ...session }, successor: successor === null ? null : { ...successor } };
+  }
+  async rotateRefreshToken(input: {
+    rotatedId: RefreshTokenId;
+    replacement: RefreshToken;
+    now: Date;
+  }): Promise<"rotated" | "already-rotated"> {
+    const token = this.#tokens.get(input.rotatedId);
+    if (token === undefined || token.rotatedAt !== null) return "already-rotated";
+    this.#tokens.set(token.id, { ...token, rotatedAt: input.now, replacedById: input.replacement.id });
+    this.#tokens.set(input.replacement.id, { ...input.replacement });
+    this.#touch(token.sessionId, input.now);
+    return "rotated";
+  }
+  async addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void> {
+    this.#tokens.set(input.token.id, { ...input.token });
+    this.#touch(input.token.sessionId, input.now);
+  }
+  async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
+    const session = this.#sessions.get(input.sessionId);
+    if (session !== undefined && session.revokedAt === null) {
+      this.#sessions.set(session.id, { ...session, revokedAt: input.now });
+    }
+  }
+  async revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void> {
+    for (const session of this.#sessions.values()) {
+      if (session.userId === input.userId && session.revokedAt === null && session.id !== input.exceptSessionId) {
+        this.#sessions.set(session.id, { ...session, revokedAt: input.now });
+      }
+    }
+  }
+  #touch(sessionId: SessionId, now: Date): void {
+    const session = this.#sessions.get(sessionId);
+    if (session !== undefined) this.#sessions.set(sessionId, { ...session, lastUsedAt: now });
+  }
+}
+
+/** A full set of in-memory dependencies, each reachable for inspection. */
+export function createInMemoryDependencies(
+  overrides: Partial<Dependencies["settings"]> = {},
+): Dependencies & {
+  clock: ManualClock;
+  passwordHasher: InMemoryPasswordHasher;
+  users: InMemoryUserRepository;
+  sessions: InMemorySessionRepository;
+} {
+  return {
+    clock: new ManualClock(),
+    random: new SequentialRandomSource(),
+    passwordHasher: new InMemoryPasswordHasher(),
+    secretHasher: new InMemorySecretHasher(),
+    accessTokens: new InMemoryAccessTokenIssuer(),
+    users: new InMemoryUserRepository(),
+    sessions: new InMemorySessionRepository(),
+    settings: { refreshTokenTtlMs: 7 * 24 * 3600 * 1000, refreshReuseGraceMs: 10_000, ...overrides },
+  };
+}

@@ -1,0 +1,13 @@
+export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
+export {
+  createInMemoryDependencies,
+  InMemoryAccessTokenIssuer,
+  InMemoryPasswordHasher,
+  InMemorySecretHasher,
+  InMemorySessionRepository,
+  InMemoryUserRepository,
+  ManualClock,
+  SequentialRandomSource,
+} from "./in-memory.ts";
+export { sessionRepositoryContract } from "./session-repository.contract.ts";
+export { userRepositoryContract } from "./user-repository.contract.ts";

@@ -1,0 +1,105 @@
+import type { RefreshTokenId, SessionId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { SessionRepository, UserRepository } from "../ports.ts";
+import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
+
+/**
+ * The behaviour every SessionRepository must have. Stores with foreign keys
+ * need the user to exist, so the suite creates users through `users`.
+ */
+export function sessionRepositoryContract(
+  name: string,
+  makeRepositories: () => Promise<{ sessions: SessionRepository; users: UserRepository }>,
+): void {
+  async function withSession() {
+    const { sessions, users } = await makeRepositories();
+    const user = makeUser();
+    await users.insertUser(user);
+    const session = makeSession(user.id);
+    const token = makeRefreshToken(session.id);
+    await sessions.createSession({ session, refreshToken: token });
+    return { sessions, users, user, session, token };
+  }
+
+  describe(`SessionRepository contract: ${name}`, () => {
+    it("finds a created session and its first refresh token, field for field", async () => {
+      const { sessions, session, token } = await withSession();
+      expect(await sessions.findSession(session.id)).toEqual(session);
+      expect(await sessions.findRefreshToken(token.id)).toEqual({ token, session, successor: null });
+    });
+
+    it("answers null for unknown sessions and tokens", async () => {
+      const { sessions } = await makeRepositories();
+      expect(await sessions.findSession("00000000-0000-7000-8000-00000000abcd" as SessionId)).toBeNull();
+      expect(await sessions.findRefreshToken("00000000-0000-7000-8000-00000000abcd" as RefreshTokenId)).toBeNull();
+    });
+
+    it("rotates a token once: marks it, links the replacement and touches the session", async () => {
+      const { sessions, session, token } = await withSession();
+      const replacement = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
+      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe("rotated");
+      const stored = await sessions.findRefreshToken(token.id);
+      expect(stored?.token.rotatedAt).toEqual(at(1000));
+      expect(stored?.token.replacedById).toBe(replacement.id);
+      expect(stored?.successor).toEqual(replacement);
+      expect(stored?.session.lastUsedAt).toEqual(at(1000));
+      const again = makeRefreshToken(session.id, { parentId: token.id });
+      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement: again, now: at(2000) })).toBe(
+        "already-rotated",
+      );
+      expect(await sessions.findRefreshToken(again.id)).toBeNull();
+    });
+
+    it("of concurrent rotations of one token exactly one wins", async () => {
+      const { sessions, session, token } = await withSession();
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          sessions.rotateRefreshToken({
+            rotatedId: token.id,
+            replacement: makeRefreshToken(session.id, { parentId: token.id }),
+            now: at(500),
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === "rotated")).toHaveLength(1);
+    });
+
+    it("adds a token to a session without rotating another", async () => {
+      const { sessions, session, token } = await withSession();
+      const extra = makeRefreshToken(session.id, { parentId: token.id });
+      await sessions.addRefreshToken({ token: extra, now: at(3000) });
+      expect((await sessions.findRefreshToken(extra.id))?.token).toEqual(extra);
+      expect((await sessions.findRefreshToken(token.id))?.token.rotatedAt).toBeNull();
+      expect((await sessions.findSession(session.id))?.lastUsedAt).toEqual(at(3000));
+    });
+
+    it("revokes one session, and revoking again keeps the first time", async () => {
+      const { sessions, session } = await withSession();
+      await sessions.revokeSession({ sessionId: session.id, now: at(5000) });
+      await sessions.revokeSession({ sessionId: session.id, now: at(9000) });
+      expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(5000));
+    });
+
+    it("revokes every session of a user but the one kept, and no one else's", async () => {
+      const { sessions, users, user, session } = await withSession();
+      const second = makeSession(user.id);
+      await sessions.createSession({ session: second, refreshToken: makeRefreshToken(second.id) });
+      const third = makeSession(user.id);
+      await sessions.createSession({ session: third, refreshToken: makeRefreshToken(third.id) });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeSession(stranger.id);
+      await sessions.createSession({ session: theirs, refreshToken: makeRefreshToken(theirs.id) });
+
+      await sessions.revokeSessionsOfUser({ userId: user.id, now: at(7000), exceptSessionId: session.id });
+      expect((await sessions.findSession(session.id))?.revokedAt).toBeNull();
+      expect((await sessions.findSession(second.id))?.revokedAt).toEqual(at(7000));
+      expect((await sessions.findSession(third.id))?.revokedAt).toEqual(at(7000));
+      expect((await sessions.findSession(theirs.id))?.revokedAt).toBeNull();
+
+      await sessions.revokeSessionsOfUser({ userId: user.id, now: at(8000) });
+      expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(8000));
+      expect((await sessions.findSession(second.id))?.revokedAt).toEqual(at(7000));
+    });
+  });
+}

@@ -1,0 +1,69 @@
+import type { Email, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { UserRepository } from "../ports.ts";
+import { at, makeUser } from "./fixtures.ts";
+
+/**
+ * The behaviour every UserRepository must have. Run it against each
+ * implementation: `userRepositoryContract("mysql", () => createRepo())`.
+ */
+export function userRepositoryContract(name: string, makeRepository: () => Promise<UserRepository>): void {
+  describe(`UserRepository contract: ${name}`, () => {
+    it("returns an inserted user by id and by email, field for field", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ emailVerified: true, passwordHash: null });
+      expect(await users.insertUser(user)).toEqual({ ok: true, value: undefined });
+      expect(await users.findUserById(user.id)).toEqual(user);
+      expect(await users.findUserByEmail(user.email)).toEqual(user);
+    });
+
+    it("answers null for an unknown id or email", async () => {
+      const users = await makeRepository();
+      expect(await users.findUserById("00000000-0000-7000-8000-0000000000ff" as UserId)).toBeNull();
+      expect(await users.findUserByEmail("nobody@example.com" as Email)).toBeNull();
+    });
+
+    it("refuses a second user with the same email with USER_EXISTS", async () => {
+      const users = await makeRepository();
+      const first = makeUser();
+      await users.insertUser(first);
+      const second = makeUser({ email: first.email });
+      const result = await users.insertUser(second);
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.error).toBe("USER_EXISTS");
+      expect(await users.findUserById(second.id)).toBeNull();
+    });
+
+    it("keeps emails that differ only by case or accents apart only if they differ after normalisation", async () => {
+      const users = await makeRepository();
+      const plain = makeUser({ email: "rene@example.com" as Email });
+      const accented = makeUser({ email: "rené@example.com" as Email });
+      expect((await users.insertUser(plain)).ok).toBe(true);
+      // A binary collation treats the accented address as a different login, as normalisation intends.
+      expect((await users.insertUser(accented)).ok).toBe(true);
+      expect((await users.findUserByEmail("rene@example.com" as Email))?.id).toBe(plain.id);
+      expect((await users.findUserByEmail("rené@example.com" as Email))?.id).toBe(accented.id);
+      expect(await users.findUserByEmail("RENE@example.com" as Email)).toBeNull();
+    });
+
+    it("exactly one of many concurrent inserts of one email succeeds", async () => {
+      const users = await makeRepository();
+      const email = makeUser().email;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => users.insertUser(makeUser({ email }))),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.filter((r) => !r.ok && r.error === "USER_EXISTS")).toHaveLength(9);
+    });
+
+    it("updates the password hash and the update time", async () => {
+      const users = await makeRepository();
+      const user = makeUser();
+      await users.insertUser(user);
+      await users.updatePasswordHash({ userId: user.id, passwordHash: "new-hash", now: at(60_000) });
+      const found = await users.findUserById(user.id);
+      expect(found?.passwordHash).toBe("new-hash");
+      expect(found?.updatedAt).toEqual(at(60_000));
+    });
+  });
+}

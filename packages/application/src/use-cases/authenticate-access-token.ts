@@ -1,0 +1,33 @@
+import { checkUserMaySignIn, err, ok, type Result, type SessionId, type User } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+
+/** Who is calling: the user and the session their access token belongs to. */
+export interface Authenticated {
+  readonly user: User;
+  readonly sessionId: SessionId;
+}
+
+/**
+ * Resolves a Bearer access token to its user. Checks the signature and expiry,
+ * then that the session was not ended (logout takes effect at once, not after
+ * the access token's five minutes) and the account still exists and is active.
+ */
+export async function authenticateAccessToken(
+  deps: Dependencies,
+  input: { token: string },
+): Promise<Result<Authenticated, "TOKEN_EXPIRED" | "INVALID_TOKEN" | "ACCOUNT_DISABLED" | "USER_NOT_FOUND">> {
+  const claims = await deps.accessTokens.verifyAccessToken({ token: input.token, now: deps.clock.now() });
+  if (!claims.ok) return claims;
+  // Independent reads, one round trip of latency.
+  const [user, session] = await Promise.all([
+    deps.users.findUserById(claims.value.userId),
+    deps.sessions.findSession(claims.value.sessionId),
+  ]);
+  if (user === null) return err("USER_NOT_FOUND", "The account for this token no longer exists");
+  if (session === null || session.revokedAt !== null || session.userId !== user.id) {
+    return err("INVALID_TOKEN", "This session has ended; sign in again");
+  }
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
+  return ok({ user, sessionId: session.id });
+}

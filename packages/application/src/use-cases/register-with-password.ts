@@ -1,0 +1,38 @@
+import {
+  checkPasswordPolicy,
+  createUser,
+  err,
+  ok,
+  parseEmail,
+  parseNickname,
+  type Result,
+  type UserId,
+} from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
+
+/** Creates an account with an email and password and signs it in. */
+export async function registerWithPassword(
+  deps: Dependencies,
+  input: { email: string; password: string; nickname: string; client: ClientInfo },
+): Promise<Result<SignedIn, "VALIDATION_ERROR" | "USER_EXISTS">> {
+  const email = parseEmail(input.email);
+  if (!email.ok) return email;
+  const policy = checkPasswordPolicy(input.password);
+  if (!policy.ok) return policy;
+  const nickname = parseNickname(input.nickname);
+  if (!nickname.ok) return nickname;
+
+  const now = deps.clock.now();
+  const user = createUser({
+    id: deps.random.generateId() as UserId,
+    email: email.value,
+    nickname: nickname.value,
+    passwordHash: await deps.passwordHasher.hashPassword(input.password),
+    now,
+  });
+  // The unique index decides; no read before the write (two racing requests cannot both pass a read).
+  const inserted = await deps.users.insertUser(user);
+  if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
+  return ok(await startSession(deps, { user, client: input.client, now }));
+}

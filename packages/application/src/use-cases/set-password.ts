@@ -1,0 +1,34 @@
+import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+
+/**
+ * Sets a password on an account that has none, or changes it (the current
+ * password is then required). Every other session of the user is ended.
+ */
+export async function setPassword(
+  deps: Dependencies,
+  input: { userId: UserId; sessionId: SessionId; currentPassword?: string | undefined; newPassword: string },
+): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND">> {
+  const policy = checkPasswordPolicy(input.newPassword, "New password");
+  if (!policy.ok) return policy;
+  const user = await deps.users.findUserById(input.userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  if (user.passwordHash !== null) {
+    if (input.currentPassword === undefined || input.currentPassword === "") {
+      return err("VALIDATION_ERROR", "Current password is required to change the password");
+    }
+    const matches = await deps.passwordHasher.verifyPassword({
+      hash: user.passwordHash,
+      password: input.currentPassword,
+    });
+    if (!matches) return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
+  }
+  const now = deps.clock.now();
+  await deps.users.updatePasswordHash({
+    userId: user.id,
+    passwordHash: await deps.passwordHasher.hashPassword(input.newPassword),
+    now,
+  });
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: input.sessionId });
+  return ok(undefined);
+}

@@ -1,0 +1,33 @@
+import { err, ok, type Result } from "./result.ts";
+
+declare const emailBrand: unique symbol;
+/** An email address in its one normalised form: trimmed, Unicode NFC, lower-case. */
+export type Email = string & { readonly [emailBrand]: true };
+
+const maxEmailLength = 254; // RFC 5321 path limit
+const maxLocalPartLength = 64;
+// Pragmatic shape check (WHATWG's "valid e-mail address", widened to Unicode letters):
+// one @, a local part without spaces or specials, a dotted domain of letters, digits and hyphens.
+const localPart = /^[\p{L}\p{N}.!#$%&'*+/=?^_`{|}~-]+$/u;
+const domainLabel = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
+
+/**
+ * Normalises and validates an email address. Normalising once, here, is what
+ * lets the database's binary-collated unique index decide identity.
+ */
+export function parseEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
+  const invalid = err("VALIDATION_ERROR", "Email must be a valid email address");
+  const normalised = raw.trim().normalize("NFC").toLowerCase();
+  if (normalised.length === 0 || normalised.length > maxEmailLength) return invalid;
+  const at = normalised.lastIndexOf("@");
+  if (at <= 0 || at !== normalised.indexOf("@")) return invalid;
+  const local = normalised.slice(0, at);
+  const domain = normalised.slice(at + 1);
+  if (local.length > maxLocalPartLength || !localPart.test(local)) return invalid;
+  if (local.startsWith(".") || local.endsWith(".") || local.includes("..")) return invalid;
+  const labels = domain.split(".");
+  if (labels.length < 2 || labels.some((label) => label.length > 63 || !domainLabel.test(label))) {
+    return invalid;
+  }
+  return ok(normalised as Email);
+}

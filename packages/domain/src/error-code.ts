@@ -1,0 +1,37 @@
+/**
+ * Every error code the API can answer with. The first block is the contract's
+ * (the error-code reference); the rest were added by features and are
+ * documented in docs/errors.md like the others.
+ */
+export const errorCodes = [
+  "VALIDATION_ERROR",
+  "UNAUTHORIZED",
+  "INVALID_CREDENTIALS",
+  "TOKEN_EXPIRED",
+  "INVALID_TOKEN",
+  "ACCOUNT_DISABLED",
+  "INVALID_REFRESH_TOKEN",
+  "USER_EXISTS",
+  "USER_NOT_FOUND",
+  "UNSUPPORTED_PROVIDER",
+  "INVALID_STATE",
+  "INVALID_AUTHORIZATION_CODE",
+  "OAUTH_INIT_FAILED",
+  "ACCOUNT_LINK_FAILED",
+  "CANNOT_UNLINK_LAST_AUTH",
+  "INTERNAL_ERROR",
+  "TOKEN_EXCHANGE_FAILED",
+  "USER_INFO_FAILED",
+  "RATE_LIMIT_EXCEEDED",
+  "NOT_FOUND",
+  "PAYLOAD_TOO_LARGE",
+  "INVALID_CURRENT_PASSWORD",
+] as const;
+
+/** The closed union of error codes. */
+export type ErrorCode = (typeof errorCodes)[number];
+
+/** Narrows an arbitrary string to an ErrorCode. */
+export function isErrorCode(value: string): value is ErrorCode {
+  return (errorCodes as readonly string[]).includes(value);
+}

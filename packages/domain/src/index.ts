@@ -1,0 +1,24 @@
+export type { Email } from "./email.ts";
+export { parseEmail } from "./email.ts";
+export type { ErrorCode } from "./error-code.ts";
+export { errorCodes, isErrorCode } from "./error-code.ts";
+export type { Nickname } from "./nickname.ts";
+export { parseNickname } from "./nickname.ts";
+export {
+  checkPasswordPolicy,
+  maxPasswordLength,
+  minPasswordLength,
+  passwordSpecialCharacters,
+} from "./password-policy.ts";
+export type { Result } from "./result.ts";
+export { err, ok } from "./result.ts";
+export type {
+  RefreshDecision,
+  RefreshToken,
+  RefreshTokenId,
+  Session,
+  SessionId,
+} from "./session.ts";
+export { decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
+export type { User, UserId, UserStatus } from "./user.ts";
+export { checkUserMaySignIn, createUser } from "./user.ts";

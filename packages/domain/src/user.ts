@@ -1,0 +1,46 @@
+import type { Email } from "./email.ts";
+import type { Nickname } from "./nickname.ts";
+import { err, ok, type Result } from "./result.ts";
+
+declare const userIdBrand: unique symbol;
+/** A user's identifier (a UUIDv7 string made by the application's id source). */
+export type UserId = string & { readonly [userIdBrand]: true };
+
+export type UserStatus = "active" | "disabled";
+
+/** A person with an account. `passwordHash` is null for accounts that only sign in through a provider. */
+export interface User {
+  readonly id: UserId;
+  readonly email: Email;
+  readonly emailVerified: boolean;
+  readonly nickname: Nickname;
+  readonly passwordHash: string | null;
+  readonly status: UserStatus;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** Builds a new, active, unverified user. */
+export function createUser(input: {
+  id: UserId;
+  email: Email;
+  nickname: Nickname;
+  passwordHash: string | null;
+  now: Date;
+}): User {
+  return {
+    id: input.id,
+    email: input.email,
+    emailVerified: false,
+    nickname: input.nickname,
+    passwordHash: input.passwordHash,
+    status: "active",
+    createdAt: input.now,
+    updatedAt: input.now,
+  };
+}
+
+/** A disabled account may not sign in or use its tokens. */
+export function checkUserMaySignIn(user: User): Result<void, "ACCOUNT_DISABLED"> {
+  return user.status === "disabled" ? err("ACCOUNT_DISABLED", "This account has been disabled") : ok(undefined);
+}
