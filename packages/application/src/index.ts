@@ -10,7 +10,7 @@ export type {
   StoredRefreshToken,
   UserRepository,
 } from "./ports.ts";
-export type { UseCases } from "./use-cases.ts";
-export { createUseCases } from "./use-cases.ts";
 export type { Authenticated } from "./use-cases/authenticate-access-token.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/start-session.ts";
+export type { UseCases } from "./use-cases.ts";
+export { createUseCases } from "./use-cases.ts";

@@ -26,6 +26,7 @@ export const errorCodes = [
   "NOT_FOUND",
   "PAYLOAD_TOO_LARGE",
   "INVALID_CURRENT_PASSWORD",
+  "SERVICE_UNAVAILABLE",
 ] as const;
 
 /** The closed union of error codes. */

@@ -1,4 +1,10 @@
-import { InMemorySessionRepository, InMemoryUserRepository } from "./in-memory.ts";
+import { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
+import {
+  InMemoryPasswordHasher,
+  InMemorySecretHasher,
+  InMemorySessionRepository,
+  InMemoryUserRepository,
+} from "./in-memory.ts";
 import { sessionRepositoryContract } from "./session-repository.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
 
@@ -7,3 +13,6 @@ sessionRepositoryContract("in-memory", async () => ({
   sessions: new InMemorySessionRepository(),
   users: new InMemoryUserRepository(),
 }));
+
+passwordHasherContract("in-memory", () => new InMemoryPasswordHasher());
+secretHasherContract("in-memory", () => new InMemorySecretHasher());

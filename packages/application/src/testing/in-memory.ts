@@ -1,7 +1,7 @@
 import {
+  type Email,
   err,
   ok,
-  type Email,
   type RefreshToken,
   type RefreshTokenId,
   type Result,
@@ -54,14 +54,14 @@ export class SequentialRandomSource implements RandomSource {
   }
 }
 
-/** A transparent, fast stand-in for argon2 that records dummy verifications. */
+/** A fast stand-in for argon2 (reversible, so never for real data) that records dummy verifications. */
 export class InMemoryPasswordHasher implements PasswordHasher {
   dummyVerifications = 0;
   async hashPassword(password: string): Promise<string> {
-    return `plain:${password}`;
+    return `reversed:${[...password].reverse().join("")}`;
   }
   async verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
-    return input.hash === `plain:${input.password}`;
+    return input.hash === (await this.hashPassword(input.password));
   }
   async verifyDummyPassword(_password: string): Promise<void> {
     this.dummyVerifications++;
@@ -94,7 +94,11 @@ export class InMemoryAccessTokenIssuer implements AccessTokenIssuer {
   }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">> {
     if (!input.token.startsWith("test-access.")) return err("INVALID_TOKEN", "Invalid token");
     try {
-      const claims = JSON.parse(input.token.slice("test-access.".length)) as { sub: string; sid: string; exp: number };
+      const claims = JSON.parse(input.token.slice("test-access.".length)) as {
+        sub: string;
+        sid: string;
+        exp: number;
+      };
       if (input.now.getTime() >= claims.exp) return err("TOKEN_EXPIRED", "Access token has expired");
       return ok({ userId: claims.sub as UserId, sessionId: claims.sid as SessionId });
     } catch {
@@ -123,7 +127,8 @@ export class InMemoryUserRepository implements UserRepository {
   }
   async updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void> {
     const user = this.#byId.get(input.userId);
-    if (user !== undefined) this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
+    if (user !== undefined)
+      this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
   }
   /** Test helper: change a user as an administrator would. */
   setStatus(id: UserId, status: User["status"]): void {
@@ -154,7 +159,11 @@ export class InMemorySessionRepository implements SessionRepository {
     const session = this.#sessions.get(token.sessionId);
     if (session === undefined) return null;
     const successor = token.replacedById === null ? null : (this.#tokens.get(token.replacedById) ?? null);
-    return { token: { ...token }, session: { ...session }, successor: successor === null ? null : { ...successor } };
+    return {
+      token: { ...token },
+      session: { ...session },
+      successor: successor === null ? null : { ...successor },
+    };
   }
   async rotateRefreshToken(input: {
     rotatedId: RefreshTokenId;
@@ -178,9 +187,17 @@ export class InMemorySessionRepository implements SessionRepository {
       this.#sessions.set(session.id, { ...session, revokedAt: input.now });
     }
   }
-  async revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void> {
+  async revokeSessionsOfUser(input: {
+    userId: UserId;
+    now: Date;
+    exceptSessionId?: SessionId;
+  }): Promise<void> {
     for (const session of this.#sessions.values()) {
-      if (session.userId === input.userId && session.revokedAt === null && session.id !== input.exceptSessionId) {
+      if (
+        session.userId === input.userId &&
+        session.revokedAt === null &&
+        session.id !== input.exceptSessionId
+      ) {
         this.#sessions.set(session.id, { ...session, revokedAt: input.now });
       }
     }

@@ -1,4 +1,5 @@
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
+export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
   createInMemoryDependencies,
   InMemoryAccessTokenIssuer,

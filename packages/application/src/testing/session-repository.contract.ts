@@ -31,22 +31,26 @@ export function sessionRepositoryContract(
     it("answers null for unknown sessions and tokens", async () => {
       const { sessions } = await makeRepositories();
       expect(await sessions.findSession("00000000-0000-7000-8000-00000000abcd" as SessionId)).toBeNull();
-      expect(await sessions.findRefreshToken("00000000-0000-7000-8000-00000000abcd" as RefreshTokenId)).toBeNull();
+      expect(
+        await sessions.findRefreshToken("00000000-0000-7000-8000-00000000abcd" as RefreshTokenId),
+      ).toBeNull();
     });
 
     it("rotates a token once: marks it, links the replacement and touches the session", async () => {
       const { sessions, session, token } = await withSession();
       const replacement = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
-      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe("rotated");
+      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe(
+        "rotated",
+      );
       const stored = await sessions.findRefreshToken(token.id);
       expect(stored?.token.rotatedAt).toEqual(at(1000));
       expect(stored?.token.replacedById).toBe(replacement.id);
       expect(stored?.successor).toEqual(replacement);
       expect(stored?.session.lastUsedAt).toEqual(at(1000));
       const again = makeRefreshToken(session.id, { parentId: token.id });
-      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement: again, now: at(2000) })).toBe(
-        "already-rotated",
-      );
+      expect(
+        await sessions.rotateRefreshToken({ rotatedId: token.id, replacement: again, now: at(2000) }),
+      ).toBe("already-rotated");
       expect(await sessions.findRefreshToken(again.id)).toBeNull();
     });
 

@@ -17,7 +17,10 @@ export async function logInWithPassword(
     await deps.passwordHasher.verifyDummyPassword(input.password);
     return invalidCredentials;
   }
-  const matches = await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password });
+  const matches = await deps.passwordHasher.verifyPassword({
+    hash: user.passwordHash,
+    password: input.password,
+  });
   if (!matches) return invalidCredentials;
   // Status is checked only after the password, so a disabled account is not revealed to a guesser.
   const allowed = checkUserMaySignIn(user);

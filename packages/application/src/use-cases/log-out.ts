@@ -28,7 +28,10 @@ export async function logOut(
 }
 
 /** Ends every session of the user, this one included. */
-export async function logOutEverywhere(deps: Dependencies, input: { userId: UserId }): Promise<Result<void, never>> {
+export async function logOutEverywhere(
+  deps: Dependencies,
+  input: { userId: UserId },
+): Promise<Result<void, never>> {
   await deps.sessions.revokeSessionsOfUser({ userId: input.userId, now: deps.clock.now() });
   return ok(undefined);
 }

@@ -1,4 +1,11 @@
-import { checkUserMaySignIn, decideRefresh, err, ok, parseRefreshToken, type Result } from "@superoauth/domain";
+import {
+  checkUserMaySignIn,
+  decideRefresh,
+  err,
+  ok,
+  parseRefreshToken,
+  type Result,
+} from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { mintRefreshToken, pairTokens, type TokenPair } from "./start-session.ts";
 

@@ -83,6 +83,11 @@ export async function startSession(
   };
   const refresh = mintRefreshToken(deps, { sessionId: session.id, parentId: null, now });
   await deps.sessions.createSession({ session, refreshToken: refresh.token });
-  const tokens = await pairTokens(deps, { userId: user.id, sessionId: session.id, refreshToken: refresh.presented, now });
+  const tokens = await pairTokens(deps, {
+    userId: user.id,
+    sessionId: session.id,
+    refreshToken: refresh.presented,
+    now,
+  });
   return { user, ...tokens };
 }

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import type { PasswordHasher, SecretHasher } from "../ports.ts";
+
+/** The behaviour every PasswordHasher must have. */
+export function passwordHasherContract(name: string, makeHasher: () => PasswordHasher): void {
+  describe(`PasswordHasher contract: ${name}`, () => {
+    it("verifies the password it hashed and no other", async () => {
+      const hasher = makeHasher();
+      const hash = await hasher.hashPassword("Correct-horse-1!");
+      expect(hash).not.toContain("Correct-horse-1!");
+      expect(await hasher.verifyPassword({ hash, password: "Correct-horse-1!" })).toBe(true);
+      expect(await hasher.verifyPassword({ hash, password: "correct-horse-1!" })).toBe(false);
+    });
+
+    it("answers false, never throws, for a hash it cannot read", async () => {
+      const hasher = makeHasher();
+      expect(await hasher.verifyPassword({ hash: "not a hash", password: "anything" })).toBe(false);
+    });
+
+    it("completes a dummy verification", async () => {
+      await expect(makeHasher().verifyDummyPassword("whatever")).resolves.toBeUndefined();
+    });
+  });
+}
+
+/** The behaviour every SecretHasher must have. */
+export function secretHasherContract(name: string, makeHasher: () => SecretHasher): void {
+  describe(`SecretHasher contract: ${name}`, () => {
+    it("is deterministic, hides the secret and matches only the same secret", () => {
+      const hasher = makeHasher();
+      const hash = hasher.hashSecret("s3cret-value");
+      expect(hash).toBe(hasher.hashSecret("s3cret-value"));
+      expect(hash).not.toContain("s3cret-value");
+      expect(hasher.secretMatchesHash({ secret: "s3cret-value", hash })).toBe(true);
+      expect(hasher.secretMatchesHash({ secret: "s3cret-valuf", hash })).toBe(false);
+      expect(hasher.secretMatchesHash({ secret: "s3cret-value", hash: "short" })).toBe(false);
+    });
+  });
+}

@@ -1,0 +1,50 @@
+import {
+  type ErrorCode,
+  parseRefreshToken,
+  type RefreshTokenId,
+  type Result,
+  type SessionId,
+} from "@superoauth/domain";
+import type { Dependencies, StoredRefreshToken } from "../ports.ts";
+import { registerWithPassword } from "../use-cases/register-with-password.ts";
+import type { SignedIn } from "../use-cases/start-session.ts";
+
+/** Meets every rule of the password policy. */
+export const strongPassword = "Correct-horse-battery-1!";
+
+/** The value of a result the test expects to succeed; fails the test with the error code otherwise. */
+export function unwrap<T>(result: Result<T, ErrorCode>): T {
+  if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message ?? ""}`);
+  return result.value;
+}
+
+/** The id part of a refresh token as handed to a client. */
+export function refreshTokenIdOf(presented: string): RefreshTokenId {
+  const parsed = parseRefreshToken(presented);
+  if (parsed === null) throw new Error(`not a refresh token: ${presented}`);
+  return parsed.id;
+}
+
+/** What the store holds for a refresh token handed to a client. */
+export async function storedRefreshToken(deps: Dependencies, presented: string): Promise<StoredRefreshToken> {
+  const stored = await deps.sessions.findRefreshToken(refreshTokenIdOf(presented));
+  if (stored === null) throw new Error(`refresh token not stored: ${presented}`);
+  return stored;
+}
+
+/** Registers an account through the use case; returns its tokens and the id of the session they belong to. */
+export async function registerAccount(
+  deps: Dependencies,
+  input: { email?: string; password?: string; nickname?: string } = {},
+): Promise<SignedIn & { sessionId: SessionId }> {
+  const signedIn = unwrap(
+    await registerWithPassword(deps, {
+      email: input.email ?? "ada@example.com",
+      password: input.password ?? strongPassword,
+      nickname: input.nickname ?? "ada",
+      client: { userAgent: "vitest", ip: "127.0.0.1" },
+    }),
+  );
+  const stored = await storedRefreshToken(deps, signedIn.refreshToken);
+  return { ...signedIn, sessionId: stored.session.id };
+}

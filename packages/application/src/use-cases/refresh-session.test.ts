@@ -1,0 +1,226 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../testing/in-memory.ts";
+import {
+  refreshTokenIdOf,
+  registerAccount,
+  storedRefreshToken,
+  unwrap,
+} from "../testing/use-case-helpers.ts";
+import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import { logOut } from "./log-out.ts";
+import { refreshSession } from "./refresh-session.ts";
+
+const sevenDays = 7 * 24 * 3600 * 1000;
+const grace = 10_000;
+
+describe("refreshSession", () => {
+  it("rotates: returns a new token pair and marks the presented token rotated, replaced by the new one", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, sessionId, refreshToken } = await registerAccount(deps);
+    deps.clock.advance(60_000);
+    const next = unwrap(await refreshSession(deps, { refreshToken }));
+    expect(next.refreshToken).not.toBe(refreshToken);
+    expect(next.tokenType).toBe("Bearer");
+    expect(next.expiresIn).toBe(300);
+
+    const old = await storedRefreshToken(deps, refreshToken);
+    expect(old.token.rotatedAt).toEqual(deps.clock.now());
+    expect(old.token.replacedById).toBe(refreshTokenIdOf(next.refreshToken));
+    const fresh = await storedRefreshToken(deps, next.refreshToken);
+    expect(fresh.token).toMatchObject({ parentId: old.token.id, rotatedAt: null, sessionId });
+    expect(fresh.token.expiresAt).toEqual(new Date(deps.clock.now().getTime() + sevenDays));
+
+    const authenticated = unwrap(await authenticateAccessToken(deps, { token: next.accessToken }));
+    expect(authenticated).toMatchObject({ user: { id: user.id }, sessionId });
+  });
+
+  it("rotates the new token in turn", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    const second = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(60_000);
+    const third = unwrap(await refreshSession(deps, { refreshToken: second.refreshToken }));
+    expect(third.refreshToken).not.toBe(second.refreshToken);
+  });
+
+  it.each([
+    ["garbage", () => "garbage"],
+    ["an empty string", () => ""],
+    ["a JWT-shaped string", () => "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl"],
+    [
+      "an unknown token id",
+      (presented: string) => `00000000-0000-7000-8000-00000000ffff.${presented.split(".")[1]}`,
+    ],
+    [
+      "the right id with a wrong secret",
+      (presented: string) => `${refreshTokenIdOf(presented)}.${"y".repeat(43)}`,
+    ],
+  ])("answers INVALID_REFRESH_TOKEN for %s", async (_label, make) => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    expect(await refreshSession(deps, { refreshToken: make(refreshToken) })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    // A failed guess must not spoil the real token.
+    expect((await refreshSession(deps, { refreshToken })).ok).toBe(true);
+  });
+
+  it("answers INVALID_REFRESH_TOKEN for an access token", async () => {
+    const deps = createInMemoryDependencies();
+    const { accessToken } = await registerAccount(deps);
+    expect(await refreshSession(deps, { refreshToken: accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+
+  it("accepts a refresh token until just before seven days and answers INVALID_REFRESH_TOKEN at seven days", async () => {
+    const early = createInMemoryDependencies();
+    const first = await registerAccount(early);
+    early.clock.advance(sevenDays - 1);
+    expect((await refreshSession(early, { refreshToken: first.refreshToken })).ok).toBe(true);
+
+    const late = createInMemoryDependencies();
+    const second = await registerAccount(late);
+    late.clock.advance(sevenDays);
+    expect(await refreshSession(late, { refreshToken: second.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+
+  it("answers INVALID_REFRESH_TOKEN once the session is logged out", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, sessionId, refreshToken } = await registerAccount(deps);
+    unwrap(await logOut(deps, { userId: user.id, sessionId }));
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+
+  it("a rotated refresh token presented after the grace period revokes its whole family", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken } = await registerAccount(deps);
+    const newest = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(grace + 1);
+
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toEqual(deps.clock.now());
+    expect(await refreshSession(deps, { refreshToken: newest.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(await authenticateAccessToken(deps, { token: newest.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+  });
+
+  it("a wrong secret presented with a rotated token's id after the grace period revokes nothing", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken } = await registerAccount(deps);
+    const newest = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(grace + 1);
+    const guess = `${refreshTokenIdOf(refreshToken)}.${"y".repeat(43)}`;
+    expect(await refreshSession(deps, { refreshToken: guess })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
+    expect((await refreshSession(deps, { refreshToken: newest.refreshToken })).ok).toBe(true);
+  });
+
+  it("lets the predecessor be exchanged again exactly at the end of the grace period", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(grace);
+    expect((await refreshSession(deps, { refreshToken })).ok).toBe(true);
+  });
+
+  it("within the grace period exchanges the predecessor again, and both resulting tokens work", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken } = await registerAccount(deps);
+    const firstTab = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(grace / 2);
+    const secondTab = unwrap(await refreshSession(deps, { refreshToken }));
+    expect(secondTab.refreshToken).not.toBe(firstTab.refreshToken);
+    expect((await storedRefreshToken(deps, secondTab.refreshToken)).session.id).toBe(sessionId);
+
+    deps.clock.advance(60_000);
+    expect((await refreshSession(deps, { refreshToken: firstTab.refreshToken })).ok).toBe(true);
+    expect((await refreshSession(deps, { refreshToken: secondTab.refreshToken })).ok).toBe(true);
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
+  });
+
+  it("a token two generations old, even within the grace period, is reuse and revokes the family", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken: first } = await registerAccount(deps);
+    const second = unwrap(await refreshSession(deps, { refreshToken: first }));
+    deps.clock.advance(1000);
+    const third = unwrap(await refreshSession(deps, { refreshToken: second.refreshToken }));
+    deps.clock.advance(1000);
+
+    expect(await refreshSession(deps, { refreshToken: first })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).not.toBeNull();
+    expect(await refreshSession(deps, { refreshToken: third.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+
+  it("of 20 parallel refreshes of one token, each succeeds or is refused, and every token issued stays in the session", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken } = await registerAccount(deps);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => refreshSession(deps, { refreshToken })),
+    );
+
+    for (const result of results) {
+      if (!result.ok) expect(result.error).toBe("INVALID_REFRESH_TOKEN");
+    }
+    const issued = results.flatMap((r) => (r.ok ? [r.value.refreshToken] : []));
+    expect(issued.length).toBeGreaterThan(0);
+    expect(new Set(issued).size).toBe(issued.length);
+    // Concurrent refreshes by one client are not reuse: the session survives.
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
+    for (const presented of issued) {
+      const stored = await storedRefreshToken(deps, presented);
+      expect(stored.session.id).toBe(sessionId);
+      expect(stored.token.rotatedAt).toBeNull();
+      expect(stored.token.parentId).toBe(refreshTokenIdOf(refreshToken));
+    }
+    // Exactly one of them is the recorded successor of the original.
+    const original = await storedRefreshToken(deps, refreshToken);
+    expect(issued.map(refreshTokenIdOf)).toContain(original.token.replacedById);
+  });
+
+  it("answers ACCOUNT_DISABLED when the user is disabled, and rotates nothing", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken } = await registerAccount(deps);
+    deps.users.setStatus(user.id, "disabled");
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_DISABLED",
+    });
+    expect((await storedRefreshToken(deps, refreshToken)).token.rotatedAt).toBeNull();
+  });
+
+  it("answers INVALID_REFRESH_TOKEN when the user was deleted", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken } = await registerAccount(deps);
+    deps.users.deleteUser(user.id);
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+});

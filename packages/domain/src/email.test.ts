@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { parseEmail } from "./email.ts";
+
+function normalised(raw: string): string {
+  const result = parseEmail(raw);
+  if (!result.ok) throw new Error(`expected ${JSON.stringify(raw)} to parse, got ${result.error}`);
+  return result.value;
+}
+
+describe("parseEmail", () => {
+  it("trims surrounding whitespace and lower-cases", () => {
+    expect(normalised("  Alice.Smith@Example.COM \t")).toBe("alice.smith@example.com");
+  });
+
+  it("normalises to NFC, so a decomposed é equals the composed one", () => {
+    const composed = normalised("ren\u00e9@example.com");
+    const decomposed = normalised("rene\u0301@example.com");
+    expect(decomposed).toBe(composed);
+    expect(normalised("RENE\u0301@EXAMPLE.COM")).toBe(composed);
+    expect(composed).toBe("ren\u00e9@example.com");
+  });
+
+  it("gives the same value when parsing its own output", () => {
+    const once = normalised(" Ren\u0065\u0301+Tag@Sub.Example.org ");
+    expect(normalised(once)).toBe(once);
+  });
+
+  it.each([
+    ["plain", "user@example.com"],
+    ["plus tag", "user+tag@example.com"],
+    ["subdomain", "first.last@mail.example.co.uk"],
+    ["hyphenated domain", "a@my-host.example"],
+    ["digits", "123@456.example"],
+    ["unicode letters", "jos\u00e9@b\u00fccher.example"],
+  ])("accepts a valid address (%s)", (_label, raw) => {
+    expect(parseEmail(raw).ok).toBe(true);
+  });
+
+  it.each([
+    ["empty", ""],
+    ["only spaces", "   "],
+    ["missing @", "user.example.com"],
+    ["two @", "user@name@example.com"],
+    ["space in the local part", "us er@example.com"],
+    ["space in the domain", "user@exa mple.com"],
+    ["empty local part", "@example.com"],
+    ["empty domain", "user@"],
+    ["no dot in the domain", "user@localhost"],
+    ["leading dot in the local part", ".user@example.com"],
+    ["trailing dot in the local part", "user.@example.com"],
+    ["double dot in the local part", "us..er@example.com"],
+    ["leading dot in the domain", "user@.example.com"],
+    ["trailing dot in the domain", "user@example.com."],
+    ["double dot in the domain", "user@example..com"],
+    ["domain label starting with a hyphen", "user@-example.com"],
+    ["domain label ending with a hyphen", "user@example-.com"],
+    ["a special character in the domain", "user@exa_mple.com"],
+    ["angle brackets", "<user@example.com>"],
+    ["local part over 64 characters", `${"a".repeat(65)}@example.com`],
+  ])("rejects %s with VALIDATION_ERROR naming the Email field", (_label, raw) => {
+    const result = parseEmail(raw);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toBe("VALIDATION_ERROR");
+    expect(result.message).toMatch(/^Email /);
+  });
+
+  // 64 + 1 + 189 = 254, the RFC 5321 limit; labels stay within 63 characters.
+  const local = "a".repeat(64);
+  const domainOf = (lastLabelLength: number): string =>
+    `${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(lastLabelLength)}`;
+
+  it("accepts an address of exactly 254 characters", () => {
+    const raw = `${local}@${domainOf(61)}`;
+    expect(raw).toHaveLength(254);
+    expect(parseEmail(raw).ok).toBe(true);
+  });
+
+  it("rejects an address of 255 characters", () => {
+    const raw = `${local}@${domainOf(62)}`;
+    expect(raw).toHaveLength(255);
+    expect(parseEmail(raw)).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+
+  it("measures the length after trimming", () => {
+    expect(parseEmail(`  ${local}@${domainOf(61)}  `).ok).toBe(true);
+  });
+});

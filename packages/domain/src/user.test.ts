@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import type { Email } from "./email.ts";
+import type { Nickname } from "./nickname.ts";
+import { checkUserMaySignIn, createUser, type User, type UserId } from "./user.ts";
+
+const now = new Date("2026-03-01T12:00:00.000Z");
+
+function newUser(): User {
+  return createUser({
+    id: "00000000-0000-7000-8000-000000000001" as UserId,
+    email: "ada@example.com" as Email,
+    nickname: "ada" as Nickname,
+    passwordHash: "hash",
+    now,
+  });
+}
+
+describe("createUser", () => {
+  it("builds an active, unverified user created and updated now", () => {
+    expect(newUser()).toEqual({
+      id: "00000000-0000-7000-8000-000000000001",
+      email: "ada@example.com",
+      emailVerified: false,
+      nickname: "ada",
+      passwordHash: "hash",
+      status: "active",
+      createdAt: now,
+      updatedAt: now,
+    });
+  });
+});
+
+describe("checkUserMaySignIn", () => {
+  it("lets an active user sign in", () => {
+    expect(checkUserMaySignIn(newUser())).toEqual({ ok: true, value: undefined });
+  });
+
+  it("refuses a disabled user with ACCOUNT_DISABLED", () => {
+    expect(checkUserMaySignIn({ ...newUser(), status: "disabled" })).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_DISABLED",
+    });
+  });
+});
