@@ -1,0 +1,25 @@
+import { createDatabase, migrationStatus, pingDatabase } from "@superoauth/adapter-mysql";
+import { loadConfigOrExit, maskURL } from "./load-config.ts";
+
+const config = loadConfigOrExit();
+const db = createDatabase({ url: config.databaseURL });
+try {
+  await pingDatabase(db);
+  console.log(`Connected to ${maskURL(config.databaseURL)}.`);
+  const migrations = await migrationStatus(db);
+  for (const m of migrations) console.log(`  ${m.executedAt === null ? "pending " : "applied "} ${m.name}`);
+  const pending = migrations.filter((m) => m.executedAt === null).length;
+  console.log(
+    pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
+  );
+} catch (error) {
+  console.error(
+    `Database ${maskURL(config.databaseURL)} is not reachable: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  console.error(
+    "Is MySQL running, and does DATABASE_URL point at it? The database itself is created by pnpm db:migrate.",
+  );
+  process.exitCode = 1;
+} finally {
+  await db.destroy();
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { describeWeakSecret, environmentHelp, environmentSchema, parseConfig } from "./config.ts";
+import { parseDuration } from "./duration.ts";
+
+const strongSecret = "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u";
+const makeSecret = () => "generated-secret-generated-secret-0123456789";
+
+describe("configuration", () => {
+  it("gives the contract's defaults when nothing is set", () => {
+    const parsed = parseConfig({}, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    const { config } = parsed;
+    expect(config.port).toBe(3000);
+    expect(config.databaseURL).toBe("mysql://root@127.0.0.1:3306/superoauth");
+    expect(config.accessTokenTtlSeconds).toBe(300);
+    expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3600 * 1000);
+    expect(config.refreshReuseGraceMs).toBe(10_000);
+    expect(config.rateLimit).toEqual({
+      enabled: true,
+      windowMs: 900_000,
+      loginMax: 5,
+      registerMax: 3,
+      generalMax: 100,
+    });
+    expect(config.trustProxy).toBe(false);
+    expect(config.migrateOnStart).toBe(true);
+    expect(config.jwt.secretIsEphemeral).toBe(true);
+    expect(parsed.warnings.join()).toContain("JWT_SECRET is not set");
+  });
+
+  it("reads every variable", () => {
+    const parsed = parseConfig(
+      {
+        NODE_ENV: "production",
+        PORT: "8080",
+        JWT_SECRET: strongSecret,
+        ACCESS_TOKEN_TTL: "10m",
+        REFRESH_TOKEN_TTL: "1d",
+        REFRESH_REUSE_GRACE: "5s",
+        RATE_LIMIT_ENABLED: "false",
+        RATE_LIMIT_WINDOW: "1m",
+        RATE_LIMIT_LOGIN_MAX: "7",
+        RATE_LIMIT_REGISTER_MAX: "2",
+        RATE_LIMIT_GENERAL_MAX: "50",
+        TRUST_PROXY: "true",
+        REDIS_URL: "redis://127.0.0.1:6379",
+        MIGRATE_ON_START: "false",
+      },
+      makeSecret,
+    );
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config).toMatchObject({
+      environment: "production",
+      port: 8080,
+      accessTokenTtlSeconds: 600,
+      refreshTokenTtlMs: 86_400_000,
+      refreshReuseGraceMs: 5000,
+      rateLimit: { enabled: false, windowMs: 60_000, loginMax: 7, registerMax: 2, generalMax: 50 },
+      trustProxy: true,
+      redisURL: "redis://127.0.0.1:6379",
+      migrateOnStart: false,
+      jwt: { secret: strongSecret, secretIsEphemeral: false },
+    });
+    expect(parsed.warnings.join()).toContain("RATE_LIMIT_ENABLED=false");
+  });
+
+  it("lists every invalid variable by name, without echoing the secret", () => {
+    const parsed = parseConfig(
+      { PORT: "eighty", RATE_LIMIT_WINDOW: "soon", TRUST_PROXY: "maybe" },
+      makeSecret,
+    );
+    expect(parsed.ok).toBe(false);
+    const problems = parsed.ok ? "" : parsed.problems.join("\n");
+    expect(problems).toContain("PORT");
+    expect(problems).toContain("RATE_LIMIT_WINDOW");
+    expect(problems).toContain("TRUST_PROXY");
+  });
+
+  it("requires a strong JWT_SECRET in production", () => {
+    expect(parseConfig({ NODE_ENV: "production" }, makeSecret)).toMatchObject({ ok: false });
+    const weak = parseConfig({ NODE_ENV: "production", JWT_SECRET: "a".repeat(40) }, makeSecret);
+    expect(weak.ok).toBe(false);
+    expect(weak.ok ? "" : weak.problems.join()).not.toContain("a".repeat(40));
+    expect(parseConfig({ NODE_ENV: "development", JWT_SECRET: "too-short" }, makeSecret)).toMatchObject({
+      ok: false,
+    });
+  });
+
+  it("judges secrets", () => {
+    expect(describeWeakSecret("short")).toMatch(/32 bytes/);
+    expect(describeWeakSecret("changeme".repeat(5))).toMatch(/placeholder/);
+    expect(describeWeakSecret("ab".repeat(20))).toMatch(/distinct/);
+    expect(describeWeakSecret(strongSecret)).toBeNull();
+  });
+
+  it("documents every variable it validates", () => {
+    expect(Object.keys(environmentHelp).sort()).toEqual(Object.keys(environmentSchema.properties).sort());
+  });
+
+  it("parses durations", () => {
+    expect(parseDuration("15m")).toBe(900_000);
+    expect(parseDuration("10s")).toBe(10_000);
+    expect(parseDuration("7d")).toBe(604_800_000);
+    expect(parseDuration("250ms")).toBe(250);
+    expect(parseDuration("30")).toBe(30_000);
+    expect(parseDuration("1 week")).toBeNull();
+  });
+});

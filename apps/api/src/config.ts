@@ -1,0 +1,242 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { type Static, Type } from "typebox";
+import { Value } from "typebox/value";
+import { durationPattern, parseDuration } from "./duration.ts";
+
+const booleanPattern = "^(true|false|1|0|yes|no)$";
+const integerPattern = "^\\d+$";
+
+/**
+ * Every environment variable the service reads, with its default. This schema
+ * is the single source for validation, `pnpm config:validate` and the README table.
+ */
+export const environmentSchema = Type.Object({
+  NODE_ENV: Type.Optional(
+    Type.Union([Type.Literal("development"), Type.Literal("production"), Type.Literal("test")]),
+  ),
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  PORT: Type.Optional(Type.String({ pattern: integerPattern })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: "^mysql://" })),
+  MIGRATE_ON_START: Type.Optional(Type.String({ pattern: booleanPattern })),
+  JWT_SECRET: Type.Optional(Type.String()),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  ACCESS_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
+  REFRESH_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
+  REFRESH_REUSE_GRACE: Type.Optional(Type.String({ pattern: durationPattern })),
+  RATE_LIMIT_ENABLED: Type.Optional(Type.String({ pattern: booleanPattern })),
+  RATE_LIMIT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
+  RATE_LIMIT_LOGIN_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
+  RATE_LIMIT_REGISTER_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
+  RATE_LIMIT_GENERAL_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
+  TRUST_PROXY: Type.Optional(Type.String({ pattern: booleanPattern })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: "^rediss?://" })),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
+  ),
+  LOG_FILE: Type.Optional(Type.String()),
+});
+
+export type Environment = Static<typeof environmentSchema>;
+
+/** What each variable is for, shown by config:validate and mirrored in the README. */
+export const environmentHelp: Record<keyof Environment, { default: string; meaning: string }> = {
+  NODE_ENV: { default: "development", meaning: "development, production or test" },
+  HOST: { default: "127.0.0.1", meaning: "interface to listen on (0.0.0.0 in containers)" },
+  PORT: { default: "3000", meaning: "port to listen on" },
+  DATABASE_URL: {
+    default: "mysql://root@127.0.0.1:3306/superoauth",
+    meaning: "MySQL 8 / MariaDB 10.11; the database is created if missing",
+  },
+  MIGRATE_ON_START: { default: "true", meaning: "apply pending migrations when the server starts" },
+  JWT_SECRET: {
+    default: "(random per process in development/test)",
+    meaning: "HMAC key for access tokens, at least 32 bytes; required in production",
+  },
+  JWT_ISSUER: { default: "superoauth", meaning: "iss claim of access tokens" },
+  JWT_AUDIENCE: { default: "superoauth-api", meaning: "aud claim of access tokens" },
+  ACCESS_TOKEN_TTL: {
+    default: "5m",
+    meaning: "access-token lifetime (ms, s, m, h, d; bare numbers are seconds)",
+  },
+  REFRESH_TOKEN_TTL: { default: "7d", meaning: "refresh-token lifetime" },
+  REFRESH_REUSE_GRACE: {
+    default: "10s",
+    meaning: "how long a just-rotated refresh token may be exchanged again",
+  },
+  RATE_LIMIT_ENABLED: {
+    default: "true",
+    meaning: "turn per-IP rate limits off only behind a gateway that limits (a warning is logged)",
+  },
+  RATE_LIMIT_WINDOW: { default: "15m", meaning: "rate-limit window" },
+  RATE_LIMIT_LOGIN_MAX: { default: "5", meaning: "login attempts per IP per window" },
+  RATE_LIMIT_REGISTER_MAX: { default: "3", meaning: "registrations per IP per window" },
+  RATE_LIMIT_GENERAL_MAX: { default: "100", meaning: "other API requests per IP per window" },
+  TRUST_PROXY: {
+    default: "false",
+    meaning: "take the client IP from X-Forwarded-For (only behind your own proxy)",
+  },
+  REDIS_URL: {
+    default: "(unset: in-memory counters)",
+    meaning: "Redis for rate-limit counters shared by several instances",
+  },
+  LOG_LEVEL: { default: "info", meaning: "fatal, error, warn, info, debug, trace or silent" },
+  LOG_FILE: {
+    default: "logs/superoauth.log",
+    meaning: "file the logs are also written to (read by pnpm logs); empty to disable",
+  },
+};
+
+export interface Config {
+  readonly environment: "development" | "production" | "test";
+  readonly host: string;
+  readonly port: number;
+  readonly databaseURL: string;
+  readonly migrateOnStart: boolean;
+  readonly jwt: {
+    readonly secret: string;
+    readonly secretIsEphemeral: boolean;
+    readonly issuer: string;
+    readonly audience: string;
+  };
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlMs: number;
+  readonly refreshReuseGraceMs: number;
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    readonly windowMs: number;
+    readonly loginMax: number;
+    readonly registerMax: number;
+    readonly generalMax: number;
+  };
+  readonly trustProxy: boolean;
+  readonly redisURL: string | undefined;
+  readonly logLevel: string;
+  readonly logFile: string | undefined;
+}
+
+export type ConfigResult =
+  | { ok: true; config: Config; warnings: string[] }
+  | { ok: false; problems: string[] };
+
+const placeholderSecrets = [
+  "changeme",
+  "change-me",
+  "secret",
+  "your-secret",
+  "your_jwt_secret",
+  "jwt_secret",
+];
+
+/** Validates the environment once and turns it into typed configuration, or lists every problem. */
+export function parseConfig(env: Record<string, string | undefined>, makeSecret: () => string): ConfigResult {
+  const known = Object.fromEntries(
+    Object.keys(environmentSchema.properties)
+      .filter((name) => env[name] !== undefined && env[name] !== "")
+      .map((name) => [name, env[name]]),
+  );
+  const problems = Value.Errors(environmentSchema, known).map((error) => {
+    const name = error.instancePath.replace(/^\//, "");
+    const shown = name === "JWT_SECRET" ? "" : ` (got "${String(known[name])}")`;
+    return `${name} is invalid: ${error.message}${shown}`;
+  });
+  if (problems.length > 0) return { ok: false, problems };
+  const e = known as Environment;
+  const warnings: string[] = [];
+  const environment = e.NODE_ENV ?? "development";
+  const flag = (value: string | undefined, fallback: boolean): boolean =>
+    value === undefined ? fallback : ["true", "1", "yes"].includes(value);
+  const duration = (value: string | undefined, fallback: string): number =>
+    parseDuration(value ?? fallback) ?? 0;
+
+  let secret = e.JWT_SECRET;
+  let secretIsEphemeral = false;
+  if (secret === undefined) {
+    if (environment === "production") {
+      problems.push(
+        "JWT_SECRET is required in production: set it to at least 32 random bytes (e.g. `openssl rand -base64 48`)",
+      );
+    } else {
+      secret = makeSecret();
+      secretIsEphemeral = true;
+      warnings.push(
+        "JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart",
+      );
+    }
+  } else {
+    const weakness = describeWeakSecret(secret);
+    if (Buffer.byteLength(secret) < 32) {
+      problems.push("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)");
+    } else if (weakness !== null) {
+      const text = `JWT_SECRET is weak: ${weakness}`;
+      if (environment === "production") problems.push(text);
+      else warnings.push(`${text} (refused in production)`);
+    }
+  }
+
+  const port = Number(e.PORT ?? "3000");
+  if (port > 65_535) problems.push(`PORT is invalid: must be at most 65535 (got "${e.PORT}")`);
+  const accessTokenTtlMs = duration(e.ACCESS_TOKEN_TTL, "5m");
+  if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
+  const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
+  if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
+  if (problems.length > 0 || secret === undefined) return { ok: false, problems };
+
+  const rateLimitEnabled = flag(e.RATE_LIMIT_ENABLED, true);
+  if (!rateLimitEnabled) {
+    warnings.push(
+      "RATE_LIMIT_ENABLED=false: no per-IP limits; only run like this behind a gateway that limits",
+    );
+  }
+  return {
+    ok: true,
+    warnings,
+    config: {
+      environment,
+      host: e.HOST ?? "127.0.0.1",
+      port,
+      databaseURL: e.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth",
+      migrateOnStart: flag(e.MIGRATE_ON_START, true),
+      jwt: {
+        secret,
+        secretIsEphemeral,
+        issuer: e.JWT_ISSUER ?? "superoauth",
+        audience: e.JWT_AUDIENCE ?? "superoauth-api",
+      },
+      accessTokenTtlSeconds: Math.floor(accessTokenTtlMs / 1000),
+      refreshTokenTtlMs: duration(e.REFRESH_TOKEN_TTL, "7d"),
+      refreshReuseGraceMs: duration(e.REFRESH_REUSE_GRACE, "10s"),
+      rateLimit: {
+        enabled: rateLimitEnabled,
+        windowMs,
+        loginMax: Number(e.RATE_LIMIT_LOGIN_MAX ?? "5"),
+        registerMax: Number(e.RATE_LIMIT_REGISTER_MAX ?? "3"),
+        generalMax: Number(e.RATE_LIMIT_GENERAL_MAX ?? "100"),
+      },
+      trustProxy: flag(e.TRUST_PROXY, false),
+      redisURL: e.REDIS_URL,
+      logLevel: e.LOG_LEVEL ?? "info",
+      logFile: env.LOG_FILE === "" ? undefined : (e.LOG_FILE ?? "logs/superoauth.log"),
+    },
+  };
+}
+
+/** Why a secret is too weak to sign tokens with, or null. */
+export function describeWeakSecret(secret: string): string | null {
+  if (Buffer.byteLength(secret) < 32) return "shorter than 32 bytes";
+  if (placeholderSecrets.some((p) => secret.toLowerCase().includes(p))) return "looks like a placeholder";
+  if (new Set(secret).size < 10) return "too few distinct characters";
+  return null;
+}
+
+/**
+ * Loads `.env` files (the working directory's, then the repository root's)
+ * without overriding variables already set, as Node's loader does.
+ */
+export function loadDotEnvFiles(): void {
+  const candidates = [resolve(process.cwd(), ".env"), resolve(import.meta.dirname, "../../../.env")];
+  for (const file of new Set(candidates)) {
+    if (existsSync(file)) process.loadEnvFile(file);
+  }
+}

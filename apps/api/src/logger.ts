@@ -1,0 +1,32 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import pino, { type Logger } from "pino";
+
+/**
+ * JSON logs to stdout and, when configured, to a file that `pnpm logs` reads.
+ * Request logs carry method, URL and IP only: never headers or bodies, so no
+ * token or password reaches a log line; the redaction is a second belt.
+ */
+export function createLogger(options: { level: string; file: string | undefined }): Logger {
+  const streams: pino.StreamEntry[] = [{ stream: process.stdout }];
+  if (options.file !== undefined) {
+    mkdirSync(dirname(options.file), { recursive: true });
+    streams.push({ stream: pino.destination({ dest: options.file, append: true, mkdir: true }) });
+  }
+  return pino(
+    {
+      level: options.level,
+      redact: {
+        paths: [
+          "req.headers.authorization",
+          "req.headers.cookie",
+          "*.password",
+          "*.refreshToken",
+          "*.accessToken",
+        ],
+        censor: "[redacted]",
+      },
+    },
+    pino.multistream(streams.map((s) => ({ ...s, level: options.level as pino.Level }))),
+  );
+}

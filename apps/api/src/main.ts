@@ -1,0 +1,34 @@
+import { randomBytes } from "node:crypto";
+import { composeService } from "./compose.ts";
+import { loadDotEnvFiles, parseConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+
+loadDotEnvFiles();
+const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"));
+if (!parsed.ok) {
+  console.error(
+    `SuperOAuth cannot start; fix the configuration:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`,
+  );
+  process.exit(1);
+}
+const { config, warnings } = parsed;
+const logger = createLogger({ level: config.logLevel, file: config.logFile });
+for (const warning of warnings) logger.warn(warning);
+
+try {
+  const service = await composeService(config, logger);
+  let closing = false;
+  const shutDown = async (signal: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, "shutting down");
+    await service.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutDown("SIGINT"));
+  process.once("SIGTERM", () => void shutDown("SIGTERM"));
+  await service.app.listen({ host: config.host, port: config.port });
+} catch (error) {
+  logger.fatal({ err: error }, "SuperOAuth failed to start");
+  process.exit(1);
+}

@@ -1,0 +1,130 @@
+import { randomBytes } from "node:crypto";
+import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-mysql/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningServer, runServerExpectingFailure, startServerProcess } from "./server-process.ts";
+
+let database: TestDatabase;
+let server: RunningServer;
+const jwtSecret = randomBytes(48).toString("base64url");
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+  server = await startServerProcess({
+    DATABASE_URL: database.url,
+    JWT_SECRET: jwtSecret,
+    NODE_ENV: "production",
+  });
+});
+afterAll(async () => {
+  await server?.stop();
+  await database?.drop();
+});
+
+async function call(method: string, path: string, body?: unknown, token?: string) {
+  const response = await fetch(`${server.baseURL}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads whatever JSON the server sent
+  return { status: response.status, headers: response.headers, json: (await response.json()) as any };
+}
+
+describe("the started server process (pnpm start)", () => {
+  it("migrates its database on start and reports ready", async () => {
+    expect((await call("GET", "/health")).json).toEqual({ success: true, data: { status: "ok" } });
+    expect((await call("GET", "/ready")).json).toEqual({ success: true, data: { database: "ok" } });
+  });
+
+  it("serves the account lifecycle over real HTTP: register, me, refresh, logout", async () => {
+    const password = "E2e-Passw0rd!";
+    const registered = await call("POST", "/api/v1/auth/register", {
+      email: "  E2E.User@Example.COM ",
+      password,
+      nickname: "e2e-user",
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.headers.get("cache-control")).toBe("no-store");
+    const { accessToken, refreshToken, user } = registered.json.data;
+    expect(user.email).toBe("e2e.user@example.com");
+
+    const login = await call("POST", "/api/v1/auth/login", { email: "e2e.user@example.com", password });
+    expect(login.status).toBe(200);
+
+    const me = await call("GET", "/api/v1/auth/me", undefined, accessToken);
+    expect(me.status).toBe(200);
+    expect(me.json.data.user.id).toBe(user.id);
+
+    const refreshed = await call("POST", "/api/v1/auth/refresh", { refreshToken });
+    expect(refreshed.status).toBe(200);
+    const reused = await call("POST", "/api/v1/auth/refresh", {
+      refreshToken: refreshed.json.data.refreshToken,
+    });
+    expect(reused.status).toBe(200);
+
+    const logout = await call("POST", "/api/v1/auth/logout", {}, refreshed.json.data.accessToken);
+    expect(logout.json).toEqual({ success: true, data: { loggedOut: true } });
+    const afterLogout = await call("POST", "/api/v1/auth/refresh", {
+      refreshToken: reused.json.data.refreshToken,
+    });
+    expect(afterLogout.status).toBe(401);
+    expect(afterLogout.json.error).toBe("INVALID_REFRESH_TOKEN");
+
+    // Nothing secret reaches the logs: not the password, its hash, or any token.
+    const [hashRow] = await database.db.selectFrom("users").select("password_hash").execute();
+    const logs = server.output();
+    for (const secret of [
+      password,
+      hashRow?.password_hash,
+      accessToken,
+      refreshToken,
+      refreshToken.split(".")[1],
+    ]) {
+      expect(secret).toBeTruthy();
+      expect(logs).not.toContain(secret);
+    }
+  });
+
+  it("answers an unknown route with the NOT_FOUND envelope", async () => {
+    const response = await call("GET", "/api/v1/does-not-exist");
+    expect(response.status).toBe(404);
+    expect(response.json).toMatchObject({ success: false, error: "NOT_FOUND" });
+  });
+
+  it("shuts down cleanly on SIGTERM", async () => {
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe("start-up refusals", () => {
+  it("refuses to start in production without JWT_SECRET, saying why", async () => {
+    const { code, output } = await runServerExpectingFailure({
+      NODE_ENV: "production",
+      DATABASE_URL: database.url,
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("JWT_SECRET is required in production");
+  });
+
+  it("refuses a weak JWT_SECRET in production", async () => {
+    const { code, output } = await runServerExpectingFailure({
+      NODE_ENV: "production",
+      DATABASE_URL: database.url,
+      JWT_SECRET: "changeme-changeme-changeme-changeme",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("JWT_SECRET is weak");
+  });
+
+  it("refuses a JWT_SECRET shorter than 32 bytes anywhere", async () => {
+    const { code, output } = await runServerExpectingFailure({
+      NODE_ENV: "development",
+      JWT_SECRET: "short",
+    });
+    expect(code).toBe(1);
+    expect(output).toContain("at least 32 bytes");
+  });
+});

@@ -1,0 +1,142 @@
+import { Writable } from "node:stream";
+import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { type Config, parseConfig } from "../src/config.ts";
+
+const database = useTestDatabase();
+let service: Service;
+const logLines: string[] = [];
+
+function testConfig(url: string): Config {
+  const parsed = parseConfig(
+    {
+      NODE_ENV: "test",
+      DATABASE_URL: url,
+      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+      RATE_LIMIT_REGISTER_MAX: "1000",
+      RATE_LIMIT_LOGIN_MAX: "1000",
+      RATE_LIMIT_GENERAL_MAX: "10000",
+    },
+    () => "unused",
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  service = await composeService(testConfig(database.url()), pino({ level: "trace" }, sink));
+});
+afterAll(async () => service?.close());
+
+const password = "Integr4tion-pass!";
+async function register(email: string) {
+  return service.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/register",
+    payload: { email, password, nickname: "integration" },
+  });
+}
+
+describe("the composed service on MySQL", () => {
+  it("fifty concurrent registrations of one email give exactly one 201 and 409s, never a 500", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        register(i % 2 === 0 ? "race@example.com" : "  RACE@example.com "),
+      ),
+    );
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+    for (const r of responses.filter((r) => r.statusCode === 409)) {
+      expect(r.json()).toMatchObject({ success: false, error: "USER_EXISTS" });
+    }
+    const rows = await database
+      .db()
+      .selectFrom("users")
+      .where("email", "=", "race@example.com")
+      .selectAll()
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+
+  it("twenty parallel refreshes of one token never 500 and leave one family", async () => {
+    const registered = (await register("parallel@example.com")).json().data;
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        service.app.inject({
+          method: "POST",
+          url: "/api/v1/auth/refresh",
+          payload: { refreshToken: registered.refreshToken },
+        }),
+      ),
+    );
+    for (const r of responses) expect([200, 401]).toContain(r.statusCode);
+    expect(responses.filter((r) => r.statusCode === 200).length).toBeGreaterThanOrEqual(1);
+
+    const sessions = await database
+      .db()
+      .selectFrom("sessions")
+      .where("user_id", "=", registered.user.id)
+      .selectAll()
+      .execute();
+    expect(sessions).toHaveLength(1);
+    // Every refresh token handed out works and belongs to that one session.
+    for (const r of responses.filter((r) => r.statusCode === 200)) {
+      const me = await service.app.inject({
+        url: "/api/v1/auth/me",
+        headers: { authorization: `Bearer ${r.json().data.accessToken}` },
+      });
+      expect(me.statusCode).toBe(200);
+    }
+  });
+
+  it("stores only hashes: no password, refresh secret or hash in a response body or log line", async () => {
+    const response = await register("secrets@example.com");
+    expect(response.statusCode).toBe(201);
+    const { refreshToken, accessToken } = response.json().data;
+    const [user] = await database
+      .db()
+      .selectFrom("users")
+      .where("email", "=", "secrets@example.com")
+      .selectAll()
+      .execute();
+    const tokenRows = await database.db().selectFrom("refresh_tokens").select("secret_hash").execute();
+    const secret = String(refreshToken).split(".")[1] ?? "";
+
+    expect(user?.password_hash).toMatch(/^\$argon2id\$/);
+    expect(tokenRows.map((r) => r.secret_hash)).not.toContain(secret);
+
+    const me = await service.app.inject({
+      url: "/api/v1/auth/me",
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    for (const body of [response.body, me.body]) {
+      expect(body).not.toContain(user?.password_hash);
+      for (const row of tokenRows) expect(body).not.toContain(row.secret_hash);
+    }
+    const logs = logLines.join("");
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secretValue of [
+      password,
+      user?.password_hash ?? "x",
+      accessToken,
+      secret,
+      ...tokenRows.map((r) => r.secret_hash),
+    ]) {
+      expect(logs).not.toContain(secretValue);
+    }
+  });
+
+  it("reports readiness from the database", async () => {
+    const ready = await service.app.inject({ url: "/ready" });
+    expect(ready.json()).toEqual({ success: true, data: { database: "ok" } });
+  });
+});

@@ -1,0 +1,97 @@
+import cookie from "@fastify/cookie";
+import type { UseCases } from "@superoauth/application";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
+import { sendError } from "./replies.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { userRoutes } from "./routes/user.ts";
+import { describeValidationError } from "./validation-message.ts";
+
+/** The built HTTP application (a Fastify instance). */
+export type HttpApp = FastifyInstance;
+
+export interface HttpAppOptions {
+  readonly useCases: UseCases;
+  readonly rateLimit: RateLimitSettings;
+  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
+  readonly trustProxy: boolean;
+  /** Readiness: is the database reachable? */
+  readonly checkReadiness: () => Promise<boolean>;
+  /** A pino logger; none means silent. */
+  readonly logger?: FastifyBaseLogger;
+  /** Largest accepted request body; auth requests are small. Default 64 KiB. */
+  readonly bodyLimitBytes?: number;
+  /** Secret that signs cookies (OAuth state). */
+  readonly cookieSecret?: string;
+}
+
+/** Builds the HTTP application without listening, so tests can use inject(). */
+export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    trustProxy: options.trustProxy,
+    bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    // Strict types: a number where a string belongs is a validation error, not a silent conversion.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
+    return503OnClosing: true,
+  });
+  app.decorateRequest("auth", null);
+
+  await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
+  await registerRateLimits(app, options.rateLimit);
+
+  app.addHook("onSend", async (_request, reply, payload) => {
+    // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).
+    reply.header("Cache-Control", "no-store");
+    reply.header("Pragma", "no-cache");
+    return payload;
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation !== undefined) {
+      return sendError(reply, "VALIDATION_ERROR", describeValidationError(error));
+    }
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) {
+      return sendError(reply, "PAYLOAD_TOO_LARGE");
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return sendError(reply, "VALIDATION_ERROR", "Content-Type must be application/json");
+    }
+    if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
+      return sendError(
+        reply,
+        "VALIDATION_ERROR",
+        "Request body must not be empty with Content-Type application/json",
+      );
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      // Fastify's other client errors: malformed JSON, bad content length, and the like.
+      request.log.info({ code: error.code }, "client error");
+      return sendError(
+        reply,
+        "VALIDATION_ERROR",
+        error.code === "FST_ERR_CTP_INVALID_JSON_BODY"
+          ? "Request body is not valid JSON"
+          : "Malformed request",
+      );
+    }
+    // Anything else is our fault: log it whole, tell the client nothing about it.
+    request.log.error({ err: error }, "unhandled error");
+    return sendError(reply, "INTERNAL_ERROR");
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, "NOT_FOUND", `Route ${request.method} ${request.url.split("?")[0]} not found`),
+  );
+
+  await app.register(healthRoutes, { checkReadiness: options.checkReadiness });
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes, { useCases: options.useCases });
+      await api.register(userRoutes, { useCases: options.useCases });
+    },
+    { prefix: "/api/v1" },
+  );
+  return app;
+}

@@ -1,0 +1,126 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { ClientInfo, UseCases } from "@superoauth/application";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import {
+  boundedString,
+  errorResponses,
+  presentUser,
+  publicUser,
+  signedIn,
+  successEnvelope,
+  tokenPair,
+} from "../schemas.ts";
+
+function clientOf(request: FastifyRequest): ClientInfo {
+  return { userAgent: request.headers["user-agent"], ip: request.ip };
+}
+
+const loggedOut = successEnvelope(Type.Object({ loggedOut: Type.Literal(true) }));
+
+/** Registration, login, tokens and logout. */
+export async function authRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+
+  api.post(
+    "/auth/register",
+    {
+      config: { limit: "register" },
+      schema: {
+        body: Type.Object({
+          email: boundedString(512),
+          password: boundedString(1024),
+          nickname: boundedString(256),
+        }),
+        response: { 201: successEnvelope(signedIn), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const result = await useCases.registerWithPassword({ ...body, client: clientOf(request) });
+      if (!result.ok) return sendFailure(reply, result);
+      const { user, ...tokens } = result.value;
+      return reply.code(201).send({ success: true, data: { user: presentUser(user), ...tokens } });
+    },
+  );
+
+  api.post(
+    "/auth/login",
+    {
+      config: { limit: "login" },
+      schema: {
+        body: Type.Object({ email: boundedString(512), password: boundedString(1024) }),
+        response: { 200: successEnvelope(signedIn), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const result = await useCases.logInWithPassword({ ...body, client: clientOf(request) });
+      if (!result.ok) return sendFailure(reply, result);
+      const { user, ...tokens } = result.value;
+      return reply.send({ success: true, data: { user: presentUser(user), ...tokens } });
+    },
+  );
+
+  api.get(
+    "/auth/me",
+    {
+      preHandler: authenticated,
+      schema: { response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses } },
+    },
+    async (request, reply) =>
+      reply.send({ success: true, data: { user: presentUser(authOf(request).user) } }),
+  );
+
+  api.post(
+    "/auth/refresh",
+    {
+      schema: {
+        body: Type.Object({ refreshToken: boundedString(512) }),
+        response: { 200: successEnvelope(tokenPair), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { refreshToken } = request.body;
+      const result = await useCases.refreshSession({ refreshToken });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: result.value });
+    },
+  );
+
+  api.post(
+    "/auth/logout",
+    {
+      // Logging out with no body at all is allowed (it ends the caller's session), but
+      // Fastify validates an absent body as undefined, which no object schema accepts.
+      preValidation: async (request) => {
+        if (request.body === undefined) request.body = {};
+      },
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object({ refreshToken: Type.Optional(boundedString(512)) }),
+        response: { 200: loggedOut, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { user, sessionId } = authOf(request);
+      const body = request.body;
+      const result = await useCases.logOut({ userId: user.id, sessionId, refreshToken: body.refreshToken });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { loggedOut: true } });
+    },
+  );
+
+  api.post(
+    "/auth/logout-all",
+    { preHandler: authenticated, schema: { response: { 200: loggedOut, ...errorResponses } } },
+    async (request, reply) => {
+      await useCases.logOutEverywhere({ userId: authOf(request).user.id });
+      return reply.send({ success: true, data: { loggedOut: true } });
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+
+/** The signed-in user's own account. */
+export async function userRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
+    "/user/password",
+    {
+      preHandler: requireAuthentication(useCases),
+      schema: {
+        body: Type.Object({
+          currentPassword: Type.Optional(boundedString(1024)),
+          newPassword: boundedString(1024),
+        }),
+        response: {
+          200: successEnvelope(
+            Type.Object({ passwordChanged: Type.Literal(true), otherSessionsEnded: Type.Literal(true) }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user, sessionId } = authOf(request);
+      const body = request.body;
+      const result = await useCases.setPassword({ userId: user.id, sessionId, ...body });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
+    },
+  );
+}

@@ -1,0 +1,62 @@
+import type { User } from "@superoauth/domain";
+import { type Static, type TSchema, Type } from "typebox";
+
+/** The error envelope of the contract. */
+export const errorEnvelope = Type.Object({
+  success: Type.Literal(false),
+  error: Type.String(),
+  message: Type.String(),
+});
+
+/** The success envelope around a route's data. */
+export function successEnvelope<T extends TSchema>(data: T) {
+  return Type.Object({ success: Type.Literal(true), data });
+}
+
+/**
+ * What a client may see of a user. Response schemas are allow-lists: the
+ * serializer drops every property not named here, so hashes cannot leak.
+ */
+export const publicUser = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  emailVerified: Type.Boolean(),
+  nickname: Type.String(),
+  hasPassword: Type.Boolean(),
+  createdAt: Type.String({ format: "date-time" }),
+});
+
+export function presentUser(user: User): Static<typeof publicUser> {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    nickname: user.nickname,
+    hasPassword: user.passwordHash !== null,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export const tokenPair = Type.Object({
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  expiresIn: Type.Integer(),
+  tokenType: Type.Literal("Bearer"),
+});
+
+export const signedIn = Type.Object({
+  user: publicUser,
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  expiresIn: Type.Integer(),
+  tokenType: Type.Literal("Bearer"),
+});
+
+/** Error responses every route may give. */
+export const errorResponses = {
+  "4xx": errorEnvelope,
+  "5xx": errorEnvelope,
+} as const;
+
+// Bounds well above any valid value: they only keep huge strings away from argon2.
+export const boundedString = (maxLength: number) => Type.String({ maxLength });

@@ -1,0 +1,13 @@
+import type { Migration } from "kysely/migration";
+import * as createUsersAndSessions from "./2026-11-22T00-00_create-users-and-sessions.ts";
+import * as createRefreshTokens from "./2026-11-22T00-01_create-refresh-tokens.ts";
+
+/**
+ * Every migration, by name. Listed by hand rather than read from the folder so
+ * the set is fixed at build time and needs no file-system access at run time.
+ * Names sort in the order they run.
+ */
+export const migrations: Readonly<Record<string, Migration>> = {
+  "2026-11-22T00-00_create-users-and-sessions": createUsersAndSessions,
+  "2026-11-22T00-01_create-refresh-tokens": createRefreshTokens,
+};

@@ -1,0 +1,118 @@
+import {
+  type ColumnType,
+  CompiledQuery,
+  type Insertable,
+  Kysely,
+  MysqlDialect,
+  type Selectable,
+  sql,
+} from "kysely";
+import { createPool, escapeId } from "mysql2";
+import { createConnection } from "mysql2/promise";
+
+/**
+ * The `users` table. BOOLEAN is TINYINT(1) in MySQL and MariaDB: mysql2 reads
+ * it back as 0 or 1, so the selected type is a number and the repository maps it.
+ */
+export interface UsersTable {
+  id: string;
+  email: string;
+  email_verified: ColumnType<number, boolean, boolean>;
+  nickname: string;
+  password_hash: string | null;
+  status: ColumnType<string, string | undefined, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The `sessions` table: one sign-in on one device. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_used_at: Date;
+  revoked_at: Date | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+/** The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept. */
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  secret_hash: string;
+  parent_id: string | null;
+  replaced_by_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+  rotated_at: Date | null;
+}
+
+/** Every table the adapter knows, as Kysely sees them. */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+}
+
+/** A connection pool to the SuperOAuth schema, as the composition root holds it. */
+export type DatabaseConnection = Kysely<Database>;
+
+export type UserRow = Selectable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Insertable<SessionsTable>;
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;
+
+/**
+ * Opens a pooled connection to the database named in `url`
+ * (`mysql://user:password@host:port/database`). Every connection works in UTC,
+ * so DATETIME values mean the same instant whatever the server's zone.
+ */
+export function createDatabase(input: { url: string; poolSize?: number }): Kysely<Database> {
+  const pool = createPool({
+    uri: input.url,
+    connectionLimit: input.poolSize ?? 10,
+    // mysql2 converts Date parameters and DATETIME results in this zone; "Z" pairs with the session zone below.
+    timezone: "Z",
+    dateStrings: false,
+    supportBigNumbers: true,
+  });
+  return new Kysely<Database>({
+    dialect: new MysqlDialect({
+      pool,
+      // The session zone governs NOW() and TIMESTAMP columns; pinning it keeps the server's default out of our data.
+      onCreateConnection: async (connection) => {
+        await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
+      },
+    }),
+  });
+}
+
+/**
+ * Creates the database named in `url` if it is missing (utf8mb4), connecting to
+ * the server without selecting a database. Safe to call on every start.
+ */
+export async function ensureDatabaseExists(url: string): Promise<void> {
+  const serverURL = new URL(url);
+  const database = decodeURIComponent(serverURL.pathname.slice(1));
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
+    throw new Error("The database URL must name a database of 1-64 letters, digits, '_' or '$'");
+  }
+  serverURL.pathname = "/";
+  const connection = await createConnection({ uri: serverURL.toString() });
+  try {
+    // utf8mb4_unicode_ci exists on MySQL 8 and MariaDB alike (MySQL 8's default, 0900_ai_ci, does not);
+    // columns whose comparisons matter declare their own binary collation.
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS ${escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** Resolves when the database answers a trivial query; rejects with the driver's error otherwise. */
+export async function pingDatabase(db: Kysely<Database>): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}

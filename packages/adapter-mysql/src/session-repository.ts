@@ -1,0 +1,248 @@
+import type { SessionRepository, StoredRefreshToken } from "@superoauth/application";
+import type { RefreshToken, RefreshTokenId, Session, SessionId, UserId } from "@superoauth/domain";
+import type { Kysely, Transaction } from "kysely";
+import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Column widths from the migrations; longer client-supplied values are cut to fit. */
+const maxUserAgentLength = 512;
+const maxIpLength = 64;
+
+/**
+ * The SessionRepository port over MySQL. Writes that touch two rows run in one
+ * transaction; given a Transaction, the repository takes part in it instead.
+ */
+export function createSessionRepository(db: Executor): SessionRepository {
+  return {
+    async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
+      await runInTransaction(db, async (trx) => {
+        await trx.insertInto("sessions").values(toSessionRow(input.session)).execute();
+        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.refreshToken)).execute();
+      });
+    },
+
+    async findSession(id: SessionId): Promise<Session | null> {
+      const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? null : mapSessionRow(row);
+    },
+
+    async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
+      // One statement, so the token, its session and its successor come from one consistent read.
+      const row = await db
+        .selectFrom("refresh_tokens as token")
+        .innerJoin("sessions as session", "session.id", "token.session_id")
+        .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
+        .select([
+          "token.id as token_id",
+          "token.session_id as token_session_id",
+          "token.secret_hash as token_secret_hash",
+          "token.parent_id as token_parent_id",
+          "token.replaced_by_id as token_replaced_by_id",
+          "token.created_at as token_created_at",
+          "token.expires_at as token_expires_at",
+          "token.rotated_at as token_rotated_at",
+          "session.id as session_id",
+          "session.user_id as session_user_id",
+          "session.created_at as session_created_at",
+          "session.last_used_at as session_last_used_at",
+          "session.revoked_at as session_revoked_at",
+          "session.user_agent as session_user_agent",
+          "session.ip as session_ip",
+          "successor.id as successor_id",
+          "successor.session_id as successor_session_id",
+          "successor.secret_hash as successor_secret_hash",
+          "successor.parent_id as successor_parent_id",
+          "successor.replaced_by_id as successor_replaced_by_id",
+          "successor.created_at as successor_created_at",
+          "successor.expires_at as successor_expires_at",
+          "successor.rotated_at as successor_rotated_at",
+        ])
+        .where("token.id", "=", id)
+        .executeTakeFirst();
+      if (row === undefined) return null;
+      const token = mapRefreshTokenRow({
+        id: row.token_id,
+        session_id: row.token_session_id,
+        secret_hash: row.token_secret_hash,
+        parent_id: row.token_parent_id,
+        replaced_by_id: row.token_replaced_by_id,
+        created_at: row.token_created_at,
+        expires_at: row.token_expires_at,
+        rotated_at: row.token_rotated_at,
+      });
+      const session = mapSessionRow({
+        id: row.session_id,
+        user_id: row.session_user_id,
+        created_at: row.session_created_at,
+        last_used_at: row.session_last_used_at,
+        revoked_at: row.session_revoked_at,
+        user_agent: row.session_user_agent,
+        ip: row.session_ip,
+      });
+      // The left join yields all-null successor columns when there is none; its non-null columns tell.
+      const successor =
+        row.successor_id === null ||
+        row.successor_session_id === null ||
+        row.successor_secret_hash === null ||
+        row.successor_created_at === null ||
+        row.successor_expires_at === null
+          ? null
+          : mapRefreshTokenRow({
+              id: row.successor_id,
+              session_id: row.successor_session_id,
+              secret_hash: row.successor_secret_hash,
+              parent_id: row.successor_parent_id,
+              replaced_by_id: row.successor_replaced_by_id,
+              created_at: row.successor_created_at,
+              expires_at: row.successor_expires_at,
+              rotated_at: row.successor_rotated_at,
+            });
+      return { token, session, successor };
+    },
+
+    async rotateRefreshToken(input: {
+      rotatedId: RefreshTokenId;
+      replacement: RefreshToken;
+      now: Date;
+    }): Promise<"rotated" | "already-rotated"> {
+      return runInTransaction(db, async (trx) => {
+        // The conditional update is the decision: InnoDB lets one transaction at a time change the row,
+        // and the others then see rotated_at set and change nothing.
+        const marked = await trx
+          .updateTable("refresh_tokens")
+          .set({ rotated_at: input.now, replaced_by_id: input.replacement.id })
+          .where("id", "=", input.rotatedId)
+          .where("rotated_at", "is", null)
+          .executeTakeFirst();
+        if (marked.numUpdatedRows !== 1n) return "already-rotated";
+        await touchSession(trx, { sessionId: input.replacement.sessionId, now: input.now });
+        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.replacement)).execute();
+        return "rotated";
+      });
+    },
+
+    async addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void> {
+      await runInTransaction(db, async (trx) => {
+        await touchSession(trx, { sessionId: input.token.sessionId, now: input.now });
+        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.token)).execute();
+      });
+    },
+
+    async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
+      await db
+        .updateTable("sessions")
+        .set({ revoked_at: input.now })
+        .where("id", "=", input.sessionId)
+        .where("revoked_at", "is", null)
+        .execute();
+    },
+
+    async revokeSessionsOfUser(input: {
+      userId: UserId;
+      now: Date;
+      exceptSessionId?: SessionId;
+    }): Promise<void> {
+      let query = db
+        .updateTable("sessions")
+        .set({ revoked_at: input.now })
+        .where("user_id", "=", input.userId)
+        .where("revoked_at", "is", null);
+      if (input.exceptSessionId !== undefined) query = query.where("id", "<>", input.exceptSessionId);
+      await query.execute();
+    },
+  };
+}
+
+/**
+ * Runs `work` in a transaction. Kysely cannot nest transactions, so inside a
+ * caller's transaction the work simply joins it.
+ */
+async function runInTransaction<T>(
+  db: Executor,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (isTransaction(db)) return work(db);
+  return db.transaction().execute(work);
+}
+
+// Asked of Kysely rather than by `instanceof`, which fails when two copies of kysely are installed.
+function isTransaction(db: Executor): db is Transaction<Database> {
+  return db.isTransaction;
+}
+
+/**
+ * Updates the session row before a token row is inserted: the insert's foreign-key
+ * check would otherwise take a shared lock on the session that this update must then
+ * upgrade, and two such transactions on one session deadlock.
+ */
+async function touchSession(
+  trx: Transaction<Database>,
+  input: { sessionId: SessionId; now: Date },
+): Promise<void> {
+  await trx
+    .updateTable("sessions")
+    .set({ last_used_at: input.now })
+    .where("id", "=", input.sessionId)
+    .execute();
+}
+
+function toSessionRow(session: Session): NewSessionRow {
+  return {
+    id: session.id,
+    user_id: session.userId,
+    created_at: session.createdAt,
+    last_used_at: session.lastUsedAt,
+    revoked_at: session.revokedAt,
+    user_agent: session.userAgent === null ? null : truncateCharacters(session.userAgent, maxUserAgentLength),
+    ip: session.ip === null ? null : truncateCharacters(session.ip, maxIpLength),
+  };
+}
+
+function toRefreshTokenRow(token: RefreshToken): NewRefreshTokenRow {
+  return {
+    id: token.id,
+    session_id: token.sessionId,
+    secret_hash: token.secretHash,
+    parent_id: token.parentId,
+    replaced_by_id: token.replacedById,
+    created_at: token.createdAt,
+    expires_at: token.expiresAt,
+    rotated_at: token.rotatedAt,
+  };
+}
+
+function mapSessionRow(row: SessionRow): Session {
+  return {
+    id: row.id as SessionId,
+    userId: row.user_id as UserId,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    userAgent: row.user_agent,
+    ip: row.ip,
+  };
+}
+
+function mapRefreshTokenRow(row: RefreshTokenRow): RefreshToken {
+  return {
+    id: row.id as RefreshTokenId,
+    sessionId: row.session_id as SessionId,
+    secretHash: row.secret_hash,
+    parentId: row.parent_id as RefreshTokenId | null,
+    replacedById: row.replaced_by_id as RefreshTokenId | null,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    rotatedAt: row.rotated_at,
+  };
+}
+
+/**
+ * Cuts a client-supplied string to the column's width in characters (code points,
+ * as VARCHAR counts them): strict SQL mode rejects longer values, and an overlong
+ * User-Agent header must not make a sign-in fail.
+ */
+function truncateCharacters(value: string, maxLength: number): string {
+  const characters = Array.from(value);
+  return characters.length <= maxLength ? value : characters.slice(0, maxLength).join("");
+}

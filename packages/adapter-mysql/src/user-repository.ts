@@ -1,0 +1,73 @@
+import type { UserRepository } from "@superoauth/application";
+import { type Email, err, type Nickname, ok, type Result, type User, type UserId } from "@superoauth/domain";
+import type { Kysely, Transaction } from "kysely";
+import type { Database, UserRow } from "./database.ts";
+import { isDuplicateKeyError } from "./mysql-errors.ts";
+
+/**
+ * The UserRepository port over MySQL. Email uniqueness is the `users_email_unique`
+ * index: an insert that collides answers USER_EXISTS, however many race.
+ */
+export function createUserRepository(db: Kysely<Database> | Transaction<Database>): UserRepository {
+  return {
+    async insertUser(user: User): Promise<Result<void, "USER_EXISTS">> {
+      try {
+        await db
+          .insertInto("users")
+          .values({
+            id: user.id,
+            email: user.email,
+            email_verified: user.emailVerified,
+            nickname: user.nickname,
+            password_hash: user.passwordHash,
+            status: user.status,
+            created_at: user.createdAt,
+            updated_at: user.updatedAt,
+          })
+          .execute();
+        return ok(undefined);
+      } catch (error) {
+        // Ids are UUIDv7 made by the application, so a duplicate key is the email's.
+        if (isDuplicateKeyError(error)) return err("USER_EXISTS", "A user with this email already exists");
+        throw error;
+      }
+    },
+
+    async findUserById(id: UserId): Promise<User | null> {
+      const row = await db.selectFrom("users").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? null : mapUserRow(row);
+    },
+
+    async findUserByEmail(email: Email): Promise<User | null> {
+      const row = await db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
+      return row === undefined ? null : mapUserRow(row);
+    },
+
+    async updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void> {
+      await db
+        .updateTable("users")
+        .set({ password_hash: input.passwordHash, updated_at: input.now })
+        .where("id", "=", input.userId)
+        .execute();
+    },
+  };
+}
+
+function mapUserRow(row: UserRow): User {
+  return {
+    id: row.id as UserId,
+    email: row.email as Email,
+    emailVerified: row.email_verified === 1,
+    nickname: row.nickname as Nickname,
+    passwordHash: row.password_hash,
+    status: parseUserStatus(row.status),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function parseUserStatus(status: string): User["status"] {
+  if (status === "active" || status === "disabled") return status;
+  // A status the code does not know means the data and the code disagree: that is broken, not expected.
+  throw new Error(`Unknown user status in the database: ${status}`);
+}

@@ -1,0 +1,133 @@
+import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { migrations } from "../migrations/index.ts";
+import { createDatabase, ensureDatabaseExists, pingDatabase } from "../src/database.ts";
+import { migrateToLatest, migrationStatus } from "../src/migrate.ts";
+import {
+  buildDatabaseURL,
+  createTestDatabase,
+  dropDatabase,
+  useTestDatabase,
+} from "./mysql-test-database.ts";
+
+// A migrated database for the file; the tests that need an empty one make their own.
+const database = useTestDatabase();
+const allMigrations = Object.keys(migrations).sort();
+
+async function describeSchema(db: ReturnType<typeof database.db>): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT TABLE_NAME AS name FROM information_schema.TABLES
+    WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME`.execute(db);
+  const statements: string[] = [];
+  for (const { name } of rows) {
+    const created = await sql<Record<string, string>>`SHOW CREATE TABLE ${sql.id(name)}`.execute(db);
+    statements.push(created.rows[0]?.["Create Table"] ?? "");
+  }
+  return statements;
+}
+
+describe("migrations", () => {
+  it("migrate an empty database to the latest schema, in name order, and report each applied", async () => {
+    const empty = await createTestDatabase({ migrate: false });
+    try {
+      expect((await migrationStatus(empty.db)).map((m) => [m.name, m.executedAt])).toEqual(
+        allMigrations.map((name) => [name, null]),
+      );
+      expect(await migrateToLatest(empty.db)).toEqual(allMigrations);
+      const status = await migrationStatus(empty.db);
+      expect(status.map((m) => m.name)).toEqual(allMigrations);
+      expect(status.every((m) => m.executedAt instanceof Date)).toBe(true);
+      expect(await describeSchema(empty.db)).toEqual(await describeSchema(database.db()));
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it("migrating an up-to-date database again applies nothing and changes no table", async () => {
+    const before = await describeSchema(database.db());
+    expect(await migrateToLatest(database.db())).toEqual([]);
+    expect(await describeSchema(database.db())).toEqual(before);
+    expect((await migrationStatus(database.db())).every((m) => m.executedAt !== null)).toBe(true);
+  });
+
+  it("concurrent migrations of one database apply each migration exactly once", async () => {
+    const empty = await createTestDatabase({ migrate: false });
+    const second = createDatabase({ url: empty.url });
+    try {
+      const applied = await Promise.all([migrateToLatest(empty.db), migrateToLatest(second)]);
+      expect(applied.flat().sort()).toEqual(allMigrations);
+    } finally {
+      await second.destroy();
+      await empty.drop();
+    }
+  });
+
+  it("the created schema has the tables, keys and character sets the adapter relies on", async () => {
+    const { rows } = await sql<{ table: string; column: string; type: string; collation: string | null }>`
+      SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_TYPE AS type, COLLATION_NAME AS collation
+      FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('id', 'email', 'secret_hash')
+        AND TABLE_NAME IN ('users', 'sessions', 'refresh_tokens')
+      ORDER BY TABLE_NAME, COLUMN_NAME`.execute(database.db());
+    expect(rows).toEqual([
+      { table: "refresh_tokens", column: "id", type: "char(36)", collation: "ascii_bin" },
+      { table: "refresh_tokens", column: "secret_hash", type: "char(64)", collation: "ascii_bin" },
+      { table: "sessions", column: "id", type: "char(36)", collation: "ascii_bin" },
+      { table: "users", column: "email", type: "varchar(254)", collation: "utf8mb4_bin" },
+      { table: "users", column: "id", type: "char(36)", collation: "ascii_bin" },
+    ]);
+    const engines = await sql<{ engine: string }>`
+      SELECT DISTINCT ENGINE AS engine FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('users', 'sessions', 'refresh_tokens')`.execute(
+      database.db(),
+    );
+    expect(engines.rows).toEqual([{ engine: "InnoDB" }]);
+  });
+});
+
+describe("ensureDatabaseExists", () => {
+  it("creates a missing database in utf8mb4 and leaves an existing one as it is", async () => {
+    const name = `superoauth_test_${randomBytes(6).toString("hex")}`;
+    const url = buildDatabaseURL(database.url(), name);
+    const schemaOf = async () =>
+      (
+        await sql<{ charset: string }>`
+          SELECT DEFAULT_CHARACTER_SET_NAME AS charset FROM information_schema.SCHEMATA
+          WHERE SCHEMA_NAME = ${name}`.execute(database.db())
+      ).rows;
+    try {
+      expect(await schemaOf()).toEqual([]);
+      await ensureDatabaseExists(url);
+      expect(await schemaOf()).toEqual([{ charset: "utf8mb4" }]);
+
+      const db = createDatabase({ url });
+      try {
+        await sql`CREATE TABLE kept (id INT PRIMARY KEY)`.execute(db);
+        await ensureDatabaseExists(url);
+        const kept = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM kept`.execute(db);
+        expect(kept.rows).toEqual([{ n: 0 }]);
+      } finally {
+        await db.destroy();
+      }
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+});
+
+describe("pingDatabase", () => {
+  it("resolves while the database answers", async () => {
+    await expect(pingDatabase(database.db())).resolves.toBeUndefined();
+  });
+
+  it("rejects when nothing listens at the address", async () => {
+    // Port 1 on the loopback interface: refused at once, nothing leaves the machine.
+    const unreachable = createDatabase({ url: "mysql://root@127.0.0.1:1/superoauth" });
+    try {
+      await expect(pingDatabase(unreachable)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+    } finally {
+      await unreachable.destroy();
+    }
+  });
+});

@@ -1,0 +1,210 @@
+import { createHash, randomBytes } from "node:crypto";
+import {
+  at,
+  makeRefreshToken,
+  makeSession,
+  makeUser,
+  sessionRepositoryContract,
+  t0,
+  userRepositoryContract,
+} from "@superoauth/application/testing";
+import type { Email } from "@superoauth/domain";
+import { type RawBuilder, sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { createSessionRepository } from "../src/session-repository.ts";
+import { createUserRepository } from "../src/user-repository.ts";
+import { useTestDatabase } from "./mysql-test-database.ts";
+
+const database = useTestDatabase();
+
+userRepositoryContract("mysql", async () => createUserRepository(database.db()));
+sessionRepositoryContract("mysql", async () => ({
+  sessions: createSessionRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+
+type Count = { n: number };
+
+async function countRows(query: RawBuilder<Count>): Promise<number> {
+  const { rows } = await query.execute(database.db());
+  return Number(rows[0]?.n);
+}
+
+async function insertUserWithSession() {
+  const users = createUserRepository(database.db());
+  const sessions = createSessionRepository(database.db());
+  const user = makeUser();
+  await users.insertUser(user);
+  const session = makeSession(user.id);
+  const token = makeRefreshToken(session.id);
+  await sessions.createSession({ session, refreshToken: token });
+  return { users, sessions, user, session, token };
+}
+
+describe("MySQL user repository", () => {
+  it("compares emails byte for byte: addresses differing in case are two rows only when inserted as two", async () => {
+    const users = createUserRepository(database.db());
+    const local = `case-${randomBytes(4).toString("hex")}`;
+    const upper = `${local.toUpperCase()}@x.io` as Email;
+    const lower = `${local}@x.io` as Email;
+
+    expect((await users.insertUser(makeUser({ email: upper }))).ok).toBe(true);
+    expect((await users.insertUser(makeUser({ email: lower }))).ok).toBe(true);
+    expect(await users.insertUser(makeUser({ email: lower }))).toMatchObject({
+      ok: false,
+      error: "USER_EXISTS",
+    });
+
+    expect(
+      await countRows(sql<Count>`SELECT COUNT(*) AS n FROM users WHERE email IN (${upper}, ${lower})`),
+    ).toBe(2);
+    // Under a case-insensitive collation this equality would match both rows.
+    expect(await countRows(sql<Count>`SELECT COUNT(*) AS n FROM users WHERE email = ${lower}`)).toBe(1);
+    const { rows } = await sql<{ collation: string }>`
+      SELECT COLLATION_NAME AS collation FROM information_schema.COLUMNS
+      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users' AND COLUMN_NAME = 'email'`.execute(
+      database.db(),
+    );
+    expect(rows[0]?.collation).toBe("utf8mb4_bin");
+  });
+
+  it("of 50 concurrent inserts of one email exactly one succeeds, 49 answer USER_EXISTS and none throws", async () => {
+    const users = createUserRepository(database.db());
+    const email = makeUser().email;
+    const settled = await Promise.allSettled(
+      Array.from({ length: 50 }, () => users.insertUser(makeUser({ email }))),
+    );
+    const results = settled.map((outcome) =>
+      outcome.status === "fulfilled" ? outcome.value : outcome.reason,
+    );
+    expect(settled.filter((outcome) => outcome.status === "rejected")).toEqual([]);
+    expect(results.filter((result) => result.ok === true)).toHaveLength(1);
+    expect(results.filter((result) => result.ok === false && result.error === "USER_EXISTS")).toHaveLength(
+      49,
+    );
+    expect(await countRows(sql<Count>`SELECT COUNT(*) AS n FROM users WHERE email = ${email}`)).toBe(1);
+  });
+
+  it("stores times in UTC to the millisecond and flags as 0 or 1", async () => {
+    const users = createUserRepository(database.db());
+    const user = makeUser({ emailVerified: false, createdAt: t0, updatedAt: at(1) });
+    await users.insertUser(user);
+    const { rows } = await sql<{ created_at: string; updated_at: string; email_verified: number }>`
+      SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s.%f') AS created_at,
+             DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS updated_at,
+             email_verified
+      FROM users WHERE id = ${user.id}`.execute(database.db());
+    expect(rows[0]).toEqual({
+      created_at: "2026-03-01 12:00:00.123000",
+      updated_at: "2026-03-01 12:00:00.124000",
+      email_verified: 0,
+    });
+    expect((await users.findUserById(user.id))?.emailVerified).toBe(false);
+  });
+});
+
+describe("MySQL session repository", () => {
+  it("stores a refresh token's secret only as the hash it is given", async () => {
+    const users = createUserRepository(database.db());
+    const sessions = createSessionRepository(database.db());
+    const user = makeUser();
+    await users.insertUser(user);
+    const secret = randomBytes(32).toString("base64url");
+    const secretHash = createHash("sha256").update(secret).digest("hex");
+    const session = makeSession(user.id);
+    const token = makeRefreshToken(session.id, { secretHash });
+    await sessions.createSession({ session, refreshToken: token });
+
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`SELECT * FROM refresh_tokens WHERE id = ${token.id}`.execute(database.db());
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.secret_hash).toBe(secretHash);
+    expect(Object.values(rows[0] ?? {}).some((value) => String(value).includes(secret))).toBe(false);
+    // A column added later to hold the secret itself would show up here.
+    expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
+      "created_at",
+      "expires_at",
+      "id",
+      "parent_id",
+      "replaced_by_id",
+      "rotated_at",
+      "secret_hash",
+      "session_id",
+    ]);
+  });
+
+  it("marks the rotated token, stores the replacement and touches the session in one transaction", async () => {
+    const { sessions, session, token } = await insertUserWithSession();
+    const replacement = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
+    expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe(
+      "rotated",
+    );
+    const { rows } = await sql<{ id: string; replaced_by_id: string | null; rotated: number }>`
+      SELECT id, replaced_by_id, rotated_at IS NOT NULL AS rotated FROM refresh_tokens
+      WHERE session_id = ${session.id} ORDER BY created_at`.execute(database.db());
+    expect(rows).toEqual([
+      { id: token.id, replaced_by_id: replacement.id, rotated: 1 },
+      { id: replacement.id, replaced_by_id: null, rotated: 0 },
+    ]);
+  });
+
+  it("a rotation whose replacement cannot be stored leaves the token unrotated and the session untouched", async () => {
+    const { sessions, session, token } = await insertUserWithSession();
+    const other = makeRefreshToken(session.id);
+    await sessions.addRefreshToken({ token: other, now: at(100) });
+    // The replacement reuses an existing id, so its insert fails after the token was marked.
+    const clashing = makeRefreshToken(session.id, { id: other.id, parentId: token.id });
+    await expect(
+      sessions.rotateRefreshToken({ rotatedId: token.id, replacement: clashing, now: at(2000) }),
+    ).rejects.toMatchObject({ errno: 1062 });
+
+    const stored = await sessions.findRefreshToken(token.id);
+    expect(stored?.token.rotatedAt).toBeNull();
+    expect(stored?.token.replacedById).toBeNull();
+    expect(stored?.session.lastUsedAt).toEqual(at(100));
+  });
+
+  it("deleting a user deletes their sessions and refresh tokens", async () => {
+    const { user, session } = await insertUserWithSession();
+    await sql`DELETE FROM users WHERE id = ${user.id}`.execute(database.db());
+    expect(await countRows(sql<Count>`SELECT COUNT(*) AS n FROM sessions WHERE user_id = ${user.id}`)).toBe(
+      0,
+    );
+    expect(
+      await countRows(sql<Count>`SELECT COUNT(*) AS n FROM refresh_tokens WHERE session_id = ${session.id}`),
+    ).toBe(0);
+  });
+
+  it("cuts an overlong user agent to the column's 512 characters instead of failing the sign-in", async () => {
+    const users = createUserRepository(database.db());
+    const sessions = createSessionRepository(database.db());
+    const user = makeUser();
+    await users.insertUser(user);
+    const session = makeSession(user.id, { userAgent: "é".repeat(600) });
+    await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    expect((await sessions.findSession(session.id))?.userAgent).toBe("é".repeat(512));
+  });
+
+  it("takes part in a caller's transaction and rolls back with it", async () => {
+    const user = makeUser();
+    const session = makeSession(user.id);
+    const rollback = new Error("roll back");
+    await expect(
+      database
+        .db()
+        .transaction()
+        .execute(async (trx) => {
+          await createUserRepository(trx).insertUser(user);
+          await createSessionRepository(trx).createSession({
+            session,
+            refreshToken: makeRefreshToken(session.id),
+          });
+          expect(await createSessionRepository(trx).findSession(session.id)).not.toBeNull();
+          throw rollback;
+        }),
+    ).rejects.toBe(rollback);
+    expect(await createUserRepository(database.db()).findUserById(user.id)).toBeNull();
+    expect(await createSessionRepository(database.db()).findSession(session.id)).toBeNull();
+  });
+});

@@ -1,0 +1,11 @@
+import { defineProject } from "vitest/config";
+
+export default defineProject({
+  test: {
+    name: "adapter-mysql",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    // Starting a MySQL container on first use can take a minute.
+    hookTimeout: 120_000,
+  },
+});
