@@ -6,6 +6,7 @@ import {
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
   createDatabase,
+  createSecurityEventLog,
   createSessionRepository,
   createUserRepository,
   type DatabaseConnection,
@@ -44,6 +45,7 @@ export async function composeService(config: Config, logger: Logger | undefined)
       }),
       users: createUserRepository(db),
       sessions: createSessionRepository(db),
+      securityEvents: createSecurityEventLog(db),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,

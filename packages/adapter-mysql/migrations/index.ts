@@ -1,6 +1,7 @@
 import type { Migration } from "kysely/migration";
 import * as createUsersAndSessions from "./2026-11-22T00-00_create-users-and-sessions.ts";
 import * as createRefreshTokens from "./2026-11-22T00-01_create-refresh-tokens.ts";
+import * as createSecurityEvents from "./2026-11-22T00-02_create-security-events.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -10,4 +11,5 @@ import * as createRefreshTokens from "./2026-11-22T00-01_create-refresh-tokens.t
 export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22T00-00_create-users-and-sessions": createUsersAndSessions,
   "2026-11-22T00-01_create-refresh-tokens": createRefreshTokens,
+  "2026-11-22T00-02_create-security-events": createSecurityEvents,
 };

@@ -48,11 +48,23 @@ export interface RefreshTokensTable {
   rotated_at: Date | null;
 }
 
+/** The `security_events` table: an append-only log per user. `details` is JSON text. */
+export interface SecurityEventsTable {
+  id: string;
+  user_id: string;
+  type: string;
+  occurred_at: Date;
+  ip: string | null;
+  user_agent: string | null;
+  details: string;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  security_events: SecurityEventsTable;
 }
 
 /** A connection pool to the SuperOAuth schema, as the composition root holds it. */

@@ -4,6 +4,7 @@ import {
   makeRefreshToken,
   makeSession,
   makeUser,
+  securityEventLogContract,
   sessionRepositoryContract,
   t0,
   userRepositoryContract,
@@ -11,6 +12,7 @@ import {
 import type { Email } from "@superoauth/domain";
 import { type RawBuilder, sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { createSecurityEventLog } from "../src/security-event-log.ts";
 import { createSessionRepository } from "../src/session-repository.ts";
 import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
@@ -20,6 +22,11 @@ const database = useTestDatabase();
 userRepositoryContract("mysql", async () => createUserRepository(database.db()));
 sessionRepositoryContract("mysql", async () => ({
   sessions: createSessionRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+
+securityEventLogContract("mysql", async () => ({
+  events: createSecurityEventLog(database.db()),
   users: createUserRepository(database.db()),
 }));
 

@@ -6,6 +6,7 @@ export type {
   PasswordHasher,
   RandomSource,
   SecretHasher,
+  SecurityEventLog,
   SessionRepository,
   StoredRefreshToken,
   UserRepository,

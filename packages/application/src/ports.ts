@@ -3,6 +3,7 @@ import type {
   RefreshToken,
   RefreshTokenId,
   Result,
+  SecurityEvent,
   Session,
   SessionId,
   User,
@@ -92,6 +93,17 @@ export interface SessionRepository {
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
 }
 
+/** The account security log. Entries are never changed once written. */
+export interface SecurityEventLog {
+  recordSecurityEvent(event: SecurityEvent): Promise<void>;
+  /** Newest first; `beforeId` continues a listing after the last entry of the previous page. */
+  listSecurityEventsOfUser(input: {
+    userId: UserId;
+    limit: number;
+    beforeId?: string;
+  }): Promise<SecurityEvent[]>;
+}
+
 /** Everything the use cases need from the outside, plus their tunables. */
 export interface Dependencies {
   readonly clock: Clock;
@@ -101,6 +113,7 @@ export interface Dependencies {
   readonly accessTokens: AccessTokenIssuer;
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
+  readonly securityEvents: SecurityEventLog;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

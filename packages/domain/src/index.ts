@@ -12,6 +12,8 @@ export {
 } from "./password-policy.ts";
 export type { Result } from "./result.ts";
 export { err, ok } from "./result.ts";
+export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
+export { securityEventTypes } from "./security-event.ts";
 export type {
   RefreshDecision,
   RefreshToken,

@@ -14,7 +14,8 @@ import {
   tokenPair,
 } from "../schemas.ts";
 
-function clientOf(request: FastifyRequest): ClientInfo {
+/** Where a request came from, for sessions and the security log. */
+export function clientOf(request: FastifyRequest): ClientInfo {
   return { userAgent: request.headers["user-agent"], ip: request.ip };
 }
 
@@ -109,7 +110,12 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
     async (request, reply) => {
       const { user, sessionId } = authOf(request);
       const body = request.body;
-      const result = await useCases.logOut({ userId: user.id, sessionId, refreshToken: body.refreshToken });
+      const result = await useCases.logOut({
+        userId: user.id,
+        sessionId,
+        refreshToken: body.refreshToken,
+        client: clientOf(request),
+      });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { loggedOut: true } });
     },
@@ -119,7 +125,7 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
     "/auth/logout-all",
     { preHandler: authenticated, schema: { response: { 200: loggedOut, ...errorResponses } } },
     async (request, reply) => {
-      await useCases.logOutEverywhere({ userId: authOf(request).user.id });
+      await useCases.logOutEverywhere({ userId: authOf(request).user.id, client: clientOf(request) });
       return reply.send({ success: true, data: { loggedOut: true } });
     },
   );

@@ -3,6 +3,7 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "./auth.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
 
@@ -31,7 +32,7 @@ export async function userRoutes(app: FastifyInstance, options: { useCases: UseC
     async (request, reply) => {
       const { user, sessionId } = authOf(request);
       const body = request.body;
-      const result = await useCases.setPassword({ userId: user.id, sessionId, ...body });
+      const result = await useCases.setPassword({ userId: user.id, sessionId, ...body, client: clientOf(request) });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
     },

@@ -2,9 +2,11 @@ import { passwordHasherContract, secretHasherContract } from "./hasher.contract.
 import {
   InMemoryPasswordHasher,
   InMemorySecretHasher,
+  InMemorySecurityEventLog,
   InMemorySessionRepository,
   InMemoryUserRepository,
 } from "./in-memory.ts";
+import { securityEventLogContract } from "./security-event-log.contract.ts";
 import { sessionRepositoryContract } from "./session-repository.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
 
@@ -16,3 +18,7 @@ sessionRepositoryContract("in-memory", async () => ({
 
 passwordHasherContract("in-memory", () => new InMemoryPasswordHasher());
 secretHasherContract("in-memory", () => new InMemorySecretHasher());
+securityEventLogContract("in-memory", async () => ({
+  events: new InMemorySecurityEventLog(),
+  users: new InMemoryUserRepository(),
+}));

@@ -5,6 +5,7 @@ import {
   type RefreshToken,
   type RefreshTokenId,
   type Result,
+  type SecurityEvent,
   type Session,
   type SessionId,
   type User,
@@ -18,6 +19,7 @@ import type {
   PasswordHasher,
   RandomSource,
   SecretHasher,
+  SecurityEventLog,
   SessionRepository,
   StoredRefreshToken,
   UserRepository,
@@ -208,6 +210,28 @@ export class InMemorySessionRepository implements SessionRepository {
   }
 }
 
+export class InMemorySecurityEventLog implements SecurityEventLog {
+  readonly #events: SecurityEvent[] = [];
+  async recordSecurityEvent(event: SecurityEvent): Promise<void> {
+    this.#events.push({ ...event, details: { ...event.details } });
+  }
+  async listSecurityEventsOfUser(input: {
+    userId: UserId;
+    limit: number;
+    beforeId?: string;
+  }): Promise<SecurityEvent[]> {
+    return this.#events
+      .filter((e) => e.userId === input.userId && (input.beforeId === undefined || e.id < input.beforeId))
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, input.limit)
+      .map((e) => ({ ...e, details: { ...e.details } }));
+  }
+  /** Test helper: every event of every user, oldest first. */
+  all(): SecurityEvent[] {
+    return [...this.#events];
+  }
+}
+
 /** A full set of in-memory dependencies, each reachable for inspection. */
 export function createInMemoryDependencies(
   overrides: Partial<Dependencies["settings"]> = {},
@@ -216,6 +240,7 @@ export function createInMemoryDependencies(
   passwordHasher: InMemoryPasswordHasher;
   users: InMemoryUserRepository;
   sessions: InMemorySessionRepository;
+  securityEvents: InMemorySecurityEventLog;
 } {
   return {
     clock: new ManualClock(),
@@ -225,6 +250,7 @@ export function createInMemoryDependencies(
     accessTokens: new InMemoryAccessTokenIssuer(),
     users: new InMemoryUserRepository(),
     sessions: new InMemorySessionRepository(),
+    securityEvents: new InMemorySecurityEventLog(),
     settings: { refreshTokenTtlMs: 7 * 24 * 3600 * 1000, refreshReuseGraceMs: 10_000, ...overrides },
   };
 }

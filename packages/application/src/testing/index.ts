@@ -5,10 +5,12 @@ export {
   InMemoryAccessTokenIssuer,
   InMemoryPasswordHasher,
   InMemorySecretHasher,
+  InMemorySecurityEventLog,
   InMemorySessionRepository,
   InMemoryUserRepository,
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";

@@ -1,6 +1,8 @@
-import { checkUserMaySignIn, err, ok, parseEmail, type Result } from "@superoauth/domain";
+import { err, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
-import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
+import { completeSignIn } from "./complete-sign-in.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo, SignedIn } from "./start-session.ts";
 
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
 
@@ -21,9 +23,15 @@ export async function logInWithPassword(
     hash: user.passwordHash,
     password: input.password,
   });
-  if (!matches) return invalidCredentials;
+  if (!matches) {
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "login_failed",
+      client: input.client,
+      details: { method: "password" },
+    });
+    return invalidCredentials;
+  }
   // Status is checked only after the password, so a disabled account is not revealed to a guesser.
-  const allowed = checkUserMaySignIn(user);
-  if (!allowed.ok) return allowed;
-  return ok(await startSession(deps, { user, client: input.client, now: deps.clock.now() }));
+  return completeSignIn(deps, { user, client: input.client, method: "password" });
 }

@@ -1,5 +1,7 @@
 import { err, ok, parseRefreshToken, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo } from "./start-session.ts";
 
 /**
  * Ends a session: the one the given refresh token belongs to, or else the one
@@ -7,7 +9,7 @@ import type { Dependencies } from "../ports.ts";
  */
 export async function logOut(
   deps: Dependencies,
-  input: { userId: UserId; sessionId: SessionId; refreshToken?: string | undefined },
+  input: { userId: UserId; sessionId: SessionId; refreshToken?: string | undefined; client?: ClientInfo },
 ): Promise<Result<void, "INVALID_REFRESH_TOKEN">> {
   let sessionId = input.sessionId;
   if (input.refreshToken !== undefined) {
@@ -24,14 +26,26 @@ export async function logOut(
     sessionId = stored.session.id;
   }
   await deps.sessions.revokeSession({ sessionId, now: deps.clock.now() });
+  await recordSecurityEvent(deps, {
+    userId: input.userId,
+    type: "session_revoked",
+    client: input.client,
+    details: { sessionId, reason: "logout" },
+  });
   return ok(undefined);
 }
 
 /** Ends every session of the user, this one included. */
 export async function logOutEverywhere(
   deps: Dependencies,
-  input: { userId: UserId },
+  input: { userId: UserId; client?: ClientInfo },
 ): Promise<Result<void, never>> {
   await deps.sessions.revokeSessionsOfUser({ userId: input.userId, now: deps.clock.now() });
+  await recordSecurityEvent(deps, {
+    userId: input.userId,
+    type: "sessions_revoked",
+    client: input.client,
+    details: { reason: "logout_all" },
+  });
   return ok(undefined);
 }

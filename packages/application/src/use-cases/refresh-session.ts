@@ -7,6 +7,7 @@ import {
   type Result,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
 import { mintRefreshToken, pairTokens, type TokenPair } from "./start-session.ts";
 
 const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
@@ -42,6 +43,11 @@ export async function refreshSession(
         return invalid;
       case "reuse-detected":
         await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
+        await recordSecurityEvent(deps, {
+          userId: stored.session.userId,
+          type: "refresh_token_reuse_detected",
+          details: { sessionId: stored.session.id },
+        });
         return invalid;
       case "reissue-within-grace":
       case "rotate": {

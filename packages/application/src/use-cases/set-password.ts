@@ -1,5 +1,7 @@
 import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo } from "./start-session.ts";
 
 /**
  * Sets a password on an account that has none, or changes it (the current
@@ -7,7 +9,13 @@ import type { Dependencies } from "../ports.ts";
  */
 export async function setPassword(
   deps: Dependencies,
-  input: { userId: UserId; sessionId: SessionId; currentPassword?: string | undefined; newPassword: string },
+  input: {
+    userId: UserId;
+    sessionId: SessionId;
+    currentPassword?: string | undefined;
+    newPassword: string;
+    client?: ClientInfo;
+  },
 ): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND">> {
   const policy = checkPasswordPolicy(input.newPassword, "New password");
   if (!policy.ok) return policy;
@@ -30,5 +38,10 @@ export async function setPassword(
     now,
   });
   await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: input.sessionId });
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: user.passwordHash === null ? "password_set" : "password_changed",
+    client: input.client,
+  });
   return ok(undefined);
 }

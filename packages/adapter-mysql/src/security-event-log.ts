@@ -1,0 +1,57 @@
+import type { SecurityEventLog } from "@superoauth/application";
+import {
+  type SecurityEvent,
+  type SecurityEventType,
+  securityEventTypes,
+  type UserId,
+} from "@superoauth/domain";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database, SecurityEventsTable } from "./database.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The SecurityEventLog port over MySQL. Ids are UUIDv7, so ordering by id is ordering by time. */
+export function createSecurityEventLog(db: Executor): SecurityEventLog {
+  return {
+    async recordSecurityEvent(event: SecurityEvent): Promise<void> {
+      await db
+        .insertInto("security_events")
+        .values({
+          id: event.id,
+          user_id: event.userId,
+          type: event.type,
+          occurred_at: event.occurredAt,
+          ip: event.ip?.slice(0, 64) ?? null,
+          user_agent: event.userAgent?.slice(0, 512) ?? null,
+          details: JSON.stringify(event.details),
+        })
+        .execute();
+    },
+
+    async listSecurityEventsOfUser(input: {
+      userId: UserId;
+      limit: number;
+      beforeId?: string;
+    }): Promise<SecurityEvent[]> {
+      let query = db.selectFrom("security_events").selectAll().where("user_id", "=", input.userId);
+      if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
+      const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
+      return rows.map(mapSecurityEventRow);
+    },
+  };
+}
+
+function mapSecurityEventRow(row: Selectable<SecurityEventsTable>): SecurityEvent {
+  if (!(securityEventTypes as readonly string[]).includes(row.type)) {
+    throw new Error(`security_events row ${row.id} has an unknown type`);
+  }
+  return {
+    id: row.id,
+    userId: row.user_id as UserId,
+    type: row.type as SecurityEventType,
+    occurredAt: row.occurred_at,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    details: JSON.parse(row.details) as SecurityEvent["details"],
+  };
+}

@@ -1,0 +1,67 @@
+import type { SecurityEvent, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { SecurityEventLog, UserRepository } from "../ports.ts";
+import { at, makeUser, testId } from "./fixtures.ts";
+
+/** The behaviour every SecurityEventLog must have. */
+export function securityEventLogContract(
+  name: string,
+  makeStores: () => Promise<{ events: SecurityEventLog; users: UserRepository }>,
+): void {
+  async function withUser() {
+    const stores = await makeStores();
+    const user = makeUser();
+    await stores.users.insertUser(user);
+    return { ...stores, userId: user.id };
+  }
+  // Ids increase with each call, as UUIDv7 ids do over time.
+  let counter = 0;
+  const event = (userId: UserId, overrides: Partial<SecurityEvent> = {}): SecurityEvent => {
+    counter++;
+    return {
+      id: `0190a000-0000-7000-8000-${counter.toString(16).padStart(12, "0")}`,
+      userId,
+      type: "login_succeeded",
+      occurredAt: at(counter * 1000),
+      ip: "127.0.0.1",
+      userAgent: "vitest",
+      details: { method: "password" },
+      ...overrides,
+    };
+  };
+
+  describe(`SecurityEventLog contract: ${name}`, () => {
+    it("returns recorded events of a user, newest first, field for field", async () => {
+      const { events, userId } = await withUser();
+      const first = event(userId, {
+        type: "login_failed",
+        details: { method: "password", attempt: 1, fresh: true },
+      });
+      const second = event(userId, { type: "password_changed", ip: null, userAgent: null, details: {} });
+      await events.recordSecurityEvent(first);
+      await events.recordSecurityEvent(second);
+      expect(await events.listSecurityEventsOfUser({ userId, limit: 10 })).toEqual([second, first]);
+    });
+
+    it("pages with a limit and the last id seen", async () => {
+      const { events, userId } = await withUser();
+      const all = [event(userId), event(userId), event(userId), event(userId), event(userId)];
+      for (const e of all) await events.recordSecurityEvent(e);
+      const page1 = await events.listSecurityEventsOfUser({ userId, limit: 2 });
+      expect(page1.map((e) => e.id)).toEqual([all[4]?.id, all[3]?.id]);
+      const page2 = await events.listSecurityEventsOfUser({ userId, limit: 2, beforeId: page1[1]?.id ?? "" });
+      expect(page2.map((e) => e.id)).toEqual([all[2]?.id, all[1]?.id]);
+      const page3 = await events.listSecurityEventsOfUser({ userId, limit: 2, beforeId: page2[1]?.id ?? "" });
+      expect(page3.map((e) => e.id)).toEqual([all[0]?.id]);
+    });
+
+    it("never shows one user's events to another", async () => {
+      const { events, users, userId } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      await events.recordSecurityEvent(event(userId));
+      expect(await events.listSecurityEventsOfUser({ userId: other.id, limit: 10 })).toEqual([]);
+      expect(await events.listSecurityEventsOfUser({ userId: testId() as UserId, limit: 10 })).toEqual([]);
+    });
+  });
+}

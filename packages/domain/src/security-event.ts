@@ -1,0 +1,35 @@
+import type { UserId } from "./user.ts";
+
+/** What happened to an account that its owner may want to review. */
+export const securityEventTypes = [
+  "login_succeeded",
+  "login_failed",
+  "account_locked",
+  "password_set",
+  "password_changed",
+  "password_reset",
+  "password_reset_requested",
+  "email_verified",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "backup_code_used",
+  "backup_codes_regenerated",
+  "refresh_token_reuse_detected",
+  "provider_linked",
+  "provider_unlinked",
+  "session_revoked",
+  "sessions_revoked",
+] as const;
+
+export type SecurityEventType = (typeof securityEventTypes)[number];
+
+/** One entry of an account's security log. `details` holds small, non-secret facts (method, provider). */
+export interface SecurityEvent {
+  readonly id: string;
+  readonly userId: UserId;
+  readonly type: SecurityEventType;
+  readonly occurredAt: Date;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+}
