@@ -3,9 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
-import { clientOf } from "./auth.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { clientOf } from "./auth.ts";
 
 /** The signed-in user's own account. */
 export async function userRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
@@ -32,7 +32,12 @@ export async function userRoutes(app: FastifyInstance, options: { useCases: UseC
     async (request, reply) => {
       const { user, sessionId } = authOf(request);
       const body = request.body;
-      const result = await useCases.setPassword({ userId: user.id, sessionId, ...body, client: clientOf(request) });
+      const result = await useCases.setPassword({
+        userId: user.id,
+        sessionId,
+        ...body,
+        client: clientOf(request),
+      });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
     },

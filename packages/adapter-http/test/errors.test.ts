@@ -1,0 +1,298 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { UseCases } from "@superoauth/application";
+import { type ErrorCode, errorCodes } from "@superoauth/domain";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { defaultErrorMessage, errorStatus } from "../src/index.ts";
+import { buildTestApp, expectError, messageOf, validRegistration } from "./test-app.ts";
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function start(options: Parameters<typeof buildTestApp>[0] = {}): Promise<FastifyInstance> {
+  ({ app } = await buildTestApp(options));
+  return app;
+}
+
+const login = { email: validRegistration.email, password: validRegistration.password };
+
+describe("unknown routes", () => {
+  it.each([
+    ["GET", "/api/v1/nope"],
+    ["GET", "/nope"],
+    ["POST", "/api/v2/auth/login"],
+    ["GET", "/api/v1/auth/me/extra"],
+  ] as const)("answer NOT_FOUND 404 with the envelope for %s %s", async (method, url) => {
+    const response = await (await start()).inject({ method, url });
+
+    expectError(response, "NOT_FOUND", 404);
+  });
+
+  it.each([
+    ["DELETE", "/api/v1/auth/me"],
+    ["GET", "/api/v1/auth/login"],
+    ["PUT", "/api/v1/auth/register"],
+    ["POST", "/health"],
+  ] as const)("answer NOT_FOUND 404 with the envelope for an unknown method: %s %s", async (method, url) => {
+    const response = await (await start()).inject({ method, url });
+
+    expectError(response, "NOT_FOUND", 404);
+  });
+
+  it("do not echo the query string", async () => {
+    const response = await (await start()).inject({ method: "GET", url: "/nope?token=SECRET_QUERY" });
+
+    expectError(response, "NOT_FOUND", 404);
+    expect(response.body).not.toContain("SECRET_QUERY");
+  });
+});
+
+describe("malformed requests", () => {
+  it("answer VALIDATION_ERROR 400 for malformed JSON", async () => {
+    const response = await (await start()).inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "application/json" },
+      payload: '{"email": "ada@example.com", ',
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toMatch(/JSON/);
+  });
+
+  it("answer VALIDATION_ERROR 400 for a text/plain body", async () => {
+    const response = await (await start()).inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "text/plain" },
+      payload: JSON.stringify(login),
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+  });
+
+  it("answer VALIDATION_ERROR 400 for an unsupported content type", async () => {
+    const response = await (await start()).inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "application/xml" },
+      payload: "<login/>",
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toMatch(/application\/json/);
+  });
+
+  it("answer VALIDATION_ERROR 400 for an empty body declared as JSON", async () => {
+    const response = await (await start()).inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "application/json" },
+      payload: "",
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+  });
+
+  it("answer VALIDATION_ERROR 400 for no body at all where one is required", async () => {
+    const response = await (await start()).inject({ method: "POST", url: "/api/v1/auth/register" });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+  });
+
+  it.each(["null", "[]", '"ada@example.com"', "42"])(
+    "answer VALIDATION_ERROR 400 for the JSON body %s",
+    async (json) => {
+      const response = await (await start()).inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "content-type": "application/json" },
+        payload: json,
+      });
+
+      expectError(response, "VALIDATION_ERROR", 400);
+    },
+  );
+
+  it("answer PAYLOAD_TOO_LARGE 413 with the envelope for a body over the limit", async () => {
+    const small = await start({ bodyLimitBytes: 1024 });
+
+    const response = await small.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { ...login, password: "x".repeat(2048) },
+    });
+
+    expectError(response, "PAYLOAD_TOO_LARGE", 413);
+  });
+
+  it("accept a body just under the limit", async () => {
+    const small = await start({ bodyLimitBytes: 1024 });
+
+    const payload = JSON.stringify({ ...login, password: "x".repeat(950) });
+    expect(Buffer.byteLength(payload)).toBeLessThan(1024);
+
+    const response = await small.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      headers: { "content-type": "application/json" },
+      payload,
+    });
+
+    expectError(response, "INVALID_CREDENTIALS", 401);
+  });
+
+  it("answer VALIDATION_ERROR 400 for a field longer than its bound, before any use case runs", async () => {
+    const response = await (await start()).inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { ...login, password: "x".repeat(5000) },
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toContain("password");
+  });
+});
+
+describe("unexpected failures", () => {
+  function failingLogIn(useCases: UseCases): UseCases {
+    return {
+      ...useCases,
+      logInWithPassword: async () => {
+        throw new Error("SECRET_DB_DETAIL: connection to mysql://root:hunter2@db refused");
+      },
+    };
+  }
+
+  function capturingLogger(entries: unknown[]): FastifyBaseLogger {
+    const record = (...args: unknown[]) => {
+      entries.push(args);
+    };
+    const logger: FastifyBaseLogger = {
+      level: "info",
+      fatal: record,
+      error: record,
+      warn: record,
+      info: () => {},
+      debug: () => {},
+      trace: () => {},
+      silent: () => {},
+      child: () => logger,
+    };
+    return logger;
+  }
+
+  it("answer INTERNAL_ERROR 500 without the details of the failure", async () => {
+    const failing = await start({ replaceUseCases: failingLogIn });
+
+    const response = await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });
+
+    expectError(response, "INTERNAL_ERROR", 500);
+    expect(response.body).not.toContain("SECRET_DB_DETAIL");
+    expect(response.body).not.toContain("hunter2");
+    expect(response.body).not.toContain("stack");
+  });
+
+  it("log the failure whole for the operators", async () => {
+    const entries: unknown[] = [];
+    const failing = await start({ replaceUseCases: failingLogIn, logger: capturingLogger(entries) });
+
+    await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });
+
+    expect(entries).toContainEqual([
+      { err: expect.objectContaining({ message: expect.stringContaining("SECRET_DB_DETAIL") }) },
+      expect.any(String),
+    ]);
+  });
+
+  it("leave other routes working", async () => {
+    const failing = await start({ replaceUseCases: failingLogIn });
+    await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });
+
+    const response = await failing.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: validRegistration,
+    });
+
+    expect(response.statusCode).toBe(201);
+  });
+});
+
+describe("the error-status table", () => {
+  it("has a status for every error code and for no other", () => {
+    expect(Object.keys(errorStatus).sort()).toStrictEqual([...errorCodes].sort());
+  });
+
+  it.each([...errorCodes])("gives %s a 4xx or 5xx status", (code) => {
+    const status: number = errorStatus[code];
+    expect(status >= 400 && status <= 599).toBe(true);
+  });
+
+  it("has a non-empty default message for every error code and for no other", () => {
+    expect(Object.keys(defaultErrorMessage).sort()).toStrictEqual([...errorCodes].sort());
+    for (const code of errorCodes) expect(defaultErrorMessage[code]).toMatch(/\S/);
+  });
+
+  it.each([
+    ["VALIDATION_ERROR", 400],
+    ["UNAUTHORIZED", 401],
+    ["INVALID_CREDENTIALS", 401],
+    ["TOKEN_EXPIRED", 401],
+    ["INVALID_TOKEN", 401],
+    ["ACCOUNT_DISABLED", 403],
+    ["INVALID_REFRESH_TOKEN", 401],
+    ["USER_EXISTS", 409],
+    ["USER_NOT_FOUND", 404],
+    ["UNSUPPORTED_PROVIDER", 400],
+    ["INVALID_STATE", 400],
+    ["INVALID_AUTHORIZATION_CODE", 400],
+    ["OAUTH_INIT_FAILED", 500],
+    ["ACCOUNT_LINK_FAILED", 500],
+    ["CANNOT_UNLINK_LAST_AUTH", 400],
+    ["INTERNAL_ERROR", 500],
+    ["TOKEN_EXCHANGE_FAILED", 500],
+    ["USER_INFO_FAILED", 500],
+    ["RATE_LIMIT_EXCEEDED", 429],
+  ] satisfies [ErrorCode, number][])("keeps the contract's status for %s (%i)", (code, status) => {
+    expect(errorStatus[code]).toBe(status);
+  });
+});
+
+describe("docs/errors.md", () => {
+  const docsPath = join(import.meta.dirname, "..", "..", "..", "docs", "errors.md");
+
+  /** Each `### CODE` heading with the `**HTTP status:** NNN` line that follows it within a few lines. */
+  function documentedStatuses(markdown: string): Map<string, number | null> {
+    const lines = markdown.split(/\r?\n/);
+    const documented = new Map<string, number | null>();
+    lines.forEach((line, index) => {
+      const heading = /^###\s+([A-Z][A-Z0-9_]*)\s*$/.exec(line);
+      if (heading?.[1] === undefined) return;
+      let status: number | null = null;
+      for (const next of lines.slice(index + 1, index + 6)) {
+        if (/^#/.test(next)) break;
+        const match = /^\*\*HTTP status:\*\*\s+(\d{3})\b/.exec(next);
+        if (match?.[1] !== undefined) {
+          status = Number(match[1]);
+          break;
+        }
+      }
+      expect(documented.has(heading[1]), `${heading[1]} is documented twice`).toBe(false);
+      documented.set(heading[1], status);
+    });
+    return documented;
+  }
+
+  it("documents every error code, and no other, each with the status of the table", () => {
+    const documented = documentedStatuses(readFileSync(docsPath, "utf8"));
+
+    expect([...documented.keys()].sort()).toStrictEqual([...errorCodes].sort());
+    const statuses = Object.fromEntries(errorCodes.map((code) => [code, documented.get(code)]));
+    expect(statuses).toStrictEqual({ ...errorStatus });
+  });
+});

@@ -1,0 +1,306 @@
+import { randomInt } from "node:crypto";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { Redis } from "ioredis";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
+import type { RateLimitSettings } from "../src/index.ts";
+import { bearer, buildTestApp, expectError, registerUser, type TestAppOptions } from "./test-app.ts";
+
+const windowMs = 900_000;
+const limits: RateLimitSettings = { enabled: true, windowMs, loginMax: 5, registerMax: 3, generalMax: 100 };
+const login = { email: "nobody@example.com", password: "Wr0ng-secret!" };
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+async function start(options: TestAppOptions = {}): Promise<FastifyInstance> {
+  const { app } = await buildTestApp({ rateLimit: limits, ...options });
+  apps.push(app);
+  return app;
+}
+
+function logInFrom(app: FastifyInstance, remoteAddress: string, headers: InjectOptions["headers"] = {}) {
+  return app.inject({ method: "POST", url: "/api/v1/auth/login", payload: login, remoteAddress, headers });
+}
+
+async function repeat(
+  times: number,
+  send: () => Promise<LightMyRequestResponse>,
+): Promise<LightMyRequestResponse[]> {
+  const responses: LightMyRequestResponse[] = [];
+  // In sequence: the order of the counts is what is under test.
+  for (let i = 0; i < times; i++) responses.push(await send());
+  return responses;
+}
+
+function header(response: LightMyRequestResponse, name: string): number {
+  const value = response.headers[name];
+  expect(value, `${name} header`).toMatch(/^\d+$/);
+  return Number(value);
+}
+
+function expectNoRateLimitHeaders(response: LightMyRequestResponse): void {
+  expect(response.headers).not.toHaveProperty("x-ratelimit-limit");
+  expect(response.headers).not.toHaveProperty("x-ratelimit-remaining");
+  expect(response.headers).not.toHaveProperty("x-ratelimit-reset");
+  expect(response.headers).not.toHaveProperty("retry-after");
+}
+
+function expectLimited(response: LightMyRequestResponse): void {
+  expectError(response, "RATE_LIMIT_EXCEEDED", 429);
+  const retryAfter = header(response, "retry-after");
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(windowMs / 1000);
+}
+
+describe("rate limiting", () => {
+  it("answers the 6th login from one IP with RATE_LIMIT_EXCEEDED 429 and Retry-After", async () => {
+    const app = await start();
+
+    const responses = await repeat(6, () => logInFrom(app, "10.0.0.2"));
+
+    for (const allowed of responses.slice(0, 5)) expectError(allowed, "INVALID_CREDENTIALS", 401);
+    const sixth = responses[5];
+    if (sixth === undefined) throw new Error("no sixth response");
+    expectLimited(sixth);
+  });
+
+  it("does not let a correct password through once the login budget is spent", async () => {
+    const app = await start();
+    await registerUser(app);
+    await repeat(5, () => logInFrom(app, "127.0.0.1"));
+
+    const response = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: "ada@example.com", password: "Sup3r-secret!" },
+    });
+
+    expectLimited(response);
+  });
+
+  it("sends X-RateLimit-Limit, a counting-down X-RateLimit-Remaining and X-RateLimit-Reset in Unix seconds", async () => {
+    const app = await start();
+    const before = Date.now();
+
+    const responses = await repeat(6, () => logInFrom(app, "10.0.0.2"));
+
+    const after = Date.now();
+    expect(responses.map((response) => header(response, "x-ratelimit-limit"))).toStrictEqual([
+      5, 5, 5, 5, 5, 5,
+    ]);
+    expect(responses.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      4, 3, 2, 1, 0, 0,
+    ]);
+    const resets = responses.map((response) => header(response, "x-ratelimit-reset"));
+    for (const reset of resets) {
+      expect(reset).toBeGreaterThanOrEqual(Math.floor(before / 1000));
+      expect(reset).toBeLessThanOrEqual(Math.ceil(after / 1000) + windowMs / 1000 + 1);
+    }
+    // One window: every response names the same moment (give or take rounding).
+    expect(Math.max(...resets) - Math.min(...resets)).toBeLessThanOrEqual(1);
+  });
+
+  it("answers the 4th registration from one IP with RATE_LIMIT_EXCEEDED 429", async () => {
+    const app = await start();
+    const register = (n: number) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/register",
+        payload: { email: `user${n}@example.com`, password: "Sup3r-secret!", nickname: `user${n}` },
+      });
+
+    const responses = [await register(1), await register(2), await register(3), await register(4)];
+
+    expect(responses.slice(0, 3).map((response) => response.statusCode)).toStrictEqual([201, 201, 201]);
+    expect(responses.map((response) => header(response, "x-ratelimit-limit"))).toStrictEqual([3, 3, 3, 3]);
+    expect(responses.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      2, 1, 0, 0,
+    ]);
+    const fourth = responses[3];
+    if (fourth === undefined) throw new Error("no fourth response");
+    expectLimited(fourth);
+  });
+
+  it("answers the 101st request to another route, such as /auth/me, with RATE_LIMIT_EXCEEDED 429", async () => {
+    const app = await start();
+    const { accessToken } = await registerUser(app);
+    const getMe = () => app.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(accessToken) });
+
+    const responses = await repeat(101, getMe);
+
+    expect(responses.slice(0, 100).every((response) => response.statusCode === 200)).toBe(true);
+    expect(header(responses[0] as LightMyRequestResponse, "x-ratelimit-limit")).toBe(100);
+    expect(header(responses[0] as LightMyRequestResponse, "x-ratelimit-remaining")).toBe(99);
+    expect(header(responses[99] as LightMyRequestResponse, "x-ratelimit-remaining")).toBe(0);
+    expectLimited(responses[100] as LightMyRequestResponse);
+  });
+
+  it("keeps separate budgets for login, registration and the rest", async () => {
+    const app = await start();
+    await repeat(6, () => logInFrom(app, "127.0.0.1"));
+
+    const registered = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "ada@example.com", password: "Sup3r-secret!", nickname: "ada" },
+    });
+    const refreshed = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/refresh",
+      payload: { refreshToken: "x" },
+    });
+
+    expect(registered.statusCode).toBe(201);
+    expect(header(registered, "x-ratelimit-remaining")).toBe(2);
+    expectError(refreshed, "INVALID_REFRESH_TOKEN", 401);
+    expect(header(refreshed, "x-ratelimit-remaining")).toBe(99);
+  });
+
+  it("keeps a budget per client IP", async () => {
+    const app = await start();
+    await repeat(6, () => logInFrom(app, "10.0.0.2"));
+
+    const otherClient = await logInFrom(app, "10.0.0.3");
+
+    expectError(otherClient, "INVALID_CREDENTIALS", 401);
+    expect(header(otherClient, "x-ratelimit-remaining")).toBe(4);
+    expectLimited(await logInFrom(app, "10.0.0.2"));
+  });
+
+  it("ignores X-Forwarded-For without trustProxy, so a client cannot pick a fresh budget", async () => {
+    const app = await start({ trustProxy: false });
+
+    const responses = await repeat(6, async () =>
+      logInFrom(app, "10.0.0.2", { "x-forwarded-for": `198.51.100.${randomInt(1, 255)}` }),
+    );
+
+    expect(responses.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      4, 3, 2, 1, 0, 0,
+    ]);
+    expectLimited(responses[5] as LightMyRequestResponse);
+  });
+
+  it("takes the client IP from X-Forwarded-For with trustProxy", async () => {
+    const app = await start({ trustProxy: true });
+    const fromClient = (ip: string) => logInFrom(app, "10.0.0.1", { "x-forwarded-for": ip });
+    await repeat(5, () => fromClient("203.0.113.7"));
+
+    const sameClient = await fromClient("203.0.113.7");
+    const otherClient = await fromClient("203.0.113.8");
+
+    expectLimited(sameClient);
+    expectError(otherClient, "INVALID_CREDENTIALS", 401);
+    expect(header(otherClient, "x-ratelimit-remaining")).toBe(4);
+  });
+
+  it.each(["/health", "/ready"])("does not limit %s, nor send rate-limit headers on it", async (url) => {
+    const app = await start({ rateLimit: { ...limits, generalMax: 3 } });
+
+    const responses = await repeat(10, () => app.inject({ method: "GET", url }));
+
+    for (const response of responses) {
+      expect(response.statusCode).toBe(200);
+      expectNoRateLimitHeaders(response);
+    }
+  });
+
+  it("limits requests to unknown routes too", async () => {
+    const app = await start({ rateLimit: { ...limits, generalMax: 3 } });
+
+    const responses = await repeat(4, () =>
+      app.inject({ method: "GET", url: `/api/v1/nope-${randomInt(1e6)}` }),
+    );
+
+    for (const response of responses.slice(0, 3)) expectError(response, "NOT_FOUND", 404);
+    expect(responses.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      2, 1, 0, 0,
+    ]);
+    expectLimited(responses[3] as LightMyRequestResponse);
+  });
+
+  it("sends no rate-limit headers and never 429 when disabled", async () => {
+    const app = await start({ rateLimit: { ...limits, enabled: false } });
+
+    const responses = await repeat(10, () => logInFrom(app, "10.0.0.2"));
+
+    for (const response of responses) {
+      expectError(response, "INVALID_CREDENTIALS", 401);
+      expectNoRateLimitHeaders(response);
+    }
+  });
+});
+
+describe("rate limiting shared through Redis", () => {
+  const redisURL = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
+
+  /** A client for checks and clean-up; an unreachable Redis fails the test, it does not skip it. */
+  async function connectRedis(): Promise<Redis> {
+    const redis = new Redis(redisURL, {
+      lazyConnect: true,
+      connectTimeout: 2_000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    redis.on("error", () => {});
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      throw new Error(`Redis is not reachable at ${redisURL}: start it or set REDIS_TEST_URL`, {
+        cause: error,
+      });
+    }
+    return redis;
+  }
+
+  it("shares one budget between two app instances", async () => {
+    const redis = await connectRedis();
+    // A fresh client IP per run, so counters left by an earlier run (they live 15 minutes) do not collide.
+    const clientIP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+    onTestFinished(async () => {
+      const keys = await redis.keys(`superoauth-rl:*:${clientIP}`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+    const first = await start({ rateLimit: { ...limits, redisURL } });
+    const second = await start({ rateLimit: { ...limits, redisURL } });
+
+    const responses = [
+      ...(await repeat(3, () => logInFrom(first, clientIP))),
+      ...(await repeat(2, () => logInFrom(second, clientIP))),
+      await logInFrom(first, clientIP),
+      await logInFrom(second, clientIP),
+    ];
+
+    for (const response of responses.slice(0, 5)) expectError(response, "INVALID_CREDENTIALS", 401);
+    expect(responses.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      4, 3, 2, 1, 0, 0, 0,
+    ]);
+    expectLimited(responses[5] as LightMyRequestResponse);
+    expectLimited(responses[6] as LightMyRequestResponse);
+    const reset = header(responses[6] as LightMyRequestResponse, "x-ratelimit-reset");
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + windowMs / 1000 + 1);
+    expect(await redis.keys(`superoauth-rl:*:${clientIP}`)).toHaveLength(1);
+  });
+
+  it("keeps a budget per client IP in Redis too", async () => {
+    const redis = await connectRedis();
+    const base = `10.${randomInt(256)}.${randomInt(256)}`;
+    const [spender, bystander] = [`${base}.1`, `${base}.2`];
+    onTestFinished(async () => {
+      const keys = await redis.keys(`superoauth-rl:*:${base}.*`);
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+    const app = await start({ rateLimit: { ...limits, redisURL } });
+    await repeat(6, () => logInFrom(app, spender));
+
+    const response = await logInFrom(app, bystander);
+
+    expectError(response, "INVALID_CREDENTIALS", 401);
+    expect(header(response, "x-ratelimit-remaining")).toBe(4);
+  });
+});

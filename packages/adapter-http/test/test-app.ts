@@ -1,0 +1,106 @@
+import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
+import { createInMemoryDependencies } from "@superoauth/application/testing";
+import type { ErrorCode } from "@superoauth/domain";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { expect } from "vitest";
+import { buildHttpApp, type HttpAppOptions } from "../src/index.ts";
+
+export const validRegistration = {
+  email: "Ada@Example.com",
+  password: "Sup3r-secret!",
+  nickname: "ada_lovelace",
+};
+
+export const otherRegistration = {
+  email: "grace@example.com",
+  password: "An0ther-secret!",
+  nickname: "grace_hopper",
+};
+
+export type TestDependencies = ReturnType<typeof createInMemoryDependencies>;
+
+export interface TestAppOptions extends Partial<Omit<HttpAppOptions, "useCases">> {
+  /** Replace some use cases, e.g. with one that throws. */
+  readonly replaceUseCases?: (useCases: UseCases) => UseCases;
+}
+
+/** An app over in-memory ports; rate limits generous unless a test asks otherwise. */
+export async function buildTestApp(
+  options: TestAppOptions = {},
+): Promise<{ app: FastifyInstance; deps: TestDependencies }> {
+  const { replaceUseCases = (useCases) => useCases, ...overrides } = options;
+  const deps = createInMemoryDependencies();
+  const app = await buildHttpApp({
+    useCases: replaceUseCases(createUseCases(deps satisfies Dependencies)),
+    trustProxy: false,
+    checkReadiness: async () => true,
+    rateLimit: { enabled: true, windowMs: 15 * 60_000, loginMax: 1000, registerMax: 1000, generalMax: 1000 },
+    ...overrides,
+  });
+  return { app, deps };
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  emailVerified: boolean;
+  nickname: string;
+  hasPassword: boolean;
+  createdAt: string;
+}
+
+export interface SignedInData {
+  user: PublicUser;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  tokenType: "Bearer";
+}
+
+/** Registers a user (the default one unless told otherwise) and returns the response data. */
+export async function registerUser(
+  app: FastifyInstance,
+  body: Record<string, unknown> = validRegistration,
+): Promise<SignedInData> {
+  const response = await app.inject({ method: "POST", url: "/api/v1/auth/register", payload: body });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.body}`);
+  return response.json().data;
+}
+
+/** Logs in and returns the response data; throws unless the login succeeds. */
+export async function logIn(
+  app: FastifyInstance,
+  body: { email: string; password: string } = validRegistration,
+): Promise<SignedInData> {
+  const response = await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: body });
+  if (response.statusCode !== 200) throw new Error(`login failed: ${response.body}`);
+  return response.json().data;
+}
+
+export function bearer(accessToken: string): { authorization: string } {
+  return { authorization: `Bearer ${accessToken}` };
+}
+
+export function getMe(app: FastifyInstance, accessToken: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: "GET", url: "/api/v1/auth/me", headers: bearer(accessToken) });
+}
+
+export function refresh(app: FastifyInstance, refreshToken: string): Promise<LightMyRequestResponse> {
+  return app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
+}
+
+/**
+ * Asserts the status and that the body is exactly the contract's error envelope
+ * with this code and a non-empty message.
+ */
+export function expectError(response: LightMyRequestResponse, code: ErrorCode, status: number): void {
+  expect({ status: response.statusCode, body: response.json() }).toStrictEqual({
+    status,
+    body: { success: false, error: code, message: expect.stringMatching(/\S/) },
+  });
+}
+
+/** The message of an error response (after expectError has checked its shape). */
+export function messageOf(response: LightMyRequestResponse): string {
+  return (response.json() as { message: string }).message;
+}
