@@ -40,6 +40,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
   await registerRateLimits(app, options.rateLimit);
+  // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
+  // have gives the clearer "Content-Type must be application/json" answer.
+  app.removeContentTypeParser("text/plain");
 
   app.addHook("onSend", async (_request, reply, payload) => {
     // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).

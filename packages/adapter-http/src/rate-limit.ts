@@ -39,7 +39,12 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
           enableOfflineQueue: true,
           lazyConnect: false,
         });
-  if (redis !== undefined) app.addHook("onClose", async () => void (await redis.quit()));
+  if (redis !== undefined) {
+    // Without a listener ioredis prints connection errors straight to stderr; route them
+    // through the app's logger. A request that cannot be counted fails closed (see app.ts).
+    redis.on("error", (error: Error) => app.log.error({ err: error }, "rate-limit Redis error"));
+    app.addHook("onClose", async () => void (await redis.quit()));
+  }
   await app.register(rateLimit, {
     global: false,
     ...(redis === undefined ? {} : { redis, nameSpace: "superoauth-rl:" }),
@@ -61,7 +66,18 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const group = request.routeOptions.config.limit ?? "general";
     if (group === "none") return;
-    const outcome = await limiters[group](request);
+    let outcome: Awaited<ReturnType<(typeof limiters)[typeof group]>>;
+    try {
+      outcome = await limiters[group](request);
+    } catch (error) {
+      // The counter store (Redis) is down: fail closed, but say it is temporary rather than our bug.
+      request.log.error({ err: error }, "rate limiter unavailable");
+      return sendError(
+        reply,
+        "SERVICE_UNAVAILABLE",
+        "Rate limiting is temporarily unavailable; retry shortly",
+      );
+    }
     if (outcome.isAllowed) return;
     reply.header("X-RateLimit-Limit", outcome.max);
     reply.header("X-RateLimit-Remaining", outcome.isExceeded ? 0 : outcome.remaining);

@@ -73,6 +73,7 @@ describe("malformed requests", () => {
     });
 
     expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toBe("Content-Type must be application/json");
   });
 
   it("answer VALIDATION_ERROR 400 for an unsupported content type", async () => {

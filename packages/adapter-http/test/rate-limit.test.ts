@@ -304,3 +304,13 @@ describe("rate limiting shared through Redis", () => {
     expect(header(response, "x-ratelimit-remaining")).toBe(4);
   });
 });
+
+describe("rate limiting when its Redis is down", () => {
+  it("fails closed with SERVICE_UNAVAILABLE 503, not a 500, and /health still answers", async () => {
+    // Port 1 on loopback: nothing listens, connections are refused at once.
+    const app = await start({ rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" } });
+    const response = await logInFrom(app, "10.9.9.9");
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect((await app.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+});
