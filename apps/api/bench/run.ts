@@ -1,0 +1,169 @@
+// pnpm bench: starts the service as its own process on 127.0.0.1 (as `pnpm start` does, rate
+// limits off), then drives the hot paths with a bounded closed-loop load from this process and
+// prints throughput and latency percentiles. Results and method: docs/performance.md.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Pool } from "undici";
+
+const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const databaseURL = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench";
+const password = "Bench-passw0rd!";
+
+interface Scenario {
+  readonly name: string;
+  /** One request; returns the HTTP status. `worker` is stable per concurrent client. */
+  readonly send: (worker: number) => Promise<number>;
+  readonly durationMs?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function runScenario(scenario: Scenario): Promise<string> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const until = performance.now() + (scenario.durationMs ?? durationMs);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      while (performance.now() < until) {
+        const t = performance.now();
+        const status = await scenario.send(worker);
+        latencies.push(performance.now() - t);
+        if (status >= 400) failures++;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const f = (n: number) => n.toFixed(2).padStart(8);
+  return `| ${scenario.name.padEnd(30)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
+}
+
+async function startServer(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../src/main.ts")], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_LEVEL: "warn",
+      LOG_FILE: "",
+      DATABASE_URL: databaseURL,
+      JWT_SECRET: randomBytes(48).toString("base64url"),
+      COOKIE_SECRET: randomBytes(48).toString("base64url"),
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+      RATE_LIMIT_ENABLED: "false",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 30_000);
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        ok(match[1]);
+      }
+    });
+    child.once("exit", (code) => fail(new Error(`server exited with ${code}:\n${out}`)));
+  });
+  return { url, stop: () => child.kill("SIGTERM") };
+}
+
+const server = await startServer();
+const pool = new Pool(server.url, { connections: concurrency, pipelining: 1 });
+interface TokenBody {
+  readonly data: { readonly accessToken: string; readonly refreshToken: string };
+}
+
+async function post(
+  path: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; json: () => Promise<TokenBody> }> {
+  const response = await pool.request({
+    method: "POST",
+    path,
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.statusCode, json: async () => (await response.body.json()) as TokenBody };
+}
+
+try {
+  // One account per worker, so refresh chains do not collide.
+  const run = randomBytes(4).toString("hex");
+  const accounts = await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      const email = `bench-${run}-${i}@example.com`;
+      const response = await post("/api/v1/auth/register", { email, password, nickname: `bench${i}` });
+      if (response.status !== 201) throw new Error(`register failed: ${response.status}`);
+      const { data } = await response.json();
+      return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
+    }),
+  );
+
+  const scenarios: Scenario[] = [
+    {
+      name: "GET /api/v1/auth/me",
+      async send(worker) {
+        const account = accounts[worker];
+        const response = await pool.request({
+          method: "GET",
+          path: "/api/v1/auth/me",
+          headers: { authorization: `Bearer ${account?.accessToken}` },
+        });
+        await response.body.dump();
+        return response.statusCode;
+      },
+    },
+    {
+      name: "POST /api/v1/auth/refresh",
+      async send(worker) {
+        const account = accounts[worker];
+        if (account === undefined) return 500;
+        const response = await post("/api/v1/auth/refresh", { refreshToken: account.refreshToken });
+        const body = await response.json();
+        if (response.status === 200) account.refreshToken = body.data.refreshToken;
+        return response.status;
+      },
+    },
+    {
+      name: "POST /api/v1/auth/login (argon2id)",
+      async send(worker) {
+        const response = await post("/api/v1/auth/login", { email: accounts[worker]?.email, password });
+        await response.json();
+        return response.status;
+      },
+    },
+    {
+      name: "GET /health (framework floor)",
+      async send() {
+        const response = await pool.request({ method: "GET", path: "/health" });
+        await response.body.dump();
+        return response.statusCode;
+      },
+    },
+  ];
+
+  console.log(
+    `\nSuperOAuth benchmark: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}\n`,
+  );
+  console.log(
+    "| scenario                       | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
+  );
+  console.log(
+    "|--------------------------------|---------:|--------:|--------:|--------:|--------:|-------:|",
+  );
+  for (const scenario of scenarios) console.log(await runScenario(scenario));
+} finally {
+  await pool.close();
+  server.stop();
+}
