@@ -78,6 +78,7 @@ describe("configuration", () => {
 
   it("requires a strong JWT_SECRET in production", () => {
     expect(parseConfig({ NODE_ENV: "production" }, makeSecret)).toMatchObject({ ok: false });
+    expect(parseConfig({ NODE_ENV: "test" }, makeSecret)).toMatchObject({ ok: false });
     const weak = parseConfig({ NODE_ENV: "production", JWT_SECRET: "a".repeat(40) }, makeSecret);
     expect(weak.ok).toBe(false);
     expect(weak.ok ? "" : weak.problems.join()).not.toContain("a".repeat(40));

@@ -51,8 +51,8 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
   },
   MIGRATE_ON_START: { default: "true", meaning: "apply pending migrations when the server starts" },
   JWT_SECRET: {
-    default: "(random per process in development/test)",
-    meaning: "HMAC key for access tokens, at least 32 bytes; required in production",
+    default: "(random per process in development)",
+    meaning: "HMAC key for access tokens, at least 32 bytes; required outside development",
   },
   JWT_ISSUER: { default: "superoauth", meaning: "iss claim of access tokens" },
   JWT_AUDIENCE: { default: "superoauth-api", meaning: "aud claim of access tokens" },
@@ -153,9 +153,9 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   let secret = e.JWT_SECRET;
   let secretIsEphemeral = false;
   if (secret === undefined) {
-    if (environment === "production") {
+    if (environment !== "development") {
       problems.push(
-        "JWT_SECRET is required in production: set it to at least 32 random bytes (e.g. `openssl rand -base64 48`)",
+        `JWT_SECRET is required outside development (NODE_ENV=${environment}): set it to at least 32 random bytes (e.g. \`openssl rand -base64 48\`)`,
       );
     } else {
       secret = makeSecret();

@@ -106,7 +106,7 @@ describe("start-up refusals", () => {
       DATABASE_URL: database.url,
     });
     expect(code).toBe(1);
-    expect(output).toContain("JWT_SECRET is required in production");
+    expect(output).toContain("JWT_SECRET is required outside development");
   });
 
   it("refuses a weak JWT_SECRET in production", async () => {
