@@ -1,23 +1,32 @@
 import {
+  createAESGCMSecretCipher,
   createArgon2PasswordHasher,
+  createOTPLibTOTPService,
   createSecureRandomSource,
   createSHA256SecretHasher,
 } from "@superoauth/adapter-crypto";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
   createDatabase,
+  createEmailTokenRepository,
+  createLinkedProviderRepository,
+  createLockoutRepository,
+  createOAuthFlowRepository,
   createSecurityEventLog,
   createSessionRepository,
+  createTwoFactorRepository,
   createUserRepository,
   type DatabaseConnection,
   ensureDatabaseExists,
   migrateToLatest,
   pingDatabase,
 } from "@superoauth/adapter-mysql";
-import { createJWTAccessTokenIssuer } from "@superoauth/adapter-tokens";
-import { createUseCases, type Dependencies } from "@superoauth/application";
+import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
+import { type Clock, createUseCases, type Dependencies } from "@superoauth/application";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import { composeMailer } from "./mail.ts";
 
 export interface Service {
   readonly app: HttpApp;
@@ -27,13 +36,19 @@ export interface Service {
 }
 
 /** Builds the whole service from configuration: database, adapters, use cases, HTTP app. */
-export async function composeService(config: Config, logger: Logger | undefined): Promise<Service> {
+export async function composeService(
+  config: Config,
+  logger: Logger | undefined,
+  /** Tests pass a clock they move by hand (TOTP steps, lockout, expiry). */
+  options: { clock?: Clock } = {},
+): Promise<Service> {
   await ensureDatabaseExists(config.databaseURL);
   const db = createDatabase({ url: config.databaseURL });
   try {
     if (config.migrateOnStart) await migrateToLatest(db);
+    const mail = composeMailer(config.mail, logger);
     const deps: Dependencies = {
-      clock: { now: () => new Date() },
+      clock: options.clock ?? { now: () => new Date() },
       random: createSecureRandomSource(),
       passwordHasher: createArgon2PasswordHasher(),
       secretHasher: createSHA256SecretHasher(),
@@ -46,9 +61,30 @@ export async function composeService(config: Config, logger: Logger | undefined)
       users: createUserRepository(db),
       sessions: createSessionRepository(db),
       securityEvents: createSecurityEventLog(db),
+      oauthProviders: createOAuthProviderGateways({
+        providers: config.oauth.providers,
+        timeoutMs: config.oauth.httpTimeoutMs,
+        ...(logger === undefined ? {} : { logger: logger.child({ component: "oauth" }) }),
+      }),
+      linkedProviders: createLinkedProviderRepository(db),
+      oauthFlows: createOAuthFlowRepository(db),
+      emailTokens: createEmailTokenRepository(db),
+      mailer: mail.mailer,
+      totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
+      secretCipher: createAESGCMSecretCipher(config.security.totpEncryptionKey),
+      mfaTokens: createJWTMFATokenIssuer({
+        secret: config.jwt.secret,
+        issuer: config.jwt.issuer,
+        audience: config.jwt.audience,
+      }),
+      twoFactor: createTwoFactorRepository(db),
+      lockout: createLockoutRepository(db),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
+        appURL: config.mail.appURL,
+        requireEmailVerification: config.mail.requireEmailVerification,
+        lockout: config.security.lockout,
       },
     };
     const app = await buildHttpApp({
@@ -60,12 +96,18 @@ export async function composeService(config: Config, logger: Logger | undefined)
         return true;
       },
       ...(logger === undefined ? {} : { logger }),
+      cookieSecret: config.oauth.cookieSecret,
+      oauth: {
+        successRedirectURL: config.oauth.successRedirectURL,
+        secureCookies: config.oauth.secureCookies,
+      },
     });
     return {
       app,
       db,
       async close() {
         await app.close();
+        await mail.close();
         await db.destroy();
       },
     };

@@ -21,6 +21,7 @@ describe("configuration", () => {
       loginMax: 5,
       registerMax: 3,
       generalMax: 100,
+      emailMax: 5,
     });
     expect(config.trustProxy).toBe(false);
     expect(config.migrateOnStart).toBe(true);
@@ -34,6 +35,7 @@ describe("configuration", () => {
         NODE_ENV: "production",
         PORT: "8080",
         JWT_SECRET: strongSecret,
+        TOTP_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
         ACCESS_TOKEN_TTL: "10m",
         REFRESH_TOKEN_TTL: "1d",
         REFRESH_REUSE_GRACE: "5s",

@@ -3,6 +3,18 @@ import { resolve } from "node:path";
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
 import { durationPattern, parseDuration } from "./duration.ts";
+import {
+  type OAuthConfig,
+  oauthEnvironmentHelp,
+  oauthEnvironmentProperties,
+  parseOAuthConfig,
+} from "./oauth-config.ts";
+import {
+  parseSecurityConfig,
+  type SecurityConfig,
+  securityEnvironmentHelp,
+  securityEnvironmentProperties,
+} from "./security-config.ts";
 
 const booleanPattern = "^(true|false|1|0|yes|no)$";
 const integerPattern = "^\\d+$";
@@ -36,6 +48,14 @@ export const environmentSchema = Type.Object({
     Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
   ),
   LOG_FILE: Type.Optional(Type.String()),
+  ...oauthEnvironmentProperties,
+  ...securityEnvironmentProperties,
+  APP_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$" })),
+  SMTP_URL: Type.Optional(Type.String({ pattern: "^smtps?://" })),
+  MAIL_FROM: Type.Optional(Type.String({ minLength: 3 })),
+  OUTBOX_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  REQUIRE_EMAIL_VERIFICATION: Type.Optional(Type.String({ pattern: booleanPattern })),
+  RATE_LIMIT_EMAIL_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
 });
 
 export type Environment = Static<typeof environmentSchema>;
@@ -86,6 +106,29 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
     default: "logs/superoauth.log",
     meaning: "file the logs are also written to (read by pnpm logs); empty to disable",
   },
+  ...oauthEnvironmentHelp,
+  ...securityEnvironmentHelp,
+  APP_URL: {
+    default: "http://localhost:3000",
+    meaning: "base URL of the app that opens the links in mails (/verify-email, /reset-password)",
+  },
+  SMTP_URL: {
+    default: "(unset: mails go to OUTBOX_DIR)",
+    meaning: "SMTP server for mail, e.g. smtp://user:pass@host:587 or smtps://...:465",
+  },
+  MAIL_FROM: { default: "SuperOAuth <no-reply@localhost>", meaning: "From address of every mail" },
+  OUTBOX_DIR: {
+    default: "outbox",
+    meaning: "without SMTP_URL, mails are written here as .txt and .html files",
+  },
+  REQUIRE_EMAIL_VERIFICATION: {
+    default: "false",
+    meaning: "refuse sign-in (EMAIL_NOT_VERIFIED) until the account's address is verified",
+  },
+  RATE_LIMIT_EMAIL_MAX: {
+    default: "5",
+    meaning: "requests that send mail (resend verification, forgot password) per IP per window",
+  },
 };
 
 export interface Config {
@@ -109,8 +152,22 @@ export interface Config {
     readonly loginMax: number;
     readonly registerMax: number;
     readonly generalMax: number;
+    readonly emailMax: number;
+  };
+  readonly mail: {
+    /** Base URL for links in mails, without a trailing slash. */
+    readonly appURL: string;
+    /** SMTP connection URL; undefined writes mails to `outboxDirectory`. */
+    readonly smtpURL: string | undefined;
+    readonly from: string;
+    readonly outboxDirectory: string;
+    readonly requireEmailVerification: boolean;
   };
   readonly trustProxy: boolean;
+  /** Social sign-in (see oauth-config.ts). */
+  readonly oauth: OAuthConfig;
+  /** Lockout and two-factor authentication (see security-config.ts). */
+  readonly security: SecurityConfig;
   readonly redisURL: string | undefined;
   readonly logLevel: string;
   readonly logFile: string | undefined;
@@ -138,7 +195,7 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   );
   const problems = Value.Errors(environmentSchema, known).map((error) => {
     const name = error.instancePath.replace(/^\//, "");
-    const shown = name === "JWT_SECRET" ? "" : ` (got "${String(known[name])}")`;
+    const shown = name.endsWith("_SECRET") ? "" : ` (got "${String(known[name])}")`;
     return `${name} is invalid: ${error.message}${shown}`;
   });
   if (problems.length > 0) return { ok: false, problems };
@@ -181,8 +238,23 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
   const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
   if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
+  const oauth = parseOAuthConfig(e, {
+    environment,
+    appURL: (e.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
+    makeSecret,
+  });
+  problems.push(...oauth.problems);
+  warnings.push(...oauth.warnings);
+  const security = parseSecurityConfig(e, { environment, makeSecret });
+  problems.push(...security.problems);
+  warnings.push(...security.warnings);
   if (problems.length > 0 || secret === undefined) return { ok: false, problems };
 
+  if (e.SMTP_URL === undefined && environment === "production") {
+    warnings.push(
+      "SMTP_URL is not set in production: verification and password-reset mails are only written to OUTBOX_DIR",
+    );
+  }
   const rateLimitEnabled = flag(e.RATE_LIMIT_ENABLED, true);
   if (!rateLimitEnabled) {
     warnings.push(
@@ -213,8 +285,18 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
         loginMax: Number(e.RATE_LIMIT_LOGIN_MAX ?? "5"),
         registerMax: Number(e.RATE_LIMIT_REGISTER_MAX ?? "3"),
         generalMax: Number(e.RATE_LIMIT_GENERAL_MAX ?? "100"),
+        emailMax: Number(e.RATE_LIMIT_EMAIL_MAX ?? "5"),
+      },
+      mail: {
+        appURL: (e.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
+        smtpURL: e.SMTP_URL,
+        from: e.MAIL_FROM ?? "SuperOAuth <no-reply@localhost>",
+        outboxDirectory: e.OUTBOX_DIR ?? "outbox",
+        requireEmailVerification: flag(e.REQUIRE_EMAIL_VERIFICATION, false),
       },
       trustProxy: flag(e.TRUST_PROXY, false),
+      oauth: oauth.config,
+      security: security.config,
       redisURL: e.REDIS_URL,
       logLevel: e.LOG_LEVEL ?? "info",
       logFile: env.LOG_FILE === "" ? undefined : (e.LOG_FILE ?? "logs/superoauth.log"),

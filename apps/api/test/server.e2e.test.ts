@@ -12,6 +12,7 @@ beforeAll(async () => {
   server = await startServerProcess({
     DATABASE_URL: database.url,
     JWT_SECRET: jwtSecret,
+    TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
     NODE_ENV: "production",
   });
 });

@@ -3,8 +3,14 @@ import type { UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
+import { childLoggerWithoutQueries } from "./request-logging.ts";
+import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { oauthRoutes } from "./routes/oauth.ts";
+import { pageRoutes } from "./routes/pages.ts";
+import { sessionRoutes } from "./routes/sessions.ts";
+import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { userRoutes } from "./routes/user.ts";
 import { describeValidationError } from "./validation-message.ts";
 
@@ -24,6 +30,13 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Secret that signs cookies (OAuth state). */
   readonly cookieSecret?: string;
+  /** Social sign-in: where browsers land afterwards, and whether the state cookie is Secure. */
+  readonly oauth?: {
+    /** Default http://localhost:3000/oauth/complete. */
+    readonly successRedirectURL?: string;
+    /** Default true; false only for local development over plain HTTP. */
+    readonly secureCookies?: boolean;
+  };
 }
 
 /** Builds the HTTP application without listening, so tests can use inject(). */
@@ -35,6 +48,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Strict types: a number where a string belongs is a validation error, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
+    childLoggerFactory: childLoggerWithoutQueries,
+    // The router's own refusals (a malformed percent-encoding, an over-long path parameter)
+    // come before any handler: answer them with the envelope too.
+    frameworkErrors: (error, _request, reply) =>
+      sendError(
+        reply,
+        "VALIDATION_ERROR",
+        error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "A path parameter is too long" : "Malformed request URL",
+      ),
   });
   app.decorateRequest("auth", null);
 
@@ -89,10 +111,22 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   );
 
   await app.register(healthRoutes, { checkReadiness: options.checkReadiness });
+  await app.register(pageRoutes);
   await app.register(
     async (api) => {
       await api.register(authRoutes, { useCases: options.useCases });
       await api.register(userRoutes, { useCases: options.useCases });
+      await api.register(oauthRoutes, {
+        useCases: options.useCases,
+        settings: {
+          successRedirectURL: options.oauth?.successRedirectURL ?? "http://localhost:3000/oauth/complete",
+          secureCookies: options.oauth?.secureCookies ?? true,
+          cookiesCanBeSigned: options.cookieSecret !== undefined,
+        },
+      });
+      await api.register(accountRecoveryRoutes, { useCases: options.useCases });
+      await api.register(sessionRoutes, { useCases: options.useCases });
+      await api.register(twoFactorRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

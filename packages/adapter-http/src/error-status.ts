@@ -1,6 +1,6 @@
 import type { ErrorCode } from "@superoauth/domain";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 500 | 503;
 
 /**
  * The one place an error code becomes an HTTP status. `satisfies` makes a new
@@ -30,6 +30,21 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   INVALID_CURRENT_PASSWORD: 400,
   SERVICE_UNAVAILABLE: 503,
+  ACCOUNT_LOCKED: 423,
+  INVALID_TWO_FACTOR_CODE: 401,
+  INVALID_MFA_TOKEN: 401,
+  TWO_FACTOR_ALREADY_ENABLED: 409,
+  TWO_FACTOR_NOT_ENABLED: 400,
+  TWO_FACTOR_SETUP_REQUIRED: 400,
+  INVALID_VERIFICATION_TOKEN: 400,
+  INVALID_RESET_TOKEN: 400,
+  EMAIL_NOT_VERIFIED: 403,
+  SESSION_NOT_FOUND: 404,
+  OAUTH_ACCESS_DENIED: 400,
+  OAUTH_EMAIL_CONFLICT: 409,
+  PROVIDER_ALREADY_LINKED: 409,
+  PROVIDER_NOT_LINKED: 404,
+  INVALID_LOGIN_CODE: 400,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -57,4 +72,20 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   PAYLOAD_TOO_LARGE: "Request body is too large",
   INVALID_CURRENT_PASSWORD: "Current password is incorrect",
   SERVICE_UNAVAILABLE: "A dependency of the service is not reachable",
+  ACCOUNT_LOCKED: "Too many failed sign-in attempts; wait for the lock to end or reset your password",
+  INVALID_TWO_FACTOR_CODE: "The two-factor code is wrong, expired or already used",
+  INVALID_MFA_TOKEN: "The MFA token is invalid or expired; sign in again",
+  TWO_FACTOR_ALREADY_ENABLED: "Two-factor authentication is already on",
+  TWO_FACTOR_NOT_ENABLED: "Two-factor authentication is not on",
+  TWO_FACTOR_SETUP_REQUIRED: "Set up two-factor authentication first (POST /auth/2fa/setup)",
+  INVALID_VERIFICATION_TOKEN: "The verification link is invalid, expired or already used",
+  INVALID_RESET_TOKEN: "The password-reset link is invalid, expired or already used",
+  EMAIL_NOT_VERIFIED: "Verify your email address before signing in",
+  SESSION_NOT_FOUND: "No such session of yours",
+  OAUTH_ACCESS_DENIED: "Sign-in was cancelled at the provider",
+  OAUTH_EMAIL_CONFLICT:
+    "An account with this email already exists: sign in to it and link the provider from your account",
+  PROVIDER_ALREADY_LINKED: "This provider account is already linked to an account",
+  PROVIDER_NOT_LINKED: "This provider is not linked to your account",
+  INVALID_LOGIN_CODE: "The login code is invalid, expired or already used",
 };

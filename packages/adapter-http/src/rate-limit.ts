@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { sendError } from "./replies.ts";
 
 /** Which budget a route draws from. */
-export type RateLimitGroup = "login" | "register" | "general" | "none";
+export type RateLimitGroup = "login" | "register" | "email" | "general" | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -19,6 +19,8 @@ export interface RateLimitSettings {
   readonly loginMax: number;
   readonly registerMax: number;
   readonly generalMax: number;
+  /** Requests that send mail (resend verification, forgot password) per IP per window; default 5. */
+  readonly emailMax?: number;
   /** With a Redis URL the counters are shared by every instance; without, they are per process. */
   readonly redisURL?: string | undefined;
 }
@@ -60,6 +62,7 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
   const limiters = {
     login: limiter("login", settings.loginMax),
     register: limiter("register", settings.registerMax),
+    email: limiter("email", settings.emailMax ?? 5),
     general: limiter("general", settings.generalMax),
   };
 

@@ -1,4 +1,4 @@
-import type { User } from "@superoauth/domain";
+import type { TwoFactorStatus, User } from "@superoauth/domain";
 import { type Static, type TSchema, Type } from "typebox";
 
 /** The error envelope of the contract. */
@@ -24,10 +24,17 @@ export const publicUser = Type.Object({
   nickname: Type.String(),
   hasPassword: Type.Boolean(),
   createdAt: Type.String({ format: "date-time" }),
+  /** Only in /auth/me. */
+  twoFactorEnabled: Type.Optional(Type.Boolean()),
+  /** Only in /auth/me: unused backup codes (0 without 2FA). */
+  backupCodesRemaining: Type.Optional(Type.Integer()),
 });
 
-export function presentUser(user: User): Static<typeof publicUser> {
+export function presentUser(user: User, twoFactor?: TwoFactorStatus): Static<typeof publicUser> {
   return {
+    ...(twoFactor === undefined
+      ? {}
+      : { twoFactorEnabled: twoFactor.enabled, backupCodesRemaining: twoFactor.backupCodesRemaining }),
     id: user.id,
     email: user.email,
     emailVerified: user.emailVerified,

@@ -32,7 +32,10 @@ describe("GET /api/v1/auth/me", () => {
     const response = await getMe(app, signedIn.accessToken);
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toStrictEqual({ success: true, data: { user: signedIn.user } });
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: { user: { ...signedIn.user, twoFactorEnabled: false, backupCodesRemaining: 0 } },
+    });
     expect(response.headers["cache-control"]).toBe("no-store");
   });
 

@@ -22,19 +22,28 @@ export type TestDependencies = ReturnType<typeof createInMemoryDependencies>;
 export interface TestAppOptions extends Partial<Omit<HttpAppOptions, "useCases">> {
   /** Replace some use cases, e.g. with one that throws. */
   readonly replaceUseCases?: (useCases: UseCases) => UseCases;
+  /** Tunables of the use cases, e.g. `{ requireEmailVerification: true }`. */
+  readonly settings?: Partial<Dependencies["settings"]>;
 }
 
 /** An app over in-memory ports; rate limits generous unless a test asks otherwise. */
 export async function buildTestApp(
   options: TestAppOptions = {},
 ): Promise<{ app: FastifyInstance; deps: TestDependencies }> {
-  const { replaceUseCases = (useCases) => useCases, ...overrides } = options;
-  const deps = createInMemoryDependencies();
+  const { replaceUseCases = (useCases) => useCases, settings, ...overrides } = options;
+  const deps = createInMemoryDependencies(settings);
   const app = await buildHttpApp({
     useCases: replaceUseCases(createUseCases(deps satisfies Dependencies)),
     trustProxy: false,
     checkReadiness: async () => true,
-    rateLimit: { enabled: true, windowMs: 15 * 60_000, loginMax: 1000, registerMax: 1000, generalMax: 1000 },
+    rateLimit: {
+      enabled: true,
+      windowMs: 15 * 60_000,
+      loginMax: 1000,
+      registerMax: 1000,
+      generalMax: 1000,
+      emailMax: 1000,
+    },
     ...overrides,
   });
   return { app, deps };

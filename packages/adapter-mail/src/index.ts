@@ -1,1 +1,7 @@
-export {};
+export type { BackgroundMailer, BackgroundMailerOptions } from "./background-mailer.ts";
+export { createBackgroundMailer } from "./background-mailer.ts";
+export type { MailLog } from "./mail-log.ts";
+export { silentMailLog } from "./mail-log.ts";
+export { createOutboxMailer } from "./outbox-mailer.ts";
+export type { ClosableMailer } from "./smtp-mailer.ts";
+export { createSMTPMailer } from "./smtp-mailer.ts";

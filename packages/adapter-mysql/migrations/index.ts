@@ -2,6 +2,9 @@ import type { Migration } from "kysely/migration";
 import * as createUsersAndSessions from "./2026-11-22T00-00_create-users-and-sessions.ts";
 import * as createRefreshTokens from "./2026-11-22T00-01_create-refresh-tokens.ts";
 import * as createSecurityEvents from "./2026-11-22T00-02_create-security-events.ts";
+import * as createLinkedProviders from "./2026-11-22T01-00_create-linked-providers.ts";
+import * as createEmailTokens from "./2026-11-22T02-00_create-email-tokens.ts";
+import * as createTwoFactorAndLockout from "./2026-11-22T03-00_create-two-factor-and-lockout.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -12,4 +15,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22T00-00_create-users-and-sessions": createUsersAndSessions,
   "2026-11-22T00-01_create-refresh-tokens": createRefreshTokens,
   "2026-11-22T00-02_create-security-events": createSecurityEvents,
+  "2026-11-22T01-00_create-linked-providers": createLinkedProviders,
+  "2026-11-22T02-00_create-email-tokens": createEmailTokens,
+  "2026-11-22T03-00_create-two-factor-and-lockout": createTwoFactorAndLockout,
 };

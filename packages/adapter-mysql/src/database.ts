@@ -59,12 +59,94 @@ export interface SecurityEventsTable {
   details: string;
 }
 
+/** The `email_tokens` table: single-use tokens sent by mail. Only the SHA-256 of a secret is kept. */
+export interface EmailTokensTable {
+  id: string;
+  user_id: string;
+  purpose: string;
+  secret_hash: string;
+  created_at: Date;
+  expires_at: Date;
+  used_at: Date | null;
+}
+
+/** The `linked_providers` table: provider identities of users. */
+export interface LinkedProvidersTable {
+  user_id: string;
+  provider: string;
+  subject: string;
+  email: string | null;
+  display_name: string | null;
+  linked_at: Date;
+}
+
+/** The `oauth_authorizations` table: single-use OAuth states, by SHA-256 of the state. */
+export interface OAuthAuthorizationsTable {
+  state_hash: string;
+  provider: string;
+  link_user_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** The `oauth_login_codes` table: single-use login codes, by SHA-256 of the code. */
+export interface OAuthLoginCodesTable {
+  code_hash: string;
+  user_id: string;
+  provider: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+/** The `totp_factors` table: one TOTP factor per user, its secret encrypted. */
+export interface TOTPFactorsTable {
+  user_id: string;
+  encrypted_secret: string;
+  status: string;
+  /** BIGINT: mysql2 returns it as a number or, past 2^53, a string (supportBigNumbers). */
+  last_used_step: ColumnType<number | string | null, number | null, number | null>;
+  created_at: Date;
+  enabled_at: Date | null;
+}
+
+/** The `backup_codes` table: argon2id hashes of single-use codes. */
+export interface BackupCodesTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: Date | null;
+}
+
+/** The `login_failures` table: failed sign-in counters per account and source (ADR 0008). */
+export interface LoginFailuresTable {
+  account: string;
+  source: string;
+  failure_count: number;
+  window_started_at: Date;
+  locked_until: Date | null;
+}
+
+/** The `known_sign_in_sources` table: devices and IPs users signed in from. */
+export interface KnownSignInSourcesTable {
+  user_id: string;
+  source: string;
+  last_seen_at: Date;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   security_events: SecurityEventsTable;
+  linked_providers: LinkedProvidersTable;
+  oauth_authorizations: OAuthAuthorizationsTable;
+  oauth_login_codes: OAuthLoginCodesTable;
+  email_tokens: EmailTokensTable;
+  totp_factors: TOTPFactorsTable;
+  backup_codes: BackupCodesTable;
+  login_failures: LoginFailuresTable;
+  known_sign_in_sources: KnownSignInSourcesTable;
 }
 
 /** A connection pool to the SuperOAuth schema, as the composition root holds it. */

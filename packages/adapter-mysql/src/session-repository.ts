@@ -151,6 +151,19 @@ export function createSessionRepository(db: Executor): SessionRepository {
       if (input.exceptSessionId !== undefined) query = query.where("id", "<>", input.exceptSessionId);
       await query.execute();
     },
+
+    async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
+      const rows = await db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("user_id", "=", input.userId)
+        .where("revoked_at", "is", null)
+        .where("last_used_at", ">=", input.usedSince)
+        .orderBy("last_used_at", "desc")
+        .orderBy("id", "desc")
+        .execute();
+      return rows.map(mapSessionRow);
+    },
   };
 }
 

@@ -50,6 +50,14 @@ export function createUserRepository(db: Kysely<Database> | Transaction<Database
         .where("id", "=", input.userId)
         .execute();
     },
+
+    async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
+      await db
+        .updateTable("users")
+        .set({ email_verified: true, updated_at: input.now })
+        .where("id", "=", input.userId)
+        .execute();
+    },
   };
 }
 

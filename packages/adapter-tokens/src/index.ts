@@ -1,2 +1,4 @@
 export type { AccessTokenSettings } from "./access-token-issuer.ts";
 export { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
+export type { MFATokenSettings } from "./mfa-token-issuer.ts";
+export { createJWTMFATokenIssuer } from "./mfa-token-issuer.ts";

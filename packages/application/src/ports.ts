@@ -1,11 +1,21 @@
 import type {
+  BackupCode,
   Email,
+  EmailToken,
+  EmailTokenId,
+  EmailTokenPurpose,
+  LinkedProvider,
+  LockoutPolicy,
+  LoginFailures,
+  OAuthProviderId,
   RefreshToken,
   RefreshTokenId,
   Result,
   SecurityEvent,
   Session,
   SessionId,
+  TOTPFactor,
+  TwoFactorStatus,
   User,
   UserId,
 } from "@superoauth/domain";
@@ -62,6 +72,8 @@ export interface UserRepository {
   findUserById(id: UserId): Promise<User | null>;
   findUserByEmail(email: Email): Promise<User | null>;
   updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void>;
+  /** Marks the user's address verified (idempotent). */
+  markEmailVerified(input: { userId: UserId; now: Date }): Promise<void>;
 }
 
 /** A refresh token found by id, with its session and the token that replaced it, if any. */
@@ -91,6 +103,47 @@ export interface SessionRepository {
   revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
   /** Revokes every live session of the user but `exceptSessionId`. */
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
+  /**
+   * The user's sessions that are not revoked and were last used at or after
+   * `usedSince` (older ones have no unexpired refresh token left), most recently used first.
+   */
+  listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]>;
+}
+
+/** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
+export interface EmailTokenRepository {
+  insertEmailToken(token: EmailToken): Promise<void>;
+  findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
+  /**
+   * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one
+   * token exactly one answers "used"; the others answer "already-used".
+   */
+  useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used">;
+  /** Marks every unused token of the user and purpose used, so older links die with the newest. */
+  useAllEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): Promise<void>;
+  /** How many tokens of the purpose were issued to the user at or after `since` (the per-address mail allowance). */
+  countEmailTokensIssuedSince(input: {
+    userId: UserId;
+    purpose: EmailTokenPurpose;
+    since: Date;
+  }): Promise<number>;
+}
+
+/** A mail to one recipient, with a plain-text and an HTML body. */
+export interface OutgoingMail {
+  readonly to: Email;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/**
+ * Sends mail. `sendMail` resolves once the mail is accepted for delivery; an
+ * adapter that cannot deliver at once retries in the background and logs a
+ * final failure, so a slow or failing mail server never fails the user's request.
+ */
+export interface Mailer {
+  sendMail(mail: OutgoingMail): Promise<void>;
 }
 
 /** The account security log. Entries are never changed once written. */
@@ -104,6 +157,198 @@ export interface SecurityEventLog {
   }): Promise<SecurityEvent[]>;
 }
 
+/** What a provider says about the person who signed in, the same shape for every provider. */
+export interface ProviderProfile {
+  readonly provider: OAuthProviderId;
+  /** The provider's stable user id. */
+  readonly subject: string;
+  /** As the provider gives it (not normalised); null when it gives none. */
+  readonly email: string | null;
+  /** Whether the provider vouches that the person controls `email`. */
+  readonly emailVerified: boolean;
+  readonly displayName: string | null;
+  readonly avatarURL: string | null;
+}
+
+/**
+ * One configured identity provider (Arctic in production). Every upstream
+ * failure comes back as a result, translated by the adapter; it never throws
+ * for the provider's misbehaviour.
+ */
+export interface OAuthProviderGateway {
+  readonly provider: OAuthProviderId;
+  /** Whether the provider takes a PKCE code verifier (RFC 7636, S256). */
+  readonly supportsPKCE: boolean;
+  /** The URL to send the browser to; scopes and redirect URI are the gateway's configuration. */
+  createAuthorizationURL(input: { state: string; codeVerifier: string | null }): string;
+  exchangeCodeForProfile(input: {
+    code: string;
+    codeVerifier: string | null;
+  }): Promise<
+    Result<ProviderProfile, "INVALID_AUTHORIZATION_CODE" | "TOKEN_EXCHANGE_FAILED" | "USER_INFO_FAILED">
+  >;
+}
+
+/**
+ * Provider identities linked to users. Uniqueness is the store's: one user per
+ * (provider, subject) and one identity per (user, provider), by unique index.
+ */
+export interface LinkedProviderRepository {
+  linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">>;
+  findLinkedProvider(input: { provider: OAuthProviderId; subject: string }): Promise<LinkedProvider | null>;
+  /** Oldest link first. */
+  listLinkedProvidersOfUser(userId: UserId): Promise<LinkedProvider[]>;
+  /** Answers whether a link was removed. */
+  unlinkProvider(input: { userId: UserId; provider: OAuthProviderId }): Promise<boolean>;
+}
+
+/** A trip to a provider that has not come back yet, stored under a hash of its `state`. */
+export interface OAuthAuthorization {
+  readonly stateHash: string;
+  readonly provider: OAuthProviderId;
+  /** The signed-in user who asked to link; null for signing in. */
+  readonly linkUserId: UserId | null;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** A one-time code that a browser trades for tokens after signing in through a provider. */
+export interface OAuthLoginCode {
+  readonly codeHash: string;
+  readonly userId: UserId;
+  readonly provider: OAuthProviderId;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+}
+
+/** The single-use records of the OAuth flow: authorization states and login codes. */
+export interface OAuthFlowRepository {
+  saveAuthorization(authorization: OAuthAuthorization): Promise<void>;
+  /**
+   * Removes and returns the authorization if it exists and has not expired at
+   * `now`. Of concurrent calls for one state at most one gets it: a state works once.
+   */
+  consumeAuthorization(input: { stateHash: string; now: Date }): Promise<OAuthAuthorization | null>;
+  saveLoginCode(code: OAuthLoginCode): Promise<void>;
+  /** Like consumeAuthorization: a login code works once, and only before it expires. */
+  consumeLoginCode(input: { codeHash: string; now: Date }): Promise<OAuthLoginCode | null>;
+}
+
+/**
+ * TOTP (RFC 6238: SHA-1, 6 digits, 30 s) for authenticator apps (otplib in
+ * production). Time always comes from the caller, so tests control it.
+ */
+export interface TOTPService {
+  /** A new random secret, base32, at least 160 bits. */
+  generateTOTPSecret(): string;
+  /** The `otpauth://totp/...` URI an authenticator app reads from the QR code. */
+  createOtpauthURL(input: { secret: string; accountName: string }): string;
+  /** The URI as a QR code image, a `data:image/...` URL. */
+  renderQRCode(otpauthURL: string): Promise<string>;
+  /**
+   * The time step whose code `code` is, looking one step back and one ahead of
+   * `now` (clock drift); null when it is none of them. Replay is the caller's concern.
+   */
+  findTOTPTimeStep(input: { secret: string; code: string; now: Date }): Promise<number | null>;
+}
+
+/**
+ * Encrypts small secrets at rest (AES-256-GCM in production). `associatedData`
+ * binds a ciphertext to its owner: decrypting it for anyone else fails.
+ * Decryption of a tampered or foreign ciphertext throws: that is broken data, not an expected outcome.
+ */
+export interface SecretCipher {
+  encryptSecret(input: { plaintext: string; associatedData: string }): string;
+  decryptSecret(input: { ciphertext: string; associatedData: string }): string;
+}
+
+/** What an MFA token stands for: a user who passed the first factor, and how. */
+export interface MFAChallenge {
+  readonly userId: UserId;
+  /** The first factor: "password" or a provider id. */
+  readonly method: string;
+}
+
+/**
+ * Short-lived, single-purpose tokens between the first factor and the second.
+ * They are not access tokens and must never verify as one (or as a refresh token).
+ */
+export interface MFATokenIssuer {
+  readonly mfaTokenTtlSeconds: number;
+  issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string>;
+  verifyMFAToken(input: { token: string; now: Date }): Promise<Result<MFAChallenge, "INVALID_MFA_TOKEN">>;
+}
+
+/** Users' TOTP factors and backup codes. */
+export interface TwoFactorRepository {
+  findTOTPFactor(userId: UserId): Promise<TOTPFactor | null>;
+  /** Stores a new pending factor, replacing a pending one; never replaces an enabled one ("already-enabled"). */
+  savePendingTOTPFactor(input: {
+    userId: UserId;
+    encryptedSecret: string;
+    now: Date;
+  }): Promise<"saved" | "already-enabled">;
+  /**
+   * Turns the pending factor on, records `usedStep` as its last used step and
+   * stores the backup codes, atomically. "not-pending" when there is no pending
+   * factor any more (enabled meanwhile, or never set up).
+   */
+  enableTOTPFactor(input: {
+    userId: UserId;
+    usedStep: number;
+    backupCodes: readonly BackupCode[];
+    now: Date;
+  }): Promise<"enabled" | "not-pending">;
+  /**
+   * Records that a code of `step` was used, only if no code of this step or a
+   * later one was used before. Of concurrent calls with one step exactly one
+   * answers true: a TOTP code works once.
+   */
+  useTOTPStep(input: { userId: UserId; step: number }): Promise<boolean>;
+  /** Removes the factor and every backup code of the user. */
+  deleteTwoFactor(userId: UserId): Promise<void>;
+  /** The user's backup codes not used yet. */
+  listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]>;
+  /** Marks a code used only if it was not; of concurrent calls exactly one answers true. */
+  useBackupCode(input: { id: string; now: Date }): Promise<boolean>;
+  /** Replaces every backup code of the user with new ones, atomically. */
+  replaceBackupCodes(input: { userId: UserId; backupCodes: readonly BackupCode[] }): Promise<void>;
+  /** Whether 2FA is on and how many backup codes are left, in one indexed read. */
+  findTwoFactorStatus(userId: UserId): Promise<TwoFactorStatus>;
+}
+
+/**
+ * Failed-sign-in counters and the sources accounts signed in from
+ * (docs/decisions/0008-lockout-design.md). `account` is the normalised email,
+ * so unknown addresses lock like real ones and a lock reveals nothing.
+ */
+export interface LockoutRepository {
+  /** The counters of these sources of the account (absent ones are missing from the map). */
+  findLoginFailures(input: {
+    account: string;
+    sources: readonly string[];
+  }): Promise<Map<string, LoginFailures>>;
+  /**
+   * Replaces one counter by `update(current)`, atomically: concurrent updates of
+   * one counter are applied one after the other, none lost.
+   */
+  updateLoginFailures(input: {
+    account: string;
+    source: string;
+    update: (current: LoginFailures | null) => LoginFailures;
+  }): Promise<LoginFailures>;
+  /** Forgets the counters of these sources of the account, or all of them when `sources` is absent (unlock). */
+  clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void>;
+  /** Remembers that the user signed in from this source at `now`. */
+  rememberSignInSource(input: { userId: UserId; source: string; now: Date }): Promise<void>;
+  /** Of these sources, those the user signed in from at or after `since`. */
+  findKnownSignInSources(input: {
+    userId: UserId;
+    sources: readonly string[];
+    since: Date;
+  }): Promise<string[]>;
+}
+
 /** Everything the use cases need from the outside, plus their tunables. */
 export interface Dependencies {
   readonly clock: Clock;
@@ -114,10 +359,27 @@ export interface Dependencies {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   readonly securityEvents: SecurityEventLog;
+  readonly totp: TOTPService;
+  readonly secretCipher: SecretCipher;
+  readonly mfaTokens: MFATokenIssuer;
+  readonly twoFactor: TwoFactorRepository;
+  readonly lockout: LockoutRepository;
+  /** The configured identity providers; one without credentials is absent. */
+  readonly oauthProviders: Readonly<Partial<Record<OAuthProviderId, OAuthProviderGateway>>>;
+  readonly linkedProviders: LinkedProviderRepository;
+  readonly oauthFlows: OAuthFlowRepository;
+  readonly emailTokens: EmailTokenRepository;
+  readonly mailer: Mailer;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;
     /** How long a just-rotated refresh token may be exchanged again (default 10 s). */
     readonly refreshReuseGraceMs: number;
+    /** Failed sign-ins that lock, within what window, for how long (LOCKOUT_*). */
+    readonly lockout: LockoutPolicy;
+    /** Base URL of the app that opens the links in mails (APP_URL), without a trailing slash. */
+    readonly appURL: string;
+    /** Refuse sign-in to accounts whose address is not verified (REQUIRE_EMAIL_VERIFICATION). */
+    readonly requireEmailVerification: boolean;
   };
 }

@@ -1,10 +1,29 @@
 import type { Dependencies } from "./ports.ts";
 import { authenticateAccessToken } from "./use-cases/authenticate-access-token.ts";
+import { disableTwoFactor } from "./use-cases/disable-two-factor.ts";
+import { enableTwoFactor } from "./use-cases/enable-two-factor.ts";
+import { exchangeOAuthLoginCode } from "./use-cases/exchange-oauth-login-code.ts";
+import { finishOAuthAuthorization } from "./use-cases/finish-oauth-authorization.ts";
+import { getTwoFactorStatus } from "./use-cases/get-two-factor-status.ts";
+import { listLinkedProviders } from "./use-cases/list-linked-providers.ts";
+import { listOAuthProviders } from "./use-cases/list-oauth-providers.ts";
+import { listSecurityEvents } from "./use-cases/list-security-events.ts";
+import { listSessions } from "./use-cases/list-sessions.ts";
 import { logInWithPassword } from "./use-cases/log-in-with-password.ts";
 import { logOut, logOutEverywhere } from "./use-cases/log-out.ts";
 import { refreshSession } from "./use-cases/refresh-session.ts";
+import { regenerateBackupCodes } from "./use-cases/regenerate-backup-codes.ts";
 import { registerWithPassword } from "./use-cases/register-with-password.ts";
+import { resendVerification } from "./use-cases/request-email-verification.ts";
+import { requestPasswordReset } from "./use-cases/request-password-reset.ts";
+import { resetPassword } from "./use-cases/reset-password.ts";
+import { revokeSession } from "./use-cases/revoke-session.ts";
 import { setPassword } from "./use-cases/set-password.ts";
+import { setUpTwoFactor } from "./use-cases/set-up-two-factor.ts";
+import { startOAuthAuthorization } from "./use-cases/start-oauth-authorization.ts";
+import { unlinkProvider } from "./use-cases/unlink-provider.ts";
+import { verifyEmail } from "./use-cases/verify-email.ts";
+import { verifyTwoFactorLogin } from "./use-cases/verify-two-factor-login.ts";
 
 type Bound<F> = F extends (deps: Dependencies, input: infer I) => infer O ? (input: I) => O : never;
 
@@ -17,6 +36,25 @@ export interface UseCases {
   readonly logOut: Bound<typeof logOut>;
   readonly logOutEverywhere: Bound<typeof logOutEverywhere>;
   readonly setPassword: Bound<typeof setPassword>;
+  readonly setUpTwoFactor: Bound<typeof setUpTwoFactor>;
+  readonly enableTwoFactor: Bound<typeof enableTwoFactor>;
+  readonly verifyTwoFactorLogin: Bound<typeof verifyTwoFactorLogin>;
+  readonly disableTwoFactor: Bound<typeof disableTwoFactor>;
+  readonly regenerateBackupCodes: Bound<typeof regenerateBackupCodes>;
+  readonly getTwoFactorStatus: Bound<typeof getTwoFactorStatus>;
+  readonly listOAuthProviders: Bound<typeof listOAuthProviders>;
+  readonly startOAuthAuthorization: Bound<typeof startOAuthAuthorization>;
+  readonly finishOAuthAuthorization: Bound<typeof finishOAuthAuthorization>;
+  readonly exchangeOAuthLoginCode: Bound<typeof exchangeOAuthLoginCode>;
+  readonly listLinkedProviders: Bound<typeof listLinkedProviders>;
+  readonly unlinkProvider: Bound<typeof unlinkProvider>;
+  readonly verifyEmail: Bound<typeof verifyEmail>;
+  readonly resendVerification: Bound<typeof resendVerification>;
+  readonly requestPasswordReset: Bound<typeof requestPasswordReset>;
+  readonly resetPassword: Bound<typeof resetPassword>;
+  readonly listSessions: Bound<typeof listSessions>;
+  readonly revokeSession: Bound<typeof revokeSession>;
+  readonly listSecurityEvents: Bound<typeof listSecurityEvents>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -29,5 +67,24 @@ export function createUseCases(deps: Dependencies): UseCases {
     logOut: (input) => logOut(deps, input),
     logOutEverywhere: (input) => logOutEverywhere(deps, input),
     setPassword: (input) => setPassword(deps, input),
+    setUpTwoFactor: (input) => setUpTwoFactor(deps, input),
+    enableTwoFactor: (input) => enableTwoFactor(deps, input),
+    verifyTwoFactorLogin: (input) => verifyTwoFactorLogin(deps, input),
+    disableTwoFactor: (input) => disableTwoFactor(deps, input),
+    regenerateBackupCodes: (input) => regenerateBackupCodes(deps, input),
+    getTwoFactorStatus: (input) => getTwoFactorStatus(deps, input),
+    listOAuthProviders: (input) => listOAuthProviders(deps, input),
+    startOAuthAuthorization: (input) => startOAuthAuthorization(deps, input),
+    finishOAuthAuthorization: (input) => finishOAuthAuthorization(deps, input),
+    exchangeOAuthLoginCode: (input) => exchangeOAuthLoginCode(deps, input),
+    listLinkedProviders: (input) => listLinkedProviders(deps, input),
+    unlinkProvider: (input) => unlinkProvider(deps, input),
+    verifyEmail: (input) => verifyEmail(deps, input),
+    resendVerification: (input) => resendVerification(deps, input),
+    requestPasswordReset: (input) => requestPasswordReset(deps, input),
+    resetPassword: (input) => resetPassword(deps, input),
+    listSessions: (input) => listSessions(deps, input),
+    revokeSession: (input) => revokeSession(deps, input),
+    listSecurityEvents: (input) => listSecurityEvents(deps, input),
   };
 }

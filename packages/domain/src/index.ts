@@ -1,7 +1,36 @@
 export type { Email } from "./email.ts";
 export { parseEmail } from "./email.ts";
+export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } from "./email-token.ts";
+export {
+  checkEmailTokenUsable,
+  checkEmailVerifiedForSignIn,
+  createEmailToken,
+  emailTokenLifetimeMs,
+  formatEmailToken,
+  mailAllowanceWindowMs,
+  maxMailsPerAddress,
+  mayMailAnotherToken,
+  parseEmailToken,
+} from "./email-token.ts";
 export type { ErrorCode } from "./error-code.ts";
 export { errorCodes, isErrorCode } from "./error-code.ts";
+export type { LinkedProvider, OAuthProviderId } from "./linked-provider.ts";
+export {
+  checkMayUnlinkProvider,
+  nicknameFromDisplayName,
+  oauthProviderIds,
+  oauthProviderNames,
+  parseOAuthProvider,
+} from "./linked-provider.ts";
+export type { LockoutDecision, LockoutPolicy, LoginFailures } from "./lockout.ts";
+export {
+  accountWideSource,
+  countFailedLogin,
+  decideLockout,
+  isLockedAt,
+  knownSourceLifetimeMs,
+  secondsUntil,
+} from "./lockout.ts";
 export type { Nickname } from "./nickname.ts";
 export { parseNickname } from "./nickname.ts";
 export {
@@ -22,5 +51,15 @@ export type {
   SessionId,
 } from "./session.ts";
 export { decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
+export type { BackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
+export {
+  backupCodeCount,
+  backupCodeFromRandom,
+  normalizeBackupCode,
+  normalizeTOTPCode,
+  totpDigits,
+  totpPeriodSeconds,
+  totpTimeStepAt,
+} from "./two-factor.ts";
 export type { User, UserId, UserStatus } from "./user.ts";
 export { checkUserMaySignIn, createUser } from "./user.ts";

@@ -13,6 +13,7 @@ import {
   successEnvelope,
   tokenPair,
 } from "../schemas.ts";
+import { presentSignInOutcome, sendSignInFailure, signInClientOf, signInOutcome } from "../sign-in.ts";
 
 /** Where a request came from, for sessions and the security log. */
 export function clientOf(request: FastifyRequest): ClientInfo {
@@ -55,15 +56,14 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
       config: { limit: "login" },
       schema: {
         body: Type.Object({ email: boundedString(512), password: boundedString(1024) }),
-        response: { 200: successEnvelope(signedIn), ...errorResponses },
+        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
       },
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await useCases.logInWithPassword({ ...body, client: clientOf(request) });
-      if (!result.ok) return sendFailure(reply, result);
-      const { user, ...tokens } = result.value;
-      return reply.send({ success: true, data: { user: presentUser(user), ...tokens } });
+      const result = await useCases.logInWithPassword({ ...body, client: signInClientOf(request, reply) });
+      if (!result.ok) return sendSignInFailure(reply, result);
+      return reply.send({ success: true, data: presentSignInOutcome(result.value) });
     },
   );
 
@@ -73,8 +73,12 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
       preHandler: authenticated,
       schema: { response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses } },
     },
-    async (request, reply) =>
-      reply.send({ success: true, data: { user: presentUser(authOf(request).user) } }),
+    async (request, reply) => {
+      const { user } = authOf(request);
+      const twoFactor = await useCases.getTwoFactorStatus({ userId: user.id });
+      if (!twoFactor.ok) return sendFailure(reply, twoFactor);
+      return reply.send({ success: true, data: { user: presentUser(user, twoFactor.value) } });
+    },
   );
 
   api.post(

@@ -24,6 +24,15 @@ import type {
   StoredRefreshToken,
   UserRepository,
 } from "../ports.ts";
+import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
+import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
+import {
+  InMemoryLockoutRepository,
+  InMemoryMFATokenIssuer,
+  InMemorySecretCipher,
+  InMemoryTOTPService,
+  InMemoryTwoFactorRepository,
+} from "./in-memory-two-factor.ts";
 
 /** A clock that stands still until moved. */
 export class ManualClock implements Clock {
@@ -132,6 +141,10 @@ export class InMemoryUserRepository implements UserRepository {
     if (user !== undefined)
       this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
   }
+  async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
+    const user = this.#byId.get(input.userId);
+    if (user !== undefined) this.#byId.set(user.id, { ...user, emailVerified: true, updatedAt: input.now });
+  }
   /** Test helper: change a user as an administrator would. */
   setStatus(id: UserId, status: User["status"]): void {
     const user = this.#byId.get(id);
@@ -204,6 +217,17 @@ export class InMemorySessionRepository implements SessionRepository {
       }
     }
   }
+  async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
+    return [...this.#sessions.values()]
+      .filter(
+        (s) =>
+          s.userId === input.userId &&
+          s.revokedAt === null &&
+          s.lastUsedAt.getTime() >= input.usedSince.getTime(),
+      )
+      .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((s) => ({ ...s }));
+  }
   #touch(sessionId: SessionId, now: Date): void {
     const session = this.#sessions.get(sessionId);
     if (session !== undefined) this.#sessions.set(sessionId, { ...session, lastUsedAt: now });
@@ -241,6 +265,13 @@ export function createInMemoryDependencies(
   users: InMemoryUserRepository;
   sessions: InMemorySessionRepository;
   securityEvents: InMemorySecurityEventLog;
+  emailTokens: InMemoryEmailTokenRepository;
+  mailer: InMemoryMailer;
+  linkedProviders: InMemoryLinkedProviderRepository;
+  oauthFlows: InMemoryOAuthFlowRepository;
+  totp: InMemoryTOTPService;
+  twoFactor: InMemoryTwoFactorRepository;
+  lockout: InMemoryLockoutRepository;
 } {
   return {
     clock: new ManualClock(),
@@ -251,6 +282,23 @@ export function createInMemoryDependencies(
     users: new InMemoryUserRepository(),
     sessions: new InMemorySessionRepository(),
     securityEvents: new InMemorySecurityEventLog(),
-    settings: { refreshTokenTtlMs: 7 * 24 * 3600 * 1000, refreshReuseGraceMs: 10_000, ...overrides },
+    emailTokens: new InMemoryEmailTokenRepository(),
+    mailer: new InMemoryMailer(),
+    oauthProviders: {},
+    linkedProviders: new InMemoryLinkedProviderRepository(),
+    oauthFlows: new InMemoryOAuthFlowRepository(),
+    totp: new InMemoryTOTPService(),
+    secretCipher: new InMemorySecretCipher(),
+    mfaTokens: new InMemoryMFATokenIssuer(),
+    twoFactor: new InMemoryTwoFactorRepository(),
+    lockout: new InMemoryLockoutRepository(),
+    settings: {
+      refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
+      refreshReuseGraceMs: 10_000,
+      appURL: "http://localhost:3000",
+      requireEmailVerification: false,
+      lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
+      ...overrides,
+    },
   };
 }

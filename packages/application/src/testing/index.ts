@@ -1,3 +1,4 @@
+export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
@@ -11,6 +12,24 @@ export {
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
+export {
+  InMemoryLinkedProviderRepository,
+  InMemoryOAuthFlowRepository,
+  ScriptedOAuthProviderGateway,
+} from "./in-memory-oauth.ts";
+export {
+  InMemoryLockoutRepository,
+  InMemoryMFATokenIssuer,
+  InMemorySecretCipher,
+  InMemoryTOTPService,
+  InMemoryTwoFactorRepository,
+} from "./in-memory-two-factor.ts";
+export { linkedProviderRepositoryContract } from "./linked-provider-repository.contract.ts";
+export { lockoutRepositoryContract } from "./lockout-repository.contract.ts";
+export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
 export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
+export { enableTwoFactorFor } from "./two-factor-helpers.ts";
+export { twoFactorRepositoryContract } from "./two-factor-repository.contract.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";

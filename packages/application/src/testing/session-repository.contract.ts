@@ -105,5 +105,24 @@ export function sessionRepositoryContract(
       expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(8000));
       expect((await sessions.findSession(second.id))?.revokedAt).toEqual(at(7000));
     });
+
+    it("lists a user's live sessions, most recently used first, without revoked, stale or others' sessions", async () => {
+      const { sessions, users, user, session } = await withSession();
+      const recent = makeSession(user.id, { lastUsedAt: at(9000) });
+      const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
+      const stale = makeSession(user.id, { lastUsedAt: at(-1) });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
+      for (const s of [recent, revoked, stale, theirs]) {
+        await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
+      }
+
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0) })).toEqual([
+        recent,
+        session,
+      ]);
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(9001) })).toEqual([]);
+    });
   });
 }

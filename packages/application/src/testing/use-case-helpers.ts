@@ -6,6 +6,7 @@ import {
   type SessionId,
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports.ts";
+import type { SignInOutcome } from "../use-cases/complete-sign-in.ts";
 import { registerWithPassword } from "../use-cases/register-with-password.ts";
 import type { SignedIn } from "../use-cases/start-session.ts";
 
@@ -16,6 +17,13 @@ export const strongPassword = "Correct-horse-battery-1!";
 export function unwrap<T>(result: Result<T, ErrorCode>): T {
   if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message ?? ""}`);
   return result.value;
+}
+
+/** The session of a sign-in the test expects to succeed without a second-factor step. */
+export function unwrapSignedIn(result: Result<SignInOutcome, ErrorCode>): SignedIn {
+  const value = unwrap(result);
+  if ("mfaRequired" in value) throw new Error("expected a session, got a second-factor challenge");
+  return value;
 }
 
 /** The id part of a refresh token as handed to a client. */

@@ -65,5 +65,17 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       expect(found?.passwordHash).toBe("new-hash");
       expect(found?.updatedAt).toEqual(at(60_000));
     });
+
+    it("marks an address verified, idempotently, and touches no other user", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ emailVerified: false });
+      const other = makeUser({ emailVerified: false });
+      await users.insertUser(user);
+      await users.insertUser(other);
+      await users.markEmailVerified({ userId: user.id, now: at(5000) });
+      await users.markEmailVerified({ userId: user.id, now: at(6000) });
+      expect(await users.findUserById(user.id)).toMatchObject({ emailVerified: true });
+      expect(await users.findUserById(other.id)).toMatchObject({ emailVerified: false });
+    });
   });
 }

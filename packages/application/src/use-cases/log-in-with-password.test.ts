@@ -1,7 +1,13 @@
 import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
-import { registerAccount, storedRefreshToken, strongPassword, unwrap } from "../testing/use-case-helpers.ts";
+import {
+  registerAccount,
+  storedRefreshToken,
+  strongPassword,
+  unwrap,
+  unwrapSignedIn,
+} from "../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
 
@@ -11,7 +17,7 @@ describe("logInWithPassword", () => {
   it("signs in with the right password and opens a new session with working tokens", async () => {
     const deps = createInMemoryDependencies();
     const registered = await registerAccount(deps, { email: "ada@example.com" });
-    const result = unwrap(
+    const result = unwrapSignedIn(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
     );
     expect(result.user.id).toBe(registered.user.id);
@@ -30,7 +36,7 @@ describe("logInWithPassword", () => {
       password: strongPassword,
       client,
     });
-    expect(unwrap(result).user.id).toBe(registered.user.id);
+    expect(unwrapSignedIn(result).user.id).toBe(registered.user.id);
   });
 
   it("answers INVALID_CREDENTIALS for a wrong password", async () => {

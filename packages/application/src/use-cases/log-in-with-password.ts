@@ -1,22 +1,44 @@
 import { err, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
-import { completeSignIn } from "./complete-sign-in.ts";
+import { completeSignIn, type SignInOutcome } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import type { ClientInfo, SignedIn } from "./start-session.ts";
+import {
+  type AccountLocked,
+  checkSignInLockout,
+  countFailedSignIn,
+  findSignInSource,
+} from "./sign-in-lockout.ts";
+import type { ClientInfo } from "./start-session.ts";
 
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
 
-/** Signs in with email and password. Unknown email and wrong password are indistinguishable. */
+/**
+ * Signs in with email and password. Unknown email and wrong password are
+ * indistinguishable. A locked account answers ACCOUNT_LOCKED before any password
+ * is checked, so the answer says nothing about the password.
+ */
 export async function logInWithPassword(
   deps: Dependencies,
   input: { email: string; password: string; client: ClientInfo },
-): Promise<Result<SignedIn, "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED">> {
+): Promise<
+  Result<SignInOutcome, "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED"> | AccountLocked
+> {
   const email = parseEmail(input.email);
   const user = email.ok ? await deps.users.findUserByEmail(email.value) : null;
+  // Counters are kept per address, existing or not, so a lock does not reveal that an account exists.
+  const account = email.ok ? email.value : null;
+  const source = await findSignInSource(deps, { userId: user?.id ?? null, client: input.client });
+  if (account !== null) {
+    const locked = await checkSignInLockout(deps, { account, source });
+    if (locked !== null) return locked;
+  }
   if (user === null || user.passwordHash === null) {
     // Dummy verify so an unknown email costs the same time as a wrong password
     // (OWASP Authentication Cheat Sheet, "Authentication Responses").
     await deps.passwordHasher.verifyDummyPassword(input.password);
+    if (account !== null) {
+      await countFailedSignIn(deps, { account, source, userId: user?.id ?? null, client: input.client });
+    }
     return invalidCredentials;
   }
   const matches = await deps.passwordHasher.verifyPassword({
@@ -30,6 +52,7 @@ export async function logInWithPassword(
       client: input.client,
       details: { method: "password" },
     });
+    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client: input.client });
     return invalidCredentials;
   }
   // Status is checked only after the password, so a disabled account is not revealed to a guesser.

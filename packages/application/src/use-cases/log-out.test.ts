@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
-import { registerAccount, strongPassword, unwrap } from "../testing/use-case-helpers.ts";
+import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
 import { logOut, logOutEverywhere } from "./log-out.ts";
@@ -10,7 +10,7 @@ import { refreshSession } from "./refresh-session.ts";
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
 async function signInAgain(deps: Dependencies, email: string) {
-  const signedIn = unwrap(await logInWithPassword(deps, { email, password: strongPassword, client }));
+  const signedIn = unwrapSignedIn(await logInWithPassword(deps, { email, password: strongPassword, client }));
   const { sessionId } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
   return { ...signedIn, sessionId };
 }

@@ -9,6 +9,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { sendVerificationMail } from "./request-email-verification.ts";
 import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
 
 /** Creates an account with an email and password and signs it in. */
@@ -34,5 +35,6 @@ export async function registerWithPassword(
   // The unique index decides; no read before the write (two racing requests cannot both pass a read).
   const inserted = await deps.users.insertUser(user);
   if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
+  await sendVerificationMail(deps, { user, now });
   return ok(await startSession(deps, { user, client: input.client, now }));
 }

@@ -2,7 +2,7 @@ import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
-import { registerAccount, strongPassword, unwrap } from "../testing/use-case-helpers.ts";
+import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
 import { setPassword } from "./set-password.ts";
@@ -70,7 +70,7 @@ describe("setPassword", () => {
   it("answers INVALID_CURRENT_PASSWORD to a wrong current password and keeps the old password and sessions", async () => {
     const deps = createInMemoryDependencies();
     const { user, sessionId } = await registerAccount(deps);
-    const other = unwrap(await logIn(deps, strongPassword));
+    const other = unwrapSignedIn(await logIn(deps, strongPassword));
     const result = await setPassword(deps, {
       userId: user.id,
       sessionId,
@@ -102,7 +102,7 @@ describe("setPassword", () => {
   it("ends every other session of the user and keeps the current one", async () => {
     const deps = createInMemoryDependencies();
     const current = await registerAccount(deps);
-    const other = unwrap(await logIn(deps, strongPassword));
+    const other = unwrapSignedIn(await logIn(deps, strongPassword));
     const stranger = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
 
     unwrap(

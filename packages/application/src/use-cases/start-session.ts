@@ -26,6 +26,8 @@ export interface SignedIn extends TokenPair {
 export interface ClientInfo {
   readonly userAgent?: string | undefined;
   readonly ip?: string | undefined;
+  /** The device cookie's value, when the client keeps one (lockout: a device the account signed in from). */
+  readonly deviceId?: string | undefined;
 }
 
 /** A new refresh token for a session, and the secret to give the client (only its hash is stored). */

@@ -1,0 +1,40 @@
+import {
+  type BackgroundMailer,
+  createBackgroundMailer,
+  createOutboxMailer,
+  createSMTPMailer,
+  type MailLog,
+  silentMailLog,
+} from "@superoauth/adapter-mail";
+import type { Logger } from "pino";
+import type { Config } from "./config.ts";
+
+/** The service's mailer and how to stop it. */
+export interface ComposedMailer {
+  readonly mailer: BackgroundMailer;
+  /** Waits a little for mails still being delivered, logs those given up, and closes SMTP connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * SMTP when SMTP_URL is set, otherwise the development outbox; either way
+ * behind the background mailer, so a request never waits for (or fails with)
+ * mail delivery.
+ */
+export function composeMailer(config: Config["mail"], logger: Logger | undefined): ComposedMailer {
+  const log: MailLog = logger?.child({ component: "mail" }) ?? silentMailLog;
+  const smtp =
+    config.smtpURL === undefined ? undefined : createSMTPMailer({ url: config.smtpURL, from: config.from });
+  const transport = smtp ?? createOutboxMailer({ directory: config.outboxDirectory, from: config.from, log });
+  if (smtp === undefined)
+    log.info({ directory: config.outboxDirectory }, "SMTP_URL is not set: mails go to the outbox");
+  const mailer = createBackgroundMailer({ mailer: transport, log });
+  return {
+    mailer,
+    async close() {
+      const { pending } = await mailer.drain({ timeoutMs: 5_000 });
+      if (pending > 0) log.error({ pending }, "shutting down with mails still undelivered; they are lost");
+      smtp?.close();
+    },
+  };
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "./config.ts";
+
+const makeSecret = () => "fixed-test-secret-for-deterministic-config-0123456789";
+const strongSecret = "k8Jz-Qw2Lp9Xv4Rt7Ny1Bm6Hs3Dc5Fg0Ae-Uo";
+const hexKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+describe("lockout and two-factor configuration", () => {
+  it("defaults to five failures in 15 minutes locking for 30 minutes, issuer SuperOAuth", () => {
+    const parsed = parseConfig({}, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config.security).toMatchObject({
+      lockout: { threshold: 5, windowMs: 900_000, durationMs: 1_800_000 },
+      totpIssuer: "SuperOAuth",
+      totpEncryptionKeyIsEphemeral: true,
+    });
+    expect(parsed.config.security.totpEncryptionKey.byteLength).toBe(32);
+    expect(parsed.warnings.join("\n")).toContain("TOTP_ENCRYPTION_KEY is not set");
+  });
+
+  it("reads every lockout and 2FA variable", () => {
+    const parsed = parseConfig(
+      {
+        LOCKOUT_THRESHOLD: "3",
+        LOCKOUT_WINDOW: "5m",
+        LOCKOUT_DURATION: "1h",
+        TOTP_ENCRYPTION_KEY: hexKey,
+        TOTP_ISSUER: "Example Corp",
+      },
+      makeSecret,
+    );
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config.security).toMatchObject({
+      lockout: { threshold: 3, windowMs: 300_000, durationMs: 3_600_000 },
+      totpIssuer: "Example Corp",
+      totpEncryptionKeyIsEphemeral: false,
+    });
+    expect(Buffer.from(parsed.config.security.totpEncryptionKey).toString("hex")).toBe(hexKey);
+  });
+
+  it("requires TOTP_ENCRYPTION_KEY in production", () => {
+    const parsed = parseConfig({ NODE_ENV: "production", JWT_SECRET: strongSecret }, makeSecret);
+    expect(parsed.ok ? "" : parsed.problems.join("\n")).toContain(
+      "TOTP_ENCRYPTION_KEY is required in production",
+    );
+  });
+
+  it("refuses a key that is not 32 bytes without echoing it", () => {
+    const parsed = parseConfig({ TOTP_ENCRYPTION_KEY: "hunter2-not-a-key" }, makeSecret);
+    const problems = parsed.ok ? "" : parsed.problems.join("\n");
+    expect(problems).toContain("TOTP_ENCRYPTION_KEY is invalid");
+    expect(problems).not.toContain("hunter2");
+  });
+
+  it("refuses a threshold of zero and durations under a second", () => {
+    const parsed = parseConfig({ LOCKOUT_THRESHOLD: "0", LOCKOUT_DURATION: "10ms" }, makeSecret);
+    const problems = parsed.ok ? "" : parsed.problems.join("\n");
+    expect(problems).toContain("LOCKOUT_THRESHOLD");
+    expect(problems).toContain("LOCKOUT_DURATION");
+  });
+});

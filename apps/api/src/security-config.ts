@@ -1,0 +1,97 @@
+import { createHash } from "node:crypto";
+import { parseEncryptionKey } from "@superoauth/adapter-crypto";
+import type { LockoutPolicy } from "@superoauth/domain";
+import { Type } from "typebox";
+import { durationPattern, parseDuration } from "./duration.ts";
+
+/** Lockout and two-factor settings. */
+export interface SecurityConfig {
+  readonly lockout: LockoutPolicy;
+  /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
+  readonly totpEncryptionKey: Uint8Array;
+  readonly totpEncryptionKeyIsEphemeral: boolean;
+  /** The name authenticator apps show next to the account. */
+  readonly totpIssuer: string;
+}
+
+/** The variables of lockout and 2FA, for the environment schema. */
+export const securityEnvironmentProperties = {
+  LOCKOUT_THRESHOLD: Type.Optional(Type.String({ pattern: "^\\d+$" })),
+  LOCKOUT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
+  LOCKOUT_DURATION: Type.Optional(Type.String({ pattern: durationPattern })),
+  // No pattern: a schema error would echo the value, and this one is a key.
+  TOTP_ENCRYPTION_KEY: Type.Optional(Type.String()),
+  TOTP_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" })),
+};
+
+/** What each lockout and 2FA variable is for. */
+export const securityEnvironmentHelp: Record<
+  keyof typeof securityEnvironmentProperties,
+  { default: string; meaning: string }
+> = {
+  LOCKOUT_THRESHOLD: {
+    default: "5",
+    meaning: "failed sign-ins (passwords or 2FA codes) within LOCKOUT_WINDOW that lock the account",
+  },
+  LOCKOUT_WINDOW: { default: "15m", meaning: "how long a failed sign-in counts toward the lockout" },
+  LOCKOUT_DURATION: {
+    default: "30m",
+    meaning: "how long a lockout lasts (devices that signed in before are not locked by others' failures)",
+  },
+  TOTP_ENCRYPTION_KEY: {
+    default: "(random per process in development/test)",
+    meaning: "32-byte key (64 hex digits or base64) encrypting TOTP secrets at rest; required in production",
+  },
+  TOTP_ISSUER: { default: "SuperOAuth", meaning: "issuer name shown by authenticator apps" },
+};
+
+type SecurityEnvironment = { [K in keyof typeof securityEnvironmentProperties]?: string | undefined };
+
+/** Reads the lockout and 2FA settings; problems stop the start, warnings are logged. */
+export function parseSecurityConfig(
+  e: SecurityEnvironment,
+  context: { environment: "development" | "production" | "test"; makeSecret: () => string },
+): { config: SecurityConfig; problems: string[]; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const threshold = Number(e.LOCKOUT_THRESHOLD ?? "5");
+  if (threshold < 1) problems.push("LOCKOUT_THRESHOLD is invalid: must be at least 1");
+  const windowMs = parseDuration(e.LOCKOUT_WINDOW ?? "15m") ?? 0;
+  if (windowMs < 1000) problems.push("LOCKOUT_WINDOW is invalid: must be at least 1s");
+  const durationMs = parseDuration(e.LOCKOUT_DURATION ?? "30m") ?? 0;
+  if (durationMs < 1000) problems.push("LOCKOUT_DURATION is invalid: must be at least 1s");
+
+  let key: Uint8Array | null = null;
+  let ephemeral = false;
+  if (e.TOTP_ENCRYPTION_KEY === undefined) {
+    if (context.environment === "production") {
+      problems.push(
+        "TOTP_ENCRYPTION_KEY is required in production: 32 random bytes, e.g. `openssl rand -base64 32`",
+      );
+    } else {
+      // 32 bytes from the injected secret source, so tests stay deterministic.
+      key = createHash("sha256").update(context.makeSecret()).digest();
+      ephemeral = true;
+      warnings.push(
+        "TOTP_ENCRYPTION_KEY is not set: using a random key for this process; two-factor secrets stored now will not decrypt after a restart",
+      );
+    }
+  } else {
+    key = parseEncryptionKey(e.TOTP_ENCRYPTION_KEY);
+    if (key === null) {
+      problems.push(
+        "TOTP_ENCRYPTION_KEY is invalid: must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)",
+      );
+    }
+  }
+  return {
+    problems,
+    warnings,
+    config: {
+      lockout: { threshold, windowMs, durationMs },
+      totpEncryptionKey: key ?? new Uint8Array(32),
+      totpEncryptionKeyIsEphemeral: ephemeral,
+      totpIssuer: e.TOTP_ISSUER ?? "SuperOAuth",
+    },
+  };
+}

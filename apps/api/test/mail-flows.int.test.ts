@@ -1,0 +1,199 @@
+import type { HttpApp } from "@superoauth/adapter-http";
+import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
+import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { type Config, parseConfig } from "../src/config.ts";
+
+type LightMyRequestResponse = Awaited<ReturnType<HttpApp["inject"]>>;
+
+// The composed service on MySQL, mailing through a real SMTP server (the sink) on 127.0.0.1:
+// every token these tests use comes out of a mail the sink received.
+
+const database = useTestDatabase();
+let sink: SMTPSink;
+let service: Service;
+
+function testConfig(input: { databaseURL: string; smtpURL: string }): Config {
+  const parsed = parseConfig(
+    {
+      NODE_ENV: "test",
+      DATABASE_URL: input.databaseURL,
+      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+      SMTP_URL: input.smtpURL,
+      MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+      APP_URL: "https://app.superoauth.test",
+      RATE_LIMIT_REGISTER_MAX: "1000",
+      RATE_LIMIT_LOGIN_MAX: "1000",
+      RATE_LIMIT_GENERAL_MAX: "10000",
+      RATE_LIMIT_EMAIL_MAX: "1000",
+    },
+    () => "unused",
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
+
+beforeAll(async () => {
+  sink = await startSMTPSink();
+  service = await composeService(testConfig({ databaseURL: database.url(), smtpURL: sink.url }), undefined);
+});
+afterAll(async () => {
+  await service?.close();
+  await sink?.close();
+});
+
+const password = "Integr4tion-pass!";
+const newPassword = "Integr4tion-reset!";
+
+function post(url: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> {
+  return service.app.inject({ method: "POST", url: `/api/v1${url}`, payload });
+}
+
+function me(accessToken: string): Promise<LightMyRequestResponse> {
+  return service.app.inject({ url: "/api/v1/auth/me", headers: { authorization: `Bearer ${accessToken}` } });
+}
+
+async function register(email: string) {
+  const response = await post("/auth/register", { email, password, nickname: "mailer" });
+  expect(response.statusCode).toBe(201);
+  return response.json().data as { accessToken: string; refreshToken: string };
+}
+
+function mailTo(address: string, subject: RegExp) {
+  return sink.waitForMail((m) => m.to.includes(address) && subject.test(m.subject));
+}
+
+/** What must not differ between two answers: status, body bytes and headers but the date and rate-limit counters. */
+function comparable(response: LightMyRequestResponse) {
+  const headers = Object.fromEntries(
+    Object.entries(response.headers).filter(([name]) => name !== "date" && !name.startsWith("x-ratelimit-")),
+  );
+  return { status: response.statusCode, body: response.body, headers };
+}
+
+describe("mail flows through SMTP on MySQL", () => {
+  it("register -> verification mail -> follow the link's token -> the address is verified", async () => {
+    const registered = await register("verify@example.com");
+    const mail = await mailTo("verify@example.com", /verify/i);
+
+    expect(mail.fromHeader).toBe('"SuperOAuth" <no-reply@superoauth.test>');
+    expect(mail.text).toMatch(/https:\/\/app\.superoauth\.test\/verify-email#token=/);
+    expect(mail.html).toContain('href="https://app.superoauth.test/verify-email#token=');
+    const verified = await post("/auth/verify-email", { token: tokenFromReceivedMail(mail) });
+
+    expect(verified.statusCode).toBe(200);
+    expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
+    const [row] = await database
+      .db()
+      .selectFrom("email_tokens")
+      .selectAll()
+      .where("purpose", "=", "verify_email")
+      .execute();
+    expect(row?.used_at).toBeInstanceOf(Date);
+    expect(row?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(mail.text).not.toContain(row?.secret_hash);
+  });
+
+  it("forgot -> reset mail -> reset: old sessions are dead, the new password works, the old does not", async () => {
+    const registered = await register("reset@example.com");
+    const forgot = await post("/auth/forgot-password", { email: "reset@example.com" });
+    expect(forgot.statusCode).toBe(200);
+    const mail = await mailTo("reset@example.com", /reset/i);
+    expect(mail.text).toMatch(/https:\/\/app\.superoauth\.test\/reset-password#token=/);
+
+    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
+
+    expect(reset.statusCode).toBe(200);
+    expect((await me(registered.accessToken)).json()).toMatchObject({
+      success: false,
+      error: "INVALID_TOKEN",
+    });
+    expect((await post("/auth/refresh", { refreshToken: registered.refreshToken })).json()).toMatchObject({
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(
+      (await post("/auth/login", { email: "reset@example.com", password: newPassword })).statusCode,
+    ).toBe(200);
+    const old = await post("/auth/login", { email: "reset@example.com", password });
+    expect({ status: old.statusCode, error: old.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_CREDENTIALS",
+    });
+  });
+
+  it("replaying a used reset token answers INVALID_RESET_TOKEN 400", async () => {
+    await register("replay@example.com");
+    await post("/auth/forgot-password", { email: "replay@example.com" });
+    const token = tokenFromReceivedMail(await mailTo("replay@example.com", /reset/i));
+    expect((await post("/auth/reset-password", { token, newPassword })).statusCode).toBe(200);
+
+    const replay = await post("/auth/reset-password", { token, newPassword: "Another-pass1!" });
+
+    expect({ status: replay.statusCode, body: replay.json() }).toEqual({
+      status: 400,
+      body: { success: false, error: "INVALID_RESET_TOKEN", message: expect.any(String) },
+    });
+  });
+
+  it("two concurrent resets with one mailed token: exactly one succeeds", async () => {
+    await register("race-reset@example.com");
+    await post("/auth/forgot-password", { email: "race-reset@example.com" });
+    const token = tokenFromReceivedMail(await mailTo("race-reset@example.com", /reset/i));
+
+    const outcomes = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        post("/auth/reset-password", { token, newPassword: `${newPassword}${i}` }),
+      ),
+    );
+
+    expect(outcomes.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400, 400]);
+  });
+
+  it("forgot-password answers known and unknown addresses byte for byte alike, and mails only the known", async () => {
+    await register("known-forgot@example.com");
+    const known = await post("/auth/forgot-password", { email: "known-forgot@example.com" });
+    const unknown = await post("/auth/forgot-password", { email: "unknown-forgot@example.com" });
+
+    expect(known.statusCode).toBe(200);
+    expect(comparable(unknown)).toStrictEqual(comparable(known));
+    await mailTo("known-forgot@example.com", /reset/i);
+    // Deliveries run in the background: give a mail to the unknown address the same time to (not) arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(sink.mails.some((m) => m.to.includes("unknown-forgot@example.com"))).toBe(false);
+  });
+
+  it("resend-verification answers known, unknown and verified addresses byte for byte alike", async () => {
+    await register("known-resend@example.com");
+    const known = await post("/auth/resend-verification", { email: "known-resend@example.com" });
+    const unknown = await post("/auth/resend-verification", { email: "unknown-resend@example.com" });
+    const token = tokenFromReceivedMail(await mailTo("known-resend@example.com", /verify/i));
+    await post("/auth/verify-email", { token });
+    const verified = await post("/auth/resend-verification", { email: "known-resend@example.com" });
+
+    expect(known.statusCode).toBe(200);
+    expect(comparable(unknown)).toStrictEqual(comparable(known));
+    expect(comparable(verified)).toStrictEqual(comparable(known));
+  });
+
+  it("a mail server that refuses at first does not fail or slow the request, and the mail arrives on a retry", async () => {
+    await register("late-mail@example.com");
+    await mailTo("late-mail@example.com", /verify/i);
+    sink.failNext(1);
+
+    const started = Date.now();
+    const response = await post("/auth/forgot-password", { email: "late-mail@example.com" });
+    const answeredAfterMs = Date.now() - started;
+    const mail = await sink.waitForMail(
+      (m) => m.to.includes("late-mail@example.com") && /reset/i.test(m.subject),
+      8_000,
+    );
+    const arrivedAfterMs = Date.now() - started;
+
+    expect(response.statusCode).toBe(200);
+    expect(answeredAfterMs).toBeLessThan(1_000);
+    // The first retry waits 2 s (the default backoff): the mail came from a retry, not the first attempt.
+    expect(arrivedAfterMs).toBeGreaterThanOrEqual(1_900);
+    expect(tokenFromReceivedMail(mail)).toMatch(/\./);
+  }, 15_000);
+});

@@ -1,0 +1,267 @@
+import { Writable } from "node:stream";
+import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import {
+  type FakeIdentity,
+  type FakeProviders,
+  fakeClients,
+  routeProvidersTo,
+  startFakeProviders,
+} from "@superoauth/adapter-oauth/testing";
+import pino from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { type Config, parseConfig } from "../src/config.ts";
+
+// The composed service on MySQL, with Arctic talking to the local fake providers: the whole flow
+// a browser goes through, for each provider, with no other network.
+
+const database = useTestDatabase();
+let service: Service;
+let fake: FakeProviders;
+let restoreDispatcher: () => void;
+const logLines: string[] = [];
+const cookieName = "superoauth_oauth_state";
+const landing = "https://app.example/oauth/complete";
+
+function testConfig(url: string): Config {
+  const parsed = parseConfig(
+    {
+      NODE_ENV: "test",
+      DATABASE_URL: url,
+      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+      COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
+      RATE_LIMIT_REGISTER_MAX: "1000",
+      RATE_LIMIT_LOGIN_MAX: "1000",
+      RATE_LIMIT_GENERAL_MAX: "10000",
+      OAUTH_SUCCESS_REDIRECT: landing,
+      OAUTH_HTTP_TIMEOUT: "300ms",
+      DISCORD_CLIENT_ID: fakeClients.discord.clientId,
+      DISCORD_CLIENT_SECRET: fakeClients.discord.clientSecret,
+      TWITCH_CLIENT_ID: fakeClients.twitch.clientId,
+      TWITCH_CLIENT_SECRET: fakeClients.twitch.clientSecret,
+      GOOGLE_CLIENT_ID: fakeClients.google.clientId,
+      GOOGLE_CLIENT_SECRET: fakeClients.google.clientSecret,
+      GITHUB_CLIENT_ID: fakeClients.github.clientId,
+      GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
+    },
+    () => "unused",
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
+
+beforeAll(async () => {
+  fake = await startFakeProviders();
+  restoreDispatcher = routeProvidersTo(fake);
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  service = await composeService(testConfig(database.url()), pino({ level: "trace" }, sink));
+});
+afterAll(async () => {
+  await service?.close();
+  restoreDispatcher?.();
+  await fake?.close();
+});
+afterEach(() => fake.reset());
+
+type Provider = "discord" | "twitch" | "google" | "github";
+
+async function startTrip(provider: Provider) {
+  const response = await service.app.inject({ method: "GET", url: `/api/v1/oauth/${provider}` });
+  expect(response.statusCode, response.body).toBe(302);
+  const cookie = response.cookies.find((c) => c.name === cookieName);
+  if (cookie === undefined) throw new Error("no state cookie");
+  return { authorizationURL: String(response.headers.location), cookie: cookie.value };
+}
+
+function callback(provider: Provider, query: Record<string, string>, cookie: string, json = false) {
+  return service.app.inject({
+    method: "GET",
+    url: `/api/v1/oauth/${provider}/callback?${new URLSearchParams(query).toString()}`,
+    cookies: { [cookieName]: cookie },
+    headers: { accept: json ? "application/json" : "text/html" },
+  });
+}
+
+/** Start, sign in at the fake provider as `identity`, come back, and trade the login code. */
+async function signIn(provider: Provider, identity: FakeIdentity) {
+  const trip = await startTrip(provider);
+  const back = fake.approve(trip.authorizationURL, identity);
+  const landed = await callback(provider, back, trip.cookie);
+  if (landed.statusCode !== 302) return { landed, exchanged: undefined, trip, back };
+  const code = new URL(String(landed.headers.location)).searchParams.get("code") ?? "";
+  const exchanged = await service.app.inject({
+    method: "POST",
+    url: "/api/v1/oauth/exchange",
+    payload: { code },
+  });
+  return { landed, exchanged, trip, back };
+}
+
+const identities: Record<Provider, FakeIdentity> = {
+  discord: {
+    subject: "80351110224678912",
+    email: "nelly@discord.example",
+    emailVerified: true,
+    displayName: "Nelly",
+  },
+  twitch: {
+    subject: "141981764",
+    email: "twitchdev@twitch.example",
+    emailVerified: true,
+    displayName: "TwitchDev",
+  },
+  google: {
+    subject: "110169484474386276334",
+    email: "grace@gmail.example",
+    emailVerified: true,
+    displayName: "Grace Hopper",
+  },
+  github: {
+    subject: "583231",
+    email: "octocat@github.example",
+    emailVerified: true,
+    displayName: "The Octocat",
+  },
+};
+
+describe("social sign-in on MySQL through Arctic and the fake providers", () => {
+  it.each(["discord", "twitch", "google", "github"] as const)(
+    "%s: a new person gets an account, a returning one the same account",
+    async (provider) => {
+      const identity = identities[provider];
+      const first = await signIn(provider, identity);
+      expect(first.landed.statusCode, first.landed.body).toBe(302);
+      expect(first.exchanged?.statusCode, first.exchanged?.body).toBe(200);
+      const user = first.exchanged?.json().data.user;
+      expect(user).toMatchObject({ email: identity.email, emailVerified: true, hasPassword: false });
+
+      const second = await signIn(provider, identity);
+      expect(second.exchanged?.json().data.user.id).toBe(user.id);
+
+      const rows = await database
+        .db()
+        .selectFrom("linked_providers")
+        .selectAll()
+        .where("provider", "=", provider)
+        .where("subject", "=", identity.subject)
+        .execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.user_id).toBe(user.id);
+      const me = await service.app.inject({
+        url: "/api/v1/auth/me",
+        headers: { authorization: `Bearer ${second.exchanged?.json().data.accessToken}` },
+      });
+      expect(me.statusCode).toBe(200);
+    },
+  );
+
+  it("a replayed callback (same cookie, state and code) answers INVALID_STATE 400", async () => {
+    const { trip, back } = await signIn("github", {
+      ...identities.github,
+      subject: "9001",
+      email: "replay@example.com",
+    });
+    const replay = await callback("github", back, trip.cookie);
+    expect({ status: replay.statusCode, body: replay.json() }).toMatchObject({
+      status: 400,
+      body: { success: false, error: "INVALID_STATE" },
+    });
+  });
+
+  it("a provider slower than OAUTH_HTTP_TIMEOUT answers TOKEN_EXCHANGE_FAILED 500, and the log names provider and reason only", async () => {
+    fake.behaviour = { tokenDelayMs: 2000 };
+    const trip = await startTrip("discord");
+    const back = fake.approve(trip.authorizationURL, { ...identities.discord, subject: "slow" });
+    const started = Date.now();
+    const response = await callback("discord", back, trip.cookie, true);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect({ status: response.statusCode, body: response.json() }).toMatchObject({
+      status: 500,
+      body: { success: false, error: "TOKEN_EXCHANGE_FAILED" },
+    });
+    const line = logLines.find((l) => l.includes('"reason":"timeout"'));
+    expect(line).toContain('"provider":"discord"');
+    const everything = logLines.join("\n");
+    expect(everything).not.toContain(back.code);
+    expect(everything).not.toContain(fakeClients.discord.clientSecret);
+  });
+
+  it("a provider answering 503 answers TOKEN_EXCHANGE_FAILED 500; a failing profile USER_INFO_FAILED 500", async () => {
+    fake.behaviour = { tokenStatus: 503 };
+    let result = await signIn("twitch", { ...identities.twitch, subject: "t503" });
+    expect({ status: result.landed.statusCode, error: result.landed.json().error }).toEqual({
+      status: 500,
+      error: "TOKEN_EXCHANGE_FAILED",
+    });
+    fake.behaviour = { profileStatus: 500 };
+    result = await signIn("github", { ...identities.github, subject: "4242" });
+    expect({ status: result.landed.statusCode, error: result.landed.json().error }).toEqual({
+      status: 500,
+      error: "USER_INFO_FAILED",
+    });
+  });
+
+  it("an unverified provider email that an account already has answers OAUTH_EMAIL_CONFLICT 409", async () => {
+    const registered = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "taken@example.com", password: "Integr4tion-pass!", nickname: "taken" },
+    });
+    expect(registered.statusCode).toBe(201);
+    const result = await signIn("google", {
+      subject: "conflict",
+      email: "taken@example.com",
+      emailVerified: false,
+      displayName: "Mallory",
+    });
+    expect({ status: result.landed.statusCode, error: result.landed.json().error }).toEqual({
+      status: 409,
+      error: "OAUTH_EMAIL_CONFLICT",
+    });
+  });
+
+  it("links a second provider to a signed-in account, lists it, and unlinks it", async () => {
+    const first = await signIn("discord", {
+      ...identities.discord,
+      subject: "link-owner",
+      email: "owner@example.com",
+    });
+    const auth = { authorization: `Bearer ${first.exchanged?.json().data.accessToken}` };
+    const link = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/github/link",
+      headers: auth,
+    });
+    expect(link.statusCode, link.body).toBe(200);
+    const cookie = link.cookies.find((c) => c.name === cookieName)?.value ?? "";
+    const back = fake.approve(link.json().data.authorizationURL, { ...identities.github, subject: "77777" });
+    const linked = await callback("github", back, cookie, true);
+    expect(linked.json()).toEqual({ success: true, data: { linked: true, provider: "github" } });
+
+    const list = await service.app.inject({ method: "GET", url: "/api/v1/oauth/linked", headers: auth });
+    expect(list.json().data.providers.map((p: { provider: string }) => p.provider)).toEqual([
+      "discord",
+      "github",
+    ]);
+    const unlink = await service.app.inject({
+      method: "DELETE",
+      url: "/api/v1/oauth/discord/unlink",
+      headers: auth,
+    });
+    expect(unlink.statusCode).toBe(200);
+    const last = await service.app.inject({
+      method: "DELETE",
+      url: "/api/v1/oauth/github/unlink",
+      headers: auth,
+    });
+    expect({ status: last.statusCode, error: last.json().error }).toEqual({
+      status: 400,
+      error: "CANNOT_UNLINK_LAST_AUTH",
+    });
+  });
+});

@@ -1,0 +1,165 @@
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { ManualClock } from "@superoauth/application/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { parseConfig } from "../src/config.ts";
+
+const database = useTestDatabase();
+const clock = new ManualClock(new Date());
+let service: Service;
+
+beforeAll(async () => {
+  const parsed = parseConfig(
+    {
+      NODE_ENV: "test",
+      DATABASE_URL: database.url(),
+      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+      RATE_LIMIT_REGISTER_MAX: "1000",
+      RATE_LIMIT_LOGIN_MAX: "1000",
+      RATE_LIMIT_GENERAL_MAX: "10000",
+    },
+    () => "unused",
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  service = await composeService(parsed.config, undefined, { clock });
+});
+afterAll(async () => service?.close());
+
+const email = "two-factor@example.com";
+const password = "Integr4tion-pass!";
+const owner = "10.0.0.1";
+
+function post(
+  url: string,
+  payload: Record<string, unknown> | undefined,
+  options: { token?: string; ip?: string } = {},
+) {
+  return service.app.inject({
+    method: "POST",
+    url: `/api/v1${url}`,
+    ...(payload === undefined ? {} : { payload }),
+    remoteAddress: options.ip ?? owner,
+    ...(options.token === undefined ? {} : { headers: { authorization: `Bearer ${options.token}` } }),
+  });
+}
+
+function me(token: string) {
+  return service.app.inject({ url: "/api/v1/auth/me", headers: { authorization: `Bearer ${token}` } });
+}
+
+async function mfaToken(): Promise<string> {
+  const response = await post("/auth/login", { email, password });
+  expect(response.statusCode).toBe(200);
+  expect(response.json().data).toMatchObject({ mfaRequired: true });
+  return response.json().data.mfaToken;
+}
+
+describe("two-factor sign-in on MySQL", () => {
+  let secret = "";
+  let backupCodes: string[] = [];
+  let accessToken = "";
+  const code = () => generateTOTPCode({ secret, now: clock.now() });
+
+  it("enables 2FA with a code computed from the returned secret, storing the secret encrypted", async () => {
+    const registered = await post("/auth/register", { email, password, nickname: "twofactor" });
+    expect(registered.statusCode).toBe(201);
+    accessToken = registered.json().data.accessToken;
+
+    const setup = await post("/auth/2fa/setup", undefined, { token: accessToken });
+    expect(setup.statusCode).toBe(200);
+    ({ secret } = setup.json().data);
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(setup.json().data.qrCode).toMatch(/^data:image\/png;base64,/);
+
+    const enabled = await post("/auth/2fa/enable", { code: await code() }, { token: accessToken });
+    expect(enabled.statusCode).toBe(200);
+    backupCodes = enabled.json().data.backupCodes;
+    expect(backupCodes).toHaveLength(10);
+
+    const factor = await database.db().selectFrom("totp_factors").selectAll().executeTakeFirstOrThrow();
+    expect(factor.encrypted_secret).toMatch(/^v1\./);
+    expect(factor.encrypted_secret).not.toContain(secret);
+    const hashes = await database.db().selectFrom("backup_codes").select("code_hash").execute();
+    expect(hashes).toHaveLength(10);
+    for (const { code_hash } of hashes) expect(code_hash).toMatch(/^\$argon2id\$/);
+    expect(hashes.map((h) => h.code_hash).join()).not.toContain(backupCodes[0]);
+  });
+
+  it("login asks for the second factor; the mfaToken is refused as a Bearer token and at refresh", async () => {
+    clock.advance(30_000);
+    const token = await mfaToken();
+    expect((await me(token)).json()).toMatchObject({ error: "INVALID_TOKEN" });
+    expect((await me(token)).statusCode).toBe(401);
+    const refreshed = await post("/auth/refresh", { refreshToken: token });
+    expect(refreshed.statusCode).toBe(401);
+    expect(refreshed.json()).toMatchObject({ error: "INVALID_REFRESH_TOKEN" });
+  });
+
+  it("verifies with a TOTP code once; the same code again answers INVALID_TWO_FACTOR_CODE", async () => {
+    const current = await code();
+    const verified = await post("/auth/2fa/verify", { mfaToken: await mfaToken(), code: current });
+    expect(verified.statusCode).toBe(200);
+    const session = verified.json().data;
+    expect((await me(session.accessToken)).json().data.user).toMatchObject({
+      email,
+      twoFactorEnabled: true,
+      backupCodesRemaining: 10,
+    });
+
+    const again = await post("/auth/2fa/verify", { mfaToken: await mfaToken(), code: current });
+    expect(again.statusCode).toBe(401);
+    expect(again.json()).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+  });
+
+  it("accepts one code sent four times at once (with and without spaces) exactly once", async () => {
+    clock.advance(30_000);
+    const current = await code();
+    const spaced = `${current.slice(0, 3)} ${current.slice(3)}`;
+    const tokens = await Promise.all([mfaToken(), mfaToken(), mfaToken(), mfaToken()]);
+    const responses = await Promise.all(
+      tokens.map((t, i) => post("/auth/2fa/verify", { mfaToken: t, code: i % 2 === 0 ? current : spaced })),
+    );
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 401, 401, 401]);
+    for (const r of responses.filter((r) => r.statusCode === 401)) {
+      expect(r.json()).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+    }
+  });
+
+  it("verifies with a backup code once; the same backup code twice, even at once, fails", async () => {
+    const first = backupCodes[0] ?? "";
+    const used = await post("/auth/2fa/verify", { mfaToken: await mfaToken(), backupCode: first });
+    expect(used.statusCode).toBe(200);
+    const reused = await post("/auth/2fa/verify", { mfaToken: await mfaToken(), backupCode: first });
+    expect(reused.statusCode).toBe(401);
+    expect(reused.json()).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+
+    const second = backupCodes[1] ?? "";
+    const tokens = await Promise.all([mfaToken(), mfaToken(), mfaToken()]);
+    const racing = await Promise.all(
+      tokens.map((t) => post("/auth/2fa/verify", { mfaToken: t, backupCode: second })),
+    );
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([200, 401, 401]);
+    expect((await me(used.json().data.accessToken)).json().data.user.backupCodesRemaining).toBe(8);
+  });
+
+  it("locks an attacker's IP after five wrong passwords (423, Retry-After) while the owner's known IP gets in", async () => {
+    // The racing losers above counted as failures too; let them fall out of the window first.
+    clock.advance(15 * 60_000);
+    for (let i = 0; i < 5; i++) {
+      const wrong = await post("/auth/login", { email, password: "Wr0ng-password!" }, { ip: "203.0.113.66" });
+      expect(wrong.statusCode).toBe(401);
+    }
+    const locked = await post("/auth/login", { email, password }, { ip: "203.0.113.66" });
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json()).toMatchObject({ success: false, error: "ACCOUNT_LOCKED" });
+    expect(locked.headers["retry-after"]).toBe("1800");
+    const events = await database.db().selectFrom("security_events").select("type").execute();
+    expect(events.map((e) => e.type)).toContain("account_locked");
+
+    expect((await post("/auth/login", { email, password }, { ip: owner })).statusCode).toBe(200);
+    clock.advance(30 * 60_000);
+    expect((await post("/auth/login", { email, password }, { ip: "203.0.113.66" })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createAESGCMSecretCipher, parseEncryptionKey } from "./secret-cipher.ts";
+
+const key = randomBytes(32);
+const cipher = createAESGCMSecretCipher(key);
+const owner = "0190a000-0000-7000-8000-000000000001";
+
+describe("AES-256-GCM secret cipher", () => {
+  it("decrypts what it encrypted, and never stores the plaintext", () => {
+    const ciphertext = cipher.encryptSecret({ plaintext: "JBSWY3DPEHPK3PXPJBSWY3DP", associatedData: owner });
+    expect(ciphertext).toMatch(/^v1\.[\w-]{16}\.[\w-]{22}\.[\w-]+$/);
+    expect(ciphertext).not.toContain("JBSWY3DP");
+    expect(cipher.decryptSecret({ ciphertext, associatedData: owner })).toBe("JBSWY3DPEHPK3PXPJBSWY3DP");
+  });
+
+  it("uses a fresh nonce each time: one secret encrypts differently twice", () => {
+    const a = cipher.encryptSecret({ plaintext: "same", associatedData: owner });
+    const b = cipher.encryptSecret({ plaintext: "same", associatedData: owner });
+    expect(a).not.toBe(b);
+  });
+
+  it("detects tampering with the data, the tag or the nonce", () => {
+    const ciphertext = cipher.encryptSecret({ plaintext: "JBSWY3DPEHPK3PXP", associatedData: owner });
+    const parts = ciphertext.split(".");
+    for (const index of [1, 2, 3]) {
+      const tampered = [...parts];
+      const part = tampered[index] ?? "";
+      tampered[index] = (part[0] === "A" ? "B" : "A") + part.slice(1);
+      expect(() => cipher.decryptSecret({ ciphertext: tampered.join("."), associatedData: owner })).toThrow();
+    }
+  });
+
+  it("refuses a ciphertext moved to another owner, or read with another key", () => {
+    const ciphertext = cipher.encryptSecret({ plaintext: "JBSWY3DPEHPK3PXP", associatedData: owner });
+    expect(() => cipher.decryptSecret({ ciphertext, associatedData: `${owner}x` })).toThrow();
+    expect(() =>
+      createAESGCMSecretCipher(randomBytes(32)).decryptSecret({ ciphertext, associatedData: owner }),
+    ).toThrow();
+    expect(() => cipher.decryptSecret({ ciphertext: "plain-secret", associatedData: owner })).toThrow();
+  });
+
+  it("refuses a key that is not 32 bytes", () => {
+    expect(() => createAESGCMSecretCipher(randomBytes(16))).toThrow(/32 bytes/);
+  });
+});
+
+describe("parseEncryptionKey", () => {
+  it("reads 32 bytes written as hex, base64 or base64url", () => {
+    const bytes = randomBytes(32);
+    for (const text of [bytes.toString("hex"), bytes.toString("base64"), bytes.toString("base64url")]) {
+      expect(Buffer.from(parseEncryptionKey(text) ?? [])).toEqual(bytes);
+    }
+  });
+
+  it.each(["", "short", randomBytes(16).toString("hex"), randomBytes(48).toString("base64")])(
+    "refuses %j",
+    (text) => {
+      expect(parseEncryptionKey(text)).toBeNull();
+    },
+  );
+});

@@ -1,0 +1,60 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { SecretCipher } from "@superoauth/application";
+
+const algorithm = "aes-256-gcm";
+const keyBytes = 32;
+// 96-bit random nonces, the size GCM is specified for (NIST SP 800-38D section 8.2.2).
+const ivBytes = 12;
+const tagBytes = 16;
+const version = "v1";
+
+/**
+ * Parses a 256-bit key written as 64 hex digits or as base64/base64url of 32
+ * bytes; null when it is neither.
+ */
+export function parseEncryptionKey(text: string): Uint8Array | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, "hex");
+  if (/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(trimmed)) {
+    const bytes = Buffer.from(trimmed.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    return bytes.length === keyBytes ? bytes : null;
+  }
+  return null;
+}
+
+/**
+ * AES-256-GCM with node:crypto. A ciphertext is `v1.<iv>.<tag>.<data>`
+ * (base64url); the associated data (the owner's id) is authenticated, not stored,
+ * so a ciphertext copied to another user's row does not decrypt. Tampering
+ * throws: it means broken or attacked storage, not an expected outcome.
+ */
+export function createAESGCMSecretCipher(key: Uint8Array): SecretCipher {
+  if (key.byteLength !== keyBytes) throw new Error(`The encryption key must be ${keyBytes} bytes`);
+  const secretKey = Buffer.from(key);
+  return {
+    encryptSecret({ plaintext, associatedData }) {
+      const iv = randomBytes(ivBytes);
+      const cipher = createCipheriv(algorithm, secretKey, iv, { authTagLength: tagBytes });
+      cipher.setAAD(Buffer.from(associatedData, "utf8"));
+      const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+      return [version, iv, cipher.getAuthTag(), data]
+        .map((part) => (typeof part === "string" ? part : part.toString("base64url")))
+        .join(".");
+    },
+    decryptSecret({ ciphertext, associatedData }) {
+      const [v, iv, tag, data, ...rest] = ciphertext.split(".");
+      if (v !== version || iv === undefined || tag === undefined || data === undefined || rest.length > 0) {
+        throw new Error("Not a ciphertext of this cipher");
+      }
+      const decipher = createDecipheriv(algorithm, secretKey, Buffer.from(iv, "base64url"), {
+        authTagLength: tagBytes,
+      });
+      decipher.setAAD(Buffer.from(associatedData, "utf8"));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      // final() throws when the tag does not match: tampered data, wrong key or wrong owner.
+      return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString(
+        "utf8",
+      );
+    },
+  };
+}

@@ -1,0 +1,100 @@
+// The two small pages the account mails link to. A link carries its token in the URL fragment,
+// which browsers never send to a server; the script reads it, removes it from the address bar
+// and POSTs it to the API. Everything is same-origin and the CSP allows nothing else.
+
+const styles = `
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
+h1 { font-size: 1.4rem; }
+label { display: block; margin: 1rem 0 .25rem; }
+input { width: 100%; padding: .5rem; font: inherit; box-sizing: border-box; }
+button { margin-top: 1rem; padding: .5rem 1rem; font: inherit; }
+#status { margin-top: 1rem; }
+.error { color: #a40000; }
+.ok { color: #0a6a0a; }
+`;
+
+const script = `
+"use strict";
+(function () {
+  var status = document.getElementById("status");
+  function show(text, kind) { status.textContent = text; status.className = kind; }
+  var token = new URLSearchParams(location.hash.slice(1)).get("token");
+  // Take the token out of the address bar and history.
+  history.replaceState(null, "", location.pathname);
+  if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
+  function post(path, body) {
+    return fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json(); })
+      .catch(function () { return { success: false, message: "The server could not be reached. Try again." }; });
+  }
+  var page = document.body.getAttribute("data-page");
+  if (page === "verify-email") {
+    show("Verifying…", "");
+    post("/api/v1/auth/verify-email", { token: token }).then(function (r) {
+      if (r.success) show("Your email address is verified. You can close this page.", "ok");
+      else show(r.message || "This link is invalid or has expired.", "error");
+    });
+  } else if (page === "reset-password") {
+    var form = document.getElementById("reset");
+    form.hidden = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var first = document.getElementById("password").value;
+      var second = document.getElementById("confirm").value;
+      if (first !== second) { show("The two passwords differ.", "error"); return; }
+      show("Saving…", "");
+      post("/api/v1/auth/reset-password", { token: token, newPassword: first }).then(function (r) {
+        if (r.success) { form.hidden = true; show("Your password is changed and every session is signed out. Sign in with the new password.", "ok"); }
+        else show(r.message || "This link is invalid or has expired.", "error");
+      });
+    });
+  }
+})();
+`;
+
+function page(input: { id: string; title: string; body: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${input.title} · SuperOAuth</title>
+<link rel="stylesheet" href="/assets/account.css">
+</head>
+<body data-page="${input.id}">
+<h1>${input.title}</h1>
+${input.body}
+<p id="status" role="status" aria-live="polite"></p>
+<script src="/assets/account.js"></script>
+</body>
+</html>
+`;
+}
+
+export const verifyEmailPage = page({ id: "verify-email", title: "Verify your email address", body: "" });
+
+export const resetPasswordPage = page({
+  id: "reset-password",
+  title: "Choose a new password",
+  body: `<form id="reset" hidden>
+<label for="password">New password</label>
+<input id="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
+<label for="confirm">Repeat it</label>
+<input id="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
+<p>8-128 characters with an upper-case letter, a lower-case letter, a digit and one of !@#$%^&amp;*(),.?":{}|&lt;&gt;</p>
+<button type="submit">Change password</button>
+</form>`,
+});
+
+export const accountScript = script;
+export const accountStyles = styles;
+
+/** Only same-origin scripts, styles and requests; no framing, no form posts elsewhere. */
+export const pageSecurityHeaders = {
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  "Referrer-Policy": "no-referrer",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+} as const;

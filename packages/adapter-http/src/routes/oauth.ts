@@ -1,0 +1,299 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { OAuthAuthorizationFinished, OAuthStateCookie, UseCases } from "@superoauth/application";
+import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendError, sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, presentUser, publicUser, successEnvelope } from "../schemas.ts";
+import { clientOf } from "./auth.ts";
+
+/** How the OAuth routes behave in this deployment. */
+export interface OAuthRouteSettings {
+  /** Where the browser lands after signing in (with `?code=`) or linking (with `?linked=`). */
+  readonly successRedirectURL: string;
+  /** Mark the state cookie Secure (everywhere but local development over plain HTTP). */
+  readonly secureCookies: boolean;
+  /** Whether @fastify/cookie has a secret to sign with; without one the flow cannot start. */
+  readonly cookiesCanBeSigned: boolean;
+}
+
+/** The signed cookie that binds a trip to the provider to the browser that started it. */
+export const oauthStateCookieName = "superoauth_oauth_state";
+
+const providerParams = Type.Object({ provider: boundedString(64) });
+
+/** Sign-in data, or the second-factor step when the account has 2FA on. */
+const signInData = Type.Union([
+  Type.Object({
+    user: publicUser,
+    accessToken: Type.String(),
+    refreshToken: Type.String(),
+    expiresIn: Type.Integer(),
+    tokenType: Type.Literal("Bearer"),
+  }),
+  Type.Object({ mfaRequired: Type.Literal(true), mfaToken: Type.String(), expiresIn: Type.Integer() }),
+]);
+
+type SignIn = Extract<OAuthAuthorizationFinished, { kind: "signed-in" }>["signIn"];
+
+function presentSignIn(signIn: SignIn) {
+  if ("mfaRequired" in signIn) {
+    return { mfaRequired: true as const, mfaToken: signIn.mfaToken, expiresIn: signIn.expiresIn };
+  }
+  return {
+    user: presentUser(signIn.user),
+    accessToken: signIn.accessToken,
+    refreshToken: signIn.refreshToken,
+    expiresIn: signIn.expiresIn,
+    tokenType: signIn.tokenType,
+  };
+}
+
+/** Social sign-in, linking and unlinking (docs/oauth.md). */
+export async function oauthRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: OAuthRouteSettings },
+): Promise<void> {
+  const { useCases, settings } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+  const callbackPath = (provider: string) => `${app.prefix}/oauth/${provider}/callback`;
+
+  /** State and verifier go to the browser in a signed, HttpOnly cookie readable only by the callback. */
+  function setStateCookie(
+    reply: FastifyReply,
+    input: { provider: string; state: string; codeVerifier: string | null; maxAge: number },
+  ) {
+    reply.setCookie(oauthStateCookieName, `${input.state}.${input.codeVerifier ?? ""}`, {
+      signed: true,
+      httpOnly: true,
+      sameSite: "lax",
+      secure: settings.secureCookies,
+      path: callbackPath(input.provider),
+      maxAge: input.maxAge,
+    });
+  }
+
+  function readStateCookie(request: FastifyRequest): OAuthStateCookie | null {
+    const raw = request.cookies[oauthStateCookieName];
+    if (raw === undefined || !settings.cookiesCanBeSigned) return null;
+    const unsigned = request.unsignCookie(raw);
+    if (!unsigned.valid || unsigned.value === null) return null;
+    const dot = unsigned.value.indexOf(".");
+    if (dot <= 0) return null;
+    const verifier = unsigned.value.slice(dot + 1);
+    return { state: unsigned.value.slice(0, dot), codeVerifier: verifier === "" ? null : verifier };
+  }
+
+  const cookieMissing = (reply: FastifyReply) =>
+    sendError(reply, "OAUTH_INIT_FAILED", "COOKIE_SECRET is not configured, so OAuth cannot start");
+
+  api.get(
+    "/oauth/providers",
+    {
+      schema: {
+        response: {
+          200: successEnvelope(
+            Type.Object({
+              providers: Type.Array(
+                Type.Object({ id: Type.String(), name: Type.String(), startURL: Type.String() }),
+              ),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const providers = await useCases.listOAuthProviders({});
+      return reply.send({
+        success: true,
+        data: {
+          providers: providers.map((id) => ({
+            id,
+            name: oauthProviderNames[id],
+            startURL: `${app.prefix}/oauth/${id}`,
+          })),
+        },
+      });
+    },
+  );
+
+  api.get(
+    "/oauth/linked",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          200: successEnvelope(
+            Type.Object({
+              providers: Type.Array(
+                Type.Object({
+                  provider: Type.String(),
+                  name: Type.String(),
+                  displayName: Type.Union([Type.String(), Type.Null()]),
+                  email: Type.Union([Type.String(), Type.Null()]),
+                  linkedAt: Type.String({ format: "date-time" }),
+                }),
+              ),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const links = await useCases.listLinkedProviders({ userId: authOf(request).user.id });
+      return reply.send({
+        success: true,
+        data: {
+          providers: links.map((link) => ({
+            provider: link.provider,
+            name: oauthProviderNames[link.provider],
+            displayName: link.displayName,
+            email: link.email,
+            linkedAt: link.linkedAt.toISOString(),
+          })),
+        },
+      });
+    },
+  );
+
+  api.get(
+    "/oauth/:provider",
+    { schema: { params: providerParams, response: errorResponses } },
+    async (request, reply) => {
+      const started = await useCases.startOAuthAuthorization({ provider: request.params.provider });
+      if (!started.ok) return sendFailure(reply, started);
+      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
+      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+      return reply.redirect(started.value.authorizationURL, 302);
+    },
+  );
+
+  api.post(
+    "/oauth/:provider/link",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: providerParams,
+        response: {
+          200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const started = await useCases.startOAuthAuthorization({
+        provider: request.params.provider,
+        linkUserId: authOf(request).user.id,
+      });
+      if (!started.ok) return sendFailure(reply, started);
+      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
+      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+      return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
+    },
+  );
+
+  api.get(
+    "/oauth/:provider/callback",
+    {
+      schema: {
+        params: providerParams,
+        querystring: Type.Object({
+          code: Type.Optional(boundedString(2048)),
+          state: Type.Optional(boundedString(512)),
+          error: Type.Optional(boundedString(256)),
+          error_description: Type.Optional(boundedString(2048)),
+        }),
+        response: {
+          200: successEnvelope(
+            Type.Union([signInData, Type.Object({ linked: Type.Literal(true), provider: Type.String() })]),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { provider } = request.params;
+      const cookie = readStateCookie(request);
+      // The state works once whatever happens next, so the cookie goes too. Only a known
+      // provider names a cookie path: the raw segment could hold anything.
+      const known = parseOAuthProvider(provider);
+      if (request.cookies[oauthStateCookieName] !== undefined && known !== null) {
+        reply.clearCookie(oauthStateCookieName, { path: callbackPath(known) });
+      }
+      const wantsJSON = (request.headers.accept ?? "").includes("application/json");
+      const finished = await useCases.finishOAuthAuthorization({
+        provider,
+        state: request.query.state,
+        code: request.query.code,
+        error: request.query.error,
+        cookie,
+        respondWith: wantsJSON ? "tokens" : "login-code",
+        client: clientOf(request),
+      });
+      if (!finished.ok) return sendFailure(reply, finished);
+      const outcome = finished.value;
+      switch (outcome.kind) {
+        case "signed-in":
+          return reply.send({ success: true, data: presentSignIn(outcome.signIn) });
+        case "linked":
+          if (wantsJSON)
+            return reply.send({ success: true, data: { linked: true, provider: outcome.provider } });
+          return reply.redirect(landing({ linked: outcome.provider }), 302);
+        case "login-code":
+          // Never tokens in a URL: a one-time code for 60 seconds, traded at POST /oauth/exchange.
+          return reply.redirect(landing({ code: outcome.code, provider: outcome.provider }), 302);
+      }
+    },
+  );
+
+  function landing(parameters: Record<string, string>): string {
+    const url = new URL(settings.successRedirectURL);
+    for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
+    return url.toString();
+  }
+
+  api.post(
+    "/oauth/exchange",
+    {
+      schema: {
+        body: Type.Object({ code: boundedString(512) }),
+        response: { 200: successEnvelope(signInData), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.exchangeOAuthLoginCode({
+        code: request.body.code,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: presentSignIn(result.value) });
+    },
+  );
+
+  api.delete(
+    "/oauth/:provider/unlink",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: providerParams,
+        response: {
+          200: successEnvelope(Type.Object({ unlinked: Type.Literal(true), provider: Type.String() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.unlinkProvider({
+        userId: authOf(request).user.id,
+        provider: request.params.provider,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { unlinked: true, provider: request.params.provider } });
+    },
+  );
+}

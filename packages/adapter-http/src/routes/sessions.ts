@@ -1,0 +1,118 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { clientOf } from "./auth.ts";
+
+const publicSession = Type.Object({
+  id: Type.String(),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Type.String({ format: "date-time" }),
+  lastUsedAt: Type.String({ format: "date-time" }),
+  current: Type.Boolean(),
+});
+
+const publicSecurityEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  occurredAt: Type.String({ format: "date-time" }),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+});
+
+/** The signed-in user's sessions (devices) and security log. */
+export async function sessionRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+
+  api.get(
+    "/auth/sessions",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          200: successEnvelope(Type.Object({ sessions: Type.Array(publicSession) })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { user, sessionId } = authOf(request);
+      const result = await useCases.listSessions({ userId: user.id, currentSessionId: sessionId });
+      if (!result.ok) return sendFailure(reply, result);
+      const sessions = result.value.map((s) => ({
+        ...s,
+        createdAt: s.createdAt.toISOString(),
+        lastUsedAt: s.lastUsedAt.toISOString(),
+      }));
+      return reply.send({ success: true, data: { sessions } });
+    },
+  );
+
+  api.delete(
+    "/auth/sessions/:id",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: Type.Object({ id: boundedString(64) }),
+        response: { 200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.revokeSession({
+        userId: authOf(request).user.id,
+        sessionId: request.params.id,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { revoked: true } });
+    },
+  );
+
+  api.get(
+    "/user/security-events",
+    {
+      preHandler: authenticated,
+      schema: {
+        // Query strings are text and types are never coerced: the limit is digits, checked for range below.
+        querystring: Type.Object({
+          limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })),
+          before: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
+        response: {
+          200: successEnvelope(
+            Type.Object({
+              events: Type.Array(publicSecurityEvent),
+              nextBefore: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { limit, before } = request.query;
+      const result = await useCases.listSecurityEvents({
+        userId: authOf(request).user.id,
+        limit: limit === undefined ? undefined : Number(limit),
+        before,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      const events = result.value.events.map((e) => ({
+        id: e.id,
+        type: e.type,
+        occurredAt: e.occurredAt.toISOString(),
+        ip: e.ip,
+        userAgent: e.userAgent,
+        details: e.details,
+      }));
+      return reply.send({ success: true, data: { events, nextBefore: result.value.nextBefore } });
+    },
+  );
+}

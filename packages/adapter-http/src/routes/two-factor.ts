@@ -1,0 +1,133 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, signedIn, successEnvelope } from "../schemas.ts";
+import { presentSignedIn, sendSignInFailure, signInClientOf } from "../sign-in.ts";
+import { clientOf } from "./auth.ts";
+
+const backupCodes = Type.Object({
+  backupCodes: Type.Array(Type.String(), { description: "Shown once: store them somewhere safe" }),
+});
+
+/** TOTP two-factor authentication: setup, the sign-in step, backup codes, turning it off. */
+export async function twoFactorRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+
+  api.post(
+    "/auth/2fa/setup",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          200: successEnvelope(
+            Type.Object({ secret: Type.String(), otpauthURL: Type.String(), qrCode: Type.String() }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.setUpTwoFactor({ userId: authOf(request).user.id });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: result.value });
+    },
+  );
+
+  api.post(
+    "/auth/2fa/enable",
+    {
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object({ code: boundedString(32) }),
+        response: {
+          200: successEnvelope(Type.Object({ enabled: Type.Literal(true), ...backupCodes.properties })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.enableTwoFactor({
+        userId: authOf(request).user.id,
+        code: request.body.code,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { enabled: true, backupCodes: result.value.backupCodes } });
+    },
+  );
+
+  api.post(
+    "/auth/2fa/verify",
+    {
+      // Guessing codes is guessing credentials: the login budget applies, and wrong codes count toward lockout.
+      config: { limit: "login" },
+      schema: {
+        body: Type.Object({
+          mfaToken: boundedString(2048),
+          code: Type.Optional(boundedString(32)),
+          backupCode: Type.Optional(boundedString(64)),
+        }),
+        response: { 200: successEnvelope(signedIn), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { mfaToken, code, backupCode } = request.body;
+      const result = await useCases.verifyTwoFactorLogin({
+        mfaToken,
+        code,
+        backupCode,
+        client: signInClientOf(request, reply),
+      });
+      if (!result.ok) return sendSignInFailure(reply, result);
+      return reply.send({ success: true, data: presentSignedIn(result.value) });
+    },
+  );
+
+  api.post(
+    "/auth/2fa/disable",
+    {
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object({
+          password: Type.Optional(boundedString(1024)),
+          code: Type.Optional(boundedString(32)),
+        }),
+        response: { 200: successEnvelope(Type.Object({ disabled: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.disableTwoFactor({
+        userId: authOf(request).user.id,
+        ...request.body,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { disabled: true } });
+    },
+  );
+
+  api.post(
+    "/auth/2fa/backup-codes",
+    {
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object({ code: boundedString(32) }),
+        response: { 200: successEnvelope(backupCodes), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.regenerateBackupCodes({
+        userId: authOf(request).user.id,
+        code: request.body.code,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: result.value });
+    },
+  );
+}

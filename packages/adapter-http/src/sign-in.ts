@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import type { AccountLocked, ClientInfo, SignedIn, SignInOutcome } from "@superoauth/application";
+import type { ErrorCode } from "@superoauth/domain";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { Type } from "typebox";
+import { sendFailure } from "./replies.ts";
+import { presentUser, signedIn } from "./schemas.ts";
+
+/** The second-factor step of a sign-in: the client sends a code with this token to POST /auth/2fa/verify. */
+export const mfaRequired = Type.Object({
+  mfaRequired: Type.Literal(true),
+  mfaToken: Type.String(),
+  expiresIn: Type.Integer(),
+});
+
+/** What a first sign-in step answers: a session, or the second-factor step. */
+export const signInOutcome = Type.Union([signedIn, mfaRequired]);
+
+/** The response data of a sign-in outcome. */
+export function presentSignInOutcome(outcome: SignInOutcome) {
+  if ("mfaRequired" in outcome) {
+    return { mfaRequired: true as const, mfaToken: outcome.mfaToken, expiresIn: outcome.expiresIn };
+  }
+  return presentSignedIn(outcome);
+}
+
+/** The response data of a completed sign-in. */
+export function presentSignedIn(signedIn: SignedIn) {
+  const { user, ...tokens } = signedIn;
+  return { user: presentUser(user), ...tokens };
+}
+
+/** Sends a sign-in failure; a lock comes with Retry-After, in seconds (RFC 9110 section 10.2.3). */
+export function sendSignInFailure(
+  reply: FastifyReply,
+  failure: { error: ErrorCode; message?: string } | AccountLocked,
+): FastifyReply {
+  if ("retryAfterSeconds" in failure) reply.header("Retry-After", String(failure.retryAfterSeconds));
+  return sendFailure(reply, failure);
+}
+
+/** The long-lived cookie that recognises a device the account signed in from (ADR 0008). */
+export const deviceCookieName = "superoauth_device";
+const deviceCookiePattern = /^[A-Za-z0-9_-]{43}$/;
+// Browsers cap cookie lifetimes at 400 days (RFC 6265bis); a device unseen for that long is new again.
+const deviceCookieMaxAgeSeconds = 400 * 24 * 3600;
+
+/**
+ * The client of a sign-in request, with its device id: the one in its cookie,
+ * or a new 256-bit random one, set in the reply so the next sign-in carries it.
+ * Unsigned on purpose: the server trusts an id only once a sign-in with it
+ * succeeded, and stores only its digest, so forging one buys nothing.
+ */
+export function signInClientOf(request: FastifyRequest, reply: FastifyReply): ClientInfo {
+  const presented = request.cookies[deviceCookieName];
+  const deviceId =
+    presented !== undefined && deviceCookiePattern.test(presented)
+      ? presented
+      : randomBytes(32).toString("base64url");
+  if (deviceId !== presented) {
+    reply.setCookie(deviceCookieName, deviceId, {
+      httpOnly: true,
+      secure: "auto",
+      sameSite: "lax",
+      path: "/api/v1/auth",
+      maxAge: deviceCookieMaxAgeSeconds,
+    });
+  }
+  return { userAgent: request.headers["user-agent"], ip: request.ip, deviceId };
+}

@@ -1,0 +1,565 @@
+import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
+import { type ErrorCode, type OAuthProviderId, parseEmail, type UserId } from "@superoauth/domain";
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  registerUser,
+  type TestAppOptions,
+  type TestDependencies,
+  validRegistration,
+} from "./test-app.ts";
+
+const landingURL = "https://app.example/oauth/complete";
+const cookieName = "superoauth_oauth_state";
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+type Gateways = Record<OAuthProviderId, ScriptedOAuthProviderGateway>;
+
+/** The app over in-memory ports, with scripted providers (those named in `configured`). */
+async function start(
+  options: TestAppOptions & { configured?: OAuthProviderId[] } = {},
+): Promise<{ app: FastifyInstance; deps: TestDependencies; gateways: Gateways }> {
+  const { configured = ["discord", "twitch", "google", "github"], ...appOptions } = options;
+  const built = await buildTestApp({
+    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
+    oauth: { successRedirectURL: landingURL, secureCookies: true },
+    ...appOptions,
+  });
+  app = built.app;
+  const gateways: Gateways = {
+    discord: new ScriptedOAuthProviderGateway("discord", { supportsPKCE: true }),
+    twitch: new ScriptedOAuthProviderGateway("twitch", { supportsPKCE: false }),
+    google: new ScriptedOAuthProviderGateway("google", { supportsPKCE: true }),
+    github: new ScriptedOAuthProviderGateway("github", { supportsPKCE: false }),
+  };
+  // The use cases read the providers at call time, so configuring them after the build takes effect.
+  const providers = built.deps.oauthProviders as Partial<Record<OAuthProviderId, unknown>>;
+  for (const id of configured) providers[id] = gateways[id];
+  return { app: built.app, deps: built.deps, gateways };
+}
+
+interface Trip {
+  /** The signed cookie value the browser keeps. */
+  cookie: string;
+  state: string;
+  response: LightMyRequestResponse;
+}
+
+function stateCookieOf(response: LightMyRequestResponse) {
+  const cookie = response.cookies.find((c) => c.name === cookieName);
+  if (cookie === undefined) throw new Error(`no state cookie in ${JSON.stringify(response.headers)}`);
+  return cookie;
+}
+
+/** GET /oauth/:provider as a browser: where it is sent, and the cookie it keeps. */
+async function startTrip(target: FastifyInstance, provider: string): Promise<Trip> {
+  const response = await target.inject({ method: "GET", url: `/api/v1/oauth/${provider}` });
+  expect(response.statusCode, response.body).toBe(302);
+  const location = new URL(String(response.headers.location));
+  return { cookie: stateCookieOf(response).value, state: location.searchParams.get("state") ?? "", response };
+}
+
+function callback(
+  target: FastifyInstance,
+  provider: string,
+  input: { code?: string; state?: string; cookie?: string; error?: string; json?: boolean },
+): Promise<LightMyRequestResponse> {
+  const query = new URLSearchParams();
+  if (input.code !== undefined) query.set("code", input.code);
+  if (input.state !== undefined) query.set("state", input.state);
+  if (input.error !== undefined) query.set("error", input.error);
+  return target.inject({
+    method: "GET",
+    url: `/api/v1/oauth/${provider}/callback?${query.toString()}`,
+    ...(input.cookie === undefined ? {} : { cookies: { [cookieName]: input.cookie } }),
+    headers: input.json === true ? { accept: "application/json" } : { accept: "text/html" },
+  });
+}
+
+/** A whole browser sign-in: start, come back with `code`, follow to the landing page. */
+async function browserSignIn(target: FastifyInstance, provider: OAuthProviderId, code: string) {
+  const trip = await startTrip(target, provider);
+  return callback(target, provider, { code, state: trip.state, cookie: trip.cookie });
+}
+
+function loginCodeOf(response: LightMyRequestResponse): string {
+  expect(response.statusCode, response.body).toBe(302);
+  const location = new URL(String(response.headers.location));
+  expect(`${location.origin}${location.pathname}`).toBe(landingURL);
+  return location.searchParams.get("code") ?? "";
+}
+
+function exchange(target: FastifyInstance, code: unknown): Promise<LightMyRequestResponse> {
+  return target.inject({ method: "POST", url: "/api/v1/oauth/exchange", payload: { code } });
+}
+
+describe("GET /oauth/providers", () => {
+  it("lists the configured providers with their names and start URLs", async () => {
+    const { app } = await start({ configured: ["github", "discord"] });
+    const response = await app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      success: true,
+      data: {
+        providers: [
+          { id: "discord", name: "Discord", startURL: "/api/v1/oauth/discord" },
+          { id: "github", name: "GitHub", startURL: "/api/v1/oauth/github" },
+        ],
+      },
+    });
+  });
+});
+
+describe("GET /oauth/:provider", () => {
+  it("redirects to the provider with a state, and keeps state and verifier in a signed, HttpOnly, Lax cookie on the callback path", async () => {
+    const { app } = await start();
+    const trip = await startTrip(app, "discord");
+    const location = new URL(String(trip.response.headers.location));
+    expect(location.host).toBe("discord.example");
+    expect(trip.state).toMatch(/\S{43,}/);
+    expect(location.searchParams.get("code_challenge")).not.toBeNull();
+    const cookie = stateCookieOf(trip.response);
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: true,
+      path: "/api/v1/oauth/discord/callback",
+      maxAge: 600,
+    });
+    // Signed: the value carries a signature after the state and verifier.
+    expect(cookie.value.startsWith(`${trip.state}.`)).toBe(true);
+    expect(cookie.value.split(".")).toHaveLength(3);
+  });
+
+  it("does not mark the cookie Secure when told it runs over plain HTTP", async () => {
+    const { app } = await start({ oauth: { successRedirectURL: landingURL, secureCookies: false } });
+    expect(stateCookieOf((await startTrip(app, "github")).response).secure).toBeFalsy();
+  });
+
+  it.each(["facebook", "GitHub", "GITHUB", "git%20hub", "providers%2Fx"])(
+    "answers UNSUPPORTED_PROVIDER 400 for %s",
+    async (provider) => {
+      const { app } = await start();
+      expectError(
+        await app.inject({ method: "GET", url: `/api/v1/oauth/${provider}` }),
+        "UNSUPPORTED_PROVIDER",
+        400,
+      );
+    },
+  );
+
+  it("answers OAUTH_INIT_FAILED 500 for a known provider without credentials", async () => {
+    const { app } = await start({ configured: ["github"] });
+    expectError(await app.inject({ method: "GET", url: "/api/v1/oauth/twitch" }), "OAUTH_INIT_FAILED", 500);
+  });
+
+  it("answers OAUTH_INIT_FAILED 500 when no cookie secret is configured", async () => {
+    const { app } = await start({ cookieSecret: undefined });
+    expectError(await app.inject({ method: "GET", url: "/api/v1/oauth/github" }), "OAUTH_INIT_FAILED", 500);
+  });
+});
+
+describe("the callback, in a browser", () => {
+  it("creates the account and lands on OAUTH_SUCCESS_REDIRECT with a login code, never tokens; the cookie is cleared", async () => {
+    const { app, gateways } = await start();
+    gateways.github.answer("good", { subject: "583231", email: "ada@example.com" });
+    const response = await browserSignIn(app, "github", "good");
+
+    const code = loginCodeOf(response);
+    expect(code).toMatch(/^\S{43,}$/);
+    expect(String(response.headers.location)).not.toMatch(/accessToken|refreshToken|test-access/);
+    expect(stateCookieOf(response)).toMatchObject({ value: "", path: "/api/v1/oauth/github/callback" });
+
+    const exchanged = await exchange(app, code);
+    expect(exchanged.statusCode).toBe(200);
+    expect(exchanged.json()).toEqual({
+      success: true,
+      data: {
+        user: expect.objectContaining({ email: "ada@example.com", hasPassword: false, emailVerified: true }),
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 300,
+        tokenType: "Bearer",
+      },
+    });
+  });
+
+  it("a login code works once", async () => {
+    const { app, gateways } = await start();
+    gateways.google.answer("good", {});
+    const code = loginCodeOf(await browserSignIn(app, "google", "good"));
+    expect((await exchange(app, code)).statusCode).toBe(200);
+    expectError(await exchange(app, code), "INVALID_LOGIN_CODE", 400);
+  });
+
+  it("a login code expires after 60 seconds", async () => {
+    const { app, deps, gateways } = await start();
+    gateways.google.answer("good", {});
+    const code = loginCodeOf(await browserSignIn(app, "google", "good"));
+    deps.clock.advance(60_000);
+    expectError(await exchange(app, code), "INVALID_LOGIN_CODE", 400);
+  });
+
+  it.each([[""], ["nope"], ["x".repeat(512)]])(
+    "answers INVALID_LOGIN_CODE 400 for the code %j",
+    async (code) => {
+      const { app } = await start();
+      expectError(await exchange(app, code), "INVALID_LOGIN_CODE", 400);
+    },
+  );
+
+  it.each([[{}], [{ code: 42 }], [{ code: "x".repeat(513) }]])(
+    "answers VALIDATION_ERROR 400 for the body %j",
+    async (body) => {
+      const { app } = await start();
+      expectError(
+        await app.inject({ method: "POST", url: "/api/v1/oauth/exchange", payload: body }),
+        "VALIDATION_ERROR",
+        400,
+      );
+    },
+  );
+
+  it("links a signed-in user's new identity and lands with ?linked=", async () => {
+    const { app, gateways } = await start();
+    const { accessToken } = await registerUser(app);
+    gateways.twitch.answer("tw", { subject: "141981764", email: "other@example.com" });
+    const link = await app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/twitch/link",
+      headers: bearer(accessToken),
+    });
+    expect(link.statusCode).toBe(200);
+    const authorizationURL = new URL(link.json().data.authorizationURL);
+    const state = authorizationURL.searchParams.get("state") ?? "";
+    const cookie = stateCookieOf(link);
+    expect(cookie).toMatchObject({ httpOnly: true, path: "/api/v1/oauth/twitch/callback" });
+
+    const back = await callback(app, "twitch", { code: "tw", state, cookie: cookie.value });
+    expect(back.statusCode, back.body).toBe(302);
+    expect(new URL(String(back.headers.location)).searchParams.get("linked")).toBe("twitch");
+
+    const linked = await app.inject({
+      method: "GET",
+      url: "/api/v1/oauth/linked",
+      headers: bearer(accessToken),
+    });
+    expect(linked.json()).toEqual({
+      success: true,
+      data: {
+        providers: [
+          {
+            provider: "twitch",
+            name: "Twitch",
+            displayName: "Ada Lovelace",
+            email: "other@example.com",
+            linkedAt: expect.any(String),
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe("the callback, for a JSON client", () => {
+  it("answers the sign-in data directly, and a returning identity gets the same account", async () => {
+    const { app, gateways } = await start();
+    gateways.discord.answer("one", { subject: "80351110224678912" });
+    gateways.discord.answer("two", { subject: "80351110224678912" });
+    const tripOne = await startTrip(app, "discord");
+    const first = await callback(app, "discord", {
+      code: "one",
+      state: tripOne.state,
+      cookie: tripOne.cookie,
+      json: true,
+    });
+    expect(first.statusCode, first.body).toBe(200);
+    const tripTwo = await startTrip(app, "discord");
+    const second = await callback(app, "discord", {
+      code: "two",
+      state: tripTwo.state,
+      cookie: tripTwo.cookie,
+      json: true,
+    });
+    expect(second.json().data.user.id).toBe(first.json().data.user.id);
+    expect(second.json().data).toMatchObject({ tokenType: "Bearer", accessToken: expect.any(String) });
+  });
+});
+
+describe("the callback's errors", () => {
+  async function withTrip(provider: OAuthProviderId = "github") {
+    const started = await start();
+    started.gateways[provider].answer("good", {});
+    const trip = await startTrip(started.app, provider);
+    return { ...started, trip };
+  }
+
+  it("answers INVALID_STATE 400 without the cookie", async () => {
+    const { app, trip } = await withTrip();
+    expectError(await callback(app, "github", { code: "good", state: trip.state }), "INVALID_STATE", 400);
+  });
+
+  it("answers INVALID_STATE 400 without a state", async () => {
+    const { app, trip } = await withTrip();
+    expectError(await callback(app, "github", { code: "good", cookie: trip.cookie }), "INVALID_STATE", 400);
+  });
+
+  it("answers INVALID_STATE 400 when the state does not match the cookie", async () => {
+    const { app, trip } = await withTrip();
+    const other = await startTrip(app, "github");
+    expectError(
+      await callback(app, "github", { code: "good", state: other.state, cookie: trip.cookie }),
+      "INVALID_STATE",
+      400,
+    );
+  });
+
+  it("answers INVALID_STATE 400 for a cookie whose signature is wrong", async () => {
+    const { app, trip } = await withTrip();
+    const [state, verifier] = trip.cookie.split(".");
+    expectError(
+      await callback(app, "github", {
+        code: "good",
+        state: trip.state,
+        cookie: `${state}.${verifier}.forged`,
+      }),
+      "INVALID_STATE",
+      400,
+    );
+    expectError(
+      await callback(app, "github", { code: "good", state: trip.state, cookie: `${trip.state}.` }),
+      "INVALID_STATE",
+      400,
+    );
+  });
+
+  it("answers INVALID_STATE 400 when a captured cookie and state are replayed", async () => {
+    const { app, trip } = await withTrip();
+    expect(
+      (await callback(app, "github", { code: "good", state: trip.state, cookie: trip.cookie })).statusCode,
+    ).toBe(302);
+    expectError(
+      await callback(app, "github", { code: "good", state: trip.state, cookie: trip.cookie }),
+      "INVALID_STATE",
+      400,
+    );
+  });
+
+  it("answers INVALID_STATE 400 after ten minutes", async () => {
+    const { app, deps, trip } = await withTrip();
+    deps.clock.advance(10 * 60_000);
+    expectError(
+      await callback(app, "github", { code: "good", state: trip.state, cookie: trip.cookie }),
+      "INVALID_STATE",
+      400,
+    );
+  });
+
+  it("answers INVALID_STATE 400 for another provider's state", async () => {
+    const { app, trip } = await withTrip("github");
+    expectError(
+      await callback(app, "twitch", { code: "good", state: trip.state, cookie: trip.cookie }),
+      "INVALID_STATE",
+      400,
+    );
+  });
+
+  it("answers OAUTH_ACCESS_DENIED 400 when the person cancelled at the provider", async () => {
+    const { app, trip } = await withTrip();
+    expectError(
+      await callback(app, "github", { error: "access_denied", state: trip.state, cookie: trip.cookie }),
+      "OAUTH_ACCESS_DENIED",
+      400,
+    );
+  });
+
+  it("answers INVALID_AUTHORIZATION_CODE 400 for a code the provider rejects, or no code", async () => {
+    const { app, trip } = await withTrip();
+    expectError(
+      await callback(app, "github", { code: "bad", state: trip.state, cookie: trip.cookie }),
+      "INVALID_AUTHORIZATION_CODE",
+      400,
+    );
+    const next = await startTrip(app, "github");
+    expectError(
+      await callback(app, "github", { state: next.state, cookie: next.cookie }),
+      "INVALID_AUTHORIZATION_CODE",
+      400,
+    );
+  });
+
+  it.each([
+    ["TOKEN_EXCHANGE_FAILED", 500],
+    ["USER_INFO_FAILED", 500],
+  ] as const)("passes the provider's %s through as %i", async (code, status) => {
+    const { app, gateways } = await start();
+    gateways.github.answer("failing", { ok: false, error: code });
+    expectError(await browserSignIn(app, "github", "failing"), code, status);
+  });
+
+  it("answers USER_INFO_FAILED 500 when a new identity has no email", async () => {
+    const { app, gateways } = await start();
+    gateways.github.answer("no-email", { email: null });
+    expectError(await browserSignIn(app, "github", "no-email"), "USER_INFO_FAILED", 500);
+  });
+
+  it("answers OAUTH_EMAIL_CONFLICT 409 when the email is taken and not verified on both sides", async () => {
+    const { app, gateways } = await start();
+    await registerUser(app);
+    gateways.github.answer("collide", { email: validRegistration.email, emailVerified: true });
+    expectError(await browserSignIn(app, "github", "collide"), "OAUTH_EMAIL_CONFLICT", 409);
+  });
+
+  it("links automatically when both the provider and our account verified the email", async () => {
+    const { app, deps, gateways } = await start();
+    const registered = await registerUser(app);
+    await deps.users.markEmailVerified({ userId: registered.user.id as UserId, now: deps.clock.now() });
+    gateways.google.answer("verified", { email: validRegistration.email, emailVerified: true });
+    const code = loginCodeOf(await browserSignIn(app, "google", "verified"));
+    expect((await exchange(app, code)).json().data.user.id).toBe(registered.user.id);
+    const email = parseEmail(validRegistration.email);
+    expect(email.ok && (await deps.users.findUserByEmail(email.value))?.id).toBe(registered.user.id);
+  });
+
+  it("answers PROVIDER_ALREADY_LINKED 409 when linking an identity another user has", async () => {
+    const { app, gateways } = await start();
+    gateways.github.answer("theirs", { subject: "1", email: "first@example.com" });
+    loginCodeOf(await browserSignIn(app, "github", "theirs"));
+    const { accessToken } = await registerUser(app);
+    const link = await app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/github/link",
+      headers: bearer(accessToken),
+    });
+    const state = new URL(link.json().data.authorizationURL).searchParams.get("state") ?? "";
+    gateways.github.answer("theirs-again", { subject: "1" });
+    expectError(
+      await callback(app, "github", { code: "theirs-again", state, cookie: stateCookieOf(link).value }),
+      "PROVIDER_ALREADY_LINKED",
+      409,
+    );
+  });
+});
+
+describe("linking and unlinking", () => {
+  it("POST /oauth/:provider/link needs a Bearer token", async () => {
+    const { app } = await start();
+    expectError(await app.inject({ method: "POST", url: "/api/v1/oauth/github/link" }), "UNAUTHORIZED", 401);
+    expectError(await app.inject({ method: "GET", url: "/api/v1/oauth/linked" }), "UNAUTHORIZED", 401);
+    expectError(
+      await app.inject({ method: "DELETE", url: "/api/v1/oauth/github/unlink" }),
+      "UNAUTHORIZED",
+      401,
+    );
+  });
+
+  it("keeps the last sign-in method until a password is set, then unlinks", async () => {
+    const { app, gateways } = await start();
+    gateways.github.answer("only", {});
+    const signedIn = (await exchange(app, loginCodeOf(await browserSignIn(app, "github", "only")))).json()
+      .data;
+    const auth = bearer(signedIn.accessToken);
+
+    expectError(
+      await app.inject({ method: "DELETE", url: "/api/v1/oauth/github/unlink", headers: auth }),
+      "CANNOT_UNLINK_LAST_AUTH",
+      400,
+    );
+    const password = await app.inject({
+      method: "POST",
+      url: "/api/v1/user/password",
+      headers: auth,
+      payload: { newPassword: "Sup3r-secret!" },
+    });
+    expect(password.statusCode, password.body).toBe(200);
+    const unlinked = await app.inject({
+      method: "DELETE",
+      url: "/api/v1/oauth/github/unlink",
+      headers: auth,
+    });
+    expect(unlinked.json()).toEqual({ success: true, data: { unlinked: true, provider: "github" } });
+    expectError(
+      await app.inject({ method: "DELETE", url: "/api/v1/oauth/github/unlink", headers: auth }),
+      "PROVIDER_NOT_LINKED",
+      404,
+    );
+    expectError(
+      await app.inject({ method: "DELETE", url: "/api/v1/oauth/GitHub/unlink", headers: auth }),
+      "UNSUPPORTED_PROVIDER",
+      400,
+    );
+  });
+});
+
+describe("property: client mistakes never give a 500, and every error is the envelope", () => {
+  // A small deterministic generator (no dependency): the same inputs every run.
+  let seed = 20261122;
+  function random(): number {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  }
+  const pieces = [
+    "",
+    "a",
+    "github",
+    "GitHub",
+    "%00",
+    "%F0%9F%92%A5",
+    "..%2F",
+    "x".repeat(300),
+    "' OR 1=1",
+    "<script>",
+  ];
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+  it("holds for 300 malformed requests to every OAuth route", async () => {
+    const { app } = await start();
+    const { accessToken } = await registerUser(app);
+    const requests = Array.from({ length: 300 }, () => {
+      const provider = pick([...pieces, "discord", "twitch", "google"]);
+      const query = `code=${pick(pieces)}&state=${pick(pieces)}${random() < 0.3 ? `&error=${pick(pieces)}` : ""}${random() < 0.2 ? "&state=dup" : ""}`;
+      const cookies = random() < 0.5 ? { [cookieName]: `${pick(pieces)}.${pick(pieces)}` } : undefined;
+      const headers: Record<string, string> =
+        random() < 0.5 ? bearer(random() < 0.5 ? accessToken : pick(pieces)) : {};
+      if (random() < 0.5) headers.accept = "application/json";
+      const route = pick([
+        { method: "GET", url: `/api/v1/oauth/${provider}` },
+        { method: "GET", url: `/api/v1/oauth/${provider}/callback?${query}` },
+        { method: "POST", url: `/api/v1/oauth/${provider}/link` },
+        { method: "DELETE", url: `/api/v1/oauth/${provider}/unlink` },
+        { method: "GET", url: "/api/v1/oauth/linked" },
+        {
+          method: "POST",
+          url: "/api/v1/oauth/exchange",
+          payload: pick([{ code: pick(pieces) }, { code: 1 }, [], "x"]),
+        },
+      ] as const);
+      return { ...route, headers, ...(cookies === undefined ? {} : { cookies }) };
+    });
+    for (const request of requests) {
+      const response = await app.inject(request as InjectOptions);
+      const described = `${request.method} ${request.url} -> ${response.statusCode} ${response.body}`;
+      if (response.statusCode === 302) {
+        expect(new URL(String(response.headers.location)).protocol, described).toBe("https:");
+        continue;
+      }
+      if (response.statusCode === 200) continue;
+      expect(response.statusCode, described).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode, described).toBeLessThan(500);
+      const body = response.json() as { success: boolean; error: ErrorCode; message: string };
+      expect(body, described).toStrictEqual({
+        success: false,
+        error: expect.any(String),
+        message: expect.any(String),
+      });
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildTestApp } from "./test-app.ts";
+
+let app: FastifyInstance | undefined;
+afterEach(async () => app?.close());
+
+describe("the pages account mails link to", () => {
+  it.each([
+    ["/verify-email", "verify-email"],
+    ["/reset-password", "reset-password"],
+  ])("%s is an HTML page under a strict same-origin CSP", async (path, id) => {
+    ({ app } = await buildTestApp());
+    const response = await app.inject({ url: path });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.headers["content-security-policy"]).toContain("default-src 'none'");
+    expect(response.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(response.headers["referrer-policy"]).toBe("no-referrer");
+    expect(response.headers["x-frame-options"]).toBe("DENY");
+    expect(response.body).toContain(`data-page="${id}"`);
+    expect(response.body).toContain('<script src="/assets/account.js"></script>');
+    // No inline script: the CSP would block it, and nothing else may run.
+    expect(response.body).not.toMatch(/<script>(?!<\/script>)/);
+  });
+
+  it("serves the script that posts the fragment's token to the API, and its stylesheet", async () => {
+    ({ app } = await buildTestApp());
+    const script = await app.inject({ url: "/assets/account.js" });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers["content-type"]).toBe("text/javascript; charset=utf-8");
+    expect(script.body).toContain("/api/v1/auth/verify-email");
+    expect(script.body).toContain("/api/v1/auth/reset-password");
+    expect(script.body).toContain("history.replaceState");
+    const css = await app.inject({ url: "/assets/account.css" });
+    expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
+  });
+});

@@ -1,0 +1,268 @@
+import { InMemoryTOTPService } from "@superoauth/application/testing";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  getMe,
+  refresh,
+  registerUser,
+  type SignedInData,
+  type TestDependencies,
+  validRegistration,
+} from "./test-app.ts";
+
+let app: FastifyInstance;
+let deps: TestDependencies;
+let registered: SignedInData;
+beforeEach(async () => {
+  ({ app, deps } = await buildTestApp());
+  registered = await registerUser(app);
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const credentials = { email: validRegistration.email, password: validRegistration.password };
+
+function post(url: string, payload: Record<string, unknown> | undefined, accessToken?: string) {
+  return app.inject({
+    method: "POST",
+    url: `/api/v1${url}`,
+    ...(payload === undefined ? {} : { payload }),
+    ...(accessToken === undefined ? {} : { headers: bearer(accessToken) }),
+  });
+}
+
+/** Sets up and enables 2FA over HTTP; the clock then moves one step so the next code is unused. */
+async function enable(): Promise<{ secret: string; backupCodes: string[]; code: () => string }> {
+  const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
+  expect(setup.statusCode).toBe(200);
+  const { secret } = setup.json().data;
+  const code = () => InMemoryTOTPService.codeAt(secret, deps.clock.now());
+  const enabled = await post("/auth/2fa/enable", { code: code() }, registered.accessToken);
+  expect(enabled.statusCode).toBe(200);
+  deps.clock.advance(30_000);
+  return { secret, backupCodes: enabled.json().data.backupCodes, code };
+}
+
+async function mfaTokenOf(): Promise<string> {
+  const response = await post("/auth/login", credentials);
+  expect(response.statusCode).toBe(200);
+  return response.json().data.mfaToken;
+}
+
+function dataOf(response: LightMyRequestResponse) {
+  return response.json().data;
+}
+
+describe("POST /api/v1/auth/2fa/setup", () => {
+  it("answers the secret, the otpauth URI and a QR code data URL", async () => {
+    const response = await post("/auth/2fa/setup", undefined, registered.accessToken);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: {
+        secret: expect.stringMatching(/^[A-Z2-7]+$/),
+        otpauthURL: expect.stringMatching(/^otpauth:\/\/totp\//),
+        qrCode: expect.stringMatching(/^data:image\//),
+      },
+    });
+  });
+
+  it("answers UNAUTHORIZED 401 without a Bearer token", async () => {
+    expectError(await post("/auth/2fa/setup", undefined), "UNAUTHORIZED", 401);
+  });
+
+  it("answers TWO_FACTOR_ALREADY_ENABLED 409 once 2FA is on", async () => {
+    await enable();
+    expectError(
+      await post("/auth/2fa/setup", undefined, registered.accessToken),
+      "TWO_FACTOR_ALREADY_ENABLED",
+      409,
+    );
+  });
+});
+
+describe("POST /api/v1/auth/2fa/enable", () => {
+  it("answers ten backup codes and /auth/me then shows 2FA on with ten codes left", async () => {
+    const { backupCodes } = await enable();
+    expect(backupCodes).toHaveLength(10);
+    const me = await getMe(app, registered.accessToken);
+    expect(me.json().data.user).toMatchObject({ twoFactorEnabled: true, backupCodesRemaining: 10 });
+  });
+
+  it("answers TWO_FACTOR_SETUP_REQUIRED 400 before setup", async () => {
+    expectError(
+      await post("/auth/2fa/enable", { code: "123456" }, registered.accessToken),
+      "TWO_FACTOR_SETUP_REQUIRED",
+      400,
+    );
+  });
+
+  it("answers INVALID_TWO_FACTOR_CODE 401 to a wrong code", async () => {
+    await post("/auth/2fa/setup", undefined, registered.accessToken);
+    expectError(
+      await post("/auth/2fa/enable", { code: "000000" }, registered.accessToken),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+  });
+
+  it("answers VALIDATION_ERROR 400 without a code", async () => {
+    expectError(await post("/auth/2fa/enable", {}, registered.accessToken), "VALIDATION_ERROR", 400);
+  });
+});
+
+describe("signing in with 2FA over HTTP", () => {
+  it("login answers 200 with mfaRequired and an mfaToken, and no tokens", async () => {
+    await enable();
+    const response = await post("/auth/login", credentials);
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: { mfaRequired: true, mfaToken: expect.any(String), expiresIn: 300 },
+    });
+  });
+
+  it("verify with a TOTP code answers the user and a working token pair", async () => {
+    const { code } = await enable();
+    const response = await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), code: code() });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: {
+        user: registered.user,
+        accessToken: expect.any(String),
+        refreshToken: expect.any(String),
+        expiresIn: 300,
+        tokenType: "Bearer",
+      },
+    });
+    expect((await getMe(app, dataOf(response).accessToken)).statusCode).toBe(200);
+  });
+
+  it("verify with a backup code works once; the second time answers INVALID_TWO_FACTOR_CODE 401", async () => {
+    const { backupCodes } = await enable();
+    const backupCode = backupCodes[0];
+
+    expect((await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), backupCode })).statusCode).toBe(
+      200,
+    );
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), backupCode }),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+    expect((await getMe(app, registered.accessToken)).json().data.user.backupCodesRemaining).toBe(9);
+  });
+
+  it("the same TOTP code, also with spaces, signs in once", async () => {
+    const { code } = await enable();
+    const current = code();
+    expect((await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), code: current })).statusCode).toBe(
+      200,
+    );
+    const spaced = `${current.slice(0, 3)} ${current.slice(3)}`;
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), code: spaced }),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+  });
+
+  it("answers INVALID_TWO_FACTOR_CODE 401 to a wrong code", async () => {
+    await enable();
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), code: "000000" }),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+  });
+
+  it("answers INVALID_MFA_TOKEN 401 to a made-up or expired token", async () => {
+    const { code } = await enable();
+    expectError(await post("/auth/2fa/verify", { mfaToken: "nope", code: code() }), "INVALID_MFA_TOKEN", 401);
+    const mfaToken = await mfaTokenOf();
+    deps.clock.advance(5 * 60_000);
+    expectError(await post("/auth/2fa/verify", { mfaToken, code: code() }), "INVALID_MFA_TOKEN", 401);
+  });
+
+  it("answers VALIDATION_ERROR 400 with both a code and a backup code, or neither", async () => {
+    const { code, backupCodes } = await enable();
+    const mfaToken = await mfaTokenOf();
+    expectError(await post("/auth/2fa/verify", { mfaToken }), "VALIDATION_ERROR", 400);
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken, code: code(), backupCode: backupCodes[0] }),
+      "VALIDATION_ERROR",
+      400,
+    );
+  });
+
+  it("refuses the mfaToken as a Bearer token (INVALID_TOKEN 401) and at refresh (INVALID_REFRESH_TOKEN 401)", async () => {
+    await enable();
+    const mfaToken = await mfaTokenOf();
+    expectError(await getMe(app, mfaToken), "INVALID_TOKEN", 401);
+    expectError(await refresh(app, mfaToken), "INVALID_REFRESH_TOKEN", 401);
+  });
+});
+
+describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
+  it("regenerates ten codes with a current code; the old ones stop working", async () => {
+    const { code, backupCodes } = await enable();
+    const response = await post("/auth/2fa/backup-codes", { code: code() }, registered.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(dataOf(response).backupCodes).toHaveLength(10);
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), backupCode: backupCodes[0] }),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+  });
+
+  it("answers TWO_FACTOR_NOT_ENABLED 400 without 2FA", async () => {
+    expectError(
+      await post("/auth/2fa/backup-codes", { code: "123456" }, registered.accessToken),
+      "TWO_FACTOR_NOT_ENABLED",
+      400,
+    );
+    expectError(
+      await post("/auth/2fa/disable", { password: validRegistration.password }, registered.accessToken),
+      "TWO_FACTOR_NOT_ENABLED",
+      400,
+    );
+  });
+
+  it("disables with the password; login then answers tokens directly", async () => {
+    await enable();
+    const response = await post(
+      "/auth/2fa/disable",
+      { password: validRegistration.password },
+      registered.accessToken,
+    );
+    expect(response.json()).toStrictEqual({ success: true, data: { disabled: true } });
+    expect(dataOf(await post("/auth/login", credentials))).toHaveProperty("accessToken");
+    expect((await getMe(app, registered.accessToken)).json().data.user).toMatchObject({
+      twoFactorEnabled: false,
+      backupCodesRemaining: 0,
+    });
+  });
+
+  it("answers INVALID_CURRENT_PASSWORD 400 and INVALID_TWO_FACTOR_CODE 401 to wrong proofs", async () => {
+    await enable();
+    expectError(
+      await post("/auth/2fa/disable", { password: "Wr0ng-secret!" }, registered.accessToken),
+      "INVALID_CURRENT_PASSWORD",
+      400,
+    );
+    expectError(
+      await post("/auth/2fa/disable", { code: "000000" }, registered.accessToken),
+      "INVALID_TWO_FACTOR_CODE",
+      401,
+    );
+  });
+});

@@ -1,0 +1,87 @@
+import type { Mailer, OutgoingMail } from "@superoauth/application";
+import { describeMailError, type MailLog } from "./mail-log.ts";
+
+/** A mailer that delivers in the background; `drain` waits for the deliveries under way. */
+export interface BackgroundMailer extends Mailer {
+  /** Resolves when every mail accepted so far was delivered or given up, or after `timeoutMs`. */
+  drain(options?: { timeoutMs?: number }): Promise<{ pending: number }>;
+}
+
+export interface BackgroundMailerOptions {
+  readonly mailer: Mailer;
+  readonly log: MailLog;
+  /** Tries per mail, the first included. Default 4. */
+  readonly attempts?: number;
+  /** Wait before the first retry; each later wait is five times the one before. Default 2 s (2 s, 10 s, 50 s). */
+  readonly firstRetryDelayMs?: number;
+}
+
+/**
+ * Decouples a user's request from mail delivery: `sendMail` only queues and
+ * resolves at once, so a slow or broken mail server neither fails nor slows
+ * the request (nor lets response times tell which addresses have accounts).
+ * Delivery is tried `attempts` times with exponential backoff; each failure is
+ * logged as a warning and the last as an error naming the recipient and
+ * subject, never the body. Mails live in memory only: a restart loses those
+ * still waiting, and the user asks again (docs/account-security.md).
+ */
+export function createBackgroundMailer(options: BackgroundMailerOptions): BackgroundMailer {
+  const attempts = options.attempts ?? 4;
+  const firstRetryDelayMs = options.firstRetryDelayMs ?? 2_000;
+  const inFlight = new Set<Promise<void>>();
+
+  async function deliver(mail: OutgoingMail): Promise<void> {
+    let delayMs = firstRetryDelayMs;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await options.mailer.sendMail(mail);
+        options.log.info({ to: mail.to, subject: mail.subject, attempt }, "mail delivered");
+        return;
+      } catch (error) {
+        const details = {
+          to: mail.to,
+          subject: mail.subject,
+          attempt,
+          attempts,
+          err: describeMailError(error),
+        };
+        if (attempt === attempts) {
+          options.log.error(
+            details,
+            `mail delivery failed ${attempts} times; giving up: the user must request the mail again`,
+          );
+          return;
+        }
+        options.log.warn({ ...details, retryInMs: delayMs }, "mail delivery failed; retrying");
+        await sleep(delayMs);
+        delayMs *= 5;
+      }
+    }
+  }
+
+  return {
+    async sendMail(mail: OutgoingMail): Promise<void> {
+      const delivery = deliver(mail).finally(() => inFlight.delete(delivery));
+      inFlight.add(delivery);
+    },
+    async drain(drainOptions: { timeoutMs?: number } = {}): Promise<{ pending: number }> {
+      const all = Promise.allSettled([...inFlight]).then(() => undefined);
+      if (drainOptions.timeoutMs === undefined) {
+        await all;
+      } else {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, drainOptions.timeoutMs);
+        });
+        await Promise.race([all, timeout]);
+        clearTimeout(timer);
+      }
+      return { pending: inFlight.size };
+    },
+  };
+}
+
+/** A wait that does not keep the process alive on its own. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,145 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Email } from "@superoauth/domain";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBackgroundMailer, createOutboxMailer, createSMTPMailer, type MailLog } from "../src/index.ts";
+import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
+
+const mail = {
+  to: "ada@example.com" as Email,
+  subject: "Verify your email address",
+  text: "Open http://localhost:3000/verify-email#token=0190a000-0000-7000-8000-000000000001.SECRET_abcdefghijklmnopqrstuvwxyz0123456789 now",
+  html: '<p><a href="http://localhost:3000/verify-email#token=0190a000-0000-7000-8000-000000000001.SECRET_abcdefghijklmnopqrstuvwxyz0123456789">Verify</a></p>',
+};
+
+/** Keeps every log entry, to check what was (and was not) logged. */
+function recordingLog(): MailLog & { entries: { level: string; details: object; message: string }[] } {
+  const entries: { level: string; details: object; message: string }[] = [];
+  const at = (level: string) => (details: object, message: string) =>
+    void entries.push({ level, details, message });
+  return { entries, info: at("info"), warn: at("warn"), error: at("error") };
+}
+
+let sink: SMTPSink;
+beforeAll(async () => {
+  sink = await startSMTPSink();
+});
+afterAll(async () => {
+  await sink.close();
+});
+
+describe("createSMTPMailer", () => {
+  it("delivers a mail with both bodies, from MAIL_FROM, to a real SMTP server", async () => {
+    const mailer = createSMTPMailer({ url: sink.url, from: "SuperOAuth <no-reply@superoauth.test>" });
+    try {
+      await mailer.sendMail(mail);
+    } finally {
+      mailer.close();
+    }
+    const received = await sink.waitForMail((m) => m.to.includes("ada@example.com"));
+    expect(received).toMatchObject({
+      from: "no-reply@superoauth.test",
+      fromHeader: '"SuperOAuth" <no-reply@superoauth.test>',
+      subject: "Verify your email address",
+    });
+    expect(received.text.trim()).toBe(mail.text);
+    expect(received.html).toContain(mail.html);
+    expect(tokenFromReceivedMail(received)).toBe(
+      "0190a000-0000-7000-8000-000000000001.SECRET_abcdefghijklmnopqrstuvwxyz0123456789",
+    );
+  });
+
+  it("rejects with the server's answer when the server refuses the mail", async () => {
+    const mailer = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
+    sink.failNext(1);
+    try {
+      await expect(mailer.sendMail(mail)).rejects.toMatchObject({ responseCode: 451 });
+    } finally {
+      mailer.close();
+    }
+  });
+});
+
+describe("createBackgroundMailer", () => {
+  it("resolves at once, before the mail server has answered", async () => {
+    let release: () => void = () => {};
+    const slow = { sendMail: () => new Promise<void>((resolve) => (release = resolve)) };
+    const mailer = createBackgroundMailer({ mailer: slow, log: recordingLog() });
+    await mailer.sendMail(mail); // would hang here if it waited for delivery
+    expect(await mailer.drain({ timeoutMs: 10 })).toEqual({ pending: 1 });
+    release();
+    expect(await mailer.drain()).toEqual({ pending: 0 });
+  });
+
+  it("retries a mail the SMTP server refused twice and delivers it on the third attempt", async () => {
+    const log = recordingLog();
+    const smtp = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
+    const mailer = createBackgroundMailer({ mailer: smtp, log, attempts: 4, firstRetryDelayMs: 5 });
+    const to = "retry@example.com" as Email;
+    sink.failNext(2);
+    await mailer.sendMail({ ...mail, to });
+    await mailer.drain();
+    smtp.close();
+
+    expect(sink.mails.filter((m) => m.to.includes(to))).toHaveLength(1);
+    expect(log.entries.map((e) => [e.level, e.message])).toEqual([
+      ["warn", "mail delivery failed; retrying"],
+      ["warn", "mail delivery failed; retrying"],
+      ["info", "mail delivered"],
+    ]);
+    expect(log.entries[1]?.details).toMatchObject({ attempt: 2, retryInMs: 25, err: { responseCode: 451 } });
+  });
+
+  it("gives up after the last attempt with an error naming recipient and subject, never the body", async () => {
+    const log = recordingLog();
+    let tries = 0;
+    const broken = {
+      sendMail: async () => {
+        tries++;
+        throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNECTION" });
+      },
+    };
+    const mailer = createBackgroundMailer({ mailer: broken, log, attempts: 3, firstRetryDelayMs: 1 });
+    await mailer.sendMail(mail);
+    await mailer.drain();
+
+    expect(tries).toBe(3);
+    const last = log.entries.at(-1);
+    expect(last).toMatchObject({
+      level: "error",
+      details: { to: "ada@example.com", subject: mail.subject, attempt: 3, err: { code: "ECONNECTION" } },
+    });
+    expect(last?.message).toMatch(/giving up/);
+    expect(JSON.stringify(log.entries)).not.toContain("SECRET_");
+  });
+});
+
+describe("createOutboxMailer", () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), "superoauth-outbox-"));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it("writes the mail as a .txt and a clickable .html, and logs only where", async () => {
+    const log = recordingLog();
+    const mailer = createOutboxMailer({ directory, from: "no-reply@superoauth.test", log });
+    await mailer.sendMail(mail);
+
+    const files = (await readdir(directory)).sort();
+    expect(files).toHaveLength(2);
+    expect(files[0]).toMatch(/^\d{4}-\d\d-\d\dT.*-verify-your-email-address\.html$/);
+    expect(files[1]).toMatch(/\.txt$/);
+    const text = await readFile(join(directory, files[1] ?? ""), "utf8");
+    expect(text).toContain("To: ada@example.com\nSubject: Verify your email address\n\n");
+    expect(text).toContain(mail.text);
+    expect(await readFile(join(directory, files[0] ?? ""), "utf8")).toContain(mail.html);
+
+    expect(log.entries).toHaveLength(1);
+    expect(log.entries[0]?.message).toBe(`mail written to ${join(directory, files[0] ?? "")}`);
+    expect(JSON.stringify(log.entries)).not.toContain("SECRET_");
+  });
+});

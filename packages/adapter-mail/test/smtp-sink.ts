@@ -1,0 +1,113 @@
+import type { AddressInfo } from "node:net";
+import { simpleParser } from "mailparser";
+import { SMTPServer } from "smtp-server";
+
+/** A mail as the sink received and parsed it. */
+export interface ReceivedMail {
+  /** Envelope recipients (RCPT TO). */
+  readonly to: string[];
+  /** Envelope sender (MAIL FROM). */
+  readonly from: string;
+  /** The From header as written. */
+  readonly fromHeader: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/** A real SMTP server on 127.0.0.1 that keeps every mail it receives, for tests. */
+export interface SMTPSink {
+  /** `smtp://127.0.0.1:<port>`, for SMTP_URL or createSMTPMailer. */
+  readonly url: string;
+  readonly mails: readonly ReceivedMail[];
+  /** Resolves with the first mail (received or yet to come) that matches; rejects after `timeoutMs`. */
+  waitForMail(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Answers the next `count` messages with a temporary failure (451), as a struggling server would. */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+/** Starts a sink on a random free port of 127.0.0.1 (no TLS, no authentication). */
+export async function startSMTPSink(): Promise<SMTPSink> {
+  const mails: ReceivedMail[] = [];
+  const waiters: { match: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }[] = [];
+  let failuresLeft = 0;
+
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onData(stream, session, callback) {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        stream.resume();
+        stream.on("end", () => {
+          const failure = Object.assign(new Error("Temporary failure, try again later"), {
+            responseCode: 451,
+          });
+          callback(failure);
+        });
+        return;
+      }
+      simpleParser(stream)
+        .then((parsed) => {
+          const mail: ReceivedMail = {
+            to: session.envelope.rcptTo.map((r) => r.address),
+            from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
+            fromHeader: parsed.from?.text ?? "",
+            subject: parsed.subject ?? "",
+            text: parsed.text ?? "",
+            html: typeof parsed.html === "string" ? parsed.html : "",
+          };
+          mails.push(mail);
+          for (const waiter of waiters.splice(0)) {
+            if (waiter.match(mail)) waiter.resolve(mail);
+            else waiters.push(waiter);
+          }
+          callback();
+        })
+        .catch((error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+    },
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    waitForMail(match, timeoutMs = 5_000) {
+      const found = mails.find(match);
+      if (found !== undefined) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no matching mail within ${timeoutMs} ms (${mails.length} received)`)),
+          timeoutMs,
+        );
+        waiters.push({
+          match,
+          resolve: (mail) => {
+            clearTimeout(timer);
+            resolve(mail);
+          },
+        });
+      });
+    },
+    failNext(count) {
+      failuresLeft = count;
+    },
+    close() {
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The token in the first `#token=` link of a received mail's plain-text body. */
+export function tokenFromReceivedMail(mail: Pick<ReceivedMail, "text">): string {
+  const match = /#token=([A-Za-z0-9._-]+)/.exec(mail.text);
+  if (match?.[1] === undefined) throw new Error(`no token link in mail: ${mail.text}`);
+  return match[1];
+}

@@ -1,0 +1,97 @@
+import { type Kysely, sql } from "kysely";
+
+// Frozen once merged: a later change to the schema is a new migration, never an edit here.
+
+const idType = sql`CHAR(36) CHARACTER SET ascii COLLATE ascii_bin`;
+const providerType = sql`VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin`;
+/** SHA-256 in hex of a state or login code; the secrets themselves are never stored. */
+const hashType = sql`CHAR(64) CHARACTER SET ascii COLLATE ascii_bin`;
+const tableOptions = sql`ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci`;
+
+// biome-ignore lint/suspicious/noExplicitAny: a migration must not depend on today's table types, which change after it is frozen.
+export async function up(db: Kysely<any>): Promise<void> {
+  // The primary key (user_id, provider) is the "one identity per provider per user" rule and the
+  // index for listing a user's links; the unique key (provider, subject) is "one user per identity".
+  // Subjects compare byte for byte: providers' ids are case-sensitive strings.
+  await db.schema
+    .createTable("linked_providers")
+    .addColumn("user_id", idType, (col) => col.notNull())
+    .addColumn("provider", providerType, (col) => col.notNull())
+    .addColumn("subject", sql`VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`, (col) => col.notNull())
+    .addColumn("email", sql`VARCHAR(254) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`)
+    .addColumn("display_name", "varchar(255)")
+    .addColumn("linked_at", "datetime(3)", (col) => col.notNull())
+    .addPrimaryKeyConstraint("linked_providers_pk", ["user_id", "provider"])
+    .addUniqueConstraint("linked_providers_provider_subject_unique", ["provider", "subject"])
+    .modifyEnd(tableOptions)
+    .execute();
+  await db.schema
+    .alterTable("linked_providers")
+    .addForeignKeyConstraint("linked_providers_user_id_fk", ["user_id"], "users", ["id"], (fk) =>
+      fk.onDelete("cascade"),
+    )
+    .execute();
+
+  await db.schema
+    .createTable("oauth_authorizations")
+    .addColumn("state_hash", hashType, (col) => col.primaryKey())
+    .addColumn("provider", providerType, (col) => col.notNull())
+    .addColumn("link_user_id", idType)
+    .addColumn("created_at", "datetime(3)", (col) => col.notNull())
+    .addColumn("expires_at", "datetime(3)", (col) => col.notNull())
+    .modifyEnd(tableOptions)
+    .execute();
+  await db.schema
+    .createIndex("oauth_authorizations_expires_at_index")
+    .on("oauth_authorizations")
+    .column("expires_at")
+    .execute();
+  await db.schema
+    .createIndex("oauth_authorizations_link_user_id_index")
+    .on("oauth_authorizations")
+    .column("link_user_id")
+    .execute();
+  await db.schema
+    .alterTable("oauth_authorizations")
+    .addForeignKeyConstraint(
+      "oauth_authorizations_link_user_id_fk",
+      ["link_user_id"],
+      "users",
+      ["id"],
+      (fk) => fk.onDelete("cascade"),
+    )
+    .execute();
+
+  await db.schema
+    .createTable("oauth_login_codes")
+    .addColumn("code_hash", hashType, (col) => col.primaryKey())
+    .addColumn("user_id", idType, (col) => col.notNull())
+    .addColumn("provider", providerType, (col) => col.notNull())
+    .addColumn("created_at", "datetime(3)", (col) => col.notNull())
+    .addColumn("expires_at", "datetime(3)", (col) => col.notNull())
+    .modifyEnd(tableOptions)
+    .execute();
+  await db.schema
+    .createIndex("oauth_login_codes_expires_at_index")
+    .on("oauth_login_codes")
+    .column("expires_at")
+    .execute();
+  await db.schema
+    .createIndex("oauth_login_codes_user_id_index")
+    .on("oauth_login_codes")
+    .column("user_id")
+    .execute();
+  await db.schema
+    .alterTable("oauth_login_codes")
+    .addForeignKeyConstraint("oauth_login_codes_user_id_fk", ["user_id"], "users", ["id"], (fk) =>
+      fk.onDelete("cascade"),
+    )
+    .execute();
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: see up().
+export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable("oauth_login_codes").execute();
+  await db.schema.dropTable("oauth_authorizations").execute();
+  await db.schema.dropTable("linked_providers").execute();
+}

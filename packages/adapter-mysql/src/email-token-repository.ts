@@ -1,0 +1,90 @@
+import type { EmailTokenRepository } from "@superoauth/application";
+import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database, EmailTokensTable } from "./database.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The EmailTokenRepository port over MySQL. */
+export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
+  return {
+    async insertEmailToken(token: EmailToken): Promise<void> {
+      await db
+        .insertInto("email_tokens")
+        .values({
+          id: token.id,
+          user_id: token.userId,
+          purpose: token.purpose,
+          secret_hash: token.secretHash,
+          created_at: token.createdAt,
+          expires_at: token.expiresAt,
+          used_at: token.usedAt,
+        })
+        .execute();
+    },
+
+    async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {
+      const row = await db.selectFrom("email_tokens").selectAll().where("id", "=", id).executeTakeFirst();
+      return row === undefined ? null : mapEmailTokenRow(row);
+    },
+
+    async useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used"> {
+      // The conditional update is the decision: InnoDB lets one statement at a time change the row,
+      // and the others then see used_at set and change nothing.
+      const result = await db
+        .updateTable("email_tokens")
+        .set({ used_at: input.now })
+        .where("id", "=", input.id)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n ? "used" : "already-used";
+    },
+
+    async useAllEmailTokensOfUser(input: {
+      userId: UserId;
+      purpose: EmailTokenPurpose;
+      now: Date;
+    }): Promise<void> {
+      await db
+        .updateTable("email_tokens")
+        .set({ used_at: input.now })
+        .where("user_id", "=", input.userId)
+        .where("purpose", "=", input.purpose)
+        .where("used_at", "is", null)
+        .execute();
+    },
+
+    async countEmailTokensIssuedSince(input: {
+      userId: UserId;
+      purpose: EmailTokenPurpose;
+      since: Date;
+    }): Promise<number> {
+      const row = await db
+        .selectFrom("email_tokens")
+        .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
+        .where("user_id", "=", input.userId)
+        .where("purpose", "=", input.purpose)
+        .where("created_at", ">=", input.since)
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+  };
+}
+
+function mapEmailTokenRow(row: Selectable<EmailTokensTable>): EmailToken {
+  return {
+    id: row.id as EmailTokenId,
+    userId: row.user_id as UserId,
+    purpose: parsePurpose(row.purpose),
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    usedAt: row.used_at,
+  };
+}
+
+function parsePurpose(purpose: string): EmailTokenPurpose {
+  if (purpose === "verify_email" || purpose === "reset_password") return purpose;
+  // A purpose the code does not know means the data and the code disagree: that is broken, not expected.
+  throw new Error(`Unknown email token purpose in the database: ${purpose}`);
+}

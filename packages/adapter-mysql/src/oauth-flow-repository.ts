@@ -1,0 +1,102 @@
+import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode } from "@superoauth/application";
+import { type OAuthProviderId, parseOAuthProvider, type UserId } from "@superoauth/domain";
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./database.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Expired records are swept a few at a time whenever a new one is saved. */
+const sweepBatchSize = 100;
+
+/**
+ * The OAuthFlowRepository port over MySQL. Consuming reads the row, then
+ * deletes it by key: of concurrent consumers only the one whose DELETE removed
+ * the row gets it, so a state or login code works exactly once.
+ */
+export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
+  return {
+    async saveAuthorization(authorization: OAuthAuthorization): Promise<void> {
+      await db
+        .deleteFrom("oauth_authorizations")
+        .where("expires_at", "<", authorization.createdAt)
+        .limit(sweepBatchSize)
+        .execute();
+      await db
+        .insertInto("oauth_authorizations")
+        .values({
+          state_hash: authorization.stateHash,
+          provider: authorization.provider,
+          link_user_id: authorization.linkUserId,
+          created_at: authorization.createdAt,
+          expires_at: authorization.expiresAt,
+        })
+        .execute();
+    },
+
+    async consumeAuthorization(input: { stateHash: string; now: Date }): Promise<OAuthAuthorization | null> {
+      const row = await db
+        .selectFrom("oauth_authorizations")
+        .selectAll()
+        .where("state_hash", "=", input.stateHash)
+        .executeTakeFirst();
+      if (row === undefined) return null;
+      const deleted = await db
+        .deleteFrom("oauth_authorizations")
+        .where("state_hash", "=", input.stateHash)
+        .executeTakeFirst();
+      if (deleted.numDeletedRows !== 1n || row.expires_at.getTime() <= input.now.getTime()) return null;
+      return {
+        stateHash: row.state_hash,
+        provider: providerOf(row.provider),
+        linkUserId: row.link_user_id as UserId | null,
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      };
+    },
+
+    async saveLoginCode(code: OAuthLoginCode): Promise<void> {
+      await db
+        .deleteFrom("oauth_login_codes")
+        .where("expires_at", "<", code.createdAt)
+        .limit(sweepBatchSize)
+        .execute();
+      await db
+        .insertInto("oauth_login_codes")
+        .values({
+          code_hash: code.codeHash,
+          user_id: code.userId,
+          provider: code.provider,
+          created_at: code.createdAt,
+          expires_at: code.expiresAt,
+        })
+        .execute();
+    },
+
+    async consumeLoginCode(input: { codeHash: string; now: Date }): Promise<OAuthLoginCode | null> {
+      const row = await db
+        .selectFrom("oauth_login_codes")
+        .selectAll()
+        .where("code_hash", "=", input.codeHash)
+        .executeTakeFirst();
+      if (row === undefined) return null;
+      const deleted = await db
+        .deleteFrom("oauth_login_codes")
+        .where("code_hash", "=", input.codeHash)
+        .executeTakeFirst();
+      if (deleted.numDeletedRows !== 1n || row.expires_at.getTime() <= input.now.getTime()) return null;
+      return {
+        codeHash: row.code_hash,
+        userId: row.user_id as UserId,
+        provider: providerOf(row.provider),
+        createdAt: row.created_at,
+        expiresAt: row.expires_at,
+      };
+    },
+  };
+}
+
+function providerOf(raw: string): OAuthProviderId {
+  const provider = parseOAuthProvider(raw);
+  if (provider === null) throw new Error("An OAuth record names an unknown provider");
+  return provider;
+}

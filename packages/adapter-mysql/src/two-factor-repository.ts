@@ -1,0 +1,165 @@
+import type { TwoFactorRepository } from "@superoauth/application";
+import type { BackupCode, TOTPFactor, TwoFactorStatus, UserId } from "@superoauth/domain";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import type { BackupCodesTable, Database, TOTPFactorsTable } from "./database.ts";
+import { isDuplicateKeyError } from "./mysql-errors.ts";
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The TwoFactorRepository port over MySQL. The single-use rules are conditional
+ * UPDATEs: InnoDB lets one statement at a time change a row, so of concurrent
+ * uses of one time step or one backup code exactly one changes it.
+ */
+export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
+  const inTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.isTransaction
+      ? work(db as Transaction<Database>)
+      : (db as Kysely<Database>).transaction().execute(work);
+
+  async function insertBackupCodes(trx: Executor, codes: readonly BackupCode[]): Promise<void> {
+    if (codes.length === 0) return;
+    await trx
+      .insertInto("backup_codes")
+      .values(codes.map((c) => ({ id: c.id, user_id: c.userId, code_hash: c.codeHash, used_at: c.usedAt })))
+      .execute();
+  }
+
+  const repository: TwoFactorRepository = {
+    async findTOTPFactor(userId) {
+      const row = await db
+        .selectFrom("totp_factors")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      return row === undefined ? null : mapFactorRow(row);
+    },
+
+    async savePendingTOTPFactor({ userId, encryptedSecret, now }) {
+      // Replace a pending factor; otherwise insert. The primary key settles a race between two inserts.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const replaced = await db
+          .updateTable("totp_factors")
+          .set({ encrypted_secret: encryptedSecret, created_at: now, last_used_step: null })
+          .where("user_id", "=", userId)
+          .where("status", "=", "pending")
+          .executeTakeFirst();
+        if (replaced.numUpdatedRows === 1n) return "saved";
+        try {
+          await db
+            .insertInto("totp_factors")
+            .values({
+              user_id: userId,
+              encrypted_secret: encryptedSecret,
+              status: "pending",
+              last_used_step: null,
+              created_at: now,
+              enabled_at: null,
+            })
+            .execute();
+          return "saved";
+        } catch (error) {
+          if (!isDuplicateKeyError(error)) throw error;
+          const existing = await repository.findTOTPFactor(userId);
+          if (existing?.status === "enabled") return "already-enabled";
+        }
+      }
+      throw new Error("Could not save the pending TOTP factor: it kept changing concurrently");
+    },
+
+    enableTOTPFactor({ userId, usedStep, backupCodes, now }) {
+      return inTransaction(async (trx) => {
+        const enabled = await trx
+          .updateTable("totp_factors")
+          .set({ status: "enabled", enabled_at: now, last_used_step: usedStep })
+          .where("user_id", "=", userId)
+          .where("status", "=", "pending")
+          .executeTakeFirst();
+        if (enabled.numUpdatedRows !== 1n) return "not-pending";
+        await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
+        await insertBackupCodes(trx, backupCodes);
+        return "enabled";
+      });
+    },
+
+    async useTOTPStep({ userId, step }) {
+      const result = await db
+        .updateTable("totp_factors")
+        .set({ last_used_step: step })
+        .where("user_id", "=", userId)
+        .where("status", "=", "enabled")
+        .where((eb) => eb.or([eb("last_used_step", "is", null), eb("last_used_step", "<", step)]))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async deleteTwoFactor(userId) {
+      await inTransaction(async (trx) => {
+        await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
+        await trx.deleteFrom("totp_factors").where("user_id", "=", userId).execute();
+      });
+    },
+
+    async listUnusedBackupCodes(userId) {
+      const rows = await db
+        .selectFrom("backup_codes")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("used_at", "is", null)
+        .execute();
+      return rows.map(mapBackupCodeRow);
+    },
+
+    async useBackupCode({ id, now }) {
+      const result = await db
+        .updateTable("backup_codes")
+        .set({ used_at: now })
+        .where("id", "=", id)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async replaceBackupCodes({ userId, backupCodes }) {
+      await inTransaction(async (trx) => {
+        await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
+        await insertBackupCodes(trx, backupCodes);
+      });
+    },
+
+    async findTwoFactorStatus(userId): Promise<TwoFactorStatus> {
+      // One round trip: the factor's status and, through the (user_id, used_at) index, the unused codes.
+      const row = await db
+        .selectNoFrom([
+          sql<string | null>`(SELECT status FROM totp_factors WHERE user_id = ${userId})`.as("status"),
+          sql<
+            number | string
+          >`(SELECT COUNT(*) FROM backup_codes WHERE user_id = ${userId} AND used_at IS NULL)`.as(
+            "remaining",
+          ),
+        ])
+        .executeTakeFirstOrThrow();
+      const enabled = row.status === "enabled";
+      return { enabled, backupCodesRemaining: enabled ? Number(row.remaining) : 0 };
+    },
+  };
+  return repository;
+}
+
+function mapFactorRow(row: Selectable<TOTPFactorsTable>): TOTPFactor {
+  if (row.status !== "pending" && row.status !== "enabled") {
+    throw new Error(`Unknown TOTP factor status in the database: ${row.status}`);
+  }
+  return {
+    userId: row.user_id as UserId,
+    encryptedSecret: row.encrypted_secret,
+    status: row.status,
+    lastUsedStep: row.last_used_step === null ? null : Number(row.last_used_step),
+    createdAt: row.created_at,
+    enabledAt: row.enabled_at,
+  };
+}
+
+function mapBackupCodeRow(row: Selectable<BackupCodesTable>): BackupCode {
+  return { id: row.id, userId: row.user_id as UserId, codeHash: row.code_hash, usedAt: row.used_at };
+}

@@ -1,0 +1,60 @@
+import { emailTokenRepositoryContract, makeUser, t0, testId } from "@superoauth/application/testing";
+import { createEmailToken, type EmailTokenId } from "@superoauth/domain";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { createEmailTokenRepository } from "../src/email-token-repository.ts";
+import { createUserRepository } from "../src/user-repository.ts";
+import { useTestDatabase } from "./mysql-test-database.ts";
+
+const database = useTestDatabase();
+
+emailTokenRepositoryContract("mysql", async () => ({
+  emailTokens: createEmailTokenRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+
+async function storedToken() {
+  const users = createUserRepository(database.db());
+  const emailTokens = createEmailTokenRepository(database.db());
+  const user = makeUser();
+  await users.insertUser(user);
+  const token = createEmailToken({
+    id: testId() as EmailTokenId,
+    userId: user.id,
+    purpose: "reset_password",
+    secretHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    now: t0,
+  });
+  await emailTokens.insertEmailToken(token);
+  return { users, emailTokens, user, token };
+}
+
+describe("MySQL email tokens", () => {
+  it("store the purpose, the hash and millisecond timestamps as given", async () => {
+    const { token } = await storedToken();
+    const { rows } = await sql<{ purpose: string; secret_hash: string; expires_at: Date }>`
+      SELECT purpose, secret_hash, expires_at FROM email_tokens WHERE id = ${token.id}`.execute(
+      database.db(),
+    );
+    expect(rows).toEqual([
+      { purpose: "reset_password", secret_hash: token.secretHash, expires_at: token.expiresAt },
+    ]);
+  });
+
+  it("of fifty concurrent uses of one token exactly one wins, on separate connections", async () => {
+    const { emailTokens, token } = await storedToken();
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, () => emailTokens.useEmailToken({ id: token.id, now: t0 })),
+    );
+    expect(outcomes.filter((o) => o === "used")).toHaveLength(1);
+  });
+
+  it("are deleted with their user", async () => {
+    const { token, user } = await storedToken();
+    await sql`DELETE FROM users WHERE id = ${user.id}`.execute(database.db());
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT COUNT(*) AS n FROM email_tokens WHERE id = ${token.id}`.execute(database.db());
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+});

@@ -1,0 +1,91 @@
+import {
+  at,
+  linkedProviderRepositoryContract,
+  makeUser,
+  oauthFlowRepositoryContract,
+} from "@superoauth/application/testing";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import { createLinkedProviderRepository } from "../src/linked-provider-repository.ts";
+import { createOAuthFlowRepository } from "../src/oauth-flow-repository.ts";
+import { createUserRepository } from "../src/user-repository.ts";
+import { useTestDatabase } from "./mysql-test-database.ts";
+
+const database = useTestDatabase();
+
+linkedProviderRepositoryContract("mysql", async () => ({
+  links: createLinkedProviderRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+oauthFlowRepositoryContract("mysql", async () => ({
+  flows: createOAuthFlowRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+
+type Count = { n: number };
+
+describe("MySQL OAuth tables", () => {
+  it("deleting a user deletes their links, pending link requests and login codes", async () => {
+    const users = createUserRepository(database.db());
+    const links = createLinkedProviderRepository(database.db());
+    const flows = createOAuthFlowRepository(database.db());
+    const user = makeUser();
+    await users.insertUser(user);
+    await links.linkProvider({
+      userId: user.id,
+      provider: "google",
+      subject: `g-${user.id}`,
+      email: null,
+      displayName: null,
+      linkedAt: at(0),
+    });
+    await flows.saveAuthorization({
+      stateHash: `s-${user.id}`,
+      provider: "google",
+      linkUserId: user.id,
+      createdAt: at(0),
+      expiresAt: at(1000),
+    });
+    await flows.saveLoginCode({
+      codeHash: `c-${user.id}`,
+      userId: user.id,
+      provider: "google",
+      createdAt: at(0),
+      expiresAt: at(1000),
+    });
+    await sql`DELETE FROM users WHERE id = ${user.id}`.execute(database.db());
+    for (const [table, column] of [
+      ["linked_providers", "user_id"],
+      ["oauth_authorizations", "link_user_id"],
+      ["oauth_login_codes", "user_id"],
+    ] as const) {
+      const { rows } = await sql<Count>`SELECT COUNT(*) AS n FROM ${sql.table(table)} WHERE ${sql.ref(
+        column,
+      )} = ${user.id}`.execute(database.db());
+      expect(Number(rows[0]?.n), table).toBe(0);
+    }
+  });
+
+  it("sweeps expired authorizations when a new one is saved", async () => {
+    const flows = createOAuthFlowRepository(database.db());
+    await flows.saveAuthorization({
+      stateHash: "expired-state",
+      provider: "twitch",
+      linkUserId: null,
+      createdAt: at(0),
+      expiresAt: at(1000),
+    });
+    await flows.saveAuthorization({
+      stateHash: "fresh-state",
+      provider: "twitch",
+      linkUserId: null,
+      createdAt: at(5000),
+      expiresAt: at(6000),
+    });
+    const { rows } = await sql<{ state_hash: string }>`
+      SELECT state_hash FROM oauth_authorizations WHERE state_hash IN ('expired-state', 'fresh-state')`.execute(
+      database.db(),
+    );
+    expect(rows.map((r) => r.state_hash)).toEqual(["fresh-state"]);
+  });
+});

@@ -1,0 +1,51 @@
+import { lockoutRepositoryContract, twoFactorRepositoryContract } from "@superoauth/application/testing";
+import { describe, expect, it } from "vitest";
+import { createLockoutRepository } from "../src/lockout-repository.ts";
+import { createTwoFactorRepository } from "../src/two-factor-repository.ts";
+import { createUserRepository } from "../src/user-repository.ts";
+import { useTestDatabase } from "./mysql-test-database.ts";
+
+const database = useTestDatabase();
+
+twoFactorRepositoryContract("mysql", async () => ({
+  twoFactor: createTwoFactorRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+lockoutRepositoryContract("mysql", async () => ({
+  lockout: createLockoutRepository(database.db()),
+  users: createUserRepository(database.db()),
+}));
+
+describe("MySQL two-factor tables", () => {
+  it("stores the TOTP secret as given (ciphertext) and deleting the user removes factor and codes", async () => {
+    const users = createUserRepository(database.db());
+    const twoFactor = createTwoFactorRepository(database.db());
+    const { makeUser, t0 } = await import("@superoauth/application/testing");
+    const user = makeUser();
+    await users.insertUser(user);
+    await twoFactor.savePendingTOTPFactor({ userId: user.id, encryptedSecret: "v1.a.b.c", now: t0 });
+    await twoFactor.enableTOTPFactor({
+      userId: user.id,
+      usedStep: 1,
+      backupCodes: [
+        {
+          id: "0190a000-0000-7000-8000-0000000000c1",
+          userId: user.id,
+          codeHash: "$argon2id$x",
+          usedAt: null,
+        },
+      ],
+      now: t0,
+    });
+    const row = await database
+      .db()
+      .selectFrom("totp_factors")
+      .select("encrypted_secret")
+      .where("user_id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(row.encrypted_secret).toBe("v1.a.b.c");
+    await database.db().deleteFrom("users").where("id", "=", user.id).execute();
+    expect(await twoFactor.findTOTPFactor(user.id)).toBeNull();
+    expect(await twoFactor.listUnusedBackupCodes(user.id)).toEqual([]);
+  });
+});

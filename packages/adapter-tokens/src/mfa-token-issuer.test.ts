@@ -1,0 +1,72 @@
+import type { SessionId, UserId } from "@superoauth/domain";
+import { SignJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
+import { createJWTMFATokenIssuer } from "./mfa-token-issuer.ts";
+
+const settings = {
+  secret: "a-test-secret-that-is-at-least-32-bytes-long",
+  issuer: "superoauth-test",
+  audience: "superoauth-api",
+};
+const mfaTokens = createJWTMFATokenIssuer(settings);
+const accessTokens = createJWTAccessTokenIssuer({ ...settings, ttlSeconds: 300 });
+const now = new Date("2026-05-01T10:00:00.000Z");
+const userId = "0190a000-0000-7000-8000-000000000001" as UserId;
+
+describe("JWT MFA tokens", () => {
+  it("verify to their user and first-factor method, with typ mfa+jwt", async () => {
+    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    expect(JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString())).toMatchObject({
+      typ: "mfa+jwt",
+    });
+    expect(await mfaTokens.verifyMFAToken({ token, now })).toEqual({
+      ok: true,
+      value: { userId, method: "password" },
+    });
+  });
+
+  it("expire after five minutes with INVALID_MFA_TOKEN", async () => {
+    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    expect((await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 299_000) })).ok).toBe(true);
+    expect(await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 300_000) })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+  });
+
+  it("are refused as access tokens, and access tokens are refused as MFA tokens", async () => {
+    const mfaToken = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    expect(await accessTokens.verifyAccessToken({ token: mfaToken, now })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    const accessToken = await accessTokens.issueAccessToken({ userId, sessionId: "s-1" as SessionId, now });
+    expect(await mfaTokens.verifyMFAToken({ token: accessToken, now })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+  });
+
+  it("refuse a token signed with another key, tampered with, or not a JWT", async () => {
+    const forged = await new SignJWT({ amr: "password" })
+      .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
+      .setSubject(userId)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+      .sign(new TextEncoder().encode("another-secret-that-is-32-bytes-long!!"));
+    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    const [header, , signature] = token.split(".");
+    const otherUser = Buffer.from(JSON.stringify({ sub: "someone-else", amr: "password" })).toString(
+      "base64url",
+    );
+    for (const candidate of [forged, `${header}.${otherUser}.${signature}`, "not-a-jwt", ""]) {
+      expect(await mfaTokens.verifyMFAToken({ token: candidate, now })).toMatchObject({
+        ok: false,
+        error: "INVALID_MFA_TOKEN",
+      });
+    }
+  });
+});

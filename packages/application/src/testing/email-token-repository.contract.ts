@@ -1,0 +1,143 @@
+import { createEmailToken, type EmailToken, type EmailTokenId, type UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { EmailTokenRepository, UserRepository } from "../ports.ts";
+import { at, makeUser, t0, testId } from "./fixtures.ts";
+
+/**
+ * The behaviour every EmailTokenRepository must have. Stores with foreign keys
+ * need the user to exist, so the suite creates users through `users`.
+ */
+export function emailTokenRepositoryContract(
+  name: string,
+  makeRepositories: () => Promise<{ emailTokens: EmailTokenRepository; users: UserRepository }>,
+): void {
+  async function withUser() {
+    const { emailTokens, users } = await makeRepositories();
+    const user = makeUser();
+    await users.insertUser(user);
+    return { emailTokens, users, user };
+  }
+
+  function makeToken(userId: UserId, overrides: Partial<EmailToken> = {}): EmailToken {
+    return {
+      ...createEmailToken({
+        id: testId() as EmailTokenId,
+        userId,
+        purpose: "reset_password",
+        secretHash: `hash-${testId()}`,
+        now: t0,
+      }),
+      ...overrides,
+    };
+  }
+
+  describe(`EmailTokenRepository contract: ${name}`, () => {
+    it("finds an inserted token, field for field", async () => {
+      const { emailTokens, user } = await withUser();
+      const verify = makeToken(user.id, { purpose: "verify_email", expiresAt: at(24 * 3600 * 1000) });
+      const reset = makeToken(user.id);
+      await emailTokens.insertEmailToken(verify);
+      await emailTokens.insertEmailToken(reset);
+      expect(await emailTokens.findEmailToken(verify.id)).toEqual(verify);
+      expect(await emailTokens.findEmailToken(reset.id)).toEqual(reset);
+    });
+
+    it("answers null for an unknown token", async () => {
+      const { emailTokens } = await makeRepositories();
+      expect(
+        await emailTokens.findEmailToken("00000000-0000-7000-8000-00000000abcd" as EmailTokenId),
+      ).toBeNull();
+    });
+
+    it("uses a token once: the first use stamps it, the second changes nothing", async () => {
+      const { emailTokens, user } = await withUser();
+      const token = makeToken(user.id);
+      await emailTokens.insertEmailToken(token);
+      expect(await emailTokens.useEmailToken({ id: token.id, now: at(1000) })).toBe("used");
+      expect(await emailTokens.useEmailToken({ id: token.id, now: at(2000) })).toBe("already-used");
+      expect((await emailTokens.findEmailToken(token.id))?.usedAt).toEqual(at(1000));
+    });
+
+    it("answers already-used for an unknown token", async () => {
+      const { emailTokens } = await makeRepositories();
+      expect(
+        await emailTokens.useEmailToken({
+          id: "00000000-0000-7000-8000-00000000abcd" as EmailTokenId,
+          now: t0,
+        }),
+      ).toBe("already-used");
+    });
+
+    it("of concurrent uses of one token exactly one wins", async () => {
+      const { emailTokens, user } = await withUser();
+      const token = makeToken(user.id);
+      await emailTokens.insertEmailToken(token);
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => emailTokens.useEmailToken({ id: token.id, now: at(i) })),
+      );
+      expect(outcomes.filter((o) => o === "used")).toHaveLength(1);
+    });
+
+    it("uses every unused token of one user and purpose, and no other", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const first = makeToken(user.id);
+      const second = makeToken(user.id);
+      const alreadyUsed = makeToken(user.id, { usedAt: at(500) });
+      const otherPurpose = makeToken(user.id, { purpose: "verify_email" });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeToken(stranger.id);
+      for (const token of [first, second, alreadyUsed, otherPurpose, theirs]) {
+        await emailTokens.insertEmailToken(token);
+      }
+
+      await emailTokens.useAllEmailTokensOfUser({
+        userId: user.id,
+        purpose: "reset_password",
+        now: at(3000),
+      });
+
+      expect((await emailTokens.findEmailToken(first.id))?.usedAt).toEqual(at(3000));
+      expect((await emailTokens.findEmailToken(second.id))?.usedAt).toEqual(at(3000));
+      expect((await emailTokens.findEmailToken(alreadyUsed.id))?.usedAt).toEqual(at(500));
+      expect((await emailTokens.findEmailToken(otherPurpose.id))?.usedAt).toBeNull();
+      expect((await emailTokens.findEmailToken(theirs.id))?.usedAt).toBeNull();
+    });
+
+    it("counts the tokens of one user and purpose issued at or after an instant, used or not", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      for (const token of [
+        makeToken(user.id, { createdAt: at(-1) }),
+        makeToken(user.id, { createdAt: at(0) }),
+        makeToken(user.id, { createdAt: at(1000), usedAt: at(1500) }),
+        makeToken(user.id, { createdAt: at(2000), purpose: "verify_email" }),
+        makeToken(stranger.id, { createdAt: at(2000) }),
+      ]) {
+        await emailTokens.insertEmailToken(token);
+      }
+      expect(
+        await emailTokens.countEmailTokensIssuedSince({
+          userId: user.id,
+          purpose: "reset_password",
+          since: t0,
+        }),
+      ).toBe(2);
+      expect(
+        await emailTokens.countEmailTokensIssuedSince({
+          userId: user.id,
+          purpose: "verify_email",
+          since: t0,
+        }),
+      ).toBe(1);
+      expect(
+        await emailTokens.countEmailTokensIssuedSince({
+          userId: "00000000-0000-7000-8000-00000000abcd" as UserId,
+          purpose: "reset_password",
+          since: t0,
+        }),
+      ).toBe(0);
+    });
+  });
+}

@@ -1,0 +1,71 @@
+import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports.ts";
+
+export class InMemoryEmailTokenRepository implements EmailTokenRepository {
+  readonly #tokens = new Map<EmailTokenId, EmailToken>();
+
+  async insertEmailToken(token: EmailToken): Promise<void> {
+    this.#tokens.set(token.id, { ...token });
+  }
+  async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {
+    const token = this.#tokens.get(id);
+    return token === undefined ? null : { ...token };
+  }
+  async useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used"> {
+    const token = this.#tokens.get(input.id);
+    if (token === undefined || token.usedAt !== null) return "already-used";
+    this.#tokens.set(token.id, { ...token, usedAt: input.now });
+    return "used";
+  }
+  async useAllEmailTokensOfUser(input: {
+    userId: UserId;
+    purpose: EmailTokenPurpose;
+    now: Date;
+  }): Promise<void> {
+    for (const token of this.#tokens.values()) {
+      if (token.userId === input.userId && token.purpose === input.purpose && token.usedAt === null) {
+        this.#tokens.set(token.id, { ...token, usedAt: input.now });
+      }
+    }
+  }
+  async countEmailTokensIssuedSince(input: {
+    userId: UserId;
+    purpose: EmailTokenPurpose;
+    since: Date;
+  }): Promise<number> {
+    let count = 0;
+    for (const token of this.#tokens.values()) {
+      if (
+        token.userId === input.userId &&
+        token.purpose === input.purpose &&
+        token.createdAt.getTime() >= input.since.getTime()
+      ) {
+        count++;
+      }
+    }
+    return count;
+  }
+  /** Test helper: every stored token, in insertion order. */
+  all(): EmailToken[] {
+    return [...this.#tokens.values()].map((token) => ({ ...token }));
+  }
+}
+
+/** Keeps every mail it is given, for tests to read (and follow the links in). */
+export class InMemoryMailer implements Mailer {
+  readonly sent: OutgoingMail[] = [];
+  async sendMail(mail: OutgoingMail): Promise<void> {
+    this.sent.push({ ...mail });
+  }
+  /** Test helper: the mails sent to `to`, oldest first. */
+  sentTo(to: string): OutgoingMail[] {
+    return this.sent.filter((mail) => mail.to === to);
+  }
+}
+
+/** The token carried by the first link in a mail's text (`...#token=<token>`); throws if there is none. */
+export function tokenFromMail(mail: Pick<OutgoingMail, "text">): string {
+  const match = /#token=([A-Za-z0-9._-]+)/.exec(mail.text);
+  if (match?.[1] === undefined) throw new Error(`no token link in mail: ${mail.text}`);
+  return match[1];
+}

@@ -1,0 +1,13 @@
+import { InMemoryUserRepository } from "./in-memory.ts";
+import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
+import { linkedProviderRepositoryContract } from "./linked-provider-repository.contract.ts";
+import { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
+
+linkedProviderRepositoryContract("in-memory", async () => ({
+  links: new InMemoryLinkedProviderRepository(),
+  users: new InMemoryUserRepository(),
+}));
+oauthFlowRepositoryContract("in-memory", async () => ({
+  flows: new InMemoryOAuthFlowRepository(),
+  users: new InMemoryUserRepository(),
+}));

@@ -1,0 +1,237 @@
+import {
+  type BackupCode,
+  err,
+  type LoginFailures,
+  ok,
+  type Result,
+  type TOTPFactor,
+  type TwoFactorStatus,
+  totpTimeStepAt,
+  type UserId,
+} from "@superoauth/domain";
+import type {
+  LockoutRepository,
+  MFAChallenge,
+  MFATokenIssuer,
+  SecretCipher,
+  TOTPService,
+  TwoFactorRepository,
+} from "../ports.ts";
+
+/**
+ * A stand-in for TOTP with the real one's window (one step back, one ahead) but
+ * a made-up code function: tests compute codes with `codeAt`.
+ */
+export class InMemoryTOTPService implements TOTPService {
+  #counter = 0;
+  generateTOTPSecret(): string {
+    this.#counter++;
+    // Base32 like a real secret: the counter's decimal digits written as the letters A-J.
+    return `TESTSECRET${[...String(this.#counter)].map((d) => "ABCDEFGHIJ"[Number(d)]).join("")}`;
+  }
+  createOtpauthURL(input: { secret: string; accountName: string }): string {
+    return `otpauth://totp/SuperOAuth:${encodeURIComponent(input.accountName)}?secret=${input.secret}&issuer=SuperOAuth`;
+  }
+  async renderQRCode(otpauthURL: string): Promise<string> {
+    return `data:image/svg+xml,${encodeURIComponent(`<svg>${otpauthURL}</svg>`)}`;
+  }
+  async findTOTPTimeStep(input: { secret: string; code: string; now: Date }): Promise<number | null> {
+    const current = totpTimeStepAt(input.now);
+    for (const step of [current - 1, current, current + 1]) {
+      if (InMemoryTOTPService.codeForStep(input.secret, step) === input.code) return step;
+    }
+    return null;
+  }
+  /** The code of a secret at an instant. */
+  static codeAt(secret: string, now: Date): string {
+    return InMemoryTOTPService.codeForStep(secret, totpTimeStepAt(now));
+  }
+  /** The code of a secret for a time step (FNV-1a, six digits). */
+  static codeForStep(secret: string, step: number): string {
+    let hash = 0x811c9dc5;
+    for (const c of `${secret}:${step}`) hash = Math.imul(hash ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    return String(hash % 1_000_000).padStart(6, "0");
+  }
+}
+
+/** Reversible "encryption" bound to its associated data: enough to test that use cases never store the secret. */
+export class InMemorySecretCipher implements SecretCipher {
+  encryptSecret(input: { plaintext: string; associatedData: string }): string {
+    return `sealed:${encodeURIComponent(JSON.stringify(input))}`;
+  }
+  decryptSecret(input: { ciphertext: string; associatedData: string }): string {
+    const sealed = JSON.parse(decodeURIComponent(input.ciphertext.slice("sealed:".length))) as {
+      plaintext: string;
+      associatedData: string;
+    };
+    if (sealed.associatedData !== input.associatedData) throw new Error("ciphertext belongs to someone else");
+    return sealed.plaintext;
+  }
+}
+
+/** Unsigned JSON MFA tokens with an expiry, distinct in shape from the in-memory access tokens. */
+export class InMemoryMFATokenIssuer implements MFATokenIssuer {
+  readonly mfaTokenTtlSeconds: number;
+  constructor(ttlSeconds = 300) {
+    this.mfaTokenTtlSeconds = ttlSeconds;
+  }
+  async issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string> {
+    const exp = input.now.getTime() + this.mfaTokenTtlSeconds * 1000;
+    return `test-mfa.${JSON.stringify({ sub: input.userId, method: input.method, exp })}`;
+  }
+  async verifyMFAToken(input: {
+    token: string;
+    now: Date;
+  }): Promise<Result<MFAChallenge, "INVALID_MFA_TOKEN">> {
+    const invalid = err("INVALID_MFA_TOKEN", "The MFA token is invalid or expired; sign in again");
+    if (!input.token.startsWith("test-mfa.")) return invalid;
+    try {
+      const claims = JSON.parse(input.token.slice("test-mfa.".length)) as {
+        sub: string;
+        method: string;
+        exp: number;
+      };
+      if (input.now.getTime() >= claims.exp) return invalid;
+      return ok({ userId: claims.sub as UserId, method: claims.method });
+    } catch {
+      return invalid;
+    }
+  }
+}
+
+export class InMemoryTwoFactorRepository implements TwoFactorRepository {
+  readonly #factors = new Map<UserId, TOTPFactor>();
+  #codes: BackupCode[] = [];
+
+  async findTOTPFactor(userId: UserId): Promise<TOTPFactor | null> {
+    const factor = this.#factors.get(userId);
+    return factor === undefined ? null : { ...factor };
+  }
+  async savePendingTOTPFactor(input: {
+    userId: UserId;
+    encryptedSecret: string;
+    now: Date;
+  }): Promise<"saved" | "already-enabled"> {
+    if (this.#factors.get(input.userId)?.status === "enabled") return "already-enabled";
+    this.#factors.set(input.userId, {
+      userId: input.userId,
+      encryptedSecret: input.encryptedSecret,
+      status: "pending",
+      lastUsedStep: null,
+      createdAt: input.now,
+      enabledAt: null,
+    });
+    return "saved";
+  }
+  async enableTOTPFactor(input: {
+    userId: UserId;
+    usedStep: number;
+    backupCodes: readonly BackupCode[];
+    now: Date;
+  }): Promise<"enabled" | "not-pending"> {
+    const factor = this.#factors.get(input.userId);
+    if (factor?.status !== "pending") return "not-pending";
+    this.#factors.set(input.userId, {
+      ...factor,
+      status: "enabled",
+      lastUsedStep: input.usedStep,
+      enabledAt: input.now,
+    });
+    this.#codes = [
+      ...this.#codes.filter((c) => c.userId !== input.userId),
+      ...input.backupCodes.map((c) => ({ ...c })),
+    ];
+    return "enabled";
+  }
+  async useTOTPStep(input: { userId: UserId; step: number }): Promise<boolean> {
+    const factor = this.#factors.get(input.userId);
+    if (factor?.status !== "enabled") return false;
+    if (factor.lastUsedStep !== null && factor.lastUsedStep >= input.step) return false;
+    this.#factors.set(input.userId, { ...factor, lastUsedStep: input.step });
+    return true;
+  }
+  async deleteTwoFactor(userId: UserId): Promise<void> {
+    this.#factors.delete(userId);
+    this.#codes = this.#codes.filter((c) => c.userId !== userId);
+  }
+  async listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]> {
+    return this.#codes.filter((c) => c.userId === userId && c.usedAt === null).map((c) => ({ ...c }));
+  }
+  async useBackupCode(input: { id: string; now: Date }): Promise<boolean> {
+    const index = this.#codes.findIndex((c) => c.id === input.id && c.usedAt === null);
+    const code = this.#codes[index];
+    if (code === undefined) return false;
+    this.#codes[index] = { ...code, usedAt: input.now };
+    return true;
+  }
+  async replaceBackupCodes(input: { userId: UserId; backupCodes: readonly BackupCode[] }): Promise<void> {
+    this.#codes = [
+      ...this.#codes.filter((c) => c.userId !== input.userId),
+      ...input.backupCodes.map((c) => ({ ...c })),
+    ];
+  }
+  async findTwoFactorStatus(userId: UserId): Promise<TwoFactorStatus> {
+    const enabled = this.#factors.get(userId)?.status === "enabled";
+    return {
+      enabled,
+      backupCodesRemaining: enabled
+        ? this.#codes.filter((c) => c.userId === userId && c.usedAt === null).length
+        : 0,
+    };
+  }
+}
+
+export class InMemoryLockoutRepository implements LockoutRepository {
+  readonly #failures = new Map<string, LoginFailures>();
+  readonly #known = new Map<string, Date>();
+
+  async findLoginFailures(input: {
+    account: string;
+    sources: readonly string[];
+  }): Promise<Map<string, LoginFailures>> {
+    const found = new Map<string, LoginFailures>();
+    for (const source of input.sources) {
+      const failures = this.#failures.get(key(input.account, source));
+      if (failures !== undefined) found.set(source, { ...failures });
+    }
+    return found;
+  }
+  async updateLoginFailures(input: {
+    account: string;
+    source: string;
+    update: (current: LoginFailures | null) => LoginFailures;
+  }): Promise<LoginFailures> {
+    const k = key(input.account, input.source);
+    const next = input.update(this.#failures.get(k) ?? null);
+    this.#failures.set(k, { ...next });
+    return { ...next };
+  }
+  async clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void> {
+    for (const k of [...this.#failures.keys()]) {
+      const [account, source] = k.split("\u0000");
+      if (
+        account === input.account &&
+        (input.sources === undefined || input.sources.includes(source ?? ""))
+      ) {
+        this.#failures.delete(k);
+      }
+    }
+  }
+  async rememberSignInSource(input: { userId: UserId; source: string; now: Date }): Promise<void> {
+    this.#known.set(key(input.userId, input.source), input.now);
+  }
+  async findKnownSignInSources(input: {
+    userId: UserId;
+    sources: readonly string[];
+    since: Date;
+  }): Promise<string[]> {
+    return input.sources.filter((source) => {
+      const seen = this.#known.get(key(input.userId, source));
+      return seen !== undefined && seen.getTime() >= input.since.getTime();
+    });
+  }
+}
+
+function key(a: string, b: string): string {
+  return `${a}\u0000${b}`;
+}

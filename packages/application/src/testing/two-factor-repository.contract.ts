@@ -1,0 +1,153 @@
+import type { BackupCode, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { TwoFactorRepository, UserRepository } from "../ports.ts";
+import { at, makeUser, t0, testId } from "./fixtures.ts";
+
+/** The behaviour every TwoFactorRepository must have, including the atomic single-use rules. */
+export function twoFactorRepositoryContract(
+  name: string,
+  makeStores: () => Promise<{ twoFactor: TwoFactorRepository; users: UserRepository }>,
+): void {
+  async function withUser() {
+    const stores = await makeStores();
+    const user = makeUser();
+    await stores.users.insertUser(user);
+    return { ...stores, userId: user.id };
+  }
+  const codes = (userId: UserId, count = 3): BackupCode[] =>
+    Array.from({ length: count }, () => ({
+      id: testId(),
+      userId,
+      codeHash: `hash-${testId()}`,
+      usedAt: null,
+    }));
+
+  async function withEnabledFactor() {
+    const stores = await withUser();
+    await stores.twoFactor.savePendingTOTPFactor({
+      userId: stores.userId,
+      encryptedSecret: "sealed-1",
+      now: t0,
+    });
+    const backupCodes = codes(stores.userId);
+    await stores.twoFactor.enableTOTPFactor({
+      userId: stores.userId,
+      usedStep: 100,
+      backupCodes,
+      now: at(1000),
+    });
+    return { ...stores, backupCodes };
+  }
+
+  describe(`TwoFactorRepository contract: ${name}`, () => {
+    it("stores a pending factor and replaces it while it is pending", async () => {
+      const { twoFactor, userId } = await withUser();
+      expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
+      expect(await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-1", now: t0 })).toBe(
+        "saved",
+      );
+      expect(await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-2", now: at(5) })).toBe(
+        "saved",
+      );
+      expect(await twoFactor.findTOTPFactor(userId)).toEqual({
+        userId,
+        encryptedSecret: "sealed-2",
+        status: "pending",
+        lastUsedStep: null,
+        createdAt: at(5),
+        enabledAt: null,
+      });
+      expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({
+        enabled: false,
+        backupCodesRemaining: 0,
+      });
+    });
+
+    it("enables a pending factor once, with its used step and backup codes", async () => {
+      const { twoFactor, userId, backupCodes } = await withEnabledFactor();
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({
+        status: "enabled",
+        lastUsedStep: 100,
+        enabledAt: at(1000),
+      });
+      expect(
+        await twoFactor.enableTOTPFactor({ userId, usedStep: 101, backupCodes: [], now: at(2000) }),
+      ).toBe("not-pending");
+      const stored = await twoFactor.listUnusedBackupCodes(userId);
+      expect(stored.map((c) => c.id).sort()).toEqual(backupCodes.map((c) => c.id).sort());
+      expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({ enabled: true, backupCodesRemaining: 3 });
+    });
+
+    it("never lets a new pending factor replace an enabled one", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      expect(await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-x", now: at(9) })).toBe(
+        "already-enabled",
+      );
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({
+        encryptedSecret: "sealed-1",
+        status: "enabled",
+      });
+    });
+
+    it("answers not-pending when enabling without a factor", async () => {
+      const { twoFactor, userId } = await withUser();
+      expect(await twoFactor.enableTOTPFactor({ userId, usedStep: 1, backupCodes: [], now: t0 })).toBe(
+        "not-pending",
+      );
+    });
+
+    it("accepts each time step once and never an older one", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      expect(await twoFactor.useTOTPStep({ userId, step: 100 })).toBe(false);
+      expect(await twoFactor.useTOTPStep({ userId, step: 99 })).toBe(false);
+      expect(await twoFactor.useTOTPStep({ userId, step: 101 })).toBe(true);
+      expect(await twoFactor.useTOTPStep({ userId, step: 101 })).toBe(false);
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({ lastUsedStep: 101 });
+    });
+
+    it("lets exactly one of many concurrent uses of one time step win", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => twoFactor.useTOTPStep({ userId, step: 102 })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("uses a backup code once, even when ten requests race for it", async () => {
+      const { twoFactor, userId, backupCodes } = await withEnabledFactor();
+      const id = backupCodes[0]?.id ?? "";
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => twoFactor.useBackupCode({ id, now: at(3000) })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect((await twoFactor.listUnusedBackupCodes(userId)).map((c) => c.id)).not.toContain(id);
+      expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({ enabled: true, backupCodesRemaining: 2 });
+    });
+
+    it("replaces every backup code, used or not", async () => {
+      const { twoFactor, userId, backupCodes } = await withEnabledFactor();
+      await twoFactor.useBackupCode({ id: backupCodes[1]?.id ?? "", now: at(3000) });
+      const fresh = codes(userId, 10);
+      await twoFactor.replaceBackupCodes({ userId, backupCodes: fresh });
+      const stored = await twoFactor.listUnusedBackupCodes(userId);
+      expect(stored.map((c) => c.id).sort()).toEqual(fresh.map((c) => c.id).sort());
+      expect(stored.find((c) => c.id === fresh[0]?.id)).toEqual(fresh[0]);
+      expect(await twoFactor.useBackupCode({ id: backupCodes[0]?.id ?? "", now: at(4000) })).toBe(false);
+    });
+
+    it("deletes the factor and the codes, and keeps other users' apart", async () => {
+      const { twoFactor, users, userId } = await withEnabledFactor();
+      const other = makeUser();
+      await users.insertUser(other);
+      await twoFactor.savePendingTOTPFactor({ userId: other.id, encryptedSecret: "sealed-o", now: t0 });
+      await twoFactor.deleteTwoFactor(userId);
+      expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
+      expect(await twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
+      expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({
+        enabled: false,
+        backupCodesRemaining: 0,
+      });
+      expect(await twoFactor.findTOTPFactor(other.id)).toMatchObject({ encryptedSecret: "sealed-o" });
+    });
+  });
+}

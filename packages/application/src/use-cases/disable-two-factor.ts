@@ -1,0 +1,45 @@
+import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo } from "./start-session.ts";
+import { useTOTPCode } from "./two-factor-codes.ts";
+
+/**
+ * Turns 2FA off after the user proves it is them once more: with the account's
+ * password or a current TOTP code. The secret and the backup codes are deleted.
+ */
+export async function disableTwoFactor(
+  deps: Dependencies,
+  input: { userId: UserId; password?: string | undefined; code?: string | undefined; client?: ClientInfo },
+): Promise<
+  Result<
+    void,
+    | "TWO_FACTOR_NOT_ENABLED"
+    | "VALIDATION_ERROR"
+    | "INVALID_CURRENT_PASSWORD"
+    | "INVALID_TWO_FACTOR_CODE"
+    | "USER_NOT_FOUND"
+  >
+> {
+  if ((input.password === undefined) === (input.code === undefined)) {
+    return err("VALIDATION_ERROR", "Send either password or code, not both");
+  }
+  const [user, factor] = await Promise.all([
+    deps.users.findUserById(input.userId),
+    deps.twoFactor.findTOTPFactor(input.userId),
+  ]);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  if (factor?.status !== "enabled")
+    return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
+  if (input.password !== undefined) {
+    const matches =
+      user.passwordHash !== null &&
+      (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password }));
+    if (!matches) return err("INVALID_CURRENT_PASSWORD", "The password is incorrect");
+  } else if (!(await useTOTPCode(deps, { factor, code: input.code ?? "" }))) {
+    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
+  }
+  await deps.twoFactor.deleteTwoFactor(user.id);
+  await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client: input.client });
+  return ok(undefined);
+}

@@ -1,0 +1,41 @@
+import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo } from "./start-session.ts";
+import { findCodeStep, generateBackupCodes } from "./two-factor-codes.ts";
+
+/**
+ * Confirms the pending factor with a code from the authenticator app and turns
+ * 2FA on. Answers the backup codes: the only time they are ever shown.
+ */
+export async function enableTwoFactor(
+  deps: Dependencies,
+  input: { userId: UserId; code: string; client?: ClientInfo },
+): Promise<
+  Result<
+    { backupCodes: string[] },
+    "TWO_FACTOR_SETUP_REQUIRED" | "TWO_FACTOR_ALREADY_ENABLED" | "INVALID_TWO_FACTOR_CODE"
+  >
+> {
+  const factor = await deps.twoFactor.findTOTPFactor(input.userId);
+  if (factor === null) {
+    return err("TWO_FACTOR_SETUP_REQUIRED", "Call POST /auth/2fa/setup first, then confirm with a code");
+  }
+  if (factor.status === "enabled")
+    return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  const step = await findCodeStep(deps, { factor, code: input.code });
+  if (step === null)
+    return err("INVALID_TWO_FACTOR_CODE", "The code is not valid; check the app and the device's clock");
+  const backup = await generateBackupCodes(deps, { userId: input.userId });
+  // The confirming code's step is recorded as used, so it cannot also sign in.
+  const enabled = await deps.twoFactor.enableTOTPFactor({
+    userId: input.userId,
+    usedStep: step,
+    backupCodes: backup.stored,
+    now: deps.clock.now(),
+  });
+  if (enabled === "not-pending")
+    return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  await recordSecurityEvent(deps, { userId: input.userId, type: "two_factor_enabled", client: input.client });
+  return ok({ backupCodes: backup.codes });
+}

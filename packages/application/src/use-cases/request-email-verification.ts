@@ -1,0 +1,33 @@
+import { ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { mailTokenIfAllowed } from "./mail-token.ts";
+import type { ClientInfo } from "./start-session.ts";
+
+/** Mails a new account its verification link (called at registration). */
+export async function sendVerificationMail(
+  deps: Dependencies,
+  input: { user: User; now: Date },
+): Promise<void> {
+  await mailTokenIfAllowed(deps, { user: input.user, purpose: "verify_email", now: input.now });
+}
+
+/**
+ * Mails a new verification link to an address whose account is not verified
+ * yet. Answers the same whether or not such an account exists, is already
+ * verified or has had its allowance of mails this hour: the caller learns nothing.
+ */
+export async function resendVerification(
+  deps: Dependencies,
+  input: { email: string; client?: ClientInfo },
+): Promise<Result<void, "VALIDATION_ERROR">> {
+  const email = parseEmail(input.email);
+  if (!email.ok) return email;
+  const user = await deps.users.findUserByEmail(email.value);
+  const needsMail = user !== null && !user.emailVerified && user.status === "active";
+  await mailTokenIfAllowed(deps, {
+    user: needsMail ? user : null,
+    purpose: "verify_email",
+    now: deps.clock.now(),
+  });
+  return ok(undefined);
+}

@@ -1,0 +1,177 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../testing/in-memory.ts";
+import { tokenFromMail } from "../testing/in-memory-mail.ts";
+import { registerAccount, strongPassword } from "../testing/use-case-helpers.ts";
+import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import { logInWithPassword } from "./log-in-with-password.ts";
+import { refreshSession } from "./refresh-session.ts";
+import { requestPasswordReset } from "./request-password-reset.ts";
+import { resetPassword } from "./reset-password.ts";
+
+const hour = 3600 * 1000;
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+const newPassword = "Reset-passw0rd!";
+
+function logIn(deps: ReturnType<typeof createInMemoryDependencies>, password: string) {
+  return logInWithPassword(deps, { email: "ada@example.com", password, client });
+}
+
+async function withResetMail() {
+  const deps = createInMemoryDependencies();
+  const account = await registerAccount(deps);
+  deps.mailer.sent.length = 0; // forget the verification mail
+  expect(await requestPasswordReset(deps, { email: "Ada@Example.com", client })).toEqual({
+    ok: true,
+    value: undefined,
+  });
+  const [mail] = deps.mailer.sent;
+  if (mail === undefined) throw new Error("no reset mail was sent");
+  return { deps, account, mail, token: tokenFromMail(mail) };
+}
+
+describe("requestPasswordReset", () => {
+  it("mails a link to APP_URL/reset-password and records password_reset_requested", async () => {
+    const { deps, mail, token } = await withResetMail();
+    expect(mail.to).toBe("ada@example.com");
+    expect(mail.subject).toMatch(/reset/i);
+    expect(mail.text).toContain(`http://localhost:3000/reset-password#token=${token}`);
+    expect(mail.html).toContain(`href="http://localhost:3000/reset-password#token=${token}"`);
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset_requested");
+  });
+
+  it("answers an unknown address exactly like a known one, mails nothing and records nothing", async () => {
+    const deps = createInMemoryDependencies();
+    expect(await requestPasswordReset(deps, { email: "nobody@example.com", client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(deps.mailer.sent).toEqual([]);
+    expect(deps.securityEvents.all()).toEqual([]);
+  });
+
+  it("mails at most three links per address per hour and still answers the same", async () => {
+    const { deps } = await withResetMail();
+    for (let i = 0; i < 3; i++) {
+      expect(await requestPasswordReset(deps, { email: "ada@example.com" })).toEqual({
+        ok: true,
+        value: undefined,
+      });
+    }
+    expect(deps.mailer.sent).toHaveLength(3);
+  });
+
+  it("mails nothing for a disabled account", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    deps.users.setStatus(user.id, "disabled");
+    deps.mailer.sent.length = 0;
+    expect((await requestPasswordReset(deps, { email: "ada@example.com" })).ok).toBe(true);
+    expect(deps.mailer.sent).toEqual([]);
+  });
+});
+
+describe("resetPassword", () => {
+  it("sets the new password: it signs in, the old one no longer does", async () => {
+    const { deps, token } = await withResetMail();
+    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({ ok: true, value: undefined });
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("ends every session of the account and records password_reset", async () => {
+    const { deps, account, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
+  });
+
+  it("counts as proof of the address: an unverified account becomes verified", async () => {
+    const { deps, account, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(true);
+  });
+
+  it("refuses a used token with INVALID_RESET_TOKEN and leaves the password as the first reset set it", async () => {
+    const { deps, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect(await resetPassword(deps, { token, newPassword: "An0ther-reset!" })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("accepts the token one millisecond before 1 hour", async () => {
+    const { deps, token } = await withResetMail();
+    deps.clock.advance(hour - 1);
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+  });
+
+  it("refuses the token at 1 hour with INVALID_RESET_TOKEN and keeps the old password", async () => {
+    const { deps, token } = await withResetMail();
+    deps.clock.advance(hour);
+    expect(await resetPassword(deps, { token, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("of two concurrent resets with one token exactly one succeeds", async () => {
+    const { deps, token } = await withResetMail();
+    const outcomes = await Promise.all([
+      resetPassword(deps, { token, newPassword }),
+      resetPassword(deps, { token, newPassword: "An0ther-reset!" }),
+    ]);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.find((o) => !o.ok)).toMatchObject({ ok: false, error: "INVALID_RESET_TOKEN" });
+    expect(deps.securityEvents.all().filter((e) => e.type === "password_reset")).toHaveLength(1);
+  });
+
+  it("refuses a password the policy refuses with VALIDATION_ERROR without spending the token", async () => {
+    const { deps, token } = await withResetMail();
+    expect(await resetPassword(deps, { token, newPassword: "short" })).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+    });
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+  });
+
+  it("refuses a verification token with INVALID_RESET_TOKEN", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps);
+    const verification = tokenFromMail(deps.mailer.sent[0] ?? { text: "" });
+    expect(await resetPassword(deps, { token: verification, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+  });
+
+  it("unlocks an account locked by failed sign-ins: the new password signs in at once", async () => {
+    const { deps, token } = await withResetMail();
+    for (let i = 0; i < 5; i++) await logIn(deps, "Wrong-passw0rd!");
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
+
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("ends the other reset links of the account", async () => {
+    const { deps, token: first } = await withResetMail();
+    await requestPasswordReset(deps, { email: "ada@example.com" });
+    const second = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    expect((await resetPassword(deps, { token: second, newPassword })).ok).toBe(true);
+    expect(await resetPassword(deps, { token: first, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { checkPasswordPolicy, err, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { findUsableEmailToken } from "./mail-token.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import type { ClientInfo } from "./start-session.ts";
+
+const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, expired or already used");
+
+/**
+ * Sets a new password with the token from a reset mail. The token works once.
+ * Every session of the account ends, every other reset link dies and the
+ * account is unlocked. Two-factor authentication stays as it was: the next
+ * sign-in still asks for the code.
+ */
+export async function resetPassword(
+  deps: Dependencies,
+  input: { token: string; newPassword: string; client?: ClientInfo },
+): Promise<Result<void, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR">> {
+  const now = deps.clock.now();
+  const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "reset_password", now });
+  if (token === null) return invalid;
+  // A password the policy refuses does not spend the token: the user may try another.
+  const policy = checkPasswordPolicy(input.newPassword, "New password");
+  if (!policy.ok) return policy;
+  const user = await deps.users.findUserById(token.userId);
+  if (user === null) return invalid;
+  // Hash before using the token, so the slow step is not between the token's use and the password's change.
+  const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
+  // The conditional update decides: of two concurrent resets with one token exactly one gets here.
+  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+
+  await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now });
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now });
+  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
+  // Lockout cleared here: a reset proves control of the mailbox, which is what unlocking needs.
+  await deps.lockout.clearLoginFailures({ account: user.email });
+  // The link reached the user through their mailbox, which proves the address as a verification link would.
+  if (!user.emailVerified) {
+    await deps.users.markEmailVerified({ userId: user.id, now });
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "email_verified",
+      client: input.client,
+      details: { via: "password_reset" },
+    });
+  }
+  await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
+  return ok(undefined);
+}

@@ -1,0 +1,37 @@
+import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+
+/** What an authenticator app needs: the secret, as text, as a URI and as a QR code. */
+export interface TwoFactorSetup {
+  readonly secret: string;
+  readonly otpauthURL: string;
+  /** A `data:image/...` URL of the QR code of `otpauthURL`. */
+  readonly qrCode: string;
+}
+
+/**
+ * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
+ * (replacing an unconfirmed one) until a first code confirms it.
+ */
+export async function setUpTwoFactor(
+  deps: Dependencies,
+  input: { userId: UserId },
+): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND">> {
+  const user = await deps.users.findUserById(input.userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const existing = await deps.twoFactor.findTOTPFactor(user.id);
+  if (existing?.status === "enabled") return alreadyEnabled();
+  const secret = deps.totp.generateTOTPSecret();
+  const saved = await deps.twoFactor.savePendingTOTPFactor({
+    userId: user.id,
+    encryptedSecret: deps.secretCipher.encryptSecret({ plaintext: secret, associatedData: user.id }),
+    now: deps.clock.now(),
+  });
+  if (saved === "already-enabled") return alreadyEnabled();
+  const otpauthURL = deps.totp.createOtpauthURL({ secret, accountName: user.email });
+  return ok({ secret, otpauthURL, qrCode: await deps.totp.renderQRCode(otpauthURL) });
+}
+
+function alreadyEnabled() {
+  return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on; turn it off first");
+}

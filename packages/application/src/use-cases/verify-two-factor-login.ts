@@ -1,0 +1,73 @@
+import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../ports.ts";
+import { finishSignIn } from "./complete-sign-in.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
+import {
+  type AccountLocked,
+  checkSignInLockout,
+  countFailedSignIn,
+  findSignInSource,
+} from "./sign-in-lockout.ts";
+import type { ClientInfo, SignedIn } from "./start-session.ts";
+import { useBackupCode, useTOTPCode } from "./two-factor-codes.ts";
+
+/**
+ * The second step of signing in to an account with 2FA: the MFA token from the
+ * first step and a TOTP code or an unused backup code. Wrong codes count toward
+ * lockout like wrong passwords.
+ */
+export async function verifyTwoFactorLogin(
+  deps: Dependencies,
+  input: { mfaToken: string; code?: string | undefined; backupCode?: string | undefined; client: ClientInfo },
+): Promise<
+  | Result<
+      SignedIn,
+      "INVALID_MFA_TOKEN" | "INVALID_TWO_FACTOR_CODE" | "ACCOUNT_DISABLED" | "VALIDATION_ERROR"
+    >
+  | AccountLocked
+> {
+  const { client } = input;
+  if ((input.code === undefined) === (input.backupCode === undefined)) {
+    return err("VALIDATION_ERROR", "Send either code or backupCode, not both");
+  }
+  const challenge = await deps.mfaTokens.verifyMFAToken({ token: input.mfaToken, now: deps.clock.now() });
+  if (!challenge.ok) return challenge;
+  const user = await deps.users.findUserById(challenge.value.userId);
+  const factor = user === null ? null : await deps.twoFactor.findTOTPFactor(user.id);
+  if (user === null || factor?.status !== "enabled") {
+    // The account or its 2FA is gone since the first step: start again.
+    return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+  }
+  const source = await findSignInSource(deps, { userId: user.id, client });
+  const locked = await checkSignInLockout(deps, { account: user.email, source });
+  if (locked !== null) return locked;
+
+  const usedBackupCode = input.backupCode !== undefined;
+  const accepted =
+    input.backupCode !== undefined
+      ? await useBackupCode(deps, { userId: user.id, code: input.backupCode })
+      : await useTOTPCode(deps, { factor, code: input.code ?? "" });
+  if (!accepted) {
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "login_failed",
+      client,
+      details: { method: usedBackupCode ? "backup_code" : "totp" },
+    });
+    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
+    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
+  }
+  if (usedBackupCode) {
+    const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(user.id);
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "backup_code_used",
+      client,
+      details: { remaining: backupCodesRemaining },
+    });
+  }
+  // The account may have been disabled between the two steps.
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
+  return ok(await finishSignIn(deps, { user, client, method: challenge.value.method }));
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from "vitest";
+import type { Email } from "./email.ts";
+import {
+  checkEmailTokenUsable,
+  checkEmailVerifiedForSignIn,
+  createEmailToken,
+  type EmailTokenId,
+  formatEmailToken,
+  mayMailAnotherToken,
+  parseEmailToken,
+} from "./email-token.ts";
+import type { Nickname } from "./nickname.ts";
+import { createUser, type UserId } from "./user.ts";
+
+const t0 = new Date("2026-03-01T12:00:00.000Z");
+const at = (ms: number): Date => new Date(t0.getTime() + ms);
+const hour = 3600 * 1000;
+const id = "0190a000-1234-7abc-8def-0123456789ab" as EmailTokenId;
+const userId = "00000000-0000-7000-8000-0000000000b1" as UserId;
+
+function token(purpose: "verify_email" | "reset_password") {
+  return createEmailToken({ id, userId, purpose, secretHash: "hash", now: t0 });
+}
+
+describe("createEmailToken", () => {
+  it("makes an unused verification token that lives 24 hours", () => {
+    expect(token("verify_email")).toEqual({
+      id,
+      userId,
+      purpose: "verify_email",
+      secretHash: "hash",
+      createdAt: t0,
+      expiresAt: at(24 * hour),
+      usedAt: null,
+    });
+  });
+
+  it("makes a password-reset token that lives 1 hour", () => {
+    expect(token("reset_password").expiresAt).toEqual(at(hour));
+  });
+});
+
+describe("checkEmailTokenUsable", () => {
+  it("accepts a verification token one millisecond before 24 hours and refuses it at 24 hours", () => {
+    expect(
+      checkEmailTokenUsable({
+        token: token("verify_email"),
+        purpose: "verify_email",
+        now: at(24 * hour - 1),
+      }),
+    ).toBe("usable");
+    expect(
+      checkEmailTokenUsable({ token: token("verify_email"), purpose: "verify_email", now: at(24 * hour) }),
+    ).toBe("expired");
+  });
+
+  it("accepts a reset token one millisecond before 1 hour and refuses it at 1 hour", () => {
+    const reset = token("reset_password");
+    expect(checkEmailTokenUsable({ token: reset, purpose: "reset_password", now: at(hour - 1) })).toBe(
+      "usable",
+    );
+    expect(checkEmailTokenUsable({ token: reset, purpose: "reset_password", now: at(hour) })).toBe("expired");
+  });
+
+  it("refuses a used token even before it expires", () => {
+    const used = { ...token("reset_password"), usedAt: at(1000) };
+    expect(checkEmailTokenUsable({ token: used, purpose: "reset_password", now: at(2000) })).toBe("used");
+  });
+
+  it("refuses a token of the other purpose", () => {
+    expect(checkEmailTokenUsable({ token: token("verify_email"), purpose: "reset_password", now: t0 })).toBe(
+      "wrong-purpose",
+    );
+    expect(checkEmailTokenUsable({ token: token("reset_password"), purpose: "verify_email", now: t0 })).toBe(
+      "wrong-purpose",
+    );
+  });
+});
+
+describe("mayMailAnotherToken", () => {
+  it("allows three mails per window and refuses the fourth", () => {
+    expect([0, 1, 2, 3, 4].map(mayMailAnotherToken)).toEqual([true, true, true, false, false]);
+  });
+});
+
+describe("formatEmailToken and parseEmailToken", () => {
+  const secret = "Zm9vYmFyYmF6cXV4LXF1dXhfY29yZ2VncmF1bHRnYXJwbHk";
+
+  it("round-trips an id and a secret", () => {
+    expect(parseEmailToken(formatEmailToken({ id, secret }))).toEqual({ id, secret });
+  });
+
+  it("ignores surrounding whitespace picked up when copying from a mail", () => {
+    expect(parseEmailToken(` ${id}.${secret}\n`)).toEqual({ id, secret });
+  });
+
+  it.each([
+    ["an empty string", ""],
+    ["no separator", `${id}${secret}`],
+    ["a secret under 128 bits", `${id}.${"a".repeat(21)}`],
+    ["an extra segment", `${id}.${secret}.x`],
+    ["an upper-case id", `${id.toUpperCase()}.${secret}`],
+    ["padding in the secret", `${id}.${secret}=`],
+  ])("rejects %s", (_label, raw) => {
+    expect(parseEmailToken(raw)).toBeNull();
+  });
+});
+
+describe("checkEmailVerifiedForSignIn", () => {
+  const user = createUser({
+    id: userId,
+    email: "ada@example.com" as Email,
+    nickname: "ada" as Nickname,
+    passwordHash: "hash",
+    now: t0,
+  });
+
+  it("lets an unverified account sign in when verification is not required", () => {
+    expect(checkEmailVerifiedForSignIn({ user, required: false })).toEqual({ ok: true, value: undefined });
+  });
+
+  it("refuses an unverified account with EMAIL_NOT_VERIFIED when verification is required", () => {
+    expect(checkEmailVerifiedForSignIn({ user, required: true })).toMatchObject({
+      ok: false,
+      error: "EMAIL_NOT_VERIFIED",
+    });
+  });
+
+  it("lets a verified account sign in when verification is required", () => {
+    expect(checkEmailVerifiedForSignIn({ user: { ...user, emailVerified: true }, required: true }).ok).toBe(
+      true,
+    );
+  });
+});

@@ -1,0 +1,106 @@
+import { err, ok, type Result } from "./result.ts";
+import type { User, UserId } from "./user.ts";
+
+declare const emailTokenIdBrand: unique symbol;
+/** The identifier of a single-use token sent by mail. */
+export type EmailTokenId = string & { readonly [emailTokenIdBrand]: true };
+
+/** What a mailed token lets its holder do, once. */
+export type EmailTokenPurpose = "verify_email" | "reset_password";
+
+/** How long a mailed token stays usable: a day to verify an address, an hour to reset a password. */
+export const emailTokenLifetimeMs: Readonly<Record<EmailTokenPurpose, number>> = {
+  verify_email: 24 * 3600 * 1000,
+  reset_password: 3600 * 1000,
+};
+
+/** At most this many tokens of one purpose are mailed to one account per `mailAllowanceWindowMs`. */
+export const maxMailsPerAddress = 3;
+export const mailAllowanceWindowMs = 3600 * 1000;
+
+/**
+ * A single-use token sent by mail (verification link, password-reset link).
+ * Only a hash of its secret is kept; `usedAt` is set exactly once.
+ */
+export interface EmailToken {
+  readonly id: EmailTokenId;
+  readonly userId: UserId;
+  readonly purpose: EmailTokenPurpose;
+  readonly secretHash: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly usedAt: Date | null;
+}
+
+/** Builds a new, unused token of `purpose` that expires after the purpose's lifetime. */
+export function createEmailToken(input: {
+  id: EmailTokenId;
+  userId: UserId;
+  purpose: EmailTokenPurpose;
+  secretHash: string;
+  now: Date;
+}): EmailToken {
+  return {
+    id: input.id,
+    userId: input.userId,
+    purpose: input.purpose,
+    secretHash: input.secretHash,
+    createdAt: input.now,
+    expiresAt: new Date(input.now.getTime() + emailTokenLifetimeMs[input.purpose]),
+    usedAt: null,
+  };
+}
+
+/** Whether a stored token may be used now, or why not. */
+export type EmailTokenState = "usable" | "wrong-purpose" | "used" | "expired";
+
+/**
+ * Decides whether a stored token may be used now for `purpose`. A token is
+ * expired from its expiry instant on. Says nothing about its secret: compare that first.
+ */
+export function checkEmailTokenUsable(input: {
+  token: EmailToken;
+  purpose: EmailTokenPurpose;
+  now: Date;
+}): EmailTokenState {
+  const { token, purpose, now } = input;
+  if (token.purpose !== purpose) return "wrong-purpose";
+  if (token.usedAt !== null) return "used";
+  if (now.getTime() >= token.expiresAt.getTime()) return "expired";
+  return "usable";
+}
+
+/** Whether another token of a purpose may be mailed, given how many were issued in the window. */
+export function mayMailAnotherToken(issuedInWindow: number): boolean {
+  return issuedInWindow < maxMailsPerAddress;
+}
+
+/** A mailed token as the link carries it: `<token id>.<secret>`. */
+export function formatEmailToken(input: { id: EmailTokenId; secret: string }): string {
+  return `${input.id}.${input.secret}`;
+}
+
+const emailTokenPattern = /^([0-9a-f-]{36})\.([A-Za-z0-9_-]{22,})$/;
+
+/** Splits a presented mailed token; null when it does not have the shape of one. */
+export function parseEmailToken(raw: string): { id: EmailTokenId; secret: string } | null {
+  const match = emailTokenPattern.exec(raw.trim());
+  if (match === null) return null;
+  const [, id, secret] = match;
+  if (id === undefined || secret === undefined) return null;
+  return { id: id as EmailTokenId, secret };
+}
+
+/**
+ * With `required` (REQUIRE_EMAIL_VERIFICATION), an account whose address is not
+ * verified may not sign in. Call only after the credentials were proven, so the
+ * answer reveals nothing to someone guessing passwords.
+ */
+export function checkEmailVerifiedForSignIn(input: {
+  user: User;
+  required: boolean;
+}): Result<void, "EMAIL_NOT_VERIFIED"> {
+  return input.required && !input.user.emailVerified
+    ? err("EMAIL_NOT_VERIFIED", "Verify your email address before signing in")
+    : ok(undefined);
+}

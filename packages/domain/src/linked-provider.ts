@@ -1,0 +1,78 @@
+import type { Email } from "./email.ts";
+import type { Nickname } from "./nickname.ts";
+import { err, ok, type Result } from "./result.ts";
+import type { User, UserId } from "./user.ts";
+
+/** The identity providers a user can sign in with. Ids are lower-case and matched exactly. */
+export const oauthProviderIds = ["discord", "twitch", "google", "github"] as const;
+
+export type OAuthProviderId = (typeof oauthProviderIds)[number];
+
+/** How each provider is named to people. */
+export const oauthProviderNames: Readonly<Record<OAuthProviderId, string>> = {
+  discord: "Discord",
+  twitch: "Twitch",
+  google: "Google",
+  github: "GitHub",
+};
+
+/** Narrows a path segment to a provider id; "GitHub" or "github " are not ids. */
+export function parseOAuthProvider(raw: string): OAuthProviderId | null {
+  return (oauthProviderIds as readonly string[]).includes(raw) ? (raw as OAuthProviderId) : null;
+}
+
+/**
+ * One identity at a provider, linked to one user. `(provider, subject)` belongs
+ * to at most one user, and a user links at most one identity per provider.
+ * `email` and `displayName` are what the provider said when the link was made.
+ */
+export interface LinkedProvider {
+  readonly userId: UserId;
+  readonly provider: OAuthProviderId;
+  /** The provider's stable user id (never the email, which can change hands). */
+  readonly subject: string;
+  readonly email: Email | null;
+  readonly displayName: string | null;
+  readonly linkedAt: Date;
+}
+
+/**
+ * Keep at least one way to sign in: a provider may be unlinked only while the
+ * account keeps a password or another linked provider.
+ */
+export function checkMayUnlinkProvider(input: {
+  user: User;
+  linked: readonly LinkedProvider[];
+  provider: OAuthProviderId;
+}): Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH"> {
+  const { user, linked, provider } = input;
+  if (!linked.some((link) => link.provider === provider)) {
+    return err("PROVIDER_NOT_LINKED", `No ${oauthProviderNames[provider]} account is linked`);
+  }
+  const othersRemain = linked.some((link) => link.provider !== provider);
+  if (user.passwordHash === null && !othersRemain) {
+    return err(
+      "CANNOT_UNLINK_LAST_AUTH",
+      `${oauthProviderNames[provider]} is this account's only way to sign in: set a password or link another provider first`,
+    );
+  }
+  return ok(undefined);
+}
+
+const nicknameMaxLength = 30;
+
+/**
+ * A nickname (2-30 of A-Z a-z 0-9 _ -) made from a provider's display name:
+ * accents dropped, other characters turned into underscores, runs collapsed.
+ * Falls back to "user" when nothing usable is left.
+ */
+export function nicknameFromDisplayName(displayName: string | null): Nickname {
+  const ascii = (displayName ?? "").normalize("NFKD").replace(/\p{M}/gu, "");
+  const cleaned = ascii
+    .replace(/[^A-Za-z0-9_-]+/g, "_")
+    .replace(/_{2,}/g, "_")
+    .replace(/^[_-]+|[_-]+$/g, "")
+    .slice(0, nicknameMaxLength)
+    .replace(/[_-]+$/g, "");
+  return (cleaned.length >= 2 ? cleaned : "user") as Nickname;
+}

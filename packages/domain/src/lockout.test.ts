@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import {
+  countFailedLogin,
+  decideLockout,
+  isLockedAt,
+  type LockoutPolicy,
+  type LoginFailures,
+  secondsUntil,
+} from "./lockout.ts";
+
+const policy: LockoutPolicy = { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 };
+const t0 = new Date("2026-03-01T12:00:00.000Z");
+const t0Plus = (ms: number) => new Date(t0.getTime() + ms);
+
+function failTimes(times: number, start: LoginFailures | null = null, stepMs = 1000) {
+  let failures = start;
+  let lockedNow = false;
+  for (let i = 0; i < times; i++) {
+    ({ failures, lockedNow } = countFailedLogin({ failures, now: t0Plus(i * stepMs), policy }));
+  }
+  if (failures === null) throw new Error("no failures counted");
+  return { failures, lockedNow };
+}
+
+describe("countFailedLogin", () => {
+  it("counts from one and does not lock below the threshold", () => {
+    const { failures, lockedNow } = failTimes(4);
+    expect(failures).toEqual({ count: 4, windowStartedAt: t0, lockedUntil: null });
+    expect(lockedNow).toBe(false);
+  });
+
+  it("locks for the lock duration at the threshold, counted from the failure that reached it", () => {
+    const { failures, lockedNow } = failTimes(5);
+    expect(lockedNow).toBe(true);
+    expect(failures.lockedUntil).toEqual(t0Plus(4000 + 30 * 60_000));
+  });
+
+  it("starts again at one when the window has passed since the first failure", () => {
+    const { failures } = failTimes(4);
+    const next = countFailedLogin({ failures, now: t0Plus(15 * 60_000), policy });
+    expect(next).toEqual({
+      failures: { count: 1, windowStartedAt: t0Plus(15 * 60_000), lockedUntil: null },
+      lockedNow: false,
+    });
+  });
+
+  it("does not count failures while locked, so a lock cannot be extended by trying", () => {
+    const { failures } = failTimes(5);
+    const during = countFailedLogin({ failures, now: t0Plus(10 * 60_000), policy });
+    expect(during).toEqual({ failures, lockedNow: false });
+  });
+
+  it("starts again at one once the lock has run out", () => {
+    const { failures } = failTimes(5);
+    const later = t0Plus(4000 + 30 * 60_000);
+    expect(countFailedLogin({ failures, now: later, policy })).toEqual({
+      failures: { count: 1, windowStartedAt: later, lockedUntil: null },
+      lockedNow: false,
+    });
+  });
+});
+
+describe("isLockedAt", () => {
+  it("is locked until the instant the lock ends, and not from then on", () => {
+    const { failures } = failTimes(5);
+    const end = failures.lockedUntil ?? t0;
+    expect(isLockedAt(failures, new Date(end.getTime() - 1))).toBe(true);
+    expect(isLockedAt(failures, end)).toBe(false);
+    expect(isLockedAt(null, t0)).toBe(false);
+  });
+});
+
+describe("decideLockout", () => {
+  const locked = failTimes(5).failures;
+  const until = locked.lockedUntil ?? t0;
+  const now = t0Plus(60_000);
+
+  it("refuses a source whose own counter is locked, known or not", () => {
+    for (const sourceIsKnown of [true, false]) {
+      expect(decideLockout({ sourceFailures: locked, accountFailures: null, sourceIsKnown, now })).toEqual({
+        locked: true,
+        until,
+      });
+    }
+  });
+
+  it("refuses an unknown source while the account-wide counter is locked", () => {
+    expect(
+      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: false, now }),
+    ).toEqual({ locked: true, until });
+  });
+
+  it("lets a known source through an account-wide lock", () => {
+    expect(
+      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: true, now }),
+    ).toEqual({
+      locked: false,
+    });
+  });
+
+  it("lets everyone through once the locks have run out", () => {
+    expect(
+      decideLockout({ sourceFailures: locked, accountFailures: locked, sourceIsKnown: false, now: until }),
+    ).toEqual({ locked: false });
+  });
+});
+
+describe("secondsUntil", () => {
+  it("rounds up to whole seconds and never says zero", () => {
+    expect(secondsUntil(t0Plus(1500), t0)).toBe(2);
+    expect(secondsUntil(t0Plus(30 * 60_000), t0)).toBe(1800);
+    expect(secondsUntil(t0, t0)).toBe(1);
+  });
+});
