@@ -9,6 +9,7 @@ import {
   oauthEnvironmentProperties,
   parseOAuthConfig,
 } from "./oauth-config.ts";
+import { redactSetting } from "./redact.ts";
 import {
   parseSecurityConfig,
   type SecurityConfig,
@@ -195,7 +196,8 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   );
   const problems = Value.Errors(environmentSchema, known).map((error) => {
     const name = error.instancePath.replace(/^\//, "");
-    const shown = name.endsWith("_SECRET") ? "" : ` (got "${String(known[name])}")`;
+    // Never echo a credential: secrets are not shown at all, URLs lose their password.
+    const shown = /(_SECRET|_KEY)$/.test(name) ? "" : ` (got "${redactSetting(name, String(known[name]))}")`;
     return `${name} is invalid: ${error.message}${shown}`;
   });
   if (problems.length > 0) return { ok: false, problems };

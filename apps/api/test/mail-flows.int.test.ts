@@ -1,3 +1,4 @@
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
@@ -46,8 +47,17 @@ afterAll(async () => {
 const password = "Integr4tion-pass!";
 const newPassword = "Integr4tion-reset!";
 
-function post(url: string, payload: Record<string, unknown>): Promise<LightMyRequestResponse> {
-  return service.app.inject({ method: "POST", url: `/api/v1${url}`, payload });
+function post(
+  url: string,
+  payload: Record<string, unknown> | undefined,
+  accessToken?: string,
+): Promise<LightMyRequestResponse> {
+  return service.app.inject({
+    method: "POST",
+    url: `/api/v1${url}`,
+    ...(payload === undefined ? {} : { payload }),
+    ...(accessToken === undefined ? {} : { headers: { authorization: `Bearer ${accessToken}` } }),
+  });
 }
 
 function me(accessToken: string): Promise<LightMyRequestResponse> {
@@ -119,6 +129,51 @@ describe("mail flows through SMTP on MySQL", () => {
     expect({ status: old.statusCode, error: old.json().error }).toEqual({
       status: 401,
       error: "INVALID_CREDENTIALS",
+    });
+  });
+
+  it("a password reset unlocks but never turns 2FA off: register, enable 2FA, forgot -> mail -> reset, login still asks for the code", async () => {
+    const address = "reset-2fa@example.com";
+    const registered = await register(address);
+    const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
+    expect(setup.statusCode).toBe(200);
+    const { secret } = setup.json().data as { secret: string };
+    const enabled = await post(
+      "/auth/2fa/enable",
+      { code: await generateTOTPCode({ secret, now: new Date() }) },
+      registered.accessToken,
+    );
+    expect(enabled.statusCode).toBe(200);
+    // Locked out by wrong passwords first: the reset lifts the lock, and still leaves 2FA on.
+    for (let i = 0; i < 5; i++) {
+      expect((await post("/auth/login", { email: address, password: "Wr0ng-password!" })).statusCode).toBe(
+        401,
+      );
+    }
+    const locked = await post("/auth/login", { email: address, password });
+    expect({ status: locked.statusCode, error: locked.json().error }).toEqual({
+      status: 423,
+      error: "ACCOUNT_LOCKED",
+    });
+
+    expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
+    const mail = await mailTo(address, /reset/i);
+    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
+    expect(reset.statusCode).toBe(200);
+
+    const login = await post("/auth/login", { email: address, password: newPassword });
+    expect(login.statusCode).toBe(200);
+    const challenge = login.json().data;
+    expect(challenge).toEqual({ mfaRequired: true, mfaToken: expect.any(String), expiresIn: 300 });
+    expect(challenge).not.toHaveProperty("accessToken");
+    // The code that enabled 2FA is spent; the next step's code (within the one-step drift) is not.
+    const code = await generateTOTPCode({ secret, now: new Date(Date.now() + 30_000) });
+    const verified = await post("/auth/2fa/verify", { mfaToken: challenge.mfaToken, code });
+    expect(verified.statusCode).toBe(200);
+    expect((await me(verified.json().data.accessToken)).json().data.user).toMatchObject({
+      email: address,
+      twoFactorEnabled: true,
+      backupCodesRemaining: 10,
     });
   });
 

@@ -265,3 +265,245 @@ describe("social sign-in on MySQL through Arctic and the fake providers", () => 
     });
   });
 });
+
+describe("the flow's other outcomes, through Arctic and the fake providers", () => {
+  function errorOf(response: { statusCode: number; json(): { error?: string } }) {
+    return { status: response.statusCode, error: response.json().error };
+  }
+
+  it("sets the state cookie signed, HttpOnly, SameSite=Lax, Secure (not development), on the callback path, for 10 minutes", async () => {
+    const response = await service.app.inject({ method: "GET", url: "/api/v1/oauth/google" });
+    const cookie = response.cookies.find((c) => c.name === cookieName);
+    expect(cookie).toMatchObject({
+      httpOnly: true,
+      sameSite: "Lax",
+      secure: true,
+      path: "/api/v1/oauth/google/callback",
+      maxAge: 600,
+    });
+    const location = new URL(String(response.headers.location));
+    expect(location.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(cookie?.value.startsWith(`${location.searchParams.get("state")}.`)).toBe(true);
+  });
+
+  it("a state that does not match the cookie answers INVALID_STATE 400, and the provider is never asked", async () => {
+    const mine = await startTrip("github");
+    const theirs = await startTrip("github");
+    const back = fake.approve(theirs.authorizationURL, { ...identities.github, subject: "5150" });
+    expect(errorOf(await callback("github", back, mine.cookie))).toEqual({
+      status: 400,
+      error: "INVALID_STATE",
+    });
+    expect(fake.requests.filter((r) => r.method === "POST")).toEqual([]);
+  });
+
+  it("a code the provider rejects answers INVALID_AUTHORIZATION_CODE 400", async () => {
+    for (const provider of ["discord", "twitch", "google", "github"] as const) {
+      const trip = await startTrip(provider);
+      const { state } = fake.approve(trip.authorizationURL, identities[provider]);
+      expect(
+        errorOf(await callback(provider, { code: "never-issued", state }, trip.cookie)),
+        provider,
+      ).toEqual({
+        status: 400,
+        error: "INVALID_AUTHORIZATION_CODE",
+      });
+    }
+  });
+
+  it("cancelling at the provider answers OAUTH_ACCESS_DENIED 400", async () => {
+    const trip = await startTrip("twitch");
+    expect(errorOf(await callback("twitch", fake.deny(trip.authorizationURL), trip.cookie))).toEqual({
+      status: 400,
+      error: "OAUTH_ACCESS_DENIED",
+    });
+  });
+
+  it("a new identity without an email answers USER_INFO_FAILED 500 and creates nothing", async () => {
+    fake.behaviour = { githubNoEmails: true };
+    const result = await signIn("github", { ...identities.github, subject: "31337" });
+    expect(errorOf(result.landed)).toEqual({ status: 500, error: "USER_INFO_FAILED" });
+    const links = await database
+      .db()
+      .selectFrom("linked_providers")
+      .select("user_id")
+      .where("subject", "=", "31337")
+      .execute();
+    expect(links).toEqual([]);
+  });
+
+  it("an unverified provider email makes an account whose email is unverified", async () => {
+    const result = await signIn("discord", {
+      subject: "unverified-new",
+      email: "unverified-new@example.com",
+      emailVerified: false,
+      displayName: "Unverified",
+    });
+    expect(result.exchanged?.json().data.user).toMatchObject({
+      email: "unverified-new@example.com",
+      emailVerified: false,
+    });
+  });
+
+  it("an email both sides verified links the provider to the existing account", async () => {
+    const registered = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "verified-both@example.com", password: "Integr4tion-pass!", nickname: "both" },
+    });
+    const userId = registered.json().data.user.id;
+    await database.db().updateTable("users").set({ email_verified: true }).where("id", "=", userId).execute();
+    const result = await signIn("twitch", {
+      subject: "verified-both",
+      email: "verified-both@example.com",
+      emailVerified: true,
+      displayName: "Both",
+    });
+    expect(result.exchanged?.json().data.user.id).toBe(userId);
+  });
+
+  it("linking an identity another account has answers PROVIDER_ALREADY_LINKED 409", async () => {
+    const owner = { ...identities.google, subject: "taken-identity", email: "taken-identity@example.com" };
+    expect((await signIn("google", owner)).exchanged?.statusCode).toBe(200);
+    const other = await signIn("discord", {
+      ...identities.discord,
+      subject: "wants-it",
+      email: "wants-it@example.com",
+    });
+    const auth = { authorization: `Bearer ${other.exchanged?.json().data.accessToken}` };
+    const link = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/google/link",
+      headers: auth,
+    });
+    const cookie = link.cookies.find((c) => c.name === cookieName)?.value ?? "";
+    const back = fake.approve(link.json().data.authorizationURL, owner);
+    expect(errorOf(await callback("google", back, cookie))).toEqual({
+      status: 409,
+      error: "PROVIDER_ALREADY_LINKED",
+    });
+  });
+
+  it("the log of a whole flow holds no code, state, cookie, token or secret", async () => {
+    const from = logLines.length;
+    const result = await signIn("github", {
+      ...identities.github,
+      subject: "8080",
+      email: "logs@example.com",
+    });
+    const signedIn = result.exchanged?.json().data;
+    const loginCode = new URL(String(result.landed.headers.location)).searchParams.get("code") ?? "";
+    const auth = { authorization: `Bearer ${signedIn.accessToken}` };
+    const link = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/discord/link",
+      headers: auth,
+    });
+    const linkCookie = link.cookies.find((c) => c.name === cookieName)?.value ?? "";
+    const linkBack = fake.approve(link.json().data.authorizationURL, {
+      ...identities.discord,
+      subject: "8081",
+    });
+    expect((await callback("discord", linkBack, linkCookie)).statusCode).toBe(302);
+    const logged = logLines.slice(from).join("\n");
+    expect(logged).toContain("/api/v1/oauth/github/callback");
+    const secrets = [
+      result.back.code,
+      result.back.state,
+      result.trip.cookie,
+      loginCode,
+      signedIn.accessToken,
+      signedIn.refreshToken,
+      linkBack.code,
+      linkBack.state,
+      linkCookie,
+      ...Object.values(fakeClients).map((c) => c.clientSecret),
+      "integration-cookie-secret-0123456789-abcdef",
+      "integration-test-secret-0123456789-abcdefghij",
+    ];
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(5);
+      expect(logged).not.toContain(secret);
+    }
+  });
+});
+
+describe("races on MySQL", () => {
+  /** Signs up through Discord and links GitHub: an account without a password and with two providers. */
+  async function accountWithTwoProviders(tag: string) {
+    const first = await signIn("discord", {
+      ...identities.discord,
+      subject: `race-d-${tag}`,
+      email: `race-${tag}@example.com`,
+    });
+    expect(first.exchanged?.statusCode, first.exchanged?.body).toBe(200);
+    const data = first.exchanged?.json().data;
+    const auth = { authorization: `Bearer ${data.accessToken}` };
+    const link = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/github/link",
+      headers: auth,
+    });
+    const cookie = link.cookies.find((c) => c.name === cookieName)?.value ?? "";
+    const back = fake.approve(link.json().data.authorizationURL, {
+      ...identities.github,
+      subject: `${9_000_000 + Number(tag)}`,
+    });
+    expect((await callback("github", back, cookie, true)).statusCode).toBe(200);
+    return { userId: data.user.id as string, auth };
+  }
+
+  it("unlinking the last two providers at the same moment leaves one: one 200, one CANNOT_UNLINK_LAST_AUTH 400", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { userId, auth } = await accountWithTwoProviders(String(round));
+      const answers = await Promise.all(
+        (["discord", "github"] as const).map((provider) =>
+          service.app.inject({ method: "DELETE", url: `/api/v1/oauth/${provider}/unlink`, headers: auth }),
+        ),
+      );
+      const outcomes = answers.map((a) => `${a.statusCode} ${a.json().error ?? "ok"}`).sort();
+      expect(outcomes).toEqual(["200 ok", "400 CANNOT_UNLINK_LAST_AUTH"]);
+      const left = await database
+        .db()
+        .selectFrom("linked_providers")
+        .select("provider")
+        .where("user_id", "=", userId)
+        .execute();
+      expect(left).toHaveLength(1);
+    }
+  });
+
+  it("first sign-ins of one new identity at the same moment make one account, and every one signs in to it", async () => {
+    for (const [round, emailVerified] of [true, false, true, false].entries()) {
+      const identity: FakeIdentity = {
+        subject: `race-new-${round}`,
+        email: `race-new-${round}@example.com`,
+        emailVerified,
+        displayName: "Racer",
+      };
+      const trips = await Promise.all(Array.from({ length: 4 }, () => startTrip("google")));
+      const landed = await Promise.all(
+        trips.map((trip) =>
+          callback("google", fake.approve(trip.authorizationURL, identity), trip.cookie, true),
+        ),
+      );
+      for (const answer of landed) expect(answer.statusCode, answer.body).toBe(200);
+      expect(new Set(landed.map((answer) => answer.json().data.user.id)).size).toBe(1);
+      const users = await database
+        .db()
+        .selectFrom("users")
+        .select("id")
+        .where("email", "=", identity.email ?? "")
+        .execute();
+      expect(users).toHaveLength(1);
+      const links = await database
+        .db()
+        .selectFrom("linked_providers")
+        .select("user_id")
+        .where("provider", "=", "google")
+        .where("subject", "=", identity.subject)
+        .execute();
+      expect(links).toEqual([{ user_id: users[0]?.id }]);
+    }
+  });
+});

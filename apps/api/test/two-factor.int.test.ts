@@ -162,4 +162,41 @@ describe("two-factor sign-in on MySQL", () => {
     clock.advance(30 * 60_000);
     expect((await post("/auth/login", { email, password }, { ip: "203.0.113.66" })).statusCode).toBe(200);
   });
+
+  it("one mfaToken completes one sign-in, also when sent at once with a TOTP code and two backup codes", async () => {
+    clock.advance(30_000);
+    const token = await mfaToken();
+    const racing = await Promise.all([
+      post("/auth/2fa/verify", { mfaToken: token, code: await code() }),
+      post("/auth/2fa/verify", { mfaToken: token, backupCode: backupCodes[2] }),
+      post("/auth/2fa/verify", { mfaToken: token, backupCode: backupCodes[3] }),
+    ]);
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([200, 401, 401]);
+    for (const r of racing.filter((r) => r.statusCode === 401)) {
+      expect(r.json()).toMatchObject({ success: false, error: "INVALID_MFA_TOKEN" });
+    }
+    const winner = racing.find((r) => r.statusCode === 200);
+    accessToken = winner?.json().data.accessToken;
+
+    clock.advance(30_000);
+    const again = await post("/auth/2fa/verify", { mfaToken: token, code: await code() });
+    expect(again.statusCode).toBe(401);
+    expect(again.json()).toMatchObject({ error: "INVALID_MFA_TOKEN" });
+    const completed = await database.db().selectFrom("completed_mfa_challenges").select("id").execute();
+    expect(completed.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("five wrong codes at /2fa/disable lock (423, Retry-After) and 2FA stays on", async () => {
+    const thief = "198.51.100.7";
+    for (let i = 0; i < 5; i++) {
+      const wrong = await post("/auth/2fa/disable", { code: "000000" }, { token: accessToken, ip: thief });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json()).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+    }
+    const locked = await post("/auth/2fa/disable", { password }, { token: accessToken, ip: thief });
+    expect(locked.statusCode).toBe(423);
+    expect(locked.json()).toMatchObject({ success: false, error: "ACCOUNT_LOCKED" });
+    expect(locked.headers["retry-after"]).toBe("1800");
+    expect((await me(accessToken)).json().data.user.twoFactorEnabled).toBe(true);
+  });
 });

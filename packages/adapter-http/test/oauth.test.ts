@@ -449,6 +449,119 @@ describe("the callback's errors", () => {
   });
 });
 
+describe("every other error of the flow, with its status", () => {
+  /** POST /oauth/:provider/link for a signed-in user: the state and cookie of the trip. */
+  async function startLink(target: FastifyInstance, provider: string, accessToken: string) {
+    const link = await target.inject({
+      method: "POST",
+      url: `/api/v1/oauth/${provider}/link`,
+      headers: bearer(accessToken),
+    });
+    expect(link.statusCode, link.body).toBe(200);
+    const state = new URL(link.json().data.authorizationURL).searchParams.get("state") ?? "";
+    return { state, cookie: stateCookieOf(link).value };
+  }
+
+  it("POST /oauth/:provider/link answers UNSUPPORTED_PROVIDER 400 and OAUTH_INIT_FAILED 500 like the start", async () => {
+    const { app } = await start({ configured: ["github"] });
+    const { accessToken } = await registerUser(app);
+    for (const [provider, code, status] of [
+      ["GitHub", "UNSUPPORTED_PROVIDER", 400],
+      ["facebook", "UNSUPPORTED_PROVIDER", 400],
+      ["discord", "OAUTH_INIT_FAILED", 500],
+    ] as const) {
+      expectError(
+        await app.inject({
+          method: "POST",
+          url: `/api/v1/oauth/${provider}/link`,
+          headers: bearer(accessToken),
+        }),
+        code,
+        status,
+      );
+    }
+  });
+
+  it("the callback of an unknown provider answers UNSUPPORTED_PROVIDER 400", async () => {
+    const { app } = await start();
+    const trip = await startTrip(app, "github");
+    expectError(
+      await callback(app, "GitHub", { code: "c", state: trip.state, cookie: trip.cookie }),
+      "UNSUPPORTED_PROVIDER",
+      400,
+    );
+  });
+
+  it("a provider refusing the request itself (not the person) answers OAUTH_INIT_FAILED 500", async () => {
+    const { app } = await start();
+    const trip = await startTrip(app, "github");
+    expectError(
+      await callback(app, "github", { error: "invalid_scope", state: trip.state, cookie: trip.cookie }),
+      "OAUTH_INIT_FAILED",
+      500,
+    );
+  });
+
+  it("linking a second, different identity of a provider the account has answers PROVIDER_ALREADY_LINKED 409", async () => {
+    const { app, gateways } = await start();
+    const { accessToken } = await registerUser(app);
+    gateways.github.answer("one", { subject: "1" });
+    gateways.github.answer("two", { subject: "2" });
+    const first = await startLink(app, "github", accessToken);
+    expect((await callback(app, "github", { code: "one", ...first, json: true })).statusCode).toBe(200);
+    const second = await startLink(app, "github", accessToken);
+    expectError(
+      await callback(app, "github", { code: "two", ...second, json: true }),
+      "PROVIDER_ALREADY_LINKED",
+      409,
+    );
+  });
+
+  it("linking for an account deleted meanwhile answers USER_NOT_FOUND 404", async () => {
+    const { app, deps, gateways } = await start();
+    const { accessToken, user } = await registerUser(app);
+    gateways.github.answer("c", {});
+    const trip = await startLink(app, "github", accessToken);
+    deps.users.deleteUser(user.id as UserId);
+    expectError(await callback(app, "github", { code: "c", ...trip }), "USER_NOT_FOUND", 404);
+  });
+
+  it("signing in through a provider to a disabled account answers ACCOUNT_DISABLED 403, in a browser and for JSON", async () => {
+    const { app, deps, gateways } = await start();
+    gateways.github.answer("first", { subject: "5" });
+    gateways.github.answer("again", { subject: "5" });
+    const code = loginCodeOf(await browserSignIn(app, "github", "first"));
+    const user = (await exchange(app, code)).json().data.user;
+    deps.users.setStatus(user.id as UserId, "disabled");
+    expectError(await browserSignIn(app, "github", "again"), "ACCOUNT_DISABLED", 403);
+    gateways.github.answer("json", { subject: "5" });
+    const trip = await startTrip(app, "github");
+    expectError(
+      await callback(app, "github", { code: "json", state: trip.state, cookie: trip.cookie, json: true }),
+      "ACCOUNT_DISABLED",
+      403,
+    );
+  });
+
+  it("answers ACCOUNT_LINK_FAILED 500 when a new identity cannot be linked and no account holds it", async () => {
+    const { app, deps, gateways } = await start();
+    deps.linkedProviders.createUserWithLinkedProvider = async () => ({
+      ok: false,
+      error: "PROVIDER_ALREADY_LINKED",
+    });
+    gateways.google.answer("c", {});
+    expectError(await browserSignIn(app, "google", "c"), "ACCOUNT_LINK_FAILED", 500);
+  });
+
+  it("answers OAUTH_EMAIL_CONFLICT 409 when the provider has not verified an email our account verified", async () => {
+    const { app, deps, gateways } = await start();
+    const registered = await registerUser(app);
+    await deps.users.markEmailVerified({ userId: registered.user.id as UserId, now: deps.clock.now() });
+    gateways.discord.answer("unverified", { email: validRegistration.email, emailVerified: false });
+    expectError(await browserSignIn(app, "discord", "unverified"), "OAUTH_EMAIL_CONFLICT", 409);
+  });
+});
+
 describe("linking and unlinking", () => {
   it("POST /oauth/:provider/link needs a Bearer token", async () => {
     const { app } = await start();
@@ -521,12 +634,21 @@ describe("property: client mistakes never give a 500, and every error is the env
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
   it("holds for 300 malformed requests to every OAuth route", async () => {
-    const { app } = await start();
+    const { app, gateways } = await start();
     const { accessToken } = await registerUser(app);
+    // Real trips too, so states and signed cookies are mixed up, replayed and sent to the wrong provider.
+    const trips = await Promise.all((["github", "discord", "github"] as const).map((p) => startTrip(app, p)));
+    for (const gateway of Object.values(gateways)) gateway.answer("good", { subject: "property" });
+    const states = [...pieces, ...trips.map((t) => encodeURIComponent(t.state))];
+    const cookieValues = [
+      ...trips.map((t) => t.cookie),
+      `${pick(pieces)}.${pick(pieces)}`,
+      `${trips[0]?.state}.`,
+    ];
     const requests = Array.from({ length: 300 }, () => {
       const provider = pick([...pieces, "discord", "twitch", "google"]);
-      const query = `code=${pick(pieces)}&state=${pick(pieces)}${random() < 0.3 ? `&error=${pick(pieces)}` : ""}${random() < 0.2 ? "&state=dup" : ""}`;
-      const cookies = random() < 0.5 ? { [cookieName]: `${pick(pieces)}.${pick(pieces)}` } : undefined;
+      const query = `code=${pick([...pieces, "good"])}&state=${pick(states)}${random() < 0.3 ? `&error=${pick(pieces)}` : ""}${random() < 0.2 ? "&state=dup" : ""}`;
+      const cookies = random() < 0.5 ? { [cookieName]: pick(cookieValues) } : undefined;
       const headers: Record<string, string> =
         random() < 0.5 ? bearer(random() < 0.5 ? accessToken : pick(pieces)) : {};
       if (random() < 0.5) headers.accept = "application/json";
@@ -554,6 +676,7 @@ describe("property: client mistakes never give a 500, and every error is the env
       if (response.statusCode === 200) continue;
       expect(response.statusCode, described).toBeGreaterThanOrEqual(400);
       expect(response.statusCode, described).toBeLessThan(500);
+      expect(String(response.headers["content-type"]), described).toMatch(/^application\/json/);
       const body = response.json() as { success: boolean; error: ErrorCode; message: string };
       expect(body, described).toStrictEqual({
         success: false,

@@ -203,6 +203,34 @@ describe("signing in with 2FA over HTTP", () => {
     );
   });
 
+  it("answers INVALID_MFA_TOKEN 401 to an mfaToken that already completed a sign-in, even with another right code", async () => {
+    const { code, backupCodes } = await enable();
+    const mfaToken = await mfaTokenOf();
+    expect((await post("/auth/2fa/verify", { mfaToken, code: code() })).statusCode).toBe(200);
+    deps.clock.advance(30_000);
+    expectError(await post("/auth/2fa/verify", { mfaToken, code: code() }), "INVALID_MFA_TOKEN", 401);
+    expectError(
+      await post("/auth/2fa/verify", { mfaToken, backupCode: backupCodes[0] }),
+      "INVALID_MFA_TOKEN",
+      401,
+    );
+  });
+
+  it("answers ACCOUNT_LOCKED 423 with Retry-After after five wrong codes, even to a right one", async () => {
+    const { code } = await enable();
+    const mfaToken = await mfaTokenOf();
+    for (let i = 0; i < 5; i++) {
+      expectError(
+        await post("/auth/2fa/verify", { mfaToken, code: "000000" }),
+        "INVALID_TWO_FACTOR_CODE",
+        401,
+      );
+    }
+    const locked = await post("/auth/2fa/verify", { mfaToken, code: code() });
+    expectError(locked, "ACCOUNT_LOCKED", 423);
+    expect(locked.headers["retry-after"]).toBe("1800");
+  });
+
   it("refuses the mfaToken as a Bearer token (INVALID_TOKEN 401) and at refresh (INVALID_REFRESH_TOKEN 401)", async () => {
     await enable();
     const mfaToken = await mfaTokenOf();
@@ -264,5 +292,53 @@ describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
       "INVALID_TWO_FACTOR_CODE",
       401,
     );
+  });
+});
+
+describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout", () => {
+  it("five wrong codes at /2fa/disable answer ACCOUNT_LOCKED 423 with Retry-After, even to the right password", async () => {
+    await enable();
+    for (let i = 0; i < 5; i++) {
+      expectError(
+        await post("/auth/2fa/disable", { code: "000000" }, registered.accessToken),
+        "INVALID_TWO_FACTOR_CODE",
+        401,
+      );
+    }
+    const locked = await post(
+      "/auth/2fa/disable",
+      { password: validRegistration.password },
+      registered.accessToken,
+    );
+    expectError(locked, "ACCOUNT_LOCKED", 423);
+    expect(locked.headers["retry-after"]).toBe("1800");
+    expect((await getMe(app, registered.accessToken)).json().data.user.twoFactorEnabled).toBe(true);
+  });
+
+  it("five wrong passwords at /2fa/disable lock sign-in from the same client too", async () => {
+    await enable();
+    for (let i = 0; i < 5; i++) {
+      expectError(
+        await post("/auth/2fa/disable", { password: "Wr0ng-secret!" }, registered.accessToken),
+        "INVALID_CURRENT_PASSWORD",
+        400,
+      );
+    }
+    expectError(await post("/auth/login", credentials), "ACCOUNT_LOCKED", 423);
+  });
+
+  it("five wrong codes at /2fa/backup-codes answer ACCOUNT_LOCKED 423 with Retry-After, even to a right code", async () => {
+    const { code } = await enable();
+    for (let i = 0; i < 5; i++) {
+      expectError(
+        await post("/auth/2fa/backup-codes", { code: "000000" }, registered.accessToken),
+        "INVALID_TWO_FACTOR_CODE",
+        401,
+      );
+    }
+    const locked = await post("/auth/2fa/backup-codes", { code: code() }, registered.accessToken);
+    expectError(locked, "ACCOUNT_LOCKED", 423);
+    expect(locked.headers["retry-after"]).toBe("1800");
+    expect((await getMe(app, registered.accessToken)).json().data.user.backupCodesRemaining).toBe(10);
   });
 });

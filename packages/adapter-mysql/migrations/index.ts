@@ -5,6 +5,7 @@ import * as createSecurityEvents from "./2026-11-22T00-02_create-security-events
 import * as createLinkedProviders from "./2026-11-22T01-00_create-linked-providers.ts";
 import * as createEmailTokens from "./2026-11-22T02-00_create-email-tokens.ts";
 import * as createTwoFactorAndLockout from "./2026-11-22T03-00_create-two-factor-and-lockout.ts";
+import * as createCompletedMFAChallenges from "./2026-11-22T05-00_create-completed-mfa-challenges.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22T01-00_create-linked-providers": createLinkedProviders,
   "2026-11-22T02-00_create-email-tokens": createEmailTokens,
   "2026-11-22T03-00_create-two-factor-and-lockout": createTwoFactorAndLockout,
+  "2026-11-22T05-00_create-completed-mfa-challenges": createCompletedMFAChallenges,
 };

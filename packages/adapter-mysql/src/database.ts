@@ -133,6 +133,13 @@ export interface KnownSignInSourcesTable {
   last_seen_at: Date;
 }
 
+/** The `completed_mfa_challenges` table: MFA tokens (by jti) that completed a sign-in, kept until they expire. */
+export interface CompletedMFAChallengesTable {
+  id: string;
+  user_id: string;
+  expires_at: Date;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -147,6 +154,7 @@ export interface Database {
   backup_codes: BackupCodesTable;
   login_failures: LoginFailuresTable;
   known_sign_in_sources: KnownSignInSourcesTable;
+  completed_mfa_challenges: CompletedMFAChallengesTable;
 }
 
 /** A connection pool to the SuperOAuth schema, as the composition root holds it. */

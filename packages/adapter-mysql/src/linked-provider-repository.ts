@@ -1,4 +1,4 @@
-import type { LinkedProviderRepository } from "@superoauth/application";
+import type { LinkedProviderRepository, SignInMethods } from "@superoauth/application";
 import {
   type Email,
   err,
@@ -7,18 +7,25 @@ import {
   ok,
   parseOAuthProvider,
   type Result,
+  type User,
   type UserId,
 } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, LinkedProvidersTable } from "./database.ts";
-import { isDuplicateKeyError } from "./mysql-errors.ts";
+import { isDeadlockError, isDuplicateKeyError } from "./mysql-errors.ts";
+import { createUserRepository } from "./user-repository.ts";
 
 type Executor = Kysely<Database> | Transaction<Database>;
+
+/** Thrown inside a transaction to roll it back when the link of a new user is refused. */
+class LinkRefused extends Error {}
 
 /**
  * The LinkedProviderRepository port over MySQL. Both rules are indexes: the
  * primary key (user_id, provider) and the unique key (provider, subject); a
  * colliding insert answers PROVIDER_ALREADY_LINKED, however many race.
+ * Removals lock the user's row first (SELECT ... FOR UPDATE), so the removals
+ * of one user's links take turns and each sees what the previous one left.
  */
 export function createLinkedProviderRepository(db: Executor): LinkedProviderRepository {
   return {
@@ -38,6 +45,26 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
         return ok(undefined);
       } catch (error) {
         if (isDuplicateKeyError(error)) return err("PROVIDER_ALREADY_LINKED");
+        throw error;
+      }
+    },
+
+    async createUserWithLinkedProvider(input: {
+      user: User;
+      link: LinkedProvider;
+    }): Promise<Result<void, "USER_EXISTS" | "PROVIDER_ALREADY_LINKED">> {
+      try {
+        return await runInTransaction(db, async (trx) => {
+          const inserted = await createUserRepository(trx).insertUser(input.user);
+          // A refused insert wrote nothing: committing the transaction commits nothing.
+          if (!inserted.ok) return inserted;
+          const linked = await createLinkedProviderRepository(trx).linkProvider(input.link);
+          if (!linked.ok) throw new LinkRefused();
+          return ok(undefined);
+        });
+      } catch (error) {
+        // The user row went with the rolled-back transaction; any other failure rolled it back too.
+        if (error instanceof LinkRefused) return err("PROVIDER_ALREADY_LINKED");
         throw error;
       }
     },
@@ -66,15 +93,69 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
       return rows.map(mapLinkedProviderRow);
     },
 
-    async unlinkProvider(input: { userId: UserId; provider: OAuthProviderId }): Promise<boolean> {
-      const result = await db
-        .deleteFrom("linked_providers")
-        .where("user_id", "=", input.userId)
-        .where("provider", "=", input.provider)
-        .executeTakeFirst();
-      return result.numDeletedRows > 0n;
+    async unlinkProvider(input: {
+      userId: UserId;
+      provider: OAuthProviderId;
+      mayUnlink: (account: SignInMethods) => Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">;
+    }): Promise<Result<void, "USER_NOT_FOUND" | "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">> {
+      return runInTransaction(db, async (trx) => {
+        // The user's row is the lock every removal of its links takes first. Without it, two
+        // removals could each read two links, each allow its own, and leave no way to sign in.
+        const user = await trx
+          .selectFrom("users")
+          .select("password_hash")
+          .where("id", "=", input.userId)
+          .forUpdate()
+          .executeTakeFirst();
+        if (user === undefined) return err("USER_NOT_FOUND");
+        // A locking read: it sees the latest committed links, not the transaction's snapshot.
+        const rows = await trx
+          .selectFrom("linked_providers")
+          .selectAll()
+          .where("user_id", "=", input.userId)
+          .orderBy("linked_at")
+          .orderBy("provider")
+          .forUpdate()
+          .execute();
+        const allowed = input.mayUnlink({
+          hasPassword: user.password_hash !== null,
+          linked: rows.map(mapLinkedProviderRow),
+        });
+        if (!allowed.ok) return allowed;
+        const deleted = await trx
+          .deleteFrom("linked_providers")
+          .where("user_id", "=", input.userId)
+          .where("provider", "=", input.provider)
+          .executeTakeFirst();
+        return deleted.numDeletedRows > 0n ? ok(undefined) : err("PROVIDER_NOT_LINKED");
+      });
     },
   };
+}
+
+/** How often a transaction chosen as a deadlock's victim is run again before the error stands. */
+const deadlockAttempts = 3;
+
+/**
+ * Runs `work` in a transaction, again when InnoDB rolled it back to break a
+ * deadlock (its advice: "try restarting transaction"). Such cycles arise when
+ * many first sign-ins of one identity insert the same keys at once. Kysely
+ * cannot nest transactions, so inside a caller's transaction the work joins
+ * it, and undoing or retrying is the caller's.
+ */
+async function runInTransaction<T>(
+  db: Executor,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  // Asked of Kysely rather than by `instanceof`, which fails when two copies of kysely are installed.
+  if (db.isTransaction) return work(db as Transaction<Database>);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (db as Kysely<Database>).transaction().execute(work);
+    } catch (error) {
+      if (!isDeadlockError(error) || attempt >= deadlockAttempts) throw error;
+    }
+  }
 }
 
 function mapLinkedProviderRow(row: Selectable<LinkedProvidersTable>): LinkedProvider {

@@ -142,6 +142,22 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
       const enabled = row.status === "enabled";
       return { enabled, backupCodesRemaining: enabled ? Number(row.remaining) : 0 };
     },
+
+    async completeMFAChallenge({ challengeId, userId, expiresAt, now }) {
+      // Records of expired tokens protect nothing: forget them (an index range, usually empty).
+      await db.deleteFrom("completed_mfa_challenges").where("expires_at", "<", now).execute();
+      try {
+        await db
+          .insertInto("completed_mfa_challenges")
+          .values({ id: challengeId, user_id: userId, expires_at: expiresAt })
+          .execute();
+        return true;
+      } catch (error) {
+        // The primary key is the single-use rule: a second insert of one challenge is a duplicate.
+        if (isDuplicateKeyError(error)) return false;
+        throw error;
+      }
+    },
   };
   return repository;
 }

@@ -66,6 +66,27 @@ describe("MySQL OAuth tables", () => {
     }
   });
 
+  it("a link that fails for another reason than a duplicate takes its new user with it", async () => {
+    const users = createUserRepository(database.db());
+    const links = createLinkedProviderRepository(database.db());
+    const user = makeUser({ passwordHash: null });
+    // The link names a user that does not exist: the foreign key refuses it after the user was inserted.
+    const orphaned = links.createUserWithLinkedProvider({
+      user,
+      link: {
+        userId: makeUser().id,
+        provider: "github",
+        subject: `fk-${user.id}`,
+        email: null,
+        displayName: null,
+        linkedAt: at(0),
+      },
+    });
+    await expect(orphaned).rejects.toMatchObject({ errno: 1452 });
+    expect(await users.findUserById(user.id)).toBeNull();
+    expect(await users.findUserByEmail(user.email)).toBeNull();
+  });
+
   it("sweeps expired authorizations when a new one is saved", async () => {
     const flows = createOAuthFlowRepository(database.db());
     await flows.saveAuthorization({

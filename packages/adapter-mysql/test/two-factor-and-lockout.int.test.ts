@@ -48,4 +48,45 @@ describe("MySQL two-factor tables", () => {
     expect(await twoFactor.findTOTPFactor(user.id)).toBeNull();
     expect(await twoFactor.listUnusedBackupCodes(user.id)).toEqual([]);
   });
+
+  it("keeps a completed MFA challenge only until its token expires, and deleting the user removes it", async () => {
+    const users = createUserRepository(database.db());
+    const twoFactor = createTwoFactorRepository(database.db());
+    const { at, makeUser, t0, testId } = await import("@superoauth/application/testing");
+    const user = makeUser();
+    await users.insertUser(user);
+    const expired = testId();
+    const live = testId();
+    await twoFactor.completeMFAChallenge({
+      challengeId: expired,
+      userId: user.id,
+      expiresAt: at(1000),
+      now: t0,
+    });
+    await twoFactor.completeMFAChallenge({
+      challengeId: live,
+      userId: user.id,
+      expiresAt: at(600_000),
+      now: t0,
+    });
+    await twoFactor.completeMFAChallenge({
+      challengeId: testId(),
+      userId: user.id,
+      expiresAt: at(900_000),
+      now: at(2000),
+    });
+    const ids = async () =>
+      (
+        await database
+          .db()
+          .selectFrom("completed_mfa_challenges")
+          .select("id")
+          .where("user_id", "=", user.id)
+          .execute()
+      ).map((r) => r.id);
+    expect(await ids()).not.toContain(expired);
+    expect(await ids()).toContain(live);
+    await database.db().deleteFrom("users").where("id", "=", user.id).execute();
+    expect(await ids()).toEqual([]);
+  });
 });

@@ -16,8 +16,8 @@ const emailsEndpoint = "https://api.github.com/user/emails";
 
 /**
  * GitHub: Arctic's GitHub client has no PKCE. The profile is /user; the email
- * comes from /user/emails (the public /user email may be empty or stale),
- * preferring the primary address, verified only if GitHub says so.
+ * comes from /user/emails (the public /user email may be empty or stale): the
+ * primary address, verified only if GitHub says so.
  */
 export function createGitHubGateway(
   settings: OAuthClientSettings,
@@ -63,18 +63,14 @@ export function createGitHubGateway(
   };
 }
 
-/** The primary address if verified, else any verified one, else the unverified primary. */
+/**
+ * The primary address, verified only if GitHub says so. Not another verified
+ * address in its place: that is often the `users.noreply.github.com` one, which
+ * receives no mail, and an account made from it could never be reached.
+ */
 function chooseEmail(list: unknown): { email: string; verified: boolean } | null {
   if (!Array.isArray(list)) return null;
-  const entries = list.flatMap((entry: unknown) => {
-    const email = stringField(entry, "email");
-    return email === null
-      ? []
-      : [{ email, primary: isTrue(entry, "primary"), verified: isTrue(entry, "verified") }];
-  });
-  const pick =
-    entries.find((e) => e.primary && e.verified) ??
-    entries.find((e) => e.verified) ??
-    entries.find((e) => e.primary);
-  return pick === undefined ? null : { email: pick.email, verified: pick.verified };
+  const primary = list.find((entry: unknown) => isTrue(entry, "primary"));
+  const email = stringField(primary, "email");
+  return email === null ? null : { email, verified: isTrue(primary, "verified") };
 }

@@ -13,21 +13,22 @@ const mfaTokens = createJWTMFATokenIssuer(settings);
 const accessTokens = createJWTAccessTokenIssuer({ ...settings, ttlSeconds: 300 });
 const now = new Date("2026-05-01T10:00:00.000Z");
 const userId = "0190a000-0000-7000-8000-000000000001" as UserId;
+const challengeId = "0190a000-0000-7000-8000-0000000000c1";
 
 describe("JWT MFA tokens", () => {
-  it("verify to their user and first-factor method, with typ mfa+jwt", async () => {
-    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+  it("verify to their challenge id (jti), user, first-factor method and expiry, with typ mfa+jwt", async () => {
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
     expect(JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString())).toMatchObject({
       typ: "mfa+jwt",
     });
     expect(await mfaTokens.verifyMFAToken({ token, now })).toEqual({
       ok: true,
-      value: { userId, method: "password" },
+      value: { challengeId, userId, method: "password", expiresAt: new Date(now.getTime() + 300_000) },
     });
   });
 
   it("expire after five minutes with INVALID_MFA_TOKEN", async () => {
-    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
     expect((await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 299_000) })).ok).toBe(true);
     expect(await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 300_000) })).toMatchObject({
       ok: false,
@@ -36,13 +37,28 @@ describe("JWT MFA tokens", () => {
   });
 
   it("are refused as access tokens, and access tokens are refused as MFA tokens", async () => {
-    const mfaToken = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    const mfaToken = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
     expect(await accessTokens.verifyAccessToken({ token: mfaToken, now })).toMatchObject({
       ok: false,
       error: "INVALID_TOKEN",
     });
     const accessToken = await accessTokens.issueAccessToken({ userId, sessionId: "s-1" as SessionId, now });
     expect(await mfaTokens.verifyMFAToken({ token: accessToken, now })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+  });
+
+  it("refuse a token of the right key and type without a jti: it could not be made single-use", async () => {
+    const withoutId = await new SignJWT({ amr: "password" })
+      .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
+      .setSubject(userId)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+      .sign(new TextEncoder().encode(settings.secret));
+    expect(await mfaTokens.verifyMFAToken({ token: withoutId, now })).toMatchObject({
       ok: false,
       error: "INVALID_MFA_TOKEN",
     });
@@ -57,7 +73,7 @@ describe("JWT MFA tokens", () => {
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
       .sign(new TextEncoder().encode("another-secret-that-is-32-bytes-long!!"));
-    const token = await mfaTokens.issueMFAToken({ userId, method: "password", now });
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
     const [header, , signature] = token.split(".");
     const otherUser = Buffer.from(JSON.stringify({ sub: "someone-else", amr: "password" })).toString(
       "base64url",

@@ -28,9 +28,10 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
   return {
     mfaTokenTtlSeconds: ttlSeconds,
 
-    issueMFAToken({ userId, method, now }) {
+    issueMFAToken({ challengeId, userId, method, now }) {
       return new SignJWT({ amr: method })
         .setProtectedHeader({ alg: algorithm, typ: mfaTokenType })
+        .setJti(challengeId)
         .setSubject(userId)
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
@@ -39,18 +40,23 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
         .sign(key);
     },
 
-    async verifyMFAToken({ token, now }): Promise<Result<MFAChallenge, "INVALID_MFA_TOKEN">> {
+    async verifyMFAToken({
+      token,
+      now,
+    }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">> {
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: [algorithm],
           typ: mfaTokenType,
           issuer: settings.issuer,
           audience: settings.audience,
-          requiredClaims: ["sub", "exp", "iat", "amr"],
+          requiredClaims: ["jti", "sub", "exp", "iat", "amr"],
           currentDate: now,
         });
-        if (typeof payload.sub !== "string" || typeof payload.amr !== "string") return invalid;
-        return ok({ userId: payload.sub as UserId, method: payload.amr });
+        const { jti, sub, amr, exp } = payload;
+        if (typeof jti !== "string" || typeof sub !== "string" || typeof amr !== "string") return invalid;
+        if (typeof exp !== "number") return invalid;
+        return ok({ challengeId: jti, userId: sub as UserId, method: amr, expiresAt: new Date(exp * 1000) });
       } catch (error) {
         // Every jose failure (expired, forged, wrong type) is the same answer; anything else is a bug.
         if (error instanceof errors.JOSEError) return invalid;

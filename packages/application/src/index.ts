@@ -21,6 +21,7 @@ export type {
   SecretHasher,
   SecurityEventLog,
   SessionRepository,
+  SignInMethods,
   StoredRefreshToken,
   TOTPService,
   TwoFactorRepository,

@@ -195,11 +195,34 @@ export interface OAuthProviderGateway {
  */
 export interface LinkedProviderRepository {
   linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">>;
+  /**
+   * Creates the user and links the identity to it, atomically: both or neither,
+   * so a failed link never leaves an account nobody can sign in to. USER_EXISTS
+   * when the email is taken (checked first), PROVIDER_ALREADY_LINKED when the identity is.
+   */
+  createUserWithLinkedProvider(input: {
+    user: User;
+    link: LinkedProvider;
+  }): Promise<Result<void, "USER_EXISTS" | "PROVIDER_ALREADY_LINKED">>;
   findLinkedProvider(input: { provider: OAuthProviderId; subject: string }): Promise<LinkedProvider | null>;
   /** Oldest link first. */
   listLinkedProvidersOfUser(userId: UserId): Promise<LinkedProvider[]>;
-  /** Answers whether a link was removed. */
-  unlinkProvider(input: { userId: UserId; provider: OAuthProviderId }): Promise<boolean>;
+  /**
+   * Removes the user's link to `provider` if `mayUnlink` (the domain's rule)
+   * allows it, judged on the account as it is at that moment: removals for one
+   * user take turns, so two at once cannot each count on the other's provider.
+   */
+  unlinkProvider(input: {
+    userId: UserId;
+    provider: OAuthProviderId;
+    mayUnlink: (account: SignInMethods) => Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">;
+  }): Promise<Result<void, "USER_NOT_FOUND" | "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">>;
+}
+
+/** An account's ways to sign in, as the "keep at least one" rule sees them. */
+export interface SignInMethods {
+  readonly hasPassword: boolean;
+  readonly linked: readonly LinkedProvider[];
 }
 
 /** A trip to a provider that has not come back yet, stored under a hash of its `state`. */
@@ -264,6 +287,8 @@ export interface SecretCipher {
 
 /** What an MFA token stands for: a user who passed the first factor, and how. */
 export interface MFAChallenge {
+  /** Unique per token (its `jti`): completing the challenge records it, so a token signs in once. */
+  readonly challengeId: string;
   readonly userId: UserId;
   /** The first factor: "password" or a provider id. */
   readonly method: string;
@@ -276,7 +301,11 @@ export interface MFAChallenge {
 export interface MFATokenIssuer {
   readonly mfaTokenTtlSeconds: number;
   issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string>;
-  verifyMFAToken(input: { token: string; now: Date }): Promise<Result<MFAChallenge, "INVALID_MFA_TOKEN">>;
+  /** The challenge of a valid token, with the instant it expires. */
+  verifyMFAToken(input: {
+    token: string;
+    now: Date;
+  }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">>;
 }
 
 /** Users' TOTP factors and backup codes. */
@@ -315,6 +344,17 @@ export interface TwoFactorRepository {
   replaceBackupCodes(input: { userId: UserId; backupCodes: readonly BackupCode[] }): Promise<void>;
   /** Whether 2FA is on and how many backup codes are left, in one indexed read. */
   findTwoFactorStatus(userId: UserId): Promise<TwoFactorStatus>;
+  /**
+   * Records that an MFA challenge was completed, only if it was not before: of
+   * concurrent calls for one challenge exactly one answers true, so an MFA token
+   * opens one session. Records of challenges expired before `now` may be forgotten.
+   */
+  completeMFAChallenge(input: {
+    challengeId: string;
+    userId: UserId;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<boolean>;
 }
 
 /**

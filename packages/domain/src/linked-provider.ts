@@ -1,7 +1,7 @@
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
 import { err, ok, type Result } from "./result.ts";
-import type { User, UserId } from "./user.ts";
+import type { UserId } from "./user.ts";
 
 /** The identity providers a user can sign in with. Ids are lower-case and matched exactly. */
 export const oauthProviderIds = ["discord", "twitch", "google", "github"] as const;
@@ -38,19 +38,21 @@ export interface LinkedProvider {
 
 /**
  * Keep at least one way to sign in: a provider may be unlinked only while the
- * account keeps a password or another linked provider.
+ * account keeps a password or another linked provider. The store applies it to
+ * the account as it is while the removal holds the account, so two removals at
+ * once cannot each count on the other's provider.
  */
 export function checkMayUnlinkProvider(input: {
-  user: User;
+  hasPassword: boolean;
   linked: readonly LinkedProvider[];
   provider: OAuthProviderId;
 }): Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH"> {
-  const { user, linked, provider } = input;
+  const { hasPassword, linked, provider } = input;
   if (!linked.some((link) => link.provider === provider)) {
     return err("PROVIDER_NOT_LINKED", `No ${oauthProviderNames[provider]} account is linked`);
   }
   const othersRemain = linked.some((link) => link.provider !== provider);
-  if (user.passwordHash === null && !othersRemain) {
+  if (!hasPassword && !othersRemain) {
     return err(
       "CANNOT_UNLINK_LAST_AUTH",
       `${oauthProviderNames[provider]} is this account's only way to sign in: set a password or link another provider first`,

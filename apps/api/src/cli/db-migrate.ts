@@ -1,18 +1,28 @@
 import { createDatabase, ensureDatabaseExists, migrateToLatest } from "@superoauth/adapter-mysql";
+import { describeDatabaseProblem, messageWithCauses } from "./database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
+// Creates the configured database if missing and applies every pending migration; exits 1 on failure.
 const config = loadConfigOrExit();
-await ensureDatabaseExists(config.databaseURL);
+const shownURL = maskURL(config.databaseURL);
+try {
+  await ensureDatabaseExists(config.databaseURL);
+} catch (error) {
+  console.error(`Cannot prepare the database ${shownURL}.`);
+  console.error(describeDatabaseProblem(error, config.databaseURL));
+  process.exit(1);
+}
 const db = createDatabase({ url: config.databaseURL });
 try {
   const applied = await migrateToLatest(db);
   console.log(
     applied.length === 0
-      ? `Database ${maskURL(config.databaseURL)} is up to date.`
-      : `Applied ${applied.length} migration(s) to ${maskURL(config.databaseURL)}:\n${applied.map((m) => `  + ${m}`).join("\n")}`,
+      ? `Database ${shownURL} is up to date.`
+      : `Applied ${applied.length} migration(s) to ${shownURL}:\n${applied.map((m) => `  + ${m}`).join("\n")}`,
   );
 } catch (error) {
-  console.error(`Migration failed: ${error instanceof Error ? error.message : String(error)}`);
+  // The cause carries the server's own words (which statement failed, and why).
+  console.error(`Migrating ${shownURL} failed: ${messageWithCauses(error)}`);
   process.exitCode = 1;
 } finally {
   await db.destroy();

@@ -1,6 +1,8 @@
 import { createDatabase, migrationStatus, pingDatabase } from "@superoauth/adapter-mysql";
+import { describeDatabaseProblem } from "./database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
+// Reports whether the configured database answers and which migrations it has; exits 1 unless it answers.
 const config = loadConfigOrExit();
 const db = createDatabase({ url: config.databaseURL });
 try {
@@ -13,12 +15,8 @@ try {
     pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
   );
 } catch (error) {
-  console.error(
-    `Database ${maskURL(config.databaseURL)} is not reachable: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  console.error(
-    "Is MySQL running, and does DATABASE_URL point at it? The database itself is created by pnpm db:migrate.",
-  );
+  console.error(`Database ${maskURL(config.databaseURL)} is not usable.`);
+  console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {
   await db.destroy();

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type Config, loadDotEnvFiles, parseConfig } from "../config.ts";
+import { maskURLCredentials } from "../redact.ts";
 
 /** Loads configuration for a CLI command, or prints the problems and exits 1. */
 export function loadConfigOrExit(): Config {
@@ -14,5 +15,5 @@ export function loadConfigOrExit(): Config {
 
 /** The database URL with any password masked, for printing. */
 export function maskURL(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+  return maskURLCredentials(url);
 }

@@ -104,9 +104,10 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
       const result = await useCases.disableTwoFactor({
         userId: authOf(request).user.id,
         ...request.body,
-        client: clientOf(request),
+        // Wrong proofs count toward lockout: the device cookie tells the owner's device apart (ADR 0008).
+        client: signInClientOf(request, reply),
       });
-      if (!result.ok) return sendFailure(reply, result);
+      if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: { disabled: true } });
     },
   );
@@ -124,9 +125,9 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
       const result = await useCases.regenerateBackupCodes({
         userId: authOf(request).user.id,
         code: request.body.code,
-        client: clientOf(request),
+        client: signInClientOf(request, reply),
       });
-      if (!result.ok) return sendFailure(reply, result);
+      if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: result.value });
     },
   );

@@ -3,10 +3,10 @@ import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from ".
 import { linkedProviderRepositoryContract } from "./linked-provider-repository.contract.ts";
 import { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
 
-linkedProviderRepositoryContract("in-memory", async () => ({
-  links: new InMemoryLinkedProviderRepository(),
-  users: new InMemoryUserRepository(),
-}));
+linkedProviderRepositoryContract("in-memory", async () => {
+  const users = new InMemoryUserRepository();
+  return { links: new InMemoryLinkedProviderRepository(users), users };
+});
 oauthFlowRepositoryContract("in-memory", async () => ({
   flows: new InMemoryOAuthFlowRepository(),
   users: new InMemoryUserRepository(),

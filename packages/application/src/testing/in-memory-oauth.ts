@@ -4,6 +4,7 @@ import {
   type OAuthProviderId,
   ok,
   type Result,
+  type User,
   type UserId,
 } from "@superoauth/domain";
 import type {
@@ -13,19 +14,45 @@ import type {
   OAuthLoginCode,
   OAuthProviderGateway,
   ProviderProfile,
+  SignInMethods,
 } from "../ports.ts";
+import type { InMemoryUserRepository } from "./in-memory.ts";
 
 export class InMemoryLinkedProviderRepository implements LinkedProviderRepository {
   readonly #links: LinkedProvider[] = [];
+  readonly #users: InMemoryUserRepository;
 
-  async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
-    const taken = this.#links.some(
+  /** `users` is the store the links' users live in (the same as the dependencies' `users`). */
+  constructor(users: InMemoryUserRepository) {
+    this.#users = users;
+  }
+
+  #isTaken(link: LinkedProvider): boolean {
+    return this.#links.some(
       (l) =>
         (l.provider === link.provider && l.subject === link.subject) ||
         (l.userId === link.userId && l.provider === link.provider),
     );
-    if (taken) return err("PROVIDER_ALREADY_LINKED");
+  }
+
+  async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
+    if (this.#isTaken(link)) return err("PROVIDER_ALREADY_LINKED");
     this.#links.push({ ...link });
+    return ok(undefined);
+  }
+  async createUserWithLinkedProvider(input: {
+    user: User;
+    link: LinkedProvider;
+  }): Promise<Result<void, "USER_EXISTS" | "PROVIDER_ALREADY_LINKED">> {
+    const inserted = await this.#users.insertUser(input.user);
+    if (!inserted.ok) return inserted;
+    // Nothing awaits between this check and the push, so no other call slips in; undo the user
+    // as a rolled-back transaction would.
+    if (this.#isTaken(input.link)) {
+      this.#users.deleteUser(input.user.id);
+      return err("PROVIDER_ALREADY_LINKED");
+    }
+    this.#links.push({ ...input.link });
     return ok(undefined);
   }
   async findLinkedProvider(input: {
@@ -41,11 +68,21 @@ export class InMemoryLinkedProviderRepository implements LinkedProviderRepositor
       .sort((a, b) => a.linkedAt.getTime() - b.linkedAt.getTime())
       .map((l) => ({ ...l }));
   }
-  async unlinkProvider(input: { userId: UserId; provider: OAuthProviderId }): Promise<boolean> {
+  async unlinkProvider(input: {
+    userId: UserId;
+    provider: OAuthProviderId;
+    mayUnlink: (account: SignInMethods) => Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">;
+  }): Promise<Result<void, "USER_NOT_FOUND" | "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">> {
+    const user = await this.#users.findUserById(input.userId);
+    if (user === null) return err("USER_NOT_FOUND");
+    // From here to the removal nothing awaits: the in-memory counterpart of locking the account.
+    const linked = this.#links.filter((l) => l.userId === input.userId);
+    const allowed = input.mayUnlink({ hasPassword: user.passwordHash !== null, linked });
+    if (!allowed.ok) return allowed;
     const index = this.#links.findIndex((l) => l.userId === input.userId && l.provider === input.provider);
-    if (index === -1) return false;
+    if (index === -1) return err("PROVIDER_NOT_LINKED");
     this.#links.splice(index, 1);
-    return true;
+    return ok(undefined);
   }
 }
 

@@ -77,22 +77,28 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
   }
   async issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string> {
     const exp = input.now.getTime() + this.mfaTokenTtlSeconds * 1000;
-    return `test-mfa.${JSON.stringify({ sub: input.userId, method: input.method, exp })}`;
+    return `test-mfa.${JSON.stringify({ jti: input.challengeId, sub: input.userId, method: input.method, exp })}`;
   }
   async verifyMFAToken(input: {
     token: string;
     now: Date;
-  }): Promise<Result<MFAChallenge, "INVALID_MFA_TOKEN">> {
+  }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">> {
     const invalid = err("INVALID_MFA_TOKEN", "The MFA token is invalid or expired; sign in again");
     if (!input.token.startsWith("test-mfa.")) return invalid;
     try {
       const claims = JSON.parse(input.token.slice("test-mfa.".length)) as {
+        jti: string;
         sub: string;
         method: string;
         exp: number;
       };
       if (input.now.getTime() >= claims.exp) return invalid;
-      return ok({ userId: claims.sub as UserId, method: claims.method });
+      return ok({
+        challengeId: claims.jti,
+        userId: claims.sub as UserId,
+        method: claims.method,
+        expiresAt: new Date(claims.exp),
+      });
     } catch {
       return invalid;
     }
@@ -102,6 +108,8 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
 export class InMemoryTwoFactorRepository implements TwoFactorRepository {
   readonly #factors = new Map<UserId, TOTPFactor>();
   #codes: BackupCode[] = [];
+  /** Completed MFA challenges and when their tokens expire. */
+  readonly #completedChallenges = new Map<string, Date>();
 
   async findTOTPFactor(userId: UserId): Promise<TOTPFactor | null> {
     const factor = this.#factors.get(userId);
@@ -178,6 +186,19 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
         ? this.#codes.filter((c) => c.userId === userId && c.usedAt === null).length
         : 0,
     };
+  }
+  async completeMFAChallenge(input: {
+    challengeId: string;
+    userId: UserId;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<boolean> {
+    for (const [id, expiresAt] of this.#completedChallenges) {
+      if (expiresAt.getTime() < input.now.getTime()) this.#completedChallenges.delete(id);
+    }
+    if (this.#completedChallenges.has(input.challengeId)) return false;
+    this.#completedChallenges.set(input.challengeId, input.expiresAt);
+    return true;
   }
 }
 

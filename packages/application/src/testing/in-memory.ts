@@ -273,19 +273,20 @@ export function createInMemoryDependencies(
   twoFactor: InMemoryTwoFactorRepository;
   lockout: InMemoryLockoutRepository;
 } {
+  const users = new InMemoryUserRepository();
   return {
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),
     secretHasher: new InMemorySecretHasher(),
     accessTokens: new InMemoryAccessTokenIssuer(),
-    users: new InMemoryUserRepository(),
+    users,
     sessions: new InMemorySessionRepository(),
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
     mailer: new InMemoryMailer(),
     oauthProviders: {},
-    linkedProviders: new InMemoryLinkedProviderRepository(),
+    linkedProviders: new InMemoryLinkedProviderRepository(users),
     oauthFlows: new InMemoryOAuthFlowRepository(),
     totp: new InMemoryTOTPService(),
     secretCipher: new InMemorySecretCipher(),

@@ -1,6 +1,12 @@
-import type { Email, LinkedProvider, UserId } from "@superoauth/domain";
+import {
+  checkMayUnlinkProvider,
+  type Email,
+  type LinkedProvider,
+  type OAuthProviderId,
+  type UserId,
+} from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { LinkedProviderRepository, UserRepository } from "../ports.ts";
+import type { LinkedProviderRepository, SignInMethods, UserRepository } from "../ports.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
 /**
@@ -102,22 +108,165 @@ export function linkedProviderRepositoryContract(
       expect(await links.listLinkedProvidersOfUser(testId() as UserId)).toEqual([]);
     });
 
-    it("unlinks one provider of one user and answers whether it removed a link", async () => {
-      const { links, userId } = await withUser();
-      const other = await withUser();
+    it("unlinks one provider of one user when the rule allows it", async () => {
+      const { links, users } = await makeRepositories();
+      const withPassword = makeUser();
+      const other = makeUser();
+      await users.insertUser(withPassword);
+      await users.insertUser(other);
+      const userId = withPassword.id;
       const mine = link(userId);
-      const theirs = link(other.userId);
+      const theirs = link(other.id);
       await links.linkProvider(mine);
       await links.linkProvider(theirs);
-      expect(await links.unlinkProvider({ userId, provider: "github" })).toBe(true);
-      expect(await links.unlinkProvider({ userId, provider: "github" })).toBe(false);
+      const seen: SignInMethods[] = [];
+      const removed = await links.unlinkProvider({
+        userId,
+        provider: "github",
+        mayUnlink: (account) => {
+          seen.push(account);
+          return keepOneMethod("github")(account);
+        },
+      });
+      expect(removed).toEqual({ ok: true, value: undefined });
+      expect(seen).toEqual([{ hasPassword: true, linked: [mine] }]);
+      expect(
+        await links.unlinkProvider({ userId, provider: "github", mayUnlink: keepOneMethod("github") }),
+      ).toMatchObject({
+        ok: false,
+        error: "PROVIDER_NOT_LINKED",
+      });
       expect(await links.findLinkedProvider({ provider: "github", subject: mine.subject })).toBeNull();
       expect(await links.findLinkedProvider({ provider: "github", subject: theirs.subject })).toEqual(theirs);
       // The identity is free again, for anyone.
       expect(
-        (await links.linkProvider(link(other.userId, { provider: "discord", subject: mine.subject }))).ok,
+        (await links.linkProvider(link(other.id, { provider: "discord", subject: mine.subject }))).ok,
       ).toBe(true);
       expect((await links.linkProvider({ ...mine, linkedAt: at(5000) })).ok).toBe(true);
     });
+
+    it("removes nothing when the rule refuses, and tells the rule the account has no password", async () => {
+      const { links, userId } = await withUser();
+      const github = link(userId);
+      await links.linkProvider(github);
+      const seen: SignInMethods[] = [];
+      const refused = await links.unlinkProvider({
+        userId,
+        provider: "github",
+        mayUnlink: (account) => {
+          seen.push(account);
+          return keepOneMethod("github")(account);
+        },
+      });
+      expect(refused).toMatchObject({ ok: false, error: "CANNOT_UNLINK_LAST_AUTH" });
+      expect(seen).toEqual([{ hasPassword: false, linked: [github] }]);
+      expect(await links.listLinkedProvidersOfUser(userId)).toEqual([github]);
+    });
+
+    it("answers USER_NOT_FOUND for a user that does not exist", async () => {
+      const { links } = await makeRepositories();
+      expect(
+        await links.unlinkProvider({
+          userId: testId() as UserId,
+          provider: "github",
+          mayUnlink: keepOneMethod("github"),
+        }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+    });
+
+    it("of two removals at once of a password-less account's last two providers, exactly one succeeds", async () => {
+      const { links, users } = await makeRepositories();
+      // Several accounts at once, so the removals really overlap on a real database.
+      const accounts = Array.from({ length: 6 }, () => makeUser({ passwordHash: null }));
+      for (const account of accounts) {
+        await users.insertUser(account);
+        await links.linkProvider(link(account.id, { provider: "github" }));
+        await links.linkProvider(link(account.id, { provider: "discord" }));
+      }
+      const outcomes = await Promise.all(
+        accounts.flatMap((account) =>
+          (["github", "discord"] as const).map(async (provider) => ({
+            userId: account.id,
+            result: await links.unlinkProvider({
+              userId: account.id,
+              provider,
+              mayUnlink: keepOneMethod(provider),
+            }),
+          })),
+        ),
+      );
+      for (const account of accounts) {
+        const mine = outcomes.filter((o) => o.userId === account.id).map((o) => o.result);
+        expect(mine.filter((r) => r.ok)).toHaveLength(1);
+        expect(mine.filter((r) => !r.ok && r.error === "CANNOT_UNLINK_LAST_AUTH")).toHaveLength(1);
+        expect(await links.listLinkedProvidersOfUser(account.id)).toHaveLength(1);
+      }
+    });
+
+    it("creates a user together with its link", async () => {
+      const { links, users } = await makeRepositories();
+      const user = makeUser({ passwordHash: null, emailVerified: true });
+      const github = link(user.id);
+      expect(await links.createUserWithLinkedProvider({ user, link: github })).toEqual({
+        ok: true,
+        value: undefined,
+      });
+      expect(await users.findUserById(user.id)).toEqual(user);
+      expect(await links.findLinkedProvider({ provider: "github", subject: github.subject })).toEqual(github);
+    });
+
+    it("creates neither when the identity is taken: no account is left without its link", async () => {
+      const { links, users, userId } = await withUser();
+      const taken = link(userId);
+      await links.linkProvider(taken);
+      const newcomer = makeUser({ passwordHash: null });
+      expect(
+        await links.createUserWithLinkedProvider({
+          user: newcomer,
+          link: link(newcomer.id, { subject: taken.subject }),
+        }),
+      ).toMatchObject({ ok: false, error: "PROVIDER_ALREADY_LINKED" });
+      expect(await users.findUserById(newcomer.id)).toBeNull();
+      expect(await users.findUserByEmail(newcomer.email)).toBeNull();
+      expect((await links.findLinkedProvider({ provider: "github", subject: taken.subject }))?.userId).toBe(
+        userId,
+      );
+    });
+
+    it("creates neither when the email is taken, and says USER_EXISTS", async () => {
+      const { links, users } = await makeRepositories();
+      const owner = makeUser();
+      await users.insertUser(owner);
+      const newcomer = makeUser({ email: owner.email, passwordHash: null });
+      const github = link(newcomer.id);
+      expect(await links.createUserWithLinkedProvider({ user: newcomer, link: github })).toMatchObject({
+        ok: false,
+        error: "USER_EXISTS",
+      });
+      expect(await users.findUserById(newcomer.id)).toBeNull();
+      expect(await links.findLinkedProvider({ provider: "github", subject: github.subject })).toBeNull();
+    });
+
+    it("of concurrent creations for one new identity exactly one succeeds, leaving one account", async () => {
+      const { links, users } = await makeRepositories();
+      const subject = `subject-${testId()}`;
+      const email = `race-${testId()}@example.com` as Email;
+      const attempts = Array.from({ length: 6 }, (_, i) => {
+        // Half share the email (the usual race), half do not (only the identity collides).
+        const user = makeUser({ passwordHash: null, ...(i % 2 === 0 ? { email } : {}) });
+        return { user, link: link(user.id, { subject }) };
+      });
+      const results = await Promise.all(attempts.map((a) => links.createUserWithLinkedProvider(a)));
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      const winner = await links.findLinkedProvider({ provider: "github", subject });
+      for (const [i, attempt] of attempts.entries()) {
+        const stored = await users.findUserById(attempt.user.id);
+        expect(stored === null, `attempt ${i}`).toBe(attempt.user.id !== winner?.userId);
+      }
+    });
   });
+}
+
+function keepOneMethod(provider: OAuthProviderId) {
+  return (account: SignInMethods) => checkMayUnlinkProvider({ ...account, provider });
 }

@@ -135,6 +135,40 @@ export function twoFactorRepositoryContract(
       expect(await twoFactor.useBackupCode({ id: backupCodes[0]?.id ?? "", now: at(4000) })).toBe(false);
     });
 
+    it("completes an MFA challenge once; another challenge is its own", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const challenge = { challengeId: testId(), userId, expiresAt: at(300_000), now: t0 };
+      expect(await twoFactor.completeMFAChallenge(challenge)).toBe(true);
+      expect(await twoFactor.completeMFAChallenge({ ...challenge, now: at(1000) })).toBe(false);
+      expect(await twoFactor.completeMFAChallenge({ ...challenge, challengeId: testId() })).toBe(true);
+    });
+
+    it("lets exactly one of many concurrent completions of one MFA challenge win", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const challenge = { challengeId: testId(), userId, expiresAt: at(300_000), now: t0 };
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () => twoFactor.completeMFAChallenge(challenge)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("still refuses a completed MFA challenge while its token is valid, after forgetting expired ones", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const lasting = { challengeId: testId(), userId, expiresAt: at(600_000), now: t0 };
+      await twoFactor.completeMFAChallenge(lasting);
+      await twoFactor.completeMFAChallenge({ challengeId: testId(), userId, expiresAt: at(1000), now: t0 });
+      // Completing another challenge later forgets the expired record, never the live one.
+      expect(
+        await twoFactor.completeMFAChallenge({
+          challengeId: testId(),
+          userId,
+          expiresAt: at(900_000),
+          now: at(500_000),
+        }),
+      ).toBe(true);
+      expect(await twoFactor.completeMFAChallenge({ ...lasting, now: at(500_001) })).toBe(false);
+    });
+
     it("deletes the factor and the codes, and keeps other users' apart", async () => {
       const { twoFactor, users, userId } = await withEnabledFactor();
       const other = makeUser();

@@ -42,7 +42,12 @@ export async function completeSignIn(
   // The second factor comes last, so every other rule is settled before a code is asked for.
   const factor = await deps.twoFactor.findTOTPFactor(user.id);
   if (factor?.status === "enabled") {
-    const mfaToken = await deps.mfaTokens.issueMFAToken({ userId: user.id, method, now: deps.clock.now() });
+    const mfaToken = await deps.mfaTokens.issueMFAToken({
+      challengeId: deps.random.generateId(),
+      userId: user.id,
+      method,
+      now: deps.clock.now(),
+    });
     return ok({ mfaRequired: true, mfaToken, expiresIn: deps.mfaTokens.mfaTokenTtlSeconds });
   }
   return ok(await finishSignIn(deps, { user, client, method }));

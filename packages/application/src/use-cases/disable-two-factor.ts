@@ -1,26 +1,36 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
+import {
+  type AccountLocked,
+  checkSignInLockout,
+  countFailedSignIn,
+  findSignInSource,
+} from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 import { useTOTPCode } from "./two-factor-codes.ts";
 
 /**
  * Turns 2FA off after the user proves it is them once more: with the account's
  * password or a current TOTP code. The secret and the backup codes are deleted.
+ * Wrong proofs count toward lockout like wrong sign-ins, so a stolen access
+ * token cannot be used to guess the password or codes without limit.
  */
 export async function disableTwoFactor(
   deps: Dependencies,
   input: { userId: UserId; password?: string | undefined; code?: string | undefined; client?: ClientInfo },
 ): Promise<
-  Result<
-    void,
-    | "TWO_FACTOR_NOT_ENABLED"
-    | "VALIDATION_ERROR"
-    | "INVALID_CURRENT_PASSWORD"
-    | "INVALID_TWO_FACTOR_CODE"
-    | "USER_NOT_FOUND"
-  >
+  | Result<
+      void,
+      | "TWO_FACTOR_NOT_ENABLED"
+      | "VALIDATION_ERROR"
+      | "INVALID_CURRENT_PASSWORD"
+      | "INVALID_TWO_FACTOR_CODE"
+      | "USER_NOT_FOUND"
+    >
+  | AccountLocked
 > {
+  const client = input.client ?? {};
   if ((input.password === undefined) === (input.code === undefined)) {
     return err("VALIDATION_ERROR", "Send either password or code, not both");
   }
@@ -31,15 +41,24 @@ export async function disableTwoFactor(
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   if (factor?.status !== "enabled")
     return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
+  const source = await findSignInSource(deps, { userId: user.id, client });
+  const locked = await checkSignInLockout(deps, { account: user.email, source });
+  if (locked !== null) return locked;
+  const countFailure = () =>
+    countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
   if (input.password !== undefined) {
     const matches =
       user.passwordHash !== null &&
       (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password }));
-    if (!matches) return err("INVALID_CURRENT_PASSWORD", "The password is incorrect");
+    if (!matches) {
+      await countFailure();
+      return err("INVALID_CURRENT_PASSWORD", "The password is incorrect");
+    }
   } else if (!(await useTOTPCode(deps, { factor, code: input.code ?? "" }))) {
+    await countFailure();
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   }
   await deps.twoFactor.deleteTwoFactor(user.id);
-  await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client: input.client });
+  await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });
   return ok(undefined);
 }

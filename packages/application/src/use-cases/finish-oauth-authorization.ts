@@ -1,6 +1,7 @@
 import {
   checkUserMaySignIn,
   createUser,
+  type ErrorCode,
   err,
   type LinkedProvider,
   nicknameFromDisplayName,
@@ -178,17 +179,24 @@ async function findOrCreateUser(
     return err("USER_INFO_FAILED", `${name} did not share a usable email address, which an account needs`);
   }
   const now = deps.clock.now();
+  const emailConflict = err(
+    "OAUTH_EMAIL_CONFLICT",
+    `An account with this email already exists: sign in to it and link ${name} from your account`,
+  );
   const owner = await deps.users.findUserByEmail(email.value);
   if (owner !== null) {
     // Linking by email is safe only when both sides have proven control of the address
     // (the Lucia guide's rule); otherwise whoever registered first could be taken over.
     if (!profile.emailVerified || !owner.emailVerified) {
-      return err(
-        "OAUTH_EMAIL_CONFLICT",
-        `An account with this email already exists: sign in to it and link ${name} from your account`,
-      );
+      // Unless the account is this identity's own, made a moment ago by a concurrent first sign-in.
+      const winner = await findLinkedUser(deps, profile);
+      return winner?.id === owner.id ? ok(winner) : emailConflict;
     }
-    const linked = await deps.linkedProviders.linkProvider(linkOf(owner.id, profile, now));
+    const linked = await writeLink(name, () =>
+      deps.linkedProviders.linkProvider(linkOf(owner.id, profile, now)),
+    );
+    if (!linked.ok && linked.error === "ACCOUNT_LINK_FAILED")
+      return err(linked.error, linked.message, linked.cause);
     if (!linked.ok) {
       // A concurrent callback for the same identity may have linked it a moment ago.
       const winner = await findLinkedUser(deps, profile);
@@ -214,19 +222,23 @@ async function findOrCreateUser(
     }),
     emailVerified: profile.emailVerified,
   };
-  const inserted = await deps.users.insertUser(user);
-  if (!inserted.ok) {
-    // Either a concurrent callback for this identity created the account (then it is linked
-    // by now), or someone registered the address in between: then it is a conflict as above.
+  // One atomic write: an account without its link would be one nobody can sign in to.
+  const created = await writeLink(name, () =>
+    deps.linkedProviders.createUserWithLinkedProvider({ user, link: linkOf(user.id, profile, now) }),
+  );
+  if (!created.ok && created.error === "ACCOUNT_LINK_FAILED")
+    return err(created.error, created.message, created.cause);
+  if (!created.ok) {
+    // A concurrent first sign-in of this identity won the race: its account and link are
+    // committed together, so sign in to that account rather than make a second one.
     const winner = await findLinkedUser(deps, profile);
     if (winner !== undefined && winner !== null) return ok(winner);
-    return err(
-      "OAUTH_EMAIL_CONFLICT",
-      `An account with this email already exists: sign in to it and link ${name} from your account`,
-    );
+    // Otherwise someone registered the address in between (a conflict as above), or the
+    // identity was linked and unlinked again meanwhile: a transient failure worth a retry.
+    return created.error === "USER_EXISTS"
+      ? emailConflict
+      : err("ACCOUNT_LINK_FAILED", `Could not link the ${name} account: try again`);
   }
-  const linked = await deps.linkedProviders.linkProvider(linkOf(user.id, profile, now));
-  if (!linked.ok) return err("ACCOUNT_LINK_FAILED", `Could not link the ${name} account`);
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "provider_linked",
@@ -234,6 +246,22 @@ async function findOrCreateUser(
     details: { provider: profile.provider, via: "sign-up" },
   });
   return ok(user);
+}
+
+/**
+ * Runs a write of a link. A store that fails underneath answers the contract's ACCOUNT_LINK_FAILED
+ * (its documented cause is "database error"), with the error kept as the failure's cause for the
+ * server log; every other broken-infrastructure throw still becomes INTERNAL_ERROR.
+ */
+async function writeLink<T, E extends ErrorCode>(
+  providerName: string,
+  write: () => Promise<Result<T, E>>,
+): Promise<Result<T, E | "ACCOUNT_LINK_FAILED">> {
+  try {
+    return await write();
+  } catch (cause) {
+    return err("ACCOUNT_LINK_FAILED", `Could not link the ${providerName} account: try again`, cause);
+  }
 }
 
 /** The user an identity is linked to; undefined when unlinked, null when the link's user is gone. */
@@ -253,7 +281,10 @@ async function linkToUser(
   deps: Dependencies,
   input: { userId: UserId; profile: ProviderProfile; client: ClientInfo },
 ): Promise<
-  Result<OAuthAuthorizationFinished, "USER_NOT_FOUND" | "ACCOUNT_DISABLED" | "PROVIDER_ALREADY_LINKED">
+  Result<
+    OAuthAuthorizationFinished,
+    "USER_NOT_FOUND" | "ACCOUNT_DISABLED" | "PROVIDER_ALREADY_LINKED" | "ACCOUNT_LINK_FAILED"
+  >
 > {
   const { profile, client } = input;
   const name = oauthProviderNames[profile.provider];
@@ -262,7 +293,9 @@ async function linkToUser(
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
   const link = linkOf(user.id, profile, deps.clock.now());
-  const linked = await deps.linkedProviders.linkProvider(link);
+  const linked = await writeLink(name, () => deps.linkedProviders.linkProvider(link));
+  if (!linked.ok && linked.error === "ACCOUNT_LINK_FAILED")
+    return err(linked.error, linked.message, linked.cause);
   if (!linked.ok) {
     const existing = await deps.linkedProviders.findLinkedProvider({
       provider: profile.provider,

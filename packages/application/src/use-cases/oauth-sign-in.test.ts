@@ -1,8 +1,11 @@
-import { type Email, parseEmail, type UserId } from "@superoauth/domain";
+import { type Email, err, parseEmail, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
-import { ScriptedOAuthProviderGateway } from "../testing/in-memory-oauth.ts";
+import {
+  InMemoryLinkedProviderRepository,
+  ScriptedOAuthProviderGateway,
+} from "../testing/in-memory-oauth.ts";
 import { registerAccount, storedRefreshToken, unwrap } from "../testing/use-case-helpers.ts";
 import { exchangeOAuthLoginCode } from "./exchange-oauth-login-code.ts";
 import { finishOAuthAuthorization } from "./finish-oauth-authorization.ts";
@@ -389,5 +392,119 @@ describe("linking and unlinking", () => {
       ok: false,
       error: "PROVIDER_NOT_LINKED",
     });
+  });
+});
+
+describe("races", () => {
+  it("first sign-ins of one new identity at the same moment make one account and all sign in to it", async () => {
+    for (const emailVerified of [true, false]) {
+      const { deps, github } = setUp();
+      github.answer("c", { subject: "race", emailVerified });
+      const trips = await Promise.all(
+        Array.from({ length: 4 }, () => startOAuthAuthorization(deps, { provider: "github" })),
+      );
+      const finished = await Promise.all(
+        trips.map((trip) => {
+          const { state } = unwrap(trip);
+          return finishOAuthAuthorization(deps, {
+            provider: "github",
+            state,
+            code: "c",
+            cookie: { state, codeVerifier: null },
+            respondWith: "tokens",
+            client,
+          });
+        }),
+      );
+      const userIds = finished.map((result) => {
+        const value = unwrap(result);
+        return value.kind === "signed-in" && "user" in value.signIn ? value.signIn.user.id : null;
+      });
+      expect(new Set(userIds).size).toBe(1);
+      const link = await deps.linkedProviders.findLinkedProvider({ provider: "github", subject: "race" });
+      expect(link?.userId).toBe(userIds[0]);
+      expect(deps.securityEvents.all().filter((e) => e.type === "provider_linked")).toHaveLength(1);
+    }
+  });
+
+  it("of two unlinks at once of a password-less account's last two providers, one is refused", async () => {
+    const { deps, github, discord } = setUp();
+    github.answer("g", { subject: "g1" });
+    const finished = unwrap(await signInThrough(deps, { code: "g" }));
+    if (finished.kind !== "signed-in" || !("user" in finished.signIn)) throw new Error("expected tokens");
+    const userId = finished.signIn.user.id;
+    discord.answer("d", { subject: "d1" });
+    unwrap(await signInThrough(deps, { provider: "discord", code: "d", linkUserId: userId }));
+
+    const results = await Promise.all([
+      unlinkProvider(deps, { userId, provider: "github" }),
+      unlinkProvider(deps, { userId, provider: "discord" }),
+    ]);
+    expect(results.map((r) => (r.ok ? "ok" : r.error)).sort()).toEqual(["CANNOT_UNLINK_LAST_AUTH", "ok"]);
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toHaveLength(1);
+  });
+
+  it("answers ACCOUNT_LINK_FAILED, and creates nothing, when the new identity's link is refused and no account holds it", async () => {
+    const base = setUp();
+    class IdentityTakenThenFreed extends InMemoryLinkedProviderRepository {
+      override async createUserWithLinkedProvider() {
+        return err("PROVIDER_ALREADY_LINKED");
+      }
+    }
+    const deps = { ...base.deps, linkedProviders: new IdentityTakenThenFreed(base.deps.users) };
+    base.github.answer("c", {});
+    expect(await signInThrough(deps, { code: "c" })).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_LINK_FAILED",
+    });
+    expect(await deps.users.findUserByEmail(email("ada@example.com"))).toBeNull();
+  });
+});
+
+describe("finishOAuthAuthorization: more of the provider's redirect", () => {
+  it("answers INVALID_STATE when a PKCE provider's cookie carries no verifier", async () => {
+    const { deps, discord } = setUp();
+    discord.answer("d", {});
+    const trip = unwrap(await startOAuthAuthorization(deps, { provider: "discord" }));
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "discord",
+        state: trip.state,
+        code: "d",
+        cookie: { state: trip.state, codeVerifier: null },
+        respondWith: "tokens",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "INVALID_STATE" });
+    expect(discord.exchanges).toEqual([]);
+  });
+
+  it("answers OAUTH_INIT_FAILED when the provider refused the request for another reason than the person", async () => {
+    const { deps } = setUp();
+    const trip = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "github",
+        state: trip.state,
+        error: "invalid_scope",
+        cookie: { state: trip.state, codeVerifier: null },
+        respondWith: "tokens",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "OAUTH_INIT_FAILED" });
+  });
+
+  it("answers UNSUPPORTED_PROVIDER for a callback of an unknown provider", async () => {
+    const { deps } = setUp();
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "GitHub",
+        state: "s",
+        code: "c",
+        cookie: { state: "s", codeVerifier: null },
+        respondWith: "tokens",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "UNSUPPORTED_PROVIDER" });
   });
 });

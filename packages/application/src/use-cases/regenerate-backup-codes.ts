@@ -1,26 +1,43 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
+import {
+  type AccountLocked,
+  checkSignInLockout,
+  countFailedSignIn,
+  findSignInSource,
+} from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 import { generateBackupCodes, useTOTPCode } from "./two-factor-codes.ts";
 
-/** Replaces every backup code with ten new ones, given a current TOTP code; the old ones stop working. */
+/**
+ * Replaces every backup code with ten new ones, given a current TOTP code; the
+ * old ones stop working. Wrong codes count toward lockout like wrong sign-ins.
+ */
 export async function regenerateBackupCodes(
   deps: Dependencies,
   input: { userId: UserId; code: string; client?: ClientInfo },
-): Promise<Result<{ backupCodes: string[] }, "TWO_FACTOR_NOT_ENABLED" | "INVALID_TWO_FACTOR_CODE">> {
-  const factor = await deps.twoFactor.findTOTPFactor(input.userId);
+): Promise<
+  | Result<{ backupCodes: string[] }, "TWO_FACTOR_NOT_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "USER_NOT_FOUND">
+  | AccountLocked
+> {
+  const client = input.client ?? {};
+  const [user, factor] = await Promise.all([
+    deps.users.findUserById(input.userId),
+    deps.twoFactor.findTOTPFactor(input.userId),
+  ]);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   if (factor?.status !== "enabled")
     return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
+  const source = await findSignInSource(deps, { userId: user.id, client });
+  const locked = await checkSignInLockout(deps, { account: user.email, source });
+  if (locked !== null) return locked;
   if (!(await useTOTPCode(deps, { factor, code: input.code }))) {
+    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   }
-  const backup = await generateBackupCodes(deps, { userId: input.userId });
-  await deps.twoFactor.replaceBackupCodes({ userId: input.userId, backupCodes: backup.stored });
-  await recordSecurityEvent(deps, {
-    userId: input.userId,
-    type: "backup_codes_regenerated",
-    client: input.client,
-  });
+  const backup = await generateBackupCodes(deps, { userId: user.id });
+  await deps.twoFactor.replaceBackupCodes({ userId: user.id, backupCodes: backup.stored });
+  await recordSecurityEvent(deps, { userId: user.id, type: "backup_codes_regenerated", client });
   return ok({ backupCodes: backup.codes });
 }

@@ -2,6 +2,7 @@ import { checkPasswordPolicy, err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { findUsableEmailToken } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
+import { unlockAccount } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, expired or already used");
@@ -33,7 +34,7 @@ export async function resetPassword(
   await deps.sessions.revokeSessionsOfUser({ userId: user.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
   // Lockout cleared here: a reset proves control of the mailbox, which is what unlocking needs.
-  await deps.lockout.clearLoginFailures({ account: user.email });
+  await unlockAccount(deps, { account: user.email });
   // The link reached the user through their mailbox, which proves the address as a verification link would.
   if (!user.emailVerified) {
     await deps.users.markEmailVerified({ userId: user.id, now });

@@ -112,3 +112,44 @@ describe("backup code replay protection", () => {
     expect(results.find((r) => !r.ok)).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
   });
 });
+
+describe("MFA token replay protection", () => {
+  it("an mfaToken completes one sign-in: used again with another right code it answers INVALID_MFA_TOKEN", async () => {
+    const { deps, mfaToken, codeNow, backupCodes } = await setUp();
+    const token = await mfaToken();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).ok).toBe(true);
+    deps.clock.advance(30_000);
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[0] ?? "", client }),
+    ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
+    expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
+  });
+
+  it("a wrong code does not spend the mfaToken: the right one then signs in with it", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const token = await mfaToken();
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code: "000000", client })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).ok).toBe(true);
+  });
+
+  it("one mfaToken sent at once with a TOTP code and two backup codes opens exactly one session", async () => {
+    const { deps, mfaToken, codeNow, backupCodes } = await setUp();
+    const token = await mfaToken();
+    const results = await Promise.all([
+      verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client }),
+      verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[0] ?? "", client }),
+      verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[1] ?? "", client }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const failed of results.filter((r) => !r.ok)) {
+      expect(failed).toMatchObject({ error: "INVALID_MFA_TOKEN" });
+    }
+    expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
+  });
+});

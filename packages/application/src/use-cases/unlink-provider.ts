@@ -21,17 +21,20 @@ export async function unlinkProvider(
   if (provider === null) {
     return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
   }
-  const [user, linked] = await Promise.all([
-    deps.users.findUserById(input.userId),
-    deps.linkedProviders.listLinkedProvidersOfUser(input.userId),
-  ]);
-  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  const allowed = checkMayUnlinkProvider({ user, linked, provider });
-  if (!allowed.ok) return allowed;
-  const removed = await deps.linkedProviders.unlinkProvider({ userId: user.id, provider });
-  if (!removed) return err("PROVIDER_NOT_LINKED", "This provider is not linked to your account");
+  // The rule is decided inside the store's removal, on the account as it is then: checked
+  // here first and removed after, two removals at once could both pass and leave nothing.
+  const removed = await deps.linkedProviders.unlinkProvider({
+    userId: input.userId,
+    provider,
+    mayUnlink: ({ hasPassword, linked }) => checkMayUnlinkProvider({ hasPassword, linked, provider }),
+  });
+  if (!removed.ok) {
+    return removed.error === "USER_NOT_FOUND"
+      ? err("USER_NOT_FOUND", "The account no longer exists")
+      : removed;
+  }
   await recordSecurityEvent(deps, {
-    userId: user.id,
+    userId: input.userId,
     type: "provider_unlinked",
     client: input.client,
     details: { provider },

@@ -14,7 +14,8 @@ import { useBackupCode, useTOTPCode } from "./two-factor-codes.ts";
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
  * first step and a TOTP code or an unused backup code. Wrong codes count toward
- * lockout like wrong passwords.
+ * lockout like wrong passwords. A token completes one sign-in: used again, even
+ * with another right code, it answers INVALID_MFA_TOKEN.
  */
 export async function verifyTwoFactorLogin(
   deps: Dependencies,
@@ -69,5 +70,16 @@ export async function verifyTwoFactorLogin(
   // The account may have been disabled between the two steps.
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
+  // An MFA token opens one session: completing its challenge is recorded atomically, and of
+  // several requests with one token and right codes (even at once) only the first goes on.
+  const completed = await deps.twoFactor.completeMFAChallenge({
+    challengeId: challenge.value.challengeId,
+    userId: user.id,
+    expiresAt: challenge.value.expiresAt,
+    now: deps.clock.now(),
+  });
+  if (!completed) {
+    return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
+  }
   return ok(await finishSignIn(deps, { user, client, method: challenge.value.method }));
 }

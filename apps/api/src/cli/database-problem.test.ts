@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { describeDatabaseProblem, messageWithCauses } from "./database-problem.ts";
+
+const url = "mysql://app:hunter2@db.internal:3307/superoauth";
+
+function driverError(fields: { code?: string; errno?: number }, message = "driver message"): Error {
+  return Object.assign(new Error(message), fields);
+}
+
+describe("describeDatabaseProblem", () => {
+  it.each([
+    [{ code: "ECONNREFUSED", errno: -111 }, /Nothing answers at db\.internal:3307: is MySQL running/],
+    [{ code: "ENOTFOUND", errno: -3008 }, /host "db\.internal" in DATABASE_URL cannot be resolved/],
+    [{ code: "ETIMEDOUT" }, /Connecting to db\.internal:3307 timed out/],
+    [{ code: "ER_ACCESS_DENIED_ERROR", errno: 1045 }, /refused the login of user "app"/],
+    [{ code: "ER_ACCESS_DENIED_NO_PASSWORD_ERROR", errno: 1698 }, /refused the login of user "app"/],
+    [{ code: "ER_DBACCESS_DENIED_ERROR", errno: 1044 }, /User "app" may not use the database "superoauth"/],
+    [{ code: "ER_BAD_DB_ERROR", errno: 1049 }, /database "superoauth" does not exist yet: pnpm db:migrate/],
+  ])("explains %o by its code, not its message", (fields, expected) => {
+    const described = describeDatabaseProblem(driverError(fields, "words that change"), url);
+
+    expect(described).toMatch(expected);
+    expect(described).not.toContain("words that change");
+    expect(described).not.toContain("hunter2");
+  });
+
+  it("keeps the message of a failure it does not know", () => {
+    expect(describeDatabaseProblem(driverError({ code: "EWHATEVER" }, "odd failure"), url)).toBe(
+      "odd failure",
+    );
+  });
+
+  it("assumes MySQL's port when the URL names none", () => {
+    expect(
+      describeDatabaseProblem(driverError({ code: "ECONNREFUSED" }), "mysql://root@localhost/x"),
+    ).toContain("localhost:3306");
+  });
+});
+
+describe("messageWithCauses", () => {
+  it("joins an error's message with those of its causes", () => {
+    const error = new Error("Migration 2026_x failed", { cause: new Error("Table 'users' already exists") });
+
+    expect(messageWithCauses(error)).toBe("Migration 2026_x failed: Table 'users' already exists");
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * One sentence on why the database at `url` cannot be used, and what to do,
+ * for the CLI commands. Decided by the driver's error code and errno (the same
+ * on MySQL and MariaDB), never by message; unknown failures keep the driver's message.
+ */
+export function describeDatabaseProblem(error: unknown, url: string): string {
+  const { host, port, user, database } = partsOf(url);
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const errno = typeof error === "object" && error !== null && "errno" in error ? Number(error.errno) : 0;
+  switch (true) {
+    case code === "ECONNREFUSED":
+      return `Nothing answers at ${host}:${port}: is MySQL running there, and do host and port in DATABASE_URL point at it?`;
+    case code === "ENOTFOUND" || code === "EAI_AGAIN":
+      return `The host "${host}" in DATABASE_URL cannot be resolved: check its spelling.`;
+    case code === "ETIMEDOUT":
+      return `Connecting to ${host}:${port} timed out: is a firewall in the way, or the server overloaded?`;
+    // ER_ACCESS_DENIED_ERROR, and MariaDB's unix_socket refusal of a password-less login.
+    case errno === 1045 || errno === 1698:
+      return `MySQL at ${host}:${port} refused the login of user "${user}": check the user and password in DATABASE_URL.`;
+    // ER_DBACCESS_DENIED_ERROR
+    case errno === 1044:
+      return `User "${user}" may not use the database "${database}": grant it access, or pick another database in DATABASE_URL.`;
+    // ER_BAD_DB_ERROR
+    case errno === 1049:
+      return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate (or pnpm start) creates it.`;
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+function partsOf(url: string): { host: string; port: string; user: string; database: string } {
+  try {
+    const parsed = new URL(url);
+    return {
+      host: parsed.hostname,
+      port: parsed.port === "" ? "3306" : parsed.port,
+      user: decodeURIComponent(parsed.username),
+      database: decodeURIComponent(parsed.pathname.slice(1)),
+    };
+  } catch {
+    return { host: "?", port: "?", user: "?", database: "?" };
+  }
+}
+
+/** The message of an error and of each cause under it ("Migration x failed: Table 'y' already exists"). */
+export function messageWithCauses(error: unknown): string {
+  const messages: string[] = [];
+  let current: unknown = error;
+  while (current !== undefined && current !== null && messages.length < 5) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return messages.join(": ");
+}

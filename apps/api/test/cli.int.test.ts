@@ -1,0 +1,211 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  buildDatabaseURL,
+  createTestDatabase,
+  dropDatabase,
+  type TestDatabase,
+} from "@superoauth/adapter-mysql/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The CLI entry points as `pnpm db:migrate`, `db:status`, `config:validate` and `logs` run them:
+// a node process each, against a real MySQL, asserting what an operator reads and the exit code.
+
+const cliDirectory = resolve(import.meta.dirname, "../src/cli");
+/** A working directory without a .env file, so only the variables a test gives apply. */
+const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-cli-"));
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+async function runCLI(script: string, env: Record<string, string>, args: string[] = []): Promise<Outcome> {
+  const child = spawn(process.execPath, [join(cliDirectory, script), ...args], {
+    cwd: workDirectory,
+    env: { PATH: process.env.PATH ?? "", NODE_ENV: "development", LOG_FILE: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** A TCP port on which nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** No stack trace, no driver object dump: the operator reads sentences. */
+function expectNoStackTrace(outcome: Outcome): void {
+  expect(outcome.stderr).not.toMatch(/^\s+at /m);
+  expect(outcome.stderr).not.toContain("triggerUncaughtException");
+}
+
+let server: TestDatabase;
+beforeAll(async () => {
+  server = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => {
+  await server?.drop();
+  rmSync(workDirectory, { recursive: true, force: true });
+});
+
+describe("pnpm db:migrate and pnpm db:status", () => {
+  it("create a missing database, migrate it, then report it up to date", async () => {
+    const url = buildDatabaseURL(server.url, `${new URL(server.url).pathname.slice(1)}_cli`);
+    try {
+      const before = await runCLI("db-status.ts", { DATABASE_URL: url });
+      expect(before.code).toBe(1);
+      expect(before.stderr).toMatch(
+        /answers, but the database "\w+_cli" does not exist yet: pnpm db:migrate/,
+      );
+      expectNoStackTrace(before);
+
+      const first = await runCLI("db-migrate.ts", { DATABASE_URL: url });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/^Applied \d+ migration\(s\) to mysql:\/\/.+_cli:\n {2}\+ \S+/);
+
+      const again = await runCLI("db-migrate.ts", { DATABASE_URL: url });
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/is up to date\./);
+
+      const status = await runCLI("db-status.ts", { DATABASE_URL: url });
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toMatch(/^Connected to mysql:\/\//);
+      expect(status.stdout).toMatch(/applied {2}\S+create-users-and-sessions/);
+      expect(status.stdout).not.toMatch(/pending /);
+      expect(status.stdout).toMatch(/Schema is up to date\.\n$/);
+    } finally {
+      await dropDatabase(url);
+    }
+  });
+
+  it("db:status lists the pending migrations of an empty database", async () => {
+    const status = await runCLI("db-status.ts", { DATABASE_URL: server.url });
+
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/pending {2}\S+create-users-and-sessions/);
+    expect(status.stdout).toMatch(/\d+ migration\(s\) pending: run pnpm db:migrate\./);
+  });
+
+  it.each(["db-status.ts", "db-migrate.ts"])(
+    "%s explains a server that does not answer, exits 1, and prints no stack trace",
+    async (script) => {
+      const port = await closedPort();
+
+      const outcome = await runCLI(script, { DATABASE_URL: `mysql://root@127.0.0.1:${port}/superoauth` });
+
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain(`Nothing answers at 127.0.0.1:${port}: is MySQL running there`);
+      expectNoStackTrace(outcome);
+    },
+  );
+
+  it.each(["db-status.ts", "db-migrate.ts"])(
+    "%s explains refused credentials without printing the password",
+    async (script) => {
+      const url = new URL(server.url);
+      url.username = "superoauth_no_such_user";
+      url.password = "WrongPassw0rd";
+
+      const outcome = await runCLI(script, { DATABASE_URL: url.toString() });
+
+      expect(outcome.code).toBe(1);
+      expect(outcome.stderr).toContain('refused the login of user "superoauth_no_such_user"');
+      expect(outcome.stderr).toContain("superoauth_no_such_user:***@");
+      expect(`${outcome.stdout}${outcome.stderr}`).not.toContain("WrongPassw0rd");
+      expectNoStackTrace(outcome);
+    },
+  );
+
+  it("refuse a DATABASE_URL that is not a MySQL URL, naming the variable, without its password", async () => {
+    const outcome = await runCLI("db-status.ts", { DATABASE_URL: "postgres://app:Secr3tPw@db/app" });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain("DATABASE_URL is invalid");
+    expect(outcome.stderr).not.toContain("Secr3tPw");
+  });
+});
+
+describe("pnpm config:validate", () => {
+  it("lists every variable, hiding secrets and URL passwords", async () => {
+    const outcome = await runCLI("config-validate.ts", {
+      DATABASE_URL: "mysql://root:DbPassw0rd@127.0.0.1:3306/superoauth",
+      REDIS_URL: "redis://:RedisPassw0rd@127.0.0.1:6379",
+      JWT_SECRET: "JwtSecret-0123456789-abcdefghijklmnopqrstuvwxyz",
+      COOKIE_SECRET: "CookieSecret-0123456789-abcdefghijklmnopqrstuvwxyz",
+      GITHUB_CLIENT_ID: "github-client-id",
+      GITHUB_CLIENT_SECRET: "GithubClientSecret",
+      PORT: "3100",
+    });
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(/^Configuration is valid \(development\)\./);
+    expect(outcome.stdout).toMatch(/ {2}PORT +3100\n/);
+    expect(outcome.stdout).toMatch(/ {2}RATE_LIMIT_LOGIN_MAX +default 5\n/);
+    expect(outcome.stdout).toMatch(/ {2}DATABASE_URL +mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/superoauth\n/);
+    expect(outcome.stdout).toMatch(/ {2}JWT_SECRET +\(set, hidden\)\n/);
+    for (const secret of ["DbPassw0rd", "RedisPassw0rd", "JwtSecret", "CookieSecret", "GithubClientSecret"]) {
+      expect(outcome.stdout + outcome.stderr).not.toContain(secret);
+    }
+  });
+
+  it("lists every problem and exits 1 when the configuration is invalid", async () => {
+    const outcome = await runCLI("config-validate.ts", {
+      NODE_ENV: "production",
+      PORT: "eighty",
+      RATE_LIMIT_WINDOW: "soon",
+    });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^Configuration is invalid:\n/);
+    expect(outcome.stderr).toContain("PORT is invalid");
+    expect(outcome.stderr).toContain("RATE_LIMIT_WINDOW is invalid");
+  });
+
+  it("refuses production without JWT_SECRET, saying how to make one", async () => {
+    const outcome = await runCLI("config-validate.ts", { NODE_ENV: "production" });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/JWT_SECRET is required outside development.*openssl rand/);
+  });
+});
+
+describe("pnpm logs", () => {
+  it("prints the log file (--no-follow returns once printed)", async () => {
+    const file = join(workDirectory, "service.log");
+    writeFileSync(file, '{"level":30,"msg":"server listening"}\n{"level":40,"msg":"a warning"}\n');
+
+    const outcome = await runCLI("logs.ts", { LOG_FILE: file }, ["--no-follow"]);
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toBe('{"level":30,"msg":"server listening"}\n{"level":40,"msg":"a warning"}\n');
+  });
+
+  it("says where it looked, and exits 1, when there is no log file", async () => {
+    const outcome = await runCLI("logs.ts", { LOG_FILE: join(workDirectory, "missing.log") }, [
+      "--no-follow",
+    ]);
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(
+      /No log file at .*missing\.log\. Start the service with pnpm start first\./,
+    );
+  });
+});
