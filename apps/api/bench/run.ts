@@ -3,6 +3,8 @@
 // prints throughput and latency percentiles. Results and method: docs/performance.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Pool } from "undici";
@@ -44,13 +46,28 @@ async function runScenario(scenario: Scenario): Promise<string> {
   return `| ${scenario.name.padEnd(30)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
 async function startServer(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [resolve(import.meta.dirname, "../src/main.ts")], {
+  const port = await freePort();
+  const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeOptions, resolve(import.meta.dirname, "../src/main.ts")], {
     env: {
       PATH: process.env.PATH ?? "",
       NODE_ENV: "production",
       HOST: "127.0.0.1",
-      PORT: "0",
+      PORT: String(port),
+      // Warnings only: per-request info lines would measure the logger, not the service.
       LOG_LEVEL: "warn",
       LOG_FILE: "",
       DATABASE_URL: databaseURL,
@@ -58,22 +75,29 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
       COOKIE_SECRET: randomBytes(48).toString("base64url"),
       TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       RATE_LIMIT_ENABLED: "false",
+      OUTBOX_DIR: resolve(tmpdir(), "superoauth-bench-outbox"),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = "";
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 30_000);
-    child.stdout.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        ok(match[1]);
-      }
-    });
-    child.once("exit", (code) => fail(new Error(`server exited with ${code}:\n${out}`)));
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
   });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+    const up = await fetch(`${url}/health`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error("server did not answer /health within 30 s");
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
   return { url, stop: () => child.kill("SIGTERM") };
 }
 
@@ -162,7 +186,10 @@ try {
   console.log(
     "|--------------------------------|---------:|--------:|--------:|--------:|--------:|-------:|",
   );
-  for (const scenario of scenarios) console.log(await runScenario(scenario));
+  const only = process.env.BENCH_ONLY;
+  for (const scenario of scenarios) {
+    if (only === undefined || scenario.name.includes(only)) console.log(await runScenario(scenario));
+  }
 } finally {
   await pool.close();
   server.stop();

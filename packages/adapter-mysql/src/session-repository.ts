@@ -1,7 +1,8 @@
 import type { SessionRepository, StoredRefreshToken } from "@superoauth/application";
-import type { RefreshToken, RefreshTokenId, Session, SessionId, UserId } from "@superoauth/domain";
+import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
+import { mapUserRow } from "./user-repository.ts";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -25,6 +26,47 @@ export function createSessionRepository(db: Executor): SessionRepository {
     async findSession(id: SessionId): Promise<Session | null> {
       const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
       return row === undefined ? null : mapSessionRow(row);
+    },
+
+    async findSessionWithUser(input: {
+      sessionId: SessionId;
+      userId: UserId;
+    }): Promise<{ user: User | null; session: Session | null }> {
+      // One primary-key read of the user joined to the session (when it is theirs): every
+      // authenticated request makes it, so it is one statement, not two.
+      const row = await db
+        .selectFrom("users as user")
+        .leftJoin("sessions as session", (join) =>
+          join.on("session.id", "=", input.sessionId).onRef("session.user_id", "=", "user.id"),
+        )
+        .selectAll("user")
+        .select([
+          "session.id as session_id",
+          "session.created_at as session_created_at",
+          "session.last_used_at as session_last_used_at",
+          "session.revoked_at as session_revoked_at",
+          "session.user_agent as session_user_agent",
+          "session.ip as session_ip",
+        ])
+        .where("user.id", "=", input.userId)
+        .executeTakeFirst();
+      if (row === undefined) return { user: null, session: null };
+      const user = mapUserRow(row);
+      if (row.session_id === null || row.session_created_at === null || row.session_last_used_at === null) {
+        return { user, session: null };
+      }
+      return {
+        user,
+        session: mapSessionRow({
+          id: row.session_id,
+          user_id: row.id,
+          created_at: row.session_created_at,
+          last_used_at: row.session_last_used_at,
+          revoked_at: row.session_revoked_at,
+          user_agent: row.session_user_agent,
+          ip: row.session_ip,
+        }),
+      };
     },
 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {

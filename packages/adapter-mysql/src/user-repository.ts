@@ -61,7 +61,8 @@ export function createUserRepository(db: Kysely<Database> | Transaction<Database
   };
 }
 
-function mapUserRow(row: UserRow): User {
+/** A `users` row as a domain User (shared with reads that join users to other tables). */
+export function mapUserRow(row: UserRow): User {
   return {
     id: row.id as UserId,
     email: row.email as Email,

@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import type { AccessTokenClaims, AccessTokenIssuer } from "@superoauth/application";
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -21,8 +22,10 @@ const minimumSecretBytes = 32;
 
 /** Signs and verifies access tokens as JWTs with jose. */
 export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): AccessTokenIssuer {
-  const key = new TextEncoder().encode(settings.secret);
-  if (key.byteLength < minimumSecretBytes) {
+  const secretBytes = new TextEncoder().encode(settings.secret);
+  // A KeyObject made once: given raw bytes, jose would import the key again on every call.
+  const key = createSecretKey(secretBytes);
+  if (secretBytes.byteLength < minimumSecretBytes) {
     throw new Error(`The JWT secret must be at least ${minimumSecretBytes} bytes`);
   }
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);

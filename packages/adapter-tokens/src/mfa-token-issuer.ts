@@ -1,3 +1,4 @@
+import { createSecretKey } from "node:crypto";
 import type { MFAChallenge, MFATokenIssuer } from "@superoauth/application";
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -19,8 +20,10 @@ const mfaTokenType = "mfa+jwt";
 
 /** Signs and verifies the short-lived tokens between the first and second sign-in factors, with jose. */
 export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIssuer {
-  const key = new TextEncoder().encode(settings.secret);
-  if (key.byteLength < 32) throw new Error("The JWT secret must be at least 32 bytes");
+  const secretBytes = new TextEncoder().encode(settings.secret);
+  // A KeyObject made once: given raw bytes, jose would import the key again on every call.
+  const key = createSecretKey(secretBytes);
+  if (secretBytes.byteLength < 32) throw new Error("The JWT secret must be at least 32 bytes");
   const ttlSeconds = settings.ttlSeconds ?? 300;
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
   const invalid = err("INVALID_MFA_TOKEN", "The MFA token is invalid or expired; sign in again");

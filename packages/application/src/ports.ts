@@ -87,6 +87,14 @@ export interface StoredRefreshToken {
 export interface SessionRepository {
   createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void>;
   findSession(id: SessionId): Promise<Session | null>;
+  /**
+   * The user and, if it belongs to them, the session, in one read: what every authenticated
+   * request needs. `session` is null when unknown or someone else's; `user` null when deleted.
+   */
+  findSessionWithUser(input: { sessionId: SessionId; userId: UserId }): Promise<{
+    user: User | null;
+    session: Session | null;
+  }>;
   findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null>;
   /**
    * Marks `rotatedId` rotated and stores `replacement`, atomically, only if

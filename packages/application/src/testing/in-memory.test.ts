@@ -11,10 +11,10 @@ import { sessionRepositoryContract } from "./session-repository.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
 
 userRepositoryContract("in-memory", async () => new InMemoryUserRepository());
-sessionRepositoryContract("in-memory", async () => ({
-  sessions: new InMemorySessionRepository(),
-  users: new InMemoryUserRepository(),
-}));
+sessionRepositoryContract("in-memory", async () => {
+  const users = new InMemoryUserRepository();
+  return { sessions: new InMemorySessionRepository(users), users };
+});
 
 passwordHasherContract("in-memory", () => new InMemoryPasswordHasher());
 secretHasherContract("in-memory", () => new InMemorySecretHasher());

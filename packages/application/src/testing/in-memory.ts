@@ -159,6 +159,11 @@ export class InMemoryUserRepository implements UserRepository {
 export class InMemorySessionRepository implements SessionRepository {
   readonly #sessions = new Map<SessionId, Session>();
   readonly #tokens = new Map<RefreshTokenId, RefreshToken>();
+  /** The users the sessions belong to, as a store with a join would see them. */
+  readonly #users: UserRepository;
+  constructor(users: UserRepository) {
+    this.#users = users;
+  }
 
   async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
     this.#sessions.set(input.session.id, { ...input.session });
@@ -167,6 +172,15 @@ export class InMemorySessionRepository implements SessionRepository {
   async findSession(id: SessionId): Promise<Session | null> {
     const session = this.#sessions.get(id);
     return session === undefined ? null : { ...session };
+  }
+  async findSessionWithUser(input: {
+    sessionId: SessionId;
+    userId: UserId;
+  }): Promise<{ user: User | null; session: Session | null }> {
+    const user = await this.#users.findUserById(input.userId);
+    if (user === null) return { user: null, session: null };
+    const session = this.#sessions.get(input.sessionId);
+    return { user, session: session !== undefined && session.userId === user.id ? { ...session } : null };
   }
   async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
     const token = this.#tokens.get(id);
@@ -281,7 +295,7 @@ export function createInMemoryDependencies(
     secretHasher: new InMemorySecretHasher(),
     accessTokens: new InMemoryAccessTokenIssuer(),
     users,
-    sessions: new InMemorySessionRepository(),
+    sessions: new InMemorySessionRepository(users),
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
     mailer: new InMemoryMailer(),

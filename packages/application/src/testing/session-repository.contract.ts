@@ -1,4 +1,4 @@
-import type { RefreshTokenId, SessionId } from "@superoauth/domain";
+import type { RefreshTokenId, SessionId, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { SessionRepository, UserRepository } from "../ports.ts";
 import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
@@ -26,6 +26,30 @@ export function sessionRepositoryContract(
       const { sessions, session, token } = await withSession();
       expect(await sessions.findSession(session.id)).toEqual(session);
       expect(await sessions.findRefreshToken(token.id)).toEqual({ token, session, successor: null });
+    });
+
+    it("finds a session with its user in one read, and only the user's own session", async () => {
+      const { sessions, users, user, session } = await withSession();
+      expect(await sessions.findSessionWithUser({ sessionId: session.id, userId: user.id })).toEqual({
+        user,
+        session,
+      });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      expect(await sessions.findSessionWithUser({ sessionId: session.id, userId: stranger.id })).toEqual({
+        user: stranger,
+        session: null,
+      });
+      const unknownSession = "00000000-0000-7000-8000-00000000abcd" as SessionId;
+      expect(await sessions.findSessionWithUser({ sessionId: unknownSession, userId: user.id })).toEqual({
+        user,
+        session: null,
+      });
+      const unknownUser = "00000000-0000-7000-8000-00000000dcba" as UserId;
+      expect(await sessions.findSessionWithUser({ sessionId: session.id, userId: unknownUser })).toEqual({
+        user: null,
+        session: null,
+      });
     });
 
     it("answers null for unknown sessions and tokens", async () => {

@@ -18,11 +18,11 @@ export async function authenticateAccessToken(
 ): Promise<Result<Authenticated, "TOKEN_EXPIRED" | "INVALID_TOKEN" | "ACCOUNT_DISABLED" | "USER_NOT_FOUND">> {
   const claims = await deps.accessTokens.verifyAccessToken({ token: input.token, now: deps.clock.now() });
   if (!claims.ok) return claims;
-  // Independent reads, one round trip of latency.
-  const [user, session] = await Promise.all([
-    deps.users.findUserById(claims.value.userId),
-    deps.sessions.findSession(claims.value.sessionId),
-  ]);
+  // One read for both: this runs on every authenticated request.
+  const { user, session } = await deps.sessions.findSessionWithUser({
+    sessionId: claims.value.sessionId,
+    userId: claims.value.userId,
+  });
   if (user === null) return err("USER_NOT_FOUND", "The account for this token no longer exists");
   if (session === null || session.revokedAt !== null || session.userId !== user.id) {
     return err("INVALID_TOKEN", "This session has ended; sign in again");
