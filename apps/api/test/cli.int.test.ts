@@ -198,6 +198,20 @@ describe("pnpm logs", () => {
     expect(outcome.stdout).toBe('{"level":30,"msg":"server listening"}\n{"level":40,"msg":"a warning"}\n');
   });
 
+  it("prints only whole lines of a long file: the last 64 KiB, from the first full line", async () => {
+    const file = join(workDirectory, "long.log");
+    const lines = Array.from({ length: 5000 }, (_, i) => `{"level":30,"msg":"line ${i}"}`);
+    writeFileSync(file, `${lines.join("\n")}\n`);
+
+    const outcome = await runCLI("logs.ts", { LOG_FILE: file }, ["--no-follow"]);
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const printed = outcome.stdout.trimEnd().split("\n");
+    expect(printed.length).toBeLessThan(lines.length);
+    expect(printed.at(-1)).toBe(lines.at(-1));
+    for (const line of printed) expect(lines).toContain(line);
+  });
+
   it("says where it looked, and exits 1, when there is no log file", async () => {
     const outcome = await runCLI("logs.ts", { LOG_FILE: join(workDirectory, "missing.log") }, [
       "--no-follow",

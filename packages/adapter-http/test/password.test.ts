@@ -156,3 +156,26 @@ describe("POST /api/v1/user/password", () => {
     expectError(response, "INVALID_TOKEN", 401);
   });
 });
+
+describe("POST /api/v1/user/password under repeated wrong current passwords", () => {
+  it("answers ACCOUNT_LOCKED 423 with Retry-After after five wrong current passwords", async () => {
+    const { app: locked } = await buildTestApp();
+    try {
+      const registered = await registerUser(locked);
+      const change = (currentPassword: string) =>
+        locked.inject({
+          method: "POST",
+          url: "/api/v1/user/password",
+          headers: bearer(registered.accessToken),
+          payload: { currentPassword, newPassword: "Brand-new-pass9!" },
+        });
+      for (let i = 0; i < 5; i++)
+        expectError(await change(`Wrong-guess-${i}!`), "INVALID_CURRENT_PASSWORD", 400);
+      const response = await change(validRegistration.password);
+      expectError(response, "ACCOUNT_LOCKED", 423);
+      expect(Number(response.headers["retry-after"])).toBeGreaterThan(0);
+    } finally {
+      await locked.close();
+    }
+  });
+});

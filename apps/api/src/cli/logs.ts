@@ -1,7 +1,8 @@
-import { createReadStream, existsSync, statSync, watchFile } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, watchFile } from "node:fs";
 import { loadConfigOrExit } from "./load-config.ts";
 
-// Prints the service's log file and follows it, like `tail -n 100 -f`.
+// Prints the end of the service's log file (at most the last 64 KiB, from a whole line) and
+// follows it, like `tail -f`. `--no-follow` prints and exits.
 const config = loadConfigOrExit();
 const file = config.logFile;
 if (file === undefined || !existsSync(file)) {
@@ -10,9 +11,14 @@ if (file === undefined || !existsSync(file)) {
 }
 const follow = !process.argv.includes("--no-follow");
 const size = statSync(file).size;
-const start = Math.max(0, size - 64 * 1024);
 let position = size;
-createReadStream(file, { start, end: Math.max(start, size - 1) }).pipe(process.stdout);
+const tail = Buffer.alloc(Math.min(size, 64 * 1024));
+const descriptor = openSync(file, "r");
+readSync(descriptor, tail, 0, tail.length, size - tail.length);
+closeSync(descriptor);
+// Unless the whole file fits, the first bytes are the end of a cut line: start after it.
+const firstLine = tail.length === size ? 0 : tail.indexOf(10) + 1;
+process.stdout.write(tail.subarray(firstLine));
 if (follow) {
   watchFile(file, { interval: 500 }, (current) => {
     if (current.size < position) position = 0; // truncated or rotated

@@ -3,8 +3,8 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
-import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { sendSignInFailure } from "../sign-in.ts";
 import { clientOf } from "./auth.ts";
 
 /** The signed-in user's own account. */
@@ -38,7 +38,7 @@ export async function userRoutes(app: FastifyInstance, options: { useCases: UseC
         ...body,
         client: clientOf(request),
       });
-      if (!result.ok) return sendFailure(reply, result);
+      if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
     },
   );

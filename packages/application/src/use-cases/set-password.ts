@@ -1,11 +1,19 @@
 import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
+import {
+  type AccountLocked,
+  checkSignInLockout,
+  countFailedSignIn,
+  findSignInSource,
+} from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
  * Sets a password on an account that has none, or changes it (the current
- * password is then required). Every other session of the user is ended.
+ * password is then required). Every other session of the user is ended. Wrong
+ * current passwords count toward lockout like wrong sign-ins, so a stolen access
+ * token cannot be used to guess the password without limit.
  */
 export async function setPassword(
   deps: Dependencies,
@@ -16,7 +24,7 @@ export async function setPassword(
     newPassword: string;
     client?: ClientInfo;
   },
-): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND">> {
+): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND"> | AccountLocked> {
   const policy = checkPasswordPolicy(input.newPassword, "New password");
   if (!policy.ok) return policy;
   const user = await deps.users.findUserById(input.userId);
@@ -25,11 +33,18 @@ export async function setPassword(
     if (input.currentPassword === undefined || input.currentPassword === "") {
       return err("VALIDATION_ERROR", "Current password is required to change the password");
     }
+    const client = input.client ?? {};
+    const source = await findSignInSource(deps, { userId: user.id, client });
+    const locked = await checkSignInLockout(deps, { account: user.email, source });
+    if (locked !== null) return locked;
     const matches = await deps.passwordHasher.verifyPassword({
       hash: user.passwordHash,
       password: input.currentPassword,
     });
-    if (!matches) return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
+    if (!matches) {
+      await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
+      return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
+    }
   }
   const now = deps.clock.now();
   await deps.users.updatePasswordHash({
