@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import { err, errorCodes } from "@superoauth/domain";
-import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorStatus } from "../src/index.ts";
-import { buildTestApp, expectError, type TestDependencies } from "./test-app.ts";
+import { buildTestApp, capturingLogger, expectError, type TestDependencies } from "./test-app.ts";
 
 // Every error code must be reached through HTTP somewhere, with its status. This file holds the
 // paths no feature file covers with a literal assertion, and a check that keeps it that way.
@@ -66,22 +66,10 @@ describe("OAuth failures without a literal assertion elsewhere", () => {
 
   it("answers ACCOUNT_LINK_FAILED 500 when the store fails while linking, logging the cause and leaking nothing", async () => {
     const entries: unknown[][] = [];
-    const record = (...args: unknown[]) => void entries.push(args);
-    const logger: FastifyBaseLogger = {
-      level: "info",
-      fatal: record,
-      error: record,
-      warn: record,
-      info: () => {},
-      debug: () => {},
-      trace: () => {},
-      silent: () => {},
-      child: () => logger,
-    };
     const built = await buildTestApp({
       cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
       oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
-      logger,
+      logger: capturingLogger(entries),
     });
     app = built.app;
     const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });

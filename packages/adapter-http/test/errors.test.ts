@@ -2,10 +2,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { UseCases } from "@superoauth/application";
 import { type ErrorCode, errorCodes } from "@superoauth/domain";
-import type { FastifyBaseLogger, FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultErrorMessage, errorStatus } from "../src/index.ts";
-import { buildTestApp, expectError, messageOf, validRegistration } from "./test-app.ts";
+import { buildTestApp, capturingLogger, expectError, messageOf, validRegistration } from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -169,24 +169,6 @@ describe("unexpected failures", () => {
     };
   }
 
-  function capturingLogger(entries: unknown[]): FastifyBaseLogger {
-    const record = (...args: unknown[]) => {
-      entries.push(args);
-    };
-    const logger: FastifyBaseLogger = {
-      level: "info",
-      fatal: record,
-      error: record,
-      warn: record,
-      info: () => {},
-      debug: () => {},
-      trace: () => {},
-      silent: () => {},
-      child: () => logger,
-    };
-    return logger;
-  }
-
   it("answer INTERNAL_ERROR 500 without the details of the failure", async () => {
     const failing = await start({ replaceUseCases: failingLogIn });
 
@@ -199,7 +181,7 @@ describe("unexpected failures", () => {
   });
 
   it("log the failure whole for the operators", async () => {
-    const entries: unknown[] = [];
+    const entries: unknown[][] = [];
     const failing = await start({ replaceUseCases: failingLogIn, logger: capturingLogger(entries) });
 
     await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });

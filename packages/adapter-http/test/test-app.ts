@@ -1,7 +1,7 @@
 import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies } from "@superoauth/application/testing";
 import type { ErrorCode } from "@superoauth/domain";
-import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import { buildHttpApp, type HttpAppOptions } from "../src/index.ts";
 
@@ -112,4 +112,23 @@ export function expectError(response: LightMyRequestResponse, code: ErrorCode, s
 /** The message of an error response (after expectError has checked its shape). */
 export function messageOf(response: LightMyRequestResponse): string {
   return (response.json() as { message: string }).message;
+}
+
+/** A logger that keeps warnings and errors (each call's arguments) in `entries`, for log assertions. */
+export function capturingLogger(entries: unknown[][]): FastifyBaseLogger {
+  const record = (...args: unknown[]) => {
+    entries.push(args);
+  };
+  const logger: FastifyBaseLogger = {
+    level: "info",
+    fatal: record,
+    error: record,
+    warn: record,
+    info: () => {},
+    debug: () => {},
+    trace: () => {},
+    silent: () => {},
+    child: () => logger,
+  };
+  return logger;
 }
