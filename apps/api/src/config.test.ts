@@ -100,6 +100,14 @@ describe("configuration", () => {
     expect(Object.keys(environmentHelp).sort()).toEqual(Object.keys(environmentSchema.properties).sort());
   });
 
+  it("points mailed links at this server's own port when APP_URL is not set", () => {
+    const parsed = parseConfig({ PORT: "8080" }, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config.mail.appURL).toBe("http://localhost:8080");
+    const set = parseConfig({ PORT: "8080", APP_URL: "https://auth.example.com/" }, makeSecret);
+    expect(set.ok && set.config.mail.appURL).toBe("https://auth.example.com");
+  });
+
   it("parses durations", () => {
     expect(parseDuration("15m")).toBe(900_000);
     expect(parseDuration("10s")).toBe(10_000);

@@ -110,7 +110,7 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
   ...oauthEnvironmentHelp,
   ...securityEnvironmentHelp,
   APP_URL: {
-    default: "http://localhost:3000",
+    default: "http://localhost:<PORT>",
     meaning: "base URL of the app that opens the links in mails (/verify-email, /reset-password)",
   },
   SMTP_URL: {
@@ -240,9 +240,11 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
   const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
   if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
+  // Without APP_URL, links point at this server itself, which serves the pages they open.
+  const appURL = (e.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   const oauth = parseOAuthConfig(e, {
     environment,
-    appURL: (e.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
+    appURL,
     makeSecret,
   });
   problems.push(...oauth.problems);
@@ -290,7 +292,7 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
         emailMax: Number(e.RATE_LIMIT_EMAIL_MAX ?? "5"),
       },
       mail: {
-        appURL: (e.APP_URL ?? "http://localhost:3000").replace(/\/+$/, ""),
+        appURL,
         smtpURL: e.SMTP_URL,
         from: e.MAIL_FROM ?? "SuperOAuth <no-reply@localhost>",
         outboxDirectory: e.OUTBOX_DIR ?? "outbox",
