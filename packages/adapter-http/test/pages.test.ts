@@ -9,6 +9,7 @@ describe("the pages account mails link to", () => {
   it.each([
     ["/verify-email", "verify-email"],
     ["/reset-password", "reset-password"],
+    ["/oauth/complete", "oauth-complete"],
   ])("%s is an HTML page under a strict same-origin CSP", async (path, id) => {
     ({ app } = await buildTestApp());
     const response = await app.inject({ url: path });
@@ -32,6 +33,8 @@ describe("the pages account mails link to", () => {
     expect(script.body).toContain("/api/v1/auth/verify-email");
     expect(script.body).toContain("/api/v1/auth/reset-password");
     expect(script.body).toContain("history.replaceState");
+    expect(script.body).toContain("/api/v1/oauth/exchange");
+    expect(script.body).toContain("/api/v1/auth/2fa/verify");
     const css = await app.inject({ url: "/assets/account.css" });
     expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");
   });

@@ -1,6 +1,7 @@
-// The two small pages the account mails link to. A link carries its token in the URL fragment,
-// which browsers never send to a server; the script reads it, removes it from the address bar
-// and POSTs it to the API. Everything is same-origin and the CSP allows nothing else.
+// The small pages a person meets outside the client app: the two that account mails link to, and
+// the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
+// browsers never send to a server; the script reads it, removes it from the address bar and POSTs
+// it to the API. Everything is same-origin and the CSP allows nothing else.
 
 const styles = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
@@ -18,16 +19,46 @@ const script = `
 (function () {
   var status = document.getElementById("status");
   function show(text, kind) { status.textContent = text; status.className = kind; }
-  var token = new URLSearchParams(location.hash.slice(1)).get("token");
-  // Take the token out of the address bar and history.
-  history.replaceState(null, "", location.pathname);
-  if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
+  var page = document.body.getAttribute("data-page");
   function post(path, body) {
     return fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
       .then(function (r) { return r.json(); })
       .catch(function () { return { success: false, message: "The server could not be reached. Try again." }; });
   }
-  var page = document.body.getAttribute("data-page");
+  if (page === "oauth-complete") {
+    // The landing page of social sign-in: trade the one-time login code (60 s) for a session.
+    var params = new URLSearchParams(location.search);
+    var code = params.get("code");
+    var linked = params.get("linked");
+    history.replaceState(null, "", location.pathname);
+    if (linked) { show("Your " + linked + " account is now linked. You can close this page.", "ok"); return; }
+    if (!code) { show("Nothing to complete here. Start signing in again.", "error"); return; }
+    var signedIn = function (data) {
+      show("Signed in as " + data.user.nickname + " (" + data.user.email + ").", "ok");
+    };
+    show("Signing in…", "");
+    post("/api/v1/oauth/exchange", { code: code }).then(function (r) {
+      if (!r.success) { show(r.message || "This sign-in link has expired. Start again.", "error"); return; }
+      if (!r.data.mfaRequired) { signedIn(r.data); return; }
+      var form = document.getElementById("mfa");
+      form.hidden = false;
+      show("Enter the code from your authenticator app, or a backup code.", "");
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var value = document.getElementById("code").value.trim();
+        var body = /^[0-9 ]+$/.test(value) ? { mfaToken: r.data.mfaToken, code: value } : { mfaToken: r.data.mfaToken, backupCode: value };
+        post("/api/v1/auth/2fa/verify", body).then(function (v) {
+          if (v.success) { form.hidden = true; signedIn(v.data); }
+          else show(v.message || "That code did not work.", "error");
+        });
+      });
+    });
+    return;
+  }
+  var token = new URLSearchParams(location.hash.slice(1)).get("token");
+  // Take the token out of the address bar and history.
+  history.replaceState(null, "", location.pathname);
+  if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
   if (page === "verify-email") {
     show("Verifying…", "");
     post("/api/v1/auth/verify-email", { token: token }).then(function (r) {
@@ -84,6 +115,17 @@ export const resetPasswordPage = page({
 <input id="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
 <p>8-128 characters with an upper-case letter, a lower-case letter, a digit and one of !@#$%^&amp;*(),.?":{}|&lt;&gt;</p>
 <button type="submit">Change password</button>
+</form>`,
+});
+
+/** Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for 2FA if on. */
+export const oauthCompletePage = page({
+  id: "oauth-complete",
+  title: "Signing in",
+  body: `<form id="mfa" hidden>
+<label for="code">Authentication code</label>
+<input id="code" autocomplete="one-time-code" required maxlength="32">
+<button type="submit">Continue</button>
 </form>`,
 });
 
