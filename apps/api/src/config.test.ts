@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeWeakSecret, environmentHelp, environmentSchema, parseConfig } from "./config.ts";
 import { parseDuration } from "./duration.ts";
@@ -106,6 +108,12 @@ describe("configuration", () => {
     expect(parsed.config.mail.appURL).toBe("http://localhost:8080");
     const set = parseConfig({ PORT: "8080", APP_URL: "https://auth.example.com/" }, makeSecret);
     expect(set.ok && set.config.mail.appURL).toBe("https://auth.example.com");
+  });
+
+  it("lists every variable in .env.example", () => {
+    const example = readFileSync(join(import.meta.dirname, "../../../.env.example"), "utf8");
+    const listed = [...example.matchAll(/^# ([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(Object.keys(environmentSchema.properties).sort());
   });
 
   it("parses durations", () => {
