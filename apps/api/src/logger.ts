@@ -3,6 +3,23 @@ import { dirname } from "node:path";
 import pino, { type Logger } from "pino";
 
 /**
+ * What never reaches a log line. `*.sql` (as in `err.sql`): mysql2 puts the failed statement on its errors with
+ * the values inlined (password hashes, token hashes, emails), and a database failure is logged
+ * whole; its code, errno and message stay.
+ */
+export const logRedaction = {
+  paths: [
+    "req.headers.authorization",
+    "req.headers.cookie",
+    "*.password",
+    "*.refreshToken",
+    "*.accessToken",
+    "*.sql",
+  ],
+  censor: "[redacted]",
+};
+
+/**
  * JSON logs to stdout and, when configured, to a file that `pnpm logs` reads.
  * Request logs carry method, URL and IP only: never headers or bodies, so no
  * token or password reaches a log line; the redaction is a second belt.
@@ -14,19 +31,7 @@ export function createLogger(options: { level: string; file: string | undefined 
     streams.push({ stream: pino.destination({ dest: options.file, append: true, mkdir: true }) });
   }
   return pino(
-    {
-      level: options.level,
-      redact: {
-        paths: [
-          "req.headers.authorization",
-          "req.headers.cookie",
-          "*.password",
-          "*.refreshToken",
-          "*.accessToken",
-        ],
-        censor: "[redacted]",
-      },
-    },
+    { level: options.level, redact: logRedaction },
     pino.multistream(streams.map((s) => ({ ...s, level: options.level as pino.Level }))),
   );
 }

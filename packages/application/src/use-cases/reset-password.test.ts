@@ -164,6 +164,44 @@ describe("resetPassword", () => {
     expect((await logIn(deps, newPassword)).ok).toBe(true);
   });
 
+  it("of an unverified address, unlinks the providers linked before the address was proven (pre-hijacking)", async () => {
+    // Someone registered Ada's address before she did and linked their own GitHub to it.
+    const { deps, account, token } = await withResetMail();
+    const attackerIdentity = { provider: "github" as const, subject: "attacker-42" };
+    await deps.linkedProviders.linkProvider({
+      ...attackerIdentity,
+      userId: account.user.id,
+      email: null,
+      displayName: "attacker",
+      linkedAt: deps.clock.now(),
+    });
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await deps.linkedProviders.findLinkedProvider(attackerIdentity)).toBeNull();
+    expect(deps.securityEvents.all()).toContainEqual(
+      expect.objectContaining({
+        type: "provider_unlinked",
+        details: { provider: "github", reason: "password_reset_of_unverified_address" },
+      }),
+    );
+  });
+
+  it("of a verified address, keeps its linked providers", async () => {
+    const { deps, account, token } = await withResetMail();
+    await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
+    const identity = { provider: "github" as const, subject: "ada-1" };
+    await deps.linkedProviders.linkProvider({
+      ...identity,
+      userId: account.user.id,
+      email: null,
+      displayName: "Ada",
+      linkedAt: deps.clock.now(),
+    });
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await deps.linkedProviders.findLinkedProvider(identity)).toMatchObject({
+      userId: account.user.id,
+    });
+  });
+
   it("ends the other reset links of the account", async () => {
     const { deps, token: first } = await withResetMail();
     await requestPasswordReset(deps, { email: "ada@example.com" });

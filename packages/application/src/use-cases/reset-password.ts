@@ -1,4 +1,11 @@
-import { checkPasswordPolicy, err, ok, type Result } from "@superoauth/domain";
+import {
+  checkMayUnlinkProvider,
+  checkPasswordPolicy,
+  err,
+  ok,
+  type Result,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { findUsableEmailToken } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
@@ -37,6 +44,10 @@ export async function resetPassword(
   await unlockAccount(deps, { account: user.email });
   // The link reached the user through their mailbox, which proves the address as a verification link would.
   if (!user.emailVerified) {
+    // Until now nobody had proven this address, so whoever made the account or linked a provider
+    // to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022): the
+    // owner takes over with the new password alone, not with someone else's provider identity.
+    await unlinkUnprovenProviders(deps, { userId: user.id, client: input.client });
     await deps.users.markEmailVerified({ userId: user.id, now });
     await recordSecurityEvent(deps, {
       userId: user.id,
@@ -47,4 +58,27 @@ export async function resetPassword(
   }
   await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
   return ok(undefined);
+}
+
+/** Removes every provider linked to the account, each recorded as `provider_unlinked`. */
+async function unlinkUnprovenProviders(
+  deps: Dependencies,
+  input: { userId: UserId; client?: ClientInfo | undefined },
+): Promise<void> {
+  for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(input.userId)) {
+    // The password was just set, so the "keep one sign-in method" rule always allows this.
+    const removed = await deps.linkedProviders.unlinkProvider({
+      userId: input.userId,
+      provider: link.provider,
+      mayUnlink: ({ hasPassword, linked }) =>
+        checkMayUnlinkProvider({ hasPassword, linked, provider: link.provider }),
+    });
+    if (!removed.ok) continue;
+    await recordSecurityEvent(deps, {
+      userId: input.userId,
+      type: "provider_unlinked",
+      client: input.client,
+      details: { provider: link.provider, reason: "password_reset_of_unverified_address" },
+    });
+  }
 }
