@@ -67,15 +67,24 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
       throw new Error("Could not save the pending TOTP factor: it kept changing concurrently");
     },
 
-    enableTOTPFactor({ userId, usedStep, backupCodes, now }) {
+    enableTOTPFactor({ userId, confirmedSecret, usedStep, backupCodes, now }) {
       return inTransaction(async (trx) => {
         const enabled = await trx
           .updateTable("totp_factors")
           .set({ status: "enabled", enabled_at: now, last_used_step: usedStep })
           .where("user_id", "=", userId)
           .where("status", "=", "pending")
+          .where("encrypted_secret", "=", confirmedSecret)
           .executeTakeFirst();
-        if (enabled.numUpdatedRows !== 1n) return "not-pending";
+        if (enabled.numUpdatedRows !== 1n) {
+          // Tell the two misses apart; the row is locked by the UPDATE above until commit.
+          const row = await trx
+            .selectFrom("totp_factors")
+            .select("status")
+            .where("user_id", "=", userId)
+            .executeTakeFirst();
+          return row?.status === "pending" ? "secret-changed" : "not-pending";
+        }
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await insertBackupCodes(trx, backupCodes);
         return "enabled";

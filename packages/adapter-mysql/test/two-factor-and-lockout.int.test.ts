@@ -26,6 +26,7 @@ describe("MySQL two-factor tables", () => {
     await twoFactor.savePendingTOTPFactor({ userId: user.id, encryptedSecret: "v1.a.b.c", now: t0 });
     await twoFactor.enableTOTPFactor({
       userId: user.id,
+      confirmedSecret: "v1.a.b.c",
       usedStep: 1,
       backupCodes: [
         {

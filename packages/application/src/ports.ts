@@ -328,14 +328,17 @@ export interface TwoFactorRepository {
   /**
    * Turns the pending factor on, records `usedStep` as its last used step and
    * stores the backup codes, atomically. "not-pending" when there is no pending
-   * factor any more (enabled meanwhile, or never set up).
+   * factor any more (enabled meanwhile, or never set up); "secret-changed" when the
+   * pending secret is no longer `confirmedSecret` (a new setup replaced the one the
+   * code was checked against), so a secret whose code nobody confirmed is never turned on.
    */
   enableTOTPFactor(input: {
     userId: UserId;
+    confirmedSecret: string;
     usedStep: number;
     backupCodes: readonly BackupCode[];
     now: Date;
-  }): Promise<"enabled" | "not-pending">;
+  }): Promise<"enabled" | "not-pending" | "secret-changed">;
   /**
    * Records that a code of `step` was used, only if no code of this step or a
    * later one was used before. Of concurrent calls with one step exactly one

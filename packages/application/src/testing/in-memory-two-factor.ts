@@ -133,12 +133,14 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
   }
   async enableTOTPFactor(input: {
     userId: UserId;
+    confirmedSecret: string;
     usedStep: number;
     backupCodes: readonly BackupCode[];
     now: Date;
-  }): Promise<"enabled" | "not-pending"> {
+  }): Promise<"enabled" | "not-pending" | "secret-changed"> {
     const factor = this.#factors.get(input.userId);
     if (factor?.status !== "pending") return "not-pending";
+    if (factor.encryptedSecret !== input.confirmedSecret) return "secret-changed";
     this.#factors.set(input.userId, {
       ...factor,
       status: "enabled",

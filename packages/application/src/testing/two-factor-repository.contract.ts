@@ -32,6 +32,7 @@ export function twoFactorRepositoryContract(
     const backupCodes = codes(stores.userId);
     await stores.twoFactor.enableTOTPFactor({
       userId: stores.userId,
+      confirmedSecret: "sealed-1",
       usedStep: 100,
       backupCodes,
       now: at(1000),
@@ -71,7 +72,13 @@ export function twoFactorRepositoryContract(
         enabledAt: at(1000),
       });
       expect(
-        await twoFactor.enableTOTPFactor({ userId, usedStep: 101, backupCodes: [], now: at(2000) }),
+        await twoFactor.enableTOTPFactor({
+          userId,
+          confirmedSecret: "sealed-1",
+          usedStep: 101,
+          backupCodes: [],
+          now: at(2000),
+        }),
       ).toBe("not-pending");
       const stored = await twoFactor.listUnusedBackupCodes(userId);
       expect(stored.map((c) => c.id).sort()).toEqual(backupCodes.map((c) => c.id).sort());
@@ -91,9 +98,35 @@ export function twoFactorRepositoryContract(
 
     it("answers not-pending when enabling without a factor", async () => {
       const { twoFactor, userId } = await withUser();
-      expect(await twoFactor.enableTOTPFactor({ userId, usedStep: 1, backupCodes: [], now: t0 })).toBe(
-        "not-pending",
-      );
+      expect(
+        await twoFactor.enableTOTPFactor({
+          userId,
+          confirmedSecret: "x",
+          usedStep: 1,
+          backupCodes: [],
+          now: t0,
+        }),
+      ).toBe("not-pending");
+    });
+
+    it("never turns on a pending secret other than the one the code was checked against", async () => {
+      const { twoFactor, userId } = await withUser();
+      await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-old", now: t0 });
+      // A second setup replaces the pending secret between the code check and the enable.
+      await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-new", now: at(1) });
+      expect(
+        await twoFactor.enableTOTPFactor({
+          userId,
+          confirmedSecret: "sealed-old",
+          usedStep: 1,
+          backupCodes: [],
+          now: at(2),
+        }),
+      ).toBe("secret-changed");
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({
+        status: "pending",
+        encryptedSecret: "sealed-new",
+      });
     });
 
     it("accepts each time step once and never an older one", async () => {

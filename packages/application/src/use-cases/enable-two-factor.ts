@@ -30,12 +30,19 @@ export async function enableTwoFactor(
   // The confirming code's step is recorded as used, so it cannot also sign in.
   const enabled = await deps.twoFactor.enableTOTPFactor({
     userId: input.userId,
+    confirmedSecret: factor.encryptedSecret,
     usedStep: step,
     backupCodes: backup.stored,
     now: deps.clock.now(),
   });
   if (enabled === "not-pending")
     return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  if (enabled === "secret-changed") {
+    return err(
+      "TWO_FACTOR_SETUP_REQUIRED",
+      "Two-factor setup was started again meanwhile: scan the new QR code and confirm with its code",
+    );
+  }
   await recordSecurityEvent(deps, { userId: input.userId, type: "two_factor_enabled", client: input.client });
   return ok({ backupCodes: backup.codes });
 }

@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import { totpTimeStepAt, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { tokenFromMail } from "../testing/in-memory-mail.ts";
@@ -64,6 +64,23 @@ describe("setting up TOTP", () => {
       ok: false,
       error: "TWO_FACTOR_SETUP_REQUIRED",
     });
+  });
+
+  it("answers TWO_FACTOR_SETUP_REQUIRED when a new setup replaced the secret while the code was checked", async () => {
+    const { deps, userId } = await setUp();
+    const setup = unwrap(await setUpTwoFactor(deps, { userId }));
+    const code = InMemoryTOTPService.codeForStep(setup.secret, totpTimeStepAt(deps.clock.now()));
+    // A second setup (another tab) lands between enable's read of the factor and its write.
+    const enableFactor = deps.twoFactor.enableTOTPFactor.bind(deps.twoFactor);
+    deps.twoFactor.enableTOTPFactor = async (input) => {
+      unwrap(await setUpTwoFactor(deps, { userId }));
+      return enableFactor(input);
+    };
+    expect(await enableTwoFactor(deps, { userId, code })).toMatchObject({
+      ok: false,
+      error: "TWO_FACTOR_SETUP_REQUIRED",
+    });
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toMatchObject({ status: "pending" });
   });
 
   it("answers INVALID_TWO_FACTOR_CODE to enable with a wrong code and stays pending", async () => {
