@@ -1,17 +1,15 @@
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
+import { freePort, launchChromium } from "./browser.ts";
 
 // A person's path through the mailed links, in a real browser: Debian's Chromium driven by
 // playwright-core (never a downloaded browser). The service listens on 127.0.0.1 and mails
 // through a real SMTP sink; the browser opens the very link the mail carries.
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const database = useTestDatabase();
 let sink: SMTPSink;
 let service: Service;
@@ -19,22 +17,7 @@ let browser: Browser;
 let baseURL: string;
 const password = "Browser-pass1!";
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium, or set CHROMIUM_PATH`);
-  }
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
   sink = await startSMTPSink();
@@ -52,18 +35,7 @@ beforeAll(async () => {
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   service = await composeService(parsed.config, undefined);
   await service.app.listen({ host: "127.0.0.1", port });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import {
@@ -9,17 +7,17 @@ import {
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
+import { freePort, launchChromium } from "./browser.ts";
 
 // Social sign-in as a person meets it, in Debian's Chromium: the browser comes back from the
 // provider (the fake GitHub on 127.0.0.1, reached by the server through the test's dispatcher) to
 // the callback, lands on the built-in /oauth/complete page, which trades the one-time login code
 // and, when the account has 2FA on, asks for a code.
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const cookieName = "superoauth_oauth_state";
 const database = useTestDatabase();
 let service: Service;
@@ -35,22 +33,7 @@ const octocat: FakeIdentity = {
   displayName: "The Octocat",
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium, or set CHROMIUM_PATH`);
-  }
   const port = await freePort();
   baseURL = `http://127.0.0.1:${port}`;
   fake = await startFakeProviders();
@@ -71,18 +54,7 @@ beforeAll(async () => {
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   service = await composeService(parsed.config, undefined);
   await service.app.listen({ host: "127.0.0.1", port });
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
