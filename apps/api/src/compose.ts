@@ -20,10 +20,12 @@ import {
   ensureDatabaseExists,
   migrateToLatest,
   pingDatabase,
+  pruneExpiredRecords,
 } from "@superoauth/adapter-mysql";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import { type Clock, createUseCases, type Dependencies } from "@superoauth/application";
+import { knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
 import { composeMailer } from "./mail.ts";
@@ -102,10 +104,17 @@ export async function composeService(
         secureCookies: config.oauth.secureCookies,
       },
     });
+    const housekeeping = startHousekeeping({
+      db,
+      clock: deps.clock,
+      loginFailureWindowMs: config.security.lockout.windowMs,
+      logger,
+    });
     return {
       app,
       db,
       async close() {
+        clearInterval(housekeeping);
         await app.close();
         await mail.close();
         await db.destroy();
@@ -115,4 +124,35 @@ export async function composeService(
     await db.destroy();
     throw error;
   }
+}
+
+/** How often expired single-use records are pruned (and once at start). */
+const housekeepingIntervalMs = 60 * 60_000;
+
+/**
+ * Prunes expired records now and every hour, in the background: a failure is logged and tried
+ * again next time, never fatal. The timer does not keep the process alive.
+ */
+function startHousekeeping(input: {
+  db: DatabaseConnection;
+  clock: Clock;
+  loginFailureWindowMs: number;
+  logger: Logger | undefined;
+}): NodeJS.Timeout {
+  const prune = async () => {
+    try {
+      const pruned = await pruneExpiredRecords(input.db, {
+        now: input.clock.now(),
+        loginFailureWindowMs: input.loginFailureWindowMs,
+        knownSourceLifetimeMs,
+      });
+      input.logger?.debug({ pruned }, "pruned expired records");
+    } catch (error) {
+      input.logger?.warn({ err: error }, "pruning expired records failed; will retry");
+    }
+  };
+  void prune();
+  const timer = setInterval(() => void prune(), housekeepingIntervalMs);
+  timer.unref();
+  return timer;
 }

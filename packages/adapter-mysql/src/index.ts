@@ -6,6 +6,8 @@ export { createLockoutRepository } from "./lockout-repository.ts";
 export type { MigrationState } from "./migrate.ts";
 export { migrateToLatest, migrationStatus } from "./migrate.ts";
 export { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
+export type { PrunedRecords } from "./prune-expired-records.ts";
+export { pruneExpiredRecords } from "./prune-expired-records.ts";
 export { createSecurityEventLog } from "./security-event-log.ts";
 export { createSessionRepository } from "./session-repository.ts";
 export { createTwoFactorRepository } from "./two-factor-repository.ts";

@@ -1,0 +1,65 @@
+import type { Kysely } from "kysely";
+import type { Database } from "./database.ts";
+
+/** How many rows each statement deletes at most, so one prune never holds locks for long. */
+const batchSize = 5_000;
+
+/** Rows removed by one prune, per table. */
+export interface PrunedRecords {
+  readonly oauthAuthorizations: number;
+  readonly oauthLoginCodes: number;
+  readonly emailTokens: number;
+  readonly completedMFAChallenges: number;
+  readonly loginFailures: number;
+  readonly knownSignInSources: number;
+}
+
+/**
+ * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
+ * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
+ * lock in force, and devices not seen for `knownSourceLifetimeMs`. Nothing here is needed for a
+ * decision any more (each is checked against its expiry when read), so pruning only bounds growth:
+ * for example, failed logins for made-up addresses would otherwise add counter rows forever.
+ */
+export async function pruneExpiredRecords(
+  db: Kysely<Database>,
+  input: { now: Date; loginFailureWindowMs: number; knownSourceLifetimeMs: number },
+): Promise<PrunedRecords> {
+  const { now } = input;
+  const count = (result: { numDeletedRows: bigint }[]) => Number(result[0]?.numDeletedRows ?? 0n);
+  const windowStart = new Date(now.getTime() - input.loginFailureWindowMs);
+  const lastUseful = new Date(now.getTime() - input.knownSourceLifetimeMs);
+  return {
+    oauthAuthorizations: count(
+      await db.deleteFrom("oauth_authorizations").where("expires_at", "<", now).limit(batchSize).execute(),
+    ),
+    oauthLoginCodes: count(
+      await db.deleteFrom("oauth_login_codes").where("expires_at", "<", now).limit(batchSize).execute(),
+    ),
+    emailTokens: count(
+      await db.deleteFrom("email_tokens").where("expires_at", "<", now).limit(batchSize).execute(),
+    ),
+    completedMFAChallenges: count(
+      await db
+        .deleteFrom("completed_mfa_challenges")
+        .where("expires_at", "<", now)
+        .limit(batchSize)
+        .execute(),
+    ),
+    loginFailures: count(
+      await db
+        .deleteFrom("login_failures")
+        .where("window_started_at", "<", windowStart)
+        .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
+        .limit(batchSize)
+        .execute(),
+    ),
+    knownSignInSources: count(
+      await db
+        .deleteFrom("known_sign_in_sources")
+        .where("last_seen_at", "<", lastUseful)
+        .limit(batchSize)
+        .execute(),
+    ),
+  };
+}
