@@ -84,6 +84,7 @@ export async function composeService(
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
+        sessionMaxAgeMs: config.sessionMaxAgeMs,
         appURL: config.mail.appURL,
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,

@@ -17,6 +17,7 @@ describe("configuration", () => {
     expect(config.accessTokenTtlSeconds).toBe(300);
     expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3600 * 1000);
     expect(config.refreshReuseGraceMs).toBe(10_000);
+    expect(config.sessionMaxAgeMs).toBe(30 * 24 * 3600 * 1000);
     expect(config.rateLimit).toEqual({
       enabled: true,
       windowMs: 900_000,

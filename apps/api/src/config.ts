@@ -38,6 +38,7 @@ export const environmentSchema = Type.Object({
   ACCESS_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
   REFRESH_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
   REFRESH_REUSE_GRACE: Type.Optional(Type.String({ pattern: durationPattern })),
+  SESSION_MAX_AGE: Type.Optional(Type.String({ pattern: durationPattern })),
   RATE_LIMIT_ENABLED: Type.Optional(Type.String({ pattern: booleanPattern })),
   RATE_LIMIT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
   RATE_LIMIT_LOGIN_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
@@ -85,6 +86,10 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
   REFRESH_REUSE_GRACE: {
     default: "10s",
     meaning: "how long a just-rotated refresh token may be exchanged again",
+  },
+  SESSION_MAX_AGE: {
+    default: "30d",
+    meaning: "absolute session lifetime from sign-in, however often it is refreshed; then sign in again",
   },
   RATE_LIMIT_ENABLED: {
     default: "true",
@@ -147,6 +152,7 @@ export interface Config {
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
+  readonly sessionMaxAgeMs: number;
   readonly rateLimit: {
     readonly enabled: boolean;
     readonly windowMs: number;
@@ -238,6 +244,8 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   if (port > 65_535) problems.push(`PORT is invalid: must be at most 65535 (got "${e.PORT}")`);
   const accessTokenTtlMs = duration(e.ACCESS_TOKEN_TTL, "5m");
   if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
+  const sessionMaxAgeMs = duration(e.SESSION_MAX_AGE, "30d");
+  if (sessionMaxAgeMs < 60_000) problems.push("SESSION_MAX_AGE is invalid: must be at least 1m");
   const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
   if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
   // Without APP_URL, links point at this server itself, which serves the pages they open.
@@ -283,6 +291,7 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
       accessTokenTtlSeconds: Math.floor(accessTokenTtlMs / 1000),
       refreshTokenTtlMs: duration(e.REFRESH_TOKEN_TTL, "7d"),
       refreshReuseGraceMs: duration(e.REFRESH_REUSE_GRACE, "10s"),
+      sessionMaxAgeMs,
       rateLimit: {
         enabled: rateLimitEnabled,
         windowMs,

@@ -426,6 +426,8 @@ export interface Dependencies {
     readonly refreshTokenTtlMs: number;
     /** How long a just-rotated refresh token may be exchanged again (default 10 s). */
     readonly refreshReuseGraceMs: number;
+    /** Absolute session lifetime from sign-in, however often it is refreshed (default 30 days). */
+    readonly sessionMaxAgeMs: number;
     /** Failed sign-ins that lock, within what window, for how long (LOCKOUT_*). */
     readonly lockout: LockoutPolicy;
     /** Base URL of the app that opens the links in mails (APP_URL), without a trailing slash. */

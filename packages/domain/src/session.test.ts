@@ -14,6 +14,7 @@ const t0 = new Date("2026-03-01T12:00:00.000Z");
 const at = (ms: number): Date => new Date(t0.getTime() + ms);
 const day = 24 * 3600 * 1000;
 const graceMs = 10_000;
+const maxSessionAgeMs = 30 * 24 * 3600 * 1000;
 
 const session: Session = {
   id: "00000000-0000-7000-8000-0000000000a1" as SessionId,
@@ -56,7 +57,9 @@ function successor(overrides: Partial<RefreshToken> = {}): RefreshToken {
 
 describe("decideRefresh", () => {
   it("rotates a live, unexpired token", () => {
-    expect(decideRefresh({ token: token(), session, successor: null, now: at(60_000), graceMs })).toEqual({
+    expect(
+      decideRefresh({ token: token(), session, successor: null, now: at(60_000), graceMs, maxSessionAgeMs }),
+    ).toEqual({
       kind: "rotate",
     });
   });
@@ -64,7 +67,14 @@ describe("decideRefresh", () => {
   it("rejects any token of a revoked session as revoked", () => {
     const revoked = { ...session, revokedAt: at(500) };
     expect(
-      decideRefresh({ token: token(), session: revoked, successor: null, now: at(1000), graceMs }),
+      decideRefresh({
+        token: token(),
+        session: revoked,
+        successor: null,
+        now: at(1000),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({
       kind: "reject",
       reason: "revoked",
@@ -77,18 +87,35 @@ describe("decideRefresh", () => {
         successor: successor(),
         now: at(60_000),
         graceMs,
+        maxSessionAgeMs,
       }),
     ).toEqual({ kind: "reject", reason: "revoked" });
   });
 
   it("rejects a token at its expiry instant as expired, and accepts it one millisecond before", () => {
     const expiring = token({ expiresAt: at(7 * day) });
-    expect(decideRefresh({ token: expiring, session, successor: null, now: at(7 * day), graceMs })).toEqual({
+    expect(
+      decideRefresh({
+        token: expiring,
+        session,
+        successor: null,
+        now: at(7 * day),
+        graceMs,
+        maxSessionAgeMs,
+      }),
+    ).toEqual({
       kind: "reject",
       reason: "expired",
     });
     expect(
-      decideRefresh({ token: expiring, session, successor: null, now: at(7 * day - 1), graceMs }),
+      decideRefresh({
+        token: expiring,
+        session,
+        successor: null,
+        now: at(7 * day - 1),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({
       kind: "rotate",
     });
@@ -102,19 +129,34 @@ describe("decideRefresh", () => {
         successor: successor(),
         now: at(8 * day),
         graceMs,
+        maxSessionAgeMs,
       }),
     ).toEqual({ kind: "reject", reason: "expired" });
   });
 
   it("reissues a just-rotated token within the grace period when its successor is live", () => {
     expect(
-      decideRefresh({ token: rotatedToken(1000), session, successor: successor(), now: at(5000), graceMs }),
+      decideRefresh({
+        token: rotatedToken(1000),
+        session,
+        successor: successor(),
+        now: at(5000),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({ kind: "reissue-within-grace" });
   });
 
   it("reissues within the grace period while the successor is still being written (null)", () => {
     expect(
-      decideRefresh({ token: rotatedToken(1000), session, successor: null, now: at(1000), graceMs }),
+      decideRefresh({
+        token: rotatedToken(1000),
+        session,
+        successor: null,
+        now: at(1000),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({
       kind: "reissue-within-grace",
     });
@@ -123,7 +165,14 @@ describe("decideRefresh", () => {
   it("treats exactly graceMs after rotation as within grace, and one millisecond later as reuse", () => {
     const presented = rotatedToken(1000);
     expect(
-      decideRefresh({ token: presented, session, successor: successor(), now: at(1000 + graceMs), graceMs }),
+      decideRefresh({
+        token: presented,
+        session,
+        successor: successor(),
+        now: at(1000 + graceMs),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({ kind: "reissue-within-grace" });
     expect(
       decideRefresh({
@@ -132,16 +181,31 @@ describe("decideRefresh", () => {
         successor: successor(),
         now: at(1000 + graceMs + 1),
         graceMs,
+        maxSessionAgeMs,
       }),
     ).toEqual({ kind: "reuse-detected" });
   });
 
   it("detects reuse of a rotated token after the grace period", () => {
     expect(
-      decideRefresh({ token: rotatedToken(1000), session, successor: successor(), now: at(60_000), graceMs }),
+      decideRefresh({
+        token: rotatedToken(1000),
+        session,
+        successor: successor(),
+        now: at(60_000),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({ kind: "reuse-detected" });
     expect(
-      decideRefresh({ token: rotatedToken(1000), session, successor: null, now: at(60_000), graceMs }),
+      decideRefresh({
+        token: rotatedToken(1000),
+        session,
+        successor: null,
+        now: at(60_000),
+        graceMs,
+        maxSessionAgeMs,
+      }),
     ).toEqual({
       kind: "reuse-detected",
     });
@@ -159,8 +223,34 @@ describe("decideRefresh", () => {
         successor: rotatedSuccessor,
         now: at(3000),
         graceMs,
+        maxSessionAgeMs,
       }),
     ).toEqual({ kind: "reuse-detected" });
+  });
+
+  it("rejects a live token once the session reached its absolute age, and not a millisecond before", () => {
+    const old = { ...session, createdAt: at(0) };
+    const live = token({ expiresAt: at(40 * day) });
+    expect(
+      decideRefresh({
+        token: live,
+        session: old,
+        successor: null,
+        now: at(30 * day),
+        graceMs,
+        maxSessionAgeMs,
+      }),
+    ).toEqual({ kind: "reject", reason: "session-too-old" });
+    expect(
+      decideRefresh({
+        token: live,
+        session: old,
+        successor: null,
+        now: at(30 * day - 1),
+        graceMs,
+        maxSessionAgeMs,
+      }),
+    ).toEqual({ kind: "rotate" });
   });
 
   it("with a zero grace period detects any second presentation after the rotation instant", () => {
@@ -171,6 +261,7 @@ describe("decideRefresh", () => {
         successor: successor(),
         now: at(1001),
         graceMs: 0,
+        maxSessionAgeMs,
       }),
     ).toEqual({ kind: "reuse-detected" });
   });

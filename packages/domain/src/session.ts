@@ -37,7 +37,7 @@ export type RefreshDecision =
   | { readonly kind: "rotate" }
   | { readonly kind: "reissue-within-grace" }
   | { readonly kind: "reuse-detected" }
-  | { readonly kind: "reject"; readonly reason: "revoked" | "expired" };
+  | { readonly kind: "reject"; readonly reason: "revoked" | "expired" | "session-too-old" };
 
 /**
  * Decides a refresh (RFC 9700 section 4.14.2, refresh token rotation):
@@ -48,6 +48,10 @@ export type RefreshDecision =
  *
  * `successor` is the token that replaced `token` (null if not rotated, or if the
  * replacement is still being written by a concurrent request).
+ *
+ * Refreshing extends a session, so on its own a session used every few days would
+ * never end; `maxSessionAgeMs` is the absolute limit from its sign-in (OWASP Session
+ * Management Cheat Sheet, "Absolute Timeout"), after which the person signs in again.
  */
 export function decideRefresh(input: {
   token: RefreshToken;
@@ -55,9 +59,13 @@ export function decideRefresh(input: {
   successor: RefreshToken | null;
   now: Date;
   graceMs: number;
+  maxSessionAgeMs: number;
 }): RefreshDecision {
   const { token, session, successor, now, graceMs } = input;
   if (session.revokedAt !== null) return { kind: "reject", reason: "revoked" };
+  if (now.getTime() - session.createdAt.getTime() >= input.maxSessionAgeMs) {
+    return { kind: "reject", reason: "session-too-old" };
+  }
   if (now.getTime() >= token.expiresAt.getTime()) return { kind: "reject", reason: "expired" };
   if (token.rotatedAt === null) return { kind: "rotate" };
   const withinGrace = now.getTime() - token.rotatedAt.getTime() <= graceMs;

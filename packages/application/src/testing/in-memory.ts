@@ -310,6 +310,7 @@ export function createInMemoryDependencies(
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,
+      sessionMaxAgeMs: 30 * 24 * 3600 * 1000,
       appURL: "http://localhost:3000",
       requireEmailVerification: false,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },

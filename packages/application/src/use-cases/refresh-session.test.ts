@@ -224,3 +224,20 @@ describe("refreshSession", () => {
     });
   });
 });
+
+describe("refreshSession and the absolute session lifetime", () => {
+  it("a session refreshed every six days still ends 30 days after its sign-in", async () => {
+    const deps = createInMemoryDependencies();
+    let { refreshToken } = await registerAccount(deps);
+    for (let day = 6; day < 30; day += 6) {
+      deps.clock.advance(6 * 24 * 3600 * 1000);
+      refreshToken = unwrap(await refreshSession(deps, { refreshToken })).refreshToken;
+    }
+    // Day 24: the token is a day old and valid for six more, but the session turns 30 on day 30.
+    deps.clock.advance(6 * 24 * 3600 * 1000);
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+  });
+});

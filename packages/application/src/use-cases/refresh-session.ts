@@ -37,6 +37,7 @@ export async function refreshSession(
       successor: stored.successor,
       now,
       graceMs: deps.settings.refreshReuseGraceMs,
+      maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
     });
     switch (decision.kind) {
       case "reject":
