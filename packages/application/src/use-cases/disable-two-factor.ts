@@ -1,14 +1,9 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { useTOTPCode } from "./two-factor-codes.ts";
+import { startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
 
 /**
  * Turns 2FA off after the user proves it is them once more: with the account's
@@ -34,16 +29,9 @@ export async function disableTwoFactor(
   if ((input.password === undefined) === (input.code === undefined)) {
     return err("VALIDATION_ERROR", "Send either password or code, not both");
   }
-  const [user, factor] = await Promise.all([
-    deps.users.findUserById(input.userId),
-    deps.twoFactor.findTOTPFactor(input.userId),
-  ]);
-  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  if (factor?.status !== "enabled")
-    return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
-  const source = await findSignInSource(deps, { userId: user.id, client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
+  const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
+  if (!proof.ok) return proof;
+  const { user, factor, source } = proof.value;
   const countFailure = () =>
     countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
   if (input.password !== undefined) {

@@ -1,14 +1,9 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { generateBackupCodes, useTOTPCode } from "./two-factor-codes.ts";
+import { generateBackupCodes, startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
 
 /**
  * Replaces every backup code with ten new ones, given a current TOTP code; the
@@ -22,16 +17,9 @@ export async function regenerateBackupCodes(
   | AccountLocked
 > {
   const client = input.client ?? {};
-  const [user, factor] = await Promise.all([
-    deps.users.findUserById(input.userId),
-    deps.twoFactor.findTOTPFactor(input.userId),
-  ]);
-  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  if (factor?.status !== "enabled")
-    return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
-  const source = await findSignInSource(deps, { userId: user.id, client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
+  const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
+  if (!proof.ok) return proof;
+  const { user, factor, source } = proof.value;
   if (!(await useTOTPCode(deps, { factor, code: input.code }))) {
     await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
