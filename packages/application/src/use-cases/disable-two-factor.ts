@@ -27,7 +27,7 @@ export async function disableTwoFactor(
 > {
   const client = input.client ?? {};
   if ((input.password === undefined) === (input.code === undefined)) {
-    return err("VALIDATION_ERROR", "Send either password or code, not both");
+    return err("VALIDATION_ERROR", "Send the password or a code (exactly one of them)");
   }
   const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
   if (!proof.ok) return proof;

@@ -1,0 +1,62 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { resolve } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-mysql/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The README's first command, exactly: `pnpm start` at the repository root. Stopping the pnpm
+// process must stop the server with it, gracefully (a wrapper that exits and leaves the server
+// running would keep the port and the database pool).
+
+const root = resolve(import.meta.dirname, "../../..");
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: false });
+});
+afterAll(async () => database?.drop());
+
+describe("pnpm start", () => {
+  it("serves, and SIGTERM to pnpm shuts the server down gracefully", async () => {
+    const child = spawn("pnpm", ["start"], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "",
+        HOST: "127.0.0.1",
+        PORT: "0",
+        LOG_FILE: "",
+        OUTBOX_DIR: resolve(root, "apps/api/test-results/outbox"),
+        DATABASE_URL: database.url,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      const baseURL = await new Promise<string>((ok, fail) => {
+        const timer = setTimeout(
+          () => fail(new Error(`pnpm start did not listen in time:\n${output}`)),
+          45_000,
+        );
+        child.stdout.on("data", () => {
+          const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1] !== undefined) {
+            clearTimeout(timer);
+            ok(match[1]);
+          }
+        });
+        child.once("exit", (code) => fail(new Error(`pnpm start exited with ${code}:\n${output}`)));
+      });
+      expect((await fetch(`${baseURL}/health`)).status).toBe(200);
+
+      child.kill("SIGTERM");
+      await once(child, "exit");
+      expect(output).toContain('"signal":"SIGTERM"');
+      // The server itself is gone, not only the pnpm wrapper.
+      await expect(fetch(`${baseURL}/health`)).rejects.toThrow();
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+});
