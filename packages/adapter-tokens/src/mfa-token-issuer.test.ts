@@ -15,6 +15,18 @@ const now = new Date("2026-05-01T10:00:00.000Z");
 const userId = "0190a000-0000-7000-8000-000000000001" as UserId;
 const challengeId = "0190a000-0000-7000-8000-0000000000c1";
 
+/** An MFA-typed token without a jti, signed with `secret`: what an attacker or an old issuer would make. */
+function signMFAShapedToken(secret: string): Promise<string> {
+  return new SignJWT({ amr: "password" })
+    .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
+    .setSubject(userId)
+    .setIssuer(settings.issuer)
+    .setAudience(settings.audience)
+    .setIssuedAt(Math.floor(now.getTime() / 1000))
+    .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+    .sign(new TextEncoder().encode(secret));
+}
+
 describe("JWT MFA tokens", () => {
   it("verify to their challenge id (jti), user, first-factor method and expiry, with typ mfa+jwt", async () => {
     const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
@@ -50,14 +62,7 @@ describe("JWT MFA tokens", () => {
   });
 
   it("refuse a token of the right key and type without a jti: it could not be made single-use", async () => {
-    const withoutId = await new SignJWT({ amr: "password" })
-      .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
-      .setSubject(userId)
-      .setIssuer(settings.issuer)
-      .setAudience(settings.audience)
-      .setIssuedAt(Math.floor(now.getTime() / 1000))
-      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
-      .sign(new TextEncoder().encode(settings.secret));
+    const withoutId = await signMFAShapedToken(settings.secret);
     expect(await mfaTokens.verifyMFAToken({ token: withoutId, now })).toMatchObject({
       ok: false,
       error: "INVALID_MFA_TOKEN",
@@ -65,14 +70,7 @@ describe("JWT MFA tokens", () => {
   });
 
   it("refuse a token signed with another key, tampered with, or not a JWT", async () => {
-    const forged = await new SignJWT({ amr: "password" })
-      .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
-      .setSubject(userId)
-      .setIssuer(settings.issuer)
-      .setAudience(settings.audience)
-      .setIssuedAt(Math.floor(now.getTime() / 1000))
-      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
-      .sign(new TextEncoder().encode("another-secret-that-is-32-bytes-long!!"));
+    const forged = await signMFAShapedToken("another-secret-that-is-32-bytes-long!!");
     const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
     const [header, , signature] = token.split(".");
     const otherUser = Buffer.from(JSON.stringify({ sub: "someone-else", amr: "password" })).toString(
