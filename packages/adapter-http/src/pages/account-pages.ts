@@ -1,5 +1,6 @@
 // The small pages a person meets outside the client app: the two that account mails link to, and
-// the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
+// the landing page of social sign-in. The reset page opened without a token (security notices link
+// to it) asks for the address instead and starts "forgot password". A mailed link carries its token in the URL fragment, which
 // browsers never send to a server; the script reads it, removes it from the address bar and POSTs
 // it to the API. Everything is same-origin and the CSP allows nothing else.
 
@@ -58,6 +59,20 @@ const script = `
   var token = new URLSearchParams(location.hash.slice(1)).get("token");
   // Take the token out of the address bar and history.
   history.replaceState(null, "", location.pathname);
+  if (!token && page === "reset-password") {
+    // Opened without a token (the link in a security notice): ask for the address and mail a reset link.
+    var request = document.getElementById("request");
+    request.hidden = false;
+    request.addEventListener("submit", function (event) {
+      event.preventDefault();
+      show("Sending…", "");
+      post("/api/v1/auth/forgot-password", { email: document.getElementById("email").value.trim() }).then(function (r) {
+        if (r.success) { request.hidden = true; show("If an account has this address, a link to choose a new password is on its way. It works for 1 hour.", "ok"); }
+        else show(r.message || "That did not work. Try again.", "error");
+      });
+    });
+    return;
+  }
   if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
   if (page === "verify-email") {
     show("Verifying…", "");
@@ -108,7 +123,13 @@ export const verifyEmailPage = page({ id: "verify-email", title: "Verify your em
 export const resetPasswordPage = page({
   id: "reset-password",
   title: "Choose a new password",
-  body: `<form id="reset" hidden>
+  body: `<form id="request" hidden>
+<p>Enter the address of your account: we mail you a link to choose a new password. Changing it signs you out everywhere.</p>
+<label for="email">Email address</label>
+<input id="email" type="email" autocomplete="email" required maxlength="254">
+<button type="submit">Mail me a link</button>
+</form>
+<form id="reset" hidden>
 <label for="password">New password</label>
 <input id="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
 <label for="confirm">Repeat it</label>
