@@ -123,19 +123,19 @@ export const verifyEmailPage = page({ id: "verify-email", title: "Verify your em
 export const resetPasswordPage = page({
   id: "reset-password",
   title: "Choose a new password",
-  body: `<form id="request" hidden>
-<p>Enter the address of your account: we mail you a link to choose a new password. Changing it signs you out everywhere.</p>
-<label for="email">Email address</label>
-<input id="email" type="email" autocomplete="email" required maxlength="254">
-<button type="submit">Mail me a link</button>
-</form>
-<form id="reset" hidden>
+  body: `<form id="reset" hidden>
 <label for="password">New password</label>
 <input id="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
 <label for="confirm">Repeat it</label>
 <input id="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
 <p>8-128 characters with an upper-case letter, a lower-case letter, a digit and one of !@#$%^&amp;*(),.?":{}|&lt;&gt;</p>
 <button type="submit">Change password</button>
+</form>
+<form id="request" hidden>
+<p>Enter the address of your account: we mail you a link to choose a new password. Changing it signs you out everywhere.</p>
+<label for="email">Email address</label>
+<input id="email" type="email" autocomplete="email" required maxlength="254">
+<button type="submit">Mail me a link</button>
 </form>`,
 });
 
