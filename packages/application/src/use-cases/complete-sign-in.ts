@@ -70,7 +70,12 @@ export async function finishSignIn(
   const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
   await recordSecurityEvent(deps, { userId: user.id, type: "login_succeeded", client, details: { method } });
   if (!source.known) {
-    await recordSecurityEvent(deps, { userId: user.id, type: "new_device_sign_in", client, details: { method } });
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "new_device_sign_in",
+      client,
+      details: { method },
+    });
   }
   await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client });
   return signedIn;

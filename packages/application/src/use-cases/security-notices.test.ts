@@ -23,7 +23,7 @@ import { requestPasswordReset } from "./request-password-reset.ts";
 import { resetPassword } from "./reset-password.ts";
 import { setPassword } from "./set-password.ts";
 import { startOAuthAuthorization } from "./start-oauth-authorization.ts";
-import { startSession } from "./start-session.ts";
+import { type ClientInfo, startSession } from "./start-session.ts";
 import { unlinkProvider } from "./unlink-provider.ts";
 import { verifyTwoFactorLogin } from "./verify-two-factor-login.ts";
 
@@ -46,6 +46,11 @@ async function registered(deps: TestDeps) {
   const account = await registerAccount(deps);
   deps.mailer.sent.length = 0;
   return account;
+}
+
+/** Ada's password sign-in from `client`: a session, or the second-factor step when 2FA is on. */
+function logInAsAda(deps: TestDeps, client: ClientInfo) {
+  return logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client });
 }
 
 /** The notices (every mail but the ones carrying a link token) sent so far. */
@@ -209,9 +214,7 @@ describe("security notices: two-factor authentication", () => {
     const { backupCodes } = await enableTwoFactorFor(deps, account.user.id);
     deps.mailer.sent.length = 0;
     const signInWith = async (backupCode: string) => {
-      const first = unwrap(
-        await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client: home }),
-      );
+      const first = unwrap(await logInAsAda(deps, home));
       if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
       return unwrap(await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, backupCode, client: home }));
     };
@@ -231,20 +234,29 @@ describe("security notices: two-factor authentication", () => {
   });
 });
 
+/** Starts a GitHub trip and comes back with `code`, as a browser with its cookie would. */
+async function returnFromGitHub(
+  deps: TestDeps,
+  input: { code: string; client?: ClientInfo; linkUserId?: UserId },
+) {
+  const started = unwrap(
+    await startOAuthAuthorization(deps, { provider: "github", linkUserId: input.linkUserId }),
+  );
+  return unwrap(
+    await finishOAuthAuthorization(deps, {
+      provider: "github",
+      state: started.state,
+      code: input.code,
+      cookie: { state: started.state, codeVerifier: started.codeVerifier },
+      respondWith: "tokens",
+      client: input.client ?? home,
+    }),
+  );
+}
+
 describe("security notices: linked providers", () => {
-  async function linkGitHub(deps: TestDeps, userId: UserId) {
-    const started = unwrap(await startOAuthAuthorization(deps, { provider: "github", linkUserId: userId }));
-    return unwrap(
-      await finishOAuthAuthorization(deps, {
-        provider: "github",
-        state: started.state,
-        code: "link-code",
-        cookie: { state: started.state, codeVerifier: started.codeVerifier },
-        respondWith: "tokens",
-        client: home,
-      }),
-    );
-  }
+  const linkGitHub = (deps: TestDeps, userId: UserId) =>
+    returnFromGitHub(deps, { code: "link-code", linkUserId: userId });
 
   it("linking a provider mails the holder, naming the provider", async () => {
     const { deps, github } = setUp();
@@ -281,18 +293,8 @@ describe("security notices: linked providers", () => {
   it("signing up with a provider mails no notice: neither the link that made the account nor a new device", async () => {
     const { deps, github } = setUp();
     github.answer("sign-up", { subject: "7", email: "linus@example.com" });
-    const started = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
 
-    const finished = unwrap(
-      await finishOAuthAuthorization(deps, {
-        provider: "github",
-        state: started.state,
-        code: "sign-up",
-        cookie: { state: started.state, codeVerifier: started.codeVerifier },
-        respondWith: "tokens",
-        client: home,
-      }),
-    );
+    const finished = await returnFromGitHub(deps, { code: "sign-up" });
 
     expect(finished.kind).toBe("signed-in");
     expect(deps.mailer.sent).toEqual([]);
@@ -322,9 +324,7 @@ describe("security notices: sessions", () => {
     const account = await registered(deps);
     unwrap(await refreshSession(deps, { refreshToken: account.refreshToken }));
     await logOut(deps, { userId: account.user.id, sessionId: account.sessionId, client: home });
-    unwrapSignedIn(
-      await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client: home }),
-    );
+    unwrapSignedIn(await logInAsAda(deps, home));
     expect(deps.mailer.sent).toEqual([]);
   });
 });
@@ -346,13 +346,7 @@ describe("security notices: sign-in from a new device and network", () => {
     const { deps } = setUp();
     await registered(deps);
 
-    const signedIn = unwrapSignedIn(
-      await logInWithPassword(deps, {
-        email: "ada@example.com",
-        password: strongPassword,
-        client: elsewhere,
-      }),
-    );
+    const signedIn = unwrapSignedIn(await logInAsAda(deps, elsewhere));
 
     const mail = theNotice(deps, {
       to: "ada@example.com",
@@ -369,22 +363,10 @@ describe("security notices: sign-in from a new device and network", () => {
   it("signing in again from that device, even on yet another network, mails nothing more", async () => {
     const { deps } = setUp();
     await registered(deps);
-    unwrapSignedIn(
-      await logInWithPassword(deps, {
-        email: "ada@example.com",
-        password: strongPassword,
-        client: elsewhere,
-      }),
-    );
+    unwrapSignedIn(await logInAsAda(deps, elsewhere));
     deps.mailer.sent.length = 0;
 
-    unwrapSignedIn(
-      await logInWithPassword(deps, {
-        email: "ada@example.com",
-        password: strongPassword,
-        client: { ...elsewhere, ip: "192.0.2.44" },
-      }),
-    );
+    unwrapSignedIn(await logInAsAda(deps, { ...elsewhere, ip: "192.0.2.44" }));
 
     expect(deps.mailer.sent).toEqual([]);
   });
@@ -392,14 +374,25 @@ describe("security notices: sign-in from a new device and network", () => {
   it("a new device on a known network mails nothing: only neither known is new", async () => {
     const { deps } = setUp();
     await registered(deps);
-    unwrapSignedIn(
-      await logInWithPassword(deps, {
-        email: "ada@example.com",
-        password: strongPassword,
-        client: { ...home, deviceId: "another-browser-cookie" },
-      }),
-    );
+    unwrapSignedIn(await logInAsAda(deps, { ...home, deviceId: "another-browser-cookie" }));
     expect(deps.mailer.sent).toEqual([]);
+  });
+
+  it("a provider sign-in counts too: from a network the account never used it mails 'was this you?'", async () => {
+    const { deps, github } = setUp();
+    github.answer("sign-up", { subject: "7", email: "linus@example.com" });
+    github.answer("later", { subject: "7", email: "linus@example.com" });
+    await returnFromGitHub(deps, { code: "sign-up" });
+
+    const finished = await returnFromGitHub(deps, { code: "later", client: elsewhere });
+
+    expect(finished.kind).toBe("signed-in");
+    const mail = theNotice(deps, {
+      to: "linus@example.com",
+      subject: "New sign-in to your account",
+      secrets: [elsewhere.deviceId],
+    });
+    expect(mail.text).toContain("IP address: 198.51.100.7");
   });
 
   it("with 2FA on, the notice comes once the second factor is passed, not at the password", async () => {
@@ -408,13 +401,7 @@ describe("security notices: sign-in from a new device and network", () => {
     const { codeNow } = await enableTwoFactorFor(deps, account.user.id);
     deps.mailer.sent.length = 0;
 
-    const first = unwrap(
-      await logInWithPassword(deps, {
-        email: "ada@example.com",
-        password: strongPassword,
-        client: elsewhere,
-      }),
-    );
+    const first = unwrap(await logInAsAda(deps, elsewhere));
     if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
     expect(deps.mailer.sent).toEqual([]);
     unwrap(
