@@ -24,7 +24,7 @@ export function buildMailLink(input: { appURL: string; purpose: EmailTokenPurpos
  * (a page the front end serves at this path; the API behind it is GET /api/v1/auth/sessions) and the
  * reset page, which without a token asks for the address and mails a reset link (forgot password).
  */
-export function buildNoticeLinks(input: { appURL: string }): { sessions: string; resetPassword: string } {
+function buildNoticeLinks(input: { appURL: string }): { sessions: string; resetPassword: string } {
   const base = trimSlashes(input.appURL);
   return { sessions: `${base}/account/sessions`, resetPassword: `${base}/reset-password` };
 }

@@ -16,7 +16,7 @@ type NotifyingDependencies = RecordingDependencies & Pick<Dependencies, "users" 
  * What recording an event of type `T` needs: a type that may mail the holder needs the user
  * store and the mailer too, so no caller can record one and silently skip its notice.
  */
-export type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
+type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
   Exclude<SecurityEventType, SecurityNoticeType>,
 ]
   ? RecordingDependencies
