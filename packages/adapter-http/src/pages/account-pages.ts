@@ -1,8 +1,8 @@
 // The small pages a person meets outside the client app: the two that account mails link to, and
-// the landing page of social sign-in. The reset page opened without a token (security notices link
-// to it) asks for the address instead and starts "forgot password". A mailed link carries its token in the URL fragment, which
+// the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
 // browsers never send to a server; the script reads it, removes it from the address bar and POSTs
-// it to the API. Everything is same-origin and the CSP allows nothing else.
+// it to the API. The reset page opened without a token (security notices link to it) asks for the
+// address instead and starts "forgot password". Everything is same-origin and the CSP allows nothing else.
 
 const styles = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
