@@ -114,6 +114,23 @@ describe("the mailed links in a real browser", () => {
     ).toBe(200);
   });
 
+  it("the reset page opened without a token (a security notice's link) asks for the address and mails a reset link", async () => {
+    const before = sink.mails.length;
+    const page = await browser.newPage();
+    await page.goto(`${baseURL}/reset-password`);
+    await page.getByLabel("Email address").fill("browser@example.com");
+    await page.getByRole("button", { name: "Mail me a link" }).click();
+    await page.getByText("a link to choose a new password is on its way").waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: "test-results/reset-password-request.png" }).catch(() => undefined);
+    await page.close();
+
+    const mail = await sink.waitForMail(
+      (m) =>
+        sink.mails.indexOf(m) >= before && m.to.includes("browser@example.com") && /reset/i.test(m.subject),
+    );
+    expect(linkIn(mail.text, "reset-password")).toContain("#token=");
+  });
+
   it("a weak password is refused on the page with the API's message, and the same link then works", async () => {
     const before = sink.mails.length;
     await api("/auth/forgot-password", { email: "browser@example.com" });

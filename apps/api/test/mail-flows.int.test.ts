@@ -231,6 +231,83 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(comparable(verified)).toStrictEqual(comparable(known));
   });
 
+  it("changing the password mails the holder a security notice, with no password or token in it", async () => {
+    const registered = await register("notice@example.com");
+
+    const changed = await post(
+      "/user/password",
+      { currentPassword: password, newPassword },
+      registered.accessToken,
+    );
+
+    expect(changed.statusCode).toBe(200);
+    const mail = await mailTo("notice@example.com", /password was changed/i);
+    expect(mail.to).toContain("notice@example.com");
+    expect(mail.text).toContain("The password of your SuperOAuth account was changed");
+    expect(mail.text).toContain("IP address: 127.0.0.1");
+    expect(mail.text).toContain("https://app.superoauth.test/reset-password\n");
+    expect(mail.html).toContain('href="https://app.superoauth.test/account/sessions"');
+    for (const secret of [password, newPassword, registered.accessToken, registered.refreshToken]) {
+      expect(mail.text).not.toContain(secret);
+      expect(mail.html).not.toContain(secret);
+    }
+  });
+
+  it("a sign-in from a device and network the account never used mails 'was this you?'; the sign-up's device does not", async () => {
+    const address = "new-device@example.com";
+    const signUp = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: address, password, nickname: "device" },
+      remoteAddress: "10.9.0.1",
+    });
+    expect(signUp.statusCode).toBe(201);
+    const deviceCookie = signUp.cookies.find((cookie) => cookie.name === "superoauth_device");
+    expect(deviceCookie).toBeDefined();
+    const logIn = (input: { ip: string; cookie?: string }) =>
+      service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: address, password },
+        remoteAddress: input.ip,
+        ...(input.cookie === undefined ? {} : { cookies: { superoauth_device: input.cookie } }),
+      });
+
+    // The sign-up's browser on another network: its device is known, no notice.
+    expect((await logIn({ ip: "10.9.0.2", cookie: deviceCookie?.value ?? "" })).statusCode).toBe(200);
+    // Another browser on yet another network: new.
+    expect((await logIn({ ip: "10.9.0.3" })).statusCode).toBe(200);
+
+    const mail = await mailTo(address, /new sign-in/i);
+    expect(mail.text).toContain("IP address: 10.9.0.3");
+    expect(mail.text).toContain("Was this you?");
+    const notices = sink.mails.filter((m) => m.to.includes(address) && /new sign-in/i.test(m.subject));
+    expect(notices).toHaveLength(1);
+  });
+
+  it("a mail server that refuses does not fail or slow a password change, and its notice arrives on a retry", async () => {
+    const registered = await register("late-notice@example.com");
+    await mailTo("late-notice@example.com", /verify/i);
+    sink.failNext(1);
+
+    const started = Date.now();
+    const changed = await post(
+      "/user/password",
+      { currentPassword: password, newPassword },
+      registered.accessToken,
+    );
+    const answeredAfterMs = Date.now() - started;
+    const mail = await sink.waitForMail(
+      (m) => m.to.includes("late-notice@example.com") && /password was changed/i.test(m.subject),
+      8_000,
+    );
+
+    expect(changed.statusCode).toBe(200);
+    expect(answeredAfterMs).toBeLessThan(1_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(mail.text).not.toContain(newPassword);
+  }, 15_000);
+
   it("a mail server that refuses at first does not fail or slow the request, and the mail arrives on a retry", async () => {
     await register("late-mail@example.com");
     await mailTo("late-mail@example.com", /verify/i);

@@ -25,6 +25,13 @@ describe("the pages account mails link to", () => {
     expect(response.body).not.toMatch(/<script>(?!<\/script>)/);
   });
 
+  it("the reset page carries a form asking for the address, for when it is opened without a token", async () => {
+    ({ app } = await buildTestApp());
+    const response = await app.inject({ url: "/reset-password" });
+    expect(response.body).toContain('<form id="request" hidden>');
+    expect(response.body).toContain('<label for="email">Email address</label>');
+  });
+
   it("serves the script that posts the fragment's token to the API, and its stylesheet", async () => {
     ({ app } = await buildTestApp());
     const script = await app.inject({ url: "/assets/account.js" });
@@ -32,6 +39,7 @@ describe("the pages account mails link to", () => {
     expect(script.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(script.body).toContain("/api/v1/auth/verify-email");
     expect(script.body).toContain("/api/v1/auth/reset-password");
+    expect(script.body).toContain("/api/v1/auth/forgot-password");
     expect(script.body).toContain("history.replaceState");
     expect(script.body).toContain("/api/v1/oauth/exchange");
     expect(script.body).toContain("/api/v1/auth/2fa/verify");

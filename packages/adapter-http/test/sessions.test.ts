@@ -144,7 +144,12 @@ describe("GET /api/v1/user/security-events", () => {
 
     expect(response.statusCode).toBe(200);
     const { events, nextBefore } = response.json().data;
-    expect(events.map((e: { type: string }) => e.type)).toEqual(["session_revoked", "login_succeeded"]);
+    // The second session signed in from a network the account never used: a new device (ADR 0016).
+    expect(events.map((e: { type: string }) => e.type)).toEqual([
+      "session_revoked",
+      "new_device_sign_in",
+      "login_succeeded",
+    ]);
     expect(events[0]).toStrictEqual({
       id: expect.any(String),
       type: "session_revoked",

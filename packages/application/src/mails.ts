@@ -1,4 +1,12 @@
-import type { Email, EmailTokenPurpose } from "@superoauth/domain";
+import {
+  type Email,
+  type EmailTokenPurpose,
+  oauthProviderNames,
+  parseOAuthProvider,
+  type SecurityEvent,
+  type SecurityNoticeEvent,
+  type SecurityNoticeType,
+} from "@superoauth/domain";
 import type { OutgoingMail } from "./ports.ts";
 
 /**
@@ -8,7 +16,21 @@ import type { OutgoingMail } from "./ports.ts";
  */
 export function buildMailLink(input: { appURL: string; purpose: EmailTokenPurpose; token: string }): string {
   const path = input.purpose === "verify_email" ? "verify-email" : "reset-password";
-  return `${input.appURL.replace(/\/+$/, "")}/${path}#token=${input.token}`;
+  return `${trimSlashes(input.appURL)}/${path}#token=${input.token}`;
+}
+
+/**
+ * Where a security notice sends someone who did not do what it reports: the app's list of sessions
+ * (a page the front end serves at this path; the API behind it is GET /api/v1/auth/sessions) and the
+ * reset page, which without a token asks for the address and mails a reset link (forgot password).
+ */
+function buildNoticeLinks(input: { appURL: string }): { sessions: string; resetPassword: string } {
+  const base = trimSlashes(input.appURL);
+  return { sessions: `${base}/account/sessions`, resetPassword: `${base}/reset-password` };
+}
+
+function trimSlashes(url: string): string {
+  return url.replace(/\/+$/, "");
 }
 
 const wording: Record<
@@ -40,31 +62,154 @@ export function composeTokenMail(input: {
   link: string;
 }): OutgoingMail {
   const words = wording[input.purpose];
-  const text = [
-    `Hello ${input.nickname},`,
-    "",
-    words.intro,
-    "",
-    `${words.action}: ${input.link}`,
-    "",
-    words.validity,
-    words.ignore,
-    "",
-    "SuperOAuth",
-  ].join("\n");
-  const link = escapeHTML(input.link);
+  return composeMail({
+    to: input.to,
+    subject: words.subject,
+    nickname: input.nickname,
+    blocks: [
+      { lines: [words.intro] },
+      { link: { label: words.action, url: input.link } },
+      { lines: [words.validity, words.ignore] },
+    ],
+  });
+}
+
+// Subjects avoid "reset" and "verify": those words are how people (and tests) find the mails that carry links.
+const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details"]) => Notice> = {
+  password_set: () => ({
+    subject: "A password was added to your account",
+    what: "A password was set on your SuperOAuth account: it can now sign in with your email address and that password.",
+  }),
+  password_changed: () => ({
+    subject: "Your password was changed",
+    what: "The password of your SuperOAuth account was changed, and every other session was signed out.",
+  }),
+  password_reset: () => ({
+    subject: "Your password was changed",
+    what: "The password of your SuperOAuth account was replaced through a password-reset link mailed to this address, and every session was signed out.",
+  }),
+  two_factor_enabled: () => ({
+    subject: "Two-factor authentication was turned on",
+    what: "Two-factor authentication was turned on for your SuperOAuth account: signing in now also asks for a code from an authenticator app.",
+  }),
+  two_factor_disabled: () => ({
+    subject: "Two-factor authentication was turned off",
+    what: "Two-factor authentication was turned off for your SuperOAuth account: signing in no longer asks for a code, and its backup codes were deleted.",
+  }),
+  backup_codes_regenerated: () => ({
+    subject: "New backup codes were made",
+    what: "New backup codes were made for your SuperOAuth account; the old ones no longer work.",
+  }),
+  backup_code_used: (details) => ({
+    subject: "Your backup codes are running out",
+    what: `A backup code was used to sign in to your SuperOAuth account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out.`,
+  }),
+  provider_linked: (details) => ({
+    subject: `${providerName(details.provider)} was linked to your account`,
+    what: `${providerName(details.provider)} was linked to your SuperOAuth account: that ${providerName(details.provider)} account can now sign in to it.`,
+  }),
+  provider_unlinked: (details) => ({
+    subject: `${providerName(details.provider)} was unlinked from your account`,
+    what: `${providerName(details.provider)} was unlinked from your SuperOAuth account: it can no longer sign in to it.`,
+  }),
+  refresh_token_reuse_detected: () => ({
+    subject: "A session was signed out to protect your account",
+    what: "A sign-in token of one of your SuperOAuth sessions was used after it had been replaced, which happens when it was copied. That session was signed out; sign in again on that device.",
+  }),
+  new_device_sign_in: () => ({
+    subject: "New sign-in to your account",
+    what: "Your SuperOAuth account was signed in to from a device and a network it has not used before. Was this you?",
+  }),
+};
+
+interface Notice {
+  readonly subject: string;
+  readonly what: string;
+}
+
+function providerName(provider: string | number | boolean | undefined): string {
+  const id = typeof provider === "string" ? parseOAuthProvider(provider) : null;
+  return id === null ? "A sign-in provider" : oauthProviderNames[id];
+}
+
+function countLeft(remaining: string | number | boolean | undefined): string {
+  if (remaining === 0) return "None are";
+  return remaining === 1 ? "Only 1 is" : `Only ${String(remaining)} are`;
+}
+
+/**
+ * The mail that tells the account holder about a security event: what happened, when, from which
+ * address and browser, and what to do if it was not them. It carries no token or secret, only
+ * links to the sessions list and to the reset page, and the facts the security log shows anyway.
+ */
+export function composeSecurityNotice(input: {
+  to: Email;
+  nickname: string;
+  event: SecurityNoticeEvent & Pick<SecurityEvent, "occurredAt" | "ip" | "userAgent">;
+  appURL: string;
+}): OutgoingMail {
+  const { event } = input;
+  const notice = noticeWording[event.type](event.details);
+  const links = buildNoticeLinks({ appURL: input.appURL });
+  return composeMail({
+    to: input.to,
+    subject: notice.subject,
+    nickname: input.nickname,
+    blocks: [
+      { lines: [notice.what] },
+      {
+        lines: [
+          `When: ${event.occurredAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+          `IP address: ${event.ip ?? "unknown"}`,
+          `Browser or app: ${event.userAgent ?? "unknown"}`,
+        ],
+      },
+      {
+        lines: [
+          "If this was you, there is nothing to do.",
+          "If it was not, change your password now (this signs you out everywhere) and review your sessions:",
+        ],
+      },
+      { link: { label: "Choose a new password", url: links.resetPassword } },
+      { link: { label: "Review your sessions", url: links.sessions } },
+    ],
+  });
+}
+
+type MailBlock = { readonly lines: readonly string[] } | { readonly link: { label: string; url: string } };
+
+/**
+ * One layout for every mail: a greeting, the blocks, a signature, in plain text and in HTML.
+ * Everything that goes into the HTML is escaped, including what a client sent (its user agent).
+ */
+function composeMail(input: {
+  to: Email;
+  subject: string;
+  nickname: string;
+  blocks: readonly MailBlock[];
+}): OutgoingMail {
+  const text = [`Hello ${input.nickname},`, ""];
   const html = [
     "<!doctype html>",
     '<html><body style="font-family: sans-serif; line-height: 1.5">',
     `<p>Hello ${escapeHTML(input.nickname)},</p>`,
-    `<p>${escapeHTML(words.intro)}</p>`,
-    `<p><a href="${link}">${escapeHTML(words.action)}</a></p>`,
-    `<p>If the button does not work, copy this address into your browser:<br>${link}</p>`,
-    `<p>${escapeHTML(words.validity)}<br>${escapeHTML(words.ignore)}</p>`,
-    "<p>SuperOAuth</p>",
-    "</body></html>",
-  ].join("\n");
-  return { to: input.to, subject: words.subject, text, html };
+  ];
+  for (const block of input.blocks) {
+    if ("link" in block) {
+      const url = escapeHTML(block.link.url);
+      text.push(`${block.link.label}: ${block.link.url}`, "");
+      html.push(
+        `<p><a href="${url}">${escapeHTML(block.link.label)}</a></p>`,
+        `<p>If the button does not work, copy this address into your browser:<br>${url}</p>`,
+      );
+    } else {
+      text.push(...block.lines, "");
+      html.push(`<p>${block.lines.map(escapeHTML).join("<br>")}</p>`);
+    }
+  }
+  text.push("SuperOAuth");
+  html.push("<p>SuperOAuth</p>", "</body></html>");
+  return { to: input.to, subject: input.subject, text: text.join("\n"), html: html.join("\n") };
 }
 
 function escapeHTML(value: string): string {

@@ -43,6 +43,8 @@ export type { Result } from "./result.ts";
 export { err, ok } from "./result.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export { securityEventTypes } from "./security-event.ts";
+export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
+export { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 export type {
   RefreshDecision,
   RefreshToken,

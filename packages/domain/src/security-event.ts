@@ -19,6 +19,7 @@ export const securityEventTypes = [
   "provider_unlinked",
   "session_revoked",
   "sessions_revoked",
+  "new_device_sign_in",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -1,7 +1,8 @@
 // The small pages a person meets outside the client app: the two that account mails link to, and
 // the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
 // browsers never send to a server; the script reads it, removes it from the address bar and POSTs
-// it to the API. Everything is same-origin and the CSP allows nothing else.
+// it to the API. The reset page opened without a token (security notices link to it) asks for the
+// address instead and starts "forgot password". Everything is same-origin and the CSP allows nothing else.
 
 const styles = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
@@ -58,6 +59,20 @@ const script = `
   var token = new URLSearchParams(location.hash.slice(1)).get("token");
   // Take the token out of the address bar and history.
   history.replaceState(null, "", location.pathname);
+  if (!token && page === "reset-password") {
+    // Opened without a token (the link in a security notice): ask for the address and mail a reset link.
+    var request = document.getElementById("request");
+    request.hidden = false;
+    request.addEventListener("submit", function (event) {
+      event.preventDefault();
+      show("Sending…", "");
+      post("/api/v1/auth/forgot-password", { email: document.getElementById("email").value.trim() }).then(function (r) {
+        if (r.success) { request.hidden = true; show("If an account has this address, a link to choose a new password is on its way. It works for 1 hour.", "ok"); }
+        else show(r.message || "That did not work. Try again.", "error");
+      });
+    });
+    return;
+  }
   if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
   if (page === "verify-email") {
     show("Verifying…", "");
@@ -115,6 +130,12 @@ export const resetPasswordPage = page({
 <input id="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
 <p>8-128 characters with an upper-case letter, a lower-case letter, a digit and one of !@#$%^&amp;*(),.?":{}|&lt;&gt;</p>
 <button type="submit">Change password</button>
+</form>
+<form id="request" hidden>
+<p>Enter the address of your account: we mail you a link to choose a new password. Changing it signs you out everywhere.</p>
+<label for="email">Email address</label>
+<input id="email" type="email" autocomplete="email" required maxlength="254">
+<button type="submit">Mail me a link</button>
 </form>`,
 });
 

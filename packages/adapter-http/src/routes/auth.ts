@@ -43,7 +43,8 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
     },
     async (request, reply) => {
       const body = request.body;
-      const result = await useCases.registerWithPassword({ ...body, client: clientOf(request) });
+      // Signing up is the first sign-in: the device cookie starts here, and becomes known (ADR 0016).
+      const result = await useCases.registerWithPassword({ ...body, client: signInClientOf(request, reply) });
       if (!result.ok) return sendFailure(reply, result);
       const { user, ...tokens } = result.value;
       return reply.code(201).send({ success: true, data: { user: presentUser(user), ...tokens } });

@@ -7,7 +7,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";
+import { findSignInSource, recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
 
 /** The first factor was right, and the account has 2FA on: the client must now send a code with this token. */
@@ -55,15 +55,28 @@ export async function completeSignIn(
 
 /**
  * Opens the session of a user who passed every factor and records the sign-in;
- * the client's failure counters start again and it becomes a known source.
+ * the client's failure counters start again and it becomes a known source. A
+ * sign-in from neither a device nor a network the account signed in from before
+ * is also recorded as `new_device_sign_in`, which mails the holder "was this you?".
  */
 export async function finishSignIn(
   deps: Dependencies,
   input: { user: User; client: ClientInfo; method: SignInMethod },
 ): Promise<SignedIn> {
   const { user, client, method } = input;
+  // Read before this sign-in makes the client known. Known means its device or its IP completed a
+  // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016).
+  const source = await findSignInSource(deps, { userId: user.id, client });
   const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
   await recordSecurityEvent(deps, { userId: user.id, type: "login_succeeded", client, details: { method } });
+  if (!source.known) {
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "new_device_sign_in",
+      client,
+      details: { method },
+    });
+  }
   await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client });
   return signedIn;
 }

@@ -17,6 +17,7 @@ import {
 import type { Dependencies, ProviderProfile } from "../ports.ts";
 import { completeSignIn } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
+import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /** How long a login code may wait to be exchanged. */
@@ -245,6 +246,9 @@ async function findOrCreateUser(
     client,
     details: { provider: profile.provider, via: "sign-up" },
   });
+  // Signing up is the account's first sign-in: its network becomes known, so the sign-in that
+  // follows (the login code's exchange) is not reported as from a new device (ADR 0016).
+  await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client });
   return ok(user);
 }
 

@@ -15,13 +15,14 @@ describe("security events written by the core use cases", () => {
     await logInWithPassword(deps, { email: user.email, password: "Wrong-pass-1!", client });
     await logInWithPassword(deps, { email: user.email, password: strongPassword, client });
     const events = await deps.securityEvents.listSecurityEventsOfUser({ userId: user.id, limit: 10 });
-    expect(events.map((e) => e.type)).toEqual(["login_succeeded", "login_failed"]);
-    expect(events[0]).toMatchObject({
+    // The account signed up from another network, so this sign-in is also a new device's (ADR 0016).
+    expect(events.map((e) => e.type)).toEqual(["new_device_sign_in", "login_succeeded", "login_failed"]);
+    expect(events[1]).toMatchObject({
       ip: "203.0.113.9",
       userAgent: "Firefox",
       details: { method: "password" },
     });
-    expect(events[0]?.occurredAt).toEqual(deps.clock.now());
+    expect(events[1]?.occurredAt).toEqual(deps.clock.now());
   });
 
   it("records nothing for an unknown email (there is no account to attach it to)", async () => {

@@ -10,6 +10,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { sendVerificationMail } from "./request-email-verification.ts";
+import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
 
 /** Creates an account with an email and password and signs it in. */
@@ -36,5 +37,9 @@ export async function registerWithPassword(
   const inserted = await deps.users.insertUser(user);
   if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
   await sendVerificationMail(deps, { user, now });
-  return ok(await startSession(deps, { user, client: input.client, now }));
+  const signedIn = await startSession(deps, { user, client: input.client, now });
+  // Signing up is the account's first sign-in: its device and network become known, so signing in
+  // again from them is not reported as new (ADR 0016).
+  await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client: input.client });
+  return ok(signedIn);
 }

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { securityEventTypes } from "./security-event.ts";
+import { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
+
+describe("notifiesAccountHolder", () => {
+  it("mails for exactly the changes to how the account signs in, reuse and new devices", () => {
+    const notifying = securityEventTypes.filter((type) =>
+      notifiesAccountHolder({ type, details: { remaining: 0, provider: "github" } }),
+    );
+    expect(notifying).toEqual([
+      "password_set",
+      "password_changed",
+      "password_reset",
+      "two_factor_enabled",
+      "two_factor_disabled",
+      "backup_code_used",
+      "backup_codes_regenerated",
+      "refresh_token_reuse_detected",
+      "provider_linked",
+      "provider_unlinked",
+      "new_device_sign_in",
+    ]);
+    expect([...notifying].sort()).toEqual([...securityNoticeTypes].sort());
+  });
+
+  it("never mails for sign-ins, failures, locks, logouts, verification or a reset request", () => {
+    for (const type of [
+      "login_succeeded",
+      "login_failed",
+      "account_locked",
+      "password_reset_requested",
+      "email_verified",
+      "session_revoked",
+      "sessions_revoked",
+    ] as const) {
+      expect(notifiesAccountHolder({ type, details: {} })).toBe(false);
+    }
+  });
+
+  it.each([
+    [0, true],
+    [lowBackupCodesThreshold - 1, true],
+    [lowBackupCodesThreshold, true],
+    [lowBackupCodesThreshold + 1, false],
+    [9, false],
+  ])("a backup code used with %i left mails: %s", (remaining, mails) => {
+    expect(notifiesAccountHolder({ type: "backup_code_used", details: { remaining } })).toBe(mails);
+  });
+
+  it("a backup code used without a count of those left does not mail", () => {
+    expect(notifiesAccountHolder({ type: "backup_code_used", details: {} })).toBe(false);
+  });
+
+  it("a provider linked by signing up with it does not mail; linked any other way it does", () => {
+    expect(
+      notifiesAccountHolder({ type: "provider_linked", details: { provider: "github", via: "sign-up" } }),
+    ).toBe(false);
+    expect(
+      notifiesAccountHolder({
+        type: "provider_linked",
+        details: { provider: "github", via: "verified-email" },
+      }),
+    ).toBe(true);
+    expect(notifiesAccountHolder({ type: "provider_linked", details: { provider: "github" } })).toBe(true);
+  });
+});

@@ -1,0 +1,51 @@
+import type { SecurityEvent, SecurityEventType } from "./security-event.ts";
+
+/**
+ * Security notices: the events the account holder is mailed about. ASVS 5.0 asks that users be
+ * notified after updates to authentication details (V6.3.7) and of suspicious sign-ins, such as
+ * one from an unusual client (V6.3.5). Which events those are is decided here, on the event alone.
+ */
+
+/** Using a backup code mails the holder once this many or fewer are left: time to make new ones. */
+export const lowBackupCodesThreshold = 3;
+
+/** The event types that may mail the holder (whether one does is `notifiesAccountHolder`'s call). */
+export const securityNoticeTypes = [
+  "password_set",
+  "password_changed",
+  "password_reset",
+  "two_factor_enabled",
+  "two_factor_disabled",
+  "backup_codes_regenerated",
+  "backup_code_used",
+  "provider_linked",
+  "provider_unlinked",
+  "refresh_token_reuse_detected",
+  "new_device_sign_in",
+] as const satisfies readonly SecurityEventType[];
+
+export type SecurityNoticeType = (typeof securityNoticeTypes)[number];
+
+/** An event that mails the account holder. */
+export type SecurityNoticeEvent = Pick<SecurityEvent, "details"> & { readonly type: SecurityNoticeType };
+
+/**
+ * Whether an event mails the account holder. A used backup code does only when few are left
+ * (`lowBackupCodesThreshold`); a provider linked by signing up with it does not (the account was
+ * made with it, there is nothing to warn about). Every other notice type always does.
+ */
+export function notifiesAccountHolder(
+  event: Pick<SecurityEvent, "type" | "details">,
+): event is SecurityNoticeEvent {
+  if (!(securityNoticeTypes as readonly SecurityEventType[]).includes(event.type)) return false;
+  switch (event.type) {
+    case "backup_code_used": {
+      const remaining = event.details.remaining;
+      return typeof remaining === "number" && remaining <= lowBackupCodesThreshold;
+    }
+    case "provider_linked":
+      return event.details.via !== "sign-up";
+    default:
+      return true;
+  }
+}
