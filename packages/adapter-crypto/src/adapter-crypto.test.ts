@@ -26,7 +26,7 @@ describe("argon2id password hasher", () => {
 describe("SHA-256 secret hasher", () => {
   it("computes PKCE S256 challenges as RFC 7636 appendix B does, so a browser's crypto.subtle agrees", () => {
     expect(createSHA256SecretHasher().codeChallengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe(
-      "E9cM4HSHJI3a7-zzN7v8ud8pJS0YgH1N9vImYrvjUEM",
+      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
     );
   });
 });

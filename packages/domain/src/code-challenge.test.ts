@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseCodeChallenge } from "./code-challenge.ts";
 
 // RFC 7636 appendix B: the challenge of the verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk.
-const rfcChallenge = "E9cM4HSHJI3a7-zzN7v8ud8pJS0YgH1N9vImYrvjUEM";
+const rfcChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 describe("parseCodeChallenge", () => {
   it("accepts an S256 challenge", () => {
