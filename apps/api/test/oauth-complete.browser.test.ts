@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import {
@@ -76,11 +78,11 @@ afterAll(async () => {
  * Starts sign-in as a JSON client would (with a challenge of its own) and approves it at the fake
  * GitHub; returns the callback URL the provider sends the browser to, and the signed state cookie.
  */
-async function approvedCallback(identity: FakeIdentity): Promise<{ callbackURL: string; cookie: string }> {
+async function approvedCallback(
+  identity: FakeIdentity,
+  codeChallenge = createHash("sha256").update(randomBytes(32).toString("base64url")).digest("base64url"),
+): Promise<{ callbackURL: string; cookie: string }> {
   // In-process: the test's dispatcher lets the process reach the fake providers only.
-  const codeChallenge = createHash("sha256")
-    .update(randomBytes(32).toString("base64url"))
-    .digest("base64url");
   const start = await service.app.inject({
     method: "GET",
     url: `/api/v1/oauth/github?code_challenge=${codeChallenge}&code_challenge_method=S256`,
@@ -119,7 +121,11 @@ async function signInFromLandingPage(context: BrowserContext): Promise<Page> {
 
 /** The login code GitHub's redirect brings to OAUTH_SUCCESS_REDIRECT, as an attacker would collect it. */
 async function attackersLoginCode(): Promise<string> {
-  const { callbackURL, cookie } = await approvedCallback(mallory);
+  return loginCodeFor(mallory);
+}
+
+async function loginCodeFor(identity: FakeIdentity, codeChallenge?: string): Promise<string> {
+  const { callbackURL, cookie } = await approvedCallback(identity, codeChallenge);
   const back = await service.app.inject({
     url: callbackURL.slice(baseURL.length),
     cookies: { [cookieName]: cookie },
@@ -165,6 +171,28 @@ describe("social sign-in in a real browser", () => {
     expect(await victim.locator("#status").textContent()).toContain("does not match");
     expect(await victim.locator("#status").textContent()).not.toContain("Signed in");
     await midway.close();
+  });
+
+  it("docs/oauth.md's createPKCE, run in the browser, makes a verifier and challenge the API accepts", async () => {
+    const markdown = readFileSync(join(import.meta.dirname, "..", "..", "..", "docs", "oauth.md"), "utf8");
+    const snippet = /```js\n((?:\/\/.*\n)*async function createPKCE\(\)[\s\S]*?)```/.exec(markdown)?.[1];
+    if (snippet === undefined) throw new Error("no createPKCE snippet in docs/oauth.md");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A page of the API's origin: loopback is a secure context, where crypto.subtle exists.
+    await page.goto(`${baseURL}/health`);
+    const pair = (await page.evaluate(`${snippet}\ncreatePKCE()`)) as { verifier: string; challenge: string };
+    await context.close();
+    expect(pair.verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(pair.challenge).toBe(createHash("sha256").update(pair.verifier).digest("base64url"));
+
+    const code = await loginCodeFor(octocat, pair.challenge);
+    const exchanged = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/exchange",
+      payload: { code, code_verifier: pair.verifier },
+    });
+    expect(exchanged.statusCode, exchanged.body).toBe(200);
   });
 
   it("asks for the second factor when the account has 2FA on, and accepts a backup code", async () => {
