@@ -103,6 +103,7 @@ export async function composeService(
       oauth: {
         successRedirectURL: config.oauth.successRedirectURL,
         secureCookies: config.oauth.secureCookies,
+        hostPrefixedCookies: config.oauth.hostPrefixedCookies,
       },
     });
     const housekeeping = startHousekeeping({

@@ -17,6 +17,7 @@ describe("OAuth configuration", () => {
     expect(c.oauth.successRedirectURL).toBe("https://id.example.com/oauth/complete");
     expect(c.oauth.httpTimeoutMs).toBe(10_000);
     expect(c.oauth.secureCookies).toBe(false);
+    expect(c.oauth.hostPrefixedCookies).toBe(true);
     expect(warnings.join()).not.toContain("COOKIE_SECRET");
   });
 
@@ -47,6 +48,7 @@ describe("OAuth configuration", () => {
     });
     expect(c.oauth.httpTimeoutMs).toBe(2000);
     expect(c.oauth.secureCookies).toBe(true);
+    expect(c.oauth.hostPrefixedCookies).toBe(false);
     expect(c.oauth.cookieSecretIsEphemeral).toBe(true);
     expect(warnings.join()).toContain("COOKIE_SECRET is not set");
   });

@@ -20,6 +20,8 @@ export interface OAuthConfig {
   readonly cookieSecretIsEphemeral: boolean;
   /** The state cookie is Secure everywhere but in development. */
   readonly secureCookies: boolean;
+  /** APP_URL is https: the sign-in cookies are `__Host-`-prefixed, Secure, Path=/ (ADR 0013). */
+  readonly hostPrefixedCookies: boolean;
 }
 
 /** The seed's default scopes per provider. */
@@ -159,6 +161,7 @@ export function parseOAuthConfig(
       cookieSecret,
       cookieSecretIsEphemeral,
       secureCookies: context.environment !== "development",
+      hostPrefixedCookies: new URL(context.appURL).protocol === "https:",
     },
   };
 }

@@ -1,3 +1,6 @@
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import {
@@ -7,16 +10,17 @@ import {
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
-import type { Browser } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
 import { freePort, launchChromium } from "./browser.ts";
 
-// Social sign-in as a person meets it, in Debian's Chromium: the browser comes back from the
-// provider (the fake GitHub on 127.0.0.1, reached by the server through the test's dispatcher) to
-// the callback, lands on the built-in /oauth/complete page, which trades the one-time login code
-// and, when the account has 2FA on, asks for a code.
+// Social sign-in as a person meets it, in Debian's Chromium: the built-in /oauth/complete page
+// starts the sign-in through its own start (a PKCE verifier in an HttpOnly cookie, ADR 0013), the
+// browser comes back from the provider (the fake GitHub on 127.0.0.1, reached by the server through
+// the test's dispatcher) to the callback, lands on the page, which trades the one-time login code
+// and, when the account has 2FA on, asks for a code. A code minted for another browser is refused.
 
 const cookieName = "superoauth_oauth_state";
 const database = useTestDatabase();
@@ -31,6 +35,13 @@ const octocat: FakeIdentity = {
   email: "octocat@github.example",
   emailVerified: true,
   displayName: "The Octocat",
+};
+
+const mallory: FakeIdentity = {
+  subject: "6660666",
+  email: "mallory@github.example",
+  emailVerified: true,
+  displayName: "Mallory",
 };
 
 beforeAll(async () => {
@@ -64,43 +75,129 @@ afterAll(async () => {
 });
 
 /**
- * Starts sign-in as the browser would and approves it at the fake GitHub; returns the callback
- * URL the provider sends the browser to, and the signed state cookie the start set.
+ * Starts sign-in as a JSON client would (with a challenge of its own) and approves it at the fake
+ * GitHub; returns the callback URL the provider sends the browser to, and the signed state cookie.
  */
-async function approvedCallback(): Promise<{ callbackURL: string; cookie: string }> {
+async function approvedCallback(
+  identity: FakeIdentity,
+  codeChallenge = createHash("sha256").update(randomBytes(32).toString("base64url")).digest("base64url"),
+): Promise<{ callbackURL: string; cookie: string }> {
   // In-process: the test's dispatcher lets the process reach the fake providers only.
-  const start = await service.app.inject({ method: "GET", url: "/api/v1/oauth/github" });
+  const start = await service.app.inject({
+    method: "GET",
+    url: `/api/v1/oauth/github?code_challenge=${codeChallenge}&code_challenge_method=S256`,
+  });
   expect(start.statusCode).toBe(302);
   const cookie = start.cookies.find((c) => c.name === cookieName)?.value ?? "";
-  const back = fake.approve(String(start.headers.location), octocat);
+  const back = fake.approve(String(start.headers.location), identity);
   const query = new URLSearchParams({ code: back.code, state: back.state });
   return { callbackURL: `${baseURL}/api/v1/oauth/github/callback?${query}`, cookie };
 }
 
-async function openCallbackInBrowser(): Promise<import("playwright-core").Page> {
-  const { callbackURL, cookie } = await approvedCallback();
+/**
+ * A browser whose trips to github.com reach the fake GitHub instead: it approves the authorization
+ * request for `identity` and sends the browser back to the callback, as GitHub would.
+ */
+async function browserAtGitHub(identity: FakeIdentity): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.addCookies([
-    { name: cookieName, value: cookie, domain: "127.0.0.1", path: "/api/v1/oauth/github/callback" },
-  ]);
+  await context.route("https://github.com/**", async (route) => {
+    const back = fake.approve(route.request().url(), identity);
+    const query = new URLSearchParams({ code: back.code, state: back.state });
+    await route.fulfill({
+      status: 302,
+      headers: { location: `${baseURL}/api/v1/oauth/github/callback?${query}` },
+    });
+  });
+  return context;
+}
+
+/** Opens the landing page without a code and follows its "Sign in with GitHub" link. */
+async function signInFromLandingPage(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(callbackURL);
+  await page.goto(`${baseURL}/oauth/complete`);
+  await page.getByRole("link", { name: "Sign in with GitHub" }).click();
   return page;
 }
 
+/** The login code GitHub's redirect brings to OAUTH_SUCCESS_REDIRECT, as an attacker would collect it. */
+async function attackersLoginCode(): Promise<string> {
+  return loginCodeFor(mallory);
+}
+
+async function loginCodeFor(identity: FakeIdentity, codeChallenge?: string): Promise<string> {
+  const { callbackURL, cookie } = await approvedCallback(identity, codeChallenge);
+  const back = await service.app.inject({
+    url: callbackURL.slice(baseURL.length),
+    cookies: { [cookieName]: cookie },
+    headers: { accept: "text/html" },
+  });
+  expect(back.statusCode).toBe(302);
+  return new URL(String(back.headers.location)).searchParams.get("code") ?? "";
+}
+
 describe("social sign-in in a real browser", () => {
-  it("lands on /oauth/complete, trades the login code and shows who signed in, leaving no code in the address bar", async () => {
-    const page = await openCallbackInBrowser();
+  it("starts from the landing page, comes back from GitHub, trades the login code and shows who signed in, leaving no code in the address bar", async () => {
+    const context = await browserAtGitHub(octocat);
+    const page = await signInFromLandingPage(context);
     await page.getByText("Signed in as").waitFor({ timeout: 10_000 });
     expect(await page.locator("#status").textContent()).toContain("octocat@github.example");
     expect(new URL(page.url()).pathname).toBe("/oauth/complete");
     expect(new URL(page.url()).search).toBe("");
-    await page.context().close();
+    // The verifier was in an HttpOnly cookie the page's script never saw, and is gone after the exchange.
+    const names = (await context.cookies()).map((c) => c.name);
+    expect(names).not.toContain("superoauth_login_verifier");
+    expect(names).not.toContain(cookieName);
+    await context.close();
+  });
+
+  it("refuses an attacker's login code opened in a victim's browser (login CSRF), with or without a sign-in of the victim's own under way", async () => {
+    // A victim who never started a sign-in, lured to the attacker's landing URL.
+    const fresh = await browser.newContext();
+    const lured = await fresh.newPage();
+    await lured.goto(`${baseURL}/oauth/complete?code=${encodeURIComponent(await attackersLoginCode())}`);
+    await lured.locator("#status.error").waitFor({ timeout: 10_000 });
+    expect(await lured.locator("#status").textContent()).toContain("code_verifier");
+    await fresh.close();
+
+    // A victim in the middle of their own sign-in: their browser holds a verifier, not the attacker's.
+    const midway = await browser.newContext();
+    // Its start, up to the trip to GitHub (the context's request client shares the browser's cookies).
+    const started = await midway.request.get(`${baseURL}/oauth/start/github`, { maxRedirects: 0 });
+    expect(started.status()).toBe(302);
+    const victim = await midway.newPage();
+    expect((await midway.cookies()).map((c) => c.name)).toContain("superoauth_login_verifier");
+    await victim.goto(`${baseURL}/oauth/complete?code=${encodeURIComponent(await attackersLoginCode())}`);
+    await victim.locator("#status.error").waitFor({ timeout: 10_000 });
+    expect(await victim.locator("#status").textContent()).toContain("does not match");
+    expect(await victim.locator("#status").textContent()).not.toContain("Signed in");
+    await midway.close();
+  });
+
+  it("docs/oauth.md's createPKCE, run in the browser, makes a verifier and challenge the API accepts", async () => {
+    const markdown = readFileSync(join(import.meta.dirname, "..", "..", "..", "docs", "oauth.md"), "utf8");
+    const snippet = /```js\n((?:\/\/.*\n)*async function createPKCE\(\)[\s\S]*?)```/.exec(markdown)?.[1];
+    if (snippet === undefined) throw new Error("no createPKCE snippet in docs/oauth.md");
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // A page of the API's origin: loopback is a secure context, where crypto.subtle exists.
+    await page.goto(`${baseURL}/health`);
+    const pair = (await page.evaluate(`${snippet}\ncreatePKCE()`)) as { verifier: string; challenge: string };
+    await context.close();
+    expect(pair.verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(pair.challenge).toBe(createHash("sha256").update(pair.verifier).digest("base64url"));
+
+    const code = await loginCodeFor(octocat, pair.challenge);
+    const exchanged = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/oauth/exchange",
+      payload: { code, code_verifier: pair.verifier },
+    });
+    expect(exchanged.statusCode, exchanged.body).toBe(200);
   });
 
   it("asks for the second factor when the account has 2FA on, and accepts a backup code", async () => {
     // Sign in once as a JSON client to get tokens, then turn 2FA on through the API.
-    const { callbackURL, cookie } = await approvedCallback();
+    const { callbackURL, cookie } = await approvedCallback(octocat);
     const json = await service.app.inject({
       url: callbackURL.slice(baseURL.length),
       cookies: { [cookieName]: cookie },
@@ -123,7 +220,8 @@ describe("social sign-in in a real browser", () => {
     });
     const [backupCode] = enabled.data.backupCodes as string[];
 
-    const page = await openCallbackInBrowser();
+    const context = await browserAtGitHub(octocat);
+    const page = await signInFromLandingPage(context);
     await page.locator("#mfa").waitFor({ state: "visible", timeout: 10_000 });
     await page.fill("#code", "000000");
     await page.click("#mfa button[type=submit]");
@@ -131,6 +229,6 @@ describe("social sign-in in a real browser", () => {
     await page.fill("#code", backupCode ?? "");
     await page.click("#mfa button[type=submit]");
     await page.getByText("Signed in as").waitFor({ timeout: 10_000 });
-    await page.context().close();
+    await context.close();
   });
 });

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import {
@@ -70,12 +71,28 @@ afterEach(() => fake.reset());
 
 type Provider = "discord" | "twitch" | "google" | "github";
 
+/** A front end's PKCE pair, made as a browser makes it with crypto.subtle (docs/oauth.md). */
+function codeVerifierPair() {
+  const codeVerifier = randomBytes(32).toString("base64url");
+  return { codeVerifier, codeChallenge: createHash("sha256").update(codeVerifier).digest("base64url") };
+}
+
+function startURL(provider: Provider, codeChallenge: string): string {
+  return `/api/v1/oauth/${provider}?code_challenge=${codeChallenge}&code_challenge_method=S256`;
+}
+
 async function startTrip(provider: Provider) {
-  const response = await service.app.inject({ method: "GET", url: `/api/v1/oauth/${provider}` });
+  const { codeVerifier, codeChallenge } = codeVerifierPair();
+  const response = await service.app.inject({ method: "GET", url: startURL(provider, codeChallenge) });
   expect(response.statusCode, response.body).toBe(302);
   const cookie = response.cookies.find((c) => c.name === cookieName);
   if (cookie === undefined) throw new Error("no state cookie");
-  return { authorizationURL: String(response.headers.location), cookie: cookie.value };
+  return {
+    authorizationURL: String(response.headers.location),
+    cookie: cookie.value,
+    codeVerifier,
+    codeChallenge,
+  };
 }
 
 function callback(provider: Provider, query: Record<string, string>, cookie: string, json = false) {
@@ -97,7 +114,7 @@ async function signIn(provider: Provider, identity: FakeIdentity) {
   const exchanged = await service.app.inject({
     method: "POST",
     url: "/api/v1/oauth/exchange",
-    payload: { code },
+    payload: { code, code_verifier: trip.codeVerifier },
   });
   return { landed, exchanged, trip, back };
 }
@@ -272,7 +289,10 @@ describe("the flow's other outcomes, through Arctic and the fake providers", () 
   }
 
   it("sets the state cookie signed, HttpOnly, SameSite=Lax, Secure (not development), on the callback path, for 10 minutes", async () => {
-    const response = await service.app.inject({ method: "GET", url: "/api/v1/oauth/google" });
+    const response = await service.app.inject({
+      method: "GET",
+      url: startURL("google", codeVerifierPair().codeChallenge),
+    });
     const cookie = response.cookies.find((c) => c.name === cookieName);
     expect(cookie).toMatchObject({
       httpOnly: true,
@@ -284,6 +304,54 @@ describe("the flow's other outcomes, through Arctic and the fake providers", () 
     const location = new URL(String(response.headers.location));
     expect(location.searchParams.get("code_challenge_method")).toBe("S256");
     expect(cookie?.value.startsWith(`${location.searchParams.get("state")}.`)).toBe(true);
+  });
+
+  it("keeps only a hash of the code challenge, with the state and then the login code, and spends the code on a wrong verifier", async () => {
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    const trip = await startTrip("github");
+    const authorizations = await database
+      .db()
+      .selectFrom("oauth_authorizations")
+      .select("code_challenge_hash")
+      .where("code_challenge_hash", "=", sha256(trip.codeChallenge))
+      .execute();
+    expect(authorizations).toHaveLength(1);
+    const back = fake.approve(trip.authorizationURL, {
+      ...identities.github,
+      subject: "9002",
+      email: "pkce@github.example",
+    });
+    const landed = await callback("github", back, trip.cookie);
+    expect(landed.statusCode, landed.body).toBe(302);
+    const code = new URL(String(landed.headers.location)).searchParams.get("code") ?? "";
+    const codeHash = sha256(code);
+    const stored = await database
+      .db()
+      .selectFrom("oauth_login_codes")
+      .selectAll()
+      .where("code_hash", "=", codeHash)
+      .execute();
+    expect(stored.map((row) => row.code_challenge_hash)).toEqual([sha256(trip.codeChallenge)]);
+
+    const exchange = (codeVerifier: string) =>
+      service.app.inject({
+        method: "POST",
+        url: "/api/v1/oauth/exchange",
+        payload: { code, code_verifier: codeVerifier },
+      });
+    expect(errorOf(await exchange(codeVerifierPair().codeVerifier))).toEqual({
+      status: 400,
+      error: "INVALID_LOGIN_CODE",
+    });
+    expect(
+      await database
+        .db()
+        .selectFrom("oauth_login_codes")
+        .select("code_hash")
+        .where("code_hash", "=", codeHash)
+        .execute(),
+    ).toEqual([]);
+    expect(errorOf(await exchange(trip.codeVerifier))).toEqual({ status: 400, error: "INVALID_LOGIN_CODE" });
   });
 
   it("a state that does not match the cookie answers INVALID_STATE 400, and the provider is never asked", async () => {

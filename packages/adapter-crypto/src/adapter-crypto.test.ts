@@ -23,6 +23,14 @@ describe("argon2id password hasher", () => {
   });
 });
 
+describe("SHA-256 secret hasher", () => {
+  it("computes PKCE S256 challenges as RFC 7636 appendix B does, so a browser's crypto.subtle agrees", () => {
+    expect(createSHA256SecretHasher().codeChallengeOf("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk")).toBe(
+      "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    );
+  });
+});
+
 describe("secure random source", () => {
   it("makes UUIDv7 ids that sort by time", () => {
     const earlier = generateUUIDv7(1_700_000_000_000);

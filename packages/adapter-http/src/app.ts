@@ -30,12 +30,14 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Secret that signs cookies (OAuth state). */
   readonly cookieSecret?: string;
-  /** Social sign-in: where browsers land afterwards, and whether the state cookie is Secure. */
+  /** Social sign-in: where browsers land afterwards, and how its cookies are set. */
   readonly oauth?: {
     /** Default http://localhost:3000/oauth/complete. */
     readonly successRedirectURL?: string;
     /** Default true; false only for local development over plain HTTP. */
     readonly secureCookies?: boolean;
+    /** APP_URL is https: `__Host-`-prefixed sign-in cookies (ADR 0013). Default false. */
+    readonly hostPrefixedCookies?: boolean;
   };
 }
 
@@ -110,8 +112,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     sendError(reply, "NOT_FOUND", `Route ${request.method} ${request.url.split("?")[0]} not found`),
   );
 
+  const flowCookieSettings = {
+    secureCookies: options.oauth?.secureCookies ?? true,
+    hostPrefixedCookies: options.oauth?.hostPrefixedCookies ?? false,
+    cookiesCanBeSigned: options.cookieSecret !== undefined,
+  };
   await app.register(healthRoutes, { checkReadiness: options.checkReadiness });
-  await app.register(pageRoutes);
+  await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
       await api.register(authRoutes, { useCases: options.useCases });
@@ -119,9 +126,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(oauthRoutes, {
         useCases: options.useCases,
         settings: {
+          ...flowCookieSettings,
           successRedirectURL: options.oauth?.successRedirectURL ?? "http://localhost:3000/oauth/complete",
-          secureCookies: options.oauth?.secureCookies ?? true,
-          cookiesCanBeSigned: options.cookieSecret !== undefined,
         },
       });
       await api.register(accountRecoveryRoutes, { useCases: options.useCases });

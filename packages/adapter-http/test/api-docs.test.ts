@@ -11,7 +11,14 @@ const routesDirectory = join(import.meta.dirname, "..", "src", "routes");
 const docsPath = join(import.meta.dirname, "..", "..", "..", "docs", "api.md");
 /** Route files registered at the root rather than under /api/v1 (see app.ts). */
 const rootRouteFiles = new Set(["health.ts", "pages.ts"]);
-const rootPaths = new Set(["/health", "/ready", "/verify-email", "/reset-password", "/oauth/complete"]);
+const rootPaths = new Set([
+  "/health",
+  "/ready",
+  "/verify-email",
+  "/reset-password",
+  "/oauth/complete",
+  "/oauth/start/:provider",
+]);
 
 /** "POST /api/v1/auth/login" for every route the route files declare. */
 function declaredRoutes(): string[] {

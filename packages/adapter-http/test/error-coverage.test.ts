@@ -35,7 +35,11 @@ async function startWithGitHub(): Promise<{
 
 /** A browser's trip to GitHub and back with `code`. */
 async function signInWithGitHub(target: FastifyInstance, code: string): Promise<LightMyRequestResponse> {
-  const start = await target.inject({ method: "GET", url: "/api/v1/oauth/github" });
+  // The JSON callback answers tokens, not a login code, so any well-formed challenge will do.
+  const start = await target.inject({
+    method: "GET",
+    url: `/api/v1/oauth/github?code_challenge=${"c".repeat(43)}&code_challenge_method=S256`,
+  });
   expect(start.statusCode, start.body).toBe(302);
   const state = new URL(String(start.headers.location)).searchParams.get("state") ?? "";
   const cookie = start.cookies.find((c) => c.name === cookieName)?.value ?? "";

@@ -1,4 +1,4 @@
-import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
+import { InMemorySecretHasher, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import { type ErrorCode, type OAuthProviderId, parseEmail, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,6 +14,15 @@ import {
 
 const landingURL = "https://app.example/oauth/complete";
 const cookieName = "superoauth_oauth_state";
+const verifierCookieName = "superoauth_login_verifier";
+
+/** The PKCE verifier the front end keeps; it starts sign-ins with the verifier's S256 challenge. */
+const browserVerifier = "browser-verifier".padEnd(43, "0");
+/** Start parameters with the challenge of `verifier` (the in-memory hasher's S256 stand-in). */
+function challengeQuery(verifier = browserVerifier): string {
+  const codeChallenge = new InMemorySecretHasher().codeChallengeOf(verifier);
+  return new URLSearchParams({ code_challenge: codeChallenge, code_challenge_method: "S256" }).toString();
+}
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -59,9 +68,16 @@ function stateCookieOf(response: LightMyRequestResponse) {
   return cookie;
 }
 
-/** GET /oauth/:provider as a browser: where it is sent, and the cookie it keeps. */
-async function startTrip(target: FastifyInstance, provider: string): Promise<Trip> {
-  const response = await target.inject({ method: "GET", url: `/api/v1/oauth/${provider}` });
+/** GET /oauth/:provider as a front end's browser: where it is sent, and the cookie it keeps. */
+async function startTrip(
+  target: FastifyInstance,
+  provider: string,
+  verifier = browserVerifier,
+): Promise<Trip> {
+  const response = await target.inject({
+    method: "GET",
+    url: `/api/v1/oauth/${provider}?${challengeQuery(verifier)}`,
+  });
   expect(response.statusCode, response.body).toBe(302);
   const location = new URL(String(response.headers.location));
   return { cookie: stateCookieOf(response).value, state: location.searchParams.get("state") ?? "", response };
@@ -85,8 +101,13 @@ function callback(
 }
 
 /** A whole browser sign-in: start, come back with `code`, follow to the landing page. */
-async function browserSignIn(target: FastifyInstance, provider: OAuthProviderId, code: string) {
-  const trip = await startTrip(target, provider);
+async function browserSignIn(
+  target: FastifyInstance,
+  provider: OAuthProviderId,
+  code: string,
+  verifier = browserVerifier,
+) {
+  const trip = await startTrip(target, provider, verifier);
   return callback(target, provider, { code, state: trip.state, cookie: trip.cookie });
 }
 
@@ -97,8 +118,17 @@ function loginCodeOf(response: LightMyRequestResponse): string {
   return location.searchParams.get("code") ?? "";
 }
 
-function exchange(target: FastifyInstance, code: unknown): Promise<LightMyRequestResponse> {
-  return target.inject({ method: "POST", url: "/api/v1/oauth/exchange", payload: { code } });
+function exchange(
+  target: FastifyInstance,
+  code: unknown,
+  /** null: none sent. */
+  codeVerifier: string | null = browserVerifier,
+): Promise<LightMyRequestResponse> {
+  return target.inject({
+    method: "POST",
+    url: "/api/v1/oauth/exchange",
+    payload: codeVerifier === null ? { code } : { code, code_verifier: codeVerifier },
+  });
 }
 
 describe("GET /oauth/providers", () => {
@@ -139,6 +169,23 @@ describe("GET /oauth/:provider", () => {
     expect(cookie.value.split(".")).toHaveLength(3);
   });
 
+  it.each([
+    ["", "code_challenge is required"],
+    ["code_challenge_method=S256", "code_challenge is required"],
+    [`code_challenge=${"a".repeat(43)}`, "must be S256"],
+    [`code_challenge=${"a".repeat(43)}&code_challenge_method=plain`, "must be S256"],
+    ["code_challenge=short&code_challenge_method=S256", "43-128 characters"],
+  ])(
+    "answers VALIDATION_ERROR 400 to a sign-in start with %j, saying what to send, and sets no cookie",
+    async (query, message) => {
+      const { app } = await start();
+      const response = await app.inject({ method: "GET", url: `/api/v1/oauth/github?${query}` });
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(response.json().message).toContain(message);
+      expect(response.cookies).toEqual([]);
+    },
+  );
+
   it("does not mark the cookie Secure when told it runs over plain HTTP", async () => {
     const { app } = await start({ oauth: { successRedirectURL: landingURL, secureCookies: false } });
     expect(stateCookieOf((await startTrip(app, "github")).response).secure).toBeFalsy();
@@ -149,7 +196,7 @@ describe("GET /oauth/:provider", () => {
     async (provider) => {
       const { app } = await start();
       expectError(
-        await app.inject({ method: "GET", url: `/api/v1/oauth/${provider}` }),
+        await app.inject({ method: "GET", url: `/api/v1/oauth/${provider}?${challengeQuery()}` }),
         "UNSUPPORTED_PROVIDER",
         400,
       );
@@ -158,12 +205,20 @@ describe("GET /oauth/:provider", () => {
 
   it("answers OAUTH_INIT_FAILED 500 for a known provider without credentials", async () => {
     const { app } = await start({ configured: ["github"] });
-    expectError(await app.inject({ method: "GET", url: "/api/v1/oauth/twitch" }), "OAUTH_INIT_FAILED", 500);
+    expectError(
+      await app.inject({ method: "GET", url: `/api/v1/oauth/twitch?${challengeQuery()}` }),
+      "OAUTH_INIT_FAILED",
+      500,
+    );
   });
 
   it("answers OAUTH_INIT_FAILED 500 when no cookie secret is configured", async () => {
     const { app } = await start({ cookieSecret: undefined });
-    expectError(await app.inject({ method: "GET", url: "/api/v1/oauth/github" }), "OAUTH_INIT_FAILED", 500);
+    expectError(
+      await app.inject({ method: "GET", url: `/api/v1/oauth/github?${challengeQuery()}` }),
+      "OAUTH_INIT_FAILED",
+      500,
+    );
   });
 });
 
@@ -206,6 +261,28 @@ describe("the callback, in a browser", () => {
     const code = loginCodeOf(await browserSignIn(app, "google", "good"));
     deps.clock.advance(60_000);
     expectError(await exchange(app, code), "INVALID_LOGIN_CODE", 400);
+  });
+
+  it("answers INVALID_LOGIN_CODE 400 to an exchange without the code_verifier, or with another, and spends the code", async () => {
+    const { app, gateways } = await start();
+    for (const codeVerifier of [null, "", "another-verifier".padEnd(43, "0")]) {
+      gateways.google.answer("good", {});
+      const code = loginCodeOf(await browserSignIn(app, "google", "good"));
+      const refused = await exchange(app, code, codeVerifier);
+      expectError(refused, "INVALID_LOGIN_CODE", 400);
+      expect(refused.json().message).toContain("code_verifier");
+      expectError(await exchange(app, code), "INVALID_LOGIN_CODE", 400);
+    }
+  });
+
+  it("refuses an attacker's login code sent to a victim's landing page, whose browser holds its own verifier", async () => {
+    const { app, gateways } = await start();
+    gateways.github.answer("attacker", { subject: "666", email: "attacker@example.com" });
+    const attackersCode = loginCodeOf(
+      await browserSignIn(app, "github", "attacker", "attacker-verifier".padEnd(43, "0")),
+    );
+    // The victim's page trades whatever code its URL carries, with the verifier of its own browser.
+    expectError(await exchange(app, attackersCode, browserVerifier), "INVALID_LOGIN_CODE", 400);
   });
 
   it.each([[""], ["nope"], ["x".repeat(512)]])(
@@ -653,15 +730,22 @@ describe("property: client mistakes never give a 500, and every error is the env
         random() < 0.5 ? bearer(random() < 0.5 ? accessToken : pick(pieces)) : {};
       if (random() < 0.5) headers.accept = "application/json";
       const route = pick([
-        { method: "GET", url: `/api/v1/oauth/${provider}` },
+        { method: "GET", url: `/api/v1/oauth/${provider}${random() < 0.5 ? `?${challengeQuery()}` : ""}` },
+        { method: "GET", url: `/oauth/start/${provider}` },
         { method: "GET", url: `/api/v1/oauth/${provider}/callback?${query}` },
         { method: "POST", url: `/api/v1/oauth/${provider}/link` },
         { method: "DELETE", url: `/api/v1/oauth/${provider}/unlink` },
         { method: "GET", url: "/api/v1/oauth/linked" },
         {
           method: "POST",
-          url: "/api/v1/oauth/exchange",
-          payload: pick([{ code: pick(pieces) }, { code: 1 }, [], "x"]),
+          url: pick(["/api/v1/oauth/exchange", "/oauth/complete"]),
+          payload: pick([
+            { code: pick(pieces) },
+            { code: 1 },
+            { code: pick(pieces), code_verifier: 2 },
+            [],
+            "x",
+          ]),
         },
       ] as const);
       return { ...route, headers, ...(cookies === undefined ? {} : { cookies }) };
@@ -670,7 +754,9 @@ describe("property: client mistakes never give a 500, and every error is the env
       const response = await app.inject(request as InjectOptions);
       const described = `${request.method} ${request.url} -> ${response.statusCode} ${response.body}`;
       if (response.statusCode === 302) {
-        expect(new URL(String(response.headers.location)).protocol, described).toBe("https:");
+        // The landing page's start continues to the API's on the same origin: a relative Location.
+        const location = new URL(String(response.headers.location), "https://api.example");
+        expect(location.protocol, described).toBe("https:");
         continue;
       }
       if (response.statusCode === 200) continue;
@@ -684,5 +770,196 @@ describe("property: client mistakes never give a 500, and every error is the env
         message: expect.any(String),
       });
     }
+  });
+});
+
+describe("the built-in landing page binds its own sign-ins (ADR 0013)", () => {
+  const landing = "http://127.0.0.1:3000/oauth/complete";
+
+  /** GET /oauth/start/:provider, then the API start it redirects to, as a browser follows them. */
+  async function startFromPage(target: FastifyInstance, provider: OAuthProviderId) {
+    const pageStart = await target.inject({ method: "GET", url: `/oauth/start/${provider}` });
+    expect(pageStart.statusCode, pageStart.body).toBe(302);
+    const verifierCookie = pageStart.cookies.find((c) => c.name.endsWith(verifierCookieName));
+    if (verifierCookie === undefined) throw new Error("no verifier cookie");
+    const apiStart = await target.inject({ method: "GET", url: String(pageStart.headers.location) });
+    expect(apiStart.statusCode, apiStart.body).toBe(302);
+    const stateCookie = apiStart.cookies.find((c) => c.name.endsWith(cookieName));
+    if (stateCookie === undefined) throw new Error("no state cookie");
+    const state = new URL(String(apiStart.headers.location)).searchParams.get("state") ?? "";
+    return { pageStart, verifierCookie, stateCookie, state };
+  }
+
+  /** The whole trip through the page's start and the provider, to the code on the landing page. */
+  async function codeForPage(
+    target: FastifyInstance,
+    gateway: ScriptedOAuthProviderGateway,
+    identity: { subject: string; email: string },
+  ) {
+    const started = await startFromPage(target, gateway.provider);
+    gateway.answer(`code-${identity.subject}`, identity);
+    const back = await target.inject({
+      method: "GET",
+      url: `/api/v1/oauth/${gateway.provider}/callback?code=code-${identity.subject}&state=${encodeURIComponent(started.state)}`,
+      cookies: { [started.stateCookie.name]: started.stateCookie.value },
+    });
+    expect(back.statusCode, back.body).toBe(302);
+    return { ...started, code: new URL(String(back.headers.location)).searchParams.get("code") ?? "" };
+  }
+
+  function pageExchange(
+    target: FastifyInstance,
+    input: { code: string; verifierCookie?: { name: string; value: string } },
+  ) {
+    return target.inject({
+      method: "POST",
+      url: "/oauth/complete",
+      payload: { code: input.code },
+      ...(input.verifierCookie === undefined
+        ? {}
+        : { cookies: { [input.verifierCookie.name]: input.verifierCookie.value } }),
+    });
+  }
+
+  it("starts with a verifier of its own in a signed, HttpOnly cookie for the landing page, and sends its challenge to the API", async () => {
+    const { app } = await start({ oauth: { successRedirectURL: landing, secureCookies: false } });
+    const { pageStart, verifierCookie } = await startFromPage(app, "github");
+    const location = new URL(String(pageStart.headers.location), "http://127.0.0.1:3000");
+    expect(location.pathname).toBe("/api/v1/oauth/github");
+    expect(location.searchParams.get("code_challenge_method")).toBe("S256");
+    expect(verifierCookie).toMatchObject({
+      name: verifierCookieName,
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/oauth/complete",
+      maxAge: 660,
+    });
+    expect(verifierCookie.secure).toBeFalsy();
+    // Signed, and the challenge in the URL is the verifier's, not the verifier.
+    const [verifier] = verifierCookie.value.split(".");
+    expect(location.searchParams.get("code_challenge")).toBe(
+      new InMemorySecretHasher().codeChallengeOf(verifier ?? ""),
+    );
+    expect(location.searchParams.get("code_challenge")).not.toBe(verifier);
+  });
+
+  it("trades the code with the verifier in its cookie, answering as the API's exchange does, and clears the cookie", async () => {
+    const { app, gateways } = await start({ oauth: { successRedirectURL: landing, secureCookies: false } });
+    const { code, verifierCookie } = await codeForPage(app, gateways.github, {
+      subject: "1",
+      email: "ada@example.com",
+    });
+    const traded = await pageExchange(app, { code, verifierCookie });
+    expect(traded.statusCode, traded.body).toBe(200);
+    expect(traded.json().data).toMatchObject({ user: { email: "ada@example.com" }, tokenType: "Bearer" });
+    expect(traded.cookies.find((c) => c.name === verifierCookieName)).toMatchObject({
+      value: "",
+      path: "/oauth/complete",
+    });
+  });
+
+  it("refuses with INVALID_LOGIN_CODE 400 an attacker's code opened in a victim's browser, with or without a verifier of its own", async () => {
+    const { app, gateways } = await start({ oauth: { successRedirectURL: landing, secureCookies: false } });
+    const attacker = await codeForPage(app, gateways.github, {
+      subject: "666",
+      email: "attacker@example.com",
+    });
+    const victim = await startFromPage(app, "github");
+    expectError(
+      await pageExchange(app, { code: attacker.code, verifierCookie: victim.verifierCookie }),
+      "INVALID_LOGIN_CODE",
+      400,
+    );
+    const another = await codeForPage(app, gateways.github, {
+      subject: "667",
+      email: "attacker2@example.com",
+    });
+    expectError(await pageExchange(app, { code: another.code }), "INVALID_LOGIN_CODE", 400);
+    // A forged or re-signed cookie counts as none.
+    expectError(
+      await pageExchange(app, {
+        code: (await codeForPage(app, gateways.github, { subject: "668", email: "a3@example.com" })).code,
+        verifierCookie: { name: verifierCookieName, value: `${browserVerifier}.forged-signature` },
+      }),
+      "INVALID_LOGIN_CODE",
+      400,
+    );
+  });
+
+  it("answers UNSUPPORTED_PROVIDER 400 and OAUTH_INIT_FAILED 500 at its start as the API's start does", async () => {
+    const { app } = await start();
+    expectError(
+      await app.inject({ method: "GET", url: "/oauth/start/facebook" }),
+      "UNSUPPORTED_PROVIDER",
+      400,
+    );
+    const withoutSecret = await start({ cookieSecret: undefined });
+    const refused = await withoutSecret.app.inject({ method: "GET", url: "/oauth/start/github" });
+    expectError(refused, "OAUTH_INIT_FAILED", 500);
+    expect(refused.cookies).toEqual([]);
+  });
+});
+
+describe("sign-in cookies when APP_URL is https: __Host- prefixed (RFC 6265bis section 4.1.3.2)", () => {
+  const https = { successRedirectURL: landingURL, secureCookies: false, hostPrefixedCookies: true };
+
+  it("sets the state and verifier cookies as __Host-, Secure, Path=/ and without Domain, and the callback reads and clears them", async () => {
+    const { app, gateways } = await start({ oauth: https });
+    const pageStart = await app.inject({ method: "GET", url: "/oauth/start/github" });
+    const apiStart = await app.inject({ method: "GET", url: String(pageStart.headers.location) });
+    const verifierCookie = pageStart.cookies.find((c) => c.name === `__Host-${verifierCookieName}`);
+    const stateCookie = apiStart.cookies.find((c) => c.name === `__Host-${cookieName}`);
+    for (const cookie of [verifierCookie, stateCookie]) {
+      expect(cookie).toMatchObject({ secure: true, path: "/", httpOnly: true, sameSite: "Lax" });
+      expect(cookie?.domain).toBeUndefined();
+    }
+    expect(pageStart.cookies.concat(apiStart.cookies).map((c) => c.name)).toEqual([
+      `__Host-${verifierCookieName}`,
+      `__Host-${cookieName}`,
+    ]);
+
+    gateways.github.answer("good", { subject: "9", email: "host@example.com" });
+    const state = new URL(String(apiStart.headers.location)).searchParams.get("state") ?? "";
+    const back = await app.inject({
+      method: "GET",
+      url: `/api/v1/oauth/github/callback?code=good&state=${encodeURIComponent(state)}`,
+      cookies: { [`__Host-${cookieName}`]: stateCookie?.value ?? "" },
+    });
+    expect(back.statusCode, back.body).toBe(302);
+    expect(back.cookies.find((c) => c.name === `__Host-${cookieName}`)).toMatchObject({
+      value: "",
+      path: "/",
+      secure: true,
+    });
+    const code = new URL(String(back.headers.location)).searchParams.get("code") ?? "";
+    const traded = await app.inject({
+      method: "POST",
+      url: "/oauth/complete",
+      payload: { code },
+      cookies: { [`__Host-${verifierCookieName}`]: verifierCookie?.value ?? "" },
+    });
+    expect(traded.statusCode, traded.body).toBe(200);
+    expect(traded.cookies.find((c) => c.name === `__Host-${verifierCookieName}`)).toMatchObject({
+      value: "",
+      path: "/",
+      secure: true,
+    });
+  });
+
+  it("ignores an unprefixed state cookie: only the __Host- one, which no other host can plant, counts", async () => {
+    const { app, gateways } = await start({ oauth: https });
+    const trip = await app.inject({ method: "GET", url: `/api/v1/oauth/github?${challengeQuery()}` });
+    const stateCookie = trip.cookies.find((c) => c.name === `__Host-${cookieName}`);
+    gateways.github.answer("good", {});
+    const state = new URL(String(trip.headers.location)).searchParams.get("state") ?? "";
+    expectError(
+      await app.inject({
+        method: "GET",
+        url: `/api/v1/oauth/github/callback?code=good&state=${encodeURIComponent(state)}`,
+        cookies: { [cookieName]: stateCookie?.value ?? "" },
+      }),
+      "INVALID_STATE",
+      400,
+    );
   });
 });

@@ -41,7 +41,9 @@ describe("the pages account mails link to", () => {
     expect(script.body).toContain("/api/v1/auth/reset-password");
     expect(script.body).toContain("/api/v1/auth/forgot-password");
     expect(script.body).toContain("history.replaceState");
-    expect(script.body).toContain("/api/v1/oauth/exchange");
+    // The landing page trades login codes through its own exchange, which adds its verifier (ADR 0013).
+    expect(script.body).toContain('post("/oauth/complete"');
+    expect(script.body).toContain("/oauth/start/");
     expect(script.body).toContain("/api/v1/auth/2fa/verify");
     const css = await app.inject({ url: "/assets/account.css" });
     expect(css.headers["content-type"]).toBe("text/css; charset=utf-8");

@@ -85,6 +85,7 @@ export interface OAuthAuthorizationsTable {
   state_hash: string;
   provider: string;
   link_user_id: string | null;
+  code_challenge_hash: string | null;
   created_at: Date;
   expires_at: Date;
 }
@@ -94,6 +95,7 @@ export interface OAuthLoginCodesTable {
   code_hash: string;
   user_id: string;
   provider: string;
+  code_challenge_hash: string;
   created_at: Date;
   expires_at: Date;
 }

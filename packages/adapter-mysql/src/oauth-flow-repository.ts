@@ -27,6 +27,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
           state_hash: authorization.stateHash,
           provider: authorization.provider,
           link_user_id: authorization.linkUserId,
+          code_challenge_hash: authorization.codeChallengeHash,
           created_at: authorization.createdAt,
           expires_at: authorization.expiresAt,
         })
@@ -49,6 +50,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
         stateHash: row.state_hash,
         provider: providerOf(row.provider),
         linkUserId: row.link_user_id as UserId | null,
+        codeChallengeHash: row.code_challenge_hash,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
       };
@@ -66,6 +68,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
           code_hash: code.codeHash,
           user_id: code.userId,
           provider: code.provider,
+          code_challenge_hash: code.codeChallengeHash,
           created_at: code.createdAt,
           expires_at: code.expiresAt,
         })
@@ -88,6 +91,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
         codeHash: row.code_hash,
         userId: row.user_id as UserId,
         provider: providerOf(row.provider),
+        codeChallengeHash: row.code_challenge_hash,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
       };

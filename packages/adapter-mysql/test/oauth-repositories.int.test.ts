@@ -43,6 +43,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: `s-${user.id}`,
       provider: "google",
       linkUserId: user.id,
+      codeChallengeHash: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -50,6 +51,7 @@ describe("MySQL OAuth tables", () => {
       codeHash: `c-${user.id}`,
       userId: user.id,
       provider: "google",
+      codeChallengeHash: `h-${user.id}`,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -93,6 +95,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: "expired-state",
       provider: "twitch",
       linkUserId: null,
+      codeChallengeHash: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -100,6 +103,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: "fresh-state",
       provider: "twitch",
       linkUserId: null,
+      codeChallengeHash: null,
       createdAt: at(5000),
       expiresAt: at(6000),
     });

@@ -48,6 +48,8 @@ export interface PasswordHasher {
 export interface SecretHasher {
   hashSecret(secret: string): string;
   secretMatchesHash(input: { secret: string; hash: string }): boolean;
+  /** The S256 `code_challenge` of a PKCE verifier: BASE64URL(SHA-256(ASCII(verifier))), RFC 7636 section 4.2. */
+  codeChallengeOf(codeVerifier: string): string;
 }
 
 export interface AccessTokenClaims {
@@ -239,6 +241,8 @@ export interface OAuthAuthorization {
   readonly provider: OAuthProviderId;
   /** The signed-in user who asked to link; null for signing in. */
   readonly linkUserId: UserId | null;
+  /** Hash of the front end's S256 `code_challenge`, handed on to the login code; null when linking. */
+  readonly codeChallengeHash: string | null;
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }
@@ -248,6 +252,8 @@ export interface OAuthLoginCode {
   readonly codeHash: string;
   readonly userId: UserId;
   readonly provider: OAuthProviderId;
+  /** Hash of the `code_challenge` the sign-in started with: only its verifier may trade the code. */
+  readonly codeChallengeHash: string;
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }

@@ -1,5 +1,6 @@
 import type { Dependencies } from "./ports.ts";
 import { authenticateAccessToken } from "./use-cases/authenticate-access-token.ts";
+import { createCodeVerifier } from "./use-cases/create-code-verifier.ts";
 import { disableTwoFactor } from "./use-cases/disable-two-factor.ts";
 import { enableTwoFactor } from "./use-cases/enable-two-factor.ts";
 import { exchangeOAuthLoginCode } from "./use-cases/exchange-oauth-login-code.ts";
@@ -44,6 +45,7 @@ export interface UseCases {
   readonly getTwoFactorStatus: Bound<typeof getTwoFactorStatus>;
   readonly listOAuthProviders: Bound<typeof listOAuthProviders>;
   readonly startOAuthAuthorization: Bound<typeof startOAuthAuthorization>;
+  readonly createCodeVerifier: Bound<typeof createCodeVerifier>;
   readonly finishOAuthAuthorization: Bound<typeof finishOAuthAuthorization>;
   readonly exchangeOAuthLoginCode: Bound<typeof exchangeOAuthLoginCode>;
   readonly listLinkedProviders: Bound<typeof listLinkedProviders>;
@@ -75,6 +77,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     getTwoFactorStatus: (input) => getTwoFactorStatus(deps, input),
     listOAuthProviders: (input) => listOAuthProviders(deps, input),
     startOAuthAuthorization: (input) => startOAuthAuthorization(deps, input),
+    createCodeVerifier: (input) => createCodeVerifier(deps, input),
     finishOAuthAuthorization: (input) => finishOAuthAuthorization(deps, input),
     exchangeOAuthLoginCode: (input) => exchangeOAuthLoginCode(deps, input),
     listLinkedProviders: (input) => listLinkedProviders(deps, input),

@@ -1,3 +1,4 @@
+export { parseCodeChallenge } from "./code-challenge.ts";
 export type { Email } from "./email.ts";
 export { parseEmail } from "./email.ts";
 export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } from "./email-token.ts";

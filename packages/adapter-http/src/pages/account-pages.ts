@@ -32,14 +32,30 @@ const script = `
     var code = params.get("code");
     var linked = params.get("linked");
     history.replaceState(null, "", location.pathname);
+    // One link per configured provider to this page's own start, which binds the code to this browser.
+    var offerStarts = function () {
+      fetch("/api/v1/oauth/providers").then(function (r) { return r.json(); }).then(function (r) {
+        var list = document.getElementById("starts");
+        (r.data ? r.data.providers : []).forEach(function (provider) {
+          var link = document.createElement("a");
+          link.href = "/oauth/start/" + encodeURIComponent(provider.id);
+          link.textContent = "Sign in with " + provider.name;
+          var item = document.createElement("li");
+          item.appendChild(link);
+          list.appendChild(item);
+        });
+        list.hidden = list.children.length === 0;
+      }).catch(function () {});
+    };
     if (linked) { show("Your " + linked + " account is now linked. You can close this page.", "ok"); return; }
-    if (!code) { show("Nothing to complete here. Start signing in again.", "error"); return; }
+    if (!code) { show("Nothing to complete here. Start signing in again.", "error"); offerStarts(); return; }
     var signedIn = function (data) {
       show("Signed in as " + data.user.nickname + " (" + data.user.email + ").", "ok");
     };
     show("Signing in…", "");
-    post("/api/v1/oauth/exchange", { code: code }).then(function (r) {
-      if (!r.success) { show(r.message || "This sign-in link has expired. Start again.", "error"); return; }
+    // The page's own exchange: the server adds the PKCE verifier it keeps in this browser's cookie.
+    post("/oauth/complete", { code: code }).then(function (r) {
+      if (!r.success) { show(r.message || "This sign-in link has expired. Start again.", "error"); offerStarts(); return; }
       if (!r.data.mfaRequired) { signedIn(r.data); return; }
       var form = document.getElementById("mfa");
       form.hidden = false;
@@ -143,7 +159,8 @@ export const resetPasswordPage = page({
 export const oauthCompletePage = page({
   id: "oauth-complete",
   title: "Signing in",
-  body: `<form id="mfa" hidden>
+  body: `<ul id="starts" hidden></ul>
+<form id="mfa" hidden>
 <label for="code">Authentication code</label>
 <input id="code" autocomplete="one-time-code" required maxlength="32">
 <button type="submit">Continue</button>

@@ -4,18 +4,22 @@ import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
-import { sendError, sendFailure } from "../replies.ts";
+import {
+  clearFlowCookie,
+  type FlowCookieSettings,
+  flowCookie,
+  readFlowCookie,
+  sendCookieSecretMissing,
+  setFlowCookie,
+} from "../flow-cookies.ts";
+import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, presentUser, publicUser, successEnvelope } from "../schemas.ts";
 import { clientOf } from "./auth.ts";
 
 /** How the OAuth routes behave in this deployment. */
-export interface OAuthRouteSettings {
+export interface OAuthRouteSettings extends FlowCookieSettings {
   /** Where the browser lands after signing in (with `?code=`) or linking (with `?linked=`). */
   readonly successRedirectURL: string;
-  /** Mark the state cookie Secure (everywhere but local development over plain HTTP). */
-  readonly secureCookies: boolean;
-  /** Whether @fastify/cookie has a secret to sign with; without one the flow cannot start. */
-  readonly cookiesCanBeSigned: boolean;
 }
 
 /** The signed cookie that binds a trip to the provider to the browser that started it. */
@@ -60,34 +64,29 @@ export async function oauthRoutes(
   const authenticated = requireAuthentication(useCases);
   const callbackPath = (provider: string) => `${app.prefix}/oauth/${provider}/callback`;
 
-  /** State and verifier go to the browser in a signed, HttpOnly cookie readable only by the callback. */
+  /** Readable only by the callback: scoped to its path, or `__Host-` over https. */
+  const stateCookie = (provider: string) =>
+    flowCookie(settings, { name: oauthStateCookieName, path: callbackPath(provider) });
+
+  /** State and verifier go to the browser in a signed, HttpOnly cookie. */
   function setStateCookie(
     reply: FastifyReply,
     input: { provider: string; state: string; codeVerifier: string | null; maxAge: number },
   ) {
-    reply.setCookie(oauthStateCookieName, `${input.state}.${input.codeVerifier ?? ""}`, {
-      signed: true,
-      httpOnly: true,
-      sameSite: "lax",
-      secure: settings.secureCookies,
-      path: callbackPath(input.provider),
-      maxAge: input.maxAge,
+    setFlowCookie(reply, stateCookie(input.provider), {
+      value: `${input.state}.${input.codeVerifier ?? ""}`,
+      maxAgeSeconds: input.maxAge,
     });
   }
 
-  function readStateCookie(request: FastifyRequest): OAuthStateCookie | null {
-    const raw = request.cookies[oauthStateCookieName];
-    if (raw === undefined || !settings.cookiesCanBeSigned) return null;
-    const unsigned = request.unsignCookie(raw);
-    if (!unsigned.valid || unsigned.value === null) return null;
-    const dot = unsigned.value.indexOf(".");
+  function readStateCookie(request: FastifyRequest, provider: string): OAuthStateCookie | null {
+    const value = readFlowCookie(request, { cookie: stateCookie(provider), settings });
+    if (value === null) return null;
+    const dot = value.indexOf(".");
     if (dot <= 0) return null;
-    const verifier = unsigned.value.slice(dot + 1);
-    return { state: unsigned.value.slice(0, dot), codeVerifier: verifier === "" ? null : verifier };
+    const verifier = value.slice(dot + 1);
+    return { state: value.slice(0, dot), codeVerifier: verifier === "" ? null : verifier };
   }
-
-  const cookieMissing = (reply: FastifyReply) =>
-    sendError(reply, "OAUTH_INIT_FAILED", "COOKIE_SECRET is not configured, so OAuth cannot start");
 
   api.get(
     "/oauth/providers",
@@ -162,11 +161,25 @@ export async function oauthRoutes(
 
   api.get(
     "/oauth/:provider",
-    { schema: { params: providerParams, response: errorResponses } },
+    {
+      schema: {
+        params: providerParams,
+        // RFC 7636 section 4.3's names: the challenge binds the login code to this browser (ADR 0013).
+        querystring: Type.Object({
+          code_challenge: Type.Optional(boundedString(256)),
+          code_challenge_method: Type.Optional(boundedString(16)),
+        }),
+        response: errorResponses,
+      },
+    },
     async (request, reply) => {
-      const started = await useCases.startOAuthAuthorization({ provider: request.params.provider });
+      const started = await useCases.startOAuthAuthorization({
+        provider: request.params.provider,
+        codeChallenge: request.query.code_challenge,
+        codeChallengeMethod: request.query.code_challenge_method,
+      });
       if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
+      if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
       setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
       return reply.redirect(started.value.authorizationURL, 302);
     },
@@ -190,7 +203,7 @@ export async function oauthRoutes(
         linkUserId: authOf(request).user.id,
       });
       if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
+      if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
       setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
       return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
     },
@@ -217,13 +230,11 @@ export async function oauthRoutes(
     },
     async (request, reply) => {
       const { provider } = request.params;
-      const cookie = readStateCookie(request);
+      const cookie = readStateCookie(request, provider);
       // The state works once whatever happens next, so the cookie goes too. Only a known
       // provider names a cookie path: the raw segment could hold anything.
       const known = parseOAuthProvider(provider);
-      if (request.cookies[oauthStateCookieName] !== undefined && known !== null) {
-        reply.clearCookie(oauthStateCookieName, { path: callbackPath(known) });
-      }
+      if (known !== null) clearFlowCookie(request, reply, stateCookie(known));
       const wantsJSON = (request.headers.accept ?? "").includes("application/json");
       const finished = await useCases.finishOAuthAuthorization({
         provider,
@@ -260,13 +271,15 @@ export async function oauthRoutes(
     "/oauth/exchange",
     {
       schema: {
-        body: Type.Object({ code: boundedString(512) }),
+        // code_verifier as RFC 7636 section 4.5 spells it; a missing one is INVALID_LOGIN_CODE.
+        body: Type.Object({ code: boundedString(512), code_verifier: Type.Optional(boundedString(256)) }),
         response: { 200: successEnvelope(signInData), ...errorResponses },
       },
     },
     async (request, reply) => {
       const result = await useCases.exchangeOAuthLoginCode({
         code: request.body.code,
+        codeVerifier: request.body.code_verifier,
         client: clientOf(request),
       });
       if (!result.ok) return sendFailure(reply, result);

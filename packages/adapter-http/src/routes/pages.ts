@@ -1,4 +1,16 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { UseCases } from "@superoauth/application";
+import { parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import {
+  clearFlowCookie,
+  type FlowCookieSettings,
+  flowCookie,
+  readFlowCookie,
+  sendCookieSecretMissing,
+  setFlowCookie,
+} from "../flow-cookies.ts";
 import {
   accountScript,
   accountStyles,
@@ -7,12 +19,25 @@ import {
   resetPasswordPage,
   verifyEmailPage,
 } from "../pages/account-pages.ts";
+import { sendError, sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { presentSignInOutcome, signInOutcome } from "../sign-in.ts";
+import { clientOf } from "./auth.ts";
+
+/** The signed cookie that holds the built-in landing page's PKCE verifier during a sign-in. */
+export const loginVerifierCookieName = "superoauth_login_verifier";
 
 /**
  * The pages account mails link to (`APP_URL/verify-email#token=...`, `APP_URL/reset-password#token=...`)
- * and where social sign-in lands by default (`APP_URL/oauth/complete?code=...`).
+ * and where social sign-in lands by default (`APP_URL/oauth/complete?code=...`), with that landing
+ * page's own start and exchange.
  */
-export async function pageRoutes(app: FastifyInstance): Promise<void> {
+export async function pageRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: FlowCookieSettings },
+): Promise<void> {
+  const { useCases, settings } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
   serve("/verify-email", "text/html; charset=utf-8", verifyEmailPage);
@@ -20,4 +45,51 @@ export async function pageRoutes(app: FastifyInstance): Promise<void> {
   serve("/oauth/complete", "text/html; charset=utf-8", oauthCompletePage);
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);
+
+  // The landing page is a front end like any other and binds its login codes with PKCE (ADR 0013),
+  // but it runs no inline script and keeps no secret in page storage: the server makes its verifier
+  // and keeps it in a signed, HttpOnly cookie that only the page's own exchange reads.
+  const verifierCookie = flowCookie(settings, { name: loginVerifierCookieName, path: "/oauth/complete" });
+
+  api.get(
+    "/oauth/start/:provider",
+    { schema: { params: Type.Object({ provider: boundedString(64) }), response: errorResponses } },
+    async (request, reply) => {
+      const provider = parseOAuthProvider(request.params.provider);
+      if (provider === null) return sendError(reply, "UNSUPPORTED_PROVIDER");
+      if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
+      const pair = useCases.createCodeVerifier({});
+      setFlowCookie(reply, verifierCookie, {
+        value: pair.codeVerifier,
+        maxAgeSeconds: pair.expiresInSeconds,
+      });
+      const query = new URLSearchParams({
+        code_challenge: pair.codeChallenge,
+        code_challenge_method: "S256",
+      });
+      return reply.redirect(`/api/v1/oauth/${provider}?${query}`, 302);
+    },
+  );
+
+  api.post(
+    "/oauth/complete",
+    {
+      schema: {
+        body: Type.Object({ code: boundedString(512) }),
+        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const codeVerifier = readFlowCookie(request, { cookie: verifierCookie, settings }) ?? undefined;
+      // One verifier, one exchange: the next sign-in makes a new one.
+      clearFlowCookie(request, reply, verifierCookie);
+      const result = await useCases.exchangeOAuthLoginCode({
+        code: request.body.code,
+        codeVerifier,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: presentSignInOutcome(result.value) });
+    },
+  );
 }

@@ -35,5 +35,15 @@ export function secretHasherContract(name: string, makeHasher: () => SecretHashe
       expect(hasher.secretMatchesHash({ secret: "s3cret-valuf", hash })).toBe(false);
       expect(hasher.secretMatchesHash({ secret: "s3cret-value", hash: "short" })).toBe(false);
     });
+
+    it("turns a PKCE verifier into a challenge in RFC 7636's grammar, the same each time, one per verifier", () => {
+      const hasher = makeHasher();
+      const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+      const challenge = hasher.codeChallengeOf(verifier);
+      expect(challenge).toMatch(/^[A-Za-z0-9\-._~]{43,128}$/);
+      expect(challenge).not.toBe(verifier);
+      expect(hasher.codeChallengeOf(verifier)).toBe(challenge);
+      expect(hasher.codeChallengeOf(`${verifier.slice(0, -1)}l`)).not.toBe(challenge);
+    });
   });
 }

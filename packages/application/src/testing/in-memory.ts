@@ -87,6 +87,10 @@ export class InMemorySecretHasher implements SecretHasher {
   secretMatchesHash(input: { secret: string; hash: string }): boolean {
     return this.hashSecret(input.secret) === input.hash;
   }
+  /** The verifier reversed: like S256, it maps a verifier into RFC 7636's challenge grammar. */
+  codeChallengeOf(codeVerifier: string): string {
+    return [...codeVerifier].reverse().join("");
+  }
 }
 
 /** Unsigned JSON tokens with an expiry: enough to exercise the use cases. */

@@ -13,6 +13,7 @@ export function oauthFlowRepositoryContract(
       stateHash: `state-${testId()}`,
       provider: "discord",
       linkUserId: null,
+      codeChallengeHash: `challenge-${testId()}`,
       createdAt: at(0),
       expiresAt: at(600_000),
       ...overrides,
@@ -26,6 +27,7 @@ export function oauthFlowRepositoryContract(
       codeHash: `code-${testId()}`,
       userId: user.id,
       provider: "github",
+      codeChallengeHash: `challenge-${testId()}`,
       createdAt: at(0),
       expiresAt: at(60_000),
       ...overrides,
@@ -42,11 +44,11 @@ export function oauthFlowRepositoryContract(
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1000) })).toBeNull();
     });
 
-    it("keeps the user of a link request", async () => {
+    it("keeps the user of a link request, which has no code challenge", async () => {
       const { flows, users } = await makeRepositories();
       const user = makeUser();
       await users.insertUser(user);
-      const saved = authorization({ linkUserId: user.id, provider: "twitch" });
+      const saved = authorization({ linkUserId: user.id, provider: "twitch", codeChallengeHash: null });
       await flows.saveAuthorization(saved);
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
     });

@@ -133,12 +133,15 @@ export async function finishOAuthAuthorization(
   // Refuse now rather than hand out a code that cannot be exchanged; the exchange checks again.
   const allowed = checkUserMaySignIn(user.value);
   if (!allowed.ok) return allowed;
+  // Only a sign-in started before codes were bound has no challenge (ADR 0013): start again.
+  if (authorization.codeChallengeHash === null) return invalidState;
   const now = deps.clock.now();
   const code = deps.random.generateSecret();
   await deps.oauthFlows.saveLoginCode({
     codeHash: deps.secretHasher.hashSecret(code),
     userId: user.value.id,
     provider,
+    codeChallengeHash: authorization.codeChallengeHash,
     createdAt: now,
     expiresAt: new Date(now.getTime() + oauthLoginCodeLifetimeMs),
   });

@@ -26,13 +26,22 @@ function setUp() {
 
 type TestDeps = ReturnType<typeof setUp>["deps"];
 
+/** The PKCE verifier a front end keeps; it starts a sign-in with the verifier's S256 challenge. */
+const frontEndVerifier = "front-end-verifier".padEnd(43, "0");
+
+function challenge(deps: TestDeps, verifier = frontEndVerifier) {
+  return { codeChallenge: deps.secretHasher.codeChallengeOf(verifier), codeChallengeMethod: "S256" };
+}
+
 /** Starts a trip and comes back with `code`, the way a browser with its cookie would. */
 async function signInThrough(
   deps: TestDeps,
   input: { provider?: string; code: string; respondWith?: "tokens" | "login-code"; linkUserId?: UserId },
 ) {
   const provider = input.provider ?? "github";
-  const started = unwrap(await startOAuthAuthorization(deps, { provider, linkUserId: input.linkUserId }));
+  const started = unwrap(
+    await startOAuthAuthorization(deps, { ...challenge(deps), provider, linkUserId: input.linkUserId }),
+  );
   return finishOAuthAuthorization(deps, {
     provider,
     state: started.state,
@@ -52,7 +61,7 @@ describe("startOAuthAuthorization", () => {
     "answers UNSUPPORTED_PROVIDER for %j",
     async (p) => {
       const { deps } = setUp();
-      expect(await startOAuthAuthorization(deps, { provider: p })).toMatchObject({
+      expect(await startOAuthAuthorization(deps, { ...challenge(deps), provider: p })).toMatchObject({
         ok: false,
         error: "UNSUPPORTED_PROVIDER",
       });
@@ -61,7 +70,7 @@ describe("startOAuthAuthorization", () => {
 
   it("answers OAUTH_INIT_FAILED for a known provider without credentials", async () => {
     const { deps } = setUp();
-    expect(await startOAuthAuthorization(deps, { provider: "twitch" })).toMatchObject({
+    expect(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "twitch" })).toMatchObject({
       ok: false,
       error: "OAUTH_INIT_FAILED",
     });
@@ -69,13 +78,36 @@ describe("startOAuthAuthorization", () => {
 
   it("makes a PKCE verifier only for providers that take one, and stores only a hash of the state", async () => {
     const { deps } = setUp();
-    const withPKCE = unwrap(await startOAuthAuthorization(deps, { provider: "discord" }));
-    const without = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+    const withPKCE = unwrap(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "discord" }));
+    const without = unwrap(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "github" }));
     expect(withPKCE.codeVerifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/);
     expect(without.codeVerifier).toBeNull();
     expect(withPKCE.authorizationURL).toContain(encodeURIComponent(withPKCE.state));
     expect(withPKCE.expiresInSeconds).toBe(600);
     expect(deps.oauthFlows.size().authorizations).toBe(2);
+  });
+
+  it("refuses to start a sign-in without an S256 code challenge, and records nothing", async () => {
+    const { deps } = setUp();
+    for (const binding of [
+      {},
+      { codeChallenge: "" },
+      { ...challenge(deps), codeChallengeMethod: "plain" },
+      { ...challenge(deps), codeChallengeMethod: undefined },
+      { codeChallenge: "too-short", codeChallengeMethod: "S256" },
+    ]) {
+      expect(await startOAuthAuthorization(deps, { provider: "github", ...binding })).toMatchObject({
+        ok: false,
+        error: "VALIDATION_ERROR",
+      });
+    }
+    expect(deps.oauthFlows.size().authorizations).toBe(0);
+  });
+
+  it("starts linking without a code challenge: it ends without a login code", async () => {
+    const { deps } = setUp();
+    const { user } = await registerAccount(deps);
+    expect((await startOAuthAuthorization(deps, { provider: "github", linkUserId: user.id })).ok).toBe(true);
   });
 
   it("lists only configured providers", async () => {
@@ -167,7 +199,7 @@ describe("finishOAuthAuthorization: signing in", () => {
 
 describe("finishOAuthAuthorization: state", () => {
   async function started(deps: TestDeps) {
-    return unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+    return unwrap(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "github" }));
   }
 
   it("answers INVALID_STATE without a cookie, without a state, or when they differ", async () => {
@@ -301,9 +333,13 @@ describe("login codes", () => {
     expect(finished.expiresInSeconds).toBe(60);
     expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_succeeded");
 
-    const signIn = unwrap(await exchangeOAuthLoginCode(deps, { code: finished.code, client }));
+    const signIn = unwrap(
+      await exchangeOAuthLoginCode(deps, { code: finished.code, codeVerifier: frontEndVerifier, client }),
+    );
     expect("user" in signIn && signIn.user.email).toBe("ada@example.com");
-    expect(await exchangeOAuthLoginCode(deps, { code: finished.code, client })).toMatchObject({
+    expect(
+      await exchangeOAuthLoginCode(deps, { code: finished.code, codeVerifier: frontEndVerifier, client }),
+    ).toMatchObject({
       ok: false,
       error: "INVALID_LOGIN_CODE",
     });
@@ -315,16 +351,93 @@ describe("login codes", () => {
     const finished = unwrap(await signInThrough(deps, { code: "c", respondWith: "login-code" }));
     if (finished.kind !== "login-code") throw new Error("expected a login code");
     deps.clock.advance(60_000);
-    expect(await exchangeOAuthLoginCode(deps, { code: finished.code, client })).toMatchObject({
+    expect(
+      await exchangeOAuthLoginCode(deps, { code: finished.code, codeVerifier: frontEndVerifier, client }),
+    ).toMatchObject({
       ok: false,
       error: "INVALID_LOGIN_CODE",
     });
   });
 
+  async function loginCodeFor(deps: TestDeps, github: ScriptedOAuthProviderGateway, verifier: string) {
+    github.answer(`code-for-${verifier}`, {});
+    const started = unwrap(
+      await startOAuthAuthorization(deps, { ...challenge(deps, verifier), provider: "github" }),
+    );
+    const finished = unwrap(
+      await finishOAuthAuthorization(deps, {
+        provider: "github",
+        state: started.state,
+        code: `code-for-${verifier}`,
+        cookie: { state: started.state, codeVerifier: null },
+        respondWith: "login-code",
+        client,
+      }),
+    );
+    if (finished.kind !== "login-code") throw new Error("expected a login code");
+    return finished.code;
+  }
+
+  it("are refused without the verifier of the sign-in's challenge, or with another, and are spent either way", async () => {
+    const { deps, github } = setUp();
+    for (const codeVerifier of [
+      undefined,
+      "",
+      "another-verifier".padEnd(43, "0"),
+      frontEndVerifier.slice(1),
+    ]) {
+      const code = await loginCodeFor(deps, github, frontEndVerifier);
+      const refused = await exchangeOAuthLoginCode(deps, { code, codeVerifier, client });
+      expect(refused).toMatchObject({ ok: false, error: "INVALID_LOGIN_CODE" });
+      expect(refused.ok ? "" : refused.message).toContain("code_verifier");
+      // The right verifier comes too late: the refused attempt spent the code.
+      expect(
+        await exchangeOAuthLoginCode(deps, { code, codeVerifier: frontEndVerifier, client }),
+      ).toMatchObject({ ok: false, error: "INVALID_LOGIN_CODE" });
+    }
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_succeeded");
+  });
+
+  it("minted for an attacker's sign-in are refused in a victim's browser, which holds its own verifier", async () => {
+    const { deps, github } = setUp();
+    const attackersCode = await loginCodeFor(deps, github, "attacker-verifier".padEnd(43, "0"));
+    expect(
+      await exchangeOAuthLoginCode(deps, { code: attackersCode, codeVerifier: frontEndVerifier, client }),
+    ).toMatchObject({ ok: false, error: "INVALID_LOGIN_CODE" });
+  });
+
+  it("are not issued for a sign-in started before codes were bound (no challenge on record)", async () => {
+    const { deps, github } = setUp();
+    github.answer("c", {});
+    const state = "state-from-before-the-upgrade".padEnd(43, "0");
+    const now = deps.clock.now();
+    await deps.oauthFlows.saveAuthorization({
+      stateHash: deps.secretHasher.hashSecret(state),
+      provider: "github",
+      linkUserId: null,
+      codeChallengeHash: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 600_000),
+    });
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "github",
+        state,
+        code: "c",
+        cookie: { state, codeVerifier: null },
+        respondWith: "login-code",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "INVALID_STATE" });
+    expect(deps.oauthFlows.size().loginCodes).toBe(0);
+  });
+
   it("are refused for codes never issued", async () => {
     const { deps } = setUp();
     for (const code of ["", "x", "secret_1".padEnd(43, "x")]) {
-      expect(await exchangeOAuthLoginCode(deps, { code, client })).toMatchObject({
+      expect(
+        await exchangeOAuthLoginCode(deps, { code, codeVerifier: frontEndVerifier, client }),
+      ).toMatchObject({
         ok: false,
         error: "INVALID_LOGIN_CODE",
       });
@@ -401,7 +514,9 @@ describe("races", () => {
       const { deps, github } = setUp();
       github.answer("c", { subject: "race", emailVerified });
       const trips = await Promise.all(
-        Array.from({ length: 4 }, () => startOAuthAuthorization(deps, { provider: "github" })),
+        Array.from({ length: 4 }, () =>
+          startOAuthAuthorization(deps, { ...challenge(deps), provider: "github" }),
+        ),
       );
       const finished = await Promise.all(
         trips.map((trip) => {
@@ -465,7 +580,7 @@ describe("finishOAuthAuthorization: more of the provider's redirect", () => {
   it("answers INVALID_STATE when a PKCE provider's cookie carries no verifier", async () => {
     const { deps, discord } = setUp();
     discord.answer("d", {});
-    const trip = unwrap(await startOAuthAuthorization(deps, { provider: "discord" }));
+    const trip = unwrap(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "discord" }));
     expect(
       await finishOAuthAuthorization(deps, {
         provider: "discord",
@@ -481,7 +596,7 @@ describe("finishOAuthAuthorization: more of the provider's redirect", () => {
 
   it("answers OAUTH_INIT_FAILED when the provider refused the request for another reason than the person", async () => {
     const { deps } = setUp();
-    const trip = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+    const trip = unwrap(await startOAuthAuthorization(deps, { ...challenge(deps), provider: "github" }));
     expect(
       await finishOAuthAuthorization(deps, {
         provider: "github",

@@ -2,6 +2,7 @@ import {
   err,
   type OAuthProviderId,
   ok,
+  parseCodeChallenge,
   parseOAuthProvider,
   type Result,
   type UserId,
@@ -25,12 +26,21 @@ export interface OAuthAuthorizationStarted {
  * Starts signing in (or, with `linkUserId`, linking) through a provider: a
  * 256-bit state, a PKCE verifier where the provider takes one, and a one-time
  * server-side record of the attempt stored under a hash of the state, so a
- * state works once even if its cookie is captured.
+ * state works once even if its cookie is captured. Signing in requires the
+ * front end's S256 `codeChallenge`, kept (hashed) with the record, so only the
+ * browser holding its verifier can trade the login code (ADR 0013).
  */
 export async function startOAuthAuthorization(
   deps: Dependencies,
-  input: { provider: string; linkUserId?: UserId | undefined },
-): Promise<Result<OAuthAuthorizationStarted, "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED">> {
+  input: {
+    provider: string;
+    linkUserId?: UserId | undefined;
+    codeChallenge?: string | undefined;
+    codeChallengeMethod?: string | undefined;
+  },
+): Promise<
+  Result<OAuthAuthorizationStarted, "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED" | "VALIDATION_ERROR">
+> {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
     return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
@@ -39,6 +49,13 @@ export async function startOAuthAuthorization(
   if (gateway === undefined) {
     return err("OAUTH_INIT_FAILED", `Sign-in with ${provider} is not configured on this server`);
   }
+  // Linking is bound to the signed-in user through the record instead, and ends without a login code.
+  let codeChallengeHash: string | null = null;
+  if (input.linkUserId === undefined) {
+    const codeChallenge = parseCodeChallenge(input);
+    if (!codeChallenge.ok) return codeChallenge;
+    codeChallengeHash = deps.secretHasher.hashSecret(codeChallenge.value);
+  }
   const now = deps.clock.now();
   const state = deps.random.generateSecret();
   const codeVerifier = gateway.supportsPKCE ? deps.random.generateSecret() : null;
@@ -46,6 +63,7 @@ export async function startOAuthAuthorization(
     stateHash: deps.secretHasher.hashSecret(state),
     provider,
     linkUserId: input.linkUserId ?? null,
+    codeChallengeHash,
     createdAt: now,
     expiresAt: new Date(now.getTime() + oauthAuthorizationLifetimeMs),
   });
