@@ -1,5 +1,5 @@
 import cookie from "@fastify/cookie";
-import type { UseCases } from "@superoauth/application";
+import { StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -122,6 +122,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           ? "Request body is not valid JSON"
           : "Malformed request",
       );
+    }
+    if (error instanceof StorageUnavailableError) {
+      // The database is down or not answering: temporary, and not the client's fault nor a bug.
+      request.log.error({ code: error.code, message: error.message }, "database unavailable");
+      return sendError(reply, "SERVICE_UNAVAILABLE");
     }
     // Anything else is our fault: log it whole, tell the client nothing about it.
     request.log.error({ err: error }, "unhandled error");
