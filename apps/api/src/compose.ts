@@ -45,9 +45,21 @@ export async function composeService(
   options: { clock?: Clock } = {},
 ): Promise<Service> {
   await ensureDatabaseExists(config.databaseURL);
-  const db = createDatabase({ url: config.databaseURL });
+  if (config.migrateOnStart) {
+    // On a pool of its own without the query timeout: a migration's DDL may rightly run for minutes.
+    const administration = createDatabase({ url: config.databaseURL, queryTimeoutMs: null });
+    try {
+      await migrateToLatest(administration);
+    } finally {
+      await administration.destroy();
+    }
+  }
+  const db = createDatabase({
+    url: config.databaseURL,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+  });
   try {
-    if (config.migrateOnStart) await migrateToLatest(db);
     const mail = composeMailer(config.mail, logger);
     const deps: Dependencies = {
       clock: options.clock ?? { now: () => new Date() },

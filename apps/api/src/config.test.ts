@@ -117,6 +117,27 @@ describe("configuration", () => {
     expect(listed.sort()).toEqual(Object.keys(environmentSchema.properties).sort());
   });
 
+  it("reads the database timeouts (5 s each by default) and refuses ones too short to connect", () => {
+    const defaults = parseConfig({}, makeSecret);
+    expect(
+      defaults.ok && [defaults.config.databaseConnectTimeoutMs, defaults.config.databaseQueryTimeoutMs],
+    ).toEqual([5000, 5000]);
+    const set = parseConfig({ DATABASE_CONNECT_TIMEOUT: "2s", DATABASE_QUERY_TIMEOUT: "1500ms" }, makeSecret);
+    expect(set.ok && [set.config.databaseConnectTimeoutMs, set.config.databaseQueryTimeoutMs]).toEqual([
+      2000, 1500,
+    ]);
+    const nonsense = parseConfig(
+      { DATABASE_CONNECT_TIMEOUT: "0", DATABASE_QUERY_TIMEOUT: "soon" },
+      makeSecret,
+    );
+    const problems = nonsense.ok ? "" : nonsense.problems.join("\n");
+    expect(problems).toContain("DATABASE_QUERY_TIMEOUT is invalid");
+    const zero = parseConfig({ DATABASE_CONNECT_TIMEOUT: "0" }, makeSecret);
+    expect(zero.ok ? "" : zero.problems.join()).toContain(
+      "DATABASE_CONNECT_TIMEOUT is invalid: must be at least 100ms",
+    );
+  });
+
   it("parses durations", () => {
     expect(parseDuration("15m")).toBe(900_000);
     expect(parseDuration("10s")).toBe(10_000);

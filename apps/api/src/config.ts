@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import type { TrustProxy } from "@superoauth/adapter-http";
 import { type Static, Type } from "typebox";
 import { Value } from "typebox/value";
 import { durationPattern, parseDuration } from "./duration.ts";
@@ -16,6 +17,7 @@ import {
   securityEnvironmentHelp,
   securityEnvironmentProperties,
 } from "./security-config.ts";
+import { parseTrustProxy } from "./trust-proxy.ts";
 
 const booleanPattern = "^(true|false|1|0|yes|no)$";
 const integerPattern = "^\\d+$";
@@ -32,6 +34,8 @@ export const environmentSchema = Type.Object({
   PORT: Type.Optional(Type.String({ pattern: integerPattern })),
   DATABASE_URL: Type.Optional(Type.String({ pattern: "^mysql://" })),
   MIGRATE_ON_START: Type.Optional(Type.String({ pattern: booleanPattern })),
+  DATABASE_CONNECT_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
+  DATABASE_QUERY_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
@@ -44,7 +48,8 @@ export const environmentSchema = Type.Object({
   RATE_LIMIT_LOGIN_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
   RATE_LIMIT_REGISTER_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
   RATE_LIMIT_GENERAL_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
-  TRUST_PROXY: Type.Optional(Type.String({ pattern: booleanPattern })),
+  // Checked by parseTrustProxy: a flag, a hop count or a list of addresses.
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_URL: Type.Optional(Type.String({ pattern: "^rediss?://" })),
   LOG_LEVEL: Type.Optional(
     Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
@@ -72,6 +77,15 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
     meaning: "MySQL 8 / MariaDB 10.11; the database is created if missing",
   },
   MIGRATE_ON_START: { default: "true", meaning: "apply pending migrations when the server starts" },
+  DATABASE_CONNECT_TIMEOUT: {
+    default: "5s",
+    meaning:
+      "how long a request waits for a database connection (free in the pool, or newly opened); then 503",
+  },
+  DATABASE_QUERY_TIMEOUT: {
+    default: "5s",
+    meaning: "how long one database query may take; then its connection is dropped and the request gets 503",
+  },
   JWT_SECRET: {
     default: "(random per process in development)",
     meaning: "HMAC key for access tokens, at least 32 bytes; required outside development",
@@ -101,7 +115,8 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
   RATE_LIMIT_GENERAL_MAX: { default: "100", meaning: "other API requests per IP per window" },
   TRUST_PROXY: {
     default: "false",
-    meaning: "take the client IP from X-Forwarded-For (only behind your own proxy)",
+    meaning:
+      "behind proxies: their number (1) or addresses/CIDRs (10.0.0.0/8,fd00::/8); the client IP is the right-most untrusted X-Forwarded-For entry (true trusts all: warned)",
   },
   REDIS_URL: {
     default: "(unset: in-memory counters)",
@@ -143,6 +158,8 @@ export interface Config {
   readonly port: number;
   readonly databaseURL: string;
   readonly migrateOnStart: boolean;
+  readonly databaseConnectTimeoutMs: number;
+  readonly databaseQueryTimeoutMs: number;
   readonly jwt: {
     readonly secret: string;
     readonly secretIsEphemeral: boolean;
@@ -170,7 +187,7 @@ export interface Config {
     readonly outboxDirectory: string;
     readonly requireEmailVerification: boolean;
   };
-  readonly trustProxy: boolean;
+  readonly trustProxy: TrustProxy;
   /** Social sign-in (see oauth-config.ts). */
   readonly oauth: OAuthConfig;
   /** Lockout and two-factor authentication (see security-config.ts). */
@@ -206,6 +223,8 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
     const shown = /(_SECRET|_KEY)$/.test(name) ? "" : ` (got "${redactSetting(name, String(known[name]))}")`;
     return `${name} is invalid: ${error.message}${shown}`;
   });
+  const trustProxy = parseTrustProxy(known.TRUST_PROXY);
+  if (trustProxy.problem !== undefined) problems.push(trustProxy.problem);
   if (problems.length > 0) return { ok: false, problems };
   const e = known as Environment;
   const warnings: string[] = [];
@@ -248,6 +267,13 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   if (sessionMaxAgeMs < 60_000) problems.push("SESSION_MAX_AGE is invalid: must be at least 1m");
   const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
   if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
+  const databaseConnectTimeoutMs = duration(e.DATABASE_CONNECT_TIMEOUT, "5s");
+  if (databaseConnectTimeoutMs < 100)
+    problems.push("DATABASE_CONNECT_TIMEOUT is invalid: must be at least 100ms");
+  const databaseQueryTimeoutMs = duration(e.DATABASE_QUERY_TIMEOUT, "5s");
+  if (databaseQueryTimeoutMs < 100)
+    problems.push("DATABASE_QUERY_TIMEOUT is invalid: must be at least 100ms");
+  if (trustProxy.warning !== undefined) warnings.push(trustProxy.warning);
   // Without APP_URL, links point at this server itself, which serves the pages they open.
   const appURL = (e.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
   const oauth = parseOAuthConfig(e, {
@@ -282,6 +308,8 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
       port,
       databaseURL: e.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth",
       migrateOnStart: flag(e.MIGRATE_ON_START, true),
+      databaseConnectTimeoutMs,
+      databaseQueryTimeoutMs,
       jwt: {
         secret,
         secretIsEphemeral,
@@ -307,7 +335,7 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
         outboxDirectory: e.OUTBOX_DIR ?? "outbox",
         requireEmailVerification: flag(e.REQUIRE_EMAIL_VERIFICATION, false),
       },
-      trustProxy: flag(e.TRUST_PROXY, false),
+      trustProxy: trustProxy.value,
       oauth: oauth.config,
       security: security.config,
       redisURL: e.REDIS_URL,

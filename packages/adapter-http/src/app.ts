@@ -1,5 +1,5 @@
 import cookie from "@fastify/cookie";
-import type { UseCases } from "@superoauth/application";
+import { StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -17,11 +17,18 @@ import { describeValidationError } from "./validation-message.ts";
 /** The built HTTP application (a Fastify instance). */
 export type HttpApp = FastifyInstance;
 
+/**
+ * Which peers may tell us the client's address in X-Forwarded-For: none (false), every one (true),
+ * the nearest n hops, or these addresses, CIDR ranges and proxy-addr range names. Fastify's
+ * proxy-addr walks the header from the right and answers the first address it does not trust.
+ */
+export type TrustProxy = boolean | number | readonly string[];
+
 export interface HttpAppOptions {
   readonly useCases: UseCases;
   readonly rateLimit: RateLimitSettings;
-  /** Take the client IP from X-Forwarded-For (only behind a proxy you control). */
-  readonly trustProxy: boolean;
+  /** Take the client IP from X-Forwarded-For (only behind proxies you control). */
+  readonly trustProxy: TrustProxy;
   /** Readiness: is the database reachable? */
   readonly checkReadiness: () => Promise<boolean>;
   /** A pino logger; none means silent. */
@@ -41,11 +48,26 @@ export interface HttpAppOptions {
   };
 }
 
+/**
+ * Fastify's own form of a TrustProxy. Fastify 5.12 deliberately trusts nothing for a bare hop
+ * count (it cannot tell a proxy from a direct client that sends X-Forwarded-For itself), so a hop
+ * count becomes a function that trusts the nearest `hops` addresses: the peer (hop 0) and the
+ * entries our own proxies appended. Safe only when no client can reach the service except through
+ * those proxies (docs/operations.md, ADR 0011); an address list has no such condition.
+ */
+function proxyTrustOf(
+  trustProxy: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trustProxy === "number") return (_address, hop) => hop < trustProxy;
+  if (typeof trustProxy === "boolean") return trustProxy;
+  return [...trustProxy];
+}
+
 /** Builds the HTTP application without listening, so tests can use inject(). */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
-    trustProxy: options.trustProxy,
+    trustProxy: proxyTrustOf(options.trustProxy),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // Strict types: a number where a string belongs is a validation error, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
@@ -102,6 +124,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           ? "Request body is not valid JSON"
           : "Malformed request",
       );
+    }
+    if (error instanceof StorageUnavailableError) {
+      // The database is down or not answering: temporary, and not the client's fault nor a bug.
+      request.log.error({ code: error.code, message: error.message }, "database unavailable");
+      return sendError(reply, "SERVICE_UNAVAILABLE");
     }
     // Anything else is our fault: log it whole, tell the client nothing about it.
     request.log.error({ err: error }, "unhandled error");

@@ -2,8 +2,16 @@ import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyReply } from "fastify";
 import { defaultErrorMessage, errorStatus } from "./error-status.ts";
 
+/**
+ * Seconds a client should wait before retrying a 503: a database or Redis that went away usually
+ * comes back, or fails over, within seconds (RFC 9110 10.2.3).
+ */
+const serviceUnavailableRetryAfterSeconds = 5;
+
 /** Sends the contract's error envelope with the status the table gives the code. */
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  // Every 503 says when to come back, whichever dependency is missing.
+  if (code === "SERVICE_UNAVAILABLE") reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
   return reply
     .code(errorStatus[code])
     .send({ success: false, error: code, message: message ?? defaultErrorMessage[code] });

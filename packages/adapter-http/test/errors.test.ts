@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { UseCases } from "@superoauth/application";
+import { StorageUnavailableError, type UseCases } from "@superoauth/application";
 import { type ErrorCode, errorCodes } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -203,6 +203,41 @@ describe("unexpected failures", () => {
     });
 
     expect(response.statusCode).toBe(201);
+  });
+});
+
+describe("an unavailable database", () => {
+  function unavailableStorage(useCases: UseCases): UseCases {
+    const unavailable = async (): Promise<never> => {
+      throw new StorageUnavailableError({
+        code: "ECONNREFUSED",
+        message: "connect ECONNREFUSED 10.1.2.3:3306",
+      });
+    };
+    return { ...useCases, logInWithPassword: unavailable };
+  }
+
+  it("answers SERVICE_UNAVAILABLE 503 with Retry-After and no internals, where it used to answer 500", async () => {
+    const failing = await start({ replaceUseCases: unavailableStorage });
+
+    const response = await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });
+
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.headers["retry-after"]).toBe("5");
+    expect(response.body).not.toContain("ECONNREFUSED");
+    expect(response.body).not.toContain("10.1.2.3");
+  });
+
+  it("logs the driver's code for the operators", async () => {
+    const entries: unknown[][] = [];
+    const failing = await start({ replaceUseCases: unavailableStorage, logger: capturingLogger(entries) });
+
+    await failing.inject({ method: "POST", url: "/api/v1/auth/login", payload: login });
+
+    expect(entries).toContainEqual([
+      expect.objectContaining({ code: "ECONNREFUSED" }),
+      "database unavailable",
+    ]);
   });
 });
 

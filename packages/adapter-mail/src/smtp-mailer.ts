@@ -12,14 +12,25 @@ export interface ClosableMailer extends Mailer {
  * server accepted the mail and rejects with nodemailer's error when it did not:
  * wrap it in createBackgroundMailer so that never reaches a request.
  */
-export function createSMTPMailer(input: { url: string; from: string }): ClosableMailer {
-  const transport = createTransport(input.url, {
-    from: input.from,
-    // Fail a stuck server in seconds rather than nodemailer's minutes; the background mailer retries.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
+export function createSMTPMailer(input: {
+  url: string;
+  from: string;
+  /** How long to wait for the connection and for the server's greeting; idle sockets get twice that. Default 10 s. */
+  timeoutMs?: number;
+}): ClosableMailer {
+  const timeoutMs = input.timeoutMs ?? 10_000;
+  // The timeouts are transport options and sit next to the URL: the second argument holds message
+  // defaults only (nodemailer 10 types say so; before, the timeouts there were silently ignored).
+  const transport = createTransport(
+    {
+      url: input.url,
+      // Fail a stuck server in seconds rather than nodemailer's minutes; the background mailer retries.
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: 2 * timeoutMs,
+    },
+    { from: input.from },
+  );
   return {
     async sendMail(mail: OutgoingMail): Promise<void> {
       await transport.sendMail({ to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });

@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Email } from "@superoauth/domain";
@@ -57,6 +58,26 @@ describe("createSMTPMailer", () => {
       await expect(mailer.sendMail(mail)).rejects.toMatchObject({ responseCode: 451 });
     } finally {
       mailer.close();
+    }
+  });
+
+  it("gives up on a server that accepts the connection but never greets, after its timeout", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const address = silent.address();
+    if (address === null || typeof address === "string") throw new Error("no port");
+    const mailer = createSMTPMailer({
+      url: `smtp://127.0.0.1:${address.port}`,
+      from: "no-reply@superoauth.test",
+      timeoutMs: 300,
+    });
+    const started = performance.now();
+    try {
+      await expect(mailer.sendMail(mail)).rejects.toMatchObject({ code: "ETIMEDOUT" });
+      expect(performance.now() - started).toBeLessThan(5_000);
+    } finally {
+      mailer.close();
+      silent.close();
     }
   });
 });

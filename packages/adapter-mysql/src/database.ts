@@ -1,14 +1,19 @@
+import { StorageUnavailableError } from "@superoauth/application";
 import {
   type ColumnType,
   CompiledQuery,
   type Insertable,
   Kysely,
   MysqlDialect,
+  type MysqlPool,
+  type MysqlPoolConnection,
+  type MysqlQueryResult,
   type Selectable,
   sql,
 } from "kysely";
-import { createPool, escapeId } from "mysql2";
+import { createPool, escapeId, type Pool, type PoolConnection } from "mysql2";
 import { createConnection } from "mysql2/promise";
+import { connectionErrorCode } from "./mysql-errors.ts";
 
 /**
  * The `users` table. BOOLEAN is TINYINT(1) in MySQL and MariaDB: mysql2 reads
@@ -168,15 +173,36 @@ export type NewSessionRow = Insertable<SessionsTable>;
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type NewRefreshTokenRow = Insertable<RefreshTokensTable>;
 
+/** Default for both timeouts of createDatabase. */
+const defaultTimeoutMs = 5000;
+
 /**
  * Opens a pooled connection to the database named in `url`
  * (`mysql://user:password@host:port/database`). Every connection works in UTC,
  * so DATETIME values mean the same instant whatever the server's zone.
+ *
+ * A database that is down, unreachable or hanging fails fast with StorageUnavailableError (the
+ * HTTP adapter answers 503) instead of holding requests: a request waits at most
+ * `connectTimeoutMs` for a connection (free in the pool or newly opened) and each query at most
+ * `queryTimeoutMs`. The pool heals itself: broken connections are dropped and new ones opened on
+ * demand, so the service recovers without a restart when the database is back.
  */
-export function createDatabase(input: { url: string; poolSize?: number }): Kysely<Database> {
+export function createDatabase(input: {
+  url: string;
+  poolSize?: number;
+  /** Longest wait for a connection, pooled or new. Default 5 s. */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a single query may take. Default 5 s; null for none, for migrations and other
+   * administration, where DDL on a large table may rightly run for minutes.
+   */
+  queryTimeoutMs?: number | null;
+}): Kysely<Database> {
+  const connectTimeoutMs = input.connectTimeoutMs ?? defaultTimeoutMs;
   const pool = createPool({
     uri: input.url,
     connectionLimit: input.poolSize ?? 10,
+    connectTimeout: connectTimeoutMs,
     // mysql2 converts Date parameters and DATETIME results in this zone; "Z" pairs with the session zone below.
     timezone: "Z",
     dateStrings: false,
@@ -184,13 +210,96 @@ export function createDatabase(input: { url: string; poolSize?: number }): Kysel
   });
   return new Kysely<Database>({
     dialect: new MysqlDialect({
-      pool,
+      pool: guardPool(pool, {
+        acquireTimeoutMs: connectTimeoutMs,
+        queryTimeoutMs: input.queryTimeoutMs === undefined ? defaultTimeoutMs : input.queryTimeoutMs,
+      }),
       // The session zone governs NOW() and TIMESTAMP columns; pinning it keeps the server's default out of our data.
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
       },
     }),
   });
+}
+
+/** What mysql2 passes with an error: no connection (though both libraries' types say there is one). */
+const noConnection = undefined as unknown as MysqlPoolConnection;
+
+/**
+ * The pool as Kysely sees it, with the limits mysql2 lacks. mysql2 queues a request for a
+ * connection without end, and its query timeout reports the timeout but leaves the connection,
+ * still waiting for the old answer, to go back to the pool, where the next query would queue
+ * behind it without a timer of its own. So: a request for a connection gives up after
+ * `acquireTimeoutMs` (a connection that comes later goes straight back); every query carries
+ * mysql2's `timeout`; and a connection that failed at connection level is destroyed rather than
+ * reused. Connection-level failures become StorageUnavailableError; every other error (a
+ * duplicate key, a deadlock) passes unchanged to the repository that handles it.
+ */
+function guardPool(
+  pool: Pool,
+  limits: { acquireTimeoutMs: number; queryTimeoutMs: number | null },
+): MysqlPool {
+  // One guard per connection, so Kysely (which caches by connection object) sets each up once.
+  const guards = new WeakMap<PoolConnection, MysqlPoolConnection>();
+  const guard = (connection: PoolConnection): MysqlPoolConnection => {
+    const known = guards.get(connection);
+    if (known !== undefined) return known;
+    const guarded: MysqlPoolConnection = {
+      config: connection.config,
+      get threadId() {
+        return connection.threadId;
+      },
+      connect: (callback) => connection.connect(callback),
+      destroy: () => connection.destroy(),
+      release: () => connection.release(),
+      query: (statement, parameters, callback) =>
+        connection.query(
+          { sql: statement, timeout: limits.queryTimeoutMs ?? undefined },
+          parameters,
+          (error, result) => {
+            const code = error === null ? null : connectionErrorCode(error);
+            // Never hand a broken or still-busy connection back to the pool.
+            if (code !== null) connection.destroy();
+            callback?.(
+              code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
+              result as MysqlQueryResult,
+            );
+          },
+        ),
+    };
+    guards.set(connection, guarded);
+    return guarded;
+  };
+  return {
+    getConnection(callback) {
+      let waiting = true;
+      const timer = setTimeout(() => {
+        waiting = false;
+        callback(
+          new StorageUnavailableError({
+            code: "POOL_ACQUIRE_TIMEOUT",
+            message: `no database connection within ${limits.acquireTimeoutMs} ms`,
+          }),
+          noConnection,
+        );
+      }, limits.acquireTimeoutMs);
+      pool.getConnection((error, connection) => {
+        if (!waiting) {
+          if (error === null) connection.release();
+          return;
+        }
+        waiting = false;
+        clearTimeout(timer);
+        if (error === null) return callback(null, guard(connection));
+        const code = connectionErrorCode(error);
+        callback(
+          code === null ? error : new StorageUnavailableError({ code, message: error.message }),
+          noConnection,
+        );
+      });
+    },
+    end: (callback) => pool.end(callback),
+  };
 }
 
 /**

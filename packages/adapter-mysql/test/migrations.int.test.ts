@@ -53,7 +53,7 @@ describe("migrations", () => {
 
   it("concurrent migrations of one database apply each migration exactly once", async () => {
     const empty = await createTestDatabase({ migrate: false });
-    const second = createDatabase({ url: empty.url });
+    const second = createDatabase({ url: empty.url, queryTimeoutMs: null });
     try {
       const applied = await Promise.all([migrateToLatest(empty.db), migrateToLatest(second)]);
       expect(applied.flat().sort()).toEqual(allMigrations);

@@ -51,7 +51,8 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   }
   try {
     await ensureDatabaseExists(url);
-    db = createDatabase({ url });
+    // No query timeout: migrations and the heaviest race tests may outlast it on a loaded machine.
+    db = createDatabase({ url, queryTimeoutMs: null });
     if (options.migrate !== false) await migrateToLatest(db);
   } catch (error) {
     // The failure that stopped the set-up is the one worth reporting, not a failed clean-up after it.

@@ -27,6 +27,7 @@ export type {
   TwoFactorRepository,
   UserRepository,
 } from "./ports.ts";
+export { StorageUnavailableError } from "./storage-unavailable.ts";
 export type { Authenticated } from "./use-cases/authenticate-access-token.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/complete-sign-in.ts";
 export type { OAuthAuthorizationFinished, OAuthStateCookie } from "./use-cases/finish-oauth-authorization.ts";

@@ -12,7 +12,8 @@ try {
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exit(1);
 }
-const db = createDatabase({ url: config.databaseURL });
+// No query timeout: a migration's DDL may rightly run for minutes on a large table.
+const db = createDatabase({ url: config.databaseURL, queryTimeoutMs: null });
 try {
   const applied = await migrateToLatest(db);
   console.log(
