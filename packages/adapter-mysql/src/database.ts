@@ -34,6 +34,8 @@ export interface SessionsTable {
   revoked_at: Date | null;
   user_agent: string | null;
   ip: string | null;
+  /** When the session last proved a factor (sign-in or re-authentication). */
+  authenticated_at: Date;
 }
 
 /** The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept. */
@@ -85,6 +87,7 @@ export interface OAuthAuthorizationsTable {
   state_hash: string;
   provider: string;
   link_user_id: string | null;
+  reauthenticate_session_id: string | null;
   created_at: Date;
   expires_at: Date;
 }

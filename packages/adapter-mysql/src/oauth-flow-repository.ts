@@ -1,5 +1,5 @@
 import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode } from "@superoauth/application";
-import { type OAuthProviderId, parseOAuthProvider, type UserId } from "@superoauth/domain";
+import { type OAuthProviderId, parseOAuthProvider, type SessionId, type UserId } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./database.ts";
 
@@ -27,6 +27,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
           state_hash: authorization.stateHash,
           provider: authorization.provider,
           link_user_id: authorization.linkUserId,
+          reauthenticate_session_id: authorization.reauthenticateSessionId,
           created_at: authorization.createdAt,
           expires_at: authorization.expiresAt,
         })
@@ -49,6 +50,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
         stateHash: row.state_hash,
         provider: providerOf(row.provider),
         linkUserId: row.link_user_id as UserId | null,
+        reauthenticateSessionId: row.reauthenticate_session_id as SessionId | null,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
       };

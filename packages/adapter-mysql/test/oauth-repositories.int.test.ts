@@ -43,6 +43,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: `s-${user.id}`,
       provider: "google",
       linkUserId: user.id,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -93,6 +94,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: "expired-state",
       provider: "twitch",
       linkUserId: null,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -100,6 +102,7 @@ describe("MySQL OAuth tables", () => {
       stateHash: "fresh-state",
       provider: "twitch",
       linkUserId: null,
+      reauthenticateSessionId: null,
       createdAt: at(5000),
       expiresAt: at(6000),
     });

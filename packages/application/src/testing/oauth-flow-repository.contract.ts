@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import type { SessionId, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode, UserRepository } from "../ports.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
@@ -13,6 +13,7 @@ export function oauthFlowRepositoryContract(
       stateHash: `state-${testId()}`,
       provider: "discord",
       linkUserId: null,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(600_000),
       ...overrides,
@@ -47,6 +48,13 @@ export function oauthFlowRepositoryContract(
       const user = makeUser();
       await users.insertUser(user);
       const saved = authorization({ linkUserId: user.id, provider: "twitch" });
+      await flows.saveAuthorization(saved);
+      expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
+    });
+
+    it("keeps the session of a re-authentication request", async () => {
+      const { flows } = await makeRepositories();
+      const saved = authorization({ reauthenticateSessionId: testId() as SessionId, provider: "google" });
       await flows.saveAuthorization(saved);
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
     });

@@ -376,19 +376,17 @@ describe("linking and unlinking", () => {
     const finished = unwrap(await signInThrough(deps, { code: "c" }));
     if (finished.kind !== "signed-in" || !("user" in finished.signIn)) throw new Error("expected tokens");
     const userId = finished.signIn.user.id;
+    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
 
-    expect(await unlinkProvider(deps, { userId, provider: "github" })).toMatchObject({
+    expect(await unlinkProvider(deps, { session, provider: "github" })).toMatchObject({
       ok: false,
       error: "CANNOT_UNLINK_LAST_AUTH",
     });
-    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
-    unwrap(
-      await setPassword(deps, { userId, sessionId: session.id, newPassword: "Correct-horse-battery-1!" }),
-    );
-    unwrap(await unlinkProvider(deps, { userId, provider: "github" }));
+    unwrap(await setPassword(deps, { session, newPassword: "Correct-horse-battery-1!" }));
+    unwrap(await unlinkProvider(deps, { session, provider: "github" }));
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("provider_unlinked");
-    expect(await unlinkProvider(deps, { userId, provider: "github" })).toMatchObject({
+    expect(await unlinkProvider(deps, { session, provider: "github" })).toMatchObject({
       ok: false,
       error: "PROVIDER_NOT_LINKED",
     });
@@ -433,12 +431,13 @@ describe("races", () => {
     const finished = unwrap(await signInThrough(deps, { code: "g" }));
     if (finished.kind !== "signed-in" || !("user" in finished.signIn)) throw new Error("expected tokens");
     const userId = finished.signIn.user.id;
+    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
     discord.answer("d", { subject: "d1" });
     unwrap(await signInThrough(deps, { provider: "discord", code: "d", linkUserId: userId }));
 
     const results = await Promise.all([
-      unlinkProvider(deps, { userId, provider: "github" }),
-      unlinkProvider(deps, { userId, provider: "discord" }),
+      unlinkProvider(deps, { session, provider: "github" }),
+      unlinkProvider(deps, { session, provider: "discord" }),
     ]);
     expect(results.map((r) => (r.ok ? "ok" : r.error)).sort()).toEqual(["CANNOT_UNLINK_LAST_AUTH", "ok"]);
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toHaveLength(1);

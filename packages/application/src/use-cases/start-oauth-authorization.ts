@@ -4,6 +4,7 @@ import {
   ok,
   parseOAuthProvider,
   type Result,
+  type SessionId,
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
@@ -22,14 +23,19 @@ export interface OAuthAuthorizationStarted {
 }
 
 /**
- * Starts signing in (or, with `linkUserId`, linking) through a provider: a
+ * Starts signing in (or, with `linkUserId`, linking; with `reauthenticateSessionId`,
+ * re-authenticating that session) through a provider: a
  * 256-bit state, a PKCE verifier where the provider takes one, and a one-time
  * server-side record of the attempt stored under a hash of the state, so a
  * state works once even if its cookie is captured.
  */
 export async function startOAuthAuthorization(
   deps: Dependencies,
-  input: { provider: string; linkUserId?: UserId | undefined },
+  input: {
+    provider: string;
+    linkUserId?: UserId | undefined;
+    reauthenticateSessionId?: SessionId | undefined;
+  },
 ): Promise<Result<OAuthAuthorizationStarted, "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED">> {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
@@ -46,6 +52,7 @@ export async function startOAuthAuthorization(
     stateHash: deps.secretHasher.hashSecret(state),
     provider,
     linkUserId: input.linkUserId ?? null,
+    reauthenticateSessionId: input.reauthenticateSessionId ?? null,
     createdAt: now,
     expiresAt: new Date(now.getTime() + oauthAuthorizationLifetimeMs),
   });
