@@ -8,8 +8,8 @@ export const defaultReauthMaxAgeMs = 5 * 60_000;
  * the password, turn 2FA on or off, renew backup codes, link or unlink a provider): within
  * `maxAgeMs` of `now`. A stolen access token is then worth no more than what its session may do
  * without a fresh proof (OWASP ASVS 5.0 V7.5.1, "requires full re-authentication before allowing
- * modifications to sensitive account attributes"; NIST SP 800-63B-4 section 5.2.3). A proof dated
- * after `now` (clock skew between instances) counts as fresh, not as a reason to refuse.
+ * modifications to sensitive account attributes"; NIST SP 800-63B-4, session management,
+ * "Reauthentication"). A proof dated after `now` (clock skew between instances) counts as fresh.
  */
 export function hasFreshProof(input: {
   session: Pick<Session, "authenticatedAt" | "revokedAt">;
