@@ -1,9 +1,9 @@
-import { InMemoryTOTPService, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
+import { InMemoryTOTPService, type ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   bearer,
-  buildTestApp,
+  buildTestAppWithGitHub,
   expectError,
   getMe,
   refresh,
@@ -25,19 +25,10 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(): Promise<{
-  app: FastifyInstance;
-  deps: TestDependencies;
-  github: ScriptedOAuthProviderGateway;
-}> {
-  const built = await buildTestApp({
-    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
-    oauth: { successRedirectURL: landingURL, secureCookies: true },
-  });
+async function start() {
+  const built = await buildTestAppWithGitHub();
   app = built.app;
-  const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
-  (built.deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = github;
-  return { app: built.app, deps: built.deps, github };
+  return built;
 }
 
 function send(

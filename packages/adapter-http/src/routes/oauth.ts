@@ -175,54 +175,48 @@ export async function oauthRoutes(
     },
   );
 
-  api.post(
-    "/oauth/:provider/link",
-    {
-      preHandler: authenticated,
-      schema: {
-        params: providerParams,
-        response: {
-          200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
-          ...errorResponses,
-        },
+  /** POST routes a signed-in front end starts a trip with: it gets the URL, the browser the cookie. */
+  const signedInTrip = {
+    preHandler: authenticated,
+    schema: {
+      params: providerParams,
+      response: {
+        200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
+        ...errorResponses,
       },
     },
-    async (request, reply) => {
-      const started = await useCases.startLinkingProvider({
+  };
+
+  function sendTrip(
+    reply: FastifyReply,
+    started: Awaited<ReturnType<UseCases["startLinkingProvider" | "startProviderReauthentication"]>>,
+  ) {
+    if (!started.ok) return sendFailure(reply, started);
+    if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
+    setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+    return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
+  }
+
+  api.post("/oauth/:provider/link", signedInTrip, async (request, reply) =>
+    sendTrip(
+      reply,
+      await useCases.startLinkingProvider({
         provider: request.params.provider,
         session: authOf(request).session,
-      });
-      if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
-      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
-      return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
-    },
+      }),
+    ),
   );
 
   // A session proves itself again through a linked provider (ADR 0012): the callback records the
   // proof and lands with ?reauthenticated=<provider>.
-  api.post(
-    "/oauth/:provider/reauthenticate",
-    {
-      preHandler: authenticated,
-      schema: {
-        params: providerParams,
-        response: {
-          200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
-          ...errorResponses,
-        },
-      },
-    },
-    async (request, reply) => {
-      const started = await useCases.startProviderReauthentication({
+  api.post("/oauth/:provider/reauthenticate", signedInTrip, async (request, reply) =>
+    sendTrip(
+      reply,
+      await useCases.startProviderReauthentication({
         provider: request.params.provider,
         session: authOf(request).session,
-      });
-      if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return cookieMissing(reply);
-      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
-      return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
-    },
+      }),
+    ),
   );
 
   api.get(
