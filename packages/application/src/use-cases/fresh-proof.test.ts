@@ -175,6 +175,18 @@ describe("reauthenticate", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("backup_code_used");
   });
 
+  it("of one TOTP code sent twice at once, exactly one re-authenticates", async () => {
+    const { deps } = setUp();
+    const { session } = await registerAccount(deps);
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    const code = codeNow();
+    const results = await Promise.all([
+      reauthenticate(deps, { session, code, client }),
+      reauthenticate(deps, { session, code, client }),
+    ]);
+    expect(results.map((r) => (r.ok ? "ok" : r.error)).sort()).toEqual(["INVALID_TWO_FACTOR_CODE", "ok"]);
+  });
+
   it("refuses wrong factors, a code without 2FA, and anything but exactly one proof", async () => {
     const { deps } = setUp();
     const { session } = await registerAccount(deps);
