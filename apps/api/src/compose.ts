@@ -100,6 +100,7 @@ export async function composeService(
         appURL: config.mail.appURL,
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,
+        reauthMaxAgeMs: config.security.reauthMaxAgeMs,
       },
     };
     const app = await buildHttpApp({

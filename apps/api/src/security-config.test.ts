@@ -11,6 +11,7 @@ describe("lockout and two-factor configuration", () => {
     if (!parsed.ok) throw new Error(parsed.problems.join("; "));
     expect(parsed.config.security).toMatchObject({
       lockout: { threshold: 5, windowMs: 900_000, durationMs: 1_800_000 },
+      reauthMaxAgeMs: 300_000,
       totpIssuer: "SuperOAuth",
       totpEncryptionKeyIsEphemeral: true,
     });
@@ -24,6 +25,7 @@ describe("lockout and two-factor configuration", () => {
         LOCKOUT_THRESHOLD: "3",
         LOCKOUT_WINDOW: "5m",
         LOCKOUT_DURATION: "1h",
+        REAUTH_MAX_AGE: "90s",
         TOTP_ENCRYPTION_KEY: hexKey,
         TOTP_ISSUER: "Example Corp",
       },
@@ -32,6 +34,7 @@ describe("lockout and two-factor configuration", () => {
     if (!parsed.ok) throw new Error(parsed.problems.join("; "));
     expect(parsed.config.security).toMatchObject({
       lockout: { threshold: 3, windowMs: 300_000, durationMs: 3_600_000 },
+      reauthMaxAgeMs: 90_000,
       totpIssuer: "Example Corp",
       totpEncryptionKeyIsEphemeral: false,
     });
@@ -53,9 +56,13 @@ describe("lockout and two-factor configuration", () => {
   });
 
   it("refuses a threshold of zero and durations under a second", () => {
-    const parsed = parseConfig({ LOCKOUT_THRESHOLD: "0", LOCKOUT_DURATION: "10ms" }, makeSecret);
+    const parsed = parseConfig(
+      { LOCKOUT_THRESHOLD: "0", LOCKOUT_DURATION: "10ms", REAUTH_MAX_AGE: "0" },
+      makeSecret,
+    );
     const problems = parsed.ok ? "" : parsed.problems.join("\n");
     expect(problems).toContain("LOCKOUT_THRESHOLD");
     expect(problems).toContain("LOCKOUT_DURATION");
+    expect(problems).toContain("REAUTH_MAX_AGE");
   });
 });

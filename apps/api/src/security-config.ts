@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
 import { parseEncryptionKey } from "@superoauth/adapter-crypto";
-import type { LockoutPolicy } from "@superoauth/domain";
+import { defaultReauthMaxAgeMs, type LockoutPolicy } from "@superoauth/domain";
 import { Type } from "typebox";
 import { durationPattern, parseDuration } from "./duration.ts";
 
-/** Lockout and two-factor settings. */
+/** Lockout, re-authentication and two-factor settings. */
 export interface SecurityConfig {
   readonly lockout: LockoutPolicy;
+  /** How recent a session's last proof must be for sensitive changes (ADR 0012). */
+  readonly reauthMaxAgeMs: number;
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
   readonly totpEncryptionKey: Uint8Array;
   readonly totpEncryptionKeyIsEphemeral: boolean;
@@ -19,6 +21,7 @@ export const securityEnvironmentProperties = {
   LOCKOUT_THRESHOLD: Type.Optional(Type.String({ pattern: "^\\d+$" })),
   LOCKOUT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
   LOCKOUT_DURATION: Type.Optional(Type.String({ pattern: durationPattern })),
+  REAUTH_MAX_AGE: Type.Optional(Type.String({ pattern: durationPattern })),
   // No pattern: a schema error would echo the value, and this one is a key.
   TOTP_ENCRYPTION_KEY: Type.Optional(Type.String()),
   TOTP_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" })),
@@ -37,6 +40,11 @@ export const securityEnvironmentHelp: Record<
   LOCKOUT_DURATION: {
     default: "30m",
     meaning: "how long a lockout lasts (devices that signed in before are not locked by others' failures)",
+  },
+  REAUTH_MAX_AGE: {
+    default: `${defaultReauthMaxAgeMs / 60_000}m`,
+    meaning:
+      "how recent a session's sign-in or re-authentication must be to change the password, 2FA or linked providers",
   },
   TOTP_ENCRYPTION_KEY: {
     default: "(random per process in development/test)",
@@ -60,6 +68,9 @@ export function parseSecurityConfig(
   if (windowMs < 1000) problems.push("LOCKOUT_WINDOW is invalid: must be at least 1s");
   const durationMs = parseDuration(e.LOCKOUT_DURATION ?? "30m") ?? 0;
   if (durationMs < 1000) problems.push("LOCKOUT_DURATION is invalid: must be at least 1s");
+  const reauthMaxAgeMs =
+    e.REAUTH_MAX_AGE === undefined ? defaultReauthMaxAgeMs : (parseDuration(e.REAUTH_MAX_AGE) ?? 0);
+  if (reauthMaxAgeMs < 1000) problems.push("REAUTH_MAX_AGE is invalid: must be at least 1s");
 
   let key: Uint8Array | null = null;
   let ephemeral = false;
@@ -89,6 +100,7 @@ export function parseSecurityConfig(
     warnings,
     config: {
       lockout: { threshold, windowMs, durationMs },
+      reauthMaxAgeMs,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
       totpIssuer: e.TOTP_ISSUER ?? "SuperOAuth",

@@ -193,7 +193,11 @@ describe("two-factor sign-in on MySQL", () => {
       expect(wrong.statusCode).toBe(401);
       expect(wrong.json()).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
     }
-    const locked = await post("/auth/2fa/disable", { password }, { token: accessToken, ip: thief });
+    const locked = await post(
+      "/auth/2fa/disable",
+      { password, code: await code() },
+      { token: accessToken, ip: thief },
+    );
     expect(locked.statusCode).toBe(423);
     expect(locked.json()).toMatchObject({ success: false, error: "ACCOUNT_LOCKED" });
     expect(locked.headers["retry-after"]).toBe("1800");

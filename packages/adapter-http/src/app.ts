@@ -9,6 +9,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { pageRoutes } from "./routes/pages.ts";
+import { reauthenticateRoutes } from "./routes/reauthenticate.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { userRoutes } from "./routes/user.ts";
@@ -160,6 +161,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(accountRecoveryRoutes, { useCases: options.useCases });
       await api.register(sessionRoutes, { useCases: options.useCases });
       await api.register(twoFactorRoutes, { useCases: options.useCases });
+      await api.register(reauthenticateRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

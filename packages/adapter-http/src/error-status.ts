@@ -45,6 +45,8 @@ export const errorStatus = {
   PROVIDER_ALREADY_LINKED: 409,
   PROVIDER_NOT_LINKED: 404,
   INVALID_LOGIN_CODE: 400,
+  REAUTH_REQUIRED: 401,
+  REAUTH_IDENTITY_MISMATCH: 403,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -88,4 +90,7 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   PROVIDER_ALREADY_LINKED: "This provider account is already linked to an account",
   PROVIDER_NOT_LINKED: "This provider is not linked to your account",
   INVALID_LOGIN_CODE: "The login code is invalid, expired or already used",
+  REAUTH_REQUIRED:
+    "This change needs a recent proof that it is you: call POST /auth/reauthenticate, then retry",
+  REAUTH_IDENTITY_MISMATCH: "The provider account you signed in with is not the one linked to this account",
 };

@@ -5,7 +5,13 @@ import { err, errorCodes } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { errorStatus } from "../src/index.ts";
-import { buildTestApp, capturingLogger, expectError, type TestDependencies } from "./test-app.ts";
+import {
+  buildTestApp,
+  buildTestAppWithGitHub,
+  capturingLogger,
+  expectError,
+  type TestDependencies,
+} from "./test-app.ts";
 
 // Every error code must be reached through HTTP somewhere, with its status. This file holds the
 // paths no feature file covers with a literal assertion, and a check that keeps it that way.
@@ -23,14 +29,9 @@ async function startWithGitHub(): Promise<{
   deps: TestDependencies;
   github: ScriptedOAuthProviderGateway;
 }> {
-  const built = await buildTestApp({
-    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
-    oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
-  });
+  const built = await buildTestAppWithGitHub();
   app = built.app;
-  const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
-  (built.deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = github;
-  return { app: built.app, deps: built.deps, github };
+  return built;
 }
 
 /** A browser's trip to GitHub and back with `code`. */

@@ -1,5 +1,5 @@
 import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
-import { createInMemoryDependencies } from "@superoauth/application/testing";
+import { createInMemoryDependencies, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
@@ -47,6 +47,21 @@ export async function buildTestApp(
     ...overrides,
   });
   return { app, deps };
+}
+
+/** An app with social sign-in on (a cookie secret, a landing page) and a scripted GitHub. */
+export async function buildTestAppWithGitHub(): Promise<{
+  app: FastifyInstance;
+  deps: TestDependencies;
+  github: ScriptedOAuthProviderGateway;
+}> {
+  const built = await buildTestApp({
+    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
+    oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
+  });
+  const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
+  (built.deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = github;
+  return { ...built, github };
 }
 
 export interface PublicUser {

@@ -259,19 +259,15 @@ describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
       400,
     );
     expectError(
-      await post("/auth/2fa/disable", { password: validRegistration.password }, registered.accessToken),
+      await post("/auth/2fa/disable", { code: "123456" }, registered.accessToken),
       "TWO_FACTOR_NOT_ENABLED",
       400,
     );
   });
 
-  it("disables with the password; login then answers tokens directly", async () => {
-    await enable();
-    const response = await post(
-      "/auth/2fa/disable",
-      { password: validRegistration.password },
-      registered.accessToken,
-    );
+  it("disables with a current code; login then answers tokens directly", async () => {
+    const { code } = await enable();
+    const response = await post("/auth/2fa/disable", { code: code() }, registered.accessToken);
     expect(response.json()).toStrictEqual({ success: true, data: { disabled: true } });
     expect(dataOf(await post("/auth/login", credentials))).toHaveProperty("accessToken");
     expect((await getMe(app, registered.accessToken)).json().data.user).toMatchObject({
@@ -280,10 +276,26 @@ describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
     });
   });
 
-  it("answers INVALID_CURRENT_PASSWORD 400 and INVALID_TWO_FACTOR_CODE 401 to wrong proofs", async () => {
+  it("disables with a backup code, which is then spent", async () => {
+    const { backupCodes } = await enable();
+    const response = await post("/auth/2fa/disable", { backupCode: backupCodes[0] }, registered.accessToken);
+    expect(response.json()).toStrictEqual({ success: true, data: { disabled: true } });
+  });
+
+  it("answers VALIDATION_ERROR 400 to the password alone, and 2FA stays on", async () => {
     await enable();
     expectError(
-      await post("/auth/2fa/disable", { password: "Wr0ng-secret!" }, registered.accessToken),
+      await post("/auth/2fa/disable", { password: validRegistration.password }, registered.accessToken),
+      "VALIDATION_ERROR",
+      400,
+    );
+    expect((await getMe(app, registered.accessToken)).json().data.user.twoFactorEnabled).toBe(true);
+  });
+
+  it("answers INVALID_CURRENT_PASSWORD 400 and INVALID_TWO_FACTOR_CODE 401 to wrong proofs", async () => {
+    const { code } = await enable();
+    expectError(
+      await post("/auth/2fa/disable", { password: "Wr0ng-secret!", code: code() }, registered.accessToken),
       "INVALID_CURRENT_PASSWORD",
       400,
     );
@@ -296,8 +308,8 @@ describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
 });
 
 describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout", () => {
-  it("five wrong codes at /2fa/disable answer ACCOUNT_LOCKED 423 with Retry-After, even to the right password", async () => {
-    await enable();
+  it("five wrong codes at /2fa/disable answer ACCOUNT_LOCKED 423 with Retry-After, even to the right password and code", async () => {
+    const { code } = await enable();
     for (let i = 0; i < 5; i++) {
       expectError(
         await post("/auth/2fa/disable", { code: "000000" }, registered.accessToken),
@@ -307,7 +319,7 @@ describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout
     }
     const locked = await post(
       "/auth/2fa/disable",
-      { password: validRegistration.password },
+      { password: validRegistration.password, code: code() },
       registered.accessToken,
     );
     expectError(locked, "ACCOUNT_LOCKED", 423);
@@ -316,10 +328,10 @@ describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout
   });
 
   it("five wrong passwords at /2fa/disable lock sign-in from the same client too", async () => {
-    await enable();
+    const { code } = await enable();
     for (let i = 0; i < 5; i++) {
       expectError(
-        await post("/auth/2fa/disable", { password: "Wr0ng-secret!" }, registered.accessToken),
+        await post("/auth/2fa/disable", { password: "Wr0ng-secret!", code: code() }, registered.accessToken),
         "INVALID_CURRENT_PASSWORD",
         400,
       );

@@ -39,6 +39,8 @@ export interface SessionsTable {
   revoked_at: Date | null;
   user_agent: string | null;
   ip: string | null;
+  /** When the session last proved a factor (sign-in or re-authentication). */
+  authenticated_at: Date;
 }
 
 /** The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept. */
@@ -91,6 +93,7 @@ export interface OAuthAuthorizationsTable {
   provider: string;
   link_user_id: string | null;
   code_challenge_hash: string | null;
+  reauthenticate_session_id: string | null;
   created_at: Date;
   expires_at: Date;
 }

@@ -1,5 +1,5 @@
 import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode } from "@superoauth/application";
-import { type OAuthProviderId, parseOAuthProvider, type UserId } from "@superoauth/domain";
+import { type OAuthProviderId, parseOAuthProvider, type SessionId, type UserId } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./database.ts";
 
@@ -28,6 +28,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
           provider: authorization.provider,
           link_user_id: authorization.linkUserId,
           code_challenge_hash: authorization.codeChallengeHash,
+          reauthenticate_session_id: authorization.reauthenticateSessionId,
           created_at: authorization.createdAt,
           expires_at: authorization.expiresAt,
         })
@@ -51,6 +52,7 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
         provider: providerOf(row.provider),
         linkUserId: row.link_user_id as UserId | null,
         codeChallengeHash: row.code_challenge_hash,
+        reauthenticateSessionId: row.reauthenticate_session_id as SessionId | null,
         createdAt: row.created_at,
         expiresAt: row.expires_at,
       };

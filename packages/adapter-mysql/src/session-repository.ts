@@ -47,12 +47,18 @@ export function createSessionRepository(db: Executor): SessionRepository {
           "session.revoked_at as session_revoked_at",
           "session.user_agent as session_user_agent",
           "session.ip as session_ip",
+          "session.authenticated_at as session_authenticated_at",
         ])
         .where("user.id", "=", input.userId)
         .executeTakeFirst();
       if (row === undefined) return { user: null, session: null };
       const user = mapUserRow(row);
-      if (row.session_id === null || row.session_created_at === null || row.session_last_used_at === null) {
+      if (
+        row.session_id === null ||
+        row.session_created_at === null ||
+        row.session_last_used_at === null ||
+        row.session_authenticated_at === null
+      ) {
         return { user, session: null };
       }
       return {
@@ -65,6 +71,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
           revoked_at: row.session_revoked_at,
           user_agent: row.session_user_agent,
           ip: row.session_ip,
+          authenticated_at: row.session_authenticated_at,
         }),
       };
     },
@@ -91,6 +98,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
           "session.revoked_at as session_revoked_at",
           "session.user_agent as session_user_agent",
           "session.ip as session_ip",
+          "session.authenticated_at as session_authenticated_at",
           "successor.id as successor_id",
           "successor.session_id as successor_session_id",
           "successor.secret_hash as successor_secret_hash",
@@ -121,6 +129,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
         revoked_at: row.session_revoked_at,
         user_agent: row.session_user_agent,
         ip: row.session_ip,
+        authenticated_at: row.session_authenticated_at,
       });
       // The left join yields all-null successor columns when there is none; its non-null columns tell.
       const successor =
@@ -177,6 +186,17 @@ export function createSessionRepository(db: Executor): SessionRepository {
         .set({ revoked_at: input.now })
         .where("id", "=", input.sessionId)
         .where("revoked_at", "is", null)
+        .execute();
+    },
+
+    async recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void> {
+      // Conditional, so a proof recorded by a concurrent request with a later clock is never undone.
+      await db
+        .updateTable("sessions")
+        .set({ authenticated_at: input.now })
+        .where("id", "=", input.sessionId)
+        .where("revoked_at", "is", null)
+        .where("authenticated_at", "<", input.now)
         .execute();
     },
 
@@ -251,6 +271,7 @@ function toSessionRow(session: Session): NewSessionRow {
     revoked_at: session.revokedAt,
     user_agent: session.userAgent === null ? null : truncateCharacters(session.userAgent, maxUserAgentLength),
     ip: session.ip === null ? null : truncateCharacters(session.ip, maxIpLength),
+    authenticated_at: session.authenticatedAt,
   };
 }
 
@@ -276,6 +297,7 @@ function mapSessionRow(row: SessionRow): Session {
     revokedAt: row.revoked_at,
     userAgent: row.user_agent,
     ip: row.ip,
+    authenticatedAt: row.authenticated_at,
   };
 }
 

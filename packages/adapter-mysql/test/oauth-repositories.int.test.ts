@@ -44,6 +44,7 @@ describe("MySQL OAuth tables", () => {
       provider: "google",
       linkUserId: user.id,
       codeChallengeHash: null,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -96,6 +97,7 @@ describe("MySQL OAuth tables", () => {
       provider: "twitch",
       linkUserId: null,
       codeChallengeHash: null,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(1000),
     });
@@ -104,6 +106,7 @@ describe("MySQL OAuth tables", () => {
       provider: "twitch",
       linkUserId: null,
       codeChallengeHash: null,
+      reauthenticateSessionId: null,
       createdAt: at(5000),
       expiresAt: at(6000),
     });

@@ -111,6 +111,11 @@ export interface SessionRepository {
   /** Adds a token to a live session without rotating another (grace-period reissue). */
   addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void>;
   revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
+  /**
+   * Records that the session's person proved a factor again at `now` (its `authenticatedAt`),
+   * only while the session is live; never moves it back.
+   */
+  recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void>;
   /** Revokes every live session of the user but `exceptSessionId`. */
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
   /**
@@ -243,6 +248,8 @@ export interface OAuthAuthorization {
   readonly linkUserId: UserId | null;
   /** Hash of the front end's S256 `code_challenge`, handed on to the login code; null when linking. */
   readonly codeChallengeHash: string | null;
+  /** The session that asked to re-authenticate through the provider; null otherwise. */
+  readonly reauthenticateSessionId: SessionId | null;
   readonly createdAt: Date;
   readonly expiresAt: Date;
 }
@@ -440,5 +447,7 @@ export interface Dependencies {
     readonly appURL: string;
     /** Refuse sign-in to accounts whose address is not verified (REQUIRE_EMAIL_VERIFICATION). */
     readonly requireEmailVerification: boolean;
+    /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */
+    readonly reauthMaxAgeMs: number;
   };
 }

@@ -12,6 +12,8 @@ import { listSecurityEvents } from "./use-cases/list-security-events.ts";
 import { listSessions } from "./use-cases/list-sessions.ts";
 import { logInWithPassword } from "./use-cases/log-in-with-password.ts";
 import { logOut, logOutEverywhere } from "./use-cases/log-out.ts";
+import { reauthenticate } from "./use-cases/reauthenticate.ts";
+import { startProviderReauthentication } from "./use-cases/reauthenticate-with-provider.ts";
 import { refreshSession } from "./use-cases/refresh-session.ts";
 import { regenerateBackupCodes } from "./use-cases/regenerate-backup-codes.ts";
 import { registerWithPassword } from "./use-cases/register-with-password.ts";
@@ -21,6 +23,7 @@ import { resetPassword } from "./use-cases/reset-password.ts";
 import { revokeSession } from "./use-cases/revoke-session.ts";
 import { setPassword } from "./use-cases/set-password.ts";
 import { setUpTwoFactor } from "./use-cases/set-up-two-factor.ts";
+import { startLinkingProvider } from "./use-cases/start-linking-provider.ts";
 import { startOAuthAuthorization } from "./use-cases/start-oauth-authorization.ts";
 import { unlinkProvider } from "./use-cases/unlink-provider.ts";
 import { verifyEmail } from "./use-cases/verify-email.ts";
@@ -57,6 +60,9 @@ export interface UseCases {
   readonly listSessions: Bound<typeof listSessions>;
   readonly revokeSession: Bound<typeof revokeSession>;
   readonly listSecurityEvents: Bound<typeof listSecurityEvents>;
+  readonly reauthenticate: Bound<typeof reauthenticate>;
+  readonly startLinkingProvider: Bound<typeof startLinkingProvider>;
+  readonly startProviderReauthentication: Bound<typeof startProviderReauthentication>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -89,5 +95,8 @@ export function createUseCases(deps: Dependencies): UseCases {
     listSessions: (input) => listSessions(deps, input),
     revokeSession: (input) => revokeSession(deps, input),
     listSecurityEvents: (input) => listSecurityEvents(deps, input),
+    reauthenticate: (input) => reauthenticate(deps, input),
+    startLinkingProvider: (input) => startLinkingProvider(deps, input),
+    startProviderReauthentication: (input) => startProviderReauthentication(deps, input),
   };
 }

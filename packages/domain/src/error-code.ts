@@ -42,6 +42,8 @@ export const errorCodes = [
   "PROVIDER_ALREADY_LINKED",
   "PROVIDER_NOT_LINKED",
   "INVALID_LOGIN_CODE",
+  "REAUTH_REQUIRED",
+  "REAUTH_IDENTITY_MISMATCH",
 ] as const;
 
 /** The closed union of error codes. */

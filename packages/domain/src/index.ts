@@ -15,6 +15,7 @@ export {
 } from "./email-token.ts";
 export type { ErrorCode } from "./error-code.ts";
 export { errorCodes, isErrorCode } from "./error-code.ts";
+export { defaultReauthMaxAgeMs, hasFreshProof } from "./fresh-proof.ts";
 export type { LinkedProvider, OAuthProviderId } from "./linked-provider.ts";
 export {
   checkMayUnlinkProvider,

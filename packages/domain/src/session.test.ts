@@ -24,6 +24,7 @@ const session: Session = {
   revokedAt: null,
   userAgent: null,
   ip: null,
+  authenticatedAt: t0,
 };
 
 function token(overrides: Partial<RefreshToken> = {}): RefreshToken {

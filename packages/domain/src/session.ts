@@ -15,6 +15,11 @@ export interface Session {
   readonly revokedAt: Date | null;
   readonly userAgent: string | null;
   readonly ip: string | null;
+  /**
+   * When the person last proved a factor in this session: its sign-in (password, provider, 2FA),
+   * or a re-authentication since. Refreshing does not move it (see hasFreshProof).
+   */
+  readonly authenticatedAt: Date;
 }
 
 /**

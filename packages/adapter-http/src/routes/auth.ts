@@ -113,11 +113,11 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
       },
     },
     async (request, reply) => {
-      const { user, sessionId } = authOf(request);
+      const { user, session } = authOf(request);
       const body = request.body;
       const result = await useCases.logOut({
         userId: user.id,
-        sessionId,
+        sessionId: session.id,
         refreshToken: body.refreshToken,
         client: clientOf(request),
       });

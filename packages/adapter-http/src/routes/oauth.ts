@@ -18,7 +18,10 @@ import { clientOf } from "./auth.ts";
 
 /** How the OAuth routes behave in this deployment. */
 export interface OAuthRouteSettings extends FlowCookieSettings {
-  /** Where the browser lands after signing in (with `?code=`) or linking (with `?linked=`). */
+  /**
+   * Where the browser lands after signing in (with `?code=`), linking (with `?linked=`) or
+   * re-authenticating (with `?reauthenticated=`).
+   */
   readonly successRedirectURL: string;
 }
 
@@ -54,7 +57,7 @@ function presentSignIn(signIn: SignIn) {
   };
 }
 
-/** Social sign-in, linking and unlinking (docs/oauth.md). */
+/** Social sign-in, linking, unlinking and re-authenticating (docs/oauth.md). */
 export async function oauthRoutes(
   app: FastifyInstance,
   options: { useCases: UseCases; settings: OAuthRouteSettings },
@@ -185,28 +188,48 @@ export async function oauthRoutes(
     },
   );
 
-  api.post(
-    "/oauth/:provider/link",
-    {
-      preHandler: authenticated,
-      schema: {
-        params: providerParams,
-        response: {
-          200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
-          ...errorResponses,
-        },
+  /** POST routes a signed-in front end starts a trip with: it gets the URL, the browser the cookie. */
+  const signedInTrip = {
+    preHandler: authenticated,
+    schema: {
+      params: providerParams,
+      response: {
+        200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
+        ...errorResponses,
       },
     },
-    async (request, reply) => {
-      const started = await useCases.startOAuthAuthorization({
+  };
+
+  function sendTrip(
+    reply: FastifyReply,
+    started: Awaited<ReturnType<UseCases["startLinkingProvider" | "startProviderReauthentication"]>>,
+  ) {
+    if (!started.ok) return sendFailure(reply, started);
+    if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
+    setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+    return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
+  }
+
+  api.post("/oauth/:provider/link", signedInTrip, async (request, reply) =>
+    sendTrip(
+      reply,
+      await useCases.startLinkingProvider({
         provider: request.params.provider,
-        linkUserId: authOf(request).user.id,
-      });
-      if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
-      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
-      return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
-    },
+        session: authOf(request).session,
+      }),
+    ),
+  );
+
+  // A session proves itself again through a linked provider (ADR 0012): the callback records the
+  // proof and lands with ?reauthenticated=<provider>.
+  api.post("/oauth/:provider/reauthenticate", signedInTrip, async (request, reply) =>
+    sendTrip(
+      reply,
+      await useCases.startProviderReauthentication({
+        provider: request.params.provider,
+        session: authOf(request).session,
+      }),
+    ),
   );
 
   api.get(
@@ -222,7 +245,11 @@ export async function oauthRoutes(
         }),
         response: {
           200: successEnvelope(
-            Type.Union([signInData, Type.Object({ linked: Type.Literal(true), provider: Type.String() })]),
+            Type.Union([
+              signInData,
+              Type.Object({ linked: Type.Literal(true), provider: Type.String() }),
+              Type.Object({ reauthenticated: Type.Literal(true), provider: Type.String() }),
+            ]),
           ),
           ...errorResponses,
         },
@@ -254,6 +281,10 @@ export async function oauthRoutes(
           if (wantsJSON)
             return reply.send({ success: true, data: { linked: true, provider: outcome.provider } });
           return reply.redirect(landing({ linked: outcome.provider }), 302);
+        case "reauthenticated":
+          if (wantsJSON)
+            return reply.send({ success: true, data: { reauthenticated: true, provider: outcome.provider } });
+          return reply.redirect(landing({ reauthenticated: outcome.provider }), 302);
         case "login-code":
           // Never tokens in a URL: a one-time code for 60 seconds, traded at POST /oauth/exchange.
           return reply.redirect(landing({ code: outcome.code, provider: outcome.provider }), 302);
@@ -301,7 +332,7 @@ export async function oauthRoutes(
     },
     async (request, reply) => {
       const result = await useCases.unlinkProvider({
-        userId: authOf(request).user.id,
+        session: authOf(request).session,
         provider: request.params.provider,
         client: clientOf(request),
       });

@@ -43,8 +43,8 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
       },
     },
     async (request, reply) => {
-      const { user, sessionId } = authOf(request);
-      const result = await useCases.listSessions({ userId: user.id, currentSessionId: sessionId });
+      const { user, session } = authOf(request);
+      const result = await useCases.listSessions({ userId: user.id, currentSessionId: session.id });
       if (!result.ok) return sendFailure(reply, result);
       const sessions = result.value.map((s) => ({
         ...s,

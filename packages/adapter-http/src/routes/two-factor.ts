@@ -32,7 +32,7 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
       },
     },
     async (request, reply) => {
-      const result = await useCases.setUpTwoFactor({ userId: authOf(request).user.id });
+      const result = await useCases.setUpTwoFactor({ session: authOf(request).session });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: result.value });
     },
@@ -52,7 +52,7 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
     },
     async (request, reply) => {
       const result = await useCases.enableTwoFactor({
-        userId: authOf(request).user.id,
+        session: authOf(request).session,
         code: request.body.code,
         client: clientOf(request),
       });
@@ -94,15 +94,16 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
       preHandler: authenticated,
       schema: {
         body: Type.Object({
-          password: Type.Optional(boundedString(1024)),
           code: Type.Optional(boundedString(32)),
+          backupCode: Type.Optional(boundedString(64)),
+          password: Type.Optional(boundedString(1024)),
         }),
         response: { 200: successEnvelope(Type.Object({ disabled: Type.Literal(true) })), ...errorResponses },
       },
     },
     async (request, reply) => {
       const result = await useCases.disableTwoFactor({
-        userId: authOf(request).user.id,
+        session: authOf(request).session,
         ...request.body,
         // Wrong proofs count toward lockout: the device cookie tells the owner's device apart (ADR 0008).
         client: signInClientOf(request, reply),
@@ -123,7 +124,7 @@ export async function twoFactorRoutes(app: FastifyInstance, options: { useCases:
     },
     async (request, reply) => {
       const result = await useCases.regenerateBackupCodes({
-        userId: authOf(request).user.id,
+        session: authOf(request).session,
         code: request.body.code,
         client: signInClientOf(request, reply),
       });

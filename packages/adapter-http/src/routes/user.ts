@@ -30,12 +30,9 @@ export async function userRoutes(app: FastifyInstance, options: { useCases: UseC
       },
     },
     async (request, reply) => {
-      const { user, sessionId } = authOf(request);
-      const body = request.body;
       const result = await useCases.setPassword({
-        userId: user.id,
-        sessionId,
-        ...body,
+        session: authOf(request).session,
+        ...request.body,
         client: clientOf(request),
       });
       if (!result.ok) return sendSignInFailure(reply, result);

@@ -49,6 +49,7 @@ export function makeSession(userId: UserId, overrides: Partial<Session> = {}): S
     revokedAt: null,
     userAgent: "vitest",
     ip: "127.0.0.1",
+    authenticatedAt: t0,
     ...overrides,
   };
 }

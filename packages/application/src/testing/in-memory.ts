@@ -1,4 +1,5 @@
 import {
+  defaultReauthMaxAgeMs,
   type Email,
   err,
   ok,
@@ -220,6 +221,12 @@ export class InMemorySessionRepository implements SessionRepository {
       this.#sessions.set(session.id, { ...session, revokedAt: input.now });
     }
   }
+  async recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void> {
+    const session = this.#sessions.get(input.sessionId);
+    if (session === undefined || session.revokedAt !== null) return;
+    if (session.authenticatedAt.getTime() >= input.now.getTime()) return;
+    this.#sessions.set(session.id, { ...session, authenticatedAt: input.now });
+  }
   async revokeSessionsOfUser(input: {
     userId: UserId;
     now: Date;
@@ -317,6 +324,7 @@ export function createInMemoryDependencies(
       sessionMaxAgeMs: 30 * 24 * 3600 * 1000,
       appURL: "http://localhost:3000",
       requireEmailVerification: false,
+      reauthMaxAgeMs: defaultReauthMaxAgeMs,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
       ...overrides,
     },

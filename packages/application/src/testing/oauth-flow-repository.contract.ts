@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import type { SessionId, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode, UserRepository } from "../ports.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
@@ -14,6 +14,7 @@ export function oauthFlowRepositoryContract(
       provider: "discord",
       linkUserId: null,
       codeChallengeHash: `challenge-${testId()}`,
+      reauthenticateSessionId: null,
       createdAt: at(0),
       expiresAt: at(600_000),
       ...overrides,
@@ -49,6 +50,13 @@ export function oauthFlowRepositoryContract(
       const user = makeUser();
       await users.insertUser(user);
       const saved = authorization({ linkUserId: user.id, provider: "twitch", codeChallengeHash: null });
+      await flows.saveAuthorization(saved);
+      expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
+    });
+
+    it("keeps the session of a re-authentication request", async () => {
+      const { flows } = await makeRepositories();
+      const saved = authorization({ reauthenticateSessionId: testId() as SessionId, provider: "google" });
       await flows.saveAuthorization(saved);
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
     });

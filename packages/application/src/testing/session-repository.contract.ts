@@ -101,6 +101,24 @@ export function sessionRepositoryContract(
       expect((await sessions.findSession(session.id))?.lastUsedAt).toEqual(at(3000));
     });
 
+    it("moves a live session's last proof forward on re-authentication, never back, and finds it in every read", async () => {
+      const { sessions, user, session, token } = await withSession();
+      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(session.authenticatedAt);
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(60_000) });
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(30_000) });
+      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(at(60_000));
+      const withUser = await sessions.findSessionWithUser({ sessionId: session.id, userId: user.id });
+      expect(withUser.session?.authenticatedAt).toEqual(at(60_000));
+      expect((await sessions.findRefreshToken(token.id))?.session.authenticatedAt).toEqual(at(60_000));
+    });
+
+    it("records no re-authentication on a revoked session", async () => {
+      const { sessions, session } = await withSession();
+      await sessions.revokeSession({ sessionId: session.id, now: at(1000) });
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(2000) });
+      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(session.authenticatedAt);
+    });
+
     it("revokes one session, and revoking again keeps the first time", async () => {
       const { sessions, session } = await withSession();
       await sessions.revokeSession({ sessionId: session.id, now: at(5000) });

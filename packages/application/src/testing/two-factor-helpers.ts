@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import type { Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { enableTwoFactor } from "../use-cases/enable-two-factor.ts";
 import { setUpTwoFactor } from "../use-cases/set-up-two-factor.ts";
@@ -6,14 +6,17 @@ import type { ManualClock } from "./in-memory.ts";
 import { InMemoryTOTPService } from "./in-memory-two-factor.ts";
 import { unwrap } from "./use-case-helpers.ts";
 
-/** Sets up and enables TOTP for a user over in-memory ports; returns the secret and the backup codes. */
+/**
+ * Sets up and enables TOTP for the user of a freshly signed-in session over in-memory ports;
+ * returns the secret and the backup codes.
+ */
 export async function enableTwoFactorFor(
   deps: Dependencies & { clock: ManualClock },
-  userId: UserId,
+  session: Session,
 ): Promise<{ secret: string; backupCodes: string[]; codeNow: () => string }> {
-  const { secret } = unwrap(await setUpTwoFactor(deps, { userId }));
+  const { secret } = unwrap(await setUpTwoFactor(deps, { session }));
   const codeNow = () => InMemoryTOTPService.codeAt(secret, deps.clock.now());
-  const { backupCodes } = unwrap(await enableTwoFactor(deps, { userId, code: codeNow() }));
+  const { backupCodes } = unwrap(await enableTwoFactor(deps, { session, code: codeNow() }));
   // The confirming code's step is spent: move to the next step so codeNow() gives a usable code.
   deps.clock.advance(30_000);
   return { secret, backupCodes, codeNow };

@@ -3,6 +3,7 @@ import {
   parseRefreshToken,
   type RefreshTokenId,
   type Result,
+  type Session,
   type SessionId,
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports.ts";
@@ -40,11 +41,11 @@ export async function storedRefreshToken(deps: Dependencies, presented: string):
   return stored;
 }
 
-/** Registers an account through the use case; returns its tokens and the id of the session they belong to. */
+/** Registers an account through the use case; returns its tokens and the session they belong to (and its id). */
 export async function registerAccount(
   deps: Dependencies,
   input: { email?: string; password?: string; nickname?: string } = {},
-): Promise<SignedIn & { sessionId: SessionId }> {
+): Promise<SignedIn & { session: Session; sessionId: SessionId }> {
   const signedIn = unwrap(
     await registerWithPassword(deps, {
       email: input.email ?? "ada@example.com",
@@ -54,5 +55,5 @@ export async function registerAccount(
     }),
   );
   const stored = await storedRefreshToken(deps, signedIn.refreshToken);
-  return { ...signedIn, sessionId: stored.session.id };
+  return { ...signedIn, session: stored.session, sessionId: stored.session.id };
 }

@@ -12,7 +12,7 @@ describe("authenticateAccessToken", () => {
     const { user, sessionId, accessToken } = await registerAccount(deps);
     const authenticated = unwrap(await authenticateAccessToken(deps, { token: accessToken }));
     expect(authenticated.user).toEqual(user);
-    expect(authenticated.sessionId).toBe(sessionId);
+    expect(authenticated.session.id).toBe(sessionId);
   });
 
   it("accepts the token until just before five minutes and answers TOKEN_EXPIRED at five minutes", async () => {

@@ -1,10 +1,10 @@
-import { checkUserMaySignIn, err, ok, type Result, type SessionId, type User } from "@superoauth/domain";
+import { checkUserMaySignIn, err, ok, type Result, type Session, type User } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 
-/** Who is calling: the user and the session their access token belongs to. */
+/** Who is calling: the user and the session their access token belongs to (with its last proof). */
 export interface Authenticated {
   readonly user: User;
-  readonly sessionId: SessionId;
+  readonly session: Session;
 }
 
 /**
@@ -29,5 +29,5 @@ export async function authenticateAccessToken(
   }
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
-  return ok({ user, sessionId: session.id });
+  return ok({ user, session });
 }

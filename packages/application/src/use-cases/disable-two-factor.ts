@@ -1,19 +1,26 @@
-import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
+import { startSecondFactorProof, useSecondFactor } from "./two-factor-codes.ts";
 
 /**
- * Turns 2FA off after the user proves it is them once more: with the account's
- * password or a current TOTP code. The secret and the backup codes are deleted.
- * Wrong proofs count toward lockout like wrong sign-ins, so a stolen access
- * token cannot be used to guess the password or codes without limit.
+ * Turns 2FA off. It takes the factor itself, a current TOTP code or a backup code (the password
+ * alone is not enough: it is the factor 2FA protects against losing), on top of a fresh proof:
+ * the session's (REAUTH_MAX_AGE), or the password in the request. The secret and the backup codes
+ * are deleted. Wrong proofs count toward lockout like wrong sign-ins.
  */
 export async function disableTwoFactor(
   deps: Dependencies,
-  input: { userId: UserId; password?: string | undefined; code?: string | undefined; client?: ClientInfo },
+  input: {
+    session: Session;
+    password?: string | undefined;
+    code?: string | undefined;
+    backupCode?: string | undefined;
+    client?: ClientInfo;
+  },
 ): Promise<
   | Result<
       void,
@@ -22,28 +29,28 @@ export async function disableTwoFactor(
       | "INVALID_CURRENT_PASSWORD"
       | "INVALID_TWO_FACTOR_CODE"
       | "USER_NOT_FOUND"
+      | "REAUTH_REQUIRED"
     >
   | AccountLocked
 > {
   const client = input.client ?? {};
-  if ((input.password === undefined) === (input.code === undefined)) {
-    return err("VALIDATION_ERROR", "Send the password or a code (exactly one of them)");
+  const { session, code, backupCode } = input;
+  if ((code === undefined) === (backupCode === undefined)) {
+    return err("VALIDATION_ERROR", "Send a current code or a backup code (exactly one of them)");
   }
-  const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
+  if (input.password === undefined) {
+    const fresh = requireFreshProof(deps, { session });
+    if (!fresh.ok) return fresh;
+  }
+  const proof = await startSecondFactorProof(deps, { userId: session.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
-  const countFailure = () =>
-    countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
   if (input.password !== undefined) {
-    const matches =
-      user.passwordHash !== null &&
-      (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password }));
-    if (!matches) {
-      await countFailure();
-      return err("INVALID_CURRENT_PASSWORD", "The password is incorrect");
-    }
-  } else if (!(await useTOTPCode(deps, { factor, code: input.code ?? "" }))) {
-    await countFailure();
+    const proved = await proveCurrentPassword(deps, { user, password: input.password, source, client });
+    if (!proved.ok) return proved;
+  }
+  if (!(await useSecondFactor(deps, { factor, code, backupCode, client }))) {
+    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   }
   await deps.twoFactor.deleteTwoFactor(user.id);

@@ -16,6 +16,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, ProviderProfile } from "../ports.ts";
 import { completeSignIn } from "./complete-sign-in.ts";
+import { finishProviderReauthentication } from "./reauthenticate-with-provider.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
@@ -43,7 +44,8 @@ export type OAuthAuthorizationFinished =
       readonly code: string;
       readonly expiresInSeconds: number;
     }
-  | { readonly kind: "linked"; readonly provider: OAuthProviderId; readonly link: LinkedProvider };
+  | { readonly kind: "linked"; readonly provider: OAuthProviderId; readonly link: LinkedProvider }
+  | { readonly kind: "reauthenticated"; readonly provider: OAuthProviderId };
 
 export type FinishOAuthAuthorizationError =
   | "UNSUPPORTED_PROVIDER"
@@ -58,6 +60,8 @@ export type FinishOAuthAuthorizationError =
   | "ACCOUNT_LINK_FAILED"
   | "USER_NOT_FOUND"
   | "ACCOUNT_DISABLED"
+  | "INVALID_TOKEN"
+  | "REAUTH_IDENTITY_MISMATCH"
   | SignInFailure;
 
 const invalidState = err("INVALID_STATE", "OAuth state is missing, expired, already used or does not match");
@@ -116,6 +120,13 @@ export async function finishOAuthAuthorization(
   });
   if (!profile.ok) return profile;
 
+  if (authorization.reauthenticateSessionId !== null) {
+    const proved = await finishProviderReauthentication(deps, {
+      sessionId: authorization.reauthenticateSessionId,
+      profile: profile.value,
+    });
+    return proved.ok ? ok({ kind: "reauthenticated", provider }) : proved;
+  }
   if (authorization.linkUserId !== null) {
     return linkToUser(deps, {
       userId: authorization.linkUserId,

@@ -24,8 +24,8 @@ describe("logInWithPassword", () => {
     expect(result.tokenType).toBe("Bearer");
     const authenticated = unwrap(await authenticateAccessToken(deps, { token: result.accessToken }));
     expect(authenticated.user.id).toBe(registered.user.id);
-    expect(authenticated.sessionId).not.toBe(registered.sessionId);
-    expect((await storedRefreshToken(deps, result.refreshToken)).session.id).toBe(authenticated.sessionId);
+    expect(authenticated.session.id).not.toBe(registered.sessionId);
+    expect((await storedRefreshToken(deps, result.refreshToken)).session.id).toBe(authenticated.session.id);
   });
 
   it("finds the account whatever the email's case or surrounding spaces", async () => {

@@ -11,8 +11,8 @@ const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
 async function signInAgain(deps: Dependencies, email: string) {
   const signedIn = unwrapSignedIn(await logInWithPassword(deps, { email, password: strongPassword, client }));
-  const { sessionId } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
-  return { ...signedIn, sessionId };
+  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+  return { ...signedIn, sessionId: session.id };
 }
 
 async function isLive(deps: Dependencies, tokens: { accessToken: string }): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { type Email, err, parseEmail, type UserId } from "@superoauth/domain";
+import { type Email, err, ok, parseEmail, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
@@ -11,7 +11,8 @@ import { exchangeOAuthLoginCode } from "./exchange-oauth-login-code.ts";
 import { finishOAuthAuthorization } from "./finish-oauth-authorization.ts";
 import { listOAuthProviders } from "./list-oauth-providers.ts";
 import { setPassword } from "./set-password.ts";
-import { startOAuthAuthorization } from "./start-oauth-authorization.ts";
+import { startLinkingProvider } from "./start-linking-provider.ts";
+import { startOAuthAuthorization, startProviderTrip } from "./start-oauth-authorization.ts";
 import { unlinkProvider } from "./unlink-provider.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
@@ -39,8 +40,14 @@ async function signInThrough(
   input: { provider?: string; code: string; respondWith?: "tokens" | "login-code"; linkUserId?: UserId },
 ) {
   const provider = input.provider ?? "github";
+  const { linkUserId } = input;
   const started = unwrap(
-    await startOAuthAuthorization(deps, { ...challenge(deps), provider, linkUserId: input.linkUserId }),
+    linkUserId === undefined
+      ? await startOAuthAuthorization(deps, { ...challenge(deps), provider })
+      : await startProviderTrip(deps, {
+          provider,
+          bind: () => ok({ linkUserId, reauthenticateSessionId: null, codeChallengeHash: null }),
+        }),
   );
   return finishOAuthAuthorization(deps, {
     provider,
@@ -106,8 +113,8 @@ describe("startOAuthAuthorization", () => {
 
   it("starts linking without a code challenge: it ends without a login code", async () => {
     const { deps } = setUp();
-    const { user } = await registerAccount(deps);
-    expect((await startOAuthAuthorization(deps, { provider: "github", linkUserId: user.id })).ok).toBe(true);
+    const { session } = await registerAccount(deps);
+    expect((await startLinkingProvider(deps, { provider: "github", session })).ok).toBe(true);
   });
 
   it("lists only configured providers", async () => {
@@ -415,6 +422,7 @@ describe("login codes", () => {
       stateHash: deps.secretHasher.hashSecret(state),
       provider: "github",
       linkUserId: null,
+      reauthenticateSessionId: null,
       codeChallengeHash: null,
       createdAt: now,
       expiresAt: new Date(now.getTime() + 600_000),
@@ -489,19 +497,17 @@ describe("linking and unlinking", () => {
     const finished = unwrap(await signInThrough(deps, { code: "c" }));
     if (finished.kind !== "signed-in" || !("user" in finished.signIn)) throw new Error("expected tokens");
     const userId = finished.signIn.user.id;
+    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
 
-    expect(await unlinkProvider(deps, { userId, provider: "github" })).toMatchObject({
+    expect(await unlinkProvider(deps, { session, provider: "github" })).toMatchObject({
       ok: false,
       error: "CANNOT_UNLINK_LAST_AUTH",
     });
-    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
-    unwrap(
-      await setPassword(deps, { userId, sessionId: session.id, newPassword: "Correct-horse-battery-1!" }),
-    );
-    unwrap(await unlinkProvider(deps, { userId, provider: "github" }));
+    unwrap(await setPassword(deps, { session, newPassword: "Correct-horse-battery-1!" }));
+    unwrap(await unlinkProvider(deps, { session, provider: "github" }));
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("provider_unlinked");
-    expect(await unlinkProvider(deps, { userId, provider: "github" })).toMatchObject({
+    expect(await unlinkProvider(deps, { session, provider: "github" })).toMatchObject({
       ok: false,
       error: "PROVIDER_NOT_LINKED",
     });
@@ -548,12 +554,13 @@ describe("races", () => {
     const finished = unwrap(await signInThrough(deps, { code: "g" }));
     if (finished.kind !== "signed-in" || !("user" in finished.signIn)) throw new Error("expected tokens");
     const userId = finished.signIn.user.id;
+    const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
     discord.answer("d", { subject: "d1" });
     unwrap(await signInThrough(deps, { provider: "discord", code: "d", linkUserId: userId }));
 
     const results = await Promise.all([
-      unlinkProvider(deps, { userId, provider: "github" }),
-      unlinkProvider(deps, { userId, provider: "discord" }),
+      unlinkProvider(deps, { session, provider: "github" }),
+      unlinkProvider(deps, { session, provider: "discord" }),
     ]);
     expect(results.map((r) => (r.ok ? "ok" : r.error)).sort()).toEqual(["CANNOT_UNLINK_LAST_AUTH", "ok"]);
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toHaveLength(1);

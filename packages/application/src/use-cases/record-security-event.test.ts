@@ -36,8 +36,7 @@ describe("security events written by the core use cases", () => {
     const account = await registerAccount(deps);
     const userId = account.user.id;
     await setPassword(deps, {
-      userId,
-      sessionId: account.sessionId,
+      session: account.session,
       currentPassword: strongPassword,
       newPassword: "Another-pass-2!",
       client,

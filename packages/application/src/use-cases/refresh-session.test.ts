@@ -31,7 +31,7 @@ describe("refreshSession", () => {
     expect(fresh.token.expiresAt).toEqual(new Date(deps.clock.now().getTime() + sevenDays));
 
     const authenticated = unwrap(await authenticateAccessToken(deps, { token: next.accessToken }));
-    expect(authenticated).toMatchObject({ user: { id: user.id }, sessionId });
+    expect(authenticated).toMatchObject({ user: { id: user.id }, session: { id: sessionId } });
   });
 
   it("rotates the new token in turn", async () => {

@@ -1,23 +1,30 @@
-import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 import { generateBackupCodes, startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
 
 /**
- * Replaces every backup code with ten new ones, given a current TOTP code; the
- * old ones stop working. Wrong codes count toward lockout like wrong sign-ins.
+ * Replaces every backup code with ten new ones, given a current TOTP code and a
+ * fresh proof of the session (backup codes sign in: ASVS V7.5.1); the old ones
+ * stop working. Wrong codes count toward lockout like wrong sign-ins.
  */
 export async function regenerateBackupCodes(
   deps: Dependencies,
-  input: { userId: UserId; code: string; client?: ClientInfo },
+  input: { session: Session; code: string; client?: ClientInfo },
 ): Promise<
-  | Result<{ backupCodes: string[] }, "TWO_FACTOR_NOT_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "USER_NOT_FOUND">
+  | Result<
+      { backupCodes: string[] },
+      "TWO_FACTOR_NOT_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "USER_NOT_FOUND" | "REAUTH_REQUIRED"
+    >
   | AccountLocked
 > {
   const client = input.client ?? {};
-  const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const proof = await startSecondFactorProof(deps, { userId: input.session.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
   if (!(await useTOTPCode(deps, { factor, code: input.code }))) {

@@ -24,8 +24,8 @@ describe("password events in the security log", () => {
     });
     unwrap(await deps.users.insertUser(user));
     const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
-    const { sessionId } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
-    unwrap(await setPassword(deps, { userId: user.id, sessionId, newPassword, client }));
+    const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+    unwrap(await setPassword(deps, { session, newPassword, client }));
     expect(deps.securityEvents.all().map((e) => e.type)).toEqual(["password_set"]);
     expect(deps.securityEvents.all()[0]).toMatchObject({
       userId: user.id,
@@ -36,11 +36,10 @@ describe("password events in the security log", () => {
 
   it("replacing a password records password_changed, not password_set", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
+    const { session } = await registerAccount(deps);
     unwrap(
       await setPassword(deps, {
-        userId: user.id,
-        sessionId,
+        session,
         currentPassword: strongPassword,
         newPassword,
         client,

@@ -2,6 +2,7 @@ import {
   createUser,
   lowBackupCodesThreshold,
   type Nickname,
+  ok,
   parseEmail,
   type UserId,
 } from "@superoauth/domain";
@@ -22,7 +23,7 @@ import { regenerateBackupCodes } from "./regenerate-backup-codes.ts";
 import { requestPasswordReset } from "./request-password-reset.ts";
 import { resetPassword } from "./reset-password.ts";
 import { setPassword } from "./set-password.ts";
-import { startOAuthAuthorization } from "./start-oauth-authorization.ts";
+import { startOAuthAuthorization, startProviderTrip } from "./start-oauth-authorization.ts";
 import { type ClientInfo, startSession } from "./start-session.ts";
 import { unlinkProvider } from "./unlink-provider.ts";
 import { verifyTwoFactorLogin } from "./verify-two-factor-login.ts";
@@ -85,8 +86,7 @@ describe("security notices: changes to how the account signs in", () => {
 
     unwrap(
       await setPassword(deps, {
-        userId: account.user.id,
-        sessionId: account.sessionId,
+        session: account.session,
         currentPassword: strongPassword,
         newPassword,
         client,
@@ -119,9 +119,9 @@ describe("security notices: changes to how the account signs in", () => {
     });
     unwrap(await deps.users.insertUser(user));
     const signedIn = await startSession(deps, { user, client: home, now: deps.clock.now() });
-    const { sessionId } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+    const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
 
-    unwrap(await setPassword(deps, { userId: user.id, sessionId, newPassword, client: home }));
+    unwrap(await setPassword(deps, { session, newPassword, client: home }));
 
     theNotice(deps, {
       to: "grace@example.com",
@@ -150,8 +150,7 @@ describe("security notices: changes to how the account signs in", () => {
     const { deps } = setUp();
     const account = await registered(deps);
     const refused = await setPassword(deps, {
-      userId: account.user.id,
-      sessionId: account.sessionId,
+      session: account.session,
       currentPassword: strongPassword,
       newPassword: "short",
       client: home,
@@ -166,7 +165,7 @@ describe("security notices: two-factor authentication", () => {
     const { deps } = setUp();
     const account = await registered(deps);
 
-    const { secret, backupCodes } = await enableTwoFactorFor(deps, account.user.id);
+    const { secret, backupCodes } = await enableTwoFactorFor(deps, account.session);
 
     theNotice(deps, {
       to: "ada@example.com",
@@ -178,11 +177,11 @@ describe("security notices: two-factor authentication", () => {
   it("turning 2FA off mails the holder", async () => {
     const { deps } = setUp();
     const account = await registered(deps);
-    const { secret, codeNow } = await enableTwoFactorFor(deps, account.user.id);
+    const { secret, codeNow } = await enableTwoFactorFor(deps, account.session);
     deps.mailer.sent.length = 0;
     const code = codeNow();
 
-    unwrap(await disableTwoFactor(deps, { userId: account.user.id, code, client: home }));
+    unwrap(await disableTwoFactor(deps, { session: account.session, code, client: home }));
 
     theNotice(deps, {
       to: "ada@example.com",
@@ -194,11 +193,11 @@ describe("security notices: two-factor authentication", () => {
   it("regenerating the backup codes mails the holder, without the new codes", async () => {
     const { deps } = setUp();
     const account = await registered(deps);
-    const { codeNow } = await enableTwoFactorFor(deps, account.user.id);
+    const { codeNow } = await enableTwoFactorFor(deps, account.session);
     deps.mailer.sent.length = 0;
 
     const { backupCodes } = unwrap(
-      await regenerateBackupCodes(deps, { userId: account.user.id, code: codeNow(), client: home }),
+      await regenerateBackupCodes(deps, { session: account.session, code: codeNow(), client: home }),
     );
 
     theNotice(deps, {
@@ -211,7 +210,7 @@ describe("security notices: two-factor authentication", () => {
   it(`using a backup code mails the holder once ${lowBackupCodesThreshold} or fewer are left, not before`, async () => {
     const { deps } = setUp();
     const account = await registered(deps);
-    const { backupCodes } = await enableTwoFactorFor(deps, account.user.id);
+    const { backupCodes } = await enableTwoFactorFor(deps, account.session);
     deps.mailer.sent.length = 0;
     const signInWith = async (backupCode: string) => {
       const first = unwrap(await logInAsAda(deps, home));
@@ -239,8 +238,18 @@ async function returnFromGitHub(
   deps: TestDeps,
   input: { code: string; client?: ClientInfo; linkUserId?: UserId },
 ) {
+  const { linkUserId } = input;
   const started = unwrap(
-    await startOAuthAuthorization(deps, { provider: "github", linkUserId: input.linkUserId }),
+    linkUserId === undefined
+      ? await startOAuthAuthorization(deps, {
+          provider: "github",
+          codeChallenge: deps.secretHasher.codeChallengeOf("front-end-verifier".padEnd(43, "0")),
+          codeChallengeMethod: "S256",
+        })
+      : await startProviderTrip(deps, {
+          provider: "github",
+          bind: () => ok({ linkUserId, reauthenticateSessionId: null, codeChallengeHash: null }),
+        }),
   );
   return unwrap(
     await finishOAuthAuthorization(deps, {
@@ -281,7 +290,7 @@ describe("security notices: linked providers", () => {
     await linkGitHub(deps, account.user.id);
     deps.mailer.sent.length = 0;
 
-    unwrap(await unlinkProvider(deps, { userId: account.user.id, provider: "github", client: home }));
+    unwrap(await unlinkProvider(deps, { session: account.session, provider: "github", client: home }));
 
     theNotice(deps, {
       to: "ada@example.com",
@@ -398,7 +407,7 @@ describe("security notices: sign-in from a new device and network", () => {
   it("with 2FA on, the notice comes once the second factor is passed, not at the password", async () => {
     const { deps } = setUp();
     const account = await registered(deps);
-    const { codeNow } = await enableTwoFactorFor(deps, account.user.id);
+    const { codeNow } = await enableTwoFactorFor(deps, account.session);
     deps.mailer.sent.length = 0;
 
     const first = unwrap(await logInAsAda(deps, elsewhere));

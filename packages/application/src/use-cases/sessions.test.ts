@@ -33,7 +33,7 @@ describe("listSessions", () => {
     );
     expect(sessions).toEqual([
       {
-        id: second.sessionId,
+        id: second.session.id,
         userAgent: "Firefox",
         ip: "10.0.0.2",
         createdAt: new Date("2026-01-01T00:00:01.000Z"),
@@ -65,7 +65,7 @@ describe("listSessions", () => {
 describe("revokeSession", () => {
   it("ends another session of the user, which then no longer authenticates, and records session_revoked", async () => {
     const { deps, first, second, secondAccessToken } = await signedInTwice();
-    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.sessionId })).toEqual({
+    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toEqual({
       ok: true,
       value: undefined,
     });
@@ -76,14 +76,14 @@ describe("revokeSession", () => {
     expect((await authenticateAccessToken(deps, { token: first.accessToken })).ok).toBe(true);
     expect(deps.securityEvents.all().at(-1)).toMatchObject({
       type: "session_revoked",
-      details: { sessionId: second.sessionId },
+      details: { sessionId: second.session.id },
     });
   });
 
   it("answers SESSION_NOT_FOUND for a session already revoked", async () => {
     const { deps, first, second } = await signedInTwice();
-    await revokeSession(deps, { userId: first.user.id, sessionId: second.sessionId });
-    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.sessionId })).toMatchObject({
+    await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id });
+    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toMatchObject({
       ok: false,
       error: "SESSION_NOT_FOUND",
     });

@@ -13,11 +13,10 @@ const thief: ClientInfo = { ip: "203.0.113.9", userAgent: "thief" };
 describe("wrong current passwords at set-password count toward lockout", () => {
   it("five wrong current passwords lock: the right one then answers ACCOUNT_LOCKED and nothing changes", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps, { email: "ada@example.com" });
+    const { session } = await registerAccount(deps, { email: "ada@example.com" });
     const change = (currentPassword: string) =>
       setPassword(deps, {
-        userId: user.id,
-        sessionId,
+        session,
         currentPassword,
         newPassword: "Brand-new-pass9!",
         client: thief,
@@ -43,11 +42,10 @@ describe("wrong current passwords at set-password count toward lockout", () => {
 
   it("after the lock runs out the right current password works again", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps, { email: "ada@example.com" });
+    const { session } = await registerAccount(deps, { email: "ada@example.com" });
     for (let i = 0; i < 5; i++) {
       await setPassword(deps, {
-        userId: user.id,
-        sessionId,
+        session,
         currentPassword: "Wrong-guess-1!",
         newPassword: "Brand-new-pass9!",
         client: thief,
@@ -56,8 +54,7 @@ describe("wrong current passwords at set-password count toward lockout", () => {
     deps.clock.advance(30 * 60_000 + 1);
     expect(
       await setPassword(deps, {
-        userId: user.id,
-        sessionId,
+        session,
         currentPassword: strongPassword,
         newPassword: "Brand-new-pass9!",
         client: thief,

@@ -26,15 +26,15 @@ async function accountWithoutPassword(deps: Dependencies) {
   });
   unwrap(await deps.users.insertUser(user));
   const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
-  const { sessionId } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
-  return { ...signedIn, sessionId };
+  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+  return { ...signedIn, session };
 }
 
 describe("setPassword", () => {
   it("sets a first password without asking for a current one, and it then signs in", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await accountWithoutPassword(deps);
-    expect(await setPassword(deps, { userId: user.id, sessionId, newPassword })).toEqual({
+    const { session } = await accountWithoutPassword(deps);
+    expect(await setPassword(deps, { session, newPassword })).toEqual({
       ok: true,
       value: undefined,
     });
@@ -43,10 +43,9 @@ describe("setPassword", () => {
 
   it("changes the password given the right current one: the new signs in, the old no longer does", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
+    const { user, session } = await registerAccount(deps);
     const result = await setPassword(deps, {
-      userId: user.id,
-      sessionId,
+      session,
       currentPassword: strongPassword,
       newPassword,
     });
@@ -61,19 +60,18 @@ describe("setPassword", () => {
     ["empty", ""],
   ])("answers VALIDATION_ERROR to a change with the current password %s", async (_label, currentPassword) => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
-    const result = await setPassword(deps, { userId: user.id, sessionId, currentPassword, newPassword });
+    const { session } = await registerAccount(deps);
+    const result = await setPassword(deps, { session, currentPassword, newPassword });
     expect(result).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
     expect((await logIn(deps, strongPassword)).ok).toBe(true);
   });
 
   it("answers INVALID_CURRENT_PASSWORD to a wrong current password and keeps the old password and sessions", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
+    const { session } = await registerAccount(deps);
     const other = unwrapSignedIn(await logIn(deps, strongPassword));
     const result = await setPassword(deps, {
-      userId: user.id,
-      sessionId,
+      session,
       currentPassword: "Not-my-password-1!",
       newPassword,
     });
@@ -88,10 +86,9 @@ describe("setPassword", () => {
     ["without a special character", "Abcdefgh1"],
   ])("answers VALIDATION_ERROR to a new password %s and changes nothing", async (_label, weak) => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
+    const { session } = await registerAccount(deps);
     const result = await setPassword(deps, {
-      userId: user.id,
-      sessionId,
+      session,
       currentPassword: strongPassword,
       newPassword: weak,
     });
@@ -107,8 +104,7 @@ describe("setPassword", () => {
 
     unwrap(
       await setPassword(deps, {
-        userId: current.user.id,
-        sessionId: current.sessionId,
+        session: current.session,
         currentPassword: strongPassword,
         newPassword,
       }),
@@ -123,11 +119,10 @@ describe("setPassword", () => {
 
   it("answers USER_NOT_FOUND for an account that no longer exists", async () => {
     const deps = createInMemoryDependencies();
-    const { user, sessionId } = await registerAccount(deps);
+    const { user, session } = await registerAccount(deps);
     deps.users.deleteUser(user.id);
     const result = await setPassword(deps, {
-      userId: user.id,
-      sessionId,
+      session,
       currentPassword: strongPassword,
       newPassword,
     });

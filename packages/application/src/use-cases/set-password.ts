@@ -1,50 +1,52 @@
-import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
+import { checkPasswordPolicy, err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, checkSignInLockout, findSignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
  * Sets a password on an account that has none, or changes it (the current
- * password is then required). Every other session of the user is ended. Wrong
- * current passwords count toward lockout like wrong sign-ins, so a stolen access
- * token cannot be used to guess the password without limit.
+ * password is then required, and is the proof that it is the owner). Setting a
+ * first password needs a fresh proof of the session instead: else a stolen access
+ * token of a social-only account could give it a password and take it over. Every
+ * other session of the user is ended. Wrong current passwords count toward lockout.
  */
 export async function setPassword(
   deps: Dependencies,
   input: {
-    userId: UserId;
-    sessionId: SessionId;
+    session: Session;
     currentPassword?: string | undefined;
     newPassword: string;
     client?: ClientInfo;
   },
-): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND"> | AccountLocked> {
+): Promise<
+  | Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">
+  | AccountLocked
+> {
+  const { session } = input;
+  const client = input.client ?? {};
   const policy = checkPasswordPolicy(input.newPassword, "New password");
   if (!policy.ok) return policy;
-  const user = await deps.users.findUserById(input.userId);
+  const user = await deps.users.findUserById(session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   if (user.passwordHash !== null) {
     if (input.currentPassword === undefined || input.currentPassword === "") {
       return err("VALIDATION_ERROR", "Current password is required to change the password");
     }
-    const client = input.client ?? {};
     const source = await findSignInSource(deps, { userId: user.id, client });
     const locked = await checkSignInLockout(deps, { account: user.email, source });
     if (locked !== null) return locked;
-    const matches = await deps.passwordHasher.verifyPassword({
-      hash: user.passwordHash,
+    const proved = await proveCurrentPassword(deps, {
+      user,
       password: input.currentPassword,
+      source,
+      client,
     });
-    if (!matches) {
-      await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-      return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
-    }
+    if (!proved.ok) return proved;
+  } else {
+    const fresh = requireFreshProof(deps, { session });
+    if (!fresh.ok) return fresh;
   }
   const now = deps.clock.now();
   await deps.users.updatePasswordHash({
@@ -52,7 +54,7 @@ export async function setPassword(
     passwordHash: await deps.passwordHasher.hashPassword(input.newPassword),
     now,
   });
-  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: input.sessionId });
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: user.passwordHash === null ? "password_set" : "password_changed",

@@ -1,5 +1,6 @@
-import { err, ok, type Result, type UserId } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { requireFreshProof } from "./fresh-proof.ts";
 
 /** What an authenticator app needs: the secret, as text, as a URI and as a QR code. */
 export interface TwoFactorSetup {
@@ -11,13 +12,17 @@ export interface TwoFactorSetup {
 
 /**
  * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
- * (replacing an unconfirmed one) until a first code confirms it.
+ * (replacing an unconfirmed one) until a first code confirms it. Enabling needs a
+ * fresh proof; it is asked here already, so a person re-authenticates before
+ * scanning a QR code rather than after.
  */
 export async function setUpTwoFactor(
   deps: Dependencies,
-  input: { userId: UserId },
-): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND">> {
-  const user = await deps.users.findUserById(input.userId);
+  input: { session: Session },
+): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">> {
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const user = await deps.users.findUserById(input.session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const existing = await deps.twoFactor.findTOTPFactor(user.id);
   if (existing?.status === "enabled") return alreadyEnabled();

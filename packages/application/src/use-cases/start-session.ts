@@ -82,6 +82,8 @@ export async function startSession(
     revokedAt: null,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     ip: client.ip ?? null,
+    // Opening a session is a proof: whatever signed in (password, provider, 2FA) was just checked.
+    authenticatedAt: now,
   };
   const refresh = mintRefreshToken(deps, { sessionId: session.id, parentId: null, now });
   await deps.sessions.createSession({ session, refreshToken: refresh.token });

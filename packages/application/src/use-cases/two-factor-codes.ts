@@ -12,6 +12,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
 import {
   type AccountLocked,
   checkSignInLockout,
@@ -96,6 +97,44 @@ export async function useBackupCode(
   const match = unused.find((_, index) => matches[index] === true);
   if (match === undefined) return false;
   return deps.twoFactor.useBackupCode({ id: match.id, now: deps.clock.now() });
+}
+
+/**
+ * Accepts a current TOTP code, or else an unused backup code, of an enabled factor, each at most
+ * once. A backup code spent is a security event with how many remain, so the owner sees it.
+ */
+export async function useSecondFactor(
+  deps: Pick<
+    Dependencies,
+    | "totp"
+    | "secretCipher"
+    | "clock"
+    | "twoFactor"
+    | "passwordHasher"
+    | "random"
+    | "securityEvents"
+    | "users"
+    | "mailer"
+    | "settings"
+  >,
+  input: {
+    factor: TOTPFactor;
+    code?: string | undefined;
+    backupCode?: string | undefined;
+    client: ClientInfo;
+  },
+): Promise<boolean> {
+  const { factor } = input;
+  if (input.backupCode === undefined) return useTOTPCode(deps, { factor, code: input.code ?? "" });
+  if (!(await useBackupCode(deps, { userId: factor.userId, code: input.backupCode }))) return false;
+  const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(factor.userId);
+  await recordSecurityEvent(deps, {
+    userId: factor.userId,
+    type: "backup_code_used",
+    client: input.client,
+    details: { remaining: backupCodesRemaining },
+  });
+  return true;
 }
 
 /** A new set of backup codes: the codes to show once, and what to store (argon2id hashes). */

@@ -16,24 +16,24 @@ const thief: ClientInfo = { ip: "203.0.113.9", userAgent: "thief" };
 
 async function setUp() {
   const deps = createInMemoryDependencies();
-  const { user } = await registerAccount(deps, { email: "ada@example.com" });
-  const twoFactor = await enableTwoFactorFor(deps, user.id);
+  const { user, session } = await registerAccount(deps, { email: "ada@example.com" });
+  const twoFactor = await enableTwoFactorFor(deps, session);
   const logIn = (client: ClientInfo) =>
     logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client });
   const lockEvents = () => deps.securityEvents.all().filter((e) => e.type === "account_locked");
-  return { deps, userId: user.id, logIn, lockEvents, ...twoFactor };
+  return { deps, userId: user.id, session, logIn, lockEvents, ...twoFactor };
 }
 
 describe("wrong codes at /2fa/disable count toward lockout", () => {
   it("five wrong codes lock: a right code then answers ACCOUNT_LOCKED with the time left, and 2FA stays on", async () => {
-    const { deps, userId, codeNow, lockEvents } = await setUp();
+    const { deps, userId, session, codeNow, lockEvents } = await setUp();
     for (let i = 0; i < 5; i++) {
-      expect(await disableTwoFactor(deps, { userId, code: "000000", client: thief })).toMatchObject({
+      expect(await disableTwoFactor(deps, { session, code: "000000", client: thief })).toMatchObject({
         ok: false,
         error: "INVALID_TWO_FACTOR_CODE",
       });
     }
-    expect(await disableTwoFactor(deps, { userId, code: codeNow(), client: thief })).toMatchObject({
+    expect(await disableTwoFactor(deps, { session, code: codeNow(), client: thief })).toMatchObject({
       ok: false,
       error: "ACCOUNT_LOCKED",
       retryAfterSeconds: 1800,
@@ -43,13 +43,20 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
   });
 
   it("five wrong passwords lock too, and the same source is then locked out of sign-in", async () => {
-    const { deps, userId, logIn } = await setUp();
+    const { deps, session, codeNow, logIn } = await setUp();
     for (let i = 0; i < 5; i++) {
       expect(
-        await disableTwoFactor(deps, { userId, password: "Wrong-password-1!", client: thief }),
+        await disableTwoFactor(deps, {
+          session,
+          password: "Wrong-password-1!",
+          code: codeNow(),
+          client: thief,
+        }),
       ).toMatchObject({ ok: false, error: "INVALID_CURRENT_PASSWORD" });
     }
-    expect(await disableTwoFactor(deps, { userId, password: strongPassword, client: thief })).toMatchObject({
+    expect(
+      await disableTwoFactor(deps, { session, password: strongPassword, code: codeNow(), client: thief }),
+    ).toMatchObject({
       ok: false,
       error: "ACCOUNT_LOCKED",
     });
@@ -57,7 +64,7 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
   });
 
   it("wrong codes here and at sign-in add up", async () => {
-    const { deps, userId } = await setUp();
+    const { deps, session, codeNow } = await setUp();
     for (let i = 0; i < 4; i++) {
       await logInWithPassword(deps, {
         email: "ada@example.com",
@@ -65,31 +72,38 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
         client: thief,
       });
     }
-    await disableTwoFactor(deps, { userId, code: "000000", client: thief });
-    expect(await disableTwoFactor(deps, { userId, password: strongPassword, client: thief })).toMatchObject({
+    await disableTwoFactor(deps, { session, code: "000000", client: thief });
+    expect(
+      await disableTwoFactor(deps, { session, password: strongPassword, code: codeNow(), client: thief }),
+    ).toMatchObject({
       error: "ACCOUNT_LOCKED",
     });
   });
 
   it("four wrong codes do not lock", async () => {
-    const { deps, userId } = await setUp();
-    for (let i = 0; i < 4; i++) await disableTwoFactor(deps, { userId, code: "000000", client: thief });
-    expect((await disableTwoFactor(deps, { userId, password: strongPassword, client: thief })).ok).toBe(true);
+    const { deps, session, codeNow } = await setUp();
+    for (let i = 0; i < 4; i++) await disableTwoFactor(deps, { session, code: "000000", client: thief });
+    expect(
+      (await disableTwoFactor(deps, { session, password: strongPassword, code: codeNow(), client: thief }))
+        .ok,
+    ).toBe(true);
   });
 
   it("the lock ends after its duration", async () => {
-    const { deps, userId, codeNow } = await setUp();
-    for (let i = 0; i < 5; i++) await disableTwoFactor(deps, { userId, code: "000000", client: thief });
+    const { deps, session, codeNow } = await setUp();
+    for (let i = 0; i < 5; i++) await disableTwoFactor(deps, { session, code: "000000", client: thief });
     deps.clock.advance(30 * 60_000 - 1000);
-    expect(await disableTwoFactor(deps, { userId, code: codeNow(), client: thief })).toMatchObject({
+    // The session's own proof is stale by now: the password in the request is the fresh proof.
+    const proof = { session, password: strongPassword, client: thief };
+    expect(await disableTwoFactor(deps, { ...proof, code: codeNow() })).toMatchObject({
       error: "ACCOUNT_LOCKED",
     });
     deps.clock.advance(1000);
-    expect((await disableTwoFactor(deps, { userId, code: codeNow(), client: thief })).ok).toBe(true);
+    expect((await disableTwoFactor(deps, { ...proof, code: codeNow() })).ok).toBe(true);
   });
 
   it("a thief's failures from elsewhere do not lock the owner's known device out of signing in", async () => {
-    const { deps, userId, logIn, codeNow } = await setUp();
+    const { deps, session, logIn, codeNow } = await setUp();
     // The owner signed in from this device before: it is known to the account.
     const challenge = await logIn(owner);
     expect(challenge).toMatchObject({ ok: true, value: { mfaRequired: true } });
@@ -103,21 +117,21 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
         })
       ).ok,
     ).toBe(true);
-    for (let i = 0; i < 5; i++) await disableTwoFactor(deps, { userId, code: "000000", client: thief });
+    for (let i = 0; i < 5; i++) await disableTwoFactor(deps, { session, code: "000000", client: thief });
     expect(await logIn(owner)).toMatchObject({ ok: true, value: { mfaRequired: true } });
   });
 });
 
 describe("wrong codes at /2fa/backup-codes count toward lockout", () => {
   it("five wrong codes lock: a right code then answers ACCOUNT_LOCKED and the old backup codes stay", async () => {
-    const { deps, userId, codeNow, logIn } = await setUp();
+    const { deps, userId, session, codeNow, logIn } = await setUp();
     for (let i = 0; i < 5; i++) {
-      expect(await regenerateBackupCodes(deps, { userId, code: "000000", client: thief })).toMatchObject({
+      expect(await regenerateBackupCodes(deps, { session, code: "000000", client: thief })).toMatchObject({
         ok: false,
         error: "INVALID_TWO_FACTOR_CODE",
       });
     }
-    expect(await regenerateBackupCodes(deps, { userId, code: codeNow(), client: thief })).toMatchObject({
+    expect(await regenerateBackupCodes(deps, { session, code: codeNow(), client: thief })).toMatchObject({
       ok: false,
       error: "ACCOUNT_LOCKED",
       retryAfterSeconds: 1800,

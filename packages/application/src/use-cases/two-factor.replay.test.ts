@@ -11,8 +11,8 @@ const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
 async function setUp() {
   const deps = createInMemoryDependencies();
-  const { user } = await registerAccount(deps, { email: "ada@example.com" });
-  const twoFactor = await enableTwoFactorFor(deps, user.id);
+  const { session } = await registerAccount(deps, { email: "ada@example.com" });
+  const twoFactor = await enableTwoFactorFor(deps, session);
   const mfaToken = async () => {
     const outcome = unwrap(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
@@ -20,7 +20,7 @@ async function setUp() {
     if (!("mfaRequired" in outcome)) throw new Error("expected the second-factor step");
     return outcome.mfaToken;
   };
-  return { deps, userId: user.id, mfaToken, ...twoFactor };
+  return { deps, session, mfaToken, ...twoFactor };
 }
 
 describe("TOTP replay protection", () => {
@@ -75,8 +75,8 @@ describe("TOTP replay protection", () => {
 
   it("does not accept the code that confirmed setup as a sign-in code", async () => {
     const deps = createInMemoryDependencies();
-    const { user } = await registerAccount(deps, { email: "ada@example.com" });
-    const { secret } = await enableTwoFactorFor(deps, user.id);
+    const { session } = await registerAccount(deps, { email: "ada@example.com" });
+    const { secret } = await enableTwoFactorFor(deps, session);
     const confirming = InMemoryTOTPService.codeAt(secret, new Date(deps.clock.now().getTime() - 30_000));
     const outcome = unwrap(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
@@ -90,10 +90,10 @@ describe("TOTP replay protection", () => {
   });
 
   it("a code used to sign in cannot then turn 2FA off", async () => {
-    const { deps, userId, mfaToken, codeNow } = await setUp();
+    const { deps, session, mfaToken, codeNow } = await setUp();
     const code = codeNow();
     expect((await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code, client })).ok).toBe(true);
-    expect(await disableTwoFactor(deps, { userId, code })).toMatchObject({
+    expect(await disableTwoFactor(deps, { session, code })).toMatchObject({
       error: "INVALID_TWO_FACTOR_CODE",
     });
   });

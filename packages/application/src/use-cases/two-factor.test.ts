@@ -20,7 +20,7 @@ const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
 async function setUp() {
   const deps = createInMemoryDependencies();
-  const { user } = await registerAccount(deps, { email: "ada@example.com" });
+  const { user, session } = await registerAccount(deps, { email: "ada@example.com" });
   const logIn = async () => {
     const outcome = unwrap(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
@@ -29,13 +29,13 @@ async function setUp() {
     return outcome;
   };
   const eventTypes = () => deps.securityEvents.all().map((e) => e.type);
-  return { deps, userId: user.id, logIn, eventTypes };
+  return { deps, userId: user.id, session, logIn, eventTypes };
 }
 
 describe("setting up TOTP", () => {
   it("answers a base32 secret, its otpauth URI and a QR code, and stores the secret only encrypted", async () => {
-    const { deps, userId } = await setUp();
-    const setup = unwrap(await setUpTwoFactor(deps, { userId }));
+    const { deps, userId, session } = await setUp();
+    const setup = unwrap(await setUpTwoFactor(deps, { session }));
     expect(setup.secret).toMatch(/^[A-Z2-7]+$/);
     expect(setup.otpauthURL).toContain(`secret=${setup.secret}`);
     expect(setup.qrCode).toMatch(/^data:image\//);
@@ -51,32 +51,32 @@ describe("setting up TOTP", () => {
   });
 
   it("does not ask for a code at login while the factor is only pending", async () => {
-    const { deps, userId } = await setUp();
-    unwrap(await setUpTwoFactor(deps, { userId }));
+    const { deps, session } = await setUp();
+    unwrap(await setUpTwoFactor(deps, { session }));
     unwrapSignedIn(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
     );
   });
 
   it("answers TWO_FACTOR_SETUP_REQUIRED to enable before setup", async () => {
-    const { deps, userId } = await setUp();
-    expect(await enableTwoFactor(deps, { userId, code: "123456" })).toMatchObject({
+    const { deps, session } = await setUp();
+    expect(await enableTwoFactor(deps, { session, code: "123456" })).toMatchObject({
       ok: false,
       error: "TWO_FACTOR_SETUP_REQUIRED",
     });
   });
 
   it("answers TWO_FACTOR_SETUP_REQUIRED when a new setup replaced the secret while the code was checked", async () => {
-    const { deps, userId } = await setUp();
-    const setup = unwrap(await setUpTwoFactor(deps, { userId }));
+    const { deps, userId, session } = await setUp();
+    const setup = unwrap(await setUpTwoFactor(deps, { session }));
     const code = InMemoryTOTPService.codeForStep(setup.secret, totpTimeStepAt(deps.clock.now()));
     // A second setup (another tab) lands between enable's read of the factor and its write.
     const enableFactor = deps.twoFactor.enableTOTPFactor.bind(deps.twoFactor);
     deps.twoFactor.enableTOTPFactor = async (input) => {
-      unwrap(await setUpTwoFactor(deps, { userId }));
+      unwrap(await setUpTwoFactor(deps, { session }));
       return enableFactor(input);
     };
-    expect(await enableTwoFactor(deps, { userId, code })).toMatchObject({
+    expect(await enableTwoFactor(deps, { session, code })).toMatchObject({
       ok: false,
       error: "TWO_FACTOR_SETUP_REQUIRED",
     });
@@ -84,10 +84,10 @@ describe("setting up TOTP", () => {
   });
 
   it("answers INVALID_TWO_FACTOR_CODE to enable with a wrong code and stays pending", async () => {
-    const { deps, userId } = await setUp();
-    const { secret } = unwrap(await setUpTwoFactor(deps, { userId }));
+    const { deps, userId, session } = await setUp();
+    const { secret } = unwrap(await setUpTwoFactor(deps, { session }));
     const wrong = InMemoryTOTPService.codeAt(secret, new Date(deps.clock.now().getTime() + 5 * 60_000));
-    expect(await enableTwoFactor(deps, { userId, code: wrong })).toMatchObject({
+    expect(await enableTwoFactor(deps, { session, code: wrong })).toMatchObject({
       ok: false,
       error: "INVALID_TWO_FACTOR_CODE",
     });
@@ -95,8 +95,8 @@ describe("setting up TOTP", () => {
   });
 
   it("enables with a current code, answers ten distinct backup codes and records two_factor_enabled", async () => {
-    const { deps, userId, eventTypes } = await setUp();
-    const { backupCodes } = await enableTwoFactorFor(deps, userId);
+    const { deps, userId, session, eventTypes } = await setUp();
+    const { backupCodes } = await enableTwoFactorFor(deps, session);
     expect(backupCodes).toHaveLength(10);
     expect(new Set(backupCodes).size).toBe(10);
     for (const code of backupCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
@@ -110,13 +110,13 @@ describe("setting up TOTP", () => {
   });
 
   it("answers TWO_FACTOR_ALREADY_ENABLED to setup or enable once on", async () => {
-    const { deps, userId, logIn } = await setUp();
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
-    expect(await setUpTwoFactor(deps, { userId })).toMatchObject({
+    const { deps, session, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    expect(await setUpTwoFactor(deps, { session })).toMatchObject({
       ok: false,
       error: "TWO_FACTOR_ALREADY_ENABLED",
     });
-    expect(await enableTwoFactor(deps, { userId, code: codeNow() })).toMatchObject({
+    expect(await enableTwoFactor(deps, { session, code: codeNow() })).toMatchObject({
       ok: false,
       error: "TWO_FACTOR_ALREADY_ENABLED",
     });
@@ -128,8 +128,8 @@ describe("setting up TOTP", () => {
 
 describe("signing in with 2FA", () => {
   it("asks for the second factor after the right password, with a token that is not an access token", async () => {
-    const { deps, userId, logIn } = await setUp();
-    await enableTwoFactorFor(deps, userId);
+    const { deps, session, logIn } = await setUp();
+    await enableTwoFactorFor(deps, session);
     const challenge = await logIn();
     expect(challenge).toEqual({ mfaRequired: true, mfaToken: expect.any(String), expiresIn: 300 });
     expect(await authenticateAccessToken(deps, { token: challenge.mfaToken })).toMatchObject({
@@ -141,8 +141,8 @@ describe("signing in with 2FA", () => {
   });
 
   it("signs in with a current TOTP code and records login_succeeded with the first factor's method", async () => {
-    const { deps, userId, logIn } = await setUp();
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
+    const { deps, userId, session, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     const signedIn = unwrap(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client }));
     expect(unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken })).user.id).toBe(userId);
@@ -156,8 +156,8 @@ describe("signing in with 2FA", () => {
     ["one step back", -30_000],
     ["one step ahead", 30_000],
   ])("accepts the code of %s (clock drift)", async (_name, offset) => {
-    const { deps, userId, logIn } = await setUp();
-    const { secret } = await enableTwoFactorFor(deps, userId);
+    const { deps, session, logIn } = await setUp();
+    const { secret } = await enableTwoFactorFor(deps, session);
     deps.clock.advance(60_000);
     const { mfaToken } = await logIn();
     const code = InMemoryTOTPService.codeAt(secret, new Date(deps.clock.now().getTime() + offset));
@@ -168,8 +168,8 @@ describe("signing in with 2FA", () => {
     ["two steps back", -60_000],
     ["two steps ahead", 60_000],
   ])("refuses the code of %s with INVALID_TWO_FACTOR_CODE", async (_name, offset) => {
-    const { deps, userId, logIn } = await setUp();
-    const { secret } = await enableTwoFactorFor(deps, userId);
+    const { deps, session, logIn } = await setUp();
+    const { secret } = await enableTwoFactorFor(deps, session);
     deps.clock.advance(120_000);
     const { mfaToken } = await logIn();
     const code = InMemoryTOTPService.codeAt(secret, new Date(deps.clock.now().getTime() + offset));
@@ -180,9 +180,9 @@ describe("signing in with 2FA", () => {
   });
 
   it("answers INVALID_MFA_TOKEN to an expired, forged or access token", async () => {
-    const { deps, userId, logIn } = await setUp();
+    const { deps, session, logIn } = await setUp();
     const registered = await registerAccount(deps, { email: "grace@example.com" });
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
+    const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     for (const token of ["", "nonsense", registered.accessToken]) {
       expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).toMatchObject({
@@ -198,8 +198,8 @@ describe("signing in with 2FA", () => {
   });
 
   it("answers VALIDATION_ERROR unless exactly one of code and backupCode is sent", async () => {
-    const { deps, userId, logIn } = await setUp();
-    const { codeNow, backupCodes } = await enableTwoFactorFor(deps, userId);
+    const { deps, session, logIn } = await setUp();
+    const { codeNow, backupCodes } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     expect(await verifyTwoFactorLogin(deps, { mfaToken, client })).toMatchObject({
       error: "VALIDATION_ERROR",
@@ -210,8 +210,8 @@ describe("signing in with 2FA", () => {
   });
 
   it("counts wrong codes toward lockout: five lock the sign-in, even with a right code after", async () => {
-    const { deps, userId, logIn } = await setUp();
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
+    const { deps, session, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     for (let i = 0; i < 5; i++) {
       expect(await verifyTwoFactorLogin(deps, { mfaToken, code: "000000", client })).toMatchObject({
@@ -229,8 +229,8 @@ describe("signing in with 2FA", () => {
   });
 
   it("answers ACCOUNT_DISABLED when the account was disabled between the two steps", async () => {
-    const { deps, userId, logIn } = await setUp();
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
+    const { deps, userId, session, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     deps.users.setStatus(userId, "disabled");
     expect(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client })).toMatchObject({
@@ -242,8 +242,8 @@ describe("signing in with 2FA", () => {
 
 describe("backup codes", () => {
   it("sign in once each, whatever the case and spacing, recording backup_code_used", async () => {
-    const { deps, userId, logIn, eventTypes } = await setUp();
-    const { backupCodes } = await enableTwoFactorFor(deps, userId);
+    const { deps, userId, session, logIn, eventTypes } = await setUp();
+    const { backupCodes } = await enableTwoFactorFor(deps, session);
     const code = backupCodes[3] ?? "";
     const typed = ` ${code.toUpperCase().replace("-", " ")} `;
     expect(
@@ -261,9 +261,9 @@ describe("backup codes", () => {
   });
 
   it("are replaced by ten new ones given a current code; the old ones stop working", async () => {
-    const { deps, userId, logIn, eventTypes } = await setUp();
-    const { backupCodes, codeNow } = await enableTwoFactorFor(deps, userId);
-    const fresh = unwrap(await regenerateBackupCodes(deps, { userId, code: codeNow() })).backupCodes;
+    const { deps, session, logIn, eventTypes } = await setUp();
+    const { backupCodes, codeNow } = await enableTwoFactorFor(deps, session);
+    const fresh = unwrap(await regenerateBackupCodes(deps, { session, code: codeNow() })).backupCodes;
     expect(fresh).toHaveLength(10);
     expect(eventTypes()).toContain("backup_codes_regenerated");
     expect(
@@ -285,22 +285,22 @@ describe("backup codes", () => {
   });
 
   it("are not regenerated without a right code, nor without 2FA", async () => {
-    const { deps, userId } = await setUp();
-    expect(await regenerateBackupCodes(deps, { userId, code: "123456" })).toMatchObject({
+    const { deps, session } = await setUp();
+    expect(await regenerateBackupCodes(deps, { session, code: "123456" })).toMatchObject({
       error: "TWO_FACTOR_NOT_ENABLED",
     });
-    await enableTwoFactorFor(deps, userId);
-    expect(await regenerateBackupCodes(deps, { userId, code: "000000" })).toMatchObject({
+    await enableTwoFactorFor(deps, session);
+    expect(await regenerateBackupCodes(deps, { session, code: "000000" })).toMatchObject({
       error: "INVALID_TWO_FACTOR_CODE",
     });
   });
 });
 
 describe("turning 2FA off", () => {
-  it("works with the password, deletes the secret and codes, and records two_factor_disabled", async () => {
-    const { deps, userId, eventTypes } = await setUp();
-    await enableTwoFactorFor(deps, userId);
-    expect(await disableTwoFactor(deps, { userId, password: strongPassword })).toEqual({
+  it("works with a current code in a fresh session, deletes the secret and codes, and records two_factor_disabled", async () => {
+    const { deps, userId, session, eventTypes } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    expect(await disableTwoFactor(deps, { session, code: codeNow() })).toEqual({
       ok: true,
       value: undefined,
     });
@@ -311,33 +311,65 @@ describe("turning 2FA off", () => {
     );
   });
 
-  it("works with a current code", async () => {
-    const { deps, userId } = await setUp();
-    const { codeNow } = await enableTwoFactorFor(deps, userId);
-    expect((await disableTwoFactor(deps, { userId, code: codeNow() })).ok).toBe(true);
+  it("works with a backup code, recording it as used", async () => {
+    const { deps, session, eventTypes } = await setUp();
+    const { backupCodes } = await enableTwoFactorFor(deps, session);
+    expect((await disableTwoFactor(deps, { session, backupCode: backupCodes[0] })).ok).toBe(true);
+    expect(eventTypes()).toEqual(expect.arrayContaining(["backup_code_used", "two_factor_disabled"]));
   });
 
-  it("refuses a wrong password, a wrong code, neither, or 2FA that is off", async () => {
-    const { deps, userId } = await setUp();
-    expect(await disableTwoFactor(deps, { userId, password: strongPassword })).toMatchObject({
+  it("refuses the password alone (VALIDATION_ERROR): it takes a code or a backup code", async () => {
+    const { deps, userId, session } = await setUp();
+    await enableTwoFactorFor(deps, session);
+    expect(await disableTwoFactor(deps, { session, password: strongPassword })).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+    });
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toMatchObject({ status: "enabled" });
+  });
+
+  it("needs a fresh proof on top of the code: a stale session answers REAUTH_REQUIRED, the password in the request will do", async () => {
+    const { deps, userId, session } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs);
+    expect(await disableTwoFactor(deps, { session, code: codeNow() })).toMatchObject({
+      ok: false,
+      error: "REAUTH_REQUIRED",
+    });
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toMatchObject({ status: "enabled" });
+    expect(await disableTwoFactor(deps, { session, password: strongPassword, code: codeNow() })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+  });
+
+  it("refuses a wrong password, a wrong code, both codes or neither, or 2FA that is off", async () => {
+    const { deps, userId, session } = await setUp();
+    expect(await disableTwoFactor(deps, { session, code: "123456" })).toMatchObject({
       error: "TWO_FACTOR_NOT_ENABLED",
     });
-    await enableTwoFactorFor(deps, userId);
-    expect(await disableTwoFactor(deps, { userId, password: "Wrong-password-1!" })).toMatchObject({
-      error: "INVALID_CURRENT_PASSWORD",
-    });
-    expect(await disableTwoFactor(deps, { userId, code: "000000" })).toMatchObject({
+    const { codeNow, backupCodes } = await enableTwoFactorFor(deps, session);
+    expect(
+      await disableTwoFactor(deps, { session, password: "Wrong-password-1!", code: codeNow() }),
+    ).toMatchObject({ error: "INVALID_CURRENT_PASSWORD" });
+    expect(await disableTwoFactor(deps, { session, code: "000000" })).toMatchObject({
       error: "INVALID_TWO_FACTOR_CODE",
     });
-    expect(await disableTwoFactor(deps, { userId })).toMatchObject({ error: "VALIDATION_ERROR" });
+    expect(await disableTwoFactor(deps, { session, backupCode: "aaaaa-bbbbb" })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect(await disableTwoFactor(deps, { session })).toMatchObject({ error: "VALIDATION_ERROR" });
+    expect(
+      await disableTwoFactor(deps, { session, code: codeNow(), backupCode: backupCodes[0] }),
+    ).toMatchObject({ error: "VALIDATION_ERROR" });
     expect(await deps.twoFactor.findTOTPFactor(userId as UserId)).toMatchObject({ status: "enabled" });
   });
 });
 
 describe("password reset and 2FA", () => {
   it("a password reset unlocks the account but never turns 2FA off: the next sign-in still asks for a code", async () => {
-    const { deps, userId } = await setUp();
-    await enableTwoFactorFor(deps, userId);
+    const { deps, userId, session } = await setUp();
+    await enableTwoFactorFor(deps, session);
     for (let i = 0; i < 5; i++) {
       await logInWithPassword(deps, { email: "ada@example.com", password: "Wrong-password-1!", client });
     }

@@ -4,19 +4,30 @@ import {
   ok,
   parseOAuthProvider,
   type Result,
-  type UserId,
+  type Session,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";
 
-/** Removes a linked provider, unless it is the account's last way to sign in. */
+/** Removes a linked provider, unless it is the account's last way to sign in; needs a fresh proof. */
 export async function unlinkProvider(
   deps: Dependencies,
-  input: { userId: UserId; provider: string; client?: ClientInfo },
+  input: { session: Session; provider: string; client?: ClientInfo },
 ): Promise<
-  Result<void, "UNSUPPORTED_PROVIDER" | "USER_NOT_FOUND" | "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">
+  Result<
+    void,
+    | "UNSUPPORTED_PROVIDER"
+    | "USER_NOT_FOUND"
+    | "PROVIDER_NOT_LINKED"
+    | "CANNOT_UNLINK_LAST_AUTH"
+    | "REAUTH_REQUIRED"
+  >
 > {
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const userId = input.session.userId;
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
     return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
@@ -24,7 +35,7 @@ export async function unlinkProvider(
   // The rule is decided inside the store's removal, on the account as it is then: checked
   // here first and removed after, two removals at once could both pass and leave nothing.
   const removed = await deps.linkedProviders.unlinkProvider({
-    userId: input.userId,
+    userId,
     provider,
     mayUnlink: ({ hasPassword, linked }) => checkMayUnlinkProvider({ hasPassword, linked, provider }),
   });
@@ -34,7 +45,7 @@ export async function unlinkProvider(
       : removed;
   }
   await recordSecurityEvent(deps, {
-    userId: input.userId,
+    userId,
     type: "provider_unlinked",
     client: input.client,
     details: { provider },

@@ -9,7 +9,7 @@ import {
   findSignInSource,
 } from "./sign-in-lockout.ts";
 import type { ClientInfo, SignedIn } from "./start-session.ts";
-import { useBackupCode, useTOTPCode } from "./two-factor-codes.ts";
+import { useSecondFactor } from "./two-factor-codes.ts";
 
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
@@ -43,29 +43,16 @@ export async function verifyTwoFactorLogin(
   const locked = await checkSignInLockout(deps, { account: user.email, source });
   if (locked !== null) return locked;
 
-  const usedBackupCode = input.backupCode !== undefined;
-  const accepted =
-    input.backupCode !== undefined
-      ? await useBackupCode(deps, { userId: user.id, code: input.backupCode })
-      : await useTOTPCode(deps, { factor, code: input.code ?? "" });
-  if (!accepted) {
+  const { code, backupCode } = input;
+  if (!(await useSecondFactor(deps, { factor, code, backupCode, client }))) {
     await recordSecurityEvent(deps, {
       userId: user.id,
       type: "login_failed",
       client,
-      details: { method: usedBackupCode ? "backup_code" : "totp" },
+      details: { method: backupCode !== undefined ? "backup_code" : "totp" },
     });
     await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
-  }
-  if (usedBackupCode) {
-    const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(user.id);
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "backup_code_used",
-      client,
-      details: { remaining: backupCodesRemaining },
-    });
   }
   // The account may have been disabled between the two steps.
   const allowed = checkUserMaySignIn(user);

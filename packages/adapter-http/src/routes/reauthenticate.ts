@@ -1,0 +1,52 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { sendSignInFailure, signInClientOf } from "../sign-in.ts";
+
+/**
+ * A signed-in session proves a factor again before sensitive changes (ADR 0012). Accounts
+ * without a password or 2FA use POST /oauth/:provider/reauthenticate instead.
+ */
+export async function reauthenticateRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases },
+): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.post(
+    "/auth/reauthenticate",
+    {
+      preHandler: requireAuthentication(useCases),
+      // Guessing here is guessing credentials: the login budget applies, and wrong answers count toward lockout.
+      config: { limit: "login" },
+      schema: {
+        body: Type.Object({
+          password: Type.Optional(boundedString(1024)),
+          code: Type.Optional(boundedString(32)),
+          backupCode: Type.Optional(boundedString(64)),
+        }),
+        response: {
+          200: successEnvelope(Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }) })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.reauthenticate({
+        session: authOf(request).session,
+        ...request.body,
+        // The device cookie tells the owner's device apart from a thief's (ADR 0008).
+        client: signInClientOf(request, reply),
+      });
+      if (!result.ok) return sendSignInFailure(reply, result);
+      return reply.send({
+        success: true,
+        data: { reauthenticatedAt: result.value.reauthenticatedAt.toISOString() },
+      });
+    },
+  );
+}
