@@ -48,6 +48,16 @@ export interface RefreshTokensTable {
   rotated_at: Date | null;
 }
 
+/**
+ * The `refresh_token_kept_secrets` table: a live refresh token's secret, encrypted, kept
+ * until its predecessor's grace period ends (docs/decisions/0002).
+ */
+export interface RefreshTokenKeptSecretsTable {
+  token_id: string;
+  encrypted_secret: string;
+  expires_at: Date;
+}
+
 /** The `security_events` table: an append-only log per user. `details` is JSON text. */
 export interface SecurityEventsTable {
   id: string;
@@ -145,6 +155,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
+  refresh_token_kept_secrets: RefreshTokenKeptSecretsTable;
   security_events: SecurityEventsTable;
   linked_providers: LinkedProvidersTable;
   oauth_authorizations: OAuthAuthorizationsTable;

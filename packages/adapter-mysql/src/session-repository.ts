@@ -16,10 +16,41 @@ const maxIpLength = 64;
  */
 export function createSessionRepository(db: Executor): SessionRepository {
   return {
-    async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
-      await runInTransaction(db, async (trx) => {
-        await trx.insertInto("sessions").values(toSessionRow(input.session)).execute();
+    async createSession(input: {
+      session: Session;
+      refreshToken: RefreshToken;
+      endSessions?: { usedSince: Date; choose: (liveSessions: readonly Session[]) => readonly SessionId[] };
+    }): Promise<readonly SessionId[]> {
+      const { session, endSessions } = input;
+      return runInTransaction(db, async (trx) => {
+        let ended: readonly SessionId[] = [];
+        if (endSessions !== undefined) {
+          // Sign-ins of one user take turns on the user's row, so each counts the sessions the
+          // previous one left. The sessions are then read without a lock: locking a range of the
+          // user_id index would also lock the gap next to it, and two users' sign-ins inserting
+          // into one gap deadlock. Under REPEATABLE READ the read view starts with that plain
+          // read, after the row lock was granted, so it sees every sign-in committed before.
+          await trx.selectFrom("users").select("id").where("id", "=", session.userId).forUpdate().execute();
+          const live = await trx
+            .selectFrom("sessions")
+            .selectAll()
+            .where("user_id", "=", session.userId)
+            .where("revoked_at", "is", null)
+            .where("last_used_at", ">=", endSessions.usedSince)
+            .execute();
+          ended = endSessions.choose(live.map(mapSessionRow));
+          if (ended.length > 0) {
+            await trx
+              .updateTable("sessions")
+              .set({ revoked_at: session.createdAt })
+              .where("id", "in", ended)
+              .where("revoked_at", "is", null)
+              .execute();
+          }
+        }
+        await trx.insertInto("sessions").values(toSessionRow(session)).execute();
         await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.refreshToken)).execute();
+        return ended;
       });
     },
 
@@ -75,6 +106,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
         .selectFrom("refresh_tokens as token")
         .innerJoin("sessions as session", "session.id", "token.session_id")
         .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
+        .leftJoin("refresh_token_kept_secrets as kept", "kept.token_id", "token.replaced_by_id")
         .select([
           "token.id as token_id",
           "token.session_id as token_session_id",
@@ -99,6 +131,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
           "successor.created_at as successor_created_at",
           "successor.expires_at as successor_expires_at",
           "successor.rotated_at as successor_rotated_at",
+          "kept.encrypted_secret as kept_encrypted_secret",
         ])
         .where("token.id", "=", id)
         .executeTakeFirst();
@@ -140,17 +173,19 @@ export function createSessionRepository(db: Executor): SessionRepository {
               expires_at: row.successor_expires_at,
               rotated_at: row.successor_rotated_at,
             });
-      return { token, session, successor };
+      return { token, session, successor, encryptedSuccessorSecret: row.kept_encrypted_secret };
     },
 
     async rotateRefreshToken(input: {
       rotatedId: RefreshTokenId;
       replacement: RefreshToken;
+      replacementSecret: { encrypted: string; expiresAt: Date } | null;
       now: Date;
     }): Promise<"rotated" | "already-rotated"> {
       return runInTransaction(db, async (trx) => {
         // The conditional update is the decision: InnoDB lets one transaction at a time change the row,
-        // and the others then see rotated_at set and change nothing.
+        // and the others wait for it to commit, then see rotated_at set and change nothing; what they
+        // read next is the replacement and its kept secret, committed together.
         const marked = await trx
           .updateTable("refresh_tokens")
           .set({ rotated_at: input.now, replaced_by_id: input.replacement.id })
@@ -160,14 +195,19 @@ export function createSessionRepository(db: Executor): SessionRepository {
         if (marked.numUpdatedRows !== 1n) return "already-rotated";
         await touchSession(trx, { sessionId: input.replacement.sessionId, now: input.now });
         await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.replacement)).execute();
+        // The rotated token is nobody's live token any more: its own kept secret goes now.
+        await trx.deleteFrom("refresh_token_kept_secrets").where("token_id", "=", input.rotatedId).execute();
+        if (input.replacementSecret !== null) {
+          await trx
+            .insertInto("refresh_token_kept_secrets")
+            .values({
+              token_id: input.replacement.id,
+              encrypted_secret: input.replacementSecret.encrypted,
+              expires_at: input.replacementSecret.expiresAt,
+            })
+            .execute();
+        }
         return "rotated";
-      });
-    },
-
-    async addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void> {
-      await runInTransaction(db, async (trx) => {
-        await touchSession(trx, { sessionId: input.token.sessionId, now: input.now });
-        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.token)).execute();
       });
     },
 

@@ -1,6 +1,7 @@
-import { makeUser, testId } from "@superoauth/application/testing";
+import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { pruneExpiredRecords } from "../src/prune-expired-records.ts";
+import { createSessionRepository } from "../src/session-repository.ts";
 import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
@@ -128,6 +129,32 @@ describe("pruneExpiredRecords", () => {
       ])
       .execute();
 
+    // Two live refresh tokens whose secrets are kept for their predecessors' grace periods.
+    const sessions = createSessionRepository(db);
+    const session = makeSession(user.id);
+    await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    const graceOver = makeRefreshToken(session.id);
+    const graceOn = makeRefreshToken(session.id);
+    await db
+      .insertInto("refresh_tokens")
+      .values(
+        [graceOver, graceOn].map((t) => ({
+          id: t.id,
+          session_id: t.sessionId,
+          secret_hash: hash("e"),
+          created_at: minutes(-1),
+          expires_at: minutes(7 * 24 * 60),
+        })),
+      )
+      .execute();
+    await db
+      .insertInto("refresh_token_kept_secrets")
+      .values([
+        { token_id: graceOver.id, encrypted_secret: "v1.over", expires_at: new Date(now.getTime() - 1) },
+        { token_id: graceOn.id, encrypted_secret: "v1.on", expires_at: now },
+      ])
+      .execute();
+
     const pruned = await pruneExpiredRecords(db, {
       now,
       loginFailureWindowMs: 15 * 60_000,
@@ -141,7 +168,10 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 1,
       loginFailures: 2,
       knownSignInSources: 1,
+      refreshTokenKeptSecrets: 1,
     });
+    const kept = await db.selectFrom("refresh_token_kept_secrets").select("token_id").execute();
+    expect(kept.map((r) => r.token_id)).toEqual([graceOn.id]);
     const sources = await db.selectFrom("login_failures").select("source").orderBy("source").execute();
     expect(sources.map((r) => r.source)).toEqual(["ip:3", "ip:4"]);
     const devices = await db.selectFrom("known_sign_in_sources").select("source").execute();
@@ -155,6 +185,7 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 0,
       loginFailures: 0,
       knownSignInSources: 0,
+      refreshTokenKeptSecrets: 0,
     });
   });
 });
