@@ -72,6 +72,17 @@ async function sessionsOf(userId: string) {
   return database.db().selectFrom("sessions").where("user_id", "=", userId).selectAll().execute();
 }
 
+async function eventDetailsOf(userId: string, type: string): Promise<Record<string, unknown>[]> {
+  const events = await database
+    .db()
+    .selectFrom("security_events")
+    .where("user_id", "=", userId)
+    .where("type", "=", type)
+    .select("details")
+    .execute();
+  return events.map((e) => JSON.parse(e.details));
+}
+
 async function liveTokensOf(userId: string): Promise<string[]> {
   const rows = await database
     .db()
@@ -120,14 +131,7 @@ describe("refresh-token rotation on MySQL", () => {
     expect(session?.revoked_at).toEqual(clock.now());
     await expectRefused(r4.refreshToken);
     expect((await me(r4.accessToken)).statusCode).toBe(401);
-    const events = await database
-      .db()
-      .selectFrom("security_events")
-      .where("user_id", "=", userId)
-      .where("type", "=", "refresh_token_reuse_detected")
-      .select("id")
-      .execute();
-    expect(events).toHaveLength(1);
+    expect(await eventDetailsOf(userId, "refresh_token_reuse_detected")).toHaveLength(1);
   });
 
   it("two tabs presenting R1 within the grace period both hold the same token, which then refreshes fine", async () => {
@@ -186,14 +190,7 @@ describe("the session cap on MySQL (MAX_SESSIONS_PER_USER=3)", () => {
     const sessions = await sessionsOf(userId);
     expect(sessions).toHaveLength(11);
     expect(sessions.filter((s) => s.revoked_at === null)).toHaveLength(3);
-    const events = await database
-      .db()
-      .selectFrom("security_events")
-      .where("user_id", "=", userId)
-      .where("type", "=", "session_revoked")
-      .select("details")
-      .execute();
-    const ended = events.map((e) => JSON.parse(e.details));
+    const ended = await eventDetailsOf(userId, "session_revoked");
     expect(ended).toHaveLength(8);
     expect(ended.every((d) => d.reason === "session_limit")).toBe(true);
     expect(new Set(ended.map((d) => d.sessionId))).toEqual(

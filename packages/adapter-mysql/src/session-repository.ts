@@ -1,4 +1,4 @@
-import type { SessionRepository, StoredRefreshToken } from "@superoauth/application";
+import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
 import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
@@ -19,7 +19,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
     async createSession(input: {
       session: Session;
       refreshToken: RefreshToken;
-      endSessions?: { usedSince: Date; choose: (liveSessions: readonly Session[]) => readonly SessionId[] };
+      endSessions?: SessionsToEnd;
     }): Promise<readonly SessionId[]> {
       const { session, endSessions } = input;
       return runInTransaction(db, async (trx) => {

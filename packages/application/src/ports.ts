@@ -85,6 +85,14 @@ export interface StoredRefreshToken {
   readonly encryptedSuccessorSecret: string | null;
 }
 
+/** Which of a user's live sessions a new sign-in ends (the cap on sessions), as createSession applies it. */
+export interface SessionsToEnd {
+  /** Sessions not revoked and used at or after this instant are live. */
+  readonly usedSince: Date;
+  /** The domain's rule: the ids of the live sessions to end. */
+  readonly choose: (liveSessions: readonly Session[]) => readonly SessionId[];
+}
+
 /** Sessions and their rotating refresh tokens. */
 export interface SessionRepository {
   /**
@@ -97,7 +105,7 @@ export interface SessionRepository {
   createSession(input: {
     session: Session;
     refreshToken: RefreshToken;
-    endSessions?: { usedSince: Date; choose: (liveSessions: readonly Session[]) => readonly SessionId[] };
+    endSessions?: SessionsToEnd;
   }): Promise<readonly SessionId[]>;
   findSession(id: SessionId): Promise<Session | null>;
   /**

@@ -21,6 +21,7 @@ import type {
   SecretHasher,
   SecurityEventLog,
   SessionRepository,
+  SessionsToEnd,
   StoredRefreshToken,
   UserRepository,
 } from "../ports.ts";
@@ -170,7 +171,7 @@ export class InMemorySessionRepository implements SessionRepository {
   async createSession(input: {
     session: Session;
     refreshToken: RefreshToken;
-    endSessions?: { usedSince: Date; choose: (liveSessions: readonly Session[]) => readonly SessionId[] };
+    endSessions?: SessionsToEnd;
   }): Promise<readonly SessionId[]> {
     const { session, endSessions } = input;
     // No await before the insert: concurrent calls run one after the other, as the store's lock makes them.

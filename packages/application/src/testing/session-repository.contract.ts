@@ -27,6 +27,25 @@ export function sessionRepositoryContract(
     return { sessions, users, user, session, token };
   }
 
+  /**
+   * A user's session (used at 0) with, beside it, another of theirs used at 9 s, one revoked, one
+   * stale (used before 0) and a stranger's.
+   */
+  async function withSessionsOfEveryKind() {
+    const made = await withSession();
+    const { sessions, users, user } = made;
+    const recent = makeSession(user.id, { lastUsedAt: at(9000) });
+    const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
+    const stale = makeSession(user.id, { lastUsedAt: at(-1) });
+    const stranger = makeUser();
+    await users.insertUser(stranger);
+    const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
+    for (const s of [recent, revoked, stale, theirs]) {
+      await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
+    }
+    return { ...made, recent };
+  }
+
   /** A stand-in for an encrypted secret kept for the grace period (the store does not read it). */
   const kept = (label: string) => ({ encrypted: `encrypted-${label}`, expiresAt: at(60_000) });
 
@@ -157,16 +176,7 @@ export function sessionRepositoryContract(
     });
 
     it("creating a session with a cap ends the sessions the rule picks among the user's live ones, and answers their ids", async () => {
-      const { sessions, users, user, session } = await withSession();
-      const recent = makeSession(user.id, { lastUsedAt: at(9000) });
-      const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
-      const stale = makeSession(user.id, { lastUsedAt: at(-1) });
-      const stranger = makeUser();
-      await users.insertUser(stranger);
-      const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
-      for (const s of [recent, revoked, stale, theirs]) {
-        await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
-      }
+      const { sessions, user, session, recent } = await withSessionsOfEveryKind();
 
       const newest = makeSession(user.id, { createdAt: at(10_000), lastUsedAt: at(10_000) });
       const offered: Session[][] = [];
@@ -248,16 +258,7 @@ export function sessionRepositoryContract(
     });
 
     it("lists a user's live sessions, most recently used first, without revoked, stale or others' sessions", async () => {
-      const { sessions, users, user, session } = await withSession();
-      const recent = makeSession(user.id, { lastUsedAt: at(9000) });
-      const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
-      const stale = makeSession(user.id, { lastUsedAt: at(-1) });
-      const stranger = makeUser();
-      await users.insertUser(stranger);
-      const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
-      for (const s of [recent, revoked, stale, theirs]) {
-        await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
-      }
+      const { sessions, user, session, recent } = await withSessionsOfEveryKind();
 
       expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0) })).toEqual([
         recent,
