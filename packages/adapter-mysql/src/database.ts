@@ -36,7 +36,10 @@ export interface SessionsTable {
   ip: string | null;
 }
 
-/** The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept. */
+/**
+ * The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept, plus, while the token is
+ * live and its predecessor's grace period lasts, the secret AES-GCM encrypted (docs/decisions/0002).
+ */
 export interface RefreshTokensTable {
   id: string;
   session_id: string;
@@ -46,16 +49,8 @@ export interface RefreshTokensTable {
   created_at: Date;
   expires_at: Date;
   rotated_at: Date | null;
-}
-
-/**
- * The `refresh_token_kept_secrets` table: a live refresh token's secret, encrypted, kept
- * until its predecessor's grace period ends (docs/decisions/0002).
- */
-export interface RefreshTokenKeptSecretsTable {
-  token_id: string;
-  encrypted_secret: string;
-  expires_at: Date;
+  encrypted_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  encrypted_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** The `security_events` table: an append-only log per user. `details` is JSON text. */
@@ -155,7 +150,6 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
-  refresh_token_kept_secrets: RefreshTokenKeptSecretsTable;
   security_events: SecurityEventsTable;
   linked_providers: LinkedProvidersTable;
   oauth_authorizations: OAuthAuthorizationsTable;

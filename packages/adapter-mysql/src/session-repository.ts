@@ -106,7 +106,6 @@ export function createSessionRepository(db: Executor): SessionRepository {
         .selectFrom("refresh_tokens as token")
         .innerJoin("sessions as session", "session.id", "token.session_id")
         .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
-        .leftJoin("refresh_token_kept_secrets as kept", "kept.token_id", "token.replaced_by_id")
         .select([
           "token.id as token_id",
           "token.session_id as token_session_id",
@@ -131,7 +130,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
           "successor.created_at as successor_created_at",
           "successor.expires_at as successor_expires_at",
           "successor.rotated_at as successor_rotated_at",
-          "kept.encrypted_secret as kept_encrypted_secret",
+          "successor.encrypted_secret as successor_encrypted_secret",
         ])
         .where("token.id", "=", id)
         .executeTakeFirst();
@@ -173,7 +172,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
               expires_at: row.successor_expires_at,
               rotated_at: row.successor_rotated_at,
             });
-      return { token, session, successor, encryptedSuccessorSecret: row.kept_encrypted_secret };
+      return { token, session, successor, encryptedSuccessorSecret: row.successor_encrypted_secret };
     },
 
     async rotateRefreshToken(input: {
@@ -185,28 +184,29 @@ export function createSessionRepository(db: Executor): SessionRepository {
       return runInTransaction(db, async (trx) => {
         // The conditional update is the decision: InnoDB lets one transaction at a time change the row,
         // and the others wait for it to commit, then see rotated_at set and change nothing; what they
-        // read next is the replacement and its kept secret, committed together.
+        // read next is the replacement and its kept secret, committed together. The rotated token is
+        // nobody's live token any more, so its own kept secret goes in the same statement.
         const marked = await trx
           .updateTable("refresh_tokens")
-          .set({ rotated_at: input.now, replaced_by_id: input.replacement.id })
+          .set({
+            rotated_at: input.now,
+            replaced_by_id: input.replacement.id,
+            encrypted_secret: null,
+            encrypted_secret_expires_at: null,
+          })
           .where("id", "=", input.rotatedId)
           .where("rotated_at", "is", null)
           .executeTakeFirst();
         if (marked.numUpdatedRows !== 1n) return "already-rotated";
         await touchSession(trx, { sessionId: input.replacement.sessionId, now: input.now });
-        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.replacement)).execute();
-        // The rotated token is nobody's live token any more: its own kept secret goes now.
-        await trx.deleteFrom("refresh_token_kept_secrets").where("token_id", "=", input.rotatedId).execute();
-        if (input.replacementSecret !== null) {
-          await trx
-            .insertInto("refresh_token_kept_secrets")
-            .values({
-              token_id: input.replacement.id,
-              encrypted_secret: input.replacementSecret.encrypted,
-              expires_at: input.replacementSecret.expiresAt,
-            })
-            .execute();
-        }
+        await trx
+          .insertInto("refresh_tokens")
+          .values({
+            ...toRefreshTokenRow(input.replacement),
+            encrypted_secret: input.replacementSecret?.encrypted ?? null,
+            encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
+          })
+          .execute();
         return "rotated";
       });
     },
@@ -319,7 +319,10 @@ function mapSessionRow(row: SessionRow): Session {
   };
 }
 
-function mapRefreshTokenRow(row: RefreshTokenRow): RefreshToken {
+/** The encrypted secret kept for the grace period is the store's concern, not part of the domain's token. */
+function mapRefreshTokenRow(
+  row: Omit<RefreshTokenRow, "encrypted_secret" | "encrypted_secret_expires_at">,
+): RefreshToken {
   return {
     id: row.id as RefreshTokenId,
     sessionId: row.session_id as SessionId,

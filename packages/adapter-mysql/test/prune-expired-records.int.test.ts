@@ -133,27 +133,18 @@ describe("pruneExpiredRecords", () => {
     const sessions = createSessionRepository(db);
     const session = makeSession(user.id);
     await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
-    const graceOver = makeRefreshToken(session.id);
-    const graceOn = makeRefreshToken(session.id);
-    await db
-      .insertInto("refresh_tokens")
-      .values(
-        [graceOver, graceOn].map((t) => ({
-          id: t.id,
-          session_id: t.sessionId,
-          secret_hash: hash("e"),
-          created_at: minutes(-1),
-          expires_at: minutes(7 * 24 * 60),
-        })),
-      )
-      .execute();
-    await db
-      .insertInto("refresh_token_kept_secrets")
-      .values([
-        { token_id: graceOver.id, encrypted_secret: "v1.over", expires_at: new Date(now.getTime() - 1) },
-        { token_id: graceOn.id, encrypted_secret: "v1.on", expires_at: now },
-      ])
-      .execute();
+    const keptUntil = (until: Date) => ({
+      id: testId(),
+      session_id: session.id,
+      secret_hash: hash("e"),
+      created_at: minutes(-1),
+      expires_at: minutes(7 * 24 * 60),
+      encrypted_secret: "v1.kept",
+      encrypted_secret_expires_at: until,
+    });
+    const graceOver = keptUntil(new Date(now.getTime() - 1));
+    const graceOn = keptUntil(now);
+    await db.insertInto("refresh_tokens").values([graceOver, graceOn]).execute();
 
     const pruned = await pruneExpiredRecords(db, {
       now,
@@ -168,10 +159,20 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 1,
       loginFailures: 2,
       knownSignInSources: 1,
-      refreshTokenKeptSecrets: 1,
+      keptRefreshTokenSecrets: 1,
     });
-    const kept = await db.selectFrom("refresh_token_kept_secrets").select("token_id").execute();
-    expect(kept.map((r) => r.token_id)).toEqual([graceOn.id]);
+    const kept = await db
+      .selectFrom("refresh_tokens")
+      .where("encrypted_secret", "is not", null)
+      .select(["id", "encrypted_secret_expires_at"])
+      .execute();
+    expect(kept).toEqual([{ id: graceOn.id, encrypted_secret_expires_at: now }]);
+    const cleared = await db
+      .selectFrom("refresh_tokens")
+      .where("id", "=", graceOver.id)
+      .selectAll()
+      .execute();
+    expect(cleared[0]).toMatchObject({ encrypted_secret: null, encrypted_secret_expires_at: null });
     const sources = await db.selectFrom("login_failures").select("source").orderBy("source").execute();
     expect(sources.map((r) => r.source)).toEqual(["ip:3", "ip:4"]);
     const devices = await db.selectFrom("known_sign_in_sources").select("source").execute();
@@ -185,7 +186,7 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 0,
       loginFailures: 0,
       knownSignInSources: 0,
-      refreshTokenKeptSecrets: 0,
+      keptRefreshTokenSecrets: 0,
     });
   });
 });

@@ -131,6 +131,8 @@ describe("MySQL session repository", () => {
     // A column added later to hold the secret itself would show up here.
     expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
       "created_at",
+      "encrypted_secret",
+      "encrypted_secret_expires_at",
       "expires_at",
       "id",
       "parent_id",
@@ -152,16 +154,28 @@ describe("MySQL session repository", () => {
         now: at(1000),
       }),
     ).toBe("rotated");
-    const kept = await database.db().selectFrom("refresh_token_kept_secrets").selectAll().execute();
-    expect(kept.filter((row) => row.token_id === replacement.id)).toEqual([
-      { token_id: replacement.id, encrypted_secret: "v1.kept", expires_at: at(11_000) },
-    ]);
-    const { rows } = await sql<{ id: string; replaced_by_id: string | null; rotated: number }>`
-      SELECT id, replaced_by_id, rotated_at IS NOT NULL AS rotated FROM refresh_tokens
-      WHERE session_id = ${session.id} ORDER BY created_at`.execute(database.db());
+    const rows = await database
+      .db()
+      .selectFrom("refresh_tokens")
+      .select(["id", "replaced_by_id", "rotated_at", "encrypted_secret", "encrypted_secret_expires_at"])
+      .where("session_id", "=", session.id)
+      .orderBy("created_at")
+      .execute();
     expect(rows).toEqual([
-      { id: token.id, replaced_by_id: replacement.id, rotated: 1 },
-      { id: replacement.id, replaced_by_id: null, rotated: 0 },
+      {
+        id: token.id,
+        replaced_by_id: replacement.id,
+        rotated_at: at(1000),
+        encrypted_secret: null,
+        encrypted_secret_expires_at: null,
+      },
+      {
+        id: replacement.id,
+        replaced_by_id: null,
+        rotated_at: null,
+        encrypted_secret: "v1.kept",
+        encrypted_secret_expires_at: at(11_000),
+      },
     ]);
   });
 
