@@ -29,7 +29,8 @@ export function createSessionRepository(db: Executor): SessionRepository {
           // previous one left. The sessions are then read without a lock: locking a range of the
           // user_id index would also lock the gap next to it, and two users' sign-ins inserting
           // into one gap deadlock. Under REPEATABLE READ the read view starts with that plain
-          // read, after the row lock was granted, so it sees every sign-in committed before.
+          // read (in a transaction of its own, as every sign-in runs it), after the row lock was
+          // granted, so it sees every sign-in committed before.
           await trx.selectFrom("users").select("id").where("id", "=", session.userId).forUpdate().execute();
           const live = await trx
             .selectFrom("sessions")
