@@ -97,6 +97,7 @@ export async function composeService(
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
         sessionMaxAgeMs: config.sessionMaxAgeMs,
+        maxSessionsPerUser: config.maxSessionsPerUser,
         appURL: config.mail.appURL,
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,

@@ -18,6 +18,7 @@ describe("configuration", () => {
     expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3600 * 1000);
     expect(config.refreshReuseGraceMs).toBe(10_000);
     expect(config.sessionMaxAgeMs).toBe(30 * 24 * 3600 * 1000);
+    expect(config.maxSessionsPerUser).toBe(50);
     expect(config.rateLimit).toEqual({
       enabled: true,
       windowMs: 900_000,
@@ -42,6 +43,7 @@ describe("configuration", () => {
         ACCESS_TOKEN_TTL: "10m",
         REFRESH_TOKEN_TTL: "1d",
         REFRESH_REUSE_GRACE: "5s",
+        MAX_SESSIONS_PER_USER: "3",
         RATE_LIMIT_ENABLED: "false",
         RATE_LIMIT_WINDOW: "1m",
         RATE_LIMIT_LOGIN_MAX: "7",
@@ -60,6 +62,7 @@ describe("configuration", () => {
       accessTokenTtlSeconds: 600,
       refreshTokenTtlMs: 86_400_000,
       refreshReuseGraceMs: 5000,
+      maxSessionsPerUser: 3,
       rateLimit: { enabled: false, windowMs: 60_000, loginMax: 7, registerMax: 2, generalMax: 50 },
       trustProxy: true,
       redisURL: "redis://127.0.0.1:6379",
@@ -79,6 +82,12 @@ describe("configuration", () => {
     expect(problems).toContain("PORT");
     expect(problems).toContain("RATE_LIMIT_WINDOW");
     expect(problems).toContain("TRUST_PROXY");
+  });
+
+  it("refuses a session cap below one", () => {
+    const parsed = parseConfig({ MAX_SESSIONS_PER_USER: "0" }, makeSecret);
+    expect(parsed.ok ? "" : parsed.problems.join()).toContain("MAX_SESSIONS_PER_USER is invalid");
+    expect(parseConfig({ MAX_SESSIONS_PER_USER: "1" }, makeSecret).ok).toBe(true);
   });
 
   it("requires a strong JWT_SECRET in production", () => {

@@ -43,6 +43,7 @@ export const environmentSchema = Type.Object({
   REFRESH_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
   REFRESH_REUSE_GRACE: Type.Optional(Type.String({ pattern: durationPattern })),
   SESSION_MAX_AGE: Type.Optional(Type.String({ pattern: durationPattern })),
+  MAX_SESSIONS_PER_USER: Type.Optional(Type.String({ pattern: integerPattern })),
   RATE_LIMIT_ENABLED: Type.Optional(Type.String({ pattern: booleanPattern })),
   RATE_LIMIT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
   RATE_LIMIT_LOGIN_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
@@ -104,6 +105,10 @@ export const environmentHelp: Record<keyof Environment, { default: string; meani
   SESSION_MAX_AGE: {
     default: "30d",
     meaning: "absolute session lifetime from sign-in, however often it is refreshed; then sign in again",
+  },
+  MAX_SESSIONS_PER_USER: {
+    default: "50",
+    meaning: "live sessions one account may have; a new sign-in ends the least recently used",
   },
   RATE_LIMIT_ENABLED: {
     default: "true",
@@ -170,6 +175,7 @@ export interface Config {
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
   readonly sessionMaxAgeMs: number;
+  readonly maxSessionsPerUser: number;
   readonly rateLimit: {
     readonly enabled: boolean;
     readonly windowMs: number;
@@ -265,6 +271,8 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
   if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
   const sessionMaxAgeMs = duration(e.SESSION_MAX_AGE, "30d");
   if (sessionMaxAgeMs < 60_000) problems.push("SESSION_MAX_AGE is invalid: must be at least 1m");
+  const maxSessionsPerUser = Number(e.MAX_SESSIONS_PER_USER ?? environmentHelp.MAX_SESSIONS_PER_USER.default);
+  if (maxSessionsPerUser < 1) problems.push("MAX_SESSIONS_PER_USER is invalid: must be at least 1");
   const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
   if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
   const databaseConnectTimeoutMs = duration(e.DATABASE_CONNECT_TIMEOUT, "5s");
@@ -320,6 +328,7 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
       refreshTokenTtlMs: duration(e.REFRESH_TOKEN_TTL, "7d"),
       refreshReuseGraceMs: duration(e.REFRESH_REUSE_GRACE, "10s"),
       sessionMaxAgeMs,
+      maxSessionsPerUser,
       rateLimit: {
         enabled: rateLimitEnabled,
         windowMs,

@@ -48,7 +48,8 @@ export const securityEnvironmentHelp: Record<
   },
   TOTP_ENCRYPTION_KEY: {
     default: "(random per process in development/test)",
-    meaning: "32-byte key (64 hex digits or base64) encrypting TOTP secrets at rest; required in production",
+    meaning:
+      "32-byte key (64 hex digits or base64) encrypting TOTP secrets and grace-period refresh tokens at rest; required in production",
   },
   TOTP_ISSUER: { default: "SuperOAuth", meaning: "issuer name shown by authenticator apps" },
 };

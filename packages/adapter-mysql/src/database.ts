@@ -43,7 +43,10 @@ export interface SessionsTable {
   authenticated_at: Date;
 }
 
-/** The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept. */
+/**
+ * The `refresh_tokens` table. Only the SHA-256 of a token's secret is kept, plus, while the token is
+ * live and its predecessor's grace period lasts, the secret AES-GCM encrypted (docs/decisions/0002).
+ */
 export interface RefreshTokensTable {
   id: string;
   session_id: string;
@@ -53,6 +56,8 @@ export interface RefreshTokensTable {
   created_at: Date;
   expires_at: Date;
   rotated_at: Date | null;
+  encrypted_secret: ColumnType<string | null, string | null | undefined, string | null>;
+  encrypted_secret_expires_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 /** The `security_events` table: an append-only log per user. `details` is JSON text. */

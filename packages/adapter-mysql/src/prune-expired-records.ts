@@ -12,14 +12,18 @@ export interface PrunedRecords {
   readonly completedMFAChallenges: number;
   readonly loginFailures: number;
   readonly knownSignInSources: number;
+  /** Refresh tokens whose encrypted secret, kept for a grace period that ended, was cleared. */
+  readonly keptRefreshTokenSecrets: number;
 }
 
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
- * lock in force, and devices not seen for `knownSourceLifetimeMs`. Nothing here is needed for a
- * decision any more (each is checked against its expiry when read), so pruning only bounds growth:
- * for example, failed logins for made-up addresses would otherwise add counter rows forever.
+ * lock in force, devices not seen for `knownSourceLifetimeMs`; and clears the encrypted refresh-token
+ * secrets kept for a grace period that ended. Nothing here is needed for a decision any more (each is
+ * checked against its expiry when read), so pruning bounds growth (failed logins for made-up
+ * addresses would otherwise add counter rows forever) and, for the kept secrets, how long an
+ * encrypted live token stays in the database (docs/decisions/0002).
  */
 export async function pruneExpiredRecords(
   db: Kysely<Database>,
@@ -60,6 +64,16 @@ export async function pruneExpiredRecords(
         .where("last_seen_at", "<", lastUseful)
         .limit(batchSize)
         .execute(),
+    ),
+    keptRefreshTokenSecrets: Number(
+      (
+        await db
+          .updateTable("refresh_tokens")
+          .set({ encrypted_secret: null, encrypted_secret_expires_at: null })
+          .where("encrypted_secret_expires_at", "<", now)
+          .limit(batchSize)
+          .executeTakeFirst()
+      ).numUpdatedRows,
     ),
   };
 }

@@ -1,4 +1,4 @@
-import type { SessionRepository, StoredRefreshToken } from "@superoauth/application";
+import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
 import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
@@ -16,10 +16,42 @@ const maxIpLength = 64;
  */
 export function createSessionRepository(db: Executor): SessionRepository {
   return {
-    async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
-      await runInTransaction(db, async (trx) => {
-        await trx.insertInto("sessions").values(toSessionRow(input.session)).execute();
+    async createSession(input: {
+      session: Session;
+      refreshToken: RefreshToken;
+      endSessions?: SessionsToEnd;
+    }): Promise<readonly SessionId[]> {
+      const { session, endSessions } = input;
+      return runInTransaction(db, async (trx) => {
+        let ended: readonly SessionId[] = [];
+        if (endSessions !== undefined) {
+          // Sign-ins of one user take turns on the user's row, so each counts the sessions the
+          // previous one left. The sessions are then read without a lock: locking a range of the
+          // user_id index would also lock the gap next to it, and two users' sign-ins inserting
+          // into one gap deadlock. Under REPEATABLE READ the read view starts with that plain
+          // read (in a transaction of its own, as every sign-in runs it), after the row lock was
+          // granted, so it sees every sign-in committed before.
+          await trx.selectFrom("users").select("id").where("id", "=", session.userId).forUpdate().execute();
+          const live = await trx
+            .selectFrom("sessions")
+            .selectAll()
+            .where("user_id", "=", session.userId)
+            .where("revoked_at", "is", null)
+            .where("last_used_at", ">=", endSessions.usedSince)
+            .execute();
+          ended = endSessions.choose(live.map(mapSessionRow));
+          if (ended.length > 0) {
+            await trx
+              .updateTable("sessions")
+              .set({ revoked_at: session.createdAt })
+              .where("id", "in", ended)
+              .where("revoked_at", "is", null)
+              .execute();
+          }
+        }
+        await trx.insertInto("sessions").values(toSessionRow(session)).execute();
         await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.refreshToken)).execute();
+        return ended;
       });
     },
 
@@ -107,6 +139,7 @@ export function createSessionRepository(db: Executor): SessionRepository {
           "successor.created_at as successor_created_at",
           "successor.expires_at as successor_expires_at",
           "successor.rotated_at as successor_rotated_at",
+          "successor.encrypted_secret as successor_encrypted_secret",
         ])
         .where("token.id", "=", id)
         .executeTakeFirst();
@@ -149,34 +182,42 @@ export function createSessionRepository(db: Executor): SessionRepository {
               expires_at: row.successor_expires_at,
               rotated_at: row.successor_rotated_at,
             });
-      return { token, session, successor };
+      return { token, session, successor, encryptedSuccessorSecret: row.successor_encrypted_secret };
     },
 
     async rotateRefreshToken(input: {
       rotatedId: RefreshTokenId;
       replacement: RefreshToken;
+      replacementSecret: { encrypted: string; expiresAt: Date } | null;
       now: Date;
     }): Promise<"rotated" | "already-rotated"> {
       return runInTransaction(db, async (trx) => {
         // The conditional update is the decision: InnoDB lets one transaction at a time change the row,
-        // and the others then see rotated_at set and change nothing.
+        // and the others wait for it to commit, then see rotated_at set and change nothing; what they
+        // read next is the replacement and its kept secret, committed together. The rotated token is
+        // nobody's live token any more, so its own kept secret goes in the same statement.
         const marked = await trx
           .updateTable("refresh_tokens")
-          .set({ rotated_at: input.now, replaced_by_id: input.replacement.id })
+          .set({
+            rotated_at: input.now,
+            replaced_by_id: input.replacement.id,
+            encrypted_secret: null,
+            encrypted_secret_expires_at: null,
+          })
           .where("id", "=", input.rotatedId)
           .where("rotated_at", "is", null)
           .executeTakeFirst();
         if (marked.numUpdatedRows !== 1n) return "already-rotated";
         await touchSession(trx, { sessionId: input.replacement.sessionId, now: input.now });
-        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.replacement)).execute();
+        await trx
+          .insertInto("refresh_tokens")
+          .values({
+            ...toRefreshTokenRow(input.replacement),
+            encrypted_secret: input.replacementSecret?.encrypted ?? null,
+            encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
+          })
+          .execute();
         return "rotated";
-      });
-    },
-
-    async addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void> {
-      await runInTransaction(db, async (trx) => {
-        await touchSession(trx, { sessionId: input.token.sessionId, now: input.now });
-        await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.token)).execute();
       });
     },
 
@@ -301,7 +342,10 @@ function mapSessionRow(row: SessionRow): Session {
   };
 }
 
-function mapRefreshTokenRow(row: RefreshTokenRow): RefreshToken {
+/** The encrypted secret kept for the grace period is the store's concern, not part of the domain's token. */
+function mapRefreshTokenRow(
+  row: Omit<RefreshTokenRow, "encrypted_secret" | "encrypted_secret_expires_at">,
+): RefreshToken {
   return {
     id: row.id as RefreshTokenId,
     sessionId: row.session_id as SessionId,

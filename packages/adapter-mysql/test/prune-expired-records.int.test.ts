@@ -1,6 +1,7 @@
-import { makeUser, testId } from "@superoauth/application/testing";
+import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { pruneExpiredRecords } from "../src/prune-expired-records.ts";
+import { createSessionRepository } from "../src/session-repository.ts";
 import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
@@ -130,6 +131,23 @@ describe("pruneExpiredRecords", () => {
       ])
       .execute();
 
+    // Two live refresh tokens whose secrets are kept for their predecessors' grace periods.
+    const sessions = createSessionRepository(db);
+    const session = makeSession(user.id);
+    await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    const keptUntil = (until: Date) => ({
+      id: testId(),
+      session_id: session.id,
+      secret_hash: hash("e"),
+      created_at: minutes(-1),
+      expires_at: minutes(7 * 24 * 60),
+      encrypted_secret: "v1.kept",
+      encrypted_secret_expires_at: until,
+    });
+    const graceOver = keptUntil(new Date(now.getTime() - 1));
+    const graceOn = keptUntil(now);
+    await db.insertInto("refresh_tokens").values([graceOver, graceOn]).execute();
+
     const pruned = await pruneExpiredRecords(db, {
       now,
       loginFailureWindowMs: 15 * 60_000,
@@ -143,7 +161,20 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 1,
       loginFailures: 2,
       knownSignInSources: 1,
+      keptRefreshTokenSecrets: 1,
     });
+    const kept = await db
+      .selectFrom("refresh_tokens")
+      .where("encrypted_secret", "is not", null)
+      .select(["id", "encrypted_secret_expires_at"])
+      .execute();
+    expect(kept).toEqual([{ id: graceOn.id, encrypted_secret_expires_at: now }]);
+    const cleared = await db
+      .selectFrom("refresh_tokens")
+      .where("id", "=", graceOver.id)
+      .selectAll()
+      .execute();
+    expect(cleared[0]).toMatchObject({ encrypted_secret: null, encrypted_secret_expires_at: null });
     const sources = await db.selectFrom("login_failures").select("source").orderBy("source").execute();
     expect(sources.map((r) => r.source)).toEqual(["ip:3", "ip:4"]);
     const devices = await db.selectFrom("known_sign_in_sources").select("source").execute();
@@ -157,6 +188,7 @@ describe("pruneExpiredRecords", () => {
       completedMFAChallenges: 0,
       loginFailures: 0,
       knownSignInSources: 0,
+      keptRefreshTokenSecrets: 0,
     });
   });
 });

@@ -9,7 +9,7 @@ import {
   t0,
   userRepositoryContract,
 } from "@superoauth/application/testing";
-import type { Email } from "@superoauth/domain";
+import { chooseSessionsToEnd, type Email } from "@superoauth/domain";
 import { type RawBuilder, sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { createSecurityEventLog } from "../src/security-event-log.ts";
@@ -131,6 +131,8 @@ describe("MySQL session repository", () => {
     // A column added later to hold the secret itself would show up here.
     expect(Object.keys(rows[0] ?? {}).sort()).toEqual([
       "created_at",
+      "encrypted_secret",
+      "encrypted_secret_expires_at",
       "expires_at",
       "id",
       "parent_id",
@@ -144,32 +146,89 @@ describe("MySQL session repository", () => {
   it("marks the rotated token, stores the replacement and touches the session in one transaction", async () => {
     const { sessions, session, token } = await insertUserWithSession();
     const replacement = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
-    expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe(
-      "rotated",
-    );
-    const { rows } = await sql<{ id: string; replaced_by_id: string | null; rotated: number }>`
-      SELECT id, replaced_by_id, rotated_at IS NOT NULL AS rotated FROM refresh_tokens
-      WHERE session_id = ${session.id} ORDER BY created_at`.execute(database.db());
+    expect(
+      await sessions.rotateRefreshToken({
+        rotatedId: token.id,
+        replacement,
+        replacementSecret: { encrypted: "v1.kept", expiresAt: at(11_000) },
+        now: at(1000),
+      }),
+    ).toBe("rotated");
+    const rows = await database
+      .db()
+      .selectFrom("refresh_tokens")
+      .select(["id", "replaced_by_id", "rotated_at", "encrypted_secret", "encrypted_secret_expires_at"])
+      .where("session_id", "=", session.id)
+      .orderBy("created_at")
+      .execute();
     expect(rows).toEqual([
-      { id: token.id, replaced_by_id: replacement.id, rotated: 1 },
-      { id: replacement.id, replaced_by_id: null, rotated: 0 },
+      {
+        id: token.id,
+        replaced_by_id: replacement.id,
+        rotated_at: at(1000),
+        encrypted_secret: null,
+        encrypted_secret_expires_at: null,
+      },
+      {
+        id: replacement.id,
+        replaced_by_id: null,
+        rotated_at: null,
+        encrypted_secret: "v1.kept",
+        encrypted_secret_expires_at: at(11_000),
+      },
     ]);
   });
 
-  it("a rotation whose replacement cannot be stored leaves the token unrotated and the session untouched", async () => {
-    const { sessions, session, token } = await insertUserWithSession();
-    const other = makeRefreshToken(session.id);
-    await sessions.addRefreshToken({ token: other, now: at(100) });
+  it("a rotation whose replacement cannot be stored leaves the token unrotated, its kept secret in place and the session untouched", async () => {
+    const { sessions, session, token: first } = await insertUserWithSession();
+    const token = makeRefreshToken(session.id, { parentId: first.id });
+    await sessions.rotateRefreshToken({
+      rotatedId: first.id,
+      replacement: token,
+      replacementSecret: { encrypted: "v1.kept", expiresAt: at(11_000) },
+      now: at(100),
+    });
     // The replacement reuses an existing id, so its insert fails after the token was marked.
-    const clashing = makeRefreshToken(session.id, { id: other.id, parentId: token.id });
+    const clashing = makeRefreshToken(session.id, { id: first.id, parentId: token.id });
     await expect(
-      sessions.rotateRefreshToken({ rotatedId: token.id, replacement: clashing, now: at(2000) }),
+      sessions.rotateRefreshToken({
+        rotatedId: token.id,
+        replacement: clashing,
+        replacementSecret: null,
+        now: at(2000),
+      }),
     ).rejects.toMatchObject({ errno: 1062 });
 
     const stored = await sessions.findRefreshToken(token.id);
     expect(stored?.token.rotatedAt).toBeNull();
     expect(stored?.token.replacedById).toBeNull();
     expect(stored?.session.lastUsedAt).toEqual(at(100));
+    expect((await sessions.findRefreshToken(first.id))?.encryptedSuccessorSecret).toBe("v1.kept");
+  });
+
+  it("sign-ins of two users at once, each under a cap, neither deadlock nor wait on each other's sessions", async () => {
+    const { sessions, user: first } = await insertUserWithSession();
+    const { user: second } = await insertUserWithSession();
+    const signIns = Array.from({ length: 12 }, (_, i) => {
+      const session = makeSession(i % 2 === 0 ? first.id : second.id, {
+        createdAt: at(i),
+        lastUsedAt: at(i),
+      });
+      return sessions.createSession({
+        session,
+        refreshToken: makeRefreshToken(session.id),
+        endSessions: {
+          usedSince: at(-1000),
+          choose: (liveSessions) => chooseSessionsToEnd({ liveSessions, maxSessions: 2 }),
+        },
+      });
+    });
+    await Promise.all(signIns);
+    for (const user of [first, second]) {
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(-1000) })).toHaveLength(
+        2,
+      );
+    }
   });
 
   it("deleting a user deletes their sessions and refresh tokens", async () => {

@@ -21,6 +21,7 @@ export type {
   SecretHasher,
   SecurityEventLog,
   SessionRepository,
+  SessionsToEnd,
   SignInMethods,
   StoredRefreshToken,
   TOTPService,

@@ -83,11 +83,32 @@ export interface StoredRefreshToken {
   readonly token: RefreshToken;
   readonly session: Session;
   readonly successor: RefreshToken | null;
+  /** The successor's secret, encrypted, while it is kept for the grace period; else null. */
+  readonly encryptedSuccessorSecret: string | null;
+}
+
+/** Which of a user's live sessions a new sign-in ends (the cap on sessions), as createSession applies it. */
+export interface SessionsToEnd {
+  /** Sessions not revoked and used at or after this instant are live. */
+  readonly usedSince: Date;
+  /** The domain's rule: the ids of the live sessions to end. */
+  readonly choose: (liveSessions: readonly Session[]) => readonly SessionId[];
 }
 
 /** Sessions and their rotating refresh tokens. */
 export interface SessionRepository {
-  createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void>;
+  /**
+   * Stores a new session and its first refresh token. With `endSessions`, first revokes
+   * (at the session's `createdAt`) the user's sessions that `choose` (the domain's cap) picks
+   * among those not revoked and used at or after `usedSince`: sign-ins of one user take
+   * turns here, so concurrent ones cannot all fit into the same free place. Answers the ids
+   * it revoked. Without `endSessions` nothing is revoked (tests seeding a store).
+   */
+  createSession(input: {
+    session: Session;
+    refreshToken: RefreshToken;
+    endSessions?: SessionsToEnd;
+  }): Promise<readonly SessionId[]>;
   findSession(id: SessionId): Promise<Session | null>;
   /**
    * The user and, if it belongs to them, the session, in one read: what every authenticated
@@ -99,17 +120,18 @@ export interface SessionRepository {
   }>;
   findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null>;
   /**
-   * Marks `rotatedId` rotated and stores `replacement`, atomically, only if
-   * `rotatedId` was not rotated yet. Of concurrent calls for one token exactly
-   * one answers "rotated".
+   * Marks `rotatedId` rotated and stores `replacement` with its encrypted secret (kept until
+   * `replacementSecret.expiresAt`, the end of the grace period; null keeps none), atomically,
+   * only if `rotatedId` was not rotated yet. Of concurrent calls for one token exactly one
+   * answers "rotated", and a reader sees the replacement and its secret together or neither.
+   * The kept secret of `rotatedId` itself is forgotten: it is no longer anyone's live token.
    */
   rotateRefreshToken(input: {
     rotatedId: RefreshTokenId;
     replacement: RefreshToken;
+    replacementSecret: { encrypted: string; expiresAt: Date } | null;
     now: Date;
   }): Promise<"rotated" | "already-rotated">;
-  /** Adds a token to a live session without rotating another (grace-period reissue). */
-  addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void>;
   revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
   /**
    * Records that the session's person proved a factor again at `now` (its `authenticatedAt`),
@@ -441,6 +463,8 @@ export interface Dependencies {
     readonly refreshReuseGraceMs: number;
     /** Absolute session lifetime from sign-in, however often it is refreshed (default 30 days). */
     readonly sessionMaxAgeMs: number;
+    /** Live sessions one user may have; a new one ends the least recently used (default 50). */
+    readonly maxSessionsPerUser: number;
     /** Failed sign-ins that lock, within what window, for how long (LOCKOUT_*). */
     readonly lockout: LockoutPolicy;
     /** Base URL of the app that opens the links in mails (APP_URL), without a trailing slash. */

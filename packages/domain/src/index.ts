@@ -54,7 +54,7 @@ export type {
   Session,
   SessionId,
 } from "./session.ts";
-export { decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
+export { chooseSessionsToEnd, decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
 export type { BackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
 export {
   backupCodeCount,

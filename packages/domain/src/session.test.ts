@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  chooseSessionsToEnd,
   decideRefresh,
   formatRefreshToken,
   parseRefreshToken,
@@ -56,215 +57,193 @@ function successor(overrides: Partial<RefreshToken> = {}): RefreshToken {
   });
 }
 
+const kept = "encrypted-successor-secret";
+
+/** decideRefresh for a live token of the live session a minute after sign-in, with `overrides`. */
+function decide(overrides: Partial<Parameters<typeof decideRefresh>[0]> = {}) {
+  return decideRefresh({
+    token: token(),
+    session,
+    successor: null,
+    keptSuccessorSecret: null,
+    now: at(60_000),
+    graceMs,
+    maxSessionAgeMs,
+    ...overrides,
+  });
+}
+
+/** The presented token rotated at 1 s into a live successor whose secret is kept. */
+const duplicate = { token: rotatedToken(1000), successor: successor(), keptSuccessorSecret: kept };
+
 describe("decideRefresh", () => {
   it("rotates a live, unexpired token", () => {
-    expect(
-      decideRefresh({ token: token(), session, successor: null, now: at(60_000), graceMs, maxSessionAgeMs }),
-    ).toEqual({
-      kind: "rotate",
-    });
+    expect(decide()).toEqual({ kind: "rotate" });
   });
 
   it("rejects any token of a revoked session as revoked", () => {
     const revoked = { ...session, revokedAt: at(500) };
-    expect(
-      decideRefresh({
-        token: token(),
-        session: revoked,
-        successor: null,
-        now: at(1000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({
+    expect(decide({ session: revoked, now: at(1000) })).toEqual({ kind: "reject", reason: "revoked" });
+    // Revocation wins over reuse detection and over the grace period: the family is already dead.
+    expect(decide({ ...duplicate, session: revoked, now: at(60_000) })).toEqual({
       kind: "reject",
       reason: "revoked",
     });
-    // Revocation wins over reuse detection: the family is already dead.
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session: revoked,
-        successor: successor(),
-        now: at(60_000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reject", reason: "revoked" });
+    expect(decide({ ...duplicate, session: revoked, now: at(2000) })).toEqual({
+      kind: "reject",
+      reason: "revoked",
+    });
   });
 
   it("rejects a token at its expiry instant as expired, and accepts it one millisecond before", () => {
     const expiring = token({ expiresAt: at(7 * day) });
-    expect(
-      decideRefresh({
-        token: expiring,
-        session,
-        successor: null,
-        now: at(7 * day),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({
-      kind: "reject",
-      reason: "expired",
-    });
-    expect(
-      decideRefresh({
-        token: expiring,
-        session,
-        successor: null,
-        now: at(7 * day - 1),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({
-      kind: "rotate",
-    });
+    expect(decide({ token: expiring, now: at(7 * day) })).toEqual({ kind: "reject", reason: "expired" });
+    expect(decide({ token: expiring, now: at(7 * day - 1) })).toEqual({ kind: "rotate" });
   });
 
   it("rejects an expired rotated token as expired rather than as reuse", () => {
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: successor(),
-        now: at(8 * day),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reject", reason: "expired" });
+    expect(decide({ ...duplicate, now: at(8 * day) })).toEqual({ kind: "reject", reason: "expired" });
   });
 
-  it("reissues a just-rotated token within the grace period when its successor is live", () => {
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: successor(),
-        now: at(5000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reissue-within-grace" });
-  });
-
-  it("reissues within the grace period while the successor is still being written (null)", () => {
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: null,
-        now: at(1000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({
-      kind: "reissue-within-grace",
+  it("answers the immediate predecessor of the live token, within the grace period, with that same live successor", () => {
+    expect(decide({ ...duplicate, now: at(5000) })).toEqual({
+      kind: "return-current-successor",
+      successor: successor(),
+      keptSecret: kept,
     });
   });
 
-  it("treats exactly graceMs after rotation as within grace, and one millisecond later as reuse", () => {
-    const presented = rotatedToken(1000);
-    expect(
-      decideRefresh({
-        token: presented,
-        session,
-        successor: successor(),
-        now: at(1000 + graceMs),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reissue-within-grace" });
-    expect(
-      decideRefresh({
-        token: presented,
-        session,
-        successor: successor(),
-        now: at(1000 + graceMs + 1),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reuse-detected" });
+  it("answers with the successor even when the presentation began before the rotation instant (a concurrent request)", () => {
+    expect(decide({ ...duplicate, now: at(999) })).toMatchObject({ kind: "return-current-successor" });
   });
 
-  it("detects reuse of a rotated token after the grace period", () => {
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: successor(),
-        now: at(60_000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reuse-detected" });
-    expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: null,
-        now: at(60_000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({
+  it("treats exactly graceMs after rotation as within grace, and one millisecond later as reuse", () => {
+    expect(decide({ ...duplicate, now: at(1000 + graceMs) })).toMatchObject({
+      kind: "return-current-successor",
+    });
+    expect(decide({ ...duplicate, now: at(1000 + graceMs + 1) })).toEqual({ kind: "reuse-detected" });
+  });
+
+  it("detects reuse of a rotated token after the grace period, whatever is kept of its successor", () => {
+    expect(decide({ ...duplicate, now: at(60_000) })).toEqual({ kind: "reuse-detected" });
+    expect(decide({ ...duplicate, keptSuccessorSecret: null, now: at(60_000) })).toEqual({
+      kind: "reuse-detected",
+    });
+    expect(decide({ ...duplicate, successor: null, keptSuccessorSecret: null, now: at(60_000) })).toEqual({
       kind: "reuse-detected",
     });
   });
 
-  it("detects reuse within the grace period when the successor was itself rotated", () => {
+  it("detects reuse within the grace period when the successor was itself rotated (an older generation)", () => {
     const rotatedSuccessor = successor({
       rotatedAt: at(2000),
       replacedById: "00000000-0000-7000-8000-0000000000c3" as RefreshTokenId,
     });
+    expect(decide({ ...duplicate, successor: rotatedSuccessor, now: at(3000) })).toEqual({
+      kind: "reuse-detected",
+    });
     expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: rotatedSuccessor,
-        now: at(3000),
-        graceMs,
-        maxSessionAgeMs,
-      }),
+      decide({ ...duplicate, successor: rotatedSuccessor, keptSuccessorSecret: null, now: at(3000) }),
     ).toEqual({ kind: "reuse-detected" });
+  });
+
+  it("refuses, without detecting reuse, a duplicate within the grace period whose successor's secret is not kept", () => {
+    expect(decide({ ...duplicate, keptSuccessorSecret: null, now: at(5000) })).toEqual({
+      kind: "reject",
+      reason: "successor-unavailable",
+    });
+    expect(decide({ ...duplicate, successor: null, now: at(5000) })).toEqual({
+      kind: "reject",
+      reason: "successor-unavailable",
+    });
   });
 
   it("rejects a live token once the session reached its absolute age, and not a millisecond before", () => {
     const old = { ...session, createdAt: at(0) };
     const live = token({ expiresAt: at(40 * day) });
-    expect(
-      decideRefresh({
-        token: live,
-        session: old,
-        successor: null,
-        now: at(30 * day),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reject", reason: "session-too-old" });
-    expect(
-      decideRefresh({
-        token: live,
-        session: old,
-        successor: null,
-        now: at(30 * day - 1),
-        graceMs,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "rotate" });
+    expect(decide({ token: live, session: old, now: at(30 * day) })).toEqual({
+      kind: "reject",
+      reason: "session-too-old",
+    });
+    expect(decide({ token: live, session: old, now: at(30 * day - 1) })).toEqual({ kind: "rotate" });
   });
 
   it("with a zero grace period detects any second presentation after the rotation instant", () => {
+    expect(decide({ ...duplicate, keptSuccessorSecret: null, now: at(1001), graceMs: 0 })).toEqual({
+      kind: "reuse-detected",
+    });
+    expect(decide({ ...duplicate, keptSuccessorSecret: null, now: at(1000), graceMs: 0 })).toEqual({
+      kind: "reject",
+      reason: "successor-unavailable",
+    });
+  });
+
+  it("reaches every outcome, and only these", () => {
+    const outcomes = new Set(
+      [
+        decide(),
+        decide({ ...duplicate, now: at(5000) }),
+        decide({ ...duplicate, now: at(60_000) }),
+        decide({ session: { ...session, revokedAt: at(1) } }),
+        decide({ now: at(7 * day) }),
+        decide({ session: { ...session, createdAt: at(-maxSessionAgeMs) } }),
+        decide({ ...duplicate, keptSuccessorSecret: null, now: at(5000) }),
+      ].map((d) => (d.kind === "reject" ? `reject:${d.reason}` : d.kind)),
+    );
+    expect([...outcomes].sort()).toEqual([
+      "reject:expired",
+      "reject:revoked",
+      "reject:session-too-old",
+      "reject:successor-unavailable",
+      "return-current-successor",
+      "reuse-detected",
+      "rotate",
+    ]);
+  });
+});
+
+describe("chooseSessionsToEnd", () => {
+  const sessionUsedAt = (n: number, overrides: Partial<Session> = {}): Session => ({
+    ...session,
+    id: `00000000-0000-7000-8000-0000000001${String(n).padStart(2, "0")}` as SessionId,
+    lastUsedAt: at(n * 1000),
+    ...overrides,
+  });
+
+  it("ends nothing while one more session fits", () => {
+    expect(chooseSessionsToEnd({ liveSessions: [], maxSessions: 1 })).toEqual([]);
     expect(
-      decideRefresh({
-        token: rotatedToken(1000),
-        session,
-        successor: successor(),
-        now: at(1001),
-        graceMs: 0,
-        maxSessionAgeMs,
-      }),
-    ).toEqual({ kind: "reuse-detected" });
+      chooseSessionsToEnd({ liveSessions: [sessionUsedAt(1), sessionUsedAt(2)], maxSessions: 3 }),
+    ).toEqual([]);
+  });
+
+  it("at the cap, ends the least recently used session", () => {
+    const [a, b, c] = [sessionUsedAt(3), sessionUsedAt(1), sessionUsedAt(2)];
+    expect(chooseSessionsToEnd({ liveSessions: [a, b, c], maxSessions: 3 })).toEqual([b.id]);
+  });
+
+  it("above the cap (a lowered setting), ends as many as needed, least recently used first", () => {
+    const live = [sessionUsedAt(5), sessionUsedAt(2), sessionUsedAt(4), sessionUsedAt(1), sessionUsedAt(3)];
+    expect(chooseSessionsToEnd({ liveSessions: live, maxSessions: 3 })).toEqual([
+      sessionUsedAt(1).id,
+      sessionUsedAt(2).id,
+      sessionUsedAt(3).id,
+    ]);
+  });
+
+  it("with a cap of one, ends every other session", () => {
+    expect(
+      chooseSessionsToEnd({ liveSessions: [sessionUsedAt(2), sessionUsedAt(1)], maxSessions: 1 }),
+    ).toEqual([sessionUsedAt(1).id, sessionUsedAt(2).id]);
+  });
+
+  it("breaks a tie in last use by the older sign-in, then by id", () => {
+    const newer = sessionUsedAt(1, { createdAt: at(500) });
+    const older = sessionUsedAt(2, { lastUsedAt: at(1000), createdAt: at(100) });
+    expect(chooseSessionsToEnd({ liveSessions: [newer, older], maxSessions: 2 })).toEqual([older.id]);
+    const first = sessionUsedAt(3, { lastUsedAt: at(1000) });
+    const second = sessionUsedAt(4, { lastUsedAt: at(1000) });
+    expect(chooseSessionsToEnd({ liveSessions: [second, first], maxSessions: 2 })).toEqual([first.id]);
   });
 });
 

@@ -37,22 +37,36 @@ export interface RefreshToken {
   readonly rotatedAt: Date | null;
 }
 
-/** What to do with a presented refresh token. */
+/**
+ * What to do with a presented refresh token. `keptSecret` is the successor's secret
+ * as the store keeps it during the grace period (encrypted; opaque here).
+ */
 export type RefreshDecision =
   | { readonly kind: "rotate" }
-  | { readonly kind: "reissue-within-grace" }
+  | {
+      readonly kind: "return-current-successor";
+      readonly successor: RefreshToken;
+      readonly keptSecret: string;
+    }
   | { readonly kind: "reuse-detected" }
-  | { readonly kind: "reject"; readonly reason: "revoked" | "expired" | "session-too-old" };
+  | {
+      readonly kind: "reject";
+      readonly reason: "revoked" | "expired" | "session-too-old" | "successor-unavailable";
+    };
 
 /**
- * Decides a refresh (RFC 9700 section 4.14.2, refresh token rotation):
- * a live token rotates; a rotated token presented again means it leaked, and its
- * whole session is revoked, except that the immediate predecessor of the live
- * token may be exchanged again within `graceMs`, so two tabs refreshing at once
- * are not both logged out.
+ * Decides a refresh (RFC 9700 section 4.14.2, refresh token rotation). A session
+ * has at most one live refresh token: a live token rotates into its successor; a
+ * rotated token presented again means it leaked, and its whole session is revoked,
+ * except that the immediate predecessor of the live token, presented again within
+ * `graceMs` of its rotation, is answered with that same live successor (never a new
+ * token), so two tabs refreshing at once share one token instead of being logged out.
+ * Supabase Auth answers a parent token's reuse the same way.
  *
- * `successor` is the token that replaced `token` (null if not rotated, or if the
- * replacement is still being written by a concurrent request).
+ * `successor` is the token that replaced `token` (null if not rotated);
+ * `keptSuccessorSecret` is its secret as kept for the grace period, null when the
+ * store keeps none (a zero grace period): then the duplicate gets a plain refusal,
+ * and the session lives on.
  *
  * Refreshing extends a session, so on its own a session used every few days would
  * never end; `maxSessionAgeMs` is the absolute limit from its sign-in (OWASP Session
@@ -62,20 +76,48 @@ export function decideRefresh(input: {
   token: RefreshToken;
   session: Session;
   successor: RefreshToken | null;
+  keptSuccessorSecret: string | null;
   now: Date;
   graceMs: number;
   maxSessionAgeMs: number;
 }): RefreshDecision {
-  const { token, session, successor, now, graceMs } = input;
+  const { token, session, successor, now } = input;
   if (session.revokedAt !== null) return { kind: "reject", reason: "revoked" };
   if (now.getTime() - session.createdAt.getTime() >= input.maxSessionAgeMs) {
     return { kind: "reject", reason: "session-too-old" };
   }
   if (now.getTime() >= token.expiresAt.getTime()) return { kind: "reject", reason: "expired" };
   if (token.rotatedAt === null) return { kind: "rotate" };
-  const withinGrace = now.getTime() - token.rotatedAt.getTime() <= graceMs;
-  const successorIsLive = successor === null || successor.rotatedAt === null;
-  return withinGrace && successorIsLive ? { kind: "reissue-within-grace" } : { kind: "reuse-detected" };
+  if (now.getTime() - token.rotatedAt.getTime() > input.graceMs) return { kind: "reuse-detected" };
+  // Within the grace period only the immediate predecessor of the live token is forgiven:
+  // an older generation was presented after a newer token was already used.
+  if (successor !== null && successor.rotatedAt !== null) return { kind: "reuse-detected" };
+  if (successor === null || input.keptSuccessorSecret === null) {
+    return { kind: "reject", reason: "successor-unavailable" };
+  }
+  return { kind: "return-current-successor", successor, keptSecret: input.keptSuccessorSecret };
+}
+
+/**
+ * Which of a user's live sessions to end so that one more fits under `maxSessions`
+ * (OWASP ASVS 5.0 7.1.2, a limit on concurrent sessions): the least recently used
+ * first, ties broken by the older sign-in, then by id.
+ */
+export function chooseSessionsToEnd(input: {
+  liveSessions: readonly Session[];
+  maxSessions: number;
+}): SessionId[] {
+  const excess = input.liveSessions.length + 1 - input.maxSessions;
+  if (excess <= 0) return [];
+  return [...input.liveSessions]
+    .sort(
+      (a, b) =>
+        a.lastUsedAt.getTime() - b.lastUsedAt.getTime() ||
+        a.createdAt.getTime() - b.createdAt.getTime() ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
+    .slice(0, excess)
+    .map((session) => session.id);
 }
 
 /** A refresh token as handed to clients: `<token id>.<secret>`. */

@@ -22,6 +22,7 @@ import type {
   SecretHasher,
   SecurityEventLog,
   SessionRepository,
+  SessionsToEnd,
   StoredRefreshToken,
   UserRepository,
 } from "../ports.ts";
@@ -164,15 +165,36 @@ export class InMemoryUserRepository implements UserRepository {
 export class InMemorySessionRepository implements SessionRepository {
   readonly #sessions = new Map<SessionId, Session>();
   readonly #tokens = new Map<RefreshTokenId, RefreshToken>();
+  /** Encrypted secrets of live tokens, kept for their predecessor's grace period. */
+  readonly #keptSecrets = new Map<RefreshTokenId, { encrypted: string; expiresAt: Date }>();
   /** The users the sessions belong to, as a store with a join would see them. */
   readonly #users: UserRepository;
   constructor(users: UserRepository) {
     this.#users = users;
   }
 
-  async createSession(input: { session: Session; refreshToken: RefreshToken }): Promise<void> {
-    this.#sessions.set(input.session.id, { ...input.session });
+  async createSession(input: {
+    session: Session;
+    refreshToken: RefreshToken;
+    endSessions?: SessionsToEnd;
+  }): Promise<readonly SessionId[]> {
+    const { session, endSessions } = input;
+    // No await before the insert: concurrent calls run one after the other, as the store's lock makes them.
+    const ended =
+      endSessions === undefined
+        ? []
+        : endSessions.choose(
+            this.#liveSessionsOfUser({ userId: session.userId, usedSince: endSessions.usedSince }),
+          );
+    for (const id of ended) {
+      const live = this.#sessions.get(id);
+      if (live !== undefined && live.revokedAt === null) {
+        this.#sessions.set(id, { ...live, revokedAt: session.createdAt });
+      }
+    }
+    this.#sessions.set(session.id, { ...session });
     this.#tokens.set(input.refreshToken.id, { ...input.refreshToken });
+    return ended;
   }
   async findSession(id: SessionId): Promise<Session | null> {
     const session = this.#sessions.get(id);
@@ -197,23 +219,26 @@ export class InMemorySessionRepository implements SessionRepository {
       token: { ...token },
       session: { ...session },
       successor: successor === null ? null : { ...successor },
+      encryptedSuccessorSecret:
+        successor === null ? null : (this.#keptSecrets.get(successor.id)?.encrypted ?? null),
     };
   }
   async rotateRefreshToken(input: {
     rotatedId: RefreshTokenId;
     replacement: RefreshToken;
+    replacementSecret: { encrypted: string; expiresAt: Date } | null;
     now: Date;
   }): Promise<"rotated" | "already-rotated"> {
     const token = this.#tokens.get(input.rotatedId);
     if (token === undefined || token.rotatedAt !== null) return "already-rotated";
     this.#tokens.set(token.id, { ...token, rotatedAt: input.now, replacedById: input.replacement.id });
     this.#tokens.set(input.replacement.id, { ...input.replacement });
+    this.#keptSecrets.delete(token.id);
+    if (input.replacementSecret !== null) {
+      this.#keptSecrets.set(input.replacement.id, { ...input.replacementSecret });
+    }
     this.#touch(token.sessionId, input.now);
     return "rotated";
-  }
-  async addRefreshToken(input: { token: RefreshToken; now: Date }): Promise<void> {
-    this.#tokens.set(input.token.id, { ...input.token });
-    this.#touch(input.token.sessionId, input.now);
   }
   async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
     const session = this.#sessions.get(input.sessionId);
@@ -243,6 +268,9 @@ export class InMemorySessionRepository implements SessionRepository {
     }
   }
   async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
+    return this.#liveSessionsOfUser(input);
+  }
+  #liveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Session[] {
     return [...this.#sessions.values()]
       .filter(
         (s) =>
@@ -322,6 +350,7 @@ export function createInMemoryDependencies(
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,
       sessionMaxAgeMs: 30 * 24 * 3600 * 1000,
+      maxSessionsPerUser: 50,
       appURL: "http://localhost:3000",
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,

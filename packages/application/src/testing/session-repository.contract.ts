@@ -1,4 +1,10 @@
-import type { RefreshTokenId, SessionId, UserId } from "@superoauth/domain";
+import {
+  chooseSessionsToEnd,
+  type RefreshTokenId,
+  type Session,
+  type SessionId,
+  type UserId,
+} from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { SessionRepository, UserRepository } from "../ports.ts";
 import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
@@ -21,11 +27,38 @@ export function sessionRepositoryContract(
     return { sessions, users, user, session, token };
   }
 
+  /**
+   * A user's session (used at 0) with, beside it, another of theirs used at 9 s, one revoked, one
+   * stale (used before 0) and a stranger's.
+   */
+  async function withSessionsOfEveryKind() {
+    const made = await withSession();
+    const { sessions, users, user } = made;
+    const recent = makeSession(user.id, { lastUsedAt: at(9000) });
+    const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
+    const stale = makeSession(user.id, { lastUsedAt: at(-1) });
+    const stranger = makeUser();
+    await users.insertUser(stranger);
+    const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
+    for (const s of [recent, revoked, stale, theirs]) {
+      await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
+    }
+    return { ...made, recent };
+  }
+
+  /** A stand-in for an encrypted secret kept for the grace period (the store does not read it). */
+  const kept = (label: string) => ({ encrypted: `encrypted-${label}`, expiresAt: at(60_000) });
+
   describe(`SessionRepository contract: ${name}`, () => {
     it("finds a created session and its first refresh token, field for field", async () => {
       const { sessions, session, token } = await withSession();
       expect(await sessions.findSession(session.id)).toEqual(session);
-      expect(await sessions.findRefreshToken(token.id)).toEqual({ token, session, successor: null });
+      expect(await sessions.findRefreshToken(token.id)).toEqual({
+        token,
+        session,
+        successor: null,
+        encryptedSuccessorSecret: null,
+      });
     });
 
     it("finds a session with its user in one read, and only the user's own session", async () => {
@@ -63,42 +96,136 @@ export function sessionRepositoryContract(
     it("rotates a token once: marks it, links the replacement and touches the session", async () => {
       const { sessions, session, token } = await withSession();
       const replacement = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
-      expect(await sessions.rotateRefreshToken({ rotatedId: token.id, replacement, now: at(1000) })).toBe(
-        "rotated",
-      );
+      expect(
+        await sessions.rotateRefreshToken({
+          rotatedId: token.id,
+          replacement,
+          replacementSecret: null,
+          now: at(1000),
+        }),
+      ).toBe("rotated");
       const stored = await sessions.findRefreshToken(token.id);
       expect(stored?.token.rotatedAt).toEqual(at(1000));
       expect(stored?.token.replacedById).toBe(replacement.id);
       expect(stored?.successor).toEqual(replacement);
+      expect(stored?.encryptedSuccessorSecret).toBeNull();
       expect(stored?.session.lastUsedAt).toEqual(at(1000));
       const again = makeRefreshToken(session.id, { parentId: token.id });
       expect(
-        await sessions.rotateRefreshToken({ rotatedId: token.id, replacement: again, now: at(2000) }),
+        await sessions.rotateRefreshToken({
+          rotatedId: token.id,
+          replacement: again,
+          replacementSecret: kept("again"),
+          now: at(2000),
+        }),
       ).toBe("already-rotated");
       expect(await sessions.findRefreshToken(again.id)).toBeNull();
+      expect((await sessions.findRefreshToken(token.id))?.encryptedSuccessorSecret).toBeNull();
     });
 
-    it("of concurrent rotations of one token exactly one wins", async () => {
+    it("keeps the replacement's encrypted secret with the rotated token's successor, and forgets it once the replacement is rotated in turn", async () => {
       const { sessions, session, token } = await withSession();
+      const second = makeRefreshToken(session.id, { parentId: token.id, createdAt: at(1000) });
+      await sessions.rotateRefreshToken({
+        rotatedId: token.id,
+        replacement: second,
+        replacementSecret: kept("second"),
+        now: at(1000),
+      });
+      expect(await sessions.findRefreshToken(token.id)).toMatchObject({
+        successor: second,
+        encryptedSuccessorSecret: "encrypted-second",
+      });
+      // The live token itself has no successor, so nothing is kept for its holder.
+      expect((await sessions.findRefreshToken(second.id))?.encryptedSuccessorSecret).toBeNull();
+
+      const third = makeRefreshToken(session.id, { parentId: second.id, createdAt: at(2000) });
+      await sessions.rotateRefreshToken({
+        rotatedId: second.id,
+        replacement: third,
+        replacementSecret: kept("third"),
+        now: at(2000),
+      });
+      expect((await sessions.findRefreshToken(token.id))?.encryptedSuccessorSecret).toBeNull();
+      expect((await sessions.findRefreshToken(second.id))?.encryptedSuccessorSecret).toBe("encrypted-third");
+    });
+
+    it("of concurrent rotations of one token exactly one wins, and every later read sees the winner's successor and its secret", async () => {
+      const { sessions, session, token } = await withSession();
+      const replacements = Array.from({ length: 8 }, () =>
+        makeRefreshToken(session.id, { parentId: token.id }),
+      );
       const outcomes = await Promise.all(
-        Array.from({ length: 8 }, () =>
+        replacements.map((replacement) =>
           sessions.rotateRefreshToken({
             rotatedId: token.id,
-            replacement: makeRefreshToken(session.id, { parentId: token.id }),
+            replacement,
+            replacementSecret: kept(replacement.id),
             now: at(500),
           }),
         ),
       );
       expect(outcomes.filter((o) => o === "rotated")).toHaveLength(1);
+      const winner = replacements[outcomes.indexOf("rotated")];
+      const stored = await sessions.findRefreshToken(token.id);
+      expect(stored?.successor).toEqual(winner);
+      expect(stored?.encryptedSuccessorSecret).toBe(`encrypted-${winner?.id}`);
+      for (const loser of replacements.filter((r) => r !== winner)) {
+        expect(await sessions.findRefreshToken(loser.id)).toBeNull();
+      }
     });
 
-    it("adds a token to a session without rotating another", async () => {
-      const { sessions, session, token } = await withSession();
-      const extra = makeRefreshToken(session.id, { parentId: token.id });
-      await sessions.addRefreshToken({ token: extra, now: at(3000) });
-      expect((await sessions.findRefreshToken(extra.id))?.token).toEqual(extra);
-      expect((await sessions.findRefreshToken(token.id))?.token.rotatedAt).toBeNull();
-      expect((await sessions.findSession(session.id))?.lastUsedAt).toEqual(at(3000));
+    it("creating a session with a cap ends the sessions the rule picks among the user's live ones, and answers their ids", async () => {
+      const { sessions, user, session, recent } = await withSessionsOfEveryKind();
+
+      const newest = makeSession(user.id, { createdAt: at(10_000), lastUsedAt: at(10_000) });
+      const offered: Session[][] = [];
+      const ended = await sessions.createSession({
+        session: newest,
+        refreshToken: makeRefreshToken(newest.id),
+        endSessions: {
+          usedSince: at(0),
+          choose: (live) => {
+            offered.push([...live]);
+            return live.filter((s) => s.id === session.id).map((s) => s.id);
+          },
+        },
+      });
+      expect(ended).toEqual([session.id]);
+      expect(offered.map((live) => live.map((s) => s.id).sort())).toEqual([[recent.id, session.id].sort()]);
+      expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(10_000));
+      expect((await sessions.findSession(newest.id))?.revokedAt).toBeNull();
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0) })).toEqual([
+        newest,
+        recent,
+      ]);
+    });
+
+    it("of ten concurrent sign-ins of one user under a cap of three, exactly three sessions stay live", async () => {
+      const { sessions, users } = await makeRepositories();
+      const user = makeUser();
+      await users.insertUser(user);
+      const created = Array.from({ length: 10 }, (_, i) =>
+        makeSession(user.id, { createdAt: at(i), lastUsedAt: at(i) }),
+      );
+      const ended = await Promise.all(
+        created.map((session) =>
+          sessions.createSession({
+            session,
+            refreshToken: makeRefreshToken(session.id),
+            endSessions: {
+              usedSince: at(-1000),
+              choose: (liveSessions) => chooseSessionsToEnd({ liveSessions, maxSessions: 3 }),
+            },
+          }),
+        ),
+      );
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(-1000) })).toHaveLength(
+        3,
+      );
+      // Each session ended once, by exactly one of the sign-ins.
+      expect(ended.flat()).toHaveLength(7);
+      expect(new Set(ended.flat()).size).toBe(7);
     });
 
     it("moves a live session's last proof forward on re-authentication, never back, and finds it in every read", async () => {
@@ -149,16 +276,7 @@ export function sessionRepositoryContract(
     });
 
     it("lists a user's live sessions, most recently used first, without revoked, stale or others' sessions", async () => {
-      const { sessions, users, user, session } = await withSession();
-      const recent = makeSession(user.id, { lastUsedAt: at(9000) });
-      const revoked = makeSession(user.id, { lastUsedAt: at(9500), revokedAt: at(9600) });
-      const stale = makeSession(user.id, { lastUsedAt: at(-1) });
-      const stranger = makeUser();
-      await users.insertUser(stranger);
-      const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
-      for (const s of [recent, revoked, stale, theirs]) {
-        await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
-      }
+      const { sessions, user, session, recent } = await withSessionsOfEveryKind();
 
       expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0) })).toEqual([
         recent,

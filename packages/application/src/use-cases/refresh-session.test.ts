@@ -135,26 +135,98 @@ describe("refreshSession", () => {
     expect((await refreshSession(deps, { refreshToken: newest.refreshToken })).ok).toBe(true);
   });
 
-  it("lets the predecessor be exchanged again exactly at the end of the grace period", async () => {
+  it("within the grace period answers the predecessor with the same live token, not a new one, exactly up to its end", async () => {
     const deps = createInMemoryDependencies();
-    const { refreshToken } = await registerAccount(deps);
-    unwrap(await refreshSession(deps, { refreshToken }));
-    deps.clock.advance(grace);
-    expect((await refreshSession(deps, { refreshToken })).ok).toBe(true);
+    const { refreshToken: r1 } = await registerAccount(deps);
+    const r2 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(grace / 2);
+    expect(unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken).toBe(r2);
+    deps.clock.advance(grace / 2);
+    expect(unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken).toBe(r2);
+    // Still the live token: nothing was rotated or added by the duplicates.
+    expect((await storedRefreshToken(deps, r2)).token.rotatedAt).toBeNull();
+    expect((await storedRefreshToken(deps, r1)).token.replacedById).toBe(refreshTokenIdOf(r2));
   });
 
-  it("within the grace period exchanges the predecessor again, and both resulting tokens work", async () => {
+  it("@see issue 7: log in R1; R1 -> R2; within the grace R1 -> R3 = R2; after it R2 -> R4, then R3 -> R5 is reuse and ends the session", async () => {
     const deps = createInMemoryDependencies();
-    const { sessionId, refreshToken } = await registerAccount(deps);
-    const firstTab = unwrap(await refreshSession(deps, { refreshToken }));
-    deps.clock.advance(grace / 2);
-    const secondTab = unwrap(await refreshSession(deps, { refreshToken }));
-    expect(secondTab.refreshToken).not.toBe(firstTab.refreshToken);
-    expect((await storedRefreshToken(deps, secondTab.refreshToken)).session.id).toBe(sessionId);
+    const { sessionId, refreshToken: r1 } = await registerAccount(deps);
+    const r2 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(5_000);
+    const r3 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    expect(r3).toBe(r2);
+    deps.clock.advance(grace + 1);
+    const r4 = unwrap(await refreshSession(deps, { refreshToken: r2 }));
+    deps.clock.advance(grace + 1);
+
+    expect(await refreshSession(deps, { refreshToken: r3 })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toEqual(deps.clock.now());
+    expect(await refreshSession(deps, { refreshToken: r4.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(await authenticateAccessToken(deps, { token: r4.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("refresh_token_reuse_detected");
+  });
+
+  it("@see issue 7: R2 -> R4 and R3 -> R5 at once never make two chains: R5 is R4, and any later use of R3 ends the session", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken: r1 } = await registerAccount(deps);
+    const r2 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(5_000);
+    const r3 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(grace + 1);
+    const [r4, r5] = await Promise.all([
+      refreshSession(deps, { refreshToken: r2 }),
+      refreshSession(deps, { refreshToken: r3 }),
+    ]);
+    expect(unwrap(r5).refreshToken).toBe(unwrap(r4).refreshToken);
+
+    deps.clock.advance(grace + 1);
+    expect((await refreshSession(deps, { refreshToken: r3 })).ok).toBe(false);
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).not.toBeNull();
+  });
+
+  it("after the grace period, the rotated R2 presented again ends the session, its successor included", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken: r1 } = await registerAccount(deps);
+    const r2 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(60_000);
+    const r3 = unwrap(await refreshSession(deps, { refreshToken: r2 })).refreshToken;
+    deps.clock.advance(grace + 1);
+    expect(await refreshSession(deps, { refreshToken: r2 })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).not.toBeNull();
+    expect((await refreshSession(deps, { refreshToken: r3 })).ok).toBe(false);
+  });
+
+  it("two tabs presenting R1 within the grace period both hold the same token, which then refreshes and keeps the session", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken: r1 } = await registerAccount(deps);
+    deps.clock.advance(60_000);
+    const firstTab = unwrap(await refreshSession(deps, { refreshToken: r1 }));
+    deps.clock.advance(3_000);
+    const secondTab = unwrap(await refreshSession(deps, { refreshToken: r1 }));
+    expect(secondTab.refreshToken).toBe(firstTab.refreshToken);
+    expect(unwrap(await authenticateAccessToken(deps, { token: secondTab.accessToken })).session.id).toBe(
+      sessionId,
+    );
 
     deps.clock.advance(60_000);
-    expect((await refreshSession(deps, { refreshToken: firstTab.refreshToken })).ok).toBe(true);
-    expect((await refreshSession(deps, { refreshToken: secondTab.refreshToken })).ok).toBe(true);
+    const next = unwrap(await refreshSession(deps, { refreshToken: secondTab.refreshToken }));
+    // The other tab, a moment later, gets what the first one got.
+    deps.clock.advance(1_000);
+    expect(unwrap(await refreshSession(deps, { refreshToken: firstTab.refreshToken })).refreshToken).toBe(
+      next.refreshToken,
+    );
     expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
   });
 
@@ -177,30 +249,68 @@ describe("refreshSession", () => {
     });
   });
 
-  it("of 20 parallel refreshes of one token, each succeeds or is refused, and every token issued stays in the session", async () => {
+  it("of 20 parallel refreshes of one token, all succeed with one and the same new token, the session's only live one", async () => {
     const deps = createInMemoryDependencies();
     const { sessionId, refreshToken } = await registerAccount(deps);
     const results = await Promise.all(
       Array.from({ length: 20 }, () => refreshSession(deps, { refreshToken })),
     );
 
-    for (const result of results) {
-      if (!result.ok) expect(result.error).toBe("INVALID_REFRESH_TOKEN");
-    }
-    const issued = results.flatMap((r) => (r.ok ? [r.value.refreshToken] : []));
-    expect(issued.length).toBeGreaterThan(0);
-    expect(new Set(issued).size).toBe(issued.length);
-    // Concurrent refreshes by one client are not reuse: the session survives.
+    const issued = results.map((r) => unwrap(r).refreshToken);
+    expect(new Set(issued).size).toBe(1);
+    const [only] = issued;
     expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
-    for (const presented of issued) {
-      const stored = await storedRefreshToken(deps, presented);
-      expect(stored.session.id).toBe(sessionId);
-      expect(stored.token.rotatedAt).toBeNull();
-      expect(stored.token.parentId).toBe(refreshTokenIdOf(refreshToken));
-    }
-    // Exactly one of them is the recorded successor of the original.
     const original = await storedRefreshToken(deps, refreshToken);
-    expect(issued.map(refreshTokenIdOf)).toContain(original.token.replacedById);
+    expect(original.token.replacedById).toBe(refreshTokenIdOf(only ?? ""));
+    expect((await storedRefreshToken(deps, only ?? "")).token).toMatchObject({
+      parentId: original.token.id,
+      rotatedAt: null,
+    });
+  });
+
+  it("keeps the new token's secret through the cipher, bound to the new token's id", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    const next = unwrap(await refreshSession(deps, { refreshToken })).refreshToken;
+    const kept = (await storedRefreshToken(deps, refreshToken)).encryptedSuccessorSecret ?? "";
+    const [id, secret] = next.split(".");
+    expect(deps.secretCipher.decryptSecret({ ciphertext: kept, associatedData: `refresh-token:${id}` })).toBe(
+      secret,
+    );
+    expect(() =>
+      deps.secretCipher.decryptSecret({
+        ciphertext: kept,
+        associatedData: `refresh-token:${refreshTokenIdOf(refreshToken)}`,
+      }),
+    ).toThrow();
+  });
+
+  it("with a zero grace period keeps no secret: a duplicate at the rotation instant is refused without ending the session, a later one ends it", async () => {
+    const deps = createInMemoryDependencies({ refreshReuseGraceMs: 0 });
+    const { sessionId, refreshToken } = await registerAccount(deps);
+    const next = unwrap(await refreshSession(deps, { refreshToken }));
+    expect((await storedRefreshToken(deps, refreshToken)).encryptedSuccessorSecret).toBeNull();
+
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
+    deps.clock.advance(1);
+    expect((await refreshSession(deps, { refreshToken })).ok).toBe(false);
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).not.toBeNull();
+    expect((await refreshSession(deps, { refreshToken: next.refreshToken })).ok).toBe(false);
+  });
+
+  it("answers ACCOUNT_DISABLED to a duplicate within the grace period once the user is disabled", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken } = await registerAccount(deps);
+    unwrap(await refreshSession(deps, { refreshToken }));
+    deps.users.setStatus(user.id, "disabled");
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_DISABLED",
+    });
   });
 
   it("answers ACCOUNT_DISABLED when the user is disabled, and rotates nothing", async () => {

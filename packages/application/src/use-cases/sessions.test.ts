@@ -1,18 +1,18 @@
 import type { SessionId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import type { Dependencies } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrap } from "../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
 import { listSessions } from "./list-sessions.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
+import { refreshSession } from "./refresh-session.ts";
 import { revokeSession } from "./revoke-session.ts";
 
 const day = 24 * 3600 * 1000;
 
-async function signedInTwice() {
-  const deps = createInMemoryDependencies();
-  const first = await registerAccount(deps);
-  deps.clock.advance(1000);
+/** Signs the registered account in again from another browser. */
+async function logIn(deps: Dependencies) {
   const login = unwrap(
     await logInWithPassword(deps, {
       email: "ada@example.com",
@@ -21,6 +21,14 @@ async function signedInTwice() {
     }),
   );
   if (!("accessToken" in login)) throw new Error("unexpected second-factor step");
+  return login;
+}
+
+async function signedInTwice() {
+  const deps = createInMemoryDependencies();
+  const first = await registerAccount(deps);
+  deps.clock.advance(1000);
+  const login = await logIn(deps);
   const second = unwrap(await authenticateAccessToken(deps, { token: login.accessToken }));
   return { deps, first, second, secondAccessToken: login.accessToken };
 }
@@ -103,5 +111,42 @@ describe("revokeSession", () => {
       await revokeSession(deps, { userId: first.user.id, sessionId: grace.sessionId as SessionId }),
     ).toMatchObject({ ok: false, error: "SESSION_NOT_FOUND" });
     expect((await authenticateAccessToken(deps, { token: grace.accessToken })).ok).toBe(true);
+  });
+});
+
+describe("the cap on live sessions (MAX_SESSIONS_PER_USER)", () => {
+  it("a sign-in beyond the cap ends the least recently used session and records why", async () => {
+    const deps = createInMemoryDependencies({ maxSessionsPerUser: 2 });
+    const first = await registerAccount(deps);
+    deps.clock.advance(1000);
+    const second = await logIn(deps);
+    const secondId = unwrap(await authenticateAccessToken(deps, { token: second.accessToken })).session.id;
+    deps.clock.advance(1000);
+    // Refreshing the first session makes the second the least recently used.
+    unwrap(await refreshSession(deps, { refreshToken: first.refreshToken }));
+    deps.clock.advance(1000);
+    const third = await logIn(deps);
+
+    const thirdId = unwrap(await authenticateAccessToken(deps, { token: third.accessToken })).session.id;
+    const live = unwrap(await listSessions(deps, { userId: first.user.id, currentSessionId: thirdId }));
+    expect(live.map((s) => s.id)).toEqual([thirdId, first.sessionId]);
+    expect(await authenticateAccessToken(deps, { token: second.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    const ended = deps.securityEvents.all().filter((e) => e.type === "session_revoked");
+    expect(ended).toHaveLength(1);
+    expect(ended[0]?.details).toEqual({ sessionId: secondId, reason: "session_limit" });
+  });
+
+  it("sessions past the refresh-token lifetime do not count toward the cap", async () => {
+    const deps = createInMemoryDependencies({ maxSessionsPerUser: 1 });
+    await registerAccount(deps);
+    deps.clock.advance(7 * day);
+    await logIn(deps);
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toEqual([]);
+    deps.clock.advance(1000);
+    await logIn(deps);
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toHaveLength(1);
   });
 });

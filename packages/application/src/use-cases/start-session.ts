@@ -1,4 +1,5 @@
 import {
+  chooseSessionsToEnd,
   formatRefreshToken,
   type RefreshToken,
   type RefreshTokenId,
@@ -8,6 +9,8 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { liveSince } from "./list-sessions.ts";
+import { recordSecurityEvent } from "./record-security-event.ts";
 
 /** The tokens handed to a client. */
 export interface TokenPair {
@@ -34,7 +37,7 @@ export interface ClientInfo {
 export function mintRefreshToken(
   deps: Pick<Dependencies, "random" | "secretHasher" | "settings">,
   input: { sessionId: SessionId; parentId: RefreshTokenId | null; now: Date },
-): { token: RefreshToken; presented: string } {
+): { token: RefreshToken; secret: string; presented: string } {
   const id = deps.random.generateId() as RefreshTokenId;
   const secret = deps.random.generateSecret();
   const token: RefreshToken = {
@@ -47,7 +50,7 @@ export function mintRefreshToken(
     expiresAt: new Date(input.now.getTime() + deps.settings.refreshTokenTtlMs),
     rotatedAt: null,
   };
-  return { token, presented: formatRefreshToken({ id, secret }) };
+  return { token, secret, presented: formatRefreshToken({ id, secret }) };
 }
 
 /** Signs an access token and pairs it with a refresh token. */
@@ -68,7 +71,10 @@ export async function pairTokens(
   };
 }
 
-/** Opens a new session for a user who just proved who they are. */
+/**
+ * Opens a new session for a user who just proved who they are. A user has at most
+ * `maxSessionsPerUser` live sessions: the least recently used ones end to make room.
+ */
 export async function startSession(
   deps: Dependencies,
   input: { user: User; client: ClientInfo; now: Date },
@@ -86,7 +92,23 @@ export async function startSession(
     authenticatedAt: now,
   };
   const refresh = mintRefreshToken(deps, { sessionId: session.id, parentId: null, now });
-  await deps.sessions.createSession({ session, refreshToken: refresh.token });
+  const ended = await deps.sessions.createSession({
+    session,
+    refreshToken: refresh.token,
+    endSessions: {
+      usedSince: liveSince(deps),
+      choose: (liveSessions) =>
+        chooseSessionsToEnd({ liveSessions, maxSessions: deps.settings.maxSessionsPerUser }),
+    },
+  });
+  for (const sessionId of ended) {
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "session_revoked",
+      client,
+      details: { sessionId, reason: "session_limit" },
+    });
+  }
   const tokens = await pairTokens(deps, {
     userId: user.id,
     sessionId: session.id,
