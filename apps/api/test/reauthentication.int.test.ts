@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import {
   type FakeIdentity,
@@ -90,11 +91,17 @@ function cookieOf(response: { cookies: { name: string; value: string }[] }): str
 
 /** Signs in at the fake GitHub as `identity` and trades the login code: the account's first tokens. */
 async function signIn(identity: FakeIdentity) {
-  const started = await call("GET", "/oauth/github");
+  // A front end binds its sign-in to itself with an S256 challenge (ADR 0013).
+  const codeVerifier = randomBytes(32).toString("base64url");
+  const codeChallenge = createHash("sha256").update(codeVerifier).digest("base64url");
+  const started = await call(
+    "GET",
+    `/oauth/github?code_challenge=${codeChallenge}&code_challenge_method=S256`,
+  );
   const back = fake.approve(String(started.headers.location), identity);
   const landed = await callback(back, cookieOf(started));
   const code = new URL(String(landed.headers.location)).searchParams.get("code") ?? "";
-  const exchanged = await call("POST", "/oauth/exchange", { payload: { code } });
+  const exchanged = await call("POST", "/oauth/exchange", { payload: { code, code_verifier: codeVerifier } });
   expect(exchanged.statusCode, exchanged.body).toBe(200);
   return exchanged.json().data as { accessToken: string; refreshToken: string };
 }

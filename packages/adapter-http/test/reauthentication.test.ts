@@ -1,4 +1,8 @@
-import { InMemoryTOTPService, type ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
+import {
+  InMemorySecretHasher,
+  InMemoryTOTPService,
+  type ScriptedOAuthProviderGateway,
+} from "@superoauth/application/testing";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -73,13 +77,23 @@ async function signInWithGitHub(
   github: ScriptedOAuthProviderGateway,
   subject: string,
 ) {
-  const started = await target.inject({ method: "GET", url: "/api/v1/oauth/github" });
+  // A front end binds its sign-in to itself with an S256 challenge (ADR 0013).
+  const verifier = `verifier-${subject}`.padEnd(43, "0");
+  const challenge = new InMemorySecretHasher().codeChallengeOf(verifier);
+  const started = await target.inject({
+    method: "GET",
+    url: `/api/v1/oauth/github?code_challenge=${challenge}&code_challenge_method=S256`,
+  });
   const state = new URL(String(started.headers.location)).searchParams.get("state") ?? "";
   const cookie = started.cookies.find((c) => c.name === cookieName)?.value ?? "";
   github.answer(`sign-in-${subject}`, { subject, email: `${subject}@example.com` });
   const landed = await callback(target, { code: `sign-in-${subject}`, state, cookie });
   const code = new URL(String(landed.headers.location)).searchParams.get("code") ?? "";
-  const exchanged = await target.inject({ method: "POST", url: "/api/v1/oauth/exchange", payload: { code } });
+  const exchanged = await target.inject({
+    method: "POST",
+    url: "/api/v1/oauth/exchange",
+    payload: { code, code_verifier: verifier },
+  });
   expect(exchanged.statusCode, exchanged.body).toBe(200);
   return exchanged.json().data as { accessToken: string; refreshToken: string; user: { id: string } };
 }

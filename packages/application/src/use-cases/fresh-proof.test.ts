@@ -51,10 +51,16 @@ async function comeBack(deps: TestDeps, input: { state: string; code: string }) 
   });
 }
 
+/** A GitHub sign-in start as a front end makes it, bound to its S256 challenge (ADR 0013). */
+function startWithChallenge(deps: TestDeps) {
+  const codeChallenge = deps.secretHasher.codeChallengeOf("front-end-verifier".padEnd(43, "0"));
+  return { provider: "github", codeChallenge, codeChallengeMethod: "S256" };
+}
+
 /** An account that signs in only through GitHub (identity `subject`), and its session. */
 async function socialAccount(deps: TestDeps, github: ScriptedOAuthProviderGateway, subject = "gh-1") {
   github.answer("sign-in", { subject, email: `${subject}@example.com` });
-  const { state } = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+  const { state } = unwrap(await startOAuthAuthorization(deps, startWithChallenge(deps)));
   const finished = unwrap(await comeBack(deps, { state, code: "sign-in" }));
   if (finished.kind !== "signed-in" || !("refreshToken" in finished.signIn)) throw new Error("no tokens");
   const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
@@ -247,7 +253,7 @@ describe("re-authenticating through a provider", () => {
     const { deps, github } = setUp();
     const { session } = await socialAccount(deps, github, "gh-1");
     github.answer("sign-in", { subject: "gh-2", email: "eve@example.com" });
-    const { state: eveState } = unwrap(await startOAuthAuthorization(deps, { provider: "github" }));
+    const { state: eveState } = unwrap(await startOAuthAuthorization(deps, startWithChallenge(deps)));
     unwrap(await comeBack(deps, { state: eveState, code: "sign-in" }));
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
     for (const subject of ["gh-2", "gh-never-seen"]) {
