@@ -380,14 +380,19 @@ export interface LockoutRepository {
     sources: readonly string[];
   }): Promise<Map<string, LoginFailures>>;
   /**
-   * Replaces one counter by `update(current)`, atomically: concurrent updates of
-   * one counter are applied one after the other, none lost.
+   * Reads the counters of these sources of the account and writes what
+   * `update(current)` returns, as one atomic step: concurrent updates sharing a
+   * counter are applied one after the other, none lost, so a rule `update`
+   * applies (reserving an attempt under a threshold) holds under any parallelism.
+   * `current` lacks absent counters; the returned map holds the counters to write
+   * (only of `sources`; empty: write nothing). `update` is pure and may be called
+   * again if the store retries. Returns the counters as they are after the update.
    */
   updateLoginFailures(input: {
     account: string;
-    source: string;
-    update: (current: LoginFailures | null) => LoginFailures;
-  }): Promise<LoginFailures>;
+    sources: readonly string[];
+    update: (current: ReadonlyMap<string, LoginFailures>) => ReadonlyMap<string, LoginFailures>;
+  }): Promise<ReadonlyMap<string, LoginFailures>>;
   /** Forgets the counters of these sources of the account, or all of them when `sources` is absent (unlock). */
   clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void>;
   /** Remembers that the user signed in from this source at `now`. */

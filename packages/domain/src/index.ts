@@ -22,13 +22,21 @@ export {
   oauthProviderNames,
   parseOAuthProvider,
 } from "./linked-provider.ts";
-export type { LockoutDecision, LockoutPolicy, LoginFailures } from "./lockout.ts";
+export type {
+  LockedScope,
+  LockoutDecision,
+  LockoutPolicy,
+  LoginAttemptReservation,
+  LoginFailures,
+} from "./lockout.ts";
 export {
   accountWideSource,
   countFailedLogin,
   decideLockout,
   isLockedAt,
   knownSourceLifetimeMs,
+  refundLoginAttempt,
+  reserveLoginAttempt,
   secondsUntil,
 } from "./lockout.ts";
 export type { Nickname } from "./nickname.ts";

@@ -1,7 +1,7 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
+import { type AccountLocked, proveWithinLockout } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 import { startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
 
@@ -32,19 +32,23 @@ export async function disableTwoFactor(
   const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
-  const countFailure = () =>
-    countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-  if (input.password !== undefined) {
-    const matches =
-      user.passwordHash !== null &&
-      (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password }));
-    if (!matches) {
-      await countFailure();
-      return err("INVALID_CURRENT_PASSWORD", "The password is incorrect");
-    }
-  } else if (!(await useTOTPCode(deps, { factor, code: input.code ?? "" }))) {
-    await countFailure();
-    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
+  const { password } = input;
+  const checked = await proveWithinLockout(deps, {
+    account: user.email,
+    source,
+    userId: user.id,
+    client,
+    checkProof: async () =>
+      password !== undefined
+        ? user.passwordHash !== null &&
+          (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password }))
+        : useTOTPCode(deps, { factor, code: input.code ?? "" }),
+  });
+  if (!checked.ok) return checked;
+  if (!checked.value) {
+    return password !== undefined
+      ? err("INVALID_CURRENT_PASSWORD", "The password is incorrect")
+      : err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   }
   await deps.twoFactor.deleteTwoFactor(user.id);
   await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });

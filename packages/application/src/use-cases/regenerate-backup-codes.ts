@@ -1,7 +1,7 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
+import { type AccountLocked, proveWithinLockout } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 import { generateBackupCodes, startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
 
@@ -20,10 +20,15 @@ export async function regenerateBackupCodes(
   const proof = await startSecondFactorProof(deps, { userId: input.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
-  if (!(await useTOTPCode(deps, { factor, code: input.code }))) {
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
-  }
+  const checked = await proveWithinLockout(deps, {
+    account: user.email,
+    source,
+    userId: user.id,
+    client,
+    checkProof: () => useTOTPCode(deps, { factor, code: input.code }),
+  });
+  if (!checked.ok) return checked;
+  if (!checked.value) return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   const backup = await generateBackupCodes(deps, { userId: user.id });
   await deps.twoFactor.replaceBackupCodes({ userId: user.id, backupCodes: backup.stored });
   await recordSecurityEvent(deps, { userId: user.id, type: "backup_codes_regenerated", client });

@@ -1,12 +1,7 @@
 import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource, proveWithinLockout } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
@@ -30,21 +25,22 @@ export async function setPassword(
   const user = await deps.users.findUserById(input.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   if (user.passwordHash !== null) {
-    if (input.currentPassword === undefined || input.currentPassword === "") {
+    const { currentPassword } = input;
+    if (currentPassword === undefined || currentPassword === "") {
       return err("VALIDATION_ERROR", "Current password is required to change the password");
     }
     const client = input.client ?? {};
     const source = await findSignInSource(deps, { userId: user.id, client });
-    const locked = await checkSignInLockout(deps, { account: user.email, source });
-    if (locked !== null) return locked;
-    const matches = await deps.passwordHasher.verifyPassword({
-      hash: user.passwordHash,
-      password: input.currentPassword,
+    const passwordHash = user.passwordHash;
+    const proof = await proveWithinLockout(deps, {
+      account: user.email,
+      source,
+      userId: user.id,
+      client,
+      checkProof: () => deps.passwordHasher.verifyPassword({ hash: passwordHash, password: currentPassword }),
     });
-    if (!matches) {
-      await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-      return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
-    }
+    if (!proof.ok) return proof;
+    if (!proof.value) return err("INVALID_CURRENT_PASSWORD", "Current password is incorrect");
   }
   const now = deps.clock.now();
   await deps.users.updatePasswordHash({

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { PasswordHasher } from "../ports.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
@@ -149,5 +150,64 @@ describe("lockout cannot be used to lock the owner out from afar", () => {
     unwrapSignedIn(await logIn(owner));
     await failTimes(5, owner);
     expect(await logIn(owner)).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
+  });
+});
+
+/** The hasher of `deps`, counting the passwords it verifies; `failing` makes them throw (a lost dependency). */
+function countVerifications(hasher: PasswordHasher) {
+  const counted = { verified: 0, failing: false };
+  const counting: PasswordHasher = {
+    hashPassword: (password) => hasher.hashPassword(password),
+    async verifyPassword(input) {
+      if (counted.failing) throw new Error("hasher unavailable");
+      counted.verified++;
+      return hasher.verifyPassword(input);
+    },
+    verifyDummyPassword: (password) => hasher.verifyDummyPassword(password),
+  };
+  return { counted, counting };
+}
+
+describe("lockout reserves each attempt before the password is checked", () => {
+  it("of fifty wrong passwords at once from fifty addresses, exactly five are checked; the rest are refused", async () => {
+    const { deps } = await setUp();
+    const { counted, counting } = countVerifications(deps.passwordHasher);
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        logInWithPassword(
+          { ...deps, passwordHasher: counting },
+          { email: "ada@example.com", password: wrongPassword, client: { ip: `203.0.113.${i}` } },
+        ),
+      ),
+    );
+    expect(counted.verified).toBe(5);
+    const errors = outcomes.map((o) => (o.ok ? "ok" : o.error));
+    expect(errors.filter((e) => e === "INVALID_CREDENTIALS")).toHaveLength(5);
+    expect(errors.filter((e) => e === "ACCOUNT_LOCKED")).toHaveLength(45);
+  });
+
+  it("gives an attempt back when the check throws, so an outage does not lock the owner out", async () => {
+    const { deps, failTimes } = await setUp();
+    const { counted, counting } = countVerifications(deps.passwordHasher);
+    const withCounting = { ...deps, passwordHasher: counting };
+    await failTimes(4, attacker);
+    counted.failing = true;
+    await expect(
+      logInWithPassword(withCounting, {
+        email: "ada@example.com",
+        password: strongPassword,
+        client: attacker,
+      }),
+    ).rejects.toThrow("hasher unavailable");
+    counted.failing = false;
+    expect(
+      (
+        await logInWithPassword(withCounting, {
+          email: "ada@example.com",
+          password: strongPassword,
+          client: attacker,
+        })
+      ).ok,
+    ).toBe(true);
   });
 });

@@ -12,28 +12,22 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  findSignInSource,
-  type SignInSource,
-} from "./sign-in-lockout.ts";
+import { findSignInSource, type SignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
  * What a signed-in user's second proof (to turn 2FA off, or to renew backup codes) starts
- * from: the account, its enabled factor, and the source its failures count against, once
- * no lock is in force. Wrong proofs then go to countFailedSignIn like wrong sign-ins.
+ * from: the account, its enabled factor, and the source its attempts count against. The
+ * proof is then checked through proveWithinLockout, like a sign-in's.
  */
 export async function startSecondFactorProof(
   deps: Dependencies,
   input: { userId: UserId; client: ClientInfo },
 ): Promise<
-  | Result<
-      { user: User; factor: TOTPFactor; source: SignInSource },
-      "USER_NOT_FOUND" | "TWO_FACTOR_NOT_ENABLED"
-    >
-  | AccountLocked
+  Result<
+    { user: User; factor: TOTPFactor; source: SignInSource },
+    "USER_NOT_FOUND" | "TWO_FACTOR_NOT_ENABLED"
+  >
 > {
   const [user, factor] = await Promise.all([
     deps.users.findUserById(input.userId),
@@ -43,8 +37,6 @@ export async function startSecondFactorProof(
   if (factor?.status !== "enabled")
     return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on");
   const source = await findSignInSource(deps, { userId: user.id, client: input.client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
   return ok({ user, factor, source });
 }
 

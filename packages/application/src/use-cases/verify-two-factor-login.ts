@@ -2,12 +2,7 @@ import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { finishSignIn } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource, proveWithinLockout } from "./sign-in-lockout.ts";
 import type { ClientInfo, SignedIn } from "./start-session.ts";
 import { useBackupCode, useTOTPCode } from "./two-factor-codes.ts";
 
@@ -40,22 +35,25 @@ export async function verifyTwoFactorLogin(
     return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
-
   const usedBackupCode = input.backupCode !== undefined;
-  const accepted =
-    input.backupCode !== undefined
-      ? await useBackupCode(deps, { userId: user.id, code: input.backupCode })
-      : await useTOTPCode(deps, { factor, code: input.code ?? "" });
-  if (!accepted) {
+  const proof = await proveWithinLockout(deps, {
+    account: user.email,
+    source,
+    userId: user.id,
+    client,
+    checkProof: () =>
+      input.backupCode !== undefined
+        ? useBackupCode(deps, { userId: user.id, code: input.backupCode })
+        : useTOTPCode(deps, { factor, code: input.code ?? "" }),
+  });
+  if (!proof.ok) return proof;
+  if (!proof.value) {
     await recordSecurityEvent(deps, {
       userId: user.id,
       type: "login_failed",
       client,
       details: { method: usedBackupCode ? "backup_code" : "totp" },
     });
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
     return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
   }
   if (usedBackupCode) {
