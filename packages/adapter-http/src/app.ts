@@ -1,5 +1,5 @@
 import cookie from "@fastify/cookie";
-import type { UseCases } from "@superoauth/application";
+import { OverloadedError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -100,6 +100,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           ? "Request body is not valid JSON"
           : "Malformed request",
       );
+    }
+    if (error instanceof OverloadedError) {
+      // Shed load (too many slow hashes waiting): the client may try again shortly.
+      request.log.warn({ err: error }, "overloaded");
+      reply.header("Retry-After", String(error.retryAfterSeconds));
+      return sendError(reply, "SERVICE_UNAVAILABLE", "The service is busy; try again in a moment");
     }
     // Anything else is our fault: log it whole, tell the client nothing about it.
     request.log.error({ err: error }, "unhandled error");
