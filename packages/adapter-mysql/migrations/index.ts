@@ -6,6 +6,7 @@ import * as createLinkedProviders from "./2026-11-22T01-00_create-linked-provide
 import * as createEmailTokens from "./2026-11-22T02-00_create-email-tokens.ts";
 import * as createTwoFactorAndLockout from "./2026-11-22T03-00_create-two-factor-and-lockout.ts";
 import * as createCompletedMFAChallenges from "./2026-11-22T05-00_create-completed-mfa-challenges.ts";
+import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-lookup-ids.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22T02-00_create-email-tokens": createEmailTokens,
   "2026-11-22T03-00_create-two-factor-and-lockout": createTwoFactorAndLockout,
   "2026-11-22T05-00_create-completed-mfa-challenges": createCompletedMFAChallenges,
+  "2026-11-30T02-00_add-backup-code-lookup-ids": addBackupCodeLookupIds,
 };

@@ -349,6 +349,8 @@ export interface TwoFactorRepository {
   deleteTwoFactor(userId: UserId): Promise<void>;
   /** The user's backup codes not used yet. */
   listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]>;
+  /** The user's unused backup code with this lookup id (a user's lookup ids are distinct), or null. */
+  findUnusedBackupCode(input: { userId: UserId; lookupId: string }): Promise<BackupCode | null>;
   /** Marks a code used only if it was not; of concurrent calls exactly one answers true. */
   useBackupCode(input: { id: string; now: Date }): Promise<boolean>;
   /** Replaces every backup code of the user with new ones, atomically. */

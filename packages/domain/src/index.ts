@@ -59,12 +59,13 @@ export type {
   SessionId,
 } from "./session.ts";
 export { decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
-export type { BackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
+export type { BackupCode, ParsedBackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
 export {
   backupCodeCount,
   backupCodeFromRandom,
-  normalizeBackupCode,
+  backupCodeLookupIdLength,
   normalizeTOTPCode,
+  parseBackupCode,
   totpDigits,
   totpPeriodSeconds,
   totpTimeStepAt,

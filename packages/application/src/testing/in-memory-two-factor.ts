@@ -167,6 +167,12 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
   async listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]> {
     return this.#codes.filter((c) => c.userId === userId && c.usedAt === null).map((c) => ({ ...c }));
   }
+  async findUnusedBackupCode(input: { userId: UserId; lookupId: string }): Promise<BackupCode | null> {
+    const code = this.#codes.find(
+      (c) => c.userId === input.userId && c.lookupId === input.lookupId && c.usedAt === null,
+    );
+    return code === undefined ? null : { ...code };
+  }
   async useBackupCode(input: { id: string; now: Date }): Promise<boolean> {
     const index = this.#codes.findIndex((c) => c.id === input.id && c.usedAt === null);
     const code = this.#codes[index];

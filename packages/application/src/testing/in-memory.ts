@@ -61,7 +61,8 @@ export class SequentialRandomSource implements RandomSource {
   }
   generateSecret(): string {
     this.#counter++;
-    return `secret_${this.#counter.toString(36)}`.padEnd(43, "x");
+    // The counter first, so secrets differ from their first characters on, as random ones do.
+    return `${this.#counter.toString(36)}_secret`.padEnd(43, "x");
   }
 }
 
