@@ -26,27 +26,32 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
     },
 
     async updateLoginFailures({ account, sources, update }) {
-      const distinct = [...new Set(sources)];
+      // In primary-key order (the ascii_bin collation orders as bytes, like sort()): every statement
+      // below then takes its row locks in the same order, so none waits in a cycle with another.
+      const distinct = [...new Set(sources)].sort();
       if (distinct.length === 0) return new Map();
       // Make sure the rows exist, so FOR UPDATE has rows to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
-      // lock; two transactions each holding one and wanting the exclusive lock deadlock.
-      await db
-        .insertInto("login_failures")
-        .ignore()
-        .values(
-          distinct.map((source) => ({
-            account,
-            source,
-            failure_count: 0,
-            window_started_at: new Date(0),
-            locked_until: null,
-          })),
-        )
-        .execute();
+      // lock; two transactions each holding one and wanting the exclusive lock deadlock. On its own,
+      // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear).
+      await runInTransaction(db, (trx) =>
+        trx
+          .insertInto("login_failures")
+          .ignore()
+          .values(
+            distinct.map((source) => ({
+              account,
+              source,
+              failure_count: 0,
+              window_started_at: new Date(0),
+              locked_until: null,
+            })),
+          )
+          .execute(),
+      );
       return runInTransaction(db, async (trx) => {
-        // One statement locks every row, in primary-key order whatever the order of `sources`, so
-        // two updates of overlapping counters queue behind each other instead of deadlocking.
+        // One statement locks every row, in primary-key order, so two updates of overlapping
+        // counters queue behind each other instead of deadlocking.
         const rows = await trx
           .selectFrom("login_failures")
           .selectAll()
