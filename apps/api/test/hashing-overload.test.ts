@@ -1,30 +1,19 @@
 import { createArgon2PasswordHasher, limitHashingConcurrency } from "@superoauth/adapter-crypto";
 import { buildHttpApp } from "@superoauth/adapter-http";
 import { createUseCases, type PasswordHasher } from "@superoauth/application";
-import { createInMemoryDependencies } from "@superoauth/application/testing";
+import { createInMemoryDependencies, HeldPasswordHasher } from "@superoauth/application/testing";
 import { describe, expect, it, vi } from "vitest";
 
 // Saturating the argon2id hasher answers 503 SERVICE_UNAVAILABLE with Retry-After at once, while
 // the hashes already running or queued complete (ADR 0010). Real argon2id behind a gate the test
 // opens, limited as the service limits it (UV_THREADPOOL_SIZE=1, ARGON2_MAX_QUEUE=1).
 
-function gatedArgon2() {
-  const argon2 = createArgon2PasswordHasher();
-  const state = { closed: false, started: 0, arrived: 0 };
-  let open: () => void = () => undefined;
-  let gate: Promise<void> = Promise.resolve();
-  const gated: PasswordHasher = {
-    hashPassword: (password) => argon2.hashPassword(password),
-    async verifyPassword(input) {
-      state.started++;
-      await gate;
-      return argon2.verifyPassword(input);
-    },
-    verifyDummyPassword: (password) => argon2.verifyDummyPassword(password),
-  };
-  const limited = limitHashingConcurrency(gated, { maxConcurrent: 1, maxQueue: 1 });
-  // Counts calls as they reach the limit, running or waiting.
-  const observed: PasswordHasher = {
+/** Real argon2id, held by the test, limited as the service limits it; counts calls reaching the limit. */
+function heldArgon2() {
+  const held = new HeldPasswordHasher(createArgon2PasswordHasher());
+  const limited = limitHashingConcurrency(held, { maxConcurrent: 1, maxQueue: 1 });
+  const state = { arrived: 0 };
+  const hasher: PasswordHasher = {
     hashPassword: (password) => limited.hashPassword(password),
     verifyPassword(input) {
       state.arrived++;
@@ -32,33 +21,26 @@ function gatedArgon2() {
     },
     verifyDummyPassword: (password) => limited.verifyDummyPassword(password),
   };
-  return {
-    hasher: observed,
-    state,
-    close() {
-      gate = new Promise((resolve) => {
-        open = resolve;
-      });
-    },
-    open: () => open(),
-  };
+  return { held, hasher, state };
 }
 
 describe("a saturated password hasher", () => {
   it("answers SERVICE_UNAVAILABLE 503 with Retry-After beyond the queue, and the queued sign-ins complete", async () => {
-    const argon2 = gatedArgon2();
+    const argon2 = heldArgon2();
     const deps = { ...createInMemoryDependencies(), passwordHasher: argon2.hasher };
+    // Rate limits are not the subject here: off (all five maxima unused).
+    const unused = 1;
     const app = await buildHttpApp({
       useCases: createUseCases(deps),
       trustProxy: false,
       checkReadiness: async () => true,
       rateLimit: {
-        enabled: true,
-        windowMs: 15 * 60_000,
-        loginMax: 1000,
-        registerMax: 1000,
-        generalMax: 1000,
-        emailMax: 1000,
+        enabled: false,
+        windowMs: 60_000,
+        loginMax: unused,
+        registerMax: unused,
+        generalMax: unused,
+        emailMax: unused,
       },
     });
     const account = { email: "ada@example.com", password: "Sup3r-secret!" };
@@ -76,9 +58,9 @@ describe("a saturated password hasher", () => {
         remoteAddress: ip,
       });
 
-    argon2.close();
+    argon2.held.hold();
     const running = logIn("Wrong-password-1!", "203.0.113.1");
-    await vi.waitFor(() => expect(argon2.state.started).toBe(1));
+    await vi.waitFor(() => expect(argon2.held.started).toBe(1));
     const queued = logIn(account.password, "203.0.113.2");
     await vi.waitFor(() => expect(argon2.state.arrived).toBe(2));
     const refused = await logIn(account.password, "203.0.113.3");
@@ -87,14 +69,14 @@ describe("a saturated password hasher", () => {
       body: { success: false, error: "SERVICE_UNAVAILABLE", message: expect.stringMatching(/busy/) },
     });
     expect(refused.headers["retry-after"]).toBe("1");
-    expect(argon2.state.started).toBe(1);
+    expect(argon2.held.started).toBe(1);
 
-    argon2.open();
+    argon2.held.release();
     const [first, second] = await Promise.all([running, queued]);
     expect(first.statusCode).toBe(401);
     expect(first.json()).toMatchObject({ error: "INVALID_CREDENTIALS" });
     expect(second.statusCode).toBe(200);
-    expect(argon2.state.started).toBe(2);
+    expect(argon2.held.started).toBe(2);
     // The refused attempt was never checked, so it was given back to the lockout: five more wrong
     // passwords from its address are all checked (had it counted, the fourth would have locked).
     for (let i = 0; i < 5; i++) {

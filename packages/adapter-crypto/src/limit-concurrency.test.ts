@@ -1,42 +1,23 @@
-import { OverloadedError, type PasswordHasher } from "@superoauth/application";
-import { InMemoryPasswordHasher } from "@superoauth/application/testing";
+import { OverloadedError } from "@superoauth/application";
+import { HeldPasswordHasher, InMemoryPasswordHasher } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { limitHashingConcurrency } from "./limit-concurrency.ts";
 import { createArgon2PasswordHasher } from "./password-hasher.ts";
 
-/** A hasher whose verifications wait until the test opens the gate; it counts those that started. */
-function gatedHasher() {
-  const inner = new InMemoryPasswordHasher();
-  let open: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  const state = { started: 0 };
-  const hasher: PasswordHasher = {
-    hashPassword: (password) => inner.hashPassword(password),
-    async verifyPassword(input) {
-      state.started++;
-      await gate;
-      return inner.verifyPassword(input);
-    },
-    verifyDummyPassword: (password) => inner.verifyDummyPassword(password),
-  };
-  return { hasher, state, open: () => open() };
-}
-
 describe("limitHashingConcurrency", () => {
   it("runs at most maxConcurrent at once, queues maxQueue in order, and refuses the next at once", async () => {
-    const { hasher, state, open } = gatedHasher();
+    const hasher = new HeldPasswordHasher(new InMemoryPasswordHasher());
+    hasher.hold();
     const limited = limitHashingConcurrency(hasher, { maxConcurrent: 2, maxQueue: 1 });
     const hash = await hasher.hashPassword("right");
     const running = [1, 2, 3].map(() => limited.verifyPassword({ hash, password: "right" }));
     const refused = limited.verifyPassword({ hash, password: "right" });
     await expect(refused).rejects.toBeInstanceOf(OverloadedError);
     await expect(refused).rejects.toMatchObject({ retryAfterSeconds: 1 });
-    expect(state.started).toBe(2);
-    open();
+    expect(hasher.started).toBe(2);
+    hasher.release();
     expect(await Promise.all(running)).toEqual([true, true, true]);
-    expect(state.started).toBe(3);
+    expect(hasher.started).toBe(3);
     // Every slot was handed back: as many again run without refusal.
     expect(
       await Promise.all([1, 2, 3].map(() => limited.verifyPassword({ hash, password: "right" }))),

@@ -80,6 +80,40 @@ export class InMemoryPasswordHasher implements PasswordHasher {
   }
 }
 
+/**
+ * Another PasswordHasher whose verifications, while held, wait until released:
+ * lets a test fill a concurrency limit and look at it. Counts the verifications started.
+ */
+export class HeldPasswordHasher implements PasswordHasher {
+  started = 0;
+  readonly #inner: PasswordHasher;
+  #gate: Promise<void> = Promise.resolve();
+  #release: () => void = () => undefined;
+
+  constructor(inner: PasswordHasher) {
+    this.#inner = inner;
+  }
+  hold(): void {
+    this.#gate = new Promise((resolve) => {
+      this.#release = resolve;
+    });
+  }
+  release(): void {
+    this.#release();
+  }
+  hashPassword(password: string): Promise<string> {
+    return this.#inner.hashPassword(password);
+  }
+  async verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
+    this.started++;
+    await this.#gate;
+    return this.#inner.verifyPassword(input);
+  }
+  verifyDummyPassword(password: string): Promise<void> {
+    return this.#inner.verifyDummyPassword(password);
+  }
+}
+
 /** Reversible "hash" for tests: the point is the port's contract, not the digest. */
 export class InMemorySecretHasher implements SecretHasher {
   hashSecret(secret: string): string {

@@ -3,6 +3,7 @@ export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtu
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
   createInMemoryDependencies,
+  HeldPasswordHasher,
   InMemoryAccessTokenIssuer,
   InMemoryPasswordHasher,
   InMemorySecretHasher,
