@@ -1,7 +1,11 @@
 import { createArgon2PasswordHasher, limitHashingConcurrency } from "@superoauth/adapter-crypto";
 import { buildHttpApp } from "@superoauth/adapter-http";
-import { createUseCases, type PasswordHasher } from "@superoauth/application";
-import { createInMemoryDependencies, HeldPasswordHasher } from "@superoauth/application/testing";
+import { createUseCases } from "@superoauth/application";
+import {
+  CountingPasswordHasher,
+  createInMemoryDependencies,
+  HeldPasswordHasher,
+} from "@superoauth/application/testing";
 import { describe, expect, it, vi } from "vitest";
 
 // Saturating the argon2id hasher answers 503 SERVICE_UNAVAILABLE with Retry-After at once, while
@@ -11,23 +15,16 @@ import { describe, expect, it, vi } from "vitest";
 /** Real argon2id, held by the test, limited as the service limits it; counts calls reaching the limit. */
 function heldArgon2() {
   const held = new HeldPasswordHasher(createArgon2PasswordHasher());
-  const limited = limitHashingConcurrency(held, { maxConcurrent: 1, maxQueue: 1 });
-  const state = { arrived: 0 };
-  const hasher: PasswordHasher = {
-    hashPassword: (password) => limited.hashPassword(password),
-    verifyPassword(input) {
-      state.arrived++;
-      return limited.verifyPassword(input);
-    },
-    verifyDummyPassword: (password) => limited.verifyDummyPassword(password),
-  };
-  return { held, hasher, state };
+  const arriving = new CountingPasswordHasher(
+    limitHashingConcurrency(held, { maxConcurrent: 1, maxQueue: 1 }),
+  );
+  return { held, arriving };
 }
 
 describe("a saturated password hasher", () => {
   it("answers SERVICE_UNAVAILABLE 503 with Retry-After beyond the queue, and the queued sign-ins complete", async () => {
     const argon2 = heldArgon2();
-    const deps = { ...createInMemoryDependencies(), passwordHasher: argon2.hasher };
+    const deps = { ...createInMemoryDependencies(), passwordHasher: argon2.arriving };
     // Rate limits are not the subject here: off (all five maxima unused).
     const unused = 1;
     const app = await buildHttpApp({
@@ -62,7 +59,7 @@ describe("a saturated password hasher", () => {
     const running = logIn("Wrong-password-1!", "203.0.113.1");
     await vi.waitFor(() => expect(argon2.held.started).toBe(1));
     const queued = logIn(account.password, "203.0.113.2");
-    await vi.waitFor(() => expect(argon2.state.arrived).toBe(2));
+    await vi.waitFor(() => expect(argon2.arriving.verifications).toBe(2));
     const refused = await logIn(account.password, "203.0.113.3");
     expect({ status: refused.statusCode, body: refused.json() }).toStrictEqual({
       status: 503,

@@ -81,6 +81,35 @@ export class InMemoryPasswordHasher implements PasswordHasher {
 }
 
 /**
+ * Another PasswordHasher, counting the verifications asked of it, real and dummy:
+ * the slow work a request costs (wrapped around argon2id, the real work).
+ */
+export class CountingPasswordHasher implements PasswordHasher {
+  verifications = 0;
+  dummyVerifications = 0;
+  readonly #inner: PasswordHasher;
+
+  constructor(inner: PasswordHasher) {
+    this.#inner = inner;
+  }
+  /** Verifications of both kinds. */
+  get slowHashes(): number {
+    return this.verifications + this.dummyVerifications;
+  }
+  hashPassword(password: string): Promise<string> {
+    return this.#inner.hashPassword(password);
+  }
+  verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
+    this.verifications++;
+    return this.#inner.verifyPassword(input);
+  }
+  verifyDummyPassword(password: string): Promise<void> {
+    this.dummyVerifications++;
+    return this.#inner.verifyDummyPassword(password);
+  }
+}
+
+/**
  * Another PasswordHasher whose verifications, while held, wait until released:
  * lets a test fill a concurrency limit and look at it. Counts the verifications started.
  */

@@ -1,7 +1,6 @@
 import type { BackupCode } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { PasswordHasher } from "../ports.ts";
-import { createInMemoryDependencies } from "../testing/in-memory.ts";
+import { CountingPasswordHasher, createInMemoryDependencies } from "../testing/in-memory.ts";
 import { enableTwoFactorFor } from "../testing/two-factor-helpers.ts";
 import { registerAccount } from "../testing/use-case-helpers.ts";
 import { useBackupCode } from "./two-factor-codes.ts";
@@ -9,33 +8,16 @@ import { useBackupCode } from "./two-factor-codes.ts";
 // Issue 7, item 10: a backup-code attempt costs at most one slow hash (ADR 0010). Before, a code was
 // tried against each of up to ten argon2id hashes, so one request cost ten.
 
-/** The in-memory hasher, counting every slow operation a verification costs (real or dummy). */
-function countingHasher(inner: PasswordHasher) {
-  const counted = { slowHashes: 0 };
-  const hasher: PasswordHasher = {
-    hashPassword: (password) => inner.hashPassword(password),
-    async verifyPassword(input) {
-      counted.slowHashes++;
-      return inner.verifyPassword(input);
-    },
-    async verifyDummyPassword(password) {
-      counted.slowHashes++;
-      await inner.verifyDummyPassword(password);
-    },
-  };
-  return { counted, hasher };
-}
-
 async function setUp() {
   const base = createInMemoryDependencies();
   const { user } = await registerAccount(base, { email: "ada@example.com" });
   const { backupCodes } = await enableTwoFactorFor(base, user.id);
-  const { counted, hasher } = countingHasher(base.passwordHasher);
+  const hasher = new CountingPasswordHasher(base.passwordHasher);
   const deps = { ...base, passwordHasher: hasher };
   const use = async (code: string) => {
-    counted.slowHashes = 0;
+    const before = hasher.slowHashes;
     const accepted = await useBackupCode(deps, { userId: user.id, code });
-    return { accepted, slowHashes: counted.slowHashes };
+    return { accepted, slowHashes: hasher.slowHashes - before };
   };
   return { deps, userId: user.id, backupCodes, use };
 }
