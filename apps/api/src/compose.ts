@@ -4,6 +4,7 @@ import {
   createOTPLibTOTPService,
   createSecureRandomSource,
   createSHA256SecretHasher,
+  limitHashingConcurrency,
 } from "@superoauth/adapter-crypto";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
@@ -24,7 +25,7 @@ import {
 } from "@superoauth/adapter-mysql";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
-import { type Clock, createUseCases, type Dependencies } from "@superoauth/application";
+import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
@@ -41,8 +42,11 @@ export interface Service {
 export async function composeService(
   config: Config,
   logger: Logger | undefined,
-  /** Tests pass a clock they move by hand (TOTP steps, lockout, expiry). */
-  options: { clock?: Clock } = {},
+  /**
+   * Tests pass a clock they move by hand (TOTP steps, lockout, expiry), and an argon2id
+   * hasher that counts its work (it is still limited by UV_THREADPOOL_SIZE and ARGON2_MAX_QUEUE).
+   */
+  options: { clock?: Clock; passwordHasher?: PasswordHasher } = {},
 ): Promise<Service> {
   await ensureDatabaseExists(config.databaseURL);
   if (config.migrateOnStart) {
@@ -64,7 +68,10 @@ export async function composeService(
     const deps: Dependencies = {
       clock: options.clock ?? { now: () => new Date() },
       random: createSecureRandomSource(),
-      passwordHasher: createArgon2PasswordHasher(),
+      passwordHasher: limitHashingConcurrency(
+        options.passwordHasher ?? createArgon2PasswordHasher(),
+        config.security.hashing,
+      ),
       secretHasher: createSHA256SecretHasher(),
       accessTokens: createJWTAccessTokenIssuer({
         secret: config.jwt.secret,

@@ -65,4 +65,20 @@ describe("lockout and two-factor configuration", () => {
     expect(problems).toContain("LOCKOUT_DURATION");
     expect(problems).toContain("REAUTH_MAX_AGE");
   });
+
+  it("sizes argon2 to libuv's pool (UV_THREADPOOL_SIZE, 4) with 64 waiting, and reads both", () => {
+    const defaults = parseConfig({}, makeSecret);
+    if (!defaults.ok) throw new Error(defaults.problems.join("; "));
+    expect(defaults.config.security.hashing).toEqual({ maxConcurrent: 4, maxQueue: 64 });
+    const set = parseConfig({ UV_THREADPOOL_SIZE: "8", ARGON2_MAX_QUEUE: "0" }, makeSecret);
+    if (!set.ok) throw new Error(set.problems.join("; "));
+    expect(set.config.security.hashing).toEqual({ maxConcurrent: 8, maxQueue: 0 });
+  });
+
+  it("refuses a thread pool libuv would not start (0, or over 1024)", () => {
+    for (const size of ["0", "1025"]) {
+      const parsed = parseConfig({ UV_THREADPOOL_SIZE: size }, makeSecret);
+      expect(parsed.ok ? "" : parsed.problems.join("\n")).toContain("UV_THREADPOOL_SIZE is invalid");
+    }
+  });
 });

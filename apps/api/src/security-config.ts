@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { parseEncryptionKey } from "@superoauth/adapter-crypto";
+import { type HashingLimits, parseEncryptionKey } from "@superoauth/adapter-crypto";
 import { defaultReauthMaxAgeMs, type LockoutPolicy } from "@superoauth/domain";
 import { Type } from "typebox";
 import { durationPattern, parseDuration } from "./duration.ts";
@@ -14,6 +14,8 @@ export interface SecurityConfig {
   readonly totpEncryptionKeyIsEphemeral: boolean;
   /** The name authenticator apps show next to the account. */
   readonly totpIssuer: string;
+  /** How many argon2id operations run at once and wait (ADR 0010). */
+  readonly hashing: HashingLimits;
 }
 
 /** The variables of lockout and 2FA, for the environment schema. */
@@ -25,6 +27,8 @@ export const securityEnvironmentProperties = {
   // No pattern: a schema error would echo the value, and this one is a key.
   TOTP_ENCRYPTION_KEY: Type.Optional(Type.String()),
   TOTP_ISSUER: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: "^[^:]+$" })),
+  UV_THREADPOOL_SIZE: Type.Optional(Type.String({ pattern: "^\\d+$" })),
+  ARGON2_MAX_QUEUE: Type.Optional(Type.String({ pattern: "^\\d+$" })),
 };
 
 /** What each lockout and 2FA variable is for. */
@@ -52,6 +56,16 @@ export const securityEnvironmentHelp: Record<
       "32-byte key (64 hex digits or base64) encrypting TOTP secrets and grace-period refresh tokens at rest; required in production",
   },
   TOTP_ISSUER: { default: "SuperOAuth", meaning: "issuer name shown by authenticator apps" },
+  UV_THREADPOOL_SIZE: {
+    default: "4",
+    meaning:
+      "Node's libuv thread pool, read by Node at start (set it in the environment, not .env); argon2 hashes run at most this many at once",
+  },
+  ARGON2_MAX_QUEUE: {
+    default: "64",
+    meaning:
+      "argon2 hashes that may wait for a thread; beyond, requests get SERVICE_UNAVAILABLE (503) at once",
+  },
 };
 
 type SecurityEnvironment = { [K in keyof typeof securityEnvironmentProperties]?: string | undefined };
@@ -72,6 +86,12 @@ export function parseSecurityConfig(
   const reauthMaxAgeMs =
     e.REAUTH_MAX_AGE === undefined ? defaultReauthMaxAgeMs : (parseDuration(e.REAUTH_MAX_AGE) ?? 0);
   if (reauthMaxAgeMs < 1000) problems.push("REAUTH_MAX_AGE is invalid: must be at least 1s");
+  const maxConcurrent = Number(e.UV_THREADPOOL_SIZE ?? securityEnvironmentHelp.UV_THREADPOOL_SIZE.default);
+  // libuv's own bounds for its pool (1 to 1024).
+  if (maxConcurrent < 1 || maxConcurrent > 1024) {
+    problems.push("UV_THREADPOOL_SIZE is invalid: must be from 1 to 1024");
+  }
+  const maxQueue = Number(e.ARGON2_MAX_QUEUE ?? securityEnvironmentHelp.ARGON2_MAX_QUEUE.default);
 
   let key: Uint8Array | null = null;
   let ephemeral = false;
@@ -105,6 +125,7 @@ export function parseSecurityConfig(
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
       totpIssuer: e.TOTP_ISSUER ?? "SuperOAuth",
+      hashing: { maxConcurrent, maxQueue },
     },
   };
 }

@@ -1,3 +1,5 @@
+export type { HashingLimits } from "./limit-concurrency.ts";
+export { limitHashingConcurrency } from "./limit-concurrency.ts";
 export type { Argon2Options } from "./password-hasher.ts";
 export { createArgon2PasswordHasher, defaultArgon2Options } from "./password-hasher.ts";
 export { createSecureRandomSource, generateUUIDv7 } from "./random-source.ts";

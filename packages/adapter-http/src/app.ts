@@ -1,5 +1,5 @@
 import cookie from "@fastify/cookie";
-import { StorageUnavailableError, type UseCases } from "@superoauth/application";
+import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -130,6 +130,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       // The database is down or not answering: temporary, and not the client's fault nor a bug.
       request.log.error({ code: error.code, message: error.message }, "database unavailable");
       return sendError(reply, "SERVICE_UNAVAILABLE");
+    }
+    if (error instanceof OverloadedError) {
+      // Shed load (too many slow hashes waiting): the client may try again shortly.
+      request.log.warn({ err: error }, "overloaded");
+      reply.header("Retry-After", String(error.retryAfterSeconds));
+      return sendError(reply, "SERVICE_UNAVAILABLE", "The service is busy; try again in a moment");
     }
     // Anything else is our fault: log it whole, tell the client nothing about it.
     request.log.error({ err: error }, "unhandled error");

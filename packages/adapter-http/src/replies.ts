@@ -10,8 +10,9 @@ const serviceUnavailableRetryAfterSeconds = 5;
 
 /** Sends the contract's error envelope with the status the table gives the code. */
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
-  // Every 503 says when to come back, whichever dependency is missing.
-  if (code === "SERVICE_UNAVAILABLE") reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
+  // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
+  if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
+    reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
   return reply
     .code(errorStatus[code])
     .send({ success: false, error: code, message: message ?? defaultErrorMessage[code] });

@@ -7,6 +7,7 @@ import * as createEmailTokens from "./2026-11-22T02-00_create-email-tokens.ts";
 import * as createTwoFactorAndLockout from "./2026-11-22T03-00_create-two-factor-and-lockout.ts";
 import * as createCompletedMFAChallenges from "./2026-11-22T05-00_create-completed-mfa-challenges.ts";
 import * as keepRefreshSecretsForTheGracePeriod from "./2026-11-30T01-00_keep-refresh-secrets-for-the-grace-period.ts";
+import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-lookup-ids.ts";
 import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authenticated-at.ts";
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
 
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-22T03-00_create-two-factor-and-lockout": createTwoFactorAndLockout,
   "2026-11-22T05-00_create-completed-mfa-challenges": createCompletedMFAChallenges,
   "2026-11-30T01-00_keep-refresh-secrets-for-the-grace-period": keepRefreshSecretsForTheGracePeriod,
+  "2026-11-30T02-00_add-backup-code-lookup-ids": addBackupCodeLookupIds,
   "2026-11-30T04-00_add-session-authenticated-at": addSessionAuthenticatedAt,
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
 };

@@ -128,6 +128,8 @@ export interface TOTPFactorsTable {
 export interface BackupCodesTable {
   id: string;
   user_id: string;
+  /** Null for codes issued before lookup ids (ADR 0010). */
+  lookup_id: string | null;
   code_hash: string;
   used_at: Date | null;
 }

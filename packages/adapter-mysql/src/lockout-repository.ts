@@ -2,10 +2,11 @@ import type { LockoutRepository } from "@superoauth/application";
 import type { LoginFailures } from "@superoauth/domain";
 import type { Kysely, Selectable } from "kysely";
 import type { Database, LoginFailuresTable } from "./database.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 /**
- * The LockoutRepository port over MySQL. A counter update locks its row
- * (SELECT ... FOR UPDATE) for the read-compute-write, so concurrent failures
+ * The LockoutRepository port over MySQL. An update locks its counters' rows
+ * (SELECT ... FOR UPDATE) for the read-compute-write, so concurrent attempts
  * are counted one after the other and none is lost. Needs its own pool, not a
  * caller's transaction: each update is a short transaction of its own.
  */
@@ -24,36 +25,60 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
       return found;
     },
 
-    async updateLoginFailures({ account, source, update }) {
-      // Make sure the row exists, so FOR UPDATE has a row to lock. Outside the transaction: an absent
+    async updateLoginFailures({ account, sources, update }) {
+      // In primary-key order (the ascii_bin collation orders as bytes, like sort()): every statement
+      // below then takes its row locks in the same order, so none waits in a cycle with another.
+      const distinct = [...new Set(sources)].sort();
+      if (distinct.length === 0) return new Map();
+      // Make sure the rows exist, so FOR UPDATE has rows to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
-      // lock; two transactions each holding one and wanting the exclusive lock deadlock.
-      await db
-        .insertInto("login_failures")
-        .ignore()
-        .values({ account, source, failure_count: 0, window_started_at: new Date(0), locked_until: null })
-        .execute();
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
+      // lock; two transactions each holding one and wanting the exclusive lock deadlock. On its own,
+      // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear).
+      await runInTransaction(db, (trx) =>
+        trx
+          .insertInto("login_failures")
+          .ignore()
+          .values(
+            distinct.map((source) => ({
+              account,
+              source,
+              failure_count: 0,
+              window_started_at: new Date(0),
+              locked_until: null,
+            })),
+          )
+          .execute(),
+      );
+      return runInTransaction(db, async (trx) => {
+        // One statement locks every row, in primary-key order, so two updates of overlapping
+        // counters queue behind each other instead of deadlocking.
+        const rows = await trx
           .selectFrom("login_failures")
           .selectAll()
           .where("account", "=", account)
-          .where("source", "=", source)
+          .where("source", "in", distinct)
+          .orderBy("source")
           .forUpdate()
-          .executeTakeFirst();
-        const next = update(row === undefined || row.failure_count === 0 ? null : mapFailuresRow(row));
-        const values = {
-          failure_count: next.count,
-          window_started_at: next.windowStartedAt,
-          locked_until: next.lockedUntil,
-        };
-        // The row is missing only if a successful sign-in cleared it a moment ago: write it afresh.
-        await trx
-          .insertInto("login_failures")
-          .values({ account, source, ...values })
-          .onDuplicateKeyUpdate(values)
           .execute();
-        return next;
+        const current = new Map<string, LoginFailures>();
+        for (const row of rows) if (row.failure_count > 0) current.set(row.source, mapFailuresRow(row));
+        const next = update(current);
+        for (const [source, failures] of next) {
+          if (!distinct.includes(source)) throw new Error(`updateLoginFailures: ${source} was not read`);
+          const values = {
+            failure_count: failures.count,
+            window_started_at: failures.windowStartedAt,
+            locked_until: failures.lockedUntil,
+          };
+          // A row is missing only if a successful sign-in cleared it a moment ago: write it afresh.
+          await trx
+            .insertInto("login_failures")
+            .values({ account, source, ...values })
+            .onDuplicateKeyUpdate(values)
+            .execute();
+          current.set(source, failures);
+        }
+        return current;
       });
     },
 

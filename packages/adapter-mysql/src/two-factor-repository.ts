@@ -21,7 +21,15 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
     if (codes.length === 0) return;
     await trx
       .insertInto("backup_codes")
-      .values(codes.map((c) => ({ id: c.id, user_id: c.userId, code_hash: c.codeHash, used_at: c.usedAt })))
+      .values(
+        codes.map((c) => ({
+          id: c.id,
+          user_id: c.userId,
+          lookup_id: c.lookupId,
+          code_hash: c.codeHash,
+          used_at: c.usedAt,
+        })),
+      )
       .execute();
   }
 
@@ -119,6 +127,18 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
       return rows.map(mapBackupCodeRow);
     },
 
+    async findUnusedBackupCode({ userId, lookupId }) {
+      // The unique index (user_id, lookup_id) finds it.
+      const row = await db
+        .selectFrom("backup_codes")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("lookup_id", "=", lookupId)
+        .where("used_at", "is", null)
+        .executeTakeFirst();
+      return row === undefined ? null : mapBackupCodeRow(row);
+    },
+
     async useBackupCode({ id, now }) {
       const result = await db
         .updateTable("backup_codes")
@@ -186,5 +206,11 @@ function mapFactorRow(row: Selectable<TOTPFactorsTable>): TOTPFactor {
 }
 
 function mapBackupCodeRow(row: Selectable<BackupCodesTable>): BackupCode {
-  return { id: row.id, userId: row.user_id as UserId, codeHash: row.code_hash, usedAt: row.used_at };
+  return {
+    id: row.id,
+    userId: row.user_id as UserId,
+    lookupId: row.lookup_id,
+    codeHash: row.code_hash,
+    usedAt: row.used_at,
+  };
 }

@@ -32,6 +32,7 @@ describe("MySQL two-factor tables", () => {
         {
           id: "0190a000-0000-7000-8000-0000000000c1",
           userId: user.id,
+          lookupId: "ab",
           codeHash: "$argon2id$x",
           usedAt: null,
         },

@@ -384,6 +384,8 @@ export interface TwoFactorRepository {
   deleteTwoFactor(userId: UserId): Promise<void>;
   /** The user's backup codes not used yet. */
   listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]>;
+  /** The user's unused backup code with this lookup id (a user's lookup ids are distinct), or null. */
+  findUnusedBackupCode(input: { userId: UserId; lookupId: string }): Promise<BackupCode | null>;
   /** Marks a code used only if it was not; of concurrent calls exactly one answers true. */
   useBackupCode(input: { id: string; now: Date }): Promise<boolean>;
   /** Replaces every backup code of the user with new ones, atomically. */
@@ -415,14 +417,19 @@ export interface LockoutRepository {
     sources: readonly string[];
   }): Promise<Map<string, LoginFailures>>;
   /**
-   * Replaces one counter by `update(current)`, atomically: concurrent updates of
-   * one counter are applied one after the other, none lost.
+   * Reads the counters of these sources of the account and writes what
+   * `update(current)` returns, as one atomic step: concurrent updates sharing a
+   * counter are applied one after the other, none lost, so a rule `update`
+   * applies (reserving an attempt under a threshold) holds under any parallelism.
+   * `current` lacks absent counters; the returned map holds the counters to write
+   * (only of `sources`; empty: write nothing). `update` is pure and may be called
+   * again if the store retries. Returns the counters as they are after the update.
    */
   updateLoginFailures(input: {
     account: string;
-    source: string;
-    update: (current: LoginFailures | null) => LoginFailures;
-  }): Promise<LoginFailures>;
+    sources: readonly string[];
+    update: (current: ReadonlyMap<string, LoginFailures>) => ReadonlyMap<string, LoginFailures>;
+  }): Promise<ReadonlyMap<string, LoginFailures>>;
   /** Forgets the counters of these sources of the account, or all of them when `sources` is absent (unlock). */
   clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void>;
   /** Remembers that the user signed in from this source at `now`. */

@@ -24,13 +24,21 @@ export {
   oauthProviderNames,
   parseOAuthProvider,
 } from "./linked-provider.ts";
-export type { LockoutDecision, LockoutPolicy, LoginFailures } from "./lockout.ts";
+export type {
+  LockedScope,
+  LockoutDecision,
+  LockoutPolicy,
+  LoginAttemptReservation,
+  LoginFailures,
+} from "./lockout.ts";
 export {
   accountWideSource,
   countFailedLogin,
   decideLockout,
   isLockedAt,
   knownSourceLifetimeMs,
+  refundLoginAttempt,
+  reserveLoginAttempt,
   secondsUntil,
 } from "./lockout.ts";
 export type { Nickname } from "./nickname.ts";
@@ -55,12 +63,13 @@ export type {
   SessionId,
 } from "./session.ts";
 export { chooseSessionsToEnd, decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
-export type { BackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
+export type { BackupCode, ParsedBackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
 export {
   backupCodeCount,
   backupCodeFromRandom,
-  normalizeBackupCode,
+  backupCodeLookupIdLength,
   normalizeTOTPCode,
+  parseBackupCode,
   totpDigits,
   totpPeriodSeconds,
   totpTimeStepAt,

@@ -5,6 +5,8 @@ import {
   isLockedAt,
   type LockoutPolicy,
   type LoginFailures,
+  refundLoginAttempt,
+  reserveLoginAttempt,
   secondsUntil,
 } from "./lockout.ts";
 
@@ -102,6 +104,111 @@ describe("decideLockout", () => {
     expect(
       decideLockout({ sourceFailures: locked, accountFailures: locked, sourceIsKnown: false, now: until }),
     ).toEqual({ locked: false });
+  });
+});
+
+describe("reserveLoginAttempt", () => {
+  const locked = failTimes(5).failures;
+  const now = t0Plus(60_000);
+
+  it("counts the attempt on both counters before it is checked", () => {
+    const reservation = reserveLoginAttempt({
+      sourceFailures: null,
+      accountFailures: failTimes(2).failures,
+      sourceIsKnown: false,
+      now,
+      policy,
+    });
+    expect(reservation).toEqual({
+      locked: false,
+      sourceFailures: { count: 1, windowStartedAt: now, lockedUntil: null },
+      accountFailures: { count: 3, windowStartedAt: t0, lockedUntil: null },
+      lockedScopes: [],
+    });
+  });
+
+  it("says which counters the attempt locked when it reaches the threshold", () => {
+    const four = failTimes(4).failures;
+    const reservation = reserveLoginAttempt({
+      sourceFailures: four,
+      accountFailures: four,
+      sourceIsKnown: false,
+      now,
+      policy,
+    });
+    expect(reservation).toMatchObject({ locked: false, lockedScopes: ["source", "account"] });
+  });
+
+  it("refuses without counting while a lock is in force, and lets a known source through an account-wide one", () => {
+    expect(
+      reserveLoginAttempt({
+        sourceFailures: null,
+        accountFailures: locked,
+        sourceIsKnown: false,
+        now,
+        policy,
+      }),
+    ).toEqual({ locked: true, until: locked.lockedUntil });
+    expect(
+      reserveLoginAttempt({
+        sourceFailures: null,
+        accountFailures: locked,
+        sourceIsKnown: true,
+        now,
+        policy,
+      }),
+    ).toEqual({
+      locked: false,
+      sourceFailures: { count: 1, windowStartedAt: now, lockedUntil: null },
+      accountFailures: locked,
+      lockedScopes: [],
+    });
+  });
+
+  it("lets exactly threshold attempts through when applied one after the other", () => {
+    let sourceFailures: LoginFailures | null = null;
+    let accountFailures: LoginFailures | null = null;
+    let granted = 0;
+    for (let i = 0; i < 50; i++) {
+      const reservation = reserveLoginAttempt({
+        // Each attempt from a new address: only the account-wide counter holds them back.
+        sourceFailures: i === 0 ? sourceFailures : null,
+        accountFailures,
+        sourceIsKnown: false,
+        now,
+        policy,
+      });
+      if (reservation.locked) continue;
+      granted++;
+      ({ sourceFailures, accountFailures } = reservation);
+    }
+    expect(granted).toBe(policy.threshold);
+  });
+});
+
+describe("refundLoginAttempt", () => {
+  it("takes the attempt back and lifts the lock it completed", () => {
+    const { failures } = failTimes(5);
+    expect(refundLoginAttempt({ failures, reservedAt: t0Plus(4000), policy })).toEqual({
+      count: 4,
+      windowStartedAt: t0,
+      lockedUntil: null,
+    });
+  });
+
+  it("leaves a cleared counter, or one started again after the reservation, as it is", () => {
+    expect(refundLoginAttempt({ failures: null, reservedAt: t0, policy })).toBeNull();
+    const restarted = { count: 2, windowStartedAt: t0Plus(20 * 60_000), lockedUntil: null };
+    expect(refundLoginAttempt({ failures: restarted, reservedAt: t0, policy })).toEqual(restarted);
+  });
+
+  it("keeps a lock that holds without the attempt (threshold lowered meanwhile)", () => {
+    const { failures } = failTimes(5);
+    const lower = { ...policy, threshold: 3 };
+    expect(refundLoginAttempt({ failures, reservedAt: t0Plus(4000), policy: lower })).toEqual({
+      ...failures,
+      count: 4,
+    });
   });
 });
 

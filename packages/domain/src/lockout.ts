@@ -95,6 +95,73 @@ export function decideLockout(input: {
   return { locked: false };
 }
 
+/** Which counters an attempt's failure locked: the source's own, the account-wide one, or both. */
+export type LockedScope = "source" | "account";
+
+/**
+ * What reserving an attempt comes to: refused while a lock is in force (nothing
+ * counted), or counted on both counters before the proof is checked.
+ */
+export type LoginAttemptReservation =
+  | { readonly locked: true; readonly until: Date }
+  | {
+      readonly locked: false;
+      readonly sourceFailures: LoginFailures;
+      readonly accountFailures: LoginFailures;
+      /** The counters this attempt locked, should its proof turn out wrong. */
+      readonly lockedScopes: readonly LockedScope[];
+    };
+
+/**
+ * Reserves one attempt: decides the lock (decideLockout) and, when the attempt may
+ * go on, counts it as a failure on the source's counter and the account-wide one
+ * at once, before the password or code is checked. Applied to the counters under
+ * the store's lock, so of any number of concurrent attempts at most `threshold`
+ * are let through per counter and window: counting afterwards would let every
+ * attempt in flight pass the check (OWASP ASVS 5.0 V6.3.1, NIST SP 800-63B-4
+ * section 3.2.2). A right proof gives the attempt back (refundLoginAttempt).
+ */
+export function reserveLoginAttempt(input: {
+  sourceFailures: LoginFailures | null;
+  accountFailures: LoginFailures | null;
+  sourceIsKnown: boolean;
+  now: Date;
+  policy: LockoutPolicy;
+}): LoginAttemptReservation {
+  const { now, policy } = input;
+  const decision = decideLockout(input);
+  if (decision.locked) return decision;
+  const source = countFailedLogin({ failures: input.sourceFailures, now, policy });
+  const account = countFailedLogin({ failures: input.accountFailures, now, policy });
+  const lockedScopes: LockedScope[] = [];
+  if (source.lockedNow) lockedScopes.push("source");
+  if (account.lockedNow) lockedScopes.push("account");
+  return { locked: false, sourceFailures: source.failures, accountFailures: account.failures, lockedScopes };
+}
+
+/**
+ * Gives back an attempt reserved at `reservedAt` whose proof was right, leaving
+ * the counter as if the attempt had never been counted: one fewer, and unlocked
+ * when that takes it below the threshold (the lock it reached was partly this
+ * attempt's). A counter cleared since (null) or started again after the
+ * reservation no longer holds the attempt and stays as it is.
+ */
+export function refundLoginAttempt(input: {
+  failures: LoginFailures | null;
+  reservedAt: Date;
+  policy: LockoutPolicy;
+}): LoginFailures | null {
+  const { failures, reservedAt, policy } = input;
+  if (failures === null || failures.count === 0) return failures;
+  if (failures.windowStartedAt.getTime() > reservedAt.getTime()) return failures;
+  const count = failures.count - 1;
+  return {
+    count,
+    windowStartedAt: failures.windowStartedAt,
+    lockedUntil: count >= policy.threshold ? failures.lockedUntil : null,
+  };
+}
+
 /** Whole seconds until `until`, at least 1: the value of a Retry-After header. */
 export function secondsUntil(until: Date, now: Date): number {
   return Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));

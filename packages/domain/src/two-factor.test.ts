@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  backupCodeFromRandom,
-  normalizeBackupCode,
-  normalizeTOTPCode,
-  totpTimeStepAt,
-} from "./two-factor.ts";
+import { backupCodeFromRandom, normalizeTOTPCode, parseBackupCode, totpTimeStepAt } from "./two-factor.ts";
 
 describe("normalizeTOTPCode", () => {
   it("removes spaces and dashes, so one code typed two ways is one code", () => {
@@ -27,24 +22,36 @@ describe("totpTimeStepAt", () => {
 });
 
 describe("backup codes", () => {
-  it("are ten Crockford base32 characters in two groups of five", () => {
-    expect(backupCodeFromRandom("ABCDEFGHIJKLMNOP")).toBe("01234-56789");
-    expect(backupCodeFromRandom("_-zyxwvutsrqpo")).toMatch(/^[0-9a-hjkmnp-tv-z]{5}-[0-9a-hjkmnp-tv-z]{5}$/);
+  it("are twelve Crockford base32 characters in three groups of four", () => {
+    expect(backupCodeFromRandom("ABCDEFGHIJKLMNOP")).toBe("0123-4567-89ab");
+    expect(backupCodeFromRandom("_-zyxwvutsrqpo")).toMatch(
+      /^[0-9a-hjkmnp-tv-z]{4}(-[0-9a-hjkmnp-tv-z]{4}){2}$/,
+    );
   });
 
   it("refuse a secret that is too short or not base64url", () => {
-    expect(() => backupCodeFromRandom("ABC")).toThrow();
-    expect(() => backupCodeFromRandom("ABCDEFGHI+")).toThrow();
+    expect(() => backupCodeFromRandom("ABCDEFGHIJK")).toThrow();
+    expect(() => backupCodeFromRandom("ABCDEFGHIJK+")).toThrow();
   });
 
-  it("are read back whatever the case, spacing and dashes, with look-alike letters as digits", () => {
-    expect(normalizeBackupCode("ab3de-fg7hj")).toBe("ab3de-fg7hj");
-    expect(normalizeBackupCode(" AB3DE FG7HJ ")).toBe("ab3de-fg7hj");
-    expect(normalizeBackupCode("ab3defg7hj")).toBe("ab3de-fg7hj");
-    expect(normalizeBackupCode("Oil00-11111")).toBe("01100-11111");
+  it("are read back whatever the case, spacing and dashes, with look-alike letters as digits; the first two characters are the lookup id", () => {
+    const expected = { code: "ab3d-efg7-hjkm", lookupId: "ab" };
+    expect(parseBackupCode("ab3d-efg7-hjkm")).toEqual(expected);
+    expect(parseBackupCode(" AB3D EFG7 HJKM ")).toEqual(expected);
+    expect(parseBackupCode("ab3defg7hjkm")).toEqual(expected);
+    expect(parseBackupCode("Oil0-0111-11ab")).toEqual({ code: "0110-0111-11ab", lookupId: "01" });
   });
 
-  it.each(["ab3de-fg7h", "ab3de-fg7hjk", "ab3de-fg7hu", "123456"])("refuse %j", (input) => {
-    expect(normalizeBackupCode(input)).toBeNull();
+  it("read a ten-character code issued before lookup ids in its old form, without a lookup id", () => {
+    expect(parseBackupCode("ab3de-fg7hj")).toEqual({ code: "ab3de-fg7hj", lookupId: null });
+    expect(parseBackupCode(" AB3DE FG7HJ ")).toEqual({ code: "ab3de-fg7hj", lookupId: null });
+    expect(parseBackupCode("Oil00-11111")).toEqual({ code: "01100-11111", lookupId: null });
   });
+
+  it.each(["ab3de-fg7h", "ab3de-fg7hjk", "ab3d-efg7-hjkm-n", "ab3d-efg7-hjku", "123456"])(
+    "refuse %j",
+    (input) => {
+      expect(parseBackupCode(input)).toBeNull();
+    },
+  );
 });

@@ -15,10 +15,16 @@ export interface TOTPFactor {
   readonly enabledAt: Date | null;
 }
 
-/** One single-use backup code. Only its argon2id hash is kept. */
+/** One single-use backup code. Only its argon2id hash is kept, and its lookup id. */
 export interface BackupCode {
   readonly id: string;
   readonly userId: UserId;
+  /**
+   * The code's first two characters, kept in clear so a typed code finds its one
+   * candidate (distinct among the user's codes); null for codes issued before
+   * lookup ids existed, which are found by trying each (ADR 0010).
+   */
+  readonly lookupId: string | null;
   readonly codeHash: string;
   readonly usedAt: Date | null;
 }
@@ -56,24 +62,49 @@ export function normalizeTOTPCode(input: string): string | null {
 const backupCodeAlphabet = "0123456789abcdefghjkmnpqrstvwxyz";
 const base64urlAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/** How many leading characters of a backup code are its lookup id (not secret). */
+export const backupCodeLookupIdLength = 2;
+
 /**
- * A backup code of 10 characters (50 bits) written `xxxxx-xxxxx`, made from a
- * random base64url secret: each of its first ten characters picks one of 32
- * letters (64 is a multiple of 32, so the choice stays uniform).
+ * A backup code of 12 characters written `xxxx-xxxx-xxxx`, made from a random
+ * base64url secret: each of its first twelve characters picks one of 32 letters
+ * (64 is a multiple of 32, so the choice stays uniform). The first two are the
+ * code's lookup id, stored in clear; the other ten (50 bits) are its secret, as
+ * in the 10-character codes issued before (ADR 0010).
  */
 export function backupCodeFromRandom(secret: string): string {
-  const characters = [...secret.slice(0, 10)].map((c) => {
+  const characters = [...secret.slice(0, 12)].map((c) => {
     const index = base64urlAlphabet.indexOf(c);
     if (index < 0) throw new Error("backupCodeFromRandom needs a base64url secret");
     return backupCodeAlphabet[index % 32];
   });
-  if (characters.length < 10) throw new Error("backupCodeFromRandom needs at least 10 characters");
-  return `${characters.slice(0, 5).join("")}-${characters.slice(5).join("")}`;
+  if (characters.length < 12) throw new Error("backupCodeFromRandom needs at least 12 characters");
+  return groupBackupCode(characters.join(""));
 }
 
-/** A typed backup code in the form it was hashed in: lower case, one dash; null if it cannot be one. */
-export function normalizeBackupCode(input: string): string | null {
+/** A typed backup code in the form it was hashed in, and the lookup id it carries. */
+export interface ParsedBackupCode {
+  /** Lower case, dashes between groups: what was hashed. */
+  readonly code: string;
+  /** Null for a code of the 10-character form issued before lookup ids existed. */
+  readonly lookupId: string | null;
+}
+
+/**
+ * Reads a typed backup code: case, spaces and dashes do not matter, and o, i
+ * and l are read as 0, 1 and 1. Twelve characters are a code with a lookup id,
+ * ten one issued before lookup ids; anything else cannot be a code (null).
+ */
+export function parseBackupCode(input: string): ParsedBackupCode | null {
   const compact = input.replace(/[\s-]/g, "").toLowerCase().replace(/o/g, "0").replace(/[il]/g, "1");
-  if (compact.length !== 10 || [...compact].some((c) => !backupCodeAlphabet.includes(c))) return null;
-  return `${compact.slice(0, 5)}-${compact.slice(5)}`;
+  if ([...compact].some((c) => !backupCodeAlphabet.includes(c))) return null;
+  if (compact.length === 12) {
+    return { code: groupBackupCode(compact), lookupId: compact.slice(0, backupCodeLookupIdLength) };
+  }
+  if (compact.length === 10) return { code: `${compact.slice(0, 5)}-${compact.slice(5)}`, lookupId: null };
+  return null;
+}
+
+function groupBackupCode(compact: string): string {
+  return `${compact.slice(0, 4)}-${compact.slice(4, 8)}-${compact.slice(8)}`;
 }

@@ -167,6 +167,12 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
   async listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]> {
     return this.#codes.filter((c) => c.userId === userId && c.usedAt === null).map((c) => ({ ...c }));
   }
+  async findUnusedBackupCode(input: { userId: UserId; lookupId: string }): Promise<BackupCode | null> {
+    const code = this.#codes.find(
+      (c) => c.userId === input.userId && c.lookupId === input.lookupId && c.usedAt === null,
+    );
+    return code === undefined ? null : { ...code };
+  }
   async useBackupCode(input: { id: string; now: Date }): Promise<boolean> {
     const index = this.#codes.findIndex((c) => c.id === input.id && c.usedAt === null);
     const code = this.#codes[index];
@@ -221,13 +227,22 @@ export class InMemoryLockoutRepository implements LockoutRepository {
   }
   async updateLoginFailures(input: {
     account: string;
-    source: string;
-    update: (current: LoginFailures | null) => LoginFailures;
-  }): Promise<LoginFailures> {
-    const k = key(input.account, input.source);
-    const next = input.update(this.#failures.get(k) ?? null);
-    this.#failures.set(k, { ...next });
-    return { ...next };
+    sources: readonly string[];
+    update: (current: ReadonlyMap<string, LoginFailures>) => ReadonlyMap<string, LoginFailures>;
+  }): Promise<ReadonlyMap<string, LoginFailures>> {
+    // No await between the read and the write: JavaScript runs this as one step.
+    const current = new Map<string, LoginFailures>();
+    for (const source of input.sources) {
+      const failures = this.#failures.get(key(input.account, source));
+      if (failures !== undefined) current.set(source, { ...failures });
+    }
+    const next = input.update(current);
+    for (const [source, failures] of next) {
+      if (!input.sources.includes(source)) throw new Error(`updateLoginFailures: ${source} was not read`);
+      this.#failures.set(key(input.account, source), { ...failures });
+      current.set(source, { ...failures });
+    }
+    return current;
   }
   async clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void> {
     for (const k of [...this.#failures.keys()]) {

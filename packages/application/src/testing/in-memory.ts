@@ -63,7 +63,8 @@ export class SequentialRandomSource implements RandomSource {
   }
   generateSecret(): string {
     this.#counter++;
-    return `secret_${this.#counter.toString(36)}`.padEnd(43, "x");
+    // The counter first, so secrets differ from their first characters on, as random ones do.
+    return `${this.#counter.toString(36)}_secret`.padEnd(43, "x");
   }
 }
 
@@ -78,6 +79,69 @@ export class InMemoryPasswordHasher implements PasswordHasher {
   }
   async verifyDummyPassword(_password: string): Promise<void> {
     this.dummyVerifications++;
+  }
+}
+
+/**
+ * Another PasswordHasher, counting the verifications asked of it, real and dummy:
+ * the slow work a request costs (wrapped around argon2id, the real work).
+ */
+export class CountingPasswordHasher implements PasswordHasher {
+  verifications = 0;
+  dummyVerifications = 0;
+  readonly #inner: PasswordHasher;
+
+  constructor(inner: PasswordHasher) {
+    this.#inner = inner;
+  }
+  /** Verifications of both kinds. */
+  get slowHashes(): number {
+    return this.verifications + this.dummyVerifications;
+  }
+  hashPassword(password: string): Promise<string> {
+    return this.#inner.hashPassword(password);
+  }
+  verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
+    this.verifications++;
+    return this.#inner.verifyPassword(input);
+  }
+  verifyDummyPassword(password: string): Promise<void> {
+    this.dummyVerifications++;
+    return this.#inner.verifyDummyPassword(password);
+  }
+}
+
+/**
+ * Another PasswordHasher whose verifications, while held, wait until released:
+ * lets a test fill a concurrency limit and look at it. Counts the verifications started.
+ */
+export class HeldPasswordHasher implements PasswordHasher {
+  started = 0;
+  readonly #inner: PasswordHasher;
+  #gate: Promise<void> = Promise.resolve();
+  #release: () => void = () => undefined;
+
+  constructor(inner: PasswordHasher) {
+    this.#inner = inner;
+  }
+  hold(): void {
+    this.#gate = new Promise((resolve) => {
+      this.#release = resolve;
+    });
+  }
+  release(): void {
+    this.#release();
+  }
+  hashPassword(password: string): Promise<string> {
+    return this.#inner.hashPassword(password);
+  }
+  async verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
+    this.started++;
+    await this.#gate;
+    return this.#inner.verifyPassword(input);
+  }
+  verifyDummyPassword(password: string): Promise<void> {
+    return this.#inner.verifyDummyPassword(password);
   }
 }
 

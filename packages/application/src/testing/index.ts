@@ -2,7 +2,9 @@ export { emailTokenRepositoryContract } from "./email-token-repository.contract.
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
+  CountingPasswordHasher,
   createInMemoryDependencies,
+  HeldPasswordHasher,
   InMemoryAccessTokenIssuer,
   InMemoryPasswordHasher,
   InMemorySecretHasher,

@@ -15,15 +15,26 @@ export function lockoutRepositoryContract(
     lockedUntil: current === null ? null : at(60_000),
   });
 
+  /** Increments these counters of the account in one update. */
+  const incrementAll = (lockout: LockoutRepository, input: { account: string; sources: string[] }) =>
+    lockout.updateLoginFailures({
+      ...input,
+      update: (current) =>
+        new Map(input.sources.map((source) => [source, increment(current.get(source) ?? null)])),
+    });
+  const count = async (lockout: LockoutRepository, input: { account: string; source: string }) =>
+    (await lockout.findLoginFailures({ account: input.account, sources: [input.source] })).get(input.source)
+      ?.count;
+
   describe(`LockoutRepository contract: ${name}`, () => {
     it("keeps one counter per account and source, field for field", async () => {
       const { lockout } = await makeStores();
       const a = account();
       expect(await lockout.findLoginFailures({ account: a, sources: ["ip:1", "*"] })).toEqual(new Map());
-      await lockout.updateLoginFailures({ account: a, source: "ip:1", update: increment });
-      const second = await lockout.updateLoginFailures({ account: a, source: "ip:1", update: increment });
+      await incrementAll(lockout, { account: a, sources: ["ip:1"] });
+      const second = (await incrementAll(lockout, { account: a, sources: ["ip:1"] })).get("ip:1");
       expect(second).toEqual({ count: 2, windowStartedAt: t0, lockedUntil: at(60_000) });
-      await lockout.updateLoginFailures({ account: a, source: "*", update: increment });
+      await incrementAll(lockout, { account: a, sources: ["*"] });
       expect(await lockout.findLoginFailures({ account: a, sources: ["ip:1", "*", "ip:2"] })).toEqual(
         new Map([
           ["ip:1", second],
@@ -37,21 +48,73 @@ export function lockoutRepositoryContract(
       const { lockout } = await makeStores();
       const a = account();
       await Promise.all(
-        Array.from({ length: 20 }, () =>
-          lockout.updateLoginFailures({ account: a, source: "ip:9", update: increment }),
+        Array.from({ length: 20 }, () => incrementAll(lockout, { account: a, sources: ["ip:9"] })),
+      );
+      expect(await count(lockout, { account: a, source: "ip:9" })).toBe(20);
+    });
+
+    it("updates several counters as one step: loses nothing when overlapping sets race in either order", async () => {
+      const { lockout } = await makeStores();
+      const a = account();
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          incrementAll(lockout, { account: a, sources: i % 2 === 0 ? ["ip:1", "*"] : ["*", "ip:1"] }),
         ),
       );
-      expect((await lockout.findLoginFailures({ account: a, sources: ["ip:9"] })).get("ip:9")?.count).toBe(
-        20,
+      expect(await count(lockout, { account: a, source: "ip:1" })).toBe(20);
+      expect(await count(lockout, { account: a, source: "*" })).toBe(20);
+    });
+
+    it("of fifty concurrent reservations under a cap of five on a shared counter, exactly five write", async () => {
+      const { lockout } = await makeStores();
+      const a = account();
+      const granted = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          let reserved = false;
+          await lockout.updateLoginFailures({
+            account: a,
+            sources: [`ip:${i}`, "*"],
+            update: (current) => {
+              reserved = (current.get("*")?.count ?? 0) < 5;
+              return reserved
+                ? new Map([
+                    [`ip:${i}`, increment(current.get(`ip:${i}`) ?? null)],
+                    ["*", increment(current.get("*") ?? null)],
+                  ])
+                : new Map();
+            },
+          });
+          return reserved;
+        }),
       );
+      expect(granted.filter(Boolean)).toHaveLength(5);
+      expect(await count(lockout, { account: a, source: "*" })).toBe(5);
+      const perSource = await lockout.findLoginFailures({
+        account: a,
+        sources: Array.from({ length: 50 }, (_, i) => `ip:${i}`),
+      });
+      expect([...perSource.values()].filter((f) => f.count > 0)).toHaveLength(5);
+    });
+
+    it("writes nothing when the update returns no counters, and returns them as they are", async () => {
+      const { lockout } = await makeStores();
+      const a = account();
+      await incrementAll(lockout, { account: a, sources: ["*"] });
+      const after = await lockout.updateLoginFailures({
+        account: a,
+        sources: ["ip:1", "*"],
+        update: () => new Map(),
+      });
+      expect(after).toEqual(new Map([["*", { count: 1, windowStartedAt: t0, lockedUntil: null }]]));
+      expect(await count(lockout, { account: a, source: "*" })).toBe(1);
     });
 
     it("clears some sources, or every source of the account, and no other account's", async () => {
       const { lockout } = await makeStores();
       const [a, b] = [account(), account()];
       for (const source of ["ip:1", "ip:2", "*"]) {
-        await lockout.updateLoginFailures({ account: a, source, update: increment });
-        await lockout.updateLoginFailures({ account: b, source, update: increment });
+        await incrementAll(lockout, { account: a, sources: [source] });
+        await incrementAll(lockout, { account: b, sources: [source] });
       }
       await lockout.clearLoginFailures({ account: a, sources: ["ip:1", "*"] });
       expect([

@@ -15,9 +15,10 @@ export function twoFactorRepositoryContract(
     return { ...stores, userId: user.id };
   }
   const codes = (userId: UserId, count = 3): BackupCode[] =>
-    Array.from({ length: count }, () => ({
+    Array.from({ length: count }, (_, index) => ({
       id: testId(),
       userId,
+      lookupId: `l${index}`,
       codeHash: `hash-${testId()}`,
       usedAt: null,
     }));
@@ -155,6 +156,33 @@ export function twoFactorRepositoryContract(
       expect(results.filter(Boolean)).toHaveLength(1);
       expect((await twoFactor.listUnusedBackupCodes(userId)).map((c) => c.id)).not.toContain(id);
       expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({ enabled: true, backupCodesRemaining: 2 });
+    });
+
+    it("finds an unused backup code by its lookup id: not a used one, not another user's, and keeps codes without one", async () => {
+      const { twoFactor, users, userId, backupCodes } = await withEnabledFactor();
+      expect(await twoFactor.findUnusedBackupCode({ userId, lookupId: "l1" })).toEqual(backupCodes[1]);
+      expect(await twoFactor.findUnusedBackupCode({ userId, lookupId: "zz" })).toBeNull();
+      const other = makeUser();
+      await users.insertUser(other);
+      const otherCodes = codes(other.id);
+      await twoFactor.replaceBackupCodes({ userId: other.id, backupCodes: otherCodes });
+      expect(await twoFactor.findUnusedBackupCode({ userId: other.id, lookupId: "l1" })).toEqual(
+        otherCodes[1],
+      );
+      await twoFactor.useBackupCode({ id: backupCodes[1]?.id ?? "", now: at(3000) });
+      expect(await twoFactor.findUnusedBackupCode({ userId, lookupId: "l1" })).toBeNull();
+      // Codes issued before lookup ids are stored without one, side by side with new ones.
+      const legacy: BackupCode = {
+        id: testId(),
+        userId,
+        lookupId: null,
+        codeHash: "hash-legacy",
+        usedAt: null,
+      };
+      const fresh = codes(userId, 2);
+      await twoFactor.replaceBackupCodes({ userId, backupCodes: [legacy, ...fresh] });
+      expect((await twoFactor.listUnusedBackupCodes(userId)).find((c) => c.id === legacy.id)).toEqual(legacy);
+      expect(await twoFactor.findUnusedBackupCode({ userId, lookupId: "l0" })).toEqual(fresh[0]);
     });
 
     it("replaces every backup code, used or not", async () => {

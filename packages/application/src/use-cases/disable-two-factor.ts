@@ -2,9 +2,9 @@ import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
+import type { AccountLocked } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { startSecondFactorProof, useSecondFactor } from "./two-factor-codes.ts";
+import { proveSecondFactor, startSecondFactorProof } from "./two-factor-codes.ts";
 
 /**
  * Turns 2FA off. It takes the factor itself, a current TOTP code or a backup code (the password
@@ -46,13 +46,16 @@ export async function disableTwoFactor(
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
   if (input.password !== undefined) {
-    const proved = await proveCurrentPassword(deps, { user, password: input.password, source, client });
-    if (!proved.ok) return proved;
+    const passwordProved = await proveCurrentPassword(deps, {
+      user,
+      password: input.password,
+      source,
+      client,
+    });
+    if (!passwordProved.ok) return passwordProved;
   }
-  if (!(await useSecondFactor(deps, { factor, code, backupCode, client }))) {
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
-  }
+  const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+  if (!proved.ok) return proved;
   await deps.twoFactor.deleteTwoFactor(user.id);
   await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });
   return ok(undefined);

@@ -1,6 +1,6 @@
 import { err, hasFreshProof, ok, type Result, type Session, type User } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
-import { countFailedSignIn, type SignInSource } from "./sign-in-lockout.ts";
+import { type AccountLocked, proveWithinLockout, type SignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
@@ -25,20 +25,27 @@ export function requireFreshProof(
 }
 
 /**
- * Checks the account's current password, given in a request as a proof. A wrong one counts toward
- * lockout like a wrong sign-in (the caller checked the lock for `source` first), so a stolen access
- * token cannot be used to guess the password without limit. An account without a password has
- * no password to give: any answer is wrong.
+ * Checks the account's current password, given in a request as a proof, within the lockout: the
+ * attempt is reserved before the slow hash (ADR 0008), and a wrong one stays counted like a wrong
+ * sign-in, so a stolen access token cannot be used to guess the password without limit. An
+ * account without a password has no password to give: any answer is wrong.
  */
 export async function proveCurrentPassword(
   deps: Pick<Dependencies, "passwordHasher" | "lockout" | "clock" | "random" | "securityEvents" | "settings">,
   input: { user: User; password: string; source: SignInSource; client: ClientInfo },
-): Promise<Result<void, "INVALID_CURRENT_PASSWORD">> {
+): Promise<Result<void, "INVALID_CURRENT_PASSWORD"> | AccountLocked> {
   const { user, source, client } = input;
-  const matches =
-    user.passwordHash !== null &&
-    (await deps.passwordHasher.verifyPassword({ hash: user.passwordHash, password: input.password }));
-  if (matches) return ok(undefined);
-  await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-  return err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
+  const { passwordHash } = user;
+  const checked = await proveWithinLockout(deps, {
+    account: user.email,
+    source,
+    userId: user.id,
+    client,
+    checkProof: async () =>
+      passwordHash !== null &&
+      (await deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password })),
+  });
+  if (!checked.ok) return checked;
+  if (!checked.value) return err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
+  return ok(undefined);
 }

@@ -2,20 +2,16 @@ import { err, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { completeSignIn, type SignInOutcome } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource, proveWithinLockout } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
 
 /**
  * Signs in with email and password. Unknown email and wrong password are
- * indistinguishable. A locked account answers ACCOUNT_LOCKED before any password
- * is checked, so the answer says nothing about the password.
+ * indistinguishable. The attempt is reserved against the lockout before the
+ * password is checked (proveWithinLockout): a locked account answers
+ * ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
  */
 export async function logInWithPassword(
   deps: Dependencies,
@@ -28,31 +24,36 @@ export async function logInWithPassword(
   // Counters are kept per address, existing or not, so a lock does not reveal that an account exists.
   const account = email.ok ? email.value : null;
   const source = await findSignInSource(deps, { userId: user?.id ?? null, client: input.client });
-  if (account !== null) {
-    const locked = await checkSignInLockout(deps, { account, source });
-    if (locked !== null) return locked;
-  }
-  if (user === null || user.passwordHash === null) {
-    // Dummy verify so an unknown email costs the same time as a wrong password
-    // (OWASP Authentication Cheat Sheet, "Authentication Responses").
-    await deps.passwordHasher.verifyDummyPassword(input.password);
-    if (account !== null) {
-      await countFailedSignIn(deps, { account, source, userId: user?.id ?? null, client: input.client });
+  const passwordHash = user?.passwordHash ?? null;
+  const checkPassword = async (): Promise<boolean> => {
+    if (passwordHash === null) {
+      // Dummy verify so an unknown email costs the same time as a wrong password
+      // (OWASP Authentication Cheat Sheet, "Authentication Responses").
+      await deps.passwordHasher.verifyDummyPassword(input.password);
+      return false;
     }
-    return invalidCredentials;
-  }
-  const matches = await deps.passwordHasher.verifyPassword({
-    hash: user.passwordHash,
-    password: input.password,
-  });
-  if (!matches) {
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "login_failed",
-      client: input.client,
-      details: { method: "password" },
-    });
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client: input.client });
+    return deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password });
+  };
+  const proof =
+    account === null
+      ? { ok: true as const, value: await checkPassword() }
+      : await proveWithinLockout(deps, {
+          account,
+          source,
+          userId: user?.id ?? null,
+          client: input.client,
+          checkProof: checkPassword,
+        });
+  if (!proof.ok) return proof;
+  if (user === null || !proof.value) {
+    if (user !== null && passwordHash !== null) {
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client: input.client,
+        details: { method: "password" },
+      });
+    }
     return invalidCredentials;
   }
   // Status is checked only after the password, so a disabled account is not revealed to a guesser.

@@ -1,14 +1,9 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { proveCurrentPassword } from "./fresh-proof.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { useSecondFactor } from "./two-factor-codes.ts";
+import { proveSecondFactor } from "./two-factor-codes.ts";
 
 /**
  * Proves a factor again in a signed-in session (POST /auth/reauthenticate): the password, a
@@ -47,8 +42,6 @@ export async function reauthenticate(
   ]);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const source = await findSignInSource(deps, { userId: user.id, client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
   if (password !== undefined) {
     const proved = await proveCurrentPassword(deps, { user, password, source, client });
     if (!proved.ok) return proved;
@@ -56,10 +49,8 @@ export async function reauthenticate(
     if (factor?.status !== "enabled") {
       return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
     }
-    if (!(await useSecondFactor(deps, { factor, code, backupCode, client }))) {
-      await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-      return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
-    }
+    const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+    if (!proved.ok) return proved;
   }
   const now = deps.clock.now();
   await deps.sessions.recordReauthentication({ sessionId: session.id, now });

@@ -1,10 +1,10 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { type AccountLocked, countFailedSignIn } from "./sign-in-lockout.ts";
+import type { AccountLocked } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
-import { generateBackupCodes, startSecondFactorProof, useTOTPCode } from "./two-factor-codes.ts";
+import { generateBackupCodes, proveSecondFactor, startSecondFactorProof } from "./two-factor-codes.ts";
 
 /**
  * Replaces every backup code with ten new ones, given a current TOTP code and a
@@ -27,10 +27,8 @@ export async function regenerateBackupCodes(
   const proof = await startSecondFactorProof(deps, { userId: input.session.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
-  if (!(await useTOTPCode(deps, { factor, code: input.code }))) {
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
-  }
+  const proved = await proveSecondFactor(deps, { user, factor, source, code: input.code, client });
+  if (!proved.ok) return proved;
   const backup = await generateBackupCodes(deps, { userId: user.id });
   await deps.twoFactor.replaceBackupCodes({ userId: user.id, backupCodes: backup.stored });
   await recordSecurityEvent(deps, { userId: user.id, type: "backup_codes_regenerated", client });

@@ -40,6 +40,28 @@ describe("wrong current passwords at set-password count toward lockout", () => {
     expect(deps.securityEvents.all().some((e) => e.type === "account_locked")).toBe(true);
   });
 
+  it("a right current password gives its attempt back: four wrong, a right one, then a wrong one is still checked", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps, { email: "ada@example.com" });
+    const change = (currentPassword: string, newPassword: string) =>
+      setPassword(deps, { session, currentPassword, newPassword, client: thief });
+    for (let i = 0; i < 4; i++) {
+      expect(await change(`Wrong-guess-${i}!`, "Brand-new-pass9!")).toMatchObject({
+        error: "INVALID_CURRENT_PASSWORD",
+      });
+    }
+    expect(await change(strongPassword, "Brand-new-pass9!")).toEqual({ ok: true, value: undefined });
+    // Counted as a failure, the right password would have been the fifth and locked.
+    expect(await change("Wrong-guess-5!", "Other-new-pass9!")).toMatchObject({
+      ok: false,
+      error: "INVALID_CURRENT_PASSWORD",
+    });
+    expect(await change("Brand-new-pass9!", "Other-new-pass9!")).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_LOCKED",
+    });
+  });
+
   it("after the lock runs out the right current password works again", async () => {
     const deps = createInMemoryDependencies();
     const { session } = await registerAccount(deps, { email: "ada@example.com" });

@@ -2,7 +2,7 @@ import { checkPasswordPolicy, err, ok, type Result, type Session } from "@supero
 import type { Dependencies } from "../ports.ts";
 import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import { type AccountLocked, checkSignInLockout, findSignInSource } from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 /**
@@ -31,18 +31,12 @@ export async function setPassword(
   const user = await deps.users.findUserById(session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   if (user.passwordHash !== null) {
-    if (input.currentPassword === undefined || input.currentPassword === "") {
+    const { currentPassword } = input;
+    if (currentPassword === undefined || currentPassword === "") {
       return err("VALIDATION_ERROR", "Current password is required to change the password");
     }
     const source = await findSignInSource(deps, { userId: user.id, client });
-    const locked = await checkSignInLockout(deps, { account: user.email, source });
-    if (locked !== null) return locked;
-    const proved = await proveCurrentPassword(deps, {
-      user,
-      password: input.currentPassword,
-      source,
-      client,
-    });
+    const proved = await proveCurrentPassword(deps, { user, password: currentPassword, source, client });
     if (!proved.ok) return proved;
   } else {
     const fresh = requireFreshProof(deps, { session });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createInMemoryDependencies } from "../testing/in-memory.ts";
+import type { PasswordHasher } from "../ports.ts";
+import { CountingPasswordHasher, createInMemoryDependencies } from "../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
 import { unlockAccount } from "./sign-in-lockout.ts";
@@ -149,5 +150,42 @@ describe("lockout cannot be used to lock the owner out from afar", () => {
     unwrapSignedIn(await logIn(owner));
     await failTimes(5, owner);
     expect(await logIn(owner)).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
+  });
+});
+
+describe("lockout reserves each attempt before the password is checked", () => {
+  it("of fifty wrong passwords at once from fifty addresses, exactly five are checked; the rest are refused", async () => {
+    const { deps } = await setUp();
+    const counting = new CountingPasswordHasher(deps.passwordHasher);
+    const outcomes = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        logInWithPassword(
+          { ...deps, passwordHasher: counting },
+          { email: "ada@example.com", password: wrongPassword, client: { ip: `203.0.113.${i}` } },
+        ),
+      ),
+    );
+    expect(counting.verifications).toBe(5);
+    const errors = outcomes.map((o) => (o.ok ? "ok" : o.error));
+    expect(errors.filter((e) => e === "INVALID_CREDENTIALS")).toHaveLength(5);
+    expect(errors.filter((e) => e === "ACCOUNT_LOCKED")).toHaveLength(45);
+  });
+
+  it("gives an attempt back when the check throws, so an outage does not lock the owner out", async () => {
+    const { deps, logIn, failTimes } = await setUp();
+    const unavailable: PasswordHasher = {
+      hashPassword: (password) => deps.passwordHasher.hashPassword(password),
+      verifyPassword: () => Promise.reject(new Error("hasher unavailable")),
+      verifyDummyPassword: (password) => deps.passwordHasher.verifyDummyPassword(password),
+    };
+    await failTimes(4, attacker);
+    await expect(
+      logInWithPassword(
+        { ...deps, passwordHasher: unavailable },
+        { email: "ada@example.com", password: strongPassword, client: attacker },
+      ),
+    ).rejects.toThrow("hasher unavailable");
+    // Counted, the attempt that threw would have been the fifth and locked.
+    expect((await logIn(attacker)).ok).toBe(true);
   });
 });

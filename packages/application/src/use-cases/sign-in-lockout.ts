@@ -1,8 +1,10 @@
 import {
   accountWideSource,
-  countFailedLogin,
-  decideLockout,
   knownSourceLifetimeMs,
+  type LoginAttemptReservation,
+  type LoginFailures,
+  refundLoginAttempt,
+  reserveLoginAttempt,
   secondsUntil,
   type UserId,
 } from "@superoauth/domain";
@@ -64,64 +66,99 @@ export async function findSignInSource(
   return { key: ipKey, known: known.includes(ipKey) };
 }
 
-/** ACCOUNT_LOCKED when this source may not try to sign in to `account` now; null when it may. */
-export async function checkSignInLockout(
-  deps: Pick<Dependencies, "lockout" | "clock">,
-  input: { account: string; source: SignInSource },
-): Promise<AccountLocked | null> {
-  const { account, source } = input;
-  const now = deps.clock.now();
-  const failures = await deps.lockout.findLoginFailures({
-    account,
-    sources: [source.key, accountWideSource],
-  });
-  const decision = decideLockout({
-    sourceFailures: failures.get(source.key) ?? null,
-    accountFailures: failures.get(accountWideSource) ?? null,
-    sourceIsKnown: source.known,
-    now,
-  });
-  if (!decision.locked) return null;
-  const retryAfterSeconds = secondsUntil(decision.until, now);
-  return {
-    ok: false,
-    error: "ACCOUNT_LOCKED",
-    message: `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes or reset your password`,
-    retryAfterSeconds,
-  };
-}
-
 /**
- * Counts a failed attempt (wrong password or wrong second-factor code) on the
- * source's counter and the account-wide one, and records `account_locked` for
- * an existing account when this failure locked either.
+ * Checks a proof of `account` (a password or a second-factor code) within the
+ * lockout. The attempt is reserved first: counted as a failure on the source's
+ * counter and the account-wide one in one atomic step, or refused with
+ * ACCOUNT_LOCKED while a lock holds. Only then is the proof checked, so however
+ * many attempts run at once, at most LOCKOUT_THRESHOLD per counter and window are
+ * ever checked (ADR 0008). A right proof gives the attempt back, and so does a
+ * check that threw (an overloaded hasher, a lost database): nothing was learnt.
+ * A wrong one stays counted, and `account_locked` is recorded for an existing
+ * account when it locked a counter.
  */
-export async function countFailedSignIn(
+export async function proveWithinLockout(
   deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings">,
-  input: { account: string; source: SignInSource; userId: UserId | null; client: ClientInfo },
-): Promise<void> {
-  const now = deps.clock.now();
+  input: {
+    account: string;
+    source: SignInSource;
+    userId: UserId | null;
+    client: ClientInfo;
+    checkProof: () => Promise<boolean>;
+  },
+): Promise<AccountLocked | { readonly ok: true; readonly value: boolean }> {
+  const { account, source } = input;
   const policy = deps.settings.lockout;
-  const lockedScopes: string[] = [];
-  for (const source of [input.source.key, accountWideSource]) {
-    await deps.lockout.updateLoginFailures({
-      account: input.account,
-      source,
-      update: (failures) => {
-        const counted = countFailedLogin({ failures, now, policy });
-        if (counted.lockedNow) lockedScopes.push(source === accountWideSource ? "account" : "source");
-        return counted.failures;
+  const reservedAt = deps.clock.now();
+  const sources = [source.key, accountWideSource];
+  // Set by the update (the store may call it more than once: the last call is what was written).
+  const decided: { reservation?: LoginAttemptReservation } = {};
+  await deps.lockout.updateLoginFailures({
+    account,
+    sources,
+    update: (current) => {
+      const reservation = reserveLoginAttempt({
+        sourceFailures: current.get(source.key) ?? null,
+        accountFailures: current.get(accountWideSource) ?? null,
+        sourceIsKnown: source.known,
+        now: reservedAt,
+        policy,
+      });
+      decided.reservation = reservation;
+      return reservation.locked
+        ? new Map()
+        : new Map([
+            [source.key, reservation.sourceFailures],
+            [accountWideSource, reservation.accountFailures],
+          ]);
+    },
+  });
+  const { reservation } = decided;
+  if (reservation === undefined) throw new Error("updateLoginFailures did not call update");
+  if (reservation.locked) {
+    const retryAfterSeconds = secondsUntil(reservation.until, reservedAt);
+    return {
+      ok: false,
+      error: "ACCOUNT_LOCKED",
+      message: `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes or reset your password`,
+      retryAfterSeconds,
+    };
+  }
+  const refund = () =>
+    deps.lockout.updateLoginFailures({
+      account,
+      sources,
+      update: (current) => {
+        const refunded = new Map<string, LoginFailures>();
+        for (const [key, failures] of current) {
+          const next = refundLoginAttempt({ failures, reservedAt, policy });
+          if (next !== null) refunded.set(key, next);
+        }
+        return refunded;
       },
     });
+  let proven: boolean;
+  try {
+    proven = await input.checkProof();
+  } catch (error) {
+    // The original error says more; should the refund fail too, the attempt stays counted (the safe side).
+    await refund().catch(() => undefined);
+    throw error;
   }
-  if (input.userId !== null && lockedScopes.length > 0) {
+  if (proven) {
+    await refund();
+  } else if (input.userId !== null && reservation.lockedScopes.length > 0) {
     await recordSecurityEvent(deps, {
       userId: input.userId,
       type: "account_locked",
       client: input.client,
-      details: { scope: lockedScopes.join(","), minutes: Math.round(policy.durationMs / 60_000) },
+      details: {
+        scope: reservation.lockedScopes.join(","),
+        minutes: Math.round(policy.durationMs / 60_000),
+      },
     });
   }
+  return { ok: true, value: proven };
 }
 
 /**

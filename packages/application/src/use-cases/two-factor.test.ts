@@ -99,9 +99,12 @@ describe("setting up TOTP", () => {
     const { backupCodes } = await enableTwoFactorFor(deps, session);
     expect(backupCodes).toHaveLength(10);
     expect(new Set(backupCodes).size).toBe(10);
-    for (const code of backupCodes) expect(code).toMatch(/^[0-9a-z]{5}-[0-9a-z]{5}$/);
+    for (const code of backupCodes) expect(code).toMatch(/^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/);
     const stored = await deps.twoFactor.listUnusedBackupCodes(userId);
     expect(stored.map((c) => c.codeHash)).not.toContain(backupCodes[0]);
+    // Each code's first two characters are its lookup id, stored in clear and distinct (ADR 0010).
+    expect(stored.map((c) => c.lookupId).sort()).toEqual(backupCodes.map((c) => c.slice(0, 2)).sort());
+    expect(new Set(stored.map((c) => c.lookupId)).size).toBe(10);
     expect(eventTypes()).toContain("two_factor_enabled");
     expect(unwrap(await getTwoFactorStatus(deps, { userId }))).toEqual({
       enabled: true,

@@ -2,14 +2,9 @@ import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { finishSignIn } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
-import {
-  type AccountLocked,
-  checkSignInLockout,
-  countFailedSignIn,
-  findSignInSource,
-} from "./sign-in-lockout.ts";
+import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo, SignedIn } from "./start-session.ts";
-import { useSecondFactor } from "./two-factor-codes.ts";
+import { proveSecondFactor } from "./two-factor-codes.ts";
 
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
@@ -40,19 +35,18 @@ export async function verifyTwoFactorLogin(
     return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
-  const locked = await checkSignInLockout(deps, { account: user.email, source });
-  if (locked !== null) return locked;
-
   const { code, backupCode } = input;
-  if (!(await useSecondFactor(deps, { factor, code, backupCode, client }))) {
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "login_failed",
-      client,
-      details: { method: backupCode !== undefined ? "backup_code" : "totp" },
-    });
-    await countFailedSignIn(deps, { account: user.email, source, userId: user.id, client });
-    return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
+  const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+  if (!proved.ok) {
+    if (proved.error === "INVALID_TWO_FACTOR_CODE") {
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client,
+        details: { method: backupCode !== undefined ? "backup_code" : "totp" },
+      });
+    }
+    return proved;
   }
   // The account may have been disabled between the two steps.
   const allowed = checkUserMaySignIn(user);

@@ -1,0 +1,18 @@
+/**
+ * Thrown by a port's implementation that sheds work it has no capacity for now
+ * (e.g. too many slow password hashes waiting). It lives with the ports, not in
+ * an adapter, so the HTTP adapter can recognise it without knowing which adapter
+ * threw or why, and not in the domain, which knows nothing of capacity. It is
+ * not an outcome of a use case, which lets it pass: the HTTP adapter answers
+ * 503 SERVICE_UNAVAILABLE with Retry-After (RFC 9110 section 15.6.4).
+ */
+export class OverloadedError extends Error {
+  /** When the client may try again, in seconds (the Retry-After header). */
+  readonly retryAfterSeconds: number;
+
+  constructor(input: { message: string; retryAfterSeconds: number }) {
+    super(input.message);
+    this.name = "OverloadedError";
+    this.retryAfterSeconds = input.retryAfterSeconds;
+  }
+}
