@@ -2,25 +2,39 @@ import type { EmailTokenRepository } from "@superoauth/application";
 import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /** The EmailTokenRepository port over MySQL. */
 export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
   return {
-    async insertEmailToken(token: EmailToken): Promise<void> {
-      await db
-        .insertInto("email_tokens")
-        .values({
-          id: token.id,
-          user_id: token.userId,
-          purpose: token.purpose,
-          secret_hash: token.secretHash,
-          created_at: token.createdAt,
-          expires_at: token.expiresAt,
-          used_at: token.usedAt,
-        })
-        .execute();
+    async issueEmailToken(token: EmailToken): Promise<void> {
+      await runInTransaction(db, async (trx) => {
+        // The user's row is the lock every issue for the user takes first, so concurrent issues run
+        // one after the other and each supersedes the one before: at most one link stays usable.
+        // Without it, two issues could both supersede the same older tokens, then both insert theirs.
+        await trx.selectFrom("users").select("id").where("id", "=", token.userId).forUpdate().execute();
+        await trx
+          .updateTable("email_tokens")
+          .set({ used_at: token.createdAt })
+          .where("user_id", "=", token.userId)
+          .where("purpose", "=", token.purpose)
+          .where("used_at", "is", null)
+          .execute();
+        await trx
+          .insertInto("email_tokens")
+          .values({
+            id: token.id,
+            user_id: token.userId,
+            purpose: token.purpose,
+            secret_hash: token.secretHash,
+            created_at: token.createdAt,
+            expires_at: token.expiresAt,
+            used_at: token.usedAt,
+          })
+          .execute();
+      });
     },
 
     async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {

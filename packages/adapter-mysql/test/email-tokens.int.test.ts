@@ -25,7 +25,7 @@ async function storedToken() {
     secretHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     now: t0,
   });
-  await emailTokens.insertEmailToken(token);
+  await emailTokens.issueEmailToken(token);
   return { users, emailTokens, user, token };
 }
 

@@ -120,7 +120,12 @@ export interface SessionRepository {
 
 /** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
 export interface EmailTokenRepository {
-  insertEmailToken(token: EmailToken): Promise<void>;
+  /**
+   * Stores a new token and marks every other unused token of its user and purpose used (at its
+   * `createdAt`), atomically: a newer link supersedes the older ones, and of concurrent issues for
+   * one user and purpose at most one token stays usable (OWASP Forgot Password Cheat Sheet).
+   */
+  issueEmailToken(token: EmailToken): Promise<void>;
   findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
   /**
    * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one

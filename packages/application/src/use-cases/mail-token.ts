@@ -47,7 +47,7 @@ export async function mailTokenIfAllowed(
   const secretHash = deps.secretHasher.hashSecret(secret);
   if (user === null || !mayMailAnotherToken(issued)) return false;
 
-  await deps.emailTokens.insertEmailToken(
+  await deps.emailTokens.issueEmailToken(
     createEmailToken({ id, userId: user.id, purpose, secretHash, now }),
   );
   const link = buildMailLink({
