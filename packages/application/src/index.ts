@@ -1,6 +1,8 @@
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  BackgroundTask,
+  BackgroundTasks,
   Clock,
   Dependencies,
   EmailTokenRepository,

@@ -159,6 +159,22 @@ export interface Mailer {
   sendMail(mail: OutgoingMail): Promise<void>;
 }
 
+/** Work to run after the reply: `name` says what it is in logs (never an address or a secret). */
+export interface BackgroundTask {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+/**
+ * Runs work after the reply, in this process, so a request does the same work whatever the
+ * account it names (OWASP Forgot Password Cheat Sheet: "consistent response time"). A task's
+ * failure is logged, never the request's. Bounded: past its capacity it refuses a task ("full")
+ * and never runs it, so a flood cannot grow memory without limit; queued tasks are lost on a crash.
+ */
+export interface BackgroundTasks {
+  enqueue(task: BackgroundTask): "queued" | "full";
+}
+
 /** The account security log. Entries are never changed once written. */
 export interface SecurityEventLog {
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
@@ -426,6 +442,7 @@ export interface Dependencies {
   readonly oauthFlows: OAuthFlowRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
+  readonly backgroundTasks: BackgroundTasks;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

@@ -24,6 +24,7 @@ import type {
   StoredRefreshToken,
   UserRepository,
 } from "../ports.ts";
+import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
 import {
@@ -281,6 +282,7 @@ export function createInMemoryDependencies(
   securityEvents: InMemorySecurityEventLog;
   emailTokens: InMemoryEmailTokenRepository;
   mailer: InMemoryMailer;
+  backgroundTasks: InMemoryBackgroundTasks;
   linkedProviders: InMemoryLinkedProviderRepository;
   oauthFlows: InMemoryOAuthFlowRepository;
   totp: InMemoryTOTPService;
@@ -299,6 +301,7 @@ export function createInMemoryDependencies(
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
     mailer: new InMemoryMailer(),
+    backgroundTasks: new InMemoryBackgroundTasks(),
     oauthProviders: {},
     linkedProviders: new InMemoryLinkedProviderRepository(users),
     oauthFlows: new InMemoryOAuthFlowRepository(),
