@@ -23,6 +23,7 @@ import {
   pruneExpiredRecords,
 } from "@superoauth/adapter-mysql";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import { type Clock, createUseCases, type Dependencies } from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
@@ -58,6 +59,7 @@ export async function composeService(
       clock: options.clock ?? { now: () => new Date() },
       random: createSecureRandomSource(),
       passwordHasher: createArgon2PasswordHasher(),
+      passwordStrength: createZxcvbnPasswordStrengthChecker(),
       secretHasher: createSHA256SecretHasher(),
       accessTokens: createJWTAccessTokenIssuer({
         secret: config.jwt.secret,

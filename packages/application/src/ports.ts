@@ -44,6 +44,21 @@ export interface PasswordHasher {
   verifyDummyPassword(password: string): Promise<void>;
 }
 
+/** How easy a new password is to guess; when it is, why, as a sentence for the user. */
+export type PasswordAssessment =
+  | { readonly guessable: false }
+  | { readonly guessable: true; readonly reason: string };
+
+/**
+ * Estimates how easy a new password is to guess: common passwords, words, names, keyboard
+ * patterns, dates and repeats, with l33t and reversed variants, and the account's own words
+ * (zxcvbn-ts in production; offline, dictionaries loaded once). Asked only when a password is
+ * set, never at sign-in (docs/decisions/0014-password-screening.md).
+ */
+export interface PasswordStrengthChecker {
+  assessPassword(input: { password: string; accountWords: readonly string[] }): PasswordAssessment;
+}
+
 /** Fast hashing for high-entropy secrets (refresh tokens): SHA-256 and a constant-time comparison. */
 export interface SecretHasher {
   hashSecret(secret: string): string;
@@ -426,6 +441,7 @@ export interface Dependencies {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly passwordHasher: PasswordHasher;
+  readonly passwordStrength: PasswordStrengthChecker;
   readonly secretHasher: SecretHasher;
   readonly accessTokens: AccessTokenIssuer;
   readonly users: UserRepository;

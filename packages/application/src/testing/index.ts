@@ -21,6 +21,7 @@ export {
   InMemoryOAuthFlowRepository,
   ScriptedOAuthProviderGateway,
 } from "./in-memory-oauth.ts";
+export { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
 export {
   InMemoryLockoutRepository,
   InMemoryMFATokenIssuer,

@@ -1,5 +1,6 @@
-import { checkPasswordPolicy, err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
+import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { checkNewPassword } from "./check-new-password.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import {
   type AccountLocked,
@@ -25,10 +26,14 @@ export async function setPassword(
     client?: ClientInfo;
   },
 ): Promise<Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND"> | AccountLocked> {
-  const policy = checkPasswordPolicy(input.newPassword, "New password");
-  if (!policy.ok) return policy;
   const user = await deps.users.findUserById(input.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const screened = checkNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    field: "New password",
+  });
+  if (!screened.ok) return screened;
   if (user.passwordHash !== null) {
     if (input.currentPassword === undefined || input.currentPassword === "") {
       return err("VALIDATION_ERROR", "Current password is required to change the password");

@@ -1,0 +1,1 @@
+export { createZxcvbnPasswordStrengthChecker, minimumPasswordScore } from "./zxcvbn-password-strength.ts";
