@@ -15,13 +15,7 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
         // one after the other and each supersedes the one before: at most one link stays usable.
         // Without it, two issues could both supersede the same older tokens, then both insert theirs.
         await trx.selectFrom("users").select("id").where("id", "=", token.userId).forUpdate().execute();
-        await trx
-          .updateTable("email_tokens")
-          .set({ used_at: token.createdAt })
-          .where("user_id", "=", token.userId)
-          .where("purpose", "=", token.purpose)
-          .where("used_at", "is", null)
-          .execute();
+        await useAllUnused(trx, { userId: token.userId, purpose: token.purpose, now: token.createdAt });
         await trx
           .insertInto("email_tokens")
           .values({
@@ -59,13 +53,7 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
       purpose: EmailTokenPurpose;
       now: Date;
     }): Promise<void> {
-      await db
-        .updateTable("email_tokens")
-        .set({ used_at: input.now })
-        .where("user_id", "=", input.userId)
-        .where("purpose", "=", input.purpose)
-        .where("used_at", "is", null)
-        .execute();
+      await useAllUnused(db, input);
     },
 
     async countEmailTokensIssuedSince(input: {
@@ -83,6 +71,20 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
       return Number(row?.n ?? 0);
     },
   };
+}
+
+/** Marks every unused token of the user and purpose used at `now`. */
+async function useAllUnused(
+  db: Executor,
+  input: { userId: UserId; purpose: EmailTokenPurpose; now: Date },
+): Promise<void> {
+  await db
+    .updateTable("email_tokens")
+    .set({ used_at: input.now })
+    .where("user_id", "=", input.userId)
+    .where("purpose", "=", input.purpose)
+    .where("used_at", "is", null)
+    .execute();
 }
 
 function mapEmailTokenRow(row: Selectable<EmailTokensTable>): EmailToken {
