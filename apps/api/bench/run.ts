@@ -13,7 +13,8 @@ import { Pool } from "undici";
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const databaseURL = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench";
-const password = "Bench-passw0rd!";
+// Random, so the password screen (docs/decisions/0014-password-screening.md) accepts it.
+const password = "Kx7#mQ2v-Lr9!pT";
 const timingSamples = Number(process.env.BENCH_TIMING_SAMPLES ?? 200);
 
 interface Scenario {

@@ -15,7 +15,29 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
         // one after the other and each supersedes the one before: at most one link stays usable.
         // Without it, two issues could both supersede the same older tokens, then both insert theirs.
         await trx.selectFrom("users").select("id").where("id", "=", token.userId).forUpdate().execute();
-        await useAllUnused(trx, { userId: token.userId, purpose: token.purpose, now: token.createdAt });
+        // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
+        // also locks the index gap where new tokens go, and issues for neighbouring users (whose
+        // tokens share that gap) then deadlock on their inserts. This plain read is the
+        // transaction's first, so its snapshot is taken after the lock and sees every earlier issue.
+        const unused = await trx
+          .selectFrom("email_tokens")
+          .select("id")
+          .where("user_id", "=", token.userId)
+          .where("purpose", "=", token.purpose)
+          .where("used_at", "is", null)
+          .execute();
+        if (unused.length > 0) {
+          await trx
+            .updateTable("email_tokens")
+            .set({ used_at: token.createdAt })
+            .where(
+              "id",
+              "in",
+              unused.map((row) => row.id),
+            )
+            .where("used_at", "is", null)
+            .execute();
+        }
         await trx
           .insertInto("email_tokens")
           .values({
