@@ -1,1 +1,1 @@
-export { createZxcvbnPasswordStrengthChecker, minimumPasswordScore } from "./zxcvbn-password-strength.ts";
+export { createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";

@@ -1,6 +1,6 @@
 import { accountWordsOf, checkPasswordPolicy } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import { createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";
+import { analysedPasswordLength, createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";
 
 // Where the line is (docs/decisions/0014-password-screening.md): the predictable is refused,
 // the merely short is not. Every password here meets the contract's composition rules, so the
@@ -54,5 +54,12 @@ describe("zxcvbn password screening", () => {
       guessable: true,
       reason: expect.stringMatching(/^It follows a pattern that is guessed quickly\. \S/),
     });
+  });
+
+  it("judges the first 24 characters only: a predictable start is refused whatever follows", () => {
+    const predictableStart = "Abcdefghijklmnopqrstuvwx";
+    expect(predictableStart).toHaveLength(analysedPasswordLength);
+    expect(assess(`${predictableStart}-q7#Rv2!kXk9$mP2q`)).toMatchObject({ guessable: true });
+    expect(assess(`q7#Rv2!kXk9$mP2qb4!Tz8@w${"password".repeat(13)}`)).toEqual({ guessable: false });
   });
 });

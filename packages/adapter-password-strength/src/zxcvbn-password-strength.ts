@@ -14,6 +14,16 @@ import { dictionary as englishDictionary, translations } from "@zxcvbn-ts/langua
 export const minimumPasswordScore = 2;
 
 /**
+ * How many leading characters are analysed. zxcvbn runs synchronously and its time grows
+ * steeply with length (on the project's 2-core machine, under load: tens of milliseconds for 24
+ * random characters, most of a second for 128), so the whole password is not worth the event
+ * loop. 24 characters is longer than any entry of its password lists, and a password whose
+ * first 24 characters are hard to guess is hard to guess; one whose prefix is predictable is
+ * refused even if more follows.
+ */
+export const analysedPasswordLength = 24;
+
+/**
  * A PasswordStrengthChecker over zxcvbn-ts with its common (passwords, keyboard layouts) and
  * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
  * time. The dictionaries are built into the estimator once, here (about 80 ms), not per request.
@@ -23,6 +33,7 @@ export function createZxcvbnPasswordStrengthChecker(): PasswordStrengthChecker {
     translations,
     graphs: adjacencyGraphs,
     dictionary: { ...commonDictionary, ...englishDictionary },
+    maxLength: analysedPasswordLength,
   });
   return {
     assessPassword({ password, accountWords }): PasswordAssessment {
