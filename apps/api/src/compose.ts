@@ -24,10 +24,12 @@ import {
   pruneExpiredRecords,
 } from "@superoauth/adapter-mysql";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
+import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { composeMailer } from "./mail.ts";
 
@@ -65,6 +67,10 @@ export async function composeService(
   });
   try {
     const mail = composeMailer(config.mail, logger);
+    const backgroundTasks = createBackgroundTaskQueue({
+      ...backgroundQueueLimits,
+      log: logger?.child({ component: "background" }) ?? silentTaskLog,
+    });
     const deps: Dependencies = {
       clock: options.clock ?? { now: () => new Date() },
       random: createSecureRandomSource(),
@@ -72,6 +78,7 @@ export async function composeService(
         options.passwordHasher ?? createArgon2PasswordHasher(),
         config.security.hashing,
       ),
+      passwordStrength: createZxcvbnPasswordStrengthChecker(),
       secretHasher: createSHA256SecretHasher(),
       accessTokens: createJWTAccessTokenIssuer({
         secret: config.jwt.secret,
@@ -91,6 +98,7 @@ export async function composeService(
       oauthFlows: createOAuthFlowRepository(db),
       emailTokens: createEmailTokenRepository(db),
       mailer: mail.mailer,
+      backgroundTasks,
       totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
       secretCipher: createAESGCMSecretCipher(config.security.totpEncryptionKey),
       mfaTokens: createJWTMFATokenIssuer({
@@ -139,6 +147,10 @@ export async function composeService(
       async close() {
         clearInterval(housekeeping);
         await app.close();
+        // The queued work may still write and mail: let it finish before the mailer and the pool close.
+        const { pending } = await backgroundTasks.drain({ timeoutMs: 5_000 });
+        if (pending > 0)
+          logger?.error({ pending }, "shutting down with background tasks unfinished; they are lost");
         await mail.close();
         await db.destroy();
       },
@@ -148,6 +160,15 @@ export async function composeService(
     throw error;
   }
 }
+
+/**
+ * The work queued by forgot-password and resend-verification (docs/operations.md): 4 at once
+ * leaves most of the 10 pooled connections to requests; 1,000 waiting tasks is a few hundred
+ * kilobytes, and far more than the email rate limit lets honest traffic queue.
+ */
+const backgroundQueueLimits = { capacity: 1_000, concurrency: 4 };
+
+const silentTaskLog: TaskLog = { warn: () => {}, error: () => {} };
 
 /** How often expired single-use records are pruned (and once at start). */
 const housekeepingIntervalMs = 60 * 60_000;

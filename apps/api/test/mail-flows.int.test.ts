@@ -205,6 +205,53 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(outcomes.map((r) => r.statusCode).sort()).toEqual([200, 400, 400, 400, 400]);
   });
 
+  it("a second reset link supersedes the first: the first answers INVALID_RESET_TOKEN 400, the second works", async () => {
+    await register("two-links@example.com");
+    await post("/auth/forgot-password", { email: "two-links@example.com" });
+    const first = tokenFromReceivedMail(await mailTo("two-links@example.com", /reset/i));
+    await post("/auth/forgot-password", { email: "two-links@example.com" });
+    const secondMail = await sink.waitForMail(
+      (m) =>
+        m.to.includes("two-links@example.com") &&
+        /reset/i.test(m.subject) &&
+        tokenFromReceivedMail(m) !== first,
+    );
+
+    const refused = await post("/auth/reset-password", { token: first, newPassword });
+    expect({ status: refused.statusCode, error: refused.json().error }).toEqual({
+      status: 400,
+      error: "INVALID_RESET_TOKEN",
+    });
+    const reset = await post("/auth/reset-password", {
+      token: tokenFromReceivedMail(secondMail),
+      newPassword,
+    });
+    expect(reset.statusCode).toBe(200);
+  });
+
+  it("two forgot-password requests at once leave exactly one usable reset link", async () => {
+    await register("twice-at-once@example.com");
+    const answers = await Promise.all([
+      post("/auth/forgot-password", { email: "twice-at-once@example.com" }),
+      post("/auth/forgot-password", { email: "twice-at-once@example.com" }),
+    ]);
+    expect(answers.map((r) => r.statusCode)).toEqual([200, 200]);
+    const resetMails = () =>
+      sink.mails.filter((m) => m.to.includes("twice-at-once@example.com") && /reset/i.test(m.subject));
+    await sink.waitForMail((m) => m.to.includes("twice-at-once@example.com") && resetMails().length === 2);
+
+    const tokens = await database
+      .db()
+      .selectFrom("email_tokens")
+      .innerJoin("users", "users.id", "email_tokens.user_id")
+      .select("email_tokens.used_at")
+      .where("users.email", "=", "twice-at-once@example.com")
+      .where("email_tokens.purpose", "=", "reset_password")
+      .execute();
+    expect(tokens).toHaveLength(2);
+    expect(tokens.filter((t) => t.used_at === null)).toHaveLength(1);
+  });
+
   it("forgot-password answers known and unknown addresses byte for byte alike, and mails only the known", async () => {
     await register("known-forgot@example.com");
     const known = await post("/auth/forgot-password", { email: "known-forgot@example.com" });

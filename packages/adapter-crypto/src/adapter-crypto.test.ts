@@ -1,10 +1,15 @@
 import { passwordHasherContract, secretHasherContract } from "@superoauth/application/testing";
+import argon2 from "argon2";
 import { describe, expect, it } from "vitest";
-import { createArgon2PasswordHasher } from "./password-hasher.ts";
+import { createArgon2PasswordHasher, defaultArgon2Options } from "./password-hasher.ts";
 import { createSecureRandomSource, generateUUIDv7 } from "./random-source.ts";
 import { createSHA256SecretHasher } from "./secret-hasher.ts";
 
-passwordHasherContract("argon2id", () => createArgon2PasswordHasher());
+passwordHasherContract(
+  "argon2id",
+  () => createArgon2PasswordHasher(),
+  (password) => argon2.hash(password, { type: argon2.argon2id, ...defaultArgon2Options }),
+);
 secretHasherContract("SHA-256", () => createSHA256SecretHasher());
 
 describe("argon2id password hasher", () => {

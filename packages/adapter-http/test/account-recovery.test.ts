@@ -105,6 +105,7 @@ describe("POST /api/v1/auth/resend-verification", () => {
     await registerUser(app);
 
     const response = await post(app, "/auth/resend-verification", { email: validRegistration.email });
+    await deps.backgroundTasks.drain();
 
     expect(response.statusCode).toBe(200);
     expect(deps.mailer.sent).toHaveLength(2);
@@ -116,6 +117,7 @@ describe("POST /api/v1/auth/resend-verification", () => {
     await registerUser(app);
     const known = await post(app, "/auth/resend-verification", { email: validRegistration.email });
     const unknown = await post(app, "/auth/resend-verification", { email: "nobody@example.com" });
+    await deps.backgroundTasks.drain();
     await post(app, "/auth/verify-email", { token: lastMailToken(deps) });
     const verified = await post(app, "/auth/resend-verification", { email: validRegistration.email });
 
@@ -127,6 +129,18 @@ describe("POST /api/v1/auth/resend-verification", () => {
   it("answers VALIDATION_ERROR 400 to something that is not an address", async () => {
     const { app } = await start();
     expectError(await post(app, "/auth/resend-verification", { email: "nope" }), "VALIDATION_ERROR", 400);
+  });
+
+  it("a new link supersedes the older one: the first answers INVALID_VERIFICATION_TOKEN 400, the second works", async () => {
+    const { app, deps } = await start();
+    await registerUser(app);
+    const first = lastMailToken(deps);
+    await post(app, "/auth/resend-verification", { email: validRegistration.email });
+    await deps.backgroundTasks.drain();
+    const second = lastMailToken(deps);
+
+    expectError(await post(app, "/auth/verify-email", { token: first }), "INVALID_VERIFICATION_TOKEN", 400);
+    expect((await post(app, "/auth/verify-email", { token: second })).statusCode).toBe(200);
   });
 
   it("draws on the email budget: the 6th request from one IP answers RATE_LIMIT_EXCEEDED 429", async () => {
@@ -163,6 +177,7 @@ describe("POST /api/v1/auth/forgot-password", () => {
 
     const known = await post(app, "/auth/forgot-password", { email: validRegistration.email });
     const unknown = await post(app, "/auth/forgot-password", { email: "nobody@example.com" });
+    await deps.backgroundTasks.drain();
 
     expect(known.statusCode).toBe(200);
     expect(known.json()).toStrictEqual({
@@ -199,8 +214,23 @@ describe("POST /api/v1/auth/reset-password", () => {
     const built = await start();
     const registered = await registerUser(built.app);
     await post(built.app, "/auth/forgot-password", { email: validRegistration.email });
+    await built.deps.backgroundTasks.drain();
     return { ...built, registered, token: lastMailToken(built.deps) };
   }
+
+  it("a new link supersedes the older one: the first answers INVALID_RESET_TOKEN 400, the second works", async () => {
+    const { app, deps, token: first } = await requestedReset();
+    await post(app, "/auth/forgot-password", { email: validRegistration.email });
+    await deps.backgroundTasks.drain();
+    const second = lastMailToken(deps);
+
+    expectError(
+      await post(app, "/auth/reset-password", { token: first, newPassword }),
+      "INVALID_RESET_TOKEN",
+      400,
+    );
+    expect((await post(app, "/auth/reset-password", { token: second, newPassword })).statusCode).toBe(200);
+  });
 
   it("sets the new password and ends every session", async () => {
     const { app, registered, token } = await requestedReset();

@@ -116,6 +116,17 @@ describe("POST /api/v1/user/password", () => {
     });
   });
 
+  it("answers VALIDATION_ERROR 400 to a guessable new password, saying so, and the old one still works", async () => {
+    const response = await changePassword({
+      currentPassword: validRegistration.password,
+      newPassword: "P@ssw0rd1!",
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toMatch(/^New password is too easy to guess: /);
+    expect((await logInWith(validRegistration.password)).statusCode).toBe(200);
+  });
+
   it("answers VALIDATION_ERROR 400 naming newPassword when it is missing", async () => {
     const response = await changePassword({ currentPassword: validRegistration.password });
 

@@ -154,6 +154,17 @@ describe("POST /api/v1/auth/register", () => {
     });
   });
 
+  it.each([
+    ["a variant of a common password", "P@ssw0rd1!", /commonly used password/],
+    ["one built from the nickname", "Ada_lovelace9!", /personal/],
+  ])("rejects %s with VALIDATION_ERROR 400 saying it is too easy to guess", async (_label, password, why) => {
+    const response = await register({ ...validRegistration, password });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toMatch(/^Password is too easy to guess: /);
+    expect(messageOf(response)).toMatch(why);
+  });
+
   it("accepts a password of exactly 8 and of exactly 128 characters", async () => {
     const eight = await register({ ...validRegistration, password: "Abcde1!x" });
     const longest = await register({

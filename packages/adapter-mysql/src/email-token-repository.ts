@@ -2,25 +2,55 @@ import type { EmailTokenRepository } from "@superoauth/application";
 import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /** The EmailTokenRepository port over MySQL. */
 export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
   return {
-    async insertEmailToken(token: EmailToken): Promise<void> {
-      await db
-        .insertInto("email_tokens")
-        .values({
-          id: token.id,
-          user_id: token.userId,
-          purpose: token.purpose,
-          secret_hash: token.secretHash,
-          created_at: token.createdAt,
-          expires_at: token.expiresAt,
-          used_at: token.usedAt,
-        })
-        .execute();
+    async issueEmailToken(token: EmailToken): Promise<void> {
+      await runInTransaction(db, async (trx) => {
+        // The user's row is the lock every issue for the user takes first, so concurrent issues run
+        // one after the other and each supersedes the one before: at most one link stays usable.
+        // Without it, two issues could both supersede the same older tokens, then both insert theirs.
+        await trx.selectFrom("users").select("id").where("id", "=", token.userId).forUpdate().execute();
+        // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
+        // also locks the index gap where new tokens go, and issues for neighbouring users (whose
+        // tokens share that gap) then deadlock on their inserts. This plain read is the
+        // transaction's first, so its snapshot is taken after the lock and sees every earlier issue.
+        const unused = await trx
+          .selectFrom("email_tokens")
+          .select("id")
+          .where("user_id", "=", token.userId)
+          .where("purpose", "=", token.purpose)
+          .where("used_at", "is", null)
+          .execute();
+        if (unused.length > 0) {
+          await trx
+            .updateTable("email_tokens")
+            .set({ used_at: token.createdAt })
+            .where(
+              "id",
+              "in",
+              unused.map((row) => row.id),
+            )
+            .where("used_at", "is", null)
+            .execute();
+        }
+        await trx
+          .insertInto("email_tokens")
+          .values({
+            id: token.id,
+            user_id: token.userId,
+            purpose: token.purpose,
+            secret_hash: token.secretHash,
+            created_at: token.createdAt,
+            expires_at: token.expiresAt,
+            used_at: token.usedAt,
+          })
+          .execute();
+      });
     },
 
     async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {
@@ -45,13 +75,7 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
       purpose: EmailTokenPurpose;
       now: Date;
     }): Promise<void> {
-      await db
-        .updateTable("email_tokens")
-        .set({ used_at: input.now })
-        .where("user_id", "=", input.userId)
-        .where("purpose", "=", input.purpose)
-        .where("used_at", "is", null)
-        .execute();
+      await useAllUnused(db, input);
     },
 
     async countEmailTokensIssuedSince(input: {
@@ -69,6 +93,20 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
       return Number(row?.n ?? 0);
     },
   };
+}
+
+/** Marks every unused token of the user and purpose used at `now`. */
+async function useAllUnused(
+  db: Executor,
+  input: { userId: UserId; purpose: EmailTokenPurpose; now: Date },
+): Promise<void> {
+  await db
+    .updateTable("email_tokens")
+    .set({ used_at: input.now })
+    .where("user_id", "=", input.userId)
+    .where("purpose", "=", input.purpose)
+    .where("used_at", "is", null)
+    .execute();
 }
 
 function mapEmailTokenRow(row: Selectable<EmailTokensTable>): EmailToken {

@@ -1,5 +1,5 @@
 import { emailTokenRepositoryContract, makeUser, t0, testId } from "@superoauth/application/testing";
-import { createEmailToken, type EmailTokenId } from "@superoauth/domain";
+import { createEmailToken, type EmailToken, type EmailTokenId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { createEmailTokenRepository } from "../src/email-token-repository.ts";
@@ -25,7 +25,7 @@ async function storedToken() {
     secretHash: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
     now: t0,
   });
-  await emailTokens.insertEmailToken(token);
+  await emailTokens.issueEmailToken(token);
   return { users, emailTokens, user, token };
 }
 
@@ -47,6 +47,32 @@ describe("MySQL email tokens", () => {
       Array.from({ length: 50 }, () => emailTokens.useEmailToken({ id: token.id, now: t0 })),
     );
     expect(outcomes.filter((o) => o === "used")).toHaveLength(1);
+  });
+
+  it("fifty registrations at once all get their link: issues for different users never deadlock", async () => {
+    const users = createUserRepository(database.db());
+    const emailTokens = createEmailTokenRepository(database.db());
+    const accounts = Array.from({ length: 50 }, () => makeUser());
+    const tokens = accounts.map((user) =>
+      createEmailToken({
+        id: testId() as EmailTokenId,
+        userId: user.id,
+        purpose: "verify_email",
+        secretHash: `hash-${testId()}`,
+        now: t0,
+      }),
+    );
+
+    // As registrations do: each inserts its user, then issues its verification link.
+    await Promise.all(
+      accounts.map(async (user, i) => {
+        await users.insertUser(user);
+        await emailTokens.issueEmailToken(tokens[i] as EmailToken);
+      }),
+    );
+
+    const stored = await Promise.all(tokens.map((token) => emailTokens.findEmailToken(token.id)));
+    expect(stored).toEqual(tokens);
   });
 
   it("are deleted with their user", async () => {

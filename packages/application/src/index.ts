@@ -2,6 +2,8 @@ export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  BackgroundTask,
+  BackgroundTasks,
   Clock,
   Dependencies,
   EmailTokenRepository,
@@ -15,7 +17,9 @@ export type {
   OAuthLoginCode,
   OAuthProviderGateway,
   OutgoingMail,
+  PasswordAssessment,
   PasswordHasher,
+  PasswordStrengthChecker,
   ProviderProfile,
   RandomSource,
   SecretCipher,

@@ -44,6 +44,21 @@ export interface PasswordHasher {
   verifyDummyPassword(password: string): Promise<void>;
 }
 
+/** How easy a new password is to guess; when it is, why, as a sentence for the user. */
+export type PasswordAssessment =
+  | { readonly guessable: false }
+  | { readonly guessable: true; readonly reason: string };
+
+/**
+ * Estimates how easy a new password is to guess: common passwords, words, names, keyboard
+ * patterns, dates and repeats, with l33t and reversed variants, and the account's own words
+ * (zxcvbn-ts in production; offline, dictionaries loaded once). Asked only when a password is
+ * set, never at sign-in (docs/decisions/0014-password-screening.md).
+ */
+export interface PasswordStrengthChecker {
+  assessPassword(input: { password: string; accountWords: readonly string[] }): PasswordAssessment;
+}
+
 /** Fast hashing for high-entropy secrets (refresh tokens): SHA-256 and a constant-time comparison. */
 export interface SecretHasher {
   hashSecret(secret: string): string;
@@ -149,7 +164,12 @@ export interface SessionRepository {
 
 /** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
 export interface EmailTokenRepository {
-  insertEmailToken(token: EmailToken): Promise<void>;
+  /**
+   * Stores a new token and marks every other unused token of its user and purpose used (at its
+   * `createdAt`), atomically: a newer link supersedes the older ones, and of concurrent issues for
+   * one user and purpose at most one token stays usable (OWASP Forgot Password Cheat Sheet).
+   */
+  issueEmailToken(token: EmailToken): Promise<void>;
   findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
   /**
    * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one
@@ -181,6 +201,22 @@ export interface OutgoingMail {
  */
 export interface Mailer {
   sendMail(mail: OutgoingMail): Promise<void>;
+}
+
+/** Work to run after the reply: `name` says what it is in logs (never an address or a secret). */
+export interface BackgroundTask {
+  readonly name: string;
+  run(): Promise<void>;
+}
+
+/**
+ * Runs work after the reply, in this process, so a request does the same work whatever the
+ * account it names (OWASP Forgot Password Cheat Sheet: "consistent response time"). A task's
+ * failure is logged, never the request's. Bounded: past its capacity it refuses a task ("full")
+ * and never runs it, so a flood cannot grow memory without limit; queued tasks are lost on a crash.
+ */
+export interface BackgroundTasks {
+  enqueue(task: BackgroundTask): "queued" | "full";
 }
 
 /** The account security log. Entries are never changed once written. */
@@ -447,6 +483,7 @@ export interface Dependencies {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly passwordHasher: PasswordHasher;
+  readonly passwordStrength: PasswordStrengthChecker;
   readonly secretHasher: SecretHasher;
   readonly accessTokens: AccessTokenIssuer;
   readonly users: UserRepository;
@@ -463,6 +500,7 @@ export interface Dependencies {
   readonly oauthFlows: OAuthFlowRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
+  readonly backgroundTasks: BackgroundTasks;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

@@ -49,6 +49,7 @@ export {
   minPasswordLength,
   passwordSpecialCharacters,
 } from "./password-policy.ts";
+export { accountWordsOf, normalizePassword, passwordFormsToVerify } from "./password-screening.ts";
 export type { Result } from "./result.ts";
 export { err, ok } from "./result.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";

@@ -36,8 +36,8 @@ export function emailTokenRepositoryContract(
       const { emailTokens, user } = await withUser();
       const verify = makeToken(user.id, { purpose: "verify_email", expiresAt: at(24 * 3600 * 1000) });
       const reset = makeToken(user.id);
-      await emailTokens.insertEmailToken(verify);
-      await emailTokens.insertEmailToken(reset);
+      await emailTokens.issueEmailToken(verify);
+      await emailTokens.issueEmailToken(reset);
       expect(await emailTokens.findEmailToken(verify.id)).toEqual(verify);
       expect(await emailTokens.findEmailToken(reset.id)).toEqual(reset);
     });
@@ -52,7 +52,7 @@ export function emailTokenRepositoryContract(
     it("uses a token once: the first use stamps it, the second changes nothing", async () => {
       const { emailTokens, user } = await withUser();
       const token = makeToken(user.id);
-      await emailTokens.insertEmailToken(token);
+      await emailTokens.issueEmailToken(token);
       expect(await emailTokens.useEmailToken({ id: token.id, now: at(1000) })).toBe("used");
       expect(await emailTokens.useEmailToken({ id: token.id, now: at(2000) })).toBe("already-used");
       expect((await emailTokens.findEmailToken(token.id))?.usedAt).toEqual(at(1000));
@@ -71,7 +71,7 @@ export function emailTokenRepositoryContract(
     it("of concurrent uses of one token exactly one wins", async () => {
       const { emailTokens, user } = await withUser();
       const token = makeToken(user.id);
-      await emailTokens.insertEmailToken(token);
+      await emailTokens.issueEmailToken(token);
       const outcomes = await Promise.all(
         Array.from({ length: 10 }, (_, i) => emailTokens.useEmailToken({ id: token.id, now: at(i) })),
       );
@@ -80,16 +80,13 @@ export function emailTokenRepositoryContract(
 
     it("uses every unused token of one user and purpose, and no other", async () => {
       const { emailTokens, users, user } = await withUser();
-      const first = makeToken(user.id);
-      const second = makeToken(user.id);
-      const alreadyUsed = makeToken(user.id, { usedAt: at(500) });
+      const unused = makeToken(user.id);
       const otherPurpose = makeToken(user.id, { purpose: "verify_email" });
       const stranger = makeUser();
       await users.insertUser(stranger);
       const theirs = makeToken(stranger.id);
-      for (const token of [first, second, alreadyUsed, otherPurpose, theirs]) {
-        await emailTokens.insertEmailToken(token);
-      }
+      for (const token of [unused, otherPurpose, theirs]) await emailTokens.issueEmailToken(token);
+      await emailTokens.useEmailToken({ id: otherPurpose.id, now: at(500) });
 
       await emailTokens.useAllEmailTokensOfUser({
         userId: user.id,
@@ -97,11 +94,39 @@ export function emailTokenRepositoryContract(
         now: at(3000),
       });
 
-      expect((await emailTokens.findEmailToken(first.id))?.usedAt).toEqual(at(3000));
-      expect((await emailTokens.findEmailToken(second.id))?.usedAt).toEqual(at(3000));
-      expect((await emailTokens.findEmailToken(alreadyUsed.id))?.usedAt).toEqual(at(500));
+      expect((await emailTokens.findEmailToken(unused.id))?.usedAt).toEqual(at(3000));
+      expect((await emailTokens.findEmailToken(otherPurpose.id))?.usedAt).toEqual(at(500));
+      expect((await emailTokens.findEmailToken(theirs.id))?.usedAt).toBeNull();
+    });
+
+    it("issuing a token supersedes the unused older ones of its user and purpose, and no other", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const older = makeToken(user.id);
+      const alreadyUsed = makeToken(user.id);
+      const otherPurpose = makeToken(user.id, { purpose: "verify_email" });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeToken(stranger.id);
+      await emailTokens.issueEmailToken(alreadyUsed);
+      await emailTokens.useEmailToken({ id: alreadyUsed.id, now: at(100) });
+      for (const token of [older, otherPurpose, theirs]) await emailTokens.issueEmailToken(token);
+
+      const newer = makeToken(user.id, { createdAt: at(2000), expiresAt: at(3600_000 + 2000) });
+      await emailTokens.issueEmailToken(newer);
+
+      expect((await emailTokens.findEmailToken(older.id))?.usedAt).toEqual(at(2000));
+      expect((await emailTokens.findEmailToken(alreadyUsed.id))?.usedAt).toEqual(at(100));
+      expect(await emailTokens.findEmailToken(newer.id)).toEqual(newer);
       expect((await emailTokens.findEmailToken(otherPurpose.id))?.usedAt).toBeNull();
       expect((await emailTokens.findEmailToken(theirs.id))?.usedAt).toBeNull();
+    });
+
+    it("of concurrent issues for one user and purpose exactly one token stays usable", async () => {
+      const { emailTokens, user } = await withUser();
+      const tokens = Array.from({ length: 10 }, () => makeToken(user.id));
+      await Promise.all(tokens.map((token) => emailTokens.issueEmailToken(token)));
+      const stored = await Promise.all(tokens.map((token) => emailTokens.findEmailToken(token.id)));
+      expect(stored.filter((token) => token !== null && token.usedAt === null)).toHaveLength(1);
     });
 
     it("counts the tokens of one user and purpose issued at or after an instant, used or not", async () => {
@@ -115,7 +140,7 @@ export function emailTokenRepositoryContract(
         makeToken(user.id, { createdAt: at(2000), purpose: "verify_email" }),
         makeToken(stranger.id, { createdAt: at(2000) }),
       ]) {
-        await emailTokens.insertEmailToken(token);
+        await emailTokens.issueEmailToken(token);
       }
       expect(
         await emailTokens.countEmailTokensIssuedSince({

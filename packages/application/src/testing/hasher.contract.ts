@@ -1,9 +1,34 @@
 import { describe, expect, it } from "vitest";
 import type { PasswordHasher, SecretHasher } from "../ports.ts";
 
-/** The behaviour every PasswordHasher must have. */
-export function passwordHasherContract(name: string, makeHasher: () => PasswordHasher): void {
+/**
+ * The behaviour every PasswordHasher must have. `hashAsTyped` hashes a password exactly as
+ * given, as the implementation did before passwords were normalised (NFKC).
+ */
+export function passwordHasherContract(
+  name: string,
+  makeHasher: () => PasswordHasher,
+  hashAsTyped: (password: string) => Promise<string>,
+): void {
+  // "Crème-brûlée-9!" with precomposed letters (NFC) and with combining accents (NFD).
+  const nfc = "Cr\u00e8me-br\u00fbl\u00e9e-9!";
+  const nfd = nfc.normalize("NFD");
+
   describe(`PasswordHasher contract: ${name}`, () => {
+    it("verifies a password set in NFC when typed in NFD, and the other way round", async () => {
+      const hasher = makeHasher();
+      expect(nfd).not.toBe(nfc);
+      expect(await hasher.verifyPassword({ hash: await hasher.hashPassword(nfc), password: nfd })).toBe(true);
+      expect(await hasher.verifyPassword({ hash: await hasher.hashPassword(nfd), password: nfc })).toBe(true);
+    });
+
+    it("still verifies a hash made before normalisation, of the password as it was typed", async () => {
+      const hasher = makeHasher();
+      const legacy = await hashAsTyped(nfd);
+      expect(await hasher.verifyPassword({ hash: legacy, password: nfd })).toBe(true);
+      expect(await hasher.verifyPassword({ hash: legacy, password: `${nfd}x` })).toBe(false);
+    });
+
     it("verifies the password it hashed and no other", async () => {
       const hasher = makeHasher();
       const hash = await hasher.hashPassword("Correct-horse-1!");

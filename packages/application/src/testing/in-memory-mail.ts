@@ -4,7 +4,9 @@ import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports.ts";
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   readonly #tokens = new Map<EmailTokenId, EmailToken>();
 
-  async insertEmailToken(token: EmailToken): Promise<void> {
+  async issueEmailToken(token: EmailToken): Promise<void> {
+    // No await before the insert: the supersede and the insert happen in one turn of the event loop.
+    this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });
     this.#tokens.set(token.id, { ...token });
   }
   async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {
@@ -22,6 +24,9 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
     purpose: EmailTokenPurpose;
     now: Date;
   }): Promise<void> {
+    this.#useAll(input);
+  }
+  #useAll(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): void {
     for (const token of this.#tokens.values()) {
       if (token.userId === input.userId && token.purpose === input.purpose && token.usedAt === null) {
         this.#tokens.set(token.id, { ...token, usedAt: input.now });

@@ -16,7 +16,11 @@ sessionRepositoryContract("in-memory", async () => {
   return { sessions: new InMemorySessionRepository(users), users };
 });
 
-passwordHasherContract("in-memory", () => new InMemoryPasswordHasher());
+passwordHasherContract(
+  "in-memory",
+  () => new InMemoryPasswordHasher(),
+  async (password) => InMemoryPasswordHasher.hashAsTyped(password),
+);
 secretHasherContract("in-memory", () => new InMemorySecretHasher());
 securityEventLogContract("in-memory", async () => ({
   events: new InMemorySecurityEventLog(),

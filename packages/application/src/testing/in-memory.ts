@@ -2,7 +2,9 @@ import {
   defaultReauthMaxAgeMs,
   type Email,
   err,
+  normalizePassword,
   ok,
+  passwordFormsToVerify,
   type RefreshToken,
   type RefreshTokenId,
   type Result,
@@ -26,8 +28,10 @@ import type {
   StoredRefreshToken,
   UserRepository,
 } from "../ports.ts";
+import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
+import { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
 import {
   InMemoryLockoutRepository,
   InMemoryMFATokenIssuer,
@@ -68,17 +72,26 @@ export class SequentialRandomSource implements RandomSource {
   }
 }
 
-/** A fast stand-in for argon2 (reversible, so never for real data) that records dummy verifications. */
+/**
+ * A fast stand-in for argon2 (reversible, so never for real data) that normalises and
+ * compares as the real one does and counts dummy verifications (one per form compared).
+ */
 export class InMemoryPasswordHasher implements PasswordHasher {
   dummyVerifications = 0;
   async hashPassword(password: string): Promise<string> {
-    return `reversed:${[...password].reverse().join("")}`;
+    return InMemoryPasswordHasher.hashAsTyped(normalizePassword(password));
   }
   async verifyPassword(input: { hash: string; password: string }): Promise<boolean> {
-    return input.hash === (await this.hashPassword(input.password));
+    return passwordFormsToVerify(input.password).some(
+      (form) => input.hash === InMemoryPasswordHasher.hashAsTyped(form),
+    );
   }
-  async verifyDummyPassword(_password: string): Promise<void> {
-    this.dummyVerifications++;
+  async verifyDummyPassword(password: string): Promise<void> {
+    this.dummyVerifications += passwordFormsToVerify(password).length;
+  }
+  /** The hash of the password exactly as given, as hashes made before normalisation were. */
+  static hashAsTyped(password: string): string {
+    return `reversed:${[...password].reverse().join("")}`;
   }
 }
 
@@ -384,6 +397,7 @@ export function createInMemoryDependencies(
   securityEvents: InMemorySecurityEventLog;
   emailTokens: InMemoryEmailTokenRepository;
   mailer: InMemoryMailer;
+  backgroundTasks: InMemoryBackgroundTasks;
   linkedProviders: InMemoryLinkedProviderRepository;
   oauthFlows: InMemoryOAuthFlowRepository;
   totp: InMemoryTOTPService;
@@ -395,6 +409,7 @@ export function createInMemoryDependencies(
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),
+    passwordStrength: new InMemoryPasswordStrengthChecker(),
     secretHasher: new InMemorySecretHasher(),
     accessTokens: new InMemoryAccessTokenIssuer(),
     users,
@@ -402,6 +417,7 @@ export function createInMemoryDependencies(
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
     mailer: new InMemoryMailer(),
+    backgroundTasks: new InMemoryBackgroundTasks(),
     oauthProviders: {},
     linkedProviders: new InMemoryLinkedProviderRepository(users),
     oauthFlows: new InMemoryOAuthFlowRepository(),

@@ -1,3 +1,5 @@
+export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
+export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
@@ -14,12 +16,14 @@ export {
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {
   InMemoryLinkedProviderRepository,
   InMemoryOAuthFlowRepository,
   ScriptedOAuthProviderGateway,
 } from "./in-memory-oauth.ts";
+export { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
 export {
   InMemoryLockoutRepository,
   InMemoryMFATokenIssuer,

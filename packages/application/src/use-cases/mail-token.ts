@@ -9,7 +9,6 @@ import {
   mayMailAnotherToken,
   parseEmailToken,
   type User,
-  type UserId,
 } from "@superoauth/domain";
 import { buildMailLink, composeTokenMail } from "../mails.ts";
 import type { Dependencies } from "../ports.ts";
@@ -21,34 +20,30 @@ type MailTokenDependencies = Pick<
 
 /**
  * Mails `user` a new single-use token of `purpose`, unless the account already
- * got its allowance of such mails this hour. With `user` null (an unknown
- * address, or one that needs no mail) it does the same reads and hashing and
- * sends nothing, so the time taken says little about whether an account exists
- * (OWASP Forgot Password Cheat Sheet: "consistent response time").
+ * got its allowance of such mails this hour. Issuing it supersedes the older
+ * unused links of the purpose, so only the newest mail works. Runs after the
+ * reply (see requestPasswordReset): its time says nothing to the requester.
  *
  * Answers whether a mail was sent. The mailer only queues: delivery happens in
  * the background and never fails the request.
  */
 export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
-  input: { user: User | null; purpose: EmailTokenPurpose; now: Date },
+  input: { user: User; purpose: EmailTokenPurpose; now: Date },
 ): Promise<boolean> {
   const { user, purpose, now } = input;
-  // For an unknown address the same count runs against an id no account has.
-  const userId = user?.id ?? (deps.random.generateId() as UserId);
   const issued = await deps.emailTokens.countEmailTokensIssuedSince({
-    userId,
+    userId: user.id,
     purpose,
     // A token counts for exactly one window: from its issue up to, not including, an hour later.
     since: new Date(now.getTime() - mailAllowanceWindowMs + 1),
   });
+  if (!mayMailAnotherToken(issued)) return false;
+
   const id = deps.random.generateId() as EmailTokenId;
   const secret = deps.random.generateSecret();
-  const secretHash = deps.secretHasher.hashSecret(secret);
-  if (user === null || !mayMailAnotherToken(issued)) return false;
-
-  await deps.emailTokens.insertEmailToken(
-    createEmailToken({ id, userId: user.id, purpose, secretHash, now }),
+  await deps.emailTokens.issueEmailToken(
+    createEmailToken({ id, userId: user.id, purpose, secretHash: deps.secretHasher.hashSecret(secret), now }),
   );
   const link = buildMailLink({
     appURL: deps.settings.appURL,

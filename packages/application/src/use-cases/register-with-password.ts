@@ -1,14 +1,6 @@
-import {
-  checkPasswordPolicy,
-  createUser,
-  err,
-  ok,
-  parseEmail,
-  parseNickname,
-  type Result,
-  type UserId,
-} from "@superoauth/domain";
+import { createUser, err, ok, parseEmail, parseNickname, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { checkNewPassword } from "./check-new-password.ts";
 import { sendVerificationMail } from "./request-email-verification.ts";
 import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";
@@ -20,10 +12,13 @@ export async function registerWithPassword(
 ): Promise<Result<SignedIn, "VALIDATION_ERROR" | "USER_EXISTS">> {
   const email = parseEmail(input.email);
   if (!email.ok) return email;
-  const policy = checkPasswordPolicy(input.password);
-  if (!policy.ok) return policy;
   const nickname = parseNickname(input.nickname);
   if (!nickname.ok) return nickname;
+  const screened = checkNewPassword(deps, {
+    password: input.password,
+    account: { email: email.value, nickname: nickname.value },
+  });
+  if (!screened.ok) return screened;
 
   const now = deps.clock.now();
   const user = createUser({

@@ -1,4 +1,4 @@
-import { ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import { type Email, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { mailTokenIfAllowed } from "./mail-token.ts";
 import type { ClientInfo } from "./start-session.ts";
@@ -13,8 +13,10 @@ export async function sendVerificationMail(
 
 /**
  * Mails a new verification link to an address whose account is not verified
- * yet. Answers the same whether or not such an account exists, is already
- * verified or has had its allowance of mails this hour: the caller learns nothing.
+ * yet. Before answering it only checks the address's form and queues the rest
+ * (as requestPasswordReset does), so the answer and its timing are the same
+ * whether or not such an account exists, is already verified or has had its
+ * allowance of mails this hour: the caller learns nothing.
  */
 export async function resendVerification(
   deps: Dependencies,
@@ -22,12 +24,19 @@ export async function resendVerification(
 ): Promise<Result<void, "VALIDATION_ERROR">> {
   const email = parseEmail(input.email);
   if (!email.ok) return email;
-  const user = await deps.users.findUserByEmail(email.value);
-  const needsMail = user !== null && !user.emailVerified && user.status === "active";
-  await mailTokenIfAllowed(deps, {
-    user: needsMail ? user : null,
-    purpose: "verify_email",
-    now: deps.clock.now(),
+  const now = deps.clock.now();
+  deps.backgroundTasks.enqueue({
+    name: "verification-mail",
+    run: () => mailVerificationIfNeeded(deps, { email: email.value, now }),
   });
   return ok(undefined);
+}
+
+async function mailVerificationIfNeeded(
+  deps: Dependencies,
+  input: { email: Email; now: Date },
+): Promise<void> {
+  const user = await deps.users.findUserByEmail(input.email);
+  if (user === null || user.emailVerified || user.status !== "active") return;
+  await sendVerificationMail(deps, { user, now: input.now });
 }

@@ -1,4 +1,4 @@
-import { ok, parseEmail, type Result } from "@superoauth/domain";
+import { type Email, ok, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
 import { mailTokenIfAllowed } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
@@ -6,8 +6,11 @@ import type { ClientInfo } from "./start-session.ts";
 
 /**
  * "Forgot password": mails a single-use reset link, valid for an hour, to the
- * address if an active account has it. Answers the same, after the same work,
- * whether or not one does (OWASP Forgot Password Cheat Sheet).
+ * address if an active account has it. Before answering it only checks the
+ * address's form and queues the rest, so it answers the same, after the same
+ * work, whether or not an account has the address (OWASP Forgot Password Cheat
+ * Sheet: "consistent response time"). A full queue drops the request unseen:
+ * the answer is the same, and the user asks again.
  */
 export async function requestPasswordReset(
   deps: Dependencies,
@@ -15,19 +18,25 @@ export async function requestPasswordReset(
 ): Promise<Result<void, "VALIDATION_ERROR">> {
   const email = parseEmail(input.email);
   if (!email.ok) return email;
-  const user = await deps.users.findUserByEmail(email.value);
-  const mayReset = user !== null && user.status === "active";
-  const mailed = await mailTokenIfAllowed(deps, {
-    user: mayReset ? user : null,
-    purpose: "reset_password",
-    now: deps.clock.now(),
+  const now = deps.clock.now();
+  deps.backgroundTasks.enqueue({
+    name: "password-reset-mail",
+    run: () => mailPasswordReset(deps, { email: email.value, now, client: input.client }),
   });
-  if (mailed && user !== null) {
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "password_reset_requested",
-      client: input.client,
-    });
-  }
   return ok(undefined);
+}
+
+async function mailPasswordReset(
+  deps: Dependencies,
+  input: { email: Email; now: Date; client: ClientInfo | undefined },
+): Promise<void> {
+  const user = await deps.users.findUserByEmail(input.email);
+  if (user === null || user.status !== "active") return;
+  const mailed = await mailTokenIfAllowed(deps, { user, purpose: "reset_password", now: input.now });
+  if (!mailed) return;
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "password_reset_requested",
+    client: input.client,
+  });
 }

@@ -1,12 +1,6 @@
-import {
-  checkMayUnlinkProvider,
-  checkPasswordPolicy,
-  err,
-  ok,
-  type Result,
-  type UserId,
-} from "@superoauth/domain";
+import { checkMayUnlinkProvider, err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { checkNewPassword } from "./check-new-password.ts";
 import { findUsableEmailToken } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { unlockAccount } from "./sign-in-lockout.ts";
@@ -27,11 +21,15 @@ export async function resetPassword(
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "reset_password", now });
   if (token === null) return invalid;
-  // A password the policy refuses does not spend the token: the user may try another.
-  const policy = checkPasswordPolicy(input.newPassword, "New password");
-  if (!policy.ok) return policy;
   const user = await deps.users.findUserById(token.userId);
   if (user === null) return invalid;
+  // A password the policy or the screen refuses does not spend the token: the user may try another.
+  const screened = checkNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    field: "New password",
+  });
+  if (!screened.ok) return screened;
   // Hash before using the token, so the slow step is not between the token's use and the password's change.
   const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
   // The conditional update decides: of two concurrent resets with one token exactly one gets here.

@@ -1,5 +1,6 @@
-import { checkPasswordPolicy, err, ok, type Result, type Session } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../ports.ts";
+import { checkNewPassword } from "./check-new-password.ts";
 import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
@@ -26,10 +27,14 @@ export async function setPassword(
 > {
   const { session } = input;
   const client = input.client ?? {};
-  const policy = checkPasswordPolicy(input.newPassword, "New password");
-  if (!policy.ok) return policy;
   const user = await deps.users.findUserById(session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const screened = checkNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    field: "New password",
+  });
+  if (!screened.ok) return screened;
   if (user.passwordHash !== null) {
     const { currentPassword } = input;
     if (currentPassword === undefined || currentPassword === "") {

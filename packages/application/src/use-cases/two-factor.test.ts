@@ -381,6 +381,7 @@ describe("password reset and 2FA", () => {
     ).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
     deps.mailer.sent.length = 0;
     unwrap(await requestPasswordReset(deps, { email: "ada@example.com", client }));
+    await deps.backgroundTasks.drain();
     const [mail] = deps.mailer.sent;
     if (mail === undefined) throw new Error("no reset mail was sent");
     const newPassword = "Brand-new-secret-2?";

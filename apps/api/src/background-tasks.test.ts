@@ -1,0 +1,82 @@
+import { backgroundTasksContract } from "@superoauth/application/testing";
+import { describe, expect, it } from "vitest";
+import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
+
+function recordingLog(): TaskLog & { entries: { level: string; details: object; message: string }[] } {
+  const entries: { level: string; details: object; message: string }[] = [];
+  return {
+    entries,
+    warn: (details, message) => void entries.push({ level: "warn", details, message }),
+    error: (details, message) => void entries.push({ level: "error", details, message }),
+  };
+}
+
+backgroundTasksContract("in-process queue", ({ capacity }) => {
+  const queue = createBackgroundTaskQueue({ capacity, concurrency: 2, log: recordingLog() });
+  return { tasks: queue, drain: async () => void (await queue.drain()) };
+});
+
+describe("the in-process background queue", () => {
+  it("logs a failed task as an error with its name", async () => {
+    const log = recordingLog();
+    const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 2, log });
+    const error = new Error("database gone");
+    queue.enqueue({
+      name: "password-reset-mail",
+      run: async () => {
+        throw error;
+      },
+    });
+    await queue.drain();
+    expect(log.entries).toEqual([
+      {
+        level: "error",
+        details: { task: "password-reset-mail", err: error },
+        message: "background task failed",
+      },
+    ]);
+  });
+
+  it("logs a refused task as a warning with its name and the capacity", () => {
+    const log = recordingLog();
+    const queue = createBackgroundTaskQueue({ capacity: 1, concurrency: 1, log });
+    queue.enqueue({ name: "first", run: async () => {} });
+    expect(queue.enqueue({ name: "verification-mail", run: async () => {} })).toBe("full");
+    expect(log.entries).toEqual([
+      {
+        level: "warn",
+        details: { task: "verification-mail", capacity: 1 },
+        message: expect.stringMatching(/full/),
+      },
+    ]);
+  });
+
+  it("runs at most `concurrency` tasks at once", async () => {
+    const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 2, log: recordingLog() });
+    let now = 0;
+    let most = 0;
+    for (let i = 0; i < 6; i++) {
+      queue.enqueue({
+        name: `task-${i}`,
+        run: async () => {
+          now++;
+          most = Math.max(most, now);
+          await new Promise((resolve) => setImmediate(resolve));
+          now--;
+        },
+      });
+    }
+    await queue.drain();
+    expect(most).toBe(2);
+  });
+
+  it("drain gives up after its timeout and says how many tasks had not finished", async () => {
+    const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 1, log: recordingLog() });
+    let release: () => void = () => {};
+    queue.enqueue({ name: "stuck", run: () => new Promise<void>((resolve) => (release = resolve)) });
+    queue.enqueue({ name: "behind", run: async () => {} });
+    expect(await queue.drain({ timeoutMs: 20 })).toEqual({ pending: 2 });
+    release();
+    expect(await queue.drain()).toEqual({ pending: 0 });
+  });
+});

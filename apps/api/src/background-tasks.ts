@@ -1,0 +1,88 @@
+import type { BackgroundTask, BackgroundTasks } from "@superoauth/application";
+
+/** Where the queue reports a failed or refused task: the service's logger, or nothing. */
+export interface TaskLog {
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** The in-process queue, and how to wait for it at shutdown. */
+export interface BackgroundTaskQueue extends BackgroundTasks {
+  /** Resolves once every task taken so far has run, or after `timeoutMs`; answers how many had not. */
+  drain(options?: { timeoutMs?: number }): Promise<{ pending: number }>;
+}
+
+/**
+ * Runs tasks after the reply that queued them, at most `concurrency` at once, in this process.
+ * Holds at most `capacity` tasks, waiting and running: past that a task is refused, logged as
+ * a warning and never run, so a flood of requests cannot grow memory without limit (the
+ * request still answers as usual; the user asks again). A failure is logged with the task's
+ * name, never thrown. Tasks live in memory only: a crash loses those not run yet, as it loses
+ * mails not delivered yet (docs/operations.md).
+ */
+export function createBackgroundTaskQueue(options: {
+  capacity: number;
+  concurrency: number;
+  log: TaskLog;
+}): BackgroundTaskQueue {
+  const waiting: BackgroundTask[] = [];
+  let running = 0;
+  let whenIdle: (() => void)[] = [];
+
+  function startWaitingTasks(): void {
+    while (running < options.concurrency) {
+      const task = waiting.shift();
+      if (task === undefined) break;
+      running++;
+      // setImmediate: the task starts after the current request's reply has been written.
+      setImmediate(() => void run(task));
+    }
+  }
+
+  async function run(task: BackgroundTask): Promise<void> {
+    try {
+      await task.run();
+    } catch (error) {
+      options.log.error({ task: task.name, err: error }, "background task failed");
+    } finally {
+      running--;
+      startWaitingTasks();
+      if (running === 0 && waiting.length === 0) {
+        for (const resolve of whenIdle) resolve();
+        whenIdle = [];
+      }
+    }
+  }
+
+  return {
+    enqueue(task: BackgroundTask): "queued" | "full" {
+      if (waiting.length + running >= options.capacity) {
+        options.log.warn(
+          { task: task.name, capacity: options.capacity },
+          "background queue full: task dropped; the user's request answered as usual",
+        );
+        return "full";
+      }
+      waiting.push(task);
+      startWaitingTasks();
+      return "queued";
+    },
+    async drain(drainOptions: { timeoutMs?: number } = {}): Promise<{ pending: number }> {
+      if (running > 0 || waiting.length > 0) {
+        const idle = new Promise<void>((resolve) => whenIdle.push(resolve));
+        const { timeoutMs } = drainOptions;
+        if (timeoutMs === undefined) {
+          await idle;
+        } else {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            idle,
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+          ]);
+          clearTimeout(timer);
+        }
+      }
+      return { pending: running + waiting.length };
+    },
+  };
+}

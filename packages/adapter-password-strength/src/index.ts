@@ -1,0 +1,1 @@
+export { createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";

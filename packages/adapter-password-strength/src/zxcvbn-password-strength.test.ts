@@ -1,0 +1,65 @@
+import { accountWordsOf, checkPasswordPolicy } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { analysedPasswordLength, createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";
+
+// Where the line is (docs/decisions/0014-password-screening.md): the predictable is refused,
+// the merely short is not. Every password here meets the contract's composition rules, so the
+// screen is the only thing that can refuse it.
+
+const checker = createZxcvbnPasswordStrengthChecker();
+const ada = accountWordsOf({ email: "ada@example.com", nickname: "ada_lovelace" });
+const assess = (password: string, accountWords: readonly string[] = ada) =>
+  checker.assessPassword({ password, accountWords });
+
+describe("zxcvbn password screening", () => {
+  it.each(["q7#Rv2!k", "Xk9$mP2q", "b4!Tz8@w", "Sup3r-secret!", "Correct-horse-battery-1!"])(
+    "accepts %s: random or unpredictable, even at the contract's 8 characters",
+    (password) => {
+      expect(checkPasswordPolicy(password).ok).toBe(true);
+      expect(assess(password)).toEqual({ guessable: false });
+    },
+  );
+
+  it.each(["P@ssw0rd", "P@ssw0rd1!", "Passw0rd!", "Password1!", "Qwerty123!", "Welcome1!", "Iloveyou1!"])(
+    "refuses %s, a common password or a variant of one, saying so",
+    (password) => {
+      expect(checkPasswordPolicy(password).ok).toBe(true);
+      expect(assess(password)).toEqual({
+        guessable: true,
+        reason: expect.stringMatching(/^This is similar to a commonly used password\./),
+      });
+    },
+  );
+
+  it.each(["Ada_lovelace1!", "Ada@example1!", "Lovelace1!", "ada_Lovelace#9", "Example.com1!"])(
+    "refuses %s, built from the account's address or nickname",
+    (password) => {
+      expect(checkPasswordPolicy(password).ok).toBe(true);
+      expect(assess(password)).toMatchObject({ guessable: true, reason: expect.stringMatching(/\S/) });
+    },
+  );
+
+  it("the account's words are what refuses them: another account may use the same password", () => {
+    const zorblax = accountWordsOf({ email: "zorblax@quintvex.io", nickname: "zorblax_88" });
+    const grace = accountWordsOf({ email: "grace@navy.mil", nickname: "grace_hopper" });
+    expect(assess("Quintvex.io1!", zorblax)).toEqual({
+      guessable: true,
+      reason: expect.stringMatching(/^There should not be any personal or page related data\./),
+    });
+    expect(assess("Quintvex.io1!", grace)).toEqual({ guessable: false });
+  });
+
+  it("says why in words the user can act on, for a refusal zxcvbn gives no warning for", () => {
+    expect(assess("Monkey123!")).toEqual({
+      guessable: true,
+      reason: expect.stringMatching(/^It follows a pattern that is guessed quickly\. \S/),
+    });
+  });
+
+  it("judges the first 24 characters only: a predictable start is refused whatever follows", () => {
+    const predictableStart = "Abcdefghijklmnopqrstuvwx";
+    expect(predictableStart).toHaveLength(analysedPasswordLength);
+    expect(assess(`${predictableStart}-q7#Rv2!kXk9$mP2q`)).toMatchObject({ guessable: true });
+    expect(assess(`q7#Rv2!kXk9$mP2qb4!Tz8@w${"password".repeat(13)}`)).toEqual({ guessable: false });
+  });
+});

@@ -1,0 +1,52 @@
+import type { PasswordAssessment, PasswordStrengthChecker } from "@superoauth/application";
+import { type FeedbackType, ZxcvbnFactory } from "@zxcvbn-ts/core";
+import { adjacencyGraphs, dictionary as commonDictionary } from "@zxcvbn-ts/language-common";
+import { dictionary as englishDictionary, translations } from "@zxcvbn-ts/language-en";
+
+/**
+ * The lowest zxcvbn score accepted. Score 2 means an estimated 10^6 guesses or more (zxcvbn's
+ * scale: 0 < 10^3, 1 < 10^6, 2 < 10^8, 3 < 10^10, 4 beyond). A random 8-character password
+ * under the contract's rules is estimated at 10^8 guesses, score 2: accepted, as the contract's
+ * minimum length stands. Dictionary words, common passwords and their l33t or padded variants
+ * (`P@ssw0rd1!` is about 10^4) and passwords made of the account's own words fall below
+ * (docs/decisions/0014-password-screening.md).
+ */
+export const minimumPasswordScore = 2;
+
+/**
+ * How many leading characters are analysed. zxcvbn runs synchronously and its time grows
+ * steeply with length (on the project's 2-core machine, under load: tens of milliseconds for 24
+ * random characters, most of a second for 128), so the whole password is not worth the event
+ * loop. 24 characters is longer than any entry of its password lists, and a password whose
+ * first 24 characters are hard to guess is hard to guess; one whose prefix is predictable is
+ * refused even if more follows.
+ */
+export const analysedPasswordLength = 24;
+
+/**
+ * A PasswordStrengthChecker over zxcvbn-ts with its common (passwords, keyboard layouts) and
+ * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
+ * time. The dictionaries are built into the estimator once, here (about 80 ms), not per request.
+ */
+export function createZxcvbnPasswordStrengthChecker(): PasswordStrengthChecker {
+  const zxcvbn = new ZxcvbnFactory({
+    translations,
+    graphs: adjacencyGraphs,
+    dictionary: { ...commonDictionary, ...englishDictionary },
+    maxLength: analysedPasswordLength,
+  });
+  return {
+    assessPassword({ password, accountWords }): PasswordAssessment {
+      const result = zxcvbn.check(password, [...accountWords]);
+      if (result.score >= minimumPasswordScore) return { guessable: false };
+      return { guessable: true, reason: explain(result.feedback) };
+    },
+  };
+}
+
+/** zxcvbn's warning (why) and first suggestion (what to do), in English. */
+function explain(feedback: FeedbackType): string {
+  const why = feedback.warning ?? "It follows a pattern that is guessed quickly.";
+  const suggestion = feedback.suggestions[0];
+  return suggestion === undefined ? why : `${why} ${suggestion}`;
+}
