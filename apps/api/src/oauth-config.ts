@@ -88,7 +88,8 @@ export const oauthEnvironmentHelp = Object.fromEntries([
     "OAUTH_SUCCESS_REDIRECT",
     {
       default: "(APP_URL)/oauth/complete",
-      meaning: "front-end page a browser lands on after provider sign-in (?code=) or linking (?linked=)",
+      meaning:
+        "front-end page a browser lands on after provider sign-in (?code=), linking (?linked=) or re-authentication (?reauthenticated=)",
     },
   ],
   ["OAUTH_HTTP_TIMEOUT", { default: "10s", meaning: "timeout of every call to a provider" }],

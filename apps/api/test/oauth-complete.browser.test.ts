@@ -150,6 +150,18 @@ describe("social sign-in in a real browser", () => {
     await context.close();
   });
 
+  it("tells a person back from re-authenticating through a provider to return to their change, and leaves the address bar clean", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${baseURL}/oauth/complete?reauthenticated=github`);
+    await page.locator("#status.ok").waitFor({ timeout: 10_000 });
+    expect(await page.locator("#status").textContent()).toBe(
+      "You signed in again with github. Go back and finish your change.",
+    );
+    expect(new URL(page.url()).search).toBe("");
+    await context.close();
+  });
+
   it("refuses an attacker's login code opened in a victim's browser (login CSRF), with or without a sign-in of the victim's own under way", async () => {
     // A victim who never started a sign-in, lured to the attacker's landing URL.
     const fresh = await browser.newContext();

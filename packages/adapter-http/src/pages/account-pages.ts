@@ -31,6 +31,7 @@ const script = `
     var params = new URLSearchParams(location.search);
     var code = params.get("code");
     var linked = params.get("linked");
+    var reauthenticated = params.get("reauthenticated");
     history.replaceState(null, "", location.pathname);
     // One link per configured provider to this page's own start, which binds the code to this browser.
     var offerStarts = function () {
@@ -48,6 +49,7 @@ const script = `
       }).catch(function () {});
     };
     if (linked) { show("Your " + linked + " account is now linked. You can close this page.", "ok"); return; }
+    if (reauthenticated) { show("You signed in again with " + reauthenticated + ". Go back and finish your change.", "ok"); return; }
     if (!code) { show("Nothing to complete here. Start signing in again.", "error"); offerStarts(); return; }
     var signedIn = function (data) {
       show("Signed in as " + data.user.nickname + " (" + data.user.email + ").", "ok");

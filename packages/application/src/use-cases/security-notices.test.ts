@@ -134,6 +134,7 @@ describe("security notices: changes to how the account signs in", () => {
     const { deps } = setUp();
     await registered(deps);
     unwrap(await requestPasswordReset(deps, { email: "ada@example.com" }));
+    await deps.backgroundTasks.drain();
     const token = tokenFromMail(deps.mailer.sentTo("ada@example.com")[0] ?? { text: "" });
 
     unwrap(await resetPassword(deps, { token, newPassword, client: home }));
