@@ -12,7 +12,8 @@ import {
 } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, LinkedProvidersTable } from "./database.ts";
-import { isDeadlockError, isDuplicateKeyError } from "./mysql-errors.ts";
+import { isDuplicateKeyError } from "./mysql-errors.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 import { createUserRepository } from "./user-repository.ts";
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -131,31 +132,6 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
       });
     },
   };
-}
-
-/** How often a transaction chosen as a deadlock's victim is run again before the error stands. */
-const deadlockAttempts = 3;
-
-/**
- * Runs `work` in a transaction, again when InnoDB rolled it back to break a
- * deadlock (its advice: "try restarting transaction"). Such cycles arise when
- * many first sign-ins of one identity insert the same keys at once. Kysely
- * cannot nest transactions, so inside a caller's transaction the work joins
- * it, and undoing or retrying is the caller's.
- */
-async function runInTransaction<T>(
-  db: Executor,
-  work: (trx: Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  // Asked of Kysely rather than by `instanceof`, which fails when two copies of kysely are installed.
-  if (db.isTransaction) return work(db as Transaction<Database>);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await (db as Kysely<Database>).transaction().execute(work);
-    } catch (error) {
-      if (!isDeadlockError(error) || attempt >= deadlockAttempts) throw error;
-    }
-  }
 }
 
 function mapLinkedProviderRow(row: Selectable<LinkedProvidersTable>): LinkedProvider {

@@ -2,6 +2,7 @@ import type { LockoutRepository } from "@superoauth/application";
 import type { LoginFailures } from "@superoauth/domain";
 import type { Kysely, Selectable } from "kysely";
 import type { Database, LoginFailuresTable } from "./database.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 /**
  * The LockoutRepository port over MySQL. A counter update locks its row
@@ -28,12 +29,16 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
       // Make sure the row exists, so FOR UPDATE has a row to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
       // lock; two transactions each holding one and wanting the exclusive lock deadlock.
-      await db
-        .insertInto("login_failures")
-        .ignore()
-        .values({ account, source, failure_count: 0, window_started_at: new Date(0), locked_until: null })
-        .execute();
-      return db.transaction().execute(async (trx) => {
+      // Both steps run again should InnoDB still pick one as a deadlock's victim: under twenty
+      // parallel wrong codes for one account they did, and the sign-in answered 500.
+      await runInTransaction(db, (trx) =>
+        trx
+          .insertInto("login_failures")
+          .ignore()
+          .values({ account, source, failure_count: 0, window_started_at: new Date(0), locked_until: null })
+          .execute(),
+      );
+      return runInTransaction(db, async (trx) => {
         const row = await trx
           .selectFrom("login_failures")
           .selectAll()
