@@ -112,7 +112,7 @@ describe("MySQL lost mid-load", () => {
       const after = await register(`after-${kind}@example.com`);
       expect(after.statusCode, after.body).toBe(201);
       await expectNothingHalfWritten(outcomes);
-      if (process.env.FAULT_REPORT !== undefined) {
+      if (process.env.RELIABILITY_REPORT !== undefined) {
         const created = outcomes.filter((o) => o.response.statusCode === 201).length;
         console.log(
           `fault figure: mysql ${kind}: ${created} registered, ${outcomes.length - created} answered 503, login answered in ${Math.round(loginAnsweredMs)} ms, /ready back ${Math.round(recoveryMs)} ms after restore`,

@@ -86,9 +86,9 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
   return { value, ms: performance.now() - started };
 }
 
-/** Figures for docs/reliability.md, printed when FAULT_REPORT is set. */
+/** Figures for docs/reliability.md, printed when RELIABILITY_REPORT is set. */
 function report(figure: string): void {
-  if (process.env.FAULT_REPORT !== undefined) console.log(`fault figure: ${figure}`);
+  if (process.env.RELIABILITY_REPORT !== undefined) console.log(`fault figure: ${figure}`);
 }
 
 const providers = () => service.app.inject({ url: "/api/v1/oauth/providers", remoteAddress: clientIP });

@@ -204,5 +204,8 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     }
     // Which side wins is up to the scheduler; the rounds say how often each did (docs/reliability.md).
     expect(Object.values(refreshOutcomes).reduce((a, b) => a + b, 0)).toBe(20);
+    if (process.env.RELIABILITY_REPORT !== undefined) {
+      console.log(`race figure: logout vs refresh, refresh answered ${JSON.stringify(refreshOutcomes)}`);
+    }
   });
 });

@@ -23,20 +23,26 @@ import {
   routeFuzz,
   servedRoutes,
 } from "./fuzz-requests.ts";
-import { buildTestApp, capturingLogger, type TestDependencies } from "./test-app.ts";
+import { buildTestApp, capturingLogger, type TestAppOptions, type TestDependencies } from "./test-app.ts";
 
 // Every route the app serves, fuzzed through inject() on in-memory ports (docs/reliability.md):
 // whatever arrives, the answer is never a 5xx, an error is always the contract's envelope with a
 // known code and the status the table gives it, and the app keeps answering. FUZZ_RUNS sets the
-// cases per route (default 1,000), FUZZ_SEED replays a run; fast-check prints seed and path on failure.
+// cases per route (default 1,000); fast-check prints seed and path on failure, and FUZZ_SEED (with
+// FUZZ_PATH for the failing case alone) replays them. RELIABILITY_REPORT prints outcomes by kind.
 
 const runs = Number(process.env.FUZZ_RUNS ?? 1_000);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
+/** With FUZZ_SEED, replays only the failing case fast-check named (its `path`). */
+const path = process.env.FUZZ_PATH;
 const knownCodes = new Set<string>(errorCodes);
 
-async function fuzzApp(): Promise<{ app: FastifyInstance; deps: TestDependencies; log: unknown[][] }> {
+async function fuzzApp(
+  options: Pick<TestAppOptions, "replaceUseCases"> = {},
+): Promise<{ app: FastifyInstance; deps: TestDependencies; log: unknown[][] }> {
   const log: unknown[][] = [];
   const { app, deps } = await buildTestApp({
+    ...options,
     logger: capturingLogger(log),
     cookieSecret: "cookie-secret-for-fuzzing-0123456789abcdef",
     oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
@@ -176,8 +182,31 @@ function fuzzOf(route: string): RouteFuzz | undefined {
   );
 }
 
+/** The property fuzzing one route: each generated request, with live values filled in, passes `check`. */
+function propertyOf(input: {
+  target: Awaited<ReturnType<typeof fuzzApp>>;
+  route: string;
+  fuzz: RouteFuzz;
+  kinds: Map<string, number>;
+}) {
+  const { target, route, fuzz, kinds } = input;
+  let serial = 0;
+  return fc.asyncProperty(requestsFor(route, fuzz), async (generated) => {
+    serial++;
+    const request = withLiveValues(generated, await liveValues(target, markersIn(generated), serial));
+    const response = await target.app.inject({
+      method: request.method as "GET",
+      url: request.url,
+      headers: request.headers,
+      ...(request.payload === undefined ? {} : { payload: request.payload }),
+    });
+    const kind = check(request, fuzz, response, target.log);
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  });
+}
+
 afterAll(() => {
-  if (process.env.FUZZ_REPORT === undefined) return;
+  if (process.env.RELIABILITY_REPORT === undefined) return;
   for (const [route, kinds] of tally) {
     const total = [...kinds.values()].reduce((a, b) => a + b, 0);
     const kindsText = [...kinds]
@@ -205,23 +234,12 @@ describe("fuzzing every route", () => {
       const target = await fuzzApp();
       const kinds = new Map<string, number>();
       tally.set(route, kinds);
-      let serial = 0;
       try {
-        await fc.assert(
-          fc.asyncProperty(requestsFor(route, fuzz), async (generated) => {
-            serial++;
-            const request = withLiveValues(generated, await liveValues(target, markersIn(generated), serial));
-            const response = await target.app.inject({
-              method: request.method as "GET",
-              url: request.url,
-              headers: request.headers,
-              ...(request.payload === undefined ? {} : { payload: request.payload }),
-            });
-            const kind = check(request, fuzz, response, target.log);
-            kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-          }),
-          { numRuns: runs, ...(seed === undefined ? {} : { seed }) },
-        );
+        await fc.assert(propertyOf({ target, route, fuzz, kinds }), {
+          numRuns: runs,
+          ...(seed === undefined ? {} : { seed }),
+          ...(path === undefined ? {} : { path }),
+        });
         // The app still answers after all that.
         expect((await target.app.inject({ url: "/health" })).statusCode).toBe(200);
       } finally {
@@ -229,4 +247,26 @@ describe("fuzzing every route", () => {
       }
     },
   );
+
+  it("can fail: a use case that throws is caught as a 5xx, with the seed to replay it", async () => {
+    const target = await fuzzApp({
+      replaceUseCases: (useCases) => ({
+        ...useCases,
+        logInWithPassword: async () => {
+          throw new Error("a bug");
+        },
+      }),
+    });
+    try {
+      const route = "POST /api/v1/auth/login";
+      const fuzz = fuzzOf(route) ?? {};
+      const details = await fc.check(propertyOf({ target, route, fuzz, kinds: new Map() }), { numRuns: 200 });
+
+      expect(details.failed).toBe(true);
+      expect(String(details.errorInstance)).toContain("500 for POST /api/v1/auth/login");
+      expect(fc.defaultReportMessage(details)).toMatch(/seed: -?\d+, path: "[\d:]+"/);
+    } finally {
+      await target.app.close();
+    }
+  });
 });
