@@ -180,9 +180,12 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
         refreshToken: string;
       };
       // Half the rounds log out with the refresh token in the body, half with the access token alone.
+      // The refresh starts 0 to 15 ms after the logout, so that each side wins in some rounds.
       const [logout, refresh] = await Promise.all([
         post("/auth/logout", round % 2 === 0 ? { refreshToken } : {}, accessToken),
-        post("/auth/refresh", { refreshToken }),
+        new Promise((resolve) => setTimeout(resolve, (round % 4) * 5)).then(() =>
+          post("/auth/refresh", { refreshToken }),
+        ),
       ]);
 
       expect(outcomes([logout])).toStrictEqual({ "200": 1 });
