@@ -1,9 +1,12 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect } from "vitest";
 import { type Config, parseConfig } from "../src/config.ts";
 
 /**
- * The configuration the reliability tests (races, faults) compose the service with: MySQL, test
- * secrets and rate limits far above what a test spends, plus the test's own `env`.
+ * The configuration the reliability tests (races, faults) compose the service with: test secrets,
+ * rate limits far above what a test spends, an outbox under the temporary directory, plus the
+ * test's own `env`.
  */
 export function reliabilityTestConfig(env: Record<string, string>): Config {
   const parsed = parseConfig(
@@ -15,6 +18,8 @@ export function reliabilityTestConfig(env: Record<string, string>): Config {
       RATE_LIMIT_LOGIN_MAX: "10000",
       RATE_LIMIT_GENERAL_MAX: "10000",
       RATE_LIMIT_EMAIL_MAX: "10000",
+      // Without SMTP_URL mails go to the outbox: keep them out of the working directory.
+      OUTBOX_DIR: join(tmpdir(), "superoauth-reliability-outbox"),
       ...env,
     },
     () => "unused",
