@@ -25,6 +25,9 @@ export interface RateLimitSettings {
   readonly redisURL?: string | undefined;
 }
 
+/** Longer than any healthy Redis takes to count (well under a millisecond on a LAN). */
+const redisCommandTimeoutMs = 1_000;
+
 /**
  * Per-IP budgets (login 5, register 3, everything else 100 per 15 minutes by
  * default). The plugin counts; this hook writes the headers itself because the
@@ -40,12 +43,16 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
           maxRetriesPerRequest: 1,
           enableOfflineQueue: true,
           lazyConnect: false,
+          // A Redis that accepts connections but stops answering must not hold every limited
+          // request forever: past this, the count fails and the request fails closed with 503.
+          commandTimeout: redisCommandTimeoutMs,
         });
   if (redis !== undefined) {
     // Without a listener ioredis prints connection errors straight to stderr; route them
     // through the app's logger. A request that cannot be counted fails closed (see app.ts).
     redis.on("error", (error: Error) => app.log.error({ err: error }, "rate-limit Redis error"));
-    app.addHook("onClose", async () => void (await redis.quit()));
+    // quit() waits for Redis to answer; a hung Redis must not make shutting down fail.
+    app.addHook("onClose", async () => void (await redis.quit().catch(() => redis.disconnect())));
   }
   await app.register(rateLimit, {
     global: false,

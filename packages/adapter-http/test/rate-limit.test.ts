@@ -1,4 +1,6 @@
 import { randomInt } from "node:crypto";
+import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
@@ -314,5 +316,24 @@ describe("rate limiting when its Redis is down", () => {
     const response = await logInFrom(app, "10.9.9.9");
     expectError(response, "SERVICE_UNAVAILABLE", 503);
     expect((await app.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+
+  it("fails closed with SERVICE_UNAVAILABLE 503 within seconds when Redis accepts connections but never answers", async () => {
+    // A hung Redis: the connection opens, no reply ever comes (docs/reliability.md).
+    const silent = createServer(() => {});
+    silent.listen(0, "127.0.0.1");
+    await once(silent, "listening");
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const app = await start({ rateLimit: { ...limits, redisURL: `redis://127.0.0.1:${port}` } });
+      const started = performance.now();
+
+      const response = await logInFrom(app, "10.9.9.8");
+
+      expectError(response, "SERVICE_UNAVAILABLE", 503);
+      expect(performance.now() - started).toBeLessThan(3_000);
+    } finally {
+      silent.close();
+    }
   });
 });
