@@ -2,8 +2,8 @@ import type { HttpApp } from "@superoauth/adapter-http";
 import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";
+import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -13,19 +13,19 @@ type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 // 500; nothing is left half-written; and the same process serves again once it is back.
 
 const database = useTestDatabase();
-let proxy: FaultProxy;
+let proxy: TCPProxy;
 let service: Service;
 const password = "Integr4tion-pass!";
 
 beforeAll(async () => {
   const direct = new URL(database.url());
-  proxy = await startFaultProxy({ host: direct.hostname, port: Number(direct.port || 3306) });
+  proxy = await startTCPProxy({ host: direct.hostname, port: Number(direct.port || 3306) });
   const throughProxy = new URL(direct);
   throughProxy.host = `127.0.0.1:${proxy.port}`;
   service = await composeService(reliabilityTestConfig({ DATABASE_URL: throughProxy.toString() }), undefined);
 });
 afterAll(async () => {
-  proxy?.restore();
+  await proxy?.restore();
   await service?.close();
   await proxy?.close();
 });
@@ -82,9 +82,9 @@ async function expectNothingHalfWritten(outcomes: { email: string; response: Res
 
 describe("MySQL lost mid-load", () => {
   it.each([
-    ["cut", (p: FaultProxy) => p.cut(), 2_000],
+    ["cut", (p: TCPProxy) => p.cut(), 2_000],
     // A hung server is given up after the query timeout (default 5 s), then answered like a lost one.
-    ["hung", (p: FaultProxy) => p.pause(), 8_000],
+    ["hung", (p: TCPProxy) => p.pause(), 8_000],
   ] as const)(
     "%s: 503 envelope with Retry-After (never 500), /ready false, nothing half-written, recovery without restart",
     async (kind, fail, answerWithinMs) => {
@@ -93,7 +93,7 @@ describe("MySQL lost mid-load", () => {
       const load = emails.map((email) => register(email).then((response) => ({ email, response })));
       // Mid-load: once the first registrations have been answered, the database goes away.
       await Promise.race(load);
-      fail(proxy);
+      await fail(proxy);
       const started = performance.now();
       const duringLogin = await login(emails[0] ?? "");
       const loginAnsweredMs = performance.now() - started;
@@ -107,7 +107,7 @@ describe("MySQL lost mid-load", () => {
       expect(duringReady.statusCode).toBe(503);
       expect(loginAnsweredMs).toBeLessThan(answerWithinMs);
 
-      proxy.restore();
+      await proxy.restore();
       const recoveryMs = await timeUntil(async () => (await ready()).statusCode === 200, 15_000);
       const after = await register(`after-${kind}@example.com`);
       expect(after.statusCode, after.body).toBe(201);

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
@@ -13,9 +14,9 @@ import {
 } from "@superoauth/adapter-oauth/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";
 import { startServerProcess } from "./server-process.ts";
+import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -30,9 +31,9 @@ let service: Service;
 let sink: SMTPSink;
 let fake: FakeProviders;
 let restoreDispatcher: () => void;
-let redisProxy: FaultProxy;
-let smtpProxy: FaultProxy;
-let providerProxy: FaultProxy;
+let redisProxy: TCPProxy;
+let smtpProxy: TCPProxy;
+let providerProxy: TCPProxy;
 /** An address of this file's own, so it shares no Redis counter with other tests (they expire with the window). */
 const clientIP = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.7`;
 const oauthTimeoutMs = 300;
@@ -40,9 +41,9 @@ const oauthTimeoutMs = 300;
 beforeAll(async () => {
   sink = await startSMTPSink();
   fake = await startFakeProviders();
-  redisProxy = await startFaultProxy({ host: redisURL.hostname, port: Number(redisURL.port || 6379) });
-  smtpProxy = await startFaultProxy({ host: "127.0.0.1", port: Number(new URL(sink.url).port) });
-  providerProxy = await startFaultProxy({ host: "127.0.0.1", port: Number(new URL(fake.origin).port) });
+  redisProxy = await startTCPProxy({ host: redisURL.hostname, port: Number(redisURL.port || 6379) });
+  smtpProxy = await startTCPProxy({ host: "127.0.0.1", port: Number(new URL(sink.url).port) });
+  providerProxy = await startTCPProxy({ host: "127.0.0.1", port: Number(new URL(fake.origin).port) });
   // Provider traffic goes to the proxy, which forwards it to the fake.
   restoreDispatcher = routeProvidersTo({ origin: `http://127.0.0.1:${providerProxy.port}` });
   const config = reliabilityTestConfig({
@@ -70,8 +71,8 @@ afterAll(async () => {
     sink?.close(),
   ]);
 });
-afterEach(() => {
-  for (const proxy of [redisProxy, smtpProxy, providerProxy]) proxy.restore();
+afterEach(async () => {
+  await Promise.all([redisProxy, smtpProxy, providerProxy].map((proxy) => proxy.restore()));
   fake.reset();
 });
 
@@ -95,14 +96,14 @@ const providers = () => service.app.inject({ url: "/api/v1/oauth/providers", rem
 
 describe("Redis (rate-limit counters) gone", () => {
   it.each([
-    ["cut", (proxy: FaultProxy) => proxy.cut()],
-    ["hung", (proxy: FaultProxy) => proxy.pause()],
+    ["cut", (proxy: TCPProxy) => proxy.cut()],
+    ["hung", (proxy: TCPProxy) => proxy.pause()],
   ] as const)(
     "%s: limited routes answer 503 SERVICE_UNAVAILABLE in bounded time, /health answers, and service comes back when Redis does",
     async (kind, fail) => {
       expect((await providers()).statusCode).toBe(200);
 
-      fail(redisProxy);
+      await fail(redisProxy);
       const during = await Promise.all(Array.from({ length: 10 }, () => timed(providers)));
       const login = await post("/auth/login", { email: "nobody@example.com", password: "Wr0ng-password!" });
 
@@ -112,7 +113,7 @@ describe("Redis (rate-limit counters) gone", () => {
       expect(slowest).toBeLessThan(5_000);
       expect((await service.app.inject({ url: "/health" })).statusCode).toBe(200);
 
-      redisProxy.restore();
+      await redisProxy.restore();
       const recoveryMs = await timeUntil(async () => (await providers()).statusCode === 200, 10_000);
       report(`redis ${kind}: slowest 503 ${Math.round(slowest)} ms, recovery ${Math.round(recoveryMs)} ms`);
     },
@@ -133,8 +134,8 @@ describe("SMTP down or slow", () => {
   }
 
   it.each([
-    ["cut", (proxy: FaultProxy) => proxy.cut(), 1_000],
-    ["hung", (proxy: FaultProxy) => proxy.pause(), 2_500],
+    ["cut", (proxy: TCPProxy) => proxy.cut(), 1_000],
+    ["hung", (proxy: TCPProxy) => proxy.pause(), 2_500],
   ] as const)(
     "%s: forgot-password answers the same 200 at the same speed, and the mail is delivered after the server is back",
     async (kind, fail, outageMs) => {
@@ -144,10 +145,10 @@ describe("SMTP down or slow", () => {
       await sink.waitForMail((m) => m.to.includes(email) && /reset/i.test(m.subject));
       const before = sink.mails.length;
 
-      fail(smtpProxy);
+      await fail(smtpProxy);
       const during = await forgot(email);
       await new Promise((resolve) => setTimeout(resolve, outageMs));
-      smtpProxy.restore();
+      await smtpProxy.restore();
       const restoredAt = performance.now();
       await sink.waitForMail(
         (m) => sink.mails.indexOf(m) >= before && m.to.includes(email) && /reset/i.test(m.subject),
@@ -170,10 +171,16 @@ describe("SMTP down or slow", () => {
 });
 
 describe("an OAuth provider hanging", () => {
-  const cookieName = "superoauth_oauth_state";
+  // APP_URL is https here, so the state cookie is `__Host-` prefixed (ADR 0013).
+  const cookieName = "__Host-superoauth_oauth_state";
 
   async function callbackFromGitHub() {
-    const start = await service.app.inject({ url: "/api/v1/oauth/github", remoteAddress: clientIP });
+    // A front end binds its sign-in with an S256 challenge (ADR 0013); the JSON callback needs no verifier.
+    const challenge = createHash("sha256").update(randomBytes(32).toString("base64url")).digest("base64url");
+    const start = await service.app.inject({
+      url: `/api/v1/oauth/github?code_challenge=${challenge}&code_challenge_method=S256`,
+      remoteAddress: clientIP,
+    });
     expect(start.statusCode, start.body).toBe(302);
     const back = fake.approve(String(start.headers.location), {
       subject: "4242",
@@ -193,18 +200,18 @@ describe("an OAuth provider hanging", () => {
   }
 
   it.each([
-    ["hung", (proxy: FaultProxy) => proxy.pause()],
-    ["cut", (proxy: FaultProxy) => proxy.cut()],
+    ["hung", (proxy: TCPProxy) => proxy.pause()],
+    ["cut", (proxy: TCPProxy) => proxy.cut()],
   ] as const)(
     "%s: the callback ends within OAUTH_HTTP_TIMEOUT with TOKEN_EXCHANGE_FAILED, and sign-in works once the provider is back",
     async (kind, fail) => {
-      fail(providerProxy);
+      await fail(providerProxy);
       const during = await callbackFromGitHub();
 
       expectErrorEnvelope(during.value, "TOKEN_EXCHANGE_FAILED", 500);
       expect(during.ms).toBeLessThan(oauthTimeoutMs + 1_500);
 
-      providerProxy.restore();
+      await providerProxy.restore();
       const after = await callbackFromGitHub();
       expect(after.value.statusCode, after.value.body).toBe(200);
       report(

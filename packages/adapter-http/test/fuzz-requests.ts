@@ -142,7 +142,9 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "GET /ready": {},
   "GET /verify-email": page,
   "GET /reset-password": page,
-  "GET /oauth/complete": { ...page, query: { code: anyText, linked: anyText } },
+  "GET /oauth/complete": { ...page, query: { code: anyText, linked: anyText, reauthenticated: anyText } },
+  "POST /oauth/complete": { body: { code: token() } },
+  "GET /oauth/start/:provider": { params: { provider } },
   "GET /assets/account.js": page,
   "GET /assets/account.css": page,
   "POST /api/v1/auth/register": {
@@ -173,7 +175,14 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
     ],
   },
   "POST /api/v1/auth/2fa/disable": {
-    body: { password, code: field(marker("$$totpCode", "$$backupCode"), sixDigits) },
+    body: [
+      { code: totpCode },
+      { backupCode },
+      { password, code: field(marker("$$totpCode", "$$backupCode"), sixDigits) },
+    ],
+  },
+  "POST /api/v1/auth/reauthenticate": {
+    body: [{ password }, { code: totpCode }, { backupCode }, { password, code: totpCode }],
   },
   "POST /api/v1/auth/2fa/backup-codes": { body: { code: totpCode } },
   "POST /api/v1/user/password": { body: { currentPassword: password, newPassword: password } },
@@ -185,9 +194,16 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   },
   "GET /api/v1/oauth/providers": {},
   "GET /api/v1/oauth/linked": {},
-  "POST /api/v1/oauth/exchange": { body: { code: token() } },
-  "GET /api/v1/oauth/:provider": { params: { provider } },
+  "POST /api/v1/oauth/exchange": { body: { code: token(), code_verifier: token() } },
+  "GET /api/v1/oauth/:provider": {
+    params: { provider },
+    query: {
+      code_challenge: fc.oneof(anyText, fc.stringMatching(/^[A-Za-z0-9_~.-]{43,128}$/)),
+      code_challenge_method: fc.constantFrom("S256", "plain", "s256", ""),
+    },
+  },
   "POST /api/v1/oauth/:provider/link": { params: { provider } },
+  "POST /api/v1/oauth/:provider/reauthenticate": { params: { provider } },
   "GET /api/v1/oauth/:provider/callback": {
     params: { provider },
     query: {

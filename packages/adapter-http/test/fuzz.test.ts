@@ -8,7 +8,7 @@ import {
   errorCodes,
   type OAuthProviderId,
   oauthProviderIds,
-  type UserId,
+  parseRefreshToken,
 } from "@superoauth/domain";
 import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
@@ -77,7 +77,7 @@ async function liveValues(
   if (used.length === 0) return values;
   const { app, deps } = target;
   const email = `fuzz-${serial}@example.com`;
-  const password = "Fuzz-passw0rd!";
+  const password = "Kx7#mQ2v-Lr9!pT";
   const post = (url: string, payload: object, accessToken?: string) =>
     app.inject({
       method: "POST",
@@ -98,7 +98,10 @@ async function liveValues(
     values.set("$$sessionId", sessions.json().data.sessions[0].id);
   }
   if (used.some((m) => m === "$$mfaToken" || m === "$$totpCode" || m === "$$backupCode")) {
-    const { backupCodes, codeNow } = await enableTwoFactorFor(deps, data.user.id as UserId);
+    const refreshTokenId = parseRefreshToken(data.refreshToken)?.id;
+    const stored = refreshTokenId === undefined ? null : await deps.sessions.findRefreshToken(refreshTokenId);
+    if (stored === null) throw new Error("fixture: registration opened no session");
+    const { backupCodes, codeNow } = await enableTwoFactorFor(deps, stored.session);
     const login = await post("/auth/login", { email, password });
     values.set("$$mfaToken", login.json().data.mfaToken);
     values.set("$$totpCode", codeNow()).set("$$backupCode", backupCodes[0] ?? "");

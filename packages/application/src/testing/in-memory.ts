@@ -67,8 +67,9 @@ export class SequentialRandomSource implements RandomSource {
   }
   generateSecret(): string {
     this.#counter++;
-    // The counter first, so secrets differ from their first characters on, as random ones do.
-    return `${this.#counter.toString(36)}_secret`.padEnd(43, "x");
+    // The counter first, least significant digit leading, so secrets differ from their first
+    // characters on, as random ones do (backup codes take their lookup id from them), however many.
+    return `${[...this.#counter.toString(36)].reverse().join("")}_secret`.padEnd(43, "x");
   }
 }
 
