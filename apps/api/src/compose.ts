@@ -22,7 +22,7 @@ import {
   migrateToLatest,
   pingDatabase,
   pruneExpiredRecords,
-} from "@superoauth/adapter-mysql";
+} from "@superoauth/adapter-sql";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";

@@ -1,5 +1,5 @@
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";

@@ -9,7 +9,7 @@ import {
   createTestDatabase,
   dropDatabase,
   type TestDatabase,
-} from "@superoauth/adapter-mysql/testing";
+} from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The CLI entry points as `pnpm db:migrate`, `db:status`, `config:validate` and `logs` run them:

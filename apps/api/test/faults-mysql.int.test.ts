@@ -1,5 +1,5 @@
 import type { HttpApp } from "@superoauth/adapter-http";
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
-import { createTestDatabase, type TestDatabase, useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { createTestDatabase, type TestDatabase, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeProviders,
   fakeClients,

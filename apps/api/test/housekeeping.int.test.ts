@@ -1,4 +1,4 @@
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { describe, expect, it } from "vitest";
 import { composeService } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeIdentity,
   type FakeProviders,

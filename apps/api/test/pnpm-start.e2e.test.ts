@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-mysql/testing";
+import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // The README's first command, exactly: `pnpm start` at the repository root. Stopping the pnpm

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeIdentity,
   type FakeProviders,

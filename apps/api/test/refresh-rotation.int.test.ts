@@ -1,4 +1,4 @@
-import { useTestDatabase } from "@superoauth/adapter-mysql/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";

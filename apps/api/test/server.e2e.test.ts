@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-mysql/testing";
+import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, runServerExpectingFailure, startServerProcess } from "./server-process.ts";
 

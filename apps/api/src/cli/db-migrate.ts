@@ -1,4 +1,4 @@
-import { createDatabase, ensureDatabaseExists, migrateToLatest } from "@superoauth/adapter-mysql";
+import { createDatabase, ensureDatabaseExists, migrateToLatest } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem, messageWithCauses } from "./database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 

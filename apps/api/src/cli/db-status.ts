@@ -1,4 +1,4 @@
-import { createDatabase, migrationStatus, pingDatabase } from "@superoauth/adapter-mysql";
+import { createDatabase, migrationStatus, pingDatabase } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "./database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
