@@ -7,6 +7,8 @@ import {
   limitHashingConcurrency,
 } from "@superoauth/adapter-crypto";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
+import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import {
   createDatabase,
   createEmailTokenRepository,
@@ -23,8 +25,6 @@ import {
   pingDatabase,
   pruneExpiredRecords,
 } from "@superoauth/adapter-sql";
-import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
-import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
