@@ -347,6 +347,41 @@ describe("createSQLiteDialect", () => {
     expect(waitedMs).toBeGreaterThanOrEqual(150);
   });
 
+  it("surfaces another connection's write lock at BEGIN IMMEDIATE, before the work runs, and recovers after", async () => {
+    const path = join(temporaryFolder(), "shared.db");
+    const first = await openDatabase(path);
+    const second = await openDatabase(path, 100);
+    let releaseFirst = (): void => {};
+    let firstDone: Promise<void> = Promise.resolve();
+    await new Promise<void>((resolve) => {
+      firstDone = first.transaction().execute(async (trx) => {
+        await trx.selectFrom("accounts").selectAll().execute();
+        resolve();
+        await new Promise<void>((release) => {
+          releaseFirst = release;
+        });
+      });
+    });
+
+    let workRan = false;
+    const refused = await second
+      .transaction()
+      .execute(async (trx) => {
+        workRan = true;
+        await insertAccount(trx, "second@example.com");
+      })
+      .catch((error: unknown) => error);
+    releaseFirst();
+    await firstDone;
+    await second.transaction().execute((trx) => insertAccount(trx, "second@example.com"));
+
+    expect(isBusy(refused)).toBe(true);
+    expect(workRan).toBe(false);
+    expect(await first.selectFrom("accounts").select("email").execute()).toEqual([
+      { email: "second@example.com" },
+    ]);
+  });
+
   it("lets a second process's writer through once the lock holder commits within busy_timeout", async () => {
     const path = join(temporaryFolder(), "shared.db");
     const db = await openDatabase(path);
