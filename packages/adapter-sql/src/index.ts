@@ -1,5 +1,13 @@
 export type { Database, DatabaseConnection } from "./database.ts";
 export { createDatabase, ensureDatabaseExists, pingDatabase } from "./database.ts";
+export type { SQLiteDialectOptions } from "./dialects/sqlite.ts";
+export {
+  createSQLiteDialect,
+  isBusy,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  sqliteVersion,
+} from "./dialects/sqlite.ts";
 export { createEmailTokenRepository } from "./email-token-repository.ts";
 export { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 export { createLockoutRepository } from "./lockout-repository.ts";
