@@ -155,7 +155,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { useCases: options.useCases });
+      await api.register(authRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(userRoutes, { useCases: options.useCases });
       await api.register(oauthRoutes, {
         useCases: options.useCases,
@@ -166,8 +166,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       });
       await api.register(accountRecoveryRoutes, { useCases: options.useCases });
       await api.register(sessionRoutes, { useCases: options.useCases });
-      await api.register(twoFactorRoutes, { useCases: options.useCases });
-      await api.register(reauthenticateRoutes, { useCases: options.useCases });
+      await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+      await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
     },
     { prefix: "/api/v1" },
   );

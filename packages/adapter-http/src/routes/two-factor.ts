@@ -3,9 +3,10 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, signedIn, successEnvelope } from "../schemas.ts";
-import { presentSignedIn, sendSignInFailure, signInClientOf } from "../sign-in.ts";
+import { presentSignedIn, sendSignInFailure, signInClients } from "../sign-in.ts";
 import { clientOf } from "./auth.ts";
 
 const backupCodes = Type.Object({
@@ -13,8 +14,12 @@ const backupCodes = Type.Object({
 });
 
 /** TOTP two-factor authentication: setup, the sign-in step, backup codes, turning it off. */
-export async function twoFactorRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+export async function twoFactorRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: FlowCookieSettings },
+): Promise<void> {
   const { useCases } = options;
+  const signInClientOf = signInClients(options.settings);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticated = requireAuthentication(useCases);
 
