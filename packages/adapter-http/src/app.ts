@@ -38,13 +38,13 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Secret that signs cookies (OAuth state). */
   readonly cookieSecret?: string;
-  /** Social sign-in: where browsers land afterwards, and how its cookies are set. */
+  /** Social sign-in: where browsers land afterwards, and how its cookies and the device cookie are set. */
   readonly oauth?: {
     /** Default http://localhost:3000/oauth/complete. */
     readonly successRedirectURL?: string;
     /** Default true; false only for local development over plain HTTP. */
     readonly secureCookies?: boolean;
-    /** APP_URL is https: `__Host-`-prefixed sign-in cookies (ADR 0013). Default false. */
+    /** APP_URL is https: `__Host-`-prefixed sign-in and device cookies (ADR 0013). Default false. */
     readonly hostPrefixedCookies?: boolean;
   };
 }
