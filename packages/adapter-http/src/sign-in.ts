@@ -3,6 +3,7 @@ import type { AccountLocked, ClientInfo, SignedIn, SignInOutcome } from "@supero
 import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import { clientOf } from "./client-info.ts";
 import { type FlowCookie, type FlowCookieSettings, flowCookie } from "./flow-cookies.ts";
 import { sendFailure } from "./replies.ts";
 import { presentUser, signedIn } from "./schemas.ts";
@@ -85,6 +86,6 @@ export function signInClients(settings: FlowCookieSettings): SignInClientOf {
         maxAge: deviceCookieMaxAgeSeconds,
       });
     }
-    return { userAgent: request.headers["user-agent"], ip: request.ip, deviceId };
+    return { ...clientOf(request), deviceId };
   };
 }

@@ -1,12 +1,12 @@
 import {
   InMemorySecretHasher,
   InMemoryTOTPService,
-  ScriptedOAuthProviderGateway,
+  type ScriptedOAuthProviderGateway,
 } from "@superoauth/application/testing";
 import type { SecurityEventType, UserId } from "@superoauth/domain";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { bearer, buildTestApp, type TestDependencies, validRegistration } from "./test-app.ts";
+import { bearer, buildTestAppWithGitHub, type TestDependencies, validRegistration } from "./test-app.ts";
 
 // The device cookie recognises a device on every route that completes a sign-in (ADR 0008,
 // docs/account-security.md#lockout): password, second factor, and social sign-ins alike.
@@ -23,23 +23,10 @@ const challenge = new URLSearchParams({
   code_challenge_method: "S256",
 }).toString();
 
-async function start(https: boolean): Promise<{
-  app: FastifyInstance;
-  deps: TestDependencies;
-  github: ScriptedOAuthProviderGateway;
-}> {
-  const built = await buildTestApp({
-    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
-    oauth: {
-      successRedirectURL: "https://app.example/oauth/complete",
-      secureCookies: true,
-      hostPrefixedCookies: https,
-    },
-  });
+async function start(https: boolean): ReturnType<typeof buildTestAppWithGitHub> {
+  const built = await buildTestAppWithGitHub({ hostPrefixedCookies: https });
   app = built.app;
-  const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
-  (built.deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = github;
-  return { ...built, github };
+  return built;
 }
 
 /** A request's cookies: name to value. */
@@ -111,6 +98,27 @@ async function pageCode(
     code: loginCodeOf(back),
     verifierCookies: Object.fromEntries(pageStart.cookies.map((c) => [c.name, c.value])),
   };
+}
+
+/**
+ * Signs up with a password from 10.1.0.1, keeping the device cookie; the email is then verified on
+ * both sides, so a provider's identity with that email links to this account.
+ */
+async function passwordSignUp(
+  target: FastifyInstance,
+  deps: TestDependencies,
+): Promise<{ id: string; jar: Jar }> {
+  const jar: Jar = {};
+  const registered = await target.inject({
+    method: "POST",
+    url: "/api/v1/auth/register",
+    payload: validRegistration,
+    remoteAddress: "10.1.0.1",
+  });
+  keep(jar, registered);
+  const { id } = registered.json().data.user;
+  await deps.users.markEmailVerified({ userId: id as UserId, now: deps.clock.now() });
+  return { id, jar };
 }
 
 describe.each([
@@ -188,17 +196,7 @@ describe.each([
 
   it("a social sign-in from a new network on a device that signed in with a password is that device: no new-device event", async () => {
     const { app, deps, github } = await start(https);
-    const jar: Jar = {};
-    const registered = await app.inject({
-      method: "POST",
-      url: "/api/v1/auth/register",
-      payload: validRegistration,
-      remoteAddress: "10.1.0.1",
-    });
-    keep(jar, registered);
-    const { id } = registered.json().data.user;
-    // Both sides verified the email, so the provider's identity links to this account.
-    await deps.users.markEmailVerified({ userId: id as UserId, now: deps.clock.now() });
+    const { id, jar } = await passwordSignUp(app, deps);
 
     const back = await callback(app, {
       github,
@@ -227,16 +225,7 @@ describe.each([
 
   it("the landing page's exchange recognises the device too", async () => {
     const { app, deps, github } = await start(https);
-    const jar: Jar = {};
-    const registered = await app.inject({
-      method: "POST",
-      url: "/api/v1/auth/register",
-      payload: validRegistration,
-      remoteAddress: "10.1.0.1",
-    });
-    keep(jar, registered);
-    const { id } = registered.json().data.user;
-    await deps.users.markEmailVerified({ userId: id as UserId, now: deps.clock.now() });
+    const { id, jar } = await passwordSignUp(app, deps);
 
     const page = await pageCode(app, { github, email: validRegistration.email });
     const traded = await app.inject({

@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { ClientInfo, UseCases } from "@superoauth/application";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
 import {
@@ -21,11 +22,6 @@ import {
   signInClients,
   signInOutcome,
 } from "../sign-in.ts";
-
-/** Where a request came from, for sessions and the security log. */
-export function clientOf(request: FastifyRequest): ClientInfo {
-  return { userAgent: request.headers["user-agent"], ip: request.ip };
-}
 
 const loggedOut = successEnvelope(Type.Object({ loggedOut: Type.Literal(true) }));
 

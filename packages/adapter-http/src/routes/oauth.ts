@@ -4,6 +4,7 @@ import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import {
   clearFlowCookie,
   type FlowCookieSettings,
@@ -15,7 +16,6 @@ import {
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
-import { clientOf } from "./auth.ts";
 
 /** How the OAuth routes behave in this deployment. */
 export interface OAuthRouteSettings extends FlowCookieSettings {

@@ -3,11 +3,11 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, signedIn, successEnvelope } from "../schemas.ts";
 import { presentSignedIn, sendSignInFailure, signInClients } from "../sign-in.ts";
-import { clientOf } from "./auth.ts";
 
 const backupCodes = Type.Object({
   backupCodes: Type.Array(Type.String(), { description: "Shown once: store them somewhere safe" }),
