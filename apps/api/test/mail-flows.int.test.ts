@@ -309,7 +309,7 @@ describe("mail flows through SMTP on MySQL", () => {
       remoteAddress: "10.9.0.1",
     });
     expect(signUp.statusCode).toBe(201);
-    const deviceCookie = signUp.cookies.find((cookie) => cookie.name === "superoauth_device");
+    const deviceCookie = signUp.cookies.find((cookie) => cookie.name === "__Host-superoauth_device");
     expect(deviceCookie).toBeDefined();
     const logIn = (input: { ip: string; cookie?: string }) =>
       service.app.inject({
@@ -317,7 +317,7 @@ describe("mail flows through SMTP on MySQL", () => {
         url: "/api/v1/auth/login",
         payload: { email: address, password },
         remoteAddress: input.ip,
-        ...(input.cookie === undefined ? {} : { cookies: { superoauth_device: input.cookie } }),
+        ...(input.cookie === undefined ? {} : { cookies: { "__Host-superoauth_device": input.cookie } }),
       });
 
     // The sign-up's browser on another network: its device is known, no notice.

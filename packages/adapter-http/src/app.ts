@@ -38,13 +38,13 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number;
   /** Secret that signs cookies (OAuth state). */
   readonly cookieSecret?: string;
-  /** Social sign-in: where browsers land afterwards, and how its cookies are set. */
+  /** Social sign-in: where browsers land afterwards, and how its cookies and the device cookie are set. */
   readonly oauth?: {
     /** Default http://localhost:3000/oauth/complete. */
     readonly successRedirectURL?: string;
     /** Default true; false only for local development over plain HTTP. */
     readonly secureCookies?: boolean;
-    /** APP_URL is https: `__Host-`-prefixed sign-in cookies (ADR 0013). Default false. */
+    /** APP_URL is https: `__Host-`-prefixed sign-in and device cookies (ADR 0013). Default false. */
     readonly hostPrefixedCookies?: boolean;
   };
 }
@@ -155,7 +155,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { useCases: options.useCases });
+      await api.register(authRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(userRoutes, { useCases: options.useCases });
       await api.register(oauthRoutes, {
         useCases: options.useCases,
@@ -166,8 +166,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       });
       await api.register(accountRecoveryRoutes, { useCases: options.useCases });
       await api.register(sessionRoutes, { useCases: options.useCases });
-      await api.register(twoFactorRoutes, { useCases: options.useCases });
-      await api.register(reauthenticateRoutes, { useCases: options.useCases });
+      await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+      await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
     },
     { prefix: "/api/v1" },
   );

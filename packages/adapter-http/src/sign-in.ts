@@ -3,6 +3,8 @@ import type { AccountLocked, ClientInfo, SignedIn, SignInOutcome } from "@supero
 import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
+import { clientOf } from "./client-info.ts";
+import { type FlowCookie, type FlowCookieSettings, flowCookie } from "./flow-cookies.ts";
 import { sendFailure } from "./replies.ts";
 import { presentUser, signedIn } from "./schemas.ts";
 
@@ -46,25 +48,44 @@ const deviceCookiePattern = /^[A-Za-z0-9_-]{43}$/;
 const deviceCookieMaxAgeSeconds = 400 * 24 * 3600;
 
 /**
- * The client of a sign-in request, with its device id: the one in its cookie,
- * or a new 256-bit random one, set in the reply so the next sign-in carries it.
- * Unsigned on purpose: the server trusts an id only once a sign-in with it
- * succeeded, and stores only its digest, so forging one buys nothing.
+ * Where the device cookie lives: Path=/, because sign-ins complete under `/api/v1/auth`,
+ * `/api/v1/oauth` (the provider's callback, the login-code exchange) and the landing page's
+ * `/oauth/complete`, and each must judge the same device. Over https it is `__Host-` prefixed like
+ * the sign-in flow cookies, so a sibling subdomain cannot plant an id of its choosing: a planted id
+ * that the owner's next sign-in made known would let its planter pass the owner's lockout and
+ * sign in without a "new sign-in" notice.
  */
-export function signInClientOf(request: FastifyRequest, reply: FastifyReply): ClientInfo {
-  const presented = request.cookies[deviceCookieName];
-  const deviceId =
-    presented !== undefined && deviceCookiePattern.test(presented)
-      ? presented
-      : randomBytes(32).toString("base64url");
-  if (deviceId !== presented) {
-    reply.setCookie(deviceCookieName, deviceId, {
-      httpOnly: true,
-      secure: "auto",
-      sameSite: "lax",
-      path: "/api/v1/auth",
-      maxAge: deviceCookieMaxAgeSeconds,
-    });
-  }
-  return { userAgent: request.headers["user-agent"], ip: request.ip, deviceId };
+export function deviceCookie(settings: FlowCookieSettings): FlowCookie {
+  return flowCookie(settings, { name: deviceCookieName, path: "/" });
+}
+
+/** Reads a sign-in request's client, device id included; see {@link signInClients}. */
+export type SignInClientOf = (request: FastifyRequest, reply: FastifyReply) => ClientInfo;
+
+/**
+ * The one way every sign-in route (and every route whose wrong answers count toward lockout) reads
+ * its client: with its device id, the one in its cookie, or a new 256-bit random one, set in the
+ * reply so the sign-in it completes makes this device known and the next one carries it.
+ * Unsigned on purpose: the server trusts an id only once a sign-in with it succeeded, and stores
+ * only its digest, so forging one buys nothing.
+ */
+export function signInClients(settings: FlowCookieSettings): SignInClientOf {
+  const cookie = deviceCookie(settings);
+  return (request, reply) => {
+    const presented = request.cookies[cookie.name];
+    const deviceId =
+      presented !== undefined && deviceCookiePattern.test(presented)
+        ? presented
+        : randomBytes(32).toString("base64url");
+    if (deviceId !== presented) {
+      reply.setCookie(cookie.name, deviceId, {
+        httpOnly: true,
+        secure: cookie.secure,
+        sameSite: "lax",
+        path: cookie.path,
+        maxAge: deviceCookieMaxAgeSeconds,
+      });
+    }
+    return { ...clientOf(request), deviceId };
+  };
 }

@@ -49,15 +49,19 @@ export async function buildTestApp(
   return { app, deps };
 }
 
-/** An app with social sign-in on (a cookie secret, a landing page) and a scripted GitHub. */
-export async function buildTestAppWithGitHub(): Promise<{
+/** An app with social sign-in on (a cookie secret, a landing page) and a scripted GitHub; over https if told. */
+export async function buildTestAppWithGitHub(options: { hostPrefixedCookies?: boolean } = {}): Promise<{
   app: FastifyInstance;
   deps: TestDependencies;
   github: ScriptedOAuthProviderGateway;
 }> {
   const built = await buildTestApp({
     cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
-    oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
+    oauth: {
+      successRedirectURL: "https://app.example/oauth/complete",
+      secureCookies: true,
+      hostPrefixedCookies: options.hostPrefixedCookies ?? false,
+    },
   });
   const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
   (built.deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = github;

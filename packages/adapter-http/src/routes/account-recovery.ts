@@ -2,9 +2,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
+import { clientOf } from "../client-info.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
-import { clientOf } from "./auth.ts";
 
 /** What every request that may send a mail answers, whatever happened: one fixed body, so nothing is revealed. */
 const requestAccepted = successEnvelope(

@@ -1,8 +1,10 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { ClientInfo, UseCases } from "@superoauth/application";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
+import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
 import {
   boundedString,
@@ -13,18 +15,23 @@ import {
   successEnvelope,
   tokenPair,
 } from "../schemas.ts";
-import { presentSignInOutcome, sendSignInFailure, signInClientOf, signInOutcome } from "../sign-in.ts";
-
-/** Where a request came from, for sessions and the security log. */
-export function clientOf(request: FastifyRequest): ClientInfo {
-  return { userAgent: request.headers["user-agent"], ip: request.ip };
-}
+import {
+  presentSignedIn,
+  presentSignInOutcome,
+  sendSignInFailure,
+  signInClients,
+  signInOutcome,
+} from "../sign-in.ts";
 
 const loggedOut = successEnvelope(Type.Object({ loggedOut: Type.Literal(true) }));
 
 /** Registration, login, tokens and logout. */
-export async function authRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+export async function authRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: FlowCookieSettings },
+): Promise<void> {
   const { useCases } = options;
+  const signInClientOf = signInClients(options.settings);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticated = requireAuthentication(useCases);
 
@@ -46,8 +53,7 @@ export async function authRoutes(app: FastifyInstance, options: { useCases: UseC
       // Signing up is the first sign-in: the device cookie starts here, and becomes known (ADR 0016).
       const result = await useCases.registerWithPassword({ ...body, client: signInClientOf(request, reply) });
       if (!result.ok) return sendFailure(reply, result);
-      const { user, ...tokens } = result.value;
-      return reply.code(201).send({ success: true, data: { user: presentUser(user), ...tokens } });
+      return reply.code(201).send({ success: true, data: presentSignedIn(result.value) });
     },
   );
 

@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { OAuthAuthorizationFinished, OAuthStateCookie, UseCases } from "@superoauth/application";
+import type { OAuthStateCookie, UseCases } from "@superoauth/application";
 import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import {
   clearFlowCookie,
   type FlowCookieSettings,
@@ -13,8 +14,8 @@ import {
   setFlowCookie,
 } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, presentUser, publicUser, successEnvelope } from "../schemas.ts";
-import { clientOf } from "./auth.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
 /** How the OAuth routes behave in this deployment. */
 export interface OAuthRouteSettings extends FlowCookieSettings {
@@ -30,33 +31,6 @@ export const oauthStateCookieName = "superoauth_oauth_state";
 
 const providerParams = Type.Object({ provider: boundedString(64) });
 
-/** Sign-in data, or the second-factor step when the account has 2FA on. */
-const signInData = Type.Union([
-  Type.Object({
-    user: publicUser,
-    accessToken: Type.String(),
-    refreshToken: Type.String(),
-    expiresIn: Type.Integer(),
-    tokenType: Type.Literal("Bearer"),
-  }),
-  Type.Object({ mfaRequired: Type.Literal(true), mfaToken: Type.String(), expiresIn: Type.Integer() }),
-]);
-
-type SignIn = Extract<OAuthAuthorizationFinished, { kind: "signed-in" }>["signIn"];
-
-function presentSignIn(signIn: SignIn) {
-  if ("mfaRequired" in signIn) {
-    return { mfaRequired: true as const, mfaToken: signIn.mfaToken, expiresIn: signIn.expiresIn };
-  }
-  return {
-    user: presentUser(signIn.user),
-    accessToken: signIn.accessToken,
-    refreshToken: signIn.refreshToken,
-    expiresIn: signIn.expiresIn,
-    tokenType: signIn.tokenType,
-  };
-}
-
 /** Social sign-in, linking, unlinking and re-authenticating (docs/oauth.md). */
 export async function oauthRoutes(
   app: FastifyInstance,
@@ -65,6 +39,7 @@ export async function oauthRoutes(
   const { useCases, settings } = options;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticated = requireAuthentication(useCases);
+  const signInClientOf = signInClients(settings);
   const callbackPath = (provider: string) => `${app.prefix}/oauth/${provider}/callback`;
 
   /** Readable only by the callback: scoped to its path, or `__Host-` over https. */
@@ -89,6 +64,25 @@ export async function oauthRoutes(
     if (dot <= 0) return null;
     const verifier = value.slice(dot + 1);
     return { state: value.slice(0, dot), codeVerifier: verifier === "" ? null : verifier };
+  }
+
+  /** A started trip: its failure, or the state cookie and the answer that sends the browser on. */
+  function sendTrip(
+    reply: FastifyReply,
+    input: {
+      started: Awaited<
+        ReturnType<
+          UseCases["startOAuthAuthorization" | "startLinkingProvider" | "startProviderReauthentication"]
+        >
+      >;
+      answer: (authorizationURL: string) => FastifyReply;
+    },
+  ): FastifyReply {
+    const { started } = input;
+    if (!started.ok) return sendFailure(reply, started);
+    if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
+    setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+    return input.answer(started.value.authorizationURL);
   }
 
   api.get(
@@ -181,10 +175,7 @@ export async function oauthRoutes(
         codeChallenge: request.query.code_challenge,
         codeChallengeMethod: request.query.code_challenge_method,
       });
-      if (!started.ok) return sendFailure(reply, started);
-      if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
-      setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
-      return reply.redirect(started.value.authorizationURL, 302);
+      return sendTrip(reply, { started, answer: (url) => reply.redirect(url, 302) });
     },
   );
 
@@ -200,36 +191,29 @@ export async function oauthRoutes(
     },
   };
 
-  function sendTrip(
-    reply: FastifyReply,
-    started: Awaited<ReturnType<UseCases["startLinkingProvider" | "startProviderReauthentication"]>>,
-  ) {
-    if (!started.ok) return sendFailure(reply, started);
-    if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
-    setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
-    return reply.send({ success: true, data: { authorizationURL: started.value.authorizationURL } });
-  }
+  const sendURL = (reply: FastifyReply) => (authorizationURL: string) =>
+    reply.send({ success: true, data: { authorizationURL } });
 
   api.post("/oauth/:provider/link", signedInTrip, async (request, reply) =>
-    sendTrip(
-      reply,
-      await useCases.startLinkingProvider({
+    sendTrip(reply, {
+      started: await useCases.startLinkingProvider({
         provider: request.params.provider,
         session: authOf(request).session,
       }),
-    ),
+      answer: sendURL(reply),
+    }),
   );
 
   // A session proves itself again through a linked provider (ADR 0012): the callback records the
   // proof and lands with ?reauthenticated=<provider>.
   api.post("/oauth/:provider/reauthenticate", signedInTrip, async (request, reply) =>
-    sendTrip(
-      reply,
-      await useCases.startProviderReauthentication({
+    sendTrip(reply, {
+      started: await useCases.startProviderReauthentication({
         provider: request.params.provider,
         session: authOf(request).session,
       }),
-    ),
+      answer: sendURL(reply),
+    }),
   );
 
   api.get(
@@ -246,7 +230,7 @@ export async function oauthRoutes(
         response: {
           200: successEnvelope(
             Type.Union([
-              signInData,
+              signInOutcome,
               Type.Object({ linked: Type.Literal(true), provider: Type.String() }),
               Type.Object({ reauthenticated: Type.Literal(true), provider: Type.String() }),
             ]),
@@ -270,13 +254,13 @@ export async function oauthRoutes(
         error: request.query.error,
         cookie,
         respondWith: wantsJSON ? "tokens" : "login-code",
-        client: clientOf(request),
+        client: signInClientOf(request, reply),
       });
       if (!finished.ok) return sendFailure(reply, finished);
       const outcome = finished.value;
       switch (outcome.kind) {
         case "signed-in":
-          return reply.send({ success: true, data: presentSignIn(outcome.signIn) });
+          return reply.send({ success: true, data: presentSignInOutcome(outcome.signIn) });
         case "linked":
           if (wantsJSON)
             return reply.send({ success: true, data: { linked: true, provider: outcome.provider } });
@@ -304,17 +288,17 @@ export async function oauthRoutes(
       schema: {
         // code_verifier as RFC 7636 section 4.5 spells it; a missing one is INVALID_LOGIN_CODE.
         body: Type.Object({ code: boundedString(512), code_verifier: Type.Optional(boundedString(256)) }),
-        response: { 200: successEnvelope(signInData), ...errorResponses },
+        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
       },
     },
     async (request, reply) => {
       const result = await useCases.exchangeOAuthLoginCode({
         code: request.body.code,
         codeVerifier: request.body.code_verifier,
-        client: clientOf(request),
+        client: signInClientOf(request, reply),
       });
       if (!result.ok) return sendFailure(reply, result);
-      return reply.send({ success: true, data: presentSignIn(result.value) });
+      return reply.send({ success: true, data: presentSignInOutcome(result.value) });
     },
   );
 

@@ -21,8 +21,7 @@ import {
 } from "../pages/account-pages.ts";
 import { sendError, sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
-import { presentSignInOutcome, signInOutcome } from "../sign-in.ts";
-import { clientOf } from "./auth.ts";
+import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
 /** The signed cookie that holds the built-in landing page's PKCE verifier during a sign-in. */
 export const loginVerifierCookieName = "superoauth_login_verifier";
@@ -38,6 +37,7 @@ export async function pageRoutes(
 ): Promise<void> {
   const { useCases, settings } = options;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const signInClientOf = signInClients(settings);
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
   serve("/verify-email", "text/html; charset=utf-8", verifyEmailPage);
@@ -86,7 +86,7 @@ export async function pageRoutes(
       const result = await useCases.exchangeOAuthLoginCode({
         code: request.body.code,
         codeVerifier,
-        client: clientOf(request),
+        client: signInClientOf(request, reply),
       });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: presentSignInOutcome(result.value) });

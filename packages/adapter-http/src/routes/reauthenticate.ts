@@ -3,8 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
-import { sendSignInFailure, signInClientOf } from "../sign-in.ts";
+import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /**
  * A signed-in session proves a factor again before sensitive changes (ADR 0012). Accounts
@@ -12,9 +13,10 @@ import { sendSignInFailure, signInClientOf } from "../sign-in.ts";
  */
 export async function reauthenticateRoutes(
   app: FastifyInstance,
-  options: { useCases: UseCases },
+  options: { useCases: UseCases; settings: FlowCookieSettings },
 ): Promise<void> {
   const { useCases } = options;
+  const signInClientOf = signInClients(options.settings);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post(

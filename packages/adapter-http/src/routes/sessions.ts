@@ -3,9 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
-import { clientOf } from "./auth.ts";
 
 const publicSession = Type.Object({
   id: Type.String(),

@@ -3,18 +3,23 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
+import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, signedIn, successEnvelope } from "../schemas.ts";
-import { presentSignedIn, sendSignInFailure, signInClientOf } from "../sign-in.ts";
-import { clientOf } from "./auth.ts";
+import { presentSignedIn, sendSignInFailure, signInClients } from "../sign-in.ts";
 
 const backupCodes = Type.Object({
   backupCodes: Type.Array(Type.String(), { description: "Shown once: store them somewhere safe" }),
 });
 
 /** TOTP two-factor authentication: setup, the sign-in step, backup codes, turning it off. */
-export async function twoFactorRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+export async function twoFactorRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: FlowCookieSettings },
+): Promise<void> {
   const { useCases } = options;
+  const signInClientOf = signInClients(options.settings);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticated = requireAuthentication(useCases);
 

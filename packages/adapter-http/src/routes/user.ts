@@ -3,9 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure } from "../sign-in.ts";
-import { clientOf } from "./auth.ts";
 
 /** The signed-in user's own account. */
 export async function userRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
