@@ -128,6 +128,18 @@ describe("configuration", () => {
     ]);
   });
 
+  it("calls an invalid secret invalid once, not missing as well, in production", () => {
+    const parsed = parseConfig(
+      { NODE_ENV: "production", JWT_SECRET: "short", TOTP_ENCRYPTION_KEY: "not-a-key" },
+      makeSecret,
+    );
+
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      "JWT_SECRET is invalid: must be at least 32 bytes (e.g. `openssl rand -base64 48`)",
+      "TOTP_ENCRYPTION_KEY is invalid: must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)",
+    ]);
+  });
+
   it("reads every variable's default from the one table: each literal default parses, unset gives it", () => {
     const parsed = parseConfig({}, makeSecret);
     if (!parsed.ok) throw new Error(parsed.problems.join("; "));

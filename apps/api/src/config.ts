@@ -318,7 +318,9 @@ export function parseConfig(
 
   let secret = e.JWT_SECRET;
   let secretIsEphemeral = false;
-  if (secret === undefined) {
+  if (read.invalid.has("JWT_SECRET")) {
+    // Already reported as invalid.
+  } else if (secret === undefined) {
     if (environment !== "development") {
       problems.push(
         `JWT_SECRET is required outside development (NODE_ENV=${environment}): set it to at least 32 random bytes (e.g. \`openssl rand -base64 48\`)`,
@@ -346,10 +348,10 @@ export function parseConfig(
   if (trustProxy.warning !== undefined) warnings.push(trustProxy.warning);
   // Without APP_URL, links point at this server itself, which serves the pages they open.
   const appURL = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
-  const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret });
+  const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
   problems.push(...oauth.problems);
   warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
-  const security = parseSecurityConfig(e, { environment, makeSecret });
+  const security = parseSecurityConfig(e, { environment, makeSecret, invalid: read.invalid });
   problems.push(...security.problems);
   warnings.push(
     ...(developmentSecrets === undefined ? security.warnings : security.warnings.filter(notAbout)),

@@ -110,7 +110,13 @@ export const oauthVariables = {
 /** Reads the OAuth variables; the caller adds `problems` and `warnings` to its own. */
 export function parseOAuthConfig(
   env: ValuesOf<typeof oauthVariables>,
-  context: { environment: "development" | "production" | "test"; appURL: string; makeSecret: () => string },
+  context: {
+    environment: "development" | "production" | "test";
+    appURL: string;
+    makeSecret: () => string;
+    /** Variables already reported invalid. */
+    invalid: ReadonlySet<string>;
+  },
 ): { config: OAuthConfig; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -139,7 +145,7 @@ export function parseOAuthConfig(
   let cookieSecretIsEphemeral = false;
   const anyProvider = Object.keys(providers).length > 0;
   if (cookieSecret === undefined) {
-    if (context.environment === "production" && anyProvider) {
+    if (context.environment === "production" && anyProvider && !context.invalid.has("COOKIE_SECRET")) {
       problems.push(
         "COOKIE_SECRET is required in production when an OAuth provider is enabled: at least 32 random bytes (e.g. `openssl rand -base64 48`)",
       );

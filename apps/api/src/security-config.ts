@@ -76,13 +76,18 @@ export const securityVariables = {
 /** Reads the lockout and 2FA settings; problems stop the start, warnings are logged. */
 export function parseSecurityConfig(
   e: ValuesOf<typeof securityVariables>,
-  context: { environment: "development" | "production" | "test"; makeSecret: () => string },
+  context: {
+    environment: "development" | "production" | "test";
+    makeSecret: () => string;
+    /** Variables already reported invalid. */
+    invalid: ReadonlySet<string>;
+  },
 ): { config: SecurityConfig; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
   let key = e.TOTP_ENCRYPTION_KEY;
   let ephemeral = false;
-  if (key === undefined) {
+  if (key === undefined && !context.invalid.has("TOTP_ENCRYPTION_KEY")) {
     if (context.environment === "production") {
       problems.push(
         "TOTP_ENCRYPTION_KEY is required in production: 32 random bytes, e.g. `openssl rand -base64 32`",

@@ -129,14 +129,16 @@ export type ValuesOf<V extends VariableTable> = {
 
 /**
  * Reads every variable of `table` from `env` (an empty string counts as unset) and lists every
- * problem at once. An invalid variable takes its default, so later checks still run and report theirs.
+ * problem at once. An invalid variable takes its default, so later checks still run and report theirs;
+ * `invalid` names them, so a later check does not call an invalid secret missing as well.
  */
 export function readVariables<V extends VariableTable>(
   table: V,
   env: Readonly<Record<string, string | undefined>>,
-): { values: ValuesOf<V>; problems: string[] } {
+): { values: ValuesOf<V>; problems: string[]; invalid: Set<string> } {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
+  const invalid = new Set<string>();
   for (const [name, variable] of Object.entries(table)) {
     const given = env[name] === "" ? undefined : env[name];
     const reading = variable.read(given);
@@ -147,8 +149,9 @@ export function readVariables<V extends VariableTable>(
     // Never echo a credential: secrets are not shown at all, URLs lose their password.
     const shown = variable.secret || given === undefined ? "" : ` (got "${redactSetting(name, given)}")`;
     problems.push(`${name} is invalid: ${reading.problem}${shown}`);
+    invalid.add(name);
     const fallback = variable.read(undefined);
     values[name] = "value" in fallback ? fallback.value : undefined;
   }
-  return { values: values as ValuesOf<V>, problems };
+  return { values: values as ValuesOf<V>, problems, invalid };
 }

@@ -25,7 +25,9 @@ if (developmentSecrets !== undefined) {
       : `kept in ${developmentSecrets.file}`;
   console.log(`Development secrets (${developmentSecrets.names.join(", ")}): ${where}.`);
 }
-const fromFile = new Set<string>(developmentSecrets?.names ?? []);
+const fromFile = new Set<string>(
+  developmentSecrets?.state === "absent" ? [] : (developmentSecrets?.names ?? []),
+);
 const width = Math.max(...Object.keys(environmentVariables).map((name) => name.length)) + 2;
 for (const [name, variable] of Object.entries(environmentVariables)) {
   const value = process.env[name];
