@@ -56,7 +56,7 @@ describe("DATABASE_URL", () => {
     const mysql = parseDatabaseURL("mysql://app:Secr3tPw@db.internal:3307/auth");
     if (!("value" in mysql)) throw new Error(mysql.problem);
 
-    expect(describeDatabase(mysql.value)).toBe('MySQL database "auth" at db.internal:3307 as "app"');
+    expect(describeDatabase(mysql.value)).toBe("MySQL database auth at db.internal:3307 (user app)");
     expect(describeDatabase({ kind: "sqlite", file: "/srv/data/superoauth.db" })).toBe(
       "SQLite database /srv/data/superoauth.db",
     );

@@ -74,6 +74,6 @@ export function describeDatabase(location: DatabaseLocation): string {
     case "sqlite-memory":
       return "SQLite in memory (the data is gone when the process stops)";
     case "mysql":
-      return `MySQL database "${location.database}" at ${location.host}:${location.port} as "${location.user}"`;
+      return `MySQL database ${location.database} at ${location.host}:${location.port} (user ${location.user})`;
   }
 }

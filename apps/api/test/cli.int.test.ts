@@ -161,7 +161,7 @@ describe("pnpm config:validate", () => {
     expect(outcome.stdout).toMatch(/ {2}RATE_LIMIT_LOGIN_MAX +default 5\n/);
     expect(outcome.stdout).toMatch(/ {2}DATABASE_URL +mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/superoauth\n/);
     expect(outcome.stdout).toMatch(/ {2}JWT_SECRET +\(set, hidden\)\n/);
-    expect(outcome.stdout).toContain('Database: MySQL database "superoauth" at 127.0.0.1:3306 as "root".\n');
+    expect(outcome.stdout).toContain("Database: MySQL database superoauth at 127.0.0.1:3306 (user root).\n");
     for (const secret of ["DbPassw0rd", "RedisPassw0rd", "JwtSecret", "CookieSecret", "GithubClientSecret"]) {
       expect(outcome.stdout + outcome.stderr).not.toContain(secret);
     }
