@@ -290,6 +290,8 @@ export function parseConfig(
     environment === "development" &&
     mode !== "none" &&
     unsetSecrets.length > 0 &&
+    // An invalid DATABASE_URL names no folder: write nothing beside the default one.
+    !read.invalid.has("DATABASE_URL") &&
     secretsFile !== undefined
   ) {
     const reading = readDevelopmentSecrets({ file: secretsFile, create: mode === "create" });

@@ -121,6 +121,17 @@ describe("development secrets kept beside the SQLite database", () => {
     ]);
   });
 
+  it("says so, rather than crashing, when the data folder cannot be made", () => {
+    const blocker = join(dataDirectory(), "a-file");
+    writeFileSync(blocker, "");
+
+    const parsed = start({ DATABASE_URL: `sqlite:${join(blocker, "auth.db")}` });
+
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      `cannot use the development secrets file ${join(blocker, "secrets.json")} (ENOTDIR): make its folder writable, or set JWT_SECRET, TOTP_ENCRYPTION_KEY and COOKIE_SECRET`,
+    ]);
+  });
+
   it("only reads the file when asked to (config:validate): a missing one is reported, not created", () => {
     const folder = dataDirectory();
 

@@ -45,6 +45,18 @@ export type SecretsFileReading =
  * whoever reads it can sign tokens and decrypt the stored TOTP secrets.
  */
 export function readDevelopmentSecrets(input: { file: string; create: boolean }): SecretsFileReading {
+  try {
+    return readOrCreate(input);
+  } catch (error) {
+    // A folder this user may not write, or a path through a file (EACCES, EROFS, ENOTDIR): the
+    // operator's to fix, so a problem listed with the others, not a crash.
+    return {
+      problem: `cannot use the development secrets file ${input.file} (${(error as NodeJS.ErrnoException).code ?? String(error)}): make its folder writable, or set JWT_SECRET, TOTP_ENCRYPTION_KEY and COOKIE_SECRET`,
+    };
+  }
+}
+
+function readOrCreate(input: { file: string; create: boolean }): SecretsFileReading {
   const { file } = input;
   let created = false;
   if (!exists(file)) {
