@@ -135,7 +135,7 @@ export const environmentVariables = {
   REDIS_URL: optional({
     unset: "in-memory counters",
     meaning:
-      "Redis for rate-limit counters shared by several instances (MySQL only: SQLite serves one instance, docs/operations.md)",
+      "Redis for rate-limit counters shared by several instances on MySQL; with SQLite it is allowed but warned, as SQLite serves one instance (docs/operations.md)",
     parse: url(["redis", "rediss"]),
   }),
   LOG_LEVEL: withDefault({
