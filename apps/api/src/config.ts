@@ -1,167 +1,198 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
-import { type Static, Type } from "typebox";
-import { Value } from "typebox/value";
-import { durationPattern, parseDuration } from "./duration.ts";
+import { type DatabaseLocation, parseDatabaseURL, storageURL } from "./database-url.ts";
 import {
-  type OAuthConfig,
-  oauthEnvironmentHelp,
-  oauthEnvironmentProperties,
-  parseOAuthConfig,
-} from "./oauth-config.ts";
-import { redactSetting } from "./redact.ts";
-import {
-  parseSecurityConfig,
-  type SecurityConfig,
-  securityEnvironmentHelp,
-  securityEnvironmentProperties,
-} from "./security-config.ts";
+  type DevelopmentSecretName,
+  developmentSecretNames,
+  developmentSecretsFile,
+  readDevelopmentSecrets,
+} from "./development-secrets.ts";
+import { type OAuthConfig, oauthVariables, parseOAuthConfig } from "./oauth-config.ts";
+import { parseSecurityConfig, type SecurityConfig, securityVariables } from "./security-config.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
+import {
+  duration,
+  flag,
+  integer,
+  oneOf,
+  optional,
+  type Reading,
+  readVariables,
+  secret,
+  text,
+  url,
+  withDefault,
+} from "./variables.ts";
 
-const booleanPattern = "^(true|false|1|0|yes|no)$";
-const integerPattern = "^\\d+$";
+const nonEmpty = text({ pattern: /\S/, expected: "non-empty" });
 
 /**
- * Every environment variable the service reads, with its default. This schema
- * is the single source for validation, `pnpm config:validate` and the README table.
+ * Every environment variable the service reads: default, meaning and parser of each, written
+ * once. Parsing, `pnpm config:validate`, `.env.example` and the README's table all come from here
+ * (config-docs.ts; a test keeps the two files in step).
  */
-export const environmentSchema = Type.Object({
-  NODE_ENV: Type.Optional(
-    Type.Union([Type.Literal("development"), Type.Literal("production"), Type.Literal("test")]),
-  ),
-  HOST: Type.Optional(Type.String({ minLength: 1 })),
-  PORT: Type.Optional(Type.String({ pattern: integerPattern })),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: "^mysql://" })),
-  MIGRATE_ON_START: Type.Optional(Type.String({ pattern: booleanPattern })),
-  DATABASE_CONNECT_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
-  DATABASE_QUERY_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
-  JWT_SECRET: Type.Optional(Type.String()),
-  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
-  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
-  ACCESS_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
-  REFRESH_TOKEN_TTL: Type.Optional(Type.String({ pattern: durationPattern })),
-  REFRESH_REUSE_GRACE: Type.Optional(Type.String({ pattern: durationPattern })),
-  SESSION_MAX_AGE: Type.Optional(Type.String({ pattern: durationPattern })),
-  MAX_SESSIONS_PER_USER: Type.Optional(Type.String({ pattern: integerPattern })),
-  RATE_LIMIT_ENABLED: Type.Optional(Type.String({ pattern: booleanPattern })),
-  RATE_LIMIT_WINDOW: Type.Optional(Type.String({ pattern: durationPattern })),
-  RATE_LIMIT_LOGIN_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
-  RATE_LIMIT_REGISTER_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
-  RATE_LIMIT_GENERAL_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
-  // Checked by parseTrustProxy: a flag, a hop count or a list of addresses.
-  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
-  REDIS_URL: Type.Optional(Type.String({ pattern: "^rediss?://" })),
-  LOG_LEVEL: Type.Optional(
-    Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l))),
-  ),
-  LOG_FILE: Type.Optional(Type.String()),
-  ...oauthEnvironmentProperties,
-  ...securityEnvironmentProperties,
-  APP_URL: Type.Optional(Type.String({ pattern: "^https?://[^\\s]+$" })),
-  SMTP_URL: Type.Optional(Type.String({ pattern: "^smtps?://" })),
-  MAIL_FROM: Type.Optional(Type.String({ minLength: 3 })),
-  OUTBOX_DIR: Type.Optional(Type.String({ minLength: 1 })),
-  REQUIRE_EMAIL_VERIFICATION: Type.Optional(Type.String({ pattern: booleanPattern })),
-  RATE_LIMIT_EMAIL_MAX: Type.Optional(Type.String({ pattern: integerPattern })),
-});
-
-export type Environment = Static<typeof environmentSchema>;
-
-/** What each variable is for, shown by config:validate and mirrored in the README. */
-export const environmentHelp: Record<keyof Environment, { default: string; meaning: string }> = {
-  NODE_ENV: { default: "development", meaning: "development, production or test" },
-  HOST: { default: "127.0.0.1", meaning: "interface to listen on (0.0.0.0 in containers)" },
-  PORT: { default: "3000", meaning: "port to listen on" },
-  DATABASE_URL: {
-    default: "mysql://root@127.0.0.1:3306/superoauth",
-    meaning: "MySQL 8 / MariaDB 10.11; the database is created if missing",
-  },
-  MIGRATE_ON_START: { default: "true", meaning: "apply pending migrations when the server starts" },
-  DATABASE_CONNECT_TIMEOUT: {
-    default: "5s",
+export const environmentVariables = {
+  NODE_ENV: withDefault({
+    default: "development",
+    meaning: "`development`, `production` or `test`",
+    parse: oneOf(["development", "production", "test"]),
+  }),
+  HOST: withDefault({
+    default: "127.0.0.1",
+    meaning: "Interface to listen on (`0.0.0.0` in containers)",
+    parse: nonEmpty,
+  }),
+  PORT: withDefault({ default: "3000", meaning: "Port to listen on", parse: integer({ max: 65_535 }) }),
+  DATABASE_URL: withDefault({
+    default: "sqlite:./data/superoauth.db",
     meaning:
-      "how long a request waits for a database connection (free in the pool, or newly opened); then 503",
-  },
-  DATABASE_QUERY_TIMEOUT: {
-    default: "5s",
-    meaning: "how long one database query may take; then its connection is dropped and the request gets 503",
-  },
-  JWT_SECRET: {
-    default: "(random per process in development)",
-    meaning: "HMAC key for access tokens, at least 32 bytes; required outside development",
-  },
-  JWT_ISSUER: { default: "superoauth", meaning: "iss claim of access tokens" },
-  JWT_AUDIENCE: { default: "superoauth-api", meaning: "aud claim of access tokens" },
-  ACCESS_TOKEN_TTL: {
-    default: "5m",
-    meaning: "access-token lifetime (ms, s, m, h, d; bare numbers are seconds)",
-  },
-  REFRESH_TOKEN_TTL: { default: "7d", meaning: "refresh-token lifetime" },
-  REFRESH_REUSE_GRACE: {
-    default: "10s",
-    meaning: "how long a just-rotated refresh token may be exchanged again",
-  },
-  SESSION_MAX_AGE: {
-    default: "30d",
-    meaning: "absolute session lifetime from sign-in, however often it is refreshed; then sign in again",
-  },
-  MAX_SESSIONS_PER_USER: {
-    default: "50",
-    meaning: "live sessions one account may have; a new sign-in ends the least recently used",
-  },
-  RATE_LIMIT_ENABLED: {
+      "`sqlite:<path>` (relative to the working directory; file and folder created), `sqlite::memory:` (tests), or `mysql://user:password@host:3306/database` for MySQL 8 / MariaDB 10.11 (the database is created if missing); SQLite serves one instance",
+    parse: parseDatabaseURL,
+  }),
+  MIGRATE_ON_START: withDefault({
     default: "true",
-    meaning: "turn per-IP rate limits off only behind a gateway that limits (a warning is logged)",
-  },
-  RATE_LIMIT_WINDOW: { default: "15m", meaning: "rate-limit window" },
-  RATE_LIMIT_LOGIN_MAX: { default: "5", meaning: "login attempts per IP per window" },
-  RATE_LIMIT_REGISTER_MAX: { default: "3", meaning: "registrations per IP per window" },
-  RATE_LIMIT_GENERAL_MAX: { default: "100", meaning: "other API requests per IP per window" },
-  TRUST_PROXY: {
+    meaning: "Apply pending migrations at start (else run `pnpm db:migrate`)",
+    parse: flag,
+  }),
+  DATABASE_CONNECT_TIMEOUT: withDefault({
+    default: "5s",
+    meaning:
+      "Wait at most this long for a database connection (pooled or new); then `503 SERVICE_UNAVAILABLE`",
+    parse: duration("100ms"),
+  }),
+  DATABASE_QUERY_TIMEOUT: withDefault({
+    default: "5s",
+    meaning: "Let one query take at most this long; then its connection is dropped and the request gets 503",
+    parse: duration("100ms"),
+  }),
+  JWT_SECRET: secret({
+    unset: "development: kept in `secrets.json` beside the SQLite file (docs/operations.md)",
+    meaning:
+      "HMAC key for access tokens, >= 32 bytes; **required outside development**; weak values refused in production",
+    minBytes: 32,
+  }),
+  JWT_ISSUER: withDefault({ default: "superoauth", meaning: "`iss` of access tokens", parse: nonEmpty }),
+  JWT_AUDIENCE: withDefault({
+    default: "superoauth-api",
+    meaning: "`aud` of access tokens",
+    parse: nonEmpty,
+  }),
+  ACCESS_TOKEN_TTL: withDefault({
+    default: "5m",
+    meaning: "Access-token lifetime (`ms`, `s`, `m`, `h`, `d`; bare numbers are seconds)",
+    parse: duration("1s"),
+  }),
+  REFRESH_TOKEN_TTL: withDefault({ default: "7d", meaning: "Refresh-token lifetime", parse: duration("1s") }),
+  REFRESH_REUSE_GRACE: withDefault({
+    default: "10s",
+    meaning: "How long a just-rotated refresh token may be exchanged again (two tabs)",
+    parse: duration("0s"),
+  }),
+  SESSION_MAX_AGE: withDefault({
+    default: "30d",
+    meaning: "Absolute session lifetime from sign-in, however often refreshed; then sign in again",
+    parse: duration("1m"),
+  }),
+  MAX_SESSIONS_PER_USER: withDefault({
+    default: "50",
+    meaning: "Live sessions one account may have; a new sign-in ends the least recently used (ASVS 7.1.2)",
+    parse: integer({ min: 1 }),
+  }),
+  RATE_LIMIT_ENABLED: withDefault({
+    default: "true",
+    meaning: "Per-IP limits; turn off only behind a gateway that limits (logs a warning)",
+    parse: flag,
+  }),
+  RATE_LIMIT_WINDOW: withDefault({ default: "15m", meaning: "Rate-limit window", parse: duration("1s") }),
+  RATE_LIMIT_LOGIN_MAX: withDefault({
+    default: "5",
+    meaning: "Login attempts per IP per window",
+    parse: integer(),
+  }),
+  RATE_LIMIT_REGISTER_MAX: withDefault({
+    default: "3",
+    meaning: "Registrations per IP per window",
+    parse: integer(),
+  }),
+  RATE_LIMIT_GENERAL_MAX: withDefault({
+    default: "100",
+    meaning: "Other API requests per IP per window",
+    parse: integer(),
+  }),
+  TRUST_PROXY: withDefault({
     default: "false",
     meaning:
-      "behind proxies: their number (1) or addresses/CIDRs (10.0.0.0/8,fd00::/8); the client IP is the right-most untrusted X-Forwarded-For entry (true trusts all: warned)",
-  },
-  REDIS_URL: {
-    default: "(unset: in-memory counters)",
-    meaning: "Redis for rate-limit counters shared by several instances",
-  },
-  LOG_LEVEL: { default: "info", meaning: "fatal, error, warn, info, debug, trace or silent" },
-  LOG_FILE: {
+      "Behind proxies: their number (`1`) or addresses/CIDRs (`10.0.0.0/8,fd00::/8`); the client IP is the right-most untrusted `X-Forwarded-For` entry; `true` trusts all and is warned (docs/operations.md)",
+    parse: (text): Reading<{ value: TrustProxy; warning?: string }> => {
+      const parsed = parseTrustProxy(text);
+      // parseTrustProxy names the variable itself; readVariables adds the name to every problem.
+      return parsed.problem === undefined
+        ? { value: parsed }
+        : { problem: parsed.problem.replace(/^TRUST_PROXY is invalid: /, "") };
+    },
+  }),
+  REDIS_URL: optional({
+    unset: "in-memory counters",
+    meaning:
+      "Redis for rate-limit counters shared by several instances on MySQL; with SQLite it is allowed but warned, as SQLite serves one instance (docs/operations.md)",
+    parse: url(["redis", "rediss"]),
+  }),
+  LOG_LEVEL: withDefault({
+    default: "info",
+    meaning: "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`",
+    parse: oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+  }),
+  LOG_FILE: withDefault({
     default: "logs/superoauth.log",
-    meaning: "file the logs are also written to (read by pnpm logs); empty to disable",
-  },
-  ...oauthEnvironmentHelp,
-  ...securityEnvironmentHelp,
-  APP_URL: {
-    default: "http://localhost:<PORT>",
-    meaning: "base URL of the app that opens the links in mails (/verify-email, /reset-password)",
-  },
-  SMTP_URL: {
-    default: "(unset: mails go to OUTBOX_DIR)",
-    meaning: "SMTP server for mail, e.g. smtp://user:pass@host:587 or smtps://...:465",
-  },
-  MAIL_FROM: { default: "SuperOAuth <no-reply@localhost>", meaning: "From address of every mail" },
-  OUTBOX_DIR: {
+    meaning: "Logs are also written here (read by `pnpm logs`); empty to disable",
+    parse: nonEmpty,
+  }),
+  ...oauthVariables,
+  ...securityVariables,
+  APP_URL: optional({
+    unset: "http://localhost:<PORT>",
+    meaning:
+      "Base URL of mailed links (`/verify-email`, `/reset-password`); the API serves both pages itself, so the default works locally",
+    parse: url(["http", "https"]),
+  }),
+  SMTP_URL: optional({
+    unset: "mails go to OUTBOX_DIR",
+    meaning: "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`)",
+    parse: url(["smtp", "smtps"]),
+  }),
+  MAIL_FROM: withDefault({
+    default: "SuperOAuth <no-reply@localhost>",
+    meaning: "From address of every mail",
+    parse: text({ pattern: /^.{3,}$/, expected: "at least 3 characters" }),
+  }),
+  OUTBOX_DIR: withDefault({
     default: "outbox",
-    meaning: "without SMTP_URL, mails are written here as .txt and .html files",
-  },
-  REQUIRE_EMAIL_VERIFICATION: {
+    meaning: "Without `SMTP_URL`, each mail is written here as `.txt` and `.html` (development)",
+    parse: nonEmpty,
+  }),
+  REQUIRE_EMAIL_VERIFICATION: withDefault({
     default: "false",
-    meaning: "refuse sign-in (EMAIL_NOT_VERIFIED) until the account's address is verified",
-  },
-  RATE_LIMIT_EMAIL_MAX: {
+    meaning: "Refuse sign-in with `EMAIL_NOT_VERIFIED` until the address is verified",
+    parse: flag,
+  }),
+  RATE_LIMIT_EMAIL_MAX: withDefault({
     default: "5",
-    meaning: "requests that send mail (resend verification, forgot password) per IP per window",
-  },
+    meaning: "Mail-sending requests (resend verification, forgot password) per IP per window",
+    parse: integer(),
+  }),
 };
+
+export type EnvironmentVariable = keyof typeof environmentVariables;
 
 export interface Config {
   readonly environment: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
+  /** What the storage is opened with: `sqlite:<absolute path>`, `sqlite::memory:` or `mysql://...`. */
   readonly databaseURL: string;
+  /** The same, taken apart for the start's log line and the secrets file. */
+  readonly database: DatabaseLocation;
   readonly migrateOnStart: boolean;
   readonly databaseConnectTimeoutMs: number;
   readonly databaseQueryTimeoutMs: number;
@@ -204,8 +235,31 @@ export interface Config {
 }
 
 export type ConfigResult =
-  | { ok: true; config: Config; warnings: string[] }
+  | {
+      ok: true;
+      config: Config;
+      warnings: string[];
+      /** Where the development secrets came from, when a file supplied any (logged once at start). */
+      developmentSecrets: DevelopmentSecretsSource | undefined;
+    }
   | { ok: false; problems: string[] };
+
+export interface DevelopmentSecretsSource {
+  readonly file: string;
+  /** created: written by this start; read: kept from an earlier one; absent: `pnpm start` would create it. */
+  readonly state: "created" | "read" | "absent";
+  /** The variables the file supplies (those not set in the environment). */
+  readonly names: readonly DevelopmentSecretName[];
+}
+
+export interface ParseOptions {
+  /**
+   * What a development start does about unset JWT_SECRET, TOTP_ENCRYPTION_KEY and COOKIE_SECRET:
+   * `create` reads the secrets file and writes it first if missing (pnpm start), `read` only reads
+   * it (config:validate), and `none` (the default, for tests) draws them from `makeSecret`.
+   */
+  readonly developmentSecrets?: "create" | "read" | "none";
+}
 
 const placeholderSecrets = [
   "changeme",
@@ -216,33 +270,59 @@ const placeholderSecrets = [
   "jwt_secret",
 ];
 
-/** Validates the environment once and turns it into typed configuration, or lists every problem. */
-export function parseConfig(env: Record<string, string | undefined>, makeSecret: () => string): ConfigResult {
-  const known = Object.fromEntries(
-    Object.keys(environmentSchema.properties)
-      .filter((name) => env[name] !== undefined && env[name] !== "")
-      .map((name) => [name, env[name]]),
-  );
-  const problems = Value.Errors(environmentSchema, known).map((error) => {
-    const name = error.instancePath.replace(/^\//, "");
-    // Never echo a credential: secrets are not shown at all, URLs lose their password.
-    const shown = /(_SECRET|_KEY)$/.test(name) ? "" : ` (got "${redactSetting(name, String(known[name]))}")`;
-    return `${name} is invalid: ${error.message}${shown}`;
-  });
-  const trustProxy = parseTrustProxy(known.TRUST_PROXY);
-  if (trustProxy.problem !== undefined) problems.push(trustProxy.problem);
-  if (problems.length > 0) return { ok: false, problems };
-  const e = known as Environment;
+/** Validates the environment once and turns it into typed configuration, or lists every problem at once. */
+export function parseConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  makeSecret: () => string,
+  options: ParseOptions = {},
+): ConfigResult {
+  const read = readVariables(environmentVariables, env);
+  const problems = read.problems;
+  const e = read.values;
   const warnings: string[] = [];
-  const environment = e.NODE_ENV ?? "development";
-  const flag = (value: string | undefined, fallback: boolean): boolean =>
-    value === undefined ? fallback : ["true", "1", "yes"].includes(value);
-  const duration = (value: string | undefined, fallback: string): number =>
-    parseDuration(value ?? fallback) ?? 0;
+  const environment = e.NODE_ENV;
+
+  let developmentSecrets: DevelopmentSecretsSource | undefined;
+  const unsetSecrets = developmentSecretNames.filter((name) => (env[name] ?? "") === "");
+  const mode = options.developmentSecrets ?? "none";
+  const secretsFile = developmentSecretsFile(e.DATABASE_URL);
+  if (
+    environment === "development" &&
+    mode !== "none" &&
+    unsetSecrets.length > 0 &&
+    // An invalid DATABASE_URL names no folder: write nothing beside the default one.
+    !read.invalid.has("DATABASE_URL") &&
+    secretsFile !== undefined
+  ) {
+    const reading = readDevelopmentSecrets({ file: secretsFile, create: mode === "create" });
+    if ("problem" in reading) {
+      problems.push(reading.problem);
+    } else if ("absent" in reading) {
+      developmentSecrets = { file: secretsFile, state: "absent", names: unsetSecrets };
+    } else {
+      const fromFile = readVariables(
+        {
+          JWT_SECRET: environmentVariables.JWT_SECRET,
+          TOTP_ENCRYPTION_KEY: environmentVariables.TOTP_ENCRYPTION_KEY,
+          COOKIE_SECRET: environmentVariables.COOKIE_SECRET,
+        },
+        Object.fromEntries(unsetSecrets.map((name) => [name, reading.secrets[name]])),
+      );
+      problems.push(...fromFile.problems.map((problem) => `${problem} in ${secretsFile}`));
+      for (const name of unsetSecrets) Object.assign(e, { [name]: fromFile.values[name] });
+      developmentSecrets = {
+        file: secretsFile,
+        state: reading.created ? "created" : "read",
+        names: unsetSecrets,
+      };
+    }
+  }
 
   let secret = e.JWT_SECRET;
   let secretIsEphemeral = false;
-  if (secret === undefined) {
+  if (read.invalid.has("JWT_SECRET")) {
+    // Already reported as invalid.
+  } else if (secret === undefined) {
     if (environment !== "development") {
       problems.push(
         `JWT_SECRET is required outside development (NODE_ENV=${environment}): set it to at least 32 random bytes (e.g. \`openssl rand -base64 48\`)`,
@@ -250,50 +330,34 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
     } else {
       secret = makeSecret();
       secretIsEphemeral = true;
-      warnings.push(
-        "JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart",
-      );
+      // An absent file is reported by config:validate on its own line.
+      if (developmentSecrets === undefined) {
+        warnings.push(
+          "JWT_SECRET is not set: using a random secret for this process; tokens will not survive a restart",
+        );
+      }
     }
   } else {
     const weakness = describeWeakSecret(secret);
-    if (Buffer.byteLength(secret) < 32) {
-      problems.push("JWT_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)");
-    } else if (weakness !== null) {
+    if (weakness !== null) {
       const text = `JWT_SECRET is weak: ${weakness}`;
       if (environment === "production") problems.push(text);
       else warnings.push(`${text} (refused in production)`);
     }
   }
 
-  const port = Number(e.PORT ?? "3000");
-  if (port > 65_535) problems.push(`PORT is invalid: must be at most 65535 (got "${e.PORT}")`);
-  const accessTokenTtlMs = duration(e.ACCESS_TOKEN_TTL, "5m");
-  if (accessTokenTtlMs < 1000) problems.push("ACCESS_TOKEN_TTL is invalid: must be at least 1s");
-  const sessionMaxAgeMs = duration(e.SESSION_MAX_AGE, "30d");
-  if (sessionMaxAgeMs < 60_000) problems.push("SESSION_MAX_AGE is invalid: must be at least 1m");
-  const maxSessionsPerUser = Number(e.MAX_SESSIONS_PER_USER ?? environmentHelp.MAX_SESSIONS_PER_USER.default);
-  if (maxSessionsPerUser < 1) problems.push("MAX_SESSIONS_PER_USER is invalid: must be at least 1");
-  const windowMs = duration(e.RATE_LIMIT_WINDOW, "15m");
-  if (windowMs < 1000) problems.push("RATE_LIMIT_WINDOW is invalid: must be at least 1s");
-  const databaseConnectTimeoutMs = duration(e.DATABASE_CONNECT_TIMEOUT, "5s");
-  if (databaseConnectTimeoutMs < 100)
-    problems.push("DATABASE_CONNECT_TIMEOUT is invalid: must be at least 100ms");
-  const databaseQueryTimeoutMs = duration(e.DATABASE_QUERY_TIMEOUT, "5s");
-  if (databaseQueryTimeoutMs < 100)
-    problems.push("DATABASE_QUERY_TIMEOUT is invalid: must be at least 100ms");
+  const trustProxy = e.TRUST_PROXY;
   if (trustProxy.warning !== undefined) warnings.push(trustProxy.warning);
   // Without APP_URL, links point at this server itself, which serves the pages they open.
-  const appURL = (e.APP_URL ?? `http://localhost:${port}`).replace(/\/+$/, "");
-  const oauth = parseOAuthConfig(e, {
-    environment,
-    appURL,
-    makeSecret,
-  });
+  const appURL = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
+  const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
   problems.push(...oauth.problems);
-  warnings.push(...oauth.warnings);
-  const security = parseSecurityConfig(e, { environment, makeSecret });
+  warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
+  const security = parseSecurityConfig(e, { environment, makeSecret, invalid: read.invalid });
   problems.push(...security.problems);
-  warnings.push(...security.warnings);
+  warnings.push(
+    ...(developmentSecrets === undefined ? security.warnings : security.warnings.filter(notAbout)),
+  );
   if (problems.length > 0 || secret === undefined) return { ok: false, problems };
 
   if (e.SMTP_URL === undefined && environment === "production") {
@@ -301,57 +365,64 @@ export function parseConfig(env: Record<string, string | undefined>, makeSecret:
       "SMTP_URL is not set in production: verification and password-reset mails are only written to OUTBOX_DIR",
     );
   }
-  const rateLimitEnabled = flag(e.RATE_LIMIT_ENABLED, true);
-  if (!rateLimitEnabled) {
+  if (!e.RATE_LIMIT_ENABLED) {
     warnings.push(
       "RATE_LIMIT_ENABLED=false: no per-IP limits; only run like this behind a gateway that limits",
+    );
+  }
+  // Redis holds only the rate-limit counters; what it suggests (several instances) SQLite cannot do.
+  if (e.REDIS_URL !== undefined && e.DATABASE_URL.kind !== "mysql") {
+    warnings.push(
+      "REDIS_URL is set with a SQLite DATABASE_URL: Redis only shares rate-limit counters; SQLite serves ONE instance, so never start a second one on this file (use MySQL to run several; docs/operations.md)",
     );
   }
   return {
     ok: true,
     warnings,
+    developmentSecrets,
     config: {
       environment,
-      host: e.HOST ?? "127.0.0.1",
-      port,
-      databaseURL: e.DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth",
-      migrateOnStart: flag(e.MIGRATE_ON_START, true),
-      databaseConnectTimeoutMs,
-      databaseQueryTimeoutMs,
-      jwt: {
-        secret,
-        secretIsEphemeral,
-        issuer: e.JWT_ISSUER ?? "superoauth",
-        audience: e.JWT_AUDIENCE ?? "superoauth-api",
-      },
-      accessTokenTtlSeconds: Math.floor(accessTokenTtlMs / 1000),
-      refreshTokenTtlMs: duration(e.REFRESH_TOKEN_TTL, "7d"),
-      refreshReuseGraceMs: duration(e.REFRESH_REUSE_GRACE, "10s"),
-      sessionMaxAgeMs,
-      maxSessionsPerUser,
+      host: e.HOST,
+      port: e.PORT,
+      databaseURL: storageURL(e.DATABASE_URL, env.DATABASE_URL ?? ""),
+      database: e.DATABASE_URL,
+      migrateOnStart: e.MIGRATE_ON_START,
+      databaseConnectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT,
+      databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
+      jwt: { secret, secretIsEphemeral, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+      accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / 1000),
+      refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
+      refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
+      sessionMaxAgeMs: e.SESSION_MAX_AGE,
+      maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
       rateLimit: {
-        enabled: rateLimitEnabled,
-        windowMs,
-        loginMax: Number(e.RATE_LIMIT_LOGIN_MAX ?? "5"),
-        registerMax: Number(e.RATE_LIMIT_REGISTER_MAX ?? "3"),
-        generalMax: Number(e.RATE_LIMIT_GENERAL_MAX ?? "100"),
-        emailMax: Number(e.RATE_LIMIT_EMAIL_MAX ?? "5"),
+        enabled: e.RATE_LIMIT_ENABLED,
+        windowMs: e.RATE_LIMIT_WINDOW,
+        loginMax: e.RATE_LIMIT_LOGIN_MAX,
+        registerMax: e.RATE_LIMIT_REGISTER_MAX,
+        generalMax: e.RATE_LIMIT_GENERAL_MAX,
+        emailMax: e.RATE_LIMIT_EMAIL_MAX,
       },
       mail: {
         appURL,
         smtpURL: e.SMTP_URL,
-        from: e.MAIL_FROM ?? "SuperOAuth <no-reply@localhost>",
-        outboxDirectory: e.OUTBOX_DIR ?? "outbox",
-        requireEmailVerification: flag(e.REQUIRE_EMAIL_VERIFICATION, false),
+        from: e.MAIL_FROM,
+        outboxDirectory: e.OUTBOX_DIR,
+        requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
       trustProxy: trustProxy.value,
       oauth: oauth.config,
       security: security.config,
       redisURL: e.REDIS_URL,
-      logLevel: e.LOG_LEVEL ?? "info",
-      logFile: env.LOG_FILE === "" ? undefined : (e.LOG_FILE ?? "logs/superoauth.log"),
+      logLevel: e.LOG_LEVEL,
+      logFile: env.LOG_FILE === "" ? undefined : e.LOG_FILE,
     },
   };
+}
+
+/** Drops the "X is not set: using a random ..." warnings when the secrets file reports instead. */
+function notAbout(warning: string): boolean {
+  return !/^(TOTP_ENCRYPTION_KEY|COOKIE_SECRET) is not set/.test(warning);
 }
 
 /** Why a secret is too weak to sign tokens with, or null. */

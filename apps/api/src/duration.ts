@@ -8,5 +8,3 @@ export function parseDuration(text: string): number | null {
   const unit = (match[2] ?? "s") as keyof typeof units;
   return amount * units[unit];
 }
-
-export const durationPattern = "^\\s*\\d+(ms|s|m|h|d)?\\s*$";

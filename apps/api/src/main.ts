@@ -1,19 +1,29 @@
 import { randomBytes } from "node:crypto";
 import { composeService } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
+import { describeDatabase } from "./database-url.ts";
 import { createLogger } from "./logger.ts";
 
 loadDotEnvFiles();
-const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"));
+const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
+  developmentSecrets: "create",
+});
 if (!parsed.ok) {
   console.error(
     `SuperOAuth cannot start; fix the configuration:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`,
   );
   process.exit(1);
 }
-const { config, warnings } = parsed;
+const { config, warnings, developmentSecrets } = parsed;
 const logger = createLogger({ level: config.logLevel, file: config.logFile });
 for (const warning of warnings) logger.warn(warning);
+logger.info(`database: ${describeDatabase(config.database)}`);
+if (developmentSecrets !== undefined) {
+  logger.info(
+    { file: developmentSecrets.file, secrets: developmentSecrets.names },
+    `development secrets ${developmentSecrets.state === "created" ? "generated into" : "read from"} ${developmentSecrets.file} (set them in the environment in production)`,
+  );
+}
 
 try {
   const service = await composeService(config, logger);

@@ -72,7 +72,9 @@ describe("OAuth configuration", () => {
       { ...production, GOOGLE_CLIENT_SECRET: "hunter2-google", COOKIE_SECRET: "short-cookie-secret" },
       makeSecret,
     );
-    expect(short.ok ? "" : short.problems.join()).toContain("COOKIE_SECRET must be at least 32 bytes");
+    expect(short.ok ? "" : short.problems.join()).toContain(
+      "COOKIE_SECRET is invalid: must be at least 32 bytes",
+    );
     expect(short.ok ? "" : short.problems.join()).not.toMatch(/hunter2|short-cookie-secret/);
     const good = config({ ...production, GOOGLE_CLIENT_SECRET: "s", COOKIE_SECRET: strongSecret });
     expect(good.config.oauth).toMatchObject({ cookieSecret: strongSecret, cookieSecretIsEphemeral: false });

@@ -1,6 +1,14 @@
 import { type OAuthProviderId, oauthProviderIds } from "@superoauth/domain";
-import { type TString, Type } from "typebox";
-import { durationPattern, parseDuration } from "./duration.ts";
+import {
+  duration,
+  optional,
+  secret,
+  text,
+  url,
+  type ValuesOf,
+  type Variable,
+  withDefault,
+} from "./variables.ts";
 
 /** One provider's OAuth client, read from `{PROVIDER}_*`. */
 export interface OAuthProviderConfig {
@@ -32,81 +40,83 @@ export const defaultOAuthScopes: Readonly<Record<OAuthProviderId, string>> = {
   github: "user:email",
 };
 
-type ProviderVariable =
-  `${Uppercase<OAuthProviderId>}_${"CLIENT_ID" | "CLIENT_SECRET" | "REDIRECT_URI" | "SCOPES"}`;
-type OAuthVariable = ProviderVariable | "OAUTH_SUCCESS_REDIRECT" | "OAUTH_HTTP_TIMEOUT" | "COOKIE_SECRET";
+type Prefix = Uppercase<OAuthProviderId>;
+type ProviderVariables = Record<
+  `${Prefix}_${"CLIENT_ID" | "CLIENT_SECRET" | "REDIRECT_URI"}`,
+  Variable<string | undefined>
+> &
+  Record<`${Prefix}_SCOPES`, Variable<string>>;
 
-const urlPattern = "^https?://[^\\s]+$";
-const prefixOf = (provider: OAuthProviderId) => provider.toUpperCase() as Uppercase<OAuthProviderId>;
+const prefixOf = (provider: OAuthProviderId) => provider.toUpperCase() as Prefix;
+const anyText = text({ pattern: /\S/, expected: "non-empty" });
 
-/** The variables of social sign-in, for the environment schema. */
-export const oauthEnvironmentProperties = Object.fromEntries([
-  ...oauthProviderIds.flatMap((provider) => {
-    const prefix = prefixOf(provider);
-    return [
-      [`${prefix}_CLIENT_ID`, Type.Optional(Type.String({ minLength: 1 }))],
-      [`${prefix}_CLIENT_SECRET`, Type.Optional(Type.String({ minLength: 1 }))],
-      [`${prefix}_REDIRECT_URI`, Type.Optional(Type.String({ pattern: urlPattern }))],
-      [`${prefix}_SCOPES`, Type.Optional(Type.String({ pattern: "^[\\w:./, -]+$" }))],
-    ];
+/** The variables of social sign-in: default, meaning and parser of each, written once. */
+export const oauthVariables = {
+  ...(Object.fromEntries(
+    oauthProviderIds.flatMap((provider) => {
+      const prefix = prefixOf(provider);
+      return [
+        [
+          `${prefix}_CLIENT_ID`,
+          optional({ unset: "provider disabled", meaning: `${provider} OAuth client id`, parse: anyText }),
+        ],
+        [
+          `${prefix}_CLIENT_SECRET`,
+          optional({
+            unset: "provider disabled",
+            meaning: `${provider} OAuth client secret; with the id, enables ${provider}`,
+            parse: anyText,
+            secret: true,
+          }),
+        ],
+        [
+          `${prefix}_REDIRECT_URI`,
+          optional({
+            unset: `(APP_URL)/api/v1/oauth/${provider}/callback`,
+            meaning: `Callback URL registered at ${provider}, exactly as registered`,
+            parse: url(["http", "https"]),
+          }),
+        ],
+        [
+          `${prefix}_SCOPES`,
+          withDefault({
+            default: defaultOAuthScopes[provider],
+            meaning: `Scopes asked of ${provider}, comma-separated`,
+            parse: text({ pattern: /^[\w:./, -]+$/, expected: "scope names separated by commas" }),
+          }),
+        ],
+      ];
+    }),
+  ) as ProviderVariables),
+  OAUTH_SUCCESS_REDIRECT: optional({
+    unset: "(APP_URL)/oauth/complete",
+    meaning:
+      "Front-end page browsers land on after provider sign-in (`?code=`), linking (`?linked=`) or re-authentication (`?reauthenticated=`)",
+    parse: url(["http", "https"]),
   }),
-  ["OAUTH_SUCCESS_REDIRECT", Type.Optional(Type.String({ pattern: urlPattern }))],
-  ["OAUTH_HTTP_TIMEOUT", Type.Optional(Type.String({ pattern: durationPattern }))],
-  ["COOKIE_SECRET", Type.Optional(Type.String())],
-]) as Record<OAuthVariable, ReturnType<typeof Type.Optional<TString>>>;
-
-/** What each OAuth variable is for. */
-export const oauthEnvironmentHelp = Object.fromEntries([
-  ...oauthProviderIds.flatMap((provider) => {
-    const prefix = prefixOf(provider);
-    return [
-      [
-        `${prefix}_CLIENT_ID`,
-        { default: "(unset: provider disabled)", meaning: `${provider} OAuth client id` },
-      ],
-      [
-        `${prefix}_CLIENT_SECRET`,
-        {
-          default: "(unset: provider disabled)",
-          meaning: `${provider} OAuth client secret; with the id, enables ${provider}`,
-        },
-      ],
-      [
-        `${prefix}_REDIRECT_URI`,
-        {
-          default: `(APP_URL)/api/v1/oauth/${provider}/callback`,
-          meaning: `callback URL registered at ${provider}, exactly as registered`,
-        },
-      ],
-      [
-        `${prefix}_SCOPES`,
-        { default: defaultOAuthScopes[provider], meaning: `scopes asked of ${provider}, comma-separated` },
-      ],
-    ];
+  OAUTH_HTTP_TIMEOUT: withDefault({
+    default: "10s",
+    meaning: "Timeout of every call to a provider",
+    parse: duration("1ms"),
   }),
-  [
-    "OAUTH_SUCCESS_REDIRECT",
-    {
-      default: "(APP_URL)/oauth/complete",
-      meaning:
-        "front-end page a browser lands on after provider sign-in (?code=), linking (?linked=) or re-authentication (?reauthenticated=)",
-    },
-  ],
-  ["OAUTH_HTTP_TIMEOUT", { default: "10s", meaning: "timeout of every call to a provider" }],
-  [
-    "COOKIE_SECRET",
-    {
-      default: "(random per process when no provider is enabled, or outside production)",
-      meaning:
-        "signs the OAuth state cookie, at least 32 bytes; required in production once a provider is enabled",
-    },
-  ],
-]) as Record<OAuthVariable, { default: string; meaning: string }>;
+  COOKIE_SECRET: secret({
+    unset: "development: kept in `secrets.json` beside the SQLite file; otherwise random per process",
+    meaning:
+      "Signs the OAuth state cookie, >= 32 bytes; **required in production once a provider is enabled**",
+    minBytes: 32,
+  }),
+};
 
 /** Reads the OAuth variables; the caller adds `problems` and `warnings` to its own. */
 export function parseOAuthConfig(
-  env: Partial<Record<OAuthVariable, string>>,
-  context: { environment: "development" | "production" | "test"; appURL: string; makeSecret: () => string },
+  env: ValuesOf<typeof oauthVariables>,
+  context: {
+    environment: "development" | "production" | "test";
+    appURL: string;
+    makeSecret: () => string;
+    /** Variables already reported invalid. */
+    invalid: ReadonlySet<string>;
+  },
 ): { config: OAuthConfig; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -126,19 +136,16 @@ export function parseOAuthConfig(
       clientId,
       clientSecret,
       redirectURI: env[`${prefix}_REDIRECT_URI`] ?? `${context.appURL}/api/v1/oauth/${provider}/callback`,
-      scopes: (env[`${prefix}_SCOPES`] ?? defaultOAuthScopes[provider])
-        .split(/[\s,]+/)
-        .filter((s) => s !== ""),
+      scopes: env[`${prefix}_SCOPES`].split(/[\s,]+/).filter((s) => s !== ""),
     };
   }
-  const httpTimeoutMs = parseDuration(env.OAUTH_HTTP_TIMEOUT ?? "10s") ?? 10_000;
-  if (httpTimeoutMs < 1) problems.push("OAUTH_HTTP_TIMEOUT is invalid: must be more than 0");
+  const httpTimeoutMs = env.OAUTH_HTTP_TIMEOUT;
 
   let cookieSecret = env.COOKIE_SECRET;
   let cookieSecretIsEphemeral = false;
   const anyProvider = Object.keys(providers).length > 0;
   if (cookieSecret === undefined) {
-    if (context.environment === "production" && anyProvider) {
+    if (context.environment === "production" && anyProvider && !context.invalid.has("COOKIE_SECRET")) {
       problems.push(
         "COOKIE_SECRET is required in production when an OAuth provider is enabled: at least 32 random bytes (e.g. `openssl rand -base64 48`)",
       );
@@ -149,8 +156,6 @@ export function parseOAuthConfig(
     }
     cookieSecret = context.makeSecret();
     cookieSecretIsEphemeral = true;
-  } else if (Buffer.byteLength(cookieSecret) < 32) {
-    problems.push("COOKIE_SECRET must be at least 32 bytes (e.g. `openssl rand -base64 48`)");
   }
   return {
     problems,

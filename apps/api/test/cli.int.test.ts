@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -161,22 +161,64 @@ describe("pnpm config:validate", () => {
     expect(outcome.stdout).toMatch(/ {2}RATE_LIMIT_LOGIN_MAX +default 5\n/);
     expect(outcome.stdout).toMatch(/ {2}DATABASE_URL +mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/superoauth\n/);
     expect(outcome.stdout).toMatch(/ {2}JWT_SECRET +\(set, hidden\)\n/);
+    expect(outcome.stdout).toContain("Database: MySQL database superoauth at 127.0.0.1:3306 (user root).\n");
     for (const secret of ["DbPassw0rd", "RedisPassw0rd", "JwtSecret", "CookieSecret", "GithubClientSecret"]) {
       expect(outcome.stdout + outcome.stderr).not.toContain(secret);
     }
   });
 
-  it("lists every problem and exits 1 when the configuration is invalid", async () => {
+  it("lists every problem at once and exits 1: a bad JWT_SECRET beside a bad PORT and DATABASE_URL", async () => {
     const outcome = await runCLI("config-validate.ts", {
       NODE_ENV: "production",
       PORT: "eighty",
       RATE_LIMIT_WINDOW: "soon",
+      DATABASE_URL: "postgres://app:Secr3tPw@db/app",
+      JWT_SECRET: "Hunter2-short",
     });
 
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/^Configuration is invalid:\n/);
-    expect(outcome.stderr).toContain("PORT is invalid");
-    expect(outcome.stderr).toContain("RATE_LIMIT_WINDOW is invalid");
+    const problems = outcome.stderr.split("\n").filter((line) => line.startsWith("  - "));
+    expect(problems.map((line) => line.split(" ")[3])).toEqual([
+      "PORT",
+      "DATABASE_URL",
+      "JWT_SECRET",
+      "RATE_LIMIT_WINDOW",
+      "TOTP_ENCRYPTION_KEY",
+    ]);
+    expect(outcome.stderr).not.toMatch(/Secr3tPw|Hunter2/);
+  });
+
+  it("shows the default SQLite file and where pnpm start will keep the development secrets, creating neither", async () => {
+    const outcome = await runCLI("config-validate.ts", {});
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toContain(
+      `Database: SQLite database ${join(workDirectory, "data/superoauth.db")}.\n`,
+    );
+    expect(outcome.stdout).toContain(
+      `Development secrets (JWT_SECRET, TOTP_ENCRYPTION_KEY, COOKIE_SECRET): pnpm start will generate them into ${join(workDirectory, "data/secrets.json")}.\n`,
+    );
+    expect(outcome.stdout).toMatch(/ {2}DATABASE_URL +default sqlite:\.\/data\/superoauth\.db\n/);
+    expect(existsSync(join(workDirectory, "data"))).toBe(false);
+  });
+
+  it("reads the development secrets file pnpm start keeps, never showing the secrets", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "superoauth-cli-data-"));
+    const secrets = {
+      JWT_SECRET: "FileJwtSecret-0123456789-abcdefghijklmnopq",
+      TOTP_ENCRYPTION_KEY: "ab".repeat(32),
+      COOKIE_SECRET: "FileCookieSecret-0123456789-abcdefghijklm",
+    };
+    writeFileSync(join(folder, "secrets.json"), JSON.stringify(secrets), { mode: 0o600 });
+
+    const outcome = await runCLI("config-validate.ts", { DATABASE_URL: `sqlite:${join(folder, "auth.db")}` });
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toContain(`kept in ${join(folder, "secrets.json")}.\n`);
+    expect(outcome.stdout).toMatch(/ {2}JWT_SECRET +\(from the development secrets file, hidden\)\n/);
+    expect(outcome.stdout + outcome.stderr).not.toMatch(/FileJwtSecret|FileCookieSecret|abababab/);
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it("refuses production without JWT_SECRET, saying how to make one", async () => {

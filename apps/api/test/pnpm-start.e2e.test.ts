@@ -49,6 +49,17 @@ describe("pnpm start", () => {
         child.once("exit", (code) => fail(new Error(`pnpm start exited with ${code}:\n${output}`)));
       });
       expect((await fetch(`${baseURL}/health`)).status).toBe(200);
+      // One line names the database, never its password.
+      const target = new URL(database.url);
+      expect(output.match(/"msg":"database: [^"]*"/g)).toEqual([
+        `"msg":"database: MySQL database ${target.pathname.slice(1)} at ${target.hostname}:${target.port || 3306} (user ${decodeURIComponent(target.username)})"`,
+      ]);
+      // Development without JWT_SECRET and TOTP_ENCRYPTION_KEY: one line says where they are kept.
+      expect(output.match(/"msg":"development secrets (generated into|read from) [^"]*"/g)).toEqual([
+        expect.stringContaining(
+          `${resolve(root, "data/secrets.json")} (set them in the environment in production)`,
+        ),
+      ]);
 
       child.kill("SIGTERM");
       await once(child, "exit");

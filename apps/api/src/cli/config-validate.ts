@@ -1,20 +1,43 @@
 import { randomBytes } from "node:crypto";
-import { environmentHelp, loadDotEnvFiles, parseConfig } from "../config.ts";
+import { environmentVariables, loadDotEnvFiles, parseConfig } from "../config.ts";
+import { describeDatabase } from "../database-url.ts";
 import { redactSetting } from "../redact.ts";
 
-// Validates the environment (and .env) as the server would, then lists every variable with its
-// value or default. Secrets are only reported as set, and URL passwords are masked.
+// Validates the environment (and .env) as the server would, lists every problem at once, then
+// prints every variable with its value or default. Secrets are only reported as set, and URL
+// passwords are masked. It reads the development secrets file but never creates it.
 loadDotEnvFiles();
-const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"));
+const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
+  developmentSecrets: "read",
+});
 if (!parsed.ok) {
   console.error(`Configuration is invalid:\n${parsed.problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(1);
 }
 for (const warning of parsed.warnings) console.warn(`warning: ${warning}`);
-console.log(`Configuration is valid (${parsed.config.environment}).`);
-const width = Math.max(...Object.keys(environmentHelp).map((name) => name.length)) + 2;
-for (const [name, help] of Object.entries(environmentHelp)) {
+const { config, developmentSecrets } = parsed;
+console.log(`Configuration is valid (${config.environment}).`);
+console.log(`Database: ${describeDatabase(config.database)}.`);
+if (developmentSecrets !== undefined) {
+  const where =
+    developmentSecrets.state === "absent"
+      ? `pnpm start will generate them into ${developmentSecrets.file}`
+      : `kept in ${developmentSecrets.file}`;
+  console.log(`Development secrets (${developmentSecrets.names.join(", ")}): ${where}.`);
+}
+const fromFile = new Set<string>(
+  developmentSecrets?.state === "absent" ? [] : (developmentSecrets?.names ?? []),
+);
+const width = Math.max(...Object.keys(environmentVariables).map((name) => name.length)) + 2;
+for (const [name, variable] of Object.entries(environmentVariables)) {
   const value = process.env[name];
-  const shown = value === undefined || value === "" ? `default ${help.default}` : redactSetting(name, value);
+  const shown =
+    value !== undefined && value !== ""
+      ? redactSetting(name, value)
+      : fromFile.has(name)
+        ? "(from the development secrets file, hidden)"
+        : variable.literalDefault
+          ? `default ${variable.default}`
+          : `unset: ${variable.default}`;
   console.log(`  ${name.padEnd(width)}${shown}`);
 }

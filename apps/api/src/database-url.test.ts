@@ -1,0 +1,83 @@
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "./config.ts";
+import { describeDatabase, parseDatabaseURL } from "./database-url.ts";
+
+const makeSecret = () => "generated-secret-generated-secret-0123456789";
+
+describe("DATABASE_URL", () => {
+  it("defaults to the SQLite file data/superoauth.db under the working directory", () => {
+    const parsed = parseConfig({}, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+
+    expect(parsed.config.database).toEqual({ kind: "sqlite", file: resolve("data/superoauth.db") });
+    expect(parsed.config.databaseURL).toBe(`sqlite:${resolve("data/superoauth.db")}`);
+  });
+
+  it.each([
+    ["sqlite:./db/x.sqlite", { kind: "sqlite", file: resolve("db/x.sqlite") }],
+    ["sqlite:/var/lib/superoauth/auth.db", { kind: "sqlite", file: "/var/lib/superoauth/auth.db" }],
+    ["sqlite::memory:", { kind: "sqlite-memory" }],
+    [
+      "mysql://app:pw@db.internal:3307/auth",
+      { kind: "mysql", host: "db.internal", port: 3307, database: "auth", user: "app" },
+    ],
+    [
+      "mysql://root@127.0.0.1/superoauth",
+      { kind: "mysql", host: "127.0.0.1", port: 3306, database: "superoauth", user: "root" },
+    ],
+  ])("reads %s", (text, expected) => {
+    expect(parseDatabaseURL(text)).toEqual({ value: expected });
+  });
+
+  it("passes a MySQL URL to the storage as given, and a SQLite file by its absolute path", () => {
+    const mysql = parseConfig({ DATABASE_URL: "mysql://root@127.0.0.1:3306/superoauth" }, makeSecret);
+    const sqlite = parseConfig({ DATABASE_URL: "sqlite:x.db" }, makeSecret);
+
+    expect(mysql.ok && mysql.config.databaseURL).toBe("mysql://root@127.0.0.1:3306/superoauth");
+    expect(sqlite.ok && sqlite.config.databaseURL).toBe(`sqlite:${resolve("x.db")}`);
+  });
+
+  it.each([
+    "postgres://app:Secr3tPw@db/app",
+    "sqlite:",
+    "sqlite://x.db",
+    "mysql://db.internal:3306/",
+    "./data/superoauth.db",
+  ])("refuses %s, naming the accepted forms and never the password", (text) => {
+    const parsed = parseConfig({ DATABASE_URL: text }, makeSecret);
+
+    const problems = parsed.ok ? "" : parsed.problems.join("\n");
+    expect(problems).toMatch(/^DATABASE_URL is invalid: .*sqlite:<path>, sqlite::memory: or mysql:\/\//);
+    expect(problems).not.toContain("Secr3tPw");
+  });
+
+  it("describes the database for the start's log line without a password", () => {
+    const mysql = parseDatabaseURL("mysql://app:Secr3tPw@db.internal:3307/auth");
+    if (!("value" in mysql)) throw new Error(mysql.problem);
+
+    expect(describeDatabase(mysql.value)).toBe("MySQL database auth at db.internal:3307 (user app)");
+    expect(describeDatabase({ kind: "sqlite", file: "/srv/data/superoauth.db" })).toBe(
+      "SQLite database /srv/data/superoauth.db",
+    );
+  });
+});
+
+describe("REDIS_URL with SQLite", () => {
+  it("starts, warning that Redis shares only counters and SQLite serves one instance", () => {
+    const parsed = parseConfig({ REDIS_URL: "redis://127.0.0.1:6379" }, makeSecret);
+
+    expect(parsed.ok && parsed.warnings.join("\n")).toContain(
+      "REDIS_URL is set with a SQLite DATABASE_URL: Redis only shares rate-limit counters; SQLite serves ONE instance",
+    );
+  });
+
+  it("says nothing of it with MySQL, where several instances share Redis", () => {
+    const parsed = parseConfig(
+      { REDIS_URL: "redis://127.0.0.1:6379", DATABASE_URL: "mysql://root@127.0.0.1:3306/superoauth" },
+      makeSecret,
+    );
+
+    expect(parsed.ok && parsed.warnings.join("\n")).not.toContain("REDIS_URL");
+  });
+});

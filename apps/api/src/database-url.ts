@@ -1,0 +1,79 @@
+import { resolve } from "node:path";
+import type { Reading } from "./variables.ts";
+
+/** Where the data lives, as DATABASE_URL says. */
+export type DatabaseLocation =
+  | { readonly kind: "sqlite" /** Absolute path of the database file. */; readonly file: string }
+  | { readonly kind: "sqlite-memory" }
+  | {
+      readonly kind: "mysql";
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly user: string;
+    };
+
+const acceptedForms = "sqlite:<path>, sqlite::memory: or mysql://user:password@host:3306/database";
+
+/**
+ * Reads DATABASE_URL. A relative SQLite path is resolved against the working directory now,
+ * as LOG_FILE and OUTBOX_DIR are when they are opened, so the log line, the development
+ * secrets file and the storage all name the same absolute file.
+ */
+export function parseDatabaseURL(text: string): Reading<DatabaseLocation> {
+  const value = text.trim();
+  if (value === "sqlite::memory:") return { value: { kind: "sqlite-memory" } };
+  if (value.startsWith("sqlite:")) {
+    const path = value.slice("sqlite:".length);
+    if (path === "" || path.startsWith("//")) {
+      return { problem: `must name a file after sqlite: (accepted: ${acceptedForms})` };
+    }
+    return { value: { kind: "sqlite", file: resolve(path) } };
+  }
+  if (value.startsWith("mysql://")) {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      return { problem: `is not a URL (accepted: ${acceptedForms})` };
+    }
+    const database = decodeURIComponent(parsed.pathname.slice(1));
+    if (parsed.hostname === "" || database === "" || database.includes("/")) {
+      return { problem: `must name a host and a database (accepted: ${acceptedForms})` };
+    }
+    return {
+      value: {
+        kind: "mysql",
+        host: parsed.hostname,
+        port: parsed.port === "" ? 3306 : Number(parsed.port),
+        database,
+        user: decodeURIComponent(parsed.username),
+      },
+    };
+  }
+  return { problem: `must be one of ${acceptedForms}` };
+}
+
+/** The URL the storage is opened with: SQLite files by their absolute path, MySQL as given. */
+export function storageURL(location: DatabaseLocation, given: string): string {
+  switch (location.kind) {
+    case "sqlite":
+      return `sqlite:${location.file}`;
+    case "sqlite-memory":
+      return "sqlite::memory:";
+    case "mysql":
+      return given.trim();
+  }
+}
+
+/** Which database this is, for the start's log line: never a password. */
+export function describeDatabase(location: DatabaseLocation): string {
+  switch (location.kind) {
+    case "sqlite":
+      return `SQLite database ${location.file}`;
+    case "sqlite-memory":
+      return "SQLite in memory (the data is gone when the process stops)";
+    case "mysql":
+      return `MySQL database ${location.database} at ${location.host}:${location.port} (user ${location.user})`;
+  }
+}

@@ -1,0 +1,157 @@
+import { parseDuration } from "./duration.ts";
+import { redactSetting } from "./redact.ts";
+
+/** A value read from the environment, or why the text cannot be one. */
+export type Reading<T> = { readonly value: T } | { readonly problem: string };
+
+/**
+ * One environment variable: its default, what it is for, and how its text is read. The
+ * default is written here once: `read` parses it when the variable is unset, and the help
+ * (`pnpm config:validate`), `.env.example` and the README's table all print it.
+ */
+export interface Variable<T> {
+  /** Shown as the default; for a literal default, also the text parsed when the variable is unset. */
+  readonly default: string;
+  /** True when `default` is a literal value, false when it describes what happens when unset. */
+  readonly literalDefault: boolean;
+  readonly meaning: string;
+  /** A credential: never echoed, only reported as set. */
+  readonly secret: boolean;
+  read(text: string | undefined): Reading<T>;
+}
+
+/** A variable with a literal default, parsed like any value. */
+export function withDefault<T>(spec: {
+  default: string;
+  meaning: string;
+  parse: (text: string) => Reading<T>;
+}): Variable<T> {
+  return {
+    default: spec.default,
+    literalDefault: true,
+    meaning: spec.meaning,
+    secret: false,
+    read: (text) => spec.parse(text ?? spec.default),
+  };
+}
+
+/** A variable that may stay unset; `unset` says what happens then (`random per process`, `(APP_URL)/...`). */
+export function optional<T>(spec: {
+  unset: string;
+  meaning: string;
+  parse: (text: string) => Reading<T>;
+  secret?: boolean;
+}): Variable<T | undefined> {
+  return {
+    default: spec.unset,
+    literalDefault: false,
+    meaning: spec.meaning,
+    secret: spec.secret ?? false,
+    read: (text) => (text === undefined ? { value: undefined } : spec.parse(text)),
+  };
+}
+
+/** A whole number from `min` to `max`. */
+export function integer(bounds: { min?: number; max?: number } = {}): (text: string) => Reading<number> {
+  const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
+  return (text) => {
+    if (!/^\s*\d+\s*$/.test(text)) return { problem: "must be a whole number" };
+    const value = Number(text);
+    if (value < min) return { problem: `must be at least ${min}` };
+    if (value > max) return { problem: `must be at most ${max}` };
+    return { value };
+  };
+}
+
+/** A duration ("500ms", "10s", "15m", "2h", "7d", bare seconds) of at least `min`, in milliseconds. */
+export function duration(min: string): (text: string) => Reading<number> {
+  const minMs = parseDuration(min) ?? 0;
+  return (text) => {
+    const value = parseDuration(text);
+    if (value === null) return { problem: "must be a duration such as 500ms, 10s, 15m, 2h or 7d" };
+    if (value < minMs) return { problem: `must be at least ${min}` };
+    return { value };
+  };
+}
+
+/** true/false, 1/0, yes/no. */
+export function flag(text: string): Reading<boolean> {
+  const setting = text.trim().toLowerCase();
+  if (["true", "1", "yes"].includes(setting)) return { value: true };
+  if (["false", "0", "no"].includes(setting)) return { value: false };
+  return { problem: "must be true or false" };
+}
+
+/** One of the given words. */
+export function oneOf<const T extends string>(choices: readonly T[]): (text: string) => Reading<T> {
+  return (text) =>
+    (choices as readonly string[]).includes(text)
+      ? { value: text as T }
+      : { problem: `must be one of ${choices.join(", ")}` };
+}
+
+/** Free text checked by `pattern`, described to the user by `expected`. */
+export function text(check: { pattern: RegExp; expected: string }): (text: string) => Reading<string> {
+  return (value) => (check.pattern.test(value) ? { value } : { problem: `must be ${check.expected}` });
+}
+
+/** An absolute URL with one of the schemes. */
+export function url(schemes: readonly string[]): (text: string) => Reading<string> {
+  return (value) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\/\S+$/i.exec(value)?.[1]?.toLowerCase();
+    return scheme !== undefined && schemes.includes(scheme)
+      ? { value }
+      : { problem: `must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL` };
+  };
+}
+
+/** A credential of at least `minBytes` bytes; never echoed. */
+export function secret(spec: {
+  unset: string;
+  meaning: string;
+  minBytes: number;
+}): Variable<string | undefined> {
+  return optional({
+    unset: spec.unset,
+    meaning: spec.meaning,
+    secret: true,
+    parse: (value) =>
+      Buffer.byteLength(value) >= spec.minBytes
+        ? { value }
+        : { problem: `must be at least ${spec.minBytes} bytes (e.g. \`openssl rand -base64 48\`)` },
+  });
+}
+
+export type VariableTable = Readonly<Record<string, Variable<unknown>>>;
+export type ValuesOf<V extends VariableTable> = {
+  -readonly [K in keyof V]: V[K] extends Variable<infer T> ? T : never;
+};
+
+/**
+ * Reads every variable of `table` from `env` (an empty string counts as unset) and lists every
+ * problem at once. An invalid variable takes its default, so later checks still run and report theirs;
+ * `invalid` names them, so a later check does not call an invalid secret missing as well.
+ */
+export function readVariables<V extends VariableTable>(
+  table: V,
+  env: Readonly<Record<string, string | undefined>>,
+): { values: ValuesOf<V>; problems: string[]; invalid: Set<string> } {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const invalid = new Set<string>();
+  for (const [name, variable] of Object.entries(table)) {
+    const given = env[name] === "" ? undefined : env[name];
+    const reading = variable.read(given);
+    if ("value" in reading) {
+      values[name] = reading.value;
+      continue;
+    }
+    // Never echo a credential: secrets are not shown at all, URLs lose their password.
+    const shown = variable.secret || given === undefined ? "" : ` (got "${redactSetting(name, given)}")`;
+    problems.push(`${name} is invalid: ${reading.problem}${shown}`);
+    invalid.add(name);
+    const fallback = variable.read(undefined);
+    values[name] = "value" in fallback ? fallback.value : undefined;
+  }
+  return { values: values as ValuesOf<V>, problems, invalid };
+}
