@@ -32,7 +32,7 @@ export type {
   TOTPService,
   TwoFactorRepository,
   UserRepository,
-} from "./ports.ts";
+} from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
 export type { Authenticated } from "./use-cases/authenticate-access-token.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/complete-sign-in.ts";

@@ -1,4 +1,4 @@
-import type { Dependencies } from "./ports.ts";
+import type { Dependencies } from "./ports/index.ts";
 import { authenticateAccessToken } from "./use-cases/authenticate-access-token.ts";
 import { createCodeVerifier } from "./use-cases/create-code-verifier.ts";
 import { disableTwoFactor } from "./use-cases/disable-two-factor.ts";

@@ -1,5 +1,5 @@
 import type { Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { enableTwoFactor } from "../use-cases/enable-two-factor.ts";
 import { setUpTwoFactor } from "../use-cases/set-up-two-factor.ts";
 import type { ManualClock } from "./in-memory.ts";

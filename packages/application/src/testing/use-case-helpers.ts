@@ -6,7 +6,7 @@ import {
   type Session,
   type SessionId,
 } from "@superoauth/domain";
-import type { Dependencies, StoredRefreshToken } from "../ports.ts";
+import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
 import type { SignInOutcome } from "../use-cases/complete-sign-in.ts";
 import { registerWithPassword } from "../use-cases/register-with-password.ts";
 import type { SignedIn } from "../use-cases/start-session.ts";

@@ -1,5 +1,5 @@
 import { checkUserMaySignIn, err, ok, type Result, type Session, type User } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /** Who is calling: the user and the session their access token belongs to (with its last proof). */
 export interface Authenticated {

@@ -6,7 +6,7 @@ import {
   ok,
   type Result,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /**
  * Whether `password` may become the account's password: the contract's composition rules,

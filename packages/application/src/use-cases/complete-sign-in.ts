@@ -5,7 +5,7 @@ import {
   type Result,
   type User,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { findSignInSource, recordSuccessfulSignIn } from "./sign-in-lockout.ts";
 import { type ClientInfo, type SignedIn, startSession } from "./start-session.ts";

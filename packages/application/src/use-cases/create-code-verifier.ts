@@ -1,4 +1,4 @@
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { oauthLoginCodeLifetimeMs } from "./finish-oauth-authorization.ts";
 import { oauthAuthorizationLifetimeMs } from "./start-oauth-authorization.ts";
 

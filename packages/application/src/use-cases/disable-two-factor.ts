@@ -1,5 +1,5 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { proveCurrentPassword, requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { AccountLocked } from "./sign-in-lockout.ts";

@@ -1,5 +1,5 @@
 import { err, type Result } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { completeSignIn } from "./complete-sign-in.ts";
 import type { OAuthSignIn } from "./finish-oauth-authorization.ts";
 import type { ClientInfo } from "./start-session.ts";

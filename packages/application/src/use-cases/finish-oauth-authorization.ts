@@ -14,7 +14,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies, ProviderProfile } from "../ports.ts";
+import type { Dependencies, ProviderProfile } from "../ports/index.ts";
 import { completeSignIn } from "./complete-sign-in.ts";
 import { finishProviderReauthentication } from "./reauthenticate-with-provider.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";

@@ -1,6 +1,6 @@
 import type { Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { ScriptedOAuthProviderGateway } from "../testing/in-memory-oauth.ts";
 import { enableTwoFactorFor } from "../testing/two-factor-helpers.ts";

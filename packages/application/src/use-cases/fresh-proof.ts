@@ -1,5 +1,5 @@
 import { err, hasFreshProof, ok, type Result, type Session, type User } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { type AccountLocked, proveWithinLockout, type SignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";
 

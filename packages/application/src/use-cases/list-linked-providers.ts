@@ -1,5 +1,5 @@
 import type { LinkedProvider, UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /** The provider identities linked to a user, oldest first. */
 export async function listLinkedProviders(

@@ -1,5 +1,5 @@
 import { type OAuthProviderId, oauthProviderIds } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /** The providers configured on this server, in a fixed order. */
 export async function listOAuthProviders(

@@ -1,5 +1,5 @@
 import { err, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 export const defaultSecurityEventPageSize = 20;
 export const maxSecurityEventPageSize = 100;

@@ -1,5 +1,5 @@
 import { ok, type Result, type Session, type SessionId, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /** A live session as its owner sees it; `current` marks the one the request came from. */
 export interface SessionSummary {

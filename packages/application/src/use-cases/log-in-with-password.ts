@@ -1,5 +1,5 @@
 import { err, parseEmail, type Result } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { completeSignIn, type SignInOutcome } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { type AccountLocked, findSignInSource, proveWithinLockout } from "./sign-in-lockout.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";

@@ -1,5 +1,5 @@
 import { err, ok, parseRefreshToken, type Result, type SessionId, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";
 

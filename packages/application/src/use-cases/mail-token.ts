@@ -11,7 +11,7 @@ import {
   type User,
 } from "@superoauth/domain";
 import { buildMailLink, composeTokenMail } from "../mails.ts";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 type MailTokenDependencies = Pick<
   Dependencies,

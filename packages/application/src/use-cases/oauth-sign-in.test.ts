@@ -1,6 +1,6 @@
 import { type Email, err, ok, parseEmail, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import {
   InMemoryLinkedProviderRepository,

@@ -8,7 +8,7 @@ import {
   type Session,
   type SessionId,
 } from "@superoauth/domain";
-import type { Dependencies, ProviderProfile } from "../ports.ts";
+import type { Dependencies, ProviderProfile } from "../ports/index.ts";
 import { type OAuthAuthorizationStarted, startProviderTrip } from "./start-oauth-authorization.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { proveCurrentPassword } from "./fresh-proof.ts";
 import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
 import type { ClientInfo } from "./start-session.ts";

@@ -6,7 +6,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { composeSecurityNotice } from "../mails.ts";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import type { ClientInfo } from "./start-session.ts";
 
 type RecordingDependencies = Pick<Dependencies, "clock" | "random" | "securityEvents">;

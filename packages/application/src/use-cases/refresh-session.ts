@@ -8,7 +8,7 @@ import {
   type RefreshTokenId,
   type Result,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { mintRefreshToken, pairTokens, type TokenPair } from "./start-session.ts";
 

@@ -1,5 +1,5 @@
 import { ok, type Result, type Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { AccountLocked } from "./sign-in-lockout.ts";

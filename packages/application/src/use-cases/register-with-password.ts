@@ -1,5 +1,5 @@
 import { createUser, err, ok, parseEmail, parseNickname, type Result, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { checkNewPassword } from "./check-new-password.ts";
 import { sendVerificationMail } from "./request-email-verification.ts";
 import { recordSuccessfulSignIn } from "./sign-in-lockout.ts";

@@ -1,5 +1,5 @@
 import { type Email, ok, parseEmail, type Result } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { mailTokenIfAllowed } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";

@@ -1,5 +1,5 @@
 import { checkMayUnlinkProvider, err, ok, type Result, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { checkNewPassword } from "./check-new-password.ts";
 import { findUsableEmailToken } from "./mail-token.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";

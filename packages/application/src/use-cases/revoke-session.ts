@@ -1,5 +1,5 @@
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { liveSince } from "./list-sessions.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";

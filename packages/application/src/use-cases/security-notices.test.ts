@@ -7,7 +7,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { Dependencies, OutgoingMail } from "../ports.ts";
+import type { Dependencies, OutgoingMail } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { tokenFromMail } from "../testing/in-memory-mail.ts";
 import { ScriptedOAuthProviderGateway } from "../testing/in-memory-oauth.ts";

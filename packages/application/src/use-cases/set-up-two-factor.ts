@@ -1,5 +1,5 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { requireFreshProof } from "./fresh-proof.ts";
 
 /** What an authenticator app needs: the secret, as text, as a URI and as a QR code. */

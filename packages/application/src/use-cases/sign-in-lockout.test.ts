@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PasswordHasher } from "../ports.ts";
+import type { PasswordHasher } from "../ports/index.ts";
 import { CountingPasswordHasher, createInMemoryDependencies } from "../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrapSignedIn } from "../testing/use-case-helpers.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";

@@ -8,7 +8,7 @@ import {
   secondsUntil,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";
 

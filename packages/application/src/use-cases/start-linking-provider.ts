@@ -1,5 +1,5 @@
 import { ok, type Result, type Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { requireFreshProof } from "./fresh-proof.ts";
 import { type OAuthAuthorizationStarted, startProviderTrip } from "./start-oauth-authorization.ts";
 

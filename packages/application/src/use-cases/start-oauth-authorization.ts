@@ -9,7 +9,7 @@ import {
   type SessionId,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 
 /** How long a trip to the provider may take before its state expires. */
 export const oauthAuthorizationLifetimeMs = 10 * 60_000;

@@ -8,7 +8,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { liveSince } from "./list-sessions.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 

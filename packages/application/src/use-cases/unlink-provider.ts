@@ -6,7 +6,7 @@ import {
   type Result,
   type Session,
 } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { requireFreshProof } from "./fresh-proof.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import type { ClientInfo } from "./start-session.ts";

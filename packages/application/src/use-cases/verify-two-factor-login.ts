@@ -1,5 +1,5 @@
 import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
+import type { Dependencies } from "../ports/index.ts";
 import { finishSignIn } from "./complete-sign-in.ts";
 import { recordSecurityEvent } from "./record-security-event.ts";
 import { type AccountLocked, findSignInSource } from "./sign-in-lockout.ts";
