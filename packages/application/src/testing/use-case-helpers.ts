@@ -7,9 +7,9 @@ import {
   type SessionId,
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
-import type { SignInOutcome } from "../use-cases/complete-sign-in.ts";
-import { registerWithPassword } from "../use-cases/register-with-password.ts";
-import type { SignedIn } from "../use-cases/start-session.ts";
+import type { SignedIn } from "../use-cases/sessions/steps/start-session.ts";
+import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
+import type { SignInOutcome } from "../use-cases/sign-in/steps/complete-sign-in.ts";
 
 /** Meets every rule of the password policy. */
 export const strongPassword = "Correct-horse-battery-1!";
