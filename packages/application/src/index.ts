@@ -46,7 +46,7 @@ export type {
   OAuthAuthorizationFinished,
   OAuthStateCookie,
 } from "./use-cases/social/finish-oauth-authorization.ts";
-export type { OAuthAuthorizationStarted } from "./use-cases/social/start-oauth-authorization.ts";
+export type { OAuthAuthorizationStarted } from "./use-cases/social/steps/start-provider-trip.ts";
 export type { TwoFactorSetup } from "./use-cases/two-factor/set-up-two-factor.ts";
 export type { UseCases } from "./use-cases.ts";
 export { createUseCases } from "./use-cases.ts";

@@ -1,7 +1,7 @@
 import type { Dependencies } from "./ports/index.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
-import { startProviderReauthentication } from "./use-cases/account/reauthenticate-with-provider.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
+import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
 import { resendVerification } from "./use-cases/email-verification/request-email-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";

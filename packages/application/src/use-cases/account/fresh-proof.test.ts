@@ -21,8 +21,8 @@ import { enableTwoFactor } from "../two-factor/enable-two-factor.ts";
 import { regenerateBackupCodes } from "../two-factor/regenerate-backup-codes.ts";
 import { setUpTwoFactor } from "../two-factor/set-up-two-factor.ts";
 import { reauthenticate } from "./reauthenticate.ts";
-import { startProviderReauthentication } from "./reauthenticate-with-provider.ts";
 import { setPassword } from "./set-password.ts";
+import { startProviderReauthentication } from "./start-provider-reauthentication.ts";
 
 // ASVS 5.0 V7.5.1 (issue 7, weak item 3): a stolen access token must not be enough to change how
 // the account signs in. Every sensitive change needs a proof within REAUTH_MAX_AGE.

@@ -23,7 +23,8 @@ import { type ClientInfo, startSession } from "../sessions/steps/start-session.t
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { verifyTwoFactorLogin } from "../sign-in/verify-two-factor-login.ts";
 import { finishOAuthAuthorization } from "../social/finish-oauth-authorization.ts";
-import { startOAuthAuthorization, startProviderTrip } from "../social/start-oauth-authorization.ts";
+import { startOAuthAuthorization } from "../social/start-oauth-authorization.ts";
+import { startProviderTrip } from "../social/steps/start-provider-trip.ts";
 import { unlinkProvider } from "../social/unlink-provider.ts";
 import { disableTwoFactor } from "../two-factor/disable-two-factor.ts";
 import { regenerateBackupCodes } from "../two-factor/regenerate-backup-codes.ts";

@@ -1,6 +1,6 @@
 import type { Dependencies } from "../../ports/index.ts";
-import { oauthLoginCodeLifetimeMs } from "./finish-oauth-authorization.ts";
-import { oauthAuthorizationLifetimeMs } from "./start-oauth-authorization.ts";
+import { oauthLoginCodeLifetimeMs } from "./finish-provider-sign-in.ts";
+import { oauthAuthorizationLifetimeMs } from "./steps/start-provider-trip.ts";
 
 /** A PKCE pair: the verifier a front end keeps, and the S256 challenge it starts a sign-in with. */
 export interface CodeVerifier {

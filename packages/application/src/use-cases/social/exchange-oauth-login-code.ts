@@ -1,8 +1,7 @@
 import { err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { completeSignIn } from "../sign-in/steps/complete-sign-in.ts";
-import type { OAuthSignIn } from "./finish-oauth-authorization.ts";
+import { completeSignIn, type SignInOutcome } from "../sign-in/steps/complete-sign-in.ts";
 
 type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: false }>["error"];
 
@@ -17,7 +16,7 @@ type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: f
 export async function exchangeOAuthLoginCode(
   deps: Dependencies,
   input: { code: string; codeVerifier?: string | undefined; client: ClientInfo },
-): Promise<Result<OAuthSignIn, "INVALID_LOGIN_CODE" | SignInFailure>> {
+): Promise<Result<SignInOutcome, "INVALID_LOGIN_CODE" | SignInFailure>> {
   const invalid = err("INVALID_LOGIN_CODE", "The login code is invalid, expired or already used");
   if (input.code === "") return invalid;
   const loginCode = await deps.oauthFlows.consumeLoginCode({

@@ -12,7 +12,8 @@ import { exchangeOAuthLoginCode } from "./exchange-oauth-login-code.ts";
 import { finishOAuthAuthorization } from "./finish-oauth-authorization.ts";
 import { listOAuthProviders } from "./list-oauth-providers.ts";
 import { startLinkingProvider } from "./start-linking-provider.ts";
-import { startOAuthAuthorization, startProviderTrip } from "./start-oauth-authorization.ts";
+import { startOAuthAuthorization } from "./start-oauth-authorization.ts";
+import { startProviderTrip } from "./steps/start-provider-trip.ts";
 import { unlinkProvider } from "./unlink-provider.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };

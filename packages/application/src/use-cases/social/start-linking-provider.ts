@@ -1,7 +1,7 @@
 import { ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
-import { type OAuthAuthorizationStarted, startProviderTrip } from "./start-oauth-authorization.ts";
+import { type OAuthAuthorizationStarted, startProviderTrip } from "./steps/start-provider-trip.ts";
 
 /**
  * Starts linking a provider to the signed-in account (POST /oauth/:provider/link). A linked
