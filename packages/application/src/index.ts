@@ -39,7 +39,7 @@ export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security
 export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";
 export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
-export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/complete-sign-in.ts";
+export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
 export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
 export { unlockAccount } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
 export type {

@@ -9,7 +9,7 @@ import {
 import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
 import type { SignedIn } from "../use-cases/sessions/steps/start-session.ts";
 import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
-import type { SignInOutcome } from "../use-cases/sign-in/steps/complete-sign-in.ts";
+import type { SignInOutcome } from "../use-cases/sign-in/steps/continue-after-first-factor.ts";
 
 /** Meets every rule of the password policy. */
 export const strongPassword = "Correct-horse-battery-1!";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { registerAccount } from "../../testing/use-case-helpers.ts";
-import { resendVerification } from "./request-email-verification.ts";
+import { resendVerification } from "./resend-verification.ts";
 import { verifyEmail } from "./verify-email.ts";
 
 const hour = 3600 * 1000;

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
-import { logOut, logOutEverywhere } from "../sessions/log-out.ts";
+import { logOut } from "../sessions/log-out.ts";
+import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 

@@ -1,5 +1,6 @@
 import { ok, type Result, type Session, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { liveSince } from "./steps/live-since.ts";
 
 /** A live session as its owner sees it; `current` marks the one the request came from. */
 export interface SessionSummary {
@@ -25,14 +26,6 @@ export async function listSessions(
     usedSince: liveSince(deps),
   });
   return ok(sessions.map((session) => summarise(session, input.currentSessionId)));
-}
-
-/**
- * The oldest last use a live session can have: its newest refresh token was
- * issued then and expires `refreshTokenTtlMs` later, dead from that instant on.
- */
-export function liveSince(deps: Pick<Dependencies, "clock" | "settings">): Date {
-  return new Date(deps.clock.now().getTime() - deps.settings.refreshTokenTtlMs + 1);
 }
 
 function summarise(session: Session, currentSessionId: SessionId): SessionSummary {

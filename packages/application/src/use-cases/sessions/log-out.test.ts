@@ -4,7 +4,8 @@ import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
-import { logOut, logOutEverywhere } from "./log-out.ts";
+import { logOut } from "./log-out.ts";
+import { logOutEverywhere } from "./log-out-everywhere.ts";
 import { refreshSession } from "./refresh-session.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };

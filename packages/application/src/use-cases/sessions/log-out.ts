@@ -34,18 +34,3 @@ export async function logOut(
   });
   return ok(undefined);
 }
-
-/** Ends every session of the user, this one included. */
-export async function logOutEverywhere(
-  deps: Dependencies,
-  input: { userId: UserId; client?: ClientInfo },
-): Promise<Result<void, never>> {
-  await deps.sessions.revokeSessionsOfUser({ userId: input.userId, now: deps.clock.now() });
-  await recordSecurityEvent(deps, {
-    userId: input.userId,
-    type: "sessions_revoked",
-    client: input.client,
-    details: { reason: "logout_all" },
-  });
-  return ok(undefined);
-}

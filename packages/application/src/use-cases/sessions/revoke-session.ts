@@ -1,7 +1,7 @@
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { liveSince } from "./list-sessions.ts";
+import { liveSince } from "./steps/live-since.ts";
 import type { ClientInfo } from "./steps/start-session.ts";
 
 const notFound = err("SESSION_NOT_FOUND", "No live session of yours has this id");

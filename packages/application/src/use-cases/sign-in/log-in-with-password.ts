@@ -2,7 +2,7 @@ import { err, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { completeSignIn, type SignInOutcome } from "./steps/complete-sign-in.ts";
+import { continueAfterFirstFactor, type SignInOutcome } from "./steps/continue-after-first-factor.ts";
 import { type AccountLocked, findSignInSource, proveWithinLockout } from "./steps/sign-in-lockout.ts";
 
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
@@ -57,5 +57,5 @@ export async function logInWithPassword(
     return invalidCredentials;
   }
   // Status is checked only after the password, so a disabled account is not revealed to a guesser.
-  return completeSignIn(deps, { user, client: input.client, method: "password" });
+  return continueAfterFirstFactor(deps, { user, client: input.client, method: "password" });
 }

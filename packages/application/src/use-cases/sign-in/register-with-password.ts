@@ -1,7 +1,7 @@
 import { createUser, err, ok, parseEmail, parseNickname, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
-import { sendVerificationMail } from "../email-verification/request-email-verification.ts";
+import { sendVerificationMail } from "../email-verification/steps/send-verification-mail.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../sessions/steps/start-session.ts";
 import { recordSuccessfulSignIn } from "./steps/sign-in-lockout.ts";
 

@@ -3,8 +3,8 @@ import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
 import { proveSecondFactor } from "../two-factor/steps/two-factor-codes.ts";
-import { finishSignIn } from "./steps/complete-sign-in.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
+import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
 
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
@@ -62,5 +62,5 @@ export async function verifyTwoFactorLogin(
   if (!completed) {
     return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
   }
-  return ok(await finishSignIn(deps, { user, client, method: challenge.value.method }));
+  return ok(await signInWithAllFactorsProven(deps, { user, client, method: challenge.value.method }));
 }

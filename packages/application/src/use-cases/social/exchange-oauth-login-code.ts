@@ -1,9 +1,11 @@
 import { err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { completeSignIn, type SignInOutcome } from "../sign-in/steps/complete-sign-in.ts";
-
-type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: false }>["error"];
+import {
+  continueAfterFirstFactor,
+  type SignInOutcome,
+  type SignInRefusal,
+} from "../sign-in/steps/continue-after-first-factor.ts";
 
 /**
  * Trades the one-time code a browser got after signing in through a provider
@@ -16,7 +18,7 @@ type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: f
 export async function exchangeOAuthLoginCode(
   deps: Dependencies,
   input: { code: string; codeVerifier?: string | undefined; client: ClientInfo },
-): Promise<Result<SignInOutcome, "INVALID_LOGIN_CODE" | SignInFailure>> {
+): Promise<Result<SignInOutcome, "INVALID_LOGIN_CODE" | SignInRefusal>> {
   const invalid = err("INVALID_LOGIN_CODE", "The login code is invalid, expired or already used");
   if (input.code === "") return invalid;
   const loginCode = await deps.oauthFlows.consumeLoginCode({
@@ -40,5 +42,5 @@ export async function exchangeOAuthLoginCode(
   }
   const user = await deps.users.findUserById(loginCode.userId);
   if (user === null) return invalid;
-  return completeSignIn(deps, { user, client: input.client, method: loginCode.provider });
+  return continueAfterFirstFactor(deps, { user, client: input.client, method: loginCode.provider });
 }

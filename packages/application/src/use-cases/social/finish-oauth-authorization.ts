@@ -10,12 +10,10 @@ import {
 import type { Dependencies } from "../../ports/index.ts";
 import { finishProviderReauthentication } from "../account/finish-provider-reauthentication.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import type { completeSignIn } from "../sign-in/steps/complete-sign-in.ts";
+import type { SignInRefusal } from "../sign-in/steps/continue-after-first-factor.ts";
 import { finishLinkingProvider } from "./finish-linking-provider.ts";
 import { finishProviderSignIn, type ProviderSignInFinished } from "./finish-provider-sign-in.ts";
 import { invalidState } from "./steps/invalid-state.ts";
-
-type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: false }>["error"];
 
 /** What the browser brought back in its signed cookie. */
 export interface OAuthStateCookie {
@@ -44,7 +42,7 @@ export type FinishOAuthAuthorizationError =
   | "ACCOUNT_DISABLED"
   | "INVALID_TOKEN"
   | "REAUTH_IDENTITY_MISMATCH"
-  | SignInFailure;
+  | SignInRefusal;
 
 /**
  * Handles the provider's redirect back, for the three kinds of trip. The state must match the

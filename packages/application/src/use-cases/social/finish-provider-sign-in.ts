@@ -15,15 +15,17 @@ import {
 import type { Dependencies, ProviderProfile } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { completeSignIn, type SignInOutcome } from "../sign-in/steps/complete-sign-in.ts";
+import {
+  continueAfterFirstFactor,
+  type SignInOutcome,
+  type SignInRefusal,
+} from "../sign-in/steps/continue-after-first-factor.ts";
 import { recordSuccessfulSignIn } from "../sign-in/steps/sign-in-lockout.ts";
 import { invalidState } from "./steps/invalid-state.ts";
 import { findLinkedUser, linkFromProfile, writeLink } from "./steps/provider-links.ts";
 
 /** How long a login code may wait to be exchanged. */
 export const oauthLoginCodeLifetimeMs = 60_000;
-
-type SignInFailure = Extract<Awaited<ReturnType<typeof completeSignIn>>, { ok: false }>["error"];
 
 /** How a sign-in through a provider ends: the sign-in itself, or a login code for the browser to trade. */
 export type ProviderSignInFinished =
@@ -60,14 +62,18 @@ export async function finishProviderSignIn(
     | "PROVIDER_ALREADY_LINKED"
     | "ACCOUNT_LINK_FAILED"
     | "USER_NOT_FOUND"
-    | SignInFailure
+    | SignInRefusal
   >
 > {
   const { provider } = input;
   const user = await findOrCreateUser(deps, { profile: input.profile, client: input.client });
   if (!user.ok) return user;
   if (input.respondWith === "tokens") {
-    const signIn = await completeSignIn(deps, { user: user.value, client: input.client, method: provider });
+    const signIn = await continueAfterFirstFactor(deps, {
+      user: user.value,
+      client: input.client,
+      method: provider,
+    });
     if (!signIn.ok) return signIn;
     return ok({ kind: "signed-in", provider, signIn: signIn.value });
   }

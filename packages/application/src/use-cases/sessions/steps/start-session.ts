@@ -10,7 +10,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
-import { liveSince } from "../list-sessions.ts";
+import { liveSince } from "./live-since.ts";
 
 /** The tokens handed to a client. */
 export interface TokenPair {

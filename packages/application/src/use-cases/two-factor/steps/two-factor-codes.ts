@@ -68,7 +68,7 @@ export async function findCodeStep(
  * right, and its time step newer than any used before, which the store checks
  * and records in one atomic step (so two requests with one code: one wins).
  */
-export async function useTOTPCode(
+export async function redeemTOTPCode(
   deps: Pick<Dependencies, "totp" | "secretCipher" | "clock" | "twoFactor">,
   input: { factor: TOTPFactor; code: string },
 ): Promise<boolean> {
@@ -86,7 +86,7 @@ export async function useTOTPCode(
  * against each of the user's codes without one (up to ten hashes, as before;
  * ADR 0010), or against the dummy when there are none.
  */
-export async function useBackupCode(
+export async function redeemBackupCode(
   deps: Pick<Dependencies, "passwordHasher" | "twoFactor" | "clock">,
   input: { userId: UserId; code: string },
 ): Promise<boolean> {
@@ -116,7 +116,7 @@ export async function useBackupCode(
  * Accepts a current TOTP code, or else an unused backup code, of an enabled factor, each at most
  * once. A backup code spent is a security event with how many remain, so the owner sees it.
  */
-export async function useSecondFactor(
+export async function redeemSecondFactor(
   deps: Pick<
     Dependencies,
     | "totp"
@@ -138,8 +138,8 @@ export async function useSecondFactor(
   },
 ): Promise<boolean> {
   const { factor } = input;
-  if (input.backupCode === undefined) return useTOTPCode(deps, { factor, code: input.code ?? "" });
-  if (!(await useBackupCode(deps, { userId: factor.userId, code: input.backupCode }))) return false;
+  if (input.backupCode === undefined) return redeemTOTPCode(deps, { factor, code: input.code ?? "" });
+  if (!(await redeemBackupCode(deps, { userId: factor.userId, code: input.backupCode }))) return false;
   const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(factor.userId);
   await recordSecurityEvent(deps, {
     userId: factor.userId,
@@ -173,7 +173,7 @@ export async function proveSecondFactor(
     source,
     userId: user.id,
     client,
-    checkProof: () => useSecondFactor(deps, { factor, code, backupCode, client }),
+    checkProof: () => redeemSecondFactor(deps, { factor, code, backupCode, client }),
   });
   if (!checked.ok) return checked;
   if (!checked.value) return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");

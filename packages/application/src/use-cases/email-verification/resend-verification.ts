@@ -1,15 +1,7 @@
-import { type Email, ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import { type Email, ok, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { mailTokenIfAllowed } from "./steps/mail-token.ts";
-
-/** Mails a new account its verification link (called at registration). */
-export async function sendVerificationMail(
-  deps: Dependencies,
-  input: { user: User; now: Date },
-): Promise<void> {
-  await mailTokenIfAllowed(deps, { user: input.user, purpose: "verify_email", now: input.now });
-}
+import { sendVerificationMail } from "./steps/send-verification-mail.ts";
 
 /**
  * Mails a new verification link to an address whose account is not verified
