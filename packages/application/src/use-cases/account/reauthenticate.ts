@@ -2,7 +2,7 @@ import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
-import { proveSecondFactor } from "../two-factor/steps/two-factor-codes.ts";
+import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
 import { proveCurrentPassword } from "./steps/fresh-proof.ts";
 
 /**

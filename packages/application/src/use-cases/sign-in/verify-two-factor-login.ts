@@ -2,7 +2,7 @@ import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
-import { proveSecondFactor } from "../two-factor/steps/two-factor-codes.ts";
+import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
 

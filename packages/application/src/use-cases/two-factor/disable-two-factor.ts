@@ -4,7 +4,7 @@ import { proveCurrentPassword, requireFreshProof } from "../account/steps/fresh-
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
-import { proveSecondFactor, startSecondFactorProof } from "./steps/two-factor-codes.ts";
+import { proveSecondFactor, startSecondFactorProof } from "./steps/prove-second-factor.ts";
 
 /**
  * Turns 2FA off. It takes the factor itself, a current TOTP code or a backup code (the password

@@ -3,7 +3,8 @@ import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { findCodeStep, generateBackupCodes } from "./steps/two-factor-codes.ts";
+import { generateBackupCodes } from "./steps/generate-backup-codes.ts";
+import { findCodeStep } from "./steps/redeem-code.ts";
 
 /**
  * Confirms the pending factor with a code from the authenticator app and turns

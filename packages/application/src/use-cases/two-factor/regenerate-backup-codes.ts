@@ -4,7 +4,8 @@ import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
-import { generateBackupCodes, proveSecondFactor, startSecondFactorProof } from "./steps/two-factor-codes.ts";
+import { generateBackupCodes } from "./steps/generate-backup-codes.ts";
+import { proveSecondFactor, startSecondFactorProof } from "./steps/prove-second-factor.ts";
 
 /**
  * Replaces every backup code with ten new ones, given a current TOTP code and a

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CountingPasswordHasher, createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
 import { registerAccount } from "../../testing/use-case-helpers.ts";
-import { redeemBackupCode } from "./steps/two-factor-codes.ts";
+import { redeemBackupCode } from "./steps/redeem-code.ts";
 
 // Issue 7, item 10: a backup-code attempt costs at most one slow hash (ADR 0010). Before, a code was
 // tried against each of up to ten argon2id hashes, so one request cost ten.
