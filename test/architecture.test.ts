@@ -113,7 +113,7 @@ describe("architecture", () => {
 
   it("the import scanner sees imports (so the rules above cannot pass vacuously)", () => {
     const imports = importsOf(join(root, "packages/application/src/use-cases.ts"));
-    expect(imports).toContain("./ports.ts");
+    expect(imports).toContain("./ports/index.ts");
     expect(importsOf(join(root, "packages/adapter-http/src/app.ts"))).toContain("fastify");
   });
 });

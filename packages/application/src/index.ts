@@ -32,18 +32,21 @@ export type {
   TOTPService,
   TwoFactorRepository,
   UserRepository,
-} from "./ports.ts";
+} from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
-export type { Authenticated } from "./use-cases/authenticate-access-token.ts";
-export type { MFARequired, SignInOutcome } from "./use-cases/complete-sign-in.ts";
-export type { OAuthAuthorizationFinished, OAuthStateCookie } from "./use-cases/finish-oauth-authorization.ts";
-export type { SecurityEventPage } from "./use-cases/list-security-events.ts";
-export { maxSecurityEventPageSize } from "./use-cases/list-security-events.ts";
-export type { SessionSummary } from "./use-cases/list-sessions.ts";
-export type { TwoFactorSetup } from "./use-cases/set-up-two-factor.ts";
-export type { AccountLocked } from "./use-cases/sign-in-lockout.ts";
-export { unlockAccount } from "./use-cases/sign-in-lockout.ts";
-export type { OAuthAuthorizationStarted } from "./use-cases/start-oauth-authorization.ts";
-export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/start-session.ts";
+export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
+export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
+export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";
+export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
+export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
+export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
+export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
+export { unlockAccount } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
+export type {
+  OAuthAuthorizationFinished,
+  OAuthStateCookie,
+} from "./use-cases/social/finish-oauth-authorization.ts";
+export type { OAuthAuthorizationStarted } from "./use-cases/social/steps/start-provider-trip.ts";
+export type { TwoFactorSetup } from "./use-cases/two-factor/set-up-two-factor.ts";
 export type { UseCases } from "./use-cases.ts";
 export { createUseCases } from "./use-cases.ts";

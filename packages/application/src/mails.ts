@@ -7,7 +7,7 @@ import {
   type SecurityNoticeEvent,
   type SecurityNoticeType,
 } from "@superoauth/domain";
-import type { OutgoingMail } from "./ports.ts";
+import type { OutgoingMail } from "./ports/index.ts";
 
 /**
  * The link a mail carries. The token rides in the fragment (`#token=`), which

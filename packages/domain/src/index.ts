@@ -19,6 +19,7 @@ export { defaultReauthMaxAgeMs, hasFreshProof } from "./fresh-proof.ts";
 export type { LinkedProvider, OAuthProviderId } from "./linked-provider.ts";
 export {
   checkMayUnlinkProvider,
+  mayLinkByEmail,
   nicknameFromDisplayName,
   oauthProviderIds,
   oauthProviderNames,

@@ -3,6 +3,7 @@ import type { Email } from "./email.ts";
 import {
   checkMayUnlinkProvider,
   type LinkedProvider,
+  mayLinkByEmail,
   nicknameFromDisplayName,
   type OAuthProviderId,
   parseOAuthProvider,
@@ -65,6 +66,32 @@ describe("checkMayUnlinkProvider (keep at least one sign-in method)", () => {
       ok: false,
       error: "PROVIDER_NOT_LINKED",
     });
+  });
+});
+
+describe("mayLinkByEmail (link by email only when both sides verified it)", () => {
+  it.each([
+    { providerVerifiedEmail: true, accountVerified: true, expected: true },
+    { providerVerifiedEmail: true, accountVerified: false, expected: false },
+    { providerVerifiedEmail: false, accountVerified: true, expected: false },
+    { providerVerifiedEmail: false, accountVerified: false, expected: false },
+  ])(
+    "provider verified $providerVerifiedEmail, account verified $accountVerified: links $expected",
+    ({ providerVerifiedEmail, accountVerified, expected }) => {
+      expect(
+        mayLinkByEmail({ providerVerifiedEmail, account: { ...user, emailVerified: accountVerified } }),
+      ).toBe(expected);
+    },
+  );
+
+  it("an unverified account is never taken over, even by a provider that vouches for the address", () => {
+    expect(mayLinkByEmail({ providerVerifiedEmail: true, account: { ...user, emailVerified: false } })).toBe(
+      false,
+    );
+  });
+
+  it("an address the provider does not vouch for never reaches a verified account", () => {
+    expect(mayLinkByEmail({ providerVerifiedEmail: false, account: user })).toBe(false);
   });
 });
 

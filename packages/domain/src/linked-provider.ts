@@ -1,7 +1,7 @@
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
 import { err, ok, type Result } from "./result.ts";
-import type { UserId } from "./user.ts";
+import type { User, UserId } from "./user.ts";
 
 /** The identity providers a user can sign in with. Ids are lower-case and matched exactly. */
 export const oauthProviderIds = ["discord", "twitch", "google", "github"] as const;
@@ -59,6 +59,21 @@ export function checkMayUnlinkProvider(input: {
     );
   }
   return ok(undefined);
+}
+
+/**
+ * Link by email only when both sides verified it: a provider identity not linked to anyone may
+ * join the existing account that has its email address only when the provider vouches that the
+ * person controls the address and the account has proven it too (the Lucia guide's rule, "link
+ * accounts by email only when the provider verified it"). Otherwise whoever registered the
+ * address first, or whoever claims it at a provider that checks nothing, could take the account
+ * over. The caller found the account by the same normalised address.
+ */
+export function mayLinkByEmail(input: {
+  providerVerifiedEmail: boolean;
+  account: Pick<User, "emailVerified">;
+}): boolean {
+  return input.providerVerifiedEmail && input.account.emailVerified;
 }
 
 const nicknameMaxLength = 30;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BackgroundTasks } from "../ports.ts";
+import type { BackgroundTasks } from "../ports/index.ts";
 
 /** A queue under test, and how to wait until every task it took has run. */
 export interface DrainableBackgroundTasks {

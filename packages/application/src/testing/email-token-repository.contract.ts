@@ -1,6 +1,6 @@
 import { createEmailToken, type EmailToken, type EmailTokenId, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { EmailTokenRepository, UserRepository } from "../ports.ts";
+import type { EmailTokenRepository, UserRepository } from "../ports/index.ts";
 import { at, makeUser, t0, testId } from "./fixtures.ts";
 
 /**

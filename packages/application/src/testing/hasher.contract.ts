@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { PasswordHasher, SecretHasher } from "../ports.ts";
+import type { PasswordHasher, SecretHasher } from "../ports/index.ts";
 
 /**
  * The behaviour every PasswordHasher must have. `hashAsTyped` hashes a password exactly as

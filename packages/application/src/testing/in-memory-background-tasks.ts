@@ -1,4 +1,4 @@
-import type { BackgroundTask, BackgroundTasks } from "../ports.ts";
+import type { BackgroundTask, BackgroundTasks } from "../ports/index.ts";
 
 /**
  * Holds tasks until the test drains them, so a test sees what a request did before its

@@ -1,5 +1,5 @@
 import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
-import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports.ts";
+import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports/index.ts";
 
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   readonly #tokens = new Map<EmailTokenId, EmailToken>();

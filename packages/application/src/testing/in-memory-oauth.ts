@@ -15,7 +15,7 @@ import type {
   OAuthProviderGateway,
   ProviderProfile,
   SignInMethods,
-} from "../ports.ts";
+} from "../ports/index.ts";
 import type { InMemoryUserRepository } from "./in-memory.ts";
 
 export class InMemoryLinkedProviderRepository implements LinkedProviderRepository {

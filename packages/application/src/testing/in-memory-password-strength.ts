@@ -1,4 +1,4 @@
-import type { PasswordAssessment, PasswordStrengthChecker } from "../ports.ts";
+import type { PasswordAssessment, PasswordStrengthChecker } from "../ports/index.ts";
 
 /** Undoes the commonest l33t substitutions, as an estimator would. */
 const unl33t: Record<string, string> = {

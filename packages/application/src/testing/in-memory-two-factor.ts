@@ -16,7 +16,7 @@ import type {
   SecretCipher,
   TOTPService,
   TwoFactorRepository,
-} from "../ports.ts";
+} from "../ports/index.ts";
 
 /**
  * A stand-in for TOTP with the real one's window (one step back, one ahead) but

@@ -27,7 +27,7 @@ import type {
   SessionsToEnd,
   StoredRefreshToken,
   UserRepository,
-} from "../ports.ts";
+} from "../ports/index.ts";
 import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";

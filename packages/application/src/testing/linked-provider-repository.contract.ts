@@ -6,7 +6,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { LinkedProviderRepository, SignInMethods, UserRepository } from "../ports.ts";
+import type { LinkedProviderRepository, SignInMethods, UserRepository } from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
 /**

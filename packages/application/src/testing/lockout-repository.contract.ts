@@ -1,6 +1,6 @@
 import type { LoginFailures } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { LockoutRepository, UserRepository } from "../ports.ts";
+import type { LockoutRepository, UserRepository } from "../ports/index.ts";
 import { at, makeUser, t0, testId } from "./fixtures.ts";
 
 /** The behaviour every LockoutRepository must have. */

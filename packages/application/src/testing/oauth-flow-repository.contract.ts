@@ -1,6 +1,11 @@
 import type { SessionId, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode, UserRepository } from "../ports.ts";
+import type {
+  OAuthAuthorization,
+  OAuthFlowRepository,
+  OAuthLoginCode,
+  UserRepository,
+} from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
 /** The behaviour every OAuthFlowRepository must have: records that work once and expire. */

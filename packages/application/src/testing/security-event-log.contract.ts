@@ -1,6 +1,6 @@
 import type { SecurityEvent, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { SecurityEventLog, UserRepository } from "../ports.ts";
+import type { SecurityEventLog, UserRepository } from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
 /** The behaviour every SecurityEventLog must have. */

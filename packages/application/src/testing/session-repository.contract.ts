@@ -6,7 +6,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { SessionRepository, UserRepository } from "../ports.ts";
+import type { SessionRepository, UserRepository } from "../ports/index.ts";
 import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
 
 /**

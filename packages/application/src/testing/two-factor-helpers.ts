@@ -1,7 +1,7 @@
 import type { Session } from "@superoauth/domain";
-import type { Dependencies } from "../ports.ts";
-import { enableTwoFactor } from "../use-cases/enable-two-factor.ts";
-import { setUpTwoFactor } from "../use-cases/set-up-two-factor.ts";
+import type { Dependencies } from "../ports/index.ts";
+import { enableTwoFactor } from "../use-cases/two-factor/enable-two-factor.ts";
+import { setUpTwoFactor } from "../use-cases/two-factor/set-up-two-factor.ts";
 import type { ManualClock } from "./in-memory.ts";
 import { InMemoryTOTPService } from "./in-memory-two-factor.ts";
 import { unwrap } from "./use-case-helpers.ts";

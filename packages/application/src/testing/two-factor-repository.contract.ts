@@ -1,6 +1,6 @@
 import type { BackupCode, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { TwoFactorRepository, UserRepository } from "../ports.ts";
+import type { TwoFactorRepository, UserRepository } from "../ports/index.ts";
 import { at, makeUser, t0, testId } from "./fixtures.ts";
 
 /** The behaviour every TwoFactorRepository must have, including the atomic single-use rules. */

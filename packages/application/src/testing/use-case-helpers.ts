@@ -6,10 +6,10 @@ import {
   type Session,
   type SessionId,
 } from "@superoauth/domain";
-import type { Dependencies, StoredRefreshToken } from "../ports.ts";
-import type { SignInOutcome } from "../use-cases/complete-sign-in.ts";
-import { registerWithPassword } from "../use-cases/register-with-password.ts";
-import type { SignedIn } from "../use-cases/start-session.ts";
+import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
+import type { SignedIn } from "../use-cases/sessions/steps/start-session.ts";
+import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
+import type { SignInOutcome } from "../use-cases/sign-in/steps/continue-after-first-factor.ts";
 
 /** Meets every rule of the password policy. */
 export const strongPassword = "Correct-horse-battery-1!";

@@ -1,6 +1,6 @@
 import type { Email, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { UserRepository } from "../ports.ts";
+import type { UserRepository } from "../ports/index.ts";
 import { at, makeUser } from "./fixtures.ts";
 
 /**

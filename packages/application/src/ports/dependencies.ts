@@ -1,0 +1,53 @@
+import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
+import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
+import type { LockoutRepository } from "./lockout.ts";
+import type { EmailTokenRepository, Mailer } from "./mail.ts";
+import type { SecretCipher, SecretHasher } from "./secrets.ts";
+import type { SecurityEventLog } from "./security-log.ts";
+import type { AccessTokenIssuer, SessionRepository } from "./sessions.ts";
+import type { LinkedProviderRepository, OAuthFlowRepository, OAuthProviderGateway } from "./social.ts";
+import type { BackgroundTasks, Clock, RandomSource } from "./system.ts";
+import type { MFATokenIssuer, TOTPService, TwoFactorRepository } from "./two-factor.ts";
+
+/** Everything the use cases need from the outside, plus their tunables. */
+export interface Dependencies {
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly passwordHasher: PasswordHasher;
+  readonly passwordStrength: PasswordStrengthChecker;
+  readonly secretHasher: SecretHasher;
+  readonly accessTokens: AccessTokenIssuer;
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly securityEvents: SecurityEventLog;
+  readonly totp: TOTPService;
+  readonly secretCipher: SecretCipher;
+  readonly mfaTokens: MFATokenIssuer;
+  readonly twoFactor: TwoFactorRepository;
+  readonly lockout: LockoutRepository;
+  /** The configured identity providers; one without credentials is absent. */
+  readonly oauthProviders: Readonly<Partial<Record<OAuthProviderId, OAuthProviderGateway>>>;
+  readonly linkedProviders: LinkedProviderRepository;
+  readonly oauthFlows: OAuthFlowRepository;
+  readonly emailTokens: EmailTokenRepository;
+  readonly mailer: Mailer;
+  readonly backgroundTasks: BackgroundTasks;
+  readonly settings: {
+    /** Refresh-token lifetime in milliseconds (contract: 7 days). */
+    readonly refreshTokenTtlMs: number;
+    /** How long a just-rotated refresh token may be exchanged again (default 10 s). */
+    readonly refreshReuseGraceMs: number;
+    /** Absolute session lifetime from sign-in, however often it is refreshed (default 30 days). */
+    readonly sessionMaxAgeMs: number;
+    /** Live sessions one user may have; a new one ends the least recently used (default 50). */
+    readonly maxSessionsPerUser: number;
+    /** Failed sign-ins that lock, within what window, for how long (LOCKOUT_*). */
+    readonly lockout: LockoutPolicy;
+    /** Base URL of the app that opens the links in mails (APP_URL), without a trailing slash. */
+    readonly appURL: string;
+    /** Refuse sign-in to accounts whose address is not verified (REQUIRE_EMAIL_VERIFICATION). */
+    readonly requireEmailVerification: boolean;
+    /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */
+    readonly reauthMaxAgeMs: number;
+  };
+}

@@ -1,0 +1,37 @@
+import type { Email, Result, User, UserId } from "@superoauth/domain";
+
+/** Users. Uniqueness of the email is the store's unique index, never a read before the write. */
+export interface UserRepository {
+  insertUser(user: User): Promise<Result<void, "USER_EXISTS">>;
+  findUserById(id: UserId): Promise<User | null>;
+  findUserByEmail(email: Email): Promise<User | null>;
+  updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void>;
+  /** Marks the user's address verified (idempotent). */
+  markEmailVerified(input: { userId: UserId; now: Date }): Promise<void>;
+}
+
+/** Slow, salted hashing for passwords (argon2id in production). */
+export interface PasswordHasher {
+  hashPassword(password: string): Promise<string>;
+  verifyPassword(input: { hash: string; password: string }): Promise<boolean>;
+  /**
+   * Costs what verifyPassword costs, against a hash no password matches. Called
+   * for unknown accounts so the response time does not reveal whether an email exists.
+   */
+  verifyDummyPassword(password: string): Promise<void>;
+}
+
+/** How easy a new password is to guess; when it is, why, as a sentence for the user. */
+export type PasswordAssessment =
+  | { readonly guessable: false }
+  | { readonly guessable: true; readonly reason: string };
+
+/**
+ * Estimates how easy a new password is to guess: common passwords, words, names, keyboard
+ * patterns, dates and repeats, with l33t and reversed variants, and the account's own words
+ * (zxcvbn-ts in production; offline, dictionaries loaded once). Asked only when a password is
+ * set, never at sign-in (docs/decisions/0014-password-screening.md).
+ */
+export interface PasswordStrengthChecker {
+  assessPassword(input: { password: string; accountWords: readonly string[] }): PasswordAssessment;
+}

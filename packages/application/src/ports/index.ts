@@ -1,0 +1,31 @@
+// The ports the use cases need, one file per area with the records each port speaks in
+// (docs/architecture.md). `Dependencies` gathers them, with the tunables, for createUseCases.
+export type { Dependencies } from "./dependencies.ts";
+export type {
+  PasswordAssessment,
+  PasswordHasher,
+  PasswordStrengthChecker,
+  UserRepository,
+} from "./identity.ts";
+export type { LockoutRepository } from "./lockout.ts";
+export type { EmailTokenRepository, Mailer, OutgoingMail } from "./mail.ts";
+export type { SecretCipher, SecretHasher } from "./secrets.ts";
+export type { SecurityEventLog } from "./security-log.ts";
+export type {
+  AccessTokenClaims,
+  AccessTokenIssuer,
+  SessionRepository,
+  SessionsToEnd,
+  StoredRefreshToken,
+} from "./sessions.ts";
+export type {
+  LinkedProviderRepository,
+  OAuthAuthorization,
+  OAuthFlowRepository,
+  OAuthLoginCode,
+  OAuthProviderGateway,
+  ProviderProfile,
+  SignInMethods,
+} from "./social.ts";
+export type { BackgroundTask, BackgroundTasks, Clock, RandomSource } from "./system.ts";
+export type { MFAChallenge, MFATokenIssuer, TOTPService, TwoFactorRepository } from "./two-factor.ts";

@@ -1,0 +1,42 @@
+import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+
+/** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
+export interface EmailTokenRepository {
+  /**
+   * Stores a new token and marks every other unused token of its user and purpose used (at its
+   * `createdAt`), atomically: a newer link supersedes the older ones, and of concurrent issues for
+   * one user and purpose at most one token stays usable (OWASP Forgot Password Cheat Sheet).
+   */
+  issueEmailToken(token: EmailToken): Promise<void>;
+  findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
+  /**
+   * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one
+   * token exactly one answers "used"; the others answer "already-used".
+   */
+  useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used">;
+  /** Marks every unused token of the user and purpose used, so older links die with the newest. */
+  useAllEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): Promise<void>;
+  /** How many tokens of the purpose were issued to the user at or after `since` (the per-address mail allowance). */
+  countEmailTokensIssuedSince(input: {
+    userId: UserId;
+    purpose: EmailTokenPurpose;
+    since: Date;
+  }): Promise<number>;
+}
+
+/** A mail to one recipient, with a plain-text and an HTML body. */
+export interface OutgoingMail {
+  readonly to: Email;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+/**
+ * Sends mail. `sendMail` resolves once the mail is accepted for delivery; an
+ * adapter that cannot deliver at once retries in the background and logs a
+ * final failure, so a slow or failing mail server never fails the user's request.
+ */
+export interface Mailer {
+  sendMail(mail: OutgoingMail): Promise<void>;
+}

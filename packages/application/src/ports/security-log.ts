@@ -1,0 +1,12 @@
+import type { SecurityEvent, UserId } from "@superoauth/domain";
+
+/** The account security log. Entries are never changed once written. */
+export interface SecurityEventLog {
+  recordSecurityEvent(event: SecurityEvent): Promise<void>;
+  /** Newest first; `beforeId` continues a listing after the last entry of the previous page. */
+  listSecurityEventsOfUser(input: {
+    userId: UserId;
+    limit: number;
+    beforeId?: string;
+  }): Promise<SecurityEvent[]>;
+}

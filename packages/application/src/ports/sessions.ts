@@ -1,0 +1,94 @@
+import type {
+  RefreshToken,
+  RefreshTokenId,
+  Result,
+  Session,
+  SessionId,
+  User,
+  UserId,
+} from "@superoauth/domain";
+
+export interface AccessTokenClaims {
+  readonly userId: UserId;
+  readonly sessionId: SessionId;
+}
+
+/** Signs and verifies short-lived access tokens. */
+export interface AccessTokenIssuer {
+  /** Lifetime of the tokens it issues, in seconds. */
+  readonly accessTokenTtlSeconds: number;
+  issueAccessToken(input: { userId: UserId; sessionId: SessionId; now: Date }): Promise<string>;
+  verifyAccessToken(input: {
+    token: string;
+    now: Date;
+  }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">>;
+}
+
+/** A refresh token found by id, with its session and the token that replaced it, if any. */
+export interface StoredRefreshToken {
+  readonly token: RefreshToken;
+  readonly session: Session;
+  readonly successor: RefreshToken | null;
+  /** The successor's secret, encrypted, while it is kept for the grace period; else null. */
+  readonly encryptedSuccessorSecret: string | null;
+}
+
+/** Which of a user's live sessions a new sign-in ends (the cap on sessions), as createSession applies it. */
+export interface SessionsToEnd {
+  /** Sessions not revoked and used at or after this instant are live. */
+  readonly usedSince: Date;
+  /** The domain's rule: the ids of the live sessions to end. */
+  readonly choose: (liveSessions: readonly Session[]) => readonly SessionId[];
+}
+
+/** Sessions and their rotating refresh tokens. */
+export interface SessionRepository {
+  /**
+   * Stores a new session and its first refresh token. With `endSessions`, first revokes
+   * (at the session's `createdAt`) the user's sessions that `choose` (the domain's cap) picks
+   * among those not revoked and used at or after `usedSince`: sign-ins of one user take
+   * turns here, so concurrent ones cannot all fit into the same free place. Answers the ids
+   * it revoked. Without `endSessions` nothing is revoked (tests seeding a store).
+   */
+  createSession(input: {
+    session: Session;
+    refreshToken: RefreshToken;
+    endSessions?: SessionsToEnd;
+  }): Promise<readonly SessionId[]>;
+  findSession(id: SessionId): Promise<Session | null>;
+  /**
+   * The user and, if it belongs to them, the session, in one read: what every authenticated
+   * request needs. `session` is null when unknown or someone else's; `user` null when deleted.
+   */
+  findSessionWithUser(input: { sessionId: SessionId; userId: UserId }): Promise<{
+    user: User | null;
+    session: Session | null;
+  }>;
+  findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null>;
+  /**
+   * Marks `rotatedId` rotated and stores `replacement` with its encrypted secret (kept until
+   * `replacementSecret.expiresAt`, the end of the grace period; null keeps none), atomically,
+   * only if `rotatedId` was not rotated yet. Of concurrent calls for one token exactly one
+   * answers "rotated", and a reader sees the replacement and its secret together or neither.
+   * The kept secret of `rotatedId` itself is forgotten: it is no longer anyone's live token.
+   */
+  rotateRefreshToken(input: {
+    rotatedId: RefreshTokenId;
+    replacement: RefreshToken;
+    replacementSecret: { encrypted: string; expiresAt: Date } | null;
+    now: Date;
+  }): Promise<"rotated" | "already-rotated">;
+  revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
+  /**
+   * Records that the session's person proved a factor again at `now` (its `authenticatedAt`),
+   * only while the session is live; never moves it back.
+   */
+  recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void>;
+  /** Revokes every live session of the user but `exceptSessionId`. */
+  revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
+  /**
+   * The user's sessions that are not revoked and were last used at or after
+   * `usedSince` (older ones have no unexpired refresh token left), most recently used first.
+   */
+  listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]>;
+}

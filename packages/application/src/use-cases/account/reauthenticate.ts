@@ -1,0 +1,58 @@
+import { err, ok, type Result, type Session } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
+import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import { proveCurrentPassword } from "./steps/fresh-proof.ts";
+
+/**
+ * Proves a factor again in a signed-in session (POST /auth/reauthenticate): the password, a
+ * current TOTP code or a backup code. Success records the proof on the session, which may then
+ * make sensitive changes for REAUTH_MAX_AGE (ADR 0012). Wrong answers count toward lockout like
+ * wrong sign-ins; a code or backup code works once, as at sign-in. Accounts without a password
+ * or 2FA re-authenticate through their provider instead (startProviderReauthentication).
+ */
+export async function reauthenticate(
+  deps: Dependencies,
+  input: {
+    session: Session;
+    password?: string | undefined;
+    code?: string | undefined;
+    backupCode?: string | undefined;
+    client: ClientInfo;
+  },
+): Promise<
+  | Result<
+      { reauthenticatedAt: Date },
+      | "VALIDATION_ERROR"
+      | "USER_NOT_FOUND"
+      | "INVALID_CURRENT_PASSWORD"
+      | "TWO_FACTOR_NOT_ENABLED"
+      | "INVALID_TWO_FACTOR_CODE"
+    >
+  | AccountLocked
+> {
+  const { session, client, password, code, backupCode } = input;
+  if ([password, code, backupCode].filter((proof) => proof !== undefined).length !== 1) {
+    return err("VALIDATION_ERROR", "Send exactly one of password, code and backupCode");
+  }
+  const [user, factor] = await Promise.all([
+    deps.users.findUserById(session.userId),
+    deps.twoFactor.findTOTPFactor(session.userId),
+  ]);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const source = await findSignInSource(deps, { userId: user.id, client });
+  if (password !== undefined) {
+    const proved = await proveCurrentPassword(deps, { user, password, source, client });
+    if (!proved.ok) return proved;
+  } else {
+    if (factor?.status !== "enabled") {
+      return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
+    }
+    const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+    if (!proved.ok) return proved;
+  }
+  const now = deps.clock.now();
+  await deps.sessions.recordReauthentication({ sessionId: session.id, now });
+  return ok({ reauthenticatedAt: now });
+}

@@ -1,0 +1,131 @@
+import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { Dependencies } from "../../ports/index.ts";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
+import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
+import { startSession } from "../sessions/steps/start-session.ts";
+import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { setPassword } from "./set-password.ts";
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+const newPassword = "Brand-new-secret-2?";
+
+async function logIn(deps: Dependencies, password: string) {
+  return logInWithPassword(deps, { email: "ada@example.com", password, client });
+}
+
+/** An account that signs in only through a provider, with one session. */
+async function accountWithoutPassword(deps: Dependencies) {
+  const user = createUser({
+    id: deps.random.generateId() as UserId,
+    email: unwrap(parseEmail("ada@example.com")),
+    nickname: "ada" as Nickname,
+    passwordHash: null,
+    now: deps.clock.now(),
+  });
+  unwrap(await deps.users.insertUser(user));
+  const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
+  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+  return { ...signedIn, session };
+}
+
+describe("setPassword", () => {
+  it("sets a first password without asking for a current one, and it then signs in", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await accountWithoutPassword(deps);
+    expect(await setPassword(deps, { session, newPassword })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("changes the password given the right current one: the new signs in, the old no longer does", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, session } = await registerAccount(deps);
+    const result = await setPassword(deps, {
+      session,
+      currentPassword: strongPassword,
+      newPassword,
+    });
+    expect(result.ok).toBe(true);
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect((await deps.users.findUserById(user.id))?.passwordHash).not.toContain(newPassword);
+  });
+
+  it.each([
+    ["missing", undefined],
+    ["empty", ""],
+  ])("answers VALIDATION_ERROR to a change with the current password %s", async (_label, currentPassword) => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps);
+    const result = await setPassword(deps, { session, currentPassword, newPassword });
+    expect(result).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("answers INVALID_CURRENT_PASSWORD to a wrong current password and keeps the old password and sessions", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps);
+    const other = unwrapSignedIn(await logIn(deps, strongPassword));
+    const result = await setPassword(deps, {
+      session,
+      currentPassword: "Not-my-password-1!",
+      newPassword,
+    });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_CURRENT_PASSWORD" });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+    expect((await authenticateAccessToken(deps, { token: other.accessToken })).ok).toBe(true);
+  });
+
+  it.each([
+    ["too short", "Ab1!"],
+    ["without a digit", "Abcdefgh!"],
+    ["without a special character", "Abcdefgh1"],
+  ])("answers VALIDATION_ERROR to a new password %s and changes nothing", async (_label, weak) => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps);
+    const result = await setPassword(deps, {
+      session,
+      currentPassword: strongPassword,
+      newPassword: weak,
+    });
+    expect(result).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("ends every other session of the user and keeps the current one", async () => {
+    const deps = createInMemoryDependencies();
+    const current = await registerAccount(deps);
+    const other = unwrapSignedIn(await logIn(deps, strongPassword));
+    const stranger = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+
+    unwrap(
+      await setPassword(deps, {
+        session: current.session,
+        currentPassword: strongPassword,
+        newPassword,
+      }),
+    );
+    expect((await authenticateAccessToken(deps, { token: current.accessToken })).ok).toBe(true);
+    expect(await authenticateAccessToken(deps, { token: other.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect((await authenticateAccessToken(deps, { token: stranger.accessToken })).ok).toBe(true);
+  });
+
+  it("answers USER_NOT_FOUND for an account that no longer exists", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, session } = await registerAccount(deps);
+    deps.users.deleteUser(user.id);
+    const result = await setPassword(deps, {
+      session,
+      currentPassword: strongPassword,
+      newPassword,
+    });
+    expect(result).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+  });
+});

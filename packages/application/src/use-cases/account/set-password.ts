@@ -1,0 +1,63 @@
+import { err, ok, type Result, type Session } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
+import { checkNewPassword } from "./steps/check-new-password.ts";
+import { proveCurrentPassword, requireFreshProof } from "./steps/fresh-proof.ts";
+
+/**
+ * Sets a password on an account that has none, or changes it (the current
+ * password is then required, and is the proof that it is the owner). Setting a
+ * first password needs a fresh proof of the session instead: else a stolen access
+ * token of a social-only account could give it a password and take it over. Every
+ * other session of the user is ended. Wrong current passwords count toward lockout.
+ */
+export async function setPassword(
+  deps: Dependencies,
+  input: {
+    session: Session;
+    currentPassword?: string | undefined;
+    newPassword: string;
+    client?: ClientInfo;
+  },
+): Promise<
+  | Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">
+  | AccountLocked
+> {
+  const { session } = input;
+  const client = input.client ?? {};
+  const user = await deps.users.findUserById(session.userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const screened = checkNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    field: "New password",
+  });
+  if (!screened.ok) return screened;
+  if (user.passwordHash !== null) {
+    const { currentPassword } = input;
+    if (currentPassword === undefined || currentPassword === "") {
+      return err("VALIDATION_ERROR", "Current password is required to change the password");
+    }
+    const source = await findSignInSource(deps, { userId: user.id, client });
+    const proved = await proveCurrentPassword(deps, { user, password: currentPassword, source, client });
+    if (!proved.ok) return proved;
+  } else {
+    const fresh = requireFreshProof(deps, { session });
+    if (!fresh.ok) return fresh;
+  }
+  const now = deps.clock.now();
+  await deps.users.updatePasswordHash({
+    userId: user.id,
+    passwordHash: await deps.passwordHasher.hashPassword(input.newPassword),
+    now,
+  });
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: user.passwordHash === null ? "password_set" : "password_changed",
+    client: input.client,
+  });
+  return ok(undefined);
+}

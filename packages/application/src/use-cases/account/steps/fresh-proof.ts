@@ -1,0 +1,55 @@
+import { err, hasFreshProof, ok, type Result, type Session, type User } from "@superoauth/domain";
+import type { Dependencies } from "../../../ports/index.ts";
+import type { ClientInfo } from "../../sessions/steps/start-session.ts";
+import {
+  type AccountLocked,
+  proveWithinLockout,
+  type SignInSource,
+} from "../../sign-in/steps/sign-in-lockout.ts";
+
+/**
+ * The one guard of sensitive changes (docs/decisions/0012-fresh-proof-before-sensitive-changes.md):
+ * REAUTH_REQUIRED unless the caller's session proved a factor within REAUTH_MAX_AGE (ASVS 5.0
+ * V7.5.1). Every use case that changes how the account signs in calls it before anything else;
+ * one whose request carries the current password itself checks that instead (proveCurrentPassword).
+ */
+export function requireFreshProof(
+  deps: Pick<Dependencies, "clock" | "settings">,
+  input: { session: Session },
+): Result<void, "REAUTH_REQUIRED"> {
+  if (
+    hasFreshProof({ session: input.session, now: deps.clock.now(), maxAgeMs: deps.settings.reauthMaxAgeMs })
+  ) {
+    return ok(undefined);
+  }
+  return err(
+    "REAUTH_REQUIRED",
+    "This change needs a recent proof that it is you: call POST /auth/reauthenticate, then retry",
+  );
+}
+
+/**
+ * Checks the account's current password, given in a request as a proof, within the lockout: the
+ * attempt is reserved before the slow hash (ADR 0008), and a wrong one stays counted like a wrong
+ * sign-in, so a stolen access token cannot be used to guess the password without limit. An
+ * account without a password has no password to give: any answer is wrong.
+ */
+export async function proveCurrentPassword(
+  deps: Pick<Dependencies, "passwordHasher" | "lockout" | "clock" | "random" | "securityEvents" | "settings">,
+  input: { user: User; password: string; source: SignInSource; client: ClientInfo },
+): Promise<Result<void, "INVALID_CURRENT_PASSWORD"> | AccountLocked> {
+  const { user, source, client } = input;
+  const { passwordHash } = user;
+  const checked = await proveWithinLockout(deps, {
+    account: user.email,
+    source,
+    userId: user.id,
+    client,
+    checkProof: async () =>
+      passwordHash !== null &&
+      (await deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password })),
+  });
+  if (!checked.ok) return checked;
+  if (!checked.value) return err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
+  return ok(undefined);
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { registerAccount } from "../../testing/use-case-helpers.ts";
+import { resendVerification } from "./resend-verification.ts";
+import { verifyEmail } from "./verify-email.ts";
+
+const hour = 3600 * 1000;
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+
+async function registered() {
+  const deps = createInMemoryDependencies();
+  const account = await registerAccount(deps);
+  const [mail] = deps.mailer.sentTo("ada@example.com");
+  if (mail === undefined) throw new Error("no verification mail was sent");
+  return { deps, account, mail, token: tokenFromMail(mail) };
+}
+
+describe("the verification mail sent at registration", () => {
+  it("goes to the new address with a link to APP_URL/verify-email carrying the token in the fragment", async () => {
+    const { deps, mail, token } = await registered();
+    expect(deps.mailer.sent).toHaveLength(1);
+    expect(mail.subject).toMatch(/verify/i);
+    expect(mail.text).toContain(`http://localhost:3000/verify-email#token=${token}`);
+    expect(mail.html).toContain(`href="http://localhost:3000/verify-email#token=${token}"`);
+  });
+
+  it("carries a token whose secret is stored only as a hash", async () => {
+    const { deps, token } = await registered();
+    const [stored] = deps.emailTokens.all();
+    const secret = token.split(".")[1] ?? "";
+    expect(stored?.secretHash).toBe(deps.secretHasher.hashSecret(secret));
+    expect(stored?.secretHash).not.toContain(secret);
+  });
+});
+
+describe("verifyEmail", () => {
+  it("marks the address verified and records email_verified", async () => {
+    const { deps, account, token } = await registered();
+    expect(await verifyEmail(deps, { token, client })).toEqual({ ok: true, value: undefined });
+    expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(true);
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("email_verified");
+  });
+
+  it("accepts the token one millisecond before 24 hours", async () => {
+    const { deps, token } = await registered();
+    deps.clock.advance(24 * hour - 1);
+    expect((await verifyEmail(deps, { token })).ok).toBe(true);
+  });
+
+  it("refuses the token at 24 hours with INVALID_VERIFICATION_TOKEN", async () => {
+    const { deps, account, token } = await registered();
+    deps.clock.advance(24 * hour);
+    expect(await verifyEmail(deps, { token })).toMatchObject({
+      ok: false,
+      error: "INVALID_VERIFICATION_TOKEN",
+    });
+    expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(false);
+  });
+
+  it("refuses a token used once already", async () => {
+    const { deps, token } = await registered();
+    await verifyEmail(deps, { token });
+    expect(await verifyEmail(deps, { token })).toMatchObject({
+      ok: false,
+      error: "INVALID_VERIFICATION_TOKEN",
+    });
+    expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toHaveLength(1);
+  });
+
+  it("of two concurrent uses of one token exactly one succeeds", async () => {
+    const { deps, token } = await registered();
+    const outcomes = await Promise.all([verifyEmail(deps, { token }), verifyEmail(deps, { token })]);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.ok)).toEqual([
+      { ok: false, error: "INVALID_VERIFICATION_TOKEN", message: expect.any(String) },
+    ]);
+  });
+
+  it.each([
+    ["a malformed token", () => "not-a-token"],
+    ["an unknown id", (t: string) => `00000000-0000-7000-8000-0000000fffff.${t.split(".")[1]}`],
+    ["a wrong secret", (t: string) => `${t.split(".")[0]}.${"A".repeat(43)}`],
+  ])("refuses %s with INVALID_VERIFICATION_TOKEN", async (_label, tamper) => {
+    const { deps, token } = await registered();
+    expect(await verifyEmail(deps, { token: tamper(token) })).toMatchObject({
+      ok: false,
+      error: "INVALID_VERIFICATION_TOKEN",
+    });
+  });
+
+  it("a newer link supersedes the older one before either is used", async () => {
+    const { deps, token: first } = await registered();
+    await resendVerification(deps, { email: "ada@example.com" });
+    await deps.backgroundTasks.drain();
+    const second = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    expect(await verifyEmail(deps, { token: first })).toMatchObject({
+      ok: false,
+      error: "INVALID_VERIFICATION_TOKEN",
+    });
+    expect((await verifyEmail(deps, { token: second })).ok).toBe(true);
+  });
+});
+
+describe("resendVerification", () => {
+  it("mails a new working link to an unverified account", async () => {
+    const { deps } = await registered();
+    expect(await resendVerification(deps, { email: " ADA@example.com " })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo("ada@example.com")).toHaveLength(2);
+    const token = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    expect((await verifyEmail(deps, { token })).ok).toBe(true);
+  });
+
+  it("answers the same for an unknown address and mails nothing", async () => {
+    const deps = createInMemoryDependencies();
+    expect(await resendVerification(deps, { email: "nobody@example.com" })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toEqual([]);
+  });
+
+  it("answers the same for a verified account and mails nothing", async () => {
+    const { deps, token } = await registered();
+    await verifyEmail(deps, { token });
+    expect(await resendVerification(deps, { email: "ada@example.com" })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(1);
+  });
+
+  it("mails at most three links per address per hour, then silently none, then again after the hour", async () => {
+    const { deps } = await registered(); // the registration mail is the first of the three
+    for (let i = 0; i < 4; i++) {
+      expect(await resendVerification(deps, { email: "ada@example.com" })).toEqual({
+        ok: true,
+        value: undefined,
+      });
+    }
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(3);
+    deps.clock.advance(hour);
+    await resendVerification(deps, { email: "ada@example.com" });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(4);
+  });
+
+  it("refuses a malformed address with VALIDATION_ERROR, whoever asks", async () => {
+    const deps = createInMemoryDependencies();
+    expect(await resendVerification(deps, { email: "not an address" })).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+    });
+  });
+});

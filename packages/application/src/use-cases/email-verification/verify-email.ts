@@ -1,0 +1,31 @@
+import { err, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { findUsableEmailToken } from "./steps/mail-token.ts";
+
+const invalid = err(
+  "INVALID_VERIFICATION_TOKEN",
+  "The verification link is invalid, expired or already used",
+);
+
+/**
+ * Marks an address verified with the token from its verification mail. A token
+ * works once; using it also ends any older verification links of the account.
+ */
+export async function verifyEmail(
+  deps: Dependencies,
+  input: { token: string; client?: ClientInfo },
+): Promise<Result<void, "INVALID_VERIFICATION_TOKEN">> {
+  const now = deps.clock.now();
+  const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "verify_email", now });
+  if (token === null) return invalid;
+  const user = await deps.users.findUserById(token.userId);
+  if (user === null) return invalid;
+  // The conditional update decides: of two concurrent uses exactly one gets here.
+  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+  await deps.users.markEmailVerified({ userId: user.id, now });
+  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "verify_email", now });
+  await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });
+  return ok(undefined);
+}

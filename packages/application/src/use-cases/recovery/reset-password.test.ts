@@ -1,0 +1,273 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
+import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
+import { tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
+import { refreshSession } from "../sessions/refresh-session.ts";
+import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { requestPasswordReset } from "./request-password-reset.ts";
+import { resetPassword } from "./reset-password.ts";
+
+const hour = 3600 * 1000;
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+const newPassword = "Reset-passw0rd!";
+
+function logIn(deps: ReturnType<typeof createInMemoryDependencies>, password: string) {
+  return logInWithPassword(deps, { email: "ada@example.com", password, client });
+}
+
+async function withResetMail() {
+  const deps = createInMemoryDependencies();
+  const account = await registerAccount(deps);
+  deps.mailer.sent.length = 0; // forget the verification mail
+  expect(await requestPasswordReset(deps, { email: "Ada@Example.com", client })).toEqual({
+    ok: true,
+    value: undefined,
+  });
+  await deps.backgroundTasks.drain();
+  const [mail] = deps.mailer.sent;
+  if (mail === undefined) throw new Error("no reset mail was sent");
+  return { deps, account, mail, token: tokenFromMail(mail) };
+}
+
+/** A user store whose database cannot be reached. */
+class UnreachableUserRepository extends InMemoryUserRepository {
+  override async findUserByEmail(): Promise<never> {
+    throw new Error("database unreachable");
+  }
+}
+
+describe("requestPasswordReset", () => {
+  it("mails a link to APP_URL/reset-password and records password_reset_requested", async () => {
+    const { deps, mail, token } = await withResetMail();
+    expect(mail.to).toBe("ada@example.com");
+    expect(mail.subject).toMatch(/reset/i);
+    expect(mail.text).toContain(`http://localhost:3000/reset-password#token=${token}`);
+    expect(mail.html).toContain(`href="http://localhost:3000/reset-password#token=${token}"`);
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset_requested");
+  });
+
+  it("answers an unknown address exactly like a known one, mails nothing and records nothing", async () => {
+    const deps = createInMemoryDependencies();
+    expect(await requestPasswordReset(deps, { email: "nobody@example.com", client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toEqual([]);
+    expect(deps.securityEvents.all()).toEqual([]);
+  });
+
+  it("answers before any per-account work: nothing is read, issued or mailed until the queue runs", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps);
+    deps.mailer.sent.length = 0;
+
+    expect(await requestPasswordReset(deps, { email: "ada@example.com", client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    const beforeQueueRuns = {
+      pending: deps.backgroundTasks.pending,
+      resetTokens: deps.emailTokens.all().filter((t) => t.purpose === "reset_password"),
+      mails: [...deps.mailer.sent],
+    };
+    await deps.backgroundTasks.drain();
+
+    expect(beforeQueueRuns).toEqual({ pending: 1, resetTokens: [], mails: [] });
+    expect(deps.mailer.sent).toHaveLength(1);
+  });
+
+  it("answers the same while the user store is down; the failure stays in the background", async () => {
+    const deps = { ...createInMemoryDependencies(), users: new UnreachableUserRepository() };
+    expect(await requestPasswordReset(deps, { email: "ada@example.com", client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.backgroundTasks.failures.map((f) => f.name)).toEqual(["password-reset-mail"]);
+  });
+
+  it("with the queue full, answers the same and mails nothing: the user asks again", async () => {
+    const deps = {
+      ...createInMemoryDependencies(),
+      backgroundTasks: new InMemoryBackgroundTasks({ capacity: 0 }),
+    };
+    await registerAccount(deps);
+    deps.mailer.sent.length = 0;
+    expect(await requestPasswordReset(deps, { email: "ada@example.com", client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toEqual([]);
+  });
+
+  it("mails at most three links per address per hour and still answers the same", async () => {
+    const { deps } = await withResetMail();
+    for (let i = 0; i < 3; i++) {
+      expect(await requestPasswordReset(deps, { email: "ada@example.com" })).toEqual({
+        ok: true,
+        value: undefined,
+      });
+    }
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(3);
+  });
+
+  it("mails nothing for a disabled account", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    deps.users.setStatus(user.id, "disabled");
+    deps.mailer.sent.length = 0;
+    expect((await requestPasswordReset(deps, { email: "ada@example.com" })).ok).toBe(true);
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toEqual([]);
+  });
+});
+
+describe("resetPassword", () => {
+  it("sets the new password: it signs in, the old one no longer does", async () => {
+    const { deps, token } = await withResetMail();
+    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({ ok: true, value: undefined });
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("ends every session of the account and records password_reset", async () => {
+    const { deps, account, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
+  });
+
+  it("counts as proof of the address: an unverified account becomes verified", async () => {
+    const { deps, account, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(true);
+  });
+
+  it("refuses a used token with INVALID_RESET_TOKEN and leaves the password as the first reset set it", async () => {
+    const { deps, token } = await withResetMail();
+    await resetPassword(deps, { token, newPassword });
+    expect(await resetPassword(deps, { token, newPassword: "An0ther-reset!" })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("accepts the token one millisecond before 1 hour", async () => {
+    const { deps, token } = await withResetMail();
+    deps.clock.advance(hour - 1);
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+  });
+
+  it("refuses the token at 1 hour with INVALID_RESET_TOKEN and keeps the old password", async () => {
+    const { deps, token } = await withResetMail();
+    deps.clock.advance(hour);
+    expect(await resetPassword(deps, { token, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("of two concurrent resets with one token exactly one succeeds", async () => {
+    const { deps, token } = await withResetMail();
+    const outcomes = await Promise.all([
+      resetPassword(deps, { token, newPassword }),
+      resetPassword(deps, { token, newPassword: "An0ther-reset!" }),
+    ]);
+    expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+    expect(outcomes.find((o) => !o.ok)).toMatchObject({ ok: false, error: "INVALID_RESET_TOKEN" });
+    expect(deps.securityEvents.all().filter((e) => e.type === "password_reset")).toHaveLength(1);
+  });
+
+  it("refuses a password the policy refuses with VALIDATION_ERROR without spending the token", async () => {
+    const { deps, token } = await withResetMail();
+    expect(await resetPassword(deps, { token, newPassword: "short" })).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+    });
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+  });
+
+  it("refuses a verification token with INVALID_RESET_TOKEN", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps);
+    const verification = tokenFromMail(deps.mailer.sent[0] ?? { text: "" });
+    expect(await resetPassword(deps, { token: verification, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+  });
+
+  it("unlocks an account locked by failed sign-ins: the new password signs in at once", async () => {
+    const { deps, token } = await withResetMail();
+    for (let i = 0; i < 5; i++) await logIn(deps, "Wrong-passw0rd!");
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
+
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
+
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("of an unverified address, unlinks the providers linked before the address was proven (pre-hijacking)", async () => {
+    // Someone registered Ada's address before she did and linked their own GitHub to it.
+    const { deps, account, token } = await withResetMail();
+    const attackerIdentity = { provider: "github" as const, subject: "attacker-42" };
+    await deps.linkedProviders.linkProvider({
+      ...attackerIdentity,
+      userId: account.user.id,
+      email: null,
+      displayName: "attacker",
+      linkedAt: deps.clock.now(),
+    });
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await deps.linkedProviders.findLinkedProvider(attackerIdentity)).toBeNull();
+    expect(deps.securityEvents.all()).toContainEqual(
+      expect.objectContaining({
+        type: "provider_unlinked",
+        details: { provider: "github", reason: "password_reset_of_unverified_address" },
+      }),
+    );
+  });
+
+  it("of a verified address, keeps its linked providers", async () => {
+    const { deps, account, token } = await withResetMail();
+    await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
+    const identity = { provider: "github" as const, subject: "ada-1" };
+    await deps.linkedProviders.linkProvider({
+      ...identity,
+      userId: account.user.id,
+      email: null,
+      displayName: "Ada",
+      linkedAt: deps.clock.now(),
+    });
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await deps.linkedProviders.findLinkedProvider(identity)).toMatchObject({
+      userId: account.user.id,
+    });
+  });
+
+  it("a newer reset link supersedes the older one before either is used", async () => {
+    const { deps, token: first } = await withResetMail();
+    await requestPasswordReset(deps, { email: "ada@example.com" });
+    await deps.backgroundTasks.drain();
+    const second = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    expect(await resetPassword(deps, { token: first, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await resetPassword(deps, { token: second, newPassword })).ok).toBe(true);
+  });
+});

@@ -1,0 +1,82 @@
+import { checkMayUnlinkProvider, err, ok, type Result, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { checkNewPassword } from "../account/steps/check-new-password.ts";
+import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
+
+const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, expired or already used");
+
+/**
+ * Sets a new password with the token from a reset mail. The token works once.
+ * Every session of the account ends, every other reset link dies and the
+ * account is unlocked. Two-factor authentication stays as it was: the next
+ * sign-in still asks for the code.
+ */
+export async function resetPassword(
+  deps: Dependencies,
+  input: { token: string; newPassword: string; client?: ClientInfo },
+): Promise<Result<void, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR">> {
+  const now = deps.clock.now();
+  const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "reset_password", now });
+  if (token === null) return invalid;
+  const user = await deps.users.findUserById(token.userId);
+  if (user === null) return invalid;
+  // A password the policy or the screen refuses does not spend the token: the user may try another.
+  const screened = checkNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    field: "New password",
+  });
+  if (!screened.ok) return screened;
+  // Hash before using the token, so the slow step is not between the token's use and the password's change.
+  const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
+  // The conditional update decides: of two concurrent resets with one token exactly one gets here.
+  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+
+  await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now });
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now });
+  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
+  // Lockout cleared here: a reset proves control of the mailbox, which is what unlocking needs.
+  await unlockAccount(deps, { account: user.email });
+  // The link reached the user through their mailbox, which proves the address as a verification link would.
+  if (!user.emailVerified) {
+    // Until now nobody had proven this address, so whoever made the account or linked a provider
+    // to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022): the
+    // owner takes over with the new password alone, not with someone else's provider identity.
+    await unlinkUnprovenProviders(deps, { userId: user.id, client: input.client });
+    await deps.users.markEmailVerified({ userId: user.id, now });
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "email_verified",
+      client: input.client,
+      details: { via: "password_reset" },
+    });
+  }
+  await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
+  return ok(undefined);
+}
+
+/** Removes every provider linked to the account, each recorded as `provider_unlinked`. */
+async function unlinkUnprovenProviders(
+  deps: Dependencies,
+  input: { userId: UserId; client?: ClientInfo | undefined },
+): Promise<void> {
+  for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(input.userId)) {
+    // The password was just set, so the "keep one sign-in method" rule always allows this.
+    const removed = await deps.linkedProviders.unlinkProvider({
+      userId: input.userId,
+      provider: link.provider,
+      mayUnlink: ({ hasPassword, linked }) =>
+        checkMayUnlinkProvider({ hasPassword, linked, provider: link.provider }),
+    });
+    if (!removed.ok) continue;
+    await recordSecurityEvent(deps, {
+      userId: input.userId,
+      type: "provider_unlinked",
+      client: input.client,
+      details: { provider: link.provider, reason: "password_reset_of_unverified_address" },
+    });
+  }
+}

@@ -1,0 +1,64 @@
+import {
+  notifiesAccountHolder,
+  type SecurityEvent,
+  type SecurityEventType,
+  type SecurityNoticeType,
+  type UserId,
+} from "@superoauth/domain";
+import { composeSecurityNotice } from "../../../mails.ts";
+import type { Dependencies } from "../../../ports/index.ts";
+import type { ClientInfo } from "../../sessions/steps/start-session.ts";
+
+type RecordingDependencies = Pick<Dependencies, "clock" | "random" | "securityEvents">;
+type NotifyingDependencies = RecordingDependencies & Pick<Dependencies, "users" | "mailer" | "settings">;
+
+/**
+ * What recording an event of type `T` needs: a type that may mail the holder needs the user
+ * store and the mailer too, so no caller can record one and silently skip its notice.
+ */
+type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
+  Exclude<SecurityEventType, SecurityNoticeType>,
+]
+  ? RecordingDependencies
+  : NotifyingDependencies;
+
+/**
+ * Appends an entry to the user's security log, stamped with the clock and the client, and mails
+ * the account holder a notice when the domain says the event calls for one
+ * (`notifiesAccountHolder`, docs/decisions/0016-security-notices.md). The one extra read (the
+ * user's address) happens only then. The mailer only queues, so a notice never slows the request,
+ * and a mail server that fails never fails it (the Mailer port's promise).
+ */
+export async function recordSecurityEvent<T extends SecurityEventType>(
+  deps: SecurityEventDependencies<T>,
+  input: {
+    userId: UserId;
+    type: T;
+    client?: ClientInfo | undefined;
+    details?: Record<string, string | number | boolean>;
+  },
+): Promise<void> {
+  const event: SecurityEvent = {
+    id: deps.random.generateId(),
+    userId: input.userId,
+    type: input.type,
+    occurredAt: deps.clock.now(),
+    ip: input.client?.ip ?? null,
+    userAgent: input.client?.userAgent?.slice(0, 512) ?? null,
+    details: input.details ?? {},
+  };
+  await deps.securityEvents.recordSecurityEvent(event);
+  if (!notifiesAccountHolder(event)) return;
+  // The signature guarantees it: a type that may notify comes with the notifying dependencies.
+  const { users, mailer, settings } = deps as NotifyingDependencies;
+  const user = await users.findUserById(event.userId);
+  if (user === null) return;
+  await mailer.sendMail(
+    composeSecurityNotice({
+      to: user.email,
+      nickname: user.nickname,
+      event,
+      appURL: settings.appURL,
+    }),
+  );
+}

@@ -1,0 +1,40 @@
+import { ok, type Result, type Session, type SessionId, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { liveSince } from "./steps/live-since.ts";
+
+/** A live session as its owner sees it; `current` marks the one the request came from. */
+export interface SessionSummary {
+  readonly id: SessionId;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly current: boolean;
+}
+
+/**
+ * The user's live sessions, most recently used first. A session is live while
+ * not revoked and used within the refresh-token lifetime (after that no refresh
+ * token of it can be exchanged any more).
+ */
+export async function listSessions(
+  deps: Dependencies,
+  input: { userId: UserId; currentSessionId: SessionId },
+): Promise<Result<SessionSummary[], never>> {
+  const sessions = await deps.sessions.listLiveSessionsOfUser({
+    userId: input.userId,
+    usedSince: liveSince(deps),
+  });
+  return ok(sessions.map((session) => summarise(session, input.currentSessionId)));
+}
+
+function summarise(session: Session, currentSessionId: SessionId): SessionSummary {
+  return {
+    id: session.id,
+    userAgent: session.userAgent,
+    ip: session.ip,
+    createdAt: session.createdAt,
+    lastUsedAt: session.lastUsedAt,
+    current: session.id === currentSessionId,
+  };
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import type { Dependencies } from "../../ports/index.ts";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
+import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import { logOut } from "./log-out.ts";
+import { logOutEverywhere } from "./log-out-everywhere.ts";
+import { refreshSession } from "./refresh-session.ts";
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+
+async function signInAgain(deps: Dependencies, email: string) {
+  const signedIn = unwrapSignedIn(await logInWithPassword(deps, { email, password: strongPassword, client }));
+  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+  return { ...signedIn, sessionId: session.id };
+}
+
+async function isLive(deps: Dependencies, tokens: { accessToken: string }): Promise<boolean> {
+  return (await authenticateAccessToken(deps, { token: tokens.accessToken })).ok;
+}
+
+describe("logOut", () => {
+  it("ends the session of the caller's access token, and its refresh token with it", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, sessionId, accessToken, refreshToken } = await registerAccount(deps);
+    const other = await signInAgain(deps, "ada@example.com");
+
+    expect(await logOut(deps, { userId: user.id, sessionId })).toEqual({ ok: true, value: undefined });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toEqual(deps.clock.now());
+    expect(await authenticateAccessToken(deps, { token: accessToken })).toMatchObject({
+      error: "INVALID_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({ error: "INVALID_REFRESH_TOKEN" });
+    expect(await isLive(deps, other)).toBe(true);
+  });
+
+  it("ends the session a given refresh token belongs to rather than the caller's", async () => {
+    const deps = createInMemoryDependencies();
+    const caller = await registerAccount(deps);
+    const other = await signInAgain(deps, "ada@example.com");
+
+    const result = await logOut(deps, {
+      userId: caller.user.id,
+      sessionId: caller.sessionId,
+      refreshToken: other.refreshToken,
+    });
+    expect(result.ok).toBe(true);
+    expect(await isLive(deps, other)).toBe(false);
+    expect(await isLive(deps, caller)).toBe(true);
+  });
+
+  it("refuses another user's refresh token with INVALID_REFRESH_TOKEN and revokes nothing", async () => {
+    const deps = createInMemoryDependencies();
+    const ada = await registerAccount(deps, { email: "ada@example.com" });
+    const eve = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+
+    const result = await logOut(deps, {
+      userId: eve.user.id,
+      sessionId: eve.sessionId,
+      refreshToken: ada.refreshToken,
+    });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_REFRESH_TOKEN" });
+    expect(await isLive(deps, ada)).toBe(true);
+    expect(await isLive(deps, eve)).toBe(true);
+    expect((await refreshSession(deps, { refreshToken: ada.refreshToken })).ok).toBe(true);
+  });
+
+  it.each([
+    ["garbage", () => "garbage"],
+    [
+      "the right id with a wrong secret",
+      (presented: string) => `${presented.split(".")[0]}.${"y".repeat(43)}`,
+    ],
+  ])(
+    "refuses %s as the refresh token with INVALID_REFRESH_TOKEN and revokes nothing",
+    async (_label, make) => {
+      const deps = createInMemoryDependencies();
+      const ada = await registerAccount(deps);
+      const result = await logOut(deps, {
+        userId: ada.user.id,
+        sessionId: ada.sessionId,
+        refreshToken: make(ada.refreshToken),
+      });
+      expect(result).toMatchObject({ ok: false, error: "INVALID_REFRESH_TOKEN" });
+      expect(await isLive(deps, ada)).toBe(true);
+    },
+  );
+});
+
+describe("logOutEverywhere", () => {
+  it("ends every session of the user, the caller's included, and no one else's", async () => {
+    const deps = createInMemoryDependencies();
+    const first = await registerAccount(deps, { email: "ada@example.com" });
+    const second = await signInAgain(deps, "ada@example.com");
+    const stranger = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+
+    expect(await logOutEverywhere(deps, { userId: first.user.id })).toEqual({ ok: true, value: undefined });
+    expect(await isLive(deps, first)).toBe(false);
+    expect(await isLive(deps, second)).toBe(false);
+    expect(await refreshSession(deps, { refreshToken: first.refreshToken })).toMatchObject({
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken: second.refreshToken })).toMatchObject({
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(await isLive(deps, stranger)).toBe(true);
+  });
+});

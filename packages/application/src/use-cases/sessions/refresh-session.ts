@@ -1,0 +1,109 @@
+import {
+  checkUserMaySignIn,
+  decideRefresh,
+  err,
+  formatRefreshToken,
+  ok,
+  parseRefreshToken,
+  type RefreshTokenId,
+  type Result,
+} from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
+
+const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
+
+/**
+ * Exchanges a refresh token for a new pair. The presented token is rotated; a
+ * rotated token presented again revokes its whole session (reuse detection),
+ * except for the grace period described in decideRefresh, which hands out the
+ * session's one live token again rather than a new one.
+ */
+export async function refreshSession(
+  deps: Dependencies,
+  input: { refreshToken: string },
+): Promise<Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">> {
+  const presented = parseRefreshToken(input.refreshToken);
+  if (presented === null) return invalid;
+  let stored = await deps.sessions.findRefreshToken(presented.id);
+  if (stored === null) return invalid;
+  if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
+    return invalid;
+  }
+  const now = deps.clock.now();
+  const graceMs = deps.settings.refreshReuseGraceMs;
+
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const decision = decideRefresh({
+      token: stored.token,
+      session: stored.session,
+      successor: stored.successor,
+      keptSuccessorSecret: stored.encryptedSuccessorSecret,
+      now,
+      graceMs,
+      maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
+    });
+    if (decision.kind === "reject") return invalid;
+    if (decision.kind === "reuse-detected") {
+      await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
+      await recordSecurityEvent(deps, {
+        userId: stored.session.userId,
+        type: "refresh_token_reuse_detected",
+        details: { sessionId: stored.session.id },
+      });
+      return invalid;
+    }
+    const user = await deps.users.findUserById(stored.session.userId);
+    if (user === null) return invalid;
+    const allowed = checkUserMaySignIn(user);
+    if (!allowed.ok) return allowed;
+    let refreshToken: string;
+    if (decision.kind === "return-current-successor") {
+      const { successor } = decision;
+      const secret = deps.secretCipher.decryptSecret({
+        ciphertext: decision.keptSecret,
+        associatedData: keptSecretAssociatedData(successor.id),
+      });
+      refreshToken = formatRefreshToken({ id: successor.id, secret });
+    } else {
+      const next = mintRefreshToken(deps, { sessionId: stored.session.id, parentId: stored.token.id, now });
+      // Kept encrypted, never in clear, and only for the grace period (docs/decisions/0002).
+      const replacementSecret =
+        graceMs > 0
+          ? {
+              encrypted: deps.secretCipher.encryptSecret({
+                plaintext: next.secret,
+                associatedData: keptSecretAssociatedData(next.token.id),
+              }),
+              expiresAt: new Date(now.getTime() + graceMs),
+            }
+          : null;
+      const rotation = await deps.sessions.rotateRefreshToken({
+        rotatedId: stored.token.id,
+        replacement: next.token,
+        replacementSecret,
+        now,
+      });
+      if (rotation === "already-rotated") {
+        // A concurrent request rotated it first: decide again on what it wrote, which
+        // within the grace period hands this request the same successor.
+        const reread = await deps.sessions.findRefreshToken(presented.id);
+        if (reread === null) return invalid;
+        stored = reread;
+        continue;
+      }
+      refreshToken = next.presented;
+    }
+    return ok(await pairTokens(deps, { userId: user.id, sessionId: stored.session.id, refreshToken, now }));
+  }
+  return invalid;
+}
+
+/**
+ * Binds a kept secret to its token (AES-GCM associated data), with a purpose prefix so
+ * it can never pass for another kind of ciphertext under the same key (a TOTP secret).
+ */
+function keptSecretAssociatedData(tokenId: RefreshTokenId): string {
+  return `refresh-token:${tokenId}`;
+}

@@ -1,0 +1,152 @@
+import type { SessionId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { Dependencies } from "../../ports/index.ts";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import { listSessions } from "./list-sessions.ts";
+import { refreshSession } from "./refresh-session.ts";
+import { revokeSession } from "./revoke-session.ts";
+
+const day = 24 * 3600 * 1000;
+
+/** Signs the registered account in again from another browser. */
+async function logIn(deps: Dependencies) {
+  const login = unwrap(
+    await logInWithPassword(deps, {
+      email: "ada@example.com",
+      password: strongPassword,
+      client: { userAgent: "Firefox", ip: "10.0.0.2" },
+    }),
+  );
+  if (!("accessToken" in login)) throw new Error("unexpected second-factor step");
+  return login;
+}
+
+async function signedInTwice() {
+  const deps = createInMemoryDependencies();
+  const first = await registerAccount(deps);
+  deps.clock.advance(1000);
+  const login = await logIn(deps);
+  const second = unwrap(await authenticateAccessToken(deps, { token: login.accessToken }));
+  return { deps, first, second, secondAccessToken: login.accessToken };
+}
+
+describe("listSessions", () => {
+  it("lists the user's live sessions, most recently used first, marking the current one", async () => {
+    const { deps, first, second } = await signedInTwice();
+    const sessions = unwrap(
+      await listSessions(deps, { userId: first.user.id, currentSessionId: first.sessionId }),
+    );
+    expect(sessions).toEqual([
+      {
+        id: second.session.id,
+        userAgent: "Firefox",
+        ip: "10.0.0.2",
+        createdAt: new Date("2026-01-01T00:00:01.000Z"),
+        lastUsedAt: new Date("2026-01-01T00:00:01.000Z"),
+        current: false,
+      },
+      {
+        id: first.sessionId,
+        userAgent: "vitest",
+        ip: "127.0.0.1",
+        createdAt: new Date("2026-01-01T00:00:00.000Z"),
+        lastUsedAt: new Date("2026-01-01T00:00:00.000Z"),
+        current: true,
+      },
+    ]);
+  });
+
+  it("leaves out sessions unused for longer than the refresh-token lifetime", async () => {
+    const { deps, first } = await signedInTwice();
+    deps.clock.advance(7 * day - 1000);
+    const sessions = unwrap(
+      await listSessions(deps, { userId: first.user.id, currentSessionId: first.sessionId }),
+    );
+    expect(sessions.map((s) => s.id)).not.toContain(first.sessionId);
+    expect(sessions).toHaveLength(1);
+  });
+});
+
+describe("revokeSession", () => {
+  it("ends another session of the user, which then no longer authenticates, and records session_revoked", async () => {
+    const { deps, first, second, secondAccessToken } = await signedInTwice();
+    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(await authenticateAccessToken(deps, { token: secondAccessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect((await authenticateAccessToken(deps, { token: first.accessToken })).ok).toBe(true);
+    expect(deps.securityEvents.all().at(-1)).toMatchObject({
+      type: "session_revoked",
+      details: { sessionId: second.session.id },
+    });
+  });
+
+  it("answers SESSION_NOT_FOUND for a session already revoked", async () => {
+    const { deps, first, second } = await signedInTwice();
+    await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id });
+    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toMatchObject({
+      ok: false,
+      error: "SESSION_NOT_FOUND",
+    });
+  });
+
+  it("answers SESSION_NOT_FOUND for an unknown id", async () => {
+    const { deps, first } = await signedInTwice();
+    expect(
+      await revokeSession(deps, { userId: first.user.id, sessionId: "00000000-0000-7000-8000-00000000ffff" }),
+    ).toMatchObject({ ok: false, error: "SESSION_NOT_FOUND" });
+  });
+
+  it("answers SESSION_NOT_FOUND for someone else's session and leaves it alive", async () => {
+    const { deps, first } = await signedInTwice();
+    const grace = await registerAccount(deps, { email: "grace@example.com", nickname: "grace" });
+    expect(
+      await revokeSession(deps, { userId: first.user.id, sessionId: grace.sessionId as SessionId }),
+    ).toMatchObject({ ok: false, error: "SESSION_NOT_FOUND" });
+    expect((await authenticateAccessToken(deps, { token: grace.accessToken })).ok).toBe(true);
+  });
+});
+
+describe("the cap on live sessions (MAX_SESSIONS_PER_USER)", () => {
+  it("a sign-in beyond the cap ends the least recently used session and records why", async () => {
+    const deps = createInMemoryDependencies({ maxSessionsPerUser: 2 });
+    const first = await registerAccount(deps);
+    deps.clock.advance(1000);
+    const second = await logIn(deps);
+    const secondId = unwrap(await authenticateAccessToken(deps, { token: second.accessToken })).session.id;
+    deps.clock.advance(1000);
+    // Refreshing the first session makes the second the least recently used.
+    unwrap(await refreshSession(deps, { refreshToken: first.refreshToken }));
+    deps.clock.advance(1000);
+    const third = await logIn(deps);
+
+    const thirdId = unwrap(await authenticateAccessToken(deps, { token: third.accessToken })).session.id;
+    const live = unwrap(await listSessions(deps, { userId: first.user.id, currentSessionId: thirdId }));
+    expect(live.map((s) => s.id)).toEqual([thirdId, first.sessionId]);
+    expect(await authenticateAccessToken(deps, { token: second.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    const ended = deps.securityEvents.all().filter((e) => e.type === "session_revoked");
+    expect(ended).toHaveLength(1);
+    expect(ended[0]?.details).toEqual({ sessionId: secondId, reason: "session_limit" });
+  });
+
+  it("sessions past the refresh-token lifetime do not count toward the cap", async () => {
+    const deps = createInMemoryDependencies({ maxSessionsPerUser: 1 });
+    await registerAccount(deps);
+    deps.clock.advance(7 * day);
+    await logIn(deps);
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toEqual([]);
+    deps.clock.advance(1000);
+    await logIn(deps);
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toHaveLength(1);
+  });
+});

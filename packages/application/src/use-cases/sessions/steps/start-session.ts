@@ -1,0 +1,119 @@
+import {
+  chooseSessionsToEnd,
+  formatRefreshToken,
+  type RefreshToken,
+  type RefreshTokenId,
+  type Session,
+  type SessionId,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
+import type { Dependencies } from "../../../ports/index.ts";
+import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import { liveSince } from "./live-since.ts";
+
+/** The tokens handed to a client. */
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expiresIn: number;
+  readonly tokenType: "Bearer";
+}
+
+/** A successful sign-in: the user and their new tokens. */
+export interface SignedIn extends TokenPair {
+  readonly user: User;
+}
+
+/** Where a request came from, kept on the session so the user can recognise it. */
+export interface ClientInfo {
+  readonly userAgent?: string | undefined;
+  readonly ip?: string | undefined;
+  /** The device cookie's value, when the client keeps one (lockout: a device the account signed in from). */
+  readonly deviceId?: string | undefined;
+}
+
+/** A new refresh token for a session, and the secret to give the client (only its hash is stored). */
+export function mintRefreshToken(
+  deps: Pick<Dependencies, "random" | "secretHasher" | "settings">,
+  input: { sessionId: SessionId; parentId: RefreshTokenId | null; now: Date },
+): { token: RefreshToken; secret: string; presented: string } {
+  const id = deps.random.generateId() as RefreshTokenId;
+  const secret = deps.random.generateSecret();
+  const token: RefreshToken = {
+    id,
+    sessionId: input.sessionId,
+    secretHash: deps.secretHasher.hashSecret(secret),
+    parentId: input.parentId,
+    replacedById: null,
+    createdAt: input.now,
+    expiresAt: new Date(input.now.getTime() + deps.settings.refreshTokenTtlMs),
+    rotatedAt: null,
+  };
+  return { token, secret, presented: formatRefreshToken({ id, secret }) };
+}
+
+/** Signs an access token and pairs it with a refresh token. */
+export async function pairTokens(
+  deps: Pick<Dependencies, "accessTokens">,
+  input: { userId: UserId; sessionId: SessionId; refreshToken: string; now: Date },
+): Promise<TokenPair> {
+  const accessToken = await deps.accessTokens.issueAccessToken({
+    userId: input.userId,
+    sessionId: input.sessionId,
+    now: input.now,
+  });
+  return {
+    accessToken,
+    refreshToken: input.refreshToken,
+    expiresIn: deps.accessTokens.accessTokenTtlSeconds,
+    tokenType: "Bearer",
+  };
+}
+
+/**
+ * Opens a new session for a user who just proved who they are. A user has at most
+ * `maxSessionsPerUser` live sessions: the least recently used ones end to make room.
+ */
+export async function startSession(
+  deps: Dependencies,
+  input: { user: User; client: ClientInfo; now: Date },
+): Promise<SignedIn> {
+  const { user, client, now } = input;
+  const session: Session = {
+    id: deps.random.generateId() as SessionId,
+    userId: user.id,
+    createdAt: now,
+    lastUsedAt: now,
+    revokedAt: null,
+    userAgent: client.userAgent?.slice(0, 512) ?? null,
+    ip: client.ip ?? null,
+    // Opening a session is a proof: whatever signed in (password, provider, 2FA) was just checked.
+    authenticatedAt: now,
+  };
+  const refresh = mintRefreshToken(deps, { sessionId: session.id, parentId: null, now });
+  const ended = await deps.sessions.createSession({
+    session,
+    refreshToken: refresh.token,
+    endSessions: {
+      usedSince: liveSince(deps),
+      choose: (liveSessions) =>
+        chooseSessionsToEnd({ liveSessions, maxSessions: deps.settings.maxSessionsPerUser }),
+    },
+  });
+  for (const sessionId of ended) {
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "session_revoked",
+      client,
+      details: { sessionId, reason: "session_limit" },
+    });
+  }
+  const tokens = await pairTokens(deps, {
+    userId: user.id,
+    sessionId: session.id,
+    refreshToken: refresh.presented,
+    now,
+  });
+  return { user, ...tokens };
+}

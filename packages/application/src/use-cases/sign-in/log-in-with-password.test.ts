@@ -1,0 +1,120 @@
+import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import {
+  registerAccount,
+  storedRefreshToken,
+  strongPassword,
+  unwrap,
+  unwrapSignedIn,
+} from "../../testing/use-case-helpers.ts";
+import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
+import { logInWithPassword } from "./log-in-with-password.ts";
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+
+describe("logInWithPassword", () => {
+  it("signs in with the right password and opens a new session with working tokens", async () => {
+    const deps = createInMemoryDependencies();
+    const registered = await registerAccount(deps, { email: "ada@example.com" });
+    const result = unwrapSignedIn(
+      await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
+    );
+    expect(result.user.id).toBe(registered.user.id);
+    expect(result.tokenType).toBe("Bearer");
+    const authenticated = unwrap(await authenticateAccessToken(deps, { token: result.accessToken }));
+    expect(authenticated.user.id).toBe(registered.user.id);
+    expect(authenticated.session.id).not.toBe(registered.sessionId);
+    expect((await storedRefreshToken(deps, result.refreshToken)).session.id).toBe(authenticated.session.id);
+  });
+
+  it("finds the account whatever the email's case or surrounding spaces", async () => {
+    const deps = createInMemoryDependencies();
+    const registered = await registerAccount(deps, { email: "ada@example.com" });
+    const result = await logInWithPassword(deps, {
+      email: " ADA@Example.com ",
+      password: strongPassword,
+      client,
+    });
+    expect(unwrapSignedIn(result).user.id).toBe(registered.user.id);
+  });
+
+  it("answers INVALID_CREDENTIALS for a wrong password", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const result = await logInWithPassword(deps, {
+      email: "ada@example.com",
+      password: "Wrong-password-1!",
+      client,
+    });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("answers INVALID_CREDENTIALS for an unknown email after a dummy verification", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const result = await logInWithPassword(deps, {
+      email: "nobody@example.com",
+      password: strongPassword,
+      client,
+    });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect(deps.passwordHasher.dummyVerifications).toBe(1);
+  });
+
+  it("answers an unknown email exactly as it answers a wrong password", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const wrongPassword = await logInWithPassword(deps, {
+      email: "ada@example.com",
+      password: "Nope-nope-1!",
+      client,
+    });
+    const unknownEmail = await logInWithPassword(deps, {
+      email: "eve@example.com",
+      password: "Nope-nope-1!",
+      client,
+    });
+    expect(unknownEmail).toEqual(wrongPassword);
+  });
+
+  it("answers INVALID_CREDENTIALS after a dummy verification for an account without a password", async () => {
+    const deps = createInMemoryDependencies();
+    await deps.users.insertUser(
+      createUser({
+        id: deps.random.generateId() as UserId,
+        email: unwrap(parseEmail("oauth-only@example.com")),
+        nickname: "oauthonly" as Nickname,
+        passwordHash: null,
+        now: deps.clock.now(),
+      }),
+    );
+    const result = await logInWithPassword(deps, { email: "oauth-only@example.com", password: "", client });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect(deps.passwordHasher.dummyVerifications).toBe(1);
+  });
+
+  it("answers ACCOUNT_DISABLED to a disabled account only once the password is right", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps, { email: "ada@example.com" });
+    deps.users.setStatus(user.id, "disabled");
+    const right = await logInWithPassword(deps, {
+      email: "ada@example.com",
+      password: strongPassword,
+      client,
+    });
+    expect(right).toMatchObject({ ok: false, error: "ACCOUNT_DISABLED" });
+  });
+
+  it("answers INVALID_CREDENTIALS to a disabled account with a wrong password, not revealing its status", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps, { email: "ada@example.com" });
+    deps.users.setStatus(user.id, "disabled");
+    const wrong = await logInWithPassword(deps, {
+      email: "ada@example.com",
+      password: "Wrong-password-1!",
+      client,
+    });
+    expect(wrong).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+});

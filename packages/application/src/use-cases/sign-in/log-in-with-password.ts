@@ -1,0 +1,61 @@
+import { err, parseEmail, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { continueAfterFirstFactor, type SignInOutcome } from "./steps/continue-after-first-factor.ts";
+import { type AccountLocked, findSignInSource, proveWithinLockout } from "./steps/sign-in-lockout.ts";
+
+const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
+
+/**
+ * Signs in with email and password. Unknown email and wrong password are
+ * indistinguishable. The attempt is reserved against the lockout before the
+ * password is checked (proveWithinLockout): a locked account answers
+ * ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
+ */
+export async function logInWithPassword(
+  deps: Dependencies,
+  input: { email: string; password: string; client: ClientInfo },
+): Promise<
+  Result<SignInOutcome, "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED"> | AccountLocked
+> {
+  const email = parseEmail(input.email);
+  const user = email.ok ? await deps.users.findUserByEmail(email.value) : null;
+  // Counters are kept per address, existing or not, so a lock does not reveal that an account exists.
+  const account = email.ok ? email.value : null;
+  const source = await findSignInSource(deps, { userId: user?.id ?? null, client: input.client });
+  const passwordHash = user?.passwordHash ?? null;
+  const checkPassword = async (): Promise<boolean> => {
+    if (passwordHash === null) {
+      // Dummy verify so an unknown email costs the same time as a wrong password
+      // (OWASP Authentication Cheat Sheet, "Authentication Responses").
+      await deps.passwordHasher.verifyDummyPassword(input.password);
+      return false;
+    }
+    return deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password });
+  };
+  const proof =
+    account === null
+      ? { ok: true as const, value: await checkPassword() }
+      : await proveWithinLockout(deps, {
+          account,
+          source,
+          userId: user?.id ?? null,
+          client: input.client,
+          checkProof: checkPassword,
+        });
+  if (!proof.ok) return proof;
+  if (user === null || !proof.value) {
+    if (user !== null && passwordHash !== null) {
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client: input.client,
+        details: { method: "password" },
+      });
+    }
+    return invalidCredentials;
+  }
+  // Status is checked only after the password, so a disabled account is not revealed to a guesser.
+  return continueAfterFirstFactor(deps, { user, client: input.client, method: "password" });
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import { verifyEmail } from "../email-verification/verify-email.ts";
+import { logInWithPassword } from "./log-in-with-password.ts";
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+
+function logIn(deps: ReturnType<typeof createInMemoryDependencies>, password: string) {
+  return logInWithPassword(deps, { email: "ada@example.com", password, client });
+}
+
+describe("REQUIRE_EMAIL_VERIFICATION", () => {
+  it("off (the default), an unverified account signs in", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps);
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("on, an unverified account with the right password gets EMAIL_NOT_VERIFIED and no session", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    await registerAccount(deps);
+    const eventsBefore = deps.securityEvents.all().length;
+    expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "EMAIL_NOT_VERIFIED" });
+    expect(
+      deps.securityEvents
+        .all()
+        .slice(eventsBefore)
+        .map((e) => e.type),
+    ).not.toContain("login_succeeded");
+  });
+
+  it("on, a wrong password still answers INVALID_CREDENTIALS, so the rule reveals nothing to a guesser", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    await registerAccount(deps);
+    expect(await logIn(deps, "Wrong-passw0rd!")).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("on, the account signs in once its address is verified", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    await registerAccount(deps);
+    await verifyEmail(deps, { token: tokenFromMail(deps.mailer.sent[0] ?? { text: "" }) });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+});

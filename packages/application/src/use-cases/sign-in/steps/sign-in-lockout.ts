@@ -1,0 +1,186 @@
+import {
+  accountWideSource,
+  knownSourceLifetimeMs,
+  type LoginAttemptReservation,
+  type LoginFailures,
+  refundLoginAttempt,
+  reserveLoginAttempt,
+  secondsUntil,
+  type UserId,
+} from "@superoauth/domain";
+import type { Dependencies } from "../../../ports/index.ts";
+import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../../sessions/steps/start-session.ts";
+
+/**
+ * Lockout around sign-in attempts (docs/decisions/0008-lockout-design.md): the
+ * arithmetic is the domain's, this file finds the counters and the sources.
+ */
+
+/** The failure a locked attempt gets: no password was checked, so it reveals nothing about it. */
+export interface AccountLocked {
+  readonly ok: false;
+  readonly error: "ACCOUNT_LOCKED";
+  readonly message: string;
+  /** Seconds until the lock ends (the Retry-After header). */
+  readonly retryAfterSeconds: number;
+}
+
+/** Where an attempt comes from, as far as lockout is concerned. */
+export interface SignInSource {
+  /** The counter the attempt's failures go to: a known device, or else the IP. */
+  readonly key: string;
+  /** Whether the account signed in from this source before (it passes an account-wide lock). */
+  readonly known: boolean;
+}
+
+function deviceKeyOf(deps: Pick<Dependencies, "secretHasher">, client: ClientInfo): string | null {
+  // The cookie value is a secret of the device: only its digest is stored.
+  return client.deviceId === undefined || client.deviceId === ""
+    ? null
+    : `device:${deps.secretHasher.hashSecret(client.deviceId)}`;
+}
+
+function ipKeyOf(client: ClientInfo): string {
+  return `ip:${client.ip ?? "unknown"}`;
+}
+
+/**
+ * The source of an attempt on `userId`'s account (null: no such account). A
+ * device cookie counts only once the account signed in with it: an unknown
+ * cookie is free to mint, so unknown devices are counted by IP.
+ */
+export async function findSignInSource(
+  deps: Pick<Dependencies, "lockout" | "secretHasher" | "clock">,
+  input: { userId: UserId | null; client: ClientInfo },
+): Promise<SignInSource> {
+  const deviceKey = deviceKeyOf(deps, input.client);
+  const ipKey = ipKeyOf(input.client);
+  if (input.userId === null) return { key: ipKey, known: false };
+  const known = await deps.lockout.findKnownSignInSources({
+    userId: input.userId,
+    sources: deviceKey === null ? [ipKey] : [deviceKey, ipKey],
+    since: new Date(deps.clock.now().getTime() - knownSourceLifetimeMs),
+  });
+  if (deviceKey !== null && known.includes(deviceKey)) return { key: deviceKey, known: true };
+  return { key: ipKey, known: known.includes(ipKey) };
+}
+
+/**
+ * Checks a proof of `account` (a password or a second-factor code) within the
+ * lockout. The attempt is reserved first: counted as a failure on the source's
+ * counter and the account-wide one in one atomic step, or refused with
+ * ACCOUNT_LOCKED while a lock holds. Only then is the proof checked, so however
+ * many attempts run at once, at most LOCKOUT_THRESHOLD per counter and window are
+ * ever checked (ADR 0008). A right proof gives the attempt back, and so does a
+ * check that threw (an overloaded hasher, a lost database): nothing was learnt.
+ * A wrong one stays counted, and `account_locked` is recorded for an existing
+ * account when it locked a counter.
+ */
+export async function proveWithinLockout(
+  deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings">,
+  input: {
+    account: string;
+    source: SignInSource;
+    userId: UserId | null;
+    client: ClientInfo;
+    checkProof: () => Promise<boolean>;
+  },
+): Promise<AccountLocked | { readonly ok: true; readonly value: boolean }> {
+  const { account, source } = input;
+  const policy = deps.settings.lockout;
+  const reservedAt = deps.clock.now();
+  const sources = [source.key, accountWideSource];
+  // Set by the update (the store may call it more than once: the last call is what was written).
+  const decided: { reservation?: LoginAttemptReservation } = {};
+  await deps.lockout.updateLoginFailures({
+    account,
+    sources,
+    update: (current) => {
+      const reservation = reserveLoginAttempt({
+        sourceFailures: current.get(source.key) ?? null,
+        accountFailures: current.get(accountWideSource) ?? null,
+        sourceIsKnown: source.known,
+        now: reservedAt,
+        policy,
+      });
+      decided.reservation = reservation;
+      return reservation.locked
+        ? new Map()
+        : new Map([
+            [source.key, reservation.sourceFailures],
+            [accountWideSource, reservation.accountFailures],
+          ]);
+    },
+  });
+  const { reservation } = decided;
+  if (reservation === undefined) throw new Error("updateLoginFailures did not call update");
+  if (reservation.locked) {
+    const retryAfterSeconds = secondsUntil(reservation.until, reservedAt);
+    return {
+      ok: false,
+      error: "ACCOUNT_LOCKED",
+      message: `Too many failed sign-in attempts; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes or reset your password`,
+      retryAfterSeconds,
+    };
+  }
+  const refund = () =>
+    deps.lockout.updateLoginFailures({
+      account,
+      sources,
+      update: (current) => {
+        const refunded = new Map<string, LoginFailures>();
+        for (const [key, failures] of current) {
+          const next = refundLoginAttempt({ failures, reservedAt, policy });
+          if (next !== null) refunded.set(key, next);
+        }
+        return refunded;
+      },
+    });
+  let proven: boolean;
+  try {
+    proven = await input.checkProof();
+  } catch (error) {
+    // The original error says more; should the refund fail too, the attempt stays counted (the safe side).
+    await refund().catch(() => undefined);
+    throw error;
+  }
+  if (proven) {
+    await refund();
+  } else if (input.userId !== null && reservation.lockedScopes.length > 0) {
+    await recordSecurityEvent(deps, {
+      userId: input.userId,
+      type: "account_locked",
+      client: input.client,
+      details: {
+        scope: reservation.lockedScopes.join(","),
+        minutes: Math.round(policy.durationMs / 60_000),
+      },
+    });
+  }
+  return { ok: true, value: proven };
+}
+
+/**
+ * After a completed sign-in: the counters of this client and the account-wide
+ * one start again, and the client's device and IP become known to the account.
+ */
+export async function recordSuccessfulSignIn(
+  deps: Pick<Dependencies, "lockout" | "clock" | "secretHasher">,
+  input: { userId: UserId; account: string; client: ClientInfo },
+): Promise<void> {
+  const now = deps.clock.now();
+  const deviceKey = deviceKeyOf(deps, input.client);
+  const sources = deviceKey === null ? [ipKeyOf(input.client)] : [deviceKey, ipKeyOf(input.client)];
+  await deps.lockout.clearLoginFailures({ account: input.account, sources: [...sources, accountWideSource] });
+  for (const source of sources)
+    await deps.lockout.rememberSignInSource({ userId: input.userId, source, now });
+}
+
+/** Lifts every lock of an account (a password reset proves ownership). */
+export async function unlockAccount(
+  deps: Pick<Dependencies, "lockout">,
+  input: { account: string },
+): Promise<void> {
+  await deps.lockout.clearLoginFailures({ account: input.account });
+}

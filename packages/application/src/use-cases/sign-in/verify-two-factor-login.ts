@@ -1,0 +1,66 @@
+import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
+import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
+import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
+
+/**
+ * The second step of signing in to an account with 2FA: the MFA token from the
+ * first step and a TOTP code or an unused backup code. Wrong codes count toward
+ * lockout like wrong passwords. A token completes one sign-in: used again, even
+ * with another right code, it answers INVALID_MFA_TOKEN.
+ */
+export async function verifyTwoFactorLogin(
+  deps: Dependencies,
+  input: { mfaToken: string; code?: string | undefined; backupCode?: string | undefined; client: ClientInfo },
+): Promise<
+  | Result<
+      SignedIn,
+      "INVALID_MFA_TOKEN" | "INVALID_TWO_FACTOR_CODE" | "ACCOUNT_DISABLED" | "VALIDATION_ERROR"
+    >
+  | AccountLocked
+> {
+  const { client } = input;
+  if ((input.code === undefined) === (input.backupCode === undefined)) {
+    return err("VALIDATION_ERROR", "Send either code or backupCode, not both");
+  }
+  const challenge = await deps.mfaTokens.verifyMFAToken({ token: input.mfaToken, now: deps.clock.now() });
+  if (!challenge.ok) return challenge;
+  const user = await deps.users.findUserById(challenge.value.userId);
+  const factor = user === null ? null : await deps.twoFactor.findTOTPFactor(user.id);
+  if (user === null || factor?.status !== "enabled") {
+    // The account or its 2FA is gone since the first step: start again.
+    return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+  }
+  const source = await findSignInSource(deps, { userId: user.id, client });
+  const { code, backupCode } = input;
+  const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+  if (!proved.ok) {
+    if (proved.error === "INVALID_TWO_FACTOR_CODE") {
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client,
+        details: { method: backupCode !== undefined ? "backup_code" : "totp" },
+      });
+    }
+    return proved;
+  }
+  // The account may have been disabled between the two steps.
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
+  // An MFA token opens one session: completing its challenge is recorded atomically, and of
+  // several requests with one token and right codes (even at once) only the first goes on.
+  const completed = await deps.twoFactor.completeMFAChallenge({
+    challengeId: challenge.value.challengeId,
+    userId: user.id,
+    expiresAt: challenge.value.expiresAt,
+    now: deps.clock.now(),
+  });
+  if (!completed) {
+    return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
+  }
+  return ok(await signInWithAllFactorsProven(deps, { user, client, method: challenge.value.method }));
+}

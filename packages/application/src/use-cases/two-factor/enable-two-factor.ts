@@ -1,0 +1,55 @@
+import { err, ok, type Result, type Session } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { generateBackupCodes } from "./steps/generate-backup-codes.ts";
+import { findCodeStep } from "./steps/redeem-code.ts";
+
+/**
+ * Confirms the pending factor with a code from the authenticator app and turns
+ * 2FA on. The code proves the new authenticator, not the person, so a fresh proof
+ * of the session is needed too: else a stolen access token could put its own
+ * authenticator on the account. Answers the backup codes: the only time they are ever shown.
+ */
+export async function enableTwoFactor(
+  deps: Dependencies,
+  input: { session: Session; code: string; client?: ClientInfo },
+): Promise<
+  Result<
+    { backupCodes: string[] },
+    "TWO_FACTOR_SETUP_REQUIRED" | "TWO_FACTOR_ALREADY_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "REAUTH_REQUIRED"
+  >
+> {
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const userId = input.session.userId;
+  const factor = await deps.twoFactor.findTOTPFactor(userId);
+  if (factor === null) {
+    return err("TWO_FACTOR_SETUP_REQUIRED", "Call POST /auth/2fa/setup first, then confirm with a code");
+  }
+  if (factor.status === "enabled")
+    return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  const step = await findCodeStep(deps, { factor, code: input.code });
+  if (step === null)
+    return err("INVALID_TWO_FACTOR_CODE", "The code is not valid; check the app and the device's clock");
+  const backup = await generateBackupCodes(deps, { userId });
+  // The confirming code's step is recorded as used, so it cannot also sign in.
+  const enabled = await deps.twoFactor.enableTOTPFactor({
+    userId,
+    confirmedSecret: factor.encryptedSecret,
+    usedStep: step,
+    backupCodes: backup.stored,
+    now: deps.clock.now(),
+  });
+  if (enabled === "not-pending")
+    return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  if (enabled === "secret-changed") {
+    return err(
+      "TWO_FACTOR_SETUP_REQUIRED",
+      "Two-factor setup was started again meanwhile: scan the new QR code and confirm with its code",
+    );
+  }
+  await recordSecurityEvent(deps, { userId, type: "two_factor_enabled", client: input.client });
+  return ok({ backupCodes: backup.codes });
+}

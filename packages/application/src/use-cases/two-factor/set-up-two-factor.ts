@@ -1,0 +1,42 @@
+import { err, ok, type Result, type Session } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+
+/** What an authenticator app needs: the secret, as text, as a URI and as a QR code. */
+export interface TwoFactorSetup {
+  readonly secret: string;
+  readonly otpauthURL: string;
+  /** A `data:image/...` URL of the QR code of `otpauthURL`. */
+  readonly qrCode: string;
+}
+
+/**
+ * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
+ * (replacing an unconfirmed one) until a first code confirms it. Enabling needs a
+ * fresh proof; it is asked here already, so a person re-authenticates before
+ * scanning a QR code rather than after.
+ */
+export async function setUpTwoFactor(
+  deps: Dependencies,
+  input: { session: Session },
+): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">> {
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const user = await deps.users.findUserById(input.session.userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const existing = await deps.twoFactor.findTOTPFactor(user.id);
+  if (existing?.status === "enabled") return alreadyEnabled();
+  const secret = deps.totp.generateTOTPSecret();
+  const saved = await deps.twoFactor.savePendingTOTPFactor({
+    userId: user.id,
+    encryptedSecret: deps.secretCipher.encryptSecret({ plaintext: secret, associatedData: user.id }),
+    now: deps.clock.now(),
+  });
+  if (saved === "already-enabled") return alreadyEnabled();
+  const otpauthURL = deps.totp.createOtpauthURL({ secret, accountName: user.email });
+  return ok({ secret, otpauthURL, qrCode: await deps.totp.renderQRCode(otpauthURL) });
+}
+
+function alreadyEnabled() {
+  return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on; turn it off first");
+}

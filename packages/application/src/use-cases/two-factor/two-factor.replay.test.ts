@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { InMemoryTOTPService } from "../../testing/in-memory-two-factor.ts";
+import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
+import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { verifyTwoFactorLogin } from "../sign-in/verify-two-factor-login.ts";
+import { disableTwoFactor } from "./disable-two-factor.ts";
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+
+async function setUp() {
+  const deps = createInMemoryDependencies();
+  const { session } = await registerAccount(deps, { email: "ada@example.com" });
+  const twoFactor = await enableTwoFactorFor(deps, session);
+  const mfaToken = async () => {
+    const outcome = unwrap(
+      await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
+    );
+    if (!("mfaRequired" in outcome)) throw new Error("expected the second-factor step");
+    return outcome.mfaToken;
+  };
+  return { deps, session, mfaToken, ...twoFactor };
+}
+
+describe("TOTP replay protection", () => {
+  it("accepts a code once: the same code again answers INVALID_TWO_FACTOR_CODE", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const code = codeNow();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code, client })).ok).toBe(true);
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code, client })).toMatchObject({
+      ok: false,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("treats the code with spaces added as the same code", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const code = codeNow();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code, client })).ok).toBe(true);
+    const spaced = `${code.slice(0, 3)} ${code.slice(3)}`;
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code: spaced, client }),
+    ).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("accepts one of two requests sending the same code at once", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const code = codeNow();
+    const [first, second] = [await mfaToken(), await mfaToken()];
+    const results = await Promise.all([
+      verifyTwoFactorLogin(deps, { mfaToken: first, code, client }),
+      verifyTwoFactorLogin(deps, { mfaToken: second, code: ` ${code} `, client }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+  });
+
+  it("refuses a code older than one already used, although still inside the window", async () => {
+    const { deps, mfaToken, secret } = await setUp();
+    const now = deps.clock.now().getTime();
+    const ahead = InMemoryTOTPService.codeAt(secret, new Date(now + 30_000));
+    const current = InMemoryTOTPService.codeAt(secret, new Date(now));
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code: ahead, client })).ok).toBe(
+      true,
+    );
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code: current, client }),
+    ).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("does not accept the code that confirmed setup as a sign-in code", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps, { email: "ada@example.com" });
+    const { secret } = await enableTwoFactorFor(deps, session);
+    const confirming = InMemoryTOTPService.codeAt(secret, new Date(deps.clock.now().getTime() - 30_000));
+    const outcome = unwrap(
+      await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
+    );
+    if (!("mfaRequired" in outcome)) throw new Error("expected the second-factor step");
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: outcome.mfaToken, code: confirming, client }),
+    ).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("a code used to sign in cannot then turn 2FA off", async () => {
+    const { deps, session, mfaToken, codeNow } = await setUp();
+    const code = codeNow();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: await mfaToken(), code, client })).ok).toBe(true);
+    expect(await disableTwoFactor(deps, { session, code })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+});
+
+describe("backup code replay protection", () => {
+  it("accepts one of two requests sending the same backup code at once", async () => {
+    const { deps, mfaToken, backupCodes } = await setUp();
+    const code = backupCodes[0] ?? "";
+    const [first, second] = [await mfaToken(), await mfaToken()];
+    const results = await Promise.all([
+      verifyTwoFactorLogin(deps, { mfaToken: first, backupCode: code, client }),
+      verifyTwoFactorLogin(deps, { mfaToken: second, backupCode: code.toUpperCase(), client }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.find((r) => !r.ok)).toMatchObject({ error: "INVALID_TWO_FACTOR_CODE" });
+  });
+});
+
+describe("MFA token replay protection", () => {
+  it("an mfaToken completes one sign-in: used again with another right code it answers INVALID_MFA_TOKEN", async () => {
+    const { deps, mfaToken, codeNow, backupCodes } = await setUp();
+    const token = await mfaToken();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).ok).toBe(true);
+    deps.clock.advance(30_000);
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[0] ?? "", client }),
+    ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
+    expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
+  });
+
+  it("a wrong code does not spend the mfaToken: the right one then signs in with it", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const token = await mfaToken();
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code: "000000", client })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client })).ok).toBe(true);
+  });
+
+  it("one mfaToken sent at once with a TOTP code and two backup codes opens exactly one session", async () => {
+    const { deps, mfaToken, codeNow, backupCodes } = await setUp();
+    const token = await mfaToken();
+    const results = await Promise.all([
+      verifyTwoFactorLogin(deps, { mfaToken: token, code: codeNow(), client }),
+      verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[0] ?? "", client }),
+      verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[1] ?? "", client }),
+    ]);
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    for (const failed of results.filter((r) => !r.ok)) {
+      expect(failed).toMatchObject({ error: "INVALID_MFA_TOKEN" });
+    }
+    expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
+  });
+});
