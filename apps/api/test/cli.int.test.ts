@@ -88,6 +88,8 @@ describe("pnpm db:migrate and pnpm db:status", () => {
       const status = await runCLI("db-status.ts", { DATABASE_URL: url });
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/^Connected to mysql:\/\//);
+      expect(status.stdout).toMatch(/\n {2}Server: {3}MySQL \d+\.\d+\.\d+\S*\n/);
+      expect(status.stdout).toContain(`\n  Database: ${new URL(url).pathname.slice(1)}\n`);
       expect(status.stdout).toMatch(/applied {2}\S+create-users-and-sessions/);
       expect(status.stdout).not.toMatch(/pending /);
       expect(status.stdout).toMatch(/Schema is up to date\.\n$/);

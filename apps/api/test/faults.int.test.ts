@@ -5,13 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
-import { createTestDatabase, type TestDatabase, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeProviders,
   fakeClients,
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
+import { createTestDatabase, type TestDatabase, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";

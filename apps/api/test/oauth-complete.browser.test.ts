@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeIdentity,
   type FakeProviders,
@@ -10,6 +9,7 @@ import {
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";

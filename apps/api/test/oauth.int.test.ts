@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeIdentity,
   type FakeProviders,
@@ -8,6 +7,7 @@ import {
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";

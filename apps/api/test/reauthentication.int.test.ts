@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from "node:crypto";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import {
   type FakeIdentity,
   type FakeProviders,
@@ -7,6 +6,7 @@ import {
   routeProvidersTo,
   startFakeProviders,
 } from "@superoauth/adapter-oauth/testing";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";

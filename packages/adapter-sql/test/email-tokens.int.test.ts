@@ -1,21 +1,14 @@
-import { emailTokenRepositoryContract, makeUser, t0, testId } from "@superoauth/application/testing";
+import { makeUser, t0, testId } from "@superoauth/application/testing";
 import { createEmailToken, type EmailToken, type EmailTokenId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { createEmailTokenRepository } from "../src/email-token-repository.ts";
-import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
 const database = useTestDatabase();
 
-emailTokenRepositoryContract("mysql", async () => ({
-  emailTokens: createEmailTokenRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
-
 async function storedToken() {
-  const users = createUserRepository(database.db());
-  const emailTokens = createEmailTokenRepository(database.db());
+  const users = database.storage().users;
+  const emailTokens = database.storage().emailTokens;
   const user = makeUser();
   await users.insertUser(user);
   const token = createEmailToken({
@@ -50,8 +43,8 @@ describe("MySQL email tokens", () => {
   });
 
   it("fifty registrations at once all get their link: issues for different users never deadlock", async () => {
-    const users = createUserRepository(database.db());
-    const emailTokens = createEmailTokenRepository(database.db());
+    const users = database.storage().users;
+    const emailTokens = database.storage().emailTokens;
     const accounts = Array.from({ length: 50 }, () => makeUser());
     const tokens = accounts.map((user) =>
       createEmailToken({

@@ -1,34 +1,17 @@
-import {
-  at,
-  linkedProviderRepositoryContract,
-  makeUser,
-  oauthFlowRepositoryContract,
-} from "@superoauth/application/testing";
+import { at, makeUser } from "@superoauth/application/testing";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { createLinkedProviderRepository } from "../src/linked-provider-repository.ts";
-import { createOAuthFlowRepository } from "../src/oauth-flow-repository.ts";
-import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
 const database = useTestDatabase();
-
-linkedProviderRepositoryContract("mysql", async () => ({
-  links: createLinkedProviderRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
-oauthFlowRepositoryContract("mysql", async () => ({
-  flows: createOAuthFlowRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
 
 type Count = { n: number };
 
 describe("MySQL OAuth tables", () => {
   it("deleting a user deletes their links, pending link requests and login codes", async () => {
-    const users = createUserRepository(database.db());
-    const links = createLinkedProviderRepository(database.db());
-    const flows = createOAuthFlowRepository(database.db());
+    const users = database.storage().users;
+    const links = database.storage().linkedProviders;
+    const flows = database.storage().oauthFlows;
     const user = makeUser();
     await users.insertUser(user);
     await links.linkProvider({
@@ -70,8 +53,8 @@ describe("MySQL OAuth tables", () => {
   });
 
   it("a link that fails for another reason than a duplicate takes its new user with it", async () => {
-    const users = createUserRepository(database.db());
-    const links = createLinkedProviderRepository(database.db());
+    const users = database.storage().users;
+    const links = database.storage().linkedProviders;
     const user = makeUser({ passwordHash: null });
     // The link names a user that does not exist: the foreign key refuses it after the user was inserted.
     const orphaned = links.createUserWithLinkedProvider({
@@ -88,32 +71,5 @@ describe("MySQL OAuth tables", () => {
     await expect(orphaned).rejects.toMatchObject({ errno: 1452 });
     expect(await users.findUserById(user.id)).toBeNull();
     expect(await users.findUserByEmail(user.email)).toBeNull();
-  });
-
-  it("sweeps expired authorizations when a new one is saved", async () => {
-    const flows = createOAuthFlowRepository(database.db());
-    await flows.saveAuthorization({
-      stateHash: "expired-state",
-      provider: "twitch",
-      linkUserId: null,
-      codeChallengeHash: null,
-      reauthenticateSessionId: null,
-      createdAt: at(0),
-      expiresAt: at(1000),
-    });
-    await flows.saveAuthorization({
-      stateHash: "fresh-state",
-      provider: "twitch",
-      linkUserId: null,
-      codeChallengeHash: null,
-      reauthenticateSessionId: null,
-      createdAt: at(5000),
-      expiresAt: at(6000),
-    });
-    const { rows } = await sql<{ state_hash: string }>`
-      SELECT state_hash FROM oauth_authorizations WHERE state_hash IN ('expired-state', 'fresh-state')`.execute(
-      database.db(),
-    );
-    expect(rows.map((r) => r.state_hash)).toEqual(["fresh-state"]);
   });
 });

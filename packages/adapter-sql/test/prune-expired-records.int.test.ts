@@ -1,8 +1,5 @@
 import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
-import { pruneExpiredRecords } from "../src/prune-expired-records.ts";
-import { createSessionRepository } from "../src/session-repository.ts";
-import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
 const database = useTestDatabase();
@@ -14,7 +11,7 @@ describe("pruneExpiredRecords", () => {
   it("deletes what expired and keeps everything still able to matter", async () => {
     const db = database.db();
     const user = makeUser();
-    await createUserRepository(db).insertUser(user);
+    await database.storage().users.insertUser(user);
 
     await db
       .insertInto("oauth_authorizations")
@@ -132,7 +129,7 @@ describe("pruneExpiredRecords", () => {
       .execute();
 
     // Two live refresh tokens whose secrets are kept for their predecessors' grace periods.
-    const sessions = createSessionRepository(db);
+    const sessions = database.storage().sessions;
     const session = makeSession(user.id);
     await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
     const keptUntil = (until: Date) => ({
@@ -148,7 +145,7 @@ describe("pruneExpiredRecords", () => {
     const graceOn = keptUntil(now);
     await db.insertInto("refresh_tokens").values([graceOver, graceOn]).execute();
 
-    const pruned = await pruneExpiredRecords(db, {
+    const pruned = await database.storage().prune({
       now,
       loginFailureWindowMs: 15 * 60_000,
       knownSourceLifetimeMs: 90 * 24 * 3600 * 1000,
@@ -180,7 +177,7 @@ describe("pruneExpiredRecords", () => {
     const devices = await db.selectFrom("known_sign_in_sources").select("source").execute();
     expect(devices.map((r) => r.source)).toEqual(["device:new"]);
     expect(
-      await pruneExpiredRecords(db, { now, loginFailureWindowMs: 15 * 60_000, knownSourceLifetimeMs: 1e10 }),
+      await database.storage().prune({ now, loginFailureWindowMs: 15 * 60_000, knownSourceLifetimeMs: 1e10 }),
     ).toEqual({
       oauthAuthorizations: 0,
       oauthLoginCodes: 0,

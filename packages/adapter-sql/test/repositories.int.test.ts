@@ -1,34 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import {
-  at,
-  makeRefreshToken,
-  makeSession,
-  makeUser,
-  securityEventLogContract,
-  sessionRepositoryContract,
-  t0,
-  userRepositoryContract,
-} from "@superoauth/application/testing";
+import { at, makeRefreshToken, makeSession, makeUser, t0 } from "@superoauth/application/testing";
 import { chooseSessionsToEnd, type Email } from "@superoauth/domain";
 import { type RawBuilder, sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { createSecurityEventLog } from "../src/security-event-log.ts";
+import { mysqlDialect } from "../src/dialects/mysql.ts";
 import { createSessionRepository } from "../src/session-repository.ts";
 import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
 const database = useTestDatabase();
-
-userRepositoryContract("mysql", async () => createUserRepository(database.db()));
-sessionRepositoryContract("mysql", async () => ({
-  sessions: createSessionRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
-
-securityEventLogContract("mysql", async () => ({
-  events: createSecurityEventLog(database.db()),
-  users: createUserRepository(database.db()),
-}));
 
 type Count = { n: number };
 
@@ -38,8 +18,8 @@ async function countRows(query: RawBuilder<Count>): Promise<number> {
 }
 
 async function insertUserWithSession() {
-  const users = createUserRepository(database.db());
-  const sessions = createSessionRepository(database.db());
+  const users = database.storage().users;
+  const sessions = database.storage().sessions;
   const user = makeUser();
   await users.insertUser(user);
   const session = makeSession(user.id);
@@ -50,7 +30,7 @@ async function insertUserWithSession() {
 
 describe("MySQL user repository", () => {
   it("compares emails byte for byte: addresses differing in case are two rows only when inserted as two", async () => {
-    const users = createUserRepository(database.db());
+    const users = database.storage().users;
     const local = `case-${randomBytes(4).toString("hex")}`;
     const upper = `${local.toUpperCase()}@x.io` as Email;
     const lower = `${local}@x.io` as Email;
@@ -76,7 +56,7 @@ describe("MySQL user repository", () => {
   });
 
   it("of 50 concurrent inserts of one email exactly one succeeds, 49 answer USER_EXISTS and none throws", async () => {
-    const users = createUserRepository(database.db());
+    const users = database.storage().users;
     const email = makeUser().email;
     const settled = await Promise.allSettled(
       Array.from({ length: 50 }, () => users.insertUser(makeUser({ email }))),
@@ -93,7 +73,7 @@ describe("MySQL user repository", () => {
   });
 
   it("stores times in UTC to the millisecond and flags as 0 or 1", async () => {
-    const users = createUserRepository(database.db());
+    const users = database.storage().users;
     const user = makeUser({ emailVerified: false, createdAt: t0, updatedAt: at(1) });
     await users.insertUser(user);
     const { rows } = await sql<{ created_at: string; updated_at: string; email_verified: number }>`
@@ -112,8 +92,8 @@ describe("MySQL user repository", () => {
 
 describe("MySQL session repository", () => {
   it("stores a refresh token's secret only as the hash it is given", async () => {
-    const users = createUserRepository(database.db());
-    const sessions = createSessionRepository(database.db());
+    const users = database.storage().users;
+    const sessions = database.storage().sessions;
     const user = makeUser();
     await users.insertUser(user);
     const secret = randomBytes(32).toString("base64url");
@@ -243,8 +223,8 @@ describe("MySQL session repository", () => {
   });
 
   it("cuts an overlong user agent to the column's 512 characters instead of failing the sign-in", async () => {
-    const users = createUserRepository(database.db());
-    const sessions = createSessionRepository(database.db());
+    const users = database.storage().users;
+    const sessions = database.storage().sessions;
     const user = makeUser();
     await users.insertUser(user);
     const session = makeSession(user.id, { userAgent: "é".repeat(600) });
@@ -261,16 +241,18 @@ describe("MySQL session repository", () => {
         .db()
         .transaction()
         .execute(async (trx) => {
-          await createUserRepository(trx).insertUser(user);
-          await createSessionRepository(trx).createSession({
+          await createUserRepository({ db: trx, dialect: mysqlDialect }).insertUser(user);
+          await createSessionRepository({ db: trx, dialect: mysqlDialect }).createSession({
             session,
             refreshToken: makeRefreshToken(session.id),
           });
-          expect(await createSessionRepository(trx).findSession(session.id)).not.toBeNull();
+          expect(
+            await createSessionRepository({ db: trx, dialect: mysqlDialect }).findSession(session.id),
+          ).not.toBeNull();
           throw rollback;
         }),
     ).rejects.toBe(rollback);
-    expect(await createUserRepository(database.db()).findUserById(user.id)).toBeNull();
-    expect(await createSessionRepository(database.db()).findSession(session.id)).toBeNull();
+    expect(await database.storage().users.findUserById(user.id)).toBeNull();
+    expect(await database.storage().sessions.findSession(session.id)).toBeNull();
   });
 });

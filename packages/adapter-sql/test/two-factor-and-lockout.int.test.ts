@@ -1,25 +1,12 @@
-import { lockoutRepositoryContract, twoFactorRepositoryContract } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
-import { createLockoutRepository } from "../src/lockout-repository.ts";
-import { createTwoFactorRepository } from "../src/two-factor-repository.ts";
-import { createUserRepository } from "../src/user-repository.ts";
 import { useTestDatabase } from "./mysql-test-database.ts";
 
 const database = useTestDatabase();
 
-twoFactorRepositoryContract("mysql", async () => ({
-  twoFactor: createTwoFactorRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
-lockoutRepositoryContract("mysql", async () => ({
-  lockout: createLockoutRepository(database.db()),
-  users: createUserRepository(database.db()),
-}));
-
 describe("MySQL two-factor tables", () => {
   it("stores the TOTP secret as given (ciphertext) and deleting the user removes factor and codes", async () => {
-    const users = createUserRepository(database.db());
-    const twoFactor = createTwoFactorRepository(database.db());
+    const users = database.storage().users;
+    const twoFactor = database.storage().twoFactor;
     const { makeUser, t0 } = await import("@superoauth/application/testing");
     const user = makeUser();
     await users.insertUser(user);
@@ -51,9 +38,9 @@ describe("MySQL two-factor tables", () => {
     expect(await twoFactor.listUnusedBackupCodes(user.id)).toEqual([]);
   });
 
-  it("keeps a completed MFA challenge only until its token expires, and deleting the user removes it", async () => {
-    const users = createUserRepository(database.db());
-    const twoFactor = createTwoFactorRepository(database.db());
+  it("keeps a completed MFA challenge until the prune after its token expired, and deleting the user removes it", async () => {
+    const users = database.storage().users;
+    const twoFactor = database.storage().twoFactor;
     const { at, makeUser, t0, testId } = await import("@superoauth/application/testing");
     const user = makeUser();
     await users.insertUser(user);
@@ -71,12 +58,9 @@ describe("MySQL two-factor tables", () => {
       expiresAt: at(600_000),
       now: t0,
     });
-    await twoFactor.completeMFAChallenge({
-      challengeId: testId(),
-      userId: user.id,
-      expiresAt: at(900_000),
-      now: at(2000),
-    });
+    await database
+      .storage()
+      .prune({ now: at(2000), loginFailureWindowMs: 60_000, knownSourceLifetimeMs: 60_000 });
     const ids = async () =>
       (
         await database
