@@ -1,0 +1,417 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import { type Generated, Kysely, sql } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createSQLiteDialect,
+  isBusy,
+  isForeignKeyViolation,
+  isUniqueViolation,
+  sqliteVersion,
+} from "./sqlite.ts";
+
+interface TestDatabase {
+  accounts: {
+    id: Generated<number>;
+    email: string;
+    verified: number;
+    balance: number;
+    created_at: Date;
+    locked_until: Date | null;
+  };
+  notes: { id: Generated<number>; account_id: number; body: string };
+}
+
+const opened: Kysely<TestDatabase>[] = [];
+const folders: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((db) => db.destroy()));
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function temporaryFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), "sqlite-dialect-"));
+  folders.push(folder);
+  return folder;
+}
+
+async function openDatabase(path: string, busyTimeoutMs?: number): Promise<Kysely<TestDatabase>> {
+  const db = new Kysely<TestDatabase>({ dialect: createSQLiteDialect({ path, busyTimeoutMs }) });
+  opened.push(db);
+  await sql`CREATE TABLE IF NOT EXISTS accounts (
+    id integer PRIMARY KEY AUTOINCREMENT,
+    email text NOT NULL UNIQUE,
+    verified boolean NOT NULL,
+    balance integer NOT NULL,
+    created_at datetime(3) NOT NULL,
+    locked_until datetime(3)
+  )`.execute(db);
+  await sql`CREATE TABLE IF NOT EXISTS notes (
+    id integer PRIMARY KEY AUTOINCREMENT,
+    account_id integer NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    body text NOT NULL
+  )`.execute(db);
+  return db;
+}
+
+const createdAt = new Date("2026-11-30T09:41:02.345Z");
+
+async function insertAccount(
+  db: Kysely<TestDatabase>,
+  email: string,
+  balance = 0,
+): Promise<bigint | undefined> {
+  const result = await db
+    .insertInto("accounts")
+    .values({ email, verified: 0, balance, created_at: createdAt, locked_until: null })
+    .executeTakeFirstOrThrow();
+  return result.insertId;
+}
+
+async function pragma(db: Kysely<TestDatabase>, name: string): Promise<unknown> {
+  const { rows } = await sql<Record<string, unknown>>`${sql.raw(`PRAGMA ${name}`)}`.execute(db);
+  return Object.values(rows[0] ?? {})[0];
+}
+
+describe("createSQLiteDialect", () => {
+  it("creates, inserts and selects through Kysely on an in-memory database", async () => {
+    const db = await openDatabase(":memory:");
+    expect(await insertAccount(db, "ada@example.com", 10)).toBe(1n);
+    expect(await insertAccount(db, "grace@example.com", 20)).toBe(2n);
+
+    const rows = await db.selectFrom("accounts").select(["email", "balance"]).orderBy("id").execute();
+
+    expect(rows).toEqual([
+      { email: "ada@example.com", balance: 10 },
+      { email: "grace@example.com", balance: 20 },
+    ]);
+    expect(await pragma(db, "journal_mode")).toBe("memory");
+    expect(await sqliteVersion(db)).toMatch(/^3\.\d+\.\d+$/);
+  });
+
+  it("opens a file in a missing folder in WAL mode with foreign keys, busy timeout and synchronous NORMAL", async () => {
+    const path = join(temporaryFolder(), "nested", "folder", "test.db");
+    const db = await openDatabase(path);
+    await insertAccount(db, "ada@example.com");
+
+    expect(await db.selectFrom("accounts").select("email").execute()).toEqual([{ email: "ada@example.com" }]);
+    expect(await pragma(db, "journal_mode")).toBe("wal");
+    expect(await pragma(db, "foreign_keys")).toBe(1);
+    expect(await pragma(db, "busy_timeout")).toBe(5000);
+    expect(await pragma(db, "synchronous")).toBe(1); // NORMAL
+  });
+
+  it("round-trips Dates exactly to the millisecond, stored as sortable ISO-8601 UTC text", async () => {
+    const db = await openDatabase(":memory:");
+    const lockedUntil = new Date("2026-12-01T00:00:00.001Z");
+    await db
+      .insertInto("accounts")
+      .values({
+        email: "ada@example.com",
+        verified: 0,
+        balance: 0,
+        created_at: createdAt,
+        locked_until: lockedUntil,
+      })
+      .execute();
+    await db
+      .insertInto("accounts")
+      .values({
+        email: "earlier@example.com",
+        verified: 0,
+        balance: 0,
+        created_at: new Date("2026-11-30T09:41:02.344Z"),
+        locked_until: null,
+      })
+      .execute();
+
+    const row = await db
+      .selectFrom("accounts")
+      .select(["created_at", "locked_until"])
+      .where("email", "=", "ada@example.com")
+      .executeTakeFirstOrThrow();
+    const stored = await sql<{ text: string; type: string }>`
+      SELECT created_at AS text, typeof(created_at) AS type FROM accounts WHERE email = 'ada@example.com'`.execute(
+      db,
+    );
+    const newer = await db
+      .selectFrom("accounts")
+      .select("email")
+      .where("created_at", ">", new Date("2026-11-30T09:41:02.344Z"))
+      .execute();
+
+    expect(row.created_at).toBeInstanceOf(Date);
+    expect(row.created_at.getTime()).toBe(createdAt.getTime());
+    expect(row.locked_until?.getTime()).toBe(lockedUntil.getTime());
+    expect(stored.rows).toEqual([{ text: "2026-11-30T09:41:02.345Z", type: "text" }]);
+    expect(newer).toEqual([{ email: "ada@example.com" }]);
+  });
+
+  it("refuses to guess at date-column text not written in the stored form", async () => {
+    const db = await openDatabase(":memory:");
+    await sql`INSERT INTO accounts (email, verified, balance, created_at) VALUES ('a@example.com', 0, 0, '2026-11-30 09:41:02')`.execute(
+      db,
+    );
+
+    await expect(db.selectFrom("accounts").select("created_at").execute()).rejects.toThrow(
+      /created_at holds "2026-11-30 09:41:02"/,
+    );
+  });
+
+  it("stores booleans as 1/0 and reads them back as numbers, like MySQL's BOOLEAN", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com");
+
+    await db
+      .updateTable("accounts")
+      .set({ verified: sql<number>`${true}` })
+      .execute();
+    const row = await db
+      .selectFrom("accounts")
+      .select("verified")
+      .where("verified", "=", sql<number>`${true}`)
+      .executeTakeFirst();
+
+    expect(row).toEqual({ verified: 1 });
+  });
+
+  it("reports affected rows as bigint, counting rows matched like mysql2 (FOUND_ROWS)", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com");
+    await insertAccount(db, "grace@example.com");
+
+    const updated = await db.updateTable("accounts").set({ balance: 0 }).executeTakeFirstOrThrow();
+    const none = await db
+      .updateTable("accounts")
+      .set({ balance: 1 })
+      .where("id", "=", 99)
+      .executeTakeFirstOrThrow();
+    const deleted = await db.deleteFrom("accounts").where("id", "=", 1).executeTakeFirstOrThrow();
+
+    expect(updated.numUpdatedRows).toBe(2n);
+    expect(none.numUpdatedRows).toBe(0n);
+    expect(deleted.numDeletedRows).toBe(1n);
+  });
+
+  it("rolls back a transaction that throws", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com", 10);
+
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.updateTable("accounts").set({ balance: 99 }).execute();
+        await insertAccount(trx, "grace@example.com");
+        throw new Error("abandon");
+      }),
+    ).rejects.toThrow("abandon");
+
+    expect(await db.selectFrom("accounts").select(["email", "balance"]).execute()).toEqual([
+      { email: "ada@example.com", balance: 10 },
+    ]);
+  });
+
+  for (const where of [":memory:", "file"] as const) {
+    it(`gives exactly one winner among 50 concurrent read-then-update transactions (${where})`, async () => {
+      const db = await openDatabase(where === "file" ? join(temporaryFolder(), "race.db") : ":memory:");
+      await insertAccount(db, "ada@example.com", 1);
+
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, attempt) =>
+          db.transaction().execute(async (trx) => {
+            const { balance } = await trx
+              .selectFrom("accounts")
+              .select("balance")
+              .where("id", "=", 1)
+              .forUpdate()
+              .executeTakeFirstOrThrow();
+            // Yield to the other 49 between the read and the write: without turn-taking they
+            // would all read balance 1 here and all win.
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            if (balance !== 1) return "lost";
+            await trx
+              .updateTable("accounts")
+              .set({ balance: 0, email: `winner-${attempt}@example.com` })
+              .where("id", "=", 1)
+              .execute();
+            return "won";
+          }),
+        ),
+      );
+
+      expect(outcomes.filter((outcome) => outcome === "won")).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === "lost")).toHaveLength(49);
+      expect(await db.selectFrom("accounts").select("balance").executeTakeFirst()).toEqual({ balance: 0 });
+    });
+  }
+
+  it("starts transactions with BEGIN IMMEDIATE and never sends FOR UPDATE to SQLite", async () => {
+    const statements: string[] = [];
+    const db = new Kysely<TestDatabase>({
+      dialect: createSQLiteDialect({ path: ":memory:" }),
+      log: (event) => {
+        statements.push(event.query.sql);
+      },
+    });
+    opened.push(db);
+    await sql`CREATE TABLE accounts (id integer PRIMARY KEY, email text, balance integer)`.execute(db);
+
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom("accounts").selectAll().where("id", "=", 1).forUpdate().execute();
+    });
+
+    expect(statements.slice(1)).toEqual([
+      "BEGIN IMMEDIATE",
+      'select * from "accounts" where "id" = ?',
+      "COMMIT",
+    ]);
+  });
+
+  it("turns onDuplicateKeyUpdate into ON CONFLICT DO UPDATE, as an upsert on any unique key", async () => {
+    const db = await openDatabase(":memory:");
+    const upsert = (balance: number) =>
+      db
+        .insertInto("accounts")
+        .values({ email: "ada@example.com", verified: 0, balance, created_at: createdAt, locked_until: null })
+        .onDuplicateKeyUpdate({ balance })
+        .execute();
+
+    await upsert(5);
+    await upsert(7);
+
+    expect(await db.selectFrom("accounts").select(["id", "email", "balance"]).execute()).toEqual([
+      { id: 1, email: "ada@example.com", balance: 7 },
+    ]);
+  });
+
+  it("classifies unique and primary-key violations by result code", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com");
+
+    const duplicateEmail = await insertAccount(db, "ada@example.com").catch((error: unknown) => error);
+    const duplicateId = await db
+      .insertInto("accounts")
+      .values({ id: 1, email: "grace@example.com", verified: 0, balance: 0, created_at: createdAt })
+      .execute()
+      .catch((error: unknown) => error);
+
+    expect(isUniqueViolation(duplicateEmail)).toBe(true);
+    expect(isUniqueViolation(duplicateId)).toBe(true);
+    expect(isForeignKeyViolation(duplicateEmail)).toBe(false);
+    expect(isBusy(duplicateEmail)).toBe(false);
+    expect(isUniqueViolation(new Error("UNIQUE constraint failed: accounts.email"))).toBe(false);
+  });
+
+  it("enforces foreign keys and classifies their violation", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com");
+    await db.insertInto("notes").values({ account_id: 1, body: "kept until the account goes" }).execute();
+
+    const orphan = await db
+      .insertInto("notes")
+      .values({ account_id: 42, body: "no such account" })
+      .execute()
+      .catch((error: unknown) => error);
+    await db.deleteFrom("accounts").where("id", "=", 1).execute();
+
+    expect(isForeignKeyViolation(orphan)).toBe(true);
+    expect(isUniqueViolation(orphan)).toBe(false);
+    expect(await db.selectFrom("notes").selectAll().execute()).toEqual([]);
+  });
+
+  it("waits busy_timeout for a second connection's write lock, then reports SQLITE_BUSY", async () => {
+    const path = join(temporaryFolder(), "shared.db");
+    const first = await openDatabase(path);
+    const second = await openDatabase(path, 200);
+    let releaseFirst = (): void => {};
+    const firstHolds = new Promise<void>((resolve) => {
+      const firstDone = first.transaction().execute(async (trx) => {
+        await insertAccount(trx, "first@example.com");
+        resolve();
+        await new Promise<void>((release) => {
+          releaseFirst = release;
+        });
+      });
+      void firstDone;
+    });
+    await firstHolds;
+
+    const started = performance.now();
+    const refused = await insertAccount(second, "second@example.com").catch((error: unknown) => error);
+    const waitedMs = performance.now() - started;
+    releaseFirst();
+
+    expect(isBusy(refused)).toBe(true);
+    expect(waitedMs).toBeGreaterThanOrEqual(150);
+  });
+
+  it("surfaces another connection's write lock at BEGIN IMMEDIATE, before the work runs, and recovers after", async () => {
+    const path = join(temporaryFolder(), "shared.db");
+    const first = await openDatabase(path);
+    const second = await openDatabase(path, 100);
+    let releaseFirst = (): void => {};
+    let firstDone: Promise<void> = Promise.resolve();
+    await new Promise<void>((resolve) => {
+      firstDone = first.transaction().execute(async (trx) => {
+        await trx.selectFrom("accounts").selectAll().execute();
+        resolve();
+        await new Promise<void>((release) => {
+          releaseFirst = release;
+        });
+      });
+    });
+
+    let workRan = false;
+    const refused = await second
+      .transaction()
+      .execute(async (trx) => {
+        workRan = true;
+        await insertAccount(trx, "second@example.com");
+      })
+      .catch((error: unknown) => error);
+    releaseFirst();
+    await firstDone;
+    await second.transaction().execute((trx) => insertAccount(trx, "second@example.com"));
+
+    expect(isBusy(refused)).toBe(true);
+    expect(workRan).toBe(false);
+    expect(await first.selectFrom("accounts").select("email").execute()).toEqual([
+      { email: "second@example.com" },
+    ]);
+  });
+
+  it("lets a second process's writer through once the lock holder commits within busy_timeout", async () => {
+    const path = join(temporaryFolder(), "shared.db");
+    const db = await openDatabase(path);
+    // Another process's worth: its own DatabaseSync on another thread, holding the write lock
+    // for 300 ms (the main thread blocks in SQLite's busy handler meanwhile, so the holder must
+    // not need our event loop to let go).
+    const holder = new Worker(
+      `const { DatabaseSync } = require("node:sqlite");
+       const { parentPort, workerData } = require("node:worker_threads");
+       const db = new DatabaseSync(workerData);
+       db.exec("BEGIN IMMEDIATE");
+       db.exec("INSERT INTO accounts (email, verified, balance, created_at) VALUES ('holder@example.com', 0, 0, '2026-11-30T09:41:02.345Z')");
+       parentPort.postMessage("locked");
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+       db.exec("COMMIT");
+       db.close();`,
+      { eval: true, workerData: path },
+    );
+    const exited = new Promise((resolve) => holder.once("exit", resolve));
+    await new Promise((resolve) => holder.once("message", resolve));
+
+    const started = performance.now();
+    await insertAccount(db, "waiter@example.com");
+    const waitedMs = performance.now() - started;
+    await exited;
+
+    expect(waitedMs).toBeGreaterThanOrEqual(200);
+    expect(await db.selectFrom("accounts").select("email").orderBy("id").execute()).toEqual([
+      { email: "holder@example.com" },
+      { email: "waiter@example.com" },
+    ]);
+  });
+});

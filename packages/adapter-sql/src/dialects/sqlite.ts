@@ -1,0 +1,306 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type OnDuplicateKeyNode,
+  type QueryResult,
+  type SelectModifierNode,
+  type SelectQueryNode,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  sql,
+} from "kysely";
+
+/**
+ * A Kysely dialect over Node's built-in `node:sqlite` (`DatabaseSync`): no native build, nothing
+ * downloaded at install. Kysely's own SqliteDialect targets better-sqlite3; we reuse its adapter,
+ * introspector and compiler and supply only the driver.
+ */
+export interface SQLiteDialectOptions {
+  /** A file path (its folder is created if missing) or ":memory:". */
+  readonly path: string;
+  /** How long a statement waits for another connection's lock before SQLITE_BUSY. Default 5000 ms. */
+  readonly busyTimeoutMs?: number;
+  /**
+   * Which result columns hold timestamps, to read them back as Dates (SQLite has no date type).
+   * Default: names ending in `_at` or `_until` (every datetime column of our migrations).
+   */
+  readonly isDateColumn?: (column: string) => boolean;
+}
+
+const defaultBusyTimeoutMs = 5000;
+
+/** Every datetime(3) column of the migrations: `*_at`, plus `login_failures.locked_until`. */
+const isTimestampColumnName = (column: string): boolean =>
+  column.endsWith("_at") || column.endsWith("_until");
+
+/**
+ * The one form a Date is stored in: ISO-8601 UTC with milliseconds, what `Date#toISOString`
+ * writes. Fixed width, so text order is time order and `<`, `>`, `ORDER BY` compare correctly.
+ * Years outside 0000-9999 (`+275760-...`) are not written by this service.
+ */
+const storedDatePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function createSQLiteDialect(options: SQLiteDialectOptions): Dialect {
+  return {
+    createAdapter: () => new SqliteAdapter(),
+    createDriver: () => new NodeSQLiteDriver(options),
+    createIntrospector: (db) => new SqliteIntrospector(db),
+    createQueryCompiler: () => new NodeSQLiteQueryCompiler(),
+  };
+}
+
+/**
+ * One connection for the whole process. SQLite allows one writer at a time and `DatabaseSync`
+ * blocks the event loop while a statement runs, so a pool would only add lock contention.
+ *
+ * Turn-taking is Kysely's: SqliteAdapter says `supportsMultipleConnections: false`, so Kysely's
+ * RuntimeDriver holds a mutex from acquireConnection to releaseConnection, i.e. across a whole
+ * `db.transaction().execute()`. A second caller waits for the first to release; that is what makes
+ * our transactions serial and gives MySQL's single-winner outcomes (sqlite.test.ts proves it with
+ * 50 concurrent transactions). We assert the turn-taking rather than duplicate the mutex.
+ */
+class NodeSQLiteDriver implements Driver {
+  readonly #options: SQLiteDialectOptions;
+  #database: DatabaseSync | undefined;
+  #connection: NodeSQLiteConnection | undefined;
+  #held = false;
+
+  constructor(options: SQLiteDialectOptions) {
+    this.#options = options;
+  }
+
+  async init(): Promise<void> {
+    const { path } = this.#options;
+    const inMemory = path === ":memory:";
+    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    const database = new DatabaseSync(path);
+    try {
+      if (!inMemory) {
+        // WAL: readers never block the writer nor the writer readers, and a commit is one append.
+        // (An in-memory database has no file to log to, so it keeps its "memory" journal.)
+        const mode = database.prepare("PRAGMA journal_mode = WAL").get();
+        if (mode?.journal_mode !== "wal") {
+          throw new Error(
+            `SQLite refused WAL mode for ${path} (journal_mode is ${String(mode?.journal_mode)})`,
+          );
+        }
+      }
+      // Wait for another process's lock (a migration, a second instance, a backup) instead of failing
+      // at once with SQLITE_BUSY. Applies to BEGIN IMMEDIATE too.
+      database.exec(
+        `PRAGMA busy_timeout = ${integerPragma(this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs)}`,
+      );
+      // Off by default in SQLite for backward compatibility; our schema relies on its REFERENCES.
+      database.exec("PRAGMA foreign_keys = ON");
+      // In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a commit survives the
+      // application crashing or being killed (it is in the WAL file, in the OS's cache), but the last
+      // commits before a power loss or OS crash may be rolled back (never corrupted). FULL would fsync
+      // every commit for that last case; sessions and tokens lost to a power cut cost a sign-in, and
+      // NORMAL is what SQLite recommends for WAL (https://www.sqlite.org/pragma.html#pragma_synchronous).
+      database.exec("PRAGMA synchronous = NORMAL");
+    } catch (error) {
+      database.close();
+      throw error;
+    }
+    this.#database = database;
+    this.#connection = new NodeSQLiteConnection(
+      database,
+      this.#options.isDateColumn ?? isTimestampColumnName,
+    );
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#connection === undefined) throw new Error("The SQLite driver is not initialised");
+    // Kysely's mutex (see the class comment) guarantees this; if a Kysely upgrade dropped it,
+    // transactions would interleave on the one connection, so fail loudly instead.
+    if (this.#held)
+      throw new Error("The SQLite connection was acquired twice: Kysely's connection mutex is missing");
+    this.#held = true;
+    return this.#connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#held = false;
+  }
+
+  /**
+   * BEGIN IMMEDIATE takes the write lock at the start, as MySQL's SELECT ... FOR UPDATE would.
+   * A deferred BEGIN would read under a shared lock and upgrade at the first write; in WAL mode
+   * that upgrade fails at once with SQLITE_BUSY_SNAPSHOT (no busy wait) if another connection wrote
+   * meanwhile. Starting immediate, contention surfaces at BEGIN, where busy_timeout waits it out.
+   * Isolation settings are ignored: every SQLite transaction is serializable.
+   */
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("BEGIN IMMEDIATE"));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("COMMIT"));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("ROLLBACK"));
+  }
+
+  async destroy(): Promise<void> {
+    this.#database?.close();
+    this.#database = undefined;
+    this.#connection = undefined;
+  }
+}
+
+class NodeSQLiteConnection implements DatabaseConnection {
+  readonly #database: DatabaseSync;
+  readonly #isDateColumn: (column: string) => boolean;
+
+  constructor(database: DatabaseSync, isDateColumn: (column: string) => boolean) {
+    this.#database = database;
+    this.#isDateColumn = isDateColumn;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.#database.prepare(compiledQuery.sql);
+    const parameters = compiledQuery.parameters.map(toSQLiteValue);
+    // A statement that yields columns (SELECT, PRAGMA, ... RETURNING) is read; others report counts.
+    if (statement.columns().length > 0) {
+      return { rows: this.#readRows(statement.all(...parameters)) as R[] };
+    }
+    const { changes, lastInsertRowid } = statement.run(...parameters);
+    // bigint like Kysely's MySQL driver, so repositories compare `numUpdatedRows !== 1n` on both.
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    const statement = this.#database.prepare(compiledQuery.sql);
+    for (const row of statement.iterate(...compiledQuery.parameters.map(toSQLiteValue))) {
+      yield { rows: this.#readRows([row]) as R[] };
+    }
+  }
+
+  #readRows(rows: Record<string, unknown>[]): Record<string, unknown>[] {
+    for (const row of rows) {
+      for (const [column, value] of Object.entries(row)) {
+        if (typeof value === "string" && this.#isDateColumn(column))
+          row[column] = parseStoredDate(column, value);
+      }
+    }
+    return rows;
+  }
+}
+
+/**
+ * Kysely parameters as node:sqlite binds them. Dates become their stored form (see
+ * storedDatePattern); booleans 1/0, as MySQL's BOOLEAN (TINYINT(1)) stores them, and they read back
+ * as 0/1 on both databases (database.ts types `email_verified` as a number on read).
+ */
+function toSQLiteValue(value: unknown): SQLInputValue {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (value === undefined) return null;
+  // node:sqlite itself rejects anything else it cannot bind (ERR_INVALID_ARG_TYPE).
+  return value as SQLInputValue;
+}
+
+/** A stored timestamp back as a Date; any other text in a date column is a bug, not a value to guess at. */
+function parseStoredDate(column: string, value: string): Date {
+  if (!storedDatePattern.test(value)) {
+    throw new Error(`Column ${column} holds "${value}", not a timestamp written as YYYY-MM-DDTHH:MM:SS.sssZ`);
+  }
+  return new Date(value);
+}
+
+/** Row-lock modifiers MySQL needs and SQLite has no syntax for (Kysely's SQLite compiler emits them). */
+const rowLockModifiers: ReadonlySet<string> = new Set([
+  "ForUpdate",
+  "ForShare",
+  "ForNoKeyUpdate",
+  "ForKeyShare",
+  "NoWait",
+  "SkipLocked",
+]);
+
+const isRowLock = (modifier: SelectModifierNode): boolean =>
+  modifier.modifier !== undefined && rowLockModifiers.has(modifier.modifier);
+
+/**
+ * Kysely's SqliteQueryCompiler with the two MySQL locking constructs our repositories use made
+ * portable, so one repository serves both databases:
+ * - `.forUpdate()` (and its kin) is dropped: Kysely would emit `for update`, a syntax error in
+ *   SQLite. Nothing is lost, because every transaction already holds the database's write lock
+ *   from BEGIN IMMEDIATE to COMMIT, a stronger lock than any row lock; outside a transaction MySQL
+ *   releases a FOR UPDATE lock at once anyway.
+ * - `.onDuplicateKeyUpdate(values)` becomes `on conflict do update set ...`: Kysely would emit
+ *   MySQL's `on duplicate key update`. Without a conflict target, SQLite (3.35+) applies it to a
+ *   conflict on any unique index or primary key, as MySQL does.
+ */
+class NodeSQLiteQueryCompiler extends SqliteQueryCompiler {
+  protected override visitSelectQuery(node: SelectQueryNode): void {
+    const modifiers = node.endModifiers;
+    super.visitSelectQuery(
+      modifiers?.some(isRowLock) ? { ...node, endModifiers: modifiers.filter((m) => !isRowLock(m)) } : node,
+    );
+  }
+
+  protected override visitOnDuplicateKey(node: OnDuplicateKeyNode): void {
+    this.append("on conflict do update set ");
+    this.compileList(node.updates);
+  }
+}
+
+function integerPragma(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`busyTimeoutMs must be a whole number ≥ 0, not ${value}`);
+  return value;
+}
+
+/** SQLite's extended result codes (https://www.sqlite.org/rescode.html), as node:sqlite's `errcode`. */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_CONSTRAINT_FOREIGNKEY = 787;
+const SQLITE_CONSTRAINT_PRIMARYKEY = 1555;
+const SQLITE_CONSTRAINT_UNIQUE = 2067;
+
+/** node:sqlite errors: `code: "ERR_SQLITE_ERROR"` and the extended result code in `errcode`. */
+function sqliteErrorCode(error: unknown): number | null {
+  if (typeof error !== "object" || error === null) return null;
+  if (!("code" in error) || error.code !== "ERR_SQLITE_ERROR") return null;
+  return "errcode" in error && typeof error.errcode === "number" ? error.errcode : null;
+}
+
+/** A unique index or primary key refused a row. By result code, never by message. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = sqliteErrorCode(error);
+  return code === SQLITE_CONSTRAINT_UNIQUE || code === SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+/** A REFERENCES constraint refused a row (foreign_keys is on for every connection). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return sqliteErrorCode(error) === SQLITE_CONSTRAINT_FOREIGNKEY;
+}
+
+/**
+ * Another connection held the lock past busy_timeout (SQLITE_BUSY and its extended codes such as
+ * BUSY_SNAPSHOT), or a table was locked (SQLITE_LOCKED): safe to retry the whole transaction.
+ */
+export function isBusy(error: unknown): boolean {
+  const code = sqliteErrorCode(error);
+  if (code === null) return false;
+  // The low byte of an extended result code is its primary code.
+  const primary = code & 0xff;
+  return primary === SQLITE_BUSY || primary === SQLITE_LOCKED;
+}
+
+/** The SQLite library's version, e.g. "3.53.4", for `db:status`. */
+export async function sqliteVersion<DB>(db: Kysely<DB>): Promise<string> {
+  const { rows } = await sql<{ version: string }>`select sqlite_version() as version`.execute(db);
+  const version = rows[0]?.version;
+  if (version === undefined) throw new Error("select sqlite_version() returned no row");
+  return version;
+}
