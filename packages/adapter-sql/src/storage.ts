@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import type { Dependencies } from "@superoauth/application";
-import { type Kysely, sql } from "kysely";
+import { Kysely, sql } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
@@ -9,6 +10,7 @@ import {
   mysqlDialect,
   mysqlServerVersion,
 } from "./dialects/mysql.ts";
+import { createGuardedSQLiteDialect, sqliteSQLDialect, sqliteVersion } from "./dialects/sqlite.ts";
 import { createEmailTokenRepository } from "./email-token-repository.ts";
 import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 import { createLockoutRepository } from "./lockout-repository.ts";
@@ -68,13 +70,13 @@ export interface Storage extends StorageRepositories {
 
 /** How to reach the database: its URL, and the limits that keep a request from waiting on it for long. */
 export interface StorageOptions {
-  /** `mysql://user:password@host:port/database`. */
+  /** `mysql://user:password@host:port/database`, `sqlite:<path>` or `sqlite::memory:`. */
   readonly url: string;
   /** Connections kept open (MySQL). Default 10. */
   readonly poolSize?: number;
-  /** Longest wait for a connection, pooled or new. Default 5 s. */
+  /** Longest wait for a connection, pooled or new (SQLite: for another process's write lock). Default 5 s. */
   readonly connectTimeoutMs?: number;
-  /** Longest a single query may take. Default 5 s; null for none (administration). */
+  /** Longest a single query may take (MySQL). Default 5 s; null for none (administration). */
   readonly queryTimeoutMs?: number | null;
 }
 
@@ -87,8 +89,10 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
   switch (scheme) {
     case "mysql":
       return openMySQLStorage(options);
+    case "sqlite":
+      return openSQLiteStorage(options);
     default:
-      throw new Error(`Unsupported database URL scheme "${scheme}:": use mysql://`);
+      throw new Error(`Unsupported database URL scheme "${scheme}:": use mysql:// or sqlite:`);
   }
 }
 
@@ -113,6 +117,38 @@ function openMySQLStorage(options: StorageOptions): Storage {
         version: await mysqlServerVersion(db),
         location: mysqlDatabaseName(options.url),
       };
+    },
+  });
+}
+
+/** The file a `sqlite:` URL names, made absolute against the working directory; ":memory:" for none. */
+export function sqlitePathOf(url: string): string {
+  const rest = url.slice("sqlite:".length);
+  if (rest === ":memory:") return rest;
+  // sqlite:///var/lib/x.db (URL style) and sqlite:/var/lib/x.db name the same absolute file.
+  return resolve(rest.startsWith("//") ? rest.slice(2) : rest);
+}
+
+/**
+ * One connection to one file, in WAL mode, taking turns (see dialects/sqlite.ts). One instance of
+ * the service per file: SQLite serialises writers within a process through that connection, and
+ * other processes (a migration, a backup) wait up to the busy timeout.
+ */
+function openSQLiteStorage(options: StorageOptions): Storage {
+  const path = sqlitePathOf(options.url);
+  const db = new Kysely<Database>({
+    dialect: createGuardedSQLiteDialect({
+      path,
+      ...(options.connectTimeoutMs === undefined ? {} : { busyTimeoutMs: options.connectTimeoutMs }),
+    }),
+  });
+  return assembleStorage({
+    db,
+    dialect: sqliteSQLDialect,
+    // The file and its folder are created on first use; no query timeout applies to SQLite.
+    migrate: () => migrateToLatest(db),
+    async describe() {
+      return { dialect: "sqlite", version: await sqliteVersion(db), location: path };
     },
   });
 }

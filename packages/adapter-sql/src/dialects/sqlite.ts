@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -16,6 +17,7 @@ import {
   SqliteQueryCompiler,
   sql,
 } from "kysely";
+import type { SQLDialect } from "./dialect.ts";
 
 /**
  * A Kysely dialect over Node's built-in `node:sqlite` (`DatabaseSync`): no native build, nothing
@@ -303,4 +305,61 @@ export async function sqliteVersion<DB>(db: Kysely<DB>): Promise<string> {
   const version = rows[0]?.version;
   if (version === undefined) throw new Error("select sqlite_version() returned no row");
   return version;
+}
+
+/**
+ * The repositories' view of SQLite (see SQLDialect). A busy database is retried like a MySQL
+ * deadlock; no row locks (the transaction's BEGIN IMMEDIATE holds the write lock); upserts and
+ * ignored inserts in SQLite's ON CONFLICT spelling; no LIMIT on writes.
+ */
+export const sqliteSQLDialect: SQLDialect = {
+  name: "sqlite",
+  isUniqueViolation,
+  isRetryableConflict: isBusy,
+  forUpdate: (query) => query,
+  insertIgnore: (query) => query.orIgnore(),
+  upsert: (query, { key, set }) =>
+    // `set` holds plain column values of the table; Kysely types ON CONFLICT's view of the table
+    // (which adds `excluded`) apart from UPDATE's, and a generic table cannot be narrowed to it.
+    query.onConflict((conflict) => conflict.columns(key).doUpdateSet(set as never)),
+  limitsWrites: false,
+};
+
+/**
+ * The SQLite dialect, with a file that cannot be opened (a missing permission, a folder in the
+ * way) reported as StorageUnavailableError on first use, like a MySQL server that does not answer.
+ */
+export function createGuardedSQLiteDialect(options: SQLiteDialectOptions): Dialect {
+  const dialect = createSQLiteDialect(options);
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      return {
+        async init() {
+          try {
+            await driver.init();
+          } catch (error) {
+            const code =
+              typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+                ? error.code
+                : "SQLITE_CANTOPEN";
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new StorageUnavailableError({
+              code,
+              message: `cannot open the SQLite database ${options.path}: ${reason}`,
+            });
+          }
+        },
+        acquireConnection: () => driver.acquireConnection(),
+        beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        releaseConnection: (connection) => driver.releaseConnection(connection),
+        destroy: () => driver.destroy(),
+      };
+    },
+  };
 }
