@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StorageUnavailableError } from "@superoauth/application";
+import { at, makeRefreshToken, makeSession, makeUser } from "@superoauth/application/testing";
+import type { Email } from "@superoauth/domain";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { migrations } from "../migrations/index.ts";
+import { openStorage, type Storage } from "../src/storage.ts";
+import { useSQLiteTestDatabase } from "./sqlite-test-database.ts";
+
+const database = useSQLiteTestDatabase();
+const allMigrations = Object.keys(migrations).sort();
+const folder = mkdtempSync(join(tmpdir(), "superoauth-sqlite-storage-"));
+const opened: Storage[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((storage) => storage.close()));
+});
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+async function open(url: string): Promise<Storage> {
+  const storage = await openStorage({ url });
+  opened.push(storage);
+  return storage;
+}
+
+describe("a SQLite storage", () => {
+  it("creates its file and folder, migrates it in name order, and then has nothing pending", async () => {
+    const path = join(folder, "new", "superoauth.db");
+    const storage = await open(`sqlite:${path}`);
+
+    expect((await storage.migrationStatus()).map((m) => [m.name, m.executedAt])).toEqual(
+      allMigrations.map((name) => [name, null]),
+    );
+    expect(await storage.migrate()).toEqual(allMigrations);
+    expect(await storage.migrate()).toEqual([]);
+    expect((await storage.migrationStatus()).every((m) => m.executedAt instanceof Date)).toBe(true);
+    expect(await storage.describe()).toEqual({
+      dialect: "sqlite",
+      version: expect.stringMatching(/^3\.\d+\.\d+$/),
+      location: path,
+    });
+  });
+
+  it("opens sqlite::memory: as a database of its own, with nowhere on disk", async () => {
+    const storage = await open("sqlite::memory:");
+    await storage.migrate();
+    const user = makeUser();
+
+    expect((await storage.users.insertUser(user)).ok).toBe(true);
+    expect(await storage.users.findUserById(user.id)).toEqual(user);
+    expect((await storage.describe()).location).toBe(":memory:");
+  });
+
+  it("reports a file it cannot open as StorageUnavailableError, on ping as on any query", async () => {
+    // A regular file where the database's folder should be: refused whoever runs the test (root too).
+    const blocker = join(folder, "blocker");
+    writeFileSync(blocker, "");
+    const storage = await open(`sqlite:${join(blocker, "superoauth.db")}`);
+
+    await expect(storage.ping()).rejects.toBeInstanceOf(StorageUnavailableError);
+    await expect(storage.users.findUserById(makeUser().id)).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it("deleting a user deletes their sessions, tokens, links, OAuth records and factors (foreign keys on)", async () => {
+    const storage = database.storage();
+    const user = makeUser();
+    await storage.users.insertUser(user);
+    const session = makeSession(user.id);
+    await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    await storage.linkedProviders.linkProvider({
+      userId: user.id,
+      provider: "github",
+      subject: `gh-${user.id}`,
+      email: null,
+      displayName: null,
+      linkedAt: at(0),
+    });
+    await storage.oauthFlows.saveAuthorization({
+      stateHash: `s-${user.id}`,
+      provider: "github",
+      linkUserId: user.id,
+      codeChallengeHash: null,
+      reauthenticateSessionId: null,
+      createdAt: at(0),
+      expiresAt: at(1000),
+    });
+    await storage.twoFactor.savePendingTOTPFactor({
+      userId: user.id,
+      encryptedSecret: "v1.a.b.c",
+      now: at(0),
+    });
+
+    await storage.db.deleteFrom("users").where("id", "=", user.id).execute();
+
+    for (const [table, column] of [
+      ["sessions", "user_id"],
+      ["refresh_tokens", "session_id"],
+      ["linked_providers", "user_id"],
+      ["oauth_authorizations", "link_user_id"],
+      ["totp_factors", "user_id"],
+    ] as const) {
+      const key = column === "session_id" ? session.id : user.id;
+      const rows = await storage.db.selectFrom(table).selectAll().where(column, "=", key).execute();
+      expect(rows, table).toEqual([]);
+    }
+  });
+
+  it("compares emails byte for byte: addresses differing in case are two accounts only when inserted as two", async () => {
+    const { users } = database.storage();
+    const upper = "CASE@X.IO" as Email;
+    const lower = "case@x.io" as Email;
+
+    expect((await users.insertUser(makeUser({ email: upper }))).ok).toBe(true);
+    expect((await users.insertUser(makeUser({ email: lower }))).ok).toBe(true);
+    expect(await users.insertUser(makeUser({ email: lower }))).toMatchObject({
+      ok: false,
+      error: "USER_EXISTS",
+    });
+    expect((await users.findUserByEmail(lower))?.email).toBe(lower);
+  });
+});
+
+describe("openStorage", () => {
+  it("refuses a URL scheme it has no backend for", async () => {
+    await expect(openStorage({ url: "postgres://db/app" })).rejects.toThrow(/use mysql:\/\/ or sqlite:/);
+  });
+});
