@@ -32,7 +32,7 @@ export const environmentSchema = Type.Object({
   ),
   HOST: Type.Optional(Type.String({ minLength: 1 })),
   PORT: Type.Optional(Type.String({ pattern: integerPattern })),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: "^mysql://" })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: "^(mysql://|sqlite:)" })),
   MIGRATE_ON_START: Type.Optional(Type.String({ pattern: booleanPattern })),
   DATABASE_CONNECT_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
   DATABASE_QUERY_TIMEOUT: Type.Optional(Type.String({ pattern: durationPattern })),
