@@ -1,6 +1,6 @@
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 import { storageContracts } from "./storage-contracts.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 storageContracts("mysql", () => database.storage());

@@ -5,9 +5,9 @@ import type { Email } from "@superoauth/domain";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStorage, type Storage, type StorageOptions } from "../src/storage.ts";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 const opened: Storage[] = [];
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((storage) => storage.close()));

@@ -2,9 +2,9 @@ import { makeUser, t0, testId } from "@superoauth/application/testing";
 import { createEmailToken, type EmailToken, type EmailTokenId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 async function storedToken() {
   const users = database.storage().users;

@@ -9,11 +9,11 @@ import {
   buildDatabaseURL,
   createTestDatabase,
   dropDatabase,
-  useTestDatabase,
+  useMySQLTestDatabase,
 } from "./mysql-test-database.ts";
 
 // A migrated database for the file; the tests that need an empty one make their own.
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 const allMigrations = Object.keys(migrations).sort();
 
 async function describeSchema(db: ReturnType<typeof database.db>): Promise<string[]> {

@@ -66,10 +66,10 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 }
 
 /**
- * Registers hooks that give the calling test file its own migrated database,
+ * Registers hooks that give the calling test file its own migrated MySQL database,
  * created before its tests and dropped after them. Call at the top of the file.
  */
-export function useTestDatabase(): { storage(): Storage; db(): Kysely<Database>; url(): string } {
+export function useMySQLTestDatabase(): { storage(): Storage; db(): Kysely<Database>; url(): string } {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
     current = await createTestDatabase();

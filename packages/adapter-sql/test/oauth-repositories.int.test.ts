@@ -1,9 +1,9 @@
 import { at, makeUser } from "@superoauth/application/testing";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 type Count = { n: number };
 

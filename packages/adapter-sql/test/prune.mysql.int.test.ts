@@ -1,6 +1,6 @@
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 import { pruneContract } from "./prune-contract.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 pruneContract("mysql", () => database.storage());

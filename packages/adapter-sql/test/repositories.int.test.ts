@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest";
 import { mysqlDialect } from "../src/dialects/mysql.ts";
 import { createSessionRepository } from "../src/session-repository.ts";
 import { createUserRepository } from "../src/user-repository.ts";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 type Count = { n: number };
 

@@ -9,7 +9,7 @@ import { openStorage, type Storage } from "../src/storage.ts";
 /**
  * Registers hooks that give the calling test file (or describe block) its own migrated SQLite
  * database in a file under a temporary folder (a file, not `:memory:`, so WAL and the busy timeout
- * are what production runs), removed after its tests. The same shape as useTestDatabase (MySQL), so
+ * are what production runs), removed after its tests. The same shape as useMySQLTestDatabase (MySQL), so
  * one test body serves both.
  */
 export function useSQLiteTestDatabase(): { storage(): Storage; db(): Kysely<Database>; url(): string } {

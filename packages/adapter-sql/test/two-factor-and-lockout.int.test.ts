@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 
 describe("MySQL two-factor tables", () => {
   it("stores the TOTP secret as given (ciphertext) and deleting the user removes factor and codes", async () => {
