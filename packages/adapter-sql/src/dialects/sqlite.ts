@@ -8,10 +8,7 @@ import {
   type Dialect,
   type Driver,
   type Kysely,
-  type OnDuplicateKeyNode,
   type QueryResult,
-  type SelectModifierNode,
-  type SelectQueryNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
@@ -22,7 +19,9 @@ import type { SQLDialect } from "./dialect.ts";
 /**
  * A Kysely dialect over Node's built-in `node:sqlite` (`DatabaseSync`): no native build, nothing
  * downloaded at install. Kysely's own SqliteDialect targets better-sqlite3; we reuse its adapter,
- * introspector and compiler and supply only the driver.
+ * introspector and compiler and supply only the driver. MySQL-only syntax (FOR UPDATE, ON DUPLICATE
+ * KEY UPDATE) is not translated here: the repositories ask SQLDialect (sqliteSQLDialect below) for
+ * their locking and upserts, and a MySQL-ism that slips through fails as a syntax error in tests.
  */
 export interface SQLiteDialectOptions {
   /** A file path (its folder is created if missing) or ":memory:". */
@@ -54,7 +53,7 @@ export function createSQLiteDialect(options: SQLiteDialectOptions): Dialect {
     createAdapter: () => new SqliteAdapter(),
     createDriver: () => new NodeSQLiteDriver(options),
     createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new NodeSQLiteQueryCompiler(),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
   };
 }
 
@@ -216,44 +215,6 @@ function parseStoredDate(column: string, value: string): Date {
     throw new Error(`Column ${column} holds "${value}", not a timestamp written as YYYY-MM-DDTHH:MM:SS.sssZ`);
   }
   return new Date(value);
-}
-
-/** Row-lock modifiers MySQL needs and SQLite has no syntax for (Kysely's SQLite compiler emits them). */
-const rowLockModifiers: ReadonlySet<string> = new Set([
-  "ForUpdate",
-  "ForShare",
-  "ForNoKeyUpdate",
-  "ForKeyShare",
-  "NoWait",
-  "SkipLocked",
-]);
-
-const isRowLock = (modifier: SelectModifierNode): boolean =>
-  modifier.modifier !== undefined && rowLockModifiers.has(modifier.modifier);
-
-/**
- * Kysely's SqliteQueryCompiler with the two MySQL locking constructs our repositories use made
- * portable, so one repository serves both databases:
- * - `.forUpdate()` (and its kin) is dropped: Kysely would emit `for update`, a syntax error in
- *   SQLite. Nothing is lost, because every transaction already holds the database's write lock
- *   from BEGIN IMMEDIATE to COMMIT, a stronger lock than any row lock; outside a transaction MySQL
- *   releases a FOR UPDATE lock at once anyway.
- * - `.onDuplicateKeyUpdate(values)` becomes `on conflict do update set ...`: Kysely would emit
- *   MySQL's `on duplicate key update`. Without a conflict target, SQLite (3.35+) applies it to a
- *   conflict on any unique index or primary key, as MySQL does.
- */
-class NodeSQLiteQueryCompiler extends SqliteQueryCompiler {
-  protected override visitSelectQuery(node: SelectQueryNode): void {
-    const modifiers = node.endModifiers;
-    super.visitSelectQuery(
-      modifiers?.some(isRowLock) ? { ...node, endModifiers: modifiers.filter((m) => !isRowLock(m)) } : node,
-    );
-  }
-
-  protected override visitOnDuplicateKey(node: OnDuplicateKeyNode): void {
-    this.append("on conflict do update set ");
-    this.compileList(node.updates);
-  }
 }
 
 function integerPragma(value: number): number {
