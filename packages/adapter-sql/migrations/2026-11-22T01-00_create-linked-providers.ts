@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import { type ForeignKey, schemaDialect } from "./schema-dialect.ts";
+import { schemaDialect } from "./schema-dialect.ts";
 
 // Frozen once merged: a later change to the schema is a new migration, never an edit here.
 
@@ -12,27 +12,21 @@ const tableOptions = sql`ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf
 // biome-ignore lint/suspicious/noExplicitAny: a migration must not depend on today's table types, which change after it is frozen.
 export async function up(db: Kysely<any>): Promise<void> {
   const d = schemaDialect(db);
-  const oauthLoginCodesUserIdKey: ForeignKey = {
+  const oauthLoginCodesUserIdKey = d.foreignKey({
     table: "oauth_login_codes",
-    name: "oauth_login_codes_user_id_fk",
-    columns: ["user_id"],
+    column: "user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
-  const linkedProvidersUserIdKey: ForeignKey = {
+  });
+  const linkedProvidersUserIdKey = d.foreignKey({
     table: "linked_providers",
-    name: "linked_providers_user_id_fk",
-    columns: ["user_id"],
+    column: "user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
-  const oauthAuthorizationsLinkUserIdKey: ForeignKey = {
+  });
+  const oauthAuthorizationsLinkUserIdKey = d.foreignKey({
     table: "oauth_authorizations",
-    name: "oauth_authorizations_link_user_id_fk",
-    columns: ["link_user_id"],
+    column: "link_user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
+  });
   // The primary key (user_id, provider) is the "one identity per provider per user" rule and the
   // index for listing a user's links; the unique key (provider, subject) is "one user per identity".
   // Subjects compare byte for byte: providers' ids are case-sensitive strings.

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import { type ForeignKey, schemaDialect } from "./schema-dialect.ts";
+import { schemaDialect } from "./schema-dialect.ts";
 
 // Frozen once merged: a later change to the schema is a new migration, never an edit here.
 
@@ -11,27 +11,21 @@ const tableOptions = sql`ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf
 // biome-ignore lint/suspicious/noExplicitAny: a migration must not depend on today's table types, which change after it is frozen.
 export async function up(db: Kysely<any>): Promise<void> {
   const d = schemaDialect(db);
-  const knownSignInSourcesUserIdKey: ForeignKey = {
+  const knownSignInSourcesUserIdKey = d.foreignKey({
     table: "known_sign_in_sources",
-    name: "known_sign_in_sources_user_id_fk",
-    columns: ["user_id"],
+    column: "user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
-  const totpFactorsUserIdKey: ForeignKey = {
+  });
+  const totpFactorsUserIdKey = d.foreignKey({
     table: "totp_factors",
-    name: "totp_factors_user_id_fk",
-    columns: ["user_id"],
+    column: "user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
-  const backupCodesUserIdKey: ForeignKey = {
+  });
+  const backupCodesUserIdKey = d.foreignKey({
     table: "backup_codes",
-    name: "backup_codes_user_id_fk",
-    columns: ["user_id"],
+    column: "user_id",
     references: "users",
-    referencedColumns: ["id"],
-  };
+  });
   // One TOTP factor per user. The secret is AES-256-GCM ciphertext. last_used_step only grows, by a
   // conditional UPDATE (... WHERE last_used_step < :step): that is the replay protection.
   await db.schema

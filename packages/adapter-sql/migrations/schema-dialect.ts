@@ -35,6 +35,8 @@ export interface SchemaDialect {
   withTableOptions(
     options: Expression<unknown>,
   ): <TB extends string, C extends string>(table: CreateTableBuilder<TB, C>) => CreateTableBuilder<TB, C>;
+  /** The key `<table>_<column>_fk` from `column` to `references(id)`, as every migration names it. */
+  foreignKey(input: { table: string; column: string; references: string }): ForeignKey;
   /**
    * SQLite cannot add a foreign key to an existing table, so it declares it in CREATE TABLE
    * (a no-op on MySQL, which adds it after its index with addForeignKey).
@@ -61,6 +63,13 @@ export function schemaDialect(db: Kysely<any>): SchemaDialect {
     sqlite,
     type: (mysqlType) => (sqlite ? sql`text` : mysqlType),
     withTableOptions: (options) => (table) => (sqlite ? table : table.modifyEnd(options)),
+    foreignKey: ({ table, column, references }) => ({
+      table,
+      name: `${table}_${column}_fk`,
+      columns: [column],
+      references,
+      referencedColumns: ["id"],
+    }),
     withForeignKey: (key) => (table) =>
       sqlite
         ? table.addForeignKeyConstraint(
