@@ -1,4 +1,4 @@
-import type { ColumnType, Insertable, Kysely, Selectable } from "kysely";
+import type { ColumnType, Insertable, Selectable } from "kysely";
 
 /**
  * The `users` table. BOOLEAN is TINYINT(1) in MySQL and MariaDB and INTEGER in SQLite: both
@@ -158,9 +158,6 @@ export interface Database {
   known_sign_in_sources: KnownSignInSourcesTable;
   completed_mfa_challenges: CompletedMFAChallengesTable;
 }
-
-/** A connection (pool) to the SuperOAuth schema. */
-export type DatabaseConnection = Kysely<Database>;
 
 export type UserRow = Selectable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;

@@ -162,7 +162,7 @@ function guardPool(
  */
 export async function ensureMySQLDatabaseExists(url: string): Promise<void> {
   const serverURL = new URL(url);
-  const database = decodeURIComponent(serverURL.pathname.slice(1));
+  const database = mysqlDatabaseName(url);
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
     throw new Error("The database URL must name a database of 1-64 letters, digits, '_' or '$'");
   }
@@ -240,7 +240,7 @@ const connectionErrorCodes = new Set([
  * "Can't add new command when connection is in closed state"). A server's fatal refusal, such as
  * a wrong password, stays what it is: a configuration problem, reported by its errno.
  */
-export function connectionErrorCode(error: unknown): string | null {
+function connectionErrorCode(error: unknown): string | null {
   if (typeof error !== "object" || error === null) return null;
   const code = "code" in error && typeof error.code === "string" ? error.code : null;
   if (code !== null && connectionErrorCodes.has(code)) return code;
