@@ -62,50 +62,6 @@ describe("a SQLite storage", () => {
     await expect(storage.users.findUserById(makeUser().id)).rejects.toBeInstanceOf(StorageUnavailableError);
   });
 
-  it("deleting a user deletes their sessions, tokens, links, OAuth records and factors (foreign keys on)", async () => {
-    const storage = database.storage();
-    const user = makeUser();
-    await storage.users.insertUser(user);
-    const session = makeSession(user.id);
-    await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
-    await storage.linkedProviders.linkProvider({
-      userId: user.id,
-      provider: "github",
-      subject: `gh-${user.id}`,
-      email: null,
-      displayName: null,
-      linkedAt: at(0),
-    });
-    await storage.oauthFlows.saveAuthorization({
-      stateHash: `s-${user.id}`,
-      provider: "github",
-      linkUserId: user.id,
-      codeChallengeHash: null,
-      reauthenticateSessionId: null,
-      createdAt: at(0),
-      expiresAt: at(1000),
-    });
-    await storage.twoFactor.savePendingTOTPFactor({
-      userId: user.id,
-      encryptedSecret: "v1.a.b.c",
-      now: at(0),
-    });
-
-    await storage.db.deleteFrom("users").where("id", "=", user.id).execute();
-
-    for (const [table, column] of [
-      ["sessions", "user_id"],
-      ["refresh_tokens", "session_id"],
-      ["linked_providers", "user_id"],
-      ["oauth_authorizations", "link_user_id"],
-      ["totp_factors", "user_id"],
-    ] as const) {
-      const key = column === "session_id" ? session.id : user.id;
-      const rows = await storage.db.selectFrom(table).selectAll().where(column, "=", key).execute();
-      expect(rows, table).toEqual([]);
-    }
-  });
-
   it("compares emails byte for byte: addresses differing in case are two accounts only when inserted as two", async () => {
     const { users } = database.storage();
     const upper = "CASE@X.IO" as Email;
