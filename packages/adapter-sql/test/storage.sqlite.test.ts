@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StorageUnavailableError } from "@superoauth/application";
-import { at, makeRefreshToken, makeSession, makeUser } from "@superoauth/application/testing";
+import { makeUser } from "@superoauth/application/testing";
 import type { Email } from "@superoauth/domain";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { migrations } from "../migrations/index.ts";
