@@ -137,7 +137,8 @@ describe("pnpm db:migrate and pnpm db:status", () => {
   );
 
   it("migrate a new SQLite file, then report the SQLite version, the file and every migration applied", async () => {
-    const file = join(workDirectory, "data", "cli.db");
+    // Not data/: the default folder, which another test checks config:validate does not create.
+    const file = join(workDirectory, "sqlite-cli", "cli.db");
     const url = `sqlite:${file}`;
 
     const pending = await runCLI("db-status.ts", { DATABASE_URL: url });
