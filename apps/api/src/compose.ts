@@ -9,22 +9,7 @@ import {
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
-import {
-  createDatabase,
-  createEmailTokenRepository,
-  createLinkedProviderRepository,
-  createLockoutRepository,
-  createOAuthFlowRepository,
-  createSecurityEventLog,
-  createSessionRepository,
-  createTwoFactorRepository,
-  createUserRepository,
-  type DatabaseConnection,
-  ensureDatabaseExists,
-  migrateToLatest,
-  pingDatabase,
-  pruneExpiredRecords,
-} from "@superoauth/adapter-sql";
+import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
@@ -35,8 +20,8 @@ import { composeMailer } from "./mail.ts";
 
 export interface Service {
   readonly app: HttpApp;
-  readonly db: DatabaseConnection;
-  /** Stops accepting requests, finishes those in flight, then closes the database pool. */
+  readonly storage: Storage;
+  /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
 
@@ -50,22 +35,14 @@ export async function composeService(
    */
   options: { clock?: Clock; passwordHasher?: PasswordHasher } = {},
 ): Promise<Service> {
-  await ensureDatabaseExists(config.databaseURL);
-  if (config.migrateOnStart) {
-    // On a pool of its own without the query timeout: a migration's DDL may rightly run for minutes.
-    const administration = createDatabase({ url: config.databaseURL, queryTimeoutMs: null });
-    try {
-      await migrateToLatest(administration);
-    } finally {
-      await administration.destroy();
-    }
-  }
-  const db = createDatabase({
+  const storage = await openStorage({
     url: config.databaseURL,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
   });
   try {
+    // Creates the database if missing, and migrates it without the query timeout.
+    if (config.migrateOnStart) await storage.migrate();
     const mail = composeMailer(config.mail, logger);
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
@@ -86,17 +63,17 @@ export async function composeService(
         audience: config.jwt.audience,
         ttlSeconds: config.accessTokenTtlSeconds,
       }),
-      users: createUserRepository(db),
-      sessions: createSessionRepository(db),
-      securityEvents: createSecurityEventLog(db),
+      users: storage.users,
+      sessions: storage.sessions,
+      securityEvents: storage.securityEvents,
       oauthProviders: createOAuthProviderGateways({
         providers: config.oauth.providers,
         timeoutMs: config.oauth.httpTimeoutMs,
         ...(logger === undefined ? {} : { logger: logger.child({ component: "oauth" }) }),
       }),
-      linkedProviders: createLinkedProviderRepository(db),
-      oauthFlows: createOAuthFlowRepository(db),
-      emailTokens: createEmailTokenRepository(db),
+      linkedProviders: storage.linkedProviders,
+      oauthFlows: storage.oauthFlows,
+      emailTokens: storage.emailTokens,
       mailer: mail.mailer,
       backgroundTasks,
       totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
@@ -106,8 +83,8 @@ export async function composeService(
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
       }),
-      twoFactor: createTwoFactorRepository(db),
-      lockout: createLockoutRepository(db),
+      twoFactor: storage.twoFactor,
+      lockout: storage.lockout,
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -124,7 +101,7 @@ export async function composeService(
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
       checkReadiness: async () => {
-        await pingDatabase(db);
+        await storage.ping();
         return true;
       },
       ...(logger === undefined ? {} : { logger }),
@@ -136,14 +113,14 @@ export async function composeService(
       },
     });
     const housekeeping = startHousekeeping({
-      db,
+      storage,
       clock: deps.clock,
       loginFailureWindowMs: config.security.lockout.windowMs,
       logger,
     });
     return {
       app,
-      db,
+      storage,
       async close() {
         clearInterval(housekeeping);
         await app.close();
@@ -152,11 +129,11 @@ export async function composeService(
         if (pending > 0)
           logger?.error({ pending }, "shutting down with background tasks unfinished; they are lost");
         await mail.close();
-        await db.destroy();
+        await storage.close();
       },
     };
   } catch (error) {
-    await db.destroy();
+    await storage.close();
     throw error;
   }
 }
@@ -178,14 +155,14 @@ const housekeepingIntervalMs = 60 * 60_000;
  * again next time, never fatal. The timer does not keep the process alive.
  */
 function startHousekeeping(input: {
-  db: DatabaseConnection;
+  storage: Storage;
   clock: Clock;
   loginFailureWindowMs: number;
   logger: Logger | undefined;
 }): NodeJS.Timeout {
   const prune = async () => {
     try {
-      const pruned = await pruneExpiredRecords(input.db, {
+      const pruned = await input.storage.prune({
         now: input.clock.now(),
         loginFailureWindowMs: input.loginFailureWindowMs,
         knownSourceLifetimeMs,

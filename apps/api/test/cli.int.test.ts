@@ -88,6 +88,8 @@ describe("pnpm db:migrate and pnpm db:status", () => {
       const status = await runCLI("db-status.ts", { DATABASE_URL: url });
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toMatch(/^Connected to mysql:\/\//);
+      expect(status.stdout).toMatch(/\n {2}Server: {3}MySQL \d+\.\d+\.\d+\S*\n/);
+      expect(status.stdout).toContain(`\n  Database: ${new URL(url).pathname.slice(1)}\n`);
       expect(status.stdout).toMatch(/applied {2}\S+create-users-and-sessions/);
       expect(status.stdout).not.toMatch(/pending /);
       expect(status.stdout).toMatch(/Schema is up to date\.\n$/);
@@ -133,6 +135,39 @@ describe("pnpm db:migrate and pnpm db:status", () => {
       expectNoStackTrace(outcome);
     },
   );
+
+  it("migrate a new SQLite file, then report the SQLite version, the file and every migration applied", async () => {
+    // Not data/: the default folder, which another test checks config:validate does not create.
+    const file = join(workDirectory, "sqlite-cli", "cli.db");
+    const url = `sqlite:${file}`;
+
+    const pending = await runCLI("db-status.ts", { DATABASE_URL: url });
+    expect(pending.code, pending.stderr).toBe(0);
+    expect(pending.stdout).toMatch(/\d+ migration\(s\) pending: run pnpm db:migrate\./);
+
+    const first = await runCLI("db-migrate.ts", { DATABASE_URL: url });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Applied \d+ migration\(s\) to sqlite:.+cli\.db:\n {2}\+ \S+/);
+
+    const status = await runCLI("db-status.ts", { DATABASE_URL: url });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^Connected to sqlite:/);
+    expect(status.stdout).toMatch(/\n {2}Library: {2}SQLite 3\.\d+\.\d+\n/);
+    expect(status.stdout).toContain(`\n  File:     ${file}\n`);
+    expect(status.stdout).not.toMatch(/pending /);
+    expect(status.stdout).toMatch(/Schema is up to date\.\n$/);
+  });
+
+  it("db:status explains a SQLite file it cannot open, exits 1, and prints no stack trace", async () => {
+    const blocker = join(workDirectory, "not-a-folder");
+    writeFileSync(blocker, "");
+
+    const outcome = await runCLI("db-status.ts", { DATABASE_URL: `sqlite:${join(blocker, "x.db")}` });
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toContain(`cannot open the SQLite database ${join(blocker, "x.db")}`);
+    expectNoStackTrace(outcome);
+  });
 
   it("refuse a DATABASE_URL that is not a MySQL URL, naming the variable, without its password", async () => {
     const outcome = await runCLI("db-status.ts", { DATABASE_URL: "postgres://app:Secr3tPw@db/app" });

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { schemaDialect } from "./schema-dialect.ts";
 
 // Frozen once merged: a later change to the schema is a new migration, never an edit here.
 // Column types are spelled out so this SQL runs on MySQL 8 and MariaDB 10.11 alike.
@@ -12,10 +13,12 @@ const tableOptions = sql`ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf
 
 // biome-ignore lint/suspicious/noExplicitAny: a migration must not depend on today's table types, which change after it is frozen.
 export async function up(db: Kysely<any>): Promise<void> {
+  const d = schemaDialect(db);
+  const sessionsUserIdKey = d.foreignKey({ table: "sessions", column: "user_id", references: "users" });
   await db.schema
     .createTable("users")
-    .addColumn("id", idType, (col) => col.primaryKey())
-    .addColumn("email", emailType, (col) => col.notNull())
+    .addColumn("id", d.type(idType), (col) => col.primaryKey())
+    .addColumn("email", d.type(emailType), (col) => col.notNull())
     .addColumn("email_verified", "boolean", (col) => col.notNull().defaultTo(false))
     .addColumn("nickname", "varchar(30)", (col) => col.notNull())
     .addColumn("password_hash", "varchar(255)")
@@ -23,28 +26,24 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("created_at", "datetime(3)", (col) => col.notNull())
     .addColumn("updated_at", "datetime(3)", (col) => col.notNull())
     .addUniqueConstraint("users_email_unique", ["email"])
-    .modifyEnd(tableOptions)
+    .$call(d.withTableOptions(tableOptions))
     .execute();
 
   await db.schema
     .createTable("sessions")
-    .addColumn("id", idType, (col) => col.primaryKey())
-    .addColumn("user_id", idType, (col) => col.notNull())
+    .addColumn("id", d.type(idType), (col) => col.primaryKey())
+    .addColumn("user_id", d.type(idType), (col) => col.notNull())
     .addColumn("created_at", "datetime(3)", (col) => col.notNull())
     .addColumn("last_used_at", "datetime(3)", (col) => col.notNull())
     .addColumn("revoked_at", "datetime(3)")
     .addColumn("user_agent", "varchar(512)")
     .addColumn("ip", "varchar(64)")
-    .modifyEnd(tableOptions)
+    .$call(d.withTableOptions(tableOptions))
+    .$call(d.withForeignKey(sessionsUserIdKey))
     .execute();
   // The index comes before the foreign key so the key uses it instead of creating one of its own.
   await db.schema.createIndex("sessions_user_id_index").on("sessions").column("user_id").execute();
-  await db.schema
-    .alterTable("sessions")
-    .addForeignKeyConstraint("sessions_user_id_fk", ["user_id"], "users", ["id"], (fk) =>
-      fk.onDelete("cascade"),
-    )
-    .execute();
+  await d.addForeignKey(sessionsUserIdKey);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: see up().

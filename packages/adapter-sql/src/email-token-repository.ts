@@ -2,19 +2,21 @@ import type { EmailTokenRepository } from "@superoauth/application";
 import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-/** The EmailTokenRepository port over MySQL. */
-export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
+/** The EmailTokenRepository port over SQL. */
+export function createEmailTokenRepository(context: SQLContext): EmailTokenRepository {
+  const { db, dialect } = context;
   return {
     async issueEmailToken(token: EmailToken): Promise<void> {
-      await runInTransaction(db, async (trx) => {
+      await runInTransaction(context, async (trx) => {
         // The user's row is the lock every issue for the user takes first, so concurrent issues run
         // one after the other and each supersedes the one before: at most one link stays usable.
         // Without it, two issues could both supersede the same older tokens, then both insert theirs.
-        await trx.selectFrom("users").select("id").where("id", "=", token.userId).forUpdate().execute();
+        await dialect
+          .forUpdate(trx.selectFrom("users").select("id").where("id", "=", token.userId))
+          .execute();
         // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
@@ -97,7 +99,7 @@ export function createEmailTokenRepository(db: Executor): EmailTokenRepository {
 
 /** Marks every unused token of the user and purpose used at `now`. */
 async function useAllUnused(
-  db: Executor,
+  db: Kysely<Database> | Transaction<Database>,
   input: { userId: UserId; purpose: EmailTokenPurpose; now: Date },
 ): Promise<void> {
   await db

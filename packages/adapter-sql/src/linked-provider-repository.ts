@@ -10,25 +10,25 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database, LinkedProvidersTable } from "./database.ts";
-import { isDuplicateKeyError } from "./mysql-errors.ts";
+import type { Selectable } from "kysely";
+import type { LinkedProvidersTable } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
 import { createUserRepository } from "./user-repository.ts";
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Thrown inside a transaction to roll it back when the link of a new user is refused. */
 class LinkRefused extends Error {}
 
 /**
- * The LinkedProviderRepository port over MySQL. Both rules are indexes: the
+ * The LinkedProviderRepository port over SQL. Both rules are indexes: the
  * primary key (user_id, provider) and the unique key (provider, subject); a
  * colliding insert answers PROVIDER_ALREADY_LINKED, however many race.
- * Removals lock the user's row first (SELECT ... FOR UPDATE), so the removals
- * of one user's links take turns and each sees what the previous one left.
+ * Removals lock the user's row first (MySQL: SELECT ... FOR UPDATE; SQLite: the
+ * write lock of the transaction), so the removals of one user's links take turns
+ * and each sees what the previous one left.
  */
-export function createLinkedProviderRepository(db: Executor): LinkedProviderRepository {
+export function createLinkedProviderRepository(context: SQLContext): LinkedProviderRepository {
+  const { db, dialect } = context;
   return {
     async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
       try {
@@ -45,7 +45,7 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
           .execute();
         return ok(undefined);
       } catch (error) {
-        if (isDuplicateKeyError(error)) return err("PROVIDER_ALREADY_LINKED");
+        if (dialect.isUniqueViolation(error)) return err("PROVIDER_ALREADY_LINKED");
         throw error;
       }
     },
@@ -55,11 +55,11 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
       link: LinkedProvider;
     }): Promise<Result<void, "USER_EXISTS" | "PROVIDER_ALREADY_LINKED">> {
       try {
-        return await runInTransaction(db, async (trx) => {
-          const inserted = await createUserRepository(trx).insertUser(input.user);
+        return await runInTransaction(context, async (trx) => {
+          const inserted = await createUserRepository({ db: trx, dialect }).insertUser(input.user);
           // A refused insert wrote nothing: committing the transaction commits nothing.
           if (!inserted.ok) return inserted;
-          const linked = await createLinkedProviderRepository(trx).linkProvider(input.link);
+          const linked = await createLinkedProviderRepository({ db: trx, dialect }).linkProvider(input.link);
           if (!linked.ok) throw new LinkRefused();
           return ok(undefined);
         });
@@ -99,24 +99,23 @@ export function createLinkedProviderRepository(db: Executor): LinkedProviderRepo
       provider: OAuthProviderId;
       mayUnlink: (account: SignInMethods) => Result<void, "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">;
     }): Promise<Result<void, "USER_NOT_FOUND" | "PROVIDER_NOT_LINKED" | "CANNOT_UNLINK_LAST_AUTH">> {
-      return runInTransaction(db, async (trx) => {
+      return runInTransaction(context, async (trx) => {
         // The user's row is the lock every removal of its links takes first. Without it, two
         // removals could each read two links, each allow its own, and leave no way to sign in.
-        const user = await trx
-          .selectFrom("users")
-          .select("password_hash")
-          .where("id", "=", input.userId)
-          .forUpdate()
+        const user = await dialect
+          .forUpdate(trx.selectFrom("users").select("password_hash").where("id", "=", input.userId))
           .executeTakeFirst();
         if (user === undefined) return err("USER_NOT_FOUND");
         // A locking read: it sees the latest committed links, not the transaction's snapshot.
-        const rows = await trx
-          .selectFrom("linked_providers")
-          .selectAll()
-          .where("user_id", "=", input.userId)
-          .orderBy("linked_at")
-          .orderBy("provider")
-          .forUpdate()
+        const rows = await dialect
+          .forUpdate(
+            trx
+              .selectFrom("linked_providers")
+              .selectAll()
+              .where("user_id", "=", input.userId)
+              .orderBy("linked_at")
+              .orderBy("provider"),
+          )
           .execute();
         const allowed = input.mayUnlink({
           hasPassword: user.password_hash !== null,

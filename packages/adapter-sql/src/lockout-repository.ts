@@ -2,15 +2,21 @@ import type { LockoutRepository } from "@superoauth/application";
 import type { LoginFailures } from "@superoauth/domain";
 import type { Kysely, Selectable } from "kysely";
 import type { Database, LoginFailuresTable } from "./database.ts";
+import type { SQLDialect } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
 
 /**
- * The LockoutRepository port over MySQL. An update locks its counters' rows
- * (SELECT ... FOR UPDATE) for the read-compute-write, so concurrent attempts
- * are counted one after the other and none is lost. Needs its own pool, not a
- * caller's transaction: each update is a short transaction of its own.
+ * The LockoutRepository port over SQL. An update locks its counters' rows
+ * (MySQL: SELECT ... FOR UPDATE; SQLite: the transaction's write lock) for the
+ * read-compute-write, so concurrent attempts are counted one after the other and
+ * none is lost. Needs its own pool, not a caller's transaction: each update is a
+ * short transaction of its own.
  */
-export function createLockoutRepository(db: Kysely<Database>): LockoutRepository {
+export function createLockoutRepository(context: {
+  db: Kysely<Database>;
+  dialect: SQLDialect;
+}): LockoutRepository {
+  const { db, dialect } = context;
   return {
     async findLoginFailures({ account, sources }) {
       const found = new Map<string, LoginFailures>();
@@ -34,10 +40,9 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
       // lock; two transactions each holding one and wanting the exclusive lock deadlock. On its own,
       // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear).
-      await runInTransaction(db, (trx) =>
-        trx
-          .insertInto("login_failures")
-          .ignore()
+      await runInTransaction(context, (trx) =>
+        dialect
+          .insertIgnore(trx.insertInto("login_failures"))
           .values(
             distinct.map((source) => ({
               account,
@@ -49,16 +54,18 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
           )
           .execute(),
       );
-      return runInTransaction(db, async (trx) => {
+      return runInTransaction(context, async (trx) => {
         // One statement locks every row, in primary-key order, so two updates of overlapping
         // counters queue behind each other instead of deadlocking.
-        const rows = await trx
-          .selectFrom("login_failures")
-          .selectAll()
-          .where("account", "=", account)
-          .where("source", "in", distinct)
-          .orderBy("source")
-          .forUpdate()
+        const rows = await dialect
+          .forUpdate(
+            trx
+              .selectFrom("login_failures")
+              .selectAll()
+              .where("account", "=", account)
+              .where("source", "in", distinct)
+              .orderBy("source"),
+          )
           .execute();
         const current = new Map<string, LoginFailures>();
         for (const row of rows) if (row.failure_count > 0) current.set(row.source, mapFailuresRow(row));
@@ -71,10 +78,11 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
             locked_until: failures.lockedUntil,
           };
           // A row is missing only if a successful sign-in cleared it a moment ago: write it afresh.
-          await trx
-            .insertInto("login_failures")
-            .values({ account, source, ...values })
-            .onDuplicateKeyUpdate(values)
+          await dialect
+            .upsert(trx.insertInto("login_failures").values({ account, source, ...values }), {
+              key: ["account", "source"],
+              set: values,
+            })
             .execute();
           current.set(source, failures);
         }
@@ -92,10 +100,14 @@ export function createLockoutRepository(db: Kysely<Database>): LockoutRepository
     },
 
     async rememberSignInSource({ userId, source, now }) {
-      await db
-        .insertInto("known_sign_in_sources")
-        .values({ user_id: userId, source, last_seen_at: now })
-        .onDuplicateKeyUpdate({ last_seen_at: now })
+      await dialect
+        .upsert(
+          db.insertInto("known_sign_in_sources").values({ user_id: userId, source, last_seen_at: now }),
+          {
+            key: ["user_id", "source"],
+            set: { last_seen_at: now },
+          },
+        )
         .execute();
     },
 

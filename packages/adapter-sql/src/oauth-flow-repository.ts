@@ -1,26 +1,17 @@
 import type { OAuthAuthorization, OAuthFlowRepository, OAuthLoginCode } from "@superoauth/application";
 import { type OAuthProviderId, parseOAuthProvider, type SessionId, type UserId } from "@superoauth/domain";
-import type { Kysely, Transaction } from "kysely";
-import type { Database } from "./database.ts";
-
-type Executor = Kysely<Database> | Transaction<Database>;
-
-/** Expired records are swept a few at a time whenever a new one is saved. */
-const sweepBatchSize = 100;
+import type { SQLContext } from "./dialects/dialect.ts";
 
 /**
- * The OAuthFlowRepository port over MySQL. Consuming reads the row, then
+ * The OAuthFlowRepository port over SQL. Consuming reads the row, then
  * deletes it by key: of concurrent consumers only the one whose DELETE removed
- * the row gets it, so a state or login code works exactly once.
+ * the row gets it, so a state or login code works exactly once. Expired rows
+ * are never used (each read checks the expiry) and the scheduled prune deletes
+ * them (pruneExpiredRecords).
  */
-export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
+export function createOAuthFlowRepository({ db }: SQLContext): OAuthFlowRepository {
   return {
     async saveAuthorization(authorization: OAuthAuthorization): Promise<void> {
-      await db
-        .deleteFrom("oauth_authorizations")
-        .where("expires_at", "<", authorization.createdAt)
-        .limit(sweepBatchSize)
-        .execute();
       await db
         .insertInto("oauth_authorizations")
         .values({
@@ -59,11 +50,6 @@ export function createOAuthFlowRepository(db: Executor): OAuthFlowRepository {
     },
 
     async saveLoginCode(code: OAuthLoginCode): Promise<void> {
-      await db
-        .deleteFrom("oauth_login_codes")
-        .where("expires_at", "<", code.createdAt)
-        .limit(sweepBatchSize)
-        .execute();
       await db
         .insertInto("oauth_login_codes")
         .values({

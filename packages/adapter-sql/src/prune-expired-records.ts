@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import type { Database } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 
 /** How many rows each statement deletes at most, so one prune never holds locks for long. */
 const batchSize = 5_000;
@@ -16,6 +15,15 @@ export interface PrunedRecords {
   readonly keptRefreshTokenSecrets: number;
 }
 
+/** When a prune runs, and how long the records whose age decides stay useful. */
+export interface PruneInput {
+  readonly now: Date;
+  /** Failure counters whose window ended this long ago (and hold no lock) go. */
+  readonly loginFailureWindowMs: number;
+  /** Known sign-in sources not seen for this long go. */
+  readonly knownSourceLifetimeMs: number;
+}
+
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
@@ -26,28 +34,43 @@ export interface PrunedRecords {
  * encrypted live token stays in the database (docs/decisions/0002).
  */
 export async function pruneExpiredRecords(
-  db: Kysely<Database>,
-  input: { now: Date; loginFailureWindowMs: number; knownSourceLifetimeMs: number },
+  { db, dialect }: SQLContext,
+  input: PruneInput,
 ): Promise<PrunedRecords> {
   const { now } = input;
+  // A batch per statement where the database takes a LIMIT (a shared MySQL server); SQLite has one
+  // writer, this service, and deletes what expired in one statement.
+  const batched = dialect.limitsWrites;
   const count = (result: { numDeletedRows: bigint }[]) => Number(result[0]?.numDeletedRows ?? 0n);
   const windowStart = new Date(now.getTime() - input.loginFailureWindowMs);
   const lastUseful = new Date(now.getTime() - input.knownSourceLifetimeMs);
   return {
     oauthAuthorizations: count(
-      await db.deleteFrom("oauth_authorizations").where("expires_at", "<", now).limit(batchSize).execute(),
+      await db
+        .deleteFrom("oauth_authorizations")
+        .where("expires_at", "<", now)
+        .$if(batched, (q) => q.limit(batchSize))
+        .execute(),
     ),
     oauthLoginCodes: count(
-      await db.deleteFrom("oauth_login_codes").where("expires_at", "<", now).limit(batchSize).execute(),
+      await db
+        .deleteFrom("oauth_login_codes")
+        .where("expires_at", "<", now)
+        .$if(batched, (q) => q.limit(batchSize))
+        .execute(),
     ),
     emailTokens: count(
-      await db.deleteFrom("email_tokens").where("expires_at", "<", now).limit(batchSize).execute(),
+      await db
+        .deleteFrom("email_tokens")
+        .where("expires_at", "<", now)
+        .$if(batched, (q) => q.limit(batchSize))
+        .execute(),
     ),
     completedMFAChallenges: count(
       await db
         .deleteFrom("completed_mfa_challenges")
         .where("expires_at", "<", now)
-        .limit(batchSize)
+        .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),
     loginFailures: count(
@@ -55,14 +78,14 @@ export async function pruneExpiredRecords(
         .deleteFrom("login_failures")
         .where("window_started_at", "<", windowStart)
         .where((eb) => eb.or([eb("locked_until", "is", null), eb("locked_until", "<", now)]))
-        .limit(batchSize)
+        .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),
     knownSignInSources: count(
       await db
         .deleteFrom("known_sign_in_sources")
         .where("last_seen_at", "<", lastUseful)
-        .limit(batchSize)
+        .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),
     keptRefreshTokenSecrets: Number(
@@ -71,7 +94,7 @@ export async function pruneExpiredRecords(
           .updateTable("refresh_tokens")
           .set({ encrypted_secret: null, encrypted_secret_expires_at: null })
           .where("encrypted_secret_expires_at", "<", now)
-          .limit(batchSize)
+          .$if(batched, (q) => q.limit(batchSize))
           .executeTakeFirst()
       ).numUpdatedRows,
     ),

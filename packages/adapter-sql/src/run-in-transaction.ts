@@ -1,20 +1,20 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "./database.ts";
-import { isDeadlockError } from "./mysql-errors.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 
-/** How often a transaction chosen as a deadlock's victim is run again before the error stands. */
-const deadlockAttempts = 3;
+/** How often a transaction that lost a conflict is run again before the error stands. */
+const conflictAttempts = 3;
 
 /**
- * Runs `work` in a transaction, again when InnoDB rolled it back to break a
- * deadlock (its advice: "try restarting transaction"). Such cycles arise when
- * many first sign-ins of one identity insert the same keys at once, or many
- * attempts lock the same failure counters. Kysely cannot nest transactions, so
- * inside a caller's transaction the work joins it, and undoing or retrying is
- * the caller's.
+ * Runs `work` in a transaction, again when the database gave it up to a concurrent one: InnoDB
+ * rolls a deadlock's victim back ("try restarting transaction"), SQLite answers SQLITE_BUSY when
+ * the write lock stayed taken past the busy timeout. Such conflicts arise when many first sign-ins
+ * of one identity insert the same keys at once, or many attempts lock the same failure counters.
+ * Kysely cannot nest transactions, so inside a caller's transaction the work joins it, and undoing
+ * or retrying is the caller's. The one transaction helper of every repository.
  */
 export async function runInTransaction<T>(
-  db: Kysely<Database> | Transaction<Database>,
+  { db, dialect }: SQLContext,
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   // Asked of Kysely rather than by `instanceof`, which fails when two copies of kysely are installed.
@@ -23,7 +23,7 @@ export async function runInTransaction<T>(
     try {
       return await (db as Kysely<Database>).transaction().execute(work);
     } catch (error) {
-      if (!isDeadlockError(error) || attempt >= deadlockAttempts) throw error;
+      if (!dialect.isRetryableConflict(error) || attempt >= conflictAttempts) throw error;
     }
   }
 }

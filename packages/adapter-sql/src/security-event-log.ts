@@ -5,13 +5,12 @@ import {
   securityEventTypes,
   type UserId,
 } from "@superoauth/domain";
-import type { Kysely, Selectable, Transaction } from "kysely";
-import type { Database, SecurityEventsTable } from "./database.ts";
+import type { Selectable } from "kysely";
+import type { SecurityEventsTable } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 
-type Executor = Kysely<Database> | Transaction<Database>;
-
-/** The SecurityEventLog port over MySQL. Ids are UUIDv7, so ordering by id is ordering by time. */
-export function createSecurityEventLog(db: Executor): SecurityEventLog {
+/** The SecurityEventLog port over SQL. Ids are UUIDv7, so ordering by id is ordering by time. */
+export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
   return {
     async recordSecurityEvent(event: SecurityEvent): Promise<void> {
       await db

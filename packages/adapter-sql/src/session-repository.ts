@@ -1,20 +1,21 @@
 import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
 import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
-import type { Kysely, Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 import { mapUserRow } from "./user-repository.ts";
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 /** Column widths from the migrations; longer client-supplied values are cut to fit. */
 const maxUserAgentLength = 512;
 const maxIpLength = 64;
 
 /**
- * The SessionRepository port over MySQL. Writes that touch two rows run in one
+ * The SessionRepository port over SQL. Writes that touch two rows run in one
  * transaction; given a Transaction, the repository takes part in it instead.
  */
-export function createSessionRepository(db: Executor): SessionRepository {
+export function createSessionRepository(context: SQLContext): SessionRepository {
+  const { db, dialect } = context;
   return {
     async createSession(input: {
       session: Session;
@@ -22,16 +23,18 @@ export function createSessionRepository(db: Executor): SessionRepository {
       endSessions?: SessionsToEnd;
     }): Promise<readonly SessionId[]> {
       const { session, endSessions } = input;
-      return runInTransaction(db, async (trx) => {
+      return runInTransaction(context, async (trx) => {
         let ended: readonly SessionId[] = [];
         if (endSessions !== undefined) {
-          // Sign-ins of one user take turns on the user's row, so each counts the sessions the
-          // previous one left. The sessions are then read without a lock: locking a range of the
+          // Sign-ins of one user take turns on the user's row (SQLite: on the database's write
+          // lock), so each counts the sessions the previous one left. On MySQL: The sessions are then read without a lock: locking a range of the
           // user_id index would also lock the gap next to it, and two users' sign-ins inserting
           // into one gap deadlock. Under REPEATABLE READ the read view starts with that plain
           // read (in a transaction of its own, as every sign-in runs it), after the row lock was
           // granted, so it sees every sign-in committed before.
-          await trx.selectFrom("users").select("id").where("id", "=", session.userId).forUpdate().execute();
+          await dialect
+            .forUpdate(trx.selectFrom("users").select("id").where("id", "=", session.userId))
+            .execute();
           const live = await trx
             .selectFrom("sessions")
             .selectAll()
@@ -191,8 +194,9 @@ export function createSessionRepository(db: Executor): SessionRepository {
       replacementSecret: { encrypted: string; expiresAt: Date } | null;
       now: Date;
     }): Promise<"rotated" | "already-rotated"> {
-      return runInTransaction(db, async (trx) => {
-        // The conditional update is the decision: InnoDB lets one transaction at a time change the row,
+      return runInTransaction(context, async (trx) => {
+        // The conditional update is the decision: InnoDB lets one transaction at a time change the row
+        // (SQLite one transaction at a time write at all),
         // and the others wait for it to commit, then see rotated_at set and change nothing; what they
         // read next is the replacement and its kept secret, committed together. The rotated token is
         // nobody's live token any more, so its own kept secret goes in the same statement.
@@ -268,23 +272,6 @@ export function createSessionRepository(db: Executor): SessionRepository {
       return rows.map(mapSessionRow);
     },
   };
-}
-
-/**
- * Runs `work` in a transaction. Kysely cannot nest transactions, so inside a
- * caller's transaction the work simply joins it.
- */
-async function runInTransaction<T>(
-  db: Executor,
-  work: (trx: Transaction<Database>) => Promise<T>,
-): Promise<T> {
-  if (isTransaction(db)) return work(db);
-  return db.transaction().execute(work);
-}
-
-// Asked of Kysely rather than by `instanceof`, which fails when two copies of kysely are installed.
-function isTransaction(db: Executor): db is Transaction<Database> {
-  return db.isTransaction;
 }
 
 /**

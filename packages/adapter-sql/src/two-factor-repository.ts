@@ -2,22 +2,21 @@ import type { TwoFactorRepository } from "@superoauth/application";
 import type { BackupCode, TOTPFactor, TwoFactorStatus, UserId } from "@superoauth/domain";
 import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { BackupCodesTable, Database, TOTPFactorsTable } from "./database.ts";
-import { isDuplicateKeyError } from "./mysql-errors.ts";
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { SQLContext } from "./dialects/dialect.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 /**
- * The TwoFactorRepository port over MySQL. The single-use rules are conditional
- * UPDATEs: InnoDB lets one statement at a time change a row, so of concurrent
- * uses of one time step or one backup code exactly one changes it.
+ * The TwoFactorRepository port over SQL. The single-use rules are conditional
+ * UPDATEs: InnoDB lets one statement at a time change a row, and SQLite one
+ * writer at a time, so of concurrent uses of one time step or one backup code
+ * exactly one changes it.
  */
-export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
-  const inTransaction = <T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
-    db.isTransaction
-      ? work(db as Transaction<Database>)
-      : (db as Kysely<Database>).transaction().execute(work);
-
-  async function insertBackupCodes(trx: Executor, codes: readonly BackupCode[]): Promise<void> {
+export function createTwoFactorRepository(context: SQLContext): TwoFactorRepository {
+  const { db, dialect } = context;
+  async function insertBackupCodes(
+    trx: Kysely<Database> | Transaction<Database>,
+    codes: readonly BackupCode[],
+  ): Promise<void> {
     if (codes.length === 0) return;
     await trx
       .insertInto("backup_codes")
@@ -67,7 +66,7 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
             .execute();
           return "saved";
         } catch (error) {
-          if (!isDuplicateKeyError(error)) throw error;
+          if (!dialect.isUniqueViolation(error)) throw error;
           const existing = await repository.findTOTPFactor(userId);
           if (existing?.status === "enabled") return "already-enabled";
         }
@@ -76,7 +75,7 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
     },
 
     enableTOTPFactor({ userId, confirmedSecret, usedStep, backupCodes, now }) {
-      return inTransaction(async (trx) => {
+      return runInTransaction(context, async (trx) => {
         const enabled = await trx
           .updateTable("totp_factors")
           .set({ status: "enabled", enabled_at: now, last_used_step: usedStep })
@@ -111,7 +110,7 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
     },
 
     async deleteTwoFactor(userId) {
-      await inTransaction(async (trx) => {
+      await runInTransaction(context, async (trx) => {
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await trx.deleteFrom("totp_factors").where("user_id", "=", userId).execute();
       });
@@ -150,7 +149,7 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
     },
 
     async replaceBackupCodes({ userId, backupCodes }) {
-      await inTransaction(async (trx) => {
+      await runInTransaction(context, async (trx) => {
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await insertBackupCodes(trx, backupCodes);
       });
@@ -172,9 +171,8 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
       return { enabled, backupCodesRemaining: enabled ? Number(row.remaining) : 0 };
     },
 
-    async completeMFAChallenge({ challengeId, userId, expiresAt, now }) {
-      // Records of expired tokens protect nothing: forget them (an index range, usually empty).
-      await db.deleteFrom("completed_mfa_challenges").where("expires_at", "<", now).execute();
+    async completeMFAChallenge({ challengeId, userId, expiresAt }) {
+      // Records of expired tokens protect nothing; the scheduled prune forgets them (pruneExpiredRecords).
       try {
         await db
           .insertInto("completed_mfa_challenges")
@@ -183,7 +181,7 @@ export function createTwoFactorRepository(db: Executor): TwoFactorRepository {
         return true;
       } catch (error) {
         // The primary key is the single-use rule: a second insert of one challenge is a duplicate.
-        if (isDuplicateKeyError(error)) return false;
+        if (dialect.isUniqueViolation(error)) return false;
         throw error;
       }
     },

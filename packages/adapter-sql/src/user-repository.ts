@@ -1,14 +1,13 @@
 import type { UserRepository } from "@superoauth/application";
 import { type Email, err, type Nickname, ok, type Result, type User, type UserId } from "@superoauth/domain";
-import type { Kysely, Transaction } from "kysely";
-import type { Database, UserRow } from "./database.ts";
-import { isDuplicateKeyError } from "./mysql-errors.ts";
+import type { UserRow } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
 
 /**
- * The UserRepository port over MySQL. Email uniqueness is the `users_email_unique`
+ * The UserRepository port over SQL. Email uniqueness is the `users_email_unique`
  * index: an insert that collides answers USER_EXISTS, however many race.
  */
-export function createUserRepository(db: Kysely<Database> | Transaction<Database>): UserRepository {
+export function createUserRepository({ db, dialect }: SQLContext): UserRepository {
   return {
     async insertUser(user: User): Promise<Result<void, "USER_EXISTS">> {
       try {
@@ -28,7 +27,8 @@ export function createUserRepository(db: Kysely<Database> | Transaction<Database
         return ok(undefined);
       } catch (error) {
         // Ids are UUIDv7 made by the application, so a duplicate key is the email's.
-        if (isDuplicateKeyError(error)) return err("USER_EXISTS", "A user with this email already exists");
+        if (dialect.isUniqueViolation(error))
+          return err("USER_EXISTS", "A user with this email already exists");
         throw error;
       }
     },

@@ -2,22 +2,21 @@ import { createServer } from "node:net";
 import { StorageUnavailableError } from "@superoauth/application";
 import { makeUser } from "@superoauth/application/testing";
 import type { Email } from "@superoauth/domain";
-import { type Kysely, sql } from "kysely";
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { createDatabase, type Database, pingDatabase } from "../src/database.ts";
-import { createUserRepository } from "../src/user-repository.ts";
-import { useTestDatabase } from "./mysql-test-database.ts";
+import { openStorage, type Storage, type StorageOptions } from "../src/storage.ts";
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
-const database = useTestDatabase();
-const pools: Kysely<Database>[] = [];
+const database = useMySQLTestDatabase();
+const opened: Storage[] = [];
 afterEach(async () => {
-  await Promise.all(pools.splice(0).map((db) => db.destroy()));
+  await Promise.all(opened.splice(0).map((storage) => storage.close()));
 });
 
-function open(input: Omit<Parameters<typeof createDatabase>[0], "url"> & { url?: string }): Kysely<Database> {
-  const db = createDatabase({ url: database.url(), ...input });
-  pools.push(db);
-  return db;
+async function open(input: Omit<StorageOptions, "url"> & { url?: string }): Promise<Storage> {
+  const storage = await openStorage({ url: database.url(), ...input });
+  opened.push(storage);
+  return storage;
 }
 
 /** A port on 127.0.0.1 that nobody listens on (taken, then freed). */
@@ -43,17 +42,18 @@ describe("an unavailable database", () => {
   it("is a StorageUnavailableError with the driver's code when nobody listens", async () => {
     const url = new URL(database.url());
     url.port = String(await deadPort());
-    const db = open({ url: url.toString() });
+    const storage = await open({ url: url.toString() });
 
-    const error = await failureOf(pingDatabase(db));
+    const error = await failureOf(storage.ping());
 
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect(error).toMatchObject({ code: "ECONNREFUSED" });
   });
 
   it("ends a query that outlives the query timeout, and the pool's next query gets a fresh connection", async () => {
-    const db = open({ poolSize: 1, queryTimeoutMs: 300 });
-    await pingDatabase(db);
+    const storage = await open({ poolSize: 1, queryTimeoutMs: 300 });
+    const { db } = storage;
+    await storage.ping();
     const before = await sql<{ id: number }>`SELECT CONNECTION_ID() AS id`.execute(db);
 
     const started = performance.now();
@@ -71,7 +71,8 @@ describe("an unavailable database", () => {
   });
 
   it("gives up waiting for a pooled connection after the connect timeout, then serves again", async () => {
-    const db = open({ poolSize: 1, connectTimeoutMs: 300, queryTimeoutMs: 5000 });
+    const storage = await open({ poolSize: 1, connectTimeoutMs: 300, queryTimeoutMs: 5000 });
+    const { db } = storage;
     let release = () => {};
     const held = db.transaction().execute(async (trx) => {
       await sql`SELECT 1`.execute(trx);
@@ -82,18 +83,18 @@ describe("an unavailable database", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const started = performance.now();
-    const error = await failureOf(pingDatabase(db));
+    const error = await failureOf(storage.ping());
 
     expect(error).toBeInstanceOf(StorageUnavailableError);
     expect(error).toMatchObject({ code: "POOL_ACQUIRE_TIMEOUT" });
     expect(performance.now() - started).toBeLessThan(1500);
     release();
     await held;
-    await expect(pingDatabase(db)).resolves.toBeUndefined();
+    await expect(storage.ping()).resolves.toBeUndefined();
   });
 
   it("leaves a refused statement as it was, so repositories still read duplicate keys by errno", async () => {
-    const users = createUserRepository(open({}));
+    const { users } = await open({});
     const email = "twice@example.com" as Email;
     expect((await users.insertUser(makeUser({ email }))).ok).toBe(true);
 

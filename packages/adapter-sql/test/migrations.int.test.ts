@@ -2,17 +2,18 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../migrations/index.ts";
-import { createDatabase, ensureDatabaseExists, pingDatabase } from "../src/database.ts";
+import { createMySQLDatabase, ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
 import { migrateToLatest, migrationStatus } from "../src/migrate.ts";
+import { openStorage } from "../src/storage.ts";
 import {
   buildDatabaseURL,
   createTestDatabase,
   dropDatabase,
-  useTestDatabase,
+  useMySQLTestDatabase,
 } from "./mysql-test-database.ts";
 
 // A migrated database for the file; the tests that need an empty one make their own.
-const database = useTestDatabase();
+const database = useMySQLTestDatabase();
 const allMigrations = Object.keys(migrations).sort();
 
 async function describeSchema(db: ReturnType<typeof database.db>): Promise<string[]> {
@@ -53,7 +54,7 @@ describe("migrations", () => {
 
   it("concurrent migrations of one database apply each migration exactly once", async () => {
     const empty = await createTestDatabase({ migrate: false });
-    const second = createDatabase({ url: empty.url, queryTimeoutMs: null });
+    const second = createMySQLDatabase({ url: empty.url, queryTimeoutMs: null });
     try {
       const applied = await Promise.all([migrateToLatest(empty.db), migrateToLatest(second)]);
       expect(applied.flat().sort()).toEqual(allMigrations);
@@ -86,7 +87,7 @@ describe("migrations", () => {
   });
 });
 
-describe("ensureDatabaseExists", () => {
+describe("ensureMySQLDatabaseExists", () => {
   it("creates a missing database in utf8mb4 and leaves an existing one as it is", async () => {
     const name = `superoauth_test_${randomBytes(6).toString("hex")}`;
     const url = buildDatabaseURL(database.url(), name);
@@ -98,13 +99,13 @@ describe("ensureDatabaseExists", () => {
       ).rows;
     try {
       expect(await schemaOf()).toEqual([]);
-      await ensureDatabaseExists(url);
+      await ensureMySQLDatabaseExists(url);
       expect(await schemaOf()).toEqual([{ charset: "utf8mb4" }]);
 
-      const db = createDatabase({ url });
+      const db = createMySQLDatabase({ url });
       try {
         await sql`CREATE TABLE kept (id INT PRIMARY KEY)`.execute(db);
-        await ensureDatabaseExists(url);
+        await ensureMySQLDatabaseExists(url);
         const kept = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM kept`.execute(db);
         expect(kept.rows).toEqual([{ n: 0 }]);
       } finally {
@@ -116,18 +117,29 @@ describe("ensureDatabaseExists", () => {
   });
 });
 
-describe("pingDatabase", () => {
+describe("a MySQL storage's ping", () => {
   it("resolves while the database answers", async () => {
-    await expect(pingDatabase(database.db())).resolves.toBeUndefined();
+    await expect(database.storage().ping()).resolves.toBeUndefined();
   });
 
   it("rejects when nothing listens at the address", async () => {
     // Port 1 on the loopback interface: refused at once, nothing leaves the machine.
-    const unreachable = createDatabase({ url: "mysql://root@127.0.0.1:1/superoauth" });
+    const unreachable = await openStorage({ url: "mysql://root@127.0.0.1:1/superoauth" });
     try {
-      await expect(pingDatabase(unreachable)).rejects.toMatchObject({ code: "ECONNREFUSED" });
+      await expect(unreachable.ping()).rejects.toMatchObject({ code: "ECONNREFUSED" });
     } finally {
-      await unreachable.destroy();
+      await unreachable.close();
     }
+  });
+});
+
+describe("a MySQL storage's description", () => {
+  it("names the dialect, the server's version and the database", async () => {
+    const description = await database.storage().describe();
+    expect(description).toEqual({
+      dialect: "mysql",
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      location: new URL(database.url()).pathname.slice(1),
+    });
   });
 });

@@ -7,11 +7,14 @@ import type { Kysely } from "kysely";
 import { escapeId } from "mysql2";
 import { createConnection } from "mysql2/promise";
 import { afterAll, beforeAll } from "vitest";
-import { createDatabase, type Database, ensureDatabaseExists } from "../src/database.ts";
-import { migrateToLatest } from "../src/migrate.ts";
+import type { Database } from "../src/database.ts";
+import { ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
+import { openStorage, type Storage } from "../src/storage.ts";
 
 /** A database of its own for one test file. */
 export interface TestDatabase {
+  /** The storage over it, as the service opens it (without the query timeout). */
+  readonly storage: Storage;
   readonly db: Kysely<Database>;
   /** The URL of this database, for code under test that connects by itself. */
   readonly url: string;
@@ -36,37 +39,37 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   openDatabases++;
   const name = `superoauth_test_${randomBytes(6).toString("hex")}`;
   const url = buildDatabaseURL(server.url, name);
-  let db: Kysely<Database> | undefined;
+  let storage: Storage | undefined;
   let dropped = false;
   async function drop(): Promise<void> {
     // Idempotent, so a second call cannot release the shared server twice.
     if (dropped) return;
     dropped = true;
     try {
-      await db?.destroy();
+      await storage?.close();
       await dropDatabase(url);
     } finally {
       await releaseMysqlServer();
     }
   }
   try {
-    await ensureDatabaseExists(url);
+    await ensureMySQLDatabaseExists(url);
     // No query timeout: migrations and the heaviest race tests may outlast it on a loaded machine.
-    db = createDatabase({ url, queryTimeoutMs: null });
-    if (options.migrate !== false) await migrateToLatest(db);
+    storage = await openStorage({ url, queryTimeoutMs: null });
+    if (options.migrate !== false) await storage.migrate();
   } catch (error) {
     // The failure that stopped the set-up is the one worth reporting, not a failed clean-up after it.
     await drop().catch(() => undefined);
     throw error;
   }
-  return { db, url, drop };
+  return { storage, db: storage.db, url, drop };
 }
 
 /**
- * Registers hooks that give the calling test file its own migrated database,
+ * Registers hooks that give the calling test file its own migrated MySQL database,
  * created before its tests and dropped after them. Call at the top of the file.
  */
-export function useTestDatabase(): { db(): Kysely<Database>; url(): string } {
+export function useMySQLTestDatabase(): { storage(): Storage; db(): Kysely<Database>; url(): string } {
   let current: TestDatabase | undefined;
   beforeAll(async () => {
     current = await createTestDatabase();
@@ -78,7 +81,7 @@ export function useTestDatabase(): { db(): Kysely<Database>; url(): string } {
     if (current === undefined) throw new Error("The test database exists only while the file's tests run");
     return current;
   }
-  return { db: () => get().db, url: () => get().url };
+  return { storage: () => get().storage, db: () => get().db, url: () => get().url };
 }
 
 /** Replaces the database in a server URL, keeping credentials and options. */

@@ -24,7 +24,8 @@ export function describeDatabaseProblem(error: unknown, url: string): string {
     case errno === 1049:
       return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate (or pnpm start) creates it.`;
     default:
-      return error instanceof Error ? error.message : String(error);
+      // With its causes: a failed migration names the statement, its cause the database's reason.
+      return messageWithCauses(error);
   }
 }
 

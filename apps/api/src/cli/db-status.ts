@@ -1,14 +1,21 @@
-import { createDatabase, migrationStatus, pingDatabase } from "@superoauth/adapter-sql";
+import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "./database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
-// Reports whether the configured database answers and which migrations it has; exits 1 unless it answers.
+// Reports whether the configured database answers, what it is (server or library version, database
+// or file) and which migrations it has; exits 1 unless it answers.
 const config = loadConfigOrExit();
-const db = createDatabase({ url: config.databaseURL });
+const storage = await openStorage({ url: config.databaseURL });
 try {
-  await pingDatabase(db);
+  await storage.ping();
   console.log(`Connected to ${maskURL(config.databaseURL)}.`);
-  const migrations = await migrationStatus(db);
+  const { dialect, version, location } = await storage.describe();
+  console.log(
+    dialect === "mysql"
+      ? `  Server:   MySQL ${version}\n  Database: ${location}`
+      : `  Library:  SQLite ${version}\n  File:     ${location}`,
+  );
+  const migrations = await storage.migrationStatus();
   for (const m of migrations) console.log(`  ${m.executedAt === null ? "pending " : "applied "} ${m.name}`);
   const pending = migrations.filter((m) => m.executedAt === null).length;
   console.log(
@@ -19,5 +26,5 @@ try {
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {
-  await db.destroy();
+  await storage.close();
 }

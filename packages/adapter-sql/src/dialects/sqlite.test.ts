@@ -9,6 +9,7 @@ import {
   isBusy,
   isForeignKeyViolation,
   isUniqueViolation,
+  sqliteSQLDialect,
   sqliteVersion,
 } from "./sqlite.ts";
 
@@ -221,11 +222,11 @@ describe("createSQLiteDialect", () => {
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, attempt) =>
           db.transaction().execute(async (trx) => {
+            // No FOR UPDATE: BEGIN IMMEDIATE already holds the write lock (sqliteSQLDialect.forUpdate).
             const { balance } = await trx
               .selectFrom("accounts")
               .select("balance")
               .where("id", "=", 1)
-              .forUpdate()
               .executeTakeFirstOrThrow();
             // Yield to the other 49 between the read and the write: without turn-taking they
             // would all read balance 1 here and all win.
@@ -247,7 +248,7 @@ describe("createSQLiteDialect", () => {
     });
   }
 
-  it("starts transactions with BEGIN IMMEDIATE and never sends FOR UPDATE to SQLite", async () => {
+  it("starts transactions with BEGIN IMMEDIATE, and the dialect's row lock adds nothing to the query", async () => {
     const statements: string[] = [];
     const db = new Kysely<TestDatabase>({
       dialect: createSQLiteDialect({ path: ":memory:" }),
@@ -259,30 +260,13 @@ describe("createSQLiteDialect", () => {
     await sql`CREATE TABLE accounts (id integer PRIMARY KEY, email text, balance integer)`.execute(db);
 
     await db.transaction().execute(async (trx) => {
-      await trx.selectFrom("accounts").selectAll().where("id", "=", 1).forUpdate().execute();
+      await sqliteSQLDialect.forUpdate(trx.selectFrom("accounts").selectAll().where("id", "=", 1)).execute();
     });
 
     expect(statements.slice(1)).toEqual([
       "BEGIN IMMEDIATE",
       'select * from "accounts" where "id" = ?',
       "COMMIT",
-    ]);
-  });
-
-  it("turns onDuplicateKeyUpdate into ON CONFLICT DO UPDATE, as an upsert on any unique key", async () => {
-    const db = await openDatabase(":memory:");
-    const upsert = (balance: number) =>
-      db
-        .insertInto("accounts")
-        .values({ email: "ada@example.com", verified: 0, balance, created_at: createdAt, locked_until: null })
-        .onDuplicateKeyUpdate({ balance })
-        .execute();
-
-    await upsert(5);
-    await upsert(7);
-
-    expect(await db.selectFrom("accounts").select(["id", "email", "balance"]).execute()).toEqual([
-      { id: 1, email: "ada@example.com", balance: 7 },
     ]);
   });
 

@@ -1,26 +1,27 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
   type DatabaseConnection,
   type Dialect,
   type Driver,
   type Kysely,
-  type OnDuplicateKeyNode,
   type QueryResult,
-  type SelectModifierNode,
-  type SelectQueryNode,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
   sql,
 } from "kysely";
+import type { SQLDialect } from "./dialect.ts";
 
 /**
  * A Kysely dialect over Node's built-in `node:sqlite` (`DatabaseSync`): no native build, nothing
  * downloaded at install. Kysely's own SqliteDialect targets better-sqlite3; we reuse its adapter,
- * introspector and compiler and supply only the driver.
+ * introspector and compiler and supply only the driver. MySQL-only syntax (FOR UPDATE, ON DUPLICATE
+ * KEY UPDATE) is not translated here: the repositories ask SQLDialect (sqliteSQLDialect below) for
+ * their locking and upserts, and a MySQL-ism that slips through fails as a syntax error in tests.
  */
 export interface SQLiteDialectOptions {
   /** A file path (its folder is created if missing) or ":memory:". */
@@ -52,7 +53,7 @@ export function createSQLiteDialect(options: SQLiteDialectOptions): Dialect {
     createAdapter: () => new SqliteAdapter(),
     createDriver: () => new NodeSQLiteDriver(options),
     createIntrospector: (db) => new SqliteIntrospector(db),
-    createQueryCompiler: () => new NodeSQLiteQueryCompiler(),
+    createQueryCompiler: () => new SqliteQueryCompiler(),
   };
 }
 
@@ -216,44 +217,6 @@ function parseStoredDate(column: string, value: string): Date {
   return new Date(value);
 }
 
-/** Row-lock modifiers MySQL needs and SQLite has no syntax for (Kysely's SQLite compiler emits them). */
-const rowLockModifiers: ReadonlySet<string> = new Set([
-  "ForUpdate",
-  "ForShare",
-  "ForNoKeyUpdate",
-  "ForKeyShare",
-  "NoWait",
-  "SkipLocked",
-]);
-
-const isRowLock = (modifier: SelectModifierNode): boolean =>
-  modifier.modifier !== undefined && rowLockModifiers.has(modifier.modifier);
-
-/**
- * Kysely's SqliteQueryCompiler with the two MySQL locking constructs our repositories use made
- * portable, so one repository serves both databases:
- * - `.forUpdate()` (and its kin) is dropped: Kysely would emit `for update`, a syntax error in
- *   SQLite. Nothing is lost, because every transaction already holds the database's write lock
- *   from BEGIN IMMEDIATE to COMMIT, a stronger lock than any row lock; outside a transaction MySQL
- *   releases a FOR UPDATE lock at once anyway.
- * - `.onDuplicateKeyUpdate(values)` becomes `on conflict do update set ...`: Kysely would emit
- *   MySQL's `on duplicate key update`. Without a conflict target, SQLite (3.35+) applies it to a
- *   conflict on any unique index or primary key, as MySQL does.
- */
-class NodeSQLiteQueryCompiler extends SqliteQueryCompiler {
-  protected override visitSelectQuery(node: SelectQueryNode): void {
-    const modifiers = node.endModifiers;
-    super.visitSelectQuery(
-      modifiers?.some(isRowLock) ? { ...node, endModifiers: modifiers.filter((m) => !isRowLock(m)) } : node,
-    );
-  }
-
-  protected override visitOnDuplicateKey(node: OnDuplicateKeyNode): void {
-    this.append("on conflict do update set ");
-    this.compileList(node.updates);
-  }
-}
-
 function integerPragma(value: number): number {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new Error(`busyTimeoutMs must be a whole number ≥ 0, not ${value}`);
@@ -303,4 +266,61 @@ export async function sqliteVersion<DB>(db: Kysely<DB>): Promise<string> {
   const version = rows[0]?.version;
   if (version === undefined) throw new Error("select sqlite_version() returned no row");
   return version;
+}
+
+/**
+ * The repositories' view of SQLite (see SQLDialect). A busy database is retried like a MySQL
+ * deadlock; no row locks (the transaction's BEGIN IMMEDIATE holds the write lock); upserts and
+ * ignored inserts in SQLite's ON CONFLICT spelling; no LIMIT on writes.
+ */
+export const sqliteSQLDialect: SQLDialect = {
+  name: "sqlite",
+  isUniqueViolation,
+  isRetryableConflict: isBusy,
+  forUpdate: (query) => query,
+  insertIgnore: (query) => query.orIgnore(),
+  upsert: (query, { key, set }) =>
+    // `set` holds plain column values of the table; Kysely types ON CONFLICT's view of the table
+    // (which adds `excluded`) apart from UPDATE's, and a generic table cannot be narrowed to it.
+    query.onConflict((conflict) => conflict.columns(key).doUpdateSet(set as never)),
+  limitsWrites: false,
+};
+
+/**
+ * The SQLite dialect, with a file that cannot be opened (a missing permission, a folder in the
+ * way) reported as StorageUnavailableError on first use, like a MySQL server that does not answer.
+ */
+export function createGuardedSQLiteDialect(options: SQLiteDialectOptions): Dialect {
+  const dialect = createSQLiteDialect(options);
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      return {
+        async init() {
+          try {
+            await driver.init();
+          } catch (error) {
+            const code =
+              typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+                ? error.code
+                : "SQLITE_CANTOPEN";
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new StorageUnavailableError({
+              code,
+              message: `cannot open the SQLite database ${options.path}: ${reason}`,
+            });
+          }
+        },
+        acquireConnection: () => driver.acquireConnection(),
+        beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
+        commitTransaction: (connection) => driver.commitTransaction(connection),
+        rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
+        releaseConnection: (connection) => driver.releaseConnection(connection),
+        destroy: () => driver.destroy(),
+      };
+    },
+  };
 }

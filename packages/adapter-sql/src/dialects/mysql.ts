@@ -1,0 +1,249 @@
+import { StorageUnavailableError } from "@superoauth/application";
+import {
+  CompiledQuery,
+  Kysely,
+  MysqlDialect,
+  type MysqlPool,
+  type MysqlPoolConnection,
+  type MysqlQueryResult,
+  sql,
+} from "kysely";
+import { createPool, escapeId, type Pool, type PoolConnection } from "mysql2";
+import { createConnection } from "mysql2/promise";
+import type { Database } from "../database.ts";
+import type { SQLDialect } from "./dialect.ts";
+
+// Everything that is MySQL's (and MariaDB's) own: the pool and its limits, the errors by errno
+// and code, and the statements spelled differently from SQLite.
+
+/** The repositories' view of MySQL and MariaDB (see SQLDialect). */
+export const mysqlDialect: SQLDialect = {
+  name: "mysql",
+  isUniqueViolation: isDuplicateKeyError,
+  isRetryableConflict: isDeadlockError,
+  forUpdate: (query) => query.forUpdate(),
+  insertIgnore: (query) => query.ignore(),
+  upsert: (query, { set }) => query.onDuplicateKeyUpdate(set),
+  limitsWrites: true,
+};
+
+/** Default for both timeouts of createMySQLDatabase. */
+const defaultTimeoutMs = 5000;
+
+/**
+ * Opens a pooled connection to the database named in `url`
+ * (`mysql://user:password@host:port/database`). Every connection works in UTC,
+ * so DATETIME values mean the same instant whatever the server's zone.
+ *
+ * A database that is down, unreachable or hanging fails fast with StorageUnavailableError (the
+ * HTTP adapter answers 503) instead of holding requests: a request waits at most
+ * `connectTimeoutMs` for a connection (free in the pool or newly opened) and each query at most
+ * `queryTimeoutMs`. The pool heals itself: broken connections are dropped and new ones opened on
+ * demand, so the service recovers without a restart when the database is back.
+ */
+export function createMySQLDatabase(input: {
+  url: string;
+  poolSize?: number;
+  /** Longest wait for a connection, pooled or new. Default 5 s. */
+  connectTimeoutMs?: number;
+  /**
+   * Longest a single query may take. Default 5 s; null for none, for migrations and other
+   * administration, where DDL on a large table may rightly run for minutes.
+   */
+  queryTimeoutMs?: number | null;
+}): Kysely<Database> {
+  const connectTimeoutMs = input.connectTimeoutMs ?? defaultTimeoutMs;
+  const pool = createPool({
+    uri: input.url,
+    connectionLimit: input.poolSize ?? 10,
+    connectTimeout: connectTimeoutMs,
+    // mysql2 converts Date parameters and DATETIME results in this zone; "Z" pairs with the session zone below.
+    timezone: "Z",
+    dateStrings: false,
+    supportBigNumbers: true,
+  });
+  return new Kysely<Database>({
+    dialect: new MysqlDialect({
+      pool: guardPool(pool, {
+        acquireTimeoutMs: connectTimeoutMs,
+        queryTimeoutMs: input.queryTimeoutMs === undefined ? defaultTimeoutMs : input.queryTimeoutMs,
+      }),
+      // The session zone governs NOW() and TIMESTAMP columns; pinning it keeps the server's default out of our data.
+      onCreateConnection: async (connection) => {
+        await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
+      },
+    }),
+  });
+}
+
+/** What mysql2 passes with an error: no connection (though both libraries' types say there is one). */
+const noConnection = undefined as unknown as MysqlPoolConnection;
+
+/**
+ * The pool as Kysely sees it, with the limits mysql2 lacks. mysql2 queues a request for a
+ * connection without end, and its query timeout reports the timeout but leaves the connection,
+ * still waiting for the old answer, to go back to the pool, where the next query would queue
+ * behind it without a timer of its own. So: a request for a connection gives up after
+ * `acquireTimeoutMs` (a connection that comes later goes straight back); every query carries
+ * mysql2's `timeout`; and a connection that failed at connection level is destroyed rather than
+ * reused. Connection-level failures become StorageUnavailableError; every other error (a
+ * duplicate key, a deadlock) passes unchanged to the repository that handles it.
+ */
+function guardPool(
+  pool: Pool,
+  limits: { acquireTimeoutMs: number; queryTimeoutMs: number | null },
+): MysqlPool {
+  // One guard per connection, so Kysely (which caches by connection object) sets each up once.
+  const guards = new WeakMap<PoolConnection, MysqlPoolConnection>();
+  const guard = (connection: PoolConnection): MysqlPoolConnection => {
+    const known = guards.get(connection);
+    if (known !== undefined) return known;
+    const guarded: MysqlPoolConnection = {
+      config: connection.config,
+      get threadId() {
+        return connection.threadId;
+      },
+      connect: (callback) => connection.connect(callback),
+      destroy: () => connection.destroy(),
+      release: () => connection.release(),
+      query: (statement, parameters, callback) =>
+        connection.query(
+          { sql: statement, timeout: limits.queryTimeoutMs ?? undefined },
+          parameters,
+          (error, result) => {
+            const code = error === null ? null : connectionErrorCode(error);
+            // Never hand a broken or still-busy connection back to the pool.
+            if (code !== null) connection.destroy();
+            callback?.(
+              code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
+              result as MysqlQueryResult,
+            );
+          },
+        ),
+    };
+    guards.set(connection, guarded);
+    return guarded;
+  };
+  return {
+    getConnection(callback) {
+      let waiting = true;
+      const timer = setTimeout(() => {
+        waiting = false;
+        callback(
+          new StorageUnavailableError({
+            code: "POOL_ACQUIRE_TIMEOUT",
+            message: `no database connection within ${limits.acquireTimeoutMs} ms`,
+          }),
+          noConnection,
+        );
+      }, limits.acquireTimeoutMs);
+      pool.getConnection((error, connection) => {
+        if (!waiting) {
+          if (error === null) connection.release();
+          return;
+        }
+        waiting = false;
+        clearTimeout(timer);
+        if (error === null) return callback(null, guard(connection));
+        const code = connectionErrorCode(error);
+        callback(
+          code === null ? error : new StorageUnavailableError({ code, message: error.message }),
+          noConnection,
+        );
+      });
+    },
+    end: (callback) => pool.end(callback),
+  };
+}
+
+/**
+ * Creates the database named in `url` if it is missing (utf8mb4), connecting to
+ * the server without selecting a database. Safe to call on every start.
+ */
+export async function ensureMySQLDatabaseExists(url: string): Promise<void> {
+  const serverURL = new URL(url);
+  const database = mysqlDatabaseName(url);
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {
+    throw new Error("The database URL must name a database of 1-64 letters, digits, '_' or '$'");
+  }
+  serverURL.pathname = "/";
+  const connection = await createConnection({ uri: serverURL.toString() });
+  try {
+    // utf8mb4_unicode_ci exists on MySQL 8 and MariaDB alike (MySQL 8's default, 0900_ai_ci, does not);
+    // columns whose comparisons matter declare their own binary collation.
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS ${escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The server's version as it reports it, e.g. "8.4.3" or "10.11.9-MariaDB". */
+export async function mysqlServerVersion(db: Kysely<Database>): Promise<string> {
+  const { rows } = await sql<{ version: string }>`SELECT VERSION() AS version`.execute(db);
+  return rows[0]?.version ?? "unknown";
+}
+
+/** The database a `mysql://` URL names. */
+export function mysqlDatabaseName(url: string): string {
+  return decodeURIComponent(new URL(url).pathname.slice(1));
+}
+
+/** ER_DUP_ENTRY: the same on MySQL and MariaDB. */
+const duplicateKeyErrno = 1062;
+
+/**
+ * Whether a driver error is a unique-index violation. Decided by errno, never by
+ * message: messages change with server version and language.
+ */
+function isDuplicateKeyError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "errno" in error && error.errno === duplicateKeyErrno;
+}
+
+/** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back to break a lock cycle. */
+const deadlockErrno = 1213;
+
+/** Whether a driver error says the transaction was chosen as a deadlock's victim (safe to run again). */
+function isDeadlockError(error: unknown): boolean {
+  return typeof error === "object" && error !== null && "errno" in error && error.errno === deadlockErrno;
+}
+
+/**
+ * Driver and server codes that say the database cannot be reached or did not answer, as opposed
+ * to a statement it refused: the network (refused, reset, unreachable, name lookup), mysql2's
+ * own protocol states (connection lost, our query timeout), and servers that will not take a
+ * connection now (too many connections, shutting down, the connection killed).
+ */
+const connectionErrorCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR",
+  "ER_CON_COUNT_ERROR",
+  "ER_TOO_MANY_USER_CONNECTIONS",
+  "ER_SERVER_SHUTDOWN",
+  "ER_CONNECTION_KILLED",
+]);
+
+/**
+ * The code of a driver error that means "the database is unavailable", or null for any other
+ * error. By code, never by message. mysql2's `fatal` flag also counts when the driver raised it
+ * itself (no SQLSTATE from a server): it marks a connection that cannot be used any more (e.g.
+ * "Can't add new command when connection is in closed state"). A server's fatal refusal, such as
+ * a wrong password, stays what it is: a configuration problem, reported by its errno.
+ */
+function connectionErrorCode(error: unknown): string | null {
+  if (typeof error !== "object" || error === null) return null;
+  const code = "code" in error && typeof error.code === "string" ? error.code : null;
+  if (code !== null && connectionErrorCodes.has(code)) return code;
+  if ("fatal" in error && error.fatal === true && !("sqlState" in error)) return code ?? "FATAL";
+  return null;
+}

@@ -1,0 +1,184 @@
+import { resolve } from "node:path";
+import type { Dependencies } from "@superoauth/application";
+import { Kysely, sql } from "kysely";
+import type { Database } from "./database.ts";
+import type { SQLDialect } from "./dialects/dialect.ts";
+import {
+  createMySQLDatabase,
+  ensureMySQLDatabaseExists,
+  mysqlDatabaseName,
+  mysqlDialect,
+  mysqlServerVersion,
+} from "./dialects/mysql.ts";
+import { createGuardedSQLiteDialect, sqliteSQLDialect, sqliteVersion } from "./dialects/sqlite.ts";
+import { createEmailTokenRepository } from "./email-token-repository.ts";
+import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
+import { createLockoutRepository } from "./lockout-repository.ts";
+import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
+import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
+import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
+import { createSecurityEventLog } from "./security-event-log.ts";
+import { createSessionRepository } from "./session-repository.ts";
+import { createTwoFactorRepository } from "./two-factor-repository.ts";
+import { createUserRepository } from "./user-repository.ts";
+
+/** The repositories the application's use cases take from storage. */
+export type StorageRepositories = Pick<
+  Dependencies,
+  | "users"
+  | "sessions"
+  | "securityEvents"
+  | "linkedProviders"
+  | "oauthFlows"
+  | "emailTokens"
+  | "twoFactor"
+  | "lockout"
+>;
+
+/** What `pnpm db:status` prints about a storage. */
+export interface StorageDescription {
+  readonly dialect: SQLDialect["name"];
+  /** The server's version (MySQL/MariaDB) or the SQLite library's. */
+  readonly version: string;
+  /** The database's name on its server, or the SQLite file's path (":memory:" for none). */
+  readonly location: string;
+}
+
+/**
+ * Everything SuperOAuth keeps, behind one seam: the repositories, and the administration of the
+ * database under them. One per backend, opened by URL with openStorage; the composition root and
+ * the command-line tools know nothing else of the database.
+ */
+export interface Storage extends StorageRepositories {
+  /** The connection itself, for tests and tools that read tables directly. */
+  readonly db: Kysely<Database>;
+  /**
+   * Creates the database if it is missing (MySQL) and applies every pending migration, without the
+   * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
+   */
+  migrate(): Promise<readonly string[]>;
+  /** Every known migration, in order, with when it was applied. */
+  migrationStatus(): Promise<readonly MigrationState[]>;
+  /** Deletes the records that can no longer matter (pruneExpiredRecords). */
+  prune(input: PruneInput): Promise<PrunedRecords>;
+  /** Resolves when the database answers; rejects (StorageUnavailableError when unreachable) otherwise. */
+  ping(): Promise<void>;
+  describe(): Promise<StorageDescription>;
+  /** Closes the connections; the storage is unusable after. */
+  close(): Promise<void>;
+}
+
+/** How to reach the database: its URL, and the limits that keep a request from waiting on it for long. */
+export interface StorageOptions {
+  /** `mysql://user:password@host:port/database`, `sqlite:<path>` or `sqlite::memory:`. */
+  readonly url: string;
+  /** Connections kept open (MySQL). Default 10. */
+  readonly poolSize?: number;
+  /** Longest wait for a connection, pooled or new (SQLite: for another process's write lock). Default 5 s. */
+  readonly connectTimeoutMs?: number;
+  /** Longest a single query may take (MySQL). Default 5 s; null for none (administration). */
+  readonly queryTimeoutMs?: number | null;
+}
+
+/**
+ * Opens the storage a URL names, choosing the backend by its scheme. Nothing is read or written
+ * until the first call: a database that is down shows as StorageUnavailableError then.
+ */
+export async function openStorage(options: StorageOptions): Promise<Storage> {
+  const scheme = options.url.slice(0, Math.max(0, options.url.indexOf(":"))).toLowerCase();
+  switch (scheme) {
+    case "mysql":
+      return openMySQLStorage(options);
+    case "sqlite":
+      return openSQLiteStorage(options);
+    default:
+      throw new Error(`Unsupported database URL scheme "${scheme}:": use mysql:// or sqlite:`);
+  }
+}
+
+function openMySQLStorage(options: StorageOptions): Storage {
+  const db = createMySQLDatabase(options);
+  return assembleStorage({
+    db,
+    dialect: mysqlDialect,
+    async migrate() {
+      await ensureMySQLDatabaseExists(options.url);
+      // A pool of its own without the query timeout.
+      const administration = createMySQLDatabase({ url: options.url, queryTimeoutMs: null });
+      try {
+        return await migrateToLatest(administration);
+      } finally {
+        await administration.destroy();
+      }
+    },
+    async describe() {
+      return {
+        dialect: "mysql",
+        version: await mysqlServerVersion(db),
+        location: mysqlDatabaseName(options.url),
+      };
+    },
+  });
+}
+
+/** The file a `sqlite:` URL names, made absolute against the working directory; ":memory:" for none. */
+export function sqlitePathOf(url: string): string {
+  const rest = url.slice("sqlite:".length);
+  if (rest === ":memory:") return rest;
+  // sqlite:///var/lib/x.db (URL style) and sqlite:/var/lib/x.db name the same absolute file.
+  return resolve(rest.startsWith("//") ? rest.slice(2) : rest);
+}
+
+/**
+ * One connection to one file, in WAL mode, taking turns (see dialects/sqlite.ts). One instance of
+ * the service per file: SQLite serialises writers within a process through that connection, and
+ * other processes (a migration, a backup) wait up to the busy timeout.
+ */
+function openSQLiteStorage(options: StorageOptions): Storage {
+  const path = sqlitePathOf(options.url);
+  const db = new Kysely<Database>({
+    dialect: createGuardedSQLiteDialect({
+      path,
+      ...(options.connectTimeoutMs === undefined ? {} : { busyTimeoutMs: options.connectTimeoutMs }),
+    }),
+  });
+  return assembleStorage({
+    db,
+    dialect: sqliteSQLDialect,
+    // The file and its folder are created on first use; no query timeout applies to SQLite.
+    migrate: () => migrateToLatest(db),
+    async describe() {
+      return { dialect: "sqlite", version: await sqliteVersion(db), location: path };
+    },
+  });
+}
+
+/** The repositories and the portable half of the administration over one connection and dialect. */
+function assembleStorage(input: {
+  db: Kysely<Database>;
+  dialect: SQLDialect;
+  migrate(): Promise<readonly string[]>;
+  describe(): Promise<StorageDescription>;
+}): Storage {
+  const { db, dialect } = input;
+  const context = { db, dialect };
+  return {
+    db,
+    users: createUserRepository(context),
+    sessions: createSessionRepository(context),
+    securityEvents: createSecurityEventLog(context),
+    linkedProviders: createLinkedProviderRepository(context),
+    oauthFlows: createOAuthFlowRepository(context),
+    emailTokens: createEmailTokenRepository(context),
+    twoFactor: createTwoFactorRepository(context),
+    lockout: createLockoutRepository(context),
+    migrate: input.migrate,
+    migrationStatus: () => migrationStatus(db),
+    prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    describe: input.describe,
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,6 @@
+import { useMySQLTestDatabase } from "./mysql-test-database.ts";
+import { storageContracts } from "./storage-contracts.ts";
+
+const database = useMySQLTestDatabase();
+
+storageContracts("mysql", () => database.storage());

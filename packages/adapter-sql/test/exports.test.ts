@@ -1,0 +1,8 @@
+import { describe, expect, it } from "vitest";
+import * as adapter from "../src/index.ts";
+
+describe("the adapter-sql package", () => {
+  it("exports one function, openStorage: callers never reach a dialect, a pool or a repository factory", () => {
+    expect(Object.keys(adapter)).toEqual(["openStorage"]);
+  });
+});

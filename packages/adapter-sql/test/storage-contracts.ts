@@ -1,0 +1,34 @@
+import {
+  emailTokenRepositoryContract,
+  linkedProviderRepositoryContract,
+  lockoutRepositoryContract,
+  oauthFlowRepositoryContract,
+  securityEventLogContract,
+  sessionRepositoryContract,
+  twoFactorRepositoryContract,
+  userRepositoryContract,
+} from "@superoauth/application/testing";
+import type { Storage } from "../src/storage.ts";
+
+/**
+ * Every repository contract suite of the application, against one storage: the same test bodies
+ * run on each backend (contracts.mysql.int.test.ts, contracts.sqlite.test.ts) and on the
+ * in-memory implementation (in the application package). Storage.prune has its own database per
+ * backend (prune.*.test.ts): it counts every expired row, and the contracts leave some.
+ */
+export function storageContracts(name: string, storage: () => Storage): void {
+  userRepositoryContract(name, async () => storage().users);
+  sessionRepositoryContract(name, async () => ({ sessions: storage().sessions, users: storage().users }));
+  securityEventLogContract(name, async () => ({ events: storage().securityEvents, users: storage().users }));
+  linkedProviderRepositoryContract(name, async () => ({
+    links: storage().linkedProviders,
+    users: storage().users,
+  }));
+  oauthFlowRepositoryContract(name, async () => ({ flows: storage().oauthFlows, users: storage().users }));
+  emailTokenRepositoryContract(name, async () => ({
+    emailTokens: storage().emailTokens,
+    users: storage().users,
+  }));
+  twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
+  lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
+}
