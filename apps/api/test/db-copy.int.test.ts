@@ -1,5 +1,3 @@
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +10,7 @@ import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
+import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
 // `pnpm db:copy` as an operator runs it: a SQLite database filled through the service's own flows,
 // copied by the CLI process into a fresh MySQL database, and the service started on the copy with the
@@ -23,24 +22,10 @@ const sqliteURL = `sqlite:${join(workDirectory, "superoauth.db")}`;
 const clock = new ManualClock(new Date());
 const password = "Integr4tion-pass!";
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Outcome = CLIOutcome;
 
-async function dbCopy(args: string[]): Promise<Outcome> {
-  const child = spawn(process.execPath, [cli, ...args], {
-    cwd: workDirectory,
-    env: { PATH: process.env.PATH ?? "" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
+function dbCopy(args: string[]): Promise<Outcome> {
+  return runCLIProcess({ file: cli, args, cwd: workDirectory, env: { PATH: process.env.PATH ?? "" } });
 }
 
 /** The service on a database, with the secrets that must move with the data (docs/operations.md). */
