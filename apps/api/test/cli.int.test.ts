@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,6 +10,7 @@ import {
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
 // The CLI entry points as `pnpm db:migrate`, `db:status`, `config:validate` and `logs` run them:
 // a node process each, against a real MySQL, asserting what an operator reads and the exit code.
@@ -19,24 +19,15 @@ const cliDirectory = resolve(import.meta.dirname, "../src/cli");
 /** A working directory without a .env file, so only the variables a test gives apply. */
 const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-cli-"));
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Outcome = CLIOutcome;
 
-async function runCLI(script: string, env: Record<string, string>, args: string[] = []): Promise<Outcome> {
-  const child = spawn(process.execPath, [join(cliDirectory, script), ...args], {
+function runCLI(script: string, env: Record<string, string>, args: string[] = []): Promise<Outcome> {
+  return runCLIProcess({
+    file: join(cliDirectory, script),
+    args,
     cwd: workDirectory,
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "development", LOG_FILE: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, "exit")) as [number | null];
-  return { code, stdout, stderr };
 }
 
 /** A TCP port on which nothing listens. */

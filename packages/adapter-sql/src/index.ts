@@ -1,3 +1,5 @@
+export type { CopyOutcome, TableCount } from "./copy-storage.ts";
+export { copyStorage } from "./copy-storage.ts";
 export type { Database } from "./database.ts";
 export type { MigrationState } from "./migrate.ts";
 export type { PrunedRecords, PruneInput } from "./prune-expired-records.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as adapter from "../src/index.ts";
 
 describe("the adapter-sql package", () => {
-  it("exports one function, openStorage: callers never reach a dialect, a pool or a repository factory", () => {
-    expect(Object.keys(adapter)).toEqual(["openStorage"]);
+  it("exports openStorage and copyStorage (between two opened storages): callers never reach a dialect, a pool or a repository factory", () => {
+    expect(Object.keys(adapter).sort()).toEqual(["copyStorage", "openStorage"]);
   });
 });

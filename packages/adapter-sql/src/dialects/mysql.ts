@@ -107,19 +107,25 @@ function guardPool(
       destroy: () => connection.destroy(),
       release: () => connection.release(),
       query: (statement, parameters, callback) =>
-        connection.query(
-          { sql: statement, timeout: limits.queryTimeoutMs ?? undefined },
-          parameters,
-          (error, result) => {
-            const code = error === null ? null : connectionErrorCode(error);
-            // Never hand a broken or still-busy connection back to the pool.
-            if (code !== null) connection.destroy();
-            callback?.(
-              code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
-              result as MysqlQueryResult,
-            );
-          },
-        ),
+        // Without a callback (Kysely's streamQuery, as copyStorage reads a table) mysql2 streams the
+        // rows; handing it one, it would buffer them all for that callback and stream none.
+        callback === undefined
+          ? connection.query({ sql: statement, timeout: limits.queryTimeoutMs ?? undefined }, parameters)
+          : connection.query(
+              { sql: statement, timeout: limits.queryTimeoutMs ?? undefined },
+              parameters,
+              (error, result) => {
+                const code = error === null ? null : connectionErrorCode(error);
+                // Never hand a broken or still-busy connection back to the pool.
+                if (code !== null) connection.destroy();
+                callback(
+                  code === null
+                    ? error
+                    : new StorageUnavailableError({ code, message: error?.message ?? code }),
+                  result as MysqlQueryResult,
+                );
+              },
+            ),
     };
     guards.set(connection, guarded);
     return guarded;

@@ -1,0 +1,29 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+
+/** What an operator sees of a command: its exit code and both streams. */
+export interface CLIOutcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one CLI entry point as `pnpm <script>` does, a node process of its own, and waits for it to exit. */
+export async function runCLIProcess(input: {
+  file: string;
+  args: readonly string[];
+  cwd: string;
+  env: Record<string, string>;
+}): Promise<CLIOutcome> {
+  const child = spawn(process.execPath, [input.file, ...input.args], {
+    cwd: input.cwd,
+    env: input.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
