@@ -258,11 +258,13 @@ describe("SIGTERM under load", () => {
 
   it("30 registrations in flight, SIGTERM: every accepted request gets a complete response, all are stored, the process exits 0", async () => {
     const server = await startServerProcess({
-      DATABASE_URL: processDatabase.url,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      LOG_LEVEL: "info",
-      OUTBOX_DIR: outbox,
+      env: {
+        DATABASE_URL: processDatabase.url,
+        JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+        RATE_LIMIT_REGISTER_MAX: "1000",
+        LOG_LEVEL: "info",
+        OUTBOX_DIR: outbox,
+      },
     });
     const count = 30;
     const responses = Array.from({ length: count }, (_, i) =>

@@ -11,10 +11,18 @@ export interface RunningServer {
 
 const mainFile = resolve(import.meta.dirname, "../src/main.ts");
 
-/** Starts `node src/main.ts` as `pnpm start` does, on a free port, and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<RunningServer> {
+/**
+ * Starts `node src/main.ts` as `pnpm start` does, on a free port, and waits until it listens.
+ * The child sees only PATH, the loopback HOST, PORT 0, no LOG_FILE and `env` (nothing else of
+ * this process's environment), in `cwd` if given (else this process's working directory).
+ */
+export async function startServerProcess(input: {
+  env: Record<string, string>;
+  cwd?: string;
+}): Promise<RunningServer> {
   const child: ChildProcess = spawn(process.execPath, [mainFile], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...env },
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...input.env },
+    ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -10,10 +10,12 @@ const jwtSecret = randomBytes(48).toString("base64url");
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   server = await startServerProcess({
-    DATABASE_URL: database.url,
-    JWT_SECRET: jwtSecret,
-    TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-    NODE_ENV: "production",
+    env: {
+      DATABASE_URL: database.url,
+      JWT_SECRET: jwtSecret,
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+      NODE_ENV: "production",
+    },
   });
 });
 afterAll(async () => {
