@@ -58,11 +58,11 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
         account_id: stringOrNull(payload.accountId),
         client_id: stringOrNull(payload.clientId),
         expires_at: expiresAt,
-        consumed_at: null,
       };
       await dialect
-        .upsert(db.insertInto("oidc_models").values({ model, id: storedId, ...row }), {
+        .upsert(db.insertInto("oidc_models").values({ model, id: storedId, ...row, consumed_at: null }), {
           key: ["model", "id"],
+          // consumed_at stays: a record once consumed is never made usable again by a later save.
           set: row,
         })
         .execute();

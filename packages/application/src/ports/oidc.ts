@@ -46,7 +46,7 @@ export interface OIDCModelRecord {
  * ever returned; the scheduled prune deletes expired records.
  */
 export interface OIDCModelStore {
-  /** Creates or replaces the record; `expiresAt` null for one that never expires. */
+  /** Creates or replaces the record (a consumed one stays consumed); `expiresAt` null for one that never expires. */
   upsert(input: {
     model: OIDCModelName;
     id: string;

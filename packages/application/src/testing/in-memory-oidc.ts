@@ -35,7 +35,8 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     this.entries.set(key(input.model, id), {
       // Kept as JSON, as the SQL store keeps it: what the library reads back is a copy.
       payload: JSON.stringify(payload),
-      consumedAt: null,
+      // A record once consumed stays consumed, whatever is saved over it.
+      consumedAt: this.entries.get(key(input.model, id))?.consumedAt ?? null,
       expiresAt: input.expiresAt,
     });
   }

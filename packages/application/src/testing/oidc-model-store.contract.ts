@@ -42,6 +42,25 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
       });
     });
 
+    it("keeps a record consumed when it is saved again", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "DeviceCode", id, payload: { jti: id }, expiresAt: at(60_000) });
+      expect(await store.consume({ model: "DeviceCode", id, now: at(1) })).toBe("consumed");
+      await store.upsert({
+        model: "DeviceCode",
+        id,
+        payload: { jti: id, accountId: "u" },
+        expiresAt: at(60_000),
+      });
+      expect(await store.find({ model: "DeviceCode", id, now: at(2) })).toEqual({
+        payload: { jti: id, accountId: "u" },
+        consumedAt: at(1),
+        expiresAt: at(60_000),
+      });
+      expect(await store.consume({ model: "DeviceCode", id, now: at(3) })).toBe("not-consumable");
+    });
+
     it("answers nothing once the record expired", async () => {
       const store = await makeStore();
       const id = testId();
