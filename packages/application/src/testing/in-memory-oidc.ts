@@ -114,6 +114,7 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
         (JSON.parse(entry.payload) as OIDCPayload)[field] === value &&
         this.live(k, now) !== null
       ) {
+        if (!tokenBearingOIDCModels.has(model)) return record(model, id, id, entry);
         const reference = `${storedOIDCIdPrefix}${this.references.size + 1}`;
         this.references.set(reference, id);
         return record(model, id, reference, entry);
