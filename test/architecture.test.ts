@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -109,6 +109,34 @@ describe("architecture", () => {
         .map((s) => `${relative(root, f)} -> ${s}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  it("only adapter-oidc imports oidc-provider (issue 9), in its package.json and its source", () => {
+    const packages = [
+      ...adapters.map((a) => `packages/${a}`),
+      "packages/application",
+      "packages/domain",
+      "apps/api",
+    ];
+    const declaring = packages.filter((dir) => {
+      const pkg = packageJSON(dir) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      return "oidc-provider" in { ...pkg.dependencies, ...pkg.devDependencies };
+    });
+    expect(declaring).toEqual(["packages/adapter-oidc"]);
+    const importing = packages
+      .filter((dir) => dir !== "packages/adapter-oidc")
+      .flatMap((dir) => ["src", "test"].map((sub) => `${dir}/${sub}`))
+      .filter((dir) => existsSync(join(root, dir)))
+      .flatMap((dir) => sourceFiles(dir))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => s === "oidc-provider")
+          .map(() => relative(root, f)),
+      );
+    expect(importing).toEqual([]);
   });
 
   it("the import scanner sees imports (so the rules above cannot pass vacuously)", () => {

@@ -10,6 +10,7 @@ import * as keepRefreshSecretsForTheGracePeriod from "./2026-11-30T01-00_keep-re
 import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-lookup-ids.ts";
 import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authenticated-at.ts";
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
+import * as createOIDCModels from "./2026-11-30T08-00_create-oidc-models.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -28,4 +29,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T02-00_add-backup-code-lookup-ids": addBackupCodeLookupIds,
   "2026-11-30T04-00_add-session-authenticated-at": addSessionAuthenticatedAt,
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
+  "2026-11-30T08-00_create-oidc-models": createOIDCModels,
 };

@@ -142,6 +142,21 @@ export interface CompletedMFAChallengesTable {
   expires_at: Date;
 }
 
+/** The `oidc_models` table: oidc-provider's models (ADR 0017). `payload` is JSON text. */
+export interface OIDCModelsTable {
+  model: string;
+  /** The SHA-256 (hex) of the id for token-bearing models, the id itself otherwise. */
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  uid: string | null;
+  user_code: string | null;
+  account_id: string | null;
+  client_id: string | null;
+  expires_at: Date | null;
+  consumed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -157,6 +172,7 @@ export interface Database {
   login_failures: LoginFailuresTable;
   known_sign_in_sources: KnownSignInSourcesTable;
   completed_mfa_challenges: CompletedMFAChallengesTable;
+  oidc_models: OIDCModelsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

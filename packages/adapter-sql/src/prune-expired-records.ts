@@ -13,6 +13,8 @@ export interface PrunedRecords {
   readonly knownSignInSources: number;
   /** Refresh tokens whose encrypted secret, kept for a grace period that ended, was cleared. */
   readonly keptRefreshTokenSecrets: number;
+  /** oidc-provider's expired models (tokens, codes, sessions, grants...). */
+  readonly oidcModels: number;
 }
 
 /** When a prune runs, and how long the records whose age decides stay useful. */
@@ -27,7 +29,7 @@ export interface PruneInput {
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
- * lock in force, devices not seen for `knownSourceLifetimeMs`; and clears the encrypted refresh-token
+ * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models; and clears the encrypted refresh-token
  * secrets kept for a grace period that ended. Nothing here is needed for a decision any more (each is
  * checked against its expiry when read), so pruning bounds growth (failed logins for made-up
  * addresses would otherwise add counter rows forever) and, for the kept secrets, how long an
@@ -85,6 +87,13 @@ export async function pruneExpiredRecords(
       await db
         .deleteFrom("known_sign_in_sources")
         .where("last_seen_at", "<", lastUseful)
+        .$if(batched, (q) => q.limit(batchSize))
+        .execute(),
+    ),
+    oidcModels: count(
+      await db
+        .deleteFrom("oidc_models")
+        .where("expires_at", "<", now)
         .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Dependencies } from "@superoauth/application";
+import type { Dependencies, OIDCModelStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
@@ -16,6 +16,7 @@ import { createLinkedProviderRepository } from "./linked-provider-repository.ts"
 import { createLockoutRepository } from "./lockout-repository.ts";
 import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
 import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
+import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
@@ -52,6 +53,8 @@ export interface StorageDescription {
 export interface Storage extends StorageRepositories {
   /** The connection itself, for tests and tools that read tables directly. */
   readonly db: Kysely<Database>;
+  /** oidc-provider's models, for adapter-oidc (ADR 0017). */
+  readonly oidcModels: OIDCModelStore;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -172,6 +175,7 @@ function assembleStorage(input: {
     emailTokens: createEmailTokenRepository(context),
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
+    oidcModels: createOIDCModelStore(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),

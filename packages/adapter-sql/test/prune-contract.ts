@@ -146,6 +146,15 @@ export function pruneContract(name: string, storage: () => Storage): void {
       const graceOn = keptUntil(now);
       await db.insertInto("refresh_tokens").values([graceOver, graceOn]).execute();
 
+      await storage().oidcModels.upsert({
+        model: "AccessToken",
+        id: "expired",
+        payload: {},
+        expiresAt: minutes(-1),
+      });
+      await storage().oidcModels.upsert({ model: "AccessToken", id: "live", payload: {}, expiresAt: now });
+      await storage().oidcModels.upsert({ model: "Grant", id: "forever", payload: {}, expiresAt: null });
+
       const pruned = await storage().prune({
         now,
         loginFailureWindowMs: 15 * 60_000,
@@ -160,7 +169,10 @@ export function pruneContract(name: string, storage: () => Storage): void {
         loginFailures: 2,
         knownSignInSources: 1,
         keptRefreshTokenSecrets: 1,
+        oidcModels: 1,
       });
+      const oidcLeft = await db.selectFrom("oidc_models").select("model").orderBy("model").execute();
+      expect(oidcLeft.map((r) => r.model)).toEqual(["AccessToken", "Grant"]);
       const kept = await db
         .selectFrom("refresh_tokens")
         .where("encrypted_secret", "is not", null)
@@ -187,6 +199,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
         loginFailures: 0,
         knownSignInSources: 0,
         keptRefreshTokenSecrets: 0,
+        oidcModels: 0,
       });
     });
   });

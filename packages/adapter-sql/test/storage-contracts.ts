@@ -3,12 +3,14 @@ import {
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
   oauthFlowRepositoryContract,
+  oidcModelStoreContract,
   securityEventLogContract,
   sessionRepositoryContract,
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
 import type { Storage } from "../src/storage.ts";
+import { oidcModelStoreAtRest } from "./oidc-model-store-at-rest.ts";
 
 /**
  * Every repository contract suite of the application, against one storage: the same test bodies
@@ -31,4 +33,6 @@ export function storageContracts(name: string, storage: () => Storage): void {
   }));
   twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
+  oidcModelStoreContract(name, async () => storage().oidcModels);
+  oidcModelStoreAtRest(name, storage);
 }

@@ -16,6 +16,10 @@ export type {
   OAuthFlowRepository,
   OAuthLoginCode,
   OAuthProviderGateway,
+  OIDCModelName,
+  OIDCModelRecord,
+  OIDCModelStore,
+  OIDCPayload,
   OutgoingMail,
   PasswordAssessment,
   PasswordHasher,
@@ -33,6 +37,7 @@ export type {
   TwoFactorRepository,
   UserRepository,
 } from "./ports/index.ts";
+export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";

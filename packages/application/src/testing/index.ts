@@ -23,6 +23,7 @@ export {
   InMemoryOAuthFlowRepository,
   ScriptedOAuthProviderGateway,
 } from "./in-memory-oauth.ts";
+export { InMemoryOIDCModelStore } from "./in-memory-oidc.ts";
 export { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
 export {
   InMemoryLockoutRepository,
@@ -34,6 +35,7 @@ export {
 export { linkedProviderRepositoryContract } from "./linked-provider-repository.contract.ts";
 export { lockoutRepositoryContract } from "./lockout-repository.contract.ts";
 export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
+export { oidcModelStoreContract } from "./oidc-model-store.contract.ts";
 export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
 export { enableTwoFactorFor } from "./two-factor-helpers.ts";

@@ -1,0 +1,1 @@
+export { createOIDCAdapter } from "./oidc-adapter.ts";

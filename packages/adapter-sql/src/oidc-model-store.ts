@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import {
+  type OIDCModelName,
+  type OIDCModelRecord,
+  type OIDCModelStore,
+  type OIDCPayload,
+  storedOIDCIdPrefix,
+  tokenBearingOIDCModels,
+} from "@superoauth/application";
+import type { ExpressionBuilder } from "kysely";
+import type { Database } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
+
+/**
+ * The OIDCModelStore port over the `oidc_models` table (ADR 0017). Token-bearing ids are stored as
+ * their SHA-256 (hex) and left out of the stored payload; a lookup hashes the presented id the same
+ * way, so the table holds nothing a client could present. Consumption is one conditional UPDATE.
+ * Expired rows are never returned and the scheduled prune deletes them (pruneExpiredRecords).
+ */
+export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStore {
+  type Row = { id: string; payload: string; consumed_at: Date | null; expires_at: Date | null };
+
+  const toRecord = (row: Row, jti: string): OIDCModelRecord => ({
+    payload: { ...(JSON.parse(row.payload) as OIDCPayload), jti },
+    consumedAt: row.consumed_at,
+    expiresAt: row.expires_at,
+  });
+
+  const findBy = async (
+    model: OIDCModelName,
+    column: "uid" | "user_code",
+    value: string,
+    now: Date,
+  ): Promise<OIDCModelRecord | null> => {
+    const row = await db
+      .selectFrom("oidc_models")
+      .select(["id", "payload", "consumed_at", "expires_at"])
+      .where("model", "=", model)
+      .where(column, "=", value)
+      .where(live(now))
+      .executeTakeFirst();
+    if (row === undefined) return null;
+    // The raw id of a token-bearing row is not known here: name the row itself (storedOIDCIdPrefix).
+    return toRecord(row, tokenBearingOIDCModels.has(model) ? `${storedOIDCIdPrefix}${row.id}` : row.id);
+  };
+
+  return {
+    async upsert({ model, id, payload, expiresAt }): Promise<void> {
+      const storedId = id.startsWith(storedOIDCIdPrefix)
+        ? id.slice(storedOIDCIdPrefix.length)
+        : keyOf(model, id);
+      const { jti: _jti, ...withoutId } = payload;
+      const row = {
+        payload: JSON.stringify(tokenBearingOIDCModels.has(model) ? withoutId : payload),
+        grant_id: stringOrNull(payload.grantId),
+        uid: stringOrNull(payload.uid),
+        user_code: stringOrNull(payload.userCode),
+        account_id: stringOrNull(payload.accountId),
+        client_id: stringOrNull(payload.clientId),
+        expires_at: expiresAt,
+      };
+      await dialect
+        .upsert(db.insertInto("oidc_models").values({ model, id: storedId, ...row, consumed_at: null }), {
+          key: ["model", "id"],
+          // consumed_at stays: a record once consumed is never made usable again by a later save.
+          set: row,
+        })
+        .execute();
+    },
+
+    async find({ model, id, now }): Promise<OIDCModelRecord | null> {
+      const row = await db
+        .selectFrom("oidc_models")
+        .select(["id", "payload", "consumed_at", "expires_at"])
+        .where("model", "=", model)
+        .where("id", "=", keyOf(model, id))
+        .where(live(now))
+        .executeTakeFirst();
+      return row === undefined ? null : toRecord(row, id);
+    },
+
+    findByUid: ({ model, uid, now }) => findBy(model, "uid", uid, now),
+
+    findByUserCode: ({ model, userCode, now }) => findBy(model, "user_code", userCode, now),
+
+    async consume({ model, id, now }): Promise<"consumed" | "not-consumable"> {
+      // One statement, so the database decides the race: the library reads the record, sees it
+      // unconsumed, then consumes; only the caller whose UPDATE changed the row may go on.
+      const result = await db
+        .updateTable("oidc_models")
+        .set({ consumed_at: now })
+        .where("model", "=", model)
+        .where("id", "=", keyOf(model, id))
+        .where("consumed_at", "is", null)
+        .where(live(now))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n ? "consumed" : "not-consumable";
+    },
+
+    async destroy({ model, id }): Promise<void> {
+      const storedId = id.startsWith(storedOIDCIdPrefix)
+        ? id.slice(storedOIDCIdPrefix.length)
+        : keyOf(model, id);
+      await db.deleteFrom("oidc_models").where("model", "=", model).where("id", "=", storedId).execute();
+    },
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await db.deleteFrom("oidc_models").where("grant_id", "=", grantId).execute();
+    },
+  };
+}
+
+/** Not expired at `now`: no expiry, or one still ahead. */
+function live(now: Date) {
+  return (eb: ExpressionBuilder<Database, "oidc_models">) =>
+    eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
+}
+
+/** The stored id: the SHA-256 (hex) of a token-bearing model's id, the id itself otherwise. */
+function keyOf(model: OIDCModelName, id: string): string {
+  return tokenBearingOIDCModels.has(model) ? createHash("sha256").update(id).digest("hex") : id;
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}

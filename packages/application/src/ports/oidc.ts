@@ -1,0 +1,75 @@
+// The storage oidc-provider needs (docs/decisions/0017). Declared here, among the ports, because two
+// adapters meet at it: adapter-sql implements it and adapter-oidc, which alone imports
+// oidc-provider, turns it into the library's adapter class; adapters never import one another.
+
+/** One of oidc-provider's stored models, as the library names them ("AccessToken", "Session", ...). */
+export type OIDCModelName = string;
+
+/** A model instance as oidc-provider hands it over: a JSON object. */
+export type OIDCPayload = Readonly<Record<string, unknown>>;
+
+/**
+ * The models whose id is itself a bearer credential (the token or code a client presents). The
+ * store keeps only the SHA-256 of such an id, and no copy of it in the payload (its `jti`), so a
+ * read of the database yields nothing a client could present (OWASP ASVS 5.0 V9.2, tokens at rest).
+ */
+export const tokenBearingOIDCModels: ReadonlySet<OIDCModelName> = new Set([
+  "AccessToken",
+  "AuthorizationCode",
+  "RefreshToken",
+  "ClientCredentials",
+  "DeviceCode",
+  "BackchannelAuthenticationRequest",
+  "RegistrationAccessToken",
+]);
+
+/**
+ * What `jti` a token-bearing record found by a secondary key (a device code found by its user
+ * code) carries: its raw id is unknown, so it names the stored row instead. `upsert` and `destroy`
+ * accept such a reference, so the library can update the record it found; `find` and `consume`
+ * never do, so knowing a stored hash is not knowing the token.
+ */
+export const storedOIDCIdPrefix = "stored:";
+
+/** A stored model instance. */
+export interface OIDCModelRecord {
+  /** As upserted, with `jti` set to the id it was found by (or a stored-row reference, see above). */
+  readonly payload: OIDCPayload;
+  /** When it was consumed (single-use models), null while unused. */
+  readonly consumedAt: Date | null;
+  readonly expiresAt: Date | null;
+}
+
+/**
+ * oidc-provider's models, one record per (model, id). Secondary keys (`grantId`, `uid`,
+ * `userCode`, `accountId`, `clientId`) are read from the payload on upsert. Nothing expired is
+ * ever returned; the scheduled prune deletes expired records.
+ */
+export interface OIDCModelStore {
+  /** Creates or replaces the record (a consumed one stays consumed); `expiresAt` null for one that never expires. */
+  upsert(input: {
+    model: OIDCModelName;
+    id: string;
+    payload: OIDCPayload;
+    expiresAt: Date | null;
+  }): Promise<void>;
+  find(input: { model: OIDCModelName; id: string; now: Date }): Promise<OIDCModelRecord | null>;
+  /** The record whose payload's `uid` is `uid` (sessions). */
+  findByUid(input: { model: OIDCModelName; uid: string; now: Date }): Promise<OIDCModelRecord | null>;
+  /** The record whose payload's `userCode` is `userCode` (device codes). */
+  findByUserCode(input: {
+    model: OIDCModelName;
+    userCode: string;
+    now: Date;
+  }): Promise<OIDCModelRecord | null>;
+  /**
+   * Marks the record consumed at `now` if it exists, has not expired and was not consumed yet, in
+   * one conditional write: of concurrent calls for one record exactly one answers "consumed", the
+   * others "not-consumable" (the library reads, then consumes; this is what makes a code or
+   * refresh token single-use under concurrency).
+   */
+  consume(input: { model: OIDCModelName; id: string; now: Date }): Promise<"consumed" | "not-consumable">;
+  destroy(input: { model: OIDCModelName; id: string }): Promise<void>;
+  /** Deletes every record of the grant, whatever its model. */
+  revokeByGrantId(grantId: string): Promise<void>;
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import { type OIDCModelStore, storedOIDCIdPrefix } from "../ports/index.ts";
+import { at, testId } from "./fixtures.ts";
+
+/**
+ * The behaviour every OIDCModelStore must have: what oidc-provider's adapter contract asks
+ * (docs/README.md "adapter"), plus single-use consumption under concurrency, hidden expiry and
+ * grant-wide revocation. Ids on disk are the SQL store's own test (oidc-model-store.*.test.ts).
+ */
+export function oidcModelStoreContract(name: string, makeStore: () => Promise<OIDCModelStore>): void {
+  describe(`OIDCModelStore contract: ${name}`, () => {
+    it("gives an upserted record back with the id it was found by as its jti", async () => {
+      const store = await makeStore();
+      const id = testId();
+      const payload = {
+        jti: id,
+        kind: "RefreshToken",
+        grantId: testId(),
+        scope: "openid",
+        exp: 1,
+        nested: { a: [1] },
+      };
+      await store.upsert({ model: "RefreshToken", id, payload, expiresAt: at(60_000) });
+      expect(await store.find({ model: "RefreshToken", id, now: at(0) })).toEqual({
+        payload,
+        consumedAt: null,
+        expiresAt: at(60_000),
+      });
+      expect(await store.find({ model: "AccessToken", id, now: at(0) })).toBeNull();
+      expect(await store.find({ model: "RefreshToken", id: testId(), now: at(0) })).toBeNull();
+    });
+
+    it("replaces the record on a second upsert of one id", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "Grant", id, payload: { jti: id, scope: "a" }, expiresAt: at(1000) });
+      await store.upsert({ model: "Grant", id, payload: { jti: id, scope: "b" }, expiresAt: null });
+      expect(await store.find({ model: "Grant", id, now: at(10_000) })).toEqual({
+        payload: { jti: id, scope: "b" },
+        consumedAt: null,
+        expiresAt: null,
+      });
+    });
+
+    it("keeps a record consumed when it is saved again", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "DeviceCode", id, payload: { jti: id }, expiresAt: at(60_000) });
+      expect(await store.consume({ model: "DeviceCode", id, now: at(1) })).toBe("consumed");
+      await store.upsert({
+        model: "DeviceCode",
+        id,
+        payload: { jti: id, accountId: "u" },
+        expiresAt: at(60_000),
+      });
+      expect(await store.find({ model: "DeviceCode", id, now: at(2) })).toEqual({
+        payload: { jti: id, accountId: "u" },
+        consumedAt: at(1),
+        expiresAt: at(60_000),
+      });
+      expect(await store.consume({ model: "DeviceCode", id, now: at(3) })).toBe("not-consumable");
+    });
+
+    it("answers nothing once the record expired", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "AuthorizationCode", id, payload: { jti: id }, expiresAt: at(60_000) });
+      expect(await store.find({ model: "AuthorizationCode", id, now: at(59_999) })).not.toBeNull();
+      expect(await store.find({ model: "AuthorizationCode", id, now: at(60_000) })).toBeNull();
+      expect(await store.consume({ model: "AuthorizationCode", id, now: at(60_000) })).toBe("not-consumable");
+    });
+
+    it("consumes once, and shows when", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "AuthorizationCode", id, payload: { jti: id }, expiresAt: at(60_000) });
+      expect(await store.consume({ model: "AuthorizationCode", id, now: at(1000) })).toBe("consumed");
+      expect(await store.consume({ model: "AuthorizationCode", id, now: at(2000) })).toBe("not-consumable");
+      expect(await store.find({ model: "AuthorizationCode", id, now: at(3000) })).toMatchObject({
+        consumedAt: at(1000),
+      });
+      expect(await store.consume({ model: "AuthorizationCode", id: testId(), now: at(0) })).toBe(
+        "not-consumable",
+      );
+    });
+
+    it("of 20 concurrent consumptions of one record exactly one succeeds", async () => {
+      const store = await makeStore();
+      const id = testId();
+      await store.upsert({ model: "RefreshToken", id, payload: { jti: id }, expiresAt: at(60_000) });
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () => store.consume({ model: "RefreshToken", id, now: at(1) })),
+      );
+      expect(outcomes.filter((o) => o === "consumed")).toHaveLength(1);
+      expect(outcomes.filter((o) => o === "not-consumable")).toHaveLength(19);
+    });
+
+    it("destroys one record", async () => {
+      const store = await makeStore();
+      const [kept, gone] = [testId(), testId()];
+      for (const id of [kept, gone]) {
+        await store.upsert({ model: "AccessToken", id, payload: { jti: id }, expiresAt: at(60_000) });
+      }
+      await store.destroy({ model: "AccessToken", id: gone });
+      expect(await store.find({ model: "AccessToken", id: gone, now: at(0) })).toBeNull();
+      expect(await store.find({ model: "AccessToken", id: kept, now: at(0) })).not.toBeNull();
+    });
+
+    it("revokes every record of a grant, whatever its model, and nothing else", async () => {
+      const store = await makeStore();
+      const grantId = testId();
+      const other = testId();
+      const ids = { access: testId(), refresh: testId(), code: testId(), others: testId() };
+      await store.upsert({
+        model: "AccessToken",
+        id: ids.access,
+        payload: { grantId },
+        expiresAt: at(60_000),
+      });
+      await store.upsert({
+        model: "RefreshToken",
+        id: ids.refresh,
+        payload: { grantId },
+        expiresAt: at(60_000),
+      });
+      await store.upsert({
+        model: "AuthorizationCode",
+        id: ids.code,
+        payload: { grantId },
+        expiresAt: at(60_000),
+      });
+      await store.upsert({
+        model: "AccessToken",
+        id: ids.others,
+        payload: { grantId: other },
+        expiresAt: null,
+      });
+      await store.revokeByGrantId(grantId);
+      expect(await store.find({ model: "AccessToken", id: ids.access, now: at(0) })).toBeNull();
+      expect(await store.find({ model: "RefreshToken", id: ids.refresh, now: at(0) })).toBeNull();
+      expect(await store.find({ model: "AuthorizationCode", id: ids.code, now: at(0) })).toBeNull();
+      expect(await store.find({ model: "AccessToken", id: ids.others, now: at(0) })).not.toBeNull();
+    });
+
+    it("finds a session by its uid, until it expires", async () => {
+      const store = await makeStore();
+      const [id, uid] = [testId(), testId()];
+      await store.upsert({
+        model: "Session",
+        id,
+        payload: { jti: id, uid, accountId: "u" },
+        expiresAt: at(1000),
+      });
+      expect(await store.findByUid({ model: "Session", uid, now: at(0) })).toEqual({
+        payload: { jti: id, uid, accountId: "u" },
+        consumedAt: null,
+        expiresAt: at(1000),
+      });
+      expect(await store.findByUid({ model: "Session", uid: testId(), now: at(0) })).toBeNull();
+      expect(await store.findByUid({ model: "Session", uid, now: at(1000) })).toBeNull();
+    });
+
+    it("finds a device code by its user code as a stored-row reference that updates but never finds", async () => {
+      const store = await makeStore();
+      const [id, userCode] = [testId(), `UC-${testId()}`];
+      await store.upsert({ model: "DeviceCode", id, payload: { jti: id, userCode }, expiresAt: at(60_000) });
+      const found = await store.findByUserCode({ model: "DeviceCode", userCode, now: at(0) });
+      const reference = found?.payload.jti;
+      expect(typeof reference === "string" && reference.startsWith(storedOIDCIdPrefix)).toBe(true);
+      expect(reference).not.toContain(id);
+      if (typeof reference !== "string") throw new Error("unreachable");
+      // What the library does after the user approves: save the instance it found, then the
+      // polling client finds it again by the raw device code.
+      await store.upsert({
+        model: "DeviceCode",
+        id: reference,
+        payload: { jti: reference, userCode, accountId: "u" },
+        expiresAt: at(60_000),
+      });
+      expect(await store.find({ model: "DeviceCode", id, now: at(1) })).toMatchObject({
+        payload: { jti: id, userCode, accountId: "u" },
+      });
+      expect(await store.find({ model: "DeviceCode", id: reference, now: at(1) })).toBeNull();
+      expect(await store.consume({ model: "DeviceCode", id: reference, now: at(1) })).toBe("not-consumable");
+      expect(await store.findByUserCode({ model: "DeviceCode", userCode: "nope", now: at(0) })).toBeNull();
+      await store.destroy({ model: "DeviceCode", id: reference });
+      expect(await store.find({ model: "DeviceCode", id, now: at(1) })).toBeNull();
+    });
+  });
+}
