@@ -23,6 +23,7 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   login_failures: 10,
   known_sign_in_sources: 11,
   completed_mfa_challenges: 12,
+  oidc_models: 13,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */
