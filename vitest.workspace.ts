@@ -8,22 +8,21 @@ export const projects: TestProjectConfiguration[] = [
   "apps/*",
   { test: { name: "repository", include: ["test/**/*.test.ts"] } },
   // The HTTP-level integration tests again, on SQLite (useTestDatabase reads TEST_DATABASE); the
-  // "api" project runs them on MySQL. Left out: the tests of MySQL itself (its outages and faults
-  // through a TCP proxy, the CLI against a MySQL server), and the browser tests.
+  // "api" project runs them on MySQL. Left out: the tests of MySQL itself (its outages through a TCP
+  // proxy, the CLI and db:copy against a MySQL server), the dependency-fault suite (Redis, SMTP,
+  // providers and SIGTERM: its subject is not the database) and the browser tests.
   {
     test: {
       name: "api-sqlite",
       root: "./apps/api",
-      include: [
-        "test/housekeeping.int.test.ts",
-        "test/lockout-race.int.test.ts",
-        "test/mail-flows.int.test.ts",
-        "test/oauth.int.test.ts",
-        "test/races.int.test.ts",
-        "test/reauthentication.int.test.ts",
-        "test/refresh-rotation.int.test.ts",
-        "test/service.int.test.ts",
-        "test/two-factor.int.test.ts",
+      // Every integration test, so a new one runs on both databases unless it is about MySQL.
+      include: ["test/**/*.int.test.ts"],
+      exclude: [
+        "test/cli.int.test.ts",
+        "test/database-outage.int.test.ts",
+        "test/db-copy.int.test.ts",
+        "test/faults-mysql.int.test.ts",
+        "test/faults.int.test.ts",
       ],
       env: { TEST_DATABASE: "sqlite" },
       testTimeout: 30_000,
