@@ -4,8 +4,8 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
 import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 type LightMyRequestResponse = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -25,26 +25,18 @@ let accessToken: string;
 beforeAll(async () => {
   const target = new URL(database.url());
   proxy = await startTCPProxy({ host: target.hostname, port: Number(target.port || 3306) });
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: proxy.url(database.url()),
-      DATABASE_CONNECT_TIMEOUT: timeout,
-      DATABASE_QUERY_TIMEOUT: timeout,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  const config = integrationTestConfig({
+    DATABASE_URL: proxy.url(database.url()),
+    DATABASE_CONNECT_TIMEOUT: timeout,
+    DATABASE_QUERY_TIMEOUT: timeout,
+  });
   const sink = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(String(chunk));
       done();
     },
   });
-  service = await composeService(parsed.config, pino({ level: "info" }, sink));
+  service = await composeService(config, pino({ level: "info" }, sink));
   const registered = await service.app.inject({
     method: "POST",
     url: "/api/v1/auth/register",

@@ -9,8 +9,8 @@ import { ManualClock } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 // `pnpm db:copy` as an operator runs it: a SQLite database filled through the service's own flows,
 // copied by the CLI process into a fresh MySQL database, and the service started on the copy with the
@@ -30,24 +30,13 @@ function dbCopy(args: string[]): Promise<Outcome> {
 
 /** The service on a database, with the secrets that must move with the data (docs/operations.md). */
 async function startService(databaseURL: string): Promise<Service> {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: databaseURL,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      SMTP_URL: sink.url,
-      MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
-      APP_URL: "https://app.superoauth.test",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      RATE_LIMIT_EMAIL_MAX: "1000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return composeService(parsed.config, undefined, { clock });
+  const config = integrationTestConfig({
+    DATABASE_URL: databaseURL,
+    SMTP_URL: sink.url,
+    MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+    APP_URL: "https://app.superoauth.test",
+  });
+  return composeService(config, undefined, { clock });
 }
 
 function post(service: Service, url: string, payload?: Record<string, unknown>, token?: string) {

@@ -2,8 +2,9 @@ import type { HttpApp } from "@superoauth/adapter-http";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";
+import { expectErrorEnvelope, timeUntil } from "./reliability.ts";
 import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -22,7 +23,7 @@ beforeAll(async () => {
   proxy = await startTCPProxy({ host: direct.hostname, port: Number(direct.port || 3306) });
   const throughProxy = new URL(direct);
   throughProxy.host = `127.0.0.1:${proxy.port}`;
-  service = await composeService(reliabilityTestConfig({ DATABASE_URL: throughProxy.toString() }), undefined);
+  service = await composeService(integrationTestConfig({ DATABASE_URL: throughProxy.toString() }), undefined);
 });
 afterAll(async () => {
   await proxy?.restore();

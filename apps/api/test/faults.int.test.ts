@@ -14,9 +14,10 @@ import {
 import { createTestDatabase, type TestDatabase, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { expectErrorEnvelope, reliabilityTestConfig, timeUntil } from "./reliability.ts";
+import { expectErrorEnvelope, timeUntil } from "./reliability.ts";
 import { startServerProcess } from "./server-process.ts";
 import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -46,7 +47,7 @@ beforeAll(async () => {
   providerProxy = await startTCPProxy({ host: "127.0.0.1", port: Number(new URL(fake.origin).port) });
   // Provider traffic goes to the proxy, which forwards it to the fake.
   restoreDispatcher = routeProvidersTo({ origin: `http://127.0.0.1:${providerProxy.port}` });
-  const config = reliabilityTestConfig({
+  const config = integrationTestConfig({
     DATABASE_URL: database.url(),
     REDIS_URL: `redis://127.0.0.1:${redisProxy.port}`,
     SMTP_URL: `smtp://127.0.0.1:${smtpProxy.port}`,

@@ -1,7 +1,7 @@
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { describe, expect, it } from "vitest";
 import { composeService } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 const database = useTestDatabase();
 
@@ -19,16 +19,10 @@ describe("housekeeping of the composed service", () => {
         expires_at: expired,
       })
       .execute();
-    const parsed = parseConfig(
-      {
-        NODE_ENV: "test",
-        DATABASE_URL: database.url(),
-        JWT_SECRET: "housekeeping-secret-0123456789-abcdefghijkl",
-      },
-      () => "unused",
-    );
-    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-    const service = await composeService(parsed.config, undefined);
+    const config = integrationTestConfig({
+      DATABASE_URL: database.url(),
+    });
+    const service = await composeService(config, undefined);
     try {
       const deadline = Date.now() + 5_000;
       let left = 1;

@@ -3,7 +3,7 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { CountingPasswordHasher, ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 // Issue 7, item 1: lockout was check-then-act, so parallel guesses from many addresses were all
 // checked. Now each attempt is reserved before argon2id runs: of fifty guesses at once on one
@@ -16,22 +16,13 @@ const argon2 = new CountingPasswordHasher(createArgon2PasswordHasher());
 let service: Service;
 
 beforeAll(async () => {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: database.url(),
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      // The per-IP limits would stop most guesses first; the point here is the lockout alone.
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      ARGON2_MAX_QUEUE: "1000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  service = await composeService(parsed.config, undefined, { clock, passwordHasher: argon2 });
+  const config = integrationTestConfig({
+    DATABASE_URL: database.url(),
+    // The lockout alone is under test: the per-IP limits are raised already, and every guess may
+    // wait for argon2 rather than be shed.
+    ARGON2_MAX_QUEUE: "1000",
+  });
+  service = await composeService(config, undefined, { clock, passwordHasher: argon2 });
 });
 afterAll(async () => service?.close());
 

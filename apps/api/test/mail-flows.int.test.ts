@@ -4,7 +4,8 @@ import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { type Config, parseConfig } from "../src/config.ts";
+import type { Config } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 type LightMyRequestResponse = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -16,23 +17,13 @@ let sink: SMTPSink;
 let service: Service;
 
 function testConfig(input: { databaseURL: string; smtpURL: string }): Config {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: input.databaseURL,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      SMTP_URL: input.smtpURL,
-      MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
-      APP_URL: "https://app.superoauth.test",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      RATE_LIMIT_EMAIL_MAX: "1000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return parsed.config;
+  const config = integrationTestConfig({
+    DATABASE_URL: input.databaseURL,
+    SMTP_URL: input.smtpURL,
+    MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+    APP_URL: "https://app.superoauth.test",
+  });
+  return config;
 }
 
 beforeAll(async () => {

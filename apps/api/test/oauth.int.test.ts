@@ -11,7 +11,8 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { type Config, parseConfig } from "../src/config.ts";
+import type { Config } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 // The composed service on MySQL, with Arctic talking to the local fake providers: the whole flow
 // a browser goes through, for each provider, with no other network.
@@ -25,30 +26,20 @@ const cookieName = "superoauth_oauth_state";
 const landing = "https://app.example/oauth/complete";
 
 function testConfig(url: string): Config {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: url,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      OAUTH_SUCCESS_REDIRECT: landing,
-      OAUTH_HTTP_TIMEOUT: "300ms",
-      DISCORD_CLIENT_ID: fakeClients.discord.clientId,
-      DISCORD_CLIENT_SECRET: fakeClients.discord.clientSecret,
-      TWITCH_CLIENT_ID: fakeClients.twitch.clientId,
-      TWITCH_CLIENT_SECRET: fakeClients.twitch.clientSecret,
-      GOOGLE_CLIENT_ID: fakeClients.google.clientId,
-      GOOGLE_CLIENT_SECRET: fakeClients.google.clientSecret,
-      GITHUB_CLIENT_ID: fakeClients.github.clientId,
-      GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return parsed.config;
+  const config = integrationTestConfig({
+    DATABASE_URL: url,
+    OAUTH_SUCCESS_REDIRECT: landing,
+    OAUTH_HTTP_TIMEOUT: "300ms",
+    DISCORD_CLIENT_ID: fakeClients.discord.clientId,
+    DISCORD_CLIENT_SECRET: fakeClients.discord.clientSecret,
+    TWITCH_CLIENT_ID: fakeClients.twitch.clientId,
+    TWITCH_CLIENT_SECRET: fakeClients.twitch.clientSecret,
+    GOOGLE_CLIENT_ID: fakeClients.google.clientId,
+    GOOGLE_CLIENT_SECRET: fakeClients.google.clientSecret,
+    GITHUB_CLIENT_ID: fakeClients.github.clientId,
+    GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
+  });
+  return config;
 }
 
 beforeAll(async () => {

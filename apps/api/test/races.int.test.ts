@@ -5,7 +5,7 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { reliabilityTestConfig } from "./reliability.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
 
@@ -21,7 +21,7 @@ let service: Service;
 
 beforeAll(async () => {
   sink = await startSMTPSink();
-  const config = reliabilityTestConfig({
+  const config = integrationTestConfig({
     DATABASE_URL: database.url(),
     SMTP_URL: sink.url,
     MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",

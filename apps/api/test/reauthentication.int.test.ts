@@ -10,7 +10,7 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 // Issue 7, weak item 3 (ADR 0012), end to end on MySQL, with Arctic talking to the local fake
 // GitHub: a stolen access token of a social-only account, six minutes after its sign-in, cannot set
@@ -27,23 +27,13 @@ const landing = "https://app.example/oauth/complete";
 beforeAll(async () => {
   fake = await startFakeProviders();
   restoreDispatcher = routeProvidersTo(fake);
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: database.url(),
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      OAUTH_SUCCESS_REDIRECT: landing,
-      GITHUB_CLIENT_ID: fakeClients.github.clientId,
-      GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  service = await composeService(parsed.config, undefined, { clock });
+  const config = integrationTestConfig({
+    DATABASE_URL: database.url(),
+    OAUTH_SUCCESS_REDIRECT: landing,
+    GITHUB_CLIENT_ID: fakeClients.github.clientId,
+    GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
+  });
+  service = await composeService(config, undefined, { clock });
 });
 afterAll(async () => {
   await service?.close();

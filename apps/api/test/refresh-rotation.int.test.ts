@@ -2,7 +2,7 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 /**
  * Refresh-token rotation and the session cap through HTTP on MySQL (docs/decisions/0002):
@@ -15,24 +15,14 @@ const grace = 10_000;
 let service: Service;
 
 beforeAll(async () => {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: database.url(),
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      MAX_SESSIONS_PER_USER: "3",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-      // The cap is under test, not the lockout: sign-ins in flight hold a lockout attempt each
-      // (ADR 0008), so more than five at once from one source would be refused with 423.
-      LOCKOUT_THRESHOLD: "100",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  service = await composeService(parsed.config, undefined, { clock });
+  const config = integrationTestConfig({
+    DATABASE_URL: database.url(),
+    MAX_SESSIONS_PER_USER: "3",
+    // The cap is under test, not the lockout: sign-ins in flight hold a lockout attempt each
+    // (ADR 0008), so more than five at once from one source would be refused with 423.
+    LOCKOUT_THRESHOLD: "100",
+  });
+  service = await composeService(config, undefined, { clock });
 });
 afterAll(async () => service?.close());
 

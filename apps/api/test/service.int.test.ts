@@ -3,26 +3,18 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { type Config, parseConfig } from "../src/config.ts";
+import type { Config } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 const database = useTestDatabase();
 let service: Service;
 const logLines: string[] = [];
 
 function testConfig(url: string): Config {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: url,
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  return parsed.config;
+  const config = integrationTestConfig({
+    DATABASE_URL: url,
+  });
+  return config;
 }
 
 beforeAll(async () => {

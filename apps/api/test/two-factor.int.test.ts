@@ -3,27 +3,17 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
+import { integrationTestConfig } from "./test-config.ts";
 
 const database = useTestDatabase();
 const clock = new ManualClock(new Date());
 let service: Service;
 
 beforeAll(async () => {
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      DATABASE_URL: database.url(),
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      RATE_LIMIT_REGISTER_MAX: "1000",
-      RATE_LIMIT_LOGIN_MAX: "1000",
-      RATE_LIMIT_GENERAL_MAX: "10000",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  service = await composeService(parsed.config, undefined, { clock });
+  const config = integrationTestConfig({
+    DATABASE_URL: database.url(),
+  });
+  service = await composeService(config, undefined, { clock });
 });
 afterAll(async () => service?.close());
 

@@ -1,0 +1,29 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Config, parseConfig } from "../src/config.ts";
+
+/**
+ * The configuration integration tests compose the service with: fixed test secrets, per-IP rate
+ * limits far above what a test spends (tests of the limits themselves set their own), mails that
+ * go to an outbox under the temporary directory unless the test names an SMTP server, plus the
+ * test's own `env` (DATABASE_URL, providers, and whatever the test is about), which wins.
+ */
+export function integrationTestConfig(env: Record<string, string>): Config {
+  const parsed = parseConfig(
+    {
+      NODE_ENV: "test",
+      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+      COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
+      RATE_LIMIT_REGISTER_MAX: "10000",
+      RATE_LIMIT_LOGIN_MAX: "10000",
+      RATE_LIMIT_GENERAL_MAX: "10000",
+      RATE_LIMIT_EMAIL_MAX: "10000",
+      OUTBOX_DIR: join(tmpdir(), "superoauth-test-outbox"),
+      ...env,
+    },
+    () => "unused",
+  );
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
