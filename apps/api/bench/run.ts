@@ -30,7 +30,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function runScenario(scenario: Scenario): Promise<string> {
+async function runScenario(scenario: Scenario, backend: BackendName): Promise<string> {
   const latencies: number[] = [];
   let failures = 0;
   const until = performance.now() + (scenario.durationMs ?? durationMs);
@@ -48,7 +48,7 @@ async function runScenario(scenario: Scenario): Promise<string> {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(2).padStart(8);
-  return `| ${scenario.name.padEnd(34)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
+  return `| ${scenario.name.padEnd(34)} | ${backend.padEnd(8)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
 }
 
 function median(values: readonly number[]): number {
@@ -65,6 +65,7 @@ function median(values: readonly number[]): number {
  * order after a warm-up, and the medians side by side. The gap is (known - unknown) / unknown.
  */
 async function compareKnownAndUnknown(input: {
+  backend: BackendName;
   pool: Pool;
   path: string;
   known: string;
@@ -101,7 +102,7 @@ async function compareKnownAndUnknown(input: {
   const knownMedian = median(known);
   const unknownMedian = median(unknown);
   const gapPercent = ((knownMedian - unknownMedian) / unknownMedian) * 100;
-  const row = `| ${input.path.padEnd(33)} | ${String(timingSamples).padStart(7)} | ${knownMedian.toFixed(3).padStart(8)} | ${unknownMedian.toFixed(3).padStart(10)} | ${`${gapPercent >= 0 ? "+" : ""}${gapPercent.toFixed(1)} %`.padStart(8)} |`;
+  const row = `| ${input.path.padEnd(33)} | ${input.backend.padEnd(8)} | ${String(timingSamples).padStart(7)} | ${knownMedian.toFixed(3).padStart(8)} | ${unknownMedian.toFixed(3).padStart(10)} | ${`${gapPercent >= 0 ? "+" : ""}${gapPercent.toFixed(1)} %`.padStart(8)} |`;
   return { row, gapPercent };
 }
 
@@ -138,7 +139,7 @@ async function startServer(databaseURL: string): Promise<{ url: string; stop: ()
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
-  // Awaited by stop(), so the next backend's server does not share the cores with this one.
+  // Awaited by stop(), so the SQLite file is closed before the run removes it.
   const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -187,117 +188,142 @@ async function post(
   return { status: response.statusCode, json: async () => (await response.body.json()) as TokenBody };
 }
 
-/** Every scenario, then the timing comparison, against one backend; prints Markdown tables. */
-async function benchmark({ backend, databaseURL }: Backend): Promise<void> {
+/** A started server on one backend, with one registered account per client. */
+interface Target {
+  readonly backend: BackendName;
+  readonly pool: Pool;
+  readonly server: { stop: () => Promise<void> };
+  readonly run: string;
+  readonly scenarios: readonly Scenario[];
+  readonly knownEmail: string;
+}
+
+async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
   const server = await startServer(databaseURL);
   const pool = new Pool(server.url, { connections: concurrency, pipelining: 1 });
-  try {
-    // One account per worker, so refresh chains do not collide.
-    const run = randomBytes(4).toString("hex");
-    const accounts = await Promise.all(
-      Array.from({ length: concurrency }, async (_, i) => {
-        const email = `bench-${run}-${i}@example.com`;
-        const response = await post(pool, "/api/v1/auth/register", {
-          email,
-          password,
-          nickname: `bench${i}`,
+  // One account per worker, so refresh chains do not collide.
+  const run = randomBytes(4).toString("hex");
+  const accounts = await Promise.all(
+    Array.from({ length: concurrency }, async (_, i) => {
+      const email = `bench-${run}-${i}@example.com`;
+      const response = await post(pool, "/api/v1/auth/register", { email, password, nickname: `bench${i}` });
+      if (response.status !== 201) throw new Error(`register failed on ${backend}: ${response.status}`);
+      const { data } = await response.json();
+      return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
+    }),
+  ).catch(async (error: unknown) => {
+    await pool.close();
+    await server.stop();
+    throw error;
+  });
+
+  const scenarios: Scenario[] = [
+    {
+      name: "GET /api/v1/auth/me",
+      async send(worker) {
+        const account = accounts[worker];
+        const response = await pool.request({
+          method: "GET",
+          path: "/api/v1/auth/me",
+          headers: { authorization: `Bearer ${account?.accessToken}` },
         });
-        if (response.status !== 201) throw new Error(`register failed: ${response.status}`);
-        const { data } = await response.json();
-        return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
-      }),
-    );
+        await response.body.dump();
+        return response.statusCode;
+      },
+    },
+    {
+      name: "POST /api/v1/auth/refresh",
+      async send(worker) {
+        const account = accounts[worker];
+        if (account === undefined) return 500;
+        const response = await post(pool, "/api/v1/auth/refresh", { refreshToken: account.refreshToken });
+        const body = await response.json();
+        if (response.status === 200) account.refreshToken = body.data.refreshToken;
+        return response.status;
+      },
+    },
+    {
+      name: "POST /api/v1/auth/login (argon2id)",
+      async send(worker) {
+        const response = await post(pool, "/api/v1/auth/login", { email: accounts[worker]?.email, password });
+        await response.json();
+        return response.status;
+      },
+    },
+    {
+      name: "GET /health (framework floor)",
+      async send() {
+        const response = await pool.request({ method: "GET", path: "/health" });
+        await response.body.dump();
+        return response.statusCode;
+      },
+    },
+  ];
+  // A registered, unverified account, for the timing comparison.
+  return { backend, pool, server, run, scenarios, knownEmail: accounts[0]?.email ?? "" };
+}
 
-    const scenarios: Scenario[] = [
-      {
-        name: "GET /api/v1/auth/me",
-        async send(worker) {
-          const account = accounts[worker];
-          const response = await pool.request({
-            method: "GET",
-            path: "/api/v1/auth/me",
-            headers: { authorization: `Bearer ${account?.accessToken}` },
-          });
-          await response.body.dump();
-          return response.statusCode;
-        },
-      },
-      {
-        name: "POST /api/v1/auth/refresh",
-        async send(worker) {
-          const account = accounts[worker];
-          if (account === undefined) return 500;
-          const response = await post(pool, "/api/v1/auth/refresh", { refreshToken: account.refreshToken });
-          const body = await response.json();
-          if (response.status === 200) account.refreshToken = body.data.refreshToken;
-          return response.status;
-        },
-      },
-      {
-        name: "POST /api/v1/auth/login (argon2id)",
-        async send(worker) {
-          const response = await post(pool, "/api/v1/auth/login", {
-            email: accounts[worker]?.email,
-            password,
-          });
-          await response.json();
-          return response.status;
-        },
-      },
-      {
-        name: "GET /health (framework floor)",
-        async send() {
-          const response = await pool.request({ method: "GET", path: "/health" });
-          await response.body.dump();
-          return response.statusCode;
-        },
-      },
-    ];
-
+/**
+ * Each scenario on every backend in turn (SQLite, then MySQL, then the next scenario), so the two
+ * rows of a scenario are measured within seconds of each other on a machine whose load drifts;
+ * then the timing comparison on each. Prints Markdown tables.
+ */
+async function benchmark(targets: readonly Target[]): Promise<void> {
+  console.log(
+    `\nSuperOAuth benchmark on ${targets.map((t) => t.backend).join(" and ")}: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}, SQLite ${process.versions.sqlite}, load average ${loadAverage()}\n`,
+  );
+  const only = process.env.BENCH_ONLY;
+  const chosenScenarios = (targets[0]?.scenarios ?? []).filter(
+    (scenario) => only === undefined || scenario.name.includes(only),
+  );
+  if (chosenScenarios.length > 0) {
     console.log(
-      `\nSuperOAuth benchmark on ${backend}: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}, load average ${loadAverage()}\n`,
+      "| scenario                           | database | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
     );
-    const only = process.env.BENCH_ONLY;
-    const chosenScenarios = scenarios.filter(
-      (scenario) => only === undefined || scenario.name.includes(only),
+    console.log(
+      "|------------------------------------|----------|---------:|--------:|--------:|--------:|--------:|-------:|",
     );
-    if (chosenScenarios.length > 0) {
-      console.log(
-        "| scenario                           | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
-      );
-      console.log(
-        "|------------------------------------|---------:|--------:|--------:|--------:|--------:|-------:|",
-      );
+  }
+  for (const { name } of chosenScenarios) {
+    for (const target of targets) {
+      const scenario = target.scenarios.find((s) => s.name === name);
+      if (scenario !== undefined) console.log(await runScenario(scenario, target.backend));
     }
-    for (const scenario of chosenScenarios) console.log(await runScenario(scenario));
+  }
 
-    if (only === undefined || "timing: known vs unknown address".includes(only)) {
-      // A registered, unverified account: both routes have per-account work to do for it (a reset
-      // mail; a new verification mail), none for an address nobody registered. The per-address
-      // mail allowance stops the mails after three an hour, but not the lookups.
-      const known = accounts[0]?.email ?? "";
-      let n = 0;
-      const unknown = () => `nobody-${run}-${n++}@example.com`;
-      console.log(
-        `\nTiming: ${timingSamples} sequential samples per address and route, medians in ms, gap = (known - unknown) / unknown\n`,
-      );
-      console.log("| route                             | samples | known ms | unknown ms |      gap |");
-      console.log("|-----------------------------------|--------:|---------:|-----------:|---------:|");
-      const gaps: number[] = [];
-      for (const path of ["/api/v1/auth/forgot-password", "/api/v1/auth/resend-verification"]) {
-        const { row, gapPercent } = await compareKnownAndUnknown({ pool, path, known, unknown });
+  if (only === undefined || "timing: known vs unknown address".includes(only)) {
+    // A registered, unverified account: both routes have per-account work to do for it (a reset
+    // mail; a new verification mail), none for an address nobody registered. The per-address
+    // mail allowance stops the mails after three an hour, but not the lookups.
+    console.log(
+      `\nTiming: ${timingSamples} sequential samples per address and route, medians in ms, gap = (known - unknown) / unknown, load average ${loadAverage()}\n`,
+    );
+    console.log(
+      "| route                             | database | samples | known ms | unknown ms |      gap |",
+    );
+    console.log(
+      "|-----------------------------------|----------|--------:|---------:|-----------:|---------:|",
+    );
+    const gaps: number[] = [];
+    for (const path of ["/api/v1/auth/forgot-password", "/api/v1/auth/resend-verification"]) {
+      for (const { backend, pool, run, knownEmail } of targets) {
+        let n = 0;
+        const unknown = () => `nobody-${run}-${n++}@example.com`;
+        const { row, gapPercent } = await compareKnownAndUnknown({
+          backend,
+          pool,
+          path,
+          known: knownEmail,
+          unknown,
+        });
         console.log(row);
         gaps.push(gapPercent);
       }
-      const widest = Math.max(...gaps.map(Math.abs));
-      console.log(
-        `\nwidest gap ${widest.toFixed(1)} %: ${widest <= 10 ? "within" : "OUTSIDE"} the 10 % bound`,
-      );
     }
-  } finally {
-    await pool.close();
-    await server.stop();
+    const widest = Math.max(...gaps.map(Math.abs));
+    console.log(`\nwidest gap ${widest.toFixed(1)} %: ${widest <= 10 ? "within" : "OUTSIDE"} the 10 % bound`);
   }
+  console.log(`\nload average at the end ${loadAverage()}`);
 }
 
 /** The 1-, 5- and 15-minute load averages and the core count, as `uptime` shows them. */
@@ -331,10 +357,16 @@ const urls: Record<BackendName, string> = {
   mysql: process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench",
 };
 console.log(`pnpm bench ${chosen.map((b) => `--database ${b}`).join(" ")}, load average ${loadAverage()}`);
+const targets: Target[] = [];
 try {
   for (const backend of backends) {
-    if (chosen.includes(backend)) await benchmark({ backend, databaseURL: urls[backend] });
+    if (chosen.includes(backend)) targets.push(await startTarget({ backend, databaseURL: urls[backend] }));
   }
+  await benchmark(targets);
 } finally {
+  for (const { pool, server } of targets) {
+    await pool.close();
+    await server.stop();
+  }
   for (const suffix of ["", "-wal", "-shm"]) rmSync(`${sqliteFile}${suffix}`, { force: true });
 }
