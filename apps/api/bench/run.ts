@@ -1,18 +1,20 @@
-// pnpm bench: starts the service as its own process on 127.0.0.1 (as `pnpm start` does, rate
-// limits off), then drives the hot paths with a bounded closed-loop load from this process and
-// prints throughput and latency percentiles, then compares the latency of the mail-sending
-// requests for a known and an unknown address. Results and method: docs/performance.md.
+// pnpm bench [--database sqlite|mysql]: for each backend (both by default, one after the other),
+// starts the service as its own process on 127.0.0.1 (as `pnpm start` does, rate limits off), then
+// drives the hot paths with a bounded closed-loop load from this process and prints throughput and
+// latency percentiles, then compares the latency of the mail-sending requests for a known and an
+// unknown address. Results and method: docs/performance.md.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
 import { Pool } from "undici";
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const databaseURL = process.env.BENCH_DATABASE_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench";
 // Random, so the password screen (docs/decisions/0014-password-screening.md) accepts it.
 const password = "Kx7#mQ2v-Lr9!pT";
 const timingSamples = Number(process.env.BENCH_TIMING_SAMPLES ?? 200);
@@ -28,7 +30,7 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function runScenario(scenario: Scenario): Promise<string> {
+async function runScenario(scenario: Scenario, backend: BackendName): Promise<string> {
   const latencies: number[] = [];
   let failures = 0;
   const until = performance.now() + (scenario.durationMs ?? durationMs);
@@ -46,7 +48,7 @@ async function runScenario(scenario: Scenario): Promise<string> {
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(2).padStart(8);
-  return `| ${scenario.name.padEnd(30)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
+  return `| ${scenario.name.padEnd(34)} | ${backend.padEnd(8)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
 }
 
 function median(values: readonly number[]): number {
@@ -63,13 +65,15 @@ function median(values: readonly number[]): number {
  * order after a warm-up, and the medians side by side. The gap is (known - unknown) / unknown.
  */
 async function compareKnownAndUnknown(input: {
+  backend: BackendName;
+  pool: Pool;
   path: string;
   known: string;
   unknown: () => string;
 }): Promise<{ row: string; gapPercent: number }> {
   const send = async (email: string): Promise<number> => {
     const t = performance.now();
-    const response = await pool.request({
+    const response = await input.pool.request({
       method: "POST",
       path: input.path,
       headers: { "content-type": "application/json" },
@@ -98,7 +102,7 @@ async function compareKnownAndUnknown(input: {
   const knownMedian = median(known);
   const unknownMedian = median(unknown);
   const gapPercent = ((knownMedian - unknownMedian) / unknownMedian) * 100;
-  const row = `| ${input.path.padEnd(33)} | ${String(timingSamples).padStart(7)} | ${knownMedian.toFixed(3).padStart(8)} | ${unknownMedian.toFixed(3).padStart(10)} | ${`${gapPercent >= 0 ? "+" : ""}${gapPercent.toFixed(1)} %`.padStart(8)} |`;
+  const row = `| ${input.path.padEnd(33)} | ${input.backend.padEnd(8)} | ${String(timingSamples).padStart(7)} | ${knownMedian.toFixed(3).padStart(8)} | ${unknownMedian.toFixed(3).padStart(10)} | ${`${gapPercent >= 0 ? "+" : ""}${gapPercent.toFixed(1)} %`.padStart(8)} |`;
   return { row, gapPercent };
 }
 
@@ -114,7 +118,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<{ url: string; stop: () => void }> {
+async function startServer(databaseURL: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
   const child = spawn(process.execPath, [...nodeOptions, resolve(import.meta.dirname, "../src/main.ts")], {
@@ -135,6 +139,8 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  // Awaited by stop(), so the SQLite file is closed before the run removes it.
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -154,16 +160,21 @@ async function startServer(): Promise<{ url: string; stop: () => void }> {
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { url, stop: () => child.kill("SIGTERM") };
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
-const server = await startServer();
-const pool = new Pool(server.url, { connections: concurrency, pipelining: 1 });
 interface TokenBody {
   readonly data: { readonly accessToken: string; readonly refreshToken: string };
 }
 
 async function post(
+  pool: Pool,
   path: string,
   body: unknown,
   token?: string,
@@ -177,18 +188,34 @@ async function post(
   return { status: response.statusCode, json: async () => (await response.body.json()) as TokenBody };
 }
 
-try {
+/** A started server on one backend, with one registered account per client. */
+interface Target {
+  readonly backend: BackendName;
+  readonly pool: Pool;
+  readonly server: { stop: () => Promise<void> };
+  readonly run: string;
+  readonly scenarios: readonly Scenario[];
+  readonly knownEmail: string;
+}
+
+async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
+  const server = await startServer(databaseURL);
+  const pool = new Pool(server.url, { connections: concurrency, pipelining: 1 });
   // One account per worker, so refresh chains do not collide.
   const run = randomBytes(4).toString("hex");
   const accounts = await Promise.all(
     Array.from({ length: concurrency }, async (_, i) => {
       const email = `bench-${run}-${i}@example.com`;
-      const response = await post("/api/v1/auth/register", { email, password, nickname: `bench${i}` });
-      if (response.status !== 201) throw new Error(`register failed: ${response.status}`);
+      const response = await post(pool, "/api/v1/auth/register", { email, password, nickname: `bench${i}` });
+      if (response.status !== 201) throw new Error(`register failed on ${backend}: ${response.status}`);
       const { data } = await response.json();
       return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
     }),
-  );
+  ).catch(async (error: unknown) => {
+    await pool.close();
+    await server.stop();
+    throw error;
+  });
 
   const scenarios: Scenario[] = [
     {
@@ -209,7 +236,7 @@ try {
       async send(worker) {
         const account = accounts[worker];
         if (account === undefined) return 500;
-        const response = await post("/api/v1/auth/refresh", { refreshToken: account.refreshToken });
+        const response = await post(pool, "/api/v1/auth/refresh", { refreshToken: account.refreshToken });
         const body = await response.json();
         if (response.status === 200) account.refreshToken = body.data.refreshToken;
         return response.status;
@@ -218,7 +245,7 @@ try {
     {
       name: "POST /api/v1/auth/login (argon2id)",
       async send(worker) {
-        const response = await post("/api/v1/auth/login", { email: accounts[worker]?.email, password });
+        const response = await post(pool, "/api/v1/auth/login", { email: accounts[worker]?.email, password });
         await response.json();
         return response.status;
       },
@@ -232,43 +259,114 @@ try {
       },
     },
   ];
+  // A registered, unverified account, for the timing comparison.
+  return { backend, pool, server, run, scenarios, knownEmail: accounts[0]?.email ?? "" };
+}
 
+/**
+ * Each scenario on every backend in turn (SQLite, then MySQL, then the next scenario), so the two
+ * rows of a scenario are measured within seconds of each other on a machine whose load drifts;
+ * then the timing comparison on each. Prints Markdown tables.
+ */
+async function benchmark(targets: readonly Target[]): Promise<void> {
   console.log(
-    `\nSuperOAuth benchmark: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}\n`,
-  );
-  console.log(
-    "| scenario                       | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
-  );
-  console.log(
-    "|--------------------------------|---------:|--------:|--------:|--------:|--------:|-------:|",
+    `\nSuperOAuth benchmark on ${targets.map((t) => t.backend).join(" and ")}: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}, SQLite ${process.versions.sqlite}, load average ${loadAverage()}\n`,
   );
   const only = process.env.BENCH_ONLY;
-  for (const scenario of scenarios) {
-    if (only === undefined || scenario.name.includes(only)) console.log(await runScenario(scenario));
+  const chosenScenarios = (targets[0]?.scenarios ?? []).filter(
+    (scenario) => only === undefined || scenario.name.includes(only),
+  );
+  if (chosenScenarios.length > 0) {
+    console.log(
+      "| scenario                           | database | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
+    );
+    console.log(
+      "|------------------------------------|----------|---------:|--------:|--------:|--------:|--------:|-------:|",
+    );
+  }
+  for (const { name } of chosenScenarios) {
+    for (const target of targets) {
+      const scenario = target.scenarios.find((s) => s.name === name);
+      if (scenario !== undefined) console.log(await runScenario(scenario, target.backend));
+    }
   }
 
   if (only === undefined || "timing: known vs unknown address".includes(only)) {
     // A registered, unverified account: both routes have per-account work to do for it (a reset
     // mail; a new verification mail), none for an address nobody registered. The per-address
     // mail allowance stops the mails after three an hour, but not the lookups.
-    const known = accounts[0]?.email ?? "";
-    let n = 0;
-    const unknown = () => `nobody-${run}-${n++}@example.com`;
     console.log(
-      `\nTiming: ${timingSamples} sequential samples per address and route, medians in ms, gap = (known - unknown) / unknown\n`,
+      `\nTiming: ${timingSamples} sequential samples per address and route, medians in ms, gap = (known - unknown) / unknown, load average ${loadAverage()}\n`,
     );
-    console.log("| route                             | samples | known ms | unknown ms |      gap |");
-    console.log("|-----------------------------------|--------:|---------:|-----------:|---------:|");
+    console.log(
+      "| route                             | database | samples | known ms | unknown ms |      gap |",
+    );
+    console.log(
+      "|-----------------------------------|----------|--------:|---------:|-----------:|---------:|",
+    );
     const gaps: number[] = [];
     for (const path of ["/api/v1/auth/forgot-password", "/api/v1/auth/resend-verification"]) {
-      const { row, gapPercent } = await compareKnownAndUnknown({ path, known, unknown });
-      console.log(row);
-      gaps.push(gapPercent);
+      for (const { backend, pool, run, knownEmail } of targets) {
+        let n = 0;
+        const unknown = () => `nobody-${run}-${n++}@example.com`;
+        const { row, gapPercent } = await compareKnownAndUnknown({
+          backend,
+          pool,
+          path,
+          known: knownEmail,
+          unknown,
+        });
+        console.log(row);
+        gaps.push(gapPercent);
+      }
     }
     const widest = Math.max(...gaps.map(Math.abs));
     console.log(`\nwidest gap ${widest.toFixed(1)} %: ${widest <= 10 ? "within" : "OUTSIDE"} the 10 % bound`);
   }
+  console.log(`\nload average at the end ${loadAverage()}`);
+}
+
+/** The 1-, 5- and 15-minute load averages and the core count, as `uptime` shows them. */
+function loadAverage(): string {
+  return `${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")} on ${cpus().length} cores`;
+}
+
+const backends = ["sqlite", "mysql"] as const;
+type BackendName = (typeof backends)[number];
+interface Backend {
+  readonly backend: BackendName;
+  readonly databaseURL: string;
+}
+
+const { values: options } = parseArgs({
+  options: { database: { type: "string", multiple: true } },
+  strict: true,
+});
+const chosen = options.database ?? [...backends];
+const unknownBackend = chosen.find((name) => !backends.some((b) => b === name));
+if (unknownBackend !== undefined) {
+  throw new Error(`--database ${unknownBackend}: expected one of ${backends.join(", ")}`);
+}
+// A fresh SQLite file per run (removed after), like a fresh `pnpm start` on a laptop; MySQL's
+// database is created and migrated by the server on start, and kept.
+const sqliteFile = resolve(tmpdir(), `superoauth-bench-${process.pid}.db`);
+const urls: Record<BackendName, string> = {
+  sqlite: process.env.BENCH_SQLITE_URL ?? `sqlite:${sqliteFile}`,
+  mysql: process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench",
+};
+console.log(`pnpm bench ${chosen.map((b) => `--database ${b}`).join(" ")}, load average ${loadAverage()}`);
+const targets: Target[] = [];
+try {
+  for (const backend of backends) {
+    if (chosen.includes(backend)) targets.push(await startTarget({ backend, databaseURL: urls[backend] }));
+  }
+  await benchmark(targets);
 } finally {
-  await pool.close();
-  server.stop();
+  for (const { pool, server } of targets) {
+    await pool.close();
+    await server.stop();
+  }
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${sqliteFile}${suffix}`, { force: true });
 }

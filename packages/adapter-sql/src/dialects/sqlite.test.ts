@@ -9,6 +9,7 @@ import {
   isBusy,
   isForeignKeyViolation,
   isUniqueViolation,
+  StatementCache,
   sqliteSQLDialect,
   sqliteVersion,
 } from "./sqlite.ts";
@@ -77,6 +78,40 @@ async function pragma(db: Kysely<TestDatabase>, name: string): Promise<unknown> 
   return Object.values(rows[0] ?? {})[0];
 }
 
+describe("StatementCache", () => {
+  // Statements stand in as numbered objects: the cache's job is which one it hands back.
+  function numberedStatements(): (sql: string) => { sql: string; n: number } {
+    let n = 0;
+    return (text) => ({ sql: text, n: n++ });
+  }
+
+  it("prepares each SQL text once and hands back the same statement after", () => {
+    const cache = new StatementCache({ capacity: 4, prepare: numberedStatements() });
+    const first = cache.get("select 1");
+
+    expect(cache.get("select 2")).toEqual({ sql: "select 2", n: 1 });
+    expect(cache.get("select 1")).toBe(first);
+    expect(cache.get("select 2")).toEqual({ sql: "select 2", n: 1 });
+  });
+
+  it("drops the least recently used statement beyond its capacity, and prepares it afresh when asked again", () => {
+    const cache = new StatementCache({ capacity: 2, prepare: numberedStatements() });
+    const a = cache.get("a");
+    cache.get("b");
+    cache.get("a"); // now b is the least recently used
+    cache.get("c"); // evicts b
+
+    expect(cache.get("a")).toBe(a);
+    expect(cache.get("b")).toEqual({ sql: "b", n: 3 }); // evicts c
+    expect(cache.get("c")).toEqual({ sql: "c", n: 4 }); // evicts a
+    expect(cache.get("a")).toEqual({ sql: "a", n: 5 });
+  });
+
+  it("refuses a capacity below one", () => {
+    expect(() => new StatementCache({ capacity: 0, prepare: numberedStatements() })).toThrow(/at least one/);
+  });
+});
+
 describe("createSQLiteDialect", () => {
   it("creates, inserts and selects through Kysely on an in-memory database", async () => {
     const db = await openDatabase(":memory:");
@@ -103,6 +138,26 @@ describe("createSQLiteDialect", () => {
     expect(await pragma(db, "foreign_keys")).toBe(1);
     expect(await pragma(db, "busy_timeout")).toBe(5000);
     expect(await pragma(db, "synchronous")).toBe(1); // NORMAL
+  });
+
+  it("reuses one prepared statement with new parameters each time, and after a migration changes the table", async () => {
+    const db = await openDatabase(":memory:");
+    await insertAccount(db, "ada@example.com", 10);
+    await insertAccount(db, "grace@example.com", 20);
+    const balanceOf = async (email: string) =>
+      (await db.selectFrom("accounts").selectAll().where("email", "=", email).executeTakeFirst())?.balance;
+    const notes = () => db.selectFrom("notes").selectAll().execute();
+
+    expect(await balanceOf("ada@example.com")).toBe(10);
+    expect(await balanceOf("grace@example.com")).toBe(20);
+    expect(await balanceOf("nobody@example.com")).toBeUndefined();
+    expect(await notes()).toEqual([]);
+    // The cached `select * from notes` was compiled for three columns; SQLite re-compiles it for four.
+    await sql`ALTER TABLE notes ADD COLUMN pinned integer NOT NULL DEFAULT 0`.execute(db);
+    await db.insertInto("notes").values({ account_id: 1, body: "hello" }).execute();
+
+    expect(await notes()).toEqual([{ id: 1, account_id: 1, body: "hello", pinned: 0 }]);
+    expect(await balanceOf("ada@example.com")).toBe(10);
   });
 
   it("round-trips Dates exactly to the millisecond, stored as sortable ISO-8601 UTC text", async () => {

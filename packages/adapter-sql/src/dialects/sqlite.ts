@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { DatabaseSync, type SQLInputValue } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
@@ -36,6 +36,13 @@ export interface SQLiteDialectOptions {
 }
 
 const defaultBusyTimeoutMs = 5000;
+
+/**
+ * How many prepared statements the connection keeps. The repositories compile a bounded set of SQL
+ * texts (parameters are bound, never inlined), about a hundred; the bound is for the few whose
+ * text varies (`IN (?, ?, ...)` lists), so they cannot grow the cache without limit.
+ */
+const statementCacheCapacity = 256;
 
 /** Every datetime(3) column of the migrations: `*_at`, plus `login_failures.locked_until`. */
 const isTimestampColumnName = (column: string): boolean =>
@@ -160,24 +167,42 @@ class NodeSQLiteDriver implements Driver {
 class NodeSQLiteConnection implements DatabaseConnection {
   readonly #database: DatabaseSync;
   readonly #isDateColumn: (column: string) => boolean;
+  /**
+   * Compiling a statement costs several times what running a primary-key read does (a join like
+   * findSessionWithUser's: 17 µs compiled and run, 3 µs run from a kept statement), and the hot
+   * paths (/auth/me, refresh) run the same few statements on every request: prepare each SQL text
+   * once (docs/performance.md, "Changes measured").
+   * SQLite re-compiles a cached statement itself when a migration changes the schema
+   * (sqlite3_prepare_v2, https://www.sqlite.org/c3ref/prepare.html).
+   */
+  readonly #statements: StatementCache<{ statement: StatementSync; yieldsRows: boolean }>;
 
   constructor(database: DatabaseSync, isDateColumn: (column: string) => boolean) {
     this.#database = database;
     this.#isDateColumn = isDateColumn;
+    this.#statements = new StatementCache({
+      capacity: statementCacheCapacity,
+      prepare: (text) => {
+        const statement = database.prepare(text);
+        // A statement that yields columns (SELECT, PRAGMA, ... RETURNING) is read; others report counts.
+        return { statement, yieldsRows: statement.columns().length > 0 };
+      },
+    });
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.#database.prepare(compiledQuery.sql);
+    const { statement, yieldsRows } = this.#statements.get(compiledQuery.sql);
     const parameters = compiledQuery.parameters.map(toSQLiteValue);
-    // A statement that yields columns (SELECT, PRAGMA, ... RETURNING) is read; others report counts.
-    if (statement.columns().length > 0) {
-      return { rows: this.#readRows(statement.all(...parameters)) as R[] };
-    }
+    if (yieldsRows) return { rows: this.#readRows(statement.all(...parameters)) as R[] };
     const { changes, lastInsertRowid } = statement.run(...parameters);
     // bigint like Kysely's MySQL driver, so repositories compare `numUpdatedRows !== 1n` on both.
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
+  /**
+   * Not from the cache: the iterator stays open across awaits, and a cached statement run meanwhile
+   * by another query would reset it under the iterator.
+   */
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const statement = this.#database.prepare(compiledQuery.sql);
     for (const row of statement.iterate(...compiledQuery.parameters.map(toSQLiteValue))) {
@@ -193,6 +218,41 @@ class NodeSQLiteConnection implements DatabaseConnection {
       }
     }
     return rows;
+  }
+}
+
+/**
+ * Prepared statements by SQL text, at most `capacity` of them: the least recently used is dropped
+ * (and left to the garbage collector, which finalizes it) when a new text would exceed it.
+ */
+export class StatementCache<S> {
+  readonly #capacity: number;
+  readonly #prepare: (sql: string) => S;
+  /** A Map iterates in insertion order; a hit is moved to the end, so the first key is the eldest. */
+  readonly #statements = new Map<string, S>();
+
+  constructor(input: { capacity: number; prepare: (sql: string) => S }) {
+    if (!Number.isSafeInteger(input.capacity) || input.capacity < 1)
+      throw new Error(`A statement cache holds at least one statement, not ${input.capacity}`);
+    this.#capacity = input.capacity;
+    this.#prepare = input.prepare;
+  }
+
+  /** The statement for this text, prepared on first use. */
+  get(sql: string): S {
+    const cached = this.#statements.get(sql);
+    if (cached !== undefined) {
+      this.#statements.delete(sql);
+      this.#statements.set(sql, cached);
+      return cached;
+    }
+    const statement = this.#prepare(sql);
+    if (this.#statements.size >= this.#capacity) {
+      const eldest = this.#statements.keys().next();
+      if (eldest.done !== true) this.#statements.delete(eldest.value);
+    }
+    this.#statements.set(sql, statement);
+    return statement;
   }
 }
 
