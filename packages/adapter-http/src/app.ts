@@ -156,7 +156,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(
     async (api) => {
       await api.register(authRoutes, { useCases: options.useCases, settings: flowCookieSettings });
-      await api.register(userRoutes, { useCases: options.useCases });
+      await api.register(userRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(oauthRoutes, {
         useCases: options.useCases,
         settings: {

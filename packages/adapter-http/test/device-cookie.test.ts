@@ -223,6 +223,37 @@ describe.each([
     expect(eventsOf(deps, id).filter((type) => type === "new_device_sign_in")).toHaveLength(1);
   });
 
+  it("changing the password from a known device on a new network passes a lock others put on the account", async () => {
+    const { app, deps } = await start(https);
+    const { jar } = await passwordSignUp(app, deps);
+    const signedIn = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: validRegistration.email, password: validRegistration.password },
+      cookies: jar,
+      remoteAddress: "10.1.0.1",
+    });
+    expect(signedIn.statusCode, signedIn.body).toBe(200);
+    // Someone else's wrong guesses lock the account for every unknown source.
+    for (let i = 0; i < 5; i++) {
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: validRegistration.email, password: `Wrong-guess-${i}!` },
+        remoteAddress: "10.9.0.1",
+      });
+    }
+    const changed = await app.inject({
+      method: "POST",
+      url: "/api/v1/user/password",
+      headers: bearer(signedIn.json().data.accessToken),
+      payload: { currentPassword: validRegistration.password, newPassword: "Kx7#mQ2v-Lr9!pT" },
+      cookies: jar,
+      remoteAddress: "10.4.0.1",
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
+  });
+
   it("the landing page's exchange recognises the device too", async () => {
     const { app, deps, github } = await start(https);
     const { id, jar } = await passwordSignUp(app, deps);

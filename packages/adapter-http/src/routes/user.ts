@@ -3,13 +3,18 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
-import { clientOf } from "../client-info.ts";
+import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
-import { sendSignInFailure } from "../sign-in.ts";
+import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /** The signed-in user's own account. */
-export async function userRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+export async function userRoutes(
+  app: FastifyInstance,
+  options: { useCases: UseCases; settings: FlowCookieSettings },
+): Promise<void> {
   const { useCases } = options;
+  // Wrong current passwords count toward lockout: judged by the device, as at sign-in (ADR 0008).
+  const signInClientOf = signInClients(options.settings);
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post(
@@ -33,7 +38,7 @@ export async function userRoutes(app: FastifyInstance, options: { useCases: UseC
       const result = await useCases.setPassword({
         session: authOf(request).session,
         ...request.body,
-        client: clientOf(request),
+        client: signInClientOf(request, reply),
       });
       if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
