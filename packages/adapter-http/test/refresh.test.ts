@@ -94,6 +94,23 @@ describe("POST /api/v1/auth/refresh", () => {
     expectError(await getMe(app, newest.accessToken), "INVALID_TOKEN", 401);
   });
 
+  it("records where a reused token came from, so the owner's notice names the IP and the browser", async () => {
+    await refreshOk(signedIn.refreshToken);
+    deps.clock.advance(graceMs + 1_000);
+
+    const reused = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/refresh",
+      payload: { refreshToken: signedIn.refreshToken },
+      remoteAddress: "203.0.113.7",
+      headers: { "user-agent": "thief-agent/1.0" },
+    });
+
+    expectError(reused, "INVALID_REFRESH_TOKEN", 401);
+    const event = deps.securityEvents.all().find((e) => e.type === "refresh_token_reuse_detected");
+    expect(event).toMatchObject({ ip: "203.0.113.7", userAgent: "thief-agent/1.0" });
+  });
+
   it("revokes the family when the immediate predecessor is replayed after the grace period", async () => {
     const newest = await refreshOk(signedIn.refreshToken);
     deps.clock.advance(11_000);

@@ -98,7 +98,7 @@ export async function authRoutes(
     },
     async (request, reply) => {
       const { refreshToken } = request.body;
-      const result = await useCases.refreshSession({ refreshToken });
+      const result = await useCases.refreshSession({ refreshToken, client: clientOf(request) });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: result.value });
     },

@@ -10,7 +10,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
+import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
 const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
 
@@ -22,7 +22,7 @@ const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired 
  */
 export async function refreshSession(
   deps: Dependencies,
-  input: { refreshToken: string },
+  input: { refreshToken: string; client?: ClientInfo },
 ): Promise<Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">> {
   const presented = parseRefreshToken(input.refreshToken);
   if (presented === null) return invalid;
@@ -50,6 +50,8 @@ export async function refreshSession(
       await recordSecurityEvent(deps, {
         userId: stored.session.userId,
         type: "refresh_token_reuse_detected",
+        // Who presented the spent token: the owner's notice says where it came from.
+        client: input.client,
         details: { sessionId: stored.session.id },
       });
       return invalid;
