@@ -97,15 +97,29 @@ export async function pruneExpiredRecords(
         .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),
-    keptRefreshTokenSecrets: Number(
-      (
-        await db
-          .updateTable("refresh_tokens")
-          .set({ encrypted_secret: null, encrypted_secret_expires_at: null })
-          .where("encrypted_secret_expires_at", "<", now)
-          .$if(batched, (q) => q.limit(batchSize))
-          .executeTakeFirst()
-      ).numUpdatedRows,
-    ),
+    keptRefreshTokenSecrets: await clearKeptSecretsPastTheirGrace({ db, dialect }, { now, batched }),
   };
+}
+
+/**
+ * Clears every kept refresh-token secret whose grace period ended, batch after batch until none is
+ * left: unlike the other tables, a backlog here is not just growth but encrypted live tokens kept
+ * past the "grace period plus one prune interval" ADR 0002 promises.
+ */
+async function clearKeptSecretsPastTheirGrace(
+  { db }: SQLContext,
+  input: { now: Date; batched: boolean },
+): Promise<number> {
+  let cleared = 0;
+  for (;;) {
+    const result = await db
+      .updateTable("refresh_tokens")
+      .set({ encrypted_secret: null, encrypted_secret_expires_at: null })
+      .where("encrypted_secret_expires_at", "<", input.now)
+      .$if(input.batched, (q) => q.limit(batchSize))
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows);
+    cleared += changed;
+    if (!input.batched || changed < batchSize) return cleared;
+  }
 }

@@ -202,5 +202,44 @@ export function pruneContract(name: string, storage: () => Storage): void {
         oidcModels: 0,
       });
     });
+
+    it("clears every kept refresh-token secret past its grace in one prune, however many (more than one batch)", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const session = makeSession(user.id);
+      await storage().sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      const backlog = 5_001;
+      const rows = Array.from({ length: backlog }, () => ({
+        id: testId(),
+        session_id: session.id,
+        secret_hash: hash("f"),
+        created_at: minutes(-1),
+        expires_at: minutes(7 * 24 * 60),
+        encrypted_secret: "v1.kept",
+        encrypted_secret_expires_at: minutes(-1),
+      }));
+      for (let i = 0; i < rows.length; i += 1_000) {
+        await db
+          .insertInto("refresh_tokens")
+          .values(rows.slice(i, i + 1_000))
+          .execute();
+      }
+
+      const pruned = await storage().prune({
+        now,
+        loginFailureWindowMs: 15 * 60_000,
+        knownSourceLifetimeMs: 90 * 24 * 3600 * 1000,
+      });
+
+      expect(pruned.keptRefreshTokenSecrets).toBe(backlog);
+      const left = await db
+        .selectFrom("refresh_tokens")
+        .where("session_id", "=", session.id)
+        .where("encrypted_secret", "is not", null)
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBe(0);
+    });
   });
 }
