@@ -603,6 +603,26 @@ describe("every other error of the flow, with its status", () => {
     expectError(await callback(app, "github", { code: "c", ...trip }), "USER_NOT_FOUND", 404);
   });
 
+  it("linking after the session that started the trip has ended (logout-all) answers INVALID_TOKEN 401 and links nothing", async () => {
+    const { app, deps, gateways } = await start();
+    const { accessToken, user } = await registerUser(app);
+    gateways.github.answer("attacker", { subject: "666" });
+    const trip = await startLink(app, "github", accessToken);
+    const loggedOut = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/logout-all",
+      headers: bearer(accessToken),
+    });
+    expect(loggedOut.statusCode, loggedOut.body).toBe(200);
+    expectError(
+      await callback(app, "github", { code: "attacker", ...trip, json: true }),
+      "INVALID_TOKEN",
+      401,
+    );
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(user.id as UserId)).toEqual([]);
+    expect(await deps.linkedProviders.findLinkedProvider({ provider: "github", subject: "666" })).toBeNull();
+  });
+
   it("signing in through a provider to a disabled account answers ACCOUNT_DISABLED 403, in a browser and for JSON", async () => {
     const { app, deps, gateways } = await start();
     gateways.github.answer("first", { subject: "5" });

@@ -11,6 +11,7 @@ import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-look
 import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authenticated-at.ts";
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
 import * as createOIDCModels from "./2026-11-30T08-00_create-oidc-models.ts";
+import * as bindLinkTripsToTheirSession from "./2026-11-30T09-00_bind-link-trips-to-their-session.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -30,4 +31,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T04-00_add-session-authenticated-at": addSessionAuthenticatedAt,
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
   "2026-11-30T08-00_create-oidc-models": createOIDCModels,
+  "2026-11-30T09-00_bind-link-trips-to-their-session": bindLinkTripsToTheirSession,
 };

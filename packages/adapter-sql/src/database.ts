@@ -82,6 +82,7 @@ export interface OAuthAuthorizationsTable {
   state_hash: string;
   provider: string;
   link_user_id: string | null;
+  link_session_id: string | null;
   code_challenge_hash: string | null;
   reauthenticate_session_id: string | null;
   created_at: Date;

@@ -32,6 +32,7 @@ for (const [name, database] of [
         stateHash: `s-${user.id}`,
         provider: "google",
         linkUserId: user.id,
+        linkSessionId: null,
         codeChallengeHash: null,
         reauthenticateSessionId: null,
         createdAt: at(0),

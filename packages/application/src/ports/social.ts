@@ -74,6 +74,11 @@ export interface OAuthAuthorization {
   readonly provider: OAuthProviderId;
   /** The signed-in user who asked to link; null for signing in. */
   readonly linkUserId: UserId | null;
+  /**
+   * The session that asked to link (with linkUserId): the callback links only while it is live.
+   * Null otherwise, and on link trips started before it was recorded, which the callback refuses.
+   */
+  readonly linkSessionId: SessionId | null;
   /** Hash of the front end's S256 `code_challenge`, handed on to the login code; null when linking. */
   readonly codeChallengeHash: string | null;
   /** The session that asked to re-authenticate through the provider; null otherwise. */

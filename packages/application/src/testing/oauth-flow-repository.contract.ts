@@ -18,6 +18,7 @@ export function oauthFlowRepositoryContract(
       stateHash: `state-${testId()}`,
       provider: "discord",
       linkUserId: null,
+      linkSessionId: null,
       codeChallengeHash: `challenge-${testId()}`,
       reauthenticateSessionId: null,
       createdAt: at(0),
@@ -50,11 +51,16 @@ export function oauthFlowRepositoryContract(
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1000) })).toBeNull();
     });
 
-    it("keeps the user of a link request, which has no code challenge", async () => {
+    it("keeps the user and the session of a link request, which has no code challenge", async () => {
       const { flows, users } = await makeRepositories();
       const user = makeUser();
       await users.insertUser(user);
-      const saved = authorization({ linkUserId: user.id, provider: "twitch", codeChallengeHash: null });
+      const saved = authorization({
+        linkUserId: user.id,
+        linkSessionId: testId() as SessionId,
+        provider: "twitch",
+        codeChallengeHash: null,
+      });
       await flows.saveAuthorization(saved);
       expect(await flows.consumeAuthorization({ stateHash: saved.stateHash, now: at(1) })).toEqual(saved);
     });

@@ -35,6 +35,7 @@ export async function startProviderReauthentication(
   const reauthenticateSessionId = input.session.id;
   return startProviderTrip(deps, {
     provider,
-    bind: () => ok({ reauthenticateSessionId, linkUserId: null, codeChallengeHash: null }),
+    bind: () =>
+      ok({ reauthenticateSessionId, linkUserId: null, linkSessionId: null, codeChallengeHash: null }),
   });
 }

@@ -4,6 +4,7 @@ import {
   type Nickname,
   ok,
   parseEmail,
+  type Session,
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
@@ -238,11 +239,11 @@ describe("security notices: two-factor authentication", () => {
 /** Starts a GitHub trip and comes back with `code`, as a browser with its cookie would. */
 async function returnFromGitHub(
   deps: TestDeps,
-  input: { code: string; client?: ClientInfo; linkUserId?: UserId },
+  input: { code: string; client?: ClientInfo; linkSession?: Session },
 ) {
-  const { linkUserId } = input;
+  const { linkSession } = input;
   const started = unwrap(
-    linkUserId === undefined
+    linkSession === undefined
       ? await startOAuthAuthorization(deps, {
           provider: "github",
           codeChallenge: deps.secretHasher.codeChallengeOf("front-end-verifier".padEnd(43, "0")),
@@ -250,7 +251,13 @@ async function returnFromGitHub(
         })
       : await startProviderTrip(deps, {
           provider: "github",
-          bind: () => ok({ linkUserId, reauthenticateSessionId: null, codeChallengeHash: null }),
+          bind: () =>
+            ok({
+              linkUserId: linkSession.userId,
+              linkSessionId: linkSession.id,
+              reauthenticateSessionId: null,
+              codeChallengeHash: null,
+            }),
         }),
   );
   return unwrap(
@@ -266,15 +273,15 @@ async function returnFromGitHub(
 }
 
 describe("security notices: linked providers", () => {
-  const linkGitHub = (deps: TestDeps, userId: UserId) =>
-    returnFromGitHub(deps, { code: "link-code", linkUserId: userId });
+  const linkGitHub = (deps: TestDeps, session: Session) =>
+    returnFromGitHub(deps, { code: "link-code", linkSession: session });
 
   it("linking a provider mails the holder, naming the provider", async () => {
     const { deps, github } = setUp();
     const account = await registered(deps);
     github.answer("link-code", { subject: "42" });
 
-    const linked = await linkGitHub(deps, account.user.id);
+    const linked = await linkGitHub(deps, account.session);
 
     expect(linked.kind).toBe("linked");
     const mail = theNotice(deps, {
@@ -289,7 +296,7 @@ describe("security notices: linked providers", () => {
     const { deps, github } = setUp();
     const account = await registered(deps);
     github.answer("link-code", { subject: "42" });
-    await linkGitHub(deps, account.user.id);
+    await linkGitHub(deps, account.session);
     deps.mailer.sent.length = 0;
 
     unwrap(await unlinkProvider(deps, { session: account.session, provider: "github", client: home }));

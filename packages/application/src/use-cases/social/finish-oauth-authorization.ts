@@ -106,6 +106,7 @@ export async function finishOAuthAuthorization(
   if (authorization.linkUserId !== null) {
     const linked = await finishLinkingProvider(deps, {
       userId: authorization.linkUserId,
+      sessionId: authorization.linkSessionId,
       profile: profile.value,
       client: input.client,
     });

@@ -1,4 +1,4 @@
-import { type Email, err, ok, parseEmail, type UserId } from "@superoauth/domain";
+import { type Email, err, ok, parseEmail, type Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
@@ -8,6 +8,7 @@ import {
 } from "../../testing/in-memory-oauth.ts";
 import { registerAccount, storedRefreshToken, unwrap } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
+import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
 import { exchangeOAuthLoginCode } from "./exchange-oauth-login-code.ts";
 import { finishOAuthAuthorization } from "./finish-oauth-authorization.ts";
 import { listOAuthProviders } from "./list-oauth-providers.ts";
@@ -38,16 +39,22 @@ function challenge(deps: TestDeps, verifier = frontEndVerifier) {
 /** Starts a trip and comes back with `code`, the way a browser with its cookie would. */
 async function signInThrough(
   deps: TestDeps,
-  input: { provider?: string; code: string; respondWith?: "tokens" | "login-code"; linkUserId?: UserId },
+  input: { provider?: string; code: string; respondWith?: "tokens" | "login-code"; linkSession?: Session },
 ) {
   const provider = input.provider ?? "github";
-  const { linkUserId } = input;
+  const { linkSession } = input;
   const started = unwrap(
-    linkUserId === undefined
+    linkSession === undefined
       ? await startOAuthAuthorization(deps, { ...challenge(deps), provider })
       : await startProviderTrip(deps, {
           provider,
-          bind: () => ok({ linkUserId, reauthenticateSessionId: null, codeChallengeHash: null }),
+          bind: () =>
+            ok({
+              linkUserId: linkSession.userId,
+              linkSessionId: linkSession.id,
+              reauthenticateSessionId: null,
+              codeChallengeHash: null,
+            }),
         }),
   );
   return finishOAuthAuthorization(deps, {
@@ -423,6 +430,7 @@ describe("login codes", () => {
       stateHash: deps.secretHasher.hashSecret(state),
       provider: "github",
       linkUserId: null,
+      linkSessionId: null,
       reauthenticateSessionId: null,
       codeChallengeHash: null,
       createdAt: now,
@@ -457,15 +465,15 @@ describe("login codes", () => {
 describe("linking and unlinking", () => {
   it("links an identity to the signed-in user, once; the same identity again is a no-op", async () => {
     const { deps, github } = setUp();
-    const { user } = await registerAccount(deps);
+    const { user, session } = await registerAccount(deps);
     github.answer("c", { subject: "99", email: "someone-else@example.com" });
-    const linked = unwrap(await signInThrough(deps, { code: "c", linkUserId: user.id }));
+    const linked = unwrap(await signInThrough(deps, { code: "c", linkSession: session }));
     expect(linked).toMatchObject({
       kind: "linked",
       provider: "github",
       link: { userId: user.id, subject: "99" },
     });
-    expect(unwrap(await signInThrough(deps, { code: "c", linkUserId: user.id })).kind).toBe("linked");
+    expect(unwrap(await signInThrough(deps, { code: "c", linkSession: session })).kind).toBe("linked");
     expect(deps.securityEvents.all().filter((e) => e.type === "provider_linked")).toHaveLength(1);
   });
 
@@ -473,8 +481,8 @@ describe("linking and unlinking", () => {
     const { deps, github } = setUp();
     github.answer("c", { subject: "99" });
     unwrap(await signInThrough(deps, { code: "c" }));
-    const { user } = await registerAccount(deps, { email: "grace@example.com" });
-    expect(await signInThrough(deps, { code: "c", linkUserId: user.id })).toMatchObject({
+    const { session } = await registerAccount(deps, { email: "grace@example.com" });
+    expect(await signInThrough(deps, { code: "c", linkSession: session })).toMatchObject({
       ok: false,
       error: "PROVIDER_ALREADY_LINKED",
     });
@@ -482,14 +490,65 @@ describe("linking and unlinking", () => {
 
   it("answers PROVIDER_ALREADY_LINKED for a second identity of the same provider", async () => {
     const { deps, github } = setUp();
-    const { user } = await registerAccount(deps);
+    const { session } = await registerAccount(deps);
     github.answer("one", { subject: "1" });
     github.answer("two", { subject: "2" });
-    unwrap(await signInThrough(deps, { code: "one", linkUserId: user.id }));
-    expect(await signInThrough(deps, { code: "two", linkUserId: user.id })).toMatchObject({
+    unwrap(await signInThrough(deps, { code: "one", linkSession: session }));
+    expect(await signInThrough(deps, { code: "two", linkSession: session })).toMatchObject({
       ok: false,
       error: "PROVIDER_ALREADY_LINKED",
     });
+  });
+
+  it("links nothing once the session that started the trip has ended: INVALID_TOKEN", async () => {
+    const { deps, github } = setUp();
+    const { user, session } = await registerAccount(deps);
+    github.answer("attacker", { subject: "666" });
+    const started = unwrap(await startLinkingProvider(deps, { provider: "github", session }));
+    // The holder logs out everywhere while the trip (started with a stolen token) is at GitHub.
+    await logOutEverywhere(deps, { userId: user.id });
+
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "github",
+        state: started.state,
+        code: "attacker",
+        cookie: { state: started.state, codeVerifier: started.codeVerifier },
+        respondWith: "tokens",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(user.id)).toEqual([]);
+    expect(await deps.linkedProviders.findLinkedProvider({ provider: "github", subject: "666" })).toBeNull();
+  });
+
+  it("links nothing for a link trip recorded before trips kept their session: INVALID_TOKEN", async () => {
+    const { deps, github } = setUp();
+    const { user } = await registerAccount(deps);
+    github.answer("c", { subject: "99" });
+    const state = "link-state-from-before-the-upgrade".padEnd(43, "0");
+    const now = deps.clock.now();
+    await deps.oauthFlows.saveAuthorization({
+      stateHash: deps.secretHasher.hashSecret(state),
+      provider: "github",
+      linkUserId: user.id,
+      linkSessionId: null,
+      reauthenticateSessionId: null,
+      codeChallengeHash: null,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + 600_000),
+    });
+    expect(
+      await finishOAuthAuthorization(deps, {
+        provider: "github",
+        state,
+        code: "c",
+        cookie: { state, codeVerifier: null },
+        respondWith: "tokens",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(user.id)).toEqual([]);
   });
 
   it("keeps the last way to sign in until a password is set", async () => {
@@ -557,7 +616,7 @@ describe("races", () => {
     const userId = finished.signIn.user.id;
     const { session } = await storedRefreshToken(deps, finished.signIn.refreshToken);
     discord.answer("d", { subject: "d1" });
-    unwrap(await signInThrough(deps, { provider: "discord", code: "d", linkUserId: userId }));
+    unwrap(await signInThrough(deps, { provider: "discord", code: "d", linkSession: session }));
 
     const results = await Promise.all([
       unlinkProvider(deps, { session, provider: "github" }),

@@ -6,7 +6,8 @@ import { type OAuthAuthorizationStarted, startProviderTrip } from "./steps/start
 /**
  * Starts linking a provider to the signed-in account (POST /oauth/:provider/link). A linked
  * provider signs in, so this needs a fresh proof (ADR 0012), checked when the trip starts: the
- * trip itself is bound to this browser and lasts ten minutes at most.
+ * trip itself is bound to this browser and to this session, lasts ten minutes at most, and links
+ * nothing if the session has ended by the time the provider sends the browser back.
  */
 export async function startLinkingProvider(
   deps: Dependencies,
@@ -16,9 +17,9 @@ export async function startLinkingProvider(
 > {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
-  const linkUserId = input.session.userId;
+  const { userId: linkUserId, id: linkSessionId } = input.session;
   return startProviderTrip(deps, {
     provider: input.provider,
-    bind: () => ok({ linkUserId, reauthenticateSessionId: null, codeChallengeHash: null }),
+    bind: () => ok({ linkUserId, linkSessionId, reauthenticateSessionId: null, codeChallengeHash: null }),
   });
 }

@@ -21,6 +21,7 @@ export async function startOAuthAuthorization(
       return ok({
         codeChallengeHash: deps.secretHasher.hashSecret(codeChallenge.value),
         linkUserId: null,
+        linkSessionId: null,
         reauthenticateSessionId: null,
       });
     },

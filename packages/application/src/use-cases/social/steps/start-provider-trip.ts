@@ -23,12 +23,13 @@ export interface OAuthAuthorizationStarted {
   readonly expiresInSeconds: number;
 }
 
-/** What a trip is bound to, stored with its state: exactly one of the three is set. */
+/** What a trip is bound to, stored with its state: a challenge, a link or a re-authentication. */
 export interface TripBinding {
   /** Hash of the front end's S256 `code_challenge` (signing in), handed on to the login code. */
   readonly codeChallengeHash: string | null;
-  /** The signed-in user who asked to link. */
+  /** The signed-in user who asked to link, and the session they asked from (both set, or neither). */
   readonly linkUserId: UserId | null;
+  readonly linkSessionId: SessionId | null;
   /** The session that asked to re-authenticate through the provider. */
   readonly reauthenticateSessionId: SessionId | null;
 }
