@@ -321,6 +321,16 @@ describe("POST /api/v1/oauth/:provider/reauthenticate", () => {
     );
   });
 
+  it("answers VALIDATION_ERROR 400 for an account with a password: it re-authenticates with the password", async () => {
+    const { app, github } = await start();
+    const { accessToken } = await signInWithGitHub(app, github, "gh-setter");
+    const set = await send(app, "POST", "/user/password", accessToken, { newPassword: "Kx7#mQ2v-Lr9!pT" });
+    expect(set.statusCode, set.body).toBe(200);
+    const refused = await send(app, "POST", "/oauth/github/reauthenticate", accessToken);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toContain("/auth/reauthenticate");
+  });
+
   it("answers INVALID_TOKEN 401 when the session that asked was ended before the provider answered", async () => {
     const { app, github } = await start();
     const { accessToken } = await signInWithGitHub(app, github, "gh-gone");

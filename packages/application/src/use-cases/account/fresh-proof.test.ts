@@ -272,6 +272,27 @@ describe("re-authenticating through a provider", () => {
     expect((await reread(deps, session)).authenticatedAt).toEqual(session.authenticatedAt);
   });
 
+  it("is only for accounts without a password or 2FA: one with either uses its stronger factor (VALIDATION_ERROR)", async () => {
+    const { deps, github } = setUp();
+    const social = await socialAccount(deps, github, "gh-strong");
+    await enableTwoFactorFor(deps, social.session);
+    expect(
+      await startProviderReauthentication(deps, { session: social.session, provider: "github" }),
+    ).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+    const other = await socialAccount(deps, github, "gh-with-password");
+    await deps.users.updatePasswordHash({
+      userId: other.session.userId,
+      passwordHash: await deps.passwordHasher.hashPassword(newPassword),
+      now: deps.clock.now(),
+    });
+    expect(
+      await startProviderReauthentication(deps, { session: other.session, provider: "github" }),
+    ).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+    });
+  });
+
   it("refuses to start for a provider that is not linked, and to finish for a session that ended", async () => {
     const { deps, github } = setUp();
     const { session } = await registerAccount(deps);

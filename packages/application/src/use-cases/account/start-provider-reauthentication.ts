@@ -12,14 +12,17 @@ import { type OAuthAuthorizationStarted, startProviderTrip } from "../social/ste
 /**
  * Starts re-authenticating the session through a provider linked to the account
  * (POST /oauth/:provider/reauthenticate): the way an account without a password or 2FA proves
- * itself again (ADR 0012). The trip is recorded with the session, and its callback ends in
+ * itself again (ADR 0012); one with either is refused and sent to /auth/reauthenticate. The trip is recorded with the session, and its callback ends in
  * finishProviderReauthentication (through finishOAuthAuthorization).
  */
 export async function startProviderReauthentication(
   deps: Dependencies,
   input: { session: Session; provider: string },
 ): Promise<
-  Result<OAuthAuthorizationStarted, "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED" | "PROVIDER_NOT_LINKED">
+  Result<
+    OAuthAuthorizationStarted,
+    "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED" | "PROVIDER_NOT_LINKED" | "VALIDATION_ERROR"
+  >
 > {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
@@ -30,6 +33,18 @@ export async function startProviderReauthentication(
     return err(
       "PROVIDER_NOT_LINKED",
       `${oauthProviderNames[provider]} is not linked to your account: re-authenticate with one that is`,
+    );
+  }
+  // An account with a password or 2FA proves itself with that, its strongest factor: a provider
+  // account alone must not stand in for it (ADR 0012).
+  const [user, twoFactor] = await Promise.all([
+    deps.users.findUserById(input.session.userId),
+    deps.twoFactor.findTwoFactorStatus(input.session.userId),
+  ]);
+  if (user?.passwordHash != null || twoFactor.enabled) {
+    return err(
+      "VALIDATION_ERROR",
+      "This account proves itself with its password or 2FA code: use POST /auth/reauthenticate",
     );
   }
   const reauthenticateSessionId = input.session.id;
