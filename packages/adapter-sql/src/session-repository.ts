@@ -1,6 +1,6 @@
 import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
 import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -27,22 +27,20 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         let ended: readonly SessionId[] = [];
         if (endSessions !== undefined) {
           // Sign-ins of one user take turns on the user's row (SQLite: on the database's write
-          // lock), so each counts the sessions the previous one left. On MySQL: The sessions are then read without a lock: locking a range of the
-          // user_id index would also lock the gap next to it, and two users' sign-ins inserting
-          // into one gap deadlock. Under REPEATABLE READ the read view starts with that plain
-          // read (in a transaction of its own, as every sign-in runs it), after the row lock was
-          // granted, so it sees every sign-in committed before.
+          // lock), so each counts the sessions the previous one left. On MySQL the sessions are
+          // then read without a lock: locking a range of the user_id index would also lock the gap
+          // next to it, and two users' sign-ins inserting into one gap deadlock. Under REPEATABLE
+          // READ the read view starts with that plain read (in a transaction of its own, as every
+          // sign-in runs it), after the row lock was granted, so it sees every sign-in committed
+          // before.
           await dialect
             .forUpdate(trx.selectFrom("users").select("id").where("id", "=", session.userId))
             .execute();
-          const live = await trx
-            .selectFrom("sessions")
-            .selectAll()
-            .where("user_id", "=", session.userId)
-            .where("revoked_at", "is", null)
-            .where("last_used_at", ">=", endSessions.usedSince)
-            .execute();
-          ended = endSessions.choose(live.map(mapSessionRow));
+          const live = await liveSessionsOf(trx, {
+            userId: session.userId,
+            usedSince: endSessions.usedSince,
+          });
+          ended = endSessions.choose(live);
           if (ended.length > 0) {
             await trx
               .updateTable("sessions")
@@ -260,16 +258,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
     },
 
     async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
-      const rows = await db
-        .selectFrom("sessions")
-        .selectAll()
-        .where("user_id", "=", input.userId)
-        .where("revoked_at", "is", null)
-        .where("last_used_at", ">=", input.usedSince)
-        .orderBy("last_used_at", "desc")
-        .orderBy("id", "desc")
-        .execute();
-      return rows.map(mapSessionRow);
+      return liveSessionsOf(db, input);
     },
   };
 }
@@ -288,6 +277,26 @@ async function touchSession(
     .set({ last_used_at: input.now })
     .where("id", "=", input.sessionId)
     .execute();
+}
+
+/**
+ * The user's sessions that are not revoked and were used at or after `usedSince`, most recently
+ * used first: what the sessions list shows and what the session cap counts.
+ */
+async function liveSessionsOf(
+  db: Kysely<Database> | Transaction<Database>,
+  input: { userId: UserId; usedSince: Date },
+): Promise<Session[]> {
+  const rows = await db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("user_id", "=", input.userId)
+    .where("revoked_at", "is", null)
+    .where("last_used_at", ">=", input.usedSince)
+    .orderBy("last_used_at", "desc")
+    .orderBy("id", "desc")
+    .execute();
+  return rows.map(mapSessionRow);
 }
 
 function toSessionRow(session: Session): NewSessionRow {
