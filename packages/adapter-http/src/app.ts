@@ -47,6 +47,12 @@ export interface HttpAppOptions {
     /** APP_URL is https: `__Host-`-prefixed sign-in and device cookies (ADR 0013). Default false. */
     readonly hostPrefixedCookies?: boolean;
   };
+  /**
+   * More routes from other adapters (the OpenID Connect provider, the hosted pages), registered
+   * last in the root scope, so the rate limits, cookies and no-store headers apply to them too.
+   * Each sets its own error handler for errors that are not the JSON envelope's.
+   */
+  readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
 
 /**
@@ -171,5 +177,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     },
     { prefix: "/api/v1" },
   );
+  for (const plugin of options.plugins ?? []) await plugin(app);
   return app;
 }

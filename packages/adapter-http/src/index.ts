@@ -1,4 +1,4 @@
 export type { HttpApp, HttpAppOptions, TrustProxy } from "./app.ts";
 export { buildHttpApp } from "./app.ts";
 export { defaultErrorMessage, errorStatus } from "./error-status.ts";
-export type { RateLimitSettings } from "./rate-limit.ts";
+export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";

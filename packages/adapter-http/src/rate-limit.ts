@@ -10,7 +10,20 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** The rate-limit budget of the route; "general" when absent. */
     limit?: RateLimitGroup;
+    /**
+     * How the route answers a refused request, for routes that do not speak our JSON envelope
+     * (hosted pages answer HTML, protocol endpoints RFC 6749 errors); the envelope when absent.
+     * The X-RateLimit-* and Retry-After headers are already set when it is called.
+     */
+    limitReply?: (reply: FastifyReply, refusal: RateLimitRefusal) => Promise<unknown> | unknown;
   }
+}
+
+/** Why a request was refused before its handler ran. */
+export interface RateLimitRefusal {
+  readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
+  /** Seconds until the budget refills; absent when the counter store is down. */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface RateLimitSettings {
@@ -82,6 +95,11 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
     } catch (error) {
       // The counter store (Redis) is down: fail closed, but say it is temporary rather than our bug.
       request.log.error({ err: error }, "rate limiter unavailable");
+      const limitReply = request.routeOptions.config.limitReply;
+      if (limitReply !== undefined) {
+        await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });
+        return;
+      }
       return sendError(
         reply,
         "SERVICE_UNAVAILABLE",
@@ -94,6 +112,11 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
     reply.header("X-RateLimit-Reset", Math.ceil((Date.now() + outcome.ttl) / 1000));
     if (outcome.isExceeded) {
       reply.header("Retry-After", outcome.ttlInSeconds);
+      const limitReply = request.routeOptions.config.limitReply;
+      if (limitReply !== undefined) {
+        await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: outcome.ttlInSeconds });
+        return;
+      }
       return sendError(
         reply,
         "RATE_LIMIT_EXCEEDED",
