@@ -71,14 +71,26 @@ export function openSigningKeys(
       kid: key.kid,
       algorithm: key.algorithm,
       publicJWK: key.publicJWK,
-      privateJWK: JSON.parse(
-        deps.keyCipher.decryptSecret({ ciphertext: key.encryptedPrivateJWK, associatedData: key.kid }),
-      ) as JWK,
+      privateJWK: decryptPrivateJWK(deps, key),
       createdAt: key.createdAt,
       retiredAt: key.retiredAt,
       expiresAt: key.expiresAt,
     })),
   };
+}
+
+function decryptPrivateJWK(deps: SigningKeyDependencies, key: StoredSigningKey): JWK {
+  try {
+    return JSON.parse(
+      deps.keyCipher.decryptSecret({ ciphertext: key.encryptedPrivateJWK, associatedData: key.kid }),
+    ) as JWK;
+  } catch (error) {
+    // Never replaced silently: new keys would make every token signed so far fail at once.
+    throw new Error(
+      `The signing key ${key.kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET`,
+      { cause: error },
+    );
+  }
 }
 
 /** The generation the next key of `algorithm` takes: one more than the newest listed. */

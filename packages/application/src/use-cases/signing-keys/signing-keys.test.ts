@@ -45,6 +45,22 @@ describe("loadSigningKeys", () => {
     ).toThrow();
   });
 
+  it("refuses to start when the stored keys do not decrypt (another JWT_SECRET), rather than replacing them", async () => {
+    const deps = setUp();
+    await loadSigningKeys(deps);
+    const otherSecret = {
+      ...deps,
+      keyCipher: {
+        encryptSecret: deps.keyCipher.encryptSecret,
+        decryptSecret: () => {
+          throw new Error("unable to authenticate data");
+        },
+      },
+    };
+    await expect(loadSigningKeys(otherSecret)).rejects.toThrow(/does not decrypt: JWT_SECRET is not the one/);
+    expect(await deps.signingKeys.list({ now: t0 })).toHaveLength(2);
+  });
+
   it("publishes JWKS newest first with kid, alg and use, the public one without private members", async () => {
     const deps = setUp();
     const set = await loadSigningKeys(deps);
