@@ -66,7 +66,9 @@ afterAll(async () => {
   await first?.close();
 });
 
-describe("managed signing keys", () => {
+// Each case runs the CLI as a process (a node start each) beside argon2id sign-ups: a minute, as the
+// other process-driving tests allow, so a loaded machine does not fail them.
+describe("managed signing keys", { timeout: 60_000 }, () => {
   let oldToken: string;
 
   it("the first start generates an ES256 and an RS256 key; access tokens are ES256 with the signing key's kid", async () => {
