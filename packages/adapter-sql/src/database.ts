@@ -158,6 +158,19 @@ export interface OIDCModelsTable {
   consumed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+/** The `signing_keys` table: our token-signing keys (ADR 0021). The JWKs are JSON text. */
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  generation: number;
+  public_jwk: string;
+  encrypted_private_jwk: string;
+  created_at: Date;
+  activated_at: Date;
+  retired_at: Date | null;
+  expires_at: Date | null;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -174,6 +187,7 @@ export interface Database {
   known_sign_in_sources: KnownSignInSourcesTable;
   completed_mfa_challenges: CompletedMFAChallengesTable;
   oidc_models: OIDCModelsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

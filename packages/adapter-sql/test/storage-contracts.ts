@@ -6,6 +6,7 @@ import {
   oidcModelStoreContract,
   securityEventLogContract,
   sessionRepositoryContract,
+  signingKeyStoreContract,
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
@@ -35,4 +36,9 @@ export function storageContracts(name: string, storage: () => Storage): void {
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
   oidcModelStoreAtRest(name, storage);
+  signingKeyStoreContract(name, async () => {
+    // The contract starts from an empty table (first start, concurrent first starts).
+    await storage().db.deleteFrom("signing_keys").execute();
+    return storage().signingKeys;
+  });
 }

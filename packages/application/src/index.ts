@@ -7,6 +7,8 @@ export type {
   Clock,
   Dependencies,
   EmailTokenRepository,
+  GeneratedSigningKey,
+  JWK,
   LinkedProviderRepository,
   LockoutRepository,
   Mailer,
@@ -32,12 +34,16 @@ export type {
   SessionRepository,
   SessionsToEnd,
   SignInMethods,
+  SigningAlgorithm,
+  SigningKeyGenerator,
+  SigningKeyStore,
   StoredRefreshToken,
+  StoredSigningKey,
   TOTPService,
   TwoFactorRepository,
   UserRepository,
 } from "./ports/index.ts";
-export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
+export { signingAlgorithms, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
@@ -47,6 +53,16 @@ export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps
 export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
 export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
 export { unlockAccount } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
+export { loadSigningKeys } from "./use-cases/signing-keys/load-signing-keys.ts";
+export type { SigningKeyRotation } from "./use-cases/signing-keys/rotate-signing-keys.ts";
+export { rotateSigningKeys } from "./use-cases/signing-keys/rotate-signing-keys.ts";
+export type {
+  JWKS,
+  SigningKey,
+  SigningKeyDependencies,
+  SigningKeySet,
+} from "./use-cases/signing-keys/signing-key-set.ts";
+export { activeSigningKey, privateJWKS, publicJWKS } from "./use-cases/signing-keys/signing-key-set.ts";
 export type {
   OAuthAuthorizationFinished,
   OAuthStateCookie,

@@ -21,6 +21,15 @@ export type {
   StoredRefreshToken,
 } from "./sessions.ts";
 export type {
+  GeneratedSigningKey,
+  JWK,
+  SigningAlgorithm,
+  SigningKeyGenerator,
+  SigningKeyStore,
+  StoredSigningKey,
+} from "./signing-keys.ts";
+export { signingAlgorithms } from "./signing-keys.ts";
+export type {
   LinkedProviderRepository,
   OAuthAuthorization,
   OAuthFlowRepository,

@@ -25,6 +25,7 @@ export {
 } from "./in-memory-oauth.ts";
 export { InMemoryOIDCModelStore } from "./in-memory-oidc.ts";
 export { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
+export { FakeSigningKeyGenerator, InMemorySigningKeyStore } from "./in-memory-signing-keys.ts";
 export {
   InMemoryLockoutRepository,
   InMemoryMFATokenIssuer,
@@ -38,6 +39,7 @@ export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts
 export { oidcModelStoreContract } from "./oidc-model-store.contract.ts";
 export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
+export { signingKeyStoreContract } from "./signing-key-store.contract.ts";
 export { enableTwoFactorFor } from "./two-factor-helpers.ts";
 export { twoFactorRepositoryContract } from "./two-factor-repository.contract.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";
