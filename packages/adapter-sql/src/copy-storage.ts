@@ -24,6 +24,8 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   known_sign_in_sources: 11,
   completed_mfa_challenges: 12,
   oidc_models: 13,
+  apps: 14,
+  app_authorizations: 15,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
-import type { Dependencies, OIDCModelStore } from "@superoauth/application";
+import type { Dependencies } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
+import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
@@ -34,6 +35,9 @@ export type StorageRepositories = Pick<
   | "emailTokens"
   | "twoFactor"
   | "lockout"
+  | "apps"
+  | "appAuthorizations"
+  | "oidcModels"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -53,8 +57,6 @@ export interface StorageDescription {
 export interface Storage extends StorageRepositories {
   /** The connection itself, for tests and tools that read tables directly. */
   readonly db: Kysely<Database>;
-  /** oidc-provider's models, for adapter-oidc (ADR 0017). */
-  readonly oidcModels: OIDCModelStore;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -176,6 +178,8 @@ function assembleStorage(input: {
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
     oidcModels: createOIDCModelStore(context),
+    apps: createAppRepository(context),
+    appAuthorizations: createAppAuthorizationRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),
