@@ -9,7 +9,6 @@ import * as createCompletedMFAChallenges from "./2026-11-22T05-00_create-complet
 import * as keepRefreshSecretsForTheGracePeriod from "./2026-11-30T01-00_keep-refresh-secrets-for-the-grace-period.ts";
 import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-lookup-ids.ts";
 import * as createApps from "./2026-11-30T03-00_create-apps.ts";
-import * as indexOIDCModelsByAccountAndClient from "./2026-11-30T03-30_index-oidc-models-by-account-and-client.ts";
 import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authenticated-at.ts";
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
 import * as createOIDCModels from "./2026-11-30T08-00_create-oidc-models.ts";
@@ -31,7 +30,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T01-00_keep-refresh-secrets-for-the-grace-period": keepRefreshSecretsForTheGracePeriod,
   "2026-11-30T02-00_add-backup-code-lookup-ids": addBackupCodeLookupIds,
   "2026-11-30T03-00_create-apps": createApps,
-  "2026-11-30T03-30_index-oidc-models-by-account-and-client": indexOIDCModelsByAccountAndClient,
   "2026-11-30T04-00_add-session-authenticated-at": addSessionAuthenticatedAt,
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
   "2026-11-30T08-00_create-oidc-models": createOIDCModels,
