@@ -32,6 +32,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async findApp(clientId: string): Promise<StoredApp | null> {
+      if (spacePadded(clientId)) return null;
       const row = await db.selectFrom("apps").selectAll().where("id", "=", clientId).executeTakeFirst();
       return row === undefined ? null : toApp(row);
     },
@@ -48,6 +49,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async updateApp({ clientId, ownerId, settings, now }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
       const result = await db
         .updateTable("apps")
         .set({ ...settingsRow(settings), updated_at: now })
@@ -58,6 +60,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async replaceSecretHash({ clientId, ownerId, secretHash, now }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
       const result = await db
         .updateTable("apps")
         .set({ secret_hash: secretHash, updated_at: now })
@@ -68,6 +71,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async deleteApp({ clientId, ownerId }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
       // Its authorizations go with it (ON DELETE CASCADE).
       const result = await db
         .deleteFrom("apps")
@@ -102,6 +106,7 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
     },
 
     async findAuthorization({ userId, clientId }): Promise<AppAuthorization | null> {
+      if (spacePadded(clientId)) return null;
       const row = await db
         .selectFrom("app_authorizations")
         .selectAll()
@@ -112,6 +117,7 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
     },
 
     async touchAuthorization({ userId, clientId, now }): Promise<void> {
+      if (spacePadded(clientId)) return;
       await db
         .updateTable("app_authorizations")
         .set({ last_used_at: now })
@@ -140,6 +146,7 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
     },
 
     async deleteAuthorization({ userId, clientId }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
       const result = await db
         .deleteFrom("app_authorizations")
         .where("user_id", "=", userId)
@@ -149,6 +156,7 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
     },
 
     async deleteAuthorizationsOfClient(clientId: string): Promise<void> {
+      if (spacePadded(clientId)) return;
       await db.deleteFrom("app_authorizations").where("client_id", "=", clientId).execute();
     },
 
@@ -156,6 +164,14 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
       await db.deleteFrom("app_authorizations").where("user_id", "=", userId).execute();
     },
   };
+}
+
+/**
+ * MySQL and MariaDB compare VARCHARs under PAD SPACE collations (`utf8mb4_bin` included): "id "
+ * equals "id". Our client ids never end in a space, so such an id names nothing, exactly.
+ */
+function spacePadded(clientId: string): boolean {
+  return clientId.endsWith(" ");
 }
 
 function settingsRow(
