@@ -8,6 +8,7 @@ import {
 } from "@superoauth/adapter-crypto";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
@@ -112,6 +113,11 @@ export async function composeService(
       }),
       twoFactor: storage.twoFactor,
       lockout: storage.lockout,
+      apps: storage.apps,
+      appAuthorizations: storage.appAuthorizations,
+      oidcModels: storage.oidcModels,
+      // Apps' access tokens from the OpenID provider, at the routes of our API they may call (ADR 0020).
+      thirdPartyAccessTokens: createThirdPartyAccessTokens({ store: storage.oidcModels }),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,

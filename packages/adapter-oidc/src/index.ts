@@ -1,1 +1,2 @@
 export { createOIDCAdapter } from "./oidc-adapter.ts";
+export { createThirdPartyAccessTokens } from "./third-party-access-tokens.ts";

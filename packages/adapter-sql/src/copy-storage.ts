@@ -25,6 +25,8 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   completed_mfa_challenges: 12,
   oidc_models: 13,
   signing_keys: 14,
+  apps: 15,
+  app_authorizations: 16,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

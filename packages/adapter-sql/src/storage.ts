@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
-import type { Dependencies, OIDCModelStore, SigningKeyStore } from "@superoauth/application";
+import type { Dependencies, SigningKeyStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
+import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
@@ -35,6 +36,9 @@ export type StorageRepositories = Pick<
   | "emailTokens"
   | "twoFactor"
   | "lockout"
+  | "apps"
+  | "appAuthorizations"
+  | "oidcModels"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -54,8 +58,6 @@ export interface StorageDescription {
 export interface Storage extends StorageRepositories {
   /** The connection itself, for tests and tools that read tables directly. */
   readonly db: Kysely<Database>;
-  /** oidc-provider's models, for adapter-oidc (ADR 0017). */
-  readonly oidcModels: OIDCModelStore;
   /** The keys that sign our tokens (ADR 0021). */
   readonly signingKeys: SigningKeyStore;
   /**
@@ -180,6 +182,8 @@ function assembleStorage(input: {
     lockout: createLockoutRepository(context),
     oidcModels: createOIDCModelStore(context),
     signingKeys: createSigningKeyStore(context),
+    apps: createAppRepository(context),
+    appAuthorizations: createAppAuthorizationRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),

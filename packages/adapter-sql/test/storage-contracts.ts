@@ -1,4 +1,5 @@
 import {
+  appRepositoryContract,
   emailTokenRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
@@ -35,6 +36,11 @@ export function storageContracts(name: string, storage: () => Storage): void {
   twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
+  appRepositoryContract(name, async () => ({
+    apps: storage().apps,
+    authorizations: storage().appAuthorizations,
+    users: storage().users,
+  }));
   oidcModelStoreAtRest(name, storage);
   signingKeyStoreContract(name, async () => {
     // The contract starts from an empty table (first start, concurrent first starts).

@@ -2,6 +2,10 @@ export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  AppAuthorization,
+  AppAuthorizationRepository,
+  AppRepository,
+  AuthorizedApp,
   BackgroundTask,
   BackgroundTasks,
   Clock,
@@ -37,17 +41,28 @@ export type {
   SigningAlgorithm,
   SigningKeyGenerator,
   SigningKeyStore,
+  StoredApp,
   StoredRefreshToken,
   StoredSigningKey,
+  ThirdPartyAccessToken,
+  ThirdPartyAccessTokens,
   TOTPService,
   TwoFactorRepository,
   UserRepository,
 } from "./ports/index.ts";
-export { signingAlgorithms, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
+export {
+  authorizationTouchIntervalMs,
+  signingAlgorithms,
+  storedOIDCIdPrefix,
+  tokenBearingOIDCModels,
+} from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
+export type { OwnedApp } from "./use-cases/apps/present-app.ts";
+export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
+export type { RegisteredApp } from "./use-cases/apps/register-app.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
-export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";
+export type { Authenticated, AuthenticatedApp } from "./use-cases/sessions/authenticate-access-token.ts";
 export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";

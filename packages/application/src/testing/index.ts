@@ -1,3 +1,4 @@
+export { appRepositoryContract } from "./app-repository.contract.ts";
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
@@ -16,6 +17,11 @@ export {
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export {
+  InMemoryAppAuthorizationRepository,
+  InMemoryAppRepository,
+  ScriptedThirdPartyAccessTokens,
+} from "./in-memory-apps.ts";
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {
