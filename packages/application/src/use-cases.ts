@@ -8,6 +8,7 @@ import { requestPasswordReset } from "./use-cases/recovery/request-password-rese
 import { resetPassword } from "./use-cases/recovery/reset-password.ts";
 import { listSecurityEvents } from "./use-cases/security-log/list-security-events.ts";
 import { authenticateAccessToken } from "./use-cases/sessions/authenticate-access-token.ts";
+import { authenticateBrowserSession } from "./use-cases/sessions/authenticate-browser-session.ts";
 import { listSessions } from "./use-cases/sessions/list-sessions.ts";
 import { logOut } from "./use-cases/sessions/log-out.ts";
 import { logOutEverywhere } from "./use-cases/sessions/log-out-everywhere.ts";
@@ -37,6 +38,7 @@ export interface UseCases {
   readonly registerWithPassword: Bound<typeof registerWithPassword>;
   readonly logInWithPassword: Bound<typeof logInWithPassword>;
   readonly authenticateAccessToken: Bound<typeof authenticateAccessToken>;
+  readonly authenticateBrowserSession: Bound<typeof authenticateBrowserSession>;
   readonly refreshSession: Bound<typeof refreshSession>;
   readonly logOut: Bound<typeof logOut>;
   readonly logOutEverywhere: Bound<typeof logOutEverywhere>;
@@ -72,6 +74,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     registerWithPassword: (input) => registerWithPassword(deps, input),
     logInWithPassword: (input) => logInWithPassword(deps, input),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
+    authenticateBrowserSession: (input) => authenticateBrowserSession(deps, input),
     refreshSession: (input) => refreshSession(deps, input),
     logOut: (input) => logOut(deps, input),
     logOutEverywhere: (input) => logOutEverywhere(deps, input),
