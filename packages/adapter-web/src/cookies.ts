@@ -1,4 +1,4 @@
-import { fastifyCookie } from "@fastify/cookie";
+import { parseCookie, stringifySetCookie } from "cookie";
 
 /** How this deployment sets cookies: the same settings as the sign-in flow and device cookies (ADR 0013). */
 export interface CookieSettings {
@@ -27,7 +27,9 @@ export function pageCookie(settings: CookieSettings, name: string): PageCookie {
 
 /** The Set-Cookie value that stores `value` (maxAge null: until the browser closes). */
 export function serializeCookie(cookie: PageCookie, value: string, maxAgeSeconds: number | null): string {
-  return fastifyCookie.serialize(cookie.name, value, {
+  return stringifySetCookie({
+    name: cookie.name,
+    value,
     httpOnly: true,
     sameSite: "lax",
     secure: cookie.secure,
@@ -38,7 +40,9 @@ export function serializeCookie(cookie: PageCookie, value: string, maxAgeSeconds
 
 /** The Set-Cookie value that removes the cookie (Secure too: a browser refuses even an expiring `__Host-` cookie without it). */
 export function serializeExpiredCookie(cookie: PageCookie): string {
-  return fastifyCookie.serialize(cookie.name, "", {
+  return stringifySetCookie({
+    name: cookie.name,
+    value: "",
     httpOnly: true,
     sameSite: "lax",
     secure: cookie.secure,
@@ -51,7 +55,7 @@ export function serializeExpiredCookie(cookie: PageCookie): string {
 /** The cookie's value in a raw request's Cookie header, if any. */
 export function readCookie(cookieHeader: string | undefined, cookie: PageCookie): string | null {
   if (cookieHeader === undefined) return null;
-  return fastifyCookie.parse(cookieHeader)[cookie.name] ?? null;
+  return parseCookie(cookieHeader)[cookie.name] ?? null;
 }
 
 /** Adds a Set-Cookie header to a raw response, keeping the ones already set. */
