@@ -4,13 +4,14 @@
  * answered with a redirect into the provider, which redirects on to the app's registered redirect
  * URI: that is https, or http on a loopback address (the apps API refuses anything else), on any
  * host. So these pages allow those schemes; every other page allows 'self' only (ADR 0022).
+ * CSP has no syntax for an IPv6 host (Chromium ignores `http://[::1]:*`), so an app redirecting to
+ * `http://[::1]` is blocked here: loopback development uses localhost or 127.0.0.1.
  */
 export const interactionFormTargets = [
   "'self'",
   "https:",
   "http://localhost:*",
   "http://127.0.0.1:*",
-  "http://[::1]:*",
 ] as const;
 
 /** The strict Content-Security-Policy of a hosted page: no inline script or style, nothing from elsewhere but https images. */
