@@ -6,7 +6,7 @@ import {
   StorageUnavailableError,
   type UseCases,
 } from "@superoauth/application";
-import { oauthProviderNames } from "@superoauth/domain";
+import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { loadPageAssets } from "./assets.ts";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
@@ -107,6 +107,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
   const signInClientOf = signInClients(options.cookies);
   // The second factor's token between the two steps, kept out of the page (HttpOnly) for its few minutes.
   const mfaCookie = pageCookie(options.cookies, "superoauth_mfa");
+  // The PKCE verifier of a social sign-in started from a hosted page, until it comes back.
+  const verifierCookie = pageCookie(options.cookies, "superoauth_interaction_verifier");
 
   await app.register(formbody, { bodyLimit: 16 * 1024 });
 
@@ -548,6 +550,65 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           title: "Something is wrong with this request",
           message: "Choose Allow or Deny.",
         });
+      });
+
+      // Social sign-in from the hosted page: the API's trip to the provider comes back here
+      // (`return_to`, restricted to this path by adapter-http) with a one-time login code, bound to
+      // this browser by a PKCE verifier that only this page's cookie holds (ADR 0013, ADR 0022).
+      get("/:uid/social/:provider", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const provider = parseOAuthProvider((request.params as { provider: string }).provider);
+        if (provider === null || !(await useCases.listOAuthProviders({})).includes(provider)) {
+          return renderSignIn(request, reply, {
+            details,
+            error: "That sign-in provider is not available.",
+            status: 404,
+          });
+        }
+        const pair = useCases.createCodeVerifier({});
+        appendSetCookie(reply.raw, serializeCookie(verifierCookie, pair.codeVerifier, pair.expiresInSeconds));
+        const query = new URLSearchParams({
+          code_challenge: pair.codeChallenge,
+          code_challenge_method: "S256",
+          return_to: `/interaction/${details.uid}/social`,
+        });
+        return reply.redirect(`/api/v1/oauth/${provider}?${query}`, 303);
+      });
+
+      get("/:uid/social", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const codeVerifier = readCookie(request.headers.cookie, verifierCookie) ?? undefined;
+        // One verifier, one exchange.
+        appendSetCookie(reply.raw, serializeExpiredCookie(verifierCookie));
+        const query = request.query as Record<string, unknown>;
+        const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
+        if (code === "") {
+          // The callback sends its failure back by code (`?error=INVALID_STATE`); no other text.
+          const refused = typeof query.error === "string" ? signInFailures[query.error] : undefined;
+          return renderSignIn(request, reply, {
+            details,
+            error:
+              refused?.message ??
+              "Signing in with that provider did not complete. Try again, or sign in with your password.",
+            status: refused?.status ?? 400,
+            offerSession: false,
+          });
+        }
+        const result = await useCases.exchangeOAuthLoginCode({
+          code,
+          codeVerifier,
+          client: signInClientOf(request, reply),
+        });
+        if (!result.ok) {
+          // The API's words for a bad login code speak to developers (code_verifier); ours to people.
+          const { status, message } = failureOf(
+            result.error === "INVALID_LOGIN_CODE" ? { error: result.error } : result,
+          );
+          return renderSignIn(request, reply, { details, error: message, status, offerSession: false });
+        }
+        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "fed" });
       });
 
       app.setNotFoundHandler((_request, reply) =>

@@ -1,6 +1,9 @@
 import { buildHttpApp } from "@superoauth/adapter-http";
 import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
-import { createInMemoryDependencies } from "@superoauth/application/testing";
+import {
+  createInMemoryDependencies,
+  type ScriptedOAuthProviderGateway,
+} from "@superoauth/application/testing";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import { createBrowserSessions, createHostedPages, type Interactions, type Theme } from "../src/index.ts";
 import { FakeInteractions } from "../src/testing.ts";
@@ -22,9 +25,14 @@ export async function buildHostedTestApp(
     theme?: Theme;
     logger?: FastifyBaseLogger;
     replaceInteractions?: (fake: FakeInteractions) => Interactions;
+    /** A scripted GitHub for social sign-in. */
+    github?: ScriptedOAuthProviderGateway;
   } = {},
 ): Promise<HostedTestApp> {
   const deps = createInMemoryDependencies(options.settings);
+  if (options.github !== undefined) {
+    (deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = options.github;
+  }
   const useCases = createUseCases(deps satisfies Dependencies);
   const interactions = new FakeInteractions();
   const cookies = { secureCookies: false, hostPrefixedCookies: false };
