@@ -1,6 +1,8 @@
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
+// The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
+import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName } from "../src/index.ts";
 import { Browser, buildHostedTestApp, client, csrfTokenIn } from "./test-app.ts";
 
@@ -314,18 +316,7 @@ describe("rate limits", () => {
 describe("errors and assets", () => {
   it("answers a failing provider with a 500 page, logs it, and shows no details", async () => {
     const entries: unknown[][] = [];
-    const record = (...args: unknown[]) => void entries.push(args);
-    const logger = {
-      level: "info",
-      fatal: record,
-      error: record,
-      warn: record,
-      info: () => {},
-      debug: () => {},
-      trace: () => {},
-      silent: () => {},
-      child: () => logger,
-    };
+    const logger = capturingLogger(entries);
     const { app } = await buildHostedTestApp({
       logger,
       replaceInteractions: (fake) => ({
