@@ -47,7 +47,7 @@ const immutableCache = "public, max-age=31536000, immutable";
 
 type FormBody = Record<string, unknown>;
 
-/** A form field as a trimmed-at-most string of at most `max` characters; "" when absent or not text. */
+/** A form field cut to at most `max` characters; "" when absent or not text. */
 function field(body: unknown, name: string, max: number): string {
   const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
   return typeof value === "string" ? value.slice(0, max) : "";
