@@ -1,4 +1,5 @@
-import { defaultTheme, isHexColor, isLogoURL, type Theme } from "@superoauth/adapter-web";
+// The theme module alone: the CLI reads this configuration too, and must not load the page server.
+import { defaultTheme, isHexColor, isLogoURL, type Theme } from "@superoauth/adapter-web/theme";
 import { optional, type Reading, text, type ValuesOf, withDefault } from "./variables.ts";
 
 /** The look of the hosted pages (sign-in, consent, the provider's own pages): BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR. */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
-import type { Theme } from "@superoauth/adapter-web";
+import type { Theme } from "@superoauth/adapter-web/theme";
 import { brandVariables, parseBrandConfig } from "./brand-config.ts";
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "./database-url.ts";
 import {
