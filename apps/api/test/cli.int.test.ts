@@ -1,6 +1,4 @@
-import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -10,6 +8,7 @@ import {
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
 // The CLI entry points as `pnpm db:migrate`, `db:status`, `config:validate` and `logs` run them:
@@ -28,18 +27,6 @@ function runCLI(script: string, env: Record<string, string>, args: string[] = []
     cwd: workDirectory,
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "development", LOG_FILE: "", ...env },
   });
-}
-
-/** A TCP port on which nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** No stack trace, no driver object dump: the operator reads sentences. */
