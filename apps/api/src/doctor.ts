@@ -218,65 +218,50 @@ export function judgeRedirectURI(input: {
 
 /** The secrets the service signs and encrypts with: set, strong, and lasting beyond this process. */
 function checkKeys(config: Config, fromFile: DevelopmentSecretsSource | undefined): CheckOutcome[] {
-  const kept = (name: DevelopmentSecretName) =>
-    fromFile?.names.includes(name)
-      ? fromFile.state === "absent"
-        ? `not set: pnpm start will generate it into ${fromFile.file} (development)`
-        : `kept in ${fromFile.file} (development; set it in the environment in production)`
-      : undefined;
-  const outcomes: CheckOutcome[] = [];
-
-  const jwtFromFile = kept("JWT_SECRET");
-  const weakness = describeWeakSecret(config.jwt.secret);
-  outcomes.push(
-    jwtFromFile !== undefined
-      ? { check: "JWT_SECRET", status: "ok", detail: jwtFromFile }
-      : config.jwt.secretIsEphemeral
-        ? {
-            check: "JWT_SECRET",
-            status: "warn",
-            detail:
-              "not set: random per process, so access tokens die at every restart; set it (openssl rand -base64 48)",
-          }
-        : weakness !== null
-          ? {
-              check: "JWT_SECRET",
-              status: "warn",
-              detail: `weak (${weakness}): production refuses it; openssl rand -base64 48`,
-            }
-          : { check: "JWT_SECRET", status: "ok", detail: "set" },
-  );
-
-  const totpFromFile = kept("TOTP_ENCRYPTION_KEY");
-  outcomes.push(
-    totpFromFile !== undefined
-      ? { check: "TOTP_ENCRYPTION_KEY", status: "ok", detail: totpFromFile }
-      : config.security.totpEncryptionKeyIsEphemeral
-        ? {
-            check: "TOTP_ENCRYPTION_KEY",
-            status: "warn",
-            detail:
-              "not set: random per process, so two-factor secrets enrolled now will not decrypt after a restart; set it (openssl rand -base64 32)",
-          }
-        : { check: "TOTP_ENCRYPTION_KEY", status: "ok", detail: "set" },
-  );
-
+  const secrets: {
+    name: DevelopmentSecretName;
+    ephemeral: boolean;
+    lost: string;
+    weakness?: string | null;
+  }[] = [
+    {
+      name: "JWT_SECRET",
+      ephemeral: config.jwt.secretIsEphemeral,
+      lost: "access tokens die at every restart; set it (openssl rand -base64 48)",
+      weakness: describeWeakSecret(config.jwt.secret),
+    },
+    {
+      name: "TOTP_ENCRYPTION_KEY",
+      ephemeral: config.security.totpEncryptionKeyIsEphemeral,
+      lost: "two-factor secrets enrolled now will not decrypt after a restart; set it (openssl rand -base64 32)",
+    },
+  ];
+  // The cookie secret signs the OAuth state cookie only: it matters once a provider is enabled.
   if (Object.keys(config.oauth.providers).length > 0) {
-    const cookieFromFile = kept("COOKIE_SECRET");
-    outcomes.push(
-      cookieFromFile !== undefined
-        ? { check: "COOKIE_SECRET", status: "ok", detail: cookieFromFile }
-        : config.oauth.cookieSecretIsEphemeral
-          ? {
-              check: "COOKIE_SECRET",
-              status: "warn",
-              detail:
-                "not set: random per process, so social sign-ins in flight fail at a restart (and across instances); set it",
-            }
-          : { check: "COOKIE_SECRET", status: "ok", detail: "set" },
-    );
+    secrets.push({
+      name: "COOKIE_SECRET",
+      ephemeral: config.oauth.cookieSecretIsEphemeral,
+      lost: "social sign-ins in flight fail at a restart (and across instances); set it (openssl rand -base64 48)",
+    });
   }
-  return outcomes;
+  return secrets.map(({ name, ephemeral, lost, weakness }): CheckOutcome => {
+    if (fromFile?.names.includes(name)) {
+      const detail =
+        fromFile.state === "absent"
+          ? `not set: pnpm start will generate it into ${fromFile.file} (development)`
+          : `kept in ${fromFile.file} (development; set it in the environment in production)`;
+      return { check: name, status: "ok", detail };
+    }
+    if (ephemeral) return { check: name, status: "warn", detail: `not set: random per process, so ${lost}` };
+    if (weakness !== undefined && weakness !== null) {
+      return {
+        check: name,
+        status: "warn",
+        detail: `weak (${weakness}): production refuses it; openssl rand -base64 48`,
+      };
+    }
+    return { check: name, status: "ok", detail: "set" };
+  });
 }
 
 /** `ok    database    answers: ...`: one line per check, the status first so the eye finds failures. */

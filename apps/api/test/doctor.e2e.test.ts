@@ -104,25 +104,34 @@ describe("pnpm doctor", () => {
     expect(outcome.stdout + outcome.stderr).not.toMatch(/DbPassw0rd|MailPassw0rd|github-secret-value/);
   });
 
-  it("pending migrations fail when the start will not apply them; an invalid configuration fails alone", async () => {
-    const file = join(workDirectory, "pending.db");
-    const absent = await runDoctor({ ...production, DATABASE_URL: `sqlite:${file}` });
-    // No file yet: doctor creates nothing, and says who will.
-    expect(line(absent, "database")).toMatch(/^warn {2}database +no SQLite file at .*pending\.db yet/);
-    expect(existsSync(file)).toBe(false);
+  it("creates no SQLite file, and says who will", async () => {
+    const file = join(workDirectory, "absent.db");
 
+    const absent = await runDoctor({ ...production, DATABASE_URL: `sqlite:${file}` });
+
+    expect(absent.code, absent.stdout).toBe(0);
+    expect(line(absent, "database")).toMatch(/^warn {2}database +no SQLite file at .*absent\.db yet/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("pending migrations fail when the start will not apply them", async () => {
+    const file = join(workDirectory, "pending.db");
     writeFileSync(file, "");
+
     const unmigrated = await runDoctor({
       ...production,
       DATABASE_URL: `sqlite:${file}`,
       MIGRATE_ON_START: "false",
     });
+
     expect(unmigrated.code).toBe(1);
     expect(line(unmigrated, "migrations")).toMatch(
       /^fail {2}migrations +\d+ pending and MIGRATE_ON_START=false: run pnpm db:migrate/,
     );
     expect(line(unmigrated, "clock")).toMatch(/^ok {4}clock +SQLite reads this machine's clock/);
+  });
 
+  it("an invalid configuration fails alone, every problem on its line", async () => {
     const invalid = await runDoctor({ NODE_ENV: "production", PORT: "eighty" });
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toMatch(/^fail {2}configuration +PORT is invalid: must be a whole number/m);
