@@ -156,6 +156,12 @@ export const environmentVariables = {
     meaning: "Logs are also written here (read by `pnpm logs`); empty to disable",
     parse: nonEmpty,
   }),
+  LOG_FORMAT: withDefault({
+    default: "json",
+    meaning:
+      "Standard output's log lines: `json`, or `pretty` for people (`pnpm dev` sets it); the `LOG_FILE` stays JSON",
+    parse: oneOf(["json", "pretty"]),
+  }),
   ...oauthVariables,
   ...securityVariables,
   ...brandVariables,
@@ -244,6 +250,7 @@ export interface Config {
   readonly redisURL: string | undefined;
   readonly logLevel: string;
   readonly logFile: string | undefined;
+  readonly logFormat: "json" | "pretty";
 }
 
 export type ConfigResult =
@@ -430,6 +437,7 @@ export function parseConfig(
       redisURL: e.REDIS_URL,
       logLevel: e.LOG_LEVEL,
       logFile: env.LOG_FILE === "" ? undefined : e.LOG_FILE,
+      logFormat: e.LOG_FORMAT,
     },
   };
 }

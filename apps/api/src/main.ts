@@ -3,6 +3,7 @@ import { composeService } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
 import { createLogger } from "./logger.ts";
+import { describeStartFailure } from "./start-failure.ts";
 
 loadDotEnvFiles();
 const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
@@ -15,7 +16,7 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const { config, warnings, developmentSecrets } = parsed;
-const logger = createLogger({ level: config.logLevel, file: config.logFile });
+const logger = createLogger({ level: config.logLevel, file: config.logFile, format: config.logFormat });
 for (const warning of warnings) logger.warn(warning);
 logger.info(`database: ${describeDatabase(config.database)}`);
 if (developmentSecrets !== undefined) {
@@ -25,20 +26,36 @@ if (developmentSecrets !== undefined) {
   );
 }
 
+/** Ends the start: one line saying what to do when the operator can fix it, else the error with its stack. */
+function failStart(error: unknown, stage: "compose" | "listen"): never {
+  const line = describeStartFailure({
+    error,
+    stage,
+    host: config.host,
+    port: config.port,
+    databaseURL: config.databaseURL,
+  });
+  if (line === null) logger.fatal({ err: error }, "SuperOAuth failed to start");
+  else console.error(`SuperOAuth cannot start: ${line}`);
+  logger.flush();
+  process.exit(1);
+}
+
+const service = await composeService(config, logger).catch((error: unknown) => failStart(error, "compose"));
+let closing = false;
+const shutDown = async (signal: string): Promise<void> => {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, "shutting down");
+  await service.close();
+  process.exit(0);
+};
+process.once("SIGINT", () => void shutDown("SIGINT"));
+process.once("SIGTERM", () => void shutDown("SIGTERM"));
 try {
-  const service = await composeService(config, logger);
-  let closing = false;
-  const shutDown = async (signal: string): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, "shutting down");
-    await service.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void shutDown("SIGINT"));
-  process.once("SIGTERM", () => void shutDown("SIGTERM"));
   await service.app.listen({ host: config.host, port: config.port });
 } catch (error) {
-  logger.fatal({ err: error }, "SuperOAuth failed to start");
-  process.exit(1);
+  closing = true;
+  await service.close().catch(() => {});
+  failStart(error, "listen");
 }

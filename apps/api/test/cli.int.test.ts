@@ -1,6 +1,4 @@
-import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
@@ -10,9 +8,10 @@ import {
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
-// The CLI entry points as `pnpm db:migrate`, `db:status`, `config:validate` and `logs` run them:
+// The CLI entry points as `pnpm db:migrate`, `db:status` and `config:validate` run them (`logs`: logs-cli.e2e.test.ts):
 // a node process each, against a real MySQL, asserting what an operator reads and the exit code.
 
 const cliDirectory = resolve(import.meta.dirname, "../src/cli");
@@ -28,18 +27,6 @@ function runCLI(script: string, env: Record<string, string>, args: string[] = []
     cwd: workDirectory,
     env: { PATH: process.env.PATH ?? "", NODE_ENV: "development", LOG_FILE: "", ...env },
   });
-}
-
-/** A TCP port on which nothing listens. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** No stack trace, no driver object dump: the operator reads sentences. */
@@ -252,42 +239,5 @@ describe("pnpm config:validate", () => {
 
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/JWT_SECRET is required outside development.*openssl rand/);
-  });
-});
-
-describe("pnpm logs", () => {
-  it("prints the log file (--no-follow returns once printed)", async () => {
-    const file = join(workDirectory, "service.log");
-    writeFileSync(file, '{"level":30,"msg":"server listening"}\n{"level":40,"msg":"a warning"}\n');
-
-    const outcome = await runCLI("logs.ts", { LOG_FILE: file }, ["--no-follow"]);
-
-    expect(outcome.code, outcome.stderr).toBe(0);
-    expect(outcome.stdout).toBe('{"level":30,"msg":"server listening"}\n{"level":40,"msg":"a warning"}\n');
-  });
-
-  it("prints only whole lines of a long file: the last 64 KiB, from the first full line", async () => {
-    const file = join(workDirectory, "long.log");
-    const lines = Array.from({ length: 5000 }, (_, i) => `{"level":30,"msg":"line ${i}"}`);
-    writeFileSync(file, `${lines.join("\n")}\n`);
-
-    const outcome = await runCLI("logs.ts", { LOG_FILE: file }, ["--no-follow"]);
-
-    expect(outcome.code, outcome.stderr).toBe(0);
-    const printed = outcome.stdout.trimEnd().split("\n");
-    expect(printed.length).toBeLessThan(lines.length);
-    expect(printed.at(-1)).toBe(lines.at(-1));
-    for (const line of printed) expect(lines).toContain(line);
-  });
-
-  it("says where it looked, and exits 1, when there is no log file", async () => {
-    const outcome = await runCLI("logs.ts", { LOG_FILE: join(workDirectory, "missing.log") }, [
-      "--no-follow",
-    ]);
-
-    expect(outcome.code).toBe(1);
-    expect(outcome.stderr).toMatch(
-      /No log file at .*missing\.log\. Start the service with pnpm start first\./,
-    );
   });
 });

@@ -6,6 +6,8 @@ export interface RunningServer {
   readonly baseURL: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** Resolves with the match once the output (from `from` on) matches `pattern`; rejects after `timeoutMs`. */
+  waitForOutput(pattern: RegExp, input: { from: number; timeoutMs: number }): Promise<RegExpExecArray>;
   stop(): Promise<number | null>;
 }
 
@@ -19,8 +21,10 @@ const mainFile = resolve(import.meta.dirname, "../src/main.ts");
 export async function startServerProcess(input: {
   env: Record<string, string>;
   cwd?: string;
+  /** Node's own flags before the entry file (`--watch` for `pnpm dev`). */
+  nodeFlags?: readonly string[];
 }): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [mainFile], {
+  const child: ChildProcess = spawn(process.execPath, [...(input.nodeFlags ?? []), mainFile], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...input.env },
     ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
@@ -48,6 +52,25 @@ export async function startServerProcess(input: {
   return {
     baseURL,
     output: () => output,
+    waitForOutput: (pattern, { from, timeoutMs }) =>
+      new Promise((resolvePromise, reject) => {
+        const check = () => {
+          const match = pattern.exec(output.slice(from));
+          if (match === null) return;
+          clearTimeout(timer);
+          child.stdout?.off("data", check);
+          child.stderr?.off("data", check);
+          resolvePromise(match);
+        };
+        const timer = setTimeout(() => {
+          child.stdout?.off("data", check);
+          child.stderr?.off("data", check);
+          reject(new Error(`no output matching ${pattern} within ${timeoutMs} ms:\n${output.slice(from)}`));
+        }, timeoutMs);
+        child.stdout?.on("data", check);
+        child.stderr?.on("data", check);
+        check();
+      }),
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");

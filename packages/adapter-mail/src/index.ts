@@ -5,3 +5,4 @@ export { silentMailLog } from "./mail-log.ts";
 export { createOutboxMailer } from "./outbox-mailer.ts";
 export type { ClosableMailer } from "./smtp-mailer.ts";
 export { createSMTPMailer } from "./smtp-mailer.ts";
+export { verifySMTPServer } from "./verify-smtp.ts";

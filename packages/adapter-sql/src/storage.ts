@@ -72,6 +72,8 @@ export interface Storage extends StorageRepositories {
   /** Resolves when the database answers; rejects (StorageUnavailableError when unreachable) otherwise. */
   ping(): Promise<void>;
   describe(): Promise<StorageDescription>;
+  /** The database server's clock, to the millisecond (`pnpm doctor` compares it with this machine's). */
+  databaseTime(): Promise<Date>;
   /** Closes the connections; the storage is unusable after. */
   close(): Promise<void>;
 }
@@ -191,6 +193,17 @@ function assembleStorage(input: {
       await sql`SELECT 1`.execute(db);
     },
     describe: input.describe,
+    async databaseTime() {
+      // Epoch milliseconds on both: MySQL's DECIMAL arrives as text, SQLite's as a number.
+      const query =
+        dialect.name === "mysql"
+          ? sql<{ ms: string | number }>`SELECT ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) AS ms`
+          : sql<{
+              ms: string | number;
+            }>`SELECT CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER) AS ms`;
+      const { rows } = await query.execute(db);
+      return new Date(Number(rows[0]?.ms));
+    },
     close: () => db.destroy(),
   };
 }

@@ -42,6 +42,16 @@ describe("a SQLite storage", () => {
     });
   });
 
+  it("reads the database's clock to the millisecond", async () => {
+    const storage = await open("sqlite::memory:");
+    const before = Date.now();
+    const time = await storage.databaseTime();
+
+    // SQLite's clock is this machine's: the reading falls between the two of ours.
+    expect(time.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(time.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+  });
+
   it("opens sqlite::memory: as a database of its own, with nowhere on disk", async () => {
     const storage = await open("sqlite::memory:");
     await storage.migrate();

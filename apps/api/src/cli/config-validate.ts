@@ -33,7 +33,10 @@ for (const [name, variable] of Object.entries(environmentVariables)) {
   const value = process.env[name];
   const shown =
     value !== undefined && value !== ""
-      ? redactSetting(name, value)
+      ? // The table marks credentials; the name rule is a second belt for a row that forgot to.
+        variable.secret
+        ? "(set, hidden)"
+        : redactSetting(name, value)
       : fromFile.has(name)
         ? "(from the development secrets file, hidden)"
         : variable.literalDefault

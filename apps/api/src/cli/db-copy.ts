@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { copyStorage, openStorage } from "@superoauth/adapter-sql";
+import { describeDatabaseProblem, messageWithCauses } from "../database-problem.ts";
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "../database-url.ts";
-import { describeDatabaseProblem, messageWithCauses } from "./database-problem.ts";
 import { maskURL } from "./load-config.ts";
 
 // Copies every row of one database into another, empty one (SQLite to MySQL to move to production;

@@ -1,5 +1,5 @@
 import { openStorage } from "@superoauth/adapter-sql";
-import { describeDatabaseProblem } from "./database-problem.ts";
+import { describeDatabaseProblem } from "../database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
 // Creates the configured database if missing and applies every pending migration; exits 1 on failure.

@@ -1,5 +1,5 @@
 import { openStorage } from "@superoauth/adapter-sql";
-import { describeDatabaseProblem } from "./database-problem.ts";
+import { describeDatabaseProblem } from "../database-problem.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
 // Reports whether the configured database answers, what it is (server or library version, database

@@ -1,30 +1,108 @@
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, watchFile } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync, watchFile } from "node:fs";
+import { parseArgs } from "node:util";
+import { prettyFactory } from "pino-pretty";
+import { keepLogLine, type LogFilter, type LogLevelName, logLevelNames, parseLogLine } from "../log-lines.ts";
+import { prettyOptions } from "../logger.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
-// Prints the end of the service's log file (at most the last 64 KiB, from a whole line) and
-// follows it, like `tail -f`. `--no-follow` prints and exits.
+// Prints the end of the service's JSON log file (at most the last 64 KiB, from a whole line) for
+// people, and follows it like `tail -f`. Exit 0, or 2 for a usage error, 1 without a log file.
+
+const help = `Usage: pnpm logs [--level <level>] [--request-id <id>] [--no-follow] [--json]
+
+Prints the end of LOG_FILE, one readable line per record, then follows it (Ctrl-C stops).
+
+  --level <level>      only records at this level or above: ${logLevelNames.join(", ")}
+  --request-id <id>    only the records of one request (the X-Request-Id a user quotes)
+  --follow, -f         keep printing new records as they are written (the default)
+  --no-follow          print what is there and exit
+  --json               print the JSON lines as they are, for jq`;
+
+let args: {
+  level?: string | undefined;
+  "request-id"?: string | undefined;
+  follow?: boolean | undefined;
+  json?: boolean | undefined;
+  help?: boolean | undefined;
+};
+try {
+  ({ values: args } = parseArgs({
+    allowNegative: true,
+    options: {
+      level: { type: "string" },
+      "request-id": { type: "string" },
+      follow: { type: "boolean", short: "f", default: true },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  }));
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}. Run pnpm logs --help.`);
+  process.exit(2);
+}
+if (args.help === true) {
+  console.log(help);
+  process.exit(0);
+}
+if (args.level !== undefined && !(logLevelNames as readonly string[]).includes(args.level)) {
+  console.error(`--level must be one of ${logLevelNames.join(", ")} (got "${args.level}").`);
+  process.exit(2);
+}
+const filter: LogFilter = {
+  minLevel: args.level as LogLevelName | undefined,
+  requestId: args["request-id"],
+};
+
 const config = loadConfigOrExit();
 const file = config.logFile;
 if (file === undefined || !existsSync(file)) {
   console.error(`No log file at ${file ?? "(LOG_FILE is empty)"}. Start the service with pnpm start first.`);
   process.exit(1);
 }
-const follow = !process.argv.includes("--no-follow");
+
+const pretty = prettyFactory({ ...prettyOptions, colorize: process.stdout.isTTY === true });
+function print(line: string): void {
+  if (line === "" || !keepLogLine(line, filter)) return;
+  const record = args.json === true ? null : parseLogLine(line);
+  process.stdout.write(record === null ? `${line}\n` : pretty(record));
+}
+
+/**
+ * Reads the file from `start` to `end` and prints its whole lines after `carry` (the unfinished
+ * line of the previous read); returns the new unfinished line. `skipFirst` drops the text before the
+ * first newline: the end of a line cut by starting mid-file.
+ */
+function printRange(input: { start: number; end: number; carry: string; skipFirst: boolean }): string {
+  const bytes = Buffer.alloc(input.end - input.start);
+  const descriptor = openSync(file as string, "r");
+  readSync(descriptor, bytes, 0, bytes.length, input.start);
+  closeSync(descriptor);
+  const lines = (input.carry + bytes.toString("utf8")).split("\n");
+  if (input.skipFirst) lines.shift();
+  const rest = lines.pop() ?? "";
+  for (const line of lines) print(line);
+  return rest;
+}
+
 const size = statSync(file).size;
+const tailStart = Math.max(0, size - 64 * 1024);
+let carry = printRange({ start: tailStart, end: size, carry: "", skipFirst: tailStart > 0 });
 let position = size;
-const tail = Buffer.alloc(Math.min(size, 64 * 1024));
-const descriptor = openSync(file, "r");
-readSync(descriptor, tail, 0, tail.length, size - tail.length);
-closeSync(descriptor);
-// Unless the whole file fits, the first bytes are the end of a cut line: start after it.
-const firstLine = tail.length === size ? 0 : tail.indexOf(10) + 1;
-process.stdout.write(tail.subarray(firstLine));
-if (follow) {
-  watchFile(file, { interval: 500 }, (current) => {
-    if (current.size < position) position = 0; // truncated or rotated
-    if (current.size > position) {
-      createReadStream(file, { start: position, end: current.size - 1 }).pipe(process.stdout, { end: false });
-      position = current.size;
+if (args.follow === true) {
+  const printNew = (currentSize: number) => {
+    if (currentSize < position) {
+      // Truncated or rotated: start again from the top.
+      position = 0;
+      carry = "";
     }
-  });
+    if (currentSize > position) {
+      carry = printRange({ start: position, end: currentSize, carry, skipFirst: false });
+      position = currentSize;
+    }
+  };
+  watchFile(file, { interval: 250 }, (current) => printNew(current.size));
+  // What was written between the first read and the watch's start.
+  printNew(statSync(file).size);
+} else if (carry !== "") {
+  print(carry);
 }

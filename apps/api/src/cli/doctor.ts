@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { verifySMTPServer } from "@superoauth/adapter-mail";
+import { openStorage } from "@superoauth/adapter-sql";
+import { loadDotEnvFiles, parseConfig } from "../config.ts";
+import { type CheckOutcome, formatOutcome, runDoctor } from "../doctor.ts";
+
+// Checks what the troubleshooting guide asks an operator to check, one line each (ok, warn, fail
+// with what to do), against the configuration `pnpm start` would use; exits 1 on any failure.
+// It never creates anything: no SQLite file, no development secrets, no MySQL database.
+
+loadDotEnvFiles();
+const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
+  developmentSecrets: "read",
+});
+const outcomes: CheckOutcome[] = [];
+if (!parsed.ok) {
+  for (const problem of parsed.problems)
+    outcomes.push({ check: "configuration", status: "fail", detail: problem });
+} else {
+  const { config } = parsed;
+  outcomes.push({ check: "configuration", status: "ok", detail: `valid (${config.environment})` });
+  // The secrets and SMTP_URL have checks of their own below.
+  for (const warning of parsed.warnings.filter(
+    (w) => !/^(JWT_SECRET|TOTP_ENCRYPTION_KEY|COOKIE_SECRET|SMTP_URL)\b/.test(w),
+  )) {
+    outcomes.push({ check: "configuration", status: "warn", detail: warning });
+  }
+  const notCreated = config.database.kind === "sqlite" && !existsSync(config.database.file);
+  if (notCreated && config.database.kind === "sqlite") {
+    outcomes.push({
+      check: "database",
+      status: "warn",
+      detail: `no SQLite file at ${config.database.file} yet: pnpm start (or pnpm db:migrate) creates it`,
+    });
+  }
+  const storage = notCreated
+    ? null
+    : await openStorage({
+        url: config.databaseURL,
+        connectTimeoutMs: config.databaseConnectTimeoutMs,
+        queryTimeoutMs: config.databaseQueryTimeoutMs,
+      });
+  try {
+    outcomes.push(
+      ...(await runDoctor({
+        config,
+        developmentSecrets: parsed.developmentSecrets,
+        probes: {
+          database: storage,
+          verifySMTP: (url) => verifySMTPServer({ url, timeoutMs: 5_000 }),
+          now: () => Date.now(),
+        },
+      })),
+    );
+  } finally {
+    await storage?.close();
+  }
+}
+
+for (const outcome of outcomes) {
+  console.log(formatOutcome(outcome));
+}
+const count = (status: CheckOutcome["status"]) => outcomes.filter((o) => o.status === status).length;
+console.log(`${count("ok")} ok, ${count("warn")} warning(s), ${count("fail")} failure(s).`);
+process.exitCode = count("fail") > 0 ? 1 : 0;

@@ -1,0 +1,270 @@
+import type { Config, DevelopmentSecretsSource } from "./config.ts";
+import { describeWeakSecret } from "./config.ts";
+import { describeDatabaseProblem } from "./database-problem.ts";
+import type { DevelopmentSecretName } from "./development-secrets.ts";
+import { maskURLCredentials } from "./redact.ts";
+
+/** What `pnpm doctor` found for one check; any `fail` makes it exit 1. */
+export type CheckStatus = "ok" | "warn" | "fail";
+export interface CheckOutcome {
+  readonly check: string;
+  readonly status: CheckStatus;
+  /** What was found and, unless ok, what to do. */
+  readonly detail: string;
+}
+
+/** The I/O the checks need; the CLI passes the real storage and SMTP client, tests may pass others. */
+export interface DoctorProbes {
+  /** null: not opened (a SQLite file not created yet), and the caller says so. */
+  readonly database: {
+    describe(): Promise<{ dialect: "mysql" | "sqlite"; version: string; location: string }>;
+    migrationStatus(): Promise<readonly { name: string; executedAt: Date | null }[]>;
+    databaseTime(): Promise<Date>;
+  } | null;
+  verifySMTP(url: string): Promise<void>;
+  /** This machine's clock, epoch milliseconds. */
+  now(): number;
+}
+
+/**
+ * TOTP codes change every 30 s and we accept the previous and the next one (totp-service.ts): a clock
+ * more than 30 s off refuses right codes. Past 5 s it is drifting, and NTP is not doing its job.
+ */
+const clockWarnMs = 5_000;
+const clockFailMs = 30_000;
+
+/** Runs every check the troubleshooting guide asks for, in order, one outcome each. */
+export async function runDoctor(input: {
+  config: Config;
+  developmentSecrets: DevelopmentSecretsSource | undefined;
+  probes: DoctorProbes;
+}): Promise<CheckOutcome[]> {
+  const { config, probes } = input;
+  const outcomes: CheckOutcome[] = [];
+  outcomes.push(...(await checkDatabase(config, probes)));
+  outcomes.push(await checkSMTP(config, probes));
+  outcomes.push(...checkProviders(config));
+  outcomes.push(...checkKeys(config, input.developmentSecrets));
+  return outcomes;
+}
+
+async function checkDatabase(config: Config, probes: DoctorProbes): Promise<CheckOutcome[]> {
+  const database = probes.database;
+  if (database === null) return [];
+  let description: Awaited<ReturnType<NonNullable<DoctorProbes["database"]>["describe"]>>;
+  try {
+    description = await database.describe();
+  } catch (error) {
+    const detail = `${maskURLCredentials(config.databaseURL)}: ${describeDatabaseProblem(error, config.databaseURL)}`;
+    const notChecked = "not checked: the database does not answer";
+    // ER_BAD_DB_ERROR: the server answers, and the next start (or pnpm db:migrate) creates the database.
+    const missing = typeof error === "object" && error !== null && "errno" in error && error.errno === 1049;
+    return [
+      { check: "database", status: missing ? "warn" : "fail", detail },
+      { check: "migrations", status: "warn", detail: notChecked },
+      { check: "clock", status: "warn", detail: notChecked },
+    ];
+  }
+  const what =
+    description.dialect === "mysql"
+      ? `MySQL ${description.version}, database ${description.location}`
+      : `SQLite ${description.version}, ${description.location}`;
+  const migrations = await database.migrationStatus();
+  const before = probes.now();
+  const databaseTime = (await database.databaseTime()).getTime();
+  const after = probes.now();
+  return [
+    { check: "database", status: "ok", detail: `answers: ${what}` },
+    judgeMigrations({
+      applied: migrations.filter((m) => m.executedAt !== null).length,
+      pending: migrations.filter((m) => m.executedAt === null).length,
+      migrateOnStart: config.migrateOnStart,
+    }),
+    description.dialect === "sqlite"
+      ? {
+          check: "clock",
+          status: "ok",
+          detail: "SQLite reads this machine's clock: nothing to compare (keep NTP running: timedatectl)",
+        }
+      : judgeClock({ skewMs: databaseTime - (before + after) / 2, roundTripMs: after - before }),
+  ];
+}
+
+export function judgeMigrations(input: {
+  applied: number;
+  pending: number;
+  migrateOnStart: boolean;
+}): CheckOutcome {
+  const { applied, pending } = input;
+  if (pending === 0) return { check: "migrations", status: "ok", detail: `${applied} applied, none pending` };
+  return input.migrateOnStart
+    ? {
+        check: "migrations",
+        status: "warn",
+        detail: `${pending} pending: the next start applies them (MIGRATE_ON_START=true), or run pnpm db:migrate now`,
+      }
+    : {
+        check: "migrations",
+        status: "fail",
+        detail: `${pending} pending and MIGRATE_ON_START=false: run pnpm db:migrate before starting this version`,
+      };
+}
+
+/** This machine's clock against the database server's, which other instances share. */
+export function judgeClock(input: { skewMs: number; roundTripMs: number }): CheckOutcome {
+  const skew = Math.abs(input.skewMs);
+  const amount = `${(input.skewMs / 1000).toFixed(1)} s (measured within ${Math.ceil(input.roundTripMs / 2)} ms)`;
+  if (skew < clockWarnMs) {
+    return { check: "clock", status: "ok", detail: `agrees with the database server's: off by ${amount}` };
+  }
+  const advice = `sync both with NTP (timedatectl set-ntp true; chronyc tracking shows the offset)`;
+  return skew < clockFailMs
+    ? { check: "clock", status: "warn", detail: `differs from the database server's by ${amount}: ${advice}` }
+    : {
+        check: "clock",
+        status: "fail",
+        detail: `differs from the database server's by ${amount}: two-factor codes are refused past 30 s; ${advice}`,
+      };
+}
+
+async function checkSMTP(config: Config, probes: DoctorProbes): Promise<CheckOutcome> {
+  const url = config.mail.smtpURL;
+  if (url === undefined) {
+    return config.environment === "production"
+      ? {
+          check: "smtp",
+          status: "warn",
+          detail: `SMTP_URL is not set: mails are only written to ${config.mail.outboxDirectory}; set SMTP_URL`,
+        }
+      : { check: "smtp", status: "ok", detail: `not configured: mails go to ${config.mail.outboxDirectory}` };
+  }
+  try {
+    await probes.verifySMTP(url);
+    return { check: "smtp", status: "ok", detail: `${maskURLCredentials(url)} accepts us` };
+  } catch (error) {
+    return { check: "smtp", status: "fail", detail: describeSMTPProblem(error, url) };
+  }
+}
+
+/** Why the SMTP server at `url` cannot be used, by nodemailer's error code. */
+export function describeSMTPProblem(error: unknown, url: string): string {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const shown = maskURLCredentials(url);
+  let where = "?";
+  let user = "";
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname}:${parsed.port === "" ? (parsed.protocol === "smtps:" ? "465" : "587") : parsed.port}`;
+    user = decodeURIComponent(parsed.username);
+  } catch {}
+  switch (code) {
+    case "ECONNECTION":
+    case "ESOCKET":
+    case "EDNS":
+      return `${shown}: nothing answers at ${where}: check host and port in SMTP_URL (smtps:// for port 465, smtp:// for 587 and 25)`;
+    case "ETIMEDOUT":
+      return `${shown}: ${where} did not answer in time: is a firewall in the way?`;
+    case "EAUTH":
+      return `${shown}: the server refused the login of user "${user}": check the user and password in SMTP_URL`;
+    case "ETLS":
+      return `${shown}: TLS failed: smtps:// is for port 465, smtp:// (with STARTTLS) for 587`;
+    default:
+      return `${shown}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Each enabled provider's redirect URI must come back to this service, at APP_URL. */
+function checkProviders(config: Config): CheckOutcome[] {
+  const enabled = Object.entries(config.oauth.providers);
+  if (enabled.length === 0) {
+    return [{ check: "providers", status: "ok", detail: "no social sign-in provider enabled" }];
+  }
+  return enabled.map(([provider, settings]) =>
+    judgeRedirectURI({ provider, redirectURI: settings?.redirectURI ?? "", appURL: config.mail.appURL }),
+  );
+}
+
+export function judgeRedirectURI(input: {
+  provider: string;
+  redirectURI: string;
+  appURL: string;
+}): CheckOutcome {
+  const { provider, redirectURI, appURL } = input;
+  const check = `provider ${provider}`;
+  const variable = `${provider.toUpperCase()}_REDIRECT_URI`;
+  const expected = `${appURL}/api/v1/oauth/${provider}/callback`;
+  const redirect = new URL(redirectURI);
+  const app = new URL(appURL);
+  if (redirect.origin !== app.origin) {
+    return {
+      check,
+      status: "fail",
+      detail: `${variable} is on ${redirect.origin}, APP_URL on ${app.origin}: the sign-in cookie set on one is not sent to the other; register ${expected} at ${provider} and set ${variable} to it (or unset it)`,
+    };
+  }
+  if (!redirect.pathname.endsWith(`/api/v1/oauth/${provider}/callback`)) {
+    return {
+      check,
+      status: "fail",
+      detail: `${variable} ends in ${redirect.pathname}, not at the callback /api/v1/oauth/${provider}/callback: register ${expected} at ${provider}`,
+    };
+  }
+  return {
+    check,
+    status: "ok",
+    detail: `redirect URI ${redirectURI} (register exactly this one at ${provider})`,
+  };
+}
+
+/** The secrets the service signs and encrypts with: set, strong, and lasting beyond this process. */
+function checkKeys(config: Config, fromFile: DevelopmentSecretsSource | undefined): CheckOutcome[] {
+  const secrets: {
+    name: DevelopmentSecretName;
+    ephemeral: boolean;
+    lost: string;
+    weakness?: string | null;
+  }[] = [
+    {
+      name: "JWT_SECRET",
+      ephemeral: config.jwt.secretIsEphemeral,
+      lost: "access tokens die at every restart; set it (openssl rand -base64 48)",
+      weakness: describeWeakSecret(config.jwt.secret),
+    },
+    {
+      name: "TOTP_ENCRYPTION_KEY",
+      ephemeral: config.security.totpEncryptionKeyIsEphemeral,
+      lost: "two-factor secrets enrolled now will not decrypt after a restart; set it (openssl rand -base64 32)",
+    },
+  ];
+  // The cookie secret signs the OAuth state cookie only: it matters once a provider is enabled.
+  if (Object.keys(config.oauth.providers).length > 0) {
+    secrets.push({
+      name: "COOKIE_SECRET",
+      ephemeral: config.oauth.cookieSecretIsEphemeral,
+      lost: "social sign-ins in flight fail at a restart (and across instances); set it (openssl rand -base64 48)",
+    });
+  }
+  return secrets.map(({ name, ephemeral, lost, weakness }): CheckOutcome => {
+    if (fromFile?.names.includes(name)) {
+      const detail =
+        fromFile.state === "absent"
+          ? `not set: pnpm start will generate it into ${fromFile.file} (development)`
+          : `kept in ${fromFile.file} (development; set it in the environment in production)`;
+      return { check: name, status: "ok", detail };
+    }
+    if (ephemeral) return { check: name, status: "warn", detail: `not set: random per process, so ${lost}` };
+    if (weakness !== undefined && weakness !== null) {
+      return {
+        check: name,
+        status: "warn",
+        detail: `weak (${weakness}): production refuses it; openssl rand -base64 48`,
+      };
+    }
+    return { check: name, status: "ok", detail: "set" };
+  });
+}
+
+/** `ok    database    answers: ...`: one line per check, the status first so the eye finds failures. */
+export function formatOutcome(outcome: CheckOutcome): string {
+  return `${outcome.status.padEnd(5)} ${outcome.check.padEnd(20)} ${outcome.detail}`;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from "vitest";
+import { describeStartFailure } from "./start-failure.ts";
+
+const where = { host: "10.1.2.3", port: 80, databaseURL: "mysql://app:hunter2@db:3306/superoauth" };
+
+function failure(code: string, fields: Record<string, unknown> = {}): Error {
+  return Object.assign(new Error("words that change"), { code, ...fields });
+}
+
+describe("describeStartFailure", () => {
+  it.each([
+    ["EADDRINUSE", /Port 80 on 10\.1\.2\.3 is already in use: .*`lsof -i :80`.*set PORT/],
+    ["EACCES", /port 80 needs privileges .*set PORT to 1024 or above/],
+    ["EADDRNOTAVAIL", /HOST=10\.1\.2\.3 is not an address of this machine/],
+  ])("explains a listen failure %s by its code", (code, expected) => {
+    expect(describeStartFailure({ ...where, stage: "listen", error: failure(code) })).toMatch(expected);
+  });
+
+  it("explains a database failure naming DATABASE_URL without its password", () => {
+    const line = describeStartFailure({
+      ...where,
+      stage: "compose",
+      error: failure("ER_ACCESS_DENIED_ERROR", { errno: 1045, sqlState: "28000" }),
+    });
+
+    expect(line).toMatch(
+      /^the database in DATABASE_URL \(mysql:\/\/app:\*\*\*@db:3306\/superoauth\) cannot be used: /,
+    );
+    expect(line).toContain('refused the login of user "app"');
+    expect(line).not.toContain("hunter2");
+  });
+
+  it("leaves anything else to the stack trace: a defect is not explained away", () => {
+    expect(
+      describeStartFailure({ ...where, stage: "compose", error: new TypeError("x is undefined") }),
+    ).toBeNull();
+    expect(describeStartFailure({ ...where, stage: "listen", error: failure("EINVAL") })).toBeNull();
+  });
+});

@@ -1,0 +1,46 @@
+import { describeDatabaseProblem } from "./database-problem.ts";
+import { maskURLCredentials } from "./redact.ts";
+
+/** Network failures of a database connection, by the driver's code. */
+const connectionCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET"]);
+
+/**
+ * The one line an operator reads when the start fails for a reason they can fix (the port is taken,
+ * the database is unreachable or refuses the login), saying what to do; null for anything else,
+ * which is a defect and keeps its stack trace. Decided by error codes, never by messages.
+ */
+export function describeStartFailure(input: {
+  error: unknown;
+  stage: "compose" | "listen";
+  host: string;
+  port: number;
+  databaseURL: string;
+}): string | null {
+  const { error, host, port } = input;
+  const code = codeOf(error);
+  if (input.stage === "listen") {
+    switch (code) {
+      case "EADDRINUSE":
+        return `Port ${port} on ${host} is already in use: find what holds it with \`lsof -i :${port}\` and stop it, or set PORT to a free port.`;
+      case "EACCES":
+        return `Listening on port ${port} needs privileges this process lacks: set PORT to 1024 or above.`;
+      case "EADDRNOTAVAIL":
+        return `HOST=${host} is not an address of this machine: set HOST to one of its addresses (or 0.0.0.0 in a container).`;
+      default:
+        return null;
+    }
+  }
+  if (!isDatabaseFailure(error)) return null;
+  return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}) cannot be used: ${describeDatabaseProblem(error, input.databaseURL)}`;
+}
+
+function codeOf(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+}
+
+/** The storage's own unavailability, a MySQL server's refusal (it has an errno and SQL state), or a network failure. */
+function isDatabaseFailure(error: unknown): boolean {
+  if (error instanceof Error && error.name === "StorageUnavailableError") return true;
+  if (typeof error === "object" && error !== null && "sqlState" in error && "errno" in error) return true;
+  return connectionCodes.has(codeOf(error));
+}

@@ -1,0 +1,140 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
+import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closedPort } from "./ports.ts";
+import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
+
+// `pnpm doctor` as a node process, with a configuration that works (MySQL, an SMTP server, GitHub
+// sign-in at APP_URL, production secrets) and with one that is broken in every checked way.
+
+const doctorFile = resolve(import.meta.dirname, "../src/cli/doctor.ts");
+const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-doctor-"));
+
+let database: TestDatabase;
+let sink: SMTPSink;
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: true });
+  sink = await startSMTPSink();
+});
+afterAll(async () => {
+  await sink?.close();
+  await database?.drop();
+  rmSync(workDirectory, { recursive: true, force: true });
+});
+
+const production = {
+  NODE_ENV: "production",
+  APP_URL: "https://auth.example.com",
+  JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
+  TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  COOKIE_SECRET: "Cb4n8Qw2Ze6rTy1uIo9pAs3dFg7hJk5lMx0vNc2b",
+  GITHUB_CLIENT_ID: "github-client",
+  GITHUB_CLIENT_SECRET: "github-secret-value",
+};
+
+function runDoctor(env: Record<string, string>): Promise<CLIOutcome> {
+  return runCLIProcess({
+    file: doctorFile,
+    args: [],
+    cwd: workDirectory,
+    env: { PATH: process.env.PATH ?? "", LOG_FILE: "", ...env },
+  });
+}
+
+/** The line of one check: its status and what it says. */
+function line(outcome: CLIOutcome, check: string): string {
+  const found = outcome.stdout.split("\n").filter((l) => l.slice(6).startsWith(`${check} `));
+  expect(found, outcome.stdout).toHaveLength(1);
+  return found[0] ?? "";
+}
+
+describe("pnpm doctor", () => {
+  it("a working configuration: every check ok, exit 0", async () => {
+    const outcome = await runDoctor({ ...production, DATABASE_URL: database.url, SMTP_URL: sink.url });
+
+    expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
+    expect(line(outcome, "configuration")).toBe("ok    configuration        valid (production)");
+    expect(line(outcome, "database")).toMatch(
+      /^ok {4}database +answers: MySQL \d+\.\d+\.\d+\S*, database superoauth_test_/,
+    );
+    expect(line(outcome, "migrations")).toMatch(/^ok {4}migrations +\d+ applied, none pending$/);
+    expect(line(outcome, "clock")).toMatch(
+      /^ok {4}clock +agrees with the database server's: off by -?\d+\.\d s/,
+    );
+    expect(line(outcome, "smtp")).toMatch(/^ok {4}smtp +smtp:\/\/127\.0\.0\.1:\d+ accepts us$/);
+    expect(line(outcome, "provider github")).toContain(
+      "redirect URI https://auth.example.com/api/v1/oauth/github/callback",
+    );
+    for (const secret of ["JWT_SECRET", "TOTP_ENCRYPTION_KEY", "COOKIE_SECRET"]) {
+      expect(line(outcome, secret)).toMatch(/^ok {4}\w+ +set$/);
+    }
+    expect(outcome.stdout).toMatch(/\n9 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(sink.mails).toHaveLength(0);
+  });
+
+  it("a broken configuration: one failing line per problem, saying what to do, exit 1", async () => {
+    const [databasePort, smtpPort] = [await closedPort(), await closedPort()];
+
+    const outcome = await runDoctor({
+      ...production,
+      DATABASE_URL: `mysql://app:DbPassw0rd@127.0.0.1:${databasePort}/superoauth`,
+      SMTP_URL: `smtp://mailer:MailPassw0rd@127.0.0.1:${smtpPort}`,
+      GITHUB_REDIRECT_URI: "https://old-host.example.com/api/v1/oauth/github/callback",
+    });
+
+    expect(outcome.code).toBe(1);
+    expect(line(outcome, "database")).toMatch(
+      new RegExp(
+        `^fail  database +mysql://app:\\*\\*\\*@127\\.0\\.0\\.1:${databasePort}/superoauth: Nothing answers`,
+      ),
+    );
+    expect(line(outcome, "migrations")).toMatch(/^warn {2}migrations +not checked/);
+    expect(line(outcome, "smtp")).toMatch(
+      new RegExp(
+        `^fail  smtp +smtp://mailer:\\*\\*\\*@127\\.0\\.0\\.1:${smtpPort}: nothing answers .*check host and port in SMTP_URL`,
+      ),
+    );
+    expect(line(outcome, "provider github")).toMatch(
+      /^fail {2}provider github +GITHUB_REDIRECT_URI is on https:\/\/old-host\.example\.com, APP_URL on https:\/\/auth\.example\.com: .*register https:\/\/auth\.example\.com\/api\/v1\/oauth\/github\/callback at github/,
+    );
+    expect(outcome.stdout).toMatch(/ 3 failure\(s\)\.\n$/);
+    expect(outcome.stdout + outcome.stderr).not.toMatch(/DbPassw0rd|MailPassw0rd|github-secret-value/);
+  });
+
+  it("creates no SQLite file, and says who will", async () => {
+    const file = join(workDirectory, "absent.db");
+
+    const absent = await runDoctor({ ...production, DATABASE_URL: `sqlite:${file}` });
+
+    expect(absent.code, absent.stdout).toBe(0);
+    expect(line(absent, "database")).toMatch(/^warn {2}database +no SQLite file at .*absent\.db yet/);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("pending migrations fail when the start will not apply them", async () => {
+    const file = join(workDirectory, "pending.db");
+    writeFileSync(file, "");
+
+    const unmigrated = await runDoctor({
+      ...production,
+      DATABASE_URL: `sqlite:${file}`,
+      MIGRATE_ON_START: "false",
+    });
+
+    expect(unmigrated.code).toBe(1);
+    expect(line(unmigrated, "migrations")).toMatch(
+      /^fail {2}migrations +\d+ pending and MIGRATE_ON_START=false: run pnpm db:migrate/,
+    );
+    expect(line(unmigrated, "clock")).toMatch(/^ok {4}clock +SQLite reads this machine's clock/);
+  });
+
+  it("an invalid configuration fails alone, every problem on its line", async () => {
+    const invalid = await runDoctor({ NODE_ENV: "production", PORT: "eighty" });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toMatch(/^fail {2}configuration +PORT is invalid: must be a whole number/m);
+    expect(invalid.stdout).toMatch(/^fail {2}configuration +JWT_SECRET is required outside development/m);
+  });
+});

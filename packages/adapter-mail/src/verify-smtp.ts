@@ -1,0 +1,20 @@
+import { createTransport } from "nodemailer";
+
+/**
+ * Connects to the SMTP server at `url` as the mailer would (greeting, EHLO, STARTTLS, login when the
+ * URL carries credentials) and hangs up without sending: resolves when it accepts us, rejects with
+ * nodemailer's error (its `code`: ECONNECTION, ETIMEDOUT, EAUTH, ...) when it does not.
+ */
+export async function verifySMTPServer(input: { url: string; timeoutMs: number }): Promise<void> {
+  const transport = createTransport({
+    url: input.url,
+    connectionTimeout: input.timeoutMs,
+    greetingTimeout: input.timeoutMs,
+    socketTimeout: input.timeoutMs,
+  });
+  try {
+    await transport.verify();
+  } finally {
+    transport.close();
+  }
+}
