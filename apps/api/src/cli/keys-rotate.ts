@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
 import { openStorage } from "@superoauth/adapter-sql";
 import { rotateSigningKeys } from "@superoauth/application";
-import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
 import { describeDatabaseProblem } from "../database-problem.ts";
+import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
 import { loadConfigOrExit, maskURL } from "./load-config.ts";
 
 // pnpm keys:rotate [--remove <kid>]: adds new signing keys (ES256 and RS256) and retires the ones
