@@ -1,3 +1,4 @@
+import { createLocalExportArchiveStore } from "@superoauth/adapter-archive";
 import {
   createAESGCMSecretCipher,
   createArgon2PasswordHasher,
@@ -11,16 +12,25 @@ import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
-import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
-import { knownSourceLifetimeMs } from "@superoauth/domain";
+import {
+  type Clock,
+  createUseCases,
+  type Dependencies,
+  type PasswordHasher,
+  type UseCases,
+} from "@superoauth/application";
+import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
+import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { composeMailer } from "./mail.ts";
 
 export interface Service {
   readonly app: HttpApp;
   readonly storage: Storage;
+  /** This instance's data-export worker (started unless the options say otherwise). */
+  readonly exportWorker: ExportWorker;
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
@@ -33,7 +43,12 @@ export async function composeService(
    * Tests pass a clock they move by hand (TOTP steps, lockout, expiry), and an argon2id
    * hasher that counts its work (it is still limited by UV_THREADPOOL_SIZE and ARGON2_MAX_QUEUE).
    */
-  options: { clock?: Clock; passwordHasher?: PasswordHasher } = {},
+  options: {
+    clock?: Clock;
+    passwordHasher?: PasswordHasher;
+    /** Tests drive the export worker themselves (false) or with a short poll. */
+    exportWorker?: { start?: boolean; pollIntervalMs?: number };
+  } = {},
 ): Promise<Service> {
   const storage = await openStorage({
     url: config.databaseURL,
@@ -47,6 +62,16 @@ export async function composeService(
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
+    });
+    // Bound below, once the use cases exist; the worker only calls it after start().
+    let useCases: UseCases | undefined;
+    const exportWorker = createExportWorker({
+      runNext: (input) => {
+        if (useCases === undefined) throw new Error("the export worker started before the use cases");
+        return useCases.runNextDataExport(input);
+      },
+      pollIntervalMs: options.exportWorker?.pollIntervalMs ?? exportPollIntervalMs,
+      log: logger?.child({ component: "export" }) ?? silentExportLog,
     });
     const deps: Dependencies = {
       clock: options.clock ?? { now: () => new Date() },
@@ -85,6 +110,9 @@ export async function composeService(
       }),
       twoFactor: storage.twoFactor,
       lockout: storage.lockout,
+      exportJobs: storage.exportJobs,
+      exportArchives: createLocalExportArchiveStore({ directory: config.dataExport.directory }),
+      exportWorker,
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -94,10 +122,16 @@ export async function composeService(
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
+        dataExport: {
+          ttlMs: config.dataExport.ttlMs,
+          leaseMs: exportLeaseMs,
+          maxAttempts: defaultExportMaxAttempts,
+        },
       },
     };
+    useCases = createUseCases(deps);
     const app = await buildHttpApp({
-      useCases: createUseCases(deps),
+      useCases,
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
       checkReadiness: async () => {
@@ -116,14 +150,19 @@ export async function composeService(
       storage,
       clock: deps.clock,
       loginFailureWindowMs: config.security.lockout.windowMs,
+      expireDataExports: () => (useCases as UseCases).expireDataExports({}),
       logger,
     });
+    if (options.exportWorker?.start ?? true) exportWorker.start();
     return {
       app,
       storage,
+      exportWorker,
       async close() {
         clearInterval(housekeeping);
         await app.close();
+        // An export in progress goes back to the queue (its attempt given back) for the next start.
+        await exportWorker.stop();
         // The queued work may still write and mail: let it finish before the mailer and the pool close.
         const { pending } = await backgroundTasks.drain({ timeoutMs: 5_000 });
         if (pending > 0)
@@ -146,6 +185,16 @@ export async function composeService(
 const backgroundQueueLimits = { capacity: 1_000, concurrency: 4 };
 
 const silentTaskLog: TaskLog = { warn: () => {}, error: () => {} };
+const silentExportLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * How long an idle export worker waits before looking at the queue again (a request on the same
+ * instance wakes it at once), and how long a claimed export stays its worker's without a renewal
+ * (renewed every third of it while the archive is written): a worker that died is replaced after
+ * at most a minute.
+ */
+const exportPollIntervalMs = 5_000;
+const exportLeaseMs = 60_000;
 
 /** How often expired single-use records are pruned (and once at start). */
 const housekeepingIntervalMs = 60 * 60_000;
@@ -158,6 +207,7 @@ function startHousekeeping(input: {
   storage: Storage;
   clock: Clock;
   loginFailureWindowMs: number;
+  expireDataExports: () => Promise<unknown>;
   logger: Logger | undefined;
 }): NodeJS.Timeout {
   const prune = async () => {
@@ -168,6 +218,8 @@ function startHousekeeping(input: {
         knownSourceLifetimeMs,
       });
       input.logger?.debug({ pruned }, "pruned expired records");
+      // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired.
+      await input.expireDataExports();
     } catch (error) {
       input.logger?.warn({ err: error }, "pruning expired records failed; will retry");
     }

@@ -6,6 +6,7 @@ import { sendError } from "./replies.ts";
 import { childLoggerWithoutQueries } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { dataExportRoutes } from "./routes/data-export.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { pageRoutes } from "./routes/pages.ts";
@@ -174,6 +175,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(sessionRoutes, { useCases: options.useCases });
       await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+      await api.register(dataExportRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

@@ -24,6 +24,7 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   known_sign_in_sources: 11,
   completed_mfa_challenges: 12,
   oidc_models: 13,
+  export_jobs: 14,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Dependencies, OIDCModelStore } from "@superoauth/application";
+import type { Dependencies, ExportJobRepository, OIDCModelStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
@@ -12,6 +12,7 @@ import {
 } from "./dialects/mysql.ts";
 import { createGuardedSQLiteDialect, sqliteSQLDialect, sqliteVersion } from "./dialects/sqlite.ts";
 import { createEmailTokenRepository } from "./email-token-repository.ts";
+import { createExportJobRepository } from "./export-job-repository.ts";
 import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 import { createLockoutRepository } from "./lockout-repository.ts";
 import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
@@ -55,6 +56,8 @@ export interface Storage extends StorageRepositories {
   readonly db: Kysely<Database>;
   /** oidc-provider's models, for adapter-oidc (ADR 0017). */
   readonly oidcModels: OIDCModelStore;
+  /** Data exports' job queue (ADR 0025). */
+  readonly exportJobs: ExportJobRepository;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -176,6 +179,7 @@ function assembleStorage(input: {
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
     oidcModels: createOIDCModelStore(context),
+    exportJobs: createExportJobRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),

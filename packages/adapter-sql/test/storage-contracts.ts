@@ -1,5 +1,6 @@
 import {
   emailTokenRepositoryContract,
+  exportJobRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
   oauthFlowRepositoryContract,
@@ -34,5 +35,6 @@ export function storageContracts(name: string, storage: () => Storage): void {
   twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
+  exportJobRepositoryContract(name, async () => ({ jobs: storage().exportJobs, users: storage().users }));
   oidcModelStoreAtRest(name, storage);
 }

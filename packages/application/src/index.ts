@@ -7,6 +7,11 @@ export type {
   Clock,
   Dependencies,
   EmailTokenRepository,
+  ExportArchiveEntry,
+  ExportArchiveFile,
+  ExportArchiveStore,
+  ExportJobRepository,
+  ExportWorkerSignal,
   LinkedProviderRepository,
   LockoutRepository,
   Mailer,
@@ -32,6 +37,7 @@ export type {
   SessionRepository,
   SessionsToEnd,
   SignInMethods,
+  StoredExportArchive,
   StoredRefreshToken,
   TOTPService,
   TwoFactorRepository,
@@ -39,6 +45,9 @@ export type {
 } from "./ports/index.ts";
 export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
+export type { DataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
+export type { DataExportRun } from "./use-cases/data-export/run-next-data-export.ts";
+export type { DataExportSummary } from "./use-cases/data-export/steps/export-summary.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
 export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";

@@ -2,6 +2,11 @@ import type { Dependencies } from "./ports/index.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { expireDataExports } from "./use-cases/data-export/expire-data-exports.ts";
+import { getDataExport } from "./use-cases/data-export/get-data-export.ts";
+import { openDataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
+import { requestDataExport } from "./use-cases/data-export/request-data-export.ts";
+import { runNextDataExport } from "./use-cases/data-export/run-next-data-export.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
@@ -64,6 +69,13 @@ export interface UseCases {
   readonly reauthenticate: Bound<typeof reauthenticate>;
   readonly startLinkingProvider: Bound<typeof startLinkingProvider>;
   readonly startProviderReauthentication: Bound<typeof startProviderReauthentication>;
+  readonly requestDataExport: Bound<typeof requestDataExport>;
+  readonly getDataExport: Bound<typeof getDataExport>;
+  readonly openDataExportArchive: Bound<typeof openDataExportArchive>;
+  /** For the export worker loop (apps/api), not the HTTP adapter. */
+  readonly runNextDataExport: Bound<typeof runNextDataExport>;
+  /** For the scheduled prune. */
+  readonly expireDataExports: Bound<typeof expireDataExports>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -99,5 +111,10 @@ export function createUseCases(deps: Dependencies): UseCases {
     reauthenticate: (input) => reauthenticate(deps, input),
     startLinkingProvider: (input) => startLinkingProvider(deps, input),
     startProviderReauthentication: (input) => startProviderReauthentication(deps, input),
+    requestDataExport: (input) => requestDataExport(deps, input),
+    getDataExport: (input) => getDataExport(deps, input),
+    openDataExportArchive: (input) => openDataExportArchive(deps, input),
+    runNextDataExport: (input) => runNextDataExport(deps, input),
+    expireDataExports: (input) => expireDataExports(deps, input),
   };
 }

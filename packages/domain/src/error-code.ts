@@ -44,6 +44,9 @@ export const errorCodes = [
   "INVALID_LOGIN_CODE",
   "REAUTH_REQUIRED",
   "REAUTH_IDENTITY_MISMATCH",
+  "EXPORT_NOT_FOUND",
+  "EXPORT_NOT_READY",
+  "EXPORT_EXPIRED",
 ] as const;
 
 /** The closed union of error codes. */

@@ -1,4 +1,5 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
+import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
@@ -32,6 +33,10 @@ export interface Dependencies {
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
   readonly backgroundTasks: BackgroundTasks;
+  /** Data exports: the job queue, where archives are kept, and the nudge to this process's worker. */
+  readonly exportJobs: ExportJobRepository;
+  readonly exportArchives: ExportArchiveStore;
+  readonly exportWorker: ExportWorkerSignal;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;
@@ -49,5 +54,11 @@ export interface Dependencies {
     readonly requireEmailVerification: boolean;
     /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */
     readonly reauthMaxAgeMs: number;
+    /** Data exports: how long an archive is kept (EXPORT_TTL), a worker's lease, attempts per job. */
+    readonly dataExport: {
+      readonly ttlMs: number;
+      readonly leaseMs: number;
+      readonly maxAttempts: number;
+    };
   };
 }

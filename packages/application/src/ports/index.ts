@@ -1,5 +1,13 @@
 // The ports the use cases need, one file per area with the records each port speaks in
 // (docs/architecture.md). `Dependencies` gathers them, with the tunables, for createUseCases.
+export type {
+  ExportArchiveEntry,
+  ExportArchiveFile,
+  ExportArchiveStore,
+  ExportJobRepository,
+  ExportWorkerSignal,
+  StoredExportArchive,
+} from "./data-export.ts";
 export type { Dependencies } from "./dependencies.ts";
 export type {
   PasswordAssessment,

@@ -29,6 +29,11 @@ import type {
   UserRepository,
 } from "../ports/index.ts";
 import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
+import {
+  CountingExportWorkerSignal,
+  InMemoryExportArchiveStore,
+  InMemoryExportJobRepository,
+} from "./in-memory-data-export.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
 import { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
@@ -404,6 +409,9 @@ export function createInMemoryDependencies(
   totp: InMemoryTOTPService;
   twoFactor: InMemoryTwoFactorRepository;
   lockout: InMemoryLockoutRepository;
+  exportJobs: InMemoryExportJobRepository;
+  exportArchives: InMemoryExportArchiveStore;
+  exportWorker: CountingExportWorkerSignal;
 } {
   const users = new InMemoryUserRepository();
   return {
@@ -427,6 +435,9 @@ export function createInMemoryDependencies(
     mfaTokens: new InMemoryMFATokenIssuer(),
     twoFactor: new InMemoryTwoFactorRepository(),
     lockout: new InMemoryLockoutRepository(),
+    exportJobs: new InMemoryExportJobRepository(),
+    exportArchives: new InMemoryExportArchiveStore(),
+    exportWorker: new CountingExportWorkerSignal(),
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,
@@ -436,6 +447,7 @@ export function createInMemoryDependencies(
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
+      dataExport: { ttlMs: 7 * 24 * 3600 * 1000, leaseMs: 60_000, maxAttempts: 3 },
       ...overrides,
     },
   };

@@ -1,6 +1,7 @@
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
+export { exportJobRepositoryContract } from "./export-job-repository.contract.ts";
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
@@ -17,6 +18,12 @@ export {
   SequentialRandomSource,
 } from "./in-memory.ts";
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
+export type { InMemoryArchive } from "./in-memory-data-export.ts";
+export {
+  CountingExportWorkerSignal,
+  InMemoryExportArchiveStore,
+  InMemoryExportJobRepository,
+} from "./in-memory-data-export.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {
   InMemoryLinkedProviderRepository,
