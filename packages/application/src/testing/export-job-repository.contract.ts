@@ -26,7 +26,8 @@ export function exportJobRepositoryContract(
       (await stores.jobs.claimExportJob({
         now: farFuture,
         leaseToken: "drain",
-        leaseExpiresAt: farFuture,
+        // Beyond the drain's own `now`, or it would take the same jobs again forever.
+        leaseExpiresAt: new Date(farFuture.getTime() + 365 * 24 * 3600_000),
         maxAttempts: 1_000_000,
         failedExpiresAt: farFuture,
       })) !== null
