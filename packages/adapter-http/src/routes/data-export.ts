@@ -84,14 +84,13 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   );
 
   // Untyped replies: the success is a byte stream, which no response schema describes.
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/user/export/:id/download",
     { preHandler: authenticated, schema: { params, response: errorResponses } },
     async (request, reply) => {
-      const result = await useCases.openDataExportArchive({
-        userId: authOf(request).user.id,
-        exportId: request.params.id,
-      });
+      // Validated by the params schema above.
+      const { id } = request.params as { id: string };
+      const result = await useCases.openDataExportArchive({ userId: authOf(request).user.id, exportId: id });
       if (!result.ok) return sendFailure(reply, result);
       const archive = result.value;
       return (
