@@ -33,6 +33,25 @@ export interface ExportJob {
   readonly expiresAt: Date | null;
 }
 
+/** A new export, queued: nothing run, nothing written. */
+export function createExportJob(input: { id: string; userId: UserId; requestedAt: Date }): ExportJob {
+  return {
+    ...input,
+    status: "pending",
+    attempts: 0,
+    progress: 0,
+    recordsWritten: 0,
+    leaseToken: null,
+    leaseExpiresAt: null,
+    fileKey: null,
+    sizeBytes: null,
+    sha256: null,
+    startedAt: null,
+    finishedAt: null,
+    expiresAt: null,
+  };
+}
+
 /** How many times a job is started before it is given up as `failed` (a crash counts as one). */
 export const defaultExportMaxAttempts = 3;
 

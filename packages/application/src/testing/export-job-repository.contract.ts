@@ -1,4 +1,4 @@
-import type { ExportJob, UserId } from "@superoauth/domain";
+import { createExportJob, type ExportJob, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { ExportJobRepository, UserRepository } from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
@@ -36,21 +36,7 @@ export function exportJobRepositoryContract(
   }
 
   const makeJob = (userId: UserId, overrides: Partial<ExportJob> = {}): ExportJob => ({
-    id: testId(),
-    userId,
-    status: "pending",
-    attempts: 0,
-    progress: 0,
-    recordsWritten: 0,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    fileKey: null,
-    sizeBytes: null,
-    sha256: null,
-    requestedAt: at(0),
-    startedAt: null,
-    finishedAt: null,
-    expiresAt: null,
+    ...createExportJob({ id: testId(), userId, requestedAt: at(0) }),
     ...overrides,
   });
 

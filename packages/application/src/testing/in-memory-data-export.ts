@@ -24,13 +24,9 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     return job !== undefined && job.userId === input.userId ? job : null;
   }
 
-  async claimExportJob(input: {
-    now: Date;
-    leaseToken: string;
-    leaseExpiresAt: Date;
-    maxAttempts: number;
-    failedExpiresAt: Date;
-  }): Promise<ExportJob | null> {
+  async claimExportJob(
+    input: Parameters<ExportJobRepository["claimExportJob"]>[0],
+  ): Promise<ExportJob | null> {
     const { now } = input;
     for (const job of this.#jobs.values()) {
       if (leaseHasLapsed(job, now) && job.attempts >= input.maxAttempts) {
@@ -60,13 +56,9 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     });
   }
 
-  async renewExportLease(input: {
-    id: string;
-    leaseToken: string;
-    leaseExpiresAt: Date;
-    progress: number;
-    recordsWritten: number;
-  }): Promise<"renewed" | "lost"> {
+  async renewExportLease(
+    input: Parameters<ExportJobRepository["renewExportLease"]>[0],
+  ): Promise<"renewed" | "lost"> {
     const job = this.#leased(input);
     if (job === null) return "lost";
     this.#set({
@@ -78,16 +70,9 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     return "renewed";
   }
 
-  async completeExportJob(input: {
-    id: string;
-    leaseToken: string;
-    now: Date;
-    fileKey: string;
-    sizeBytes: number;
-    sha256: string;
-    recordsWritten: number;
-    expiresAt: Date;
-  }): Promise<"completed" | "lost"> {
+  async completeExportJob(
+    input: Parameters<ExportJobRepository["completeExportJob"]>[0],
+  ): Promise<"completed" | "lost"> {
     const job = this.#leased(input);
     if (job === null) return "lost";
     this.#set({
@@ -106,13 +91,9 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     return "completed";
   }
 
-  async releaseExportJob(input: {
-    id: string;
-    leaseToken: string;
-    now: Date;
-    outcome: "retry" | "interrupted" | "fail";
-    failedExpiresAt: Date;
-  }): Promise<"released" | "lost"> {
+  async releaseExportJob(
+    input: Parameters<ExportJobRepository["releaseExportJob"]>[0],
+  ): Promise<"released" | "lost"> {
     const job = this.#leased(input);
     if (job === null) return "lost";
     const cleared = { ...job, leaseToken: null, leaseExpiresAt: null };
@@ -173,11 +154,7 @@ export class InMemoryExportArchiveStore implements ExportArchiveStore {
   /** Test hook: awaited before each entry is read (hold a worker mid-export, or fail one). */
   beforeEntry: ((name: string) => Promise<void>) | undefined;
 
-  async writeArchive(input: {
-    exportId: string;
-    entries: readonly ExportArchiveEntry[];
-    closingEntries(files: readonly ExportArchiveFile[]): readonly ExportArchiveEntry[];
-  }): Promise<StoredExportArchive> {
+  async writeArchive(input: Parameters<ExportArchiveStore["writeArchive"]>[0]): Promise<StoredExportArchive> {
     const files = new Map<string, string>();
     const written: ExportArchiveFile[] = [];
     const read = async (entry: ExportArchiveEntry): Promise<string> => {

@@ -1,4 +1,4 @@
-import { ok, type Result, type Session } from "@superoauth/domain";
+import { createExportJob, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { type DataExportSummary, summariseExport } from "./steps/export-summary.ts";
@@ -16,23 +16,9 @@ export async function requestDataExport(
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const now = deps.clock.now();
-  const { created, job } = await deps.exportJobs.enqueueExportJob({
-    id: deps.random.generateId(),
-    userId: input.session.userId,
-    status: "pending",
-    attempts: 0,
-    progress: 0,
-    recordsWritten: 0,
-    leaseToken: null,
-    leaseExpiresAt: null,
-    fileKey: null,
-    sizeBytes: null,
-    sha256: null,
-    requestedAt: now,
-    startedAt: null,
-    finishedAt: null,
-    expiresAt: null,
-  });
+  const { created, job } = await deps.exportJobs.enqueueExportJob(
+    createExportJob({ id: deps.random.generateId(), userId: input.session.userId, requestedAt: now }),
+  );
   if (created) deps.exportWorker.jobQueued();
   return ok({ export: summariseExport(job, now), created });
 }
