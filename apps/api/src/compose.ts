@@ -1,3 +1,4 @@
+import { createLocalExportArchiveStore } from "@superoauth/adapter-archive";
 import {
   createAESGCMSecretCipher,
   createArgon2PasswordHasher,
@@ -21,11 +22,13 @@ import {
   type PasswordHasher,
   privateJWKS,
   publicJWKS,
+  type UseCases,
 } from "@superoauth/application";
-import { knownSourceLifetimeMs } from "@superoauth/domain";
+import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
+import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { composeMailer } from "./mail.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
 
@@ -37,6 +40,8 @@ export interface Service {
    * provider signs with (`jwks`), the public one what `/oidc/jwks` publishes.
    */
   readonly signingKeys: { readonly privateJWKS: JWKS; readonly publicJWKS: JWKS };
+  /** This instance's data-export worker (started unless the options say otherwise). */
+  readonly exportWorker: ExportWorker;
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
@@ -49,7 +54,12 @@ export async function composeService(
    * Tests pass a clock they move by hand (TOTP steps, lockout, expiry), and an argon2id
    * hasher that counts its work (it is still limited by UV_THREADPOOL_SIZE and ARGON2_MAX_QUEUE).
    */
-  options: { clock?: Clock; passwordHasher?: PasswordHasher } = {},
+  options: {
+    clock?: Clock;
+    passwordHasher?: PasswordHasher;
+    /** Tests drive the export worker themselves (false) or with a short poll. */
+    exportWorker?: { start?: boolean; pollIntervalMs?: number };
+  } = {},
 ): Promise<Service> {
   const storage = await openStorage({
     url: config.databaseURL,
@@ -69,6 +79,16 @@ export async function composeService(
     // and reads them again only when they are due (signing-keys.ts).
     const signingKeys = signingKeyDependencies({ storage, config, clock });
     const keySet = await loadSigningKeys(signingKeys);
+    // Bound below, once the use cases exist; the worker only calls it after start().
+    let useCases: UseCases | undefined;
+    const exportWorker = createExportWorker({
+      runNext: (input) => {
+        if (useCases === undefined) throw new Error("the export worker started before the use cases");
+        return useCases.runNextDataExport(input);
+      },
+      pollIntervalMs: options.exportWorker?.pollIntervalMs ?? exportPollIntervalMs,
+      log: logger?.child({ component: "export" }) ?? silentExportLog,
+    });
     const deps: Dependencies = {
       clock,
       random: createSecureRandomSource(),
@@ -118,6 +138,9 @@ export async function composeService(
       oidcModels: storage.oidcModels,
       // Apps' access tokens from the OpenID provider, at the routes of our API they may call (ADR 0020).
       thirdPartyAccessTokens: createThirdPartyAccessTokens({ store: storage.oidcModels }),
+      exportJobs: storage.exportJobs,
+      exportArchives: createLocalExportArchiveStore({ directory: config.dataExport.directory }),
+      exportWorker,
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -127,10 +150,16 @@ export async function composeService(
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
+        dataExport: {
+          ttlMs: config.dataExport.ttlMs,
+          leaseMs: exportLeaseMs,
+          maxAttempts: defaultExportMaxAttempts,
+        },
       },
     };
+    useCases = createUseCases(deps);
     const app = await buildHttpApp({
-      useCases: createUseCases(deps),
+      useCases,
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
       checkReadiness: async () => {
@@ -149,15 +178,20 @@ export async function composeService(
       storage,
       clock: deps.clock,
       loginFailureWindowMs: config.security.lockout.windowMs,
+      expireDataExports: () => (useCases as UseCases).expireDataExports({}),
       logger,
     });
+    if (options.exportWorker?.start ?? true) exportWorker.start();
     return {
       app,
       storage,
       signingKeys: { privateJWKS: privateJWKS(keySet), publicJWKS: publicJWKS(keySet) },
+      exportWorker,
       async close() {
         clearInterval(housekeeping);
         await app.close();
+        // An export in progress goes back to the queue (its attempt given back) for the next start.
+        await exportWorker.stop();
         // The queued work may still write and mail: let it finish before the mailer and the pool close.
         const { pending } = await backgroundTasks.drain({ timeoutMs: 5_000 });
         if (pending > 0)
@@ -180,6 +214,16 @@ export async function composeService(
 const backgroundQueueLimits = { capacity: 1_000, concurrency: 4 };
 
 const silentTaskLog: TaskLog = { warn: () => {}, error: () => {} };
+const silentExportLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * How long an idle export worker waits before looking at the queue again (a request on the same
+ * instance wakes it at once), and how long a claimed export stays its worker's without a renewal
+ * (renewed every third of it while the archive is written): a worker that died is replaced after
+ * at most a minute.
+ */
+const exportPollIntervalMs = 5_000;
+const exportLeaseMs = 60_000;
 
 /** How often expired single-use records are pruned (and once at start). */
 const housekeepingIntervalMs = 60 * 60_000;
@@ -192,6 +236,7 @@ function startHousekeeping(input: {
   storage: Storage;
   clock: Clock;
   loginFailureWindowMs: number;
+  expireDataExports: () => Promise<unknown>;
   logger: Logger | undefined;
 }): NodeJS.Timeout {
   const prune = async () => {
@@ -202,6 +247,8 @@ function startHousekeeping(input: {
         knownSourceLifetimeMs,
       });
       input.logger?.debug({ pruned }, "pruned expired records");
+      // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired.
+      await input.expireDataExports();
     } catch (error) {
       input.logger?.warn({ err: error }, "pruning expired records failed; will retry");
     }

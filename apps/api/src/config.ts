@@ -186,6 +186,17 @@ export const environmentVariables = {
     meaning: "Without `SMTP_URL`, each mail is written here as `.txt` and `.html` (development)",
     parse: nonEmpty,
   }),
+  EXPORT_DIR: withDefault({
+    default: "./data/exports",
+    meaning:
+      "Where data-export archives are written (relative to the working directory; created); instances that share the work need one shared directory ([docs/account-export.md](docs/account-export.md))",
+    parse: nonEmpty,
+  }),
+  EXPORT_TTL: withDefault({
+    default: "7d",
+    meaning: "How long a finished data export can be downloaded before its archive is deleted",
+    parse: duration("1m"),
+  }),
   REQUIRE_EMAIL_VERIFICATION: withDefault({
     default: "false",
     meaning: "Refuse sign-in with `EMAIL_NOT_VERIFIED` until the address is verified",
@@ -241,6 +252,8 @@ export interface Config {
     readonly requireEmailVerification: boolean;
   };
   readonly trustProxy: TrustProxy;
+  /** Data exports: where archives go and how long they are kept. */
+  readonly dataExport: { readonly directory: string; readonly ttlMs: number };
   /** Social sign-in (see oauth-config.ts). */
   readonly oauth: OAuthConfig;
   /** Lockout and two-factor authentication (see security-config.ts). */
@@ -431,6 +444,7 @@ export function parseConfig(
         requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
       trustProxy: trustProxy.value,
+      dataExport: { directory: e.EXPORT_DIR, ttlMs: e.EXPORT_TTL },
       oauth: oauth.config,
       security: security.config,
       brand: parseBrandConfig(e),

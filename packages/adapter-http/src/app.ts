@@ -7,6 +7,7 @@ import { childLoggerWithoutQueries } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { dataExportRoutes } from "./routes/data-export.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
 import { pageRoutes } from "./routes/pages.ts";
@@ -177,6 +178,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(appRoutes, { useCases: options.useCases });
+      await api.register(dataExportRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

@@ -1,6 +1,6 @@
 import type { ErrorCode } from "@superoauth/domain";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 413 | 423 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 423 | 429 | 500 | 503;
 
 /**
  * The one place an error code becomes an HTTP status. `satisfies` makes a new
@@ -49,6 +49,9 @@ export const errorStatus = {
   APP_NOT_FOUND: 404,
   INSUFFICIENT_SCOPE: 403,
   REAUTH_IDENTITY_MISMATCH: 403,
+  EXPORT_NOT_FOUND: 404,
+  EXPORT_NOT_READY: 409,
+  EXPORT_EXPIRED: 410,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -97,4 +100,7 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   REAUTH_IDENTITY_MISMATCH: "The provider account you signed in with is not the one linked to this account",
   APP_NOT_FOUND: "No such app of yours",
   INSUFFICIENT_SCOPE: "This access token's scopes do not allow this request",
+  EXPORT_NOT_FOUND: "No such data export of yours",
+  EXPORT_NOT_READY: "The data export is not ready to download",
+  EXPORT_EXPIRED: "The data export has expired and its archive was removed; request a new one",
 };

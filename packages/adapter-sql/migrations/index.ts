@@ -15,6 +15,7 @@ import * as bindLinkTripsToTheirSession from "./2026-11-30T09-00_bind-link-trips
 import * as createApps from "./2026-11-30T10-00_create-apps.ts";
 import * as indexOIDCModelsByAccountAndClient from "./2026-11-30T10-30_index-oidc-models-by-account-and-client.ts";
 import * as createSigningKeys from "./2026-11-30T12-00_create-signing-keys.ts";
+import * as createExportJobs from "./2026-11-30T13-00_create-export-jobs.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -38,4 +39,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T10-00_create-apps": createApps,
   "2026-11-30T10-30_index-oidc-models-by-account-and-client": indexOIDCModelsByAccountAndClient,
   "2026-11-30T12-00_create-signing-keys": createSigningKeys,
+  "2026-11-30T13-00_create-export-jobs": createExportJobs,
 };

@@ -27,6 +27,7 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   signing_keys: 14,
   apps: 15,
   app_authorizations: 16,
+  export_jobs: 17,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

@@ -143,6 +143,27 @@ export interface CompletedMFAChallengesTable {
   expires_at: Date;
 }
 
+/** The `export_jobs` table: data exports and their archives (ADR 0025). */
+export interface ExportJobsTable {
+  id: string;
+  user_id: string;
+  /** The user's id while the job is pending or running, else null (unique: one active export per user). */
+  active_user_id: string | null;
+  status: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  progress: ColumnType<number, number | undefined, number>;
+  records_written: ColumnType<number | string, number | undefined, number>;
+  lease_token: string | null;
+  lease_expires_at: Date | null;
+  file_key: string | null;
+  size_bytes: ColumnType<number | string | null, number | null | undefined, number | null>;
+  sha256: string | null;
+  requested_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  expires_at: Date | null;
+}
+
 /** The `oidc_models` table: oidc-provider's models (ADR 0017). `payload` is JSON text. */
 export interface OIDCModelsTable {
   model: string;
@@ -219,6 +240,7 @@ export interface Database {
   signing_keys: SigningKeysTable;
   apps: AppsTable;
   app_authorizations: AppAuthorizationsTable;
+  export_jobs: ExportJobsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

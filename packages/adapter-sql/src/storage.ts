@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Dependencies, SigningKeyStore } from "@superoauth/application";
+import type { Dependencies, ExportJobRepository, SigningKeyStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
 import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
@@ -13,6 +13,7 @@ import {
 } from "./dialects/mysql.ts";
 import { createGuardedSQLiteDialect, sqliteSQLDialect, sqliteVersion } from "./dialects/sqlite.ts";
 import { createEmailTokenRepository } from "./email-token-repository.ts";
+import { createExportJobRepository } from "./export-job-repository.ts";
 import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 import { createLockoutRepository } from "./lockout-repository.ts";
 import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
@@ -60,6 +61,8 @@ export interface Storage extends StorageRepositories {
   readonly db: Kysely<Database>;
   /** The keys that sign our tokens (ADR 0021). */
   readonly signingKeys: SigningKeyStore;
+  /** Data exports' job queue (ADR 0025). */
+  readonly exportJobs: ExportJobRepository;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -186,6 +189,7 @@ function assembleStorage(input: {
     signingKeys: createSigningKeyStore(context),
     apps: createAppRepository(context),
     appAuthorizations: createAppAuthorizationRepository(context),
+    exportJobs: createExportJobRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),

@@ -1,6 +1,7 @@
 import {
   appRepositoryContract,
   emailTokenRepositoryContract,
+  exportJobRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
   oauthFlowRepositoryContract,
@@ -41,6 +42,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
     authorizations: storage().appAuthorizations,
     users: storage().users,
   }));
+  exportJobRepositoryContract(name, async () => ({ jobs: storage().exportJobs, users: storage().users }));
   oidcModelStoreAtRest(name, storage);
   signingKeyStoreContract(name, async () => {
     // The contract starts from an empty table (first start, concurrent first starts).

@@ -11,6 +11,11 @@ export type {
   Clock,
   Dependencies,
   EmailTokenRepository,
+  ExportArchiveEntry,
+  ExportArchiveFile,
+  ExportArchiveStore,
+  ExportJobRepository,
+  ExportWorkerSignal,
   GeneratedSigningKey,
   JWK,
   LinkedProviderRepository,
@@ -42,6 +47,7 @@ export type {
   SigningKeyGenerator,
   SigningKeyStore,
   StoredApp,
+  StoredExportArchive,
   StoredRefreshToken,
   StoredSigningKey,
   ThirdPartyAccessToken,
@@ -60,6 +66,9 @@ export { StorageUnavailableError } from "./storage-unavailable.ts";
 export type { OwnedApp } from "./use-cases/apps/present-app.ts";
 export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
 export type { RegisteredApp } from "./use-cases/apps/register-app.ts";
+export type { DataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
+export type { DataExportRun } from "./use-cases/data-export/run-next-data-export.ts";
+export type { DataExportSummary } from "./use-cases/data-export/steps/export-summary.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
 export type { Authenticated, AuthenticatedApp } from "./use-cases/sessions/authenticate-access-token.ts";

@@ -176,6 +176,36 @@ export function composeSecurityNotice(input: {
   });
 }
 
+/**
+ * The mail that says an export is ready: where to download it (the account page; the API is
+ * GET /api/v1/user/export/:id/download), until when, and the archive's SHA-256 to check it by.
+ * No link carries a token: downloading needs the person signed in.
+ */
+export function composeExportReadyMail(input: {
+  to: Email;
+  nickname: string;
+  appURL: string;
+  sha256: string;
+  expiresAt: Date;
+}): OutgoingMail {
+  return composeMail({
+    to: input.to,
+    subject: "Your data export is ready",
+    nickname: input.nickname,
+    blocks: [
+      { lines: ["The copy of your account data you asked for is ready to download."] },
+      { link: { label: "Download my data", url: `${trimSlashes(input.appURL)}/account/export` } },
+      {
+        lines: [
+          `It can be downloaded until ${input.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC, then it is deleted.`,
+          `Its SHA-256 checksum is ${input.sha256}.`,
+          "If you did not ask for this, change your password and review your sessions.",
+        ],
+      },
+    ],
+  });
+}
+
 type MailBlock = { readonly lines: readonly string[] } | { readonly link: { label: string; url: string } };
 
 /**

@@ -15,6 +15,11 @@ import {
 import { registerApp } from "./use-cases/apps/register-app.ts";
 import { rotateAppSecret } from "./use-cases/apps/rotate-app-secret.ts";
 import { updateApp } from "./use-cases/apps/update-app.ts";
+import { expireDataExports } from "./use-cases/data-export/expire-data-exports.ts";
+import { getDataExport } from "./use-cases/data-export/get-data-export.ts";
+import { openDataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
+import { requestDataExport } from "./use-cases/data-export/request-data-export.ts";
+import { runNextDataExport } from "./use-cases/data-export/run-next-data-export.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
@@ -95,6 +100,13 @@ export interface UseCases {
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
+  readonly requestDataExport: Bound<typeof requestDataExport>;
+  readonly getDataExport: Bound<typeof getDataExport>;
+  readonly openDataExportArchive: Bound<typeof openDataExportArchive>;
+  /** For the export worker loop (apps/api), not the HTTP adapter. */
+  readonly runNextDataExport: Bound<typeof runNextDataExport>;
+  /** For the scheduled prune. */
+  readonly expireDataExports: Bound<typeof expireDataExports>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -144,5 +156,10 @@ export function createUseCases(deps: Dependencies): UseCases {
     findAppGrant: (input) => findAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
     touchAppGrant: (input) => touchAppGrant(deps, input),
+    requestDataExport: (input) => requestDataExport(deps, input),
+    getDataExport: (input) => getDataExport(deps, input),
+    openDataExportArchive: (input) => openDataExportArchive(deps, input),
+    runNextDataExport: (input) => runNextDataExport(deps, input),
+    expireDataExports: (input) => expireDataExports(deps, input),
   };
 }

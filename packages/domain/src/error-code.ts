@@ -46,6 +46,9 @@ export const errorCodes = [
   "REAUTH_IDENTITY_MISMATCH",
   "APP_NOT_FOUND",
   "INSUFFICIENT_SCOPE",
+  "EXPORT_NOT_FOUND",
+  "EXPORT_NOT_READY",
+  "EXPORT_EXPIRED",
 ] as const;
 
 /** The closed union of error codes. */

@@ -1,4 +1,14 @@
 export { parseCodeChallenge } from "./code-challenge.ts";
+export type { ExportJob, ExportStatus } from "./data-export.ts";
+export {
+  createExportJob,
+  decideAfterFailedAttempt,
+  defaultExportMaxAttempts,
+  exportStatusAt,
+  exportStatuses,
+  isActiveExport,
+  leaseHasLapsed,
+} from "./data-export.ts";
 export type { Email } from "./email.ts";
 export { parseEmail } from "./email.ts";
 export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } from "./email-token.ts";

@@ -1,5 +1,6 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
 import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens } from "./apps.ts";
+import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
@@ -40,6 +41,10 @@ export interface Dependencies {
   readonly oidcModels: OIDCModelStore;
   /** Access tokens the provider issued to apps, as presented at our API. */
   readonly thirdPartyAccessTokens: ThirdPartyAccessTokens;
+  /** Data exports: the job queue, where archives are kept, and the nudge to this process's worker. */
+  readonly exportJobs: ExportJobRepository;
+  readonly exportArchives: ExportArchiveStore;
+  readonly exportWorker: ExportWorkerSignal;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;
@@ -57,5 +62,11 @@ export interface Dependencies {
     readonly requireEmailVerification: boolean;
     /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */
     readonly reauthMaxAgeMs: number;
+    /** Data exports: how long an archive is kept (EXPORT_TTL), a worker's lease, attempts per job. */
+    readonly dataExport: {
+      readonly ttlMs: number;
+      readonly leaseMs: number;
+      readonly maxAttempts: number;
+    };
   };
 }

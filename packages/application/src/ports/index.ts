@@ -10,6 +10,15 @@ export type {
   ThirdPartyAccessTokens,
 } from "./apps.ts";
 export { authorizationTouchIntervalMs } from "./apps.ts";
+export type {
+  ExportArchiveEntry,
+  ExportArchiveFile,
+  ExportArchiveStore,
+  ExportJobRepository,
+  ExportWorkerSignal,
+  StoredExportArchive,
+} from "./data-export.ts";
+
 export type { Dependencies } from "./dependencies.ts";
 export type {
   PasswordAssessment,

@@ -34,6 +34,11 @@ import {
   ScriptedThirdPartyAccessTokens,
 } from "./in-memory-apps.ts";
 import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
+import {
+  CountingExportWorkerSignal,
+  InMemoryExportArchiveStore,
+  InMemoryExportJobRepository,
+} from "./in-memory-data-export.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
 import { InMemoryOIDCModelStore } from "./in-memory-oidc.ts";
@@ -414,6 +419,9 @@ export function createInMemoryDependencies(
   appAuthorizations: InMemoryAppAuthorizationRepository;
   oidcModels: InMemoryOIDCModelStore;
   thirdPartyAccessTokens: ScriptedThirdPartyAccessTokens;
+  exportJobs: InMemoryExportJobRepository;
+  exportArchives: InMemoryExportArchiveStore;
+  exportWorker: CountingExportWorkerSignal;
 } {
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
@@ -442,6 +450,9 @@ export function createInMemoryDependencies(
     appAuthorizations: new InMemoryAppAuthorizationRepository(apps),
     oidcModels: new InMemoryOIDCModelStore(),
     thirdPartyAccessTokens: new ScriptedThirdPartyAccessTokens(),
+    exportJobs: new InMemoryExportJobRepository(),
+    exportArchives: new InMemoryExportArchiveStore(),
+    exportWorker: new CountingExportWorkerSignal(),
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,
@@ -451,6 +462,7 @@ export function createInMemoryDependencies(
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
+      dataExport: { ttlMs: 7 * 24 * 3600 * 1000, leaseMs: 60_000, maxAttempts: 3 },
       ...overrides,
     },
   };

@@ -2,6 +2,7 @@ export { appRepositoryContract } from "./app-repository.contract.ts";
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
+export { exportJobRepositoryContract } from "./export-job-repository.contract.ts";
 export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
@@ -23,6 +24,12 @@ export {
   ScriptedThirdPartyAccessTokens,
 } from "./in-memory-apps.ts";
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
+export type { InMemoryArchive } from "./in-memory-data-export.ts";
+export {
+  CountingExportWorkerSignal,
+  InMemoryExportArchiveStore,
+  InMemoryExportJobRepository,
+} from "./in-memory-data-export.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {
   InMemoryLinkedProviderRepository,

@@ -1,0 +1,1 @@
+export { createLocalExportArchiveStore } from "./local-export-archive-store.ts";

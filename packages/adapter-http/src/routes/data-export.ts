@@ -1,0 +1,109 @@
+import { Readable } from "node:stream";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { DataExportSummary, UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+
+const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()]);
+
+const exportFields = {
+  exportId: Type.String(),
+  status: Type.Union([
+    Type.Literal("pending"),
+    Type.Literal("running"),
+    Type.Literal("ready"),
+    Type.Literal("failed"),
+    Type.Literal("expired"),
+  ]),
+  progress: Type.Integer(),
+  recordsWritten: Type.Integer(),
+  requestedAt: Type.String({ format: "date-time" }),
+  finishedAt: nullable(Type.String({ format: "date-time" })),
+  sizeBytes: nullable(Type.Integer()),
+  sha256: nullable(Type.String()),
+  expiresAt: nullable(Type.String({ format: "date-time" })),
+};
+const publicExport = Type.Object(exportFields);
+
+function presentExport(summary: DataExportSummary) {
+  return {
+    ...summary,
+    requestedAt: summary.requestedAt.toISOString(),
+    finishedAt: summary.finishedAt?.toISOString() ?? null,
+    expiresAt: summary.expiresAt?.toISOString() ?? null,
+  };
+}
+
+/** The signed-in user's data exports (docs/account-export.md). */
+export async function dataExportRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+  const params = Type.Object({ id: boundedString(64) });
+
+  api.post(
+    "/user/export",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          202: successEnvelope(Type.Object({ ...exportFields, created: Type.Boolean() })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.requestDataExport({ session: authOf(request).session });
+      if (!result.ok) return sendFailure(reply, result);
+      const { export: summary, created } = result.value;
+      return reply
+        .code(202)
+        .header("Location", `/api/v1/user/export/${summary.exportId}`)
+        .send({ success: true, data: { ...presentExport(summary), created } });
+    },
+  );
+
+  api.get(
+    "/user/export/:id",
+    {
+      preHandler: authenticated,
+      schema: { params, response: { 200: successEnvelope(publicExport), ...errorResponses } },
+    },
+    async (request, reply) => {
+      const result = await useCases.getDataExport({
+        userId: authOf(request).user.id,
+        exportId: request.params.id,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: presentExport(result.value) });
+    },
+  );
+
+  // Untyped replies: the success is a byte stream, which no response schema describes.
+  app.get(
+    "/user/export/:id/download",
+    { preHandler: authenticated, schema: { params, response: errorResponses } },
+    async (request, reply) => {
+      // Validated by the params schema above.
+      const { id } = request.params as { id: string };
+      const result = await useCases.openDataExportArchive({ userId: authOf(request).user.id, exportId: id });
+      if (!result.ok) return sendFailure(reply, result);
+      const archive = result.value;
+      return (
+        reply
+          .header("Content-Type", "application/zip")
+          .header("Content-Disposition", `attachment; filename="${archive.fileName}"`)
+          .header("Content-Length", String(archive.sizeBytes))
+          // RFC 9530's digest of the selected representation (the whole archive: no range requests),
+          // and the same SHA-256 in hex, as `sha256sum` prints it.
+          .header("Repr-Digest", `sha-256=:${Buffer.from(archive.sha256, "hex").toString("base64")}:`)
+          .header("X-Content-SHA256", archive.sha256)
+          .send(Readable.from(archive.content))
+      );
+    },
+  );
+}

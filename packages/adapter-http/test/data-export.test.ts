@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import { createUseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  otherRegistration,
+  refresh,
+  registerUser,
+  type SignedInData,
+  type TestDependencies,
+} from "./test-app.ts";
+
+let app: FastifyInstance;
+let deps: TestDependencies;
+let ada: SignedInData;
+beforeEach(async () => {
+  ({ app, deps } = await buildTestApp());
+  ada = await registerUser(app);
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const day = 24 * 3600_000;
+const request = (token: string) =>
+  app.inject({ method: "POST", url: "/api/v1/user/export", headers: bearer(token) });
+const status = (id: string, token: string) =>
+  app.inject({ method: "GET", url: `/api/v1/user/export/${id}`, headers: bearer(token) });
+const download = (id: string, token: string) =>
+  app.inject({ method: "GET", url: `/api/v1/user/export/${id}/download`, headers: bearer(token) });
+
+async function requested(): Promise<string> {
+  const response = await request(ada.accessToken);
+  expect(response.statusCode).toBe(202);
+  return response.json().data.exportId;
+}
+
+describe("/api/v1/user/export", () => {
+  it("answers 202 with the pending export, and the same export to a second request", async () => {
+    const first = await request(ada.accessToken);
+    expect(first.statusCode).toBe(202);
+    expect(first.json().data).toMatchObject({
+      status: "pending",
+      progress: 0,
+      created: true,
+      sizeBytes: null,
+    });
+    const second = await request(ada.accessToken);
+    expect(second.json().data).toMatchObject({ exportId: first.json().data.exportId, created: false });
+  });
+
+  it("answers UNAUTHORIZED 401 without a token and REAUTH_REQUIRED 401 without a fresh proof", async () => {
+    expectError(await app.inject({ method: "POST", url: "/api/v1/user/export" }), "UNAUTHORIZED", 401);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    // A refreshed token: the session is live, its last proof is not recent.
+    const later = (await refresh(app, ada.refreshToken)).json().data.accessToken;
+    expectError(await request(later), "REAUTH_REQUIRED", 401);
+  });
+
+  it("answers EXPORT_NOT_FOUND 404 for another user's export and an unknown id", async () => {
+    const id = await requested();
+    const eve = await registerUser(app, otherRegistration);
+    expectError(await status(id, eve.accessToken), "EXPORT_NOT_FOUND", 404);
+    expectError(await download(id, eve.accessToken), "EXPORT_NOT_FOUND", 404);
+    expectError(await status("nope", ada.accessToken), "EXPORT_NOT_FOUND", 404);
+  });
+
+  it("answers EXPORT_NOT_READY 409 before the archive is written, then streams it with its digest", async () => {
+    const id = await requested();
+    expectError(await download(id, ada.accessToken), "EXPORT_NOT_READY", 409);
+    await createUseCases(deps).runNextDataExport({});
+    const ready = (await status(id, ada.accessToken)).json().data;
+    expect(ready).toMatchObject({ status: "ready", progress: 100 });
+    const response = await download(id, ada.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/zip");
+    expect(response.headers["x-content-sha256"]).toBe(ready.sha256);
+    expect(response.headers["repr-digest"]).toBe(
+      `sha-256=:${Buffer.from(ready.sha256, "hex").toString("base64")}:`,
+    );
+    expect(response.rawPayload.length).toBe(ready.sizeBytes);
+    // The in-memory store's stand-in hash is not SHA-256: the real digest is the integration test's.
+    expect(createHash("sha256").update(response.rawPayload).digest("hex")).toHaveLength(64);
+  });
+
+  it("answers EXPORT_NOT_READY 409 for a failed export and EXPORT_EXPIRED 410 past its lifetime", async () => {
+    const id = await requested();
+    deps.exportArchives.beforeEntry = async () => {
+      throw new Error("disk full");
+    };
+    for (let i = 0; i < deps.settings.dataExport.maxAttempts; i++)
+      await createUseCases(deps).runNextDataExport({});
+    expect((await status(id, ada.accessToken)).json().data.status).toBe("failed");
+    expectError(await download(id, ada.accessToken), "EXPORT_NOT_READY", 409);
+    deps.exportArchives.beforeEntry = undefined;
+    const fresh = await registerUser(app, otherRegistration);
+    const other = (await request(fresh.accessToken)).json().data.exportId;
+    await createUseCases(deps).runNextDataExport({});
+    deps.clock.advance(7 * day);
+    const login = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: otherRegistration.email, password: otherRegistration.password },
+    });
+    const token = login.json().data.accessToken;
+    expect((await status(other, token)).json().data).toMatchObject({ status: "expired", sha256: null });
+    expectError(await download(other, token), "EXPORT_EXPIRED", 410);
+  });
+});

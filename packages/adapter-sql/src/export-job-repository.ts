@@ -1,0 +1,235 @@
+import type { ExportJobRepository } from "@superoauth/application";
+import { type ExportJob, type ExportStatus, exportStatuses, type UserId } from "@superoauth/domain";
+import { type ExpressionBuilder, type Selectable, sql } from "kysely";
+import type { Database, ExportJobsTable } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
+
+/** Candidates one claim reads at a time: enough that racing workers each find one they can win. */
+const claimCandidates = 8;
+
+/**
+ * The ExportJobRepository port over the `export_jobs` table (ADR 0025). Every decision is one
+ * conditional statement, portable to both databases: the unique key on `active_user_id` admits one
+ * active export per user; a claim is an UPDATE that succeeds only while the row is still claimable
+ * (MySQL re-reads the row under its lock; SQLite has one writer), so of racing workers exactly one
+ * changes it; and every later change of a running job names its lease token.
+ */
+export function createExportJobRepository({ db, dialect }: SQLContext): ExportJobRepository {
+  const findActive = async (userId: UserId) =>
+    db.selectFrom("export_jobs").selectAll().where("active_user_id", "=", userId).executeTakeFirst();
+
+  return {
+    async enqueueExportJob(job: ExportJob): Promise<{ created: boolean; job: ExportJob }> {
+      // The active job may end between our refused insert and the read: then insert again.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+          await db.insertInto("export_jobs").values(rowOf(job)).execute();
+          return { created: true, job };
+        } catch (error) {
+          if (!dialect.isUniqueViolation(error)) throw error;
+        }
+        const active = await findActive(job.userId);
+        if (active !== undefined) return { created: false, job: jobOf(active) };
+      }
+      throw new Error("could not queue an export: the user's active export keeps changing");
+    },
+
+    async findExportJobOfUser({ id, userId }): Promise<ExportJob | null> {
+      const row = await db
+        .selectFrom("export_jobs")
+        .selectAll()
+        .where("id", "=", id)
+        .where("user_id", "=", userId)
+        .executeTakeFirst();
+      return row === undefined ? null : jobOf(row);
+    },
+
+    async claimExportJob({ now, leaseToken, leaseExpiresAt, maxAttempts, failedExpiresAt }) {
+      // Jobs whose worker died on their last attempt are given up first (decideAfterFailedAttempt).
+      await db
+        .updateTable("export_jobs")
+        .set({
+          status: "failed",
+          active_user_id: null,
+          lease_token: null,
+          lease_expires_at: null,
+          finished_at: now,
+          expires_at: failedExpiresAt,
+        })
+        .where("status", "=", "running")
+        .where("lease_expires_at", "<=", now)
+        .where("attempts", ">=", maxAttempts)
+        .execute();
+      const claimable = (eb: ExpressionBuilder<Database, "export_jobs">) =>
+        eb.or([
+          eb("status", "=", "pending"),
+          eb.and([
+            eb("status", "=", "running"),
+            eb("lease_expires_at", "<=", now),
+            eb("attempts", "<", maxAttempts),
+          ]),
+        ]);
+      for (let round = 0; round < 3; round++) {
+        const candidates = await db
+          .selectFrom("export_jobs")
+          .selectAll()
+          .where(claimable)
+          .orderBy("requested_at")
+          .orderBy("id")
+          .limit(claimCandidates)
+          .execute();
+        if (candidates.length === 0) return null;
+        for (const candidate of candidates) {
+          const startedAt = candidate.started_at ?? now;
+          const result = await db
+            .updateTable("export_jobs")
+            .set({
+              status: "running",
+              attempts: sql<number>`attempts + 1`,
+              progress: 0,
+              records_written: 0,
+              lease_token: leaseToken,
+              lease_expires_at: leaseExpiresAt,
+              started_at: startedAt,
+            })
+            .where("id", "=", candidate.id)
+            .where(claimable)
+            .executeTakeFirst();
+          if (result.numUpdatedRows !== 1n) continue; // another worker won this one
+          return {
+            ...jobOf(candidate),
+            status: "running",
+            attempts: candidate.attempts + 1,
+            progress: 0,
+            recordsWritten: 0,
+            leaseToken,
+            leaseExpiresAt,
+            startedAt,
+          };
+        }
+      }
+      // Lost every race three times over: the other workers have the work in hand.
+      return null;
+    },
+
+    async renewExportLease({ id, leaseToken, leaseExpiresAt, progress, recordsWritten }) {
+      const result = await db
+        .updateTable("export_jobs")
+        .set({ lease_expires_at: leaseExpiresAt, progress, records_written: recordsWritten })
+        .where(leased(id, leaseToken))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n ? "renewed" : "lost";
+    },
+
+    async completeExportJob(input) {
+      const result = await db
+        .updateTable("export_jobs")
+        .set({
+          status: "ready",
+          active_user_id: null,
+          progress: 100,
+          records_written: input.recordsWritten,
+          lease_token: null,
+          lease_expires_at: null,
+          file_key: input.fileKey,
+          size_bytes: input.sizeBytes,
+          sha256: input.sha256,
+          finished_at: input.now,
+          expires_at: input.expiresAt,
+        })
+        .where(leased(input.id, input.leaseToken))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n ? "completed" : "lost";
+    },
+
+    async releaseExportJob({ id, leaseToken, now, outcome, failedExpiresAt }) {
+      const cleared = { lease_token: null, lease_expires_at: null };
+      const query = db.updateTable("export_jobs").where(leased(id, leaseToken));
+      const result = await (outcome === "fail"
+        ? query.set({
+            ...cleared,
+            status: "failed",
+            active_user_id: null,
+            finished_at: now,
+            expires_at: failedExpiresAt,
+          })
+        : outcome === "interrupted"
+          ? query.set({ ...cleared, status: "pending", attempts: sql<number>`attempts - 1` })
+          : query.set({ ...cleared, status: "pending" })
+      ).executeTakeFirst();
+      return result.numUpdatedRows === 1n ? "released" : "lost";
+    },
+
+    async listExpiredExportJobs({ now, limit }): Promise<ExportJob[]> {
+      const rows = await db
+        .selectFrom("export_jobs")
+        .selectAll()
+        .where("status", "in", ["ready", "failed"])
+        .where("expires_at", "<=", now)
+        .orderBy("expires_at")
+        .orderBy("id")
+        .limit(limit)
+        .execute();
+      return rows.map(jobOf);
+    },
+
+    async markExportJobExpired({ id }): Promise<void> {
+      await db
+        .updateTable("export_jobs")
+        .set({ status: "expired", file_key: null })
+        .where("id", "=", id)
+        .where("status", "in", ["ready", "failed"])
+        .execute();
+    },
+  };
+}
+
+/** The running job `id` while `leaseToken` holds it. */
+function leased(id: string, leaseToken: string) {
+  return (eb: ExpressionBuilder<Database, "export_jobs">) =>
+    eb.and([eb("id", "=", id), eb("status", "=", "running"), eb("lease_token", "=", leaseToken)]);
+}
+
+function rowOf(job: ExportJob) {
+  return {
+    id: job.id,
+    user_id: job.userId,
+    active_user_id: job.status === "pending" || job.status === "running" ? job.userId : null,
+    status: job.status,
+    attempts: job.attempts,
+    progress: job.progress,
+    records_written: job.recordsWritten,
+    lease_token: job.leaseToken,
+    lease_expires_at: job.leaseExpiresAt,
+    file_key: job.fileKey,
+    size_bytes: job.sizeBytes,
+    sha256: job.sha256,
+    requested_at: job.requestedAt,
+    started_at: job.startedAt,
+    finished_at: job.finishedAt,
+    expires_at: job.expiresAt,
+  };
+}
+
+function jobOf(row: Selectable<ExportJobsTable>): ExportJob {
+  if (!(exportStatuses as readonly string[]).includes(row.status)) {
+    throw new Error(`export_jobs row ${row.id} has an unknown status`);
+  }
+  return {
+    id: row.id,
+    userId: row.user_id as UserId,
+    status: row.status as ExportStatus,
+    attempts: Number(row.attempts),
+    progress: Number(row.progress),
+    recordsWritten: Number(row.records_written),
+    leaseToken: row.lease_token,
+    leaseExpiresAt: row.lease_expires_at,
+    fileKey: row.file_key,
+    sizeBytes: row.size_bytes === null ? null : Number(row.size_bytes),
+    sha256: row.sha256,
+    requestedAt: row.requested_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    expiresAt: row.expires_at,
+  };
+}

@@ -1,0 +1,116 @@
+import type { ExportJob, UserId } from "@superoauth/domain";
+
+/**
+ * The durable queue of data exports (docs/decisions/0025-data-export-jobs.md). Every state change
+ * of a running job is conditional on the lease token its claim handed out, so a worker that lost
+ * its lease (it stalled past the lease, and another worker took the job over) changes nothing.
+ */
+export interface ExportJobRepository {
+  /**
+   * Stores a new pending job unless its user has an active (pending or running) one, which is
+   * answered instead. Decided by a unique key, so of concurrent requests one creates the job and
+   * the others are answered that one.
+   */
+  enqueueExportJob(job: ExportJob): Promise<{ readonly created: boolean; readonly job: ExportJob }>;
+  /** The job if it is this user's; null for an unknown id or another user's. */
+  findExportJobOfUser(input: { id: string; userId: UserId }): Promise<ExportJob | null>;
+  /**
+   * Takes the oldest claimable job for one attempt and answers it (`running`, `attempts` counted,
+   * leased to `leaseToken` until `leaseExpiresAt`), or null when none is claimable. Claimable: a
+   * pending job, or a running one whose lease lapsed with attempts left (its worker died). A lapsed
+   * job without attempts left is marked `failed` (expiring at `failedExpiresAt`) on the way. Of
+   * concurrent claims, each job goes to exactly one caller.
+   */
+  claimExportJob(input: {
+    now: Date;
+    leaseToken: string;
+    leaseExpiresAt: Date;
+    maxAttempts: number;
+    failedExpiresAt: Date;
+  }): Promise<ExportJob | null>;
+  /** Extends the lease and records progress; "lost" when the lease is no longer this token's. */
+  renewExportLease(input: {
+    id: string;
+    leaseToken: string;
+    leaseExpiresAt: Date;
+    progress: number;
+    recordsWritten: number;
+  }): Promise<"renewed" | "lost">;
+  /** Marks the job `ready` with its archive; "lost" (nothing changed) when the lease is no longer this token's. */
+  completeExportJob(input: {
+    id: string;
+    leaseToken: string;
+    now: Date;
+    fileKey: string;
+    sizeBytes: number;
+    sha256: string;
+    recordsWritten: number;
+    expiresAt: Date;
+  }): Promise<"completed" | "lost">;
+  /**
+   * Ends this token's attempt without an archive: `retry` makes the job pending again, `interrupted`
+   * too and gives the attempt back (the worker is shutting down, the job did nothing wrong), `fail`
+   * marks it failed, expiring at `failedExpiresAt`. "lost" when the lease is no longer this token's.
+   */
+  releaseExportJob(input: {
+    id: string;
+    leaseToken: string;
+    now: Date;
+    outcome: "retry" | "interrupted" | "fail";
+    failedExpiresAt: Date;
+  }): Promise<"released" | "lost">;
+  /** Ready or failed jobs whose expiry has come, oldest first, at most `limit`. */
+  listExpiredExportJobs(input: { now: Date; limit: number }): Promise<ExportJob[]>;
+  /** Marks a ready or failed job `expired` (its files are gone); a job in another state is left alone. */
+  markExportJobExpired(input: { id: string; now: Date }): Promise<void>;
+}
+
+/** One file of an export archive: its name in the archive and its content, produced as it is read. */
+export interface ExportArchiveEntry {
+  readonly name: string;
+  readonly content: AsyncIterable<string>;
+}
+
+/** A file as written into an archive: what the manifest lists. */
+export interface ExportArchiveFile {
+  readonly name: string;
+  /** SHA-256 (hex) of the file's bytes (UTF-8). */
+  readonly sha256: string;
+  readonly sizeBytes: number;
+}
+
+/** A complete archive in the store. */
+export interface StoredExportArchive {
+  readonly fileKey: string;
+  readonly sizeBytes: number;
+  /** SHA-256 (hex) of the archive's bytes. */
+  readonly sha256: string;
+}
+
+/**
+ * Where export archives are written and read (a local directory today, EXPORT_DIR). An archive is
+ * a ZIP of the entries, streamed: an entry's content is read only while that entry is written.
+ */
+export interface ExportArchiveStore {
+  /**
+   * Writes the entries, then the closing ones (built from the files written: the manifest), to a
+   * temporary file that becomes the archive only once complete. If reading an entry throws, the
+   * write rejects with that error and leaves nothing behind.
+   */
+  writeArchive(input: {
+    exportId: string;
+    entries: readonly ExportArchiveEntry[];
+    closingEntries(files: readonly ExportArchiveFile[]): readonly ExportArchiveEntry[];
+  }): Promise<StoredExportArchive>;
+  /** The archive's bytes, or null when it is gone. */
+  openArchive(fileKey: string): Promise<AsyncIterable<Uint8Array> | null>;
+  /** Removes one archive (an attempt's whose lease was lost); nothing when it is gone. */
+  removeArchive(fileKey: string): Promise<void>;
+  /** Removes every file of the export (its archive, and what an attempt that died left behind). */
+  removeArchives(exportId: string): Promise<void>;
+}
+
+/** Tells the export workers of this process that a job is waiting, so they need not wait for their next poll. */
+export interface ExportWorkerSignal {
+  jobQueued(): void;
+}

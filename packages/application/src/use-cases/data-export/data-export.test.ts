@@ -1,0 +1,269 @@
+import type { SessionId, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { expireDataExports } from "./expire-data-exports.ts";
+import { getDataExport } from "./get-data-export.ts";
+import { openDataExportArchive } from "./open-data-export-archive.ts";
+import { requestDataExport } from "./request-data-export.ts";
+import { runNextDataExport } from "./run-next-data-export.ts";
+import { securityEventPageSize } from "./steps/export-sections.ts";
+
+const day = 24 * 3600_000;
+
+async function withAccount() {
+  const deps = createInMemoryDependencies();
+  const account = await registerAccount(deps);
+  const requested = unwrap(await requestDataExport(deps, { session: account.session }));
+  return { deps, account, userId: account.session.userId, exportId: requested.export.exportId };
+}
+
+/** The files of the ready archive of an export. */
+function filesOf(deps: ReturnType<typeof createInMemoryDependencies>, exportId: string) {
+  const key = deps.exportJobs.get(exportId)?.fileKey;
+  const files = key == null ? undefined : deps.exportArchives.archive(key);
+  if (files === undefined) throw new Error("no archive");
+  return files;
+}
+
+describe("requestDataExport", () => {
+  it("queues a pending export and wakes the worker", async () => {
+    const { deps, exportId } = await withAccount();
+    expect(deps.exportJobs.get(exportId)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(deps.exportWorker.queued).toBe(1);
+  });
+
+  it("answers the active export to a second request, queuing nothing", async () => {
+    const { deps, account, exportId } = await withAccount();
+    const again = unwrap(await requestDataExport(deps, { session: account.session }));
+    expect(again).toMatchObject({ created: false, export: { exportId, status: "pending" } });
+    expect(deps.exportWorker.queued).toBe(1);
+  });
+
+  it("needs a fresh proof (REAUTH_REQUIRED), and queues nothing without one", async () => {
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    const result = await requestDataExport(deps, { session: account.session });
+    expect(result).toMatchObject({ ok: false, error: "REAUTH_REQUIRED" });
+    expect(deps.exportWorker.queued).toBe(0);
+  });
+});
+
+describe("getDataExport and openDataExportArchive", () => {
+  it("answer another user's export and an unknown id alike: EXPORT_NOT_FOUND", async () => {
+    const { deps, exportId } = await withAccount();
+    const other = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+    for (const input of [
+      { userId: other.session.userId, exportId },
+      { userId: other.session.userId, exportId: "0190a000-0000-7000-8000-000000000000" },
+    ]) {
+      expect(await getDataExport(deps, input)).toMatchObject({ ok: false, error: "EXPORT_NOT_FOUND" });
+      expect(await openDataExportArchive(deps, input)).toMatchObject({
+        ok: false,
+        error: "EXPORT_NOT_FOUND",
+      });
+    }
+  });
+
+  it("refuse to download before the archive is ready (EXPORT_NOT_READY), then give it with its hash", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    expect(await openDataExportArchive(deps, { userId, exportId })).toMatchObject({
+      ok: false,
+      error: "EXPORT_NOT_READY",
+    });
+    expect(unwrap(await runNextDataExport(deps, {}))).toEqual({ outcome: "ready", exportId });
+    const summary = unwrap(await getDataExport(deps, { userId, exportId }));
+    expect(summary).toMatchObject({
+      status: "ready",
+      progress: 100,
+      expiresAt: new Date(deps.clock.now().getTime() + 7 * day),
+    });
+    const archive = unwrap(await openDataExportArchive(deps, { userId, exportId }));
+    expect(archive).toMatchObject({ sha256: summary.sha256, sizeBytes: summary.sizeBytes });
+    expect(archive.fileName).toBe(`superoauth-export-${exportId}.zip`);
+  });
+
+  it("answer EXPORT_EXPIRED from the expiry on, before and after the prune removed the archive", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const key = deps.exportJobs.get(exportId)?.fileKey ?? "";
+    deps.clock.advance(7 * day);
+    expect(unwrap(await getDataExport(deps, { userId, exportId }))).toMatchObject({
+      status: "expired",
+      sha256: null,
+      sizeBytes: null,
+    });
+    expect(await openDataExportArchive(deps, { userId, exportId })).toMatchObject({
+      ok: false,
+      error: "EXPORT_EXPIRED",
+    });
+    expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 1 });
+    expect(deps.exportArchives.archive(key)).toBeUndefined();
+    expect(deps.exportJobs.get(exportId)?.status).toBe("expired");
+    expect(await openDataExportArchive(deps, { userId, exportId })).toMatchObject({
+      error: "EXPORT_EXPIRED",
+    });
+    expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 0 });
+  });
+
+  it("keep an archive until its expiry", async () => {
+    const { deps, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    deps.clock.advance(7 * day - 1);
+    expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 0 });
+    expect(deps.exportJobs.get(exportId)?.status).toBe("ready");
+  });
+});
+
+describe("runNextDataExport", () => {
+  it("is idle with nothing queued", async () => {
+    const deps = createInMemoryDependencies();
+    expect(unwrap(await runNextDataExport(deps, {}))).toEqual({ outcome: "idle" });
+  });
+
+  it("writes every section, a manifest of their hashes and SHA256SUMS, and mails the owner", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const files = filesOf(deps, exportId);
+    expect([...files.keys()]).toEqual([
+      "profile.json",
+      "linked-providers.json",
+      "sessions.json",
+      "security-events.json",
+      "manifest.json",
+      "SHA256SUMS",
+    ]);
+    const profile = JSON.parse(files.get("profile.json") ?? "");
+    expect(profile).toMatchObject({
+      id: userId,
+      email: "ada@example.com",
+      nickname: "ada",
+      hasPassword: true,
+      twoFactor: { enabled: false, backupCodesRemaining: 0 },
+    });
+    expect(JSON.parse(files.get("sessions.json") ?? "")).toHaveLength(1);
+    expect(JSON.parse(files.get("linked-providers.json") ?? "")).toEqual([]);
+    const manifest = JSON.parse(files.get("manifest.json") ?? "");
+    expect(manifest).toMatchObject({ format: "superoauth-account-export", version: 1, exportId, userId });
+    expect(manifest.files.map((f: { name: string }) => f.name)).toEqual([
+      "profile.json",
+      "linked-providers.json",
+      "sessions.json",
+      "security-events.json",
+    ]);
+    const sums = (files.get("SHA256SUMS") ?? "").trim().split("\n");
+    expect(sums).toEqual(
+      manifest.files.map((f: { sha256: string; name: string }) => `${f.sha256}  ${f.name}`),
+    );
+    const mail = deps.mailer.sent.at(-1);
+    expect(mail).toMatchObject({ to: "ada@example.com", subject: "Your data export is ready" });
+    expect(mail?.text).toContain(deps.exportJobs.get(exportId)?.sha256 ?? "missing");
+    expect(mail?.text).toContain("http://localhost:3000/account/export");
+  });
+
+  it("writes a never-stored secret nowhere: no password hash in the profile", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const hash = (await deps.users.findUserById(userId as UserId))?.passwordHash ?? "";
+    expect(hash).not.toBe("");
+    for (const text of filesOf(deps, exportId).values()) expect(text).not.toContain(hash);
+  });
+
+  it("reads the security log a page at a time and writes every event, newest first", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    const before = (await deps.securityEvents.listSecurityEventsOfUser({ userId, limit: 10_000 })).length;
+    const count = 2 * securityEventPageSize + 3;
+    for (let i = 0; i < count; i++) {
+      await recordSecurityEvent(deps, { userId, type: "login_failed", details: { n: i } });
+    }
+    await runNextDataExport(deps, {});
+    const events = JSON.parse(filesOf(deps, exportId).get("security-events.json") ?? "");
+    expect(events).toHaveLength(count + before);
+    expect(events.slice(0, 3).map((e: { details: { n: number } }) => e.details.n)).toEqual([
+      count - 1,
+      count - 2,
+      count - 3,
+    ]);
+    expect(deps.exportJobs.get(exportId)?.recordsWritten).toBe(count + before + 1);
+  });
+
+  it("retries a failing export, then marks it failed after the last attempt, keeping no file", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    deps.exportArchives.beforeEntry = async (name) => {
+      if (name === "sessions.json") throw new Error("disk full");
+    };
+    for (const expected of ["retry", "retry", "failed"] as const) {
+      expect(unwrap(await runNextDataExport(deps, {}))).toMatchObject({ outcome: expected, exportId });
+    }
+    expect(unwrap(await runNextDataExport(deps, {}))).toEqual({ outcome: "idle" });
+    expect(unwrap(await getDataExport(deps, { userId, exportId }))).toMatchObject({ status: "failed" });
+    expect(await openDataExportArchive(deps, { userId, exportId })).toMatchObject({
+      error: "EXPORT_NOT_READY",
+    });
+    expect(deps.exportArchives.keys()).toEqual([]);
+    expect(deps.mailer.sent.filter((m) => m.subject === "Your data export is ready")).toEqual([]);
+  });
+
+  it("a worker that stalls past its lease loses the job to another, and keeps nothing of its own", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached = () => {};
+    const atSessions = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    deps.exportArchives.beforeEntry = async (name) => {
+      if (name !== "sessions.json") return;
+      reached();
+      await held;
+    };
+    const stalled = runNextDataExport(deps, {});
+    await atSessions;
+    expect(deps.exportJobs.get(exportId)).toMatchObject({ status: "running", attempts: 1 });
+    deps.clock.advance(deps.settings.dataExport.leaseMs);
+    deps.exportArchives.beforeEntry = undefined;
+    expect(unwrap(await runNextDataExport(deps, {}))).toEqual({ outcome: "ready", exportId });
+    release();
+    expect(unwrap(await stalled)).toEqual({ outcome: "lost", exportId });
+    const job = deps.exportJobs.get(exportId);
+    expect(job).toMatchObject({ status: "ready", attempts: 2 });
+    expect(deps.exportArchives.keys()).toEqual([job?.fileKey]);
+    expect(unwrap(await getDataExport(deps, { userId, exportId })).status).toBe("ready");
+    expect(deps.mailer.sent.filter((m) => m.subject === "Your data export is ready")).toHaveLength(1);
+  });
+
+  it("stops when signalled, giving the job and its attempt back", async () => {
+    const { deps, exportId } = await withAccount();
+    for (let i = 0; i < 450; i++) {
+      await recordSecurityEvent(deps, {
+        userId: deps.exportJobs.get(exportId)?.userId as UserId,
+        type: "login_failed",
+      });
+    }
+    const signal = { aborted: false };
+    deps.exportArchives.beforeEntry = async (name) => {
+      if (name === "security-events.json") signal.aborted = true;
+    };
+    expect(unwrap(await runNextDataExport(deps, { signal }))).toEqual({ outcome: "interrupted", exportId });
+    expect(deps.exportJobs.get(exportId)).toMatchObject({ status: "pending", attempts: 0 });
+    expect(deps.exportArchives.keys()).toEqual([]);
+  });
+
+  it("answers the requester's session ids as stored, without the session's secrets", async () => {
+    const { deps, account, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const sessions = JSON.parse(filesOf(deps, exportId).get("sessions.json") ?? "");
+    expect(sessions[0]).toEqual({
+      id: account.sessionId as SessionId,
+      createdAt: expect.any(String),
+      lastUsedAt: expect.any(String),
+      authenticatedAt: expect.any(String),
+      userAgent: "vitest",
+      ip: "127.0.0.1",
+    });
+  });
+});

@@ -1,0 +1,126 @@
+import type { UserId } from "@superoauth/domain";
+import type { Dependencies } from "../../../ports/index.ts";
+import { liveSince } from "../../sessions/steps/live-since.ts";
+
+/** A value a section may write: JSON. */
+export type ExportValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly ExportValue[]
+  | { readonly [key: string]: ExportValue };
+
+/** One record of a section: a JSON object. */
+export type ExportRecord = { readonly [key: string]: ExportValue };
+
+/**
+ * One file of the export: its name, and its records read through the ports. An "object" section
+ * yields one record and the file is that object; a "list" section's file is a JSON array of its
+ * records, read a page at a time so memory does not grow with the account.
+ *
+ * Each section builds its records field by field from what the person may see about themselves
+ * (an allow-list, never a spread of a stored record), so nothing stored as a secret (the password
+ * hash, the TOTP secret, backup codes, token and secret hashes) can reach a file.
+ */
+export interface ExportSection {
+  readonly file: string;
+  readonly shape: "object" | "list";
+  records(deps: Dependencies, input: { userId: UserId }): AsyncIterable<ExportRecord>;
+}
+
+/** Security events read per query: a page is a few hundred small rows. */
+export const securityEventPageSize = 500;
+
+const profile: ExportSection = {
+  file: "profile.json",
+  shape: "object",
+  async *records(deps, { userId }) {
+    const user = await deps.users.findUserById(userId);
+    if (user === null) throw new Error("the export's user is gone");
+    const twoFactor = await deps.twoFactor.findTwoFactorStatus(userId);
+    yield {
+      id: user.id,
+      email: user.email,
+      emailVerified: user.emailVerified,
+      nickname: user.nickname,
+      status: user.status,
+      createdAt: user.createdAt.toISOString(),
+      updatedAt: user.updatedAt.toISOString(),
+      hasPassword: user.passwordHash !== null,
+      twoFactor: { enabled: twoFactor.enabled, backupCodesRemaining: twoFactor.backupCodesRemaining },
+    };
+  },
+};
+
+const linkedProviders: ExportSection = {
+  file: "linked-providers.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(userId)) {
+      yield {
+        provider: link.provider,
+        subject: link.subject,
+        email: link.email,
+        displayName: link.displayName,
+        linkedAt: link.linkedAt.toISOString(),
+      };
+    }
+  },
+};
+
+const sessions: ExportSection = {
+  file: "sessions.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    // A user has at most MAX_SESSIONS_PER_USER live sessions: one read.
+    for (const session of await deps.sessions.listLiveSessionsOfUser({
+      userId,
+      usedSince: liveSince(deps),
+    })) {
+      yield {
+        id: session.id,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        authenticatedAt: session.authenticatedAt.toISOString(),
+        userAgent: session.userAgent,
+        ip: session.ip,
+      };
+    }
+  },
+};
+
+const securityEvents: ExportSection = {
+  file: "security-events.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    // Newest first, by the same cursor as the API's listing: the log can hold any number of events.
+    let beforeId: string | undefined;
+    for (;;) {
+      const page = await deps.securityEvents.listSecurityEventsOfUser({
+        userId,
+        limit: securityEventPageSize,
+        ...(beforeId === undefined ? {} : { beforeId }),
+      });
+      for (const event of page) {
+        yield {
+          id: event.id,
+          type: event.type,
+          occurredAt: event.occurredAt.toISOString(),
+          ip: event.ip,
+          userAgent: event.userAgent,
+          details: event.details,
+        };
+      }
+      const last = page.at(-1);
+      if (page.length < securityEventPageSize || last === undefined) return;
+      beforeId = last.id;
+    }
+  },
+};
+
+/**
+ * The files of an export, in archive order. A new kind of account data is one more section here,
+ * reading through its own port (authorized apps and owned apps: docs/account-export.md).
+ */
+export const exportSections: readonly ExportSection[] = [profile, linkedProviders, sessions, securityEvents];
