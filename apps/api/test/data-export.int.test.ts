@@ -80,6 +80,8 @@ describe("data export", () => {
   let archive: Buffer;
   let totpSecret = "";
   let backupCodes: string[] = [];
+  let appClientId = "";
+  let appSecret = "";
 
   it("needs a signed-in caller (401 UNAUTHORIZED)", async () => {
     const response = await call("POST", "/user/export");
@@ -99,6 +101,16 @@ describe("data export", () => {
     backupCodes = enabled.json().data.backupCodes;
     const refreshed = await call("POST", "/auth/refresh", undefined, { refreshToken: ada.refreshToken });
     expect(refreshed.statusCode).toBe(200);
+    // An app of hers, whose client secret must not reach the archive (only its settings do).
+    const registered = await call("POST", "/apps", ada.accessToken, {
+      name: "Ada's printer",
+      redirectURIs: ["https://printer.example/callback"],
+      allowedScopes: ["openid", "profile"],
+      type: "confidential",
+    });
+    expect(registered.statusCode).toBe(201);
+    appClientId = registered.json().data.app.clientId;
+    appSecret = registered.json().data.clientSecret;
 
     const first = await call("POST", "/user/export", ada.accessToken);
     expect(first.statusCode).toBe(202);
@@ -160,9 +172,15 @@ describe("data export", () => {
       "linked-providers.json",
       "sessions.json",
       "security-events.json",
+      "authorized-apps.json",
+      "owned-apps.json",
       "manifest.json",
       "SHA256SUMS",
     ]);
+    expect(JSON.parse(files.get("owned-apps.json") ?? "")).toMatchObject([
+      { clientId: appClientId, name: "Ada's printer", redirectURIs: ["https://printer.example/callback"] },
+    ]);
+    expect(JSON.parse(files.get("authorized-apps.json") ?? "")).toEqual([]);
     const manifest = JSON.parse(files.get("manifest.json") ?? "");
     expect(manifest).toMatchObject({
       format: "superoauth-account-export",
@@ -216,9 +234,10 @@ describe("data export", () => {
         await db.selectFrom("refresh_tokens").select(["secret_hash", "encrypted_secret"]).execute()
       ).flatMap((r) => [r.secret_hash, r.encrypted_secret]),
       ...(await db.selectFrom("email_tokens").select("secret_hash").execute()).map((r) => r.secret_hash),
+      ...(await db.selectFrom("apps").select("secret_hash").execute()).map((r) => r.secret_hash),
     ].filter((value): value is string => typeof value === "string" && value.length >= 8);
     expect(stored.length).toBeGreaterThanOrEqual(15);
-    const presented = [ada.accessToken, ada.refreshToken, totpSecret, ...backupCodes];
+    const presented = [ada.accessToken, ada.refreshToken, totpSecret, ...backupCodes, appSecret];
     const texts = [...(await readZip(archive)).values(), archive.toString("latin1")];
     for (const secret of [...stored, ...presented]) {
       for (const text of texts)

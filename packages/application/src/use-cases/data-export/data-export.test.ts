@@ -132,6 +132,8 @@ describe("runNextDataExport", () => {
       "linked-providers.json",
       "sessions.json",
       "security-events.json",
+      "authorized-apps.json",
+      "owned-apps.json",
       "manifest.json",
       "SHA256SUMS",
     ]);
@@ -152,6 +154,8 @@ describe("runNextDataExport", () => {
       "linked-providers.json",
       "sessions.json",
       "security-events.json",
+      "authorized-apps.json",
+      "owned-apps.json",
     ]);
     const sums = (files.get("SHA256SUMS") ?? "").trim().split("\n");
     expect(sums).toEqual(

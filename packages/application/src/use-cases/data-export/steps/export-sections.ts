@@ -119,8 +119,55 @@ const securityEvents: ExportSection = {
   },
 };
 
+const authorizedApps: ExportSection = {
+  file: "authorized-apps.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    // The apps this person let act for them (GET /api/v1/user/apps): few, one read.
+    for (const app of await deps.appAuthorizations.listAuthorizedApps(userId)) {
+      yield {
+        clientId: app.clientId,
+        name: app.name,
+        scopes: [...app.scopes],
+        grantedAt: app.grantedAt.toISOString(),
+        lastUsedAt: app.lastUsedAt.toISOString(),
+      };
+    }
+  },
+};
+
+const ownedApps: ExportSection = {
+  file: "owned-apps.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    // The apps this person registered, without their secret hash.
+    for (const app of await deps.apps.listAppsByOwner(userId)) {
+      yield {
+        clientId: app.clientId,
+        name: app.name,
+        type: app.type,
+        tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+        redirectURIs: [...app.redirectURIs],
+        postLogoutRedirectURIs: [...app.postLogoutRedirectURIs],
+        allowedScopes: [...app.allowedScopes],
+        logoURL: app.logoURL,
+        homepageURL: app.homepageURL,
+        createdAt: app.createdAt.toISOString(),
+        updatedAt: app.updatedAt.toISOString(),
+      };
+    }
+  },
+};
+
 /**
  * The files of an export, in archive order. A new kind of account data is one more section here,
- * reading through its own port (authorized apps and owned apps: docs/account-export.md).
+ * reading through its own port.
  */
-export const exportSections: readonly ExportSection[] = [profile, linkedProviders, sessions, securityEvents];
+export const exportSections: readonly ExportSection[] = [
+  profile,
+  linkedProviders,
+  sessions,
+  securityEvents,
+  authorizedApps,
+  ownedApps,
+];
