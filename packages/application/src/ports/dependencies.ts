@@ -2,6 +2,7 @@ import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
+import type { Observer } from "./observability.ts";
 import type { SecretCipher, SecretHasher } from "./secrets.ts";
 import type { SecurityEventLog } from "./security-log.ts";
 import type { AccessTokenIssuer, SessionRepository } from "./sessions.ts";
@@ -32,6 +33,8 @@ export interface Dependencies {
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
   readonly backgroundTasks: BackgroundTasks;
+  /** Where the use cases report sign-in outcomes, lockouts and refreshes for metrics; none: nowhere. */
+  readonly observer?: Observer;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;
