@@ -3,6 +3,7 @@ import { OverloadedError, StorageUnavailableError, type UseCases } from "@supero
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
+import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
 import { childLoggerWithoutQueries } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -80,6 +81,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
     childLoggerFactory: childLoggerWithoutQueries,
+    genReqId: requestIdGenerator(options.trustProxy),
     // The router's own refusals (a malformed percent-encoding, an over-long path parameter)
     // come before any handler: answer them with the envelope too.
     frameworkErrors: (error, _request, reply) =>
@@ -91,6 +93,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
   app.decorateRequest("auth", null);
 
+  echoRequestIds(app);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
   await registerRateLimits(app, options.rateLimit);
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not

@@ -13,9 +13,10 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message?: string
   // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
   if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
     reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
-  return reply
-    .code(errorStatus[code])
-    .send({ success: false, error: code, message: message ?? defaultErrorMessage[code] });
+  const status = errorStatus[code];
+  const body = { success: false, error: code, message: message ?? defaultErrorMessage[code] };
+  // A server-side failure names its request, so a user can quote it and we can find its log lines.
+  return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
 }
 
 /** Sends a use case's failure; a failure's cause (infrastructure behind the code) goes to the log only. */

@@ -119,12 +119,13 @@ export function refresh(app: FastifyInstance, refreshToken: string): Promise<Lig
 
 /**
  * Asserts the status and that the body is exactly the contract's error envelope
- * with this code and a non-empty message.
+ * with this code and a non-empty message (and, on a 5xx, the request's id).
  */
 export function expectError(response: LightMyRequestResponse, code: ErrorCode, status: number): void {
+  const envelope = { success: false, error: code, message: expect.stringMatching(/\S/) };
   expect({ status: response.statusCode, body: response.json() }).toStrictEqual({
     status,
-    body: { success: false, error: code, message: expect.stringMatching(/\S/) },
+    body: status >= 500 ? { ...envelope, requestId: response.headers["x-request-id"] } : envelope,
   });
 }
 
