@@ -6,7 +6,7 @@ import {
   createSHA256SecretHasher,
   limitHashingConcurrency,
 } from "@superoauth/adapter-crypto";
-import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
+import { buildHttpApp, buildMetricsApp, createMetrics, type HttpApp } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
@@ -16,10 +16,13 @@ import { knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
+import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { composeMailer } from "./mail.ts";
 
 export interface Service {
   readonly app: HttpApp;
+  /** The /metrics listener of its own when METRICS_PORT is set (main.ts listens on it). */
+  readonly metricsApp: HttpApp | undefined;
   readonly storage: Storage;
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
@@ -35,15 +38,24 @@ export async function composeService(
    */
   options: { clock?: Clock; passwordHasher?: PasswordHasher } = {},
 ): Promise<Service> {
+  // DEBUG=superoauth:<area> raises that area's logger to debug (docs/operations.md).
+  const debug = debugAreasOf(config.observability.debug);
+  const areaLogger = (area: DebugArea) =>
+    logger === undefined ? undefined : componentLogger(logger, area, debug);
+  const dbLogger = debug.has("db") ? areaLogger("db") : undefined;
+  const metrics = config.observability.metricsEnabled ? createMetrics() : undefined;
   const storage = await openStorage({
     url: config.databaseURL,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
+    ...(dbLogger === undefined ? {} : { onQuery: (query) => dbLogger.debug(query, "query") }),
   });
+  let metricsApp: HttpApp | undefined;
   try {
     // Creates the database if missing, and migrates it without the query timeout.
     if (config.migrateOnStart) await storage.migrate();
-    const mail = composeMailer(config.mail, logger);
+    const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
+    metrics?.watchDatabasePool(() => storage.poolUsage());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
@@ -54,6 +66,7 @@ export async function composeService(
       passwordHasher: limitHashingConcurrency(
         options.passwordHasher ?? createArgon2PasswordHasher(),
         config.security.hashing,
+        metrics?.recordHashingQueueWait,
       ),
       passwordStrength: createZxcvbnPasswordStrengthChecker(),
       secretHasher: createSHA256SecretHasher(),
@@ -69,7 +82,7 @@ export async function composeService(
       oauthProviders: createOAuthProviderGateways({
         providers: config.oauth.providers,
         timeoutMs: config.oauth.httpTimeoutMs,
-        ...(logger === undefined ? {} : { logger: logger.child({ component: "oauth" }) }),
+        ...(logger === undefined ? {} : { logger: componentLogger(logger, "oauth", debug) }),
       }),
       linkedProviders: storage.linkedProviders,
       oauthFlows: storage.oauthFlows,
@@ -85,6 +98,7 @@ export async function composeService(
       }),
       twoFactor: storage.twoFactor,
       lockout: storage.lockout,
+      ...(metrics === undefined ? {} : { observer: metrics.observer }),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -104,7 +118,10 @@ export async function composeService(
         await storage.ping();
         return true;
       },
-      ...(logger === undefined ? {} : { logger }),
+      ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
+      ...(metrics === undefined
+        ? {}
+        : { metrics, serveMetrics: config.observability.metricsPort === undefined }),
       cookieSecret: config.oauth.cookieSecret,
       oauth: {
         successRedirectURL: config.oauth.successRedirectURL,
@@ -112,6 +129,8 @@ export async function composeService(
         hostPrefixedCookies: config.oauth.hostPrefixedCookies,
       },
     });
+    if (metrics !== undefined && config.observability.metricsPort !== undefined)
+      metricsApp = await buildMetricsApp(metrics);
     const housekeeping = startHousekeeping({
       storage,
       clock: deps.clock,
@@ -120,10 +139,12 @@ export async function composeService(
     });
     return {
       app,
+      metricsApp,
       storage,
       async close() {
         clearInterval(housekeeping);
         await app.close();
+        await metricsApp?.close();
         // The queued work may still write and mail: let it finish before the mailer and the pool close.
         const { pending } = await backgroundTasks.drain({ timeoutMs: 5_000 });
         if (pending > 0)
@@ -133,6 +154,7 @@ export async function composeService(
       },
     };
   } catch (error) {
+    await metricsApp?.close();
     await storage.close();
     throw error;
   }

@@ -9,6 +9,11 @@ import {
   readDevelopmentSecrets,
 } from "./development-secrets.ts";
 import { type OAuthConfig, oauthVariables, parseOAuthConfig } from "./oauth-config.ts";
+import {
+  type ObservabilityConfig,
+  observabilityVariables,
+  parseObservabilityConfig,
+} from "./observability-config.ts";
 import { parseSecurityConfig, type SecurityConfig, securityVariables } from "./security-config.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
 import {
@@ -150,6 +155,7 @@ export const environmentVariables = {
   }),
   ...oauthVariables,
   ...securityVariables,
+  ...observabilityVariables,
   APP_URL: optional({
     unset: "http://localhost:<PORT>",
     meaning:
@@ -232,6 +238,8 @@ export interface Config {
   readonly redisURL: string | undefined;
   readonly logLevel: string;
   readonly logFile: string | undefined;
+  /** Metrics, DEBUG namespaces and the status page (see observability-config.ts). */
+  readonly observability: ObservabilityConfig;
 }
 
 export type ConfigResult =
@@ -358,6 +366,8 @@ export function parseConfig(
   warnings.push(
     ...(developmentSecrets === undefined ? security.warnings : security.warnings.filter(notAbout)),
   );
+  const observability = parseObservabilityConfig(e);
+  problems.push(...observability.problems);
   if (problems.length > 0 || secret === undefined) return { ok: false, problems };
 
   if (e.SMTP_URL === undefined && environment === "production") {
@@ -416,6 +426,7 @@ export function parseConfig(
       redisURL: e.REDIS_URL,
       logLevel: e.LOG_LEVEL,
       logFile: env.LOG_FILE === "" ? undefined : e.LOG_FILE,
+      observability: observability.config,
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { composeService } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, debugAreasOf } from "./logger.ts";
 
 loadDotEnvFiles();
 const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
@@ -15,7 +15,11 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const { config, warnings, developmentSecrets } = parsed;
-const logger = createLogger({ level: config.logLevel, file: config.logFile });
+const logger = createLogger({
+  level: config.logLevel,
+  file: config.logFile,
+  debug: debugAreasOf(config.observability.debug),
+});
 for (const warning of warnings) logger.warn(warning);
 logger.info(`database: ${describeDatabase(config.database)}`);
 if (developmentSecrets !== undefined) {
@@ -38,6 +42,10 @@ try {
   process.once("SIGINT", () => void shutDown("SIGINT"));
   process.once("SIGTERM", () => void shutDown("SIGTERM"));
   await service.app.listen({ host: config.host, port: config.port });
+  if (service.metricsApp !== undefined && config.observability.metricsPort !== undefined) {
+    await service.metricsApp.listen({ host: config.host, port: config.observability.metricsPort });
+    logger.info(`metrics: http://${config.host}:${config.observability.metricsPort}/metrics`);
+  }
 } catch (error) {
   logger.fatal({ err: error }, "SuperOAuth failed to start");
   process.exit(1);

@@ -1,10 +1,11 @@
 import cookie from "@fastify/cookie";
 import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
-import { childLoggerWithoutQueries } from "./request-logging.ts";
+import { childLoggerWithoutQueries, logRequestHeaders } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -48,6 +49,10 @@ export interface HttpAppOptions {
     /** APP_URL is https: `__Host-`-prefixed sign-in and device cookies (ADR 0013). Default false. */
     readonly hostPrefixedCookies?: boolean;
   };
+  /** Prometheus metrics to record every request into (none: nothing is recorded). */
+  readonly metrics?: Metrics;
+  /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
+  readonly serveMetrics?: boolean;
   /**
    * More routes from other adapters (the OpenID Connect provider, the hosted pages), registered
    * last in the root scope, so the rate limits, cookies and no-store headers apply to them too.
@@ -94,6 +99,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.decorateRequest("auth", null);
 
   echoRequestIds(app);
+  logRequestHeaders(app);
+  if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
   await registerRateLimits(app, options.rateLimit);
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
@@ -161,6 +168,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     cookiesCanBeSigned: options.cookieSecret !== undefined,
   };
   await app.register(healthRoutes, { checkReadiness: options.checkReadiness });
+  if (options.metrics !== undefined && options.serveMetrics !== false)
+    await app.register(metricsRoute, { metrics: options.metrics });
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
@@ -181,5 +190,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     { prefix: "/api/v1" },
   );
   for (const plugin of options.plugins ?? []) await plugin(app);
+  return app;
+}
+
+/**
+ * A listener of its own for GET /metrics (METRICS_PORT), e.g. on an interface only the scraper
+ * reaches; everything else answers 404.
+ */
+export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(metricsRoute, { metrics });
   return app;
 }

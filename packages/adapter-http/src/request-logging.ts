@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifyServerOptions } from "fastify";
 
 /**
  * What a request log line says about the request: the path without its query
@@ -25,3 +25,14 @@ export const childLoggerWithoutQueries: NonNullable<FastifyServerOptions["childL
     ...childOptions,
     serializers: { ...childOptions.serializers, req: describeRequest },
   });
+
+/**
+ * With DEBUG=superoauth:http, each request's headers at debug level (the logger's redaction
+ * hides `authorization`, `cookie` and `referer`); nothing is built at other levels.
+ */
+export function logRequestHeaders(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request) => {
+    if (request.log.level === "debug" || request.log.level === "trace")
+      request.log.debug({ headers: request.headers }, "request headers");
+  });
+}

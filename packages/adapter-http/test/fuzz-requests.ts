@@ -140,6 +140,7 @@ const page: RouteFuzz = { page: true };
 export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "GET /health": {},
   "GET /ready": {},
+  "GET /metrics": page,
   "GET /verify-email": page,
   "GET /reset-password": page,
   "GET /oauth/complete": { ...page, query: { code: anyText, linked: anyText, reauthenticated: anyText } },

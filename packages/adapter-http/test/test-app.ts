@@ -31,7 +31,11 @@ export async function buildTestApp(
   options: TestAppOptions = {},
 ): Promise<{ app: FastifyInstance; deps: TestDependencies }> {
   const { replaceUseCases = (useCases) => useCases, settings, ...overrides } = options;
-  const deps = createInMemoryDependencies(settings);
+  // With metrics, the use cases report to them as the composed service's do.
+  const deps = Object.assign(
+    createInMemoryDependencies(settings),
+    overrides.metrics === undefined ? {} : { observer: overrides.metrics.observer },
+  );
   const app = await buildHttpApp({
     useCases: replaceUseCases(createUseCases(deps satisfies Dependencies)),
     trustProxy: false,
