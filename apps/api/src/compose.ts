@@ -6,7 +6,14 @@ import {
   createSHA256SecretHasher,
   limitHashingConcurrency,
 } from "@superoauth/adapter-crypto";
-import { buildHttpApp, buildMetricsApp, createMetrics, type HttpApp } from "@superoauth/adapter-http";
+import {
+  buildHttpApp,
+  buildMetricsApp,
+  cachedCheck,
+  createMetrics,
+  type DependencyCheck,
+  type HttpApp,
+} from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
@@ -17,7 +24,7 @@ import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
-import { composeMailer } from "./mail.ts";
+import { type ComposedMailer, composeMailer } from "./mail.ts";
 
 export interface Service {
   readonly app: HttpApp;
@@ -118,6 +125,8 @@ export async function composeService(
         await storage.ping();
         return true;
       },
+      dependencyChecks: dependencyChecksOf(storage, mail),
+      status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
       ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
       ...(metrics === undefined
         ? {}
@@ -158,6 +167,44 @@ export async function composeService(
     await storage.close();
     throw error;
   }
+}
+
+/**
+ * What /ready and /status check besides the database (and Redis, which the HTTP app checks):
+ * pending migrations (required: the code expects the schema they make) and, with SMTP_URL, the
+ * mail server (not required: mail is delivered in the background and retried; its handshake is
+ * asked at most every 30 s).
+ */
+function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyCheck[] {
+  const checks: DependencyCheck[] = [
+    {
+      name: "migrations",
+      required: true,
+      async check() {
+        const pending = (await storage.migrationStatus()).filter((m) => m.executedAt === null).length;
+        return pending === 0
+          ? { status: "up" }
+          : { status: "down", detail: `${pending} pending: run pnpm db:migrate` };
+      },
+    },
+  ];
+  const { verifySMTP } = mail;
+  if (verifySMTP !== undefined) {
+    checks.push(
+      cachedCheck(
+        {
+          name: "smtp",
+          required: false,
+          async check() {
+            await verifySMTP();
+            return { status: "up" };
+          },
+        },
+        30_000,
+      ),
+    );
+  }
+  return checks;
 }
 
 /**

@@ -12,6 +12,8 @@ import type { Config } from "./config.ts";
 /** The service's mailer and how to stop it. */
 export interface ComposedMailer {
   readonly mailer: BackgroundMailer;
+  /** With SMTP_URL: asks the server (connect, greeting, login) without sending anything. */
+  readonly verifySMTP: (() => Promise<void>) | undefined;
   /** Waits a little for mails still being delivered, logs those given up, and closes SMTP connections. */
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export function composeMailer(
   });
   return {
     mailer,
+    verifySMTP: smtp === undefined ? undefined : () => smtp.verify(),
     async close() {
       const { pending } = await mailer.drain({ timeoutMs: 5_000 });
       if (pending > 0) log.error({ pending }, "shutting down with mails still undelivered; they are lost");

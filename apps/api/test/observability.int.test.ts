@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -157,5 +160,38 @@ describe("DEBUG areas in the composed service", () => {
     const service = await start({}, logger);
     await service.app.inject({ method: "GET", url: "/health" });
     expect(lines.filter((line) => line.level === 20)).toEqual([]);
+  });
+});
+
+describe("/ready and /status of the composed service", () => {
+  it("a database with migrations pending (MIGRATE_ON_START=false) is not ready: 503 naming migrations", async () => {
+    // A new SQLite file on either project: reachable, and with every migration pending.
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "pending.db");
+    const service = await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` });
+    const ready = await service.app.inject({ method: "GET", url: "/ready" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      error: "SERVICE_UNAVAILABLE",
+      message: "Not ready: migrations down",
+      data: {
+        status: "not_ready",
+        checks: {
+          database: { status: "up" },
+          migrations: { status: "down", detail: expect.stringMatching(/^\d+ pending: run pnpm db:migrate$/) },
+        },
+      },
+    });
+    const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(status.data.components).toContainEqual({ name: "database", label: "Database", status: "down" });
+    await service.storage.migrate();
+    expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+  });
+
+  it("MAINTENANCE_NOTICE shows on /status.json and /status, escaped", async () => {
+    const service = await start({ MAINTENANCE_NOTICE: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
+    const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(status.data).toMatchObject({ status: "up", notice: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
+    const page = await service.app.inject({ method: "GET", url: "/status" });
+    expect(page.body).toContain("Upgrade Sunday 02:00 UTC &lt;expect 5 min&gt;");
   });
 });

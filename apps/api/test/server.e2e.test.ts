@@ -39,7 +39,10 @@ async function call(method: string, path: string, body?: unknown, token?: string
 describe("the started server process (pnpm start)", () => {
   it("migrates its database on start and reports ready", async () => {
     expect((await call("GET", "/health")).json).toEqual({ success: true, data: { status: "ok" } });
-    expect((await call("GET", "/ready")).json).toEqual({ success: true, data: { database: "ok" } });
+    expect((await call("GET", "/ready")).json).toMatchObject({
+      success: true,
+      data: { status: "ready", checks: { database: { status: "up" }, migrations: { status: "up" } } },
+    });
   });
 
   it("serves the account lifecycle over real HTTP: register, me, refresh, logout", async () => {

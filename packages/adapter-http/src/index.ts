@@ -1,5 +1,7 @@
 export type { HttpApp, HttpAppOptions, TrustProxy } from "./app.ts";
 export { buildHttpApp, buildMetricsApp } from "./app.ts";
+export type { DependencyCheck, DependencyStatus } from "./dependency-checks.ts";
+export { cachedCheck } from "./dependency-checks.ts";
 export { defaultErrorMessage, errorStatus } from "./error-status.ts";
 export type {
   DatabasePoolUsage,
@@ -10,3 +12,4 @@ export type {
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
+export type { ServiceStatus, StatusOptions } from "./routes/status.ts";

@@ -14,14 +14,14 @@ afterEach(async () => {
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A real pino logger whose JSON lines land in `lines`. */
-function recordingLogger(lines: Record<string, unknown>[]) {
+function recordingLogger(lines: Record<string, unknown>[], level = "info") {
   const stream = new Writable({
     write(chunk, _encoding, done) {
       for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
       done();
     },
   });
-  return pino({ level: "info" }, stream);
+  return pino({ level }, stream);
 }
 
 function failingLogIn(useCases: UseCases): UseCases {
@@ -139,5 +139,31 @@ describe("X-Request-Id", () => {
     expect(failed.json().requestId).toBe(failed.headers["x-request-id"]);
     const refused = await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: {} });
     expect(Object.keys(refused.json()).sort()).toEqual(["error", "message", "success"]);
+  });
+});
+
+describe("request headers at debug level (DEBUG=superoauth:http)", () => {
+  it("are logged with credentials replaced, even by a logger without redaction", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await start({ trustProxy: false, logger: recordingLogger(lines, "debug") });
+    await app.inject({
+      method: "GET",
+      url: "/health",
+      headers: { authorization: "Bearer eyJ.secret", cookie: "sid=secret-cookie", "user-agent": "curl/8" },
+    });
+    const logged = lines.find((line) => line.msg === "request headers");
+    expect(logged?.headers).toMatchObject({
+      authorization: "[redacted]",
+      cookie: "[redacted]",
+      "user-agent": "curl/8",
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/eyJ\.secret|secret-cookie/);
+  });
+
+  it("are not logged at info level", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await start({ trustProxy: false, logger: recordingLogger(lines) });
+    await app.inject({ method: "GET", url: "/health" });
+    expect(lines.some((line) => line.msg === "request headers")).toBe(false);
   });
 });
