@@ -7,7 +7,14 @@ import {
   createSHA256SecretHasher,
   limitHashingConcurrency,
 } from "@superoauth/adapter-crypto";
-import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
+import {
+  buildHttpApp,
+  buildMetricsApp,
+  cachedCheck,
+  createMetrics,
+  type DependencyCheck,
+  type HttpApp,
+} from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
@@ -29,11 +36,14 @@ import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { createExportWorker, type ExportWorker } from "./export-worker.ts";
-import { composeMailer } from "./mail.ts";
+import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
+import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
 
 export interface Service {
   readonly app: HttpApp;
+  /** The /metrics listener of its own when METRICS_PORT is set (main.ts listens on it). */
+  readonly metricsApp: HttpApp | undefined;
   readonly storage: Storage;
   /**
    * The signing keys as read at start (ADR 0021), newest first: the private JWKS is what the OIDC
@@ -61,15 +71,24 @@ export async function composeService(
     exportWorker?: { start?: boolean; pollIntervalMs?: number };
   } = {},
 ): Promise<Service> {
+  // DEBUG=superoauth:<area> raises that area's logger to debug (docs/operations.md).
+  const debug = debugAreasOf(config.observability.debug);
+  const areaLogger = (area: DebugArea) =>
+    logger === undefined ? undefined : componentLogger(logger, area, debug);
+  const dbLogger = debug.has("db") ? areaLogger("db") : undefined;
+  const metrics = config.observability.metricsEnabled ? createMetrics() : undefined;
   const storage = await openStorage({
     url: config.databaseURL,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
+    ...(dbLogger === undefined ? {} : { onQuery: (query) => dbLogger.debug(query, "query") }),
   });
+  let metricsApp: HttpApp | undefined;
   try {
     // Creates the database if missing, and migrates it without the query timeout.
     if (config.migrateOnStart) await storage.migrate();
-    const mail = composeMailer(config.mail, logger);
+    const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
+    metrics?.watchDatabasePool(() => storage.poolUsage());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
@@ -95,6 +114,7 @@ export async function composeService(
       passwordHasher: limitHashingConcurrency(
         options.passwordHasher ?? createArgon2PasswordHasher(),
         config.security.hashing,
+        metrics?.recordHashingQueueWait,
       ),
       passwordStrength: createZxcvbnPasswordStrengthChecker(),
       secretHasher: createSHA256SecretHasher(),
@@ -117,7 +137,7 @@ export async function composeService(
       oauthProviders: createOAuthProviderGateways({
         providers: config.oauth.providers,
         timeoutMs: config.oauth.httpTimeoutMs,
-        ...(logger === undefined ? {} : { logger: logger.child({ component: "oauth" }) }),
+        ...(logger === undefined ? {} : { logger: componentLogger(logger, "oauth", debug) }),
       }),
       linkedProviders: storage.linkedProviders,
       oauthFlows: storage.oauthFlows,
@@ -141,6 +161,7 @@ export async function composeService(
       exportJobs: storage.exportJobs,
       exportArchives: createLocalExportArchiveStore({ directory: config.dataExport.directory }),
       exportWorker,
+      ...(metrics === undefined ? {} : { observer: metrics.observer }),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -166,7 +187,12 @@ export async function composeService(
         await storage.ping();
         return true;
       },
-      ...(logger === undefined ? {} : { logger }),
+      dependencyChecks: dependencyChecksOf(storage, mail),
+      status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
+      ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
+      ...(metrics === undefined
+        ? {}
+        : { metrics, serveMetrics: config.observability.metricsPort === undefined }),
       cookieSecret: config.oauth.cookieSecret,
       oauth: {
         successRedirectURL: config.oauth.successRedirectURL,
@@ -174,6 +200,8 @@ export async function composeService(
         hostPrefixedCookies: config.oauth.hostPrefixedCookies,
       },
     });
+    if (metrics !== undefined && config.observability.metricsPort !== undefined)
+      metricsApp = await buildMetricsApp(metrics);
     const housekeeping = startHousekeeping({
       storage,
       clock: deps.clock,
@@ -184,6 +212,7 @@ export async function composeService(
     if (options.exportWorker?.start ?? true) exportWorker.start();
     return {
       app,
+      metricsApp,
       storage,
       signingKeys: { privateJWKS: privateJWKS(keySet), publicJWKS: publicJWKS(keySet) },
       exportWorker,
@@ -192,6 +221,7 @@ export async function composeService(
         await app.close();
         // An export in progress goes back to the queue (its attempt given back) for the next start.
         await exportWorker.stop();
+        await metricsApp?.close();
         // The queued work may still write and mail: let it finish before the mailer and the pool close.
         const { pending } = await backgroundTasks.drain({ timeoutMs: 5_000 });
         if (pending > 0)
@@ -201,9 +231,48 @@ export async function composeService(
       },
     };
   } catch (error) {
+    await metricsApp?.close();
     await storage.close();
     throw error;
   }
+}
+
+/**
+ * What /ready and /status check besides the database (and Redis, which the HTTP app checks):
+ * pending migrations (required: the code expects the schema they make) and, with SMTP_URL, the
+ * mail server (not required: mail is delivered in the background and retried; its handshake is
+ * asked at most every 30 s).
+ */
+function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyCheck[] {
+  const checks: DependencyCheck[] = [
+    {
+      name: "migrations",
+      required: true,
+      async check() {
+        const pending = (await storage.migrationStatus()).filter((m) => m.executedAt === null).length;
+        return pending === 0
+          ? { status: "up" }
+          : { status: "down", detail: `${pending} pending: run pnpm db:migrate` };
+      },
+    },
+  ];
+  const { verifySMTP } = mail;
+  if (verifySMTP !== undefined) {
+    checks.push(
+      cachedCheck(
+        {
+          name: "smtp",
+          required: false,
+          async check() {
+            await verifySMTP();
+            return { status: "up" };
+          },
+        },
+        30_000,
+      ),
+    );
+  }
+  return checks;
 }
 
 /**

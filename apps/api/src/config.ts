@@ -11,6 +11,11 @@ import {
   readDevelopmentSecrets,
 } from "./development-secrets.ts";
 import { type OAuthConfig, oauthVariables, parseOAuthConfig } from "./oauth-config.ts";
+import {
+  type ObservabilityConfig,
+  observabilityVariables,
+  parseObservabilityConfig,
+} from "./observability-config.ts";
 import { parseSecurityConfig, type SecurityConfig, securityVariables } from "./security-config.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
 import {
@@ -165,6 +170,7 @@ export const environmentVariables = {
   ...oauthVariables,
   ...securityVariables,
   ...brandVariables,
+  ...observabilityVariables,
   APP_URL: optional({
     unset: "http://localhost:<PORT>",
     meaning:
@@ -264,6 +270,8 @@ export interface Config {
   readonly logLevel: string;
   readonly logFile: string | undefined;
   readonly logFormat: "json" | "pretty";
+  /** Metrics, DEBUG namespaces and the status page (see observability-config.ts). */
+  readonly observability: ObservabilityConfig;
 }
 
 export type ConfigResult =
@@ -390,6 +398,8 @@ export function parseConfig(
   warnings.push(
     ...(developmentSecrets === undefined ? security.warnings : security.warnings.filter(notAbout)),
   );
+  const observability = parseObservabilityConfig(e);
+  problems.push(...observability.problems);
   if (problems.length > 0 || secret === undefined) return { ok: false, problems };
 
   if (e.SMTP_URL === undefined && environment === "production") {
@@ -452,6 +462,7 @@ export function parseConfig(
       logLevel: e.LOG_LEVEL,
       logFile: env.LOG_FILE === "" ? undefined : e.LOG_FILE,
       logFormat: e.LOG_FORMAT,
+      observability: observability.config,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { logRedaction } from "./logger.ts";
+import { componentLogger, createLogger, type DebugArea, debugAreasOf, logRedaction } from "./logger.ts";
 
 const passwordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
 
@@ -32,5 +32,67 @@ describe("the log's redaction", () => {
     expect(lines).toHaveLength(2);
     expect(text).toContain("ER_LOCK_WAIT_TIMEOUT");
     expect(text).not.toContain(passwordHash);
+  });
+});
+
+describe("DEBUG namespaces", () => {
+  it.each([
+    ["superoauth:*", ["http", "db", "oauth", "mail"]],
+    ["*", ["http", "db", "oauth", "mail"]],
+    ["superoauth:db", ["db"]],
+    ["superoauth:oauth, superoauth:mail", ["oauth", "mail"]],
+    ["superoauth:*,-superoauth:db", ["http", "oauth", "mail"]],
+    ["express:*", []],
+    ["superoauth", []],
+    ["", []],
+  ])("%j turns on %j", (debug, areas) => {
+    expect([...debugAreasOf(debug)]).toEqual(areas);
+  });
+  it("unset turns on nothing", () => {
+    expect(debugAreasOf(undefined).size).toBe(0);
+  });
+});
+
+describe("an area's logger", () => {
+  function capture(level: string, debug: string | undefined) {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const areas = debugAreasOf(debug);
+    const root = createLogger({ level, file: undefined, debug: areas, destination });
+    return { lines, root, area: (name: DebugArea) => componentLogger(root, name, areas) };
+  }
+
+  it("writes debug lines only for the areas DEBUG names, above LOG_LEVEL, with secrets still redacted", () => {
+    const { lines, root, area } = capture("warn", "superoauth:http");
+    area("http").debug(
+      { headers: { authorization: "Bearer eyJ.secret.jwt", cookie: "sid=secret", host: "x" } },
+      "request headers",
+    );
+    area("http").debug({ refreshToken: "0190.secret-refresh", password: "hunter2" }, "body-ish");
+    area("db").debug({ sql: "select 1" }, "query");
+    area("db").info("not at warn either");
+    root.debug("the root stays at LOG_LEVEL");
+    root.warn("a warning");
+    expect(lines.map((l) => [l.component, l.msg])).toEqual([
+      ["http", "request headers"],
+      ["http", "body-ish"],
+      [undefined, "a warning"],
+    ]);
+    const text = JSON.stringify(lines);
+    expect(lines[0]?.headers).toMatchObject({ authorization: "[redacted]", cookie: "[redacted]", host: "x" });
+    for (const secret of ["eyJ.secret.jwt", "sid=secret", "0190.secret-refresh", "hunter2"])
+      expect(text).not.toContain(secret);
+  });
+
+  it("without DEBUG, no area writes debug lines", () => {
+    const { lines, area } = capture("info", undefined);
+    for (const name of ["http", "db", "oauth", "mail"] as const) area(name).debug("quiet");
+    area("mail").info({ to: "ada@example.com" }, "mail delivered");
+    expect(lines.map((l) => [l.component, l.msg])).toEqual([["mail", "mail delivered"]]);
   });
 });

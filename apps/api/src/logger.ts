@@ -12,6 +12,14 @@ export const logRedaction = {
   paths: [
     "req.headers.authorization",
     "req.headers.cookie",
+    // The request headers of superoauth:http debug lines, and the cookies a response sets.
+    "headers.authorization",
+    "headers.cookie",
+    'headers["set-cookie"]',
+    "headers.referer",
+    "password",
+    "refreshToken",
+    "accessToken",
     "*.password",
     "*.refreshToken",
     "*.accessToken",
@@ -27,28 +35,70 @@ export const prettyOptions = {
   singleLine: false,
 } as const;
 
+/** The areas `DEBUG=superoauth:<area>` turns debug logs on for (docs/operations.md). */
+export const debugAreas = ["http", "db", "oauth", "mail"] as const;
+export type DebugArea = (typeof debugAreas)[number];
+
 /**
- * JSON logs to stdout (human-readable lines with `format: "pretty"`) and, when configured, JSON
- * lines to a file that `pnpm logs` reads.
+ * Which areas DEBUG names, read as the `debug` package reads it: comma- or space-separated
+ * namespaces, `*` matching anything, a leading `-` excluding (`superoauth:*,-superoauth:db`).
+ */
+export function debugAreasOf(debug: string | undefined): ReadonlySet<DebugArea> {
+  const included: RegExp[] = [];
+  const excluded: RegExp[] = [];
+  for (const entry of (debug ?? "").split(/[\s,]+/).filter(Boolean)) {
+    const negated = entry.startsWith("-");
+    const pattern = new RegExp(
+      `^${(negated ? entry.slice(1) : entry).replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", ".*")}$`,
+    );
+    (negated ? excluded : included).push(pattern);
+  }
+  return new Set(
+    debugAreas.filter((area) => {
+      const namespace = `superoauth:${area}`;
+      return included.some((p) => p.test(namespace)) && !excluded.some((p) => p.test(namespace));
+    }),
+  );
+}
+
+/**
+ * The logger of one area: its lines say `component`, and it writes debug lines when DEBUG names
+ * the area, whatever LOG_LEVEL says (createLogger lets debug lines through then). Redaction is the
+ * root logger's, so it holds for debug lines too.
+ */
+export function componentLogger(root: Logger, area: DebugArea, debug: ReadonlySet<DebugArea>): Logger {
+  return root.child({ component: area }, debug.has(area) ? { level: "debug" } : {});
+}
+
+/**
+ * JSON logs to stdout (or `destination`; human-readable lines with `format: "pretty"`) and, when
+ * configured, JSON lines to a file that `pnpm logs` reads.
  * Request logs carry method, URL and IP only: never headers or bodies, so no
- * token or password reaches a log line; the redaction is a second belt.
+ * token or password reaches a log line; the redaction is a second belt. With DEBUG naming an
+ * area, the streams take debug lines, which only that area's logger writes.
  */
 export function createLogger(options: {
   level: string;
   file: string | undefined;
   format?: "json" | "pretty";
+  debug?: ReadonlySet<DebugArea>;
+  destination?: pino.DestinationStream;
 }): Logger {
   const stdout =
     options.format === "pretty"
       ? pinoPretty({ ...prettyOptions, destination: 1, sync: true, colorize: pinoPretty.isColorSupported })
       : process.stdout;
-  const streams: pino.StreamEntry[] = [{ stream: stdout }];
+  const streams: pino.StreamEntry[] = [{ stream: options.destination ?? stdout }];
   if (options.file !== undefined) {
     mkdirSync(dirname(options.file), { recursive: true });
     streams.push({ stream: pino.destination({ dest: options.file, append: true, mkdir: true }) });
   }
+  const root = options.level as pino.Level;
+  const debugValue = pino.levels.values.debug ?? 20;
+  const streamLevel: pino.Level =
+    (options.debug?.size ?? 0) > 0 && (pino.levels.values[root] ?? 0) > debugValue ? "debug" : root;
   return pino(
     { level: options.level, redact: logRedaction },
-    pino.multistream(streams.map((s) => ({ ...s, level: options.level as pino.Level }))),
+    pino.multistream(streams.map((s) => ({ ...s, level: streamLevel }))),
   );
 }

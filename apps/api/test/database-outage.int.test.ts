@@ -63,9 +63,14 @@ const ready = () => service.app.inject({ method: "GET", url: "/ready" });
 const health = () => service.app.inject({ method: "GET", url: "/health" });
 
 function expectUnavailable(response: LightMyRequestResponse): void {
-  expect({ status: response.statusCode, body: response.json() }).toStrictEqual({
+  expect({ status: response.statusCode, body: response.json() }).toMatchObject({
     status: 503,
-    body: { success: false, error: "SERVICE_UNAVAILABLE", message: expect.stringMatching(/\S/) },
+    body: {
+      success: false,
+      error: "SERVICE_UNAVAILABLE",
+      message: expect.stringMatching(/\S/),
+      requestId: response.headers["x-request-id"],
+    },
   });
   expect(response.headers["retry-after"]).toBe("5");
   // The envelope says nothing of the database: no driver codes, hosts or ports.

@@ -6,9 +6,11 @@ export function expectErrorEnvelope(
   code: string,
   status: number,
 ): void {
+  // A 5xx names its request (X-Request-Id) for support.
+  const envelope = { success: false, error: code, message: expect.stringMatching(/\S/) };
   expect({ status: response.statusCode, body: response.json() }).toStrictEqual({
     status,
-    body: { success: false, error: code, message: expect.stringMatching(/\S/) },
+    body: status >= 500 ? { ...envelope, requestId: expect.any(String) } : envelope,
   });
 }
 

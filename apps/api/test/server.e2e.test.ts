@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, runServerExpectingFailure, startServerProcess } from "./server-process.ts";
@@ -7,10 +8,23 @@ let database: TestDatabase;
 let server: RunningServer;
 const jwtSecret = randomBytes(48).toString("base64url");
 
+let metricsPort: number;
+
+/** A port nothing listens on now (the system's pick for a moment's listener). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
+  metricsPort = await freePort();
   server = await startServerProcess({
     env: {
+      METRICS_PORT: String(metricsPort),
       DATABASE_URL: database.url,
       JWT_SECRET: jwtSecret,
       TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
@@ -39,7 +53,20 @@ async function call(method: string, path: string, body?: unknown, token?: string
 describe("the started server process (pnpm start)", () => {
   it("migrates its database on start and reports ready", async () => {
     expect((await call("GET", "/health")).json).toEqual({ success: true, data: { status: "ok" } });
-    expect((await call("GET", "/ready")).json).toEqual({ success: true, data: { database: "ok" } });
+    expect((await call("GET", "/ready")).json).toMatchObject({
+      success: true,
+      data: { status: "ready", checks: { database: { status: "up" }, migrations: { status: "up" } } },
+    });
+  });
+
+  it("serves /metrics on METRICS_PORT only, with the requests the main port answered", async () => {
+    expect((await call("GET", "/health")).status).toBe(200);
+    expect((await fetch(`${server.baseURL}/metrics`)).status).toBe(404);
+    const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(
+      /superoauth_http_request_duration_seconds_count\{method="GET",route="\/health",status="200"\} [1-9]/,
+    );
   });
 
   it("serves the account lifecycle over real HTTP: register, me, refresh, logout", async () => {

@@ -106,9 +106,18 @@ describe("the composed service on MySQL", () => {
     }
   });
 
-  it("reports readiness from the database", async () => {
+  it("reports readiness from the database and the migrations", async () => {
     const ready = await service.app.inject({ url: "/ready" });
-    expect(ready.json()).toEqual({ success: true, data: { database: "ok" } });
+    expect(ready.json()).toEqual({
+      success: true,
+      data: {
+        status: "ready",
+        checks: {
+          database: { status: "up", required: true, latencyMs: expect.any(Number) },
+          migrations: { status: "up", required: true, latencyMs: expect.any(Number) },
+        },
+      },
+    });
   });
 });
 

@@ -24,6 +24,24 @@ describe("limitHashingConcurrency", () => {
     ).toEqual([true, true, true]);
   });
 
+  it("tells how long each operation waited: nothing when a slot was free, more than nothing when it queued", async () => {
+    const hasher = new HeldPasswordHasher(new InMemoryPasswordHasher());
+    const waits: number[] = [];
+    const limited = limitHashingConcurrency(hasher, { maxConcurrent: 1, maxQueue: 1 }, (s) => waits.push(s));
+    const hash = await hasher.hashPassword("right");
+    hasher.hold();
+    const first = limited.verifyPassword({ hash, password: "right" });
+    const queued = limited.verifyPassword({ hash, password: "right" });
+    await expect(limited.verifyPassword({ hash, password: "right" })).rejects.toBeInstanceOf(OverloadedError);
+    expect(waits).toEqual([0]);
+    // The queued one waits at least until the held one is let go.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    hasher.release();
+    await Promise.all([first, queued]);
+    expect(waits).toHaveLength(2);
+    expect(waits[1]).toBeGreaterThan(0);
+  });
+
   it("with real argon2id and one thread, the queued verification completes and the one beyond is refused", async () => {
     const limited = limitHashingConcurrency(createArgon2PasswordHasher(), { maxConcurrent: 1, maxQueue: 1 });
     const hash = await limited.hashPassword("Password-1!");

@@ -24,7 +24,12 @@ const retryAfterSeconds = 1;
  * bounded). Whether a slot is free is decided when the call is made, before it
  * awaits anything.
  */
-export function limitHashingConcurrency(hasher: PasswordHasher, limits: HashingLimits): PasswordHasher {
+export function limitHashingConcurrency(
+  hasher: PasswordHasher,
+  limits: HashingLimits,
+  /** Told how long each operation waited for a slot (0 when one was free), for metrics. */
+  onQueueWait: (seconds: number) => void = () => {},
+): PasswordHasher {
   if (!Number.isInteger(limits.maxConcurrent) || limits.maxConcurrent < 1) {
     throw new Error("limitHashingConcurrency: maxConcurrent must be a whole number of at least 1");
   }
@@ -37,9 +42,12 @@ export function limitHashingConcurrency(hasher: PasswordHasher, limits: HashingL
   async function run<T>(work: () => Promise<T>): Promise<T> {
     if (running < limits.maxConcurrent) {
       running++;
+      onQueueWait(0);
     } else if (waiting.length < limits.maxQueue) {
+      const queuedAt = performance.now();
       // The operation that finishes hands its slot over: `running` stays as it is.
       await new Promise<void>((resolve) => waiting.push(resolve));
+      onQueueWait((performance.now() - queuedAt) / 1000);
     } else {
       throw new OverloadedError({
         message: `Too many password hashes waiting (${limits.maxQueue})`,

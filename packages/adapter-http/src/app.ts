@@ -1,9 +1,12 @@
 import cookie from "@fastify/cookie";
 import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { DependencyCheck } from "./dependency-checks.ts";
+import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
-import { childLoggerWithoutQueries } from "./request-logging.ts";
+import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
+import { childLoggerWithoutQueries, logRequestHeaders } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -13,6 +16,7 @@ import { oauthRoutes } from "./routes/oauth.ts";
 import { pageRoutes } from "./routes/pages.ts";
 import { reauthenticateRoutes } from "./routes/reauthenticate.ts";
 import { sessionRoutes } from "./routes/sessions.ts";
+import { type StatusOptions, statusRoutes } from "./routes/status.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { userRoutes } from "./routes/user.ts";
 import { describeValidationError } from "./validation-message.ts";
@@ -32,8 +36,13 @@ export interface HttpAppOptions {
   readonly rateLimit: RateLimitSettings;
   /** Take the client IP from X-Forwarded-For (only behind proxies you control). */
   readonly trustProxy: TrustProxy;
-  /** Readiness: is the database reachable? */
+  /** Readiness: is the database reachable? (/ready's `database` check) */
   readonly checkReadiness: () => Promise<boolean>;
+  /**
+   * The other dependencies /ready and /status report (pending migrations, SMTP, ...); Redis, when
+   * the rate limits use it, is checked by the app itself.
+   */
+  readonly dependencyChecks?: readonly DependencyCheck[];
   /** A pino logger; none means silent. */
   readonly logger?: FastifyBaseLogger;
   /** Largest accepted request body; auth requests are small. Default 64 KiB. */
@@ -49,6 +58,12 @@ export interface HttpAppOptions {
     /** APP_URL is https: `__Host-`-prefixed sign-in and device cookies (ADR 0013). Default false. */
     readonly hostPrefixedCookies?: boolean;
   };
+  /** The public status page's settings (its maintenance notice); none: no notice. */
+  readonly status?: StatusOptions;
+  /** Prometheus metrics to record every request into (none: nothing is recorded). */
+  readonly metrics?: Metrics;
+  /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
+  readonly serveMetrics?: boolean;
   /**
    * More routes from other adapters (the OpenID Connect provider, the hosted pages), registered
    * last in the root scope, so the rate limits, cookies and no-store headers apply to them too.
@@ -82,6 +97,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
     childLoggerFactory: childLoggerWithoutQueries,
+    genReqId: requestIdGenerator(options.trustProxy),
     // The router's own refusals (a malformed percent-encoding, an over-long path parameter)
     // come before any handler: answer them with the envelope too.
     frameworkErrors: (error, _request, reply) =>
@@ -94,8 +110,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.decorateRequest("auth", null);
   app.decorateRequest("caller", null);
 
+  echoRequestIds(app);
+  logRequestHeaders(app);
+  if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
-  await registerRateLimits(app, options.rateLimit);
+  const { counterStoreCheck } = await registerRateLimits(app, options.rateLimit);
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
   // have gives the clearer "Content-Type must be application/json" answer.
   app.removeContentTypeParser("text/plain");
@@ -160,7 +179,24 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     hostPrefixedCookies: options.oauth?.hostPrefixedCookies ?? false,
     cookiesCanBeSigned: options.cookieSecret !== undefined,
   };
-  await app.register(healthRoutes, { checkReadiness: options.checkReadiness });
+  const databaseCheck: DependencyCheck = {
+    name: "database",
+    required: true,
+    check: async () => ({ status: (await options.checkReadiness()) ? "up" : "down" }),
+  };
+  const checks = [
+    databaseCheck,
+    ...(counterStoreCheck === undefined ? [] : [counterStoreCheck]),
+    ...(options.dependencyChecks ?? []),
+  ];
+  await app.register(healthRoutes, { checks });
+  await app.register(statusRoutes, {
+    checks,
+    useCases: options.useCases,
+    status: options.status ?? { maintenanceNotice: () => null },
+  });
+  if (options.metrics !== undefined && options.serveMetrics !== false)
+    await app.register(metricsRoute, { metrics: options.metrics });
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
@@ -183,5 +219,15 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     { prefix: "/api/v1" },
   );
   for (const plugin of options.plugins ?? []) await plugin(app);
+  return app;
+}
+
+/**
+ * A listener of its own for GET /metrics (METRICS_PORT), e.g. on an interface only the scraper
+ * reaches; everything else answers 404.
+ */
+export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(metricsRoute, { metrics });
   return app;
 }

@@ -1,4 +1,15 @@
 export type { HttpApp, HttpAppOptions, TrustProxy } from "./app.ts";
-export { buildHttpApp } from "./app.ts";
+export { buildHttpApp, buildMetricsApp } from "./app.ts";
+export type { DependencyCheck, DependencyStatus } from "./dependency-checks.ts";
+export { cachedCheck } from "./dependency-checks.ts";
 export { defaultErrorMessage, errorStatus } from "./error-status.ts";
+export type {
+  DatabasePoolUsage,
+  ExportJobMetrics,
+  ExportJobOutcome,
+  MailDeliveryOutcome,
+  Metrics,
+} from "./metrics.ts";
+export { createMetrics } from "./metrics.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
+export type { ServiceStatus, StatusOptions } from "./routes/status.ts";

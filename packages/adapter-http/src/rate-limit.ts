@@ -1,6 +1,7 @@
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Redis } from "ioredis";
+import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
 
 /** Which budget a route draws from. */
@@ -47,8 +48,11 @@ const redisCommandTimeoutMs = 1_000;
  * contract wants X-RateLimit-Reset as a Unix time in seconds, where the plugin
  * sends seconds-until-reset.
  */
-export async function registerRateLimits(app: FastifyInstance, settings: RateLimitSettings): Promise<void> {
-  if (!settings.enabled) return;
+export async function registerRateLimits(
+  app: FastifyInstance,
+  settings: RateLimitSettings,
+): Promise<{ counterStoreCheck: DependencyCheck | undefined }> {
+  if (!settings.enabled) return { counterStoreCheck: undefined };
   const redis =
     settings.redisURL === undefined
       ? undefined
@@ -124,4 +128,17 @@ export async function registerRateLimits(app: FastifyInstance, settings: RateLim
       );
     }
   });
+  // Without its counters every limited request fails closed: Redis is required for readiness.
+  const counterStoreCheck: DependencyCheck | undefined =
+    redis === undefined
+      ? undefined
+      : {
+          name: "redis",
+          required: true,
+          async check() {
+            await redis.ping();
+            return { status: "up" };
+          },
+        };
+  return { counterStoreCheck };
 }

@@ -8,14 +8,23 @@ import { defaultErrorMessage, errorStatus } from "./error-status.ts";
  */
 const serviceUnavailableRetryAfterSeconds = 5;
 
-/** Sends the contract's error envelope with the status the table gives the code. */
-export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+/**
+ * Sends the contract's error envelope with the status the table gives the code; `extra` adds
+ * fields a route documents beside it (GET /ready's report).
+ */
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  message?: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): FastifyReply {
   // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
   if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
     reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
-  return reply
-    .code(errorStatus[code])
-    .send({ success: false, error: code, message: message ?? defaultErrorMessage[code] });
+  const status = errorStatus[code];
+  const body = { ...extra, success: false, error: code, message: message ?? defaultErrorMessage[code] };
+  // A server-side failure names its request, so a user can quote it and we can find its log lines.
+  return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
 }
 
 /** Sends a use case's failure; a failure's cause (infrastructure behind the code) goes to the log only. */

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyRequest, FastifyServerOptions } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest, FastifyServerOptions } from "fastify";
 
 /**
  * What a request log line says about the request: the path without its query
@@ -25,3 +25,24 @@ export const childLoggerWithoutQueries: NonNullable<FastifyServerOptions["childL
     ...childOptions,
     serializers: { ...childOptions.serializers, req: describeRequest },
   });
+
+/** Headers that carry credentials or where the client came from: never written out, whatever the logger. */
+const secretHeaders = new Set(["authorization", "cookie", "proxy-authorization", "referer"]);
+
+/**
+ * With DEBUG=superoauth:http, each request's headers at debug level, credentials replaced here
+ * (not left to the logger's redaction, which a logger given by a caller may lack); nothing is
+ * built at other levels.
+ */
+export function logRequestHeaders(app: FastifyInstance): void {
+  app.addHook("onRequest", async (request) => {
+    if (request.log.level !== "debug" && request.log.level !== "trace") return;
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [
+        name,
+        secretHeaders.has(name) ? "[redacted]" : value,
+      ]),
+    );
+    request.log.debug({ headers }, "request headers");
+  });
+}

@@ -6,6 +6,8 @@ export const errorEnvelope = Type.Object({
   success: Type.Literal(false),
   error: Type.String(),
   message: Type.String(),
+  /** On 5xx answers: the request's id (X-Request-Id), to quote to support. */
+  requestId: Type.Optional(Type.String()),
 });
 
 /** The success envelope around a route's data. */

@@ -10,10 +10,12 @@ import { buildTestApp } from "./test-app.ts";
 const routesDirectory = join(import.meta.dirname, "..", "src", "routes");
 const docsPath = join(import.meta.dirname, "..", "..", "..", "docs", "api.md");
 /** Route files registered at the root rather than under /api/v1 (see app.ts). */
-const rootRouteFiles = new Set(["health.ts", "pages.ts"]);
+const rootRouteFiles = new Set(["health.ts", "pages.ts", "status.ts"]);
 const rootPaths = new Set([
   "/health",
   "/ready",
+  "/status",
+  "/status.json",
   "/verify-email",
   "/reset-password",
   "/oauth/complete",

@@ -176,6 +176,9 @@ const page: RouteFuzz = { page: true };
 export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "GET /health": {},
   "GET /ready": {},
+  "GET /metrics": page,
+  "GET /status": page,
+  "GET /status.json": {},
   "GET /verify-email": page,
   "GET /reset-password": page,
   "GET /oauth/complete": { ...page, query: { code: anyText, linked: anyText, reauthenticated: anyText } },

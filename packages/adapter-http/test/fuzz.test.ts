@@ -13,7 +13,7 @@ import {
 import fc from "fast-check";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterAll, describe, expect, it } from "vitest";
-import { errorStatus } from "../src/index.ts";
+import { createMetrics, errorStatus } from "../src/index.ts";
 import {
   type FuzzRequest,
   type Marker,
@@ -44,6 +44,7 @@ async function fuzzApp(
   const { app, deps } = await buildTestApp({
     ...options,
     logger: capturingLogger(log),
+    metrics: createMetrics({ processMetrics: false }),
     cookieSecret: "cookie-secret-for-fuzzing-0123456789abcdef",
     oauth: { successRedirectURL: "https://app.example/oauth/complete", secureCookies: true },
     // Limits on, so their hook is fuzzed too, but far above what one run spends.

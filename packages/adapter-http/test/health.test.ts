@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildTestApp, expectError } from "./test-app.ts";
+import { cachedCheck, type DependencyCheck } from "../src/index.ts";
+import { buildTestApp } from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -8,10 +9,26 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function start(checkReadiness: () => Promise<boolean>): Promise<FastifyInstance> {
-  ({ app } = await buildTestApp({ checkReadiness }));
+async function start(
+  checkReadiness: () => Promise<boolean>,
+  dependencyChecks: DependencyCheck[] = [],
+): Promise<FastifyInstance> {
+  ({ app } = await buildTestApp({ checkReadiness, dependencyChecks }));
   return app;
 }
+
+const up = (name: string, required = true): DependencyCheck => ({
+  name,
+  required,
+  check: async () => ({ status: "up" }),
+});
+const failing = (name: string, required: boolean): DependencyCheck => ({
+  name,
+  required,
+  check: async () => {
+    throw new Error(`SECRET_DETAIL of ${name}: 10.1.2.3`);
+  },
+});
 
 describe("GET /health", () => {
   it("answers 200 with status ok", async () => {
@@ -29,37 +46,197 @@ describe("GET /health", () => {
 });
 
 describe("GET /ready", () => {
-  it("answers 200 when the readiness check resolves true", async () => {
-    const response = await (await start(async () => true)).inject({ method: "GET", url: "/ready" });
+  it("answers 200 with each dependency's status and latency", async () => {
+    const response = await (await start(async () => true, [up("migrations")])).inject({
+      method: "GET",
+      url: "/ready",
+    });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toStrictEqual({ success: true, data: { database: "ok" } });
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: {
+        status: "ready",
+        checks: {
+          database: { status: "up", required: true, latencyMs: expect.any(Number) },
+          migrations: { status: "up", required: true, latencyMs: expect.any(Number) },
+        },
+      },
+    });
   });
 
-  it("answers SERVICE_UNAVAILABLE 503 when the readiness check resolves false", async () => {
-    const response = await (await start(async () => false)).inject({ method: "GET", url: "/ready" });
+  it("answers SERVICE_UNAVAILABLE 503 naming the database when it does not answer, with the report", async () => {
+    const response = await (await start(async () => false, [up("migrations")])).inject({
+      method: "GET",
+      url: "/ready",
+    });
 
-    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.statusCode).toBe(503);
+    const body = response.json();
+    expect(body).toMatchObject({
+      success: false,
+      error: "SERVICE_UNAVAILABLE",
+      message: "Not ready: database down",
+      requestId: response.headers["x-request-id"],
+      data: {
+        status: "not_ready",
+        checks: { database: { status: "down", required: true }, migrations: { status: "up" } },
+      },
+    });
+    expect(response.headers["retry-after"]).toBe("5");
   });
 
-  it("answers SERVICE_UNAVAILABLE 503 without the details when the readiness check throws", async () => {
+  it("answers 503 naming a required dependency that throws, without its details", async () => {
+    const response = await (await start(async () => true, [failing("migrations", true)])).inject({
+      method: "GET",
+      url: "/ready",
+    });
+
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      message: "Not ready: migrations down",
+      data: { checks: { migrations: { status: "down", detail: "unreachable" } } },
+    });
+    expect(response.body).not.toContain("SECRET_DETAIL");
+  });
+
+  it("answers 503 without the details when the database check throws", async () => {
     const response = await (
       await start(async () => {
         throw new Error("SECRET_DB_DETAIL: ECONNREFUSED 10.1.2.3:3306");
       })
     ).inject({ method: "GET", url: "/ready" });
 
-    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error).toBe("SERVICE_UNAVAILABLE");
     expect(response.body).not.toContain("SECRET_DB_DETAIL");
+  });
+
+  it("stays 200 when only a dependency that is not required is down, and says degraded", async () => {
+    const response = await (await start(async () => true, [failing("smtp", false)])).inject({
+      method: "GET",
+      url: "/ready",
+    });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data).toMatchObject({
+      status: "degraded",
+      checks: { smtp: { status: "down", required: false } },
+    });
   });
 
   it("asks the readiness check again on every request", async () => {
     let ready = false;
     const probed = await start(async () => ready);
     expect((await probed.inject({ method: "GET", url: "/ready" })).statusCode).toBe(503);
-
     ready = true;
-
     expect((await probed.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+  });
+});
+
+describe("GET /ready with Redis behind the rate limits", () => {
+  const limits = { enabled: true, windowMs: 60_000, loginMax: 100, registerMax: 100, generalMax: 100 };
+
+  it("reports Redis up when it answers", async () => {
+    ({ app } = await buildTestApp({
+      rateLimit: { ...limits, redisURL: process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379" },
+    }));
+    const response = await app.inject({ method: "GET", url: "/ready" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data.checks.redis).toMatchObject({ status: "up", required: true });
+  });
+
+  it("answers 503 naming Redis when it cannot be reached", async () => {
+    // Port 1 on the loopback interface: refused at once, nothing leaves the machine.
+    ({ app } = await buildTestApp({ rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" } }));
+    const response = await app.inject({ method: "GET", url: "/ready" });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toMatchObject({
+      message: "Not ready: redis down",
+      data: { checks: { redis: { status: "down" }, database: { status: "up" } } },
+    });
+  });
+});
+
+describe("GET /status.json and /status", () => {
+  it("reports the API, the database and mail, with the maintenance notice, from cached checks", async () => {
+    let asked = 0;
+    const { app: started } = await buildTestApp({
+      checkReadiness: async () => {
+        asked++;
+        return true;
+      },
+      dependencyChecks: [up("migrations"), failing("smtp", false)],
+      status: { maintenanceNotice: () => "Upgrade on Sunday <b>02:00</b> UTC" },
+    });
+    app = started;
+    const response = await app.inject({ method: "GET", url: "/status.json" });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: {
+        status: "degraded",
+        updatedAt: expect.any(String),
+        notice: "Upgrade on Sunday <b>02:00</b> UTC",
+        components: [
+          { name: "api", label: "API", status: "up" },
+          { name: "database", label: "Database", status: "up" },
+          { name: "mail", label: "Mail", status: "down" },
+        ],
+      },
+    });
+    // Within a few seconds every visitor gets the same answer: the database is asked once.
+    for (let i = 0; i < 5; i++) await app.inject({ method: "GET", url: "/status.json" });
+    await app.inject({ method: "GET", url: "/status" });
+    expect(asked).toBe(1);
+
+    const page = await app.inject({ method: "GET", url: "/status" });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(page.body).toContain("Upgrade on Sunday &lt;b&gt;02:00&lt;/b&gt; UTC");
+    expect(page.body).not.toContain("<b>02:00</b>");
+    expect(page.body).not.toMatch(/<script/);
+    expect(page.body).toMatch(/<th scope="row">Mail<\/th><td class="error">Down<\/td>/);
+  });
+
+  it("says down when the database is, lists each enabled provider, and shows no notice when none is set", async () => {
+    const { app: started, deps } = await buildTestApp({ checkReadiness: async () => false });
+    app = started;
+    (deps.oauthProviders as Record<string, unknown>).github = {};
+    const body = (await app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(body.data).toMatchObject({
+      status: "down",
+      notice: null,
+      components: [
+        { name: "api", status: "up" },
+        { name: "database", status: "down" },
+        { name: "mail", status: "up" },
+        { name: "github", label: "Sign-in with GitHub", status: "up" },
+      ],
+    });
+    const page = await app.inject({ method: "GET", url: "/status" });
+    expect(page.body).toContain("The service is down");
+    expect(page.body).not.toContain("Notice:");
+  });
+});
+
+describe("cachedCheck", () => {
+  it("asks once within its time to live, failures included", async () => {
+    let asked = 0;
+    const check = cachedCheck(
+      {
+        name: "smtp",
+        required: false,
+        check: async () => {
+          asked++;
+          throw new Error("refused");
+        },
+      },
+      60_000,
+    );
+    await expect(check.check()).rejects.toThrow("refused");
+    await expect(check.check()).rejects.toThrow("refused");
+    expect(asked).toBe(1);
   });
 });

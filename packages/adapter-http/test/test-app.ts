@@ -31,7 +31,11 @@ export async function buildTestApp(
   options: TestAppOptions = {},
 ): Promise<{ app: FastifyInstance; deps: TestDependencies }> {
   const { replaceUseCases = (useCases) => useCases, settings, ...overrides } = options;
-  const deps = createInMemoryDependencies(settings);
+  // With metrics, the use cases report to them as the composed service's do.
+  const deps = Object.assign(
+    createInMemoryDependencies(settings),
+    overrides.metrics === undefined ? {} : { observer: overrides.metrics.observer },
+  );
   const app = await buildHttpApp({
     useCases: replaceUseCases(createUseCases(deps satisfies Dependencies)),
     trustProxy: false,
@@ -119,12 +123,13 @@ export function refresh(app: FastifyInstance, refreshToken: string): Promise<Lig
 
 /**
  * Asserts the status and that the body is exactly the contract's error envelope
- * with this code and a non-empty message.
+ * with this code and a non-empty message (and, on a 5xx, the request's id).
  */
 export function expectError(response: LightMyRequestResponse, code: ErrorCode, status: number): void {
+  const envelope = { success: false, error: code, message: expect.stringMatching(/\S/) };
   expect({ status: response.statusCode, body: response.json() }).toStrictEqual({
     status,
-    body: { success: false, error: code, message: expect.stringMatching(/\S/) },
+    body: status >= 500 ? { ...envelope, requestId: response.headers["x-request-id"] } : envelope,
   });
 }
 

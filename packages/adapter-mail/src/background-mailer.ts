@@ -14,6 +14,8 @@ export interface BackgroundMailerOptions {
   readonly attempts?: number;
   /** Wait before the first retry; each later wait is five times the one before. Default 2 s (2 s, 10 s, 50 s). */
   readonly firstRetryDelayMs?: number;
+  /** Told how each attempt ended (delivered, retrying, failed: given up), for metrics. */
+  readonly onDelivery?: (outcome: "delivered" | "retrying" | "failed") => void;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
   const attempts = options.attempts ?? 4;
   const firstRetryDelayMs = options.firstRetryDelayMs ?? 2_000;
   const inFlight = new Set<Promise<void>>();
+  const onDelivery = options.onDelivery ?? (() => {});
 
   async function deliver(mail: OutgoingMail): Promise<void> {
     let delayMs = firstRetryDelayMs;
@@ -36,6 +39,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
       try {
         await options.mailer.sendMail(mail);
         options.log.info({ to: mail.to, subject: mail.subject, attempt }, "mail delivered");
+        onDelivery("delivered");
         return;
       } catch (error) {
         const details = {
@@ -46,12 +50,14 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
           err: describeMailError(error),
         };
         if (attempt === attempts) {
+          onDelivery("failed");
           options.log.error(
             details,
             `mail delivery failed ${attempts} times; giving up: the user must request the mail again`,
           );
           return;
         }
+        onDelivery("retrying");
         options.log.warn({ ...details, retryInMs: delayMs }, "mail delivery failed; retrying");
         await sleep(delayMs);
         delayMs *= 5;
@@ -61,6 +67,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
 
   return {
     async sendMail(mail: OutgoingMail): Promise<void> {
+      options.log.debug?.({ to: mail.to, subject: mail.subject, queued: inFlight.size + 1 }, "mail queued");
       const delivery = deliver(mail).finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);
     },

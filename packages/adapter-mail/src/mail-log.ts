@@ -3,6 +3,8 @@ export interface MailLog {
   info(details: object, message: string): void;
   warn(details: object, message: string): void;
   error(details: object, message: string): void;
+  /** Mail queued (DEBUG=superoauth:mail): recipient and subject, never the body. */
+  debug?(details: object, message: string): void;
 }
 
 /** A log that drops everything. */

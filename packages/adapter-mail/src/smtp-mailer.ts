@@ -4,6 +4,8 @@ import { createTransport } from "nodemailer";
 /** A mailer that also lets go of its connections. */
 export interface ClosableMailer extends Mailer {
   close(): void;
+  /** Resolves when the server answers and accepts our login (readiness); rejects otherwise. */
+  verify(): Promise<void>;
 }
 
 /**
@@ -37,6 +39,9 @@ export function createSMTPMailer(input: {
     },
     close(): void {
       transport.close();
+    },
+    async verify(): Promise<void> {
+      await transport.verify();
     },
   };
 }

@@ -96,12 +96,20 @@ describe("createBackgroundMailer", () => {
   it("retries a mail the SMTP server refused twice and delivers it on the third attempt", async () => {
     const log = recordingLog();
     const smtp = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
-    const mailer = createBackgroundMailer({ mailer: smtp, log, attempts: 4, firstRetryDelayMs: 5 });
+    const outcomes: string[] = [];
+    const mailer = createBackgroundMailer({
+      mailer: smtp,
+      log,
+      attempts: 4,
+      firstRetryDelayMs: 5,
+      onDelivery: (outcome) => outcomes.push(outcome),
+    });
     const to = "retry@example.com" as Email;
     sink.failNext(2);
     await mailer.sendMail({ ...mail, to });
     await mailer.drain();
     smtp.close();
+    expect(outcomes).toEqual(["retrying", "retrying", "delivered"]);
 
     expect(sink.mails.filter((m) => m.to.includes(to))).toHaveLength(1);
     expect(log.entries.map((e) => [e.level, e.message])).toEqual([
@@ -121,11 +129,19 @@ describe("createBackgroundMailer", () => {
         throw Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNECTION" });
       },
     };
-    const mailer = createBackgroundMailer({ mailer: broken, log, attempts: 3, firstRetryDelayMs: 1 });
+    const outcomes: string[] = [];
+    const mailer = createBackgroundMailer({
+      mailer: broken,
+      log,
+      attempts: 3,
+      firstRetryDelayMs: 1,
+      onDelivery: (outcome) => outcomes.push(outcome),
+    });
     await mailer.sendMail(mail);
     await mailer.drain();
 
     expect(tries).toBe(3);
+    expect(outcomes).toEqual(["retrying", "retrying", "failed"]);
     const last = log.entries.at(-1);
     expect(last).toMatchObject({
       level: "error",

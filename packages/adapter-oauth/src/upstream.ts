@@ -10,6 +10,8 @@ import {
 /** Where the adapter reports why a provider failed (pino's signature). Never given secrets, codes or tokens. */
 export interface OAuthLogger {
   warn(details: Record<string, unknown>, message: string): void;
+  /** Each call to a provider that went well (DEBUG=superoauth:oauth); never a token or a code. */
+  debug?(details: Record<string, unknown>, message: string): void;
 }
 
 export interface UpstreamOptions {
@@ -90,7 +92,9 @@ export async function exchangeCode(
   }
   if (tokens === timedOut) return fail("timeout", { timeoutMs: options.timeoutMs });
   try {
-    return ok({ tokens, accessToken: tokens.accessToken() });
+    const accessToken = tokens.accessToken();
+    options.logger?.debug?.({ provider }, "OAuth code exchanged");
+    return ok({ tokens, accessToken });
   } catch {
     return fail("token response without access_token");
   }
@@ -132,7 +136,9 @@ export async function fetchProfileJSON(
     return profileFailure(provider, options, "unexpected status", { endpoint, status: response.status });
   }
   try {
-    return ok(await response.json());
+    const profile = await response.json();
+    options.logger?.debug?.({ provider, endpoint, status: response.status }, "OAuth profile fetched");
+    return ok(profile);
   } catch (error) {
     const reason =
       error instanceof DOMException && error.name === "TimeoutError" ? "timeout" : "invalid JSON";

@@ -3,5 +3,12 @@ export { copyStorage } from "./copy-storage.ts";
 export type { Database } from "./database.ts";
 export type { MigrationState } from "./migrate.ts";
 export type { PrunedRecords, PruneInput } from "./prune-expired-records.ts";
-export type { Storage, StorageDescription, StorageOptions, StorageRepositories } from "./storage.ts";
+export type {
+  ExecutedQuery,
+  PoolUsage,
+  Storage,
+  StorageDescription,
+  StorageOptions,
+  StorageRepositories,
+} from "./storage.ts";
 export { openStorage } from "./storage.ts";

@@ -1,11 +1,12 @@
 import { resolve } from "node:path";
 import type { Dependencies, ExportJobRepository, SigningKeyStore } from "@superoauth/application";
-import { Kysely, sql } from "kysely";
+import { Kysely, type KyselyConfig, type LogEvent, sql } from "kysely";
 import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
   createMySQLDatabase,
+  defaultMySQLPoolSize,
   ensureMySQLDatabaseExists,
   mysqlDatabaseName,
   mysqlDialect,
@@ -77,8 +78,17 @@ export interface Storage extends StorageRepositories {
   describe(): Promise<StorageDescription>;
   /** The database server's clock, to the millisecond (`pnpm doctor` compares it with this machine's). */
   databaseTime(): Promise<Date>;
+  /** The connection pool right now (metrics); null for SQLite, which has one connection and no pool. */
+  poolUsage(): PoolUsage | null;
   /** Closes the connections; the storage is unusable after. */
   close(): Promise<void>;
+}
+
+/** Connections the pool may open (`max`), those lent out, and callers waiting for one. */
+export interface PoolUsage {
+  readonly max: number;
+  readonly inUse: number;
+  readonly waiting: number;
 }
 
 /** How to reach the database: its URL, and the limits that keep a request from waiting on it for long. */
@@ -91,6 +101,29 @@ export interface StorageOptions {
   readonly connectTimeoutMs?: number;
   /** Longest a single query may take (MySQL). Default 5 s; null for none (administration). */
   readonly queryTimeoutMs?: number | null;
+  /**
+   * Told of every statement (DEBUG=superoauth:db): its SQL with placeholders, never the values
+   * (password hashes, token hashes, emails), and how long it took.
+   */
+  readonly onQuery?: (query: ExecutedQuery) => void;
+}
+
+/** One statement the storage ran, as onQuery is told of it. */
+export interface ExecutedQuery {
+  readonly sql: string;
+  readonly durationMs: number;
+  readonly failed: boolean;
+}
+
+/** Kysely's query log, handing on only what ExecutedQuery holds. */
+function queryLog(onQuery: ((query: ExecutedQuery) => void) | undefined): KyselyConfig["log"] {
+  if (onQuery === undefined) return undefined;
+  return (event: LogEvent) =>
+    onQuery({
+      sql: event.query.sql,
+      durationMs: Math.round(event.queryDurationMillis * 1000) / 1000,
+      failed: event.level === "error",
+    });
 }
 
 /**
@@ -110,10 +143,13 @@ export async function openStorage(options: StorageOptions): Promise<Storage> {
 }
 
 function openMySQLStorage(options: StorageOptions): Storage {
-  const db = createMySQLDatabase(options);
+  const usage = { inUse: 0, waiting: 0 };
+  const max = options.poolSize ?? defaultMySQLPoolSize;
+  const db = createMySQLDatabase({ ...options, poolSize: max, usage, log: queryLog(options.onQuery) });
   return assembleStorage({
     db,
     dialect: mysqlDialect,
+    poolUsage: () => ({ max, inUse: usage.inUse, waiting: usage.waiting }),
     async migrate() {
       await ensureMySQLDatabaseExists(options.url);
       // A pool of its own without the query timeout.
@@ -149,7 +185,9 @@ export function sqlitePathOf(url: string): string {
  */
 function openSQLiteStorage(options: StorageOptions): Storage {
   const path = sqlitePathOf(options.url);
+  const log = queryLog(options.onQuery);
   const db = new Kysely<Database>({
+    ...(log === undefined ? {} : { log }),
     dialect: createGuardedSQLiteDialect({
       path,
       ...(options.connectTimeoutMs === undefined ? {} : { busyTimeoutMs: options.connectTimeoutMs }),
@@ -158,6 +196,7 @@ function openSQLiteStorage(options: StorageOptions): Storage {
   return assembleStorage({
     db,
     dialect: sqliteSQLDialect,
+    poolUsage: () => null,
     // The file and its folder are created on first use; no query timeout applies to SQLite.
     migrate: () => migrateToLatest(db),
     async describe() {
@@ -172,6 +211,7 @@ function assembleStorage(input: {
   dialect: SQLDialect;
   migrate(): Promise<readonly string[]>;
   describe(): Promise<StorageDescription>;
+  poolUsage(): PoolUsage | null;
 }): Storage {
   const { db, dialect } = input;
   const context = { db, dialect };
@@ -208,6 +248,7 @@ function assembleStorage(input: {
       const { rows } = await query.execute(db);
       return new Date(Number(rows[0]?.ms));
     },
+    poolUsage: input.poolUsage,
     close: () => db.destroy(),
   };
 }

@@ -150,3 +150,26 @@ describe("a MySQL storage's description", () => {
     expect(Math.abs(time.getTime() - Date.now())).toBeLessThan(1_000);
   });
 });
+
+describe("a MySQL storage's pool usage", () => {
+  it("counts connections lent out and callers waiting, and gives them back", async () => {
+    const storage = await openStorage({ url: database.url(), poolSize: 1 });
+    try {
+      expect(storage.poolUsage()).toEqual({ max: 1, inUse: 0, waiting: 0 });
+      let letGo: (() => void) | undefined;
+      const held = storage.db.connection().execute(async (db) => {
+        await sql`SELECT 1`.execute(db);
+        await new Promise<void>((resolve) => (letGo = resolve));
+      });
+      await expect.poll(() => letGo).toBeDefined();
+      expect(storage.poolUsage()?.inUse).toBe(1);
+      const queued = storage.ping();
+      await expect.poll(() => storage.poolUsage()?.waiting).toBe(1);
+      letGo?.();
+      await Promise.all([held, queued]);
+      expect(storage.poolUsage()).toEqual({ max: 1, inUse: 0, waiting: 0 });
+    } finally {
+      await storage.close();
+    }
+  });
+});

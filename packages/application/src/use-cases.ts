@@ -37,6 +37,7 @@ import { refreshSession } from "./use-cases/sessions/refresh-session.ts";
 import { revokeSession } from "./use-cases/sessions/revoke-session.ts";
 import { logInWithPassword } from "./use-cases/sign-in/log-in-with-password.ts";
 import { registerWithPassword } from "./use-cases/sign-in/register-with-password.ts";
+import { observeSignIn } from "./use-cases/sign-in/steps/observe-sign-in.ts";
 import { verifyTwoFactorLogin } from "./use-cases/sign-in/verify-two-factor-login.ts";
 import { createCodeVerifier } from "./use-cases/social/create-code-verifier.ts";
 import { exchangeOAuthLoginCode } from "./use-cases/social/exchange-oauth-login-code.ts";
@@ -113,7 +114,7 @@ export interface UseCases {
 export function createUseCases(deps: Dependencies): UseCases {
   return {
     registerWithPassword: (input) => registerWithPassword(deps, input),
-    logInWithPassword: (input) => logInWithPassword(deps, input),
+    logInWithPassword: async (input) => observeSignIn(deps, "password", await logInWithPassword(deps, input)),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
     authenticateCaller: (input) => authenticateCaller(deps, input),
     authenticateBrowserSession: (input) => authenticateBrowserSession(deps, input),
@@ -123,7 +124,12 @@ export function createUseCases(deps: Dependencies): UseCases {
     setPassword: (input) => setPassword(deps, input),
     setUpTwoFactor: (input) => setUpTwoFactor(deps, input),
     enableTwoFactor: (input) => enableTwoFactor(deps, input),
-    verifyTwoFactorLogin: (input) => verifyTwoFactorLogin(deps, input),
+    verifyTwoFactorLogin: async (input) =>
+      observeSignIn(
+        deps,
+        input.backupCode === undefined ? "totp" : "backup_code",
+        await verifyTwoFactorLogin(deps, input),
+      ),
     disableTwoFactor: (input) => disableTwoFactor(deps, input),
     regenerateBackupCodes: (input) => regenerateBackupCodes(deps, input),
     getTwoFactorStatus: (input) => getTwoFactorStatus(deps, input),

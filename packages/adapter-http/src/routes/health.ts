@@ -1,12 +1,35 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
+import { checkDependencies, type DependencyCheck, type DependencyReport } from "../dependency-checks.ts";
 import { sendError } from "../replies.ts";
-import { errorResponses, successEnvelope } from "../schemas.ts";
+import { errorEnvelope, successEnvelope } from "../schemas.ts";
 
-/** Liveness and readiness probes, outside /api/v1 and outside the rate limits. */
+const checkResult = Type.Object({
+  status: Type.Union([Type.Literal("up"), Type.Literal("degraded"), Type.Literal("down")]),
+  required: Type.Boolean(),
+  latencyMs: Type.Number(),
+  detail: Type.Optional(Type.String()),
+});
+const report = Type.Object({
+  status: Type.Union([Type.Literal("ready"), Type.Literal("degraded"), Type.Literal("not_ready")]),
+  checks: Type.Record(Type.String(), checkResult),
+});
+
+/** The dependencies of a report that are required and down, by name, for the 503's message. */
+function downRequired(answer: DependencyReport): string[] {
+  return Object.entries(answer.checks)
+    .filter(([, result]) => result.required && result.status === "down")
+    .map(([name]) => name);
+}
+
+/**
+ * Liveness and readiness probes, outside /api/v1 and outside the rate limits. /health answers
+ * without asking anything (the process runs); /ready asks every dependency on every call, reports
+ * each with its latency, and answers 503 while a required one is down.
+ */
 export async function healthRoutes(
   app: FastifyInstance,
-  options: { checkReadiness: () => Promise<boolean> },
+  options: { checks: readonly DependencyCheck[] },
 ): Promise<void> {
   app.get(
     "/health",
@@ -22,16 +45,20 @@ export async function healthRoutes(
     {
       config: { limit: "none" },
       schema: {
-        response: { 200: successEnvelope(Type.Object({ database: Type.Literal("ok") })), ...errorResponses },
+        response: {
+          200: successEnvelope(report),
+          "5xx": Type.Object({ ...errorEnvelope.properties, data: Type.Optional(report) }),
+        },
       },
     },
     async (request, reply) => {
-      const ready = await options.checkReadiness().catch((error: unknown) => {
-        request.log.error({ err: error }, "readiness check failed");
-        return false;
-      });
-      if (!ready) return sendError(reply, "SERVICE_UNAVAILABLE", "Database is not reachable");
-      return reply.send({ success: true, data: { database: "ok" } });
+      const answer = await checkDependencies(options.checks, (name, error) =>
+        request.log.error({ err: error, dependency: name }, "readiness check failed"),
+      );
+      const down = downRequired(answer);
+      if (down.length === 0) return reply.send({ success: true, data: answer });
+      // The envelope of every 503, with the report beside it: which dependency, how long it took.
+      return sendError(reply, "SERVICE_UNAVAILABLE", `Not ready: ${down.join(", ")} down`, { data: answer });
     },
   );
 }

@@ -2,6 +2,7 @@ import { StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
   Kysely,
+  type KyselyConfig,
   MysqlDialect,
   type MysqlPool,
   type MysqlPoolConnection,
@@ -27,6 +28,15 @@ export const mysqlDialect: SQLDialect = {
   limitsWrites: true,
 };
 
+/** Connections lent out of the pool and callers waiting for one, counted by the pool's guard. */
+export interface PoolUsageCounter {
+  inUse: number;
+  waiting: number;
+}
+
+/** Connections a pool keeps open unless told otherwise. */
+export const defaultMySQLPoolSize = 10;
+
 /** Default for both timeouts of createMySQLDatabase. */
 const defaultTimeoutMs = 5000;
 
@@ -51,11 +61,15 @@ export function createMySQLDatabase(input: {
    * administration, where DDL on a large table may rightly run for minutes.
    */
   queryTimeoutMs?: number | null;
+  /** Kept up to date as connections are lent and returned (Storage.poolUsage). */
+  usage?: PoolUsageCounter;
+  /** Kysely's query log (Storage's onQuery). */
+  log?: KyselyConfig["log"];
 }): Kysely<Database> {
   const connectTimeoutMs = input.connectTimeoutMs ?? defaultTimeoutMs;
   const pool = createPool({
     uri: input.url,
-    connectionLimit: input.poolSize ?? 10,
+    connectionLimit: input.poolSize ?? defaultMySQLPoolSize,
     connectTimeout: connectTimeoutMs,
     // mysql2 converts Date parameters and DATETIME results in this zone; "Z" pairs with the session zone below.
     timezone: "Z",
@@ -63,8 +77,9 @@ export function createMySQLDatabase(input: {
     supportBigNumbers: true,
   });
   return new Kysely<Database>({
+    ...(input.log === undefined ? {} : { log: input.log }),
     dialect: new MysqlDialect({
-      pool: guardPool(pool, {
+      pool: guardPool(pool, input.usage ?? { inUse: 0, waiting: 0 }, {
         acquireTimeoutMs: connectTimeoutMs,
         queryTimeoutMs: input.queryTimeoutMs === undefined ? defaultTimeoutMs : input.queryTimeoutMs,
       }),
@@ -91,6 +106,7 @@ const noConnection = undefined as unknown as MysqlPoolConnection;
  */
 function guardPool(
   pool: Pool,
+  usage: PoolUsageCounter,
   limits: { acquireTimeoutMs: number; queryTimeoutMs: number | null },
 ): MysqlPool {
   // One guard per connection, so Kysely (which caches by connection object) sets each up once.
@@ -105,7 +121,10 @@ function guardPool(
       },
       connect: (callback) => connection.connect(callback),
       destroy: () => connection.destroy(),
-      release: () => connection.release(),
+      release: () => {
+        usage.inUse--;
+        connection.release();
+      },
       query: (statement, parameters, callback) =>
         // Without a callback (Kysely's streamQuery, as copyStorage reads a table) mysql2 streams the
         // rows; handing it one, it would buffer them all for that callback and stream none.
@@ -133,8 +152,10 @@ function guardPool(
   return {
     getConnection(callback) {
       let waiting = true;
+      usage.waiting++;
       const timer = setTimeout(() => {
         waiting = false;
+        usage.waiting--;
         callback(
           new StorageUnavailableError({
             code: "POOL_ACQUIRE_TIMEOUT",
@@ -149,8 +170,12 @@ function guardPool(
           return;
         }
         waiting = false;
+        usage.waiting--;
         clearTimeout(timer);
-        if (error === null) return callback(null, guard(connection));
+        if (error === null) {
+          usage.inUse++;
+          return callback(null, guard(connection));
+        }
         const code = connectionErrorCode(error);
         callback(
           code === null ? error : new StorageUnavailableError({ code, message: error.message }),

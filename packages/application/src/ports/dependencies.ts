@@ -4,6 +4,7 @@ import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
+import type { Observer } from "./observability.ts";
 import type { OIDCModelStore } from "./oidc.ts";
 import type { SecretCipher, SecretHasher } from "./secrets.ts";
 import type { SecurityEventLog } from "./security-log.ts";
@@ -45,6 +46,8 @@ export interface Dependencies {
   readonly exportJobs: ExportJobRepository;
   readonly exportArchives: ExportArchiveStore;
   readonly exportWorker: ExportWorkerSignal;
+  /** Where the use cases report sign-in outcomes, lockouts and refreshes for metrics; none: nowhere. */
+  readonly observer?: Observer;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

@@ -28,6 +28,7 @@ export type {
 } from "./identity.ts";
 export type { LockoutRepository } from "./lockout.ts";
 export type { EmailTokenRepository, Mailer, OutgoingMail } from "./mail.ts";
+export type { ObservedEvent, ObservedSignInMethod, Observer } from "./observability.ts";
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
 export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";

@@ -50,6 +50,7 @@ export { linkedProviderRepositoryContract } from "./linked-provider-repository.c
 export { lockoutRepositoryContract } from "./lockout-repository.contract.ts";
 export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
 export { oidcModelStoreContract } from "./oidc-model-store.contract.ts";
+export { RecordingObserver } from "./recording-observer.ts";
 export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
 export { signingKeyStoreContract } from "./signing-key-store.contract.ts";

@@ -8,7 +8,7 @@ import {
   type RefreshTokenId,
   type Result,
 } from "@superoauth/domain";
-import type { Dependencies } from "../../ports/index.ts";
+import type { Dependencies, ObservedEvent } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
@@ -24,12 +24,28 @@ export async function refreshSession(
   deps: Dependencies,
   input: { refreshToken: string; client?: ClientInfo },
 ): Promise<Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">> {
+  const outcome = await rotateOrReject(deps, input);
+  deps.observer?.observe({ type: "refresh", result: outcome.observed });
+  return outcome.result;
+}
+
+type RefreshOutcome = Extract<ObservedEvent, { type: "refresh" }>["result"];
+
+/** refreshSession's work, answering what it decided as well, for the observer. */
+async function rotateOrReject(
+  deps: Dependencies,
+  input: { refreshToken: string; client?: ClientInfo },
+): Promise<{
+  result: Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">;
+  observed: RefreshOutcome;
+}> {
+  const rejected = { result: invalid, observed: "rejected" } as const;
   const presented = parseRefreshToken(input.refreshToken);
-  if (presented === null) return invalid;
+  if (presented === null) return rejected;
   let stored = await deps.sessions.findRefreshToken(presented.id);
-  if (stored === null) return invalid;
+  if (stored === null) return rejected;
   if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
-    return invalid;
+    return rejected;
   }
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
@@ -44,7 +60,7 @@ export async function refreshSession(
       graceMs,
       maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
     });
-    if (decision.kind === "reject") return invalid;
+    if (decision.kind === "reject") return rejected;
     if (decision.kind === "reuse-detected") {
       await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
       await recordSecurityEvent(deps, {
@@ -54,14 +70,16 @@ export async function refreshSession(
         client: input.client,
         details: { sessionId: stored.session.id },
       });
-      return invalid;
+      return { result: invalid, observed: "reuse_detected" };
     }
     const user = await deps.users.findUserById(stored.session.userId);
-    if (user === null) return invalid;
+    if (user === null) return rejected;
     const allowed = checkUserMaySignIn(user);
-    if (!allowed.ok) return allowed;
+    if (!allowed.ok) return { result: allowed, observed: "refused" };
     let refreshToken: string;
+    let observed: RefreshOutcome = "rotated";
     if (decision.kind === "return-current-successor") {
+      observed = "reissued";
       const { successor } = decision;
       const secret = deps.secretCipher.decryptSecret({
         ciphertext: decision.keptSecret,
@@ -91,15 +109,16 @@ export async function refreshSession(
         // A concurrent request rotated it first: decide again on what it wrote, which
         // within the grace period hands this request the same successor.
         const reread = await deps.sessions.findRefreshToken(presented.id);
-        if (reread === null) return invalid;
+        if (reread === null) return rejected;
         stored = reread;
         continue;
       }
       refreshToken = next.presented;
     }
-    return ok(await pairTokens(deps, { userId: user.id, sessionId: stored.session.id, refreshToken, now }));
+    const pair = await pairTokens(deps, { userId: user.id, sessionId: stored.session.id, refreshToken, now });
+    return { result: ok(pair), observed };
   }
-  return invalid;
+  return rejected;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type SignInOutcome,
   type SignInRefusal,
 } from "../sign-in/steps/continue-after-first-factor.ts";
+import { observeSignIn } from "../sign-in/steps/observe-sign-in.ts";
 
 /**
  * Trades the one-time code a browser got after signing in through a provider
@@ -41,6 +42,11 @@ export async function exchangeOAuthLoginCode(
     );
   }
   const user = await deps.users.findUserById(loginCode.userId);
-  if (user === null) return invalid;
-  return continueAfterFirstFactor(deps, { user, client: input.client, method: loginCode.provider });
+  // The sign-in that began at the provider's callback (finishProviderSignIn) ends here.
+  if (user === null) return observeSignIn(deps, loginCode.provider, invalid);
+  return observeSignIn(
+    deps,
+    loginCode.provider,
+    await continueAfterFirstFactor(deps, { user, client: input.client, method: loginCode.provider }),
+  );
 }

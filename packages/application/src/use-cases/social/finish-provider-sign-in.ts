@@ -20,6 +20,7 @@ import {
   type SignInOutcome,
   type SignInRefusal,
 } from "../sign-in/steps/continue-after-first-factor.ts";
+import { observeSignIn } from "../sign-in/steps/observe-sign-in.ts";
 import { recordSuccessfulSignIn } from "../sign-in/steps/sign-in-lockout.ts";
 import { invalidState } from "./steps/invalid-state.ts";
 import { findLinkedUser, linkFromProfile, writeLink } from "./steps/provider-links.ts";
@@ -67,21 +68,22 @@ export async function finishProviderSignIn(
 > {
   const { provider } = input;
   const user = await findOrCreateUser(deps, { profile: input.profile, client: input.client });
-  if (!user.ok) return user;
+  if (!user.ok) return observeSignIn(deps, provider, user);
   if (input.respondWith === "tokens") {
-    const signIn = await continueAfterFirstFactor(deps, {
-      user: user.value,
-      client: input.client,
-      method: provider,
-    });
+    const signIn = observeSignIn(
+      deps,
+      provider,
+      await continueAfterFirstFactor(deps, { user: user.value, client: input.client, method: provider }),
+    );
     if (!signIn.ok) return signIn;
     return ok({ kind: "signed-in", provider, signIn: signIn.value });
   }
   // Refuse now rather than hand out a code that cannot be exchanged; the exchange checks again.
   const allowed = checkUserMaySignIn(user.value);
-  if (!allowed.ok) return allowed;
+  if (!allowed.ok) return observeSignIn(deps, provider, allowed);
   // Only a sign-in started before codes were bound has no challenge (ADR 0013): start again.
-  if (input.codeChallengeHash === null) return invalidState;
+  if (input.codeChallengeHash === null) return observeSignIn(deps, provider, invalidState);
+  // The exchange of the login code reports how this sign-in ends (exchangeOAuthLoginCode).
   const now = deps.clock.now();
   const code = deps.random.generateSecret();
   await deps.oauthFlows.saveLoginCode({

@@ -78,7 +78,7 @@ export async function findSignInSource(
  * account when it locked a counter.
  */
 export async function proveWithinLockout(
-  deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings">,
+  deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings" | "observer">,
   input: {
     account: string;
     source: SignInSource;
@@ -148,6 +148,7 @@ export async function proveWithinLockout(
   if (proven) {
     await refund();
   } else if (input.userId !== null && reservation.lockedScopes.length > 0) {
+    deps.observer?.observe({ type: "account_locked" });
     await recordSecurityEvent(deps, {
       userId: input.userId,
       type: "account_locked",

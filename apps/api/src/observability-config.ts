@@ -1,0 +1,63 @@
+import { flag, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
+
+/** Metrics, debug logging and the status page's notice. */
+export interface ObservabilityConfig {
+  /** Record and serve Prometheus metrics (METRICS_ENABLED). */
+  readonly metricsEnabled: boolean;
+  /** A listener of its own for /metrics; undefined serves it on PORT. */
+  readonly metricsPort: number | undefined;
+  /** The DEBUG namespaces, as given (`superoauth:*`, `superoauth:oauth,superoauth:db`). */
+  readonly debug: string | undefined;
+  /** Shown on /status and in /status.json while set (MAINTENANCE_NOTICE). */
+  readonly maintenanceNotice: string | undefined;
+}
+
+/** The variables of metrics, debugging and the status page: default, meaning and parser of each, written once. */
+export const observabilityVariables = {
+  METRICS_ENABLED: withDefault({
+    default: "true",
+    meaning:
+      "Record Prometheus metrics and serve them at `GET /metrics`; `false` turns both off (`/metrics` answers 404)",
+    parse: flag,
+  }),
+  METRICS_PORT: optional({
+    unset: "served on `PORT`",
+    meaning:
+      "Serve `/metrics` on this port instead (on `HOST`), e.g. one only the scraper reaches (docs/operations.md)",
+    parse: integer({ min: 1, max: 65_535 }),
+  }),
+  DEBUG: optional({
+    unset: "no debug logs",
+    meaning:
+      "Debug logs of these areas, comma-separated: `superoauth:*` or `superoauth:oauth`, `superoauth:db`, `superoauth:http`, `superoauth:mail` (`-name` excludes); secrets stay redacted",
+    parse: text({
+      pattern: /^[\w:*,\s-]{1,200}$/,
+      expected: "namespaces such as superoauth:* or superoauth:db",
+    }),
+  }),
+  MAINTENANCE_NOTICE: optional({
+    unset: "none",
+    meaning: "A notice shown on the public `/status` page and in `/status.json` (planned maintenance)",
+    parse: text({ pattern: /^[^\n\r]{1,500}$/, expected: "one line of at most 500 characters" }),
+  }),
+};
+
+/** The observability part of the configuration, from the variables already read. */
+export function parseObservabilityConfig(e: ValuesOf<typeof observabilityVariables> & { PORT: number }): {
+  config: ObservabilityConfig;
+  problems: string[];
+} {
+  const problems =
+    e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT
+      ? ["METRICS_PORT must differ from PORT (leave it unset to serve /metrics on PORT)"]
+      : [];
+  return {
+    problems,
+    config: {
+      metricsEnabled: e.METRICS_ENABLED,
+      metricsPort: e.METRICS_PORT,
+      debug: e.DEBUG,
+      maintenanceNotice: e.MAINTENANCE_NOTICE,
+    },
+  };
+}

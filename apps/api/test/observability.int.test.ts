@@ -1,0 +1,197 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { createLogger, debugAreasOf } from "../src/logger.ts";
+import { integrationTestConfig } from "./test-config.ts";
+
+const database = useTestDatabase();
+const services: Service[] = [];
+afterEach(async () => {
+  await Promise.all(services.splice(0).map((service) => service.close()));
+});
+
+async function start(env: Record<string, string> = {}, logger?: ReturnType<typeof createLogger>) {
+  const service = await composeService(
+    integrationTestConfig({ DATABASE_URL: database.url(), ...env }),
+    logger,
+  );
+  services.push(service);
+  return service;
+}
+
+function seriesValue(body: string, series: string): number | null {
+  const line = body.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
+const password = "Integr4tion-pass!";
+
+describe("metrics of the composed service", () => {
+  it("after sign-ins, a lockout, refreshes and a mail, /metrics has each series", async () => {
+    const service = await start({ LOCKOUT_THRESHOLD: "2", REFRESH_REUSE_GRACE: "0s" });
+    const { app } = service;
+    const registered = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "metrics@example.com", password, nickname: "metrics" },
+    });
+    expect(registered.statusCode).toBe(201);
+    const logIn = (pass: string) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "metrics@example.com", password: pass },
+      });
+    expect((await logIn(password)).statusCode).toBe(200);
+    expect((await logIn("Wrong-pass-1!")).statusCode).toBe(401);
+    expect((await logIn("Wrong-pass-1!")).statusCode).toBe(401);
+    expect((await logIn(password)).statusCode).toBe(423);
+    const refreshToken = registered.json().data.refreshToken;
+    const refresh = () =>
+      app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
+    expect((await refresh()).statusCode).toBe(200);
+    expect((await refresh()).statusCode).toBe(401);
+
+    // The verification mail of the registration is delivered in the background.
+    await expect
+      .poll(async () =>
+        seriesValue(
+          (await app.inject({ url: "/metrics" })).body,
+          'superoauth_mail_deliveries_total{outcome="delivered"}',
+        ),
+      )
+      .toBeGreaterThanOrEqual(1);
+    const body = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(seriesValue(body, 'superoauth_sign_ins_total{method="password",result="succeeded"}')).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}'),
+    ).toBe(2);
+    expect(seriesValue(body, 'superoauth_sign_ins_total{method="password",result="ACCOUNT_LOCKED"}')).toBe(1);
+    expect(seriesValue(body, "superoauth_lockouts_total")).toBe(1);
+    expect(seriesValue(body, 'superoauth_refreshes_total{result="rotated"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_refreshes_total{result="reuse_detected"}')).toBe(1);
+    expect(seriesValue(body, "superoauth_password_hash_queue_wait_seconds_count")).toBeGreaterThanOrEqual(4);
+    expect(
+      seriesValue(
+        body,
+        'superoauth_http_request_duration_seconds_count{method="POST",route="/api/v1/auth/login",status="200"}',
+      ),
+    ).toBe(1);
+    expect(body).toContain("process_resident_memory_bytes");
+    if (database.url().startsWith("mysql:"))
+      expect(seriesValue(body, 'superoauth_db_pool_connections{state="max"}')).toBe(10);
+    else expect(body).not.toContain("superoauth_db_pool_connections{");
+  });
+
+  it("METRICS_ENABLED=false: /metrics answers 404 and nothing is recorded", async () => {
+    const service = await start({ METRICS_ENABLED: "false" });
+    const response = await service.app.inject({ method: "GET", url: "/metrics" });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ success: false, error: "NOT_FOUND" });
+    expect(service.metricsApp).toBeUndefined();
+  });
+
+  it("METRICS_PORT: /metrics is served by a listener of its own, not on the main port", async () => {
+    const service = await start({ METRICS_PORT: "9464" });
+    await service.app.inject({ method: "GET", url: "/health" });
+    expect((await service.app.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(404);
+    const metricsApp = service.metricsApp;
+    if (metricsApp === undefined) throw new Error("expected a metrics listener");
+    // Port 0 here: the test asks the system for a free one rather than 9464.
+    const address = await metricsApp.listen({ host: "127.0.0.1", port: 0 });
+    const scraped = await fetch(`${address}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain(
+      'superoauth_http_request_duration_seconds_count{method="GET",route="/health",status="200"} 1',
+    );
+    expect((await fetch(`${address}/health`)).status).toBe(404);
+  });
+});
+
+describe("DEBUG areas in the composed service", () => {
+  function capturingLogger(debug: string) {
+    const lines: Record<string, unknown>[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    return {
+      lines,
+      logger: createLogger({ level: "info", file: undefined, debug: debugAreasOf(debug), destination }),
+    };
+  }
+
+  it("superoauth:db logs each statement without its values; superoauth:http the headers, redacted; other areas stay quiet", async () => {
+    const { lines, logger } = capturingLogger("superoauth:db,superoauth:http");
+    const service = await start({ DEBUG: "superoauth:db,superoauth:http" }, logger);
+    const registered = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "debug@example.com", password, nickname: "debugger" },
+    });
+    const accessToken: string = registered.json().data.accessToken;
+    await service.app.inject({
+      method: "GET",
+      url: "/api/v1/auth/me",
+      headers: { authorization: `Bearer ${accessToken}`, "x-request-id": "ignored-untrusted" },
+    });
+    const debugLines = lines.filter((line) => line.level === 20);
+    const queries = debugLines.filter((line) => line.component === "db" && line.msg === "query");
+    expect(queries.some((line) => /insert into [`"]?users[`"]?/i.test(String(line.sql)))).toBe(true);
+    const headerLines = debugLines.filter(
+      (line) => line.component === "http" && line.msg === "request headers",
+    );
+    expect(headerLines.length).toBeGreaterThanOrEqual(2);
+    // The request's lines carry its id.
+    expect(headerLines.every((line) => typeof line.reqId === "string")).toBe(true);
+    expect(debugLines.some((line) => line.component === "mail" || line.component === "oauth")).toBe(false);
+    const text = JSON.stringify(lines);
+    for (const secret of [accessToken, password]) expect(text).not.toContain(secret);
+  });
+
+  it("without DEBUG, no debug lines at LOG_LEVEL=info", async () => {
+    const { lines, logger } = capturingLogger("");
+    const service = await start({}, logger);
+    await service.app.inject({ method: "GET", url: "/health" });
+    expect(lines.filter((line) => line.level === 20)).toEqual([]);
+  });
+});
+
+describe("/ready and /status of the composed service", () => {
+  it("a database with migrations pending (MIGRATE_ON_START=false) is not ready: 503 naming migrations", async () => {
+    // A new SQLite file on either project: reachable, and with every migration pending.
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "pending.db");
+    const service = await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` });
+    const ready = await service.app.inject({ method: "GET", url: "/ready" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      error: "SERVICE_UNAVAILABLE",
+      message: "Not ready: migrations down",
+      data: {
+        status: "not_ready",
+        checks: {
+          database: { status: "up" },
+          migrations: { status: "down", detail: expect.stringMatching(/^\d+ pending: run pnpm db:migrate$/) },
+        },
+      },
+    });
+    const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(status.data.components).toContainEqual({ name: "database", label: "Database", status: "down" });
+    await service.storage.migrate();
+    expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+  });
+
+  it("MAINTENANCE_NOTICE shows on /status.json and /status, escaped", async () => {
+    const service = await start({ MAINTENANCE_NOTICE: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
+    const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(status.data).toMatchObject({ status: "up", notice: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
+    const page = await service.app.inject({ method: "GET", url: "/status" });
+    expect(page.body).toContain("Upgrade Sunday 02:00 UTC &lt;expect 5 min&gt;");
+  });
+});

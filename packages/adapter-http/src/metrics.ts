@@ -1,0 +1,227 @@
+import type { ObservedEvent, Observer } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** How a queued export job ended (the export worker reports it). */
+export type ExportJobOutcome = "succeeded" | "failed" | "expired";
+
+/** What the export worker reports: its queue's depth whenever it looks, and each job's end. */
+export interface ExportJobMetrics {
+  setQueueDepth(depth: number): void;
+  recordJob(outcome: ExportJobOutcome): void;
+}
+
+/** How one mail delivery attempt ended: delivered, failed with a retry to come, or given up. */
+export type MailDeliveryOutcome = "delivered" | "retrying" | "failed";
+
+/** The database pool right now: connections it may open, those lent out, and callers waiting for one. */
+export interface DatabasePoolUsage {
+  readonly max: number;
+  readonly inUse: number;
+  readonly waiting: number;
+}
+
+/**
+ * The service's Prometheus metrics (prom-client, one registry per service, so tests can build
+ * several). The use cases report through `observer` (the application's Observer port); the other
+ * adapters through the plain functions below, wired by the composition root; the HTTP app records
+ * every request itself. docs/operations.md lists the series and what to alert on.
+ */
+export interface Metrics {
+  /** For the use cases (Dependencies.observer): sign-ins, lockouts, refreshes. */
+  readonly observer: Observer;
+  /** For limitHashingConcurrency: how long a password hash waited for a turn. */
+  recordHashingQueueWait(seconds: number): void;
+  /** For the background mailer: how each delivery attempt ended. */
+  recordMailDelivery(outcome: MailDeliveryOutcome): void;
+  /** For the export worker. */
+  readonly exportJobs: ExportJobMetrics;
+  /** Reads the database pool on every scrape; null (SQLite: no pool) reports nothing. */
+  watchDatabasePool(read: () => DatabasePoolUsage | null): void;
+  /** The HTTP app's own: one finished request, by route pattern (never the raw URL). */
+  recordRequest(input: { method: string; route: string; url: string; status: number; seconds: number }): void;
+  /** The Prometheus text exposition of every series. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+
+/**
+ * The OpenID Connect provider's endpoints under /oidc (docs/decisions/0018), by path: the provider
+ * may be mounted as one wildcard route, so the endpoint is read from the path, and only these
+ * names ever become a label.
+ */
+const oidcEndpoints = new Set([
+  "/auth",
+  "/token",
+  "/token/introspection",
+  "/token/revocation",
+  "/me",
+  "/jwks",
+  "/session/end",
+  "/session/end/confirm",
+  "/device",
+  "/device/auth",
+  "/request",
+  "/reg",
+]);
+
+/** Which provider endpoint a path under /oidc is, as a bounded label; null outside /oidc. */
+export function oidcEndpointOf(url: string): string | null {
+  const path = url.split("?")[0] ?? "";
+  if (path !== "/oidc" && !path.startsWith("/oidc/")) return null;
+  const rest = path.slice("/oidc".length).replace(/\/+$/, "");
+  if (oidcEndpoints.has(rest)) return rest;
+  // Resuming an authorization after the hosted pages: /oidc/auth/<uid>.
+  if (/^\/auth\/[^/]+$/.test(rest)) return "/auth/:uid";
+  return "other";
+}
+
+/** Creates the metrics; `processMetrics` adds prom-client's default process and Node.js series. */
+export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const requestDuration = new Histogram({
+    name: "superoauth_http_request_duration_seconds",
+    help: "Time to answer an HTTP request, by method, route pattern and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: "superoauth_rate_limited_total",
+    help: "Requests refused by the rate limits (429), by route pattern",
+    labelNames: ["route"] as const,
+    registers,
+  });
+  const oidcRequests = new Counter({
+    name: "superoauth_oidc_requests_total",
+    help: "Requests to the OpenID Connect provider (/oidc), by endpoint and status",
+    labelNames: ["endpoint", "status"] as const,
+    registers,
+  });
+  const signIns = new Counter({
+    name: "superoauth_sign_ins_total",
+    help: "Sign-in attempts, by method (password, totp, backup_code, a provider) and result (succeeded, second_factor_required or the error code)",
+    labelNames: ["method", "result"] as const,
+    registers,
+  });
+  const lockouts = new Counter({
+    name: "superoauth_lockouts_total",
+    help: "Failed sign-ins that locked an existing account's counter",
+    registers,
+  });
+  const refreshes = new Counter({
+    name: "superoauth_refreshes_total",
+    help: "Refresh-token exchanges, by result (rotated, reissued, reuse_detected, rejected, refused)",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  const hashingQueueWait = new Histogram({
+    name: "superoauth_password_hash_queue_wait_seconds",
+    help: "Time a password hash (argon2id) waited for a free slot before running",
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const mailDeliveries = new Counter({
+    name: "superoauth_mail_deliveries_total",
+    help: "Mail delivery attempts, by outcome (delivered, retrying, failed: given up)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const exportQueueDepth = new Gauge({
+    name: "superoauth_export_queue_depth",
+    help: "Data-export jobs waiting to run",
+    registers,
+  });
+  const exportJobs = new Counter({
+    name: "superoauth_export_jobs_total",
+    help: "Data-export jobs finished, by outcome",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const poolReaders: (() => DatabasePoolUsage | null)[] = [];
+  new Gauge({
+    name: "superoauth_db_pool_connections",
+    help: "Database pool: connections it may open (max), those lent out (in_use), and callers waiting for one (waiting)",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const read of poolReaders) {
+        const usage = read();
+        if (usage === null) continue;
+        this.set({ state: "max" }, usage.max);
+        this.set({ state: "in_use" }, usage.inUse);
+        this.set({ state: "waiting" }, usage.waiting);
+      }
+    },
+  });
+
+  const observer: Observer = {
+    observe(event: ObservedEvent): void {
+      switch (event.type) {
+        case "sign_in":
+          signIns.inc({ method: event.method, result: event.result });
+          return;
+        case "account_locked":
+          lockouts.inc();
+          return;
+        case "refresh":
+          refreshes.inc({ result: event.result });
+          return;
+      }
+    },
+  };
+
+  return {
+    observer,
+    recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
+    recordMailDelivery: (outcome) => mailDeliveries.inc({ outcome }),
+    exportJobs: {
+      setQueueDepth: (depth) => exportQueueDepth.set(depth),
+      recordJob: (outcome) => exportJobs.inc({ outcome }),
+    },
+    watchDatabasePool: (read) => void poolReaders.push(read),
+    recordRequest(input) {
+      const method = knownMethods.has(input.method) ? input.method : "OTHER";
+      const status = String(input.status);
+      requestDuration.observe({ method, route: input.route, status }, input.seconds);
+      if (input.status === 429) rateLimited.inc({ route: input.route });
+      const endpoint = oidcEndpointOf(input.url);
+      if (endpoint !== null) oidcRequests.inc({ endpoint, status });
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
+
+/** A request that matched no route is one label, whatever its URL (which is the client's to choose). */
+const unmatchedRoute = "(unmatched)";
+
+/** Records every finished request (duration by route pattern and status) into `metrics`. */
+export function recordRequests(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.recordRequest({
+      method: request.method,
+      route: request.routeOptions.url ?? unmatchedRoute,
+      url: request.url,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+    });
+  });
+}
+
+/**
+ * GET /metrics: the Prometheus exposition. Outside the rate limits (a scraper polls it from one
+ * address) and read-only; who may reach it is the deployment's to decide (docs/operations.md).
+ */
+export async function metricsRoute(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {
+  app.get("/metrics", { config: { limit: "none" } }, async (_request, reply) => {
+    const { contentType, body } = await options.metrics.render();
+    return reply.type(contentType).send(body);
+  });
+}

@@ -1,0 +1,130 @@
+import type { UseCases } from "@superoauth/application";
+import { oauthProviderNames } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import {
+  type CheckResult,
+  checkDependencies,
+  type DependencyCheck,
+  type DependencyStatus,
+} from "../dependency-checks.ts";
+import { pageSecurityHeaders } from "../pages/account-pages.ts";
+import { renderStatusPage } from "../pages/status-page.ts";
+import { successEnvelope } from "../schemas.ts";
+
+/** One line of the status page: a part of the service as its users see it. */
+export interface StatusComponent {
+  readonly name: string;
+  readonly label: string;
+  readonly status: DependencyStatus;
+}
+
+/** What /status and /status.json show. */
+export interface ServiceStatus {
+  /** down: the database is; degraded: something else is not up. */
+  readonly status: DependencyStatus;
+  readonly updatedAt: string;
+  readonly notice: string | null;
+  readonly components: readonly StatusComponent[];
+}
+
+export interface StatusOptions {
+  /**
+   * The notice an operator sets (MAINTENANCE_NOTICE today; the admin API later): read on every
+   * refresh of the status, so a stored notice shows within the cache's few seconds.
+   */
+  readonly maintenanceNotice: () => Promise<string | null> | string | null;
+}
+
+/** How long one computed status serves every visitor: the page cannot be used to load the database. */
+const statusCacheMs = 5_000;
+
+const componentStatus = Type.Union([Type.Literal("up"), Type.Literal("degraded"), Type.Literal("down")]);
+const serviceStatus = Type.Object({
+  status: componentStatus,
+  updatedAt: Type.String(),
+  notice: Type.Union([Type.String(), Type.Null()]),
+  components: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), status: componentStatus })),
+});
+
+/** The worse of some statuses (none: up). */
+function worst(statuses: readonly (DependencyStatus | undefined)[]): DependencyStatus {
+  if (statuses.includes("down")) return "down";
+  if (statuses.includes("degraded")) return "degraded";
+  return "up";
+}
+
+/**
+ * The public status: the API itself, then each dependency from the same checks /ready runs
+ * (pending migrations count against the database), then each enabled sign-in provider. A provider
+ * is shown up while it is configured: the page makes no call to it (a public page must not
+ * trigger outbound requests), and a provider's own outages show in the sign-in metrics.
+ */
+function componentsOf(
+  checks: Readonly<Record<string, CheckResult>>,
+  providers: readonly (keyof typeof oauthProviderNames)[],
+): StatusComponent[] {
+  const components: StatusComponent[] = [
+    { name: "api", label: "API", status: "up" },
+    {
+      name: "database",
+      label: "Database",
+      status: worst([checks.database?.status, checks.migrations?.status]),
+    },
+  ];
+  if (checks.redis !== undefined)
+    components.push({ name: "redis", label: "Redis", status: checks.redis.status });
+  components.push({ name: "mail", label: "Mail", status: checks.smtp?.status ?? "up" });
+  for (const provider of providers)
+    components.push({ name: provider, label: `Sign-in with ${oauthProviderNames[provider]}`, status: "up" });
+  return components;
+}
+
+/** GET /status (HTML) and GET /status.json, from one cached computation. */
+export async function statusRoutes(
+  app: FastifyInstance,
+  options: { checks: readonly DependencyCheck[]; useCases: UseCases; status: StatusOptions },
+): Promise<void> {
+  let cached: { at: number; status: Promise<ServiceStatus> } | undefined;
+  const compute = async (): Promise<ServiceStatus> => {
+    const [report, providers, notice] = await Promise.all([
+      checkDependencies(options.checks, (name, error) =>
+        app.log.warn({ err: error, dependency: name }, "status check failed"),
+      ),
+      options.useCases.listOAuthProviders({}),
+      Promise.resolve(options.status.maintenanceNotice()),
+    ]);
+    const components = componentsOf(report.checks, providers);
+    const database = components.find((c) => c.name === "database")?.status;
+    const others = worst(components.map((c) => c.status));
+    return {
+      status: database === "down" ? "down" : others === "up" ? "up" : "degraded",
+      updatedAt: new Date().toISOString(),
+      notice: notice === null || notice.trim() === "" ? null : notice,
+      components,
+    };
+  };
+  const current = (): Promise<ServiceStatus> => {
+    const now = performance.now();
+    if (cached === undefined || now - cached.at >= statusCacheMs) {
+      const status = compute();
+      cached = { at: now, status };
+      status.catch(() => {
+        if (cached?.status === status) cached = undefined;
+      });
+    }
+    return cached.status;
+  };
+
+  app.get(
+    "/status.json",
+    { schema: { response: { 200: successEnvelope(serviceStatus) } } },
+    async (_request, reply) => reply.send({ success: true, data: await current() }),
+  );
+  app.get("/status", async (_request, reply) =>
+    reply
+      .headers(pageSecurityHeaders)
+      .type("text/html; charset=utf-8")
+      .send(renderStatusPage(await current())),
+  );
+}

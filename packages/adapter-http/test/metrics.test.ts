@@ -1,0 +1,190 @@
+import type { FastifyInstance } from "fastify";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildMetricsApp, createMetrics, type Metrics } from "../src/index.ts";
+import { oidcEndpointOf } from "../src/metrics.ts";
+import { buildTestApp, registerUser, validRegistration } from "./test-app.ts";
+
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+
+async function start(metrics: Metrics, options: { loginMax?: number; serveMetrics?: boolean } = {}) {
+  const { app } = await buildTestApp({
+    metrics,
+    ...(options.serveMetrics === undefined ? {} : { serveMetrics: options.serveMetrics }),
+    rateLimit: {
+      enabled: true,
+      windowMs: 900_000,
+      loginMax: options.loginMax ?? 1000,
+      registerMax: 1000,
+      generalMax: 1000,
+    },
+    // A stand-in for the OpenID Connect provider: one wildcard route that writes the raw response.
+    plugins: [
+      async (root) => {
+        root.all("/oidc/*", async (_request, reply) => {
+          reply.hijack();
+          reply.raw.writeHead(200, { "content-type": "application/json" });
+          reply.raw.end("{}");
+        });
+      },
+    ],
+  });
+  apps.push(app);
+  return app;
+}
+
+async function scrape(app: FastifyInstance): Promise<string> {
+  const response = await app.inject({ method: "GET", url: "/metrics" });
+  expect(response.statusCode).toBe(200);
+  expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
+  return response.body;
+}
+
+/** The value of one series line, e.g. `superoauth_sign_ins_total{method="password",result="succeeded"}`. */
+function seriesValue(body: string, series: string): number | null {
+  const line = body.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
+describe("GET /metrics", () => {
+  it("records each request's duration by route pattern and status, never the raw URL", async () => {
+    const app = await start(createMetrics({ processMetrics: false }));
+    await app.inject({ method: "GET", url: "/health" });
+    await app.inject({ method: "DELETE", url: "/api/v1/auth/sessions/0190a000-0000-7000-8000-00000000abcd" });
+    await app.inject({ method: "GET", url: "/not/a/route/ada@example.com?token=secret-in-url" });
+    const body = await scrape(app);
+    expect(
+      seriesValue(
+        body,
+        'superoauth_http_request_duration_seconds_count{method="GET",route="/health",status="200"}',
+      ),
+    ).toBe(1);
+    expect(
+      seriesValue(
+        body,
+        'superoauth_http_request_duration_seconds_count{method="DELETE",route="/api/v1/auth/sessions/:id",status="401"}',
+      ),
+    ).toBe(1);
+    expect(
+      seriesValue(
+        body,
+        'superoauth_http_request_duration_seconds_count{method="GET",route="(unmatched)",status="404"}',
+      ),
+    ).toBe(1);
+    expect(body).not.toContain("0190a000");
+    expect(body).not.toContain("ada@example.com");
+    expect(body).not.toContain("secret-in-url");
+  });
+
+  it("counts sign-ins by method and result, refreshes, and rate-limit refusals by route", async () => {
+    const app = await start(createMetrics({ processMetrics: false }), { loginMax: 2 });
+    const registered = await registerUser(app);
+    const logIn = (password: string) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: validRegistration.email, password },
+      });
+    expect((await logIn(validRegistration.password)).statusCode).toBe(200);
+    expect((await logIn("Wrong-password-1!")).statusCode).toBe(401);
+    expect((await logIn(validRegistration.password)).statusCode).toBe(429);
+    await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/refresh",
+      payload: { refreshToken: registered.refreshToken },
+    });
+    await app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken: "nope" } });
+    const body = await scrape(app);
+    expect(seriesValue(body, 'superoauth_sign_ins_total{method="password",result="succeeded"}')).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}'),
+    ).toBe(1);
+    expect(seriesValue(body, 'superoauth_rate_limited_total{route="/api/v1/auth/login"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_refreshes_total{result="rotated"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_refreshes_total{result="rejected"}')).toBe(1);
+  });
+
+  it("counts the OpenID Connect provider's calls by endpoint, however the provider is mounted", async () => {
+    const app = await start(createMetrics({ processMetrics: false }));
+    await app.inject({ method: "GET", url: "/oidc/token" });
+    await app.inject({ method: "POST", url: "/oidc/token" });
+    await app.inject({ method: "POST", url: "/oidc/token/introspection" });
+    await app.inject({ method: "GET", url: "/oidc/some/thing-else" });
+    const body = await scrape(app);
+    expect(seriesValue(body, 'superoauth_oidc_requests_total{endpoint="/token",status="200"}')).toBe(2);
+    expect(
+      seriesValue(body, 'superoauth_oidc_requests_total{endpoint="/token/introspection",status="200"}'),
+    ).toBe(1);
+    expect(seriesValue(body, 'superoauth_oidc_requests_total{endpoint="other",status="200"}')).toBe(1);
+  });
+
+  it("exposes what the other adapters report through the metrics' functions", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    metrics.recordHashingQueueWait(0.02);
+    metrics.recordMailDelivery("delivered");
+    metrics.recordMailDelivery("failed");
+    metrics.exportJobs.setQueueDepth(3);
+    metrics.exportJobs.recordJob("succeeded");
+    metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
+    metrics.observer.observe({ type: "account_locked" });
+    metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
+    const body = await scrape(await start(metrics));
+    expect(seriesValue(body, "superoauth_password_hash_queue_wait_seconds_count")).toBe(1);
+    expect(seriesValue(body, 'superoauth_password_hash_queue_wait_seconds_bucket{le="0.025"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="delivered"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed"}')).toBe(1);
+    expect(seriesValue(body, "superoauth_export_queue_depth")).toBe(3);
+    expect(seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_db_pool_connections{state="in_use"}')).toBe(4);
+    expect(seriesValue(body, 'superoauth_db_pool_connections{state="waiting"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_db_pool_connections{state="max"}')).toBe(10);
+    expect(seriesValue(body, "superoauth_lockouts_total")).toBe(1);
+    expect(seriesValue(body, 'superoauth_refreshes_total{result="reuse_detected"}')).toBe(1);
+  });
+
+  it("includes the default process metrics unless told not to", async () => {
+    const body = await scrape(await start(createMetrics()));
+    expect(body).toContain("process_cpu_user_seconds_total");
+    expect(body).toContain("nodejs_heap_size_used_bytes");
+  });
+
+  it("is outside the rate limits and read-only", async () => {
+    const app = await start(createMetrics({ processMetrics: false }));
+    const scraped = await app.inject({ method: "GET", url: "/metrics" });
+    expect(scraped.headers["x-ratelimit-limit"]).toBeUndefined();
+    const posted = await app.inject({ method: "POST", url: "/metrics", payload: {} });
+    expect(posted.statusCode).toBe(404);
+  });
+
+  it("is absent without metrics, and when a listener of its own serves it", async () => {
+    const { app: without } = await buildTestApp();
+    apps.push(without);
+    expect((await without.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(404);
+
+    const metrics = createMetrics({ processMetrics: false });
+    const main = await start(metrics, { serveMetrics: false });
+    await main.inject({ method: "GET", url: "/health" });
+    expect((await main.inject({ method: "GET", url: "/metrics" })).statusCode).toBe(404);
+    const separate = await buildMetricsApp(metrics);
+    apps.push(separate);
+    const scraped = await separate.inject({ method: "GET", url: "/metrics" });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).toContain('route="/health"');
+    expect((await separate.inject({ method: "GET", url: "/health" })).statusCode).toBe(404);
+  });
+});
+
+describe("oidcEndpointOf", () => {
+  it.each([
+    ["/oidc/token", "/token"],
+    ["/oidc/token/introspection?x=1", "/token/introspection"],
+    ["/oidc/auth/Ab3-xyz", "/auth/:uid"],
+    ["/oidc/anything/else/ada@example.com", "other"],
+    ["/oidcx/token", null],
+    ["/api/v1/auth/login", null],
+  ])("%s is %s", (url, endpoint) => {
+    expect(oidcEndpointOf(url)).toBe(endpoint);
+  });
+});

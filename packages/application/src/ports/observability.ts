@@ -1,0 +1,33 @@
+import type { ErrorCode, OAuthProviderId } from "@superoauth/domain";
+
+/** How a sign-in was attempted: a password, the second step's TOTP or backup code, or a provider. */
+export type ObservedSignInMethod = "password" | "totp" | "backup_code" | OAuthProviderId;
+
+/**
+ * What the use cases report as they run, for metrics (docs/decisions/0023). Plain facts from
+ * closed sets: never an address, an id or anything a client typed, so whatever receives them
+ * cannot grow without bound or leak a secret.
+ */
+export type ObservedEvent =
+  | {
+      readonly type: "sign_in";
+      readonly method: ObservedSignInMethod;
+      /** A session, the second-factor step asked for, or the error code the attempt ended with. */
+      readonly result: "succeeded" | "second_factor_required" | ErrorCode;
+    }
+  /** A failed attempt locked a counter of an existing account (ADR 0008). */
+  | { readonly type: "account_locked" }
+  | {
+      readonly type: "refresh";
+      /**
+       * rotated: a new pair; reissued: the grace period's successor again; reuse_detected: a spent
+       * token came back and its session was revoked; rejected: unknown, expired or revoked;
+       * refused: the account may no longer sign in.
+       */
+      readonly result: "rotated" | "reissued" | "reuse_detected" | "rejected" | "refused";
+    };
+
+/** Receives what the use cases report (the metrics adapter counts it). Must not throw or block. */
+export interface Observer {
+  observe(event: ObservedEvent): void;
+}
