@@ -181,6 +181,12 @@ export const environmentVariables = {
     meaning: "Mail-sending requests (resend verification, forgot password) per IP per window",
     parse: integer(),
   }),
+  RATE_LIMIT_PROTOCOL_MAX: withDefault({
+    default: "1000",
+    meaning:
+      "OpenID Connect token, introspection, revocation, pushed-request and device-code requests per IP per window (an app's backend counts as one IP)",
+    parse: integer({ min: 1 }),
+  }),
 };
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -214,6 +220,7 @@ export interface Config {
     readonly registerMax: number;
     readonly generalMax: number;
     readonly emailMax: number;
+    readonly protocolMax: number;
   };
   readonly mail: {
     /** Base URL for links in mails, without a trailing slash. */
@@ -402,6 +409,7 @@ export function parseConfig(
         registerMax: e.RATE_LIMIT_REGISTER_MAX,
         generalMax: e.RATE_LIMIT_GENERAL_MAX,
         emailMax: e.RATE_LIMIT_EMAIL_MAX,
+        protocolMax: e.RATE_LIMIT_PROTOCOL_MAX,
       },
       mail: {
         appURL,
