@@ -56,6 +56,13 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // and none register themselves.
     clients: [],
     clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    // Browsers may call userinfo, and a public app the token endpoints, only from the origin of
+    // one of the app's own redirect URIs (the library's default rule, made ours).
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === "null") return false;
+      if (ctx.oidc.route !== "userinfo" && client.clientAuthMethod !== "none") return false;
+      return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+    },
     clientDefaults: {
       grant_types: ["authorization_code"],
       response_types: ["code"],

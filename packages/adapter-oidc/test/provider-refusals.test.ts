@@ -327,19 +327,27 @@ describe("client authentication", () => {
     expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
   });
 
-  it("refuses an unsigned ID token as a logout hint", async () => {
-    const hint = new UnsecuredJWT({ sub: "user-1", aud: confidentialApp.clientId })
-      .setIssuer(server().issuer)
-      .setIssuedAt()
-      .setExpirationTime("5m")
-      .encode();
-    const response = await new BrowserAgent(server().issuer).request(
-      `/oidc/session/end?id_token_hint=${hint}&post_logout_redirect_uri=${encodeURIComponent("https://app.example/signed-out")}`,
-    );
-    expect(locationOf(response)).toBeNull();
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('id="error">invalid_request<');
-  });
+  for (const [name, forge] of Object.entries({
+    "unsigned (alg none)": async (claims: Record<string, unknown>) =>
+      new UnsecuredJWT(claims).setIssuer(server().issuer).setIssuedAt().setExpirationTime("5m").encode(),
+    "HS256 with our public key": async (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", kid: "es-1" })
+        .setIssuer(server().issuer)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(Buffer.from(JSON.stringify((await server().publicJWKS()).keys[0]))),
+  })) {
+    it(`refuses an ${name} ID token as a logout hint`, async () => {
+      const hint = await forge({ sub: "user-1", aud: confidentialApp.clientId });
+      const response = await new BrowserAgent(server().issuer).request(
+        `/oidc/session/end?id_token_hint=${hint}&post_logout_redirect_uri=${encodeURIComponent("https://app.example/signed-out")}`,
+      );
+      expect(locationOf(response)).toBeNull();
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('id="error">invalid_request<');
+    });
+  }
 
   it("reads form bodies only: a JSON token request is refused", async () => {
     const response = await fetch(`${server().issuer}/oidc/token`, {
