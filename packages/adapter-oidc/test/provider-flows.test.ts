@@ -182,6 +182,62 @@ describe("authorization code with PKCE", () => {
   });
 });
 
+describe("interactions, as the hosted pages see them", () => {
+  it("details name the app, the login hint, then the account and the scopes not granted yet", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const config = await discover(issuer, confidentialApp);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid email user:read offline_access",
+      prompt: "consent",
+      login_hint: "ada@example.com",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const loginAt = new URL(locationOf(await agent.request(url.href)) ?? "", issuer).pathname;
+    const client = {
+      clientId: confidentialApp.clientId,
+      name: `App ${confidentialApp.clientId}`,
+      logoURL: null,
+      homepageURL: "https://app.example",
+    };
+    expect(await (await agent.request(loginAt, { accept: "application/json" })).json()).toEqual({
+      uid: loginAt.split("/").pop(),
+      prompt: "login",
+      client,
+      loginHint: "ada@example.com",
+    });
+    let response = await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" });
+    while (!(locationOf(response) ?? "").includes("/interaction/")) {
+      response = await agent.request(locationOf(response) ?? "");
+    }
+    const consentAt = new URL(locationOf(response) ?? "", issuer).pathname;
+    expect(await (await agent.request(consentAt, { accept: "application/json" })).json()).toEqual({
+      uid: consentAt.split("/").pop(),
+      prompt: "consent",
+      client,
+      accountId: "user-2",
+      scopes: ["openid", "email", "user:read", "offline_access"],
+    });
+  });
+
+  it("finishing a prompt the interaction is not at is refused", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const config = await discover(issuer, otherApp);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: otherApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const loginAt = new URL(locationOf(await agent.request(url.href)) ?? "", issuer).pathname;
+    const consentTooEarly = await agent.request(`${loginAt}/consent`, { method: "POST" });
+    expect(consentTooEarly.status).toBe(400);
+  });
+});
+
 describe("remembered consent and single sign-on", () => {
   it("remembered consent survives a new browser session: only the login is asked again", async () => {
     const { issuer } = server();

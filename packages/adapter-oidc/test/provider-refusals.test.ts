@@ -92,6 +92,27 @@ async function redeem(
   );
 }
 
+/** Tokens of a fresh grant with offline_access for the confidential app. */
+async function refreshTokenFor(): Promise<{ refreshToken: string; accessToken: string }> {
+  const { code, verifier } = await codeFor(confidentialApp, "openid offline_access");
+  const answer = await redeem(confidentialApp, code, verifier);
+  expect(answer.status).toBe(200);
+  return { refreshToken: String(answer.body.refresh_token), accessToken: String(answer.body.access_token) };
+}
+
+/** A refresh request authenticated as `app`. */
+function refresh(
+  refreshToken: string,
+  app = confidential,
+  extra: Record<string, string> = {},
+): Promise<ProtocolAnswer> {
+  return post(
+    "/oidc/token",
+    { grant_type: "refresh_token", refresh_token: refreshToken, ...extra },
+    basicOf(app),
+  );
+}
+
 describe("authorization requests a client cannot be trusted with: an error page, never a redirect", () => {
   const variants = {
     "a trailing slash": "https://app.example/callback/",
@@ -361,66 +382,32 @@ describe("client authentication", () => {
 });
 
 describe("refresh tokens", () => {
-  async function refreshTokenFor(): Promise<{ refreshToken: string; accessToken: string }> {
-    const { code, verifier } = await codeFor(confidentialApp, "openid offline_access");
-    const answer = await redeem(confidentialApp, code, verifier);
-    expect(answer.status).toBe(200);
-    return { refreshToken: String(answer.body.refresh_token), accessToken: String(answer.body.access_token) };
-  }
-
   it("refuses a refresh that asks for more scope than was granted", async () => {
     const { refreshToken } = await refreshTokenFor();
-    const answer = await post(
-      "/oidc/token",
-      { grant_type: "refresh_token", refresh_token: refreshToken, scope: "openid offline_access email" },
-      basicOf(confidential),
-    );
+    const answer = await refresh(refreshToken, confidential, { scope: "openid offline_access email" });
     expect(answer).toMatchObject({ status: 400, body: { error: "invalid_scope" } });
   });
 
   it("a used refresh token presented again revokes the grant: its successor dies too", async () => {
     const { refreshToken } = await refreshTokenFor();
-    const rotated = await post(
-      "/oidc/token",
-      { grant_type: "refresh_token", refresh_token: refreshToken },
-      basicOf(confidential),
-    );
+    const rotated = await refresh(refreshToken);
     expect(rotated.status).toBe(200);
-    const reuse = await post(
-      "/oidc/token",
-      { grant_type: "refresh_token", refresh_token: refreshToken },
-      basicOf(confidential),
-    );
+    const reuse = await refresh(refreshToken);
     expect(reuse).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
-    const successor = await post(
-      "/oidc/token",
-      { grant_type: "refresh_token", refresh_token: String(rotated.body.refresh_token) },
-      basicOf(confidential),
-    );
+    const successor = await refresh(String(rotated.body.refresh_token));
     expect(successor).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
   });
 
   it("a refresh token is bound to its client", async () => {
     const { refreshToken } = await refreshTokenFor();
-    const answer = await post(
-      "/oidc/token",
-      { grant_type: "refresh_token", refresh_token: refreshToken },
-      basicOf(other),
-    );
+    const answer = await refresh(refreshToken, other);
     expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
   });
 });
 
 describe("introspection and revocation across clients", () => {
   it("one client introspecting another's token learns nothing", async () => {
-    const { refreshToken, accessToken } = await (async () => {
-      const { code, verifier } = await codeFor(confidentialApp, "openid offline_access");
-      const answer = await redeem(confidentialApp, code, verifier);
-      return {
-        refreshToken: String(answer.body.refresh_token),
-        accessToken: String(answer.body.access_token),
-      };
-    })();
+    const { refreshToken, accessToken } = await refreshTokenFor();
     for (const token of [accessToken, refreshToken]) {
       const answer = await post("/oidc/token/introspection", { token }, basicOf(other));
       expect(answer).toEqual({ status: 200, body: { active: false } });
