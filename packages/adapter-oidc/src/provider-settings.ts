@@ -28,6 +28,8 @@ export const defaultOIDCLifetimes = {
   accessTokenSeconds: 300,
   /** RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty for a back-channel exchange. */
   authorizationCodeSeconds: 60,
+  /** An assertion of one sign-in, read at once by the app (logout accepts an expired one as a hint). */
+  idTokenSeconds: 300,
   refreshTokenSeconds: 7 * day,
   /** Remembered consent and offline access; never shorter than a refresh token. */
   grantSeconds: 30 * day,
@@ -114,7 +116,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       AccessToken: lifetimes.accessTokenSeconds,
       ClientCredentials: lifetimes.accessTokenSeconds,
       AuthorizationCode: lifetimes.authorizationCodeSeconds,
-      IdToken: lifetimes.accessTokenSeconds,
+      IdToken: lifetimes.idTokenSeconds,
       RefreshToken: lifetimes.refreshTokenSeconds,
       Grant: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
       Session: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),

@@ -40,6 +40,7 @@ export interface ProviderOptions {
   readonly lifetimes?: Partial<{
     accessTokenSeconds: number;
     authorizationCodeSeconds: number;
+    idTokenSeconds: number;
     refreshTokenSeconds: number;
     grantSeconds: number;
   }>;
