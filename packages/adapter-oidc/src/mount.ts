@@ -62,6 +62,7 @@ export async function mountProvider(app: FastifyInstance, provider: Provider): P
       response.setHeader("cache-control", "no-store");
       response.setHeader("x-content-type-options", "nosniff");
       response.setHeader("referrer-policy", "no-referrer");
+      response.setHeader("x-frame-options", "DENY");
       void callback(request.raw, response);
     };
 
