@@ -8,19 +8,35 @@ import {
 } from "@superoauth/adapter-crypto";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
+import { createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
-import { type Clock, createUseCases, type Dependencies, type PasswordHasher } from "@superoauth/application";
+import {
+  type Clock,
+  createUseCases,
+  type Dependencies,
+  type JWKS,
+  loadSigningKeys,
+  type PasswordHasher,
+  privateJWKS,
+  publicJWKS,
+} from "@superoauth/application";
 import { knownSourceLifetimeMs } from "@superoauth/domain";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { composeMailer } from "./mail.ts";
+import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
 
 export interface Service {
   readonly app: HttpApp;
   readonly storage: Storage;
+  /**
+   * The signing keys as read at start (ADR 0021), newest first: the private JWKS is what the OIDC
+   * provider signs with (`jwks`), the public one what `/oidc/jwks` publishes.
+   */
+  readonly signingKeys: { readonly privateJWKS: JWKS; readonly publicJWKS: JWKS };
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
@@ -48,8 +64,13 @@ export async function composeService(
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
     });
+    const clock: Clock = options.clock ?? { now: () => new Date() };
+    // Read (and on the first start generated) once; the access-token issuer keeps the imported keys
+    // and reads them again only when they are due (signing-keys.ts).
+    const signingKeys = signingKeyDependencies({ storage, config, clock });
+    const keySet = await loadSigningKeys(signingKeys);
     const deps: Dependencies = {
-      clock: options.clock ?? { now: () => new Date() },
+      clock,
       random: createSecureRandomSource(),
       passwordHasher: limitHashingConcurrency(
         options.passwordHasher ?? createArgon2PasswordHasher(),
@@ -58,7 +79,14 @@ export async function composeService(
       passwordStrength: createZxcvbnPasswordStrengthChecker(),
       secretHasher: createSHA256SecretHasher(),
       accessTokens: createJWTAccessTokenIssuer({
-        secret: config.jwt.secret,
+        keys: {
+          initial: keySet,
+          loadedAt: clock.now(),
+          reload: () => loadSigningKeys(signingKeys),
+          ...signingKeyReloading,
+          onReloadError: (error) =>
+            logger?.warn({ err: error }, "reading the signing keys again failed; keeping the ones held"),
+        },
         issuer: config.jwt.issuer,
         audience: config.jwt.audience,
         ttlSeconds: config.accessTokenTtlSeconds,
@@ -85,6 +113,11 @@ export async function composeService(
       }),
       twoFactor: storage.twoFactor,
       lockout: storage.lockout,
+      apps: storage.apps,
+      appAuthorizations: storage.appAuthorizations,
+      oidcModels: storage.oidcModels,
+      // Apps' access tokens from the OpenID provider, at the routes of our API they may call (ADR 0020).
+      thirdPartyAccessTokens: createThirdPartyAccessTokens({ store: storage.oidcModels }),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -121,6 +154,7 @@ export async function composeService(
     return {
       app,
       storage,
+      signingKeys: { privateJWKS: privateJWKS(keySet), publicJWKS: publicJWKS(keySet) },
       async close() {
         clearInterval(housekeeping);
         await app.close();

@@ -15,6 +15,7 @@ describe("configuration", () => {
     expect(config.databaseURL).toBe(`sqlite:${resolve("data/superoauth.db")}`);
     expect(config.database).toEqual({ kind: "sqlite", file: resolve("data/superoauth.db") });
     expect(config.accessTokenTtlSeconds).toBe(300);
+    expect(config.idTokenTtlSeconds).toBe(3600);
     expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3600 * 1000);
     expect(config.refreshReuseGraceMs).toBe(10_000);
     expect(config.sessionMaxAgeMs).toBe(30 * 24 * 3600 * 1000);
@@ -53,6 +54,7 @@ describe("configuration", () => {
         TRUST_PROXY: "true",
         REDIS_URL: "redis://127.0.0.1:6379",
         MIGRATE_ON_START: "false",
+        OIDC_ID_TOKEN_TTL: "2h",
       },
       makeSecret,
     );
@@ -61,6 +63,7 @@ describe("configuration", () => {
       environment: "production",
       port: 8080,
       accessTokenTtlSeconds: 600,
+      idTokenTtlSeconds: 7200,
       refreshTokenTtlMs: 86_400_000,
       refreshReuseGraceMs: 5000,
       maxSessionsPerUser: 3,

@@ -69,7 +69,7 @@ export const environmentVariables = {
   JWT_SECRET: secret({
     unset: "development: kept in `secrets.json` beside the SQLite file (docs/operations.md)",
     meaning:
-      "HMAC key for access tokens, >= 32 bytes; **required outside development**; weak values refused in production",
+      "Master secret, >= 32 bytes: encrypts the stored signing keys and signs MFA tokens (ADR 0021); **required outside development**; weak values refused in production",
     minBytes: 32,
   }),
   JWT_ISSUER: withDefault({ default: "superoauth", meaning: "`iss` of access tokens", parse: nonEmpty }),
@@ -82,6 +82,12 @@ export const environmentVariables = {
     default: "5m",
     meaning: "Access-token lifetime (`ms`, `s`, `m`, `h`, `d`; bare numbers are seconds)",
     parse: duration("1s"),
+  }),
+  OIDC_ID_TOKEN_TTL: withDefault({
+    default: "1h",
+    meaning:
+      "ID-token lifetime of the OpenID provider; a replaced signing key keeps verifying for this long (or the access-token lifetime, if longer) plus a minute",
+    parse: duration("1m"),
   }),
   REFRESH_TOKEN_TTL: withDefault({ default: "7d", meaning: "Refresh-token lifetime", parse: duration("1s") }),
   REFRESH_REUSE_GRACE: withDefault({
@@ -209,6 +215,7 @@ export interface Config {
     readonly audience: string;
   };
   readonly accessTokenTtlSeconds: number;
+  readonly idTokenTtlSeconds: number;
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
   readonly sessionMaxAgeMs: number;
@@ -398,6 +405,7 @@ export function parseConfig(
       databaseQueryTimeoutMs: e.DATABASE_QUERY_TIMEOUT,
       jwt: { secret, secretIsEphemeral, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
       accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / 1000),
+      idTokenTtlSeconds: Math.floor(e.OIDC_ID_TOKEN_TTL / 1000),
       refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
       refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
       sessionMaxAgeMs: e.SESSION_MAX_AGE,

@@ -2,6 +2,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Config, parseConfig } from "../src/config.ts";
 
+/** The fixed secrets of the integration tests' configuration (also given to the CLIs they run). */
+export const integrationTestSecrets = {
+  JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
+  TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
+} as const;
+
 /**
  * The configuration integration tests compose the service with: fixed test secrets, per-IP rate
  * limits far above what a test spends (tests of the limits themselves set their own), mails that
@@ -12,9 +19,7 @@ export function integrationTestConfig(env: Record<string, string>): Config {
   const parsed = parseConfig(
     {
       NODE_ENV: "test",
-      JWT_SECRET: "integration-test-secret-0123456789-abcdefghij",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      COOKIE_SECRET: "integration-cookie-secret-0123456789-abcdef",
+      ...integrationTestSecrets,
       RATE_LIMIT_REGISTER_MAX: "10000",
       RATE_LIMIT_LOGIN_MAX: "10000",
       RATE_LIMIT_GENERAL_MAX: "10000",

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createAESGCMSecretCipher, parseEncryptionKey } from "./secret-cipher.ts";
+import { createAESGCMSecretCipher, deriveEncryptionKey, parseEncryptionKey } from "./secret-cipher.ts";
 
 const key = randomBytes(32);
 const cipher = createAESGCMSecretCipher(key);
@@ -59,4 +59,32 @@ describe("parseEncryptionKey", () => {
       expect(parseEncryptionKey(text)).toBeNull();
     },
   );
+});
+
+describe("deriveEncryptionKey", () => {
+  const secret = "integration-test-secret-0123456789-abcdefghij";
+
+  it("derives the RFC 5869 HKDF-SHA-256 output: 32 bytes, the same each time", () => {
+    const derived = deriveEncryptionKey({ secret, info: "superoauth signing keys v1" });
+    expect(derived.byteLength).toBe(32);
+    expect(Buffer.from(derived)).toEqual(
+      Buffer.from(deriveEncryptionKey({ secret, info: "superoauth signing keys v1" })),
+    );
+  });
+
+  it("gives another key for another purpose or another secret, and a cipher of one cannot open the other's", () => {
+    const signing = deriveEncryptionKey({ secret, info: "superoauth signing keys v1" });
+    const other = deriveEncryptionKey({ secret, info: "something else" });
+    const otherSecret = deriveEncryptionKey({ secret: `${secret}!`, info: "superoauth signing keys v1" });
+    expect(Buffer.from(signing).equals(Buffer.from(other))).toBe(false);
+    expect(Buffer.from(signing).equals(Buffer.from(otherSecret))).toBe(false);
+    expect(Buffer.from(signing).equals(Buffer.from(secret).subarray(0, 32))).toBe(false);
+    const sealed = createAESGCMSecretCipher(signing).encryptSecret({
+      plaintext: "private jwk",
+      associatedData: "kid",
+    });
+    expect(() =>
+      createAESGCMSecretCipher(other).decryptSecret({ ciphertext: sealed, associatedData: "kid" }),
+    ).toThrow();
+  });
 });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import type { SecretCipher } from "@superoauth/application";
 
 const algorithm = "aes-256-gcm";
@@ -20,6 +20,17 @@ export function parseEncryptionKey(text: string): Uint8Array | null {
     return bytes.length === keyBytes ? bytes : null;
   }
   return null;
+}
+
+/**
+ * A 256-bit key of its own for one purpose, derived from a master secret with HKDF-SHA-256
+ * (RFC 5869); `info` names the purpose, so keys for different purposes are independent.
+ * No salt: the master secret is already uniformly random (at least 32 random bytes).
+ */
+export function deriveEncryptionKey(input: { secret: string; info: string }): Uint8Array {
+  return new Uint8Array(
+    hkdfSync("sha256", Buffer.from(input.secret, "utf8"), Buffer.alloc(0), input.info, keyBytes),
+  );
 }
 
 /**

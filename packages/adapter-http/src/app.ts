@@ -5,6 +5,7 @@ import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { childLoggerWithoutQueries } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
+import { appRoutes } from "./routes/apps.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
@@ -90,6 +91,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       ),
   });
   app.decorateRequest("auth", null);
+  app.decorateRequest("caller", null);
 
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
   await registerRateLimits(app, options.rateLimit);
@@ -174,6 +176,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(sessionRoutes, { useCases: options.useCases });
       await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+      await api.register(appRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

@@ -1,4 +1,5 @@
-import type { Authenticated, UseCases } from "@superoauth/application";
+import type { Authenticated, AuthenticatedApp, UseCases } from "@superoauth/application";
+import { type ErrorCode, thirdPartyAPIRoutes } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sendError, sendFailure } from "./replies.ts";
 
@@ -6,6 +7,8 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set by `requireAuthentication` on routes that need a signed-in user. */
     auth: Authenticated | null;
+    /** Set by `requireCaller` on the routes apps may call too. */
+    caller: Authenticated | AuthenticatedApp | null;
   }
 }
 
@@ -26,11 +29,66 @@ export function requireAuthentication(useCases: UseCases) {
     }
     const result = await useCases.authenticateAccessToken({ token });
     if (!result.ok) {
-      await sendFailure(reply, result);
+      await sendAuthenticationFailure(request, reply, result);
       return;
     }
     request.auth = result.value;
   };
+}
+
+/** The route as the third-party scope table names it: "GET /auth/me" (method, path as registered, no /api/v1). */
+export function routeKeyOf(request: FastifyRequest): string {
+  return `${request.method} ${(request.routeOptions.url ?? "").replace(/^\/api\/v1(?=\/)/, "")}`;
+}
+
+/**
+ * A preHandler for the routes apps may call too (the third-party scope table, ADR 0020): admits
+ * our own access tokens as requireAuthentication does, and an app's access token with the
+ * route's scope.
+ */
+export function requireCaller(useCases: UseCases) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const token = readBearerToken(request.headers.authorization);
+    if (token === null) {
+      await sendError(reply, "UNAUTHORIZED");
+      return;
+    }
+    const result = await useCases.authenticateCaller({ token, route: routeKeyOf(request) });
+    if (!result.ok) {
+      await sendAuthenticationFailure(request, reply, result);
+      return;
+    }
+    request.caller = result.value;
+    if ("session" in result.value) request.auth = result.value;
+  };
+}
+
+/**
+ * A refused token. An app's token on a route it may not call says so the RFC 6750 way too
+ * (section 3.1), naming the scope when one would open the route.
+ */
+async function sendAuthenticationFailure(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  failure: { error: ErrorCode; message?: string; cause?: unknown },
+): Promise<void> {
+  if (failure.error === "INSUFFICIENT_SCOPE") {
+    const route = routeKeyOf(request);
+    const scope = Object.hasOwn(thirdPartyAPIRoutes, route) ? thirdPartyAPIRoutes[route] : undefined;
+    reply.header(
+      "WWW-Authenticate",
+      scope === undefined
+        ? 'Bearer error="insufficient_scope"'
+        : `Bearer error="insufficient_scope", scope="${scope}"`,
+    );
+  }
+  await sendFailure(reply, failure);
+}
+
+/** The caller, our user or an app acting for one; only for handlers behind requireCaller. */
+export function callerOf(request: FastifyRequest): Authenticated | AuthenticatedApp {
+  if (request.caller === null) throw new Error("Route is missing requireCaller");
+  return request.caller;
 }
 
 /** The authenticated caller; only for handlers behind requireAuthentication. */

@@ -46,6 +46,8 @@ export const errorStatus = {
   PROVIDER_NOT_LINKED: 404,
   INVALID_LOGIN_CODE: 400,
   REAUTH_REQUIRED: 401,
+  APP_NOT_FOUND: 404,
+  INSUFFICIENT_SCOPE: 403,
   REAUTH_IDENTITY_MISMATCH: 403,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
@@ -93,4 +95,6 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   REAUTH_REQUIRED:
     "This change needs a recent proof that it is you: call POST /auth/reauthenticate, then retry",
   REAUTH_IDENTITY_MISMATCH: "The provider account you signed in with is not the one linked to this account",
+  APP_NOT_FOUND: "No such app of yours",
+  INSUFFICIENT_SCOPE: "This access token's scopes do not allow this request",
 };

@@ -133,6 +133,42 @@ function encodeSafely(text: string): string {
 
 // --- the routes -------------------------------------------------------------------------------
 
+const redirectURIs = field(
+  fc.array(
+    fc.oneof(
+      fc.webUrl({ withQueryParameters: true, withFragments: true }),
+      fc.constantFrom(
+        "https://app.example/cb",
+        "http://127.0.0.1:8080/cb",
+        "http://app.example/cb",
+        "app://cb",
+      ),
+    ),
+    { maxLength: 12 },
+  ),
+);
+const appScopeList = field(
+  fc.subarray(["openid", "profile", "email", "offline_access", "user:read", "admin", "OPENID"]),
+);
+const appURL = field(
+  fc.webUrl(),
+  fc.constant(null),
+  fc.constantFrom("http://localhost:3000", "javascript:alert(1)"),
+);
+const appFields = {
+  name: field(fc.string({ maxLength: 120 })),
+  logoURL: appURL,
+  homepageURL: appURL,
+  redirectURIs,
+  postLogoutRedirectURIs: redirectURIs,
+  allowedScopes: appScopeList,
+  type: field(fc.constantFrom("confidential", "public", "native")),
+  tokenEndpointAuthMethod: field(
+    fc.constantFrom("client_secret_basic", "client_secret_post", "none", "private_key_jwt"),
+  ),
+};
+const clientId = segment("unknown-client-id-0123456789abcd", "client");
+
 const provider = segment("github", "google", "discord", "twitch", "GitHub", "facebook");
 const page: RouteFuzz = { page: true };
 
@@ -214,6 +250,17 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
     },
   },
   "DELETE /api/v1/oauth/:provider/unlink": { params: { provider } },
+  "POST /api/v1/apps": { body: appFields },
+  "GET /api/v1/apps": {},
+  "GET /api/v1/apps/:clientId": { params: { clientId } },
+  "PATCH /api/v1/apps/:clientId": {
+    params: { clientId },
+    body: [{ name: appFields.name }, { redirectURIs }, appFields],
+  },
+  "DELETE /api/v1/apps/:clientId": { params: { clientId } },
+  "POST /api/v1/apps/:clientId/secret": { params: { clientId } },
+  "GET /api/v1/user/apps": {},
+  "DELETE /api/v1/user/apps/:clientId": { params: { clientId } },
 };
 
 // --- requests ---------------------------------------------------------------------------------

@@ -14,3 +14,4 @@ export type {
   ProviderPages,
 } from "./provider-interfaces.ts";
 export { defaultOIDCLifetimes, oidcClaimsByScope, oidcScopes } from "./provider-settings.ts";
+export { createThirdPartyAccessTokens } from "./third-party-access-tokens.ts";

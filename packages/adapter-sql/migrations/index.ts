@@ -12,6 +12,9 @@ import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authe
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
 import * as createOIDCModels from "./2026-11-30T08-00_create-oidc-models.ts";
 import * as bindLinkTripsToTheirSession from "./2026-11-30T09-00_bind-link-trips-to-their-session.ts";
+import * as createApps from "./2026-11-30T10-00_create-apps.ts";
+import * as indexOIDCModelsByAccountAndClient from "./2026-11-30T10-30_index-oidc-models-by-account-and-client.ts";
+import * as createSigningKeys from "./2026-11-30T12-00_create-signing-keys.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -32,4 +35,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
   "2026-11-30T08-00_create-oidc-models": createOIDCModels,
   "2026-11-30T09-00_bind-link-trips-to-their-session": bindLinkTripsToTheirSession,
+  "2026-11-30T10-00_create-apps": createApps,
+  "2026-11-30T10-30_index-oidc-models-by-account-and-client": indexOIDCModelsByAccountAndClient,
+  "2026-11-30T12-00_create-signing-keys": createSigningKeys,
 };

@@ -24,6 +24,9 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   known_sign_in_sources: 11,
   completed_mfa_challenges: 12,
   oidc_models: 13,
+  signing_keys: 14,
+  apps: 15,
+  app_authorizations: 16,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

@@ -158,6 +158,48 @@ export interface OIDCModelsTable {
   consumed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
+/** The `signing_keys` table: our token-signing keys (ADR 0021). The JWKs are JSON text. */
+export interface SigningKeysTable {
+  kid: string;
+  algorithm: string;
+  generation: number;
+  public_jwk: string;
+  encrypted_private_jwk: string;
+  created_at: Date;
+  activated_at: Date;
+  retired_at: Date | null;
+  expires_at: Date | null;
+}
+
+/** The `apps` table: third-party apps (ADR 0020). `id` is the client id; lists are JSON text. */
+export interface AppsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  logo_url: string | null;
+  homepage_url: string | null;
+  redirect_uris: string;
+  post_logout_redirect_uris: string;
+  /** Space-separated, as OAuth writes scopes. */
+  allowed_scopes: string;
+  client_type: string;
+  token_endpoint_auth_method: string;
+  secret_hash: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** The `app_authorizations` table: a user's consent to an app (ADR 0020). */
+export interface AppAuthorizationsTable {
+  user_id: string;
+  client_id: string;
+  grant_id: string;
+  /** Space-separated. */
+  scopes: string;
+  granted_at: Date;
+  last_used_at: Date;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -174,6 +216,9 @@ export interface Database {
   known_sign_in_sources: KnownSignInSourcesTable;
   completed_mfa_challenges: CompletedMFAChallengesTable;
   oidc_models: OIDCModelsTable;
+  signing_keys: SigningKeysTable;
+  apps: AppsTable;
+  app_authorizations: AppAuthorizationsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

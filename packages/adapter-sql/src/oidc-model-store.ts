@@ -107,6 +107,22 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
     async revokeByGrantId(grantId: string): Promise<void> {
       await db.deleteFrom("oidc_models").where("grant_id", "=", grantId).execute();
     },
+
+    async revokeByClient(clientId: string): Promise<void> {
+      await db.deleteFrom("oidc_models").where("client_id", "=", clientId).execute();
+    },
+
+    async revokeByAccountAndClient({ accountId, clientId }): Promise<void> {
+      await db
+        .deleteFrom("oidc_models")
+        .where("account_id", "=", accountId)
+        .where("client_id", "=", clientId)
+        .execute();
+    },
+
+    async revokeByAccount(accountId: string): Promise<void> {
+      await db.deleteFrom("oidc_models").where("account_id", "=", accountId).execute();
+    },
   };
 }
 

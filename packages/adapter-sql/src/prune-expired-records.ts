@@ -15,6 +15,8 @@ export interface PrunedRecords {
   readonly keptRefreshTokenSecrets: number;
   /** oidc-provider's expired models (tokens, codes, sessions, grants...). */
   readonly oidcModels: number;
+  /** Signing keys every token of which has expired (ADR 0021). */
+  readonly signingKeys: number;
 }
 
 /** When a prune runs, and how long the records whose age decides stay useful. */
@@ -29,7 +31,8 @@ export interface PruneInput {
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
- * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models; and clears the encrypted refresh-token
+ * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models, retired signing keys
+ * whose tokens have all expired; and clears the encrypted refresh-token
  * secrets kept for a grace period that ended. Nothing here is needed for a decision any more (each is
  * checked against its expiry when read), so pruning bounds growth (failed logins for made-up
  * addresses would otherwise add counter rows forever) and, for the kept secrets, how long an
@@ -97,6 +100,7 @@ export async function pruneExpiredRecords(
         .$if(batched, (q) => q.limit(batchSize))
         .execute(),
     ),
+    signingKeys: count(await db.deleteFrom("signing_keys").where("expires_at", "<", now).execute()),
     keptRefreshTokenSecrets: await clearKeptSecretsPastTheirGrace({ db, dialect }, { now, batched }),
   };
 }

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
-import type { Dependencies, OIDCModelStore } from "@superoauth/application";
+import type { Dependencies, SigningKeyStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
+import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
@@ -20,6 +21,7 @@ import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
+import { createSigningKeyStore } from "./signing-key-store.ts";
 import { createTwoFactorRepository } from "./two-factor-repository.ts";
 import { createUserRepository } from "./user-repository.ts";
 
@@ -34,6 +36,9 @@ export type StorageRepositories = Pick<
   | "emailTokens"
   | "twoFactor"
   | "lockout"
+  | "apps"
+  | "appAuthorizations"
+  | "oidcModels"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -53,8 +58,8 @@ export interface StorageDescription {
 export interface Storage extends StorageRepositories {
   /** The connection itself, for tests and tools that read tables directly. */
   readonly db: Kysely<Database>;
-  /** oidc-provider's models, for adapter-oidc (ADR 0017). */
-  readonly oidcModels: OIDCModelStore;
+  /** The keys that sign our tokens (ADR 0021). */
+  readonly signingKeys: SigningKeyStore;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -176,6 +181,9 @@ function assembleStorage(input: {
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
     oidcModels: createOIDCModelStore(context),
+    signingKeys: createSigningKeyStore(context),
+    apps: createAppRepository(context),
+    appAuthorizations: createAppAuthorizationRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),

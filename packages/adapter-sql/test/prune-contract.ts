@@ -154,6 +154,20 @@ export function pruneContract(name: string, storage: () => Storage): void {
       });
       await storage().oidcModels.upsert({ model: "AccessToken", id: "live", payload: {}, expiresAt: now });
       await storage().oidcModels.upsert({ model: "Grant", id: "forever", payload: {}, expiresAt: null });
+      const signingKey = (kid: string, generation: number, expiresAt: Date | null) => ({
+        kid,
+        algorithm: "ES256" as const,
+        generation,
+        publicJWK: { kty: "EC" },
+        encryptedPrivateJWK: "v1.sealed",
+        createdAt: minutes(-120),
+        activatedAt: minutes(-120),
+        retiredAt: expiresAt === null ? null : minutes(-60),
+        expiresAt,
+      });
+      await storage().signingKeys.add(signingKey("retired-and-expired", 1, minutes(-1)));
+      await storage().signingKeys.add(signingKey("retired-until-now", 2, now));
+      await storage().signingKeys.add(signingKey("signing", 3, null));
 
       const pruned = await storage().prune({
         now,
@@ -170,7 +184,10 @@ export function pruneContract(name: string, storage: () => Storage): void {
         knownSignInSources: 1,
         keptRefreshTokenSecrets: 1,
         oidcModels: 1,
+        signingKeys: 1,
       });
+      const keysLeft = await db.selectFrom("signing_keys").select("kid").orderBy("kid").execute();
+      expect(keysLeft.map((r) => r.kid)).toEqual(["retired-until-now", "signing"]);
       const oidcLeft = await db.selectFrom("oidc_models").select("model").orderBy("model").execute();
       expect(oidcLeft.map((r) => r.model)).toEqual(["AccessToken", "Grant"]);
       const kept = await db
@@ -200,6 +217,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
         knownSignInSources: 0,
         keptRefreshTokenSecrets: 0,
         oidcModels: 0,
+        signingKeys: 0,
       });
     });
 

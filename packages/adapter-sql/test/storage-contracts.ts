@@ -1,4 +1,5 @@
 import {
+  appRepositoryContract,
   emailTokenRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
@@ -6,6 +7,7 @@ import {
   oidcModelStoreContract,
   securityEventLogContract,
   sessionRepositoryContract,
+  signingKeyStoreContract,
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
@@ -34,5 +36,15 @@ export function storageContracts(name: string, storage: () => Storage): void {
   twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
+  appRepositoryContract(name, async () => ({
+    apps: storage().apps,
+    authorizations: storage().appAuthorizations,
+    users: storage().users,
+  }));
   oidcModelStoreAtRest(name, storage);
+  signingKeyStoreContract(name, async () => {
+    // The contract starts from an empty table (first start, concurrent first starts).
+    await storage().db.deleteFrom("signing_keys").execute();
+    return storage().signingKeys;
+  });
 }

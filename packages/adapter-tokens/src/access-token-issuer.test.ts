@@ -1,123 +1,305 @@
+import { createHmac } from "node:crypto";
+import {
+  activeSigningKey,
+  loadSigningKeys,
+  publicJWKS,
+  rotateSigningKeys,
+  type SigningKeyDependencies,
+  type SigningKeySet,
+} from "@superoauth/application";
 import type { SessionId, UserId } from "@superoauth/domain";
-import { SignJWT, UnsecuredJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportSPKI,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  UnsecuredJWT,
+} from "jose";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
+import { testAccessTokenIssuer, testKeyDatabase, testTokenSettings } from "./test-keys.ts";
 
-const settings = {
-  secret: "a-test-secret-that-is-at-least-32-bytes-long",
-  issuer: "superoauth-test",
-  audience: "superoauth-api",
-  ttlSeconds: 300,
-};
-const issuer = createJWTAccessTokenIssuer(settings);
 const now = new Date("2026-05-01T10:00:00.000Z");
 const claims = { userId: "u-1" as UserId, sessionId: "s-1" as SessionId };
-const key = new TextEncoder().encode(settings.secret);
+const oldJWTSecret = "a-test-secret-that-is-at-least-32-bytes-long";
+
+const { maxAgeMs, unknownKidReloadGapMs } = testTokenSettings;
+const keyDatabase = () => testKeyDatabase(now);
+const instance = (database: SigningKeyDependencies) => testAccessTokenIssuer(database, now);
 
 function expectError(result: { ok: boolean; error?: string }, code: string): void {
   expect(result.ok).toBe(false);
   expect(result.error).toBe(code);
 }
 
+const later = (ms: number) => new Date(now.getTime() + ms);
+
 describe("JWT access tokens", () => {
-  it("verifies a token it issued and returns its user and session", async () => {
-    const token = await issuer.issueAccessToken({ ...claims, now });
-    expect(await issuer.verifyAccessToken({ token, now })).toEqual({ ok: true, value: claims });
+  let database: ReturnType<typeof keyDatabase>;
+  let one: Awaited<ReturnType<typeof instance>>;
+  let keys: SigningKeySet;
+  beforeAll(async () => {
+    database = keyDatabase();
+    one = await instance(database);
+    keys = one.initial;
+  });
+  const base = (input: { typ?: string; iss?: string; aud?: string; alg?: string; kid?: string }) =>
+    new SignJWT({ sid: "s-1" })
+      .setProtectedHeader({
+        alg: input.alg ?? "ES256",
+        typ: input.typ ?? "at+jwt",
+        kid: input.kid ?? activeSigningKey(keys, "ES256")?.kid ?? "",
+      })
+      .setSubject("u-1")
+      .setIssuer(input.iss ?? one.settings.issuer)
+      .setAudience(input.aud ?? one.settings.audience)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300);
+  const privateKeyOf = (algorithm: "ES256" | "RS256") =>
+    importJWK({ ...activeSigningKey(keys, algorithm)?.privateJWK }, algorithm);
+
+  it("signs with the ES256 key, its kid and typ at+jwt in the header, and verifies what it issued", async () => {
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
+    expect(decodeProtectedHeader(token)).toEqual({
+      alg: "ES256",
+      kid: activeSigningKey(keys, "ES256")?.kid,
+      typ: "at+jwt",
+    });
+    expect(await one.issuer.verifyAccessToken({ token, now })).toEqual({ ok: true, value: claims });
+  });
+
+  it("issues tokens another service verifies with the public JWKS alone", async () => {
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: [...publicJWKS(keys).keys] }), {
+      issuer: one.settings.issuer,
+      audience: one.settings.audience,
+      typ: "at+jwt",
+      algorithms: ["ES256"],
+      currentDate: now,
+    });
+    expect(payload).toMatchObject({ sub: "u-1", sid: "s-1" });
+  });
+
+  it("accepts a token signed with the RS256 key under its kid", async () => {
+    const token = await base({ alg: "RS256", kid: activeSigningKey(keys, "RS256")?.kid ?? "" }).sign(
+      await privateKeyOf("RS256"),
+    );
+    expect(await one.issuer.verifyAccessToken({ token, now })).toEqual({ ok: true, value: claims });
   });
 
   it("answers TOKEN_EXPIRED once the lifetime has passed, and not a second before", async () => {
-    const token = await issuer.issueAccessToken({ ...claims, now });
-    const justBefore = new Date(now.getTime() + 299_000);
-    expect((await issuer.verifyAccessToken({ token, now: justBefore })).ok).toBe(true);
-    expectError(
-      await issuer.verifyAccessToken({ token, now: new Date(now.getTime() + 300_000) }),
-      "TOKEN_EXPIRED",
-    );
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
+    expect((await one.issuer.verifyAccessToken({ token, now: later(299_000) })).ok).toBe(true);
+    expectError(await one.issuer.verifyAccessToken({ token, now: later(300_000) }), "TOKEN_EXPIRED");
   });
 
   it("rejects a tampered payload as INVALID_TOKEN", async () => {
-    const token = await issuer.issueAccessToken({ ...claims, now });
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
     const [header, , signature] = token.split(".");
     const forged = Buffer.from(
       JSON.stringify({ sub: "someone-else", sid: "s-1", exp: 9e9, iat: 1 }),
     ).toString("base64url");
     expectError(
-      await issuer.verifyAccessToken({ token: `${header}.${forged}.${signature}`, now }),
+      await one.issuer.verifyAccessToken({ token: `${header}.${forged}.${signature}`, now }),
       "INVALID_TOKEN",
     );
   });
 
-  it("rejects a token signed with another key", async () => {
-    const other = createJWTAccessTokenIssuer({
-      ...settings,
-      secret: "another-secret-that-is-also-32-bytes-long!",
-    });
-    const token = await other.issueAccessToken({ ...claims, now });
-    expectError(await issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+  it("rejects a token of another database's key, even under one of our kids", async () => {
+    const other = await instance(keyDatabase());
+    const token = await other.issuer.issueAccessToken({ ...claims, now });
+    expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+    const [, payload, signature] = token.split(".");
+    const ourHeader = Buffer.from(
+      JSON.stringify({ alg: "ES256", kid: activeSigningKey(keys, "ES256")?.kid, typ: "at+jwt" }),
+    ).toString("base64url");
+    expectError(
+      await one.issuer.verifyAccessToken({ token: `${ourHeader}.${payload}.${signature}`, now }),
+      "INVALID_TOKEN",
+    );
+  });
+
+  it("rejects a token signed with the RS256 key but labelled with the ES256 kid (one algorithm per key)", async () => {
+    const token = await base({ alg: "RS256" }).sign(await privateKeyOf("RS256"));
+    expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
   });
 
   it("rejects alg: none", async () => {
     const token = new UnsecuredJWT({ sid: "s-1" })
       .setSubject("u-1")
-      .setIssuer(settings.issuer)
-      .setAudience(settings.audience)
+      .setIssuer(one.settings.issuer)
+      .setAudience(one.settings.audience)
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
       .encode();
-    expectError(await issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+    expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+  });
+
+  it("rejects HS256 signed with our public key (algorithm confusion), as PEM and as JWK text", async () => {
+    const es = activeSigningKey(keys, "ES256");
+    const publicPEM = await exportSPKI(
+      (await importJWK({ ...es?.publicJWK }, "ES256", { extractable: true })) as never,
+    );
+    for (const secret of [publicPEM, JSON.stringify(es?.publicJWK)]) {
+      const token = await base({ alg: "HS256" }).sign(new TextEncoder().encode(secret));
+      expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+    }
+    // Also by hand, in case a library normalised the header: the signature is an HMAC over the input.
+    const header = Buffer.from(JSON.stringify({ alg: "HS256", kid: es?.kid, typ: "at+jwt" })).toString(
+      "base64url",
+    );
+    const body = Buffer.from(
+      JSON.stringify({
+        sub: "u-1",
+        sid: "s-1",
+        iss: one.settings.issuer,
+        aud: one.settings.audience,
+        iat: 1,
+        exp: 9e9,
+      }),
+    ).toString("base64url");
+    const mac = createHmac("sha256", publicPEM).update(`${header}.${body}`).digest("base64url");
+    expectError(
+      await one.issuer.verifyAccessToken({ token: `${header}.${body}.${mac}`, now }),
+      "INVALID_TOKEN",
+    );
+  });
+
+  it("rejects a token signed HS256 with the old JWT_SECRET, as every token issued before this change was", async () => {
+    for (const header of [
+      { alg: "HS256", typ: "at+jwt" },
+      { alg: "HS256", typ: "at+jwt", kid: activeSigningKey(keys, "ES256")?.kid },
+    ]) {
+      const token = await new SignJWT({ sid: "s-1" })
+        .setProtectedHeader(header)
+        .setSubject("u-1")
+        .setIssuer(one.settings.issuer)
+        .setAudience(one.settings.audience)
+        .setIssuedAt(Math.floor(now.getTime() / 1000))
+        .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+        .sign(new TextEncoder().encode(oldJWTSecret));
+      expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+    }
   });
 
   it("rejects a token of another type, issuer or audience even when correctly signed", async () => {
-    const base = (typ: string, iss: string, aud: string) =>
-      new SignJWT({ sid: "s-1" })
-        .setProtectedHeader({ alg: "HS256", typ })
-        .setSubject("u-1")
-        .setIssuer(iss)
-        .setAudience(aud)
-        .setIssuedAt(Math.floor(now.getTime() / 1000))
-        .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
-        .sign(key);
-    expectError(
-      await issuer.verifyAccessToken({
-        token: await base("mfa+jwt", settings.issuer, settings.audience),
-        now,
-      }),
-      "INVALID_TOKEN",
-    );
-    expectError(
-      await issuer.verifyAccessToken({ token: await base("at+jwt", "evil", settings.audience), now }),
-      "INVALID_TOKEN",
-    );
-    expectError(
-      await issuer.verifyAccessToken({ token: await base("at+jwt", settings.issuer, "other-api"), now }),
-      "INVALID_TOKEN",
-    );
+    const key = await privateKeyOf("ES256");
+    for (const token of [
+      await base({ typ: "mfa+jwt" }).sign(key),
+      await base({ iss: "evil" }).sign(key),
+      await base({ aud: "other-api" }).sign(key),
+    ]) {
+      expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
+    }
   });
 
-  it("rejects a token signed with another HMAC algorithm", async () => {
-    const token = await new SignJWT({ sid: "s-1" })
-      .setProtectedHeader({ alg: "HS512", typ: "at+jwt" })
-      .setSubject("u-1")
-      .setIssuer(settings.issuer)
-      .setAudience(settings.audience)
-      .setIssuedAt(Math.floor(now.getTime() / 1000))
-      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
-      .sign(new TextEncoder().encode(`${settings.secret}${settings.secret}`));
-    expectError(await issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
-  });
-
-  it("rejects garbage and refresh-token-shaped strings", async () => {
-    expectError(await issuer.verifyAccessToken({ token: "not-a-jwt", now }), "INVALID_TOKEN");
+  it("rejects garbage, refresh-token-shaped strings and tokens without a kid", async () => {
+    expectError(await one.issuer.verifyAccessToken({ token: "not-a-jwt", now }), "INVALID_TOKEN");
     expectError(
-      await issuer.verifyAccessToken({
+      await one.issuer.verifyAccessToken({
         token: "0190a000-0000-7000-8000-000000000001.c2VjcmV0c2VjcmV0c2VjcmV0",
         now,
       }),
       "INVALID_TOKEN",
     );
+    const withoutKid = await new SignJWT({ sid: "s-1" })
+      .setProtectedHeader({ alg: "ES256", typ: "at+jwt" })
+      .setSubject("u-1")
+      .setIssuer(one.settings.issuer)
+      .setAudience(one.settings.audience)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+      .sign(await privateKeyOf("ES256"));
+    expectError(await one.issuer.verifyAccessToken({ token: withoutKid, now }), "INVALID_TOKEN");
+  });
+});
+
+describe("access tokens across instances and rotations", () => {
+  it("an unknown kid reads the key set again, at most once per gap: another instance's rotation is picked up", async () => {
+    const database = keyDatabase();
+    const a = await instance(database);
+    const rotation = await rotateSigningKeys(database);
+    if (!rotation.ok) throw new Error(rotation.error);
+    // An instance that read the keys after the rotation signs with the new key.
+    const fresh = await instance(database);
+    const token = await fresh.issuer.issueAccessToken({ ...claims, now });
+    expect(decodeProtectedHeader(token).kid).toBe(rotation.value.added[0]?.kid);
+
+    // Right after start the gap has not passed: an unknown kid is refused without reading.
+    expectError(await a.issuer.verifyAccessToken({ token, now: later(1) }), "INVALID_TOKEN");
+    expect(a.counter.reloads).toBe(0);
+    expect(await a.issuer.verifyAccessToken({ token, now: later(unknownKidReloadGapMs) })).toEqual({
+      ok: true,
+      value: claims,
+    });
+    expect(a.counter.reloads).toBe(1);
+    // A made-up kid right after does not read again; once the gap has passed, it does.
+    const unknown = await new SignJWT({ sid: "s-1" })
+      .setProtectedHeader({ alg: "ES256", kid: "made-up", typ: "at+jwt" })
+      .sign(await importJWK({ ...activeSigningKey(a.initial, "ES256")?.privateJWK }, "ES256"));
+    expectError(
+      await a.issuer.verifyAccessToken({ token: unknown, now: later(unknownKidReloadGapMs + 1) }),
+      "INVALID_TOKEN",
+    );
+    expect(a.counter.reloads).toBe(1);
+    expectError(
+      await a.issuer.verifyAccessToken({ token: unknown, now: later(2 * unknownKidReloadGapMs) }),
+      "INVALID_TOKEN",
+    );
+    expect(a.counter.reloads).toBe(2);
   });
 
-  it("refuses to start with a secret shorter than 32 bytes", () => {
-    expect(() => createJWTAccessTokenIssuer({ ...settings, secret: "short" })).toThrow(/at least 32 bytes/);
+  it("a retired key keeps verifying; a removed key stops verifying once the key set is read again", async () => {
+    const database = keyDatabase();
+    const a = await instance(database);
+    const oldToken = await a.issuer.issueAccessToken({ ...claims, now });
+    const oldKid = decodeProtectedHeader(oldToken).kid ?? "";
+    await rotateSigningKeys(database);
+    // Past the key set's age, a reads it again before signing: it signs with the new key, the old still verifies.
+    const newToken = await a.issuer.issueAccessToken({ ...claims, now: later(maxAgeMs) });
+    expect(a.counter.reloads).toBe(1);
+    expect(decodeProtectedHeader(newToken).kid).not.toBe(oldKid);
+    expect((await a.issuer.verifyAccessToken({ token: oldToken, now: later(maxAgeMs + 1) })).ok).toBe(true);
+
+    const removal = await rotateSigningKeys(database, { remove: oldKid });
+    expect(removal.ok && removal.value.removed).toBe(oldKid);
+    expect((await a.issuer.verifyAccessToken({ token: oldToken, now: later(maxAgeMs + 2) })).ok).toBe(true);
+    expectError(
+      await a.issuer.verifyAccessToken({ token: oldToken, now: later(2 * maxAgeMs) }),
+      "INVALID_TOKEN",
+    );
+    expect(a.counter.reloads).toBe(2);
+    expect((await a.issuer.verifyAccessToken({ token: newToken, now: later(2 * maxAgeMs) })).ok).toBe(true);
+  });
+
+  it("keeps its keys when reading them again fails, and tries again only after the key set's age", async () => {
+    const database = keyDatabase();
+    const initial = await loadSigningKeys(database);
+    const failures: unknown[] = [];
+    let reads = 0;
+    const issuer = createJWTAccessTokenIssuer({
+      keys: {
+        initial,
+        loadedAt: now,
+        reload: async () => {
+          reads++;
+          throw new Error("database down");
+        },
+        maxAgeMs,
+        unknownKidReloadGapMs,
+        onReloadError: (error) => failures.push(error),
+      },
+      issuer: "superoauth-test",
+      audience: "superoauth-api",
+      ttlSeconds: 300,
+    });
+    const token = await issuer.issueAccessToken({ ...claims, now: later(maxAgeMs) });
+    expect(await issuer.verifyAccessToken({ token, now: later(maxAgeMs + 1) })).toEqual({
+      ok: true,
+      value: claims,
+    });
+    expect([reads, failures.length]).toEqual([1, 1]);
   });
 });

@@ -1,56 +1,135 @@
-import { createSecretKey } from "node:crypto";
-import type { AccessTokenClaims, AccessTokenIssuer } from "@superoauth/application";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import {
+  type AccessTokenClaims,
+  type AccessTokenIssuer,
+  activeSigningKey,
+  type SigningAlgorithm,
+  type SigningKeySet,
+  signingAlgorithms,
+} from "@superoauth/application";
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
-import { errors, jwtVerify, SignJWT } from "jose";
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
+
+/** Where the signing keys come from, and how often they are read again (ADR 0021). */
+export interface AccessTokenKeys {
+  /** The key set read at start (loadSigningKeys), and when. */
+  readonly initial: SigningKeySet;
+  readonly loadedAt: Date;
+  /** Reads the key set again from the database. */
+  reload(): Promise<SigningKeySet>;
+  /**
+   * A key set read this long ago is read again before the next token is signed or verified, so a
+   * rotation or a removal made by another instance (or `pnpm keys:rotate`) takes effect here.
+   */
+  readonly maxAgeMs: number;
+  /**
+   * A token naming an unknown kid (signed by a key another instance just added) reads the key set
+   * again, at most once per this many milliseconds: a flood of made-up kids costs one read per period.
+   */
+  readonly unknownKidReloadGapMs: number;
+  /** Told when reading the key set again failed; the keys already held keep working meanwhile. */
+  onReloadError?(error: unknown): void;
+}
 
 /** How access tokens are signed and what they claim. */
 export interface AccessTokenSettings {
-  /** HMAC key, at least 32 bytes. */
-  readonly secret: string;
+  readonly keys: AccessTokenKeys;
   readonly issuer: string;
   readonly audience: string;
   readonly ttlSeconds: number;
 }
 
-// The one algorithm we sign with and the only one we accept: pinning it is
-// what makes `alg: none` and algorithm-confusion tokens fail (RFC 8725 section 3.1).
-const algorithm = "HS256";
+// We sign with ES256; a token verifies only with the key its kid names, and only with that key's
+// own algorithm, one of these: pinning them is what makes `alg: none`, HS256 signed with a public
+// key, or HS256 signed with the old JWT_SECRET fail (RFC 8725 section 3.1).
+const signingAlgorithm: SigningAlgorithm = "ES256";
+const acceptedAlgorithms: ReadonlySet<string> = new Set(signingAlgorithms);
 // RFC 9068 media type for JWT access tokens; other token kinds use other types,
 // so one kind can never pass for another.
 const accessTokenType = "at+jwt";
-const minimumSecretBytes = 32;
 
-/** Signs and verifies access tokens as JWTs with jose. */
+interface ImportedKey {
+  readonly algorithm: SigningAlgorithm;
+  readonly publicKey: KeyObject;
+}
+
+interface ImportedKeySet {
+  readonly byKid: ReadonlyMap<string, ImportedKey>;
+  readonly signer: { readonly kid: string; readonly privateKey: KeyObject };
+}
+
+/**
+ * Signs access tokens with the newest ES256 key (kid in the header) and verifies them against
+ * every published key by kid. Keys are imported once per key set (KeyObjects, which jose uses as
+ * they are): no database read and no key import per token, except when the key set is due to be
+ * read again.
+ */
 export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): AccessTokenIssuer {
-  const secretBytes = new TextEncoder().encode(settings.secret);
-  // A KeyObject made once: given raw bytes, jose would import the key again on every call.
-  const key = createSecretKey(secretBytes);
-  if (secretBytes.byteLength < minimumSecretBytes) {
-    throw new Error(`The JWT secret must be at least ${minimumSecretBytes} bytes`);
-  }
+  const { keys } = settings;
+  let current = importKeySet(keys.initial);
+  let lastReadAt = keys.loadedAt.getTime();
+  let reading: Promise<void> | null = null;
+
+  const readAgain = (now: Date): Promise<void> => {
+    reading ??= (async () => {
+      lastReadAt = now.getTime();
+      try {
+        current = importKeySet(await keys.reload());
+      } catch (error) {
+        keys.onReloadError?.(error);
+      } finally {
+        reading = null;
+      }
+    })();
+    return reading;
+  };
+  /** A pending read when the key set is due (too old, or asked for by an unknown kid); null otherwise. */
+  const readIfDue = (now: Date, gapMs: number): Promise<void> | null =>
+    reading ?? (now.getTime() - lastReadAt >= gapMs ? readAgain(now) : null);
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
   return {
     accessTokenTtlSeconds: settings.ttlSeconds,
 
-    issueAccessToken({ userId, sessionId, now }) {
+    async issueAccessToken({ userId, sessionId, now }) {
+      const due = readIfDue(now, keys.maxAgeMs);
+      if (due !== null) await due;
+      const { signer } = current;
       return new SignJWT({ sid: sessionId })
-        .setProtectedHeader({ alg: algorithm, typ: accessTokenType })
+        .setProtectedHeader({ alg: signingAlgorithm, kid: signer.kid, typ: accessTokenType })
         .setSubject(userId)
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
         .setIssuedAt(seconds(now))
         .setExpirationTime(seconds(now) + settings.ttlSeconds)
-        .sign(key);
+        .sign(signer.privateKey);
     },
 
     async verifyAccessToken({
       token,
       now,
     }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">> {
+      const due = readIfDue(now, keys.maxAgeMs);
+      if (due !== null) await due;
+      let kid: unknown;
+      let alg: unknown;
       try {
-        const { payload } = await jwtVerify(token, key, {
-          algorithms: [algorithm],
+        ({ kid, alg } = decodeProtectedHeader(token));
+      } catch {
+        return invalidToken();
+      }
+      if (typeof kid !== "string" || typeof alg !== "string" || !acceptedAlgorithms.has(alg)) {
+        return invalidToken();
+      }
+      let key = current.byKid.get(kid);
+      if (key === undefined) {
+        await readIfDue(now, keys.unknownKidReloadGapMs);
+        key = current.byKid.get(kid);
+        if (key === undefined) return invalidToken();
+      }
+      try {
+        const { payload } = await jwtVerify(token, key.publicKey, {
+          algorithms: [key.algorithm],
           typ: accessTokenType,
           issuer: settings.issuer,
           audience: settings.audience,
@@ -68,6 +147,30 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
   };
 }
 
+/** Imports every key of a set once; throws when the set has no ES256 key to sign with. */
+function importKeySet(set: SigningKeySet): ImportedKeySet {
+  const signing = activeSigningKey(set, signingAlgorithm);
+  if (signing === null) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
+  const byKid = new Map<string, ImportedKey>();
+  for (const key of set.keys) {
+    byKid.set(key.kid, {
+      algorithm: key.algorithm,
+      publicKey: createPublicKey({ key: { ...key.publicJWK }, format: "jwk" }),
+    });
+  }
+  return {
+    byKid,
+    signer: {
+      kid: signing.kid,
+      privateKey: createPrivateKey({ key: { ...signing.privateJWK }, format: "jwk" }),
+    },
+  };
+}
+
+function invalidToken(): Result<never, "INVALID_TOKEN"> {
+  return err("INVALID_TOKEN", "Token is malformed, invalid or of the wrong type");
+}
+
 /** Maps jose's failures by code; anything that is not a jose error is a bug and is rethrown. */
 function translateJoseError(error: unknown): Result<never, "TOKEN_EXPIRED" | "INVALID_TOKEN"> {
   if (!(error instanceof errors.JOSEError)) throw error;
@@ -75,6 +178,6 @@ function translateJoseError(error: unknown): Result<never, "TOKEN_EXPIRED" | "IN
     case "ERR_JWT_EXPIRED":
       return err("TOKEN_EXPIRED", "Access token has expired");
     default:
-      return err("INVALID_TOKEN", "Token is malformed, invalid or of the wrong type");
+      return invalidToken();
   }
 }

@@ -1,8 +1,8 @@
 import type { SessionId, UserId } from "@superoauth/domain";
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
 import { createJWTMFATokenIssuer } from "./mfa-token-issuer.ts";
+import { testAccessTokenIssuer, testKeyDatabase } from "./test-keys.ts";
 
 const settings = {
   secret: "a-test-secret-that-is-at-least-32-bytes-long",
@@ -10,8 +10,8 @@ const settings = {
   audience: "superoauth-api",
 };
 const mfaTokens = createJWTMFATokenIssuer(settings);
-const accessTokens = createJWTAccessTokenIssuer({ ...settings, ttlSeconds: 300 });
 const now = new Date("2026-05-01T10:00:00.000Z");
+const { issuer: accessTokens } = await testAccessTokenIssuer(testKeyDatabase(now), now);
 const userId = "0190a000-0000-7000-8000-000000000001" as UserId;
 const challengeId = "0190a000-0000-7000-8000-0000000000c1";
 

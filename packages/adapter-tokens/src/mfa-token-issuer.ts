@@ -3,7 +3,10 @@ import type { MFAChallenge, MFATokenIssuer } from "@superoauth/application";
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import { errors, jwtVerify, SignJWT } from "jose";
 
-/** How MFA tokens are signed. The key may be the access tokens' key: the type header keeps the kinds apart. */
+/**
+ * How MFA tokens are signed: HS256 with JWT_SECRET. They never leave this service (only it verifies
+ * them), so they need no published key (ADR 0021); the type header keeps them apart from access tokens.
+ */
 export interface MFATokenSettings {
   /** HMAC key, at least 32 bytes. */
   readonly secret: string;

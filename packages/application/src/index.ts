@@ -2,11 +2,17 @@ export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  AppAuthorization,
+  AppAuthorizationRepository,
+  AppRepository,
+  AuthorizedApp,
   BackgroundTask,
   BackgroundTasks,
   Clock,
   Dependencies,
   EmailTokenRepository,
+  GeneratedSigningKey,
+  JWK,
   LinkedProviderRepository,
   LockoutRepository,
   Mailer,
@@ -32,21 +38,46 @@ export type {
   SessionRepository,
   SessionsToEnd,
   SignInMethods,
+  SigningAlgorithm,
+  SigningKeyGenerator,
+  SigningKeyStore,
+  StoredApp,
   StoredRefreshToken,
+  StoredSigningKey,
+  ThirdPartyAccessToken,
+  ThirdPartyAccessTokens,
   TOTPService,
   TwoFactorRepository,
   UserRepository,
 } from "./ports/index.ts";
-export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
+export {
+  authorizationTouchIntervalMs,
+  signingAlgorithms,
+  storedOIDCIdPrefix,
+  tokenBearingOIDCModels,
+} from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
+export type { OwnedApp } from "./use-cases/apps/present-app.ts";
+export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
+export type { RegisteredApp } from "./use-cases/apps/register-app.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
-export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";
+export type { Authenticated, AuthenticatedApp } from "./use-cases/sessions/authenticate-access-token.ts";
 export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
 export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
 export { unlockAccount } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
+export { loadSigningKeys } from "./use-cases/signing-keys/load-signing-keys.ts";
+export type { SigningKeyRotation } from "./use-cases/signing-keys/rotate-signing-keys.ts";
+export { rotateSigningKeys } from "./use-cases/signing-keys/rotate-signing-keys.ts";
+export type {
+  JWKS,
+  SigningKey,
+  SigningKeyDependencies,
+  SigningKeySet,
+} from "./use-cases/signing-keys/signing-key-set.ts";
+export { activeSigningKey, privateJWKS, publicJWKS } from "./use-cases/signing-keys/signing-key-set.ts";
 export type {
   OAuthAuthorizationFinished,
   OAuthStateCookie,

@@ -2,12 +2,28 @@ import type { Dependencies } from "./ports/index.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { listAuthorizedApps, revokeAppAuthorization } from "./use-cases/apps/authorized-apps.ts";
+import { deleteApp } from "./use-cases/apps/delete-app.ts";
+import { getApp } from "./use-cases/apps/get-app.ts";
+import { listApps } from "./use-cases/apps/list-apps.ts";
+import {
+  findAppGrant,
+  findClient,
+  recordAppGrant,
+  touchAppGrant,
+} from "./use-cases/apps/provider-clients.ts";
+import { registerApp } from "./use-cases/apps/register-app.ts";
+import { rotateAppSecret } from "./use-cases/apps/rotate-app-secret.ts";
+import { updateApp } from "./use-cases/apps/update-app.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
 import { resetPassword } from "./use-cases/recovery/reset-password.ts";
 import { listSecurityEvents } from "./use-cases/security-log/list-security-events.ts";
-import { authenticateAccessToken } from "./use-cases/sessions/authenticate-access-token.ts";
+import {
+  authenticateAccessToken,
+  authenticateCaller,
+} from "./use-cases/sessions/authenticate-access-token.ts";
 import { listSessions } from "./use-cases/sessions/list-sessions.ts";
 import { logOut } from "./use-cases/sessions/log-out.ts";
 import { logOutEverywhere } from "./use-cases/sessions/log-out-everywhere.ts";
@@ -37,6 +53,7 @@ export interface UseCases {
   readonly registerWithPassword: Bound<typeof registerWithPassword>;
   readonly logInWithPassword: Bound<typeof logInWithPassword>;
   readonly authenticateAccessToken: Bound<typeof authenticateAccessToken>;
+  readonly authenticateCaller: Bound<typeof authenticateCaller>;
   readonly refreshSession: Bound<typeof refreshSession>;
   readonly logOut: Bound<typeof logOut>;
   readonly logOutEverywhere: Bound<typeof logOutEverywhere>;
@@ -64,6 +81,18 @@ export interface UseCases {
   readonly reauthenticate: Bound<typeof reauthenticate>;
   readonly startLinkingProvider: Bound<typeof startLinkingProvider>;
   readonly startProviderReauthentication: Bound<typeof startProviderReauthentication>;
+  readonly registerApp: Bound<typeof registerApp>;
+  readonly listApps: Bound<typeof listApps>;
+  readonly getApp: Bound<typeof getApp>;
+  readonly updateApp: Bound<typeof updateApp>;
+  readonly deleteApp: Bound<typeof deleteApp>;
+  readonly rotateAppSecret: Bound<typeof rotateAppSecret>;
+  readonly listAuthorizedApps: Bound<typeof listAuthorizedApps>;
+  readonly revokeAppAuthorization: Bound<typeof revokeAppAuthorization>;
+  readonly findClient: Bound<typeof findClient>;
+  readonly findAppGrant: Bound<typeof findAppGrant>;
+  readonly recordAppGrant: Bound<typeof recordAppGrant>;
+  readonly touchAppGrant: Bound<typeof touchAppGrant>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -72,6 +101,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     registerWithPassword: (input) => registerWithPassword(deps, input),
     logInWithPassword: (input) => logInWithPassword(deps, input),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
+    authenticateCaller: (input) => authenticateCaller(deps, input),
     refreshSession: (input) => refreshSession(deps, input),
     logOut: (input) => logOut(deps, input),
     logOutEverywhere: (input) => logOutEverywhere(deps, input),
@@ -99,5 +129,17 @@ export function createUseCases(deps: Dependencies): UseCases {
     reauthenticate: (input) => reauthenticate(deps, input),
     startLinkingProvider: (input) => startLinkingProvider(deps, input),
     startProviderReauthentication: (input) => startProviderReauthentication(deps, input),
+    registerApp: (input) => registerApp(deps, input),
+    listApps: (input) => listApps(deps, input),
+    getApp: (input) => getApp(deps, input),
+    updateApp: (input) => updateApp(deps, input),
+    deleteApp: (input) => deleteApp(deps, input),
+    rotateAppSecret: (input) => rotateAppSecret(deps, input),
+    listAuthorizedApps: (input) => listAuthorizedApps(deps, input),
+    revokeAppAuthorization: (input) => revokeAppAuthorization(deps, input),
+    findClient: (input) => findClient(deps, input),
+    findAppGrant: (input) => findAppGrant(deps, input),
+    recordAppGrant: (input) => recordAppGrant(deps, input),
+    touchAppGrant: (input) => touchAppGrant(deps, input),
   };
 }

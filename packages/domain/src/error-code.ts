@@ -44,6 +44,8 @@ export const errorCodes = [
   "INVALID_LOGIN_CODE",
   "REAUTH_REQUIRED",
   "REAUTH_IDENTITY_MISMATCH",
+  "APP_NOT_FOUND",
+  "INSUFFICIENT_SCOPE",
 ] as const;
 
 /** The closed union of error codes. */

@@ -65,6 +65,27 @@ export type {
   SessionId,
 } from "./session.ts";
 export { chooseSessionsToEnd, decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
+export type {
+  APIScope,
+  AppClientType,
+  AppScope,
+  AppSettings,
+  AppSettingsInput,
+  ThirdPartyAccess,
+  TokenEndpointAuthMethod,
+} from "./third-party-app.ts";
+export {
+  appClientTypes,
+  appScopes,
+  decideThirdPartyAccess,
+  maxAppNameLength,
+  maxRedirectURIs,
+  parseAppScopes,
+  parseAppSettings,
+  parseRedirectURI,
+  thirdPartyAPIRoutes,
+  tokenEndpointAuthMethods,
+} from "./third-party-app.ts";
 export type { BackupCode, ParsedBackupCode, TOTPFactor, TwoFactorStatus } from "./two-factor.ts";
 export {
   backupCodeCount,

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { authOf, requireAuthentication } from "../authenticate.ts";
+import { authOf, callerOf, requireAuthentication, requireCaller } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
@@ -77,11 +77,12 @@ export async function authRoutes(
   api.get(
     "/auth/me",
     {
-      preHandler: authenticated,
+      // Apps too, with user:read (ADR 0020).
+      preHandler: requireCaller(useCases),
       schema: { response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses } },
     },
     async (request, reply) => {
-      const { user } = authOf(request);
+      const { user } = callerOf(request);
       const twoFactor = await useCases.getTwoFactorStatus({ userId: user.id });
       if (!twoFactor.ok) return sendFailure(reply, twoFactor);
       return reply.send({ success: true, data: { user: presentUser(user, twoFactor.value) } });

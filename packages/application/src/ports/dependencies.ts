@@ -1,7 +1,9 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
+import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens } from "./apps.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
+import type { OIDCModelStore } from "./oidc.ts";
 import type { SecretCipher, SecretHasher } from "./secrets.ts";
 import type { SecurityEventLog } from "./security-log.ts";
 import type { AccessTokenIssuer, SessionRepository } from "./sessions.ts";
@@ -32,6 +34,12 @@ export interface Dependencies {
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
   readonly backgroundTasks: BackgroundTasks;
+  readonly apps: AppRepository;
+  readonly appAuthorizations: AppAuthorizationRepository;
+  /** oidc-provider's stored models: revoking an app's tokens (ADR 0020). */
+  readonly oidcModels: OIDCModelStore;
+  /** Access tokens the provider issued to apps, as presented at our API. */
+  readonly thirdPartyAccessTokens: ThirdPartyAccessTokens;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

@@ -1,5 +1,15 @@
 // The ports the use cases need, one file per area with the records each port speaks in
 // (docs/architecture.md). `Dependencies` gathers them, with the tunables, for createUseCases.
+export type {
+  AppAuthorization,
+  AppAuthorizationRepository,
+  AppRepository,
+  AuthorizedApp,
+  StoredApp,
+  ThirdPartyAccessToken,
+  ThirdPartyAccessTokens,
+} from "./apps.ts";
+export { authorizationTouchIntervalMs } from "./apps.ts";
 export type { Dependencies } from "./dependencies.ts";
 export type {
   PasswordAssessment,
@@ -20,6 +30,15 @@ export type {
   SessionsToEnd,
   StoredRefreshToken,
 } from "./sessions.ts";
+export type {
+  GeneratedSigningKey,
+  JWK,
+  SigningAlgorithm,
+  SigningKeyGenerator,
+  SigningKeyStore,
+  StoredSigningKey,
+} from "./signing-keys.ts";
+export { signingAlgorithms } from "./signing-keys.ts";
 export type {
   LinkedProviderRepository,
   OAuthAuthorization,

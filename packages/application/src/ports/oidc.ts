@@ -72,4 +72,10 @@ export interface OIDCModelStore {
   destroy(input: { model: OIDCModelName; id: string }): Promise<void>;
   /** Deletes every record of the grant, whatever its model. */
   revokeByGrantId(grantId: string): Promise<void>;
+  /** Deletes every record whose payload's `clientId` is `clientId`, whatever its model (a deleted app). */
+  revokeByClient(clientId: string): Promise<void>;
+  /** Deletes every record of the account at the client, whatever its model (a revoked authorization). */
+  revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void>;
+  /** Deletes every record whose payload's `accountId` is `accountId`, whatever its model (a deleted account). */
+  revokeByAccount(accountId: string): Promise<void>;
 }

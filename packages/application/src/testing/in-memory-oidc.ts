@@ -74,8 +74,21 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    for (const [k, entry] of this.entries)
-      if ((JSON.parse(entry.payload) as OIDCPayload).grantId === grantId) this.entries.delete(k);
+    this.deleteWhere((payload) => payload.grantId === grantId);
+  }
+
+  async revokeByClient(clientId: string): Promise<void> {
+    this.deleteWhere((payload) => payload.clientId === clientId);
+  }
+
+  async revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void> {
+    this.deleteWhere(
+      (payload) => payload.accountId === input.accountId && payload.clientId === input.clientId,
+    );
+  }
+
+  async revokeByAccount(accountId: string): Promise<void> {
+    this.deleteWhere((payload) => payload.accountId === accountId);
   }
 
   /** Deletes what expired before `now`, as the SQL store's prune does; answers how many. */
@@ -88,6 +101,11 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
       }
     }
     return pruned;
+  }
+
+  private deleteWhere(matches: (payload: OIDCPayload) => boolean): void {
+    for (const [k, entry] of this.entries)
+      if (matches(JSON.parse(entry.payload) as OIDCPayload)) this.entries.delete(k);
   }
 
   /** The id a stored-row reference stands for; any other id as it is. */

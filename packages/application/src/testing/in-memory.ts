@@ -28,9 +28,15 @@ import type {
   StoredRefreshToken,
   UserRepository,
 } from "../ports/index.ts";
+import {
+  InMemoryAppAuthorizationRepository,
+  InMemoryAppRepository,
+  ScriptedThirdPartyAccessTokens,
+} from "./in-memory-apps.ts";
 import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 import { InMemoryEmailTokenRepository, InMemoryMailer } from "./in-memory-mail.ts";
 import { InMemoryLinkedProviderRepository, InMemoryOAuthFlowRepository } from "./in-memory-oauth.ts";
+import { InMemoryOIDCModelStore } from "./in-memory-oidc.ts";
 import { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
 import {
   InMemoryLockoutRepository,
@@ -404,8 +410,13 @@ export function createInMemoryDependencies(
   totp: InMemoryTOTPService;
   twoFactor: InMemoryTwoFactorRepository;
   lockout: InMemoryLockoutRepository;
+  apps: InMemoryAppRepository;
+  appAuthorizations: InMemoryAppAuthorizationRepository;
+  oidcModels: InMemoryOIDCModelStore;
+  thirdPartyAccessTokens: ScriptedThirdPartyAccessTokens;
 } {
   const users = new InMemoryUserRepository();
+  const apps = new InMemoryAppRepository();
   return {
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
@@ -427,6 +438,10 @@ export function createInMemoryDependencies(
     mfaTokens: new InMemoryMFATokenIssuer(),
     twoFactor: new InMemoryTwoFactorRepository(),
     lockout: new InMemoryLockoutRepository(),
+    apps,
+    appAuthorizations: new InMemoryAppAuthorizationRepository(apps),
+    oidcModels: new InMemoryOIDCModelStore(),
+    thirdPartyAccessTokens: new ScriptedThirdPartyAccessTokens(),
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,

@@ -1,3 +1,4 @@
+export { appRepositoryContract } from "./app-repository.contract.ts";
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
@@ -16,6 +17,11 @@ export {
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export {
+  InMemoryAppAuthorizationRepository,
+  InMemoryAppRepository,
+  ScriptedThirdPartyAccessTokens,
+} from "./in-memory-apps.ts";
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {
@@ -25,6 +31,7 @@ export {
 } from "./in-memory-oauth.ts";
 export { InMemoryOIDCModelStore } from "./in-memory-oidc.ts";
 export { InMemoryPasswordStrengthChecker } from "./in-memory-password-strength.ts";
+export { FakeSigningKeyGenerator, InMemorySigningKeyStore } from "./in-memory-signing-keys.ts";
 export {
   InMemoryLockoutRepository,
   InMemoryMFATokenIssuer,
@@ -38,6 +45,7 @@ export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts
 export { oidcModelStoreContract } from "./oidc-model-store.contract.ts";
 export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
+export { signingKeyStoreContract } from "./signing-key-store.contract.ts";
 export { enableTwoFactorFor } from "./two-factor-helpers.ts";
 export { twoFactorRepositoryContract } from "./two-factor-repository.contract.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";

@@ -186,5 +186,33 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
       await store.destroy({ model: "DeviceCode", id: reference });
       expect(await store.find({ model: "DeviceCode", id, now: at(1) })).toBeNull();
     });
+
+    it("revokes every record of a client, of an account at a client, or of an account, and nothing else", async () => {
+      const store = await makeStore();
+      const [alice, bob, app, other] = [testId(), testId(), testId(), testId()];
+      const seeded: { model: string; id: string; payload: Record<string, string> }[] = [
+        { model: "AccessToken", id: testId(), payload: { accountId: alice, clientId: app } },
+        { model: "RefreshToken", id: testId(), payload: { accountId: alice, clientId: app } },
+        { model: "Grant", id: testId(), payload: { accountId: alice, clientId: app } },
+        { model: "AccessToken", id: testId(), payload: { accountId: bob, clientId: app } },
+        { model: "ClientCredentials", id: testId(), payload: { clientId: app } },
+        { model: "AccessToken", id: testId(), payload: { accountId: alice, clientId: other } },
+        { model: "Session", id: testId(), payload: { accountId: alice, uid: testId() } },
+        { model: "AccessToken", id: testId(), payload: { accountId: bob, clientId: other } },
+      ];
+      for (const { model, id, payload } of seeded) {
+        await store.upsert({ model, id, payload: { jti: id, ...payload }, expiresAt: at(60_000) });
+      }
+      const alive = async (): Promise<boolean[]> =>
+        Promise.all(
+          seeded.map(async ({ model, id }) => (await store.find({ model, id, now: at(0) })) !== null),
+        );
+      await store.revokeByAccountAndClient({ accountId: alice, clientId: app });
+      expect(await alive()).toEqual([false, false, false, true, true, true, true, true]);
+      await store.revokeByClient(app);
+      expect(await alive()).toEqual([false, false, false, false, false, true, true, true]);
+      await store.revokeByAccount(alice);
+      expect(await alive()).toEqual([false, false, false, false, false, false, false, true]);
+    });
   });
 }

@@ -1,5 +1,13 @@
-import { checkUserMaySignIn, err, ok, type Result, type Session, type User } from "@superoauth/domain";
-import type { Dependencies } from "../../ports/index.ts";
+import {
+  checkUserMaySignIn,
+  decideThirdPartyAccess,
+  err,
+  ok,
+  type Result,
+  type Session,
+  type User,
+} from "@superoauth/domain";
+import type { Dependencies, ThirdPartyAccessToken } from "../../ports/index.ts";
 
 /** Who is calling: the user and the session their access token belongs to (with its last proof). */
 export interface Authenticated {
@@ -7,15 +15,58 @@ export interface Authenticated {
   readonly session: Session;
 }
 
+/** A third-party app calling for a user, with the scopes the user granted it (ADR 0020). */
+export interface AuthenticatedApp {
+  readonly user: User;
+  readonly app: ThirdPartyAccessToken;
+}
+
+type AuthenticationFailure =
+  | "TOKEN_EXPIRED"
+  | "INVALID_TOKEN"
+  | "ACCOUNT_DISABLED"
+  | "USER_NOT_FOUND"
+  | "INSUFFICIENT_SCOPE";
+
 /**
  * Resolves a Bearer access token to its user. Checks the signature and expiry,
  * then that the session was not ended (logout takes effect at once, not after
  * the access token's five minutes) and the account still exists and is active.
+ * An app's access token (from our OpenID provider) is refused with INSUFFICIENT_SCOPE: only
+ * authenticateCaller, for the routes the third-party scope table opens, takes one.
  */
 export async function authenticateAccessToken(
   deps: Dependencies,
   input: { token: string },
-): Promise<Result<Authenticated, "TOKEN_EXPIRED" | "INVALID_TOKEN" | "ACCOUNT_DISABLED" | "USER_NOT_FOUND">> {
+): Promise<Result<Authenticated, AuthenticationFailure>> {
+  if (isOurs(input.token)) return authenticateOwnToken(deps, input);
+  const app = await authenticateAppToken(deps, { token: input.token, route: null });
+  return app.ok ? err("INSUFFICIENT_SCOPE", "An app's access token cannot call this route") : app;
+}
+
+/**
+ * Resolves a Bearer access token on a `route` ("GET /auth/me") that apps may call too (ADR 0020):
+ * our own access tokens as authenticateAccessToken does; an app's access token only with the
+ * scope the third-party scope table asks for the route (INSUFFICIENT_SCOPE otherwise), and only
+ * while its user exists and may sign in.
+ */
+export async function authenticateCaller(
+  deps: Dependencies,
+  input: { token: string; route: string },
+): Promise<Result<Authenticated | AuthenticatedApp, AuthenticationFailure>> {
+  if (isOurs(input.token)) return authenticateOwnToken(deps, input);
+  return authenticateAppToken(deps, input);
+}
+
+/** Ours are JWTs (three dot-separated parts); the provider's access tokens are opaque. */
+function isOurs(token: string): boolean {
+  return token.includes(".");
+}
+
+async function authenticateOwnToken(
+  deps: Dependencies,
+  input: { token: string },
+): Promise<Result<Authenticated, Exclude<AuthenticationFailure, "INSUFFICIENT_SCOPE">>> {
   const claims = await deps.accessTokens.verifyAccessToken({ token: input.token, now: deps.clock.now() });
   if (!claims.ok) return claims;
   // One read for both: this runs on every authenticated request.
@@ -30,4 +81,30 @@ export async function authenticateAccessToken(
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
   return ok({ user, session });
+}
+
+async function authenticateAppToken(
+  deps: Dependencies,
+  input: { token: string; route: string | null },
+): Promise<Result<AuthenticatedApp, AuthenticationFailure>> {
+  const now = deps.clock.now();
+  const app = await deps.thirdPartyAccessTokens.verify({ token: input.token, now });
+  if (app === null) return err("INVALID_TOKEN", "The access token is invalid");
+  const access = decideThirdPartyAccess({ route: input.route ?? "", scopes: app.scopes });
+  if (!access.allowed) {
+    return access.requiredScope === null
+      ? err("INSUFFICIENT_SCOPE", "An app's access token cannot call this route")
+      : err("INSUFFICIENT_SCOPE", `This route needs the ${access.requiredScope} scope`);
+  }
+  const user = await deps.users.findUserById(app.userId);
+  // The account is gone: the token stands for no one (as the provider's userinfo answers).
+  if (user === null) return err("INVALID_TOKEN", "The access token is invalid");
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
+  await deps.appAuthorizations.touchAuthorization({
+    userId: user.id,
+    clientId: app.clientId,
+    now,
+  });
+  return ok({ user, app });
 }

@@ -1,0 +1,61 @@
+import { parseArgs } from "node:util";
+import { openStorage } from "@superoauth/adapter-sql";
+import { rotateSigningKeys } from "@superoauth/application";
+import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
+import { describeDatabaseProblem } from "./database-problem.ts";
+import { loadConfigOrExit, maskURL } from "./load-config.ts";
+
+// pnpm keys:rotate [--remove <kid>]: adds new signing keys (ES256 and RS256) and retires the ones
+// they replace, which keep verifying until every token they signed has expired; with --remove,
+// deletes one key at once (replacing it first if it is the one that signs). ADR 0021,
+// docs/operations.md "Rotating the signing keys".
+const usage = "Usage: pnpm keys:rotate [--remove <kid>]";
+let remove: string | undefined;
+try {
+  ({
+    values: { remove },
+  } = parseArgs({ options: { remove: { type: "string" } }, allowPositionals: false }));
+} catch (error) {
+  console.error(`${(error as Error).message}\n${usage}`);
+  process.exit(2);
+}
+
+// The development secrets file is read (never written): the keys are only usable with the
+// JWT_SECRET the service runs with.
+const config = loadConfigOrExit({ developmentSecrets: "read" });
+if (config.jwt.secretIsEphemeral) {
+  console.error(
+    "JWT_SECRET is not set: keys:rotate must run with the JWT_SECRET the service uses (it encrypts the stored signing keys).",
+  );
+  process.exit(1);
+}
+const storage = await openStorage({ url: config.databaseURL });
+try {
+  if (config.migrateOnStart) await storage.migrate();
+  const rotation = await rotateSigningKeys(
+    signingKeyDependencies({ storage, config, clock: { now: () => new Date() } }),
+    remove === undefined ? {} : { remove },
+  );
+  if (!rotation.ok) {
+    console.error(`No published signing key has the kid ${remove}: nothing changed.`);
+    process.exitCode = 1;
+  } else {
+    const { added, retired, removed, expiredRemoved } = rotation.value;
+    const lines = [`Signing keys of ${maskURL(config.databaseURL)}:`];
+    for (const key of added) lines.push(`  + ${key.algorithm} ${key.kid} signs from now on`);
+    for (const key of retired)
+      lines.push(`  ~ ${key.kid} retired: verifies until ${key.expiresAt.toISOString()}`);
+    if (removed !== null) lines.push(`  - ${removed} removed: its tokens no longer verify`);
+    if (expiredRemoved > 0) lines.push(`  - ${expiredRemoved} expired key(s) removed`);
+    lines.push(
+      `Running instances read the keys again within ${signingKeyReloading.maxAgeMs / 1000} s; restart them so the OpenID provider signs and publishes with the new keys (docs/operations.md).`,
+    );
+    console.log(lines.join("\n"));
+  }
+} catch (error) {
+  console.error(`Rotating the signing keys of ${maskURL(config.databaseURL)} failed.`);
+  console.error(describeDatabaseProblem(error, config.databaseURL));
+  process.exitCode = 1;
+} finally {
+  await storage.close();
+}

@@ -1,0 +1,238 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { AuthorizedApp, OwnedApp, UseCases } from "@superoauth/application";
+import { maxAppNameLength, maxRedirectURIs } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { errorResponses, successEnvelope } from "../schemas.ts";
+
+// Request bounds are generous: the domain's rules (parseAppSettings) give the precise answers.
+const url = Type.String({ maxLength: 2048 });
+const uriList = Type.Array(url, { maxItems: maxRedirectURIs * 2 });
+const scopeList = Type.Array(Type.String({ maxLength: 64 }), { maxItems: 20 });
+const nullableURL = Type.Union([url, Type.Null()]);
+
+const appFields = {
+  name: Type.String({ maxLength: maxAppNameLength * 4 }),
+  logoURL: Type.Optional(nullableURL),
+  homepageURL: Type.Optional(nullableURL),
+  redirectURIs: uriList,
+  postLogoutRedirectURIs: Type.Optional(uriList),
+  allowedScopes: scopeList,
+  type: Type.String({ maxLength: 32 }),
+  tokenEndpointAuthMethod: Type.Optional(Type.String({ maxLength: 32 })),
+};
+
+const publicApp = Type.Object({
+  clientId: Type.String(),
+  name: Type.String(),
+  logoURL: Type.Union([Type.String(), Type.Null()]),
+  homepageURL: Type.Union([Type.String(), Type.Null()]),
+  redirectURIs: Type.Array(Type.String()),
+  postLogoutRedirectURIs: Type.Array(Type.String()),
+  allowedScopes: Type.Array(Type.String()),
+  type: Type.String(),
+  tokenEndpointAuthMethod: Type.String(),
+  createdAt: Type.String({ format: "date-time" }),
+  updatedAt: Type.String({ format: "date-time" }),
+});
+
+const publicAuthorizedApp = Type.Object({
+  clientId: Type.String(),
+  name: Type.String(),
+  logoURL: Type.Union([Type.String(), Type.Null()]),
+  homepageURL: Type.Union([Type.String(), Type.Null()]),
+  scopes: Type.Array(Type.String()),
+  grantedAt: Type.String({ format: "date-time" }),
+  lastUsedAt: Type.String({ format: "date-time" }),
+});
+
+const clientIdParams = Type.Object({ clientId: Type.String({ minLength: 1, maxLength: 64 }) });
+
+function presentApp(app: OwnedApp) {
+  return {
+    ...app,
+    redirectURIs: [...app.redirectURIs],
+    postLogoutRedirectURIs: [...app.postLogoutRedirectURIs],
+    allowedScopes: [...app.allowedScopes],
+    createdAt: app.createdAt.toISOString(),
+    updatedAt: app.updatedAt.toISOString(),
+  };
+}
+
+function presentAuthorizedApp(app: AuthorizedApp) {
+  return {
+    clientId: app.clientId,
+    name: app.name,
+    logoURL: app.logoURL,
+    homepageURL: app.homepageURL,
+    scopes: [...app.scopes],
+    grantedAt: app.grantedAt.toISOString(),
+    lastUsedAt: app.lastUsedAt.toISOString(),
+  };
+}
+
+/** The third-party apps a user registers, and the ones they authorized (ADR 0020; docs/api.md). */
+export async function appRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+
+  api.post(
+    "/apps",
+    {
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object(appFields),
+        response: {
+          201: successEnvelope(
+            Type.Object({ app: publicApp, clientSecret: Type.Union([Type.String(), Type.Null()]) }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.registerApp({ userId: authOf(request).user.id, settings: request.body });
+      if (!result.ok) return sendFailure(reply, result);
+      // The secret is in this answer only: never cached anywhere on the way.
+      reply.header("Cache-Control", "no-store");
+      return reply.code(201).send({
+        success: true,
+        data: { app: presentApp(result.value.app), clientSecret: result.value.clientSecret },
+      });
+    },
+  );
+
+  api.get(
+    "/apps",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: { 200: successEnvelope(Type.Object({ apps: Type.Array(publicApp) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.listApps({ userId: authOf(request).user.id });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { apps: result.value.map(presentApp) } });
+    },
+  );
+
+  api.get(
+    "/apps/:clientId",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: clientIdParams,
+        response: { 200: successEnvelope(Type.Object({ app: publicApp })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.getApp({
+        userId: authOf(request).user.id,
+        clientId: request.params.clientId,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { app: presentApp(result.value) } });
+    },
+  );
+
+  api.patch(
+    "/apps/:clientId",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: clientIdParams,
+        body: Type.Partial(Type.Object(appFields), { minProperties: 1 }),
+        response: { 200: successEnvelope(Type.Object({ app: publicApp })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.updateApp({
+        session: authOf(request).session,
+        clientId: request.params.clientId,
+        changes: request.body,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { app: presentApp(result.value) } });
+    },
+  );
+
+  api.delete(
+    "/apps/:clientId",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: clientIdParams,
+        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.deleteApp({
+        session: authOf(request).session,
+        clientId: request.params.clientId,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { deleted: true } });
+    },
+  );
+
+  api.post(
+    "/apps/:clientId/secret",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: clientIdParams,
+        response: { 200: successEnvelope(Type.Object({ clientSecret: Type.String() })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.rotateAppSecret({
+        session: authOf(request).session,
+        clientId: request.params.clientId,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      reply.header("Cache-Control", "no-store");
+      return reply.send({ success: true, data: { clientSecret: result.value.clientSecret } });
+    },
+  );
+
+  api.get(
+    "/user/apps",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          200: successEnvelope(Type.Object({ apps: Type.Array(publicAuthorizedApp) })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.listAuthorizedApps({ userId: authOf(request).user.id });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { apps: result.value.map(presentAuthorizedApp) } });
+    },
+  );
+
+  api.delete(
+    "/user/apps/:clientId",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: clientIdParams,
+        response: { 200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.revokeAppAuthorization({
+        userId: authOf(request).user.id,
+        clientId: request.params.clientId,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { revoked: true } });
+    },
+  );
+}

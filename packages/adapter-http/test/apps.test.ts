@@ -1,0 +1,382 @@
+import type { UserId } from "@superoauth/domain";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  getMe,
+  otherRegistration,
+  refresh,
+  registerUser,
+  type SignedInData,
+  type TestDependencies,
+} from "./test-app.ts";
+
+let app: FastifyInstance;
+let deps: TestDependencies;
+let ada: SignedInData;
+beforeEach(async () => {
+  ({ app, deps } = await buildTestApp());
+  ada = await registerUser(app);
+});
+afterEach(async () => {
+  await app.close();
+});
+
+const registration = {
+  name: "Photo printer",
+  logoURL: "https://printer.example/logo.png",
+  redirectURIs: ["https://printer.example/callback"],
+  allowedScopes: ["openid", "profile", "user:read"],
+  type: "confidential",
+};
+
+function call(
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  url: string,
+  accessToken: string,
+  payload?: unknown,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: bearer(accessToken),
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+
+async function registerApp(accessToken = ada.accessToken, body: unknown = registration) {
+  const response = await call("POST", "/apps", accessToken, body);
+  expect(response.statusCode).toBe(201);
+  return response.json().data as { app: { clientId: string }; clientSecret: string | null };
+}
+
+/** Makes the session's last proof older than REAUTH_MAX_AGE; answers a live access token of it (refreshing does not renew the proof). */
+async function letProofGoStale(): Promise<string> {
+  deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+  const response = await refresh(app, ada.refreshToken);
+  expect(response.statusCode).toBe(200);
+  return response.json().data.accessToken;
+}
+
+describe("POST /api/v1/apps", () => {
+  it("registers a confidential app and shows its secret once, storing only its hash", async () => {
+    const response = await call("POST", "/apps", ada.accessToken, registration);
+    expect(response.statusCode).toBe(201);
+    expect(response.headers["cache-control"]).toBe("no-store");
+    const { app: created, clientSecret } = response.json().data;
+    expect(created).toEqual({
+      clientId: expect.stringMatching(/^[A-Za-z0-9_-]{22,}$/),
+      name: "Photo printer",
+      logoURL: "https://printer.example/logo.png",
+      homepageURL: null,
+      redirectURIs: ["https://printer.example/callback"],
+      postLogoutRedirectURIs: [],
+      allowedScopes: ["openid", "profile", "user:read"],
+      type: "confidential",
+      tokenEndpointAuthMethod: "client_secret_basic",
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect(clientSecret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    const stored = await deps.apps.findApp(created.clientId);
+    expect(stored?.secretHash).toBe(deps.secretHasher.hashSecret(clientSecret));
+    expect(JSON.stringify(stored)).not.toContain(clientSecret);
+    // Never shown again.
+    expect(
+      JSON.stringify((await call("GET", `/apps/${created.clientId}`, ada.accessToken)).json()),
+    ).not.toContain(clientSecret);
+  });
+
+  it("registers a public app without a secret", async () => {
+    const { app: created, clientSecret } = await registerApp(ada.accessToken, {
+      ...registration,
+      type: "public",
+    });
+    expect(clientSecret).toBeNull();
+    expect(created).toMatchObject({ type: "public", tokenEndpointAuthMethod: "none" });
+  });
+
+  it.each([
+    ["an http redirect URI on a public host", { redirectURIs: ["http://printer.example/cb"] }],
+    ["a redirect URI with a fragment", { redirectURIs: ["https://printer.example/cb#x"] }],
+    ["no redirect URI", { redirectURIs: [] }],
+    ["scopes without openid", { allowedScopes: ["profile"] }],
+    ["an unknown scope", { allowedScopes: ["openid", "admin"] }],
+    ["an empty name", { name: " " }],
+    ["an unknown type", { type: "native" }],
+    ["a wrong type of field", { redirectURIs: "https://printer.example/cb" }],
+  ])("refuses %s with VALIDATION_ERROR 400", async (_why, change) => {
+    expectError(
+      await call("POST", "/apps", ada.accessToken, { ...registration, ...change }),
+      "VALIDATION_ERROR",
+      400,
+    );
+    expect(await deps.apps.listAppsByOwner(ada.user.id as UserId)).toEqual([]);
+  });
+
+  it("needs a signed-in user: UNAUTHORIZED 401", async () => {
+    expectError(
+      await app.inject({ method: "POST", url: "/api/v1/apps", payload: registration }),
+      "UNAUTHORIZED",
+      401,
+    );
+  });
+});
+
+describe("GET /api/v1/apps and /apps/:clientId", () => {
+  it("lists and shows only the owner's apps; someone else's answers APP_NOT_FOUND 404", async () => {
+    const mine = await registerApp();
+    const grace = await registerUser(app, otherRegistration);
+    const theirs = await registerApp(grace.accessToken);
+    const list = await call("GET", "/apps", ada.accessToken);
+    expect(list.statusCode).toBe(200);
+    expect(list.json().data.apps.map((a: { clientId: string }) => a.clientId)).toEqual([mine.app.clientId]);
+    const one = await call("GET", `/apps/${mine.app.clientId}`, ada.accessToken);
+    expect(one.statusCode).toBe(200);
+    expect(one.json().data.app).toEqual(mine.app);
+    expectError(await call("GET", `/apps/${theirs.app.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
+    expectError(await call("GET", "/apps/unknown-client", ada.accessToken), "APP_NOT_FOUND", 404);
+  });
+});
+
+describe("PATCH /api/v1/apps/:clientId", () => {
+  it("changes the given fields and keeps the others", async () => {
+    const { app: created } = await registerApp();
+    const response = await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, {
+      name: "Printer 2",
+      redirectURIs: ["https://printer.example/v2/callback", "http://127.0.0.1:8080/cb"],
+      tokenEndpointAuthMethod: "client_secret_post",
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data.app).toMatchObject({
+      clientId: created.clientId,
+      name: "Printer 2",
+      logoURL: "https://printer.example/logo.png",
+      redirectURIs: ["https://printer.example/v2/callback", "http://127.0.0.1:8080/cb"],
+      tokenEndpointAuthMethod: "client_secret_post",
+    });
+    expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: "Printer 2" });
+  });
+
+  it("refuses invalid settings, a type change and an empty body with VALIDATION_ERROR 400", async () => {
+    const { app: created } = await registerApp();
+    for (const body of [{ redirectURIs: ["https://*.printer.example/cb"] }, { type: "public" }, {}]) {
+      expectError(
+        await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, body),
+        "VALIDATION_ERROR",
+        400,
+      );
+    }
+    expect(await deps.apps.findApp(created.clientId)).toMatchObject({
+      redirectURIs: registration.redirectURIs,
+    });
+  });
+
+  it("needs a recent proof: REAUTH_REQUIRED 401", async () => {
+    const { app: created } = await registerApp();
+    const stale = await letProofGoStale();
+    expectError(
+      await call("PATCH", `/apps/${created.clientId}`, stale, {
+        redirectURIs: ["https://evil.example/cb"],
+      }),
+      "REAUTH_REQUIRED",
+      401,
+    );
+    expect(await deps.apps.findApp(created.clientId)).toMatchObject({
+      redirectURIs: registration.redirectURIs,
+    });
+  });
+
+  it("answers APP_NOT_FOUND 404 for someone else's app and changes nothing", async () => {
+    const grace = await registerUser(app, otherRegistration);
+    const { app: theirs } = await registerApp(grace.accessToken);
+    expectError(
+      await call("PATCH", `/apps/${theirs.clientId}`, ada.accessToken, { name: "Mine" }),
+      "APP_NOT_FOUND",
+      404,
+    );
+    expect(await deps.apps.findApp(theirs.clientId)).toMatchObject({ name: registration.name });
+  });
+});
+
+describe("POST /api/v1/apps/:clientId/secret", () => {
+  it("gives a new secret, and the old one stops matching at once", async () => {
+    const { app: created, clientSecret } = await registerApp();
+    const response = await call("POST", `/apps/${created.clientId}/secret`, ada.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["cache-control"]).toBe("no-store");
+    const fresh = response.json().data.clientSecret as string;
+    expect(fresh).not.toBe(clientSecret);
+    const client = await deps.apps.findApp(created.clientId);
+    const hash = client?.secretHash ?? "";
+    expect(deps.secretHasher.secretMatchesHash({ secret: fresh, hash })).toBe(true);
+    expect(deps.secretHasher.secretMatchesHash({ secret: clientSecret ?? "", hash })).toBe(false);
+  });
+
+  it("refuses a public app (VALIDATION_ERROR 400), a stale session (REAUTH_REQUIRED 401) and someone else's app (APP_NOT_FOUND 404)", async () => {
+    const { app: publicApp } = await registerApp(ada.accessToken, { ...registration, type: "public" });
+    expectError(
+      await call("POST", `/apps/${publicApp.clientId}/secret`, ada.accessToken),
+      "VALIDATION_ERROR",
+      400,
+    );
+    const grace = await registerUser(app, otherRegistration);
+    const { app: theirs } = await registerApp(grace.accessToken);
+    expectError(await call("POST", `/apps/${theirs.clientId}/secret`, ada.accessToken), "APP_NOT_FOUND", 404);
+    const { app: mine } = await registerApp();
+    const stale = await letProofGoStale();
+    expectError(await call("POST", `/apps/${mine.clientId}/secret`, stale), "REAUTH_REQUIRED", 401);
+  });
+});
+
+describe("DELETE /api/v1/apps/:clientId", () => {
+  it("deletes the app and every grant and token it holds", async () => {
+    const { app: created } = await registerApp();
+    const grace = await registerUser(app, otherRegistration);
+    await deps.appAuthorizations.recordAuthorization({
+      userId: grace.user.id as UserId,
+      clientId: created.clientId,
+      grantId: "grant-1",
+      scopes: ["openid"],
+      now: deps.clock.now(),
+    });
+    await deps.oidcModels.upsert({
+      model: "AccessToken",
+      id: "at-1",
+      payload: { accountId: grace.user.id, clientId: created.clientId, grantId: "grant-1" },
+      expiresAt: null,
+    });
+    const response = await call("DELETE", `/apps/${created.clientId}`, ada.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ success: true, data: { deleted: true } });
+    expect(await deps.apps.findApp(created.clientId)).toBeNull();
+    expect(await deps.appAuthorizations.listAuthorizedApps(grace.user.id as UserId)).toEqual([]);
+    expect(
+      await deps.oidcModels.find({ model: "AccessToken", id: "at-1", now: deps.clock.now() }),
+    ).toBeNull();
+    expectError(await call("DELETE", `/apps/${created.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
+  });
+
+  it("refuses a stale session (REAUTH_REQUIRED 401) and someone else's app (APP_NOT_FOUND 404)", async () => {
+    const grace = await registerUser(app, otherRegistration);
+    const { app: theirs } = await registerApp(grace.accessToken);
+    expectError(await call("DELETE", `/apps/${theirs.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
+    expect(await deps.apps.findApp(theirs.clientId)).not.toBeNull();
+    const { app: mine } = await registerApp();
+    const stale = await letProofGoStale();
+    expectError(await call("DELETE", `/apps/${mine.clientId}`, stale), "REAUTH_REQUIRED", 401);
+    expect(await deps.apps.findApp(mine.clientId)).not.toBeNull();
+  });
+});
+
+describe("GET and DELETE /api/v1/user/apps", () => {
+  async function authorize(clientId: string, scopes: ("openid" | "user:read")[]) {
+    await deps.appAuthorizations.recordAuthorization({
+      userId: ada.user.id as UserId,
+      clientId,
+      grantId: `grant-${clientId}`,
+      scopes,
+      now: deps.clock.now(),
+    });
+  }
+
+  it("lists the apps the user authorized, with scopes and times", async () => {
+    const grace = await registerUser(app, otherRegistration);
+    const { app: theirs } = await registerApp(grace.accessToken);
+    await authorize(theirs.clientId, ["openid", "user:read"]);
+    const response = await call("GET", "/user/apps", ada.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data.apps).toEqual([
+      {
+        clientId: theirs.clientId,
+        name: "Photo printer",
+        logoURL: "https://printer.example/logo.png",
+        homepageURL: null,
+        scopes: ["openid", "user:read"],
+        grantedAt: deps.clock.now().toISOString(),
+        lastUsedAt: deps.clock.now().toISOString(),
+      },
+    ]);
+  });
+
+  it("revokes the authorization and every token under it, and only those", async () => {
+    const grace = await registerUser(app, otherRegistration);
+    const { app: theirs } = await registerApp(grace.accessToken);
+    await authorize(theirs.clientId, ["openid"]);
+    const seed = (id: string, accountId: string) =>
+      deps.oidcModels.upsert({
+        model: "RefreshToken",
+        id,
+        payload: { accountId, clientId: theirs.clientId, grantId: "g" },
+        expiresAt: null,
+      });
+    await seed("ada-token", ada.user.id);
+    await seed("grace-token", grace.user.id);
+    const response = await call("DELETE", `/user/apps/${theirs.clientId}`, ada.accessToken);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ success: true, data: { revoked: true } });
+    expect(await deps.appAuthorizations.listAuthorizedApps(ada.user.id as UserId)).toEqual([]);
+    const now = deps.clock.now();
+    expect(await deps.oidcModels.find({ model: "RefreshToken", id: "ada-token", now })).toBeNull();
+    expect(await deps.oidcModels.find({ model: "RefreshToken", id: "grace-token", now })).not.toBeNull();
+    expectError(await call("DELETE", `/user/apps/${theirs.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
+  });
+});
+
+describe("an app's access token at our API", () => {
+  function issueAppToken(token: string, scopes: string[], userId = ada.user.id) {
+    deps.thirdPartyAccessTokens.issue(token, { userId: userId as UserId, clientId: "app-client", scopes });
+  }
+
+  it("may call GET /auth/me with user:read", async () => {
+    issueAppToken("app-token-with-user-read", ["openid", "user:read"]);
+    const response = await getMe(app, "app-token-with-user-read");
+    expect(response.statusCode).toBe(200);
+    expect(response.json().data.user).toMatchObject({ id: ada.user.id, email: "ada@example.com" });
+  });
+
+  it("gets INSUFFICIENT_SCOPE 403 naming user:read on GET /auth/me without it", async () => {
+    issueAppToken("app-token-openid-only", ["openid", "profile"]);
+    const response = await getMe(app, "app-token-openid-only");
+    expectError(response, "INSUFFICIENT_SCOPE", 403);
+    expect(response.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope", scope="user:read"');
+  });
+
+  it.each([
+    ["GET", "/auth/sessions"],
+    ["POST", "/user/password"],
+    ["POST", "/auth/2fa/setup"],
+    ["GET", "/apps"],
+    ["POST", "/apps/x/secret"],
+    ["GET", "/user/apps"],
+    ["DELETE", "/user/apps/x"],
+    ["POST", "/auth/logout-all"],
+    ["GET", "/user/security-events"],
+  ] as const)("gets INSUFFICIENT_SCOPE 403 on %s %s whatever its scopes", async (method, url) => {
+    issueAppToken("app-token-all-scopes", ["openid", "profile", "email", "offline_access", "user:read"]);
+    const response = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: bearer("app-token-all-scopes"),
+      ...(method === "POST" ? { payload: { newPassword: "An0ther-secret!" } } : {}),
+    });
+    expectError(response, "INSUFFICIENT_SCOPE", 403);
+    expect(response.headers["www-authenticate"]).toBe('Bearer error="insufficient_scope"');
+  });
+
+  it("gets INVALID_TOKEN 401 when unknown, and ACCOUNT_DISABLED 403 for a disabled user", async () => {
+    expectError(await getMe(app, "not-a-token-anyone-issued"), "INVALID_TOKEN", 401);
+    issueAppToken("app-token-of-nobody", ["openid", "user:read"], "00000000-0000-7000-8000-00000000dead");
+    expectError(await getMe(app, "app-token-of-nobody"), "INVALID_TOKEN", 401);
+    issueAppToken("app-token-disabled", ["openid", "user:read"]);
+    deps.users.setStatus(ada.user.id as UserId, "disabled");
+    expectError(await getMe(app, "app-token-disabled"), "ACCOUNT_DISABLED", 403);
+  });
+
+  it("keeps our own access tokens working on every route", async () => {
+    expect((await getMe(app, ada.accessToken)).statusCode).toBe(200);
+    expect((await call("GET", "/auth/sessions", ada.accessToken)).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,224 @@
+import {
+  type AppAuthorization,
+  type AppAuthorizationRepository,
+  type AppRepository,
+  type AuthorizedApp,
+  authorizationTouchIntervalMs,
+  type StoredApp,
+} from "@superoauth/application";
+import type { AppClientType, AppScope, TokenEndpointAuthMethod, UserId } from "@superoauth/domain";
+import type { Selectable } from "kysely";
+import type { AppAuthorizationsTable, AppsTable } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
+
+/**
+ * The AppRepository port over the `apps` table (ADR 0020). Every change names the owner in its
+ * WHERE clause, so someone else's app is changed by nothing and reads as absent.
+ */
+export function createAppRepository({ db }: SQLContext): AppRepository {
+  return {
+    async createApp(app: StoredApp): Promise<void> {
+      await db
+        .insertInto("apps")
+        .values({
+          id: app.clientId,
+          owner_id: app.ownerId,
+          ...settingsRow(app),
+          secret_hash: app.secretHash,
+          created_at: app.createdAt,
+          updated_at: app.updatedAt,
+        })
+        .execute();
+    },
+
+    async findApp(clientId: string): Promise<StoredApp | null> {
+      if (spacePadded(clientId)) return null;
+      const row = await db.selectFrom("apps").selectAll().where("id", "=", clientId).executeTakeFirst();
+      return row === undefined ? null : toApp(row);
+    },
+
+    async listAppsByOwner(ownerId: UserId): Promise<readonly StoredApp[]> {
+      const rows = await db
+        .selectFrom("apps")
+        .selectAll()
+        .where("owner_id", "=", ownerId)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(toApp);
+    },
+
+    async updateApp({ clientId, ownerId, settings, now }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
+      const result = await db
+        .updateTable("apps")
+        .set({ ...settingsRow(settings), updated_at: now })
+        .where("id", "=", clientId)
+        .where("owner_id", "=", ownerId)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async replaceSecretHash({ clientId, ownerId, secretHash, now }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
+      const result = await db
+        .updateTable("apps")
+        .set({ secret_hash: secretHash, updated_at: now })
+        .where("id", "=", clientId)
+        .where("owner_id", "=", ownerId)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
+    async deleteApp({ clientId, ownerId }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
+      // Its authorizations go with it (ON DELETE CASCADE).
+      const result = await db
+        .deleteFrom("apps")
+        .where("id", "=", clientId)
+        .where("owner_id", "=", ownerId)
+        .executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    },
+  };
+}
+
+/**
+ * The AppAuthorizationRepository port over `app_authorizations`. The primary key (user_id,
+ * client_id) makes a record an upsert, so concurrent consents of one pair leave one row; the
+ * touch is one conditional UPDATE that writes a row at most once a minute.
+ */
+export function createAppAuthorizationRepository({ db, dialect }: SQLContext): AppAuthorizationRepository {
+  return {
+    async recordAuthorization({ userId, clientId, grantId, scopes, now }): Promise<void> {
+      const set = { grant_id: grantId, scopes: scopes.join(" "), last_used_at: now };
+      await dialect
+        .upsert(
+          db
+            .insertInto("app_authorizations")
+            .values({ user_id: userId, client_id: clientId, ...set, granted_at: now }),
+          {
+            key: ["user_id", "client_id"],
+            set,
+          },
+        )
+        .execute();
+    },
+
+    async findAuthorization({ userId, clientId }): Promise<AppAuthorization | null> {
+      if (spacePadded(clientId)) return null;
+      const row = await db
+        .selectFrom("app_authorizations")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .where("client_id", "=", clientId)
+        .executeTakeFirst();
+      return row === undefined ? null : toAuthorization(row);
+    },
+
+    async touchAuthorization({ userId, clientId, now }): Promise<void> {
+      if (spacePadded(clientId)) return;
+      await db
+        .updateTable("app_authorizations")
+        .set({ last_used_at: now })
+        .where("user_id", "=", userId)
+        .where("client_id", "=", clientId)
+        .where("last_used_at", "<=", new Date(now.getTime() - authorizationTouchIntervalMs))
+        .execute();
+    },
+
+    async listAuthorizedApps(userId: UserId): Promise<readonly AuthorizedApp[]> {
+      const rows = await db
+        .selectFrom("app_authorizations")
+        .innerJoin("apps", "apps.id", "app_authorizations.client_id")
+        .selectAll("app_authorizations")
+        .select(["apps.name", "apps.logo_url", "apps.homepage_url"])
+        .where("app_authorizations.user_id", "=", userId)
+        .orderBy("app_authorizations.last_used_at", "desc")
+        .orderBy("app_authorizations.client_id")
+        .execute();
+      return rows.map((row) => ({
+        ...toAuthorization(row),
+        name: row.name,
+        logoURL: row.logo_url,
+        homepageURL: row.homepage_url,
+      }));
+    },
+
+    async deleteAuthorization({ userId, clientId }): Promise<boolean> {
+      if (spacePadded(clientId)) return false;
+      const result = await db
+        .deleteFrom("app_authorizations")
+        .where("user_id", "=", userId)
+        .where("client_id", "=", clientId)
+        .executeTakeFirst();
+      return result.numDeletedRows === 1n;
+    },
+
+    async deleteAuthorizationsOfClient(clientId: string): Promise<void> {
+      if (spacePadded(clientId)) return;
+      await db.deleteFrom("app_authorizations").where("client_id", "=", clientId).execute();
+    },
+
+    async deleteAuthorizationsOfUser(userId: UserId): Promise<void> {
+      await db.deleteFrom("app_authorizations").where("user_id", "=", userId).execute();
+    },
+  };
+}
+
+/**
+ * MySQL and MariaDB compare VARCHARs under PAD SPACE collations (`utf8mb4_bin` included): "id "
+ * equals "id". Our client ids never end in a space, so such an id names nothing, exactly.
+ */
+function spacePadded(clientId: string): boolean {
+  return clientId.endsWith(" ");
+}
+
+function settingsRow(
+  settings: Omit<StoredApp, "clientId" | "ownerId" | "secretHash" | "createdAt" | "updatedAt">,
+) {
+  return {
+    name: settings.name,
+    logo_url: settings.logoURL,
+    homepage_url: settings.homepageURL,
+    redirect_uris: JSON.stringify(settings.redirectURIs),
+    post_logout_redirect_uris: JSON.stringify(settings.postLogoutRedirectURIs),
+    allowed_scopes: settings.allowedScopes.join(" "),
+    client_type: settings.type,
+    token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
+  };
+}
+
+// Rows were written by this adapter from validated settings: the casts restate what was stored.
+function toApp(row: Selectable<AppsTable>): StoredApp {
+  return {
+    clientId: row.id,
+    ownerId: row.owner_id as UserId,
+    name: row.name,
+    logoURL: row.logo_url,
+    homepageURL: row.homepage_url,
+    redirectURIs: JSON.parse(row.redirect_uris) as string[],
+    postLogoutRedirectURIs: JSON.parse(row.post_logout_redirect_uris) as string[],
+    allowedScopes: scopesOf(row.allowed_scopes),
+    type: row.client_type as AppClientType,
+    tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toAuthorization(row: Selectable<AppAuthorizationsTable>): AppAuthorization {
+  return {
+    userId: row.user_id as UserId,
+    clientId: row.client_id,
+    grantId: row.grant_id,
+    scopes: scopesOf(row.scopes),
+    grantedAt: row.granted_at,
+    lastUsedAt: row.last_used_at,
+  };
+}
+
+function scopesOf(stored: string): AppScope[] {
+  return stored === "" ? [] : (stored.split(" ") as AppScope[]);
+}

@@ -1,0 +1,93 @@
+import type { AppScope, AppSettings, UserId } from "@superoauth/domain";
+
+/** A registered third-party app (an OAuth 2.0 / OpenID Connect client), as stored. */
+export interface StoredApp extends AppSettings {
+  /** Random, at least 22 base64url characters: not guessable, though not secret. */
+  readonly clientId: string;
+  readonly ownerId: UserId;
+  /** SHA-256 of the client secret (SecretHasher); null for a public client. */
+  readonly secretHash: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** The apps users register (docs/decisions/0020-third-party-apps.md). */
+export interface AppRepository {
+  /** Stores a new app; its client id is new (a collision is broken randomness: it throws). */
+  createApp(app: StoredApp): Promise<void>;
+  findApp(clientId: string): Promise<StoredApp | null>;
+  /** The owner's apps, oldest first. */
+  listAppsByOwner(ownerId: UserId): Promise<readonly StoredApp[]>;
+  /** Replaces the settings of the owner's app; false when the owner has no such app. */
+  updateApp(input: { clientId: string; ownerId: UserId; settings: AppSettings; now: Date }): Promise<boolean>;
+  /** Replaces the secret hash of the owner's app; false when the owner has no such app. */
+  replaceSecretHash(input: {
+    clientId: string;
+    ownerId: UserId;
+    secretHash: string;
+    now: Date;
+  }): Promise<boolean>;
+  /** Deletes the owner's app; false when the owner has no such app. */
+  deleteApp(input: { clientId: string; ownerId: UserId }): Promise<boolean>;
+}
+
+/** A user's consent to an app: one per (user, app), naming the provider's Grant that carries it. */
+export interface AppAuthorization {
+  readonly userId: UserId;
+  readonly clientId: string;
+  /** The id of oidc-provider's Grant for this (account, client). */
+  readonly grantId: string;
+  readonly scopes: readonly AppScope[];
+  readonly grantedAt: Date;
+  readonly lastUsedAt: Date;
+}
+
+/** An authorization with what the user sees of its app. */
+export interface AuthorizedApp extends AppAuthorization {
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+}
+
+/** How often touchAuthorization writes one row at most: a cheap "last used", not an audit trail. */
+export const authorizationTouchIntervalMs = 60_000;
+
+/** The grants users gave apps (ADR 0020: our own table beside the library's Grant). */
+export interface AppAuthorizationRepository {
+  /**
+   * Creates the (user, app) authorization or replaces its grant and scopes (a new consent); a
+   * replaced one keeps its grantedAt. grantedAt and lastUsedAt are `now` for a new one,
+   * lastUsedAt is `now` for a replaced one. Concurrent records of one pair leave one row.
+   */
+  recordAuthorization(input: {
+    userId: UserId;
+    clientId: string;
+    grantId: string;
+    scopes: readonly AppScope[];
+    now: Date;
+  }): Promise<void>;
+  findAuthorization(input: { userId: UserId; clientId: string }): Promise<AppAuthorization | null>;
+  /** Sets lastUsedAt to `now` unless it was set less than authorizationTouchIntervalMs before. */
+  touchAuthorization(input: { userId: UserId; clientId: string; now: Date }): Promise<void>;
+  /** The user's authorizations of apps that still exist, most recently used first. */
+  listAuthorizedApps(userId: UserId): Promise<readonly AuthorizedApp[]>;
+  /** Deletes the one authorization; false when there was none. */
+  deleteAuthorization(input: { userId: UserId; clientId: string }): Promise<boolean>;
+  deleteAuthorizationsOfClient(clientId: string): Promise<void>;
+  deleteAuthorizationsOfUser(userId: UserId): Promise<void>;
+}
+
+/** What a third-party access token presented at our API stands for. */
+export interface ThirdPartyAccessToken {
+  readonly userId: UserId;
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Access tokens oidc-provider issued to apps, checked where the library would check them (found,
+ * live, Bearer rather than sender-constrained, grant still there); null for any other string.
+ */
+export interface ThirdPartyAccessTokens {
+  verify(input: { token: string; now: Date }): Promise<ThirdPartyAccessToken | null>;
+}

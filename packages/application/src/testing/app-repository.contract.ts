@@ -1,0 +1,318 @@
+import type { AppSettings, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type { AppAuthorizationRepository, AppRepository, StoredApp, UserRepository } from "../ports/index.ts";
+import { at, makeUser, testId } from "./fixtures.ts";
+
+const settings: AppSettings = {
+  name: "Photo printer",
+  logoURL: "https://app.example/logo.png",
+  homepageURL: null,
+  redirectURIs: ["https://app.example/cb", "http://127.0.0.1:8080/cb"],
+  postLogoutRedirectURIs: [],
+  allowedScopes: ["openid", "user:read"],
+  type: "confidential",
+  tokenEndpointAuthMethod: "client_secret_basic",
+};
+
+/**
+ * The behaviour every AppRepository and AppAuthorizationRepository must have, together (the
+ * authorizations list their app's name). Stores with foreign keys need the owner and the user to
+ * exist, so the suite creates them through `users`.
+ */
+export function appRepositoryContract(
+  name: string,
+  makeRepositories: () => Promise<{
+    apps: AppRepository;
+    authorizations: AppAuthorizationRepository;
+    users: UserRepository;
+  }>,
+): void {
+  async function withOwner() {
+    const repositories = await makeRepositories();
+    const owner = makeUser();
+    await repositories.users.insertUser(owner);
+    return { ...repositories, ownerId: owner.id };
+  }
+
+  function app(ownerId: UserId, overrides: Partial<StoredApp> = {}): StoredApp {
+    return {
+      ...settings,
+      clientId: `client-${testId()}`,
+      ownerId,
+      secretHash: "a".repeat(64),
+      createdAt: at(0),
+      updatedAt: at(0),
+      ...overrides,
+    };
+  }
+
+  describe(`AppRepository contract: ${name}`, () => {
+    it("finds a created app, field for field", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId);
+      await apps.createApp(created);
+      expect(await apps.findApp(created.clientId)).toEqual(created);
+      expect(await apps.findApp(`client-${testId()}`)).toBeNull();
+      const publicApp = app(ownerId, {
+        secretHash: null,
+        type: "public",
+        tokenEndpointAuthMethod: "none",
+        homepageURL: "https://app.example/",
+        postLogoutRedirectURIs: ["https://app.example/bye"],
+      });
+      await apps.createApp(publicApp);
+      expect(await apps.findApp(publicApp.clientId)).toEqual(publicApp);
+    });
+
+    it("refuses a second app with one client id", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId);
+      await apps.createApp(created);
+      await expect(apps.createApp({ ...created, name: "Other" })).rejects.toThrow();
+      expect(await apps.findApp(created.clientId)).toMatchObject({ name: settings.name });
+    });
+
+    it("compares client ids exactly", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId, { clientId: `AbC-${testId()}` });
+      await apps.createApp(created);
+      expect(await apps.findApp(created.clientId.toLowerCase())).toBeNull();
+      expect(await apps.findApp(`${created.clientId} `)).toBeNull();
+    });
+
+    it("lists an owner's apps oldest first, and no one else's", async () => {
+      const { apps, users, ownerId } = await withOwner();
+      const other = makeUser();
+      await users.insertUser(other);
+      const second = app(ownerId, { createdAt: at(2000), updatedAt: at(2000) });
+      const first = app(ownerId, { createdAt: at(1000), updatedAt: at(1000) });
+      await apps.createApp(second);
+      await apps.createApp(first);
+      await apps.createApp(app(other.id));
+      expect((await apps.listAppsByOwner(ownerId)).map((a) => a.clientId)).toEqual([
+        first.clientId,
+        second.clientId,
+      ]);
+    });
+
+    it("updates, re-keys and deletes only the owner's app", async () => {
+      const { apps, users, ownerId } = await withOwner();
+      const other = makeUser();
+      await users.insertUser(other);
+      const created = app(ownerId);
+      await apps.createApp(created);
+      const changed: AppSettings = { ...settings, name: "Renamed", redirectURIs: ["https://new.example/cb"] };
+      expect(
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId: other.id,
+          settings: changed,
+          now: at(5),
+        }),
+      ).toBe(false);
+      expect(
+        await apps.replaceSecretHash({
+          clientId: created.clientId,
+          ownerId: other.id,
+          secretHash: "b".repeat(64),
+          now: at(5),
+        }),
+      ).toBe(false);
+      expect(await apps.deleteApp({ clientId: created.clientId, ownerId: other.id })).toBe(false);
+      expect(await apps.findApp(created.clientId)).toEqual(created);
+
+      expect(
+        await apps.updateApp({ clientId: created.clientId, ownerId, settings: changed, now: at(5) }),
+      ).toBe(true);
+      expect(
+        await apps.replaceSecretHash({
+          clientId: created.clientId,
+          ownerId,
+          secretHash: "b".repeat(64),
+          now: at(6),
+        }),
+      ).toBe(true);
+      expect(await apps.findApp(created.clientId)).toEqual({
+        ...created,
+        ...changed,
+        secretHash: "b".repeat(64),
+        updatedAt: at(6),
+      });
+      expect(await apps.deleteApp({ clientId: created.clientId, ownerId })).toBe(true);
+      expect(await apps.findApp(created.clientId)).toBeNull();
+      expect(await apps.deleteApp({ clientId: created.clientId, ownerId })).toBe(false);
+      expect(
+        await apps.updateApp({ clientId: created.clientId, ownerId, settings: changed, now: at(7) }),
+      ).toBe(false);
+    });
+  });
+
+  describe(`AppAuthorizationRepository contract: ${name}`, () => {
+    async function withApp() {
+      const repositories = await withOwner();
+      const created = app(repositories.ownerId);
+      await repositories.apps.createApp(created);
+      const user = makeUser();
+      await repositories.users.insertUser(user);
+      return { ...repositories, clientId: created.clientId, userId: user.id };
+    }
+
+    it("records an authorization, then replaces its grant and scopes and keeps when it was first granted", async () => {
+      const { authorizations, clientId, userId } = await withApp();
+      const grantId = testId();
+      await authorizations.recordAuthorization({
+        userId,
+        clientId,
+        grantId,
+        scopes: ["openid"],
+        now: at(1000),
+      });
+      expect(await authorizations.findAuthorization({ userId, clientId })).toEqual({
+        userId,
+        clientId,
+        grantId,
+        scopes: ["openid"],
+        grantedAt: at(1000),
+        lastUsedAt: at(1000),
+      });
+      const newGrantId = testId();
+      await authorizations.recordAuthorization({
+        userId,
+        clientId,
+        grantId: newGrantId,
+        scopes: ["openid", "user:read"],
+        now: at(9000),
+      });
+      expect(await authorizations.findAuthorization({ userId, clientId })).toEqual({
+        userId,
+        clientId,
+        grantId: newGrantId,
+        scopes: ["openid", "user:read"],
+        grantedAt: at(1000),
+        lastUsedAt: at(9000),
+      });
+      expect(await authorizations.findAuthorization({ userId, clientId: `client-${testId()}` })).toBeNull();
+    });
+
+    it("of 10 concurrent records of one pair one row remains", async () => {
+      const { authorizations, clientId, userId } = await withApp();
+      const grantIds = Array.from({ length: 10 }, () => testId());
+      await Promise.all(
+        grantIds.map((grantId) =>
+          authorizations.recordAuthorization({ userId, clientId, grantId, scopes: ["openid"], now: at(1) }),
+        ),
+      );
+      const found = await authorizations.findAuthorization({ userId, clientId });
+      expect(grantIds).toContain(found?.grantId);
+      expect(await authorizations.listAuthorizedApps(userId)).toHaveLength(1);
+    });
+
+    it("touches lastUsedAt at most once a minute", async () => {
+      const { authorizations, clientId, userId } = await withApp();
+      await authorizations.recordAuthorization({
+        userId,
+        clientId,
+        grantId: testId(),
+        scopes: ["openid"],
+        now: at(0),
+      });
+      await authorizations.touchAuthorization({ userId, clientId, now: at(59_999) });
+      expect(await authorizations.findAuthorization({ userId, clientId })).toMatchObject({
+        lastUsedAt: at(0),
+      });
+      await authorizations.touchAuthorization({ userId, clientId, now: at(60_000) });
+      expect(await authorizations.findAuthorization({ userId, clientId })).toMatchObject({
+        grantedAt: at(0),
+        lastUsedAt: at(60_000),
+      });
+      // Touching what is not there creates nothing.
+      await authorizations.touchAuthorization({ userId, clientId: `client-${testId()}`, now: at(60_000) });
+      expect(await authorizations.listAuthorizedApps(userId)).toHaveLength(1);
+    });
+
+    it("lists a user's authorized apps with their name and logo, most recently used first", async () => {
+      const { apps, authorizations, clientId, userId, ownerId } = await withApp();
+      const other = app(ownerId, { name: "Other app", logoURL: null });
+      await apps.createApp(other);
+      await authorizations.recordAuthorization({
+        userId,
+        clientId,
+        grantId: testId(),
+        scopes: ["openid"],
+        now: at(0),
+      });
+      await authorizations.recordAuthorization({
+        userId,
+        clientId: other.clientId,
+        grantId: testId(),
+        scopes: ["openid", "user:read"],
+        now: at(5000),
+      });
+      await authorizations.recordAuthorization({
+        userId: ownerId,
+        clientId,
+        grantId: testId(),
+        scopes: ["openid"],
+        now: at(0),
+      });
+      expect(await authorizations.listAuthorizedApps(userId)).toEqual([
+        expect.objectContaining({
+          clientId: other.clientId,
+          name: "Other app",
+          logoURL: null,
+          scopes: ["openid", "user:read"],
+        }),
+        expect.objectContaining({
+          clientId,
+          name: settings.name,
+          logoURL: settings.logoURL,
+          homepageURL: null,
+        }),
+      ]);
+    });
+
+    it("deletes one authorization, every one of a client, every one of a user", async () => {
+      const { apps, users, authorizations, clientId, userId, ownerId } = await withApp();
+      const otherApp = app(ownerId);
+      await apps.createApp(otherApp);
+      const otherUser = makeUser();
+      await users.insertUser(otherUser);
+      for (const u of [userId, otherUser.id]) {
+        for (const c of [clientId, otherApp.clientId]) {
+          await authorizations.recordAuthorization({
+            userId: u,
+            clientId: c,
+            grantId: testId(),
+            scopes: ["openid"],
+            now: at(0),
+          });
+        }
+      }
+      expect(await authorizations.deleteAuthorization({ userId, clientId })).toBe(true);
+      expect(await authorizations.deleteAuthorization({ userId, clientId })).toBe(false);
+      expect((await authorizations.listAuthorizedApps(userId)).map((a) => a.clientId)).toEqual([
+        otherApp.clientId,
+      ]);
+      await authorizations.deleteAuthorizationsOfClient(otherApp.clientId);
+      expect(await authorizations.listAuthorizedApps(userId)).toEqual([]);
+      expect((await authorizations.listAuthorizedApps(otherUser.id)).map((a) => a.clientId)).toEqual([
+        clientId,
+      ]);
+      await authorizations.deleteAuthorizationsOfUser(otherUser.id);
+      expect(await authorizations.listAuthorizedApps(otherUser.id)).toEqual([]);
+    });
+
+    it("lists nothing for an app that was deleted", async () => {
+      const { apps, authorizations, clientId, userId, ownerId } = await withApp();
+      await authorizations.recordAuthorization({
+        userId,
+        clientId,
+        grantId: testId(),
+        scopes: ["openid"],
+        now: at(0),
+      });
+      await apps.deleteApp({ clientId, ownerId });
+      expect(await authorizations.listAuthorizedApps(userId)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { authenticateAccessToken, authenticateCaller } from "../sessions/authenticate-access-token.ts";
+import { findAppGrant, findClient, recordAppGrant, touchAppGrant } from "./provider-clients.ts";
+import { registerApp } from "./register-app.ts";
+
+const settings = {
+  name: "Printer",
+  redirectURIs: ["https://printer.example/cb"],
+  allowedScopes: ["openid", "user:read"],
+  type: "confidential",
+};
+
+describe("the provider's view of apps", () => {
+  it("finds a registered client with its secret hash, and a public one without", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    const confidential = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    expect(await findClient(deps, { clientId: confidential.app.clientId })).toEqual({
+      clientId: confidential.app.clientId,
+      name: "Printer",
+      logoURL: null,
+      homepageURL: null,
+      redirectURIs: ["https://printer.example/cb"],
+      postLogoutRedirectURIs: [],
+      allowedScopes: ["openid", "user:read"],
+      type: "confidential",
+      tokenEndpointAuthMethod: "client_secret_basic",
+      secretHash: deps.secretHasher.hashSecret(confidential.clientSecret ?? ""),
+    });
+    const publicApp = unwrap(
+      await registerApp(deps, { userId: user.id, settings: { ...settings, type: "public" } }),
+    );
+    expect(await findClient(deps, { clientId: publicApp.app.clientId })).toMatchObject({
+      type: "public",
+      tokenEndpointAuthMethod: "none",
+      secretHash: null,
+    });
+    expect(await findClient(deps, { clientId: "unknown" })).toBeNull();
+    expect(confidential.app.clientId).not.toBe(publicApp.app.clientId);
+  });
+
+  it("records, finds and touches the user's grant, keeping only known scopes", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const pair = { accountId: user.id, clientId: app.clientId };
+    expect(await findAppGrant(deps, pair)).toBeNull();
+    await recordAppGrant(deps, { ...pair, grantId: "grant-1", scopes: ["openid", "user:read", "made-up"] });
+    expect(await findAppGrant(deps, pair)).toBe("grant-1");
+    expect(
+      await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: app.clientId }),
+    ).toMatchObject({
+      scopes: ["openid", "user:read"],
+    });
+    deps.clock.advance(60_000);
+    await touchAppGrant(deps, pair);
+    expect(
+      await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: app.clientId }),
+    ).toMatchObject({
+      lastUsedAt: deps.clock.now(),
+    });
+  });
+});
+
+describe("an app's access token", () => {
+  it("is refused by authenticateAccessToken with INSUFFICIENT_SCOPE, and admitted by authenticateCaller on GET /auth/me with user:read, touching the authorization", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    await deps.appAuthorizations.recordAuthorization({
+      userId: user.id,
+      clientId: "c",
+      grantId: "g",
+      scopes: ["openid", "user:read"],
+      now: deps.clock.now(),
+    });
+    deps.thirdPartyAccessTokens.issue("opaque", {
+      userId: user.id,
+      clientId: "c",
+      scopes: ["openid", "user:read"],
+    });
+    expect(await authenticateAccessToken(deps, { token: "opaque" })).toMatchObject({
+      ok: false,
+      error: "INSUFFICIENT_SCOPE",
+    });
+    deps.clock.advance(60_000);
+    const caller = unwrap(await authenticateCaller(deps, { token: "opaque", route: "GET /auth/me" }));
+    expect(caller).toEqual({
+      user,
+      app: { userId: user.id, clientId: "c", scopes: ["openid", "user:read"] },
+    });
+    expect(await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: "c" })).toMatchObject({
+      lastUsedAt: deps.clock.now(),
+    });
+    expect(await authenticateCaller(deps, { token: "opaque", route: "GET /auth/sessions" })).toMatchObject({
+      ok: false,
+      error: "INSUFFICIENT_SCOPE",
+    });
+    expect(await authenticateCaller(deps, { token: "unknown", route: "GET /auth/me" })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+  });
+});

@@ -1,0 +1,77 @@
+import { type AppScope, appScopes, type UserId } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+
+/** A registered app as the OpenID provider needs it (the shape adapter-oidc declares). */
+export interface OIDCClientRecord {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs: readonly string[];
+  readonly allowedScopes: readonly string[];
+  readonly type: "confidential" | "public";
+  readonly tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+  /** SHA-256 of the client secret; null for a public client. */
+  readonly secretHash: string | null;
+}
+
+/** The app with this client id, read afresh on every call (a rotated secret or a deleted app counts at once). */
+export async function findClient(
+  deps: Dependencies,
+  input: { clientId: string },
+): Promise<OIDCClientRecord | null> {
+  const app = await deps.apps.findApp(input.clientId);
+  if (app === null) return null;
+  return {
+    clientId: app.clientId,
+    name: app.name,
+    logoURL: app.logoURL,
+    homepageURL: app.homepageURL,
+    redirectURIs: app.redirectURIs,
+    postLogoutRedirectURIs: app.postLogoutRedirectURIs,
+    allowedScopes: app.allowedScopes,
+    type: app.type,
+    tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+    secretHash: app.type === "public" ? null : app.secretHash,
+  };
+}
+
+/** The provider's Grant id for the user's authorization of the app, or null when there is none. */
+export async function findAppGrant(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string },
+): Promise<string | null> {
+  const found = await deps.appAuthorizations.findAuthorization({
+    userId: input.accountId as UserId,
+    clientId: input.clientId,
+  });
+  return found?.grantId ?? null;
+}
+
+/** Records the user's consent (the provider's Grant id and the scopes it carries); unknown scopes are dropped. */
+export async function recordAppGrant(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string; grantId: string; scopes: readonly string[] },
+): Promise<void> {
+  const scopes = appScopes.filter((scope): scope is AppScope => input.scopes.includes(scope));
+  await deps.appAuthorizations.recordAuthorization({
+    userId: input.accountId as UserId,
+    clientId: input.clientId,
+    grantId: input.grantId,
+    scopes,
+    now: deps.clock.now(),
+  });
+}
+
+/** Notes that the app used the user's authorization (at most one write a minute). */
+export async function touchAppGrant(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string },
+): Promise<void> {
+  await deps.appAuthorizations.touchAuthorization({
+    userId: input.accountId as UserId,
+    clientId: input.clientId,
+    now: deps.clock.now(),
+  });
+}

@@ -1,0 +1,36 @@
+import { type AppSettingsInput, ok, parseAppSettings, type Result, type UserId } from "@superoauth/domain";
+import type { Dependencies, StoredApp } from "../../ports/index.ts";
+import { type OwnedApp, presentApp } from "./present-app.ts";
+
+/** A registered app and, for a confidential one, its client secret: shown this once, never again. */
+export interface RegisteredApp {
+  readonly app: OwnedApp;
+  readonly clientSecret: string | null;
+}
+
+/** Characters of a client id: 32 base64url characters of a 256-bit secret, 192 bits, not guessable. */
+const clientIdLength = 32;
+
+/**
+ * Registers a third-party app for the signed-in user (POST /apps; ADR 0020). A confidential client
+ * gets a 256-bit secret, stored as its SHA-256 only; a public one gets none.
+ */
+export async function registerApp(
+  deps: Dependencies,
+  input: { userId: UserId; settings: AppSettingsInput },
+): Promise<Result<RegisteredApp, "VALIDATION_ERROR">> {
+  const settings = parseAppSettings(input.settings);
+  if (!settings.ok) return settings;
+  const clientSecret = settings.value.type === "confidential" ? deps.random.generateSecret() : null;
+  const now = deps.clock.now();
+  const app: StoredApp = {
+    ...settings.value,
+    clientId: deps.random.generateSecret().slice(0, clientIdLength),
+    ownerId: input.userId,
+    secretHash: clientSecret === null ? null : deps.secretHasher.hashSecret(clientSecret),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.apps.createApp(app);
+  return ok({ app: presentApp(app), clientSecret });
+}

@@ -1,0 +1,50 @@
+import {
+  type AppSettingsInput,
+  err,
+  ok,
+  parseAppSettings,
+  type Result,
+  type Session,
+} from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { appNotFound, type OwnedApp, presentApp } from "./present-app.ts";
+
+/**
+ * Changes some of the user's app's settings (PATCH /apps/:clientId): the given fields over the
+ * current ones, validated as a whole. A sensitive change (ADR 0020): a new redirect URI decides where
+ * every user's authorization codes go, so a stolen access token alone must not do it. The client
+ * type is fixed at registration (a confidential client's secret would otherwise dangle).
+ */
+export async function updateApp(
+  deps: Dependencies,
+  input: { session: Session; clientId: string; changes: Partial<AppSettingsInput> },
+): Promise<Result<OwnedApp, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
+  const app = await deps.apps.findApp(input.clientId);
+  if (app === null || app.ownerId !== input.session.userId) return appNotFound;
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  if (input.changes.type !== undefined && input.changes.type !== app.type) {
+    return err("VALIDATION_ERROR", "The client type cannot change: register a new app");
+  }
+  const settings = parseAppSettings({
+    name: input.changes.name ?? app.name,
+    logoURL: input.changes.logoURL === undefined ? app.logoURL : input.changes.logoURL,
+    homepageURL: input.changes.homepageURL === undefined ? app.homepageURL : input.changes.homepageURL,
+    redirectURIs: input.changes.redirectURIs ?? app.redirectURIs,
+    postLogoutRedirectURIs: input.changes.postLogoutRedirectURIs ?? app.postLogoutRedirectURIs,
+    allowedScopes: input.changes.allowedScopes ?? app.allowedScopes,
+    type: app.type,
+    tokenEndpointAuthMethod: input.changes.tokenEndpointAuthMethod ?? app.tokenEndpointAuthMethod,
+  });
+  if (!settings.ok) return settings;
+  const now = deps.clock.now();
+  const updated = await deps.apps.updateApp({
+    clientId: app.clientId,
+    ownerId: app.ownerId,
+    settings: settings.value,
+    now,
+  });
+  if (!updated) return appNotFound;
+  return ok(presentApp({ ...app, ...settings.value, updatedAt: now }));
+}

@@ -1,0 +1,124 @@
+import type { Clock, SecretCipher } from "../../ports/index.ts";
+import type {
+  JWK,
+  SigningAlgorithm,
+  SigningKeyGenerator,
+  SigningKeyStore,
+  StoredSigningKey,
+} from "../../ports/signing-keys.ts";
+
+/** What the signing-key use cases work with (ADR 0021). */
+export interface SigningKeyDependencies {
+  readonly signingKeys: SigningKeyStore;
+  readonly keyGenerator: SigningKeyGenerator;
+  /** Encrypts the private keys at rest, with a key of its own derived from JWT_SECRET. */
+  readonly keyCipher: SecretCipher;
+  readonly clock: Clock;
+  /**
+   * How long a replaced key keeps verifying: the longest lifetime of a token it may have signed
+   * (access token, ID token), plus the time another instance may take to notice the rotation.
+   */
+  readonly retiredKeyLifetimeMs: number;
+}
+
+/** A usable signing key: its private half decrypted. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly algorithm: SigningAlgorithm;
+  readonly publicJWK: JWK;
+  readonly privateJWK: JWK;
+  readonly createdAt: Date;
+  readonly retiredAt: Date | null;
+  readonly expiresAt: Date | null;
+}
+
+/** Every published key, newest first: each verifies; the newest unretired key of an algorithm signs. */
+export interface SigningKeySet {
+  readonly keys: readonly SigningKey[];
+}
+
+/** A JSON Web Key Set (RFC 7517 section 5). */
+export interface JWKS {
+  readonly keys: readonly JWK[];
+}
+
+/** The key that signs with `algorithm`: the newest unretired one; null when there is none. */
+export function activeSigningKey(set: SigningKeySet, algorithm: SigningAlgorithm): SigningKey | null {
+  return set.keys.find((key) => key.algorithm === algorithm && key.retiredAt === null) ?? null;
+}
+
+/** The private JWKS, newest first, each key with its `kid`, `alg` and `use: "sig"` (for oidc-provider). */
+export function privateJWKS(set: SigningKeySet): JWKS {
+  return { keys: set.keys.map((key) => describedJWK(key, key.privateJWK)) };
+}
+
+/** The public JWKS, newest first: what `/oidc/jwks` publishes. */
+export function publicJWKS(set: SigningKeySet): JWKS {
+  return { keys: set.keys.map((key) => describedJWK(key, key.publicJWK)) };
+}
+
+function describedJWK(key: SigningKey, jwk: JWK): JWK {
+  return { ...jwk, kid: key.kid, alg: key.algorithm, use: "sig" };
+}
+
+/** Decrypts every stored key; a ciphertext that does not decrypt (another JWT_SECRET, tampering) throws. */
+export function openSigningKeys(
+  deps: SigningKeyDependencies,
+  stored: readonly StoredSigningKey[],
+): SigningKeySet {
+  return {
+    keys: stored.map((key) => ({
+      kid: key.kid,
+      algorithm: key.algorithm,
+      publicJWK: key.publicJWK,
+      privateJWK: decryptPrivateJWK(deps, key),
+      createdAt: key.createdAt,
+      retiredAt: key.retiredAt,
+      expiresAt: key.expiresAt,
+    })),
+  };
+}
+
+function decryptPrivateJWK(deps: SigningKeyDependencies, key: StoredSigningKey): JWK {
+  try {
+    return JSON.parse(
+      deps.keyCipher.decryptSecret({ ciphertext: key.encryptedPrivateJWK, associatedData: key.kid }),
+    ) as JWK;
+  } catch (error) {
+    // Never replaced silently: new keys would make every token signed so far fail at once.
+    throw new Error(
+      `The signing key ${key.kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET`,
+      { cause: error },
+    );
+  }
+}
+
+/** The generation the next key of `algorithm` takes: one more than the newest listed. */
+export function nextGeneration(stored: readonly StoredSigningKey[], algorithm: SigningAlgorithm): number {
+  return Math.max(0, ...stored.filter((key) => key.algorithm === algorithm).map((key) => key.generation)) + 1;
+}
+
+/**
+ * Generates a key and adds it as `generation` of its algorithm, signing from `now`; "generation-taken"
+ * when another instance added that generation first (its key is then the one to use).
+ */
+export async function addSigningKey(
+  deps: SigningKeyDependencies,
+  input: { algorithm: SigningAlgorithm; generation: number; now: Date },
+): Promise<"added" | "generation-taken"> {
+  const generated = await deps.keyGenerator.generate(input.algorithm);
+  return deps.signingKeys.add({
+    kid: generated.kid,
+    algorithm: input.algorithm,
+    generation: input.generation,
+    publicJWK: generated.publicJWK,
+    encryptedPrivateJWK: deps.keyCipher.encryptSecret({
+      plaintext: JSON.stringify(generated.privateJWK),
+      associatedData: generated.kid,
+    }),
+    createdAt: input.now,
+    activatedAt: input.now,
+    retiredAt: null,
+    expiresAt: null,
+  });
+}

@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import {
+  type AppSettingsInput,
+  decideThirdPartyAccess,
+  parseAppScopes,
+  parseAppSettings,
+  parseRedirectURI,
+} from "./third-party-app.ts";
+
+const valid: AppSettingsInput = {
+  name: "  Photo printer  ",
+  redirectURIs: ["https://app.example/callback"],
+  allowedScopes: ["openid", "email"],
+  type: "confidential",
+};
+
+describe("parseRedirectURI", () => {
+  it.each([
+    "https://app.example/callback",
+    "https://app.example/cb?x=1",
+    "https://app.example:8443/a/b",
+    "http://127.0.0.1/cb",
+    "http://127.0.0.1:51234/cb",
+    "http://[::1]:8080/cb",
+    "http://localhost:3000/cb",
+  ])("accepts %s", (uri) => {
+    expect(parseRedirectURI(uri)).toEqual({ ok: true, value: uri });
+  });
+
+  it.each([
+    ["http on a public host", "http://app.example/cb"],
+    ["http on a look-alike loopback host", "http://127.0.0.1.evil.example/cb"],
+    ["http on localhost as a subdomain", "http://localhost.evil.example/cb"],
+    ["a relative URI", "/callback"],
+    ["no URI", ""],
+    ["a fragment", "https://app.example/cb#x"],
+    ["an empty fragment", "https://app.example/cb#"],
+    ["userinfo", "https://user@app.example/cb"],
+    ["a password", "https://user:pw@app.example/cb"],
+    ["a wildcard host", "https://*.app.example/cb"],
+    ["a wildcard path", "https://app.example/cb/*"],
+    ["a custom scheme", "com.example.app:/callback"],
+    ["javascript", "javascript:alert(1)"],
+    ["data", "data:text/html,x"],
+    ["ftp", "ftp://app.example/cb"],
+    ["upper-case host (not canonical)", "https://APP.example/cb"],
+    ["a path traversal (not canonical)", "https://app.example/a/../cb"],
+    ["no path (not canonical)", "https://app.example"],
+    ["a default port (not canonical)", "https://app.example:443/cb"],
+    ["surrounding spaces", " https://app.example/cb"],
+    ["too long", `https://app.example/${"a".repeat(2000)}`],
+  ])("refuses %s", (_why, uri) => {
+    expect(parseRedirectURI(uri)).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+});
+
+describe("parseAppScopes", () => {
+  it("keeps known scopes once, in order", () => {
+    expect(parseAppScopes(["openid", "user:read", "openid", "offline_access"])).toEqual({
+      ok: true,
+      value: ["openid", "user:read", "offline_access"],
+    });
+  });
+
+  it.each([
+    ["without openid", ["email"]],
+    ["empty", []],
+    ["an unknown scope", ["openid", "admin"]],
+    ["a scope differing in case", ["openid", "Email"]],
+  ])("refuses a list %s", (_why, scopes) => {
+    expect(parseAppScopes(scopes)).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+});
+
+describe("parseAppSettings", () => {
+  it("trims the name and defaults a confidential client to client_secret_basic", () => {
+    expect(parseAppSettings(valid)).toEqual({
+      ok: true,
+      value: {
+        name: "Photo printer",
+        logoURL: null,
+        homepageURL: null,
+        redirectURIs: ["https://app.example/callback"],
+        postLogoutRedirectURIs: [],
+        allowedScopes: ["openid", "email"],
+        type: "confidential",
+        tokenEndpointAuthMethod: "client_secret_basic",
+      },
+    });
+  });
+
+  it("accepts client_secret_post for a confidential client and none for a public one", () => {
+    expect(parseAppSettings({ ...valid, tokenEndpointAuthMethod: "client_secret_post" })).toMatchObject({
+      ok: true,
+      value: { tokenEndpointAuthMethod: "client_secret_post" },
+    });
+    expect(parseAppSettings({ ...valid, type: "public" })).toMatchObject({
+      ok: true,
+      value: { type: "public", tokenEndpointAuthMethod: "none" },
+    });
+    expect(parseAppSettings({ ...valid, type: "public", tokenEndpointAuthMethod: "none" })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("keeps logo and homepage URLs and post-logout redirect URIs, dropping repeats", () => {
+    expect(
+      parseAppSettings({
+        ...valid,
+        logoURL: "https://app.example/logo.png",
+        homepageURL: "http://localhost:3000",
+        redirectURIs: ["https://app.example/cb", "https://app.example/cb"],
+        postLogoutRedirectURIs: ["https://app.example/bye"],
+      }),
+    ).toMatchObject({
+      ok: true,
+      value: {
+        logoURL: "https://app.example/logo.png",
+        homepageURL: "http://localhost:3000/",
+        redirectURIs: ["https://app.example/cb"],
+        postLogoutRedirectURIs: ["https://app.example/bye"],
+      },
+    });
+  });
+
+  it.each<[string, Partial<AppSettingsInput>]>([
+    ["an empty name", { name: "   " }],
+    ["a name over 100 characters", { name: "a".repeat(101) }],
+    ["no redirect URI", { redirectURIs: [] }],
+    [
+      "eleven redirect URIs",
+      { redirectURIs: Array.from({ length: 11 }, (_, i) => `https://a.example/${i}`) },
+    ],
+    ["a bad redirect URI", { redirectURIs: ["http://app.example/cb"] }],
+    ["a bad post-logout redirect URI", { postLogoutRedirectURIs: ["https://app.example/#x"] }],
+    ["an http logo on a public host", { logoURL: "http://app.example/logo.png" }],
+    ["a homepage with userinfo", { homepageURL: "https://u:p@app.example/" }],
+    ["a homepage that is no URL", { homepageURL: "app.example" }],
+    ["scopes without openid", { allowedScopes: ["profile"] }],
+    ["an unknown type", { type: "native" }],
+    [
+      "a public client with a secret method",
+      { type: "public", tokenEndpointAuthMethod: "client_secret_basic" },
+    ],
+    ["a confidential client with none", { tokenEndpointAuthMethod: "none" }],
+    ["an unknown method", { tokenEndpointAuthMethod: "private_key_jwt" }],
+  ])("refuses %s", (_why, change) => {
+    expect(parseAppSettings({ ...valid, ...change })).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+
+  it("accepts a name of exactly 100 characters", () => {
+    expect(parseAppSettings({ ...valid, name: "a".repeat(100) })).toMatchObject({ ok: true });
+  });
+});
+
+describe("decideThirdPartyAccess", () => {
+  it("opens GET /auth/me to a token with user:read", () => {
+    expect(decideThirdPartyAccess({ route: "GET /auth/me", scopes: ["openid", "user:read"] })).toEqual({
+      allowed: true,
+    });
+  });
+
+  it("names the missing scope on GET /auth/me", () => {
+    expect(decideThirdPartyAccess({ route: "GET /auth/me", scopes: ["openid", "profile"] })).toEqual({
+      allowed: false,
+      requiredScope: "user:read",
+    });
+  });
+
+  it.each([
+    "POST /user/password",
+    "POST /auth/2fa/disable",
+    "GET /auth/sessions",
+    "DELETE /auth/sessions/:id",
+    "GET /apps",
+    "DELETE /user/apps/:clientId",
+    "GET /user/export",
+    "GET /admin/users",
+    "toString",
+    "__proto__",
+  ])("keeps %s closed whatever the scopes", (route) => {
+    expect(
+      decideThirdPartyAccess({
+        route,
+        scopes: ["openid", "profile", "email", "offline_access", "user:read"],
+      }),
+    ).toEqual({ allowed: false, requiredScope: null });
+  });
+});

@@ -1,0 +1,230 @@
+import { err, ok, type Result } from "./result.ts";
+
+/**
+ * Third-party apps (OAuth 2.0 / OpenID Connect clients) users register, and what their tokens may
+ * do at our own API (docs/decisions/0020-third-party-apps.md).
+ */
+
+/** Every scope an app may ask for: OpenID Connect's and our API scopes. */
+export const appScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;
+export type AppScope = (typeof appScopes)[number];
+
+/** The scopes that open routes of our `/api/v1` to a third-party access token. */
+export type APIScope = Extract<AppScope, "user:read">;
+
+export const appClientTypes = ["confidential", "public"] as const;
+export type AppClientType = (typeof appClientTypes)[number];
+
+export const tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "none"] as const;
+export type TokenEndpointAuthMethod = (typeof tokenEndpointAuthMethods)[number];
+
+/** What an app's owner decides about it, validated. */
+export interface AppSettings {
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs: readonly string[];
+  readonly allowedScopes: readonly AppScope[];
+  readonly type: AppClientType;
+  readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+}
+
+/** The settings as a request gives them: anything may be wrong. */
+export interface AppSettingsInput {
+  readonly name: string;
+  readonly logoURL?: string | null | undefined;
+  readonly homepageURL?: string | null | undefined;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs?: readonly string[] | undefined;
+  readonly allowedScopes: readonly string[];
+  readonly type: string;
+  readonly tokenEndpointAuthMethod?: string | undefined;
+}
+
+export const maxAppNameLength = 100;
+export const maxRedirectURIs = 10;
+export const maxAppURLLength = 2000;
+
+/** Hosts an `http:` URL may name: the loopback interface only (RFC 8252 section 7.3, RFC 9700 section 2.1). */
+const loopbackHosts: ReadonlySet<string> = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * The WHATWG URL parser: pure, and present in every runtime, but outside the ES library types the
+ * domain compiles against (no DOM, no Node); declared here with the fields the rules read.
+ */
+interface ParsedURL {
+  readonly href: string;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly username: string;
+  readonly password: string;
+}
+declare const URL: new (input: string) => ParsedURL;
+
+type Invalid = { readonly ok: false; readonly error: "VALIDATION_ERROR"; readonly message?: string };
+const invalid = (message: string): Invalid => err("VALIDATION_ERROR", message);
+
+/** An absolute https URL (http only on a loopback host), without userinfo; null when it is not one. */
+function parseWebURL(raw: string): ParsedURL | null {
+  if (raw.length === 0 || raw.length > maxAppURLLength) return null;
+  let url: ParsedURL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  if (url.username !== "" || url.password !== "") return null;
+  if (url.protocol === "https:") return url;
+  return url.protocol === "http:" && loopbackHosts.has(url.hostname) ? url : null;
+}
+
+/**
+ * A redirect URI the provider will compare exactly (RFC 9700 section 4.1.3): absolute https (http
+ * only on a loopback host), no userinfo, no fragment (RFC 6749 section 3.1.2), no wildcard, and
+ * written in its canonical form (as the WHATWG URL parser prints it), so no two spellings of one
+ * address can be registered and none has a `..` or case variant to match loosely. Custom schemes
+ * are not accepted: native apps use a loopback redirect (RFC 8252 section 7.3; ADR 0020).
+ */
+export function parseRedirectURI(raw: string): Result<string, "VALIDATION_ERROR"> {
+  const url = parseWebURL(raw);
+  if (url === null) {
+    return invalid(
+      `Redirect URI ${JSON.stringify(raw.slice(0, 100))} must be an absolute https URL (http only for 127.0.0.1, [::1] or localhost) without user information`,
+    );
+  }
+  if (raw.includes("#")) return invalid("A redirect URI must not have a fragment");
+  if (raw.includes("*")) return invalid("A redirect URI must not contain wildcards");
+  if (url.href !== raw) {
+    return invalid(`Write the redirect URI in its canonical form: ${JSON.stringify(url.href.slice(0, 200))}`);
+  }
+  return ok(raw);
+}
+
+function parseRedirectURIs(
+  raw: readonly string[],
+  field: string,
+  minimum: number,
+): Result<readonly string[], "VALIDATION_ERROR"> {
+  if (raw.length < minimum || raw.length > maxRedirectURIs) {
+    return invalid(`${field} must list ${minimum} to ${maxRedirectURIs} URIs`);
+  }
+  const parsed: string[] = [];
+  for (const uri of raw) {
+    const result = parseRedirectURI(uri);
+    if (!result.ok) return result;
+    if (!parsed.includes(result.value)) parsed.push(result.value);
+  }
+  return ok(parsed);
+}
+
+function parseOptionalWebURL(
+  raw: string | null | undefined,
+  field: string,
+): Result<string | null, "VALIDATION_ERROR"> {
+  if (raw === undefined || raw === null) return ok(null);
+  const url = parseWebURL(raw.trim());
+  if (url === null) {
+    return invalid(
+      `${field} must be an absolute https URL (http only for a loopback host) without user information`,
+    );
+  }
+  return ok(url.href);
+}
+
+/** The requested scopes, each known, without repeats; `openid` is required (this is an OpenID provider). */
+export function parseAppScopes(raw: readonly string[]): Result<readonly AppScope[], "VALIDATION_ERROR"> {
+  const scopes: AppScope[] = [];
+  for (const scope of raw) {
+    if (!(appScopes as readonly string[]).includes(scope)) {
+      return invalid(`Unknown scope ${JSON.stringify(scope.slice(0, 50))}: use ${appScopes.join(", ")}`);
+    }
+    if (!scopes.includes(scope as AppScope)) scopes.push(scope as AppScope);
+  }
+  if (!scopes.includes("openid")) return invalid("allowedScopes must include openid");
+  return ok(scopes);
+}
+
+/**
+ * The token endpoint authentication method for the client type: a confidential client
+ * authenticates with its secret (`client_secret_basic` unless it asks for `client_secret_post`),
+ * a public one cannot keep a secret and uses `none` (with PKCE, which the provider requires).
+ */
+function parseTokenEndpointAuthMethod(
+  type: AppClientType,
+  raw: string | undefined,
+): Result<TokenEndpointAuthMethod, "VALIDATION_ERROR"> {
+  if (type === "public") {
+    return raw === undefined || raw === "none"
+      ? ok("none")
+      : invalid("A public client authenticates with tokenEndpointAuthMethod none");
+  }
+  if (raw === undefined) return ok("client_secret_basic");
+  if (raw === "client_secret_basic" || raw === "client_secret_post") return ok(raw);
+  return invalid("A confidential client uses client_secret_basic or client_secret_post");
+}
+
+/** Validates an app's settings as a whole (registration, or an update merged over the current ones). */
+export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "VALIDATION_ERROR"> {
+  const name = input.name.trim();
+  if (name.length < 1 || name.length > maxAppNameLength) {
+    return invalid(`name must be 1 to ${maxAppNameLength} characters`);
+  }
+  const logoURL = parseOptionalWebURL(input.logoURL, "logoURL");
+  if (!logoURL.ok) return logoURL;
+  const homepageURL = parseOptionalWebURL(input.homepageURL, "homepageURL");
+  if (!homepageURL.ok) return homepageURL;
+  const redirectURIs = parseRedirectURIs(input.redirectURIs, "redirectURIs", 1);
+  if (!redirectURIs.ok) return redirectURIs;
+  const postLogoutRedirectURIs = parseRedirectURIs(
+    input.postLogoutRedirectURIs ?? [],
+    "postLogoutRedirectURIs",
+    0,
+  );
+  if (!postLogoutRedirectURIs.ok) return postLogoutRedirectURIs;
+  const allowedScopes = parseAppScopes(input.allowedScopes);
+  if (!allowedScopes.ok) return allowedScopes;
+  if (!(appClientTypes as readonly string[]).includes(input.type)) {
+    return invalid("type must be confidential or public");
+  }
+  const type = input.type as AppClientType;
+  const method = parseTokenEndpointAuthMethod(type, input.tokenEndpointAuthMethod);
+  if (!method.ok) return method;
+  return ok({
+    name,
+    logoURL: logoURL.value,
+    homepageURL: homepageURL.value,
+    redirectURIs: redirectURIs.value,
+    postLogoutRedirectURIs: postLogoutRedirectURIs.value,
+    allowedScopes: allowedScopes.value,
+    type,
+    tokenEndpointAuthMethod: method.value,
+  });
+}
+
+/**
+ * The routes of our `/api/v1` a third-party access token may call, each with the scope it needs
+ * (keys: method and route path as registered, without the `/api/v1` prefix). Everything else
+ * (password, 2FA, sessions, apps, export, administration) is closed to such tokens: they act for
+ * the user only as far as the user consented, and never to change how the account signs in.
+ */
+export const thirdPartyAPIRoutes: Readonly<Record<string, APIScope>> = {
+  "GET /auth/me": "user:read",
+};
+
+/** What a third-party token with `scopes` may do on `route` ("GET /auth/me"). */
+export type ThirdPartyAccess =
+  | { readonly allowed: true }
+  /** `requiredScope` null: no scope opens this route to a third-party token. */
+  | { readonly allowed: false; readonly requiredScope: APIScope | null };
+
+export function decideThirdPartyAccess(input: {
+  route: string;
+  scopes: readonly string[];
+}): ThirdPartyAccess {
+  const requiredScope = Object.hasOwn(thirdPartyAPIRoutes, input.route)
+    ? (thirdPartyAPIRoutes[input.route] ?? null)
+    : null;
+  if (requiredScope === null) return { allowed: false, requiredScope: null };
+  return input.scopes.includes(requiredScope) ? { allowed: true } : { allowed: false, requiredScope };
+}
