@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
+import type { Theme } from "@superoauth/adapter-web/theme";
+import { brandVariables, parseBrandConfig } from "./brand-config.ts";
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "./database-url.ts";
 import {
   type DevelopmentSecretName,
@@ -156,6 +158,7 @@ export const environmentVariables = {
   }),
   ...oauthVariables,
   ...securityVariables,
+  ...brandVariables,
   APP_URL: optional({
     unset: "http://localhost:<PORT>",
     meaning:
@@ -243,6 +246,8 @@ export interface Config {
   readonly oauth: OAuthConfig;
   /** Lockout and two-factor authentication (see security-config.ts). */
   readonly security: SecurityConfig;
+  /** The hosted pages' look (BRAND_*). */
+  readonly brand: Theme;
   readonly redisURL: string | undefined;
   readonly logLevel: string;
   readonly logFile: string | undefined;
@@ -429,6 +434,7 @@ export function parseConfig(
       trustProxy: trustProxy.value,
       oauth: oauth.config,
       security: security.config,
+      brand: parseBrandConfig(e),
       redisURL: e.REDIS_URL,
       logLevel: e.LOG_LEVEL,
       logFile: env.LOG_FILE === "" ? undefined : e.LOG_FILE,

@@ -24,6 +24,7 @@ import {
   authenticateAccessToken,
   authenticateCaller,
 } from "./use-cases/sessions/authenticate-access-token.ts";
+import { authenticateBrowserSession } from "./use-cases/sessions/authenticate-browser-session.ts";
 import { listSessions } from "./use-cases/sessions/list-sessions.ts";
 import { logOut } from "./use-cases/sessions/log-out.ts";
 import { logOutEverywhere } from "./use-cases/sessions/log-out-everywhere.ts";
@@ -54,6 +55,7 @@ export interface UseCases {
   readonly logInWithPassword: Bound<typeof logInWithPassword>;
   readonly authenticateAccessToken: Bound<typeof authenticateAccessToken>;
   readonly authenticateCaller: Bound<typeof authenticateCaller>;
+  readonly authenticateBrowserSession: Bound<typeof authenticateBrowserSession>;
   readonly refreshSession: Bound<typeof refreshSession>;
   readonly logOut: Bound<typeof logOut>;
   readonly logOutEverywhere: Bound<typeof logOutEverywhere>;
@@ -102,6 +104,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     logInWithPassword: (input) => logInWithPassword(deps, input),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
     authenticateCaller: (input) => authenticateCaller(deps, input),
+    authenticateBrowserSession: (input) => authenticateBrowserSession(deps, input),
     refreshSession: (input) => refreshSession(deps, input),
     logOut: (input) => logOut(deps, input),
     logOutEverywhere: (input) => logOutEverywhere(deps, input),

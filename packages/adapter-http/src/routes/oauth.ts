@@ -13,7 +13,7 @@ import {
   sendCookieSecretMissing,
   setFlowCookie,
 } from "../flow-cookies.ts";
-import { sendFailure } from "../replies.ts";
+import { sendError, sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
@@ -28,6 +28,16 @@ export interface OAuthRouteSettings extends FlowCookieSettings {
 
 /** The signed cookie that binds a trip to the provider to the browser that started it. */
 export const oauthStateCookieName = "superoauth_oauth_state";
+
+/** The signed cookie that holds where a hosted sign-in page wants the trip to come back to. */
+export const oauthReturnCookieName = "superoauth_oauth_return";
+
+/**
+ * The only places a trip may come back to other than OAUTH_SUCCESS_REDIRECT: a hosted sign-in page
+ * of this server (`/interaction/<uid>/social`, ADR 0022). A path, never a URL, so the login code
+ * cannot be sent to another host (an open redirect that would leak it).
+ */
+const returnTargetPattern = /^\/interaction\/[A-Za-z0-9_-]{1,128}\/social$/;
 
 const providerParams = Type.Object({ provider: boundedString(64) });
 
@@ -45,6 +55,8 @@ export async function oauthRoutes(
   /** Readable only by the callback: scoped to its path, or `__Host-` over https. */
   const stateCookie = (provider: string) =>
     flowCookie(settings, { name: oauthStateCookieName, path: callbackPath(provider) });
+  const returnCookie = (provider: string) =>
+    flowCookie(settings, { name: oauthReturnCookieName, path: callbackPath(provider) });
 
   /** State and verifier go to the browser in a signed, HttpOnly cookie. */
   function setStateCookie(
@@ -165,17 +177,34 @@ export async function oauthRoutes(
         querystring: Type.Object({
           code_challenge: Type.Optional(boundedString(256)),
           code_challenge_method: Type.Optional(boundedString(16)),
+          // A hosted sign-in page to come back to instead of OAUTH_SUCCESS_REDIRECT (ADR 0022).
+          return_to: Type.Optional(boundedString(256)),
         }),
         response: errorResponses,
       },
     },
     async (request, reply) => {
+      const returnTo = request.query.return_to;
+      if (returnTo !== undefined && !returnTargetPattern.test(returnTo)) {
+        return sendError(reply, "VALIDATION_ERROR", "return_to must be a hosted sign-in page of this server");
+      }
       const started = await useCases.startOAuthAuthorization({
         provider: request.params.provider,
         codeChallenge: request.query.code_challenge,
         codeChallengeMethod: request.query.code_challenge_method,
       });
-      return sendTrip(reply, { started, answer: (url) => reply.redirect(url, 302) });
+      return sendTrip(reply, {
+        started,
+        answer: (url) => {
+          if (returnTo !== undefined && started.ok) {
+            setFlowCookie(reply, returnCookie(started.value.provider), {
+              value: returnTo,
+              maxAgeSeconds: started.value.expiresInSeconds,
+            });
+          }
+          return reply.redirect(url, 302);
+        },
+      });
     },
   );
 
@@ -245,7 +274,13 @@ export async function oauthRoutes(
       // The state works once whatever happens next, so the cookie goes too. Only a known
       // provider names a cookie path: the raw segment could hold anything.
       const known = parseOAuthProvider(provider);
-      if (known !== null) clearFlowCookie(request, reply, stateCookie(known));
+      let returnTo: string | null = null;
+      if (known !== null) {
+        clearFlowCookie(request, reply, stateCookie(known));
+        const presented = readFlowCookie(request, { cookie: returnCookie(known), settings });
+        returnTo = presented !== null && returnTargetPattern.test(presented) ? presented : null;
+        clearFlowCookie(request, reply, returnCookie(known));
+      }
       const wantsJSON = (request.headers.accept ?? "").includes("application/json");
       const finished = await useCases.finishOAuthAuthorization({
         provider,
@@ -256,7 +291,13 @@ export async function oauthRoutes(
         respondWith: wantsJSON ? "tokens" : "login-code",
         client: signInClientOf(request, reply),
       });
-      if (!finished.ok) return sendFailure(reply, finished);
+      if (!finished.ok) {
+        // A hosted sign-in page shows the failure in its own look (by code; nothing else in the URL).
+        if (returnTo !== null) {
+          return reply.redirect(`${returnTo}?${new URLSearchParams({ error: finished.error })}`, 302);
+        }
+        return sendFailure(reply, finished);
+      }
       const outcome = finished.value;
       switch (outcome.kind) {
         case "signed-in":
@@ -270,7 +311,11 @@ export async function oauthRoutes(
             return reply.send({ success: true, data: { reauthenticated: true, provider: outcome.provider } });
           return reply.redirect(landing({ reauthenticated: outcome.provider }), 302);
         case "login-code":
-          // Never tokens in a URL: a one-time code for 60 seconds, traded at POST /oauth/exchange.
+          // Never tokens in a URL: a one-time code for 60 seconds, traded at POST /oauth/exchange
+          // (or by the hosted sign-in page that started the trip, with its own verifier).
+          if (returnTo !== null) {
+            return reply.redirect(`${returnTo}?${new URLSearchParams({ code: outcome.code })}`, 302);
+          }
           return reply.redirect(landing({ code: outcome.code, provider: outcome.provider }), 302);
       }
     },

@@ -1,0 +1,43 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { type Theme, themeStylesheet } from "./theme.ts";
+
+/** A static file served under a name that carries a hash of its content, so it can be cached for a year. */
+export interface Asset {
+  readonly path: string;
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** The stylesheets of the hosted pages: the shared one and the theme's. */
+export interface PageAssets {
+  readonly css: Asset;
+  readonly theme: Asset;
+}
+
+function hashedAsset(input: { name: string; extension: string; contentType: string; body: string }): Asset {
+  const hash = createHash("sha256").update(input.body).digest("hex").slice(0, 16);
+  return {
+    path: `/assets/${input.name}-${hash}.${input.extension}`,
+    contentType: input.contentType,
+    body: input.body,
+  };
+}
+
+/** Reads the stylesheet once at start-up and derives the theme's from configuration. */
+export function loadPageAssets(theme: Theme): PageAssets {
+  return {
+    css: hashedAsset({
+      name: "web",
+      extension: "css",
+      contentType: "text/css; charset=utf-8",
+      body: readFileSync(new URL("../assets/web.css", import.meta.url), "utf8"),
+    }),
+    theme: hashedAsset({
+      name: "theme",
+      extension: "css",
+      contentType: "text/css; charset=utf-8",
+      body: themeStylesheet(theme),
+    }),
+  };
+}

@@ -1,0 +1,78 @@
+// The shapes adapter-web shares with adapter-oidc (the OpenID Connect provider). The two adapters
+// cannot import each other, so each declares them (the same shapes) and the composition root wires
+// one into the other. Everything crossing is plain data and Node's request and response.
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** The app (OAuth client) an interaction is for, as the pages show it. */
+export interface InteractionClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+}
+
+/** What the provider asks the person in an interaction: to sign in, or to consent. */
+export type InteractionDetails =
+  | {
+      readonly uid: string;
+      readonly prompt: "login";
+      readonly client: InteractionClient;
+      readonly loginHint: string | null;
+    }
+  | {
+      readonly uid: string;
+      readonly prompt: "consent";
+      readonly client: InteractionClient;
+      readonly accountId: string;
+      /** Requested scopes not granted yet, e.g. ["openid", "profile", "email", "offline_access", "user:read"]. */
+      readonly scopes: readonly string[];
+    };
+
+/** The provider's side of an interaction (implemented by adapter-oidc). */
+export interface Interactions {
+  /** The interaction this browser is in (its cookie), or null when unknown or expired: render an error page, never redirect. */
+  details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails | null>;
+  /** Each of the following returns the URL the page must 303-redirect to (back into the provider). */
+  finishLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    input: { accountId: string; amr: readonly string[] },
+  ): Promise<string>;
+  /** Grants the requested scopes to (account, client); `remember` false: this authorization only. */
+  finishConsent(req: IncomingMessage, res: ServerResponse, input: { remember: boolean }): Promise<string>;
+  /** The user declined: the client gets `access_denied`. */
+  deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
+}
+
+/**
+ * The provider's own pages as HTML renderers. `formHTML` is the library's own <form> element (it
+ * carries the library's CSRF field); the page embeds it raw (the one trusted raw insertion) and
+ * associates its controls with it through the HTML `form="<formId>"` attribute, so it works without JavaScript.
+ */
+export interface ProviderPages {
+  error(input: { error: string; description: string | null }): string;
+  logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
+  logoutDone(input: { clientName: string | null }): string;
+  /** Control: <input name="user_code" form=formId>. */
+  deviceCodeInput(input: { formHTML: string; formId: string; error: string | null }): string;
+  /** Buttons: name="confirm" value="yes" / name="abort" value="yes". */
+  deviceConfirm(input: {
+    formHTML: string;
+    formId: string;
+    clientName: string;
+    userCode: string;
+    scopes: readonly string[];
+  }): string;
+  deviceDone(input: { clientName: string | null; approved: boolean }): string;
+}
+
+/**
+ * The hosted pages' browser session (our own session, created by the same sign-in use cases as the
+ * API). Single sign-on: the provider asks for a login again when its session's account is not the
+ * browser session's (signed out, revoked, "log out everywhere", another user).
+ */
+export interface BrowserSessions {
+  current(req: IncomingMessage): Promise<{ readonly accountId: string } | null>;
+  /** Ends it (revokes our session) and clears its cookie on `res`; called on RP-initiated logout. */
+  end(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}

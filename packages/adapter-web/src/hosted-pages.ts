@@ -1,0 +1,636 @@
+import formbody from "@fastify/formbody";
+import {
+  OverloadedError,
+  type SignedIn,
+  type SignInOutcome,
+  StorageUnavailableError,
+  type UseCases,
+} from "@superoauth/application";
+import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { loadPageAssets } from "./assets.ts";
+import type { HostedBrowserSessions } from "./browser-sessions.ts";
+import { clientOf, signInClients } from "./client.ts";
+import type { InteractionDetails, Interactions } from "./contracts.ts";
+import {
+  appendSetCookie,
+  type CookieSettings,
+  pageCookie,
+  readCookie,
+  serializeCookie,
+  serializeExpiredCookie,
+} from "./cookies.ts";
+import { createCSRFProtection, csrfFieldName } from "./csrf.ts";
+import type { RateLimitGroup, RateLimitRefusal } from "./rate-limit-config.ts";
+import { describeScope } from "./scopes.ts";
+import { interactionFormTargets, pageHeaders } from "./security-headers.ts";
+import { defaultTheme, type Theme } from "./theme.ts";
+import { createViews } from "./views.ts";
+
+export interface HostedPagesOptions {
+  readonly useCases: UseCases;
+  /** The provider's side of each interaction (adapter-oidc's `interactions`). */
+  readonly interactions: Interactions;
+  readonly browserSessions: HostedBrowserSessions;
+  /** BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR; the default look when absent. */
+  readonly theme?: Theme;
+  /** The same cookie settings as the sign-in and device cookies. */
+  readonly cookies: CookieSettings;
+  /** A server secret (COOKIE_SECRET or one derived from JWT_SECRET) that keys the CSRF tokens. */
+  readonly secret: string;
+  /** REQUIRE_EMAIL_VERIFICATION: sign-up ends with "check your mail" instead of signing in. */
+  readonly requireEmailVerification: boolean;
+}
+
+/** A year: the assets' names change with their content, so a cached copy is never stale. */
+const immutableCache = "public, max-age=31536000, immutable";
+
+type FormBody = Record<string, unknown>;
+
+/** A form field cut to at most `max` characters; "" when absent or not text. */
+function field(body: unknown, name: string, max: number): string {
+  const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
+  return typeof value === "string" ? value.slice(0, max) : "";
+}
+
+/** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
+function fieldOfMessage(message: string): "nickname" | "email" | "password" | null {
+  const first = message.split(/\s/, 1)[0]?.toLowerCase() ?? "";
+  return first === "nickname" || first === "email" || first === "password" ? first : null;
+}
+
+/** How a sign-in or sign-up failure shows: the API's status, and words when the use case gave none. */
+const signInFailures: Readonly<Record<string, { status: number; message: string }>> = {
+  INVALID_CREDENTIALS: { status: 401, message: "Invalid email or password" },
+  INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong, expired or already used" },
+  INVALID_MFA_TOKEN: { status: 401, message: "This sign-in took too long. Sign in again." },
+  ACCOUNT_DISABLED: { status: 403, message: "This account has been disabled" },
+  EMAIL_NOT_VERIFIED: { status: 403, message: "Verify your email address before signing in" },
+  ACCOUNT_LOCKED: {
+    status: 423,
+    message: "Too many failed sign-in attempts; wait for the lock to end or reset your password",
+  },
+  VALIDATION_ERROR: { status: 400, message: "Check the form and try again" },
+  USER_EXISTS: { status: 409, message: "An account with this email already exists" },
+  INVALID_LOGIN_CODE: { status: 400, message: "This sign-in link has expired. Start again." },
+};
+
+/** The status and message a failed step shows. */
+function failureOf(failure: { error: string; message?: string | undefined }): {
+  status: number;
+  message: string;
+} {
+  const known = signInFailures[failure.error] ?? { status: 400, message: "That did not work. Try again." };
+  return { status: known.status, message: failure.message ?? known.message };
+}
+
+/**
+ * The hosted pages (sign in, the second factor, sign up, consent, resend verification) as a plugin
+ * for `buildHttpApp({ plugins })`. Everything lives in its own encapsulated scope: the form-body
+ * parser (the provider's endpoints keep their raw bodies), the HTML error and not-found pages, the
+ * long cache of the hashed assets.
+ */
+export function createHostedPages(options: HostedPagesOptions): (app: FastifyInstance) => Promise<void> {
+  return async (app) => {
+    await app.register(async (scope) => {
+      await hostedPages(scope, options);
+    });
+  };
+}
+
+async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): Promise<void> {
+  const { useCases, interactions, browserSessions } = options;
+  const theme = options.theme ?? defaultTheme;
+  const assets = loadPageAssets(theme);
+  const views = createViews({ theme, assets });
+  const csrf = createCSRFProtection({ secret: options.secret, cookies: options.cookies });
+  const signInClientOf = signInClients(options.cookies);
+  // The second factor's token between the two steps, kept out of the page (HttpOnly) for its few minutes.
+  const mfaCookie = pageCookie(options.cookies, "superoauth_mfa");
+  // The PKCE verifier of a social sign-in started from a hosted page, until it comes back.
+  const verifierCookie = pageCookie(options.cookies, "superoauth_interaction_verifier");
+
+  await app.register(formbody, { bodyLimit: 16 * 1024 });
+
+  for (const asset of [assets.css, assets.theme]) {
+    app.get(asset.path, { config: { limit: "none" } }, async (_request, reply) =>
+      reply.type(asset.contentType).header("x-content-type-options", "nosniff").send(asset.body),
+    );
+  }
+  app.addHook("onSend", async (request, reply, payload) => {
+    // Runs after the root scope's no-store hook: hashed assets are the one thing worth caching.
+    if (request.url.startsWith("/assets/") && reply.statusCode === 200) {
+      reply.header("cache-control", immutableCache);
+      reply.removeHeader("pragma");
+    }
+    return payload;
+  });
+
+  /** Sends a rendered page with the CSP and its companions. */
+  const sendPage = (
+    reply: FastifyReply,
+    input: { status?: number; html: string; formTargets?: readonly string[] },
+  ): FastifyReply =>
+    reply
+      .code(input.status ?? 200)
+      .headers(pageHeaders(input.formTargets))
+      .type("text/html; charset=utf-8")
+      .send(input.html);
+
+  const sendError = (reply: FastifyReply, input: { status: number; title: string; message: string }) =>
+    sendPage(reply, {
+      status: input.status,
+      html: views.page("notice", { title: input.title, message: input.message, status: false, link: null }),
+    });
+
+  const limitReply = (reply: FastifyReply, refusal: RateLimitRefusal) =>
+    refusal.code === "RATE_LIMIT_EXCEEDED"
+      ? sendError(reply, {
+          status: 429,
+          title: "Too many attempts",
+          message: `Too many attempts from your network. Wait ${refusal.retryAfterSeconds ?? 60} seconds, then try again.`,
+        })
+      : sendError(reply, {
+          status: 503,
+          title: "Try again shortly",
+          message: "The service is busy right now. Try again in a moment.",
+        });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
+      request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
+      return sendError(reply, {
+        status: 503,
+        title: "Try again shortly",
+        message: "The service is busy right now. Try again in a moment.",
+      });
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      request.log.info({ code: error.code }, "client error on a hosted page");
+      return sendError(reply, {
+        status: error.statusCode === 413 ? 413 : 400,
+        title: "Something is wrong with this request",
+        message: "Go back, reload the page and try again.",
+      });
+    }
+    // Our fault: logged whole, the page says nothing about it.
+    request.log.error({ err: error }, "unhandled error on a hosted page");
+    return sendError(reply, {
+      status: 500,
+      title: "Something went wrong",
+      message: "We could not complete this step. Go back to the app and start again.",
+    });
+  });
+
+  // The interaction pages in their own scope, for a not-found page of their own.
+  await app.register(
+    async (app) => {
+      const expired = (reply: FastifyReply) =>
+        sendError(reply, {
+          status: 400,
+          title: "This sign-in has expired",
+          message: "This sign-in link is no longer valid. Go back to the app you came from and start again.",
+        });
+
+      /** The interaction this browser is in, if it is the one in the URL and asks for `prompt`. */
+      async function interactionOf<P extends InteractionDetails["prompt"]>(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        prompt: P | null,
+      ): Promise<Extract<InteractionDetails, { prompt: P }> | null> {
+        const { uid } = request.params as { uid: string };
+        const details = await interactions.details(request.raw, reply.raw);
+        if (details === null || details.uid !== uid) return null;
+        if (prompt !== null && details.prompt !== prompt) return null;
+        return details as Extract<InteractionDetails, { prompt: P }>;
+      }
+
+      const post = (
+        path: string,
+        limit: RateLimitGroup,
+        handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+      ) =>
+        app.post(path, { config: { limit, limitReply } }, async (request, reply) => {
+          if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
+            return sendError(reply, {
+              status: 403,
+              title: "This form has expired",
+              message:
+                "For your security this form could not be sent. Go back, reload the page and try again.",
+            });
+          }
+          return handler(request, reply);
+        });
+      const get = (
+        path: string,
+        handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+      ) => app.get(path, { config: { limitReply } }, handler);
+
+      const socialProviders = async () =>
+        (await useCases.listOAuthProviders({})).map((id) => ({ id, name: oauthProviderNames[id] }));
+
+      async function renderSignIn(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        input: {
+          details: Extract<InteractionDetails, { prompt: "login" }>;
+          email?: string;
+          error?: string | null;
+          status?: number;
+          offerSession?: boolean;
+        },
+      ) {
+        const session = input.offerSession === false ? null : await browserSessions.authenticate(request.raw);
+        return sendPage(reply, {
+          status: input.status ?? 200,
+          formTargets: interactionFormTargets,
+          html: views.page("sign-in", {
+            title: "Sign in",
+            uid: input.details.uid,
+            clientName: input.details.client.name,
+            csrf: csrf.tokenFor(request.raw, reply.raw),
+            email: input.email ?? input.details.loginHint ?? "",
+            error: input.error ?? null,
+            providers: await socialProviders(),
+            continueAs:
+              session === null ? null : { nickname: session.user.nickname, email: session.user.email },
+          }),
+        });
+      }
+
+      /** A completed sign-in: it becomes this browser's session, and the provider learns who signed in. */
+      async function finishSignIn(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        input: { signedIn: SignedIn; amr: readonly string[] },
+      ) {
+        // Another account's session in this browser ends: one browser, one signed-in account.
+        await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
+        browserSessions.start(reply.raw, input.signedIn);
+        const to = await interactions.finishLogin(request.raw, reply.raw, {
+          accountId: input.signedIn.user.id,
+          amr: input.amr,
+        });
+        return reply.redirect(to, 303);
+      }
+
+      /** After a first factor: signed in, or on to the second-factor step with its token in a cookie. */
+      async function continueSignIn(
+        request: FastifyRequest,
+        reply: FastifyReply,
+        input: { uid: string; outcome: SignInOutcome; method: "pwd" | "fed" },
+      ) {
+        if ("mfaRequired" in input.outcome) {
+          appendSetCookie(
+            reply.raw,
+            serializeCookie(mfaCookie, `${input.method}~${input.outcome.mfaToken}`, input.outcome.expiresIn),
+          );
+          return reply.redirect(`/interaction/${encodeURIComponent(input.uid)}/two-factor`, 303);
+        }
+        return finishSignIn(request, reply, { signedIn: input.outcome, amr: [input.method] });
+      }
+
+      get("/:uid", async (request, reply) => {
+        const details = await interactionOf(request, reply, null);
+        if (details === null) return expired(reply);
+        if (details.prompt === "login") {
+          const another = (request.query as Record<string, unknown>).another !== undefined;
+          return renderSignIn(request, reply, { details, offerSession: !another });
+        }
+        const session = await browserSessions.authenticate(request.raw);
+        return sendPage(reply, {
+          formTargets: interactionFormTargets,
+          html: views.page("consent", {
+            title: `Allow ${details.client.name}?`,
+            uid: details.uid,
+            csrf: csrf.tokenFor(request.raw, reply.raw),
+            client: {
+              name: details.client.name,
+              logoURL: safeURL(details.client.logoURL),
+              homepageURL: safeURL(details.client.homepageURL),
+            },
+            scopes: details.scopes.map(describeScope),
+            user:
+              session === null || session.user.id !== details.accountId
+                ? null
+                : { email: session.user.email },
+          }),
+        });
+      });
+
+      post("/:uid/login", "login", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const email = field(request.body, "email", 254);
+        const result = await useCases.logInWithPassword({
+          email,
+          password: field(request.body, "password", 1024),
+          client: signInClientOf(request, reply),
+        });
+        if (!result.ok) {
+          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
+          return renderSignIn(request, reply, {
+            details,
+            email,
+            error: failureOf(result).message,
+            status: failureOf(result).status,
+            offerSession: false,
+          });
+        }
+        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "pwd" });
+      });
+
+      const mfaStateOf = (request: FastifyRequest): { method: "pwd" | "fed"; mfaToken: string } | null => {
+        const value = readCookie(request.headers.cookie, mfaCookie);
+        const separator = value?.indexOf("~") ?? -1;
+        if (value === null || separator < 0) return null;
+        const method = value.slice(0, separator);
+        if (method !== "pwd" && method !== "fed") return null;
+        return { method, mfaToken: value.slice(separator + 1) };
+      };
+
+      const renderTwoFactor = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        input: { uid: string; error: string | null; status?: number },
+      ) =>
+        sendPage(reply, {
+          status: input.status ?? 200,
+          formTargets: interactionFormTargets,
+          html: views.page("two-factor", {
+            title: "Two-step verification",
+            uid: input.uid,
+            csrf: csrf.tokenFor(request.raw, reply.raw),
+            error: input.error,
+          }),
+        });
+
+      get("/:uid/two-factor", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        if (mfaStateOf(request) === null)
+          return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
+        return renderTwoFactor(request, reply, { uid: details.uid, error: null });
+      });
+
+      post("/:uid/two-factor", "login", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const state = mfaStateOf(request);
+        if (state === null) {
+          return renderSignIn(request, reply, {
+            details,
+            error: "This sign-in took too long. Sign in again.",
+            status: 401,
+            offerSession: false,
+          });
+        }
+        const value = field(request.body, "code", 64).trim();
+        // Six digits (spaces allowed) is a TOTP code; anything else a backup code, as the API's landing page reads it.
+        const code = /^[0-9 ]+$/.test(value) ? { code: value.replaceAll(" ", "") } : { backupCode: value };
+        const result = await useCases.verifyTwoFactorLogin({
+          mfaToken: state.mfaToken,
+          ...code,
+          client: signInClientOf(request, reply),
+        });
+        if (!result.ok) {
+          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
+          if (result.error === "INVALID_MFA_TOKEN") {
+            appendSetCookie(reply.raw, serializeExpiredCookie(mfaCookie));
+            return renderSignIn(request, reply, {
+              details,
+              error: failureOf(result).message,
+              status: 401,
+              offerSession: false,
+            });
+          }
+          return renderTwoFactor(request, reply, {
+            uid: details.uid,
+            error: failureOf(result).message,
+            status: failureOf(result).status,
+          });
+        }
+        appendSetCookie(reply.raw, serializeExpiredCookie(mfaCookie));
+        return finishSignIn(request, reply, { signedIn: result.value, amr: [state.method, "otp", "mfa"] });
+      });
+
+      post("/:uid/continue", "login", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const session = await browserSessions.authenticate(request.raw);
+        if (session === null) return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
+        // Single sign-on: the person proved themselves when this browser session began.
+        const to = await interactions.finishLogin(request.raw, reply.raw, {
+          accountId: session.user.id,
+          amr: [],
+        });
+        return reply.redirect(to, 303);
+      });
+
+      const renderSignUp = (
+        request: FastifyRequest,
+        reply: FastifyReply,
+        input: {
+          details: InteractionDetails;
+          status?: number;
+          values?: { nickname: string; email: string };
+          errors?: Partial<Record<"nickname" | "email" | "password", string>>;
+          error?: string | null;
+        },
+      ) =>
+        sendPage(reply, {
+          status: input.status ?? 200,
+          formTargets: interactionFormTargets,
+          html: views.page("sign-up", {
+            title: "Create your account",
+            uid: input.details.uid,
+            clientName: input.details.client.name,
+            csrf: csrf.tokenFor(request.raw, reply.raw),
+            values: input.values ?? { nickname: "", email: "" },
+            errors: input.errors ?? {},
+            error: input.error ?? null,
+          }),
+        });
+
+      get("/:uid/sign-up", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        return renderSignUp(request, reply, { details });
+      });
+
+      post("/:uid/sign-up", "register", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const values = {
+          nickname: field(request.body, "nickname", 64),
+          email: field(request.body, "email", 254),
+        };
+        const result = await useCases.registerWithPassword({
+          ...values,
+          password: field(request.body, "password", 1024),
+          client: signInClientOf(request, reply),
+        });
+        if (!result.ok) {
+          const { status, message } = failureOf(result);
+          const target = result.error === "USER_EXISTS" ? "email" : fieldOfMessage(message);
+          return renderSignUp(request, reply, {
+            details,
+            values,
+            status,
+            ...(target === null ? { error: message } : { errors: { [target]: message } }),
+          });
+        }
+        if (options.requireEmailVerification) {
+          // The account exists, but it may sign in only once its address is verified.
+          return sendPage(reply, {
+            html: views.page("notice", {
+              title: "Check your email",
+              message: `We sent a verification link to ${result.value.user.email}. Open it, then come back and sign in.`,
+              status: true,
+              link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
+            }),
+          });
+        }
+        return finishSignIn(request, reply, { signedIn: result.value, amr: ["pwd"] });
+      });
+
+      get("/:uid/resend-verification", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        return sendPage(reply, {
+          html: views.page("resend-verification", {
+            title: "Resend the verification email",
+            uid: details.uid,
+            csrf: csrf.tokenFor(request.raw, reply.raw),
+            error: null,
+          }),
+        });
+      });
+
+      post("/:uid/resend-verification", "email", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const result = await useCases.resendVerification({
+          email: field(request.body, "email", 254),
+          client: clientOf(request),
+        });
+        if (!result.ok) {
+          return sendPage(reply, {
+            status: 400,
+            html: views.page("resend-verification", {
+              title: "Resend the verification email",
+              uid: details.uid,
+              csrf: csrf.tokenFor(request.raw, reply.raw),
+              error: failureOf(result).message,
+            }),
+          });
+        }
+        return sendPage(reply, {
+          html: views.page("notice", {
+            title: "Check your email",
+            // The same answer whether or not the address has an account (resendVerification says why).
+            message: "If that address has an account that is not verified yet, a new link is on its way.",
+            status: true,
+            link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
+          }),
+        });
+      });
+
+      post("/:uid/consent", "general", async (request, reply) => {
+        const details = await interactionOf(request, reply, "consent");
+        if (details === null) return expired(reply);
+        const decision = field(request.body, "decision", 16);
+        if (decision === "allow") {
+          const remember = field(request.body, "remember", 16) === "yes";
+          return reply.redirect(await interactions.finishConsent(request.raw, reply.raw, { remember }), 303);
+        }
+        if (decision === "deny") return reply.redirect(await interactions.deny(request.raw, reply.raw), 303);
+        return sendError(reply, {
+          status: 400,
+          title: "Something is wrong with this request",
+          message: "Choose Allow or Deny.",
+        });
+      });
+
+      // Social sign-in from the hosted page: the API's trip to the provider comes back here
+      // (`return_to`, restricted to this path by adapter-http) with a one-time login code, bound to
+      // this browser by a PKCE verifier that only this page's cookie holds (ADR 0013, ADR 0022).
+      get("/:uid/social/:provider", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const provider = parseOAuthProvider((request.params as { provider: string }).provider);
+        if (provider === null || !(await useCases.listOAuthProviders({})).includes(provider)) {
+          return renderSignIn(request, reply, {
+            details,
+            error: "That sign-in provider is not available.",
+            status: 404,
+          });
+        }
+        const pair = useCases.createCodeVerifier({});
+        appendSetCookie(reply.raw, serializeCookie(verifierCookie, pair.codeVerifier, pair.expiresInSeconds));
+        const query = new URLSearchParams({
+          code_challenge: pair.codeChallenge,
+          code_challenge_method: "S256",
+          return_to: `/interaction/${details.uid}/social`,
+        });
+        return reply.redirect(`/api/v1/oauth/${provider}?${query}`, 303);
+      });
+
+      get("/:uid/social", async (request, reply) => {
+        const details = await interactionOf(request, reply, "login");
+        if (details === null) return expired(reply);
+        const codeVerifier = readCookie(request.headers.cookie, verifierCookie) ?? undefined;
+        // One verifier, one exchange.
+        appendSetCookie(reply.raw, serializeExpiredCookie(verifierCookie));
+        const query = request.query as Record<string, unknown>;
+        const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
+        if (code === "") {
+          // The callback sends its failure back by code (`?error=INVALID_STATE`); no other text.
+          const refused = typeof query.error === "string" ? signInFailures[query.error] : undefined;
+          return renderSignIn(request, reply, {
+            details,
+            error:
+              refused?.message ??
+              "Signing in with that provider did not complete. Try again, or sign in with your password.",
+            status: refused?.status ?? 400,
+            offerSession: false,
+          });
+        }
+        const result = await useCases.exchangeOAuthLoginCode({
+          code,
+          codeVerifier,
+          client: signInClientOf(request, reply),
+        });
+        if (!result.ok) {
+          // The API's words for a bad login code speak to developers (code_verifier); ours to people.
+          const { status, message } = failureOf(
+            result.error === "INVALID_LOGIN_CODE" ? { error: result.error } : result,
+          );
+          return renderSignIn(request, reply, { details, error: message, status, offerSession: false });
+        }
+        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "fed" });
+      });
+
+      app.setNotFoundHandler((_request, reply) =>
+        sendError(reply, {
+          status: 404,
+          title: "Page not found",
+          message: "There is nothing at this address.",
+        }),
+      );
+    },
+    { prefix: "/interaction" },
+  );
+}
+
+/** An app's logo or homepage as a link target: https only (http for loopback development), else not shown. */
+function safeURL(value: string | null): string | null {
+  if (value === null) return null;
+  try {
+    const url = new URL(value);
+    const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+    return url.protocol === "https:" || (url.protocol === "http:" && loopback) ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { createProviderPages } from "./provider-pages.ts";
+
+const pages = createProviderPages({
+  theme: { name: "Acme <b>", logoURL: "https://cdn.example/l.svg", color: "#0a0" },
+});
+const formHTML =
+  '<form id="op.logoutForm" method="post" action="/oidc/session/end/confirm"><input type="hidden" name="xsrf" value="abc"/></form>';
+
+describe("the provider's pages", () => {
+  it("embeds the library's form raw and escapes everything else", () => {
+    const html = pages.logoutConfirm({ formHTML, formId: "op.logoutForm", clientName: "<script>x</script>" });
+    expect(html).toContain(formHTML);
+    expect(html).toContain("&lt;script&gt;x&lt;/script&gt;");
+    expect(html).not.toContain("<script>");
+    expect(html).toContain('form="op.logoutForm" name="logout" value="yes"');
+    expect(html).toContain("Acme &lt;b&gt;");
+    expect(html).toContain('<img class="logo" src="https://cdn.example/l.svg"');
+  });
+
+  it("attaches the device controls to the library's form", () => {
+    const input = pages.deviceCodeInput({
+      formHTML: '<form id="op.deviceInputForm"></form>',
+      formId: "op.deviceInputForm",
+      error: "Wrong <code>",
+    });
+    expect(input).toContain('name="user_code" form="op.deviceInputForm"');
+    expect(input).toContain("Wrong &lt;code&gt;");
+    expect(input).toContain('aria-describedby="code-error"');
+    const confirm = pages.deviceConfirm({
+      formHTML: '<form id="op.deviceConfirmForm"></form>',
+      formId: "op.deviceConfirmForm",
+      clientName: "TV <app>",
+      userCode: "ABCD-EFGH",
+      scopes: ["openid", "email"],
+    });
+    expect(confirm).toContain('form="op.deviceConfirmForm" name="confirm" value="yes"');
+    expect(confirm).toContain('form="op.deviceConfirmForm" name="abort" value="yes"');
+    expect(confirm).toContain("TV &lt;app&gt;");
+    expect(confirm).toContain("See your email address");
+  });
+
+  it("renders errors, logout and device results without the library's internals", () => {
+    expect(pages.error({ error: "invalid_redirect_uri", description: "<img src=x>" })).toContain(
+      "The app asked to return to an address it has not registered. (&lt;img src=x&gt;)",
+    );
+    expect(pages.logoutDone({ clientName: null })).toContain("You signed out.");
+    expect(pages.deviceDone({ clientName: "TV", approved: true })).toContain("TV is now connected");
+    expect(pages.deviceDone({ clientName: null, approved: false })).toContain("Request declined");
+  });
+});

@@ -1,0 +1,69 @@
+import { loadPageAssets } from "./assets.ts";
+import type { ProviderPages } from "./contracts.ts";
+import { describeScope } from "./scopes.ts";
+import { defaultTheme, type Theme } from "./theme.ts";
+import { createViews } from "./views.ts";
+
+/** The provider's error codes (RFC 6749, OpenID Connect) in words a person can act on. */
+const errorMessages: Readonly<Record<string, string>> = {
+  invalid_request: "The app sent a request that is not valid.",
+  invalid_client: "The app is not registered here, or its details are wrong.",
+  invalid_redirect_uri: "The app asked to return to an address it has not registered.",
+  unauthorized_client: "The app is not allowed to sign in this way.",
+  access_denied: "The request was declined.",
+  invalid_scope: "The app asked for a permission it may not have.",
+  login_required: "You need to sign in first.",
+  consent_required: "You need to allow the app first.",
+  server_error: "Something went wrong on our side.",
+  temporarily_unavailable: "The service is busy right now.",
+};
+
+/**
+ * The provider's own pages (its errors, RP-initiated logout, the device flow) in the hosted pages'
+ * look, for adapter-oidc's `renderError`, `logoutSource`, `postLogoutSuccessSource` and device
+ * sources. The page around the library's form is ours; the form itself is embedded raw and our
+ * controls join it through `form="<formId>"`.
+ */
+export function createProviderPages(input: { theme?: Theme } = {}): ProviderPages {
+  const theme = input.theme ?? defaultTheme;
+  const views = createViews({ theme, assets: loadPageAssets(theme) });
+  const notice = (title: string, message: string) =>
+    views.page("notice", { title, message, status: false, link: null });
+  return {
+    error: ({ error, description }) =>
+      // Never a redirect, never the library's details beyond its code and description.
+      views.page("notice", {
+        title: "This sign-in cannot continue",
+        message: `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`} Go back to the app you came from and try again.`,
+        status: false,
+        link: null,
+      }),
+    logoutConfirm: ({ formHTML, formId, clientName }) =>
+      views.page("logout-confirm", { title: "Sign out", formHTML, formId, clientName }),
+    logoutDone: ({ clientName }) =>
+      notice(
+        "You are signed out",
+        clientName === null
+          ? "You signed out. You can close this page."
+          : `You signed out of ${clientName}. You can close this page.`,
+      ),
+    deviceCodeInput: ({ formHTML, formId, error }) =>
+      views.page("device-input", { title: "Connect a device", formHTML, formId, error }),
+    deviceConfirm: ({ formHTML, formId, clientName, userCode, scopes }) =>
+      views.page("device-confirm", {
+        title: "Connect a device",
+        formHTML,
+        formId,
+        clientName,
+        userCode,
+        scopes: scopes.map(describeScope),
+      }),
+    deviceDone: ({ clientName, approved }) =>
+      approved
+        ? notice("Device connected", `${clientName ?? "Your device"} is now connected. You can return to it.`)
+        : notice(
+            "Request declined",
+            `${clientName ?? "The device"} was not connected. You can close this page.`,
+          ),
+  };
+}

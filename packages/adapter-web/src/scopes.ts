@@ -1,0 +1,13 @@
+/** Each scope an app may ask for, in the words the consent and device pages show. */
+const scopeDescriptions: Readonly<Record<string, string>> = {
+  openid: "Know who you are (your account id)",
+  profile: "See your nickname",
+  email: "See your email address and whether it is verified",
+  offline_access: "Stay connected when you are not using it (until you revoke it)",
+  "user:read": "Read your account details through the SuperOAuth API",
+};
+
+/** The plain words for a scope; an unknown scope is shown as its name, never hidden. */
+export function describeScope(scope: string): string {
+  return scopeDescriptions[scope] ?? `Use the permission "${scope}"`;
+}

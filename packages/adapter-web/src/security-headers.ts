@@ -1,0 +1,39 @@
+/**
+ * Where a form on the interaction pages may lead. The browser checks `form-action` on every
+ * redirect that follows a form submission too (Chromium does), and a sign-in or consent POST is
+ * answered with a redirect into the provider, which redirects on to the app's registered redirect
+ * URI: that is https, or http on a loopback address (the apps API refuses anything else), on any
+ * host. So these pages allow those schemes; every other page allows 'self' only (ADR 0022).
+ * CSP has no syntax for an IPv6 host (Chromium ignores `http://[::1]:*`), so an app redirecting to
+ * `http://[::1]` is blocked here: loopback development uses localhost or 127.0.0.1.
+ */
+export const interactionFormTargets = [
+  "'self'",
+  "https:",
+  "http://localhost:*",
+  "http://127.0.0.1:*",
+] as const;
+
+/** The strict Content-Security-Policy of a hosted page: no inline script or style, nothing from elsewhere but https images. */
+export function contentSecurityPolicy(formTargets: readonly string[] = ["'self'"]): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' https: data:",
+    `form-action ${formTargets.join(" ")}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+  ].join("; ");
+}
+
+/** The headers of every hosted page (the CSP and its companions). */
+export function pageHeaders(formTargets?: readonly string[]): Record<string, string> {
+  return {
+    "content-security-policy": contentSecurityPolicy(formTargets),
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-opener-policy": "same-origin",
+  };
+}

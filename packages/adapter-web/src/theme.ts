@@ -1,0 +1,75 @@
+/** How the hosted pages look in this deployment (BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR). */
+export interface Theme {
+  /** Shown in the header and every page title. */
+  readonly name: string;
+  /** An https URL or a path on this server; null: the name alone. */
+  readonly logoURL: string | null;
+  /** `#rgb` or `#rrggbb`: buttons, links and the focus ring. */
+  readonly color: string;
+}
+
+export const defaultTheme: Theme = { name: "SuperOAuth", logoURL: null, color: "#1f5fbf" };
+
+const hexColor = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** Whether a configured color is one the theme accepts (a hex color, nothing a stylesheet could run). */
+export function isHexColor(value: string): boolean {
+  return hexColor.test(value);
+}
+
+/**
+ * Whether a configured logo URL is one the pages may show: https, or a path on this server (the
+ * CSP allows images from 'self' and https: only). Never `javascript:`, `data:` or a
+ * protocol-relative `//host` (which would take the page's scheme).
+ */
+export function isLogoURL(value: string): boolean {
+  if (value.startsWith("/")) return !value.startsWith("//") && !value.startsWith("/\\");
+  try {
+    return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function channels(color: string): [number, number, number] {
+  const digits = color.slice(1);
+  const full = digits.length === 3 ? [...digits].map((digit) => digit + digit).join("") : digits;
+  return [0, 2, 4].map((at) => Number.parseInt(full.slice(at, at + 2), 16)) as [number, number, number];
+}
+
+/** WCAG 2.2 relative luminance of a hex color. */
+function luminance(color: string): number {
+  const [r, g, b] = channels(color).map((channel) => {
+    const c = channel / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+/** WCAG contrast ratio of two hex colors (1 to 21). */
+export function contrastRatio(a: string, b: string): number {
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/**
+ * The text color on a brand-colored button: white or black, whichever contrasts more. One of the
+ * two always reaches at least 4.58:1 (the worst case is a luminance of about 0.18), so any
+ * configured color keeps button labels readable (WCAG 1.4.3 asks 4.5:1).
+ */
+export function textColorOn(background: string): string {
+  return contrastRatio(background, "#ffffff") >= contrastRatio(background, "#000000") ? "#ffffff" : "#000000";
+}
+
+/**
+ * The brand color for links and outlines on the white page: the configured one when it contrasts
+ * at least 4.5:1 with white, otherwise a dark neutral, so a pale brand color cannot make links unreadable.
+ */
+export function linkColorFor(color: string): string {
+  return contrastRatio(color, "#ffffff") >= 4.5 ? color : "#1a1a1a";
+}
+
+/** The theme's stylesheet: custom properties only, served as a hashed file (no inline style under the CSP). */
+export function themeStylesheet(theme: Theme): string {
+  return `:root {\n  --brand: ${theme.color};\n  --on-brand: ${textColorOn(theme.color)};\n  --link: ${linkColorFor(theme.color)};\n}\n`;
+}

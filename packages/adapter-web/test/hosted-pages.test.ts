@@ -1,0 +1,358 @@
+import { enableTwoFactorFor } from "@superoauth/application/testing";
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, it } from "vitest";
+// The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
+import { capturingLogger } from "../../adapter-http/test/test-app.ts";
+import { browserSessionCookieName } from "../src/index.ts";
+import { Browser, buildHostedTestApp, client, csrfTokenIn } from "./test-app.ts";
+
+const strongPassword = "Correct-horse-battery-1!";
+
+const csp =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self' https: http://localhost:* http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'";
+
+function expectPage(response: LightMyRequestResponse, status: number): void {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+  expect(response.headers["content-security-policy"]).toMatch(
+    /^default-src 'none'; script-src 'self'; style-src 'self';/,
+  );
+  expect(response.headers["x-frame-options"]).toBe("DENY");
+  // No inline script, style or event handler: only escaped text could spell one.
+  expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
+}
+
+async function withAccount(
+  options: { settings?: { requireEmailVerification?: boolean }; loginMax?: number } = {},
+) {
+  const built = await buildHostedTestApp(options);
+  const signedUp = await built.useCases.registerWithPassword({
+    email: "ada@example.com",
+    password: strongPassword,
+    nickname: "ada",
+    client: {},
+  });
+  if (!signedUp.ok) throw new Error("sign-up failed");
+  built.interactions.open({ uid: "login-1", prompt: "login", client, loginHint: null });
+  return { ...built, user: signedUp.value.user, browser: new Browser(built.app) };
+}
+
+describe("the sign-in page", () => {
+  it("renders the form with a CSRF token, the strict CSP and links to recovery, sign-up and the providers", async () => {
+    const { browser } = await withAccount();
+    const page = await browser.get("/interaction/login-1");
+    expectPage(page, 200);
+    expect(page.headers["content-security-policy"]).toBe(csp);
+    expect(page.body).toContain('<html lang="en">');
+    expect(page.body).toContain('<label for="email">');
+    expect(page.body).toContain('href="/reset-password"');
+    expect(page.body).toContain('href="/interaction/login-1/resend-verification"');
+    expect(page.body).toContain('href="/interaction/login-1/sign-up"');
+    expect(csrfTokenIn(page.body)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const cookie = page.cookies.find((c) => c.name === "superoauth_csrf");
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+  });
+
+  it("answers an unknown or expired interaction with an error page, never a redirect", async () => {
+    const { browser, interactions } = await withAccount();
+    for (const url of ["/interaction/nope", "/interaction/nope/sign-up", "/interaction/nope/two-factor"]) {
+      const page = await browser.get(url);
+      expectPage(page, 400);
+      expect(page.headers.location).toBeUndefined();
+      expect(page.body).toContain("This sign-in has expired");
+    }
+    interactions.close("login-1");
+    expectPage(await browser.get("/interaction/login-1"), 400);
+  });
+
+  it("signs in with a password: a browser session cookie, the provider told who (amr pwd), 303 back to it", async () => {
+    const { browser, interactions, user } = await withAccount();
+    const response = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe("/oidc/auth/login-1/login");
+    expect(interactions.finished).toEqual([
+      { uid: "login-1", kind: "login", accountId: user.id, amr: ["pwd"] },
+    ]);
+    const session = response.cookies.find((c) => c.name === browserSessionCookieName);
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+
+    // The next interaction offers to continue as this account (single sign-on).
+    interactions.open({ uid: "login-2", prompt: "login", client, loginHint: null });
+    const next = await browser.get("/interaction/login-2");
+    expect(next.body).toContain("Continue as ada");
+    const continued = await browser.post("/interaction/login-2/continue", {
+      csrf_token: csrfTokenIn(next.body),
+    });
+    expect(continued.statusCode).toBe(303);
+    expect(interactions.finished.at(-1)).toEqual({
+      uid: "login-2",
+      kind: "login",
+      accountId: user.id,
+      amr: [],
+    });
+    // "Use another account" shows the form instead.
+    expect((await browser.get("/interaction/login-2?another=1")).body).toContain('name="password"');
+  });
+
+  it("shows a wrong password as a 401 page with the error tied to the fields, keeping the address", async () => {
+    const { browser, interactions } = await withAccount();
+    const response = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: "Wrong-password-1",
+    });
+    expectPage(response, 401);
+    expect(response.body).toContain('id="form-error" class="error" role="alert">Invalid email or password');
+    expect(response.body).toContain('aria-describedby="form-error"');
+    expect(response.body).toContain('value="ada@example.com"');
+    expect(response.cookies.find((c) => c.name === browserSessionCookieName)).toBeUndefined();
+    expect(interactions.finished).toEqual([]);
+  });
+
+  it("asks for the second factor and finishes with amr pwd, otp, mfa", async () => {
+    const { browser, interactions, deps, user, useCases } = await withAccount();
+    const signedIn = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: strongPassword,
+      client: {},
+    });
+    if (!signedIn.ok || "mfaRequired" in signedIn.value) throw new Error("sign-in failed");
+    const auth = await useCases.authenticateAccessToken({ token: signedIn.value.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+
+    const first = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expect(first.statusCode).toBe(303);
+    expect(first.headers.location).toBe("/interaction/login-1/two-factor");
+    expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
+
+    const wrong = await browser.submit("/interaction/login-1/two-factor", "/interaction/login-1/two-factor", {
+      code: "000000",
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).toContain('aria-describedby="code-error"');
+
+    const right = await browser.submit("/interaction/login-1/two-factor", "/interaction/login-1/two-factor", {
+      code: codeNow(),
+    });
+    expect(right.statusCode).toBe(303);
+    expect(interactions.finished).toEqual([
+      { uid: "login-1", kind: "login", accountId: user.id, amr: ["pwd", "otp", "mfa"] },
+    ]);
+    expect(browser.cookie(browserSessionCookieName)).toBeDefined();
+    expect(browser.cookie("superoauth_mfa")).toBeUndefined();
+  });
+
+  it("sends the second-factor page back to sign-in without the first step's cookie", async () => {
+    const { browser } = await withAccount();
+    const response = await browser.get("/interaction/login-1/two-factor");
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe("/interaction/login-1");
+  });
+
+  it("refuses a consent page's interaction for the sign-in POST", async () => {
+    const { browser, interactions } = await withAccount();
+    interactions.open({ uid: "consent-1", prompt: "consent", client, accountId: "x", scopes: ["openid"] });
+    const page = await browser.get("/interaction/consent-1");
+    const response = await browser.post("/interaction/consent-1/login", {
+      csrf_token: csrfTokenIn(page.body),
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expectPage(response, 400);
+  });
+});
+
+describe("CSRF", () => {
+  it("refuses a POST without a token, with another browser's token or without the cookie: 403 page", async () => {
+    const { browser, app, interactions } = await withAccount();
+    const form = { email: "ada@example.com", password: strongPassword };
+    const none = await browser.post("/interaction/login-1/login", form);
+    expectPage(none, 403);
+    expect(none.body).toContain("This form has expired");
+
+    const other = new Browser(app);
+    const othersToken = csrfTokenIn((await other.get("/interaction/login-1")).body);
+    await browser.get("/interaction/login-1");
+    expectPage(await browser.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }), 403);
+
+    const cookieless = new Browser(app);
+    expectPage(
+      await cookieless.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }),
+      403,
+    );
+    for (const path of ["two-factor", "continue", "sign-up", "consent", "resend-verification"]) {
+      expectPage(await browser.post(`/interaction/login-1/${path}`, {}), 403);
+    }
+    expect(interactions.finished).toEqual([]);
+  });
+});
+
+describe("the sign-up page", () => {
+  it("creates the account through the API's use case and signs it in", async () => {
+    const { browser, interactions, deps } = await withAccount();
+    const response = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname: "grace",
+      email: "grace@example.com",
+      password: "An0ther-secret!",
+    });
+    expect(response.statusCode).toBe(303);
+    const grace = await deps.users.findUserByEmail("grace@example.com" as never);
+    expect(interactions.finished).toEqual([
+      { uid: "login-1", kind: "login", accountId: grace?.id, amr: ["pwd"] },
+    ]);
+  });
+
+  it("shows each refusal on its field, and renders what was typed inert", async () => {
+    const { browser } = await withAccount();
+    const nickname = '"><script>alert(1)</script>';
+    const response = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname,
+      email: "grace@example.com",
+      password: "An0ther-secret!",
+    });
+    expectPage(response, 400);
+    expect(response.body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
+    expect(response.body).toContain('aria-describedby="nickname-hint nickname-error"');
+    expect(response.body).toMatch(/id="nickname-error" class="error">Nickname must/);
+
+    const taken = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname: "ada2",
+      email: "ada@example.com",
+      password: "An0ther-secret!",
+    });
+    expectPage(taken, 409);
+    expect(taken.body).toContain('id="email-error"');
+  });
+
+  it("ends with the verification notice when addresses must be verified first", async () => {
+    const { browser, interactions } = await withAccount({ settings: { requireEmailVerification: true } });
+    const response = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname: "grace",
+      email: "grace@example.com",
+      password: "An0ther-secret!",
+    });
+    expectPage(response, 200);
+    expect(response.body).toContain("We sent a verification link to grace@example.com");
+    expect(interactions.finished).toEqual([]);
+    expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
+  });
+});
+
+describe("the consent page", () => {
+  const consent = (accountId: string) => ({
+    uid: "consent-1",
+    prompt: "consent" as const,
+    client: {
+      clientId: "c",
+      name: "<img src=x onerror=alert(1)>",
+      logoURL: "javascript:alert(1)",
+      homepageURL: "https://app.example/",
+    },
+    accountId,
+    scopes: ["openid", "email", "offline_access", "user:read", "custom:thing"],
+  });
+
+  it("shows the app inert, each scope in plain words, and allows with remember", async () => {
+    const { browser, interactions, user } = await withAccount();
+    interactions.open(consent(user.id));
+    const page = await browser.get("/interaction/consent-1");
+    expectPage(page, 200);
+    expect(page.body).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(page.body).not.toContain("javascript:");
+    expect(page.body).toContain("See your email address");
+    expect(page.body).toContain("Stay connected when you are not using it");
+    expect(page.body).toContain("Use the permission &quot;custom:thing&quot;");
+    expect(page.body).toContain('href="https://app.example/"');
+    const allowed = await browser.post("/interaction/consent-1/consent", {
+      csrf_token: csrfTokenIn(page.body),
+      decision: "allow",
+      remember: "yes",
+    });
+    expect(allowed.statusCode).toBe(303);
+    expect(allowed.headers.location).toBe("/oidc/auth/consent-1/consent");
+    expect(interactions.finished).toEqual([{ uid: "consent-1", kind: "consent", remember: true }]);
+  });
+
+  it("allows for this time only without the checkbox, and denies", async () => {
+    const { browser, interactions, user } = await withAccount();
+    interactions.open(consent(user.id));
+    const once = await browser.submit("/interaction/consent-1", "/interaction/consent-1/consent", {
+      decision: "allow",
+    });
+    expect(once.statusCode).toBe(303);
+    const denied = await browser.submit("/interaction/consent-1", "/interaction/consent-1/consent", {
+      decision: "deny",
+    });
+    expect(denied.headers.location).toBe("/oidc/auth/consent-1/deny");
+    const neither = await browser.submit("/interaction/consent-1", "/interaction/consent-1/consent", {});
+    expectPage(neither, 400);
+    expect(interactions.finished).toEqual([
+      { uid: "consent-1", kind: "consent", remember: false },
+      { uid: "consent-1", kind: "deny" },
+    ]);
+  });
+});
+
+describe("rate limits", () => {
+  it("answers a sign-in POST past the login budget with an HTML 429 page and Retry-After", async () => {
+    const { browser } = await withAccount({ loginMax: 1 });
+    const form = { email: "ada@example.com", password: "Wrong-password-1" };
+    expect(
+      (await browser.submit("/interaction/login-1", "/interaction/login-1/login", form)).statusCode,
+    ).toBe(401);
+    const refused = await browser.submit("/interaction/login-1", "/interaction/login-1/login", form);
+    expectPage(refused, 429);
+    expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
+    expect(refused.body).toContain("Too many attempts");
+  });
+});
+
+describe("errors and assets", () => {
+  it("answers a failing provider with a 500 page, logs it, and shows no details", async () => {
+    const entries: unknown[][] = [];
+    const logger = capturingLogger(entries);
+    const { app } = await buildHostedTestApp({
+      logger,
+      replaceInteractions: (fake) => ({
+        ...fake,
+        finishLogin: fake.finishLogin.bind(fake),
+        finishConsent: fake.finishConsent.bind(fake),
+        deny: fake.deny.bind(fake),
+        details: async () => {
+          throw new Error("secret internals at /srv/app.ts:12");
+        },
+      }),
+    });
+    const response = await app.inject({ method: "GET", url: "/interaction/any" });
+    expectPage(response, 500);
+    expect(response.body).not.toContain("secret internals");
+    expect(response.body).not.toContain('"success"');
+    expect(JSON.stringify(entries)).toContain("unhandled error on a hosted page");
+  });
+
+  it("answers an unknown path under /interaction with an HTML 404 page", async () => {
+    const { browser } = await withAccount();
+    expectPage(await browser.get("/interaction/login-1/nothing/here"), 404);
+  });
+
+  it("serves the stylesheets under hashed names with a year's cache and the theme's colors", async () => {
+    const { browser } = await withAccount();
+    const page = await browser.get("/interaction/login-1");
+    const paths = [...page.body.matchAll(/href="(\/assets\/[a-z]+-[0-9a-f]{16}\.css)"/g)].map(
+      (m) => m[1] ?? "",
+    );
+    expect(paths).toHaveLength(2);
+    for (const path of paths) {
+      const asset = await browser.get(path);
+      expect(asset.statusCode).toBe(200);
+      expect(asset.headers["content-type"]).toBe("text/css; charset=utf-8");
+      expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    }
+  });
+});

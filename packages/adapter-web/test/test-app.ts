@@ -1,0 +1,127 @@
+import { buildHttpApp } from "@superoauth/adapter-http";
+import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
+import {
+  createInMemoryDependencies,
+  type ScriptedOAuthProviderGateway,
+} from "@superoauth/application/testing";
+import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
+import { createBrowserSessions, createHostedPages, type Interactions, type Theme } from "../src/index.ts";
+import { FakeInteractions } from "../src/testing.ts";
+
+export type TestDependencies = ReturnType<typeof createInMemoryDependencies>;
+
+export interface HostedTestApp {
+  readonly app: FastifyInstance;
+  readonly deps: TestDependencies;
+  readonly useCases: UseCases;
+  readonly interactions: FakeInteractions;
+}
+
+/** The HTTP app with the hosted pages plugged in, over in-memory ports and a fake provider. */
+export async function buildHostedTestApp(
+  options: {
+    settings?: Partial<Dependencies["settings"]>;
+    loginMax?: number;
+    theme?: Theme;
+    logger?: FastifyBaseLogger;
+    replaceInteractions?: (fake: FakeInteractions) => Interactions;
+    /** A scripted GitHub for social sign-in. */
+    github?: ScriptedOAuthProviderGateway;
+  } = {},
+): Promise<HostedTestApp> {
+  const deps = createInMemoryDependencies(options.settings);
+  if (options.github !== undefined) {
+    (deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = options.github;
+  }
+  const useCases = createUseCases(deps satisfies Dependencies);
+  const interactions = new FakeInteractions();
+  const cookies = { secureCookies: false, hostPrefixedCookies: false };
+  const app = await buildHttpApp({
+    useCases,
+    trustProxy: false,
+    checkReadiness: async () => true,
+    cookieSecret: "cookie-secret-for-tests-0123456789abcdef",
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    rateLimit: {
+      enabled: true,
+      windowMs: 15 * 60_000,
+      loginMax: options.loginMax ?? 1000,
+      registerMax: 1000,
+      generalMax: 1000,
+      emailMax: 1000,
+    },
+    plugins: [
+      createHostedPages({
+        useCases,
+        interactions: options.replaceInteractions?.(interactions) ?? interactions,
+        browserSessions: createBrowserSessions({ useCases, cookies, maxAgeSeconds: 7 * 24 * 3600 }),
+        ...(options.theme === undefined ? {} : { theme: options.theme }),
+        cookies,
+        secret: "hosted-pages-secret-for-tests-0123456789",
+        requireEmailVerification: deps.settings.requireEmailVerification,
+      }),
+    ],
+  });
+  return { app, deps, useCases, interactions };
+}
+
+export const client = {
+  clientId: "app-1",
+  name: "Example App",
+  logoURL: null,
+  homepageURL: "https://app.example",
+};
+
+/** A tiny cookie jar over inject(): keeps what the server sets, sends it back. */
+export class Browser {
+  readonly #cookies = new Map<string, string>();
+  readonly app: FastifyInstance;
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
+
+  cookie(name: string): string | undefined {
+    return this.#cookies.get(name);
+  }
+
+  #keep(response: LightMyRequestResponse): LightMyRequestResponse {
+    for (const cookie of response.cookies) {
+      if (cookie.maxAge === 0 || cookie.value === "") this.#cookies.delete(cookie.name);
+      else this.#cookies.set(cookie.name, cookie.value);
+    }
+    return response;
+  }
+
+  #header(): string {
+    return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    return this.#keep(await this.app.inject({ method: "GET", url, headers: { cookie: this.#header() } }));
+  }
+
+  /** Posts a form; with `csrf` true the token of the last page this browser loaded from `page` is added. */
+  async post(url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
+    return this.#keep(
+      await this.app.inject({
+        method: "POST",
+        url,
+        headers: { cookie: this.#header(), "content-type": "application/x-www-form-urlencoded" },
+        payload: new URLSearchParams(form).toString(),
+      }),
+    );
+  }
+
+  /** Loads `page`, then posts `form` with that page's CSRF token. */
+  async submit(page: string, url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
+    const loaded = await this.get(page);
+    return this.post(url, { ...form, csrf_token: csrfTokenIn(loaded.body) });
+  }
+}
+
+/** The CSRF token a rendered form carries. */
+export function csrfTokenIn(html: string): string {
+  const match = /name="csrf_token" value="([^"]+)"/.exec(html);
+  if (match?.[1] === undefined) throw new Error(`no CSRF token in the page:\n${html}`);
+  return match[1];
+}

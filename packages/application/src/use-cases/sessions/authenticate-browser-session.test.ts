@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { authenticateBrowserSession } from "./authenticate-browser-session.ts";
+import { logOut } from "./log-out.ts";
+import { logOutEverywhere } from "./log-out-everywhere.ts";
+import { refreshSession } from "./refresh-session.ts";
+
+describe("authenticateBrowserSession", () => {
+  it("resolves a live session's refresh token to its user, without rotating it", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken, sessionId } = await registerAccount(deps);
+
+    const first = unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+    const again = unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+    expect([first.user.id, first.session.id, again.session.id]).toEqual([user.id, sessionId, sessionId]);
+    // Not rotated: the token still refreshes once, as a fresh one would.
+    expect((await refreshSession(deps, { refreshToken })).ok).toBe(true);
+  });
+
+  it("answers INVALID_TOKEN once the session is signed out, or ended everywhere", async () => {
+    const deps = createInMemoryDependencies();
+    const one = await registerAccount(deps);
+    unwrap(await logOut(deps, { userId: one.user.id, sessionId: one.sessionId }));
+    expect(await authenticateBrowserSession(deps, { token: one.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+
+    const other = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+    unwrap(await logOutEverywhere(deps, { userId: other.user.id }));
+    expect(await authenticateBrowserSession(deps, { token: other.refreshToken })).toMatchObject({
+      error: "INVALID_TOKEN",
+    });
+  });
+
+  it("answers INVALID_TOKEN for a wrong secret, a malformed value, a rotated token and an expired one", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    const [id] = refreshToken.split(".");
+    for (const token of [`${id}.${"A".repeat(43)}`, "not-a-token", ""]) {
+      expect(await authenticateBrowserSession(deps, { token })).toMatchObject({ error: "INVALID_TOKEN" });
+    }
+    const rotated = unwrap(await refreshSession(deps, { refreshToken }));
+    expect(await authenticateBrowserSession(deps, { token: refreshToken })).toMatchObject({
+      error: "INVALID_TOKEN",
+    });
+    expect((await authenticateBrowserSession(deps, { token: rotated.refreshToken })).ok).toBe(true);
+    deps.clock.advance(deps.settings.refreshTokenTtlMs);
+    expect(await authenticateBrowserSession(deps, { token: rotated.refreshToken })).toMatchObject({
+      error: "INVALID_TOKEN",
+    });
+  });
+
+  it("answers ACCOUNT_DISABLED for a disabled account", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken } = await registerAccount(deps);
+    deps.users.setStatus(user.id, "disabled");
+    expect(await authenticateBrowserSession(deps, { token: refreshToken })).toMatchObject({
+      error: "ACCOUNT_DISABLED",
+    });
+  });
+});

@@ -1,0 +1,50 @@
+import {
+  checkUserMaySignIn,
+  decideRefresh,
+  err,
+  ok,
+  parseRefreshToken,
+  type Result,
+} from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import type { Authenticated } from "./authenticate-access-token.ts";
+
+const ended = err("INVALID_TOKEN", "This browser session has ended; sign in again");
+
+/**
+ * Resolves the hosted pages' browser session (the refresh token of a session this browser signed
+ * in with, kept in an HttpOnly cookie) to its user, without rotating it: the cookie is the only
+ * holder of that token, so it stays valid for as long as the session lives. It is valid while the
+ * session is live as a refresh would judge it (not revoked by sign-out, "log out everywhere" or the
+ * sessions list, not past its absolute age, the token not expired) and the token was never
+ * rotated; a rotated one means someone exchanged it at /auth/refresh, so it no longer is the
+ * browser's.
+ */
+export async function authenticateBrowserSession(
+  deps: Dependencies,
+  input: { token: string },
+): Promise<Result<Authenticated, "INVALID_TOKEN" | "ACCOUNT_DISABLED">> {
+  const presented = parseRefreshToken(input.token);
+  if (presented === null) return ended;
+  const stored = await deps.sessions.findRefreshToken(presented.id);
+  if (stored === null) return ended;
+  if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
+    return ended;
+  }
+  const decision = decideRefresh({
+    token: stored.token,
+    session: stored.session,
+    successor: stored.successor,
+    keptSuccessorSecret: stored.encryptedSuccessorSecret,
+    now: deps.clock.now(),
+    // No grace: a browser session's token is never rotated, so only "rotate" (live) is valid.
+    graceMs: 0,
+    maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
+  });
+  if (decision.kind !== "rotate") return ended;
+  const user = await deps.users.findUserById(stored.session.userId);
+  if (user === null) return ended;
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
+  return ok({ user, session: stored.session });
+}
