@@ -165,6 +165,12 @@ export const environmentVariables = {
       "Base URL of mailed links (`/verify-email`, `/reset-password`); the API serves both pages itself, so the default works locally",
     parse: url(["http", "https"]),
   }),
+  OIDC_ISSUER: optional({
+    unset: "APP_URL",
+    meaning:
+      "Issuer of the OpenID Connect provider (no path: its discovery documents live at the root `/.well-known/`)",
+    parse: url(["http", "https"]),
+  }),
   SMTP_URL: optional({
     unset: "mails go to OUTBOX_DIR",
     meaning: "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`)",
@@ -219,6 +225,8 @@ export interface Config {
   };
   readonly accessTokenTtlSeconds: number;
   readonly idTokenTtlSeconds: number;
+  /** OIDC_ISSUER, APP_URL when unset; without a trailing slash. */
+  readonly oidcIssuer: string;
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
   readonly sessionMaxAgeMs: number;
@@ -411,6 +419,7 @@ export function parseConfig(
       jwt: { secret, secretIsEphemeral, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
       accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / 1000),
       idTokenTtlSeconds: Math.floor(e.OIDC_ID_TOKEN_TTL / 1000),
+      oidcIssuer: (e.OIDC_ISSUER ?? appURL).replace(/\/+$/, ""),
       refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
       refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
       sessionMaxAgeMs: e.SESSION_MAX_AGE,

@@ -17,6 +17,7 @@ import { rotateAppSecret } from "./use-cases/apps/rotate-app-secret.ts";
 import { updateApp } from "./use-cases/apps/update-app.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
+import { findOIDCAccount } from "./use-cases/oidc/find-oidc-account.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
 import { resetPassword } from "./use-cases/recovery/reset-password.ts";
 import { listSecurityEvents } from "./use-cases/security-log/list-security-events.ts";
@@ -92,6 +93,7 @@ export interface UseCases {
   readonly listAuthorizedApps: Bound<typeof listAuthorizedApps>;
   readonly revokeAppAuthorization: Bound<typeof revokeAppAuthorization>;
   readonly findClient: Bound<typeof findClient>;
+  readonly findOIDCAccount: Bound<typeof findOIDCAccount>;
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
@@ -141,6 +143,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     listAuthorizedApps: (input) => listAuthorizedApps(deps, input),
     revokeAppAuthorization: (input) => revokeAppAuthorization(deps, input),
     findClient: (input) => findClient(deps, input),
+    findOIDCAccount: (input) => findOIDCAccount(deps, input),
     findAppGrant: (input) => findAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
     touchAppGrant: (input) => touchAppGrant(deps, input),
