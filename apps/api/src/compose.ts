@@ -16,10 +16,11 @@ import {
   type HttpApp,
 } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
-import { createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
+import { createOIDCProvider, createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
+import { createBrowserSessions, createHostedPages, createProviderPages } from "@superoauth/adapter-web";
 import {
   type Clock,
   createUseCases,
@@ -32,6 +33,7 @@ import {
   type UseCases,
 } from "@superoauth/application";
 import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
@@ -179,8 +181,10 @@ export async function composeService(
       },
     };
     useCases = createUseCases(deps);
+    const oidc = composeOIDC({ config, deps, useCases, storage, privateKeys: privateJWKS(keySet) });
     const app = await buildHttpApp({
       useCases,
+      plugins: oidc.plugins,
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
       checkReadiness: async () => {
@@ -273,6 +277,63 @@ function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyC
     );
   }
   return checks;
+}
+
+/**
+ * The OpenID Connect provider (adapter-oidc) and its hosted pages (adapter-web), wired to each
+ * other through plain functions: the pages finish the provider's interactions, the provider renders
+ * through the pages and asks the pages' browser session who is signed in (issue 9, ADR 0018).
+ */
+function composeOIDC(input: {
+  config: Config;
+  deps: Dependencies;
+  useCases: UseCases;
+  storage: Storage;
+  privateKeys: JWKS;
+}): { plugins: ((app: FastifyInstance) => Promise<void>)[] } {
+  const { config, deps, useCases, storage } = input;
+  const cookies = {
+    secureCookies: config.oauth.secureCookies,
+    hostPrefixedCookies: config.oauth.hostPrefixedCookies,
+  };
+  const browserSessions = createBrowserSessions({
+    useCases,
+    cookies,
+    maxAgeSeconds: Math.floor(config.refreshTokenTtlMs / 1000),
+  });
+  const provider = createOIDCProvider({
+    issuer: config.oidcIssuer,
+    findClient: (clientId) => useCases.findClient({ clientId }),
+    verifyClientSecret: (secret) => deps.secretHasher.secretMatchesHash(secret),
+    findAccount: (accountId) => useCases.findOIDCAccount({ accountId }),
+    grants: {
+      find: (owner) => useCases.findAppGrant(owner),
+      record: (grant) => useCases.recordAppGrant(grant),
+      touch: (owner) => useCases.touchAppGrant(owner),
+    },
+    jwks: { keys: input.privateKeys.keys },
+    pages: createProviderPages({ theme: config.brand }),
+    browserSessions,
+    store: storage.oidcModels,
+    clock: deps.clock,
+    masterSecret: config.jwt.secret,
+    trustProxy: config.trustProxy,
+    lifetimes: {
+      accessTokenSeconds: config.accessTokenTtlSeconds,
+      idTokenSeconds: config.idTokenTtlSeconds,
+      refreshTokenSeconds: Math.floor(config.refreshTokenTtlMs / 1000),
+    },
+  });
+  const hostedPages = createHostedPages({
+    useCases,
+    interactions: provider.interactions,
+    browserSessions,
+    theme: config.brand,
+    cookies,
+    secret: config.oauth.cookieSecret ?? config.jwt.secret,
+    requireEmailVerification: config.mail.requireEmailVerification,
+  });
+  return { plugins: [provider.plugin, hostedPages] };
 }
 
 /**

@@ -27,6 +27,7 @@ describe("configuration", () => {
       registerMax: 3,
       generalMax: 100,
       emailMax: 5,
+      protocolMax: 1000,
     });
     expect(config.trustProxy).toBe(false);
     expect(config.migrateOnStart).toBe(true);

@@ -177,6 +177,12 @@ export const environmentVariables = {
       "Base URL of mailed links (`/verify-email`, `/reset-password`); the API serves both pages itself, so the default works locally",
     parse: url(["http", "https"]),
   }),
+  OIDC_ISSUER: optional({
+    unset: "APP_URL",
+    meaning:
+      "Issuer of the OpenID Connect provider (no path: its discovery documents live at the root `/.well-known/`)",
+    parse: url(["http", "https"]),
+  }),
   SMTP_URL: optional({
     unset: "mails go to OUTBOX_DIR",
     meaning: "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`)",
@@ -213,6 +219,12 @@ export const environmentVariables = {
     meaning: "Mail-sending requests (resend verification, forgot password) per IP per window",
     parse: integer(),
   }),
+  RATE_LIMIT_PROTOCOL_MAX: withDefault({
+    default: "1000",
+    meaning:
+      "OpenID Connect token, introspection, revocation, pushed-request and device-code requests per IP per window (an app's backend counts as one IP)",
+    parse: integer({ min: 1 }),
+  }),
 };
 
 export type EnvironmentVariable = keyof typeof environmentVariables;
@@ -236,6 +248,8 @@ export interface Config {
   };
   readonly accessTokenTtlSeconds: number;
   readonly idTokenTtlSeconds: number;
+  /** OIDC_ISSUER, APP_URL when unset; without a trailing slash. */
+  readonly oidcIssuer: string;
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
   readonly sessionMaxAgeMs: number;
@@ -247,6 +261,7 @@ export interface Config {
     readonly registerMax: number;
     readonly generalMax: number;
     readonly emailMax: number;
+    readonly protocolMax: number;
   };
   readonly mail: {
     /** Base URL for links in mails, without a trailing slash. */
@@ -434,6 +449,7 @@ export function parseConfig(
       jwt: { secret, secretIsEphemeral, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
       accessTokenTtlSeconds: Math.floor(e.ACCESS_TOKEN_TTL / 1000),
       idTokenTtlSeconds: Math.floor(e.OIDC_ID_TOKEN_TTL / 1000),
+      oidcIssuer: (e.OIDC_ISSUER ?? appURL).replace(/\/+$/, ""),
       refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
       refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
       sessionMaxAgeMs: e.SESSION_MAX_AGE,
@@ -445,6 +461,7 @@ export function parseConfig(
         registerMax: e.RATE_LIMIT_REGISTER_MAX,
         generalMax: e.RATE_LIMIT_GENERAL_MAX,
         emailMax: e.RATE_LIMIT_EMAIL_MAX,
+        protocolMax: e.RATE_LIMIT_PROTOCOL_MAX,
       },
       mail: {
         appURL,

@@ -5,7 +5,7 @@ import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
 
 /** Which budget a route draws from. */
-export type RateLimitGroup = "login" | "register" | "email" | "general" | "none";
+export type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -35,9 +35,18 @@ export interface RateLimitSettings {
   readonly generalMax: number;
   /** Requests that send mail (resend verification, forgot password) per IP per window; default 5. */
   readonly emailMax?: number;
+  /**
+   * OAuth protocol requests a client makes without a browser (token, introspection, revocation,
+   * pushed requests, device codes) per IP per window; default 1000: an app's backend refreshes
+   * for all its users from one address.
+   */
+  readonly protocolMax?: number;
   /** With a Redis URL the counters are shared by every instance; without, they are per process. */
   readonly redisURL?: string | undefined;
 }
+
+/** The protocol group's default budget per window (RATE_LIMIT_PROTOCOL_MAX). */
+export const defaultProtocolMax = 1000;
 
 /** Longer than any healthy Redis takes to count (well under a millisecond on a LAN). */
 const redisCommandTimeoutMs = 1_000;
@@ -87,6 +96,7 @@ export async function registerRateLimits(
     login: limiter("login", settings.loginMax),
     register: limiter("register", settings.registerMax),
     email: limiter("email", settings.emailMax ?? 5),
+    protocol: limiter("protocol", settings.protocolMax ?? defaultProtocolMax),
     general: limiter("general", settings.generalMax),
   };
 

@@ -236,6 +236,55 @@ describe("rate limiting", () => {
   });
 });
 
+describe("the protocol budget (OIDC endpoints)", () => {
+  /** A plugin route like adapter-oidc's token endpoint: its own budget, refusals in RFC 6749 form. */
+  async function startWithProtocolRoute(protocolMax: number): Promise<FastifyInstance> {
+    return start({
+      rateLimit: { ...limits, protocolMax },
+      plugins: [
+        async (app) => {
+          app.post("/oidc/token", {
+            config: {
+              limit: "protocol",
+              limitReply: (reply, refusal) =>
+                reply.code(429).send({ error: "temporarily_unavailable", error_description: refusal.code }),
+            },
+            handler: async () => ({ access_token: "x" }),
+          });
+        },
+      ],
+    });
+  }
+
+  it("answers past RATE_LIMIT_PROTOCOL_MAX in the route's own format, with Retry-After", async () => {
+    const app = await startWithProtocolRoute(3);
+    const responses = await repeat(4, () =>
+      app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.0.9.1" }),
+    );
+    expect(responses.slice(0, 3).map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    const fourth = responses[3];
+    if (fourth === undefined) throw new Error("no fourth response");
+    expect(fourth.statusCode).toBe(429);
+    expect(fourth.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "RATE_LIMIT_EXCEEDED",
+    });
+    expect(header(fourth, "retry-after")).toBeGreaterThan(0);
+  });
+
+  it("draws from its own budget, not the general one", async () => {
+    const app = await startWithProtocolRoute(2);
+    await repeat(2, () => app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.0.9.2" }));
+    const general = await app.inject({
+      method: "GET",
+      url: "/api/v1/no-such-route",
+      remoteAddress: "10.0.9.2",
+    });
+    expect(general.statusCode).toBe(404);
+    expect(header(general, "x-ratelimit-remaining")).toBe(limits.generalMax - 1);
+  });
+});
+
 describe("rate limiting shared through Redis", () => {
   const redisURL = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 

@@ -1,2 +1,17 @@
+export { clientMetadataOf } from "./client-metadata.ts";
 export { createOIDCAdapter } from "./oidc-adapter.ts";
+export type { OIDCProvider, ProviderOptions } from "./provider.ts";
+export { createOIDCProvider } from "./provider.ts";
+export type {
+  BrowserSessions,
+  InteractionClient,
+  InteractionDetails,
+  Interactions,
+  OIDCAccount,
+  OIDCClientRecord,
+  OIDCGrantRecords,
+  OIDCSigningKeys,
+  ProviderPages,
+} from "./provider-interfaces.ts";
+export { defaultOIDCLifetimes, oidcClaimsByScope, oidcScopes } from "./provider-settings.ts";
 export { createThirdPartyAccessTokens } from "./third-party-access-tokens.ts";

@@ -22,6 +22,7 @@ import { requestDataExport } from "./use-cases/data-export/request-data-export.t
 import { runNextDataExport } from "./use-cases/data-export/run-next-data-export.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
+import { findOIDCAccount } from "./use-cases/oidc/find-oidc-account.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
 import { resetPassword } from "./use-cases/recovery/reset-password.ts";
 import { listSecurityEvents } from "./use-cases/security-log/list-security-events.ts";
@@ -98,6 +99,7 @@ export interface UseCases {
   readonly listAuthorizedApps: Bound<typeof listAuthorizedApps>;
   readonly revokeAppAuthorization: Bound<typeof revokeAppAuthorization>;
   readonly findClient: Bound<typeof findClient>;
+  readonly findOIDCAccount: Bound<typeof findOIDCAccount>;
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
@@ -159,6 +161,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     listAuthorizedApps: (input) => listAuthorizedApps(deps, input),
     revokeAppAuthorization: (input) => revokeAppAuthorization(deps, input),
     findClient: (input) => findClient(deps, input),
+    findOIDCAccount: (input) => findOIDCAccount(deps, input),
     findAppGrant: (input) => findAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
     touchAppGrant: (input) => touchAppGrant(deps, input),

@@ -1,0 +1,112 @@
+import { createServer } from "node:net";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import * as oidc from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { integrationTestConfig } from "./test-config.ts";
+
+// The composed service as an OpenID provider (issue 9): an app registered through /api/v1/apps
+// works with openid-client against the running server, and an authorization lands on the hosted
+// sign-in page.
+
+const database = useTestDatabase();
+let service: Service;
+let issuer: string;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
+  service = await composeService(
+    integrationTestConfig({ DATABASE_URL: database.url(), APP_URL: issuer }),
+    undefined,
+  );
+  await service.app.listen({ host: "127.0.0.1", port });
+});
+
+afterAll(async () => {
+  await service.close();
+});
+
+async function api(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
+  const response = await fetch(`${issuer}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as { data?: Record<string, unknown> };
+  if (!response.ok || json.data === undefined)
+    throw new Error(`${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
+
+describe("the composed OpenID provider", () => {
+  it("serves discovery, client credentials and introspection to an app registered through the API", async () => {
+    const registered = await api("/auth/register", {
+      email: "owner@example.com",
+      password: "Str0ng-Passw0rd!x",
+      nickname: "owner",
+    });
+    const accessToken = String(
+      (registered.tokens as { accessToken?: string } | undefined)?.accessToken ?? registered.accessToken,
+    );
+    const created = await api(
+      "/apps",
+      {
+        name: "Printer",
+        redirectURIs: ["https://printer.example/callback"],
+        allowedScopes: ["openid", "profile", "user:read"],
+        type: "confidential",
+      },
+      accessToken,
+    );
+    const clientId = String((created.app as { clientId: string }).clientId);
+    const config = await oidc.discovery(
+      new URL(issuer),
+      clientId,
+      undefined,
+      oidc.ClientSecretBasic(String(created.clientSecret)),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
+    expect(config.serverMetadata().issuer).toBe(issuer);
+
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: "user:read" });
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({
+      active: true,
+      client_id: clientId,
+    });
+
+    const authorization = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: "https://printer.example/callback",
+      scope: "openid profile",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const redirect = await fetch(authorization, { redirect: "manual" });
+    const signIn = new URL(redirect.headers.get("location") ?? "", issuer);
+    expect(signIn.pathname).toMatch(/^\/interaction\//);
+    const page = await fetch(signIn, {
+      headers: {
+        cookie: redirect.headers
+          .getSetCookie()
+          .map((c) => c.split(";")[0])
+          .join("; "),
+      },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+  });
+});

@@ -1,0 +1,44 @@
+import type { AdapterPayload } from "oidc-provider";
+import type { OIDCClientRecord } from "./provider-interfaces.ts";
+
+/** The device authorization grant (RFC 8628 §3.4). */
+export const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code";
+
+/**
+ * An app from our apps table as oidc-provider's client metadata (what `Client.find` builds a
+ * Client from). `client_secret` carries the stored SHA-256, never the secret: the provider's
+ * `compareClientSecret` is replaced by our hasher's comparison (provider.ts), and nothing that
+ * would need the plain secret (client_secret_jwt, HS* signatures, symmetric encryption) is enabled.
+ */
+export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
+  const confidential = record.type === "confidential" && record.secretHash !== null;
+  const grantTypes = ["authorization_code", deviceCodeGrantType];
+  // A refresh token is only ever issued with offline_access (provider-settings.ts), so an app
+  // that may not ask for it gets no refresh_token grant at all.
+  if (record.allowedScopes.includes("offline_access")) grantTypes.push("refresh_token");
+  // Client credentials authenticate the app alone: a public app cannot (RFC 6749 §4.4).
+  if (confidential) grantTypes.push("client_credentials");
+  return {
+    client_id: record.clientId,
+    client_name: record.name,
+    ...(record.logoURL === null ? {} : { logo_uri: record.logoURL }),
+    ...(record.homepageURL === null ? {} : { client_uri: record.homepageURL }),
+    redirect_uris: [...record.redirectURIs],
+    post_logout_redirect_uris: [...record.postLogoutRedirectURIs],
+    // The scopes the app may ask for; the library drops any other requested scope.
+    scope: record.allowedScopes.join(" "),
+    grant_types: grantTypes,
+    response_types: ["code"],
+    application_type: "web",
+    id_token_signed_response_alg: "ES256",
+    ...(confidential
+      ? {
+          token_endpoint_auth_method:
+            record.tokenEndpointAuthMethod === "none"
+              ? "client_secret_basic"
+              : record.tokenEndpointAuthMethod,
+          client_secret: record.secretHash ?? undefined,
+        }
+      : { token_endpoint_auth_method: "none" }),
+  };
+}

@@ -1,0 +1,162 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { errors, type Grant, type Interaction, type Provider } from "oidc-provider";
+import type {
+  InteractionClient,
+  InteractionDetails,
+  Interactions,
+  OIDCGrantRecords,
+} from "./provider-interfaces.ts";
+
+/**
+ * The hosted pages' side of an authorization (oidc-provider's "User flows": interactionDetails
+ * and interactionResult). Each finish returns the URL to 303 back into the provider, which
+ * re-checks the policy (provider-settings.ts) before answering the client.
+ */
+export function createInteractions(input: { provider: Provider; grants: OIDCGrantRecords }): Interactions {
+  const { provider, grants } = input;
+
+  /** The interaction this browser is in, or null (no cookie, expired, finished). */
+  async function interactionOf(req: IncomingMessage, res: ServerResponse): Promise<Interaction | null> {
+    try {
+      return await provider.interactionDetails(req, res);
+    } catch (error) {
+      if (error instanceof errors.SessionNotFound) return null;
+      throw error;
+    }
+  }
+
+  async function interactionAt(
+    req: IncomingMessage,
+    res: ServerResponse,
+    prompt: "login" | "consent",
+  ): Promise<Interaction> {
+    const interaction = await interactionOf(req, res);
+    if (interaction === null) throw new errors.SessionNotFound("interaction session not found");
+    if (interaction.prompt.name !== prompt) {
+      throw new errors.InvalidRequest(`the interaction is not at the ${prompt} prompt`);
+    }
+    return interaction;
+  }
+
+  return {
+    async details(req, res): Promise<InteractionDetails | null> {
+      const interaction = await interactionOf(req, res);
+      if (interaction === null) return null;
+      const clientId = interaction.params.client_id;
+      const client = typeof clientId === "string" ? await interactionClientOf(provider, clientId) : null;
+      if (client === null) return null;
+      const { uid, prompt } = interaction;
+      if (prompt.name === "login") {
+        const hint = interaction.params.login_hint;
+        return { uid, prompt: "login", client, loginHint: typeof hint === "string" ? hint : null };
+      }
+      const accountId = interaction.session?.accountId;
+      if (prompt.name !== "consent" || accountId === undefined) return null;
+      return {
+        uid,
+        prompt: "consent",
+        client,
+        accountId,
+        scopes: stringsOf(prompt.details.missingOIDCScope),
+      };
+    },
+
+    async finishLogin(req, res, { accountId, amr }): Promise<string> {
+      await interactionAt(req, res, "login");
+      return provider.interactionResult(
+        req,
+        res,
+        { login: { accountId, amr: [...amr] } },
+        { mergeWithLastSubmission: false },
+      );
+    },
+
+    async finishConsent(req, res, { remember }): Promise<string> {
+      const interaction = await interactionAt(req, res, "consent");
+      const accountId = interaction.session?.accountId;
+      const clientId = interaction.params.client_id;
+      if (accountId === undefined || typeof clientId !== "string") {
+        throw new errors.InvalidRequest("the interaction has no signed-in account or client");
+      }
+      const grant = remember
+        ? await rememberedGrantOf(provider, interaction, { accountId, clientId })
+        : thisAuthorizationOnly(provider, interaction, { accountId, clientId });
+      const grantId = await grant.save();
+      if (remember) {
+        await grants.record({ accountId, clientId, grantId, scopes: scopesOf(grant.getOIDCScope()) });
+      }
+      return provider.interactionResult(
+        req,
+        res,
+        { consent: { grantId } },
+        { mergeWithLastSubmission: true },
+      );
+    },
+
+    async deny(req, res): Promise<string> {
+      if ((await interactionOf(req, res)) === null)
+        throw new errors.SessionNotFound("interaction session not found");
+      return provider.interactionResult(
+        req,
+        res,
+        { error: "access_denied", error_description: "End-User denied the authorization request" },
+        { mergeWithLastSubmission: false },
+      );
+    },
+  };
+}
+
+/** The grant remembered for (account, client), extended with what this request asks for. */
+async function rememberedGrantOf(
+  provider: Provider,
+  interaction: Interaction,
+  owner: { accountId: string; clientId: string },
+): Promise<Grant> {
+  const existing =
+    interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId);
+  const grant =
+    existing !== undefined && existing.accountId === owner.accountId && existing.clientId === owner.clientId
+      ? existing
+      : new provider.Grant(owner);
+  const { details } = interaction.prompt;
+  grant.addOIDCScope(stringsOf(details.missingOIDCScope));
+  grant.addOIDCClaims(stringsOf(details.missingOIDCClaims));
+  return grant;
+}
+
+/**
+ * A grant for this authorization alone: not recorded, so the next authorization asks again, and
+ * without offline_access, because a refresh token would keep an app the user chose not to
+ * remember alive for days, outside the apps list where they could revoke it (ADR 0018).
+ */
+function thisAuthorizationOnly(
+  provider: Provider,
+  interaction: Interaction,
+  owner: { accountId: string; clientId: string },
+): Grant {
+  const grant = new provider.Grant(owner);
+  const requested = typeof interaction.params.scope === "string" ? scopesOf(interaction.params.scope) : [];
+  grant.addOIDCScope(requested.filter((scope) => scope !== "offline_access"));
+  if (requested.includes("offline_access")) grant.rejectOIDCScope("offline_access");
+  grant.addOIDCClaims(stringsOf(interaction.prompt.details.missingOIDCClaims));
+  return grant;
+}
+
+async function interactionClientOf(provider: Provider, clientId: string): Promise<InteractionClient | null> {
+  const client = await provider.Client.find(clientId);
+  if (client === undefined) return null;
+  return {
+    clientId: client.clientId,
+    name: client.clientName ?? client.clientId,
+    logoURL: client.logoUri ?? null,
+    homepageURL: client.clientUri ?? null,
+  };
+}
+
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+function scopesOf(scope: string): string[] {
+  return scope.split(" ").filter((item) => item !== "");
+}

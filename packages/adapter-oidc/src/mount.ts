@@ -1,0 +1,106 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { Provider } from "oidc-provider";
+
+/** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
+type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "none";
+
+/** Why a request was refused before its handler ran (adapter-http's rate-limit.ts). */
+interface RateLimitRefusal {
+  readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
+  readonly retryAfterSeconds?: number;
+}
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    limit?: RateLimitGroup;
+    limitReply?: (reply: FastifyReply, refusal: RateLimitRefusal) => Promise<unknown> | unknown;
+  }
+}
+
+/**
+ * The library's own pages (errors, logout, device code, form_post) carry no script of ours; the
+ * only inline script is form_post's auto-submit, whose hash the library adds to `script-src`.
+ */
+const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' https: data:",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+/** The endpoints a client can hammer without a browser: their own budget (RATE_LIMIT_PROTOCOL_MAX). */
+const protocolPaths = [
+  "/oidc/token",
+  "/oidc/token/introspection",
+  "/oidc/token/revocation",
+  "/oidc/request",
+  "/oidc/device",
+  "/oidc/device/auth",
+];
+
+const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
+
+/**
+ * Mounts the provider into the Fastify app: Fastify routes the paths (so our rate limits see
+ * them), then hands the raw request to the library's Koa app (`reply.hijack()`, as the library's
+ * docs mount it under a prefix). The routes live in their own scope whose content-type parser reads
+ * nothing: the library parses the body itself (lib/shared/selective_body.js) and would otherwise
+ * fall back to whatever Fastify parsed, with a warning and different parsing.
+ */
+export async function mountProvider(app: FastifyInstance, provider: Provider): Promise<void> {
+  const callback = provider.callback();
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
+
+    const handle = (request: FastifyRequest, reply: FastifyReply): void => {
+      reply.hijack();
+      const response = reply.raw;
+      response.setHeader("content-security-policy", contentSecurityPolicy);
+      response.setHeader("cache-control", "no-store");
+      response.setHeader("x-content-type-options", "nosniff");
+      response.setHeader("referrer-policy", "no-referrer");
+      response.setHeader("x-frame-options", "DENY");
+      void callback(request.raw, response);
+    };
+
+    for (const url of protocolPaths) {
+      scope.route({
+        method: methods,
+        url,
+        config: { limit: "protocol", limitReply: protocolLimitReply },
+        handler: handle,
+      });
+    }
+    scope.route({ method: methods, url: "/oidc/*", handler: handle });
+    // The issuer has no path, so both discovery documents sit at the root (RFC 8414 §3; the
+    // library serves the same metadata at both).
+    scope.route({
+      method: ["GET", "HEAD", "OPTIONS"],
+      url: "/.well-known/openid-configuration",
+      handler: handle,
+    });
+    scope.route({
+      method: ["GET", "HEAD", "OPTIONS"],
+      url: "/.well-known/oauth-authorization-server",
+      handler: handle,
+    });
+  });
+}
+
+/** A refused protocol request answers like the protocol (RFC 6749 §5.2 shape), not our envelope (ADR 0019). */
+function protocolLimitReply(reply: FastifyReply, refusal: RateLimitRefusal): FastifyReply {
+  const limited = refusal.code === "RATE_LIMIT_EXCEEDED";
+  return reply
+    .code(limited ? 429 : 503)
+    .header("cache-control", "no-store")
+    .type("application/json")
+    .send({
+      error: "temporarily_unavailable",
+      error_description: limited
+        ? `Too many requests; retry in ${refusal.retryAfterSeconds ?? 60} seconds`
+        : "Rate limiting is temporarily unavailable; retry shortly",
+    });
+}

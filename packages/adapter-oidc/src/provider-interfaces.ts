@@ -1,0 +1,120 @@
+// The shapes that cross between adapter-oidc and the rest of the service (fixed by the issue-9
+// brief). adapter-web declares the same shapes for its side; the composition root wires one into
+// the other. Everything crossing is plain data and Node's IncomingMessage/ServerResponse.
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** The app an interaction is for, as the hosted pages show it. */
+export interface InteractionClient {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+}
+
+export type InteractionDetails =
+  | {
+      readonly uid: string;
+      readonly prompt: "login";
+      readonly client: InteractionClient;
+      readonly loginHint: string | null;
+    }
+  | {
+      readonly uid: string;
+      readonly prompt: "consent";
+      readonly client: InteractionClient;
+      readonly accountId: string;
+      /** Requested scopes not granted yet, e.g. ["openid", "profile", "email", "offline_access", "user:read"]. */
+      readonly scopes: readonly string[];
+    };
+
+/** What the hosted pages call to read and finish an interaction (implemented here, used by adapter-web). */
+export interface Interactions {
+  /** The interaction this browser is in (its cookie), or null when unknown or expired: render an error page, never redirect. */
+  details(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails | null>;
+  /** The URL the page must 303-redirect to (back into the provider). */
+  finishLogin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    input: { accountId: string; amr: readonly string[] },
+  ): Promise<string>;
+  /** Grants the requested scopes to (account, client); `remember` false: this authorization only. */
+  finishConsent(req: IncomingMessage, res: ServerResponse, input: { remember: boolean }): Promise<string>;
+  /** The user declined: the client gets `access_denied`. */
+  deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
+}
+
+/**
+ * The provider's own pages, rendered by adapter-web in the service's look. `formHTML` is the
+ * library's own <form> element (it carries the library's CSRF field); the page embeds it raw and
+ * associates its controls with it through `form="<formId>"`, so it works without JavaScript.
+ */
+export interface ProviderPages {
+  error(input: { error: string; description: string | null }): string;
+  logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
+  logoutDone(input: { clientName: string | null }): string;
+  /** Control: <input name="user_code" form=formId>. */
+  deviceCodeInput(input: { formHTML: string; formId: string; error: string | null }): string;
+  /** Buttons: name="confirm" value="yes" / name="abort" value="yes". */
+  deviceConfirm(input: {
+    formHTML: string;
+    formId: string;
+    clientName: string;
+    userCode: string;
+    scopes: readonly string[];
+  }): string;
+  deviceDone(input: { clientName: string | null; approved: boolean }): string;
+}
+
+/**
+ * The hosted pages' browser session (our own session). Single sign-on: the provider asks for a
+ * login again when its session's account is not this session's (signed out, revoked, another user).
+ */
+export interface BrowserSessions {
+  current(req: IncomingMessage): Promise<{ readonly accountId: string } | null>;
+  /** Ends it (revokes our session) and clears its cookie on `res`; called on RP-initiated logout. */
+  end(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/** A registered app as the apps use cases hold it. Public clients: "none" and no secret. */
+export interface OIDCClientRecord {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs: readonly string[];
+  readonly allowedScopes: readonly string[];
+  readonly type: "confidential" | "public";
+  readonly tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+  /** SHA-256 of the client secret (never the secret); null for public clients. */
+  readonly secretHash: string | null;
+}
+
+/** An account as the provider releases claims about it. */
+export interface OIDCAccount {
+  readonly accountId: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly nickname: string;
+  readonly updatedAt: Date;
+}
+
+/** Remembered consent, one per (account, client), kept by the apps use cases. */
+export interface OIDCGrantRecords {
+  /** The grant remembered for (account, client), or null. */
+  find(input: { accountId: string; clientId: string }): Promise<string | null>;
+  /** A grant was saved after consent (`scopes`: everything it grants now). */
+  record(input: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+    scopes: readonly string[];
+  }): Promise<void>;
+  /** Tokens were issued under the (account, client) grant ("last used"). */
+  touch(input: { accountId: string; clientId: string }): Promise<void>;
+}
+
+/** Private signing keys (JWK, each with `kid`, `alg`, `use: "sig"`), newest first. */
+export interface OIDCSigningKeys {
+  readonly keys: readonly Record<string, unknown>[];
+}

@@ -1,0 +1,301 @@
+import { hkdfSync } from "node:crypto";
+import {
+  type Account,
+  type Configuration,
+  errors,
+  type Grant,
+  interactionPolicy,
+  type JWK,
+  type KoaContextWithOIDC,
+} from "oidc-provider";
+import type { ProviderOptions } from "./provider.ts";
+
+/** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
+export const oidcScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;
+
+/** Which claims each scope releases (OpenID Connect Core §5.4). */
+export const oidcClaimsByScope = {
+  openid: ["sub"],
+  profile: ["nickname", "name", "preferred_username", "updated_at"],
+  email: ["email", "email_verified"],
+} as const;
+
+const day = 24 * 60 * 60;
+
+/** Lifetimes in seconds (ADR 0018). Every model is explicit: the library's defaults are development values. */
+export const defaultOIDCLifetimes = {
+  /** Like our own access tokens: five minutes of revocation tail (ADR 0003). */
+  accessTokenSeconds: 300,
+  /** RFC 6749 §4.1.2 recommends at most ten minutes; one is plenty for a back-channel exchange. */
+  authorizationCodeSeconds: 60,
+  /** An assertion of one sign-in, read at once by the app (logout accepts an expired one as a hint). */
+  idTokenSeconds: 300,
+  refreshTokenSeconds: 7 * day,
+  /** Remembered consent and offline access; never shorter than a refresh token. */
+  grantSeconds: 30 * day,
+} as const;
+
+/** The signing algorithms we publish keys for; nothing symmetric (HS*) anywhere (ADR 0018). */
+const signingAlgorithms = ["ES256", "RS256"] as const;
+/** What a client may sign with (DPoP proofs, and nothing else while private_key_jwt is off). */
+const clientSigningAlgorithms = ["ES256", "RS256", "PS256", "EdDSA"] as const;
+
+/**
+ * oidc-provider's configuration (its docs/README.md "Configuration options"), every setting that
+ * matters chosen on purpose. The interaction hooks that need the Provider instance (adapter,
+ * client lookup, secret comparison, grant bookkeeping) are wired in provider.ts.
+ */
+export function providerSettingsOf(options: ProviderOptions): Configuration {
+  const { pages, browserSessions, grants } = options;
+  const lifetimes = { ...defaultOIDCLifetimes, ...options.lifetimes };
+  const secureCookies = new URL(options.issuer).protocol === "https:";
+  const cookie = { httpOnly: true, sameSite: "lax" as const, secure: secureCookies };
+
+  return {
+    jwks: { keys: options.jwks.keys.map((key) => ({ ...key }) as JWK) },
+    cookies: { keys: cookieKeysOf(options.masterSecret), long: cookie, short: cookie },
+    // Clients come from our apps table (the adapter's Client model, provider.ts); none are static
+    // and none register themselves.
+    clients: [],
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    // Browsers may call userinfo, and a public app the token endpoints, only from the origin of
+    // one of the app's own redirect URIs (the library's default rule, made ours).
+    clientBasedCORS: (ctx, origin, client) => {
+      if (origin === "null") return false;
+      if (ctx.oidc.route !== "userinfo" && client.clientAuthMethod !== "none") return false;
+      return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+    },
+    clientDefaults: {
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      id_token_signed_response_alg: "ES256",
+      token_endpoint_auth_method: "client_secret_basic",
+    },
+    enabledJWA: {
+      idTokenSigningAlgValues: [...signingAlgorithms],
+      userinfoSigningAlgValues: [...signingAlgorithms],
+      introspectionSigningAlgValues: [...signingAlgorithms],
+      authorizationSigningAlgValues: [...signingAlgorithms],
+      clientAuthSigningAlgValues: [...clientSigningAlgorithms],
+      requestObjectSigningAlgValues: [...clientSigningAlgorithms],
+      dPoPSigningAlgValues: ["ES256", "EdDSA"],
+    },
+    responseTypes: ["code"],
+    scopes: [...oidcScopes],
+    claims: {
+      openid: [...oidcClaimsByScope.openid],
+      profile: [...oidcClaimsByScope.profile],
+      email: [...oidcClaimsByScope.email],
+    },
+    routes: {
+      authorization: "/oidc/auth",
+      backchannel_authentication: "/oidc/backchannel",
+      code_verification: "/oidc/device",
+      challenge: "/oidc/challenge",
+      device_authorization: "/oidc/device/auth",
+      end_session: "/oidc/session/end",
+      introspection: "/oidc/token/introspection",
+      jwks: "/oidc/jwks",
+      pushed_authorization_request: "/oidc/request",
+      registration: "/oidc/reg",
+      revocation: "/oidc/token/revocation",
+      token: "/oidc/token",
+      userinfo: "/oidc/me",
+      credential: "/oidc/credential",
+    },
+    // RFC 9700 §2.1.1: PKCE for every client, and the library knows only S256.
+    pkce: { required: () => true },
+    // Every refresh rotates; a used refresh token presented again revokes its grant (ADR 0017).
+    rotateRefreshToken: true,
+    // Tokens outlive the provider's session: signing out must not revoke the grant behind a
+    // remembered consent, and an access token lives its five minutes either way (ADR 0018).
+    expiresWithSession: () => false,
+    issueRefreshToken: (_ctx, client, source) =>
+      client.grantTypeAllowed("refresh_token") && source.scopes.has("offline_access"),
+    ttl: {
+      AccessToken: lifetimes.accessTokenSeconds,
+      ClientCredentials: lifetimes.accessTokenSeconds,
+      AuthorizationCode: lifetimes.authorizationCodeSeconds,
+      IdToken: lifetimes.idTokenSeconds,
+      RefreshToken: lifetimes.refreshTokenSeconds,
+      Grant: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
+      Session: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
+      Interaction: 30 * 60,
+      DeviceCode: 10 * 60,
+      BackchannelAuthenticationRequest: 10 * 60,
+    },
+    findAccount: async (_ctx, sub): Promise<Account | undefined> => {
+      const account = await options.findAccount(sub);
+      if (account === null) return undefined;
+      return {
+        accountId: account.accountId,
+        // The library releases only the claims of the granted scopes (`claims` above).
+        claims: () => ({
+          sub: account.accountId,
+          email: account.email,
+          email_verified: account.emailVerified,
+          nickname: account.nickname,
+          name: account.nickname,
+          preferred_username: account.nickname,
+          updated_at: Math.floor(account.updatedAt.getTime() / 1000),
+        }),
+      };
+    },
+    // Consent is remembered per (account, client) in our grants, not per provider session, so it
+    // survives a new browser session; a grant from the interaction just finished comes first.
+    loadExistingGrant: async (ctx): Promise<Grant | undefined> => {
+      const { Grant } = ctx.oidc.provider;
+      const clientId = ctx.oidc.client?.clientId;
+      const accountId = ctx.oidc.session?.accountId;
+      if (clientId === undefined || accountId === undefined) return undefined;
+      const grantId =
+        ctx.oidc.result?.consent?.grantId ?? (await grants.find({ accountId, clientId })) ?? undefined;
+      if (grantId === undefined) return undefined;
+      const grant = await Grant.find(grantId);
+      if (grant === undefined || grant.accountId !== accountId || grant.clientId !== clientId)
+        return undefined;
+      return grant;
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: interactionPolicyOf(browserSessions),
+    },
+    renderError: (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = pages.error({ error: out.error, description: out.error_description ?? null });
+    },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: false },
+      resourceIndicators: { enabled: false },
+      requestObjects: { enabled: false },
+      encryption: { enabled: false },
+      claimsParameter: { enabled: false },
+      backchannelLogout: { enabled: false },
+      ciba: { enabled: false },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true },
+      dPoP: { enabled: true },
+      // RFC 7662 §4: a client learns about its own tokens only; another's read as inactive.
+      introspection: {
+        enabled: true,
+        allowedPolicy: (_ctx, caller, token) => token.clientId === caller.clientId,
+      },
+      // RFC 7009 §2.1: a client revokes only its own tokens; another's is refused and stays live.
+      revocation: {
+        enabled: true,
+        allowedPolicy: (_ctx, caller, token) => {
+          if (token.clientId !== caller.clientId) {
+            throw new errors.InvalidRequest("client is not authorized to revoke the presented token");
+          }
+          return true;
+        },
+      },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx, form) => {
+          ctx.type = "html";
+          ctx.body = pages.logoutConfirm({
+            formHTML: form,
+            formId: "op.logoutForm",
+            clientName: ctx.oidc.client?.clientName ?? null,
+          });
+        },
+        postLogoutSuccessSource: (ctx) => {
+          ctx.type = "html";
+          ctx.body = pages.logoutDone({ clientName: ctx.oidc.client?.clientName ?? null });
+        },
+      },
+      deviceFlow: {
+        enabled: true,
+        charset: "base-20",
+        mask: "****-****",
+        userCodeInputSource: (ctx, form, _out, error) => {
+          ctx.type = "html";
+          if (error?.name === "AbortedError") {
+            ctx.body = pages.deviceDone({ clientName: ctx.oidc.client?.clientName ?? null, approved: false });
+            return;
+          }
+          ctx.body = pages.deviceCodeInput({
+            formHTML: form,
+            formId: "op.deviceInputForm",
+            error: error === undefined ? null : deviceCodeProblemOf(error),
+          });
+        },
+        userCodeConfirmSource: (ctx, form, client, _deviceInfo, userCode) => {
+          ctx.type = "html";
+          const deviceCode = ctx.oidc.entities.DeviceCode;
+          ctx.body = pages.deviceConfirm({
+            formHTML: form,
+            formId: "op.deviceConfirmForm",
+            clientName: client.clientName ?? client.clientId,
+            userCode,
+            scopes: scopesRequestedBy(deviceCode?.params?.scope),
+          });
+        },
+        successSource: (ctx) => {
+          ctx.type = "html";
+          ctx.body = pages.deviceDone({ clientName: ctx.oidc.client?.clientName ?? null, approved: true });
+        },
+      },
+    },
+  };
+}
+
+/**
+ * The library's login and consent prompts, plus single sign-on tied to our own browser session:
+ * the provider's session alone never signs anyone in. When the hosted pages' session is gone
+ * (signed out, revoked, "log out everywhere") or belongs to someone else, the login prompt asks
+ * again, and `prompt=none` gets `login_required`.
+ */
+function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]) {
+  const policy = interactionPolicy.base();
+  const login = policy.get("login");
+  if (login === undefined) throw new Error("oidc-provider's base policy has no login prompt");
+  login.checks.add(
+    new interactionPolicy.Check(
+      "browser_session_mismatch",
+      "End-User authentication is required",
+      "login_required",
+      async (ctx: KoaContextWithOIDC) => {
+        const current = await browserSessions.current(ctx.req);
+        const accountId = ctx.oidc.session?.accountId;
+        if (current === null || accountId === undefined || current.accountId !== accountId) {
+          return interactionPolicy.Check.REQUEST_PROMPT;
+        }
+        return interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      },
+    ),
+  );
+  return policy;
+}
+
+function scopesRequestedBy(scope: unknown): string[] {
+  return typeof scope === "string" ? scope.split(" ").filter((item) => item !== "") : [];
+}
+
+/** What the device-code page says about a code that did not work (the library's error names). */
+function deviceCodeProblemOf(error: Error): string {
+  switch (error.name) {
+    case "NoCodeError":
+      return "Enter the code shown on your device.";
+    case "NotFoundError":
+      return "That code is not valid. Check it and try again.";
+    case "ExpiredError":
+      return "That code has expired. Start again on your device.";
+    case "AlreadyUsedError":
+      return "That code has already been used. Start again on your device.";
+    default:
+      return "Something went wrong. Start again on your device.";
+  }
+}
+
+/**
+ * The keys that sign the provider's cookies (Keygrip), derived from the master secret so every
+ * instance agrees without another setting (RFC 5869 HKDF; the info string separates this use).
+ */
+function cookieKeysOf(masterSecret: string): string[] {
+  const key = hkdfSync("sha256", masterSecret, "", "superoauth oidc-provider cookie keys v1", 32);
+  return [Buffer.from(key).toString("base64url")];
+}

@@ -1,0 +1,155 @@
+import type { Clock, OIDCModelStore } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import Provider, { type Adapter, type AdapterFactory, type KoaContextWithOIDC } from "oidc-provider";
+import { clientMetadataOf } from "./client-metadata.ts";
+import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
+import { createInteractions } from "./interactions.ts";
+import { mountProvider } from "./mount.ts";
+import { createOIDCAdapter } from "./oidc-adapter.ts";
+import type {
+  BrowserSessions,
+  Interactions,
+  OIDCAccount,
+  OIDCClientRecord,
+  OIDCGrantRecords,
+  OIDCSigningKeys,
+  ProviderPages,
+} from "./provider-interfaces.ts";
+import { providerSettingsOf } from "./provider-settings.ts";
+
+/** Everything the authorization server needs from the rest of the service (compose.ts maps use cases onto it). */
+export interface ProviderOptions {
+  /** `OIDC_ISSUER` (default `APP_URL`): no path, so both discovery documents live at the root. */
+  readonly issuer: string;
+  /** A registered app, or null (unknown or deleted). */
+  readonly findClient: (clientId: string) => Promise<OIDCClientRecord | null>;
+  /** SHA-256 + constant-time comparison of a presented client secret with the stored hash. */
+  readonly verifyClientSecret: (input: { secret: string; hash: string }) => boolean;
+  /** null for an unknown or disabled account: no sign-in, no tokens, no userinfo. */
+  readonly findAccount: (accountId: string) => Promise<OIDCAccount | null>;
+  readonly grants: OIDCGrantRecords;
+  readonly jwks: OIDCSigningKeys;
+  readonly pages: ProviderPages;
+  readonly browserSessions: BrowserSessions;
+  readonly store: OIDCModelStore;
+  readonly clock: Clock;
+  /** `JWT_SECRET`: the provider's cookie keys are derived from it. */
+  readonly masterSecret: string;
+  /** As `TRUST_PROXY`: whether X-Forwarded-Proto/-For are believed (ADR 0011). */
+  readonly trustProxy: boolean | number | readonly string[];
+  readonly lifetimes?: Partial<{
+    accessTokenSeconds: number;
+    authorizationCodeSeconds: number;
+    idTokenSeconds: number;
+    refreshTokenSeconds: number;
+    grantSeconds: number;
+  }>;
+}
+
+export interface OIDCProvider {
+  /** Registers the provider's routes (`/oidc/*`, the two root discovery documents) into the Fastify app. */
+  readonly plugin: (app: FastifyInstance) => Promise<void>;
+  /** For the hosted pages (adapter-web). */
+  readonly interactions: Interactions;
+  readonly issuer: string;
+}
+
+/**
+ * SuperOAuth's OpenID Connect provider: panva's oidc-provider configured by provider-settings.ts,
+ * storing through our OIDCModelStore (ADR 0017), its clients read from our apps (ADR 0018).
+ */
+export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
+  const provider = new Provider(options.issuer, {
+    ...providerSettingsOf(options),
+    adapter: adapterFactoryOf(options),
+  });
+  provider.proxy = trustsProxy(options.trustProxy);
+
+  // Stored client "secrets" are SHA-256 hashes (client-metadata.ts): compare by hashing the
+  // presented secret, in constant time (the existing SecretHasher).
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string): boolean {
+    const hash = this.clientSecret;
+    return typeof hash === "string" && options.verifyClientSecret({ secret: actual, hash });
+  };
+
+  provider.use(async (ctx, next) => {
+    await next();
+    await afterRoute(ctx as KoaContextWithOIDC, options);
+  });
+
+  return {
+    plugin: (app) => mountProvider(app, provider),
+    interactions: createInteractions({ provider, grants: options.grants }),
+    issuer: options.issuer,
+  };
+}
+
+/** What we do once the library has answered: "last used" on our grants, and signing out of our own session. */
+async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
+  const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
+  if (oidc === undefined || ctx.status >= 400) return;
+  if (oidc.route === "token") {
+    const grant = oidc.entities.Grant;
+    if (grant?.accountId !== undefined && grant.clientId !== undefined) {
+      await options.grants.touch({ accountId: grant.accountId, clientId: grant.clientId });
+    }
+    return;
+  }
+  // The user confirmed "sign me out" (RP-initiated logout): the library ended its session; end
+  // ours too, or single sign-on would sign them straight back in. The library also ends its
+  // session when someone else signs in over it; ours then already belongs to the new account
+  // and stays.
+  if (oidc.route === "end_session_confirm" && oidc.params?.logout) {
+    const current = await options.browserSessions.current(ctx.req);
+    if (current !== null && current.accountId === oidc.session?.accountId) {
+      await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
+    }
+  }
+}
+
+/** Runs `write` (which may set or replace Set-Cookie on the response) without losing the library's cookies. */
+async function keepingCookies(ctx: KoaContextWithOIDC, write: () => Promise<void>): Promise<void> {
+  const cookiesOf = (value: ReturnType<typeof ctx.res.getHeader>): string[] =>
+    value === undefined ? [] : Array.isArray(value) ? value : [String(value)];
+  const before = cookiesOf(ctx.res.getHeader("set-cookie"));
+  await write();
+  const after = cookiesOf(ctx.res.getHeader("set-cookie"));
+  ctx.res.setHeader("set-cookie", [...new Set([...before, ...after])]);
+}
+
+/**
+ * Our OIDCModelStore for every model (device codes through their reference scheme), except
+ * clients: those are our apps, read through `findClient`.
+ */
+function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
+  const StoredModel = createOIDCAdapter({ store: options.store, clock: options.clock });
+  const clients: Adapter = {
+    async find(clientId) {
+      const record = await options.findClient(clientId);
+      return record === null ? undefined : clientMetadataOf(record);
+    },
+    // Dynamic registration is off: the library never writes clients.
+    upsert: refuseClientWrite,
+    consume: refuseClientWrite,
+    destroy: refuseClientWrite,
+    revokeByGrantId: refuseClientWrite,
+    findByUid: async () => undefined,
+    findByUserCode: async () => undefined,
+  };
+  return (model) => {
+    if (model === "Client") return clients;
+    if (model === "DeviceCode") return deviceCodeAdapterOf(new StoredModel(model));
+    return new StoredModel(model);
+  };
+}
+
+async function refuseClientWrite(): Promise<never> {
+  throw new Error("clients are managed through /api/v1/apps, never by oidc-provider");
+}
+
+/** Koa's `proxy` is a yes/no: believe X-Forwarded-* from our proxies (the same TRUST_PROXY as the rest). */
+function trustsProxy(trustProxy: ProviderOptions["trustProxy"]): boolean {
+  if (typeof trustProxy === "boolean") return trustProxy;
+  if (typeof trustProxy === "number") return trustProxy > 0;
+  return trustProxy.length > 0;
+}

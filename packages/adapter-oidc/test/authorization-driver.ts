@@ -1,0 +1,124 @@
+import * as oidc from "openid-client";
+import { BrowserAgent, locationOf } from "./browser-agent.ts";
+import { confidentialApp, otherApp, postApp, publicApp } from "./oidc-test-server.ts";
+
+export type Prompt = "login" | "consent";
+
+/**
+ * Drives a browser through an authorization: each interaction is answered as the hosted pages
+ * would (sign in as `account`, consent with `remember`), until the provider redirects off-site.
+ */
+export async function authorizeInBrowser(input: {
+  agent: BrowserAgent;
+  issuer: string;
+  url: URL | string;
+  account?: string;
+  remember?: boolean;
+  deny?: boolean;
+}): Promise<{ callback: URL; prompts: Prompt[] }> {
+  const { agent, issuer } = input;
+  const prompts: Prompt[] = [];
+  let response = await agent.request(input.url.toString());
+  for (let hop = 0; hop < 12; hop += 1) {
+    const location = locationOf(response);
+    if (location === null && response.status === 200) {
+      // The library's auto-submitting form (form_post), e.g. ending one account's session before another's.
+      const html = await response.text();
+      const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
+      if (action === undefined) throw new Error(`expected a redirect or a form, got ${html}`);
+      const form = Object.fromEntries(
+        [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [
+          m[1],
+          m[2],
+        ]),
+      );
+      response = await agent.request(action, { form });
+      continue;
+    }
+    if (location === null)
+      throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`);
+    const url = new URL(location, issuer);
+    if (url.origin !== new URL(issuer).origin) return { callback: url, prompts };
+    if (!url.pathname.startsWith("/interaction/")) {
+      response = await agent.request(url.href);
+      continue;
+    }
+    const details = (await (await agent.request(url.pathname, { accept: "application/json" })).json()) as {
+      prompt: Prompt;
+    };
+    prompts.push(details.prompt);
+    if (input.deny === true) {
+      response = await agent.request(`${url.pathname}/deny`, { method: "POST" });
+    } else if (details.prompt === "login") {
+      response = await agent.request(`${url.pathname}/login?account=${input.account ?? "user-1"}`, {
+        method: "POST",
+      });
+    } else {
+      const remember = input.remember === false ? "no" : "yes";
+      response = await agent.request(`${url.pathname}/consent?remember=${remember}`, { method: "POST" });
+    }
+  }
+  throw new Error("too many redirects");
+}
+
+export interface TestApp {
+  clientId: string;
+  redirectURI: string;
+  secret?: string;
+}
+
+/** openid-client's view of the provider for one of the test apps (discovery over plain http). */
+export async function discover(issuer: string, app: TestApp): Promise<oidc.Configuration> {
+  const auth =
+    app.secret === undefined
+      ? oidc.None()
+      : app.clientId === postApp.clientId
+        ? oidc.ClientSecretPost(app.secret)
+        : oidc.ClientSecretBasic(app.secret);
+  return oidc.discovery(new URL(issuer), app.clientId, undefined, auth, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+export { confidentialApp, otherApp, postApp, publicApp };
+
+/** A code flow with PKCE through openid-client, up to the tokens. */
+export async function signInWithCode(input: {
+  issuer: string;
+  config: oidc.Configuration;
+  app: TestApp;
+  scope: string;
+  agent?: BrowserAgent;
+  account?: string;
+  remember?: boolean;
+  prompt?: string;
+  usePAR?: boolean;
+}): Promise<{ tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers; prompts: Prompt[] }> {
+  const agent = input.agent ?? new BrowserAgent(input.issuer);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const parameters: Record<string, string> = {
+    redirect_uri: input.app.redirectURI,
+    scope: input.scope,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    ...(input.prompt === undefined ? {} : { prompt: input.prompt }),
+  };
+  const url =
+    input.usePAR === true
+      ? await oidc.buildAuthorizationUrlWithPAR(input.config, parameters)
+      : oidc.buildAuthorizationUrl(input.config, parameters);
+  const { callback, prompts } = await authorizeInBrowser({
+    agent,
+    issuer: input.issuer,
+    url,
+    ...(input.account === undefined ? {} : { account: input.account }),
+    ...(input.remember === undefined ? {} : { remember: input.remember }),
+  });
+  const tokens = await oidc.authorizationCodeGrant(input.config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
+  return { tokens, prompts };
+}

@@ -1,0 +1,101 @@
+import { generateKeyPairSync } from "node:crypto";
+import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createOIDCProvider } from "../src/provider.ts";
+import { testPages } from "./oidc-test-server.ts";
+
+// How the provider sits in the Fastify app: which rate-limit budget each path draws from, and how
+// a refused protocol request answers (adapter-http's rate-limit hook calls `limitReply`; here a
+// stand-in hook refuses every protocol request, so the reply itself is under test).
+
+let app: FastifyInstance;
+const seen = new Map<string, string>();
+
+beforeAll(async () => {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const provider = createOIDCProvider({
+    issuer: "http://127.0.0.1:1",
+    findClient: async () => null,
+    verifyClientSecret: () => false,
+    findAccount: async () => null,
+    grants: { find: async () => null, record: async () => {}, touch: async () => {} },
+    jwks: { keys: [{ ...privateKey.export({ format: "jwk" }), kid: "k", alg: "ES256", use: "sig" }] },
+    pages: testPages,
+    browserSessions: { current: async () => null, end: async () => {} },
+    store: new InMemoryOIDCModelStore(),
+    clock: { now: () => new Date() },
+    masterSecret: "test-master-secret-0123456789abcdef",
+    trustProxy: false,
+  });
+  app = Fastify();
+  app.addHook("onRequest", async (request, reply) => {
+    const { limit = "general", limitReply } = request.routeOptions.config;
+    seen.set(request.url.split("?")[0] ?? "", limit);
+    if (limit === "protocol" && limitReply !== undefined && request.headers["x-test-refuse"] === "yes") {
+      reply.header("retry-after", 7);
+      await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: 7 });
+    }
+  });
+  // As @fastify/formbody would: a root parser that consumes form bodies. The provider's scope must not use it.
+  app.addContentTypeParser(
+    "application/x-www-form-urlencoded",
+    { parseAs: "string" },
+    (_request, _body, done) => done(null, { consumedByFastify: true }),
+  );
+  await provider.plugin(app);
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+});
+
+describe("mounting", () => {
+  it("draws the token, introspection, revocation, PAR and device endpoints from the protocol budget", async () => {
+    const protocol = [
+      "/oidc/token",
+      "/oidc/token/introspection",
+      "/oidc/token/revocation",
+      "/oidc/request",
+      "/oidc/device",
+      "/oidc/device/auth",
+    ];
+    const general = ["/oidc/auth", "/oidc/me", "/oidc/jwks", "/.well-known/openid-configuration"];
+    for (const url of [...protocol, ...general]) await app.inject({ method: "OPTIONS", url });
+    expect(protocol.map((url) => seen.get(url))).toEqual(protocol.map(() => "protocol"));
+    expect(general.map((url) => seen.get(url))).toEqual(general.map(() => "general"));
+  });
+
+  it("answers a refused protocol request as an RFC 6749 error, not our envelope", async () => {
+    const response = await app.inject({
+      method: "POST",
+      url: "/oidc/token",
+      headers: { "x-test-refuse": "yes" },
+      payload: "grant_type=client_credentials",
+    });
+    expect(response.statusCode).toBe(429);
+    expect(response.headers["cache-control"]).toBe("no-store");
+    expect(response.headers["retry-after"]).toBe("7");
+    expect(response.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "Too many requests; retry in 7 seconds",
+    });
+  });
+
+  it("hands the body to the library unread, even when the app parses forms elsewhere", async () => {
+    // Had the root parser consumed it, the library would see no client_id at all
+    // ("no client authentication mechanism provided").
+    const response = await app.inject({
+      method: "POST",
+      url: "/oidc/device/auth",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: "client_id=no-such-app",
+    });
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({
+      error: "invalid_client",
+      error_description: "client authentication failed",
+    });
+  });
+});

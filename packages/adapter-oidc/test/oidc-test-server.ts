@@ -1,0 +1,264 @@
+import { createHash, generateKeyPairSync, timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Clock, OIDCModelStore } from "@superoauth/application";
+import Fastify, { type FastifyInstance } from "fastify";
+import { afterAll, beforeAll } from "vitest";
+import type { OIDCAccount, OIDCClientRecord, ProviderPages } from "../src/index.ts";
+import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
+
+// A real SuperOAuth provider on 127.0.0.1: Fastify + the provider's plugin + stand-ins for what
+// other packages supply (apps, accounts, grants, hosted pages, browser sessions). The hosted
+// pages are replaced by a test-only interaction route driven by query parameters.
+
+export const sha256 = (value: string): string => createHash("sha256").update(value).digest("hex");
+
+export const confidentialApp = {
+  clientId: "app-confidential",
+  secret: "app-confidential-secret-0123456789abcdef",
+  redirectURI: "https://app.example/callback",
+};
+export const otherApp = {
+  clientId: "app-other",
+  secret: "app-other-secret-0123456789abcdef0123",
+  redirectURI: "https://other.example/callback",
+};
+export const postApp = {
+  clientId: "app-post",
+  secret: "app-post-secret-0123456789abcdef01234",
+  redirectURI: "https://post.example/callback",
+};
+export const publicApp = { clientId: "app-public", redirectURI: "http://127.0.0.1:8765/callback" };
+
+function appRecord(input: {
+  clientId: string;
+  secret: string | null;
+  redirectURI: string;
+  method: OIDCClientRecord["tokenEndpointAuthMethod"];
+}): OIDCClientRecord {
+  return {
+    clientId: input.clientId,
+    name: `App ${input.clientId}`,
+    logoURL: null,
+    homepageURL: "https://app.example",
+    redirectURIs: [input.redirectURI],
+    postLogoutRedirectURIs: ["https://app.example/signed-out"],
+    allowedScopes: ["openid", "profile", "email", "offline_access", "user:read"],
+    type: input.secret === null ? "public" : "confidential",
+    tokenEndpointAuthMethod: input.method,
+    secretHash: input.secret === null ? null : sha256(input.secret),
+  };
+}
+
+export const accounts = new Map<string, OIDCAccount>([
+  [
+    "user-1",
+    {
+      accountId: "user-1",
+      email: "ada@example.com",
+      emailVerified: true,
+      nickname: "ada",
+      updatedAt: new Date("2026-11-01T00:00:00Z"),
+    },
+  ],
+  [
+    "user-2",
+    {
+      accountId: "user-2",
+      email: "bob@example.com",
+      emailVerified: false,
+      nickname: "bob",
+      updatedAt: new Date("2026-11-02T00:00:00Z"),
+    },
+  ],
+]);
+
+/** The grants the apps use cases would keep: one remembered grant per (account, client). */
+export class TestGrants {
+  readonly remembered = new Map<string, { grantId: string; scopes: readonly string[] }>();
+  readonly touched: string[] = [];
+  async find(input: { accountId: string; clientId: string }): Promise<string | null> {
+    return this.remembered.get(`${input.accountId}|${input.clientId}`)?.grantId ?? null;
+  }
+  async record(input: { accountId: string; clientId: string; grantId: string; scopes: readonly string[] }) {
+    this.remembered.set(`${input.accountId}|${input.clientId}`, {
+      grantId: input.grantId,
+      scopes: input.scopes,
+    });
+  }
+  async touch(input: { accountId: string; clientId: string }) {
+    this.touched.push(`${input.accountId}|${input.clientId}`);
+  }
+}
+
+const escapeHTML = (value: string) =>
+  value.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/** Pages that show what they were given, so tests can read it back. */
+export const testPages: ProviderPages = {
+  error: ({ error, description }) =>
+    `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p>`,
+  logoutConfirm: ({ formHTML, formId, clientName }) =>
+    `<!doctype html><title>Sign out</title><p>${escapeHTML(clientName ?? "")}</p>${formHTML}<button form="${formId}" name="logout" value="yes">Sign out</button>`,
+  logoutDone: ({ clientName }) =>
+    `<!doctype html><title>Signed out</title><p id="done">${escapeHTML(clientName ?? "")}</p>`,
+  deviceCodeInput: ({ formHTML, error }) =>
+    `<!doctype html><title>Device</title><p id="device-error">${escapeHTML(error ?? "")}</p>${formHTML}`,
+  deviceConfirm: ({ formHTML, clientName, userCode, scopes }) =>
+    `<!doctype html><title>Confirm</title><p id="client">${escapeHTML(clientName)}</p><p id="user-code">${escapeHTML(userCode)}</p><p id="scopes">${escapeHTML(scopes.join(" "))}</p>${formHTML}`,
+  deviceDone: ({ approved }) =>
+    `<!doctype html><title>Done</title><p id="device-done">${approved ? "approved" : "declined"}</p>`,
+};
+
+/** Our browser session, as a plain cookie naming the account (the real one is adapter-web's). */
+export const browserSessionCookie = "test_browser_session";
+function cookieOf(req: IncomingMessage, name: string): string | null {
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return null;
+}
+
+/** A clock the store reads; the library reads the system time itself. */
+export class ShiftedClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+}
+
+function signingKeys(): Record<string, unknown>[] {
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "jwk" });
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" });
+  return [
+    { ...ec, kid: "es-1", alg: "ES256", use: "sig" },
+    { ...rsa, kid: "rs-1", alg: "RS256", use: "sig" },
+  ];
+}
+
+export interface TestServer {
+  issuer: string;
+  app: FastifyInstance;
+  provider: OIDCProvider;
+  grants: TestGrants;
+  clock: ShiftedClock;
+  disabledAccounts: Set<string>;
+  endedBrowserSessions: string[];
+  publicJWKS(): Promise<{ keys: Record<string, unknown>[] }>;
+}
+
+/** Starts the server for the calling test file (beforeAll/afterAll); read `server()` inside tests. */
+export function useOIDCTestServer(store: () => OIDCModelStore): () => TestServer {
+  let current: TestServer | undefined;
+  beforeAll(async () => {
+    // The issuer needs the port before the app is built: listen first, then hand the server to Fastify.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const grants = new TestGrants();
+    const clock = new ShiftedClock();
+    const disabledAccounts = new Set<string>();
+    const endedBrowserSessions: string[] = [];
+    const clients = new Map<string, OIDCClientRecord>(
+      [
+        appRecord({ ...confidentialApp, method: "client_secret_basic" }),
+        appRecord({ ...otherApp, method: "client_secret_basic" }),
+        appRecord({ ...postApp, method: "client_secret_post" }),
+        appRecord({ ...publicApp, secret: null, method: "none" }),
+      ].map((record) => [record.clientId, record]),
+    );
+    const provider = createOIDCProvider({
+      issuer,
+      findClient: async (clientId) => clients.get(clientId) ?? null,
+      verifyClientSecret: ({ secret, hash }) => {
+        const presented = Buffer.from(sha256(secret));
+        const stored = Buffer.from(hash);
+        return presented.length === stored.length && timingSafeEqual(presented, stored);
+      },
+      findAccount: async (accountId) =>
+        disabledAccounts.has(accountId) ? null : (accounts.get(accountId) ?? null),
+      grants,
+      jwks: { keys: signingKeys() },
+      pages: testPages,
+      browserSessions: {
+        current: async (req) => {
+          const accountId = cookieOf(req, browserSessionCookie);
+          return accountId === null || accountId === "" ? null : { accountId };
+        },
+        end: async (req: IncomingMessage, res: ServerResponse) => {
+          endedBrowserSessions.push(cookieOf(req, browserSessionCookie) ?? "");
+          res.setHeader("set-cookie", `${browserSessionCookie}=; Path=/; Max-Age=0`);
+        },
+      },
+      store: store(),
+      clock,
+      masterSecret: "test-master-secret-0123456789abcdef",
+      trustProxy: false,
+    });
+    const served = Fastify({
+      serverFactory: (handler) => {
+        server.on("request", handler);
+        return server;
+      },
+    });
+    await provider.plugin(served);
+    registerTestInteractionRoutes(served, provider);
+    await served.ready();
+    current = {
+      issuer,
+      app: served,
+      provider,
+      grants,
+      clock,
+      disabledAccounts,
+      endedBrowserSessions,
+      publicJWKS: async () =>
+        (await (await fetch(`${issuer}/oidc/jwks`)).json()) as { keys: Record<string, unknown>[] },
+    };
+  });
+  afterAll(async () => {
+    await current?.app.close();
+    await new Promise<void>((resolve) => current?.app.server.close(() => resolve()) ?? resolve());
+  });
+  return () => {
+    if (current === undefined) throw new Error("the OIDC test server is not started");
+    return current;
+  };
+}
+
+/**
+ * Stands in for adapter-web's hosted pages: GET answers the details as JSON; the POSTs finish the
+ * interaction as the query says (`account`, `amr`, `remember`) and 303 back into the provider.
+ * Signing in also sets the browser session cookie, as the real sign-in does.
+ */
+function registerTestInteractionRoutes(app: FastifyInstance, provider: OIDCProvider): void {
+  const { interactions } = provider;
+  app.get("/interaction/:uid", async (request, reply) => {
+    const details = await interactions.details(request.raw, reply.raw);
+    if (details === null) return reply.code(404).send({ error: "unknown interaction" });
+    return details;
+  });
+  app.post("/interaction/:uid/login", async (request, reply) => {
+    const { account } = request.query as { account: string };
+    const to = await interactions.finishLogin(request.raw, reply.raw, { accountId: account, amr: ["pwd"] });
+    appendCookie(reply.raw, `${browserSessionCookie}=${account}; Path=/; HttpOnly`);
+    return reply.redirect(to, 303);
+  });
+  app.post("/interaction/:uid/consent", async (request, reply) => {
+    const { remember } = request.query as { remember?: string };
+    const to = await interactions.finishConsent(request.raw, reply.raw, { remember: remember !== "no" });
+    return reply.redirect(to, 303);
+  });
+  app.post("/interaction/:uid/deny", async (request, reply) => {
+    const to = await interactions.deny(request.raw, reply.raw);
+    return reply.redirect(to, 303);
+  });
+}
+
+/** Adds a cookie without dropping the ones the provider set on the raw response. */
+function appendCookie(res: ServerResponse, cookie: string): void {
+  const existing = res.getHeader("set-cookie");
+  const cookies = existing === undefined ? [] : Array.isArray(existing) ? existing : [String(existing)];
+  res.setHeader("set-cookie", [...cookies, cookie]);
+}

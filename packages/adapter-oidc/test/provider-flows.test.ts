@@ -1,0 +1,501 @@
+import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
+import { createLocalJWKSet, jwtVerify } from "jose";
+import * as oidc from "openid-client";
+import { describe, expect, it } from "vitest";
+import {
+  authorizeInBrowser,
+  confidentialApp,
+  discover,
+  otherApp,
+  postApp,
+  publicApp,
+  signInWithCode,
+} from "./authorization-driver.ts";
+import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
+import { browserSessionCookie, useOIDCTestServer } from "./oidc-test-server.ts";
+
+// Issue 9: an off-the-shelf client (openid-client v6, on oauth4webapi) works against the provider
+// unchanged: discovery, code + PKCE, tokens, refresh, userinfo, ID token, introspection,
+// revocation, client credentials, PAR, DPoP and the device flow, over a real socket.
+
+const database = useSQLiteTestDatabase();
+const server = useOIDCTestServer(() => database.storage().oidcModels);
+
+describe("discovery", () => {
+  it("serves the same metadata at both root documents, with only what we support", async () => {
+    const { issuer } = server();
+    const openid = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+      registration_endpoint?: string;
+      token_endpoint_auth_methods_supported: string[];
+      id_token_signing_alg_values_supported: string[];
+      token_endpoint_auth_signing_alg_values_supported?: string[];
+      dpop_signing_alg_values_supported?: string[];
+    };
+    const oauth = await (await fetch(`${issuer}/.well-known/oauth-authorization-server`)).json();
+    expect(oauth).toEqual(openid);
+    expect(openid).toMatchObject({
+      issuer,
+      authorization_endpoint: `${issuer}/oidc/auth`,
+      token_endpoint: `${issuer}/oidc/token`,
+      userinfo_endpoint: `${issuer}/oidc/me`,
+      jwks_uri: `${issuer}/oidc/jwks`,
+      end_session_endpoint: `${issuer}/oidc/session/end`,
+      introspection_endpoint: `${issuer}/oidc/token/introspection`,
+      revocation_endpoint: `${issuer}/oidc/token/revocation`,
+      pushed_authorization_request_endpoint: `${issuer}/oidc/request`,
+      device_authorization_endpoint: `${issuer}/oidc/device/auth`,
+      response_types_supported: ["code"],
+      code_challenge_methods_supported: ["S256"],
+      scopes_supported: ["openid", "profile", "email", "offline_access", "user:read"],
+    });
+    expect(openid.registration_endpoint).toBeUndefined();
+    expect(openid.token_endpoint_auth_methods_supported).toEqual([
+      "client_secret_basic",
+      "client_secret_post",
+      "none",
+    ]);
+    const algorithms = [
+      ...openid.id_token_signing_alg_values_supported,
+      ...(openid.token_endpoint_auth_signing_alg_values_supported ?? []),
+      ...(openid.dpop_signing_alg_values_supported ?? []),
+    ];
+    expect(algorithms.filter((alg) => alg.startsWith("HS") || alg === "none")).toEqual([]);
+  });
+
+  it("publishes public keys only, with their kid, at the JWKS URI", async () => {
+    const jwks = await server().publicJWKS();
+    expect(jwks.keys.map((key) => [key.kid, key.alg])).toEqual([
+      ["es-1", "ES256"],
+      ["rs-1", "RS256"],
+    ]);
+    expect(jwks.keys.every((key) => key.d === undefined && key.p === undefined)).toBe(true);
+  });
+
+  it("answers with a strict CSP and no-store", async () => {
+    const response = await fetch(`${server().issuer}/.well-known/openid-configuration`);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("x-frame-options")).toBe("DENY");
+  });
+});
+
+describe("authorization code with PKCE", () => {
+  it("signs in, consents, and gets tokens whose ID token verifies against the JWKS", async () => {
+    const { issuer, grants } = server();
+    const config = await discover(issuer, confidentialApp);
+    const { tokens, prompts } = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      scope: "openid profile email offline_access",
+      prompt: "consent",
+    });
+    expect(prompts).toEqual(["login", "consent"]);
+    expect(tokens.token_type.toLowerCase()).toBe("bearer");
+    expect(tokens.expires_in).toBe(300);
+    expect(typeof tokens.refresh_token).toBe("string");
+
+    const idToken = tokens.id_token;
+    if (idToken === undefined) throw new Error("no id token");
+    const verified = await jwtVerify(idToken, createLocalJWKSet(await server().publicJWKS()), {
+      issuer,
+      audience: confidentialApp.clientId,
+      algorithms: ["ES256"],
+    });
+    expect(verified.protectedHeader).toMatchObject({ alg: "ES256", kid: "es-1" });
+    expect(verified.payload.sub).toBe("user-1");
+
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, "user-1");
+    expect(userinfo).toEqual({
+      sub: "user-1",
+      email: "ada@example.com",
+      email_verified: true,
+      nickname: "ada",
+      name: "ada",
+      preferred_username: "ada",
+      updated_at: Math.floor(Date.parse("2026-11-01T00:00:00Z") / 1000),
+    });
+    expect(grants.remembered.get(`user-1|${confidentialApp.clientId}`)?.scopes).toEqual([
+      "openid",
+      "profile",
+      "email",
+      "offline_access",
+    ]);
+    expect(grants.touched).toContain(`user-1|${confidentialApp.clientId}`);
+  });
+
+  it("releases only the claims of the granted scopes", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const { tokens } = await signInWithCode({ issuer, config, app: otherApp, scope: "openid email" });
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, "user-1")).toEqual({
+      sub: "user-1",
+      email: "ada@example.com",
+      email_verified: true,
+    });
+    expect(tokens.refresh_token).toBeUndefined();
+  });
+
+  it("rotates the refresh token on every refresh", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const { tokens } = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      scope: "openid offline_access",
+      prompt: "consent",
+    });
+    const first = tokens.refresh_token;
+    if (first === undefined) throw new Error("no refresh token");
+    const refreshed = await oidc.refreshTokenGrant(config, first);
+    expect(refreshed.refresh_token).toBeDefined();
+    expect(refreshed.refresh_token).not.toBe(first);
+    await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("a public client with client_secret none completes the flow with PKCE", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, publicApp);
+    const { tokens } = await signInWithCode({ issuer, config, app: publicApp, scope: "openid" });
+    expect(tokens.claims()?.aud).toBe(publicApp.clientId);
+  });
+
+  it("a client_secret_post app authenticates with the secret in the body", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, postApp);
+    const { tokens } = await signInWithCode({ issuer, config, app: postApp, scope: "openid" });
+    expect(tokens.claims()?.sub).toBe("user-1");
+  });
+
+  it("goes through a pushed authorization request", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const { tokens } = await signInWithCode({
+      issuer,
+      config,
+      app: otherApp,
+      scope: "openid profile",
+      usePAR: true,
+    });
+    expect(tokens.claims()?.sub).toBe("user-1");
+  });
+});
+
+describe("interactions, as the hosted pages see them", () => {
+  it("details name the app, the login hint, then the account and the scopes not granted yet", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const config = await discover(issuer, confidentialApp);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid email user:read offline_access",
+      prompt: "consent",
+      login_hint: "ada@example.com",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const loginAt = new URL(locationOf(await agent.request(url.href)) ?? "", issuer).pathname;
+    const client = {
+      clientId: confidentialApp.clientId,
+      name: `App ${confidentialApp.clientId}`,
+      logoURL: null,
+      homepageURL: "https://app.example",
+    };
+    expect(await (await agent.request(loginAt, { accept: "application/json" })).json()).toEqual({
+      uid: loginAt.split("/").pop(),
+      prompt: "login",
+      client,
+      loginHint: "ada@example.com",
+    });
+    let response = await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" });
+    while (!(locationOf(response) ?? "").includes("/interaction/")) {
+      response = await agent.request(locationOf(response) ?? "");
+    }
+    const consentAt = new URL(locationOf(response) ?? "", issuer).pathname;
+    expect(await (await agent.request(consentAt, { accept: "application/json" })).json()).toEqual({
+      uid: consentAt.split("/").pop(),
+      prompt: "consent",
+      client,
+      accountId: "user-2",
+      scopes: ["openid", "email", "user:read", "offline_access"],
+    });
+  });
+
+  it("finishing a prompt the interaction is not at is refused", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const config = await discover(issuer, otherApp);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: otherApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const loginAt = new URL(locationOf(await agent.request(url.href)) ?? "", issuer).pathname;
+    const consentTooEarly = await agent.request(`${loginAt}/consent`, { method: "POST" });
+    expect(consentTooEarly.status).toBe(400);
+  });
+});
+
+describe("remembered consent and single sign-on", () => {
+  it("remembered consent survives a new browser session: only the login is asked again", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    await signInWithCode({ issuer, config, app: otherApp, scope: "openid profile", account: "user-2" });
+    const { prompts } = await signInWithCode({
+      issuer,
+      config,
+      app: otherApp,
+      scope: "openid profile",
+      account: "user-2",
+    });
+    expect(prompts).toEqual(["login"]);
+  });
+
+  it("consent not remembered is asked again, and gives no refresh token", async () => {
+    const { issuer, grants } = server();
+    const config = await discover(issuer, postApp);
+    const agent = new BrowserAgent(issuer);
+    const first = await signInWithCode({
+      issuer,
+      config,
+      app: postApp,
+      agent,
+      account: "user-2",
+      scope: "openid offline_access",
+      prompt: "consent",
+      remember: false,
+    });
+    expect(first.tokens.refresh_token).toBeUndefined();
+    expect(first.tokens.scope).toBe("openid");
+    expect(grants.remembered.has(`user-2|${postApp.clientId}`)).toBe(false);
+    const second = await signInWithCode({
+      issuer,
+      config,
+      app: postApp,
+      agent,
+      account: "user-2",
+      scope: "openid",
+    });
+    expect(second.prompts).toEqual(["consent"]);
+  });
+
+  it("signs in once for every app while our browser session lasts", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    await signInWithCode({
+      issuer,
+      config: await discover(issuer, confidentialApp),
+      app: confidentialApp,
+      agent,
+      scope: "openid",
+    });
+    const second = await signInWithCode({
+      issuer,
+      config: await discover(issuer, otherApp),
+      app: otherApp,
+      agent,
+      scope: "openid",
+    });
+    expect(second.prompts).not.toContain("login");
+  });
+
+  it("asks for a login again when our browser session ended or belongs to someone else", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
+
+    agent.setCookie(browserSessionCookie, "user-2");
+    const switched = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      agent,
+      scope: "openid",
+      account: "user-2",
+    });
+    expect(switched.prompts[0]).toBe("login");
+    expect(switched.tokens.claims()?.sub).toBe("user-2");
+
+    agent.setCookie(browserSessionCookie, "");
+    const silent = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+      prompt: "none",
+    });
+    const refused = new URL(locationOf(await agent.request(silent.href)) ?? "");
+    expect(refused.origin + refused.pathname).toBe(confidentialApp.redirectURI);
+    expect(refused.searchParams.get("error")).toBe("login_required");
+  });
+
+  it("the user declining gives the client access_denied", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const { callback } = await authorizeInBrowser({
+      agent: new BrowserAgent(issuer),
+      issuer,
+      url,
+      deny: true,
+    });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+  });
+
+  it("RP-initiated logout asks, then ends the provider session and ours", async () => {
+    const { issuer, endedBrowserSessions } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    const { tokens } = await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
+    const endURL = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? "",
+      post_logout_redirect_uri: "https://app.example/signed-out",
+    });
+    const page = await agent.request(endURL.href);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('id="op.logoutForm"');
+    const done = await agent.request("/oidc/session/end/confirm", {
+      form: { xsrf: hiddenInput(html, "xsrf"), logout: "yes" },
+    });
+    expect(locationOf(done)).toBe("https://app.example/signed-out");
+    expect(endedBrowserSessions).toEqual(["user-1"]);
+    expect(agent.cookieHeader("/")).not.toContain(browserSessionCookie);
+    expect(agent.cookieHeader("/")).not.toMatch(/(^|; )_session=/);
+  });
+});
+
+describe("tokens for apps themselves", () => {
+  it("issues client credentials, introspects and revokes them", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: "user:read" });
+    expect(tokens).toMatchObject({ token_type: "bearer", expires_in: 300, scope: "user:read" });
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({
+      active: true,
+      client_id: confidentialApp.clientId,
+      scope: "user:read",
+    });
+    await oidc.tokenRevocation(config, tokens.access_token);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+  });
+
+  it("binds tokens to a DPoP key when the client proves one", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const keyPair = await oidc.randomDPoPKeyPair();
+    const tokens = await oidc.clientCredentialsGrant(
+      config,
+      { scope: "user:read" },
+      { DPoP: oidc.getDPoPHandle(config, keyPair) },
+    );
+    expect(tokens.token_type.toLowerCase()).toBe("dpop");
+    const introspected = await oidc.tokenIntrospection(config, tokens.access_token);
+    expect(introspected).toMatchObject({ active: true, token_type: "DPoP" });
+    expect(typeof (introspected.cnf as { jkt?: unknown } | undefined)?.jkt).toBe("string");
+  });
+
+  it("binds a code flow's tokens to DPoP and refuses them without the proof", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const keyPair = await oidc.randomDPoPKeyPair();
+    const DPoP = oidc.getDPoPHandle(config, keyPair);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: otherApp.redirectURI,
+      scope: "openid email",
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+    });
+    const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      callback,
+      { pkceCodeVerifier: verifier },
+      undefined,
+      { DPoP },
+    );
+    expect(tokens.token_type.toLowerCase()).toBe("dpop");
+    expect((await oidc.fetchUserInfo(config, tokens.access_token, "user-1", { DPoP })).email).toBe(
+      "ada@example.com",
+    );
+    const bare = await fetch(`${issuer}/oidc/me`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
+    expect(bare.status).toBe(401);
+  });
+});
+
+describe("device flow", () => {
+  it("a CLI gets tokens once the user enters the code and approves in the browser", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, publicApp);
+    const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+    const agent = new BrowserAgent(issuer);
+
+    const inputPage = await agent.request(started.verification_uri);
+    const inputHTML = await inputPage.text();
+    expect(inputHTML).toContain('id="op.deviceInputForm"');
+    const confirmPage = await agent.request("/oidc/device", {
+      form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
+    });
+    const confirmHTML = await confirmPage.text();
+    expect(confirmHTML).toContain(`App ${publicApp.clientId}`);
+    expect(confirmHTML).toContain('id="scopes">openid profile<');
+
+    const confirmed = await agent.request("/oidc/device", {
+      form: { xsrf: hiddenInput(confirmHTML, "xsrf"), user_code: started.user_code, confirm: "yes" },
+    });
+    let response = confirmed;
+    for (let hop = 0; hop < 8 && locationOf(response) !== null; hop += 1) {
+      const url = new URL(locationOf(response) ?? "", issuer);
+      if (url.pathname.startsWith("/interaction/")) {
+        const details = (await (
+          await agent.request(url.pathname, { accept: "application/json" })
+        ).json()) as {
+          prompt: string;
+        };
+        response = await agent.request(`${url.pathname}/${details.prompt}?account=user-1`, {
+          method: "POST",
+        });
+      } else {
+        response = await agent.request(url.href);
+      }
+    }
+    expect(await response.text()).toContain('id="device-done">approved<');
+
+    const tokenResponse = await fetch(`${issuer}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: started.device_code,
+        client_id: publicApp.clientId,
+      }),
+    });
+    expect(tokenResponse.status).toBe(200);
+    const tokens = (await tokenResponse.json()) as { access_token: string; id_token: string };
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, "user-1")).toMatchObject({
+      nickname: "ada",
+    });
+  });
+
+  it("an unknown user code shows the code page again with a message", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const inputHTML = await (await agent.request("/oidc/device")).text();
+    const retry = await agent.request("/oidc/device", {
+      form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: "BCDF-GHJK" },
+    });
+    expect(await retry.text()).toContain("That code is not valid");
+  });
+});

@@ -1,0 +1,470 @@
+import { createPublicKey } from "node:crypto";
+import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
+import { SignJWT, UnsecuredJWT } from "jose";
+import * as oidc from "openid-client";
+import { describe, expect, it } from "vitest";
+import {
+  authorizeInBrowser,
+  confidentialApp,
+  otherApp,
+  postApp,
+  publicApp,
+  type TestApp,
+} from "./authorization-driver.ts";
+import { BrowserAgent, locationOf } from "./browser-agent.ts";
+import { sha256, useOIDCTestServer } from "./oidc-test-server.ts";
+
+// Issue 9's negative cases, each asserting the RFC 6749 error the client gets (or the error page
+// a browser gets when the client cannot be trusted with a redirect).
+
+const database = useSQLiteTestDatabase();
+const server = useOIDCTestServer(() => database.storage().oidcModels);
+
+const basicOf = (app: { clientId: string; secret: string }) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(app.clientId)}:${encodeURIComponent(app.secret)}`).toString("base64")}`;
+
+interface ProtocolAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+async function post(
+  path: string,
+  form: Record<string, string>,
+  authorization?: string,
+): Promise<ProtocolAnswer> {
+  const response = await fetch(`${server().issuer}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...(authorization === undefined ? {} : { authorization }),
+    },
+    body: new URLSearchParams(form),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** An authorization request URL for `app`, with PKCE S256 unless told otherwise. */
+async function authorizationURL(
+  app: TestApp,
+  overrides: Record<string, string | null> = {},
+): Promise<{ url: URL; verifier: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = new URL(`${server().issuer}/oidc/auth`);
+  const parameters: Record<string, string | null> = {
+    client_id: app.clientId,
+    response_type: "code",
+    redirect_uri: app.redirectURI,
+    scope: "openid",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    ...overrides,
+  };
+  for (const [key, value] of Object.entries(parameters)) if (value !== null) url.searchParams.set(key, value);
+  return { url, verifier };
+}
+
+/** A fresh authorization code for `app` (user-1 signs in and consents). */
+async function codeFor(app: TestApp, scope = "openid"): Promise<{ code: string; verifier: string }> {
+  const { issuer } = server();
+  const { url, verifier } = await authorizationURL(app, {
+    scope,
+    ...(scope.includes("offline_access") ? { prompt: "consent" } : {}),
+  });
+  const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+  const code = callback.searchParams.get("code");
+  if (code === null) throw new Error(`no code in ${callback.href}`);
+  return { code, verifier };
+}
+
+const confidential = { clientId: confidentialApp.clientId, secret: confidentialApp.secret };
+const other = { clientId: otherApp.clientId, secret: otherApp.secret };
+
+async function redeem(
+  app: TestApp & { secret: string },
+  code: string,
+  verifier: string,
+): Promise<ProtocolAnswer> {
+  return post(
+    "/oidc/token",
+    { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: app.redirectURI },
+    basicOf(app),
+  );
+}
+
+/** Tokens of a fresh grant with offline_access for the confidential app. */
+async function refreshTokenFor(): Promise<{ refreshToken: string; accessToken: string }> {
+  const { code, verifier } = await codeFor(confidentialApp, "openid offline_access");
+  const answer = await redeem(confidentialApp, code, verifier);
+  expect(answer.status).toBe(200);
+  return { refreshToken: String(answer.body.refresh_token), accessToken: String(answer.body.access_token) };
+}
+
+/** A refresh request authenticated as `app`. */
+function refresh(
+  refreshToken: string,
+  app = confidential,
+  extra: Record<string, string> = {},
+): Promise<ProtocolAnswer> {
+  return post(
+    "/oidc/token",
+    { grant_type: "refresh_token", refresh_token: refreshToken, ...extra },
+    basicOf(app),
+  );
+}
+
+describe("authorization requests a client cannot be trusted with: an error page, never a redirect", () => {
+  const variants = {
+    "a trailing slash": "https://app.example/callback/",
+    "another case in the path": "https://app.example/Callback",
+    "another case in the host": "https://APP.example/callback",
+    "an extra path segment": "https://app.example/callback/more",
+    "an extra query": "https://app.example/callback?next=https://evil.example",
+    "a look-alike host": "https://app.example.evil.example/callback",
+    "userinfo before the host": "https://app.example@evil.example/callback",
+    "userinfo on the host": "https://user@app.example/callback",
+    "a path traversal": "https://app.example/callback/../../evil",
+    "an encoded traversal": "https://app.example/callback/%2e%2e/evil",
+    "http instead of https": "http://app.example/callback",
+    "a fragment": "https://app.example/callback#x",
+  };
+  for (const [name, redirectURI] of Object.entries(variants)) {
+    it(`refuses a redirect URI with ${name}`, async () => {
+      const { url } = await authorizationURL(confidentialApp, { redirect_uri: redirectURI });
+      const response = await new BrowserAgent(server().issuer).request(url.href);
+      expect(locationOf(response)).toBeNull();
+      expect(response.status).toBe(400);
+      expect(response.headers.get("content-type")).toContain("text/html");
+      expect(await response.text()).toMatch(/id="error">invalid_(redirect_uri|request)</);
+    });
+  }
+
+  it("refuses an unknown client with an error page", async () => {
+    const { url } = await authorizationURL({
+      clientId: "no-such-app",
+      redirectURI: confidentialApp.redirectURI,
+    });
+    const response = await new BrowserAgent(server().issuer).request(url.href);
+    expect(locationOf(response)).toBeNull();
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('id="error">invalid_client<');
+  });
+
+  it("an unknown interaction has no details (the hosted page shows an error)", async () => {
+    const response = await new BrowserAgent(server().issuer).request("/interaction/unknown-uid", {
+      accept: "application/json",
+    });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("PKCE", () => {
+  async function redirectedError(overrides: Record<string, string | null>): Promise<string | null> {
+    const { url } = await authorizationURL(confidentialApp, overrides);
+    const location = locationOf(await new BrowserAgent(server().issuer).request(url.href));
+    return location === null ? null : new URL(location).searchParams.get("error");
+  }
+
+  it("refuses an authorization request without a code challenge", async () => {
+    expect(await redirectedError({ code_challenge: null, code_challenge_method: null })).toBe(
+      "invalid_request",
+    );
+  });
+
+  it("refuses the plain code challenge method", async () => {
+    expect(await redirectedError({ code_challenge: "a".repeat(43), code_challenge_method: "plain" })).toBe(
+      "invalid_request",
+    );
+  });
+
+  it("refuses a code redeemed with the wrong verifier", async () => {
+    const { code } = await codeFor(confidentialApp);
+    const answer = await redeem(
+      confidential as TestApp & { secret: string },
+      code,
+      oidc.randomPKCECodeVerifier(),
+    );
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+
+  it("refuses a code redeemed without a verifier", async () => {
+    const { code } = await codeFor(confidentialApp);
+    const answer = await post(
+      "/oidc/token",
+      { grant_type: "authorization_code", code, redirect_uri: confidentialApp.redirectURI },
+      basicOf(confidential),
+    );
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+});
+
+describe("authorization codes", () => {
+  const app = { ...confidentialApp };
+
+  it("a code used twice fails the second time, and the tokens of the first use die", async () => {
+    const { code, verifier } = await codeFor(app);
+    const first = await redeem(app, code, verifier);
+    expect(first.status).toBe(200);
+    const second = await redeem(app, code, verifier);
+    expect(second).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    const introspected = await post(
+      "/oidc/token/introspection",
+      { token: String(first.body.access_token) },
+      basicOf(confidential),
+    );
+    expect(introspected.body).toEqual({ active: false });
+  });
+
+  it("of 20 parallel redemptions of one code exactly one succeeds", async () => {
+    const { code, verifier } = await codeFor(app);
+    const answers = await Promise.all(Array.from({ length: 20 }, () => redeem(app, code, verifier)));
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 400 && a.body.error === "invalid_grant")).toHaveLength(19);
+  });
+
+  it("an expired code is refused", async () => {
+    const { code, verifier } = await codeFor(app);
+    server().clock.offsetMs = 61_000;
+    try {
+      expect(await redeem(app, code, verifier)).toMatchObject({
+        status: 400,
+        body: { error: "invalid_grant" },
+      });
+    } finally {
+      server().clock.offsetMs = 0;
+    }
+  });
+
+  it("a code is bound to its client", async () => {
+    const { code, verifier } = await codeFor(app);
+    const answer = await post(
+      "/oidc/token",
+      { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: app.redirectURI },
+      basicOf(other),
+    );
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+
+  it("a code of an account disabled since is refused, and its userinfo too", async () => {
+    const { code, verifier } = await codeFor({ ...otherApp });
+    const tokens = await codeFor(app).then(({ code: c, verifier: v }) => redeem(app, c, v));
+    server().disabledAccounts.add("user-1");
+    try {
+      const answer = await redeem({ ...otherApp }, code, verifier);
+      expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+      const userinfo = await fetch(`${server().issuer}/oidc/me`, {
+        headers: { authorization: `Bearer ${String(tokens.body.access_token)}` },
+      });
+      expect(userinfo.status).toBe(401);
+      expect(await userinfo.json()).toMatchObject({ error: "invalid_token" });
+    } finally {
+      server().disabledAccounts.delete("user-1");
+    }
+  });
+});
+
+describe("client authentication", () => {
+  it("refuses a wrong secret sent with Basic", async () => {
+    const answer = await post(
+      "/oidc/token",
+      { grant_type: "client_credentials" },
+      basicOf({ clientId: confidentialApp.clientId, secret: "wrong-secret" }),
+    );
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  it("refuses a wrong secret sent in the body", async () => {
+    const answer = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: postApp.clientId,
+      client_secret: "wrong-secret",
+    });
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  it("refuses the stored hash presented as the secret", async () => {
+    const answer = await post(
+      "/oidc/token",
+      { grant_type: "client_credentials" },
+      basicOf({ clientId: confidentialApp.clientId, secret: sha256(confidentialApp.secret) }),
+    );
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  it("refuses client_credentials to a public client", async () => {
+    const answer = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: publicApp.clientId,
+    });
+    // The library answers invalid_request here (lib/actions/token.js), not unauthorized_client.
+    expect(answer).toMatchObject({
+      status: 400,
+      body: {
+        error: "invalid_request",
+        error_description: "requested grant type is not allowed for this client",
+      },
+    });
+  });
+
+  it("refuses a client assertion signed HS256 with our public key", async () => {
+    const jwks = await server().publicJWKS();
+    const publicKey = createPublicKey({ key: jwks.keys[1] as never, format: "jwk" }).export({
+      format: "pem",
+      type: "spki",
+    });
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer(confidentialApp.clientId)
+      .setSubject(confidentialApp.clientId)
+      .setAudience(server().issuer)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime("1m")
+      .sign(Buffer.from(publicKey));
+    const answer = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: confidentialApp.clientId,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+    });
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  it("refuses an unsigned (alg none) client assertion", async () => {
+    const assertion = new UnsecuredJWT({})
+      .setIssuer(confidentialApp.clientId)
+      .setSubject(confidentialApp.clientId)
+      .setAudience(server().issuer)
+      .setJti(crypto.randomUUID())
+      .setIssuedAt()
+      .setExpirationTime("1m")
+      .encode();
+    const answer = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: confidentialApp.clientId,
+      client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      client_assertion: assertion,
+    });
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+
+  for (const [name, forge] of Object.entries({
+    "unsigned (alg none)": async (claims: Record<string, unknown>) =>
+      new UnsecuredJWT(claims).setIssuer(server().issuer).setIssuedAt().setExpirationTime("5m").encode(),
+    "HS256 with our public key": async (claims: Record<string, unknown>) =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: "HS256", kid: "es-1" })
+        .setIssuer(server().issuer)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(Buffer.from(JSON.stringify((await server().publicJWKS()).keys[0]))),
+  })) {
+    it(`refuses an ${name} ID token as a logout hint`, async () => {
+      const hint = await forge({ sub: "user-1", aud: confidentialApp.clientId });
+      const response = await new BrowserAgent(server().issuer).request(
+        `/oidc/session/end?id_token_hint=${hint}&post_logout_redirect_uri=${encodeURIComponent("https://app.example/signed-out")}`,
+      );
+      expect(locationOf(response)).toBeNull();
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('id="error">invalid_request<');
+    });
+  }
+
+  it("reads form bodies only: a JSON token request is refused", async () => {
+    const response = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basicOf(confidential) },
+      body: JSON.stringify({ grant_type: "client_credentials" }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: "invalid_request" });
+  });
+});
+
+describe("refresh tokens", () => {
+  it("refuses a refresh that asks for more scope than was granted", async () => {
+    const { refreshToken } = await refreshTokenFor();
+    const answer = await refresh(refreshToken, confidential, { scope: "openid offline_access email" });
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_scope" } });
+  });
+
+  it("a used refresh token presented again revokes the grant: its successor dies too", async () => {
+    const { refreshToken } = await refreshTokenFor();
+    const rotated = await refresh(refreshToken);
+    expect(rotated.status).toBe(200);
+    const reuse = await refresh(refreshToken);
+    expect(reuse).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    const successor = await refresh(String(rotated.body.refresh_token));
+    expect(successor).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+
+  it("a refresh token is bound to its client", async () => {
+    const { refreshToken } = await refreshTokenFor();
+    const answer = await refresh(refreshToken, other);
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+});
+
+describe("introspection and revocation across clients", () => {
+  it("one client introspecting another's token learns nothing", async () => {
+    const { refreshToken, accessToken } = await refreshTokenFor();
+    for (const token of [accessToken, refreshToken]) {
+      const answer = await post("/oidc/token/introspection", { token }, basicOf(other));
+      expect(answer).toEqual({ status: 200, body: { active: false } });
+    }
+  });
+
+  it("one client cannot revoke another's token, which stays active", async () => {
+    const issued = await post("/oidc/token", { grant_type: "client_credentials" }, basicOf(confidential));
+    const token = String(issued.body.access_token);
+    const answer = await post("/oidc/token/revocation", { token }, basicOf(other));
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_request" } });
+    const introspected = await post("/oidc/token/introspection", { token }, basicOf(confidential));
+    expect(introspected.body).toMatchObject({ active: true });
+  });
+
+  it("a public client introspecting a confidential client's token learns nothing", async () => {
+    const issued = await post("/oidc/token", { grant_type: "client_credentials" }, basicOf(confidential));
+    const answer = await post("/oidc/token/introspection", {
+      token: String(issued.body.access_token),
+      client_id: publicApp.clientId,
+    });
+    expect(answer).toEqual({ status: 200, body: { active: false } });
+  });
+
+  it("an unknown client cannot introspect", async () => {
+    const answer = await post(
+      "/oidc/token/introspection",
+      { token: "anything" },
+      basicOf({ clientId: "nobody", secret: "x" }),
+    );
+    expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+  });
+});
+
+describe("device codes", () => {
+  it("a stored-row reference is worth nothing at the token endpoint", async () => {
+    const started = await post("/oidc/device/auth", { client_id: publicApp.clientId, scope: "openid" });
+    expect(started.status).toBe(200);
+    const deviceCode = String(started.body.device_code);
+    const userCode = String(started.body.user_code);
+    for (const presented of [
+      `stored:${sha256(deviceCode)}#${userCode}`,
+      `stored:${sha256(deviceCode)}`,
+      userCode,
+    ]) {
+      const answer = await post("/oidc/token", {
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: presented,
+        client_id: publicApp.clientId,
+      });
+      expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    }
+    const pending = await post("/oidc/token", {
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+      device_code: deviceCode,
+      client_id: publicApp.clientId,
+    });
+    expect(pending).toMatchObject({ status: 400, body: { error: "authorization_pending" } });
+  });
+});
