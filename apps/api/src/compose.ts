@@ -85,6 +85,11 @@ export async function composeService(
       }),
       twoFactor: storage.twoFactor,
       lockout: storage.lockout,
+      accountAdministration: storage.accountAdministration,
+      thirdPartyGrants: storage.thirdPartyGrants,
+      // Data exports (issue 10) are not on this branch: there is nothing to remove yet. The export
+      // feature's store replaces this (docs/admin.md, "Deletion").
+      userExports: { removeExportsOfUser: async () => {} },
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,

@@ -5,6 +5,7 @@ import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { childLoggerWithoutQueries } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { oauthRoutes } from "./routes/oauth.ts";
@@ -174,6 +175,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(sessionRoutes, { useCases: options.useCases });
       await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+      await api.register(adminRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

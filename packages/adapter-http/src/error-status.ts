@@ -47,6 +47,8 @@ export const errorStatus = {
   INVALID_LOGIN_CODE: 400,
   REAUTH_REQUIRED: 401,
   REAUTH_IDENTITY_MISMATCH: 403,
+  INSUFFICIENT_PERMISSIONS: 403,
+  LAST_ADMIN: 409,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -93,4 +95,6 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   REAUTH_REQUIRED:
     "This change needs a recent proof that it is you: call POST /auth/reauthenticate, then retry",
   REAUTH_IDENTITY_MISMATCH: "The provider account you signed in with is not the one linked to this account",
+  INSUFFICIENT_PERMISSIONS: "Your role does not allow this action",
+  LAST_ADMIN: "This is the last active admin: make another admin first",
 };

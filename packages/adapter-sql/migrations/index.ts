@@ -10,6 +10,7 @@ import * as keepRefreshSecretsForTheGracePeriod from "./2026-11-30T01-00_keep-re
 import * as addBackupCodeLookupIds from "./2026-11-30T02-00_add-backup-code-lookup-ids.ts";
 import * as addSessionAuthenticatedAt from "./2026-11-30T04-00_add-session-authenticated-at.ts";
 import * as bindOAuthLoginCodes from "./2026-11-30T05-00_bind-oauth-login-codes.ts";
+import * as addRolesAndStaffActions from "./2026-11-30T07-30_add-roles-and-staff-actions.ts";
 import * as createOIDCModels from "./2026-11-30T08-00_create-oidc-models.ts";
 import * as bindLinkTripsToTheirSession from "./2026-11-30T09-00_bind-link-trips-to-their-session.ts";
 
@@ -30,6 +31,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T02-00_add-backup-code-lookup-ids": addBackupCodeLookupIds,
   "2026-11-30T04-00_add-session-authenticated-at": addSessionAuthenticatedAt,
   "2026-11-30T05-00_bind-oauth-login-codes": bindOAuthLoginCodes,
+  "2026-11-30T07-30_add-roles-and-staff-actions": addRolesAndStaffActions,
   "2026-11-30T08-00_create-oidc-models": createOIDCModels,
   "2026-11-30T09-00_bind-link-trips-to-their-session": bindLinkTripsToTheirSession,
 };

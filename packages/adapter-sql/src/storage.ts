@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Dependencies, OIDCModelStore } from "@superoauth/application";
 import { Kysely, sql } from "kysely";
+import { createAccountAdministration } from "./account-administration.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
 import {
@@ -20,6 +21,7 @@ import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
+import { createThirdPartyGrants } from "./third-party-grants.ts";
 import { createTwoFactorRepository } from "./two-factor-repository.ts";
 import { createUserRepository } from "./user-repository.ts";
 
@@ -34,6 +36,8 @@ export type StorageRepositories = Pick<
   | "emailTokens"
   | "twoFactor"
   | "lockout"
+  | "accountAdministration"
+  | "thirdPartyGrants"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -175,6 +179,8 @@ function assembleStorage(input: {
     emailTokens: createEmailTokenRepository(context),
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
+    accountAdministration: createAccountAdministration(context),
+    thirdPartyGrants: createThirdPartyGrants(context),
     oidcModels: createOIDCModelStore(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),

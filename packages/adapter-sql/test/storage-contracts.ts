@@ -1,4 +1,5 @@
 import {
+  accountAdministrationContract,
   emailTokenRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
@@ -35,4 +36,8 @@ export function storageContracts(name: string, storage: () => Storage): void {
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
   oidcModelStoreAtRest(name, storage);
+  accountAdministrationContract(name, async () => ({
+    ...storage(),
+    administration: storage().accountAdministration,
+  }));
 }

@@ -2,11 +2,13 @@ export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  AccountAdministration,
   BackgroundTask,
   BackgroundTasks,
   Clock,
   Dependencies,
   EmailTokenRepository,
+  GuardedAccount,
   LinkedProviderRepository,
   LockoutRepository,
   Mailer,
@@ -33,12 +35,20 @@ export type {
   SessionsToEnd,
   SignInMethods,
   StoredRefreshToken,
+  ThirdPartyGrants,
   TOTPService,
   TwoFactorRepository,
+  UserExports,
   UserRepository,
 } from "./ports/index.ts";
 export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
+export type { AdminCreated } from "./use-cases/admin/create-admin.ts";
+export { createAdmin } from "./use-cases/admin/create-admin.ts";
+export type { UserDetails } from "./use-cases/admin/get-user-details.ts";
+export type { AuditPage } from "./use-cases/admin/list-admin-audit.ts";
+export type { UserPage } from "./use-cases/admin/search-users.ts";
+export { maxUserPageSize } from "./use-cases/admin/search-users.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";
 export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security-events.ts";
 export type { Authenticated } from "./use-cases/sessions/authenticate-access-token.ts";

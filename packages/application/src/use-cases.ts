@@ -1,7 +1,17 @@
 import type { Dependencies } from "./ports/index.ts";
+import { deleteAccount } from "./use-cases/account/delete-account.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { changeUserRole } from "./use-cases/admin/change-user-role.ts";
+import { changeUserStatus } from "./use-cases/admin/change-user-status.ts";
+import { deleteUser } from "./use-cases/admin/delete-user.ts";
+import { getUserDetails } from "./use-cases/admin/get-user-details.ts";
+import { listAdminAudit } from "./use-cases/admin/list-admin-audit.ts";
+import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
+import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
+import { searchUsers } from "./use-cases/admin/search-users.ts";
+import { unlockUser } from "./use-cases/admin/unlock-user.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { requestPasswordReset } from "./use-cases/recovery/request-password-reset.ts";
@@ -64,6 +74,16 @@ export interface UseCases {
   readonly reauthenticate: Bound<typeof reauthenticate>;
   readonly startLinkingProvider: Bound<typeof startLinkingProvider>;
   readonly startProviderReauthentication: Bound<typeof startProviderReauthentication>;
+  readonly deleteAccount: Bound<typeof deleteAccount>;
+  readonly searchUsers: Bound<typeof searchUsers>;
+  readonly getUserDetails: Bound<typeof getUserDetails>;
+  readonly changeUserStatus: Bound<typeof changeUserStatus>;
+  readonly changeUserRole: Bound<typeof changeUserRole>;
+  readonly unlockUser: Bound<typeof unlockUser>;
+  readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
+  readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
+  readonly deleteUser: Bound<typeof deleteUser>;
+  readonly listAdminAudit: Bound<typeof listAdminAudit>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -99,5 +119,15 @@ export function createUseCases(deps: Dependencies): UseCases {
     reauthenticate: (input) => reauthenticate(deps, input),
     startLinkingProvider: (input) => startLinkingProvider(deps, input),
     startProviderReauthentication: (input) => startProviderReauthentication(deps, input),
+    deleteAccount: (input) => deleteAccount(deps, input),
+    searchUsers: (input) => searchUsers(deps, input),
+    getUserDetails: (input) => getUserDetails(deps, input),
+    changeUserStatus: (input) => changeUserStatus(deps, input),
+    changeUserRole: (input) => changeUserRole(deps, input),
+    unlockUser: (input) => unlockUser(deps, input),
+    resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
+    revokeUserSessions: (input) => revokeUserSessions(deps, input),
+    deleteUser: (input) => deleteUser(deps, input),
+    listAdminAudit: (input) => listAdminAudit(deps, input),
   };
 }

@@ -44,6 +44,8 @@ export const errorCodes = [
   "INVALID_LOGIN_CODE",
   "REAUTH_REQUIRED",
   "REAUTH_IDENTITY_MISMATCH",
+  "INSUFFICIENT_PERMISSIONS",
+  "LAST_ADMIN",
 ] as const;
 
 /** The closed union of error codes. */

@@ -1,4 +1,5 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
+import type { AccountAdministration, ThirdPartyGrants, UserExports } from "./admin.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
 import type { EmailTokenRepository, Mailer } from "./mail.ts";
@@ -32,6 +33,9 @@ export interface Dependencies {
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
   readonly backgroundTasks: BackgroundTasks;
+  readonly accountAdministration: AccountAdministration;
+  readonly thirdPartyGrants: ThirdPartyGrants;
+  readonly userExports: UserExports;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

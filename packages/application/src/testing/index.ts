@@ -1,3 +1,5 @@
+export type { AccountStores } from "./account-administration.contract.ts";
+export { accountAdministrationContract } from "./account-administration.contract.ts";
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
@@ -16,6 +18,11 @@ export {
   ManualClock,
   SequentialRandomSource,
 } from "./in-memory.ts";
+export {
+  InMemoryAccountAdministration,
+  InMemoryThirdPartyGrants,
+  InMemoryUserExports,
+} from "./in-memory-admin.ts";
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 export { InMemoryEmailTokenRepository, InMemoryMailer, tokenFromMail } from "./in-memory-mail.ts";
 export {

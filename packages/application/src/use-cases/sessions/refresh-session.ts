@@ -31,6 +31,12 @@ export async function refreshSession(
   if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
     return invalid;
   }
+  // A disabled account's tokens answer why they stopped working, though disabling revoked their
+  // sessions (the secret matched: the presenter held this token).
+  const user = await deps.users.findUserById(stored.session.userId);
+  if (user === null) return invalid;
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
 
@@ -56,10 +62,6 @@ export async function refreshSession(
       });
       return invalid;
     }
-    const user = await deps.users.findUserById(stored.session.userId);
-    if (user === null) return invalid;
-    const allowed = checkUserMaySignIn(user);
-    if (!allowed.ok) return allowed;
     let refreshToken: string;
     if (decision.kind === "return-current-successor") {
       const { successor } = decision;
