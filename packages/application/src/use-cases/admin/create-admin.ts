@@ -30,15 +30,8 @@ export type AdminCreated =
 export async function createAdmin(
   deps: Pick<
     Dependencies,
-    | "users"
-    | "accountAdministration"
-    | "emailTokens"
-    | "random"
-    | "clock"
-    | "secretHasher"
-    | "securityEvents"
-    | "settings"
-  >,
+    "users" | "accountAdministration" | "emailTokens" | "random" | "clock" | "secretHasher" | "securityEvents"
+  > & { readonly settings: Pick<Dependencies["settings"], "appURL"> },
   input: { email: string },
 ): Promise<Result<AdminCreated, "VALIDATION_ERROR" | "USER_EXISTS">> {
   const email = parseEmail(input.email);
