@@ -510,4 +510,19 @@ describe("the audit", () => {
     });
     expect(audit.nextCursor).toBeNull();
   });
+
+  it("pages by 50 with nextCursor", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    for (let i = 0; i < 51; i++) await call("POST", `/admin/users/${target.user.id}/unlock`, admin);
+
+    const first = (await call("GET", "/admin/audit", admin)).json().data;
+    const second = (await call("GET", `/admin/audit?cursor=${first.nextCursor}`, admin)).json().data;
+
+    expect(first.actions).toHaveLength(50);
+    expect(first.nextCursor).toBe(first.actions[49].id);
+    expect(second.actions).toHaveLength(1);
+    expect(second.actions[0].id < first.actions[49].id).toBe(true);
+    expect(second.nextCursor).toBeNull();
+  });
 });

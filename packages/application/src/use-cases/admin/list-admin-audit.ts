@@ -1,6 +1,7 @@
 import { err, mayPerform, ok, type Result, type SecurityEvent } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { splitPage } from "./steps/next-page.ts";
 
 const auditPageSize = 50;
 
@@ -25,7 +26,6 @@ export async function listAdminAudit(
     limit: auditPageSize + 1,
     ...(input.cursor === undefined ? {} : { beforeId: input.cursor }),
   });
-  const actions = found.slice(0, auditPageSize);
-  const last = actions.at(-1);
-  return ok({ actions, nextCursor: found.length > auditPageSize && last !== undefined ? last.id : null });
+  const { items, nextCursor } = splitPage(found, auditPageSize);
+  return ok({ actions: items, nextCursor });
 }

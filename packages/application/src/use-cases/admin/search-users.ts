@@ -1,6 +1,7 @@
 import { err, mayPerform, ok, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { splitPage } from "./steps/next-page.ts";
 
 export const defaultUserPageSize = 20;
 export const maxUserPageSize = 100;
@@ -38,7 +39,6 @@ export async function searchUsers(
     ...(input.cursor === undefined ? {} : { afterId: input.cursor }),
     limit: limit + 1,
   });
-  const users = found.slice(0, limit);
-  const last = users.at(-1);
-  return ok({ users, nextCursor: found.length > limit && last !== undefined ? last.id : null });
+  const { items, nextCursor } = splitPage(found, limit);
+  return ok({ users: items, nextCursor });
 }
