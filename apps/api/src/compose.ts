@@ -25,12 +25,14 @@ import {
   type Clock,
   createUseCases,
   type Dependencies,
+  type ExportArchiveStore,
   type JWKS,
   loadSigningKeys,
   type PasswordHasher,
   privateJWKS,
   publicJWKS,
   type UseCases,
+  type UserExports,
 } from "@superoauth/application";
 import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
@@ -110,6 +112,7 @@ export async function composeService(
       pollIntervalMs: options.exportWorker?.pollIntervalMs ?? exportPollIntervalMs,
       log: logger?.child({ component: "export" }) ?? silentExportLog,
     });
+    const exportArchives = createLocalExportArchiveStore({ directory: config.dataExport.directory });
     const deps: Dependencies = {
       clock,
       random: createSecureRandomSource(),
@@ -161,9 +164,12 @@ export async function composeService(
       // Apps' access tokens from the OpenID provider, at the routes of our API they may call (ADR 0020).
       thirdPartyAccessTokens: createThirdPartyAccessTokens({ store: storage.oidcModels }),
       exportJobs: storage.exportJobs,
-      exportArchives: createLocalExportArchiveStore({ directory: config.dataExport.directory }),
+      exportArchives,
       exportWorker,
       ...(metrics === undefined ? {} : { observer: metrics.observer }),
+      accountAdministration: storage.accountAdministration,
+      thirdPartyGrants: storage.thirdPartyGrants,
+      userExports: userExportsOf(storage, exportArchives),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -387,4 +393,14 @@ function startHousekeeping(input: {
   const timer = setInterval(() => void prune(), housekeepingIntervalMs);
   timer.unref();
   return timer;
+}
+
+/** Deleting an account removes its data exports: the job records, then their archives. */
+function userExportsOf(storage: Storage, archives: ExportArchiveStore): UserExports {
+  return {
+    async removeExportsOfUser({ userId }) {
+      for (const id of await storage.exportJobs.deleteExportJobsOfUser(userId))
+        await archives.removeArchives(id);
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { sendError } from "./replies.ts";
 import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
 import { childLoggerWithoutQueries, logRequestHeaders } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { appRoutes } from "./routes/apps.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { dataExportRoutes } from "./routes/data-export.ts";
@@ -215,6 +216,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
       await api.register(appRoutes, { useCases: options.useCases });
       await api.register(dataExportRoutes, { useCases: options.useCases });
+      await api.register(adminRoutes, { useCases: options.useCases });
     },
     { prefix: "/api/v1" },
   );

@@ -52,6 +52,8 @@ export const errorStatus = {
   EXPORT_NOT_FOUND: 404,
   EXPORT_NOT_READY: 409,
   EXPORT_EXPIRED: 410,
+  INSUFFICIENT_PERMISSIONS: 403,
+  LAST_ADMIN: 409,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -103,4 +105,6 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   EXPORT_NOT_FOUND: "No such data export of yours",
   EXPORT_NOT_READY: "The data export is not ready to download",
   EXPORT_EXPIRED: "The data export has expired and its archive was removed; request a new one",
+  INSUFFICIENT_PERMISSIONS: "Your role does not allow this action",
+  LAST_ADMIN: "This is the last active admin: make another admin first",
 };

@@ -171,6 +171,7 @@ const clientId = segment("unknown-client-id-0123456789abcd", "client");
 
 const provider = segment("github", "google", "discord", "twitch", "GitHub", "facebook");
 const page: RouteFuzz = { page: true };
+const userId = segment("00000000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-00000000abcd");
 
 /** One entry per route (`METHOD /path` as Fastify prints it); HEAD routes use their GET's entry. */
 export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
@@ -267,6 +268,26 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "POST /api/v1/apps/:clientId/secret": { params: { clientId } },
   "GET /api/v1/user/apps": {},
   "DELETE /api/v1/user/apps/:clientId": { params: { clientId } },
+  "DELETE /api/v1/user": {},
+  "GET /api/v1/admin/users": {
+    query: {
+      q: anyText,
+      cursor: anyText,
+      limit: fc.oneof(fc.nat().map(String), fc.constantFrom("0", "101", "999", "-1", "1.5")),
+    },
+  },
+  "GET /api/v1/admin/users/:id": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/disable": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/enable": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/unlock": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/reset-2fa": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/revoke-sessions": { params: { id: userId } },
+  "PATCH /api/v1/admin/users/:id": {
+    params: { id: userId },
+    body: { role: field(fc.constantFrom("user", "support", "admin", "root", "Admin")) },
+  },
+  "DELETE /api/v1/admin/users/:id": { params: { id: userId } },
+  "GET /api/v1/admin/audit": { query: { cursor: anyText } },
 };
 
 // --- requests ---------------------------------------------------------------------------------

@@ -157,6 +157,7 @@ describe("GET /api/v1/user/security-events", () => {
       ip: "127.0.0.1",
       userAgent: "lightMyRequest",
       details: { sessionId: firstSession.id, reason: "revoked_by_user" },
+      description: "A session was signed out",
     });
     expect(nextBefore).toBeNull();
     expect(response.body).not.toContain(second.refreshToken.split(".")[1]);

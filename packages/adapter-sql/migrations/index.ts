@@ -16,6 +16,7 @@ import * as createApps from "./2026-11-30T10-00_create-apps.ts";
 import * as indexOIDCModelsByAccountAndClient from "./2026-11-30T10-30_index-oidc-models-by-account-and-client.ts";
 import * as createSigningKeys from "./2026-11-30T12-00_create-signing-keys.ts";
 import * as createExportJobs from "./2026-11-30T13-00_create-export-jobs.ts";
+import * as addRolesAndStaffActions from "./2026-11-30T13-30_add-roles-and-staff-actions.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -40,4 +41,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T10-30_index-oidc-models-by-account-and-client": indexOIDCModelsByAccountAndClient,
   "2026-11-30T12-00_create-signing-keys": createSigningKeys,
   "2026-11-30T13-00_create-export-jobs": createExportJobs,
+  "2026-11-30T13-30_add-roles-and-staff-actions": addRolesAndStaffActions,
 };

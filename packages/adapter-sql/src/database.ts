@@ -11,6 +11,8 @@ export interface UsersTable {
   nickname: string;
   password_hash: string | null;
   status: ColumnType<string, string | undefined, string>;
+  /** `user`, `support` or `admin` (docs/admin.md). */
+  role: ColumnType<string, string | undefined, string>;
   created_at: Date;
   updated_at: Date;
 }
@@ -54,6 +56,8 @@ export interface SecurityEventsTable {
   ip: string | null;
   user_agent: string | null;
   details: string;
+  /** The member of staff who caused it; null for the holder's own and the system's events. */
+  actor_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The `email_tokens` table: single-use tokens sent by mail. Only the SHA-256 of a secret is kept. */

@@ -181,6 +181,12 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
         .where("status", "in", ["ready", "failed"])
         .execute();
     },
+
+    async deleteExportJobsOfUser(userId): Promise<readonly string[]> {
+      const rows = await db.selectFrom("export_jobs").select("id").where("user_id", "=", userId).execute();
+      await db.deleteFrom("export_jobs").where("user_id", "=", userId).execute();
+      return rows.map((row) => row.id);
+    },
   };
 }
 

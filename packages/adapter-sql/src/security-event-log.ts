@@ -23,6 +23,7 @@ export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
           ip: event.ip?.slice(0, 64) ?? null,
           user_agent: event.userAgent?.slice(0, 512) ?? null,
           details: JSON.stringify(event.details),
+          actor_id: event.actorId,
         })
         .execute();
     },
@@ -40,7 +41,8 @@ export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
   };
 }
 
-function mapSecurityEventRow(row: Selectable<SecurityEventsTable>): SecurityEvent {
+/** A `security_events` row as a domain SecurityEvent (shared with the admin audit's read). */
+export function mapSecurityEventRow(row: Selectable<SecurityEventsTable>): SecurityEvent {
   if (!(securityEventTypes as readonly string[]).includes(row.type)) {
     throw new Error(`security_events row ${row.id} has an unknown type`);
   }
@@ -51,6 +53,7 @@ function mapSecurityEventRow(row: Selectable<SecurityEventsTable>): SecurityEven
     occurredAt: row.occurred_at,
     ip: row.ip,
     userAgent: row.user_agent,
+    actorId: row.actor_id as UserId | null,
     details: JSON.parse(row.details) as SecurityEvent["details"],
   };
 }

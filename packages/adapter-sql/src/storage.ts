@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Dependencies, ExportJobRepository, SigningKeyStore } from "@superoauth/application";
 import { Kysely, type KyselyConfig, type LogEvent, sql } from "kysely";
+import { createAccountAdministration } from "./account-administration.ts";
 import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
 import type { SQLDialect } from "./dialects/dialect.ts";
@@ -24,6 +25,7 @@ import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prun
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
 import { createSigningKeyStore } from "./signing-key-store.ts";
+import { createThirdPartyGrants } from "./third-party-grants.ts";
 import { createTwoFactorRepository } from "./two-factor-repository.ts";
 import { createUserRepository } from "./user-repository.ts";
 
@@ -41,6 +43,8 @@ export type StorageRepositories = Pick<
   | "apps"
   | "appAuthorizations"
   | "oidcModels"
+  | "accountAdministration"
+  | "thirdPartyGrants"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -225,6 +229,8 @@ function assembleStorage(input: {
     emailTokens: createEmailTokenRepository(context),
     twoFactor: createTwoFactorRepository(context),
     lockout: createLockoutRepository(context),
+    accountAdministration: createAccountAdministration(context),
+    thirdPartyGrants: createThirdPartyGrants(context),
     oidcModels: createOIDCModelStore(context),
     signingKeys: createSigningKeyStore(context),
     apps: createAppRepository(context),

@@ -1,5 +1,15 @@
 import type { UserRepository } from "@superoauth/application";
-import { type Email, err, type Nickname, ok, type Result, type User, type UserId } from "@superoauth/domain";
+import {
+  type Email,
+  err,
+  type Nickname,
+  ok,
+  parseRole,
+  type Result,
+  type Role,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
 import type { UserRow } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 
@@ -20,6 +30,7 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
             nickname: user.nickname,
             password_hash: user.passwordHash,
             status: user.status,
+            role: user.role,
             created_at: user.createdAt,
             updated_at: user.updatedAt,
           })
@@ -70,6 +81,7 @@ export function mapUserRow(row: UserRow): User {
     nickname: row.nickname as Nickname,
     passwordHash: row.password_hash,
     status: parseUserStatus(row.status),
+    role: parseStoredRole(row.role),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -79,4 +91,11 @@ function parseUserStatus(status: string): User["status"] {
   if (status === "active" || status === "disabled") return status;
   // A status the code does not know means the data and the code disagree: that is broken, not expected.
   throw new Error(`Unknown user status in the database: ${status}`);
+}
+
+function parseStoredRole(role: string): Role {
+  const parsed = parseRole(role);
+  // As with the status: a role the code does not know is broken data, not an expected case.
+  if (parsed === null) throw new Error(`Unknown user role in the database: ${role}`);
+  return parsed;
 }

@@ -1,4 +1,5 @@
 import {
+  accountAdministrationContract,
   appRepositoryContract,
   emailTokenRepositoryContract,
   exportJobRepositoryContract,
@@ -49,4 +50,8 @@ export function storageContracts(name: string, storage: () => Storage): void {
     await storage().db.deleteFrom("signing_keys").execute();
     return storage().signingKeys;
   });
+  accountAdministrationContract(name, async () => ({
+    ...storage(),
+    administration: storage().accountAdministration,
+  }));
 }

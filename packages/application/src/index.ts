@@ -2,6 +2,7 @@ export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  AccountAdministration,
   AppAuthorization,
   AppAuthorizationRepository,
   AppRepository,
@@ -17,6 +18,7 @@ export type {
   ExportJobRepository,
   ExportWorkerSignal,
   GeneratedSigningKey,
+  GuardedAccount,
   JWK,
   LinkedProviderRepository,
   LockoutRepository,
@@ -55,8 +57,10 @@ export type {
   StoredSigningKey,
   ThirdPartyAccessToken,
   ThirdPartyAccessTokens,
+  ThirdPartyGrants,
   TOTPService,
   TwoFactorRepository,
+  UserExports,
   UserRepository,
 } from "./ports/index.ts";
 export {
@@ -66,6 +70,12 @@ export {
   tokenBearingOIDCModels,
 } from "./ports/index.ts";
 export { StorageUnavailableError } from "./storage-unavailable.ts";
+export type { AdminCreated } from "./use-cases/admin/create-admin.ts";
+export { createAdmin } from "./use-cases/admin/create-admin.ts";
+export type { UserDetails } from "./use-cases/admin/get-user-details.ts";
+export type { AuditPage } from "./use-cases/admin/list-admin-audit.ts";
+export type { UserPage } from "./use-cases/admin/search-users.ts";
+export { maxUserPageSize } from "./use-cases/admin/search-users.ts";
 export type { OwnedApp } from "./use-cases/apps/present-app.ts";
 export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
 export type { RegisteredApp } from "./use-cases/apps/register-app.ts";

@@ -1,7 +1,17 @@
 import type { Dependencies } from "./ports/index.ts";
+import { deleteAccount } from "./use-cases/account/delete-account.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { changeUserRole } from "./use-cases/admin/change-user-role.ts";
+import { changeUserStatus } from "./use-cases/admin/change-user-status.ts";
+import { deleteUser } from "./use-cases/admin/delete-user.ts";
+import { getUserDetails } from "./use-cases/admin/get-user-details.ts";
+import { listAdminAudit } from "./use-cases/admin/list-admin-audit.ts";
+import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
+import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
+import { searchUsers } from "./use-cases/admin/search-users.ts";
+import { unlockUser } from "./use-cases/admin/unlock-user.ts";
 import { listAuthorizedApps, revokeAppAuthorization } from "./use-cases/apps/authorized-apps.ts";
 import { deleteApp } from "./use-cases/apps/delete-app.ts";
 import { getApp } from "./use-cases/apps/get-app.ts";
@@ -110,6 +120,16 @@ export interface UseCases {
   readonly runNextDataExport: Bound<typeof runNextDataExport>;
   /** For the scheduled prune. */
   readonly expireDataExports: Bound<typeof expireDataExports>;
+  readonly deleteAccount: Bound<typeof deleteAccount>;
+  readonly searchUsers: Bound<typeof searchUsers>;
+  readonly getUserDetails: Bound<typeof getUserDetails>;
+  readonly changeUserStatus: Bound<typeof changeUserStatus>;
+  readonly changeUserRole: Bound<typeof changeUserRole>;
+  readonly unlockUser: Bound<typeof unlockUser>;
+  readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
+  readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
+  readonly deleteUser: Bound<typeof deleteUser>;
+  readonly listAdminAudit: Bound<typeof listAdminAudit>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -170,5 +190,15 @@ export function createUseCases(deps: Dependencies): UseCases {
     openDataExportArchive: (input) => openDataExportArchive(deps, input),
     runNextDataExport: (input) => runNextDataExport(deps, input),
     expireDataExports: (input) => expireDataExports(deps, input),
+    deleteAccount: (input) => deleteAccount(deps, input),
+    searchUsers: (input) => searchUsers(deps, input),
+    getUserDetails: (input) => getUserDetails(deps, input),
+    changeUserStatus: (input) => changeUserStatus(deps, input),
+    changeUserRole: (input) => changeUserRole(deps, input),
+    unlockUser: (input) => unlockUser(deps, input),
+    resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
+    revokeUserSessions: (input) => revokeUserSessions(deps, input),
+    deleteUser: (input) => deleteUser(deps, input),
+    listAdminAudit: (input) => listAdminAudit(deps, input),
   };
 }

@@ -49,6 +49,8 @@ export const errorCodes = [
   "EXPORT_NOT_FOUND",
   "EXPORT_NOT_READY",
   "EXPORT_EXPIRED",
+  "INSUFFICIENT_PERMISSIONS",
+  "LAST_ADMIN",
 ] as const;
 
 /** The closed union of error codes. */

@@ -63,8 +63,20 @@ export {
 export { accountWordsOf, normalizePassword, passwordFormsToVerify } from "./password-screening.ts";
 export type { Result } from "./result.ts";
 export { err, ok } from "./result.ts";
+export type { Role, StaffAction } from "./role.ts";
+export {
+  checkAnAdminRemains,
+  checkStaffPermission,
+  isActiveAdmin,
+  mayPerform,
+  parseRole,
+  roles,
+  staffActions,
+  staffActionsNeedingFreshProof,
+} from "./role.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export { securityEventTypes } from "./security-event.ts";
+export { describeSecurityEvent } from "./security-event-description.ts";
 export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
 export { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 export type {

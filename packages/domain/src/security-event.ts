@@ -20,6 +20,12 @@ export const securityEventTypes = [
   "session_revoked",
   "sessions_revoked",
   "new_device_sign_in",
+  "account_disabled",
+  "account_enabled",
+  "account_unlocked",
+  "two_factor_reset",
+  "role_changed",
+  "account_deleted",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];
@@ -32,5 +38,7 @@ export interface SecurityEvent {
   readonly occurredAt: Date;
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** The member of staff who did it (an admin action, docs/admin.md); null when the account's own holder or the system did. */
+  readonly actorId: UserId | null;
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }

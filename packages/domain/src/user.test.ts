@@ -24,6 +24,7 @@ describe("createUser", () => {
       nickname: "ada",
       passwordHash: "hash",
       status: "active",
+      role: "user",
       createdAt: now,
       updatedAt: now,
     });

@@ -1,6 +1,7 @@
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
 import { err, ok, type Result } from "./result.ts";
+import type { Role } from "./role.ts";
 
 declare const userIdBrand: unique symbol;
 /** A user's identifier (a UUIDv7 string made by the application's id source). */
@@ -16,11 +17,13 @@ export interface User {
   readonly nickname: Nickname;
   readonly passwordHash: string | null;
   readonly status: UserStatus;
+  /** What the person may do to other accounts (docs/admin.md); `user` for nearly everyone. */
+  readonly role: Role;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
 
-/** Builds a new, active, unverified user. */
+/** Builds a new, active, unverified user with the `user` role. */
 export function createUser(input: {
   id: UserId;
   email: Email;
@@ -35,6 +38,7 @@ export function createUser(input: {
     nickname: input.nickname,
     passwordHash: input.passwordHash,
     status: "active",
+    role: "user",
     createdAt: input.now,
     updatedAt: input.now,
   };

@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { UseCases } from "@superoauth/application";
+import { describeSecurityEvent } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
@@ -23,6 +24,8 @@ const publicSecurityEvent = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
   userAgent: Type.Union([Type.String(), Type.Null()]),
   details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  /** A sentence for the holder ("Your two-factor authentication was reset by support"). */
+  description: Type.String(),
 });
 
 /** The signed-in user's sessions (devices) and security log. */
@@ -111,6 +114,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
         ip: e.ip,
         userAgent: e.userAgent,
         details: e.details,
+        description: describeSecurityEvent(e),
       }));
       return reply.send({ success: true, data: { events, nextBefore: result.value.nextBefore } });
     },

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
+import { sendFailure } from "../replies.ts";
 import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
@@ -42,6 +43,22 @@ export async function userRoutes(
       });
       if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
+    },
+  );
+
+  api.delete(
+    "/user",
+    {
+      preHandler: requireAuthentication(useCases),
+      schema: {
+        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { user, session } = authOf(request);
+      const result = await useCases.deleteAccount({ user, session });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { deleted: true } });
     },
   );
 }

@@ -63,6 +63,8 @@ export interface ExportJobRepository {
   listExpiredExportJobs(input: { now: Date; limit: number }): Promise<ExportJob[]>;
   /** Marks a ready or failed job `expired` (its files are gone); a job in another state is left alone. */
   markExportJobExpired(input: { id: string; now: Date }): Promise<void>;
+  /** Deletes every job of the user (deleting the account); answers their ids, whose archives go next. */
+  deleteExportJobsOfUser(userId: UserId): Promise<readonly string[]>;
 }
 
 /** One file of an export archive: its name in the archive and its content, produced as it is read. */

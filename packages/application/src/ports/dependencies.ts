@@ -1,4 +1,5 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
+import type { AccountAdministration, ThirdPartyGrants, UserExports } from "./admin.ts";
 import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens } from "./apps.ts";
 import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
@@ -48,6 +49,9 @@ export interface Dependencies {
   readonly exportWorker: ExportWorkerSignal;
   /** Where the use cases report sign-in outcomes, lockouts and refreshes for metrics; none: nowhere. */
   readonly observer?: Observer;
+  readonly accountAdministration: AccountAdministration;
+  readonly thirdPartyGrants: ThirdPartyGrants;
+  readonly userExports: UserExports;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

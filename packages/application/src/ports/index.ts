@@ -1,5 +1,7 @@
 // The ports the use cases need, one file per area with the records each port speaks in
 // (docs/architecture.md). `Dependencies` gathers them, with the tunables, for createUseCases.
+
+export type { AccountAdministration, GuardedAccount, ThirdPartyGrants, UserExports } from "./admin.ts";
 export type {
   AppAuthorization,
   AppAuthorizationRepository,
@@ -18,7 +20,6 @@ export type {
   ExportWorkerSignal,
   StoredExportArchive,
 } from "./data-export.ts";
-
 export type { Dependencies } from "./dependencies.ts";
 export type {
   PasswordAssessment,

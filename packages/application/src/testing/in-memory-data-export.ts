@@ -124,6 +124,12 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     this.#set({ ...job, status: "expired", fileKey: null });
   }
 
+  async deleteExportJobsOfUser(userId: string): Promise<readonly string[]> {
+    const ids = [...this.#jobs.values()].filter((job) => job.userId === userId).map((job) => job.id);
+    for (const id of ids) this.#jobs.delete(id);
+    return ids;
+  }
+
   /** Test helper: a job by id, whoever owns it. */
   get(id: string): ExportJob | undefined {
     return this.#jobs.get(id);

@@ -9,6 +9,11 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
     this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });
     this.#tokens.set(token.id, { ...token });
   }
+  /** Deletes the user's tokens (an account deletion). */
+  forgetUser(userId: UserId): void {
+    for (const token of [...this.#tokens.values()])
+      if (token.userId === userId) this.#tokens.delete(token.id);
+  }
   async findEmailToken(id: EmailTokenId): Promise<EmailToken | null> {
     const token = this.#tokens.get(id);
     return token === undefined ? null : { ...token };

@@ -55,6 +55,11 @@ export class InMemoryLinkedProviderRepository implements LinkedProviderRepositor
     this.#links.push({ ...input.link });
     return ok(undefined);
   }
+  /** Deletes the user's links (an account deletion). */
+  forgetUser(userId: UserId): void {
+    for (let i = this.#links.length - 1; i >= 0; i--)
+      if (this.#links[i]?.userId === userId) this.#links.splice(i, 1);
+  }
   async findLinkedProvider(input: {
     provider: OAuthProviderId;
     subject: string;
@@ -101,6 +106,12 @@ export class InMemoryOAuthFlowRepository implements OAuthFlowRepository {
   }
   async consumeLoginCode(input: { codeHash: string; now: Date }): Promise<OAuthLoginCode | null> {
     return take(this.#loginCodes, input.codeHash, input.now);
+  }
+  /** Deletes the user's trips and login codes (an account deletion). */
+  forgetUser(userId: UserId): void {
+    for (const [k, a] of [...this.#authorizations])
+      if (a.linkUserId === userId) this.#authorizations.delete(k);
+    for (const [k, c] of [...this.#loginCodes]) if (c.userId === userId) this.#loginCodes.delete(k);
   }
   /** Test helper: how many records are waiting. */
   size(): { authorizations: number; loginCodes: number } {

@@ -111,6 +111,11 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
   /** Completed MFA challenges and when their tokens expire. */
   readonly #completedChallenges = new Map<string, Date>();
 
+  /** Deletes every record of the user (an account deletion). */
+  forgetUser(userId: UserId): void {
+    this.#factors.delete(userId);
+    this.#codes = this.#codes.filter((code) => code.userId !== userId);
+  }
   async findTOTPFactor(userId: UserId): Promise<TOTPFactor | null> {
     const factor = this.#factors.get(userId);
     return factor === undefined ? null : { ...factor };
@@ -214,6 +219,22 @@ export class InMemoryLockoutRepository implements LockoutRepository {
   readonly #failures = new Map<string, LoginFailures>();
   readonly #known = new Map<string, Date>();
 
+  /** Deletes the counters of the address and the user's known sources (an account deletion). */
+  forgetUser(input: { userId: UserId; account: string }): void {
+    for (const k of [...this.#failures.keys()])
+      if (k.startsWith(`${input.account}\u0000`)) this.#failures.delete(k);
+    for (const k of [...this.#known.keys()]) if (k.startsWith(`${input.userId}\u0000`)) this.#known.delete(k);
+  }
+  /** When the last lock of the address's counters ends, if one holds at `now`. */
+  lockedUntil(input: { account: string; now: Date }): Date | null {
+    let until: Date | null = null;
+    for (const [k, failures] of this.#failures) {
+      if (!k.startsWith(`${input.account}\u0000`) || failures.lockedUntil === null) continue;
+      if (failures.lockedUntil.getTime() <= input.now.getTime()) continue;
+      if (until === null || failures.lockedUntil.getTime() > until.getTime()) until = failures.lockedUntil;
+    }
+    return until;
+  }
   async findLoginFailures(input: {
     account: string;
     sources: readonly string[];

@@ -29,10 +29,16 @@ import type {
   UserRepository,
 } from "../ports/index.ts";
 import {
+  InMemoryAccountAdministration,
+  InMemoryThirdPartyGrants,
+  InMemoryUserExports,
+} from "./in-memory-admin.ts";
+import {
   InMemoryAppAuthorizationRepository,
   InMemoryAppRepository,
   ScriptedThirdPartyAccessTokens,
 } from "./in-memory-apps.ts";
+
 import { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 import {
   CountingExportWorkerSignal,
@@ -249,6 +255,16 @@ export class InMemoryUserRepository implements UserRepository {
   deleteUser(id: UserId): void {
     this.#byId.delete(id);
   }
+  /** Replaces a stored user (for InMemoryAccountAdministration). */
+  replaceUser(user: User): void {
+    if (this.#byId.has(user.id)) this.#byId.set(user.id, { ...user });
+  }
+  /** Every user, in id order (for InMemoryAccountAdministration). */
+  allUsers(): User[] {
+    return [...this.#byId.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((u) => ({ ...u }));
+  }
 }
 
 export class InMemorySessionRepository implements SessionRepository {
@@ -359,6 +375,18 @@ export class InMemorySessionRepository implements SessionRepository {
   async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
     return this.#liveSessionsOfUser(input);
   }
+  /** Deletes the user's sessions and their refresh tokens (an account deletion). */
+  forgetUser(userId: UserId): void {
+    for (const session of [...this.#sessions.values()]) {
+      if (session.userId !== userId) continue;
+      this.#sessions.delete(session.id);
+      for (const token of [...this.#tokens.values()]) {
+        if (token.sessionId !== session.id) continue;
+        this.#tokens.delete(token.id);
+        this.#keptSecrets.delete(token.id);
+      }
+    }
+  }
   #liveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Session[] {
     return [...this.#sessions.values()]
       .filter(
@@ -396,6 +424,25 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   all(): SecurityEvent[] {
     return [...this.#events];
   }
+  /** Events with an actor, newest first, after `beforeId`. */
+  listStaffActions(input: { limit: number; beforeId?: string }): SecurityEvent[] {
+    return this.#events
+      .filter((e) => e.actorId !== null && (input.beforeId === undefined || e.id < input.beforeId))
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, input.limit)
+      .map((e) => ({ ...e, details: { ...e.details } }));
+  }
+  /** Keeps the user's events as anonymous facts under `pseudonymId` (an account deletion). */
+  anonymiseUser(input: { userId: UserId; pseudonymId: UserId }): void {
+    for (const [index, e] of this.#events.entries()) {
+      const anonymous =
+        e.userId === input.userId
+          ? { ...e, userId: input.pseudonymId, ip: null, userAgent: null, details: {} }
+          : { ...e };
+      this.#events[index] =
+        anonymous.actorId === input.userId ? { ...anonymous, actorId: input.pseudonymId } : anonymous;
+    }
+  }
 }
 
 /** A full set of in-memory dependencies, each reachable for inspection. */
@@ -422,30 +469,39 @@ export function createInMemoryDependencies(
   exportJobs: InMemoryExportJobRepository;
   exportArchives: InMemoryExportArchiveStore;
   exportWorker: CountingExportWorkerSignal;
+  accountAdministration: InMemoryAccountAdministration;
+  thirdPartyGrants: InMemoryThirdPartyGrants;
+  userExports: InMemoryUserExports;
 } {
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
+  const stores = {
+    users,
+    sessions: new InMemorySessionRepository(users),
+    securityEvents: new InMemorySecurityEventLog(),
+    emailTokens: new InMemoryEmailTokenRepository(),
+    linkedProviders: new InMemoryLinkedProviderRepository(users),
+    oauthFlows: new InMemoryOAuthFlowRepository(),
+    twoFactor: new InMemoryTwoFactorRepository(),
+    lockout: new InMemoryLockoutRepository(),
+  };
   return {
+    ...stores,
+    accountAdministration: new InMemoryAccountAdministration(stores),
+    thirdPartyGrants: new InMemoryThirdPartyGrants(),
+    userExports: new InMemoryUserExports(),
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),
     passwordStrength: new InMemoryPasswordStrengthChecker(),
     secretHasher: new InMemorySecretHasher(),
     accessTokens: new InMemoryAccessTokenIssuer(),
-    users,
-    sessions: new InMemorySessionRepository(users),
-    securityEvents: new InMemorySecurityEventLog(),
-    emailTokens: new InMemoryEmailTokenRepository(),
     mailer: new InMemoryMailer(),
     backgroundTasks: new InMemoryBackgroundTasks(),
     oauthProviders: {},
-    linkedProviders: new InMemoryLinkedProviderRepository(users),
-    oauthFlows: new InMemoryOAuthFlowRepository(),
     totp: new InMemoryTOTPService(),
     secretCipher: new InMemorySecretCipher(),
     mfaTokens: new InMemoryMFATokenIssuer(),
-    twoFactor: new InMemoryTwoFactorRepository(),
-    lockout: new InMemoryLockoutRepository(),
     apps,
     appAuthorizations: new InMemoryAppAuthorizationRepository(apps),
     oidcModels: new InMemoryOIDCModelStore(),

@@ -1,3 +1,5 @@
+export type { AccountStores } from "./account-administration.contract.ts";
+export { accountAdministrationContract } from "./account-administration.contract.ts";
 export { appRepositoryContract } from "./app-repository.contract.ts";
 export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
@@ -19,10 +21,16 @@ export {
   SequentialRandomSource,
 } from "./in-memory.ts";
 export {
+  InMemoryAccountAdministration,
+  InMemoryThirdPartyGrants,
+  InMemoryUserExports,
+} from "./in-memory-admin.ts";
+export {
   InMemoryAppAuthorizationRepository,
   InMemoryAppRepository,
   ScriptedThirdPartyAccessTokens,
 } from "./in-memory-apps.ts";
+
 export { InMemoryBackgroundTasks } from "./in-memory-background-tasks.ts";
 export type { InMemoryArchive } from "./in-memory-data-export.ts";
 export {

@@ -25,6 +25,7 @@ export function securityEventLogContract(
       occurredAt: at(counter * 1000),
       ip: "127.0.0.1",
       userAgent: "vitest",
+      actorId: null,
       details: { method: "password" },
       ...overrides,
     };

@@ -75,11 +75,14 @@ async function authenticateOwnToken(
     userId: claims.value.userId,
   });
   if (user === null) return err("USER_NOT_FOUND", "The account for this token no longer exists");
+  // Before the session's state: disabling ends every session, and the person holding a token of
+  // one should learn why it stopped working (ACCOUNT_DISABLED), not be told to sign in again. The
+  // token's signature is proven, so this reveals nothing to anyone else.
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return allowed;
   if (session === null || session.revokedAt !== null || session.userId !== user.id) {
     return err("INVALID_TOKEN", "This session has ended; sign in again");
   }
-  const allowed = checkUserMaySignIn(user);
-  if (!allowed.ok) return allowed;
   return ok({ user, session });
 }
 

@@ -47,6 +47,12 @@ async function rotateOrReject(
   if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
     return rejected;
   }
+  // A disabled account's tokens answer why they stopped working, though disabling revoked their
+  // sessions (the secret matched: the presenter held this token).
+  const user = await deps.users.findUserById(stored.session.userId);
+  if (user === null) return rejected;
+  const allowed = checkUserMaySignIn(user);
+  if (!allowed.ok) return { result: allowed, observed: "refused" };
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
 
@@ -72,10 +78,6 @@ async function rotateOrReject(
       });
       return { result: invalid, observed: "reuse_detected" };
     }
-    const user = await deps.users.findUserById(stored.session.userId);
-    if (user === null) return rejected;
-    const allowed = checkUserMaySignIn(user);
-    if (!allowed.ok) return { result: allowed, observed: "refused" };
     let refreshToken: string;
     let observed: RefreshOutcome = "rotated";
     if (decision.kind === "return-current-successor") {

@@ -1,5 +1,6 @@
 import {
   notifiesAccountHolder,
+  type Role,
   type SecurityEvent,
   type SecurityEventType,
   type SecurityNoticeType,
@@ -36,6 +37,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     type: T;
     client?: ClientInfo | undefined;
     details?: Record<string, string | number | boolean>;
+    /** The member of staff who did it (docs/admin.md): named as the event's actor, their role in `details.by`. */
+    actor?: { readonly id: UserId; readonly role: Role };
   },
 ): Promise<void> {
   const event: SecurityEvent = {
@@ -45,7 +48,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     occurredAt: deps.clock.now(),
     ip: input.client?.ip ?? null,
     userAgent: input.client?.userAgent?.slice(0, 512) ?? null,
-    details: input.details ?? {},
+    actorId: input.actor?.id ?? null,
+    details: input.actor === undefined ? (input.details ?? {}) : { ...input.details, by: input.actor.role },
   };
   await deps.securityEvents.recordSecurityEvent(event);
   if (!notifiesAccountHolder(event)) return;

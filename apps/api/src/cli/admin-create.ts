@@ -1,0 +1,70 @@
+import { parseArgs } from "node:util";
+import { createSecureRandomSource, createSHA256SecretHasher } from "@superoauth/adapter-crypto";
+import { openStorage } from "@superoauth/adapter-sql";
+import { createAdmin } from "@superoauth/application";
+import { describeDatabaseProblem } from "../database-problem.ts";
+import { loadConfigOrExit, maskURL } from "./load-config.ts";
+
+// `pnpm admin:create --email <address>`: makes the account with this address an admin, or creates
+// one (address verified, no password) and prints a one-time link to set its password (docs/admin.md).
+const usage = "Usage: pnpm admin:create --email <address>";
+
+let email: string | undefined;
+try {
+  ({ email } = parseArgs({ options: { email: { type: "string" } } }).values);
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  process.exit(1);
+}
+if (email === undefined || email.trim() === "") {
+  console.error(usage);
+  process.exit(1);
+}
+
+const config = loadConfigOrExit();
+const storage = await openStorage({ url: config.databaseURL });
+try {
+  const created = await createAdmin(
+    {
+      users: storage.users,
+      accountAdministration: storage.accountAdministration,
+      emailTokens: storage.emailTokens,
+      securityEvents: storage.securityEvents,
+      random: createSecureRandomSource(),
+      secretHasher: createSHA256SecretHasher(),
+      clock: { now: () => new Date() },
+      settings: { appURL: config.mail.appURL },
+    },
+    { email },
+  );
+  if (!created.ok) {
+    console.error(`${created.message ?? created.error}\n${usage}`);
+    process.exitCode = 1;
+  } else {
+    const { user } = created.value;
+    switch (created.value.outcome) {
+      case "already-admin":
+        console.log(`${user.email} is already an admin.`);
+        break;
+      case "promoted":
+        console.log(
+          `${user.email} is now an admin.${user.status === "disabled" ? " The account is disabled: enable it to sign in." : ""}`,
+        );
+        break;
+      case "created":
+        console.log(
+          `Created the admin account ${user.email} (id ${user.id}), without a password.\n` +
+            `Set its password at this link, once, within one hour (it is shown only now):\n\n` +
+            `  ${created.value.setPasswordLink}\n\n` +
+            "Expired? Run this command again for a new link.",
+        );
+        break;
+    }
+  }
+} catch (error) {
+  console.error(`Could not create the admin in ${maskURL(config.databaseURL)}.`);
+  console.error(describeDatabaseProblem(error, config.databaseURL));
+  process.exitCode = 1;
+} finally {
+  await storage.close();
+}

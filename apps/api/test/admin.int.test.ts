@@ -1,0 +1,248 @@
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { ManualClock } from "@superoauth/application/testing";
+import type { Email, UserId } from "@superoauth/domain";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { integrationTestConfig } from "./test-config.ts";
+
+// Issue 10, "Account deletion" and "Admin and roles", end to end through the composed service on a
+// real database (MySQL in project api, SQLite in api-sqlite): disabling answers ACCOUNT_DISABLED
+// everywhere; deleting a fully used account leaves nothing in any table that names the person, and
+// the address registers again.
+
+const database = useTestDatabase();
+const clock = new ManualClock(new Date());
+let service: Service;
+
+beforeAll(async () => {
+  service = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined, {
+    clock,
+  });
+});
+afterAll(async () => service?.close());
+
+const password = "Sup3r-secret!";
+
+interface Client {
+  readonly ip: string;
+  readonly userAgent: string;
+}
+
+function call(
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  url: string,
+  options: { token?: string; payload?: object; client?: Client } = {},
+) {
+  const client = options.client ?? { ip: "192.0.2.1", userAgent: "admin-console/1.0" };
+  return service.app.inject({
+    method,
+    url: `/api/v1${url}`,
+    remoteAddress: client.ip,
+    headers: {
+      "user-agent": client.userAgent,
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+    },
+    ...(options.payload === undefined ? {} : { payload: options.payload }),
+  });
+}
+
+async function register(email: string, nickname: string, client?: Client) {
+  const response = await call("POST", "/auth/register", {
+    payload: { email, password, nickname },
+    ...(client === undefined ? {} : { client }),
+  });
+  expect(response.statusCode, response.body).toBe(201);
+  return response.json().data as { user: { id: string }; accessToken: string; refreshToken: string };
+}
+
+/** An admin, made as `pnpm admin:create` makes one: the role set in the store. */
+async function registerAdmin(email: string) {
+  const admin = await register(email, "operator");
+  const promoted = await service.storage.accountAdministration.updateAccount({
+    userId: admin.user.id as UserId,
+    change: { role: "admin" },
+    now: clock.now(),
+    guard: () => ({ ok: true, value: undefined }),
+  });
+  expect(promoted.ok).toBe(true);
+  return admin;
+}
+
+describe("disabling an account", () => {
+  it("answers ACCOUNT_DISABLED at sign-in, at refresh and with the access token in hand; enabling lets it in again", async () => {
+    const admin = await registerAdmin("disabling-admin@example.com");
+    const person = await register("disabled-person@example.com", "person");
+
+    const disabled = await call("POST", `/admin/users/${person.user.id}/disable`, {
+      token: admin.accessToken,
+    });
+    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+
+    const me = await call("GET", "/auth/me", { token: person.accessToken });
+    expect([me.statusCode, me.json().error]).toEqual([403, "ACCOUNT_DISABLED"]);
+    const refreshed = await call("POST", "/auth/refresh", { payload: { refreshToken: person.refreshToken } });
+    expect([refreshed.statusCode, refreshed.json().error]).toEqual([403, "ACCOUNT_DISABLED"]);
+    const login = await call("POST", "/auth/login", {
+      payload: { email: "disabled-person@example.com", password },
+    });
+    expect([login.statusCode, login.json().error]).toEqual([403, "ACCOUNT_DISABLED"]);
+
+    expect(
+      (await call("POST", `/admin/users/${person.user.id}/enable`, { token: admin.accessToken })).statusCode,
+    ).toBe(200);
+    const again = await call("POST", "/auth/login", {
+      payload: { email: "disabled-person@example.com", password },
+    });
+    expect(again.statusCode).toBe(200);
+    const events = await call("GET", "/user/security-events", { token: again.json().data.accessToken });
+    expect(events.json().data.events.map((e: { description: string }) => e.description)).toEqual(
+      expect.arrayContaining([
+        "Your account was disabled by an administrator",
+        "Your account was enabled again by an administrator",
+      ]),
+    );
+    const audit = await call("GET", "/admin/audit", { token: admin.accessToken });
+    expect(audit.json().data.actions.slice(0, 2)).toMatchObject([
+      { type: "account_enabled", actorId: admin.user.id, userId: person.user.id },
+      { type: "account_disabled", actorId: admin.user.id, userId: person.user.id },
+    ]);
+  });
+
+  it("the last active admin cannot be demoted", async () => {
+    const db = database.db();
+    // Every other admin of this file's database stands down first.
+    await db.updateTable("users").set({ role: "user" }).where("role", "=", "admin").execute();
+    const admin = await registerAdmin("last-admin@example.com");
+    const demoted = await call("PATCH", `/admin/users/${admin.user.id}`, {
+      token: admin.accessToken,
+      payload: { role: "user" },
+    });
+    expect([demoted.statusCode, demoted.json().error]).toEqual([409, "LAST_ADMIN"]);
+  });
+});
+
+describe("deleting an account", () => {
+  it("leaves nothing in any table that identifies the person, and the address registers again", async () => {
+    const email = "erase-me@example.com";
+    const home: Client = { ip: "198.51.100.23", userAgent: "PersonalBrowser/9.9 (erase-me)" };
+    const phone: Client = { ip: "198.51.100.77", userAgent: "PersonalPhone/2.1 (erase-me)" };
+    const admin = await registerAdmin("deleting-admin@example.com");
+    const person = await register(email, "eraseme", home);
+    const userId = person.user.id;
+
+    // Staff act on it: an event with an actor.
+    expect(
+      (await call("POST", `/admin/users/${userId}/unlock`, { token: admin.accessToken })).statusCode,
+    ).toBe(200);
+    // Use the account the way a person does, so every table that can hold them does.
+    const second = await call("POST", "/auth/login", { payload: { email, password }, client: phone });
+    expect(second.statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      await call("POST", "/auth/login", { payload: { email, password: "Wrong-passw0rd!" }, client: phone });
+    }
+    const setup = await call("POST", "/auth/2fa/setup", { token: person.accessToken, client: home });
+    const { secret } = setup.json().data;
+    const enabled = await call("POST", "/auth/2fa/enable", {
+      token: person.accessToken,
+      payload: { code: await generateTOTPCode({ secret, now: clock.now() }) },
+      client: home,
+    });
+    expect(enabled.statusCode, enabled.body).toBe(200);
+    await service.storage.linkedProviders.linkProvider({
+      userId: userId as UserId,
+      provider: "github",
+      subject: "erase-me-github-4242",
+      email: email as Email,
+      displayName: "Erase Me",
+      linkedAt: clock.now(),
+    });
+    await service.storage.oidcModels.upsert({
+      model: "Grant",
+      id: "grant-of-erase-me",
+      payload: { accountId: userId, clientId: "some-app" },
+      expiresAt: null,
+    });
+    const needles = [email, userId, home.ip, phone.ip, home.userAgent, phone.userAgent, "erase-me"];
+    // A check that finds nothing before the deletion could not fail after it: every kind of record
+    // the account made is there (the verification mail's token was issued at registration).
+    const before = new Set((await rowsMentioning(needles)).map((row) => row.slice(0, row.indexOf(":"))));
+    expect([...before].sort()).toEqual(
+      [
+        "users",
+        "sessions",
+        "security_events",
+        "email_tokens",
+        "totp_factors",
+        "backup_codes",
+        "login_failures",
+        "known_sign_in_sources",
+        "linked_providers",
+        "oidc_models",
+      ].sort(),
+    );
+
+    const deleted = await call("DELETE", "/user", { token: person.accessToken, client: home });
+
+    expect(deleted.json()).toEqual({ success: true, data: { deleted: true } });
+    expect(await rowsMentioning(needles)).toEqual([]);
+    const me = await call("GET", "/auth/me", { token: person.accessToken });
+    expect([me.statusCode, me.json().error]).toEqual([404, "USER_NOT_FOUND"]);
+    // The log keeps the facts, without the person.
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
+    expect(audit[0]).toMatchObject({ type: "account_unlocked", actorId: admin.user.id, details: {} });
+    const pseudonym = audit[0].userId;
+    expect(pseudonym).not.toBe(userId);
+    const kept = await database
+      .db()
+      .selectFrom("security_events")
+      .selectAll()
+      .where("user_id", "=", pseudonym)
+      .execute();
+    expect(kept.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["login_succeeded", "login_failed", "two_factor_enabled", "account_deleted"]),
+    );
+    expect(kept.every((e) => e.ip === null && e.user_agent === null)).toBe(true);
+
+    const again = await register(email, "eraseme", home);
+    expect(again.user.id).not.toBe(userId);
+  });
+
+  it("an admin deletes through the same step; a stale proof is refused first", async () => {
+    const admin = await registerAdmin("second-deleting-admin@example.com");
+    const person = await register("deleted-by-admin@example.com", "byadmin");
+    clock.advance(6 * 60_000);
+    const refreshed = await call("POST", "/auth/refresh", { payload: { refreshToken: admin.refreshToken } });
+    const staleToken = refreshed.json().data.accessToken;
+    const stale = await call("DELETE", `/admin/users/${person.user.id}`, { token: staleToken });
+    expect([stale.statusCode, stale.json().error]).toEqual([401, "REAUTH_REQUIRED"]);
+    const reauthenticated = await call("POST", "/auth/reauthenticate", {
+      token: staleToken,
+      payload: { password },
+    });
+    expect(reauthenticated.statusCode).toBe(200);
+
+    const deleted = await call("DELETE", `/admin/users/${person.user.id}`, { token: staleToken });
+
+    expect(deleted.statusCode).toBe(200);
+    expect(await rowsMentioning([person.user.id, "deleted-by-admin@example.com"])).toEqual([]);
+  });
+});
+
+/** Every row of every table whose text mentions one of `needles`: "table: row". */
+async function rowsMentioning(needles: readonly string[]): Promise<string[]> {
+  const db = database.db();
+  const tables = await db.introspection.getTables();
+  const found: string[] = [];
+  for (const table of tables) {
+    const rows = await db
+      .selectFrom(table.name as "users")
+      .selectAll()
+      .execute();
+    for (const row of rows) {
+      const text = JSON.stringify(row);
+      if (needles.some((needle) => text.includes(needle))) found.push(`${table.name}: ${text}`);
+    }
+  }
+  return found;
+}

@@ -1,0 +1,275 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Authenticated, UseCases, UserDetails } from "@superoauth/application";
+import { describeSecurityEvent, type Result, type SecurityEvent, type User } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
+import { type Static, type TObject, Type } from "typebox";
+import { authOf, requireAuthentication } from "../authenticate.ts";
+import { sendFailure } from "../replies.ts";
+import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+
+/** What staff see of an account in a list: never a hash or a secret (the schema is an allow-list). */
+const adminUser = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  emailVerified: Type.Boolean(),
+  nickname: Type.String(),
+  hasPassword: Type.Boolean(),
+  status: Type.Union([Type.Literal("active"), Type.Literal("disabled")]),
+  role: Type.Union([Type.Literal("user"), Type.Literal("support"), Type.Literal("admin")]),
+  createdAt: Type.String({ format: "date-time" }),
+});
+
+const adminUserDetails = Type.Object({
+  ...adminUser.properties,
+  twoFactorEnabled: Type.Boolean(),
+  linkedProviders: Type.Array(
+    Type.Object({
+      provider: Type.String(),
+      email: Type.Union([Type.String(), Type.Null()]),
+      displayName: Type.Union([Type.String(), Type.Null()]),
+      linkedAt: Type.String({ format: "date-time" }),
+    }),
+  ),
+  sessionCount: Type.Integer(),
+  locked: Type.Boolean(),
+  lockedUntil: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+});
+
+const auditEntry = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  occurredAt: Type.String({ format: "date-time" }),
+  /** The member of staff who acted (a pseudonym once their account is deleted). */
+  actorId: Type.String(),
+  /** The account acted on (a pseudonym once it is deleted). */
+  userId: Type.String(),
+  details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
+  description: Type.String(),
+});
+
+const userIdParams = Type.Object({ id: boundedString(64) });
+
+function presentAdminUser(user: User): Static<typeof adminUser> {
+  return {
+    id: user.id,
+    email: user.email,
+    emailVerified: user.emailVerified,
+    nickname: user.nickname,
+    hasPassword: user.passwordHash !== null,
+    status: user.status,
+    role: user.role,
+    createdAt: user.createdAt.toISOString(),
+  };
+}
+
+function presentDetails(details: UserDetails): Static<typeof adminUserDetails> {
+  return {
+    ...presentAdminUser(details.user),
+    twoFactorEnabled: details.twoFactorEnabled,
+    linkedProviders: details.linkedProviders.map((link) => ({
+      provider: link.provider,
+      email: link.email,
+      displayName: link.displayName,
+      linkedAt: link.linkedAt.toISOString(),
+    })),
+    sessionCount: details.liveSessionCount,
+    locked: details.lockedUntil !== null,
+    lockedUntil: details.lockedUntil?.toISOString() ?? null,
+  };
+}
+
+function presentAuditEntry(event: SecurityEvent): Static<typeof auditEntry> {
+  return {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt.toISOString(),
+    actorId: event.actorId ?? "",
+    userId: event.userId,
+    details: event.details,
+    description: describeSecurityEvent(event),
+  };
+}
+
+/**
+ * The admin API (docs/admin.md): staff search and read accounts and act on them. Every route needs
+ * a Bearer token; what the caller's role allows is the use cases' (the domain's permission table),
+ * answered with INSUFFICIENT_PERMISSIONS.
+ */
+export async function adminRoutes(app: FastifyInstance, options: { useCases: UseCases }): Promise<void> {
+  const { useCases } = options;
+  const api = app.withTypeProvider<TypeBoxTypeProvider>();
+  const authenticated = requireAuthentication(useCases);
+
+  api.get(
+    "/admin/users",
+    {
+      preHandler: authenticated,
+      schema: {
+        // Query strings are text and never coerced: the limit is digits, checked for range by the use case.
+        querystring: Type.Object({
+          q: Type.Optional(boundedString(254)),
+          cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })),
+        }),
+        response: {
+          200: successEnvelope(
+            Type.Object({
+              users: Type.Array(adminUser),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { q, cursor, limit } = request.query;
+      const result = await useCases.searchUsers({
+        actor: authOf(request),
+        query: q,
+        cursor,
+        limit: limit === undefined ? undefined : Number(limit),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({
+        success: true,
+        data: { users: result.value.users.map(presentAdminUser), nextCursor: result.value.nextCursor },
+      });
+    },
+  );
+
+  api.get(
+    "/admin/users/:id",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: userIdParams,
+        response: { 200: successEnvelope(Type.Object({ user: adminUserDetails })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.getUserDetails({ actor: authOf(request), userId: request.params.id });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { user: presentDetails(result.value) } });
+    },
+  );
+
+  /** A POST action on one account: calls the use case, answers `data` on success. */
+  function action(input: {
+    path: string;
+    data: TObject;
+    run: (actor: Authenticated, userId: string) => Promise<Result<unknown>>;
+    answer: Readonly<Record<string, string | boolean>>;
+  }): void {
+    api.post(
+      `/admin/users/:id/${input.path}`,
+      {
+        preHandler: authenticated,
+        schema: { params: userIdParams, response: { 200: successEnvelope(input.data), ...errorResponses } },
+      },
+      async (request, reply) => {
+        const result = await input.run(authOf(request), request.params.id);
+        if (!result.ok) return sendFailure(reply, result);
+        return reply.send({ success: true, data: input.answer });
+      },
+    );
+  }
+
+  action({
+    path: "disable",
+    data: Type.Object({ status: Type.Literal("disabled") }),
+    run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "disabled" }),
+    answer: { status: "disabled" },
+  });
+  action({
+    path: "enable",
+    data: Type.Object({ status: Type.Literal("active") }),
+    run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "active" }),
+    answer: { status: "active" },
+  });
+  action({
+    path: "unlock",
+    data: Type.Object({ unlocked: Type.Literal(true) }),
+    run: (actor, userId) => useCases.unlockUser({ actor, userId }),
+    answer: { unlocked: true },
+  });
+  action({
+    path: "reset-2fa",
+    data: Type.Object({ twoFactorEnabled: Type.Literal(false) }),
+    run: (actor, userId) => useCases.resetUserTwoFactor({ actor, userId }),
+    answer: { twoFactorEnabled: false },
+  });
+  action({
+    path: "revoke-sessions",
+    data: Type.Object({ sessionsRevoked: Type.Literal(true) }),
+    run: (actor, userId) => useCases.revokeUserSessions({ actor, userId }),
+    answer: { sessionsRevoked: true },
+  });
+
+  api.patch(
+    "/admin/users/:id",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: userIdParams,
+        body: Type.Object({ role: boundedString(32) }),
+        response: {
+          200: successEnvelope(Type.Object({ role: adminUser.properties.role })),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.changeUserRole({
+        actor: authOf(request),
+        userId: request.params.id,
+        role: request.body.role,
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { role: result.value.role } });
+    },
+  );
+
+  api.delete(
+    "/admin/users/:id",
+    {
+      preHandler: authenticated,
+      schema: {
+        params: userIdParams,
+        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.deleteUser({ actor: authOf(request), userId: request.params.id });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { deleted: true } });
+    },
+  );
+
+  api.get(
+    "/admin/audit",
+    {
+      preHandler: authenticated,
+      schema: {
+        querystring: Type.Object({ cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
+        response: {
+          200: successEnvelope(
+            Type.Object({
+              actions: Type.Array(auditEntry),
+              nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.listAdminAudit({ actor: authOf(request), cursor: request.query.cursor });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({
+        success: true,
+        data: { actions: result.value.actions.map(presentAuditEntry), nextCursor: result.value.nextCursor },
+      });
+    },
+  );
+}

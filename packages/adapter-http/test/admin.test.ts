@@ -1,0 +1,528 @@
+import type { Role, UserId } from "@superoauth/domain";
+import type { FastifyInstance, LightMyRequestResponse } from "fastify";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  getMe,
+  logIn,
+  otherRegistration,
+  refresh,
+  registerUser,
+  type SignedInData,
+  type TestDependencies,
+} from "./test-app.ts";
+
+// The admin API over in-memory ports: every route's success and error paths, and the permission
+// table of docs/admin.md checked for each role on each route.
+
+let app: FastifyInstance;
+let deps: TestDependencies;
+beforeEach(async () => {
+  ({ app, deps } = await buildTestApp());
+});
+afterEach(async () => app.close());
+
+/** Registers an account and gives it `role`, as `pnpm admin:create` or an admin would. */
+async function accountWithRole(
+  role: Role,
+  email = `${role}-${Math.random().toString(36).slice(2)}@example.com`,
+) {
+  const signedIn = await registerUser(app, { email, password: "Sup3r-secret!", nickname: `${role}_member` });
+  const user = await deps.users.findUserById(signedIn.user.id as UserId);
+  if (user === null) throw new Error("no user");
+  deps.users.replaceUser({ ...user, role });
+  return { ...signedIn, email, password: "Sup3r-secret!" };
+}
+
+function call(
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  url: string,
+  caller: SignedInData,
+  payload?: Record<string, unknown>,
+): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method,
+    url: `/api/v1${url}`,
+    headers: bearer(caller.accessToken),
+    ...(payload === undefined ? {} : { payload }),
+  });
+}
+
+/**
+ * Six minutes on, past REAUTH_MAX_AGE (and the access tokens' lifetime): `caller` refreshes, so it
+ * holds a valid token of a session whose last proof is stale.
+ */
+async function withStaleProof(caller: SignedInData): Promise<SignedInData> {
+  deps.clock.advance(6 * 60_000);
+  const response = await refresh(app, caller.refreshToken);
+  if (response.statusCode !== 200) throw new Error(`refresh failed: ${response.body}`);
+  return { ...caller, ...response.json().data };
+}
+
+async function timelineOf(person: SignedInData) {
+  const response = await app.inject({
+    method: "GET",
+    url: "/api/v1/user/security-events",
+    headers: bearer(person.accessToken),
+  });
+  return response.json().data.events as {
+    type: string;
+    description: string;
+    details: Record<string, unknown>;
+  }[];
+}
+
+describe("the permission table over HTTP", () => {
+  /** What each role gets from each route, on a target with the `user` role. */
+  const routes = [
+    { name: "search", method: "GET", path: () => "/admin/users", support: 200, admin: 200 },
+    { name: "read", method: "GET", path: (id: string) => `/admin/users/${id}`, support: 200, admin: 200 },
+    {
+      name: "unlock",
+      method: "POST",
+      path: (id: string) => `/admin/users/${id}/unlock`,
+      support: 200,
+      admin: 200,
+    },
+    {
+      name: "revoke sessions",
+      method: "POST",
+      path: (id: string) => `/admin/users/${id}/revoke-sessions`,
+      support: 200,
+      admin: 200,
+    },
+    {
+      name: "disable",
+      method: "POST",
+      path: (id: string) => `/admin/users/${id}/disable`,
+      support: 403,
+      admin: 200,
+    },
+    {
+      name: "enable",
+      method: "POST",
+      path: (id: string) => `/admin/users/${id}/enable`,
+      support: 403,
+      admin: 200,
+    },
+    { name: "role", method: "PATCH", path: (id: string) => `/admin/users/${id}`, support: 403, admin: 200 },
+    {
+      name: "delete",
+      method: "DELETE",
+      path: (id: string) => `/admin/users/${id}`,
+      support: 403,
+      admin: 200,
+    },
+    { name: "audit", method: "GET", path: () => "/admin/audit", support: 403, admin: 200 },
+  ] as const;
+
+  for (const route of routes) {
+    for (const role of ["user", "support", "admin"] as const) {
+      const expected = role === "user" ? 403 : route[role];
+      it(`${route.name}: ${role} gets ${expected}`, async () => {
+        const caller = await accountWithRole(role);
+        const target = await registerUser(app, otherRegistration);
+        const response = await call(route.method, route.path(target.user.id), caller, {
+          ...(route.method === "PATCH" ? { role: "support" } : {}),
+        });
+        if (expected === 403) expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
+        else expect(response.statusCode, response.body).toBe(200);
+      });
+    }
+  }
+
+  it("reset-2fa: a user gets 403, support and admins reset it", async () => {
+    for (const role of ["user", "support", "admin"] as const) {
+      const caller = await accountWithRole(role);
+      const target = await accountWithRole("user");
+      await deps.twoFactor.savePendingTOTPFactor({
+        userId: target.user.id as UserId,
+        encryptedSecret: "s",
+        now: deps.clock.now(),
+      });
+      const response = await call("POST", `/admin/users/${target.user.id}/reset-2fa`, caller);
+      if (role === "user") expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
+      else expect(response.json()).toEqual({ success: true, data: { twoFactorEnabled: false } });
+    }
+  });
+
+  it("a plain user learns nothing about other accounts: 403 even for an unknown id", async () => {
+    const caller = await accountWithRole("user");
+    expectError(await call("GET", "/admin/users/no-such-id", caller), "INSUFFICIENT_PERMISSIONS", 403);
+  });
+
+  it("support cannot act on support or admin accounts, but may read them", async () => {
+    const support = await accountWithRole("support");
+    for (const role of ["support", "admin"] as const) {
+      const target = await accountWithRole(role);
+      for (const action of ["unlock", "revoke-sessions", "reset-2fa"]) {
+        expectError(
+          await call("POST", `/admin/users/${target.user.id}/${action}`, support),
+          "INSUFFICIENT_PERMISSIONS",
+          403,
+        );
+      }
+      expect((await call("GET", `/admin/users/${target.user.id}`, support)).statusCode).toBe(200);
+    }
+  });
+
+  it("without a token every admin route answers UNAUTHORIZED", async () => {
+    const response = await app.inject({ method: "GET", url: "/api/v1/admin/users" });
+    expectError(response, "UNAUTHORIZED", 401);
+  });
+});
+
+describe("searching and reading users", () => {
+  it("finds by a part of the email or nickname, pages in creation order, and shows no secret", async () => {
+    const admin = await accountWithRole("admin");
+    const ada = await registerUser(app, {
+      email: "ada@example.com",
+      password: "Sup3r-secret!",
+      nickname: "Countess",
+    });
+    const grace = await registerUser(app, otherRegistration);
+
+    const byEmail = await call("GET", "/admin/users?q=ADA@", admin);
+    expect(byEmail.json().data).toEqual({
+      users: [
+        {
+          id: ada.user.id,
+          email: "ada@example.com",
+          emailVerified: false,
+          nickname: "Countess",
+          hasPassword: true,
+          status: "active",
+          role: "user",
+          createdAt: expect.any(String),
+        },
+      ],
+      nextCursor: null,
+    });
+    expect(byEmail.body).not.toContain("passwordHash");
+    const byNickname = await call("GET", "/admin/users?q=grace_h", admin);
+    expect(byNickname.json().data.users.map((u: { id: string }) => u.id)).toEqual([grace.user.id]);
+
+    const first = (await call("GET", "/admin/users?limit=2", admin)).json().data;
+    expect(first.users).toHaveLength(2);
+    const second = (await call("GET", `/admin/users?limit=2&cursor=${first.nextCursor}`, admin)).json().data;
+    expect(second).toEqual({ users: [expect.objectContaining({ id: grace.user.id })], nextCursor: null });
+  });
+
+  it("refuses a limit out of range", async () => {
+    const admin = await accountWithRole("admin");
+    expectError(await call("GET", "/admin/users?limit=0", admin), "VALIDATION_ERROR", 400);
+    expectError(await call("GET", "/admin/users?limit=101", admin), "VALIDATION_ERROR", 400);
+  });
+
+  it("shows status, role, 2FA, providers, session count and the lock", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await logIn(app, otherRegistration);
+    for (let i = 0; i < 5; i++) {
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: otherRegistration.email, password: "Wrong-passw0rd!" },
+      });
+    }
+    const response = await call("GET", `/admin/users/${target.user.id}`, admin);
+    expect(response.json().data.user).toEqual({
+      id: target.user.id,
+      email: otherRegistration.email,
+      emailVerified: false,
+      nickname: otherRegistration.nickname,
+      hasPassword: true,
+      status: "active",
+      role: "user",
+      createdAt: expect.any(String),
+      twoFactorEnabled: false,
+      linkedProviders: [],
+      sessionCount: 2,
+      locked: true,
+      lockedUntil: expect.any(String),
+    });
+  });
+
+  it("answers USER_NOT_FOUND for an unknown id", async () => {
+    const admin = await accountWithRole("admin");
+    expectError(
+      await call("GET", "/admin/users/00000000-0000-7000-8000-0000000fffff", admin),
+      "USER_NOT_FOUND",
+      404,
+    );
+    expectError(await call("POST", "/admin/users/nobody/unlock", admin), "USER_NOT_FOUND", 404);
+  });
+});
+
+describe("disabling and enabling", () => {
+  it("disabling ends every session: sign-in, refresh and the token in hand answer ACCOUNT_DISABLED", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+
+    const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+
+    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expectError(await getMe(app, target.accessToken), "ACCOUNT_DISABLED", 403);
+    expectError(await refresh(app, target.refreshToken), "ACCOUNT_DISABLED", 403);
+    const login = await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration });
+    expectError(login, "ACCOUNT_DISABLED", 403);
+    expect(deps.thirdPartyGrants.revokedUserIds).toContain(target.user.id);
+
+    // Enabled again, the old sessions stay ended: a fresh sign-in works.
+    expect((await call("POST", `/admin/users/${target.user.id}/enable`, admin)).json()).toEqual({
+      success: true,
+      data: { status: "active" },
+    });
+    expectError(await getMe(app, target.accessToken), "INVALID_TOKEN", 401);
+    const again = await logIn(app, otherRegistration);
+    const events = await timelineOf(again);
+    expect(events.map((e) => e.description)).toEqual(
+      expect.arrayContaining([
+        "Your account was disabled by an administrator",
+        "Your account was enabled again by an administrator",
+      ]),
+    );
+  });
+
+  it("disabling needs the admin's fresh proof; enabling does not", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(admin);
+    expectError(await call("POST", `/admin/users/${target.user.id}/disable`, stale), "REAUTH_REQUIRED", 401);
+    expect((await call("POST", `/admin/users/${target.user.id}/enable`, stale)).statusCode).toBe(200);
+  });
+
+  it("the last active admin cannot be disabled, even by themselves", async () => {
+    const admin = await accountWithRole("admin");
+    expectError(await call("POST", `/admin/users/${admin.user.id}/disable`, admin), "LAST_ADMIN", 409);
+    const other = await accountWithRole("admin");
+    expect((await call("POST", `/admin/users/${admin.user.id}/disable`, other)).statusCode).toBe(200);
+  });
+});
+
+describe("unlock, reset 2FA, revoke sessions", () => {
+  it("unlock lifts the lock of the address, and the timeline names support", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    for (let i = 0; i < 5; i++) {
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: otherRegistration.email, password: "Wrong-passw0rd!" },
+      });
+    }
+    expectError(
+      await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration }),
+      "ACCOUNT_LOCKED",
+      423,
+    );
+    expect((await call("POST", `/admin/users/${target.user.id}/unlock`, support)).json()).toEqual({
+      success: true,
+      data: { unlocked: true },
+    });
+    const signedIn = await logIn(app, otherRegistration);
+    expect((await timelineOf(signedIn)).map((e) => e.description)).toContain(
+      "Your account's sign-in lock was lifted by support",
+    );
+  });
+
+  it("reset-2fa removes the factor; without one it answers TWO_FACTOR_NOT_ENABLED", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}/reset-2fa`;
+    expectError(await call("POST", url, support), "TWO_FACTOR_NOT_ENABLED", 400);
+    const userId = target.user.id as UserId;
+    await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
+    await deps.twoFactor.enableTOTPFactor({
+      userId,
+      confirmedSecret: "sealed",
+      usedStep: 1,
+      backupCodes: [],
+      now: deps.clock.now(),
+    });
+    expect((await call("GET", `/admin/users/${userId}`, support)).json().data.user.twoFactorEnabled).toBe(
+      true,
+    );
+
+    expect((await call("POST", url, support)).statusCode).toBe(200);
+
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toBeNull();
+    const events = await timelineOf(target);
+    expect(events[0]).toMatchObject({
+      type: "two_factor_reset",
+      details: { by: "support" },
+      description: "Your two-factor authentication was reset by support",
+    });
+  });
+
+  it("reset-2fa needs a fresh proof", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(support);
+    expectError(
+      await call("POST", `/admin/users/${target.user.id}/reset-2fa`, stale),
+      "REAUTH_REQUIRED",
+      401,
+    );
+  });
+
+  it("revoke-sessions ends the account's sessions", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    expect((await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, support)).json()).toEqual({
+      success: true,
+      data: { sessionsRevoked: true },
+    });
+    expectError(await getMe(app, target.accessToken), "INVALID_TOKEN", 401);
+    expectError(await refresh(app, target.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+  });
+});
+
+describe("roles", () => {
+  it("an admin gives and takes roles; an unknown role is a VALIDATION_ERROR", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}`;
+    expectError(await call("PATCH", url, admin, { role: "root" }), "VALIDATION_ERROR", 400);
+    expect((await call("PATCH", url, admin, { role: "support" })).json()).toEqual({
+      success: true,
+      data: { role: "support" },
+    });
+    // The new role applies to the target's next request: support may now search.
+    expect((await call("GET", "/admin/users", target)).statusCode).toBe(200);
+    expect((await timelineOf(target))[0]?.description).toBe(
+      "Your role was changed to support by an administrator",
+    );
+  });
+
+  it("the last active admin cannot lose the role; with another admin they can", async () => {
+    const admin = await accountWithRole("admin");
+    const url = `/admin/users/${admin.user.id}`;
+    expectError(await call("PATCH", url, admin, { role: "user" }), "LAST_ADMIN", 409);
+    await accountWithRole("admin");
+    expect((await call("PATCH", url, admin, { role: "user" })).statusCode).toBe(200);
+    expectError(await call("GET", "/admin/users", admin), "INSUFFICIENT_PERMISSIONS", 403);
+  });
+
+  it("changing a role needs a fresh proof", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(admin);
+    expectError(
+      await call("PATCH", `/admin/users/${target.user.id}`, stale, { role: "admin" }),
+      "REAUTH_REQUIRED",
+      401,
+    );
+  });
+});
+
+describe("deletion", () => {
+  it("an admin deletes an account: it is gone, the address registers again, the audit keeps the act", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    expect((await call("DELETE", `/admin/users/${target.user.id}`, admin)).json()).toEqual({
+      success: true,
+      data: { deleted: true },
+    });
+    expectError(await call("GET", `/admin/users/${target.user.id}`, admin), "USER_NOT_FOUND", 404);
+    expectError(await getMe(app, target.accessToken), "USER_NOT_FOUND", 404);
+    await registerUser(app, otherRegistration);
+    const audit = (await call("GET", "/admin/audit", admin)).json().data;
+    expect(audit.actions[0]).toMatchObject({
+      type: "account_deleted",
+      actorId: admin.user.id,
+      description: "The account was deleted by an administrator",
+    });
+    expect(audit.actions[0].userId).not.toBe(target.user.id);
+  });
+
+  it("DELETE /user deletes one's own account behind a fresh proof", async () => {
+    const person = await withStaleProof(await registerUser(app, otherRegistration));
+    const stale = await app.inject({
+      method: "DELETE",
+      url: "/api/v1/user",
+      headers: bearer(person.accessToken),
+    });
+    expectError(stale, "REAUTH_REQUIRED", 401);
+    const fresh = await logIn(app, otherRegistration);
+
+    const deleted = await app.inject({
+      method: "DELETE",
+      url: "/api/v1/user",
+      headers: bearer(fresh.accessToken),
+    });
+
+    expect(deleted.json()).toEqual({ success: true, data: { deleted: true } });
+    expectError(await refresh(app, fresh.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+    expectError(
+      await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration }),
+      "INVALID_CREDENTIALS",
+      401,
+    );
+    expect(deps.userExports.usersWithExports.has(person.user.id as UserId)).toBe(false);
+    expect(deps.thirdPartyGrants.revokedUserIds).toContain(person.user.id);
+    const again = await registerUser(app, otherRegistration);
+    expect(again.user.id).not.toBe(person.user.id);
+  });
+
+  it("the last active admin cannot delete their own account, and nothing of it ends", async () => {
+    const admin = await accountWithRole("admin");
+    const response = await app.inject({
+      method: "DELETE",
+      url: "/api/v1/user",
+      headers: bearer(admin.accessToken),
+    });
+    expectError(response, "LAST_ADMIN", 409);
+    expect((await getMe(app, admin.accessToken)).statusCode).toBe(200);
+    expect(deps.thirdPartyGrants.revokedUserIds).not.toContain(admin.user.id);
+  });
+
+  it("deleting needs the admin's fresh proof", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(admin);
+    expectError(await call("DELETE", `/admin/users/${target.user.id}`, stale), "REAUTH_REQUIRED", 401);
+  });
+});
+
+describe("the audit", () => {
+  it("lists staff actions newest first, with actor and target, and not the holders' own events", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/unlock`, support);
+    deps.clock.advance(1000);
+    await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, admin);
+
+    const audit = (await call("GET", "/admin/audit", admin)).json().data;
+
+    expect(audit.actions.map((a: { type: string }) => a.type)).toEqual([
+      "sessions_revoked",
+      "account_unlocked",
+    ]);
+    expect(audit.actions[1]).toMatchObject({
+      actorId: support.user.id,
+      userId: target.user.id,
+      details: { by: "support" },
+      description: "Your account's sign-in lock was lifted by support",
+    });
+    expect(audit.nextCursor).toBeNull();
+  });
+
+  it("pages by 50 with nextCursor", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    for (let i = 0; i < 51; i++) await call("POST", `/admin/users/${target.user.id}/unlock`, admin);
+
+    const first = (await call("GET", "/admin/audit", admin)).json().data;
+    const second = (await call("GET", `/admin/audit?cursor=${first.nextCursor}`, admin)).json().data;
+
+    expect(first.actions).toHaveLength(50);
+    expect(first.nextCursor).toBe(first.actions[49].id);
+    expect(second.actions).toHaveLength(1);
+    expect(second.actions[0].id < first.actions[49].id).toBe(true);
+    expect(second.nextCursor).toBeNull();
+  });
+});

@@ -1,0 +1,168 @@
+import type { AccountAdministration, GuardedAccount } from "@superoauth/application";
+import {
+  type ErrorCode,
+  err,
+  ok,
+  type Result,
+  type Role,
+  type SecurityEvent,
+  type User,
+  type UserId,
+  type UserStatus,
+} from "@superoauth/domain";
+import { sql, type Transaction } from "kysely";
+import type { Database } from "./database.ts";
+import type { SQLContext } from "./dialects/dialect.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
+import { mapSecurityEventRow } from "./security-event-log.ts";
+import { mapUserRow } from "./user-repository.ts";
+
+/** `!` escapes LIKE's wildcards: both databases accept it in ESCAPE, where a backslash is spelt differently. */
+function likePattern(query: string): string {
+  return `%${query.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * The AccountAdministration port over SQL. A guarded change locks the active admins' rows (found
+ * through `users_role_index`, so only those and the gaps around them are locked, not the table),
+ * then the account's, in that order every time: two changes that could each remove an admin take
+ * turns, and the second sees what the first left.
+ */
+export function createAccountAdministration(context: SQLContext): AccountAdministration {
+  const { db, dialect } = context;
+
+  async function lockAccount<E extends ErrorCode>(
+    trx: Transaction<Database>,
+    userId: UserId,
+    guard: (account: GuardedAccount) => Result<void, E>,
+  ): Promise<Result<User, "USER_NOT_FOUND" | E>> {
+    const admins = await dialect
+      .forUpdate(
+        trx
+          .selectFrom("users")
+          .select("id")
+          .where("role", "=", "admin")
+          .where("status", "=", "active")
+          .orderBy("id"),
+      )
+      .execute();
+    const row = await dialect
+      .forUpdate(trx.selectFrom("users").selectAll().where("id", "=", userId))
+      .executeTakeFirst();
+    if (row === undefined) return err("USER_NOT_FOUND", "No user with this id");
+    const user = mapUserRow(row);
+    const allowed = guard({ user, activeAdminIds: admins.map((a) => a.id as UserId) });
+    if (!allowed.ok) return allowed;
+    return ok(user);
+  }
+
+  return {
+    async searchUsers(input: { query: string | null; afterId?: string; limit: number }): Promise<User[]> {
+      let query = db.selectFrom("users").selectAll();
+      if (input.query !== null) {
+        const pattern = likePattern(input.query.toLowerCase());
+        query = query.where(
+          sql<boolean>`(LOWER(email) LIKE ${pattern} ESCAPE '!' OR LOWER(nickname) LIKE ${pattern} ESCAPE '!')`,
+        );
+      }
+      if (input.afterId !== undefined) query = query.where("id", ">", input.afterId);
+      const rows = await query.orderBy("id").limit(input.limit).execute();
+      return rows.map(mapUserRow);
+    },
+
+    async updateAccount<E extends ErrorCode>(input: {
+      userId: UserId;
+      change: { readonly status?: UserStatus; readonly role?: Role };
+      now: Date;
+      guard: (account: GuardedAccount) => Result<void, E>;
+    }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
+      return runInTransaction(context, async (trx) => {
+        const locked = await lockAccount(trx, input.userId, input.guard);
+        if (!locked.ok) return locked;
+        await trx
+          .updateTable("users")
+          .set({
+            ...(input.change.status === undefined ? {} : { status: input.change.status }),
+            ...(input.change.role === undefined ? {} : { role: input.change.role }),
+            updated_at: input.now,
+          })
+          .where("id", "=", input.userId)
+          .execute();
+        return ok({ ...locked.value, ...input.change, updatedAt: input.now });
+      });
+    },
+
+    async deleteAccount<E extends ErrorCode>(input: {
+      userId: UserId;
+      pseudonymId: UserId;
+      guard: (account: GuardedAccount) => Result<void, E>;
+    }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
+      const { userId, pseudonymId } = input;
+      return runInTransaction(context, async (trx) => {
+        const locked = await lockAccount(trx, userId, input.guard);
+        if (!locked.ok) return locked;
+        // The log keeps what happened and when, under a pseudonym, and nothing about where or who.
+        await trx
+          .updateTable("security_events")
+          .set({ user_id: pseudonymId, ip: null, user_agent: null, details: "{}" })
+          .where("user_id", "=", userId)
+          .execute();
+        await trx
+          .updateTable("security_events")
+          .set({ actor_id: pseudonymId })
+          .where("actor_id", "=", userId)
+          .execute();
+        // Trips that name the user's sessions have no foreign key (they live ten minutes at most).
+        const sessionIds = trx.selectFrom("sessions").select("id").where("user_id", "=", userId);
+        await trx
+          .deleteFrom("oauth_authorizations")
+          .where((eb) =>
+            eb.or([
+              eb("link_session_id", "in", sessionIds),
+              eb("reauthenticate_session_id", "in", sessionIds),
+            ]),
+          )
+          .execute();
+        // Lockout counters are keyed by the address, whether or not an account has it (ADR 0008).
+        await trx.deleteFrom("login_failures").where("account", "=", locked.value.email).execute();
+        // The OpenID provider's records of the account (sessions, grants, tokens) name it without a key.
+        await trx.deleteFrom("oidc_models").where("account_id", "=", userId).execute();
+        // Every other record of the person goes with the row (ON DELETE CASCADE): sessions and their
+        // refresh tokens, linked providers, 2FA and backup codes, mail tokens, known sign-in sources,
+        // completed MFA challenges, OAuth trips and login codes.
+        await trx.deleteFrom("users").where("id", "=", userId).execute();
+        return ok(locked.value);
+      });
+    },
+
+    async listActiveAdminIds(): Promise<UserId[]> {
+      const rows = await db
+        .selectFrom("users")
+        .select("id")
+        .where("role", "=", "admin")
+        .where("status", "=", "active")
+        .orderBy("id")
+        .execute();
+      return rows.map((r) => r.id as UserId);
+    },
+
+    async findAccountLockedUntil(input: { account: string; now: Date }): Promise<Date | null> {
+      const row = await db
+        .selectFrom("login_failures")
+        .select("locked_until")
+        .where("account", "=", input.account)
+        .where("locked_until", ">", input.now)
+        .orderBy("locked_until", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      return row?.locked_until ?? null;
+    },
+
+    async listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]> {
+      let query = db.selectFrom("security_events").selectAll().where("actor_id", "is not", null);
+      if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
+      const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
+      return rows.map(mapSecurityEventRow);
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { ErrorCode, Result, Role, SecurityEvent, User, UserId, UserStatus } from "@superoauth/domain";
+
+/** An account as a guard sees it under the store's lock: the account, and the active admins of the service. */
+export interface GuardedAccount {
+  readonly user: User;
+  readonly activeAdminIds: readonly UserId[];
+}
+
+/**
+ * What staff do to accounts (docs/admin.md). The changes that could leave the service without an
+ * admin take turns: the store reads the active admins and the account under one lock and asks the
+ * guard (the domain's rules), so two admins demoting each other at once cannot both succeed.
+ */
+export interface AccountAdministration {
+  /**
+   * Users whose email or nickname contains `query` (case-insensitive; every user when null), in id
+   * order (creation order: ids are UUIDv7), after `afterId`, at most `limit`.
+   */
+  searchUsers(input: { query: string | null; afterId?: string; limit: number }): Promise<User[]>;
+  /** Applies `change` if the guard allows it on the account as it is; answers the changed account. */
+  updateAccount<E extends ErrorCode>(input: {
+    userId: UserId;
+    change: { readonly status?: UserStatus; readonly role?: Role };
+    now: Date;
+    guard: (account: GuardedAccount) => Result<void, E>;
+  }): Promise<Result<User, "USER_NOT_FOUND" | E>>;
+  /**
+   * If the guard allows it, in one transaction: deletes the user and every record of them (sessions
+   * and refresh tokens, linked providers, 2FA, mail tokens, sign-in sources and lockout counters of
+   * their address, OAuth trips and codes, the OpenID provider's records of the account) and keeps
+   * their security events only as anonymous facts: under `pseudonymId` (an id nobody has), without
+   * IP, user agent or details. Actions the user took as staff keep naming `pseudonymId` as actor.
+   * Answers the account as it was.
+   */
+  deleteAccount<E extends ErrorCode>(input: {
+    userId: UserId;
+    pseudonymId: UserId;
+    guard: (account: GuardedAccount) => Result<void, E>;
+  }): Promise<Result<User, "USER_NOT_FOUND" | E>>;
+  /** The ids of the admins that are not disabled. */
+  listActiveAdminIds(): Promise<UserId[]>;
+  /** When the last lock of any of the address's sign-in counters ends, if one holds at `now`. */
+  findAccountLockedUntil(input: { account: string; now: Date }): Promise<Date | null>;
+  /** The events staff caused (those with an actor), newest first, after `beforeId`. */
+  listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]>;
+}
+
+/**
+ * What a user granted third-party apps (issue 9): their consents and the tokens issued under them.
+ * Disabling and deleting an account revoke them all.
+ */
+export interface ThirdPartyGrants {
+  revokeGrantsOfUser(input: { userId: UserId }): Promise<void>;
+}
+
+/** A user's data exports (issue 10): deleting the account removes them, records and files. */
+export interface UserExports {
+  removeExportsOfUser(input: { userId: UserId }): Promise<void>;
+}

@@ -1,0 +1,325 @@
+import {
+  checkAnAdminRemains,
+  createEmailToken,
+  type Email,
+  type EmailTokenId,
+  err,
+  type Nickname,
+  ok,
+  type SecurityEvent,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import type {
+  AccountAdministration,
+  EmailTokenRepository,
+  LinkedProviderRepository,
+  LockoutRepository,
+  SecurityEventLog,
+  SessionRepository,
+  TwoFactorRepository,
+  UserRepository,
+} from "../ports/index.ts";
+import { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
+
+/** The stores an AccountAdministration acts on, as one backend holds them. */
+export interface AccountStores {
+  readonly administration: AccountAdministration;
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly securityEvents: SecurityEventLog;
+  readonly linkedProviders: LinkedProviderRepository;
+  readonly twoFactor: TwoFactorRepository;
+  readonly emailTokens: EmailTokenRepository;
+  readonly lockout: LockoutRepository;
+}
+
+/** The behaviour every AccountAdministration must have, the last-admin race included. */
+export function accountAdministrationContract(name: string, makeStores: () => Promise<AccountStores>): void {
+  const allow = () => ok(undefined);
+  const event = (userId: UserId, overrides: Partial<SecurityEvent> = {}): SecurityEvent => ({
+    id: testId(),
+    userId,
+    type: "login_succeeded",
+    occurredAt: at(1000),
+    ip: "203.0.113.7",
+    userAgent: "Secret Browser 1.0",
+    actorId: null,
+    details: { method: "password" },
+    ...overrides,
+  });
+
+  describe(`AccountAdministration contract: ${name}`, () => {
+    it("finds users by a part of their email or nickname, case-insensitively, in id order", async () => {
+      const { administration, users } = await makeStores();
+      const tag = testId().slice(-8);
+      const a = makeUser({ email: `ada-${tag}@example.com` as Email, nickname: "Ada_L" as Nickname });
+      const b = makeUser({ email: `bob-${tag}@example.com` as Email, nickname: `Zed${tag}` as Nickname });
+      const c = makeUser({ email: `carol@example.com-${tag}x` as Email, nickname: "carol" as Nickname });
+      for (const u of [a, b, c]) await users.insertUser(u);
+      const ids = (found: User[]) => found.map((u) => u.id);
+      const sorted = [a, b, c].map((u) => u.id).sort();
+      expect(ids(await administration.searchUsers({ query: tag, limit: 10 }))).toEqual(sorted);
+      expect(ids(await administration.searchUsers({ query: `zed${tag}`.toLowerCase(), limit: 10 }))).toEqual([
+        b.id,
+      ]);
+      expect(ids(await administration.searchUsers({ query: `ada-${tag}@`, limit: 10 }))).toEqual([a.id]);
+      // Pages continue after the last id seen.
+      const first = await administration.searchUsers({ query: tag, limit: 2 });
+      expect(ids(first)).toEqual(sorted.slice(0, 2));
+      expect(
+        ids(await administration.searchUsers({ query: tag, afterId: sorted[1] ?? "", limit: 2 })),
+      ).toEqual(sorted.slice(2));
+    });
+
+    it("takes LIKE's wildcards in a query literally", async () => {
+      const { administration, users } = await makeStores();
+      const tag = testId().slice(-8);
+      const literal = makeUser({ email: `a_b%${tag}@example.com` as Email });
+      const other = makeUser({ email: `axb${tag}@example.com` as Email });
+      await users.insertUser(literal);
+      await users.insertUser(other);
+      const found = await administration.searchUsers({ query: `a_b%${tag}`, limit: 10 });
+      expect(found.map((u) => u.id)).toEqual([literal.id]);
+      expect(await administration.searchUsers({ query: `!${tag}`, limit: 10 })).toEqual([]);
+    });
+
+    it("changes status and role when the guard allows it, and nothing when it refuses", async () => {
+      const { administration, users } = await makeStores();
+      const user = makeUser();
+      await users.insertUser(user);
+      const changed = await administration.updateAccount({
+        userId: user.id,
+        change: { status: "disabled", role: "support" },
+        now: at(5000),
+        guard: allow,
+      });
+      expect(changed).toEqual({
+        ok: true,
+        value: { ...user, status: "disabled", role: "support", updatedAt: at(5000) },
+      });
+      expect(await users.findUserById(user.id)).toEqual({
+        ...user,
+        status: "disabled",
+        role: "support",
+        updatedAt: at(5000),
+      });
+      const refused = await administration.updateAccount({
+        userId: user.id,
+        change: { role: "admin" },
+        now: at(6000),
+        guard: ({ user: seen }) => (seen.role === "support" ? err("LAST_ADMIN") : ok(undefined)),
+      });
+      expect(refused).toMatchObject({ ok: false, error: "LAST_ADMIN" });
+      expect((await users.findUserById(user.id))?.role).toBe("support");
+      expect(
+        await administration.updateAccount({ userId: testId() as UserId, change: {}, now: t0, guard: allow }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+    });
+
+    it("shows the guard the active admins: admins not disabled", async () => {
+      const { administration, users } = await makeStores();
+      const admin = makeUser({ role: "admin" });
+      const disabledAdmin = makeUser({ role: "admin", status: "disabled" });
+      const support = makeUser({ role: "support" });
+      for (const u of [admin, disabledAdmin, support]) await users.insertUser(u);
+      let seen: readonly UserId[] = [];
+      await administration.updateAccount({
+        userId: support.id,
+        change: {},
+        now: t0,
+        guard: ({ activeAdminIds }) => {
+          seen = activeAdminIds;
+          return ok(undefined);
+        },
+      });
+      expect(seen).toContain(admin.id);
+      expect(seen).not.toContain(disabledAdmin.id);
+      expect(seen).not.toContain(support.id);
+      const listed = await administration.listActiveAdminIds();
+      expect(listed).toContain(admin.id);
+      expect(listed).not.toContain(disabledAdmin.id);
+    });
+
+    it("of two admins demoting each other at once, exactly one succeeds", async () => {
+      const { administration, users } = await makeStores();
+      const a = makeUser({ role: "admin" });
+      const b = makeUser({ role: "admin" });
+      await users.insertUser(a);
+      await users.insertUser(b);
+      const pair = [a.id, b.id];
+      const demote = (userId: UserId) =>
+        administration.updateAccount({
+          userId,
+          change: { role: "user" },
+          now: at(1000),
+          // Only this pair counts: other tests of the same database leave admins behind.
+          guard: ({ user, activeAdminIds }) =>
+            checkAnAdminRemains({
+              target: user,
+              after: { role: "user", status: user.status },
+              activeAdminIds: activeAdminIds.filter((id) => pair.includes(id)),
+            }),
+        });
+      const outcomes = await Promise.all([demote(a.id), demote(b.id)]);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(1);
+      expect(outcomes.filter((o) => !o.ok)).toMatchObject([{ ok: false, error: "LAST_ADMIN" }]);
+      const roles = [(await users.findUserById(a.id))?.role, (await users.findUserById(b.id))?.role];
+      expect(roles.sort()).toEqual(["admin", "user"]);
+    });
+
+    it("deletes every record of the person and keeps their events only as anonymous facts", async () => {
+      const stores = await makeStores();
+      const { administration, users } = stores;
+      const user = makeUser();
+      const other = makeUser({ role: "admin" });
+      await users.insertUser(user);
+      await users.insertUser(other);
+      const session = makeSession(user.id);
+      await stores.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      await stores.linkedProviders.linkProvider({
+        userId: user.id,
+        provider: "github",
+        subject: `gh-${testId()}`,
+        email: user.email,
+        displayName: "Ada",
+        linkedAt: t0,
+      });
+      await stores.twoFactor.savePendingTOTPFactor({ userId: user.id, encryptedSecret: "sealed", now: t0 });
+      const tokenId = testId() as EmailTokenId;
+      await stores.emailTokens.issueEmailToken(
+        createEmailToken({
+          id: tokenId,
+          userId: user.id,
+          purpose: "reset_password",
+          secretHash: "h",
+          now: t0,
+        }),
+      );
+      await stores.lockout.updateLoginFailures({
+        account: user.email,
+        sources: ["*"],
+        update: () => new Map([["*", { count: 5, windowStartedAt: t0, lockedUntil: at(60_000) }]]),
+      });
+      await stores.lockout.rememberSignInSource({ userId: user.id, source: "ip:203.0.113.7", now: t0 });
+      const own = event(user.id);
+      const byStaff = event(user.id, {
+        type: "account_disabled",
+        actorId: other.id,
+        details: { by: "admin" },
+      });
+      const actedOnOther = event(other.id, {
+        type: "account_unlocked",
+        actorId: user.id,
+        details: { by: "admin" },
+      });
+      for (const e of [own, byStaff, actedOnOther]) await stores.securityEvents.recordSecurityEvent(e);
+      const pseudonymId = testId() as UserId;
+
+      const deleted = await administration.deleteAccount({ userId: user.id, pseudonymId, guard: allow });
+
+      expect(deleted).toEqual({ ok: true, value: user });
+      expect(await users.findUserById(user.id)).toBeNull();
+      expect(await users.findUserByEmail(user.email)).toBeNull();
+      expect(await stores.sessions.findSession(session.id)).toBeNull();
+      expect(await stores.linkedProviders.listLinkedProvidersOfUser(user.id)).toEqual([]);
+      expect(await stores.twoFactor.findTOTPFactor(user.id)).toBeNull();
+      expect(await stores.emailTokens.findEmailToken(tokenId)).toBeNull();
+      expect(await stores.lockout.findLoginFailures({ account: user.email, sources: ["*"] })).toEqual(
+        new Map(),
+      );
+      expect(
+        await stores.lockout.findKnownSignInSources({
+          userId: user.id,
+          sources: ["ip:203.0.113.7"],
+          since: t0,
+        }),
+      ).toEqual([]);
+      expect(await stores.securityEvents.listSecurityEventsOfUser({ userId: user.id, limit: 10 })).toEqual(
+        [],
+      );
+      const kept = await stores.securityEvents.listSecurityEventsOfUser({ userId: pseudonymId, limit: 10 });
+      expect(kept.map((e) => ({ ...e })).sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual(
+        [own, byStaff]
+          .map((e) => ({ ...e, userId: pseudonymId, ip: null, userAgent: null, details: {} }))
+          .sort((x, y) => (x.id < y.id ? -1 : 1)),
+      );
+      // What the person did as staff keeps its place in the audit, under the pseudonym.
+      const otherEvents = await stores.securityEvents.listSecurityEventsOfUser({
+        userId: other.id,
+        limit: 10,
+      });
+      expect(otherEvents).toEqual([{ ...actedOnOther, actorId: pseudonymId }]);
+      // The address is free again.
+      expect(await users.insertUser(makeUser({ email: user.email }))).toEqual({ ok: true, value: undefined });
+    });
+
+    it("deletes nothing when the guard refuses, or the account is unknown", async () => {
+      const { administration, users } = await makeStores();
+      const user = makeUser();
+      await users.insertUser(user);
+      const refused = await administration.deleteAccount({
+        userId: user.id,
+        pseudonymId: testId() as UserId,
+        guard: () => err("LAST_ADMIN"),
+      });
+      expect(refused).toMatchObject({ ok: false, error: "LAST_ADMIN" });
+      expect(await users.findUserById(user.id)).toEqual(user);
+      expect(
+        await administration.deleteAccount({
+          userId: testId() as UserId,
+          pseudonymId: testId() as UserId,
+          guard: allow,
+        }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+    });
+
+    it("answers when the address's latest sign-in lock ends, and null when none holds", async () => {
+      const { administration, lockout } = await makeStores();
+      const account = `locked-${testId()}@example.com`;
+      expect(await administration.findAccountLockedUntil({ account, now: t0 })).toBeNull();
+      await lockout.updateLoginFailures({
+        account,
+        sources: ["*", "ip:1", "ip:2"],
+        update: () =>
+          new Map([
+            ["*", { count: 5, windowStartedAt: t0, lockedUntil: at(60_000) }],
+            ["ip:1", { count: 5, windowStartedAt: t0, lockedUntil: at(120_000) }],
+            ["ip:2", { count: 1, windowStartedAt: t0, lockedUntil: null }],
+          ]),
+      });
+      expect(await administration.findAccountLockedUntil({ account, now: t0 })).toEqual(at(120_000));
+      expect(await administration.findAccountLockedUntil({ account, now: at(120_000) })).toBeNull();
+    });
+
+    it("lists the events staff caused, newest first, and only those", async () => {
+      const { administration, users, securityEvents } = await makeStores();
+      const user = makeUser();
+      const admin = makeUser({ role: "admin" });
+      await users.insertUser(user);
+      await users.insertUser(admin);
+      const own = event(user.id);
+      await securityEvents.recordSecurityEvent(own);
+      const actions = [];
+      for (const type of ["account_unlocked", "two_factor_reset", "account_disabled"] as const) {
+        const action = event(user.id, {
+          id: `${"f".repeat(8)}${testId().slice(8)}`,
+          type,
+          actorId: admin.id,
+        });
+        actions.push(action);
+        await securityEvents.recordSecurityEvent(action);
+      }
+      const listed = await administration.listStaffActions({ limit: 1000 });
+      const mine = listed.filter((e) => e.userId === user.id);
+      expect(mine).toEqual([...actions].sort((x, y) => (x.id < y.id ? 1 : -1)));
+      const ids = listed.map((e) => e.id);
+      expect(ids).toEqual([...ids].sort().reverse());
+      const newest = mine[0]?.id ?? "";
+      const after = await administration.listStaffActions({ limit: 1000, beforeId: newest });
+      expect(after.map((e) => e.id)).not.toContain(newest);
+      expect(after.every((e) => e.id < newest && e.actorId !== null)).toBe(true);
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import {
+  createEmailToken,
+  createUser,
+  type EmailTokenId,
+  err,
+  formatEmailToken,
+  nicknameFromDisplayName,
+  ok,
+  parseEmail,
+  type Result,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
+import { buildMailLink } from "../../mails.ts";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+
+/** What `pnpm admin:create` did. */
+export type AdminCreated =
+  | { readonly outcome: "promoted" | "already-admin"; readonly user: User }
+  /** A new account: its password is set through `setPasswordLink`, a one-time reset link valid one hour. */
+  | { readonly outcome: "created"; readonly user: User; readonly setPasswordLink: string };
+
+/**
+ * The operator's way in (`pnpm admin:create --email`), run on the server, so it needs no actor:
+ * makes the account with this address an admin, or creates it (address verified, no password, the
+ * admin role) and answers a one-time link to set its password, the reset-password mechanism and
+ * page. A disabled account is promoted but stays disabled: enabling is a decision of its own.
+ */
+export async function createAdmin(
+  deps: Pick<
+    Dependencies,
+    "users" | "accountAdministration" | "emailTokens" | "random" | "clock" | "secretHasher" | "securityEvents"
+  > & { readonly settings: Pick<Dependencies["settings"], "appURL"> },
+  input: { email: string },
+): Promise<Result<AdminCreated, "VALIDATION_ERROR" | "USER_EXISTS">> {
+  const email = parseEmail(input.email);
+  if (!email.ok) return email;
+  const now = deps.clock.now();
+  const existing = await deps.users.findUserByEmail(email.value);
+  if (existing !== null) {
+    if (existing.role === "admin") return ok({ outcome: "already-admin", user: existing });
+    const promoted = await deps.accountAdministration.updateAccount({
+      userId: existing.id,
+      change: { role: "admin" },
+      now,
+      guard: () => ok(undefined),
+    });
+    if (!promoted.ok)
+      return err("VALIDATION_ERROR", "The account was deleted meanwhile; run the command again");
+    await recordSecurityEvent(deps, {
+      userId: existing.id,
+      type: "role_changed",
+      details: { role: "admin", previousRole: existing.role, via: "admin:create" },
+    });
+    return ok({ outcome: "promoted", user: promoted.value });
+  }
+  const user: User = {
+    ...createUser({
+      id: deps.random.generateId() as UserId,
+      email: email.value,
+      nickname: nicknameFromDisplayName(email.value.slice(0, email.value.indexOf("@"))),
+      passwordHash: null,
+      now,
+    }),
+    // Whoever runs the command on the server vouches for the address.
+    emailVerified: true,
+    role: "admin",
+  };
+  const inserted = await deps.users.insertUser(user);
+  if (!inserted.ok) return inserted;
+  const id = deps.random.generateId() as EmailTokenId;
+  const secret = deps.random.generateSecret();
+  await deps.emailTokens.issueEmailToken(
+    createEmailToken({
+      id,
+      userId: user.id,
+      purpose: "reset_password",
+      secretHash: deps.secretHasher.hashSecret(secret),
+      now,
+    }),
+  );
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "role_changed",
+    details: { role: "admin", previousRole: "user", via: "admin:create" },
+  });
+  const setPasswordLink = buildMailLink({
+    appURL: deps.settings.appURL,
+    purpose: "reset_password",
+    token: formatEmailToken({ id, secret }),
+  });
+  return ok({ outcome: "created", user, setPasswordLink });
+}

@@ -1,0 +1,42 @@
+import { type LinkedProvider, ok, type Result, type User } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { liveSince } from "../sessions/steps/live-since.ts";
+import { authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
+
+/** What staff see of an account: never a hash or a secret. */
+export interface UserDetails {
+  readonly user: User;
+  readonly twoFactorEnabled: boolean;
+  readonly linkedProviders: readonly LinkedProvider[];
+  readonly liveSessionCount: number;
+  /** When the sign-in lock of the address ends, if one holds now (POST .../unlock lifts it). */
+  readonly lockedUntil: Date | null;
+}
+
+/** One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock. */
+export async function getUserDetails(
+  deps: Dependencies,
+  input: { actor: Authenticated; userId: string },
+): Promise<Result<UserDetails, Exclude<StaffRefusal, "REAUTH_REQUIRED">>> {
+  const target = await authorizeStaffAction(deps, {
+    actor: input.actor,
+    action: "read_users",
+    targetId: input.userId,
+  });
+  if (!target.ok) return target as Result<never, Exclude<StaffRefusal, "REAUTH_REQUIRED">>;
+  const user = target.value;
+  const [twoFactor, linkedProviders, sessions, lockedUntil] = await Promise.all([
+    deps.twoFactor.findTwoFactorStatus(user.id),
+    deps.linkedProviders.listLinkedProvidersOfUser(user.id),
+    deps.sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: liveSince(deps) }),
+    deps.accountAdministration.findAccountLockedUntil({ account: user.email, now: deps.clock.now() }),
+  ]);
+  return ok({
+    user,
+    twoFactorEnabled: twoFactor.enabled,
+    linkedProviders,
+    liveSessionCount: sessions.length,
+    lockedUntil,
+  });
+}

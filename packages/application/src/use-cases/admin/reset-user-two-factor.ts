@@ -1,0 +1,32 @@
+import { err, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
+
+/**
+ * Removes the account's second factor and backup codes, for a person who lost both (support and
+ * admins, with a fresh proof). Sessions are left alone: the person is usually signed out already,
+ * and signs in next with the first factor alone, then may set 2FA up again.
+ */
+export async function resetUserTwoFactor(
+  deps: Dependencies,
+  input: { actor: Authenticated; userId: string },
+): Promise<Result<void, StaffRefusal | "TWO_FACTOR_NOT_ENABLED">> {
+  const target = await authorizeStaffAction(deps, {
+    actor: input.actor,
+    action: "reset_two_factor",
+    targetId: input.userId,
+  });
+  if (!target.ok) return target;
+  if ((await deps.twoFactor.findTOTPFactor(target.value.id)) === null) {
+    return err("TWO_FACTOR_NOT_ENABLED", "This account has no second factor to reset");
+  }
+  await deps.twoFactor.deleteTwoFactor(target.value.id);
+  await recordSecurityEvent(deps, {
+    userId: target.value.id,
+    type: "two_factor_reset",
+    actor: actorOf(input.actor),
+  });
+  return ok(undefined);
+}

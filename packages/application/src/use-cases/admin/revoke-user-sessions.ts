@@ -1,0 +1,25 @@
+import { ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
+
+/** Signs the account out everywhere (support and admins): every session, and so every token of ours, ends. */
+export async function revokeUserSessions(
+  deps: Dependencies,
+  input: { actor: Authenticated; userId: string },
+): Promise<Result<void, StaffRefusal>> {
+  const target = await authorizeStaffAction(deps, {
+    actor: input.actor,
+    action: "revoke_sessions",
+    targetId: input.userId,
+  });
+  if (!target.ok) return target;
+  await deps.sessions.revokeSessionsOfUser({ userId: target.value.id, now: deps.clock.now() });
+  await recordSecurityEvent(deps, {
+    userId: target.value.id,
+    type: "sessions_revoked",
+    actor: actorOf(input.actor),
+  });
+  return ok(undefined);
+}

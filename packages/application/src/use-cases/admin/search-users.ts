@@ -1,0 +1,44 @@
+import { err, mayPerform, ok, type Result, type User } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { splitPage } from "./steps/next-page.ts";
+
+export const defaultUserPageSize = 20;
+export const maxUserPageSize = 100;
+
+/** One page of a user search, and the cursor of the next (null on the last page). */
+export interface UserPage {
+  readonly users: User[];
+  readonly nextCursor: string | null;
+}
+
+/**
+ * Staff search users by a part of their email or nickname (case-insensitive), in creation order, a
+ * page at a time: `cursor` is the `nextCursor` of the previous page. No query lists everyone.
+ */
+export async function searchUsers(
+  deps: Dependencies,
+  input: {
+    actor: Authenticated;
+    query?: string | undefined;
+    cursor?: string | undefined;
+    limit?: number | undefined;
+  },
+): Promise<Result<UserPage, "INSUFFICIENT_PERMISSIONS" | "VALIDATION_ERROR">> {
+  if (!mayPerform(input.actor.user.role, "read_users")) {
+    return err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
+  }
+  const limit = input.limit ?? defaultUserPageSize;
+  if (!Number.isInteger(limit) || limit < 1 || limit > maxUserPageSize) {
+    return err("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxUserPageSize}`);
+  }
+  const query = input.query?.trim().toLowerCase() ?? "";
+  // One more than asked tells whether another page follows, without a count query.
+  const found = await deps.accountAdministration.searchUsers({
+    query: query === "" ? null : query,
+    ...(input.cursor === undefined ? {} : { afterId: input.cursor }),
+    limit: limit + 1,
+  });
+  const { items, nextCursor } = splitPage(found, limit);
+  return ok({ users: items, nextCursor });
+}

@@ -1,0 +1,107 @@
+import { err, ok, type Result } from "./result.ts";
+import type { User, UserId } from "./user.ts";
+
+/**
+ * Who may administer accounts (docs/admin.md, docs/decisions/0026-roles-and-account-deletion.md).
+ * `user` is everyone; `support` helps people back into their accounts; `admin` may do everything.
+ */
+export const roles = ["user", "support", "admin"] as const;
+
+export type Role = (typeof roles)[number];
+
+/** Narrows a stored or requested role; null for anything else. */
+export function parseRole(value: string): Role | null {
+  return (roles as readonly string[]).includes(value) ? (value as Role) : null;
+}
+
+/** What staff can do to accounts, each checked on its own. */
+export const staffActions = [
+  "read_users",
+  "unlock",
+  "reset_two_factor",
+  "revoke_sessions",
+  "disable",
+  "enable",
+  "delete",
+  "change_role",
+  "read_audit",
+] as const;
+
+export type StaffAction = (typeof staffActions)[number];
+
+/** The permission table: what each role may do. Support helps people back in; only admins change who can sign in or who is staff. */
+const permissions: Readonly<Record<Role, readonly StaffAction[]>> = {
+  user: [],
+  support: ["read_users", "unlock", "reset_two_factor", "revoke_sessions"],
+  admin: staffActions,
+};
+
+/** Whether a role may perform an action at all (the permission table). */
+export function mayPerform(role: Role, action: StaffAction): boolean {
+  return permissions[role].includes(action);
+}
+
+/** How far up a role is: staff act only on accounts below them, admins on everyone. */
+const rank: Readonly<Record<Role, number>> = { user: 0, support: 1, admin: 2 };
+
+/**
+ * Whether `actorRole` may perform `action` on an account of `targetRole` (absent: an action on
+ * no one account, such as searching or reading the audit). Beyond the table, an action that
+ * changes an account is allowed only on accounts of a lower role, except for admins, who may act
+ * on admins: support cannot reset another support member's or an admin's second factor, which
+ * would be a step towards their privileges (OWASP ASVS 5.0 V8.2, function-level access control).
+ */
+export function checkStaffPermission(input: {
+  actorRole: Role;
+  action: StaffAction;
+  targetRole?: Role;
+}): Result<void, "INSUFFICIENT_PERMISSIONS"> {
+  const { actorRole, action, targetRole } = input;
+  const changesAnAccount = action !== "read_users" && action !== "read_audit";
+  const allowed =
+    mayPerform(actorRole, action) &&
+    (!changesAnAccount ||
+      targetRole === undefined ||
+      actorRole === "admin" ||
+      rank[targetRole] < rank[actorRole]);
+  return allowed
+    ? ok(undefined)
+    : err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action on this account");
+}
+
+/**
+ * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
+ * that lock a person out or take a protection away. Reads, unlocking, enabling and ending sessions
+ * do not: they give nothing to someone holding a stolen staff token, and ending sessions must be
+ * quick during an incident.
+ */
+export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
+  "disable",
+  "delete",
+  "change_role",
+  "reset_two_factor",
+];
+
+/** Whether an account counts as an admin that can act: the admin role, and not disabled. */
+export function isActiveAdmin(user: Pick<User, "role" | "status">): boolean {
+  return user.role === "admin" && user.status === "active";
+}
+
+/**
+ * The last-admin rule: a change may not leave the service without an active admin. `after` is the
+ * account as the change leaves it, or null when it deletes the account; `activeAdminIds` are the
+ * active admins before the change (read under the store's lock). Demoting, disabling or deleting
+ * oneself is allowed while another active admin remains.
+ */
+export function checkAnAdminRemains(input: {
+  target: Pick<User, "id" | "role" | "status">;
+  after: Pick<User, "role" | "status"> | null;
+  activeAdminIds: readonly UserId[];
+}): Result<void, "LAST_ADMIN"> {
+  const { target, after, activeAdminIds } = input;
+  const losesAnAdmin = isActiveAdmin(target) && (after === null || !isActiveAdmin(after));
+  if (!losesAnAdmin) return ok(undefined);
+  return activeAdminIds.some((id) => id !== target.id)
+    ? ok(undefined)
+    : err("LAST_ADMIN", "This is the last active admin: make another admin first");
+}

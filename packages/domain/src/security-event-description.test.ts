@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { securityEventTypes } from "./security-event.ts";
+import { describeSecurityEvent } from "./security-event-description.ts";
+
+describe("describeSecurityEvent", () => {
+  it("has a sentence for every event type", () => {
+    for (const type of securityEventTypes) {
+      expect(describeSecurityEvent({ type, details: {} })).toMatch(/^[A-Z].+[a-z]$/);
+    }
+  });
+
+  it("names the staff role that acted, never the person", () => {
+    expect(describeSecurityEvent({ type: "two_factor_reset", details: { by: "support" } })).toBe(
+      "Your two-factor authentication was reset by support",
+    );
+    expect(describeSecurityEvent({ type: "account_disabled", details: { by: "admin" } })).toBe(
+      "Your account was disabled by an administrator",
+    );
+    expect(describeSecurityEvent({ type: "sessions_revoked", details: {} })).toBe(
+      "Every session was signed out",
+    );
+  });
+
+  it("uses the facts in the details", () => {
+    expect(describeSecurityEvent({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
+      "Your role was changed to support by an administrator",
+    );
+    expect(describeSecurityEvent({ type: "provider_linked", details: { provider: "github" } })).toBe(
+      "github was linked to your account",
+    );
+  });
+});

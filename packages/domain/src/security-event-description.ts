@@ -1,0 +1,47 @@
+import type { SecurityEvent, SecurityEventType } from "./security-event.ts";
+
+/**
+ * One sentence per event for the account holder's timeline ("Your two-factor authentication was
+ * reset by support"). Staff actions name the actor's role (`details.by`), never the person: the
+ * holder learns that staff acted and in what capacity, as the audit view tells admins who.
+ */
+export function describeSecurityEvent(event: Pick<SecurityEvent, "type" | "details">): string {
+  const by = staffName(event.details.by);
+  const sentence = sentences[event.type](event.details);
+  return by === null ? sentence : `${sentence} by ${by}`;
+}
+
+function staffName(by: string | number | boolean | undefined): string | null {
+  if (by === "support") return "support";
+  if (by === "admin") return "an administrator";
+  return null;
+}
+
+type Details = SecurityEvent["details"];
+
+const sentences: Readonly<Record<SecurityEventType, (details: Details) => string>> = {
+  login_succeeded: (d) => `You signed in${d.method === undefined ? "" : ` with ${String(d.method)}`}`,
+  login_failed: () => "A sign-in attempt failed",
+  account_locked: () => "Sign-in was locked after too many failed attempts",
+  password_set: () => "A password was added to your account",
+  password_changed: () => "Your password was changed",
+  password_reset: () => "Your password was reset through a mailed link",
+  password_reset_requested: () => "A password-reset link was mailed to you",
+  email_verified: () => "Your email address was verified",
+  two_factor_enabled: () => "Two-factor authentication was turned on",
+  two_factor_disabled: () => "Two-factor authentication was turned off",
+  backup_code_used: () => "A backup code was used",
+  backup_codes_regenerated: () => "New backup codes were made",
+  refresh_token_reuse_detected: () => "A session was signed out because its token was used twice",
+  provider_linked: (d) => `${String(d.provider ?? "A provider")} was linked to your account`,
+  provider_unlinked: (d) => `${String(d.provider ?? "A provider")} was unlinked from your account`,
+  session_revoked: () => "A session was signed out",
+  sessions_revoked: () => "Every session was signed out",
+  new_device_sign_in: () => "Your account was signed in to from a new device and network",
+  account_disabled: () => "Your account was disabled",
+  account_enabled: () => "Your account was enabled again",
+  account_unlocked: () => "Your account's sign-in lock was lifted",
+  two_factor_reset: () => "Your two-factor authentication was reset",
+  role_changed: (d) => `Your role was changed to ${String(d.role ?? "another role")}`,
+  account_deleted: () => "The account was deleted",
+};
