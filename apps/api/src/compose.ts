@@ -111,6 +111,7 @@ export async function composeService(
       },
       pollIntervalMs: options.exportWorker?.pollIntervalMs ?? exportPollIntervalMs,
       log: logger?.child({ component: "export" }) ?? silentExportLog,
+      ...(metrics === undefined ? {} : { onJobEnded: metrics.exportJobs.recordJob }),
     });
     const exportArchives = createLocalExportArchiveStore({ directory: config.dataExport.directory });
     const deps: Dependencies = {
@@ -216,7 +217,11 @@ export async function composeService(
       storage,
       clock: deps.clock,
       loginFailureWindowMs: config.security.lockout.windowMs,
-      expireDataExports: () => (useCases as UseCases).expireDataExports({}),
+      expireDataExports: async () => {
+        const expired = await (useCases as UseCases).expireDataExports({});
+        for (let i = 0; i < (expired.ok ? expired.value.expired : 0); i++)
+          metrics?.exportJobs.recordJob("expired");
+      },
       logger,
     });
     if (options.exportWorker?.start ?? true) exportWorker.start();

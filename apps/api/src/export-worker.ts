@@ -26,6 +26,8 @@ export function createExportWorker(input: {
   runNext(input: { signal: AbortSignal }): Promise<Result<DataExportRun, never>>;
   pollIntervalMs: number;
   log: ExportWorkerLog;
+  /** Told how each job's last attempt ended (metrics); a retry is not an end. */
+  onJobEnded?: (outcome: "succeeded" | "failed") => void;
 }): ExportWorker {
   const controller = new AbortController();
   let stopping = false;
@@ -53,6 +55,8 @@ export function createExportWorker(input: {
         if (!result.ok) throw new Error("runNextDataExport has no failures");
         const { value } = result;
         idle = value.outcome === "idle";
+        if (value.outcome === "ready") input.onJobEnded?.("succeeded");
+        if (value.outcome === "failed") input.onJobEnded?.("failed");
         if (value.outcome === "retry" || value.outcome === "failed") {
           input.log.error(
             { exportId: value.exportId, outcome: value.outcome, err: value.error },

@@ -163,6 +163,14 @@ describe("data export", () => {
     expect(response.headers["repr-digest"]).toBe(
       `sha-256=:${Buffer.from(String(ready.sha256), "hex").toString("base64")}:`,
     );
+    // The worker reports the finished job to the metrics once its turn returns (just after "ready").
+    const succeeded = 'superoauth_export_jobs_total{outcome="succeeded"} 1';
+    let metrics = "";
+    for (let i = 0; i < 100 && !metrics.includes(succeeded); i++) {
+      metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;
+      if (!metrics.includes(succeeded)) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(metrics).toContain(succeeded);
   });
 
   it("holds every section, each file matching the manifest's SHA-256", async () => {
