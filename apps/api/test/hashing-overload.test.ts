@@ -63,7 +63,12 @@ describe("a saturated password hasher", () => {
     const refused = await logIn(account.password, "203.0.113.3");
     expect({ status: refused.statusCode, body: refused.json() }).toStrictEqual({
       status: 503,
-      body: { success: false, error: "SERVICE_UNAVAILABLE", message: expect.stringMatching(/busy/) },
+      body: {
+        success: false,
+        error: "SERVICE_UNAVAILABLE",
+        message: expect.stringMatching(/busy/),
+        requestId: expect.any(String),
+      },
     });
     expect(refused.headers["retry-after"]).toBe("1");
     expect(argon2.held.started).toBe(1);
