@@ -132,7 +132,12 @@ async function startServer(databaseURL: string): Promise<{ url: string; stop: ()
       LOG_LEVEL: "warn",
       LOG_FILE: "",
       DATABASE_URL: databaseURL,
-      JWT_SECRET: randomBytes(48).toString("base64url"),
+      // The same on every run: it encrypts the signing keys the server stores on its first start,
+      // and the MySQL database is kept between runs (a new secret would not decrypt them). Not a
+      // secret anywhere else: the benchmark's servers listen on 127.0.0.1 for its duration only.
+      JWT_SECRET:
+        process.env.BENCH_JWT_SECRET ??
+        createHash("sha512").update("SuperOAuth benchmark JWT_SECRET").digest("base64url"),
       COOKIE_SECRET: randomBytes(48).toString("base64url"),
       TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       RATE_LIMIT_ENABLED: "false",
