@@ -1,10 +1,11 @@
 // pnpm bench [--database sqlite|mysql]: for each backend (both by default, one after the other),
 // starts the service as its own process on 127.0.0.1 (as `pnpm start` does, rate limits off), then
 // drives the hot paths with a bounded closed-loop load from this process and prints throughput and
-// latency percentiles, then compares the latency of the mail-sending requests for a known and an
+// latency percentiles (the API's hot paths, and the OpenID provider's token endpoint and
+// introspection for a confidential app registered through /api/v1/apps), then compares the latency of the mail-sending requests for a known and an
 // unknown address. Results and method: docs/performance.md.
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -48,7 +49,7 @@ async function runScenario(scenario: Scenario, backend: BackendName): Promise<st
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(2).padStart(8);
-  return `| ${scenario.name.padEnd(34)} | ${backend.padEnd(8)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
+  return `| ${scenario.name.padEnd(38)} | ${backend.padEnd(8)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
 }
 
 function median(values: readonly number[]): number {
@@ -131,10 +132,20 @@ async function startServer(databaseURL: string): Promise<{ url: string; stop: ()
       LOG_LEVEL: "warn",
       LOG_FILE: "",
       DATABASE_URL: databaseURL,
-      JWT_SECRET: randomBytes(48).toString("base64url"),
+      // The same on every run: it encrypts the signing keys the server stores on its first start,
+      // and the MySQL database is kept between runs (a new secret would not decrypt them). Not a
+      // secret anywhere else: the benchmark's servers listen on 127.0.0.1 for its duration only.
+      JWT_SECRET:
+        process.env.BENCH_JWT_SECRET ??
+        createHash("sha512").update("SuperOAuth benchmark JWT_SECRET").digest("base64url"),
       COOKIE_SECRET: randomBytes(48).toString("base64url"),
       TOTP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
       RATE_LIMIT_ENABLED: "false",
+      // Off with the rest; raised as well, so the protocol endpoints' own budget (token,
+      // introspection: 1000 per IP per window by default) could not cut a run short either.
+      RATE_LIMIT_PROTOCOL_MAX: "1000000000",
+      // The issuer the OpenID provider names in its redirects and tokens: this server.
+      APP_URL: `http://127.0.0.1:${port}`,
       OUTBOX_DIR: resolve(tmpdir(), "superoauth-bench-outbox"),
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -188,6 +199,117 @@ async function post(
   return { status: response.statusCode, json: async () => (await response.body.json()) as TokenBody };
 }
 
+/** Cookies of one browser: name to value, updated from each answer's Set-Cookie. */
+type CookieJar = Map<string, string>;
+
+async function browse(
+  jar: CookieJar,
+  url: string,
+  form?: Record<string, string>,
+): Promise<{ status: number; location: string | null; html: string }> {
+  const response = await fetch(url, {
+    method: form === undefined ? "GET" : "POST",
+    redirect: "manual",
+    headers: {
+      cookie: [...jar].map(([name, value]) => `${name}=${value}`).join("; "),
+      ...(form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }),
+    },
+    ...(form === undefined ? {} : { body: new URLSearchParams(form).toString() }),
+  });
+  for (const cookie of response.headers.getSetCookie()) {
+    const [pair = "", ...attributes] = cookie.split(";");
+    const separator = pair.indexOf("=");
+    const name = pair.slice(0, separator).trim();
+    const expired = attributes.some(
+      (a) => /^\s*max-age=0\s*$/i.test(a) || /^\s*expires=Thu, 01 Jan 1970/i.test(a),
+    );
+    if (expired) jar.delete(name);
+    else jar.set(name, pair.slice(separator + 1));
+  }
+  return { status: response.status, location: response.headers.get("location"), html: await response.text() };
+}
+
+/** A confidential app's credentials as HTTP Basic (RFC 6749 §2.3.1: each part form-encoded). */
+function basicAuthorization(clientId: string, secret: string): string {
+  const encode = (value: string) => encodeURIComponent(value).replaceAll("%20", "+");
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(secret)}`).toString("base64")}`;
+}
+
+async function tokenRequest(
+  pool: Pool,
+  path: string,
+  authorization: string,
+  form: Record<string, string>,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await pool.request({
+    method: "POST",
+    path,
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: response.statusCode, body: (await response.body.json()) as Record<string, unknown> };
+}
+
+const redirectURI = "https://bench.example/callback";
+
+/**
+ * A refresh token for `email` through the real authorization-code flow, as a browser without
+ * JavaScript goes through it: /oidc/auth, the hosted sign-in page (its form and CSRF field), the
+ * consent page, back to the provider, then the code exchanged at /oidc/token with PKCE.
+ */
+async function refreshTokenThroughHostedPages(input: {
+  url: string;
+  pool: Pool;
+  clientId: string;
+  authorization: string;
+  email: string;
+}): Promise<string> {
+  const jar: CookieJar = new Map();
+  const verifier = randomBytes(32).toString("base64url");
+  const authorize = new URL("/oidc/auth", input.url);
+  authorize.search = new URLSearchParams({
+    client_id: input.clientId,
+    response_type: "code",
+    redirect_uri: redirectURI,
+    scope: "openid offline_access",
+    prompt: "consent",
+    state: randomBytes(8).toString("hex"),
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+  }).toString();
+  let page = await browse(jar, authorize.href);
+  for (let hop = 0; hop < 16; hop++) {
+    if (page.location !== null) {
+      const next = new URL(page.location, input.url);
+      if (next.origin !== new URL(input.url).origin) {
+        const code = next.searchParams.get("code");
+        if (code === null) throw new Error(`authorization ended without a code: ${next.href}`);
+        const exchanged = await tokenRequest(input.pool, "/oidc/token", input.authorization, {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: redirectURI,
+          code_verifier: verifier,
+        });
+        const refreshToken = exchanged.body.refresh_token;
+        if (exchanged.status !== 200 || typeof refreshToken !== "string")
+          throw new Error(`code exchange: ${exchanged.status} ${JSON.stringify(exchanged.body)}`);
+        return refreshToken;
+      }
+      page = await browse(jar, next.href);
+      continue;
+    }
+    const csrf = /name="csrf_token" value="([^"]+)"/.exec(page.html)?.[1];
+    const action = /<form[^>]*action="(\/interaction\/[^"]+\/(?:login|consent))"/.exec(page.html)?.[1];
+    if (page.status !== 200 || csrf === undefined || action === undefined)
+      throw new Error(`expected the sign-in or consent page, got ${page.status}: ${page.html.slice(0, 500)}`);
+    const target = new URL(action.replaceAll("&amp;", "&"), input.url).href;
+    page = action.endsWith("/login")
+      ? await browse(jar, target, { csrf_token: csrf, email: input.email, password })
+      : await browse(jar, target, { csrf_token: csrf, decision: "allow", remember: "yes" });
+  }
+  throw new Error("the authorization did not come back within 16 hops");
+}
+
 /** A started server on one backend, with one registered account per client. */
 interface Target {
   readonly backend: BackendName;
@@ -212,6 +334,54 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
       return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
     }),
   ).catch(async (error: unknown) => {
+    await pool.close();
+    await server.stop();
+    throw error;
+  });
+
+  // A confidential app registered through the API (owned by the first account); one refresh token
+  // per worker, each through the authorization-code flow of that worker's account, so each
+  // worker's rotation chain is its own; and one client-credentials access token to introspect.
+  const oidc = await (async () => {
+    const created = await pool.request({
+      method: "POST",
+      path: "/api/v1/apps",
+      headers: { "content-type": "application/json", authorization: `Bearer ${accounts[0]?.accessToken}` },
+      body: JSON.stringify({
+        name: "Bench",
+        redirectURIs: [redirectURI],
+        allowedScopes: ["openid", "offline_access", "user:read"],
+        type: "confidential",
+      }),
+    });
+    const body = (await created.body.json()) as {
+      data?: { app: { clientId: string }; clientSecret: string };
+    };
+    if (created.statusCode !== 201 || body.data === undefined)
+      throw new Error(`POST /api/v1/apps on ${backend}: ${created.statusCode} ${JSON.stringify(body)}`);
+    const clientId = body.data.app.clientId;
+    const authorization = basicAuthorization(clientId, body.data.clientSecret);
+    const refreshTokens: string[] = [];
+    for (const account of accounts) {
+      refreshTokens.push(
+        await refreshTokenThroughHostedPages({
+          url: server.url,
+          pool,
+          clientId,
+          authorization,
+          email: account.email,
+        }),
+      );
+    }
+    const granted = await tokenRequest(pool, "/oidc/token", authorization, {
+      grant_type: "client_credentials",
+      scope: "user:read",
+    });
+    const accessToken = granted.body.access_token;
+    if (granted.status !== 200 || typeof accessToken !== "string")
+      throw new Error(`client credentials on ${backend}: ${granted.status} ${JSON.stringify(granted.body)}`);
+    return { authorization, refreshTokens, accessToken };
+  })().catch(async (error: unknown) => {
     await pool.close();
     await server.stop();
     throw error;
@@ -251,6 +421,39 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
       },
     },
     {
+      name: "POST /oidc/token (client_credentials)",
+      async send() {
+        const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
+          grant_type: "client_credentials",
+          scope: "user:read",
+        });
+        return response.status;
+      },
+    },
+    {
+      name: "POST /oidc/token (refresh_token)",
+      async send(worker) {
+        // Rotation: each request presents the token the previous one returned.
+        const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
+          grant_type: "refresh_token",
+          refresh_token: oidc.refreshTokens[worker] ?? "",
+        });
+        const next = response.body.refresh_token;
+        if (response.status === 200 && typeof next === "string") oidc.refreshTokens[worker] = next;
+        else if (response.status === 200) return 599; // rotation must hand out a new token
+        return response.status;
+      },
+    },
+    {
+      name: "POST /oidc/token/introspection",
+      async send() {
+        const response = await tokenRequest(pool, "/oidc/token/introspection", oidc.authorization, {
+          token: oidc.accessToken,
+        });
+        return response.status === 200 && response.body.active !== true ? 598 : response.status;
+      },
+    },
+    {
       name: "GET /health (framework floor)",
       async send() {
         const response = await pool.request({ method: "GET", path: "/health" });
@@ -278,10 +481,10 @@ async function benchmark(targets: readonly Target[]): Promise<void> {
   );
   if (chosenScenarios.length > 0) {
     console.log(
-      "| scenario                           | database | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
+      "| scenario                               | database | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
     );
     console.log(
-      "|------------------------------------|----------|---------:|--------:|--------:|--------:|--------:|-------:|",
+      "|----------------------------------------|----------|---------:|--------:|--------:|--------:|--------:|-------:|",
     );
   }
   for (const { name } of chosenScenarios) {
