@@ -1,21 +1,18 @@
-import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import * as oidc from "openid-client";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { composeService, type Service } from "../src/compose.ts";
-import { freePort, launchChromium } from "./browser.ts";
-import { integrationTestConfig } from "./test-config.ts";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium } from "./browser.ts";
+import { listenComposedService } from "./test-config.ts";
 
 // Issue 9 end to end, in Debian's Chromium against the composed service: an app registered through
 // the JSON API sends a person (with 2FA) through sign-in, the second factor and consent, and gets a
 // code at its redirect URI (a local server here) which openid-client exchanges; consent remembered,
 // consent denied, and the app revoked. axe-core runs on every page met; screenshots in test-results/oidc.
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const shots = "test-results/oidc";
 const email = "consent@example.com";
 const password = "Str0ng-Passw0rd!x";
@@ -52,13 +49,7 @@ async function api(method: string, path: string, body?: unknown, token?: string)
 }
 
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
-  service = await composeService(
-    integrationTestConfig({ DATABASE_URL: database.url(), APP_URL: issuer }),
-    undefined,
-  );
-  await service.app.listen({ host: "127.0.0.1", port });
+  ({ service, url: issuer } = await listenComposedService(database.url()));
 
   // The app's redirect URI: answers with a page showing the query it was given.
   callbackServer = createServer((req, res) => {
@@ -116,16 +107,7 @@ async function totpCode(step: "current" | "next"): Promise<string> {
 
 /** Runs axe-core on the page, then keeps a screenshot of it. */
 async function expectAccessible(page: Page, name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
+  const violations = await axeViolations(page);
   expect(violations, name).toEqual([]);
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 }
