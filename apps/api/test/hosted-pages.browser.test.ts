@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
   createBrowserSessions,
@@ -13,14 +11,13 @@ import { createUseCases, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies, enableTwoFactorFor } from "@superoauth/application/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, launchChromium } from "./browser.ts";
+import { axeViolations, freePort, launchChromium } from "./browser.ts";
 
 // The hosted pages as a person meets them, in Debian's Chromium: every page checked with axe-core,
 // walked with the keyboard alone and with JavaScript off, screenshots kept in test-results/. The
 // provider is the in-memory FakeInteractions (adapter-oidc is wired by the composition root); the
 // accounts are real use cases over in-memory ports.
 
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const password = "Browser-pass1!";
 const shots = "test-results/hosted-pages";
 const client = { clientId: "app-1", name: "Example App", logoURL: null, homepageURL: "https://app.example" };
@@ -165,16 +162,7 @@ async function newPage(
 
 /** Runs axe-core on the page (through the DevTools protocol, which the page's CSP does not govern). */
 async function expectAccessible(page: Page, name: string): Promise<void> {
-  await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      globalThis as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; nodes: { target: unknown }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations.map((v) => `${v.id}: ${JSON.stringify(v.nodes.map((n) => n.target))}`);
-  });
+  const violations = await axeViolations(page);
   expect(violations, name).toEqual([]);
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 }

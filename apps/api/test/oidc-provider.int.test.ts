@@ -1,9 +1,8 @@
-import { createServer } from "node:net";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { composeService, type Service } from "../src/compose.ts";
-import { integrationTestConfig } from "./test-config.ts";
+import type { Service } from "../src/compose.ts";
+import { listenComposedService } from "./test-config.ts";
 
 // The composed service as an OpenID provider (issue 9): an app registered through /api/v1/apps
 // works with openid-client against the running server, and an authorization lands on the hosted
@@ -13,23 +12,8 @@ const database = useTestDatabase();
 let service: Service;
 let issuer: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
-  service = await composeService(
-    integrationTestConfig({ DATABASE_URL: database.url(), APP_URL: issuer }),
-    undefined,
-  );
-  await service.app.listen({ host: "127.0.0.1", port });
+  ({ service, url: issuer } = await listenComposedService(database.url()));
 });
 
 afterAll(async () => {

@@ -1,6 +1,8 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { composeService, type Service } from "../src/compose.ts";
 import { type Config, parseConfig } from "../src/config.ts";
+import { freePort } from "./browser.ts";
 
 /** The fixed secrets of the integration tests' configuration (also given to the CLIs they run). */
 export const integrationTestSecrets = {
@@ -31,4 +33,16 @@ export function integrationTestConfig(env: Record<string, string>): Config {
   );
   if (!parsed.ok) throw new Error(parsed.problems.join("; "));
   return parsed.config;
+}
+
+/** The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL. */
+export async function listenComposedService(databaseURL: string): Promise<{ service: Service; url: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const service = await composeService(
+    integrationTestConfig({ DATABASE_URL: databaseURL, APP_URL: url }),
+    undefined,
+  );
+  await service.app.listen({ host: "127.0.0.1", port });
+  return { service, url };
 }

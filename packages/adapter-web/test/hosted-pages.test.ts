@@ -3,7 +3,8 @@ import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
-import { browserSessionCookieName } from "../src/index.ts";
+import { browserSessionCookieName, type Interactions } from "../src/index.ts";
+import type { FakeInteractions } from "../src/testing.ts";
 import { Browser, buildHostedTestApp, client, csrfTokenIn } from "./test-app.ts";
 
 const strongPassword = "Correct-horse-battery-1!";
@@ -23,7 +24,11 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 }
 
 async function withAccount(
-  options: { settings?: { requireEmailVerification?: boolean }; loginMax?: number } = {},
+  options: {
+    settings?: { requireEmailVerification?: boolean };
+    loginMax?: number;
+    replaceInteractions?: (fake: FakeInteractions) => Interactions;
+  } = {},
 ) {
   const built = await buildHostedTestApp(options);
   const signedUp = await built.useCases.registerWithPassword({
@@ -314,6 +319,38 @@ describe("rate limits", () => {
 });
 
 describe("errors and assets", () => {
+  it("answers a provider refusing to finish (expired, or at another prompt) with a 400 page", async () => {
+    // What oidc-provider throws then: its errors carry a 4xx statusCode (SessionNotFound, InvalidRequest).
+    const refusal = () =>
+      Object.assign(new Error("interaction session not found"), { statusCode: 400, expose: true });
+    const { browser, interactions, user } = await withAccount({
+      replaceInteractions: (fake) => ({
+        details: fake.details.bind(fake),
+        finishLogin: fake.finishLogin.bind(fake),
+        finishConsent: async () => {
+          throw refusal();
+        },
+        deny: async () => {
+          throw refusal();
+        },
+      }),
+    });
+    interactions.open({
+      uid: "consent-1",
+      prompt: "consent",
+      client,
+      accountId: user.id,
+      scopes: ["openid"],
+    });
+    for (const decision of ["allow", "deny"]) {
+      const response = await browser.submit("/interaction/consent-1", "/interaction/consent-1/consent", {
+        decision,
+      });
+      expectPage(response, 400);
+      expect(response.body).not.toContain("interaction session not found");
+    }
+  });
+
   it("answers a failing provider with a 500 page, logs it, and shows no details", async () => {
     const entries: unknown[][] = [];
     const logger = capturingLogger(entries);

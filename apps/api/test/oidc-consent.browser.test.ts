@@ -1,0 +1,273 @@
+import { createServer, type Server } from "node:http";
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import * as oidc from "openid-client";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium } from "./browser.ts";
+import { listenComposedService } from "./test-config.ts";
+
+// Issue 9 end to end, in Debian's Chromium against the composed service: an app registered through
+// the JSON API sends a person (with 2FA) through sign-in, the second factor and consent, and gets a
+// code at its redirect URI (a local server here) which openid-client exchanges; consent remembered,
+// consent denied, and the app revoked. axe-core runs on every page met; screenshots in test-results/oidc.
+
+const shots = "test-results/oidc";
+const email = "consent@example.com";
+const password = "Str0ng-Passw0rd!x";
+
+const database = useTestDatabase();
+let service: Service;
+let issuer: string;
+let browser: Browser;
+let callbackServer: Server;
+/** Every request the app's redirect URI received. */
+const callbacks: URL[] = [];
+let redirectURI: string;
+let totpSecret: string;
+let config: oidc.Configuration;
+let clientId: string;
+let accessToken: string;
+/** One-time backup codes: a TOTP code is refused a second time in its window, so later sign-ins use these. */
+let backupCodes: string[];
+
+async function api(method: string, path: string, body?: unknown, token?: string) {
+  const response = await fetch(`${issuer}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as { data?: Record<string, unknown> };
+  if (!response.ok || json.data === undefined) {
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  }
+  return json.data;
+}
+
+beforeAll(async () => {
+  ({ service, url: issuer } = await listenComposedService(database.url()));
+
+  // The app's redirect URI: answers with a page showing the query it was given.
+  callbackServer = createServer((req, res) => {
+    callbacks.push(new URL(req.url ?? "/", redirectURI));
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(
+      '<!doctype html><html lang="en"><head><title>App</title></head><body><main><h1>Back at the app</h1></main></body></html>',
+    );
+  });
+  await new Promise<void>((resolve) => callbackServer.listen(0, "127.0.0.1", resolve));
+  const address = callbackServer.address();
+  if (address === null || typeof address === "string") throw new Error("no callback port");
+  redirectURI = `http://127.0.0.1:${address.port}/callback`;
+
+  const registered = await api("POST", "/auth/register", { email, password, nickname: "consenter" });
+  accessToken = String(registered.accessToken);
+  const setup = await api("POST", "/auth/2fa/setup", undefined, accessToken);
+  totpSecret = String(setup.secret);
+  const enabled = await api("POST", "/auth/2fa/enable", { code: await totpCode("current") }, accessToken);
+  backupCodes = [...(enabled.backupCodes as string[])];
+
+  const created = await api(
+    "POST",
+    "/apps",
+    {
+      name: "Photo Printer",
+      redirectURIs: [redirectURI],
+      allowedScopes: ["openid", "profile", "email", "offline_access"],
+      type: "confidential",
+    },
+    accessToken,
+  );
+  clientId = String((created.app as { clientId: string }).clientId);
+  config = await oidc.discovery(
+    new URL(issuer),
+    clientId,
+    undefined,
+    oidc.ClientSecretBasic(String(created.clientSecret)),
+    { execute: [oidc.allowInsecureRequests] },
+  );
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => (callbackServer ? callbackServer.close(() => resolve()) : resolve()));
+  await service?.close();
+});
+
+/** The TOTP code of this step (enabling 2FA), or of the next one, which the service accepts too:
+ * the step enabling used is then spent (replay protection), whenever the sign-in happens. */
+async function totpCode(step: "current" | "next"): Promise<string> {
+  return generateTOTPCode({ secret: totpSecret, now: new Date(Date.now() + (step === "next" ? 30_000 : 0)) });
+}
+
+/** Runs axe-core on the page, then keeps a screenshot of it. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  const violations = await axeViolations(page);
+  expect(violations, name).toEqual([]);
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+/** An authorization request with PKCE S256, and what the token exchange needs. */
+async function authorization(params: Record<string, string>) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectURI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+    nonce,
+    ...params,
+  });
+  return { url, verifier, state, nonce };
+}
+
+/** Sign-in with email, password and the second factor (TOTP the first time, then backup codes). */
+async function signIn(page: Page, shotPrefix: string | null, secondFactor: "totp" | "backup"): Promise<void> {
+  await page.waitForURL(/\/interaction\/[^/]+$/);
+  expect(await page.textContent("h1")).toContain("Sign in");
+  if (shotPrefix !== null) await expectAccessible(page, `${shotPrefix}sign-in`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(/\/two-factor$/), page.click("button:has-text('Sign in')")]);
+  if (shotPrefix !== null) await expectAccessible(page, `${shotPrefix}two-factor`);
+  const code = secondFactor === "totp" ? await totpCode("next") : backupCodes.shift();
+  if (code === undefined) throw new Error("out of backup codes");
+  await page.fill("#code", code);
+  await page.click("button:has-text('Verify')");
+}
+
+async function newContext(): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  return { context, page, problems };
+}
+
+/** Waits for the browser to land on the app's redirect URI and returns that URL. */
+async function landed(page: Page): Promise<URL> {
+  try {
+    await page.waitForURL((url) => url.href.startsWith(redirectURI), { timeout: 15_000 });
+  } catch {
+    throw new Error(
+      `never reached the app: at ${page.url()}: ${await page.textContent("main").catch(() => "")}`,
+    );
+  }
+  return new URL(page.url());
+}
+
+describe("an OpenID Connect authorization in Chromium", () => {
+  let refreshToken: string;
+  let appAccessToken: string;
+
+  it("signs in with 2FA, consents, and the app exchanges the code for tokens", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newContext();
+    const request = await authorization({ scope: "openid profile email offline_access", prompt: "consent" });
+    await page.goto(request.url.href);
+    await signIn(page, "", "totp");
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
+    const body = await page.textContent("main");
+    expect(body).toMatch(/email address/i);
+    expect(body).not.toContain("offline_access");
+    await expectAccessible(page, "consent");
+    expect(await page.isChecked("#remember")).toBe(true);
+    await page.click("button:has-text('Allow')");
+    const callback = await landed(page);
+    expect(callback.searchParams.get("code")).toMatch(/.+/);
+    // The app's server got the same query the browser shows.
+    expect(callbacks.filter((url) => url.pathname === "/callback").at(-1)?.search).toBe(callback.search);
+    expect(callback.searchParams.get("state")).toBe(request.state);
+    await expectAccessible(page, "app-callback");
+
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    const claims = tokens.claims();
+    expect(claims).toMatchObject({ iss: issuer, aud: clientId, nonce: request.nonce });
+    expect(claims?.sub).toMatch(/.+/);
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, String(claims?.sub));
+    expect(userinfo).toMatchObject({ email, email_verified: false });
+    expect(tokens.refresh_token).toMatch(/.+/);
+    refreshToken = String(tokens.refresh_token);
+    appAccessToken = tokens.access_token;
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("remembers the consent: a new browser signs in again and goes straight to the app", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page } = await newContext();
+    const request = await authorization({ scope: "openid profile email" });
+    const seen: string[] = [];
+    page.on("framenavigated", (frame) => {
+      if (frame === page.mainFrame()) seen.push(new URL(frame.url()).pathname);
+    });
+    await page.goto(request.url.href);
+    await signIn(page, null, "backup");
+    const callback = await landed(page);
+    // Sign-in and two-factor pages only: no consent page on the way.
+    expect(seen.filter((path) => path.startsWith("/interaction/"))).toEqual([
+      expect.stringMatching(/^\/interaction\/[^/]+$/),
+      expect.stringMatching(/^\/interaction\/[^/]+\/two-factor$/),
+    ]);
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: request.verifier,
+      expectedState: request.state,
+      expectedNonce: request.nonce,
+    });
+    expect(tokens.claims()?.sub).toMatch(/.+/);
+    await context.close();
+  });
+
+  it("denied: the app's redirect carries error=access_denied", { timeout: 120_000 }, async () => {
+    const { context, page } = await newContext();
+    const request = await authorization({ scope: "openid profile", prompt: "consent" });
+    await page.goto(request.url.href);
+    await signIn(page, null, "backup");
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
+    await page.click("button:has-text('Deny')");
+    const callback = await landed(page);
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    expect(callback.searchParams.get("code")).toBeNull();
+    expect(callback.searchParams.get("state")).toBe(request.state);
+    await context.close();
+  });
+
+  it("an expired interaction shows the error page (400), not a server error", async () => {
+    const { context, page } = await newContext();
+    const request = await authorization({ scope: "openid profile" });
+    await page.goto(request.url.href);
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    const uid = new URL(page.url()).pathname.split("/")[2];
+    // This browser's interaction cookie gone: the provider no longer knows the interaction.
+    await context.clearCookies();
+    const expired = await page.goto(`${issuer}/interaction/${uid}`);
+    expect(expired?.status()).toBe(400);
+    expect(await page.textContent("h1")).toBe("This sign-in has expired");
+    await expectAccessible(page, "expired");
+    await context.close();
+  });
+
+  it("revoking the app kills its refresh token and its access token", async () => {
+    expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: true });
+    await api("DELETE", `/user/apps/${encodeURIComponent(clientId)}`, undefined, accessToken);
+    await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+    expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: false });
+  });
+});
