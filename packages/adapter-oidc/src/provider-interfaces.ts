@@ -75,20 +75,8 @@ export interface BrowserSessions {
   end(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
-/** A registered app as the apps use cases hold it. Public clients: "none" and no secret. */
-export interface OIDCClientRecord {
-  readonly clientId: string;
-  readonly name: string;
-  readonly logoURL: string | null;
-  readonly homepageURL: string | null;
-  readonly redirectURIs: readonly string[];
-  readonly postLogoutRedirectURIs: readonly string[];
-  readonly allowedScopes: readonly string[];
-  readonly type: "confidential" | "public";
-  readonly tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
-  /** SHA-256 of the client secret (never the secret); null for public clients. */
-  readonly secretHash: string | null;
-}
+/** A registered app as the apps use cases hold it: the application's own record, not a second copy. */
+export type { OIDCClientRecord } from "@superoauth/application";
 
 /** An account as the provider releases claims about it. */
 export interface OIDCAccount {

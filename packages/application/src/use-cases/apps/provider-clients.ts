@@ -1,7 +1,7 @@
 import { type AppScope, appScopes, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 
-/** A registered app as the OpenID provider needs it (the shape adapter-oidc declares). */
+/** A registered app as the OpenID provider needs it (adapter-oidc takes this type). */
 export interface OIDCClientRecord {
   readonly clientId: string;
   readonly name: string;
