@@ -218,7 +218,9 @@ describe("network failures and timeouts", () => {
 
   it("a per-call timeout overrides the client's", async () => {
     server.on("POST /auth/login", hang);
-    const result = rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }, { timeoutMs: 50 }));
+    const result = rejectionOf(
+      client().auth.logIn({ email: "a@example.com", password: "x" }, { timeoutMs: 50 }),
+    );
     await vi.advanceTimersByTimeAsync(50);
     expect(await result).toMatchObject({ code: "TIMEOUT" });
     expect(server.count("POST /auth/login")).toBe(1);
@@ -410,7 +412,9 @@ describe("requests", () => {
     const parsed = new URL(url);
     expect(parsed.origin + parsed.pathname).toBe(`${baseURL}/api/v1/oauth/github`);
     expect(parsed.searchParams.get("code_challenge_method")).toBe("S256");
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier)));
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier)),
+    );
     const expected = btoa(String.fromCharCode(...digest))
       .replace(/\+/g, "-")
       .replace(/\//g, "_")

@@ -1,7 +1,7 @@
 import { createPKCEPair } from "./pkce.ts";
 import { defaultRetryPolicy, type RetryOptions } from "./retry.ts";
 import { MemoryTokenStorage, type TokenStorage } from "./token-storage.ts";
-import { type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
+import { type FetchCredentials, type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
 import type {
   AdminUserDetails,
   AdminUserPage,
@@ -50,7 +50,7 @@ export interface SuperOAuthClientOptions {
    * service's cookies (the device cookie that spares a known device from lockout; the state cookie
    * of `oauth.finishCallback`). Default: fetch's own (`"same-origin"`).
    */
-  readonly credentials?: RequestCredentials;
+  readonly credentials?: FetchCredentials;
   /** Headers added to every request. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Random numbers in [0, 1) for the backoff jitter. Default `Math.random`. */
@@ -299,13 +299,16 @@ function oauthMethods(t: Transport) {
         ),
       ),
     /** Starts linking a provider to the signed-in account: send the browser to `authorizationURL`. */
-    startLinking: (input: { provider: string }, options?: RequestOptions): Promise<{ authorizationURL: string }> =>
-      t.call("oauth.startLinking", { params: input }, options),
+    startLinking: (
+      input: { provider: string },
+      options?: RequestOptions,
+    ): Promise<{ authorizationURL: string }> => t.call("oauth.startLinking", { params: input }, options),
     /** A fresh proof through a linked provider: send the browser to `authorizationURL`. */
     startReauthentication: (
       input: { provider: string },
       options?: RequestOptions,
-    ): Promise<{ authorizationURL: string }> => t.call("oauth.startReauthentication", { params: input }, options),
+    ): Promise<{ authorizationURL: string }> =>
+      t.call("oauth.startReauthentication", { params: input }, options),
     unlink: (
       input: { provider: string },
       options?: RequestOptions,
@@ -328,13 +331,17 @@ function appMethods(t: Transport) {
       t.call("apps.update", { params: { clientId: input.clientId }, body: input.changes }, options),
     delete: (input: { clientId: string }, options?: RequestOptions): Promise<{ deleted: true }> =>
       t.call("apps.delete", { params: input }, options),
-    rotateSecret: (input: { clientId: string }, options?: RequestOptions): Promise<{ clientSecret: string }> =>
-      t.call("apps.rotateSecret", { params: input }, options),
+    rotateSecret: (
+      input: { clientId: string },
+      options?: RequestOptions,
+    ): Promise<{ clientSecret: string }> => t.call("apps.rotateSecret", { params: input }, options),
     /** The apps the signed-in user authorized. */
     listAuthorized: (options?: RequestOptions): Promise<{ apps: readonly AuthorizedApp[] }> =>
       t.call("apps.listAuthorized", {}, options),
-    revokeAuthorization: (input: { clientId: string }, options?: RequestOptions): Promise<{ revoked: true }> =>
-      t.call("apps.revokeAuthorization", { params: input }, options),
+    revokeAuthorization: (
+      input: { clientId: string },
+      options?: RequestOptions,
+    ): Promise<{ revoked: true }> => t.call("apps.revokeAuthorization", { params: input }, options),
   };
 }
 

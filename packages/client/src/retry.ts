@@ -24,7 +24,9 @@ export const defaultRetryPolicy: RetryPolicy = {
 
 /** The methods HTTP defines as idempotent (RFC 9110 section 9.2.2) among those the API uses. */
 export function isIdempotentMethod(method: string): boolean {
-  return method === "GET" || method === "HEAD" || method === "PUT" || method === "DELETE" || method === "OPTIONS";
+  return (
+    method === "GET" || method === "HEAD" || method === "PUT" || method === "DELETE" || method === "OPTIONS"
+  );
 }
 
 /**

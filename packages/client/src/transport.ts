@@ -29,6 +29,9 @@ export interface RequestOptions {
   readonly idempotent?: boolean;
 }
 
+/** fetch's `credentials` (spelled out: Node's types have no `RequestCredentials`). */
+export type FetchCredentials = "omit" | "same-origin" | "include";
+
 /** Why the client dropped its tokens: the code the server answered the refresh (or the call) with. */
 export interface SessionEnded {
   readonly reason: ErrorCode;
@@ -41,7 +44,7 @@ export interface TransportOptions {
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
   readonly random: () => number;
-  readonly credentials: RequestCredentials | undefined;
+  readonly credentials: FetchCredentials | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly onSessionEnded: ((event: SessionEnded) => void) | undefined;
 }

@@ -61,7 +61,10 @@ export function fail(
   headers: Record<string, string> = {},
   extra: Record<string, unknown> = {},
 ): Response {
-  return Response.json({ success: false, error: code, message: `${code} message`, ...extra }, { status, headers });
+  return Response.json(
+    { success: false, error: code, message: `${code} message`, ...extra },
+    { status, headers },
+  );
 }
 
 /** A fetch that never answers until its signal aborts (a hung server). */
