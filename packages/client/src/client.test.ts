@@ -354,6 +354,17 @@ describe("tokens", () => {
     expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
   });
 
+  it("INVALID_TOKEN with a refresh token that still works (a removed signing key): refreshed, then answered", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (r) =>
+      r.authorization === "Bearer access-2" ? ok({ user }) : fail("INVALID_TOKEN", 401),
+    );
+    server.on("POST /auth/refresh", () => ok(pair(2)));
+    expect(await client().auth.me()).toEqual({ user });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+  });
+
   it("a call still refused after its refresh is thrown, not refreshed again", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
@@ -428,5 +439,51 @@ describe("requests", () => {
     await client().oauth.exchangeLoginCode({ code: "c", codeVerifier: "v" });
     expect(server.seen[0]?.body).toEqual({ code: "c", code_verifier: "v" });
     expect(storage.get()).toEqual({ accessToken: "access-3", refreshToken: "refresh-3" });
+  });
+
+  it("an export download is a stream with its file name, size and SHA-256; its failure is the API's error", async () => {
+    storage.set(pair(1));
+    server.on(
+      "GET /user/export/e1/download",
+      () =>
+        new Response(new Uint8Array([80, 75, 3, 4]), {
+          headers: {
+            "content-type": "application/zip",
+            "content-disposition": 'attachment; filename="superoauth-export.zip"',
+            "content-length": "4",
+            "x-content-sha256": "ab".repeat(32),
+          },
+        }),
+    );
+    server.on("GET /user/export/e2/download", () => fail("EXPORT_NOT_READY", 409));
+    const c = client();
+    const archive = await c.dataExports.download({ id: "e1" });
+    expect(archive).toMatchObject({
+      fileName: "superoauth-export.zip",
+      sizeBytes: 4,
+      sha256: "ab".repeat(32),
+    });
+    expect([...new Uint8Array(await new Response(archive.body).arrayBuffer())]).toEqual([80, 75, 3, 4]);
+    expect(await rejectionOf(c.dataExports.download({ id: "e2" }))).toMatchObject({
+      code: "EXPORT_NOT_READY",
+      status: 409,
+    });
+  });
+
+  it("the provider callback as JSON stores the tokens of a sign-in, not of a linking", async () => {
+    server.on("GET /oauth/github/callback", (r) =>
+      r.url.searchParams.get("state") === "link"
+        ? ok({ linked: true, provider: "github" })
+        : ok({ user, ...pair(4) }),
+    );
+    const c = client();
+    expect(await c.oauth.finishCallback({ provider: "github", code: "c", state: "link" })).toEqual({
+      linked: true,
+      provider: "github",
+    });
+    expect(storage.get()).toBeNull();
+    await c.oauth.finishCallback({ provider: "github", code: "c", state: "s" });
+    expect(storage.get()).toEqual({ accessToken: "access-4", refreshToken: "refresh-4" });
+    expect(server.seen[1]?.url.search).toBe("?code=c&state=s");
   });
 });
