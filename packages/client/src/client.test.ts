@@ -385,6 +385,15 @@ describe("tokens", () => {
     expect(ended).toEqual([]);
   });
 
+  it("a refresh answered 503 is not repeated either (the token may have rotated); the tokens stay", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "1" }));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503 });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+  });
+
   it("auth.refresh joins a refresh already in flight", async () => {
     storage.set(pair(1));
     server.on("POST /auth/refresh", async () => {

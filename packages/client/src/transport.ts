@@ -158,12 +158,14 @@ export class Transport {
 
   async #exchangeRefreshToken(tokens: StoredTokens): Promise<TokenPair> {
     try {
-      // Not repeated after a network failure or timeout: the server may have rotated the token
-      // already, and presenting it again after REFRESH_REUSE_GRACE (10 s) would end the session.
+      // One attempt: after a timeout, a network failure or a 503 the server may have rotated the
+      // token already, and presenting it again after REFRESH_REUSE_GRACE (10 s, which a timeout
+      // plus Retry-After can exceed) would end the session (ADR 0002). The tokens stay stored, so
+      // the next call that needs a refresh tries again.
       const { data } = await this.#send(
         routes["auth.refresh"],
         { body: { refreshToken: tokens.refreshToken } },
-        {},
+        { retry: false },
         null,
         "json",
         this.urlOf("auth.refresh"),
