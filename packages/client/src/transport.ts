@@ -125,14 +125,9 @@ export class Transport {
    * in flight. Fails with INVALID_REFRESH_TOKEN (and clears the tokens) when the session is over.
    */
   async refresh(options: RequestOptions = {}): Promise<TokenPair> {
-    if (this.#refreshing === null) {
-      const current = await this.#options.storage.get();
-      if (this.#refreshing === null) {
-        if (current === null) throw new Error("No refresh token stored: sign in first");
-        this.#startRefresh(current);
-      }
-    }
-    return untilAborted(this.#inFlightRefresh(), options.signal);
+    const refreshed = await this.#joinOrStartRefresh({ stale: null, signal: options.signal });
+    if (typeof refreshed === "string") throw new Error("No refresh token stored: sign in first");
+    return refreshed;
   }
 
   /** The tokens are dropped and `onSessionEnded` told, if they are still the ones that failed. */
@@ -145,9 +140,26 @@ export class Transport {
     if (listener !== undefined) queueMicrotask(() => listener({ reason: input.reason }));
   }
 
-  #inFlightRefresh(): Promise<TokenPair> {
+  /**
+   * The new pair of the refresh in flight, or of one started now from the stored tokens: the one
+   * place a refresh starts, so concurrent callers share it. With `stale` (the tokens a call was
+   * refused with), "replaced" when the stored ones already differ (another call refreshed them).
+   */
+  async #joinOrStartRefresh(input: {
+    stale: StoredTokens | null;
+    signal: AbortSignal | undefined;
+  }): Promise<TokenPair | "signed-out" | "replaced"> {
+    if (this.#refreshing === null) {
+      const current = await this.#options.storage.get();
+      // Checked again: another call may have started one while the storage answered.
+      if (this.#refreshing === null) {
+        if (current === null) return "signed-out";
+        if (input.stale !== null && current.accessToken !== input.stale.accessToken) return "replaced";
+        this.#startRefresh(current);
+      }
+    }
     if (this.#refreshing === null) throw new Error("no refresh in flight");
-    return this.#refreshing;
+    return untilAborted(this.#refreshing, input.signal);
   }
 
   #startRefresh(tokens: StoredTokens): void {
@@ -209,24 +221,11 @@ export class Transport {
         ) {
           throw error;
         }
-        if (!(await this.#refreshAfterFailure(tokens, options))) throw error;
+        const outcome = await this.#joinOrStartRefresh({ stale: tokens, signal: options.signal });
+        if (outcome === "signed-out") throw error;
         refreshed = true;
       }
     }
-  }
-
-  /** True when newer tokens are stored (by this refresh or another call's) and the call may go again. */
-  async #refreshAfterFailure(failed: StoredTokens, options: RequestOptions): Promise<boolean> {
-    if (this.#refreshing === null) {
-      const current = await this.#options.storage.get();
-      if (this.#refreshing === null) {
-        if (current === null) return false;
-        if (current.accessToken !== failed.accessToken) return true;
-        this.#startRefresh(current);
-      }
-    }
-    await untilAborted(this.#inFlightRefresh(), options.signal);
-    return true;
   }
 
   /** Sends one call, with its retries. */
