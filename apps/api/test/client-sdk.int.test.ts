@@ -138,29 +138,41 @@ describe("signing up and in", () => {
     });
   });
 
-  it("logs in, lists and revokes sessions, and logs out (the token then answers INVALID_TOKEN)", async () => {
-    const first = clientOf();
-    const second = clientOf();
-    const outcome = await first.auth.logIn({ email, password });
+  it("logs in, lists and revokes sessions, and logs out (its tokens then end in INVALID_REFRESH_TOKEN)", async () => {
+    const first = new MemoryTokenStorage();
+    const firstClient = clientOf({ storage: first });
+    const secondClient = clientOf();
+    const outcome = await firstClient.auth.logIn({ email, password });
     expect(outcome).toMatchObject({ tokenType: "Bearer", user: { email } });
-    await second.auth.logIn({ email, password });
+    await secondClient.auth.logIn({ email, password });
 
-    const { sessions } = await first.sessions.list();
-    const current = sessions.find((s) => s.current);
-    expect(current).toBeDefined();
-    const other = sessions.find((s) => !s.current);
-    if (other === undefined) throw new Error("expected another session");
-    expect(await first.sessions.revoke({ id: other.id })).toEqual({ revoked: true });
-    expect((await first.sessions.list()).sessions.map((s) => s.id)).not.toContain(other.id);
+    const secondSession = (await secondClient.sessions.list()).sessions.find((s) => s.current);
+    if (secondSession === undefined) throw new Error("expected the second client's session");
+    const { sessions } = await firstClient.sessions.list();
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    expect(sessions.map((s) => s.id)).toContain(secondSession.id);
+    expect(await firstClient.sessions.revoke({ id: secondSession.id })).toEqual({ revoked: true });
+    expect((await firstClient.sessions.list()).sessions.map((s) => s.id)).not.toContain(secondSession.id);
 
-    // The revoked session's client refreshes once, is refused, and forgets its tokens.
-    expect(await rejectionOf(second.auth.me())).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
-    expect(await second.isSignedIn()).toBe(false);
+    // The revoked session's client gets INVALID_TOKEN, refreshes once, is refused, and forgets its tokens.
+    expect(await rejectionOf(secondClient.auth.me())).toMatchObject({
+      code: "INVALID_REFRESH_TOKEN",
+      status: 401,
+    });
+    expect(await secondClient.isSignedIn()).toBe(false);
 
-    const { events } = await first.sessions.listSecurityEvents({ limit: 5 });
+    const { events } = await firstClient.sessions.listSecurityEvents({ limit: 5 });
     expect(events.length).toBeGreaterThan(0);
-    expect(await first.auth.logOut()).toEqual({ loggedOut: true });
-    expect(await first.isSignedIn()).toBe(false);
+    const before = first.get();
+    if (before === null) throw new Error("expected stored tokens");
+    expect(await firstClient.auth.logOut()).toEqual({ loggedOut: true });
+    expect(await firstClient.isSignedIn()).toBe(false);
+    const stale = new MemoryTokenStorage();
+    stale.set(before);
+    expect(await rejectionOf(clientOf({ storage: stale }).auth.me())).toMatchObject({
+      code: "INVALID_REFRESH_TOKEN",
+      status: 401,
+    });
   });
 
   it("signs in with two-factor authentication: the mfaRequired step, then a backup code", async () => {
