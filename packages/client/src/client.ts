@@ -3,33 +3,54 @@ import { defaultRetryPolicy, type RetryOptions } from "./retry.ts";
 import { MemoryTokenStorage, type TokenStorage } from "./token-storage.ts";
 import { type FetchCredentials, type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
 import type {
-  AdminUserDetails,
+  AdminUserData,
   AdminUserPage,
-  App,
+  AppData,
+  AppList,
   AppSettings,
   AuditPage,
-  AuthorizedApp,
+  AuthorizedAppList,
   BackupCodes,
+  CurrentUser,
   DataExport,
   DataExportArchive,
+  Deleted,
+  EmailChangePending,
+  EmailVerified,
   FactorProof,
-  LinkedProvider,
+  LinkedProviderList,
+  LoggedOut,
   LogInInput,
   MailRequested,
+  PasswordChanged,
+  PasswordReset,
+  ProviderAuthorization,
+  ProviderUnlinked,
+  Reauthenticated,
   RegisteredApp,
   RegisterInput,
   RequestedDataExport,
+  Revoked,
   Role,
+  RoleChanged,
+  RotatedSecret,
   SecurityEventPage,
-  Session,
+  SessionList,
+  SessionsRevoked,
   SignedIn,
   SignInOutcome,
   SocialCallbackOutcome,
-  SocialProvider,
+  SocialProviderList,
+  SocialSignInStart,
   TokenPair,
+  TwoFactorDisabled,
+  TwoFactorEnabled,
+  TwoFactorReset,
   TwoFactorSetup,
   TwoFactorVerifyInput,
-  User,
+  UserDisabled,
+  UserEnabled,
+  UserUnlocked,
 } from "./types.ts";
 
 export interface SuperOAuthClientOptions {
@@ -139,19 +160,19 @@ function authMethods(t: Transport) {
     /** Signs in with a password: a session (tokens stored) or the second-factor step. */
     logIn: (input: LogInInput, options?: RequestOptions): Promise<SignInOutcome> =>
       keepTokens(t, t.call<SignInOutcome>("auth.logIn", { body: input }, options)),
-    me: (options?: RequestOptions): Promise<{ user: User }> => t.call("auth.me", {}, options),
+    me: (options?: RequestOptions): Promise<CurrentUser> => t.call("auth.me", {}, options),
     /** Exchanges the stored refresh token (single flight: joins a refresh already running). */
     refresh: (options?: RequestOptions): Promise<TokenPair> => t.refresh(options),
     /** Ends this session on the server and forgets its tokens. */
-    logOut: (options?: RequestOptions): Promise<{ loggedOut: true }> =>
+    logOut: (options?: RequestOptions): Promise<LoggedOut> =>
       dropTokens(t, t.call("auth.logOut", { body: {} }, options)),
     /** Ends every session of the account and forgets this one's tokens. */
-    logOutEverywhere: (options?: RequestOptions): Promise<{ loggedOut: true }> =>
+    logOutEverywhere: (options?: RequestOptions): Promise<LoggedOut> =>
       dropTokens(t, t.call("auth.logOutEverywhere", {}, options)),
     /** A fresh proof before sensitive changes (REAUTH_REQUIRED). */
-    reauthenticate: (proof: FactorProof, options?: RequestOptions): Promise<{ reauthenticatedAt: string }> =>
+    reauthenticate: (proof: FactorProof, options?: RequestOptions): Promise<Reauthenticated> =>
       t.call("auth.reauthenticate", { body: proof }, options),
-    verifyEmail: (input: { token: string }, options?: RequestOptions): Promise<{ emailVerified: true }> =>
+    verifyEmail: (input: { token: string }, options?: RequestOptions): Promise<EmailVerified> =>
       t.call("auth.verifyEmail", { body: input }, options),
     resendVerification: (input: { email: string }, options?: RequestOptions): Promise<MailRequested> =>
       t.call("auth.resendVerification", { body: input }, options),
@@ -160,23 +181,19 @@ function authMethods(t: Transport) {
     resetPassword: (
       input: { token: string; newPassword: string },
       options?: RequestOptions,
-    ): Promise<{ passwordReset: true; sessionsEnded: true }> =>
-      t.call("auth.resetPassword", { body: input }, options),
+    ): Promise<PasswordReset> => t.call("auth.resetPassword", { body: input }, options),
   };
 }
 
 function twoFactorMethods(t: Transport) {
   return {
     setUp: (options?: RequestOptions): Promise<TwoFactorSetup> => t.call("twoFactor.setUp", {}, options),
-    enable: (
-      input: { code: string },
-      options?: RequestOptions,
-    ): Promise<{ enabled: true; backupCodes: readonly string[] }> =>
+    enable: (input: { code: string }, options?: RequestOptions): Promise<TwoFactorEnabled> =>
       t.call("twoFactor.enable", { body: input }, options),
     /** The second step of a sign-in (stores the tokens). */
     verify: (input: TwoFactorVerifyInput, options?: RequestOptions): Promise<SignedIn> =>
       keepTokens(t, t.call<SignedIn>("twoFactor.verify", { body: input }, options)),
-    disable: (proof: FactorProof, options?: RequestOptions): Promise<{ disabled: true }> =>
+    disable: (proof: FactorProof, options?: RequestOptions): Promise<TwoFactorDisabled> =>
       t.call("twoFactor.disable", { body: proof }, options),
     regenerateBackupCodes: (input: { code: string }, options?: RequestOptions): Promise<BackupCodes> =>
       t.call("twoFactor.regenerateBackupCodes", { body: input }, options),
@@ -185,9 +202,8 @@ function twoFactorMethods(t: Transport) {
 
 function sessionMethods(t: Transport) {
   return {
-    list: (options?: RequestOptions): Promise<{ sessions: readonly Session[] }> =>
-      t.call("sessions.list", {}, options),
-    revoke: (input: { id: string }, options?: RequestOptions): Promise<{ revoked: true }> =>
+    list: (options?: RequestOptions): Promise<SessionList> => t.call("sessions.list", {}, options),
+    revoke: (input: { id: string }, options?: RequestOptions): Promise<Revoked> =>
       t.call("sessions.revoke", { params: input }, options),
     /** The security log, newest first; pass `nextBefore` as `before` for the next page. */
     listSecurityEvents: (
@@ -202,17 +218,18 @@ function userMethods(t: Transport) {
     changePassword: (
       input: { currentPassword?: string; newPassword: string },
       options?: RequestOptions,
-    ): Promise<{ passwordChanged: true; otherSessionsEnded: true }> =>
-      t.call("user.changePassword", { body: input }, options),
-    updateProfile: (input: { nickname: string }, options?: RequestOptions): Promise<{ user: User }> =>
+    ): Promise<PasswordChanged> => t.call("user.changePassword", { body: input }, options),
+    updateProfile: (input: { nickname: string }, options?: RequestOptions): Promise<CurrentUser> =>
       t.call("user.updateProfile", { body: input }, options),
     /** Mails a confirmation link to the new address; the address changes once it is confirmed. */
-    requestEmailChange: (input: { newEmail: string }, options?: RequestOptions): Promise<{ pending: true }> =>
-      t.call("user.requestEmailChange", { body: input }, options),
-    confirmEmailChange: (input: { token: string }, options?: RequestOptions): Promise<{ user: User }> =>
+    requestEmailChange: (
+      input: { newEmail: string },
+      options?: RequestOptions,
+    ): Promise<EmailChangePending> => t.call("user.requestEmailChange", { body: input }, options),
+    confirmEmailChange: (input: { token: string }, options?: RequestOptions): Promise<CurrentUser> =>
       t.call("user.confirmEmailChange", { body: input }, options),
     /** Deletes the account and forgets the tokens. */
-    deleteAccount: (options?: RequestOptions): Promise<{ deleted: true }> =>
+    deleteAccount: (options?: RequestOptions): Promise<Deleted> =>
       dropTokens(t, t.call("user.deleteAccount", {}, options)),
   };
 }
@@ -241,9 +258,9 @@ function dataExportMethods(t: Transport) {
 
 function oauthMethods(t: Transport) {
   return {
-    listProviders: (options?: RequestOptions): Promise<{ providers: readonly SocialProvider[] }> =>
+    listProviders: (options?: RequestOptions): Promise<SocialProviderList> =>
       t.call("oauth.listProviders", {}, options),
-    listLinked: (options?: RequestOptions): Promise<{ providers: readonly LinkedProvider[] }> =>
+    listLinked: (options?: RequestOptions): Promise<LinkedProviderList> =>
       t.call("oauth.listLinked", {}, options),
     /**
      * Where to send the browser to sign in with a provider, and the PKCE verifier that binds the
@@ -254,7 +271,7 @@ function oauthMethods(t: Transport) {
       provider: string;
       /** A hosted sign-in page of the service to come back to (`/interaction/<uid>/social`). */
       returnTo?: string;
-    }): Promise<{ url: string; codeVerifier: string }> => {
+    }): Promise<SocialSignInStart> => {
       const pkce = await createPKCEPair();
       const url = t.urlOf("oauth.createSignInURL", {
         params: { provider: input.provider },
@@ -299,20 +316,15 @@ function oauthMethods(t: Transport) {
         ),
       ),
     /** Starts linking a provider to the signed-in account: send the browser to `authorizationURL`. */
-    startLinking: (
-      input: { provider: string },
-      options?: RequestOptions,
-    ): Promise<{ authorizationURL: string }> => t.call("oauth.startLinking", { params: input }, options),
+    startLinking: (input: { provider: string }, options?: RequestOptions): Promise<ProviderAuthorization> =>
+      t.call("oauth.startLinking", { params: input }, options),
     /** A fresh proof through a linked provider: send the browser to `authorizationURL`. */
     startReauthentication: (
       input: { provider: string },
       options?: RequestOptions,
-    ): Promise<{ authorizationURL: string }> =>
-      t.call("oauth.startReauthentication", { params: input }, options),
-    unlink: (
-      input: { provider: string },
-      options?: RequestOptions,
-    ): Promise<{ unlinked: true; provider: string }> => t.call("oauth.unlink", { params: input }, options),
+    ): Promise<ProviderAuthorization> => t.call("oauth.startReauthentication", { params: input }, options),
+    unlink: (input: { provider: string }, options?: RequestOptions): Promise<ProviderUnlinked> =>
+      t.call("oauth.unlink", { params: input }, options),
   };
 }
 
@@ -321,27 +333,23 @@ function appMethods(t: Transport) {
     /** Registers a third-party app; a confidential app's `clientSecret` is in this answer only. */
     register: (settings: AppSettings, options?: RequestOptions): Promise<RegisteredApp> =>
       t.call("apps.register", { body: settings }, options),
-    list: (options?: RequestOptions): Promise<{ apps: readonly App[] }> => t.call("apps.list", {}, options),
-    get: (input: { clientId: string }, options?: RequestOptions): Promise<{ app: App }> =>
+    list: (options?: RequestOptions): Promise<AppList> => t.call("apps.list", {}, options),
+    get: (input: { clientId: string }, options?: RequestOptions): Promise<AppData> =>
       t.call("apps.get", { params: input }, options),
     update: (
       input: { clientId: string; changes: Partial<AppSettings> },
       options?: RequestOptions,
-    ): Promise<{ app: App }> =>
+    ): Promise<AppData> =>
       t.call("apps.update", { params: { clientId: input.clientId }, body: input.changes }, options),
-    delete: (input: { clientId: string }, options?: RequestOptions): Promise<{ deleted: true }> =>
+    delete: (input: { clientId: string }, options?: RequestOptions): Promise<Deleted> =>
       t.call("apps.delete", { params: input }, options),
-    rotateSecret: (
-      input: { clientId: string },
-      options?: RequestOptions,
-    ): Promise<{ clientSecret: string }> => t.call("apps.rotateSecret", { params: input }, options),
+    rotateSecret: (input: { clientId: string }, options?: RequestOptions): Promise<RotatedSecret> =>
+      t.call("apps.rotateSecret", { params: input }, options),
     /** The apps the signed-in user authorized. */
-    listAuthorized: (options?: RequestOptions): Promise<{ apps: readonly AuthorizedApp[] }> =>
+    listAuthorized: (options?: RequestOptions): Promise<AuthorizedAppList> =>
       t.call("apps.listAuthorized", {}, options),
-    revokeAuthorization: (
-      input: { clientId: string },
-      options?: RequestOptions,
-    ): Promise<{ revoked: true }> => t.call("apps.revokeAuthorization", { params: input }, options),
+    revokeAuthorization: (input: { clientId: string }, options?: RequestOptions): Promise<Revoked> =>
+      t.call("apps.revokeAuthorization", { params: input }, options),
   };
 }
 
@@ -352,21 +360,21 @@ function adminMethods(t: Transport) {
       input: { q?: string; cursor?: string; limit?: number } = {},
       options?: RequestOptions,
     ): Promise<AdminUserPage> => t.call("admin.searchUsers", { query: input }, options),
-    getUser: (input: { id: string }, options?: RequestOptions): Promise<{ user: AdminUserDetails }> =>
+    getUser: (input: { id: string }, options?: RequestOptions): Promise<AdminUserData> =>
       t.call("admin.getUser", onUser(input), options),
-    disableUser: (input: { id: string }, options?: RequestOptions): Promise<{ status: "disabled" }> =>
+    disableUser: (input: { id: string }, options?: RequestOptions): Promise<UserDisabled> =>
       t.call("admin.disableUser", onUser(input), options),
-    enableUser: (input: { id: string }, options?: RequestOptions): Promise<{ status: "active" }> =>
+    enableUser: (input: { id: string }, options?: RequestOptions): Promise<UserEnabled> =>
       t.call("admin.enableUser", onUser(input), options),
-    unlockUser: (input: { id: string }, options?: RequestOptions): Promise<{ unlocked: true }> =>
+    unlockUser: (input: { id: string }, options?: RequestOptions): Promise<UserUnlocked> =>
       t.call("admin.unlockUser", onUser(input), options),
-    resetTwoFactor: (input: { id: string }, options?: RequestOptions): Promise<{ twoFactorEnabled: false }> =>
+    resetTwoFactor: (input: { id: string }, options?: RequestOptions): Promise<TwoFactorReset> =>
       t.call("admin.resetTwoFactor", onUser(input), options),
-    revokeSessions: (input: { id: string }, options?: RequestOptions): Promise<{ sessionsRevoked: true }> =>
+    revokeSessions: (input: { id: string }, options?: RequestOptions): Promise<SessionsRevoked> =>
       t.call("admin.revokeSessions", onUser(input), options),
-    changeRole: (input: { id: string; role: Role }, options?: RequestOptions): Promise<{ role: Role }> =>
+    changeRole: (input: { id: string; role: Role }, options?: RequestOptions): Promise<RoleChanged> =>
       t.call("admin.changeRole", { params: { id: input.id }, body: { role: input.role } }, options),
-    deleteUser: (input: { id: string }, options?: RequestOptions): Promise<{ deleted: true }> =>
+    deleteUser: (input: { id: string }, options?: RequestOptions): Promise<Deleted> =>
       t.call("admin.deleteUser", onUser(input), options),
     listAudit: (input: { cursor?: string } = {}, options?: RequestOptions): Promise<AuditPage> =>
       t.call("admin.listAudit", { query: input }, options),

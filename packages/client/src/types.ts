@@ -255,3 +255,127 @@ export interface AuditPage {
   readonly actions: readonly AuditEntry[];
   readonly nextCursor: string | null;
 }
+
+// The small answers: acknowledgements and lists, by the method that returns them.
+
+/** The signed-in user (`auth.me`, and the profile changes). */
+export interface CurrentUser {
+  readonly user: User;
+}
+
+export interface LoggedOut {
+  readonly loggedOut: true;
+}
+
+export interface Reauthenticated {
+  readonly reauthenticatedAt: string;
+}
+
+export interface EmailVerified {
+  readonly emailVerified: true;
+}
+
+export interface PasswordReset {
+  readonly passwordReset: true;
+  readonly sessionsEnded: true;
+}
+
+export interface TwoFactorEnabled {
+  readonly enabled: true;
+  /** Shown once: store them somewhere safe. */
+  readonly backupCodes: readonly string[];
+}
+
+export interface TwoFactorDisabled {
+  readonly disabled: true;
+}
+
+export interface SessionList {
+  readonly sessions: readonly Session[];
+}
+
+export interface Revoked {
+  readonly revoked: true;
+}
+
+export interface PasswordChanged {
+  readonly passwordChanged: true;
+  readonly otherSessionsEnded: true;
+}
+
+export interface EmailChangePending {
+  readonly pending: true;
+}
+
+export interface Deleted {
+  readonly deleted: true;
+}
+
+export interface SocialProviderList {
+  readonly providers: readonly SocialProvider[];
+}
+
+export interface LinkedProviderList {
+  readonly providers: readonly LinkedProvider[];
+}
+
+/** Where to send the browser, and the PKCE verifier to keep for `oauth.exchangeLoginCode`. */
+export interface SocialSignInStart {
+  readonly url: string;
+  readonly codeVerifier: string;
+}
+
+/** Where to send the browser to link or re-authenticate with a provider. */
+export interface ProviderAuthorization {
+  readonly authorizationURL: string;
+}
+
+export interface ProviderUnlinked {
+  readonly unlinked: true;
+  readonly provider: string;
+}
+
+export interface AppList {
+  readonly apps: readonly App[];
+}
+
+export interface AppData {
+  readonly app: App;
+}
+
+/** A confidential app's new secret, shown once. */
+export interface RotatedSecret {
+  readonly clientSecret: string;
+}
+
+export interface AuthorizedAppList {
+  readonly apps: readonly AuthorizedApp[];
+}
+
+export interface AdminUserData {
+  readonly user: AdminUserDetails;
+}
+
+export interface UserDisabled {
+  readonly status: "disabled";
+}
+
+export interface UserEnabled {
+  readonly status: "active";
+}
+
+export interface UserUnlocked {
+  readonly unlocked: true;
+}
+
+export interface TwoFactorReset {
+  readonly twoFactorEnabled: false;
+}
+
+export interface SessionsRevoked {
+  readonly sessionsRevoked: true;
+}
+
+export interface RoleChanged {
+  readonly role: Role;
+}
