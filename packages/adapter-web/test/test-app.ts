@@ -5,7 +5,16 @@ import {
   type ScriptedOAuthProviderGateway,
 } from "@superoauth/application/testing";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
-import { createBrowserSessions, createHostedPages, type Interactions, type Theme } from "../src/index.ts";
+import {
+  type CookieSettings,
+  createAccountPages,
+  createBrowserSessions,
+  createHostedPages,
+  createPageAssets,
+  type HostedBrowserSessions,
+  type Interactions,
+  type Theme,
+} from "../src/index.ts";
 import { FakeInteractions } from "../src/testing.ts";
 
 export type TestDependencies = ReturnType<typeof createInMemoryDependencies>;
@@ -27,6 +36,13 @@ export async function buildHostedTestApp(
     replaceInteractions?: (fake: FakeInteractions) => Interactions;
     /** A scripted GitHub for social sign-in. */
     github?: ScriptedOAuthProviderGateway;
+    /** More page areas to mount next to the hosted and account pages (kit tests). */
+    plugins?: (input: {
+      useCases: UseCases;
+      browserSessions: HostedBrowserSessions;
+      cookies: CookieSettings;
+      secret: string;
+    }) => ((app: FastifyInstance) => Promise<void>)[];
   } = {},
 ): Promise<HostedTestApp> {
   const deps = createInMemoryDependencies(options.settings);
@@ -36,6 +52,8 @@ export async function buildHostedTestApp(
   const useCases = createUseCases(deps satisfies Dependencies);
   const interactions = new FakeInteractions();
   const cookies = { secureCookies: false, hostPrefixedCookies: false };
+  const browserSessions = createBrowserSessions({ useCases, cookies, maxAgeSeconds: 7 * 24 * 3600 });
+  const secret = "hosted-pages-secret-for-tests-0123456789";
   const app = await buildHttpApp({
     useCases,
     trustProxy: false,
@@ -51,15 +69,18 @@ export async function buildHostedTestApp(
       emailMax: 1000,
     },
     plugins: [
+      createPageAssets({ theme: options.theme }),
       createHostedPages({
         useCases,
         interactions: options.replaceInteractions?.(interactions) ?? interactions,
-        browserSessions: createBrowserSessions({ useCases, cookies, maxAgeSeconds: 7 * 24 * 3600 }),
+        browserSessions,
         ...(options.theme === undefined ? {} : { theme: options.theme }),
         cookies,
-        secret: "hosted-pages-secret-for-tests-0123456789",
+        secret,
         requireEmailVerification: deps.settings.requireEmailVerification,
       }),
+      createAccountPages({ useCases, browserSessions, theme: options.theme, cookies, secret }),
+      ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
     ],
   });
   return { app, deps, useCases, interactions };
