@@ -66,7 +66,7 @@ describe("the account area's gate", () => {
       ["/account", "/account"],
       ["/account/password", "/account/password"],
       ["/account/two-factor", "/account/two-factor"],
-    ]) {
+    ] as const) {
       const response = await browser.get(url);
       expect(response.statusCode).toBe(303);
       expect(response.headers.location).toBe(`/account/sign-in?${new URLSearchParams({ next })}`);
@@ -194,7 +194,7 @@ describe("the account area's gate", () => {
     const { browser, useCases } = await withAccount();
     await signIn(browser);
     (useCases as { authenticateBrowserSession: unknown }).authenticateBrowserSession = async () => {
-      throw new StorageUnavailableError("down");
+      throw new StorageUnavailableError({ code: "ECONNREFUSED", message: "down" });
     };
     const page = await browser.get("/account");
     expectPage(page, 503);
