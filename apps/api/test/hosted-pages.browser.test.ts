@@ -2,6 +2,7 @@ import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
   createBrowserSessions,
   createHostedPages,
+  createPageAssets,
   createProviderPages,
   type ProviderPages,
   pageHeaders,
@@ -111,6 +112,7 @@ beforeAll(async () => {
       emailMax: 1000,
     },
     plugins: [
+      createPageAssets({ theme }),
       createHostedPages({
         useCases,
         interactions,
