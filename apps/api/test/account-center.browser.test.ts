@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
-import { axeViolations, launchChromium } from "./browser.ts";
+import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
 import { listenComposedService } from "./test-config.ts";
 
 // The account center (issue 10) in Debian's Chromium against the composed service on MySQL: sign-in
@@ -41,23 +41,7 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile whose pages fail the test on any CSP violation or page error. */
-async function newPage(
-  options: { javaScriptEnabled?: boolean } = {},
-): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({
-    javaScriptEnabled: options.javaScriptEnabled ?? true,
-    acceptDownloads: true,
-  });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      problems.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return { context, page, problems };
-}
+const newPage = (options: { javaScriptEnabled?: boolean } = {}) => newCheckedPage(browser, options);
 
 /** Runs axe-core on the page, then keeps a screenshot of it. */
 async function expectAccessible(page: Page, name: string): Promise<void> {

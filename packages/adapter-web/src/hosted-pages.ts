@@ -2,7 +2,7 @@ import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application"
 import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
-import { clientOf, signInClients } from "./client.ts";
+import { clientOf } from "./client.ts";
 import type { InteractionDetails, Interactions } from "./contracts.ts";
 import {
   appendSetCookie,
@@ -13,7 +13,7 @@ import {
   serializeExpiredCookie,
 } from "./cookies.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { failureOf, pageFailures, pendingSecondFactor, secondFactorProof } from "./pages/sign-in-steps.ts";
+import { failureOf, pageFailures, signInSteps } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets } from "./security-headers.ts";
@@ -58,8 +58,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
   const { useCases, interactions, browserSessions } = options;
   const kit = createPageKit(options);
   const { views, csrf, sendPage, sendError } = kit;
-  const signInClientOf = signInClients(options.cookies);
-  const pendingMFA = pendingSecondFactor(options.cookies);
+  const steps = signInSteps(options);
+  const signInClientOf = steps.clientOf;
+  const pendingMFA = steps.pending;
   // The PKCE verifier of a social sign-in started from a hosted page, until it comes back.
   const verifierCookie = pageCookie(options.cookies, "superoauth_interaction_verifier");
 
@@ -182,23 +183,17 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       post("/:uid/login", "login", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const email = field(request.body, "email", 254);
-        const result = await useCases.logInWithPassword({
-          email,
-          password: field(request.body, "password", 1024),
-          client: signInClientOf(request, reply),
-        });
-        if (!result.ok) {
-          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
+        const { email, answer } = await steps.password(request, reply);
+        if (!answer.ok) {
           return renderSignIn(request, reply, {
             details,
             email,
-            error: failureOf(result).message,
-            status: failureOf(result).status,
+            error: answer.message,
+            status: answer.status,
             offerSession: false,
           });
         }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "pwd" });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, method: "pwd" });
       });
 
       const renderTwoFactor = (
@@ -237,27 +232,21 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: false,
           });
         }
-        const code = secondFactorProof(field(request.body, "code", 64));
-        const result = await useCases.verifyTwoFactorLogin({
-          mfaToken: state.mfaToken,
-          ...code,
-          client: signInClientOf(request, reply),
-        });
+        const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
-          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
           if (result.error === "INVALID_MFA_TOKEN") {
             pendingMFA.clear(reply);
             return renderSignIn(request, reply, {
               details,
-              error: failureOf(result).message,
+              error: result.message,
               status: 401,
               offerSession: false,
             });
           }
           return renderTwoFactor(request, reply, {
             uid: details.uid,
-            error: failureOf(result).message,
-            status: failureOf(result).status,
+            error: result.message,
+            status: result.status,
           });
         }
         pendingMFA.clear(reply);

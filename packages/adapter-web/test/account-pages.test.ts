@@ -4,9 +4,8 @@ import { ok } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
-import { Browser, buildHostedTestApp, csrfTokenIn } from "./test-app.ts";
+import { Browser, buildHostedTestApp, csrfTokenIn, signUpAda, strongPassword } from "./test-app.ts";
 
-const strongPassword = "Correct-horse-battery-1!";
 const newPassword = "Another-horse-battery-2!";
 
 function expectPage(response: LightMyRequestResponse, status: number): void {
@@ -18,14 +17,8 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 
 async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
   const built = await buildHostedTestApp(options);
-  const signedUp = await built.useCases.registerWithPassword({
-    email: "ada@example.com",
-    password: strongPassword,
-    nickname: "ada",
-    client: {},
-  });
-  if (!signedUp.ok) throw new Error("sign-up failed");
-  return { ...built, signedUp: signedUp.value, user: signedUp.value.user, browser: new Browser(built.app) };
+  const signedUp = await signUpAda(built.useCases);
+  return { ...built, signedUp, user: signedUp.user, browser: new Browser(built.app) };
 }
 
 async function signIn(browser: Browser, next = "/account") {

@@ -1,5 +1,5 @@
 import { buildHttpApp } from "@superoauth/adapter-http";
-import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
+import { createUseCases, type Dependencies, type SignedIn, type UseCases } from "@superoauth/application";
 import {
   createInMemoryDependencies,
   type ScriptedOAuthProviderGateway,
@@ -145,4 +145,19 @@ export function csrfTokenIn(html: string): string {
   const match = /name="csrf_token" value="([^"]+)"/.exec(html);
   if (match?.[1] === undefined) throw new Error(`no CSRF token in the page:\n${html}`);
   return match[1];
+}
+
+/** The password of the account `signUpAda` makes. */
+export const strongPassword = "Correct-horse-battery-1!";
+
+/** Signs up ada@example.com (nickname ada) with `strongPassword`: the tests' one account. */
+export async function signUpAda(useCases: UseCases): Promise<SignedIn> {
+  const signedUp = await useCases.registerWithPassword({
+    email: "ada@example.com",
+    password: strongPassword,
+    nickname: "ada",
+    client: {},
+  });
+  if (!signedUp.ok) throw new Error("sign-up failed");
+  return signedUp.value;
 }

@@ -1,10 +1,10 @@
 import type { SignedIn, UseCases } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "../browser-sessions.ts";
-import { clientOf, signInClients } from "../client.ts";
+import { clientOf } from "../client.ts";
 import type { CookieSettings } from "../cookies.ts";
-import { createPageKit, field, type PageKit } from "../pages/page-kit.ts";
-import { failureOf, pendingSecondFactor, secondFactorProof } from "../pages/sign-in-steps.ts";
+import { createPageKit, type PageKit } from "../pages/page-kit.ts";
+import { failureOf, secondFactorProof, signInSteps } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
 import { accountNav, accountNotices } from "./nav.ts";
@@ -44,9 +44,9 @@ export function createAccountPages(options: AccountPagesOptions): (app: FastifyI
 
 /** `/account/sign-in` (and its second-factor step) and `/account/sign-out`: no OIDC interaction involved. */
 function accountSignIn(app: FastifyInstance, kit: PageKit, options: AccountPagesOptions): void {
-  const { useCases, browserSessions } = options;
-  const signInClientOf = signInClients(options.cookies);
-  const pendingMFA = pendingSecondFactor(options.cookies);
+  const { browserSessions } = options;
+  const steps = signInSteps(options);
+  const pendingMFA = steps.pending;
   const nextOf = (request: FastifyRequest) =>
     safeNext((request.query as Record<string, unknown>).next) ?? home;
   const paths = (next: string) => ({
@@ -108,21 +108,13 @@ function accountSignIn(app: FastifyInstance, kit: PageKit, options: AccountPages
   });
 
   kit.post(app, "/sign-in", "login", async (request, reply) => {
-    const email = field(request.body, "email", 254);
-    const result = await useCases.logInWithPassword({
-      email,
-      password: field(request.body, "password", 1024),
-      client: signInClientOf(request, reply),
-    });
-    if (!result.ok) {
-      if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
-      const { status, message } = failureOf(result);
-      return renderSignIn(request, reply, { email, error: message, status });
-    }
-    if (pendingMFA.keep(reply, result.value, "pwd")) {
+    const { email, answer } = await steps.password(request, reply);
+    if (!answer.ok)
+      return renderSignIn(request, reply, { email, error: answer.message, status: answer.status });
+    if (pendingMFA.keep(reply, answer.value, "pwd")) {
       return reply.redirect(withNext(`${signInPath}/two-factor`, nextOf(request)), 303);
     }
-    return finish(request, reply, result.value as SignedIn);
+    return finish(request, reply, answer.value as SignedIn);
   });
 
   kit.get(app, "/sign-in/two-factor", async (request, reply) => {
@@ -138,14 +130,9 @@ function accountSignIn(app: FastifyInstance, kit: PageKit, options: AccountPages
         status: 401,
       });
     }
-    const result = await useCases.verifyTwoFactorLogin({
-      mfaToken: state.mfaToken,
-      ...secondFactorProof(field(request.body, "code", 64)),
-      client: signInClientOf(request, reply),
-    });
+    const result = await steps.secondFactor(request, reply, state.mfaToken);
     if (!result.ok) {
-      if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
-      const { status, message } = failureOf(result);
+      const { status, message } = result;
       if (result.error === "INVALID_MFA_TOKEN") {
         pendingMFA.clear(reply);
         return renderSignIn(request, reply, { error: message, status });
@@ -218,7 +205,6 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
       client: clientOf(page.request),
     });
     if (!result.ok) {
-      if ("retryAfterSeconds" in result) page.reply.header("retry-after", String(result.retryAfterSeconds));
       const { status, message } = page.failure(result);
       return renderConfirm(page, { error: message, status });
     }
@@ -249,7 +235,6 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst("/account/password");
-      if ("retryAfterSeconds" in result) page.reply.header("retry-after", String(result.retryAfterSeconds));
       const { status, message } = page.failure(result);
       return renderPassword(page, { error: message, status });
     }
@@ -341,7 +326,6 @@ function accountTwoFactorPages(
     });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
-      if ("retryAfterSeconds" in result) page.reply.header("retry-after", String(result.retryAfterSeconds));
       const { status, message } = page.failure(result);
       return renderStatus(page, { error: message, status });
     }
@@ -356,7 +340,6 @@ function accountTwoFactorPages(
     });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
-      if ("retryAfterSeconds" in result) page.reply.header("retry-after", String(result.retryAfterSeconds));
       const { status, message } = page.failure(result);
       return renderStatus(page, { error: message, status });
     }

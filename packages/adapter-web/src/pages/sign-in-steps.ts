@@ -1,5 +1,6 @@
-import type { SignInOutcome } from "@superoauth/application";
+import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { signInClients } from "../client.ts";
 import {
   appendSetCookie,
   type CookieSettings,
@@ -9,6 +10,7 @@ import {
   serializeCookie,
   serializeExpiredCookie,
 } from "../cookies.ts";
+import { field } from "./page-kit.ts";
 
 /** How a sign-in, sign-up or account failure shows: the API's status, and words when the use case gave none. */
 export const pageFailures: Readonly<Record<string, { status: number; message: string }>> = {
@@ -81,6 +83,59 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));
+    },
+  };
+}
+
+/** A sign-in step's answer: the use case's value, or the page's status and words for its failure. */
+export type StepAnswer<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: string; readonly status: number; readonly message: string };
+
+/** A failed step as the page shows it; a lockout's Retry-After is set on the reply. */
+export function failedStep(
+  reply: FastifyReply,
+  result: { error: string; message?: string | undefined; retryAfterSeconds?: number },
+): { ok: false; error: string; status: number; message: string } {
+  if (result.retryAfterSeconds !== undefined) reply.header("retry-after", String(result.retryAfterSeconds));
+  return { ok: false, error: result.error, ...failureOf(result) };
+}
+
+/**
+ * The sign-in steps every sign-in page runs (the interaction's and the account center's): the
+ * password form and the second-factor form, through the same use cases and device cookie.
+ */
+export function signInSteps(input: { useCases: UseCases; cookies: CookieSettings }) {
+  const { useCases } = input;
+  const signInClientOf = signInClients(input.cookies);
+  return {
+    clientOf: signInClientOf,
+    pending: pendingSecondFactor(input.cookies),
+    /** The email and password form (fields `email`, `password`). */
+    async password(
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<{ email: string; answer: StepAnswer<SignInOutcome> }> {
+      const email = field(request.body, "email", 254);
+      const result = await useCases.logInWithPassword({
+        email,
+        password: field(request.body, "password", 1024),
+        client: signInClientOf(request, reply),
+      });
+      return { email, answer: result.ok ? result : failedStep(reply, result) };
+    },
+    /** The second factor's form (field `code`: a TOTP code or a backup code). */
+    async secondFactor(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      mfaToken: string,
+    ): Promise<StepAnswer<SignedIn>> {
+      const result = await useCases.verifyTwoFactorLogin({
+        mfaToken,
+        ...secondFactorProof(field(request.body, "code", 64)),
+        client: signInClientOf(request, reply),
+      });
+      return result.ok ? result : failedStep(reply, result);
     },
   };
 }

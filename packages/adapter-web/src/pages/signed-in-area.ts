@@ -13,7 +13,7 @@ import {
 import type { RateLimitGroup } from "../rate-limit-config.ts";
 import type { PageKit } from "./page-kit.ts";
 import { field } from "./page-kit.ts";
-import { failureOf } from "./sign-in-steps.ts";
+import { failedStep } from "./sign-in-steps.ts";
 
 /** One entry of an area's navigation (the `signed-in` layout lists them; the current one gets aria-current). */
 export interface NavItem {
@@ -56,8 +56,11 @@ export interface PageContext {
   ): FastifyReply;
   /** Post-redirect-get: a 303 to a local `path`, with a one-shot notice named by its key. */
   redirect(path: string, notice?: string): FastifyReply;
-  /** A use case's failure as a page: its status and words (pageFailures), rendered by `render`. */
-  failure(result: { error: string; message?: string | undefined }): { status: number; message: string };
+  /** A use case's failure as a page: its status and words (pageFailures), for `render`; a lockout's Retry-After is set. */
+  failure(result: { error: string; message?: string | undefined; retryAfterSeconds?: number }): {
+    status: number;
+    message: string;
+  };
   /** REAUTH_REQUIRED: a 303 to the fresh-proof page, which comes back to `next` (this page's path when absent). */
   confirmFirst(next?: string): FastifyReply;
 }
@@ -141,7 +144,7 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       }
       return reply.redirect(safeNext(path) ?? "/", 303);
     },
-    failure: failureOf,
+    failure: (result) => failedStep(reply, result),
     confirmFirst(next) {
       const back = safeNext(next) ?? safeNext(request.url) ?? "/";
       return reply.redirect(withNext(options.confirmPath, back), 303);
