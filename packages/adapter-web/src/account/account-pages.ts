@@ -287,6 +287,13 @@ function accountTwoFactorPages(
       { status: input.status ?? 200 },
     );
 
+  /** The session, the form's TOTP code (spaces dropped) and the client: what the code-proved changes take. */
+  const withCode = (page: PageContext) => ({
+    session: page.signedIn.session,
+    code: page.form("code", 64).replaceAll(" ", ""),
+    client: clientOf(page.request),
+  });
+
   area.page(app, "/two-factor", {}, async (page) => renderStatus(page));
 
   area.action(app, "/two-factor/setup", {}, async (page) => {
@@ -301,11 +308,7 @@ function accountTwoFactorPages(
   });
 
   area.action(app, "/two-factor/enable", { limit: "login" }, async (page) => {
-    const result = await useCases.enableTwoFactor({
-      session: page.signedIn.session,
-      code: page.form("code", 64).replaceAll(" ", ""),
-      client: clientOf(page.request),
-    });
+    const result = await useCases.enableTwoFactor(withCode(page));
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
@@ -319,11 +322,7 @@ function accountTwoFactorPages(
   });
 
   area.action(app, "/two-factor/backup-codes", { limit: "login" }, async (page) => {
-    const result = await useCases.regenerateBackupCodes({
-      session: page.signedIn.session,
-      code: page.form("code", 64).replaceAll(" ", ""),
-      client: clientOf(page.request),
-    });
+    const result = await useCases.regenerateBackupCodes(withCode(page));
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
