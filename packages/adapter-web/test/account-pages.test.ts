@@ -265,6 +265,66 @@ describe("two-step verification in the account area", () => {
   });
 });
 
+describe("managing two-step verification", () => {
+  async function withTwoFactor() {
+    const built = await withAccount();
+    const auth = await built.useCases.authenticateAccessToken({ token: built.signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const factor = await enableTwoFactorFor(built.deps, auth.value.session);
+    const first = await signIn(built.browser);
+    const step = first.headers.location as string;
+    await built.browser.submit(step, step, { code: factor.backupCodes[0] as string });
+    return { ...built, ...factor };
+  }
+
+  it("regenerates the backup codes with a current code (a wrong one is 401)", async () => {
+    const { browser, codeNow } = await withTwoFactor();
+    const page = await browser.get("/account/two-factor");
+    expect(page.body).toContain("9 backup codes left");
+    const wrong = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
+      code: "000000",
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).toContain("The code is wrong, expired or already used");
+    const fresh = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
+      code: codeNow(),
+    });
+    expectPage(fresh, 200);
+    expect(fresh.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
+  });
+
+  it("turns off with a backup code, after a fresh proof when the session is old", async () => {
+    const { browser, backupCodes, deps } = await withTwoFactor();
+    const wrong = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: "nope-nope",
+    });
+    expectPage(wrong, 401);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: backupCodes[1] as string,
+    });
+    expect(stale.headers.location).toBe("/account/confirm?next=%2Faccount%2Ftwo-factor");
+    await browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const off = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: backupCodes[1] as string,
+    });
+    expect(off.statusCode).toBe(303);
+    expect(off.headers.location).toBe("/account/two-factor");
+    const page = await browser.get("/account/two-factor");
+    expect(page.body).toContain("Two-step verification is off.");
+    expect(page.body).toContain("<strong>off</strong>");
+  });
+
+  it("refuses a second setup while it is on (409)", async () => {
+    const { browser } = await withTwoFactor();
+    const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(again, 409);
+    expect(again.body).toContain("already on");
+  });
+});
+
 describe("the permission gate", () => {
   async function withStaffPage() {
     return withAccount({
