@@ -69,6 +69,34 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
         .where("id", "=", input.userId)
         .execute();
     },
+
+    async updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void> {
+      await db
+        .updateTable("users")
+        .set({ nickname: input.nickname, updated_at: input.now })
+        .where("id", "=", input.userId)
+        .execute();
+    },
+
+    async changeEmail(input: {
+      userId: UserId;
+      email: Email;
+      now: Date;
+    }): Promise<Result<void, "USER_EXISTS">> {
+      try {
+        await db
+          .updateTable("users")
+          .set({ email: input.email, email_verified: true, updated_at: input.now })
+          .where("id", "=", input.userId)
+          .execute();
+        return ok(undefined);
+      } catch (error) {
+        // The only unique key an update of the address can break is users_email_unique.
+        if (dialect.isUniqueViolation(error))
+          return err("USER_EXISTS", "A user with this email already exists");
+        throw error;
+      }
+    },
   };
 }
 

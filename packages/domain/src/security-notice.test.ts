@@ -3,7 +3,7 @@ import { securityEventTypes } from "./security-event.ts";
 import { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 
 describe("notifiesAccountHolder", () => {
-  it("mails for exactly the changes to how the account signs in, reuse and new devices", () => {
+  it("mails for exactly the changes to how the account signs in, reuse, new devices and address changes", () => {
     const notifying = securityEventTypes.filter((type) =>
       notifiesAccountHolder({ type, details: { remaining: 0, provider: "github" } }),
     );
@@ -19,6 +19,8 @@ describe("notifiesAccountHolder", () => {
       "provider_linked",
       "provider_unlinked",
       "new_device_sign_in",
+      "email_change_requested",
+      "email_changed",
     ]);
     expect([...notifying].sort()).toEqual([...securityNoticeTypes].sort());
   });
@@ -30,6 +32,7 @@ describe("notifiesAccountHolder", () => {
       "account_locked",
       "password_reset_requested",
       "email_verified",
+      "profile_updated",
       "session_revoked",
       "sessions_revoked",
     ] as const) {
