@@ -11,6 +11,8 @@ describe("notifiesAccountHolder", () => {
       "password_set",
       "password_changed",
       "password_reset",
+      "email_change_requested",
+      "email_changed",
       "two_factor_enabled",
       "two_factor_disabled",
       "backup_code_used",
@@ -19,8 +21,6 @@ describe("notifiesAccountHolder", () => {
       "provider_linked",
       "provider_unlinked",
       "new_device_sign_in",
-      "email_change_requested",
-      "email_changed",
     ]);
     expect([...notifying].sort()).toEqual([...securityNoticeTypes].sort());
   });
