@@ -20,7 +20,13 @@ import { createOIDCProvider, createThirdPartyAccessTokens } from "@superoauth/ad
 import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
-import { createBrowserSessions, createHostedPages, createProviderPages } from "@superoauth/adapter-web";
+import {
+  createAccountPages,
+  createBrowserSessions,
+  createHostedPages,
+  createPageAssets,
+  createProviderPages,
+} from "@superoauth/adapter-web";
 import {
   type Clock,
   createUseCases,
@@ -335,16 +341,27 @@ function composeOIDC(input: {
       refreshTokenSeconds: Math.floor(config.refreshTokenTtlMs / 1000),
     },
   });
+  const pageSecret = config.oauth.cookieSecret ?? config.jwt.secret;
   const hostedPages = createHostedPages({
     useCases,
     interactions: provider.interactions,
     browserSessions,
     theme: config.brand,
     cookies,
-    secret: config.oauth.cookieSecret ?? config.jwt.secret,
+    secret: pageSecret,
     requireEmailVerification: config.mail.requireEmailVerification,
   });
-  return { plugins: [provider.plugin, hostedPages] };
+  // The account center shares the browser session and the CSRF key with the interaction pages.
+  const accountPages = createAccountPages({
+    useCases,
+    browserSessions,
+    theme: config.brand,
+    cookies,
+    secret: pageSecret,
+  });
+  return {
+    plugins: [provider.plugin, createPageAssets({ theme: config.brand }), hostedPages, accountPages],
+  };
 }
 
 /**

@@ -2,6 +2,7 @@ import { buildHttpApp, type HttpApp } from "@superoauth/adapter-http";
 import {
   createBrowserSessions,
   createHostedPages,
+  createPageAssets,
   createProviderPages,
   type ProviderPages,
   pageHeaders,
@@ -9,9 +10,9 @@ import {
 import { FakeInteractions } from "@superoauth/adapter-web/testing";
 import { createUseCases, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies, enableTwoFactorFor } from "@superoauth/application/testing";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeViolations, freePort, launchChromium } from "./browser.ts";
+import { axeViolations, freePort, launchChromium, newCheckedPage } from "./browser.ts";
 
 // The hosted pages as a person meets them, in Debian's Chromium: every page checked with axe-core,
 // walked with the keyboard alone and with JavaScript off, screenshots kept in test-results/. The
@@ -111,6 +112,7 @@ beforeAll(async () => {
       emailMax: 1000,
     },
     plugins: [
+      createPageAssets({ theme }),
       createHostedPages({
         useCases,
         interactions,
@@ -144,21 +146,7 @@ afterAll(async () => {
 });
 
 /** A fresh browser profile whose pages fail the test on any CSP violation or page error. */
-async function newPage(
-  options: { javaScriptEnabled?: boolean } = {},
-): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
-  const page = await context.newPage();
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    // A page answered with an error status is logged too; the tests check statuses themselves.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) {
-      problems.push(message.text());
-    }
-  });
-  page.on("pageerror", (error) => problems.push(error.message));
-  return { context, page, problems };
-}
+const newPage = (options: { javaScriptEnabled?: boolean } = {}) => newCheckedPage(browser, options);
 
 /** Runs axe-core on the page (through the DevTools protocol, which the page's CSP does not govern). */
 async function expectAccessible(page: Page, name: string): Promise<void> {

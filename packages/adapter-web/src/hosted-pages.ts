@@ -1,16 +1,8 @@
-import formbody from "@fastify/formbody";
-import {
-  OverloadedError,
-  type SignedIn,
-  type SignInOutcome,
-  StorageUnavailableError,
-  type UseCases,
-} from "@superoauth/application";
+import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { loadPageAssets } from "./assets.ts";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
-import { clientOf, signInClients } from "./client.ts";
+import { clientOf } from "./client.ts";
 import type { InteractionDetails, Interactions } from "./contracts.ts";
 import {
   appendSetCookie,
@@ -20,12 +12,12 @@ import {
   serializeCookie,
   serializeExpiredCookie,
 } from "./cookies.ts";
-import { createCSRFProtection, csrfFieldName } from "./csrf.ts";
-import type { RateLimitGroup, RateLimitRefusal } from "./rate-limit-config.ts";
+import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
+import { failureOf, pageFailures, signInSteps } from "./pages/sign-in-steps.ts";
+import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
-import { interactionFormTargets, pageHeaders } from "./security-headers.ts";
-import { defaultTheme, type Theme } from "./theme.ts";
-import { createViews } from "./views.ts";
+import { interactionFormTargets } from "./security-headers.ts";
+import type { Theme } from "./theme.ts";
 
 export interface HostedPagesOptions {
   readonly useCases: UseCases;
@@ -42,46 +34,10 @@ export interface HostedPagesOptions {
   readonly requireEmailVerification: boolean;
 }
 
-/** A year: the assets' names change with their content, so a cached copy is never stale. */
-const immutableCache = "public, max-age=31536000, immutable";
-
-type FormBody = Record<string, unknown>;
-
-/** A form field cut to at most `max` characters; "" when absent or not text. */
-function field(body: unknown, name: string, max: number): string {
-  const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
-  return typeof value === "string" ? value.slice(0, max) : "";
-}
-
 /** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
 function fieldOfMessage(message: string): "nickname" | "email" | "password" | null {
   const first = message.split(/\s/, 1)[0]?.toLowerCase() ?? "";
   return first === "nickname" || first === "email" || first === "password" ? first : null;
-}
-
-/** How a sign-in or sign-up failure shows: the API's status, and words when the use case gave none. */
-const signInFailures: Readonly<Record<string, { status: number; message: string }>> = {
-  INVALID_CREDENTIALS: { status: 401, message: "Invalid email or password" },
-  INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong, expired or already used" },
-  INVALID_MFA_TOKEN: { status: 401, message: "This sign-in took too long. Sign in again." },
-  ACCOUNT_DISABLED: { status: 403, message: "This account has been disabled" },
-  EMAIL_NOT_VERIFIED: { status: 403, message: "Verify your email address before signing in" },
-  ACCOUNT_LOCKED: {
-    status: 423,
-    message: "Too many failed sign-in attempts; wait for the lock to end or reset your password",
-  },
-  VALIDATION_ERROR: { status: 400, message: "Check the form and try again" },
-  USER_EXISTS: { status: 409, message: "An account with this email already exists" },
-  INVALID_LOGIN_CODE: { status: 400, message: "This sign-in link has expired. Start again." },
-};
-
-/** The status and message a failed step shows. */
-function failureOf(failure: { error: string; message?: string | undefined }): {
-  status: number;
-  message: string;
-} {
-  const known = signInFailures[failure.error] ?? { status: 400, message: "That did not work. Try again." };
-  return { status: known.status, message: failure.message ?? known.message };
 }
 
 /**
@@ -100,91 +56,18 @@ export function createHostedPages(options: HostedPagesOptions): (app: FastifyIns
 
 async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): Promise<void> {
   const { useCases, interactions, browserSessions } = options;
-  const theme = options.theme ?? defaultTheme;
-  const assets = loadPageAssets(theme);
-  const views = createViews({ theme, assets });
-  const csrf = createCSRFProtection({ secret: options.secret, cookies: options.cookies });
-  const signInClientOf = signInClients(options.cookies);
-  // The second factor's token between the two steps, kept out of the page (HttpOnly) for its few minutes.
-  const mfaCookie = pageCookie(options.cookies, "superoauth_mfa");
+  const kit = createPageKit(options);
+  const { views, csrf, sendPage, sendError } = kit;
+  const steps = signInSteps(options);
+  const signInClientOf = steps.clientOf;
+  const pendingMFA = steps.pending;
   // The PKCE verifier of a social sign-in started from a hosted page, until it comes back.
   const verifierCookie = pageCookie(options.cookies, "superoauth_interaction_verifier");
-
-  await app.register(formbody, { bodyLimit: 16 * 1024 });
-
-  for (const asset of [assets.css, assets.theme]) {
-    app.get(asset.path, { config: { limit: "none" } }, async (_request, reply) =>
-      reply.type(asset.contentType).header("x-content-type-options", "nosniff").send(asset.body),
-    );
-  }
-  app.addHook("onSend", async (request, reply, payload) => {
-    // Runs after the root scope's no-store hook: hashed assets are the one thing worth caching.
-    if (request.url.startsWith("/assets/") && reply.statusCode === 200) {
-      reply.header("cache-control", immutableCache);
-      reply.removeHeader("pragma");
-    }
-    return payload;
-  });
-
-  /** Sends a rendered page with the CSP and its companions. */
-  const sendPage = (
-    reply: FastifyReply,
-    input: { status?: number; html: string; formTargets?: readonly string[] },
-  ): FastifyReply =>
-    reply
-      .code(input.status ?? 200)
-      .headers(pageHeaders(input.formTargets))
-      .type("text/html; charset=utf-8")
-      .send(input.html);
-
-  const sendError = (reply: FastifyReply, input: { status: number; title: string; message: string }) =>
-    sendPage(reply, {
-      status: input.status,
-      html: views.page("notice", { title: input.title, message: input.message, status: false, link: null }),
-    });
-
-  const limitReply = (reply: FastifyReply, refusal: RateLimitRefusal) =>
-    refusal.code === "RATE_LIMIT_EXCEEDED"
-      ? sendError(reply, {
-          status: 429,
-          title: "Too many attempts",
-          message: `Too many attempts from your network. Wait ${refusal.retryAfterSeconds ?? 60} seconds, then try again.`,
-        })
-      : sendError(reply, {
-          status: 503,
-          title: "Try again shortly",
-          message: "The service is busy right now. Try again in a moment.",
-        });
-
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
-      request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
-      return sendError(reply, {
-        status: 503,
-        title: "Try again shortly",
-        message: "The service is busy right now. Try again in a moment.",
-      });
-    }
-    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      request.log.info({ code: error.code }, "client error on a hosted page");
-      return sendError(reply, {
-        status: error.statusCode === 413 ? 413 : 400,
-        title: "Something is wrong with this request",
-        message: "Go back, reload the page and try again.",
-      });
-    }
-    // Our fault: logged whole, the page says nothing about it.
-    request.log.error({ err: error }, "unhandled error on a hosted page");
-    return sendError(reply, {
-      status: 500,
-      title: "Something went wrong",
-      message: "We could not complete this step. Go back to the app and start again.",
-    });
-  });
 
   // The interaction pages in their own scope, for a not-found page of their own.
   await app.register(
     async (app) => {
+      await kit.install(app, { notFound: true });
       const expired = (reply: FastifyReply) =>
         sendError(reply, {
           status: 400,
@@ -205,26 +88,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return details as Extract<InteractionDetails, { prompt: P }>;
       }
 
-      const post = (
-        path: string,
-        limit: RateLimitGroup,
-        handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-      ) =>
-        app.post(path, { config: { limit, limitReply } }, async (request, reply) => {
-          if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
-            return sendError(reply, {
-              status: 403,
-              title: "This form has expired",
-              message:
-                "For your security this form could not be sent. Go back, reload the page and try again.",
-            });
-          }
-          return handler(request, reply);
-        });
-      const get = (
-        path: string,
-        handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
-      ) => app.get(path, { config: { limitReply } }, handler);
+      const post = (path: string, limit: RateLimitGroup, handler: PageHandler) =>
+        kit.post(app, path, limit, handler);
+      const get = (path: string, handler: PageHandler) => kit.get(app, path, handler);
 
       const socialProviders = async () =>
         (await useCases.listOAuthProviders({})).map((id) => ({ id, name: oauthProviderNames[id] }));
@@ -246,7 +112,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           formTargets: interactionFormTargets,
           html: views.page("sign-in", {
             title: "Sign in",
-            uid: input.details.uid,
+            paths: interactionSignInPaths(input.details.uid),
             clientName: input.details.client.name,
             csrf: csrf.tokenFor(request.raw, reply.raw),
             email: input.email ?? input.details.loginHint ?? "",
@@ -280,14 +146,10 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         reply: FastifyReply,
         input: { uid: string; outcome: SignInOutcome; method: "pwd" | "fed" },
       ) {
-        if ("mfaRequired" in input.outcome) {
-          appendSetCookie(
-            reply.raw,
-            serializeCookie(mfaCookie, `${input.method}~${input.outcome.mfaToken}`, input.outcome.expiresIn),
-          );
+        if (pendingMFA.keep(reply, input.outcome, input.method)) {
           return reply.redirect(`/interaction/${encodeURIComponent(input.uid)}/two-factor`, 303);
         }
-        return finishSignIn(request, reply, { signedIn: input.outcome, amr: [input.method] });
+        return finishSignIn(request, reply, { signedIn: input.outcome as SignedIn, amr: [input.method] });
       }
 
       get("/:uid", async (request, reply) => {
@@ -321,33 +183,18 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       post("/:uid/login", "login", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const email = field(request.body, "email", 254);
-        const result = await useCases.logInWithPassword({
-          email,
-          password: field(request.body, "password", 1024),
-          client: signInClientOf(request, reply),
-        });
-        if (!result.ok) {
-          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
+        const { email, answer } = await steps.password(request, reply);
+        if (!answer.ok) {
           return renderSignIn(request, reply, {
             details,
             email,
-            error: failureOf(result).message,
-            status: failureOf(result).status,
+            error: answer.message,
+            status: answer.status,
             offerSession: false,
           });
         }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "pwd" });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, method: "pwd" });
       });
-
-      const mfaStateOf = (request: FastifyRequest): { method: "pwd" | "fed"; mfaToken: string } | null => {
-        const value = readCookie(request.headers.cookie, mfaCookie);
-        const separator = value?.indexOf("~") ?? -1;
-        if (value === null || separator < 0) return null;
-        const method = value.slice(0, separator);
-        if (method !== "pwd" && method !== "fed") return null;
-        return { method, mfaToken: value.slice(separator + 1) };
-      };
 
       const renderTwoFactor = (
         request: FastifyRequest,
@@ -359,7 +206,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           formTargets: interactionFormTargets,
           html: views.page("two-factor", {
             title: "Two-step verification",
-            uid: input.uid,
+            paths: interactionSignInPaths(input.uid),
             csrf: csrf.tokenFor(request.raw, reply.raw),
             error: input.error,
           }),
@@ -368,7 +215,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       get("/:uid/two-factor", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        if (mfaStateOf(request) === null)
+        if (pendingMFA.read(request) === null)
           return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
         return renderTwoFactor(request, reply, { uid: details.uid, error: null });
       });
@@ -376,7 +223,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       post("/:uid/two-factor", "login", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const state = mfaStateOf(request);
+        const state = pendingMFA.read(request);
         if (state === null) {
           return renderSignIn(request, reply, {
             details,
@@ -385,32 +232,24 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: false,
           });
         }
-        const value = field(request.body, "code", 64).trim();
-        // Six digits (spaces allowed) is a TOTP code; anything else a backup code, as the API's landing page reads it.
-        const code = /^[0-9 ]+$/.test(value) ? { code: value.replaceAll(" ", "") } : { backupCode: value };
-        const result = await useCases.verifyTwoFactorLogin({
-          mfaToken: state.mfaToken,
-          ...code,
-          client: signInClientOf(request, reply),
-        });
+        const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
-          if ("retryAfterSeconds" in result) reply.header("retry-after", String(result.retryAfterSeconds));
           if (result.error === "INVALID_MFA_TOKEN") {
-            appendSetCookie(reply.raw, serializeExpiredCookie(mfaCookie));
+            pendingMFA.clear(reply);
             return renderSignIn(request, reply, {
               details,
-              error: failureOf(result).message,
+              error: result.message,
               status: 401,
               offerSession: false,
             });
           }
           return renderTwoFactor(request, reply, {
             uid: details.uid,
-            error: failureOf(result).message,
-            status: failureOf(result).status,
+            error: result.message,
+            status: result.status,
           });
         }
-        appendSetCookie(reply.raw, serializeExpiredCookie(mfaCookie));
+        pendingMFA.clear(reply);
         return finishSignIn(request, reply, { signedIn: result.value, amr: [state.method, "otp", "mfa"] });
       });
 
@@ -586,7 +425,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
         if (code === "") {
           // The callback sends its failure back by code (`?error=INVALID_STATE`); no other text.
-          const refused = typeof query.error === "string" ? signInFailures[query.error] : undefined;
+          const refused = typeof query.error === "string" ? pageFailures[query.error] : undefined;
           return renderSignIn(request, reply, {
             details,
             error:
@@ -610,17 +449,24 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         }
         return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "fed" });
       });
-
-      app.setNotFoundHandler((_request, reply) =>
-        sendError(reply, {
-          status: 404,
-          title: "Page not found",
-          message: "There is nothing at this address.",
-        }),
-      );
     },
     { prefix: "/interaction" },
   );
+}
+
+/** Where the sign-in and second-factor templates' forms and links lead, for one interaction. */
+function interactionSignInPaths(uid: string) {
+  const base = `/interaction/${encodeURIComponent(uid)}`;
+  return {
+    login: `${base}/login`,
+    continue: `${base}/continue`,
+    another: `${base}?another=1`,
+    resend: `${base}/resend-verification`,
+    social: `${base}/social`,
+    signUp: `${base}/sign-up`,
+    twoFactor: `${base}/two-factor`,
+    startOver: base,
+  };
 }
 
 /** An app's logo or homepage as a link target: https only (http for loopback development), else not shown. */

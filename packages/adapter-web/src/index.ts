@@ -1,3 +1,6 @@
+export type { AccountPagesOptions } from "./account/account-pages.ts";
+export { createAccountPages } from "./account/account-pages.ts";
+export { accountNav, accountNotices } from "./account/nav.ts";
 export type { PageAssets } from "./assets.ts";
 export type { BrowserSessionOptions, HostedBrowserSessions } from "./browser-sessions.ts";
 export { browserSessionCookieName, createBrowserSessions } from "./browser-sessions.ts";
@@ -11,6 +14,17 @@ export type {
 export type { CookieSettings } from "./cookies.ts";
 export type { HostedPagesOptions } from "./hosted-pages.ts";
 export { createHostedPages } from "./hosted-pages.ts";
+export type { PageHandler, PageKit, PageKitOptions } from "./pages/page-kit.ts";
+export { createPageAssets, createPageKit, field } from "./pages/page-kit.ts";
+export { failureOf, pageFailures, secondFactorProof } from "./pages/sign-in-steps.ts";
+export type {
+  NavItem,
+  PageContext,
+  PageContextHandler,
+  SignedInArea,
+  SignedInAreaOptions,
+} from "./pages/signed-in-area.ts";
+export { createSignedInArea, safeNext, withNext } from "./pages/signed-in-area.ts";
 export { createProviderPages } from "./provider-pages.ts";
 export { contentSecurityPolicy, pageHeaders } from "./security-headers.ts";
 export type { Theme } from "./theme.ts";

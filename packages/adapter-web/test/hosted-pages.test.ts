@@ -5,9 +5,7 @@ import { describe, expect, it } from "vitest";
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName, type Interactions } from "../src/index.ts";
 import type { FakeInteractions } from "../src/testing.ts";
-import { Browser, buildHostedTestApp, client, csrfTokenIn } from "./test-app.ts";
-
-const strongPassword = "Correct-horse-battery-1!";
+import { Browser, buildHostedTestApp, client, csrfTokenIn, signUpAda, strongPassword } from "./test-app.ts";
 
 const csp =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self' https: http://localhost:* http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'";
@@ -31,15 +29,9 @@ async function withAccount(
   } = {},
 ) {
   const built = await buildHostedTestApp(options);
-  const signedUp = await built.useCases.registerWithPassword({
-    email: "ada@example.com",
-    password: strongPassword,
-    nickname: "ada",
-    client: {},
-  });
-  if (!signedUp.ok) throw new Error("sign-up failed");
+  const signedUp = await signUpAda(built.useCases);
   built.interactions.open({ uid: "login-1", prompt: "login", client, loginHint: null });
-  return { ...built, user: signedUp.value.user, browser: new Browser(built.app) };
+  return { ...built, user: signedUp.user, browser: new Browser(built.app) };
 }
 
 describe("the sign-in page", () => {

@@ -1,11 +1,20 @@
 import { buildHttpApp } from "@superoauth/adapter-http";
-import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
+import { createUseCases, type Dependencies, type SignedIn, type UseCases } from "@superoauth/application";
 import {
   createInMemoryDependencies,
   type ScriptedOAuthProviderGateway,
 } from "@superoauth/application/testing";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
-import { createBrowserSessions, createHostedPages, type Interactions, type Theme } from "../src/index.ts";
+import {
+  type CookieSettings,
+  createAccountPages,
+  createBrowserSessions,
+  createHostedPages,
+  createPageAssets,
+  type HostedBrowserSessions,
+  type Interactions,
+  type Theme,
+} from "../src/index.ts";
 import { FakeInteractions } from "../src/testing.ts";
 
 export type TestDependencies = ReturnType<typeof createInMemoryDependencies>;
@@ -27,6 +36,13 @@ export async function buildHostedTestApp(
     replaceInteractions?: (fake: FakeInteractions) => Interactions;
     /** A scripted GitHub for social sign-in. */
     github?: ScriptedOAuthProviderGateway;
+    /** More page areas to mount next to the hosted and account pages (kit tests). */
+    plugins?: (input: {
+      useCases: UseCases;
+      browserSessions: HostedBrowserSessions;
+      cookies: CookieSettings;
+      secret: string;
+    }) => ((app: FastifyInstance) => Promise<void>)[];
   } = {},
 ): Promise<HostedTestApp> {
   const deps = createInMemoryDependencies(options.settings);
@@ -36,6 +52,8 @@ export async function buildHostedTestApp(
   const useCases = createUseCases(deps satisfies Dependencies);
   const interactions = new FakeInteractions();
   const cookies = { secureCookies: false, hostPrefixedCookies: false };
+  const browserSessions = createBrowserSessions({ useCases, cookies, maxAgeSeconds: 7 * 24 * 3600 });
+  const secret = "hosted-pages-secret-for-tests-0123456789";
   const app = await buildHttpApp({
     useCases,
     trustProxy: false,
@@ -51,15 +69,18 @@ export async function buildHostedTestApp(
       emailMax: 1000,
     },
     plugins: [
+      createPageAssets({ theme: options.theme }),
       createHostedPages({
         useCases,
         interactions: options.replaceInteractions?.(interactions) ?? interactions,
-        browserSessions: createBrowserSessions({ useCases, cookies, maxAgeSeconds: 7 * 24 * 3600 }),
+        browserSessions,
         ...(options.theme === undefined ? {} : { theme: options.theme }),
         cookies,
-        secret: "hosted-pages-secret-for-tests-0123456789",
+        secret,
         requireEmailVerification: deps.settings.requireEmailVerification,
       }),
+      createAccountPages({ useCases, browserSessions, theme: options.theme, cookies, secret }),
+      ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
     ],
   });
   return { app, deps, useCases, interactions };
@@ -124,4 +145,19 @@ export function csrfTokenIn(html: string): string {
   const match = /name="csrf_token" value="([^"]+)"/.exec(html);
   if (match?.[1] === undefined) throw new Error(`no CSRF token in the page:\n${html}`);
   return match[1];
+}
+
+/** The password of the account `signUpAda` makes. */
+export const strongPassword = "Correct-horse-battery-1!";
+
+/** Signs up ada@example.com (nickname ada) with `strongPassword`: the tests' one account. */
+export async function signUpAda(useCases: UseCases): Promise<SignedIn> {
+  const signedUp = await useCases.registerWithPassword({
+    email: "ada@example.com",
+    password: strongPassword,
+    nickname: "ada",
+    client: {},
+  });
+  if (!signedUp.ok) throw new Error("sign-up failed");
+  return signedUp.value;
 }

@@ -1,0 +1,170 @@
+import { readFile } from "node:fs/promises";
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
+import { listenComposedService } from "./test-config.ts";
+
+// The account center (issue 10) in Debian's Chromium against the composed service on MySQL: sign-in
+// from /account with the keyboard alone, the password change, two-step verification set up end to
+// end (the key read from the page, a code computed), the backup codes and their download, sign-in
+// with the second factor with JavaScript off, and a form without its CSRF token refused. axe-core
+// runs on every page; screenshots in test-results/account-center.
+
+const shots = "test-results/account-center";
+const email = "account@example.com";
+const firstPassword = "Str0ng-Passw0rd!x";
+const secondPassword = "An0ther-Passw0rd!y";
+
+const database = useTestDatabase();
+let service: Service;
+let baseURL: string;
+let browser: Browser;
+let backupCodes: string[] = [];
+
+beforeAll(async () => {
+  ({ service, url: baseURL } = await listenComposedService(database.url()));
+  const response = await fetch(`${baseURL}/api/v1/auth/register`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password: firstPassword, nickname: "accountholder" }),
+  });
+  expect(response.status).toBe(201);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+});
+
+/** A fresh browser profile whose pages fail the test on any CSP violation or page error. */
+const newPage = (options: { javaScriptEnabled?: boolean } = {}) => newCheckedPage(browser, options);
+
+/** Runs axe-core on the page, then keeps a screenshot of it. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  expect(await axeViolations(page), name).toEqual([]);
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+describe("the account center in Chromium", () => {
+  it("sends a signed-out visitor to sign-in and back, signing in with the keyboard alone", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newPage();
+    await page.goto(`${baseURL}/account/password`);
+    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount%2Fpassword`);
+    await expectAccessible(page, "sign-in");
+    // The email field has focus on arrival; typing, Tab and Enter are all it takes.
+    expect(await page.evaluate(`document.activeElement?.getAttribute("name")`)).toBe("email");
+    await page.keyboard.type(email);
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(`document.activeElement?.getAttribute("name")`)).toBe("password");
+    await page.keyboard.type("wrong-password-1");
+    await page.keyboard.press("Enter");
+    await page.waitForLoadState();
+    expect(await page.textContent("[role=alert]")).toContain("Invalid email or password");
+    await expectAccessible(page, "sign-in-error");
+    await page.fill("#password", firstPassword);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${baseURL}/account/password`);
+    expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe("/account/password");
+    await expectAccessible(page, "password");
+
+    await page.click('nav a[href="/account"]');
+    await page.waitForURL(`${baseURL}/account`);
+    expect(await page.textContent("main")).toContain(email);
+    await expectAccessible(page, "overview");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("changes the password, sets up two-step verification and downloads the backup codes", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newPage();
+    await page.goto(`${baseURL}/account/sign-in`);
+    await page.fill("#email", email);
+    await page.fill("#password", firstPassword);
+    await page.click("button[type=submit].primary");
+    await page.waitForURL(`${baseURL}/account`);
+
+    await page.goto(`${baseURL}/account/password`);
+    await page.fill("#current-password", firstPassword);
+    await page.fill("#new-password", secondPassword);
+    await page.click("main button[type=submit]");
+    await page.waitForURL(`${baseURL}/account/password`);
+    expect(await page.textContent(".notice")).toContain("Your password has been changed");
+    await expectAccessible(page, "password-changed");
+
+    await page.goto(`${baseURL}/account/two-factor`);
+    await expectAccessible(page, "two-factor-off");
+    await page.click("main button[type=submit]");
+    await page.waitForSelector("#manual-key");
+    const secret = (await page.textContent("#manual-key"))?.trim() ?? "";
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    expect(await page.getAttribute("img.qr", "src")).toMatch(/^data:image\/png;base64,/);
+    // The QR code image loaded under the CSP (img-src data:).
+    expect(await page.evaluate(`document.querySelector("img.qr").naturalWidth > 0`)).toBe(true);
+    await expectAccessible(page, "two-factor-setup");
+    await page.fill("#code", await generateTOTPCode({ secret, now: new Date() }));
+    await page.click("main button[type=submit]");
+    await page.waitForSelector("#backup-codes");
+    backupCodes = (await page.locator("#backup-codes li").allTextContents()).map((code) => code.trim());
+    expect(backupCodes).toHaveLength(10);
+    await expectAccessible(page, "backup-codes");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[download]")]);
+    expect(download.suggestedFilename()).toBe("backup-codes.txt");
+    const path = await download.path();
+    expect((await readFile(path, "utf8")).trim().split("\n")).toEqual(backupCodes);
+
+    await page.goto(`${baseURL}/account/two-factor`);
+    expect(await page.textContent("main")).toContain("is on");
+    await expectAccessible(page, "two-factor-on");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("signs in with the second factor and walks the pages with JavaScript off", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page } = await newPage({ javaScriptEnabled: false });
+    await page.goto(`${baseURL}/account`);
+    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+    await page.fill("#email", email);
+    await page.fill("#password", secondPassword);
+    await page.click("button[type=submit].primary");
+    await page.waitForURL(/\/account\/sign-in\/two-factor/);
+    await page.screenshot({ path: `${shots}/two-factor-step-no-js.png`, fullPage: true });
+    await page.fill("#code", backupCodes[0] as string);
+    await page.click("button[type=submit].primary");
+    await page.waitForURL(`${baseURL}/account`);
+    for (const path of ["/account/password", "/account/two-factor"]) {
+      await page.click(`nav a[href="${path}"]`);
+      await page.waitForURL(`${baseURL}${path}`);
+      expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe(path);
+      await page.screenshot({ path: `${shots}/no-js${path.replaceAll("/", "-")}.png`, fullPage: true });
+    }
+    await page.click("nav button[type=submit]");
+    await page.waitForURL(`${baseURL}/account/sign-in`);
+    await page.goto(`${baseURL}/account`);
+    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+    await context.close();
+  });
+
+  it("refuses a form sent without its CSRF token with the 403 page", { timeout: 60_000 }, async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${baseURL}/account/sign-in`);
+    const response = await context.request.post(`${baseURL}/account/sign-in`, {
+      form: { email, password: secondPassword },
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBe(403);
+    expect(await response.text()).toContain("This form has expired");
+    await page.setContent(await response.text());
+    await expectAccessible(page, "csrf-refused");
+    await context.close();
+  });
+});

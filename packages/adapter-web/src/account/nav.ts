@@ -1,0 +1,49 @@
+import type { NavItem } from "../pages/signed-in-area.ts";
+
+/**
+ * The account center's sections, in the nav's order (issue 10, "Account center"). Every section is
+ * listed from the start; one whose pages are not built yet answers the area's 404 page.
+ */
+export const accountNav: readonly (NavItem & { readonly description: string })[] = [
+  { id: "overview", label: "Overview", href: "/account", description: "who is signed in" },
+  { id: "profile", label: "Profile", href: "/account/profile", description: "nickname and email address" },
+  { id: "password", label: "Password", href: "/account/password", description: "set or change it" },
+  {
+    id: "two-factor",
+    label: "Two-step verification",
+    href: "/account/two-factor",
+    description: "an authenticator app and backup codes",
+  },
+  {
+    id: "providers",
+    label: "Linked providers",
+    href: "/account/providers",
+    description: "sign in with GitHub, Google and others",
+  },
+  { id: "sessions", label: "Sessions", href: "/account/sessions", description: "where you are signed in" },
+  {
+    id: "apps",
+    label: "Authorized apps",
+    href: "/account/apps",
+    description: "apps you let use your account",
+  },
+  {
+    id: "developer-apps",
+    label: "Developer apps",
+    href: "/account/developer-apps",
+    description: "apps you registered",
+  },
+  { id: "activity", label: "Activity", href: "/account/activity", description: "recent security events" },
+  { id: "export", label: "Export data", href: "/account/export", description: "a copy of your data" },
+  { id: "delete", label: "Delete account", href: "/account/delete", description: "remove your account" },
+];
+
+/** The one-shot notices of the account center: a key in the redirect, these words on the next page. */
+export const accountNotices: Readonly<Record<string, string>> = {
+  signed_in: "You are signed in.",
+  signed_out: "You are signed out.",
+  confirmed: "Thanks, you can make the change now.",
+  password_changed: "Your password has been changed. Your other sessions are signed out.",
+  password_set: "Your password has been set.",
+  two_factor_disabled: "Two-step verification is off.",
+};

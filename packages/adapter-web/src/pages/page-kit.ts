@@ -1,0 +1,187 @@
+import formbody from "@fastify/formbody";
+import { OverloadedError, StorageUnavailableError } from "@superoauth/application";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { loadPageAssets, type PageAssets } from "../assets.ts";
+import type { CookieSettings } from "../cookies.ts";
+import { type CSRFProtection, createCSRFProtection, csrfFieldName } from "../csrf.ts";
+import type { RateLimitGroup, RateLimitRefusal } from "../rate-limit-config.ts";
+import { pageHeaders } from "../security-headers.ts";
+import { defaultTheme, type Theme } from "../theme.ts";
+import { createViews, type Views } from "../views.ts";
+
+/**
+ * The mechanics every server-rendered area shares (the interaction pages, the account center, the
+ * admin console): rendering in the themed layout with the strict CSP, the HTML error pages, the
+ * CSRF-checked form POST and the form-field reader. One kit per area; areas built on the same
+ * `secret` and `cookies` accept each other's CSRF tokens (one cookie, one key).
+ */
+export interface PageKitOptions {
+  /** BRAND_NAME, BRAND_LOGO_URL, BRAND_COLOR; the default look when absent. */
+  readonly theme?: Theme | undefined;
+  readonly cookies: CookieSettings;
+  /** A server secret (COOKIE_SECRET or one derived from JWT_SECRET) that keys the CSRF tokens. */
+  readonly secret: string;
+}
+
+export type PageHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+export interface PageKit {
+  readonly theme: Theme;
+  readonly assets: PageAssets;
+  readonly views: Views;
+  readonly csrf: CSRFProtection;
+  /** Sends a rendered page with the CSP and its companions (`formTargets`: the CSP's form-action). */
+  sendPage(
+    reply: FastifyReply,
+    input: { status?: number; html: string; formTargets?: readonly string[] },
+  ): FastifyReply;
+  /** An error page: the `notice` template with a title and a fixed message. */
+  sendError(reply: FastifyReply, input: { status: number; title: string; message: string }): FastifyReply;
+  /** The 503 page of a storage outage or an overloaded service. */
+  sendUnavailable(reply: FastifyReply): FastifyReply;
+  /** How a page route answers a rate-limit refusal (429 or 503 page). */
+  limitReply(reply: FastifyReply, refusal: RateLimitRefusal): FastifyReply;
+  /**
+   * Prepares an encapsulated scope for pages: the form-body parser (16 KiB), the HTML error handler
+   * (503 on a storage outage, 400/413 on a client mistake, a mute 500 otherwise) and, with
+   * `notFound`, the 404 page for unknown paths under the scope's prefix.
+   */
+  install(app: FastifyInstance, input?: { notFound?: boolean }): Promise<void>;
+  /** A page GET with the HTML rate-limit refusal. */
+  get(app: FastifyInstance, path: string, handler: PageHandler): void;
+  /** A form POST: refused with the 403 "form has expired" page unless its CSRF token matches. */
+  post(app: FastifyInstance, path: string, limit: RateLimitGroup, handler: PageHandler): void;
+}
+
+type FormBody = Record<string, unknown>;
+
+/** A form field cut to at most `max` characters; "" when absent or not text. */
+export function field(body: unknown, name: string, max: number): string {
+  const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
+  return typeof value === "string" ? value.slice(0, max) : "";
+}
+
+export function createPageKit(options: PageKitOptions): PageKit {
+  const theme = options.theme ?? defaultTheme;
+  const assets = loadPageAssets(theme);
+  const views = createViews({ theme, assets });
+  const csrf = createCSRFProtection({ secret: options.secret, cookies: options.cookies });
+
+  const sendPage: PageKit["sendPage"] = (reply, input) =>
+    reply
+      .code(input.status ?? 200)
+      .headers(pageHeaders(input.formTargets))
+      .type("text/html; charset=utf-8")
+      .send(input.html);
+
+  const sendError: PageKit["sendError"] = (reply, input) =>
+    sendPage(reply, {
+      status: input.status,
+      html: views.page("notice", { title: input.title, message: input.message, status: false, link: null }),
+    });
+
+  const sendUnavailable = (reply: FastifyReply) =>
+    sendError(reply, {
+      status: 503,
+      title: "Try again shortly",
+      message: "The service is busy right now. Try again in a moment.",
+    });
+
+  const limitReply: PageKit["limitReply"] = (reply, refusal) =>
+    refusal.code === "RATE_LIMIT_EXCEEDED"
+      ? sendError(reply, {
+          status: 429,
+          title: "Too many attempts",
+          message: `Too many attempts from your network. Wait ${refusal.retryAfterSeconds ?? 60} seconds, then try again.`,
+        })
+      : sendUnavailable(reply);
+
+  return {
+    theme,
+    assets,
+    views,
+    csrf,
+    sendPage,
+    sendError,
+    sendUnavailable,
+    limitReply,
+    async install(app, input = {}) {
+      await app.register(formbody, { bodyLimit: 16 * 1024 });
+      app.setErrorHandler((error: FastifyError, request, reply) => {
+        if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
+          request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
+          return sendUnavailable(reply);
+        }
+        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+          request.log.info({ code: error.code }, "client error on a hosted page");
+          return sendError(reply, {
+            status: error.statusCode === 413 ? 413 : 400,
+            title: "Something is wrong with this request",
+            message: "Go back, reload the page and try again.",
+          });
+        }
+        // Our fault: logged whole, the page says nothing about it.
+        request.log.error({ err: error }, "unhandled error on a hosted page");
+        return sendError(reply, {
+          status: 500,
+          title: "Something went wrong",
+          message: "We could not complete this step. Go back to the app and start again.",
+        });
+      });
+      if (input.notFound === true) {
+        app.setNotFoundHandler((_request, reply) =>
+          sendError(reply, {
+            status: 404,
+            title: "Page not found",
+            message: "There is nothing at this address.",
+          }),
+        );
+      }
+    },
+    get(app, path, handler) {
+      app.get(path, { config: { limitReply } }, handler);
+    },
+    post(app, path, limit, handler) {
+      app.post(path, { config: { limit, limitReply } }, async (request, reply) => {
+        if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
+          return sendError(reply, {
+            status: 403,
+            title: "This form has expired",
+            message: "For your security this form could not be sent. Go back, reload the page and try again.",
+          });
+        }
+        return handler(request, reply);
+      });
+    },
+  };
+}
+
+/** A year: the assets' names change with their content, so a cached copy is never stale. */
+const immutableCache = "public, max-age=31536000, immutable";
+
+/**
+ * Serves the pages' hashed stylesheets under `/assets/` (mounted once by the composition root,
+ * whichever page areas it mounts).
+ */
+export function createPageAssets(input: {
+  theme?: Theme | undefined;
+}): (app: FastifyInstance) => Promise<void> {
+  const assets = loadPageAssets(input.theme ?? defaultTheme);
+  return async (root) => {
+    await root.register(async (app) => {
+      for (const asset of [assets.css, assets.theme]) {
+        app.get(asset.path, { config: { limit: "none" } }, async (_request, reply) =>
+          reply.type(asset.contentType).header("x-content-type-options", "nosniff").send(asset.body),
+        );
+      }
+      app.addHook("onSend", async (_request, reply, payload) => {
+        // Runs after the root scope's no-store hook: hashed assets are the one thing worth caching.
+        if (reply.statusCode === 200) {
+          reply.header("cache-control", immutableCache);
+          reply.removeHeader("pragma");
+        }
+        return payload;
+      });
+    });
+  };
+}

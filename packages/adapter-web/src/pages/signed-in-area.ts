@@ -1,0 +1,195 @@
+import type { Authenticated } from "@superoauth/application";
+import { mayPerform, type StaffAction } from "@superoauth/domain";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { HostedBrowserSessions } from "../browser-sessions.ts";
+import {
+  appendSetCookie,
+  type CookieSettings,
+  pageCookie,
+  readCookie,
+  serializeCookie,
+  serializeExpiredCookie,
+} from "../cookies.ts";
+import type { RateLimitGroup } from "../rate-limit-config.ts";
+import type { PageKit } from "./page-kit.ts";
+import { field } from "./page-kit.ts";
+import { failedStep } from "./sign-in-steps.ts";
+
+/** One entry of an area's navigation (the `signed-in` layout lists them; the current one gets aria-current). */
+export interface NavItem {
+  /** What a page names as its `section` to be the current item. */
+  readonly id: string;
+  readonly label: string;
+  readonly href: string;
+}
+
+export interface SignedInAreaOptions {
+  readonly kit: PageKit;
+  readonly browserSessions: HostedBrowserSessions;
+  readonly cookies: CookieSettings;
+  /** The area's navigation, in order. */
+  readonly nav: readonly NavItem[];
+  /** The one-shot notices a redirect may carry: a fixed key and its words (never user-supplied text). */
+  readonly notices: Readonly<Record<string, string>>;
+  /** Where a signed-out visitor is sent, with `?next=`; `/account/sign-in`. */
+  readonly signInPath: string;
+  /** The fresh-proof page, with `?next=`; `/account/confirm`. */
+  readonly confirmPath: string;
+}
+
+/** What a signed-in page's handler works with. */
+export interface PageContext {
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  /** The browser session's user and session (pass `signedIn.session` to the use cases). */
+  readonly signedIn: Authenticated;
+  /** A form field, cut to `max` characters ("" when absent). */
+  form(name: string, max: number): string;
+  /**
+   * Renders `template` in the signed-in layout: the nav with `section` current, the CSRF token
+   * (`it.csrf`, for `include("csrf", it)`), the pending notice (`it.notice`) and `it.user`.
+   */
+  render(
+    template: string,
+    data: { title: string; section: string } & Record<string, unknown>,
+    options?: { status?: number },
+  ): FastifyReply;
+  /** Post-redirect-get: a 303 to a local `path`, with a one-shot notice named by its key. */
+  redirect(path: string, notice?: string): FastifyReply;
+  /** A use case's failure as a page: its status and words (pageFailures), for `render`; a lockout's Retry-After is set. */
+  failure(result: { error: string; message?: string | undefined; retryAfterSeconds?: number }): {
+    status: number;
+    message: string;
+  };
+  /** REAUTH_REQUIRED: a 303 to the fresh-proof page, which comes back to `next` (this page's path when absent). */
+  confirmFirst(next?: string): FastifyReply;
+}
+
+export type PageContextHandler = (context: PageContext) => Promise<unknown>;
+
+export interface SignedInArea {
+  /** A GET page for a signed-in user (else 303 to sign-in); with `permission`, a 403 page for roles without it. */
+  page(
+    app: FastifyInstance,
+    path: string,
+    options: { permission?: StaffAction },
+    handler: PageContextHandler,
+  ): void;
+  /** A CSRF-checked form POST for a signed-in user; the same gate. `limit` is the rate-limit budget ("general"). */
+  action(
+    app: FastifyInstance,
+    path: string,
+    options: { permission?: StaffAction; limit?: RateLimitGroup },
+    handler: PageContextHandler,
+  ): void;
+}
+
+const maxNextLength = 512;
+
+/**
+ * The `next` a sign-in or fresh-proof page returns to: a path of this server only (one leading
+ * slash, no scheme, no host, no backslash or control characters), else null. Browsers read
+ * `/\evil.example` and `//evil.example` as another host, so both are refused.
+ */
+export function safeNext(value: unknown): string | null {
+  if (typeof value !== "string" || value.length === 0 || value.length > maxNextLength) return null;
+  if (!/^\/(?![/\\])[\x21-\x7e]*$/.test(value) || value.includes("\\")) return null;
+  try {
+    const base = "http://local.invalid";
+    const url = new URL(value, base);
+    return url.origin === base ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `path?next=<next>` */
+export function withNext(path: string, next: string): string {
+  return `${path}?${new URLSearchParams({ next })}`;
+}
+
+export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
+  const { kit, browserSessions } = options;
+  const noticeCookie = pageCookie(options.cookies, "superoauth_notice");
+
+  /** The pending notice's words (the cookie cleared: it shows once), or null. */
+  const takeNotice = (request: FastifyRequest, reply: FastifyReply): string | null => {
+    const key = readCookie(request.headers.cookie, noticeCookie);
+    if (key === null) return null;
+    appendSetCookie(reply.raw, serializeExpiredCookie(noticeCookie));
+    return Object.hasOwn(options.notices, key) ? (options.notices[key] ?? null) : null;
+  };
+
+  const contextOf = (request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated): PageContext => ({
+    request,
+    reply,
+    signedIn,
+    form: (name, max) => field(request.body, name, max),
+    render(template, data, renderOptions = {}) {
+      return kit.sendPage(reply, {
+        status: renderOptions.status ?? 200,
+        html: kit.views.page(template, {
+          ...data,
+          csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+          notice: takeNotice(request, reply),
+          nav: options.nav.map((item) => ({ ...item, current: item.id === data.section })),
+          user: { nickname: signedIn.user.nickname, email: signedIn.user.email },
+        }),
+      });
+    },
+    redirect(path, notice) {
+      if (notice !== undefined) {
+        if (!Object.hasOwn(options.notices, notice)) throw new Error(`unknown notice key ${notice}`);
+        appendSetCookie(reply.raw, serializeCookie(noticeCookie, notice, 60));
+      }
+      return reply.redirect(safeNext(path) ?? "/", 303);
+    },
+    failure: (result) => failedStep(reply, result),
+    confirmFirst(next) {
+      const back = safeNext(next) ?? safeNext(request.url) ?? "/";
+      return reply.redirect(withNext(options.confirmPath, back), 303);
+    },
+  });
+
+  /** The signed-in user, or null after answering: 303 to sign-in, or the 403 page. */
+  async function gate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { permission?: StaffAction | undefined; next: string },
+  ): Promise<Authenticated | null> {
+    const signedIn = await browserSessions.authenticate(request.raw);
+    if (signedIn === null) {
+      reply.redirect(withNext(options.signInPath, input.next), 303);
+      return null;
+    }
+    if (input.permission !== undefined && !mayPerform(signedIn.user.role, input.permission)) {
+      kit.sendError(reply, {
+        status: 403,
+        title: "Not allowed",
+        message: "Your role does not allow this page.",
+      });
+      return null;
+    }
+    return signedIn;
+  }
+
+  return {
+    page(app, path, pageOptions, handler) {
+      kit.get(app, path, async (request, reply) => {
+        const next = safeNext(request.url) ?? options.nav[0]?.href ?? "/";
+        const signedIn = await gate(request, reply, { permission: pageOptions.permission, next });
+        if (signedIn === null) return reply;
+        return handler(contextOf(request, reply, signedIn));
+      });
+    },
+    action(app, path, actionOptions, handler) {
+      kit.post(app, path, actionOptions.limit ?? "general", async (request, reply) => {
+        // A form sent after the session ended: sign in, then back to the area's first page.
+        const next = options.nav[0]?.href ?? "/";
+        const signedIn = await gate(request, reply, { permission: actionOptions.permission, next });
+        if (signedIn === null) return reply;
+        return handler(contextOf(request, reply, signedIn));
+      });
+    },
+  };
+}

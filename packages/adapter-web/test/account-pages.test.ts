@@ -1,0 +1,379 @@
+import { StorageUnavailableError } from "@superoauth/application";
+import { enableTwoFactorFor, InMemoryTOTPService } from "@superoauth/application/testing";
+import { ok } from "@superoauth/domain";
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, it } from "vitest";
+import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
+import { Browser, buildHostedTestApp, csrfTokenIn, signUpAda, strongPassword } from "./test-app.ts";
+
+const newPassword = "Another-horse-battery-2!";
+
+function expectPage(response: LightMyRequestResponse, status: number): void {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+  expect(response.headers["content-security-policy"]).toMatch(/^default-src 'none'; script-src 'self';/);
+  expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
+}
+
+async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
+  const built = await buildHostedTestApp(options);
+  const signedUp = await signUpAda(built.useCases);
+  return { ...built, signedUp, user: signedUp.user, browser: new Browser(built.app) };
+}
+
+async function signIn(browser: Browser, next = "/account") {
+  const query = new URLSearchParams({ next });
+  return browser.submit(`/account/sign-in?${query}`, `/account/sign-in?${query}`, {
+    email: "ada@example.com",
+    password: strongPassword,
+  });
+}
+
+describe("safeNext", () => {
+  it("accepts a local path and refuses anything that could leave this server", () => {
+    expect(safeNext("/account/password")).toBe("/account/password");
+    expect(safeNext("/account?tab=1")).toBe("/account?tab=1");
+    for (const bad of [
+      "",
+      "account",
+      "//evil.example",
+      "/\\evil.example",
+      "/a\\b",
+      "https://evil.example/",
+      "javascript:alert(1)",
+      "/with space",
+      "/line\nbreak",
+      `/${"a".repeat(600)}`,
+      42,
+      undefined,
+    ]) {
+      expect(safeNext(bad)).toBeNull();
+    }
+  });
+});
+
+describe("the account area's gate", () => {
+  it("sends a signed-out visitor to sign-in with the page as next (303)", async () => {
+    const { browser } = await withAccount();
+    for (const [url, next] of [
+      ["/account", "/account"],
+      ["/account/password", "/account/password"],
+      ["/account/two-factor", "/account/two-factor"],
+    ] as const) {
+      const response = await browser.get(url);
+      expect(response.statusCode).toBe(303);
+      expect(response.headers.location).toBe(`/account/sign-in?${new URLSearchParams({ next })}`);
+    }
+  });
+
+  it("signs in with a password and returns to next; a foreign next falls back to /account", async () => {
+    const { browser } = await withAccount();
+    const back = await signIn(browser, "/account/password");
+    expect(back.statusCode).toBe(303);
+    expect(back.headers.location).toBe("/account/password");
+    expect(browser.cookie("superoauth_session")).toBeDefined();
+
+    const other = await withAccount();
+    const foreign = await signIn(other.browser, "//evil.example/x");
+    expect(foreign.headers.location).toBe("/account");
+  });
+
+  it("renders the overview in the signed-in layout: who, the nav with the current item, every section", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    const page = await browser.get("/account");
+    expectPage(page, 200);
+    expect(page.body).toContain("ada@example.com");
+    expect(page.body).toContain('<a href="/account" aria-current="page">Overview</a>');
+    for (const href of ["/account/profile", "/account/sessions", "/account/export", "/account/delete"]) {
+      expect(page.body).toContain(`href="${href}"`);
+    }
+    expect(page.body).toContain('action="/account/sign-out"');
+  });
+
+  it("answers a wrong password with the sign-in page and 401, and an unknown page with 404", async () => {
+    const { browser } = await withAccount();
+    const wrong = await browser.submit("/account/sign-in", "/account/sign-in?next=%2Faccount", {
+      email: "ada@example.com",
+      password: "wrong-password-123",
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).toContain("Invalid email or password");
+    await signIn(browser);
+    expectPage(await browser.get("/account/not-built-yet"), 404);
+  });
+
+  it("refuses a POST without the CSRF token with the 403 page, signed in or not", async () => {
+    const { browser } = await withAccount();
+    const anonymous = await browser.post("/account/sign-in", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expectPage(anonymous, 403);
+    expect(anonymous.body).toContain("This form has expired");
+    await signIn(browser);
+    const change = await browser.post("/account/password", {
+      current_password: strongPassword,
+      new_password: newPassword,
+      csrf_token: "x".repeat(43),
+    });
+    expectPage(change, 403);
+  });
+
+  it("changes the password with post-redirect-get and a notice shown once", async () => {
+    const { browser, useCases } = await withAccount();
+    await signIn(browser);
+    const changed = await browser.submit("/account/password", "/account/password", {
+      current_password: strongPassword,
+      new_password: newPassword,
+    });
+    expect(changed.statusCode).toBe(303);
+    expect(changed.headers.location).toBe("/account/password");
+    const shown = await browser.get("/account/password");
+    expectPage(shown, 200);
+    expect(shown.body).toContain('role="status">Your password has been changed.');
+    expect(shown.body).toContain('<a href="/account/password" aria-current="page">Password</a>');
+    const again = await browser.get("/account/password");
+    expect(again.body).not.toContain("Your password has been changed.");
+    const login = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: newPassword,
+      client: {},
+    });
+    expect(login.ok).toBe(true);
+  });
+
+  it("shows a use case's failure with its status: a wrong current password is 401, a weak new one 400", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    const wrong = await browser.submit("/account/password", "/account/password", {
+      current_password: "not-the-password-1",
+      new_password: newPassword,
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).toContain("The current password is incorrect");
+    const weak = await browser.submit("/account/password", "/account/password", {
+      current_password: strongPassword,
+      new_password: "short",
+    });
+    expectPage(weak, 400);
+  });
+
+  it("ignores a forged notice key: only the area's fixed words ever show", async () => {
+    const { browser, app } = await withAccount();
+    await signIn(browser);
+    const page = await app.inject({
+      method: "GET",
+      url: "/account",
+      headers: {
+        cookie: `superoauth_session=${browser.cookie("superoauth_session")}; superoauth_notice=<b>hi</b>`,
+      },
+    });
+    expectPage(page, 200);
+    expect(page.body).not.toContain("hi</b>");
+    expect(page.body).not.toContain('class="notice"');
+  });
+
+  it("signs out (POST with CSRF): the session ends and /account asks to sign in again", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    const out = await browser.submit("/account", "/account/sign-out", {});
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe("/account/sign-in");
+    expect((await browser.get("/account")).statusCode).toBe(303);
+  });
+
+  it("answers a storage outage with the 503 page", async () => {
+    const { browser, useCases } = await withAccount();
+    await signIn(browser);
+    (useCases as { authenticateBrowserSession: unknown }).authenticateBrowserSession = async () => {
+      throw new StorageUnavailableError({ code: "ECONNREFUSED", message: "down" });
+    };
+    const page = await browser.get("/account");
+    expectPage(page, 503);
+    expect(page.body).toContain("Try again shortly");
+  });
+});
+
+describe("two-step verification in the account area", () => {
+  it("asks for the second factor after the password, then signs in", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount();
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+    const first = await signIn(browser, "/account/two-factor");
+    expect(first.statusCode).toBe(303);
+    expect(first.headers.location).toBe("/account/sign-in/two-factor?next=%2Faccount%2Ftwo-factor");
+    const wrong = await browser.submit(first.headers.location as string, first.headers.location as string, {
+      code: "000000",
+    });
+    expectPage(wrong, 401);
+    const done = await browser.submit(first.headers.location as string, first.headers.location as string, {
+      code: codeNow(),
+    });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/account/two-factor");
+    const status = await browser.get("/account/two-factor");
+    expect(status.body).toContain("<strong>on</strong>");
+  });
+
+  it("sets up with the key shown, confirms with a code, shows the backup codes once with a download", async () => {
+    const { browser, deps } = await withAccount();
+    await signIn(browser);
+    const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(setup, 200);
+    const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1];
+    expect(secret).toBeDefined();
+    expect(setup.body).toContain('src="data:image/');
+    const wrong = await browser.post("/account/two-factor/enable", {
+      code: "000000",
+      csrf_token: csrfTokenIn(setup.body),
+    });
+    expectPage(wrong, 401);
+    const enabled = await browser.post("/account/two-factor/enable", {
+      code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
+      csrf_token: csrfTokenIn(setup.body),
+    });
+    expectPage(enabled, 200);
+    expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
+    expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
+  });
+
+  it("sends a stale session to the fresh-proof page and back to the action page", async () => {
+    const { browser, deps } = await withAccount();
+    await signIn(browser);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expect(setup.statusCode).toBe(303);
+    expect(setup.headers.location).toBe("/account/confirm?next=%2Faccount%2Ftwo-factor");
+    const wrong = await browser.submit(setup.headers.location as string, setup.headers.location as string, {
+      password: "not-the-password-1",
+    });
+    expectPage(wrong, 401);
+    const confirmed = await browser.submit(
+      setup.headers.location as string,
+      setup.headers.location as string,
+      {
+        password: strongPassword,
+      },
+    );
+    expect(confirmed.statusCode).toBe(303);
+    expect(confirmed.headers.location).toBe("/account/two-factor");
+    const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(again, 200);
+    expect(again.body).toContain('id="manual-key"');
+  });
+});
+
+describe("managing two-step verification", () => {
+  async function withTwoFactor() {
+    const built = await withAccount();
+    const auth = await built.useCases.authenticateAccessToken({ token: built.signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const factor = await enableTwoFactorFor(built.deps, auth.value.session);
+    const first = await signIn(built.browser);
+    const step = first.headers.location as string;
+    await built.browser.submit(step, step, { code: factor.backupCodes[0] as string });
+    return { ...built, ...factor };
+  }
+
+  it("regenerates the backup codes with a current code (a wrong one is 401)", async () => {
+    const { browser, codeNow } = await withTwoFactor();
+    const page = await browser.get("/account/two-factor");
+    expect(page.body).toContain("9 backup codes left");
+    const wrong = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
+      code: "000000",
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).toContain("The code is wrong, expired or already used");
+    const fresh = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
+      code: codeNow(),
+    });
+    expectPage(fresh, 200);
+    expect(fresh.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
+  });
+
+  it("turns off with a backup code, after a fresh proof when the session is old", async () => {
+    const { browser, backupCodes, deps } = await withTwoFactor();
+    const wrong = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: "nope-nope",
+    });
+    expectPage(wrong, 401);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: backupCodes[1] as string,
+    });
+    expect(stale.headers.location).toBe("/account/confirm?next=%2Faccount%2Ftwo-factor");
+    await browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const off = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
+      code: backupCodes[1] as string,
+    });
+    expect(off.statusCode).toBe(303);
+    expect(off.headers.location).toBe("/account/two-factor");
+    const page = await browser.get("/account/two-factor");
+    expect(page.body).toContain("Two-step verification is off.");
+    expect(page.body).toContain("<strong>off</strong>");
+  });
+
+  it("refuses a second setup while it is on (409)", async () => {
+    const { browser } = await withTwoFactor();
+    const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(again, 409);
+    expect(again.body).toContain("already on");
+  });
+});
+
+describe("the permission gate", () => {
+  async function withStaffPage() {
+    return withAccount({
+      plugins: ({ browserSessions, cookies, secret }) => [
+        async (root) => {
+          await root.register(
+            async (app) => {
+              const kit = createPageKit({ cookies, secret });
+              await kit.install(app, { notFound: true });
+              const area = createSignedInArea({
+                kit,
+                browserSessions,
+                cookies,
+                nav: [{ id: "users", label: "Users", href: "/staff-test" }],
+                notices: {},
+                signInPath: "/account/sign-in",
+                confirmPath: "/account/confirm",
+              });
+              area.page(app, "/", { permission: "read_users" }, async (page) =>
+                page.render("notice", {
+                  title: "Users",
+                  section: "users",
+                  message: "staff only",
+                  status: true,
+                  link: null,
+                }),
+              );
+            },
+            { prefix: "/staff-test" },
+          );
+        },
+      ],
+    });
+  }
+
+  it("answers 403 to a role without the permission, and renders for one with it", async () => {
+    const { browser, deps, user } = await withStaffPage();
+    await signIn(browser);
+    const refused = await browser.get("/staff-test");
+    expectPage(refused, 403);
+    expect(refused.body).toContain("Not allowed");
+    await deps.accountAdministration.updateAccount({
+      userId: user.id,
+      change: { role: "support" },
+      now: deps.clock.now(),
+      guard: () => ok(undefined),
+    });
+    const allowed = await browser.get("/staff-test");
+    expectPage(allowed, 200);
+    expect(allowed.body).toContain('<a href="/staff-test" aria-current="page">Users</a>');
+  });
+});
