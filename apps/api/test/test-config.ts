@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Clock } from "@superoauth/application";
 import { composeService, type Service } from "../src/compose.ts";
 import { type Config, parseConfig } from "../src/config.ts";
 import { freePort } from "./browser.ts";
@@ -35,13 +36,20 @@ export function integrationTestConfig(env: Record<string, string>): Config {
   return parsed.config;
 }
 
-/** The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL. */
-export async function listenComposedService(databaseURL: string): Promise<{ service: Service; url: string }> {
+/**
+ * The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL;
+ * `env` adds to the test configuration, `clock` replaces the real one.
+ */
+export async function listenComposedService(
+  databaseURL: string,
+  options: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<{ service: Service; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = await composeService(
-    integrationTestConfig({ DATABASE_URL: databaseURL, APP_URL: url }),
+    integrationTestConfig({ ...options.env, DATABASE_URL: databaseURL, APP_URL: url }),
     undefined,
+    options.clock === undefined ? {} : { clock: options.clock },
   );
   await service.app.listen({ host: "127.0.0.1", port });
   return { service, url };
