@@ -93,6 +93,7 @@ export async function composeService(
     if (config.migrateOnStart) await storage.migrate();
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
+    metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,

@@ -7,6 +7,7 @@ export type {
   DatabasePoolUsage,
   ExportJobMetrics,
   ExportJobOutcome,
+  ExportQueueDepth,
   MailDeliveryOutcome,
   Metrics,
 } from "./metrics.ts";
