@@ -12,5 +12,6 @@ export type {
   Metrics,
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
+export { pingRedisServer } from "./ping-redis.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";
