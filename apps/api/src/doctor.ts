@@ -141,11 +141,26 @@ async function checkSMTP(config: Config, probes: DoctorProbes): Promise<CheckOut
         }
       : { check: "smtp", status: "ok", detail: `not configured: mails go to ${config.mail.outboxDirectory}` };
   }
+  return probed({
+    check: "smtp",
+    probe: () => probes.verifySMTP(url),
+    ok: `${maskURLCredentials(url)} accepts us`,
+    describe: (error) => describeSMTPProblem(error, url),
+  });
+}
+
+/** A check that asks a server once: `ok` when `probe` resolves, `fail` saying why when it rejects. */
+async function probed(input: {
+  check: string;
+  probe: () => Promise<void>;
+  ok: string;
+  describe: (error: unknown) => string;
+}): Promise<CheckOutcome> {
   try {
-    await probes.verifySMTP(url);
-    return { check: "smtp", status: "ok", detail: `${maskURLCredentials(url)} accepts us` };
+    await input.probe();
+    return { check: input.check, status: "ok", detail: input.ok };
   } catch (error) {
-    return { check: "smtp", status: "fail", detail: describeSMTPProblem(error, url) };
+    return { check: input.check, status: "fail", detail: input.describe(error) };
   }
 }
 
@@ -187,12 +202,12 @@ async function checkRedis(config: Config, probes: DoctorProbes): Promise<CheckOu
         "not configured: rate-limit counters are kept in each process (set REDIS_URL for several instances)",
     };
   }
-  try {
-    await probes.pingRedis(url);
-    return { check: "redis", status: "ok", detail: `${maskURLCredentials(url)} answers PING` };
-  } catch (error) {
-    return { check: "redis", status: "fail", detail: describeRedisProblem(error, url) };
-  }
+  return probed({
+    check: "redis",
+    probe: () => probes.pingRedis(url),
+    ok: `${maskURLCredentials(url)} answers PING`,
+    describe: (error) => describeRedisProblem(error, url),
+  });
 }
 
 /** Why the Redis at `url` cannot be used, by the socket's code or the server's error code. */
