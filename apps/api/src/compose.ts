@@ -99,6 +99,7 @@ export async function composeService(
     if (config.migrateOnStart) await storage.migrate();
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
+    metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
@@ -188,7 +189,7 @@ export async function composeService(
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
         dataExport: {
           ttlMs: config.dataExport.ttlMs,
-          leaseMs: exportLeaseMs,
+          leaseMs: config.dataExport.leaseMs,
           maxAttempts: defaultExportMaxAttempts,
         },
       },
@@ -376,12 +377,9 @@ const silentExportLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * How long an idle export worker waits before looking at the queue again (a request on the same
- * instance wakes it at once), and how long a claimed export stays its worker's without a renewal
- * (renewed every third of it while the archive is written): a worker that died is replaced after
- * at most a minute.
+ * instance wakes it at once). How long a claimed export stays its worker's is EXPORT_LEASE.
  */
 const exportPollIntervalMs = 5_000;
-const exportLeaseMs = 60_000;
 
 /** How often expired single-use records are pruned (and once at start). */
 const housekeepingIntervalMs = 60 * 60_000;

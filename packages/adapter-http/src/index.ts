@@ -7,9 +7,11 @@ export type {
   DatabasePoolUsage,
   ExportJobMetrics,
   ExportJobOutcome,
+  ExportQueueDepth,
   MailDeliveryOutcome,
   Metrics,
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
+export { pingRedisServer } from "./ping-redis.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";
