@@ -28,5 +28,8 @@ describe("describeSecurityEvent", () => {
     expect(describeSecurityEvent({ type: "provider_linked", details: { provider: "github" } })).toBe(
       "github was linked to your account",
     );
+    expect(describeSecurityEvent({ type: "sessions_revoked", details: { reason: "logout_others" } })).toBe(
+      "Your other sessions were signed out",
+    );
   });
 });
