@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
 import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
-import { listenComposedService } from "./test-config.ts";
+import { callJSONAPI, listenComposedService } from "./test-config.ts";
 
 // The account center's activity sections (issue 10) in Debian's Chromium against the composed
 // service on MySQL: sessions (another browser signed out, then all others), an authorized app
@@ -28,21 +28,8 @@ let browser: Browser;
 let userId: UserId;
 let authorizedClientId: string;
 
-async function api(method: string, path: string, body?: unknown, token?: string) {
-  const response = await fetch(`${baseURL}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as { data?: Record<string, unknown> };
-  if (!response.ok || json.data === undefined) {
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  }
-  return json.data;
-}
+const api = (method: string, path: string, body?: unknown, token?: string) =>
+  callJSONAPI(baseURL, { method, path, body, token });
 
 beforeAll(async () => {
   ({ service, url: baseURL } = await listenComposedService(database.url()));
