@@ -25,6 +25,25 @@ async function otherSession(built: Awaited<ReturnType<typeof withAccount>>) {
   return auth.value.session.id;
 }
 
+describe("the activity sections' gate", () => {
+  it("sends a signed-out visitor of each page to sign-in with the page as next (303)", async () => {
+    const { browser } = await withAccount();
+    for (const path of [
+      "/account/sessions",
+      "/account/apps",
+      "/account/developer-apps",
+      "/account/developer-apps/some-client",
+      "/account/activity",
+      "/account/export",
+      "/account/export/00000000-0000-7000-8000-000000000001/download",
+    ]) {
+      const response = await browser.get(path);
+      expect(response.statusCode, path).toBe(303);
+      expect(response.headers.location).toBe(`/account/sign-in?${new URLSearchParams({ next: path })}`);
+    }
+  });
+});
+
 describe("/account/sessions", () => {
   it("lists the live sessions with device, address and times, this one marked", async () => {
     const built = await signedIn();
