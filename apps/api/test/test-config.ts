@@ -54,3 +54,26 @@ export async function listenComposedService(
   await service.app.listen({ host: "127.0.0.1", port });
   return { service, url };
 }
+
+/**
+ * Calls the service's JSON API at `baseURL` (`/api/v1` + `path`, with a Bearer token when given)
+ * and answers the envelope's `data`; any failure throws with the status and the body.
+ */
+export async function callJSONAPI(
+  baseURL: string,
+  input: { method: string; path: string; body?: unknown; token?: string | undefined },
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseURL}/api/v1${input.path}`, {
+    method: input.method,
+    headers: {
+      ...(input.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(input.token === undefined ? {} : { authorization: `Bearer ${input.token}` }),
+    },
+    body: input.body === undefined ? undefined : JSON.stringify(input.body),
+  });
+  const json = (await response.json()) as { data?: Record<string, unknown> };
+  if (!response.ok || json.data === undefined) {
+    throw new Error(`${input.method} ${input.path}: ${response.status} ${JSON.stringify(json)}`);
+  }
+  return json.data;
+}

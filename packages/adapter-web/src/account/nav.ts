@@ -46,4 +46,12 @@ export const accountNotices: Readonly<Record<string, string>> = {
   password_changed: "Your password has been changed. Your other sessions are signed out.",
   password_set: "Your password has been set.",
   two_factor_disabled: "Two-step verification is off.",
+  session_revoked: "That session is signed out.",
+  other_sessions_revoked: "Your other sessions are signed out. This one stays signed in.",
+  app_revoked: "The app can no longer use your account.",
+  app_registered: "Your app is registered.",
+  app_updated: "Your app's settings are saved.",
+  app_deleted: "Your app is deleted, with every authorization and token it had.",
+  export_requested: "Your export is on its way. We will also email you when it is ready.",
+  export_running: "You already have an export on its way: here it is.",
 };

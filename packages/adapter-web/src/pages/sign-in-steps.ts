@@ -32,6 +32,11 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   TWO_FACTOR_SETUP_REQUIRED: { status: 400, message: "Start the setup again: the key has expired" },
   USER_NOT_FOUND: { status: 404, message: "This account no longer exists" },
   INSUFFICIENT_PERMISSIONS: { status: 403, message: "Your role does not allow this" },
+  SESSION_NOT_FOUND: { status: 404, message: "That session is already signed out" },
+  APP_NOT_FOUND: { status: 404, message: "There is no such app of yours" },
+  EXPORT_NOT_FOUND: { status: 404, message: "There is no such data export of yours" },
+  EXPORT_NOT_READY: { status: 409, message: "The data export is not ready to download yet" },
+  EXPORT_EXPIRED: { status: 410, message: "The data export has expired. Request a new one." },
 };
 
 /**
