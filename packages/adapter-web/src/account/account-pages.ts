@@ -7,6 +7,7 @@ import { createPageKit, type PageKit } from "../pages/page-kit.ts";
 import { failureOf, secondFactorProof, signInSteps } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
+import { accountDeletionPages } from "./delete-pages.ts";
 import { accountNav, accountNotices } from "./nav.ts";
 
 export interface AccountPagesOptions {
@@ -242,6 +243,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   });
 
   accountTwoFactorPages(app, area, useCases);
+  accountDeletionPages(app, kit, area, options);
 }
 
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */

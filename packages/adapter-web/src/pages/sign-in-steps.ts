@@ -32,6 +32,7 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   TWO_FACTOR_SETUP_REQUIRED: { status: 400, message: "Start the setup again: the key has expired" },
   USER_NOT_FOUND: { status: 404, message: "This account no longer exists" },
   INSUFFICIENT_PERMISSIONS: { status: 403, message: "Your role does not allow this" },
+  LAST_ADMIN: { status: 409, message: "This is the last active admin: make another admin first" },
 };
 
 /**
