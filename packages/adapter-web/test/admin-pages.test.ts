@@ -289,6 +289,10 @@ describe("the actions, role by role", () => {
     ]) {
       expect(audit.body).toContain(`(${type})`);
     }
+    // People by their email; the deleted account only by its pseudonym.
+    expect(audit.body).toMatch(/<a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/);
+    expect(audit.body).not.toContain("target@example.com");
+    expect(audit.body).toContain("deleted account <code>");
   });
 });
 

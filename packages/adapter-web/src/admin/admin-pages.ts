@@ -222,6 +222,17 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     const position = pagePosition(page.request.query);
     const listed = await useCases.listAdminAudit({ actor: page.signedIn, cursor: position.cursor });
     if (!listed.ok) return renderMissing(page, listed);
+    // The page names people by their email; a deleted account's pseudonym stays an id.
+    const people = new Map<string, string>();
+    const named = new Set(listed.value.actions.flatMap((event) => [event.userId, event.actorId ?? ""]));
+    named.delete("");
+    await Promise.all(
+      [...named].map(async (id) => {
+        const found = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
+        if (found.ok) people.set(id, found.value.user.email);
+      }),
+    );
+    const person = (id: string | null) => (id === null ? null : { id, email: people.get(id) ?? null });
     return page.render("admin/audit", {
       title: "Audit log",
       section: "audit",
@@ -229,8 +240,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       actions: listed.value.actions.map((event) => ({
         type: event.type,
         description: describeSecurityEvent(event),
-        actorId: event.actorId ?? "",
-        userId: event.userId,
+        actor: person(event.actorId),
+        target: person(event.userId),
         time: shownTime(event.occurredAt),
         iso: event.occurredAt.toISOString(),
       })),
