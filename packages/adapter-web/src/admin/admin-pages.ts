@@ -1,24 +1,15 @@
 import type { UseCases, UserDetails } from "@superoauth/application";
 import { checkStaffPermission, describeSecurityEvent, roles, type StaffAction } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
-import type { HostedBrowserSessions } from "../browser-sessions.ts";
-import type { CookieSettings } from "../cookies.ts";
+import type { AccountPagesOptions } from "../account/account-pages.ts";
 import { createPageKit } from "../pages/page-kit.ts";
 import { createSignedInArea, type PageContext } from "../pages/signed-in-area.ts";
 import { typedEmailMatches } from "../pages/typed-confirmation.ts";
-import type { Theme } from "../theme.ts";
 import { adminNav, adminNotices } from "./nav.ts";
 import { pageLinks, pagePosition } from "./paging.ts";
 
-export interface AdminPagesOptions {
-  readonly useCases: UseCases;
-  /** The browser session of the account center: staff sign in at `/account/sign-in`. */
-  readonly browserSessions: HostedBrowserSessions;
-  readonly theme?: Theme | undefined;
-  readonly cookies: CookieSettings;
-  /** The CSRF key shared with the other page areas. */
-  readonly secret: string;
-}
+/** The account center's options: staff sign in there, one browser session and CSRF key for both. */
+export type AdminPagesOptions = AccountPagesOptions;
 
 const usersPath = "/admin/users";
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
