@@ -21,7 +21,8 @@ async function signedInAda() {
   return { ...built, user: signedUp.user, browser };
 }
 
-describe("/account/delete", () => {
+// Cold starts on a loaded machine pass the default 5 s: each describe allows 30 s.
+describe("/account/delete", { timeout: 30_000 }, () => {
   it("explains what goes and asks for the email address, with the nav item current", async () => {
     const { browser } = await signedInAda();
     const page = await browser.get("/account/delete");

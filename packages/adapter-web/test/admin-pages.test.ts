@@ -66,7 +66,8 @@ function act(browser: Browser, path: string, form: Record<string, string> = {}) 
   return browser.submit("/account", path, form);
 }
 
-describe("the admin console's gate", () => {
+// Cold starts on a loaded machine pass the default 5 s: each describe allows 30 s.
+describe("the admin console's gate", { timeout: 30_000 }, () => {
   it("sends a signed-out visitor to the account sign-in with the page as next", async () => {
     const { app } = await withConsole();
     const response = await app.inject({ method: "GET", url: "/admin/users?q=ada" });
@@ -100,7 +101,7 @@ describe("the admin console's gate", () => {
   });
 });
 
-describe("user search", () => {
+describe("user search", { timeout: 30_000 }, () => {
   it("finds by email or nickname and pages with Next and Previous links", async () => {
     const { account, browserOf } = await withConsole();
     await account("boss", "admin");
@@ -143,7 +144,7 @@ describe("user search", () => {
   });
 });
 
-describe("a user's page", () => {
+describe("a user's page", { timeout: 30_000 }, () => {
   it("shows the person and, to an admin, every action that applies", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");
@@ -213,7 +214,7 @@ describe("a user's page", () => {
   });
 });
 
-describe("the actions, role by role", () => {
+describe("the actions, role by role", { timeout: 30_000 }, () => {
   const actions = [
     { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
@@ -296,7 +297,7 @@ describe("the actions, role by role", () => {
   });
 });
 
-describe("refusals shown as page errors", () => {
+describe("refusals shown as page errors", { timeout: 30_000 }, () => {
   it("support acting on an admin: 403 with the use case's words on the user's page", async () => {
     const { account, browserOf } = await withConsole();
     const boss = await account("boss", "admin");
