@@ -376,6 +376,8 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
       },
     );
     expect(confirmed.headers.location).toBe(`/admin/users/${target.user.id}`);
+    const back = await browser.get(confirmed.headers.location as string);
+    expect(back.body).toContain('<p class="notice" role="status">Thanks, you can make the change now.</p>');
     expect((await act(browser, `/admin/users/${target.user.id}/disable`)).statusCode).toBe(303);
     // Unlock needs no fresh proof.
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
