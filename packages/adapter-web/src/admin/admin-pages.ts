@@ -105,19 +105,26 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     });
   });
 
-  const renderUser = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+  /** The account of the path's `:id` as staff see it, or the error page already answered (null). */
+  const personOf = async (page: PageContext): Promise<UserDetails | null> => {
     const id = idOf(page);
-    if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
-    const details = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
-    if (!details.ok) return renderMissing(page, details);
+    const details = id === null ? null : await useCases.getUserDetails({ actor: page.signedIn, userId: id });
+    if (details?.ok) return details.value;
+    renderMissing(page, details ?? { error: "USER_NOT_FOUND" });
+    return null;
+  };
+
+  const renderUser = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+    const details = await personOf(page);
+    if (details === null) return page.reply;
     return page.render(
       "admin/user",
       {
-        title: details.value.user.email,
+        title: details.user.email,
         section: "users",
         navLabel: "Admin",
-        person: presentPerson(details.value),
-        may: permittedActions(page, details.value),
+        person: presentPerson(details),
+        may: permittedActions(page, details),
         roles,
         error: input.error ?? null,
       },
@@ -170,17 +177,15 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
 
   // Deleting asks for a second step: the admin types the person's email address.
   const renderDelete = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
-    const id = idOf(page);
-    if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
-    const details = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
-    if (!details.ok) return renderMissing(page, details);
+    const details = await personOf(page);
+    if (details === null) return page.reply;
     return page.render(
       "admin/delete",
       {
         title: "Delete this account",
         section: "users",
         navLabel: "Admin",
-        person: { id, email: details.value.user.email, nickname: details.value.user.nickname },
+        person: { id: details.user.id, email: details.user.email, nickname: details.user.nickname },
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -190,11 +195,10 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
   area.page(app, "/users/:id/delete", { permission: "delete" }, async (page) => renderDelete(page));
 
   area.action(app, "/users/:id/delete", { permission: "delete" }, async (page) => {
-    const id = idOf(page);
-    if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
-    const details = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
-    if (!details.ok) return renderMissing(page, details);
-    if (!typedEmailMatches(page.form("confirm_email", 320), details.value.user.email)) {
+    const details = await personOf(page);
+    if (details === null) return page.reply;
+    const id = details.user.id;
+    if (!typedEmailMatches(page.form("confirm_email", 320), details.user.email)) {
       return renderDelete(page, {
         error: "Type the account's email address exactly to delete it",
         status: 400,
