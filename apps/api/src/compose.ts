@@ -22,6 +22,7 @@ import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import {
   createAccountPages,
+  createAdminPages,
   createBrowserSessions,
   createHostedPages,
   createPageAssets,
@@ -360,8 +361,22 @@ function composeOIDC(input: {
     cookies,
     secret: pageSecret,
   });
+  // The admin console: staff sign in at /account/sign-in, one browser session for every area.
+  const adminPages = createAdminPages({
+    useCases,
+    browserSessions,
+    theme: config.brand,
+    cookies,
+    secret: pageSecret,
+  });
   return {
-    plugins: [provider.plugin, createPageAssets({ theme: config.brand }), hostedPages, accountPages],
+    plugins: [
+      provider.plugin,
+      createPageAssets({ theme: config.brand }),
+      hostedPages,
+      accountPages,
+      adminPages,
+    ],
   };
 }
 

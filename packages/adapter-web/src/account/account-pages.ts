@@ -8,6 +8,7 @@ import { failureOf, secondFactorProof, signInSteps } from "../pages/sign-in-step
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
 import { accountActivityPages } from "./activity-pages.ts";
+import { accountDeletionPages } from "./delete-pages.ts";
 import { accountNav, accountNotices } from "./nav.ts";
 
 export interface AccountPagesOptions {
@@ -244,6 +245,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   accountTwoFactorPages(app, area, useCases);
   accountActivityPages(app, area, useCases);
+  accountDeletionPages(app, kit, area, options);
 }
 
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */

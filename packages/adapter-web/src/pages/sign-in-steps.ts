@@ -37,6 +37,7 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   EXPORT_NOT_FOUND: { status: 404, message: "There is no such data export of yours" },
   EXPORT_NOT_READY: { status: 409, message: "The data export is not ready to download yet" },
   EXPORT_EXPIRED: { status: 410, message: "The data export has expired. Request a new one." },
+  LAST_ADMIN: { status: 409, message: "This is the last active admin: make another admin first" },
 };
 
 /**
