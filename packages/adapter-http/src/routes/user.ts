@@ -3,9 +3,10 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /** The signed-in user's own account. */
@@ -31,7 +32,13 @@ export async function userRoutes(
           200: successEnvelope(
             Type.Object({ passwordChanged: Type.Literal(true), otherSessionsEnded: Type.Literal(true) }),
           ),
-          ...errorResponses,
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "INVALID_CURRENT_PASSWORD",
+            "REAUTH_REQUIRED",
+            "ACCOUNT_LOCKED",
+          ),
         },
       },
     },
@@ -51,7 +58,10 @@ export async function userRoutes(
     {
       preHandler: requireAuthentication(useCases),
       schema: {
-        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "REAUTH_REQUIRED", "LAST_ADMIN"),
+        },
       },
     },
     async (request, reply) => {
