@@ -3,7 +3,7 @@ import { type Static, type TSchema, Type } from "typebox";
 
 /** The success envelope around a route's data. */
 export function successEnvelope<T extends TSchema>(data: T) {
-  return Type.Object({ success: Type.Literal(true), data });
+  return Type.Object({ success: Type.Literal(true), data }, { description: "Success" });
 }
 
 /**

@@ -48,8 +48,14 @@ describe("the declared-errors check", () => {
 
 describe("errorsOf", () => {
   it("groups codes by the table's status, each status an enum of exactly its codes, plus the codes of every route", () => {
-    const responses = errorsOf("INVALID_CREDENTIALS", "ACCOUNT_LOCKED", "UNAUTHORIZED", "INVALID_CREDENTIALS");
-    const enumOf = (status: number) => responses[status]?.properties.error?.enum;
+    const responses = errorsOf(
+      "INVALID_CREDENTIALS",
+      "ACCOUNT_LOCKED",
+      "UNAUTHORIZED",
+      "INVALID_CREDENTIALS",
+    );
+    const enumOf = (status: number) =>
+      (responses[status]?.properties.error as { enum?: unknown } | undefined)?.enum;
 
     expect(Object.keys(responses)).toStrictEqual(["401", "423", "429", "500", "503"]);
     expect(enumOf(401)).toStrictEqual(["INVALID_CREDENTIALS", "UNAUTHORIZED"]);
