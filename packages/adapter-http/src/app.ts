@@ -206,14 +206,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
-      await api.register(inArea("Sign-in", authRoutes), {
-        useCases: options.useCases,
-        settings: flowCookieSettings,
-      });
-      await api.register(inArea("Account", userRoutes), {
-        useCases: options.useCases,
-        settings: flowCookieSettings,
-      });
+      // Each route file is one area of the API description (its tag, ADR 0029).
+      const withUseCases = { useCases: options.useCases };
+      const withCookies = { useCases: options.useCases, settings: flowCookieSettings };
+      await api.register(inArea("Sign-in", authRoutes), withCookies);
+      await api.register(inArea("Account", userRoutes), withCookies);
       await api.register(inArea("Social sign-in", oauthRoutes), {
         useCases: options.useCases,
         settings: {
@@ -221,21 +218,13 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
           successRedirectURL: options.oauth?.successRedirectURL ?? "http://localhost:3000/oauth/complete",
         },
       });
-      await api.register(inArea("Email and password recovery", accountRecoveryRoutes), {
-        useCases: options.useCases,
-      });
-      await api.register(inArea("Sessions", sessionRoutes), { useCases: options.useCases });
-      await api.register(inArea("Two-factor", twoFactorRoutes), {
-        useCases: options.useCases,
-        settings: flowCookieSettings,
-      });
-      await api.register(inArea("Sign-in", reauthenticateRoutes), {
-        useCases: options.useCases,
-        settings: flowCookieSettings,
-      });
-      await api.register(inArea("Apps", appRoutes), { useCases: options.useCases });
-      await api.register(inArea("Data export", dataExportRoutes), { useCases: options.useCases });
-      await api.register(inArea("Admin", adminRoutes), { useCases: options.useCases });
+      await api.register(inArea("Email and password recovery", accountRecoveryRoutes), withUseCases);
+      await api.register(inArea("Sessions", sessionRoutes), withUseCases);
+      await api.register(inArea("Two-factor", twoFactorRoutes), withCookies);
+      await api.register(inArea("Sign-in", reauthenticateRoutes), withCookies);
+      await api.register(inArea("Apps", appRoutes), withUseCases);
+      await api.register(inArea("Data export", dataExportRoutes), withUseCases);
+      await api.register(inArea("Admin", adminRoutes), withUseCases);
     },
     { prefix: "/api/v1" },
   );
