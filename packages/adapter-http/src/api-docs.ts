@@ -15,7 +15,7 @@ export interface APIDocsOptions {
 }
 
 /** The areas of the API, one per route file, in the order the document lists them. */
-export const apiAreas = [
+const apiAreas = [
   { name: "Sign-in", description: "Registration, password sign-in, tokens, logout and re-authentication." },
   { name: "Two-factor", description: "TOTP two-factor authentication and backup codes." },
   { name: "Email and password recovery", description: "Email verification and password reset." },
@@ -147,9 +147,9 @@ const noncePlaceholder = "superoauth-csp-nonce";
 
 /**
  * The interactive API reference at /docs (Scalar, its script served from here: no CDN), and the
- * document at /docs/openapi.json. The page runs under a CSP of its own: Scalar's script and the
- * document from this origin, its one inline start-up script and the stylesheet it injects by a
- * per-response nonce, nothing from elsewhere (ADR 0029).
+ * document at /docs/openapi.json. The page runs under a CSP of its own: scripts from this origin
+ * and its one inline start-up script (by a per-response nonce), styles from this origin and inline,
+ * requests to this origin, nothing from elsewhere (ADR 0029).
  */
 export async function serveAPIDocs(app: FastifyInstance): Promise<void> {
   await app.register(async (docs) => {

@@ -7,7 +7,7 @@ import { defaultErrorMessage, errorStatus, type HttpStatus } from "./error-statu
  * database or rate-limit store and load shedding (SERVICE_UNAVAILABLE), and our own bugs
  * (INTERNAL_ERROR). `errorsOf` adds them to each declaration.
  */
-export const everyRouteErrors = ["RATE_LIMIT_EXCEEDED", "SERVICE_UNAVAILABLE", "INTERNAL_ERROR"] as const;
+const everyRouteErrors = ["RATE_LIMIT_EXCEEDED", "SERVICE_UNAVAILABLE", "INTERNAL_ERROR"] as const;
 
 /**
  * A route with input (a body, path parameters or a query string): the schema or the JSON parser
