@@ -70,16 +70,13 @@ describe("GET /docs", () => {
     const policy = String(response.headers["content-security-policy"]);
     const nonce = nonceIn(policy, "script-src");
     expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
-    expect(policy.split("; ")).toStrictEqual([
-      "default-src 'none'",
-      `script-src 'self' 'nonce-${nonce}'`,
-      // Scalar's injected style elements and attributes carry no nonce (ADR 0029).
-      "style-src 'self' 'unsafe-inline'",
-      "connect-src 'self'",
-      "form-action 'none'",
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-    ]);
+    const directives = new Map(policy.split("; ").map((part) => [part.split(" ")[0], part]));
+    expect(directives.get("default-src")).toBe("default-src 'none'");
+    expect(directives.get("script-src")).toBe(`script-src 'self' 'nonce-${nonce}'`);
+    expect(directives.get("connect-src")).toBe("connect-src 'self'");
+    // Scalar's injected style elements and attributes carry no nonce (ADR 0029).
+    expect(directives.get("style-src")).toBe("style-src 'self' 'unsafe-inline'");
+    expect(policy).not.toMatch(/https?:|\*|data:|unsafe-eval/);
     // Every script tag carries the nonce (the stylesheet Scalar injects first reads it from the meta tag).
     const scripts = [...response.body.matchAll(/<script([^>]*)>/g)].map((match) => match[1]);
     expect(scripts.length).toBe(2);
