@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createLocalExportArchiveStore } from "@superoauth/adapter-archive";
 import {
   createAESGCMSecretCipher,
@@ -50,6 +51,11 @@ import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
+
+/** The service's version, as its package names it (the API description's `info.version`). */
+export const serviceVersion: string = (
+  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
 
 export interface Service {
   readonly app: HttpApp;
@@ -213,6 +219,7 @@ export async function composeService(
         ? {}
         : { metrics, serveMetrics: config.observability.metricsPort === undefined }),
       cookieSecret: config.oauth.cookieSecret,
+      apiDocs: { version: serviceVersion, serverURL: config.mail.appURL },
       oauth: {
         successRedirectURL: config.oauth.successRedirectURL,
         secureCookies: config.oauth.secureCookies,

@@ -1,6 +1,7 @@
 import cookie from "@fastify/cookie";
 import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
@@ -65,6 +66,8 @@ export interface HttpAppOptions {
   readonly metrics?: Metrics;
   /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
   readonly serveMetrics?: boolean;
+  /** Describe the API (OpenAPI 3.1) and serve the description and its reference page at /docs; none: neither. */
+  readonly apiDocs?: APIDocsOptions;
   /**
    * More routes from other adapters (the OpenID Connect provider, the hosted pages), registered
    * last in the root scope, so the rate limits, cookies and no-store headers apply to them too.
@@ -108,6 +111,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "A path parameter is too long" : "Malformed request URL",
       ),
   });
+  // Before any route: the description collects the routes as they are added.
+  if (options.apiDocs !== undefined) await describeAPI(app, options.apiDocs);
   app.decorateRequest("auth", null);
   app.decorateRequest("caller", null);
 
@@ -190,8 +195,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(counterStoreCheck === undefined ? [] : [counterStoreCheck]),
     ...(options.dependencyChecks ?? []),
   ];
-  await app.register(healthRoutes, { checks });
-  await app.register(statusRoutes, {
+  await app.register(inArea("Operations", healthRoutes), { checks });
+  await app.register(inArea("Operations", statusRoutes), {
     checks,
     useCases: options.useCases,
     status: options.status ?? { maintenanceNotice: () => null },
@@ -201,25 +206,29 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { useCases: options.useCases, settings: flowCookieSettings });
-      await api.register(userRoutes, { useCases: options.useCases, settings: flowCookieSettings });
-      await api.register(oauthRoutes, {
+      // Each route file is one area of the API description (its tag, ADR 0029).
+      const withUseCases = { useCases: options.useCases };
+      const withCookies = { useCases: options.useCases, settings: flowCookieSettings };
+      await api.register(inArea("Sign-in", authRoutes), withCookies);
+      await api.register(inArea("Account", userRoutes), withCookies);
+      await api.register(inArea("Social sign-in", oauthRoutes), {
         useCases: options.useCases,
         settings: {
           ...flowCookieSettings,
           successRedirectURL: options.oauth?.successRedirectURL ?? "http://localhost:3000/oauth/complete",
         },
       });
-      await api.register(accountRecoveryRoutes, { useCases: options.useCases });
-      await api.register(sessionRoutes, { useCases: options.useCases });
-      await api.register(twoFactorRoutes, { useCases: options.useCases, settings: flowCookieSettings });
-      await api.register(reauthenticateRoutes, { useCases: options.useCases, settings: flowCookieSettings });
-      await api.register(appRoutes, { useCases: options.useCases });
-      await api.register(dataExportRoutes, { useCases: options.useCases });
-      await api.register(adminRoutes, { useCases: options.useCases });
+      await api.register(inArea("Email and password recovery", accountRecoveryRoutes), withUseCases);
+      await api.register(inArea("Sessions", sessionRoutes), withUseCases);
+      await api.register(inArea("Two-factor", twoFactorRoutes), withCookies);
+      await api.register(inArea("Sign-in", reauthenticateRoutes), withCookies);
+      await api.register(inArea("Apps", appRoutes), withUseCases);
+      await api.register(inArea("Data export", dataExportRoutes), withUseCases);
+      await api.register(inArea("Admin", adminRoutes), withUseCases);
     },
     { prefix: "/api/v1" },
   );
+  if (options.apiDocs !== undefined) await serveAPIDocs(app);
   for (const plugin of options.plugins ?? []) await plugin(app);
   return app;
 }

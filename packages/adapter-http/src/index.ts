@@ -1,3 +1,4 @@
+export type { APIDocsOptions } from "./api-docs.ts";
 export type { HttpApp, HttpAppOptions, TrustProxy } from "./app.ts";
 export { buildHttpApp, buildMetricsApp } from "./app.ts";
 export type { DependencyCheck, DependencyStatus } from "./dependency-checks.ts";

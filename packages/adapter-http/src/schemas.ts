@@ -1,18 +1,9 @@
 import type { TwoFactorStatus, User } from "@superoauth/domain";
 import { type Static, type TSchema, Type } from "typebox";
 
-/** The error envelope of the contract. */
-export const errorEnvelope = Type.Object({
-  success: Type.Literal(false),
-  error: Type.String(),
-  message: Type.String(),
-  /** On 5xx answers: the request's id (X-Request-Id), to quote to support. */
-  requestId: Type.Optional(Type.String()),
-});
-
 /** The success envelope around a route's data. */
 export function successEnvelope<T extends TSchema>(data: T) {
-  return Type.Object({ success: Type.Literal(true), data });
+  return Type.Object({ success: Type.Literal(true), data }, { description: "Success" });
 }
 
 /**
@@ -60,12 +51,6 @@ export const signedIn = Type.Object({
   expiresIn: Type.Integer(),
   tokenType: Type.Literal("Bearer"),
 });
-
-/** Error responses every route may give. */
-export const errorResponses = {
-  "4xx": errorEnvelope,
-  "5xx": errorEnvelope,
-} as const;
 
 // Bounds well above any valid value: they only keep huge strings away from argon2.
 export const boundedString = (maxLength: number) => Type.String({ maxLength });

@@ -21,6 +21,8 @@ const rootPaths = new Set([
   "/confirm-email",
   "/oauth/complete",
   "/oauth/start/:provider",
+  "/docs",
+  "/docs/openapi.json",
 ]);
 
 /** "POST /api/v1/auth/login" for every route the route files declare. */
@@ -54,7 +56,7 @@ function documentedRoutes(): string[] {
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  ({ app } = await buildTestApp());
+  ({ app } = await buildTestApp({ apiDocs: { version: "0.0.0", serverURL: "http://localhost:3000" } }));
 });
 afterAll(async () => app.close());
 

@@ -4,6 +4,7 @@ import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
 import { buildHttpApp, type HttpAppOptions } from "../src/index.ts";
+import { recordUndeclaredErrors } from "./declared-errors.ts";
 
 export const validRegistration = {
   email: "Ada@Example.com",
@@ -50,6 +51,7 @@ export async function buildTestApp(
     },
     ...overrides,
   });
+  recordUndeclaredErrors(app);
   return { app, deps };
 }
 

@@ -3,8 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { clientOf } from "../client-info.ts";
+import { bodyErrors, errorsOf } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 
 /** What every request that may send a mail answers, whatever happened: one fixed body, so nothing is revealed. */
 const requestAccepted = successEnvelope(
@@ -40,7 +41,7 @@ export async function accountRecoveryRoutes(
         body: Type.Object({ token: boundedString(512) }),
         response: {
           200: successEnvelope(Type.Object({ emailVerified: Type.Literal(true) })),
-          ...errorResponses,
+          ...errorsOf(...bodyErrors, "INVALID_VERIFICATION_TOKEN"),
         },
       },
     },
@@ -57,7 +58,7 @@ export async function accountRecoveryRoutes(
       config: { limit: "email" },
       schema: {
         body: Type.Object({ email: boundedString(512) }),
-        response: { 200: requestAccepted, ...errorResponses },
+        response: { 200: requestAccepted, ...errorsOf(...bodyErrors) },
       },
     },
     async (request, reply) => {
@@ -76,7 +77,7 @@ export async function accountRecoveryRoutes(
       config: { limit: "email" },
       schema: {
         body: Type.Object({ email: boundedString(512) }),
-        response: { 200: requestAccepted, ...errorResponses },
+        response: { 200: requestAccepted, ...errorsOf(...bodyErrors) },
       },
     },
     async (request, reply) => {
@@ -98,7 +99,7 @@ export async function accountRecoveryRoutes(
           200: successEnvelope(
             Type.Object({ passwordReset: Type.Literal(true), sessionsEnded: Type.Literal(true) }),
           ),
-          ...errorResponses,
+          ...errorsOf(...bodyErrors, "INVALID_RESET_TOKEN"),
         },
       },
     },

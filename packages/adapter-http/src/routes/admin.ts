@@ -1,11 +1,18 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Authenticated, UseCases, UserDetails } from "@superoauth/application";
-import { describeSecurityEvent, type Result, type SecurityEvent, type User } from "@superoauth/domain";
+import {
+  describeSecurityEvent,
+  type ErrorCode,
+  type Result,
+  type SecurityEvent,
+  type User,
+} from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { type Static, type TObject, Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 
 /** What staff see of an account in a list: never a hash or a secret (the schema is an allow-list). */
 const adminUser = Type.Object({
@@ -48,6 +55,15 @@ const auditEntry = Type.Object({
 });
 
 const userIdParams = Type.Object({ id: boundedString(64) });
+
+/** Every staff action's gate (authorizeStaffAction): the role, a fresh proof, the account. */
+const staffActionErrors = [
+  ...bodyErrors,
+  ...bearerErrors,
+  "INSUFFICIENT_PERMISSIONS",
+  "REAUTH_REQUIRED",
+  "USER_NOT_FOUND",
+] as const;
 
 function presentAdminUser(user: User): Static<typeof adminUser> {
   return {
@@ -118,7 +134,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
           ),
-          ...errorResponses,
+          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
         },
       },
     },
@@ -144,7 +160,10 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       preHandler: authenticated,
       schema: {
         params: userIdParams,
-        response: { 200: successEnvelope(Type.Object({ user: adminUserDetails })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ user: adminUserDetails })),
+          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS", "USER_NOT_FOUND"),
+        },
       },
     },
     async (request, reply) => {
@@ -160,12 +179,17 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     data: TObject;
     run: (actor: Authenticated, userId: string) => Promise<Result<unknown>>;
     answer: Readonly<Record<string, string | boolean>>;
+    /** The use case's own refusals beyond the staff gate's. */
+    errors: readonly ErrorCode[];
   }): void {
     api.post(
       `/admin/users/:id/${input.path}`,
       {
         preHandler: authenticated,
-        schema: { params: userIdParams, response: { 200: successEnvelope(input.data), ...errorResponses } },
+        schema: {
+          params: userIdParams,
+          response: { 200: successEnvelope(input.data), ...errorsOf(...staffActionErrors, ...input.errors) },
+        },
       },
       async (request, reply) => {
         const result = await input.run(authOf(request), request.params.id);
@@ -180,30 +204,35 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     data: Type.Object({ status: Type.Literal("disabled") }),
     run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "disabled" }),
     answer: { status: "disabled" },
+    errors: ["LAST_ADMIN"],
   });
   action({
     path: "enable",
     data: Type.Object({ status: Type.Literal("active") }),
     run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "active" }),
     answer: { status: "active" },
+    errors: ["LAST_ADMIN"],
   });
   action({
     path: "unlock",
     data: Type.Object({ unlocked: Type.Literal(true) }),
     run: (actor, userId) => useCases.unlockUser({ actor, userId }),
     answer: { unlocked: true },
+    errors: [],
   });
   action({
     path: "reset-2fa",
     data: Type.Object({ twoFactorEnabled: Type.Literal(false) }),
     run: (actor, userId) => useCases.resetUserTwoFactor({ actor, userId }),
     answer: { twoFactorEnabled: false },
+    errors: ["TWO_FACTOR_NOT_ENABLED"],
   });
   action({
     path: "revoke-sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),
     run: (actor, userId) => useCases.revokeUserSessions({ actor, userId }),
     answer: { sessionsRevoked: true },
+    errors: [],
   });
 
   api.patch(
@@ -215,7 +244,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         body: Type.Object({ role: boundedString(32) }),
         response: {
           200: successEnvelope(Type.Object({ role: adminUser.properties.role })),
-          ...errorResponses,
+          ...errorsOf(...staffActionErrors, "LAST_ADMIN"),
         },
       },
     },
@@ -236,7 +265,10 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       preHandler: authenticated,
       schema: {
         params: userIdParams,
-        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })),
+          ...errorsOf(...staffActionErrors, "LAST_ADMIN"),
+        },
       },
     },
     async (request, reply) => {
@@ -259,7 +291,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
           ),
-          ...errorResponses,
+          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
         },
       },
     },

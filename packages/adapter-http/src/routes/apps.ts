@@ -4,8 +4,9 @@ import { maxAppNameLength, maxRedirectURIs } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { errorResponses, successEnvelope } from "../schemas.ts";
+import { successEnvelope } from "../schemas.ts";
 
 // Request bounds are generous: the domain's rules (parseAppSettings) give the precise answers.
 const url = Type.String({ maxLength: 2048 });
@@ -89,7 +90,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
           201: successEnvelope(
             Type.Object({ app: publicApp, clientSecret: Type.Union([Type.String(), Type.Null()]) }),
           ),
-          ...errorResponses,
+          ...errorsOf(...bodyErrors, ...bearerErrors),
         },
       },
     },
@@ -110,7 +111,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
     {
       preHandler: authenticated,
       schema: {
-        response: { 200: successEnvelope(Type.Object({ apps: Type.Array(publicApp) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ apps: Type.Array(publicApp) })),
+          ...errorsOf(...bearerErrors),
+        },
       },
     },
     async (request, reply) => {
@@ -126,7 +130,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       preHandler: authenticated,
       schema: {
         params: clientIdParams,
-        response: { 200: successEnvelope(Type.Object({ app: publicApp })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ app: publicApp })),
+          ...errorsOf(...inputErrors, ...bearerErrors, "APP_NOT_FOUND"),
+        },
       },
     },
     async (request, reply) => {
@@ -146,7 +153,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       schema: {
         params: clientIdParams,
         body: Type.Partial(Type.Object(appFields), { minProperties: 1 }),
-        response: { 200: successEnvelope(Type.Object({ app: publicApp })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ app: publicApp })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "APP_NOT_FOUND", "REAUTH_REQUIRED"),
+        },
       },
     },
     async (request, reply) => {
@@ -166,7 +176,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       preHandler: authenticated,
       schema: {
         params: clientIdParams,
-        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "APP_NOT_FOUND", "REAUTH_REQUIRED"),
+        },
       },
     },
     async (request, reply) => {
@@ -185,7 +198,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       preHandler: authenticated,
       schema: {
         params: clientIdParams,
-        response: { 200: successEnvelope(Type.Object({ clientSecret: Type.String() })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ clientSecret: Type.String() })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "APP_NOT_FOUND", "REAUTH_REQUIRED"),
+        },
       },
     },
     async (request, reply) => {
@@ -206,7 +222,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       schema: {
         response: {
           200: successEnvelope(Type.Object({ apps: Type.Array(publicAuthorizedApp) })),
-          ...errorResponses,
+          ...errorsOf(...bearerErrors),
         },
       },
     },
@@ -223,7 +239,10 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       preHandler: authenticated,
       schema: {
         params: clientIdParams,
-        response: { 200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "APP_NOT_FOUND"),
+        },
       },
     },
     async (request, reply) => {

@@ -4,17 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, callerOf, requireAuthentication, requireCaller } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
+import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import {
-  boundedString,
-  errorResponses,
-  presentUser,
-  publicUser,
-  signedIn,
-  successEnvelope,
-  tokenPair,
-} from "../schemas.ts";
+import { boundedString, presentUser, publicUser, signedIn, successEnvelope, tokenPair } from "../schemas.ts";
 import {
   presentSignedIn,
   presentSignInOutcome,
@@ -45,7 +38,7 @@ export async function authRoutes(
           password: boundedString(1024),
           nickname: boundedString(256),
         }),
-        response: { 201: successEnvelope(signedIn), ...errorResponses },
+        response: { 201: successEnvelope(signedIn), ...errorsOf(...bodyErrors, "USER_EXISTS") },
       },
     },
     async (request, reply) => {
@@ -63,7 +56,16 @@ export async function authRoutes(
       config: { limit: "login" },
       schema: {
         body: Type.Object({ email: boundedString(512), password: boundedString(1024) }),
-        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
+        response: {
+          200: successEnvelope(signInOutcome),
+          ...errorsOf(
+            ...bodyErrors,
+            "INVALID_CREDENTIALS",
+            "ACCOUNT_DISABLED",
+            "EMAIL_NOT_VERIFIED",
+            "ACCOUNT_LOCKED",
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -79,7 +81,9 @@ export async function authRoutes(
     {
       // Apps too, with user:read (ADR 0020).
       preHandler: requireCaller(useCases),
-      schema: { response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses } },
+      schema: {
+        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorsOf(...bearerErrors) },
+      },
     },
     async (request, reply) => {
       const { user } = callerOf(request);
@@ -94,7 +98,10 @@ export async function authRoutes(
     {
       schema: {
         body: Type.Object({ refreshToken: boundedString(512) }),
-        response: { 200: successEnvelope(tokenPair), ...errorResponses },
+        response: {
+          200: successEnvelope(tokenPair),
+          ...errorsOf(...bodyErrors, "INVALID_REFRESH_TOKEN", "ACCOUNT_DISABLED"),
+        },
       },
     },
     async (request, reply) => {
@@ -116,7 +123,7 @@ export async function authRoutes(
       preHandler: authenticated,
       schema: {
         body: Type.Object({ refreshToken: Type.Optional(boundedString(512)) }),
-        response: { 200: loggedOut, ...errorResponses },
+        response: { 200: loggedOut, ...errorsOf(...bodyErrors, ...bearerErrors, "INVALID_REFRESH_TOKEN") },
       },
     },
     async (request, reply) => {
@@ -135,7 +142,10 @@ export async function authRoutes(
 
   api.post(
     "/auth/logout-all",
-    { preHandler: authenticated, schema: { response: { 200: loggedOut, ...errorResponses } } },
+    {
+      preHandler: authenticated,
+      schema: { response: { 200: loggedOut, ...errorsOf(...bodyErrors, ...bearerErrors) } },
+    },
     async (request, reply) => {
       await useCases.logOutEverywhere({ userId: authOf(request).user.id, client: clientOf(request) });
       return reply.send({ success: true, data: { loggedOut: true } });

@@ -4,8 +4,9 @@ import { type DataExportSummary, dataExportDownloadHeaders, type UseCases } from
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 
 const nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -52,7 +53,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
       schema: {
         response: {
           202: successEnvelope(Type.Object({ ...exportFields, created: Type.Boolean() })),
-          ...errorResponses,
+          ...errorsOf(...bodyErrors, ...bearerErrors, "REAUTH_REQUIRED"),
         },
       },
     },
@@ -71,7 +72,13 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
     "/user/export/:id",
     {
       preHandler: authenticated,
-      schema: { params, response: { 200: successEnvelope(publicExport), ...errorResponses } },
+      schema: {
+        params,
+        response: {
+          200: successEnvelope(publicExport),
+          ...errorsOf(...inputErrors, ...bearerErrors, "EXPORT_NOT_FOUND"),
+        },
+      },
     },
     async (request, reply) => {
       const result = await useCases.getDataExport({
@@ -86,7 +93,20 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   // Untyped replies: the success is a byte stream, which no response schema describes.
   app.get(
     "/user/export/:id/download",
-    { preHandler: authenticated, schema: { params, response: errorResponses } },
+    {
+      preHandler: authenticated,
+      schema: {
+        params,
+        // Success is the archive itself (application/zip).
+        response: errorsOf(
+          ...inputErrors,
+          ...bearerErrors,
+          "EXPORT_NOT_FOUND",
+          "EXPORT_NOT_READY",
+          "EXPORT_EXPIRED",
+        ),
+      },
+    },
     async (request, reply) => {
       // Validated by the params schema above.
       const { id } = request.params as { id: string };

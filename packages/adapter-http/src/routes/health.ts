@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { checkDependencies, type DependencyCheck, type DependencyReport } from "../dependency-checks.ts";
+import { errorEnvelopeOf } from "../error-responses.ts";
 import { sendError } from "../replies.ts";
-import { errorEnvelope, successEnvelope } from "../schemas.ts";
+import { successEnvelope } from "../schemas.ts";
 
 const checkResult = Type.Object({
   status: Type.Union([Type.Literal("up"), Type.Literal("degraded"), Type.Literal("down")]),
@@ -35,7 +36,12 @@ export async function healthRoutes(
     "/health",
     {
       config: { limit: "none" },
-      schema: { response: { 200: successEnvelope(Type.Object({ status: Type.Literal("ok") })) } },
+      schema: {
+        response: {
+          200: successEnvelope(Type.Object({ status: Type.Literal("ok") })),
+          500: errorEnvelopeOf(["INTERNAL_ERROR"]),
+        },
+      },
     },
     async () => ({ success: true, data: { status: "ok" } }),
   );
@@ -47,7 +53,8 @@ export async function healthRoutes(
       schema: {
         response: {
           200: successEnvelope(report),
-          "5xx": Type.Object({ ...errorEnvelope.properties, data: Type.Optional(report) }),
+          500: errorEnvelopeOf(["INTERNAL_ERROR"]),
+          503: errorEnvelopeOf(["SERVICE_UNAVAILABLE"], { data: Type.Optional(report) }),
         },
       },
     },

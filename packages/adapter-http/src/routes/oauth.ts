@@ -1,10 +1,11 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { OAuthStateCookie, UseCases } from "@superoauth/application";
-import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
+import { type ErrorCode, oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
+import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import {
   clearFlowCookie,
   type FlowCookieSettings,
@@ -14,7 +15,7 @@ import {
   setFlowCookie,
 } from "../flow-cookies.ts";
 import { sendError, sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
 /** How the OAuth routes behave in this deployment. */
@@ -109,7 +110,7 @@ export async function oauthRoutes(
               ),
             }),
           ),
-          ...errorResponses,
+          ...errorsOf(),
         },
       },
     },
@@ -147,7 +148,7 @@ export async function oauthRoutes(
               ),
             }),
           ),
-          ...errorResponses,
+          ...errorsOf(...bearerErrors),
         },
       },
     },
@@ -180,7 +181,8 @@ export async function oauthRoutes(
           // A hosted sign-in page to come back to instead of OAUTH_SUCCESS_REDIRECT (ADR 0022).
           return_to: Type.Optional(boundedString(256)),
         }),
-        response: errorResponses,
+        // Success is a 302 to the provider.
+        response: errorsOf(...inputErrors, "UNSUPPORTED_PROVIDER", "OAUTH_INIT_FAILED"),
       },
     },
     async (request, reply) => {
@@ -209,21 +211,21 @@ export async function oauthRoutes(
   );
 
   /** POST routes a signed-in front end starts a trip with: it gets the URL, the browser the cookie. */
-  const signedInTrip = {
+  const signedInTrip = (...codes: ErrorCode[]) => ({
     preHandler: authenticated,
     schema: {
       params: providerParams,
       response: {
         200: successEnvelope(Type.Object({ authorizationURL: Type.String() })),
-        ...errorResponses,
+        ...errorsOf(...bodyErrors, ...bearerErrors, "UNSUPPORTED_PROVIDER", "OAUTH_INIT_FAILED", ...codes),
       },
     },
-  };
+  });
 
   const sendURL = (reply: FastifyReply) => (authorizationURL: string) =>
     reply.send({ success: true, data: { authorizationURL } });
 
-  api.post("/oauth/:provider/link", signedInTrip, async (request, reply) =>
+  api.post("/oauth/:provider/link", signedInTrip("REAUTH_REQUIRED"), async (request, reply) =>
     sendTrip(reply, {
       started: await useCases.startLinkingProvider({
         provider: request.params.provider,
@@ -235,7 +237,7 @@ export async function oauthRoutes(
 
   // A session proves itself again through a linked provider (ADR 0012): the callback records the
   // proof and lands with ?reauthenticated=<provider>.
-  api.post("/oauth/:provider/reauthenticate", signedInTrip, async (request, reply) =>
+  api.post("/oauth/:provider/reauthenticate", signedInTrip("PROVIDER_NOT_LINKED"), async (request, reply) =>
     sendTrip(reply, {
       started: await useCases.startProviderReauthentication({
         provider: request.params.provider,
@@ -264,7 +266,24 @@ export async function oauthRoutes(
               Type.Object({ reauthenticated: Type.Literal(true), provider: Type.String() }),
             ]),
           ),
-          ...errorResponses,
+          ...errorsOf(
+            ...inputErrors,
+            "UNSUPPORTED_PROVIDER",
+            "INVALID_STATE",
+            "OAUTH_ACCESS_DENIED",
+            "OAUTH_INIT_FAILED",
+            "INVALID_AUTHORIZATION_CODE",
+            "TOKEN_EXCHANGE_FAILED",
+            "USER_INFO_FAILED",
+            "OAUTH_EMAIL_CONFLICT",
+            "PROVIDER_ALREADY_LINKED",
+            "ACCOUNT_LINK_FAILED",
+            "USER_NOT_FOUND",
+            "ACCOUNT_DISABLED",
+            "EMAIL_NOT_VERIFIED",
+            "INVALID_TOKEN",
+            "REAUTH_IDENTITY_MISMATCH",
+          ),
         },
       },
     },
@@ -333,7 +352,10 @@ export async function oauthRoutes(
       schema: {
         // code_verifier as RFC 7636 section 4.5 spells it; a missing one is INVALID_LOGIN_CODE.
         body: Type.Object({ code: boundedString(512), code_verifier: Type.Optional(boundedString(256)) }),
-        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
+        response: {
+          200: successEnvelope(signInOutcome),
+          ...errorsOf(...bodyErrors, "INVALID_LOGIN_CODE", "ACCOUNT_DISABLED", "EMAIL_NOT_VERIFIED"),
+        },
       },
     },
     async (request, reply) => {
@@ -355,7 +377,14 @@ export async function oauthRoutes(
         params: providerParams,
         response: {
           200: successEnvelope(Type.Object({ unlinked: Type.Literal(true), provider: Type.String() })),
-          ...errorResponses,
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "UNSUPPORTED_PROVIDER",
+            "PROVIDER_NOT_LINKED",
+            "CANNOT_UNLINK_LAST_AUTH",
+            "REAUTH_REQUIRED",
+          ),
         },
       },
     },

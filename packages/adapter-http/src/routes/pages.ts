@@ -3,6 +3,7 @@ import type { UseCases } from "@superoauth/application";
 import { parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
+import { bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import {
   clearFlowCookie,
   type FlowCookieSettings,
@@ -21,7 +22,7 @@ import {
   verifyEmailPage,
 } from "../pages/account-pages.ts";
 import { sendError, sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
 /** The signed cookie that holds the built-in landing page's PKCE verifier during a sign-in. */
@@ -56,7 +57,13 @@ export async function pageRoutes(
 
   api.get(
     "/oauth/start/:provider",
-    { schema: { params: Type.Object({ provider: boundedString(64) }), response: errorResponses } },
+    {
+      schema: {
+        params: Type.Object({ provider: boundedString(64) }),
+        // Success is a 302 to GET /api/v1/oauth/:provider.
+        response: errorsOf(...inputErrors, "UNSUPPORTED_PROVIDER", "OAUTH_INIT_FAILED"),
+      },
+    },
     async (request, reply) => {
       const provider = parseOAuthProvider(request.params.provider);
       if (provider === null) return sendError(reply, "UNSUPPORTED_PROVIDER");
@@ -79,7 +86,10 @@ export async function pageRoutes(
     {
       schema: {
         body: Type.Object({ code: boundedString(512) }),
-        response: { 200: successEnvelope(signInOutcome), ...errorResponses },
+        response: {
+          200: successEnvelope(signInOutcome),
+          ...errorsOf(...bodyErrors, "INVALID_LOGIN_CODE", "ACCOUNT_DISABLED", "EMAIL_NOT_VERIFIED"),
+        },
       },
     },
     async (request, reply) => {

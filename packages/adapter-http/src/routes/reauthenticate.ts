@@ -3,8 +3,9 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /**
@@ -33,7 +34,14 @@ export async function reauthenticateRoutes(
         }),
         response: {
           200: successEnvelope(Type.Object({ reauthenticatedAt: Type.String({ format: "date-time" }) })),
-          ...errorResponses,
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "INVALID_CURRENT_PASSWORD",
+            "TWO_FACTOR_NOT_ENABLED",
+            "INVALID_TWO_FACTOR_CODE",
+            "ACCOUNT_LOCKED",
+          ),
         },
       },
     },

@@ -5,8 +5,9 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
+import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, successEnvelope } from "../schemas.ts";
 
 const publicSession = Type.Object({
   id: Type.String(),
@@ -41,7 +42,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
       schema: {
         response: {
           200: successEnvelope(Type.Object({ sessions: Type.Array(publicSession) })),
-          ...errorResponses,
+          ...errorsOf(...bearerErrors),
         },
       },
     },
@@ -64,7 +65,10 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
       preHandler: authenticated,
       schema: {
         params: Type.Object({ id: boundedString(64) }),
-        response: { 200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ revoked: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "SESSION_NOT_FOUND"),
+        },
       },
     },
     async (request, reply) => {
@@ -95,7 +99,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
               nextBefore: Type.Union([Type.String(), Type.Null()]),
             }),
           ),
-          ...errorResponses,
+          ...errorsOf(...inputErrors, ...bearerErrors),
         },
       },
     },

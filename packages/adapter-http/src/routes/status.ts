@@ -8,6 +8,7 @@ import {
   type DependencyCheck,
   type DependencyStatus,
 } from "../dependency-checks.ts";
+import { errorsOf } from "../error-responses.ts";
 import { pageSecurityHeaders } from "../pages/account-pages.ts";
 import { renderStatusPage } from "../pages/status-page.ts";
 import { successEnvelope } from "../schemas.ts";
@@ -118,7 +119,7 @@ export async function statusRoutes(
 
   app.get(
     "/status.json",
-    { schema: { response: { 200: successEnvelope(serviceStatus) } } },
+    { schema: { response: { 200: successEnvelope(serviceStatus), ...errorsOf() } } },
     async (_request, reply) => reply.send({ success: true, data: await current() }),
   );
   app.get("/status", async (_request, reply) =>

@@ -4,9 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
+import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, signedIn, successEnvelope } from "../schemas.ts";
+import { boundedString, signedIn, successEnvelope } from "../schemas.ts";
 import { presentSignedIn, sendSignInFailure, signInClients } from "../sign-in.ts";
 
 const backupCodes = Type.Object({
@@ -32,7 +33,7 @@ export async function twoFactorRoutes(
           200: successEnvelope(
             Type.Object({ secret: Type.String(), otpauthURL: Type.String(), qrCode: Type.String() }),
           ),
-          ...errorResponses,
+          ...errorsOf(...bodyErrors, ...bearerErrors, "TWO_FACTOR_ALREADY_ENABLED", "REAUTH_REQUIRED"),
         },
       },
     },
@@ -51,7 +52,14 @@ export async function twoFactorRoutes(
         body: Type.Object({ code: boundedString(32) }),
         response: {
           200: successEnvelope(Type.Object({ enabled: Type.Literal(true), ...backupCodes.properties })),
-          ...errorResponses,
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "TWO_FACTOR_SETUP_REQUIRED",
+            "TWO_FACTOR_ALREADY_ENABLED",
+            "INVALID_TWO_FACTOR_CODE",
+            "REAUTH_REQUIRED",
+          ),
         },
       },
     },
@@ -77,7 +85,16 @@ export async function twoFactorRoutes(
           code: Type.Optional(boundedString(32)),
           backupCode: Type.Optional(boundedString(64)),
         }),
-        response: { 200: successEnvelope(signedIn), ...errorResponses },
+        response: {
+          200: successEnvelope(signedIn),
+          ...errorsOf(
+            ...bodyErrors,
+            "INVALID_MFA_TOKEN",
+            "INVALID_TWO_FACTOR_CODE",
+            "ACCOUNT_DISABLED",
+            "ACCOUNT_LOCKED",
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -103,7 +120,18 @@ export async function twoFactorRoutes(
           backupCode: Type.Optional(boundedString(64)),
           password: Type.Optional(boundedString(1024)),
         }),
-        response: { 200: successEnvelope(Type.Object({ disabled: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ disabled: Type.Literal(true) })),
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "TWO_FACTOR_NOT_ENABLED",
+            "INVALID_CURRENT_PASSWORD",
+            "INVALID_TWO_FACTOR_CODE",
+            "REAUTH_REQUIRED",
+            "ACCOUNT_LOCKED",
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -124,7 +152,17 @@ export async function twoFactorRoutes(
       preHandler: authenticated,
       schema: {
         body: Type.Object({ code: boundedString(32) }),
-        response: { 200: successEnvelope(backupCodes), ...errorResponses },
+        response: {
+          200: successEnvelope(backupCodes),
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "TWO_FACTOR_NOT_ENABLED",
+            "INVALID_TWO_FACTOR_CODE",
+            "REAUTH_REQUIRED",
+            "ACCOUNT_LOCKED",
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -4,9 +4,10 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
+import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, presentUser, publicUser, successEnvelope } from "../schemas.ts";
+import { boundedString, presentUser, publicUser, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /** The signed-in user's own account. */
@@ -32,7 +33,13 @@ export async function userRoutes(
           200: successEnvelope(
             Type.Object({ passwordChanged: Type.Literal(true), otherSessionsEnded: Type.Literal(true) }),
           ),
-          ...errorResponses,
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "INVALID_CURRENT_PASSWORD",
+            "REAUTH_REQUIRED",
+            "ACCOUNT_LOCKED",
+          ),
         },
       },
     },
@@ -53,7 +60,10 @@ export async function userRoutes(
       preHandler: requireAuthentication(useCases),
       schema: {
         body: Type.Object({ nickname: boundedString(256) }),
-        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ user: publicUser })),
+          ...errorsOf(...bodyErrors, ...bearerErrors),
+        },
       },
     },
     async (request, reply) => {
@@ -75,7 +85,10 @@ export async function userRoutes(
       config: { limit: "email" },
       schema: {
         body: Type.Object({ newEmail: boundedString(512) }),
-        response: { 202: successEnvelope(Type.Object({ pending: Type.Literal(true) })), ...errorResponses },
+        response: {
+          202: successEnvelope(Type.Object({ pending: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "REAUTH_REQUIRED"),
+        },
       },
     },
     async (request, reply) => {
@@ -95,7 +108,10 @@ export async function userRoutes(
     {
       schema: {
         body: Type.Object({ token: boundedString(512) }),
-        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ user: publicUser })),
+          ...errorsOf(...bodyErrors, "INVALID_VERIFICATION_TOKEN", "USER_EXISTS"),
+        },
       },
     },
     async (request, reply) => {
@@ -113,7 +129,10 @@ export async function userRoutes(
     {
       preHandler: requireAuthentication(useCases),
       schema: {
-        response: { 200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })), ...errorResponses },
+        response: {
+          200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "REAUTH_REQUIRED", "LAST_ADMIN"),
+        },
       },
     },
     async (request, reply) => {

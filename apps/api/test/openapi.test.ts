@@ -1,0 +1,123 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { errorCodes } from "@superoauth/domain";
+import { beforeAll, describe, expect, it } from "vitest";
+import { renderOpenAPIDocument } from "../src/openapi-document.ts";
+
+// docs/openapi.json is what integrators (and the typed client) read without running the service:
+// it must be the composed service's own description, valid OpenAPI 3.1, and name every error code.
+
+const committedPath = join(import.meta.dirname, "..", "..", "..", "docs", "openapi.json");
+
+interface Operation {
+  readonly operationId: string;
+  readonly security?: unknown;
+  readonly requestBody?: unknown;
+  readonly parameters?: unknown[];
+  readonly responses: Record<string, { content?: Record<string, { schema?: ErrorSchema }> }>;
+}
+interface ErrorSchema {
+  readonly properties?: { readonly error?: { readonly enum?: string[] } };
+}
+interface Document {
+  readonly openapi: string;
+  readonly paths: Record<string, Record<string, Operation>>;
+  readonly components: { readonly schemas: { readonly ErrorCode: { readonly enum: string[] } } };
+}
+
+let rendered: string;
+let document: Document;
+beforeAll(async () => {
+  rendered = await renderOpenAPIDocument();
+  document = JSON.parse(rendered) as Document;
+});
+
+/** "POST /api/v1/auth/login" with the operation. */
+function operations(): [string, Operation][] {
+  return Object.entries(document.paths).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, operation]): [string, Operation] => [
+      `${method.toUpperCase()} ${path}`,
+      operation,
+    ]),
+  );
+}
+
+/** The codes an operation declares, by status. */
+function declaredCodes(operation: Operation): Map<string, string[]> {
+  return new Map(
+    Object.entries(operation.responses).map(([status, response]) => [
+      status,
+      response.content?.["application/json"]?.schema?.properties?.error?.enum ?? [],
+    ]),
+  );
+}
+
+describe("docs/openapi.json", () => {
+  it("is what pnpm openapi makes of the current routes", () => {
+    const committed = readFileSync(committedPath, "utf8");
+
+    expect(committed === rendered, "docs/openapi.json is stale: run pnpm openapi").toBe(true);
+  });
+
+  it("is valid OpenAPI 3.1", async () => {
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(rendered) as Record<string, unknown>);
+
+    expect(result.errors ?? []).toStrictEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toBe("3.1.0");
+  });
+
+  it("names every error code: operations declare all but NOT_FOUND, which only an unknown route answers", () => {
+    const declared = new Set(
+      operations().flatMap(([, operation]) => [...declaredCodes(operation).values()].flat()),
+    );
+
+    expect(errorCodes.filter((code) => !declared.has(code))).toStrictEqual(["NOT_FOUND"]);
+    expect(document.components.schemas.ErrorCode.enum).toStrictEqual([...errorCodes]);
+  });
+
+  it("describes the JSON API and its probes, and nothing else (pages, the OpenID provider, the docs)", () => {
+    const paths = Object.keys(document.paths);
+
+    expect(paths.filter((path) => !path.startsWith("/api/v1/"))).toStrictEqual([
+      "/health",
+      "/ready",
+      "/status.json",
+    ]);
+    expect(paths).toContain("/api/v1/auth/login");
+  });
+
+  it("gives each operation a unique operationId, and a Bearer requirement exactly where it can answer UNAUTHORIZED", () => {
+    const ids = operations().map(([, operation]) => operation.operationId);
+
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const [route, operation] of operations()) {
+      const unauthorized = declaredCodes(operation).get("401")?.includes("UNAUTHORIZED") ?? false;
+      expect({ route, security: operation.security !== undefined }).toStrictEqual({
+        route,
+        security: unauthorized,
+      });
+    }
+    expect(operations().filter(([, operation]) => operation.security !== undefined).length).toBeGreaterThan(
+      30,
+    );
+  });
+
+  it("lists the body errors on every route Fastify reads a body for, and VALIDATION_ERROR wherever there is input", () => {
+    for (const [route, operation] of operations()) {
+      const codes = [...declaredCodes(operation).values()].flat();
+      const readsBody = !route.startsWith("GET ");
+      const hasInput = readsBody || (operation.parameters?.length ?? 0) > 0;
+      expect({ route, PAYLOAD_TOO_LARGE: codes.includes("PAYLOAD_TOO_LARGE") }).toStrictEqual({
+        route,
+        PAYLOAD_TOO_LARGE: readsBody,
+      });
+      expect({ route, VALIDATION_ERROR: codes.includes("VALIDATION_ERROR") }).toStrictEqual({
+        route,
+        VALIDATION_ERROR: hasInput,
+      });
+    }
+  });
+});

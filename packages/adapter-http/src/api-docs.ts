@@ -1,0 +1,188 @@
+import { randomBytes } from "node:crypto";
+import swagger from "@fastify/swagger";
+import scalar from "@scalar/fastify-api-reference";
+import { errorCodes } from "@superoauth/domain";
+import type { FastifyInstance, FastifyPluginAsync, FastifyPluginOptions } from "fastify";
+import { defaultErrorMessage, errorStatus } from "./error-status.ts";
+import { pageSecurityHeaders } from "./pages/account-pages.ts";
+
+/** What the API description says about this deployment. */
+export interface APIDocsOptions {
+  /** The service's version (apps/api's package.json). */
+  readonly version: string;
+  /** Where clients reach the API (APP_URL). */
+  readonly serverURL: string;
+}
+
+/** The areas of the API, one per route file, in the order the document lists them. */
+const apiAreas = [
+  { name: "Sign-in", description: "Registration, password sign-in, tokens, logout and re-authentication." },
+  { name: "Two-factor", description: "TOTP two-factor authentication and backup codes." },
+  { name: "Email and password recovery", description: "Email verification and password reset." },
+  { name: "Social sign-in", description: "Sign-in, linking and re-authentication through providers." },
+  { name: "Account", description: "The signed-in user's password and account." },
+  { name: "Sessions", description: "The signed-in user's sessions (devices) and security log." },
+  { name: "Apps", description: "Third-party apps a user registers, and the ones they authorized." },
+  { name: "Data export", description: "The signed-in user's data exports." },
+  { name: "Admin", description: "Staff search and act on accounts (docs/admin.md)." },
+  { name: "Operations", description: "Liveness, readiness and status, outside /api/v1." },
+] as const;
+
+/** An area's name. */
+export type APIArea = (typeof apiAreas)[number]["name"];
+
+/**
+ * Registers `routes` with every route tagged `area`: the document lists tagged routes only
+ * (pages, the OpenID provider and the docs themselves are left out, ADR 0029).
+ */
+export function inArea<Options extends FastifyPluginOptions>(
+  area: APIArea,
+  routes: FastifyPluginAsync<Options>,
+): FastifyPluginAsync<Options> {
+  return async (scope, options) => {
+    scope.addHook("onRoute", (route) => {
+      route.schema = { ...route.schema, tags: [area] };
+    });
+    await scope.register(routes, options);
+  };
+}
+
+/** "GET /api/v1/apps/:clientId" becomes "getAppsByClientId": stable, unique, and a fine method name. */
+export function operationIdOf(method: string, url: string): string {
+  const words = url
+    .replace(/^\/api\/v1/, "")
+    .split(/[/.-]/)
+    .filter((part) => part !== "")
+    .map((part) => (part.startsWith(":") ? `by-${part.slice(1)}` : part))
+    .flatMap((part) => part.split("-"))
+    .filter((word) => word !== "");
+  const capitalised = words.map((word) => (word[0] ?? "").toUpperCase() + word.slice(1));
+  return method.toLowerCase() + capitalised.join("");
+}
+
+interface RouteErrorDeclaration {
+  readonly properties?: { readonly error?: { readonly enum?: readonly string[] } };
+}
+
+/** A route that can answer UNAUTHORIZED needs a Bearer token (its declaration includes bearerErrors). */
+function needsBearerToken(response: unknown): boolean {
+  const unauthorized = (response as Record<string, RouteErrorDeclaration> | undefined)?.[401];
+  return unauthorized?.properties?.error?.enum?.includes("UNAUTHORIZED") ?? false;
+}
+
+/**
+ * Every code of the contract in one place, for clients that map codes to errors of their own;
+ * operations list the ones each can answer. Only an unknown route answers NOT_FOUND, so no
+ * operation lists it.
+ */
+const errorCodeSchema = {
+  type: "string" as const,
+  enum: [...errorCodes],
+  description: "Every error code the API answers (docs/errors.md). An unknown route answers 404 NOT_FOUND.",
+  "x-enumDescriptions": Object.fromEntries(
+    errorCodes.map((code) => [code, `${errorStatus[code]}: ${defaultErrorMessage[code]}`]),
+  ),
+};
+
+/**
+ * Collects the routes into an OpenAPI 3.1 document (served by `serveAPIDocs`); register it before
+ * any route.
+ */
+export async function describeAPI(app: FastifyInstance, options: APIDocsOptions): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "SuperOAuth API",
+        version: options.version,
+        description: [
+          "The JSON API of SuperOAuth. Every error is `{ success: false, error, message }`; each",
+          "operation lists the codes it can answer under their status, and `docs/errors.md` gives",
+          "each code's causes and what a client should do. The OpenID Connect endpoints (`/oidc/*`)",
+          "speak the OAuth and OpenID Connect specifications instead; they are described by the",
+          "discovery document at `/.well-known/openid-configuration`.",
+        ].join(" "),
+        license: { name: "MIT", identifier: "MIT" },
+      },
+      externalDocs: {
+        description: "OpenID Connect discovery",
+        url: `${options.serverURL}/.well-known/openid-configuration`,
+      },
+      servers: [{ url: options.serverURL }],
+      tags: apiAreas.map((area) => ({ ...area })),
+      components: {
+        schemas: {
+          ErrorCode: errorCodeSchema,
+        },
+        securitySchemes: {
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description:
+              "An access token from sign-in or refresh; routes that apps may call also take an app's access token with the route's scope.",
+          },
+        },
+      },
+    },
+    hideUntagged: true,
+    transform: ({ schema, url, route }) => {
+      // Pages (the status page) declare no responses: they are not the API.
+      if (schema?.response === undefined) return { url, schema: { ...schema, hide: true } };
+      const method = Array.isArray(route.method) ? String(route.method[0]) : String(route.method);
+      return {
+        url,
+        schema: {
+          ...schema,
+          operationId: operationIdOf(method, url),
+          ...(needsBearerToken(schema?.response) ? { security: [{ bearerAuth: [] }] } : {}),
+        },
+      };
+    },
+  });
+}
+
+/** The placeholder the docs page's nonce replaces, one fresh nonce per response. */
+const noncePlaceholder = "superoauth-csp-nonce";
+
+/**
+ * The interactive API reference at /docs (Scalar, its script served from here: no CDN), and the
+ * document at /docs/openapi.json. The page runs under a CSP of its own: scripts from this origin
+ * and its one inline start-up script (by a per-response nonce), styles from this origin and inline,
+ * requests to this origin, nothing from elsewhere (ADR 0029).
+ */
+export async function serveAPIDocs(app: FastifyInstance): Promise<void> {
+  await app.register(async (docs) => {
+    docs.addHook("onSend", async (request, reply, payload) => {
+      if (request.routeOptions.url !== "/docs/" || typeof payload !== "string") return payload;
+      const nonce = randomBytes(16).toString("base64");
+      reply.headers({
+        ...pageSecurityHeaders,
+        "Content-Security-Policy": [
+          "default-src 'none'",
+          `script-src 'self' 'nonce-${nonce}'`,
+          // Scalar's components inject <style> elements and style attributes that carry no nonce.
+          "style-src 'self' 'unsafe-inline'",
+          "connect-src 'self'",
+          "form-action 'none'",
+          "frame-ancestors 'none'",
+          "base-uri 'none'",
+        ].join("; "),
+      });
+      return payload.replaceAll(noncePlaceholder, nonce);
+    });
+    await docs.register(scalar, {
+      routePrefix: "/docs",
+      configuration: {
+        pageTitle: "SuperOAuth API reference",
+        nonce: noncePlaceholder,
+        // Nothing from elsewhere: no web fonts from Scalar's servers, no request proxy, no agent.
+        withDefaultFonts: false,
+        showDeveloperTools: "never",
+        proxyUrl: "",
+        hideClientButton: true,
+        agent: { disabled: true },
+      },
+    });
+  });
+}

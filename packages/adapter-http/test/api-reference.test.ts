@@ -1,0 +1,124 @@
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { operationIdOf } from "../src/api-docs.ts";
+import { buildTestApp } from "./test-app.ts";
+
+// The API description at /docs/openapi.json and its interactive page at /docs (ADR 0029).
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  ({ app } = await buildTestApp({ apiDocs: { version: "1.2.3", serverURL: "https://auth.example" } }));
+});
+afterAll(async () => app.close());
+
+/** The nonce a CSP directive allows. */
+function nonceIn(policy: string, directive: string): string | undefined {
+  const value = policy.split(";").find((part) => part.trim().startsWith(`${directive} `));
+  return /'nonce-([^']+)'/.exec(value ?? "")?.[1];
+}
+
+describe("GET /docs/openapi.json", () => {
+  it("serves the app's OpenAPI 3.1 document, with this deployment's version and server", async () => {
+    const response = await app.inject({ url: "/docs/openapi.json" });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toMatch(/^application\/json/);
+    const document = response.json();
+    expect(document).toStrictEqual(JSON.parse(JSON.stringify(app.swagger())));
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.info.version).toBe("1.2.3");
+    expect(document.servers).toStrictEqual([{ url: "https://auth.example" }]);
+    expect(document.paths["/api/v1/auth/login"].post.operationId).toBe("postAuthLogin");
+  });
+
+  it("lists a route's codes under their statuses, each status an enum of exactly its codes", async () => {
+    const login = (await app.inject({ url: "/docs/openapi.json" })).json().paths["/api/v1/auth/login"].post;
+    const codesOf = (status: string) =>
+      login.responses[status].content["application/json"].schema.properties.error.enum;
+
+    expect(Object.keys(login.responses)).toStrictEqual([
+      "200",
+      "400",
+      "401",
+      "403",
+      "413",
+      "423",
+      "429",
+      "500",
+      "503",
+    ]);
+    expect(codesOf("401")).toStrictEqual(["INVALID_CREDENTIALS"]);
+    expect(codesOf("403")).toStrictEqual(["ACCOUNT_DISABLED", "EMAIL_NOT_VERIFIED"]);
+    expect(codesOf("423")).toStrictEqual(["ACCOUNT_LOCKED"]);
+    expect(login.security).toBeUndefined();
+  });
+});
+
+describe("GET /docs", () => {
+  it("sends the page to /docs/", async () => {
+    const response = await app.inject({ url: "/docs" });
+
+    expect(response.statusCode).toBe(301);
+    expect(response.headers.location).toBe("/docs/");
+  });
+
+  it("is a page whose scripts come from here or carry this response's nonce, and nothing from elsewhere", async () => {
+    const response = await app.inject({ url: "/docs/" });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    const policy = String(response.headers["content-security-policy"]);
+    const nonce = nonceIn(policy, "script-src");
+    expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+    const directives = new Map(policy.split("; ").map((part) => [part.split(" ")[0], part]));
+    expect(directives.get("default-src")).toBe("default-src 'none'");
+    expect(directives.get("script-src")).toBe(`script-src 'self' 'nonce-${nonce}'`);
+    expect(directives.get("connect-src")).toBe("connect-src 'self'");
+    // Scalar's injected style elements and attributes carry no nonce (ADR 0029).
+    expect(directives.get("style-src")).toBe("style-src 'self' 'unsafe-inline'");
+    expect(policy).not.toMatch(/https?:|\*|data:|unsafe-eval/);
+    // Every script tag carries the nonce (the stylesheet Scalar injects first reads it from the meta tag).
+    const scripts = [...response.body.matchAll(/<script([^>]*)>/g)].map((match) => match[1]);
+    expect(scripts.length).toBe(2);
+    for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`);
+    expect(response.body).toContain(`<meta property="csp-nonce" content="${nonce}" />`);
+    expect(response.body).toContain('<script src="js/scalar.js"');
+    expect(response.body).not.toMatch(/https?:\/\//);
+    expect(response.headers["x-frame-options"]).toBe("DENY");
+  });
+
+  it("uses a new nonce for every response", async () => {
+    const first = await app.inject({ url: "/docs/" });
+    const second = await app.inject({ url: "/docs/" });
+
+    expect(nonceIn(String(first.headers["content-security-policy"]), "script-src")).not.toBe(
+      nonceIn(String(second.headers["content-security-policy"]), "script-src"),
+    );
+  });
+
+  it("serves Scalar's script itself (no CDN)", async () => {
+    const response = await app.inject({ url: "/docs/js/scalar.js" });
+
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("application/javascript; charset=utf-8");
+    expect(response.body).toContain("createApiReference");
+  });
+
+  it("is not served without apiDocs", async () => {
+    const { app: bare } = await buildTestApp();
+    try {
+      expect((await bare.inject({ url: "/docs/" })).statusCode).toBe(404);
+      expect((await bare.inject({ url: "/docs/openapi.json" })).statusCode).toBe(404);
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe("operationIdOf", () => {
+  it("names an operation after its method and path, path parameters with By", () => {
+    expect(operationIdOf("GET", "/api/v1/apps/:clientId")).toBe("getAppsByClientId");
+    expect(operationIdOf("POST", "/api/v1/auth/2fa/backup-codes")).toBe("postAuth2faBackupCodes");
+    expect(operationIdOf("GET", "/status.json")).toBe("getStatusJson");
+  });
+});
