@@ -1,5 +1,5 @@
 import type { Authenticated, AuthenticatedApp, UseCases } from "@superoauth/application";
-import { type ErrorCode, thirdPartyAPIRoutes } from "@superoauth/domain";
+import { type ErrorCode, type Result, thirdPartyAPIRoutes } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sendError, sendFailure } from "./replies.ts";
 
@@ -48,19 +48,35 @@ export function routeKeyOf(request: FastifyRequest): string {
  */
 export function requireCaller(useCases: UseCases) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const token = readBearerToken(request.headers.authorization);
-    if (token === null) {
-      await sendError(reply, "UNAUTHORIZED");
-      return;
-    }
-    const result = await useCases.authenticateCaller({ token, route: routeKeyOf(request) });
-    if (!result.ok) {
-      await sendAuthenticationFailure(request, reply, result);
-      return;
-    }
-    request.caller = result.value;
-    if ("session" in result.value) request.auth = result.value;
+    const caller = await authenticateBearer(request, reply, (token) =>
+      useCases.authenticateCaller({ token, route: routeKeyOf(request) }),
+    );
+    if (caller === null) return;
+    request.caller = caller;
+    if ("session" in caller) request.auth = caller;
   };
+}
+
+/**
+ * The request's Bearer token through `authenticate` (a use case of the requireCaller kind): its
+ * value, or null once the refusal is sent (UNAUTHORIZED without a token).
+ */
+export async function authenticateBearer<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  authenticate: (token: string) => Promise<Result<T, ErrorCode>>,
+): Promise<T | null> {
+  const token = readBearerToken(request.headers.authorization);
+  if (token === null) {
+    await sendError(reply, "UNAUTHORIZED");
+    return null;
+  }
+  const result = await authenticate(token);
+  if (!result.ok) {
+    await sendAuthenticationFailure(request, reply, result);
+    return null;
+  }
+  return result.value;
 }
 
 /**

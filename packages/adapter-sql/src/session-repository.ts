@@ -1,9 +1,25 @@
 import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
-import type { RefreshToken, RefreshTokenId, Session, SessionId, User, UserId } from "@superoauth/domain";
-import type { Kysely, Transaction } from "kysely";
-import type { Database, NewRefreshTokenRow, NewSessionRow, RefreshTokenRow, SessionRow } from "./database.ts";
+import type {
+  RefreshToken,
+  RefreshTokenId,
+  Session,
+  SessionId,
+  TwoFactorStatus,
+  User,
+  UserId,
+} from "@superoauth/domain";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type {
+  Database,
+  NewRefreshTokenRow,
+  NewSessionRow,
+  RefreshTokenRow,
+  SessionRow,
+  UserRow,
+} from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
+import { mapTwoFactorStatus, twoFactorStatusColumns } from "./two-factor-repository.ts";
 import { mapUserRow } from "./user-repository.ts";
 
 /** Column widths from the migrations; longer client-supplied values are cut to fit. */
@@ -65,48 +81,20 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       sessionId: SessionId;
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null }> {
-      // One primary-key read of the user joined to the session (when it is theirs): every
-      // authenticated request makes it, so it is one statement, not two.
-      const row = await db
-        .selectFrom("users as user")
-        .leftJoin("sessions as session", (join) =>
-          join.on("session.id", "=", input.sessionId).onRef("session.user_id", "=", "user.id"),
-        )
-        .selectAll("user")
-        .select([
-          "session.id as session_id",
-          "session.created_at as session_created_at",
-          "session.last_used_at as session_last_used_at",
-          "session.revoked_at as session_revoked_at",
-          "session.user_agent as session_user_agent",
-          "session.ip as session_ip",
-          "session.authenticated_at as session_authenticated_at",
-        ])
-        .where("user.id", "=", input.userId)
+      const row = await selectSessionWithUser(db, input).executeTakeFirst();
+      return row === undefined ? { user: null, session: null } : mapSessionWithUserRow(row);
+    },
+
+    async findSessionWithUserAndTwoFactorStatus(input: {
+      sessionId: SessionId;
+      userId: UserId;
+    }): Promise<{ user: User | null; session: Session | null; twoFactor: TwoFactorStatus }> {
+      // The same read with the 2FA status as two scalar subqueries: GET /auth/me in one statement.
+      const row = await selectSessionWithUser(db, input)
+        .select(twoFactorStatusColumns(sql`${input.userId}`))
         .executeTakeFirst();
-      if (row === undefined) return { user: null, session: null };
-      const user = mapUserRow(row);
-      if (
-        row.session_id === null ||
-        row.session_created_at === null ||
-        row.session_last_used_at === null ||
-        row.session_authenticated_at === null
-      ) {
-        return { user, session: null };
-      }
-      return {
-        user,
-        session: mapSessionRow({
-          id: row.session_id,
-          user_id: row.id,
-          created_at: row.session_created_at,
-          last_used_at: row.session_last_used_at,
-          revoked_at: row.session_revoked_at,
-          user_agent: row.session_user_agent,
-          ip: row.session_ip,
-          authenticated_at: row.session_authenticated_at,
-        }),
-      };
+      if (row === undefined) return { user: null, session: null, twoFactor: noTwoFactor };
+      return { ...mapSessionWithUserRow(row), twoFactor: mapTwoFactorStatus(row) };
     },
 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
@@ -260,6 +248,67 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
     async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
       return liveSessionsOf(db, input);
     },
+  };
+}
+
+/** A user without 2FA (and an unknown user's status). */
+const noTwoFactor: TwoFactorStatus = { enabled: false, backupCodesRemaining: 0 };
+
+/**
+ * One primary-key read of the user left-joined to the session (when it is theirs): every
+ * authenticated request makes it, so it is one statement, not two.
+ */
+function selectSessionWithUser(db: Kysely<Database>, input: { sessionId: SessionId; userId: UserId }) {
+  return db
+    .selectFrom("users as user")
+    .leftJoin("sessions as session", (join) =>
+      join.on("session.id", "=", input.sessionId).onRef("session.user_id", "=", "user.id"),
+    )
+    .selectAll("user")
+    .select([
+      "session.id as session_id",
+      "session.created_at as session_created_at",
+      "session.last_used_at as session_last_used_at",
+      "session.revoked_at as session_revoked_at",
+      "session.user_agent as session_user_agent",
+      "session.ip as session_ip",
+      "session.authenticated_at as session_authenticated_at",
+    ])
+    .where("user.id", "=", input.userId);
+}
+
+function mapSessionWithUserRow(
+  row: UserRow & {
+    session_id: string | null;
+    session_created_at: Date | null;
+    session_last_used_at: Date | null;
+    session_revoked_at: Date | null;
+    session_user_agent: string | null;
+    session_ip: string | null;
+    session_authenticated_at: Date | null;
+  },
+): { user: User; session: Session | null } {
+  const user = mapUserRow(row);
+  if (
+    row.session_id === null ||
+    row.session_created_at === null ||
+    row.session_last_used_at === null ||
+    row.session_authenticated_at === null
+  ) {
+    return { user, session: null };
+  }
+  return {
+    user,
+    session: mapSessionRow({
+      id: row.session_id,
+      user_id: row.id,
+      created_at: row.session_created_at,
+      last_used_at: row.session_last_used_at,
+      revoked_at: row.session_revoked_at,
+      user_agent: row.session_user_agent,
+      ip: row.session_ip,
+      authenticated_at: row.session_authenticated_at,
+    }),
   };
 }
 

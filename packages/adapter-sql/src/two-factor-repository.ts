@@ -1,6 +1,6 @@
 import type { TwoFactorRepository } from "@superoauth/application";
 import type { BackupCode, TOTPFactor, TwoFactorStatus, UserId } from "@superoauth/domain";
-import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
 import type { BackupCodesTable, Database, TOTPFactorsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -157,18 +157,8 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
 
     async findTwoFactorStatus(userId): Promise<TwoFactorStatus> {
       // One round trip: the factor's status and, through the (user_id, used_at) index, the unused codes.
-      const row = await db
-        .selectNoFrom([
-          sql<string | null>`(SELECT status FROM totp_factors WHERE user_id = ${userId})`.as("status"),
-          sql<
-            number | string
-          >`(SELECT COUNT(*) FROM backup_codes WHERE user_id = ${userId} AND used_at IS NULL)`.as(
-            "remaining",
-          ),
-        ])
-        .executeTakeFirstOrThrow();
-      const enabled = row.status === "enabled";
-      return { enabled, backupCodesRemaining: enabled ? Number(row.remaining) : 0 };
+      const row = await db.selectNoFrom(twoFactorStatusColumns(sql`${userId}`)).executeTakeFirstOrThrow();
+      return mapTwoFactorStatus(row);
     },
 
     async completeMFAChallenge({ challengeId, userId, expiresAt }) {
@@ -187,6 +177,31 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
     },
   };
   return repository;
+}
+
+/**
+ * The 2FA status of the user `userId` names (a value, or a column of an outer query), as two
+ * scalar subqueries: the factor's status and, through the (user_id, used_at) index, the number of
+ * unused backup codes. Read by mapTwoFactorStatus.
+ */
+export function twoFactorStatusColumns(userId: RawBuilder<unknown>) {
+  return [
+    sql<string | null>`(SELECT status FROM totp_factors WHERE user_id = ${userId})`.as("two_factor_status"),
+    sql<
+      number | string
+    >`(SELECT COUNT(*) FROM backup_codes WHERE user_id = ${userId} AND used_at IS NULL)`.as(
+      "backup_codes_remaining",
+    ),
+  ] as const;
+}
+
+/** The columns of twoFactorStatusColumns as the domain's status (MySQL answers COUNT(*) as a string). */
+export function mapTwoFactorStatus(row: {
+  two_factor_status: string | null;
+  backup_codes_remaining: number | string;
+}): TwoFactorStatus {
+  const enabled = row.two_factor_status === "enabled";
+  return { enabled, backupCodesRemaining: enabled ? Number(row.backup_codes_remaining) : 0 };
 }
 
 function mapFactorRow(row: Selectable<TOTPFactorsTable>): TOTPFactor {

@@ -24,7 +24,11 @@ import { oidcModelStoreAtRest } from "./oidc-model-store-at-rest.ts";
  */
 export function storageContracts(name: string, storage: () => Storage): void {
   userRepositoryContract(name, async () => storage().users);
-  sessionRepositoryContract(name, async () => ({ sessions: storage().sessions, users: storage().users }));
+  sessionRepositoryContract(name, async () => ({
+    sessions: storage().sessions,
+    users: storage().users,
+    twoFactor: storage().twoFactor,
+  }));
   securityEventLogContract(name, async () => ({ events: storage().securityEvents, users: storage().users }));
   linkedProviderRepositoryContract(name, async () => ({
     links: storage().linkedProviders,

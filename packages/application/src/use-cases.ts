@@ -42,6 +42,7 @@ import { listSecurityEvents } from "./use-cases/security-log/list-security-event
 import {
   authenticateAccessToken,
   authenticateCaller,
+  authenticateCallerWithTwoFactorStatus,
 } from "./use-cases/sessions/authenticate-access-token.ts";
 import { authenticateBrowserSession } from "./use-cases/sessions/authenticate-browser-session.ts";
 import { listSessions } from "./use-cases/sessions/list-sessions.ts";
@@ -75,6 +76,7 @@ export interface UseCases {
   readonly logInWithPassword: Bound<typeof logInWithPassword>;
   readonly authenticateAccessToken: Bound<typeof authenticateAccessToken>;
   readonly authenticateCaller: Bound<typeof authenticateCaller>;
+  readonly authenticateCallerWithTwoFactorStatus: Bound<typeof authenticateCallerWithTwoFactorStatus>;
   readonly authenticateBrowserSession: Bound<typeof authenticateBrowserSession>;
   readonly refreshSession: Bound<typeof refreshSession>;
   readonly logOut: Bound<typeof logOut>;
@@ -145,6 +147,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     logInWithPassword: async (input) => observeSignIn(deps, "password", await logInWithPassword(deps, input)),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
     authenticateCaller: (input) => authenticateCaller(deps, input),
+    authenticateCallerWithTwoFactorStatus: (input) => authenticateCallerWithTwoFactorStatus(deps, input),
     authenticateBrowserSession: (input) => authenticateBrowserSession(deps, input),
     refreshSession: (input) => refreshSession(deps, input),
     logOut: (input) => logOut(deps, input),

@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { authOf, callerOf, requireAuthentication, requireCaller } from "../authenticate.ts";
+import { authenticateBearer, authOf, requireAuthentication, routeKeyOf } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
@@ -79,17 +79,18 @@ export async function authRoutes(
   api.get(
     "/auth/me",
     {
-      // Apps too, with user:read (ADR 0020).
-      preHandler: requireCaller(useCases),
       schema: {
         response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorsOf(...bearerErrors) },
       },
     },
     async (request, reply) => {
-      const { user } = callerOf(request);
-      const twoFactor = await useCases.getTwoFactorStatus({ userId: user.id });
-      if (!twoFactor.ok) return sendFailure(reply, twoFactor);
-      return reply.send({ success: true, data: { user: presentUser(user, twoFactor.value) } });
+      // Apps too, with user:read (ADR 0020), as requireCaller admits them; the 2FA status comes
+      // with the session and the user, in one read for our own tokens.
+      const found = await authenticateBearer(request, reply, (token) =>
+        useCases.authenticateCallerWithTwoFactorStatus({ token, route: routeKeyOf(request) }),
+      );
+      if (found === null) return reply;
+      return reply.send({ success: true, data: { user: presentUser(found.caller.user, found.twoFactor) } });
     },
   );
 

@@ -4,6 +4,7 @@ import type {
   Result,
   Session,
   SessionId,
+  TwoFactorStatus,
   User,
   UserId,
 } from "@superoauth/domain";
@@ -63,6 +64,15 @@ export interface SessionRepository {
   findSessionWithUser(input: { sessionId: SessionId; userId: UserId }): Promise<{
     user: User | null;
     session: Session | null;
+  }>;
+  /**
+   * findSessionWithUser with the user's 2FA status, still in one read: what GET /auth/me needs.
+   * The status of an unknown user is "not enabled, no codes".
+   */
+  findSessionWithUserAndTwoFactorStatus(input: { sessionId: SessionId; userId: UserId }): Promise<{
+    user: User | null;
+    session: Session | null;
+    twoFactor: TwoFactorStatus;
   }>;
   findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null>;
   /**

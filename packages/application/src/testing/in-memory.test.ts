@@ -6,6 +6,7 @@ import {
   InMemorySessionRepository,
   InMemoryUserRepository,
 } from "./in-memory.ts";
+import { InMemoryTwoFactorRepository } from "./in-memory-two-factor.ts";
 import { securityEventLogContract } from "./security-event-log.contract.ts";
 import { sessionRepositoryContract } from "./session-repository.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
@@ -13,7 +14,8 @@ import { userRepositoryContract } from "./user-repository.contract.ts";
 userRepositoryContract("in-memory", async () => new InMemoryUserRepository());
 sessionRepositoryContract("in-memory", async () => {
   const users = new InMemoryUserRepository();
-  return { sessions: new InMemorySessionRepository(users), users };
+  const twoFactor = new InMemoryTwoFactorRepository();
+  return { sessions: new InMemorySessionRepository(users, twoFactor), users, twoFactor };
 });
 
 passwordHasherContract(

@@ -12,6 +12,7 @@ import {
   type SecurityEvent,
   type Session,
   type SessionId,
+  type TwoFactorStatus,
   type User,
   type UserId,
 } from "@superoauth/domain";
@@ -27,6 +28,7 @@ import type {
   SessionRepository,
   SessionsToEnd,
   StoredRefreshToken,
+  TwoFactorRepository,
   UserRepository,
 } from "../ports/index.ts";
 import {
@@ -295,8 +297,11 @@ export class InMemorySessionRepository implements SessionRepository {
   readonly #keptSecrets = new Map<RefreshTokenId, { encrypted: string; expiresAt: Date }>();
   /** The users the sessions belong to, as a store with a join would see them. */
   readonly #users: UserRepository;
-  constructor(users: UserRepository) {
+  /** The 2FA store, for the status read together with the session. */
+  readonly #twoFactor: Pick<TwoFactorRepository, "findTwoFactorStatus">;
+  constructor(users: UserRepository, twoFactor: Pick<TwoFactorRepository, "findTwoFactorStatus">) {
     this.#users = users;
+    this.#twoFactor = twoFactor;
   }
 
   async createSession(input: {
@@ -334,6 +339,13 @@ export class InMemorySessionRepository implements SessionRepository {
     if (user === null) return { user: null, session: null };
     const session = this.#sessions.get(input.sessionId);
     return { user, session: session !== undefined && session.userId === user.id ? { ...session } : null };
+  }
+  async findSessionWithUserAndTwoFactorStatus(input: {
+    sessionId: SessionId;
+    userId: UserId;
+  }): Promise<{ user: User | null; session: Session | null; twoFactor: TwoFactorStatus }> {
+    const found = await this.findSessionWithUser(input);
+    return { ...found, twoFactor: await this.#twoFactor.findTwoFactorStatus(input.userId) };
   }
   async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
     const token = this.#tokens.get(id);
@@ -496,14 +508,15 @@ export function createInMemoryDependencies(
 } {
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
+  const twoFactor = new InMemoryTwoFactorRepository();
   const stores = {
     users,
-    sessions: new InMemorySessionRepository(users),
+    sessions: new InMemorySessionRepository(users, twoFactor),
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
     linkedProviders: new InMemoryLinkedProviderRepository(users),
     oauthFlows: new InMemoryOAuthFlowRepository(),
-    twoFactor: new InMemoryTwoFactorRepository(),
+    twoFactor,
     lockout: new InMemoryLockoutRepository(),
   };
   return {

@@ -6,8 +6,8 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { SessionRepository, UserRepository } from "../ports/index.ts";
-import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
+import type { SessionRepository, TwoFactorRepository, UserRepository } from "../ports/index.ts";
+import { at, makeRefreshToken, makeSession, makeUser, testId } from "./fixtures.ts";
 
 /**
  * The behaviour every SessionRepository must have. Stores with foreign keys
@@ -15,16 +15,20 @@ import { at, makeRefreshToken, makeSession, makeUser } from "./fixtures.ts";
  */
 export function sessionRepositoryContract(
   name: string,
-  makeRepositories: () => Promise<{ sessions: SessionRepository; users: UserRepository }>,
+  makeRepositories: () => Promise<{
+    sessions: SessionRepository;
+    users: UserRepository;
+    twoFactor: TwoFactorRepository;
+  }>,
 ): void {
   async function withSession() {
-    const { sessions, users } = await makeRepositories();
+    const { sessions, users, twoFactor } = await makeRepositories();
     const user = makeUser();
     await users.insertUser(user);
     const session = makeSession(user.id);
     const token = makeRefreshToken(session.id);
     await sessions.createSession({ session, refreshToken: token });
-    return { sessions, users, user, session, token };
+    return { sessions, users, twoFactor, user, session, token };
   }
 
   /**
@@ -82,6 +86,64 @@ export function sessionRepositoryContract(
       expect(await sessions.findSessionWithUser({ sessionId: session.id, userId: unknownUser })).toEqual({
         user: null,
         session: null,
+      });
+    });
+
+    it("finds a session with its user and the user's 2FA status in one read", async () => {
+      const { sessions, users, twoFactor, user, session } = await withSession();
+      const read = (input: { sessionId: SessionId; userId: UserId }) =>
+        sessions.findSessionWithUserAndTwoFactorStatus(input);
+      const off = { enabled: false, backupCodesRemaining: 0 };
+      expect(await read({ sessionId: session.id, userId: user.id })).toEqual({
+        user,
+        session,
+        twoFactor: off,
+      });
+
+      // Pending: not enabled yet, so no codes count.
+      await twoFactor.savePendingTOTPFactor({ userId: user.id, encryptedSecret: "sealed", now: at(1) });
+      expect((await read({ sessionId: session.id, userId: user.id })).twoFactor).toEqual(off);
+
+      const backupCodes = ["a", "b", "c"].map((lookupId) => ({
+        id: testId(),
+        userId: user.id,
+        lookupId,
+        codeHash: `hash-${lookupId}`,
+        usedAt: null,
+      }));
+      await twoFactor.enableTOTPFactor({
+        userId: user.id,
+        confirmedSecret: "sealed",
+        usedStep: 1,
+        backupCodes,
+        now: at(2),
+      });
+      await twoFactor.useBackupCode({ id: backupCodes[0]?.id ?? "", now: at(3) });
+      expect(await read({ sessionId: session.id, userId: user.id })).toEqual({
+        user,
+        session,
+        twoFactor: { enabled: true, backupCodesRemaining: 2 },
+      });
+
+      // Another user's codes and factor do not count, and someone else's session is not theirs.
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      expect(await read({ sessionId: session.id, userId: stranger.id })).toEqual({
+        user: stranger,
+        session: null,
+        twoFactor: off,
+      });
+      const unknownUser = "00000000-0000-7000-8000-00000000dcba" as UserId;
+      expect(await read({ sessionId: session.id, userId: unknownUser })).toEqual({
+        user: null,
+        session: null,
+        twoFactor: off,
+      });
+      const unknownSession = "00000000-0000-7000-8000-00000000abcd" as SessionId;
+      expect(await read({ sessionId: unknownSession, userId: user.id })).toEqual({
+        user,
+        session: null,
+        twoFactor: { enabled: true, backupCodesRemaining: 2 },
       });
     });
 

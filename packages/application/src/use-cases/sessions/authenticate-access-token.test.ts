@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
-import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import {
+  authenticateAccessToken,
+  authenticateCallerWithTwoFactorStatus,
+} from "./authenticate-access-token.ts";
 import { logOut } from "./log-out.ts";
 
 const fiveMinutes = 5 * 60 * 1000;
@@ -94,5 +97,23 @@ describe("authenticateAccessToken", () => {
     });
     deps.users.setStatus(user.id, "active");
     expect((await authenticateAccessToken(deps, { token: accessToken })).ok).toBe(true);
+  });
+});
+
+describe("authenticateCallerWithTwoFactorStatus", () => {
+  it("resolves our own token to its user, session and 2FA status, and refuses an ended session", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, sessionId, accessToken } = await registerAccount(deps);
+    const found = unwrap(
+      await authenticateCallerWithTwoFactorStatus(deps, { token: accessToken, route: "GET /auth/me" }),
+    );
+    expect(found).toEqual({
+      caller: { user, session: expect.objectContaining({ id: sessionId }) },
+      twoFactor: { enabled: false, backupCodesRemaining: 0 },
+    });
+    unwrap(await logOut(deps, { userId: user.id, sessionId }));
+    expect(
+      await authenticateCallerWithTwoFactorStatus(deps, { token: accessToken, route: "GET /auth/me" }),
+    ).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
   });
 });

@@ -5,7 +5,10 @@ import {
   ok,
   type Result,
   type Session,
+  type SessionId,
+  type TwoFactorStatus,
   type User,
+  type UserId,
 } from "@superoauth/domain";
 import type { Dependencies, ThirdPartyAccessToken } from "../../ports/index.ts";
 
@@ -39,7 +42,8 @@ export async function authenticateAccessToken(
   deps: Dependencies,
   input: { token: string },
 ): Promise<Result<Authenticated, AuthenticationFailure>> {
-  if (isOurs(input.token)) return authenticateOwnToken(deps, input);
+  if (isOurs(input.token))
+    return authenticateOwnToken(deps, input, (ids) => deps.sessions.findSessionWithUser(ids));
   const app = await authenticateAppToken(deps, { token: input.token, route: null });
   return app.ok ? err("INSUFFICIENT_SCOPE", "An app's access token cannot call this route") : app;
 }
@@ -54,8 +58,32 @@ export async function authenticateCaller(
   deps: Dependencies,
   input: { token: string; route: string },
 ): Promise<Result<Authenticated | AuthenticatedApp, AuthenticationFailure>> {
-  if (isOurs(input.token)) return authenticateOwnToken(deps, input);
+  if (isOurs(input.token))
+    return authenticateOwnToken(deps, input, (ids) => deps.sessions.findSessionWithUser(ids));
   return authenticateAppToken(deps, input);
+}
+
+/**
+ * authenticateCaller with the user's 2FA status, for GET /auth/me, which shows it: for our own
+ * access tokens the session, the user and the status come from one read.
+ */
+export async function authenticateCallerWithTwoFactorStatus(
+  deps: Dependencies,
+  input: { token: string; route: string },
+): Promise<
+  Result<{ caller: Authenticated | AuthenticatedApp; twoFactor: TwoFactorStatus }, AuthenticationFailure>
+> {
+  if (isOurs(input.token)) {
+    const own = await authenticateOwnToken(deps, input, (ids) =>
+      deps.sessions.findSessionWithUserAndTwoFactorStatus(ids),
+    );
+    if (!own.ok) return own;
+    const { twoFactor, ...caller } = own.value;
+    return ok({ caller, twoFactor });
+  }
+  const app = await authenticateAppToken(deps, input);
+  if (!app.ok) return app;
+  return ok({ caller: app.value, twoFactor: await deps.twoFactor.findTwoFactorStatus(app.value.user.id) });
 }
 
 /** Ours are JWTs (three dot-separated parts); the provider's access tokens are opaque. */
@@ -63,14 +91,23 @@ function isOurs(token: string): boolean {
   return token.includes(".");
 }
 
-async function authenticateOwnToken(
+/**
+ * Our own access token: its signature and expiry, then the user and the session through `read`
+ * (one read for both: this runs on every authenticated request), with whatever else `read` answers.
+ */
+async function authenticateOwnToken<Found extends { user: User | null; session: Session | null }>(
   deps: Dependencies,
   input: { token: string },
-): Promise<Result<Authenticated, Exclude<AuthenticationFailure, "INSUFFICIENT_SCOPE">>> {
+  read: (ids: { sessionId: SessionId; userId: UserId }) => Promise<Found>,
+): Promise<
+  Result<
+    Authenticated & Omit<Found, "user" | "session">,
+    Exclude<AuthenticationFailure, "INSUFFICIENT_SCOPE">
+  >
+> {
   const claims = await deps.accessTokens.verifyAccessToken({ token: input.token, now: deps.clock.now() });
   if (!claims.ok) return claims;
-  // One read for both: this runs on every authenticated request.
-  const { user, session } = await deps.sessions.findSessionWithUser({
+  const { user, session, ...rest } = await read({
     sessionId: claims.value.sessionId,
     userId: claims.value.userId,
   });
@@ -83,7 +120,7 @@ async function authenticateOwnToken(
   if (session === null || session.revokedAt !== null || session.userId !== user.id) {
     return err("INVALID_TOKEN", "This session has ended; sign in again");
   }
-  return ok({ user, session });
+  return ok({ ...rest, user, session });
 }
 
 async function authenticateAppToken(
