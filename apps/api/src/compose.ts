@@ -11,6 +11,7 @@ import {
   buildHttpApp,
   buildMetricsApp,
   cachedCheck,
+  createHostedProviderTrips,
   createMetrics,
   type DependencyCheck,
   type HttpApp,
@@ -358,6 +359,12 @@ function composeOIDC(input: {
     theme: config.brand,
     cookies,
     secret: pageSecret,
+    requireEmailVerification: config.mail.requireEmailVerification,
+    // The API's callback reads these cookies: the same settings and secret as buildHttpApp's.
+    providerTrips: createHostedProviderTrips({
+      ...cookies,
+      cookiesCanBeSigned: config.oauth.cookieSecret !== undefined,
+    }),
   });
   return {
     plugins: [provider.plugin, createPageAssets({ theme: config.brand }), hostedPages, accountPages],

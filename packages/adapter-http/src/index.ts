@@ -11,5 +11,6 @@ export type {
   Metrics,
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
+export { createHostedProviderTrips } from "./provider-trips.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";
