@@ -1,4 +1,5 @@
 import type { UseCases } from "@superoauth/application";
+import { oauthProviderNames } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { HostedBrowserSessions } from "../browser-sessions.ts";
 import { clientOf } from "../client.ts";
@@ -9,7 +10,9 @@ import { secondFactorProof } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
 import { accountSignIn } from "./account-sign-in.ts";
+import { keepTrip, linkedProvidersPages, providerFormTargets, tripFailure } from "./linked-providers.ts";
 import { accountNav, accountNotices } from "./nav.ts";
+import { tripNext } from "./trip-next.ts";
 
 export interface AccountPagesOptions {
   readonly useCases: UseCases;
@@ -77,17 +80,26 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   };
   const nextOf = (page: PageContext) =>
     safeNext((page.request.query as Record<string, unknown>).next) ?? home;
-  const renderConfirm = async (page: PageContext, input: { error?: string; status?: number } = {}) =>
+  const renderConfirm = async (
+    page: PageContext,
+    input: { error?: string; status?: number; next?: string } = {},
+  ) =>
     page.render(
       "account/confirm",
       {
         title: "Confirm it is you",
         section: "",
         method: await proofMethod(page),
-        action: withNext(confirmPath, nextOf(page)),
+        action: withNext(confirmPath, input.next ?? nextOf(page)),
+        // An account with neither a password nor 2FA proves itself through a linked provider.
+        providerAction: withNext(`${confirmPath}/provider`, input.next ?? nextOf(page)),
+        providers: (await useCases.listLinkedProviders({ userId: page.signedIn.user.id })).map((link) => ({
+          id: link.provider,
+          name: oauthProviderNames[link.provider],
+        })),
         error: input.error ?? null,
       },
-      { status: input.status ?? 200 },
+      { status: input.status ?? 200, formTargets: providerFormTargets },
     );
 
   area.page(app, "/confirm", {}, async (page) => renderConfirm(page));
@@ -108,6 +120,37 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
       return renderConfirm(page, { error: message, status });
     }
     return page.redirect(nextOf(page), "confirmed");
+  });
+
+  // The fresh proof through a linked provider (ADR 0012), for an account with neither a password
+  // nor 2FA: a trip to the provider, back at /account/confirm/provider, then on to `next`.
+  const confirmNext = tripNext(options.cookies, home);
+  area.action(app, "/confirm/provider", { limit: "login" }, async (page) => {
+    const started = await useCases.startProviderReauthentication({
+      session: page.signedIn.session,
+      provider: page.form("provider", 64),
+    });
+    if (!started.ok) {
+      const { status, message } = page.failure(started);
+      return renderConfirm(page, { error: message, status });
+    }
+    const refused = keepTrip(page, options.providerTrips, {
+      started: started.value,
+      returnTo: `${confirmPath}/provider`,
+    });
+    if (refused !== null) {
+      const { status, message } = page.failure(refused);
+      return renderConfirm(page, { error: message, status });
+    }
+    confirmNext.keep(page.reply, nextOf(page));
+    return page.reply.redirect(started.value.authorizationURL, 303);
+  });
+
+  area.page(app, "/confirm/provider", {}, async (page) => {
+    const next = confirmNext.take(page.request, page.reply);
+    const failed = tripFailure(page.request.query);
+    if (failed !== null) return renderConfirm(page, { error: failed.message, status: failed.status, next });
+    return page.redirect(next, "confirmed");
   });
 
   const renderPassword = (page: PageContext, input: { error?: string; status?: number } = {}) =>
@@ -141,6 +184,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   });
 
   accountTwoFactorPages(app, area, useCases);
+  linkedProvidersPages(app, area, options);
 }
 
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */

@@ -1,23 +1,14 @@
 import type { SignedIn, SignInOutcome } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
-import {
-  appendSetCookie,
-  pageCookie,
-  readCookie,
-  serializeCookie,
-  serializeExpiredCookie,
-} from "../cookies.ts";
 import type { PageKit } from "../pages/page-kit.ts";
 import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "../pages/sign-in-steps.ts";
 import { safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
+import { tripNext } from "./trip-next.ts";
 
 /** Where a social sign-in started at `/account/sign-in` comes back (allowed by adapter-http's `returnTargetPattern`). */
 const socialReturnPath = "/account/sign-in/social";
-
-/** How long the `next` of a social sign-in waits for the provider's trip (the trip's own ten minutes). */
-const socialNextSeconds = 10 * 60;
 
 /**
  * `/account/sign-in` (password, a provider, then the second factor), `/account/sign-up` and
@@ -35,9 +26,7 @@ export function accountSignIn(
   const signUpPath = "/account/sign-up";
   const steps = signInSteps(options);
   const pendingMFA = steps.pending;
-  // The `next` of a social sign-in while the browser is at the provider: the trip's return target
-  // is a fixed path, so `next` waits in a cookie of this browser (checked by safeNext again on use).
-  const socialNextCookie = pageCookie(options.cookies, "superoauth_account_next");
+  const socialNext = tripNext(options.cookies, home);
   const nextOf = (request: FastifyRequest) =>
     safeNext((request.query as Record<string, unknown>).next) ?? home;
   const paths = (next: string) => ({
@@ -170,13 +159,12 @@ export function accountSignIn(
     if (to === null) {
       return renderSignIn(request, reply, { error: "That sign-in provider is not available.", status: 404 });
     }
-    appendSetCookie(reply.raw, serializeCookie(socialNextCookie, nextOf(request), socialNextSeconds));
+    socialNext.keep(reply, nextOf(request));
     return reply.redirect(to, 303);
   });
 
   kit.get(app, "/sign-in/social", async (request, reply) => {
-    const next = safeNext(readCookie(request.headers.cookie, socialNextCookie)) ?? home;
-    appendSetCookie(reply.raw, serializeExpiredCookie(socialNextCookie));
+    const next = socialNext.take(request, reply);
     const answer = await steps.finishSocial(request, reply);
     if (!answer.ok)
       return renderSignIn(request, reply, { error: answer.message, status: answer.status, next });

@@ -46,4 +46,6 @@ export const accountNotices: Readonly<Record<string, string>> = {
   password_changed: "Your password has been changed. Your other sessions are signed out.",
   password_set: "Your password has been set.",
   two_factor_disabled: "Two-step verification is off.",
+  provider_linked: "The provider is linked: you can sign in with it now.",
+  provider_unlinked: "The provider is unlinked.",
 };
