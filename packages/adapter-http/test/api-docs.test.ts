@@ -18,6 +18,7 @@ const rootPaths = new Set([
   "/status.json",
   "/verify-email",
   "/reset-password",
+  "/confirm-email",
   "/oauth/complete",
   "/oauth/start/:provider",
 ]);

@@ -182,6 +182,7 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "GET /status.json": {},
   "GET /verify-email": page,
   "GET /reset-password": page,
+  "GET /confirm-email": page,
   "GET /oauth/complete": { ...page, query: { code: anyText, linked: anyText, reauthenticated: anyText } },
   "POST /oauth/complete": { body: { code: token() } },
   "GET /oauth/start/:provider": { params: { provider } },
@@ -269,6 +270,11 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "GET /api/v1/user/apps": {},
   "DELETE /api/v1/user/apps/:clientId": { params: { clientId } },
   "DELETE /api/v1/user": {},
+  "PATCH /api/v1/user": {
+    body: { nickname: field(fc.string({ maxLength: 40 }), fc.stringMatching(/^[A-Za-z0-9_-]{2,30}$/)) },
+  },
+  "POST /api/v1/user/email": { body: { newEmail: email } },
+  "POST /api/v1/user/email/confirm": { body: { token: token("$$verificationToken", "$$resetToken") } },
   "GET /api/v1/admin/users": {
     query: {
       q: anyText,

@@ -9,6 +9,7 @@ describe("the pages account mails link to", () => {
   it.each([
     ["/verify-email", "verify-email"],
     ["/reset-password", "reset-password"],
+    ["/confirm-email", "confirm-email"],
     ["/oauth/complete", "oauth-complete"],
   ])("%s is an HTML page under a strict same-origin CSP", async (path, id) => {
     ({ app } = await buildTestApp());
@@ -39,6 +40,7 @@ describe("the pages account mails link to", () => {
     expect(script.headers["content-type"]).toBe("text/javascript; charset=utf-8");
     expect(script.body).toContain("/api/v1/auth/verify-email");
     expect(script.body).toContain("/api/v1/auth/reset-password");
+    expect(script.body).toContain("/api/v1/user/email/confirm");
     expect(script.body).toContain("/api/v1/auth/forgot-password");
     expect(script.body).toContain("history.replaceState");
     // The landing page trades login codes through its own exchange, which adds its verifier (ADR 0013).

@@ -17,6 +17,7 @@ import * as indexOIDCModelsByAccountAndClient from "./2026-11-30T10-30_index-oid
 import * as createSigningKeys from "./2026-11-30T12-00_create-signing-keys.ts";
 import * as createExportJobs from "./2026-11-30T13-00_create-export-jobs.ts";
 import * as addRolesAndStaffActions from "./2026-11-30T13-30_add-roles-and-staff-actions.ts";
+import * as addEmailTokenNewEmail from "./2026-11-30T14-00_add-email-token-new-email.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -42,4 +43,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T12-00_create-signing-keys": createSigningKeys,
   "2026-11-30T13-00_create-export-jobs": createExportJobs,
   "2026-11-30T13-30_add-roles-and-staff-actions": addRolesAndStaffActions,
+  "2026-11-30T14-00_add-email-token-new-email": addEmailTokenNewEmail,
 };

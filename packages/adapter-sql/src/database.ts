@@ -69,6 +69,7 @@ export interface EmailTokensTable {
   created_at: Date;
   expires_at: Date;
   used_at: Date | null;
+  new_email: string | null;
 }
 
 /** The `linked_providers` table: provider identities of users. */

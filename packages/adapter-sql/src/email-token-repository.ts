@@ -1,5 +1,5 @@
 import type { EmailTokenRepository } from "@superoauth/application";
-import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
@@ -50,6 +50,7 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
             created_at: token.createdAt,
             expires_at: token.expiresAt,
             used_at: token.usedAt,
+            new_email: token.newEmail,
           })
           .execute();
       });
@@ -120,11 +121,13 @@ function mapEmailTokenRow(row: Selectable<EmailTokensTable>): EmailToken {
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     usedAt: row.used_at,
+    newEmail: row.new_email as Email | null,
   };
 }
 
 function parsePurpose(purpose: string): EmailTokenPurpose {
-  if (purpose === "verify_email" || purpose === "reset_password") return purpose;
+  if (purpose === "verify_email" || purpose === "reset_password" || purpose === "change_email")
+    return purpose;
   // A purpose the code does not know means the data and the code disagree: that is broken, not expected.
   throw new Error(`Unknown email token purpose in the database: ${purpose}`);
 }

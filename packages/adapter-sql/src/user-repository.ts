@@ -20,8 +20,9 @@ import type { SQLContext } from "./dialects/dialect.ts";
 export function createUserRepository({ db, dialect }: SQLContext): UserRepository {
   return {
     async insertUser(user: User): Promise<Result<void, "USER_EXISTS">> {
-      try {
-        await db
+      // Ids are UUIDv7 made by the application, so a duplicate key is the email's.
+      return userExistsOnDuplicateEmail(dialect, () =>
+        db
           .insertInto("users")
           .values({
             id: user.id,
@@ -34,14 +35,8 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
             created_at: user.createdAt,
             updated_at: user.updatedAt,
           })
-          .execute();
-        return ok(undefined);
-      } catch (error) {
-        // Ids are UUIDv7 made by the application, so a duplicate key is the email's.
-        if (dialect.isUniqueViolation(error))
-          return err("USER_EXISTS", "A user with this email already exists");
-        throw error;
-      }
+          .execute(),
+      );
     },
 
     async findUserById(id: UserId): Promise<User | null> {
@@ -69,7 +64,44 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
         .where("id", "=", input.userId)
         .execute();
     },
+
+    async updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void> {
+      await db
+        .updateTable("users")
+        .set({ nickname: input.nickname, updated_at: input.now })
+        .where("id", "=", input.userId)
+        .execute();
+    },
+
+    async changeEmail(input: {
+      userId: UserId;
+      email: Email;
+      now: Date;
+    }): Promise<Result<void, "USER_EXISTS">> {
+      // The only unique key an update of the address can break is users_email_unique.
+      return userExistsOnDuplicateEmail(dialect, () =>
+        db
+          .updateTable("users")
+          .set({ email: input.email, email_verified: true, updated_at: input.now })
+          .where("id", "=", input.userId)
+          .execute(),
+      );
+    },
   };
+}
+
+/** Runs a write of `users` whose only possible key collision is the email's: that is USER_EXISTS. */
+async function userExistsOnDuplicateEmail(
+  dialect: SQLContext["dialect"],
+  write: () => Promise<unknown>,
+): Promise<Result<void, "USER_EXISTS">> {
+  try {
+    await write();
+    return ok(undefined);
+  } catch (error) {
+    if (dialect.isUniqueViolation(error)) return err("USER_EXISTS", "A user with this email already exists");
+    throw error;
+  }
 }
 
 /** A `users` row as a domain User (shared with reads that join users to other tables). */

@@ -15,9 +15,15 @@ import type { OutgoingMail } from "./ports/index.ts";
  * Referer headers; the page at the link reads it and POSTs it to the API.
  */
 export function buildMailLink(input: { appURL: string; purpose: EmailTokenPurpose; token: string }): string {
-  const path = input.purpose === "verify_email" ? "verify-email" : "reset-password";
-  return `${trimSlashes(input.appURL)}/${path}#token=${input.token}`;
+  return `${trimSlashes(input.appURL)}/${linkPaths[input.purpose]}#token=${input.token}`;
 }
+
+/** The page each kind of mailed link opens (served by adapter-http's pages). */
+const linkPaths: Record<EmailTokenPurpose, string> = {
+  verify_email: "verify-email",
+  reset_password: "reset-password",
+  change_email: "confirm-email",
+};
 
 /**
  * Where a security notice sends someone who did not do what it reports: the app's list of sessions
@@ -51,6 +57,14 @@ const wording: Record<
     validity:
       "The link works once and expires in 1 hour. Resetting the password signs you out on every device.",
     ignore: "If you did not ask for this, ignore this mail: your password stays as it is.",
+  },
+  change_email: {
+    subject: "Confirm your new email address",
+    intro: "Someone (hopefully you) asked to use this address for their SuperOAuth account from now on.",
+    action: "Confirm my new email address",
+    validity:
+      "The link works once and expires in 1 hour. Until it is used, the account keeps its current address.",
+    ignore: "If you did not ask for this, ignore this mail: nothing changes.",
   },
 };
 
@@ -115,6 +129,14 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   refresh_token_reuse_detected: () => ({
     subject: "A session was signed out to protect your account",
     what: "A sign-in token of one of your SuperOAuth sessions was used after it had been replaced, which happens when it was copied. That session was signed out; sign in again on that device.",
+  }),
+  email_change_requested: (details) => ({
+    subject: "A change of your email address was requested",
+    what: `A change of the email address of your SuperOAuth account to ${String(details.to ?? "another address")} was requested. It takes effect only once the link mailed to the new address is used, within an hour.`,
+  }),
+  email_changed: (details) => ({
+    subject: "Your email address was changed",
+    what: `The email address of your SuperOAuth account was changed to ${String(details.to ?? "another address")}. Mail about the account now goes there, and this address no longer signs in to it.`,
   }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
@@ -202,6 +224,33 @@ export function composeExportReadyMail(input: {
           "If you did not ask for this, change your password and review your sessions.",
         ],
       },
+    ],
+  });
+}
+
+/**
+ * What the new address gets, instead of a confirmation link, when it already belongs to an account
+ * (docs/decisions/0027-email-change-keeps-taken-addresses-private.md): its owner learns someone
+ * tried, the requester learns nothing. Greets the address's own account, never the requester.
+ */
+export function composeEmailTakenNotice(input: {
+  to: Email;
+  nickname: string;
+  appURL: string;
+}): OutgoingMail {
+  const links = buildNoticeLinks({ appURL: input.appURL });
+  return composeMail({
+    to: input.to,
+    subject: "Someone tried to use your email address",
+    nickname: input.nickname,
+    blocks: [
+      {
+        lines: [
+          "Someone asked to move another SuperOAuth account to this address. It already belongs to your account, so nothing changed and no account can take it.",
+          "If it was you, sign in with this address instead. If not, there is nothing to do; if you do not recognise it at all, change your password:",
+        ],
+      },
+      { link: { label: "Choose a new password", url: links.resetPassword } },
     ],
   });
 }

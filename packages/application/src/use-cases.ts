@@ -1,8 +1,11 @@
 import type { Dependencies } from "./ports/index.ts";
+import { confirmEmailChange } from "./use-cases/account/confirm-email-change.ts";
 import { deleteAccount } from "./use-cases/account/delete-account.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
+import { requestEmailChange } from "./use-cases/account/request-email-change.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { updateProfile } from "./use-cases/account/update-profile.ts";
 import { changeUserRole } from "./use-cases/admin/change-user-role.ts";
 import { changeUserStatus } from "./use-cases/admin/change-user-status.ts";
 import { deleteUser } from "./use-cases/admin/delete-user.ts";
@@ -121,6 +124,9 @@ export interface UseCases {
   /** For the scheduled prune. */
   readonly expireDataExports: Bound<typeof expireDataExports>;
   readonly deleteAccount: Bound<typeof deleteAccount>;
+  readonly updateProfile: Bound<typeof updateProfile>;
+  readonly requestEmailChange: Bound<typeof requestEmailChange>;
+  readonly confirmEmailChange: Bound<typeof confirmEmailChange>;
   readonly searchUsers: Bound<typeof searchUsers>;
   readonly getUserDetails: Bound<typeof getUserDetails>;
   readonly changeUserStatus: Bound<typeof changeUserStatus>;
@@ -191,6 +197,9 @@ export function createUseCases(deps: Dependencies): UseCases {
     runNextDataExport: (input) => runNextDataExport(deps, input),
     expireDataExports: (input) => expireDataExports(deps, input),
     deleteAccount: (input) => deleteAccount(deps, input),
+    updateProfile: (input) => updateProfile(deps, input),
+    requestEmailChange: (input) => requestEmailChange(deps, input),
+    confirmEmailChange: (input) => confirmEmailChange(deps, input),
     searchUsers: (input) => searchUsers(deps, input),
     getUserDetails: (input) => getUserDetails(deps, input),
     changeUserStatus: (input) => changeUserStatus(deps, input),

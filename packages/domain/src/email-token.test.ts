@@ -32,11 +32,28 @@ describe("createEmailToken", () => {
       createdAt: t0,
       expiresAt: at(24 * hour),
       usedAt: null,
+      newEmail: null,
     });
   });
 
   it("makes a password-reset token that lives 1 hour", () => {
     expect(token("reset_password").expiresAt).toEqual(at(hour));
+  });
+
+  it("makes an email-change token that lives 1 hour and carries the new address", () => {
+    const change = createEmailToken({
+      id,
+      userId,
+      purpose: "change_email",
+      secretHash: "hash",
+      now: t0,
+      newEmail: "new@example.org" as Email,
+    });
+    expect(change).toMatchObject({
+      purpose: "change_email",
+      expiresAt: at(hour),
+      newEmail: "new@example.org",
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import type { Email } from "./email.ts";
 import { err, ok, type Result } from "./result.ts";
 import type { User, UserId } from "./user.ts";
 
@@ -6,12 +7,17 @@ declare const emailTokenIdBrand: unique symbol;
 export type EmailTokenId = string & { readonly [emailTokenIdBrand]: true };
 
 /** What a mailed token lets its holder do, once. */
-export type EmailTokenPurpose = "verify_email" | "reset_password";
+export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email";
 
-/** How long a mailed token stays usable: a day to verify an address, an hour to reset a password. */
+/**
+ * How long a mailed token stays usable: a day to verify an address; an hour to reset a password or
+ * to confirm a new address, since both hand the account to whoever reads the mailbox
+ * (docs/account-security.md, "Changing the email address").
+ */
 export const emailTokenLifetimeMs: Readonly<Record<EmailTokenPurpose, number>> = {
   verify_email: 24 * 3600 * 1000,
   reset_password: 3600 * 1000,
+  change_email: 3600 * 1000,
 };
 
 /** At most this many tokens of one purpose are mailed to one account per `mailAllowanceWindowMs`. */
@@ -30,6 +36,8 @@ export interface EmailToken {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
+  /** The address a `change_email` token moves the account to once used; null for the other purposes. */
+  readonly newEmail: Email | null;
 }
 
 /** Builds a new, unused token of `purpose` that expires after the purpose's lifetime. */
@@ -39,6 +47,8 @@ export function createEmailToken(input: {
   purpose: EmailTokenPurpose;
   secretHash: string;
   now: Date;
+  /** Only for `change_email`: the address the account moves to. */
+  newEmail?: Email;
 }): EmailToken {
   return {
     id: input.id,
@@ -48,6 +58,7 @@ export function createEmailToken(input: {
     createdAt: input.now,
     expiresAt: new Date(input.now.getTime() + emailTokenLifetimeMs[input.purpose]),
     usedAt: null,
+    newEmail: input.newEmail ?? null,
   };
 }
 

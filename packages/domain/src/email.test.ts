@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEmail } from "./email.ts";
+import { type Email, maskEmail, parseEmail } from "./email.ts";
 
 function normalised(raw: string): string {
   const result = parseEmail(raw);
@@ -84,5 +84,15 @@ describe("parseEmail", () => {
 
   it("measures the length after trimming", () => {
     expect(parseEmail(`  ${local}@${domainOf(61)}  `).ok).toBe(true);
+  });
+});
+
+describe("maskEmail", () => {
+  it.each([
+    ["new.ada@example.org", "n***@example.org"],
+    ["a@example.org", "a***@example.org"],
+    ["émile@exemple.fr", "é***@exemple.fr"],
+  ])("shows %s as %s: the first character and the domain", (email, masked) => {
+    expect(maskEmail(email as Email)).toBe(masked);
   });
 });

@@ -31,3 +31,13 @@ export function parseEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
   }
   return ok(normalised as Email);
 }
+
+/**
+ * An address as a notice may show it to someone who may not own it: the first character of the
+ * local part, then `***`, then the domain (`n***@example.com`). Enough for the holder to recognise
+ * their own request, too little to hand a stranger the new address.
+ */
+export function maskEmail(email: Email): string {
+  const at = email.lastIndexOf("@");
+  return `${email.slice(0, Math.min(1, at))}***${email.slice(at)}`;
+}

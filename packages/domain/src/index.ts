@@ -10,7 +10,7 @@ export {
   leaseHasLapsed,
 } from "./data-export.ts";
 export type { Email } from "./email.ts";
-export { parseEmail } from "./email.ts";
+export { maskEmail, parseEmail } from "./email.ts";
 export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } from "./email-token.ts";
 export {
   checkEmailTokenUsable,

@@ -28,5 +28,14 @@ describe("describeSecurityEvent", () => {
     expect(describeSecurityEvent({ type: "provider_linked", details: { provider: "github" } })).toBe(
       "github was linked to your account",
     );
+    expect(
+      describeSecurityEvent({
+        type: "email_changed",
+        details: { from: "a***@example.com", to: "n***@example.org" },
+      }),
+    ).toBe("Your email address was changed from a***@example.com to n***@example.org");
+    expect(
+      describeSecurityEvent({ type: "email_change_requested", details: { to: "n***@example.org" } }),
+    ).toBe("A change of your email address to n***@example.org was requested");
   });
 });

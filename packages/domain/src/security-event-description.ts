@@ -28,6 +28,11 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   password_reset: () => "Your password was reset through a mailed link",
   password_reset_requested: () => "A password-reset link was mailed to you",
   email_verified: () => "Your email address was verified",
+  profile_updated: () => "Your profile was updated",
+  email_change_requested: (d) =>
+    `A change of your email address${d.to === undefined ? "" : ` to ${String(d.to)}`} was requested`,
+  email_changed: (d) =>
+    `Your email address was changed${d.from === undefined ? "" : ` from ${String(d.from)}`}${d.to === undefined ? "" : ` to ${String(d.to)}`}`,
   two_factor_enabled: () => "Two-factor authentication was turned on",
   two_factor_disabled: () => "Two-factor authentication was turned off",
   backup_code_used: () => "A backup code was used",

@@ -3,7 +3,7 @@ import { securityEventTypes } from "./security-event.ts";
 import { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 
 describe("notifiesAccountHolder", () => {
-  it("mails for exactly the changes to how the account signs in, reuse and new devices", () => {
+  it("mails for exactly the changes to how the account signs in, reuse, new devices and address changes", () => {
     const notifying = securityEventTypes.filter((type) =>
       notifiesAccountHolder({ type, details: { remaining: 0, provider: "github" } }),
     );
@@ -11,6 +11,8 @@ describe("notifiesAccountHolder", () => {
       "password_set",
       "password_changed",
       "password_reset",
+      "email_change_requested",
+      "email_changed",
       "two_factor_enabled",
       "two_factor_disabled",
       "backup_code_used",
@@ -30,6 +32,7 @@ describe("notifiesAccountHolder", () => {
       "account_locked",
       "password_reset_requested",
       "email_verified",
+      "profile_updated",
       "session_revoked",
       "sessions_revoked",
     ] as const) {

@@ -22,6 +22,8 @@ export const securityNoticeTypes = [
   "provider_unlinked",
   "refresh_token_reuse_detected",
   "new_device_sign_in",
+  "email_change_requested",
+  "email_changed",
 ] as const satisfies readonly SecurityEventType[];
 
 export type SecurityNoticeType = (typeof securityNoticeTypes)[number];

@@ -1,4 +1,4 @@
-// The small pages a person meets outside the client app: the two that account mails link to, and
+// The small pages a person meets outside the client app: the three that account mails link to, and
 // the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
 // browsers never send to a server; the script reads it, removes it from the address bar and POSTs
 // it to the API. The reset page opened without a token (security notices link to it) asks for the
@@ -92,10 +92,16 @@ const script = `
     return;
   }
   if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
-  if (page === "verify-email") {
-    show("Verifying…", "");
-    post("/api/v1/auth/verify-email", { token: token }).then(function (r) {
-      if (r.success) show("Your email address is verified. You can close this page.", "ok");
+  // The pages whose link does its work at once: POST the token, say how it went.
+  var oneShot = {
+    "verify-email": { path: "/api/v1/auth/verify-email", working: "Verifying…", done: "Your email address is verified. You can close this page." },
+    "confirm-email": { path: "/api/v1/user/email/confirm", working: "Confirming…", done: "Your account now uses this email address. Sign in with it from now on. You can close this page." }
+  };
+  if (Object.prototype.hasOwnProperty.call(oneShot, page)) {
+    var action = oneShot[page];
+    show(action.working, "");
+    post(action.path, { token: token }).then(function (r) {
+      if (r.success) show(action.done, "ok");
       else show(r.message || "This link is invalid or has expired.", "error");
     });
   } else if (page === "reset-password") {
@@ -137,6 +143,13 @@ ${input.body}
 }
 
 export const verifyEmailPage = page({ id: "verify-email", title: "Verify your email address", body: "" });
+
+/** Where the link mailed to a new address leads (`APP_URL/confirm-email#token=...`). */
+export const confirmEmailPage = page({
+  id: "confirm-email",
+  title: "Confirm your new email address",
+  body: "",
+});
 
 export const resetPasswordPage = page({
   id: "reset-password",

@@ -3,9 +3,10 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, errorResponses, successEnvelope } from "../schemas.ts";
+import { boundedString, errorResponses, presentUser, publicUser, successEnvelope } from "../schemas.ts";
 import { sendSignInFailure, signInClients } from "../sign-in.ts";
 
 /** The signed-in user's own account. */
@@ -43,6 +44,67 @@ export async function userRoutes(
       });
       if (!result.ok) return sendSignInFailure(reply, result);
       return reply.send({ success: true, data: { passwordChanged: true, otherSessionsEnded: true } });
+    },
+  );
+
+  api.patch(
+    "/user",
+    {
+      preHandler: requireAuthentication(useCases),
+      schema: {
+        body: Type.Object({ nickname: boundedString(256) }),
+        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.updateProfile({
+        session: authOf(request).session,
+        nickname: request.body.nickname,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { user: presentUser(result.value) } });
+    },
+  );
+
+  // 202: nothing changed yet; the address becomes the account's when the mailed link is used.
+  api.post(
+    "/user/email",
+    {
+      preHandler: requireAuthentication(useCases),
+      config: { limit: "email" },
+      schema: {
+        body: Type.Object({ newEmail: boundedString(512) }),
+        response: { 202: successEnvelope(Type.Object({ pending: Type.Literal(true) })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.requestEmailChange({
+        session: authOf(request).session,
+        newEmail: request.body.newEmail,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.code(202).send({ success: true, data: { pending: true } });
+    },
+  );
+
+  // No bearer: the mailed token is the proof (of the session that asked, and of the new mailbox).
+  api.post(
+    "/user/email/confirm",
+    {
+      schema: {
+        body: Type.Object({ token: boundedString(512) }),
+        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const result = await useCases.confirmEmailChange({
+        token: request.body.token,
+        client: clientOf(request),
+      });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { user: presentUser(result.value) } });
     },
   );
 

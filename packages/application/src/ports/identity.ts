@@ -1,4 +1,4 @@
-import type { Email, Result, User, UserId } from "@superoauth/domain";
+import type { Email, Nickname, Result, User, UserId } from "@superoauth/domain";
 
 /** Users. Uniqueness of the email is the store's unique index, never a read before the write. */
 export interface UserRepository {
@@ -8,6 +8,12 @@ export interface UserRepository {
   updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void>;
   /** Marks the user's address verified (idempotent). */
   markEmailVerified(input: { userId: UserId; now: Date }): Promise<void>;
+  updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void>;
+  /**
+   * Moves the account to `email`, verified (the caller proved the mailbox). USER_EXISTS when
+   * another account holds the address: the unique index decides, however many race for it.
+   */
+  changeEmail(input: { userId: UserId; email: Email; now: Date }): Promise<Result<void, "USER_EXISTS">>;
 }
 
 /** Slow, salted hashing for passwords (argon2id in production). */

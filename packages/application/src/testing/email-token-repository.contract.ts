@@ -1,4 +1,10 @@
-import { createEmailToken, type EmailToken, type EmailTokenId, type UserId } from "@superoauth/domain";
+import {
+  createEmailToken,
+  type Email,
+  type EmailToken,
+  type EmailTokenId,
+  type UserId,
+} from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { EmailTokenRepository, UserRepository } from "../ports/index.ts";
 import { at, makeUser, t0, testId } from "./fixtures.ts";
@@ -40,6 +46,16 @@ export function emailTokenRepositoryContract(
       await emailTokens.issueEmailToken(reset);
       expect(await emailTokens.findEmailToken(verify.id)).toEqual(verify);
       expect(await emailTokens.findEmailToken(reset.id)).toEqual(reset);
+    });
+
+    it("keeps the new address of a change_email token, exactly as given", async () => {
+      const { emailTokens, user } = await withUser();
+      const change = makeToken(user.id, {
+        purpose: "change_email",
+        newEmail: "rené.new@example.com" as Email,
+      });
+      await emailTokens.issueEmailToken(change);
+      expect(await emailTokens.findEmailToken(change.id)).toEqual(change);
     });
 
     it("answers null for an unknown token", async () => {

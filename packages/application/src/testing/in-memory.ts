@@ -2,6 +2,7 @@ import {
   defaultReauthMaxAgeMs,
   type Email,
   err,
+  type Nickname,
   normalizePassword,
   ok,
   passwordFormsToVerify,
@@ -245,6 +246,26 @@ export class InMemoryUserRepository implements UserRepository {
   async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
     const user = this.#byId.get(input.userId);
     if (user !== undefined) this.#byId.set(user.id, { ...user, emailVerified: true, updatedAt: input.now });
+  }
+  async updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void> {
+    const user = this.#byId.get(input.userId);
+    if (user !== undefined)
+      this.#byId.set(user.id, { ...user, nickname: input.nickname, updatedAt: input.now });
+  }
+  async changeEmail(input: {
+    userId: UserId;
+    email: Email;
+    now: Date;
+  }): Promise<Result<void, "USER_EXISTS">> {
+    // No await between the check and the write: like the unique index, one turn decides.
+    for (const existing of this.#byId.values()) {
+      if (existing.email === input.email && existing.id !== input.userId) return err("USER_EXISTS");
+    }
+    const user = this.#byId.get(input.userId);
+    if (user !== undefined) {
+      this.#byId.set(user.id, { ...user, email: input.email, emailVerified: true, updatedAt: input.now });
+    }
+    return ok(undefined);
   }
   /** Test helper: change a user as an administrator would. */
   setStatus(id: UserId, status: User["status"]): void {

@@ -1,4 +1,4 @@
-import type { Email, UserId } from "@superoauth/domain";
+import type { Email, Nickname, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { UserRepository } from "../ports/index.ts";
 import { at, makeUser } from "./fixtures.ts";
@@ -76,6 +76,61 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       await users.markEmailVerified({ userId: user.id, now: at(6000) });
       expect(await users.findUserById(user.id)).toMatchObject({ emailVerified: true });
       expect(await users.findUserById(other.id)).toMatchObject({ emailVerified: false });
+    });
+
+    it("updates the nickname and the update time, and touches no other user", async () => {
+      const users = await makeRepository();
+      const user = makeUser();
+      const other = makeUser();
+      await users.insertUser(user);
+      await users.insertUser(other);
+      await users.updateNickname({ userId: user.id, nickname: "Ada_L" as Nickname, now: at(7000) });
+      expect(await users.findUserById(user.id)).toMatchObject({ nickname: "Ada_L", updatedAt: at(7000) });
+      expect((await users.findUserById(other.id))?.nickname).toBe(other.nickname);
+    });
+
+    it("changes the address, verified, and finds the user by the new one only", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ emailVerified: false });
+      await users.insertUser(user);
+      const email = "moved@example.com" as Email;
+      expect(await users.changeEmail({ userId: user.id, email, now: at(8000) })).toEqual({
+        ok: true,
+        value: undefined,
+      });
+      expect(await users.findUserById(user.id)).toMatchObject({
+        email,
+        emailVerified: true,
+        updatedAt: at(8000),
+      });
+      expect((await users.findUserByEmail(email))?.id).toBe(user.id);
+      expect(await users.findUserByEmail(user.email)).toBeNull();
+    });
+
+    it("refuses to change to another user's address with USER_EXISTS and changes nothing", async () => {
+      const users = await makeRepository();
+      const user = makeUser();
+      const other = makeUser();
+      await users.insertUser(user);
+      await users.insertUser(other);
+      const result = await users.changeEmail({ userId: user.id, email: other.email, now: at(9000) });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.error).toBe("USER_EXISTS");
+      expect((await users.findUserById(user.id))?.email).toBe(user.email);
+    });
+
+    it("of a change of address racing a registration of it, exactly one owns the address", async () => {
+      const users = await makeRepository();
+      const user = makeUser();
+      await users.insertUser(user);
+      const email = "contested@example.com" as Email;
+      const [changed, inserted] = await Promise.all([
+        users.changeEmail({ userId: user.id, email, now: at(1000) }),
+        users.insertUser(makeUser({ email })),
+      ]);
+      expect([changed.ok, inserted.ok].filter(Boolean)).toHaveLength(1);
+      const owner = await users.findUserByEmail(email);
+      expect(owner?.id === user.id).toBe(changed.ok);
     });
   });
 }

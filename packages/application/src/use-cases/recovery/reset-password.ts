@@ -38,6 +38,9 @@ export async function resetPassword(
   await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now });
   await deps.sessions.revokeSessionsOfUser({ userId: user.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
+  // A pending change of address may be a thief's (asked for from a stolen session, its link in their
+  // mailbox): the mailbox's owner taking the account back cancels it (ADR 0027).
+  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "change_email", now });
   // Lockout cleared here: a reset proves control of the mailbox, which is what unlocking needs.
   await unlockAccount(deps, { account: user.email });
   // The link reached the user through their mailbox, which proves the address as a verification link would.

@@ -1,6 +1,7 @@
 import {
   checkEmailTokenUsable,
   createEmailToken,
+  type Email,
   type EmailToken,
   type EmailTokenId,
   type EmailTokenPurpose,
@@ -31,6 +32,22 @@ export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
   input: { user: User; purpose: EmailTokenPurpose; now: Date },
 ): Promise<boolean> {
+  const { user, purpose } = input;
+  const link = await issueTokenIfAllowed(deps, input);
+  if (link === null) return false;
+  await deps.mailer.sendMail(composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link }));
+  return true;
+}
+
+/**
+ * Issues a new single-use token of `purpose` within the hourly allowance (superseding the older
+ * unused ones) and answers the link that carries it, for the caller to mail; null when the
+ * allowance is spent. `newEmail` is what a `change_email` token moves the account to.
+ */
+export async function issueTokenIfAllowed(
+  deps: Omit<MailTokenDependencies, "mailer">,
+  input: { user: User; purpose: EmailTokenPurpose; now: Date; newEmail?: Email },
+): Promise<string | null> {
   const { user, purpose, now } = input;
   const issued = await deps.emailTokens.countEmailTokensIssuedSince({
     userId: user.id,
@@ -38,20 +55,20 @@ export async function mailTokenIfAllowed(
     // A token counts for exactly one window: from its issue up to, not including, an hour later.
     since: new Date(now.getTime() - mailAllowanceWindowMs + 1),
   });
-  if (!mayMailAnotherToken(issued)) return false;
-
+  if (!mayMailAnotherToken(issued)) return null;
   const id = deps.random.generateId() as EmailTokenId;
   const secret = deps.random.generateSecret();
   await deps.emailTokens.issueEmailToken(
-    createEmailToken({ id, userId: user.id, purpose, secretHash: deps.secretHasher.hashSecret(secret), now }),
+    createEmailToken({
+      id,
+      userId: user.id,
+      purpose,
+      secretHash: deps.secretHasher.hashSecret(secret),
+      now,
+      ...(input.newEmail === undefined ? {} : { newEmail: input.newEmail }),
+    }),
   );
-  const link = buildMailLink({
-    appURL: deps.settings.appURL,
-    purpose,
-    token: formatEmailToken({ id, secret }),
-  });
-  await deps.mailer.sendMail(composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link }));
-  return true;
+  return buildMailLink({ appURL: deps.settings.appURL, purpose, token: formatEmailToken({ id, secret }) });
 }
 
 /**

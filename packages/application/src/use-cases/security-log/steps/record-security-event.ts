@@ -1,4 +1,5 @@
 import {
+  type Email,
   notifiesAccountHolder,
   type Role,
   type SecurityEvent,
@@ -39,6 +40,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     details?: Record<string, string | number | boolean>;
     /** The member of staff who did it (docs/admin.md): named as the event's actor, their role in `details.by`. */
     actor?: { readonly id: UserId; readonly role: Role };
+    /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
+    noticeTo?: Email;
   },
 ): Promise<void> {
   const event: SecurityEvent = {
@@ -59,7 +62,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   if (user === null) return;
   await mailer.sendMail(
     composeSecurityNotice({
-      to: user.email,
+      to: input.noticeTo ?? user.email,
       nickname: user.nickname,
       event,
       appURL: settings.appURL,

@@ -1,0 +1,47 @@
+import { err, maskEmail, ok, type Result, type User } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+
+const invalid = err(
+  "INVALID_VERIFICATION_TOKEN",
+  "The confirmation link is invalid, expired or already used",
+);
+
+/**
+ * Moves the account to the address a `change_email` token was mailed to (`POST
+ * /user/email/confirm`); the token is the proof, of the session that asked (it needed a fresh
+ * proof) and of the new mailbox, so no bearer is needed and the address is verified at once.
+ * The token works once: of concurrent uses exactly one gets past `useEmailToken`. The address is
+ * taken by the unique index: when another account got it since the request (a registration, another
+ * change), USER_EXISTS, and the used token stays used (ask again with another address).
+ *
+ * Afterwards every link mailed to the old address dies (verification, password reset, other
+ * changes), and the old address gets a final notice.
+ */
+export async function confirmEmailChange(
+  deps: Dependencies,
+  input: { token: string; client?: ClientInfo },
+): Promise<Result<User, "INVALID_VERIFICATION_TOKEN" | "USER_EXISTS">> {
+  const now = deps.clock.now();
+  const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "change_email", now });
+  if (token === null || token.newEmail === null) return invalid;
+  const user = await deps.users.findUserById(token.userId);
+  if (user === null || user.status !== "active") return invalid;
+  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+  const changed = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
+  if (!changed.ok) return err("USER_EXISTS", "Another account uses this email address now");
+  for (const purpose of ["change_email", "verify_email", "reset_password"] as const) {
+    await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
+  }
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "email_changed",
+    client: input.client,
+    details: { from: maskEmail(user.email), to: maskEmail(token.newEmail) },
+    noticeTo: user.email,
+  });
+  const updated = await deps.users.findUserById(user.id);
+  return updated === null ? invalid : ok(updated);
+}

@@ -1,0 +1,60 @@
+import { err, maskEmail, ok, parseEmail, type Result, type Session } from "@superoauth/domain";
+import { composeEmailTakenNotice, composeTokenMail } from "../../mails.ts";
+import type { Dependencies } from "../../ports/index.ts";
+import { issueTokenIfAllowed } from "../email-verification/steps/mail-token.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { requireFreshProof } from "./steps/fresh-proof.ts";
+
+/**
+ * Asks to move the account to another address (`POST /user/email`), behind a fresh proof (ADR
+ * 0012): whoever controls the address controls the account, through password reset. Nothing
+ * changes yet: a single-use `change_email` token (an hour; a newer request supersedes it) is
+ * issued, its link mailed to the new address, and the current address gets a notice naming the
+ * new one masked. The address becomes the account's only when the link is used
+ * (confirmEmailChange), so nothing signs in or links by it before its mailbox is proven.
+ *
+ * When the new address already belongs to another account, the answer is the same: a token is
+ * issued too (so the allowance and the superseding behave alike) but its secret is thrown away,
+ * and the new address gets a notice instead of a link
+ * (docs/decisions/0027-email-change-keeps-taken-addresses-private.md).
+ */
+export async function requestEmailChange(
+  deps: Dependencies,
+  input: { session: Session; newEmail: string; client?: ClientInfo },
+): Promise<
+  Result<{ pending: true }, "VALIDATION_ERROR" | "REAUTH_REQUIRED" | "USER_NOT_FOUND" | "RATE_LIMIT_EXCEEDED">
+> {
+  const fresh = requireFreshProof(deps, { session: input.session });
+  if (!fresh.ok) return fresh;
+  const newEmail = parseEmail(input.newEmail);
+  if (!newEmail.ok) return newEmail;
+  const user = await deps.users.findUserById(input.session.userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  if (newEmail.value === user.email) {
+    return err("VALIDATION_ERROR", "The new email address is the account's current one");
+  }
+  const link = await issueTokenIfAllowed(deps, {
+    user,
+    purpose: "change_email",
+    now: deps.clock.now(),
+    newEmail: newEmail.value,
+  });
+  if (link === null) {
+    return err("RATE_LIMIT_EXCEEDED", "Too many email changes were requested this hour; retry later");
+  }
+  const owner = await deps.users.findUserByEmail(newEmail.value);
+  await deps.mailer.sendMail(
+    owner === null
+      ? composeTokenMail({ to: newEmail.value, nickname: user.nickname, purpose: "change_email", link })
+      : composeEmailTakenNotice({ to: owner.email, nickname: owner.nickname, appURL: deps.settings.appURL }),
+  );
+  // The notice goes to the current address: if someone else holds the session, its owner hears of it.
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "email_change_requested",
+    client: input.client,
+    details: { to: maskEmail(newEmail.value) },
+  });
+  return ok({ pending: true });
+}
