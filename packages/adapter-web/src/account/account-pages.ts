@@ -12,6 +12,7 @@ import type { Theme } from "../theme.ts";
 import { accountSignIn } from "./account-sign-in.ts";
 import { keepTrip, linkedProvidersPages, providerFormTargets, tripFailure } from "./linked-providers.ts";
 import { accountNav, accountNotices } from "./nav.ts";
+import { profilePages } from "./profile-pages.ts";
 import { tripNext } from "./trip-next.ts";
 
 export interface AccountPagesOptions {
@@ -185,6 +186,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   accountTwoFactorPages(app, area, useCases);
   linkedProvidersPages(app, area, options);
+  profilePages(app, area, useCases);
 }
 
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */

@@ -48,4 +48,7 @@ export const accountNotices: Readonly<Record<string, string>> = {
   two_factor_disabled: "Two-step verification is off.",
   provider_linked: "The provider is linked: you can sign in with it now.",
   provider_unlinked: "The provider is unlinked.",
+  nickname_changed: "Your nickname has been changed.",
+  email_change_sent:
+    "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
 };

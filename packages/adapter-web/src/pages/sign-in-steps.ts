@@ -65,6 +65,7 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   },
   INVALID_TOKEN: { status: 401, message: "Your session has ended. Sign in again." },
   REAUTH_REQUIRED: { status: 401, message: "Confirm it is you first" },
+  RATE_LIMIT_EXCEEDED: { status: 429, message: "Too many attempts. Wait a while, then try again." },
 };
 
 /**
