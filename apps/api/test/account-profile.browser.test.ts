@@ -9,9 +9,9 @@ import {
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { composeService, type Service } from "../src/compose.ts";
-import { parseConfig } from "../src/config.ts";
-import { axeViolations, freePort, launchChromium, newCheckedPage } from "./browser.ts";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium, newCheckedPage, routeGitHubToFake } from "./browser.ts";
+import { listenComposedService } from "./test-config.ts";
 
 // The account center's social sign-in, sign-up, linked providers and profile (issue 10) in Debian's
 // Chromium against the composed service on MySQL. GitHub is the fake provider on 127.0.0.1: the
@@ -30,11 +30,12 @@ let restoreDispatcher: (() => void) | undefined;
 let browser: Browser;
 let baseURL: string;
 
-const octocat: FakeIdentity = {
-  subject: "583231",
-  email: "octocat@github.example",
+/** Signs up through GitHub: the provider is this account's only way in. */
+const hubot: FakeIdentity = {
+  subject: "480938",
+  email: "hubot@github.example",
   emailVerified: true,
-  displayName: "The Octocat",
+  displayName: "Hubot",
 };
 
 const adaAtGitHub: FakeIdentity = {
@@ -45,29 +46,15 @@ const adaAtGitHub: FakeIdentity = {
 };
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseURL = `http://127.0.0.1:${port}`;
   fake = await startFakeProviders();
   restoreDispatcher = routeProvidersTo(fake);
   sink = await startSMTPSink();
-  const parsed = parseConfig(
-    {
-      NODE_ENV: "test",
-      PORT: String(port),
-      APP_URL: baseURL,
-      DATABASE_URL: database.url(),
-      JWT_SECRET: "browser-profile-secret-0123456789-abcdefgh",
-      COOKIE_SECRET: "browser-profile-cookie-secret-0123456789-a",
-      GITHUB_CLIENT_ID: fakeClients.github.clientId,
-      GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
-      SMTP_URL: sink.url,
-      MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
-    },
-    () => "unused",
-  );
-  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-  service = await composeService(parsed.config, undefined);
-  await service.app.listen({ host: "127.0.0.1", port });
+  ({ service, url: baseURL } = await listenComposedService(database.url(), {
+    GITHUB_CLIENT_ID: fakeClients.github.clientId,
+    GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
+    SMTP_URL: sink.url,
+    MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+  }));
   browser = await launchChromium();
 }, 120_000);
 
@@ -85,14 +72,7 @@ async function newPageAtGitHub(
   options: { javaScriptEnabled?: boolean } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const opened = await newCheckedPage(browser, options);
-  await opened.context.route("https://github.com/**", async (route) => {
-    const back = fake.approve(route.request().url(), identity);
-    const query = new URLSearchParams({ code: back.code, state: back.state });
-    await route.fulfill({
-      status: 302,
-      headers: { location: `${baseURL}/api/v1/oauth/github/callback?${query}` },
-    });
-  });
+  await routeGitHubToFake(opened.context, { fake, identity, baseURL });
   return opened;
 }
 
@@ -105,14 +85,14 @@ describe("social sign-in, sign-up, linked providers and the profile in Chromium"
   it("signs up with GitHub from /account/sign-in, and refuses to unlink the last way in", {
     timeout: 120_000,
   }, async () => {
-    const { context, page, problems } = await newPageAtGitHub(octocat);
+    const { context, page, problems } = await newPageAtGitHub(hubot);
     await page.goto(`${baseURL}/account/providers`);
     expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount%2Fproviders`);
     await expectAccessible(page, "sign-in-with-providers");
     await page.getByRole("link", { name: "Sign in with GitHub" }).click();
     await page.waitForURL(`${baseURL}/account/providers`);
     expect(await page.textContent("main")).toContain("GitHub");
-    expect(await page.textContent(".signed-in-as")).toContain(octocat.email);
+    expect(await page.textContent(".signed-in-as")).toContain(hubot.email);
     await expectAccessible(page, "providers-after-social-sign-in");
 
     await page.getByRole("button", { name: "Unlink GitHub" }).click();
@@ -127,11 +107,11 @@ describe("social sign-in, sign-up, linked providers and the profile in Chromium"
 
   it("signs in with GitHub and shows the refusal with JavaScript off", { timeout: 120_000 }, async () => {
     // axe-core needs script: this walk keeps screenshots only (the pages were checked above).
-    const { context, page } = await newPageAtGitHub(octocat, { javaScriptEnabled: false });
+    const { context, page } = await newPageAtGitHub(hubot, { javaScriptEnabled: false });
     await page.goto(`${baseURL}/account/providers`);
     await page.getByRole("link", { name: "Sign in with GitHub" }).click();
     await page.waitForURL(`${baseURL}/account/providers`);
-    expect(await page.textContent(".signed-in-as")).toContain(octocat.email);
+    expect(await page.textContent(".signed-in-as")).toContain(hubot.email);
     await page.getByRole("button", { name: "Unlink GitHub" }).click();
     await page.waitForLoadState();
     expect(await page.textContent("[role=alert]")).toContain("GitHub is this account's only way to sign in");

@@ -36,11 +36,15 @@ export function integrationTestConfig(env: Record<string, string>): Config {
 }
 
 /** The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL. */
-export async function listenComposedService(databaseURL: string): Promise<{ service: Service; url: string }> {
+export async function listenComposedService(
+  databaseURL: string,
+  /** More settings (providers, SMTP_URL, ...). */
+  env: Record<string, string> = {},
+): Promise<{ service: Service; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = await composeService(
-    integrationTestConfig({ DATABASE_URL: databaseURL, APP_URL: url }),
+    integrationTestConfig({ ...env, DATABASE_URL: databaseURL, APP_URL: url }),
     undefined,
   );
   await service.app.listen({ host: "127.0.0.1", port });
