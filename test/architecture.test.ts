@@ -139,6 +139,31 @@ describe("architecture", () => {
     expect(importing).toEqual([]);
   });
 
+  it("the client SDK depends on nothing of ours at run time, and its source runs in browsers (issue 11)", () => {
+    const pkg = packageJSON("packages/client");
+    expect(Object.keys(pkg.dependencies ?? {})).toEqual(["oauth4webapi"]);
+    expect(pkg.peerDependencies ?? {}).toEqual({});
+    const offenders = sourceFiles("packages/client/src")
+      .filter((f) => !isTestOnly(f))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((s) => !s.startsWith("./") && s !== "oauth4webapi")
+          .map((s) => `${relative(root, f)} -> ${s}`),
+      );
+    expect(offenders).toEqual([]);
+    expect(sourceFiles("packages/client/src").filter((f) => !isTestOnly(f)).length).toBeGreaterThan(5);
+  });
+
+  it("no package depends on the client SDK at run time (only apps/api's tests use it)", () => {
+    const dependents = [
+      ...adapters.map((a) => `packages/${a}`),
+      "packages/application",
+      "packages/domain",
+      "apps/api",
+    ].filter((dir) => "@superoauth/client" in (packageJSON(dir).dependencies ?? {}));
+    expect(dependents).toEqual([]);
+  });
+
   it("the import scanner sees imports (so the rules above cannot pass vacuously)", () => {
     const imports = importsOf(join(root, "packages/application/src/use-cases.ts"));
     expect(imports).toContain("./ports/index.ts");

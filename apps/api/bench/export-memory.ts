@@ -6,13 +6,13 @@
 // baseline taken after seeding (after a GC when run with --expose-gc). A MySQL run leaves its
 // database (export_bench_<time>) behind for inspection. Not a test: numbers vary
 // with the machine; the issue's bound is an RSS growth under 50 MB.
-import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { composeService } from "../src/compose.ts";
+import { seedSecurityEvents } from "../test/security-event-rows.ts";
 import { integrationTestConfig } from "../test/test-config.ts";
 
 const { values } = parseArgs({
@@ -43,26 +43,7 @@ try {
   const { accessToken, user } = registered.json().data as { accessToken: string; user: { id: string } };
 
   const seedStart = performance.now();
-  const batch = 1_000;
-  const base = Date.now() - eventCount * 1000;
-  for (let done = 0; done < eventCount; done += batch) {
-    const rows = Array.from({ length: Math.min(batch, eventCount - done) }, (_, i) => {
-      const n = done + i;
-      // UUIDv7-like ids that sort by time, as the log's cursor expects.
-      const time = (base + n * 1000).toString(16).padStart(12, "0");
-      return {
-        id: `${time.slice(0, 8)}-${time.slice(8, 12)}-7${randomUUID().slice(15)}`,
-        user_id: user.id,
-        type: n % 2 === 0 ? "login_succeeded" : "login_failed",
-        occurred_at: new Date(base + n * 1000),
-        ip: `203.0.113.${n % 250}`,
-        user_agent:
-          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
-        details: JSON.stringify({ method: "password" }),
-      };
-    });
-    await service.storage.db.insertInto("security_events").values(rows).execute();
-  }
+  await seedSecurityEvents(service.storage.db, { userId: user.id, count: eventCount });
   const seedMs = performance.now() - seedStart;
 
   const requested = await service.app.inject({

@@ -23,6 +23,7 @@ import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import {
   createAccountPages,
+  createAdminPages,
   createBrowserSessions,
   createHostedPages,
   createPageAssets,
@@ -100,6 +101,7 @@ export async function composeService(
     if (config.migrateOnStart) await storage.migrate();
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
+    metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
@@ -189,7 +191,7 @@ export async function composeService(
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
         dataExport: {
           ttlMs: config.dataExport.ttlMs,
-          leaseMs: exportLeaseMs,
+          leaseMs: config.dataExport.leaseMs,
           maxAttempts: defaultExportMaxAttempts,
         },
       },
@@ -366,8 +368,22 @@ function composeOIDC(input: {
       cookiesCanBeSigned: config.oauth.cookieSecret !== undefined,
     }),
   });
+  // The admin console: staff sign in at /account/sign-in, one browser session for every area.
+  const adminPages = createAdminPages({
+    useCases,
+    browserSessions,
+    theme: config.brand,
+    cookies,
+    secret: pageSecret,
+  });
   return {
-    plugins: [provider.plugin, createPageAssets({ theme: config.brand }), hostedPages, accountPages],
+    plugins: [
+      provider.plugin,
+      createPageAssets({ theme: config.brand }),
+      hostedPages,
+      accountPages,
+      adminPages,
+    ],
   };
 }
 
@@ -383,12 +399,9 @@ const silentExportLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 /**
  * How long an idle export worker waits before looking at the queue again (a request on the same
- * instance wakes it at once), and how long a claimed export stays its worker's without a renewal
- * (renewed every third of it while the archive is written): a worker that died is replaced after
- * at most a minute.
+ * instance wakes it at once). How long a claimed export stays its worker's is EXPORT_LEASE.
  */
 const exportPollIntervalMs = 5_000;
-const exportLeaseMs = 60_000;
 
 /** How often expired single-use records are pruned (and once at start). */
 const housekeepingIntervalMs = 60 * 60_000;

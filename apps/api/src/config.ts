@@ -209,6 +209,12 @@ export const environmentVariables = {
     meaning: "How long a finished data export can be downloaded before its archive is deleted",
     parse: duration("1m"),
   }),
+  EXPORT_LEASE: withDefault({
+    default: "1m",
+    meaning:
+      "How long a claimed data export stays its worker's without a renewal (renewed every third of it): a worker that died is replaced after at most this; must match across instances",
+    parse: duration("1s"),
+  }),
   REQUIRE_EMAIL_VERIFICATION: withDefault({
     default: "false",
     meaning: "Refuse sign-in with `EMAIL_NOT_VERIFIED` until the address is verified",
@@ -273,8 +279,8 @@ export interface Config {
     readonly requireEmailVerification: boolean;
   };
   readonly trustProxy: TrustProxy;
-  /** Data exports: where archives go and how long they are kept. */
-  readonly dataExport: { readonly directory: string; readonly ttlMs: number };
+  /** Data exports: where archives go, how long they are kept, and how long a worker's claim lasts. */
+  readonly dataExport: { readonly directory: string; readonly ttlMs: number; readonly leaseMs: number };
   /** Social sign-in (see oauth-config.ts). */
   readonly oauth: OAuthConfig;
   /** Lockout and two-factor authentication (see security-config.ts). */
@@ -471,7 +477,7 @@ export function parseConfig(
         requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
       trustProxy: trustProxy.value,
-      dataExport: { directory: e.EXPORT_DIR, ttlMs: e.EXPORT_TTL },
+      dataExport: { directory: e.EXPORT_DIR, ttlMs: e.EXPORT_TTL, leaseMs: e.EXPORT_LEASE },
       oauth: oauth.config,
       security: security.config,
       brand: parseBrandConfig(e),

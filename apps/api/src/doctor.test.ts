@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { describeSMTPProblem, judgeClock, judgeMigrations, judgeRedirectURI } from "./doctor.ts";
+import {
+  describeRedisProblem,
+  describeSMTPProblem,
+  judgeClock,
+  judgeMigrations,
+  judgeRedirectURI,
+} from "./doctor.ts";
 
 describe("judgeClock", () => {
   it.each([
@@ -62,5 +68,31 @@ describe("describeSMTPProblem", () => {
     expect(describeSMTPProblem(Object.assign(new Error("x"), { code: "ESOCKET" }), url)).toContain(
       "nothing answers at smtp.example.com:465",
     );
+  });
+});
+
+describe("describeRedisProblem", () => {
+  const url = "redis://default:hunter2@cache.example.com";
+  const coded = (code: string) => Object.assign(new Error("x"), { code });
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+  it("explains by the socket's code or the server's, never printing the password", () => {
+    expect(describeRedisProblem(coded("ECONNREFUSED"), url)).toBe(
+      "redis://default:***@cache.example.com: nothing answers at cache.example.com:6379: is Redis running? check host and port in REDIS_URL",
+    );
+    expect(describeRedisProblem(coded("ENOTFOUND"), url)).toContain("not found (DNS)");
+    expect(describeRedisProblem(coded("ETIMEDOUT"), url)).toContain("did not answer PING in time");
+    expect(describeRedisProblem(named("ReplyError", "WRONGPASS invalid username-password pair"), url)).toBe(
+      "redis://default:***@cache.example.com: Redis refused the login (WRONGPASS): check the user and password in REDIS_URL",
+    );
+    expect(describeRedisProblem(named("ReplyError", "NOAUTH Authentication required."), url)).toContain(
+      "refused the login (NOAUTH)",
+    );
+    expect(describeRedisProblem(named("ParserError", "Protocol error"), url)).toContain(
+      "does not speak Redis",
+    );
+    const other = describeRedisProblem(named("ReplyError", "ERR DB index is out of range"), url);
+    expect(other).toBe("redis://default:***@cache.example.com: ERR DB index is out of range");
+    expect(other).not.toContain("hunter2");
   });
 });

@@ -22,6 +22,8 @@ export interface DoctorProbes {
     databaseTime(): Promise<Date>;
   } | null;
   verifySMTP(url: string): Promise<void>;
+  /** Resolves when the Redis at `url` answers PING; rejects with why not (pingRedisServer). */
+  pingRedis(url: string): Promise<void>;
   /** This machine's clock, epoch milliseconds. */
   now(): number;
 }
@@ -43,6 +45,7 @@ export async function runDoctor(input: {
   const outcomes: CheckOutcome[] = [];
   outcomes.push(...(await checkDatabase(config, probes)));
   outcomes.push(await checkSMTP(config, probes));
+  outcomes.push(await checkRedis(config, probes));
   outcomes.push(...checkProviders(config));
   outcomes.push(...checkKeys(config, input.developmentSecrets));
   return outcomes;
@@ -138,11 +141,26 @@ async function checkSMTP(config: Config, probes: DoctorProbes): Promise<CheckOut
         }
       : { check: "smtp", status: "ok", detail: `not configured: mails go to ${config.mail.outboxDirectory}` };
   }
+  return probed({
+    check: "smtp",
+    probe: () => probes.verifySMTP(url),
+    ok: `${maskURLCredentials(url)} accepts us`,
+    describe: (error) => describeSMTPProblem(error, url),
+  });
+}
+
+/** A check that asks a server once: `ok` when `probe` resolves, `fail` saying why when it rejects. */
+async function probed(input: {
+  check: string;
+  probe: () => Promise<void>;
+  ok: string;
+  describe: (error: unknown) => string;
+}): Promise<CheckOutcome> {
   try {
-    await probes.verifySMTP(url);
-    return { check: "smtp", status: "ok", detail: `${maskURLCredentials(url)} accepts us` };
+    await input.probe();
+    return { check: input.check, status: "ok", detail: input.ok };
   } catch (error) {
-    return { check: "smtp", status: "fail", detail: describeSMTPProblem(error, url) };
+    return { check: input.check, status: "fail", detail: input.describe(error) };
   }
 }
 
@@ -170,6 +188,58 @@ export function describeSMTPProblem(error: unknown, url: string): string {
       return `${shown}: TLS failed: smtps:// is for port 465, smtp:// (with STARTTLS) for 587`;
     default:
       return `${shown}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Redis, when REDIS_URL is set: without its counters every rate-limited request fails closed (503). */
+async function checkRedis(config: Config, probes: DoctorProbes): Promise<CheckOutcome> {
+  const url = config.redisURL;
+  if (url === undefined) {
+    return {
+      check: "redis",
+      status: "ok",
+      detail:
+        "not configured: rate-limit counters are kept in each process (set REDIS_URL for several instances)",
+    };
+  }
+  return probed({
+    check: "redis",
+    probe: () => probes.pingRedis(url),
+    ok: `${maskURLCredentials(url)} answers PING`,
+    describe: (error) => describeRedisProblem(error, url),
+  });
+}
+
+/** Why the Redis at `url` cannot be used, by the socket's code or the server's error code. */
+export function describeRedisProblem(error: unknown, url: string): string {
+  const shown = maskURLCredentials(url);
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const name = error instanceof Error ? error.name : "";
+  const message = error instanceof Error ? error.message : String(error);
+  // A Redis error reply starts with its code: "NOAUTH Authentication required.", "WRONGPASS ...".
+  const replyCode = name === "ReplyError" ? (message.split(" ")[0] ?? "") : "";
+  let where = "?";
+  try {
+    const parsed = new URL(url);
+    where = `${parsed.hostname}:${parsed.port === "" ? "6379" : parsed.port}`;
+  } catch {}
+  switch (code || replyCode || name) {
+    case "ECONNREFUSED":
+    case "ECONNRESET":
+    case "EHOSTUNREACH":
+      return `${shown}: nothing answers at ${where}: is Redis running? check host and port in REDIS_URL`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `${shown}: the host of REDIS_URL is not found (DNS): check the host name`;
+    case "ETIMEDOUT":
+      return `${shown}: ${where} did not answer PING in time: is a firewall in the way, or is it rediss:// (TLS)?`;
+    case "NOAUTH":
+    case "WRONGPASS":
+      return `${shown}: Redis refused the login (${replyCode}): check the user and password in REDIS_URL`;
+    case "ParserError":
+      return `${shown}: what answers at ${where} does not speak Redis: check the port (and redis:// or rediss://) in REDIS_URL`;
+    default:
+      return `${shown}: ${message}`;
   }
 }
 

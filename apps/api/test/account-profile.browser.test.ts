@@ -50,10 +50,12 @@ beforeAll(async () => {
   restoreDispatcher = routeProvidersTo(fake);
   sink = await startSMTPSink();
   ({ service, url: baseURL } = await listenComposedService(database.url(), {
-    GITHUB_CLIENT_ID: fakeClients.github.clientId,
-    GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
-    SMTP_URL: sink.url,
-    MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+    env: {
+      GITHUB_CLIENT_ID: fakeClients.github.clientId,
+      GITHUB_CLIENT_SECRET: fakeClients.github.clientSecret,
+      SMTP_URL: sink.url,
+      MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
+    },
   }));
   browser = await launchChromium();
 }, 120_000);

@@ -7,8 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
-// `pnpm doctor` as a node process, with a configuration that works (MySQL, an SMTP server, GitHub
-// sign-in at APP_URL, production secrets) and with one that is broken in every checked way.
+// `pnpm doctor` as a node process, with a configuration that works (MySQL, an SMTP server, Redis,
+// GitHub sign-in at APP_URL, production secrets) and with one that is broken in every checked way.
+
+const redisURL = process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379";
 
 const doctorFile = resolve(import.meta.dirname, "../src/cli/doctor.ts");
 const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-doctor-"));
@@ -53,7 +55,12 @@ function line(outcome: CLIOutcome, check: string): string {
 
 describe("pnpm doctor", () => {
   it("a working configuration: every check ok, exit 0", async () => {
-    const outcome = await runDoctor({ ...production, DATABASE_URL: database.url, SMTP_URL: sink.url });
+    const outcome = await runDoctor({
+      ...production,
+      DATABASE_URL: database.url,
+      SMTP_URL: sink.url,
+      REDIS_URL: redisURL,
+    });
 
     expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
     expect(line(outcome, "configuration")).toBe("ok    configuration        valid (production)");
@@ -65,23 +72,25 @@ describe("pnpm doctor", () => {
       /^ok {4}clock +agrees with the database server's: off by -?\d+\.\d s/,
     );
     expect(line(outcome, "smtp")).toMatch(/^ok {4}smtp +smtp:\/\/127\.0\.0\.1:\d+ accepts us$/);
+    expect(line(outcome, "redis")).toBe(`ok    redis                ${redisURL} answers PING`);
     expect(line(outcome, "provider github")).toContain(
       "redirect URI https://auth.example.com/api/v1/oauth/github/callback",
     );
     for (const secret of ["JWT_SECRET", "TOTP_ENCRYPTION_KEY", "COOKIE_SECRET"]) {
       expect(line(outcome, secret)).toMatch(/^ok {4}\w+ +set$/);
     }
-    expect(outcome.stdout).toMatch(/\n9 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(outcome.stdout).toMatch(/\n10 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
     expect(sink.mails).toHaveLength(0);
   });
 
   it("a broken configuration: one failing line per problem, saying what to do, exit 1", async () => {
-    const [databasePort, smtpPort] = [await closedPort(), await closedPort()];
+    const [databasePort, smtpPort, redisPort] = [await closedPort(), await closedPort(), await closedPort()];
 
     const outcome = await runDoctor({
       ...production,
       DATABASE_URL: `mysql://app:DbPassw0rd@127.0.0.1:${databasePort}/superoauth`,
       SMTP_URL: `smtp://mailer:MailPassw0rd@127.0.0.1:${smtpPort}`,
+      REDIS_URL: `redis://default:RedisPassw0rd@127.0.0.1:${redisPort}`,
       GITHUB_REDIRECT_URI: "https://old-host.example.com/api/v1/oauth/github/callback",
     });
 
@@ -97,11 +106,16 @@ describe("pnpm doctor", () => {
         `^fail  smtp +smtp://mailer:\\*\\*\\*@127\\.0\\.0\\.1:${smtpPort}: nothing answers .*check host and port in SMTP_URL`,
       ),
     );
+    expect(line(outcome, "redis")).toBe(
+      `fail  redis                redis://default:***@127.0.0.1:${redisPort}: nothing answers at 127.0.0.1:${redisPort}: is Redis running? check host and port in REDIS_URL`,
+    );
     expect(line(outcome, "provider github")).toMatch(
       /^fail {2}provider github +GITHUB_REDIRECT_URI is on https:\/\/old-host\.example\.com, APP_URL on https:\/\/auth\.example\.com: .*register https:\/\/auth\.example\.com\/api\/v1\/oauth\/github\/callback at github/,
     );
-    expect(outcome.stdout).toMatch(/ 3 failure\(s\)\.\n$/);
-    expect(outcome.stdout + outcome.stderr).not.toMatch(/DbPassw0rd|MailPassw0rd|github-secret-value/);
+    expect(outcome.stdout).toMatch(/ 4 failure\(s\)\.\n$/);
+    expect(outcome.stdout + outcome.stderr).not.toMatch(
+      /DbPassw0rd|MailPassw0rd|RedisPassw0rd|github-secret-value/,
+    );
   });
 
   it("creates no SQLite file, and says who will", async () => {

@@ -89,6 +89,43 @@ describe("metrics of the composed service", () => {
     else expect(body).not.toContain("superoauth_db_pool_connections{");
   });
 
+  it("the export queue's depth rises as exports are requested and falls once the worker has run them", async () => {
+    const exportDirectory = mkdtempSync(join(tmpdir(), "superoauth-metrics-export-"));
+    const service = await composeService(
+      integrationTestConfig({ DATABASE_URL: database.url(), EXPORT_DIR: exportDirectory }),
+      undefined,
+      { exportWorker: { start: false, pollIntervalMs: 20 } },
+    );
+    services.push(service);
+    const { app } = service;
+    const depth = async () => {
+      const body = (await app.inject({ method: "GET", url: "/metrics" })).body;
+      return {
+        pending: seriesValue(body, 'superoauth_export_queue_depth{status="pending"}'),
+        running: seriesValue(body, 'superoauth_export_queue_depth{status="running"}'),
+        succeeded: seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}'),
+      };
+    };
+    expect(await depth()).toEqual({ pending: 0, running: 0, succeeded: null });
+    for (const name of ["grace", "alan"]) {
+      const registered = await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/register",
+        payload: { email: `${name}-queue@example.com`, password, nickname: name },
+      });
+      expect(registered.statusCode).toBe(201);
+      const requested = await app.inject({
+        method: "POST",
+        url: "/api/v1/user/export",
+        headers: { authorization: `Bearer ${registered.json().data.accessToken}` },
+      });
+      expect(requested.statusCode).toBe(202);
+    }
+    expect(await depth()).toEqual({ pending: 2, running: 0, succeeded: null });
+    service.exportWorker.start();
+    await expect.poll(depth, { timeout: 20_000 }).toEqual({ pending: 0, running: 0, succeeded: 2 });
+  });
+
   it("METRICS_ENABLED=false: /metrics answers 404 and nothing is recorded", async () => {
     const service = await start({ METRICS_ENABLED: "false" });
     const response = await service.app.inject({ method: "GET", url: "/metrics" });

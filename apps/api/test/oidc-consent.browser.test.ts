@@ -6,7 +6,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
 import { axeViolations, launchChromium } from "./browser.ts";
-import { listenComposedService } from "./test-config.ts";
+import { callJSONAPI, listenComposedService } from "./test-config.ts";
 
 // Issue 9 end to end, in Debian's Chromium against the composed service: an app registered through
 // the JSON API sends a person (with 2FA) through sign-in, the second factor and consent, and gets a
@@ -32,21 +32,8 @@ let accessToken: string;
 /** One-time backup codes: a TOTP code is refused a second time in its window, so later sign-ins use these. */
 let backupCodes: string[];
 
-async function api(method: string, path: string, body?: unknown, token?: string) {
-  const response = await fetch(`${issuer}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as { data?: Record<string, unknown> };
-  if (!response.ok || json.data === undefined) {
-    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  }
-  return json.data;
-}
+const api = (method: string, path: string, body?: unknown, token?: string) =>
+  callJSONAPI(issuer, { method, path, body, token });
 
 beforeAll(async () => {
   ({ service, url: issuer } = await listenComposedService(database.url()));

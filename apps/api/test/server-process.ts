@@ -9,6 +9,8 @@ export interface RunningServer {
   /** Resolves with the match once the output (from `from` on) matches `pattern`; rejects after `timeoutMs`. */
   waitForOutput(pattern: RegExp, input: { from: number; timeoutMs: number }): Promise<RegExpExecArray>;
   stop(): Promise<number | null>;
+  /** SIGKILL: the process dies at once, mid-work, as in a crash or an OOM kill; resolves once it has exited. */
+  kill(): Promise<void>;
 }
 
 const mainFile = resolve(import.meta.dirname, "../src/main.ts");
@@ -76,6 +78,12 @@ export async function startServerProcess(input: {
       child.kill("SIGTERM");
       const [code] = (await once(child, "exit")) as [number | null];
       return code;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Clock } from "@superoauth/application";
 import { composeService, type Service } from "../src/compose.ts";
 import { type Config, parseConfig } from "../src/config.ts";
 import { freePort } from "./browser.ts";
@@ -35,18 +36,44 @@ export function integrationTestConfig(env: Record<string, string>): Config {
   return parsed.config;
 }
 
-/** The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL. */
+/**
+ * The composed service listening on a free port of 127.0.0.1, with APP_URL (the issuer) its own URL;
+ * `env` adds to the test configuration, `clock` replaces the real one.
+ */
 export async function listenComposedService(
   databaseURL: string,
-  /** More settings (providers, SMTP_URL, ...). */
-  env: Record<string, string> = {},
+  options: { env?: Record<string, string>; clock?: Clock } = {},
 ): Promise<{ service: Service; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = await composeService(
-    integrationTestConfig({ ...env, DATABASE_URL: databaseURL, APP_URL: url }),
+    integrationTestConfig({ ...options.env, DATABASE_URL: databaseURL, APP_URL: url }),
     undefined,
+    options.clock === undefined ? {} : { clock: options.clock },
   );
   await service.app.listen({ host: "127.0.0.1", port });
   return { service, url };
+}
+
+/**
+ * Calls the service's JSON API at `baseURL` (`/api/v1` + `path`, with a Bearer token when given)
+ * and answers the envelope's `data`; any failure throws with the status and the body.
+ */
+export async function callJSONAPI(
+  baseURL: string,
+  input: { method: string; path: string; body?: unknown; token?: string | undefined },
+): Promise<Record<string, unknown>> {
+  const response = await fetch(`${baseURL}/api/v1${input.path}`, {
+    method: input.method,
+    headers: {
+      ...(input.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(input.token === undefined ? {} : { authorization: `Bearer ${input.token}` }),
+    },
+    body: input.body === undefined ? undefined : JSON.stringify(input.body),
+  });
+  const json = (await response.json()) as { data?: Record<string, unknown> };
+  if (!response.ok || json.data === undefined) {
+    throw new Error(`${input.method} ${input.path}: ${response.status} ${JSON.stringify(json)}`);
+  }
+  return json.data;
 }

@@ -5,9 +5,22 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 /** How a queued export job ended (the export worker reports it). */
 export type ExportJobOutcome = "succeeded" | "failed" | "expired";
 
-/** What the export worker reports: its queue's depth whenever it looks, and each job's end. */
+/** The export queue right now, across every instance: jobs waiting for a worker, and jobs being written. */
+export interface ExportQueueDepth {
+  readonly pending: number;
+  readonly running: number;
+}
+
+/** The export queue's metrics: its depth, read on every scrape, and each job's end, which the worker reports. */
 export interface ExportJobMetrics {
-  setQueueDepth(depth: number): void;
+  /**
+   * Reads the queue's depth on every scrape (the composition root passes the export store's count).
+   * Read at scrape time rather than set by the worker's poll: the worker does not poll while it writes
+   * a long export, may be stopped, and is one of N; the scrape's count is exact whenever it is taken,
+   * and costs one indexed query per scrape. A read that fails (the database is down) reports no
+   * depth rather than a stale one, and the rest of the scrape is still served.
+   */
+  watchQueueDepth(read: () => Promise<ExportQueueDepth>): void;
   recordJob(outcome: ExportJobOutcome): void;
 }
 
@@ -131,10 +144,24 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["outcome"] as const,
     registers,
   });
-  const exportQueueDepth = new Gauge({
+  const queueDepthReaders: (() => Promise<ExportQueueDepth>)[] = [];
+  new Gauge({
     name: "superoauth_export_queue_depth",
-    help: "Data-export jobs waiting to run",
+    help: "Data-export jobs in the queue of every instance, by status: pending (waiting for a worker) and running (claimed)",
+    labelNames: ["status"] as const,
     registers,
+    async collect() {
+      this.reset();
+      for (const read of queueDepthReaders) {
+        try {
+          const depth = await read();
+          this.set({ status: "pending" }, depth.pending);
+          this.set({ status: "running" }, depth.running);
+        } catch {
+          // No depth is better than a stale one; the database's outage shows on /ready and the pool.
+        }
+      }
+    },
   });
   const exportJobs = new Counter({
     name: "superoauth_export_jobs_total",
@@ -181,7 +208,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
     recordMailDelivery: (outcome) => mailDeliveries.inc({ outcome }),
     exportJobs: {
-      setQueueDepth: (depth) => exportQueueDepth.set(depth),
+      watchQueueDepth: (read) => void queueDepthReaders.push(read),
       recordJob: (outcome) => exportJobs.inc({ outcome }),
     },
     watchDatabasePool: (read) => void poolReaders.push(read),

@@ -1,5 +1,4 @@
 import fc from "fast-check";
-import type { FastifyInstance } from "fastify";
 
 // What the fuzz test (fuzz.test.ts) sends: for each route a generator of requests that mix
 // plausible values (live tokens of a fresh account, real codes) with malformed ones (wrong types,
@@ -530,20 +529,4 @@ export function requestsFor(route: string, fuzz: RouteFuzz): fc.Arbitrary<FuzzRe
         payload,
       };
     });
-}
-
-/** "GET /health" etc. for every route the app serves, read from Fastify's own route tree. */
-export function servedRoutes(app: FastifyInstance): string[] {
-  const routes: string[] = [];
-  const stack: string[] = [];
-  for (const line of app.printRoutes({ commonPrefix: false }).split("\n")) {
-    const match = /^([│ ]*)[├└]── (.*?) \(([^)]*)\)$/.exec(line);
-    if (match === null) continue;
-    const depth = (match[1] ?? "").length / 4;
-    stack.length = depth;
-    const path = (stack[depth - 1] ?? "") + (match[2] ?? "");
-    stack.push(path);
-    for (const method of (match[3] ?? "").split(", ")) if (method !== "-") routes.push(`${method} ${path}`);
-  }
-  return routes;
 }

@@ -21,8 +21,8 @@ import {
   type RouteFuzz,
   requestsFor,
   routeFuzz,
-  servedRoutes,
 } from "./fuzz-requests.ts";
+import { servedRoutes } from "./served-routes.ts";
 import { buildTestApp, capturingLogger, type TestAppOptions, type TestDependencies } from "./test-app.ts";
 
 // Every route the app serves, fuzzed through inject() on in-memory ports (docs/reliability.md):

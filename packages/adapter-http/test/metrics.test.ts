@@ -125,7 +125,7 @@ describe("GET /metrics", () => {
     metrics.recordHashingQueueWait(0.02);
     metrics.recordMailDelivery("delivered");
     metrics.recordMailDelivery("failed");
-    metrics.exportJobs.setQueueDepth(3);
+    metrics.exportJobs.watchQueueDepth(async () => ({ pending: 3, running: 1 }));
     metrics.exportJobs.recordJob("succeeded");
     metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
     metrics.observer.observe({ type: "account_locked" });
@@ -135,13 +135,34 @@ describe("GET /metrics", () => {
     expect(seriesValue(body, 'superoauth_password_hash_queue_wait_seconds_bucket{le="0.025"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="delivered"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed"}')).toBe(1);
-    expect(seriesValue(body, "superoauth_export_queue_depth")).toBe(3);
+    expect(seriesValue(body, 'superoauth_export_queue_depth{status="pending"}')).toBe(3);
+    expect(seriesValue(body, 'superoauth_export_queue_depth{status="running"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="in_use"}')).toBe(4);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="waiting"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="max"}')).toBe(10);
     expect(seriesValue(body, "superoauth_lockouts_total")).toBe(1);
     expect(seriesValue(body, 'superoauth_refreshes_total{result="reuse_detected"}')).toBe(1);
+  });
+
+  it("reads the export queue's depth at each scrape, and reports none (the rest still served) when the read fails", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    let depth: { pending: number; running: number } | Error = { pending: 2, running: 0 };
+    metrics.exportJobs.watchQueueDepth(async () => {
+      if (depth instanceof Error) throw depth;
+      return depth;
+    });
+    const app = await start(metrics);
+    expect(seriesValue(await scrape(app), 'superoauth_export_queue_depth{status="pending"}')).toBe(2);
+    depth = { pending: 0, running: 1 };
+    const later = await scrape(app);
+    expect(seriesValue(later, 'superoauth_export_queue_depth{status="pending"}')).toBe(0);
+    expect(seriesValue(later, 'superoauth_export_queue_depth{status="running"}')).toBe(1);
+    depth = new Error("connect ECONNREFUSED 127.0.0.1:3306");
+    const scraped = await app.inject({ method: "GET", url: "/metrics" });
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).not.toMatch(/^superoauth_export_queue_depth\{/m);
+    expect(scraped.body).toContain("superoauth_http_request_duration_seconds");
   });
 
   it("includes the default process metrics unless told not to", async () => {

@@ -187,6 +187,18 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
       await db.deleteFrom("export_jobs").where("user_id", "=", userId).execute();
       return rows.map((row) => row.id);
     },
+
+    async countActiveExportJobs() {
+      // Counted on the (status, requested_at) index: a scrape reads the active jobs' index entries only.
+      const rows = await db
+        .selectFrom("export_jobs")
+        .select(["status", (eb) => eb.fn.countAll<number | string | bigint>().as("count")])
+        .where("status", "in", ["pending", "running"])
+        .groupBy("status")
+        .execute();
+      const countOf = (status: ExportStatus) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+      return { pending: countOf("pending"), running: countOf("running") };
+    },
   };
 }
 

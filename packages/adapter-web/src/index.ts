@@ -1,6 +1,9 @@
 export type { AccountPagesOptions } from "./account/account-pages.ts";
 export { createAccountPages } from "./account/account-pages.ts";
 export { accountNav, accountNotices } from "./account/nav.ts";
+export type { AdminPagesOptions } from "./admin/admin-pages.ts";
+export { createAdminPages } from "./admin/admin-pages.ts";
+export { adminNav, adminNotices } from "./admin/nav.ts";
 export type { PageAssets } from "./assets.ts";
 export type { BrowserSessionOptions, HostedBrowserSessions } from "./browser-sessions.ts";
 export { browserSessionCookieName, createBrowserSessions } from "./browser-sessions.ts";

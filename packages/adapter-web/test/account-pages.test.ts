@@ -1,33 +1,12 @@
 import { StorageUnavailableError } from "@superoauth/application";
 import { enableTwoFactorFor, InMemoryTOTPService } from "@superoauth/application/testing";
 import { ok } from "@superoauth/domain";
-import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
-import { Browser, buildHostedTestApp, csrfTokenIn, signUpAda, strongPassword } from "./test-app.ts";
+import { expectPage, signIn, withAccount } from "./account-helpers.ts";
+import { csrfTokenIn, strongPassword } from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
-
-function expectPage(response: LightMyRequestResponse, status: number): void {
-  expect(response.statusCode).toBe(status);
-  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
-  expect(response.headers["content-security-policy"]).toMatch(/^default-src 'none'; script-src 'self';/);
-  expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
-}
-
-async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
-  const built = await buildHostedTestApp(options);
-  const signedUp = await signUpAda(built.useCases);
-  return { ...built, signedUp, user: signedUp.user, browser: new Browser(built.app) };
-}
-
-async function signIn(browser: Browser, next = "/account") {
-  const query = new URLSearchParams({ next });
-  return browser.submit(`/account/sign-in?${query}`, `/account/sign-in?${query}`, {
-    email: "ada@example.com",
-    password: strongPassword,
-  });
-}
 
 describe("safeNext", () => {
   it("accepts a local path and refuses anything that could leave this server", () => {

@@ -80,6 +80,7 @@ export type { OwnedApp } from "./use-cases/apps/present-app.ts";
 export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
 export type { RegisteredApp } from "./use-cases/apps/register-app.ts";
 export type { DataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
+export { dataExportDownloadHeaders } from "./use-cases/data-export/open-data-export-archive.ts";
 export type { DataExportRun } from "./use-cases/data-export/run-next-data-export.ts";
 export type { DataExportSummary } from "./use-cases/data-export/steps/export-summary.ts";
 export type { SecurityEventPage } from "./use-cases/security-log/list-security-events.ts";

@@ -101,6 +101,7 @@ export {
   appScopes,
   decideThirdPartyAccess,
   maxAppNameLength,
+  maxAppURLLength,
   maxRedirectURIs,
   parseAppScopes,
   parseAppSettings,

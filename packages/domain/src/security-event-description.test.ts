@@ -37,5 +37,8 @@ describe("describeSecurityEvent", () => {
     expect(
       describeSecurityEvent({ type: "email_change_requested", details: { to: "n***@example.org" } }),
     ).toBe("A change of your email address to n***@example.org was requested");
+    expect(describeSecurityEvent({ type: "sessions_revoked", details: { reason: "logout_others" } })).toBe(
+      "Your other sessions were signed out",
+    );
   });
 });

@@ -41,7 +41,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   provider_linked: (d) => `${String(d.provider ?? "A provider")} was linked to your account`,
   provider_unlinked: (d) => `${String(d.provider ?? "A provider")} was unlinked from your account`,
   session_revoked: () => "A session was signed out",
-  sessions_revoked: () => "Every session was signed out",
+  sessions_revoked: (d) =>
+    d.reason === "logout_others" ? "Your other sessions were signed out" : "Every session was signed out",
   new_device_sign_in: () => "Your account was signed in to from a new device and network",
   account_disabled: () => "Your account was disabled",
   account_enabled: () => "Your account was enabled again",

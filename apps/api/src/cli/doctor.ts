@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { pingRedisServer } from "@superoauth/adapter-http";
 import { verifySMTPServer } from "@superoauth/adapter-mail";
 import { openStorage } from "@superoauth/adapter-sql";
 import { loadDotEnvFiles, parseConfig } from "../config.ts";
@@ -49,6 +50,7 @@ if (!parsed.ok) {
         probes: {
           database: storage,
           verifySMTP: (url) => verifySMTPServer({ url, timeoutMs: 5_000 }),
+          pingRedis: (url) => pingRedisServer({ url, timeoutMs: 5_000 }),
           now: () => Date.now(),
         },
       })),

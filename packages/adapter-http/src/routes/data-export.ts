@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { DataExportSummary, UseCases } from "@superoauth/application";
+import { type DataExportSummary, dataExportDownloadHeaders, type UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
@@ -93,17 +93,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
       const result = await useCases.openDataExportArchive({ userId: authOf(request).user.id, exportId: id });
       if (!result.ok) return sendFailure(reply, result);
       const archive = result.value;
-      return (
-        reply
-          .header("Content-Type", "application/zip")
-          .header("Content-Disposition", `attachment; filename="${archive.fileName}"`)
-          .header("Content-Length", String(archive.sizeBytes))
-          // RFC 9530's digest of the selected representation (the whole archive: no range requests),
-          // and the same SHA-256 in hex, as `sha256sum` prints it.
-          .header("Repr-Digest", `sha-256=:${Buffer.from(archive.sha256, "hex").toString("base64")}:`)
-          .header("X-Content-SHA256", archive.sha256)
-          .send(Readable.from(archive.content))
-      );
+      return reply.headers(dataExportDownloadHeaders(archive)).send(Readable.from(archive.content));
     },
   );
 }

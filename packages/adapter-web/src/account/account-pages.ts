@@ -10,6 +10,8 @@ import { secondFactorProof } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
 import { accountSignIn } from "./account-sign-in.ts";
+import { accountActivityPages } from "./activity-pages.ts";
+import { accountDeletionPages } from "./delete-pages.ts";
 import { keepTrip, linkedProvidersPages, providerFormTargets, tripFailure } from "./linked-providers.ts";
 import { accountNav, accountNotices } from "./nav.ts";
 import { profilePages } from "./profile-pages.ts";
@@ -187,6 +189,8 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   accountTwoFactorPages(app, area, useCases);
   linkedProvidersPages(app, area, options);
   profilePages(app, area, useCases);
+  accountActivityPages(app, area, useCases);
+  accountDeletionPages(app, kit, area, options);
 }
 
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */

@@ -51,4 +51,12 @@ export const accountNotices: Readonly<Record<string, string>> = {
   nickname_changed: "Your nickname has been changed.",
   email_change_sent:
     "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
+  session_revoked: "That session is signed out.",
+  other_sessions_revoked: "Your other sessions are signed out. This one stays signed in.",
+  app_revoked: "The app can no longer use your account.",
+  app_registered: "Your app is registered.",
+  app_updated: "Your app's settings are saved.",
+  app_deleted: "Your app is deleted, with every authorization and token it had.",
+  export_requested: "Your export is on its way. We will also email you when it is ready.",
+  export_running: "You already have an export on its way: here it is.",
 };

@@ -61,6 +61,16 @@ export function field(body: unknown, name: string, max: number): string {
   return typeof value === "string" ? value.slice(0, max) : "";
 }
 
+/** A repeated form field (checkboxes of one name): each value cut to `max`, at most `count` of them. */
+export function fieldList(body: unknown, name: string, max: number, count: number): string[] {
+  const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
+  const values = Array.isArray(value) ? value : [value];
+  return values
+    .filter((item): item is string => typeof item === "string")
+    .slice(0, count)
+    .map((item) => item.slice(0, max));
+}
+
 export function createPageKit(options: PageKitOptions): PageKit {
   const theme = options.theme ?? defaultTheme;
   const assets = loadPageAssets(theme);

@@ -66,6 +66,12 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   INVALID_TOKEN: { status: 401, message: "Your session has ended. Sign in again." },
   REAUTH_REQUIRED: { status: 401, message: "Confirm it is you first" },
   RATE_LIMIT_EXCEEDED: { status: 429, message: "Too many attempts. Wait a while, then try again." },
+  SESSION_NOT_FOUND: { status: 404, message: "That session is already signed out" },
+  APP_NOT_FOUND: { status: 404, message: "There is no such app of yours" },
+  EXPORT_NOT_FOUND: { status: 404, message: "There is no such data export of yours" },
+  EXPORT_NOT_READY: { status: 409, message: "The data export is not ready to download yet" },
+  EXPORT_EXPIRED: { status: 410, message: "The data export has expired. Request a new one." },
+  LAST_ADMIN: { status: 409, message: "This is the last active admin: make another admin first" },
 };
 
 /**

@@ -65,6 +65,11 @@ export interface ExportJobRepository {
   markExportJobExpired(input: { id: string; now: Date }): Promise<void>;
   /** Deletes every job of the user (deleting the account); answers their ids, whose archives go next. */
   deleteExportJobsOfUser(userId: UserId): Promise<readonly string[]>;
+  /**
+   * How many jobs are queued (`pending`) and claimed (`running`, a lapsed lease included) right
+   * now, across every instance: the queue depth the metrics report.
+   */
+  countActiveExportJobs(): Promise<{ readonly pending: number; readonly running: number }>;
 }
 
 /** One file of an export archive: its name in the archive and its content, produced as it is read. */

@@ -248,6 +248,31 @@ export function exportJobRepositoryContract(
       });
     });
 
+    it("counts the pending and running jobs: a queued job is pending, a claimed one running, a finished one neither", async () => {
+      const { jobs, userId, users } = await withUser();
+      // Earlier tests (and the drain) leave jobs behind on a shared store: count from here on.
+      const base = await jobs.countActiveExportJobs();
+      const other = makeUser();
+      await users.insertUser(other);
+      const first = makeJob(userId, { requestedAt: at(0) });
+      await jobs.enqueueExportJob(first);
+      await jobs.enqueueExportJob(makeJob(other.id, { requestedAt: at(1) }));
+      expect(await jobs.countActiveExportJobs()).toEqual({
+        pending: base.pending + 2,
+        running: base.running,
+      });
+      expect((await claimAt(jobs, at(10), "w1"))?.id).toBe(first.id);
+      expect(await jobs.countActiveExportJobs()).toEqual({
+        pending: base.pending + 1,
+        running: base.running + 1,
+      });
+      expect(await complete(jobs, first, "w1", at(20))).toBe("completed");
+      expect(await jobs.countActiveExportJobs()).toEqual({
+        pending: base.pending + 1,
+        running: base.running,
+      });
+    });
+
     it("lists ready and failed jobs from their expiry on, and marks them expired once", async () => {
       const { jobs, users, userId } = await withUser();
       const ready = makeJob(userId);

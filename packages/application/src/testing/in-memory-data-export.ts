@@ -130,6 +130,14 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     return ids;
   }
 
+  async countActiveExportJobs(): Promise<{ pending: number; running: number }> {
+    const jobs = [...this.#jobs.values()];
+    return {
+      pending: jobs.filter((job) => job.status === "pending").length,
+      running: jobs.filter((job) => job.status === "running").length,
+    };
+  }
+
   /** Test helper: a job by id, whoever owns it. */
   get(id: string): ExportJob | undefined {
     return this.#jobs.get(id);

@@ -32,3 +32,36 @@ export async function openDataExportArchive(
     sha256: job.sha256,
   });
 }
+
+/**
+ * The response headers of an archive's download, the same wherever it is served (the API's
+ * `/user/export/:id/download` and the account center's page): a ZIP attachment of known length,
+ * RFC 9530's digest of the whole representation (no range requests) and the same SHA-256 in hex,
+ * as `sha256sum` prints it.
+ */
+export function dataExportDownloadHeaders(archive: DataExportArchive): Readonly<Record<string, string>> {
+  return {
+    "Content-Type": "application/zip",
+    "Content-Disposition": `attachment; filename="${archive.fileName}"`,
+    "Content-Length": String(archive.sizeBytes),
+    "Repr-Digest": `sha-256=:${hexToBase64(archive.sha256)}:`,
+    "X-Content-SHA256": archive.sha256,
+  };
+}
+
+const base64Digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Hex to padded base64 (RFC 4648), without Node's Buffer: the application layer runs on plain ES. */
+function hexToBase64(hex: string): string {
+  const bytes = (hex.match(/[0-9a-f]{2}/gi) ?? []).map((pair) => Number.parseInt(pair, 16));
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a = 0, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += base64Digits[(n >> 18) & 63];
+    out += base64Digits[(n >> 12) & 63];
+    out += b === undefined ? "=" : base64Digits[(n >> 6) & 63];
+    out += c === undefined ? "=" : base64Digits[n & 63];
+  }
+  return out;
+}

@@ -1,19 +1,26 @@
-import { ok, type Result, type UserId } from "@superoauth/domain";
+import { ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "./steps/start-session.ts";
 
-/** Ends every session of the user, this one included. */
+/**
+ * Ends every session of the user, this one included; with `keepSessionId` ("sign out all other
+ * sessions" of the account center), every session but that one.
+ */
 export async function logOutEverywhere(
   deps: Dependencies,
-  input: { userId: UserId; client?: ClientInfo },
+  input: { userId: UserId; keepSessionId?: SessionId; client?: ClientInfo },
 ): Promise<Result<void, never>> {
-  await deps.sessions.revokeSessionsOfUser({ userId: input.userId, now: deps.clock.now() });
+  await deps.sessions.revokeSessionsOfUser({
+    userId: input.userId,
+    now: deps.clock.now(),
+    ...(input.keepSessionId === undefined ? {} : { exceptSessionId: input.keepSessionId }),
+  });
   await recordSecurityEvent(deps, {
     userId: input.userId,
     type: "sessions_revoked",
     client: input.client,
-    details: { reason: "logout_all" },
+    details: { reason: input.keepSessionId === undefined ? "logout_all" : "logout_others" },
   });
   return ok(undefined);
 }

@@ -106,4 +106,20 @@ describe("logOutEverywhere", () => {
     });
     expect(await isLive(deps, stranger)).toBe(true);
   });
+
+  it("with keepSessionId ends every other session and keeps that one, recorded as logout_others", async () => {
+    const deps = createInMemoryDependencies();
+    const first = await registerAccount(deps, { email: "ada@example.com" });
+    const second = await signInAgain(deps, "ada@example.com");
+    const third = await signInAgain(deps, "ada@example.com");
+
+    expect(
+      await logOutEverywhere(deps, { userId: first.user.id, keepSessionId: second.sessionId, client }),
+    ).toEqual({ ok: true, value: undefined });
+    expect(await isLive(deps, first)).toBe(false);
+    expect(await isLive(deps, second)).toBe(true);
+    expect(await isLive(deps, third)).toBe(false);
+    const [latest] = await deps.securityEvents.listSecurityEventsOfUser({ userId: first.user.id, limit: 1 });
+    expect(latest).toMatchObject({ type: "sessions_revoked", details: { reason: "logout_others" } });
+  });
 });

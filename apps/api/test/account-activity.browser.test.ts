@@ -1,0 +1,260 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { generateUUIDv7 } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { UserId } from "@superoauth/domain";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
+import { callJSONAPI, listenComposedService } from "./test-config.ts";
+
+// The account center's activity sections (issue 10) in Debian's Chromium against the composed
+// service on MySQL: sessions (another browser signed out, then all others), an authorized app
+// revoked, a developer app registered (secret shown once), its secret rotated and the app deleted,
+// the activity timeline paged with JavaScript off, and a data export requested, prepared by the
+// service's worker, downloaded and checked against the SHA-256 the page shows. axe-core on every
+// page; screenshots in test-results/account-activity.
+
+const shots = "test-results/account-activity";
+const email = "activity@example.com";
+const password = "Str0ng-Passw0rd!x";
+const firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+const database = useTestDatabase();
+let service: Service;
+let baseURL: string;
+let browser: Browser;
+let userId: UserId;
+let authorizedClientId: string;
+
+const api = (method: string, path: string, body?: unknown, token?: string) =>
+  callJSONAPI(baseURL, { method, path, body, token });
+
+beforeAll(async () => {
+  ({ service, url: baseURL } = await listenComposedService(database.url()));
+  const registered = await api("POST", "/auth/register", { email, password, nickname: "activityholder" });
+  userId = (registered.user as { id: UserId }).id;
+  // An app of someone else's, which this account authorized (as the consent page records it).
+  const other = await api("POST", "/auth/register", {
+    email: "developer@example.com",
+    password,
+    nickname: "developer",
+  });
+  const created = await api(
+    "POST",
+    "/apps",
+    {
+      name: "Photo Printer",
+      homepageURL: "https://printer.example/",
+      redirectURIs: ["https://printer.example/callback"],
+      allowedScopes: ["openid", "email", "offline_access"],
+      type: "confidential",
+    },
+    String(other.accessToken),
+  );
+  authorizedClientId = (created.app as { clientId: string }).clientId;
+  await service.storage.appAuthorizations.recordAuthorization({
+    userId,
+    clientId: authorizedClientId,
+    grantId: "grant-of-the-browser-test",
+    scopes: ["openid", "email", "offline_access"],
+    now: new Date(),
+  });
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+});
+
+/** Runs axe-core on the page, then keeps a screenshot of it. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  expect(await axeViolations(page), name).toEqual([]);
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+async function signIn(page: Page, next: string): Promise<void> {
+  await page.goto(`${baseURL}/account/sign-in?${new URLSearchParams({ next })}`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click("button[type=submit].primary");
+  await page.waitForURL(`${baseURL}${next}`);
+}
+
+describe("the account center's activity sections in Chromium", () => {
+  it("lists the sessions, signs out another browser, then every other session", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "/account/sessions");
+    const otherContext = await browser.newContext({ userAgent: firefox });
+    const other = await otherContext.newPage();
+    await signIn(other, "/account");
+
+    await page.reload();
+    expect(await page.locator(".item.current").count()).toBe(1);
+    expect(await page.textContent(".item.current")).toContain("This device");
+    expect(await page.textContent("main")).toContain("Firefox on Linux");
+    await expectAccessible(page, "sessions");
+
+    await page.click('button[aria-label^="Sign out Firefox on Linux"]');
+    await page.waitForURL(`${baseURL}/account/sessions`);
+    expect(await page.textContent(".notice")).toContain("That session is signed out.");
+    expect(await page.textContent("main")).not.toContain("Firefox on Linux");
+    await other.goto(`${baseURL}/account`);
+    expect(other.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+    await expectAccessible(page, "sessions-one-signed-out");
+
+    // The API session of the registration is still live: "all others" ends it.
+    expect(await page.locator(".item").count()).toBeGreaterThan(1);
+    await page.click("text=Sign out all other sessions");
+    await page.waitForURL(`${baseURL}/account/sessions`);
+    expect(await page.locator(".item").count()).toBe(1);
+    expect(await page.textContent("main")).toContain("This is your only session.");
+    await expectAccessible(page, "sessions-others-signed-out");
+    expect(problems).toEqual([]);
+    await otherContext.close();
+    await context.close();
+  });
+
+  it("shows an authorized app's scopes in words and revokes it", { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "/account/apps");
+    expect(await page.textContent("main")).toContain("Photo Printer");
+    expect(await page.textContent("main")).toContain("See your email address and whether it is verified");
+    await expectAccessible(page, "apps");
+    await page.click('button[aria-label="Revoke access of Photo Printer"]');
+    await page.waitForURL(`${baseURL}/account/apps`);
+    expect(await page.textContent(".notice")).toContain("The app can no longer use your account.");
+    expect(await page.textContent("main")).toContain("You have not authorized any app.");
+    expect(
+      await service.storage.appAuthorizations.findAuthorization({ userId, clientId: authorizedClientId }),
+    ).toBeNull();
+    await expectAccessible(page, "apps-revoked");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("registers a developer app (secret shown once), rotates its secret and deletes it", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "/account/developer-apps");
+    await expectAccessible(page, "developer-apps");
+    await page.fill("#app-name", "My Blog");
+    await page.fill("#redirect-uris", "https://blog.example/callback");
+    await page.fill("#homepage-url", "https://blog.example/");
+    await page.check("#scope-email");
+    await page.click("text=Register app");
+    await page.waitForSelector("#client-secret");
+    const clientId = (await page.textContent("#client-id"))?.trim() ?? "";
+    const secret = (await page.textContent("#client-secret"))?.trim() ?? "";
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await page.textContent("[role=alert]")).toContain("shown only this once");
+    await expectAccessible(page, "developer-app-secret");
+
+    await page.click("text=I have copied it");
+    await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}`);
+    expect(await page.content()).not.toContain(secret);
+    expect(await page.inputValue("#redirect-uris")).toBe("https://blog.example/callback");
+    await expectAccessible(page, "developer-app");
+
+    await page.fill("#app-name", "My Better Blog");
+    await page.click("text=Save changes");
+    await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}`);
+    expect(await page.textContent(".notice")).toContain("settings are saved");
+    expect(await page.inputValue("#app-name")).toBe("My Better Blog");
+
+    await page.click("text=Make a new client secret");
+    await page.waitForSelector("#client-secret");
+    const rotated = (await page.textContent("#client-secret"))?.trim() ?? "";
+    expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(rotated).not.toBe(secret);
+    await expectAccessible(page, "developer-app-rotated");
+
+    await page.goto(`${baseURL}/account/developer-apps/${clientId}`);
+    await page.click("text=Delete this app…");
+    await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}/delete`);
+    await expectAccessible(page, "developer-app-delete");
+    await page.click("text=Delete the app");
+    await page.waitForURL(`${baseURL}/account/developer-apps`);
+    expect(await page.textContent(".notice")).toContain("Your app is deleted");
+    expect(await page.textContent("main")).toContain("You have not registered any app.");
+    expect(await service.storage.apps.findApp(clientId)).toBeNull();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("pages through the activity timeline, with JavaScript off", { timeout: 120_000 }, async () => {
+    const start = Date.now() - 3_600_000;
+    for (let i = 0; i < 25; i++) {
+      await service.storage.securityEvents.recordSecurityEvent({
+        id: generateUUIDv7(start + i * 1000),
+        userId,
+        type: i === 0 ? "two_factor_reset" : "login_failed",
+        occurredAt: new Date(start + i * 1000),
+        ip: "198.51.100.7",
+        userAgent: firefox,
+        actorId: null,
+        details: i === 0 ? { by: "support" } : {},
+      });
+    }
+    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await signIn(page, "/account/activity");
+    expect(await page.locator(".timeline .item").count()).toBe(20);
+    expect(await page.locator("text=Newer").count()).toBe(0);
+    await page.screenshot({ path: `${shots}/no-js-activity.png`, fullPage: true });
+    await page.click("text=Older");
+    await page.waitForURL(/\/account\/activity\?before=/);
+    const secondURL = page.url();
+    expect(await page.textContent("main")).toContain("Your two-factor authentication was reset by support");
+    await page.screenshot({ path: `${shots}/no-js-activity-older.png`, fullPage: true });
+    await page.click("text=Newer");
+    await page.waitForURL(`${baseURL}/account/activity`);
+    expect(await page.locator(".timeline .item").count()).toBe(20);
+    await context.close();
+
+    const checked = await newCheckedPage(browser);
+    await signIn(checked.page, "/account/activity");
+    await expectAccessible(checked.page, "activity");
+    await checked.page.goto(secondURL);
+    await expectAccessible(checked.page, "activity-older");
+    expect(checked.problems).toEqual([]);
+    await checked.context.close();
+  });
+
+  it("requests an export, waits for the worker, downloads it and checks its SHA-256", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "/account/export");
+    await expectAccessible(page, "export");
+    await page.click("text=Request an export");
+    await page.waitForURL(/\/account\/export\/[0-9a-f-]+$/);
+    const statusURL = page.url();
+    await expectAccessible(page, "export-requested");
+    // The service's worker prepares it; the person follows it with the Refresh link (or a reload).
+    for (let tries = 0; tries < 60; tries++) {
+      if ((await page.textContent("#export-status")) === "Ready to download") break;
+      const refresh = page.locator("text=Refresh");
+      if ((await refresh.count()) > 0) await refresh.click();
+      else await page.goto(statusURL);
+      await page.waitForTimeout(500);
+    }
+    expect(await page.textContent("#export-status")).toBe("Ready to download");
+    await expectAccessible(page, "export-ready");
+    const sha256 = (await page.textContent("#export-sha256"))?.trim() ?? "";
+    expect(sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(await page.textContent("pre.command")).toContain(`${sha256}  superoauth-export-`);
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+    expect(download.suggestedFilename()).toMatch(/^superoauth-export-[0-9a-f-]+\.zip$/);
+    const bytes = await readFile(await download.path());
+    expect(bytes.subarray(0, 2).toString("latin1")).toBe("PK");
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(sha256);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

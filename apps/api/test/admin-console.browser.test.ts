@@ -1,0 +1,279 @@
+import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { Role, UserId } from "@superoauth/domain";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Service } from "../src/compose.ts";
+import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
+import { listenComposedService } from "./test-config.ts";
+
+// The admin console and self-service deletion (issue 10) in Debian's Chromium against the composed
+// service on MySQL: an admin searches, opens a person, resets their 2FA (their timeline says so),
+// disables them (their sign-in then says so), changes a role and deletes with the typed email; a
+// support member sees fewer actions; a plain user gets 403; a person deletes their own account and
+// the address registers again. axe-core on every page, one action by keyboard alone, one walk with
+// JavaScript off; screenshots in test-results/admin-console.
+
+const shots = "test-results/admin-console";
+const password = "Str0ng-Passw0rd!x";
+
+const database = useTestDatabase();
+let service: Service;
+let baseURL: string;
+let browser: Browser;
+const ids: Record<string, string> = {};
+
+async function api(method: string, path: string, input: { token?: string; body?: unknown } = {}) {
+  const response = await fetch(`${baseURL}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(input.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(input.token === undefined ? {} : { authorization: `Bearer ${input.token}` }),
+    },
+    ...(input.body === undefined ? {} : { body: JSON.stringify(input.body) }),
+  });
+  return { status: response.status, json: (await response.json()) as { data: Record<string, unknown> } };
+}
+
+/** Registers `name@example.com` through the API; staff roles are set in the store, as `pnpm admin:create` does. */
+async function register(name: string, role: Role = "user"): Promise<string> {
+  const registered = await api("POST", "/auth/register", {
+    body: { email: `${name}@example.com`, password, nickname: name },
+  });
+  expect(registered.status).toBe(201);
+  const data = registered.json.data as { user: { id: string }; accessToken: string };
+  ids[name] = data.user.id;
+  if (role !== "user") {
+    const promoted = await service.storage.accountAdministration.updateAccount({
+      userId: data.user.id as UserId,
+      change: { role },
+      now: new Date(),
+      guard: () => ({ ok: true, value: undefined }),
+    });
+    expect(promoted.ok).toBe(true);
+  }
+  return data.accessToken;
+}
+
+beforeAll(async () => {
+  ({ service, url: baseURL } = await listenComposedService(database.url()));
+  await register("boss", "admin");
+  await register("helper", "support");
+  await register("plain");
+  await register("promoted");
+  await register("gone");
+  await register("quiet");
+  await register("leaving");
+  // The person whose second factor the admin resets: 2FA on through the API.
+  const token = await register("target");
+  const setup = await api("POST", "/auth/2fa/setup", { token });
+  const secret = setup.json.data.secret as string;
+  const enabled = await api("POST", "/auth/2fa/enable", {
+    token,
+    body: { code: await generateTOTPCode({ secret, now: new Date() }) },
+  });
+  expect(enabled.status).toBe(200);
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.close();
+});
+
+/** Runs axe-core on the page, then keeps a screenshot of it. */
+async function expectAccessible(page: Page, name: string): Promise<void> {
+  expect(await axeViolations(page), name).toEqual([]);
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+/** Signs in at /account/sign-in with `next`, landing there. */
+async function signIn(page: Page, name: string, next: string, landing = next): Promise<void> {
+  await page.goto(`${baseURL}${next}`);
+  expect(page.url()).toBe(`${baseURL}/account/sign-in?next=${encodeURIComponent(next)}`);
+  await page.fill("#email", `${name}@example.com`);
+  await page.fill("#password", password);
+  await page.click("button[type=submit].primary");
+  await page.waitForURL(`${baseURL}${landing}`);
+}
+
+/** Clicks a form button of the user page and waits for the post-redirect-get back to it. */
+async function clickAction(page: Page, label: string, back: string): Promise<string> {
+  await page.click(`main button:has-text("${label}")`);
+  await page.waitForURL(`${baseURL}${back}`);
+  return (await page.textContent(".notice")) ?? "";
+}
+
+describe("the admin console in Chromium", () => {
+  it("an admin searches, opens a person, resets their 2FA, disables them and changes a role", {
+    timeout: 180_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "boss", "/admin", "/admin/users");
+    expect(await page.getAttribute('nav[aria-label="Admin"] a[aria-current="page"]', "href")).toBe(
+      "/admin/users",
+    );
+    await expectAccessible(page, "users");
+    await page.fill("#q", "target");
+    await page.press("#q", "Enter");
+    await page.waitForURL(`${baseURL}/admin/users?q=target`);
+    expect(await page.locator("tbody tr").count()).toBe(1);
+    await expectAccessible(page, "users-search");
+
+    const targetPath = `/admin/users/${ids.target}`;
+    await page.click('a:has-text("target@example.com")');
+    await page.waitForURL(`${baseURL}${targetPath}`);
+    expect(await page.textContent("dl")).toContain("Two-step verificationon");
+    await expectAccessible(page, "user");
+
+    expect(await clickAction(page, "Reset two-step verification", targetPath)).toContain(
+      "Two-step verification is off",
+    );
+    expect(await page.textContent("dl")).toContain("Two-step verificationoff");
+    await expectAccessible(page, "user-two-factor-reset");
+    // The person's timeline names the reset (their password alone signs them in now).
+    const login = await api("POST", "/auth/login", { body: { email: "target@example.com", password } });
+    expect(login.status).toBe(200);
+    const events = await api("GET", "/user/security-events", {
+      token: login.json.data.accessToken as string,
+    });
+    expect(JSON.stringify(events.json.data)).toContain("Your two-factor authentication was reset");
+
+    expect(await clickAction(page, "Disable the account", targetPath)).toContain("The account is disabled");
+    expect(await page.textContent("dl")).toContain("Statusdisabled");
+    const person = await newCheckedPage(browser);
+    await person.page.goto(`${baseURL}/account/sign-in`);
+    await person.page.fill("#email", "target@example.com");
+    await person.page.fill("#password", password);
+    await person.page.click("button[type=submit].primary");
+    await person.page.waitForSelector("[role=alert]");
+    expect(await person.page.textContent("[role=alert]")).toContain("This account has been disabled");
+    await expectAccessible(person.page, "disabled-sign-in");
+    await person.context.close();
+
+    const promotedPath = `/admin/users/${ids.promoted}`;
+    await page.goto(`${baseURL}${promotedPath}`);
+    await page.selectOption("#role", "support");
+    expect(await clickAction(page, "Change the role", promotedPath)).toContain("The role is changed");
+    expect(await page.textContent("dl")).toContain("Rolesupport");
+
+    await page.click('nav a[href="/admin/audit"]');
+    await page.waitForURL(`${baseURL}/admin/audit`);
+    const audit = (await page.textContent("tbody")) ?? "";
+    for (const type of ["role_changed", "account_disabled", "two_factor_reset"])
+      expect(audit).toContain(type);
+    await expectAccessible(page, "audit");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("an admin deletes a person after typing their email", { timeout: 120_000 }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "boss", `/admin/users/${ids.gone}`);
+    await page.click('a:has-text("Delete the account")');
+    await page.waitForURL(`${baseURL}/admin/users/${ids.gone}/delete`);
+    await expectAccessible(page, "delete");
+    await page.fill("#confirm-email", "someone@example.com");
+    await page.click("main button[type=submit]");
+    await page.waitForSelector("[role=alert]");
+    expect(await page.textContent("[role=alert]")).toContain("Type the account's email address exactly");
+    await expectAccessible(page, "delete-wrong-email");
+    await page.fill("#confirm-email", "gone@example.com");
+    await page.click("main button[type=submit]");
+    await page.waitForURL(`${baseURL}/admin/users`);
+    expect(await page.textContent(".notice")).toContain("The account is deleted");
+    const missing = await page.goto(`${baseURL}/admin/users/${ids.gone}`);
+    expect(missing?.status()).toBe(404);
+    await expectAccessible(page, "deleted-user-404");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("ends a person's sessions with the keyboard alone", { timeout: 120_000 }, async () => {
+    const { context, page } = await newCheckedPage(browser);
+    const quietPath = `/admin/users/${ids.quiet}`;
+    await signIn(page, "boss", quietPath);
+    let focused = "";
+    for (let presses = 0; presses < 30 && focused !== "End every session"; presses += 1) {
+      await page.keyboard.press("Tab");
+      focused = (await page.evaluate(`document.activeElement?.textContent?.trim() ?? ""`)) as string;
+    }
+    expect(focused).toBe("End every session");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(`${baseURL}${quietPath}`);
+    await page.waitForSelector(".notice");
+    expect(await page.textContent(".notice")).toContain("Every session of this account has ended");
+    expect(await page.textContent("dl")).toContain("Sessions0");
+    await expectAccessible(page, "sessions-revoked-keyboard");
+    await context.close();
+  });
+
+  it("support sees only their actions; the audit log and a plain user get 403", {
+    timeout: 120_000,
+  }, async () => {
+    const support = await newCheckedPage(browser);
+    await signIn(support.page, "helper", `/admin/users/${ids.quiet}`);
+    const actions = await support.page.locator("main button").allTextContents();
+    expect(actions.map((text) => text.trim())).toEqual(["End every session"]);
+    expect(await support.page.locator("#role").count()).toBe(0);
+    await expectAccessible(support.page, "support-user");
+    const audit = await support.page.goto(`${baseURL}/admin/audit`);
+    expect(audit?.status()).toBe(403);
+    expect(await support.page.textContent("main")).toContain("Not allowed");
+    await expectAccessible(support.page, "support-audit-403");
+    await support.context.close();
+
+    const plain = await newCheckedPage(browser);
+    await plain.page.goto(`${baseURL}/admin`);
+    await plain.page.fill("#email", "plain@example.com");
+    await plain.page.fill("#password", password);
+    await plain.page.click("button[type=submit].primary");
+    await plain.page.waitForURL(`${baseURL}/admin`);
+    expect(await plain.page.textContent("main")).toContain("Not allowed");
+    await expectAccessible(plain.page, "plain-user-403");
+    await plain.context.close();
+  });
+
+  it("walks the console with JavaScript off: search, open, enable", { timeout: 120_000 }, async () => {
+    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await signIn(page, "boss", "/admin/users?q=target");
+    await page.screenshot({ path: `${shots}/no-js-users.png`, fullPage: true });
+    await page.click('a:has-text("target@example.com")');
+    await page.waitForURL(`${baseURL}/admin/users/${ids.target}`);
+    expect(await clickAction(page, "Enable the account", `/admin/users/${ids.target}`)).toContain(
+      "The account is enabled again",
+    );
+    await page.screenshot({ path: `${shots}/no-js-enabled.png`, fullPage: true });
+    await context.close();
+  });
+});
+
+describe("deleting one's own account in Chromium", () => {
+  it("explains, asks for the email, deletes, signs the browser out; the address registers again", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "leaving", "/account/delete");
+    expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe("/account/delete");
+    await expectAccessible(page, "account-delete");
+    await page.fill("#confirm-email", "DELETE");
+    await page.click("main button[type=submit]");
+    await page.waitForSelector("[role=alert]");
+    await expectAccessible(page, "account-delete-wrong-email");
+    await page.fill("#confirm-email", "leaving@example.com");
+    await page.click("main button[type=submit]");
+    await page.waitForURL(`${baseURL}/account/deleted`);
+    expect(await page.textContent("main")).toContain("Your account is deleted");
+    await expectAccessible(page, "account-deleted");
+    expect((await context.cookies()).map((cookie) => cookie.name)).not.toContain("superoauth_session");
+    await page.goto(`${baseURL}/account`);
+    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+    const again = await api("POST", "/auth/register", {
+      body: { email: "leaving@example.com", password, nickname: "leaving" },
+    });
+    expect(again.status).toBe(201);
+    expect((again.json.data.user as { id: string }).id).not.toBe(ids.leaving);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

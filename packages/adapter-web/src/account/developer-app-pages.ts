@@ -1,0 +1,245 @@
+import type { UseCases } from "@superoauth/application";
+import {
+  type AppSettingsInput,
+  appScopes,
+  maxAppNameLength,
+  maxAppURLLength,
+  maxRedirectURIs,
+} from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
+import { fieldList } from "../pages/page-kit.ts";
+import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
+import { describeScope } from "../scopes.ts";
+import { shownTime } from "./present.ts";
+
+const base = "/account/developer-apps";
+
+/** The register and edit forms' fields, as the person typed them (shown again after a mistake). */
+interface AppForm {
+  readonly name: string;
+  readonly homepageURL: string;
+  readonly logoURL: string;
+  readonly redirectURIs: string;
+  readonly postLogoutRedirectURIs: string;
+  readonly scopes: readonly string[];
+  readonly type: string;
+  readonly tokenEndpointAuthMethod: string;
+}
+
+const emptyForm: AppForm = {
+  name: "",
+  homepageURL: "",
+  logoURL: "",
+  redirectURIs: "",
+  postLogoutRedirectURIs: "",
+  scopes: ["openid"],
+  type: "confidential",
+  tokenEndpointAuthMethod: "client_secret_basic",
+};
+
+/** Every scope, with its words, for the checkboxes. */
+const scopeChoices = appScopes.map((scope) => ({ scope, words: describeScope(scope) }));
+
+const urisMax = maxRedirectURIs * (maxAppURLLength + 2);
+
+function formOf(page: PageContext): AppForm {
+  return {
+    name: page.form("name", maxAppNameLength + 50),
+    homepageURL: page.form("homepage_url", maxAppURLLength + 1),
+    logoURL: page.form("logo_url", maxAppURLLength + 1),
+    redirectURIs: page.form("redirect_uris", urisMax),
+    postLogoutRedirectURIs: page.form("post_logout_redirect_uris", urisMax),
+    scopes: fieldList(page.request.body, "scope", 50, appScopes.length + 5),
+    type: page.form("type", 20),
+    tokenEndpointAuthMethod: page.form("token_endpoint_auth_method", 40),
+  };
+}
+
+/** One URI a line (blank lines dropped); more than the rule allows is left for it to refuse. */
+const lines = (text: string): string[] =>
+  text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "")
+    .slice(0, maxRedirectURIs + 1);
+
+/** The form as the apps API's settings (docs/api.md, POST /apps): the use case validates them. */
+function settingsOf(form: AppForm): AppSettingsInput {
+  const optional = (value: string) => (value.trim() === "" ? null : value.trim());
+  return {
+    name: form.name,
+    homepageURL: optional(form.homepageURL),
+    logoURL: optional(form.logoURL),
+    redirectURIs: lines(form.redirectURIs),
+    postLogoutRedirectURIs: lines(form.postLogoutRedirectURIs),
+    allowedScopes: form.scopes,
+    type: form.type,
+    // A public client has no secret to authenticate with: its method is always none.
+    tokenEndpointAuthMethod: form.type === "public" ? undefined : form.tokenEndpointAuthMethod || undefined,
+  };
+}
+
+type OwnedApp = Extract<Awaited<ReturnType<UseCases["getApp"]>>, { ok: true }>["value"];
+
+function formFromApp(app: OwnedApp): AppForm {
+  return {
+    name: app.name,
+    homepageURL: app.homepageURL ?? "",
+    logoURL: app.logoURL ?? "",
+    redirectURIs: app.redirectURIs.join("\n"),
+    postLogoutRedirectURIs: app.postLogoutRedirectURIs.join("\n"),
+    scopes: app.allowedScopes,
+    type: app.type,
+    tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+  };
+}
+
+const clientIdOf = (page: PageContext): string =>
+  String((page.request.params as Record<string, unknown>).clientId ?? "").slice(0, 128);
+
+/**
+ * `/account/developer-apps`: the person's own OAuth apps (the apps API's use cases): register, see
+ * and edit one, rotate a confidential app's secret (shown once, in the POST's answer only), delete
+ * after a confirmation step. Editing, rotating and deleting need a fresh proof (ADR 0020).
+ */
+export function developerAppPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
+  const renderList = async (
+    page: PageContext,
+    input: { form?: AppForm; message?: string; status?: number } = {},
+  ) => {
+    const listed = await useCases.listApps({ userId: page.signedIn.user.id });
+    return page.render(
+      "account/developer-apps",
+      {
+        title: "Developer apps",
+        section: "developer-apps",
+        apps: (listed.ok ? listed.value : []).map((owned) => ({
+          clientId: owned.clientId,
+          name: owned.name,
+          type: owned.type,
+          createdAt: shownTime(owned.createdAt),
+        })),
+        form: input.form ?? emptyForm,
+        scopeChoices,
+        error: input.message ?? null,
+      },
+      { status: input.status ?? 200 },
+    );
+  };
+
+  const renderApp = (
+    page: PageContext,
+    owned: OwnedApp,
+    input: { form?: AppForm; message?: string; status?: number } = {},
+  ) =>
+    page.render(
+      "account/developer-app",
+      {
+        title: owned.name,
+        section: "developer-apps",
+        app: {
+          clientId: owned.clientId,
+          type: owned.type,
+          tokenEndpointAuthMethod: owned.tokenEndpointAuthMethod,
+          createdAt: shownTime(owned.createdAt),
+          updatedAt: shownTime(owned.updatedAt),
+        },
+        form: input.form ?? formFromApp(owned),
+        scopeChoices,
+        error: input.message ?? null,
+      },
+      { status: input.status ?? 200 },
+    );
+
+  /** A client secret, shown in this answer only (no-store, never in a URL or cookie), with its warning. */
+  const renderSecret = (
+    page: PageContext,
+    input: { clientId: string; name: string; clientSecret: string; rotated: boolean },
+  ) =>
+    page.render("account/developer-app-secret", {
+      title: input.rotated ? "Your new client secret" : "Your app is registered",
+      section: "developer-apps",
+      ...input,
+    });
+
+  /** The app of the path, or the 404 page answered. */
+  const ownedApp = async (page: PageContext): Promise<OwnedApp | null> => {
+    const found = await useCases.getApp({ userId: page.signedIn.user.id, clientId: clientIdOf(page) });
+    if (found.ok) return found.value;
+    const { status, message } = page.failure(found);
+    await renderList(page, { message, status });
+    return null;
+  };
+
+  area.page(app, "/developer-apps", {}, async (page) => renderList(page));
+
+  area.action(app, "/developer-apps", {}, async (page) => {
+    const form = formOf(page);
+    const result = await useCases.registerApp({ userId: page.signedIn.user.id, settings: settingsOf(form) });
+    if (!result.ok) return renderList(page, { form, ...page.failure(result) });
+    const { app: registered, clientSecret } = result.value;
+    if (clientSecret === null) return page.redirect(`${base}/${registered.clientId}`, "app_registered");
+    return renderSecret(page, {
+      clientId: registered.clientId,
+      name: registered.name,
+      clientSecret,
+      rotated: false,
+    });
+  });
+
+  area.page(app, "/developer-apps/:clientId", {}, async (page) => {
+    const owned = await ownedApp(page);
+    return owned === null ? page.reply : renderApp(page, owned);
+  });
+
+  area.action(app, "/developer-apps/:clientId", {}, async (page) => {
+    const clientId = clientIdOf(page);
+    const form = formOf(page);
+    const { type: _fixed, ...changes } = settingsOf({ ...form, type: "" });
+    const result = await useCases.updateApp({ session: page.signedIn.session, clientId, changes });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}`);
+      const owned = await ownedApp(page);
+      return owned === null ? page.reply : renderApp(page, owned, { form, ...page.failure(result) });
+    }
+    return page.redirect(`${base}/${clientId}`, "app_updated");
+  });
+
+  area.action(app, "/developer-apps/:clientId/secret", {}, async (page) => {
+    const clientId = clientIdOf(page);
+    const result = await useCases.rotateAppSecret({ session: page.signedIn.session, clientId });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}`);
+      const owned = await ownedApp(page);
+      return owned === null ? page.reply : renderApp(page, owned, page.failure(result));
+    }
+    const owned = await useCases.getApp({ userId: page.signedIn.user.id, clientId });
+    return renderSecret(page, {
+      clientId,
+      name: owned.ok ? owned.value.name : clientId,
+      clientSecret: result.value.clientSecret,
+      rotated: true,
+    });
+  });
+
+  area.page(app, "/developer-apps/:clientId/delete", {}, async (page) => {
+    const owned = await ownedApp(page);
+    if (owned === null) return page.reply;
+    return page.render("account/developer-app-delete", {
+      title: `Delete ${owned.name}?`,
+      section: "developer-apps",
+      app: { clientId: owned.clientId, name: owned.name },
+    });
+  });
+
+  area.action(app, "/developer-apps/:clientId/delete", {}, async (page) => {
+    const clientId = clientIdOf(page);
+    const result = await useCases.deleteApp({ session: page.signedIn.session, clientId });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}/delete`);
+      const { status, message } = page.failure(result);
+      return renderList(page, { message, status });
+    }
+    return page.redirect(base, "app_deleted");
+  });
+}

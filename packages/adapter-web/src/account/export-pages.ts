@@ -1,0 +1,91 @@
+import { Readable } from "node:stream";
+import { type DataExportSummary, dataExportDownloadHeaders, type UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
+import { shownSize, shownTime } from "./present.ts";
+
+const base = "/account/export";
+
+const statusWords: Readonly<Record<DataExportSummary["status"], string>> = {
+  pending: "Waiting to start",
+  running: "Being prepared",
+  ready: "Ready to download",
+  failed: "Failed",
+  expired: "Expired",
+};
+
+const exportIdOf = (page: PageContext): string =>
+  String((page.request.params as Record<string, unknown>).id ?? "").slice(0, 64);
+
+/**
+ * `/account/export`: request a copy of the account's data (one active export per person: asking
+ * again shows the running one), follow it, download the archive (the API's headers, the SHA-256
+ * among them) and check it with `sha256sum` (docs/account-export.md).
+ */
+export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
+  const renderStatus = (
+    page: PageContext,
+    summary: DataExportSummary,
+    shown: { message?: string; status?: number } = {},
+  ) =>
+    page.render(
+      "account/export-status",
+      {
+        title: "Your data export",
+        section: "export",
+        export: {
+          id: summary.exportId,
+          status: summary.status,
+          statusWords: statusWords[summary.status],
+          active: summary.status === "pending" || summary.status === "running",
+          progress: summary.progress,
+          recordsWritten: summary.recordsWritten,
+          requestedAt: shownTime(summary.requestedAt),
+          finishedAt: summary.finishedAt === null ? null : shownTime(summary.finishedAt),
+          expiresAt: summary.expiresAt === null ? null : shownTime(summary.expiresAt),
+          size: summary.sizeBytes === null ? null : shownSize(summary.sizeBytes),
+          sizeBytes: summary.sizeBytes,
+          sha256: summary.sha256,
+          fileName: `superoauth-export-${summary.exportId}.zip`,
+        },
+        error: shown.message ?? null,
+      },
+      { status: shown.status ?? 200 },
+    );
+
+  const renderRequest = (page: PageContext, shown: { message?: string; status?: number } = {}) =>
+    page.render(
+      "account/export",
+      { title: "Export your data", section: "export", error: shown.message ?? null },
+      { status: shown.status ?? 200 },
+    );
+
+  area.page(app, "/export", {}, async (page) => renderRequest(page));
+
+  area.action(app, "/export", {}, async (page) => {
+    const result = await useCases.requestDataExport({ session: page.signedIn.session });
+    if (!result.ok) return page.confirmFirst(base);
+    const { export: summary, created } = result.value;
+    return page.redirect(`${base}/${summary.exportId}`, created ? "export_requested" : "export_running");
+  });
+
+  area.page(app, "/export/:id", {}, async (page) => {
+    const found = await useCases.getDataExport({ userId: page.signedIn.user.id, exportId: exportIdOf(page) });
+    if (!found.ok) return renderRequest(page, page.failure(found));
+    return renderStatus(page, found.value);
+  });
+
+  area.page(app, "/export/:id/download", {}, async (page) => {
+    const userId = page.signedIn.user.id;
+    const exportId = exportIdOf(page);
+    const opened = await useCases.openDataExportArchive({ userId, exportId });
+    if (opened.ok) {
+      return page.reply
+        .headers(dataExportDownloadHeaders(opened.value))
+        .send(Readable.from(opened.value.content));
+    }
+    const failure = page.failure(opened);
+    const found = await useCases.getDataExport({ userId, exportId });
+    return found.ok ? renderStatus(page, found.value, failure) : renderRequest(page, failure);
+  });
+}

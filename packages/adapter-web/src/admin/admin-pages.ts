@@ -1,0 +1,292 @@
+import type { UseCases, UserDetails } from "@superoauth/application";
+import { checkStaffPermission, describeSecurityEvent, roles, type StaffAction } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
+import type { AccountPagesOptions } from "../account/account-pages.ts";
+import { createPageKit } from "../pages/page-kit.ts";
+import { createSignedInArea, type PageContext } from "../pages/signed-in-area.ts";
+import { typedEmailMatches } from "../pages/typed-confirmation.ts";
+import { adminNav, adminNotices } from "./nav.ts";
+import { pageLinks, pagePosition } from "./paging.ts";
+
+/** The account center's options: staff sign in there, one browser session and CSRF key for both. */
+export type AdminPagesOptions = Pick<
+  AccountPagesOptions,
+  "useCases" | "browserSessions" | "theme" | "cookies" | "secret"
+>;
+
+const usersPath = "/admin/users";
+const idPattern = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * The admin console at `/admin` (issue 10, docs/admin.md): user search, a user's page with the
+ * staff actions, the audit log. Pages are gated by the domain's permission table (403 page);
+ * what may be done to one account is the use cases' (INSUFFICIENT_PERMISSIONS, LAST_ADMIN).
+ */
+export function createAdminPages(options: AdminPagesOptions): (app: FastifyInstance) => Promise<void> {
+  return async (root) => {
+    await root.register(
+      async (app) => {
+        const kit = createPageKit(options);
+        await kit.install(app, { notFound: true });
+        const area = createSignedInArea({
+          kit,
+          browserSessions: options.browserSessions,
+          cookies: options.cookies,
+          nav: adminNav,
+          notices: adminNotices,
+          signInPath: "/account/sign-in",
+          confirmPath: "/account/confirm",
+        });
+        adminPages(app, area, options.useCases);
+      },
+      { prefix: "/admin" },
+    );
+  };
+}
+
+type Area = ReturnType<typeof createSignedInArea>;
+
+/** A date as the console shows it: `2026-11-30 15:20 UTC`. */
+function shownTime(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+/** The actions of the user page, each with its form path and the notice of its success. */
+const userActions = [
+  { id: "disable", path: "disable", notice: "user_disabled" },
+  { id: "enable", path: "enable", notice: "user_enabled" },
+  { id: "unlock", path: "unlock", notice: "user_unlocked" },
+  { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
+  { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
+] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
+
+function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void {
+  const idOf = (page: PageContext): string | null => {
+    const id = (page.request.params as { id?: unknown }).id;
+    return typeof id === "string" && idPattern.test(id) ? id : null;
+  };
+  const renderMissing = (page: PageContext, failure: { error: string; message?: string }) => {
+    const { status, message } = page.failure(failure);
+    return page.render(
+      "notice",
+      { title: "User", section: "users", navLabel: "Admin", message, status: false, link: null },
+      { status },
+    );
+  };
+
+  area.page(app, "/", { permission: "read_users" }, async (page) => page.reply.redirect(usersPath, 303));
+
+  area.page(app, "/users", { permission: "read_users" }, async (page) => {
+    const q = (page.request.query as { q?: unknown }).q;
+    const query = typeof q === "string" ? q.slice(0, 254) : "";
+    const position = pagePosition(page.request.query);
+    const found = await useCases.searchUsers({
+      actor: page.signedIn,
+      query,
+      cursor: position.cursor,
+    });
+    if (!found.ok) return renderMissing(page, found);
+    return page.render("admin/users", {
+      title: "Users",
+      section: "users",
+      navLabel: "Admin",
+      query,
+      users: found.value.users.map((user) => ({
+        id: user.id,
+        email: user.email,
+        nickname: user.nickname,
+        role: user.role,
+        status: user.status,
+        created: shownTime(user.createdAt),
+      })),
+      links: pageLinks({
+        path: usersPath,
+        params: query === "" ? {} : { q: query },
+        position,
+        nextCursor: found.value.nextCursor,
+      }),
+    });
+  });
+
+  /** The account of the path's `:id` as staff see it, or the error page already answered (null). */
+  const personOf = async (page: PageContext): Promise<UserDetails | null> => {
+    const id = idOf(page);
+    const details = id === null ? null : await useCases.getUserDetails({ actor: page.signedIn, userId: id });
+    if (details?.ok) return details.value;
+    renderMissing(page, details ?? { error: "USER_NOT_FOUND" });
+    return null;
+  };
+
+  const renderUser = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+    const details = await personOf(page);
+    if (details === null) return page.reply;
+    return page.render(
+      "admin/user",
+      {
+        title: details.user.email,
+        section: "users",
+        navLabel: "Admin",
+        person: presentPerson(details),
+        may: permittedActions(page, details),
+        roles,
+        error: input.error ?? null,
+      },
+      { status: input.status ?? 200 },
+    );
+  };
+
+  area.page(app, "/users/:id", { permission: "read_users" }, async (page) => renderUser(page));
+
+  for (const action of userActions) {
+    area.action(app, `/users/:id/${action.path}`, { permission: action.id }, async (page) => {
+      const id = idOf(page);
+      if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
+      const input = { actor: page.signedIn, userId: id };
+      const result =
+        action.id === "disable" || action.id === "enable"
+          ? await useCases.changeUserStatus({
+              ...input,
+              status: action.id === "disable" ? "disabled" : "active",
+            })
+          : action.id === "unlock"
+            ? await useCases.unlockUser(input)
+            : action.id === "reset_two_factor"
+              ? await useCases.resetUserTwoFactor(input)
+              : await useCases.revokeUserSessions(input);
+      if (!result.ok) {
+        if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
+        const { status, message } = page.failure(result);
+        return renderUser(page, { error: message, status });
+      }
+      return page.redirect(`${usersPath}/${id}`, action.notice);
+    });
+  }
+
+  area.action(app, "/users/:id/role", { permission: "change_role" }, async (page) => {
+    const id = idOf(page);
+    if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
+    const result = await useCases.changeUserRole({
+      actor: page.signedIn,
+      userId: id,
+      role: page.form("role", 32),
+    });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
+      const { status, message } = page.failure(result);
+      return renderUser(page, { error: message, status });
+    }
+    return page.redirect(`${usersPath}/${id}`, "role_changed");
+  });
+
+  // Deleting asks for a second step: the admin types the person's email address.
+  const renderDelete = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+    const details = await personOf(page);
+    if (details === null) return page.reply;
+    return page.render(
+      "admin/delete",
+      {
+        title: "Delete this account",
+        section: "users",
+        navLabel: "Admin",
+        person: { id: details.user.id, email: details.user.email, nickname: details.user.nickname },
+        error: input.error ?? null,
+      },
+      { status: input.status ?? 200 },
+    );
+  };
+
+  area.page(app, "/users/:id/delete", { permission: "delete" }, async (page) => renderDelete(page));
+
+  area.action(app, "/users/:id/delete", { permission: "delete" }, async (page) => {
+    const details = await personOf(page);
+    if (details === null) return page.reply;
+    const id = details.user.id;
+    if (!typedEmailMatches(page.form("confirm_email", 320), details.user.email)) {
+      return renderDelete(page, {
+        error: "Type the account's email address exactly to delete it",
+        status: 400,
+      });
+    }
+    const result = await useCases.deleteUser({ actor: page.signedIn, userId: id });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}/delete`);
+      const { status, message } = page.failure(result);
+      return renderDelete(page, { error: message, status });
+    }
+    return page.redirect(usersPath, "user_deleted");
+  });
+
+  area.page(app, "/audit", { permission: "read_audit" }, async (page) => {
+    const position = pagePosition(page.request.query);
+    const listed = await useCases.listAdminAudit({ actor: page.signedIn, cursor: position.cursor });
+    if (!listed.ok) return renderMissing(page, listed);
+    // The page names people by their email; a deleted account's pseudonym stays an id.
+    const people = new Map<string, string>();
+    const named = new Set(listed.value.actions.flatMap((event) => [event.userId, event.actorId ?? ""]));
+    named.delete("");
+    await Promise.all(
+      [...named].map(async (id) => {
+        const found = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
+        if (found.ok) people.set(id, found.value.user.email);
+      }),
+    );
+    const person = (id: string | null) => (id === null ? null : { id, email: people.get(id) ?? null });
+    return page.render("admin/audit", {
+      title: "Audit log",
+      section: "audit",
+      navLabel: "Admin",
+      actions: listed.value.actions.map((event) => ({
+        type: event.type,
+        description: describeSecurityEvent(event),
+        actor: person(event.actorId),
+        target: person(event.userId),
+        time: shownTime(event.occurredAt),
+        iso: event.occurredAt.toISOString(),
+      })),
+      links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
+    });
+  });
+}
+
+/** What the user page shows of an account (getUserDetails): never a hash or a secret. */
+function presentPerson(details: UserDetails) {
+  const { user } = details;
+  return {
+    id: user.id,
+    email: user.email,
+    nickname: user.nickname,
+    role: user.role,
+    status: user.status,
+    emailVerified: user.emailVerified,
+    hasPassword: user.passwordHash !== null,
+    twoFactorEnabled: details.twoFactorEnabled,
+    locked: details.lockedUntil !== null,
+    lockedUntil: details.lockedUntil === null ? null : shownTime(details.lockedUntil),
+    sessionCount: details.liveSessionCount,
+    linkedProviders: details.linkedProviders.map((link) => ({
+      provider: link.provider,
+      email: link.email,
+      linkedAt: shownTime(link.linkedAt),
+    })),
+    created: shownTime(user.createdAt),
+  };
+}
+
+/**
+ * Which action forms the page offers: those the domain's table lets this role perform on an account
+ * of the target's role (the use cases check again on every POST), and only those that apply now.
+ */
+function permittedActions(page: PageContext, details: UserDetails) {
+  const { user } = details;
+  const may = (action: StaffAction) =>
+    checkStaffPermission({ actorRole: page.signedIn.user.role, action, targetRole: user.role }).ok;
+  return {
+    disable: may("disable") && user.status === "active",
+    enable: may("enable") && user.status === "disabled",
+    unlock: may("unlock") && details.lockedUntil !== null,
+    resetTwoFactor: may("reset_two_factor") && details.twoFactorEnabled,
+    revokeSessions: may("revoke_sessions"),
+    changeRole: may("change_role"),
+    delete: may("delete"),
+  };
+}

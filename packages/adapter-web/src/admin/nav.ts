@@ -1,0 +1,19 @@
+import type { NavItem } from "../pages/signed-in-area.ts";
+
+/** The admin console's sections, in the nav's order (docs/admin.md, "The console"). */
+export const adminNav: readonly NavItem[] = [
+  { id: "users", label: "Users", href: "/admin/users" },
+  { id: "audit", label: "Audit log", href: "/admin/audit" },
+];
+
+/** The admin console's one-shot notices: a key in the redirect, these words on the next page. */
+export const adminNotices: Readonly<Record<string, string>> = {
+  confirmed: "Thanks, you can make the change now.",
+  user_disabled: "The account is disabled and every session of it has ended.",
+  user_enabled: "The account is enabled again.",
+  user_unlocked: "The sign-in lock is lifted.",
+  two_factor_reset: "Two-step verification is off for this account.",
+  sessions_revoked: "Every session of this account has ended.",
+  role_changed: "The role is changed.",
+  user_deleted: "The account is deleted.",
+};

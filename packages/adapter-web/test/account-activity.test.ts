@@ -1,0 +1,453 @@
+import { dataExportDownloadHeaders } from "@superoauth/application";
+import type { UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { expectPage, signIn, withAccount } from "./account-helpers.ts";
+import { strongPassword } from "./test-app.ts";
+
+const firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+async function signedIn(options: Parameters<typeof withAccount>[0] = {}) {
+  const built = await withAccount(options);
+  await signIn(built.browser);
+  return built;
+}
+
+/** Another sign-in of ada, from Firefox at 203.0.113.9: its session id. */
+async function otherSession(built: Awaited<ReturnType<typeof withAccount>>) {
+  const other = await built.useCases.logInWithPassword({
+    email: "ada@example.com",
+    password: strongPassword,
+    client: { userAgent: firefox, ip: "203.0.113.9" },
+  });
+  if (!other.ok || !("accessToken" in other.value)) throw new Error("sign-in failed");
+  const auth = await built.useCases.authenticateAccessToken({ token: other.value.accessToken });
+  if (!auth.ok) throw new Error("no session");
+  return auth.value.session.id;
+}
+
+describe("the activity sections' gate", () => {
+  it("sends a signed-out visitor of each page to sign-in with the page as next (303)", async () => {
+    const { browser } = await withAccount();
+    for (const path of [
+      "/account/sessions",
+      "/account/apps",
+      "/account/developer-apps",
+      "/account/developer-apps/some-client",
+      "/account/activity",
+      "/account/export",
+      "/account/export/00000000-0000-7000-8000-000000000001/download",
+    ]) {
+      const response = await browser.get(path);
+      expect(response.statusCode, path).toBe(303);
+      expect(response.headers.location).toBe(`/account/sign-in?${new URLSearchParams({ next: path })}`);
+    }
+  });
+});
+
+describe("/account/sessions", () => {
+  it("lists the live sessions with device, address and times, this one marked", async () => {
+    const built = await signedIn();
+    await otherSession(built);
+    const page = await built.browser.get("/account/sessions");
+    expectPage(page, 200);
+    expect(page.body).toContain("Firefox on Linux");
+    expect(page.body).toContain("203.0.113.9");
+    expect(page.body.match(/This device/g)?.length).toBe(1);
+    expect(page.body.match(/action="\/account\/sessions\/revoke"/g)?.length).toBe(2); // signUp's and Firefox's
+    expect(page.body).toContain("Sign out all other sessions");
+    expect(page.body).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d\d? [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC<\/time>/,
+    );
+  });
+
+  it("signs out one other session (303 and a notice); an unknown one answers 404", async () => {
+    const built = await signedIn();
+    const other = await otherSession(built);
+    const done = await built.browser.submit("/account/sessions", "/account/sessions/revoke", {
+      session_id: other,
+    });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/account/sessions");
+    expect((await built.deps.sessions.findSession(other))?.revokedAt).not.toBeNull();
+    const after = await built.browser.get("/account/sessions");
+    expectPage(after, 200);
+    expect(after.body).toContain("That session is signed out.");
+    expect(after.body).not.toContain("203.0.113.9");
+
+    const again = await built.browser.submit("/account/sessions", "/account/sessions/revoke", {
+      session_id: other,
+    });
+    expectPage(again, 404);
+    expect(again.body).toContain("No live session of yours has this id");
+  });
+
+  it("signs out every other session and keeps this one", async () => {
+    const built = await signedIn();
+    const other = await otherSession(built);
+    const done = await built.browser.submit("/account/sessions", "/account/sessions/revoke-others", {});
+    expect(done.statusCode).toBe(303);
+    const after = await built.browser.get("/account/sessions");
+    expectPage(after, 200);
+    expect(after.body).toContain("Your other sessions are signed out. This one stays signed in.");
+    expect(after.body).toContain("This is your only session.");
+    expect((await built.deps.sessions.findSession(other))?.revokedAt).not.toBeNull();
+    expect(
+      (await built.deps.sessions.findSession(built.signedUp.user.id as never))?.revokedAt,
+    ).toBeUndefined();
+  });
+
+  it("signing out this very session is a sign-out", async () => {
+    const built = await signedIn();
+    const page = await built.browser.get("/account/sessions");
+    const listed = await built.useCases.listSessions({
+      userId: built.user.id,
+      currentSessionId: "none" as never,
+    });
+    if (!listed.ok) throw new Error("no sessions");
+    const current = listed.value[0]?.id as string;
+    expect(page.body).toContain("This device");
+    const done = await built.browser.submit("/account/sessions", "/account/sessions/revoke", {
+      session_id: current,
+    });
+    expect(done.statusCode).toBe(303);
+    const after = await built.browser.get("/account/sessions");
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe("/account/sign-in?next=%2Faccount%2Fsessions");
+  });
+});
+
+async function authorizeApp(built: Awaited<ReturnType<typeof withAccount>>, name = "Photo Book") {
+  const registered = await built.useCases.registerApp({
+    userId: "00000000-0000-7000-8000-00000000ffff" as UserId,
+    settings: {
+      name,
+      homepageURL: "https://photos.example",
+      redirectURIs: ["https://photos.example/callback"],
+      allowedScopes: ["openid", "email", "offline_access"],
+      type: "confidential",
+    },
+  });
+  if (!registered.ok) throw new Error("register failed");
+  const clientId = registered.value.app.clientId;
+  await built.deps.appAuthorizations.recordAuthorization({
+    userId: built.user.id,
+    clientId,
+    grantId: "grant-1",
+    scopes: ["openid", "email", "offline_access"],
+    now: built.deps.clock.now(),
+  });
+  return clientId;
+}
+
+describe("/account/apps", () => {
+  it("lists the authorized apps with their scopes in words and their dates", async () => {
+    const built = await signedIn();
+    await authorizeApp(built);
+    const page = await built.browser.get("/account/apps");
+    expectPage(page, 200);
+    expect(page.body).toContain("Photo Book");
+    expect(page.body).toContain("See your email address and whether it is verified");
+    expect(page.body).toContain("Stay connected when you are not using it (until you revoke it)");
+    expect(page.body).toContain("Authorized</dt>");
+    expect(page.body).toContain("Last used</dt>");
+  });
+
+  it("revokes an app (303, notice, gone); an app not authorized answers 404", async () => {
+    const built = await signedIn();
+    const clientId = await authorizeApp(built);
+    const done = await built.browser.submit("/account/apps", "/account/apps/revoke", { client_id: clientId });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/account/apps");
+    const after = await built.browser.get("/account/apps");
+    expect(after.body).toContain("The app can no longer use your account.");
+    expect(after.body).toContain("You have not authorized any app.");
+    expect(await built.useCases.listAuthorizedApps({ userId: built.user.id })).toEqual({
+      ok: true,
+      value: [],
+    });
+
+    const again = await built.browser.submit("/account/apps", "/account/apps/revoke", {
+      client_id: clientId,
+    });
+    expectPage(again, 404);
+    expect(again.body).toContain("You have not authorized an app with this client id");
+  });
+});
+
+const registration = {
+  name: "My Site",
+  redirect_uris: "https://my.example/callback\r\nhttps://my.example/other",
+  post_logout_redirect_uris: "",
+  homepage_url: "https://my.example/",
+  logo_url: "",
+  scope: "openid",
+  type: "confidential",
+  token_endpoint_auth_method: "client_secret_post",
+};
+
+async function registerThroughPage(built: Awaited<ReturnType<typeof withAccount>>, form = registration) {
+  const answer = await built.browser.submit("/account/developer-apps", "/account/developer-apps", form);
+  const clientId = /id="client-id">([^<]+)</.exec(answer.body)?.[1];
+  const secret = /id="client-secret">([^<]+)</.exec(answer.body)?.[1];
+  return { answer, clientId, secret };
+}
+
+describe("/account/developer-apps", () => {
+  it("registers a confidential app and shows its secret once, which is the stored one", async () => {
+    const built = await signedIn();
+    const list = await built.browser.get("/account/developer-apps");
+    expectPage(list, 200);
+    expect(list.body).toContain("You have not registered any app.");
+    const { answer, clientId, secret } = await registerThroughPage(built);
+    expectPage(answer, 200);
+    expect(answer.body).toContain("it is shown only this once");
+    expect(clientId).toBeDefined();
+    const stored = await built.deps.apps.findApp(clientId as string);
+    expect(stored).toMatchObject({
+      name: "My Site",
+      redirectURIs: ["https://my.example/callback", "https://my.example/other"],
+      tokenEndpointAuthMethod: "client_secret_post",
+      homepageURL: "https://my.example/",
+    });
+    expect(stored?.secretHash).toBe(built.deps.secretHasher.hashSecret(secret as string));
+
+    const shown = await built.browser.get(`/account/developer-apps/${clientId}`);
+    expectPage(shown, 200);
+    expect(shown.body).toContain(clientId);
+    expect(shown.body).not.toContain(secret);
+    const listed = await built.browser.get("/account/developer-apps");
+    expect(listed.body).toContain(`href="/account/developer-apps/${clientId}">My Site</a>`);
+  });
+
+  it("registers a public app without a secret (303 to its page)", async () => {
+    const built = await signedIn();
+    const { answer } = await registerThroughPage(built, { ...registration, type: "public" });
+    expect(answer.statusCode).toBe(303);
+    const page = await built.browser.get(answer.headers.location as string);
+    expectPage(page, 200);
+    expect(page.body).toContain("Your app is registered.");
+    expect(page.body).toContain("public (<code>none</code>)");
+    expect(page.body).not.toContain("Make a new client secret");
+  });
+
+  it("refuses invalid settings with 400, keeping what was typed", async () => {
+    const built = await signedIn();
+    const { answer } = await registerThroughPage(built, {
+      ...registration,
+      redirect_uris: "http://evil.example/callback",
+    });
+    expectPage(answer, 400);
+    expect(answer.body).toContain("must be an absolute https URL");
+    expect(answer.body).toContain("http://evil.example/callback</textarea>");
+    const noOpenID = await registerThroughPage(built, { ...registration, scope: "email" });
+    expectPage(noOpenID.answer, 400);
+    expect(noOpenID.answer.body).toContain("allowedScopes must include openid");
+    expect(await built.useCases.listApps({ userId: built.user.id })).toEqual({ ok: true, value: [] });
+  });
+
+  it("edits an app after a fresh proof; invalid changes answer 400", async () => {
+    const built = await signedIn();
+    const { clientId } = await registerThroughPage(built);
+    const path = `/account/developer-apps/${clientId}`;
+    const edit = { ...registration, name: "My Renamed Site" };
+    built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await built.browser.submit(path, path, edit);
+    expect(stale.statusCode).toBe(303);
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(path)}`);
+    await built.browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+
+    const bad = await built.browser.submit(path, path, { ...edit, redirect_uris: "" });
+    expectPage(bad, 400);
+    expect(bad.body).toContain("redirectURIs must list 1 to 10 URIs");
+    const saved = await built.browser.submit(path, path, edit);
+    expect(saved.statusCode).toBe(303);
+    expect(saved.headers.location).toBe(path);
+    const page = await built.browser.get(path);
+    expect(page.body).toContain("Your app&#39;s settings are saved.");
+    expect((await built.deps.apps.findApp(clientId as string))?.name).toBe("My Renamed Site");
+  });
+
+  it("rotates the secret (shown once), the old hash replaced; a public app has none (400)", async () => {
+    const built = await signedIn();
+    const { clientId, secret } = await registerThroughPage(built);
+    const path = `/account/developer-apps/${clientId}`;
+    const rotated = await built.browser.submit(path, `${path}/secret`, {});
+    expectPage(rotated, 200);
+    const next = /id="client-secret">([^<]+)</.exec(rotated.body)?.[1];
+    expect(next).toBeDefined();
+    expect(next).not.toBe(secret);
+    expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
+      built.deps.secretHasher.hashSecret(next as string),
+    );
+
+    const pub = await registerThroughPage(built, { ...registration, type: "public" });
+    const publicId = (pub.answer.headers.location as string).split("/").pop() as string;
+    const refused = await built.browser.submit(path, `/account/developer-apps/${publicId}/secret`, {});
+    expectPage(refused, 400);
+    expect(refused.body).toContain("A public client has no secret");
+  });
+
+  it("deletes after a confirmation step; another's or an unknown app answers 404", async () => {
+    const built = await signedIn();
+    const { clientId } = await registerThroughPage(built);
+    const path = `/account/developer-apps/${clientId}`;
+    const confirm = await built.browser.get(`${path}/delete`);
+    expectPage(confirm, 200);
+    expect(confirm.body).toContain("This cannot be undone.");
+    built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await built.browser.submit(`${path}/delete`, `${path}/delete`, {});
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(`${path}/delete`)}`);
+    await built.browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const deleted = await built.browser.submit(`${path}/delete`, `${path}/delete`, {});
+    expect(deleted.statusCode).toBe(303);
+    expect(deleted.headers.location).toBe("/account/developer-apps");
+    expect(await built.deps.apps.findApp(clientId as string)).toBeNull();
+    const list = await built.browser.get("/account/developer-apps");
+    expect(list.body).toContain("Your app is deleted");
+
+    const gone = await built.browser.get(path);
+    expectPage(gone, 404);
+    expect(gone.body).toContain("You have no app with this client id");
+    const again = await built.browser.submit("/account/developer-apps", `${path}/delete`, {});
+    expectPage(again, 404);
+    const foreign = await authorizeApp(built, "Not Mine");
+    expectPage(await built.browser.get(`/account/developer-apps/${foreign}`), 404);
+    expectPage(await built.browser.get(`/account/developer-apps/${foreign}/delete`), 404);
+    expectPage(
+      await built.browser.submit(
+        "/account/developer-apps",
+        `/account/developer-apps/${foreign}`,
+        registration,
+      ),
+      404,
+    );
+  });
+});
+
+describe("/account/activity", () => {
+  it("shows the events in sentences, staff actions included, a page at a time with Older and Newer", async () => {
+    const built = await signedIn();
+    const userId = built.user.id;
+    for (let i = 0; i < 45; i++) {
+      built.deps.clock.advance(1000);
+      await built.deps.securityEvents.recordSecurityEvent({
+        id: built.deps.random.generateId(),
+        userId,
+        type: i === 44 ? "two_factor_reset" : "login_failed",
+        occurredAt: built.deps.clock.now(),
+        ip: "198.51.100.7",
+        userAgent: firefox,
+        actorId: i === 44 ? ("00000000-0000-7000-8000-0000000000aa" as UserId) : null,
+        details: i === 44 ? { by: "support" } : {},
+      });
+    }
+    const total = (await built.deps.securityEvents.listSecurityEventsOfUser({ userId, limit: 1000 })).length;
+    const first = await built.browser.get("/account/activity");
+    expectPage(first, 200);
+    expect(first.body).toContain("Your two-factor authentication was reset by support");
+    expect(first.body).toContain("Firefox on Linux · 198.51.100.7");
+    expect(first.body.match(/<li class="item">/g)?.length).toBe(20);
+    expect(first.body).not.toContain(">Newer<");
+    const older = /href="([^"]+)" rel="next">Older</.exec(first.body)?.[1]?.replaceAll("&amp;", "&");
+    expect(older).toMatch(/^\/account\/activity\?before=/);
+
+    const second = await built.browser.get(older as string);
+    expectPage(second, 200);
+    expect(second.body.match(/<li class="item">/g)?.length).toBe(20);
+    expect(second.body).toContain('href="/account/activity" rel="prev">Newer<');
+    const third = await built.browser.get(
+      /href="([^"]+)" rel="next">Older</.exec(second.body)?.[1]?.replaceAll("&amp;", "&") as string,
+    );
+    expect(third.body.match(/<li class="item">/g)?.length).toBe(total - 40);
+    expect(third.body).not.toContain(">Older<");
+    const newer = /href="([^"]+)" rel="prev">Newer</.exec(third.body)?.[1]?.replaceAll("&amp;", "&");
+    expect(newer).toBe(older);
+  });
+
+  it("ignores a cursor that is not an event id and shows the newest page", async () => {
+    const built = await signedIn();
+    const page = await built.browser.get("/account/activity?before=%27%20or%201%3D1&newer=x,y");
+    expectPage(page, 200);
+    expect(page.body).toContain("You signed in");
+    expect(page.body).not.toContain(">Newer<");
+  });
+});
+
+describe("/account/export", () => {
+  it("requests an export behind a fresh proof, shows the running one, then the ready archive and its checksum", async () => {
+    const built = await signedIn();
+    const intro = await built.browser.get("/account/export");
+    expectPage(intro, 200);
+    built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await built.browser.submit("/account/export", "/account/export", {});
+    expect(stale.statusCode).toBe(303);
+    expect(stale.headers.location).toBe("/account/confirm?next=%2Faccount%2Fexport");
+    await built.browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+
+    const requested = await built.browser.submit("/account/export", "/account/export", {});
+    expect(requested.statusCode).toBe(303);
+    const statusPath = requested.headers.location as string;
+    expect(statusPath).toMatch(/^\/account\/export\/[0-9a-f-]+$/);
+    const pending = await built.browser.get(statusPath);
+    expectPage(pending, 200);
+    expect(pending.body).toContain("Your export is on its way.");
+    expect(pending.body).toContain("Waiting to start");
+    expect(pending.body).toContain(`<a href="${statusPath}">Refresh</a>`);
+    expect(pending.body).toContain('<progress id="export-progress" max="100" value="0">');
+
+    const twice = await built.browser.submit("/account/export", "/account/export", {});
+    expect(twice.headers.location).toBe(statusPath);
+    expect((await built.browser.get(statusPath)).body).toContain("You already have an export on its way");
+
+    const notYet = await built.browser.get(`${statusPath}/download`);
+    expectPage(notYet, 409);
+    expect(notYet.body).toContain("The data export is pending, not ready to download");
+
+    await built.useCases.runNextDataExport({});
+    const ready = await built.browser.get(statusPath);
+    expectPage(ready, 200);
+    expect(ready.body).toContain("Ready to download");
+    const sha256 = /id="export-sha256">([0-9a-f]{64})</.exec(ready.body)?.[1];
+    expect(sha256).toBeDefined();
+    expect(ready.body).toContain(`${sha256}  superoauth-export-`);
+    expect(ready.body).toContain("sha256sum -c -");
+
+    const download = await built.browser.get(`${statusPath}/download`);
+    expect(download.statusCode).toBe(200);
+    const exportId = statusPath.split("/").pop() as string;
+    const archive = await built.useCases.openDataExportArchive({ userId: built.user.id, exportId });
+    if (!archive.ok) throw new Error("no archive");
+    for (const [name, value] of Object.entries(dataExportDownloadHeaders(archive.value))) {
+      expect(download.headers[name.toLowerCase()]).toBe(value);
+    }
+    // The in-memory store's checksum is a stand-in; the browser walk (a real store) hashes the bytes.
+    expect(download.headers["x-content-sha256"]).toBe(sha256);
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of archive.value.content) chunks.push(chunk);
+    expect(download.rawPayload.equals(Buffer.concat(chunks))).toBe(true);
+  });
+
+  it("answers 404 for another's or an unknown export, and 410 once expired", async () => {
+    const built = await signedIn();
+    const unknown = await built.browser.get("/account/export/00000000-0000-7000-8000-000000000999");
+    expectPage(unknown, 404);
+    expect(unknown.body).toContain("There is no such data export of yours");
+    expectPage(await built.browser.get("/account/export/00000000-0000-7000-8000-000000000999/download"), 404);
+
+    const requested = await built.browser.submit("/account/export", "/account/export", {});
+    const statusPath = requested.headers.location as string;
+    await built.useCases.runNextDataExport({});
+    built.deps.clock.advance(built.deps.settings.dataExport.ttlMs + 1000);
+    await signIn(built.browser); // a week later: the old session has lapsed
+    const expired = await built.browser.get(`${statusPath}/download`);
+    expectPage(expired, 410);
+    expect(expired.body).toContain("Expired");
+    expect(expired.body).toContain("Request an export");
+  });
+});

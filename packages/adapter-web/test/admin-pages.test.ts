@@ -1,0 +1,386 @@
+import type { Authenticated } from "@superoauth/application";
+import { enableTwoFactorFor } from "@superoauth/application/testing";
+import { ok, type Role } from "@superoauth/domain";
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, it } from "vitest";
+import { pageLinks, pagePosition } from "../src/admin/paging.ts";
+import { createAdminPages } from "../src/index.ts";
+import { Browser, buildHostedTestApp, strongPassword } from "./test-app.ts";
+
+function expectPage(response: LightMyRequestResponse, status: number): void {
+  expect(response.statusCode, response.body).toBe(status);
+  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+  expect(response.headers["content-security-policy"]).toMatch(/^default-src 'none'; script-src 'self';/);
+  expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
+}
+
+/** The HTTP app with the admin console mounted, over in-memory ports. */
+async function withConsole() {
+  const built = await buildHostedTestApp({
+    plugins: ({ useCases, browserSessions, cookies, secret }) => [
+      createAdminPages({ useCases, browserSessions, cookies, secret }),
+    ],
+  });
+  const { deps, useCases } = built;
+  /** Registers `name@example.com` with the role given (set in the store, as `pnpm admin:create` does). */
+  async function account(name: string, role: Role = "user"): Promise<Authenticated> {
+    const signedUp = await useCases.registerWithPassword({
+      email: `${name}@example.com`,
+      password: strongPassword,
+      nickname: name,
+      client: {},
+    });
+    if (!signedUp.ok) throw new Error(`sign-up of ${name} failed`);
+    if (role !== "user") {
+      await deps.accountAdministration.updateAccount({
+        userId: signedUp.value.user.id,
+        change: { role },
+        now: deps.clock.now(),
+        guard: () => ok(undefined),
+      });
+    }
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.value.accessToken });
+    if (!auth.ok) throw new Error(`no session for ${name}`);
+    return auth.value;
+  }
+  /** A browser signed in as `name` at `/account/sign-in`. */
+  async function browserOf(name: string): Promise<Browser> {
+    const browser = new Browser(built.app);
+    const signedIn = await browser.submit(
+      "/account/sign-in?next=%2Fadmin",
+      "/account/sign-in?next=%2Fadmin",
+      {
+        email: `${name}@example.com`,
+        password: strongPassword,
+      },
+    );
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe("/admin");
+    return browser;
+  }
+  return { ...built, account, browserOf };
+}
+
+/** Posts an action form of a user's page with the CSRF token of a page the browser may open. */
+function act(browser: Browser, path: string, form: Record<string, string> = {}) {
+  return browser.submit("/account", path, form);
+}
+
+// Cold starts on a loaded machine pass the default 5 s: each describe allows 30 s.
+describe("the admin console's gate", { timeout: 30_000 }, () => {
+  it("sends a signed-out visitor to the account sign-in with the page as next", async () => {
+    const { app } = await withConsole();
+    const response = await app.inject({ method: "GET", url: "/admin/users?q=ada" });
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe("/account/sign-in?next=%2Fadmin%2Fusers%3Fq%3Dada");
+  });
+
+  it("answers a plain user 403 on every page and every action", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target");
+    await account("plain");
+    const browser = await browserOf("plain");
+    for (const path of ["/admin", "/admin/users", `/admin/users/${target.user.id}`, "/admin/audit"]) {
+      const refused = await browser.get(path);
+      expectPage(refused, 403);
+      expect(refused.body).toContain("Not allowed");
+    }
+    for (const action of ["disable", "enable", "unlock", "reset-2fa", "revoke-sessions", "role", "delete"]) {
+      expectPage(await act(browser, `/admin/users/${target.user.id}/${action}`, { role: "admin" }), 403);
+    }
+  });
+
+  it("refuses an action without the CSRF token with the 403 page", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const refused = await browser.post(`/admin/users/${target.user.id}/disable`, {});
+    expectPage(refused, 403);
+    expect(refused.body).toContain("This form has expired");
+  });
+});
+
+describe("user search", { timeout: 30_000 }, () => {
+  it("finds by email or nickname and pages with Next and Previous links", async () => {
+    const { account, browserOf } = await withConsole();
+    await account("boss", "admin");
+    for (let index = 0; index < 22; index += 1) await account(`member${String(index).padStart(2, "0")}`);
+    const browser = await browserOf("boss");
+    expect((await browser.get("/admin")).headers.location).toBe("/admin/users");
+
+    const first = await browser.get("/admin/users?q=MEMBER");
+    expectPage(first, 200);
+    expect(first.body).toContain('<a href="/admin/users" aria-current="page">Users</a>');
+    expect(first.body).toContain('aria-label="Admin"');
+    expect(first.body.match(/<tr><td>/g)).toHaveLength(20);
+    expect(first.body).toContain("member00@example.com");
+    expect(first.body).not.toContain("member20@example.com");
+    expect(first.body).not.toContain('rel="prev"');
+    const next = /href="([^"]+)" rel="next"/.exec(first.body)?.[1]?.replaceAll("&amp;", "&");
+    expect(next).toMatch(/^\/admin\/users\?q=MEMBER&cursor=/);
+
+    const second = await browser.get(next as string);
+    expectPage(second, 200);
+    expect(second.body.match(/<tr><td>/g)).toHaveLength(2);
+    expect(second.body).toContain("member21@example.com");
+    expect(second.body).not.toContain('rel="next"');
+    expect(/href="([^"]+)" rel="prev"/.exec(second.body)?.[1]).toBe("/admin/users?q=MEMBER");
+
+    const byNickname = await browser.get("/admin/users?q=member07");
+    expect(byNickname.body.match(/<tr><td>/g)).toHaveLength(1);
+    const none = await browser.get("/admin/users?q=nobody-at-all");
+    expect(none.body).toContain("No account matches.");
+  });
+
+  it("steps back through several pages with the cursors carried in the links", () => {
+    const position = pagePosition({ cursor: "c2", back: "c1" });
+    expect(pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: "c3" })).toEqual({
+      previous: "/admin/audit?cursor=c1",
+      next: "/admin/audit?cursor=c3&back=c1%2Cc2",
+    });
+    expect(pagePosition({ cursor: "bad cursor", back: "c1" })).toEqual({ cursor: undefined, back: [] });
+    expect(pagePosition({ cursor: "c9", back: "c1,<x>,c2" }).back).toEqual(["c1", "c2"]);
+  });
+});
+
+describe("a user's page", { timeout: 30_000 }, () => {
+  it("shows the person and, to an admin, every action that applies", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await enableTwoFactorFor(deps, target.session);
+    await account("boss", "admin");
+    const page = await (await browserOf("boss")).get(`/admin/users/${target.user.id}`);
+    expectPage(page, 200);
+    for (const text of [
+      "target@example.com",
+      "<dt>Role</dt><dd>user</dd>",
+      "<dt>Status</dt><dd>active</dd>",
+      "<dt>Two-step verification</dt><dd>on</dd>",
+      "<dt>Sessions</dt><dd>1</dd>",
+      "not locked",
+      "/reset-2fa",
+      "/revoke-sessions",
+      "/disable",
+      '<select id="role" name="role">',
+      `href="/admin/users/${target.user.id}/delete"`,
+    ]) {
+      expect(page.body).toContain(text);
+    }
+    expect(page.body).not.toContain("/enable");
+    expect(page.body).not.toContain("/unlock");
+    expect(page.body).not.toMatch(/passwordHash|\$argon|totp_secret/i);
+  });
+
+  it("offers support only unlock, reset 2FA and revoke sessions, and nothing on an admin", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole();
+    const target = await account("target");
+    await enableTwoFactorFor(deps, target.session);
+    for (let attempt = 0; attempt < deps.settings.lockout.threshold; attempt += 1) {
+      await useCases.logInWithPassword({
+        email: "target@example.com",
+        password: "wrong-password-1",
+        client: {},
+      });
+    }
+    const boss = await account("boss", "admin");
+    await account("helper", "support");
+    const browser = await browserOf("helper");
+    const page = await browser.get(`/admin/users/${target.user.id}`);
+    expectPage(page, 200);
+    expect(page.body).toContain("locked until");
+    expect(page.body).toContain("/unlock");
+    expect(page.body).toContain("/reset-2fa");
+    expect(page.body).toContain("/revoke-sessions");
+    expect(page.body).not.toContain("/disable");
+    expect(page.body).not.toContain('name="role"');
+    expect(page.body).not.toContain("/delete");
+    const onAdmin = await browser.get(`/admin/users/${boss.user.id}`);
+    expectPage(onAdmin, 200);
+    expect(onAdmin.body).toContain("Your role allows no action on this account.");
+    expectPage(await browser.get("/admin/audit"), 403);
+    expectPage(await browser.get(`/admin/users/${target.user.id}/delete`), 403);
+  });
+
+  it("answers an unknown or malformed id with the 404 page", async () => {
+    const { account, browserOf } = await withConsole();
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const unknown = await browser.get("/admin/users/0190d7a0-0000-7000-8000-000000000000");
+    expectPage(unknown, 404);
+    expect(unknown.body).toContain("No user with this id");
+    expectPage(await browser.get("/admin/users/not%20an%20id"), 404);
+    expectPage(await act(browser, "/admin/users/0190d7a0-0000-7000-8000-000000000000/unlock"), 404);
+  });
+});
+
+describe("the actions, role by role", { timeout: 30_000 }, () => {
+  const actions = [
+    { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
+    { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
+    { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
+    { path: "disable", support: 403, notice: "The account is disabled and every session of it has ended." },
+    { path: "enable", support: 403, notice: "The account is enabled again." },
+    { path: "role", support: 403, notice: "The role is changed.", form: { role: "support" } },
+    { path: "delete", support: 403, notice: "The account is deleted.", form: { confirm_email: "" } },
+  ];
+
+  for (const role of ["support", "admin"] as const) {
+    for (const action of actions) {
+      const expected = role === "admin" ? 303 : action.support;
+      it(`${role} ${action.path}: ${expected}`, async () => {
+        const { account, browserOf, deps } = await withConsole();
+        const target = await account("target");
+        await enableTwoFactorFor(deps, target.session);
+        await account("staff", role);
+        const browser = await browserOf("staff");
+        const form = action.path === "delete" ? { confirm_email: "target@example.com" } : (action.form ?? {});
+        const response = await act(browser, `/admin/users/${target.user.id}/${action.path}`, form);
+        if (expected === 403) {
+          expectPage(response, 403);
+          expect(response.body).toContain("Not allowed");
+          return;
+        }
+        expect(response.statusCode, response.body).toBe(303);
+        const back = action.path === "delete" ? "/admin/users" : `/admin/users/${target.user.id}`;
+        expect(response.headers.location).toBe(back);
+        const shown = await browser.get(back);
+        expect(shown.body).toContain(`<p class="notice" role="status">${action.notice}</p>`);
+        expect((await browser.get(back)).body).not.toContain(action.notice);
+      });
+    }
+  }
+
+  it("applies each action: disabled, 2FA reset, sessions ended, role changed, deleted", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole();
+    const target = await account("target");
+    await enableTwoFactorFor(deps, target.session);
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    await act(browser, `${base}/reset-2fa`);
+    expect(await browser.get(base).then((page) => page.body)).toContain(
+      "<dt>Two-step verification</dt><dd>off</dd>",
+    );
+    await act(browser, `${base}/revoke-sessions`);
+    expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Sessions</dt><dd>0</dd>");
+    await act(browser, `${base}/disable`);
+    const disabled = await browser.get(base);
+    expect(disabled.body).toContain("<dt>Status</dt><dd>disabled</dd>");
+    expect(disabled.body).toContain("/enable");
+    const login = await useCases.logInWithPassword({
+      email: "target@example.com",
+      password: strongPassword,
+      client: {},
+    });
+    expect(login.ok ? null : login.error).toBe("ACCOUNT_DISABLED");
+    await act(browser, `${base}/role`, { role: "support" });
+    expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Role</dt><dd>support</dd>");
+    await act(browser, `${base}/delete`, { confirm_email: " TARGET@example.com " });
+    expectPage(await browser.get(base), 404);
+    const audit = await browser.get("/admin/audit");
+    expectPage(audit, 200);
+    expect(audit.body).toContain('<a href="/admin/audit" aria-current="page">Audit log</a>');
+    for (const type of [
+      "two_factor_reset",
+      "sessions_revoked",
+      "account_disabled",
+      "role_changed",
+      "account_deleted",
+    ]) {
+      expect(audit.body).toContain(`(${type})`);
+    }
+    // People by their email; the deleted account only by its pseudonym.
+    expect(audit.body).toMatch(/<a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/);
+    expect(audit.body).not.toContain("target@example.com");
+    expect(audit.body).toContain("deleted account <code>");
+  });
+});
+
+describe("refusals shown as page errors", { timeout: 30_000 }, () => {
+  it("support acting on an admin: 403 with the use case's words on the user's page", async () => {
+    const { account, browserOf } = await withConsole();
+    const boss = await account("boss", "admin");
+    await account("helper", "support");
+    const browser = await browserOf("helper");
+    const refused = await act(browser, `/admin/users/${boss.user.id}/revoke-sessions`);
+    expectPage(refused, 403);
+    expect(refused.body).toContain('role="alert">Your role does not allow this action on this account</p>');
+    expect(refused.body).toContain("boss@example.com");
+  });
+
+  it("the last admin cannot disable, demote or delete themselves (409 LAST_ADMIN)", async () => {
+    const { account, browserOf } = await withConsole();
+    const boss = await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${boss.user.id}`;
+    for (const [path, form] of [
+      ["disable", {}],
+      ["role", { role: "user" }],
+    ] as const) {
+      const refused = await act(browser, `${base}/${path}`, form);
+      expectPage(refused, 409);
+      expect(refused.body).toContain("last active admin");
+    }
+    const deleted = await act(browser, `${base}/delete`, { confirm_email: "boss@example.com" });
+    expectPage(deleted, 409);
+    expect(deleted.body).toContain("last active admin");
+    expect(deleted.body).toContain('name="confirm_email"');
+  });
+
+  it("an unknown role is 400 and changes nothing", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const refused = await act(browser, `/admin/users/${target.user.id}/role`, { role: "owner" });
+    expectPage(refused, 400);
+    expect(refused.body).toContain("role must be one of user, support, admin");
+    expect(refused.body).toContain("<dt>Role</dt><dd>user</dd>");
+  });
+
+  it("deleting asks for the email on a second page; a wrong one is 400 and deletes nothing", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const confirm = await browser.get(`/admin/users/${target.user.id}/delete`);
+    expectPage(confirm, 200);
+    expect(confirm.body).toContain('<label for="confirm-email">');
+    const wrong = await browser.submit(
+      `/admin/users/${target.user.id}/delete`,
+      `/admin/users/${target.user.id}/delete`,
+      { confirm_email: "someone-else@example.com" },
+    );
+    expectPage(wrong, 400);
+    expect(wrong.body).toContain("Type the account&#39;s email address exactly");
+    expectPage(await browser.get(`/admin/users/${target.user.id}`), 200);
+  });
+
+  it("a stale session is sent to the fresh proof for a sensitive action, then back", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await act(browser, `/admin/users/${target.user.id}/disable`);
+    expect(stale.statusCode).toBe(303);
+    expect(stale.headers.location).toBe(
+      `/account/confirm?next=${encodeURIComponent(`/admin/users/${target.user.id}`)}`,
+    );
+    const confirmed = await browser.submit(
+      stale.headers.location as string,
+      stale.headers.location as string,
+      {
+        password: strongPassword,
+      },
+    );
+    expect(confirmed.headers.location).toBe(`/admin/users/${target.user.id}`);
+    const back = await browser.get(confirmed.headers.location as string);
+    expect(back.body).toContain('<p class="notice" role="status">Thanks, you can make the change now.</p>');
+    expect((await act(browser, `/admin/users/${target.user.id}/disable`)).statusCode).toBe(303);
+    // Unlock needs no fresh proof.
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);
+  });
+});

@@ -1,0 +1,498 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SuperOAuthClient, type SuperOAuthClientOptions } from "./client.ts";
+import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
+import { FakeFetch, fail, hang, ok } from "./testing/fake-fetch.ts";
+import { MemoryTokenStorage } from "./token-storage.ts";
+import type { SessionEnded } from "./transport.ts";
+
+const baseURL = "https://auth.example.test";
+const user = {
+  id: "u1",
+  email: "ada@example.com",
+  emailVerified: true,
+  nickname: "ada",
+  hasPassword: true,
+  createdAt: "2026-11-30T12:00:00.000Z",
+};
+const pair = (n: number) => ({
+  accessToken: `access-${n}`,
+  refreshToken: `refresh-${n}`,
+  expiresIn: 300,
+  tokenType: "Bearer",
+});
+
+let server: FakeFetch;
+let storage: MemoryTokenStorage;
+let ended: SessionEnded[];
+
+function client(options: Partial<SuperOAuthClientOptions> = {}): SuperOAuthClient {
+  return new SuperOAuthClient({
+    baseURL,
+    fetch: server.fetch,
+    storage,
+    // Jitter at its middle: every delay below is exact.
+    random: () => 0.5,
+    onSessionEnded: (event) => ended.push(event),
+    ...options,
+  });
+}
+
+/** The rejection of a promise, for assertions (fails the test if it resolves). */
+async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  server = new FakeFetch();
+  storage = new MemoryTokenStorage();
+  ended = [];
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("errors", () => {
+  it("an error envelope becomes a SuperOAuthError with code, status, message, requestId and retryAfter", async () => {
+    server.on("POST /auth/login", () =>
+      fail("ACCOUNT_LOCKED", 423, { "retry-after": "900", "x-request-id": "req-1" }),
+    );
+    const error = await rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }));
+    expect(error).toBeInstanceOf(SuperOAuthError);
+    expect(error).toMatchObject({
+      name: "SuperOAuthError",
+      code: "ACCOUNT_LOCKED",
+      status: 423,
+      message: "ACCOUNT_LOCKED message",
+      requestId: "req-1",
+      retryAfter: 900,
+    });
+  });
+
+  it("a 5xx body's requestId is preferred to the header", async () => {
+    server.on("POST /auth/register", () =>
+      fail("INTERNAL_ERROR", 500, { "x-request-id": "header-id" }, { requestId: "body-id" }),
+    );
+    const error = await rejectionOf(
+      client().auth.register({ email: "a@example.com", password: "x", nickname: "a" }),
+    );
+    expect(error).toMatchObject({ code: "INTERNAL_ERROR", status: 500, requestId: "body-id" });
+  });
+
+  it("an answer that is not the API's JSON is INVALID_RESPONSE with its status", async () => {
+    server.on("POST /auth/register", () => new Response("<html>Bad gateway</html>", { status: 502 }));
+    const error = await rejectionOf(
+      client().auth.register({ email: "a@example.com", password: "x", nickname: "a" }),
+    );
+    expect(error).toBeInstanceOf(SuperOAuthNetworkError);
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE", status: 502 });
+  });
+
+  it("an error code this client does not know is INVALID_RESPONSE naming the code", async () => {
+    server.on("GET /oauth/providers", () =>
+      Response.json({ success: false, error: "SOMETHING_NEW", message: "new" }, { status: 400 }),
+    );
+    const error = await rejectionOf(client().oauth.listProviders());
+    expect(error).toMatchObject({ code: "INVALID_RESPONSE", status: 400 });
+    expect((error as Error).message).toContain("SOMETHING_NEW");
+  });
+});
+
+describe("retries", () => {
+  it("a 503 is retried after exactly its Retry-After, then succeeds", async () => {
+    let calls = 0;
+    server.on("GET /oauth/providers", () =>
+      ++calls === 1 ? fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "2" }) : ok({ providers: [] }),
+    );
+    const result = client().oauth.listProviders();
+    await vi.advanceTimersByTimeAsync(1999);
+    expect(server.count("GET /oauth/providers")).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ providers: [] });
+    expect(server.count("GET /oauth/providers")).toBe(2);
+  });
+
+  it("a 429 is retried even for a POST (the limiter refused it before any work)", async () => {
+    let calls = 0;
+    server.on("POST /auth/login", () =>
+      ++calls === 1 ? fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "1" }) : ok({ user, ...pair(1) }),
+    );
+    const result = client().auth.logIn({ email: "a@example.com", password: "x" });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await result).toMatchObject({ accessToken: "access-1" });
+    expect(server.count("POST /auth/login")).toBe(2);
+  });
+
+  it("a Retry-After longer than maxRetryAfterMs is thrown at once with retryAfter", async () => {
+    server.on("POST /auth/login", () => fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "873" }));
+    const error = await rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }));
+    expect(error).toMatchObject({ code: "RATE_LIMIT_EXCEEDED", status: 429, retryAfter: 873 });
+    expect(server.count("POST /auth/login")).toBe(1);
+  });
+
+  it("a GET failing with 500 is tried maxAttempts times with exponential backoff, then thrown", async () => {
+    server.on("GET /auth/sessions", () => fail("INTERNAL_ERROR", 500));
+    storage.set(pair(1));
+    const result = rejectionOf(client().sessions.list());
+    // Jitter 0.5: 300 ms steps doubling -> 225 ms, then 450 ms.
+    await vi.advanceTimersByTimeAsync(224);
+    expect(server.count("GET /auth/sessions")).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.count("GET /auth/sessions")).toBe(2);
+    await vi.advanceTimersByTimeAsync(449);
+    expect(server.count("GET /auth/sessions")).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toMatchObject({ code: "INTERNAL_ERROR", status: 500 });
+    expect(server.count("GET /auth/sessions")).toBe(3);
+  });
+
+  it("a POST failing with 500 is not repeated (it may have been carried out)", async () => {
+    server.on("POST /auth/register", () => fail("INTERNAL_ERROR", 500));
+    const error = await rejectionOf(
+      client().auth.register({ email: "a@example.com", password: "x", nickname: "a" }),
+    );
+    expect(error).toMatchObject({ code: "INTERNAL_ERROR" });
+    expect(server.count("POST /auth/register")).toBe(1);
+  });
+
+  it.each([
+    ["VALIDATION_ERROR", 400],
+    ["INVALID_CREDENTIALS", 401],
+    ["ACCOUNT_DISABLED", 403],
+    ["USER_EXISTS", 409],
+    ["ACCOUNT_LOCKED", 423],
+  ] as const)("a %s (%i) is never retried", async (code, status) => {
+    server.on("GET /oauth/providers", () => fail(code, status, { "retry-after": "1" }));
+    const error = await rejectionOf(client().oauth.listProviders());
+    expect(error).toMatchObject({ code, status });
+    expect(server.count("GET /oauth/providers")).toBe(1);
+  });
+
+  it("retry: false makes one attempt", async () => {
+    server.on("GET /oauth/providers", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "1" }));
+    await rejectionOf(client({ retry: false }).oauth.listProviders());
+    expect(server.count("GET /oauth/providers")).toBe(1);
+  });
+});
+
+describe("network failures and timeouts", () => {
+  it("a GET that fails on the network is retried; the last failure is NETWORK_ERROR", async () => {
+    server.on("GET /oauth/providers", () => Promise.reject(new TypeError("fetch failed")));
+    const result = rejectionOf(client().oauth.listProviders());
+    await vi.advanceTimersByTimeAsync(225 + 450);
+    const error = await result;
+    expect(error).toBeInstanceOf(SuperOAuthNetworkError);
+    expect(error).toMatchObject({ code: "NETWORK_ERROR", status: null });
+    expect(server.count("GET /oauth/providers")).toBe(3);
+  });
+
+  it("a POST that fails on the network is not repeated, unless the call says it is idempotent", async () => {
+    server.on("POST /auth/verify-email", () => Promise.reject(new TypeError("fetch failed")));
+    const error = await rejectionOf(client().auth.verifyEmail({ token: "t" }));
+    expect(error).toMatchObject({ code: "NETWORK_ERROR" });
+    expect(server.count("POST /auth/verify-email")).toBe(1);
+
+    const repeated = rejectionOf(client().auth.verifyEmail({ token: "t" }, { idempotent: true }));
+    await vi.advanceTimersByTimeAsync(225 + 450);
+    await repeated;
+    expect(server.count("POST /auth/verify-email")).toBe(1 + 3);
+  });
+
+  it("an attempt that outlives its timeout is aborted: TIMEOUT, retried for a GET", async () => {
+    server.on("GET /oauth/providers", hang);
+    const result = rejectionOf(client({ timeoutMs: 1000 }).oauth.listProviders());
+    await vi.advanceTimersByTimeAsync(999);
+    expect(server.seen[0]?.signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(server.seen[0]?.signal?.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(225 + 1000 + 450 + 1000);
+    expect(await result).toMatchObject({ code: "TIMEOUT" });
+    expect(server.count("GET /oauth/providers")).toBe(3);
+  });
+
+  it("a per-call timeout overrides the client's", async () => {
+    server.on("POST /auth/login", hang);
+    const result = rejectionOf(
+      client().auth.logIn({ email: "a@example.com", password: "x" }, { timeoutMs: 50 }),
+    );
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await result).toMatchObject({ code: "TIMEOUT" });
+    expect(server.count("POST /auth/login")).toBe(1);
+  });
+
+  it("the caller's abort rejects with its reason, aborts the request, and nothing is retried", async () => {
+    server.on("GET /oauth/providers", hang);
+    const controller = new AbortController();
+    const result = rejectionOf(client().oauth.listProviders({ signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(10);
+    const reason = new DOMException("user left", "AbortError");
+    controller.abort(reason);
+    expect(await result).toBe(reason);
+    expect(server.seen[0]?.signal?.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.count("GET /oauth/providers")).toBe(1);
+  });
+
+  it("an abort during the wait between attempts ends the call at once", async () => {
+    server.on("GET /oauth/providers", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "30" }));
+    const controller = new AbortController();
+    const result = rejectionOf(client().oauth.listProviders({ signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(1000);
+    controller.abort();
+    expect(await result).toMatchObject({ name: "AbortError" });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.count("GET /oauth/providers")).toBe(1);
+  });
+
+  it("an already aborted signal sends nothing", async () => {
+    const error = await rejectionOf(client().oauth.listProviders({ signal: AbortSignal.abort() }));
+    expect(error).toMatchObject({ name: "AbortError" });
+    expect(server.seen).toHaveLength(0);
+  });
+});
+
+describe("tokens", () => {
+  it("a sign-in stores its tokens; bearer calls send the access token; non-bearer calls send none", async () => {
+    server.on("POST /auth/login", () => ok({ user, ...pair(1) }));
+    server.on("GET /auth/me", () => ok({ user }));
+    server.on("GET /oauth/providers", () => ok({ providers: [] }));
+    const c = client();
+    await c.auth.logIn({ email: "a@example.com", password: "x" });
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+    await c.auth.me();
+    await c.oauth.listProviders();
+    expect(server.seen.map((r) => r.authorization)).toEqual([null, "Bearer access-1", null]);
+  });
+
+  it("the second-factor step stores nothing until the code is verified", async () => {
+    server.on("POST /auth/login", () => ok({ mfaRequired: true, mfaToken: "mfa", expiresIn: 300 }));
+    server.on("POST /auth/2fa/verify", () => ok({ user, ...pair(2) }));
+    const c = client();
+    const outcome = await c.auth.logIn({ email: "a@example.com", password: "x" });
+    expect(outcome).toEqual({ mfaRequired: true, mfaToken: "mfa", expiresIn: 300 });
+    expect(storage.get()).toBeNull();
+    await c.twoFactor.verify({ mfaToken: "mfa", code: "123456" });
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+    expect(server.seen[1]?.body).toEqual({ mfaToken: "mfa", code: "123456" });
+  });
+
+  it("logging out forgets the tokens", async () => {
+    storage.set(pair(1));
+    server.on("POST /auth/logout", () => ok({ loggedOut: true }));
+    await client().auth.logOut();
+    expect(storage.get()).toBeNull();
+    expect(ended).toEqual([]);
+  });
+
+  it("N parallel calls with an expired token cause exactly one refresh; the rotated token is stored", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (r) =>
+      r.authorization === "Bearer access-2" ? ok({ user }) : fail("TOKEN_EXPIRED", 401),
+    );
+    server.on("POST /auth/refresh", async (r) => {
+      expect(r.body).toEqual({ refreshToken: "refresh-1" });
+      // The refresh takes a while: every call's TOKEN_EXPIRED arrives while it is in flight.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return ok(pair(2));
+    });
+    const c = client();
+    const calls = Array.from({ length: 8 }, () => c.auth.me());
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await Promise.all(calls)).toEqual(Array.from({ length: 8 }, () => ({ user })));
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(server.count("GET /auth/me")).toBe(16);
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+  });
+
+  it("a call whose stale token another call already refreshed is sent again without a second refresh", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/sessions", async (r) => {
+      if (r.authorization === "Bearer access-2") return ok({ sessions: [] });
+      // This answer comes back only after the other call's refresh completed.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return fail("TOKEN_EXPIRED", 401);
+    });
+    server.on("GET /auth/me", (r) =>
+      r.authorization === "Bearer access-2" ? ok({ user }) : fail("TOKEN_EXPIRED", 401),
+    );
+    server.on("POST /auth/refresh", () => ok(pair(2)));
+    const c = client();
+    const slow = c.sessions.list();
+    await c.auth.me();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await slow).toEqual({ sessions: [] });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+  });
+
+  it("a refresh refused with INVALID_REFRESH_TOKEN clears the tokens and tells onSessionEnded once", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => fail("INVALID_REFRESH_TOKEN", 401));
+    const c = client();
+    const errors = await Promise.all([c.auth.me(), c.auth.me(), c.auth.me()].map(rejectionOf));
+    for (const error of errors) expect(error).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toBeNull();
+    await Promise.resolve();
+    expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
+  });
+
+  it("INVALID_TOKEN (a session ended on the server) refreshes once; a refused refresh ends the session", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("INVALID_TOKEN", 401));
+    server.on("POST /auth/refresh", () => fail("INVALID_REFRESH_TOKEN", 401));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "INVALID_REFRESH_TOKEN" });
+    expect(server.count("GET /auth/me")).toBe(1);
+    expect(storage.get()).toBeNull();
+    await Promise.resolve();
+    expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
+  });
+
+  it("INVALID_TOKEN with a refresh token that still works (a removed signing key): refreshed, then answered", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (r) =>
+      r.authorization === "Bearer access-2" ? ok({ user }) : fail("INVALID_TOKEN", 401),
+    );
+    server.on("POST /auth/refresh", () => ok(pair(2)));
+    expect(await client().auth.me()).toEqual({ user });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+  });
+
+  it("a call still refused after its refresh is thrown, not refreshed again", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => ok(pair(2)));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "TOKEN_EXPIRED" });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(server.count("GET /auth/me")).toBe(2);
+  });
+
+  it("a refresh that fails on the network is not repeated and keeps the tokens", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => Promise.reject(new TypeError("fetch failed")));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "NETWORK_ERROR" });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+    await Promise.resolve();
+    expect(ended).toEqual([]);
+  });
+
+  it("a refresh answered 503 is not repeated either (the token may have rotated); the tokens stay", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "1" }));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503 });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+  });
+
+  it("auth.refresh joins a refresh already in flight", async () => {
+    storage.set(pair(1));
+    server.on("POST /auth/refresh", async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      return ok(pair(2));
+    });
+    const c = client();
+    const both = Promise.all([c.auth.refresh(), c.auth.refresh()]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await both).toEqual([pair(2), pair(2)]);
+    expect(server.count("POST /auth/refresh")).toBe(1);
+  });
+
+  it("auth.refresh without stored tokens says to sign in first and sends nothing", async () => {
+    await expect(client().auth.refresh()).rejects.toThrow("sign in first");
+    expect(server.seen).toHaveLength(0);
+  });
+});
+
+describe("requests", () => {
+  it("path parameters are encoded, absent query values left out", async () => {
+    storage.set(pair(1));
+    server.on("DELETE /auth/sessions/a%2Fb", () => ok({ revoked: true }));
+    server.on("GET /admin/users", () => ok({ users: [], nextCursor: null }));
+    const c = client();
+    await c.sessions.revoke({ id: "a/b" });
+    await c.admin.searchUsers({ q: "ada", limit: 5 });
+    expect(server.seen.map((r) => r.url.href)).toEqual([
+      `${baseURL}/api/v1/auth/sessions/a%2Fb`,
+      `${baseURL}/api/v1/admin/users?q=ada&limit=5`,
+    ]);
+  });
+
+  it("the social sign-in URL carries an S256 challenge of the verifier it returns", async () => {
+    const { url, codeVerifier } = await client().oauth.createSignInURL({ provider: "github" });
+    const parsed = new URL(url);
+    expect(parsed.origin + parsed.pathname).toBe(`${baseURL}/api/v1/oauth/github`);
+    expect(parsed.searchParams.get("code_challenge_method")).toBe("S256");
+    const digest = new Uint8Array(
+      await crypto.subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier)),
+    );
+    const expected = btoa(String.fromCharCode(...digest))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
+    expect(parsed.searchParams.get("code_challenge")).toBe(expected);
+    expect(codeVerifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("the login-code exchange sends code_verifier and stores the session", async () => {
+    server.on("POST /oauth/exchange", () => ok({ user, ...pair(3) }));
+    await client().oauth.exchangeLoginCode({ code: "c", codeVerifier: "v" });
+    expect(server.seen[0]?.body).toEqual({ code: "c", code_verifier: "v" });
+    expect(storage.get()).toEqual({ accessToken: "access-3", refreshToken: "refresh-3" });
+  });
+
+  it("an export download is a stream with its file name, size and SHA-256; its failure is the API's error", async () => {
+    storage.set(pair(1));
+    server.on(
+      "GET /user/export/e1/download",
+      () =>
+        new Response(new Uint8Array([80, 75, 3, 4]), {
+          headers: {
+            "content-type": "application/zip",
+            "content-disposition": 'attachment; filename="superoauth-export.zip"',
+            "content-length": "4",
+            "x-content-sha256": "ab".repeat(32),
+          },
+        }),
+    );
+    server.on("GET /user/export/e2/download", () => fail("EXPORT_NOT_READY", 409));
+    const c = client();
+    const archive = await c.dataExports.download({ id: "e1" });
+    expect(archive).toMatchObject({
+      fileName: "superoauth-export.zip",
+      sizeBytes: 4,
+      sha256: "ab".repeat(32),
+    });
+    expect([...new Uint8Array(await new Response(archive.body).arrayBuffer())]).toEqual([80, 75, 3, 4]);
+    expect(await rejectionOf(c.dataExports.download({ id: "e2" }))).toMatchObject({
+      code: "EXPORT_NOT_READY",
+      status: 409,
+    });
+  });
+
+  it("the provider callback as JSON stores the tokens of a sign-in, not of a linking", async () => {
+    server.on("GET /oauth/github/callback", (r) =>
+      r.url.searchParams.get("state") === "link"
+        ? ok({ linked: true, provider: "github" })
+        : ok({ user, ...pair(4) }),
+    );
+    const c = client();
+    expect(await c.oauth.finishCallback({ provider: "github", code: "c", state: "link" })).toEqual({
+      linked: true,
+      provider: "github",
+    });
+    expect(storage.get()).toBeNull();
+    await c.oauth.finishCallback({ provider: "github", code: "c", state: "s" });
+    expect(storage.get()).toEqual({ accessToken: "access-4", refreshToken: "refresh-4" });
+    expect(server.seen[1]?.url.search).toBe("?code=c&state=s");
+  });
+});

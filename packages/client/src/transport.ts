@@ -1,0 +1,381 @@
+import { sleep, untilAborted } from "./abort.ts";
+import { type ErrorCode, errorCodes } from "./error-codes.ts";
+import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
+import {
+  backoffDelay,
+  isIdempotentMethod,
+  isRetryable,
+  parseRetryAfter,
+  type RetryOptions,
+  type RetryPolicy,
+} from "./retry.ts";
+import { type Route, type RouteName, routes } from "./routes.ts";
+import type { StoredTokens, TokenStorage } from "./token-storage.ts";
+import type { TokenPair } from "./types.ts";
+
+/** Per-call options, the last argument of every client method. */
+export interface RequestOptions {
+  /** Cancels the call (and any wait between its attempts); the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** This call's per-attempt timeout in ms (default: the client's `timeoutMs`). */
+  readonly timeoutMs?: number;
+  /** This call's retry settings, or false for a single attempt. */
+  readonly retry?: RetryOptions | false;
+  /**
+   * Treat this call as safe to repeat after a network failure, a timeout or a 5xx. By default only
+   * GET and DELETE are; a POST that timed out may have been carried out, so it is not repeated
+   * unless you say so here.
+   */
+  readonly idempotent?: boolean;
+}
+
+/** fetch's `credentials` (spelled out: Node's types have no `RequestCredentials`). */
+export type FetchCredentials = "omit" | "same-origin" | "include";
+
+/** Why the client dropped its tokens: the code the server answered the refresh (or the call) with. */
+export interface SessionEnded {
+  readonly reason: ErrorCode;
+}
+
+export interface TransportOptions {
+  readonly baseURL: string;
+  readonly storage: TokenStorage;
+  readonly fetch: typeof fetch;
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly random: () => number;
+  readonly credentials: FetchCredentials | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly onSessionEnded: ((event: SessionEnded) => void) | undefined;
+}
+
+/** What a call sends besides its route. */
+export interface CallInput {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** The answers after which the tokens are of no use any more: the session is over. */
+const sessionEndingCodes: ReadonlySet<ErrorCode> = new Set([
+  "INVALID_REFRESH_TOKEN",
+  "INVALID_TOKEN",
+  "ACCOUNT_DISABLED",
+  "USER_NOT_FOUND",
+]);
+
+/** A bearer call that got one of these refreshes the tokens once and tries again. */
+const refreshingCodes: ReadonlySet<ErrorCode> = new Set(["TOKEN_EXPIRED", "INVALID_TOKEN"]);
+
+const knownCodes: ReadonlySet<string> = new Set(errorCodes);
+
+/**
+ * Sends the client's requests: URLs, bearer tokens, timeouts, retries with backoff, and the one
+ * shared refresh when an access token expires. The methods of `SuperOAuthClient` are thin over it.
+ */
+export class Transport {
+  readonly #options: TransportOptions;
+  /** The refresh in flight, which every call that needs one joins (single flight). */
+  #refreshing: Promise<TokenPair> | null = null;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+  }
+
+  get storage(): TokenStorage {
+    return this.#options.storage;
+  }
+
+  /** The absolute URL of a route. */
+  urlOf(name: RouteName, input: Pick<CallInput, "params" | "query"> = {}): URL {
+    const route: Route = routes[name];
+    const path = route.path.replace(/:([A-Za-z]+)/g, (_match, param: string) => {
+      const value = input.params?.[param];
+      if (value === undefined || value === "") throw new TypeError(`${name}: "${param}" is required`);
+      return encodeURIComponent(value);
+    });
+    const url = new URL(`${this.#options.baseURL.replace(/\/+$/, "")}/api/v1${path}`);
+    for (const [key, value] of Object.entries(input.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    return url;
+  }
+
+  /** Calls a route and answers its `data`. */
+  async call<T>(name: RouteName, input: CallInput = {}, options: RequestOptions = {}): Promise<T> {
+    const answer = await this.#authorized(name, input, options, "json");
+    return answer.data as T;
+  }
+
+  /** Calls a route whose success is a byte stream: answers the response, its body unread. */
+  async open(name: RouteName, input: CallInput = {}, options: RequestOptions = {}): Promise<Response> {
+    const answer = await this.#authorized(name, input, options, "stream");
+    if (answer.response === null) throw new TypeError(`${name} answered JSON, not a stream`);
+    return answer.response;
+  }
+
+  /** Stores the tokens of a completed sign-in. */
+  async storeTokens(tokens: StoredTokens): Promise<void> {
+    await this.#options.storage.set({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+  }
+
+  /**
+   * Exchanges the stored refresh token for a new pair and stores it, or joins the exchange already
+   * in flight. Fails with INVALID_REFRESH_TOKEN (and clears the tokens) when the session is over.
+   */
+  async refresh(options: RequestOptions = {}): Promise<TokenPair> {
+    const refreshed = await this.#joinOrStartRefresh({ stale: null, signal: options.signal });
+    if (typeof refreshed === "string") throw new Error("No refresh token stored: sign in first");
+    return refreshed;
+  }
+
+  /** The tokens are dropped and `onSessionEnded` told, if they are still the ones that failed. */
+  async endSession(input: { failed: StoredTokens; reason: ErrorCode }): Promise<void> {
+    const current = await this.#options.storage.get();
+    if (current === null || current.refreshToken !== input.failed.refreshToken) return;
+    await this.#options.storage.clear();
+    const listener = this.#options.onSessionEnded;
+    // Outside this call's stack: the listener's own failure must not replace the API's answer.
+    if (listener !== undefined) queueMicrotask(() => listener({ reason: input.reason }));
+  }
+
+  /**
+   * The new pair of the refresh in flight, or of one started now from the stored tokens: the one
+   * place a refresh starts, so concurrent callers share it. With `stale` (the tokens a call was
+   * refused with), "replaced" when the stored ones already differ (another call refreshed them).
+   */
+  async #joinOrStartRefresh(input: {
+    stale: StoredTokens | null;
+    signal: AbortSignal | undefined;
+  }): Promise<TokenPair | "signed-out" | "replaced"> {
+    if (this.#refreshing === null) {
+      const current = await this.#options.storage.get();
+      // Checked again: another call may have started one while the storage answered.
+      if (this.#refreshing === null) {
+        if (current === null) return "signed-out";
+        if (input.stale !== null && current.accessToken !== input.stale.accessToken) return "replaced";
+        this.#startRefresh(current);
+      }
+    }
+    if (this.#refreshing === null) throw new Error("no refresh in flight");
+    return untilAborted(this.#refreshing, input.signal);
+  }
+
+  #startRefresh(tokens: StoredTokens): void {
+    this.#refreshing = this.#exchangeRefreshToken(tokens).finally(() => {
+      this.#refreshing = null;
+    });
+  }
+
+  async #exchangeRefreshToken(tokens: StoredTokens): Promise<TokenPair> {
+    try {
+      // One attempt: after a timeout, a network failure or a 503 the server may have rotated the
+      // token already, and presenting it again after REFRESH_REUSE_GRACE (10 s, which a timeout
+      // plus Retry-After can exceed) would end the session (ADR 0002). The tokens stay stored, so
+      // the next call that needs a refresh tries again.
+      const { data } = await this.#send(
+        routes["auth.refresh"],
+        { body: { refreshToken: tokens.refreshToken } },
+        { retry: false },
+        null,
+        "json",
+        this.urlOf("auth.refresh"),
+      );
+      const pair = data as TokenPair;
+      await this.storeTokens(pair);
+      return pair;
+    } catch (error) {
+      if (error instanceof SuperOAuthError && sessionEndingCodes.has(error.code)) {
+        await this.endSession({ failed: tokens, reason: error.code });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * A bearer call whose token expired (or no longer verifies) refreshes once, through the one
+   * refresh in flight, and is sent again with the new token. A call whose stale token was already
+   * replaced by another call's refresh is just sent again.
+   */
+  async #authorized(
+    name: RouteName,
+    input: CallInput,
+    options: RequestOptions,
+    mode: "json" | "stream",
+  ): Promise<Answer> {
+    const route: Route = routes[name];
+    const url = this.urlOf(name, input);
+    if (!route.bearer) return this.#send(route, input, options, null, mode, url);
+    let refreshed = false;
+    for (;;) {
+      const tokens = await this.#options.storage.get();
+      try {
+        return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url);
+      } catch (error) {
+        if (
+          refreshed ||
+          tokens === null ||
+          !(error instanceof SuperOAuthError) ||
+          !refreshingCodes.has(error.code)
+        ) {
+          throw error;
+        }
+        const outcome = await this.#joinOrStartRefresh({ stale: tokens, signal: options.signal });
+        if (outcome === "signed-out") throw error;
+        refreshed = true;
+      }
+    }
+  }
+
+  /** Sends one call, with its retries. */
+  async #send(
+    route: Route,
+    input: CallInput,
+    options: RequestOptions,
+    accessToken: string | null,
+    mode: "json" | "stream",
+    url: URL,
+  ): Promise<Answer> {
+    const policy: RetryPolicy =
+      options.retry === false
+        ? { ...this.#options.retry, maxAttempts: 1 }
+        : { ...this.#options.retry, ...options.retry };
+    const idempotent = options.idempotent ?? isIdempotentMethod(route.method);
+    const headers: Record<string, string> = {
+      accept: mode === "json" ? "application/json" : "*/*",
+      ...this.#options.headers,
+      ...input.headers,
+    };
+    if (input.body !== undefined) headers["content-type"] = "application/json";
+    if (accessToken !== null) headers.authorization = `Bearer ${accessToken}`;
+    const init: RequestInit = {
+      method: route.method,
+      headers,
+      ...(input.body === undefined ? {} : { body: JSON.stringify(input.body) }),
+      ...(this.#options.credentials === undefined ? {} : { credentials: this.#options.credentials }),
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      let failure: SuperOAuthError | SuperOAuthNetworkError;
+      try {
+        const received = await this.#attempt(url, init, options, mode);
+        const answer = interpret(received);
+        if (!(answer instanceof Error)) return answer;
+        failure = answer;
+      } catch (error) {
+        if (!(error instanceof SuperOAuthNetworkError)) throw error;
+        failure = error;
+      }
+      if (attempt >= policy.maxAttempts || !isRetryable({ status: failure.status, idempotent })) {
+        throw failure;
+      }
+      let delay = backoffDelay({ attempt, policy, random: this.#options.random });
+      if (failure.retryAfter !== null) {
+        const asked = failure.retryAfter * 1000;
+        if (asked > policy.maxRetryAfterMs) throw failure;
+        delay = Math.max(delay, asked);
+      }
+      await sleep(delay, options.signal);
+    }
+  }
+
+  /** One attempt under its timeout: the response, and its text unless it is a stream to hand on. */
+  async #attempt(
+    url: URL,
+    init: RequestInit,
+    options: RequestOptions,
+    mode: "json" | "stream",
+  ): Promise<Received> {
+    const caller = options.signal;
+    if (caller?.aborted === true) throw caller.reason;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onCallerAbort = () => controller.abort(caller?.reason);
+    caller?.addEventListener("abort", onCallerAbort, { once: true });
+    try {
+      const response = await this.#options.fetch(url, { ...init, signal: controller.signal });
+      if (response.ok && mode === "stream") return { response, text: null };
+      return { response, text: await response.text() };
+    } catch (error) {
+      if (controller.signal.aborted && !timedOut) throw caller?.reason ?? error;
+      if (timedOut) {
+        throw new SuperOAuthNetworkError({
+          code: "TIMEOUT",
+          message: `${init.method} ${url.pathname} took longer than ${timeoutMs} ms`,
+        });
+      }
+      throw new SuperOAuthNetworkError({
+        code: "NETWORK_ERROR",
+        message: `${init.method} ${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
+        cause: error,
+      });
+    } finally {
+      clearTimeout(timer);
+      caller?.removeEventListener("abort", onCallerAbort);
+    }
+  }
+}
+
+interface Received {
+  readonly response: Response;
+  /** Null for a successful stream, whose body is left for the caller. */
+  readonly text: string | null;
+}
+
+interface Answer {
+  readonly data: unknown;
+  /** The response of a stream, else null. */
+  readonly response: Response | null;
+}
+
+/** The success's data, or the failure the response stands for. */
+function interpret(received: Received): Answer | SuperOAuthError | SuperOAuthNetworkError {
+  const { response, text } = received;
+  if (text === null) return { data: null, response };
+  const requestIdHeader = response.headers.get("x-request-id");
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"), Date.now());
+  const body = parseJSON(text);
+  if (response.ok && isObject(body) && body.success === true && "data" in body) {
+    return { data: body.data, response: null };
+  }
+  if (
+    !response.ok &&
+    isObject(body) &&
+    body.success === false &&
+    typeof body.error === "string" &&
+    knownCodes.has(body.error)
+  ) {
+    return new SuperOAuthError({
+      code: body.error as ErrorCode,
+      status: response.status,
+      message: typeof body.message === "string" ? body.message : body.error,
+      requestId: typeof body.requestId === "string" ? body.requestId : requestIdHeader,
+      retryAfter,
+    });
+  }
+  const unknownCode = isObject(body) && typeof body.error === "string" ? ` (error ${body.error})` : "";
+  return new SuperOAuthNetworkError({
+    code: "INVALID_RESPONSE",
+    message: `Unexpected answer (HTTP ${response.status}${unknownCode}): not an envelope this client knows`,
+    status: response.status,
+    requestId: requestIdHeader,
+    retryAfter,
+  });
+}
+
+function parseJSON(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}

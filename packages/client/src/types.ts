@@ -1,0 +1,381 @@
+// The API's request and response data, written by hand to match the routes' TypeBox schemas
+// (packages/adapter-http/src/routes/*.ts on the server; docs/api.md). One place for all of them.
+// Dates are ISO 8601 strings in UTC, as they travel.
+
+/** What a client sees of a user. */
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly nickname: string;
+  readonly hasPassword: boolean;
+  readonly createdAt: string;
+  /** Only from `auth.me()`. */
+  readonly twoFactorEnabled?: boolean;
+  /** Only from `auth.me()`: unused backup codes (0 without 2FA). */
+  readonly backupCodesRemaining?: number;
+}
+
+/** A new access token and the rotated refresh token (`POST /auth/refresh`). */
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** The access token's lifetime in seconds. */
+  readonly expiresIn: number;
+  readonly tokenType: "Bearer";
+}
+
+/** A completed sign-in: the user and a token pair. */
+export interface SignedIn extends TokenPair {
+  readonly user: User;
+}
+
+/** The second-factor step: send a code with `mfaToken` to `twoFactor.verify()`. */
+export interface MFARequired {
+  readonly mfaRequired: true;
+  readonly mfaToken: string;
+  readonly expiresIn: number;
+}
+
+/** What a first sign-in step answers: a session, or the second-factor step. */
+export type SignInOutcome = SignedIn | MFARequired;
+
+export interface RegisterInput {
+  readonly email: string;
+  readonly password: string;
+  readonly nickname: string;
+}
+
+export interface LogInInput {
+  readonly email: string;
+  readonly password: string;
+}
+
+/** One proof of a factor: a password, a TOTP code or a backup code. */
+export interface FactorProof {
+  readonly password?: string;
+  readonly code?: string;
+  readonly backupCode?: string;
+}
+
+export interface TwoFactorVerifyInput {
+  readonly mfaToken: string;
+  readonly code?: string;
+  readonly backupCode?: string;
+}
+
+export interface TwoFactorSetup {
+  readonly secret: string;
+  readonly otpauthURL: string;
+  /** A data: URL of the QR code of `otpauthURL`. */
+  readonly qrCode: string;
+}
+
+export interface BackupCodes {
+  /** Shown once: store them somewhere safe. */
+  readonly backupCodes: readonly string[];
+}
+
+export interface Session {
+  readonly id: string;
+  readonly userAgent: string | null;
+  readonly ip: string | null;
+  readonly createdAt: string;
+  readonly lastUsedAt: string;
+  /** The session of the access token that asked. */
+  readonly current: boolean;
+}
+
+export interface SecurityEvent {
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+  /** A sentence for the account holder. */
+  readonly description: string;
+}
+
+export interface SecurityEventPage {
+  readonly events: readonly SecurityEvent[];
+  /** Pass as `before` for the next (older) page; null on the last page. */
+  readonly nextBefore: string | null;
+}
+
+/** The answer of the requests that may send a mail: the same whatever happened. */
+export interface MailRequested {
+  readonly requested: true;
+  readonly message: string;
+}
+
+export interface SocialProvider {
+  /** `discord`, `twitch`, `google` or `github`. */
+  readonly id: string;
+  readonly name: string;
+  /** Path of the sign-in start, relative to the server (`/api/v1/oauth/github`). */
+  readonly startURL: string;
+}
+
+export interface LinkedProvider {
+  readonly provider: string;
+  readonly name: string;
+  readonly displayName: string | null;
+  readonly email: string | null;
+  readonly linkedAt: string;
+}
+
+/** What the provider's callback answers a client that asks for JSON. */
+export type SocialCallbackOutcome =
+  | SignInOutcome
+  | { readonly linked: true; readonly provider: string }
+  | { readonly reauthenticated: true; readonly provider: string };
+
+export type AppType = "confidential" | "public";
+
+/** A third-party app as its owner sees it. */
+export interface App {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs: readonly string[];
+  readonly allowedScopes: readonly string[];
+  readonly type: string;
+  readonly tokenEndpointAuthMethod: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface AppSettings {
+  readonly name: string;
+  readonly logoURL?: string | null;
+  readonly homepageURL?: string | null;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs?: readonly string[];
+  readonly allowedScopes: readonly string[];
+  readonly type: AppType;
+  /** `client_secret_basic` (default for confidential apps), `client_secret_post` or `none`. */
+  readonly tokenEndpointAuthMethod?: string;
+}
+
+export interface RegisteredApp {
+  readonly app: App;
+  /** A confidential app's secret, shown once; null for a public app. */
+  readonly clientSecret: string | null;
+}
+
+/** An app the user authorized (consented to). */
+export interface AuthorizedApp {
+  readonly clientId: string;
+  readonly name: string;
+  readonly logoURL: string | null;
+  readonly homepageURL: string | null;
+  readonly scopes: readonly string[];
+  readonly grantedAt: string;
+  readonly lastUsedAt: string;
+}
+
+export type DataExportStatus = "pending" | "running" | "ready" | "failed" | "expired";
+
+export interface DataExport {
+  readonly exportId: string;
+  readonly status: DataExportStatus;
+  /** 0-100. */
+  readonly progress: number;
+  readonly recordsWritten: number;
+  readonly requestedAt: string;
+  readonly finishedAt: string | null;
+  readonly sizeBytes: number | null;
+  /** Hex SHA-256 of the archive. */
+  readonly sha256: string | null;
+  readonly expiresAt: string | null;
+}
+
+export interface RequestedDataExport extends DataExport {
+  /** False when an export already in progress was returned instead of a new one. */
+  readonly created: boolean;
+}
+
+/** A downloadable export archive (a ZIP), streamed. */
+export interface DataExportArchive {
+  readonly fileName: string;
+  readonly sizeBytes: number | null;
+  /** Hex SHA-256 of the whole archive (`X-Content-SHA256`): check it after saving. */
+  readonly sha256: string | null;
+  readonly body: ReadableStream<Uint8Array>;
+}
+
+export type Role = "user" | "support" | "admin";
+
+/** What staff see of an account in a list. */
+export interface AdminUser {
+  readonly id: string;
+  readonly email: string;
+  readonly emailVerified: boolean;
+  readonly nickname: string;
+  readonly hasPassword: boolean;
+  readonly status: "active" | "disabled";
+  readonly role: Role;
+  readonly createdAt: string;
+}
+
+export interface AdminUserDetails extends AdminUser {
+  readonly twoFactorEnabled: boolean;
+  readonly linkedProviders: readonly {
+    readonly provider: string;
+    readonly email: string | null;
+    readonly displayName: string | null;
+    readonly linkedAt: string;
+  }[];
+  readonly sessionCount: number;
+  readonly locked: boolean;
+  readonly lockedUntil: string | null;
+}
+
+export interface AdminUserPage {
+  readonly users: readonly AdminUser[];
+  readonly nextCursor: string | null;
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly occurredAt: string;
+  /** The member of staff who acted (a pseudonym once their account is deleted). */
+  readonly actorId: string;
+  /** The account acted on (a pseudonym once it is deleted). */
+  readonly userId: string;
+  readonly details: Readonly<Record<string, string | number | boolean>>;
+  readonly description: string;
+}
+
+export interface AuditPage {
+  readonly actions: readonly AuditEntry[];
+  readonly nextCursor: string | null;
+}
+
+// The small answers: acknowledgements and lists, by the method that returns them.
+
+/** The signed-in user (`auth.me`, and the profile changes). */
+export interface CurrentUser {
+  readonly user: User;
+}
+
+export interface LoggedOut {
+  readonly loggedOut: true;
+}
+
+export interface Reauthenticated {
+  readonly reauthenticatedAt: string;
+}
+
+export interface EmailVerified {
+  readonly emailVerified: true;
+}
+
+export interface PasswordReset {
+  readonly passwordReset: true;
+  readonly sessionsEnded: true;
+}
+
+export interface TwoFactorEnabled {
+  readonly enabled: true;
+  /** Shown once: store them somewhere safe. */
+  readonly backupCodes: readonly string[];
+}
+
+export interface TwoFactorDisabled {
+  readonly disabled: true;
+}
+
+export interface SessionList {
+  readonly sessions: readonly Session[];
+}
+
+export interface Revoked {
+  readonly revoked: true;
+}
+
+export interface PasswordChanged {
+  readonly passwordChanged: true;
+  readonly otherSessionsEnded: true;
+}
+
+export interface EmailChangePending {
+  readonly pending: true;
+}
+
+export interface Deleted {
+  readonly deleted: true;
+}
+
+export interface SocialProviderList {
+  readonly providers: readonly SocialProvider[];
+}
+
+export interface LinkedProviderList {
+  readonly providers: readonly LinkedProvider[];
+}
+
+/** Where to send the browser, and the PKCE verifier to keep for `oauth.exchangeLoginCode`. */
+export interface SocialSignInStart {
+  readonly url: string;
+  readonly codeVerifier: string;
+}
+
+/** Where to send the browser to link or re-authenticate with a provider. */
+export interface ProviderAuthorization {
+  readonly authorizationURL: string;
+}
+
+export interface ProviderUnlinked {
+  readonly unlinked: true;
+  readonly provider: string;
+}
+
+export interface AppList {
+  readonly apps: readonly App[];
+}
+
+export interface AppData {
+  readonly app: App;
+}
+
+/** A confidential app's new secret, shown once. */
+export interface RotatedSecret {
+  readonly clientSecret: string;
+}
+
+export interface AuthorizedAppList {
+  readonly apps: readonly AuthorizedApp[];
+}
+
+export interface AdminUserData {
+  readonly user: AdminUserDetails;
+}
+
+export interface UserDisabled {
+  readonly status: "disabled";
+}
+
+export interface UserEnabled {
+  readonly status: "active";
+}
+
+export interface UserUnlocked {
+  readonly unlocked: true;
+}
+
+export interface TwoFactorReset {
+  readonly twoFactorEnabled: false;
+}
+
+export interface SessionsRevoked {
+  readonly sessionsRevoked: true;
+}
+
+export interface RoleChanged {
+  readonly role: Role;
+}
