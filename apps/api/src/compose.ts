@@ -12,6 +12,7 @@ import {
   buildHttpApp,
   buildMetricsApp,
   cachedCheck,
+  createHostedProviderTrips,
   createMetrics,
   type DependencyCheck,
   type HttpApp,
@@ -367,6 +368,12 @@ function composeOIDC(input: {
     theme: config.brand,
     cookies,
     secret: pageSecret,
+    requireEmailVerification: config.mail.requireEmailVerification,
+    // The API's callback reads these cookies: the same settings and secret as buildHttpApp's.
+    providerTrips: createHostedProviderTrips({
+      ...cookies,
+      cookiesCanBeSigned: config.oauth.cookieSecret !== undefined,
+    }),
   });
   // The admin console: staff sign in at /account/sign-in, one browser session for every area.
   const adminPages = createAdminPages({

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import type { FakeIdentity, FakeProviders } from "@superoauth/adapter-oauth/testing";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -76,4 +77,22 @@ export async function newCheckedPage(
   });
   page.on("pageerror", (error) => problems.push(error.message));
   return { context, page, problems };
+}
+
+/**
+ * Answers the context's trips to github.com with the fake GitHub, as GitHub would: it approves the
+ * authorization request for `identity` and redirects the browser to the callback at `baseURL`.
+ */
+export async function routeGitHubToFake(
+  context: BrowserContext,
+  input: { fake: FakeProviders; identity: FakeIdentity; baseURL: string },
+): Promise<void> {
+  await context.route("https://github.com/**", async (route) => {
+    const back = input.fake.approve(route.request().url(), input.identity);
+    const query = new URLSearchParams({ code: back.code, state: back.state });
+    await route.fulfill({
+      status: 302,
+      headers: { location: `${input.baseURL}/api/v1/oauth/github/callback?${query}` },
+    });
+  });
 }

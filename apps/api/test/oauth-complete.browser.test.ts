@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
-import { freePort, launchChromium } from "./browser.ts";
+import { freePort, launchChromium, routeGitHubToFake } from "./browser.ts";
 
 // Social sign-in as a person meets it, in Debian's Chromium: the built-in /oauth/complete page
 // starts the sign-in through its own start (a PKCE verifier in an HttpOnly cookie, ADR 0013), the
@@ -100,14 +100,7 @@ async function approvedCallback(
  */
 async function browserAtGitHub(identity: FakeIdentity): Promise<BrowserContext> {
   const context = await browser.newContext();
-  await context.route("https://github.com/**", async (route) => {
-    const back = fake.approve(route.request().url(), identity);
-    const query = new URLSearchParams({ code: back.code, state: back.state });
-    await route.fulfill({
-      status: 302,
-      headers: { location: `${baseURL}/api/v1/oauth/github/callback?${query}` },
-    });
-  });
+  await routeGitHubToFake(context, { fake, identity, baseURL });
   return context;
 }
 

@@ -14,5 +14,6 @@ export type {
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
 export { pingRedisServer } from "./ping-redis.ts";
+export { createHostedProviderTrips } from "./provider-trips.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";

@@ -2,6 +2,8 @@
 // cannot import each other, so each declares them (the same shapes) and the composition root wires
 // one into the other. Everything crossing is plain data and Node's request and response.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { OAuthAuthorizationStarted } from "@superoauth/application";
+import type { FastifyReply } from "fastify";
 
 /** The app (OAuth client) an interaction is for, as the pages show it. */
 export interface InteractionClient {
@@ -75,4 +77,15 @@ export interface BrowserSessions {
   current(req: IncomingMessage): Promise<{ readonly accountId: string } | null>;
   /** Ends it (revokes our session) and clears its cookie on `res`; called on RP-initiated logout. */
   end(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
+/**
+ * adapter-http's trips to a provider, for the account center: a page starts linking or a fresh
+ * proof through a provider with the use case, and this keeps the trip in the cookies the API's
+ * callback reads, which sends the browser back to `returnTo` (`?linked=`, `?reauthenticated=` or
+ * `?error=<CODE>`). Wired by the composition root (adapter-http's `createHostedProviderTrips`).
+ */
+export interface ProviderTrips {
+  /** Sets the trip's cookies; false when they cannot be signed (no COOKIE_SECRET): nothing can start. */
+  keep(reply: FastifyReply, input: { started: OAuthAuthorizationStarted; returnTo: string }): boolean;
 }

@@ -1,19 +1,11 @@
 import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
-import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
 import { clientOf } from "./client.ts";
 import type { InteractionDetails, Interactions } from "./contracts.ts";
-import {
-  appendSetCookie,
-  type CookieSettings,
-  pageCookie,
-  readCookie,
-  serializeCookie,
-  serializeExpiredCookie,
-} from "./cookies.ts";
+import type { CookieSettings } from "./cookies.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { failureOf, pageFailures, signInSteps } from "./pages/sign-in-steps.ts";
+import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets } from "./security-headers.ts";
@@ -32,12 +24,6 @@ export interface HostedPagesOptions {
   readonly secret: string;
   /** REQUIRE_EMAIL_VERIFICATION: sign-up ends with "check your mail" instead of signing in. */
   readonly requireEmailVerification: boolean;
-}
-
-/** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
-function fieldOfMessage(message: string): "nickname" | "email" | "password" | null {
-  const first = message.split(/\s/, 1)[0]?.toLowerCase() ?? "";
-  return first === "nickname" || first === "email" || first === "password" ? first : null;
 }
 
 /**
@@ -59,10 +45,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
   const kit = createPageKit(options);
   const { views, csrf, sendPage, sendError } = kit;
   const steps = signInSteps(options);
-  const signInClientOf = steps.clientOf;
   const pendingMFA = steps.pending;
-  // The PKCE verifier of a social sign-in started from a hosted page, until it comes back.
-  const verifierCookie = pageCookie(options.cookies, "superoauth_interaction_verifier");
 
   // The interaction pages in their own scope, for a not-found page of their own.
   await app.register(
@@ -92,9 +75,6 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         kit.post(app, path, limit, handler);
       const get = (path: string, handler: PageHandler) => kit.get(app, path, handler);
 
-      const socialProviders = async () =>
-        (await useCases.listOAuthProviders({})).map((id) => ({ id, name: oauthProviderNames[id] }));
-
       async function renderSignIn(
         request: FastifyRequest,
         reply: FastifyReply,
@@ -117,7 +97,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             csrf: csrf.tokenFor(request.raw, reply.raw),
             email: input.email ?? input.details.loginHint ?? "",
             error: input.error ?? null,
-            providers: await socialProviders(),
+            providers: await steps.socialProviders(),
             continueAs:
               session === null ? null : { nickname: session.user.nickname, email: session.user.email },
           }),
@@ -272,9 +252,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         input: {
           details: InteractionDetails;
           status?: number;
-          values?: { nickname: string; email: string };
-          errors?: Partial<Record<"nickname" | "email" | "password", string>>;
-          error?: string | null;
+          form?: SignUpForm;
         },
       ) =>
         sendPage(reply, {
@@ -282,12 +260,10 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           formTargets: interactionFormTargets,
           html: views.page("sign-up", {
             title: "Create your account",
-            uid: input.details.uid,
+            paths: interactionSignInPaths(input.details.uid),
             clientName: input.details.client.name,
             csrf: csrf.tokenFor(request.raw, reply.raw),
-            values: input.values ?? { nickname: "", email: "" },
-            errors: input.errors ?? {},
-            error: input.error ?? null,
+            ...(input.form ?? { values: { nickname: "", email: "" }, errors: {}, error: null }),
           }),
         });
 
@@ -300,37 +276,20 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       post("/:uid/sign-up", "register", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const values = {
-          nickname: field(request.body, "nickname", 64),
-          email: field(request.body, "email", 254),
-        };
-        const result = await useCases.registerWithPassword({
-          ...values,
-          password: field(request.body, "password", 1024),
-          client: signInClientOf(request, reply),
-        });
-        if (!result.ok) {
-          const { status, message } = failureOf(result);
-          const target = result.error === "USER_EXISTS" ? "email" : fieldOfMessage(message);
-          return renderSignUp(request, reply, {
-            details,
-            values,
-            status,
-            ...(target === null ? { error: message } : { errors: { [target]: message } }),
-          });
-        }
+        const { form, answer } = await steps.signUp(request, reply);
+        if (!answer.ok) return renderSignUp(request, reply, { details, form, status: answer.status });
         if (options.requireEmailVerification) {
           // The account exists, but it may sign in only once its address is verified.
           return sendPage(reply, {
             html: views.page("notice", {
               title: "Check your email",
-              message: `We sent a verification link to ${result.value.user.email}. Open it, then come back and sign in.`,
+              message: verificationSentMessage(answer.value.user.email),
               status: true,
               link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
             }),
           });
         }
-        return finishSignIn(request, reply, { signedIn: result.value, amr: ["pwd"] });
+        return finishSignIn(request, reply, { signedIn: answer.value, amr: ["pwd"] });
       });
 
       get("/:uid/resend-verification", async (request, reply) => {
@@ -397,57 +356,33 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       get("/:uid/social/:provider", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const provider = parseOAuthProvider((request.params as { provider: string }).provider);
-        if (provider === null || !(await useCases.listOAuthProviders({})).includes(provider)) {
+        const to = await steps.startSocial(reply, {
+          provider: (request.params as { provider: string }).provider,
+          returnTo: `/interaction/${details.uid}/social`,
+        });
+        if (to === null) {
           return renderSignIn(request, reply, {
             details,
             error: "That sign-in provider is not available.",
             status: 404,
           });
         }
-        const pair = useCases.createCodeVerifier({});
-        appendSetCookie(reply.raw, serializeCookie(verifierCookie, pair.codeVerifier, pair.expiresInSeconds));
-        const query = new URLSearchParams({
-          code_challenge: pair.codeChallenge,
-          code_challenge_method: "S256",
-          return_to: `/interaction/${details.uid}/social`,
-        });
-        return reply.redirect(`/api/v1/oauth/${provider}?${query}`, 303);
+        return reply.redirect(to, 303);
       });
 
       get("/:uid/social", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const codeVerifier = readCookie(request.headers.cookie, verifierCookie) ?? undefined;
-        // One verifier, one exchange.
-        appendSetCookie(reply.raw, serializeExpiredCookie(verifierCookie));
-        const query = request.query as Record<string, unknown>;
-        const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
-        if (code === "") {
-          // The callback sends its failure back by code (`?error=INVALID_STATE`); no other text.
-          const refused = typeof query.error === "string" ? pageFailures[query.error] : undefined;
+        const answer = await steps.finishSocial(request, reply);
+        if (!answer.ok) {
           return renderSignIn(request, reply, {
             details,
-            error:
-              refused?.message ??
-              "Signing in with that provider did not complete. Try again, or sign in with your password.",
-            status: refused?.status ?? 400,
+            error: answer.message,
+            status: answer.status,
             offerSession: false,
           });
         }
-        const result = await useCases.exchangeOAuthLoginCode({
-          code,
-          codeVerifier,
-          client: signInClientOf(request, reply),
-        });
-        if (!result.ok) {
-          // The API's words for a bad login code speak to developers (code_verifier); ours to people.
-          const { status, message } = failureOf(
-            result.error === "INVALID_LOGIN_CODE" ? { error: result.error } : result,
-          );
-          return renderSignIn(request, reply, { details, error: message, status, offerSession: false });
-        }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: result.value, method: "fed" });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, method: "fed" });
       });
     },
     { prefix: "/interaction" },

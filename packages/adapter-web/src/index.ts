@@ -13,6 +13,7 @@ export type {
   InteractionDetails,
   Interactions,
   ProviderPages,
+  ProviderTrips,
 } from "./contracts.ts";
 export type { CookieSettings } from "./cookies.ts";
 export type { HostedPagesOptions } from "./hosted-pages.ts";

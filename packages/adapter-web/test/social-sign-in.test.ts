@@ -91,6 +91,8 @@ describe("social sign-in from the hosted page", () => {
       "/interaction/x/social/../../admin",
       "/interaction/x",
       "/interaction/x/social?next=https://evil.example",
+      "/account/sign-in/social?next=//evil.example",
+      "/account/providers",
     ]) {
       const response = await app.inject({
         method: "GET",

@@ -1,4 +1,4 @@
-import { buildHttpApp } from "@superoauth/adapter-http";
+import { buildHttpApp, createHostedProviderTrips } from "@superoauth/adapter-http";
 import { createUseCases, type Dependencies, type SignedIn, type UseCases } from "@superoauth/application";
 import {
   createInMemoryDependencies,
@@ -79,7 +79,15 @@ export async function buildHostedTestApp(
         secret,
         requireEmailVerification: deps.settings.requireEmailVerification,
       }),
-      createAccountPages({ useCases, browserSessions, theme: options.theme, cookies, secret }),
+      createAccountPages({
+        useCases,
+        browserSessions,
+        theme: options.theme,
+        cookies,
+        secret,
+        requireEmailVerification: deps.settings.requireEmailVerification,
+        providerTrips: createHostedProviderTrips({ ...cookies, cookiesCanBeSigned: true }),
+      }),
       ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
     ],
   });

@@ -1,19 +1,13 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { OAuthStateCookie, UseCases } from "@superoauth/application";
+import type { UseCases } from "@superoauth/application";
 import { type ErrorCode, oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
-import {
-  clearFlowCookie,
-  type FlowCookieSettings,
-  flowCookie,
-  readFlowCookie,
-  sendCookieSecretMissing,
-  setFlowCookie,
-} from "../flow-cookies.ts";
+import { type FlowCookieSettings, sendCookieSecretMissing } from "../flow-cookies.ts";
+import { providerTripCookies, returnTargetPattern } from "../provider-trips.ts";
 import { sendError, sendFailure } from "../replies.ts";
 import { boundedString, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
@@ -27,19 +21,6 @@ export interface OAuthRouteSettings extends FlowCookieSettings {
   readonly successRedirectURL: string;
 }
 
-/** The signed cookie that binds a trip to the provider to the browser that started it. */
-export const oauthStateCookieName = "superoauth_oauth_state";
-
-/** The signed cookie that holds where a hosted sign-in page wants the trip to come back to. */
-export const oauthReturnCookieName = "superoauth_oauth_return";
-
-/**
- * The only places a trip may come back to other than OAUTH_SUCCESS_REDIRECT: a hosted sign-in page
- * of this server (`/interaction/<uid>/social`, ADR 0022). A path, never a URL, so the login code
- * cannot be sent to another host (an open redirect that would leak it).
- */
-const returnTargetPattern = /^\/interaction\/[A-Za-z0-9_-]{1,128}\/social$/;
-
 const providerParams = Type.Object({ provider: boundedString(64) });
 
 /** Social sign-in, linking, unlinking and re-authenticating (docs/oauth.md). */
@@ -51,33 +32,7 @@ export async function oauthRoutes(
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const authenticated = requireAuthentication(useCases);
   const signInClientOf = signInClients(settings);
-  const callbackPath = (provider: string) => `${app.prefix}/oauth/${provider}/callback`;
-
-  /** Readable only by the callback: scoped to its path, or `__Host-` over https. */
-  const stateCookie = (provider: string) =>
-    flowCookie(settings, { name: oauthStateCookieName, path: callbackPath(provider) });
-  const returnCookie = (provider: string) =>
-    flowCookie(settings, { name: oauthReturnCookieName, path: callbackPath(provider) });
-
-  /** State and verifier go to the browser in a signed, HttpOnly cookie. */
-  function setStateCookie(
-    reply: FastifyReply,
-    input: { provider: string; state: string; codeVerifier: string | null; maxAge: number },
-  ) {
-    setFlowCookie(reply, stateCookie(input.provider), {
-      value: `${input.state}.${input.codeVerifier ?? ""}`,
-      maxAgeSeconds: input.maxAge,
-    });
-  }
-
-  function readStateCookie(request: FastifyRequest, provider: string): OAuthStateCookie | null {
-    const value = readFlowCookie(request, { cookie: stateCookie(provider), settings });
-    if (value === null) return null;
-    const dot = value.indexOf(".");
-    if (dot <= 0) return null;
-    const verifier = value.slice(dot + 1);
-    return { state: value.slice(0, dot), codeVerifier: verifier === "" ? null : verifier };
-  }
+  const tripCookies = providerTripCookies(settings, app.prefix);
 
   /** A started trip: its failure, or the state cookie and the answer that sends the browser on. */
   function sendTrip(
@@ -94,7 +49,7 @@ export async function oauthRoutes(
     const { started } = input;
     if (!started.ok) return sendFailure(reply, started);
     if (!settings.cookiesCanBeSigned) return sendCookieSecretMissing(reply);
-    setStateCookie(reply, { ...started.value, maxAge: started.value.expiresInSeconds });
+    tripCookies.setState(reply, started.value);
     return input.answer(started.value.authorizationURL);
   }
 
@@ -188,7 +143,7 @@ export async function oauthRoutes(
     async (request, reply) => {
       const returnTo = request.query.return_to;
       if (returnTo !== undefined && !returnTargetPattern.test(returnTo)) {
-        return sendError(reply, "VALIDATION_ERROR", "return_to must be a hosted sign-in page of this server");
+        return sendError(reply, "VALIDATION_ERROR", "return_to must be a hosted page of this server");
       }
       const started = await useCases.startOAuthAuthorization({
         provider: request.params.provider,
@@ -199,10 +154,7 @@ export async function oauthRoutes(
         started,
         answer: (url) => {
           if (returnTo !== undefined && started.ok) {
-            setFlowCookie(reply, returnCookie(started.value.provider), {
-              value: returnTo,
-              maxAgeSeconds: started.value.expiresInSeconds,
-            });
+            tripCookies.setReturn(reply, started.value, returnTo);
           }
           return reply.redirect(url, 302);
         },
@@ -289,17 +241,11 @@ export async function oauthRoutes(
     },
     async (request, reply) => {
       const { provider } = request.params;
-      const cookie = readStateCookie(request, provider);
-      // The state works once whatever happens next, so the cookie goes too. Only a known
+      const cookie = tripCookies.readState(request, provider);
+      // The state works once whatever happens next, so the cookies go too. Only a known
       // provider names a cookie path: the raw segment could hold anything.
       const known = parseOAuthProvider(provider);
-      let returnTo: string | null = null;
-      if (known !== null) {
-        clearFlowCookie(request, reply, stateCookie(known));
-        const presented = readFlowCookie(request, { cookie: returnCookie(known), settings });
-        returnTo = presented !== null && returnTargetPattern.test(presented) ? presented : null;
-        clearFlowCookie(request, reply, returnCookie(known));
-      }
+      const returnTo = known === null ? null : tripCookies.takeReturn(request, reply, known);
       const wantsJSON = (request.headers.accept ?? "").includes("application/json");
       const finished = await useCases.finishOAuthAuthorization({
         provider,
@@ -313,7 +259,7 @@ export async function oauthRoutes(
       if (!finished.ok) {
         // A hosted sign-in page shows the failure in its own look (by code; nothing else in the URL).
         if (returnTo !== null) {
-          return reply.redirect(`${returnTo}?${new URLSearchParams({ error: finished.error })}`, 302);
+          return reply.redirect(hostedPage(returnTo, { error: finished.error }), 302);
         }
         return sendFailure(reply, finished);
       }
@@ -324,21 +270,31 @@ export async function oauthRoutes(
         case "linked":
           if (wantsJSON)
             return reply.send({ success: true, data: { linked: true, provider: outcome.provider } });
+          if (returnTo !== null)
+            return reply.redirect(hostedPage(returnTo, { linked: outcome.provider }), 302);
           return reply.redirect(landing({ linked: outcome.provider }), 302);
         case "reauthenticated":
           if (wantsJSON)
             return reply.send({ success: true, data: { reauthenticated: true, provider: outcome.provider } });
+          if (returnTo !== null) {
+            return reply.redirect(hostedPage(returnTo, { reauthenticated: outcome.provider }), 302);
+          }
           return reply.redirect(landing({ reauthenticated: outcome.provider }), 302);
         case "login-code":
           // Never tokens in a URL: a one-time code for 60 seconds, traded at POST /oauth/exchange
           // (or by the hosted sign-in page that started the trip, with its own verifier).
           if (returnTo !== null) {
-            return reply.redirect(`${returnTo}?${new URLSearchParams({ code: outcome.code })}`, 302);
+            return reply.redirect(hostedPage(returnTo, { code: outcome.code }), 302);
           }
           return reply.redirect(landing({ code: outcome.code, provider: outcome.provider }), 302);
       }
     },
   );
+
+  /** A hosted page's return target (a local path) with the outcome in its query. */
+  function hostedPage(returnTo: string, parameters: Record<string, string>): string {
+    return `${returnTo}?${new URLSearchParams(parameters)}`;
+  }
 
   function landing(parameters: Record<string, string>): string {
     const url = new URL(settings.successRedirectURL);

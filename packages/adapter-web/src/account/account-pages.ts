@@ -1,15 +1,21 @@
-import type { SignedIn, UseCases } from "@superoauth/application";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { UseCases } from "@superoauth/application";
+import { oauthProviderNames } from "@superoauth/domain";
+import type { FastifyInstance } from "fastify";
 import type { HostedBrowserSessions } from "../browser-sessions.ts";
 import { clientOf } from "../client.ts";
+import type { ProviderTrips } from "../contracts.ts";
 import type { CookieSettings } from "../cookies.ts";
 import { createPageKit, type PageKit } from "../pages/page-kit.ts";
-import { failureOf, secondFactorProof, signInSteps } from "../pages/sign-in-steps.ts";
+import { secondFactorProof } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { Theme } from "../theme.ts";
+import { accountSignIn } from "./account-sign-in.ts";
 import { accountActivityPages } from "./activity-pages.ts";
 import { accountDeletionPages } from "./delete-pages.ts";
+import { keepTrip, linkedProvidersPages, providerFormTargets, tripFailure } from "./linked-providers.ts";
 import { accountNav, accountNotices } from "./nav.ts";
+import { profilePages } from "./profile-pages.ts";
+import { tripNext } from "./trip-next.ts";
 
 export interface AccountPagesOptions {
   readonly useCases: UseCases;
@@ -19,6 +25,10 @@ export interface AccountPagesOptions {
   readonly cookies: CookieSettings;
   /** The CSRF key (the interaction pages' secret: one token works on both). */
   readonly secret: string;
+  /** REQUIRE_EMAIL_VERIFICATION: sign-up ends with "check your mail" instead of signing in. */
+  readonly requireEmailVerification: boolean;
+  /** adapter-http's trips to a provider (linking, a fresh proof through a provider). */
+  readonly providerTrips: ProviderTrips;
 }
 
 const home = "/account";
@@ -36,119 +46,12 @@ export function createAccountPages(options: AccountPagesOptions): (app: FastifyI
       async (app) => {
         const kit = createPageKit(options);
         await kit.install(app, { notFound: true });
-        accountSignIn(app, kit, options);
+        accountSignIn(app, kit, options, { home, signInPath });
         accountPages(app, kit, options);
       },
       { prefix: home },
     );
   };
-}
-
-/** `/account/sign-in` (and its second-factor step) and `/account/sign-out`: no OIDC interaction involved. */
-function accountSignIn(app: FastifyInstance, kit: PageKit, options: AccountPagesOptions): void {
-  const { browserSessions } = options;
-  const steps = signInSteps(options);
-  const pendingMFA = steps.pending;
-  const nextOf = (request: FastifyRequest) =>
-    safeNext((request.query as Record<string, unknown>).next) ?? home;
-  const paths = (next: string) => ({
-    login: withNext(signInPath, next),
-    twoFactor: withNext(`${signInPath}/two-factor`, next),
-    startOver: withNext(signInPath, next),
-    continue: null,
-    another: null,
-    resend: null,
-    social: null,
-    signUp: null,
-  });
-
-  const renderSignIn = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    input: { email?: string; error?: string | null; status?: number },
-  ) =>
-    kit.sendPage(reply, {
-      status: input.status ?? 200,
-      html: kit.views.page("sign-in", {
-        title: "Sign in to your account",
-        clientName: null,
-        paths: paths(nextOf(request)),
-        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
-        email: input.email ?? "",
-        error: input.error ?? null,
-        providers: [],
-        continueAs: null,
-      }),
-    });
-
-  const renderTwoFactor = (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    input: { error: string | null; status?: number },
-  ) =>
-    kit.sendPage(reply, {
-      status: input.status ?? 200,
-      html: kit.views.page("two-factor", {
-        title: "Two-step verification",
-        paths: paths(nextOf(request)),
-        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
-        error: input.error,
-      }),
-    });
-
-  /** A completed sign-in becomes this browser's session (another account's session here ends). */
-  async function finish(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) {
-    await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
-    browserSessions.start(reply.raw, signedIn);
-    return reply.redirect(nextOf(request), 303);
-  }
-
-  kit.get(app, "/sign-in", async (request, reply) => {
-    if ((await browserSessions.authenticate(request.raw)) !== null)
-      return reply.redirect(nextOf(request), 303);
-    return renderSignIn(request, reply, {});
-  });
-
-  kit.post(app, "/sign-in", "login", async (request, reply) => {
-    const { email, answer } = await steps.password(request, reply);
-    if (!answer.ok)
-      return renderSignIn(request, reply, { email, error: answer.message, status: answer.status });
-    if (pendingMFA.keep(reply, answer.value, "pwd")) {
-      return reply.redirect(withNext(`${signInPath}/two-factor`, nextOf(request)), 303);
-    }
-    return finish(request, reply, answer.value as SignedIn);
-  });
-
-  kit.get(app, "/sign-in/two-factor", async (request, reply) => {
-    if (pendingMFA.read(request) === null) return reply.redirect(withNext(signInPath, nextOf(request)), 303);
-    return renderTwoFactor(request, reply, { error: null });
-  });
-
-  kit.post(app, "/sign-in/two-factor", "login", async (request, reply) => {
-    const state = pendingMFA.read(request);
-    if (state === null) {
-      return renderSignIn(request, reply, {
-        error: failureOf({ error: "INVALID_MFA_TOKEN" }).message,
-        status: 401,
-      });
-    }
-    const result = await steps.secondFactor(request, reply, state.mfaToken);
-    if (!result.ok) {
-      const { status, message } = result;
-      if (result.error === "INVALID_MFA_TOKEN") {
-        pendingMFA.clear(reply);
-        return renderSignIn(request, reply, { error: message, status });
-      }
-      return renderTwoFactor(request, reply, { error: message, status });
-    }
-    pendingMFA.clear(reply);
-    return finish(request, reply, result.value);
-  });
-
-  kit.post(app, "/sign-out", "general", async (request, reply) => {
-    await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
-    return reply.redirect(signInPath, 303);
-  });
 }
 
 /** The signed-in pages: the overview, the fresh-proof step, password, two-step verification. */
@@ -180,17 +83,26 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   };
   const nextOf = (page: PageContext) =>
     safeNext((page.request.query as Record<string, unknown>).next) ?? home;
-  const renderConfirm = async (page: PageContext, input: { error?: string; status?: number } = {}) =>
+  const renderConfirm = async (
+    page: PageContext,
+    input: { error?: string; status?: number; next?: string } = {},
+  ) =>
     page.render(
       "account/confirm",
       {
         title: "Confirm it is you",
         section: "",
         method: await proofMethod(page),
-        action: withNext(confirmPath, nextOf(page)),
+        action: withNext(confirmPath, input.next ?? nextOf(page)),
+        // An account with neither a password nor 2FA proves itself through a linked provider.
+        providerAction: withNext(`${confirmPath}/provider`, input.next ?? nextOf(page)),
+        providers: (await useCases.listLinkedProviders({ userId: page.signedIn.user.id })).map((link) => ({
+          id: link.provider,
+          name: oauthProviderNames[link.provider],
+        })),
         error: input.error ?? null,
       },
-      { status: input.status ?? 200 },
+      { status: input.status ?? 200, formTargets: providerFormTargets },
     );
 
   area.page(app, "/confirm", {}, async (page) => renderConfirm(page));
@@ -211,6 +123,37 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
       return renderConfirm(page, { error: message, status });
     }
     return page.redirect(nextOf(page), "confirmed");
+  });
+
+  // The fresh proof through a linked provider (ADR 0012), for an account with neither a password
+  // nor 2FA: a trip to the provider, back at /account/confirm/provider, then on to `next`.
+  const confirmNext = tripNext(options.cookies, home);
+  area.action(app, "/confirm/provider", { limit: "login" }, async (page) => {
+    const started = await useCases.startProviderReauthentication({
+      session: page.signedIn.session,
+      provider: page.form("provider", 64),
+    });
+    if (!started.ok) {
+      const { status, message } = page.failure(started);
+      return renderConfirm(page, { error: message, status });
+    }
+    const refused = keepTrip(page, options.providerTrips, {
+      started: started.value,
+      returnTo: `${confirmPath}/provider`,
+    });
+    if (refused !== null) {
+      const { status, message } = page.failure(refused);
+      return renderConfirm(page, { error: message, status });
+    }
+    confirmNext.keep(page.reply, nextOf(page));
+    return page.reply.redirect(started.value.authorizationURL, 303);
+  });
+
+  area.page(app, "/confirm/provider", {}, async (page) => {
+    const next = confirmNext.take(page.request, page.reply);
+    const failed = tripFailure(page.request.query);
+    if (failed !== null) return renderConfirm(page, { error: failed.message, status: failed.status, next });
+    return page.redirect(next, "confirmed");
   });
 
   const renderPassword = (page: PageContext, input: { error?: string; status?: number } = {}) =>
@@ -244,6 +187,8 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   });
 
   accountTwoFactorPages(app, area, useCases);
+  linkedProvidersPages(app, area, options);
+  profilePages(app, area, useCases);
   accountActivityPages(app, area, useCases);
   accountDeletionPages(app, kit, area, options);
 }

@@ -46,6 +46,11 @@ export const accountNotices: Readonly<Record<string, string>> = {
   password_changed: "Your password has been changed. Your other sessions are signed out.",
   password_set: "Your password has been set.",
   two_factor_disabled: "Two-step verification is off.",
+  provider_linked: "The provider is linked: you can sign in with it now.",
+  provider_unlinked: "The provider is unlinked.",
+  nickname_changed: "Your nickname has been changed.",
+  email_change_sent:
+    "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
   session_revoked: "That session is signed out.",
   other_sessions_revoked: "Your other sessions are signed out. This one stays signed in.",
   app_revoked: "The app can no longer use your account.",

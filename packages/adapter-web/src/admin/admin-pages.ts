@@ -9,7 +9,10 @@ import { adminNav, adminNotices } from "./nav.ts";
 import { pageLinks, pagePosition } from "./paging.ts";
 
 /** The account center's options: staff sign in there, one browser session and CSRF key for both. */
-export type AdminPagesOptions = AccountPagesOptions;
+export type AdminPagesOptions = Pick<
+  AccountPagesOptions,
+  "useCases" | "browserSessions" | "theme" | "cookies" | "secret"
+>;
 
 const usersPath = "/admin/users";
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;

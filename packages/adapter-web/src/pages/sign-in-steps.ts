@@ -1,4 +1,5 @@
 import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
+import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { signInClients } from "../client.ts";
 import {
@@ -32,6 +33,39 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   TWO_FACTOR_SETUP_REQUIRED: { status: 400, message: "Start the setup again: the key has expired" },
   USER_NOT_FOUND: { status: 404, message: "This account no longer exists" },
   INSUFFICIENT_PERMISSIONS: { status: 403, message: "Your role does not allow this" },
+  // A trip to a provider (social sign-in, linking, a fresh proof): the callback's code, the API's status.
+  INVALID_STATE: { status: 400, message: "That trip to the provider expired or began elsewhere. Try again." },
+  INVALID_AUTHORIZATION_CODE: { status: 400, message: "The provider's answer was not valid. Try again." },
+  OAUTH_ACCESS_DENIED: { status: 400, message: "You cancelled at the provider. Nothing was changed." },
+  OAUTH_INIT_FAILED: {
+    status: 500,
+    message: "We could not start the trip to that provider. Try again later.",
+  },
+  TOKEN_EXCHANGE_FAILED: { status: 500, message: "We could not reach the provider. Try again." },
+  USER_INFO_FAILED: {
+    status: 500,
+    message: "The provider did not tell us who you are (an email address is needed). Try another way.",
+  },
+  OAUTH_EMAIL_CONFLICT: {
+    status: 409,
+    message:
+      "An account with this email address exists already. Sign in to it, then link the provider there.",
+  },
+  UNSUPPORTED_PROVIDER: { status: 400, message: "That provider is not available here" },
+  PROVIDER_ALREADY_LINKED: { status: 409, message: "That provider account is linked to an account already" },
+  PROVIDER_NOT_LINKED: { status: 404, message: "That provider is not linked to your account" },
+  ACCOUNT_LINK_FAILED: { status: 500, message: "We could not link that provider. Try again." },
+  CANNOT_UNLINK_LAST_AUTH: {
+    status: 400,
+    message: "This is your account's only way to sign in: set a password or link another provider first",
+  },
+  REAUTH_IDENTITY_MISMATCH: {
+    status: 403,
+    message: "That is not the provider account linked to yours. Sign in there with the linked one.",
+  },
+  INVALID_TOKEN: { status: 401, message: "Your session has ended. Sign in again." },
+  REAUTH_REQUIRED: { status: 401, message: "Confirm it is you first" },
+  RATE_LIMIT_EXCEEDED: { status: 429, message: "Too many attempts. Wait a while, then try again." },
   SESSION_NOT_FOUND: { status: 404, message: "That session is already signed out" },
   APP_NOT_FOUND: { status: 404, message: "There is no such app of yours" },
   EXPORT_NOT_FOUND: { status: 404, message: "There is no such data export of yours" },
@@ -107,6 +141,24 @@ export function failedStep(
   return { ok: false, error: result.error, ...failureOf(result) };
 }
 
+/** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
+function fieldOfMessage(message: string): "nickname" | "email" | "password" | null {
+  const first = message.split(/\s/, 1)[0]?.toLowerCase() ?? "";
+  return first === "nickname" || first === "email" || first === "password" ? first : null;
+}
+
+/** What a sign-up page says when the new account must verify its address first (REQUIRE_EMAIL_VERIFICATION). */
+export function verificationSentMessage(email: string): string {
+  return `We sent a verification link to ${email}. Open it, then come back and sign in.`;
+}
+
+/** The sign-up form's values (never the password) and, after a failure, its words by field or for the form. */
+export interface SignUpForm {
+  readonly values: { readonly nickname: string; readonly email: string };
+  readonly errors: Partial<Record<"nickname" | "email" | "password", string>>;
+  readonly error: string | null;
+}
+
 /**
  * The sign-in steps every sign-in page runs (the interaction's and the account center's): the
  * password form and the second-factor form, through the same use cases and device cookie.
@@ -114,6 +166,12 @@ export function failedStep(
 export function signInSteps(input: { useCases: UseCases; cookies: CookieSettings }) {
   const { useCases } = input;
   const signInClientOf = signInClients(input.cookies);
+  // The PKCE verifier of a social sign-in started from a page, until the trip comes back (one at a time).
+  const verifierCookie = pageCookie(input.cookies, "superoauth_interaction_verifier");
+  const configuredProvider = async (value: string) => {
+    const provider = parseOAuthProvider(value);
+    return provider !== null && (await useCases.listOAuthProviders({})).includes(provider) ? provider : null;
+  };
   return {
     clientOf: signInClientOf,
     pending: pendingSecondFactor(input.cookies),
@@ -142,6 +200,86 @@ export function signInSteps(input: { useCases: UseCases; cookies: CookieSettings
         client: signInClientOf(request, reply),
       });
       return result.ok ? result : failedStep(reply, result);
+    },
+    /** The providers a sign-in page offers a button for. */
+    async socialProviders(): Promise<{ id: string; name: string }[]> {
+      return (await useCases.listOAuthProviders({})).map((id) => ({ id, name: oauthProviderNames[id] }));
+    },
+    /**
+     * Social sign-in from a page (ADR 0013, ADR 0022): a PKCE verifier that only this browser's
+     * cookie holds, and the API's trip to the provider, coming back to `returnTo` (a path adapter-http's
+     * `returnTargetPattern` allows) with a one-time login code. The URL to 303 to; null when the
+     * provider is not available here.
+     */
+    async startSocial(
+      reply: FastifyReply,
+      input: { provider: string; returnTo: string },
+    ): Promise<string | null> {
+      const provider = await configuredProvider(input.provider);
+      if (provider === null) return null;
+      const pair = useCases.createCodeVerifier({});
+      appendSetCookie(reply.raw, serializeCookie(verifierCookie, pair.codeVerifier, pair.expiresInSeconds));
+      const query = new URLSearchParams({
+        code_challenge: pair.codeChallenge,
+        code_challenge_method: "S256",
+        return_to: input.returnTo,
+      });
+      return `/api/v1/oauth/${provider}?${query}`;
+    },
+    /** The trip back (`?code=` or the callback's `?error=<CODE>`): the login code traded with this browser's verifier. */
+    async finishSocial(request: FastifyRequest, reply: FastifyReply): Promise<StepAnswer<SignInOutcome>> {
+      const codeVerifier = readCookie(request.headers.cookie, verifierCookie) ?? undefined;
+      // One verifier, one exchange.
+      appendSetCookie(reply.raw, serializeExpiredCookie(verifierCookie));
+      const query = request.query as Record<string, unknown>;
+      const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
+      if (code === "") {
+        // The callback sends its failure back by code; no other text from the URL reaches the page.
+        const error = typeof query.error === "string" ? query.error.slice(0, 64) : "";
+        const refused = pageFailures[error];
+        return {
+          ok: false,
+          error: refused === undefined ? "INVALID_STATE" : error,
+          status: refused?.status ?? 400,
+          message:
+            refused?.message ??
+            "Signing in with that provider did not complete. Try again, or sign in with your password.",
+        };
+      }
+      const result = await useCases.exchangeOAuthLoginCode({
+        code,
+        codeVerifier,
+        client: signInClientOf(request, reply),
+      });
+      if (result.ok) return result;
+      // The API's words for a bad login code speak to developers (code_verifier); ours to people.
+      return failedStep(reply, result.error === "INVALID_LOGIN_CODE" ? { error: result.error } : result);
+    },
+    /** The sign-up form (fields `nickname`, `email`, `password`): a new account, signed in unless it must verify its address. */
+    async signUp(
+      request: FastifyRequest,
+      reply: FastifyReply,
+    ): Promise<{ form: SignUpForm; answer: StepAnswer<SignedIn> }> {
+      const values = {
+        nickname: field(request.body, "nickname", 64),
+        email: field(request.body, "email", 254),
+      };
+      const result = await useCases.registerWithPassword({
+        ...values,
+        password: field(request.body, "password", 1024),
+        client: signInClientOf(request, reply),
+      });
+      if (result.ok) return { form: { values, errors: {}, error: null }, answer: result };
+      const failed = failedStep(reply, result);
+      const target = result.error === "USER_EXISTS" ? "email" : fieldOfMessage(failed.message);
+      return {
+        form: {
+          values,
+          errors: target === null ? {} : { [target]: failed.message },
+          error: target === null ? failed.message : null,
+        },
+        answer: failed,
+      };
     },
   };
 }

@@ -52,7 +52,11 @@ export interface PageContext {
   render(
     template: string,
     data: { title: string; section: string } & Record<string, unknown>,
-    options?: { status?: number },
+    options?: {
+      status?: number;
+      /** The CSP's form-action when a form here is answered with a redirect elsewhere (to a provider). */
+      formTargets?: readonly string[];
+    },
   ): FastifyReply;
   /** Post-redirect-get: a 303 to a local `path`, with a one-shot notice named by its key. */
   redirect(path: string, notice?: string): FastifyReply;
@@ -128,6 +132,7 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     render(template, data, renderOptions = {}) {
       return kit.sendPage(reply, {
         status: renderOptions.status ?? 200,
+        ...(renderOptions.formTargets === undefined ? {} : { formTargets: renderOptions.formTargets }),
         html: kit.views.page(template, {
           ...data,
           csrf: kit.csrf.tokenFor(request.raw, reply.raw),

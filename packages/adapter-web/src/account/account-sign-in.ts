@@ -1,0 +1,201 @@
+import type { SignedIn, SignInOutcome } from "@superoauth/application";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { clientOf } from "../client.ts";
+import type { PageKit } from "../pages/page-kit.ts";
+import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "../pages/sign-in-steps.ts";
+import { safeNext, withNext } from "../pages/signed-in-area.ts";
+import type { AccountPagesOptions } from "./account-pages.ts";
+import { tripNext } from "./trip-next.ts";
+
+/** Where a social sign-in started at `/account/sign-in` comes back (allowed by adapter-http's `returnTargetPattern`). */
+const socialReturnPath = "/account/sign-in/social";
+
+/**
+ * `/account/sign-in` (password, a provider, then the second factor), `/account/sign-up` and
+ * `/account/sign-out`: no OIDC interaction involved. The steps are the interaction pages' own
+ * (`signInSteps`); only where they lead differs.
+ */
+export function accountSignIn(
+  app: FastifyInstance,
+  kit: PageKit,
+  options: AccountPagesOptions,
+  where: { home: string; signInPath: string },
+): void {
+  const { browserSessions } = options;
+  const { home, signInPath } = where;
+  const signUpPath = "/account/sign-up";
+  const steps = signInSteps(options);
+  const pendingMFA = steps.pending;
+  const socialNext = tripNext(options.cookies, home);
+  const nextOf = (request: FastifyRequest) =>
+    safeNext((request.query as Record<string, unknown>).next) ?? home;
+  const paths = (next: string) => ({
+    login: withNext(signInPath, next),
+    twoFactor: withNext(`${signInPath}/two-factor`, next),
+    startOver: withNext(signInPath, next),
+    // Each provider's button adds `/<provider>`: the `next` goes with the start (a query after the id).
+    social: `${signInPath}/social`,
+    socialNext: next === home ? "" : `?${new URLSearchParams({ next })}`,
+    signUp: withNext(signUpPath, next),
+    continue: null,
+    another: null,
+    resend: null,
+  });
+
+  const renderSignIn = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { email?: string; error?: string | null; status?: number; next?: string },
+  ) =>
+    kit.sendPage(reply, {
+      status: input.status ?? 200,
+      html: kit.views.page("sign-in", {
+        title: "Sign in to your account",
+        clientName: null,
+        paths: paths(input.next ?? nextOf(request)),
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+        email: input.email ?? "",
+        error: input.error ?? null,
+        providers: await steps.socialProviders(),
+        continueAs: null,
+      }),
+    });
+
+  const renderTwoFactor = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { error: string | null; status?: number },
+  ) =>
+    kit.sendPage(reply, {
+      status: input.status ?? 200,
+      html: kit.views.page("two-factor", {
+        title: "Two-step verification",
+        paths: paths(nextOf(request)),
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+        error: input.error,
+      }),
+    });
+
+  const renderSignUp = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { form?: SignUpForm; status?: number },
+  ) =>
+    kit.sendPage(reply, {
+      status: input.status ?? 200,
+      html: kit.views.page("sign-up", {
+        title: "Create your account",
+        clientName: null,
+        paths: paths(nextOf(request)),
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+        ...(input.form ?? { values: { nickname: "", email: "" }, errors: {}, error: null }),
+      }),
+    });
+
+  /** A completed sign-in becomes this browser's session (another account's session here ends). */
+  async function finish(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn, next: string) {
+    await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
+    browserSessions.start(reply.raw, signedIn);
+    return reply.redirect(next, 303);
+  }
+
+  /** After a first factor: signed in, or on to the second-factor step with its token in a cookie. */
+  async function continueSignIn(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { outcome: SignInOutcome; method: "pwd" | "fed"; next: string },
+  ) {
+    if (pendingMFA.keep(reply, input.outcome, input.method)) {
+      return reply.redirect(withNext(`${signInPath}/two-factor`, input.next), 303);
+    }
+    return finish(request, reply, input.outcome as SignedIn, input.next);
+  }
+
+  kit.get(app, "/sign-in", async (request, reply) => {
+    if ((await browserSessions.authenticate(request.raw)) !== null)
+      return reply.redirect(nextOf(request), 303);
+    return renderSignIn(request, reply, {});
+  });
+
+  kit.post(app, "/sign-in", "login", async (request, reply) => {
+    const { email, answer } = await steps.password(request, reply);
+    if (!answer.ok)
+      return renderSignIn(request, reply, { email, error: answer.message, status: answer.status });
+    return continueSignIn(request, reply, { outcome: answer.value, method: "pwd", next: nextOf(request) });
+  });
+
+  kit.get(app, "/sign-in/two-factor", async (request, reply) => {
+    if (pendingMFA.read(request) === null) return reply.redirect(withNext(signInPath, nextOf(request)), 303);
+    return renderTwoFactor(request, reply, { error: null });
+  });
+
+  kit.post(app, "/sign-in/two-factor", "login", async (request, reply) => {
+    const state = pendingMFA.read(request);
+    if (state === null) {
+      return renderSignIn(request, reply, {
+        error: failureOf({ error: "INVALID_MFA_TOKEN" }).message,
+        status: 401,
+      });
+    }
+    const result = await steps.secondFactor(request, reply, state.mfaToken);
+    if (!result.ok) {
+      const { status, message } = result;
+      if (result.error === "INVALID_MFA_TOKEN") {
+        pendingMFA.clear(reply);
+        return renderSignIn(request, reply, { error: message, status });
+      }
+      return renderTwoFactor(request, reply, { error: message, status });
+    }
+    pendingMFA.clear(reply);
+    return finish(request, reply, result.value, nextOf(request));
+  });
+
+  // Social sign-in: the interaction's step, coming back to /account/sign-in/social.
+  kit.get(app, "/sign-in/social/:provider", async (request, reply) => {
+    const to = await steps.startSocial(reply, {
+      provider: (request.params as { provider: string }).provider,
+      returnTo: socialReturnPath,
+    });
+    if (to === null) {
+      return renderSignIn(request, reply, { error: "That sign-in provider is not available.", status: 404 });
+    }
+    socialNext.keep(reply, nextOf(request));
+    return reply.redirect(to, 303);
+  });
+
+  kit.get(app, "/sign-in/social", async (request, reply) => {
+    const next = socialNext.take(request, reply);
+    const answer = await steps.finishSocial(request, reply);
+    if (!answer.ok)
+      return renderSignIn(request, reply, { error: answer.message, status: answer.status, next });
+    return continueSignIn(request, reply, { outcome: answer.value, method: "fed", next });
+  });
+
+  kit.get(app, "/sign-up", async (request, reply) => {
+    if ((await browserSessions.authenticate(request.raw)) !== null)
+      return reply.redirect(nextOf(request), 303);
+    return renderSignUp(request, reply, {});
+  });
+
+  kit.post(app, "/sign-up", "register", async (request, reply) => {
+    const { form, answer } = await steps.signUp(request, reply);
+    if (!answer.ok) return renderSignUp(request, reply, { form, status: answer.status });
+    if (options.requireEmailVerification) {
+      // The account exists, but it may sign in only once its address is verified.
+      return kit.sendPage(reply, {
+        html: kit.views.page("notice", {
+          title: "Check your email",
+          message: verificationSentMessage(answer.value.user.email),
+          status: true,
+          link: { href: withNext(signInPath, nextOf(request)), text: "Back to sign in" },
+        }),
+      });
+    }
+    return finish(request, reply, answer.value, nextOf(request));
+  });
+
+  kit.post(app, "/sign-out", "general", async (request, reply) => {
+    await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
+    return reply.redirect(signInPath, 303);
+  });
+}

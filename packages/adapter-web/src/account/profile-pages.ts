@@ -1,0 +1,67 @@
+import type { UseCases } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { clientOf } from "../client.ts";
+import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
+
+/**
+ * `/account/profile`: the nickname (`updateProfile`, no fresh proof: it changes nothing about
+ * signing in) and the email address (`requestEmailChange`, behind a fresh proof: nothing changes
+ * until the link mailed to the new address is opened at `/confirm-email`, ADR 0027).
+ */
+export function profilePages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
+  const base = "/account/profile";
+
+  const render = (
+    page: PageContext,
+    input: {
+      nickname?: string;
+      newEmail?: string;
+      error?: { form: "nickname" | "email"; message: string };
+      status?: number;
+    } = {},
+  ) =>
+    page.render(
+      "account/profile",
+      {
+        title: "Profile",
+        section: "profile",
+        nickname: input.nickname ?? page.signedIn.user.nickname,
+        email: page.signedIn.user.email,
+        newEmail: input.newEmail ?? "",
+        nicknameError: input.error?.form === "nickname" ? input.error.message : null,
+        emailError: input.error?.form === "email" ? input.error.message : null,
+      },
+      { status: input.status ?? 200 },
+    );
+
+  area.page(app, "/profile", {}, async (page) => render(page));
+
+  area.action(app, "/profile/nickname", {}, async (page) => {
+    const nickname = page.form("nickname", 64);
+    const result = await useCases.updateProfile({
+      session: page.signedIn.session,
+      nickname,
+      client: clientOf(page.request),
+    });
+    if (!result.ok) {
+      const { status, message } = page.failure(result);
+      return render(page, { nickname, error: { form: "nickname", message }, status });
+    }
+    return page.redirect(base, "nickname_changed");
+  });
+
+  area.action(app, "/profile/email", { limit: "email" }, async (page) => {
+    const newEmail = page.form("new_email", 254);
+    const result = await useCases.requestEmailChange({
+      session: page.signedIn.session,
+      newEmail,
+      client: clientOf(page.request),
+    });
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
+      const { status, message } = page.failure(result);
+      return render(page, { newEmail, error: { form: "email", message }, status });
+    }
+    return page.redirect(base, "email_change_sent");
+  });
+}
