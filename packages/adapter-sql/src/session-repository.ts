@@ -195,7 +195,8 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       // replacement and its kept secret together or neither. InnoDB lets one statement at a time
       // change the row (SQLite one writer at a time); the others find rotated_at set, change
       // nothing, and delete the replacement they stored. A crash between the two leaves an unlinked
-      // row whose secret nobody was given, which the prune removes once it expires. The rotated
+      // row like the loser's: nothing links to it and its secret was never handed out, so no one
+      // can present it (the prune clears its kept secret when the grace period ends). The rotated
       // token is nobody's live token any more, so its own kept secret goes in the same statement.
       await db
         .insertInto("refresh_tokens")
