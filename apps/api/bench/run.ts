@@ -26,6 +26,8 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 // Random, so the password screen (docs/decisions/0014-password-screening.md) accepts it.
 const password = "Kx7#mQ2v-Lr9!pT";
 const timingSamples = Number(process.env.BENCH_TIMING_SAMPLES ?? 200);
+/** BENCH_PROFILE_DIR: a CPU profile of each server during each scenario, written there. */
+const profileDirectory = process.env.BENCH_PROFILE_DIR;
 
 interface Scenario {
   readonly name: string;
@@ -59,6 +61,7 @@ async function runScenario(scenario: Scenario, target: Server & { label: string 
   const latencies: number[] = [];
   let failures = 0;
   await target.sample();
+  if (profileDirectory !== undefined) await target.profile({ profile: "start" });
   const databaseCPUBefore = target.databaseCPUMicros?.() ?? null;
   const until = performance.now() + (scenario.durationMs ?? durationMs);
   const started = performance.now();
@@ -73,6 +76,10 @@ async function runScenario(scenario: Scenario, target: Server & { label: string 
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (profileDirectory !== undefined) {
+    const file = `${scenario.name.replaceAll(/[^A-Za-z0-9]+/g, "-")}-${target.label.replaceAll(" ", "-")}.cpuprofile`;
+    await target.profile({ profile: "stop", file: resolve(profileDirectory, file) });
+  }
   const probe = await target.sample();
   const databaseCPUAfter = target.databaseCPUMicros?.() ?? null;
   latencies.sort((a, b) => a - b);
@@ -180,6 +187,8 @@ interface Server {
   readonly url: string;
   /** The probe's figures since the previous sample. */
   readonly sample: () => Promise<ProbeSample>;
+  /** Starts the probe's CPU profile, or stops it and has it written to `file`. */
+  readonly profile: (command: { profile: "start" } | { profile: "stop"; file: string }) => Promise<void>;
   /** The database server's CPU time so far, in microseconds (MySQL on this host); absent on SQLite. */
   readonly databaseCPUMicros?: () => number | null;
   readonly stop: () => Promise<void>;
@@ -232,6 +241,11 @@ async function startProcess(input: {
       new Promise<ProbeSample>((resolveSample) => {
         child.once("message", (message) => resolveSample(message as ProbeSample));
         child.send("sample");
+      }),
+    profile: (command) =>
+      new Promise<void>((resolveProfile) => {
+        child.once("message", () => resolveProfile());
+        child.send(command);
       }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -837,9 +851,7 @@ async function benchmark(targets: readonly Target[], bare: Server & { pool: Pool
   // BENCH_ONLY=<text>[,<text>...]: the scenarios whose name contains one of the texts.
   const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
   const chosen = (name: string) => only === undefined || only.some((part) => name.includes(part));
-  const chosenScenarios = (targets[0]?.scenarios ?? []).filter(
-    (scenario) => chosen(scenario.name),
-  );
+  const chosenScenarios = (targets[0]?.scenarios ?? []).filter((scenario) => chosen(scenario.name));
   const results: Measured[] = [];
   if (chosenScenarios.length > 0) console.log(tableHeader);
   if (
