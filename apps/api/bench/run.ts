@@ -221,7 +221,7 @@ async function startProcess(input: {
   child.stdout?.on("data", (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${input.script} exited with ${child.exitCode}:\n${output}`);
     const up = await fetch(`${url}${input.readyPath}`).then(
@@ -231,7 +231,7 @@ async function startProcess(input: {
     if (up) break;
     if (Date.now() > deadline) {
       child.kill("SIGTERM");
-      throw new Error(`${input.script} did not answer ${input.readyPath} within 30 s`);
+      throw new Error(`${input.script} did not answer ${input.readyPath} within 90 s`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
