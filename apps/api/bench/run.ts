@@ -1,24 +1,33 @@
-// pnpm bench [--database sqlite|mysql]: for each backend (both by default, one after the other),
-// starts the service as its own process on 127.0.0.1 (as `pnpm start` does, rate limits off), then
-// drives the hot paths with a bounded closed-loop load from this process and prints throughput and
-// latency percentiles (the API's hot paths, and the OpenID provider's token endpoint and
-// introspection for a confidential app registered through /api/v1/apps), then compares the latency of the mail-sending requests for a known and an
-// unknown address. Results and method: docs/performance.md.
+// pnpm bench [--database sqlite|mysql]: for each backend (both by default), starts the service as
+// its own process on 127.0.0.1 (as `pnpm start` does, rate limits off), once with about a thousand
+// users and once with a million, and a bare Fastify route beside them; then drives the hot paths
+// with a bounded closed-loop load from this process and prints throughput, latency percentiles,
+// CPU per request, event-loop delay and peak RSS (measured inside each server by
+// server-probe.ts), each route as a fraction of its ceiling (the bare route; the argon2id rate of
+// this machine), the million-users comparison and the targets of docs/performance.md, pass or
+// fail; then compares the latency of the mail-sending requests for a known and an unknown
+// address. Results and method: docs/performance.md.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { createArgon2PasswordHasher } from "@superoauth/adapter-crypto";
+import { openStorage } from "@superoauth/adapter-sql";
+import { seedUsers } from "@superoauth/adapter-sql/bench";
 import { Pool } from "undici";
+import type { ProbeSample } from "./server-probe.ts";
 
 const durationMs = Number(process.env.BENCH_DURATION_MS ?? 10_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 // Random, so the password screen (docs/decisions/0014-password-screening.md) accepts it.
 const password = "Kx7#mQ2v-Lr9!pT";
 const timingSamples = Number(process.env.BENCH_TIMING_SAMPLES ?? 200);
+/** BENCH_PROFILE_DIR: a CPU profile of each server during each scenario, written there. */
+const profileDirectory = process.env.BENCH_PROFILE_DIR;
 
 interface Scenario {
   readonly name: string;
@@ -31,9 +40,29 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function runScenario(scenario: Scenario, backend: BackendName): Promise<string> {
+/** One scenario's run on one server: the client's view and the server's (its probe). */
+interface Measured {
+  readonly scenario: string;
+  readonly target: string;
+  readonly requests: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p95: number;
+  readonly p99: number;
+  readonly failures: number;
+  /** The server process's CPU (user + system) per request, in microseconds. */
+  readonly serverCPUMicros: number;
+  /** The MySQL server's CPU per request (whole mysqld: other clients' work too); null on SQLite. */
+  readonly databaseCPUMicros: number | null;
+  readonly probe: ProbeSample;
+}
+
+async function runScenario(scenario: Scenario, target: Server & { label: string }): Promise<Measured> {
   const latencies: number[] = [];
   let failures = 0;
+  await target.sample();
+  if (profileDirectory !== undefined) await target.profile({ profile: "start" });
+  const databaseCPUBefore = target.databaseCPUMicros?.() ?? null;
   const until = performance.now() + (scenario.durationMs ?? durationMs);
   const started = performance.now();
   await Promise.all(
@@ -47,9 +76,43 @@ async function runScenario(scenario: Scenario, backend: BackendName): Promise<st
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  if (profileDirectory !== undefined) {
+    const file = `${scenario.name.replaceAll(/[^A-Za-z0-9]+/g, "-")}-${target.label.replaceAll(" ", "-")}.cpuprofile`;
+    await target.profile({ profile: "stop", file: resolve(profileDirectory, file) });
+  }
+  const probe = await target.sample();
+  const databaseCPUAfter = target.databaseCPUMicros?.() ?? null;
   latencies.sort((a, b) => a - b);
-  const f = (n: number) => n.toFixed(2).padStart(8);
-  return `| ${scenario.name.padEnd(38)} | ${backend.padEnd(8)} | ${String(latencies.length).padStart(7)} | ${(latencies.length / seconds).toFixed(0).padStart(7)} | ${f(percentile(latencies, 50))} | ${f(percentile(latencies, 95))} | ${f(percentile(latencies, 99))} | ${String(failures).padStart(5)} |`;
+  const requests = Math.max(1, latencies.length);
+  const measured: Measured = {
+    scenario: scenario.name,
+    target: target.label,
+    requests: latencies.length,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    failures,
+    serverCPUMicros: probe.cpuMicroseconds / requests,
+    databaseCPUMicros:
+      databaseCPUBefore === null || databaseCPUAfter === null
+        ? null
+        : (databaseCPUAfter - databaseCPUBefore) / requests,
+    probe,
+  };
+  console.log(formatRow(measured));
+  return measured;
+}
+
+const tableHeader = [
+  "| scenario                               | database    | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors | server µs/req | db µs/req | loop p99 ms | peak RSS MB |",
+  "|----------------------------------------|-------------|---------:|--------:|--------:|--------:|--------:|-------:|--------------:|----------:|------------:|------------:|",
+].join("\n");
+
+function formatRow(m: Measured): string {
+  const f = (n: number) => n.toFixed(2).padStart(7);
+  const db = m.databaseCPUMicros === null ? "-" : m.databaseCPUMicros.toFixed(0);
+  return `| ${m.scenario.padEnd(38)} | ${m.target.padEnd(11)} | ${String(m.requests).padStart(8)} | ${m.perSecond.toFixed(0).padStart(7)} | ${f(m.p50)} | ${f(m.p95)} | ${f(m.p99)} | ${String(m.failures).padStart(6)} | ${m.serverCPUMicros.toFixed(0).padStart(13)} | ${db.padStart(9)} | ${m.probe.eventLoopDelayP99Ms.toFixed(1).padStart(11)} | ${(m.probe.peakRSSBytes / 2 ** 20).toFixed(0).padStart(11)} |`;
 }
 
 function median(values: readonly number[]): number {
@@ -119,21 +182,90 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(databaseURL: string): Promise<{ url: string; stop: () => Promise<void> }> {
+/** A started server process: its URL, its probe (server-probe.ts) and how to stop it. */
+interface Server {
+  readonly url: string;
+  /** The probe's figures since the previous sample. */
+  readonly sample: () => Promise<ProbeSample>;
+  /** Starts the probe's CPU profile, or stops it and has it written to `file`. */
+  readonly profile: (command: { profile: "start" } | { profile: "stop"; file: string }) => Promise<void>;
+  /** The database server's CPU time so far, in microseconds (MySQL on this host); absent on SQLite. */
+  readonly databaseCPUMicros?: () => number | null;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Starts `script` as its own Node process with the probe loaded (`--import`), an IPC channel to
+ * ask it, and `env`, and waits until `readyPath` answers 200.
+ */
+async function startProcess(input: {
+  script: string;
+  /** The environment, given the URL the process will listen on. */
+  env: (url: string) => Record<string, string>;
+  readyPath: string;
+}): Promise<Server> {
   const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
   const nodeOptions = process.env.BENCH_SERVER_NODE_OPTIONS?.split(" ").filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeOptions, resolve(import.meta.dirname, "../src/main.ts")], {
-    env: {
-      PATH: process.env.PATH ?? "",
+  const child = spawn(
+    process.execPath,
+    [...nodeOptions, "--import", resolve(import.meta.dirname, "server-probe.ts"), input.script],
+    {
+      env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: String(port), ...input.env(url) },
+      stdio: ["ignore", "pipe", "inherit", "ipc"],
+    },
+  );
+  // Awaited by stop(), so the SQLite file is closed before the run removes it.
+  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  });
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${input.script} exited with ${child.exitCode}:\n${output}`);
+    const up = await fetch(`${url}${input.readyPath}`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (Date.now() > deadline) {
+      child.kill("SIGTERM");
+      throw new Error(`${input.script} did not answer ${input.readyPath} within 90 s`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    sample: () =>
+      new Promise<ProbeSample>((resolveSample) => {
+        child.once("message", (message) => resolveSample(message as ProbeSample));
+        child.send("sample");
+      }),
+    profile: (command) =>
+      new Promise<void>((resolveProfile) => {
+        child.once("message", () => resolveProfile());
+        child.send(command);
+      }),
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function startServer(databaseURL: string): Promise<Server> {
+  const server = await startProcess({
+    script: resolve(import.meta.dirname, "../src/main.ts"),
+    readyPath: "/health",
+    env: (url) => ({
       NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: String(port),
       // Warnings only: per-request info lines would measure the logger, not the service.
       LOG_LEVEL: "warn",
       LOG_FILE: "",
       DATABASE_URL: databaseURL,
       // The same on every run: it encrypts the signing keys the server stores on its first start,
-      // and the MySQL database is kept between runs (a new secret would not decrypt them). Not a
+      // and the MySQL databases are kept between runs (a new secret would not decrypt them). Not a
       // secret anywhere else: the benchmark's servers listen on 127.0.0.1 for its duration only.
       JWT_SECRET:
         process.env.BENCH_JWT_SECRET ??
@@ -145,39 +277,33 @@ async function startServer(databaseURL: string): Promise<{ url: string; stop: ()
       // introspection: 1000 per IP per window by default) could not cut a run short either.
       RATE_LIMIT_PROTOCOL_MAX: "1000000000",
       // The issuer the OpenID provider names in its redirects and tokens: this server.
-      APP_URL: `http://127.0.0.1:${port}`,
+      APP_URL: url,
       OUTBOX_DIR: resolve(tmpdir(), "superoauth-bench-outbox"),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+    }),
   });
-  // Awaited by stop(), so the SQLite file is closed before the run removes it.
-  const exited = new Promise<void>((resolveExit) => child.once("exit", () => resolveExit()));
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-    const up = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (up) break;
-    if (Date.now() > deadline) {
-      child.kill("SIGTERM");
-      throw new Error("server did not answer /health within 30 s");
+  return { ...server, databaseCPUMicros: databaseURL.startsWith("mysql:") ? mysqldCPUMicros : undefined };
+}
+
+/**
+ * The CPU time (user + system, microseconds) of the MySQL or MariaDB server on this host, from
+ * /proc; null when none runs here. It counts all of that server's work, other clients' included.
+ */
+function mysqldCPUMicros(): number | null {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const name = readFileSync(`/proc/${entry}/comm`, "utf8").trim();
+      if (name !== "mariadbd" && name !== "mysqld") continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th
+      // fields of the line, in clock ticks (USER_HZ, 100 a second on Linux).
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * 10_000;
+    } catch {
+      // The process ended meanwhile, or is not ours to read.
     }
-    await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  return null;
 }
 
 interface TokenBody {
@@ -313,14 +439,41 @@ async function refreshTokenThroughHostedPages(input: {
 /** A started server on one backend, with one registered account per client. */
 interface Target {
   readonly backend: BackendName;
+  /** The backend, and "1M" for the million-users database. */
+  readonly label: string;
+  /** Seeded users in its database (the accounts the run registers come on top). */
+  readonly seededUsers: number;
   readonly pool: Pool;
-  readonly server: { stop: () => Promise<void> };
+  readonly server: Server;
   readonly run: string;
   readonly scenarios: readonly Scenario[];
   readonly knownEmail: string;
 }
 
-async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
+/**
+ * Migrates the database and seeds `seededUsers` users (seedUsers keeps them between runs of a
+ * kept database), starts the service on it and registers one account per client; with `oidc`, a
+ * confidential app and one refresh token per client through the authorization-code flow.
+ */
+async function startTarget({
+  backend,
+  databaseURL,
+  label,
+  seededUsers,
+  oidc: withOIDC,
+}: Backend & { label: string; seededUsers: number; oidc: boolean }): Promise<Target> {
+  const storage = await openStorage({ url: databaseURL, queryTimeoutMs: null });
+  try {
+    await storage.migrate();
+    const seedingStarted = performance.now();
+    const inserted = await seedUsers(storage, seededUsers);
+    if (inserted > 0)
+      console.log(
+        `seeded ${inserted} users into the ${label} database in ${((performance.now() - seedingStarted) / 1000).toFixed(1)} s`,
+      );
+  } finally {
+    await storage.close();
+  }
   const server = await startServer(databaseURL);
   const pool = new Pool(server.url, { connections: concurrency, pipelining: 1 });
   // One account per worker, so refresh chains do not collide.
@@ -329,7 +482,7 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
     Array.from({ length: concurrency }, async (_, i) => {
       const email = `bench-${run}-${i}@example.com`;
       const response = await post(pool, "/api/v1/auth/register", { email, password, nickname: `bench${i}` });
-      if (response.status !== 201) throw new Error(`register failed on ${backend}: ${response.status}`);
+      if (response.status !== 201) throw new Error(`register failed on ${label}: ${response.status}`);
       const { data } = await response.json();
       return { email, accessToken: data.accessToken, refreshToken: data.refreshToken };
     }),
@@ -338,11 +491,13 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
     await server.stop();
     throw error;
   });
+  let registered = 0;
 
   // A confidential app registered through the API (owned by the first account); one refresh token
   // per worker, each through the authorization-code flow of that worker's account, so each
   // worker's rotation chain is its own; and one client-credentials access token to introspect.
   const oidc = await (async () => {
+    if (!withOIDC) return null;
     const created = await pool.request({
       method: "POST",
       path: "/api/v1/apps",
@@ -421,36 +576,15 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
       },
     },
     {
-      name: "POST /oidc/token (client_credentials)",
+      name: "POST /api/v1/auth/register (argon2id)",
       async send() {
-        const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
-          grant_type: "client_credentials",
-          scope: "user:read",
+        const response = await post(pool, "/api/v1/auth/register", {
+          email: `register-${run}-${registered++}@example.com`,
+          password,
+          nickname: "bench",
         });
+        await response.json();
         return response.status;
-      },
-    },
-    {
-      name: "POST /oidc/token (refresh_token)",
-      async send(worker) {
-        // Rotation: each request presents the token the previous one returned.
-        const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
-          grant_type: "refresh_token",
-          refresh_token: oidc.refreshTokens[worker] ?? "",
-        });
-        const next = response.body.refresh_token;
-        if (response.status === 200 && typeof next === "string") oidc.refreshTokens[worker] = next;
-        else if (response.status === 200) return 599; // rotation must hand out a new token
-        return response.status;
-      },
-    },
-    {
-      name: "POST /oidc/token/introspection",
-      async send() {
-        const response = await tokenRequest(pool, "/oidc/token/introspection", oidc.authorization, {
-          token: oidc.accessToken,
-        });
-        return response.status === 200 && response.body.active !== true ? 598 : response.status;
       },
     },
     {
@@ -462,39 +596,290 @@ async function startTarget({ backend, databaseURL }: Backend): Promise<Target> {
       },
     },
   ];
+  if (oidc !== null) {
+    scenarios.push(
+      {
+        name: "POST /oidc/token (client_credentials)",
+        async send() {
+          const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
+            grant_type: "client_credentials",
+            scope: "user:read",
+          });
+          return response.status;
+        },
+      },
+      {
+        name: "POST /oidc/token (refresh_token)",
+        async send(worker) {
+          // Rotation: each request presents the token the previous one returned.
+          const response = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
+            grant_type: "refresh_token",
+            refresh_token: oidc.refreshTokens[worker] ?? "",
+          });
+          const next = response.body.refresh_token;
+          if (response.status === 200 && typeof next === "string") oidc.refreshTokens[worker] = next;
+          else if (response.status === 200) return 599; // rotation must hand out a new token
+          return response.status;
+        },
+      },
+      {
+        name: "POST /oidc/token/introspection",
+        async send() {
+          const response = await tokenRequest(pool, "/oidc/token/introspection", oidc.authorization, {
+            token: oidc.accessToken,
+          });
+          return response.status === 200 && response.body.active !== true ? 598 : response.status;
+        },
+      },
+    );
+  }
   // A registered, unverified account, for the timing comparison.
-  return { backend, pool, server, run, scenarios, knownEmail: accounts[0]?.email ?? "" };
+  return {
+    backend,
+    label,
+    seededUsers,
+    pool,
+    server,
+    run,
+    scenarios,
+    knownEmail: accounts[0]?.email ?? "",
+  };
+}
+
+/** A target of docs/performance.md, as measured in this run. */
+interface Verdict {
+  readonly target: string;
+  readonly database: string;
+  readonly measured: string;
+  readonly bound: string;
+  readonly pass: boolean;
 }
 
 /**
- * Each scenario on every backend in turn (SQLite, then MySQL, then the next scenario), so the two
- * rows of a scenario are measured within seconds of each other on a machine whose load drifts;
- * then the timing comparison on each. Prints Markdown tables.
+ * Prints each route against its ceiling, the million-users comparison and the targets of
+ * docs/performance.md ("Performance gate"), each PASS or FAIL.
  */
-async function benchmark(targets: readonly Target[]): Promise<void> {
-  console.log(
-    `\nSuperOAuth benchmark on ${targets.map((t) => t.backend).join(" and ")}: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}, SQLite ${process.versions.sqlite}, load average ${loadAverage()}\n`,
-  );
-  const only = process.env.BENCH_ONLY;
-  const chosenScenarios = (targets[0]?.scenarios ?? []).filter(
-    (scenario) => only === undefined || scenario.name.includes(only),
-  );
-  if (chosenScenarios.length > 0) {
+function summarize(input: {
+  results: readonly Measured[];
+  targets: readonly Target[];
+  argon2: { verifyMs: number; hashMs: number } | undefined;
+  cores: number;
+}): void {
+  const { results, targets, argon2, cores } = input;
+  const find = (scenario: string, label: string) =>
+    results.find((r) => r.scenario === scenario && r.target === label);
+  const percent = (fraction: number) => `${(fraction * 100).toFixed(1)} %`;
+  const verdicts: Verdict[] = [];
+  const small = targets.filter((t) => t.seededUsers <= 1000);
+
+  const bare = find(bareScenarioName, "-");
+  if (bare !== undefined) {
     console.log(
-      "| scenario                               | database | requests |   req/s |  p50 ms |  p95 ms |  p99 ms | errors |",
+      `\nAgainst the bare route (${bare.perSecond.toFixed(0)} req/s, ${bare.serverCPUMicros.toFixed(0)} µs of server CPU per request): throughput as a fraction of its throughput; cost as its CPU per request over the route's (server + database)\n`,
     );
-    console.log(
-      "|----------------------------------------|----------|---------:|--------:|--------:|--------:|--------:|-------:|",
-    );
-  }
-  for (const { name } of chosenScenarios) {
-    for (const target of targets) {
-      const scenario = target.scenarios.find((s) => s.name === name);
-      if (scenario !== undefined) console.log(await runScenario(scenario, target.backend));
+    console.log("| route                      | database | req/s fraction | CPU-cost fraction |");
+    console.log("|----------------------------|----------|---------------:|------------------:|");
+    for (const route of ["GET /api/v1/auth/me", "POST /api/v1/auth/refresh"]) {
+      for (const { label } of small) {
+        const row = find(route, label);
+        if (row === undefined) continue;
+        const cost = bare.serverCPUMicros / (row.serverCPUMicros + (row.databaseCPUMicros ?? 0));
+        console.log(
+          `| ${route.padEnd(26)} | ${label.padEnd(8)} | ${percent(row.perSecond / bare.perSecond).padStart(14)} | ${percent(cost).padStart(17)} |`,
+        );
+        if (route === "GET /api/v1/auth/me")
+          verdicts.push({
+            target: "/auth/me >= 10 % of the bare route (CPU cost)",
+            database: label,
+            measured: percent(cost),
+            bound: ">= 10 %",
+            pass: cost >= 0.1,
+          });
+      }
     }
   }
 
-  if (only === undefined || "timing: known vs unknown address".includes(only)) {
+  if (argon2 !== undefined) {
+    const ceilings = {
+      "POST /api/v1/auth/login (argon2id)": (cores * 1000) / argon2.verifyMs,
+      "POST /api/v1/auth/register (argon2id)": (cores * 1000) / argon2.hashMs,
+    };
+    console.log(
+      `\nAgainst the argon2id ceiling: ${cores} cores / one verification (${argon2.verifyMs.toFixed(1)} ms, login) or one hash (${argon2.hashMs.toFixed(1)} ms, register), measured in this run\n`,
+    );
+    console.log(
+      "| route                                 | database | ceiling req/s | req/s | fraction | p99 ms |",
+    );
+    console.log(
+      "|---------------------------------------|----------|--------------:|------:|---------:|-------:|",
+    );
+    for (const [route, ceiling] of Object.entries(ceilings)) {
+      for (const { label } of small) {
+        const row = find(route, label);
+        if (row === undefined) continue;
+        const fraction = row.perSecond / ceiling;
+        console.log(
+          `| ${route.padEnd(37)} | ${label.padEnd(8)} | ${ceiling.toFixed(0).padStart(13)} | ${row.perSecond.toFixed(0).padStart(5)} | ${percent(fraction).padStart(8)} | ${row.p99.toFixed(0).padStart(6)} |`,
+        );
+        const name = route.includes("login") ? "login" : "register";
+        verdicts.push({
+          target: `${name} >= 85 % of the argon2 ceiling`,
+          database: label,
+          measured: percent(fraction),
+          bound: ">= 85 %",
+          pass: fraction >= 0.85,
+        });
+        verdicts.push({
+          target: `${name} p99 at that rate`,
+          database: label,
+          measured: `${row.p99.toFixed(0)} ms`,
+          bound: "< 500 ms",
+          pass: row.p99 < 500,
+        });
+      }
+    }
+  }
+
+  const large = targets.filter((t) => t.seededUsers > 1000);
+  if (large.length > 0) {
+    console.log("\nA million users against about a thousand, same run, rows seconds apart\n");
+    console.log(
+      "| route                                 | database | ~1k users req/s | 1M users req/s | change |",
+    );
+    console.log(
+      "|---------------------------------------|----------|----------------:|---------------:|-------:|",
+    );
+    for (const route of manyUsersScenarios) {
+      for (const many of large) {
+        const few = small.find((t) => t.backend === many.backend);
+        const a = few === undefined ? undefined : find(route, few.label);
+        const b = find(route, many.label);
+        if (a === undefined || b === undefined) continue;
+        const change = b.perSecond / a.perSecond - 1;
+        console.log(
+          `| ${route.padEnd(37)} | ${many.backend.padEnd(8)} | ${a.perSecond.toFixed(0).padStart(15)} | ${b.perSecond.toFixed(0).padStart(14)} | ${`${change >= 0 ? "+" : ""}${percent(change)}`.padStart(6)} |`,
+        );
+        verdicts.push({
+          target: `${route.replace(" (argon2id)", "")}: 1M users within 10 % of 1k`,
+          database: many.backend,
+          measured: `${change >= 0 ? "+" : ""}${percent(change)}`,
+          bound: ">= -10 %",
+          pass: change >= -0.1,
+        });
+      }
+    }
+  }
+
+  for (const target of targets) {
+    const rows = results.filter((r) => r.target === target.label);
+    if (rows.length === 0) continue;
+    const loop = Math.max(...rows.map((r) => r.probe.eventLoopDelayP99Ms));
+    const rss = Math.max(...rows.map((r) => r.probe.peakRSSBytes)) / 2 ** 20;
+    verdicts.push({
+      target: "event-loop delay p99 (worst scenario)",
+      database: target.label,
+      measured: `${loop.toFixed(1)} ms`,
+      bound: "< 50 ms",
+      pass: loop < 50,
+    });
+    verdicts.push({
+      target: "peak RSS of the server",
+      database: target.label,
+      measured: `${rss.toFixed(0)} MB`,
+      bound: "< 200 MB",
+      pass: rss < 200,
+    });
+  }
+
+  console.log("\nTargets (docs/performance.md, Performance gate)\n");
+  console.log(
+    "| target                                              | database | measured | bound    | result |",
+  );
+  console.log(
+    "|-----------------------------------------------------|----------|---------:|----------|--------|",
+  );
+  for (const v of verdicts) {
+    console.log(
+      `| ${v.target.padEnd(51)} | ${v.database.padEnd(8)} | ${v.measured.padStart(8)} | ${v.bound.padEnd(8)} | ${v.pass ? "PASS" : "FAIL"}   |`,
+    );
+  }
+}
+
+/** The scenarios also run on the million-users databases (the others do not read users by key). */
+const manyUsersScenarios = new Set([
+  "GET /api/v1/auth/me",
+  "POST /api/v1/auth/login (argon2id)",
+  "POST /api/v1/auth/register (argon2id)",
+]);
+const bareScenarioName = "GET /bare (bare Fastify: the ceiling)";
+
+/** One argon2id verification and one hash in this process, one at a time: medians in ms. */
+async function measureArgon2(): Promise<{ verifyMs: number; hashMs: number }> {
+  const hasher = createArgon2PasswordHasher();
+  const hash = await hasher.hashPassword(password);
+  const timed = async (work: () => Promise<unknown>, count: number) => {
+    const times: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      await work();
+      times.push(performance.now() - t);
+    }
+    return median(times);
+  };
+  await timed(() => hasher.verifyPassword({ hash, password }), 2);
+  return {
+    verifyMs: await timed(() => hasher.verifyPassword({ hash, password }), 15),
+    hashMs: await timed(() => hasher.hashPassword(password), 7),
+  };
+}
+
+/**
+ * The bare route first (the ceiling), then each scenario on every target in turn (SQLite, SQLite
+ * with a million users, MySQL, MySQL with a million users, then the next scenario), so the rows
+ * of a scenario are measured within seconds of each other on a machine whose load drifts; then
+ * the ceilings, the million-users comparison, the targets, and the timing comparison. Prints
+ * Markdown tables.
+ */
+async function benchmark(targets: readonly Target[], bare: Server & { pool: Pool }): Promise<void> {
+  const cores = availableParallelism();
+  console.log(
+    `\nSuperOAuth benchmark on ${targets.map((t) => t.label).join(", ")}: ${concurrency} concurrent clients, ${durationMs / 1000} s per scenario, Node ${process.version}, SQLite ${process.versions.sqlite}, load average ${loadAverage()}\n`,
+  );
+  console.log(
+    "server µs/req: the server process's CPU per request; db µs/req: mysqld's (all its clients'); loop p99: event-loop delay inside the server; peak RSS: the server's so far.\n",
+  );
+  // BENCH_ONLY=<text>[,<text>...]: the scenarios whose name contains one of the texts.
+  const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
+  const chosen = (name: string) => only === undefined || only.some((part) => name.includes(part));
+  const chosenScenarios = (targets[0]?.scenarios ?? []).filter((scenario) => chosen(scenario.name));
+  const results: Measured[] = [];
+  if (chosenScenarios.length > 0) console.log(tableHeader);
+  if (
+    chosenScenarios.some((s) => s.name === "GET /api/v1/auth/me" || s.name === "POST /api/v1/auth/refresh")
+  ) {
+    const bareScenario: Scenario = {
+      name: bareScenarioName,
+      async send() {
+        const response = await bare.pool.request({ method: "GET", path: "/bare" });
+        await response.body.dump();
+        return response.statusCode;
+      },
+    };
+    results.push(await runScenario(bareScenario, { ...bare, label: "-" }));
+  }
+  let argon2: { verifyMs: number; hashMs: number } | undefined;
+  for (const { name } of chosenScenarios) {
+    if (name.includes("argon2") && argon2 === undefined) argon2 = await measureArgon2();
+    for (const target of targets) {
+      if (target.seededUsers > 1000 && !manyUsersScenarios.has(name)) continue;
+      const scenario = target.scenarios.find((s) => s.name === name);
+      if (scenario !== undefined)
+        results.push(await runScenario(scenario, { ...target.server, label: target.label }));
+    }
+  }
+  if (results.length > 0) summarize({ results, targets, argon2, cores });
+
+  if (only === undefined || only.some((part) => "timing: known vs unknown address".includes(part))) {
     // A registered, unverified account: both routes have per-account work to do for it (a reset
     // mail; a new verification mail), none for an address nobody registered. The per-address
     // mail allowance stops the mails after three an hour, but not the lookups.
@@ -509,7 +894,7 @@ async function benchmark(targets: readonly Target[]): Promise<void> {
     );
     const gaps: number[] = [];
     for (const path of ["/api/v1/auth/forgot-password", "/api/v1/auth/resend-verification"]) {
-      for (const { backend, pool, run, knownEmail } of targets) {
+      for (const { backend, pool, run, knownEmail } of targets.filter((t) => t.seededUsers <= 1000)) {
         let n = 0;
         const unknown = () => `nobody-${run}-${n++}@example.com`;
         const { row, gapPercent } = await compareKnownAndUnknown({
@@ -533,7 +918,7 @@ async function benchmark(targets: readonly Target[]): Promise<void> {
 function loadAverage(): string {
   return `${loadavg()
     .map((l) => l.toFixed(2))
-    .join(", ")} on ${cpus().length} cores`;
+    .join(", ")} on ${availableParallelism()} cores`;
 }
 
 const backends = ["sqlite", "mysql"] as const;
@@ -553,21 +938,61 @@ if (unknownBackend !== undefined) {
   throw new Error(`--database ${unknownBackend}: expected one of ${backends.join(", ")}`);
 }
 // A fresh SQLite file per run (removed after), like a fresh `pnpm start` on a laptop; MySQL's
-// database is created and migrated by the server on start, and kept.
+// database is created and migrated on start, and kept. The million-users databases are kept on
+// both (seeding a million users takes seconds on SQLite, a minute or two on MySQL).
 const sqliteFile = resolve(tmpdir(), `superoauth-bench-${process.pid}.db`);
 const urls: Record<BackendName, string> = {
   sqlite: process.env.BENCH_SQLITE_URL ?? `sqlite:${sqliteFile}`,
   mysql: process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/superoauth_bench",
 };
+const manyUsers = Number(process.env.BENCH_MANY_USERS ?? 1_000_000);
+const manyLabel = manyUsers >= 1_000_000 ? `${manyUsers / 1_000_000}M` : `${manyUsers / 1000}k`;
+const manyUsersURLs: Record<BackendName, string> = {
+  sqlite:
+    process.env.BENCH_SQLITE_MANY_URL ??
+    `sqlite:${resolve(tmpdir(), `superoauth-bench-${manyLabel.toLowerCase()}.db`)}`,
+  mysql:
+    process.env.BENCH_MYSQL_MANY_URL ??
+    `mysql://root@127.0.0.1:3306/superoauth_bench_${manyLabel.toLowerCase()}`,
+};
 console.log(`pnpm bench ${chosen.map((b) => `--database ${b}`).join(" ")}, load average ${loadAverage()}`);
 const targets: Target[] = [];
+let bare: (Server & { pool: Pool }) | undefined;
 try {
   for (const backend of backends) {
-    if (chosen.includes(backend)) targets.push(await startTarget({ backend, databaseURL: urls[backend] }));
+    if (!chosen.includes(backend)) continue;
+    targets.push(
+      await startTarget({
+        backend,
+        databaseURL: urls[backend],
+        label: backend,
+        seededUsers: 1000,
+        oidc: true,
+      }),
+    );
+    if (manyUsers > 1000)
+      targets.push(
+        await startTarget({
+          backend,
+          databaseURL: manyUsersURLs[backend],
+          label: `${backend} ${manyLabel}`,
+          seededUsers: manyUsers,
+          oidc: false,
+        }),
+      );
   }
-  await benchmark(targets);
+  const bareServer = await startProcess({
+    script: resolve(import.meta.dirname, "bare-server.ts"),
+    readyPath: "/bare",
+    env: () => ({ NODE_ENV: "production" }),
+  });
+  bare = { ...bareServer, pool: new Pool(bareServer.url, { connections: concurrency, pipelining: 1 }) };
+  await benchmark(targets, bare);
 } finally {
-  for (const { pool, server } of targets) {
+  for (const { pool, server } of [
+    ...targets,
+    ...(bare === undefined ? [] : [{ pool: bare.pool, server: bare }]),
+  ]) {
     await pool.close();
     await server.stop();
   }

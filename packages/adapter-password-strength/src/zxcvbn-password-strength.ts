@@ -24,6 +24,16 @@ export const minimumPasswordScore = 2;
 export const analysedPasswordLength = 24;
 
 /**
+ * How many l33t substitution combinations zxcvbn tries (its default: 100). Their number grows
+ * with every character that has a l33t reading (`4 @ 8 ( 6 # 1 ! | 0 $ 5 + 7 % 2`), and so does the
+ * synchronous time: with the default, a 15-character random password took about a second of one
+ * core on the loaded 2-core machine, a string of such characters likewise, blocking the event loop
+ * for every request meanwhile (docs/performance.md, issue 11); with 10, 40-80 ms. Common l33t
+ * variants (`P@ssw0rd1!`) need one or two substitutions and are still refused.
+ */
+const l33tMaxSubstitutions = 10;
+
+/**
  * A PasswordStrengthChecker over zxcvbn-ts with its common (passwords, keyboard layouts) and
  * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
  * time. The dictionaries are built into the estimator once, here (about 80 ms), not per request.
@@ -34,6 +44,7 @@ export function createZxcvbnPasswordStrengthChecker(): PasswordStrengthChecker {
     graphs: adjacencyGraphs,
     dictionary: { ...commonDictionary, ...englishDictionary },
     maxLength: analysedPasswordLength,
+    l33tMaxSubstitutions,
   });
   return {
     assessPassword({ password, accountWords }): PasswordAssessment {

@@ -98,11 +98,14 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
     },
 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
-      // One statement, so the token, its session and its successor come from one consistent read.
+      // One statement, so the token, its session, their user and the successor come from one
+      // consistent read (a refresh needs all four: one round trip instead of two).
       const row = await db
         .selectFrom("refresh_tokens as token")
         .innerJoin("sessions as session", "session.id", "token.session_id")
+        .innerJoin("users as user", "user.id", "session.user_id")
         .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
+        .selectAll("user")
         .select([
           "token.id as token_id",
           "token.session_id as token_session_id",
@@ -171,7 +174,13 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
               expires_at: row.successor_expires_at,
               rotated_at: row.successor_rotated_at,
             });
-      return { token, session, successor, encryptedSuccessorSecret: row.successor_encrypted_secret };
+      return {
+        token,
+        session,
+        user: mapUserRow(row),
+        successor,
+        encryptedSuccessorSecret: row.successor_encrypted_secret,
+      };
     },
 
     async rotateRefreshToken(input: {
@@ -180,13 +189,25 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       replacementSecret: { encrypted: string; expiresAt: Date } | null;
       now: Date;
     }): Promise<"rotated" | "already-rotated"> {
-      return runInTransaction(context, async (trx) => {
-        // The conditional update is the decision: InnoDB lets one transaction at a time change the row
-        // (SQLite one transaction at a time write at all),
-        // and the others wait for it to commit, then see rotated_at set and change nothing; what they
-        // read next is the replacement and its kept secret, committed together. The rotated token is
-        // nobody's live token any more, so its own kept secret goes in the same statement.
-        const marked = await trx
+      // No transaction, three statements (and three round trips in a row on MySQL, two when the
+      // touch overlaps): the replacement is stored first, unlinked, so no reader can reach it; the
+      // conditional UPDATE then decides and links it in one statement, so a reader sees the
+      // replacement and its kept secret together or neither. InnoDB lets one statement at a time
+      // change the row (SQLite one writer at a time); the others find rotated_at set, change
+      // nothing, and delete the replacement they stored. A crash between the two leaves an unlinked
+      // row like the loser's: nothing links to it and its secret was never handed out, so no one
+      // can present it (the prune clears its kept secret when the grace period ends). The rotated
+      // token is nobody's live token any more, so its own kept secret goes in the same statement.
+      await db
+        .insertInto("refresh_tokens")
+        .values({
+          ...toRefreshTokenRow(input.replacement),
+          encrypted_secret: input.replacementSecret?.encrypted ?? null,
+          encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
+        })
+        .execute();
+      const [marked] = await Promise.all([
+        db
           .updateTable("refresh_tokens")
           .set({
             rotated_at: input.now,
@@ -196,19 +217,14 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
           })
           .where("id", "=", input.rotatedId)
           .where("rotated_at", "is", null)
-          .executeTakeFirst();
-        if (marked.numUpdatedRows !== 1n) return "already-rotated";
-        await touchSession(trx, { sessionId: input.replacement.sessionId, now: input.now });
-        await trx
-          .insertInto("refresh_tokens")
-          .values({
-            ...toRefreshTokenRow(input.replacement),
-            encrypted_secret: input.replacementSecret?.encrypted ?? null,
-            encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
-          })
-          .execute();
-        return "rotated";
-      });
+          .executeTakeFirst(),
+        // Alongside the decision, as its own statement: a concurrent presentation of the token,
+        // winner or not, is a use of the session all the same.
+        touchSession(db, { sessionId: input.replacement.sessionId, now: input.now }),
+      ]);
+      if (marked.numUpdatedRows === 1n) return "rotated";
+      await db.deleteFrom("refresh_tokens").where("id", "=", input.replacement.id).execute();
+      return "already-rotated";
     },
 
     async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
@@ -312,19 +328,13 @@ function mapSessionWithUserRow(
   };
 }
 
-/**
- * Updates the session row before a token row is inserted: the insert's foreign-key
- * check would otherwise take a shared lock on the session that this update must then
- * upgrade, and two such transactions on one session deadlock.
- */
-async function touchSession(
-  trx: Transaction<Database>,
-  input: { sessionId: SessionId; now: Date },
-): Promise<void> {
-  await trx
+/** The session was used at `now` (never moved back by a slower concurrent request). */
+async function touchSession(db: Kysely<Database>, input: { sessionId: SessionId; now: Date }): Promise<void> {
+  await db
     .updateTable("sessions")
     .set({ last_used_at: input.now })
     .where("id", "=", input.sessionId)
+    .where("last_used_at", "<", input.now)
     .execute();
 }
 

@@ -95,6 +95,24 @@ describe("JWT access tokens", () => {
     expectError(await one.issuer.verifyAccessToken({ token, now: later(300_000) }), "TOKEN_EXPIRED");
   });
 
+  it("a token verified before still expires at its exp, and its tampered copies are still refused", async () => {
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
+    for (const ms of [0, 1000, 299_999]) {
+      expect(await one.issuer.verifyAccessToken({ token, now: later(ms) })).toEqual({
+        ok: true,
+        value: claims,
+      });
+    }
+    const [header, payload, signature = ""] = token.split(".");
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`;
+    expectError(
+      await one.issuer.verifyAccessToken({ token: `${header}.${payload}.${flipped}`, now }),
+      "INVALID_TOKEN",
+    );
+    expectError(await one.issuer.verifyAccessToken({ token, now: later(300_000) }), "TOKEN_EXPIRED");
+    expectError(await one.issuer.verifyAccessToken({ token, now: later(300_001) }), "TOKEN_EXPIRED");
+  });
+
   it("rejects a tampered payload as INVALID_TOKEN", async () => {
     const token = await one.issuer.issueAccessToken({ ...claims, now });
     const [header, , signature] = token.split(".");

@@ -47,6 +47,19 @@ const acceptedAlgorithms: ReadonlySet<string> = new Set(signingAlgorithms);
 // RFC 9068 media type for JWT access tokens; other token kinds use other types,
 // so one kind can never pass for another.
 const accessTokenType = "at+jwt";
+/**
+ * Tokens whose signature and claims were verified, kept by their full text (signature included),
+ * at most this many (the oldest goes first): about 4 MB of tokens.
+ */
+const verifiedTokensKept = 10_000;
+
+/** A token this instance verified: what it claims, until when, and under which key. */
+interface VerifiedToken {
+  readonly claims: AccessTokenClaims;
+  readonly kid: string;
+  /** `exp`, in seconds since the epoch. */
+  readonly expiresAt: number;
+}
 
 interface ImportedKey {
   readonly algorithm: SigningAlgorithm;
@@ -87,6 +100,12 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
   const readIfDue = (now: Date, gapMs: number): Promise<void> | null =>
     reading ?? (now.getTime() - lastReadAt >= gapMs ? readAgain(now) : null);
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+  // An app presents the same access token on every request for its five minutes, and the ES256
+  // verification is the largest part of an authenticated request's CPU (docs/performance.md,
+  // issue 11). A token's signature and claims cannot change, so a token verified once is answered
+  // from here while it is unexpired and its key is still held: a removed key still stops its tokens
+  // at the next read of the key set, and the session is still read on every request (ADR 0003).
+  const verified = new Map<string, VerifiedToken>();
 
   return {
     accessTokenTtlSeconds: settings.ttlSeconds,
@@ -111,6 +130,13 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
     }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">> {
       const due = readIfDue(now, keys.maxAgeMs);
       if (due !== null) await due;
+      const known = verified.get(token);
+      if (known !== undefined && current.byKid.has(known.kid)) {
+        // As jose decides it: expired from `exp` on (no clock tolerance).
+        if (known.expiresAt > seconds(now)) return ok(known.claims);
+        verified.delete(token);
+        return tokenExpired();
+      }
       let kid: unknown;
       let alg: unknown;
       try {
@@ -139,7 +165,14 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
         if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
           return err("INVALID_TOKEN", "Token is malformed");
         }
-        return ok({ userId: payload.sub as UserId, sessionId: payload.sid as SessionId });
+        const claims = { userId: payload.sub as UserId, sessionId: payload.sid as SessionId };
+        if (verified.size >= verifiedTokensKept) {
+          const oldest = verified.keys().next();
+          if (oldest.done !== true) verified.delete(oldest.value);
+        }
+        // requiredClaims makes exp present; jose checked it is a number.
+        verified.set(token, { claims, kid, expiresAt: Number(payload.exp) });
+        return ok(claims);
       } catch (error) {
         return translateJoseError(error);
       }
@@ -172,11 +205,15 @@ function invalidToken(): Result<never, "INVALID_TOKEN"> {
 }
 
 /** Maps jose's failures by code; anything that is not a jose error is a bug and is rethrown. */
+function tokenExpired(): Result<never, "TOKEN_EXPIRED"> {
+  return err("TOKEN_EXPIRED", "Access token has expired");
+}
+
 function translateJoseError(error: unknown): Result<never, "TOKEN_EXPIRED" | "INVALID_TOKEN"> {
   if (!(error instanceof errors.JOSEError)) throw error;
   switch (error.code) {
     case "ERR_JWT_EXPIRED":
-      return err("TOKEN_EXPIRED", "Access token has expired");
+      return tokenExpired();
     default:
       return invalidToken();
   }

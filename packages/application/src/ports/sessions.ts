@@ -25,10 +25,11 @@ export interface AccessTokenIssuer {
   }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">>;
 }
 
-/** A refresh token found by id, with its session and the token that replaced it, if any. */
+/** A refresh token found by id, with its session, their user and the token that replaced it, if any. */
 export interface StoredRefreshToken {
   readonly token: RefreshToken;
   readonly session: Session;
+  readonly user: User;
   readonly successor: RefreshToken | null;
   /** The successor's secret, encrypted, while it is kept for the grace period; else null. */
   readonly encryptedSuccessorSecret: string | null;
@@ -77,9 +78,10 @@ export interface SessionRepository {
   findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null>;
   /**
    * Marks `rotatedId` rotated and stores `replacement` with its encrypted secret (kept until
-   * `replacementSecret.expiresAt`, the end of the grace period; null keeps none), atomically,
-   * only if `rotatedId` was not rotated yet. Of concurrent calls for one token exactly one
-   * answers "rotated", and a reader sees the replacement and its secret together or neither.
+   * `replacementSecret.expiresAt`, the end of the grace period; null keeps none), only if
+   * `rotatedId` was not rotated yet, and touches the session. Of concurrent calls for one token
+   * exactly one answers "rotated" and only its replacement stays; a reader sees the link to the
+   * replacement, the replacement and its secret together or none of them.
    * The kept secret of `rotatedId` itself is forgotten: it is no longer anyone's live token.
    */
   rotateRefreshToken(input: {

@@ -352,10 +352,13 @@ export class InMemorySessionRepository implements SessionRepository {
     if (token === undefined) return null;
     const session = this.#sessions.get(token.sessionId);
     if (session === undefined) return null;
+    const user = await this.#users.findUserById(session.userId);
+    if (user === null) return null;
     const successor = token.replacedById === null ? null : (this.#tokens.get(token.replacedById) ?? null);
     return {
       token: { ...token },
       session: { ...session },
+      user,
       successor: successor === null ? null : { ...successor },
       encryptedSuccessorSecret:
         successor === null ? null : (this.#keptSecrets.get(successor.id)?.encrypted ?? null),

@@ -54,12 +54,13 @@ export function sessionRepositoryContract(
   const kept = (label: string) => ({ encrypted: `encrypted-${label}`, expiresAt: at(60_000) });
 
   describe(`SessionRepository contract: ${name}`, () => {
-    it("finds a created session and its first refresh token, field for field", async () => {
-      const { sessions, session, token } = await withSession();
+    it("finds a created session and its first refresh token with their user, field for field", async () => {
+      const { sessions, user, session, token } = await withSession();
       expect(await sessions.findSession(session.id)).toEqual(session);
       expect(await sessions.findRefreshToken(token.id)).toEqual({
         token,
         session,
+        user,
         successor: null,
         encryptedSuccessorSecret: null,
       });

@@ -48,9 +48,8 @@ async function rotateOrReject(
     return rejected;
   }
   // A disabled account's tokens answer why they stopped working, though disabling revoked their
-  // sessions (the secret matched: the presenter held this token).
-  const user = await deps.users.findUserById(stored.session.userId);
-  if (user === null) return rejected;
+  // sessions (the secret matched: the presenter held this token). The user came with the token.
+  const { user } = stored;
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return { result: allowed, observed: "refused" };
   const now = deps.clock.now();

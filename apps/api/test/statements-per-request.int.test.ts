@@ -1,0 +1,78 @@
+import { Writable } from "node:stream";
+import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { composeService, type Service } from "../src/compose.ts";
+import { integrationTestConfig } from "./test-config.ts";
+
+/**
+ * The statements, each a round trip to MySQL, that the hot paths make (docs/performance.md): counted
+ * from the database debug log (DEBUG=superoauth:db), which Kysely writes for every statement on a
+ * connection, transaction control (BEGIN, COMMIT) included. Runs on MySQL and on SQLite.
+ * @see issue 11, "Performance gate"
+ */
+const database = useTestDatabase();
+const statements: string[] = [];
+let service: Service;
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      const line = JSON.parse(String(chunk)) as { msg?: string; sql?: string };
+      if (line.msg === "query" && line.sql !== undefined) statements.push(line.sql);
+      done();
+    },
+  });
+  const config = integrationTestConfig({ DATABASE_URL: database.url(), DEBUG: "superoauth:db" });
+  service = await composeService(config, pino({ level: "info" }, sink), { exportWorker: { start: false } });
+});
+afterAll(async () => service?.close());
+
+/** The statements `request` made, lower-cased and cut to their first words. */
+async function statementsOf(request: () => Promise<unknown>): Promise<string[]> {
+  statements.length = 0;
+  await request();
+  return statements.map((sql) =>
+    sql.replaceAll(/[`"]/g, "").toLowerCase().split(/\s+/).slice(0, 3).join(" "),
+  );
+}
+
+describe("statements per request", () => {
+  it("a refresh makes four statements and no transaction: one read, the successor, the decision, the touch", async () => {
+    const registered = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "statements@example.com", password: "Integr4tion-pass!", nickname: "count" },
+    });
+    expect(registered.statusCode).toBe(201);
+    let refreshToken: string = registered.json().data.refreshToken;
+    let accessToken: string = registered.json().data.accessToken;
+
+    const refresh = await statementsOf(async () => {
+      const response = await service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/refresh",
+        payload: { refreshToken },
+      });
+      expect(response.statusCode).toBe(200);
+      ({ refreshToken, accessToken } = response.json().data);
+    });
+    // Before issue 11: the token read, the user read, BEGIN, two UPDATEs, the INSERT, COMMIT (7).
+    expect(refresh).toHaveLength(4);
+    expect(refresh.slice(0, 2)).toEqual(["select user.*, token.id", "insert into refresh_tokens"]);
+    expect(refresh.slice(2).sort()).toEqual(["update refresh_tokens set", "update sessions set"]);
+
+    const me = await statementsOf(async () => {
+      const response = await service.app.inject({
+        method: "GET",
+        url: "/api/v1/auth/me",
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.json().data.user).toMatchObject({ twoFactorEnabled: false, backupCodesRemaining: 0 });
+    });
+    // Before issue 11: the user and session, then the 2FA status (2).
+    expect(me).toHaveLength(1);
+    expect(me[0]).toMatch(/^select user\./);
+  });
+});
