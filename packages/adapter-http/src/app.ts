@@ -114,7 +114,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Before any route: the description collects the routes as they are added.
   if (options.apiDocs !== undefined) await describeAPI(app, options.apiDocs);
   app.decorateRequest("auth", null);
-  app.decorateRequest("caller", null);
 
   echoRequestIds(app);
   logRequestHeaders(app);

@@ -1,4 +1,4 @@
-import type { Authenticated, AuthenticatedApp, UseCases } from "@superoauth/application";
+import type { Authenticated, UseCases } from "@superoauth/application";
 import { type ErrorCode, type Result, thirdPartyAPIRoutes } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { sendError, sendFailure } from "./replies.ts";
@@ -7,8 +7,6 @@ declare module "fastify" {
   interface FastifyRequest {
     /** Set by `requireAuthentication` on routes that need a signed-in user. */
     auth: Authenticated | null;
-    /** Set by `requireCaller` on the routes apps may call too. */
-    caller: Authenticated | AuthenticatedApp | null;
   }
 }
 
@@ -42,23 +40,7 @@ export function routeKeyOf(request: FastifyRequest): string {
 }
 
 /**
- * A preHandler for the routes apps may call too (the third-party scope table, ADR 0020): admits
- * our own access tokens as requireAuthentication does, and an app's access token with the
- * route's scope.
- */
-export function requireCaller(useCases: UseCases) {
-  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const caller = await authenticateBearer(request, reply, (token) =>
-      useCases.authenticateCaller({ token, route: routeKeyOf(request) }),
-    );
-    if (caller === null) return;
-    request.caller = caller;
-    if ("session" in caller) request.auth = caller;
-  };
-}
-
-/**
- * The request's Bearer token through `authenticate` (a use case of the requireCaller kind): its
+ * The request's Bearer token through `authenticate` (authenticateCaller and its kind: the routes apps may call too, ADR 0020): its
  * value, or null once the refusal is sent (UNAUTHORIZED without a token).
  */
 export async function authenticateBearer<T>(
@@ -99,12 +81,6 @@ async function sendAuthenticationFailure(
     );
   }
   await sendFailure(reply, failure);
-}
-
-/** The caller, our user or an app acting for one; only for handlers behind requireCaller. */
-export function callerOf(request: FastifyRequest): Authenticated | AuthenticatedApp {
-  if (request.caller === null) throw new Error("Route is missing requireCaller");
-  return request.caller;
 }
 
 /** The authenticated caller; only for handlers behind requireAuthentication. */

@@ -23,7 +23,7 @@ export const inputErrors = ["VALIDATION_ERROR"] as const;
 export const bodyErrors = ["VALIDATION_ERROR", "PAYLOAD_TOO_LARGE"] as const;
 
 /**
- * A route behind requireAuthentication or requireCaller: no Bearer token (UNAUTHORIZED), and
+ * A route behind requireAuthentication or authenticateBearer: no Bearer token (UNAUTHORIZED), and
  * authenticateAccessToken's refusals (an app's token where only ours open the route, or without
  * the route's scope: INSUFFICIENT_SCOPE).
  */

@@ -84,7 +84,7 @@ export async function authRoutes(
       },
     },
     async (request, reply) => {
-      // Apps too, with user:read (ADR 0020), as requireCaller admits them; the 2FA status comes
+      // Apps too, with user:read (ADR 0020), as authenticateCaller admits them; the 2FA status comes
       // with the session and the user, in one read for our own tokens.
       const found = await authenticateBearer(request, reply, (token) =>
         useCases.authenticateCallerWithTwoFactorStatus({ token, route: routeKeyOf(request) }),
