@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync, watchFile } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { prettyFactory } from "pino-pretty";
 import { keepLogLine, type LogFilter, type LogLevelName, logLevelNames, parseLogLine } from "../log-lines.ts";
@@ -100,9 +100,12 @@ if (args.follow === true) {
       position = currentSize;
     }
   };
-  watchFile(file, { interval: 250 }, (current) => printNew(current.size));
-  // What was written between the first read and the watch's start.
-  printNew(statSync(file).size);
+  // Polls the size against what has been printed (not fs.watchFile, whose first stat is its
+  // baseline: a write landing between our read and that stat would never be reported).
+  setInterval(() => {
+    const current = statSync(file, { throwIfNoEntry: false });
+    if (current !== undefined) printNew(current.size);
+  }, 250);
 } else if (carry !== "") {
   print(carry);
 }
