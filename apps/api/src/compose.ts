@@ -19,7 +19,10 @@ import {
 } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createOIDCProvider, createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
-import { createZxcvbnPasswordStrengthChecker } from "@superoauth/adapter-password-strength";
+import {
+  createPasswordScreeningPool,
+  type PasswordScreeningPool,
+} from "@superoauth/adapter-password-strength";
 import { openStorage, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import {
@@ -102,6 +105,7 @@ export async function composeService(
     ...(dbLogger === undefined ? {} : { onQuery: (query) => dbLogger.debug(query, "query") }),
   });
   let metricsApp: HttpApp | undefined;
+  let passwordScreen: PasswordScreeningPool | undefined;
   try {
     // Creates the database if missing, and migrates it without the query timeout.
     if (config.migrateOnStart) await storage.migrate();
@@ -129,6 +133,8 @@ export async function composeService(
       ...(metrics === undefined ? {} : { onJobEnded: metrics.exportJobs.recordJob }),
     });
     const exportArchives = createLocalExportArchiveStore({ directory: config.dataExport.directory });
+    // Its thread starts now and builds the dictionaries while the rest is composed.
+    passwordScreen = createPasswordScreeningPool();
     const deps: Dependencies = {
       clock,
       random: createSecureRandomSource(),
@@ -137,7 +143,7 @@ export async function composeService(
         config.security.hashing,
         metrics?.recordHashingQueueWait,
       ),
-      passwordStrength: createZxcvbnPasswordStrengthChecker(),
+      passwordStrength: passwordScreen,
       secretHasher: createSHA256SecretHasher(),
       accessTokens: createJWTAccessTokenIssuer({
         keys: {
@@ -258,11 +264,13 @@ export async function composeService(
         if (pending > 0)
           logger?.error({ pending }, "shutting down with background tasks unfinished; they are lost");
         await mail.close();
+        await passwordScreen?.close();
         await storage.close();
       },
     };
   } catch (error) {
     await metricsApp?.close();
+    await passwordScreen?.close();
     await storage.close();
     throw error;
   }

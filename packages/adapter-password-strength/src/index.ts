@@ -1,1 +1,2 @@
-export { createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";
+export { createPasswordScreeningPool, type PasswordScreeningPool } from "./screening-pool.ts";
+export { createZxcvbnPasswordScreen } from "./zxcvbn-password-strength.ts";

@@ -1,15 +1,15 @@
 import { accountWordsOf, checkPasswordPolicy } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import { analysedPasswordLength, createZxcvbnPasswordStrengthChecker } from "./zxcvbn-password-strength.ts";
+import { analysedPasswordLength, createZxcvbnPasswordScreen } from "./zxcvbn-password-strength.ts";
 
 // Where the line is (docs/decisions/0014-password-screening.md): the predictable is refused,
 // the merely short is not. Every password here meets the contract's composition rules, so the
 // screen is the only thing that can refuse it.
 
-const checker = createZxcvbnPasswordStrengthChecker();
+const screen = createZxcvbnPasswordScreen();
 const ada = accountWordsOf({ email: "ada@example.com", nickname: "ada_lovelace" });
 const assess = (password: string, accountWords: readonly string[] = ada) =>
-  checker.assessPassword({ password, accountWords });
+  screen({ password, accountWords });
 
 describe("zxcvbn password screening", () => {
   it.each(["q7#Rv2!k", "Xk9$mP2q", "b4!Tz8@w", "Sup3r-secret!", "Correct-horse-battery-1!"])(

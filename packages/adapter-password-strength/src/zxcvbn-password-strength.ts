@@ -1,4 +1,4 @@
-import type { PasswordAssessment, PasswordStrengthChecker } from "@superoauth/application";
+import type { PasswordAssessment } from "@superoauth/application";
 import { type FeedbackType, ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { adjacencyGraphs, dictionary as commonDictionary } from "@zxcvbn-ts/language-common";
 import { dictionary as englishDictionary, translations } from "@zxcvbn-ts/language-en";
@@ -33,12 +33,20 @@ export const analysedPasswordLength = 24;
  */
 const l33tMaxSubstitutions = 10;
 
+/** What the screen is asked: a new password and the account's own words. */
+export interface PasswordScreenInput {
+  readonly password: string;
+  readonly accountWords: readonly string[];
+}
+
 /**
- * A PasswordStrengthChecker over zxcvbn-ts with its common (passwords, keyboard layouts) and
+ * The screen itself, synchronous: zxcvbn-ts with its common (passwords, keyboard layouts) and
  * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
- * time. The dictionaries are built into the estimator once, here (about 80 ms), not per request.
+ * time. The dictionaries are built into the estimator once, here (80-330 ms), not per request.
+ * Each call takes 5-40 ms of one core: the service runs it in a worker thread
+ * (`createPasswordScreeningPool`), never on the event loop.
  */
-export function createZxcvbnPasswordStrengthChecker(): PasswordStrengthChecker {
+export function createZxcvbnPasswordScreen(): (input: PasswordScreenInput) => PasswordAssessment {
   const zxcvbn = new ZxcvbnFactory({
     translations,
     graphs: adjacencyGraphs,
@@ -46,12 +54,10 @@ export function createZxcvbnPasswordStrengthChecker(): PasswordStrengthChecker {
     maxLength: analysedPasswordLength,
     l33tMaxSubstitutions,
   });
-  return {
-    assessPassword({ password, accountWords }): PasswordAssessment {
-      const result = zxcvbn.check(password, [...accountWords]);
-      if (result.score >= minimumPasswordScore) return { guessable: false };
-      return { guessable: true, reason: explain(result.feedback) };
-    },
+  return ({ password, accountWords }) => {
+    const result = zxcvbn.check(password, [...accountWords]);
+    if (result.score >= minimumPasswordScore) return { guessable: false };
+    return { guessable: true, reason: explain(result.feedback) };
   };
 }
 

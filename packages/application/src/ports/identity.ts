@@ -35,9 +35,11 @@ export type PasswordAssessment =
 /**
  * Estimates how easy a new password is to guess: common passwords, words, names, keyboard
  * patterns, dates and repeats, with l33t and reversed variants, and the account's own words
- * (zxcvbn-ts in production; offline, dictionaries loaded once). Asked only when a password is
- * set, never at sign-in (docs/decisions/0014-password-screening.md).
+ * (zxcvbn-ts in production, in a worker thread: tens of milliseconds of CPU that would otherwise
+ * block the event loop; offline, dictionaries loaded once). Asked only when a password is set,
+ * never at sign-in (docs/decisions/0014-password-screening.md). May reject with OverloadedError
+ * when too many screens are waiting.
  */
 export interface PasswordStrengthChecker {
-  assessPassword(input: { password: string; accountWords: readonly string[] }): PasswordAssessment;
+  assessPassword(input: { password: string; accountWords: readonly string[] }): Promise<PasswordAssessment>;
 }

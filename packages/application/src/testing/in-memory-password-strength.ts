@@ -26,7 +26,10 @@ export class InMemoryPasswordStrengthChecker implements PasswordStrengthChecker 
     "iloveyou",
   ];
 
-  assessPassword(input: { password: string; accountWords: readonly string[] }): PasswordAssessment {
+  async assessPassword(input: {
+    password: string;
+    accountWords: readonly string[];
+  }): Promise<PasswordAssessment> {
     const lowered = input.password.toLowerCase();
     const stem = [...lowered.replace(/[\d\W_]+$/, "")].map((c) => unl33t[c] ?? c).join("");
     if (InMemoryPasswordStrengthChecker.commonPasswords.includes(stem)) {

@@ -29,7 +29,7 @@ export async function setPassword(
   const client = input.client ?? {};
   const user = await deps.users.findUserById(session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  const screened = checkNewPassword(deps, {
+  const screened = await checkNewPassword(deps, {
     password: input.newPassword,
     account: user,
     field: "New password",

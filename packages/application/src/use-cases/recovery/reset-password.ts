@@ -24,7 +24,7 @@ export async function resetPassword(
   const user = await deps.users.findUserById(token.userId);
   if (user === null) return invalid;
   // A password the policy or the screen refuses does not spend the token: the user may try another.
-  const screened = checkNewPassword(deps, {
+  const screened = await checkNewPassword(deps, {
     password: input.newPassword,
     account: user,
     field: "New password",

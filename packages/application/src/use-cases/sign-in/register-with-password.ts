@@ -14,7 +14,7 @@ export async function registerWithPassword(
   if (!email.ok) return email;
   const nickname = parseNickname(input.nickname);
   if (!nickname.ok) return nickname;
-  const screened = checkNewPassword(deps, {
+  const screened = await checkNewPassword(deps, {
     password: input.password,
     account: { email: email.value, nickname: nickname.value },
   });

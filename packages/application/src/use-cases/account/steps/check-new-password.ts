@@ -12,17 +12,19 @@ import type { Dependencies } from "../../../ports/index.ts";
  * Whether `password` may become the account's password: the contract's composition rules,
  * then the guessability screen against common passwords and the account's own words (NIST
  * SP 800-63B-4, 3.1.1.2), both on the NFKC form that is hashed. Each refusal is a
- * VALIDATION_ERROR saying why. Runs only when a password is set, never at sign-in.
+ * VALIDATION_ERROR saying why. Runs only when a password is set, never at sign-in. The screen
+ * runs off the event loop in production (a worker thread); an overloaded screen rejects with
+ * OverloadedError.
  */
-export function checkNewPassword(
+export async function checkNewPassword(
   deps: Pick<Dependencies, "passwordStrength">,
   input: { password: string; account: { email: string; nickname: string }; field?: string },
-): Result<void, "VALIDATION_ERROR"> {
+): Promise<Result<void, "VALIDATION_ERROR">> {
   const field = input.field ?? "Password";
   const password = normalizePassword(input.password);
   const policy = checkPasswordPolicy(password, field);
   if (!policy.ok) return policy;
-  const assessment = deps.passwordStrength.assessPassword({
+  const assessment = await deps.passwordStrength.assessPassword({
     password,
     accountWords: accountWordsOf(input.account),
   });

@@ -1,0 +1,78 @@
+import { OverloadedError } from "@superoauth/application";
+import { afterEach, describe, expect, it } from "vitest";
+import { createPasswordScreeningPool, type PasswordScreeningPool } from "./screening-pool.ts";
+
+// The screen's verdicts are zxcvbn-password-strength.test.ts's; this is the thread around it.
+
+const words = ["ada", "example", "com", "lovelace"];
+let pool: PasswordScreeningPool | undefined;
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
+
+describe("the password screen on a worker thread", () => {
+  it("answers as the screen does, from the thread", async () => {
+    pool = createPasswordScreeningPool();
+
+    await expect(pool.assessPassword({ password: "q7#Rv2!k", accountWords: words })).resolves.toEqual({
+      guessable: false,
+    });
+    await expect(pool.assessPassword({ password: "P@ssw0rd1!", accountWords: words })).resolves.toEqual({
+      guessable: true,
+      reason: expect.stringMatching(/^This is similar to a commonly used password\./),
+    });
+    await expect(pool.assessPassword({ password: "Lovelace1!", accountWords: words })).resolves.toMatchObject(
+      {
+        guessable: true,
+      },
+    );
+  });
+
+  it("leaves the event loop free while it screens", async () => {
+    pool = createPasswordScreeningPool();
+    await pool.assessPassword({ password: "warm-up-1!", accountWords: words });
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 1);
+    try {
+      // Tens of milliseconds each: on the calling thread they would all run before the first tick.
+      const screens = Array.from({ length: 8 }, (_, i) =>
+        pool?.assessPassword({ password: `Correct-horse-battery-${i}!`, accountWords: words }),
+      );
+      await Promise.all(screens);
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(ticks).toBeGreaterThan(0);
+  });
+
+  it("refuses a screen at once with OverloadedError when maxQueue screens are waiting", async () => {
+    pool = createPasswordScreeningPool({ maxQueue: 2 });
+    // Sent together while the thread still builds its dictionaries: they wait, two at most.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        pool?.assessPassword({ password: `q7#Rv2!k-${i}`, accountWords: words }),
+      ),
+    );
+
+    const refused = outcomes.filter((outcome) => outcome.status === "rejected");
+    const screened = outcomes.filter((outcome) => outcome.status === "fulfilled");
+    expect(screened.length).toBeGreaterThanOrEqual(2);
+    expect(screened.length).toBeLessThanOrEqual(3);
+    expect(refused).toHaveLength(8 - screened.length);
+    for (const outcome of refused) {
+      expect(outcome.reason).toBeInstanceOf(OverloadedError);
+      expect(outcome.reason).toMatchObject({ retryAfterSeconds: 1 });
+    }
+  });
+
+  it("stops its thread on close: a screen asked afterwards is refused", async () => {
+    const closing = createPasswordScreeningPool();
+    await closing.assessPassword({ password: "q7#Rv2!k", accountWords: words });
+    await closing.close();
+
+    await expect(closing.assessPassword({ password: "q7#Rv2!k", accountWords: words })).rejects.toThrow(
+      "The password screen is closed",
+    );
+  });
+});
