@@ -26,12 +26,13 @@ export const analysedPasswordLength = 24;
 /**
  * How many l33t substitution combinations zxcvbn tries (its default: 100). Their number grows
  * with every character that has a l33t reading (`4 @ 8 ( 6 # 1 ! | 0 $ 5 + 7 % 2`), and so does the
- * synchronous time: with the default, a 15-character random password took about a second of one
- * core on the loaded 2-core machine, a string of such characters likewise, blocking the event loop
- * for every request meanwhile (docs/performance.md, issue 11); with 10, 40-80 ms. Common l33t
- * variants (`P@ssw0rd1!`) need one or two substitutions and are still refused.
+ * time: with the default, a 15-character random password took about a second of one core on the
+ * loaded 2-core machine (docs/performance.md, issue 11). Measured on an idle core, per screen:
+ * `Kx7#mQ2v-Lr9!pT` 106 ms at 100, 14 ms at 10, 5 ms at 3; `Correct-horse-battery-1!` 25, 26 and
+ * 12 ms. Common l33t variants need one or two substitutions: of 30 of them (`L3tm31n!`,
+ * `Footb@ll1!`, `Sh@d0w12!`, ...) the default refuses 21, and 10, 5 and 3 the same 19.
  */
-const l33tMaxSubstitutions = 10;
+const l33tMaxSubstitutions = 3;
 
 /** What the screen is asked: a new password and the account's own words. */
 export interface PasswordScreenInput {
