@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
 import type { Theme } from "@superoauth/adapter-web/theme";
@@ -320,6 +321,8 @@ export interface ParseOptions {
    * it (config:validate), and `none` (the default, for tests) draws them from `makeSecret`.
    */
   readonly developmentSecrets?: "create" | "read" | "none";
+  /** The cores the process may use; os.availableParallelism() unless a test says otherwise. */
+  readonly cores?: number;
 }
 
 const placeholderSecrets = [
@@ -414,7 +417,12 @@ export function parseConfig(
   const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
   problems.push(...oauth.problems);
   warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
-  const security = parseSecurityConfig(e, { environment, makeSecret, invalid: read.invalid });
+  const security = parseSecurityConfig(e, {
+    environment,
+    makeSecret,
+    cores: options.cores ?? availableParallelism(),
+    invalid: read.invalid,
+  });
   problems.push(...security.problems);
   warnings.push(
     ...(developmentSecrets === undefined ? security.warnings : security.warnings.filter(notAbout)),

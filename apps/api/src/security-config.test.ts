@@ -67,12 +67,21 @@ describe("lockout and two-factor configuration", () => {
   });
 
   it("sizes argon2 to libuv's pool (UV_THREADPOOL_SIZE, 4) with 64 waiting, and reads both", () => {
-    const defaults = parseConfig({}, makeSecret);
+    const defaults = parseConfig({}, makeSecret, { cores: 16 });
     if (!defaults.ok) throw new Error(defaults.problems.join("; "));
     expect(defaults.config.security.hashing).toEqual({ maxConcurrent: 4, maxQueue: 64 });
-    const set = parseConfig({ UV_THREADPOOL_SIZE: "8", ARGON2_MAX_QUEUE: "0" }, makeSecret);
+    const set = parseConfig({ UV_THREADPOOL_SIZE: "8", ARGON2_MAX_QUEUE: "0" }, makeSecret, { cores: 16 });
     if (!set.ok) throw new Error(set.problems.join("; "));
     expect(set.config.security.hashing).toEqual({ maxConcurrent: 8, maxQueue: 0 });
+  });
+
+  it("runs at most one argon2 hash per core, whatever the pool's size", () => {
+    const twoCores = parseConfig({}, makeSecret, { cores: 2 });
+    if (!twoCores.ok) throw new Error(twoCores.problems.join("; "));
+    expect(twoCores.config.security.hashing).toEqual({ maxConcurrent: 2, maxQueue: 64 });
+    const bigPool = parseConfig({ UV_THREADPOOL_SIZE: "64" }, makeSecret, { cores: 6 });
+    if (!bigPool.ok) throw new Error(bigPool.problems.join("; "));
+    expect(bigPool.config.security.hashing.maxConcurrent).toBe(6);
   });
 
   it("refuses a thread pool libuv would not start (0, or over 1024)", () => {

@@ -61,7 +61,7 @@ export const securityVariables = {
   UV_THREADPOOL_SIZE: withDefault({
     default: "4",
     meaning:
-      "Node's libuv thread pool, read by Node at start (set it in the environment, not `.env`); argon2 hashes run at most this many at once ([ADR 0010](docs/decisions/0010-bounded-hashing-and-backup-code-lookup.md))",
+      "Node's libuv thread pool, read by Node at start (set it in the environment, not `.env`); argon2 hashes run at most this many at once, and at most one per core ([ADR 0010](docs/decisions/0010-bounded-hashing-and-backup-code-lookup.md))",
     // libuv's own bounds for its pool.
     parse: integer({ min: 1, max: 1024 }),
   }),
@@ -79,6 +79,8 @@ export function parseSecurityConfig(
   context: {
     environment: "development" | "production" | "test";
     makeSecret: () => string;
+    /** The cores the process may use (os.availableParallelism()). */
+    cores: number;
     /** Variables already reported invalid. */
     invalid: ReadonlySet<string>;
   },
@@ -114,7 +116,12 @@ export function parseSecurityConfig(
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
       totpIssuer: e.TOTP_ISSUER,
-      hashing: { maxConcurrent: e.UV_THREADPOOL_SIZE, maxQueue: e.ARGON2_MAX_QUEUE },
+      // One hash per core at most: more run no faster (each is CPU-bound) but hold 19 MiB more each
+      // and keep thread-pool threads from file and DNS work (docs/performance.md).
+      hashing: {
+        maxConcurrent: Math.min(e.UV_THREADPOOL_SIZE, context.cores),
+        maxQueue: e.ARGON2_MAX_QUEUE,
+      },
     },
   };
 }

@@ -1,2 +1,2 @@
+// Only the pool: the zxcvbn dictionaries are loaded by its worker thread, not by the service's.
 export { createPasswordScreeningPool, type PasswordScreeningPool } from "./screening-pool.ts";
-export { createZxcvbnPasswordScreen } from "./zxcvbn-password-strength.ts";
