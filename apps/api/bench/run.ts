@@ -752,6 +752,21 @@ function summarize(input: { results: readonly Measured[]; targets: readonly Targ
     }
   }
 
+  const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  console.log(
+    "\nMemory of each server after its last row (MiB): RSS; the main thread's V8 heap (allocated, of it in use); external (Buffers, native objects held from JS); the rest (code, Node and V8 themselves, the worker threads' heaps, argon2id's and SQLite's native memory, malloc's retained pages)\n",
+  );
+  console.log("| server      | peak RSS | RSS now | V8 heap | in use | external | the rest |");
+  console.log("|-------------|---------:|--------:|--------:|-------:|---------:|---------:|");
+  for (const { label } of targets) {
+    const last = results.filter((row) => row.target === label).at(-1);
+    if (last === undefined) continue;
+    const { rss, heapTotal, heapUsed, external } = last.probe.memory;
+    console.log(
+      `| ${label.padEnd(11)} | ${mib(last.probe.peakRSSBytes).padStart(8)} | ${mib(rss).padStart(7)} | ${mib(heapTotal).padStart(7)} | ${mib(heapUsed).padStart(6)} | ${mib(external).padStart(8)} | ${mib(rss - heapTotal - external).padStart(8)} |`,
+    );
+  }
+
   const large = targets.filter((t) => t.seededUsers > 1000);
   if (large.length > 0) {
     console.log("\nA million users against about a thousand, same run, rows seconds apart\n");

@@ -1,7 +1,8 @@
 // Loaded into each benchmarked server with `node --import` (run.ts): measures from inside the
 // server process, without a line of the service knowing. On "sample" over the IPC channel it
 // answers the event-loop delay since the last sample (perf_hooks.monitorEventLoopDelay), the CPU
-// time the process used since then, and its peak RSS so far, then starts a new interval. On
+// time the process used since then, its peak RSS so far and its memory now, then starts a new
+// interval. On
 // { profile: "start" } and { profile: "stop", file } it records a CPU profile of the process (V8's
 // profiler, as --cpu-prof does) between the two and writes it to `file`: one scenario's profile,
 // without the start-up and the set-up that --cpu-prof would mix in.
@@ -15,6 +16,8 @@ export interface ProbeSample {
   readonly eventLoopDelayMaxMs: number;
   readonly cpuMicroseconds: number;
   readonly peakRSSBytes: number;
+  /** process.memoryUsage() when sampled: RSS now, and the main thread's V8 heap and external memory. */
+  readonly memory: { rss: number; heapTotal: number; heapUsed: number; external: number };
 }
 
 const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -37,6 +40,9 @@ process.on("message", (message) => {
     cpuMicroseconds: used.user + used.system,
     // maxRSS is in kibibytes (getrusage).
     peakRSSBytes: process.resourceUsage().maxRSS * 1024,
+    memory: (({ rss, heapTotal, heapUsed, external }) => ({ rss, heapTotal, heapUsed, external }))(
+      process.memoryUsage(),
+    ),
   };
   process.send?.(sample);
   delay.reset();
