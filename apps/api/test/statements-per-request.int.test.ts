@@ -74,5 +74,19 @@ describe("statements per request", () => {
     // Before issue 11: the user and session, then the 2FA status (2).
     expect(me).toHaveLength(1);
     expect(me[0]).toMatch(/^select user\./);
+
+    await statementsOf(async () => {
+      const response = await service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: "statements@example.com", password: "Integr4tion-pass!" },
+      });
+      expect(response.statusCode).toBe(200);
+    });
+    // The lockout counters are read and written once, by the reservation, and cleared at the end;
+    // before issue 11 a second read-and-write gave the attempt back just before they were cleared.
+    const login = statements.map((sql) => sql.replaceAll(/[`"]/g, "").toLowerCase());
+    expect(login.filter((sql) => /^select \* from login_failures/.test(sql))).toHaveLength(1);
+    expect(login.filter((sql) => /^delete from login_failures/.test(sql))).toHaveLength(1);
   });
 });

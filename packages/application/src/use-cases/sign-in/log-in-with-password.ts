@@ -43,6 +43,7 @@ export async function logInWithPassword(
           userId: user?.id ?? null,
           client: input.client,
           checkProof: checkPassword,
+          deferGiveBack: true,
         });
   if (!proof.ok) return proof;
   if (user === null || !proof.value) {
@@ -56,6 +57,16 @@ export async function logInWithPassword(
     }
     return invalidCredentials;
   }
-  // Status is checked only after the password, so a disabled account is not revealed to a guesser.
-  return continueAfterFirstFactor(deps, { user, client: input.client, method: "password" });
+  // The right password's attempt is given back unless the sign-in completes, which clears the counters.
+  const giveBack = "giveBack" in proof ? proof.giveBack : undefined;
+  let outcome: Awaited<ReturnType<typeof continueAfterFirstFactor>>;
+  try {
+    // Status is checked only after the password, so a disabled account is not revealed to a guesser.
+    outcome = await continueAfterFirstFactor(deps, { user, client: input.client, method: "password" });
+  } catch (error) {
+    await giveBack?.().catch(() => undefined);
+    throw error;
+  }
+  if (!outcome.ok || "mfaRequired" in outcome.value) await giveBack?.();
+  return outcome;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { PasswordHasher } from "../../ports/index.ts";
 import { CountingPasswordHasher, createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
@@ -185,6 +185,50 @@ describe("lockout reserves each attempt before the password is checked", () => {
         { email: "ada@example.com", password: strongPassword, client: attacker },
       ),
     ).rejects.toThrow("hasher unavailable");
+    // Counted, the attempt that threw would have been the fifth and locked.
+    expect((await logIn(attacker)).ok).toBe(true);
+  });
+
+  it("a completed sign-in writes the counters once (the reservation); clearing them gives the attempt back", async () => {
+    const { deps, logIn, failTimes } = await setUp();
+    const updates = vi.spyOn(deps.lockout, "updateLoginFailures");
+    unwrapSignedIn(await logIn(owner));
+    expect(updates).toHaveBeenCalledTimes(1);
+    await failTimes(4, owner);
+    unwrapSignedIn(await logIn(owner));
+    await failTimes(4, owner);
+    expect((await logIn(owner)).ok).toBe(true);
+  });
+
+  it("gives the attempt back when the right password leads to the 2FA step", async () => {
+    const { deps, logIn, failTimes } = await setUp();
+    vi.spyOn(deps.twoFactor, "findTOTPFactor").mockResolvedValue({
+      status: "enabled",
+    } as Awaited<ReturnType<typeof deps.twoFactor.findTOTPFactor>>);
+    const updates = vi.spyOn(deps.lockout, "updateLoginFailures");
+    await failTimes(4, attacker);
+    for (let i = 0; i < 3; i++)
+      expect(await logIn(attacker)).toMatchObject({ ok: true, value: { mfaRequired: true } });
+    // Four failures, then per right password a reservation and its give-back.
+    expect(updates).toHaveBeenCalledTimes(4 + 3 * 2);
+  });
+
+  it("gives the attempt back when the account may not sign in after the right password", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    await registerAccount(deps, { email: "ada@example.com" });
+    const logIn = (password: string) =>
+      logInWithPassword(deps, { email: "ada@example.com", password, client: attacker });
+    for (let i = 0; i < 4; i++)
+      expect(await logIn(wrongPassword)).toMatchObject({ error: "INVALID_CREDENTIALS" });
+    for (let i = 0; i < 3; i++)
+      expect(await logIn(strongPassword)).toMatchObject({ error: "EMAIL_NOT_VERIFIED" });
+  });
+
+  it("gives the attempt back when what follows the right password throws", async () => {
+    const { deps, logIn, failTimes } = await setUp();
+    await failTimes(4, attacker);
+    vi.spyOn(deps.twoFactor, "findTOTPFactor").mockRejectedValueOnce(new Error("database gone"));
+    await expect(logIn(attacker)).rejects.toThrow("database gone");
     // Counted, the attempt that threw would have been the fifth and locked.
     expect((await logIn(attacker)).ok).toBe(true);
   });

@@ -76,6 +76,11 @@ export async function findSignInSource(
  * check that threw (an overloaded hasher, a lost database): nothing was learnt.
  * A wrong one stays counted, and `account_locked` is recorded for an existing
  * account when it locked a counter.
+ *
+ * With `deferGiveBack`, a right proof's attempt is not given back here but by the caller, through
+ * the `giveBack` it receives: a sign-in that completes at once clears the counters anyway
+ * (recordSuccessfulSignIn), so giving the attempt back first would be a second write transaction
+ * for nothing; the caller gives it back on every other outcome.
  */
 export async function proveWithinLockout(
   deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings" | "observer">,
@@ -85,8 +90,11 @@ export async function proveWithinLockout(
     userId: UserId | null;
     client: ClientInfo;
     checkProof: () => Promise<boolean>;
+    deferGiveBack?: boolean;
   },
-): Promise<AccountLocked | { readonly ok: true; readonly value: boolean }> {
+): Promise<
+  AccountLocked | { readonly ok: true; readonly value: boolean; readonly giveBack?: () => Promise<void> }
+> {
   const { account, source } = input;
   const policy = deps.settings.lockout;
   const reservedAt = deps.clock.now();
@@ -146,6 +154,15 @@ export async function proveWithinLockout(
     throw error;
   }
   if (proven) {
+    if (input.deferGiveBack === true) {
+      return {
+        ok: true,
+        value: true,
+        giveBack: async () => {
+          await refund();
+        },
+      };
+    }
     await refund();
   } else if (input.userId !== null && reservation.lockedScopes.length > 0) {
     deps.observer?.observe({ type: "account_locked" });
