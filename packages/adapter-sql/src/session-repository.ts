@@ -18,6 +18,7 @@ import type {
   UserRow,
 } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { precompileQuery } from "./precompiled-query.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
 import { mapTwoFactorStatus, twoFactorStatusColumns } from "./two-factor-repository.ts";
 import { mapUserRow } from "./user-repository.ts";
@@ -32,6 +33,51 @@ const maxIpLength = 64;
  */
 export function createSessionRepository(context: SQLContext): SessionRepository {
   const { db, dialect } = context;
+  // The reads of every authenticated request and of every refresh, compiled once (precompiled-query.ts).
+  const sessionWithUser = precompileQuery(db, ["sessionId", "userId"], (input) =>
+    selectSessionWithUser(db, input as { sessionId: SessionId; userId: UserId }),
+  );
+  const sessionWithUserAndTwoFactorStatus = precompileQuery(db, ["sessionId", "userId"], (input) =>
+    selectSessionWithUser(db, input as { sessionId: SessionId; userId: UserId }).select(
+      twoFactorStatusColumns(sql`${input.userId}`),
+    ),
+  );
+  const refreshTokenWithSession = precompileQuery(db, ["id"], (input) =>
+    db
+      .selectFrom("refresh_tokens as token")
+      .innerJoin("sessions as session", "session.id", "token.session_id")
+      .innerJoin("users as user", "user.id", "session.user_id")
+      .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
+      .selectAll("user")
+      .select([
+        "token.id as token_id",
+        "token.session_id as token_session_id",
+        "token.secret_hash as token_secret_hash",
+        "token.parent_id as token_parent_id",
+        "token.replaced_by_id as token_replaced_by_id",
+        "token.created_at as token_created_at",
+        "token.expires_at as token_expires_at",
+        "token.rotated_at as token_rotated_at",
+        "session.id as session_id",
+        "session.user_id as session_user_id",
+        "session.created_at as session_created_at",
+        "session.last_used_at as session_last_used_at",
+        "session.revoked_at as session_revoked_at",
+        "session.user_agent as session_user_agent",
+        "session.ip as session_ip",
+        "session.authenticated_at as session_authenticated_at",
+        "successor.id as successor_id",
+        "successor.session_id as successor_session_id",
+        "successor.secret_hash as successor_secret_hash",
+        "successor.parent_id as successor_parent_id",
+        "successor.replaced_by_id as successor_replaced_by_id",
+        "successor.created_at as successor_created_at",
+        "successor.expires_at as successor_expires_at",
+        "successor.rotated_at as successor_rotated_at",
+        "successor.encrypted_secret as successor_encrypted_secret",
+      ])
+      .where("token.id", "=", input.id as RefreshTokenId),
+  );
   return {
     async createSession(input: {
       session: Session;
@@ -81,7 +127,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       sessionId: SessionId;
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null }> {
-      const row = await selectSessionWithUser(db, input).executeTakeFirst();
+      const [row] = await sessionWithUser(input);
       return row === undefined ? { user: null, session: null } : mapSessionWithUserRow(row);
     },
 
@@ -90,9 +136,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null; twoFactor: TwoFactorStatus }> {
       // The same read with the 2FA status as two scalar subqueries: GET /auth/me in one statement.
-      const row = await selectSessionWithUser(db, input)
-        .select(twoFactorStatusColumns(sql`${input.userId}`))
-        .executeTakeFirst();
+      const [row] = await sessionWithUserAndTwoFactorStatus(input);
       if (row === undefined) return { user: null, session: null, twoFactor: noTwoFactor };
       return { ...mapSessionWithUserRow(row), twoFactor: mapTwoFactorStatus(row) };
     },
@@ -100,41 +144,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
       // One statement, so the token, its session, their user and the successor come from one
       // consistent read (a refresh needs all four: one round trip instead of two).
-      const row = await db
-        .selectFrom("refresh_tokens as token")
-        .innerJoin("sessions as session", "session.id", "token.session_id")
-        .innerJoin("users as user", "user.id", "session.user_id")
-        .leftJoin("refresh_tokens as successor", "successor.id", "token.replaced_by_id")
-        .selectAll("user")
-        .select([
-          "token.id as token_id",
-          "token.session_id as token_session_id",
-          "token.secret_hash as token_secret_hash",
-          "token.parent_id as token_parent_id",
-          "token.replaced_by_id as token_replaced_by_id",
-          "token.created_at as token_created_at",
-          "token.expires_at as token_expires_at",
-          "token.rotated_at as token_rotated_at",
-          "session.id as session_id",
-          "session.user_id as session_user_id",
-          "session.created_at as session_created_at",
-          "session.last_used_at as session_last_used_at",
-          "session.revoked_at as session_revoked_at",
-          "session.user_agent as session_user_agent",
-          "session.ip as session_ip",
-          "session.authenticated_at as session_authenticated_at",
-          "successor.id as successor_id",
-          "successor.session_id as successor_session_id",
-          "successor.secret_hash as successor_secret_hash",
-          "successor.parent_id as successor_parent_id",
-          "successor.replaced_by_id as successor_replaced_by_id",
-          "successor.created_at as successor_created_at",
-          "successor.expires_at as successor_expires_at",
-          "successor.rotated_at as successor_rotated_at",
-          "successor.encrypted_secret as successor_encrypted_secret",
-        ])
-        .where("token.id", "=", id)
-        .executeTakeFirst();
+      const [row] = await refreshTokenWithSession({ id });
       if (row === undefined) return null;
       const token = mapRefreshTokenRow({
         id: row.token_id,
