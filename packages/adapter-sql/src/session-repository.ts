@@ -60,12 +60,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         "token.rotated_at as token_rotated_at",
         "session.id as session_id",
         "session.user_id as session_user_id",
-        "session.created_at as session_created_at",
-        "session.last_used_at as session_last_used_at",
-        "session.revoked_at as session_revoked_at",
-        "session.user_agent as session_user_agent",
-        "session.ip as session_ip",
-        "session.authenticated_at as session_authenticated_at",
+        ...sessionColumns,
         "successor.id as successor_id",
         "successor.session_id as successor_session_id",
         "successor.secret_hash as successor_secret_hash",
@@ -284,6 +279,16 @@ const noTwoFactor: TwoFactorStatus = { enabled: false, backupCodesRemaining: 0 }
  * One primary-key read of the user left-joined to the session (when it is theirs): every
  * authenticated request makes it, so it is one statement, not two.
  */
+/** A session's columns besides its id and user, as the joined reads name them. */
+const sessionColumns = [
+  "session.created_at as session_created_at",
+  "session.last_used_at as session_last_used_at",
+  "session.revoked_at as session_revoked_at",
+  "session.user_agent as session_user_agent",
+  "session.ip as session_ip",
+  "session.authenticated_at as session_authenticated_at",
+] as const;
+
 function selectSessionWithUser(db: Kysely<Database>, input: { sessionId: SessionId; userId: UserId }) {
   return db
     .selectFrom("users as user")
@@ -291,15 +296,7 @@ function selectSessionWithUser(db: Kysely<Database>, input: { sessionId: Session
       join.on("session.id", "=", input.sessionId).onRef("session.user_id", "=", "user.id"),
     )
     .selectAll("user")
-    .select([
-      "session.id as session_id",
-      "session.created_at as session_created_at",
-      "session.last_used_at as session_last_used_at",
-      "session.revoked_at as session_revoked_at",
-      "session.user_agent as session_user_agent",
-      "session.ip as session_ip",
-      "session.authenticated_at as session_authenticated_at",
-    ])
+    .select(["session.id as session_id", ...sessionColumns])
     .where("user.id", "=", input.userId);
 }
 
