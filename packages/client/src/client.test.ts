@@ -343,6 +343,25 @@ describe("tokens", () => {
     expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
   });
 
+  it("a call whose TOKEN_EXPIRED comes back after the refused refresh settled throws that refusal too", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/sessions", async () => {
+      // This answer comes back only after the other call's refresh was refused and the tokens cleared.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      return fail("TOKEN_EXPIRED", 401);
+    });
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => fail("INVALID_REFRESH_TOKEN", 401));
+    const c = client();
+    const slow = rejectionOf(c.sessions.list());
+    expect(await rejectionOf(c.auth.me())).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
+    expect(storage.get()).toBeNull();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(await slow).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
+  });
+
   it("INVALID_TOKEN (a session ended on the server) refreshes once; a refused refresh ends the session", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("INVALID_TOKEN", 401));

@@ -78,6 +78,11 @@ export class Transport {
   readonly #options: TransportOptions;
   /** The refresh in flight, which every call that needs one joins (single flight). */
   #refreshing: Promise<TokenPair> | null = null;
+  /**
+   * The last refresh that ended the session: a call refused with those tokens whose answer comes
+   * back after that refresh settled throws the same error, not its own TOKEN_EXPIRED.
+   */
+  #ended: { refreshToken: string; error: SuperOAuthError } | null = null;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -153,7 +158,12 @@ export class Transport {
       const current = await this.#options.storage.get();
       // Checked again: another call may have started one while the storage answered.
       if (this.#refreshing === null) {
-        if (current === null) return "signed-out";
+        if (current === null) {
+          const ended = this.#ended;
+          if (input.stale !== null && ended !== null && ended.refreshToken === input.stale.refreshToken)
+            throw ended.error;
+          return "signed-out";
+        }
         if (input.stale !== null && current.accessToken !== input.stale.accessToken) return "replaced";
         this.#startRefresh(current);
       }
@@ -187,6 +197,7 @@ export class Transport {
       return pair;
     } catch (error) {
       if (error instanceof SuperOAuthError && sessionEndingCodes.has(error.code)) {
+        this.#ended = { refreshToken: tokens.refreshToken, error };
         await this.endSession({ failed: tokens, reason: error.code });
       }
       throw error;
