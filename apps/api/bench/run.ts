@@ -70,17 +70,32 @@ interface Measured {
   readonly argon2?: { verifyMs: number; hashMs: number };
 }
 
-async function runScenario(scenario: Scenario, target: Server & { label: string }): Promise<Measured> {
+/** One stretch of a scenario on one server: what `measured` folds into a row. */
+interface Stretch {
+  readonly latencies: number[];
+  readonly failures: number;
+  readonly seconds: number;
+  readonly serverCPUMicroseconds: number;
+  readonly databaseCPUMicroseconds: number | null;
+  readonly probe: ProbeSample;
+}
+
+/** Runs `scenario` on `target` for `runMs`; with a profile directory, profiles it into `profileName`. */
+async function runStretch(
+  scenario: Scenario,
+  target: Server & { label: string },
+  runMs: number,
+  profileName: string,
+): Promise<Stretch> {
   const latencies: number[] = [];
   let failures = 0;
   await target.sample();
   if (profileDirectory !== undefined) await target.profile({ profile: "start" });
   const databaseCPUBefore = target.databaseCPUMicros?.() ?? null;
-  const until = performance.now() + (scenario.durationMs ?? durationMs);
+  const until = performance.now() + runMs;
   const started = performance.now();
-  const clients = scenario.concurrency ?? concurrency;
   await Promise.all(
-    Array.from({ length: clients }, async (_, worker) => {
+    Array.from({ length: scenario.concurrency ?? concurrency }, async (_, worker) => {
       while (performance.now() < until) {
         const t = performance.now();
         const status = await scenario.send(worker);
@@ -91,32 +106,64 @@ async function runScenario(scenario: Scenario, target: Server & { label: string 
   );
   const seconds = (performance.now() - started) / 1000;
   if (profileDirectory !== undefined) {
-    const file = `${scenario.name.replaceAll(/[^A-Za-z0-9]+/g, "-")}-${target.label.replaceAll(" ", "-")}.cpuprofile`;
+    const file = `${profileName.replaceAll(/[^A-Za-z0-9]+/g, "-")}.cpuprofile`;
     await target.profile({ profile: "stop", file: resolve(profileDirectory, file) });
   }
   const probe = await target.sample();
   const databaseCPUAfter = target.databaseCPUMicros?.() ?? null;
-  latencies.sort((a, b) => a - b);
+  return {
+    latencies,
+    failures,
+    seconds,
+    serverCPUMicroseconds: probe.cpuMicroseconds,
+    databaseCPUMicroseconds:
+      databaseCPUBefore === null || databaseCPUAfter === null ? null : databaseCPUAfter - databaseCPUBefore,
+    probe,
+  };
+}
+
+/** The row of one or more stretches of a scenario on one server, printed. */
+function measured(scenario: Scenario, label: string, stretches: readonly Stretch[]): Measured {
+  const latencies = stretches.flatMap((stretch) => stretch.latencies).sort((a, b) => a - b);
+  const sum = (of: (stretch: Stretch) => number) => stretches.reduce((total, s) => total + of(s), 0);
   const requests = Math.max(1, latencies.length);
-  const measured: Measured = {
+  const last = stretches.at(-1);
+  if (last === undefined) throw new Error("measured: no stretch");
+  const databaseMicroseconds = stretches.every((s) => s.databaseCPUMicroseconds !== null)
+    ? sum((s) => s.databaseCPUMicroseconds ?? 0)
+    : null;
+  const row: Measured = {
     scenario: scenario.name,
-    target: target.label,
+    target: label,
     requests: latencies.length,
-    perSecond: latencies.length / seconds,
+    perSecond: latencies.length / sum((s) => s.seconds),
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    failures,
-    serverCPUMicros: probe.cpuMicroseconds / requests,
-    databaseCPUMicros:
-      databaseCPUBefore === null || databaseCPUAfter === null
-        ? null
-        : (databaseCPUAfter - databaseCPUBefore) / requests,
-    probe,
-    clients,
+    failures: sum((s) => s.failures),
+    serverCPUMicros: sum((s) => s.serverCPUMicroseconds) / requests,
+    databaseCPUMicros: databaseMicroseconds === null ? null : databaseMicroseconds / requests,
+    // The worst stretch's event-loop delay; the peak RSS and memory as of the last one.
+    probe: {
+      ...last.probe,
+      eventLoopDelayP99Ms: Math.max(...stretches.map((s) => s.probe.eventLoopDelayP99Ms)),
+      eventLoopDelayMaxMs: Math.max(...stretches.map((s) => s.probe.eventLoopDelayMaxMs)),
+    },
+    clients: scenario.concurrency ?? concurrency,
   };
-  console.log(formatRow(measured));
-  return measured;
+  console.log(formatRow(row));
+  return row;
+}
+
+/** One row: `scenario` on `target` for the scenario's duration. */
+async function runScenario(scenario: Scenario, target: Server & { label: string }): Promise<Measured> {
+  const stretch = await runStretch(
+    scenario,
+    target,
+    scenario.durationMs ?? durationMs,
+    `${scenario.name}-${target.label}`,
+  );
+  return measured(scenario, target.label, [stretch]);
 }
 
 const tableHeader = [
@@ -896,13 +943,35 @@ async function benchmark(targets: readonly Target[], bare: Server & { pool: Pool
   }
   for (const { name } of chosenScenarios) {
     for (const target of targets) {
-      if (target.seededUsers > 1000 && !manyUsersScenarios.has(name)) continue;
+      if (target.seededUsers > 1000) continue;
       const scenario = target.scenarios.find((s) => s.name === name);
       if (scenario === undefined) continue;
       // The machine's speed drifts (a shared host): the ceiling is timed again before each row.
       const argon2 = name.includes("argon2") ? await measureArgon2() : undefined;
-      const measured = await runScenario(scenario, { ...target.server, label: target.label });
-      results.push(argon2 === undefined ? measured : { ...measured, argon2 });
+      const small = { ...target.server, label: target.label };
+      const many = targets.find((t) => t.backend === target.backend && t.seededUsers > 1000);
+      const manyScenario = many?.scenarios.find((s) => s.name === name);
+      let rows: Measured[];
+      if (many === undefined || manyScenario === undefined || !manyUsersScenarios.has(name)) {
+        rows = [await runScenario(scenario, small)];
+      } else {
+        // A-B-A: half the thousand-users row, the million-users row, the other half, so a drift of
+        // the machine's speed during the three falls on both rows alike.
+        const half = (scenario.durationMs ?? durationMs) / 2;
+        const first = await runStretch(scenario, small, half, `${name}-${target.label}`);
+        const large = await runStretch(
+          manyScenario,
+          { ...many.server, label: many.label },
+          2 * half,
+          `${name}-${many.label}`,
+        );
+        const second = await runStretch(scenario, small, half, `${name}-${target.label}-second-half`);
+        rows = [
+          measured(scenario, target.label, [first, second]),
+          measured(manyScenario, many.label, [large]),
+        ];
+      }
+      for (const row of rows) results.push(argon2 === undefined ? row : { ...row, argon2 });
     }
   }
   if (results.length > 0) summarize({ results, targets, cores });
