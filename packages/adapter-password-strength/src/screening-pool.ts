@@ -9,6 +9,13 @@ import type { PasswordScreenInput } from "./zxcvbn-password-strength.ts";
 /** How many screens may wait for the thread; one more is refused at once (OverloadedError). */
 export const defaultScreeningQueueLimit = 64;
 
+/**
+ * The screening thread's young generation (MiB). With V8's default the thread held about 145 MiB
+ * after a hundred screens, with 4 about 95 (docs/performance.md, "Where the memory goes"); the
+ * screens took as long (about 3 ms each, measured on the project's machine).
+ */
+export const screeningYoungGenerationMb = 4;
+
 /** What an overloaded screen asks clients to wait: a full queue drains in about a second. */
 const retryAfterSeconds = 1;
 
@@ -35,6 +42,9 @@ export function createPasswordScreeningPool(options: { maxQueue?: number } = {})
     maxThreads: 1,
     // Never stopped for idleness: a restarted thread would build its dictionaries again.
     idleTimeout: Number.POSITIVE_INFINITY,
+    // A small young generation: V8 sizes it from the machine's memory (64 MiB on 24 GB), for a
+    // thread whose garbage is a screen's few kilobytes. Its dictionaries (about 56 MiB live) stay.
+    resourceLimits: { maxYoungGenerationSizeMb: screeningYoungGenerationMb },
   });
   let closed = false;
   return {
