@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
-import scalar from "@scalar/fastify-api-reference";
 import { errorCodes } from "@superoauth/domain";
-import type { FastifyInstance, FastifyPluginAsync, FastifyPluginOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from "fastify";
 import { defaultErrorMessage, errorStatus } from "./error-status.ts";
 import { pageSecurityHeaders } from "./pages/account-pages.ts";
 
@@ -145,13 +144,64 @@ export async function describeAPI(app: FastifyInstance, options: APIDocsOptions)
 /** The placeholder the docs page's nonce replaces, one fresh nonce per response. */
 const noncePlaceholder = "superoauth-csp-nonce";
 
+/** The routes Scalar's plugin serves under /docs (its page, the document as JSON and YAML, its script). */
+const referenceRoutes = ["/docs", "/docs/", "/docs/openapi.json", "/docs/openapi.yaml", "/docs/js/scalar.js"];
+
+/** Headers of the reference's own answers that are not passed on (the outer reply sets its own). */
+const unforwardedHeaders = new Set([
+  "content-length",
+  "date",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+]);
+
+/**
+ * Scalar's plugin in a Fastify instance of its own, serving `document`. Scalar's module inlines
+ * its 4.9 MB browser bundle as source: loading it costs about 21 MiB of memory (10 MiB of heap,
+ * 9 MiB of external source), which a server that is never asked for /docs should not hold
+ * (docs/performance.md, "Where the memory goes"). So it is imported on the first request.
+ */
+async function startReference(document: () => unknown): Promise<FastifyInstance> {
+  const { default: scalar } = await import("@scalar/fastify-api-reference");
+  const reference = Fastify({ logger: false });
+  await reference.register(scalar, {
+    routePrefix: "/docs",
+    configuration: {
+      content: document,
+      pageTitle: "SuperOAuth API reference",
+      nonce: noncePlaceholder,
+      // Nothing from elsewhere: no web fonts from Scalar's servers, no request proxy, no agent.
+      withDefaultFonts: false,
+      showDeveloperTools: "never",
+      proxyUrl: "",
+      hideClientButton: true,
+      agent: { disabled: true },
+    },
+  });
+  await reference.ready();
+  return reference;
+}
+
 /**
  * The interactive API reference at /docs (Scalar, its script served from here: no CDN), and the
  * document at /docs/openapi.json. The page runs under a CSP of its own: scripts from this origin
  * and its one inline start-up script (by a per-response nonce), styles from this origin and inline,
- * requests to this origin, nothing from elsewhere (ADR 0029).
+ * requests to this origin, nothing from elsewhere (ADR 0029). Scalar is loaded on the first request
+ * for one of its routes (startReference), which are passed to it as they come.
  */
 export async function serveAPIDocs(app: FastifyInstance): Promise<void> {
+  let reference: Promise<FastifyInstance> | undefined;
+  const loadReference = () => {
+    reference ??= startReference(() => app.swagger()).catch((error: unknown) => {
+      reference = undefined;
+      throw error;
+    });
+    return reference;
+  };
+  app.addHook("onClose", async () => {
+    await (await reference?.catch(() => undefined))?.close();
+  });
   await app.register(async (docs) => {
     docs.addHook("onSend", async (request, reply, payload) => {
       if (request.routeOptions.url !== "/docs/" || typeof payload !== "string") return payload;
@@ -171,18 +221,14 @@ export async function serveAPIDocs(app: FastifyInstance): Promise<void> {
       });
       return payload.replaceAll(noncePlaceholder, nonce);
     });
-    await docs.register(scalar, {
-      routePrefix: "/docs",
-      configuration: {
-        pageTitle: "SuperOAuth API reference",
-        nonce: noncePlaceholder,
-        // Nothing from elsewhere: no web fonts from Scalar's servers, no request proxy, no agent.
-        withDefaultFonts: false,
-        showDeveloperTools: "never",
-        proxyUrl: "",
-        hideClientButton: true,
-        agent: { disabled: true },
-      },
-    });
+    for (const url of referenceRoutes) {
+      docs.get(url, { schema: { hide: true } }, async (request, reply) => {
+        const answer = await (await loadReference()).inject({ method: "GET", url: request.url });
+        for (const [name, value] of Object.entries(answer.headers)) {
+          if (value !== undefined && !unforwardedHeaders.has(name)) reply.header(name, value);
+        }
+        return reply.code(answer.statusCode).send(answer.body);
+      });
+    }
   });
 }

@@ -104,6 +104,25 @@ describe("GET /docs", () => {
     expect(response.body).toContain("createApiReference");
   });
 
+  it("answers the first requests, sent at once while Scalar is not loaded yet", async () => {
+    const { app: fresh } = await buildTestApp({ apiDocs: { version: "1.2.3", serverURL: "https://auth.example" } });
+    try {
+      const answers = await Promise.all([
+        fresh.inject({ url: "/docs/" }),
+        fresh.inject({ url: "/docs/openapi.json" }),
+        fresh.inject({ url: "/docs/openapi.yaml" }),
+        fresh.inject({ url: "/docs/js/scalar.js" }),
+      ]);
+
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+      expect(answers[2]?.headers["content-type"]).toBe("application/yaml");
+      expect(answers[2]?.body).toMatch(/^openapi: 3\.1\.0$/m);
+      expect(answers[1]?.json()).toStrictEqual(JSON.parse(JSON.stringify(fresh.swagger())));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("is not served without apiDocs", async () => {
     const { app: bare } = await buildTestApp();
     try {
