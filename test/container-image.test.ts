@@ -14,6 +14,7 @@ import {
 } from "dockerfile-ast";
 import { validate } from "dockerfile-utils";
 import { afterAll, describe, expect, it } from "vitest";
+import { startCommand } from "../apps/api/bench/start-command.ts";
 
 // No Docker engine runs on our machines, so this checks what it can of infra/Dockerfile: it lints it
 // (dockerfile-utils, the linter of the VS Code Docker extension; hadolint is a binary we cannot
@@ -176,6 +177,27 @@ function hostValue(stage: Stage, value: string): string {
 describe("infra/Dockerfile", () => {
   it("passes the linter without a finding", () => {
     expect(validate(dockerfileText)).toEqual([]);
+  });
+
+  it("runs the service with pnpm start's memory settings: the same MALLOC_ variables and Node flags (ADR 0037)", () => {
+    const start = startCommand();
+    expect(Object.keys(start.env).length).toBeGreaterThan(0);
+    expect(start.nodeFlags.length).toBeGreaterThan(0);
+
+    // The image's ENV and CMD, read without building it (both are in its last stage).
+    const instructions = DockerfileParser.parse(dockerfileText).getInstructions() as Instruction[];
+    const imageEnv = Object.fromEntries(
+      instructions
+        .flatMap((instruction) => (instruction instanceof Env ? instruction.getProperties() : []))
+        .map((property) => [property.getName(), property.getValue() ?? ""]),
+    );
+    const command = instructions
+      .filter((instruction) => instruction.getKeyword() === "CMD" && instruction instanceof JSONInstruction)
+      .map((instruction) => (instruction as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue()));
+    expect(
+      Object.fromEntries(Object.entries(imageEnv).filter(([name]) => name.startsWith("MALLOC_"))),
+    ).toEqual(start.env);
+    expect(command).toEqual([["node", ...start.nodeFlags, "apps/api/src/main.ts"]]);
   });
 
   it("builds with production dependencies only, runs as a user, and its command serves /health", async () => {
