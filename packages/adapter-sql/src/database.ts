@@ -13,6 +13,8 @@ export interface UsersTable {
   status: ColumnType<string, string | undefined, string>;
   /** `user`, `support` or `admin` (docs/admin.md). */
   role: ColumnType<string, string | undefined, string>;
+  /** Whether the user's TOTP factor is enabled: set and cleared with the factor (two-factor-repository). */
+  two_factor_enabled: ColumnType<number, boolean | undefined, boolean>;
   created_at: Date;
   updated_at: Date;
 }

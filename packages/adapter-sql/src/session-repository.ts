@@ -8,7 +8,7 @@ import type {
   User,
   UserId,
 } from "@superoauth/domain";
-import { type Kysely, sql, type Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type {
   Database,
   NewRefreshTokenRow,
@@ -20,7 +20,7 @@ import type {
 import type { SQLContext } from "./dialects/dialect.ts";
 import { precompileQuery } from "./precompiled-query.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
-import { mapTwoFactorStatus, twoFactorStatusColumns } from "./two-factor-repository.ts";
+import { unusedBackupCodeCount } from "./two-factor-repository.ts";
 import { mapUserRow } from "./user-repository.ts";
 
 /** Column widths from the migrations; longer client-supplied values are cut to fit. */
@@ -37,10 +37,8 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
   const sessionWithUser = precompileQuery(db, ["sessionId", "userId"], (input) =>
     selectSessionWithUser(db, input as { sessionId: SessionId; userId: UserId }),
   );
-  const sessionWithUserAndTwoFactorStatus = precompileQuery(db, ["sessionId", "userId"], (input) =>
-    selectSessionWithUser(db, input as { sessionId: SessionId; userId: UserId }).select(
-      twoFactorStatusColumns(sql`${input.userId}`),
-    ),
+  const unusedBackupCodes = precompileQuery(db, ["userId"], (input) =>
+    unusedBackupCodeCount(db, input.userId),
   );
   const refreshTokenWithSession = precompileQuery(db, ["id"], (input) =>
     db
@@ -130,10 +128,17 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       sessionId: SessionId;
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null; twoFactor: TwoFactorStatus }> {
-      // The same read with the 2FA status as two scalar subqueries: GET /auth/me in one statement.
-      const [row] = await sessionWithUserAndTwoFactorStatus(input);
+      // GET /auth/me: the user's row says whether 2FA is on (users.two_factor_enabled, kept with the
+      // factor), so a user without it costs one statement; one with it, a second to count the
+      // unused backup codes (ADR 0037).
+      const [row] = await sessionWithUser(input);
       if (row === undefined) return { user: null, session: null, twoFactor: noTwoFactor };
-      return { ...mapSessionWithUserRow(row), twoFactor: mapTwoFactorStatus(row) };
+      if (!row.two_factor_enabled) return { ...mapSessionWithUserRow(row), twoFactor: noTwoFactor };
+      const [count] = await unusedBackupCodes({ userId: input.userId });
+      return {
+        ...mapSessionWithUserRow(row),
+        twoFactor: { enabled: true, backupCodesRemaining: Number(count?.remaining ?? 0) },
+      };
     },
 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {

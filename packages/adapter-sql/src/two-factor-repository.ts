@@ -94,6 +94,8 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
         }
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await insertBackupCodes(trx, backupCodes);
+        // The user's row says so too, in the same transaction: GET /auth/me reads it (ADR 0037).
+        await trx.updateTable("users").set({ two_factor_enabled: true }).where("id", "=", userId).execute();
         return "enabled";
       });
     },
@@ -113,6 +115,7 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
       await runInTransaction(context, async (trx) => {
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await trx.deleteFrom("totp_factors").where("user_id", "=", userId).execute();
+        await trx.updateTable("users").set({ two_factor_enabled: false }).where("id", "=", userId).execute();
       });
     },
 
@@ -177,6 +180,18 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
     },
   };
   return repository;
+}
+
+/**
+ * The number of the user's unused backup codes, through the (user_id, used_at) index. MySQL
+ * answers COUNT(*) as a string, SQLite as a number.
+ */
+export function unusedBackupCodeCount(db: Kysely<Database>, userId: string) {
+  return db
+    .selectFrom("backup_codes")
+    .select((eb) => eb.fn.countAll<number | string>().as("remaining"))
+    .where("user_id", "=", userId)
+    .where("used_at", "is", null);
 }
 
 /**

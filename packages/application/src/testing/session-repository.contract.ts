@@ -146,6 +146,14 @@ export function sessionRepositoryContract(
         session: null,
         twoFactor: { enabled: true, backupCodesRemaining: 2 },
       });
+
+      // Turned off (by the user or by staff): off at once, codes and all.
+      await twoFactor.deleteTwoFactor(user.id);
+      expect(await read({ sessionId: session.id, userId: user.id })).toEqual({
+        user,
+        session,
+        twoFactor: off,
+      });
     });
 
     it("answers null for unknown sessions and tokens", async () => {

@@ -1,0 +1,52 @@
+import { Kysely, sql } from "kysely";
+import { type Migration, Migrator } from "kysely/migration";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrations } from "../migrations/index.ts";
+import type { Database } from "../src/database.ts";
+import { createSQLiteDialect } from "../src/dialects/sqlite.ts";
+import { migrateToLatest } from "../src/migrate.ts";
+
+// The migration that keeps 2FA on the user's row (users.two_factor_enabled) fills it in for the
+// factors that existed before it: enabled ones only.
+
+const flagMigration = "2026-11-30T15-00_add-users-two-factor-enabled";
+
+let db: Kysely<Database>;
+beforeAll(async () => {
+  db = new Kysely<Database>({ dialect: createSQLiteDialect({ path: ":memory:" }) });
+  const before = Object.keys(migrations).filter((name) => name < flagMigration);
+  const provider = {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return Object.fromEntries(before.map((name) => [name, migrations[name] as Migration]));
+    },
+  };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) throw error;
+});
+afterAll(async () => db.destroy());
+
+describe(flagMigration, () => {
+  it("flags the users whose factor is enabled, and no one else", async () => {
+    const now = "2026-11-30T12:00:00.000Z";
+    for (const id of ["enabled-user", "pending-user", "no-factor-user"]) {
+      await sql`INSERT INTO users (id, email, email_verified, nickname, password_hash, created_at, updated_at)
+        VALUES (${id}, ${`${id}@example.com`}, 1, ${id}, NULL, ${now}, ${now})`.execute(db);
+    }
+    for (const [user, status] of [
+      ["enabled-user", "enabled"],
+      ["pending-user", "pending"],
+    ]) {
+      await sql`INSERT INTO totp_factors (user_id, encrypted_secret, status, last_used_step, created_at, enabled_at)
+        VALUES (${user}, 'sealed', ${status}, NULL, ${now}, NULL)`.execute(db);
+    }
+
+    expect(await migrateToLatest(db)).toContain(flagMigration);
+
+    const rows = await db.selectFrom("users").select(["id", "two_factor_enabled"]).orderBy("id").execute();
+    expect(rows.map((row) => [row.id, Number(row.two_factor_enabled)])).toEqual([
+      ["enabled-user", 1],
+      ["no-factor-user", 0],
+      ["pending-user", 0],
+    ]);
+  });
+});
