@@ -105,7 +105,9 @@ describe("GET /docs", () => {
   });
 
   it("answers the first requests, sent at once while Scalar is not loaded yet", async () => {
-    const { app: fresh } = await buildTestApp({ apiDocs: { version: "1.2.3", serverURL: "https://auth.example" } });
+    const { app: fresh } = await buildTestApp({
+      apiDocs: { version: "1.2.3", serverURL: "https://auth.example" },
+    });
     try {
       const answers = await Promise.all([
         fresh.inject({ url: "/docs/" }),
