@@ -88,5 +88,9 @@ describe("statements per request", () => {
     const login = statements.map((sql) => sql.replaceAll(/[`"]/g, "").toLowerCase());
     expect(login.filter((sql) => /^select \* from login_failures/.test(sql))).toHaveLength(1);
     expect(login.filter((sql) => /^delete from login_failures/.test(sql))).toHaveLength(1);
+    // The client's known sources are read once (the lockout's read serves the "new device" check
+    // too) and remembered in one statement, its device and its network together; two and two before.
+    expect(login.filter((sql) => /^select source from known_sign_in_sources/.test(sql))).toHaveLength(1);
+    expect(login.filter((sql) => /^insert into known_sign_in_sources/.test(sql))).toHaveLength(1);
   });
 });

@@ -99,10 +99,13 @@ export function createLockoutRepository(context: {
       await query.execute();
     },
 
-    async rememberSignInSource({ userId, source, now }) {
+    async rememberSignInSources({ userId, sources, now }) {
+      if (sources.length === 0) return;
       await dialect
         .upsert(
-          db.insertInto("known_sign_in_sources").values({ user_id: userId, source, last_seen_at: now }),
+          db
+            .insertInto("known_sign_in_sources")
+            .values(sources.map((source) => ({ user_id: userId, source, last_seen_at: now }))),
           {
             key: ["user_id", "source"],
             set: { last_seen_at: now },

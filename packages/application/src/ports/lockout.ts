@@ -27,8 +27,8 @@ export interface LockoutRepository {
   }): Promise<ReadonlyMap<string, LoginFailures>>;
   /** Forgets the counters of these sources of the account, or all of them when `sources` is absent (unlock). */
   clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void>;
-  /** Remembers that the user signed in from this source at `now`. */
-  rememberSignInSource(input: { userId: UserId; source: string; now: Date }): Promise<void>;
+  /** Remembers that the user signed in from these sources (its device and its network) at `now`, in one write. */
+  rememberSignInSources(input: { userId: UserId; sources: readonly string[]; now: Date }): Promise<void>;
   /** Of these sources, those the user signed in from at or after `since`. */
   findKnownSignInSources(input: {
     userId: UserId;

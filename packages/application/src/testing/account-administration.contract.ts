@@ -202,7 +202,7 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         sources: ["*"],
         update: () => new Map([["*", { count: 5, windowStartedAt: t0, lockedUntil: at(60_000) }]]),
       });
-      await stores.lockout.rememberSignInSource({ userId: user.id, source: "ip:203.0.113.7", now: t0 });
+      await stores.lockout.rememberSignInSources({ userId: user.id, sources: ["ip:203.0.113.7"], now: t0 });
       const own = event(user.id);
       const byStaff = event(user.id, {
         type: "account_disabled",

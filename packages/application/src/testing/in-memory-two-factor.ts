@@ -276,8 +276,12 @@ export class InMemoryLockoutRepository implements LockoutRepository {
       }
     }
   }
-  async rememberSignInSource(input: { userId: UserId; source: string; now: Date }): Promise<void> {
-    this.#known.set(key(input.userId, input.source), input.now);
+  async rememberSignInSources(input: {
+    userId: UserId;
+    sources: readonly string[];
+    now: Date;
+  }): Promise<void> {
+    for (const source of input.sources) this.#known.set(key(input.userId, source), input.now);
   }
   async findKnownSignInSources(input: {
     userId: UserId;

@@ -131,9 +131,9 @@ export function lockoutRepositoryContract(
       const other = makeUser();
       await users.insertUser(user);
       await users.insertUser(other);
-      await lockout.rememberSignInSource({ userId: user.id, source: "device:abc", now: t0 });
-      await lockout.rememberSignInSource({ userId: user.id, source: "ip:1", now: t0 });
-      await lockout.rememberSignInSource({ userId: user.id, source: "ip:1", now: at(10_000) });
+      await lockout.rememberSignInSources({ userId: user.id, sources: ["device:abc", "ip:1"], now: t0 });
+      await lockout.rememberSignInSources({ userId: user.id, sources: ["ip:1"], now: at(10_000) });
+      await lockout.rememberSignInSources({ userId: user.id, sources: [], now: at(20_000) });
       const sources = ["device:abc", "ip:1", "ip:2"];
       expect((await lockout.findKnownSignInSources({ userId: user.id, sources, since: t0 })).sort()).toEqual([
         "device:abc",

@@ -62,7 +62,12 @@ export async function logInWithPassword(
   let outcome: Awaited<ReturnType<typeof continueAfterFirstFactor>>;
   try {
     // Status is checked only after the password, so a disabled account is not revealed to a guesser.
-    outcome = await continueAfterFirstFactor(deps, { user, client: input.client, method: "password" });
+    outcome = await continueAfterFirstFactor(deps, {
+      user,
+      client: input.client,
+      method: "password",
+      source,
+    });
   } catch (error) {
     await giveBack?.().catch(() => undefined);
     throw error;

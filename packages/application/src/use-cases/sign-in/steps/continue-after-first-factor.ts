@@ -7,6 +7,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import type { ClientInfo, SignedIn } from "../../sessions/steps/start-session.ts";
+import type { SignInSource } from "./sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./sign-in-with-all-factors-proven.ts";
 
 /** The first factor was right, and the account has 2FA on: the client must now send a code with this token. */
@@ -34,9 +35,15 @@ export type SignInRefusal = "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED";
  */
 export async function continueAfterFirstFactor(
   deps: Dependencies,
-  input: { user: User; client: ClientInfo; method: SignInMethod },
+  input: {
+    user: User;
+    client: ClientInfo;
+    method: SignInMethod;
+    /** The client's source, when the first factor's check read it already (findSignInSource). */
+    source?: SignInSource;
+  },
 ): Promise<Result<SignInOutcome, SignInRefusal>> {
-  const { user, client, method } = input;
+  const { user, client, method, source } = input;
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
   // REQUIRE_EMAIL_VERIFICATION: checked here, after the credentials were proven, so it tells a guesser nothing.
@@ -53,5 +60,5 @@ export async function continueAfterFirstFactor(
     });
     return ok({ mfaRequired: true, mfaToken, expiresIn: deps.mfaTokens.mfaTokenTtlSeconds });
   }
-  return ok(await signInWithAllFactorsProven(deps, { user, client, method }));
+  return ok(await signInWithAllFactorsProven(deps, { user, client, method, ...(source ? { source } : {}) }));
 }

@@ -191,8 +191,7 @@ export async function recordSuccessfulSignIn(
   const deviceKey = deviceKeyOf(deps, input.client);
   const sources = deviceKey === null ? [ipKeyOf(input.client)] : [deviceKey, ipKeyOf(input.client)];
   await deps.lockout.clearLoginFailures({ account: input.account, sources: [...sources, accountWideSource] });
-  for (const source of sources)
-    await deps.lockout.rememberSignInSource({ userId: input.userId, source, now });
+  await deps.lockout.rememberSignInSources({ userId: input.userId, sources, now });
 }
 
 /** Lifts every lock of an account (a password reset proves ownership). */

@@ -3,7 +3,7 @@ import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../../sessions/steps/start-session.ts";
 import type { SignInMethod } from "./continue-after-first-factor.ts";
-import { findSignInSource, recordSuccessfulSignIn } from "./sign-in-lockout.ts";
+import { findSignInSource, recordSuccessfulSignIn, type SignInSource } from "./sign-in-lockout.ts";
 
 /**
  * Opens the session of a user who passed every factor and records the sign-in;
@@ -13,12 +13,19 @@ import { findSignInSource, recordSuccessfulSignIn } from "./sign-in-lockout.ts";
  */
 export async function signInWithAllFactorsProven(
   deps: Dependencies,
-  input: { user: User; client: ClientInfo; method: SignInMethod },
+  input: {
+    user: User;
+    client: ClientInfo;
+    method: SignInMethod;
+    /** The client's source as this sign-in read it before checking the first factor, if it did. */
+    source?: SignInSource;
+  },
 ): Promise<SignedIn> {
   const { user, client, method } = input;
   // Read before this sign-in makes the client known. Known means its device or its IP completed a
-  // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016).
-  const source = await findSignInSource(deps, { userId: user.id, client });
+  // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016). A password
+  // sign-in read it for the lockout already, earlier in the same request: that answer stands.
+  const source = input.source ?? (await findSignInSource(deps, { userId: user.id, client }));
   const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
   await recordSecurityEvent(deps, { userId: user.id, type: "login_succeeded", client, details: { method } });
   if (!source.known) {
