@@ -66,6 +66,26 @@ describe("the password screen on a worker thread", () => {
     }
   });
 
+  it("starts its thread with the first screen, stops it when idle, and starts it again for the next", async () => {
+    pool = createPasswordScreeningPool({ idleTimeoutMs: 200 });
+    expect(pool.threadCount()).toBe(0);
+
+    await expect(pool.assessPassword({ password: "q7#Rv2!k", accountWords: words })).resolves.toEqual({
+      guessable: false,
+    });
+    expect(pool.threadCount()).toBe(1);
+    const deadline = Date.now() + 10_000;
+    while (pool.threadCount() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(pool.threadCount()).toBe(0);
+
+    await expect(pool.assessPassword({ password: "P@ssw0rd1!", accountWords: words })).resolves.toMatchObject(
+      {
+        guessable: true,
+      },
+    );
+    expect(pool.threadCount()).toBe(1);
+  });
+
   it("stops its thread on close: a screen asked afterwards is refused", async () => {
     const closing = createPasswordScreeningPool();
     await closing.assessPassword({ password: "q7#Rv2!k", accountWords: words });

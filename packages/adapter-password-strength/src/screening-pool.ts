@@ -19,29 +19,40 @@ export const screeningYoungGenerationMb = 4;
 /** What an overloaded screen asks clients to wait: a full queue drains in about a second. */
 const retryAfterSeconds = 1;
 
+/**
+ * How long the thread may wait for a screen before it is stopped (ms): its dictionaries hold about
+ * 75 MiB, which an instance that registers nobody for a while gives back. The next screen starts it
+ * again and waits while the dictionaries are built (about 250 ms).
+ */
+export const defaultScreeningIdleTimeoutMs = 5 * 60_000;
+
 /** A PasswordStrengthChecker whose thread must be stopped when the service stops. */
 export interface PasswordScreeningPool extends PasswordStrengthChecker {
   /** Stops the worker thread; screens still waiting, and any asked afterwards, reject. */
   close(): Promise<void>;
+  /** How many threads run now: 1 while screens come, 0 after the idle timeout. */
+  threadCount(): number;
 }
 
 /**
  * The password screen (zxcvbn) on a worker thread (piscina), off the event loop: each screen is
  * 5-40 ms of one core, which on the main thread stalled every request in flight meanwhile (the
  * register rows' event-loop delay p99 was 100-130 ms, docs/performance.md). One thread, started
- * with the pool so its dictionaries are built before the first registration: screens are short
- * and the hashing beside them already fills the cores. At most `maxQueue` screens wait; beyond
- * that a screen fails at once with OverloadedError (503 with Retry-After), as the argon2 queue
- * does, rather than queueing without bound.
+ * by the first screen (which waits about 250 ms more, while its dictionaries are built) and stopped
+ * after `idleTimeoutMs` without one (ADR 0037): screens are short and the hashing beside them
+ * already fills the cores. At most `maxQueue` screens wait; beyond that a screen fails at once with
+ * OverloadedError (503 with Retry-After), as the argon2 queue does, rather than queueing without
+ * bound.
  */
-export function createPasswordScreeningPool(options: { maxQueue?: number } = {}): PasswordScreeningPool {
+export function createPasswordScreeningPool(
+  options: { maxQueue?: number; idleTimeoutMs?: number } = {},
+): PasswordScreeningPool {
   const maxQueue = options.maxQueue ?? defaultScreeningQueueLimit;
   const pool = new Piscina<PasswordScreenInput, PasswordAssessment>({
     filename: new URL("./screening-worker.ts", import.meta.url).href,
-    minThreads: 1,
+    minThreads: 0,
     maxThreads: 1,
-    // Never stopped for idleness: a restarted thread would build its dictionaries again.
-    idleTimeout: Number.POSITIVE_INFINITY,
+    idleTimeout: options.idleTimeoutMs ?? defaultScreeningIdleTimeoutMs,
     // A small young generation: V8 sizes it from the machine's memory (64 MiB on 24 GB), for a
     // thread whose garbage is a screen's few kilobytes. Its dictionaries (about 56 MiB live) stay.
     resourceLimits: { maxYoungGenerationSizeMb: screeningYoungGenerationMb },
@@ -65,6 +76,9 @@ export function createPasswordScreeningPool(options: { maxQueue?: number } = {})
     close() {
       closed = true;
       return pool.destroy();
+    },
+    threadCount() {
+      return pool.threads.length;
     },
   };
 }
