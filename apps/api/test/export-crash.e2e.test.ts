@@ -67,14 +67,23 @@ async function dataOf<T>(response: Response): Promise<T> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls every 10 ms until `found` answers something other than undefined; fails after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, found: () => Promise<T | undefined>): Promise<T> {
+/**
+ * Polls every `intervalMs` until `found` answers something other than undefined; fails after
+ * `timeoutMs`. The API is polled no faster than every 250 ms: its general rate limit (100 requests
+ * per IP and window) answered 429 to a 10 ms poll within the two seconds of the lease.
+ */
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  found: () => Promise<T | undefined>,
+  intervalMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await found();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
+    await sleep(intervalMs);
   }
 }
 
@@ -116,13 +125,18 @@ describe("a data export whose worker is killed mid-job", () => {
     expect(await readdir(exportDirectory())).toContain(partial);
 
     const second = await start();
-    const ready = await waitFor("the export to be ready", 25_000, async () => {
-      const response = await call(second, "GET", `/user/export/${exportId}`, accessToken);
-      expect(response.status).toBe(200);
-      const data = await dataOf<{ status: string; sha256: string; sizeBytes: number }>(response);
-      expect(["pending", "running", "ready"]).toContain(data.status);
-      return data.status === "ready" ? data : undefined;
-    });
+    const ready = await waitFor(
+      "the export to be ready",
+      25_000,
+      async () => {
+        const response = await call(second, "GET", `/user/export/${exportId}`, accessToken);
+        expect(response.status).toBe(200);
+        const data = await dataOf<{ status: string; sha256: string; sizeBytes: number }>(response);
+        expect(["pending", "running", "ready"]).toContain(data.status);
+        return data.status === "ready" ? data : undefined;
+      },
+      250,
+    );
 
     // Taken over, not restarted from scratch by the dead process: a second attempt finished it.
     expect(await job()).toMatchObject({ status: "ready", attempts: 2 });
