@@ -59,15 +59,19 @@ async function register(email: string, nickname: string) {
   return response.json().data as { accessToken: string; refreshToken: string; user: { id: string } };
 }
 
-/** Polls the status route until the export is ready (the worker runs in this process). */
+/**
+ * Polls the status route until the export is ready (the worker runs in this process), every 100 ms:
+ * the general rate limit (100 requests per IP and window) would answer a faster poll 429 after a
+ * few seconds (export-crash.e2e.test.ts met it).
+ */
 async function untilReady(exportId: string, token: string): Promise<Record<string, unknown>> {
-  for (let i = 0; i < 400; i++) {
+  for (let i = 0; i < 90; i++) {
     const status = await call("GET", `/user/export/${exportId}`, token);
     expect(status.statusCode).toBe(200);
     const data = status.json().data;
     if (data.status === "ready") return data;
     expect(["pending", "running"]).toContain(data.status);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error("the export never became ready");
 }
