@@ -1,6 +1,6 @@
 import type { TwoFactorRepository } from "@superoauth/application";
 import type { BackupCode, TOTPFactor, TwoFactorStatus, UserId } from "@superoauth/domain";
-import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from "kysely";
+import type { Kysely, Selectable, Transaction } from "kysely";
 import type { BackupCodesTable, Database, TOTPFactorsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -160,7 +160,17 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
 
     async findTwoFactorStatus(userId): Promise<TwoFactorStatus> {
       // One round trip: the factor's status and, through the (user_id, used_at) index, the unused codes.
-      const row = await db.selectNoFrom(twoFactorStatusColumns(sql`${userId}`)).executeTakeFirstOrThrow();
+      const row = await db
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom("totp_factors")
+            .select("status")
+            .where("user_id", "=", userId)
+            .$asScalar()
+            .as("two_factor_status"),
+          unusedBackupCodeCount(db, userId).$asScalar().as("backup_codes_remaining"),
+        ])
+        .executeTakeFirstOrThrow();
       return mapTwoFactorStatus(row);
     },
 
@@ -194,23 +204,7 @@ export function unusedBackupCodeCount(db: Kysely<Database>, userId: string) {
     .where("used_at", "is", null);
 }
 
-/**
- * The 2FA status of the user `userId` names (a value, or a column of an outer query), as two
- * scalar subqueries: the factor's status and, through the (user_id, used_at) index, the number of
- * unused backup codes. Read by mapTwoFactorStatus.
- */
-export function twoFactorStatusColumns(userId: RawBuilder<unknown>) {
-  return [
-    sql<string | null>`(SELECT status FROM totp_factors WHERE user_id = ${userId})`.as("two_factor_status"),
-    sql<
-      number | string
-    >`(SELECT COUNT(*) FROM backup_codes WHERE user_id = ${userId} AND used_at IS NULL)`.as(
-      "backup_codes_remaining",
-    ),
-  ] as const;
-}
-
-/** The columns of twoFactorStatusColumns as the domain's status (MySQL answers COUNT(*) as a string). */
+/** The factor's status and the unused codes' count as the domain's status (MySQL answers COUNT(*) as a string). */
 export function mapTwoFactorStatus(row: {
   two_factor_status: string | null;
   backup_codes_remaining: number | string;
