@@ -22,7 +22,28 @@ export function createOIDCAdapter(input: { store: OIDCModelStore; clock: Clock }
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === replayDetectionModel) return this.claim(id);
       return payloadOf(await store.find({ model: this.model, id, now: clock.now() }));
+    }
+
+    /**
+     * The library's replay check (`ReplayDetection.unique`: a DPoP proof's or a client assertion's
+     * jti) reads the id, and saves it only if nothing was found: two requests with one proof at the
+     * same instant would both find nothing and both pass. So the read claims the id, atomically:
+     * the one caller that claims it is told "nothing found" and goes on to save (over the claim,
+     * with the proof's own expiry); every other is told it exists: a replay (ADR 0017).
+     */
+    private async claim(id: string): Promise<AdapterPayload | undefined> {
+      const now = clock.now();
+      const outcome = await store.claim({
+        model: this.model,
+        id,
+        payload: { jti: id, kind: replayDetectionModel },
+        // Until the library's save replaces it; kept only if that save never comes (a crash).
+        expiresAt: new Date(now.getTime() + claimHeldForMs),
+        now,
+      });
+      return outcome === "claimed" ? undefined : { jti: id, kind: replayDetectionModel };
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -52,6 +73,15 @@ export function createOIDCAdapter(input: { store: OIDCModelStore; clock: Clock }
     }
   };
 }
+
+/** oidc-provider's model for seen proof ids (lib/models/replay_detection.js). */
+const replayDetectionModel = "ReplayDetection";
+
+/**
+ * How long a claimed proof id is held if the library's save never follows: longer than any proof
+ * is accepted for (DPoP proofs: the library's 300 s window around `iat`).
+ */
+const claimHeldForMs = 10 * 60 * 1000;
 
 /** The payload as the library reads it: `consumed` (epoch seconds, as its own adapter sets it) once used. */
 function payloadOf(record: OIDCModelRecord | null): AdapterPayload | undefined {

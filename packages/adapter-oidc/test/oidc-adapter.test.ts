@@ -29,6 +29,27 @@ describe("createOIDCAdapter", () => {
     expect(await adapter.find("g-1")).toBeUndefined();
   });
 
+  it("claims a proof's id with the replay check's read: unseen once, seen after, until its save expires", async () => {
+    const { adapter, clock } = adapterFor("ReplayDetection");
+    expect(await adapter.find("proof-1")).toBeUndefined();
+    expect(await adapter.find("proof-1")).toEqual({ jti: "proof-1", kind: "ReplayDetection" });
+    // The library saves what it found unseen, with the proof's own lifetime.
+    await adapter.upsert("proof-1", { jti: "proof-1", kind: "ReplayDetection", iss: "app" }, 60 * 60);
+    clock.advance(59 * 60_000);
+    expect(await adapter.find("proof-1")).toEqual({ jti: "proof-1", kind: "ReplayDetection" });
+    clock.advance(60_000);
+    expect(await adapter.find("proof-1")).toBeUndefined();
+  });
+
+  it("holds a claim ten minutes when the library's save never comes", async () => {
+    const { adapter, clock } = adapterFor("ReplayDetection");
+    expect(await adapter.find("proof-2")).toBeUndefined();
+    clock.advance(10 * 60_000 - 1);
+    expect(await adapter.find("proof-2")).toBeDefined();
+    clock.advance(1);
+    expect(await adapter.find("proof-2")).toBeUndefined();
+  });
+
   it("consumes once, shows consumed in epoch seconds, and answers InvalidGrant after", async () => {
     const { adapter } = adapterFor("RefreshToken");
     await adapter.upsert("rt-1", { jti: "rt-1", grantId: "g" }, 60);

@@ -1,8 +1,9 @@
-import { createHash, generateKeyPairSync } from "node:crypto";
+import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { Clock, OIDCModelStore } from "@superoauth/application";
+import { SignJWT } from "jose";
 import Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOIDCAdapter } from "../src/oidc-adapter.ts";
@@ -18,38 +19,47 @@ const basic = `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("ba
 const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
 
 /**
- * The store, with a switch: once `holdRefreshReads(n)` is called, the next `n` finds of refresh
- * tokens are held until all of them have read, so every request sees the token unconsumed: the
- * worst interleaving of the library's check-then-consume.
+ * The store, with a switch: once `holdReads(model, n)` is called, the next `n` reads of that model
+ * (finds, and the claims replay detection reads with) are held until all of them have read, so
+ * every request sees what the others saw: the worst interleaving of the library's check-then-act
+ * (a refresh token's check-then-consume, a proof's check-then-save).
  */
-function withHeldRefreshReads(store: OIDCModelStore): {
+function withHeldReads(store: OIDCModelStore): {
   store: OIDCModelStore;
-  holdRefreshReads(parties: number): void;
+  holdReads(model: string, parties: number): void;
 } {
-  let held: { parties: number; arrived: number; allRead: Promise<void>; release(): void } | null = null;
+  let held: {
+    model: string;
+    parties: number;
+    arrived: number;
+    allRead: Promise<void>;
+    release(): void;
+  } | null = null;
+  const heldUntilAllRead = async <T>(model: string, read: Promise<T>): Promise<T> => {
+    const found = await read;
+    const barrier = held;
+    if (barrier !== null && model === barrier.model) {
+      barrier.arrived += 1;
+      if (barrier.arrived === barrier.parties) {
+        held = null;
+        barrier.release();
+      }
+      await barrier.allRead;
+    }
+    return found;
+  };
   return {
     store: {
       ...store,
-      async find(input) {
-        const found = await store.find(input);
-        const barrier = held;
-        if (input.model === "RefreshToken" && barrier !== null) {
-          barrier.arrived += 1;
-          if (barrier.arrived === barrier.parties) {
-            held = null;
-            barrier.release();
-          }
-          await barrier.allRead;
-        }
-        return found;
-      },
+      find: (input) => heldUntilAllRead(input.model, store.find(input)),
+      claim: (input) => heldUntilAllRead(input.model, store.claim(input)),
     },
-    holdRefreshReads(parties) {
+    holdReads(model, parties) {
       let release = () => {};
       const allRead = new Promise<void>((resolve) => {
         release = resolve;
       });
-      held = { parties, arrived: 0, allRead, release };
+      held = { model, parties, arrived: 0, allRead, release };
     },
   };
 }
@@ -57,15 +67,15 @@ function withHeldRefreshReads(store: OIDCModelStore): {
 let server: Server;
 let provider: Provider;
 let issuer: string;
-let holdRefreshReads: (parties: number) => void;
+let holdReads: (model: string, parties: number) => void;
 
 beforeAll(async () => {
   server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const held = withHeldRefreshReads(database.storage().oidcModels);
-  holdRefreshReads = held.holdRefreshReads;
+  const held = withHeldReads(database.storage().oidcModels);
+  holdReads = held.holdReads;
   provider = new Provider(issuer, {
     adapter: createOIDCAdapter({
       store: held.store,
@@ -88,6 +98,7 @@ beforeAll(async () => {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      dPoP: { enabled: true },
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, caller, token) => token.clientId === caller.clientId,
@@ -110,16 +121,27 @@ afterAll(async () => {
 async function post(
   path: string,
   form: Record<string, string>,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${issuer}${path}`, {
     method: "POST",
-    headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded" },
+    headers: { authorization: basic, "content-type": "application/x-www-form-urlencoded", ...headers },
     body: new URLSearchParams(form),
   });
   return {
     status: response.status,
     body: (await response.json().catch(() => ({}))) as Record<string, unknown>,
   };
+}
+
+const dpopKey = generateKeyPairSync("ec", { namedCurve: "P-256" });
+
+/** A DPoP proof (RFC 9449 §4.2) of one key, with a fresh jti. */
+async function dpopProof(claims: { htm: string; htu: string }): Promise<string> {
+  const { d: _private, ...jwk } = dpopKey.privateKey.export({ format: "jwk" });
+  return new SignJWT({ ...claims, jti: randomUUID(), iat: Math.floor(Date.now() / 1000) })
+    .setProtectedHeader({ typ: "dpop+jwt", alg: "ES256", jwk })
+    .sign(dpopKey.privateKey);
 }
 
 /** A refresh token of a fresh grant, as the authorization code exchange would have issued it. */
@@ -167,7 +189,7 @@ describe("oidc-provider on the SQL adapter", () => {
   it("of three concurrent refreshes with one rotating token exactly one gets a successor", async () => {
     const { token, grantId } = await issueRefreshToken();
 
-    holdRefreshReads(3);
+    holdReads("RefreshToken", 3);
     const outcomes = await Promise.all(
       [1, 2, 3].map(() => post("/token", { grant_type: "refresh_token", refresh_token: token })),
     );
@@ -188,6 +210,35 @@ describe("oidc-provider on the SQL adapter", () => {
       .where("consumed_at", "is", null)
       .execute();
     expect(liveRefreshTokens).toEqual([{ id: sha256(successor) }]);
+  });
+
+  it("of three concurrent token requests with one DPoP proof exactly one is answered", async () => {
+    // RFC 9449 §11.1: a proof is good for one request. The library checks its jti, then saves it;
+    // held here until all three have checked, each would find it unseen without the atomic claim.
+    const proof = await dpopProof({ htm: "POST", htu: `${issuer}/token` });
+    holdReads("ReplayDetection", 3);
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => post("/token", { grant_type: "client_credentials" }, { DPoP: proof })),
+    );
+
+    expect(outcomes.map((o) => o.status).sort()).toEqual([200, 400, 400]);
+    expect(outcomes.find((o) => o.status === 200)?.body.token_type).toBe("DPoP");
+    // The library answers a replayed proof at the token endpoint as invalid_grant ("DPoP proof JWT
+    // Replay detected" in its log, not in the response).
+    const refused = { error: "invalid_grant", error_description: "grant request is invalid" };
+    expect(outcomes.filter((o) => o.status === 400).map((o) => o.body)).toEqual([refused, refused]);
+    // And later, alone: still a replay.
+    expect(await post("/token", { grant_type: "client_credentials" }, { DPoP: proof })).toEqual({
+      status: 400,
+      body: refused,
+    });
+    // A fresh proof of the same key is fine.
+    const fresh = await post(
+      "/token",
+      { grant_type: "client_credentials" },
+      { DPoP: await dpopProof({ htm: "POST", htu: `${issuer}/token` }) },
+    );
+    expect(fresh.status).toBe(200);
   });
 
   it("revokes the whole grant when a used refresh token comes back", async () => {

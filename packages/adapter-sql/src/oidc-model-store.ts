@@ -49,16 +49,7 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
       const storedId = id.startsWith(storedOIDCIdPrefix)
         ? id.slice(storedOIDCIdPrefix.length)
         : keyOf(model, id);
-      const { jti: _jti, ...withoutId } = payload;
-      const row = {
-        payload: JSON.stringify(tokenBearingOIDCModels.has(model) ? withoutId : payload),
-        grant_id: stringOrNull(payload.grantId),
-        uid: stringOrNull(payload.uid),
-        user_code: stringOrNull(payload.userCode),
-        account_id: stringOrNull(payload.accountId),
-        client_id: stringOrNull(payload.clientId),
-        expires_at: expiresAt,
-      };
+      const row = columnsOf(model, payload, expiresAt);
       await dialect
         .upsert(db.insertInto("oidc_models").values({ model, id: storedId, ...row, consumed_at: null }), {
           key: ["model", "id"],
@@ -97,6 +88,27 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
       return result.numUpdatedRows === 1n ? "consumed" : "not-consumable";
     },
 
+    async claim({ model, id, payload, expiresAt, now }): Promise<"claimed" | "taken"> {
+      if (tokenBearingOIDCModels.has(model)) throw new Error(`claim: ${model} bears tokens`);
+      // An expired holder no longer counts. Concurrent claimers may all run this; it never deletes
+      // a live row, so it cannot undo another's claim.
+      await db
+        .deleteFrom("oidc_models")
+        .where("model", "=", model)
+        .where("id", "=", id)
+        .where("expires_at", "<=", now)
+        .execute();
+      // The unique key decides the race: one INSERT adds the row, the others add nothing.
+      const result = await dialect
+        .insertIgnore(
+          db
+            .insertInto("oidc_models")
+            .values({ model, id, ...columnsOf(model, payload, expiresAt), consumed_at: null }),
+        )
+        .executeTakeFirst();
+      return result.numInsertedOrUpdatedRows === 1n ? "claimed" : "taken";
+    },
+
     async destroy({ model, id }): Promise<void> {
       const storedId = id.startsWith(storedOIDCIdPrefix)
         ? id.slice(storedOIDCIdPrefix.length)
@@ -123,6 +135,20 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
     async revokeByAccount(accountId: string): Promise<void> {
       await db.deleteFrom("oidc_models").where("account_id", "=", accountId).execute();
     },
+  };
+}
+
+/** A record's columns: its payload (a token-bearing one without its id) and the keys read from it. */
+function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date | null) {
+  const { jti: _jti, ...withoutId } = payload;
+  return {
+    payload: JSON.stringify(tokenBearingOIDCModels.has(model) ? withoutId : payload),
+    grant_id: stringOrNull(payload.grantId),
+    uid: stringOrNull(payload.uid),
+    user_code: stringOrNull(payload.userCode),
+    account_id: stringOrNull(payload.accountId),
+    client_id: stringOrNull(payload.clientId),
+    expires_at: expiresAt,
   };
 }
 

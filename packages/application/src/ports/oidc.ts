@@ -69,6 +69,19 @@ export interface OIDCModelStore {
    * refresh token single-use under concurrency).
    */
   consume(input: { model: OIDCModelName; id: string; now: Date }): Promise<"consumed" | "not-consumable">;
+  /**
+   * Stores `payload` under the id unless an unexpired record holds it, in one atomic step: of
+   * concurrent calls for one id exactly one answers "claimed", the others "taken" (an expired
+   * record is replaced). For the library's replay detection, which reads, then saves: a proof's
+   * `jti` is claimed by the read itself (ADR 0017). Not for token-bearing models.
+   */
+  claim(input: {
+    model: OIDCModelName;
+    id: string;
+    payload: OIDCPayload;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<"claimed" | "taken">;
   destroy(input: { model: OIDCModelName; id: string }): Promise<void>;
   /** Deletes every record of the grant, whatever its model. */
   revokeByGrantId(grantId: string): Promise<void>;

@@ -69,6 +69,23 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     return "consumed";
   }
 
+  async claim(input: {
+    model: OIDCModelName;
+    id: string;
+    payload: OIDCPayload;
+    expiresAt: Date;
+    now: Date;
+  }): Promise<"claimed" | "taken"> {
+    if (tokenBearingOIDCModels.has(input.model)) throw new Error(`claim: ${input.model} bears tokens`);
+    if (this.live(key(input.model, input.id), input.now) !== null) return "taken";
+    this.entries.set(key(input.model, input.id), {
+      payload: JSON.stringify(input.payload),
+      consumedAt: null,
+      expiresAt: input.expiresAt,
+    });
+    return "claimed";
+  }
+
   async destroy(input: { model: OIDCModelName; id: string }): Promise<void> {
     this.entries.delete(key(input.model, this.resolve(input.id)));
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type OIDCModelStore, storedOIDCIdPrefix } from "../ports/index.ts";
+import { type OIDCModelStore, type OIDCPayload, storedOIDCIdPrefix } from "../ports/index.ts";
 import { at, testId } from "./fixtures.ts";
 
 /**
@@ -93,6 +93,58 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
       );
       expect(outcomes.filter((o) => o === "consumed")).toHaveLength(1);
       expect(outcomes.filter((o) => o === "not-consumable")).toHaveLength(19);
+    });
+
+    it("claims an id once while its record lives, and again once it has expired", async () => {
+      const store = await makeStore();
+      const id = testId();
+      const claim = (payload: OIDCPayload, now: number, until: number) =>
+        store.claim({ model: "ReplayDetection", id, payload, expiresAt: at(until), now: at(now) });
+      expect(await claim({ iss: "first" }, 0, 1000)).toBe("claimed");
+      expect(await claim({ iss: "second" }, 999, 5000)).toBe("taken");
+      expect(await store.find({ model: "ReplayDetection", id, now: at(999) })).toEqual({
+        payload: { iss: "first", jti: id },
+        consumedAt: null,
+        expiresAt: at(1000),
+      });
+      // Expired: the id is free again, and the new record replaces the old one.
+      expect(await claim({ iss: "third" }, 1000, 5000)).toBe("claimed");
+      expect((await store.find({ model: "ReplayDetection", id, now: at(1000) }))?.payload).toEqual({
+        iss: "third",
+        jti: id,
+      });
+      // The library saves over its claim (its own payload and expiry): the claim still holds.
+      await store.upsert({ model: "ReplayDetection", id, payload: { iss: "saved" }, expiresAt: at(9000) });
+      expect(await claim({ iss: "fourth" }, 8999, 20_000)).toBe("taken");
+    });
+
+    it("of 20 concurrent claims of one id exactly one succeeds, an expired record held or none", async () => {
+      const store = await makeStore();
+      for (const expiredBefore of [false, true]) {
+        const id = testId();
+        if (expiredBefore)
+          await store.upsert({ model: "ReplayDetection", id, payload: { iss: "old" }, expiresAt: at(10) });
+        const outcomes = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.claim({
+              model: "ReplayDetection",
+              id,
+              payload: { iss: `c${i}` },
+              expiresAt: at(600_000),
+              now: at(100),
+            }),
+          ),
+        );
+        expect(outcomes.filter((o) => o === "claimed")).toHaveLength(1);
+        expect(outcomes.filter((o) => o === "taken")).toHaveLength(19);
+      }
+    });
+
+    it("refuses to claim a token-bearing model's id", async () => {
+      const store = await makeStore();
+      await expect(
+        store.claim({ model: "AccessToken", id: testId(), payload: {}, expiresAt: at(1000), now: at(0) }),
+      ).rejects.toThrow(/bears tokens/);
     });
 
     it("destroys one record", async () => {
