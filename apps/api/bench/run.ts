@@ -19,6 +19,7 @@ import { createArgon2PasswordHasher } from "@superoauth/adapter-crypto";
 import { openStorage } from "@superoauth/adapter-sql";
 import { seedUsers } from "@superoauth/adapter-sql/bench";
 import { Pool } from "undici";
+import { type CPUSplit, cpuSplitBetween, cpuSplitNow, cpuSplitSum, threadKinds } from "./cpu-split.ts";
 import type { ProbeSample } from "./server-probe.ts";
 import { startCommand } from "./start-command.ts";
 
@@ -69,6 +70,8 @@ interface Measured {
   readonly clients: number;
   /** For the argon2id rows: argon2id timed in the benchmark's process around the row (Argon2Timing). */
   readonly argon2?: Argon2Timing;
+  /** Where the machine's CPU time went during the row, in all (cpu-split.ts); null off Linux. */
+  readonly cpuSplit: CPUSplit | null;
 }
 
 /** One stretch of a scenario on one server: what `measured` folds into a row. */
@@ -79,6 +82,7 @@ interface Stretch {
   readonly serverCPUMicroseconds: number;
   readonly databaseCPUMicroseconds: number | null;
   readonly probe: ProbeSample;
+  readonly cpuSplit: CPUSplit | null;
 }
 
 /** Runs `scenario` on `target` for `runMs`; with a profile directory, profiles it into `profileName`. */
@@ -93,6 +97,7 @@ async function runStretch(
   await target.sample();
   if (profileDirectory !== undefined) await target.profile({ profile: "start" });
   const databaseCPUBefore = target.databaseCPUMicros?.() ?? null;
+  const splitBefore = cpuSplitNow(target.pid);
   const until = performance.now() + runMs;
   const started = performance.now();
   await Promise.all(
@@ -110,6 +115,7 @@ async function runStretch(
     const file = `${profileName.replaceAll(/[^A-Za-z0-9]+/g, "-")}.cpuprofile`;
     await target.profile({ profile: "stop", file: resolve(profileDirectory, file) });
   }
+  const splitAfter = cpuSplitNow(target.pid);
   const probe = await target.sample();
   const databaseCPUAfter = target.databaseCPUMicros?.() ?? null;
   return {
@@ -120,6 +126,7 @@ async function runStretch(
     databaseCPUMicroseconds:
       databaseCPUBefore === null || databaseCPUAfter === null ? null : databaseCPUAfter - databaseCPUBefore,
     probe,
+    cpuSplit: splitBefore === null || splitAfter === null ? null : cpuSplitBetween(splitBefore, splitAfter),
   };
 }
 
@@ -151,6 +158,9 @@ function measured(scenario: Scenario, label: string, stretches: readonly Stretch
       eventLoopDelayMaxMs: Math.max(...stretches.map((s) => s.probe.eventLoopDelayMaxMs)),
     },
     clients: scenario.concurrency ?? concurrency,
+    cpuSplit: stretches
+      .map((stretch) => stretch.cpuSplit)
+      .reduce((total, split) => (total === null || split === null ? null : cpuSplitSum(total, split))),
   };
   console.log(formatRow(row));
   return row;
@@ -254,6 +264,8 @@ interface Server {
   readonly profile: (command: { profile: "start" } | { profile: "stop"; file: string }) => Promise<void>;
   /** The database server's CPU time so far, in microseconds (MySQL on this host); absent on SQLite. */
   readonly databaseCPUMicros?: () => number | null;
+  /** The server's process id, for its threads' CPU time (cpu-split.ts). */
+  readonly pid?: number;
   readonly stop: () => Promise<void>;
 }
 
@@ -315,6 +327,7 @@ async function startProcess(input: {
   }
   return {
     url,
+    ...(child.pid === undefined ? {} : { pid: child.pid }),
     sample: () =>
       new Promise<ProbeSample>((resolveSample) => {
         child.once("message", (message) => resolveSample(message as ProbeSample));
@@ -816,6 +829,7 @@ function summarize(input: { results: readonly Measured[]; targets: readonly Targ
         pass: row.p99 < 500,
       });
     }
+    printCPUSplit(argon2Rows, cores);
   }
 
   const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
@@ -898,6 +912,50 @@ function summarize(input: { results: readonly Measured[]; targets: readonly Targ
   }
 }
 
+/**
+ * Where the machine's CPU went in each argon2id row, per request (cpu-split.ts): the machine's
+ * time (cores x the row's seconds / its requests) against what one request may take at 85 % of the
+ * ceiling (the argon2id time every core running one / 0.85), and how the machine's time divided.
+ */
+function printCPUSplit(rows: readonly Measured[], cores: number): void {
+  const split = rows.filter((row) => row.cpuSplit !== null);
+  if (split.length === 0) return;
+  console.log(
+    `\nWhere the ${cores} cores' time went in those rows, ms per request: the machine's in all (${cores} x the row's seconds / its requests) and what a request may take at 85 % of the ceiling; the server's threads by kind (hashing pool: libuv's threads, argon2id and some file and crypto work; worker threads: the password screen's); the benchmark's clients (its whole process); mysqld's; the rest (the kernel's own work, other processes); and time no core worked\n`,
+  );
+  const columns = ["at 85 %", "machine", ...threadKinds, "clients", "mysqld", "rest", "idle"] as const;
+  console.log(`| route                                 | database | ${columns.join(" | ")} |`);
+  console.log(
+    `|---------------------------------------|----------|${columns.map((c) => `${"-".repeat(c.length + 1)}:`).join("|")}|`,
+  );
+  for (const row of split) {
+    const { cpuSplit, argon2 } = row;
+    if (cpuSplit === null || argon2 === undefined) continue;
+    const perRequest = (micros: number) => micros / 1000 / Math.max(1, row.requests);
+    const login = row.scenario.includes("login");
+    const server = threadKinds.map((kind) => perRequest(cpuSplit.serverThreads[kind]));
+    const machine = perRequest(cpuSplit.total);
+    const idle = perRequest(cpuSplit.idle);
+    const clients = perRequest(cpuSplit.benchmark);
+    const mysqld = row.databaseCPUMicros === null ? null : row.databaseCPUMicros / 1000;
+    const known = server.reduce((a, b) => a + b, 0) + clients + (mysqld ?? 0) + idle;
+    const values = [
+      (login ? argon2.verifyAllCoresMs : argon2.hashAllCoresMs) / 0.85,
+      machine,
+      ...server,
+      clients,
+      mysqld,
+      machine - known,
+      idle,
+    ];
+    console.log(
+      `| ${row.scenario.padEnd(37)} | ${row.target.padEnd(8)} | ${values
+        .map((value, i) => (value === null ? "-" : value.toFixed(2)).padStart(columns[i]?.length ?? 0))
+        .join(" | ")} |`,
+    );
+  }
+}
+
 /** The scenarios also run on the million-users databases (the others do not read users by key). */
 const manyUsersScenarios = new Set([
   "GET /api/v1/auth/me",
@@ -948,8 +1006,9 @@ async function measureArgon2(cores: number): Promise<Argon2Timing> {
   return {
     verifyMs: await timed(verify, 15),
     hashMs: await timed(hashOne, 7),
-    verifyAllCoresMs: await onEveryCore(verify, 8),
-    hashAllCoresMs: await onEveryCore(hashOne, 5),
+    // 20 and 12 per core (0.5 s and 0.3 s): with 8 and 5 one hiccup moved the ceiling by 10-30 %.
+    verifyAllCoresMs: await onEveryCore(verify, 20),
+    hashAllCoresMs: await onEveryCore(hashOne, 12),
   };
 }
 

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { cpuSplitBetween, cpuSplitNow, cpuSplitSum, threadKind } from "../bench/cpu-split.ts";
+
+// The benchmark's account of where the machine's CPU went (bench/cpu-split.ts), read from /proc:
+// the project's machines are Linux, so it must read something here.
+describe("the benchmark's CPU split", () => {
+  it("sorts a process's threads by the names Node and libuv give them", () => {
+    expect(threadKind("libuv-worker")).toBe("hashing pool");
+    expect(threadKind("MainThread")).toBe("main thread");
+    expect(threadKind("WorkerThread")).toBe("worker threads");
+    expect(threadKind("V8Worker")).toBe("V8 helpers");
+    expect(threadKind("DelayedTaskSche")).toBe("V8 helpers");
+    expect(threadKind("SignalInspector")).toBe("other");
+  });
+
+  it("counts this process's main thread, the process and the machine while it works", () => {
+    const before = cpuSplitNow(process.pid);
+    if (before === null) throw new Error("no /proc here: the benchmark's CPU split needs Linux");
+    const until = performance.now() + 300;
+    let spin = 0;
+    while (performance.now() < until) spin++;
+    const after = cpuSplitNow(process.pid);
+    if (after === null) throw new Error("/proc went away");
+    const spent = cpuSplitBetween(before, after);
+
+    expect(spin).toBeGreaterThan(0);
+    // /proc counts in 10 ms ticks; 300 ms of spinning is at least 200 of them on a busy machine.
+    expect(spent.serverThreads["main thread"]).toBeGreaterThanOrEqual(200_000);
+    expect(spent.benchmark).toBeGreaterThanOrEqual(spent.serverThreads["main thread"] - 20_000);
+    expect(spent.total).toBeGreaterThanOrEqual(spent.serverThreads["main thread"]);
+    expect(spent.idle).toBeLessThanOrEqual(spent.total);
+    expect(cpuSplitSum(spent, spent).total).toBe(2 * spent.total);
+    expect(cpuSplitNow(undefined)).toBeNull();
+  });
+});
