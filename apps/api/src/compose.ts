@@ -368,6 +368,7 @@ function composeOIDC(input: {
     cookies,
     secret: pageSecret,
     requireEmailVerification: config.mail.requireEmailVerification,
+    clock: deps.clock,
   });
   // The account center shares the browser session and the CSRF key with the interaction pages.
   const accountPages = createAccountPages({

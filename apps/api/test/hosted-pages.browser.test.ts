@@ -121,6 +121,7 @@ beforeAll(async () => {
         cookies,
         secret: "browser-hosted-pages-secret-0123456789",
         requireEmailVerification: false,
+        clock: deps.clock,
       }),
       providerPageRoutes(createProviderPages({ theme })),
     ],
@@ -176,7 +177,14 @@ describe("hosted pages in Chromium", () => {
   it("signs in with a password using the keyboard alone, every page accessible", {
     timeout: 120_000,
   }, async () => {
-    interactions.open({ uid: "kb-1", prompt: "login", client, loginHint: null });
+    interactions.open({
+      uid: "kb-1",
+      prompt: "login",
+      client,
+      loginHint: null,
+      loginPrompted: false,
+      maxAgeSeconds: null,
+    });
     const { context, page, problems } = await newPage();
     await page.goto(`${baseURL}/interaction/kb-1`);
     await expectAccessible(page, "sign-in");
@@ -198,7 +206,14 @@ describe("hosted pages in Chromium", () => {
     expect(await page.textContent("#done")).toBe("Back at the provider: login");
 
     // Single sign-on: the next interaction offers to continue as ada.
-    interactions.open({ uid: "kb-2", prompt: "login", client, loginHint: null });
+    interactions.open({
+      uid: "kb-2",
+      prompt: "login",
+      client,
+      loginHint: null,
+      loginPrompted: false,
+      maxAgeSeconds: null,
+    });
     await page.goto(`${baseURL}/interaction/kb-2`);
     await expectAccessible(page, "continue-as");
     await Promise.all([
@@ -212,7 +227,14 @@ describe("hosted pages in Chromium", () => {
   it("shows a wrong password accessibly, then signs in with the second factor", {
     timeout: 120_000,
   }, async () => {
-    interactions.open({ uid: "mfa-1", prompt: "login", client, loginHint: "grace@example.com" });
+    interactions.open({
+      uid: "mfa-1",
+      prompt: "login",
+      client,
+      loginHint: "grace@example.com",
+      loginPrompted: false,
+      maxAgeSeconds: null,
+    });
     const { context, page, problems } = await newPage();
     await page.goto(`${baseURL}/interaction/mfa-1`);
     await page.fill("#password", "Wrong-pass1!");
@@ -239,7 +261,14 @@ describe("hosted pages in Chromium", () => {
   });
 
   it("signs up, with its validation errors accessible", { timeout: 120_000 }, async () => {
-    interactions.open({ uid: "up-1", prompt: "login", client, loginHint: null });
+    interactions.open({
+      uid: "up-1",
+      prompt: "login",
+      client,
+      loginHint: null,
+      loginPrompted: false,
+      maxAgeSeconds: null,
+    });
     const { context, page } = await newPage();
     await page.goto(`${baseURL}/interaction/up-1/sign-up`);
     await expectAccessible(page, "sign-up");
@@ -285,7 +314,14 @@ describe("hosted pages in Chromium", () => {
   });
 
   it("works with JavaScript disabled", async () => {
-    interactions.open({ uid: "nojs-1", prompt: "login", client, loginHint: null });
+    interactions.open({
+      uid: "nojs-1",
+      prompt: "login",
+      client,
+      loginHint: null,
+      loginPrompted: false,
+      maxAgeSeconds: null,
+    });
     const { context, page } = await newPage({ javaScriptEnabled: false });
     await page.goto(`${baseURL}/interaction/nojs-1`);
     await page.fill("#email", "ada@example.com");

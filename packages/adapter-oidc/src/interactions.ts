@@ -48,7 +48,14 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       const { uid, prompt } = interaction;
       if (prompt.name === "login") {
         const hint = interaction.params.login_hint;
-        return { uid, prompt: "login", client, loginHint: typeof hint === "string" ? hint : null };
+        return {
+          uid,
+          prompt: "login",
+          client,
+          loginHint: typeof hint === "string" ? hint : null,
+          loginPrompted: stringsOf(interaction.prompt.reasons).includes("login_prompt"),
+          maxAgeSeconds: maxAgeOf(interaction.params.max_age),
+        };
       }
       const accountId = interaction.session?.accountId;
       if (prompt.name !== "consent" || accountId === undefined) return null;
@@ -61,14 +68,15 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       };
     },
 
-    async finishLogin(req, res, { accountId, amr }): Promise<string> {
+    async finishLogin(req, res, { accountId, amr, authenticatedAt }): Promise<string> {
       await interactionAt(req, res, "login");
-      return provider.interactionResult(
-        req,
-        res,
-        { login: { accountId, amr: [...amr] } },
-        { mergeWithLastSubmission: false },
-      );
+      const login = {
+        accountId,
+        // The ID token's amr and auth_time (OpenID Connect Core §2): left out when not known.
+        ...(amr.length > 0 ? { amr: [...amr] } : {}),
+        ...(authenticatedAt === undefined ? {} : { ts: Math.floor(authenticatedAt.getTime() / 1000) }),
+      };
+      return provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
     },
 
     async finishConsent(req, res, { remember }): Promise<string> {
@@ -155,6 +163,12 @@ async function interactionClientOf(provider: Provider, clientId: string): Promis
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
+}
+
+/** The request's max_age in seconds (the library keeps it as sent, a number or its digits); null when absent. */
+function maxAgeOf(value: unknown): number | null {
+  const seconds = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds >= 0 ? seconds : null;
 }
 
 function scopesOf(scope: string): string[] {

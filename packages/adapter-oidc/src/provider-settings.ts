@@ -83,7 +83,15 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     responseTypes: ["code"],
     scopes: [...oidcScopes],
     claims: {
-      openid: [...oidcClaimsByScope.openid],
+      // The library's defaults, which a `claims` setting replaces: claims an app may ask for by
+      // name (the `claims` parameter, `max_age`, `require_auth_time`).
+      acr: null,
+      auth_time: null,
+      iss: null,
+      sid: null,
+      // Every ID token also says when and how the user signed in (OpenID Connect Core §2: auth_time,
+      // amr), so an app can tell a fresh or two-factor sign-in without asking; userinfo has neither.
+      openid: [...oidcClaimsByScope.openid, "auth_time", "amr"],
       profile: [...oidcClaimsByScope.profile],
       email: [...oidcClaimsByScope.email],
     },

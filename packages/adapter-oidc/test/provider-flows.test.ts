@@ -105,6 +105,9 @@ describe("authorization code with PKCE", () => {
     });
     expect(verified.protectedHeader).toMatchObject({ alg: "ES256", kid: "es-1" });
     expect(verified.payload.sub).toBe("user-1");
+    // How and when the user signed in (the test server's sign-in is a password one, just now).
+    expect(verified.payload.amr).toEqual(["pwd"]);
+    expect(Math.abs(Number(verified.payload.auth_time) - Date.now() / 1000)).toBeLessThan(30);
 
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, "user-1");
     expect(userinfo).toEqual({
@@ -184,6 +187,29 @@ describe("authorization code with PKCE", () => {
 });
 
 describe("interactions, as the hosted pages see them", () => {
+  it("details say when the app asked for a fresh sign-in (prompt=login) and how old one may be (max_age)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    for (const [asked, expected] of [
+      [{ prompt: "login" }, { loginPrompted: true, maxAgeSeconds: null }],
+      [{ max_age: "120" }, { loginPrompted: false, maxAgeSeconds: 120 }],
+    ] as const) {
+      const agent = new BrowserAgent(issuer);
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: confidentialApp.redirectURI,
+        scope: "openid",
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: "S256",
+        ...asked,
+      });
+      const loginAt = new URL(locationOf(await agent.request(url.href)) ?? "", issuer).pathname;
+      expect(await (await agent.request(loginAt, { accept: "application/json" })).json()).toMatchObject({
+        prompt: "login",
+        ...expected,
+      });
+    }
+  });
+
   it("details name the app, the login hint, then the account and the scopes not granted yet", async () => {
     const { issuer } = server();
     const agent = new BrowserAgent(issuer);
@@ -208,6 +234,8 @@ describe("interactions, as the hosted pages see them", () => {
       prompt: "login",
       client,
       loginHint: "ada@example.com",
+      loginPrompted: false,
+      maxAgeSeconds: null,
     });
     let response = await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" });
     while (!(locationOf(response) ?? "").includes("/interaction/")) {

@@ -20,6 +20,10 @@ export type InteractionDetails =
       readonly prompt: "login";
       readonly client: InteractionClient;
       readonly loginHint: string | null;
+      /** The app asked for a fresh sign-in (`prompt=login`): a browser session must not stand in for one. */
+      readonly loginPrompted: boolean;
+      /** `max_age`: how long ago, at most, the user may have signed in, in seconds; null when not asked. */
+      readonly maxAgeSeconds: number | null;
     }
   | {
       readonly uid: string;
@@ -38,7 +42,13 @@ export interface Interactions {
   finishLogin(
     req: IncomingMessage,
     res: ServerResponse,
-    input: { accountId: string; amr: readonly string[] },
+    input: {
+      accountId: string;
+      /** How the user proved who they are (RFC 8176: pwd, otp, mfa, fed); empty when not known. */
+      amr: readonly string[];
+      /** When they did (the ID token's auth_time); now when absent: a sign-in just completed. */
+      authenticatedAt?: Date;
+    },
   ): Promise<string>;
   /** Grants the requested scopes to (account, client); `remember` false: this authorization only. */
   finishConsent(req: IncomingMessage, res: ServerResponse, input: { remember: boolean }): Promise<string>;

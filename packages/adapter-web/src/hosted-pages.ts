@@ -1,4 +1,4 @@
-import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
+import type { Authenticated, Clock, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
 import { clientOf } from "./client.ts";
@@ -24,6 +24,11 @@ export interface HostedPagesOptions {
   readonly secret: string;
   /** REQUIRE_EMAIL_VERIFICATION: sign-up ends with "check your mail" instead of signing in. */
   readonly requireEmailVerification: boolean;
+  /**
+   * The use cases' clock, which dates sessions: how old a browser session's sign-in is against an
+   * app's `max_age`. In the service, the system clock, which the provider reads too.
+   */
+  readonly clock: Clock;
 }
 
 /**
@@ -86,7 +91,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           offerSession?: boolean;
         },
       ) {
-        const session = input.offerSession === false ? null : await browserSessions.authenticate(request.raw);
+        const found = input.offerSession === false ? null : await browserSessions.authenticate(request.raw);
+        const session =
+          found !== null && mayContinueWith(found, input.details, options.clock.now()) ? found : null;
         return sendPage(reply, {
           status: input.status ?? 200,
           formTargets: interactionFormTargets,
@@ -237,11 +244,15 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
         const session = await browserSessions.authenticate(request.raw);
-        if (session === null) return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
-        // Single sign-on: the person proved themselves when this browser session began.
+        // No session, or one that may not stand in for this sign-in: the page shows the form.
+        if (session === null || !mayContinueWith(session, details, options.clock.now()))
+          return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
+        // Single sign-on: the person proved themselves when this browser session began, which is
+        // what the app's ID token says (auth_time); how is not kept with the session (no amr).
         const to = await interactions.finishLogin(request.raw, reply.raw, {
           accountId: session.user.id,
           amr: [],
+          authenticatedAt: session.session.authenticatedAt,
         });
         return reply.redirect(to, 303);
       });
@@ -387,6 +398,21 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
     },
     { prefix: "/interaction" },
   );
+}
+
+/**
+ * Whether this browser's session may stand in for the sign-in an app asked for ("Continue as"):
+ * not when the app asked for a fresh one (`prompt=login`), nor when the session's sign-in is older
+ * than the app's `max_age` (OpenID Connect Core §3.1.2.1).
+ */
+function mayContinueWith(
+  session: Authenticated,
+  details: Extract<InteractionDetails, { prompt: "login" }>,
+  now: Date,
+): boolean {
+  if (details.loginPrompted) return false;
+  if (details.maxAgeSeconds === null) return true;
+  return now.getTime() - session.session.authenticatedAt.getTime() <= details.maxAgeSeconds * 1000;
 }
 
 /** Where the sign-in and second-factor templates' forms and links lead, for one interaction. */

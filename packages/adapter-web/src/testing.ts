@@ -8,6 +8,8 @@ export type FinishedInteraction =
       readonly kind: "login";
       readonly accountId: string;
       readonly amr: readonly string[];
+      /** Given when a browser session stood in for the sign-in (its start). */
+      readonly authenticatedAt?: Date;
     }
   | { readonly uid: string; readonly kind: "consent"; readonly remember: boolean }
   | { readonly uid: string; readonly kind: "deny" };
@@ -38,10 +40,16 @@ export class FakeInteractions implements Interactions {
   async finishLogin(
     req: IncomingMessage,
     _res: unknown,
-    input: { accountId: string; amr: readonly string[] },
+    input: { accountId: string; amr: readonly string[]; authenticatedAt?: Date },
   ): Promise<string> {
     const uid = this.#uidOf(req);
-    this.finished.push({ uid, kind: "login", accountId: input.accountId, amr: [...input.amr] });
+    this.finished.push({
+      uid,
+      kind: "login",
+      accountId: input.accountId,
+      amr: [...input.amr],
+      ...(input.authenticatedAt === undefined ? {} : { authenticatedAt: input.authenticatedAt }),
+    });
     return `/oidc/auth/${uid}/login`;
   }
 

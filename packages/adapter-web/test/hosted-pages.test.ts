@@ -5,7 +5,15 @@ import { describe, expect, it } from "vitest";
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName, type Interactions } from "../src/index.ts";
 import type { FakeInteractions } from "../src/testing.ts";
-import { Browser, buildHostedTestApp, client, csrfTokenIn, signUpAda, strongPassword } from "./test-app.ts";
+import {
+  Browser,
+  buildHostedTestApp,
+  client,
+  csrfTokenIn,
+  loginInteraction,
+  signUpAda,
+  strongPassword,
+} from "./test-app.ts";
 
 const csp =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self' https: http://localhost:* http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'";
@@ -30,7 +38,7 @@ async function withAccount(
 ) {
   const built = await buildHostedTestApp(options);
   const signedUp = await signUpAda(built.useCases);
-  built.interactions.open({ uid: "login-1", prompt: "login", client, loginHint: null });
+  built.interactions.open(loginInteraction("login-1"));
   return { ...built, user: signedUp.user, browser: new Browser(built.app) };
 }
 
@@ -63,7 +71,7 @@ describe("the sign-in page", () => {
   });
 
   it("signs in with a password: a browser session cookie, the provider told who (amr pwd), 303 back to it", async () => {
-    const { browser, interactions, user } = await withAccount();
+    const { browser, interactions, user, deps } = await withAccount();
     const response = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
       email: "ada@example.com",
       password: strongPassword,
@@ -77,21 +85,67 @@ describe("the sign-in page", () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
 
     // The next interaction offers to continue as this account (single sign-on).
-    interactions.open({ uid: "login-2", prompt: "login", client, loginHint: null });
+    interactions.open(loginInteraction("login-2"));
     const next = await browser.get("/interaction/login-2");
     expect(next.body).toContain("Continue as ada");
     const continued = await browser.post("/interaction/login-2/continue", {
       csrf_token: csrfTokenIn(next.body),
     });
     expect(continued.statusCode).toBe(303);
+    // The app's ID token says when the person signed in (auth_time), not now; how is not kept.
     expect(interactions.finished.at(-1)).toEqual({
       uid: "login-2",
       kind: "login",
       accountId: user.id,
       amr: [],
+      authenticatedAt: deps.clock.now(),
     });
     // "Use another account" shows the form instead.
     expect((await browser.get("/interaction/login-2?another=1")).body).toContain('name="password"');
+  });
+
+  it("does not let the browser session stand in for a fresh sign-in (prompt=login) or one older than max_age", async () => {
+    const { browser, interactions, user, deps } = await withAccount();
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    const signedInAt = deps.clock.now();
+    deps.clock.advance(10 * 60_000);
+    const open = (uid: string, asked: { loginPrompted: boolean; maxAgeSeconds: number | null }) =>
+      interactions.open(loginInteraction(uid, asked));
+
+    // The app asked for a fresh sign-in, or for one at most five minutes old: the form, and
+    // "continue" posted anyway goes back to it without finishing.
+    for (const [uid, asked] of [
+      ["fresh-1", { loginPrompted: true, maxAgeSeconds: null }],
+      ["young-1", { loginPrompted: false, maxAgeSeconds: 300 }],
+    ] as const) {
+      open(uid, asked);
+      const page = await browser.get(`/interaction/${uid}`);
+      expectPage(page, 200);
+      expect(page.body).not.toContain("Continue as");
+      expect(page.body).toContain('name="password"');
+      const continued = await browser.post(`/interaction/${uid}/continue`, {
+        csrf_token: csrfTokenIn(page.body),
+      });
+      expect(continued.statusCode).toBe(303);
+      expect(continued.headers.location).toBe(`/interaction/${uid}`);
+      expect(interactions.finished.filter((f) => f.uid === uid)).toEqual([]);
+    }
+
+    // Ten minutes is within an hour: continuing is offered, and says when the person signed in.
+    open("hour-1", { loginPrompted: false, maxAgeSeconds: 3600 });
+    const page = await browser.get("/interaction/hour-1");
+    expect(page.body).toContain("Continue as ada");
+    await browser.post("/interaction/hour-1/continue", { csrf_token: csrfTokenIn(page.body) });
+    expect(interactions.finished.at(-1)).toEqual({
+      uid: "hour-1",
+      kind: "login",
+      accountId: user.id,
+      amr: [],
+      authenticatedAt: signedInAt,
+    });
   });
 
   it("shows a wrong password as a 401 page with the error tied to the fields, keeping the address", async () => {

@@ -1,12 +1,12 @@
 import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { browserSessionCookieName } from "../src/index.ts";
-import { Browser, buildHostedTestApp, client } from "./test-app.ts";
+import { Browser, buildHostedTestApp, loginInteraction } from "./test-app.ts";
 
 async function setUp() {
   const github = new ScriptedOAuthProviderGateway("github", { supportsPKCE: false });
   const built = await buildHostedTestApp({ github });
-  built.interactions.open({ uid: "login-1", prompt: "login", client, loginHint: null });
+  built.interactions.open(loginInteraction("login-1"));
   return { ...built, github, browser: new Browser(built.app) };
 }
 

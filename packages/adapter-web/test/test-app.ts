@@ -12,6 +12,7 @@ import {
   createHostedPages,
   createPageAssets,
   type HostedBrowserSessions,
+  type InteractionDetails,
   type Interactions,
   type Theme,
 } from "../src/index.ts";
@@ -78,6 +79,7 @@ export async function buildHostedTestApp(
         cookies,
         secret,
         requireEmailVerification: deps.settings.requireEmailVerification,
+        clock: deps.clock,
       }),
       createAccountPages({
         useCases,
@@ -100,6 +102,22 @@ export const client = {
   logoURL: null,
   homepageURL: "https://app.example",
 };
+
+/** A login interaction of `client` as the provider opens one: no hint, no fresh sign-in asked, no max_age. */
+export function loginInteraction(
+  uid: string,
+  asked: Partial<Extract<InteractionDetails, { prompt: "login" }>> = {},
+): InteractionDetails {
+  return {
+    uid,
+    prompt: "login",
+    client,
+    loginHint: null,
+    loginPrompted: false,
+    maxAgeSeconds: null,
+    ...asked,
+  };
+}
 
 /** A tiny cookie jar over inject(): keeps what the server sets, sends it back. */
 export class Browser {
