@@ -11,7 +11,15 @@ export interface APIDocsOptions {
   readonly version: string;
   /** Where clients reach the API (APP_URL). */
   readonly serverURL: string;
+  /** Loads the interactive page's plugin (Scalar) on the first request for it; tests make it fail. */
+  readonly loadReferencePlugin?: () => Promise<ReferencePlugin>;
 }
+
+/** Scalar's Fastify plugin, as its module exports it (a type only: the module loads on demand). */
+export type ReferencePlugin = typeof import("@scalar/fastify-api-reference")["default"];
+
+const importScalar = async (): Promise<ReferencePlugin> =>
+  (await import("@scalar/fastify-api-reference")).default;
 
 /** The areas of the API, one per route file, in the order the document lists them. */
 const apiAreas = [
@@ -162,8 +170,11 @@ const unforwardedHeaders = new Set([
  * 9 MiB of external source), which a server that is never asked for /docs should not hold
  * (docs/performance.md, "Where the memory goes"). So it is imported on the first request.
  */
-async function startReference(document: () => unknown): Promise<FastifyInstance> {
-  const { default: scalar } = await import("@scalar/fastify-api-reference");
+async function startReference(
+  document: () => unknown,
+  load: () => Promise<ReferencePlugin>,
+): Promise<FastifyInstance> {
+  const scalar = await load();
   const reference = Fastify({ logger: false });
   await reference.register(scalar, {
     routePrefix: "/docs",
@@ -190,13 +201,16 @@ async function startReference(document: () => unknown): Promise<FastifyInstance>
  * requests to this origin, nothing from elsewhere (ADR 0029). Scalar is loaded on the first request
  * for one of its routes (startReference), which are passed to it as they come.
  */
-export async function serveAPIDocs(app: FastifyInstance): Promise<void> {
+export async function serveAPIDocs(app: FastifyInstance, options: APIDocsOptions): Promise<void> {
   let reference: Promise<FastifyInstance> | undefined;
   const loadReference = () => {
-    reference ??= startReference(() => app.swagger()).catch((error: unknown) => {
-      reference = undefined;
-      throw error;
-    });
+    // A failed load is forgotten, so the next request tries again (this one answers 500).
+    reference ??= startReference(() => app.swagger(), options.loadReferencePlugin ?? importScalar).catch(
+      (error: unknown) => {
+        reference = undefined;
+        throw error;
+      },
+    );
     return reference;
   };
   app.addHook("onClose", async () => {

@@ -227,7 +227,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     },
     { prefix: "/api/v1" },
   );
-  if (options.apiDocs !== undefined) await serveAPIDocs(app);
+  if (options.apiDocs !== undefined) await serveAPIDocs(app, options.apiDocs);
   for (const plugin of options.plugins ?? []) await plugin(app);
   return app;
 }

@@ -125,6 +125,36 @@ describe("GET /docs", () => {
     }
   });
 
+  it("answers 500 when Scalar fails to load, and loads it again on the next request", async () => {
+    let loads = 0;
+    const { app: fresh } = await buildTestApp({
+      apiDocs: {
+        version: "1.2.3",
+        serverURL: "https://auth.example",
+        loadReferencePlugin: async () => {
+          loads++;
+          if (loads === 1) throw new Error("EMFILE: too many open files (a load that failed)");
+          return (await import("@scalar/fastify-api-reference")).default;
+        },
+      },
+    });
+    try {
+      const failed = await fresh.inject({ url: "/docs/" });
+      expect(failed.statusCode).toBe(500);
+      expect(failed.json()).toMatchObject({ success: false, error: "INTERNAL_ERROR" });
+      expect(typeof failed.json().requestId).toBe("string");
+      expect(failed.body).not.toContain("EMFILE");
+
+      const again = await fresh.inject({ url: "/docs/" });
+      expect(again.statusCode).toBe(200);
+      expect(again.body).toContain('<script src="js/scalar.js"');
+      expect((await fresh.inject({ url: "/docs/openapi.json" })).statusCode).toBe(200);
+      expect(loads).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("is not served without apiDocs", async () => {
     const { app: bare } = await buildTestApp();
     try {
