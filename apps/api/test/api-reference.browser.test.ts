@@ -1,7 +1,7 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
-import { launchChromium } from "./browser.ts";
+import { axeViolations, launchChromium } from "./browser.ts";
 import { listenComposedService } from "./test-config.ts";
 
 // The API reference at /docs renders in a real browser under its own CSP (ADR 0029): Scalar's
@@ -71,6 +71,9 @@ describe("the API reference page", () => {
     );
     expect(elsewhere).toStrictEqual([]);
     expect(requested).toContain(`${url}/docs/openapi.json`);
+    // As a person meets it: axe-core finds nothing on the page with an operation open.
+    expect(await page.getAttribute("html", "lang")).toBe("en");
+    expect(await axeViolations(page)).toStrictEqual([]);
     await page.close();
   });
 });
