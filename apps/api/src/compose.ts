@@ -172,7 +172,10 @@ export async function composeService(
       mailer: mail.mailer,
       backgroundTasks,
       totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
-      secretCipher: createAESGCMSecretCipher(config.security.totpEncryptionKey),
+      secretCipher: createAESGCMSecretCipher(
+        config.security.totpEncryptionKey,
+        config.security.totpPreviousEncryptionKeys,
+      ),
       mfaTokens: createJWTMFATokenIssuer({
         secret: config.jwt.secret,
         issuer: config.jwt.issuer,

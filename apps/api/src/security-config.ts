@@ -11,6 +11,8 @@ export interface SecurityConfig {
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
   readonly totpEncryptionKey: Uint8Array;
   readonly totpEncryptionKeyIsEphemeral: boolean;
+  /** Keys the secrets were encrypted under before a rotation, still read until `pnpm totp:rekey` ran. */
+  readonly totpPreviousEncryptionKeys: readonly Uint8Array[];
   /** The name authenticator apps show next to the account. */
   readonly totpIssuer: string;
   /** How many argon2id operations run at once and wait (ADR 0010). */
@@ -51,6 +53,18 @@ export const securityVariables = {
       return key === null
         ? { problem: "must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)" }
         : { value: key };
+    },
+  }),
+  TOTP_ENCRYPTION_KEY_PREVIOUS: optional({
+    unset: "no rotation under way",
+    meaning:
+      "While rotating `TOTP_ENCRYPTION_KEY`: the former key (or several, comma-separated), still read, never written; remove it once `pnpm totp:rekey` has re-encrypted every secret (docs/operations.md)",
+    secret: true,
+    parse: (text) => {
+      const keys = text.split(",").map((part) => parseEncryptionKey(part));
+      return keys.some((key) => key === null) || keys.length === 0
+        ? { problem: "must be keys of 32 bytes as 64 hex digits or base64, comma-separated" }
+        : { value: keys.filter((key): key is Uint8Array => key !== null) };
     },
   }),
   TOTP_ISSUER: withDefault({
@@ -115,6 +129,7 @@ export function parseSecurityConfig(
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
+      totpPreviousEncryptionKeys: e.TOTP_ENCRYPTION_KEY_PREVIOUS ?? [],
       totpIssuer: e.TOTP_ISSUER,
       // One hash per core at most: more run no faster (each is CPU-bound) but hold 19 MiB more each
       // and keep thread-pool threads from file and DNS work (docs/performance.md).

@@ -4,7 +4,7 @@ import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { signingKeyReloading } from "../src/signing-keys.ts";
-import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
+import { type CLIOutcome, runMaintenanceCLI } from "./run-cli.ts";
 import { integrationTestConfig, integrationTestSecrets } from "./test-config.ts";
 
 // The managed signing keys end to end (ADR 0021): what the service signs access tokens with, and
@@ -17,18 +17,12 @@ let first: Service;
 let second: Service | undefined;
 
 function rotate(args: string[] = [], env: Record<string, string> = {}): Promise<CLIOutcome> {
-  return runCLIProcess({
+  return runMaintenanceCLI({
     file: cli,
     args,
-    cwd: import.meta.dirname,
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_ENV: "test",
-      LOG_FILE: "",
-      DATABASE_URL: database.url(),
-      ...integrationTestSecrets,
-      ...env,
-    },
+    databaseURL: database.url(),
+    secrets: integrationTestSecrets,
+    env,
   });
 }
 

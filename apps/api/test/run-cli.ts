@@ -8,6 +8,32 @@ export interface CLIOutcome {
   stderr: string;
 }
 
+/**
+ * A maintenance command against the test database as the service's operators run it: the
+ * service's secrets, test mode, no log file, and `env` over them.
+ */
+export function runMaintenanceCLI(input: {
+  file: string;
+  args?: readonly string[];
+  databaseURL: string;
+  secrets: Record<string, string>;
+  env?: Record<string, string>;
+}): Promise<CLIOutcome> {
+  return runCLIProcess({
+    file: input.file,
+    args: input.args ?? [],
+    cwd: import.meta.dirname,
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_ENV: "test",
+      LOG_FILE: "",
+      DATABASE_URL: input.databaseURL,
+      ...input.secrets,
+      ...input.env,
+    },
+  });
+}
+
 /** Runs one CLI entry point as `pnpm <script>` does, a node process of its own, and waits for it to exit. */
 export async function runCLIProcess(input: {
   file: string;

@@ -42,6 +42,38 @@ describe("AES-256-GCM secret cipher", () => {
 
   it("refuses a key that is not 32 bytes", () => {
     expect(() => createAESGCMSecretCipher(randomBytes(16))).toThrow(/32 bytes/);
+    expect(() => createAESGCMSecretCipher(randomBytes(32), [randomBytes(16)])).toThrow(/32 bytes/);
+  });
+
+  it("during a rotation, decrypts under the previous keys too and encrypts under the new one only", () => {
+    const [oldest, previous, next] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+    const underOldest = createAESGCMSecretCipher(oldest).encryptSecret({
+      plaintext: "A",
+      associatedData: owner,
+    });
+    const underPrevious = createAESGCMSecretCipher(previous).encryptSecret({
+      plaintext: "B",
+      associatedData: owner,
+    });
+    const rotating = createAESGCMSecretCipher(next, [previous, oldest]);
+
+    expect(rotating.decryptSecret({ ciphertext: underOldest, associatedData: owner })).toBe("A");
+    expect(rotating.decryptSecret({ ciphertext: underPrevious, associatedData: owner })).toBe("B");
+    const again = rotating.encryptSecret({ plaintext: "C", associatedData: owner });
+    expect(createAESGCMSecretCipher(next).decryptSecret({ ciphertext: again, associatedData: owner })).toBe(
+      "C",
+    );
+    expect(() =>
+      createAESGCMSecretCipher(previous).decryptSecret({ ciphertext: again, associatedData: owner }),
+    ).toThrow();
+    // Another owner, or a key none of them is: still refused.
+    expect(() => rotating.decryptSecret({ ciphertext: underOldest, associatedData: `${owner}x` })).toThrow();
+    expect(() =>
+      createAESGCMSecretCipher(next, [previous]).decryptSecret({
+        ciphertext: underOldest,
+        associatedData: owner,
+      }),
+    ).toThrow();
   });
 });
 

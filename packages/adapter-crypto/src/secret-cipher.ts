@@ -38,10 +38,19 @@ export function deriveEncryptionKey(input: { secret: string; info: string }): Ui
  * (base64url); the associated data (the owner's id) is authenticated, not stored,
  * so a ciphertext copied to another user's row does not decrypt. Tampering
  * throws: it means broken or attacked storage, not an expected outcome.
+ * Encrypts with `key`; decrypts with it or, while a rotation is under way, with one of
+ * `previousKeys` (TOTP_ENCRYPTION_KEY_PREVIOUS): GCM's tag tells which key a ciphertext is
+ * under, so the format needs no key id (docs/operations.md, "Rotating the other secrets").
  */
-export function createAESGCMSecretCipher(key: Uint8Array): SecretCipher {
-  if (key.byteLength !== keyBytes) throw new Error(`The encryption key must be ${keyBytes} bytes`);
+export function createAESGCMSecretCipher(
+  key: Uint8Array,
+  previousKeys: readonly Uint8Array[] = [],
+): SecretCipher {
+  for (const candidate of [key, ...previousKeys]) {
+    if (candidate.byteLength !== keyBytes) throw new Error(`The encryption key must be ${keyBytes} bytes`);
+  }
   const secretKey = Buffer.from(key);
+  const decryptionKeys = [secretKey, ...previousKeys.map((previous) => Buffer.from(previous))];
   return {
     encryptSecret({ plaintext, associatedData }) {
       const iv = randomBytes(ivBytes);
@@ -57,15 +66,23 @@ export function createAESGCMSecretCipher(key: Uint8Array): SecretCipher {
       if (v !== version || iv === undefined || tag === undefined || data === undefined || rest.length > 0) {
         throw new Error("Not a ciphertext of this cipher");
       }
-      const decipher = createDecipheriv(algorithm, secretKey, Buffer.from(iv, "base64url"), {
-        authTagLength: tagBytes,
-      });
-      decipher.setAAD(Buffer.from(associatedData, "utf8"));
-      decipher.setAuthTag(Buffer.from(tag, "base64url"));
-      // final() throws when the tag does not match: tampered data, wrong key or wrong owner.
-      return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString(
-        "utf8",
-      );
+      let failure: unknown;
+      for (const candidate of decryptionKeys) {
+        const decipher = createDecipheriv(algorithm, candidate, Buffer.from(iv, "base64url"), {
+          authTagLength: tagBytes,
+        });
+        decipher.setAAD(Buffer.from(associatedData, "utf8"));
+        decipher.setAuthTag(Buffer.from(tag, "base64url"));
+        try {
+          // final() throws when the tag does not match: tampered data, another key or owner.
+          return Buffer.concat([decipher.update(Buffer.from(data, "base64url")), decipher.final()]).toString(
+            "utf8",
+          );
+        } catch (error) {
+          failure = error;
+        }
+      }
+      throw failure;
     },
   };
 }

@@ -111,6 +111,27 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
       return result.numUpdatedRows === 1n;
     },
 
+    async listTOTPSecrets({ afterUserId, limit }) {
+      let query = db
+        .selectFrom("totp_factors")
+        .select(["user_id", "encrypted_secret"])
+        .orderBy("user_id")
+        .limit(limit);
+      if (afterUserId !== null) query = query.where("user_id", ">", afterUserId);
+      const rows = await query.execute();
+      return rows.map((row) => ({ userId: row.user_id as UserId, encryptedSecret: row.encrypted_secret }));
+    },
+
+    async replaceTOTPSecret({ userId, from, to }) {
+      const result = await db
+        .updateTable("totp_factors")
+        .set({ encrypted_secret: to })
+        .where("user_id", "=", userId)
+        .where("encrypted_secret", "=", from)
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+
     async deleteTwoFactor(userId) {
       await runInTransaction(context, async (trx) => {
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();

@@ -106,6 +106,10 @@ export type {
   OAuthStateCookie,
 } from "./use-cases/social/finish-oauth-authorization.ts";
 export type { OAuthAuthorizationStarted } from "./use-cases/social/steps/start-provider-trip.ts";
+export {
+  type ReencryptionReport,
+  reencryptTwoFactorSecrets,
+} from "./use-cases/two-factor/reencrypt-two-factor-secrets.ts";
 export type { TwoFactorSetup } from "./use-cases/two-factor/set-up-two-factor.ts";
 export type { UseCases } from "./use-cases.ts";
 export { createUseCases } from "./use-cases.ts";

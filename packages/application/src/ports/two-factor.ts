@@ -72,6 +72,20 @@ export interface TwoFactorRepository {
   useTOTPStep(input: { userId: UserId; step: number }): Promise<boolean>;
   /** Removes the factor and every backup code of the user. */
   deleteTwoFactor(userId: UserId): Promise<void>;
+  /**
+   * The encrypted secrets of the TOTP factors, pending and enabled, in user-id order: at most
+   * `limit` of those after `afterUserId` (null: from the first). What a re-encryption under a new
+   * key walks through (reencryptTwoFactorSecrets).
+   */
+  listTOTPSecrets(input: {
+    afterUserId: UserId | null;
+    limit: number;
+  }): Promise<{ userId: UserId; encryptedSecret: string }[]>;
+  /**
+   * Replaces the factor's encrypted secret with `to` if it is still `from`, in one conditional
+   * write; false when it changed meanwhile (a new setup) or the factor is gone.
+   */
+  replaceTOTPSecret(input: { userId: UserId; from: string; to: string }): Promise<boolean>;
   /** The user's backup codes not used yet. */
   listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]>;
   /** The user's unused backup code with this lookup id (a user's lookup ids are distinct), or null. */

@@ -169,6 +169,22 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
     this.#factors.delete(userId);
     this.#codes = this.#codes.filter((c) => c.userId !== userId);
   }
+  async listTOTPSecrets(input: {
+    afterUserId: UserId | null;
+    limit: number;
+  }): Promise<{ userId: UserId; encryptedSecret: string }[]> {
+    return [...this.#factors.values()]
+      .filter((factor) => input.afterUserId === null || factor.userId > input.afterUserId)
+      .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+      .slice(0, input.limit)
+      .map((factor) => ({ userId: factor.userId, encryptedSecret: factor.encryptedSecret }));
+  }
+  async replaceTOTPSecret(input: { userId: UserId; from: string; to: string }): Promise<boolean> {
+    const factor = this.#factors.get(input.userId);
+    if (factor?.encryptedSecret !== input.from) return false;
+    this.#factors.set(input.userId, { ...factor, encryptedSecret: input.to });
+    return true;
+  }
   async listUnusedBackupCodes(userId: UserId): Promise<BackupCode[]> {
     return this.#codes.filter((c) => c.userId === userId && c.usedAt === null).map((c) => ({ ...c }));
   }

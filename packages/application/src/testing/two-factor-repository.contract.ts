@@ -130,6 +130,47 @@ export function twoFactorRepositoryContract(
       });
     });
 
+    it("lists the factors' encrypted secrets in user-id order, a page at a time", async () => {
+      const stores = await makeStores();
+      const users = [makeUser(), makeUser(), makeUser()];
+      for (const [index, user] of users.entries()) {
+        await stores.users.insertUser(user);
+        await stores.twoFactor.savePendingTOTPFactor({
+          userId: user.id,
+          encryptedSecret: `sealed-${index}`,
+          now: t0,
+        });
+      }
+      // Other tests' factors may share the store: walk it all, a page of two at a time.
+      const seen: { userId: UserId; encryptedSecret: string }[] = [];
+      let after: UserId | null = null;
+      for (;;) {
+        const page = await stores.twoFactor.listTOTPSecrets({ afterUserId: after, limit: 2 });
+        expect(page.length).toBeLessThanOrEqual(2);
+        seen.push(...page);
+        const last = page.at(-1);
+        if (last === undefined) break;
+        after = last.userId;
+      }
+      const ids = seen.map((entry) => entry.userId);
+      expect(ids).toEqual([...ids].sort());
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const [index, user] of users.entries()) {
+        expect(seen).toContainEqual({ userId: user.id, encryptedSecret: `sealed-${index}` });
+      }
+    });
+
+    it("replaces an encrypted secret only while it is the one read, keeping the factor as it was", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const before = await twoFactor.findTOTPFactor(userId);
+      expect(await twoFactor.replaceTOTPSecret({ userId, from: "sealed-other", to: "sealed-2" })).toBe(false);
+      expect(await twoFactor.replaceTOTPSecret({ userId, from: "sealed-1", to: "sealed-2" })).toBe(true);
+      expect(await twoFactor.findTOTPFactor(userId)).toEqual({ ...before, encryptedSecret: "sealed-2" });
+      expect(await twoFactor.replaceTOTPSecret({ userId, from: "sealed-1", to: "sealed-3" })).toBe(false);
+      await twoFactor.deleteTwoFactor(userId);
+      expect(await twoFactor.replaceTOTPSecret({ userId, from: "sealed-2", to: "sealed-3" })).toBe(false);
+    });
+
     it("accepts each time step once and never an older one", async () => {
       const { twoFactor, userId } = await withEnabledFactor();
       expect(await twoFactor.useTOTPStep({ userId, step: 100 })).toBe(false);
