@@ -125,6 +125,10 @@ describe("managed signing keys", { timeout: 60_000 }, () => {
     const outcome = await rotate(["--remove", "no-such-kid"]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toContain("No published signing key has the kid no-such-kid: nothing changed.");
+    // A thumbprint may begin with "-" (one kid in 64): it is still the kid, not an option.
+    const dashed = await rotate(["--remove", "-no-such-kid"]);
+    expect(dashed.code, dashed.stderr).toBe(1);
+    expect(dashed.stderr).toContain("No published signing key has the kid -no-such-kid: nothing changed.");
     expect(await database.db().selectFrom("signing_keys").select("kid").orderBy("kid").execute()).toEqual(
       before,
     );

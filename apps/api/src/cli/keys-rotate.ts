@@ -11,10 +11,16 @@ import { loadConfigOrExit, maskURL } from "./load-config.ts";
 // docs/operations.md "Rotating the signing keys".
 const usage = "Usage: pnpm keys:rotate [--remove <kid>]";
 let remove: string | undefined;
+// A kid is the key's JWK thumbprint in base64url, so one in 64 begins with "-", which parseArgs
+// would refuse as the value of --remove (an option's look): pass it on as --remove=<kid>.
+const args = process.argv.slice(2);
+const removeAt = args.indexOf("--remove");
+const kidAfter = args[removeAt + 1];
+if (removeAt >= 0 && kidAfter !== undefined) args.splice(removeAt, 2, `--remove=${kidAfter}`);
 try {
   ({
     values: { remove },
-  } = parseArgs({ options: { remove: { type: "string" } }, allowPositionals: false }));
+  } = parseArgs({ args, options: { remove: { type: "string" } }, allowPositionals: false }));
 } catch (error) {
   console.error(`${(error as Error).message}\n${usage}`);
   process.exit(2);
