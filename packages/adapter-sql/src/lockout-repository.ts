@@ -39,21 +39,23 @@ export function createLockoutRepository(context: {
       // Make sure the rows exist, so FOR UPDATE has rows to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
       // lock; two transactions each holding one and wanting the exclusive lock deadlock. On its own,
-      // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear).
-      await runInTransaction(context, (trx) =>
-        dialect
-          .insertIgnore(trx.insertInto("login_failures"))
-          .values(
-            distinct.map((source) => ({
-              account,
-              source,
-              failure_count: 0,
-              window_started_at: new Date(0),
-              locked_until: null,
-            })),
-          )
-          .execute(),
-      );
+      // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear). Not on
+      // SQLite, whose transaction below is exclusive from its start: a commit fewer per sign-in.
+      if (dialect.locksOnlyExistingRows)
+        await runInTransaction(context, (trx) =>
+          dialect
+            .insertIgnore(trx.insertInto("login_failures"))
+            .values(
+              distinct.map((source) => ({
+                account,
+                source,
+                failure_count: 0,
+                window_started_at: new Date(0),
+                locked_until: null,
+              })),
+            )
+            .execute(),
+        );
       return runInTransaction(context, async (trx) => {
         // One statement locks every row, in primary-key order, so two updates of overlapping
         // counters queue behind each other instead of deadlocking.

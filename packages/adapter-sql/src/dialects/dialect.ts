@@ -37,6 +37,12 @@ export interface SQLDialect {
    * server. SQLite builds leave it out unless compiled with SQLITE_ENABLE_UPDATE_DELETE_LIMIT.
    */
   readonly limitsWrites: boolean;
+  /**
+   * Whether a read-compute-write must first make sure its rows exist, so `forUpdate` has rows to
+   * lock (MySQL: an absent row locks only a gap, which two transactions can both hold). SQLite's
+   * transaction holds the database's one write lock from its start, present rows or not.
+   */
+  readonly locksOnlyExistingRows: boolean;
 }
 
 /** A connection (pool or transaction) and its dialect: what every repository is built from. */

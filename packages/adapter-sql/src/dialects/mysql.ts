@@ -26,6 +26,7 @@ export const mysqlDialect: SQLDialect = {
   insertIgnore: (query) => query.ignore(),
   upsert: (query, { set }) => query.onDuplicateKeyUpdate(set),
   limitsWrites: true,
+  locksOnlyExistingRows: true,
 };
 
 /** Connections lent out of the pool and callers waiting for one, counted by the pool's guard. */

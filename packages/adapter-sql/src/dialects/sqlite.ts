@@ -344,6 +344,7 @@ export const sqliteSQLDialect: SQLDialect = {
     // (which adds `excluded`) apart from UPDATE's, and a generic table cannot be narrowed to it.
     query.onConflict((conflict) => conflict.columns(key).doUpdateSet(set as never)),
   limitsWrites: false,
+  locksOnlyExistingRows: false,
 };
 
 /**
