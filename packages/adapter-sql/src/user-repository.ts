@@ -44,6 +44,16 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
       return row === undefined ? null : mapUserRow(row);
     },
 
+    async findUsersByIds(ids: readonly UserId[]): Promise<User[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom("users")
+        .selectAll()
+        .where("id", "in", [...new Set(ids)])
+        .execute();
+      return rows.map(mapUserRow);
+    },
+
     async findUserByEmail(email: Email): Promise<User | null> {
       const row = await db.selectFrom("users").selectAll().where("email", "=", email).executeTakeFirst();
       return row === undefined ? null : mapUserRow(row);

@@ -2,7 +2,7 @@ import type { Authenticated } from "@superoauth/application";
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { ok, type Role } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { pageLinks, pagePosition } from "../src/admin/paging.ts";
 import { createAdminPages } from "../src/index.ts";
 import { Browser, buildHostedTestApp, strongPassword } from "./test-app.ts";
@@ -255,7 +255,7 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     const { account, browserOf, deps, useCases } = await withConsole();
     const target = await account("target");
     await enableTwoFactorFor(deps, target.session);
-    await account("boss", "admin");
+    const boss = await account("boss", "admin");
     const browser = await browserOf("boss");
     const base = `/admin/users/${target.user.id}`;
     await act(browser, `${base}/reset-2fa`);
@@ -278,7 +278,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Role</dt><dd>support</dd>");
     await act(browser, `${base}/delete`, { confirm_email: " TARGET@example.com " });
     expectPage(await browser.get(base), 404);
+    // The people of the page are read in one go (one read per person before, with their 2FA,
+    // providers, sessions and lock: five statements each).
+    const batchReads = vi.spyOn(deps.users, "findUsersByIds");
     const audit = await browser.get("/admin/audit");
+    expect(batchReads).toHaveBeenCalledTimes(1);
+    expect(batchReads.mock.calls[0]?.[0]).toContain(boss.user.id);
     expectPage(audit, 200);
     expect(audit.body).toContain('<a href="/admin/audit" aria-current="page">Audit log</a>');
     for (const type of [

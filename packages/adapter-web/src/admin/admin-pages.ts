@@ -1,5 +1,11 @@
 import type { UseCases, UserDetails } from "@superoauth/application";
-import { checkStaffPermission, describeSecurityEvent, roles, type StaffAction } from "@superoauth/domain";
+import {
+  checkStaffPermission,
+  describeSecurityEvent,
+  roles,
+  type StaffAction,
+  type UserId,
+} from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { AccountPagesOptions } from "../account/account-pages.ts";
 import { createPageKit } from "../pages/page-kit.ts";
@@ -221,16 +227,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     const listed = await useCases.listAdminAudit({ actor: page.signedIn, cursor: position.cursor });
     if (!listed.ok) return renderMissing(page, listed);
     // The page names people by their email; a deleted account's pseudonym stays an id.
-    const people = new Map<string, string>();
-    const named = new Set(listed.value.actions.flatMap((event) => [event.userId, event.actorId ?? ""]));
-    named.delete("");
-    await Promise.all(
-      [...named].map(async (id) => {
-        const found = await useCases.getUserDetails({ actor: page.signedIn, userId: id });
-        if (found.ok) people.set(id, found.value.user.email);
-      }),
-    );
-    const person = (id: string | null) => (id === null ? null : { id, email: people.get(id) ?? null });
+    const { emails } = listed.value;
+    const person = (id: UserId | null) => (id === null ? null : { id, email: emails.get(id) ?? null });
     return page.render("admin/audit", {
       title: "Audit log",
       section: "audit",

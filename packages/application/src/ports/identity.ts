@@ -4,6 +4,8 @@ import type { Email, Nickname, Result, User, UserId } from "@superoauth/domain";
 export interface UserRepository {
   insertUser(user: User): Promise<Result<void, "USER_EXISTS">>;
   findUserById(id: UserId): Promise<User | null>;
+  /** The users of these ids that exist, in no particular order (one read for a page of names). */
+  findUsersByIds(ids: readonly UserId[]): Promise<User[]>;
   findUserByEmail(email: Email): Promise<User | null>;
   updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void>;
   /** Marks the user's address verified (idempotent). */

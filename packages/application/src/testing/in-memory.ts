@@ -236,6 +236,12 @@ export class InMemoryUserRepository implements UserRepository {
     const user = this.#byId.get(id);
     return user === undefined ? null : { ...user };
   }
+  async findUsersByIds(ids: readonly UserId[]): Promise<User[]> {
+    return [...new Set(ids)].flatMap((id) => {
+      const user = this.#byId.get(id);
+      return user === undefined ? [] : [{ ...user }];
+    });
+  }
   async findUserByEmail(email: Email): Promise<User | null> {
     for (const user of this.#byId.values()) if (user.email === email) return { ...user };
     return null;

@@ -17,6 +17,18 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       expect(await users.findUserByEmail(user.email)).toEqual(user);
     });
 
+    it("finds the users of many ids at once, leaving out the unknown ones and repeats", async () => {
+      const users = await makeRepository();
+      const [first, second] = [makeUser(), makeUser({ emailVerified: true })];
+      for (const user of [first, second]) await users.insertUser(user);
+      const unknown = "00000000-0000-7000-8000-0000000000fe" as UserId;
+      const found = await users.findUsersByIds([second.id, unknown, first.id, second.id]);
+      expect([...found].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual(
+        [first, second].sort((a, b) => (a.id < b.id ? -1 : 1)),
+      );
+      expect(await users.findUsersByIds([])).toEqual([]);
+    });
+
     it("answers null for an unknown id or email", async () => {
       const users = await makeRepository();
       expect(await users.findUserById("00000000-0000-7000-8000-0000000000ff" as UserId)).toBeNull();

@@ -1,4 +1,12 @@
-import { err, mayPerform, ok, type Result, type SecurityEvent } from "@superoauth/domain";
+import {
+  type Email,
+  err,
+  mayPerform,
+  ok,
+  type Result,
+  type SecurityEvent,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { splitPage } from "./steps/next-page.ts";
@@ -9,6 +17,11 @@ const auditPageSize = 50;
 export interface AuditPage {
   readonly actions: SecurityEvent[];
   readonly nextCursor: string | null;
+  /**
+   * The email of each person the page names (actors and affected accounts), read in one go; a
+   * deleted account is not in it (its events keep the pseudonymous id).
+   */
+  readonly emails: ReadonlyMap<UserId, Email>;
 }
 
 /**
@@ -27,5 +40,9 @@ export async function listAdminAudit(
     ...(input.cursor === undefined ? {} : { beforeId: input.cursor }),
   });
   const { items, nextCursor } = splitPage(found, auditPageSize);
-  return ok({ actions: items, nextCursor });
+  const named = items.flatMap((event) =>
+    event.actorId === null ? [event.userId] : [event.userId, event.actorId],
+  );
+  const people = await deps.users.findUsersByIds(named);
+  return ok({ actions: items, nextCursor, emails: new Map(people.map((user) => [user.id, user.email])) });
 }
