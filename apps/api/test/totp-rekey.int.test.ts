@@ -112,6 +112,32 @@ describe("rotating TOTP_ENCRYPTION_KEY", { timeout: 60_000 }, () => {
     expect(old.code).toBe(1);
   });
 
+  it("answers an argument with its usage (exit 2), and a database that does not answer with what to check (exit 1)", async () => {
+    const usage = await runMaintenanceCLI({
+      file: cli,
+      args: ["--all"],
+      databaseURL: database.url(),
+      secrets: integrationTestSecrets,
+      env: { TOTP_ENCRYPTION_KEY: newKey },
+    });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^Usage: pnpm totp:rekey/);
+    expect(usage.stdout).toBe("");
+
+    const unreachable = await runMaintenanceCLI({
+      file: cli,
+      databaseURL: "mysql://admin:hunter2@127.0.0.1:1/app",
+      secrets: integrationTestSecrets,
+      env: { TOTP_ENCRYPTION_KEY: newKey, TOTP_ENCRYPTION_KEY_PREVIOUS: oldKey },
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(
+      "Re-encrypting the TOTP secrets of mysql://admin:***@127.0.0.1:1/app failed.\nNothing answers at 127.0.0.1:1",
+    );
+    expect(unreachable.stderr).not.toContain("hunter2");
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it("refuses a TOTP_ENCRYPTION_KEY_PREVIOUS that is not keys", async () => {
     const outcome = await rekey({
       TOTP_ENCRYPTION_KEY: newKey,
