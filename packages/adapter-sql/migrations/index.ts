@@ -19,6 +19,7 @@ import * as createExportJobs from "./2026-11-30T13-00_create-export-jobs.ts";
 import * as addRolesAndStaffActions from "./2026-11-30T13-30_add-roles-and-staff-actions.ts";
 import * as addEmailTokenNewEmail from "./2026-11-30T14-00_add-email-token-new-email.ts";
 import * as addUsersTwoFactorEnabled from "./2026-11-30T15-00_add-users-two-factor-enabled.ts";
+import * as addSessionsAuthenticationMethods from "./2026-12-01T04-00_add-sessions-authentication-methods.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -46,4 +47,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T13-30_add-roles-and-staff-actions": addRolesAndStaffActions,
   "2026-11-30T14-00_add-email-token-new-email": addEmailTokenNewEmail,
   "2026-11-30T15-00_add-users-two-factor-enabled": addUsersTwoFactorEnabled,
+  "2026-12-01T04-00_add-sessions-authentication-methods": addSessionsAuthenticationMethods,
 };

@@ -30,6 +30,8 @@ export interface SessionsTable {
   ip: string | null;
   /** When the session last proved a factor (sign-in or re-authentication). */
   authenticated_at: Date;
+  /** How, as RFC 8176 names separated by spaces ("pwd otp mfa"); "" when not recorded. */
+  authentication_methods: ColumnType<string, string | undefined, string>;
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
-import type {
-  RefreshToken,
-  RefreshTokenId,
-  Session,
-  SessionId,
-  TwoFactorStatus,
-  User,
-  UserId,
+import {
+  type AuthenticationMethod,
+  isAuthenticationMethod,
+  type RefreshToken,
+  type RefreshTokenId,
+  type Session,
+  type SessionId,
+  type TwoFactorStatus,
+  type User,
+  type UserId,
 } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type {
@@ -165,6 +167,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         user_agent: row.session_user_agent,
         ip: row.session_ip,
         authenticated_at: row.session_authenticated_at,
+        authentication_methods: row.session_authentication_methods,
       });
       // The left join yields all-null successor columns when there is none; its non-null columns tell.
       const successor =
@@ -246,11 +249,15 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         .execute();
     },
 
-    async recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void> {
+    async recordReauthentication(input: {
+      sessionId: SessionId;
+      now: Date;
+      methods: readonly AuthenticationMethod[];
+    }): Promise<void> {
       // Conditional, so a proof recorded by a concurrent request with a later clock is never undone.
       await db
         .updateTable("sessions")
-        .set({ authenticated_at: input.now })
+        .set({ authenticated_at: input.now, authentication_methods: input.methods.join(" ") })
         .where("id", "=", input.sessionId)
         .where("revoked_at", "is", null)
         .where("authenticated_at", "<", input.now)
@@ -292,6 +299,7 @@ const sessionColumns = [
   "session.user_agent as session_user_agent",
   "session.ip as session_ip",
   "session.authenticated_at as session_authenticated_at",
+  "session.authentication_methods as session_authentication_methods",
 ] as const;
 
 function selectSessionWithUser(db: Kysely<Database>, input: { sessionId: SessionId; userId: UserId }) {
@@ -314,6 +322,7 @@ function mapSessionWithUserRow(
     session_user_agent: string | null;
     session_ip: string | null;
     session_authenticated_at: Date | null;
+    session_authentication_methods: string | null;
   },
 ): { user: User; session: Session | null } {
   const user = mapUserRow(row);
@@ -336,6 +345,7 @@ function mapSessionWithUserRow(
       user_agent: row.session_user_agent,
       ip: row.session_ip,
       authenticated_at: row.session_authenticated_at,
+      authentication_methods: row.session_authentication_methods ?? "",
     }),
   };
 }
@@ -380,6 +390,7 @@ function toSessionRow(session: Session): NewSessionRow {
     user_agent: session.userAgent === null ? null : truncateCharacters(session.userAgent, maxUserAgentLength),
     ip: session.ip === null ? null : truncateCharacters(session.ip, maxIpLength),
     authenticated_at: session.authenticatedAt,
+    authentication_methods: session.authenticationMethods.join(" "),
   };
 }
 
@@ -406,6 +417,8 @@ function mapSessionRow(row: SessionRow): Session {
     userAgent: row.user_agent,
     ip: row.ip,
     authenticatedAt: row.authenticated_at,
+    // Names a later version might add are left out rather than misread.
+    authenticationMethods: row.authentication_methods.split(" ").filter(isAuthenticationMethod),
   };
 }
 

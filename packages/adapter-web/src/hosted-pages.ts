@@ -247,11 +247,12 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         // No session, or one that may not stand in for this sign-in: the page shows the form.
         if (session === null || !mayContinueWith(session, details, options.clock.now()))
           return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
-        // Single sign-on: the person proved themselves when this browser session began, which is
-        // what the app's ID token says (auth_time); how is not kept with the session (no amr).
+        // Single sign-on: the person proved themselves when this browser session began (or last
+        // re-authenticated), which is what the app's ID token says: when (auth_time) and how (amr,
+        // left out for sessions from before the methods were recorded).
         const to = await interactions.finishLogin(request.raw, reply.raw, {
           accountId: session.user.id,
-          amr: [],
+          amr: session.session.authenticationMethods,
           authenticatedAt: session.session.authenticatedAt,
         });
         return reply.redirect(to, 303);

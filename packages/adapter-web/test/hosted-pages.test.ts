@@ -92,12 +92,12 @@ describe("the sign-in page", () => {
       csrf_token: csrfTokenIn(next.body),
     });
     expect(continued.statusCode).toBe(303);
-    // The app's ID token says when the person signed in (auth_time), not now; how is not kept.
+    // The app's ID token says when the person signed in (auth_time), not now, and how (amr).
     expect(interactions.finished.at(-1)).toEqual({
       uid: "login-2",
       kind: "login",
       accountId: user.id,
-      amr: [],
+      amr: ["pwd"],
       authenticatedAt: deps.clock.now(),
     });
     // "Use another account" shows the form instead.
@@ -143,7 +143,7 @@ describe("the sign-in page", () => {
       uid: "hour-1",
       kind: "login",
       accountId: user.id,
-      amr: [],
+      amr: ["pwd"],
       authenticatedAt: signedInAt,
     });
   });
@@ -197,6 +197,20 @@ describe("the sign-in page", () => {
     ]);
     expect(browser.cookie(browserSessionCookieName)).toBeDefined();
     expect(browser.cookie("superoauth_mfa")).toBeUndefined();
+
+    // Single sign-on from this session says both factors too, and when they were proven.
+    const signedInAt = deps.clock.now();
+    deps.clock.advance(60_000);
+    interactions.open(loginInteraction("login-2"));
+    const next = await browser.get("/interaction/login-2");
+    await browser.post("/interaction/login-2/continue", { csrf_token: csrfTokenIn(next.body) });
+    expect(interactions.finished.at(-1)).toEqual({
+      uid: "login-2",
+      kind: "login",
+      accountId: user.id,
+      amr: ["pwd", "otp", "mfa"],
+      authenticatedAt: signedInAt,
+    });
   });
 
   it("sends the second-factor page back to sign-in without the first step's cookie", async () => {

@@ -80,13 +80,21 @@ export { describeSecurityEvent } from "./security-event-description.ts";
 export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
 export { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 export type {
+  AuthenticationMethod,
   RefreshDecision,
   RefreshToken,
   RefreshTokenId,
   Session,
   SessionId,
 } from "./session.ts";
-export { chooseSessionsToEnd, decideRefresh, formatRefreshToken, parseRefreshToken } from "./session.ts";
+export {
+  chooseSessionsToEnd,
+  decideRefresh,
+  formatRefreshToken,
+  isAuthenticationMethod,
+  parseRefreshToken,
+  signInAuthenticationMethods,
+} from "./session.ts";
 export type {
   APIScope,
   AppClientType,

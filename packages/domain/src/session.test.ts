@@ -3,11 +3,13 @@ import {
   chooseSessionsToEnd,
   decideRefresh,
   formatRefreshToken,
+  isAuthenticationMethod,
   parseRefreshToken,
   type RefreshToken,
   type RefreshTokenId,
   type Session,
   type SessionId,
+  signInAuthenticationMethods,
 } from "./session.ts";
 import type { UserId } from "./user.ts";
 
@@ -26,6 +28,7 @@ const session: Session = {
   userAgent: null,
   ip: null,
   authenticatedAt: t0,
+  authenticationMethods: ["pwd"],
 };
 
 function token(overrides: Partial<RefreshToken> = {}): RefreshToken {
@@ -277,5 +280,21 @@ describe("formatRefreshToken and parseRefreshToken", () => {
     ["surrounding whitespace", ` ${id}.${secret} `],
   ])("rejects %s", (_label, raw) => {
     expect(parseRefreshToken(raw)).toBeNull();
+  });
+});
+
+describe("a sign-in's authentication methods (RFC 8176, for an ID token's amr)", () => {
+  it.each([
+    ["password", false, ["pwd"]],
+    ["password", true, ["pwd", "otp", "mfa"]],
+    ["github", false, ["fed"]],
+    ["google", true, ["fed", "otp", "mfa"]],
+  ] as const)("first factor %s, second factor %s: %j", (firstFactor, secondFactor, methods) => {
+    expect(signInAuthenticationMethods({ firstFactor, secondFactor })).toEqual(methods);
+  });
+
+  it("reads back only the names it knows", () => {
+    expect(["pwd", "otp", "mfa", "fed"].every(isAuthenticationMethod)).toBe(true);
+    expect(["", "PWD", "hwk", "sms", "password"].some(isAuthenticationMethod)).toBe(false);
   });
 });

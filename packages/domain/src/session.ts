@@ -20,6 +20,42 @@ export interface Session {
    * or a re-authentication since. Refreshing does not move it (see hasFreshProof).
    */
   readonly authenticatedAt: Date;
+  /**
+   * How the person proved who they are at `authenticatedAt` (the sign-in, or the re-authentication
+   * that moved it), for an ID token's `amr`. Empty for sessions older than the record.
+   */
+  readonly authenticationMethods: readonly AuthenticationMethod[];
+}
+
+/**
+ * A way of proving who one is, as an ID token's `amr` names it (RFC 8176): a password, a one-time
+ * code (TOTP or backup code), more than one factor; and "fed", a sign-in through another
+ * identity provider, which RFC 8176 does not name (the common extension).
+ */
+export type AuthenticationMethod = "pwd" | "otp" | "mfa" | "fed";
+
+const authenticationMethodNames: ReadonlySet<string> = new Set<AuthenticationMethod>([
+  "pwd",
+  "otp",
+  "mfa",
+  "fed",
+]);
+
+/** Whether `name` is one of the methods above (stored values are read back through this). */
+export function isAuthenticationMethod(name: string): name is AuthenticationMethod {
+  return authenticationMethodNames.has(name);
+}
+
+/**
+ * The methods of a sign-in: its first factor ("password", or the id of the provider that
+ * vouched), and the second when one was proven.
+ */
+export function signInAuthenticationMethods(input: {
+  firstFactor: string;
+  secondFactor: boolean;
+}): AuthenticationMethod[] {
+  const first: AuthenticationMethod = input.firstFactor === "password" ? "pwd" : "fed";
+  return input.secondFactor ? [first, "otp", "mfa"] : [first];
 }
 
 /**

@@ -1,4 +1,5 @@
 import type {
+  AuthenticationMethod,
   RefreshToken,
   RefreshTokenId,
   Result,
@@ -92,10 +93,14 @@ export interface SessionRepository {
   }): Promise<"rotated" | "already-rotated">;
   revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
   /**
-   * Records that the session's person proved a factor again at `now` (its `authenticatedAt`),
-   * only while the session is live; never moves it back.
+   * Records that the session's person proved a factor again at `now` (its `authenticatedAt`), by
+   * `methods` (its `authenticationMethods`), only while the session is live; never moves it back.
    */
-  recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void>;
+  recordReauthentication(input: {
+    sessionId: SessionId;
+    now: Date;
+    methods: readonly AuthenticationMethod[];
+  }): Promise<void>;
   /** Revokes every live session of the user but `exceptSessionId`. */
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
   /**

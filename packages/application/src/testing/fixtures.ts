@@ -51,6 +51,7 @@ export function makeSession(userId: UserId, overrides: Partial<Session> = {}): S
     userAgent: "vitest",
     ip: "127.0.0.1",
     authenticatedAt: t0,
+    authenticationMethods: ["pwd"],
     ...overrides,
   };
 }

@@ -1,4 +1,5 @@
 import {
+  type AuthenticationMethod,
   defaultReauthMaxAgeMs,
   type Email,
   err,
@@ -393,11 +394,19 @@ export class InMemorySessionRepository implements SessionRepository {
       this.#sessions.set(session.id, { ...session, revokedAt: input.now });
     }
   }
-  async recordReauthentication(input: { sessionId: SessionId; now: Date }): Promise<void> {
+  async recordReauthentication(input: {
+    sessionId: SessionId;
+    now: Date;
+    methods: readonly AuthenticationMethod[];
+  }): Promise<void> {
     const session = this.#sessions.get(input.sessionId);
     if (session === undefined || session.revokedAt !== null) return;
     if (session.authenticatedAt.getTime() >= input.now.getTime()) return;
-    this.#sessions.set(session.id, { ...session, authenticatedAt: input.now });
+    this.#sessions.set(session.id, {
+      ...session,
+      authenticatedAt: input.now,
+      authenticationMethods: [...input.methods],
+    });
   }
   async revokeSessionsOfUser(input: {
     userId: UserId;

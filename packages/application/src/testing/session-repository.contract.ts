@@ -299,22 +299,46 @@ export function sessionRepositoryContract(
       expect(new Set(ended.flat()).size).toBe(7);
     });
 
-    it("moves a live session's last proof forward on re-authentication, never back, and finds it in every read", async () => {
+    it("moves a live session's last proof and its methods forward on re-authentication, never back, and finds them in every read", async () => {
       const { sessions, user, session, token } = await withSession();
-      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(session.authenticatedAt);
-      await sessions.recordReauthentication({ sessionId: session.id, now: at(60_000) });
-      await sessions.recordReauthentication({ sessionId: session.id, now: at(30_000) });
-      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(at(60_000));
+      expect(await sessions.findSession(session.id)).toMatchObject({
+        authenticatedAt: session.authenticatedAt,
+        authenticationMethods: ["pwd"],
+      });
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(60_000), methods: ["otp"] });
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(30_000), methods: ["fed"] });
+      const reauthenticated = { authenticatedAt: at(60_000), authenticationMethods: ["otp"] };
+      expect(await sessions.findSession(session.id)).toMatchObject(reauthenticated);
       const withUser = await sessions.findSessionWithUser({ sessionId: session.id, userId: user.id });
-      expect(withUser.session?.authenticatedAt).toEqual(at(60_000));
-      expect((await sessions.findRefreshToken(token.id))?.session.authenticatedAt).toEqual(at(60_000));
+      expect(withUser.session).toMatchObject(reauthenticated);
+      const withStatus = await sessions.findSessionWithUserAndTwoFactorStatus({
+        sessionId: session.id,
+        userId: user.id,
+      });
+      expect(withStatus.session).toMatchObject(reauthenticated);
+      expect((await sessions.findRefreshToken(token.id))?.session).toMatchObject(reauthenticated);
+    });
+
+    it("keeps the methods a session began with, several or none", async () => {
+      const { sessions, user } = await withSession();
+      const twoFactor = makeSession(user.id, { authenticationMethods: ["fed", "otp", "mfa"] });
+      const unrecorded = makeSession(user.id, { authenticationMethods: [] });
+      for (const session of [twoFactor, unrecorded]) {
+        await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+        expect((await sessions.findSession(session.id))?.authenticationMethods).toEqual(
+          session.authenticationMethods,
+        );
+      }
     });
 
     it("records no re-authentication on a revoked session", async () => {
       const { sessions, session } = await withSession();
       await sessions.revokeSession({ sessionId: session.id, now: at(1000) });
-      await sessions.recordReauthentication({ sessionId: session.id, now: at(2000) });
-      expect((await sessions.findSession(session.id))?.authenticatedAt).toEqual(session.authenticatedAt);
+      await sessions.recordReauthentication({ sessionId: session.id, now: at(2000), methods: ["otp"] });
+      expect(await sessions.findSession(session.id)).toMatchObject({
+        authenticatedAt: session.authenticatedAt,
+        authenticationMethods: ["pwd"],
+      });
     });
 
     it("revokes one session, and revoking again keeps the first time", async () => {

@@ -32,6 +32,10 @@ export async function finishProviderReauthentication(
       `The ${oauthProviderNames[profile.provider]} account you signed in with is not the one linked to this account`,
     );
   }
-  await deps.sessions.recordReauthentication({ sessionId: session.id, now: deps.clock.now() });
+  await deps.sessions.recordReauthentication({
+    sessionId: session.id,
+    now: deps.clock.now(),
+    methods: ["fed"],
+  });
   return ok(profile.provider);
 }

@@ -77,6 +77,7 @@ describe("a session's proof", () => {
     const { deps } = setUp();
     const { session, refreshToken } = await registerAccount(deps);
     expect(session.authenticatedAt).toEqual(session.createdAt);
+    expect(session.authenticationMethods).toEqual(["pwd"]);
     deps.clock.advance(4 * 60_000);
     const refreshed = unwrap(await refreshSession(deps, { refreshToken }));
     deps.clock.advance(2 * 60_000);
@@ -164,6 +165,7 @@ describe("reauthenticate", () => {
     });
     const fresh = await reread(deps, session);
     expect(fresh.authenticatedAt).toEqual(deps.clock.now());
+    expect(fresh.authenticationMethods).toEqual(["pwd"]);
     expect((await setUpTwoFactor(deps, { session: fresh })).ok).toBe(true);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
     expect(await setUpTwoFactor(deps, { session: fresh })).toMatchObject({ error: "REAUTH_REQUIRED" });
@@ -174,7 +176,13 @@ describe("reauthenticate", () => {
     const { session } = await registerAccount(deps);
     const { codeNow, backupCodes } = await enableTwoFactorFor(deps, session);
     const code = codeNow();
+    deps.clock.advance(1000);
     expect((await reauthenticate(deps, { session, code, client })).ok).toBe(true);
+    // The proof was a one-time code alone: that is how the session last authenticated.
+    expect(await reread(deps, session)).toMatchObject({
+      authenticatedAt: deps.clock.now(),
+      authenticationMethods: ["otp"],
+    });
     expect(await reauthenticate(deps, { session, code, client })).toMatchObject({
       error: "INVALID_TWO_FACTOR_CODE",
     });
@@ -239,6 +247,7 @@ describe("re-authenticating through a provider", () => {
   it("records the proof when the linked identity comes back, so a social-only account can set a password", async () => {
     const { deps, github } = setUp();
     const { session } = await socialAccount(deps, github);
+    expect(session.authenticationMethods).toEqual(["fed"]);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
     const { state } = unwrap(await startProviderReauthentication(deps, { session, provider: "github" }));
     github.answer("again", { subject: "gh-1" });
@@ -248,6 +257,7 @@ describe("re-authenticating through a provider", () => {
     });
     const fresh = await reread(deps, session);
     expect(fresh.authenticatedAt).toEqual(deps.clock.now());
+    expect(fresh.authenticationMethods).toEqual(["fed"]);
     expect(await setPassword(deps, { session: fresh, newPassword, client })).toEqual({
       ok: true,
       value: undefined,

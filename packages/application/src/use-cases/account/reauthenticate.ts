@@ -53,6 +53,11 @@ export async function reauthenticate(
     if (!proved.ok) return proved;
   }
   const now = deps.clock.now();
-  await deps.sessions.recordReauthentication({ sessionId: session.id, now });
+  // The factor this proof used: the password, or a one-time code (TOTP or backup code).
+  await deps.sessions.recordReauthentication({
+    sessionId: session.id,
+    now,
+    methods: password !== undefined ? ["pwd"] : ["otp"],
+  });
   return ok({ reauthenticatedAt: now });
 }

@@ -25,7 +25,12 @@ async function accountWithoutPassword(deps: Dependencies) {
     now: deps.clock.now(),
   });
   unwrap(await deps.users.insertUser(user));
-  const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
+  const signedIn = await startSession(deps, {
+    user,
+    client,
+    now: deps.clock.now(),
+    authenticationMethods: ["pwd"],
+  });
   const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
   return { ...signedIn, session };
 }

@@ -266,6 +266,7 @@ describe("runNextDataExport", () => {
       createdAt: expect.any(String),
       lastUsedAt: expect.any(String),
       authenticatedAt: expect.any(String),
+      authenticationMethods: ["pwd"],
       userAgent: "vitest",
       ip: "127.0.0.1",
     });

@@ -23,7 +23,12 @@ describe("password events in the security log", () => {
       now: deps.clock.now(),
     });
     unwrap(await deps.users.insertUser(user));
-    const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
+    const signedIn = await startSession(deps, {
+      user,
+      client,
+      now: deps.clock.now(),
+      authenticationMethods: ["pwd"],
+    });
     const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
     unwrap(await setPassword(deps, { session, newPassword, client }));
     expect(deps.securityEvents.all().map((e) => e.type)).toEqual(["password_set"]);

@@ -120,7 +120,12 @@ describe("security notices: changes to how the account signs in", () => {
       now: deps.clock.now(),
     });
     unwrap(await deps.users.insertUser(user));
-    const signedIn = await startSession(deps, { user, client: home, now: deps.clock.now() });
+    const signedIn = await startSession(deps, {
+      user,
+      client: home,
+      now: deps.clock.now(),
+      authenticationMethods: ["pwd"],
+    });
     const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
 
     unwrap(await setPassword(deps, { session, newPassword, client: home }));

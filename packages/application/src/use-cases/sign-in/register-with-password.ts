@@ -32,7 +32,12 @@ export async function registerWithPassword(
   const inserted = await deps.users.insertUser(user);
   if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
   await sendVerificationMail(deps, { user, now });
-  const signedIn = await startSession(deps, { user, client: input.client, now });
+  const signedIn = await startSession(deps, {
+    user,
+    client: input.client,
+    now,
+    authenticationMethods: ["pwd"],
+  });
   // Signing up is the account's first sign-in: its device and network become known, so signing in
   // again from them is not reported as new (ADR 0016).
   await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client: input.client });

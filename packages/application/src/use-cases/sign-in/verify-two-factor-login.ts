@@ -62,5 +62,12 @@ export async function verifyTwoFactorLogin(
   if (!completed) {
     return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
   }
-  return ok(await signInWithAllFactorsProven(deps, { user, client, method: challenge.value.method }));
+  return ok(
+    await signInWithAllFactorsProven(deps, {
+      user,
+      client,
+      method: challenge.value.method,
+      secondFactor: true,
+    }),
+  );
 }

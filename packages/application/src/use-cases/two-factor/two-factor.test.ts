@@ -148,7 +148,10 @@ describe("signing in with 2FA", () => {
     const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
     const signedIn = unwrap(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client }));
-    expect(unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken })).user.id).toBe(userId);
+    const authenticated = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+    expect(authenticated.user.id).toBe(userId);
+    // The session keeps both factors, for the amr of the ID tokens single sign-on issues from it.
+    expect(authenticated.session.authenticationMethods).toEqual(["pwd", "otp", "mfa"]);
     expect(deps.securityEvents.all().at(-1)).toMatchObject({
       type: "login_succeeded",
       details: { method: "password" },

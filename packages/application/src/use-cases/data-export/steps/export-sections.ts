@@ -83,6 +83,7 @@ const sessions: ExportSection = {
         createdAt: session.createdAt.toISOString(),
         lastUsedAt: session.lastUsedAt.toISOString(),
         authenticatedAt: session.authenticatedAt.toISOString(),
+        authenticationMethods: session.authenticationMethods,
         userAgent: session.userAgent,
         ip: session.ip,
       };

@@ -1,4 +1,5 @@
 import {
+  type AuthenticationMethod,
   chooseSessionsToEnd,
   formatRefreshToken,
   type RefreshToken,
@@ -77,7 +78,13 @@ export async function pairTokens(
  */
 export async function startSession(
   deps: Dependencies,
-  input: { user: User; client: ClientInfo; now: Date },
+  input: {
+    user: User;
+    client: ClientInfo;
+    now: Date;
+    /** How the person proved who they are (RFC 8176), kept for the ID tokens of single sign-on. */
+    authenticationMethods: readonly AuthenticationMethod[];
+  },
 ): Promise<SignedIn> {
   const { user, client, now } = input;
   const session: Session = {
@@ -90,6 +97,7 @@ export async function startSession(
     ip: client.ip ?? null,
     // Opening a session is a proof: whatever signed in (password, provider, 2FA) was just checked.
     authenticatedAt: now,
+    authenticationMethods: input.authenticationMethods,
   };
   const refresh = mintRefreshToken(deps, { sessionId: session.id, parentId: null, now });
   const ended = await deps.sessions.createSession({

@@ -60,5 +60,13 @@ export async function continueAfterFirstFactor(
     });
     return ok({ mfaRequired: true, mfaToken, expiresIn: deps.mfaTokens.mfaTokenTtlSeconds });
   }
-  return ok(await signInWithAllFactorsProven(deps, { user, client, method, ...(source ? { source } : {}) }));
+  return ok(
+    await signInWithAllFactorsProven(deps, {
+      user,
+      client,
+      method,
+      secondFactor: false,
+      ...(source ? { source } : {}),
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { User } from "@superoauth/domain";
+import { signInAuthenticationMethods, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../../sessions/steps/start-session.ts";
@@ -17,6 +17,8 @@ export async function signInWithAllFactorsProven(
     user: User;
     client: ClientInfo;
     method: SignInMethod;
+    /** Whether a second factor (TOTP or backup code) was proven after `method`. */
+    secondFactor: boolean;
     /** The client's source as this sign-in read it before checking the first factor, if it did. */
     source?: SignInSource;
   },
@@ -26,7 +28,15 @@ export async function signInWithAllFactorsProven(
   // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016). A password
   // sign-in read it for the lockout already, earlier in the same request: that answer stands.
   const source = input.source ?? (await findSignInSource(deps, { userId: user.id, client }));
-  const signedIn = await startSession(deps, { user, client, now: deps.clock.now() });
+  const signedIn = await startSession(deps, {
+    user,
+    client,
+    now: deps.clock.now(),
+    authenticationMethods: signInAuthenticationMethods({
+      firstFactor: method,
+      secondFactor: input.secondFactor,
+    }),
+  });
   await recordSecurityEvent(deps, { userId: user.id, type: "login_succeeded", client, details: { method } });
   if (!source.known) {
     await recordSecurityEvent(deps, {
