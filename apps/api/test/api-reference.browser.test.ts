@@ -76,4 +76,56 @@ describe("the API reference page", () => {
     expect(await axeViolations(page)).toStrictEqual([]);
     await page.close();
   });
+
+  it("is usable with the keyboard alone: Tab reaches the search and every operation, Enter opens them", {
+    timeout: 120_000,
+  }, async () => {
+    const page = await browser.newPage();
+    await page.goto(`${url}/docs`);
+    await page.getByText("SuperOAuth API").first().waitFor({ timeout: 20_000 });
+    const focused = () =>
+      page.evaluate(() => {
+        const element = (
+          globalThis as unknown as { document: { activeElement: { innerText?: string } | null } }
+        ).document.activeElement;
+        return (element?.innerText ?? "").replace(/\s+/g, " ").trim();
+      });
+    const search = page.getByRole("combobox", { name: "Enter search query" });
+
+    // The first stop is the search; Enter opens its dialog (the query field takes the focus), Escape
+    // closes it and gives the focus back.
+    await page.keyboard.press("Tab");
+    expect(await focused()).toMatch(/^Open Search/);
+    await page.keyboard.press("Enter");
+    await search.waitFor({ state: "visible", timeout: 10_000 });
+    expect(await search.evaluate((field) => field === field.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press("Escape");
+    await search.waitFor({ state: "hidden", timeout: 10_000 });
+    expect(await focused()).toMatch(/^Open Search/);
+
+    // Searching by keyboard leads to the operation found.
+    await page.keyboard.press("Enter");
+    await search.waitFor({ state: "visible", timeout: 10_000 });
+    await page.keyboard.type("refresh");
+    await page.keyboard.press("ArrowDown");
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#tag\/sign-in\/POST\/api\/v1\/auth\/refresh$/, { timeout: 10_000 });
+    await page.getByText("INVALID_REFRESH_TOKEN").first().waitFor({ timeout: 10_000 });
+    expect(await search.isVisible()).toBe(false);
+
+    // The sidebar's operations are links in the tab order; Enter on one shows it.
+    await page.goto(`${url}/docs`);
+    await page.getByText("SuperOAuth API").first().waitFor({ timeout: 20_000 });
+    const stops: string[] = [];
+    while (stops.length < 30 && !stops.at(-1)?.startsWith("/api/v1/auth/login")) {
+      await page.keyboard.press("Tab");
+      stops.push(await focused());
+    }
+    expect(stops.at(-1)).toMatch(/^\/api\/v1\/auth\/login HTTP METHOD: POST/);
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/#tag\/sign-in\/POST\/api\/v1\/auth\/login$/, { timeout: 10_000 });
+    await page.getByText("INVALID_CREDENTIALS").first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: "test-results/api-reference-keyboard.png" }).catch(() => undefined);
+    await page.close();
+  });
 });
