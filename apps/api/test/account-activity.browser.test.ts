@@ -254,6 +254,11 @@ describe("the account center's activity sections in Chromium", () => {
     const bytes = await readFile(await download.path());
     expect(bytes.subarray(0, 2).toString("latin1")).toBe("PK");
     expect(createHash("sha256").update(bytes).digest("hex")).toBe(sha256);
+
+    // Back on the request page later, the export is listed and leads to its page.
+    await page.goto(new URL("/account/export", statusURL).href);
+    await expectAccessible(page, "export-listed");
+    await Promise.all([page.waitForURL(statusURL), page.click("text=Requested")]);
     expect(problems).toEqual([]);
     await context.close();
   });

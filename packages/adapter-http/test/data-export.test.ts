@@ -60,6 +60,19 @@ describe("/api/v1/user/export", () => {
     expectError(await request(later), "REAUTH_REQUIRED", 401);
   });
 
+  it("lists the caller's exports newest first (GET), no one else's; UNAUTHORIZED 401 without a token", async () => {
+    const list = (token: string) =>
+      app.inject({ method: "GET", url: "/api/v1/user/export", headers: bearer(token) });
+    expect((await list(ada.accessToken)).json()).toEqual({ success: true, data: { exports: [] } });
+    const id = await requested();
+    const listed = await list(ada.accessToken);
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().data.exports).toEqual([(await status(id, ada.accessToken)).json().data]);
+    const eve = await registerUser(app, otherRegistration);
+    expect((await list(eve.accessToken)).json().data.exports).toEqual([]);
+    expectError(await app.inject({ method: "GET", url: "/api/v1/user/export" }), "UNAUTHORIZED", 401);
+  });
+
   it("answers EXPORT_NOT_FOUND 404 for another user's export and an unknown id", async () => {
     const id = await requested();
     const eve = await registerUser(app, otherRegistration);

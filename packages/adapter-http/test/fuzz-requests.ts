@@ -233,6 +233,7 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
     },
   },
   "POST /api/v1/user/export": {},
+  "GET /api/v1/user/export": {},
   "GET /api/v1/user/export/:id": { params: { id: segment("00000000-0000-7000-8000-000000000001") } },
   "GET /api/v1/user/export/:id/download": { params: { id: segment("00000000-0000-7000-8000-000000000001") } },
   "GET /api/v1/oauth/providers": {},

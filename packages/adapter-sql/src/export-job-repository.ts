@@ -44,6 +44,19 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
       return row === undefined ? null : jobOf(row);
     },
 
+    async listExportJobsOfUser({ userId, limit }): Promise<ExportJob[]> {
+      // A user has a handful of exports (one at a time, each hours apart): the user_id index finds them.
+      const rows = await db
+        .selectFrom("export_jobs")
+        .selectAll()
+        .where("user_id", "=", userId)
+        .orderBy("requested_at", "desc")
+        .orderBy("id", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map(jobOf);
+    },
+
     async claimExportJob({ now, leaseToken, leaseExpiresAt, maxAttempts, failedExpiresAt }) {
       // Jobs whose worker died on their last attempt are given up first (decideAfterFailedAttempt).
       await db

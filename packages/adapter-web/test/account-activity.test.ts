@@ -382,6 +382,7 @@ describe("/account/export", () => {
     const built = await signedIn();
     const intro = await built.browser.get("/account/export");
     expectPage(intro, 200);
+    expect(intro.body).not.toContain("Your exports");
     built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
     const stale = await built.browser.submit("/account/export", "/account/export", {});
     expect(stale.statusCode).toBe(303);
@@ -431,6 +432,16 @@ describe("/account/export", () => {
     const chunks: Uint8Array[] = [];
     for await (const chunk of archive.value.content) chunks.push(chunk);
     expect(download.rawPayload.equals(Buffer.concat(chunks))).toBe(true);
+
+    // Coming back later, the export is listed on the request page, with how long it can be had.
+    const listed = await built.browser.get("/account/export");
+    expectPage(listed, 200);
+    expect(listed.body).toContain("<h2>Your exports</h2>");
+    expect(listed.body).toMatch(
+      new RegExp(
+        `<a href="${statusPath}">Requested <time datetime="[^"]+">[^<]+</time></a>: Ready to download, until <time`,
+      ),
+    );
   });
 
   it("answers 404 for another's or an unknown export, and 410 once expired", async () => {
@@ -449,5 +460,10 @@ describe("/account/export", () => {
     expectPage(expired, 410);
     expect(expired.body).toContain("Expired");
     expect(expired.body).toContain("Request an export");
+    // Listed as expired, with no date it could be had until.
+    const listed = await built.browser.get("/account/export");
+    expect(listed.body).toMatch(
+      new RegExp(`<a href="${statusPath}">Requested <time[^>]*>[^<]+</time></a>: Expired</p>`),
+    );
   });
 });

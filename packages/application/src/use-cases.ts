@@ -30,6 +30,7 @@ import { rotateAppSecret } from "./use-cases/apps/rotate-app-secret.ts";
 import { updateApp } from "./use-cases/apps/update-app.ts";
 import { expireDataExports } from "./use-cases/data-export/expire-data-exports.ts";
 import { getDataExport } from "./use-cases/data-export/get-data-export.ts";
+import { listDataExports } from "./use-cases/data-export/list-data-exports.ts";
 import { openDataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
 import { requestDataExport } from "./use-cases/data-export/request-data-export.ts";
 import { runNextDataExport } from "./use-cases/data-export/run-next-data-export.ts";
@@ -120,6 +121,7 @@ export interface UseCases {
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
   readonly requestDataExport: Bound<typeof requestDataExport>;
   readonly getDataExport: Bound<typeof getDataExport>;
+  readonly listDataExports: Bound<typeof listDataExports>;
   readonly openDataExportArchive: Bound<typeof openDataExportArchive>;
   /** For the export worker loop (apps/api), not the HTTP adapter. */
   readonly runNextDataExport: Bound<typeof runNextDataExport>;
@@ -196,6 +198,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     touchAppGrant: (input) => touchAppGrant(deps, input),
     requestDataExport: (input) => requestDataExport(deps, input),
     getDataExport: (input) => getDataExport(deps, input),
+    listDataExports: (input) => listDataExports(deps, input),
     openDataExportArchive: (input) => openDataExportArchive(deps, input),
     runNextDataExport: (input) => runNextDataExport(deps, input),
     expireDataExports: (input) => expireDataExports(deps, input),

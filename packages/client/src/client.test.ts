@@ -498,6 +498,14 @@ describe("requests", () => {
     });
   });
 
+  it("lists the exports as the array the API wraps in { exports }", async () => {
+    storage.set(pair(1));
+    const listed = [{ exportId: "e1", status: "ready" }];
+    server.on("GET /user/export", () => ok({ exports: listed }));
+    expect(await client().dataExports.list()).toEqual(listed);
+    expect(server.seen[0]?.authorization).toBe("Bearer access-1");
+  });
+
   it("the provider callback as JSON stores the tokens of a sign-in, not of a linking", async () => {
     server.on("GET /oauth/github/callback", (r) =>
       r.url.searchParams.get("state") === "link"

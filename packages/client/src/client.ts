@@ -238,6 +238,9 @@ function dataExportMethods(t: Transport) {
   return {
     request: (options?: RequestOptions): Promise<RequestedDataExport> =>
       t.call("dataExports.request", {}, options),
+    /** The caller's latest exports (up to 20), newest first. */
+    list: async (options?: RequestOptions): Promise<DataExport[]> =>
+      (await t.call<{ exports: DataExport[] }>("dataExports.list", {}, options)).exports,
     get: (input: { id: string }, options?: RequestOptions): Promise<DataExport> =>
       t.call("dataExports.get", { params: input }, options),
     /** The archive as a stream (the timeout covers the response's headers, not the whole body). */

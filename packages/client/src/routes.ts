@@ -46,6 +46,7 @@ export const routes = {
   "user.deleteAccount": route("DELETE", "/user", true),
 
   "dataExports.request": route("POST", "/user/export", true),
+  "dataExports.list": route("GET", "/user/export", true),
   "dataExports.get": route("GET", "/user/export/:id", true),
   "dataExports.download": route("GET", "/user/export/:id/download", true),
 

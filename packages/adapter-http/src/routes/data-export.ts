@@ -69,6 +69,23 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   );
 
   api.get(
+    "/user/export",
+    {
+      preHandler: authenticated,
+      schema: {
+        response: {
+          200: successEnvelope(Type.Object({ exports: Type.Array(publicExport) })),
+          ...errorsOf(...bearerErrors),
+        },
+      },
+    },
+    async (request, reply) => {
+      const exports = await useCases.listDataExports({ userId: authOf(request).user.id });
+      return reply.send({ success: true, data: { exports: exports.map(presentExport) } });
+    },
+  );
+
+  api.get(
     "/user/export/:id",
     {
       preHandler: authenticated,

@@ -53,12 +53,26 @@ export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: 
       { status: shown.status ?? 200 },
     );
 
-  const renderRequest = (page: PageContext, shown: { message?: string; status?: number } = {}) =>
-    page.render(
+  const renderRequest = async (page: PageContext, shown: { message?: string; status?: number } = {}) => {
+    // The person's earlier exports, so one requested last week can be found again here.
+    const exports = await useCases.listDataExports({ userId: page.signedIn.user.id });
+    return page.render(
       "account/export",
-      { title: "Export your data", section: "export", error: shown.message ?? null },
+      {
+        title: "Export your data",
+        section: "export",
+        error: shown.message ?? null,
+        exports: exports.map((summary) => ({
+          href: `${base}/${summary.exportId}`,
+          statusWords: statusWords[summary.status],
+          requestedAt: shownTime(summary.requestedAt),
+          expiresAt:
+            summary.expiresAt === null || summary.status !== "ready" ? null : shownTime(summary.expiresAt),
+        })),
+      },
       { status: shown.status ?? 200 },
     );
+  };
 
   area.page(app, "/export", {}, async (page) => renderRequest(page));
 

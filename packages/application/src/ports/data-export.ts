@@ -14,6 +14,8 @@ export interface ExportJobRepository {
   enqueueExportJob(job: ExportJob): Promise<{ readonly created: boolean; readonly job: ExportJob }>;
   /** The job if it is this user's; null for an unknown id or another user's. */
   findExportJobOfUser(input: { id: string; userId: UserId }): Promise<ExportJob | null>;
+  /** The user's latest `limit` jobs, whatever their status, newest request first (ties: by id, descending). */
+  listExportJobsOfUser(input: { userId: UserId; limit: number }): Promise<ExportJob[]>;
   /**
    * Takes the oldest claimable job for one attempt and answers it (`running`, `attempts` counted,
    * leased to `leaseToken` until `leaseExpiresAt`), or null when none is claimable. Claimable: a

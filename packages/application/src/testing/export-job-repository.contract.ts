@@ -73,6 +73,29 @@ export function exportJobRepositoryContract(
       expect(await jobs.findExportJobOfUser({ id: testId(), userId })).toBeNull();
     });
 
+    it("lists a user's jobs newest first, whatever their status, at most as many as asked, and no one else's", async () => {
+      const { jobs, users, userId } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      expect(await jobs.listExportJobsOfUser({ userId, limit: 10 })).toEqual([]);
+      const first = makeJob(userId, { requestedAt: at(0) });
+      await jobs.enqueueExportJob(first);
+      await jobs.enqueueExportJob(makeJob(other.id, { requestedAt: at(5) }));
+      await claimAt(jobs, at(10), "w1");
+      await claimAt(jobs, at(10), "w2");
+      expect(await complete(jobs, first, "w1", at(20))).toBe("completed");
+      const second = makeJob(userId, { requestedAt: at(30) });
+      await jobs.enqueueExportJob(second);
+
+      const listed = await jobs.listExportJobsOfUser({ userId, limit: 10 });
+      expect(listed.map((job) => [job.id, job.status])).toEqual([
+        [second.id, "pending"],
+        [first.id, "ready"],
+      ]);
+      expect(listed[1]).toEqual(await jobs.findExportJobOfUser({ id: first.id, userId }));
+      expect(await jobs.listExportJobsOfUser({ userId, limit: 1 })).toEqual([second]);
+    });
+
     it("answers the active job instead of queuing a second one for the same user", async () => {
       const { jobs, userId } = await withUser();
       const first = makeJob(userId);

@@ -24,6 +24,16 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     return job !== undefined && job.userId === input.userId ? job : null;
   }
 
+  async listExportJobsOfUser(input: { userId: string; limit: number }): Promise<ExportJob[]> {
+    return [...this.#jobs.values()]
+      .filter((job) => job.userId === input.userId)
+      .sort(
+        (a, b) =>
+          b.requestedAt.getTime() - a.requestedAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+      )
+      .slice(0, input.limit);
+  }
+
   async claimExportJob(
     input: Parameters<ExportJobRepository["claimExportJob"]>[0],
   ): Promise<ExportJob | null> {

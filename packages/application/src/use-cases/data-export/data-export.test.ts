@@ -5,6 +5,7 @@ import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { expireDataExports } from "./expire-data-exports.ts";
 import { getDataExport } from "./get-data-export.ts";
+import { listDataExports, listedDataExportsLimit } from "./list-data-exports.ts";
 import { openDataExportArchive } from "./open-data-export-archive.ts";
 import { requestDataExport } from "./request-data-export.ts";
 import { runNextDataExport } from "./run-next-data-export.ts";
@@ -114,6 +115,45 @@ describe("getDataExport and openDataExportArchive", () => {
     deps.clock.advance(7 * day - 1);
     expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 0 });
     expect(deps.exportJobs.get(exportId)?.status).toBe("ready");
+  });
+});
+
+describe("listDataExports", () => {
+  it("lists the caller's exports newest first, each as getDataExport answers it, and no one else's", async () => {
+    const { deps, account, userId, exportId: first } = await withAccount();
+    const other = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+    unwrap(await runNextDataExport(deps, {}));
+    deps.clock.advance(60_000);
+    const second = unwrap(await requestDataExport(deps, { session: account.session })).export.exportId;
+
+    const listed = await listDataExports(deps, { userId });
+    expect(listed.map((summary) => [summary.exportId, summary.status])).toEqual([
+      [second, "pending"],
+      [first, "ready"],
+    ]);
+    expect(listed[1]).toEqual(unwrap(await getDataExport(deps, { userId, exportId: first })));
+    expect(await listDataExports(deps, { userId: other.session.userId })).toEqual([]);
+
+    // A ready export past its expiry is listed as expired, as getDataExport says it.
+    deps.clock.advance(deps.settings.dataExport.ttlMs);
+    expect((await listDataExports(deps, { userId }))[1]).toMatchObject({
+      exportId: first,
+      status: "expired",
+    });
+  });
+
+  it("lists at most the latest twenty", async () => {
+    const { deps, account, userId } = await withAccount();
+    for (let i = 0; i < listedDataExportsLimit + 2; i++) {
+      unwrap(await runNextDataExport(deps, {}));
+      deps.clock.advance(1000);
+      unwrap(await requestDataExport(deps, { session: account.session }));
+    }
+    const listed = await listDataExports(deps, { userId });
+    expect(listedDataExportsLimit).toBe(20);
+    expect(listed).toHaveLength(listedDataExportsLimit);
+    expect(listed[0]?.status).toBe("pending");
+    expect(listed.slice(1).every((summary) => summary.status === "ready")).toBe(true);
   });
 });
 
