@@ -28,8 +28,8 @@ export function presentSignInOutcome(outcome: SignInOutcome) {
 
 /** The response data of a completed sign-in. */
 export function presentSignedIn(signedIn: SignedIn) {
-  const { user, ...tokens } = signedIn;
-  return { user: presentUser(user), ...tokens };
+  const { user, accessToken, refreshToken, expiresIn, tokenType } = signedIn;
+  return { user: presentUser(user), accessToken, refreshToken, expiresIn, tokenType };
 }
 
 /** Sends a sign-in failure; a lock comes with Retry-After, in seconds (RFC 9110 section 10.2.3). */

@@ -112,17 +112,14 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       }
 
       /** A completed sign-in: it becomes this browser's session, and the provider learns who signed in. */
-      async function finishSignIn(
-        request: FastifyRequest,
-        reply: FastifyReply,
-        input: { signedIn: SignedIn; amr: readonly string[] },
-      ) {
+      async function finishSignIn(request: FastifyRequest, reply: FastifyReply, signedIn: SignedIn) {
         // Another account's session in this browser ends: one browser, one signed-in account.
         await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
-        browserSessions.start(reply.raw, input.signedIn);
+        browserSessions.start(reply.raw, signedIn);
+        // The app's ID token says how (amr): the methods the new session recorded.
         const to = await interactions.finishLogin(request.raw, reply.raw, {
-          accountId: input.signedIn.user.id,
-          amr: input.amr,
+          accountId: signedIn.user.id,
+          amr: signedIn.authenticationMethods,
         });
         return reply.redirect(to, 303);
       }
@@ -131,12 +128,12 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       async function continueSignIn(
         request: FastifyRequest,
         reply: FastifyReply,
-        input: { uid: string; outcome: SignInOutcome; method: "pwd" | "fed" },
+        input: { uid: string; outcome: SignInOutcome },
       ) {
-        if (pendingMFA.keep(reply, input.outcome, input.method)) {
+        if (pendingMFA.keep(reply, input.outcome)) {
           return reply.redirect(`/interaction/${encodeURIComponent(input.uid)}/two-factor`, 303);
         }
-        return finishSignIn(request, reply, { signedIn: input.outcome as SignedIn, amr: [input.method] });
+        return finishSignIn(request, reply, input.outcome as SignedIn);
       }
 
       get("/:uid", async (request, reply) => {
@@ -180,7 +177,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: false,
           });
         }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, method: "pwd" });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value });
       });
 
       const renderTwoFactor = (
@@ -237,7 +234,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           });
         }
         pendingMFA.clear(reply);
-        return finishSignIn(request, reply, { signedIn: result.value, amr: [state.method, "otp", "mfa"] });
+        return finishSignIn(request, reply, result.value);
       });
 
       post("/:uid/continue", "login", async (request, reply) => {
@@ -301,7 +298,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             }),
           });
         }
-        return finishSignIn(request, reply, { signedIn: answer.value, amr: ["pwd"] });
+        return finishSignIn(request, reply, answer.value);
       });
 
       get("/:uid/resend-verification", async (request, reply) => {
@@ -394,7 +391,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: false,
           });
         }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, method: "fed" });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value });
       });
     },
     { prefix: "/interaction" },

@@ -103,9 +103,9 @@ export function accountSignIn(
   async function continueSignIn(
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { outcome: SignInOutcome; method: "pwd" | "fed"; next: string },
+    input: { outcome: SignInOutcome; next: string },
   ) {
-    if (pendingMFA.keep(reply, input.outcome, input.method)) {
+    if (pendingMFA.keep(reply, input.outcome)) {
       return reply.redirect(withNext(`${signInPath}/two-factor`, input.next), 303);
     }
     return finish(request, reply, input.outcome as SignedIn, input.next);
@@ -121,7 +121,7 @@ export function accountSignIn(
     const { email, answer } = await steps.password(request, reply);
     if (!answer.ok)
       return renderSignIn(request, reply, { email, error: answer.message, status: answer.status });
-    return continueSignIn(request, reply, { outcome: answer.value, method: "pwd", next: nextOf(request) });
+    return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request) });
   });
 
   kit.get(app, "/sign-in/two-factor", async (request, reply) => {
@@ -168,7 +168,7 @@ export function accountSignIn(
     const answer = await steps.finishSocial(request, reply);
     if (!answer.ok)
       return renderSignIn(request, reply, { error: answer.message, status: answer.status, next });
-    return continueSignIn(request, reply, { outcome: answer.value, method: "fed", next });
+    return continueSignIn(request, reply, { outcome: answer.value, next });
   });
 
   kit.get(app, "/sign-up", async (request, reply) => {

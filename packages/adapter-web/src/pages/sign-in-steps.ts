@@ -92,34 +92,30 @@ export function secondFactorProof(value: string): { code: string } | { backupCod
   return /^[0-9 ]+$/.test(trimmed) ? { code: trimmed.replaceAll(" ", "") } : { backupCode: trimmed };
 }
 
-export type FirstFactor = "pwd" | "fed";
-
 /**
  * The second factor's token between the two sign-in steps, kept out of the page (HttpOnly) for its
- * few minutes, with the first factor's method (for the `amr` claim).
+ * few minutes. (How the first factor was proven travels inside the token.)
  */
 export interface PendingSecondFactor {
   /** Keeps a sign-in that needs its second factor; false when the sign-in is complete. */
-  keep(reply: FastifyReply, outcome: SignInOutcome, method: FirstFactor): boolean;
-  read(request: FastifyRequest): { method: FirstFactor; mfaToken: string } | null;
+  keep(reply: FastifyReply, outcome: SignInOutcome): boolean;
+  read(request: FastifyRequest): { mfaToken: string } | null;
   clear(reply: FastifyReply): void;
 }
 
 export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFactor {
   const cookie: PageCookie = pageCookie(cookies, "superoauth_mfa");
   return {
-    keep(reply, outcome, method) {
+    keep(reply, outcome) {
       if (!("mfaRequired" in outcome)) return false;
-      appendSetCookie(reply.raw, serializeCookie(cookie, `${method}~${outcome.mfaToken}`, outcome.expiresIn));
+      appendSetCookie(reply.raw, serializeCookie(cookie, outcome.mfaToken, outcome.expiresIn));
       return true;
     },
     read(request) {
       const value = readCookie(request.headers.cookie, cookie);
-      const separator = value?.indexOf("~") ?? -1;
-      if (value === null || separator < 0) return null;
-      const method = value.slice(0, separator);
-      if (method !== "pwd" && method !== "fed") return null;
-      return { method, mfaToken: value.slice(separator + 1) };
+      // A cookie of the earlier "<method>~<token>" form is no token: the step answers
+      // INVALID_MFA_TOKEN and the person signs in again (it lived a few minutes).
+      return value === null || value === "" ? null : { mfaToken: value };
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));

@@ -21,9 +21,10 @@ export interface TokenPair {
   readonly tokenType: "Bearer";
 }
 
-/** A successful sign-in: the user and their new tokens. */
+/** A successful sign-in: the user, their new tokens, and how they proved who they are (the session's). */
 export interface SignedIn extends TokenPair {
   readonly user: User;
+  readonly authenticationMethods: readonly AuthenticationMethod[];
 }
 
 /** Where a request came from, kept on the session so the user can recognise it. */
@@ -123,5 +124,5 @@ export async function startSession(
     refreshToken: refresh.presented,
     now,
   });
-  return { user, ...tokens };
+  return { user, ...tokens, authenticationMethods: session.authenticationMethods };
 }
