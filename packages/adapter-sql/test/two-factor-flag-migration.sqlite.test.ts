@@ -1,10 +1,8 @@
-import { Kysely, sql } from "kysely";
-import { type Migration, Migrator } from "kysely/migration";
+import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrations } from "../migrations/index.ts";
 import type { Database } from "../src/database.ts";
-import { createSQLiteDialect } from "../src/dialects/sqlite.ts";
 import { migrateToLatest } from "../src/migrate.ts";
+import { sqliteJustBefore } from "./migrate-before.ts";
 
 // The migration that keeps 2FA on the user's row (users.two_factor_enabled) fills it in for the
 // factors that existed before it: enabled ones only.
@@ -13,15 +11,7 @@ const flagMigration = "2026-11-30T15-00_add-users-two-factor-enabled";
 
 let db: Kysely<Database>;
 beforeAll(async () => {
-  db = new Kysely<Database>({ dialect: createSQLiteDialect({ path: ":memory:" }) });
-  const before = Object.keys(migrations).filter((name) => name < flagMigration);
-  const provider = {
-    async getMigrations(): Promise<Record<string, Migration>> {
-      return Object.fromEntries(before.map((name) => [name, migrations[name] as Migration]));
-    },
-  };
-  const { error } = await new Migrator({ db, provider }).migrateToLatest();
-  if (error !== undefined) throw error;
+  db = await sqliteJustBefore(flagMigration);
 });
 afterAll(async () => db.destroy());
 

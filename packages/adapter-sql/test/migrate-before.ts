@@ -1,0 +1,23 @@
+import { Kysely } from "kysely";
+import { type Migration, Migrator } from "kysely/migration";
+import { migrations } from "../migrations/index.ts";
+import type { Database } from "../src/database.ts";
+import { createSQLiteDialect } from "../src/dialects/sqlite.ts";
+
+/**
+ * An in-memory SQLite database with every migration older than `migration` applied, so a test
+ * can write rows as they were before it and then check what it does to them (`migrateToLatest`).
+ */
+export async function sqliteJustBefore(migration: string): Promise<Kysely<Database>> {
+  if (!(migration in migrations)) throw new Error(`no migration named ${migration}`);
+  const db = new Kysely<Database>({ dialect: createSQLiteDialect({ path: ":memory:" }) });
+  const before = Object.keys(migrations).filter((name) => name < migration);
+  const provider = {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return Object.fromEntries(before.map((name) => [name, migrations[name] as Migration]));
+    },
+  };
+  const { error } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error !== undefined) throw error;
+  return db;
+}
