@@ -144,6 +144,26 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["outcome"] as const,
     registers,
   });
+  // Registered before the export queue's depth: a scrape collects every metric at once, and the
+  // depth's query would otherwise be counted as a caller waiting for a connection.
+  const poolReaders: (() => DatabasePoolUsage | null)[] = [];
+  new Gauge({
+    name: "superoauth_db_pool_connections",
+    help: "Database pool: connections it may open (max), those lent out (in_use), and callers waiting for one (waiting)",
+    labelNames: ["state"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const read of poolReaders) {
+        const usage = read();
+        if (usage === null) continue;
+        this.set({ state: "max" }, usage.max);
+        this.set({ state: "in_use" }, usage.inUse);
+        this.set({ state: "waiting" }, usage.waiting);
+      }
+    },
+  });
+
   const queueDepthReaders: (() => Promise<ExportQueueDepth>)[] = [];
   new Gauge({
     name: "superoauth_export_queue_depth",
@@ -169,24 +189,6 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["outcome"] as const,
     registers,
   });
-  const poolReaders: (() => DatabasePoolUsage | null)[] = [];
-  new Gauge({
-    name: "superoauth_db_pool_connections",
-    help: "Database pool: connections it may open (max), those lent out (in_use), and callers waiting for one (waiting)",
-    labelNames: ["state"] as const,
-    registers,
-    collect() {
-      this.reset();
-      for (const read of poolReaders) {
-        const usage = read();
-        if (usage === null) continue;
-        this.set({ state: "max" }, usage.max);
-        this.set({ state: "in_use" }, usage.inUse);
-        this.set({ state: "waiting" }, usage.waiting);
-      }
-    },
-  });
-
   const observer: Observer = {
     observe(event: ObservedEvent): void {
       switch (event.type) {
