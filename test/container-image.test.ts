@@ -205,6 +205,11 @@ describe("infra/Dockerfile", () => {
 
     expect(image.user).not.toMatch(/^(root|0)$/);
     expect(image.volumes).toContain("/data");
+    // Everything the service writes is on the volume, which is the service user's: the app's own
+    // folder is root's, so a default under ./data (EXPORT_DIR's) would fail every data export.
+    expect(image.env.DATABASE_URL).toMatch(/^sqlite:\/data\//);
+    for (const folder of ["OUTBOX_DIR", "EXPORT_DIR"]) expect(image.env[folder]).toMatch(/^\/data\//);
+    expect(image.env.LOG_FILE).toBe("");
     expect(image.exposed).toEqual([image.env.PORT]);
     const app = onHost(image, ".");
     expect(existsSync(join(app, "apps/api/test"))).toBe(false);

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Logger } from "pino";
 import pinoPretty from "pino-pretty";
@@ -90,8 +90,11 @@ export function createLogger(options: {
       : process.stdout;
   const streams: pino.StreamEntry[] = [{ stream: options.destination ?? stdout }];
   if (options.file !== undefined) {
+    // Opened here, synchronously: a file that cannot be opened fails the start at once, and a
+    // start that fails right after (the port taken) can still flush to it on exit, which a
+    // destination still opening in the background refuses with "sonic boom is not ready yet".
     mkdirSync(dirname(options.file), { recursive: true });
-    streams.push({ stream: pino.destination({ dest: options.file, append: true, mkdir: true }) });
+    streams.push({ stream: pino.destination({ dest: openSync(options.file, "a"), append: true }) });
   }
   const root = options.level as pino.Level;
   const debugValue = pino.levels.values.debug ?? 20;

@@ -16,12 +16,22 @@ if (!parsed.ok) {
   process.exit(1);
 }
 const { config, warnings, developmentSecrets } = parsed;
-const logger = createLogger({
-  level: config.logLevel,
-  file: config.logFile,
-  format: config.logFormat,
-  debug: debugAreasOf(config.observability.debug),
-});
+const logger = (() => {
+  try {
+    return createLogger({
+      level: config.logLevel,
+      file: config.logFile,
+      format: config.logFormat,
+      debug: debugAreasOf(config.observability.debug),
+    });
+  } catch (error) {
+    // The log file's folder or the file cannot be created or opened (permissions, a read-only disk).
+    console.error(
+      `SuperOAuth cannot start: LOG_FILE=${config.logFile} cannot be written (${error instanceof Error ? error.message : String(error)}): set LOG_FILE to a writable path, or to nothing to log to stdout only.`,
+    );
+    process.exit(1);
+  }
+})();
 for (const warning of warnings) logger.warn(warning);
 logger.info(`database: ${describeDatabase(config.database)}`);
 if (developmentSecrets !== undefined) {
@@ -31,13 +41,20 @@ if (developmentSecrets !== undefined) {
   );
 }
 
+/** A port the service listens on, and the setting that chose it. */
+type Listener = { port: number; portVariable: "PORT" | "METRICS_PORT" };
+
 /** Ends the start: one line saying what to do when the operator can fix it, else the error with its stack. */
-function failStart(error: unknown, stage: "compose" | "listen"): never {
+function failStart(
+  error: unknown,
+  stage: "compose" | "listen",
+  listener: Listener = { port: config.port, portVariable: "PORT" },
+): never {
   const line = describeStartFailure({
     error,
     stage,
     host: config.host,
-    port: config.port,
+    ...listener,
     databaseURL: config.databaseURL,
   });
   if (line === null) logger.fatal({ err: error }, "SuperOAuth failed to start");
@@ -57,14 +74,19 @@ const shutDown = async (signal: string): Promise<void> => {
 };
 process.once("SIGINT", () => void shutDown("SIGINT"));
 process.once("SIGTERM", () => void shutDown("SIGTERM"));
-try {
-  await service.app.listen({ host: config.host, port: config.port });
-  if (service.metricsApp !== undefined && config.observability.metricsPort !== undefined) {
-    await service.metricsApp.listen({ host: config.host, port: config.observability.metricsPort });
-    logger.info(`metrics: http://${config.host}:${config.observability.metricsPort}/metrics`);
+/** Listens, or closes the service and ends the start naming the setting that chose the port. */
+async function listen(app: typeof service.app, listener: Listener): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: listener.port });
+  } catch (error) {
+    closing = true;
+    await service.close().catch(() => {});
+    failStart(error, "listen", listener);
   }
-} catch (error) {
-  closing = true;
-  await service.close().catch(() => {});
-  failStart(error, "listen");
+}
+await listen(service.app, { port: config.port, portVariable: "PORT" });
+const { metricsPort } = config.observability;
+if (service.metricsApp !== undefined && metricsPort !== undefined) {
+  await listen(service.metricsApp, { port: metricsPort, portVariable: "METRICS_PORT" });
+  logger.info(`metrics: http://${config.host}:${metricsPort}/metrics`);
 }

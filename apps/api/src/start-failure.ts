@@ -14,22 +14,27 @@ export function describeStartFailure(input: {
   stage: "compose" | "listen";
   host: string;
   port: number;
+  /** The setting that chose `port`: PORT, or METRICS_PORT for the metrics listener. */
+  portVariable?: "PORT" | "METRICS_PORT";
   databaseURL: string;
 }): string | null {
   const { error, host, port } = input;
+  const variable = input.portVariable ?? "PORT";
   const code = codeOf(error);
   if (input.stage === "listen") {
     switch (code) {
       case "EADDRINUSE":
-        return `Port ${port} on ${host} is already in use: find what holds it with \`lsof -i :${port}\` and stop it, or set PORT to a free port.`;
+        return `Port ${port} on ${host} is already in use: find what holds it with \`lsof -i :${port}\` and stop it, or set ${variable} to a free port.`;
       case "EACCES":
-        return `Listening on port ${port} needs privileges this process lacks: set PORT to 1024 or above.`;
+        return `Listening on port ${port} needs privileges this process lacks: set ${variable} to 1024 or above.`;
       case "EADDRNOTAVAIL":
         return `HOST=${host} is not an address of this machine: set HOST to one of its addresses (or 0.0.0.0 in a container).`;
       default:
         return null;
     }
   }
+  // Its message says what to do: restore the JWT_SECRET the keys were stored with.
+  if (code === "SIGNING_KEY_UNDECRYPTABLE" && error instanceof Error) return error.message;
   if (!isDatabaseFailure(error)) return null;
   return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}) cannot be used: ${describeDatabaseProblem(error, input.databaseURL)}`;
 }

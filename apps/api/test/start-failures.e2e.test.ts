@@ -1,9 +1,12 @@
 import { once } from "node:events";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "./ports.ts";
-import { runServerExpectingFailure } from "./server-process.ts";
+import { runServerExpectingFailure, startServerProcess } from "./server-process.ts";
 
 // What an operator reads when `pnpm start` cannot start for a reason they can fix: one line saying
 // what to do, on a real process, with a non-zero exit code; no JSON, no stack trace.
@@ -32,28 +35,93 @@ afterAll(async () => {
 });
 
 describe("start-up failures", () => {
-  let holder: Server;
-  afterAll(() => holder?.close());
+  const holders: Server[] = [];
+  afterAll(() => {
+    for (const holder of holders) holder.close();
+  });
 
-  it("a port already in use names PORT and the lsof command", async () => {
-    holder = createServer().listen(0, "127.0.0.1");
-    await once(holder, "listening");
-    const address = holder.address();
-    if (address === null || typeof address === "string") throw new Error("no port");
+  // PORT, and the separate metrics listener's METRICS_PORT: each taken by another process.
+  it.for(["PORT", "METRICS_PORT"])(
+    "a %s already in use names it, its port and the lsof command",
+    async (variable) => {
+      const holder = createServer().listen(0, "127.0.0.1");
+      holders.push(holder);
+      await once(holder, "listening");
+      const address = holder.address();
+      if (address === null || typeof address === "string") throw new Error("no port");
+
+      const { code, output } = await runServerExpectingFailure({
+        ...productionSecrets,
+        DATABASE_URL: "sqlite::memory:",
+        [variable]: String(address.port),
+      });
+
+      expect(code).toBe(1);
+      expectOneLine(
+        output,
+        new RegExp(
+          `^SuperOAuth cannot start: Port ${address.port} on 127\\.0\\.0\\.1 is already in use: find what holds it with \`lsof -i :${address.port}\` and stop it, or set ${variable} to a free port\\.$`,
+        ),
+      );
+    },
+  );
+
+  it("with a log file, a database that does not answer still ends in the one line, and the file is written", async () => {
+    const port = await closedPort();
+    const logFile = join(mkdtempSync(join(tmpdir(), "superoauth-start-log-")), "logs", "superoauth.log");
 
     const { code, output } = await runServerExpectingFailure({
       ...productionSecrets,
-      DATABASE_URL: "sqlite::memory:",
-      PORT: String(address.port),
+      DATABASE_URL: `mysql://app:DbPassw0rd@127.0.0.1:${port}/superoauth`,
+      LOG_FILE: logFile,
     });
 
     expect(code).toBe(1);
     expectOneLine(
       output,
-      new RegExp(
-        `^SuperOAuth cannot start: Port ${address.port} on 127\\.0\\.0\\.1 is already in use: find what holds it with \`lsof -i :${address.port}\` and stop it, or set PORT to a free port\\.$`,
-      ),
+      /DATABASE_URL \(mysql:\/\/app:\*\*\*@127\.0\.0\.1:\d+\/superoauth\) cannot be used/,
     );
+    expect(output).not.toContain("sonic boom");
+    expect(readFileSync(logFile, "utf8")).toContain('"msg":"database: MySQL');
+  });
+
+  it("a log file that cannot be written says so in one line", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "superoauth-start-log-"));
+    writeFileSync(join(folder, "not-a-folder"), "");
+
+    const { code, output } = await runServerExpectingFailure({
+      ...productionSecrets,
+      DATABASE_URL: "sqlite::memory:",
+      LOG_FILE: join(folder, "not-a-folder", "superoauth.log"),
+    });
+
+    expect(code).toBe(1);
+    expectOneLine(
+      output,
+      /^SuperOAuth cannot start: LOG_FILE=.*not-a-folder\/superoauth\.log cannot be written \(E[A-Z]+: .*\): set LOG_FILE to a writable path, or to nothing to log to stdout only\.$/,
+    );
+  });
+
+  it("signing keys stored under another JWT_SECRET: one line saying to restore it, and the keys are kept", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-start-keys-")), "superoauth.db");
+    const first = await startServerProcess({ env: { ...productionSecrets, DATABASE_URL: `sqlite:${file}` } });
+    expect(await first.stop()).toBe(0);
+    expect(existsSync(file)).toBe(true);
+
+    const { code, output } = await runServerExpectingFailure({
+      ...productionSecrets,
+      JWT_SECRET: "Hr5tQ9wLz2Xc7Vb4Nm8Kp3Jd6Fs1Ga0Ye2Ui5Oq8Wr7Tx",
+      DATABASE_URL: `sqlite:${file}`,
+    });
+
+    expect(code).toBe(1);
+    expectOneLine(
+      output,
+      /^SuperOAuth cannot start: The signing key \S+ does not decrypt: JWT_SECRET is not the one the keys were stored with \(or the row was altered\); restore that JWT_SECRET$/,
+    );
+    // The right secret still starts: nothing was replaced.
+    const again = await startServerProcess({ env: { ...productionSecrets, DATABASE_URL: `sqlite:${file}` } });
+    expect(await again.stop()).toBe(0);
   });
 
   it("a database that does not answer names DATABASE_URL without its password", async () => {

@@ -86,9 +86,21 @@ function decryptPrivateJWK(deps: SigningKeyDependencies, key: StoredSigningKey):
     ) as JWK;
   } catch (error) {
     // Never replaced silently: new keys would make every token signed so far fail at once.
-    throw new Error(
-      `The signing key ${key.kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET`,
-      { cause: error },
+    throw new SigningKeyUndecryptableError(key.kid, error);
+  }
+}
+
+/**
+ * A stored signing key that the configured JWT_SECRET does not decrypt: the operator's to fix
+ * (the start names it in one line), never answered by making new keys.
+ */
+export class SigningKeyUndecryptableError extends Error {
+  override readonly name = "SigningKeyUndecryptableError";
+  readonly code = "SIGNING_KEY_UNDECRYPTABLE";
+  constructor(kid: string, cause: unknown) {
+    super(
+      `The signing key ${kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET`,
+      { cause },
     );
   }
 }
