@@ -119,9 +119,14 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     const file = join(workDirectory, "sqlite-cli", "cli.db");
     const url = `sqlite:${file}`;
 
-    const pending = await runCLI("db-status.ts", { DATABASE_URL: url });
-    expect(pending.code, pending.stderr).toBe(0);
-    expect(pending.stdout).toMatch(/\d+ migration\(s\) pending: run pnpm db:migrate\./);
+    // Like a MySQL database not created yet: said, exit 1, and nothing created by looking.
+    const missing = await runCLI("db-status.ts", { DATABASE_URL: url });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(
+      `no SQLite file at ${file} yet: pnpm start (or pnpm db:migrate) creates it.`,
+    );
+    expectNoStackTrace(missing);
+    expect(existsSync(join(workDirectory, "sqlite-cli"))).toBe(false);
 
     const first = await runCLI("db-migrate.ts", { DATABASE_URL: url });
     expect(first.code, first.stderr).toBe(0);

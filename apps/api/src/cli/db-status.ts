@@ -1,10 +1,16 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
-import { loadConfigOrExit, maskURL } from "./load-config.ts";
+import { loadConfigOrExit, maskURL, sqliteFileNotCreated } from "./load-config.ts";
 
 // Reports whether the configured database answers, what it is (server or library version, database
 // or file) and which migrations it has; exits 1 unless it answers.
 const config = loadConfigOrExit();
+// Opening a SQLite file that is not there would create it (and its folders): a status only looks.
+const notCreated = sqliteFileNotCreated(config);
+if (notCreated !== null) {
+  console.error(`Database ${maskURL(config.databaseURL)} is not usable.\n${notCreated}.`);
+  process.exit(1);
+}
 const storage = await openStorage({ url: config.databaseURL });
 try {
   await storage.ping();

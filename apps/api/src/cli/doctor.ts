@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
 import { pingRedisServer } from "@superoauth/adapter-http";
 import { verifySMTPServer } from "@superoauth/adapter-mail";
 import { openStorage } from "@superoauth/adapter-sql";
 import { loadDotEnvFiles, parseConfig } from "../config.ts";
 import { type CheckOutcome, formatOutcome, runDoctor } from "../doctor.ts";
+import { sqliteFileNotCreated } from "./load-config.ts";
 
 // Checks what the troubleshooting guide asks an operator to check, one line each (ok, warn, fail
 // with what to do), against the configuration `pnpm start` would use; exits 1 on any failure.
@@ -27,21 +27,16 @@ if (!parsed.ok) {
   )) {
     outcomes.push({ check: "configuration", status: "warn", detail: warning });
   }
-  const notCreated = config.database.kind === "sqlite" && !existsSync(config.database.file);
-  if (notCreated && config.database.kind === "sqlite") {
-    outcomes.push({
-      check: "database",
-      status: "warn",
-      detail: `no SQLite file at ${config.database.file} yet: pnpm start (or pnpm db:migrate) creates it`,
-    });
-  }
-  const storage = notCreated
-    ? null
-    : await openStorage({
-        url: config.databaseURL,
-        connectTimeoutMs: config.databaseConnectTimeoutMs,
-        queryTimeoutMs: config.databaseQueryTimeoutMs,
-      });
+  const notCreated = sqliteFileNotCreated(config);
+  if (notCreated !== null) outcomes.push({ check: "database", status: "warn", detail: notCreated });
+  const storage =
+    notCreated !== null
+      ? null
+      : await openStorage({
+          url: config.databaseURL,
+          connectTimeoutMs: config.databaseConnectTimeoutMs,
+          queryTimeoutMs: config.databaseQueryTimeoutMs,
+        });
   try {
     outcomes.push(
       ...(await runDoctor({
