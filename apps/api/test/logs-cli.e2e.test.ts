@@ -137,6 +137,31 @@ describe("pnpm logs", () => {
     expect(output.match(/ERROR: appended later/g)).toHaveLength(1);
   });
 
+  it("piped into a reader that stops (pnpm logs | head), it ends quietly with exit 0", async () => {
+    const file = writeLog("piped.log", [record(30, "first line")]);
+    const child = spawn(process.execPath, [logsFile, "--follow"], {
+      cwd: workDirectory,
+      env: environment(file),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, "exit") as Promise<[number | null]>;
+    // The reader takes the first line and goes away, as head does; the follower's next line has
+    // nowhere to go.
+    await once(child.stdout, "data");
+    child.stdout.destroy();
+    const timer = setInterval(() => appendFileSync(file, `${record(30, "later line")}\n`), 100);
+    try {
+      const [code] = await exited;
+      expect(code, stderr).toBe(0);
+      expect(stderr).toBe("");
+    } finally {
+      clearInterval(timer);
+      child.kill("SIGKILL");
+    }
+  });
+
   it("refuses an unknown level, exit 2", async () => {
     const outcome = await runLogs(writeLog("x.log", lines), ["--level", "loud"]);
 

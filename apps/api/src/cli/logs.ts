@@ -60,6 +60,12 @@ if (file === undefined || !existsSync(file)) {
   process.exit(1);
 }
 
+// `pnpm logs | head`: once the reader has gone, there is nothing left to print to.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 const pretty = prettyFactory({ ...prettyOptions, colorize: process.stdout.isTTY === true });
 function print(line: string): void {
   if (line === "" || !keepLogLine(line, filter)) return;
