@@ -237,7 +237,7 @@ export async function composeService(
       },
     });
     if (metrics !== undefined && config.observability.metricsPort !== undefined)
-      metricsApp = await buildMetricsApp(metrics);
+      metricsApp = await buildMetricsApp(metrics, { trustProxy: config.trustProxy });
     const housekeeping = startHousekeeping({
       storage,
       clock: deps.clock,

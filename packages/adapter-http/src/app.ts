@@ -236,8 +236,18 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
  * A listener of its own for GET /metrics (METRICS_PORT), e.g. on an interface only the scraper
  * reaches; everything else answers 404.
  */
-export async function buildMetricsApp(metrics: Metrics): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
+export async function buildMetricsApp(
+  metrics: Metrics,
+  options: { trustProxy?: TrustProxy } = {},
+): Promise<FastifyInstance> {
+  const trustProxy = options.trustProxy ?? false;
+  const app = Fastify({
+    logger: false,
+    trustProxy: proxyTrustOf(trustProxy),
+    genReqId: requestIdGenerator(trustProxy),
+  });
+  // Its answers say their request's id too, as every answer of the main port does.
+  echoRequestIds(app);
   await app.register(metricsRoute, { metrics });
   return app;
 }

@@ -192,6 +192,9 @@ describe("GET /metrics", () => {
     apps.push(separate);
     const scraped = await separate.inject({ method: "GET", url: "/metrics" });
     expect(scraped.statusCode).toBe(200);
+    expect(scraped.headers["x-request-id"]).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    );
     expect(scraped.body).toContain('route="/health"');
     expect((await separate.inject({ method: "GET", url: "/health" })).statusCode).toBe(404);
   });
