@@ -1,52 +1,59 @@
 import { execFileSync } from "node:child_process";
 import {
-  cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
   symlinkSync,
-  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
-// The package as npm would publish it: built with its own build config, its package.json with the
-// publishConfig exports, installed under node_modules of a scratch project, and imported by plain
-// Node (no type stripping under node_modules), entry point and subpath alike.
+// The package as it would be published: packed by `pnpm pack` from the source tree as it is in a
+// clean checkout (its prepack script builds dist/, which git ignores), unpacked under
+// node_modules of a scratch project, and imported by plain Node (no type stripping under
+// node_modules), entry point and subpath alike.
 
 const packageDir = join(import.meta.dirname, "..");
-const repositoryRoot = join(packageDir, "..", "..");
 const scratch = mkdtempSync(join(tmpdir(), "superoauth-client-build-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const builtBefore = existsSync(join(packageDir, "dist"));
+afterAll(() => {
+  rmSync(scratch, { recursive: true, force: true });
+  // What the pack built, unless a developer's own build was there before.
+  if (!builtBefore) rmSync(join(packageDir, "dist"), { recursive: true, force: true });
+});
 
 interface PackageJSON {
   name: string;
-  exports: Record<string, string>;
+  exports: Record<string, string | { types: string; default: string }>;
   files: string[];
   dependencies: Record<string, string>;
   publishConfig: { exports: Record<string, { types: string; default: string }> };
 }
 
-describe("the built package", () => {
+describe("the packed package", () => {
   // The build takes seconds: more than Vitest's default 5 s on a busy machine.
   it("imports in plain Node through its published exports, with declarations for each", {
     timeout: 60_000,
   }, () => {
     const pkg = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as PackageJSON;
+    // Packed from a tree without dist/: the build must come from the pack itself.
+    rmSync(join(packageDir, "dist"), { recursive: true, force: true });
+    execFileSync("pnpm", ["pack", "--pack-destination", scratch], { cwd: packageDir, stdio: "pipe" });
+    const [tarball] = readdirSync(scratch).filter((name) => name.endsWith(".tgz"));
+    expect(tarball).toBeDefined();
     const installed = join(scratch, "node_modules", "@superoauth", "client");
     mkdirSync(installed, { recursive: true });
-    execFileSync(join(repositoryRoot, "node_modules", ".bin", "tsc"), [
-      "-p",
-      join(packageDir, "tsconfig.build.json"),
-      "--outDir",
-      join(installed, "dist"),
-    ]);
-    const { publishConfig, ...published } = pkg;
-    writeFileSync(join(installed, "package.json"), JSON.stringify({ ...published, ...publishConfig }));
-    cpSync(join(packageDir, "README.md"), join(installed, "README.md"));
+    execFileSync("tar", ["xzf", join(scratch, tarball as string), "-C", installed, "--strip-components=1"]);
+    // pnpm pack publishes publishConfig's exports in the packed package.json.
+    const packed = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as PackageJSON;
+    const { publishConfig } = pkg;
+    expect(packed.exports).toEqual(publishConfig.exports);
+    expect(existsSync(join(installed, "README.md"))).toBe(true);
     // Its one run-time dependency, as npm would install it beside it.
     expect(Object.keys(pkg.dependencies)).toEqual(["oauth4webapi"]);
     symlinkSync(
