@@ -30,6 +30,7 @@ import {
   createAdminPages,
   createBrowserSessions,
   createHostedPages,
+  createMailedLinkPages,
   createPageAssets,
   createProviderPages,
 } from "@superoauth/adapter-web";
@@ -402,6 +403,8 @@ function composeOIDC(input: {
       hostedPages,
       accountPages,
       adminPages,
+      // The pages account mails link to, and the forms that mail such links.
+      createMailedLinkPages({ useCases, theme: config.brand, cookies, secret: pageSecret }),
     ],
   };
 }

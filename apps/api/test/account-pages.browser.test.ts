@@ -1,14 +1,16 @@
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
-import { freePort, launchChromium } from "./browser.ts";
+import { axeViolations, freePort, launchChromium, newCheckedPage } from "./browser.ts";
 
 // A person's path through the mailed links, in a real browser: Debian's Chromium driven by
 // playwright-core (never a downloaded browser). The service listens on 127.0.0.1 and mails
-// through a real SMTP sink; the browser opens the very link the mail carries.
+// through a real SMTP sink; the browser opens the very link the mail carries, with JavaScript on
+// (the page's script moves the token from the fragment into the form) and off (the person pastes
+// the link). axe-core on each page, and a screenshot of it in test-results/.
 
 const database = useTestDatabase();
 let sink: SMTPSink;
@@ -61,52 +63,111 @@ function linkIn(text: string, page: string): string {
   return match[0];
 }
 
+/**
+ * axe-core finds nothing on the page (it runs as a script: not where JavaScript is off, whose
+ * pages the JS-on test of the same page without a token covers), and a screenshot of it is kept.
+ */
+async function checkPage(page: Page, name: string, input: { axe: boolean } = { axe: true }): Promise<void> {
+  if (input.axe) expect(await axeViolations(page), name).toEqual([]);
+  await page.screenshot({ path: `test-results/${name}.png`, fullPage: true }).catch(() => undefined);
+}
+
+async function newestMail(to: string, subject: RegExp, after: number) {
+  return sink.waitForMail(
+    (m) => sink.mails.indexOf(m) >= after && m.to.includes(to) && subject.test(m.subject),
+  );
+}
+
 describe("the mailed links in a real browser", () => {
-  it("the verification link verifies the address and leaves no token in the address bar", async () => {
+  it("the verification link: the token moves into the form and out of the address bar; one press verifies", async () => {
     const registered = await api("/auth/register", {
       email: "browser@example.com",
       password,
       nickname: "browser",
     });
     expect(registered.status).toBe(201);
-    const mail = await sink.waitForMail(
-      (m) => m.to.includes("browser@example.com") && /verify/i.test(m.subject),
-    );
+    const mail = await newestMail("browser@example.com", /verify/i, 0);
 
-    const page = await browser.newPage();
+    const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(linkIn(mail.text, "verify-email"));
-    await page.getByText("Your email address is verified").waitFor({ timeout: 10_000 });
     expect(new URL(page.url()).hash).toBe("");
-    await page.close();
+    expect(await page.locator("#link-field").isHidden()).toBe(true);
+    await checkPage(page, "mailed-verify-email");
+    await page.getByRole("button", { name: "Verify my address" }).click();
+    await page.getByText("Your email address is verified").waitFor({ timeout: 10_000 });
+    await checkPage(page, "mailed-verify-email-done");
+    expect(problems).toEqual([]);
+    await context.close();
 
     const me = await api("/auth/me", undefined, String(registered.json.data.accessToken));
     expect((me.json.data.user as { emailVerified: boolean }).emailVerified).toBe(true);
   });
 
-  it("the same verification link opened again says it is no longer valid", async () => {
-    const mail = await sink.waitForMail(
-      (m) => m.to.includes("browser@example.com") && /verify/i.test(m.subject),
-    );
+  it("the same verification link opened again says it no longer works, and where to get a new one", async () => {
+    const mail = await newestMail("browser@example.com", /verify/i, 0);
     const page = await browser.newPage();
     await page.goto(linkIn(mail.text, "verify-email"));
-    await page.locator("#status.error").waitFor({ timeout: 10_000 });
+    await page.getByRole("button", { name: "Verify my address" }).click();
+    await page.getByRole("alert").waitFor({ timeout: 10_000 });
+    expect(await page.getByRole("alert").textContent()).toMatch(/invalid|expired|used/i);
+    await page.getByRole("link", { name: "Need a new link? Ask for one" }).click();
+    await page.getByLabel("Email address").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/resend-verification");
     await page.close();
   });
 
-  it("the reset link lets the person choose a new password, which then signs in", async () => {
-    await api("/auth/forgot-password", { email: "browser@example.com" });
-    const mail = await sink.waitForMail(
-      (m) => m.to.includes("browser@example.com") && /reset/i.test(m.subject),
-    );
+  it("each page as it is without a token in its address (JavaScript off shows the same): axe finds nothing", async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    for (const path of [
+      "/verify-email",
+      "/confirm-email",
+      "/reset-password",
+      "/forgot-password",
+      "/resend-verification",
+    ]) {
+      await page.goto(`${baseURL}${path}`);
+      await checkPage(page, `mailed${path.replaceAll("/", "-")}-no-token`);
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 
-    const page = await browser.newPage();
+  it("without JavaScript the page asks for the link; pasting it verifies the address", async () => {
+    const before = sink.mails.length;
+    expect(
+      (await api("/auth/register", { email: "nojs@example.com", password, nickname: "nojs" })).status,
+    ).toBe(201);
+    const link = linkIn((await newestMail("nojs@example.com", /verify/i, before)).text, "verify-email");
+
+    const { context, page, problems } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await page.goto(link);
+    // Nothing ran: the link is still in the address bar, which is where the person copies it from.
+    expect(new URL(page.url()).hash).toMatch(/^#token=/);
+    await checkPage(page, "mailed-verify-email-nojs", { axe: false });
+    await page.getByLabel("The link from the email").fill(page.url());
+    await page.getByRole("button", { name: "Verify my address" }).click();
+    await page.getByText("Your email address is verified").waitFor({ timeout: 10_000 });
+    expect(problems).toEqual([]);
+    await context.close();
+    const login = await api("/auth/login", { email: "nojs@example.com", password });
+    expect((login.json.data.user as { emailVerified: boolean }).emailVerified).toBe(true);
+  });
+
+  it("the reset link lets the person choose a new password, which then signs in", async () => {
+    const before = sink.mails.length;
+    await api("/auth/forgot-password", { email: "browser@example.com" });
+    const mail = await newestMail("browser@example.com", /reset/i, before);
+
+    const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(linkIn(mail.text, "reset-password"));
-    await page.fill("#password", "Brand-new-pass2!");
-    await page.fill("#confirm", "Brand-new-pass2!");
-    await page.click("button[type=submit]");
+    expect(new URL(page.url()).hash).toBe("");
+    await checkPage(page, "mailed-reset-password");
+    await page.getByLabel("New password").fill("Brand-new-pass2!");
+    await page.getByLabel("Repeat it").fill("Brand-new-pass2!");
+    await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: "test-results/reset-password.png" }).catch(() => undefined);
-    await page.close();
+    expect(problems).toEqual([]);
+    await context.close();
 
     expect((await api("/auth/login", { email: "browser@example.com", password })).status).toBe(401);
     expect(
@@ -114,44 +175,60 @@ describe("the mailed links in a real browser", () => {
     ).toBe(200);
   });
 
-  it("the reset page opened without a token (a security notice's link) asks for the address and mails a reset link", async () => {
+  it("without JavaScript: forgot password from the sign-in page, then the mailed link pasted, a typo, a weak password, then a good one", {
+    timeout: 90_000,
+  }, async () => {
     const before = sink.mails.length;
-    const page = await browser.newPage();
-    await page.goto(`${baseURL}/reset-password`);
+    const { context, page, problems } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await page.goto(`${baseURL}/account/sign-in`);
+    await page.getByRole("link", { name: "Forgot your password?" }).click();
+    await checkPage(page, "mailed-forgot-password-nojs", { axe: false });
     await page.getByLabel("Email address").fill("browser@example.com");
     await page.getByRole("button", { name: "Mail me a link" }).click();
     await page.getByText("a link to choose a new password is on its way").waitFor({ timeout: 10_000 });
-    await page.screenshot({ path: "test-results/reset-password-request.png" }).catch(() => undefined);
-    await page.close();
+    const link = linkIn((await newestMail("browser@example.com", /reset/i, before)).text, "reset-password");
 
-    const mail = await sink.waitForMail(
-      (m) =>
-        sink.mails.indexOf(m) >= before && m.to.includes("browser@example.com") && /reset/i.test(m.subject),
-    );
-    expect(linkIn(mail.text, "reset-password")).toContain("#token=");
-  });
-
-  it("a weak password is refused on the page with the API's message, and the same link then works", async () => {
-    const before = sink.mails.length;
-    await api("/auth/forgot-password", { email: "browser@example.com" });
-    // The newest reset mail: the earlier one's link is spent.
-    const mail = await sink.waitForMail(
-      (m) =>
-        sink.mails.indexOf(m) >= before && m.to.includes("browser@example.com") && /reset/i.test(m.subject),
-    );
-    const page = await browser.newPage();
-    await page.goto(linkIn(mail.text, "reset-password"));
-    await page.fill("#password", "alllowercase");
-    await page.fill("#confirm", "alllowercase");
-    await page.click("button[type=submit]");
+    await page.goto(link);
+    await page.getByLabel("The link from the email").fill(link);
+    await page.getByLabel("New password").fill("Third-pass-3!");
+    await page.getByLabel("Repeat it").fill("Third-pass-3?");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("The two passwords differ").waitFor({ timeout: 10_000 });
+    // The link is kept in the form: only the passwords are asked again.
+    expect(await page.getByLabel("The link from the email").count()).toBe(0);
+    await page.getByLabel("New password").fill("alllowercase");
+    await page.getByLabel("Repeat it").fill("alllowercase");
+    await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("must contain an uppercase letter").waitFor({ timeout: 10_000 });
-    await page.fill("#password", "Third-pass-3!");
-    await page.fill("#confirm", "Third-pass-3!");
-    await page.click("button[type=submit]");
+    await checkPage(page, "mailed-reset-password-refused-nojs", { axe: false });
+    await page.getByLabel("New password").fill("Third-pass-3!");
+    await page.getByLabel("Repeat it").fill("Third-pass-3!");
+    await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
-    await page.close();
+    expect(problems).toEqual([]);
+    await context.close();
     expect(
       (await api("/auth/login", { email: "browser@example.com", password: "Third-pass-3!" })).status,
     ).toBe(200);
+  });
+
+  it("without JavaScript: a new verification mail asked for from the account's sign-in page", {
+    timeout: 60_000,
+  }, async () => {
+    const before = sink.mails.length;
+    expect(
+      (await api("/auth/register", { email: "late@example.com", password, nickname: "late" })).status,
+    ).toBe(201);
+    await newestMail("late@example.com", /verify/i, before);
+    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await page.goto(`${baseURL}/account/sign-in`);
+    await page.getByRole("link", { name: "Resend the verification email" }).click();
+    await checkPage(page, "mailed-resend-verification-nojs", { axe: false });
+    await page.getByLabel("Email address").fill("late@example.com");
+    await page.getByRole("button", { name: "Mail me a link" }).click();
+    await page.getByText("a new link is on its way").waitFor({ timeout: 10_000 });
+    await context.close();
+    const second = await newestMail("late@example.com", /verify/i, before + 1);
+    expect(linkIn(second.text, "verify-email")).toContain("#token=");
   });
 });

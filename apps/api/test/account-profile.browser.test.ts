@@ -159,6 +159,7 @@ describe("social sign-in, sign-up, linked providers and the profile in Chromium"
     expect(link).toBeDefined();
     const mailPage = await context.newPage();
     await mailPage.goto(link ?? "");
+    await mailPage.getByRole("button", { name: "Use this address" }).click();
     await mailPage.getByText("Your account now uses this email address").waitFor({ timeout: 10_000 });
     await mailPage.close();
     await page.reload();

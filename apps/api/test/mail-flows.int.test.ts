@@ -286,7 +286,7 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.to).toContain("notice@example.com");
     expect(mail.text).toContain("The password of your SuperOAuth account was changed");
     expect(mail.text).toContain("IP address: 127.0.0.1");
-    expect(mail.text).toContain("https://app.superoauth.test/reset-password\n");
+    expect(mail.text).toContain("https://app.superoauth.test/forgot-password\n");
     expect(mail.html).toContain('href="https://app.superoauth.test/account/sessions"');
     for (const secret of [password, newPassword, registered.accessToken, registered.refreshToken]) {
       expect(mail.text).not.toContain(secret);

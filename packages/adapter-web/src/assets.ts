@@ -9,10 +9,12 @@ export interface Asset {
   readonly body: string;
 }
 
-/** The stylesheets of the hosted pages: the shared one and the theme's. */
+/** The stylesheets of the hosted pages (the shared one and the theme's) and the mailed links' script. */
 export interface PageAssets {
   readonly css: Asset;
   readonly theme: Asset;
+  /** Moves a mailed link's token from the URL fragment into its page's form (progressive: optional). */
+  readonly mailedLinkScript: Asset;
 }
 
 function hashedAsset(input: { name: string; extension: string; contentType: string; body: string }): Asset {
@@ -38,6 +40,12 @@ export function loadPageAssets(theme: Theme): PageAssets {
       extension: "css",
       contentType: "text/css; charset=utf-8",
       body: themeStylesheet(theme),
+    }),
+    mailedLinkScript: hashedAsset({
+      name: "mailed-link",
+      extension: "js",
+      contentType: "text/javascript; charset=utf-8",
+      body: readFileSync(new URL("../assets/mailed-link.js", import.meta.url), "utf8"),
     }),
   };
 }

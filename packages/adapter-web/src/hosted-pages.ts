@@ -4,8 +4,14 @@ import type { HostedBrowserSessions } from "./browser-sessions.ts";
 import { clientOf } from "./client.ts";
 import type { InteractionDetails, Interactions } from "./contracts.ts";
 import type { CookieSettings } from "./cookies.ts";
+import {
+  answerEmailRequest,
+  type EmailRequestPlace,
+  resendVerificationRequest,
+  sendEmailRequestForm,
+} from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
+import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets } from "./security-headers.ts";
@@ -301,45 +307,26 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return finishSignIn(request, reply, answer.value);
       });
 
+      const resendPlace = (uid: string): EmailRequestPlace => ({
+        action: `/interaction/${encodeURIComponent(uid)}/resend-verification`,
+        back: { href: `/interaction/${encodeURIComponent(uid)}`, text: "Back to sign in" },
+      });
+
       get("/:uid/resend-verification", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        return sendPage(reply, {
-          html: views.page("resend-verification", {
-            title: "Resend the verification email",
-            uid: details.uid,
-            csrf: csrf.tokenFor(request.raw, reply.raw),
-            error: null,
-          }),
+        return sendEmailRequestForm(kit, request, reply, {
+          kind: resendVerificationRequest,
+          place: resendPlace(details.uid),
         });
       });
 
       post("/:uid/resend-verification", "email", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const result = await useCases.resendVerification({
-          email: field(request.body, "email", 254),
-          client: clientOf(request),
-        });
-        if (!result.ok) {
-          return sendPage(reply, {
-            status: 400,
-            html: views.page("resend-verification", {
-              title: "Resend the verification email",
-              uid: details.uid,
-              csrf: csrf.tokenFor(request.raw, reply.raw),
-              error: failureOf(result).message,
-            }),
-          });
-        }
-        return sendPage(reply, {
-          html: views.page("notice", {
-            title: "Check your email",
-            // The same answer whether or not the address has an account (resendVerification says why).
-            message: "If that address has an account that is not verified yet, a new link is on its way.",
-            status: true,
-            link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
-          }),
+        return answerEmailRequest(kit, useCases, request, reply, {
+          kind: resendVerificationRequest,
+          place: resendPlace(details.uid),
         });
       });
 

@@ -18,6 +18,8 @@ export type {
 export type { CookieSettings } from "./cookies.ts";
 export type { HostedPagesOptions } from "./hosted-pages.ts";
 export { createHostedPages } from "./hosted-pages.ts";
+export type { MailedLinkPagesOptions } from "./mailed-link-pages.ts";
+export { createMailedLinkPages, tokenFromLink } from "./mailed-link-pages.ts";
 export type { PageHandler, PageKit, PageKitOptions } from "./pages/page-kit.ts";
 export { createPageAssets, createPageKit, field } from "./pages/page-kit.ts";
 export { failureOf, pageFailures, secondFactorProof } from "./pages/sign-in-steps.ts";

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { passwordPolicyDescription } from "@superoauth/domain";
 import { Eta } from "eta";
 import type { PageAssets } from "./assets.ts";
 import type { Theme } from "./theme.ts";
@@ -22,10 +23,19 @@ export function createViews(input: { theme: Theme; assets: PageAssets }): Views 
     autoTrim: false,
     cache: true,
   });
-  const assets = { css: input.assets.css.path, theme: input.assets.theme.path };
+  const assets = {
+    css: input.assets.css.path,
+    theme: input.assets.theme.path,
+    mailedLinkScript: input.assets.mailedLinkScript.path,
+  };
   return {
     page(template, data) {
-      return eta.render(template, { ...data, theme: input.theme, assets });
+      return eta.render(template, {
+        ...data,
+        theme: input.theme,
+        assets,
+        passwordRules: passwordPolicyDescription,
+      });
     },
   };
 }

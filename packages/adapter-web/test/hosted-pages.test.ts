@@ -50,7 +50,7 @@ describe("the sign-in page", () => {
     expect(page.headers["content-security-policy"]).toBe(csp);
     expect(page.body).toContain('<html lang="en">');
     expect(page.body).toContain('<label for="email">');
-    expect(page.body).toContain('href="/reset-password"');
+    expect(page.body).toContain('href="/forgot-password"');
     expect(page.body).toContain('href="/interaction/login-1/resend-verification"');
     expect(page.body).toContain('href="/interaction/login-1/sign-up"');
     expect(csrfTokenIn(page.body)).toMatch(/^[A-Za-z0-9_-]{43}$/);

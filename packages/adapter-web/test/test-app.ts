@@ -10,6 +10,7 @@ import {
   createAccountPages,
   createBrowserSessions,
   createHostedPages,
+  createMailedLinkPages,
   createPageAssets,
   type HostedBrowserSessions,
   type InteractionDetails,
@@ -90,6 +91,7 @@ export async function buildHostedTestApp(
         requireEmailVerification: deps.settings.requireEmailVerification,
         providerTrips: createHostedProviderTrips({ ...cookies, cookiesCanBeSigned: true }),
       }),
+      createMailedLinkPages({ useCases, theme: options.theme, cookies, secret }),
       ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
     ],
   });

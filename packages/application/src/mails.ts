@@ -28,11 +28,11 @@ const linkPaths: Record<EmailTokenPurpose, string> = {
 /**
  * Where a security notice sends someone who did not do what it reports: the app's list of sessions
  * (a page the front end serves at this path; the API behind it is GET /api/v1/auth/sessions) and the
- * reset page, which without a token asks for the address and mails a reset link (forgot password).
+ * forgot-password page, which asks for the address and mails a reset link.
  */
 function buildNoticeLinks(input: { appURL: string }): { sessions: string; resetPassword: string } {
   const base = trimSlashes(input.appURL);
-  return { sessions: `${base}/account/sessions`, resetPassword: `${base}/reset-password` };
+  return { sessions: `${base}/account/sessions`, resetPassword: `${base}/forgot-password` };
 }
 
 function trimSlashes(url: string): string {

@@ -58,6 +58,7 @@ export {
   checkPasswordPolicy,
   maxPasswordLength,
   minPasswordLength,
+  passwordPolicyDescription,
   passwordSpecialCharacters,
 } from "./password-policy.ts";
 export { accountWordsOf, normalizePassword, passwordFormsToVerify } from "./password-screening.ts";

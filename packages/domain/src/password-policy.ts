@@ -5,6 +5,9 @@ export const passwordSpecialCharacters = '!@#$%^&*(),.?":{}|<>';
 export const minPasswordLength = 8;
 export const maxPasswordLength = 128;
 
+/** The policy in words, for the forms that ask for a new password (their hint). */
+export const passwordPolicyDescription = `${minPasswordLength} to ${maxPasswordLength} characters, with an upper-case letter, a lower-case letter, a digit and one of ${passwordSpecialCharacters}`;
+
 /**
  * Checks a new password against the contract's policy: 8-128 characters with an
  * upper-case letter, a lower-case letter, a digit and one of the special characters.

@@ -1,8 +1,7 @@
-// The small pages a person meets outside the client app: the three that account mails link to, and
-// the landing page of social sign-in. A mailed link carries its token in the URL fragment, which
-// browsers never send to a server; the script reads it, removes it from the address bar and POSTs
-// it to the API. The reset page opened without a token (security notices link to it) asks for the
-// address instead and starts "forgot password". Everything is same-origin and the CSP allows nothing else.
+// The landing page of social sign-in for clients that use the API's own flow (`/oauth/complete`):
+// its script trades the one-time login code for a session, asking for the second factor when on.
+// (The pages account mails link to are adapter-web's, server-rendered: createMailedLinkPages.)
+// Everything is same-origin and the CSP allows nothing else.
 
 const styles = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }
@@ -74,51 +73,6 @@ const script = `
     });
     return;
   }
-  var token = new URLSearchParams(location.hash.slice(1)).get("token");
-  // Take the token out of the address bar and history.
-  history.replaceState(null, "", location.pathname);
-  if (!token && page === "reset-password") {
-    // Opened without a token (the link in a security notice): ask for the address and mail a reset link.
-    var request = document.getElementById("request");
-    request.hidden = false;
-    request.addEventListener("submit", function (event) {
-      event.preventDefault();
-      show("Sending…", "");
-      post("/api/v1/auth/forgot-password", { email: document.getElementById("email").value.trim() }).then(function (r) {
-        if (r.success) { request.hidden = true; show("If an account has this address, a link to choose a new password is on its way. It works for 1 hour.", "ok"); }
-        else show(r.message || "That did not work. Try again.", "error");
-      });
-    });
-    return;
-  }
-  if (!token) { show("This link is incomplete. Open the link from the mail again.", "error"); return; }
-  // The pages whose link does its work at once: POST the token, say how it went.
-  var oneShot = {
-    "verify-email": { path: "/api/v1/auth/verify-email", working: "Verifying…", done: "Your email address is verified. You can close this page." },
-    "confirm-email": { path: "/api/v1/user/email/confirm", working: "Confirming…", done: "Your account now uses this email address. Sign in with it from now on. You can close this page." }
-  };
-  if (Object.prototype.hasOwnProperty.call(oneShot, page)) {
-    var action = oneShot[page];
-    show(action.working, "");
-    post(action.path, { token: token }).then(function (r) {
-      if (r.success) show(action.done, "ok");
-      else show(r.message || "This link is invalid or has expired.", "error");
-    });
-  } else if (page === "reset-password") {
-    var form = document.getElementById("reset");
-    form.hidden = false;
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      var first = document.getElementById("password").value;
-      var second = document.getElementById("confirm").value;
-      if (first !== second) { show("The two passwords differ.", "error"); return; }
-      show("Saving…", "");
-      post("/api/v1/auth/reset-password", { token: token, newPassword: first }).then(function (r) {
-        if (r.success) { form.hidden = true; show("Your password is changed and every session is signed out. Sign in with the new password.", "ok"); }
-        else show(r.message || "This link is invalid or has expired.", "error");
-      });
-    });
-  }
 })();
 `;
 
@@ -141,34 +95,6 @@ ${input.body}
 </html>
 `;
 }
-
-export const verifyEmailPage = page({ id: "verify-email", title: "Verify your email address", body: "" });
-
-/** Where the link mailed to a new address leads (`APP_URL/confirm-email#token=...`). */
-export const confirmEmailPage = page({
-  id: "confirm-email",
-  title: "Confirm your new email address",
-  body: "",
-});
-
-export const resetPasswordPage = page({
-  id: "reset-password",
-  title: "Choose a new password",
-  body: `<form id="reset" hidden>
-<label for="password">New password</label>
-<input id="password" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
-<label for="confirm">Repeat it</label>
-<input id="confirm" type="password" autocomplete="new-password" required minlength="8" maxlength="128">
-<p>8-128 characters with an upper-case letter, a lower-case letter, a digit and one of !@#$%^&amp;*(),.?":{}|&lt;&gt;</p>
-<button type="submit">Change password</button>
-</form>
-<form id="request" hidden>
-<p>Enter the address of your account: we mail you a link to choose a new password. Changing it signs you out everywhere.</p>
-<label for="email">Email address</label>
-<input id="email" type="email" autocomplete="email" required maxlength="254">
-<button type="submit">Mail me a link</button>
-</form>`,
-});
 
 /** Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for 2FA if on. */
 export const oauthCompletePage = page({

@@ -15,11 +15,8 @@ import {
 import {
   accountScript,
   accountStyles,
-  confirmEmailPage,
   oauthCompletePage,
   pageSecurityHeaders,
-  resetPasswordPage,
-  verifyEmailPage,
 } from "../pages/account-pages.ts";
 import { sendError, sendFailure } from "../replies.ts";
 import { boundedString, successEnvelope } from "../schemas.ts";
@@ -29,10 +26,8 @@ import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.t
 export const loginVerifierCookieName = "superoauth_login_verifier";
 
 /**
- * The pages account mails link to (`APP_URL/verify-email#token=...`, `APP_URL/reset-password#token=...`,
- * `APP_URL/confirm-email#token=...`)
- * and where social sign-in lands by default (`APP_URL/oauth/complete?code=...`), with that landing
- * page's own start and exchange.
+ * Where social sign-in lands by default (`APP_URL/oauth/complete?code=...`), with that landing
+ * page's own start and exchange. (The pages account mails link to are adapter-web's.)
  */
 export async function pageRoutes(
   app: FastifyInstance,
@@ -43,9 +38,6 @@ export async function pageRoutes(
   const signInClientOf = signInClients(settings);
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
-  serve("/verify-email", "text/html; charset=utf-8", verifyEmailPage);
-  serve("/reset-password", "text/html; charset=utf-8", resetPasswordPage);
-  serve("/confirm-email", "text/html; charset=utf-8", confirmEmailPage);
   serve("/oauth/complete", "text/html; charset=utf-8", oauthCompletePage);
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);

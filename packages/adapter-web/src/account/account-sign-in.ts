@@ -39,7 +39,7 @@ export function accountSignIn(
     signUp: withNext(signUpPath, next),
     continue: null,
     another: null,
-    resend: null,
+    resend: "/resend-verification",
   });
 
   const renderSignIn = async (

@@ -105,9 +105,9 @@ describe("security notices: changes to how the account signs in", () => {
     expect(mail.text).toContain("IP address: 203.0.113.9");
     expect(mail.text).toContain("Browser or app: Firefox/140");
     expect(mail.text).toContain("If it was not, change your password now");
-    expect(mail.text).toContain("Choose a new password: http://localhost:3000/reset-password\n");
+    expect(mail.text).toContain("Choose a new password: http://localhost:3000/forgot-password\n");
     expect(mail.text).toContain("Review your sessions: http://localhost:3000/account/sessions\n");
-    expect(mail.html).toContain('<a href="http://localhost:3000/reset-password">');
+    expect(mail.html).toContain('<a href="http://localhost:3000/forgot-password">');
   });
 
   it("setting a first password on a provider-only account mails the holder", async () => {

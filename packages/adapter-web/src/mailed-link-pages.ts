@@ -1,0 +1,225 @@
+import type { UseCases } from "@superoauth/application";
+import type { ErrorCode, Result } from "@superoauth/domain";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { clientOf } from "./client.ts";
+import type { CookieSettings } from "./cookies.ts";
+import {
+  answerEmailRequest,
+  type EmailRequest,
+  type EmailRequestPlace,
+  passwordResetRequest,
+  resendVerificationRequest,
+  sendEmailRequestForm,
+} from "./pages/email-requests.ts";
+import { createPageKit, field, type PageKit } from "./pages/page-kit.ts";
+import { failureOf } from "./pages/sign-in-steps.ts";
+import type { Theme } from "./theme.ts";
+
+export interface MailedLinkPagesOptions {
+  readonly useCases: UseCases;
+  readonly theme?: Theme | undefined;
+  readonly cookies: CookieSettings;
+  /** The CSRF key (the other pages' secret: one token works on all). */
+  readonly secret: string;
+}
+
+/** Where a person goes once a link has done its work. */
+const signIn = { href: "/account/sign-in", text: "Sign in" };
+
+/** The longest token a link carries (the API's bound on the same field). */
+const maxTokenLength = 512;
+
+/**
+ * The token in what a person pasted: the whole link (`.../verify-email#token=...`), its
+ * `token=...` part, or the token alone. "" when there is nothing.
+ */
+export function tokenFromLink(text: string): string {
+  const trimmed = text.trim();
+  const match = /(?:^|[#?&])token=([^&#\s]*)/.exec(trimmed);
+  const token = match === null ? trimmed : (match[1] ?? "");
+  let decoded = token;
+  try {
+    decoded = decodeURIComponent(token);
+  } catch {
+    // Not percent-encoded after all: the token as pasted, which the use case then refuses.
+  }
+  return decoded.slice(0, maxTokenLength);
+}
+
+/** A page whose link does one thing when its button is pressed (verify, confirm). */
+interface OneStepLink {
+  readonly path: string;
+  readonly title: string;
+  readonly lead: string;
+  readonly button: string;
+  readonly done: string;
+  /** Where to ask for a new link when this one did not work. */
+  readonly more: { readonly href: string; readonly text: string };
+  use(
+    useCases: UseCases,
+    input: { token: string; request: FastifyRequest },
+  ): Promise<Result<unknown, ErrorCode>>;
+}
+
+const verifyEmail: OneStepLink = {
+  path: "/verify-email",
+  title: "Verify your email address",
+  lead: "Press the button to verify the address this link was sent to.",
+  button: "Verify my address",
+  done: "Your email address is verified. You can sign in with it now.",
+  more: { href: "/resend-verification", text: "Need a new link? Ask for one" },
+  use: (useCases, { token, request }) => useCases.verifyEmail({ token, client: clientOf(request) }),
+};
+
+const confirmEmail: OneStepLink = {
+  path: "/confirm-email",
+  title: "Confirm your new email address",
+  lead: "Press the button to make the address this link was sent to your account's address.",
+  button: "Use this address",
+  done: "Your account now uses this email address. Sign in with it from now on.",
+  more: { href: "/account/profile", text: "Need a new link? Ask again from your profile" },
+  use: (useCases, { token, request }) => useCases.confirmEmailChange({ token, client: clientOf(request) }),
+};
+
+/**
+ * The pages the account mails link to (`APP_URL/verify-email#token=...`, `/reset-password#token=`,
+ * `/confirm-email#token=`) and the forms that mail such links (`/forgot-password`,
+ * `/resend-verification`), server-rendered like every other page. The token rides in the URL
+ * fragment, which browsers never send: the pages' one script moves it into the form, and without
+ * JavaScript the form asks for the link to be pasted; either way it is POSTed, never put in a URL
+ * the server sees (ADR 0039). A plugin for `buildHttpApp({ plugins })`, in its own scope.
+ */
+export function createMailedLinkPages(
+  options: MailedLinkPagesOptions,
+): (app: FastifyInstance) => Promise<void> {
+  return async (root) => {
+    await root.register(async (app) => {
+      const kit = createPageKit(options);
+      await kit.install(app);
+      for (const link of [verifyEmail, confirmEmail]) oneStepLinkPage(app, kit, options.useCases, link);
+      resetPasswordPage(app, kit, options.useCases);
+      emailRequestPage(app, kit, options.useCases, {
+        kind: passwordResetRequest,
+        place: { action: "/forgot-password", back: { href: "/account/sign-in", text: "Back to sign in" } },
+      });
+      emailRequestPage(app, kit, options.useCases, {
+        kind: resendVerificationRequest,
+        place: {
+          action: "/resend-verification",
+          back: { href: "/account/sign-in", text: "Back to sign in" },
+        },
+      });
+    });
+  };
+}
+
+function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases, link: OneStepLink): void {
+  const send = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { error: string | null; status: number },
+  ) =>
+    kit.sendPage(reply, {
+      status: input.status,
+      html: kit.views.page("mailed-link", {
+        title: link.title,
+        lead: link.lead,
+        action: link.path,
+        button: link.button,
+        more: link.more,
+        mailedLink: true,
+        token: null,
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+        error: input.error,
+      }),
+    });
+
+  kit.get(app, link.path, async (request, reply) => send(request, reply, { error: null, status: 200 }));
+
+  kit.post(app, link.path, "general", async (request, reply) => {
+    const token = tokenFromLink(field(request.body, "link", 2048));
+    if (token === "") {
+      return send(request, reply, { error: "Paste the link from the email first.", status: 400 });
+    }
+    const result = await link.use(useCases, { token, request });
+    if (!result.ok) {
+      const failure = failureOf(result);
+      return send(request, reply, { error: failure.message, status: failure.status });
+    }
+    return kit.sendPage(reply, {
+      html: kit.views.page("notice", { title: link.title, message: link.done, status: true, link: signIn }),
+    });
+  });
+}
+
+function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCases): void {
+  const title = "Choose a new password";
+  const send = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { error: string | null; status: number; token: string | null },
+  ) =>
+    kit.sendPage(reply, {
+      status: input.status,
+      html: kit.views.page("reset-password", {
+        title,
+        mailedLink: true,
+        token: input.token,
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+        error: input.error,
+      }),
+    });
+
+  kit.get(app, "/reset-password", async (request, reply) =>
+    send(request, reply, { error: null, status: 200, token: null }),
+  );
+
+  kit.post(app, "/reset-password", "general", async (request, reply) => {
+    const token = tokenFromLink(field(request.body, "link", 2048));
+    if (token === "") {
+      return send(request, reply, {
+        error: "Paste the link from the email first.",
+        status: 400,
+        token: null,
+      });
+    }
+    const newPassword = field(request.body, "password", 1024);
+    // The link is kept in the form (not in a URL) while the person fixes the password.
+    if (newPassword !== field(request.body, "confirm", 1024)) {
+      return send(request, reply, {
+        error: "The two passwords differ. Type them again.",
+        status: 400,
+        token,
+      });
+    }
+    const result = await useCases.resetPassword({ token, newPassword, client: clientOf(request) });
+    if (!result.ok) {
+      const failure = failureOf(result);
+      // A weak password: the link still works. A spent or expired link: it is asked for again.
+      const keep = result.error === "VALIDATION_ERROR" ? token : null;
+      return send(request, reply, { error: failure.message, status: failure.status, token: keep });
+    }
+    return kit.sendPage(reply, {
+      html: kit.views.page("notice", {
+        title,
+        message: "Your password is changed and every session is signed out. Sign in with the new password.",
+        status: true,
+        link: signIn,
+      }),
+    });
+  });
+}
+
+function emailRequestPage(
+  app: FastifyInstance,
+  kit: PageKit,
+  useCases: UseCases,
+  input: { kind: EmailRequest; place: EmailRequestPlace },
+): void {
+  kit.get(app, input.place.action, async (request, reply) =>
+    sendEmailRequestForm(kit, request, reply, input),
+  );
+  kit.post(app, input.place.action, "email", async (request, reply) =>
+    answerEmailRequest(kit, useCases, request, reply, input),
+  );
+}

@@ -1,0 +1,87 @@
+import type { UseCases } from "@superoauth/application";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { clientOf } from "../client.ts";
+import { field, type PageKit } from "./page-kit.ts";
+import { failureOf } from "./sign-in-steps.ts";
+
+/**
+ * The forms that ask for an address and mail it a link: a new verification link, a password-reset
+ * link. Their answer is the same whether or not the address has an account, so the form tells a
+ * stranger nothing (the use cases say why).
+ */
+export interface EmailRequest {
+  readonly title: string;
+  readonly lead: string;
+  /** What the page says once the form is sent, whatever the address. */
+  readonly sent: string;
+  send(
+    useCases: UseCases,
+    input: { email: string; request: FastifyRequest },
+  ): ReturnType<UseCases["resendVerification"]>;
+}
+
+export const resendVerificationRequest: EmailRequest = {
+  title: "Resend the verification email",
+  lead: "Enter the address you signed up with: if its account is not verified yet, we mail it a new link.",
+  sent: "If that address has an account that is not verified yet, a new link is on its way.",
+  send: (useCases, { email, request }) => useCases.resendVerification({ email, client: clientOf(request) }),
+};
+
+export const passwordResetRequest: EmailRequest = {
+  title: "Forgot your password?",
+  lead: "Enter the address of your account: we mail you a link to choose a new password. It works for 1 hour, and changing the password signs you out everywhere.",
+  sent: "If an account has this address, a link to choose a new password is on its way. It works for 1 hour.",
+  send: (useCases, { email, request }) => useCases.requestPasswordReset({ email, client: clientOf(request) }),
+};
+
+/** Where the form posts, and the way back it offers. */
+export interface EmailRequestPlace {
+  readonly action: string;
+  readonly back: { readonly href: string; readonly text: string };
+}
+
+/** The form (with `error` and a status after a refused address). */
+export function sendEmailRequestForm(
+  kit: PageKit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { kind: EmailRequest; place: EmailRequestPlace; error?: string; status?: number },
+): FastifyReply {
+  return kit.sendPage(reply, {
+    status: input.status ?? 200,
+    html: kit.views.page("email-request", {
+      title: input.kind.title,
+      lead: input.kind.lead,
+      action: input.place.action,
+      back: input.place.back,
+      csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+      error: input.error ?? null,
+    }),
+  });
+}
+
+/** Answers the form's POST: the form again for an address that is not one, else the same notice for all. */
+export async function answerEmailRequest(
+  kit: PageKit,
+  useCases: UseCases,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { kind: EmailRequest; place: EmailRequestPlace },
+): Promise<FastifyReply> {
+  const result = await input.kind.send(useCases, { email: field(request.body, "email", 254), request });
+  if (!result.ok) {
+    return sendEmailRequestForm(kit, request, reply, {
+      ...input,
+      error: failureOf(result).message,
+      status: 400,
+    });
+  }
+  return kit.sendPage(reply, {
+    html: kit.views.page("notice", {
+      title: "Check your email",
+      message: input.kind.sent,
+      status: true,
+      link: input.place.back,
+    }),
+  });
+}

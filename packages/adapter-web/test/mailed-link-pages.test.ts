@@ -1,0 +1,251 @@
+import type { LightMyRequestResponse } from "fastify";
+import { describe, expect, it } from "vitest";
+import { tokenFromLink } from "../src/index.ts";
+import { signIn } from "./account-helpers.ts";
+import { Browser, buildHostedTestApp, signUpAda, strongPassword } from "./test-app.ts";
+
+// The pages account mails link to (/verify-email, /confirm-email, /reset-password) and the forms
+// that mail such links (/forgot-password, /resend-verification), over inject(): what each answers,
+// every refusal's status, and that nothing is done on GET.
+
+/** A mailed link's page: HTML under the strict CSP, its one same-origin script, nothing inline. */
+function expectLinkPage(response: LightMyRequestResponse, status: number): void {
+  expect(response.statusCode).toBe(status);
+  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+  expect(response.headers["content-security-policy"]).toMatch(/^default-src 'none'; script-src 'self';/);
+  expect(response.headers["referrer-policy"]).toBe("no-referrer");
+  expect(response.body.match(/<script/g) ?? []).toHaveLength(1);
+  expect(response.body).toMatch(/<script src="\/assets\/mailed-link-[0-9a-f]{16}\.js" defer><\/script>/);
+  expect(response.body).not.toMatch(/<style|<[^>]*\s(?:style|on[a-z]+)=/i);
+}
+
+/** What a link's page answers once it did its work: a plain notice, without the script. */
+function expectDone(response: LightMyRequestResponse): void {
+  expect(response.statusCode).toBe(200);
+  expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+  expect(response.body).not.toContain("<script");
+}
+
+/** The page's error line. */
+function errorOf(response: LightMyRequestResponse): string | undefined {
+  return /role="alert">([^<]*)</.exec(response.body)?.[1];
+}
+
+async function withAda() {
+  const built = await buildHostedTestApp();
+  const signedUp = await signUpAda(built.useCases);
+  return { ...built, signedUp, browser: new Browser(built.app) };
+}
+
+/** The link of the newest mail to `to` whose text holds `path#token=`. */
+async function mailedLink(deps: Awaited<ReturnType<typeof withAda>>["deps"], to: string, path: string) {
+  await deps.backgroundTasks.drain();
+  const texts = deps.mailer.sentTo(to).map((mail) => mail.text);
+  const link = texts
+    .map((text) => new RegExp(`https?://\\S+/${path}#token=[A-Za-z0-9._~-]+`).exec(text)?.[0])
+    .filter((found) => found !== undefined)
+    .at(-1);
+  if (link === undefined) throw new Error(`no ${path} link mailed to ${to}`);
+  return link;
+}
+
+describe("tokenFromLink", () => {
+  it.each([
+    ["https://auth.example/verify-email#token=abc_DEF-123", "abc_DEF-123"],
+    ["  https://auth.example/reset-password#token=abc&x=1 ", "abc"],
+    ["token=abc", "abc"],
+    ["abc_DEF-123", "abc_DEF-123"],
+    ["https://auth.example/verify-email#token=a%2Db", "a-b"],
+    ["https://auth.example/verify-email#token=%E0%A4%A", "%E0%A4%A"],
+    ["", ""],
+    ["   ", ""],
+  ])("reads %j as %j", (pasted, token) => {
+    expect(tokenFromLink(pasted)).toBe(token);
+  });
+
+  it("cuts what it reads to the longest token a link carries", () => {
+    expect(tokenFromLink("x".repeat(5000))).toHaveLength(512);
+  });
+});
+
+describe("/verify-email", () => {
+  it("GET does nothing but show the form: the field for a pasted link, the button and a way to a new link", async () => {
+    const { browser, deps, signedUp } = await withAda();
+    const page = await browser.get("/verify-email");
+    expectLinkPage(page, 200);
+    expect(page.body).toContain('<form method="post" action="/verify-email" class="stack" data-mailed-link>');
+    expect(page.body).toContain('<label for="link">The link from the email</label>');
+    expect(page.body).toContain('<a href="/resend-verification">');
+    expect((await deps.users.findUserById(signedUp.user.id))?.emailVerified).toBe(false);
+  });
+
+  it("the pasted link verifies the address; the same link again is refused (400) with the use case's words", async () => {
+    const { browser, deps, signedUp } = await withAda();
+    const link = await mailedLink(deps, "ada@example.com", "verify-email");
+
+    const verified = await browser.submit("/verify-email", "/verify-email", { link });
+    expectDone(verified);
+    expect(verified.body).toContain("Your email address is verified.");
+    expect(verified.body).toContain('<a href="/account/sign-in">Sign in</a>');
+    expect((await deps.users.findUserById(signedUp.user.id))?.emailVerified).toBe(true);
+
+    const again = await browser.submit("/verify-email", "/verify-email", { link });
+    expectLinkPage(again, 400);
+    expect(errorOf(again)).toMatch(/invalid|expired|used/i);
+    expect(again.body).toContain('aria-invalid="true"');
+  });
+
+  it("refuses an empty field (400), a made-up token (400) and a form without its CSRF token (403)", async () => {
+    const { browser, app } = await withAda();
+    const empty = await browser.submit("/verify-email", "/verify-email", { link: "  " });
+    expectLinkPage(empty, 400);
+    expect(errorOf(empty)).toBe("Paste the link from the email first.");
+
+    const madeUp = await browser.submit("/verify-email", "/verify-email", { link: "token=not-a-real-token" });
+    expectLinkPage(madeUp, 400);
+    expect(errorOf(madeUp)).toMatch(/invalid|expired|used/i);
+
+    const forged = await new Browser(app).post("/verify-email", { link: "anything" });
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).toContain("This form has expired");
+  });
+});
+
+describe("/confirm-email", () => {
+  /** Ada, signed in at the account center, asks to move to `to`: the link mailed there. */
+  async function emailChangeLink(to: string) {
+    const built = await withAda();
+    expect((await signIn(built.browser)).statusCode).toBe(303);
+    const asked = await built.browser.submit("/account/profile", "/account/profile/email", { new_email: to });
+    expect(asked.statusCode).toBe(303);
+    return { ...built, link: await mailedLink(built.deps, to, "confirm-email") };
+  }
+
+  it("the link mailed to the new address changes it", async () => {
+    const { browser, deps, signedUp, link } = await emailChangeLink("countess@example.com");
+    expectLinkPage(await browser.get("/confirm-email"), 200);
+    const confirmed = await browser.submit("/confirm-email", "/confirm-email", { link });
+    expectDone(confirmed);
+    expect(confirmed.body).toContain("Your account now uses this email address.");
+    expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("countess@example.com");
+  });
+
+  it("409, the address kept, when another account took it meanwhile", async () => {
+    const { browser, deps, useCases, signedUp, link } = await emailChangeLink("taken@example.com");
+    const other = await useCases.registerWithPassword({
+      email: "taken@example.com",
+      password: strongPassword,
+      nickname: "other",
+      client: {},
+    });
+    expect(other.ok).toBe(true);
+    const refused = await browser.submit("/confirm-email", "/confirm-email", { link });
+    expectLinkPage(refused, 409);
+    expect(errorOf(refused)).toBe("Another account uses this email address now");
+    expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
+  });
+});
+
+describe("/reset-password", () => {
+  it("a mismatch and a weak password keep the link in the form (400); a good one changes it; the spent link is then refused", async () => {
+    const { browser, deps, useCases } = await withAda();
+    await useCases.requestPasswordReset({ email: "ada@example.com" });
+    const link = await mailedLink(deps, "ada@example.com", "reset-password");
+    const token = tokenFromLink(link);
+
+    const page = await browser.get("/reset-password");
+    expectLinkPage(page, 200);
+    expect(page.body).toContain('<a href="/forgot-password">');
+    expect(page.body).toContain("a digit and one of !@#$%^&amp;*(),.?&quot;:{}|&lt;&gt;");
+
+    const differ = await browser.submit("/reset-password", "/reset-password", {
+      link,
+      password: "New-password-1!",
+      confirm: "New-password-2!",
+    });
+    expectLinkPage(differ, 400);
+    expect(errorOf(differ)).toBe("The two passwords differ. Type them again.");
+    expect(differ.body).toContain(`<input type="hidden" name="link" value="${token}">`);
+
+    const weak = await browser.submit("/reset-password", "/reset-password", {
+      link,
+      password: "alllowercase",
+      confirm: "alllowercase",
+    });
+    expectLinkPage(weak, 400);
+    expect(errorOf(weak)).toMatch(/uppercase letter/);
+    expect(weak.body).toContain(`<input type="hidden" name="link" value="${token}">`);
+
+    const changed = await browser.submit("/reset-password", "/reset-password", {
+      link,
+      password: "New-password-1!",
+      confirm: "New-password-1!",
+    });
+    expectDone(changed);
+    expect(changed.body).toContain("Your password is changed and every session is signed out.");
+    const signedIn = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: "New-password-1!",
+      client: {},
+    });
+    expect(signedIn.ok).toBe(true);
+
+    const spent = await browser.submit("/reset-password", "/reset-password", {
+      link,
+      password: "Another-password-1!",
+      confirm: "Another-password-1!",
+    });
+    expectLinkPage(spent, 400);
+    expect(errorOf(spent)).toMatch(/invalid, expired or already used/);
+    // A spent link is not kept: the field asks for a link again.
+    expect(spent.body).toContain('<label for="link">The link from the email</label>');
+    expect(
+      (await useCases.logInWithPassword({ email: "ada@example.com", password: strongPassword, client: {} }))
+        .ok,
+    ).toBe(false);
+  });
+
+  it("refuses an empty link (400) before looking at the passwords", async () => {
+    const { browser } = await withAda();
+    const empty = await browser.submit("/reset-password", "/reset-password", {
+      link: "",
+      password: "New-password-1!",
+      confirm: "New-password-1!",
+    });
+    expectLinkPage(empty, 400);
+    expect(errorOf(empty)).toBe("Paste the link from the email first.");
+  });
+});
+
+describe("/forgot-password and /resend-verification", () => {
+  it.each([
+    ["/forgot-password", "reset-password", "a link to choose a new password is on its way"],
+    ["/resend-verification", "verify-email", "a new link is on its way"],
+  ])("%s mails the link, and answers the same for an address with no account", async (path, linked, said) => {
+    const { browser, deps } = await withAda();
+    const form = await browser.get(path);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain(`<form method="post" action="${path}" class="stack">`);
+    expect(form.body).toContain('<a href="/account/sign-in">Back to sign in</a>');
+    const before = deps.mailer.sentTo("ada@example.com").length;
+
+    const sent = await browser.submit(path, path, { email: "ada@example.com" });
+    expect(sent.statusCode).toBe(200);
+    expect(sent.body).toContain(said);
+    const link = await mailedLink(deps, "ada@example.com", linked);
+    expect(deps.mailer.sentTo("ada@example.com").length).toBe(before + 1);
+    expect(link).toContain("#token=");
+
+    const stranger = await browser.submit(path, path, { email: "nobody@example.com" });
+    expect(stranger.statusCode).toBe(200);
+    expect(stranger.body).toBe(sent.body.replace(/value="[^"]*"/g, 'value=""'));
+  });
+
+  it("refuses an address that is not one (400, the form again with the reason)", async () => {
+    const { browser } = await withAda();
+    const refused = await browser.submit("/forgot-password", "/forgot-password", { email: "not an address" });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/id="email-error" class="error" role="alert">[^<]+</);
+    expect(refused.body).toContain('aria-invalid="true"');
+  });
+});
