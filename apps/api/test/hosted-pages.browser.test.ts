@@ -299,6 +299,7 @@ describe("hosted pages in Chromium", () => {
         client: { ...client, name: "Photo <Printer>" },
         accountId: ada?.id ?? "",
         scopes: ["openid", "profile", "email", "offline_access", "user:read"],
+        newScopes: ["openid", "profile", "email", "offline_access", "user:read"],
       });
       const { context, page } = await newPage();
       await page.goto(`${baseURL}/interaction/${uid}`);

@@ -219,13 +219,21 @@ describe("an OpenID Connect authorization in Chromium", () => {
     await context.close();
   });
 
-  it("denied: the app's redirect carries error=access_denied", { timeout: 120_000 }, async () => {
+  it("asked again (prompt=consent) lists all it asks for; denied: the app's redirect carries error=access_denied", {
+    timeout: 120_000,
+  }, async () => {
     const { context, page } = await newContext();
     const request = await authorization({ scope: "openid profile", prompt: "consent" });
     await page.goto(request.url.href);
     await signIn(page, null, "backup");
     await page.waitForURL(/\/interaction\/[^/]+$/);
     expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
+    // Both were remembered by the first test: still listed, neither marked new.
+    expect(await page.locator(".scopes li").allTextContents()).toEqual([
+      "Know who you are (your account id)",
+      "See your nickname",
+    ]);
+    await expectAccessible(page, "consent-again");
     await page.click("button:has-text('Deny')");
     const callback = await landed(page);
     expect(callback.searchParams.get("error")).toBe("access_denied");

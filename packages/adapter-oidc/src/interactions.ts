@@ -59,12 +59,16 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       }
       const accountId = interaction.session?.accountId;
       if (prompt.name !== "consent" || accountId === undefined) return null;
+      // Everything the app asks for, granted before or not: asked again (prompt=consent), the page
+      // still lists all it will be able to do, and marks what was not granted yet.
+      const newScopes = stringsOf(prompt.details.missingOIDCScope);
       return {
         uid,
         prompt: "consent",
         client,
         accountId,
-        scopes: stringsOf(prompt.details.missingOIDCScope),
+        scopes: [...new Set([...requestedScopesOf(interaction), ...newScopes])],
+        newScopes,
       };
     },
 
@@ -143,7 +147,7 @@ function thisAuthorizationOnly(
   owner: { accountId: string; clientId: string },
 ): Grant {
   const grant = new provider.Grant(owner);
-  const requested = typeof interaction.params.scope === "string" ? scopesOf(interaction.params.scope) : [];
+  const requested = requestedScopesOf(interaction);
   grant.addOIDCScope(requested.filter((scope) => scope !== "offline_access"));
   if (requested.includes("offline_access")) grant.rejectOIDCScope("offline_access");
   grant.addOIDCClaims(stringsOf(interaction.prompt.details.missingOIDCClaims));
@@ -169,6 +173,11 @@ function stringsOf(value: unknown): string[] {
 function maxAgeOf(value: unknown): number | null {
   const seconds = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
   return typeof seconds === "number" && Number.isSafeInteger(seconds) && seconds >= 0 ? seconds : null;
+}
+
+/** The request's scopes (the library has already dropped those it does not know). */
+function requestedScopesOf(interaction: Interaction): string[] {
+  return typeof interaction.params.scope === "string" ? scopesOf(interaction.params.scope) : [];
 }
 
 function scopesOf(scope: string): string[] {

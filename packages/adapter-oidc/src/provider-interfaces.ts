@@ -27,8 +27,10 @@ export type InteractionDetails =
       readonly prompt: "consent";
       readonly client: InteractionClient;
       readonly accountId: string;
-      /** Requested scopes not granted yet, e.g. ["openid", "profile", "email", "offline_access", "user:read"]. */
+      /** Every requested scope, granted before or not, e.g. ["openid", "profile", "email", "offline_access", "user:read"]. */
       readonly scopes: readonly string[];
+      /** Those of `scopes` not granted yet: all of them the first time, none when asked again (`prompt=consent`) for the same. */
+      readonly newScopes: readonly string[];
     };
 
 /** What the hosted pages call to read and finish an interaction (implemented here, used by adapter-web). */

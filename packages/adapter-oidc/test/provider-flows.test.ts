@@ -210,7 +210,7 @@ describe("interactions, as the hosted pages see them", () => {
     }
   });
 
-  it("details name the app, the login hint, then the account and the scopes not granted yet", async () => {
+  it("details name the app, the login hint, then the account and the scopes, all new the first time", async () => {
     const { issuer } = server();
     const agent = new BrowserAgent(issuer);
     const config = await discover(issuer, confidentialApp);
@@ -248,6 +248,49 @@ describe("interactions, as the hosted pages see them", () => {
       client,
       accountId: "user-2",
       scopes: ["openid", "email", "user:read", "offline_access"],
+      newScopes: ["openid", "email", "user:read", "offline_access"],
+    });
+  });
+
+  it("asked again (prompt=consent), details list every requested scope and which are new", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    // An (app, account) pair no other test here grants anything to: the grants outlive each test.
+    const config = await discover(issuer, publicApp);
+    await signInWithCode({
+      issuer,
+      config,
+      app: publicApp,
+      agent,
+      account: "user-2",
+      scope: "openid profile",
+    });
+    const consentDetails = async (scope: string) => {
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: publicApp.redirectURI,
+        scope,
+        prompt: "consent",
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: "S256",
+      });
+      let response = await agent.request(url.href);
+      while (!(locationOf(response) ?? "").includes("/interaction/")) {
+        response = await agent.request(locationOf(response) ?? "");
+      }
+      const consentAt = new URL(locationOf(response) ?? "", issuer).pathname;
+      const details = await agent.request(consentAt, { accept: "application/json" });
+      expect(details.status).toBe(200);
+      return details.json();
+    };
+    expect(await consentDetails("openid profile")).toMatchObject({
+      prompt: "consent",
+      scopes: ["openid", "profile"],
+      newScopes: [],
+    });
+    expect(await consentDetails("openid profile email")).toMatchObject({
+      prompt: "consent",
+      scopes: ["openid", "profile", "email"],
+      newScopes: ["email"],
     });
   });
 

@@ -150,6 +150,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           return renderSignIn(request, reply, { details, offerSession: !another });
         }
         const session = await browserSessions.authenticate(request.raw);
+        // Everything the app will be able to do after Allow; asked again (prompt=consent) with some
+        // of it granted before, what was not is marked new.
+        const marksNew = details.newScopes.length < details.scopes.length;
         return sendPage(reply, {
           formTargets: interactionFormTargets,
           html: views.page("consent", {
@@ -161,7 +164,10 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
               logoURL: safeURL(details.client.logoURL),
               homepageURL: safeURL(details.client.homepageURL),
             },
-            scopes: details.scopes.map(describeScope),
+            scopes: details.scopes.map((scope) => ({
+              words: describeScope(scope),
+              isNew: marksNew && details.newScopes.includes(scope),
+            })),
             user:
               session === null || session.user.id !== details.accountId
                 ? null

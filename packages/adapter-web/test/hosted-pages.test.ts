@@ -222,7 +222,14 @@ describe("the sign-in page", () => {
 
   it("refuses a consent page's interaction for the sign-in POST", async () => {
     const { browser, interactions } = await withAccount();
-    interactions.open({ uid: "consent-1", prompt: "consent", client, accountId: "x", scopes: ["openid"] });
+    interactions.open({
+      uid: "consent-1",
+      prompt: "consent",
+      client,
+      accountId: "x",
+      scopes: ["openid"],
+      newScopes: ["openid"],
+    });
     const page = await browser.get("/interaction/consent-1");
     const response = await browser.post("/interaction/consent-1/login", {
       csrf_token: csrfTokenIn(page.body),
@@ -321,7 +328,18 @@ describe("the consent page", () => {
     },
     accountId,
     scopes: ["openid", "email", "offline_access", "user:read", "custom:thing"],
+    newScopes: ["openid", "email", "offline_access", "user:read", "custom:thing"],
   });
+  /** The consent page's list of what the app will be able to do, one entry per scope, tags stripped. */
+  const listedScopes = (html: string) =>
+    [
+      ...(/<ul class="scopes"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? "").matchAll(/<li>([\s\S]*?)<\/li>/g),
+    ].map((item) =>
+      (item[1] ?? "")
+        .replace(/<[^>]+>/g, "")
+        .replace(/\s+/g, " ")
+        .trim(),
+    );
 
   it("shows the app inert, each scope in plain words, and allows with remember", async () => {
     const { browser, interactions, user } = await withAccount();
@@ -342,6 +360,26 @@ describe("the consent page", () => {
     expect(allowed.statusCode).toBe(303);
     expect(allowed.headers.location).toBe("/oidc/auth/consent-1/consent");
     expect(interactions.finished).toEqual([{ uid: "consent-1", kind: "consent", remember: true }]);
+  });
+
+  it("asked again (prompt=consent), lists every scope the app will have, marking only the new ones", async () => {
+    const { browser, interactions, user } = await withAccount();
+    const scopes = ["openid", "email", "user:read"];
+    const listedWhenNew = async (newScopes: string[]) => {
+      interactions.open({ ...consent(user.id), scopes, newScopes });
+      const page = await browser.get("/interaction/consent-1");
+      expectPage(page, 200);
+      return listedScopes(page.body);
+    };
+    const words = [
+      "Know who you are (your account id)",
+      "See your email address and whether it is verified",
+      "Read your account details through the SuperOAuth API",
+    ];
+    expect(await listedWhenNew([])).toEqual(words);
+    expect(await listedWhenNew(["user:read"])).toEqual([words[0], words[1], `${words[2]} New`]);
+    // The first time everything is new: nothing is marked.
+    expect(await listedWhenNew(scopes)).toEqual(words);
   });
 
   it("allows for this time only without the checkbox, and denies", async () => {
@@ -401,6 +439,7 @@ describe("errors and assets", () => {
       client,
       accountId: user.id,
       scopes: ["openid"],
+      newScopes: ["openid"],
     });
     for (const decision of ["allow", "deny"]) {
       const response = await browser.submit("/interaction/consent-1", "/interaction/consent-1/consent", {
