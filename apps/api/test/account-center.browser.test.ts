@@ -109,6 +109,18 @@ describe("the account center in Chromium", () => {
     // The QR code image loaded under the CSP (img-src data:).
     expect(await page.evaluate(`document.querySelector("img.qr").naturalWidth > 0`)).toBe(true);
     await expectAccessible(page, "two-factor-setup");
+    const qrCode = await page.getAttribute("img.qr", "src");
+    // A mistyped code: the error, and the same key and QR code to check against the app.
+    await page.fill("#code", "000000");
+    const [refused] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith("/account/two-factor/enable")),
+      page.click("main button[type=submit]"),
+    ]);
+    expect(refused.status()).toBe(401);
+    await page.waitForSelector("[role=alert]");
+    expect(((await page.textContent("#manual-key")) ?? "").trim()).toBe(secret);
+    expect(await page.getAttribute("img.qr", "src")).toBe(qrCode);
+    await expectAccessible(page, "two-factor-setup-wrong-code");
     await page.fill("#code", await generateTOTPCode({ secret, now: new Date() }));
     await page.click("main button[type=submit]");
     await page.waitForSelector("#backup-codes");

@@ -4,7 +4,7 @@ import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { csrfTokenIn, strongPassword } from "./test-app.ts";
+import { strongPassword } from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
 
@@ -174,6 +174,19 @@ describe("the account area's gate", () => {
   });
 });
 
+/** The fields the "Turn on" form of a setup page sends (its hidden inputs, unescaped), as a browser would. */
+function enableFormIn(html: string): Record<string, string> {
+  const form =
+    /<form method="post" action="\/account\/two-factor\/enable"[\s\S]*?<\/form>/.exec(html)?.[0] ?? "";
+  const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
+  return Object.fromEntries(
+    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((field) => [
+      field[1] ?? "",
+      (field[2] ?? "").replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => entities[name] ?? ""),
+    ]),
+  );
+}
+
 describe("two-step verification in the account area", () => {
   it("asks for the second factor after the password, then signs in", async () => {
     const { browser, deps, useCases, signedUp } = await withAccount();
@@ -204,14 +217,28 @@ describe("two-step verification in the account area", () => {
     const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1];
     expect(secret).toBeDefined();
     expect(setup.body).toContain('src="data:image/');
+    const qrCode = /<img class="qr" src="([^"]+)"/.exec(setup.body)?.[1];
+    // A mistyped code: the same key and QR code again, with the error, to check what was typed.
     const wrong = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(setup.body),
       code: "000000",
-      csrf_token: csrfTokenIn(setup.body),
     });
     expectPage(wrong, 401);
+    expect(wrong.body).toContain('role="alert"');
+    expect(/id="manual-key">([A-Z2-7]+)</.exec(wrong.body)?.[1]).toBe(secret);
+    expect(/<img class="qr" src="([^"]+)"/.exec(wrong.body)?.[1]).toBe(qrCode);
+    // Fields not shaped like a key and an image are not shown back.
+    const garbled = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(setup.body),
+      setup_secret: "<b>not-base32</b>",
+      code: "000000",
+    });
+    expectPage(garbled, 401);
+    expect(garbled.body).not.toContain('id="manual-key"');
+    expect(garbled.body).not.toContain("not-base32");
     const enabled = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(wrong.body),
       code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
-      csrf_token: csrfTokenIn(setup.body),
     });
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
