@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName, type Interactions } from "../src/index.ts";
+import { durationInWords } from "../src/pages/page-kit.ts";
 import type { FakeInteractions } from "../src/testing.ts";
 import {
   Browser,
@@ -412,7 +413,25 @@ describe("rate limits", () => {
     const refused = await browser.submit("/interaction/login-1", "/interaction/login-1/login", form);
     expectPage(refused, 429);
     expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(14 * 60);
     expect(refused.body).toContain("Too many attempts");
+    // The 15-minute window in words, not as 899 seconds.
+    expect(refused.body).toContain("Wait 15 minutes, then try again.");
+  });
+
+  it("says how long to wait in seconds under a minute, else in whole minutes rounded up", () => {
+    expect(
+      [1, 2, 59, 60, 61, 120, 899, 900].map((seconds) => `${seconds}: ${durationInWords(seconds)}`),
+    ).toEqual([
+      "1: 1 second",
+      "2: 2 seconds",
+      "59: 59 seconds",
+      "60: 1 minute",
+      "61: 2 minutes",
+      "120: 2 minutes",
+      "899: 15 minutes",
+      "900: 15 minutes",
+    ]);
   });
 });
 

@@ -55,6 +55,14 @@ export interface PageKit {
 
 type FormBody = Record<string, unknown>;
 
+/** A wait in words: "N seconds" under a minute ("1 second"), else whole minutes rounded up ("15 minutes"). */
+export function durationInWords(seconds: number): string {
+  const whole = Math.max(1, Math.ceil(seconds));
+  if (whole < 60) return whole === 1 ? "1 second" : `${whole} seconds`;
+  const minutes = Math.ceil(whole / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
+
 /** A form field cut to at most `max` characters; "" when absent or not text. */
 export function field(body: unknown, name: string, max: number): string {
   const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
@@ -102,7 +110,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
       ? sendError(reply, {
           status: 429,
           title: "Too many attempts",
-          message: `Too many attempts from your network. Wait ${refusal.retryAfterSeconds ?? 60} seconds, then try again.`,
+          message: `Too many attempts from your network. Wait ${durationInWords(refusal.retryAfterSeconds ?? 60)}, then try again.`,
         })
       : sendUnavailable(reply);
 
