@@ -175,7 +175,7 @@ export const environmentVariables = {
   APP_URL: optional({
     unset: "http://localhost:<PORT>",
     meaning:
-      "Base URL of mailed links (`/verify-email`, `/reset-password`); the API serves both pages itself, so the default works locally",
+      "Base URL of mailed links (`/verify-email`, `/reset-password`, `/confirm-email`); the service serves those pages itself, so the default works locally",
     parse: url(["http", "https"]),
   }),
   OIDC_ISSUER: optional({
