@@ -135,6 +135,10 @@ describe("the account center in Chromium", () => {
     await page.goto(`${baseURL}/account/two-factor`);
     expect(await page.textContent("main")).toContain("is on");
     await expectAccessible(page, "two-factor-on");
+    await page.click("nav button[type=submit]");
+    await page.waitForURL(`${baseURL}/account/sign-in`);
+    expect(await page.textContent(".notice")).toBe("You are signed out.");
+    await expectAccessible(page, "signed-out");
     expect(problems).toEqual([]);
     await context.close();
   });
@@ -159,8 +163,13 @@ describe("the account center in Chromium", () => {
       expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe(path);
       await page.screenshot({ path: `${shots}/no-js${path.replaceAll("/", "-")}.png`, fullPage: true });
     }
-    await page.click("nav button[type=submit]");
+    const [signedOut] = await Promise.all([
+      page.waitForResponse(`${baseURL}/account/sign-in`),
+      page.click("nav button[type=submit]"),
+    ]);
+    expect(signedOut.status()).toBe(200);
     await page.waitForURL(`${baseURL}/account/sign-in`);
+    expect(await page.textContent(".notice")).toBe("You are signed out.");
     await page.goto(`${baseURL}/account`);
     expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
     await context.close();

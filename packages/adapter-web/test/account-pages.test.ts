@@ -159,6 +159,13 @@ describe("the account area's gate", () => {
     const out = await browser.submit("/account", "/account/sign-out", {});
     expect(out.statusCode).toBe(303);
     expect(out.headers.location).toBe("/account/sign-in");
+    // The sign-in page it lands on says so, once.
+    const landed = await browser.get(out.headers.location as string);
+    expectPage(landed, 200);
+    expect(landed.body).toContain('<p class="notice" role="status">You are signed out.</p>');
+    const again = await browser.get("/account/sign-in");
+    expectPage(again, 200);
+    expect(again.body).not.toContain('class="notice"');
     expect((await browser.get("/account")).statusCode).toBe(303);
   });
 

@@ -3,8 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
 import type { PageKit } from "../pages/page-kit.ts";
 import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "../pages/sign-in-steps.ts";
-import { safeNext, withNext } from "../pages/signed-in-area.ts";
+import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
+import { accountNotices } from "./nav.ts";
 import { tripNext } from "./trip-next.ts";
 
 /** Where a social sign-in started at `/account/sign-in` comes back (allowed by adapter-http's `returnTargetPattern`). */
@@ -27,6 +28,8 @@ export function accountSignIn(
   const steps = signInSteps(options);
   const pendingMFA = steps.pending;
   const socialNext = tripNext(options.cookies, home);
+  // The account area's one-shot notices: "You are signed out." after a sign-out.
+  const notices = oneShotNotices(options.cookies, accountNotices);
   const nextOf = (request: FastifyRequest) =>
     safeNext((request.query as Record<string, unknown>).next) ?? home;
   const paths = (next: string) => ({
@@ -58,6 +61,7 @@ export function accountSignIn(
         error: input.error ?? null,
         providers: await steps.socialProviders(),
         continueAs: null,
+        notice: notices.take(request, reply),
       }),
     });
 
@@ -196,6 +200,7 @@ export function accountSignIn(
 
   kit.post(app, "/sign-out", "general", async (request, reply) => {
     await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
+    notices.keep(reply, "signed_out");
     return reply.redirect(signInPath, 303);
   });
 }

@@ -21,6 +21,8 @@ export interface NavItem {
   readonly id: string;
   readonly label: string;
   readonly href: string;
+  /** Shown only to roles the domain's table lets do this (its page answers 403 to the others). */
+  readonly permission?: StaffAction;
 }
 
 export interface SignedInAreaOptions {
@@ -112,17 +114,31 @@ export function withNext(path: string, next: string): string {
   return `${path}?${new URLSearchParams({ next })}`;
 }
 
+/**
+ * One-shot notices: a redirect keeps a fixed key in a cookie (an unknown key throws), the next page
+ * takes its words from `notices` and clears it; a key not in `notices` shows nothing, so no
+ * user-supplied text reaches a page.
+ */
+export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record<string, string>>) {
+  const noticeCookie = pageCookie(cookies, "superoauth_notice");
+  return {
+    keep(reply: FastifyReply, key: string): void {
+      if (!Object.hasOwn(notices, key)) throw new Error(`unknown notice key ${key}`);
+      appendSetCookie(reply.raw, serializeCookie(noticeCookie, key, 60));
+    },
+    /** The pending notice's words (the cookie cleared: it shows once), or null. */
+    take(request: FastifyRequest, reply: FastifyReply): string | null {
+      const key = readCookie(request.headers.cookie, noticeCookie);
+      if (key === null) return null;
+      appendSetCookie(reply.raw, serializeExpiredCookie(noticeCookie));
+      return Object.hasOwn(notices, key) ? (notices[key] ?? null) : null;
+    },
+  };
+}
+
 export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
   const { kit, browserSessions } = options;
-  const noticeCookie = pageCookie(options.cookies, "superoauth_notice");
-
-  /** The pending notice's words (the cookie cleared: it shows once), or null. */
-  const takeNotice = (request: FastifyRequest, reply: FastifyReply): string | null => {
-    const key = readCookie(request.headers.cookie, noticeCookie);
-    if (key === null) return null;
-    appendSetCookie(reply.raw, serializeExpiredCookie(noticeCookie));
-    return Object.hasOwn(options.notices, key) ? (options.notices[key] ?? null) : null;
-  };
+  const notices = oneShotNotices(options.cookies, options.notices);
 
   const contextOf = (request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated): PageContext => ({
     request,
@@ -136,17 +152,18 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
         html: kit.views.page(template, {
           ...data,
           csrf: kit.csrf.tokenFor(request.raw, reply.raw),
-          notice: takeNotice(request, reply),
-          nav: options.nav.map((item) => ({ ...item, current: item.id === data.section })),
+          notice: notices.take(request, reply),
+          nav: options.nav
+            .filter(
+              (item) => item.permission === undefined || mayPerform(signedIn.user.role, item.permission),
+            )
+            .map((item) => ({ ...item, current: item.id === data.section })),
           user: { nickname: signedIn.user.nickname, email: signedIn.user.email },
         }),
       });
     },
     redirect(path, notice) {
-      if (notice !== undefined) {
-        if (!Object.hasOwn(options.notices, notice)) throw new Error(`unknown notice key ${notice}`);
-        appendSetCookie(reply.raw, serializeCookie(noticeCookie, notice, 60));
-      }
+      if (notice !== undefined) notices.keep(reply, notice);
       return reply.redirect(safeNext(path) ?? "/", 303);
     },
     failure: (result) => failedStep(reply, result),
