@@ -195,6 +195,7 @@ export async function composeService(
       ...(metrics === undefined ? {} : { observer: metrics.observer }),
       accountAdministration: storage.accountAdministration,
       thirdPartyGrants: storage.thirdPartyGrants,
+      maintenanceNotices: storage.maintenanceNotices,
       userExports: userExportsOf(storage, exportArchives),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,

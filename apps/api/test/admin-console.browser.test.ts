@@ -208,6 +208,30 @@ describe("the admin console in Chromium", () => {
     await context.close();
   });
 
+  it("an admin puts a notice on the status page and clears it, from the keyboard", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "boss", "/admin/maintenance-notice");
+    await expectAccessible(page, "maintenance-notice-none");
+    await page.getByLabel("Notice").focus();
+    await page.keyboard.type("Upgrade on Sunday 02:00-02:15 UTC");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector(".notice");
+    expect(await page.textContent("#current-notice")).toBe("Upgrade on Sunday 02:00-02:15 UTC");
+    await expectAccessible(page, "maintenance-notice-set");
+    const status = await context.newPage();
+    await status.goto(`${baseURL}/status`);
+    expect(await status.textContent("body")).toContain("Upgrade on Sunday 02:00-02:15 UTC");
+    await status.screenshot({ path: `${shots}/status-with-notice.png`, fullPage: true });
+    await status.close();
+    await page.getByRole("button", { name: "Clear the notice" }).click();
+    await page.waitForSelector(".notice");
+    expect(await page.textContent("#current-notice")).toBe("No notice is shown now.");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("support sees only their actions; the audit log and a plain user get 403", {
     timeout: 120_000,
   }, async () => {

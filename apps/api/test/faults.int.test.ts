@@ -113,6 +113,20 @@ describe("Redis (rate-limit counters) gone", () => {
       const slowest = Math.max(...during.map((d) => d.ms));
       expect(slowest).toBeLessThan(5_000);
       expect((await service.app.inject({ url: "/health" })).statusCode).toBe(200);
+      // The public status page is not refused with the limited routes: it says Redis is down.
+      await timeUntil(async () => {
+        const status = await service.app.inject({ url: "/status.json", remoteAddress: clientIP });
+        expect(status.statusCode).toBe(200);
+        const { data } = status.json() as {
+          data: { status: string; components: { name: string; status: string }[] };
+        };
+        return (
+          data.status === "degraded" && data.components.some((c) => c.name === "redis" && c.status === "down")
+        );
+      }, 10_000);
+      const page = await service.app.inject({ url: "/status", remoteAddress: clientIP });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
 
       await redisProxy.restore();
       const recoveryMs = await timeUntil(async () => (await providers()).statusCode === 200, 10_000);

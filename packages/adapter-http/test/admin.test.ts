@@ -37,7 +37,7 @@ async function accountWithRole(
 }
 
 function call(
-  method: "GET" | "POST" | "PATCH" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   url: string,
   caller: SignedInData,
   payload?: Record<string, unknown>,
@@ -116,6 +116,20 @@ describe("the permission table over HTTP", () => {
       admin: 200,
     },
     { name: "audit", method: "GET", path: () => "/admin/audit", support: 403, admin: 200 },
+    {
+      name: "set the maintenance notice",
+      method: "PUT",
+      path: () => "/admin/maintenance-notice",
+      support: 403,
+      admin: 200,
+    },
+    {
+      name: "clear the maintenance notice",
+      method: "DELETE",
+      path: () => "/admin/maintenance-notice",
+      support: 403,
+      admin: 200,
+    },
   ] as const;
 
   for (const route of routes) {
@@ -126,6 +140,7 @@ describe("the permission table over HTTP", () => {
         const target = await registerUser(app, otherRegistration);
         const response = await call(route.method, route.path(target.user.id), caller, {
           ...(route.method === "PATCH" ? { role: "support" } : {}),
+          ...(route.method === "PUT" ? { message: "Upgrade at 02:00 UTC" } : {}),
         });
         if (expected === 403) expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
         else expect(response.statusCode, response.body).toBe(200);
@@ -433,7 +448,8 @@ describe("deletion", () => {
     expect(audit.actions[0]).toMatchObject({
       type: "account_deleted",
       actorId: admin.user.id,
-      description: "The account was deleted by an administrator",
+      // The audit's own words: what staff did, beside who and to whom (not the holder's sentence).
+      description: "Deleted the account",
     });
     expect(audit.actions[0].userId).not.toBe(target.user.id);
   });
@@ -506,7 +522,7 @@ describe("the audit", () => {
       actorId: support.user.id,
       userId: target.user.id,
       details: { by: "support" },
-      description: "Your account's sign-in lock was lifted by support",
+      description: "Lifted the account's sign-in lock",
     });
     expect(audit.nextCursor).toBeNull();
   });
@@ -524,5 +540,76 @@ describe("the audit", () => {
     expect(second.actions).toHaveLength(1);
     expect(second.actions[0].id < first.actions[49].id).toBe(true);
     expect(second.nextCursor).toBeNull();
+  });
+});
+
+describe("the maintenance notice", () => {
+  const status = async () => (await app.inject({ url: "/status.json" })).json().data.notice as string | null;
+
+  it("an admin sets it (shown on /status within its cache), replaces it, clears it; each in the audit", async () => {
+    const admin = await accountWithRole("admin");
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+
+    const set = await call("PUT", "/admin/maintenance-notice", admin, {
+      message: "  Upgrade at 02:00 UTC  ",
+    });
+    expect(set.statusCode).toBe(200);
+    expect(set.json()).toEqual({
+      success: true,
+      data: {
+        notice: {
+          message: "Upgrade at 02:00 UTC",
+          setAt: deps.clock.now().toISOString(),
+          setBy: admin.user.id,
+        },
+      },
+    });
+    // The status page's first computation shows it (it then keeps its answer a few seconds).
+    expect(await status()).toBe("Upgrade at 02:00 UTC");
+
+    const replaced = await call("PUT", "/admin/maintenance-notice", admin, {
+      message: "Upgrade moved to 03:00 UTC",
+    });
+    expect(replaced.json().data.notice.message).toBe("Upgrade moved to 03:00 UTC");
+    const cleared = await call("DELETE", "/admin/maintenance-notice", admin);
+    expect(cleared.json()).toEqual({ success: true, data: { notice: null } });
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+
+    const audit = await call("GET", "/admin/audit", admin);
+    expect(
+      audit
+        .json()
+        .data.actions.filter((a: { type: string }) => a.type === "maintenance_notice_changed")
+        .map((a: { description: string; actorId: string }) => [a.description, a.actorId]),
+    ).toEqual([
+      ["Cleared the maintenance notice", admin.user.id],
+      ['Set the maintenance notice: "Upgrade moved to 03:00 UTC"', admin.user.id],
+      ['Set the maintenance notice: "Upgrade at 02:00 UTC"', admin.user.id],
+    ]);
+  });
+
+  it.each([
+    [{ message: "" }, "must not be empty"],
+    [{ message: "x".repeat(281) }, "at most 280 characters"],
+    [{ message: "two\nlines" }, "one line of printable text"],
+    [{ message: 42 }, "message"],
+    [{}, "message"],
+  ])("refuses %j with VALIDATION_ERROR (400), the notice unchanged", async (body, reason) => {
+    const admin = await accountWithRole("admin");
+    await call("PUT", "/admin/maintenance-notice", admin, { message: "Kept" });
+    const refused = await call("PUT", "/admin/maintenance-notice", admin, body);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toContain(reason);
+    expect((await deps.maintenanceNotices.current())?.message).toBe("Kept");
+  });
+
+  it("without a token: 401 UNAUTHORIZED, and nothing set", async () => {
+    const response = await app.inject({
+      method: "PUT",
+      url: "/api/v1/admin/maintenance-notice",
+      payload: { message: "Nope" },
+    });
+    expectError(response, "UNAUTHORIZED", 401);
+    expect(await deps.maintenanceNotices.current()).toBeNull();
   });
 });

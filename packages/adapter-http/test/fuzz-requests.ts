@@ -291,6 +291,8 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   },
   "DELETE /api/v1/admin/users/:id": { params: { id: userId } },
   "GET /api/v1/admin/audit": { query: { cursor: anyText } },
+  "PUT /api/v1/admin/maintenance-notice": { body: { message: field(anyText) } },
+  "DELETE /api/v1/admin/maintenance-notice": {},
 };
 
 // --- requests ---------------------------------------------------------------------------------

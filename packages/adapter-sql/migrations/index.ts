@@ -20,6 +20,7 @@ import * as addRolesAndStaffActions from "./2026-11-30T13-30_add-roles-and-staff
 import * as addEmailTokenNewEmail from "./2026-11-30T14-00_add-email-token-new-email.ts";
 import * as addUsersTwoFactorEnabled from "./2026-11-30T15-00_add-users-two-factor-enabled.ts";
 import * as addSessionsAuthenticationMethods from "./2026-12-01T04-00_add-sessions-authentication-methods.ts";
+import * as createMaintenanceNotices from "./2026-12-01T06-00_create-maintenance-notices.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -48,4 +49,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-11-30T14-00_add-email-token-new-email": addEmailTokenNewEmail,
   "2026-11-30T15-00_add-users-two-factor-enabled": addUsersTwoFactorEnabled,
   "2026-12-01T04-00_add-sessions-authentication-methods": addSessionsAuthenticationMethods,
+  "2026-12-01T06-00_create-maintenance-notices": createMaintenanceNotices,
 };

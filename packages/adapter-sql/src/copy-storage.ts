@@ -28,6 +28,7 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   apps: 15,
   app_authorizations: 16,
   export_jobs: 17,
+  maintenance_notices: 18,
 };
 
 /** The tables copyStorage copies, in the order it copies them. */

@@ -230,6 +230,14 @@ export interface AppAuthorizationsTable {
   last_used_at: Date;
 }
 
+/** The `maintenance_notices` table: the status page's notice, one row (id 1) or none. */
+export interface MaintenanceNoticesTable {
+  id: number;
+  message: string;
+  set_at: Date;
+  set_by: string;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -250,6 +258,7 @@ export interface Database {
   apps: AppsTable;
   app_authorizations: AppAuthorizationsTable;
   export_jobs: ExportJobsTable;
+  maintenance_notices: MaintenanceNoticesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

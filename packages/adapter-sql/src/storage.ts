@@ -18,6 +18,7 @@ import { createEmailTokenRepository } from "./email-token-repository.ts";
 import { createExportJobRepository } from "./export-job-repository.ts";
 import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 import { createLockoutRepository } from "./lockout-repository.ts";
+import { createMaintenanceNotices } from "./maintenance-notices.ts";
 import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
 import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { createOIDCModelStore } from "./oidc-model-store.ts";
@@ -45,6 +46,7 @@ export type StorageRepositories = Pick<
   | "oidcModels"
   | "accountAdministration"
   | "thirdPartyGrants"
+  | "maintenanceNotices"
 >;
 
 /** What `pnpm db:status` prints about a storage. */
@@ -231,6 +233,7 @@ function assembleStorage(input: {
     lockout: createLockoutRepository(context),
     accountAdministration: createAccountAdministration(context),
     thirdPartyGrants: createThirdPartyGrants(context),
+    maintenanceNotices: createMaintenanceNotices(context),
     oidcModels: createOIDCModelStore(context),
     signingKeys: createSigningKeyStore(context),
     apps: createAppRepository(context),

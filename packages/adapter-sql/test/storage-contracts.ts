@@ -5,6 +5,7 @@ import {
   exportJobRepositoryContract,
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
+  maintenanceNoticesContract,
   oauthFlowRepositoryContract,
   oidcModelStoreContract,
   securityEventLogContract,
@@ -42,6 +43,11 @@ export function storageContracts(name: string, storage: () => Storage): void {
   twoFactorRepositoryContract(name, async () => ({ twoFactor: storage().twoFactor, users: storage().users }));
   lockoutRepositoryContract(name, async () => ({ lockout: storage().lockout, users: storage().users }));
   oidcModelStoreContract(name, async () => storage().oidcModels);
+  maintenanceNoticesContract(name, async () => {
+    // The contract starts with no notice.
+    await storage().maintenanceNotices.replace(null);
+    return storage().maintenanceNotices;
+  });
   appRepositoryContract(name, async () => ({
     apps: storage().apps,
     authorizations: storage().appAuthorizations,

@@ -389,3 +389,73 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);
   });
 });
+
+describe("the status notice page", { timeout: 30_000 }, () => {
+  it("an admin sets the notice, sees it on the page and on /status, replaces it and clears it", async () => {
+    const { account, browserOf, app, deps } = await withConsole();
+    await account("root", "admin");
+    const browser = await browserOf("root");
+
+    const page = await browser.get("/admin/maintenance-notice");
+    expectPage(page, 200);
+    expect(page.body).toContain('aria-current="page">Status notice</a>');
+    expect(page.body).toContain('<p id="current-notice">No notice is shown now.</p>');
+    expect(page.body).not.toContain("Clear the notice");
+
+    const set = await act(browser, "/admin/maintenance-notice", {
+      decision: "set",
+      message: "Upgrade on Sunday 02:00-02:15 UTC",
+    });
+    expect(set.statusCode).toBe(303);
+    expect(set.headers.location).toBe("/admin/maintenance-notice");
+    const shown = await browser.get("/admin/maintenance-notice");
+    expect(shown.body).toContain("The notice is on the status page");
+    expect(shown.body).toContain('<strong id="current-notice">Upgrade on Sunday 02:00-02:15 UTC</strong>');
+    expect(shown.body).toContain("Clear the notice");
+    expect((await app.inject({ url: "/status.json" })).json().data.notice).toBe(
+      "Upgrade on Sunday 02:00-02:15 UTC",
+    );
+
+    const cleared = await act(browser, "/admin/maintenance-notice", { decision: "clear", message: "" });
+    expect(cleared.statusCode).toBe(303);
+    expect((await browser.get("/admin/maintenance-notice")).body).toContain(
+      "The status page shows no notice now.",
+    );
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+
+    const audit = await browser.get("/admin/audit");
+    expect(audit.body).toContain("Cleared the maintenance notice");
+    expect(audit.body).toContain("Set the maintenance notice: &quot;Upgrade on Sunday 02:00-02:15 UTC&quot;");
+  });
+
+  it("refuses an empty or multi-line notice (400, the reason, what was typed kept), the notice unchanged", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    await account("root", "admin");
+    const browser = await browserOf("root");
+    const refused = await act(browser, "/admin/maintenance-notice", { decision: "set", message: "   " });
+    expectPage(refused, 400);
+    expect(refused.body).toMatch(/id="form-error" class="error" role="alert">[^<]*must not be empty/);
+    const long = await act(browser, "/admin/maintenance-notice", {
+      decision: "set",
+      message: "x".repeat(300),
+    });
+    expectPage(long, 400);
+    expect(long.body).toContain("at most 280 characters");
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+  });
+
+  it("support gets the 403 page, and its nav shows neither the audit log nor the status notice", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    await account("helper", "support");
+    const browser = await browserOf("helper");
+    expectPage(await browser.get("/admin/maintenance-notice"), 403);
+    const posted = await act(browser, "/admin/maintenance-notice", { decision: "set", message: "Hi" });
+    expectPage(posted, 403);
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+    const users = await browser.get("/admin/users");
+    expectPage(users, 200);
+    expect(users.body).toContain('href="/admin/users"');
+    expect(users.body).not.toContain('href="/admin/audit"');
+    expect(users.body).not.toContain('href="/admin/maintenance-notice"');
+  });
+});

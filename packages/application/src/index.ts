@@ -23,6 +23,7 @@ export type {
   LinkedProviderRepository,
   LockoutRepository,
   Mailer,
+  MaintenanceNotices,
   MFAChallenge,
   MFATokenIssuer,
   OAuthAuthorization,

@@ -11,6 +11,7 @@ import { changeUserStatus } from "./use-cases/admin/change-user-status.ts";
 import { deleteUser } from "./use-cases/admin/delete-user.ts";
 import { getUserDetails } from "./use-cases/admin/get-user-details.ts";
 import { listAdminAudit } from "./use-cases/admin/list-admin-audit.ts";
+import { findMaintenanceNotice, setMaintenanceNotice } from "./use-cases/admin/maintenance-notice.ts";
 import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
@@ -140,6 +141,8 @@ export interface UseCases {
   readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
   readonly deleteUser: Bound<typeof deleteUser>;
   readonly listAdminAudit: Bound<typeof listAdminAudit>;
+  readonly setMaintenanceNotice: Bound<typeof setMaintenanceNotice>;
+  readonly findMaintenanceNotice: Bound<typeof findMaintenanceNotice>;
 }
 
 /** Binds every use case to its dependencies once, at start-up. */
@@ -215,5 +218,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     revokeUserSessions: (input) => revokeUserSessions(deps, input),
     deleteUser: (input) => deleteUser(deps, input),
     listAdminAudit: (input) => listAdminAudit(deps, input),
+    setMaintenanceNotice: (input) => setMaintenanceNotice(deps, input),
+    findMaintenanceNotice: (input) => findMaintenanceNotice(deps, input),
   };
 }

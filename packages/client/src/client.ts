@@ -22,6 +22,7 @@ import type {
   LoggedOut,
   LogInInput,
   MailRequested,
+  MaintenanceNoticeState,
   PasswordChanged,
   PasswordReset,
   ProviderAuthorization,
@@ -381,5 +382,13 @@ function adminMethods(t: Transport) {
       t.call("admin.deleteUser", onUser(input), options),
     listAudit: (input: { cursor?: string } = {}, options?: RequestOptions): Promise<AuditPage> =>
       t.call("admin.listAudit", { query: input }, options),
+    /** Puts a notice on the public status page of every instance (admins only). */
+    setMaintenanceNotice: (
+      input: { message: string },
+      options?: RequestOptions,
+    ): Promise<MaintenanceNoticeState> =>
+      t.call("admin.setMaintenanceNotice", { body: { message: input.message } }, options),
+    clearMaintenanceNotice: (options?: RequestOptions): Promise<MaintenanceNoticeState> =>
+      t.call("admin.clearMaintenanceNotice", {}, options),
   };
 }

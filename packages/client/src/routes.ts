@@ -1,5 +1,5 @@
 /** An HTTP method the API uses. */
-export type HTTPMethod = "GET" | "POST" | "PATCH" | "DELETE";
+export type HTTPMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** One route of `/api/v1`, as the client calls it. */
 export interface Route {
@@ -79,6 +79,8 @@ export const routes = {
   "admin.changeRole": route("PATCH", "/admin/users/:id", true),
   "admin.deleteUser": route("DELETE", "/admin/users/:id", true),
   "admin.listAudit": route("GET", "/admin/audit", true),
+  "admin.setMaintenanceNotice": route("PUT", "/admin/maintenance-notice", true),
+  "admin.clearMaintenanceNotice": route("DELETE", "/admin/maintenance-notice", true),
 } as const satisfies Record<string, Route>;
 
 /** A client method's name in the route table. */

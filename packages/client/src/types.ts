@@ -256,6 +256,16 @@ export interface AuditPage {
   readonly nextCursor: string | null;
 }
 
+/** The public status page's maintenance notice (admin.setMaintenanceNotice); null when none. */
+export interface MaintenanceNoticeState {
+  readonly notice: {
+    readonly message: string;
+    readonly setAt: string;
+    /** The admin who set it. */
+    readonly setBy: string;
+  } | null;
+}
+
 // The small answers: acknowledgements and lists, by the method that returns them.
 
 /** The signed-in user (`auth.me`, and the profile changes). */

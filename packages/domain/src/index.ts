@@ -52,6 +52,8 @@ export {
   reserveLoginAttempt,
   secondsUntil,
 } from "./lockout.ts";
+export type { MaintenanceNotice } from "./maintenance-notice.ts";
+export { maxMaintenanceNoticeLength, parseMaintenanceNoticeMessage } from "./maintenance-notice.ts";
 export type { Nickname } from "./nickname.ts";
 export { parseNickname } from "./nickname.ts";
 export {
@@ -77,7 +79,7 @@ export {
 } from "./role.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export { securityEventTypes } from "./security-event.ts";
-export { describeSecurityEvent } from "./security-event-description.ts";
+export { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
 export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
 export { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 export type {

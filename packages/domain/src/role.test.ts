@@ -24,6 +24,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     delete: false,
     change_role: false,
     read_audit: false,
+    set_maintenance_notice: false,
   },
   support: {
     read_users: true,
@@ -35,6 +36,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     delete: false,
     change_role: false,
     read_audit: false,
+    set_maintenance_notice: false,
   },
   admin: {
     read_users: true,
@@ -46,6 +48,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     delete: true,
     change_role: true,
     read_audit: true,
+    set_maintenance_notice: true,
   },
 };
 
@@ -60,7 +63,9 @@ describe("mayPerform", () => {
 });
 
 describe("checkStaffPermission", () => {
-  const changing = staffActions.filter((a) => a !== "read_users" && a !== "read_audit");
+  const changing = staffActions.filter(
+    (a) => a !== "read_users" && a !== "read_audit" && a !== "set_maintenance_notice",
+  );
 
   it("refuses every action to a plain user, whatever the target", () => {
     for (const action of staffActions) {

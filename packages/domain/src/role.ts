@@ -14,7 +14,7 @@ export function parseRole(value: string): Role | null {
   return (roles as readonly string[]).includes(value) ? (value as Role) : null;
 }
 
-/** What staff can do to accounts, each checked on its own. */
+/** What staff can do (to accounts, and to the service: its maintenance notice), each checked on its own. */
 export const staffActions = [
   "read_users",
   "unlock",
@@ -25,6 +25,7 @@ export const staffActions = [
   "delete",
   "change_role",
   "read_audit",
+  "set_maintenance_notice",
 ] as const;
 
 export type StaffAction = (typeof staffActions)[number];
@@ -40,6 +41,9 @@ const permissions: Readonly<Record<Role, readonly StaffAction[]>> = {
 export function mayPerform(role: Role, action: StaffAction): boolean {
   return permissions[role].includes(action);
 }
+
+/** The actions that change no account: reads, and the service's maintenance notice. */
+const accountlessActions: readonly StaffAction[] = ["read_users", "read_audit", "set_maintenance_notice"];
 
 /** How far up a role is: staff act only on accounts below them, admins on everyone. */
 const rank: Readonly<Record<Role, number>> = { user: 0, support: 1, admin: 2 };
@@ -57,7 +61,7 @@ export function checkStaffPermission(input: {
   targetRole?: Role;
 }): Result<void, "INSUFFICIENT_PERMISSIONS"> {
   const { actorRole, action, targetRole } = input;
-  const changesAnAccount = action !== "read_users" && action !== "read_audit";
+  const changesAnAccount = !accountlessActions.includes(action);
   const allowed =
     mayPerform(actorRole, action) &&
     (!changesAnAccount ||

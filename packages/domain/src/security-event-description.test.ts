@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { securityEventTypes } from "./security-event.ts";
-import { describeSecurityEvent } from "./security-event-description.ts";
+import { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
 
 describe("describeSecurityEvent", () => {
   it("has a sentence for every event type", () => {
@@ -40,5 +40,45 @@ describe("describeSecurityEvent", () => {
     expect(describeSecurityEvent({ type: "sessions_revoked", details: { reason: "logout_others" } })).toBe(
       "Your other sessions were signed out",
     );
+  });
+});
+
+describe("describeStaffAction", () => {
+  it("says what staff did, for the audit that names the actor and the account beside it", () => {
+    expect(describeStaffAction({ type: "account_disabled", details: { by: "admin" } })).toBe(
+      "Disabled the account",
+    );
+    expect(describeStaffAction({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
+      "Changed the role to support",
+    );
+    expect(describeStaffAction({ type: "account_unlocked", details: { by: "support" } })).toBe(
+      "Lifted the account's sign-in lock",
+    );
+    expect(
+      describeStaffAction({ type: "maintenance_notice_changed", details: { message: "Upgrade at 2" } }),
+    ).toBe('Set the maintenance notice: "Upgrade at 2"');
+    expect(describeStaffAction({ type: "maintenance_notice_changed", details: {} })).toBe(
+      "Cleared the maintenance notice",
+    );
+  });
+
+  it('never speaks to the holder ("Your ...") for any event type', () => {
+    for (const type of securityEventTypes) {
+      const sentence = describeStaffAction({ type, details: { by: "admin" } });
+      expect(sentence).toMatch(/^[A-Z]/);
+      if (
+        [
+          "account_disabled",
+          "account_enabled",
+          "account_unlocked",
+          "two_factor_reset",
+          "role_changed",
+          "sessions_revoked",
+          "account_deleted",
+        ].includes(type)
+      ) {
+        expect(sentence).not.toMatch(/^Your|by an administrator/);
+      }
+    }
   });
 });

@@ -50,4 +50,33 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   two_factor_reset: () => "Your two-factor authentication was reset",
   role_changed: (d) => `Your role was changed to ${String(d.role ?? "another role")}`,
   account_deleted: () => "The account was deleted",
+  maintenance_notice_changed: (d) =>
+    d.message === undefined
+      ? "You cleared the maintenance notice of the status page"
+      : `You set the maintenance notice of the status page: "${String(d.message)}"`,
+};
+
+/**
+ * One sentence per staff action for the admin audit, which names the actor and the account in
+ * columns of its own: what was done ("Disabled the account"), not the holder's "Your account was
+ * disabled by an administrator". An event no staff action records reads as the holder's sentence.
+ */
+export function describeStaffAction(event: Pick<SecurityEvent, "type" | "details">): string {
+  const staffSentence = staffSentences[event.type];
+  return staffSentence === undefined ? sentences[event.type](event.details) : staffSentence(event.details);
+}
+
+const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Details) => string>>> = {
+  account_disabled: () => "Disabled the account",
+  account_enabled: () => "Enabled the account again",
+  account_unlocked: () => "Lifted the account's sign-in lock",
+  two_factor_reset: () => "Reset the account's two-factor authentication",
+  role_changed: (d) => `Changed the role to ${String(d.role ?? "another role")}`,
+  sessions_revoked: () => "Signed out every session of the account",
+  session_revoked: () => "Signed out a session of the account",
+  account_deleted: () => "Deleted the account",
+  maintenance_notice_changed: (d) =>
+    d.message === undefined
+      ? "Cleared the maintenance notice"
+      : `Set the maintenance notice: "${String(d.message)}"`,
 };

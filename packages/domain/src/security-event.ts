@@ -29,6 +29,7 @@ export const securityEventTypes = [
   "two_factor_reset",
   "role_changed",
   "account_deleted",
+  "maintenance_notice_changed",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -1,15 +1,18 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Authenticated, UseCases, UserDetails } from "@superoauth/application";
 import {
-  describeSecurityEvent,
+  describeStaffAction,
   type ErrorCode,
+  type MaintenanceNotice,
+  maxMaintenanceNoticeLength,
   type Result,
   type SecurityEvent,
   type User,
 } from "@superoauth/domain";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type Static, type TObject, Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, successEnvelope } from "../schemas.ts";
@@ -55,6 +58,27 @@ const auditEntry = Type.Object({
 });
 
 const userIdParams = Type.Object({ id: boundedString(64) });
+
+/** The status page's maintenance notice; null when none is set. */
+const maintenanceNotice = Type.Object({
+  notice: Type.Union([
+    Type.Object({
+      message: Type.String(),
+      setAt: Type.String({ format: "date-time" }),
+      setBy: Type.String(),
+    }),
+    Type.Null(),
+  ]),
+});
+
+function presentNotice(notice: MaintenanceNotice | null): Static<typeof maintenanceNotice> {
+  return {
+    notice:
+      notice === null
+        ? null
+        : { message: notice.message, setAt: notice.setAt.toISOString(), setBy: notice.setBy },
+  };
+}
 
 /** Every staff action's gate (authorizeStaffAction): the role, a fresh proof, the account. */
 const staffActionErrors = [
@@ -102,7 +126,7 @@ function presentAuditEntry(event: SecurityEvent): Static<typeof auditEntry> {
     actorId: event.actorId ?? "",
     userId: event.userId,
     details: event.details,
-    description: describeSecurityEvent(event),
+    description: describeStaffAction(event),
   };
 }
 
@@ -275,6 +299,46 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       const result = await useCases.deleteUser({ actor: authOf(request), userId: request.params.id });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { deleted: true } });
+    },
+  );
+
+  // The maintenance notice of the public status page (GET /status), shared by every instance:
+  // PUT sets it (`message`), DELETE clears it; both answer the notice in force.
+  const noticeResponse = {
+    200: successEnvelope(maintenanceNotice),
+    ...errorsOf(...bodyErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
+  };
+  const answerNotice = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    message: string | null,
+  ): Promise<FastifyReply> => {
+    const result = await useCases.setMaintenanceNotice({
+      actor: authOf(request),
+      message,
+      client: clientOf(request),
+    });
+    if (!result.ok) return sendFailure(reply, result);
+    return reply.send({ success: true, data: presentNotice(result.value.notice) });
+  };
+  api.put(
+    "/admin/maintenance-notice",
+    {
+      preHandler: authenticated,
+      schema: {
+        body: Type.Object({ message: boundedString(maxMaintenanceNoticeLength * 4) }),
+        response: noticeResponse,
+      },
+    },
+    async (request, reply) => {
+      await answerNotice(request, reply, request.body.message);
+    },
+  );
+  api.delete(
+    "/admin/maintenance-notice",
+    { preHandler: authenticated, schema: { response: noticeResponse } },
+    async (request, reply) => {
+      await answerNotice(request, reply, null);
     },
   );
 

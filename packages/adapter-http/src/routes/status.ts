@@ -31,8 +31,9 @@ export interface ServiceStatus {
 
 export interface StatusOptions {
   /**
-   * The notice an operator sets (MAINTENANCE_NOTICE today; the admin API later): read on every
-   * refresh of the status, so a stored notice shows within the cache's few seconds.
+   * The notice configured at start (MAINTENANCE_NOTICE), shown when no admin has set one through
+   * the admin API (which every instance reads on each refresh of the status, so it shows everywhere
+   * within the cache's few seconds).
    */
   readonly maintenanceNotice: () => Promise<string | null> | string | null;
 }
@@ -86,6 +87,17 @@ export async function statusRoutes(
   app: FastifyInstance,
   options: { checks: readonly DependencyCheck[]; useCases: UseCases; status: StatusOptions },
 ): Promise<void> {
+  // The admin's notice, else the configured one: a database that does not answer (the page says
+  // so) does not hide the configured notice.
+  const noticeInForce = async (): Promise<string | null> => {
+    try {
+      const stored = await options.useCases.findMaintenanceNotice({});
+      if (stored !== null) return stored.message;
+    } catch (error) {
+      app.log.warn({ err: error }, "status: the maintenance notice could not be read");
+    }
+    return options.status.maintenanceNotice();
+  };
   let cached: { at: number; status: Promise<ServiceStatus> } | undefined;
   const compute = async (): Promise<ServiceStatus> => {
     const [report, providers, notice] = await Promise.all([
@@ -93,7 +105,7 @@ export async function statusRoutes(
         app.log.warn({ err: error, dependency: name }, "status check failed"),
       ),
       options.useCases.listOAuthProviders({}),
-      Promise.resolve(options.status.maintenanceNotice()),
+      noticeInForce(),
     ]);
     const components = componentsOf(report.checks, providers);
     const database = components.find((c) => c.name === "database")?.status;
@@ -117,12 +129,17 @@ export async function statusRoutes(
     return cached.status;
   };
 
+  // No rate limit, as for /health: the answer is computed at most once per statusCacheMs whatever
+  // the traffic, and a limiter that fails closed would hide the page exactly when Redis is down.
   app.get(
     "/status.json",
-    { schema: { response: { 200: successEnvelope(serviceStatus), ...errorsOf() } } },
+    {
+      config: { limit: "none" },
+      schema: { response: { 200: successEnvelope(serviceStatus), ...errorsOf() } },
+    },
     async (_request, reply) => reply.send({ success: true, data: await current() }),
   );
-  app.get("/status", async (_request, reply) =>
+  app.get("/status", { config: { limit: "none" } }, async (_request, reply) =>
     reply
       .headers(pageSecurityHeaders)
       .type("text/html; charset=utf-8")

@@ -1,7 +1,8 @@
 import type { UseCases, UserDetails } from "@superoauth/application";
 import {
   checkStaffPermission,
-  describeSecurityEvent,
+  describeStaffAction,
+  maxMaintenanceNoticeLength,
   roles,
   type StaffAction,
   type UserId,
@@ -44,6 +45,7 @@ export function createAdminPages(options: AdminPagesOptions): (app: FastifyInsta
           confirmPath: "/account/confirm",
         });
         adminPages(app, area, options.useCases);
+        maintenanceNoticePage(app, area, options.useCases);
       },
       { prefix: "/admin" },
     );
@@ -235,7 +237,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       navLabel: "Admin",
       actions: listed.value.actions.map((event) => ({
         type: event.type,
-        description: describeSecurityEvent(event),
+        description: describeStaffAction(event),
         actor: person(event.actorId),
         target: person(event.userId),
         time: shownTime(event.occurredAt),
@@ -243,6 +245,49 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       })),
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
     });
+  });
+}
+
+/**
+ * `/admin/maintenance-notice`: the notice of the public status page, which every instance shows
+ * (admins only). Set it, replace it, clear it; each is in the audit log.
+ */
+function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCases): void {
+  const path = "/maintenance-notice";
+  const render = async (
+    page: PageContext,
+    input: { message?: string; error?: string; status?: number } = {},
+  ) => {
+    const notice = await useCases.findMaintenanceNotice({});
+    return page.render(
+      "admin/maintenance-notice",
+      {
+        title: "Status notice",
+        section: "maintenance",
+        navLabel: "Admin",
+        current: notice === null ? null : { message: notice.message, set: shownTime(notice.setAt) },
+        message: input.message ?? notice?.message ?? "",
+        maxLength: maxMaintenanceNoticeLength,
+        error: input.error ?? null,
+      },
+      { status: input.status ?? 200 },
+    );
+  };
+
+  area.page(app, path, { permission: "set_maintenance_notice" }, async (page) => render(page));
+
+  area.action(app, path, { permission: "set_maintenance_notice" }, async (page) => {
+    const clear = page.form("decision", 16) === "clear";
+    const message = page.form("message", maxMaintenanceNoticeLength * 4);
+    const result = await useCases.setMaintenanceNotice({
+      actor: page.signedIn,
+      message: clear ? null : message,
+    });
+    if (!result.ok) {
+      const { status, message: reason } = page.failure(result);
+      return render(page, { message, error: reason, status });
+    }
+    return page.redirect(`/admin${path}`, clear ? "notice_cleared" : "notice_set");
   });
 }
 

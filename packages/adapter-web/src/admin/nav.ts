@@ -2,8 +2,14 @@ import type { NavItem } from "../pages/signed-in-area.ts";
 
 /** The admin console's sections, in the nav's order (docs/admin.md, "The console"). */
 export const adminNav: readonly NavItem[] = [
-  { id: "users", label: "Users", href: "/admin/users" },
-  { id: "audit", label: "Audit log", href: "/admin/audit" },
+  { id: "users", label: "Users", href: "/admin/users", permission: "read_users" },
+  { id: "audit", label: "Audit log", href: "/admin/audit", permission: "read_audit" },
+  {
+    id: "maintenance",
+    label: "Status notice",
+    href: "/admin/maintenance-notice",
+    permission: "set_maintenance_notice",
+  },
 ];
 
 /** The admin console's one-shot notices: a key in the redirect, these words on the next page. */
@@ -16,4 +22,6 @@ export const adminNotices: Readonly<Record<string, string>> = {
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",
   user_deleted: "The account is deleted.",
+  notice_set: "The notice is on the status page (every instance shows it within a few seconds).",
+  notice_cleared: "The status page shows no notice now.",
 };

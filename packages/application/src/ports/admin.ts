@@ -1,4 +1,13 @@
-import type { ErrorCode, Result, Role, SecurityEvent, User, UserId, UserStatus } from "@superoauth/domain";
+import type {
+  ErrorCode,
+  MaintenanceNotice,
+  Result,
+  Role,
+  SecurityEvent,
+  User,
+  UserId,
+  UserStatus,
+} from "@superoauth/domain";
 
 /** An account as a guard sees it under the store's lock: the account, and the active admins of the service. */
 export interface GuardedAccount {
@@ -56,4 +65,15 @@ export interface ThirdPartyGrants {
 /** A user's data exports (issue 10): deleting the account removes them, records and files. */
 export interface UserExports {
   removeExportsOfUser(input: { userId: UserId }): Promise<void>;
+}
+
+/**
+ * The maintenance notice of the public status page, kept with the data so every instance shows
+ * the same one (docs/operations.md, "/ready and /status").
+ */
+export interface MaintenanceNotices {
+  /** The notice in force; null when there is none. */
+  current(): Promise<MaintenanceNotice | null>;
+  /** Puts `notice` in force instead of the one before; null clears it. */
+  replace(notice: MaintenanceNotice | null): Promise<void>;
 }

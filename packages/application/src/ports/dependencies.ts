@@ -1,5 +1,5 @@
 import type { LockoutPolicy, OAuthProviderId } from "@superoauth/domain";
-import type { AccountAdministration, ThirdPartyGrants, UserExports } from "./admin.ts";
+import type { AccountAdministration, MaintenanceNotices, ThirdPartyGrants, UserExports } from "./admin.ts";
 import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens } from "./apps.ts";
 import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
@@ -52,6 +52,8 @@ export interface Dependencies {
   readonly accountAdministration: AccountAdministration;
   readonly thirdPartyGrants: ThirdPartyGrants;
   readonly userExports: UserExports;
+  /** The status page's maintenance notice, shared by every instance. */
+  readonly maintenanceNotices: MaintenanceNotices;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

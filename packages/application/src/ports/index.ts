@@ -1,7 +1,13 @@
 // The ports the use cases need, one file per area with the records each port speaks in
 // (docs/architecture.md). `Dependencies` gathers them, with the tunables, for createUseCases.
 
-export type { AccountAdministration, GuardedAccount, ThirdPartyGrants, UserExports } from "./admin.ts";
+export type {
+  AccountAdministration,
+  GuardedAccount,
+  MaintenanceNotices,
+  ThirdPartyGrants,
+  UserExports,
+} from "./admin.ts";
 export type {
   AppAuthorization,
   AppAuthorizationRepository,

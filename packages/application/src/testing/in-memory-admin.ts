@@ -2,6 +2,7 @@ import {
   type ErrorCode,
   err,
   isActiveAdmin,
+  type MaintenanceNotice,
   ok,
   type Result,
   type Role,
@@ -10,7 +11,13 @@ import {
   type UserId,
   type UserStatus,
 } from "@superoauth/domain";
-import type { AccountAdministration, GuardedAccount, ThirdPartyGrants, UserExports } from "../ports/index.ts";
+import type {
+  AccountAdministration,
+  GuardedAccount,
+  MaintenanceNotices,
+  ThirdPartyGrants,
+  UserExports,
+} from "../ports/index.ts";
 import type {
   InMemorySecurityEventLog,
   InMemorySessionRepository,
@@ -130,5 +137,16 @@ export class InMemoryUserExports implements UserExports {
   readonly usersWithExports = new Set<UserId>();
   async removeExportsOfUser(input: { userId: UserId }): Promise<void> {
     this.usersWithExports.delete(input.userId);
+  }
+}
+
+/** The maintenance notice in a field. */
+export class InMemoryMaintenanceNotices implements MaintenanceNotices {
+  #notice: MaintenanceNotice | null = null;
+  async current(): Promise<MaintenanceNotice | null> {
+    return this.#notice;
+  }
+  async replace(notice: MaintenanceNotice | null): Promise<void> {
+    this.#notice = notice;
   }
 }

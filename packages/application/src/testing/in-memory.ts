@@ -34,6 +34,7 @@ import type {
 } from "../ports/index.ts";
 import {
   InMemoryAccountAdministration,
+  InMemoryMaintenanceNotices,
   InMemoryThirdPartyGrants,
   InMemoryUserExports,
 } from "./in-memory-admin.ts";
@@ -523,6 +524,7 @@ export function createInMemoryDependencies(
   accountAdministration: InMemoryAccountAdministration;
   thirdPartyGrants: InMemoryThirdPartyGrants;
   userExports: InMemoryUserExports;
+  maintenanceNotices: InMemoryMaintenanceNotices;
 } {
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
@@ -542,6 +544,7 @@ export function createInMemoryDependencies(
     accountAdministration: new InMemoryAccountAdministration(stores),
     thirdPartyGrants: new InMemoryThirdPartyGrants(),
     userExports: new InMemoryUserExports(),
+    maintenanceNotices: new InMemoryMaintenanceNotices(),
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),

@@ -56,6 +56,7 @@ export {
 } from "./in-memory-two-factor.ts";
 export { linkedProviderRepositoryContract } from "./linked-provider-repository.contract.ts";
 export { lockoutRepositoryContract } from "./lockout-repository.contract.ts";
+export { maintenanceNoticesContract } from "./maintenance-notices.contract.ts";
 export { oauthFlowRepositoryContract } from "./oauth-flow-repository.contract.ts";
 export { oidcModelStoreContract } from "./oidc-model-store.contract.ts";
 export { RecordingObserver } from "./recording-observer.ts";
