@@ -14,6 +14,7 @@ import {
   cachedCheck,
   createHostedProviderTrips,
   createMetrics,
+  currentRequestId,
   type DependencyCheck,
   type HttpApp,
 } from "@superoauth/adapter-http";
@@ -95,8 +96,9 @@ export async function composeService(
 ): Promise<Service> {
   // DEBUG=superoauth:<area> raises that area's logger to debug (docs/operations.md).
   const debug = debugAreasOf(config.observability.debug);
+  // The areas whose lines are written away from a request's own logger carry its id (reqId).
   const areaLogger = (area: DebugArea) =>
-    logger === undefined ? undefined : componentLogger(logger, area, debug);
+    logger === undefined ? undefined : componentLogger(logger, area, debug, currentRequestId);
   const dbLogger = debug.has("db") ? areaLogger("db") : undefined;
   const metrics = config.observability.metricsEnabled ? createMetrics() : undefined;
   const storage = await openStorage({
@@ -165,7 +167,9 @@ export async function composeService(
       oauthProviders: createOAuthProviderGateways({
         providers: config.oauth.providers,
         timeoutMs: config.oauth.httpTimeoutMs,
-        ...(logger === undefined ? {} : { logger: componentLogger(logger, "oauth", debug) }),
+        ...(logger === undefined
+          ? {}
+          : { logger: componentLogger(logger, "oauth", debug, currentRequestId) }),
       }),
       linkedProviders: storage.linkedProviders,
       oauthFlows: storage.oauthFlows,

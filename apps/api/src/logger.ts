@@ -64,10 +64,26 @@ export function debugAreasOf(debug: string | undefined): ReadonlySet<DebugArea> 
 /**
  * The logger of one area: its lines say `component`, and it writes debug lines when DEBUG names
  * the area, whatever LOG_LEVEL says (createLogger lets debug lines through then). Redaction is the
- * root logger's, so it holds for debug lines too.
+ * root logger's, so it holds for debug lines too. With `requestId` (the id of the request whose
+ * work is running, if any), each line written during a request carries it as `reqId`, as the
+ * request's own lines do, so `pnpm logs --request-id` finds them all.
  */
-export function componentLogger(root: Logger, area: DebugArea, debug: ReadonlySet<DebugArea>): Logger {
-  return root.child({ component: area }, debug.has(area) ? { level: "debug" } : {});
+export function componentLogger(
+  root: Logger,
+  area: DebugArea,
+  debug: ReadonlySet<DebugArea>,
+  requestId?: () => string | undefined,
+): Logger {
+  const options: pino.ChildLoggerOptions = debug.has(area) ? { level: "debug" } : {};
+  if (requestId !== undefined) {
+    options.formatters = {
+      log: (line) => {
+        const id = requestId();
+        return id === undefined || "reqId" in line ? line : { reqId: id, ...line };
+      },
+    };
+  }
+  return root.child({ component: area }, options);
 }
 
 /**

@@ -186,6 +186,11 @@ describe("DEBUG areas in the composed service", () => {
     const debugLines = lines.filter((line) => line.level === 20);
     const queries = debugLines.filter((line) => line.component === "db" && line.msg === "query");
     expect(queries.some((line) => /insert into [`"]?users[`"]?/i.test(String(line.sql)))).toBe(true);
+    // The statements a request ran carry its id, as its own lines do (pnpm logs --request-id).
+    const registerId = registered.headers["x-request-id"];
+    const inserted = queries.find((line) => /insert into [`"]?users[`"]?/i.test(String(line.sql)));
+    expect(inserted?.reqId).toBe(registerId);
+    expect(lines.some((line) => line.reqId === registerId && line.msg === "request completed")).toBe(true);
     const headerLines = debugLines.filter(
       (line) => line.component === "http" && line.msg === "request headers",
     );

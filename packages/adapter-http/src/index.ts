@@ -16,4 +16,5 @@ export { createMetrics } from "./metrics.ts";
 export { pingRedisServer } from "./ping-redis.ts";
 export { createHostedProviderTrips } from "./provider-trips.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
+export { currentRequestId } from "./request-id.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";

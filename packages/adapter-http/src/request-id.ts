@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { compile } from "@fastify/proxy-addr";
@@ -45,13 +46,26 @@ export function requestIdGenerator(trustProxy: TrustProxy): (request: IncomingMe
   };
 }
 
+/** The id of the request whose work is running, across its awaits (the rest of onRequest on). */
+const requestIds = new AsyncLocalStorage<string>();
+
+/**
+ * The id of the request being handled, for log lines written away from its logger (the database's
+ * statements, mail, calls to providers); undefined outside a request (a background job, start-up).
+ */
+export function currentRequestId(): string | undefined {
+  return requestIds.getStore();
+}
+
 /**
  * Every response says its request's id in X-Request-Id, also those another adapter writes to the
  * raw response (set on it first thing) and the router's refusals (set again as the reply is sent).
+ * From its first hook on, the request's work runs with its id at hand (currentRequestId).
  */
 export function echoRequestIds(app: FastifyInstance): void {
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.raw.setHeader(requestIdHeader, request.id);
+    requestIds.run(request.id, done);
   });
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header(requestIdHeader, request.id);
