@@ -38,6 +38,11 @@ export interface HttpAppOptions {
   readonly rateLimit: RateLimitSettings;
   /** Take the client IP from X-Forwarded-For (only behind proxies you control). */
   readonly trustProxy: TrustProxy;
+  /**
+   * Keep each request's id at hand while its work runs (currentRequestId), for log lines written
+   * away from its logger; off by default, as it costs every request a little.
+   */
+  readonly requestContext?: boolean;
   /** Readiness: is the database reachable? (/ready's `database` check) */
   readonly checkReadiness: () => Promise<boolean>;
   /**
@@ -115,7 +120,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   if (options.apiDocs !== undefined) await describeAPI(app, options.apiDocs);
   app.decorateRequest("auth", null);
 
-  echoRequestIds(app);
+  echoRequestIds(app, { keepContext: options.requestContext === true });
   logRequestHeaders(app);
   if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
