@@ -97,6 +97,12 @@ beforeAll(async () => {
       linkedAt: clock.now(),
     });
     expect(linked.ok).toBe(true);
+    // The status page's maintenance notice (one row), as an admin sets it.
+    await service.storage.maintenanceNotices.replace({
+      message: "Moving to MySQL tonight",
+      setAt: clock.now(),
+      setBy: alice.json().data.user.id as UserId,
+    });
     expect((await post(service, "/auth/forgot-password", { email: "alice@example.com" })).statusCode).toBe(
       200,
     );
@@ -136,8 +142,9 @@ describe("pnpm db:copy from SQLite to MySQL", () => {
     expect(copied.stdout).toMatch(/^ {2}backup_codes +10$/m);
     expect(copied.stdout).toMatch(/^ {2}linked_providers +1$/m);
     expect(copied.stdout).toMatch(/^ {2}email_tokens +3$/m);
+    expect(copied.stdout).toMatch(/^ {2}maintenance_notices +1$/m);
     expect(copied.stdout).toMatch(
-      /Copied \d+ row\(s\) in 18 tables; the source and the target hold the same counts\./,
+      /Copied \d+ row\(s\) in 19 tables; the source and the target hold the same counts\./,
     );
     const source = await contents(sqliteURL);
     expect(await contents(mysql.url)).toEqual(source);
