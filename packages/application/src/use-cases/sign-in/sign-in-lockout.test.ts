@@ -75,7 +75,11 @@ describe("lockout after repeated failed sign-ins", () => {
     const { deps, logIn, failTimes } = await setUp();
     await failTimes(5, attacker);
     deps.clock.advance(30 * minute - 1000);
-    expect(await logIn(attacker)).toMatchObject({ error: "ACCOUNT_LOCKED", retryAfterSeconds: 1 });
+    expect(await logIn(attacker)).toMatchObject({
+      error: "ACCOUNT_LOCKED",
+      retryAfterSeconds: 1,
+      message: expect.stringMatching(/try again in 1 minute or reset/),
+    });
     deps.clock.advance(1000);
     expect((await logIn(attacker)).ok).toBe(true);
   });
