@@ -299,7 +299,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         if (details === null) return expired(reply);
         const { form, answer } = await steps.signUp(request, reply);
         if (!answer.ok) return renderSignUp(request, reply, { details, form, status: answer.status });
-        if (options.requireEmailVerification) {
+        if ("awaitingVerification" in answer.value) {
           // The account exists, but it may sign in only once its address is verified.
           return sendPage(reply, {
             html: views.page("notice", {

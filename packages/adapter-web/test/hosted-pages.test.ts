@@ -1,4 +1,5 @@
 import { enableTwoFactorFor } from "@superoauth/application/testing";
+import type { Email, UserId } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
@@ -304,7 +305,9 @@ describe("the sign-up page", () => {
   });
 
   it("ends with the verification notice when addresses must be verified first", async () => {
-    const { browser, interactions } = await withAccount({ settings: { requireEmailVerification: true } });
+    const { browser, interactions, deps } = await withAccount({
+      settings: { requireEmailVerification: true },
+    });
     const response = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
       nickname: "grace",
       email: "grace@example.com",
@@ -314,6 +317,12 @@ describe("the sign-up page", () => {
     expect(response.body).toContain("We sent a verification link to grace@example.com");
     expect(interactions.finished).toEqual([]);
     expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
+    // No session is opened that no one would hold (it would be listed among the person's).
+    const grace = await deps.users.findUserByEmail("grace@example.com" as Email);
+    expect(grace).not.toBeNull();
+    expect(
+      await deps.sessions.listLiveSessionsOfUser({ userId: grace?.id as UserId, usedSince: new Date(0) }),
+    ).toEqual([]);
   });
 });
 

@@ -53,7 +53,10 @@ import { logOutEverywhere } from "./use-cases/sessions/log-out-everywhere.ts";
 import { refreshSession } from "./use-cases/sessions/refresh-session.ts";
 import { revokeSession } from "./use-cases/sessions/revoke-session.ts";
 import { logInWithPassword } from "./use-cases/sign-in/log-in-with-password.ts";
-import { registerWithPassword } from "./use-cases/sign-in/register-with-password.ts";
+import {
+  registerAwaitingVerification,
+  registerWithPassword,
+} from "./use-cases/sign-in/register-with-password.ts";
 import { observeSignIn } from "./use-cases/sign-in/steps/observe-sign-in.ts";
 import { verifyTwoFactorLogin } from "./use-cases/sign-in/verify-two-factor-login.ts";
 import { createCodeVerifier } from "./use-cases/social/create-code-verifier.ts";
@@ -75,6 +78,7 @@ type Bound<F> = F extends (deps: Dependencies, input: infer I) => infer O ? (inp
 /** The use cases bound to their dependencies: what the HTTP adapter calls. */
 export interface UseCases {
   readonly registerWithPassword: Bound<typeof registerWithPassword>;
+  readonly registerAwaitingVerification: Bound<typeof registerAwaitingVerification>;
   readonly logInWithPassword: Bound<typeof logInWithPassword>;
   readonly authenticateAccessToken: Bound<typeof authenticateAccessToken>;
   readonly authenticateCaller: Bound<typeof authenticateCaller>;
@@ -149,6 +153,7 @@ export interface UseCases {
 export function createUseCases(deps: Dependencies): UseCases {
   return {
     registerWithPassword: (input) => registerWithPassword(deps, input),
+    registerAwaitingVerification: (input) => registerAwaitingVerification(deps, input),
     logInWithPassword: async (input) => observeSignIn(deps, "password", await logInWithPassword(deps, input)),
     authenticateAccessToken: (input) => authenticateAccessToken(deps, input),
     authenticateCaller: (input) => authenticateCaller(deps, input),

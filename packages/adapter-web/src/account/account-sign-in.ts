@@ -184,7 +184,7 @@ export function accountSignIn(
   kit.post(app, "/sign-up", "register", async (request, reply) => {
     const { form, answer } = await steps.signUp(request, reply);
     if (!answer.ok) return renderSignUp(request, reply, { form, status: answer.status });
-    if (options.requireEmailVerification) {
+    if ("awaitingVerification" in answer.value) {
       // The account exists, but it may sign in only once its address is verified.
       return kit.sendPage(reply, {
         html: kit.views.page("notice", {

@@ -1,4 +1,4 @@
-import type { SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
+import type { AwaitingVerification, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { signInClients } from "../client.ts";
@@ -159,7 +159,12 @@ export interface SignUpForm {
  * The sign-in steps every sign-in page runs (the interaction's and the account center's): the
  * password form and the second-factor form, through the same use cases and device cookie.
  */
-export function signInSteps(input: { useCases: UseCases; cookies: CookieSettings }) {
+export function signInSteps(input: {
+  useCases: UseCases;
+  cookies: CookieSettings;
+  /** REQUIRE_EMAIL_VERIFICATION: a sign-up opens no session; the address is verified first. */
+  requireEmailVerification: boolean;
+}) {
   const { useCases } = input;
   const signInClientOf = signInClients(input.cookies);
   // The PKCE verifier of a social sign-in started from a page, until the trip comes back (one at a time).
@@ -251,20 +256,27 @@ export function signInSteps(input: { useCases: UseCases; cookies: CookieSettings
       // The API's words for a bad login code speak to developers (code_verifier); ours to people.
       return failedStep(reply, result.error === "INVALID_LOGIN_CODE" ? { error: result.error } : result);
     },
-    /** The sign-up form (fields `nickname`, `email`, `password`): a new account, signed in unless it must verify its address. */
+    /**
+     * The sign-up form (fields `nickname`, `email`, `password`): a new account, signed in, or, when
+     * it must verify its address first, without a session until it has.
+     */
     async signUp(
       request: FastifyRequest,
       reply: FastifyReply,
-    ): Promise<{ form: SignUpForm; answer: StepAnswer<SignedIn> }> {
+    ): Promise<{ form: SignUpForm; answer: StepAnswer<SignedIn | AwaitingVerification> }> {
       const values = {
         nickname: field(request.body, "nickname", 64),
         email: field(request.body, "email", 254),
       };
-      const result = await useCases.registerWithPassword({
+      const signUp = {
         ...values,
         password: field(request.body, "password", 1024),
         client: signInClientOf(request, reply),
-      });
+      };
+      const result: Awaited<ReturnType<UseCases["registerWithPassword" | "registerAwaitingVerification"]>> =
+        input.requireEmailVerification
+          ? await useCases.registerAwaitingVerification(signUp)
+          : await useCases.registerWithPassword(signUp);
       if (result.ok) return { form: { values, errors: {}, error: null }, answer: result };
       const failed = failedStep(reply, result);
       const target = result.error === "USER_EXISTS" ? "email" : fieldOfMessage(failed.message);

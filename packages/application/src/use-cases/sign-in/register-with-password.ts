@@ -1,15 +1,65 @@
-import { createUser, err, ok, parseEmail, parseNickname, type Result, type UserId } from "@superoauth/domain";
+import {
+  createUser,
+  err,
+  ok,
+  parseEmail,
+  parseNickname,
+  type Result,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
 import { sendVerificationMail } from "../email-verification/steps/send-verification-mail.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../sessions/steps/start-session.ts";
 import { recordSuccessfulSignIn } from "./steps/sign-in-lockout.ts";
 
+type SignUpInput = { email: string; password: string; nickname: string; client: ClientInfo };
+type SignUpRefusal = "VALIDATION_ERROR" | "USER_EXISTS";
+
 /** Creates an account with an email and password and signs it in. */
 export async function registerWithPassword(
   deps: Dependencies,
-  input: { email: string; password: string; nickname: string; client: ClientInfo },
-): Promise<Result<SignedIn, "VALIDATION_ERROR" | "USER_EXISTS">> {
+  input: SignUpInput,
+): Promise<Result<SignedIn, SignUpRefusal>> {
+  const created = await createPasswordAccount(deps, input);
+  if (!created.ok) return created;
+  const user = created.value;
+  const signedIn = await startSession(deps, {
+    user,
+    client: input.client,
+    now: user.createdAt,
+    authenticationMethods: ["pwd"],
+  });
+  return ok(signedIn);
+}
+
+/** A new account that may sign in only once its address is verified: no session is opened. */
+export interface AwaitingVerification {
+  readonly user: User;
+  readonly awaitingVerification: true;
+}
+
+/**
+ * The sign-up of a page when REQUIRE_EMAIL_VERIFICATION is on: the account and its verification
+ * mail, and no session, since the person may not sign in until the address is verified (a session
+ * opened here would be held by no one, yet listed among theirs). The API's register keeps its
+ * contract (201 with tokens) whatever the setting.
+ */
+export async function registerAwaitingVerification(
+  deps: Dependencies,
+  input: SignUpInput,
+): Promise<Result<AwaitingVerification, SignUpRefusal>> {
+  const created = await createPasswordAccount(deps, input);
+  if (!created.ok) return created;
+  return ok({ user: created.value, awaitingVerification: true });
+}
+
+/** The account itself: the checks, the hash, the row, the verification mail; the device becomes known. */
+async function createPasswordAccount(
+  deps: Dependencies,
+  input: SignUpInput,
+): Promise<Result<User, SignUpRefusal>> {
   const email = parseEmail(input.email);
   if (!email.ok) return email;
   const nickname = parseNickname(input.nickname);
@@ -32,14 +82,8 @@ export async function registerWithPassword(
   const inserted = await deps.users.insertUser(user);
   if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
   await sendVerificationMail(deps, { user, now });
-  const signedIn = await startSession(deps, {
-    user,
-    client: input.client,
-    now,
-    authenticationMethods: ["pwd"],
-  });
   // Signing up is the account's first sign-in: its device and network become known, so signing in
-  // again from them is not reported as new (ADR 0016).
+  // from them is not reported as new (ADR 0016).
   await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client: input.client });
-  return ok(signedIn);
+  return ok(user);
 }

@@ -4,6 +4,7 @@ import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
+import { registerAwaitingVerification } from "./register-with-password.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
@@ -42,5 +43,40 @@ describe("REQUIRE_EMAIL_VERIFICATION", () => {
     await registerAccount(deps);
     await verifyEmail(deps, { token: tokenFromMail(deps.mailer.sent[0] ?? { text: "" }) });
     expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("a page's sign-up (registerAwaitingVerification) makes the account and mails the link, and opens no session", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    const created = await registerAwaitingVerification(deps, {
+      email: "grace@example.com",
+      password: strongPassword,
+      nickname: "grace",
+      client: { userAgent: "vitest", ip: "127.0.0.1" },
+    });
+    expect(created).toMatchObject({ ok: true, value: { awaitingVerification: true } });
+    if (!created.ok) return;
+    expect(
+      await deps.sessions.listLiveSessionsOfUser({ userId: created.value.user.id, usedSince: new Date(0) }),
+    ).toEqual([]);
+    expect(deps.mailer.sentTo("grace@example.com")).toHaveLength(1);
+    expect(
+      await registerAwaitingVerification(deps, {
+        email: "grace@example.com",
+        password: strongPassword,
+        nickname: "grace2",
+        client: {},
+      }),
+    ).toMatchObject({ ok: false, error: "USER_EXISTS" });
+    // Once verified, the account signs in; from the device it signed up on, no "new sign-in" notice.
+    await verifyEmail(deps, {
+      token: tokenFromMail(deps.mailer.sentTo("grace@example.com")[0] ?? { text: "" }),
+    });
+    const signedIn = await logInWithPassword(deps, {
+      email: "grace@example.com",
+      password: strongPassword,
+      client: { userAgent: "vitest", ip: "127.0.0.1" },
+    });
+    expect(signedIn.ok).toBe(true);
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("new_device_sign_in");
   });
 });
