@@ -71,7 +71,7 @@ import { disableTwoFactor } from "./use-cases/two-factor/disable-two-factor.ts";
 import { enableTwoFactor } from "./use-cases/two-factor/enable-two-factor.ts";
 import { getTwoFactorStatus } from "./use-cases/two-factor/get-two-factor-status.ts";
 import { regenerateBackupCodes } from "./use-cases/two-factor/regenerate-backup-codes.ts";
-import { setUpTwoFactor } from "./use-cases/two-factor/set-up-two-factor.ts";
+import { findPendingTwoFactorSetup, setUpTwoFactor } from "./use-cases/two-factor/set-up-two-factor.ts";
 
 type Bound<F> = F extends (deps: Dependencies, input: infer I) => infer O ? (input: I) => O : never;
 
@@ -89,6 +89,7 @@ export interface UseCases {
   readonly logOutEverywhere: Bound<typeof logOutEverywhere>;
   readonly setPassword: Bound<typeof setPassword>;
   readonly setUpTwoFactor: Bound<typeof setUpTwoFactor>;
+  readonly findPendingTwoFactorSetup: Bound<typeof findPendingTwoFactorSetup>;
   readonly enableTwoFactor: Bound<typeof enableTwoFactor>;
   readonly verifyTwoFactorLogin: Bound<typeof verifyTwoFactorLogin>;
   readonly disableTwoFactor: Bound<typeof disableTwoFactor>;
@@ -164,6 +165,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     logOutEverywhere: (input) => logOutEverywhere(deps, input),
     setPassword: (input) => setPassword(deps, input),
     setUpTwoFactor: (input) => setUpTwoFactor(deps, input),
+    findPendingTwoFactorSetup: (input) => findPendingTwoFactorSetup(deps, input),
     enableTwoFactor: (input) => enableTwoFactor(deps, input),
     verifyTwoFactorLogin: async (input) =>
       observeSignIn(

@@ -193,9 +193,6 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   accountDeletionPages(app, kit, area, options);
 }
 
-/** The longest QR code data URL a setup form carries back (a PNG of an otpauth URL is a few kB; the form body limit is 16 kB). */
-const maxQRCodeLength = 12 * 1024;
-
 /** `/account/two-factor`: status, setup (QR code, manual key, confirm), backup codes, disable. */
 function accountTwoFactorPages(
   app: FastifyInstance,
@@ -239,19 +236,6 @@ function accountTwoFactorPages(
       { status: input.status ?? 200 },
     );
 
-  /**
-   * The setup the "Turn on" form was shown with, carried back in its hidden fields (the pending key
-   * is not readable again server-side), or null when absent or malformed: a base32 key and an
-   * image data URL, shown to the same person only, escaped.
-   */
-  const setupShownIn = (page: PageContext) => {
-    const secret = page.form("setup_secret", 128);
-    const qrCode = page.form("setup_qr_code", maxQRCodeLength);
-    return /^[A-Z2-7]+$/.test(secret) && qrCode.startsWith("data:image/") && qrCode.length < maxQRCodeLength
-      ? { secret, qrCode }
-      : null;
-  };
-
   /** The session, the form's TOTP code (spaces dropped) and the client: what the code-proved changes take. */
   const withCode = (page: PageContext) => ({
     session: page.signedIn.session,
@@ -268,7 +252,7 @@ function accountTwoFactorPages(
       const { status, message } = page.failure(result);
       return renderStatus(page, { error: message, status });
     }
-    // Shown in this POST's answer only (no-store), and carried in its form's fields: never in a URL or a cookie.
+    // Shown in this POST's answer only (no-store): never in a URL or a cookie.
     return renderConfirmSetup(page, { setup: { secret: result.value.secret, qrCode: result.value.qrCode } });
   });
 
@@ -278,8 +262,9 @@ function accountTwoFactorPages(
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
       if (result.error === "INVALID_TWO_FACTOR_CODE") {
-        // The pending key stays: the person tries again, the key and QR code still there to check.
-        return renderConfirmSetup(page, { setup: setupShownIn(page), error: message, status });
+        // The pending key stays: the person tries again, its key and QR code shown again to check.
+        const setup = await useCases.findPendingTwoFactorSetup({ session: page.signedIn.session });
+        return renderConfirmSetup(page, { setup, error: message, status });
       }
       return renderStatus(page, { error: message, status });
     }

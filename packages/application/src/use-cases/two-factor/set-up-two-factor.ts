@@ -33,8 +33,36 @@ export async function setUpTwoFactor(
     now: deps.clock.now(),
   });
   if (saved === "already-enabled") return alreadyEnabled();
-  const otpauthURL = deps.totp.createOtpauthURL({ secret, accountName: user.email });
-  return ok({ secret, otpauthURL, qrCode: await deps.totp.renderQRCode(otpauthURL) });
+  return ok(await presentSetup(deps, { secret, accountName: user.email }));
+}
+
+/**
+ * The setup still waiting for its first code, shown again (after a mistyped code, the person checks
+ * the key they typed): the pending factor's secret, decrypted, as `setUpTwoFactor` showed it; null
+ * when there is no pending factor (none, or already enabled).
+ */
+export async function findPendingTwoFactorSetup(
+  deps: Dependencies,
+  input: { session: Session },
+): Promise<TwoFactorSetup | null> {
+  const factor = await deps.twoFactor.findTOTPFactor(input.session.userId);
+  if (factor?.status !== "pending") return null;
+  const user = await deps.users.findUserById(input.session.userId);
+  if (user === null) return null;
+  const secret = deps.secretCipher.decryptSecret({
+    ciphertext: factor.encryptedSecret,
+    associatedData: user.id,
+  });
+  return presentSetup(deps, { secret, accountName: user.email });
+}
+
+/** What an authenticator app is shown of a secret: as text, as an otpauth URI and as its QR code. */
+async function presentSetup(
+  deps: Pick<Dependencies, "totp">,
+  input: { secret: string; accountName: string },
+): Promise<TwoFactorSetup> {
+  const otpauthURL = deps.totp.createOtpauthURL(input);
+  return { secret: input.secret, otpauthURL, qrCode: await deps.totp.renderQRCode(otpauthURL) };
 }
 
 function alreadyEnabled() {
