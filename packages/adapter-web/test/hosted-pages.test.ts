@@ -1,11 +1,10 @@
 import { enableTwoFactorFor } from "@superoauth/application/testing";
-import type { Email, UserId } from "@superoauth/domain";
+import { durationInWords, type Email, type UserId } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName, type Interactions } from "../src/index.ts";
-import { durationInWords } from "../src/pages/page-kit.ts";
 import type { FakeInteractions } from "../src/testing.ts";
 import {
   Browser,

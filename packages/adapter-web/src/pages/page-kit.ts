@@ -1,5 +1,6 @@
 import formbody from "@fastify/formbody";
 import { OverloadedError, StorageUnavailableError } from "@superoauth/application";
+import { durationInWords } from "@superoauth/domain";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { loadPageAssets, type PageAssets } from "../assets.ts";
 import type { CookieSettings } from "../cookies.ts";
@@ -54,14 +55,6 @@ export interface PageKit {
 }
 
 type FormBody = Record<string, unknown>;
-
-/** A wait in words: "N seconds" under a minute ("1 second"), else whole minutes rounded up ("15 minutes"). */
-export function durationInWords(seconds: number): string {
-  const whole = Math.max(1, Math.ceil(seconds));
-  if (whole < 60) return whole === 1 ? "1 second" : `${whole} seconds`;
-  const minutes = Math.ceil(whole / 60);
-  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
-}
 
 /** A form field cut to at most `max` characters; "" when absent or not text. */
 export function field(body: unknown, name: string, max: number): string {

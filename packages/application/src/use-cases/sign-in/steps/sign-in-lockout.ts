@@ -1,5 +1,6 @@
 import {
   accountWideSource,
+  durationInWords,
   knownSourceLifetimeMs,
   type LoginAttemptReservation,
   type LoginFailures,
@@ -125,11 +126,11 @@ export async function proveWithinLockout(
   if (reservation === undefined) throw new Error("updateLoginFailures did not call update");
   if (reservation.locked) {
     const retryAfterSeconds = secondsUntil(reservation.until, reservedAt);
-    const minutesLeft = Math.ceil(retryAfterSeconds / 60);
     return {
       ok: false,
       error: "ACCOUNT_LOCKED",
-      message: `Too many failed sign-in attempts; try again in ${minutesLeft} ${minutesLeft === 1 ? "minute" : "minutes"} or reset your password`,
+      // In whole minutes, as a lock lasts minutes.
+      message: `Too many failed sign-in attempts; try again in ${durationInWords(Math.ceil(retryAfterSeconds / 60) * 60)} or reset your password`,
       retryAfterSeconds,
     };
   }
