@@ -105,6 +105,8 @@ export async function composeService(
     url: config.databaseURL,
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
+    // SQLite's checkpoints (the log copied into the file, and its fsync) off the event loop: ADR 0040.
+    checkpointOnThread: true,
     ...(dbLogger === undefined ? {} : { onQuery: (query) => dbLogger.debug(query, "query") }),
   });
   let metricsApp: HttpApp | undefined;

@@ -112,6 +112,12 @@ export interface StorageOptions {
    * (password hashes, token hashes, emails), and how long it took.
    */
   readonly onQuery?: (query: ExecutedQuery) => void;
+  /**
+   * SQLite: copy the write-ahead log into the database on a thread of its own rather than on the
+   * event loop within a commit (ADR 0040). For the service; tools that run a few statements and
+   * exit keep SQLite's default. Default false.
+   */
+  readonly checkpointOnThread?: boolean;
 }
 
 /** One statement the storage ran, as onQuery is told of it. */
@@ -197,6 +203,7 @@ function openSQLiteStorage(options: StorageOptions): Storage {
     dialect: createGuardedSQLiteDialect({
       path,
       ...(options.connectTimeoutMs === undefined ? {} : { busyTimeoutMs: options.connectTimeoutMs }),
+      ...(options.checkpointOnThread === undefined ? {} : { checkpointOnThread: options.checkpointOnThread }),
     }),
   });
   return assembleStorage({

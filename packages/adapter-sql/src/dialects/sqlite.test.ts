@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -13,6 +13,7 @@ import {
   sqliteSQLDialect,
   sqliteVersion,
 } from "./sqlite.ts";
+import { fallbackAutoCheckpointPages, startSQLiteCheckpointer } from "./sqlite-checkpointer.ts";
 
 interface TestDatabase {
   accounts: {
@@ -24,6 +25,8 @@ interface TestDatabase {
     locked_until: Date | null;
   };
   notes: { id: Generated<number>; account_id: number; body: string };
+  /** The checkpoint tests' table (ADR 0040). */
+  blobs: { id: number; body: string };
 }
 
 const opened: Kysely<TestDatabase>[] = [];
@@ -452,5 +455,92 @@ describe("createSQLiteDialect", () => {
       { email: "holder@example.com" },
       { email: "waiter@example.com" },
     ]);
+  });
+});
+
+function open(path: string, checkpointOnThread: boolean): Kysely<TestDatabase> {
+  const db = new Kysely<TestDatabase>({ dialect: createSQLiteDialect({ path, checkpointOnThread }) });
+  opened.push(db);
+  return db;
+}
+
+/** About 300 pages of 4 KiB: under SQLite's own automatic checkpoint (1,000 pages). */
+async function writeRows(db: Kysely<TestDatabase>): Promise<void> {
+  await sql`CREATE TABLE blobs (id integer PRIMARY KEY, body text NOT NULL)`.execute(db);
+  for (let id = 1; id <= 300; id++) {
+    await db
+      .insertInto("blobs")
+      .values({ id, body: "x".repeat(3500) })
+      .execute();
+  }
+}
+
+/** The database file itself (not its write-ahead log) holds the rows once a checkpoint copied them. */
+async function fileHoldsRows(path: string, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (statSync(path).size >= 300 * 3500) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function autoCheckpointPages(db: Kysely<TestDatabase>): Promise<number> {
+  const { rows } = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db);
+  return Number(rows[0]?.wal_autocheckpoint);
+}
+
+describe("SQLite checkpoints on a thread of their own (ADR 0040)", () => {
+  it("copies committed pages into the database file while the service's connection only commits", async () => {
+    const path = join(temporaryFolder(), "service.sqlite");
+    const db = open(path, true);
+    await writeRows(db);
+    // The service's connection checkpoints only past the fallback, far above what was written.
+    expect(await autoCheckpointPages(db)).toBe(fallbackAutoCheckpointPages);
+    expect(await fileHoldsRows(path, 3000)).toBe(true);
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM blobs`.execute(db);
+    expect(Number(rows[0]?.n)).toBe(300);
+  });
+
+  it("without it, SQLite's default: the rows stay in the log until 1,000 pages (the control)", async () => {
+    const path = join(temporaryFolder(), "tool.sqlite");
+    const db = open(path, false);
+    await writeRows(db);
+    expect(await autoCheckpointPages(db)).toBe(1000);
+    expect(await fileHoldsRows(path, 600)).toBe(false);
+  });
+
+  it("stops with the connection: its last checkpoint leaves the rows in the file, and the thread ends", async () => {
+    const path = join(temporaryFolder(), "stopped.sqlite");
+    const db = open(path, true);
+    await writeRows(db);
+    await db.destroy();
+    opened.splice(opened.indexOf(db), 1);
+    expect(statSync(path).size).toBeGreaterThanOrEqual(300 * 3500);
+    // Reopened without the thread, the rows are all there.
+    const again = open(path, false);
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM blobs`.execute(again);
+    expect(Number(rows[0]?.n)).toBe(300);
+  });
+
+  it("is not started for an in-memory database (no log to copy)", async () => {
+    const db = open(":memory:", true);
+    const { rows } = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db);
+    expect(rows[0]?.journal_mode).toBe("memory");
+    expect(await autoCheckpointPages(db)).toBe(1000);
+  });
+
+  it("refuses to start on a file it cannot open, and can be stopped twice", async () => {
+    const folder = temporaryFolder();
+    await expect(
+      startSQLiteCheckpointer({ path: join(folder, "missing-folder", "x.sqlite"), busyTimeoutMs: 100 }),
+    ).rejects.toThrow(/unable to open database file/);
+    const path = join(folder, "ok.sqlite");
+    const db = open(path, false);
+    await writeRows(db);
+    const checkpointer = await startSQLiteCheckpointer({ path, busyTimeoutMs: 100, intervalMs: 10 });
+    expect(await fileHoldsRows(path, 3000)).toBe(true);
+    await checkpointer.stop();
+    await checkpointer.stop();
   });
 });

@@ -15,6 +15,11 @@ import {
   sql,
 } from "kysely";
 import type { SQLDialect } from "./dialect.ts";
+import {
+  fallbackAutoCheckpointPages,
+  type SQLiteCheckpointer,
+  startSQLiteCheckpointer,
+} from "./sqlite-checkpointer.ts";
 
 /**
  * A Kysely dialect over Node's built-in `node:sqlite` (`DatabaseSync`): no native build, nothing
@@ -33,6 +38,12 @@ export interface SQLiteDialectOptions {
    * Default: names ending in `_at` or `_until` (every datetime column of our migrations).
    */
   readonly isDateColumn?: (column: string) => boolean;
+  /**
+   * Copy the write-ahead log into the database on a thread of its own (sqlite-checkpointer.ts)
+   * instead of within a commit on the event loop every 1,000 pages, as SQLite does by default. For
+   * a long-running service (ADR 0040); a file database only. Default false.
+   */
+  readonly checkpointOnThread?: boolean;
 }
 
 const defaultBusyTimeoutMs = 5000;
@@ -78,6 +89,7 @@ class NodeSQLiteDriver implements Driver {
   readonly #options: SQLiteDialectOptions;
   #database: DatabaseSync | undefined;
   #connection: NodeSQLiteConnection | undefined;
+  #checkpointer: SQLiteCheckpointer | undefined;
   #held = false;
 
   constructor(options: SQLiteDialectOptions) {
@@ -113,6 +125,13 @@ class NodeSQLiteDriver implements Driver {
       // every commit for that last case; sessions and tokens lost to a power cut cost a sign-in, and
       // NORMAL is what SQLite recommends for WAL (https://www.sqlite.org/pragma.html#pragma_synchronous).
       database.exec("PRAGMA synchronous = NORMAL");
+      if (this.#options.checkpointOnThread === true && !inMemory) {
+        this.#checkpointer = await startSQLiteCheckpointer({
+          path,
+          busyTimeoutMs: this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs,
+        });
+        database.exec(`PRAGMA wal_autocheckpoint = ${integerPragma(fallbackAutoCheckpointPages)}`);
+      }
     } catch (error) {
       database.close();
       throw error;
@@ -158,6 +177,9 @@ class NodeSQLiteDriver implements Driver {
   }
 
   async destroy(): Promise<void> {
+    // Its last checkpoint runs before the service's connection closes (which checkpoints too).
+    await this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     this.#database?.close();
     this.#database = undefined;
     this.#connection = undefined;
