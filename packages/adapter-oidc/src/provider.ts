@@ -74,6 +74,13 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
 
   provider.use(async (ctx, next) => {
     await next();
+    if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
+      // A path or method the library does not serve (GET /oidc/token, /oidc/nope): the contract's
+      // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found".
+      ctx.status = 404;
+      ctx.body = { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` };
+      return;
+    }
     await afterRoute(ctx as KoaContextWithOIDC, options);
   });
 
@@ -82,6 +89,15 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     interactions: createInteractions({ provider, grants: options.grants }),
     issuer: options.issuer,
   };
+}
+
+/** No route of the library matched: it sets up `ctx.oidc` for each of its routes, and left the 404 empty. */
+function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {
+  return (
+    ctx.status === 404 &&
+    ctx.body == null &&
+    (ctx.oidc as KoaContextWithOIDC["oidc"] | undefined) === undefined
+  );
 }
 
 /** What we do once the library has answered: "last used" on our grants, and signing out of our own session. */

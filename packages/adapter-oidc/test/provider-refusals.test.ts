@@ -468,3 +468,26 @@ describe("device codes", () => {
     expect(pending).toMatchObject({ status: 400, body: { error: "authorization_pending" } });
   });
 });
+
+describe("a path or method the provider does not serve", () => {
+  it.each([
+    ["GET", "/oidc/token"],
+    ["GET", "/oidc/token/revocation"],
+    ["GET", "/oidc/nope"],
+  ])("%s %s: 404 with the contract's NOT_FOUND envelope, not plain text", async (method, path) => {
+    const response = await fetch(`${server().issuer}${path}`, { method });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await response.json()).toEqual({
+      success: false,
+      error: "NOT_FOUND",
+      message: `Route ${method} ${path} not found`,
+    });
+  });
+
+  it("a route it serves still answers in the protocol's own shape (userinfo without a token)", async () => {
+    const response = await fetch(`${server().issuer}/oidc/me`);
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({ error: "invalid_token" });
+  });
+});
