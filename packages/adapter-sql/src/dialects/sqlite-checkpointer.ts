@@ -70,7 +70,8 @@ export async function startSQLiteCheckpointer(input: {
     stdout: false,
     stderr: false,
   });
-  const exited = once(worker, "exit");
+  // Not events.once: that would reject on an "error" event, unawaited until stop().
+  const exited = new Promise<void>((resolveExit) => worker.once("exit", () => resolveExit()));
   // An exit before "started" (the file cannot be opened) rejects; an error event does too.
   await Promise.race([
     once(worker, "message"),
@@ -78,6 +79,9 @@ export async function startSQLiteCheckpointer(input: {
       throw new Error(`The SQLite checkpointer of ${input.path} ended before it started`);
     }),
   ]);
+  // A thread that fails later (it cannot: its checkpoints catch their errors, but a worker may still
+  // run out of memory) must not take the service down: the connection's fallback takes over.
+  worker.on("error", () => {});
   // The service's shutdown stops it; until then it must not keep a finished process alive.
   worker.unref();
   return {
