@@ -87,6 +87,9 @@ export async function startSQLiteCheckpointer(input: {
   return {
     async stop() {
       if (worker.threadId === -1) return;
+      // Referenced again while it finishes: an unreferenced thread's exit keeps nothing waiting for
+      // it, and a process whose last work is this stop would end with its await unsettled (exit 13).
+      worker.ref();
       worker.postMessage("stop");
       await exited;
     },
