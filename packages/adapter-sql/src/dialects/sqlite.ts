@@ -126,11 +126,12 @@ class NodeSQLiteDriver implements Driver {
       // NORMAL is what SQLite recommends for WAL (https://www.sqlite.org/pragma.html#pragma_synchronous).
       database.exec("PRAGMA synchronous = NORMAL");
       if (this.#options.checkpointOnThread === true && !inMemory) {
+        // The fallback first: nothing after the thread's start can fail and leave it running.
+        database.exec(`PRAGMA wal_autocheckpoint = ${integerPragma(fallbackAutoCheckpointPages)}`);
         this.#checkpointer = await startSQLiteCheckpointer({
           path,
           busyTimeoutMs: this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs,
         });
-        database.exec(`PRAGMA wal_autocheckpoint = ${integerPragma(fallbackAutoCheckpointPages)}`);
       }
     } catch (error) {
       database.close();
