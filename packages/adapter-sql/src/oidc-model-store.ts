@@ -90,21 +90,25 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
 
     async claim({ model, id, payload, expiresAt, now }): Promise<"claimed" | "taken"> {
       if (tokenBearingOIDCModels.has(model)) throw new Error(`claim: ${model} bears tokens`);
-      // An expired holder no longer counts. Concurrent claimers may all run this; it never deletes
-      // a live row, so it cannot undo another's claim.
-      await db
-        .deleteFrom("oidc_models")
+      const columns = { ...columnsOf(model, payload, expiresAt), consumed_at: null };
+      // An expired holder no longer counts: take its row over. One conditional UPDATE, so of
+      // concurrent claimers exactly one changes it; the others, run after it under its row lock,
+      // find it live again. Taken over in place rather than deleted and inserted anew: InnoDB
+      // makes concurrent INSERTs of a just-deleted key deadlock (each holds a shared lock on the
+      // deleted record and wants it exclusive), which a retry does not cure while the record waits
+      // for purge.
+      const takenOver = await db
+        .updateTable("oidc_models")
+        .set(columns)
         .where("model", "=", model)
         .where("id", "=", id)
         .where("expires_at", "<=", now)
-        .execute();
-      // The unique key decides the race: one INSERT adds the row, the others add nothing.
+        .executeTakeFirst();
+      if (takenOver.numUpdatedRows === 1n) return "claimed";
+      // No holder, or a live one: the unique key decides the race, one INSERT adds the row and the
+      // others add nothing.
       const result = await dialect
-        .insertIgnore(
-          db
-            .insertInto("oidc_models")
-            .values({ model, id, ...columnsOf(model, payload, expiresAt), consumed_at: null }),
-        )
+        .insertIgnore(db.insertInto("oidc_models").values({ model, id, ...columns }))
         .executeTakeFirst();
       return result.numInsertedOrUpdatedRows === 1n ? "claimed" : "taken";
     },
