@@ -1,6 +1,11 @@
+import { Worker } from "node:worker_threads";
 import { OverloadedError } from "@superoauth/application";
 import { afterEach, describe, expect, it } from "vitest";
-import { createPasswordScreeningPool, type PasswordScreeningPool } from "./screening-pool.ts";
+import {
+  createPasswordScreeningPool,
+  type PasswordScreeningPool,
+  screeningWorkerFile,
+} from "./screening-pool.ts";
 
 // The screen's verdicts are zxcvbn-password-strength.test.ts's; this is the thread around it.
 
@@ -94,5 +99,29 @@ describe("the password screen on a worker thread", () => {
     await expect(closing.assessPassword({ password: "q7#Rv2!k", accountWords: words })).rejects.toThrow(
       "The password screen is closed",
     );
+  });
+
+  it("runs plain JavaScript on its thread, which therefore loads no type stripper (ADR 0041)", async () => {
+    // What a thread that imports `module` has loaded of Node's own modules whose name says amaro,
+    // the TypeScript stripper (about 38 MiB of a thread's memory once loaded).
+    const strippersLoadedBy = async (module: URL) => {
+      const thread = new Worker(
+        `import(${JSON.stringify(module.href)}).then(() => require("node:worker_threads").parentPort.postMessage(process.moduleLoadList.filter((name) => name.includes("amaro"))));`,
+        { eval: true },
+      );
+      try {
+        return await new Promise((resolve, reject) => {
+          thread.once("message", resolve);
+          thread.once("error", reject);
+        });
+      } finally {
+        await thread.terminate();
+      }
+    };
+    expect(await strippersLoadedBy(screeningWorkerFile)).toEqual([]);
+    // The control: a thread that imports a TypeScript module (this pool's) loads it.
+    expect(await strippersLoadedBy(new URL("./screening-pool.ts", import.meta.url))).toEqual([
+      expect.stringContaining("amaro"),
+    ]);
   });
 });

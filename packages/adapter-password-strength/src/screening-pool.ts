@@ -4,7 +4,12 @@ import {
   type PasswordStrengthChecker,
 } from "@superoauth/application";
 import { Piscina } from "piscina";
-import type { PasswordScreenInput } from "./zxcvbn-password-strength.ts";
+
+/** What the screen is asked: a new password and the account's own words. */
+export interface PasswordScreenInput {
+  readonly password: string;
+  readonly accountWords: readonly string[];
+}
 
 /** How many screens may wait for the thread; one more is refused at once (OverloadedError). */
 export const defaultScreeningQueueLimit = 64;
@@ -15,6 +20,12 @@ export const defaultScreeningQueueLimit = 64;
  * screens took as long (about 3 ms each, measured on the project's machine).
  */
 export const screeningYoungGenerationMb = 4;
+
+/**
+ * The module the screen's thread loads: plain JavaScript, as everything it imports, so the thread
+ * loads no type stripper (ADR 0041).
+ */
+export const screeningWorkerFile = new URL("./screening-worker.js", import.meta.url);
 
 /** What an overloaded screen asks clients to wait: a full queue drains in about a second. */
 const retryAfterSeconds = 1;
@@ -49,7 +60,7 @@ export function createPasswordScreeningPool(
 ): PasswordScreeningPool {
   const maxQueue = options.maxQueue ?? defaultScreeningQueueLimit;
   const pool = new Piscina<PasswordScreenInput, PasswordAssessment>({
-    filename: new URL("./screening-worker.ts", import.meta.url).href,
+    filename: screeningWorkerFile.href,
     minThreads: 0,
     maxThreads: 1,
     idleTimeout: options.idleTimeoutMs ?? defaultScreeningIdleTimeoutMs,

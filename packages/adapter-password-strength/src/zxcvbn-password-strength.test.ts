@@ -1,6 +1,6 @@
 import { accountWordsOf, checkPasswordPolicy } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import { analysedPasswordLength, createZxcvbnPasswordScreen } from "./zxcvbn-password-strength.ts";
+import { analysedPasswordLength, createZxcvbnPasswordScreen } from "./zxcvbn-password-strength.js";
 
 // Where the line is (docs/decisions/0014-password-screening.md): the predictable is refused,
 // the merely short is not. Every password here meets the contract's composition rules, so the

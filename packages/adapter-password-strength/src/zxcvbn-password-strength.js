@@ -1,7 +1,14 @@
-import type { PasswordAssessment } from "@superoauth/application";
-import { type FeedbackType, ZxcvbnFactory } from "@zxcvbn-ts/core";
+// @ts-check
+// Plain JavaScript, typed by JSDoc and checked by tsc (allowJs, checkJs): the password screen's
+// thread loads this file and the worker's, and a thread that loads no TypeScript loads no type
+// stripper of its own (about 9 MiB in the service, docs/decisions/0041-threads-run-plain-javascript.md).
+import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { adjacencyGraphs, dictionary as commonDictionary } from "@zxcvbn-ts/language-common";
 import { dictionary as englishDictionary, translations } from "@zxcvbn-ts/language-en";
+
+/** @typedef {import("@superoauth/application").PasswordAssessment} PasswordAssessment */
+
+/** @typedef {import("./screening-pool.ts").PasswordScreenInput} PasswordScreenInput */
 
 /**
  * The lowest zxcvbn score accepted. Score 2 means an estimated 10^6 guesses or more (zxcvbn's
@@ -34,20 +41,15 @@ export const analysedPasswordLength = 24;
  */
 const l33tMaxSubstitutions = 3;
 
-/** What the screen is asked: a new password and the account's own words. */
-export interface PasswordScreenInput {
-  readonly password: string;
-  readonly accountWords: readonly string[];
-}
-
 /**
  * The screen itself, synchronous: zxcvbn-ts with its common (passwords, keyboard layouts) and
  * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
  * time. The dictionaries are built into the estimator once, here (80-330 ms), not per request.
  * Each call takes 5-40 ms of one core: the service runs it in a worker thread
  * (`createPasswordScreeningPool`), never on the event loop.
+ * @returns {(input: PasswordScreenInput) => PasswordAssessment}
  */
-export function createZxcvbnPasswordScreen(): (input: PasswordScreenInput) => PasswordAssessment {
+export function createZxcvbnPasswordScreen() {
   const zxcvbn = new ZxcvbnFactory({
     translations,
     graphs: adjacencyGraphs,
@@ -62,8 +64,12 @@ export function createZxcvbnPasswordScreen(): (input: PasswordScreenInput) => Pa
   };
 }
 
-/** zxcvbn's warning (why) and first suggestion (what to do), in English. */
-function explain(feedback: FeedbackType): string {
+/**
+ * zxcvbn's warning (why) and first suggestion (what to do), in English.
+ * @param {import("@zxcvbn-ts/core").FeedbackType} feedback
+ * @returns {string}
+ */
+function explain(feedback) {
   const why = feedback.warning ?? "It follows a pattern that is guessed quickly.";
   const suggestion = feedback.suggestions[0];
   return suggestion === undefined ? why : `${why} ${suggestion}`;
