@@ -137,6 +137,53 @@ describe("when the database goes away (MySQL behind a TCP proxy)", () => {
     expect(proxy.acceptedConnections()).toBeGreaterThan(acceptedBefore);
   });
 
+  it("answers the OpenID provider's endpoints 503 temporarily_unavailable with Retry-After while it is down", async () => {
+    const created = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/apps",
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: {
+        name: "Outage app",
+        redirectURIs: ["https://app.example/callback"],
+        allowedScopes: ["openid", "user:read"],
+        type: "confidential",
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    const { app, clientSecret } = created.json().data as { app: { clientId: string }; clientSecret: string };
+    const token = () =>
+      service.app.inject({
+        method: "POST",
+        url: "/oidc/token",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${app.clientId}:${clientSecret}`).toString("base64")}`,
+        },
+        payload: new URLSearchParams({ grant_type: "client_credentials", scope: "user:read" }).toString(),
+      });
+    expect((await token()).statusCode).toBe(200);
+    const linesBefore = logLines.length;
+
+    await proxy.cut();
+    const refused = await token();
+    expect({ status: refused.statusCode, body: refused.json() }).toEqual({
+      status: 503,
+      body: {
+        error: "temporarily_unavailable",
+        error_description: "The service is temporarily unavailable; retry shortly",
+      },
+    });
+    expect(refused.headers["retry-after"]).toBe("5");
+    expect(refused.body).not.toMatch(/ECONN|PROTOCOL_|POOL_|127\.0\.0\.1|mysql|3306/i);
+    // Logged as the API logs an outage: the driver's code and the request's id.
+    const logged = logLines.slice(linesBefore).find((line) => line.includes("database unavailable"));
+    expect(logged).toContain(`"reqId":"${refused.headers["x-request-id"]}"`);
+
+    await proxy.restore();
+    await expectReadyAgain();
+    expect((await token()).statusCode).toBe(200);
+  });
+
   it("keeps /ready at 503 for as long as the database is gone, and 200 once it answers", async () => {
     await proxy.cut();
     for (let i = 0; i < 3; i++) expectUnavailable(await ready());

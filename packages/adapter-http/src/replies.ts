@@ -1,12 +1,7 @@
+import { unavailableRetryAfterSeconds } from "@superoauth/application";
 import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyReply } from "fastify";
 import { defaultErrorMessage, errorStatus } from "./error-status.ts";
-
-/**
- * Seconds a client should wait before retrying a 503: a database or Redis that went away usually
- * comes back, or fails over, within seconds (RFC 9110 10.2.3).
- */
-const serviceUnavailableRetryAfterSeconds = 5;
 
 /**
  * Sends the contract's error envelope with the status the table gives the code; `extra` adds
@@ -20,7 +15,7 @@ export function sendError(
 ): FastifyReply {
   // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
   if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
-    reply.header("Retry-After", serviceUnavailableRetryAfterSeconds);
+    reply.header("Retry-After", unavailableRetryAfterSeconds);
   const status = errorStatus[code];
   const body = { ...extra, success: false, error: code, message: message ?? defaultErrorMessage[code] };
   // A server-side failure names its request, so a user can quote it and we can find its log lines.

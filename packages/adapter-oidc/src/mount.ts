@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { IncomingMessage } from "node:http";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
 
 /** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
@@ -42,6 +43,18 @@ const protocolPaths = [
 
 const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
 
+/** The Fastify request each raw request handed to the library came with, for its logger. */
+const fastifyRequests = new WeakMap<IncomingMessage, FastifyRequest>();
+
+/**
+ * The logger of the Fastify request behind a raw request the library is answering: its lines
+ * carry the request's id, as every other request's do. Undefined for a request that did not come
+ * through mountProvider.
+ */
+export function requestLogOf(request: IncomingMessage): FastifyBaseLogger | undefined {
+  return fastifyRequests.get(request)?.log;
+}
+
 /**
  * Mounts the provider into the Fastify app: Fastify routes the paths (so our rate limits see
  * them), then hands the raw request to the library's Koa app (`reply.hijack()`, as the library's
@@ -57,6 +70,7 @@ export async function mountProvider(app: FastifyInstance, provider: Provider): P
 
     const handle = (request: FastifyRequest, reply: FastifyReply): void => {
       reply.hijack();
+      fastifyRequests.set(request.raw, request);
       const response = reply.raw;
       response.setHeader("content-security-policy", contentSecurityPolicy);
       response.setHeader("cache-control", "no-store");

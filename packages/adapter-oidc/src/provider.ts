@@ -4,8 +4,16 @@ import Provider, { type Adapter, type AdapterFactory, type KoaContextWithOIDC } 
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { createInteractions } from "./interactions.ts";
-import { mountProvider } from "./mount.ts";
+import { mountProvider, requestLogOf } from "./mount.ts";
 import { createOIDCAdapter } from "./oidc-adapter.ts";
+import {
+  answeringOutages,
+  isOutage,
+  logFailure,
+  outageOf,
+  retryAfterSecondsOf,
+  temporarilyUnavailableDescription,
+} from "./outages.ts";
 import type {
   BrowserSessions,
   Interactions,
@@ -59,9 +67,10 @@ export interface OIDCProvider {
  * storing through our OIDCModelStore (ADR 0017), its clients read from our apps (ADR 0018).
  */
 export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
+  const facing = libraryFacing(options);
   const provider = new Provider(options.issuer, {
-    ...providerSettingsOf(options),
-    adapter: adapterFactoryOf(options),
+    ...providerSettingsOf(facing),
+    adapter: adapterFactoryOf(facing),
   });
   provider.proxy = trustsProxy(options.trustProxy);
 
@@ -72,8 +81,20 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     return typeof hash === "string" && options.verifyClientSecret({ secret: actual, hash });
   };
 
+  // The library answers an error that is not a protocol refusal 500 `server_error` and tells
+  // nobody but this event (and its `debug` namespace): our log gets it, with the request's id.
+  provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) =>
+    logFailure(requestLogOf(ctx.req), error),
+  );
+
   provider.use(async (ctx, next) => {
-    await next();
+    try {
+      await next();
+    } catch (error) {
+      // Past the library's error handlers: its session's save after an answer failed too.
+      answerFailure(ctx as KoaContextWithOIDC, outageOf(ctx as KoaContextWithOIDC) ?? error, options.pages);
+      return;
+    }
     if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
       // A path or method the library does not serve (GET /oidc/token, /oidc/nope): the contract's
       // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found".
@@ -81,7 +102,18 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       ctx.body = { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` };
       return;
     }
-    await afterRoute(ctx as KoaContextWithOIDC, options);
+    const outage = outageOf(ctx as KoaContextWithOIDC);
+    if (outage !== undefined) {
+      // The library answered temporarily_unavailable (outages.ts): say when to come back.
+      logFailure(requestLogOf(ctx.req), outage);
+      if (ctx.status === 503) ctx.set("retry-after", String(retryAfterSecondsOf(outage)));
+      return;
+    }
+    try {
+      await afterRoute(ctx as KoaContextWithOIDC, options);
+    } catch (error) {
+      answerFailure(ctx as KoaContextWithOIDC, error, options.pages);
+    }
   });
 
   return {
@@ -107,7 +139,11 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
   if (oidc.route === "token") {
     const grant = oidc.entities.Grant;
     if (grant?.accountId !== undefined && grant.clientId !== undefined) {
-      await options.grants.touch({ accountId: grant.accountId, clientId: grant.clientId });
+      // "Last used" is a courtesy to the account page; the tokens are issued (a rotated refresh
+      // token's predecessor already spent), so a failure here must not take them from the client.
+      await options.grants
+        .touch({ accountId: grant.accountId, clientId: grant.clientId })
+        .catch((error: unknown) => logFailure(requestLogOf(ctx.req), error));
     }
     return;
   }
@@ -121,6 +157,49 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
       await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
     }
   }
+}
+
+/**
+ * Answers a failure the library's error handlers did not (one in its session's save after it
+ * answered, one of our own work after its answer, such as ending our session on sign-out) as the
+ * library answers its own: 503 `temporarily_unavailable` with Retry-After for an outage, else 500
+ * `server_error`; the error page for a browser, JSON otherwise; the cause to the log only.
+ */
+function answerFailure(ctx: KoaContextWithOIDC, error: unknown, pages: ProviderPages): void {
+  logFailure(requestLogOf(ctx.req), error);
+  const outage = isOutage(error);
+  const answer = outage
+    ? { error: "temporarily_unavailable", description: temporarilyUnavailableDescription }
+    : { error: "server_error", description: "oops! something went wrong" };
+  ctx.status = outage ? 503 : 500;
+  if (outage) ctx.set("retry-after", String(retryAfterSecondsOf(error)));
+  if (ctx.accepts("json", "html") === "html") {
+    ctx.type = "html";
+    ctx.body = pages.error(answer);
+  } else {
+    ctx.body = { error: answer.error, error_description: answer.description };
+  }
+}
+
+/**
+ * The options the library itself calls into (apps, accounts, grants, browser sessions, the model
+ * store), each answering an outage as `temporarily_unavailable` (outages.ts). Our hosted pages
+ * (createInteractions) get the options as they are: their errors reach Fastify's error handler,
+ * which answers outages in the API's own envelope.
+ */
+function libraryFacing(options: ProviderOptions): ProviderOptions {
+  const { findClient, findAccount } = answeringOutages({
+    findClient: options.findClient,
+    findAccount: options.findAccount,
+  });
+  return {
+    ...options,
+    findClient,
+    findAccount,
+    grants: answeringOutages(options.grants),
+    browserSessions: answeringOutages(options.browserSessions),
+    store: answeringOutages(options.store),
+  };
 }
 
 /** Runs `write` (which may set or replace Set-Cookie on the response) without losing the library's cookies. */

@@ -1,8 +1,10 @@
 import { createHash, generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import type { Clock, OIDCModelStore } from "@superoauth/application";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import type { OIDCAccount, OIDCClientRecord, ProviderPages } from "../src/index.ts";
 import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
@@ -149,7 +151,11 @@ export interface TestServer {
 }
 
 /** Starts the server for the calling test file (beforeAll/afterAll); read `server()` inside tests. */
-export function useOIDCTestServer(store: () => OIDCModelStore): () => TestServer {
+export function useOIDCTestServer(
+  store: () => OIDCModelStore,
+  /** Where the server's log lines go (JSON, one per line); none are kept without it. */
+  logLines?: string[],
+): () => TestServer {
   let current: TestServer | undefined;
   beforeAll(async () => {
     // The issuer needs the port before the app is built: listen first, then hand the server to Fastify.
@@ -197,6 +203,18 @@ export function useOIDCTestServer(store: () => OIDCModelStore): () => TestServer
       trustProxy: false,
     });
     const served = Fastify({
+      ...(logLines === undefined
+        ? {}
+        : {
+            loggerInstance: pino(
+              new Writable({
+                write(chunk, _encoding, done) {
+                  logLines.push(String(chunk));
+                  done();
+                },
+              }),
+            ) as FastifyBaseLogger,
+          }),
       serverFactory: (handler) => {
         server.on("request", handler);
         return server;

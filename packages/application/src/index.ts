@@ -70,7 +70,7 @@ export {
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "./ports/index.ts";
-export { StorageUnavailableError } from "./storage-unavailable.ts";
+export { StorageUnavailableError, unavailableRetryAfterSeconds } from "./storage-unavailable.ts";
 export type { AdminCreated } from "./use-cases/admin/create-admin.ts";
 export { createAdmin } from "./use-cases/admin/create-admin.ts";
 export type { UserDetails } from "./use-cases/admin/get-user-details.ts";

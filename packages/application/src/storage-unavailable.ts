@@ -9,6 +9,14 @@
  * the HTTP adapter import a database driver). The message names the driver's error code only,
  * never a statement, which would carry the values.
  */
+/**
+ * Seconds a client should wait before retrying while a dependency is unavailable: a database or
+ * Redis that went away usually comes back, or fails over, within seconds (RFC 9110 10.2.3). Every
+ * 503 for a missing dependency says it, on the API (adapter-http) and the protocol endpoints
+ * (adapter-oidc) alike.
+ */
+export const unavailableRetryAfterSeconds = 5;
+
 export class StorageUnavailableError extends Error {
   override readonly name = "StorageUnavailableError";
   /** The driver's code for what went wrong (ECONNREFUSED, PROTOCOL_SEQUENCE_TIMEOUT, ...). */

@@ -1,0 +1,152 @@
+import { type OIDCModelStore, OverloadedError, StorageUnavailableError } from "@superoauth/application";
+import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
+import * as oidc from "openid-client";
+import { afterEach, describe, expect, it } from "vitest";
+import { discover, signInWithCode } from "./authorization-driver.ts";
+import { confidentialApp, useOIDCTestServer } from "./oidc-test-server.ts";
+
+// The protocol's endpoints while the database is down or the service sheds load: 503
+// `temporarily_unavailable` with Retry-After (RFC 6749 §4.1.2.1 names the code), never the
+// library's 500 `server_error`, which tells a client that retrying will not help.
+
+/** What the store throws for the next calls, or nothing. */
+let failure: Error | null = null;
+const memory = new InMemoryOIDCModelStore();
+const store = new Proxy(memory, {
+  get(target, property, receiver) {
+    const value = Reflect.get(target, property, receiver);
+    if (typeof value !== "function") return value;
+    return async (...args: unknown[]) => {
+      if (failure !== null) throw failure;
+      return value.apply(target, args);
+    };
+  },
+}) as OIDCModelStore;
+const logLines: string[] = [];
+const server = useOIDCTestServer(() => store, logLines);
+afterEach(() => {
+  failure = null;
+});
+
+const basic = `Basic ${Buffer.from(`${confidentialApp.clientId}:${confidentialApp.secret}`).toString("base64")}`;
+const clientCredentials = () =>
+  fetch(`${server().issuer}/oidc/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+    body: new URLSearchParams({ grant_type: "client_credentials", scope: "user:read" }),
+  });
+
+describe("the provider while its storage is unavailable", () => {
+  it("answers the token endpoint 503 temporarily_unavailable with Retry-After 5, and serves again once it is back", async () => {
+    expect((await clientCredentials()).status).toBe(200);
+
+    failure = new StorageUnavailableError({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" });
+    const refused = await clientCredentials();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(refused.headers.get("cache-control")).toBe("no-store");
+    const body = await refused.text();
+    expect(JSON.parse(body)).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "The service is temporarily unavailable; retry shortly",
+    });
+    // Nothing of the cause reaches the client.
+    expect(body).not.toMatch(/ECONN|database|storage/i);
+
+    failure = null;
+    expect((await clientCredentials()).status).toBe(200);
+  });
+
+  it("passes on the wait an overloaded service asks for", async () => {
+    failure = new OverloadedError({ message: "Too many waiting", retryAfterSeconds: 1 });
+    const refused = await clientCredentials();
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.json()).toMatchObject({ error: "temporarily_unavailable" });
+  });
+
+  it("sends the browser back to the client with temporarily_unavailable when it cannot start an authorization", async () => {
+    failure = new StorageUnavailableError({ code: "ECONNRESET", message: "read ECONNRESET" });
+    const url = new URL(`${server().issuer}/oidc/auth`);
+    url.search = new URLSearchParams({
+      client_id: confidentialApp.clientId,
+      response_type: "code",
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid",
+      state: "st-1",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    }).toString();
+    const response = await fetch(url, { headers: { accept: "text/html" }, redirect: "manual" });
+    // RFC 6749 §4.1.2.1: the client is known and its redirect URI registered, so the error goes to it.
+    expect(response.status).toBe(303);
+    const location = new URL(response.headers.get("location") ?? "");
+    expect(`${location.origin}${location.pathname}`).toBe(confidentialApp.redirectURI);
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "The service is temporarily unavailable; retry shortly",
+      state: "st-1",
+      iss: server().issuer,
+    });
+  });
+
+  it("shows a browser the error page with 503 and Retry-After where there is no client to send it back to", async () => {
+    failure = new StorageUnavailableError({ code: "ECONNRESET", message: "read ECONNRESET" });
+    const response = await fetch(`${server().issuer}/oidc/device`, { headers: { accept: "text/html" } });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await response.text()).toContain('<p id="error">temporarily_unavailable</p>');
+  });
+
+  it("still answers 500 server_error for a failure that is a bug, not an outage", async () => {
+    failure = new Error("a bug in a store");
+    const answer = await clientCredentials();
+    expect(answer.status).toBe(500);
+    expect(answer.headers.get("retry-after")).toBeNull();
+    expect(await answer.json()).toMatchObject({ error: "server_error" });
+  });
+
+  it("logs an outage and a bug as the API does, with the request's id", async () => {
+    // The request's log line: Fastify's request logger, so it names the request (`reqId`).
+    const logged = async (expected: string) => {
+      const before = logLines.length;
+      const response = await clientCredentials();
+      const line = logLines.slice(before).find((entry) => entry.includes(`"msg":"${expected}"`));
+      expect(line).toMatch(/"reqId":"[^"]+"/);
+      return { status: response.status, line };
+    };
+    failure = new StorageUnavailableError({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" });
+    const outage = await logged("database unavailable");
+    expect(outage.status).toBe(503);
+    expect(outage.line).toContain('"code":"ECONNREFUSED"');
+
+    failure = new Error("a bug in a store");
+    const bug = await logged("unhandled error");
+    expect(bug.status).toBe(500);
+    expect(bug.line).toContain("a bug in a store");
+  });
+
+  it("keeps the tokens it issued when recording the grant's last use fails afterwards", async () => {
+    const { grants } = server();
+    const touch = grants.touch;
+    grants.touch = async () => {
+      throw new StorageUnavailableError({ code: "ECONNRESET", message: "read ECONNRESET" });
+    };
+    try {
+      const config = await discover(server().issuer, confidentialApp);
+      const { tokens } = await signInWithCode({
+        issuer: server().issuer,
+        config,
+        app: confidentialApp,
+        scope: "openid user:read",
+      });
+      expect(tokens.access_token).toEqual(expect.any(String));
+      expect(
+        logLines.some((line) => line.includes("database unavailable") && line.includes("ECONNRESET")),
+      ).toBe(true);
+    } finally {
+      grants.touch = touch;
+    }
+  });
+});
