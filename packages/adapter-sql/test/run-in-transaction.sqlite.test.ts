@@ -1,3 +1,4 @@
+import { OverloadedError } from "@superoauth/application";
 import { makeUser } from "@superoauth/application/testing";
 import { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -57,12 +58,11 @@ describe("runInTransaction on SQLite", () => {
     });
   });
 
-  it("gives up after three attempts, each rolled back, and lets the busy error stand", async () => {
-    expect(await insertFailingFirst({ failures: 3, error: busy })).toEqual({
-      settled: busy,
-      attempts: 3,
-      rows: 0,
-    });
+  it("gives up after three attempts, each rolled back, and reports the service busy with the conflict as the cause", async () => {
+    const outcome = await insertFailingFirst({ failures: 3, error: busy });
+    expect(outcome).toMatchObject({ attempts: 3, rows: 0 });
+    expect(outcome.settled).toBeInstanceOf(OverloadedError);
+    expect(outcome.settled).toMatchObject({ retryAfterSeconds: 1, cause: busy });
   });
 
   it("never runs again a transaction that failed for another reason", async () => {

@@ -1,6 +1,7 @@
 /**
  * Thrown by a port's implementation that sheds work it has no capacity for now
- * (e.g. too many slow password hashes waiting). It lives with the ports, not in
+ * (e.g. too many slow password hashes waiting, or writers contending for the same
+ * rows past the storage's retries). It lives with the ports, not in
  * an adapter, so the HTTP adapter can recognise it without knowing which adapter
  * threw or why, and not in the domain, which knows nothing of capacity. It is
  * not an outcome of a use case, which lets it pass: the HTTP adapter answers
@@ -10,8 +11,8 @@ export class OverloadedError extends Error {
   /** When the client may try again, in seconds (the Retry-After header). */
   readonly retryAfterSeconds: number;
 
-  constructor(input: { message: string; retryAfterSeconds: number }) {
-    super(input.message);
+  constructor(input: { message: string; retryAfterSeconds: number; cause?: unknown }) {
+    super(input.message, input.cause === undefined ? undefined : { cause: input.cause });
     this.name = "OverloadedError";
     this.retryAfterSeconds = input.retryAfterSeconds;
   }
