@@ -99,6 +99,16 @@ describe("the provider while its storage is unavailable", () => {
     expect(await response.text()).toContain('<p id="error">temporarily_unavailable</p>');
   });
 
+  it("answers a bug past the library's own error handlers 500 server_error, as a page for a browser, without Retry-After", async () => {
+    failure = new Error("a bug in a store");
+    const response = await fetch(`${server().issuer}/oidc/device`, { headers: { accept: "text/html" } });
+    expect(response.status).toBe(500);
+    expect(response.headers.get("retry-after")).toBeNull();
+    const page = await response.text();
+    expect(page).toContain('<p id="error">server_error</p>');
+    expect(page).not.toContain("a bug in a store");
+  });
+
   it("still answers 500 server_error for a failure that is a bug, not an outage", async () => {
     failure = new Error("a bug in a store");
     const answer = await clientCredentials();

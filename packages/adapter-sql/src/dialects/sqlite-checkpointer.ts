@@ -23,7 +23,8 @@ export interface SQLiteCheckpointer {
 
 /**
  * The thread's program, in plain JavaScript rather than a TypeScript module: a thread that loads a
- * `.ts` file loads Node's type stripper too (about 16 MiB, ADR 0037), for these dozen lines.
+ * `.ts` file loads Node's type stripper too (about 9 MiB in the service, ADR 0041), for these
+ * dozen lines.
  * It opens its own connection to the file and runs a PASSIVE checkpoint every interval: PASSIVE
  * copies what no reader still needs and never waits for, nor blocks, the service's connection
  * (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html). A failed checkpoint (the file busy past the
