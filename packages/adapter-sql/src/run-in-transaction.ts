@@ -1,13 +1,7 @@
-import { OverloadedError } from "@superoauth/application";
 import type { Kysely, Transaction } from "kysely";
+import { conflictAttempts, overloadedByConflicts } from "./conflicts.ts";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
-
-/** How often a transaction that lost a conflict is run again before the service reports itself busy. */
-const conflictAttempts = 3;
-
-/** What a client is asked to wait once the attempts are spent: the contention is usually a burst. */
-const conflictRetryAfterSeconds = 1;
 
 /**
  * Runs `work` in a transaction, again when the database gave it up to a concurrent one: InnoDB
@@ -18,7 +12,8 @@ const conflictRetryAfterSeconds = 1;
  * or retrying is the caller's. A transaction that lost its last attempt too ends in OverloadedError
  * (the conflict as its cause): the service is busy, which the API answers 503 SERVICE_UNAVAILABLE
  * with Retry-After and the OpenID provider `temporarily_unavailable`, not a 500 that says retrying
- * will not help. The one transaction helper of every repository.
+ * will not help. The one transaction helper of every repository. (A statement outside any
+ * transaction is the driver's to run again: dialects/mysql.ts, dialects/sqlite.ts.)
  */
 export async function runInTransaction<T>(
   { db, dialect }: SQLContext,
@@ -32,11 +27,7 @@ export async function runInTransaction<T>(
     } catch (error) {
       if (!dialect.isRetryableConflict(error)) throw error;
       if (attempt >= conflictAttempts) {
-        throw new OverloadedError({
-          message: `The database gave this transaction up to concurrent ones ${conflictAttempts} times`,
-          retryAfterSeconds: conflictRetryAfterSeconds,
-          cause: error,
-        });
+        throw overloadedByConflicts({ what: "transaction", attempts: attempt, cause: error });
       }
     }
   }

@@ -11,6 +11,7 @@ import {
 } from "kysely";
 import { createPool, escapeId, type Pool, type PoolConnection } from "mysql2";
 import { createConnection } from "mysql2/promise";
+import { conflictAttempts, overloadedByConflicts } from "../conflicts.ts";
 import type { Database } from "../database.ts";
 import type { SQLDialect } from "./dialect.ts";
 
@@ -117,10 +118,13 @@ const noResult = undefined as unknown as MysqlQueryResult;
  * behind it without a timer of its own. So: a request for a connection gives up after
  * `acquireTimeoutMs` (a connection that comes later goes straight back); every query carries
  * mysql2's `timeout`; and a connection that failed at connection level is destroyed rather than
- * reused. Connection-level failures become StorageUnavailableError; every other error (a
- * duplicate key, a deadlock) passes unchanged to the repository that handles it.
+ * reused. Connection-level failures become StorageUnavailableError. A statement outside any
+ * transaction that InnoDB chose as a deadlock's victim runs again, up to conflictAttempts in all,
+ * then ends in OverloadedError (conflicts.ts); every other error (a duplicate key, a deadlock
+ * within a transaction) passes unchanged to the repository that handles it. Exported for its
+ * tests, which hand it a stand-in for mysql2's pool.
  */
-function guardPool(
+export function guardPool(
   pool: Pool,
   usage: PoolUsageCounter,
   limits: { acquireTimeoutMs: number; queryTimeoutMs: number | null },
@@ -130,6 +134,46 @@ function guardPool(
   const guard = (connection: PoolConnection): MysqlPoolConnection => {
     const known = guards.get(connection);
     if (known !== undefined) return known;
+    /** Whether the connection is within a transaction Kysely began ("begin" until "commit" or "rollback"). */
+    let inTransaction = false;
+    /** Runs one statement, prepared, within our timeout; connection-level failures become StorageUnavailableError. */
+    const executeOnce = (
+      statement: string,
+      parameters: Parameters<MysqlPoolConnection["query"]>[1],
+      callback: (error: Error | null, result: MysqlQueryResult) => void,
+    ): void => {
+      // The timeout is ours, not mysql2's: its `timeout` covers the execution but not the prepare
+      // that a statement's first use on a connection sends, which a hung server never answers.
+      let answered = false;
+      const timer =
+        limits.queryTimeoutMs === null
+          ? undefined
+          : setTimeout(() => {
+              if (answered) return;
+              answered = true;
+              // The connection still waits for the old answer: never back to the pool.
+              connection.destroy();
+              callback(
+                new StorageUnavailableError({
+                  code: "PROTOCOL_SEQUENCE_TIMEOUT",
+                  message: `no answer from the database within ${limits.queryTimeoutMs} ms`,
+                }),
+                noResult,
+              );
+            }, limits.queryTimeoutMs);
+      connection.execute({ sql: statement }, parameters, (error, result) => {
+        if (answered) return;
+        answered = true;
+        clearTimeout(timer);
+        const code = error === null ? null : connectionErrorCode(error);
+        // Never hand a broken or still-busy connection back to the pool.
+        if (code !== null) connection.destroy();
+        callback(
+          code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
+          result as MysqlQueryResult,
+        );
+      });
+    };
     const guarded: MysqlPoolConnection = {
       config: connection.config,
       get threadId() {
@@ -149,38 +193,28 @@ function guardPool(
             { sql: statement, timeout: limits.queryTimeoutMs ?? undefined },
             parameters,
           );
-        // The timeout is ours, not mysql2's: its `timeout` covers the execution but not the prepare
-        // that a statement's first use on a connection sends, which a hung server never answers.
-        let answered = false;
-        const timer =
-          limits.queryTimeoutMs === null
-            ? undefined
-            : setTimeout(() => {
-                if (answered) return;
-                answered = true;
-                // The connection still waits for the old answer: never back to the pool.
-                connection.destroy();
-                callback(
-                  new StorageUnavailableError({
-                    code: "PROTOCOL_SEQUENCE_TIMEOUT",
-                    message: `no answer from the database within ${limits.queryTimeoutMs} ms`,
-                  }),
-                  noResult,
-                );
-              }, limits.queryTimeoutMs);
+        const control = transactionControlOf(statement);
+        const ownTransaction = !inTransaction && control === null;
+        // A COMMIT or ROLLBACK ends the transaction whatever it answers; a BEGIN that failed began none.
+        if (control === "end") inTransaction = false;
+        // A statement of its own that InnoDB chose as a deadlock's victim was rolled back whole, so
+        // it runs again, as runInTransaction runs a transaction again; within a transaction the
+        // deadlock passes unchanged for runInTransaction to handle.
+        const attempt = (number: number): void =>
+          executeOnce(statement, parameters, (error, result) => {
+            if (control === "begin" && error === null) inTransaction = true;
+            if (error !== null && ownTransaction && isDeadlockError(error)) {
+              if (number < conflictAttempts) return attempt(number + 1);
+              return callback(
+                overloadedByConflicts({ what: "statement", attempts: number, cause: error }),
+                noResult,
+              );
+            }
+            callback(error, result);
+          });
+        attempt(1);
         // Kysely reads the answer from the callback; only a streamed query's return value is used.
-        return connection.execute({ sql: statement }, parameters, (error, result) => {
-          if (answered) return;
-          answered = true;
-          clearTimeout(timer);
-          const code = error === null ? null : connectionErrorCode(error);
-          // Never hand a broken or still-busy connection back to the pool.
-          if (code !== null) connection.destroy();
-          callback(
-            code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
-            result as MysqlQueryResult,
-          );
-        }) as unknown as ReturnType<MysqlPoolConnection["query"]>;
+        return undefined as unknown as ReturnType<MysqlPoolConnection["query"]>;
       },
     };
     guards.set(connection, guarded);
@@ -267,6 +301,22 @@ const duplicateKeyErrno = 1062;
  */
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errno" in error && error.errno === duplicateKeyErrno;
+}
+
+/**
+ * Whether a statement begins or ends a transaction: Kysely's MySQL driver sends exactly "begin",
+ * "commit" and "rollback" (savepoints come and go within one).
+ */
+function transactionControlOf(statement: string): "begin" | "end" | null {
+  switch (statement) {
+    case "begin":
+      return "begin";
+    case "commit":
+    case "rollback":
+      return "end";
+    default:
+      return null;
+  }
 }
 
 /** ER_LOCK_DEADLOCK: InnoDB rolled the whole transaction back to break a lock cycle. */

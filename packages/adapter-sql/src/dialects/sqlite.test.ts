@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { OverloadedError } from "@superoauth/application";
 import { type Generated, Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -363,7 +364,7 @@ describe("createSQLiteDialect", () => {
     expect(await db.selectFrom("notes").selectAll().execute()).toEqual([]);
   });
 
-  it("waits busy_timeout for a second connection's write lock, then reports SQLITE_BUSY", async () => {
+  it("waits busy_timeout for a second connection's write lock; a statement of its own then ends in OverloadedError, SQLITE_BUSY its cause", async () => {
     const path = join(temporaryFolder(), "shared.db");
     const first = await openDatabase(path);
     const second = await openDatabase(path, 200);
@@ -385,11 +386,17 @@ describe("createSQLiteDialect", () => {
     const waitedMs = performance.now() - started;
     releaseFirst();
 
-    expect(isBusy(refused)).toBe(true);
+    // Not a 500 that says retrying will not help: the service is busy (503 with Retry-After).
+    expect(refused).toBeInstanceOf(OverloadedError);
+    expect(refused).toMatchObject({
+      message: "The database gave this statement up to concurrent work 1 time",
+      retryAfterSeconds: 1,
+    });
+    expect(isBusy((refused as OverloadedError).cause)).toBe(true);
     expect(waitedMs).toBeGreaterThanOrEqual(150);
   });
 
-  it("surfaces another connection's write lock at BEGIN IMMEDIATE, before the work runs, and recovers after", async () => {
+  it("surfaces another connection's write lock at BEGIN IMMEDIATE, before the work runs, as SQLITE_BUSY for runInTransaction to retry, and recovers after", async () => {
     const path = join(temporaryFolder(), "shared.db");
     const first = await openDatabase(path);
     const second = await openDatabase(path, 100);

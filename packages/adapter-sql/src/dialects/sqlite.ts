@@ -14,6 +14,7 @@ import {
   SqliteQueryCompiler,
   sql,
 } from "kysely";
+import { overloadedByConflicts } from "../conflicts.ts";
 import type { SQLDialect } from "./dialect.ts";
 import {
   fallbackAutoCheckpointPages,
@@ -47,6 +48,9 @@ export interface SQLiteDialectOptions {
 }
 
 const defaultBusyTimeoutMs = 5000;
+
+/** The statements that begin or end a transaction (the driver's BEGIN IMMEDIATE, COMMIT, ROLLBACK; savepoints). */
+const transactionControl = /^\s*(begin|commit|end|rollback|savepoint|release)\b/i;
 
 /**
  * How many prepared statements the connection keeps. The repositories compile a bounded set of SQL
@@ -213,7 +217,25 @@ class NodeSQLiteConnection implements DatabaseConnection {
     });
   }
 
+  /**
+   * A statement of its own (outside any transaction, not BEGIN) that met the write lock taken past
+   * busy_timeout ends in OverloadedError, as a transaction does once runInTransaction has spent its
+   * attempts; it is not run again, busy_timeout has waited already. Within a transaction the busy
+   * error passes unchanged: runInTransaction runs the whole transaction again.
+   */
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    // Asked before the statement runs: a failed one may end the transaction it was in.
+    const inTransaction = this.#database.isTransaction;
+    try {
+      return this.#execute(compiledQuery);
+    } catch (error) {
+      if (!inTransaction && isBusy(error) && !transactionControl.test(compiledQuery.sql))
+        throw overloadedByConflicts({ what: "statement", attempts: 1, cause: error });
+      throw error;
+    }
+  }
+
+  #execute<R>(compiledQuery: CompiledQuery): QueryResult<R> {
     const { statement, yieldsRows } = this.#statements.get(compiledQuery.sql);
     const parameters = compiledQuery.parameters.map(toSQLiteValue);
     if (yieldsRows) return { rows: this.#readRows(statement.all(...parameters)) as R[] };
