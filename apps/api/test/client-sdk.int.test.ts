@@ -108,6 +108,12 @@ describe("signing up and in", () => {
       twoFactorEnabled: false,
       backupCodesRemaining: 0,
     });
+    // Typed as always present (the typecheck fails if the SDK makes them optional again).
+    const status: { enabled: boolean; remaining: number } = {
+      enabled: user.twoFactorEnabled,
+      remaining: user.backupCodesRemaining,
+    };
+    expect(status).toEqual({ enabled: false, remaining: 0 });
 
     const exists = await rejectionOf(client.auth.register({ email, password, nickname: "again" }));
     expect(exists).toBeInstanceOf(SuperOAuthError);

@@ -7,6 +7,14 @@ export function successEnvelope<T extends TSchema>(data: T) {
 }
 
 /**
+ * A redirect, described for the API reference: no body, the target in `Location`. Fastify sends a
+ * redirect without serializing anything, so the schema only documents it.
+ */
+export function redirectResponse(description: string) {
+  return Type.Null({ description });
+}
+
+/**
  * What a client may see of a user. Response schemas are allow-lists: the
  * serializer drops every property not named here, so hashes cannot leak.
  */
@@ -17,23 +25,32 @@ export const publicUser = Type.Object({
   nickname: Type.String(),
   hasPassword: Type.Boolean(),
   createdAt: Type.String({ format: "date-time" }),
-  /** Only in /auth/me. */
-  twoFactorEnabled: Type.Optional(Type.Boolean()),
-  /** Only in /auth/me: unused backup codes (0 without 2FA). */
-  backupCodesRemaining: Type.Optional(Type.Integer()),
 });
 
-export function presentUser(user: User, twoFactor?: TwoFactorStatus): Static<typeof publicUser> {
+/** The signed-in user as /auth/me answers: a user with their two-factor status, always both fields. */
+export const currentUser = Type.Object({
+  ...publicUser.properties,
+  twoFactorEnabled: Type.Boolean(),
+  /** Unused backup codes (0 without 2FA). */
+  backupCodesRemaining: Type.Integer(),
+});
+
+export function presentUser(user: User): Static<typeof publicUser> {
   return {
-    ...(twoFactor === undefined
-      ? {}
-      : { twoFactorEnabled: twoFactor.enabled, backupCodesRemaining: twoFactor.backupCodesRemaining }),
     id: user.id,
     email: user.email,
     emailVerified: user.emailVerified,
     nickname: user.nickname,
     hasPassword: user.passwordHash !== null,
     createdAt: user.createdAt.toISOString(),
+  };
+}
+
+export function presentCurrentUser(user: User, twoFactor: TwoFactorStatus): Static<typeof currentUser> {
+  return {
+    ...presentUser(user),
+    twoFactorEnabled: twoFactor.enabled,
+    backupCodesRemaining: twoFactor.backupCodesRemaining,
   };
 }
 

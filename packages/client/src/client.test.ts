@@ -506,6 +506,18 @@ describe("requests", () => {
     expect(server.seen[0]?.authorization).toBe("Bearer access-1");
   });
 
+  it("the provider callback is not repeated after a 500: its state is spent, and the first answer is the one that says why", async () => {
+    server.on("GET /oauth/discord/callback", () =>
+      fail("TOKEN_EXCHANGE_FAILED", 500, {}, { requestId: "req-1" }),
+    );
+    const error = await rejectionOf(
+      client().oauth.finishCallback({ provider: "discord", code: "c", state: "s" }),
+    );
+    expect(error).toBeInstanceOf(SuperOAuthError);
+    expect(error).toMatchObject({ code: "TOKEN_EXCHANGE_FAILED", status: 500, requestId: "req-1" });
+    expect(server.count("GET /oauth/discord/callback")).toBe(1);
+  });
+
   it("the provider callback as JSON stores the tokens of a sign-in, not of a linking", async () => {
     server.on("GET /oauth/github/callback", (r) =>
       r.url.searchParams.get("state") === "link"

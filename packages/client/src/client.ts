@@ -11,6 +11,7 @@ import type {
   AuditPage,
   AuthorizedAppList,
   BackupCodes,
+  ChangedUser,
   CurrentUser,
   DataExport,
   DataExportArchive,
@@ -220,14 +221,14 @@ function userMethods(t: Transport) {
       input: { currentPassword?: string; newPassword: string },
       options?: RequestOptions,
     ): Promise<PasswordChanged> => t.call("user.changePassword", { body: input }, options),
-    updateProfile: (input: { nickname: string }, options?: RequestOptions): Promise<CurrentUser> =>
+    updateProfile: (input: { nickname: string }, options?: RequestOptions): Promise<ChangedUser> =>
       t.call("user.updateProfile", { body: input }, options),
     /** Mails a confirmation link to the new address; the address changes once it is confirmed. */
     requestEmailChange: (
       input: { newEmail: string },
       options?: RequestOptions,
     ): Promise<EmailChangePending> => t.call("user.requestEmailChange", { body: input }, options),
-    confirmEmailChange: (input: { token: string }, options?: RequestOptions): Promise<CurrentUser> =>
+    confirmEmailChange: (input: { token: string }, options?: RequestOptions): Promise<ChangedUser> =>
       t.call("user.confirmEmailChange", { body: input }, options),
     /** Deletes the account and forgets the tokens. */
     deleteAccount: (options?: RequestOptions): Promise<Deleted> =>

@@ -8,9 +8,25 @@ export interface Route {
   readonly path: string;
   /** Sends `Authorization: Bearer` with the stored access token (and refreshes it on TOKEN_EXPIRED). */
   readonly bearer: boolean;
+  /**
+   * Whether the request may be sent again after a failure that may have acted (a 5xx other than
+   * 503, a lost connection): what its method says (RFC 9110 section 9.2.2), unless the route says
+   * otherwise. The provider callback is a GET that spends the sign-in's one-use state.
+   */
+  readonly idempotent?: boolean;
 }
 
-const route = (method: HTTPMethod, path: string, bearer: boolean): Route => ({ method, path, bearer });
+const route = (
+  method: HTTPMethod,
+  path: string,
+  bearer: boolean,
+  options: { idempotent?: false } = {},
+): Route => ({
+  method,
+  path,
+  bearer,
+  ...options,
+});
 
 /**
  * Every `/api/v1` route, named by the client method that calls it (`"auth.logIn"` is
@@ -56,7 +72,8 @@ export const routes = {
   "oauth.createSignInURL": route("GET", "/oauth/:provider", false),
   "oauth.startLinking": route("POST", "/oauth/:provider/link", true),
   "oauth.startReauthentication": route("POST", "/oauth/:provider/reauthenticate", true),
-  "oauth.finishCallback": route("GET", "/oauth/:provider/callback", false),
+  // Spends the state of the provider trip: a repeat would answer INVALID_STATE, hiding the real error.
+  "oauth.finishCallback": route("GET", "/oauth/:provider/callback", false, { idempotent: false }),
   "oauth.exchangeLoginCode": route("POST", "/oauth/exchange", false),
   "oauth.unlink": route("DELETE", "/oauth/:provider/unlink", true),
 

@@ -252,7 +252,7 @@ export class Transport {
       options.retry === false
         ? { ...this.#options.retry, maxAttempts: 1 }
         : { ...this.#options.retry, ...options.retry };
-    const idempotent = options.idempotent ?? isIdempotentMethod(route.method);
+    const idempotent = options.idempotent ?? route.idempotent ?? isIdempotentMethod(route.method);
     const headers: Record<string, string> = {
       accept: mode === "json" ? "application/json" : "*/*",
       ...this.#options.headers,

@@ -10,10 +10,13 @@ export interface User {
   readonly nickname: string;
   readonly hasPassword: boolean;
   readonly createdAt: string;
-  /** Only from `auth.me()`. */
-  readonly twoFactorEnabled?: boolean;
-  /** Only from `auth.me()`: unused backup codes (0 without 2FA). */
-  readonly backupCodesRemaining?: number;
+}
+
+/** The signed-in user as `auth.me()` answers: a user with their two-factor status. */
+export interface UserWithTwoFactorStatus extends User {
+  readonly twoFactorEnabled: boolean;
+  /** Unused backup codes (0 without 2FA). */
+  readonly backupCodesRemaining: number;
 }
 
 /** A new access token and the rotated refresh token (`POST /auth/refresh`). */
@@ -268,8 +271,13 @@ export interface MaintenanceNoticeState {
 
 // The small answers: acknowledgements and lists, by the method that returns them.
 
-/** The signed-in user (`auth.me`, and the profile changes). */
+/** The signed-in user, with their two-factor status (`auth.me`). */
 export interface CurrentUser {
+  readonly user: UserWithTwoFactorStatus;
+}
+
+/** The user after a profile change (`user.updateProfile`, `user.confirmEmailChange`). */
+export interface ChangedUser {
   readonly user: User;
 }
 

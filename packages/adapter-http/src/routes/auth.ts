@@ -7,7 +7,14 @@ import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf } from "../error-responses.ts";
 import type { FlowCookieSettings } from "../flow-cookies.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, presentUser, publicUser, signedIn, successEnvelope, tokenPair } from "../schemas.ts";
+import {
+  boundedString,
+  currentUser,
+  presentCurrentUser,
+  signedIn,
+  successEnvelope,
+  tokenPair,
+} from "../schemas.ts";
 import {
   presentSignedIn,
   presentSignInOutcome,
@@ -80,7 +87,7 @@ export async function authRoutes(
     "/auth/me",
     {
       schema: {
-        response: { 200: successEnvelope(Type.Object({ user: publicUser })), ...errorsOf(...bearerErrors) },
+        response: { 200: successEnvelope(Type.Object({ user: currentUser })), ...errorsOf(...bearerErrors) },
       },
     },
     async (request, reply) => {
@@ -90,7 +97,10 @@ export async function authRoutes(
         useCases.authenticateCallerWithTwoFactorStatus({ token, route: routeKeyOf(request) }),
       );
       if (found === null) return reply;
-      return reply.send({ success: true, data: { user: presentUser(found.caller.user, found.twoFactor) } });
+      return reply.send({
+        success: true,
+        data: { user: presentCurrentUser(found.caller.user, found.twoFactor) },
+      });
     },
   );
 

@@ -114,14 +114,19 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
       preHandler: authenticated,
       schema: {
         params,
-        // Success is the archive itself (application/zip).
-        response: errorsOf(
-          ...inputErrors,
-          ...bearerErrors,
-          "EXPORT_NOT_FOUND",
-          "EXPORT_NOT_READY",
-          "EXPORT_EXPIRED",
-        ),
+        response: {
+          200: {
+            description: "The archive itself, as an attachment (`Content-Disposition` names the file).",
+            content: { "application/zip": { schema: { type: "string", format: "binary" } } },
+          },
+          ...errorsOf(
+            ...inputErrors,
+            ...bearerErrors,
+            "EXPORT_NOT_FOUND",
+            "EXPORT_NOT_READY",
+            "EXPORT_EXPIRED",
+          ),
+        },
       },
     },
     async (request, reply) => {

@@ -9,7 +9,7 @@ import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-respon
 import { type FlowCookieSettings, sendCookieSecretMissing } from "../flow-cookies.ts";
 import { providerTripCookies, returnTargetPattern } from "../provider-trips.ts";
 import { sendError, sendFailure } from "../replies.ts";
-import { boundedString, successEnvelope } from "../schemas.ts";
+import { boundedString, redirectResponse, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
 /** How the OAuth routes behave in this deployment. */
@@ -136,8 +136,10 @@ export async function oauthRoutes(
           // A hosted sign-in page to come back to instead of OAUTH_SUCCESS_REDIRECT (ADR 0022).
           return_to: Type.Optional(boundedString(256)),
         }),
-        // Success is a 302 to the provider.
-        response: errorsOf(...inputErrors, "UNSUPPORTED_PROVIDER", "OAUTH_INIT_FAILED"),
+        response: {
+          302: redirectResponse("To the provider's authorization page (the `Location` header)."),
+          ...errorsOf(...inputErrors, "UNSUPPORTED_PROVIDER", "OAUTH_INIT_FAILED"),
+        },
       },
     },
     async (request, reply) => {
@@ -211,6 +213,10 @@ export async function oauthRoutes(
           error_description: Type.Optional(boundedString(2048)),
         }),
         response: {
+          // A browser's answer (no `Accept: application/json`): never tokens in a URL.
+          302: redirectResponse(
+            "A browser, sent on (`Location`): to OAUTH_SUCCESS_REDIRECT with a one-time `code` for POST /oauth/exchange, `linked` or `reauthenticated`; or to the hosted page that started the trip, with the outcome or the error's code.",
+          ),
           200: successEnvelope(
             Type.Union([
               signInOutcome,
