@@ -58,7 +58,7 @@ function me(accessToken: string): Promise<LightMyRequestResponse> {
 async function register(email: string) {
   const response = await post("/auth/register", { email, password, nickname: "mailer" });
   expect(response.statusCode).toBe(201);
-  return response.json().data as { accessToken: string; refreshToken: string };
+  return response.json().data as { accessToken: string; refreshToken: string; user: { id: string } };
 }
 
 function mailTo(address: string, subject: RegExp) {
@@ -99,8 +99,21 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.text).not.toContain(row?.secret_hash);
   });
 
-  it("forgot -> reset mail -> reset: old sessions are dead, the new password works, the old does not", async () => {
+  it("forgot -> reset mail -> reset: old sessions and third-party apps' grants are dead, the new password works, the old does not", async () => {
     const registered = await register("reset@example.com");
+    // An app the account authorized (as the OpenID provider stores a grant and a refresh token under it).
+    const grant = {
+      model: "Grant",
+      id: "grant-of-reset",
+      payload: { accountId: registered.user.id, clientId: "an-app" },
+    };
+    const appToken = {
+      model: "RefreshToken",
+      id: "refresh-of-reset",
+      payload: { accountId: registered.user.id, clientId: "an-app", grantId: grant.id },
+    };
+    for (const record of [grant, appToken])
+      await service.storage.oidcModels.upsert({ ...record, expiresAt: null });
     const forgot = await post("/auth/forgot-password", { email: "reset@example.com" });
     expect(forgot.statusCode).toBe(200);
     const mail = await mailTo("reset@example.com", /reset/i);
@@ -113,6 +126,9 @@ describe("mail flows through SMTP on MySQL", () => {
       success: false,
       error: "INVALID_TOKEN",
     });
+    for (const { model, id } of [grant, appToken]) {
+      expect(await service.storage.oidcModels.find({ model, id, now: new Date() }), model).toBeNull();
+    }
     expect((await post("/auth/refresh", { refreshToken: registered.refreshToken })).json()).toMatchObject({
       error: "INVALID_REFRESH_TOKEN",
     });

@@ -2,13 +2,13 @@ import { ok, type Result, type UserStatus } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import {
   actorOf,
   authorizeStaffAction,
   guardStaffChange,
   type StaffRefusal,
 } from "./steps/authorize-staff-action.ts";
-import { endEverythingOfUser } from "./steps/end-everything-of-user.ts";
 
 /**
  * Disables or enables an account (admins only). Disabling ends every session and third-party

@@ -149,6 +149,25 @@ describe("resetPassword", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
   });
 
+  it("ends every third-party app's access too: an app the intruder authorized keeps no way in", async () => {
+    const { deps, account, token } = await withResetMail();
+    expect(deps.thirdPartyGrants.revokedUserIds).toEqual([]);
+    await resetPassword(deps, { token, newPassword });
+    expect(deps.thirdPartyGrants.revokedUserIds).toEqual([account.user.id]);
+  });
+
+  it("refuses the link of an account disabled since it was mailed, and changes nothing", async () => {
+    const { deps, account, token } = await withResetMail();
+    const before = await deps.users.findUserById(account.user.id);
+    deps.users.setStatus(account.user.id, "disabled");
+    expect(await resetPassword(deps, { token, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await deps.users.findUserById(account.user.id))?.passwordHash).toBe(before?.passwordHash);
+    expect(deps.thirdPartyGrants.revokedUserIds).toEqual([]);
+  });
+
   it("counts as proof of the address: an unverified account becomes verified", async () => {
     const { deps, account, token } = await withResetMail();
     await resetPassword(deps, { token, newPassword });

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
 
@@ -10,7 +11,9 @@ const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, 
 
 /**
  * Sets a new password with the token from a reset mail. The token works once.
- * Every session of the account ends, every other reset link dies and the
+ * Every session of the account ends and so does every third-party app's access
+ * (a reset is how an owner takes an account back: an app the intruder authorized
+ * would otherwise keep their way in), every other reset link dies and the
  * account is unlocked. Two-factor authentication stays as it was: the next
  * sign-in still asks for the code.
  */
@@ -22,7 +25,9 @@ export async function resetPassword(
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "reset_password", now });
   if (token === null) return invalid;
   const user = await deps.users.findUserById(token.userId);
-  if (user === null) return invalid;
+  // A link mailed before staff disabled the account dies with it, as its email-change links do: its
+  // holder would otherwise choose the password in force when the account is enabled again.
+  if (user === null || user.status !== "active") return invalid;
   // A password the policy or the screen refuses does not spend the token: the user may try another.
   const screened = await checkNewPassword(deps, {
     password: input.newPassword,
@@ -36,7 +41,7 @@ export async function resetPassword(
   if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
 
   await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now });
-  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now });
+  await endEverythingOfUser(deps, { userId: user.id });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their
   // mailbox): the mailbox's owner taking the account back cancels it (ADR 0027).

@@ -1,7 +1,7 @@
 import type { ErrorCode, Result, Role, User, UserId } from "@superoauth/domain";
 import type { Dependencies, GuardedAccount } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
-import { endEverythingOfUser } from "./end-everything-of-user.ts";
+import { endEverythingOfUser } from "../../sessions/steps/end-everything-of-user.ts";
 
 /**
  * Deletes an account (docs/admin.md, "Deletion"), for its holder and for admins alike. Safely
