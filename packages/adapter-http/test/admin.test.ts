@@ -370,6 +370,29 @@ describe("unlock, reset 2FA, revoke sessions", () => {
       details: { by: "support" },
       description: "Your two-factor authentication was reset by support",
     });
+    // The person is told: a reset talked out of support by someone else does not go unseen.
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent.at(-1)).toMatchObject({
+      to: target.user.email,
+      subject: "Two-factor authentication was reset",
+    });
+  });
+
+  it("reset-2fa refuses the staff member's own account (their own 2FA goes off only with a code), and leaves it on", async () => {
+    const admin = await accountWithRole("admin");
+    const userId = admin.user.id as UserId;
+    await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
+    await deps.twoFactor.enableTOTPFactor({
+      userId,
+      confirmedSecret: "sealed",
+      usedStep: 1,
+      backupCodes: [],
+      now: deps.clock.now(),
+    });
+    const refused = await call("POST", `/admin/users/${userId}/reset-2fa`, admin);
+    expectError(refused, "INSUFFICIENT_PERMISSIONS", 403);
+    expect(refused.json().message).toMatch(/own account/);
+    expect((await deps.twoFactor.findTOTPFactor(userId))?.status).toBe("enabled");
   });
 
   it("reset-2fa needs a fresh proof", async () => {

@@ -110,6 +110,10 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     subject: "Two-factor authentication was turned off",
     what: "Two-factor authentication was turned off for your SuperOAuth account: signing in no longer asks for a code, and its backup codes were deleted.",
   }),
+  two_factor_reset: () => ({
+    subject: "Two-factor authentication was reset",
+    what: "A member of SuperOAuth's staff turned two-factor authentication off for your SuperOAuth account, as asked when a person has lost their authenticator and backup codes: signing in no longer asks for a code, and its backup codes were deleted.",
+  }),
   backup_codes_regenerated: () => ({
     subject: "New backup codes were made",
     what: "New backup codes were made for your SuperOAuth account; the old ones no longer work.",

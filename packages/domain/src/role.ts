@@ -49,18 +49,34 @@ const accountlessActions: readonly StaffAction[] = ["read_users", "read_audit", 
 const rank: Readonly<Record<Role, number>> = { user: 0, support: 1, admin: 2 };
 
 /**
+ * The staff actions no one takes on their own account: their own account's route asks for more.
+ * Resetting the second factor needs none of it, while turning one's own off (POST /auth/2fa/disable)
+ * asks for a current code on top of the fresh proof (ADR 0012), so a stolen admin session plus the
+ * password would otherwise strip the admin's own 2FA.
+ */
+export const staffActionsRefusedOnOwnAccount: readonly StaffAction[] = ["reset_two_factor"];
+
+/**
  * Whether `actorRole` may perform `action` on an account of `targetRole` (absent: an action on
  * no one account, such as searching or reading the audit). Beyond the table, an action that
  * changes an account is allowed only on accounts of a lower role, except for admins, who may act
  * on admins: support cannot reset another support member's or an admin's second factor, which
  * would be a step towards their privileges (OWASP ASVS 5.0 V8.2, function-level access control).
+ * With `onOwnAccount`, the actions of `staffActionsRefusedOnOwnAccount` are refused whatever the role.
  */
 export function checkStaffPermission(input: {
   actorRole: Role;
   action: StaffAction;
   targetRole?: Role;
+  onOwnAccount?: boolean;
 }): Result<void, "INSUFFICIENT_PERMISSIONS"> {
   const { actorRole, action, targetRole } = input;
+  if (input.onOwnAccount === true && staffActionsRefusedOnOwnAccount.includes(action)) {
+    return err(
+      "INSUFFICIENT_PERMISSIONS",
+      "Staff cannot do this to their own account; turn your second factor off in your account, which asks for a current code",
+    );
+  }
   const changesAnAccount = !accountlessActions.includes(action);
   const allowed =
     mayPerform(actorRole, action) &&

@@ -3,7 +3,7 @@ import { securityEventTypes } from "./security-event.ts";
 import { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 
 describe("notifiesAccountHolder", () => {
-  it("mails for exactly the changes to how the account signs in, reuse, new devices and address changes", () => {
+  it("mails for exactly the changes to how the account signs in (staff's 2FA reset too), reuse, new devices and address changes", () => {
     const notifying = securityEventTypes.filter((type) =>
       notifiesAccountHolder({ type, details: { remaining: 0, provider: "github" } }),
     );
@@ -21,6 +21,7 @@ describe("notifiesAccountHolder", () => {
       "provider_linked",
       "provider_unlinked",
       "new_device_sign_in",
+      "two_factor_reset",
     ]);
     expect([...notifying].sort()).toEqual([...securityNoticeTypes].sort());
   });

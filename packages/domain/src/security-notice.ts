@@ -16,6 +16,7 @@ export const securityNoticeTypes = [
   "password_reset",
   "two_factor_enabled",
   "two_factor_disabled",
+  "two_factor_reset",
   "backup_codes_regenerated",
   "backup_code_used",
   "provider_linked",

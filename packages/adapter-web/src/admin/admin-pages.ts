@@ -322,7 +322,12 @@ function presentPerson(details: UserDetails) {
 function permittedActions(page: PageContext, details: UserDetails) {
   const { user } = details;
   const may = (action: StaffAction) =>
-    checkStaffPermission({ actorRole: page.signedIn.user.role, action, targetRole: user.role }).ok;
+    checkStaffPermission({
+      actorRole: page.signedIn.user.role,
+      action,
+      targetRole: user.role,
+      onOwnAccount: user.id === page.signedIn.user.id,
+    }).ok;
   return {
     disable: may("disable") && user.status === "active",
     enable: may("enable") && user.status === "disabled",

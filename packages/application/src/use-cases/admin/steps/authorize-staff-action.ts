@@ -38,7 +38,12 @@ export async function authorizeStaffAction(
   }
   const target = await deps.users.findUserById(input.targetId as UserId);
   if (target === null) return err("USER_NOT_FOUND", "No user with this id");
-  const allowed = checkStaffPermission({ actorRole: actor.user.role, action, targetRole: target.role });
+  const allowed = checkStaffPermission({
+    actorRole: actor.user.role,
+    action,
+    targetRole: target.role,
+    onOwnAccount: target.id === actor.user.id,
+  });
   if (!allowed.ok) return allowed;
   return ok(target);
 }
