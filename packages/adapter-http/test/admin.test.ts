@@ -74,6 +74,18 @@ async function timelineOf(person: SignedInData) {
   }[];
 }
 
+/** Gives the account an enabled second factor, as confirming a TOTP set-up does. */
+async function enableTwoFactorOf(userId: UserId): Promise<void> {
+  await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
+  await deps.twoFactor.enableTOTPFactor({
+    userId,
+    confirmedSecret: "sealed",
+    usedStep: 1,
+    backupCodes: [],
+    now: deps.clock.now(),
+  });
+}
+
 describe("the permission table over HTTP", () => {
   /** What each role gets from each route, on a target with the `user` role. */
   const routes = [
@@ -349,14 +361,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     const url = `/admin/users/${target.user.id}/reset-2fa`;
     expectError(await call("POST", url, support), "TWO_FACTOR_NOT_ENABLED", 400);
     const userId = target.user.id as UserId;
-    await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
-    await deps.twoFactor.enableTOTPFactor({
-      userId,
-      confirmedSecret: "sealed",
-      usedStep: 1,
-      backupCodes: [],
-      now: deps.clock.now(),
-    });
+    await enableTwoFactorOf(userId);
     expect((await call("GET", `/admin/users/${userId}`, support)).json().data.user.twoFactorEnabled).toBe(
       true,
     );
@@ -381,14 +386,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
   it("reset-2fa refuses the staff member's own account (their own 2FA goes off only with a code), and leaves it on", async () => {
     const admin = await accountWithRole("admin");
     const userId = admin.user.id as UserId;
-    await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
-    await deps.twoFactor.enableTOTPFactor({
-      userId,
-      confirmedSecret: "sealed",
-      usedStep: 1,
-      backupCodes: [],
-      now: deps.clock.now(),
-    });
+    await enableTwoFactorOf(userId);
     const refused = await call("POST", `/admin/users/${userId}/reset-2fa`, admin);
     expectError(refused, "INSUFFICIENT_PERMISSIONS", 403);
     expect(refused.json().message).toMatch(/own account/);
