@@ -208,6 +208,39 @@ describe("deleting an account", () => {
     expect(again.user.id).not.toBe(userId);
   });
 
+  it("takes the apps the person registered with it, and every other user's grants and tokens for them", async () => {
+    const developer = await register("app-developer@example.com", "developer");
+    const created = await call("POST", "/apps", {
+      token: developer.accessToken,
+      payload: {
+        name: "Doomed",
+        redirectURIs: ["https://doomed.example/cb"],
+        allowedScopes: ["openid"],
+        type: "public",
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const clientId: string = created.json().data.app.clientId;
+    const someoneElse = await register("app-user@example.com", "appuser");
+    // Someone else signed in to the app: the provider's grant and tokens for them.
+    const records = ["Grant", "AccessToken", "RefreshToken"].map((model) => ({
+      model,
+      id: `${model}-of-doomed`,
+      payload: { accountId: someoneElse.user.id, clientId },
+    }));
+    for (const record of records) await service.storage.oidcModels.upsert({ ...record, expiresAt: null });
+
+    const deleted = await call("DELETE", "/user", { token: developer.accessToken });
+
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    for (const { model, id } of records) {
+      expect(await service.storage.oidcModels.find({ model, id, now: clock.now() }), model).toBeNull();
+    }
+    expect(await service.storage.apps.findApp(clientId)).toBeNull();
+    // The other user keeps their own account and sessions.
+    expect((await call("GET", "/auth/me", { token: someoneElse.accessToken })).statusCode).toBe(200);
+  });
+
   it("an admin deletes through the same step; a stale proof is refused first", async () => {
     const admin = await registerAdmin("second-deleting-admin@example.com");
     const person = await register("deleted-by-admin@example.com", "byadmin");

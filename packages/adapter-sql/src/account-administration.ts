@@ -127,9 +127,16 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         await trx.deleteFrom("login_failures").where("account", "=", locked.value.email).execute();
         // The OpenID provider's records of the account (sessions, grants, tokens) name it without a key.
         await trx.deleteFrom("oidc_models").where("account_id", "=", userId).execute();
+        // And its records of the apps the person registered, whoever signed in to them: the apps go
+        // with the row, and every grant and token of theirs with them, as deleting one app does.
+        await trx
+          .deleteFrom("oidc_models")
+          .where("client_id", "in", trx.selectFrom("apps").select("id").where("owner_id", "=", userId))
+          .execute();
         // Every other record of the person goes with the row (ON DELETE CASCADE): sessions and their
         // refresh tokens, linked providers, 2FA and backup codes, mail tokens, known sign-in sources,
-        // completed MFA challenges, OAuth trips and login codes.
+        // completed MFA challenges, OAuth trips and login codes, their apps and every user's
+        // authorizations of those apps.
         await trx.deleteFrom("users").where("id", "=", userId).execute();
         return ok(locked.value);
       });
