@@ -289,10 +289,16 @@ describe("POST /api/v1/auth/reset-password", () => {
 describe("REQUIRE_EMAIL_VERIFICATION", () => {
   it("answers EMAIL_NOT_VERIFIED 403 to a right password until the address is verified", async () => {
     const { app, deps } = await start({ settings: { requireEmailVerification: true } });
-    await registerUser(app);
+    const registered = await registerUser(app);
     const login = { email: validRegistration.email, password: validRegistration.password };
 
     expectError(await post(app, "/auth/login", login), "EMAIL_NOT_VERIFIED", 403);
+    // The registration's own session lasts its access token: it is not renewed either.
+    expectError(
+      await post(app, "/auth/refresh", { refreshToken: registered.refreshToken }),
+      "EMAIL_NOT_VERIFIED",
+      403,
+    );
     expectError(
       await post(app, "/auth/login", { ...login, password: "Wr0ng-passw0rd!" }),
       "INVALID_CREDENTIALS",

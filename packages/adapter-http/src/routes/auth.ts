@@ -111,7 +111,7 @@ export async function authRoutes(
         body: Type.Object({ refreshToken: boundedString(512) }),
         response: {
           200: successEnvelope(tokenPair),
-          ...errorsOf(...bodyErrors, "INVALID_REFRESH_TOKEN", "ACCOUNT_DISABLED"),
+          ...errorsOf(...bodyErrors, "INVALID_REFRESH_TOKEN", "ACCOUNT_DISABLED", "EMAIL_NOT_VERIFIED"),
         },
       },
     },

@@ -1,4 +1,5 @@
 import {
+  checkEmailVerifiedForSignIn,
   checkUserMaySignIn,
   decideRefresh,
   err,
@@ -23,7 +24,7 @@ const ended = err("INVALID_TOKEN", "This browser session has ended; sign in agai
 export async function authenticateBrowserSession(
   deps: Dependencies,
   input: { token: string },
-): Promise<Result<Authenticated, "INVALID_TOKEN" | "ACCOUNT_DISABLED">> {
+): Promise<Result<Authenticated, "INVALID_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED">> {
   const presented = parseRefreshToken(input.token);
   if (presented === null) return ended;
   const stored = await deps.sessions.findRefreshToken(presented.id);
@@ -46,5 +47,8 @@ export async function authenticateBrowserSession(
   if (user === null) return ended;
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
+  // As at refresh: a session of an unverified account is no browser session while verification is required.
+  const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
+  if (!verified.ok) return verified;
   return ok({ user, session: stored.session });
 }

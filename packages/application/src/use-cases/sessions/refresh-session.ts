@@ -1,4 +1,5 @@
 import {
+  checkEmailVerifiedForSignIn,
   checkUserMaySignIn,
   decideRefresh,
   err,
@@ -23,7 +24,7 @@ const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired 
 export async function refreshSession(
   deps: Dependencies,
   input: { refreshToken: string; client?: ClientInfo },
-): Promise<Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">> {
+): Promise<Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED">> {
   const outcome = await rotateOrReject(deps, input);
   deps.observer?.observe({ type: "refresh", result: outcome.observed });
   return outcome.result;
@@ -36,7 +37,7 @@ async function rotateOrReject(
   deps: Dependencies,
   input: { refreshToken: string; client?: ClientInfo },
 ): Promise<{
-  result: Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED">;
+  result: Result<TokenPair, "INVALID_REFRESH_TOKEN" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED">;
   observed: RefreshOutcome;
 }> {
   const rejected = { result: invalid, observed: "rejected" } as const;
@@ -52,6 +53,11 @@ async function rotateOrReject(
   const { user } = stored;
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return { result: allowed, observed: "refused" };
+  // With REQUIRE_EMAIL_VERIFICATION, the session the API's registration opened (the contract's 201
+  // carries tokens) lasts its access token and no longer: no sign-in method renews an unverified
+  // account's session. It is not ended; once the address is verified the same token refreshes.
+  const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
+  if (!verified.ok) return { result: verified, observed: "refused" };
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
 

@@ -3,6 +3,8 @@ import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
+import { authenticateBrowserSession } from "../sessions/authenticate-browser-session.ts";
+import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "./log-in-with-password.ts";
 import { registerAwaitingVerification } from "./register-with-password.ts";
 
@@ -43,6 +45,25 @@ describe("REQUIRE_EMAIL_VERIFICATION", () => {
     await registerAccount(deps);
     await verifyEmail(deps, { token: tokenFromMail(deps.mailer.sent[0] ?? { text: "" }) });
     expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
+  it("on, the API registration's session is not renewed (refresh, browser session) until the address is verified, then is", async () => {
+    const deps = createInMemoryDependencies({ requireEmailVerification: true });
+    const account = await registerAccount(deps);
+    const refused = { ok: false, error: "EMAIL_NOT_VERIFIED" };
+    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject(refused);
+    expect(await authenticateBrowserSession(deps, { token: account.refreshToken })).toMatchObject(refused);
+
+    await verifyEmail(deps, { token: tokenFromMail(deps.mailer.sent[0] ?? { text: "" }) });
+
+    expect((await authenticateBrowserSession(deps, { token: account.refreshToken })).ok).toBe(true);
+    expect((await refreshSession(deps, { refreshToken: account.refreshToken })).ok).toBe(true);
+  });
+
+  it("off, the registration's session refreshes unverified", async () => {
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps);
+    expect((await refreshSession(deps, { refreshToken: account.refreshToken })).ok).toBe(true);
   });
 
   it("a page's sign-up (registerAwaitingVerification) makes the account and mails the link, and opens no session", async () => {
