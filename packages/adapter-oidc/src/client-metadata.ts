@@ -12,10 +12,12 @@ export const deviceCodeGrantType = "urn:ietf:params:oauth:grant-type:device_code
  */
 export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
   const confidential = record.type === "confidential" && record.secretHash !== null;
-  const grantTypes = ["authorization_code", deviceCodeGrantType];
-  // A refresh token is only ever issued with offline_access (provider-settings.ts), so an app
-  // that may not ask for it gets no refresh_token grant at all.
-  if (record.allowedScopes.includes("offline_access")) grantTypes.push("refresh_token");
+  // Every app has the refresh_token grant type; only an app whose scopes include offline_access can
+  // be issued a refresh token (provider-settings.ts issues one only with that scope), because the
+  // scope list below refuses offline_access to the others with invalid_scope. Without the grant
+  // type the library would drop offline_access from the request silently instead (its
+  // checkScope), and the app would not learn that it cannot have refresh tokens.
+  const grantTypes = ["authorization_code", deviceCodeGrantType, "refresh_token"];
   // Client credentials authenticate the app alone: a public app cannot (RFC 6749 §4.4).
   if (confidential) grantTypes.push("client_credentials");
   return {

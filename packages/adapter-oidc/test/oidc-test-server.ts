@@ -31,12 +31,15 @@ export const postApp = {
   redirectURI: "https://post.example/callback",
 };
 export const publicApp = { clientId: "app-public", redirectURI: "http://127.0.0.1:8765/callback" };
+/** A public app allowed only `openid profile`: no email, no refresh tokens. */
+export const narrowApp = { clientId: "app-narrow", redirectURI: "http://127.0.0.1:8766/callback" };
 
 function appRecord(input: {
   clientId: string;
   secret: string | null;
   redirectURI: string;
   method: OIDCClientRecord["tokenEndpointAuthMethod"];
+  allowedScopes?: readonly string[];
 }): OIDCClientRecord {
   return {
     clientId: input.clientId,
@@ -45,7 +48,7 @@ function appRecord(input: {
     homepageURL: "https://app.example",
     redirectURIs: [input.redirectURI],
     postLogoutRedirectURIs: ["https://app.example/signed-out"],
-    allowedScopes: ["openid", "profile", "email", "offline_access", "user:read"],
+    allowedScopes: input.allowedScopes ?? ["openid", "profile", "email", "offline_access", "user:read"],
     type: input.secret === null ? "public" : "confidential",
     tokenEndpointAuthMethod: input.method,
     secretHash: input.secret === null ? null : sha256(input.secret),
@@ -172,6 +175,7 @@ export function useOIDCTestServer(
         appRecord({ ...otherApp, method: "client_secret_basic" }),
         appRecord({ ...postApp, method: "client_secret_post" }),
         appRecord({ ...publicApp, secret: null, method: "none" }),
+        appRecord({ ...narrowApp, secret: null, method: "none", allowedScopes: ["openid", "profile"] }),
       ].map((record) => [record.clientId, record]),
     );
     const provider = createOIDCProvider({

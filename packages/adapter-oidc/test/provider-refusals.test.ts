@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   authorizeInBrowser,
   confidentialApp,
+  narrowApp,
   otherApp,
   postApp,
   publicApp,
@@ -155,6 +156,40 @@ describe("authorization requests a client cannot be trusted with: an error page,
       accept: "application/json",
     });
     expect(response.status).toBe(404);
+  });
+});
+
+describe("scopes an app is not allowed", () => {
+  // Each is refused on the redirect, never narrowed silently (docs/oidc.md): offline_access too,
+  // which the library would drop unasked for an app without the refresh_token grant.
+  for (const scope of ["email", "offline_access", "user:read"]) {
+    it(`refuses ${scope} with invalid_scope on the redirect`, async () => {
+      const { url } = await authorizationURL(narrowApp, {
+        scope: `openid profile ${scope}`,
+        prompt: "consent",
+        state: "s-1",
+      });
+      const response = await new BrowserAgent(server().issuer).request(url.href);
+      const location = new URL(String(locationOf(response)));
+      expect(`${location.origin}${location.pathname}`).toBe(narrowApp.redirectURI);
+      expect(location.searchParams.get("error")).toBe("invalid_scope");
+      expect(location.searchParams.get("state")).toBe("s-1");
+    });
+  }
+
+  it("refuses offline_access at the device authorization endpoint too", async () => {
+    const answer = await post("/oidc/device/auth", {
+      client_id: narrowApp.clientId,
+      scope: "openid offline_access",
+    });
+    expect(answer).toMatchObject({ status: 400, body: { error: "invalid_scope" } });
+  });
+
+  it("lets the app ask for what it is allowed", async () => {
+    const { url } = await authorizationURL(narrowApp, { scope: "openid profile", state: "s-2" });
+    const response = await new BrowserAgent(server().issuer).request(url.href);
+    // On to the sign-in interaction, not back to the app.
+    expect(new URL(String(locationOf(response)), server().issuer).pathname).toMatch(/^\/interaction\//);
   });
 });
 
