@@ -22,7 +22,7 @@ export function requireAuthentication(useCases: UseCases) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const token = readBearerToken(request.headers.authorization);
     if (token === null) {
-      await sendError(reply, "UNAUTHORIZED");
+      await sendMissingToken(reply);
       return;
     }
     const result = await useCases.authenticateAccessToken({ token });
@@ -50,7 +50,7 @@ export async function authenticateBearer<T>(
 ): Promise<T | null> {
   const token = readBearerToken(request.headers.authorization);
   if (token === null) {
-    await sendError(reply, "UNAUTHORIZED");
+    await sendMissingToken(reply);
     return null;
   }
   const result = await authenticate(token);
@@ -62,15 +62,27 @@ export async function authenticateBearer<T>(
 }
 
 /**
- * A refused token. An app's token on a route it may not call says so the RFC 6750 way too
- * (section 3.1), naming the scope when one would open the route.
+ * No token: UNAUTHORIZED, with the RFC 6750 challenge (section 3: a 401 names the scheme; without
+ * credentials in the request, no error code), so any HTTP client knows a Bearer token is wanted.
+ */
+async function sendMissingToken(reply: FastifyReply): Promise<void> {
+  reply.header("WWW-Authenticate", "Bearer");
+  await sendError(reply, "UNAUTHORIZED");
+}
+
+/**
+ * A refused token, with the RFC 6750 challenge (section 3.1) beside the contract's code: a token
+ * that is malformed, expired, revoked or unknown is `invalid_token`; an app's token on a route it
+ * may not call is `insufficient_scope`, naming the scope when one would open the route.
  */
 async function sendAuthenticationFailure(
   request: FastifyRequest,
   reply: FastifyReply,
   failure: { error: ErrorCode; message?: string; cause?: unknown },
 ): Promise<void> {
-  if (failure.error === "INSUFFICIENT_SCOPE") {
+  if (failure.error === "INVALID_TOKEN" || failure.error === "TOKEN_EXPIRED") {
+    reply.header("WWW-Authenticate", 'Bearer error="invalid_token"');
+  } else if (failure.error === "INSUFFICIENT_SCOPE") {
     const route = routeKeyOf(request);
     const scope = Object.hasOwn(thirdPartyAPIRoutes, route) ? thirdPartyAPIRoutes[route] : undefined;
     reply.header(

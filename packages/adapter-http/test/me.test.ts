@@ -45,8 +45,10 @@ describe("GET /api/v1/auth/me", () => {
     expect(response.statusCode).toBe(200);
   });
 
-  it("answers UNAUTHORIZED 401 without an Authorization header", async () => {
-    expectError(await getMeWithHeaders({}), "UNAUTHORIZED", 401);
+  it("answers UNAUTHORIZED 401 without an Authorization header, challenging for a Bearer token (RFC 6750 section 3)", async () => {
+    const response = await getMeWithHeaders({});
+    expectError(response, "UNAUTHORIZED", 401);
+    expect(response.headers["www-authenticate"]).toBe("Bearer");
   });
 
   describe("answers UNAUTHORIZED 401 for an Authorization header without a Bearer token", () => {
@@ -67,8 +69,10 @@ describe("GET /api/v1/auth/me", () => {
     expectError(response, "UNAUTHORIZED", 401);
   });
 
-  it("answers INVALID_TOKEN 401 for a garbage token", async () => {
-    expectError(await getMe(app, "garbage.not.a-token"), "INVALID_TOKEN", 401);
+  it("answers INVALID_TOKEN 401 for a garbage token, with RFC 6750's invalid_token challenge", async () => {
+    const response = await getMe(app, "garbage.not.a-token");
+    expectError(response, "INVALID_TOKEN", 401);
+    expect(response.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
   });
 
   it("answers INVALID_TOKEN 401 for a refresh token used as an access token", async () => {
@@ -81,13 +85,18 @@ describe("GET /api/v1/auth/me", () => {
 
     deps.clock.advance(1);
 
-    expectError(await getMe(app, signedIn.accessToken), "TOKEN_EXPIRED", 401);
+    const expired = await getMe(app, signedIn.accessToken);
+    expectError(expired, "TOKEN_EXPIRED", 401);
+    expect(expired.headers["www-authenticate"]).toBe('Bearer error="invalid_token"');
   });
 
   it("answers ACCOUNT_DISABLED 403 when the account was disabled after sign-in", async () => {
     deps.users.setStatus(signedIn.user.id as UserId, "disabled");
 
-    expectError(await getMe(app, signedIn.accessToken), "ACCOUNT_DISABLED", 403);
+    const disabled = await getMe(app, signedIn.accessToken);
+    expectError(disabled, "ACCOUNT_DISABLED", 403);
+    // Not a token problem: no challenge.
+    expect(disabled.headers["www-authenticate"]).toBeUndefined();
   });
 
   it("answers USER_NOT_FOUND 404 when the account was deleted after sign-in", async () => {
