@@ -123,6 +123,22 @@ describe("POST /api/v1/apps", () => {
       401,
     );
   });
+
+  it("asks for the token before it looks at the body: a bad body without a token is UNAUTHORIZED, not a schema lesson", async () => {
+    for (const payload of [{}, { name: 42 }]) {
+      expectError(await app.inject({ method: "POST", url: "/api/v1/apps", payload }), "UNAUTHORIZED", 401);
+    }
+    expectError(
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/user/password",
+        payload: {},
+        headers: bearer("garbage"),
+      }),
+      "INVALID_TOKEN",
+      401,
+    );
+  });
 });
 
 describe("GET /api/v1/apps and /apps/:clientId", () => {

@@ -143,7 +143,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.get(
     "/admin/users",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         // Query strings are text and never coerced: the limit is digits, checked for range by the use case.
         querystring: Type.Object({
@@ -181,7 +181,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.get(
     "/admin/users/:id",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: userIdParams,
         response: {
@@ -209,7 +209,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     api.post(
       `/admin/users/:id/${input.path}`,
       {
-        preHandler: authenticated,
+        preValidation: authenticated,
         schema: {
           params: userIdParams,
           response: { 200: successEnvelope(input.data), ...errorsOf(...staffActionErrors, ...input.errors) },
@@ -262,7 +262,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.patch(
     "/admin/users/:id",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: userIdParams,
         body: Type.Object({ role: boundedString(32) }),
@@ -286,7 +286,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.delete(
     "/admin/users/:id",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: userIdParams,
         response: {
@@ -324,7 +324,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.put(
     "/admin/maintenance-notice",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         body: Type.Object({ message: boundedString(maxMaintenanceNoticeLength * 4) }),
         response: noticeResponse,
@@ -336,7 +336,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   );
   api.delete(
     "/admin/maintenance-notice",
-    { preHandler: authenticated, schema: { response: noticeResponse } },
+    { preValidation: authenticated, schema: { response: noticeResponse } },
     async (request, reply) => {
       await answerNotice(request, reply, null);
     },
@@ -345,7 +345,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   api.get(
     "/admin/audit",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         querystring: Type.Object({ cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
         response: {

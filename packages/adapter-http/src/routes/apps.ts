@@ -83,7 +83,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.post(
     "/apps",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         body: Type.Object(appFields),
         response: {
@@ -109,7 +109,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.get(
     "/apps",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(Type.Object({ apps: Type.Array(publicApp) })),
@@ -127,7 +127,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.get(
     "/apps/:clientId",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: clientIdParams,
         response: {
@@ -149,7 +149,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.patch(
     "/apps/:clientId",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: clientIdParams,
         body: Type.Partial(Type.Object(appFields), { minProperties: 1 }),
@@ -173,7 +173,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.delete(
     "/apps/:clientId",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: clientIdParams,
         response: {
@@ -195,7 +195,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.post(
     "/apps/:clientId/secret",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: clientIdParams,
         response: {
@@ -218,7 +218,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.get(
     "/user/apps",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(Type.Object({ apps: Type.Array(publicAuthorizedApp) })),
@@ -236,7 +236,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
   api.delete(
     "/user/apps/:clientId",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: clientIdParams,
         response: {

@@ -126,12 +126,14 @@ export async function authRoutes(
   api.post(
     "/auth/logout",
     {
-      // Logging out with no body at all is allowed (it ends the caller's session), but
-      // Fastify validates an absent body as undefined, which no object schema accepts.
-      preValidation: async (request) => {
-        if (request.body === undefined) request.body = {};
-      },
-      preHandler: authenticated,
+      preValidation: [
+        authenticated,
+        // Logging out with no body at all is allowed (it ends the caller's session), but
+        // Fastify validates an absent body as undefined, which no object schema accepts.
+        async (request) => {
+          if (request.body === undefined) request.body = {};
+        },
+      ],
       schema: {
         body: Type.Object({ refreshToken: Type.Optional(boundedString(512)) }),
         response: { 200: loggedOut, ...errorsOf(...bodyErrors, ...bearerErrors, "INVALID_REFRESH_TOKEN") },
@@ -154,7 +156,7 @@ export async function authRoutes(
   api.post(
     "/auth/logout-all",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: { response: { 200: loggedOut, ...errorsOf(...bodyErrors, ...bearerErrors) } },
     },
     async (request, reply) => {

@@ -49,7 +49,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   api.post(
     "/user/export",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           202: successEnvelope(Type.Object({ ...exportFields, created: Type.Boolean() })),
@@ -71,7 +71,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   api.get(
     "/user/export",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(Type.Object({ exports: Type.Array(publicExport) })),
@@ -88,7 +88,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   api.get(
     "/user/export/:id",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params,
         response: {
@@ -111,7 +111,7 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
   app.get(
     "/user/export/:id/download",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params,
         response: {

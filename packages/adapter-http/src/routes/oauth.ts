@@ -87,7 +87,7 @@ export async function oauthRoutes(
   api.get(
     "/oauth/linked",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(
@@ -166,7 +166,7 @@ export async function oauthRoutes(
 
   /** POST routes a signed-in front end starts a trip with: it gets the URL, the browser the cookie. */
   const signedInTrip = (...codes: ErrorCode[]) => ({
-    preHandler: authenticated,
+    preValidation: authenticated,
     schema: {
       params: providerParams,
       response: {
@@ -334,7 +334,7 @@ export async function oauthRoutes(
   api.delete(
     "/oauth/:provider/unlink",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: providerParams,
         response: {

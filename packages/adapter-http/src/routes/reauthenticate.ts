@@ -23,7 +23,7 @@ export async function reauthenticateRoutes(
   api.post(
     "/auth/reauthenticate",
     {
-      preHandler: requireAuthentication(useCases),
+      preValidation: requireAuthentication(useCases),
       // Guessing here is guessing credentials: the login budget applies, and wrong answers count toward lockout.
       config: { limit: "login" },
       schema: {

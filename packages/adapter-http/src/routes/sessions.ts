@@ -38,7 +38,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
   api.get(
     "/auth/sessions",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(Type.Object({ sessions: Type.Array(publicSession) })),
@@ -62,7 +62,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
   api.delete(
     "/auth/sessions/:id",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         params: Type.Object({ id: boundedString(64) }),
         response: {
@@ -85,7 +85,7 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
   api.get(
     "/user/security-events",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         // Query strings are text and types are never coerced: the limit is digits, checked for range below.
         querystring: Type.Object({

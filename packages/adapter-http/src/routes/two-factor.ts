@@ -27,7 +27,7 @@ export async function twoFactorRoutes(
   api.post(
     "/auth/2fa/setup",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         response: {
           200: successEnvelope(
@@ -47,7 +47,7 @@ export async function twoFactorRoutes(
   api.post(
     "/auth/2fa/enable",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         body: Type.Object({ code: boundedString(32) }),
         response: {
@@ -113,7 +113,7 @@ export async function twoFactorRoutes(
   api.post(
     "/auth/2fa/disable",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         body: Type.Object({
           code: Type.Optional(boundedString(32)),
@@ -149,7 +149,7 @@ export async function twoFactorRoutes(
   api.post(
     "/auth/2fa/backup-codes",
     {
-      preHandler: authenticated,
+      preValidation: authenticated,
       schema: {
         body: Type.Object({ code: boundedString(32) }),
         response: {

@@ -23,7 +23,7 @@ export async function userRoutes(
   api.post(
     "/user/password",
     {
-      preHandler: requireAuthentication(useCases),
+      preValidation: requireAuthentication(useCases),
       schema: {
         body: Type.Object({
           currentPassword: Type.Optional(boundedString(1024)),
@@ -57,7 +57,7 @@ export async function userRoutes(
   api.patch(
     "/user",
     {
-      preHandler: requireAuthentication(useCases),
+      preValidation: requireAuthentication(useCases),
       schema: {
         body: Type.Object({ nickname: boundedString(256) }),
         response: {
@@ -81,7 +81,7 @@ export async function userRoutes(
   api.post(
     "/user/email",
     {
-      preHandler: requireAuthentication(useCases),
+      preValidation: requireAuthentication(useCases),
       config: { limit: "email" },
       schema: {
         body: Type.Object({ newEmail: boundedString(512) }),
@@ -127,7 +127,7 @@ export async function userRoutes(
   api.delete(
     "/user",
     {
-      preHandler: requireAuthentication(useCases),
+      preValidation: requireAuthentication(useCases),
       schema: {
         response: {
           200: successEnvelope(Type.Object({ deleted: Type.Literal(true) })),
