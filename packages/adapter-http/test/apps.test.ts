@@ -176,9 +176,15 @@ describe("PATCH /api/v1/apps/:clientId", () => {
     expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: "Printer 2" });
   });
 
-  it("refuses invalid settings, a type change and an empty body with VALIDATION_ERROR 400", async () => {
+  it("refuses invalid settings, a type change, an empty body and one of only unknown fields with VALIDATION_ERROR 400", async () => {
     const { app: created } = await registerApp();
-    for (const body of [{ redirectURIs: ["https://*.printer.example/cb"] }, { type: "public" }, {}]) {
+    for (const body of [
+      { redirectURIs: ["https://*.printer.example/cb"] },
+      { type: "public" },
+      {},
+      { nmae: "typo" },
+      { clientId: "x" },
+    ]) {
       expectError(
         await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, body),
         "VALIDATION_ERROR",

@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
-import { sendFailure } from "../replies.ts";
+import { sendError, sendFailure } from "../replies.ts";
 import { successEnvelope } from "../schemas.ts";
 
 // Request bounds are generous: the domain's rules (parseAppSettings) give the precise answers.
@@ -160,6 +160,15 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       },
     },
     async (request, reply) => {
+      // Unknown fields are ignored (as on every route): a body of only those (a typo) would change
+      // nothing, so it is refused like an empty one rather than answered 200.
+      if (!Object.keys(appFields).some((field) => Object.hasOwn(request.body, field))) {
+        return sendError(
+          reply,
+          "VALIDATION_ERROR",
+          `Request body must hold at least one of ${Object.keys(appFields).join(", ")}`,
+        );
+      }
       const result = await useCases.updateApp({
         session: authOf(request).session,
         clientId: request.params.clientId,
