@@ -205,6 +205,12 @@ async function startReference(
   return reference;
 }
 
+/** What the reference page shows a browser without JavaScript, instead of nothing. */
+const withoutJavaScript =
+  "<noscript><main><h1>SuperOAuth API reference</h1><p>This interactive reference needs JavaScript. " +
+  'The API description it shows is <a href="./openapi.json">openapi.json</a> (OpenAPI 3.1): every ' +
+  "route, its input, its answers and the error codes it can give.</p></main></noscript>";
+
 /**
  * The interactive API reference at /docs (Scalar, its script served from here: no CDN), and the
  * document at /docs/openapi.json. The page runs under a CSP of its own: scripts from this origin
@@ -245,7 +251,11 @@ export async function serveAPIDocs(app: FastifyInstance, options: APIDocsOptions
         ].join("; "),
       });
       // Scalar's page names no language; screen readers need it (WCAG 3.1.1, axe's html-has-lang).
-      return payload.replaceAll(noncePlaceholder, nonce).replace(/<html(?![^>]*\slang=)/i, '<html lang="en"');
+      // Without JavaScript it would be blank: say so, and link the document itself.
+      return payload
+        .replaceAll(noncePlaceholder, nonce)
+        .replace(/<html(?![^>]*\slang=)/i, '<html lang="en"')
+        .replace(/<body[^>]*>/i, (body) => `${body}${withoutJavaScript}`);
     });
     for (const url of referenceRoutes) {
       docs.get(url, { schema: { hide: true } }, async (request, reply) => {

@@ -87,6 +87,14 @@ describe("GET /docs", () => {
     expect(response.headers["x-frame-options"]).toBe("DENY");
   });
 
+  it("tells a browser without JavaScript what it is, and links the document it shows", async () => {
+    const body = (await app.inject({ url: "/docs/" })).body;
+    const noscript = /<body[^>]*><noscript>(.*?)<\/noscript>/s.exec(body)?.[1] ?? "";
+    expect(noscript).toContain('<a href="./openapi.json">openapi.json</a>');
+    expect(noscript).toContain("needs JavaScript");
+    expect((await app.inject({ url: "/docs/openapi.json" })).statusCode).toBe(200);
+  });
+
   it("uses a new nonce for every response", async () => {
     const first = await app.inject({ url: "/docs/" });
     const second = await app.inject({ url: "/docs/" });
