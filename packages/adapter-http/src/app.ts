@@ -3,6 +3,7 @@ import { OverloadedError, StorageUnavailableError, type UseCases } from "@supero
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
+import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -107,6 +108,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return503OnClosing: true,
     childLoggerFactory: childLoggerWithoutQueries,
     genReqId: requestIdGenerator(options.trustProxy),
+    // Node's HTTP parser's refusals (headers too large, a malformed request) in the envelope too.
+    clientErrorHandler: answerMalformedRequest,
     // The router's own refusals (a malformed percent-encoding, an over-long path parameter)
     // come before any handler: answer them with the envelope too.
     frameworkErrors: (error, _request, reply) =>

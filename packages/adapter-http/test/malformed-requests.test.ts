@@ -1,0 +1,72 @@
+import { connect } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildTestApp } from "./test-app.ts";
+
+// Requests Node's HTTP parser refuses before Fastify sees them, sent over a real socket (inject()
+// never reaches the parser): each answered in the contract's envelope, and the connection closed.
+
+let app: FastifyInstance;
+let port: number;
+
+beforeAll(async () => {
+  ({ app } = await buildTestApp());
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("not listening on a port");
+  port = address.port;
+});
+afterAll(async () => app.close());
+
+/** Sends `raw` as is and reads the whole answer until the server closes the connection. */
+function sendRaw(raw: string): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(raw));
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      const [head = "", body = ""] = received.split("\r\n\r\n");
+      resolve({ status: Number(head.split(" ")[1]), headers: head.toLowerCase(), body });
+    });
+  });
+}
+
+describe("a request the HTTP parser refuses", () => {
+  const cases = {
+    "headers over the size limit": [
+      `GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nX-Padding: ${"a".repeat(20_000)}\r\n\r\n`,
+      "Request headers are too large",
+    ],
+    "a control character in a header": [
+      "GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nX-Bad: a\u0001b\r\n\r\n",
+      "Malformed HTTP request",
+    ],
+    "both Transfer-Encoding and Content-Length": [
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "Malformed HTTP request",
+    ],
+    "a chunk size that is not hexadecimal": [
+      "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+      "Malformed HTTP request",
+    ],
+  } as const;
+  for (const [name, [raw, message]] of Object.entries(cases)) {
+    it(`answers ${name} with VALIDATION_ERROR 400 in the envelope, and closes the connection`, async () => {
+      const answer = await sendRaw(raw);
+      expect(answer.status).toBe(400);
+      expect(answer.headers).toContain("content-type: application/json; charset=utf-8");
+      expect(answer.headers).toContain("connection: close");
+      expect(JSON.parse(answer.body)).toEqual({ success: false, error: "VALIDATION_ERROR", message });
+    });
+  }
+
+  it("leaves a well-formed request to the service (the control)", async () => {
+    const answer = await sendRaw("GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ success: false, error: "UNAUTHORIZED" });
+  });
+});
