@@ -22,12 +22,23 @@ export function sendError(
   return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
 }
 
-/** Sends a use case's failure; a failure's cause (infrastructure behind the code) goes to the log only. */
+/**
+ * Sends a use case's failure. A failure's cause (infrastructure behind the code) goes to the log
+ * only, and so does every server-side failure (5xx: a provider not configured or refusing, a
+ * failed exchange), with the request's id the client is given to quote: the operator finds why.
+ */
 export function sendFailure(
   reply: FastifyReply,
   failure: { error: ErrorCode; message?: string; cause?: unknown },
 ): FastifyReply {
-  if (failure.cause !== undefined)
-    reply.log.error({ err: failure.cause, code: failure.error }, "request failed");
+  if (failure.cause !== undefined || errorStatus[failure.error] >= 500)
+    reply.log.error(
+      {
+        ...(failure.cause === undefined ? {} : { err: failure.cause }),
+        code: failure.error,
+        ...(failure.message === undefined ? {} : { reason: failure.message }),
+      },
+      "request failed",
+    );
   return sendError(reply, failure.error, failure.message);
 }

@@ -6,6 +6,7 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  recordingLogger,
   registerUser,
   type TestAppOptions,
   type TestDependencies,
@@ -203,12 +204,19 @@ describe("GET /oauth/:provider", () => {
     },
   );
 
-  it("answers OAUTH_INIT_FAILED 500 for a known provider without credentials", async () => {
-    const { app } = await start({ configured: ["github"] });
-    expectError(
-      await app.inject({ method: "GET", url: `/api/v1/oauth/twitch?${challengeQuery()}` }),
-      "OAUTH_INIT_FAILED",
-      500,
+  it("answers OAUTH_INIT_FAILED 500 for a known provider without credentials, and logs which, with the request's id", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { app } = await start({ configured: ["github"], logger: recordingLogger(lines) });
+    const response = await app.inject({ method: "GET", url: `/api/v1/oauth/twitch?${challengeQuery()}` });
+    expectError(response, "OAUTH_INIT_FAILED", 500);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 50,
+        msg: "request failed",
+        reqId: response.json().requestId,
+        code: "OAUTH_INIT_FAILED",
+        reason: "Sign-in with twitch is not configured on this server",
+      }),
     );
   });
 

@@ -1,10 +1,8 @@
-import { Writable } from "node:stream";
 import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HttpAppOptions } from "../src/index.ts";
-import { buildTestApp, expectError } from "./test-app.ts";
+import { buildTestApp, expectError, recordingLogger } from "./test-app.ts";
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -12,17 +10,6 @@ afterEach(async () => {
 });
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A real pino logger whose JSON lines land in `lines`. */
-function recordingLogger(lines: Record<string, unknown>[], level = "info") {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return pino({ level }, stream);
-}
 
 function failingLogIn(useCases: UseCases): UseCases {
   return {

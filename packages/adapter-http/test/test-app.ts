@@ -1,7 +1,9 @@
+import { Writable } from "node:stream";
 import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import type { ErrorCode } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
+import pino from "pino";
 import { expect } from "vitest";
 import { buildHttpApp, type HttpAppOptions } from "../src/index.ts";
 import { recordUndeclaredErrors } from "./declared-errors.ts";
@@ -157,4 +159,15 @@ export function capturingLogger(entries: unknown[][]): FastifyBaseLogger {
     child: () => logger,
   };
   return logger;
+}
+
+/** A real pino logger whose JSON lines land in `lines`. */
+export function recordingLogger(lines: Record<string, unknown>[], level = "info"): FastifyBaseLogger {
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return pino({ level }, stream) as FastifyBaseLogger;
 }

@@ -59,7 +59,12 @@ export async function exchangeCode(
 > {
   const fail = (reason: string, details: Record<string, unknown> = {}) => {
     options.logger?.warn({ provider, reason, ...details }, "OAuth code exchange failed");
-    return err("TOKEN_EXCHANGE_FAILED", `Could not exchange the authorization code with ${provider}`);
+    // The cause reaches the request's own log line (with its request id) through the HTTP adapter.
+    return err(
+      "TOKEN_EXCHANGE_FAILED",
+      `Could not exchange the authorization code with ${provider}`,
+      upstreamFailure(provider, reason, details),
+    );
   };
   let tokens: OAuth2Tokens | typeof timedOut;
   try {
@@ -152,9 +157,23 @@ export function profileFailure(
   options: UpstreamOptions,
   reason: string,
   details: Record<string, unknown> = {},
-): { readonly ok: false; readonly error: "USER_INFO_FAILED"; readonly message?: string } {
+): {
+  readonly ok: false;
+  readonly error: "USER_INFO_FAILED";
+  readonly message?: string;
+  readonly cause?: unknown;
+} {
   options.logger?.warn({ provider, reason, ...details }, "OAuth profile fetch failed");
-  return err("USER_INFO_FAILED", `Could not read the profile from ${provider}`);
+  return err(
+    "USER_INFO_FAILED",
+    `Could not read the profile from ${provider}`,
+    upstreamFailure(provider, reason, details),
+  );
+}
+
+/** Why a provider's answer failed, as an error for the request's log line (no token, no body). */
+function upstreamFailure(provider: OAuthProviderId, reason: string, details: Record<string, unknown>): Error {
+  return Object.assign(new Error(`${provider}: ${reason}`), { provider, reason, ...details });
 }
 
 /** A non-empty string property of an unknown JSON value, or null. */

@@ -80,7 +80,13 @@ export async function finishOAuthAuthorization(
     if (input.error === "access_denied") {
       return err("OAUTH_ACCESS_DENIED", `Sign-in was cancelled at ${oauthProviderNames[provider]}`);
     }
-    return err("OAUTH_INIT_FAILED", `${oauthProviderNames[provider]} refused the authorization request`);
+    // Its error code is the provider's word on what it refused (a redirect URI, a scope): the
+    // operator's clue, in the message and so in the request's log line.
+    const code = /^[A-Za-z0-9_.-]{1,64}$/.test(input.error) ? ` (${input.error})` : "";
+    return err(
+      "OAUTH_INIT_FAILED",
+      `${oauthProviderNames[provider]} refused the authorization request${code}`,
+    );
   }
   if (input.code === undefined || input.code === "") {
     return err("INVALID_AUTHORIZATION_CODE", "The provider's redirect carries no authorization code");
