@@ -2,6 +2,7 @@ import cookie from "@fastify/cookie";
 import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
+import { refuseUnreadableBodies } from "./body-encoding.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
@@ -106,6 +107,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Strict types: a number where a string belongs is a validation error, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     return503OnClosing: true,
+    // A `__proto__` or `constructor.prototype` key in a JSON body is dropped, as any field a route
+    // does not know is ignored, rather than refused as "not valid JSON", which it is (Fastify's
+    // parser reports every refusal so). Nothing reaches an object's prototype either way.
+    onProtoPoisoning: "remove",
+    onConstructorPoisoning: "remove",
     childLoggerFactory: childLoggerWithoutQueries,
     genReqId: requestIdGenerator(options.trustProxy),
     // Node's HTTP parser's refusals (headers too large, a malformed request) in the envelope too.
@@ -213,6 +219,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
+      api.addHook("onRequest", refuseUnreadableBodies);
       // Each route file is one area of the API description (its tag, ADR 0029).
       const withUseCases = { useCases: options.useCases };
       const withCookies = { useCases: options.useCases, settings: flowCookieSettings };

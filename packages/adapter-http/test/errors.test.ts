@@ -1,11 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { StorageUnavailableError, type UseCases } from "@superoauth/application";
 import { type ErrorCode, errorCodes } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultErrorMessage, errorStatus } from "../src/index.ts";
-import { buildTestApp, capturingLogger, expectError, messageOf, validRegistration } from "./test-app.ts";
+import {
+  buildTestApp,
+  capturingLogger,
+  expectError,
+  messageOf,
+  registerUser,
+  validRegistration,
+} from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -62,6 +70,58 @@ describe("malformed requests", () => {
 
     expectError(response, "VALIDATION_ERROR", 400);
     expect(messageOf(response)).toMatch(/JSON/);
+  });
+
+  it("answer VALIDATION_ERROR 400 for JSON in a charset other than UTF-8, which would be misread", async () => {
+    const server = await start();
+    for (const charset of ["utf-16", "latin1", '"ISO-8859-1"']) {
+      const response = await server.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "content-type": `application/json; charset=${charset}` },
+        payload: JSON.stringify(login),
+      });
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(messageOf(response)).toBe("JSON must be sent in UTF-8 (charset=utf-8)");
+    }
+    for (const charset of ["utf-8", "UTF-8", "utf8"]) {
+      const response = await server.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "content-type": `application/json; charset=${charset}` },
+        payload: JSON.stringify(login),
+      });
+      expect(response.json().error, charset).not.toBe("VALIDATION_ERROR");
+    }
+  });
+
+  it("answer VALIDATION_ERROR 400 for a compressed body, plain or really gzipped", async () => {
+    const server = await start();
+    for (const payload of [JSON.stringify(login), gzipSync(JSON.stringify(login))]) {
+      const response = await server.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "content-type": "application/json", "content-encoding": "gzip" },
+        payload,
+      });
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(messageOf(response)).toMatch(/not accepted compressed/);
+    }
+  });
+
+  it("drop a prototype-poisoning key like any unknown field, rather than call valid JSON invalid", async () => {
+    const server = await start();
+    await registerUser(server);
+    for (const poison of ['"__proto__": {"admin": true}', '"constructor": {"prototype": {"admin": true}}']) {
+      const response = await server.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        headers: { "content-type": "application/json" },
+        payload: `{"email": "${login.email}", "password": "${login.password}", ${poison}}`,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+    }
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
   it("answer VALIDATION_ERROR 400 for a text/plain body", async () => {
