@@ -13,6 +13,24 @@ import type { ProviderOptions } from "./provider.ts";
 /** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
 export const oidcScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;
 
+/** Where the library serves each endpoint (its `routes` setting). */
+export const oidcRoutes = {
+  authorization: "/oidc/auth",
+  backchannel_authentication: "/oidc/backchannel",
+  code_verification: "/oidc/device",
+  challenge: "/oidc/challenge",
+  device_authorization: "/oidc/device/auth",
+  end_session: "/oidc/session/end",
+  introspection: "/oidc/token/introspection",
+  jwks: "/oidc/jwks",
+  pushed_authorization_request: "/oidc/request",
+  registration: "/oidc/reg",
+  revocation: "/oidc/token/revocation",
+  token: "/oidc/token",
+  userinfo: "/oidc/me",
+  credential: "/oidc/credential",
+} as const;
+
 /** Which claims each scope releases (OpenID Connect Core §5.4). */
 export const oidcClaimsByScope = {
   openid: ["sub"],
@@ -95,22 +113,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       profile: [...oidcClaimsByScope.profile],
       email: [...oidcClaimsByScope.email],
     },
-    routes: {
-      authorization: "/oidc/auth",
-      backchannel_authentication: "/oidc/backchannel",
-      code_verification: "/oidc/device",
-      challenge: "/oidc/challenge",
-      device_authorization: "/oidc/device/auth",
-      end_session: "/oidc/session/end",
-      introspection: "/oidc/token/introspection",
-      jwks: "/oidc/jwks",
-      pushed_authorization_request: "/oidc/request",
-      registration: "/oidc/reg",
-      revocation: "/oidc/token/revocation",
-      token: "/oidc/token",
-      userinfo: "/oidc/me",
-      credential: "/oidc/credential",
-    },
+    routes: oidcRoutes,
     // RFC 9700 §2.1.1: PKCE for every client, and the library knows only S256.
     pkce: { required: () => true },
     // Every refresh rotates; a used refresh token presented again revokes its grant (ADR 0017).

@@ -23,7 +23,7 @@ import type {
   OIDCSigningKeys,
   ProviderPages,
 } from "./provider-interfaces.ts";
-import { providerSettingsOf } from "./provider-settings.ts";
+import { oidcRoutes, providerSettingsOf } from "./provider-settings.ts";
 
 /** Everything the authorization server needs from the rest of the service (compose.ts maps use cases onto it). */
 export interface ProviderOptions {
@@ -95,6 +95,20 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       answerFailure(ctx as KoaContextWithOIDC, outageOf(ctx as KoaContextWithOIDC) ?? error, options.pages);
       return;
     }
+    if (
+      answeredByNoRoute(ctx as KoaContextWithOIDC) &&
+      getOnlyEndpoints.has(ctx.path) &&
+      ctx.method === "POST"
+    ) {
+      // The authorization and logout endpoints take GET only (ADR 0042): say so the protocol's way.
+      ctx.status = 405;
+      ctx.set("allow", "GET, HEAD");
+      ctx.body = {
+        error: "invalid_request",
+        error_description: `${ctx.path} takes GET; send the parameters in the query, or push them first (${oidcRoutes.pushed_authorization_request}, RFC 9126)`,
+      };
+      return;
+    }
     if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
       // A path or method the library does not serve (GET /oidc/token, /oidc/nope): the contract's
       // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found".
@@ -122,6 +136,12 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     issuer: options.issuer,
   };
 }
+
+/**
+ * The endpoints a browser reaches by navigation, which the library serves by GET only: a POST
+ * would need the session cookie sent on a cross-site POST, i.e. SameSite=None (ADR 0042).
+ */
+const getOnlyEndpoints: ReadonlySet<string> = new Set([oidcRoutes.authorization, oidcRoutes.end_session]);
 
 /** No route of the library matched: it sets up `ctx.oidc` for each of its routes, and left the 404 empty. */
 function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {

@@ -520,6 +520,23 @@ describe("a path or method the provider does not serve", () => {
     });
   });
 
+  it.each(["/oidc/auth", "/oidc/session/end"])(
+    "POST %s: 405 with Allow: GET, in the protocol's shape, naming the way that works (ADR 0042)",
+    async (path) => {
+      const response = await fetch(`${server().issuer}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ client_id: confidentialApp.clientId, response_type: "code" }),
+      });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe("GET, HEAD");
+      expect(await response.json()).toEqual({
+        error: "invalid_request",
+        error_description: `${path} takes GET; send the parameters in the query, or push them first (/oidc/request, RFC 9126)`,
+      });
+    },
+  );
+
   it("a route it serves still answers in the protocol's own shape (userinfo without a token)", async () => {
     const response = await fetch(`${server().issuer}/oidc/me`);
     expect(response.status).toBe(401);
