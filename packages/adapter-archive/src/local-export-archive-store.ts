@@ -35,7 +35,9 @@ export function createLocalExportArchiveStore(input: { directory: string }): Exp
   return {
     async writeArchive({ exportId, entries, closingEntries }): Promise<StoredExportArchive> {
       checkExportId(exportId);
-      await mkdir(directory, { recursive: true });
+      // Owner only, whatever the umask: an archive holds a person's data. (A folder that already
+      // exists keeps its mode: the operator chose it.)
+      await mkdir(directory, { recursive: true, mode: 0o700 });
       const fileKey = `${exportId}.${randomUUID()}.zip`;
       const partial = pathOf(`${fileKey}.partial`);
       const zip = new ZipFile();
@@ -53,7 +55,7 @@ export function createLocalExportArchiveStore(input: { directory: string }): Exp
           },
         }),
         // flush: fsync before close, so the rename below never publishes bytes still in the page cache.
-        createWriteStream(partial, { flags: "wx", flush: true }),
+        createWriteStream(partial, { flags: "wx", flush: true, mode: 0o600 }),
       );
       // Until the pipeline settles, a failure anywhere (an entry's content, the disk) must stop
       // the waits below too.

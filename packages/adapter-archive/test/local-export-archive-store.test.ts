@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExportArchiveEntry, ExportArchiveFile } from "@superoauth/application";
@@ -128,7 +128,7 @@ describe("the local export archive store", () => {
     await store.removeArchives(exportId);
   });
 
-  it("creates its directory on first write, and removing from a missing one does nothing", async () => {
+  it("creates its directory on first write, for its owner only, and removing from a missing one does nothing", async () => {
     const nested = join(directory, "a", "b");
     const store = createLocalExportArchiveStore({ directory: nested });
     await store.removeArchives(exportId);
@@ -138,5 +138,8 @@ describe("the local export archive store", () => {
       closingEntries: () => [],
     });
     expect(await readdir(nested)).toEqual([written.fileKey]);
+    // A person's data: owner only, whatever the process's umask (0022 here would give 0755 and 0644).
+    expect((await stat(nested)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(nested, written.fileKey))).mode & 0o777).toBe(0o600);
   });
 });
