@@ -4,8 +4,23 @@ import {
   describeSMTPProblem,
   judgeClock,
   judgeMigrations,
+  judgeProxy,
   judgeRedirectURI,
 } from "./doctor.ts";
+
+describe("judgeProxy", () => {
+  it("warns of an https APP_URL with no proxy trusted, and passes the other cases", () => {
+    const appURL = "https://auth.example.com";
+    expect(judgeProxy({ appURL, trustProxy: false })).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining("TRUST_PROXY=1"),
+    });
+    expect(judgeProxy({ appURL, trustProxy: 0 }).status).toBe("warn");
+    expect(judgeProxy({ appURL, trustProxy: 1 }).status).toBe("ok");
+    expect(judgeProxy({ appURL, trustProxy: ["10.0.0.1"] }).status).toBe("ok");
+    expect(judgeProxy({ appURL: "http://localhost:3000", trustProxy: false }).status).toBe("ok");
+  });
+});
 
 describe("judgeClock", () => {
   it.each([

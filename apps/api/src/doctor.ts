@@ -46,6 +46,7 @@ export async function runDoctor(input: {
   outcomes.push(...(await checkDatabase(config, probes)));
   outcomes.push(await checkSMTP(config, probes));
   outcomes.push(await checkRedis(config, probes));
+  outcomes.push(judgeProxy({ appURL: config.mail.appURL, trustProxy: config.trustProxy }));
   outcomes.push(...checkProviders(config));
   outcomes.push(...checkKeys(config, input.developmentSecrets));
   return outcomes;
@@ -244,6 +245,30 @@ export function describeRedisProblem(error: unknown, url: string): string {
 }
 
 /** Each enabled provider's redirect URI must come back to this service, at APP_URL. */
+/**
+ * The service speaks plain HTTP, so an https APP_URL means a proxy terminates TLS in front of it.
+ * Without TRUST_PROXY it takes every request for plain http: the OpenID endpoints refuse to set
+ * their Secure cookies (a 500 at /oidc/auth), and the logs and lockout see the proxy's address.
+ */
+export function judgeProxy(input: { appURL: string; trustProxy: Config["trustProxy"] }): CheckOutcome {
+  const https = new URL(input.appURL).protocol === "https:";
+  const trusted = input.trustProxy !== false && input.trustProxy !== 0;
+  if (!https)
+    return { check: "proxy", status: "ok", detail: "APP_URL is http: for local development (no TLS)" };
+  if (trusted)
+    return {
+      check: "proxy",
+      status: "ok",
+      detail: "APP_URL is https, and TRUST_PROXY trusts the proxy that terminates TLS",
+    };
+  return {
+    check: "proxy",
+    status: "warn",
+    detail:
+      "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request looks like plain http and /oidc/auth fails to set its secure cookies",
+  };
+}
+
 function checkProviders(config: Config): CheckOutcome[] {
   const enabled = Object.entries(config.oauth.providers);
   if (enabled.length === 0) {

@@ -30,6 +30,7 @@ afterAll(async () => {
 const production = {
   NODE_ENV: "production",
   APP_URL: "https://auth.example.com",
+  TRUST_PROXY: "1",
   JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
   TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
   COOKIE_SECRET: "Cb4n8Qw2Ze6rTy1uIo9pAs3dFg7hJk5lMx0vNc2b",
@@ -79,7 +80,8 @@ describe("pnpm doctor", () => {
     for (const secret of ["JWT_SECRET", "TOTP_ENCRYPTION_KEY", "COOKIE_SECRET"]) {
       expect(line(outcome, secret)).toMatch(/^ok {4}\w+ +set$/);
     }
-    expect(outcome.stdout).toMatch(/\n10 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(line(outcome, "proxy")).toMatch(/^ok {4}proxy +APP_URL is https, and TRUST_PROXY trusts/);
+    expect(outcome.stdout).toMatch(/\n11 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
     expect(sink.mails).toHaveLength(0);
   });
 
