@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { generateUUIDv7 } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { authorizeAppForTest } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,7 +55,7 @@ beforeAll(async () => {
     String(other.accessToken),
   );
   authorizedClientId = (created.app as { clientId: string }).clientId;
-  await service.storage.appAuthorizations.recordAuthorization({
+  await authorizeAppForTest(service.storage, {
     userId,
     clientId: authorizedClientId,
     grantId: "grant-of-the-browser-test",

@@ -345,6 +345,19 @@ describe("a third-party app through the OIDC helper", () => {
     expect(refreshed.refreshToken).not.toBe(tokens.refreshToken);
 
     expect((await owner.apps.listAuthorized()).apps.map((a) => a.clientId)).toContain(app.clientId);
+
+    // The app gives its access up (RFC 7009: revoking the refresh token ends the grant): the person's
+    // list no longer shows an app that has no access left.
+    const revoked = await fetch(`${url}/oidc/token/revocation`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${app.clientId}:${clientSecret}`).toString("base64")}`,
+      },
+      body: new URLSearchParams({ token: refreshed.refreshToken ?? "", token_type_hint: "refresh_token" }),
+    });
+    expect(revoked.status).toBe(200);
+    expect((await owner.apps.listAuthorized()).apps.map((a) => a.clientId)).not.toContain(app.clientId);
   });
 });
 

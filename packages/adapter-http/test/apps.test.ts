@@ -1,3 +1,4 @@
+import { authorizeAppForTest } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -295,7 +296,7 @@ describe("DELETE /api/v1/apps/:clientId", () => {
 
 describe("GET and DELETE /api/v1/user/apps", () => {
   async function authorize(clientId: string, scopes: ("openid" | "user:read")[]) {
-    await deps.appAuthorizations.recordAuthorization({
+    await authorizeAppForTest(deps, {
       userId: ada.user.id as UserId,
       clientId,
       grantId: `grant-${clientId}`,

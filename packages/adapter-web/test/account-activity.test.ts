@@ -1,4 +1,5 @@
 import { dataExportDownloadHeaders } from "@superoauth/application";
+import { authorizeAppForTest } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
@@ -129,7 +130,7 @@ async function authorizeApp(built: Awaited<ReturnType<typeof withAccount>>, name
   });
   if (!registered.ok) throw new Error("register failed");
   const clientId = registered.value.app.clientId;
-  await built.deps.appAuthorizations.recordAuthorization({
+  await authorizeAppForTest(built.deps, {
     userId: built.user.id,
     clientId,
     grantId: "grant-1",

@@ -5,6 +5,7 @@ import {
   type AppRepository,
   type AuthorizedApp,
   authorizationTouchIntervalMs,
+  type OIDCModelStore,
   type StoredApp,
   type ThirdPartyAccessToken,
   type ThirdPartyAccessTokens,
@@ -145,4 +146,21 @@ export class ScriptedThirdPartyAccessTokens implements ThirdPartyAccessTokens {
   async verify(input: { token: string; now: Date }): Promise<ThirdPartyAccessToken | null> {
     return this.#tokens.get(input.token) ?? null;
   }
+}
+
+/**
+ * Records that the user authorized an app as the provider's consent does: the authorization and
+ * the provider's Grant it names (listAuthorizedApps lists only authorizations whose Grant lives).
+ */
+export async function authorizeAppForTest(
+  stores: { appAuthorizations: AppAuthorizationRepository; oidcModels: OIDCModelStore },
+  input: { userId: UserId; clientId: string; grantId: string; scopes: readonly AppScope[]; now: Date },
+): Promise<void> {
+  await stores.appAuthorizations.recordAuthorization(input);
+  await stores.oidcModels.upsert({
+    model: "Grant",
+    id: input.grantId,
+    payload: { accountId: input.userId, clientId: input.clientId, kind: "Grant" },
+    expiresAt: null,
+  });
 }

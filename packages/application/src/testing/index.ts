@@ -26,6 +26,7 @@ export {
   InMemoryUserExports,
 } from "./in-memory-admin.ts";
 export {
+  authorizeAppForTest,
   InMemoryAppAuthorizationRepository,
   InMemoryAppRepository,
   ScriptedThirdPartyAccessTokens,

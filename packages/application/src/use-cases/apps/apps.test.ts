@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken, authenticateCaller } from "../sessions/authenticate-access-token.ts";
+import { listAuthorizedApps } from "./authorized-apps.ts";
 import { findAppGrant, findClient, recordAppGrant, touchAppGrant } from "./provider-clients.ts";
 import { registerApp } from "./register-app.ts";
 
@@ -61,6 +63,47 @@ describe("the provider's view of apps", () => {
     ).toMatchObject({
       lastUsedAt: deps.clock.now(),
     });
+  });
+});
+
+describe("the apps a person authorized", () => {
+  it("are listed while the provider's Grant lives, and not once it has ended or expired", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    const clientIds: string[] = [];
+    for (const name of ["Printer", "Scanner", "Plotter"]) {
+      clientIds.push(
+        unwrap(await registerApp(deps, { userId: user.id, settings: { ...settings, name } })).app.clientId,
+      );
+    }
+    const now = deps.clock.now();
+    for (const clientId of clientIds) {
+      await authorizeAppForTest(deps, {
+        userId: user.id,
+        clientId,
+        grantId: `grant-${clientId}`,
+        scopes: ["openid"],
+        now,
+      });
+    }
+    const listed = async () =>
+      unwrap(await listAuthorizedApps(deps, { userId: user.id }))
+        .map((app) => app.name)
+        .sort();
+    expect(await listed()).toEqual(["Plotter", "Printer", "Scanner"]);
+
+    // The app revoked its refresh token (the provider destroys the grant) ...
+    await deps.oidcModels.destroy({ model: "Grant", id: `grant-${clientIds[1]}` });
+    // ... and another consent ran out.
+    await deps.oidcModels.upsert({
+      model: "Grant",
+      id: `grant-${clientIds[2]}`,
+      payload: { accountId: user.id, clientId: clientIds[2], kind: "Grant" },
+      expiresAt: new Date(now.getTime() + 1000),
+    });
+    deps.clock.advance(1000);
+
+    expect(await listed()).toEqual(["Printer"]);
   });
 });
 

@@ -1,12 +1,26 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { AuthorizedApp, Dependencies } from "../../ports/index.ts";
 
-/** The apps the user authorized, with the scopes granted and when last used (GET /user/apps). */
+/**
+ * The apps the user authorized, with the scopes granted and when last used (GET /user/apps), as
+ * long as the provider's Grant behind each still lives. The provider ends a grant on its own when
+ * its app revokes the refresh token, when a refresh token or a code is replayed, and when the 30
+ * days of a remembered consent are over: such an app has no access left, asks again next time
+ * (`consent_required` to `prompt=none`), and is not listed as if it had.
+ */
 export async function listAuthorizedApps(
   deps: Dependencies,
   input: { userId: UserId },
 ): Promise<Result<readonly AuthorizedApp[], never>> {
-  return ok(await deps.appAuthorizations.listAuthorizedApps(input.userId));
+  const now = deps.clock.now();
+  const recorded = await deps.appAuthorizations.listAuthorizedApps(input.userId);
+  // One read by primary key per app a person authorized: a handful.
+  const live = await Promise.all(
+    recorded.map(
+      async (app) => (await deps.oidcModels.find({ model: "Grant", id: app.grantId, now })) !== null,
+    ),
+  );
+  return ok(recorded.filter((_, index) => live[index]));
 }
 
 /**
