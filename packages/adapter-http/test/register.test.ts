@@ -84,6 +84,21 @@ describe("POST /api/v1/auth/register", () => {
     expectError(response, "USER_EXISTS", 409);
   });
 
+  it("refuses a look-alike of a registered address in full-width letters with VALIDATION_ERROR, not a second account", async () => {
+    await register(validRegistration);
+
+    const response = await register({
+      ...validRegistration,
+      email: "ａda@ｅxample.com",
+      nickname: "look_alike",
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(response.json().message).toBe(
+      "Email must be typed without full-width or other compatibility characters (as ada@example.com)",
+    );
+  });
+
   describe("rejects a missing field with VALIDATION_ERROR 400 naming the field", () => {
     it.each(["email", "password", "nickname"] as const)("%s", async (field) => {
       const { [field]: _omitted, ...rest } = validRegistration;

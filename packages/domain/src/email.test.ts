@@ -1,11 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { type Email, maskEmail, parseEmail } from "./email.ts";
+import { type Email, maskEmail, parseEmail, parseNewEmail } from "./email.ts";
 
 function normalised(raw: string): string {
   const result = parseEmail(raw);
   if (!result.ok) throw new Error(`expected ${JSON.stringify(raw)} to parse, got ${result.error}`);
   return result.value;
 }
+
+describe("parseNewEmail", () => {
+  it.each([
+    ["full-width letters in the local part", "ａlice@example.com", "alice@example.com"],
+    ["full-width letters in the domain", "alice@ｅxample.com", "alice@example.com"],
+    ["a ligature", "ﬁona@example.com", "fiona@example.com"],
+  ])("refuses %s, naming the plain form, while parseEmail still reads it", (_name, raw, plain) => {
+    expect(parseNewEmail(raw)).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: `Email must be typed without full-width or other compatibility characters (as ${plain})`,
+    });
+    expect(parseEmail(raw).ok).toBe(true);
+  });
+
+  it.each(["ada@example.com", "rené@example.com", "Zoë@Example.com", "用户@例子.广告"])(
+    "accepts %s",
+    (raw) => {
+      expect(parseNewEmail(raw)).toEqual(parseEmail(raw));
+    },
+  );
+});
 
 describe("parseEmail", () => {
   it("trims surrounding whitespace and lower-cases", () => {

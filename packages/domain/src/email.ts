@@ -33,6 +33,26 @@ export function parseEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
 }
 
 /**
+ * An address a new account (or a change of address) may take: a valid address, and one that
+ * Unicode compatibility normalisation (NFKC) leaves as it is. Full-width letters (`ａlice@ｅxample.com`),
+ * ligatures and the like look the same as, or are delivered like, another address (mail software
+ * maps a domain so, IDNA UTS #46), yet would be a second account beside it. Only new addresses are
+ * refused: lookups keep parseEmail, so no existing account stops being found.
+ */
+export function parseNewEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
+  const parsed = parseEmail(raw);
+  if (!parsed.ok) return parsed;
+  const compatible = parsed.value.normalize("NFKC").toLowerCase();
+  if (compatible !== parsed.value) {
+    return err(
+      "VALIDATION_ERROR",
+      `Email must be typed without full-width or other compatibility characters (as ${compatible})`,
+    );
+  }
+  return parsed;
+}
+
+/**
  * An address as a notice may show it to someone who may not own it: the first character of the
  * local part, then `***`, then the domain (`n***@example.com`). Enough for the holder to recognise
  * their own request, too little to hand a stranger the new address.

@@ -11,7 +11,7 @@ export {
 } from "./data-export.ts";
 export { durationInWords } from "./duration-in-words.ts";
 export type { Email } from "./email.ts";
-export { maskEmail, parseEmail } from "./email.ts";
+export { maskEmail, parseEmail, parseNewEmail } from "./email.ts";
 export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } from "./email-token.ts";
 export {
   checkEmailTokenUsable,

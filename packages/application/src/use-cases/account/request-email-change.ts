@@ -1,4 +1,4 @@
-import { err, maskEmail, ok, parseEmail, type Result, type Session } from "@superoauth/domain";
+import { err, maskEmail, ok, parseNewEmail, type Result, type Session } from "@superoauth/domain";
 import { composeEmailTakenNotice, composeTokenMail } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { issueTokenIfAllowed } from "../email-verification/steps/mail-token.ts";
@@ -27,7 +27,7 @@ export async function requestEmailChange(
 > {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
-  const newEmail = parseEmail(input.newEmail);
+  const newEmail = parseNewEmail(input.newEmail);
   if (!newEmail.ok) return newEmail;
   const user = await deps.users.findUserById(input.session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");

@@ -6,7 +6,7 @@ import {
   formatEmailToken,
   nicknameFromDisplayName,
   ok,
-  parseEmail,
+  parseNewEmail,
   type Result,
   type User,
   type UserId,
@@ -34,7 +34,7 @@ export async function createAdmin(
   > & { readonly settings: Pick<Dependencies["settings"], "appURL"> },
   input: { email: string },
 ): Promise<Result<AdminCreated, "VALIDATION_ERROR" | "USER_EXISTS">> {
-  const email = parseEmail(input.email);
+  const email = parseNewEmail(input.email);
   if (!email.ok) return email;
   const now = deps.clock.now();
   const existing = await deps.users.findUserByEmail(email.value);

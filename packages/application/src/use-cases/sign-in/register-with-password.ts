@@ -2,7 +2,7 @@ import {
   createUser,
   err,
   ok,
-  parseEmail,
+  parseNewEmail,
   parseNickname,
   type Result,
   type User,
@@ -60,7 +60,7 @@ async function createPasswordAccount(
   deps: Dependencies,
   input: SignUpInput,
 ): Promise<Result<User, SignUpRefusal>> {
-  const email = parseEmail(input.email);
+  const email = parseNewEmail(input.email);
   if (!email.ok) return email;
   const nickname = parseNickname(input.nickname);
   if (!nickname.ok) return nickname;
