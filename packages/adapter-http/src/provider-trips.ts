@@ -33,12 +33,20 @@ export function providerTripCookies(settings: FlowCookieSettings, apiPrefix: str
   const returnCookie = (provider: string) =>
     flowCookie(settings, { name: oauthReturnCookieName, path: callbackPath(provider) });
   return {
-    /** State and verifier go to the browser in a signed, HttpOnly cookie. */
+    /**
+     * State and verifier go to the browser in a signed, HttpOnly cookie. A return target left by an
+     * earlier trip that was abandoned goes: only `setReturn`, after this in the same answer, sets one
+     * (a later Set-Cookie of the same cookie replaces this one), so a trip started without a return
+     * target never lands on a hosted page another trip named.
+     */
     setState(reply: FastifyReply, started: OAuthAuthorizationStarted): void {
       setFlowCookie(reply, stateCookie(started.provider), {
         value: `${started.state}.${started.codeVerifier ?? ""}`,
         maxAgeSeconds: started.expiresInSeconds,
       });
+      // Unconditionally: scoped to the callback's path, the cookie never reaches this request.
+      const stale = returnCookie(started.provider);
+      reply.clearCookie(stale.name, { path: stale.path, secure: stale.secure });
     },
     /** Where the callback sends the browser instead of OAUTH_SUCCESS_REDIRECT (a `returnTargetPattern` path). */
     setReturn(reply: FastifyReply, started: OAuthAuthorizationStarted, returnTo: string): void {

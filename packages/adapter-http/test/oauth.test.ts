@@ -255,6 +255,29 @@ describe("the callback, in a browser", () => {
     });
   });
 
+  it("a trip started without a return target clears one an abandoned trip left, so its code lands on OAUTH_SUCCESS_REDIRECT", async () => {
+    const { app } = await start();
+    const abandoned = await app.inject({
+      method: "GET",
+      url: `/api/v1/oauth/github?${challengeQuery()}&return_to=/interaction/someone-else/social`,
+    });
+    expect(abandoned.cookies.find((c) => c.name === "superoauth_oauth_return")).toMatchObject({
+      value: expect.stringMatching(/\S/),
+      path: "/api/v1/oauth/github/callback",
+    });
+
+    const plain = await startTrip(app, "github");
+
+    // The new trip's answer expires the cookie on the callback's path (the browser replaces the old one).
+    expect(plain.response.cookies.find((c) => c.name === "superoauth_oauth_return")).toMatchObject({
+      value: "",
+      path: "/api/v1/oauth/github/callback",
+    });
+    expect(
+      plain.response.cookies.find((c) => c.name === "superoauth_oauth_return")?.expires?.getTime(),
+    ).toBeLessThan(Date.now());
+  });
+
   it("a login code works once", async () => {
     const { app, gateways } = await start();
     gateways.google.answer("good", {});
@@ -944,7 +967,14 @@ describe("sign-in cookies when APP_URL is https: __Host- prefixed (RFC 6265bis s
     expect(pageStart.cookies.concat(apiStart.cookies).map((c) => c.name)).toEqual([
       `__Host-${verifierCookieName}`,
       `__Host-${cookieName}`,
+      "__Host-superoauth_oauth_return",
     ]);
+    // Any return target an abandoned trip left is expired, as a browser accepts a __Host- cookie.
+    expect(apiStart.cookies.find((c) => c.name === "__Host-superoauth_oauth_return")).toMatchObject({
+      value: "",
+      secure: true,
+      path: "/",
+    });
 
     gateways.github.answer("good", { subject: "9", email: "host@example.com" });
     const state = new URL(String(apiStart.headers.location)).searchParams.get("state") ?? "";
