@@ -526,15 +526,30 @@ describe("the callback's errors", () => {
     expectError(await browserSignIn(app, "github", "collide"), "OAUTH_EMAIL_CONFLICT", 409);
   });
 
-  it("links automatically when both the provider and our account verified the email", async () => {
+  it("links automatically when both the provider and our password-less account verified the email", async () => {
+    const { app, deps, gateways } = await start();
+    gateways.github.answer("first", { subject: "gh-1", email: "ada@example.com", emailVerified: true });
+    const owner = (await exchange(app, loginCodeOf(await browserSignIn(app, "github", "first")))).json().data
+      .user;
+    gateways.google.answer("verified", { email: "ada@example.com", emailVerified: true });
+    const code = loginCodeOf(await browserSignIn(app, "google", "verified"));
+    expect((await exchange(app, code)).json().data.user.id).toBe(owner.id);
+    const email = parseEmail("ada@example.com");
+    expect(email.ok && (await deps.users.findUserByEmail(email.value))?.id).toBe(owner.id);
+  });
+
+  it("answers OAUTH_EMAIL_CONFLICT 409 for an account with a password, however verified: its owner links from the account (ADR 0043)", async () => {
     const { app, deps, gateways } = await start();
     const registered = await registerUser(app);
     await deps.users.markEmailVerified({ userId: registered.user.id as UserId, now: deps.clock.now() });
     gateways.google.answer("verified", { email: validRegistration.email, emailVerified: true });
-    const code = loginCodeOf(await browserSignIn(app, "google", "verified"));
-    expect((await exchange(app, code)).json().data.user.id).toBe(registered.user.id);
-    const email = parseEmail(validRegistration.email);
-    expect(email.ok && (await deps.users.findUserByEmail(email.value))?.id).toBe(registered.user.id);
+    const trip = await startTrip(app, "google");
+    expectError(
+      await callback(app, "google", { code: "verified", state: trip.state, cookie: trip.cookie, json: true }),
+      "OAUTH_EMAIL_CONFLICT",
+      409,
+    );
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(registered.user.id as UserId)).toEqual([]);
   });
 
   it("answers PROVIDER_ALREADY_LINKED 409 when linking an identity another user has", async () => {

@@ -85,6 +85,12 @@ describe("mayLinkByEmail (link by email only when both sides verified it)", () =
     },
   );
 
+  it("an account with a password is never joined by email: a stranger may have set the password before the owner verified the address (ADR 0043)", () => {
+    expect(
+      mayLinkByEmail({ providerVerifiedEmail: true, account: { ...user, passwordHash: "$argon2id$..." } }),
+    ).toBe(false);
+  });
+
   it("an unverified account is never taken over, even by a provider that vouches for the address", () => {
     expect(mayLinkByEmail({ providerVerifiedEmail: true, account: { ...user, emailVerified: false } })).toBe(
       false,

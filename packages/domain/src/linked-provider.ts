@@ -62,18 +62,23 @@ export function checkMayUnlinkProvider(input: {
 }
 
 /**
- * Link by email only when both sides verified it: a provider identity not linked to anyone may
- * join the existing account that has its email address only when the provider vouches that the
- * person controls the address and the account has proven it too (the Lucia guide's rule, "link
- * accounts by email only when the provider verified it"). Otherwise whoever registered the
- * address first, or whoever claims it at a provider that checks nothing, could take the account
- * over. The caller found the account by the same normalised address.
+ * Link by email only when both sides verified it, and the account has nothing a stranger could
+ * have set: a provider identity not linked to anyone may join the existing account that has its
+ * email address only when the provider vouches that the person controls the address, the account
+ * has proven it too (the Lucia guide's rule, "link accounts by email only when the provider
+ * verified it"), and the account has no password. Otherwise whoever registered the address first,
+ * or whoever claims it at a provider that checks nothing, could take the account over. A password
+ * proves nothing about the mailbox: a stranger may have registered the address with one, and the
+ * owner then clicked the verification mail, so merging would leave the stranger's password working
+ * in the owner's account (account pre-hijacking, Sudhodanan & Paverd 2022; ADR 0043). Such an owner
+ * signs in with the password and links the provider from the account. The caller found the
+ * account by the same normalised address.
  */
 export function mayLinkByEmail(input: {
   providerVerifiedEmail: boolean;
-  account: Pick<User, "emailVerified">;
+  account: Pick<User, "emailVerified" | "passwordHash">;
 }): boolean {
-  return input.providerVerifiedEmail && input.account.emailVerified;
+  return input.providerVerifiedEmail && input.account.emailVerified && input.account.passwordHash === null;
 }
 
 const nicknameMaxLength = 30;

@@ -108,6 +108,8 @@ async function findOrCreateUser(
     | "PROVIDER_ALREADY_LINKED"
     | "ACCOUNT_LINK_FAILED"
     | "USER_NOT_FOUND"
+    | "EMAIL_NOT_VERIFIED"
+    | "ACCOUNT_DISABLED"
   >
 > {
   const { profile, client } = input;
@@ -126,6 +128,9 @@ async function findOrCreateUser(
   );
   const owner = await deps.users.findUserByEmail(email.value);
   if (owner !== null) {
+    // A disabled account gains no link (and its holder no "linked" notice) from a refused sign-in.
+    const allowed = checkUserMaySignIn(owner);
+    if (!allowed.ok) return allowed;
     if (!mayLinkByEmail({ providerVerifiedEmail: profile.emailVerified, account: owner })) {
       // Unless the account is this identity's own, made a moment ago by a concurrent first sign-in.
       const winner = await findLinkedUser(deps, profile);
@@ -151,6 +156,15 @@ async function findOrCreateUser(
     return ok(owner);
   }
 
+  // No account is made on an address nobody proved: it would claim the address for whoever holds
+  // this provider identity, and when the address's owner later verified it (a mail the claimant can
+  // have sent them), the claimant's identity would stay linked to the owner's account (ADR 0043).
+  if (!profile.emailVerified) {
+    return err(
+      "EMAIL_NOT_VERIFIED",
+      `${name} has not verified this email address: verify it at ${name}, then sign in again`,
+    );
+  }
   const user: User = {
     ...createUser({
       id: deps.random.generateId() as UserId,
@@ -159,7 +173,7 @@ async function findOrCreateUser(
       passwordHash: null,
       now,
     }),
-    emailVerified: profile.emailVerified,
+    emailVerified: true,
   };
   // One atomic write: an account without its link would be one nobody can sign in to.
   const created = await writeLink(name, () =>
