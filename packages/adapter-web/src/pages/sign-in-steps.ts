@@ -19,7 +19,10 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong, expired or already used" },
   INVALID_MFA_TOKEN: { status: 401, message: "This sign-in took too long. Sign in again." },
   ACCOUNT_DISABLED: { status: 403, message: "This account has been disabled" },
-  EMAIL_NOT_VERIFIED: { status: 403, message: "Verify your email address before signing in" },
+  EMAIL_NOT_VERIFIED: {
+    status: 403,
+    message: "Verify your email address first (at the provider, for a sign-in through one), then sign in",
+  },
   ACCOUNT_LOCKED: {
     status: 423,
     message: "Too many failed sign-in attempts; wait for the lock to end or reset your password",
