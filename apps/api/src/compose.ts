@@ -140,6 +140,19 @@ export async function composeService(
     const exportArchives = createLocalExportArchiveStore({ directory: config.dataExport.directory });
     // Its thread starts now and builds the dictionaries while the rest is composed.
     passwordScreen = createPasswordScreeningPool();
+    const accessTokens = createJWTAccessTokenIssuer({
+      keys: {
+        initial: keySet,
+        loadedAt: clock.now(),
+        reload: () => loadSigningKeys(signingKeys),
+        ...signingKeyReloading,
+        onReloadError: (error) =>
+          logger?.warn({ err: error }, "reading the signing keys again failed; keeping the ones held"),
+      },
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
+      ttlSeconds: config.accessTokenTtlSeconds,
+    });
     const deps: Dependencies = {
       clock,
       random: createSecureRandomSource(),
@@ -150,19 +163,7 @@ export async function composeService(
       ),
       passwordStrength: passwordScreen,
       secretHasher: createSHA256SecretHasher(),
-      accessTokens: createJWTAccessTokenIssuer({
-        keys: {
-          initial: keySet,
-          loadedAt: clock.now(),
-          reload: () => loadSigningKeys(signingKeys),
-          ...signingKeyReloading,
-          onReloadError: (error) =>
-            logger?.warn({ err: error }, "reading the signing keys again failed; keeping the ones held"),
-        },
-        issuer: config.jwt.issuer,
-        audience: config.jwt.audience,
-        ttlSeconds: config.accessTokenTtlSeconds,
-      }),
+      accessTokens,
       users: storage.users,
       sessions: storage.sessions,
       securityEvents: storage.securityEvents,
@@ -220,7 +221,17 @@ export async function composeService(
       },
     };
     useCases = createUseCases(deps);
-    const oidc = composeOIDC({ config, deps, useCases, storage, privateKeys: privateJWKS(keySet) });
+    const oidc = composeOIDC({
+      config,
+      deps,
+      useCases,
+      storage,
+      privateKeys: privateJWKS(keySet),
+      // What the access tokens are signed with now (read again after a rotation), and the keys the
+      // provider signs ID tokens with until a restart, which may since have been pruned (ADR 0021).
+      publishedKeys: async () =>
+        keysOfEither(publicJWKS(await accessTokens.currentKeySet(clock.now())), publicJWKS(keySet)),
+    });
     const app = await buildHttpApp({
       useCases,
       plugins: oidc.plugins,
@@ -338,6 +349,7 @@ function composeOIDC(input: {
   useCases: UseCases;
   storage: Storage;
   privateKeys: JWKS;
+  publishedKeys: () => Promise<JWKS>;
 }): { plugins: ((app: FastifyInstance) => Promise<void>)[] } {
   const { config, deps, useCases, storage } = input;
   const cookies = {
@@ -360,6 +372,7 @@ function composeOIDC(input: {
       touch: (owner) => useCases.touchAppGrant(owner),
     },
     jwks: { keys: input.privateKeys.keys },
+    publishedJWKS: input.publishedKeys,
     pages: createProviderPages({ theme: config.brand }),
     browserSessions,
     store: storage.oidcModels,
@@ -476,4 +489,10 @@ function userExportsOf(storage: Storage, archives: ExportArchiveStore): UserExpo
         await archives.removeArchives(id);
     },
   };
+}
+
+/** The keys of `first`, then those of `second` whose kid `first` lacks. */
+function keysOfEither(first: JWKS, second: JWKS): JWKS {
+  const kids = new Set(first.keys.map((key) => key.kid));
+  return { keys: [...first.keys, ...second.keys.filter((key) => !kids.has(key.kid))] };
 }

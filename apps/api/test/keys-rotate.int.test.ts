@@ -109,6 +109,15 @@ describe("managed signing keys", { timeout: 60_000 }, () => {
     clock.advance(signingKeyReloading.unknownKidReloadGapMs);
     expect(await me(first, newToken)).toEqual({ status: 200 });
     expect(kidOf(await signUp(first, "keys-third@example.com"))).toBe(kidOf(newToken));
+    // The first instance publishes the kid it now signs with, without a restart (a service
+    // verifying its tokens locally against /oidc/jwks finds it), and still the one it signed with.
+    const published = (await first.app.inject({ url: "/oidc/jwks" })).json() as {
+      keys: { kid: string; d?: string }[];
+    };
+    expect(published.keys.map((key) => key.kid)).toEqual(
+      expect.arrayContaining([kidOf(newToken), kidOf(oldToken)]),
+    );
+    expect(published.keys.some((key) => key.d !== undefined)).toBe(false);
   });
 
   it("--remove <kid> deletes a key at once: its tokens stop verifying once the instances read the keys again", async () => {

@@ -36,7 +36,14 @@ export interface ProviderOptions {
   /** null for an unknown or disabled account: no sign-in, no tokens, no userinfo. */
   readonly findAccount: (accountId: string) => Promise<OIDCAccount | null>;
   readonly grants: OIDCGrantRecords;
+  /** The private keys the provider signs ID tokens with, as read at start (the library holds them). */
   readonly jwks: OIDCSigningKeys;
+  /**
+   * The public keys `/oidc/jwks` publishes, asked for on each request; none: the public halves of
+   * `jwks`. The service's own access tokens are signed with keys it reads again after a rotation
+   * (ADR 0021), which the library's fixed JWKS would not list until a restart.
+   */
+  readonly publishedJWKS?: () => Promise<OIDCSigningKeys>;
   readonly pages: ProviderPages;
   readonly browserSessions: BrowserSessions;
   readonly store: OIDCModelStore;
@@ -89,6 +96,15 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
 
   provider.use(async (ctx, next) => {
     try {
+      if (
+        options.publishedJWKS !== undefined &&
+        ctx.path === oidcRoutes.jwks &&
+        (ctx.method === "GET" || ctx.method === "HEAD")
+      ) {
+        ctx.body = await options.publishedJWKS();
+        ctx.type = "application/jwk-set+json; charset=utf-8";
+        return;
+      }
       await next();
     } catch (error) {
       // Past the library's error handlers: its session's save after an answer failed too.

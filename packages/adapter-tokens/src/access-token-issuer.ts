@@ -71,15 +71,25 @@ interface ImportedKeySet {
   readonly signer: { readonly kid: string; readonly privateKey: KeyObject };
 }
 
+/** The issuer, and the key set it holds, read again on the same schedule, for `/oidc/jwks`. */
+export interface JWTAccessTokenIssuer extends AccessTokenIssuer {
+  /**
+   * The keys this instance signs and verifies with, read again first when due (`maxAgeMs`): what
+   * it must publish, so a service verifying its tokens locally finds every kid it signs with.
+   */
+  currentKeySet(now: Date): Promise<SigningKeySet>;
+}
+
 /**
  * Signs access tokens with the newest ES256 key (kid in the header) and verifies them against
  * every published key by kid. Keys are imported once per key set (KeyObjects, which jose uses as
  * they are): no database read and no key import per token, except when the key set is due to be
  * read again.
  */
-export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): AccessTokenIssuer {
+export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAccessTokenIssuer {
   const { keys } = settings;
   let current = importKeySet(keys.initial);
+  let currentSet = keys.initial;
   let lastReadAt = keys.loadedAt.getTime();
   let reading: Promise<void> | null = null;
 
@@ -87,7 +97,9 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
     reading ??= (async () => {
       lastReadAt = now.getTime();
       try {
-        current = importKeySet(await keys.reload());
+        const read = await keys.reload();
+        current = importKeySet(read);
+        currentSet = read;
       } catch (error) {
         keys.onReloadError?.(error);
       } finally {
@@ -109,6 +121,12 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): Acces
 
   return {
     accessTokenTtlSeconds: settings.ttlSeconds,
+
+    async currentKeySet(now) {
+      const due = readIfDue(now, keys.maxAgeMs);
+      if (due !== null) await due;
+      return currentSet;
+    },
 
     async issueAccessToken({ userId, sessionId, now }) {
       const due = readIfDue(now, keys.maxAgeMs);

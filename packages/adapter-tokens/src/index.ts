@@ -1,4 +1,4 @@
-export type { AccessTokenKeys, AccessTokenSettings } from "./access-token-issuer.ts";
+export type { AccessTokenKeys, AccessTokenSettings, JWTAccessTokenIssuer } from "./access-token-issuer.ts";
 export { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
 export type { MFATokenSettings } from "./mfa-token-issuer.ts";
 export { createJWTMFATokenIssuer } from "./mfa-token-issuer.ts";
