@@ -1,4 +1,5 @@
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
+import { unavailableRetryAfterSeconds } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Redis } from "ioredis";
 import type { DependencyCheck } from "./dependency-checks.ts";
@@ -109,6 +110,8 @@ export async function registerRateLimits(
     } catch (error) {
       // The counter store (Redis) is down: fail closed, but say it is temporary rather than our bug.
       request.log.error({ err: error }, "rate limiter unavailable");
+      // Every 503 says when to come back, in the route's own format or ours.
+      reply.header("Retry-After", String(unavailableRetryAfterSeconds));
       const limitReply = request.routeOptions.config.limitReply;
       if (limitReply !== undefined) {
         await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });

@@ -364,7 +364,33 @@ describe("rate limiting when its Redis is down", () => {
     const app = await start({ rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" } });
     const response = await logInFrom(app, "10.9.9.9");
     expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.headers["retry-after"]).toBe("5");
     expect((await app.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+
+  it("a route with its own refusal format (the OpenID endpoints) says when to come back too", async () => {
+    const app = await start({
+      rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" },
+      plugins: [
+        async (plugin) => {
+          plugin.post("/oidc/token", {
+            config: {
+              limit: "protocol",
+              limitReply: (reply, refusal) =>
+                reply.code(503).send({ error: "temporarily_unavailable", error_description: refusal.code }),
+            },
+            handler: async () => ({ access_token: "x" }),
+          });
+        },
+      ],
+    });
+    const response = await app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.9.9.7" });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "SERVICE_UNAVAILABLE",
+    });
+    expect(response.headers["retry-after"]).toBe("5");
   });
 
   it("fails closed with SERVICE_UNAVAILABLE 503 within seconds when Redis accepts connections but never answers", async () => {
