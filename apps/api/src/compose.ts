@@ -57,6 +57,7 @@ import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
+import { SchemaNotMigratedError } from "./start-failure.ts";
 
 /** The service's version, as its package names it (the API description's `info.version`). */
 export const serviceVersion: string = (
@@ -114,6 +115,14 @@ export async function composeService(
   try {
     // Creates the database if missing, and migrates it without the query timeout.
     if (config.migrateOnStart) await storage.migrate();
+    else {
+      // Pending migrations leave /ready at 503 until `pnpm db:migrate` runs; none applied at all
+      // leaves nothing to start on (no signing keys table): say so in one line.
+      const migrations = await storage.migrationStatus();
+      if (migrations.every((migration) => migration.executedAt === null)) {
+        throw new SchemaNotMigratedError({ databaseURL: config.databaseURL, pending: migrations.length });
+      }
+    }
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
     metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());

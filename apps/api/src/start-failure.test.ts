@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeStartFailure } from "./start-failure.ts";
+import { describeStartFailure, SchemaNotMigratedError } from "./start-failure.ts";
 
 const where = { host: "10.1.2.3", port: 80, databaseURL: "mysql://app:hunter2@db:3306/superoauth" };
 
@@ -28,6 +28,21 @@ describe("describeStartFailure", () => {
     );
     expect(line).toContain('refused the login of user "app"');
     expect(line).not.toContain("hunter2");
+  });
+
+  it("explains a database failure a failed migration wraps (migrate.ts), and a schema never migrated", () => {
+    const unavailable = Object.assign(new Error("cannot open the SQLite database /data: unable to open"), {
+      name: "StorageUnavailableError",
+      code: "SQLITE_CANTOPEN",
+    });
+    const wrapped = new Error("Migrating the database failed", { cause: unavailable });
+    expect(describeStartFailure({ ...where, stage: "compose", error: wrapped })).toMatch(
+      /^the database in DATABASE_URL \(mysql:\/\/app:\*\*\*@db:3306\/superoauth\) cannot be used: /,
+    );
+    const unmigrated = new SchemaNotMigratedError({ databaseURL: where.databaseURL, pending: 31 });
+    expect(describeStartFailure({ ...where, stage: "compose", error: unmigrated })).toBe(
+      "the database in DATABASE_URL (mysql://app:***@db:3306/superoauth) has no schema yet (31 migrations pending) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true",
+    );
   });
 
   it("leaves anything else to the stack trace: a defect is not explained away", () => {

@@ -33,10 +33,28 @@ export function describeStartFailure(input: {
         return null;
     }
   }
-  // Its message says what to do: restore the JWT_SECRET the keys were stored with.
-  if (code === "SIGNING_KEY_UNDECRYPTABLE" && error instanceof Error) return error.message;
-  if (!isDatabaseFailure(error)) return null;
-  return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}) cannot be used: ${describeDatabaseProblem(error, input.databaseURL)}`;
+  // Their messages say what to do: restore the JWT_SECRET the keys were stored with; migrate.
+  if ((code === "SIGNING_KEY_UNDECRYPTABLE" || code === "SCHEMA_NOT_MIGRATED") && error instanceof Error)
+    return error.message;
+  // A migration that failed because the database could not be used wraps that failure (migrate.ts).
+  const failure = [error, causeOf(error), causeOf(causeOf(error))].find(isDatabaseFailure);
+  if (failure === undefined) return null;
+  return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}) cannot be used: ${describeDatabaseProblem(failure, input.databaseURL)}`;
+}
+
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
+}
+
+/** The start's refusal of a database that was never migrated, with MIGRATE_ON_START=false. */
+export class SchemaNotMigratedError extends Error {
+  override readonly name = "SchemaNotMigratedError";
+  readonly code = "SCHEMA_NOT_MIGRATED";
+  constructor(input: { databaseURL: string; pending: number }) {
+    super(
+      `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}) has no schema yet (${input.pending} migrations pending) and MIGRATE_ON_START=false: run \`pnpm db:migrate\`, or start with MIGRATE_ON_START=true`,
+    );
+  }
 }
 
 function codeOf(error: unknown): string {

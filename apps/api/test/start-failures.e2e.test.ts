@@ -142,6 +142,35 @@ describe("start-up failures", () => {
     expect(output).not.toContain("DbPassw0rd");
   });
 
+  it("a SQLite file that cannot be opened ends in the one line, though the start migrates first", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "superoauth-cannot-open-"));
+
+    // A folder where the file should be: SQLite cannot open it.
+    const { code, output } = await runServerExpectingFailure({
+      ...productionSecrets,
+      DATABASE_URL: `sqlite:${folder}`,
+    });
+
+    expect(code).toBe(1);
+    expectOneLine(output, /DATABASE_URL \(sqlite:.*\) cannot be used: .*cannot open the SQLite database/);
+  });
+
+  it("MIGRATE_ON_START=false on a database never migrated says to run pnpm db:migrate", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-unmigrated-")), "new.db");
+
+    const { code, output } = await runServerExpectingFailure({
+      ...productionSecrets,
+      DATABASE_URL: `sqlite:${file}`,
+      MIGRATE_ON_START: "false",
+    });
+
+    expect(code).toBe(1);
+    expectOneLine(
+      output,
+      /has no schema yet \(\d+ migrations pending\) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true$/,
+    );
+  });
+
   it("a database that refuses the login names the user, never the password", async () => {
     const url = new URL(database.url);
     url.username = "superoauth_no_such_user";
