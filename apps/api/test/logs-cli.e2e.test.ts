@@ -88,6 +88,33 @@ describe("pnpm logs", () => {
     for (const line of printed) expect(many).toContain(line);
   });
 
+  it("--request-id searches the whole file: a request far back (and one across a megabyte's edge) is found", async () => {
+    // About 2.5 MB: the quoted request is at the start, long before the last 64 KiB and the first megabyte.
+    const padding = "x".repeat(200);
+    const many = [
+      record(50, "request failed", { reqId: "old-req" }),
+      ...Array.from({ length: 10_000 }, (_, i) => record(30, `line ${i}`, { reqId: `other-${i}`, padding })),
+      record(30, "request completed", { reqId: "old-req" }),
+    ];
+    const outcome = await runLogs(writeLog("far.log", many), [
+      "--no-follow",
+      "--json",
+      "--request-id",
+      "old-req",
+    ]);
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toBe(`${many[0]}\n${many.at(-1)}\n`);
+    // Every record of the file was read whole: a line cut at a chunk's edge would be lost or garbled.
+    const all = await runLogs(join(workDirectory, "far.log"), [
+      "--no-follow",
+      "--json",
+      "--request-id",
+      "other-4321",
+    ]);
+    expect(all.stdout).toBe(`${many[4322]}\n`);
+  });
+
   it("follows the file: records appended later are printed, filtered", async () => {
     const file = writeLog("follow.log", [record(30, "old info"), record(40, "old warning")]);
     const child = spawn(process.execPath, [logsFile, "--follow", "--level", "warn"], {

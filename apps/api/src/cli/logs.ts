@@ -5,15 +5,17 @@ import { keepLogLine, type LogFilter, type LogLevelName, logLevelNames, parseLog
 import { prettyOptions } from "../logger.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
-// Prints the end of the service's JSON log file (at most the last 64 KiB, from a whole line) for
-// people, and follows it like `tail -f`. Exit 0, or 2 for a usage error, 1 without a log file.
+// Prints the end of the service's JSON log file (at most the last 64 KiB, from a whole line; the
+// whole file when looking for one request) for people, and follows it like `tail -f`. Exit 0, or 2
+// for a usage error, 1 without a log file.
 
 const help = `Usage: pnpm logs [--level <level>] [--request-id <id>] [--no-follow] [--json]
 
 Prints the end of LOG_FILE, one readable line per record, then follows it (Ctrl-C stops).
 
   --level <level>      only records at this level or above: ${logLevelNames.join(", ")}
-  --request-id <id>    only the records of one request (the X-Request-Id a user quotes)
+  --request-id <id>    only the records of one request (the X-Request-Id a user quotes), from the
+                       whole file
   --follow, -f         keep printing new records as they are written (the default)
   --no-follow          print what is there and exit
   --json               print the JSON lines as they are, for jq`;
@@ -90,9 +92,22 @@ function printRange(input: { start: number; end: number; carry: string; skipFirs
   return rest;
 }
 
+/** How much of the file is read at once: the whole file is read a piece at a time. */
+const chunkBytes = 1024 * 1024;
+
 const size = statSync(file).size;
-const tailStart = Math.max(0, size - 64 * 1024);
-let carry = printRange({ start: tailStart, end: size, carry: "", skipFirst: tailStart > 0 });
+// A request's records may lie anywhere in the file (the id a user quotes from last week's error):
+// with --request-id the whole file is searched, as grep would; otherwise the last 64 KiB is shown.
+const tailStart = args["request-id"] !== undefined ? 0 : Math.max(0, size - 64 * 1024);
+let carry = "";
+for (let start = tailStart; start < size; start += chunkBytes) {
+  carry = printRange({
+    start,
+    end: Math.min(size, start + chunkBytes),
+    carry,
+    skipFirst: start === tailStart && tailStart > 0,
+  });
+}
 let position = size;
 if (args.follow === true) {
   const printNew = (currentSize: number) => {
