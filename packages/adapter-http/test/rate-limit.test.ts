@@ -236,26 +236,35 @@ describe("rate limiting", () => {
   });
 });
 
-describe("the protocol budget (OIDC endpoints)", () => {
-  /** A plugin route like adapter-oidc's token endpoint: its own budget, refusals in RFC 6749 form. */
-  async function startWithProtocolRoute(protocolMax: number): Promise<FastifyInstance> {
-    return start({
-      rateLimit: { ...limits, protocolMax },
-      plugins: [
-        async (app) => {
-          app.post("/oidc/token", {
-            config: {
-              limit: "protocol",
-              limitReply: (reply, refusal) =>
-                reply.code(429).send({ error: "temporarily_unavailable", error_description: refusal.code }),
-            },
-            handler: async () => ({ access_token: "x" }),
-          });
-        },
-      ],
-    });
-  }
+/** A plugin route like adapter-oidc's token endpoint: its own budget, refusals in RFC 6749 form. */
+async function startWithProtocolRoute(
+  protocolMax: number,
+  options: { redisURL?: string; status?: number } = {},
+): Promise<FastifyInstance> {
+  return start({
+    rateLimit: {
+      ...limits,
+      protocolMax,
+      ...(options.redisURL === undefined ? {} : { redisURL: options.redisURL }),
+    },
+    plugins: [
+      async (app) => {
+        app.post("/oidc/token", {
+          config: {
+            limit: "protocol",
+            limitReply: (reply, refusal) =>
+              reply
+                .code(options.status ?? 429)
+                .send({ error: "temporarily_unavailable", error_description: refusal.code }),
+          },
+          handler: async () => ({ access_token: "x" }),
+        });
+      },
+    ],
+  });
+}
 
+describe("the protocol budget (OIDC endpoints)", () => {
   it("answers past RATE_LIMIT_PROTOCOL_MAX in the route's own format, with Retry-After", async () => {
     const app = await startWithProtocolRoute(3);
     const responses = await repeat(4, () =>
@@ -369,21 +378,7 @@ describe("rate limiting when its Redis is down", () => {
   });
 
   it("a route with its own refusal format (the OpenID endpoints) says when to come back too", async () => {
-    const app = await start({
-      rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" },
-      plugins: [
-        async (plugin) => {
-          plugin.post("/oidc/token", {
-            config: {
-              limit: "protocol",
-              limitReply: (reply, refusal) =>
-                reply.code(503).send({ error: "temporarily_unavailable", error_description: refusal.code }),
-            },
-            handler: async () => ({ access_token: "x" }),
-          });
-        },
-      ],
-    });
+    const app = await startWithProtocolRoute(100, { redisURL: "redis://127.0.0.1:1", status: 503 });
     const response = await app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.9.9.7" });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({
