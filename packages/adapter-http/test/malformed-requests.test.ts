@@ -1,6 +1,7 @@
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { answerMalformedRequest } from "../src/malformed-requests.ts";
 import { buildTestApp } from "./test-app.ts";
 
 // Requests Node's HTTP parser refuses before Fastify sees them, sent over a real socket (inject()
@@ -68,5 +69,48 @@ describe("a request the HTTP parser refuses", () => {
     const answer = await sendRaw("GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(answer.status).toBe(401);
     expect(JSON.parse(answer.body)).toMatchObject({ success: false, error: "UNAUTHORIZED" });
+  });
+});
+
+describe("answerMalformedRequest on its own", () => {
+  /** What the handler does to a socket: what it writes, and whether it ends it. */
+  function fakeSocket(input: { writable?: boolean; destroyed?: boolean } = {}) {
+    const written: string[] = [];
+    let destroyed = input.destroyed ?? false;
+    const socket = {
+      get writable() {
+        return input.writable ?? true;
+      },
+      get destroyed() {
+        return destroyed;
+      },
+      write: (text: string) => written.push(text),
+      destroy: () => {
+        destroyed = true;
+      },
+    };
+    return { socket: socket as unknown as Socket, written, isDestroyed: () => destroyed };
+  }
+
+  it("answers a client too slow to send its headers 408 without a body, and closes the connection", () => {
+    const { socket, written, isDestroyed } = fakeSocket();
+    answerMalformedRequest(Object.assign(new Error("timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" }), socket);
+    expect(written).toEqual([
+      "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+    ]);
+    expect(isDestroyed()).toBe(true);
+  });
+
+  it("writes nothing to a connection the client reset, or one that can no longer be written", () => {
+    const reset = fakeSocket();
+    answerMalformedRequest(Object.assign(new Error("reset"), { code: "ECONNRESET" }), reset.socket);
+    expect(reset.written).toEqual([]);
+    const closed = fakeSocket({ writable: false });
+    answerMalformedRequest(
+      Object.assign(new Error("bad"), { code: "HPE_INVALID_HEADER_TOKEN" }),
+      closed.socket,
+    );
+    expect(closed.written).toEqual([]);
+    expect(closed.isDestroyed()).toBe(true);
   });
 });
