@@ -3,7 +3,7 @@ import {
   InMemoryTOTPService,
   type ScriptedOAuthProviderGateway,
 } from "@superoauth/application/testing";
-import type { SecurityEventType, UserId } from "@superoauth/domain";
+import { parseEmail, type SecurityEventType, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { bearer, buildTestAppWithGitHub, type TestDependencies, validRegistration } from "./test-app.ts";
@@ -121,6 +121,23 @@ async function passwordSignUp(
   return { id, jar };
 }
 
+/**
+ * The GitHub identity `callback` signs in with, linked to the account as linking it from the
+ * account would: a password account is never joined by email (ADR 0043).
+ */
+async function linkGitHub(deps: TestDependencies, id: string): Promise<void> {
+  const email = parseEmail(validRegistration.email);
+  if (!email.ok) throw new Error("the registration's email does not parse");
+  await deps.linkedProviders.linkProvider({
+    userId: id as UserId,
+    provider: "github",
+    subject: validRegistration.email,
+    email: email.value,
+    displayName: null,
+    linkedAt: deps.clock.now(),
+  });
+}
+
 describe.each([
   { over: "http", https: false, name: "superoauth_device" },
   { over: "https", https: true, name: "__Host-superoauth_device" },
@@ -197,6 +214,7 @@ describe.each([
   it("a social sign-in from a new network on a device that signed in with a password is that device: no new-device event", async () => {
     const { app, deps, github } = await start(https);
     const { id, jar } = await passwordSignUp(app, deps);
+    await linkGitHub(deps, id);
 
     const back = await callback(app, {
       github,
@@ -257,6 +275,7 @@ describe.each([
   it("the landing page's exchange recognises the device too", async () => {
     const { app, deps, github } = await start(https);
     const { id, jar } = await passwordSignUp(app, deps);
+    await linkGitHub(deps, id);
 
     const page = await pageCode(app, { github, email: validRegistration.email });
     const traded = await app.inject({
