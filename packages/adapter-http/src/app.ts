@@ -219,7 +219,12 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
   await app.register(
     async (api) => {
-      api.addHook("onRequest", refuseUnreadableBodies);
+      // Only on the routes that read a body: GET /auth/me and the like pay nothing for it.
+      api.addHook("onRoute", (route) => {
+        if (route.schema?.body === undefined) return;
+        const own = route.onRequest === undefined ? [] : [route.onRequest].flat();
+        route.onRequest = [refuseUnreadableBodies, ...own];
+      });
       // Each route file is one area of the API description (its tag, ADR 0029).
       const withUseCases = { useCases: options.useCases };
       const withCookies = { useCases: options.useCases, settings: flowCookieSettings };

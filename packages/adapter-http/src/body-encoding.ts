@@ -12,11 +12,10 @@ function charsetOf(contentType: string | undefined): string | undefined {
  * valid JSON") or in a charset other than UTF-8 (parsed as UTF-8 regardless, so `charset=utf-16`
  * or `latin1` text would arrive garbled). RFC 8259 section 8.1: JSON between systems is UTF-8.
  * Both are `400 VALIDATION_ERROR`, answered before the body is read. An onRequest hook of the
- * API's scope: the OpenID endpoints and pages answer in their own forms.
+ * API's routes that take a body (app.ts): a route that reads none ignores one, so nothing of it
+ * could be misread; the OpenID endpoints and pages answer in their own forms.
  */
 export async function refuseUnreadableBodies(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  // A route that reads no body (GET /auth/me) ignores one, so nothing of it could be misread.
-  if (request.routeOptions.schema?.body === undefined) return;
   const { headers } = request;
   const hasBody = headers["transfer-encoding"] !== undefined || Number(headers["content-length"] ?? 0) > 0;
   if (!hasBody) return;
