@@ -1,10 +1,12 @@
 import {
   type ErrorCode,
+  type OAuthProviderId,
   parseRefreshToken,
   type RefreshTokenId,
   type Result,
   type Session,
   type SessionId,
+  type UserId,
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
 import type { SignedIn } from "../use-cases/sessions/steps/start-session.ts";
@@ -56,4 +58,19 @@ export async function registerAccount(
   );
   const stored = await storedRefreshToken(deps, signedIn.refreshToken);
   return { ...signedIn, session: stored.session, sessionId: stored.session.id };
+}
+
+/** Links a provider identity to the account, as a link made from the account (or a sign-up) stores it. */
+export async function linkIdentity(
+  deps: Pick<Dependencies, "linkedProviders" | "clock">,
+  input: { userId: UserId; provider: OAuthProviderId; subject: string; displayName?: string },
+): Promise<void> {
+  await deps.linkedProviders.linkProvider({
+    provider: input.provider,
+    subject: input.subject,
+    userId: input.userId,
+    email: null,
+    displayName: input.displayName ?? null,
+    linkedAt: deps.clock.now(),
+  });
 }

@@ -1,7 +1,9 @@
+import type { Email } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { makeUser } from "../../testing/fixtures.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { registerAccount } from "../../testing/use-case-helpers.ts";
+import { linkIdentity, registerAccount } from "../../testing/use-case-helpers.ts";
 import { resendVerification } from "./resend-verification.ts";
 import { verifyEmail } from "./verify-email.ts";
 
@@ -35,6 +37,38 @@ describe("the verification mail sent at registration", () => {
 });
 
 describe("verifyEmail", () => {
+  it("unlinks the providers linked before the address was proven, even the account's last way in (pre-hijacking, ADR 0043)", async () => {
+    // Someone registered Ada's address and linked their own GitHub; the mail reached Ada, who clicks it.
+    const { deps, account, token } = await registered();
+    const strangers = { provider: "github" as const, subject: "stranger-7" };
+    await linkIdentity(deps, { ...strangers, userId: account.user.id });
+    expect(await verifyEmail(deps, { token, client })).toEqual({ ok: true, value: undefined });
+    expect(await deps.linkedProviders.findLinkedProvider(strangers)).toBeNull();
+    expect(deps.securityEvents.all()).toContainEqual(
+      expect.objectContaining({
+        type: "provider_unlinked",
+        details: { provider: "github", reason: "verification_of_unverified_address" },
+      }),
+    );
+
+    // An account made (before ADR 0043) through a provider that had not verified the address: its
+    // only way in is the claimant's identity, and it goes too; the owner resets a password.
+    const legacy = createInMemoryDependencies();
+    const claimed = makeUser({
+      email: "grace@example.com" as Email,
+      emailVerified: false,
+      passwordHash: null,
+    });
+    await legacy.users.insertUser(claimed);
+    await linkIdentity(legacy, { ...strangers, userId: claimed.id });
+    await resendVerification(legacy, { email: "grace@example.com" });
+    await legacy.backgroundTasks.drain();
+    const [mail] = legacy.mailer.sentTo("grace@example.com");
+    if (mail === undefined) throw new Error("no verification mail was sent");
+    expect((await verifyEmail(legacy, { token: tokenFromMail(mail), client })).ok).toBe(true);
+    expect(await legacy.linkedProviders.findLinkedProvider(strangers)).toBeNull();
+  });
+
   it("marks the address verified and records email_verified", async () => {
     const { deps, account, token } = await registered();
     expect(await verifyEmail(deps, { token, client })).toEqual({ ok: true, value: undefined });

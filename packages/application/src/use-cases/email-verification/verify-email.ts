@@ -2,6 +2,7 @@ import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { unlinkUnprovenProviders } from "../social/steps/unlink-unproven-providers.ts";
 import { findUsableEmailToken } from "./steps/mail-token.ts";
 
 const invalid = err(
@@ -11,7 +12,8 @@ const invalid = err(
 
 /**
  * Marks an address verified with the token from its verification mail. A token
- * works once; using it also ends any older verification links of the account.
+ * works once; using it also ends any older verification links of the account. The first proof
+ * of the address also unlinks the providers linked before it (unlinkUnprovenProviders).
  */
 export async function verifyEmail(
   deps: Dependencies,
@@ -24,6 +26,15 @@ export async function verifyEmail(
   if (user === null) return invalid;
   // The conditional update decides: of two concurrent uses exactly one gets here.
   if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+  // Until now nobody had proven this address: providers linked to the account before may be a
+  // stranger's, who made the account on it and sent this very mail to its owner (ADR 0043).
+  if (!user.emailVerified) {
+    await unlinkUnprovenProviders(deps, {
+      userId: user.id,
+      client: input.client,
+      reason: "verification_of_unverified_address",
+    });
+  }
   await deps.users.markEmailVerified({ userId: user.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "verify_email", now });
   await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import { linkIdentity, registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -244,13 +244,7 @@ describe("resetPassword", () => {
     // Someone registered Ada's address before she did and linked their own GitHub to it.
     const { deps, account, token } = await withResetMail();
     const attackerIdentity = { provider: "github" as const, subject: "attacker-42" };
-    await deps.linkedProviders.linkProvider({
-      ...attackerIdentity,
-      userId: account.user.id,
-      email: null,
-      displayName: "attacker",
-      linkedAt: deps.clock.now(),
-    });
+    await linkIdentity(deps, { ...attackerIdentity, userId: account.user.id, displayName: "attacker" });
     expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
     expect(await deps.linkedProviders.findLinkedProvider(attackerIdentity)).toBeNull();
     expect(deps.securityEvents.all()).toContainEqual(
@@ -265,13 +259,7 @@ describe("resetPassword", () => {
     const { deps, account, token } = await withResetMail();
     await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
     const identity = { provider: "github" as const, subject: "ada-1" };
-    await deps.linkedProviders.linkProvider({
-      ...identity,
-      userId: account.user.id,
-      email: null,
-      displayName: "Ada",
-      linkedAt: deps.clock.now(),
-    });
+    await linkIdentity(deps, { ...identity, userId: account.user.id, displayName: "Ada" });
     expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
     expect(await deps.linkedProviders.findLinkedProvider(identity)).toMatchObject({
       userId: account.user.id,

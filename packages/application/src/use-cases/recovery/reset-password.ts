@@ -1,4 +1,4 @@
-import { checkMayUnlinkProvider, err, ok, type Result, type UserId } from "@superoauth/domain";
+import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
@@ -6,6 +6,7 @@ import { recordSecurityEvent } from "../security-log/steps/record-security-event
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
+import { unlinkUnprovenProviders } from "../social/steps/unlink-unproven-providers.ts";
 
 const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, expired or already used");
 
@@ -53,7 +54,11 @@ export async function resetPassword(
     // Until now nobody had proven this address, so whoever made the account or linked a provider
     // to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022): the
     // owner takes over with the new password alone, not with someone else's provider identity.
-    await unlinkUnprovenProviders(deps, { userId: user.id, client: input.client });
+    await unlinkUnprovenProviders(deps, {
+      userId: user.id,
+      client: input.client,
+      reason: "password_reset_of_unverified_address",
+    });
     await deps.users.markEmailVerified({ userId: user.id, now });
     await recordSecurityEvent(deps, {
       userId: user.id,
@@ -64,27 +69,4 @@ export async function resetPassword(
   }
   await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
   return ok(undefined);
-}
-
-/** Removes every provider linked to the account, each recorded as `provider_unlinked`. */
-async function unlinkUnprovenProviders(
-  deps: Dependencies,
-  input: { userId: UserId; client?: ClientInfo | undefined },
-): Promise<void> {
-  for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(input.userId)) {
-    // The password was just set, so the "keep one sign-in method" rule always allows this.
-    const removed = await deps.linkedProviders.unlinkProvider({
-      userId: input.userId,
-      provider: link.provider,
-      mayUnlink: ({ hasPassword, linked }) =>
-        checkMayUnlinkProvider({ hasPassword, linked, provider: link.provider }),
-    });
-    if (!removed.ok) continue;
-    await recordSecurityEvent(deps, {
-      userId: input.userId,
-      type: "provider_unlinked",
-      client: input.client,
-      details: { provider: link.provider, reason: "password_reset_of_unverified_address" },
-    });
-  }
 }
