@@ -22,23 +22,28 @@ export function sendError(
   return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
 }
 
+/** A use case's failure as a route receives it. */
+type Failure = { error: ErrorCode; message?: string; cause?: unknown };
+
 /**
- * Sends a use case's failure. A failure's cause (infrastructure behind the code) goes to the log
- * only, and so does every server-side failure (5xx: a provider not configured or refusing, a
- * failed exchange), with the request's id the client is given to quote: the operator finds why.
+ * Logs a failure's cause (infrastructure behind the code), and every server-side failure (5xx: a
+ * provider not configured or refusing, a failed exchange), with the request's id the client is
+ * given to quote: the operator finds why. Whatever the answer's form (the envelope, a redirect).
  */
-export function sendFailure(
-  reply: FastifyReply,
-  failure: { error: ErrorCode; message?: string; cause?: unknown },
-): FastifyReply {
-  if (failure.cause !== undefined || errorStatus[failure.error] >= 500)
-    reply.log.error(
-      {
-        ...(failure.cause === undefined ? {} : { err: failure.cause }),
-        code: failure.error,
-        ...(failure.message === undefined ? {} : { reason: failure.message }),
-      },
-      "request failed",
-    );
+export function logFailure(reply: FastifyReply, failure: Failure): void {
+  if (failure.cause === undefined && errorStatus[failure.error] < 500) return;
+  reply.log.error(
+    {
+      ...(failure.cause === undefined ? {} : { err: failure.cause }),
+      code: failure.error,
+      ...(failure.message === undefined ? {} : { reason: failure.message }),
+    },
+    "request failed",
+  );
+}
+
+/** Sends a use case's failure in the envelope; its cause goes to the log only (logFailure). */
+export function sendFailure(reply: FastifyReply, failure: Failure): FastifyReply {
+  logFailure(reply, failure);
   return sendError(reply, failure.error, failure.message);
 }

@@ -255,6 +255,37 @@ describe("the callback, in a browser", () => {
     });
   });
 
+  it("a hosted page's trip that fails on the server's side goes back to the page with the code, and is logged with the request's id", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const { app, gateways } = await start({ logger: recordingLogger(lines) });
+    gateways.github.answer("broken", {
+      ok: false,
+      error: "TOKEN_EXCHANGE_FAILED",
+      message: "no answer from GitHub",
+    });
+    const started = await app.inject({
+      method: "GET",
+      url: `/api/v1/oauth/github?${challengeQuery()}&return_to=/account/sign-in/social`,
+    });
+    const state = new URL(String(started.headers.location)).searchParams.get("state") ?? "";
+    const back = await app.inject({
+      method: "GET",
+      url: `/api/v1/oauth/github/callback?code=broken&state=${encodeURIComponent(state)}`,
+      cookies: Object.fromEntries(started.cookies.map((c) => [c.name, c.value])),
+      headers: { accept: "text/html", "x-request-id": "hosted-trip-1" },
+    });
+    expect(back.statusCode).toBe(302);
+    expect(back.headers.location).toBe("/account/sign-in/social?error=TOKEN_EXCHANGE_FAILED");
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        msg: "request failed",
+        code: "TOKEN_EXCHANGE_FAILED",
+        reason: "no answer from GitHub",
+        reqId: back.headers["x-request-id"],
+      }),
+    );
+  });
+
   it("a trip started without a return target clears one an abandoned trip left, so its code lands on OAUTH_SUCCESS_REDIRECT", async () => {
     const { app } = await start();
     const abandoned = await app.inject({

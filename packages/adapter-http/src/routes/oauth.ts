@@ -8,7 +8,7 @@ import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { type FlowCookieSettings, sendCookieSecretMissing } from "../flow-cookies.ts";
 import { providerTripCookies, returnTargetPattern } from "../provider-trips.ts";
-import { sendError, sendFailure } from "../replies.ts";
+import { logFailure, sendError, sendFailure } from "../replies.ts";
 import { boundedString, redirectResponse, successEnvelope } from "../schemas.ts";
 import { presentSignInOutcome, signInClients, signInOutcome } from "../sign-in.ts";
 
@@ -265,6 +265,7 @@ export async function oauthRoutes(
       if (!finished.ok) {
         // A hosted sign-in page shows the failure in its own look (by code; nothing else in the URL).
         if (returnTo !== null) {
+          logFailure(reply, finished);
           return reply.redirect(hostedPage(returnTo, { error: finished.error }), 302);
         }
         return sendFailure(reply, finished);
