@@ -1,14 +1,7 @@
-import {
-  checkEmailVerifiedForSignIn,
-  checkUserMaySignIn,
-  decideRefresh,
-  err,
-  ok,
-  parseRefreshToken,
-  type Result,
-} from "@superoauth/domain";
+import { decideRefresh, err, ok, parseRefreshToken, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
+import { checkSessionRenewable } from "./steps/renewable-session.ts";
 
 const ended = err("INVALID_TOKEN", "This browser session has ended; sign in again");
 
@@ -45,10 +38,7 @@ export async function authenticateBrowserSession(
   if (decision.kind !== "rotate") return ended;
   const user = await deps.users.findUserById(stored.session.userId);
   if (user === null) return ended;
-  const allowed = checkUserMaySignIn(user);
-  if (!allowed.ok) return allowed;
-  // As at refresh: a session of an unverified account is no browser session while verification is required.
-  const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
-  if (!verified.ok) return verified;
+  const renewable = checkSessionRenewable(deps, user);
+  if (!renewable.ok) return renewable;
   return ok({ user, session: stored.session });
 }

@@ -1,6 +1,4 @@
 import {
-  checkEmailVerifiedForSignIn,
-  checkUserMaySignIn,
   decideRefresh,
   err,
   formatRefreshToken,
@@ -11,6 +9,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, ObservedEvent } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { checkSessionRenewable } from "./steps/renewable-session.ts";
 import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
 const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
@@ -51,13 +50,8 @@ async function rotateOrReject(
   // A disabled account's tokens answer why they stopped working, though disabling revoked their
   // sessions (the secret matched: the presenter held this token). The user came with the token.
   const { user } = stored;
-  const allowed = checkUserMaySignIn(user);
-  if (!allowed.ok) return { result: allowed, observed: "refused" };
-  // With REQUIRE_EMAIL_VERIFICATION, the session the API's registration opened (the contract's 201
-  // carries tokens) lasts its access token and no longer: no sign-in method renews an unverified
-  // account's session. It is not ended; once the address is verified the same token refreshes.
-  const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
-  if (!verified.ok) return { result: verified, observed: "refused" };
+  const renewable = checkSessionRenewable(deps, user);
+  if (!renewable.ok) return { result: renewable, observed: "refused" };
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
 
