@@ -1,7 +1,7 @@
 import { decideRefresh, err, ok, parseRefreshToken, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
-import { checkSessionRenewable } from "./steps/renewable-session.ts";
+import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 
 const ended = err("INVALID_TOKEN", "This browser session has ended; sign in again");
 
@@ -38,7 +38,7 @@ export async function authenticateBrowserSession(
   if (decision.kind !== "rotate") return ended;
   const user = await deps.users.findUserById(stored.session.userId);
   if (user === null) return ended;
-  const renewable = checkSessionRenewable(deps, user);
-  if (!renewable.ok) return renewable;
+  const mayHold = checkMayHoldSession(deps, user);
+  if (!mayHold.ok) return mayHold;
   return ok({ user, session: stored.session });
 }

@@ -9,7 +9,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, ObservedEvent } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { checkSessionRenewable } from "./steps/renewable-session.ts";
+import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
 const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
@@ -50,8 +50,8 @@ async function rotateOrReject(
   // A disabled account's tokens answer why they stopped working, though disabling revoked their
   // sessions (the secret matched: the presenter held this token). The user came with the token.
   const { user } = stored;
-  const renewable = checkSessionRenewable(deps, user);
-  if (!renewable.ok) return { result: renewable, observed: "refused" };
+  const mayHold = checkMayHoldSession(deps, user);
+  if (!mayHold.ok) return { result: mayHold, observed: "refused" };
   const now = deps.clock.now();
   const graceMs = deps.settings.refreshReuseGraceMs;
 

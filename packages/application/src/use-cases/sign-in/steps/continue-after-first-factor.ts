@@ -1,11 +1,6 @@
-import {
-  checkEmailVerifiedForSignIn,
-  checkUserMaySignIn,
-  ok,
-  type Result,
-  type User,
-} from "@superoauth/domain";
+import { ok, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
+import { checkMayHoldSession } from "../../sessions/steps/may-hold-session.ts";
 import type { ClientInfo, SignedIn } from "../../sessions/steps/start-session.ts";
 import type { SignInSource } from "./sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./sign-in-with-all-factors-proven.ts";
@@ -44,11 +39,9 @@ export async function continueAfterFirstFactor(
   },
 ): Promise<Result<SignInOutcome, SignInRefusal>> {
   const { user, client, method, source } = input;
-  const allowed = checkUserMaySignIn(user);
+  // Status and REQUIRE_EMAIL_VERIFICATION: checked here, after the credentials were proven, so they tell a guesser nothing.
+  const allowed = checkMayHoldSession(deps, user);
   if (!allowed.ok) return allowed;
-  // REQUIRE_EMAIL_VERIFICATION: checked here, after the credentials were proven, so it tells a guesser nothing.
-  const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
-  if (!verified.ok) return verified;
   // The second factor comes last, so every other rule is settled before a code is asked for.
   const factor = await deps.twoFactor.findTOTPFactor(user.id);
   if (factor?.status === "enabled") {

@@ -8,12 +8,13 @@ import {
 import type { Dependencies } from "../../../ports/index.ts";
 
 /**
- * Whether a session of `user` may be renewed (a refresh) or serve as the browser's session: the
- * account may sign in (not disabled), and with REQUIRE_EMAIL_VERIFICATION its address is verified.
- * The session the API's registration opened (the contract's 201 carries tokens) lasts its access
- * token and no longer until then; it is not ended, so the same token works once the address is.
+ * Whether `user` may hold a session: be signed in (a proven first factor), have one renewed (a
+ * refresh), or have it serve as the browser's session. The account is not disabled, and with
+ * REQUIRE_EMAIL_VERIFICATION its address is verified. The session the API's registration opened
+ * (the contract's 201 carries tokens) so lasts its access token and no longer until then; it is
+ * not ended, so the same token works once the address is.
  */
-export function checkSessionRenewable(
+export function checkMayHoldSession(
   deps: Pick<Dependencies, "settings">,
   user: User,
 ): Result<void, "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED"> {
