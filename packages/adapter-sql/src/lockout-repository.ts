@@ -38,24 +38,23 @@ export function createLockoutRepository(context: {
       if (distinct.length === 0) return new Map();
       // Make sure the rows exist, so FOR UPDATE has rows to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
-      // lock; two transactions each holding one and wanting the exclusive lock deadlock. On its own,
-      // and run again should InnoDB still pick it as a deadlock's victim (a prune, a clear). Not on
-      // SQLite, whose transaction below is exclusive from its start: a commit fewer per sign-in.
+      // lock; two transactions each holding one and wanting the exclusive lock deadlock. A statement
+      // of its own (no BEGIN and COMMIT around it), which the pool runs again should InnoDB still
+      // pick it as a deadlock's victim (a prune, a clear). Not on SQLite, whose transaction below is
+      // exclusive from its start.
       if (dialect.locksOnlyExistingRows)
-        await runInTransaction(context, (trx) =>
-          dialect
-            .insertIgnore(trx.insertInto("login_failures"))
-            .values(
-              distinct.map((source) => ({
-                account,
-                source,
-                failure_count: 0,
-                window_started_at: new Date(0),
-                locked_until: null,
-              })),
-            )
-            .execute(),
-        );
+        await dialect
+          .insertIgnore(db.insertInto("login_failures"))
+          .values(
+            distinct.map((source) => ({
+              account,
+              source,
+              failure_count: 0,
+              window_started_at: new Date(0),
+              locked_until: null,
+            })),
+          )
+          .execute();
       return runInTransaction(context, async (trx) => {
         // One statement locks every row, in primary-key order, so two updates of overlapping
         // counters queue behind each other instead of deadlocking.
@@ -72,22 +71,27 @@ export function createLockoutRepository(context: {
         const current = new Map<string, LoginFailures>();
         for (const row of rows) if (row.failure_count > 0) current.set(row.source, mapFailuresRow(row));
         const next = update(current);
-        for (const [source, failures] of next) {
+        for (const source of next.keys())
           if (!distinct.includes(source)) throw new Error(`updateLoginFailures: ${source} was not read`);
-          const values = {
-            failure_count: failures.count,
-            window_started_at: failures.windowStartedAt,
-            locked_until: failures.lockedUntil,
-          };
-          // A row is missing only if a successful sign-in cleared it a moment ago: write it afresh.
-          await dialect
-            .upsert(trx.insertInto("login_failures").values({ account, source, ...values }), {
-              key: ["account", "source"],
-              set: values,
-            })
-            .execute();
-          current.set(source, failures);
-        }
+        if (next.size === 0) return current;
+        // Every changed counter in one statement, in primary-key order like the locks. A row is
+        // missing only if a successful sign-in cleared it a moment ago: it is written afresh.
+        const written = [...next].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        await dialect
+          .upsertRows(
+            trx.insertInto("login_failures").values(
+              written.map(([source, failures]) => ({
+                account,
+                source,
+                failure_count: failures.count,
+                window_started_at: failures.windowStartedAt,
+                locked_until: failures.lockedUntil,
+              })),
+            ),
+            { key: ["account", "source"], columns: ["failure_count", "window_started_at", "locked_until"] },
+          )
+          .execute();
+        for (const [source, failures] of written) current.set(source, failures);
         return current;
       });
     },

@@ -33,6 +33,18 @@ export interface SQLDialect {
     input: { key: readonly (keyof Database[TB] & string)[]; set: UpdateObject<Database, TB, TB> },
   ): InsertQueryBuilder<Database, TB, O>;
   /**
+   * An insert of one or more rows that, on each row whose `key` collides, sets `columns` to that
+   * inserted row's values (MySQL: `VALUES(column)`; SQLite: `excluded.column`): several rows of
+   * different values written in one statement.
+   */
+  upsertRows<TB extends keyof Database, O>(
+    query: InsertQueryBuilder<Database, TB, O>,
+    input: {
+      key: readonly (keyof Database[TB] & string)[];
+      columns: readonly (keyof Database[TB] & string)[];
+    },
+  ): InsertQueryBuilder<Database, TB, O>;
+  /**
    * Whether UPDATE and DELETE take a LIMIT, which keeps one prune statement short on a shared
    * server. SQLite builds leave it out unless compiled with SQLITE_ENABLE_UPDATE_DELETE_LIMIT.
    */

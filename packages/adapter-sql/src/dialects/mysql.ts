@@ -26,6 +26,12 @@ export const mysqlDialect: SQLDialect = {
   forUpdate: (query) => query.forUpdate(),
   insertIgnore: (query) => query.ignore(),
   upsert: (query, { set }) => query.onDuplicateKeyUpdate(set),
+  // VALUES(column) in ON DUPLICATE KEY UPDATE: MariaDB's spelling, which MySQL 8 still takes
+  // (deprecated since 8.0.20 in favour of a row alias that MariaDB does not know).
+  upsertRows: (query, { columns }) =>
+    query.onDuplicateKeyUpdate(
+      Object.fromEntries(columns.map((column) => [column, sql`VALUES(${sql.ref(column)})`])) as never,
+    ),
   limitsWrites: true,
   locksOnlyExistingRows: true,
 };

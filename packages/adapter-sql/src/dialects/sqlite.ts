@@ -388,6 +388,14 @@ export const sqliteSQLDialect: SQLDialect = {
     // `set` holds plain column values of the table; Kysely types ON CONFLICT's view of the table
     // (which adds `excluded`) apart from UPDATE's, and a generic table cannot be narrowed to it.
     query.onConflict((conflict) => conflict.columns(key).doUpdateSet(set as never)),
+  upsertRows: (query, { key, columns }) =>
+    query.onConflict((conflict) =>
+      conflict
+        .columns(key)
+        .doUpdateSet(
+          Object.fromEntries(columns.map((column) => [column, sql.ref(`excluded.${column}`)])) as never,
+        ),
+    ),
   limitsWrites: false,
   locksOnlyExistingRows: false,
 };

@@ -44,6 +44,24 @@ export function lockoutRepositoryContract(
       expect(await lockout.findLoginFailures({ account: account(), sources: ["ip:1"] })).toEqual(new Map());
     });
 
+    it("writes each counter of one update its own values, over a row that exists and a new one", async () => {
+      const { lockout } = await makeStores();
+      const a = account();
+      await incrementAll(lockout, { account: a, sources: ["ip:1"] });
+      const values = new Map<string, LoginFailures>([
+        ["ip:1", { count: 7, windowStartedAt: at(1_000), lockedUntil: at(90_000) }],
+        ["*", { count: 3, windowStartedAt: at(2_000), lockedUntil: null }],
+        ["ip:2", { count: 1, windowStartedAt: at(3_000), lockedUntil: at(5_000) }],
+      ]);
+      const returned = await lockout.updateLoginFailures({
+        account: a,
+        sources: ["ip:2", "*", "ip:1"],
+        update: () => values,
+      });
+      expect(returned).toEqual(values);
+      expect(await lockout.findLoginFailures({ account: a, sources: ["ip:1", "*", "ip:2"] })).toEqual(values);
+    });
+
     it("loses no update when twenty race on one counter", async () => {
       const { lockout } = await makeStores();
       const a = account();
