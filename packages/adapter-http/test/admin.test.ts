@@ -74,6 +74,17 @@ async function timelineOf(person: SignedInData) {
   }[];
 }
 
+/** Five wrong passwords: the address is locked (ADR 0008). */
+async function lockOut(email: string): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email, password: "Wrong-passw0rd!" },
+    });
+  }
+}
+
 /** Gives the account an enabled second factor, as confirming a TOTP set-up does. */
 async function enableTwoFactorOf(userId: UserId): Promise<void> {
   await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
@@ -164,11 +175,7 @@ describe("the permission table over HTTP", () => {
     for (const role of ["user", "support", "admin"] as const) {
       const caller = await accountWithRole(role);
       const target = await accountWithRole("user");
-      await deps.twoFactor.savePendingTOTPFactor({
-        userId: target.user.id as UserId,
-        encryptedSecret: "s",
-        now: deps.clock.now(),
-      });
+      await enableTwoFactorOf(target.user.id as UserId);
       const response = await call("POST", `/admin/users/${target.user.id}/reset-2fa`, caller);
       if (role === "user") expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
       else expect(response.json()).toEqual({ success: true, data: { twoFactorEnabled: false } });
@@ -313,6 +320,23 @@ describe("disabling and enabling", () => {
     );
   });
 
+  it("enabling an active account, or disabling a disabled one, answers the same and records nothing more", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const enabled = await call("POST", `/admin/users/${target.user.id}/enable`, admin);
+    expect(enabled.json()).toEqual({ success: true, data: { status: "active" } });
+    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_enabled");
+
+    const disable = () => call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    const both = await Promise.all([disable(), disable()]);
+    expect(both.map((response) => response.json())).toEqual([
+      { success: true, data: { status: "disabled" } },
+      { success: true, data: { status: "disabled" } },
+    ]);
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
+  });
+
   it("disabling needs the admin's fresh proof; enabling does not", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -333,13 +357,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
   it("unlock lifts the lock of the address, and the timeline names support", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
-    for (let i = 0; i < 5; i++) {
-      await app.inject({
-        method: "POST",
-        url: "/api/v1/auth/login",
-        payload: { email: otherRegistration.email, password: "Wrong-passw0rd!" },
-      });
-    }
+    await lockOut(otherRegistration.email);
     expectError(
       await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration }),
       "ACCOUNT_LOCKED",
@@ -355,12 +373,30 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     );
   });
 
+  it("unlock of an account with no lock answers the same and records nothing", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    expect((await call("POST", `/admin/users/${target.user.id}/unlock`, support)).json()).toEqual({
+      success: true,
+      data: { unlocked: true },
+    });
+    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_unlocked");
+  });
+
   it("reset-2fa removes the factor; without one it answers TWO_FACTOR_NOT_ENABLED", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
     const url = `/admin/users/${target.user.id}/reset-2fa`;
     expectError(await call("POST", url, support), "TWO_FACTOR_NOT_ENABLED", 400);
     const userId = target.user.id as UserId;
+    // A set-up the person never confirmed is no second factor: nothing to reset, nobody told.
+    await deps.twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed", now: deps.clock.now() });
+    expectError(await call("POST", url, support), "TWO_FACTOR_NOT_ENABLED", 400);
+    expect(await timelineOf(target)).not.toContainEqual(
+      expect.objectContaining({ type: "two_factor_reset" }),
+    );
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent.map((mail) => mail.subject)).not.toContain("Two-factor authentication was reset");
     await enableTwoFactorOf(userId);
     expect((await call("GET", `/admin/users/${userId}`, support)).json().data.user.twoFactorEnabled).toBe(
       true,
@@ -529,6 +565,7 @@ describe("the audit", () => {
     const admin = await accountWithRole("admin");
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
+    await lockOut(otherRegistration.email);
     await call("POST", `/admin/users/${target.user.id}/unlock`, support);
     deps.clock.advance(1000);
     await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, admin);
@@ -551,7 +588,7 @@ describe("the audit", () => {
   it("pages by 50 with nextCursor", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
-    for (let i = 0; i < 51; i++) await call("POST", `/admin/users/${target.user.id}/unlock`, admin);
+    for (let i = 0; i < 51; i++) await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, admin);
 
     const first = (await call("GET", "/admin/audit", admin)).json().data;
     const second = (await call("GET", `/admin/audit?cursor=${first.nextCursor}`, admin)).json().data;

@@ -102,15 +102,28 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         const locked = await lockAccount(trx, userId, input.guard);
         if (!locked.ok) return locked;
         // The log keeps what happened and when, under a pseudonym, and nothing about where or who.
+        // What the person did as staff on no other account (a maintenance notice) keeps its details
+        // too: they say what the action was, and without them the audit would misread it.
         await trx
           .updateTable("security_events")
-          .set({ user_id: pseudonymId, ip: null, user_agent: null, details: "{}" })
+          .set((eb) => ({
+            user_id: pseudonymId,
+            ip: null,
+            user_agent: null,
+            details: eb.case().when("actor_id", "=", userId).then(eb.ref("details")).else("{}").end(),
+          }))
           .where("user_id", "=", userId)
           .execute();
         await trx
           .updateTable("security_events")
           .set({ actor_id: pseudonymId })
           .where("actor_id", "=", userId)
+          .execute();
+        // The notice in force names who set it: the pseudonym, as the audit does.
+        await trx
+          .updateTable("maintenance_notices")
+          .set({ set_by: pseudonymId })
+          .where("set_by", "=", userId)
           .execute();
         // Trips that name the user's sessions have no foreign key (they live ten minutes at most).
         const sessionIds = trx.selectFrom("sessions").select("id").where("user_id", "=", userId);

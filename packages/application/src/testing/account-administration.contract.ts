@@ -16,6 +16,7 @@ import type {
   EmailTokenRepository,
   LinkedProviderRepository,
   LockoutRepository,
+  MaintenanceNotices,
   SecurityEventLog,
   SessionRepository,
   TwoFactorRepository,
@@ -33,6 +34,7 @@ export interface AccountStores {
   readonly twoFactor: TwoFactorRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly lockout: LockoutRepository;
+  readonly maintenanceNotices: MaintenanceNotices;
 }
 
 /** The behaviour every AccountAdministration must have, the last-admin race included. */
@@ -214,7 +216,15 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         actorId: user.id,
         details: { by: "admin" },
       });
-      for (const e of [own, byStaff, actedOnOther]) await stores.securityEvents.recordSecurityEvent(e);
+      // An action of the person as staff on no other account: they set the status page's notice.
+      const noticeSet = event(user.id, {
+        type: "maintenance_notice_changed",
+        actorId: user.id,
+        details: { by: "admin", message: "Upgrade at 22:00" },
+      });
+      await stores.maintenanceNotices.replace({ message: "Upgrade at 22:00", setAt: t0, setBy: user.id });
+      for (const e of [own, byStaff, actedOnOther, noticeSet])
+        await stores.securityEvents.recordSecurityEvent(e);
       const pseudonymId = testId() as UserId;
 
       const deleted = await administration.deleteAccount({ userId: user.id, pseudonymId, guard: allow });
@@ -241,10 +251,23 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       );
       const kept = await stores.securityEvents.listSecurityEventsOfUser({ userId: pseudonymId, limit: 10 });
       expect(kept.map((e) => ({ ...e })).sort((x, y) => (x.id < y.id ? -1 : 1))).toEqual(
-        [own, byStaff]
-          .map((e) => ({ ...e, userId: pseudonymId, ip: null, userAgent: null, details: {} }))
-          .sort((x, y) => (x.id < y.id ? -1 : 1)),
+        [
+          ...[own, byStaff].map((e) => ({
+            ...e,
+            userId: pseudonymId,
+            ip: null,
+            userAgent: null,
+            details: {},
+          })),
+          // Its details say what the action was; without them the audit would read "cleared".
+          { ...noticeSet, userId: pseudonymId, actorId: pseudonymId, ip: null, userAgent: null },
+        ].sort((x, y) => (x.id < y.id ? -1 : 1)),
       );
+      expect(await stores.maintenanceNotices.current()).toEqual({
+        message: "Upgrade at 22:00",
+        setAt: t0,
+        setBy: pseudonymId,
+      });
       // What the person did as staff keeps its place in the audit, under the pseudonym.
       const otherEvents = await stores.securityEvents.listSecurityEventsOfUser({
         userId: other.id,

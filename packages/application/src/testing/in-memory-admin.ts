@@ -37,6 +37,7 @@ export interface InMemoryAccountStores {
   readonly emailTokens: InMemoryEmailTokenRepository;
   readonly lockout: InMemoryLockoutRepository;
   readonly oauthFlows: InMemoryOAuthFlowRepository;
+  readonly maintenanceNotices: InMemoryMaintenanceNotices;
 }
 
 /**
@@ -92,6 +93,7 @@ export class InMemoryAccountAdministration implements AccountAdministration {
     s.emailTokens.forgetUser(user.id);
     s.lockout.forgetUser({ userId: user.id, account: user.email });
     s.oauthFlows.forgetUser(user.id);
+    s.maintenanceNotices.replaceSetter({ userId: user.id, pseudonymId: input.pseudonymId });
     s.users.deleteUser(user.id);
     return ok(user);
   }
@@ -148,5 +150,9 @@ export class InMemoryMaintenanceNotices implements MaintenanceNotices {
   }
   async replace(notice: MaintenanceNotice | null): Promise<void> {
     this.#notice = notice;
+  }
+  /** A deleted account's notice names its pseudonym, as the SQL store's deletion does. */
+  replaceSetter(input: { userId: UserId; pseudonymId: UserId }): void {
+    if (this.#notice?.setBy === input.userId) this.#notice = { ...this.#notice, setBy: input.pseudonymId };
   }
 }

@@ -489,7 +489,13 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     for (const [index, e] of this.#events.entries()) {
       const anonymous =
         e.userId === input.userId
-          ? { ...e, userId: input.pseudonymId, ip: null, userAgent: null, details: {} }
+          ? {
+              ...e,
+              userId: input.pseudonymId,
+              ip: null,
+              userAgent: null,
+              details: e.actorId === input.userId ? e.details : {},
+            }
           : { ...e };
       this.#events[index] =
         anonymous.actorId === input.userId ? { ...anonymous, actorId: input.pseudonymId } : anonymous;
@@ -531,6 +537,7 @@ export function createInMemoryDependencies(
   const twoFactor = new InMemoryTwoFactorRepository();
   const stores = {
     users,
+    maintenanceNotices: new InMemoryMaintenanceNotices(),
     sessions: new InMemorySessionRepository(users, twoFactor),
     securityEvents: new InMemorySecurityEventLog(),
     emailTokens: new InMemoryEmailTokenRepository(),
@@ -544,7 +551,6 @@ export function createInMemoryDependencies(
     accountAdministration: new InMemoryAccountAdministration(stores),
     thirdPartyGrants: new InMemoryThirdPartyGrants(),
     userExports: new InMemoryUserExports(),
-    maintenanceNotices: new InMemoryMaintenanceNotices(),
     clock: new ManualClock(),
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),

@@ -14,6 +14,8 @@ import {
  * Disables or enables an account (admins only). Disabling ends every session and third-party
  * grant: the person gets ACCOUNT_DISABLED at sign-in, at refresh and with any access token still
  * in hand. The last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone.
+ * Idempotent: an account already in the status asked for is answered the same, and nothing is
+ * recorded in the person's log or the audit.
  */
 export async function changeUserStatus(
   deps: Dependencies,
@@ -22,17 +24,24 @@ export async function changeUserStatus(
   const action = input.status === "disabled" ? "disable" : "enable";
   const target = await authorizeStaffAction(deps, { actor: input.actor, action, targetId: input.userId });
   if (!target.ok) return target;
+  const guard = guardStaffChange({
+    actorRole: input.actor.user.role,
+    action,
+    after: (user) => ({ role: user.role, status: input.status }),
+  });
+  /** The status as the locked row had it: two requests at once, the second finds it done. */
+  let before: UserStatus | undefined;
   const changed = await deps.accountAdministration.updateAccount({
     userId: target.value.id,
     change: { status: input.status },
     now: deps.clock.now(),
-    guard: guardStaffChange({
-      actorRole: input.actor.user.role,
-      action,
-      after: (user) => ({ role: user.role, status: input.status }),
-    }),
+    guard: (account) => {
+      before = account.user.status;
+      return guard(account);
+    },
   });
   if (!changed.ok) return changed;
+  if (before === input.status) return ok(undefined);
   if (input.status === "disabled") await endEverythingOfUser(deps, { userId: target.value.id });
   await recordSecurityEvent(deps, {
     userId: target.value.id,

@@ -19,7 +19,9 @@ export async function resetUserTwoFactor(
     targetId: input.userId,
   });
   if (!target.ok) return target;
-  if ((await deps.twoFactor.findTOTPFactor(target.value.id)) === null) {
+  // A set-up never confirmed is not a second factor: the person signs in without it, and telling
+  // them "your 2FA was turned off" would be false. Their own next set-up replaces it.
+  if ((await deps.twoFactor.findTOTPFactor(target.value.id))?.status !== "enabled") {
     return err("TWO_FACTOR_NOT_ENABLED", "This account has no second factor to reset");
   }
   await deps.twoFactor.deleteTwoFactor(target.value.id);
