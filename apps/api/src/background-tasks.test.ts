@@ -1,3 +1,4 @@
+import { DeletedMeanwhileError } from "@superoauth/application";
 import { backgroundTasksContract } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
@@ -17,10 +18,17 @@ backgroundTasksContract("in-process queue", ({ capacity }) => {
 });
 
 describe("the in-process background queue", () => {
-  it("logs a failed task as an error with its name", async () => {
+  it.each([
+    ["a failed task as an error", new Error("database gone"), "error", "background task failed"],
+    [
+      "a task whose account was deleted meanwhile as a warning",
+      new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") }),
+      "warn",
+      "background task's account was deleted meanwhile",
+    ],
+  ])("logs %s, with its name", async (_case, error, level, message) => {
     const log = recordingLog();
     const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 2, log });
-    const error = new Error("database gone");
     queue.enqueue({
       name: "password-reset-mail",
       run: async () => {
@@ -28,13 +36,7 @@ describe("the in-process background queue", () => {
       },
     });
     await queue.drain();
-    expect(log.entries).toEqual([
-      {
-        level: "error",
-        details: { task: "password-reset-mail", err: error },
-        message: "background task failed",
-      },
-    ]);
+    expect(log.entries).toEqual([{ level, details: { task: "password-reset-mail", err: error }, message }]);
   });
 
   it("logs a refused task as a warning with its name and the capacity", () => {

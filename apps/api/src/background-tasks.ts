@@ -1,4 +1,4 @@
-import type { BackgroundTask, BackgroundTasks } from "@superoauth/application";
+import { type BackgroundTask, type BackgroundTasks, DeletedMeanwhileError } from "@superoauth/application";
 
 /** Where the queue reports a failed or refused task: the service's logger, or nothing. */
 export interface TaskLog {
@@ -43,7 +43,10 @@ export function createBackgroundTaskQueue(options: {
     try {
       await task.run();
     } catch (error) {
-      options.log.error({ task: task.name, err: error }, "background task failed");
+      // A task for an account deleted since it was queued (its mail token refused): nothing is lost.
+      if (error instanceof DeletedMeanwhileError)
+        options.log.warn({ task: task.name, err: error }, "background task's account was deleted meanwhile");
+      else options.log.error({ task: task.name, err: error }, "background task failed");
     } finally {
       running--;
       startWaitingTasks();

@@ -1,5 +1,10 @@
 import cookie from "@fastify/cookie";
-import { OverloadedError, StorageUnavailableError, type UseCases } from "@superoauth/application";
+import {
+  DeletedMeanwhileError,
+  OverloadedError,
+  StorageUnavailableError,
+  type UseCases,
+} from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import { refuseUnreadableBodies } from "./body-encoding.ts";
@@ -177,6 +182,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       // The database is down or not answering: temporary, and not the client's fault nor a bug.
       request.log.error({ code: error.code, message: error.message }, "database unavailable");
       return sendError(reply, "SERVICE_UNAVAILABLE");
+    }
+    if (error instanceof DeletedMeanwhileError) {
+      // The account (or what the request acted on) was deleted while the request ran.
+      request.log.info({ err: error }, "deleted while the request ran");
+      return sendError(reply, "USER_NOT_FOUND", "The account was deleted while this request ran");
     }
     if (error instanceof OverloadedError) {
       // Shed load (too many slow hashes waiting): the client may try again shortly.

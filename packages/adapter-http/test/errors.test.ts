@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { StorageUnavailableError, type UseCases } from "@superoauth/application";
+import { DeletedMeanwhileError, StorageUnavailableError, type UseCases } from "@superoauth/application";
 import { type ErrorCode, errorCodes } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
@@ -294,6 +294,30 @@ describe("an unavailable database", () => {
       expect.objectContaining({ code: "ECONNREFUSED" }),
       "database unavailable",
     ]);
+  });
+});
+
+describe("a write under an account deleted while the request ran", () => {
+  it("answers USER_NOT_FOUND 404, as the account's next request is answered, with no internals", async () => {
+    const failing = await start({
+      replaceUseCases: (useCases) => ({
+        ...useCases,
+        updateProfile: async () => {
+          throw new DeletedMeanwhileError({ cause: new Error("sessions_user_id_fk refused the row") });
+        },
+      }),
+    });
+    const { accessToken } = await registerUser(failing);
+
+    const response = await failing.inject({
+      method: "PATCH",
+      url: "/api/v1/user",
+      headers: { authorization: `Bearer ${accessToken}` },
+      payload: { nickname: "renamed" },
+    });
+
+    expectError(response, "USER_NOT_FOUND", 404);
+    expect(response.body).not.toContain("sessions_user_id_fk");
   });
 });
 

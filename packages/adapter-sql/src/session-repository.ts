@@ -1,14 +1,23 @@
-import type { SessionRepository, SessionsToEnd, StoredRefreshToken } from "@superoauth/application";
+import type {
+  SessionHolder,
+  SessionRepository,
+  SessionsToEnd,
+  StoredRefreshToken,
+} from "@superoauth/application";
 import {
   type AuthenticationMethod,
+  type ErrorCode,
   isAuthenticationMethod,
+  ok,
   type RefreshToken,
   type RefreshTokenId,
+  type Result,
   type Session,
   type SessionId,
   type TwoFactorStatus,
   type User,
   type UserId,
+  type UserStatus,
 } from "@superoauth/domain";
 import type { Kysely, Transaction } from "kysely";
 import type {
@@ -74,25 +83,39 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       .where("token.id", "=", input.id as RefreshTokenId),
   );
   return {
-    async createSession(input: {
+    async createSession<E extends ErrorCode = never>(input: {
       session: Session;
       refreshToken: RefreshToken;
       endSessions?: SessionsToEnd;
-    }): Promise<readonly SessionId[]> {
+      holder?: (holder: SessionHolder | null) => Result<void, E>;
+    }): Promise<Result<readonly SessionId[], E>> {
       const { session, endSessions } = input;
       return runInTransaction(context, async (trx) => {
         let ended: readonly SessionId[] = [];
-        if (endSessions !== undefined) {
+        if (endSessions !== undefined || input.holder !== undefined) {
           // Sign-ins of one user take turns on the user's row (SQLite: on the database's write
-          // lock), so each counts the sessions the previous one left. On MySQL the sessions are
-          // then read without a lock: locking a range of the user_id index would also lock the gap
-          // next to it, and two users' sign-ins inserting into one gap deadlock. Under REPEATABLE
-          // READ the read view starts with that plain read (in a transaction of its own, as every
-          // sign-in runs it), after the row lock was granted, so it sees every sign-in committed
-          // before.
-          await dialect
-            .forUpdate(trx.selectFrom("users").select("id").where("id", "=", session.userId))
-            .execute();
+          // lock), so each counts the sessions the previous one left, and sees the row as the
+          // last change to it (a disable, a new password, a deletion) left it. On MySQL the
+          // sessions are then read without a lock: locking a range of the user_id index would also
+          // lock the gap next to it, and two users' sign-ins inserting into one gap deadlock. Under
+          // REPEATABLE READ the read view starts with that plain read (in a transaction of its own,
+          // as every sign-in runs it), after the row lock was granted, so it sees every sign-in
+          // committed before.
+          const holder = await dialect
+            .forUpdate(
+              trx.selectFrom("users").select(["status", "password_hash"]).where("id", "=", session.userId),
+            )
+            .executeTakeFirst();
+          if (input.holder !== undefined) {
+            const allowed = input.holder(
+              holder === undefined
+                ? null
+                : { status: holder.status as UserStatus, passwordHash: holder.password_hash },
+            );
+            if (!allowed.ok) return allowed;
+          }
+        }
+        if (endSessions !== undefined) {
           const live = await liveSessionsOf(trx, {
             userId: session.userId,
             usedSince: endSessions.usedSince,
@@ -109,7 +132,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         }
         await trx.insertInto("sessions").values(toSessionRow(session)).execute();
         await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.refreshToken)).execute();
-        return ended;
+        return ok(ended);
       });
     },
 

@@ -134,8 +134,9 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
 
     async deleteTwoFactor(userId) {
       await runInTransaction(context, async (trx) => {
-        await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
+        // The factor's row first, as replaceBackupCodes locks it first: no cycle between the two.
         await trx.deleteFrom("totp_factors").where("user_id", "=", userId).execute();
+        await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await trx.updateTable("users").set({ two_factor_enabled: false }).where("id", "=", userId).execute();
       });
     },
@@ -173,9 +174,22 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
     },
 
     async replaceBackupCodes({ userId, backupCodes }) {
-      await runInTransaction(context, async (trx) => {
+      return runInTransaction(context, async (trx) => {
+        // The enabled factor's row, locked: a removal (deleteTwoFactor) waits for this renewal, or
+        // this one finds the factor gone and writes nothing.
+        const factor = await dialect
+          .forUpdate(
+            trx
+              .selectFrom("totp_factors")
+              .select("user_id")
+              .where("user_id", "=", userId)
+              .where("status", "=", "enabled"),
+          )
+          .executeTakeFirst();
+        if (factor === undefined) return "not-enabled" as const;
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await insertBackupCodes(trx, backupCodes);
+        return "replaced" as const;
       });
     },
 

@@ -59,12 +59,25 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
       return row === undefined ? null : mapUserRow(row);
     },
 
-    async updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void> {
-      await db
+    async updatePasswordHash(input: {
+      userId: UserId;
+      passwordHash: string;
+      now: Date;
+      ifCurrent?: string | null;
+    }): Promise<boolean> {
+      let query = db
         .updateTable("users")
         .set({ password_hash: input.passwordHash, updated_at: input.now })
         .where("id", "=", input.userId)
-        .execute();
+        .where("status", "=", "active");
+      const { ifCurrent } = input;
+      if (ifCurrent !== undefined)
+        query =
+          ifCurrent === null
+            ? query.where("password_hash", "is", null)
+            : query.where("password_hash", "=", ifCurrent);
+      const result = await query.executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {

@@ -1,3 +1,4 @@
+import { DeletedMeanwhileError } from "@superoauth/application";
 import {
   accountAdministrationContract,
   appRepositoryContract,
@@ -6,6 +7,9 @@ import {
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
   maintenanceNoticesContract,
+  makeRefreshToken,
+  makeSession,
+  makeUser,
   oauthFlowRepositoryContract,
   oidcModelStoreContract,
   securityEventLogContract,
@@ -14,6 +18,7 @@ import {
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
+import { describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage.ts";
 import { oidcModelStoreAtRest } from "./oidc-model-store-at-rest.ts";
 
@@ -64,4 +69,19 @@ export function storageContracts(name: string, storage: () => Storage): void {
     ...storage(),
     administration: storage().accountAdministration,
   }));
+  describe(`a write under a row deleted meanwhile: ${name}`, () => {
+    it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {
+      const gone = makeUser();
+      const session = makeSession(gone.id);
+      // In a transaction: the session and its first refresh token.
+      await expect(
+        storage().sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) }),
+      ).rejects.toBeInstanceOf(DeletedMeanwhileError);
+      expect(await storage().sessions.findSession(session.id)).toBeNull();
+      // A statement of its own: the sources a sign-in remembers.
+      await expect(
+        storage().lockout.rememberSignInSources({ userId: gone.id, sources: ["ip:1"], now: new Date() }),
+      ).rejects.toBeInstanceOf(DeletedMeanwhileError);
+    });
+  });
 }

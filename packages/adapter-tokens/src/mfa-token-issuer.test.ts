@@ -14,6 +14,7 @@ const now = new Date("2026-05-01T10:00:00.000Z");
 const { issuer: accessTokens } = await testAccessTokenIssuer(testKeyDatabase(now), now);
 const userId = "0190a000-0000-7000-8000-000000000001" as UserId;
 const challengeId = "0190a000-0000-7000-8000-0000000000c1";
+const credential = "fingerprint-of-the-password-hash";
 
 /** An MFA-typed token without a jti, signed with `secret`: what an attacker or an old issuer would make. */
 function signMFAShapedToken(secret: string): Promise<string> {
@@ -28,19 +29,25 @@ function signMFAShapedToken(secret: string): Promise<string> {
 }
 
 describe("JWT MFA tokens", () => {
-  it("verify to their challenge id (jti), user, first-factor method and expiry, with typ mfa+jwt", async () => {
-    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
+  it("verify to their challenge id (jti), user, first-factor method, password fingerprint and expiry, with typ mfa+jwt", async () => {
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", credential, now });
     expect(JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString())).toMatchObject({
       typ: "mfa+jwt",
     });
     expect(await mfaTokens.verifyMFAToken({ token, now })).toEqual({
       ok: true,
-      value: { challengeId, userId, method: "password", expiresAt: new Date(now.getTime() + 300_000) },
+      value: {
+        challengeId,
+        userId,
+        method: "password",
+        credential,
+        expiresAt: new Date(now.getTime() + 300_000),
+      },
     });
   });
 
   it("expire after five minutes with INVALID_MFA_TOKEN", async () => {
-    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", credential, now });
     expect((await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 299_000) })).ok).toBe(true);
     expect(await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() + 300_000) })).toMatchObject({
       ok: false,
@@ -49,7 +56,13 @@ describe("JWT MFA tokens", () => {
   });
 
   it("are refused as access tokens, and access tokens are refused as MFA tokens", async () => {
-    const mfaToken = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
+    const mfaToken = await mfaTokens.issueMFAToken({
+      challengeId,
+      userId,
+      method: "password",
+      credential,
+      now,
+    });
     expect(await accessTokens.verifyAccessToken({ token: mfaToken, now })).toMatchObject({
       ok: false,
       error: "INVALID_TOKEN",
@@ -69,9 +82,25 @@ describe("JWT MFA tokens", () => {
     });
   });
 
+  it("refuse a token of the right key and type without the password's fingerprint (pwf): a change of password could not end it", async () => {
+    const withoutFingerprint = await new SignJWT({ amr: "password" })
+      .setProtectedHeader({ alg: "HS256", typ: "mfa+jwt" })
+      .setJti(challengeId)
+      .setSubject(userId)
+      .setIssuer(settings.issuer)
+      .setAudience(settings.audience)
+      .setIssuedAt(Math.floor(now.getTime() / 1000))
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+      .sign(new TextEncoder().encode(settings.secret));
+    expect(await mfaTokens.verifyMFAToken({ token: withoutFingerprint, now })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+  });
+
   it("refuse a token signed with another key, tampered with, or not a JWT", async () => {
     const forged = await signMFAShapedToken("another-secret-that-is-32-bytes-long!!");
-    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", now });
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", credential, now });
     const [header, , signature] = token.split(".");
     const otherUser = Buffer.from(JSON.stringify({ sub: "someone-else", amr: "password" })).toString(
       "base64url",

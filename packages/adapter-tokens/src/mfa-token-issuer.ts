@@ -34,8 +34,8 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
   return {
     mfaTokenTtlSeconds: ttlSeconds,
 
-    issueMFAToken({ challengeId, userId, method, now }) {
-      return new SignJWT({ amr: method })
+    issueMFAToken({ challengeId, userId, method, credential, now }) {
+      return new SignJWT({ amr: method, pwf: credential })
         .setProtectedHeader({ alg: algorithm, typ: mfaTokenType })
         .setJti(challengeId)
         .setSubject(userId)
@@ -56,13 +56,19 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
           typ: mfaTokenType,
           issuer: settings.issuer,
           audience: settings.audience,
-          requiredClaims: ["jti", "sub", "exp", "iat", "amr"],
+          requiredClaims: ["jti", "sub", "exp", "iat", "amr", "pwf"],
           currentDate: now,
         });
-        const { jti, sub, amr, exp } = payload;
+        const { jti, sub, amr, pwf, exp } = payload;
         if (typeof jti !== "string" || typeof sub !== "string" || typeof amr !== "string") return invalid;
-        if (typeof exp !== "number") return invalid;
-        return ok({ challengeId: jti, userId: sub as UserId, method: amr, expiresAt: new Date(exp * 1000) });
+        if (typeof pwf !== "string" || typeof exp !== "number") return invalid;
+        return ok({
+          challengeId: jti,
+          userId: sub as UserId,
+          method: amr,
+          credential: pwf,
+          expiresAt: new Date(exp * 1000),
+        });
       } catch (error) {
         // Every jose failure (expired, forged, wrong type) is the same answer; anything else is a bug.
         if (error instanceof errors.JOSEError) return invalid;

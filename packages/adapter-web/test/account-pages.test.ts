@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@superoauth/application";
+import { DeletedMeanwhileError, StorageUnavailableError } from "@superoauth/application";
 import { enableTwoFactorFor, InMemoryTOTPService } from "@superoauth/application/testing";
 import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
@@ -178,6 +178,18 @@ describe("the account area's gate", () => {
     const page = await browser.get("/account");
     expectPage(page, 503);
     expect(page.body).toContain("Try again shortly");
+  });
+
+  it("answers a step whose account or app was deleted while it ran with the 404 page that says so", async () => {
+    const { browser, useCases } = await withAccount();
+    await signIn(browser);
+    (useCases as { authenticateBrowserSession: unknown }).authenticateBrowserSession = async () => {
+      throw new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") });
+    };
+    const page = await browser.get("/account");
+    expectPage(page, 404);
+    expect(page.body).toContain("was deleted while it ran");
+    expect(page.body).not.toContain("FOREIGN KEY");
   });
 });
 

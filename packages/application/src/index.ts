@@ -1,3 +1,4 @@
+export { DeletedMeanwhileError } from "./deleted-meanwhile-error.ts";
 export { OverloadedError } from "./overloaded-error.ts";
 export type {
   AccessTokenClaims,
@@ -46,6 +47,7 @@ export type {
   SecretCipher,
   SecretHasher,
   SecurityEventLog,
+  SessionHolder,
   SessionRepository,
   SessionsToEnd,
   SignInMethods,

@@ -239,6 +239,7 @@ export async function oauthRoutes(
             "USER_NOT_FOUND",
             "ACCOUNT_DISABLED",
             "EMAIL_NOT_VERIFIED",
+            "INVALID_CREDENTIALS",
             "INVALID_TOKEN",
             "REAUTH_IDENTITY_MISMATCH",
           ),
@@ -317,7 +318,13 @@ export async function oauthRoutes(
         body: Type.Object({ code: boundedString(512), code_verifier: Type.Optional(boundedString(256)) }),
         response: {
           200: successEnvelope(signInOutcome),
-          ...errorsOf(...bodyErrors, "INVALID_LOGIN_CODE", "ACCOUNT_DISABLED", "EMAIL_NOT_VERIFIED"),
+          ...errorsOf(
+            ...bodyErrors,
+            "INVALID_LOGIN_CODE",
+            "ACCOUNT_DISABLED",
+            "EMAIL_NOT_VERIFIED",
+            "INVALID_CREDENTIALS",
+          ),
         },
       },
     },

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@superoauth/application";
+import { DeletedMeanwhileError, StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
   Kysely,
@@ -175,7 +175,12 @@ export function guardPool(
         // Never hand a broken or still-busy connection back to the pool.
         if (code !== null) connection.destroy();
         callback(
-          code === null ? error : new StorageUnavailableError({ code, message: error?.message ?? code }),
+          code !== null
+            ? new StorageUnavailableError({ code, message: error?.message ?? code })
+            : // A row this write refers to was deleted meanwhile (the account, an app).
+              isMissingParentError(error)
+              ? new DeletedMeanwhileError({ cause: error })
+              : error,
           result as MysqlQueryResult,
         );
       });
@@ -305,6 +310,18 @@ const duplicateKeyErrno = 1062;
  * Whether a driver error is a unique-index violation. Decided by errno, never by
  * message: messages change with server version and language.
  */
+/** ER_NO_REFERENCED_ROW_2 and its older form: a foreign key refused a child row, its parent gone. */
+const missingParentErrnos = new Set([1452, 1216]);
+
+function isMissingParentError(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "errno" in error &&
+    missingParentErrnos.has(Number(error.errno))
+  );
+}
+
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errno" in error && error.errno === duplicateKeyErrno;
 }

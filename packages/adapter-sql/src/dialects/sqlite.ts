@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
-import { StorageUnavailableError } from "@superoauth/application";
+import { DeletedMeanwhileError, StorageUnavailableError } from "@superoauth/application";
 import {
   CompiledQuery,
   type DatabaseConnection,
@@ -221,7 +221,8 @@ class NodeSQLiteConnection implements DatabaseConnection {
    * A statement of its own (outside any transaction, not BEGIN) that met the write lock taken past
    * busy_timeout ends in OverloadedError, as a transaction does once runInTransaction has spent its
    * attempts; it is not run again, busy_timeout has waited already. Within a transaction the busy
-   * error passes unchanged: runInTransaction runs the whole transaction again.
+   * error passes unchanged: runInTransaction runs the whole transaction again. A foreign key's
+   * refusal ends in DeletedMeanwhileError, in a transaction or not.
    */
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // Asked before the statement runs: a failed one may end the transaction it was in.
@@ -231,6 +232,8 @@ class NodeSQLiteConnection implements DatabaseConnection {
     } catch (error) {
       if (!inTransaction && isBusy(error) && !transactionControl.test(compiledQuery.sql))
         throw overloadedByConflicts({ what: "statement", attempts: 1, cause: error });
+      // A row this write refers to was deleted meanwhile (the account, an app).
+      if (isForeignKeyViolation(error)) throw new DeletedMeanwhileError({ cause: error });
       throw error;
     }
   }

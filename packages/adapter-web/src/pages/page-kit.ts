@@ -1,5 +1,5 @@
 import formbody from "@fastify/formbody";
-import { OverloadedError, StorageUnavailableError } from "@superoauth/application";
+import { DeletedMeanwhileError, OverloadedError, StorageUnavailableError } from "@superoauth/application";
 import { durationInWords } from "@superoauth/domain";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { loadPageAssets, type PageAssets } from "../assets.ts";
@@ -122,6 +122,15 @@ export function createPageKit(options: PageKitOptions): PageKit {
         if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
           request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
           return sendUnavailable(reply);
+        }
+        if (error instanceof DeletedMeanwhileError) {
+          request.log.info({ err: error }, "deleted while a hosted page's request ran");
+          return sendError(reply, {
+            status: 404,
+            title: "This is gone",
+            message:
+              "The account or app this step was for was deleted while it ran. Go back to the app and start again.",
+          });
         }
         if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
           request.log.info({ code: error.code }, "client error on a hosted page");

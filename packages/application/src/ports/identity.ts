@@ -7,7 +7,18 @@ export interface UserRepository {
   /** The users of these ids that exist, in no particular order (one read for a page of names). */
   findUsersByIds(ids: readonly UserId[]): Promise<User[]>;
   findUserByEmail(email: Email): Promise<User | null>;
-  updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void>;
+  /**
+   * Sets the password hash of an active account, and with `ifCurrent` only while the hash in force
+   * is still that one (null: none). Answers whether it did: false when the account is gone or
+   * disabled, or another change of password won (a compare-and-set, so of two changes proven with
+   * the same current password exactly one applies).
+   */
+  updatePasswordHash(input: {
+    userId: UserId;
+    passwordHash: string;
+    now: Date;
+    ifCurrent?: string | null;
+  }): Promise<boolean>;
   /** Marks the user's address verified (idempotent). */
   markEmailVerified(input: { userId: UserId; now: Date }): Promise<void>;
   updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void>;

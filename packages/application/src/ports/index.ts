@@ -43,6 +43,7 @@ export type { SecurityEventLog } from "./security-log.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  SessionHolder,
   SessionRepository,
   SessionsToEnd,
   StoredRefreshToken,

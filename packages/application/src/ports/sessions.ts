@@ -1,5 +1,6 @@
 import type {
   AuthenticationMethod,
+  ErrorCode,
   RefreshToken,
   RefreshTokenId,
   Result,
@@ -8,6 +9,7 @@ import type {
   TwoFactorStatus,
   User,
   UserId,
+  UserStatus,
 } from "@superoauth/domain";
 
 export interface AccessTokenClaims {
@@ -44,6 +46,12 @@ export interface SessionsToEnd {
   readonly choose: (liveSessions: readonly Session[]) => readonly SessionId[];
 }
 
+/** The user's row as a new session's transaction reads it, under the user's lock. */
+export interface SessionHolder {
+  readonly status: UserStatus;
+  readonly passwordHash: string | null;
+}
+
 /** Sessions and their rotating refresh tokens. */
 export interface SessionRepository {
   /**
@@ -52,12 +60,18 @@ export interface SessionRepository {
    * among those not revoked and used at or after `usedSince`: sign-ins of one user take
    * turns here, so concurrent ones cannot all fit into the same free place. Answers the ids
    * it revoked. Without `endSessions` nothing is revoked (tests seeding a store).
+   *
+   * With `holder`, the user's row is read under the same lock first (null: deleted) and the guard
+   * decides whether the session may open at all: a refusal writes nothing. A change that ends every
+   * session (a disable, a password change or reset, a deletion) then either commits before, and
+   * the guard sees it, or after, and ends this session too: none is opened on a proof it undid.
    */
-  createSession(input: {
+  createSession<E extends ErrorCode = never>(input: {
     session: Session;
     refreshToken: RefreshToken;
     endSessions?: SessionsToEnd;
-  }): Promise<readonly SessionId[]>;
+    holder?: (holder: SessionHolder | null) => Result<void, E>;
+  }): Promise<Result<readonly SessionId[], E>>;
   findSession(id: SessionId): Promise<Session | null>;
   /**
    * The user and, if it belongs to them, the session, in one read: what every authenticated

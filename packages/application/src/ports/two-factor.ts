@@ -25,6 +25,12 @@ export interface MFAChallenge {
   readonly userId: UserId;
   /** The first factor: "password" or a provider id. */
   readonly method: string;
+  /**
+   * The password in force at the first step, as a digest of its stored hash (passwordFingerprint):
+   * a new password (a change or a reset) before the second step ends the sign-in, as it ends every
+   * session. A digest of a salted hash, so the token, which the client can read, tells nothing.
+   */
+  readonly credential: string;
 }
 
 /**
@@ -92,8 +98,15 @@ export interface TwoFactorRepository {
   findUnusedBackupCode(input: { userId: UserId; lookupId: string }): Promise<BackupCode | null>;
   /** Marks a code used only if it was not; of concurrent calls exactly one answers true. */
   useBackupCode(input: { id: string; now: Date }): Promise<boolean>;
-  /** Replaces every backup code of the user with new ones, atomically. */
-  replaceBackupCodes(input: { userId: UserId; backupCodes: readonly BackupCode[] }): Promise<void>;
+  /**
+   * Replaces every backup code of the user with new ones, atomically, while an enabled factor
+   * holds ("not-enabled", nothing written, once it is gone): a renewal racing the factor's removal
+   * either lands before it, and the removal takes the new codes too, or is refused.
+   */
+  replaceBackupCodes(input: {
+    userId: UserId;
+    backupCodes: readonly BackupCode[];
+  }): Promise<"replaced" | "not-enabled">;
   /** Whether 2FA is on and how many backup codes are left, in one indexed read. */
   findTwoFactorStatus(userId: UserId): Promise<TwoFactorStatus>;
   /**

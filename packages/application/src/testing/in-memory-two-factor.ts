@@ -77,7 +77,8 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
   }
   async issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string> {
     const exp = input.now.getTime() + this.mfaTokenTtlSeconds * 1000;
-    return `test-mfa.${JSON.stringify({ jti: input.challengeId, sub: input.userId, method: input.method, exp })}`;
+    const { challengeId: jti, userId: sub, method, credential } = input;
+    return `test-mfa.${JSON.stringify({ jti, sub, method, credential, exp })}`;
   }
   async verifyMFAToken(input: {
     token: string;
@@ -90,6 +91,7 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
         jti: string;
         sub: string;
         method: string;
+        credential: string;
         exp: number;
       };
       if (input.now.getTime() >= claims.exp) return invalid;
@@ -97,6 +99,7 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
         challengeId: claims.jti,
         userId: claims.sub as UserId,
         method: claims.method,
+        credential: claims.credential,
         expiresAt: new Date(claims.exp),
       });
     } catch {
@@ -201,11 +204,16 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
     this.#codes[index] = { ...code, usedAt: input.now };
     return true;
   }
-  async replaceBackupCodes(input: { userId: UserId; backupCodes: readonly BackupCode[] }): Promise<void> {
+  async replaceBackupCodes(input: {
+    userId: UserId;
+    backupCodes: readonly BackupCode[];
+  }): Promise<"replaced" | "not-enabled"> {
+    if (this.#factors.get(input.userId)?.status !== "enabled") return "not-enabled";
     this.#codes = [
       ...this.#codes.filter((c) => c.userId !== input.userId),
       ...input.backupCodes.map((c) => ({ ...c })),
     ];
+    return "replaced";
   }
   async findTwoFactorStatus(userId: UserId): Promise<TwoFactorStatus> {
     const enabled = this.#factors.get(userId)?.status === "enabled";

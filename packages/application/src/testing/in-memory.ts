@@ -2,6 +2,7 @@ import {
   type AuthenticationMethod,
   defaultReauthMaxAgeMs,
   type Email,
+  type ErrorCode,
   err,
   type Nickname,
   normalizePassword,
@@ -26,6 +27,7 @@ import type {
   RandomSource,
   SecretHasher,
   SecurityEventLog,
+  SessionHolder,
   SessionRepository,
   SessionsToEnd,
   StoredRefreshToken,
@@ -234,6 +236,11 @@ export class InMemoryUserRepository implements UserRepository {
     this.#byId.set(user.id, { ...user });
     return ok(undefined);
   }
+  /** The user now, without awaiting: what a store's lock would read. */
+  peekUser(id: UserId): User | null {
+    const user = this.#byId.get(id);
+    return user === undefined ? null : { ...user };
+  }
   async findUserById(id: UserId): Promise<User | null> {
     const user = this.#byId.get(id);
     return user === undefined ? null : { ...user };
@@ -248,10 +255,17 @@ export class InMemoryUserRepository implements UserRepository {
     for (const user of this.#byId.values()) if (user.email === email) return { ...user };
     return null;
   }
-  async updatePasswordHash(input: { userId: UserId; passwordHash: string; now: Date }): Promise<void> {
+  async updatePasswordHash(input: {
+    userId: UserId;
+    passwordHash: string;
+    now: Date;
+    ifCurrent?: string | null;
+  }): Promise<boolean> {
     const user = this.#byId.get(input.userId);
-    if (user !== undefined)
-      this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
+    if (user === undefined || user.status !== "active") return false;
+    if (input.ifCurrent !== undefined && user.passwordHash !== input.ifCurrent) return false;
+    this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
+    return true;
   }
   async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
     const user = this.#byId.get(input.userId);
@@ -304,21 +318,29 @@ export class InMemorySessionRepository implements SessionRepository {
   /** Encrypted secrets of live tokens, kept for their predecessor's grace period. */
   readonly #keptSecrets = new Map<RefreshTokenId, { encrypted: string; expiresAt: Date }>();
   /** The users the sessions belong to, as a store with a join would see them. */
-  readonly #users: UserRepository;
+  readonly #users: InMemoryUserRepository;
   /** The 2FA store, for the status read together with the session. */
   readonly #twoFactor: Pick<TwoFactorRepository, "findTwoFactorStatus">;
-  constructor(users: UserRepository, twoFactor: Pick<TwoFactorRepository, "findTwoFactorStatus">) {
+  constructor(users: InMemoryUserRepository, twoFactor: Pick<TwoFactorRepository, "findTwoFactorStatus">) {
     this.#users = users;
     this.#twoFactor = twoFactor;
   }
 
-  async createSession(input: {
+  async createSession<E extends ErrorCode = never>(input: {
     session: Session;
     refreshToken: RefreshToken;
     endSessions?: SessionsToEnd;
-  }): Promise<readonly SessionId[]> {
+    holder?: (holder: SessionHolder | null) => Result<void, E>;
+  }): Promise<Result<readonly SessionId[], E>> {
     const { session, endSessions } = input;
     // No await before the insert: concurrent calls run one after the other, as the store's lock makes them.
+    if (input.holder !== undefined) {
+      const user = this.#users.peekUser(session.userId);
+      const allowed = input.holder(
+        user === null ? null : { status: user.status, passwordHash: user.passwordHash },
+      );
+      if (!allowed.ok) return allowed;
+    }
     const ended =
       endSessions === undefined
         ? []
@@ -333,7 +355,7 @@ export class InMemorySessionRepository implements SessionRepository {
     }
     this.#sessions.set(session.id, { ...session });
     this.#tokens.set(input.refreshToken.id, { ...input.refreshToken });
-    return ended;
+    return ok(ended);
   }
   async findSession(id: SessionId): Promise<Session | null> {
     const session = this.#sessions.get(id);

@@ -1,5 +1,7 @@
 import {
   chooseSessionsToEnd,
+  err,
+  ok,
   type RefreshTokenId,
   type Session,
   type SessionId,
@@ -262,7 +264,7 @@ export function sessionRepositoryContract(
           },
         },
       });
-      expect(ended).toEqual([session.id]);
+      expect(ended).toEqual({ ok: true, value: [session.id] });
       expect(offered.map((live) => live.map((s) => s.id).sort())).toEqual([[recent.id, session.id].sort()]);
       expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(10_000));
       expect((await sessions.findSession(newest.id))?.revokedAt).toBeNull();
@@ -295,8 +297,60 @@ export function sessionRepositoryContract(
         3,
       );
       // Each session ended once, by exactly one of the sign-ins.
-      expect(ended.flat()).toHaveLength(7);
-      expect(new Set(ended.flat()).size).toBe(7);
+      const endedIds = ended.flatMap((result) => (result.ok ? result.value : []));
+      expect(endedIds).toHaveLength(7);
+      expect(new Set(endedIds).size).toBe(7);
+    });
+
+    it("asks `holder` about the user's row before writing: it sees the status and password hash, and a refusal writes nothing", async () => {
+      const { sessions, users } = await makeRepositories();
+      const user = makeUser({ passwordHash: "hash-one" });
+      await users.insertUser(user);
+      const seen: unknown[] = [];
+      const first = makeSession(user.id);
+      const allowed = await sessions.createSession({
+        session: first,
+        refreshToken: makeRefreshToken(first.id),
+        holder: (holder) => {
+          seen.push(holder);
+          return ok(undefined);
+        },
+      });
+      expect(allowed).toEqual({ ok: true, value: [] });
+      expect(seen).toEqual([{ status: "active", passwordHash: "hash-one" }]);
+
+      await users.updatePasswordHash({ userId: user.id, passwordHash: "hash-two", now: at(1000) });
+      const second = makeSession(user.id);
+      const token = makeRefreshToken(second.id);
+      const refused = await sessions.createSession({
+        session: second,
+        refreshToken: token,
+        endSessions: { usedSince: at(-1000), choose: (live) => live.map((s) => s.id) },
+        holder: (holder) =>
+          holder?.passwordHash === "hash-one" ? ok(undefined) : err("INVALID_CREDENTIALS", "changed"),
+      });
+      expect(refused).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+      expect(await sessions.findSession(second.id)).toBeNull();
+      expect(await sessions.findRefreshToken(token.id)).toBeNull();
+      // Nothing was ended for it either.
+      expect((await sessions.findSession(first.id))?.revokedAt).toBeNull();
+    });
+
+    it("asks `holder` with null when the user is gone, and writes nothing", async () => {
+      const { sessions } = await makeRepositories();
+      const session = makeSession(testId() as UserId);
+      let seen: unknown = "not asked";
+      const refused = await sessions.createSession({
+        session,
+        refreshToken: makeRefreshToken(session.id),
+        holder: (holder) => {
+          seen = holder;
+          return err("INVALID_CREDENTIALS", "gone");
+        },
+      });
+      expect(seen).toBeNull();
+      expect(refused).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+      expect(await sessions.findSession(session.id)).toBeNull();
     });
 
     it("moves a live session's last proof and its methods forward on re-authentication, never back, and finds them in every read", async () => {

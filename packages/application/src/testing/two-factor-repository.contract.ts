@@ -205,8 +205,15 @@ export function twoFactorRepositoryContract(
       expect(await twoFactor.findUnusedBackupCode({ userId, lookupId: "zz" })).toBeNull();
       const other = makeUser();
       await users.insertUser(other);
+      await twoFactor.savePendingTOTPFactor({ userId: other.id, encryptedSecret: "sealed-o", now: t0 });
       const otherCodes = codes(other.id);
-      await twoFactor.replaceBackupCodes({ userId: other.id, backupCodes: otherCodes });
+      await twoFactor.enableTOTPFactor({
+        userId: other.id,
+        confirmedSecret: "sealed-o",
+        usedStep: 100,
+        backupCodes: otherCodes,
+        now: at(1000),
+      });
       expect(await twoFactor.findUnusedBackupCode({ userId: other.id, lookupId: "l1" })).toEqual(
         otherCodes[1],
       );
@@ -235,6 +242,33 @@ export function twoFactorRepositoryContract(
       expect(stored.map((c) => c.id).sort()).toEqual(fresh.map((c) => c.id).sort());
       expect(stored.find((c) => c.id === fresh[0]?.id)).toEqual(fresh[0]);
       expect(await twoFactor.useBackupCode({ id: backupCodes[0]?.id ?? "", now: at(4000) })).toBe(false);
+    });
+
+    it("replaces no backup codes once the factor is gone, or while it is only pending", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      await twoFactor.deleteTwoFactor(userId);
+      expect(await twoFactor.replaceBackupCodes({ userId, backupCodes: codes(userId, 10) })).toBe(
+        "not-enabled",
+      );
+      expect(await twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
+      await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-2", now: at(5000) });
+      expect(await twoFactor.replaceBackupCodes({ userId, backupCodes: codes(userId, 10) })).toBe(
+        "not-enabled",
+      );
+      expect(await twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
+    });
+
+    it("of a renewal of the backup codes and the factor's removal at once, no code outlives the factor", async () => {
+      for (let round = 0; round < 10; round++) {
+        const { twoFactor, userId } = await withEnabledFactor();
+        const [renewal] = await Promise.all([
+          twoFactor.replaceBackupCodes({ userId, backupCodes: codes(userId, 10) }),
+          twoFactor.deleteTwoFactor(userId),
+        ]);
+        expect(["replaced", "not-enabled"]).toContain(renewal);
+        expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
+        expect(await twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
+      }
     });
 
     it("completes an MFA challenge once; another challenge is its own", async () => {

@@ -1,6 +1,9 @@
 import {
+  createUser,
   type ErrorCode,
+  type Nickname,
   type OAuthProviderId,
+  parseEmail,
   parseRefreshToken,
   type RefreshTokenId,
   type Result,
@@ -9,7 +12,8 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
-import type { SignedIn } from "../use-cases/sessions/steps/start-session.ts";
+import { authenticateAccessToken } from "../use-cases/sessions/authenticate-access-token.ts";
+import { type ClientInfo, type SignedIn, startSession } from "../use-cases/sessions/steps/start-session.ts";
 import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
 import type { SignInOutcome } from "../use-cases/sign-in/steps/continue-after-first-factor.ts";
 
@@ -73,4 +77,29 @@ export async function linkIdentity(
     displayName: input.displayName ?? null,
     linkedAt: deps.clock.now(),
   });
+}
+
+/** An account that signs in only through a provider (no password), with one session open. */
+export async function accountWithoutPassword(
+  deps: Dependencies,
+  input: { email: string; nickname: string; client: ClientInfo },
+): Promise<SignedIn & { session: Session }> {
+  const user = createUser({
+    id: deps.random.generateId() as UserId,
+    email: unwrap(parseEmail(input.email)),
+    nickname: input.nickname as Nickname,
+    passwordHash: null,
+    now: deps.clock.now(),
+  });
+  unwrap(await deps.users.insertUser(user));
+  const signedIn = unwrap(
+    await startSession(deps, {
+      user,
+      client: input.client,
+      now: deps.clock.now(),
+      authenticationMethods: ["pwd"],
+    }),
+  );
+  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+  return { ...signedIn, session };
 }

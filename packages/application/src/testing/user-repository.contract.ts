@@ -72,10 +72,46 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       const users = await makeRepository();
       const user = makeUser();
       await users.insertUser(user);
-      await users.updatePasswordHash({ userId: user.id, passwordHash: "new-hash", now: at(60_000) });
+      expect(
+        await users.updatePasswordHash({ userId: user.id, passwordHash: "new-hash", now: at(60_000) }),
+      ).toBe(true);
       const found = await users.findUserById(user.id);
       expect(found?.passwordHash).toBe("new-hash");
       expect(found?.updatedAt).toEqual(at(60_000));
+    });
+
+    it("sets a password hash only while the one in force is `ifCurrent`: of two changes from one hash exactly one applies", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ passwordHash: "old-hash" });
+      await users.insertUser(user);
+      const results = await Promise.all(
+        ["first", "second"].map((passwordHash) =>
+          users.updatePasswordHash({ userId: user.id, passwordHash, now: at(1000), ifCurrent: "old-hash" }),
+        ),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results[0] ? "first" : "second";
+      expect((await users.findUserById(user.id))?.passwordHash).toBe(winner);
+      // A first password: only while there is none.
+      const passwordless = makeUser({ passwordHash: null });
+      await users.insertUser(passwordless);
+      const set = { userId: passwordless.id, passwordHash: "set", now: at(2000), ifCurrent: null };
+      expect(await users.updatePasswordHash(set)).toBe(true);
+      expect(await users.updatePasswordHash({ ...set, passwordHash: "again" })).toBe(false);
+      expect((await users.findUserById(passwordless.id))?.passwordHash).toBe("set");
+    });
+
+    it("sets no password hash on a disabled or missing account", async () => {
+      const users = await makeRepository();
+      const disabled = makeUser({ status: "disabled", passwordHash: "old-hash" });
+      await users.insertUser(disabled);
+      expect(
+        await users.updatePasswordHash({ userId: disabled.id, passwordHash: "new", now: at(1000) }),
+      ).toBe(false);
+      expect((await users.findUserById(disabled.id))?.passwordHash).toBe("old-hash");
+      expect(
+        await users.updatePasswordHash({ userId: makeUser().id, passwordHash: "new", now: at(1000) }),
+      ).toBe(false);
     });
 
     it("marks an address verified, idempotently, and touches no other user", async () => {

@@ -1,10 +1,14 @@
-import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
+import {
+  accountWithoutPassword,
+  registerAccount,
+  strongPassword,
+  unwrap,
+  unwrapSignedIn,
+} from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
-import { startSession } from "../sessions/steps/start-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { setPassword } from "./set-password.ts";
 
@@ -16,29 +20,13 @@ async function logIn(deps: Dependencies, password: string) {
 }
 
 /** An account that signs in only through a provider, with one session. */
-async function accountWithoutPassword(deps: Dependencies) {
-  const user = createUser({
-    id: deps.random.generateId() as UserId,
-    email: unwrap(parseEmail("ada@example.com")),
-    nickname: "ada" as Nickname,
-    passwordHash: null,
-    now: deps.clock.now(),
-  });
-  unwrap(await deps.users.insertUser(user));
-  const signedIn = await startSession(deps, {
-    user,
-    client,
-    now: deps.clock.now(),
-    authenticationMethods: ["pwd"],
-  });
-  const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
-  return { ...signedIn, session };
-}
+const providerOnlyAccount = (deps: Dependencies) =>
+  accountWithoutPassword(deps, { email: "ada@example.com", nickname: "ada", client });
 
 describe("setPassword", () => {
   it("sets a first password without asking for a current one, and it then signs in", async () => {
     const deps = createInMemoryDependencies();
-    const { session } = await accountWithoutPassword(deps);
+    const { session } = await providerOnlyAccount(deps);
     expect(await setPassword(deps, { session, newPassword })).toEqual({
       ok: true,
       value: undefined,

@@ -1,4 +1,4 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { checkUserMaySignIn, err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -12,6 +12,10 @@ import { proveCurrentPassword, requireFreshProof } from "./steps/fresh-proof.ts"
  * first password needs a fresh proof of the session instead: else a stolen access
  * token of a social-only account could give it a password and take it over. Every
  * other session of the user is ended. Wrong current passwords count toward lockout.
+ *
+ * The new hash is written only while the password proven (or its absence) is still the one in
+ * force and the account is active: of two changes proven with the same current password at once,
+ * one applies and the other answers INVALID_CURRENT_PASSWORD; a disable that commits first wins.
  */
 export async function setPassword(
   deps: Dependencies,
@@ -22,7 +26,14 @@ export async function setPassword(
     client?: ClientInfo;
   },
 ): Promise<
-  | Result<void, "VALIDATION_ERROR" | "INVALID_CURRENT_PASSWORD" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">
+  | Result<
+      void,
+      | "VALIDATION_ERROR"
+      | "INVALID_CURRENT_PASSWORD"
+      | "USER_NOT_FOUND"
+      | "REAUTH_REQUIRED"
+      | "ACCOUNT_DISABLED"
+    >
   | AccountLocked
 > {
   const { session } = input;
@@ -48,11 +59,22 @@ export async function setPassword(
     if (!fresh.ok) return fresh;
   }
   const now = deps.clock.now();
-  await deps.users.updatePasswordHash({
+  const written = await deps.users.updatePasswordHash({
     userId: user.id,
     passwordHash: await deps.passwordHasher.hashPassword(input.newPassword),
     now,
+    ifCurrent: user.passwordHash,
   });
+  if (!written) {
+    const current = await deps.users.findUserById(user.id);
+    if (current === null) return err("USER_NOT_FOUND", "The account no longer exists");
+    const allowed = checkUserMaySignIn(current);
+    if (!allowed.ok) return allowed;
+    return err(
+      "INVALID_CURRENT_PASSWORD",
+      "The password was changed meanwhile; sign in again with the new one",
+    );
+  }
   await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
   await recordSecurityEvent(deps, {
     userId: user.id,

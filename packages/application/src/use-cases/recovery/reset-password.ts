@@ -41,7 +41,8 @@ export async function resetPassword(
   // The conditional update decides: of two concurrent resets with one token exactly one gets here.
   if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
 
-  await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now });
+  // Not over a disable that committed since the status was read (the link dies with it, as above).
+  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now }))) return invalid;
   await endEverythingOfUser(deps, { userId: user.id });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their

@@ -1,26 +1,23 @@
-import {
-  createUser,
-  lowBackupCodesThreshold,
-  type Nickname,
-  ok,
-  parseEmail,
-  type Session,
-  type UserId,
-} from "@superoauth/domain";
+import { lowBackupCodesThreshold, ok, type Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { ScriptedOAuthProviderGateway } from "../../testing/in-memory-oauth.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
-import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
+import {
+  accountWithoutPassword,
+  registerAccount,
+  strongPassword,
+  unwrap,
+  unwrapSignedIn,
+} from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
 import { requestPasswordReset } from "../recovery/request-password-reset.ts";
 import { resetPassword } from "../recovery/reset-password.ts";
-import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { logOut } from "../sessions/log-out.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
-import { type ClientInfo, startSession } from "../sessions/steps/start-session.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { verifyTwoFactorLogin } from "../sign-in/verify-two-factor-login.ts";
 import { finishOAuthAuthorization } from "../social/finish-oauth-authorization.ts";
@@ -112,21 +109,12 @@ describe("security notices: changes to how the account signs in", () => {
 
   it("setting a first password on a provider-only account mails the holder", async () => {
     const { deps } = setUp();
-    const user = createUser({
-      id: deps.random.generateId() as UserId,
-      email: unwrap(parseEmail("grace@example.com")),
-      nickname: "grace" as Nickname,
-      passwordHash: null,
-      now: deps.clock.now(),
-    });
-    unwrap(await deps.users.insertUser(user));
-    const signedIn = await startSession(deps, {
-      user,
+    const signedIn = await accountWithoutPassword(deps, {
+      email: "grace@example.com",
+      nickname: "grace",
       client: home,
-      now: deps.clock.now(),
-      authenticationMethods: ["pwd"],
     });
-    const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
+    const { session } = signedIn;
 
     unwrap(await setPassword(deps, { session, newPassword, client: home }));
 

@@ -31,7 +31,8 @@ export async function registerWithPassword(
     now: user.createdAt,
     authenticationMethods: ["pwd"],
   });
-  return ok(signedIn);
+  if (!signedIn.ok) return signedIn;
+  return ok(signedIn.value);
 }
 
 /** A new account that may sign in only once its address is verified: no session is opened. */

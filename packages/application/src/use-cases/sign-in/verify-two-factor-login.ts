@@ -1,8 +1,9 @@
-import { checkUserMaySignIn, err, ok, type Result } from "@superoauth/domain";
+import { checkUserMaySignIn, err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
 import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import { passwordFingerprint } from "./steps/password-fingerprint.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
 
@@ -30,8 +31,14 @@ export async function verifyTwoFactorLogin(
   if (!challenge.ok) return challenge;
   const user = await deps.users.findUserById(challenge.value.userId);
   const factor = user === null ? null : await deps.twoFactor.findTOTPFactor(user.id);
-  if (user === null || factor?.status !== "enabled") {
-    // The account or its 2FA is gone since the first step: start again.
+  if (
+    user === null ||
+    factor?.status !== "enabled" ||
+    passwordFingerprint(deps, user) !== challenge.value.credential
+  ) {
+    // The account or its 2FA is gone since the first step, or its password changed (a change or a
+    // reset ends every sign-in in progress too): start again. Before the code is checked, so a
+    // right code is not spent on a sign-in that cannot complete.
     return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
@@ -62,12 +69,11 @@ export async function verifyTwoFactorLogin(
   if (!completed) {
     return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
   }
-  return ok(
-    await signInWithAllFactorsProven(deps, {
-      user,
-      client,
-      method: challenge.value.method,
-      secondFactor: true,
-    }),
-  );
+  return signInWithAllFactorsProven(deps, {
+    user,
+    client,
+    method: challenge.value.method,
+    secondFactor: true,
+    staleProof: "INVALID_MFA_TOKEN",
+  });
 }

@@ -1,4 +1,4 @@
-import { ok, type Result, type Session } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -31,7 +31,11 @@ export async function regenerateBackupCodes(
   const proved = await proveSecondFactor(deps, { user, factor, source, code: input.code, client });
   if (!proved.ok) return proved;
   const backup = await generateBackupCodes(deps, { userId: user.id });
-  await deps.twoFactor.replaceBackupCodes({ userId: user.id, backupCodes: backup.stored });
+  // 2FA turned off meanwhile (by the person in another session, or by staff): no codes for nothing.
+  if (
+    (await deps.twoFactor.replaceBackupCodes({ userId: user.id, backupCodes: backup.stored })) !== "replaced"
+  )
+    return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication was turned off meanwhile");
   await recordSecurityEvent(deps, { userId: user.id, type: "backup_codes_regenerated", client });
   return ok({ backupCodes: backup.codes });
 }

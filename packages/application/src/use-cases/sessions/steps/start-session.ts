@@ -1,15 +1,18 @@
 import {
   type AuthenticationMethod,
   chooseSessionsToEnd,
+  type ErrorCode,
   formatRefreshToken,
+  ok,
   type RefreshToken,
   type RefreshTokenId,
+  type Result,
   type Session,
   type SessionId,
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, SessionHolder } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import { liveSince } from "./live-since.ts";
 
@@ -75,9 +78,10 @@ export async function pairTokens(
 
 /**
  * Opens a new session for a user who just proved who they are. A user has at most
- * `maxSessionsPerUser` live sessions: the least recently used ones end to make room.
+ * `maxSessionsPerUser` live sessions: the least recently used ones end to make room. `holder`,
+ * asked under the user's lock before anything is written, may refuse (SessionRepository).
  */
-export async function startSession(
+export async function startSession<E extends ErrorCode = never>(
   deps: Dependencies,
   input: {
     user: User;
@@ -85,8 +89,9 @@ export async function startSession(
     now: Date;
     /** How the person proved who they are (RFC 8176), kept for the ID tokens of single sign-on. */
     authenticationMethods: readonly AuthenticationMethod[];
+    holder?: (holder: SessionHolder | null) => Result<void, E>;
   },
-): Promise<SignedIn> {
+): Promise<Result<SignedIn, E>> {
   const { user, client, now } = input;
   const session: Session = {
     id: deps.random.generateId() as SessionId,
@@ -109,8 +114,10 @@ export async function startSession(
       choose: (liveSessions) =>
         chooseSessionsToEnd({ liveSessions, maxSessions: deps.settings.maxSessionsPerUser }),
     },
+    ...(input.holder === undefined ? {} : { holder: input.holder }),
   });
-  for (const sessionId of ended) {
+  if (!ended.ok) return ended;
+  for (const sessionId of ended.value) {
     await recordSecurityEvent(deps, {
       userId: user.id,
       type: "session_revoked",
@@ -124,5 +131,5 @@ export async function startSession(
     refreshToken: refresh.presented,
     now,
   });
-  return { user, ...tokens, authenticationMethods: session.authenticationMethods };
+  return ok({ user, ...tokens, authenticationMethods: session.authenticationMethods });
 }

@@ -2,6 +2,7 @@ import { ok, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { checkMayHoldSession } from "../../sessions/steps/may-hold-session.ts";
 import type { ClientInfo, SignedIn } from "../../sessions/steps/start-session.ts";
+import { passwordFingerprint } from "./password-fingerprint.ts";
 import type { SignInSource } from "./sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./sign-in-with-all-factors-proven.ts";
 
@@ -19,8 +20,11 @@ export type SignInOutcome = SignedIn | MFARequired;
 /** How the user proved who they are: "password", or a provider id such as "github". */
 export type SignInMethod = string;
 
-/** Why an account that proved its first factor may still not sign in. */
-export type SignInRefusal = "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED";
+/**
+ * Why an account that proved its first factor may still not sign in; INVALID_CREDENTIALS when the
+ * account was deleted or its password changed while the proof was checked.
+ */
+export type SignInRefusal = "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED" | "INVALID_CREDENTIALS";
 
 /**
  * The one place a proven first factor leads on from, whatever proved it (password, provider,
@@ -49,17 +53,17 @@ export async function continueAfterFirstFactor(
       challengeId: deps.random.generateId(),
       userId: user.id,
       method,
+      credential: passwordFingerprint(deps, user),
       now: deps.clock.now(),
     });
     return ok({ mfaRequired: true, mfaToken, expiresIn: deps.mfaTokens.mfaTokenTtlSeconds });
   }
-  return ok(
-    await signInWithAllFactorsProven(deps, {
-      user,
-      client,
-      method,
-      secondFactor: false,
-      ...(source ? { source } : {}),
-    }),
-  );
+  return signInWithAllFactorsProven(deps, {
+    user,
+    client,
+    method,
+    secondFactor: false,
+    staleProof: "INVALID_CREDENTIALS",
+    ...(source ? { source } : {}),
+  });
 }

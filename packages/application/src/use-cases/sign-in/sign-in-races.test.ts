@@ -1,0 +1,168 @@
+import type { User, UserId } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { DeletedMeanwhileError } from "../../deleted-meanwhile-error.ts";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
+import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { setPassword } from "../account/set-password.ts";
+import { requestPasswordReset } from "../recovery/request-password-reset.ts";
+import { resetPassword } from "../recovery/reset-password.ts";
+import { logInWithPassword } from "./log-in-with-password.ts";
+import { verifyTwoFactorLogin } from "./verify-two-factor-login.ts";
+
+// What happens when a change that ends every session (a disable, a new password, a deletion)
+// commits while a sign-in or a change of password is under way: the change is made to land at the
+// slowest step, inside the argon2id hashing, where a real one lands (docs/reliability.md).
+
+const client = { userAgent: "vitest", ip: "127.0.0.1" };
+const email = "ada@example.com";
+
+async function setUp() {
+  const deps = createInMemoryDependencies();
+  const registered = await registerAccount(deps, { email });
+  const userId = registered.user.id as UserId;
+  const current = (): User => {
+    const user = deps.users.peekUser(userId);
+    if (user === null) throw new Error("the user is gone");
+    return user;
+  };
+  /** Runs `change` once, right after the next password verification (or hash) is computed. */
+  const duringHashing = (method: "verifyPassword" | "hashPassword", change: () => void) => {
+    const hasher = deps.passwordHasher;
+    const original = hasher[method].bind(hasher) as (input: never) => Promise<never>;
+    hasher[method] = (async (input: never) => {
+      const result = await original(input);
+      hasher[method] = original as never;
+      change();
+      return result;
+    }) as never;
+  };
+  const liveSessions = () => deps.sessions.listLiveSessionsOfUser({ userId, usedSince: new Date(0) });
+  const logIn = (password = strongPassword) => logInWithPassword(deps, { email, password, client });
+  return { deps, registered, userId, current, duringHashing, liveSessions, logIn };
+}
+
+describe("a sign-in racing a change that ends every session", () => {
+  it("disabled while the password is checked: ACCOUNT_DISABLED, and no session opens", async () => {
+    const { deps, current, duringHashing, liveSessions, logIn } = await setUp();
+    const before = await liveSessions();
+    duringHashing("verifyPassword", () => deps.users.replaceUser({ ...current(), status: "disabled" }));
+    expect(await logIn()).toMatchObject({ ok: false, error: "ACCOUNT_DISABLED" });
+    expect(await liveSessions()).toEqual(before);
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_succeeded");
+  });
+
+  it("its password changed while it is checked: INVALID_CREDENTIALS, and no session opens", async () => {
+    const { deps, current, duringHashing, liveSessions, logIn } = await setUp();
+    const before = await liveSessions();
+    duringHashing("verifyPassword", () =>
+      deps.users.replaceUser({ ...current(), passwordHash: "a-new-hash" }),
+    );
+    expect(await logIn()).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect(await liveSessions()).toEqual(before);
+  });
+
+  it("deleted while the password is checked: INVALID_CREDENTIALS, not an error", async () => {
+    const { deps, userId, duringHashing, logIn } = await setUp();
+    duringHashing("verifyPassword", () => deps.users.deleteUser(userId));
+    expect(await logIn()).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("deleted just after its session opened, before the sign-in is recorded: INVALID_CREDENTIALS, not an error", async () => {
+    const { deps, userId, logIn } = await setUp();
+    deps.lockout.rememberSignInSources = async () => {
+      deps.users.deleteUser(userId);
+      throw new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") });
+    };
+    expect(await logIn()).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("a password change between the two steps of a 2FA sign-in ends it: INVALID_MFA_TOKEN, the code not spent", async () => {
+    const { deps, registered, current, liveSessions, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, registered.session);
+    const first = unwrap(await logIn());
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    deps.users.replaceUser({ ...current(), passwordHash: "a-new-hash" });
+    const before = await liveSessions();
+    const code = codeNow();
+
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, code, client })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+    expect(await liveSessions()).toEqual(before);
+    // Refused before the code was checked: the code was not spent, and no failure was counted.
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_failed");
+    deps.users.replaceUser({ ...current(), passwordHash: registered.user.passwordHash });
+    const again = unwrap(await logIn());
+    if (!("mfaRequired" in again)) throw new Error("expected the second-factor step");
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: again.mfaToken, code, client })).ok).toBe(true);
+  });
+
+  it("disabled between the code's check and the session: ACCOUNT_DISABLED, and no session opens", async () => {
+    const { deps, registered, current, liveSessions, logIn } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, registered.session);
+    const first = unwrap(await logIn());
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    const before = await liveSessions();
+    const completeMFAChallenge = deps.twoFactor.completeMFAChallenge.bind(deps.twoFactor);
+    deps.twoFactor.completeMFAChallenge = async (input) => {
+      const completed = await completeMFAChallenge(input);
+      deps.users.replaceUser({ ...current(), status: "disabled" });
+      return completed;
+    };
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, code: codeNow(), client }),
+    ).toMatchObject({ ok: false, error: "ACCOUNT_DISABLED" });
+    expect(await liveSessions()).toEqual(before);
+  });
+});
+
+describe("a change of password racing another", () => {
+  it("two changes proven with the same current password at once: one applies, the other INVALID_CURRENT_PASSWORD", async () => {
+    const { deps, registered, current } = await setUp();
+    const results = await Promise.all(
+      ["First-new-passw0rd!", "Second-new-passw0rd!"].map((newPassword) =>
+        setPassword(deps, { session: registered.session, currentPassword: strongPassword, newPassword }),
+      ),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(1);
+    expect(results.filter((result) => !result.ok)).toEqual([
+      expect.objectContaining({ ok: false, error: "INVALID_CURRENT_PASSWORD" }),
+    ]);
+    const winner = results[0]?.ok ? "First-new-passw0rd!" : "Second-new-passw0rd!";
+    expect(
+      await deps.passwordHasher.verifyPassword({ hash: current().passwordHash ?? "", password: winner }),
+    ).toBe(true);
+    expect(deps.securityEvents.all().filter((e) => e.type === "password_changed")).toHaveLength(1);
+  });
+
+  it("a change whose account is disabled while the new password is hashed is not written: ACCOUNT_DISABLED", async () => {
+    const { deps, registered, current, duringHashing } = await setUp();
+    const hashBefore = current().passwordHash;
+    duringHashing("hashPassword", () => deps.users.replaceUser({ ...current(), status: "disabled" }));
+    expect(
+      await setPassword(deps, {
+        session: registered.session,
+        currentPassword: strongPassword,
+        newPassword: "Another-passw0rd!",
+      }),
+    ).toMatchObject({ ok: false, error: "ACCOUNT_DISABLED" });
+    expect(current().passwordHash).toBe(hashBefore);
+  });
+
+  it("a reset whose account is disabled while the new password is hashed: INVALID_RESET_TOKEN, the password unchanged", async () => {
+    const { deps, current, duringHashing } = await setUp();
+    unwrap(await requestPasswordReset(deps, { email, client }));
+    await deps.backgroundTasks.drain();
+    const token = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    const hashBefore = current().passwordHash;
+    duringHashing("hashPassword", () => deps.users.replaceUser({ ...current(), status: "disabled" }));
+    expect(await resetPassword(deps, { token, newPassword: "Another-passw0rd!" })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect(current().passwordHash).toBe(hashBefore);
+  });
+});
