@@ -7,7 +7,12 @@ describe("brand configuration of the hosted pages", () => {
   it("defaults to the SuperOAuth name and color, without a logo", () => {
     const parsed = parseConfig({}, makeSecret);
     if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-    expect(parsed.config.brand).toEqual({ name: "SuperOAuth", logoURL: null, color: "#1f5fbf" });
+    expect(parsed.config.brand).toEqual({
+      name: "SuperOAuth",
+      logoURL: null,
+      color: "#1f5fbf",
+      supportURL: null,
+    });
   });
 
   it("reads a name, an https or same-server logo and a hex color", () => {
@@ -17,7 +22,20 @@ describe("brand configuration of the hosted pages", () => {
         makeSecret,
       );
       if (!parsed.ok) throw new Error(parsed.problems.join("; "));
-      expect(parsed.config.brand).toEqual({ name: "Acme Login", logoURL: logo, color: "#0a0" });
+      expect(parsed.config.brand).toEqual({
+        name: "Acme Login",
+        logoURL: logo,
+        color: "#0a0",
+        supportURL: null,
+      });
+    }
+  });
+
+  it("reads a support address: an https URL or a mailto: address", () => {
+    for (const support of ["https://help.example/contact", "mailto:help@example.com"]) {
+      const parsed = parseConfig({ SUPPORT_URL: support }, makeSecret);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      expect(parsed.config.brand.supportURL).toBe(support);
     }
   });
 
@@ -30,6 +48,10 @@ describe("brand configuration of the hosted pages", () => {
       ["BRAND_LOGO_URL", "javascript:alert(1)"],
       ["BRAND_LOGO_URL", "//evil.example/logo.svg"],
       ["BRAND_LOGO_URL", "data:image/svg+xml,<svg/>"],
+      ["SUPPORT_URL", "javascript:alert(1)"],
+      ["SUPPORT_URL", "http://help.example"],
+      ["SUPPORT_URL", "mailto:"],
+      ["SUPPORT_URL", "help@example.com"],
     ] as const) {
       const parsed = parseConfig({ [name]: value }, makeSecret);
       expect(parsed.ok, `${name}=${value}`).toBe(false);

@@ -197,6 +197,9 @@ describe("GET /status.json and /status", () => {
     expect(page.body).toContain("Upgrade on Sunday &lt;b&gt;02:00&lt;/b&gt; UTC");
     expect(page.body).not.toContain("<b>02:00</b>");
     expect(page.body).not.toMatch(/<script/);
+    // No timed reload (axe's meta-refresh, WCAG 2.2.1), and its content in a main landmark.
+    expect(page.body).not.toMatch(/http-equiv="refresh"/);
+    expect(page.body).toMatch(/<main>[\s\S]*<h1>Status<\/h1>[\s\S]*<\/main>/);
     expect(page.body).toMatch(/<th scope="row">Mail<\/th><td class="error">Down<\/td>/);
   });
 

@@ -34,4 +34,4 @@ export { createSignedInArea, safeNext, withNext } from "./pages/signed-in-area.t
 export { createProviderPages } from "./provider-pages.ts";
 export { contentSecurityPolicy, pageHeaders } from "./security-headers.ts";
 export type { Theme } from "./theme.ts";
-export { defaultTheme, isHexColor, isLogoURL } from "./theme.ts";
+export { defaultTheme, isHexColor, isLogoURL, isSupportURL } from "./theme.ts";

@@ -1,5 +1,55 @@
 import { describe, expect, it } from "vitest";
-import { contrastRatio, isHexColor, isLogoURL, linkColorFor, textColorOn, themeStylesheet } from "./theme.ts";
+import { loadPageAssets } from "./assets.ts";
+import {
+  contrastRatio,
+  defaultTheme,
+  isHexColor,
+  isLogoURL,
+  isSupportURL,
+  linkColorFor,
+  textColorOn,
+  themeStylesheet,
+} from "./theme.ts";
+import { createViews } from "./views.ts";
+
+describe("the support link (SUPPORT_URL)", () => {
+  const render = (supportURL: string | null, template: string, data: object = {}) =>
+    createViews({ theme: { ...defaultTheme, supportURL }, assets: loadPageAssets(defaultTheme) }).page(
+      template,
+      {
+        title: "T",
+        ...data,
+      },
+    );
+  const twoFactorStep = { paths: { twoFactor: "/x", startOver: "/y" }, csrf: "c", error: null };
+
+  it("is at the foot of every page, beside the status page, and on the second-factor step for a lost device", () => {
+    const page = render("mailto:help@example.com", "notice", { message: "m", status: false, link: null });
+    expect(page).toMatch(
+      /<footer class="site-footer">[\s\S]*href="\/status"[\s\S]*href="mailto:help@example.com">Contact support<\/a>/,
+    );
+    const step = render("https://help.example/?a=1&b=2", "two-factor", twoFactorStep);
+    expect(step).toContain(
+      'Lost your device and your backup codes? <a href="https://help.example/?a=1&amp;b=2">Contact support</a>',
+    );
+  });
+
+  it("without one, the pages say whom to ask and link no support", () => {
+    const step = render(null, "two-factor", twoFactorStep);
+    expect(step).not.toContain("Contact support");
+    expect(step).toContain("Ask the team that runs SuperOAuth to turn two-step verification off");
+    expect(step).toContain('href="/status"');
+  });
+
+  it("accepts https and mailto: only", () => {
+    expect(["https://help.example", "mailto:help@example.com"].map(isSupportURL)).toEqual([true, true]);
+    expect(
+      ["http://help.example", "javascript:alert(1)", "mailto:", "/help", "help@example.com"].map(
+        isSupportURL,
+      ),
+    ).toEqual([false, false, false, false, false]);
+  });
+});
 
 describe("the theme", () => {
   it("keeps button labels and links at WCAG AA contrast whatever the brand color", () => {

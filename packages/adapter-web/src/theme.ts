@@ -6,6 +6,11 @@ export interface Theme {
   readonly logoURL: string | null;
   /** `#rgb` or `#rrggbb`: buttons, links and the focus ring. */
   readonly color: string;
+  /**
+   * Where a person asks for help (SUPPORT_URL): an https URL or a `mailto:` address, linked at the
+   * foot of every page and where the pages send people to support (a lost 2FA device, a lock).
+   */
+  readonly supportURL?: string | null;
 }
 
 export const defaultTheme: Theme = { name: "SuperOAuth", logoURL: null, color: "#1f5fbf" };
@@ -26,6 +31,16 @@ export function isLogoURL(value: string): boolean {
   if (value.startsWith("/")) return !value.startsWith("//") && !value.startsWith("/\\");
   try {
     return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a configured support address is one the pages may link: https or `mailto:`, nothing a link could run. */
+export function isSupportURL(value: string): boolean {
+  try {
+    const protocol = new URL(value).protocol;
+    return protocol === "https:" || (protocol === "mailto:" && value.length > "mailto:".length);
   } catch {
     return false;
   }

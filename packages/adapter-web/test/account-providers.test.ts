@@ -176,6 +176,10 @@ describe("/account/sign-up", () => {
     expectPage(weak, 400);
     expect(weak.body).toMatch(/id="password-error" class="error">Password/);
     expect(weak.body).toContain('value="grace@example.com"');
+    // Announced (role="alert"), and the focus on the field to mend, not on the first field.
+    expect(weak.body).toMatch(/role="alert">The account was not created: check the fields marked below/);
+    expect(weak.body).toMatch(/<input id="password"[^>]* autofocus>/);
+    expect(weak.body).not.toMatch(/<input id="nickname"[^>]* autofocus/);
     const taken = await browser.submit("/account/sign-up", "/account/sign-up", {
       nickname: "ada2",
       email: "ada@example.com",
@@ -183,6 +187,7 @@ describe("/account/sign-up", () => {
     });
     expectPage(taken, 409);
     expect(taken.body).toContain('id="email-error"');
+    expect(taken.body).toMatch(/<input id="email"[^>]* autofocus>/);
     expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
   });
 

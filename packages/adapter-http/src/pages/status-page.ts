@@ -1,6 +1,8 @@
 import type { ServiceStatus } from "../routes/status.ts";
 
-// The public status page: server-rendered, no script, every value escaped. It uses the account
+// The public status page: server-rendered, no script, every value escaped. It does not reload
+// itself: a timed refresh moves the page under a reader, which WCAG 2.2.1 and axe's meta-refresh
+// rule forbid. It uses the account
 // pages' stylesheet for the same look; kept self-contained so it moves onto the hosted pages'
 // templates (adapter-web) as one template.
 
@@ -44,11 +46,11 @@ export function renderStatusPage(status: ServiceStatus): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<meta http-equiv="refresh" content="30">
 <title>Status · SuperOAuth</title>
 <link rel="stylesheet" href="/assets/account.css">
 </head>
 <body data-page="status">
+<main>
 <h1>Status</h1>
 ${notice}<p class="${classOf[status.status]}">${headline[status.status]}</p>
 <table>
@@ -57,7 +59,9 @@ ${notice}<p class="${classOf[status.status]}">${headline[status.status]}</p>
 ${rows}
 </tbody>
 </table>
-<p>Updated <time datetime="${escapeHTML(status.updatedAt)}">${escapeHTML(status.updatedAt)}</time>. As JSON: <a href="/status.json">/status.json</a>.</p>
+<p>Updated <time datetime="${escapeHTML(status.updatedAt)}">${escapeHTML(status.updatedAt)}</time>; reload the page for the latest. As JSON: <a href="/status.json">/status.json</a>.</p>
+<p><a href="/account">Your account</a></p>
+</main>
 </body>
 </html>
 `;

@@ -10,7 +10,7 @@ export const accountNav: readonly (NavItem & { readonly description: string })[]
   { id: "password", label: "Password", href: "/account/password", description: "set or change it" },
   {
     id: "two-factor",
-    label: "Two-step verification",
+    label: "Two-step verification (2FA)",
     href: "/account/two-factor",
     description: "an authenticator app and backup codes",
   },

@@ -16,7 +16,11 @@ import { field } from "./page-kit.ts";
 /** How a sign-in, sign-up or account failure shows: the API's status, and words when the use case gave none. */
 export const pageFailures: Readonly<Record<string, { status: number; message: string }>> = {
   INVALID_CREDENTIALS: { status: 401, message: "Invalid email or password" },
-  INVALID_TWO_FACTOR_CODE: { status: 401, message: "The code is wrong, expired or already used" },
+  INVALID_TWO_FACTOR_CODE: {
+    status: 401,
+    message:
+      "The code is wrong, expired or already used. Enter the newest code, and check that your device's clock is right",
+  },
   INVALID_MFA_TOKEN: { status: 401, message: "This sign-in took too long. Sign in again." },
   ACCOUNT_DISABLED: { status: 403, message: "This account has been disabled" },
   EMAIL_NOT_VERIFIED: {
