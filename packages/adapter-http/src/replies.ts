@@ -22,8 +22,11 @@ export function sendError(
   return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
 }
 
-/** A use case's failure as a route receives it. */
-type Failure = { error: ErrorCode; message?: string; cause?: unknown };
+/**
+ * A use case's failure as a route receives it; `retryAfterSeconds` when it says when to come back
+ * (a lock, an allowance spent).
+ */
+type Failure = { error: ErrorCode; message?: string; cause?: unknown; retryAfterSeconds?: number };
 
 /**
  * Logs a failure's cause (infrastructure behind the code), and every server-side failure (5xx: a
@@ -42,8 +45,12 @@ export function logFailure(reply: FastifyReply, failure: Failure): void {
   );
 }
 
-/** Sends a use case's failure in the envelope; its cause goes to the log only (logFailure). */
+/**
+ * Sends a use case's failure in the envelope, with Retry-After in seconds when it has one (RFC 9110
+ * section 10.2.3); its cause goes to the log only (logFailure).
+ */
 export function sendFailure(reply: FastifyReply, failure: Failure): FastifyReply {
   logFailure(reply, failure);
+  if (failure.retryAfterSeconds !== undefined) reply.header("Retry-After", String(failure.retryAfterSeconds));
   return sendError(reply, failure.error, failure.message);
 }

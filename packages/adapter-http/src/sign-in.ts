@@ -32,12 +32,11 @@ export function presentSignedIn(signedIn: SignedIn) {
   return { user: presentUser(user), accessToken, refreshToken, expiresIn, tokenType };
 }
 
-/** Sends a sign-in failure; a lock comes with Retry-After, in seconds (RFC 9110 section 10.2.3). */
+/** Sends a sign-in failure; a lock comes with Retry-After, in seconds (sendFailure). */
 export function sendSignInFailure(
   reply: FastifyReply,
   failure: { error: ErrorCode; message?: string } | AccountLocked,
 ): FastifyReply {
-  if ("retryAfterSeconds" in failure) reply.header("Retry-After", String(failure.retryAfterSeconds));
   return sendFailure(reply, failure);
 }
 

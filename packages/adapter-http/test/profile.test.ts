@@ -113,18 +113,17 @@ describe("POST /api/v1/user/email", () => {
     },
   );
 
-  it("refuses a fourth request within the hour with 429 RATE_LIMIT_EXCEEDED", async () => {
+  it("refuses a fourth request within the hour with 429 RATE_LIMIT_EXCEEDED and Retry-After", async () => {
     for (let i = 0; i < 3; i++) {
       expect(
         (await send("POST", "/user/email", { newEmail: `n${i}@example.org` }, current.accessToken))
           .statusCode,
       ).toBe(202);
     }
-    expectError(
-      await send("POST", "/user/email", { newEmail: "n3@example.org" }, current.accessToken),
-      "RATE_LIMIT_EXCEEDED",
-      429,
-    );
+    const refused = await send("POST", "/user/email", { newEmail: "n3@example.org" }, current.accessToken);
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    // The allowance is counted over the last hour: at most an hour to wait.
+    expect(refused.headers["retry-after"]).toBe("3600");
   });
 
   it("needs a bearer token: 401 UNAUTHORIZED", async () => {

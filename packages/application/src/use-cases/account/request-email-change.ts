@@ -1,10 +1,26 @@
-import { err, maskEmail, ok, parseNewEmail, type Result, type Session } from "@superoauth/domain";
+import {
+  err,
+  mailAllowanceWindowMs,
+  maskEmail,
+  ok,
+  parseNewEmail,
+  type Result,
+  type Session,
+} from "@superoauth/domain";
 import { composeEmailTakenNotice, composeTokenMail } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { issueTokenIfAllowed } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { requireFreshProof } from "./steps/fresh-proof.ts";
+
+/** The hourly allowance of change-of-address mails is spent: with when to ask again (Retry-After). */
+export interface AllowanceSpent {
+  readonly ok: false;
+  readonly error: "RATE_LIMIT_EXCEEDED";
+  readonly message: string;
+  readonly retryAfterSeconds: number;
+}
 
 /**
  * Asks to move the account to another address (`POST /user/email`), behind a fresh proof (ADR
@@ -23,7 +39,7 @@ export async function requestEmailChange(
   deps: Dependencies,
   input: { session: Session; newEmail: string; client?: ClientInfo },
 ): Promise<
-  Result<{ pending: true }, "VALIDATION_ERROR" | "REAUTH_REQUIRED" | "USER_NOT_FOUND" | "RATE_LIMIT_EXCEEDED">
+  Result<{ pending: true }, "VALIDATION_ERROR" | "REAUTH_REQUIRED" | "USER_NOT_FOUND"> | AllowanceSpent
 > {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
@@ -41,7 +57,13 @@ export async function requestEmailChange(
     newEmail: newEmail.value,
   });
   if (link === null) {
-    return err("RATE_LIMIT_EXCEEDED", "Too many email changes were requested this hour; retry later");
+    // The allowance is counted over the last hour: an hour from now is the latest a retry waits.
+    return {
+      ok: false,
+      error: "RATE_LIMIT_EXCEEDED",
+      message: "Too many email changes were requested this hour; retry later",
+      retryAfterSeconds: mailAllowanceWindowMs / 1000,
+    };
   }
   const owner = await deps.users.findUserByEmail(newEmail.value);
   await deps.mailer.sendMail(
