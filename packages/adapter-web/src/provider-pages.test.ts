@@ -45,6 +45,24 @@ describe("the provider's pages", () => {
       "The app asked to return to an address it has not registered. (&lt;img src=x&gt;)",
     );
     expect(pages.logoutDone({ clientName: null })).toContain("You signed out.");
+    // Named only after "sign out of the app only": the person is still signed in here.
+    const appOnly = pages.logoutDone({ clientName: "Notes <app>" });
+    expect(appOnly).toContain("You signed out of Notes &lt;app&gt;");
+    expect(appOnly).toContain("You are still signed in to Acme &lt;b&gt; in this browser");
+    expect(appOnly).not.toContain("You are signed out");
+  });
+
+  it("asks to sign out of the app and the service, or of the app only; without an app, staying is a link that submits nothing", () => {
+    const form = '<form id="op.logoutForm" method="post" action="/oidc/session/end/confirm"></form>';
+    const withApp = pages.logoutConfirm({ formHTML: form, formId: "op.logoutForm", clientName: "Notes" });
+    expect(withApp).toContain(
+      'name="logout" value="yes" class="primary" autofocus>Yes, sign out of both</button>',
+    );
+    expect(withApp).toContain('<button type="submit" form="op.logoutForm">Sign out of Notes only</button>');
+    const alone = pages.logoutConfirm({ formHTML: form, formId: "op.logoutForm", clientName: null });
+    expect(alone).toContain(">Yes, sign out</button>");
+    expect(alone).toContain('<a href="/account">No, stay signed in</a>');
+    expect(alone).not.toContain('<button type="submit" form="op.logoutForm">');
     expect(pages.deviceDone({ clientName: "TV", approved: true })).toContain("TV is now connected");
     expect(pages.deviceDone({ clientName: null, approved: false })).toContain("Request declined");
   });

@@ -40,13 +40,15 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
       }),
     logoutConfirm: ({ formHTML, formId, clientName }) =>
       views.page("logout-confirm", { title: "Sign out", formHTML, formId, clientName }),
+    // The library names the app on this page only when the person signed out of that app alone
+    // (the confirmation's second button): they are still signed in here.
     logoutDone: ({ clientName }) =>
-      notice(
-        "You are signed out",
-        clientName === null
-          ? "You signed out. You can close this page."
-          : `You signed out of ${clientName}. You can close this page.`,
-      ),
+      clientName === null
+        ? notice("You are signed out", "You signed out. You can close this page.")
+        : notice(
+            `You signed out of ${clientName}`,
+            `You are still signed in to ${theme.name} in this browser. You can close this page.`,
+          ),
     deviceCodeInput: ({ formHTML, formId, error }) =>
       views.page("device-input", { title: "Connect a device", formHTML, formId, error }),
     deviceConfirm: ({ formHTML, formId, clientName, userCode, scopes }) =>
