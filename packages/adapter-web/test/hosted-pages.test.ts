@@ -425,6 +425,9 @@ describe("rate limits", () => {
     expect(refused.body).toContain("Too many attempts");
     // The 15-minute window in words, not as 899 seconds.
     expect(refused.body).toContain("Wait 15 minutes, then try again.");
+    // Not a dead end: a lock may follow, and the reset that lifts it is a link away.
+    expect(refused.body).toContain("the account itself is locked for a while too");
+    expect(refused.body).toContain('<a href="/forgot-password">Reset your password</a>');
   });
 
   it("says how long to wait in seconds under a minute, else in whole minutes rounded up", () => {

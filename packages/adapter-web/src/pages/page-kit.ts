@@ -40,8 +40,11 @@ export interface PageKit {
   sendError(reply: FastifyReply, input: { status: number; title: string; message: string }): FastifyReply;
   /** The 503 page of a storage outage or an overloaded service. */
   sendUnavailable(reply: FastifyReply): FastifyReply;
-  /** How a page route answers a rate-limit refusal (429 or 503 page). */
-  limitReply(reply: FastifyReply, refusal: RateLimitRefusal): FastifyReply;
+  /**
+   * How a page route answers a rate-limit refusal (429 or 503 page); a refused sign-in step
+   * (`group` login) also says a lock may follow and links the password reset, which lifts it.
+   */
+  limitReply(reply: FastifyReply, refusal: RateLimitRefusal, group?: RateLimitGroup): FastifyReply;
   /**
    * Prepares an encapsulated scope for pages: the form-body parser (16 KiB), the HTML error handler
    * (503 on a storage outage, 400/413 on a client mistake, a mute 500 otherwise) and, with
@@ -85,10 +88,18 @@ export function createPageKit(options: PageKitOptions): PageKit {
       .type("text/html; charset=utf-8")
       .send(input.html);
 
-  const sendError: PageKit["sendError"] = (reply, input) =>
+  const sendError = (
+    reply: FastifyReply,
+    input: { status: number; title: string; message: string; link?: { href: string; text: string } },
+  ) =>
     sendPage(reply, {
       status: input.status,
-      html: views.page("notice", { title: input.title, message: input.message, status: false, link: null }),
+      html: views.page("notice", {
+        title: input.title,
+        message: input.message,
+        status: false,
+        link: input.link ?? null,
+      }),
     });
 
   const sendUnavailable = (reply: FastifyReply) =>
@@ -98,14 +109,18 @@ export function createPageKit(options: PageKitOptions): PageKit {
       message: "The service is busy right now. Try again in a moment.",
     });
 
-  const limitReply: PageKit["limitReply"] = (reply, refusal) =>
-    refusal.code === "RATE_LIMIT_EXCEEDED"
+  const limitReply: PageKit["limitReply"] = (reply, refusal, group) => {
+    if (refusal.code !== "RATE_LIMIT_EXCEEDED") return sendUnavailable(reply);
+    const wait = `Too many attempts from your network. Wait ${durationInWords(refusal.retryAfterSeconds ?? 60)}, then try again.`;
+    return group === "login"
       ? sendError(reply, {
           status: 429,
           title: "Too many attempts",
-          message: `Too many attempts from your network. Wait ${durationInWords(refusal.retryAfterSeconds ?? 60)}, then try again.`,
+          message: `${wait} After several wrong passwords or codes the account itself is locked for a while too; resetting the password lifts the lock.`,
+          link: { href: "/forgot-password", text: "Reset your password" },
         })
-      : sendUnavailable(reply);
+      : sendError(reply, { status: 429, title: "Too many attempts", message: wait });
+  };
 
   return {
     theme,
@@ -162,7 +177,8 @@ export function createPageKit(options: PageKitOptions): PageKit {
       app.get(path, { config: { limitReply } }, handler);
     },
     post(app, path, limit, handler) {
-      app.post(path, { config: { limit, limitReply } }, async (request, reply) => {
+      const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
+      app.post(path, { config: { limit, limitReply: reply429 } }, async (request, reply) => {
         if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
           return sendError(reply, {
             status: 403,
