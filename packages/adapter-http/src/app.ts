@@ -11,6 +11,7 @@ import { refuseUnreadableBodies } from "./body-encoding.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
+import { notFoundPageHeaders, renderNotFoundPage, wantsPage } from "./pages/not-found-page.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
@@ -199,9 +200,18 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return sendError(reply, "INTERNAL_ERROR");
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(reply, "NOT_FOUND", `Route ${request.method} ${request.url.split("?")[0]} not found`),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    // A person's browser (it asks for HTML) outside the API gets a page, not the envelope.
+    if (request.method === "GET" && wantsPage(request.headers.accept, path)) {
+      return reply
+        .code(404)
+        .headers(notFoundPageHeaders)
+        .type("text/html; charset=utf-8")
+        .send(renderNotFoundPage());
+    }
+    return sendError(reply, "NOT_FOUND", `Route ${request.method} ${path} not found`);
+  });
 
   const flowCookieSettings = {
     secureCookies: options.oauth?.secureCookies ?? true,

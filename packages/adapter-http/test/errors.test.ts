@@ -51,6 +51,37 @@ describe("unknown routes", () => {
     expectError(response, "NOT_FOUND", 404);
   });
 
+  it.each(["/", "/nope", "/verify-email/x"])(
+    "answer a browser's GET %s with an HTML 404 page that links on, not the envelope",
+    async (url) => {
+      const response = await (await start()).inject({
+        method: "GET",
+        url,
+        headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+      });
+
+      expect(response.statusCode).toBe(404);
+      expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(response.headers["content-security-policy"]).toContain("default-src 'none'");
+      expect(response.body).toContain('<html lang="en">');
+      expect(response.body).toMatch(/<main>\s*<h1>Page not found<\/h1>/);
+      expect(response.body).toContain('<a href="/account">Your account</a>');
+      expect(response.body).not.toContain("<script");
+    },
+  );
+
+  it("answer a browser's GET under the API, the provider or a POST with the envelope all the same", async () => {
+    const app = await start();
+    const html = { accept: "text/html" };
+    expectError(await app.inject({ method: "GET", url: "/api/v1/nope", headers: html }), "NOT_FOUND", 404);
+    expectError(
+      await app.inject({ method: "GET", url: "/.well-known/nope", headers: html }),
+      "NOT_FOUND",
+      404,
+    );
+    expectError(await app.inject({ method: "POST", url: "/nope", headers: html }), "NOT_FOUND", 404);
+  });
+
   it("do not echo the query string", async () => {
     const response = await (await start()).inject({ method: "GET", url: "/nope?token=SECRET_QUERY" });
 
