@@ -75,10 +75,11 @@ for (const [name, database] of [
           linkedAt: at(0),
         },
       });
-      await expect(orphaned).rejects.toMatchObject(
+      await expect(orphaned).rejects.toMatchObject({
+        name: "DeletedMeanwhileError",
         // The foreign key's refusal, by each database's own code.
-        name === "MySQL" ? { errno: 1452 } : { code: "ERR_SQLITE_ERROR", errcode: 787 },
-      );
+        cause: name === "MySQL" ? { errno: 1452 } : { code: "ERR_SQLITE_ERROR", errcode: 787 },
+      });
       expect(await users.findUserById(user.id)).toBeNull();
       expect(await users.findUserByEmail(user.email)).toBeNull();
     });

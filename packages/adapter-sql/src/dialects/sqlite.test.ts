@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { OverloadedError } from "@superoauth/application";
+import { DeletedMeanwhileError, OverloadedError } from "@superoauth/application";
 import { type Generated, Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -359,8 +359,11 @@ describe("createSQLiteDialect", () => {
       .catch((error: unknown) => error);
     await db.deleteFrom("accounts").where("id", "=", 1).execute();
 
-    expect(isForeignKeyViolation(orphan)).toBe(true);
-    expect(isUniqueViolation(orphan)).toBe(false);
+    // Reported as what it means to the service (a row it refers to is gone), SQLite's code its cause.
+    expect(orphan).toBeInstanceOf(DeletedMeanwhileError);
+    const cause = (orphan as Error).cause;
+    expect(isForeignKeyViolation(cause)).toBe(true);
+    expect(isUniqueViolation(cause)).toBe(false);
     expect(await db.selectFrom("notes").selectAll().execute()).toEqual([]);
   });
 
