@@ -186,6 +186,7 @@ describe("data export", () => {
       "security-events.json",
       "authorized-apps.json",
       "owned-apps.json",
+      "sign-in-sources.json",
       "manifest.json",
       "SHA256SUMS",
     ]);

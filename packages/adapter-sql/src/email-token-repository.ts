@@ -81,6 +81,24 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
       await useAllUnused(db, input);
     },
 
+    async findPendingEmailChange(input: {
+      userId: UserId;
+      now: Date;
+    }): Promise<{ newEmail: Email; expiresAt: Date } | null> {
+      const row = await db
+        .selectFrom("email_tokens")
+        .select(["new_email", "expires_at"])
+        .where("user_id", "=", input.userId)
+        .where("purpose", "=", "change_email")
+        .where("used_at", "is", null)
+        .where("expires_at", ">", input.now)
+        .where("new_email", "is not", null)
+        .orderBy("created_at", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      return row?.new_email == null ? null : { newEmail: row.new_email as Email, expiresAt: row.expires_at };
+    },
+
     async countEmailTokensIssuedSince(input: {
       userId: UserId;
       purpose: EmailTokenPurpose;

@@ -120,6 +120,17 @@ export function createLockoutRepository(context: {
         .execute();
     },
 
+    async listKnownSignInSources(userId) {
+      const rows = await db
+        .selectFrom("known_sign_in_sources")
+        .select(["source", "last_seen_at"])
+        .where("user_id", "=", userId)
+        .orderBy("last_seen_at", "desc")
+        .orderBy("source")
+        .execute();
+      return rows.map((row) => ({ source: row.source, lastSeenAt: row.last_seen_at }));
+    },
+
     async findKnownSignInSources({ userId, sources, since }) {
       if (sources.length === 0) return [];
       const rows = await db

@@ -35,4 +35,6 @@ export interface LockoutRepository {
     sources: readonly string[];
     since: Date;
   }): Promise<string[]>;
+  /** Every source the user signed in from, with when last (their data export), most recent first. */
+  listKnownSignInSources(userId: UserId): Promise<{ source: string; lastSeenAt: Date }[]>;
 }

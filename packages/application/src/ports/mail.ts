@@ -16,6 +16,14 @@ export interface EmailTokenRepository {
   useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used">;
   /** Marks every unused token of the user and purpose used, so older links die with the newest. */
   useAllEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): Promise<void>;
+  /**
+   * The change of address the user asked for and has not confirmed: the newest unused, unexpired
+   * `change_email` token's address and expiry (their data export); null when none.
+   */
+  findPendingEmailChange(input: {
+    userId: UserId;
+    now: Date;
+  }): Promise<{ newEmail: Email; expiresAt: Date } | null>;
   /** How many tokens of the purpose were issued to the user at or after `since` (the per-address mail allowance). */
   countEmailTokensIssuedSince(input: {
     userId: UserId;

@@ -58,6 +58,25 @@ export function emailTokenRepositoryContract(
       expect(await emailTokens.findEmailToken(change.id)).toEqual(change);
     });
 
+    it("finds the pending change of address: the newest usable change_email token's, none once used or expired", async () => {
+      const { emailTokens, user } = await withUser();
+      expect(await emailTokens.findPendingEmailChange({ userId: user.id, now: at(1000) })).toBeNull();
+      const change = makeToken(user.id, {
+        purpose: "change_email",
+        newEmail: "ada.new@example.com" as Email,
+        expiresAt: at(3_600_000),
+      });
+      await emailTokens.issueEmailToken(makeToken(user.id));
+      await emailTokens.issueEmailToken(change);
+      expect(await emailTokens.findPendingEmailChange({ userId: user.id, now: at(1000) })).toEqual({
+        newEmail: "ada.new@example.com",
+        expiresAt: at(3_600_000),
+      });
+      expect(await emailTokens.findPendingEmailChange({ userId: user.id, now: at(3_600_000) })).toBeNull();
+      await emailTokens.useEmailToken({ id: change.id, now: at(2000) });
+      expect(await emailTokens.findPendingEmailChange({ userId: user.id, now: at(3000) })).toBeNull();
+    });
+
     it("answers null for an unknown token", async () => {
       const { emailTokens } = await makeRepositories();
       expect(

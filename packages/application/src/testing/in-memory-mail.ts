@@ -1,4 +1,4 @@
-import type { EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports/index.ts";
 
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
@@ -37,6 +37,22 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
         this.#tokens.set(token.id, { ...token, usedAt: input.now });
       }
     }
+  }
+  async findPendingEmailChange(input: {
+    userId: UserId;
+    now: Date;
+  }): Promise<{ newEmail: Email; expiresAt: Date } | null> {
+    const pending = [...this.#tokens.values()]
+      .filter(
+        (t) =>
+          t.userId === input.userId &&
+          t.purpose === "change_email" &&
+          t.usedAt === null &&
+          t.expiresAt.getTime() > input.now.getTime() &&
+          t.newEmail !== null,
+      )
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+    return pending?.newEmail == null ? null : { newEmail: pending.newEmail, expiresAt: pending.expiresAt };
   }
   async countEmailTokensIssuedSince(input: {
     userId: UserId;

@@ -317,6 +317,13 @@ export class InMemoryLockoutRepository implements LockoutRepository {
       return seen !== undefined && seen.getTime() >= input.since.getTime();
     });
   }
+  async listKnownSignInSources(userId: UserId): Promise<{ source: string; lastSeenAt: Date }[]> {
+    const prefix = `${userId}\u0000`;
+    return [...this.#known]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, lastSeenAt]) => ({ source: k.slice(prefix.length), lastSeenAt }))
+      .sort((a, b) => b.lastSeenAt.getTime() - a.lastSeenAt.getTime());
+  }
 }
 
 function key(a: string, b: string): string {

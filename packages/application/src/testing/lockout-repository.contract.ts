@@ -161,6 +161,12 @@ export function lockoutRepositoryContract(
         "ip:1",
       ]);
       expect(await lockout.findKnownSignInSources({ userId: other.id, sources, since: t0 })).toEqual([]);
+      // All of them, for the person's data export: most recent first.
+      expect(await lockout.listKnownSignInSources(user.id)).toEqual([
+        { source: "ip:1", lastSeenAt: at(10_000) },
+        { source: "device:abc", lastSeenAt: t0 },
+      ]);
+      expect(await lockout.listKnownSignInSources(other.id)).toEqual([]);
     });
   });
 }

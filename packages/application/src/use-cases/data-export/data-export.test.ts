@@ -2,6 +2,7 @@ import type { SessionId, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { requestEmailChange } from "../account/request-email-change.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { expireDataExports } from "./expire-data-exports.ts";
 import { getDataExport } from "./get-data-export.ts";
@@ -174,6 +175,7 @@ describe("runNextDataExport", () => {
       "security-events.json",
       "authorized-apps.json",
       "owned-apps.json",
+      "sign-in-sources.json",
       "manifest.json",
       "SHA256SUMS",
     ]);
@@ -182,10 +184,16 @@ describe("runNextDataExport", () => {
       id: userId,
       email: "ada@example.com",
       nickname: "ada",
+      role: "user",
+      pendingEmailChange: null,
       hasPassword: true,
       twoFactor: { enabled: false, backupCodesRemaining: 0 },
     });
     expect(JSON.parse(files.get("sessions.json") ?? "")).toHaveLength(1);
+    // The sign-up made its network a known source (ADR 0016).
+    expect(JSON.parse(files.get("sign-in-sources.json") ?? "")).toEqual([
+      { source: "ip:127.0.0.1", lastSeenAt: expect.any(String) },
+    ]);
     expect(JSON.parse(files.get("linked-providers.json") ?? "")).toEqual([]);
     const manifest = JSON.parse(files.get("manifest.json") ?? "");
     expect(manifest).toMatchObject({ format: "superoauth-account-export", version: 1, exportId, userId });
@@ -196,6 +204,7 @@ describe("runNextDataExport", () => {
       "security-events.json",
       "authorized-apps.json",
       "owned-apps.json",
+      "sign-in-sources.json",
     ]);
     const sums = (files.get("SHA256SUMS") ?? "").trim().split("\n");
     expect(sums).toEqual(
@@ -205,6 +214,22 @@ describe("runNextDataExport", () => {
     expect(mail).toMatchObject({ to: "ada@example.com", subject: "Your data export is ready" });
     expect(mail?.text).toContain(deps.exportJobs.get(exportId)?.sha256 ?? "missing");
     expect(mail?.text).toContain("http://localhost:3000/account/export");
+  });
+
+  it("includes a change of address asked for and not confirmed, with its expiry", async () => {
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps);
+    unwrap(await requestEmailChange(deps, { session: account.session, newEmail: "ada.new@example.com" }));
+    const requested = unwrap(await requestDataExport(deps, { session: account.session }));
+    await runNextDataExport(deps, {});
+    const profile = JSON.parse(filesOf(deps, requested.export.exportId).get("profile.json") ?? "");
+    expect(profile.pendingEmailChange).toEqual({
+      newEmail: "ada.new@example.com",
+      expiresAt: expect.any(String),
+    });
+    expect(new Date(profile.pendingEmailChange.expiresAt).getTime()).toBeGreaterThan(
+      deps.clock.now().getTime(),
+    );
   });
 
   it("writes a never-stored secret nowhere: no password hash in the profile", async () => {
@@ -230,7 +255,8 @@ describe("runNextDataExport", () => {
       count - 2,
       count - 3,
     ]);
-    expect(deps.exportJobs.get(exportId)?.recordsWritten).toBe(count + before + 1);
+    // Besides the events, one record each for the profile and the sign-up's known network.
+    expect(deps.exportJobs.get(exportId)?.recordsWritten).toBe(count + before + 2);
   });
 
   it("retries a failing export, then marks it failed after the last attempt, keeping no file", async () => {

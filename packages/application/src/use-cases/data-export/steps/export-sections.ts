@@ -39,11 +39,16 @@ const profile: ExportSection = {
     const user = await deps.users.findUserById(userId);
     if (user === null) throw new Error("the export's user is gone");
     const twoFactor = await deps.twoFactor.findTwoFactorStatus(userId);
+    const pending = await deps.emailTokens.findPendingEmailChange({ userId, now: deps.clock.now() });
     yield {
       id: user.id,
       email: user.email,
       emailVerified: user.emailVerified,
+      // The address a change was asked for and not yet confirmed (its link is in that mailbox).
+      pendingEmailChange:
+        pending === null ? null : { newEmail: pending.newEmail, expiresAt: pending.expiresAt.toISOString() },
       nickname: user.nickname,
+      role: user.role,
       status: user.status,
       createdAt: user.createdAt.toISOString(),
       updatedAt: user.updatedAt.toISOString(),
@@ -161,6 +166,21 @@ const ownedApps: ExportSection = {
 };
 
 /**
+ * Where the person signed in from, as the service remembers it to relax the lockout and to tell a
+ * new device (ADR 0008): `ip:<address>`, and `device:<digest>` of a device cookie (the digest only:
+ * the cookie's value is never stored).
+ */
+const signInSources: ExportSection = {
+  file: "sign-in-sources.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    for (const known of await deps.lockout.listKnownSignInSources(userId)) {
+      yield { source: known.source, lastSeenAt: known.lastSeenAt.toISOString() };
+    }
+  },
+};
+
+/**
  * The files of an export, in archive order. A new kind of account data is one more section here,
  * reading through its own port.
  */
@@ -171,4 +191,5 @@ export const exportSections: readonly ExportSection[] = [
   securityEvents,
   authorizedApps,
   ownedApps,
+  signInSources,
 ];
