@@ -21,6 +21,15 @@ describe("describeSecurityEvent", () => {
     );
   });
 
+  it("says a sign-in's second factor beside its first", () => {
+    expect(describeSecurityEvent({ type: "login_succeeded", details: { method: "password" } })).toBe(
+      "You signed in with password",
+    );
+    expect(
+      describeSecurityEvent({ type: "login_succeeded", details: { method: "password", secondFactor: true } }),
+    ).toBe("You signed in with password and your second factor");
+  });
+
   it("uses the facts in the details", () => {
     expect(describeSecurityEvent({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
       "Your role was changed to support by an administrator",

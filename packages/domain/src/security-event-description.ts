@@ -20,7 +20,8 @@ function staffName(by: string | number | boolean | undefined): string | null {
 type Details = SecurityEvent["details"];
 
 const sentences: Readonly<Record<SecurityEventType, (details: Details) => string>> = {
-  login_succeeded: (d) => `You signed in${d.method === undefined ? "" : ` with ${String(d.method)}`}`,
+  login_succeeded: (d) =>
+    `You signed in${d.method === undefined ? "" : ` with ${String(d.method)}`}${d.secondFactor === true ? " and your second factor" : ""}`,
   login_failed: () => "A sign-in attempt failed",
   account_locked: () => "Sign-in was locked after too many failed attempts",
   password_set: () => "A password was added to your account",

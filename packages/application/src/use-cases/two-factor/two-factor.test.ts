@@ -143,7 +143,7 @@ describe("signing in with 2FA", () => {
     expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(0);
   });
 
-  it("signs in with a current TOTP code and records login_succeeded with the first factor's method", async () => {
+  it("signs in with a current TOTP code and records login_succeeded with the first factor's method and the second's use", async () => {
     const { deps, userId, session, logIn } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, session);
     const { mfaToken } = await logIn();
@@ -154,7 +154,7 @@ describe("signing in with 2FA", () => {
     expect(authenticated.session.authenticationMethods).toEqual(["pwd", "otp", "mfa"]);
     expect(deps.securityEvents.all().at(-1)).toMatchObject({
       type: "login_succeeded",
-      details: { method: "password" },
+      details: { method: "password", secondFactor: true },
     });
   });
 

@@ -58,7 +58,7 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
   });
   if (!signedIn.ok) return signedIn;
   try {
-    await recordSignIn(deps, { user, client, method, known: source.known });
+    await recordSignIn(deps, { user, client, method, secondFactor: input.secondFactor, known: source.known });
   } catch (error) {
     // Deleted just after its session opened (the deletion ended it): the same answer as before it.
     if (error instanceof DeletedMeanwhileError)
@@ -71,10 +71,16 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
 /** The sign-in in the security log (and a new source's notice), and the client known from now on. */
 async function recordSignIn(
   deps: Dependencies,
-  input: { user: User; client: ClientInfo; method: SignInMethod; known: boolean },
+  input: { user: User; client: ClientInfo; method: SignInMethod; secondFactor: boolean; known: boolean },
 ): Promise<void> {
   const { user, client, method } = input;
-  await recordSecurityEvent(deps, { userId: user.id, type: "login_succeeded", client, details: { method } });
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "login_succeeded",
+    client,
+    // A TOTP or backup code proven after `method`: the log says both, as the session's amr does.
+    details: input.secondFactor ? { method, secondFactor: true } : { method },
+  });
   if (!input.known) {
     await recordSecurityEvent(deps, {
       userId: user.id,
