@@ -43,6 +43,17 @@ describe("/account/profile", () => {
     expect(after.body).toContain('value="countess"');
   });
 
+  it("says when the address is not verified yet and links a new verification link; not once it is", async () => {
+    const { browser, deps } = await signedIn();
+    const unverified = await browser.get("/account/profile");
+    expect(unverified.body).toContain("It is not verified yet");
+    expect(unverified.body).toContain('<a href="/resend-verification">Send a new link</a>');
+    const ada = await deps.users.findUserByEmail("ada@example.com" as never);
+    await deps.users.markEmailVerified({ userId: ada?.id as never, now: new Date() });
+    const verified = await browser.get("/account/profile");
+    expect(verified.body).not.toContain("It is not verified yet");
+  });
+
   it("refuses a nickname against the rule (400, the rule's words, the typed value kept)", async () => {
     const { browser } = await signedIn();
     const refused = await browser.submit("/account/profile", "/account/profile/nickname", {

@@ -27,6 +27,7 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
         section: "profile",
         nickname: input.nickname ?? page.signedIn.user.nickname,
         email: page.signedIn.user.email,
+        emailVerified: page.signedIn.user.emailVerified,
         newEmail: input.newEmail ?? "",
         nicknameError: input.error?.form === "nickname" ? input.error.message : null,
         emailError: input.error?.form === "email" ? input.error.message : null,
