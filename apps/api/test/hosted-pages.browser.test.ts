@@ -190,12 +190,14 @@ describe("hosted pages in Chromium", () => {
     await expectAccessible(page, "sign-in");
     // The email field has focus on arrival (autofocus); Tab goes on through every control in reading order.
     expect(await page.evaluate(`document.activeElement?.getAttribute("name")`)).toBe("email");
-    expect(await tabOrder(page, 6)).toEqual([
+    expect(await tabOrder(page, 7)).toEqual([
       "input:password",
       "button:Sign in",
       "a:Forgot your password?",
       "a:Resend the verification email",
       "a:Create an account",
+      // The foot of every page: the status page (and support, when SUPPORT_URL is set).
+      "a:Service status",
       "body",
     ]);
     await page.focus("#email");
