@@ -311,6 +311,7 @@ describe("managing two-step verification", () => {
     });
     expectPage(wrong, 401);
     expect(wrong.body).toContain("The code is wrong, expired or already used");
+    expect(wrong.body).toContain("check that your device&#39;s clock is right");
     const fresh = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
       code: codeNow(),
     });

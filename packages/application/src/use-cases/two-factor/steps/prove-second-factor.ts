@@ -60,6 +60,11 @@ export async function proveSecondFactor(
     checkProof: () => redeemSecondFactor(deps, { factor, code, backupCode, client }),
   });
   if (!checked.ok) return checked;
-  if (!checked.value) return err("INVALID_TWO_FACTOR_CODE", "The code is wrong, expired or already used");
+  if (!checked.value)
+    return err(
+      "INVALID_TWO_FACTOR_CODE",
+      // The troubleshooting guide's first fix for a code that is always refused: the device's clock.
+      "The code is wrong, expired or already used. Enter the newest code, and check that your device's clock is right",
+    );
   return ok(undefined);
 }
