@@ -61,16 +61,39 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
       return row === undefined ? null : mapEmailTokenRow(row);
     },
 
-    async useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used"> {
+    async useEmailToken(input: {
+      id: EmailTokenId;
+      now: Date;
+      ending?: { userId: UserId; purposes: readonly EmailTokenPurpose[] };
+    }): Promise<"used" | "already-used"> {
       // The conditional update is the decision: InnoDB lets one statement at a time change the row,
       // and the others then see used_at set and change nothing.
-      const result = await db
-        .updateTable("email_tokens")
-        .set({ used_at: input.now })
-        .where("id", "=", input.id)
-        .where("used_at", "is", null)
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n ? "used" : "already-used";
+      const use = (executor: Kysely<Database> | Transaction<Database>) =>
+        executor
+          .updateTable("email_tokens")
+          .set({ used_at: input.now })
+          .where("id", "=", input.id)
+          .where("used_at", "is", null)
+          .executeTakeFirst();
+      const { ending } = input;
+      if (ending === undefined) return (await use(db)).numUpdatedRows === 1n ? "used" : "already-used";
+      return runInTransaction(context, async (trx) => {
+        // One such use per user at a time, in one order (the user's row, then the tokens): the
+        // second finds its token ended by the first, and no two wait on each other's tokens.
+        await dialect
+          .forUpdate(trx.selectFrom("users").select("id").where("id", "=", ending.userId))
+          .execute();
+        if ((await use(trx)).numUpdatedRows !== 1n) return "already-used" as const;
+        if (ending.purposes.length > 0)
+          await trx
+            .updateTable("email_tokens")
+            .set({ used_at: input.now })
+            .where("user_id", "=", ending.userId)
+            .where("purpose", "in", [...ending.purposes])
+            .where("used_at", "is", null)
+            .execute();
+        return "used" as const;
+      });
     },
 
     async useAllEmailTokensOfUser(input: {

@@ -12,8 +12,16 @@ export interface EmailTokenRepository {
   /**
    * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one
    * token exactly one answers "used"; the others answer "already-used".
+   *
+   * With `ending`, the same step also marks used every unused token of the user (`userId`, the
+   * token's) of those purposes, one use at a time per user: of two uses that end each other's
+   * purposes (a password reset and a change of address), exactly one answers "used".
    */
-  useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used">;
+  useEmailToken(input: {
+    id: EmailTokenId;
+    now: Date;
+    ending?: { userId: UserId; purposes: readonly EmailTokenPurpose[] };
+  }): Promise<"used" | "already-used">;
   /** Marks every unused token of the user and purpose used, so older links die with the newest. */
   useAllEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): Promise<void>;
   /**

@@ -93,6 +93,48 @@ export function emailTokenRepositoryContract(
       expect((await emailTokens.findEmailToken(token.id))?.usedAt).toEqual(at(1000));
     });
 
+    it("ends the user's unused tokens of the purposes named in the same step, and no other user's", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      const reset = makeToken(user.id);
+      const change = makeToken(user.id, { purpose: "change_email", newEmail: "n@example.com" as Email });
+      const verify = makeToken(user.id, { purpose: "verify_email" });
+      const othersChange = makeToken(other.id, {
+        purpose: "change_email",
+        newEmail: "o@example.com" as Email,
+      });
+      for (const token of [reset, change, verify, othersChange]) await emailTokens.issueEmailToken(token);
+      const ending = { userId: user.id, purposes: ["change_email"] as const };
+      expect(await emailTokens.useEmailToken({ id: reset.id, now: at(1000), ending })).toBe("used");
+      expect((await emailTokens.findEmailToken(change.id))?.usedAt).toEqual(at(1000));
+      expect((await emailTokens.findEmailToken(verify.id))?.usedAt).toBeNull();
+      expect((await emailTokens.findEmailToken(othersChange.id))?.usedAt).toBeNull();
+    });
+
+    it("of a reset's use and a change's confirmation ending each other's purposes at once, exactly one is used", async () => {
+      for (let round = 0; round < 10; round++) {
+        const { emailTokens, user } = await withUser();
+        const reset = makeToken(user.id);
+        const change = makeToken(user.id, { purpose: "change_email", newEmail: "n@example.com" as Email });
+        await emailTokens.issueEmailToken(reset);
+        await emailTokens.issueEmailToken(change);
+        const outcomes = await Promise.all([
+          emailTokens.useEmailToken({
+            id: reset.id,
+            now: at(1000),
+            ending: { userId: user.id, purposes: ["change_email"] },
+          }),
+          emailTokens.useEmailToken({
+            id: change.id,
+            now: at(1000),
+            ending: { userId: user.id, purposes: ["reset_password"] },
+          }),
+        ]);
+        expect([...outcomes].sort()).toEqual(["already-used", "used"]);
+      }
+    });
+
     it("answers already-used for an unknown token", async () => {
       const { emailTokens } = await makeRepositories();
       expect(

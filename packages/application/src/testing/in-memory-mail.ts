@@ -18,10 +18,25 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
     const token = this.#tokens.get(id);
     return token === undefined ? null : { ...token };
   }
-  async useEmailToken(input: { id: EmailTokenId; now: Date }): Promise<"used" | "already-used"> {
+  async useEmailToken(input: {
+    id: EmailTokenId;
+    now: Date;
+    ending?: { userId: UserId; purposes: readonly EmailTokenPurpose[] };
+  }): Promise<"used" | "already-used"> {
     const token = this.#tokens.get(input.id);
     if (token === undefined || token.usedAt !== null) return "already-used";
     this.#tokens.set(token.id, { ...token, usedAt: input.now });
+    const { ending } = input;
+    if (ending !== undefined) {
+      for (const other of this.#tokens.values()) {
+        if (
+          other.userId === ending.userId &&
+          other.usedAt === null &&
+          ending.purposes.includes(other.purpose)
+        )
+          this.#tokens.set(other.id, { ...other, usedAt: input.now });
+      }
+    }
     return "used";
   }
   async useAllEmailTokensOfUser(input: {

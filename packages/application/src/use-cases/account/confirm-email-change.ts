@@ -29,7 +29,15 @@ export async function confirmEmailChange(
   if (token === null || token.newEmail === null) return invalid;
   const user = await deps.users.findUserById(token.userId);
   if (user === null || user.status !== "active") return invalid;
-  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+  // Ends the account's reset links in the same step: of this and a password reset at once, exactly
+  // one goes on (a reset ends pending changes the same way). A change then refused (USER_EXISTS)
+  // has ended them too; a new one can be asked for.
+  const used = await deps.emailTokens.useEmailToken({
+    id: token.id,
+    now,
+    ending: { userId: user.id, purposes: ["reset_password"] },
+  });
+  if (used !== "used") return invalid;
   const changed = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
   if (!changed.ok) return err("USER_EXISTS", "Another account uses this email address now");
   for (const purpose of ["change_email", "verify_email", "reset_password"] as const) {

@@ -39,7 +39,14 @@ export async function resetPassword(
   // Hash before using the token, so the slow step is not between the token's use and the password's change.
   const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
   // The conditional update decides: of two concurrent resets with one token exactly one gets here.
-  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return invalid;
+  // It ends a pending change of address in the same step (ADR 0027): of this reset and that change's
+  // confirmation at once, exactly one goes on (the confirmation ends reset links the same way).
+  const used = await deps.emailTokens.useEmailToken({
+    id: token.id,
+    now,
+    ending: { userId: user.id, purposes: ["change_email"] },
+  });
+  if (used !== "used") return invalid;
 
   // Not over a disable that committed since the status was read (the link dies with it, as above).
   if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now }))) return invalid;
