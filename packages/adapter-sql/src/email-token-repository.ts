@@ -1,4 +1,4 @@
-import type { EmailTokenRepository } from "@superoauth/application";
+import type { EmailTokenRepository, MailAllowance } from "@superoauth/application";
 import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
@@ -9,14 +9,28 @@ import { runInTransaction } from "./run-in-transaction.ts";
 export function createEmailTokenRepository(context: SQLContext): EmailTokenRepository {
   const { db, dialect } = context;
   return {
-    async issueEmailToken(token: EmailToken): Promise<void> {
-      await runInTransaction(context, async (trx) => {
+    async issueEmailToken(
+      token: EmailToken,
+      allowance?: MailAllowance,
+    ): Promise<"issued" | "allowance-spent"> {
+      return runInTransaction(context, async (trx) => {
         // The user's row is the lock every issue for the user takes first, so concurrent issues run
         // one after the other and each supersedes the one before: at most one link stays usable.
         // Without it, two issues could both supersede the same older tokens, then both insert theirs.
         await dialect
           .forUpdate(trx.selectFrom("users").select("id").where("id", "=", token.userId))
           .execute();
+        if (allowance !== undefined) {
+          // Counted under the same lock: concurrent issues cannot all count the same few.
+          const row = await trx
+            .selectFrom("email_tokens")
+            .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
+            .where("user_id", "=", token.userId)
+            .where("purpose", "=", token.purpose)
+            .where("created_at", ">=", allowance.since)
+            .executeTakeFirst();
+          if (Number(row?.n ?? 0) >= allowance.max) return "allowance-spent" as const;
+        }
         // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
@@ -53,6 +67,7 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
             new_email: token.newEmail,
           })
           .execute();
+        return "issued" as const;
       });
     },
 
@@ -120,21 +135,6 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         .limit(1)
         .executeTakeFirst();
       return row?.new_email == null ? null : { newEmail: row.new_email as Email, expiresAt: row.expires_at };
-    },
-
-    async countEmailTokensIssuedSince(input: {
-      userId: UserId;
-      purpose: EmailTokenPurpose;
-      since: Date;
-    }): Promise<number> {
-      const row = await db
-        .selectFrom("email_tokens")
-        .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
-        .where("user_id", "=", input.userId)
-        .where("purpose", "=", input.purpose)
-        .where("created_at", ">=", input.since)
-        .executeTakeFirst();
-      return Number(row?.n ?? 0);
     },
   };
 }

@@ -23,6 +23,7 @@ export type {
   JWK,
   LinkedProviderRepository,
   LockoutRepository,
+  MailAllowance,
   Mailer,
   MaintenanceNotices,
   MFAChallenge,

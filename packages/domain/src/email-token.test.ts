@@ -6,7 +6,7 @@ import {
   createEmailToken,
   type EmailTokenId,
   formatEmailToken,
-  mayMailAnotherToken,
+  mailAllowanceAt,
   parseEmailToken,
 } from "./email-token.ts";
 import type { Nickname } from "./nickname.ts";
@@ -94,9 +94,10 @@ describe("checkEmailTokenUsable", () => {
   });
 });
 
-describe("mayMailAnotherToken", () => {
-  it("allows three mails per window and refuses the fourth", () => {
-    expect([0, 1, 2, 3, 4].map(mayMailAnotherToken)).toEqual([true, true, true, false, false]);
+describe("mailAllowanceAt", () => {
+  it("allows three mails in the hour up to now, counting a token issued exactly an hour ago no more", () => {
+    const now = new Date("2026-12-01T12:00:00.000Z");
+    expect(mailAllowanceAt(now)).toEqual({ since: new Date("2026-12-01T11:00:00.001Z"), max: 3 });
   });
 });
 

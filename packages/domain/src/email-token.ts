@@ -81,9 +81,13 @@ export function checkEmailTokenUsable(input: {
   return "usable";
 }
 
-/** Whether another token of a purpose may be mailed, given how many were issued in the window. */
-export function mayMailAnotherToken(issuedInWindow: number): boolean {
-  return issuedInWindow < maxMailsPerAddress;
+/**
+ * What a new token of a purpose is counted against when it is issued at `now`: at most `max` issued
+ * since `since` (the window's start; a token counts for exactly one window, from its issue up to,
+ * not including, `mailAllowanceWindowMs` later). The store counts and issues in one step.
+ */
+export function mailAllowanceAt(now: Date): { since: Date; max: number } {
+  return { since: new Date(now.getTime() - mailAllowanceWindowMs + 1), max: maxMailsPerAddress };
 }
 
 /** A mailed token as the link carries it: `<token id>.<secret>`. */

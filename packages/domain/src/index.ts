@@ -19,9 +19,9 @@ export {
   createEmailToken,
   emailTokenLifetimeMs,
   formatEmailToken,
+  mailAllowanceAt,
   mailAllowanceWindowMs,
   maxMailsPerAddress,
-  mayMailAnotherToken,
   parseEmailToken,
 } from "./email-token.ts";
 export type { ErrorCode } from "./error-code.ts";

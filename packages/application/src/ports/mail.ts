@@ -1,13 +1,22 @@
 import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
 
+/** The per-address mail allowance an issue is counted against: at most `max` issued since `since`. */
+export interface MailAllowance {
+  readonly since: Date;
+  readonly max: number;
+}
+
 /** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
 export interface EmailTokenRepository {
   /**
    * Stores a new token and marks every other unused token of its user and purpose used (at its
    * `createdAt`), atomically: a newer link supersedes the older ones, and of concurrent issues for
    * one user and purpose at most one token stays usable (OWASP Forgot Password Cheat Sheet).
+   * With `allowance`, the tokens of the user and purpose issued at or after `since` (used or not)
+   * are counted in the same step, under the same lock, and at `max` nothing is written
+   * ("allowance-spent"): of any number of issues at once, at most the allowance's go through.
    */
-  issueEmailToken(token: EmailToken): Promise<void>;
+  issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<"issued" | "allowance-spent">;
   findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
   /**
    * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one
@@ -32,12 +41,6 @@ export interface EmailTokenRepository {
     userId: UserId;
     now: Date;
   }): Promise<{ newEmail: Email; expiresAt: Date } | null>;
-  /** How many tokens of the purpose were issued to the user at or after `since` (the per-address mail allowance). */
-  countEmailTokensIssuedSince(input: {
-    userId: UserId;
-    purpose: EmailTokenPurpose;
-    since: Date;
-  }): Promise<number>;
 }
 
 /** A mail to one recipient, with a plain-text and an HTML body. */

@@ -206,7 +206,7 @@ export function emailTokenRepositoryContract(
       expect(stored.filter((token) => token !== null && token.usedAt === null)).toHaveLength(1);
     });
 
-    it("counts the tokens of one user and purpose issued at or after an instant, used or not", async () => {
+    it("issues within an allowance: counts the user's tokens of the purpose since an instant, used or not, and writes nothing past it", async () => {
       const { emailTokens, users, user } = await withUser();
       const stranger = makeUser();
       await users.insertUser(stranger);
@@ -219,27 +219,31 @@ export function emailTokenRepositoryContract(
       ]) {
         await emailTokens.issueEmailToken(token);
       }
-      expect(
-        await emailTokens.countEmailTokensIssuedSince({
-          userId: user.id,
-          purpose: "reset_password",
-          since: t0,
-        }),
-      ).toBe(2);
-      expect(
-        await emailTokens.countEmailTokensIssuedSince({
-          userId: user.id,
-          purpose: "verify_email",
-          since: t0,
-        }),
-      ).toBe(1);
-      expect(
-        await emailTokens.countEmailTokensIssuedSince({
-          userId: "00000000-0000-7000-8000-00000000abcd" as UserId,
-          purpose: "reset_password",
-          since: t0,
-        }),
-      ).toBe(0);
+      const allowance = { since: t0, max: 3 };
+      // Two reset tokens since t0 (not the one before it, not the other purpose, not the stranger's).
+      const third = makeToken(user.id, { createdAt: at(3000) });
+      expect(await emailTokens.issueEmailToken(third, allowance)).toBe("issued");
+      const fourth = makeToken(user.id, { createdAt: at(4000) });
+      expect(await emailTokens.issueEmailToken(fourth, allowance)).toBe("allowance-spent");
+      expect(await emailTokens.findEmailToken(fourth.id)).toBeNull();
+      // The spent issue superseded nothing: the third is still usable.
+      expect((await emailTokens.findEmailToken(third.id))?.usedAt).toBeNull();
+      // Another purpose, and another user, have their own.
+      const verify = makeToken(user.id, { createdAt: at(4000), purpose: "verify_email" });
+      expect(await emailTokens.issueEmailToken(verify, allowance)).toBe("issued");
+      const strangers = makeToken(stranger.id, { createdAt: at(4000) });
+      expect(await emailTokens.issueEmailToken(strangers, allowance)).toBe("issued");
+    });
+
+    it("of twenty issues at once under an allowance of three, exactly three are written", async () => {
+      const { emailTokens, user } = await withUser();
+      const tokens = Array.from({ length: 20 }, (_, i) => makeToken(user.id, { createdAt: at(i) }));
+      const outcomes = await Promise.all(
+        tokens.map((token) => emailTokens.issueEmailToken(token, { since: t0, max: 3 })),
+      );
+      expect(outcomes.filter((outcome) => outcome === "issued")).toHaveLength(3);
+      const stored = await Promise.all(tokens.map((token) => emailTokens.findEmailToken(token.id)));
+      expect(stored.filter((token) => token !== null)).toHaveLength(3);
     });
   });
 }

@@ -1,13 +1,26 @@
 import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
-import type { EmailTokenRepository, Mailer, OutgoingMail } from "../ports/index.ts";
+import type { EmailTokenRepository, MailAllowance, Mailer, OutgoingMail } from "../ports/index.ts";
 
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   readonly #tokens = new Map<EmailTokenId, EmailToken>();
 
-  async issueEmailToken(token: EmailToken): Promise<void> {
-    // No await before the insert: the supersede and the insert happen in one turn of the event loop.
+  async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<"issued" | "allowance-spent"> {
+    // No await before the insert: the count, the supersede and the insert happen in one turn of the event loop.
+    if (allowance !== undefined) {
+      let issued = 0;
+      for (const other of this.#tokens.values()) {
+        if (
+          other.userId === token.userId &&
+          other.purpose === token.purpose &&
+          other.createdAt.getTime() >= allowance.since.getTime()
+        )
+          issued++;
+      }
+      if (issued >= allowance.max) return "allowance-spent";
+    }
     this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });
     this.#tokens.set(token.id, { ...token });
+    return "issued";
   }
   /** Deletes the user's tokens (an account deletion). */
   forgetUser(userId: UserId): void {
@@ -68,23 +81,6 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
       )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
     return pending?.newEmail == null ? null : { newEmail: pending.newEmail, expiresAt: pending.expiresAt };
-  }
-  async countEmailTokensIssuedSince(input: {
-    userId: UserId;
-    purpose: EmailTokenPurpose;
-    since: Date;
-  }): Promise<number> {
-    let count = 0;
-    for (const token of this.#tokens.values()) {
-      if (
-        token.userId === input.userId &&
-        token.purpose === input.purpose &&
-        token.createdAt.getTime() >= input.since.getTime()
-      ) {
-        count++;
-      }
-    }
-    return count;
   }
   /** Test helper: every stored token, in insertion order. */
   all(): EmailToken[] {
