@@ -13,6 +13,13 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
       token: EmailToken,
       allowance?: MailAllowance,
     ): Promise<"issued" | "allowance-spent"> {
+      // A spent allowance is the common case of a repeated request, and answered by one plain read:
+      // no transaction, no lock (the count only grows within its window). On SQLite every statement
+      // runs on the event loop, and the mail-sending routes must cost the same whoever the address
+      // belongs to (docs/performance.md, "Timing"). Under the allowance, the count under the lock
+      // below decides.
+      if (allowance !== undefined && (await countIssued(db, token, allowance)) >= allowance.max)
+        return "allowance-spent";
       return runInTransaction(context, async (trx) => {
         // The user's row is the lock every issue for the user takes first, so concurrent issues run
         // one after the other and each supersedes the one before: at most one link stays usable.
@@ -20,17 +27,9 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         await dialect
           .forUpdate(trx.selectFrom("users").select("id").where("id", "=", token.userId))
           .execute();
-        if (allowance !== undefined) {
-          // Counted under the same lock: concurrent issues cannot all count the same few.
-          const row = await trx
-            .selectFrom("email_tokens")
-            .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
-            .where("user_id", "=", token.userId)
-            .where("purpose", "=", token.purpose)
-            .where("created_at", ">=", allowance.since)
-            .executeTakeFirst();
-          if (Number(row?.n ?? 0) >= allowance.max) return "allowance-spent" as const;
-        }
+        // Counted again under the lock: concurrent issues cannot all count the same few.
+        if (allowance !== undefined && (await countIssued(trx, token, allowance)) >= allowance.max)
+          return "allowance-spent" as const;
         // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
@@ -140,6 +139,22 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
 }
 
 /** Marks every unused token of the user and purpose used at `now`. */
+/** The user's tokens of the token's purpose issued since the allowance's start, used or not. */
+async function countIssued(
+  db: Kysely<Database> | Transaction<Database>,
+  token: EmailToken,
+  allowance: MailAllowance,
+): Promise<number> {
+  const row = await db
+    .selectFrom("email_tokens")
+    .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
+    .where("user_id", "=", token.userId)
+    .where("purpose", "=", token.purpose)
+    .where("created_at", ">=", allowance.since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 async function useAllUnused(
   db: Kysely<Database> | Transaction<Database>,
   input: { userId: UserId; purpose: EmailTokenPurpose; now: Date },
