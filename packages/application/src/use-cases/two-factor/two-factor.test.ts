@@ -300,6 +300,21 @@ describe("backup codes", () => {
       error: "INVALID_TWO_FACTOR_CODE",
     });
   });
+
+  it("are not shown when 2FA was turned off while the new codes were hashed: TWO_FACTOR_NOT_ENABLED, no codes", async () => {
+    const { deps, userId, session } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    const hash = deps.passwordHasher.hashPassword.bind(deps.passwordHasher);
+    deps.passwordHasher.hashPassword = async (code) => {
+      await deps.twoFactor.deleteTwoFactor(userId);
+      return hash(code);
+    };
+    expect(await regenerateBackupCodes(deps, { session, code: codeNow() })).toMatchObject({
+      ok: false,
+      error: "TWO_FACTOR_NOT_ENABLED",
+    });
+    expect(await deps.twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
+  });
 });
 
 describe("turning 2FA off", () => {
