@@ -68,6 +68,9 @@ describe("the account area's gate", () => {
       expect(page.body).toContain(`href="${href}"`);
     }
     expect(page.body).toContain('action="/account/sign-out"');
+    // Promises no provider by name: a service may offer none of them.
+    expect(page.body).toContain("Linked providers</a>: accounts at other services you sign in with");
+    expect(page.body).not.toContain("GitHub, Google");
   });
 
   it("answers a wrong password with the sign-in page and 401, and an unknown page with 404", async () => {

@@ -18,7 +18,7 @@ export const accountNav: readonly (NavItem & { readonly description: string })[]
     id: "providers",
     label: "Linked providers",
     href: "/account/providers",
-    description: "sign in with GitHub, Google and others",
+    description: "accounts at other services you sign in with",
   },
   { id: "sessions", label: "Sessions", href: "/account/sessions", description: "where you are signed in" },
   {
