@@ -11,7 +11,8 @@ import { refuseUnreadableBodies } from "./body-encoding.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
-import { notFoundPageHeaders, renderNotFoundPage, wantsPage } from "./pages/not-found-page.ts";
+import { pageSecurityHeaders } from "./pages/account-pages.ts";
+import { renderNotFoundPage, wantsPage } from "./pages/not-found-page.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
@@ -206,7 +207,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     if (request.method === "GET" && wantsPage(request.headers.accept, path)) {
       return reply
         .code(404)
-        .headers(notFoundPageHeaders)
+        .headers(pageSecurityHeaders)
         .type("text/html; charset=utf-8")
         .send(renderNotFoundPage());
     }

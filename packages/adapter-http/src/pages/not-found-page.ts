@@ -1,18 +1,12 @@
 // The page a person's browser gets at an address with nothing there (GET / included), instead of
-// the API's JSON envelope: server-rendered, no script, and where to go instead.
+// the API's JSON envelope: server-rendered, no script, and where to go instead. Sent with the
+// pages' headers (pageSecurityHeaders), as the status page is.
 
 /** Whether a request that found no route came from a person's browser, outside the API and the provider. */
 export function wantsPage(accept: string | undefined, path: string): boolean {
   if (path.startsWith("/api/") || path.startsWith("/oidc/") || path.startsWith("/.well-known/")) return false;
   return (accept ?? "").includes("text/html");
 }
-
-/** The headers of the page below: nothing runs, nothing frames it. */
-export const notFoundPageHeaders = {
-  "content-security-policy": "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-} as const;
 
 /** The 404 page a browser gets at an address with nothing there: where to go instead. */
 export function renderNotFoundPage(): string {
