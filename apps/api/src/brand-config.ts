@@ -9,7 +9,8 @@ import { optional, type Reading, text, type ValuesOf, withDefault } from "./vari
 export const brandVariables = {
   BRAND_NAME: withDefault({
     default: defaultTheme.name,
-    meaning: "Name shown in the header and title of every hosted page",
+    meaning:
+      "Name shown in the header and title of every hosted page, and the name the mails give the service and sign with",
     parse: text({ pattern: /^[^\p{Cc}]{1,64}$/u, expected: "1 to 64 characters without control characters" }),
   }),
   BRAND_LOGO_URL: optional({
@@ -28,7 +29,7 @@ export const brandVariables = {
   SUPPORT_URL: optional({
     unset: "no support link: the pages tell a person to ask the team that runs the service",
     meaning:
-      "Where people ask for help (a lost 2FA device, a lock that persists): an `https://` URL or a `mailto:` address, linked at the foot of every hosted page",
+      "Where people ask for help (a lost 2FA device, a lock that persists): an `https://` URL or a `mailto:` address, linked at the foot of every hosted page and of every mail",
     parse: (value): Reading<string> =>
       isSupportURL(value) ? { value } : { problem: "must be an https:// URL or a mailto: address" },
   }),

@@ -219,6 +219,7 @@ export async function composeService(
         sessionMaxAgeMs: config.sessionMaxAgeMs,
         maxSessionsPerUser: config.maxSessionsPerUser,
         appURL: config.mail.appURL,
+        brand: { name: config.brand.name, supportURL: config.brand.supportURL ?? null },
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,

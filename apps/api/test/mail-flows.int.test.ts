@@ -22,6 +22,9 @@ function testConfig(input: { databaseURL: string; smtpURL: string }): Config {
     SMTP_URL: input.smtpURL,
     MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
     APP_URL: "https://app.superoauth.test",
+    // The mails sign with the operator's brand and give its support address.
+    BRAND_NAME: "Acme ID",
+    SUPPORT_URL: "mailto:help@acme.test",
   });
   return config;
 }
@@ -84,6 +87,11 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.fromHeader).toBe('"SuperOAuth" <no-reply@superoauth.test>');
     expect(mail.text).toMatch(/https:\/\/app\.superoauth\.test\/verify-email#token=/);
     expect(mail.html).toContain('href="https://app.superoauth.test/verify-email#token=');
+    expect(mail.text).toContain("belongs to your Acme ID account");
+    expect(mail.text).toContain("Need help? Write to help@acme.test");
+    expect(mail.html).toContain('<a href="mailto:help@acme.test">Write to help@acme.test</a>');
+    expect(mail.text.trimEnd().endsWith("Acme ID")).toBe(true);
+    expect(`${mail.text}${mail.html}`).not.toContain("SuperOAuth");
     const verified = await post("/auth/verify-email", { token: tokenFromReceivedMail(mail) });
 
     expect(verified.statusCode).toBe(200);
@@ -300,7 +308,7 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(changed.statusCode).toBe(200);
     const mail = await mailTo("notice@example.com", /password was changed/i);
     expect(mail.to).toContain("notice@example.com");
-    expect(mail.text).toContain("The password of your SuperOAuth account was changed");
+    expect(mail.text).toContain("The password of your Acme ID account was changed");
     expect(mail.text).toContain("IP address: 127.0.0.1");
     expect(mail.text).toContain("https://app.superoauth.test/forgot-password\n");
     expect(mail.html).toContain('href="https://app.superoauth.test/account/sessions"');

@@ -24,6 +24,7 @@ export type {
   LinkedProviderRepository,
   LockoutRepository,
   MailAllowance,
+  MailBrand,
   Mailer,
   MaintenanceNotices,
   MFAChallenge,

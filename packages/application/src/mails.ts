@@ -7,7 +7,7 @@ import {
   type SecurityNoticeEvent,
   type SecurityNoticeType,
 } from "@superoauth/domain";
-import type { OutgoingMail } from "./ports/index.ts";
+import type { MailBrand, OutgoingMail } from "./ports/index.ts";
 
 /**
  * The link a mail carries. The token rides in the fragment (`#token=`), which
@@ -39,20 +39,21 @@ function trimSlashes(url: string): string {
   return url.replace(/\/+$/, "");
 }
 
+// The wordings name the service as {service}; composeMail puts the brand's name there.
 const wording: Record<
   EmailTokenPurpose,
   { subject: string; intro: string; action: string; validity: string; ignore: string }
 > = {
   verify_email: {
     subject: "Verify your email address",
-    intro: "Please confirm that this address belongs to your SuperOAuth account.",
+    intro: "Please confirm that this address belongs to your {service} account.",
     action: "Verify my email address",
     validity: "The link works once and expires in 24 hours.",
     ignore: "If you did not create an account, ignore this mail.",
   },
   reset_password: {
     subject: "Reset your password",
-    intro: "Someone (hopefully you) asked to reset the password of your SuperOAuth account.",
+    intro: "Someone (hopefully you) asked to reset the password of your {service} account.",
     action: "Choose a new password",
     validity:
       "The link works once and expires in 1 hour. Resetting the password signs you out on every device.",
@@ -60,7 +61,7 @@ const wording: Record<
   },
   change_email: {
     subject: "Confirm your new email address",
-    intro: "Someone (hopefully you) asked to use this address for their SuperOAuth account from now on.",
+    intro: "Someone (hopefully you) asked to use this address for their {service} account from now on.",
     action: "Confirm my new email address",
     validity:
       "The link works once and expires in 1 hour. Until it is used, the account keeps its current address.",
@@ -74,10 +75,12 @@ export function composeTokenMail(input: {
   nickname: string;
   purpose: EmailTokenPurpose;
   link: string;
+  brand: MailBrand;
 }): OutgoingMail {
   const words = wording[input.purpose];
   return composeMail({
     to: input.to,
+    brand: input.brand,
     subject: words.subject,
     nickname: input.nickname,
     blocks: [
@@ -92,59 +95,59 @@ export function composeTokenMail(input: {
 const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details"]) => Notice> = {
   password_set: () => ({
     subject: "A password was added to your account",
-    what: "A password was set on your SuperOAuth account: it can now sign in with your email address and that password.",
+    what: "A password was set on your {service} account: it can now sign in with your email address and that password.",
   }),
   password_changed: () => ({
     subject: "Your password was changed",
-    what: "The password of your SuperOAuth account was changed, and every other session was signed out.",
+    what: "The password of your {service} account was changed, and every other session was signed out.",
   }),
   password_reset: () => ({
     subject: "Your password was changed",
-    what: "The password of your SuperOAuth account was replaced through a password-reset link mailed to this address, and every session was signed out.",
+    what: "The password of your {service} account was replaced through a password-reset link mailed to this address, and every session was signed out.",
   }),
   two_factor_enabled: () => ({
     subject: "Two-factor authentication was turned on",
-    what: "Two-factor authentication was turned on for your SuperOAuth account: signing in now also asks for a code from an authenticator app.",
+    what: "Two-factor authentication was turned on for your {service} account: signing in now also asks for a code from an authenticator app.",
   }),
   two_factor_disabled: () => ({
     subject: "Two-factor authentication was turned off",
-    what: "Two-factor authentication was turned off for your SuperOAuth account: signing in no longer asks for a code, and its backup codes were deleted.",
+    what: "Two-factor authentication was turned off for your {service} account: signing in no longer asks for a code, and its backup codes were deleted.",
   }),
   two_factor_reset: () => ({
     subject: "Two-factor authentication was reset",
-    what: "A member of SuperOAuth's staff turned two-factor authentication off for your SuperOAuth account, as asked when a person has lost their authenticator and backup codes: signing in no longer asks for a code, and its backup codes were deleted.",
+    what: "A member of {service}'s staff turned two-factor authentication off for your {service} account, as asked when a person has lost their authenticator and backup codes: signing in no longer asks for a code, and its backup codes were deleted.",
   }),
   backup_codes_regenerated: () => ({
     subject: "New backup codes were made",
-    what: "New backup codes were made for your SuperOAuth account; the old ones no longer work.",
+    what: "New backup codes were made for your {service} account; the old ones no longer work.",
   }),
   backup_code_used: (details) => ({
     subject: "Your backup codes are running out",
-    what: `A backup code was used to sign in to your SuperOAuth account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out.`,
+    what: `A backup code was used to sign in to your {service} account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out.`,
   }),
   provider_linked: (details) => ({
     subject: `${providerName(details.provider)} was linked to your account`,
-    what: `${providerName(details.provider)} was linked to your SuperOAuth account: that ${providerName(details.provider)} account can now sign in to it.`,
+    what: `${providerName(details.provider)} was linked to your {service} account: that ${providerName(details.provider)} account can now sign in to it.`,
   }),
   provider_unlinked: (details) => ({
     subject: `${providerName(details.provider)} was unlinked from your account`,
-    what: `${providerName(details.provider)} was unlinked from your SuperOAuth account: it can no longer sign in to it.`,
+    what: `${providerName(details.provider)} was unlinked from your {service} account: it can no longer sign in to it.`,
   }),
   refresh_token_reuse_detected: () => ({
     subject: "A session was signed out to protect your account",
-    what: "A sign-in token of one of your SuperOAuth sessions was used after it had been replaced, which happens when it was copied. That session was signed out; sign in again on that device.",
+    what: "A sign-in token of one of your {service} sessions was used after it had been replaced, which happens when it was copied. That session was signed out; sign in again on that device.",
   }),
   email_change_requested: (details) => ({
     subject: "A change of your email address was requested",
-    what: `A change of the email address of your SuperOAuth account to ${String(details.to ?? "another address")} was requested. It takes effect only once the link mailed to the new address is used, within an hour.`,
+    what: `A change of the email address of your {service} account to ${String(details.to ?? "another address")} was requested. It takes effect only once the link mailed to the new address is used, within an hour.`,
   }),
   email_changed: (details) => ({
     subject: "Your email address was changed",
-    what: `The email address of your SuperOAuth account was changed to ${String(details.to ?? "another address")}. Mail about the account now goes there, and this address no longer signs in to it.`,
+    what: `The email address of your {service} account was changed to ${String(details.to ?? "another address")}. Mail about the account now goes there, and this address no longer signs in to it.`,
   }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
-    what: "Your SuperOAuth account was signed in to from a device and a network it has not used before. Was this you?",
+    what: "Your {service} account was signed in to from a device and a network it has not used before. Was this you?",
   }),
 };
 
@@ -173,12 +176,14 @@ export function composeSecurityNotice(input: {
   nickname: string;
   event: SecurityNoticeEvent & Pick<SecurityEvent, "occurredAt" | "ip" | "userAgent">;
   appURL: string;
+  brand: MailBrand;
 }): OutgoingMail {
   const { event } = input;
   const notice = noticeWording[event.type](event.details);
   const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
     to: input.to,
+    brand: input.brand,
     subject: notice.subject,
     nickname: input.nickname,
     blocks: [
@@ -213,9 +218,11 @@ export function composeExportReadyMail(input: {
   appURL: string;
   sha256: string;
   expiresAt: Date;
+  brand: MailBrand;
 }): OutgoingMail {
   return composeMail({
     to: input.to,
+    brand: input.brand,
     subject: "Your data export is ready",
     nickname: input.nickname,
     blocks: [
@@ -241,16 +248,18 @@ export function composeEmailTakenNotice(input: {
   to: Email;
   nickname: string;
   appURL: string;
+  brand: MailBrand;
 }): OutgoingMail {
   const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
     to: input.to,
+    brand: input.brand,
     subject: "Someone tried to use your email address",
     nickname: input.nickname,
     blocks: [
       {
         lines: [
-          "Someone asked to move another SuperOAuth account to this address. It already belongs to your account, so nothing changed and no account can take it.",
+          "Someone asked to move another {service} account to this address. It already belongs to your account, so nothing changed and no account can take it.",
           "If it was you, sign in with this address instead. If not, there is nothing to do; if you do not recognise it at all, change your password:",
         ],
       },
@@ -262,15 +271,19 @@ export function composeEmailTakenNotice(input: {
 type MailBlock = { readonly lines: readonly string[] } | { readonly link: { label: string; url: string } };
 
 /**
- * One layout for every mail: a greeting, the blocks, a signature, in plain text and in HTML.
+ * One layout for every mail: a greeting, the blocks, where to ask for help (when SUPPORT_URL is
+ * set), a signature, in plain text and in HTML. The wordings' {service} becomes the brand's name.
  * Everything that goes into the HTML is escaped, including what a client sent (its user agent).
  */
 function composeMail(input: {
   to: Email;
+  brand: MailBrand;
   subject: string;
   nickname: string;
   blocks: readonly MailBlock[];
 }): OutgoingMail {
+  const { brand } = input;
+  const named = (line: string): string => line.replaceAll("{service}", brand.name);
   const text = [`Hello ${input.nickname},`, ""];
   const html = [
     "<!doctype html>",
@@ -286,13 +299,33 @@ function composeMail(input: {
         `<p>If the button does not work, copy this address into your browser:<br>${url}</p>`,
       );
     } else {
-      text.push(...block.lines, "");
-      html.push(`<p>${block.lines.map(escapeHTML).join("<br>")}</p>`);
+      const lines = block.lines.map(named);
+      text.push(...lines, "");
+      html.push(`<p>${lines.map(escapeHTML).join("<br>")}</p>`);
     }
   }
-  text.push("SuperOAuth");
-  html.push("<p>SuperOAuth</p>", "</body></html>");
-  return { to: input.to, subject: input.subject, text: text.join("\n"), html: html.join("\n") };
+  if (brand.supportURL !== null) {
+    const support = supportLine(brand.supportURL);
+    text.push(`Need help? ${support.text}`, "");
+    html.push(`<p>Need help? <a href="${escapeHTML(brand.supportURL)}">${escapeHTML(support.label)}</a></p>`);
+  }
+  text.push(brand.name);
+  html.push(`<p>${escapeHTML(brand.name)}</p>`, "</body></html>");
+  return { to: input.to, subject: named(input.subject), text: text.join("\n"), html: html.join("\n") };
+}
+
+/** How a mail names the support address: a `mailto:` as the bare address to write to, an https URL as itself. */
+function supportLine(supportURL: string): { text: string; label: string } {
+  if (!supportURL.startsWith("mailto:"))
+    return { text: `Contact support: ${supportURL}`, label: "Contact support" };
+  const encoded = supportURL.slice("mailto:".length).split("?")[0] ?? "";
+  let address: string;
+  try {
+    address = decodeURIComponent(encoded);
+  } catch {
+    address = encoded;
+  }
+  return { text: `Write to ${address}`, label: `Write to ${address}` };
 }
 
 function escapeHTML(value: string): string {

@@ -4,7 +4,7 @@ import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens 
 import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
-import type { EmailTokenRepository, Mailer } from "./mail.ts";
+import type { EmailTokenRepository, MailBrand, Mailer } from "./mail.ts";
 import type { Observer } from "./observability.ts";
 import type { OIDCModelStore } from "./oidc.ts";
 import type { SecretCipher, SecretHasher } from "./secrets.ts";
@@ -67,6 +67,8 @@ export interface Dependencies {
     readonly lockout: LockoutPolicy;
     /** Base URL of the app that opens the links in mails (APP_URL), without a trailing slash. */
     readonly appURL: string;
+    /** The name the mails sign with (BRAND_NAME) and the help address they give (SUPPORT_URL). */
+    readonly brand: MailBrand;
     /** Refuse sign-in to accounts whose address is not verified (REQUIRE_EMAIL_VERIFICATION). */
     readonly requireEmailVerification: boolean;
     /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */

@@ -34,7 +34,7 @@ export type {
   UserRepository,
 } from "./identity.ts";
 export type { LockoutRepository } from "./lockout.ts";
-export type { EmailTokenRepository, MailAllowance, Mailer, OutgoingMail } from "./mail.ts";
+export type { EmailTokenRepository, MailAllowance, MailBrand, Mailer, OutgoingMail } from "./mail.ts";
 export type { ObservedEvent, ObservedSignInMethod, Observer } from "./observability.ts";
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
 export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";

@@ -43,6 +43,16 @@ export interface EmailTokenRepository {
   }): Promise<{ newEmail: Email; expiresAt: Date } | null>;
 }
 
+/**
+ * Who the mails come from: the service's name as its operator calls it (BRAND_NAME, which the
+ * hosted pages show too) and where people ask for help (SUPPORT_URL: an https URL or a `mailto:`
+ * address; null when none is configured).
+ */
+export interface MailBrand {
+  readonly name: string;
+  readonly supportURL: string | null;
+}
+
 /** A mail to one recipient, with a plain-text and an HTML body. */
 export interface OutgoingMail {
   readonly to: Email;

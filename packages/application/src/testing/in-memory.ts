@@ -598,6 +598,7 @@ export function createInMemoryDependencies(
       sessionMaxAgeMs: 30 * 24 * 3600 * 1000,
       maxSessionsPerUser: 50,
       appURL: "http://localhost:3000",
+      brand: { name: "SuperOAuth", supportURL: null },
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },

@@ -68,8 +68,19 @@ export async function requestEmailChange(
   const owner = await deps.users.findUserByEmail(newEmail.value);
   await deps.mailer.sendMail(
     owner === null
-      ? composeTokenMail({ to: newEmail.value, nickname: user.nickname, purpose: "change_email", link })
-      : composeEmailTakenNotice({ to: owner.email, nickname: owner.nickname, appURL: deps.settings.appURL }),
+      ? composeTokenMail({
+          to: newEmail.value,
+          nickname: user.nickname,
+          purpose: "change_email",
+          link,
+          brand: deps.settings.brand,
+        })
+      : composeEmailTakenNotice({
+          to: owner.email,
+          nickname: owner.nickname,
+          appURL: deps.settings.appURL,
+          brand: deps.settings.brand,
+        }),
   );
   // The notice goes to the current address: if someone else holds the session, its owner hears of it.
   await recordSecurityEvent(deps, {

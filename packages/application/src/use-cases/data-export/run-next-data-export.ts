@@ -202,6 +202,7 @@ async function mailOwner(
       to: input.user.email,
       nickname: input.user.nickname,
       appURL: deps.settings.appURL,
+      brand: deps.settings.brand,
       sha256: input.sha256,
       expiresAt: new Date(input.finishedAt.getTime() + deps.settings.dataExport.ttlMs),
     }),

@@ -34,7 +34,9 @@ export async function mailTokenIfAllowed(
   const { user, purpose } = input;
   const link = await issueTokenIfAllowed(deps, input);
   if (link === null) return false;
-  await deps.mailer.sendMail(composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link }));
+  await deps.mailer.sendMail(
+    composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link, brand: deps.settings.brand }),
+  );
   return true;
 }
 

@@ -66,6 +66,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
       nickname: user.nickname,
       event,
       appURL: settings.appURL,
+      brand: settings.brand,
     }),
   );
 }

@@ -1,0 +1,97 @@
+import { parseEmail, type SecurityNoticeType, securityNoticeTypes } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import {
+  composeEmailTakenNotice,
+  composeExportReadyMail,
+  composeSecurityNotice,
+  composeTokenMail,
+} from "./mails.ts";
+import type { MailBrand, OutgoingMail } from "./ports/index.ts";
+
+// Every mail signs with the operator's brand (BRAND_NAME) and, when SUPPORT_URL is set, says where
+// to ask for help: the hosted pages do both, and a mail is where a person in trouble looks first.
+
+const to = unwrapEmail("ada@example.com");
+const appURL = "https://auth.acme.test";
+
+function unwrapEmail(value: string) {
+  const parsed = parseEmail(value);
+  if (!parsed.ok) throw new Error(value);
+  return parsed.value;
+}
+
+function everyMail(brand: MailBrand): OutgoingMail[] {
+  const occurredAt = new Date("2026-12-01T10:00:00Z");
+  return [
+    ...(["verify_email", "reset_password", "change_email"] as const).map((purpose) =>
+      composeTokenMail({ to, nickname: "ada", purpose, link: `${appURL}/x#token=t`, brand }),
+    ),
+    ...securityNoticeTypes.map((type: SecurityNoticeType) =>
+      composeSecurityNotice({
+        to,
+        nickname: "ada",
+        appURL,
+        brand,
+        event: {
+          type,
+          details: { provider: "github", remaining: 2, to: "n***@example.com" },
+          occurredAt,
+          ip: null,
+          userAgent: null,
+        },
+      }),
+    ),
+    composeExportReadyMail({
+      to,
+      nickname: "ada",
+      appURL,
+      sha256: "ab".repeat(32),
+      expiresAt: occurredAt,
+      brand,
+    }),
+    composeEmailTakenNotice({ to, nickname: "ada", appURL, brand }),
+  ];
+}
+
+describe("the mails' brand and support line", () => {
+  it("name the operator's brand everywhere, never SuperOAuth, and sign with it", () => {
+    const mails = everyMail({ name: "Acme <ID>", supportURL: null });
+    for (const mail of mails) {
+      const all = `${mail.subject}\n${mail.text}\n${mail.html}`;
+      expect(all).not.toContain("SuperOAuth");
+      expect(all).not.toContain("{service}");
+      expect(mail.text.trimEnd().endsWith("\nAcme <ID>")).toBe(true);
+      // The brand is escaped in the HTML like everything else.
+      expect(mail.html).toContain("<p>Acme &lt;ID&gt;</p>");
+      expect(mail.html).not.toContain("Acme <ID>");
+      expect(all).not.toContain("Need help?");
+    }
+    expect(mails[0]?.text).toContain("belongs to your Acme <ID> account");
+  });
+
+  it("give a mailto: support address as the address to write to", () => {
+    for (const mail of everyMail({
+      name: "Acme ID",
+      supportURL: "mailto:help%2Bid@acme.test?subject=Help",
+    })) {
+      expect(mail.text).toContain("\nNeed help? Write to help+id@acme.test\n");
+      expect(mail.html).toContain(
+        '<p>Need help? <a href="mailto:help%2Bid@acme.test?subject=Help">Write to help+id@acme.test</a></p>',
+      );
+    }
+  });
+
+  it("give an https support page as a link, escaped in the HTML", () => {
+    for (const mail of everyMail({ name: "Acme ID", supportURL: "https://help.acme.test/?a=1&b=2" })) {
+      expect(mail.text).toContain("\nNeed help? Contact support: https://help.acme.test/?a=1&b=2\n");
+      expect(mail.html).toContain(
+        '<p>Need help? <a href="https://help.acme.test/?a=1&amp;b=2">Contact support</a></p>',
+      );
+    }
+  });
+
+  it("keep a malformed percent-escape in a mailto: address as written", () => {
+    const [mail] = everyMail({ name: "Acme ID", supportURL: "mailto:help%zz@acme.test" });
+    expect(mail?.text).toContain("Need help? Write to help%zz@acme.test");
+  });
+});
