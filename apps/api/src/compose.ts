@@ -255,6 +255,7 @@ export async function composeService(
       },
       dependencyChecks: dependencyChecksOf(storage, mail),
       status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
+      brandName: config.brand.name,
       ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
       ...(metrics === undefined
         ? {}

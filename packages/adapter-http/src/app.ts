@@ -76,6 +76,8 @@ export interface HttpAppOptions {
   };
   /** The public status page's settings (its maintenance notice); none: no notice. */
   readonly status?: StatusOptions;
+  /** The service's name in the titles of this adapter's pages: status, 404, the landing page (BRAND_NAME). */
+  readonly brandName?: string;
   /** Prometheus metrics to record every request into (none: nothing is recorded). */
   readonly metrics?: Metrics;
   /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
@@ -201,6 +203,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     return sendError(reply, "INTERNAL_ERROR");
   });
 
+  const brandName = options.brandName ?? "SuperOAuth";
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
     // A person's browser (it asks for HTML) outside the API gets a page, not the envelope.
@@ -209,7 +212,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
         .code(404)
         .headers(pageSecurityHeaders)
         .type("text/html; charset=utf-8")
-        .send(renderNotFoundPage());
+        .send(renderNotFoundPage(brandName));
     }
     return sendError(reply, "NOT_FOUND", `Route ${request.method} ${path} not found`);
   });
@@ -234,10 +237,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     checks,
     useCases: options.useCases,
     status: options.status ?? { maintenanceNotice: () => null },
+    brandName,
   });
   if (options.metrics !== undefined && options.serveMetrics !== false)
     await app.register(metricsRoute, { metrics: options.metrics });
-  await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings });
+  await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings, brandName });
   await app.register(
     async (api) => {
       // Only on the routes that read a body: GET /auth/me and the like pay nothing for it.

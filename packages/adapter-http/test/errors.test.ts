@@ -70,6 +70,23 @@ describe("unknown routes", () => {
     },
   );
 
+  it("name the operator's brand (escaped) in the titles of the 404, status and landing pages", async () => {
+    const app = await start({ brandName: "Acme <ID>" });
+    const html = { accept: "text/html" };
+    const titles = await Promise.all(
+      ["/nope", "/status", "/oauth/complete"].map(async (url) => {
+        const body = (await app.inject({ method: "GET", url, headers: html })).body;
+        return /<title>(.*)<\/title>/.exec(body)?.[1];
+      }),
+    );
+
+    expect(titles).toEqual([
+      "Page not found · Acme &lt;ID&gt;",
+      "Status · Acme &lt;ID&gt;",
+      "Signing in · Acme &lt;ID&gt;",
+    ]);
+  });
+
   it("answer a browser's GET under the API, the provider or a POST with the envelope all the same", async () => {
     const app = await start();
     const html = { accept: "text/html" };

@@ -1,3 +1,5 @@
+import { escapeHTML } from "./status-page.ts";
+
 // The landing page of social sign-in for clients that use the API's own flow (`/oauth/complete`):
 // its script trades the one-time login code for a session, asking for the second factor when on.
 // (The pages account mails link to are adapter-web's, server-rendered: createMailedLinkPages.)
@@ -76,14 +78,14 @@ const script = `
 })();
 `;
 
-function page(input: { id: string; title: string; body: string }): string {
+function page(input: { id: string; title: string; body: string; brandName: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>${input.title} · SuperOAuth</title>
+<title>${input.title} · ${escapeHTML(input.brandName)}</title>
 <link rel="stylesheet" href="/assets/account.css">
 </head>
 <body data-page="${input.id}">
@@ -97,16 +99,18 @@ ${input.body}
 }
 
 /** Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for 2FA if on. */
-export const oauthCompletePage = page({
-  id: "oauth-complete",
-  title: "Signing in",
-  body: `<ul id="starts" hidden></ul>
+export const renderOAuthCompletePage = (brandName: string): string =>
+  page({
+    brandName,
+    id: "oauth-complete",
+    title: "Signing in",
+    body: `<ul id="starts" hidden></ul>
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
 <input id="code" autocomplete="one-time-code" required maxlength="32">
 <button type="submit">Continue</button>
 </form>`,
-});
+  });
 
 export const accountScript = script;
 export const accountStyles = styles;

@@ -1,3 +1,5 @@
+import { escapeHTML } from "./status-page.ts";
+
 // The page a person's browser gets at an address with nothing there (GET / included), instead of
 // the API's JSON envelope: server-rendered, no script, and where to go instead. Sent with the
 // pages' headers (pageSecurityHeaders), as the status page is.
@@ -9,13 +11,13 @@ export function wantsPage(accept: string | undefined, path: string): boolean {
 }
 
 /** The 404 page a browser gets at an address with nothing there: where to go instead. */
-export function renderNotFoundPage(): string {
+export function renderNotFoundPage(brandName: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Page not found</title>
+<title>Page not found · ${escapeHTML(brandName)}</title>
 <link rel="stylesheet" href="/assets/account.css">
 </head>
 <body>

@@ -29,7 +29,7 @@ const headline = {
 const classOf = { up: "ok", degraded: "error", down: "error" } as const;
 
 /** The page for a status. */
-export function renderStatusPage(status: ServiceStatus): string {
+export function renderStatusPage(status: ServiceStatus, brandName: string): string {
   const rows = status.components
     .map(
       (c) =>
@@ -46,7 +46,7 @@ export function renderStatusPage(status: ServiceStatus): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<title>Status · SuperOAuth</title>
+<title>Status · ${escapeHTML(brandName)}</title>
 <link rel="stylesheet" href="/assets/account.css">
 </head>
 <body data-page="status">

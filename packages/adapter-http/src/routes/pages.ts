@@ -15,8 +15,8 @@ import {
 import {
   accountScript,
   accountStyles,
-  oauthCompletePage,
   pageSecurityHeaders,
+  renderOAuthCompletePage,
 } from "../pages/account-pages.ts";
 import { sendError, sendFailure } from "../replies.ts";
 import { boundedString, successEnvelope } from "../schemas.ts";
@@ -31,14 +31,14 @@ export const loginVerifierCookieName = "superoauth_login_verifier";
  */
 export async function pageRoutes(
   app: FastifyInstance,
-  options: { useCases: UseCases; settings: FlowCookieSettings },
+  options: { useCases: UseCases; settings: FlowCookieSettings; brandName: string },
 ): Promise<void> {
   const { useCases, settings } = options;
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const signInClientOf = signInClients(settings);
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
-  serve("/oauth/complete", "text/html; charset=utf-8", oauthCompletePage);
+  serve("/oauth/complete", "text/html; charset=utf-8", renderOAuthCompletePage(options.brandName));
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);
 

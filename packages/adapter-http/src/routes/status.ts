@@ -85,7 +85,12 @@ function componentsOf(
 /** GET /status (HTML) and GET /status.json, from one cached computation. */
 export async function statusRoutes(
   app: FastifyInstance,
-  options: { checks: readonly DependencyCheck[]; useCases: UseCases; status: StatusOptions },
+  options: {
+    checks: readonly DependencyCheck[];
+    useCases: UseCases;
+    status: StatusOptions;
+    brandName: string;
+  },
 ): Promise<void> {
   // The admin's notice, else the configured one: a database that does not answer (the page says
   // so) does not hide the configured notice.
@@ -143,6 +148,6 @@ export async function statusRoutes(
     reply
       .headers(pageSecurityHeaders)
       .type("text/html; charset=utf-8")
-      .send(renderStatusPage(await current())),
+      .send(renderStatusPage(await current(), options.brandName)),
   );
 }
