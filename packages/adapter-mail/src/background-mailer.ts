@@ -1,4 +1,5 @@
 import type { Mailer, OutgoingMail } from "@superoauth/application";
+import { maskEmail } from "@superoauth/domain";
 import { describeMailError, type MailLog } from "./mail-log.ts";
 
 /** A mailer that delivers in the background; `drain` waits for the deliveries under way. */
@@ -23,8 +24,10 @@ export interface BackgroundMailerOptions {
  * resolves at once, so a slow or broken mail server neither fails nor slows
  * the request (nor lets response times tell which addresses have accounts).
  * Delivery is tried `attempts` times with exponential backoff; each failure is
- * logged as a warning and the last as an error naming the recipient and
- * subject, never the body. Mails live in memory only: a restart loses those
+ * logged as a warning and the last as an error naming the subject and the
+ * recipient masked (`a***@example.com`: the log outlives the account, and its
+ * lines must not pair an address with what happened to it), never the body.
+ * The full address is logged only at debug (`DEBUG=superoauth:mail`). Mails live in memory only: a restart loses those
  * still waiting, and the user asks again (docs/account-security.md).
  */
 export function createBackgroundMailer(options: BackgroundMailerOptions): BackgroundMailer {
@@ -38,12 +41,12 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await options.mailer.sendMail(mail);
-        options.log.info({ to: mail.to, subject: mail.subject, attempt }, "mail delivered");
+        options.log.info({ to: maskEmail(mail.to), subject: mail.subject, attempt }, "mail delivered");
         onDelivery("delivered");
         return;
       } catch (error) {
         const details = {
-          to: mail.to,
+          to: maskEmail(mail.to),
           subject: mail.subject,
           attempt,
           attempts,

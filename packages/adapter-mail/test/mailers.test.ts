@@ -118,6 +118,11 @@ describe("createBackgroundMailer", () => {
       ["info", "mail delivered"],
     ]);
     expect(log.entries[1]?.details).toMatchObject({ attempt: 2, retryInMs: 25, err: { responseCode: 451 } });
+    expect(log.entries.map((e) => (e.details as { to?: string }).to)).toEqual([
+      "r***@example.com",
+      "r***@example.com",
+      "r***@example.com",
+    ]);
   });
 
   it("gives up after the last attempt with an error naming recipient and subject, never the body", async () => {
@@ -145,8 +150,10 @@ describe("createBackgroundMailer", () => {
     const last = log.entries.at(-1);
     expect(last).toMatchObject({
       level: "error",
-      details: { to: "ada@example.com", subject: mail.subject, attempt: 3, err: { code: "ECONNECTION" } },
+      details: { to: "a***@example.com", subject: mail.subject, attempt: 3, err: { code: "ECONNECTION" } },
     });
+    // The full address is in no line: only the debug one (DEBUG=superoauth:mail) writes it.
+    expect(JSON.stringify(log.entries)).not.toContain("ada@example.com");
     expect(last?.message).toMatch(/giving up/);
     expect(JSON.stringify(log.entries)).not.toContain("SECRET_");
   });
