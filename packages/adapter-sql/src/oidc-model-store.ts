@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  accountOfOIDCPayload,
   type OIDCModelName,
   type OIDCModelRecord,
   type OIDCModelStore,
@@ -150,7 +151,7 @@ function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date |
     grant_id: stringOrNull(payload.grantId),
     uid: stringOrNull(payload.uid),
     user_code: stringOrNull(payload.userCode),
-    account_id: stringOrNull(payload.accountId),
+    account_id: accountOfOIDCPayload(payload),
     client_id: stringOrNull(payload.clientId),
     expires_at: expiresAt,
   };

@@ -69,6 +69,7 @@ export type {
   UserRepository,
 } from "./ports/index.ts";
 export {
+  accountOfOIDCPayload,
   authorizationTouchIntervalMs,
   signingAlgorithms,
   storedOIDCIdPrefix,

@@ -37,7 +37,7 @@ export type { LockoutRepository } from "./lockout.ts";
 export type { EmailTokenRepository, MailAllowance, MailBrand, Mailer, OutgoingMail } from "./mail.ts";
 export type { ObservedEvent, ObservedSignInMethod, Observer } from "./observability.ts";
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
-export { storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
+export { accountOfOIDCPayload, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
 export type { SecurityEventLog } from "./security-log.ts";
 export type {

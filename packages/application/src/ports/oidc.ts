@@ -31,6 +31,26 @@ export const tokenBearingOIDCModels: ReadonlySet<OIDCModelName> = new Set([
  */
 export const storedOIDCIdPrefix = "stored:";
 
+/**
+ * The account a record belongs to, for `revokeByAccount`: its `accountId`, or for an Interaction
+ * (which has none of its own) the account its session, its result or its last submission names,
+ * so deleting an account leaves no sign-in in progress that names it. Null for a client's own.
+ */
+export function accountOfOIDCPayload(payload: OIDCPayload): string | null {
+  const candidates = [
+    payload.accountId,
+    field(payload.session, "accountId"),
+    field(field(payload.result, "login"), "accountId"),
+    field(field(payload.lastSubmission, "login"), "accountId"),
+  ];
+  const found = candidates.find((candidate) => typeof candidate === "string");
+  return typeof found === "string" ? found : null;
+}
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
 /** A stored model instance. */
 export interface OIDCModelRecord {
   /** As upserted, with `jti` set to the id it was found by (or a stored-row reference, see above). */
@@ -89,6 +109,6 @@ export interface OIDCModelStore {
   revokeByClient(clientId: string): Promise<void>;
   /** Deletes every record of the account at the client, whatever its model (a revoked authorization). */
   revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void>;
-  /** Deletes every record whose payload's `accountId` is `accountId`, whatever its model (a deleted account). */
+  /** Deletes every record of the account (`accountOfOIDCPayload`), whatever its model (a deleted account). */
   revokeByAccount(accountId: string): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import {
+  accountOfOIDCPayload,
   type OIDCModelName,
   type OIDCModelRecord,
   type OIDCModelStore,
@@ -105,7 +106,7 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
   }
 
   async revokeByAccount(accountId: string): Promise<void> {
-    this.deleteWhere((payload) => payload.accountId === accountId);
+    this.deleteWhere((payload) => accountOfOIDCPayload(payload) === accountId);
   }
 
   /** Deletes what expired before `now`, as the SQL store's prune does; answers how many. */

@@ -249,7 +249,7 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
     it("revokes every record of a client, of an account at a client, or of an account, and nothing else", async () => {
       const store = await makeStore();
       const [alice, bob, app, other] = [testId(), testId(), testId(), testId()];
-      const seeded: { model: string; id: string; payload: Record<string, string> }[] = [
+      const seeded: { model: string; id: string; payload: Record<string, unknown> }[] = [
         { model: "AccessToken", id: testId(), payload: { accountId: alice, clientId: app } },
         { model: "RefreshToken", id: testId(), payload: { accountId: alice, clientId: app } },
         { model: "Grant", id: testId(), payload: { accountId: alice, clientId: app } },
@@ -258,6 +258,11 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
         { model: "AccessToken", id: testId(), payload: { accountId: alice, clientId: other } },
         { model: "Session", id: testId(), payload: { accountId: alice, uid: testId() } },
         { model: "AccessToken", id: testId(), payload: { accountId: bob, clientId: other } },
+        // A sign-in in progress names its account only inside: its session, result or last submission.
+        { model: "Interaction", id: testId(), payload: { session: { accountId: alice }, uid: testId() } },
+        { model: "Interaction", id: testId(), payload: { result: { login: { accountId: alice } } } },
+        { model: "Interaction", id: testId(), payload: { lastSubmission: { login: { accountId: alice } } } },
+        { model: "Interaction", id: testId(), payload: { lastSubmission: { login: { accountId: bob } } } },
       ];
       for (const { model, id, payload } of seeded) {
         await store.upsert({ model, id, payload: { jti: id, ...payload }, expiresAt: at(60_000) });
@@ -267,11 +272,50 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
           seeded.map(async ({ model, id }) => (await store.find({ model, id, now: at(0) })) !== null),
         );
       await store.revokeByAccountAndClient({ accountId: alice, clientId: app });
-      expect(await alive()).toEqual([false, false, false, true, true, true, true, true]);
+      expect(await alive()).toEqual([
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]);
       await store.revokeByClient(app);
-      expect(await alive()).toEqual([false, false, false, false, false, true, true, true]);
+      expect(await alive()).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+        true,
+      ]);
       await store.revokeByAccount(alice);
-      expect(await alive()).toEqual([false, false, false, false, false, false, false, true]);
+      expect(await alive()).toEqual([
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        false,
+        true,
+        false,
+        false,
+        false,
+        true,
+      ]);
     });
   });
 }
