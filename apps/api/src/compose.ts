@@ -274,6 +274,9 @@ export async function composeService(
       storage,
       clock: deps.clock,
       loginFailureWindowMs: config.security.lockout.windowMs,
+      refreshTokenTtlMs: config.refreshTokenTtlMs,
+      sessionMaxAgeMs: config.sessionMaxAgeMs,
+      securityLogRetentionMs: config.security.securityLogRetentionMs,
       expireDataExports: async () => {
         const expired = await (useCases as UseCases).expireDataExports({});
         for (let i = 0; i < (expired.ok ? expired.value.expired : 0); i++)
@@ -469,6 +472,9 @@ function startHousekeeping(input: {
   storage: Storage;
   clock: Clock;
   loginFailureWindowMs: number;
+  refreshTokenTtlMs: number;
+  sessionMaxAgeMs: number;
+  securityLogRetentionMs: number;
   expireDataExports: () => Promise<unknown>;
   logger: Logger | undefined;
 }): NodeJS.Timeout {
@@ -478,6 +484,9 @@ function startHousekeeping(input: {
         now: input.clock.now(),
         loginFailureWindowMs: input.loginFailureWindowMs,
         knownSourceLifetimeMs,
+        refreshTokenTtlMs: input.refreshTokenTtlMs,
+        sessionMaxAgeMs: input.sessionMaxAgeMs,
+        securityLogRetentionMs: input.securityLogRetentionMs,
       });
       input.logger?.debug({ pruned }, "pruned expired records");
       // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired.

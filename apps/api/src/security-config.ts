@@ -8,6 +8,8 @@ export interface SecurityConfig {
   readonly lockout: LockoutPolicy;
   /** How recent a session's last proof must be for sensitive changes (ADR 0012). */
   readonly reauthMaxAgeMs: number;
+  /** How long a security event is kept (SECURITY_LOG_RETENTION); the hourly prune deletes older ones. */
+  readonly securityLogRetentionMs: number;
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
   readonly totpEncryptionKey: Uint8Array;
   readonly totpEncryptionKeyIsEphemeral: boolean;
@@ -42,6 +44,12 @@ export const securityVariables = {
     meaning:
       "How recent a sign-in or re-authentication must be to change the password, 2FA or linked providers",
     parse: duration("1s"),
+  }),
+  SECURITY_LOG_RETENTION: withDefault({
+    default: "365d",
+    meaning:
+      "How long security events (sign-ins, changes, staff actions, with their IP address and browser) are kept: the account's activity page and the admin's audit go back this far; older events are deleted hourly",
+    parse: duration("1d"),
   }),
   TOTP_ENCRYPTION_KEY: optional({
     unset: "development: kept in `secrets.json` beside the SQLite file; test: random per process",
@@ -127,6 +135,7 @@ export function parseSecurityConfig(
         durationMs: e.LOCKOUT_DURATION,
       },
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
+      securityLogRetentionMs: e.SECURITY_LOG_RETENTION,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
       totpPreviousEncryptionKeys: e.TOTP_ENCRYPTION_KEY_PREVIOUS ?? [],

@@ -17,6 +17,12 @@ export interface PrunedRecords {
   readonly oidcModels: number;
   /** Signing keys every token of which has expired (ADR 0021). */
   readonly signingKeys: number;
+  /** Refresh tokens expired, or of a session pruned. */
+  readonly refreshTokens: number;
+  /** Sessions ended (signed out, revoked, unused past the refresh tokens' lifetime, past their maximum age) over a day ago. */
+  readonly sessions: number;
+  /** Security events older than the retention (SECURITY_LOG_RETENTION). */
+  readonly securityEvents: number;
 }
 
 /** When a prune runs, and how long the records whose age decides stay useful. */
@@ -26,14 +32,27 @@ export interface PruneInput {
   readonly loginFailureWindowMs: number;
   /** Known sign-in sources not seen for this long go. */
   readonly knownSourceLifetimeMs: number;
+  /** When a session ends unused (REFRESH_TOKEN_TTL) and however used (SESSION_MAX_AGE). */
+  readonly refreshTokenTtlMs: number;
+  readonly sessionMaxAgeMs: number;
+  /** Security events older than this go (SECURITY_LOG_RETENTION). */
+  readonly securityLogRetentionMs: number;
 }
+
+/**
+ * How long an ended session's row stays: its access tokens (15 minutes) meet "revoked" rather than
+ * "unknown" meanwhile, and nothing reads it after (the lists show live sessions only).
+ */
+export const endedSessionKeptMs = 24 * 3600_000;
 
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
  * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models, retired signing keys
- * whose tokens have all expired; and clears the encrypted refresh-token
- * secrets kept for a grace period that ended. Nothing here is needed for a decision any more (each is
+ * whose tokens have all expired, expired refresh tokens, sessions ended over a day ago (with their
+ * tokens), security events past their retention; and clears the encrypted refresh-token
+ * secrets kept for a grace period that ended. Sessions and security events hold IP addresses and
+ * user agents: keeping them only while they serve the holder is the privacy half of pruning. Nothing here is needed for a decision any more (each is
  * checked against its expiry when read), so pruning bounds growth (failed logins for made-up
  * addresses would otherwise add counter rows forever) and, for the kept secrets, how long an
  * encrypted live token stays in the database (docs/decisions/0002).
@@ -102,28 +121,116 @@ export async function pruneExpiredRecords(
     ),
     signingKeys: count(await db.deleteFrom("signing_keys").where("expires_at", "<", now).execute()),
     keptRefreshTokenSecrets: await clearKeptSecretsPastTheirGrace({ db, dialect }, { now, batched }),
+    ...(await pruneEndedSessions({ db, dialect }, input)),
+    securityEvents: await untilNoneLeft(async () =>
+      deleted(
+        await db
+          .deleteFrom("security_events")
+          .where("occurred_at", "<", new Date(now.getTime() - input.securityLogRetentionMs))
+          .$if(batched, (q) => q.limit(batchSize))
+          .executeTakeFirst(),
+      ),
+    ),
   };
 }
+
+/**
+ * Runs a batched write again until a batch changes less than a full one (SQLite, unbatched, does
+ * all at once): unlike the small tables above, a busy service adds rows here faster than one batch
+ * an hour would remove. Answers how many rows it changed.
+ */
+async function untilNoneLeft(batch: () => Promise<number>): Promise<number> {
+  let changed = 0;
+  for (;;) {
+    const n = await batch();
+    changed += n;
+    if (n < batchSize) return changed;
+  }
+}
+
+const deleted = (result: { numDeletedRows: bigint }): number => Number(result.numDeletedRows);
+
+/**
+ * Expired refresh tokens (none can be used), then sessions that ended over a day ago with their
+ * tokens. An ended session cannot come back (a revocation is final, a session unused past the
+ * tokens' lifetime has no token left, its maximum age only grows), so its ids are read first, by a
+ * plain read that locks nothing, and each batch deleted by key; a session that gained a token
+ * meanwhile is kept by the NOT EXISTS and tried again next hour.
+ */
+async function pruneEndedSessions(
+  { db, dialect }: SQLContext,
+  input: PruneInput,
+): Promise<{ refreshTokens: number; sessions: number }> {
+  const { now } = input;
+  let refreshTokens = await untilNoneLeft(async () =>
+    deleted(
+      await db
+        .deleteFrom("refresh_tokens")
+        .where("expires_at", "<", now)
+        .$if(dialect.limitsWrites, (q) => q.limit(batchSize))
+        .executeTakeFirst(),
+    ),
+  );
+  const endedBefore = now.getTime() - endedSessionKeptMs;
+  let sessions = 0;
+  for (;;) {
+    const ended = await db
+      .selectFrom("sessions")
+      .select("id")
+      .where((eb) =>
+        eb.or([
+          eb("revoked_at", "<", new Date(endedBefore)),
+          eb("last_used_at", "<", new Date(endedBefore - input.refreshTokenTtlMs)),
+          eb("created_at", "<", new Date(endedBefore - input.sessionMaxAgeMs)),
+        ]),
+      )
+      .limit(sessionBatchSize)
+      .execute();
+    if (ended.length === 0) break;
+    const ids = ended.map((row) => row.id);
+    refreshTokens += deleted(
+      await db.deleteFrom("refresh_tokens").where("session_id", "in", ids).executeTakeFirst(),
+    );
+    const gone = deleted(
+      await db
+        .deleteFrom("sessions")
+        .where("id", "in", ids)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom("refresh_tokens")
+                .select("id")
+                .whereRef("refresh_tokens.session_id", "=", "sessions.id"),
+            ),
+          ),
+        )
+        .executeTakeFirst(),
+    );
+    sessions += gone;
+    if (ended.length < sessionBatchSize || gone === 0) break;
+  }
+  return { refreshTokens, sessions };
+}
+
+/** Sessions per batch: their ids go into the statements as parameters. */
+const sessionBatchSize = 500;
 
 /**
  * Clears every kept refresh-token secret whose grace period ended, batch after batch until none is
  * left: unlike the other tables, a backlog here is not just growth but encrypted live tokens kept
  * past the "grace period plus one prune interval" ADR 0002 promises.
  */
-async function clearKeptSecretsPastTheirGrace(
+function clearKeptSecretsPastTheirGrace(
   { db }: SQLContext,
   input: { now: Date; batched: boolean },
 ): Promise<number> {
-  let cleared = 0;
-  for (;;) {
+  return untilNoneLeft(async () => {
     const result = await db
       .updateTable("refresh_tokens")
       .set({ encrypted_secret: null, encrypted_secret_expires_at: null })
       .where("encrypted_secret_expires_at", "<", input.now)
       .$if(input.batched, (q) => q.limit(batchSize))
       .executeTakeFirst();
-    const changed = Number(result.numUpdatedRows);
-    cleared += changed;
-    if (!input.batched || changed < batchSize) return cleared;
-  }
+    return Number(result.numUpdatedRows);
+  });
 }

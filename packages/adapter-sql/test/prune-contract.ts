@@ -5,6 +5,61 @@ import type { Storage } from "../src/storage.ts";
 const now = new Date("2026-06-01T12:00:00.000Z");
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
 const hash = (c: string) => c.repeat(64).slice(0, 64);
+const day = 24 * 3600_000;
+/** The service's defaults: REFRESH_TOKEN_TTL, SESSION_MAX_AGE, SECURITY_LOG_RETENTION, the lockout's window, the sign-in sources' lifetime. */
+const settings = {
+  refreshTokenTtlMs: 7 * day,
+  sessionMaxAgeMs: 30 * day,
+  securityLogRetentionMs: 365 * day,
+  loginFailureWindowMs: 15 * 60_000,
+  knownSourceLifetimeMs: 90 * day,
+};
+
+/** A session signed in `ageMs` ago and last used `idleMs` ago, revoked `revokedMsAgo` ago if given, with one refresh token from its last use. */
+async function seedSession(
+  storage: Storage,
+  userId: Parameters<typeof makeSession>[0],
+  input: { ageMs: number; idleMs: number; revokedMsAgo?: number },
+) {
+  const lastUsedAt = new Date(now.getTime() - input.idleMs);
+  const session = makeSession(userId, {
+    createdAt: new Date(now.getTime() - input.ageMs),
+    lastUsedAt,
+    revokedAt: input.revokedMsAgo === undefined ? null : new Date(now.getTime() - input.revokedMsAgo),
+  });
+  const refreshToken = makeRefreshToken(session.id, {
+    createdAt: lastUsedAt,
+    expiresAt: new Date(lastUsedAt.getTime() + settings.refreshTokenTtlMs),
+  });
+  await storage.db
+    .insertInto("sessions")
+    .values({
+      id: session.id,
+      user_id: userId,
+      created_at: session.createdAt,
+      last_used_at: session.lastUsedAt,
+      revoked_at: session.revokedAt,
+      user_agent: "vitest",
+      ip: "203.0.113.9",
+      authenticated_at: session.createdAt,
+      authentication_methods: "pwd",
+    })
+    .execute();
+  await storage.db
+    .insertInto("refresh_tokens")
+    .values({
+      id: refreshToken.id,
+      session_id: session.id,
+      secret_hash: hash("s"),
+      parent_id: null,
+      replaced_by_id: null,
+      created_at: refreshToken.createdAt,
+      expires_at: refreshToken.expiresAt,
+      rotated_at: null,
+    })
+    .execute();
+  return session.id;
+}
 
 /** What Storage.prune deletes and keeps, on one backend (both run it from storage-contracts.ts). */
 export function pruneContract(name: string, storage: () => Storage): void {
@@ -131,8 +186,11 @@ export function pruneContract(name: string, storage: () => Storage): void {
 
       // Two live refresh tokens whose secrets are kept for their predecessors' grace periods.
       const sessions = storage().sessions;
-      const session = makeSession(user.id);
-      await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      const session = makeSession(user.id, { createdAt: minutes(-1), lastUsedAt: minutes(-1) });
+      await sessions.createSession({
+        session,
+        refreshToken: makeRefreshToken(session.id, { expiresAt: minutes(7 * 24 * 60) }),
+      });
       const keptUntil = (until: Date) => ({
         id: testId(),
         session_id: session.id,
@@ -169,11 +227,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
       await storage().signingKeys.add(signingKey("retired-until-now", 2, now));
       await storage().signingKeys.add(signingKey("signing", 3, null));
 
-      const pruned = await storage().prune({
-        now,
-        loginFailureWindowMs: 15 * 60_000,
-        knownSourceLifetimeMs: 90 * 24 * 3600 * 1000,
-      });
+      const pruned = await storage().prune({ now, ...settings });
 
       expect(pruned).toEqual({
         oauthAuthorizations: 1,
@@ -185,6 +239,9 @@ export function pruneContract(name: string, storage: () => Storage): void {
         keptRefreshTokenSecrets: 1,
         oidcModels: 1,
         signingKeys: 1,
+        refreshTokens: 0,
+        sessions: 0,
+        securityEvents: 0,
       });
       const keysLeft = await db.selectFrom("signing_keys").select("kid").orderBy("kid").execute();
       expect(keysLeft.map((r) => r.kid)).toEqual(["retired-until-now", "signing"]);
@@ -206,9 +263,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
       expect(sources.map((r) => r.source)).toEqual(["ip:3", "ip:4"]);
       const devices = await db.selectFrom("known_sign_in_sources").select("source").execute();
       expect(devices.map((r) => r.source)).toEqual(["device:new"]);
-      expect(
-        await storage().prune({ now, loginFailureWindowMs: 15 * 60_000, knownSourceLifetimeMs: 1e10 }),
-      ).toEqual({
+      expect(await storage().prune({ now, ...settings, knownSourceLifetimeMs: 1e10 })).toEqual({
         oauthAuthorizations: 0,
         oauthLoginCodes: 0,
         emailTokens: 0,
@@ -218,6 +273,100 @@ export function pruneContract(name: string, storage: () => Storage): void {
         keptRefreshTokenSecrets: 0,
         oidcModels: 0,
         signingKeys: 0,
+        refreshTokens: 0,
+        sessions: 0,
+        securityEvents: 0,
+      });
+    });
+
+    it("deletes sessions ended over a day ago with their tokens, expired tokens and events past the retention; keeps the rest", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const hour = 3600_000;
+      const seeded = {
+        live: await seedSession(storage(), user.id, { ageMs: 2 * day, idleMs: hour }),
+        revokedAnHourAgo: await seedSession(storage(), user.id, {
+          ageMs: 2 * day,
+          idleMs: 2 * hour,
+          revokedMsAgo: hour,
+        }),
+        revokedTwoDaysAgo: await seedSession(storage(), user.id, {
+          ageMs: 3 * day,
+          idleMs: 2 * day,
+          revokedMsAgo: 2 * day,
+        }),
+        idleJustPastItsTokens: await seedSession(storage(), user.id, {
+          ageMs: 9 * day,
+          idleMs: 7 * day + hour,
+        }),
+        idleADayPastItsTokens: await seedSession(storage(), user.id, {
+          ageMs: 9 * day,
+          idleMs: 8 * day + hour,
+        }),
+        pastMaxAgeToday: await seedSession(storage(), user.id, { ageMs: 30 * day + hour, idleMs: hour }),
+        pastMaxAgeTwoDaysAgo: await seedSession(storage(), user.id, { ageMs: 32 * day, idleMs: hour }),
+      };
+      // A rotated token of the live session, expired a minute ago: nothing can use it.
+      await db
+        .insertInto("refresh_tokens")
+        .values({
+          id: testId(),
+          session_id: seeded.live,
+          secret_hash: hash("r"),
+          parent_id: null,
+          replaced_by_id: null,
+          created_at: minutes(-7 * 24 * 60 - 1),
+          expires_at: minutes(-1),
+          rotated_at: minutes(-60),
+        })
+        .execute();
+      const event = (id: string, occurredAt: Date) => ({
+        id,
+        user_id: user.id,
+        type: "login_succeeded",
+        occurred_at: occurredAt,
+        ip: "203.0.113.9",
+        user_agent: "vitest",
+        details: "{}",
+      });
+      await db
+        .insertInto("security_events")
+        .values([
+          event(testId(), new Date(now.getTime() - 366 * day)),
+          event(testId(), new Date(now.getTime() - 364 * day)),
+        ])
+        .execute();
+
+      const pruned = await storage().prune({ now, ...settings });
+
+      expect(pruned).toMatchObject({ sessions: 3, refreshTokens: 5, securityEvents: 1 });
+      const left = await db.selectFrom("sessions").select("id").execute();
+      const names = Object.entries(seeded)
+        .filter(([, id]) => left.some((row) => row.id === id))
+        .map(([name]) => name);
+      expect(names).toEqual(["live", "revokedAnHourAgo", "idleJustPastItsTokens", "pastMaxAgeToday"]);
+      const tokensLeft = await db
+        .selectFrom("refresh_tokens")
+        .select("session_id")
+        .where("session_id", "in", Object.values(seeded))
+        .execute();
+      // The idle session's only token expired with its lifetime; the others keep theirs until their session goes.
+      expect(tokensLeft.map((row) => row.session_id).sort()).toEqual(
+        [seeded.live, seeded.revokedAnHourAgo, seeded.pastMaxAgeToday].sort(),
+      );
+      const eventsLeft = await db
+        .selectFrom("security_events")
+        .select("occurred_at")
+        .where("user_id", "=", user.id)
+        .execute();
+      expect(eventsLeft.map((row) => new Date(row.occurred_at).getTime())).toEqual([
+        now.getTime() - 364 * day,
+      ]);
+      expect(await storage().prune({ now, ...settings })).toMatchObject({
+        sessions: 0,
+        refreshTokens: 0,
+        securityEvents: 0,
       });
     });
 
@@ -225,8 +374,11 @@ export function pruneContract(name: string, storage: () => Storage): void {
       const { db } = storage();
       const user = makeUser();
       await storage().users.insertUser(user);
-      const session = makeSession(user.id);
-      await storage().sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      const session = makeSession(user.id, { createdAt: minutes(-1), lastUsedAt: minutes(-1) });
+      await storage().sessions.createSession({
+        session,
+        refreshToken: makeRefreshToken(session.id, { expiresAt: minutes(7 * 24 * 60) }),
+      });
       const backlog = 5_001;
       const rows = Array.from({ length: backlog }, () => ({
         id: testId(),
@@ -244,11 +396,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
           .execute();
       }
 
-      const pruned = await storage().prune({
-        now,
-        loginFailureWindowMs: 15 * 60_000,
-        knownSourceLifetimeMs: 90 * 24 * 3600 * 1000,
-      });
+      const pruned = await storage().prune({ now, ...settings });
 
       expect(pruned.keptRefreshTokenSecrets).toBe(backlog);
       const left = await db

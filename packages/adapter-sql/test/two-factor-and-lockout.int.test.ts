@@ -64,9 +64,14 @@ for (const [name, database] of [
         expiresAt: at(600_000),
         now: t0,
       });
-      await database
-        .storage()
-        .prune({ now: at(2000), loginFailureWindowMs: 60_000, knownSourceLifetimeMs: 60_000 });
+      await database.storage().prune({
+        now: at(2000),
+        loginFailureWindowMs: 60_000,
+        knownSourceLifetimeMs: 60_000,
+        refreshTokenTtlMs: 7 * 24 * 3600_000,
+        sessionMaxAgeMs: 30 * 24 * 3600_000,
+        securityLogRetentionMs: 365 * 24 * 3600_000,
+      });
       const ids = async () =>
         (
           await database
