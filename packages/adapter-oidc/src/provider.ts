@@ -183,13 +183,21 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     }
     return;
   }
-  // The user confirmed "sign me out" (RP-initiated logout): the library ended its session; end
-  // ours too, or single sign-on would sign them straight back in. The library also ends its
-  // session when someone else signs in over it; ours then already belongs to the new account
-  // and stays.
-  if (oidc.route === "end_session_confirm" && oidc.params?.logout) {
+  if (oidc.route !== "end_session_confirm") return;
+  // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app only
+  // or of both: the app's tokens for them stop working. Its grant stays, so the next sign-in
+  // asks no consent again; the library keeps tokens past a sign-out (ADR 0018), so we end them.
+  const accountId = oidc.session?.accountId;
+  const clientId = oidc.entities.Client?.clientId;
+  if (accountId !== undefined && clientId !== undefined) {
+    await options.store.revokeTokensByAccountAndClient({ accountId, clientId });
+  }
+  // "Sign out of both": the library ended its session; end ours too, or single sign-on would sign
+  // them straight back in. The library also ends its session when someone else signs in over
+  // it; ours then already belongs to the new account and stays.
+  if (oidc.params?.logout) {
     const current = await options.browserSessions.current(ctx.req);
-    if (current !== null && current.accountId === oidc.session?.accountId) {
+    if (current !== null && current.accountId === accountId) {
       await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
     }
   }

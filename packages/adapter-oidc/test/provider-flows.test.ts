@@ -443,6 +443,51 @@ describe("remembered consent and single sign-on", () => {
     expect(agent.cookieHeader("/")).not.toContain(browserSessionCookie);
     expect(agent.cookieHeader("/")).not.toMatch(/(^|; )_session=/);
   });
+
+  it.each([
+    ["of both", { logout: "yes" }, ["user-1"]],
+    ["of the app only", {}, []],
+  ] as const)(
+    "signing out %s ends the app's tokens for the person and keeps its remembered consent",
+    async (_name, choice, ended) => {
+      const { issuer, endedBrowserSessions } = server();
+      const config = await discover(issuer, confidentialApp);
+      const agent = new BrowserAgent(issuer);
+      const { tokens } = await signInWithCode({
+        issuer,
+        config,
+        app: confidentialApp,
+        agent,
+        scope: "openid offline_access",
+        prompt: "consent",
+      });
+      const refreshToken = tokens.refresh_token;
+      if (refreshToken === undefined) throw new Error("no refresh token");
+      const endedBefore = endedBrowserSessions.length;
+      const page = await agent.request(
+        oidc.buildEndSessionUrl(config, {
+          id_token_hint: tokens.id_token ?? "",
+          post_logout_redirect_uri: "https://app.example/signed-out",
+        }).href,
+      );
+      const done = await agent.request("/oidc/session/end/confirm", {
+        form: { xsrf: hiddenInput(await page.text(), "xsrf"), ...choice },
+      });
+
+      expect(locationOf(done)).toBe("https://app.example/signed-out");
+      expect(endedBrowserSessions.slice(endedBefore)).toEqual(ended);
+      expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+      await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+        error: "invalid_grant",
+      });
+      // Signing in to the app again asks no consent: signing out is not revoking the app.
+      const again = await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
+      expect(again.prompts).not.toContain("consent");
+      expect(await oidc.tokenIntrospection(config, again.tokens.access_token)).toMatchObject({
+        active: true,
+      });
+    },
+  );
 });
 
 describe("tokens for apps themselves", () => {

@@ -137,6 +137,15 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
         .execute();
     },
 
+    async revokeTokensByAccountAndClient({ accountId, clientId }): Promise<void> {
+      await db
+        .deleteFrom("oidc_models")
+        .where("account_id", "=", accountId)
+        .where("client_id", "=", clientId)
+        .where("model", "in", [...tokenBearingOIDCModels])
+        .execute();
+    },
+
     async revokeByAccount(accountId: string): Promise<void> {
       await db.deleteFrom("oidc_models").where("account_id", "=", accountId).execute();
     },

@@ -109,6 +109,11 @@ export interface OIDCModelStore {
   revokeByClient(clientId: string): Promise<void>;
   /** Deletes every record of the account at the client, whatever its model (a revoked authorization). */
   revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void>;
+  /**
+   * Deletes the tokens and codes the client holds for the account (the token-bearing models) and
+   * keeps its Grant, the remembered consent: the person signed out of the app, not revoked it.
+   */
+  revokeTokensByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void>;
   /** Deletes every record of the account (`accountOfOIDCPayload`), whatever its model (a deleted account). */
   revokeByAccount(accountId: string): Promise<void>;
 }

@@ -105,6 +105,15 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     );
   }
 
+  async revokeTokensByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void> {
+    this.deleteWhere(
+      (payload, model) =>
+        tokenBearingOIDCModels.has(model) &&
+        payload.accountId === input.accountId &&
+        payload.clientId === input.clientId,
+    );
+  }
+
   async revokeByAccount(accountId: string): Promise<void> {
     this.deleteWhere((payload) => accountOfOIDCPayload(payload) === accountId);
   }
@@ -121,9 +130,10 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     return pruned;
   }
 
-  private deleteWhere(matches: (payload: OIDCPayload) => boolean): void {
+  private deleteWhere(matches: (payload: OIDCPayload, model: OIDCModelName) => boolean): void {
     for (const [k, entry] of this.entries)
-      if (matches(JSON.parse(entry.payload) as OIDCPayload)) this.entries.delete(k);
+      if (matches(JSON.parse(entry.payload) as OIDCPayload, k.slice(0, k.indexOf(":"))))
+        this.entries.delete(k);
   }
 
   /** The id a stored-row reference stands for; any other id as it is. */

@@ -276,6 +276,9 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
             ),
           )
         ).join("");
+      await store.revokeTokensByAccountAndClient({ accountId: alice, clientId: app });
+      // Signing out of an app: its tokens go, its grant (the remembered consent) stays.
+      expect(await alive()).toBe("--++++++++++");
       await store.revokeByAccountAndClient({ accountId: alice, clientId: app });
       expect(await alive()).toBe("---+++++++++");
       await store.revokeByClient(app);
