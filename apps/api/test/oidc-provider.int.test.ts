@@ -36,6 +36,20 @@ async function api(path: string, body: unknown, token?: string): Promise<Record<
 }
 
 describe("the composed OpenID provider", () => {
+  it("lets a browser app on any origin read discovery and the signing keys (CORS)", async () => {
+    const headers = { origin: "http://localhost:3113" };
+    const [discovery, jwks] = await Promise.all([
+      fetch(`${issuer}/.well-known/openid-configuration`, { headers }),
+      fetch(`${issuer}/oidc/jwks`, { headers }),
+    ]);
+
+    expect(discovery.headers.get("access-control-allow-origin")).toBe("http://localhost:3113");
+    expect(jwks.status).toBe(200);
+    expect(jwks.headers.get("access-control-allow-origin")).toBe("http://localhost:3113");
+    expect(jwks.headers.get("vary")).toMatch(/origin/i);
+    expect(((await jwks.json()) as { keys: unknown[] }).keys.length).toBeGreaterThan(0);
+  });
+
   it("serves discovery, client credentials and introspection to an app registered through the API", async () => {
     const registered = await api("/auth/register", {
       email: "owner@example.com",

@@ -103,6 +103,14 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       ) {
         ctx.body = await options.publishedJWKS();
         ctx.type = "application/jwk-set+json; charset=utf-8";
+        // Public keys, readable from any page, as the library's own answer and discovery are (it
+        // names the asking origin): a browser app verifies ID tokens against them (jose's
+        // createRemoteJWKSet).
+        const origin = ctx.get("origin");
+        if (origin !== "") {
+          ctx.set("access-control-allow-origin", origin);
+          ctx.vary("origin");
+        }
         return;
       }
       await next();
