@@ -53,7 +53,9 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
           prompt: "login",
           client,
           loginHint: typeof hint === "string" ? hint : null,
-          loginPrompted: stringsOf(interaction.prompt.reasons).includes("login_prompt"),
+          loginPrompted: stringsOf(interaction.prompt.reasons).some((reason) =>
+            freshSignInReasons.has(reason),
+          ),
           maxAgeSeconds: maxAgeOf(interaction.params.max_age),
         };
       }
@@ -164,6 +166,18 @@ async function interactionClientOf(provider: Provider, clientId: string): Promis
     homepageURL: client.clientUri ?? null,
   };
 }
+
+/**
+ * The library's reasons for the login prompt that a browser session must not answer with
+ * "Continue as": the app asked for a fresh sign-in (`prompt=login`), or named an account
+ * (`id_token_hint`, or an ID token `sub` claim) other than the one signed in (OpenID Connect
+ * Core §3.1.2.1: sign that account in, or fail).
+ */
+const freshSignInReasons: ReadonlySet<string> = new Set([
+  "login_prompt",
+  "id_token_hint",
+  "claims_id_token_sub_value",
+]);
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];

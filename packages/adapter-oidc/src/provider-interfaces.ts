@@ -17,7 +17,7 @@ export type InteractionDetails =
       readonly prompt: "login";
       readonly client: InteractionClient;
       readonly loginHint: string | null;
-      /** The app asked for a fresh sign-in (`prompt=login`): a browser session must not stand in for one. */
+      /** The app asked for a fresh sign-in (`prompt=login`) or for another account than the one signed in (`id_token_hint`): a browser session must not stand in for one. */
       readonly loginPrompted: boolean;
       /** `max_age`: how long ago, at most, the user may have signed in, in seconds; null when not asked. */
       readonly maxAgeSeconds: number | null;

@@ -210,6 +210,35 @@ describe("interactions, as the hosted pages see them", () => {
     }
   });
 
+  it("details say a sign-in is needed when the app names another account than the one signed in (id_token_hint)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    // Nothing remembered: the tests after this one meet these accounts at this app for the first time.
+    const signIn = { issuer, config, app: confidentialApp, agent, scope: "openid", remember: false };
+    const named = await signInWithCode(signIn);
+    agent.setCookie(browserSessionCookie, "user-2");
+    await signInWithCode({ ...signIn, account: "user-2" });
+    const authorize = async (idTokenHint: string) => {
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: confidentialApp.redirectURI,
+        scope: "openid",
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: "S256",
+        id_token_hint: idTokenHint,
+      });
+      return new URL(locationOf(await agent.request(url.href)) ?? "", issuer);
+    };
+
+    const loginAt = await authorize(named.tokens.id_token ?? "");
+    expect(
+      await (await agent.request(loginAt.pathname, { accept: "application/json" })).json(),
+    ).toMatchObject({
+      prompt: "login",
+      loginPrompted: true,
+    });
+  });
+
   it("details name the app, the login hint, then the account and the scopes, all new the first time", async () => {
     const { issuer } = server();
     const agent = new BrowserAgent(issuer);

@@ -393,7 +393,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
 
 /**
  * Whether this browser's session may stand in for the sign-in an app asked for ("Continue as"):
- * not when the app asked for a fresh one (`prompt=login`), nor when the session's sign-in is older
+ * not when the app asked for a fresh one (`prompt=login`) or named another account (`id_token_hint`), nor when the session's sign-in is older
  * than the app's `max_age` (OpenID Connect Core §3.1.2.1).
  */
 function mayContinueWith(
