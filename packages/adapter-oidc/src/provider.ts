@@ -115,6 +115,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       }
       await next();
     } catch (error) {
+      if (refusalOverUnsavedSession(ctx as KoaContextWithOIDC, error)) return;
       // Past the library's error handlers: its session's save after an answer failed too.
       answerFailure(ctx as KoaContextWithOIDC, outageOf(ctx as KoaContextWithOIDC) ?? error, options.pages);
       return;
@@ -209,6 +210,23 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
       await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
     }
   }
+}
+
+/**
+ * Whether the library refused a request (a 4xx it already rendered) and only then failed to save a
+ * session it had begun for it and never stored: a form posted without the session cookie (the
+ * device page's, after its cookie expired or was blocked) makes the library "persist" a session
+ * that has no expiry yet, which throws. Its refusal stands; there was nothing to save.
+ */
+function refusalOverUnsavedSession(ctx: KoaContextWithOIDC, error: unknown): boolean {
+  return (
+    error instanceof TypeError &&
+    error.message.startsWith("persist can only be called on previously persisted Sessions") &&
+    ctx.status >= 400 &&
+    ctx.status < 500 &&
+    ctx.body !== undefined &&
+    ctx.body !== null
+  );
 }
 
 /**

@@ -634,6 +634,20 @@ describe("device flow", () => {
     });
   });
 
+  it("a code posted without the page's session cookie is refused with the code page, not a 500", async () => {
+    const { issuer } = server();
+    const response = await fetch(`${issuer}/oidc/device`, {
+      method: "POST",
+      headers: { accept: "text/html", "content-type": "application/x-www-form-urlencoded" },
+      body: "xsrf=forged&user_code=BCDF-GHJK",
+    });
+
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('id="op.deviceInputForm"');
+    expect(html).not.toContain("server_error");
+  });
+
   it("an unknown user code shows the code page again with a message", async () => {
     const { issuer } = server();
     const agent = new BrowserAgent(issuer);
