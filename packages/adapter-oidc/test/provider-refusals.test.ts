@@ -177,6 +177,17 @@ describe("scopes an app is not allowed", () => {
     });
   }
 
+  it("leaves offline_access out of a request without prompt=consent, allowed or not (OpenID Connect Core §11)", async () => {
+    const { url } = await authorizationURL(narrowApp, { scope: "openid offline_access", state: "s-2" });
+    const { callback } = await authorizeInBrowser({
+      agent: new BrowserAgent(server().issuer),
+      issuer: server().issuer,
+      url,
+    });
+    expect(callback.searchParams.get("error")).toBeNull();
+    expect(callback.searchParams.get("code")).not.toBeNull();
+  });
+
   it("refuses offline_access at the device authorization endpoint too", async () => {
     const answer = await post("/oidc/device/auth", {
       client_id: narrowApp.clientId,
