@@ -134,6 +134,10 @@ describe("parseAppSettings", () => {
     ["a bad redirect URI", { redirectURIs: ["http://app.example/cb"] }],
     ["a bad post-logout redirect URI", { postLogoutRedirectURIs: ["https://app.example/#x"] }],
     ["an http logo on a public host", { logoURL: "http://app.example/logo.png" }],
+    [
+      "an http logo on a loopback host (the consent page loads https images only)",
+      { logoURL: "http://127.0.0.1:3112/logo.png" },
+    ],
     ["a homepage with userinfo", { homepageURL: "https://u:p@app.example/" }],
     ["a homepage that is no URL", { homepageURL: "app.example" }],
     ["scopes without openid", { allowedScopes: ["profile"] }],

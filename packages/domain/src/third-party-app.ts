@@ -121,12 +121,15 @@ function parseRedirectURIs(
 function parseOptionalWebURL(
   raw: string | null | undefined,
   field: string,
+  options: { httpsOnly?: boolean } = {},
 ): Result<string | null, "VALIDATION_ERROR"> {
   if (raw === undefined || raw === null) return ok(null);
   const url = parseWebURL(raw.trim());
-  if (url === null) {
+  if (url === null || (options.httpsOnly === true && url.protocol !== "https:")) {
     return invalid(
-      `${field} must be an absolute https URL (http only for a loopback host) without user information`,
+      options.httpsOnly === true
+        ? `${field} must be an absolute https URL without user information`
+        : `${field} must be an absolute https URL (http only for a loopback host) without user information`,
     );
   }
   return ok(url.href);
@@ -170,7 +173,9 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
   if (name.length < 1 || name.length > maxAppNameLength) {
     return invalid(`name must be 1 to ${maxAppNameLength} characters`);
   }
-  const logoURL = parseOptionalWebURL(input.logoURL, "logoURL");
+  // https only: the consent page shows it, and its Content-Security-Policy loads no http image (nor
+  // would a browser on an https page), so an http logo would be accepted and never shown.
+  const logoURL = parseOptionalWebURL(input.logoURL, "logoURL", { httpsOnly: true });
   if (!logoURL.ok) return logoURL;
   const homepageURL = parseOptionalWebURL(input.homepageURL, "homepageURL");
   if (!homepageURL.ok) return homepageURL;
