@@ -35,7 +35,12 @@ let twoFactorCode: () => string;
 function providerPageRoutes(pages: ProviderPages) {
   const form = (id: string) => `<form id="${id}" method="post" action="/test/provider/submitted"></form>`;
   const rendered: Record<string, string> = {
-    error: pages.error({ error: "invalid_redirect_uri", description: null }),
+    error: pages.error({ error: "invalid_redirect_uri", description: null, during: "sign-in" }),
+    "sign-out-error": pages.error({
+      error: "invalid_request",
+      description: "could not find logout details",
+      during: "sign-out",
+    }),
     "logout-confirm": pages.logoutConfirm({
       formHTML: form("op.logoutForm"),
       formId: "op.logoutForm",
@@ -351,6 +356,7 @@ describe("hosted pages in Chromium", () => {
     await expectAccessible(page, "expired-interaction");
     for (const name of [
       "error",
+      "sign-out-error",
       "logout-confirm",
       "logout-done",
       "device-input",

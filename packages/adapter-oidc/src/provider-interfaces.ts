@@ -55,13 +55,17 @@ export interface Interactions {
   deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
 }
 
+/** What a person was doing when the provider refused: signing in to an app, signing out, connecting a device. */
+export type ProviderFlow = "sign-in" | "sign-out" | "device";
+
 /**
  * The provider's own pages, rendered by adapter-web in the service's look. `formHTML` is the
  * library's own <form> element (it carries the library's CSRF field); the page embeds it raw and
  * associates its controls with it through `form="<formId>"`, so it works without JavaScript.
  */
 export interface ProviderPages {
-  error(input: { error: string; description: string | null }): string;
+  /** A refusal or failure of the library's, in the words of what the person was doing. */
+  error(input: { error: string; description: string | null; during: ProviderFlow }): string;
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
   logoutDone(input: { clientName: string | null }): string;
   /** Control: <input name="user_code" form=formId>. */

@@ -9,6 +9,7 @@ import {
   type KoaContextWithOIDC,
 } from "oidc-provider";
 import type { ProviderOptions } from "./provider.ts";
+import type { ProviderFlow } from "./provider-interfaces.ts";
 
 /** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
 export const oidcScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;
@@ -30,6 +31,13 @@ export const oidcRoutes = {
   userinfo: "/oidc/me",
   credential: "/oidc/credential",
 } as const;
+
+/** What the person was doing, by the provider's path: its error pages say it in those words. */
+export function providerFlowOf(path: string): ProviderFlow {
+  if (path.startsWith(oidcRoutes.end_session)) return "sign-out";
+  if (path.startsWith(oidcRoutes.code_verification)) return "device";
+  return "sign-in";
+}
 
 /** Which claims each scope releases (OpenID Connect Core §5.4). */
 export const oidcClaimsByScope = {
@@ -173,7 +181,11 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     },
     renderError: (ctx, out) => {
       ctx.type = "html";
-      ctx.body = pages.error({ error: out.error, description: out.error_description ?? null });
+      ctx.body = pages.error({
+        error: out.error,
+        description: out.error_description ?? null,
+        during: providerFlowOf(ctx.path),
+      });
     },
     features: {
       devInteractions: { enabled: false },

@@ -23,7 +23,7 @@ import type {
   OIDCSigningKeys,
   ProviderPages,
 } from "./provider-interfaces.ts";
-import { oidcRoutes, providerSettingsOf } from "./provider-settings.ts";
+import { oidcRoutes, providerFlowOf, providerSettingsOf } from "./provider-settings.ts";
 
 /** Everything the authorization server needs from the rest of the service (compose.ts maps use cases onto it). */
 export interface ProviderOptions {
@@ -245,7 +245,7 @@ function answerFailure(ctx: KoaContextWithOIDC, error: unknown, pages: ProviderP
   if (outage) ctx.set("retry-after", String(retryAfterSecondsOf(error)));
   if (ctx.accepts("json", "html") === "html") {
     ctx.type = "html";
-    ctx.body = pages.error(answer);
+    ctx.body = pages.error({ ...answer, during: providerFlowOf(ctx.path) });
   } else {
     ctx.body = { error: answer.error, error_description: answer.description };
   }

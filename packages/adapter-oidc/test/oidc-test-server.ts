@@ -101,8 +101,8 @@ const escapeHTML = (value: string) =>
 
 /** Pages that show what they were given, so tests can read it back. */
 export const testPages: ProviderPages = {
-  error: ({ error, description }) =>
-    `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p>`,
+  error: ({ error, description, during }) =>
+    `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p><p id="during">${during}</p>`,
   logoutConfirm: ({ formHTML, formId, clientName }) =>
     `<!doctype html><title>Sign out</title><p>${escapeHTML(clientName ?? "")}</p>${formHTML}<button form="${formId}" name="logout" value="yes">Sign out</button>`,
   logoutDone: ({ clientName }) =>

@@ -412,7 +412,10 @@ describe("client authentication", () => {
       );
       expect(locationOf(response)).toBeNull();
       expect(response.status).toBe(400);
-      expect(await response.text()).toContain('id="error">invalid_request<');
+      const html = await response.text();
+      expect(html).toContain('id="error">invalid_request<');
+      // Refused while signing out: the page says so in those words (provider-pages.ts).
+      expect(html).toContain('id="during">sign-out<');
     });
   }
 

@@ -41,9 +41,38 @@ describe("the provider's pages", () => {
   });
 
   it("renders errors, logout and device results without the library's internals", () => {
-    expect(pages.error({ error: "invalid_redirect_uri", description: "<img src=x>" })).toContain(
-      "The app asked to return to an address it has not registered. (&lt;img src=x&gt;)",
+    const signIn = pages.error({
+      error: "invalid_redirect_uri",
+      description: "<img src=x>",
+      during: "sign-in",
+    });
+    expect(signIn).toContain("This sign-in cannot continue");
+    expect(signIn).toContain(
+      "The app asked to return to an address it has not registered. (&lt;img src=x&gt;) Go back to the app you came from",
     );
+    // A refused sign-out is said as one, in a person's words, with the way to check and sign out.
+    const reused = pages.error({
+      error: "invalid_request",
+      description: "could not find logout details",
+      during: "sign-out",
+    });
+    expect(reused).toContain("This sign-out cannot continue");
+    expect(reused).toContain(
+      "This sign-out page was already used, or has expired. You may still be signed in",
+    );
+    expect(reused).toContain('<a href="/account">Your account</a>');
+    expect(reused).not.toContain("sign-in");
+    expect(reused).not.toContain("logout details");
+    expect(
+      pages.error({
+        error: "invalid_request",
+        description: "post_logout_redirect_uri not registered",
+        during: "sign-out",
+      }),
+    ).toContain("The app asked to return to an address it has not registered.");
+    const device = pages.error({ error: "server_error", description: null, during: "device" });
+    expect(device).toContain("This device cannot be connected");
+    expect(device).toContain("Start again on your device.");
     expect(pages.logoutDone({ clientName: null })).toContain("You signed out.");
     // Named only after "sign out of the app only": the person is still signed in here.
     const appOnly = pages.logoutDone({ clientName: "Notes <app>" });

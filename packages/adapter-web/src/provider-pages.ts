@@ -18,6 +18,13 @@ const errorMessages: Readonly<Record<string, string>> = {
   temporarily_unavailable: "The service is busy right now.",
 };
 
+/** The library's refusals of a sign-out (its descriptions), in words a person can act on. */
+const signOutMessages: Readonly<Record<string, string>> = {
+  "post_logout_redirect_uri not registered": "The app asked to return to an address it has not registered.",
+  "could not find logout details": "This sign-out page was already used, or has expired.",
+  "xsrf token invalid": "This sign-out page was already used, or has expired.",
+};
+
 /**
  * The provider's own pages (its errors, RP-initiated logout, the device flow) in the hosted pages'
  * look, for adapter-oidc's `renderError`, `logoutSource`, `postLogoutSuccessSource` and device
@@ -30,14 +37,21 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
   const notice = (title: string, message: string) =>
     views.page("notice", { title, message, status: false, link: null });
   return {
-    error: ({ error, description }) =>
+    error: ({ error, description, during }) =>
       // Never a redirect, never the library's details beyond its code and description.
-      views.page("notice", {
-        title: "This sign-in cannot continue",
-        message: `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`} Go back to the app you came from and try again.`,
-        status: false,
-        link: null,
-      }),
+      during === "sign-out"
+        ? views.page("notice", {
+            title: "This sign-out cannot continue",
+            message: `${signOutMessages[description ?? ""] ?? errorMessages[error] ?? "The request could not be completed."} You may still be signed in: your account page says so, and signs you out.`,
+            status: false,
+            link: { href: "/account", text: "Your account" },
+          })
+        : views.page("notice", {
+            title: during === "device" ? "This device cannot be connected" : "This sign-in cannot continue",
+            message: `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`} ${during === "device" ? "Start again on your device." : "Go back to the app you came from and try again."}`,
+            status: false,
+            link: null,
+          }),
     logoutConfirm: ({ formHTML, formId, clientName }) =>
       views.page("logout-confirm", { title: "Sign out", formHTML, formId, clientName }),
     // The library names the app on this page only when the person signed out of that app alone
