@@ -128,17 +128,30 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       // The authorization and logout endpoints take GET only (ADR 0042): say so the protocol's way.
       ctx.status = 405;
       ctx.set("allow", "GET, HEAD");
-      ctx.body = {
-        error: "invalid_request",
-        error_description: `${ctx.path} takes GET; send the parameters in the query, or push them first (${oidcRoutes.pushed_authorization_request}, RFC 9126)`,
-      };
+      const description =
+        ctx.path === oidcRoutes.end_session
+          ? `${ctx.path} takes GET; send the parameters in the query`
+          : `${ctx.path} takes GET; send the parameters in the query, or push them first (${oidcRoutes.pushed_authorization_request}, RFC 9126)`;
+      ctx.body = wantsPage(ctx as KoaContextWithOIDC)
+        ? options.pages.error({ error: "invalid_request", description, during: providerFlowOf(ctx.path) })
+        : { error: "invalid_request", error_description: description };
+      if (typeof ctx.body === "string") ctx.type = "html";
       return;
     }
     if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
       // A path or method the library does not serve (GET /oidc/token, /oidc/nope): the contract's
-      // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found".
+      // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found". A
+      // browser gets a page: a reload of the sign-out's confirmation (a GET of its POST-only
+      // address) reads as the used sign-out page it is.
       ctx.status = 404;
-      ctx.body = { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` };
+      ctx.body = wantsPage(ctx as KoaContextWithOIDC)
+        ? options.pages.error({
+            error: "invalid_request",
+            description: ctx.path.startsWith(oidcRoutes.end_session) ? "could not find logout details" : null,
+            during: providerFlowOf(ctx.path),
+          })
+        : { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` };
+      if (typeof ctx.body === "string") ctx.type = "html";
       return;
     }
     const outage = outageOf(ctx as KoaContextWithOIDC);
@@ -212,6 +225,11 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
   }
 }
 
+/** Whether the request came from a person's browser (it prefers HTML): it gets a page, not JSON. */
+function wantsPage(ctx: KoaContextWithOIDC): boolean {
+  return ctx.accepts("json", "html") === "html";
+}
+
 /**
  * Whether the library refused a request (a 4xx it already rendered) and only then failed to save a
  * session it had begun for it and never stored: a form posted without the session cookie (the
@@ -243,7 +261,7 @@ function answerFailure(ctx: KoaContextWithOIDC, error: unknown, pages: ProviderP
     : { error: "server_error", description: "oops! something went wrong" };
   ctx.status = outage ? 503 : 500;
   if (outage) ctx.set("retry-after", String(retryAfterSecondsOf(error)));
-  if (ctx.accepts("json", "html") === "html") {
+  if (wantsPage(ctx)) {
     ctx.type = "html";
     ctx.body = pages.error({ ...answer, during: providerFlowOf(ctx.path) });
   } else {

@@ -546,10 +546,32 @@ describe("a path or method the provider does not serve", () => {
       expect(response.headers.get("allow")).toBe("GET, HEAD");
       expect(await response.json()).toEqual({
         error: "invalid_request",
-        error_description: `${path} takes GET; send the parameters in the query, or push them first (/oidc/request, RFC 9126)`,
+        error_description:
+          path === "/oidc/auth"
+            ? `${path} takes GET; send the parameters in the query, or push them first (/oidc/request, RFC 9126)`
+            : `${path} takes GET; send the parameters in the query`,
       });
     },
   );
+
+  it.each([
+    ["POST", "/oidc/auth", 405, "sign-in"],
+    ["POST", "/oidc/session/end", 405, "sign-out"],
+    // A reload of the sign-out's confirmation, after it answered: a used sign-out page.
+    ["GET", "/oidc/session/end/confirm", 404, "sign-out"],
+    ["GET", "/oidc/nope", 404, "sign-in"],
+  ] as const)("%s %s from a browser: %i as a page, not JSON", async (method, path, status, during) => {
+    const response = await fetch(`${server().issuer}${path}`, {
+      method,
+      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+    });
+    expect(response.status).toBe(status);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await response.text();
+    expect(html).toContain('id="error">invalid_request<');
+    expect(html).toContain(`id="during">${during}<`);
+    if (path === "/oidc/session/end/confirm") expect(html).toContain("could not find logout details");
+  });
 
   it("a route it serves still answers in the protocol's own shape (userinfo without a token)", async () => {
     const response = await fetch(`${server().issuer}/oidc/me`);
