@@ -177,6 +177,44 @@ describe("PATCH /api/v1/apps/:clientId", () => {
     expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: "Printer 2" });
   });
 
+  it("taking a scope away ends every grant and token of the app; adding one or renaming keeps them", async () => {
+    const { app: created } = await registerApp();
+    const grace = await registerUser(app, otherRegistration);
+    const authorize = async () => {
+      await deps.appAuthorizations.recordAuthorization({
+        userId: grace.user.id as UserId,
+        clientId: created.clientId,
+        grantId: "grant-1",
+        scopes: ["openid", "user:read"],
+        now: deps.clock.now(),
+      });
+      await deps.oidcModels.upsert({
+        model: "RefreshToken",
+        id: "rt-1",
+        payload: {
+          accountId: grace.user.id,
+          clientId: created.clientId,
+          grantId: "grant-1",
+          scope: "openid user:read",
+        },
+        expiresAt: null,
+      });
+    };
+    const granted = async () => ({
+      authorizations: (await deps.appAuthorizations.listAuthorizedApps(grace.user.id as UserId)).length,
+      token:
+        (await deps.oidcModels.find({ model: "RefreshToken", id: "rt-1", now: deps.clock.now() })) !== null,
+    });
+    const patch = async (body: Record<string, unknown>) =>
+      expect((await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, body)).statusCode).toBe(200);
+    await authorize();
+
+    await patch({ name: "Renamed", allowedScopes: [...registration.allowedScopes, "email"] });
+    expect(await granted()).toEqual({ authorizations: 1, token: true });
+    await patch({ allowedScopes: ["openid", "email"] });
+    expect(await granted()).toEqual({ authorizations: 0, token: false });
+  });
+
   it("refuses invalid settings, a type change, an empty body and one of only unknown fields with VALIDATION_ERROR 400", async () => {
     const { app: created } = await registerApp();
     for (const body of [

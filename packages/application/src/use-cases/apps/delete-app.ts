@@ -1,6 +1,7 @@
 import { ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { endEveryGrantOf } from "./end-every-grant.ts";
 import { appNotFound } from "./present-app.ts";
 
 /**
@@ -17,7 +18,6 @@ export async function deleteApp(
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   if (!(await deps.apps.deleteApp({ clientId: app.clientId, ownerId: app.ownerId }))) return appNotFound;
-  await deps.appAuthorizations.deleteAuthorizationsOfClient(app.clientId);
-  await deps.oidcModels.revokeByClient(app.clientId);
+  await endEveryGrantOf(deps, app.clientId);
   return ok(undefined);
 }

@@ -8,13 +8,15 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { endEveryGrantOf } from "./end-every-grant.ts";
 import { appNotFound, type OwnedApp, presentApp } from "./present-app.ts";
 
 /**
  * Changes some of the user's app's settings (PATCH /apps/:clientId): the given fields over the
  * current ones, validated as a whole. A sensitive change (ADR 0020): a new redirect URI decides where
  * every user's authorization codes go, so a stolen access token alone must not do it. The client
- * type is fixed at registration (a confidential client's secret would otherwise dangle).
+ * type is fixed at registration (a confidential client's secret would otherwise dangle). Taking a
+ * scope away ends every person's grant of the app, which they then give again.
  */
 export async function updateApp(
   deps: Dependencies,
@@ -46,5 +48,10 @@ export async function updateApp(
     now,
   });
   if (!updated) return appNotFound;
+  // A scope taken away is taken from everyone now: tokens and remembered consents that hold it end,
+  // rather than refresh on with it (a refresh keeps its grant's scopes).
+  if (app.allowedScopes.some((scope) => !settings.value.allowedScopes.includes(scope))) {
+    await endEveryGrantOf(deps, app.clientId);
+  }
   return ok(presentApp({ ...app, ...settings.value, updatedAt: now }));
 }
