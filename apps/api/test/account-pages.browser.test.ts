@@ -103,10 +103,21 @@ describe("the mailed links in a real browser", () => {
     expect((me.json.data.user as { emailVerified: boolean }).emailVerified).toBe(true);
   });
 
-  it("the same verification link opened again says it no longer works, and where to get a new one", async () => {
+  it("the same verification link opened again says the address was already verified, and leads to sign in", async () => {
     const mail = await newestMail("browser@example.com", /verify/i, 0);
     const page = await browser.newPage();
     await page.goto(linkIn(mail.text, "verify-email"));
+    await page.getByRole("button", { name: "Verify my address" }).click();
+    await page.getByRole("status").first().waitFor({ timeout: 10_000 });
+    expect(await page.textContent("main")).toContain("Your email address was already verified.");
+    await page.getByRole("link", { name: "Sign in", exact: true }).click();
+    await page.waitForURL(/\/account\/sign-in/);
+    await page.close();
+  });
+
+  it("a link that never worked (a made-up token) says so, and where to get a new one", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${baseURL}/verify-email#token=00000000-0000-7000-8000-0000000fffff.${"A".repeat(43)}`);
     await page.getByRole("button", { name: "Verify my address" }).click();
     await page.getByRole("alert").waitFor({ timeout: 10_000 });
     expect(await page.getByRole("alert").textContent()).toMatch(/invalid|expired|used/i);

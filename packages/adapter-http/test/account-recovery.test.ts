@@ -66,17 +66,28 @@ describe("POST /api/v1/auth/verify-email", () => {
     const response = await post(app, "/auth/verify-email", { token: lastMailToken(deps) });
 
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toStrictEqual({ success: true, data: { emailVerified: true } });
+    expect(response.json()).toStrictEqual({
+      success: true,
+      data: { emailVerified: true, alreadyVerified: false },
+    });
     expect((await getMe(app, registered.accessToken)).json().data.user.emailVerified).toBe(true);
   });
 
-  it("answers INVALID_VERIFICATION_TOKEN 400 to the same token a second time", async () => {
+  it("answers the same token a second time with 200 and alreadyVerified, changing nothing", async () => {
     const { app, deps } = await start();
     await registerUser(app);
     const token = lastMailToken(deps);
     await post(app, "/auth/verify-email", { token });
+    const events = deps.securityEvents.all().length;
 
-    expectError(await post(app, "/auth/verify-email", { token }), "INVALID_VERIFICATION_TOKEN", 400);
+    const again = await post(app, "/auth/verify-email", { token });
+
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toStrictEqual({
+      success: true,
+      data: { emailVerified: true, alreadyVerified: true },
+    });
+    expect(deps.securityEvents.all()).toHaveLength(events);
   });
 
   it("answers INVALID_VERIFICATION_TOKEN 400 to a token 24 hours old", async () => {

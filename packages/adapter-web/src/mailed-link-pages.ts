@@ -1,5 +1,5 @@
 import type { UseCases } from "@superoauth/application";
-import type { ErrorCode, Result } from "@superoauth/domain";
+import { type ErrorCode, ok, type Result } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "./client.ts";
 import type { CookieSettings } from "./cookies.ts";
@@ -52,13 +52,13 @@ interface OneStepLink {
   readonly title: string;
   readonly lead: string;
   readonly button: string;
-  readonly done: string;
   /** Where to ask for a new link when this one did not work. */
   readonly more: { readonly href: string; readonly text: string };
+  /** Uses the link; answers what the page then says. */
   use(
     useCases: UseCases,
     input: { token: string; request: FastifyRequest },
-  ): Promise<Result<unknown, ErrorCode>>;
+  ): Promise<Result<string, ErrorCode>>;
 }
 
 const verifyEmail: OneStepLink = {
@@ -66,9 +66,17 @@ const verifyEmail: OneStepLink = {
   title: "Verify your email address",
   lead: "Press the button to verify the address this link was sent to.",
   button: "Verify my address",
-  done: "Your email address is verified. You can sign in with it now.",
   more: { href: "/resend-verification", text: "Need a new link? Ask for one" },
-  use: (useCases, { token, request }) => useCases.verifyEmail({ token, client: clientOf(request) }),
+  use: async (useCases, { token, request }) => {
+    const verified = await useCases.verifyEmail({ token, client: clientOf(request) });
+    if (!verified.ok) return verified;
+    // A link followed again says so, rather than that it failed.
+    return ok(
+      verified.value.alreadyVerified
+        ? "Your email address was already verified. You can sign in with it."
+        : "Your email address is verified. You can sign in with it now.",
+    );
+  },
 };
 
 const confirmEmail: OneStepLink = {
@@ -76,9 +84,12 @@ const confirmEmail: OneStepLink = {
   title: "Confirm your new email address",
   lead: "Press the button to make the address this link was sent to your account's address.",
   button: "Use this address",
-  done: "Your account now uses this email address. Sign in with it from now on.",
   more: { href: "/account/profile", text: "Need a new link? Ask again from your profile" },
-  use: (useCases, { token, request }) => useCases.confirmEmailChange({ token, client: clientOf(request) }),
+  use: async (useCases, { token, request }) => {
+    const confirmed = await useCases.confirmEmailChange({ token, client: clientOf(request) });
+    if (!confirmed.ok) return confirmed;
+    return ok("Your account now uses this email address. Sign in with it from now on.");
+  },
 };
 
 /**
@@ -147,7 +158,12 @@ function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases,
       return send(request, reply, { error: failure.message, status: failure.status });
     }
     return kit.sendPage(reply, {
-      html: kit.views.page("notice", { title: link.title, message: link.done, status: true, link: signIn }),
+      html: kit.views.page("notice", {
+        title: link.title,
+        message: result.value,
+        status: true,
+        link: signIn,
+      }),
     });
   });
 }

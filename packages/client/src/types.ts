@@ -291,6 +291,8 @@ export interface Reauthenticated {
 
 export interface EmailVerified {
   readonly emailVerified: true;
+  /** The link had been used before (or a newer one since) and the address was already verified: nothing changed. */
+  readonly alreadyVerified: boolean;
 }
 
 export interface PasswordReset {

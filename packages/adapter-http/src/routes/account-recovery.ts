@@ -40,7 +40,15 @@ export async function accountRecoveryRoutes(
       schema: {
         body: Type.Object({ token: boundedString(512) }),
         response: {
-          200: successEnvelope(Type.Object({ emailVerified: Type.Literal(true) })),
+          200: successEnvelope(
+            Type.Object({
+              emailVerified: Type.Literal(true),
+              alreadyVerified: Type.Boolean({
+                description:
+                  "true when the link had been used before (or a newer one since) and the address was already verified; nothing changed",
+              }),
+            }),
+          ),
           ...errorsOf(...bodyErrors, "INVALID_VERIFICATION_TOKEN"),
         },
       },
@@ -48,7 +56,10 @@ export async function accountRecoveryRoutes(
     async (request, reply) => {
       const result = await useCases.verifyEmail({ token: request.body.token, client: clientOf(request) });
       if (!result.ok) return sendFailure(reply, result);
-      return reply.send({ success: true, data: { emailVerified: true } });
+      return reply.send({
+        success: true,
+        data: { emailVerified: true, alreadyVerified: result.value.alreadyVerified },
+      });
     },
   );
 

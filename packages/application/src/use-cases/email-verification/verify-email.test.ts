@@ -42,7 +42,10 @@ describe("verifyEmail", () => {
     const { deps, account, token } = await registered();
     const strangers = { provider: "github" as const, subject: "stranger-7" };
     await linkIdentity(deps, { ...strangers, userId: account.user.id });
-    expect(await verifyEmail(deps, { token, client })).toEqual({ ok: true, value: undefined });
+    expect(await verifyEmail(deps, { token, client })).toEqual({
+      ok: true,
+      value: { alreadyVerified: false },
+    });
     expect(await deps.linkedProviders.findLinkedProvider(strangers)).toBeNull();
     expect(deps.securityEvents.all()).toContainEqual(
       expect.objectContaining({
@@ -71,7 +74,10 @@ describe("verifyEmail", () => {
 
   it("marks the address verified and records email_verified", async () => {
     const { deps, account, token } = await registered();
-    expect(await verifyEmail(deps, { token, client })).toEqual({ ok: true, value: undefined });
+    expect(await verifyEmail(deps, { token, client })).toEqual({
+      ok: true,
+      value: { alreadyVerified: false },
+    });
     expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(true);
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("email_verified");
   });
@@ -92,14 +98,21 @@ describe("verifyEmail", () => {
     expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(false);
   });
 
-  it("refuses a token used once already", async () => {
+  it("answers a link followed again with alreadyVerified, and changes and records nothing", async () => {
     const { deps, token } = await registered();
     await verifyEmail(deps, { token });
-    expect(await verifyEmail(deps, { token })).toMatchObject({
+    deps.clock.advance(25 * hour);
+    expect(await verifyEmail(deps, { token })).toEqual({ ok: true, value: { alreadyVerified: true } });
+    expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toHaveLength(1);
+  });
+
+  it("refuses a used link with a wrong secret as any bad link: holding the id tells nothing", async () => {
+    const { deps, token } = await registered();
+    await verifyEmail(deps, { token });
+    expect(await verifyEmail(deps, { token: `${token.split(".")[0]}.${"A".repeat(43)}` })).toMatchObject({
       ok: false,
       error: "INVALID_VERIFICATION_TOKEN",
     });
-    expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toHaveLength(1);
   });
 
   it("of two concurrent uses of one token exactly one succeeds", async () => {
@@ -133,6 +146,8 @@ describe("verifyEmail", () => {
       error: "INVALID_VERIFICATION_TOKEN",
     });
     expect((await verifyEmail(deps, { token: second })).ok).toBe(true);
+    // Once the address is verified, the older link says so too.
+    expect(await verifyEmail(deps, { token: first })).toEqual({ ok: true, value: { alreadyVerified: true } });
   });
 });
 

@@ -3,7 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlinkUnprovenProviders } from "../social/steps/unlink-unproven-providers.ts";
-import { findUsableEmailToken } from "./steps/mail-token.ts";
+import { findPresentedEmailToken, findUsableEmailToken } from "./steps/mail-token.ts";
 
 const invalid = err(
   "INVALID_VERIFICATION_TOKEN",
@@ -14,14 +14,19 @@ const invalid = err(
  * Marks an address verified with the token from its verification mail. A token
  * works once; using it also ends any older verification links of the account. The first proof
  * of the address also unlinks the providers linked before it (unlinkUnprovenProviders).
+ *
+ * A verification link of an address already verified (the link followed twice, or an older one
+ * after a newer one) answers `alreadyVerified` rather than "invalid": its holder learns nothing
+ * new, and a person who clicks twice is not told something went wrong. It changes nothing.
  */
 export async function verifyEmail(
   deps: Dependencies,
   input: { token: string; client?: ClientInfo },
-): Promise<Result<void, "INVALID_VERIFICATION_TOKEN">> {
+): Promise<Result<{ alreadyVerified: boolean }, "INVALID_VERIFICATION_TOKEN">> {
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "verify_email", now });
-  if (token === null) return invalid;
+  if (token === null)
+    return (await isLinkOfVerifiedAddress(deps, input.token)) ? ok({ alreadyVerified: true }) : invalid;
   const user = await deps.users.findUserById(token.userId);
   if (user === null) return invalid;
   // The conditional update decides: of two concurrent uses exactly one gets here.
@@ -38,5 +43,13 @@ export async function verifyEmail(
   await deps.users.markEmailVerified({ userId: user.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "verify_email", now });
   await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });
-  return ok(undefined);
+  return ok({ alreadyVerified: false });
+}
+
+/** Whether a presented verification token, spent or expired, belongs to an account whose address is verified. */
+async function isLinkOfVerifiedAddress(deps: Dependencies, presented: string): Promise<boolean> {
+  const token = await findPresentedEmailToken(deps, presented);
+  if (token === null || token.purpose !== "verify_email") return false;
+  const user = await deps.users.findUserById(token.userId);
+  return user?.emailVerified === true;
 }

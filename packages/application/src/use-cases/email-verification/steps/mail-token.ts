@@ -78,10 +78,24 @@ export async function findUsableEmailToken(
   deps: Pick<Dependencies, "secretHasher" | "emailTokens">,
   input: { presented: string; purpose: EmailTokenPurpose; now: Date },
 ): Promise<EmailToken | null> {
-  const parsed = parseEmailToken(input.presented);
+  const token = await findPresentedEmailToken(deps, input.presented);
+  if (token === null) return null;
+  return checkEmailTokenUsable({ token, purpose: input.purpose, now: input.now }) === "usable" ? token : null;
+}
+
+/**
+ * The stored token a presented one names, if its secret matches (in constant time), used, expired
+ * or not: whoever presents it holds the mailed link.
+ */
+export async function findPresentedEmailToken(
+  deps: Pick<Dependencies, "secretHasher" | "emailTokens">,
+  presented: string,
+): Promise<EmailToken | null> {
+  const parsed = parseEmailToken(presented);
   if (parsed === null) return null;
   const token = await deps.emailTokens.findEmailToken(parsed.id);
   if (token === null) return null;
-  if (!deps.secretHasher.secretMatchesHash({ secret: parsed.secret, hash: token.secretHash })) return null;
-  return checkEmailTokenUsable({ token, purpose: input.purpose, now: input.now }) === "usable" ? token : null;
+  return deps.secretHasher.secretMatchesHash({ secret: parsed.secret, hash: token.secretHash })
+    ? token
+    : null;
 }
