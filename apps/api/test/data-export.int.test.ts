@@ -330,6 +330,34 @@ describe("data export", () => {
     }
   });
 
+  it("deleting the account deletes its export jobs and their archive files", async () => {
+    const exports = join(directory, "exports");
+    // This service's worker was stopped by the test before: another instance's works the queue.
+    const next = await composeService(config, undefined, { clock, exportWorker: { pollIntervalMs: 20 } });
+    try {
+      const gone = await register("gone-export@example.com", "gone");
+      const queued = await call("POST", "/user/export", gone.accessToken);
+      expect(queued.statusCode).toBe(202);
+      const id = queued.json().data.exportId as string;
+      await untilReady(id, gone.accessToken);
+      expect((await readdir(exports)).filter((file) => file.startsWith(id))).toHaveLength(1);
+
+      const deleted = await next.app.inject({
+        method: "DELETE",
+        url: "/api/v1/user",
+        headers: { authorization: `Bearer ${gone.accessToken}` },
+      });
+
+      expect(deleted.statusCode, deleted.body).toBe(200);
+      expect((await readdir(exports)).filter((file) => file.startsWith(id))).toEqual([]);
+      expect(
+        await database.db().selectFrom("export_jobs").select("id").where("id", "=", id).execute(),
+      ).toEqual([]);
+    } finally {
+      await next.close();
+    }
+  });
+
   it("removes archives past EXPORT_TTL and answers 410 EXPORT_EXPIRED", async () => {
     const exports = join(directory, "exports");
     expect((await readdir(exports)).length).toBeGreaterThanOrEqual(3);

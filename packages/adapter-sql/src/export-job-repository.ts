@@ -196,9 +196,14 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
     },
 
     async deleteExportJobsOfUser(userId): Promise<readonly string[]> {
-      const rows = await db.selectFrom("export_jobs").select("id").where("user_id", "=", userId).execute();
-      await db.deleteFrom("export_jobs").where("user_id", "=", userId).execute();
-      return rows.map((row) => row.id);
+      const ids = (
+        await db.selectFrom("export_jobs").select("id").where("user_id", "=", userId).execute()
+      ).map((row) => row.id);
+      // The jobs read, and only those: the ids answered are exactly the rows deleted, so the caller
+      // removes each one's archive. A job queued meanwhile goes with the account's row (its foreign
+      // key cascades), before any archive of it can exist.
+      if (ids.length > 0) await db.deleteFrom("export_jobs").where("id", "in", ids).execute();
+      return ids;
     },
 
     async countActiveExportJobs() {

@@ -69,6 +69,56 @@ export function storageContracts(name: string, storage: () => Storage): void {
     ...storage(),
     administration: storage().accountAdministration,
   }));
+  describe(`ThirdPartyGrants: ${name}`, () => {
+    it("revokeGrantsOfUser deletes the user's provider records and app authorizations, and no one else's", async () => {
+      const [owner, ada, grace] = [makeUser(), makeUser(), makeUser()];
+      for (const user of [owner, ada, grace]) await storage().users.insertUser(user);
+      const clientId = `app-${ada.id.slice(-8)}`;
+      await storage().apps.createApp({
+        clientId,
+        ownerId: owner.id,
+        name: "App",
+        logoURL: null,
+        homepageURL: null,
+        redirectURIs: ["https://app.example/cb"],
+        postLogoutRedirectURIs: [],
+        allowedScopes: ["openid"],
+        type: "public",
+        tokenEndpointAuthMethod: "none",
+        secretHash: null,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      });
+      for (const user of [ada, grace]) {
+        await storage().appAuthorizations.recordAuthorization({
+          userId: user.id,
+          clientId,
+          grantId: `grant-${user.id}`,
+          scopes: ["openid"],
+          now: new Date(),
+        });
+        await storage().oidcModels.upsert({
+          model: "Grant",
+          id: `grant-${user.id}`,
+          payload: { accountId: user.id, clientId },
+          expiresAt: null,
+        });
+      }
+
+      await storage().thirdPartyGrants.revokeGrantsOfUser({ userId: ada.id });
+
+      const now = new Date();
+      expect(await storage().appAuthorizations.findAuthorization({ userId: ada.id, clientId })).toBeNull();
+      expect(await storage().oidcModels.find({ model: "Grant", id: `grant-${ada.id}`, now })).toBeNull();
+      expect(
+        await storage().appAuthorizations.findAuthorization({ userId: grace.id, clientId }),
+      ).not.toBeNull();
+      expect(
+        await storage().oidcModels.find({ model: "Grant", id: `grant-${grace.id}`, now }),
+      ).not.toBeNull();
+    });
+  });
+
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
     it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {
       const gone = makeUser();

@@ -73,6 +73,25 @@ export function exportJobRepositoryContract(
       expect(await jobs.findExportJobOfUser({ id: testId(), userId })).toBeNull();
     });
 
+    it("deletes a user's jobs, whatever their status, answers their ids, and leaves no one else's", async () => {
+      const { jobs, users, userId } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      const first = makeJob(userId, { requestedAt: at(0) });
+      await jobs.enqueueExportJob(first);
+      await claimAt(jobs, at(10), "w1");
+      expect(await complete(jobs, first, "w1", at(20))).toBe("completed");
+      const second = makeJob(userId, { requestedAt: at(30) });
+      await jobs.enqueueExportJob(second);
+      const theirs = makeJob(other.id, { requestedAt: at(40) });
+      await jobs.enqueueExportJob(theirs);
+
+      expect([...(await jobs.deleteExportJobsOfUser(userId))].sort()).toEqual([first.id, second.id].sort());
+      expect(await jobs.listExportJobsOfUser({ userId, limit: 10 })).toEqual([]);
+      expect(await jobs.findExportJobOfUser({ id: theirs.id, userId: other.id })).toEqual(theirs);
+      expect(await jobs.deleteExportJobsOfUser(userId)).toEqual([]);
+    });
+
     it("lists a user's jobs newest first, whatever their status, at most as many as asked, and no one else's", async () => {
       const { jobs, users, userId } = await withUser();
       const other = makeUser();
