@@ -234,8 +234,6 @@ export const environmentVariables = {
   }),
 };
 
-export type EnvironmentVariable = keyof typeof environmentVariables;
-
 export interface Config {
   readonly environment: "development" | "production" | "test";
   readonly host: string;

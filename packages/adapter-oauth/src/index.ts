@@ -7,11 +7,7 @@ import type { OAuthClientSettings } from "./provider-settings.ts";
 import { createTwitchGateway } from "./twitch.ts";
 import type { OAuthLogger } from "./upstream.ts";
 
-export { createDiscordGateway } from "./discord.ts";
-export { createGitHubGateway } from "./github.ts";
-export { createGoogleGateway } from "./google.ts";
 export type { OAuthClientSettings } from "./provider-settings.ts";
-export { createTwitchGateway } from "./twitch.ts";
 export type { OAuthLogger, UpstreamOptions } from "./upstream.ts";
 
 const factories = {

@@ -18,7 +18,7 @@ export function buildMailLink(input: { appURL: string; purpose: EmailTokenPurpos
   return `${trimSlashes(input.appURL)}/${linkPaths[input.purpose]}#token=${input.token}`;
 }
 
-/** The page each kind of mailed link opens (served by adapter-http's pages). */
+/** The page each kind of mailed link opens (served by adapter-web's mailed-link pages, ADR 0039). */
 const linkPaths: Record<EmailTokenPurpose, string> = {
   verify_email: "verify-email",
   reset_password: "reset-password",

@@ -3,7 +3,8 @@ import { createSecureRandomSource, createSHA256SecretHasher } from "@superoauth/
 import { openStorage } from "@superoauth/adapter-sql";
 import { createAdmin } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
-import { loadConfigOrExit, maskURL } from "./load-config.ts";
+import { maskURLCredentials } from "../redact.ts";
+import { loadConfigOrExit } from "./load-config.ts";
 
 // `pnpm admin:create --email <address>`: makes the account with this address an admin, or creates
 // one (address verified, no password) and prints a one-time link to set its password (docs/admin.md).
@@ -62,7 +63,7 @@ try {
     }
   }
 } catch (error) {
-  console.error(`Could not create the admin in ${maskURL(config.databaseURL)}.`);
+  console.error(`Could not create the admin in ${maskURLCredentials(config.databaseURL)}.`);
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {

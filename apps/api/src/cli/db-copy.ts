@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { copyStorage, openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem, messageWithCauses } from "../database-problem.ts";
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "../database-url.ts";
-import { maskURL } from "./load-config.ts";
+import { maskURLCredentials } from "../redact.ts";
 
 // Copies every row of one database into another, empty one (SQLite to MySQL to move to production;
 // MySQL to SQLite for a backup or a development copy). Exit 0 copied, 1 failed while copying,
@@ -50,7 +50,9 @@ if (fromURL === "" || toURL === "") {
 const source = readLocation("source", fromURL);
 const target = readLocation("target", toURL);
 if (sameDatabase(source.location, target.location)) {
-  refuse(`The source and the target are the same database (${maskURL(fromURL)}): name another target.`);
+  refuse(
+    `The source and the target are the same database (${maskURLCredentials(fromURL)}): name another target.`,
+  );
 }
 if (source.location.kind === "sqlite" && !existsSync(source.location.file)) {
   refuse(`Cannot open the source: there is no SQLite file at ${source.location.file}.`);
@@ -74,7 +76,7 @@ try {
     from,
     to,
     onProgress: ({ table, rows }) => {
-      if (!started) console.log(`Copying ${maskURL(fromURL)} to ${maskURL(toURL)}:`);
+      if (!started) console.log(`Copying ${maskURLCredentials(fromURL)} to ${maskURLCredentials(toURL)}:`);
       started = true;
       console.log(`  ${table.padEnd(26)} ${String(rows).padStart(9)}`);
     },
@@ -105,7 +107,7 @@ async function closeBoth(): Promise<void> {
 }
 
 function unmigratedSource(pending: number): string {
-  return `The source has ${pending} pending migration(s): run pnpm db:migrate with DATABASE_URL=${maskURL(fromURL)} first.`;
+  return `The source has ${pending} pending migration(s): run pnpm db:migrate with DATABASE_URL=${maskURLCredentials(fromURL)} first.`;
 }
 
 /** Runs the first query on one side, refusing (exit 2) with which side and why when it fails. */
@@ -114,13 +116,13 @@ async function opened<T>(side: "source" | "target", first: () => Promise<T>, url
     return await first();
   } catch (error) {
     await closeBoth();
-    refuse(`Cannot open the ${side} ${maskURL(url)}: ${describeDatabaseProblem(error, url)}`);
+    refuse(`Cannot open the ${side} ${maskURLCredentials(url)}: ${describeDatabaseProblem(error, url)}`);
   }
 }
 
 function readLocation(side: "source" | "target", given: string): { location: DatabaseLocation; url: string } {
   const reading = parseDatabaseURL(given);
-  if ("problem" in reading) refuse(`The ${side} URL ${maskURL(given)} ${reading.problem}.`);
+  if ("problem" in reading) refuse(`The ${side} URL ${maskURLCredentials(given)} ${reading.problem}.`);
   if (reading.value.kind === "sqlite-memory") {
     refuse(`The ${side} cannot be sqlite::memory:, which lives only as long as one process.`);
   }

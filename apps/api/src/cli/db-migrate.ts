@@ -1,10 +1,11 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
-import { loadConfigOrExit, maskURL } from "./load-config.ts";
+import { maskURLCredentials } from "../redact.ts";
+import { loadConfigOrExit } from "./load-config.ts";
 
 // Creates the configured database if missing and applies every pending migration; exits 1 on failure.
 const config = loadConfigOrExit();
-const shownURL = maskURL(config.databaseURL);
+const shownURL = maskURLCredentials(config.databaseURL);
 // The storage migrates without a query timeout: a migration's DDL may rightly run for minutes.
 const storage = await openStorage({ url: config.databaseURL });
 try {

@@ -1,6 +1,7 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
-import { loadConfigOrExit, maskURL, sqliteFileNotCreated } from "./load-config.ts";
+import { maskURLCredentials } from "../redact.ts";
+import { loadConfigOrExit, sqliteFileNotCreated } from "./load-config.ts";
 
 // Reports whether the configured database answers, what it is (server or library version, database
 // or file) and which migrations it has; exits 1 unless it answers.
@@ -8,13 +9,13 @@ const config = loadConfigOrExit();
 // Opening a SQLite file that is not there would create it (and its folders): a status only looks.
 const notCreated = sqliteFileNotCreated(config);
 if (notCreated !== null) {
-  console.error(`Database ${maskURL(config.databaseURL)} is not usable.\n${notCreated}.`);
+  console.error(`Database ${maskURLCredentials(config.databaseURL)} is not usable.\n${notCreated}.`);
   process.exit(1);
 }
 const storage = await openStorage({ url: config.databaseURL });
 try {
   await storage.ping();
-  console.log(`Connected to ${maskURL(config.databaseURL)}.`);
+  console.log(`Connected to ${maskURLCredentials(config.databaseURL)}.`);
   const { dialect, version, location } = await storage.describe();
   console.log(
     dialect === "mysql"
@@ -28,7 +29,7 @@ try {
     pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
   );
 } catch (error) {
-  console.error(`Database ${maskURL(config.databaseURL)} is not usable.`);
+  console.error(`Database ${maskURLCredentials(config.databaseURL)} is not usable.`);
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {

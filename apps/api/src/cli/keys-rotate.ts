@@ -2,8 +2,9 @@ import { parseArgs } from "node:util";
 import { openStorage } from "@superoauth/adapter-sql";
 import { rotateSigningKeys } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
+import { maskURLCredentials } from "../redact.ts";
 import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
-import { loadConfigOrExit, maskURL } from "./load-config.ts";
+import { loadConfigOrExit } from "./load-config.ts";
 
 // pnpm keys:rotate [--remove <kid>]: adds new signing keys (ES256 and RS256) and retires the ones
 // they replace, which keep verifying until every token they signed has expired; with --remove,
@@ -47,7 +48,7 @@ try {
     process.exitCode = 1;
   } else {
     const { added, retired, removed, expiredRemoved } = rotation.value;
-    const lines = [`Signing keys of ${maskURL(config.databaseURL)}:`];
+    const lines = [`Signing keys of ${maskURLCredentials(config.databaseURL)}:`];
     for (const key of added) lines.push(`  + ${key.algorithm} ${key.kid} signs from now on`);
     for (const key of retired)
       lines.push(`  ~ ${key.kid} retired: verifies until ${key.expiresAt.toISOString()}`);
@@ -59,7 +60,7 @@ try {
     console.log(lines.join("\n"));
   }
 } catch (error) {
-  console.error(`Rotating the signing keys of ${maskURL(config.databaseURL)} failed.`);
+  console.error(`Rotating the signing keys of ${maskURLCredentials(config.databaseURL)} failed.`);
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {

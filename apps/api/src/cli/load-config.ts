@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { type Config, loadDotEnvFiles, type ParseOptions, parseConfig } from "../config.ts";
-import { maskURLCredentials } from "../redact.ts";
 
 /** Loads configuration for a CLI command, or prints the problems and exits 1. */
 export function loadConfigOrExit(options: ParseOptions = {}): Config {
@@ -13,11 +12,6 @@ export function loadConfigOrExit(options: ParseOptions = {}): Config {
     process.exit(1);
   }
   return parsed.config;
-}
-
-/** The database URL with any password masked, for printing. */
-export function maskURL(url: string): string {
-  return maskURLCredentials(url);
 }
 
 /**

@@ -2,7 +2,8 @@ import { createAESGCMSecretCipher } from "@superoauth/adapter-crypto";
 import { openStorage } from "@superoauth/adapter-sql";
 import { reencryptTwoFactorSecrets } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
-import { loadConfigOrExit, maskURL } from "./load-config.ts";
+import { maskURLCredentials } from "../redact.ts";
+import { loadConfigOrExit } from "./load-config.ts";
 
 // pnpm totp:rekey: after TOTP_ENCRYPTION_KEY changed, re-encrypts every stored TOTP secret under
 // it, reading the old ones with TOTP_ENCRYPTION_KEY_PREVIOUS. Run with the new key and the previous
@@ -31,7 +32,7 @@ try {
     ),
   });
   const lines = [
-    `TOTP secrets of ${maskURL(config.databaseURL)}: ${report.reencrypted} re-encrypted under TOTP_ENCRYPTION_KEY`,
+    `TOTP secrets of ${maskURLCredentials(config.databaseURL)}: ${report.reencrypted} re-encrypted under TOTP_ENCRYPTION_KEY`,
   ];
   if (report.changedMeanwhile > 0)
     lines.push(`  ${report.changedMeanwhile} set up again meanwhile (already under the current key)`);
@@ -51,7 +52,7 @@ try {
     process.exitCode = 1;
   }
 } catch (error) {
-  console.error(`Re-encrypting the TOTP secrets of ${maskURL(config.databaseURL)} failed.`);
+  console.error(`Re-encrypting the TOTP secrets of ${maskURLCredentials(config.databaseURL)} failed.`);
   console.error(describeDatabaseProblem(error, config.databaseURL));
   process.exitCode = 1;
 } finally {
