@@ -7,6 +7,7 @@ import type { CookieSettings } from "./cookies.ts";
 import {
   answerEmailRequest,
   type EmailRequestPlace,
+  passwordResetRequest,
   resendVerificationRequest,
   sendEmailRequestForm,
 } from "./pages/email-requests.ts";
@@ -313,28 +314,29 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return finishSignIn(request, reply, answer.value);
       });
 
-      const resendPlace = (uid: string): EmailRequestPlace => ({
-        action: `/interaction/${encodeURIComponent(uid)}/resend-verification`,
-        back: { href: `/interaction/${encodeURIComponent(uid)}`, text: "Back to sign in" },
-      });
-
-      get("/:uid/resend-verification", async (request, reply) => {
-        const details = await interactionOf(request, reply, "login");
-        if (details === null) return expired(reply);
-        return sendEmailRequestForm(kit, request, reply, {
-          kind: resendVerificationRequest,
-          place: resendPlace(details.uid),
+      // Resending the verification and "forgot password" from an app's sign-in: the same forms as
+      // the account center's, whose way back is this sign-in, so the person returns to the app.
+      for (const [path, kind] of [
+        ["resend-verification", resendVerificationRequest],
+        ["forgot-password", passwordResetRequest],
+      ] as const) {
+        const placeOf = (uid: string): EmailRequestPlace => ({
+          action: `/interaction/${encodeURIComponent(uid)}/${path}`,
+          back: { href: `/interaction/${encodeURIComponent(uid)}`, text: "Back to sign in" },
         });
-      });
 
-      post("/:uid/resend-verification", "email", async (request, reply) => {
-        const details = await interactionOf(request, reply, "login");
-        if (details === null) return expired(reply);
-        return answerEmailRequest(kit, useCases, request, reply, {
-          kind: resendVerificationRequest,
-          place: resendPlace(details.uid),
+        get(`/:uid/${path}`, async (request, reply) => {
+          const details = await interactionOf(request, reply, "login");
+          if (details === null) return expired(reply);
+          return sendEmailRequestForm(kit, request, reply, { kind, place: placeOf(details.uid) });
         });
-      });
+
+        post(`/:uid/${path}`, "email", async (request, reply) => {
+          const details = await interactionOf(request, reply, "login");
+          if (details === null) return expired(reply);
+          return answerEmailRequest(kit, useCases, request, reply, { kind, place: placeOf(details.uid) });
+        });
+      }
 
       post("/:uid/consent", "general", async (request, reply) => {
         const details = await interactionOf(request, reply, "consent");
@@ -414,6 +416,7 @@ function interactionSignInPaths(uid: string) {
     continue: `${base}/continue`,
     another: `${base}?another=1`,
     resend: `${base}/resend-verification`,
+    forgot: `${base}/forgot-password`,
     social: `${base}/social`,
     signUp: `${base}/sign-up`,
     twoFactor: `${base}/two-factor`,

@@ -51,7 +51,7 @@ describe("the sign-in page", () => {
     expect(page.headers["content-security-policy"]).toBe(csp);
     expect(page.body).toContain('<html lang="en">');
     expect(page.body).toContain('<label for="email">');
-    expect(page.body).toContain('href="/forgot-password"');
+    expect(page.body).toContain('href="/interaction/login-1/forgot-password"');
     expect(page.body).toContain('href="/interaction/login-1/resend-verification"');
     expect(page.body).toContain('href="/interaction/login-1/sign-up"');
     expect(csrfTokenIn(page.body)).toMatch(/^[A-Za-z0-9_-]{43}$/);
@@ -259,10 +259,48 @@ describe("CSRF", () => {
       await cookieless.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }),
       403,
     );
-    for (const path of ["two-factor", "continue", "sign-up", "consent", "resend-verification"]) {
+    for (const path of [
+      "two-factor",
+      "continue",
+      "sign-up",
+      "consent",
+      "resend-verification",
+      "forgot-password",
+    ]) {
       expectPage(await browser.post(`/interaction/login-1/${path}`, {}), 403);
     }
     expect(interactions.finished).toEqual([]);
+  });
+});
+
+describe("forgot password from an app's sign-in", () => {
+  it("mails the reset link and leads back to the app's sign-in, not the account center's", async () => {
+    const { browser, deps } = await withAccount();
+    const form = await browser.get("/interaction/login-1/forgot-password");
+    expectPage(form, 200);
+    expect(form.body).toContain('action="/interaction/login-1/forgot-password"');
+    expect(form.body).toContain('<a href="/interaction/login-1">Back to sign in</a>');
+    const mailed = deps.mailer.sent.length;
+
+    const sent = await browser.submit(
+      "/interaction/login-1/forgot-password",
+      "/interaction/login-1/forgot-password",
+      {
+        email: "ada@example.com",
+      },
+    );
+
+    expectPage(sent, 200);
+    expect(sent.body).toContain("Check your email");
+    expect(sent.body).toContain('<a href="/interaction/login-1">Back to sign in</a>');
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent.slice(mailed).map((mail) => mail.subject)).toEqual(["Reset your password"]);
+  });
+
+  it("shows the expired page for a sign-in that is over", async () => {
+    const { browser } = await withAccount();
+    const page = await browser.get("/interaction/gone-1/forgot-password");
+    expect(page.statusCode).toBe(400);
   });
 });
 

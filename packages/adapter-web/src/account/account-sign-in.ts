@@ -43,6 +43,7 @@ export function accountSignIn(
     continue: null,
     another: null,
     resend: "/resend-verification",
+    forgot: "/forgot-password",
   });
 
   const renderSignIn = async (
