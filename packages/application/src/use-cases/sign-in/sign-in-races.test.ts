@@ -100,6 +100,32 @@ describe("a sign-in racing a change that ends every session", () => {
     expect((await verifyTwoFactorLogin(deps, { mfaToken: again.mfaToken, code, client })).ok).toBe(true);
   });
 
+  it("2FA turned off while a right backup code is checked: INVALID_MFA_TOKEN, as when it came first, and no failure recorded", async () => {
+    const { deps, registered, userId, liveSessions, logIn } = await setUp();
+    const { backupCodes } = await enableTwoFactorFor(deps, registered.session);
+    const first = unwrap(await logIn());
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    const before = await liveSessions();
+    // As MySQL interleaves them: the disable commits while the code's hash is verified, so the
+    // code is no longer there to be marked used.
+    const verifyPassword = deps.passwordHasher.verifyPassword.bind(deps.passwordHasher);
+    deps.passwordHasher.verifyPassword = async (input) => {
+      const result = await verifyPassword(input);
+      await deps.twoFactor.deleteTwoFactor(userId);
+      return result;
+    };
+
+    expect(
+      await verifyTwoFactorLogin(deps, {
+        mfaToken: first.mfaToken,
+        backupCode: backupCodes[0] ?? "",
+        client,
+      }),
+    ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
+    expect(await liveSessions()).toEqual(before);
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_failed");
+  });
+
   it("disabled between the code's check and the session: ACCOUNT_DISABLED, and no session opens", async () => {
     const { deps, registered, current, liveSessions, logIn } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, registered.session);

@@ -45,6 +45,15 @@ export async function verifyTwoFactorLogin(
   const { code, backupCode } = input;
   const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
   if (!proved.ok) {
+    // Turned off while the code was checked (its codes deleted under the check, as MySQL lets a
+    // disable commit then): the sign-in cannot complete, as if the disable had come first. No
+    // failure is recorded; the attempt the lockout reserved stays counted.
+    if (
+      proved.error === "INVALID_TWO_FACTOR_CODE" &&
+      (await deps.twoFactor.findTOTPFactor(user.id))?.status !== "enabled"
+    ) {
+      return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+    }
     if (proved.error === "INVALID_TWO_FACTOR_CODE") {
       await recordSecurityEvent(deps, {
         userId: user.id,
