@@ -7,6 +7,9 @@ import { passwordFingerprint } from "./steps/password-fingerprint.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
 
+/** A second step whose sign-in ended meanwhile (account, 2FA or password changed): start again. */
+const cannotComplete = err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
  * first step and a TOTP code or an unused backup code. Wrong codes count toward
@@ -39,7 +42,7 @@ export async function verifyTwoFactorLogin(
     // The account or its 2FA is gone since the first step, or its password changed (a change or a
     // reset ends every sign-in in progress too): start again. Before the code is checked, so a
     // right code is not spent on a sign-in that cannot complete.
-    return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+    return cannotComplete;
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
   const { code, backupCode } = input;
@@ -52,7 +55,7 @@ export async function verifyTwoFactorLogin(
       proved.error === "INVALID_TWO_FACTOR_CODE" &&
       (await deps.twoFactor.findTOTPFactor(user.id))?.status !== "enabled"
     ) {
-      return err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
+      return cannotComplete;
     }
     if (proved.error === "INVALID_TWO_FACTOR_CODE") {
       await recordSecurityEvent(deps, {
