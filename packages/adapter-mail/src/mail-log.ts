@@ -14,11 +14,29 @@ export const silentMailLog: MailLog = {
   error: () => {},
 };
 
-/** The facts of a delivery failure worth logging: codes and the server's reply, never the mail. */
+/**
+ * The facts of a delivery failure worth logging: codes and the server's reply, never the mail. A
+ * server's reply quotes addresses ("550 5.1.1 <ada@example.com>: Recipient address rejected"):
+ * they are masked as the recipient is (`a***@example.com`), so no line at the default level pairs
+ * a full address with its trouble.
+ */
 export function describeMailError(error: unknown): Record<string, unknown> {
-  if (typeof error !== "object" || error === null) return { message: String(error) };
+  if (typeof error !== "object" || error === null) return { message: maskAddresses(String(error)) };
   const { code, responseCode, command, message } = error as Record<string, unknown>;
   return Object.fromEntries(
-    Object.entries({ code, responseCode, command, message }).filter(([, value]) => value !== undefined),
+    Object.entries({
+      code,
+      responseCode,
+      command,
+      message: typeof message === "string" ? maskAddresses(message) : message,
+    }).filter(([, value]) => value !== undefined),
+  );
+}
+
+/** Every address in a text as its first character, `***` and its domain. */
+function maskAddresses(text: string): string {
+  return text.replaceAll(
+    /([^\s<>"'@,;:()[\]]+)@([A-Za-z0-9.-]+)/g,
+    (_all, local: string, domain: string) => `${local.slice(0, 1)}***@${domain}`,
   );
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Email } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackgroundMailer, createOutboxMailer, createSMTPMailer, type MailLog } from "../src/index.ts";
+import { describeMailError } from "../src/mail-log.ts";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
 
 const mail = {
@@ -156,6 +157,27 @@ describe("createBackgroundMailer", () => {
     expect(JSON.stringify(log.entries)).not.toContain("ada@example.com");
     expect(last?.message).toMatch(/giving up/);
     expect(JSON.stringify(log.entries)).not.toContain("SECRET_");
+  });
+});
+
+describe("describeMailError", () => {
+  it("masks the addresses a server's reply quotes, keeping the codes", () => {
+    const refused = Object.assign(
+      new Error(
+        "Can't send mail - all recipients were rejected: 550 5.1.1 <ada.lovelace@example.com>: Recipient address rejected",
+      ),
+      { code: "EENVELOPE", responseCode: 550, command: "RCPT TO" },
+    );
+    expect(describeMailError(refused)).toEqual({
+      code: "EENVELOPE",
+      responseCode: 550,
+      command: "RCPT TO",
+      message:
+        "Can't send mail - all recipients were rejected: 550 5.1.1 <a***@example.com>: Recipient address rejected",
+    });
+    expect(describeMailError("to bob@example.org, carol@example.net")).toEqual({
+      message: "to b***@example.org, c***@example.net",
+    });
   });
 });
 

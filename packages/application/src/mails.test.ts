@@ -90,6 +90,11 @@ describe("the mails' brand and support line", () => {
     }
   });
 
+  it("take a $ in the brand's name as written", () => {
+    const [mail] = everyMail({ name: "Pay$'Co $&", supportURL: null });
+    expect(mail?.text).toContain("belongs to your Pay$'Co $& account.");
+  });
+
   it("keep a malformed percent-escape in a mailto: address as written", () => {
     const [mail] = everyMail({ name: "Acme ID", supportURL: "mailto:help%zz@acme.test" });
     expect(mail?.text).toContain("Need help? Write to help%zz@acme.test");

@@ -283,7 +283,8 @@ function composeMail(input: {
   blocks: readonly MailBlock[];
 }): OutgoingMail {
   const { brand } = input;
-  const named = (line: string): string => line.replaceAll("{service}", brand.name);
+  // A function as the replacement, so a `$` in the brand's name is taken as written.
+  const named = (line: string): string => line.replaceAll("{service}", () => brand.name);
   const text = [`Hello ${input.nickname},`, ""];
   const html = [
     "<!doctype html>",
