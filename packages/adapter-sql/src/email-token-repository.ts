@@ -118,6 +118,14 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
       await useAllUnused(db, input);
     },
 
+    async deleteEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose }): Promise<void> {
+      await db
+        .deleteFrom("email_tokens")
+        .where("user_id", "=", input.userId)
+        .where("purpose", "=", input.purpose)
+        .execute();
+    },
+
     async findPendingEmailChange(input: {
       userId: UserId;
       now: Date;

@@ -34,6 +34,11 @@ export interface EmailTokenRepository {
   /** Marks every unused token of the user and purpose used, so older links die with the newest. */
   useAllEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): Promise<void>;
   /**
+   * Deletes every token of the user and purpose, used or not: links mailed to an address the
+   * account no longer has, which must not even say "already verified" of the new one.
+   */
+  deleteEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose }): Promise<void>;
+  /**
    * The change of address the user asked for and has not confirmed: the newest unused, unexpired
    * `change_email` token's address and expiry (their data export); null when none.
    */

@@ -176,6 +176,25 @@ export function emailTokenRepositoryContract(
       expect((await emailTokens.findEmailToken(theirs.id))?.usedAt).toBeNull();
     });
 
+    it("deletes every token of one user and purpose, used or not, and no other", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const unused = makeToken(user.id, { purpose: "verify_email" });
+      const used = makeToken(user.id, { purpose: "verify_email" });
+      const otherPurpose = makeToken(user.id);
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeToken(stranger.id, { purpose: "verify_email" });
+      for (const token of [used, unused, otherPurpose, theirs]) await emailTokens.issueEmailToken(token);
+      await emailTokens.useEmailToken({ id: used.id, now: at(500) });
+
+      await emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
+
+      expect(await emailTokens.findEmailToken(unused.id)).toBeNull();
+      expect(await emailTokens.findEmailToken(used.id)).toBeNull();
+      expect(await emailTokens.findEmailToken(otherPurpose.id)).not.toBeNull();
+      expect(await emailTokens.findEmailToken(theirs.id)).not.toBeNull();
+    });
+
     it("issuing a token supersedes the unused older ones of its user and purpose, and no other", async () => {
       const { emailTokens, users, user } = await withUser();
       const older = makeToken(user.id);

@@ -59,6 +59,11 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   }): Promise<void> {
     this.#useAll(input);
   }
+  async deleteEmailTokensOfUser(input: { userId: UserId; purpose: EmailTokenPurpose }): Promise<void> {
+    for (const token of [...this.#tokens.values()]) {
+      if (token.userId === input.userId && token.purpose === input.purpose) this.#tokens.delete(token.id);
+    }
+  }
   #useAll(input: { userId: UserId; purpose: EmailTokenPurpose; now: Date }): void {
     for (const token of this.#tokens.values()) {
       if (token.userId === input.userId && token.purpose === input.purpose && token.usedAt === null) {

@@ -40,9 +40,12 @@ export async function confirmEmailChange(
   if (used !== "used") return invalid;
   const changed = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
   if (!changed.ok) return err("USER_EXISTS", "Another account uses this email address now");
-  for (const purpose of ["change_email", "verify_email", "reset_password"] as const) {
+  for (const purpose of ["change_email", "reset_password"] as const) {
     await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
   }
+  // The old address's verification links go altogether: a spent one would otherwise answer
+  // "already verified" (verifyEmail), which the old address is not.
+  await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "email_changed",

@@ -101,7 +101,8 @@ describe("verifyEmail", () => {
   it("answers a link followed again with alreadyVerified, and changes and records nothing", async () => {
     const { deps, token } = await registered();
     await verifyEmail(deps, { token });
-    deps.clock.advance(25 * hour);
+    // Within the link's 24 hours: the prune deletes its row once it has expired.
+    deps.clock.advance(23 * hour);
     expect(await verifyEmail(deps, { token })).toEqual({ ok: true, value: { alreadyVerified: true } });
     expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toHaveLength(1);
   });
