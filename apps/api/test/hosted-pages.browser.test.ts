@@ -188,6 +188,7 @@ describe("hosted pages in Chromium", () => {
       client,
       loginHint: null,
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     const { context, page, problems } = await newPage();
@@ -219,6 +220,7 @@ describe("hosted pages in Chromium", () => {
       client,
       loginHint: null,
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     await page.goto(`${baseURL}/interaction/kb-2`);
@@ -240,6 +242,7 @@ describe("hosted pages in Chromium", () => {
       client,
       loginHint: "grace@example.com",
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     const { context, page, problems } = await newPage();
@@ -274,6 +277,7 @@ describe("hosted pages in Chromium", () => {
       client,
       loginHint: null,
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     const { context, page } = await newPage();
@@ -328,6 +332,7 @@ describe("hosted pages in Chromium", () => {
       client,
       loginHint: null,
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     const { context, page } = await newPage({ javaScriptEnabled: false });

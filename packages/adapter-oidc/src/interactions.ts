@@ -53,9 +53,8 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
           prompt: "login",
           client,
           loginHint: typeof hint === "string" ? hint : null,
-          loginPrompted: stringsOf(interaction.prompt.reasons).some((reason) =>
-            freshSignInReasons.has(reason),
-          ),
+          loginPrompted: stringsOf(interaction.prompt.reasons).includes("login_prompt"),
+          hintedAccountId: subjectOfHint(interaction.params.id_token_hint),
           maxAgeSeconds: maxAgeOf(interaction.params.max_age),
         };
       }
@@ -168,16 +167,23 @@ async function interactionClientOf(provider: Provider, clientId: string): Promis
 }
 
 /**
- * The library's reasons for the login prompt that a browser session must not answer with
- * "Continue as": the app asked for a fresh sign-in (`prompt=login`), or named an account
- * (`id_token_hint`, or an ID token `sub` claim) other than the one signed in (OpenID Connect
- * Core §3.1.2.1: sign that account in, or fail).
+ * The `sub` of a request's `id_token_hint`, or null. The library verified the hint (its signature,
+ * issuer and audience) before it started the interaction, so its payload is read, not checked
+ * again. Compared by the hosted pages with the browser session's account (OpenID Connect Core
+ * §3.1.2.1: the named account signs in, or the request fails), not by the library, which compares
+ * it with its own session, which may be another's or none.
  */
-const freshSignInReasons: ReadonlySet<string> = new Set([
-  "login_prompt",
-  "id_token_hint",
-  "claims_id_token_sub_value",
-]);
+function subjectOfHint(hint: unknown): string | null {
+  if (typeof hint !== "string") return null;
+  const payload = hint.split(".")[1];
+  if (payload === undefined) return null;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { sub?: unknown };
+    return typeof claims.sub === "string" ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
 
 function stringsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];

@@ -210,7 +210,7 @@ describe("interactions, as the hosted pages see them", () => {
     }
   });
 
-  it("details say a sign-in is needed when the app names another account than the one signed in (id_token_hint)", async () => {
+  it("details name the account an id_token_hint names, for the pages to compare with the browser's", async () => {
     const { issuer } = server();
     const config = await discover(issuer, confidentialApp);
     const agent = new BrowserAgent(issuer);
@@ -235,7 +235,9 @@ describe("interactions, as the hosted pages see them", () => {
       await (await agent.request(loginAt.pathname, { accept: "application/json" })).json(),
     ).toMatchObject({
       prompt: "login",
-      loginPrompted: true,
+      // Not a prompt=login: a hint naming the browser's own account must not cost a password.
+      loginPrompted: false,
+      hintedAccountId: "user-1",
     });
   });
 
@@ -264,6 +266,7 @@ describe("interactions, as the hosted pages see them", () => {
       client,
       loginHint: "ada@example.com",
       loginPrompted: false,
+      hintedAccountId: null,
       maxAgeSeconds: null,
     });
     let response = await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" });

@@ -22,6 +22,11 @@ export type InteractionDetails =
       readonly loginHint: string | null;
       /** The app asked for a fresh sign-in (`prompt=login`): a browser session must not stand in for one. */
       readonly loginPrompted: boolean;
+      /**
+       * The account the request names (the `sub` of its `id_token_hint`, which the library has
+       * verified), or null: a browser session of another account must not stand in for it.
+       */
+      readonly hintedAccountId: string | null;
       /** `max_age`: how long ago, at most, the user may have signed in, in seconds; null when not asked. */
       readonly maxAgeSeconds: number | null;
     }

@@ -404,6 +404,7 @@ function mayContinueWith(
   now: Date,
 ): boolean {
   if (details.loginPrompted) return false;
+  if (details.hintedAccountId !== null && details.hintedAccountId !== session.user.id) return false;
   if (details.maxAgeSeconds === null) return true;
   return now.getTime() - session.session.authenticatedAt.getTime() <= details.maxAgeSeconds * 1000;
 }

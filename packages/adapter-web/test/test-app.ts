@@ -116,6 +116,7 @@ export function loginInteraction(
     client,
     loginHint: null,
     loginPrompted: false,
+    hintedAccountId: null,
     maxAgeSeconds: null,
     ...asked,
   };
