@@ -177,6 +177,28 @@ describe("PATCH /api/v1/apps/:clientId", () => {
     expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: "Printer 2" });
   });
 
+  it("keeps a logo stored before logos had to be https while other settings change; a new one must be https", async () => {
+    const { app: created } = await registerApp();
+    const stored = await deps.apps.findApp(created.clientId);
+    if (stored === null) throw new Error("no app");
+    const legacyLogo = "http://127.0.0.1:3112/logo.png";
+    await deps.apps.updateApp({
+      clientId: stored.clientId,
+      ownerId: stored.ownerId,
+      settings: { ...stored, logoURL: legacyLogo },
+      now: deps.clock.now(),
+    });
+
+    const renamed = await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, { name: "Renamed" });
+    expect(renamed.statusCode, renamed.body).toBe(200);
+    expect(renamed.json().data.app).toMatchObject({ name: "Renamed", logoURL: legacyLogo });
+    expectError(
+      await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, { logoURL: legacyLogo }),
+      "VALIDATION_ERROR",
+      400,
+    );
+  });
+
   it("taking a scope away ends every grant and token of the app; adding one or renaming keeps them", async () => {
     const { app: created } = await registerApp();
     const grace = await registerUser(app, otherRegistration);

@@ -29,9 +29,12 @@ export async function updateApp(
   if (input.changes.type !== undefined && input.changes.type !== app.type) {
     return err("VALIDATION_ERROR", "The client type cannot change: register a new app");
   }
-  const settings = parseAppSettings({
+  // A logo stored before logos had to be https (an http loopback one) is kept as it is while the
+  // change leaves the logo alone: the other settings can still be edited (the pages never show it).
+  const keepsStoredLogo = input.changes.logoURL === undefined && app.logoURL !== null;
+  const parsed = parseAppSettings({
     name: input.changes.name ?? app.name,
-    logoURL: input.changes.logoURL === undefined ? app.logoURL : input.changes.logoURL,
+    logoURL: keepsStoredLogo ? null : (input.changes.logoURL ?? null),
     homepageURL: input.changes.homepageURL === undefined ? app.homepageURL : input.changes.homepageURL,
     redirectURIs: input.changes.redirectURIs ?? app.redirectURIs,
     postLogoutRedirectURIs: input.changes.postLogoutRedirectURIs ?? app.postLogoutRedirectURIs,
@@ -39,7 +42,8 @@ export async function updateApp(
     type: app.type,
     tokenEndpointAuthMethod: input.changes.tokenEndpointAuthMethod ?? app.tokenEndpointAuthMethod,
   });
-  if (!settings.ok) return settings;
+  if (!parsed.ok) return parsed;
+  const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;
   const now = deps.clock.now();
   const updated = await deps.apps.updateApp({
     clientId: app.clientId,
