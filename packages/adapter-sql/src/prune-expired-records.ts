@@ -176,7 +176,7 @@ async function pruneEndedSessions(
   for (;;) {
     const ended = await db
       .selectFrom("sessions")
-      .select("id")
+      .select(["id", "revoked_at", "created_at"])
       .where((eb) =>
         eb.or([
           eb("revoked_at", "<", new Date(endedBefore)),
@@ -188,9 +188,21 @@ async function pruneEndedSessions(
       .execute();
     if (ended.length === 0) break;
     const ids = ended.map((row) => row.id);
-    refreshTokens += deleted(
-      await db.deleteFrom("refresh_tokens").where("session_id", "in", ids).executeTakeFirst(),
-    );
+    // A revoked session's tokens, or one past its maximum age, are refused whatever they say; an
+    // unused one's only once they expire (a token issued under a longer REFRESH_TOKEN_TTL than
+    // today's still works): those went above when expired, and the session waits for the rest.
+    const refused = ended
+      .filter(
+        (row) =>
+          (row.revoked_at !== null && new Date(row.revoked_at).getTime() < endedBefore) ||
+          new Date(row.created_at).getTime() < endedBefore - input.sessionMaxAgeMs,
+      )
+      .map((row) => row.id);
+    if (refused.length > 0) {
+      refreshTokens += deleted(
+        await db.deleteFrom("refresh_tokens").where("session_id", "in", refused).executeTakeFirst(),
+      );
+    }
     const gone = deleted(
       await db
         .deleteFrom("sessions")

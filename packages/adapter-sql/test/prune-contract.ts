@@ -15,11 +15,14 @@ const settings = {
   knownSourceLifetimeMs: 90 * day,
 };
 
-/** A session signed in `ageMs` ago and last used `idleMs` ago, revoked `revokedMsAgo` ago if given, with one refresh token from its last use. */
+/**
+ * A session signed in `ageMs` ago and last used `idleMs` ago, revoked `revokedMsAgo` ago if given,
+ * with one refresh token from its last use, of `tokenTtlMs` (today's REFRESH_TOKEN_TTL unless given).
+ */
 async function seedSession(
   storage: Storage,
   userId: Parameters<typeof makeSession>[0],
-  input: { ageMs: number; idleMs: number; revokedMsAgo?: number },
+  input: { ageMs: number; idleMs: number; revokedMsAgo?: number; tokenTtlMs?: number },
 ) {
   const lastUsedAt = new Date(now.getTime() - input.idleMs);
   const session = makeSession(userId, {
@@ -29,7 +32,7 @@ async function seedSession(
   });
   const refreshToken = makeRefreshToken(session.id, {
     createdAt: lastUsedAt,
-    expiresAt: new Date(lastUsedAt.getTime() + settings.refreshTokenTtlMs),
+    expiresAt: new Date(lastUsedAt.getTime() + (input.tokenTtlMs ?? settings.refreshTokenTtlMs)),
   });
   await storage.db
     .insertInto("sessions")
@@ -306,6 +309,12 @@ export function pruneContract(name: string, storage: () => Storage): void {
         }),
         pastMaxAgeToday: await seedSession(storage(), user.id, { ageMs: 30 * day + hour, idleMs: hour }),
         pastMaxAgeTwoDaysAgo: await seedSession(storage(), user.id, { ageMs: 32 * day, idleMs: hour }),
+        // Unused past today's token lifetime, its token issued when it was 30 days: still usable.
+        idleWithALongerLivedToken: await seedSession(storage(), user.id, {
+          ageMs: 10 * day,
+          idleMs: 9 * day,
+          tokenTtlMs: 30 * day,
+        }),
       };
       // A rotated token of the live session, expired a minute ago: nothing can use it.
       await db
@@ -345,7 +354,13 @@ export function pruneContract(name: string, storage: () => Storage): void {
       const names = Object.entries(seeded)
         .filter(([, id]) => left.some((row) => row.id === id))
         .map(([name]) => name);
-      expect(names).toEqual(["live", "revokedAnHourAgo", "idleJustPastItsTokens", "pastMaxAgeToday"]);
+      expect(names).toEqual([
+        "live",
+        "revokedAnHourAgo",
+        "idleJustPastItsTokens",
+        "pastMaxAgeToday",
+        "idleWithALongerLivedToken",
+      ]);
       const tokensLeft = await db
         .selectFrom("refresh_tokens")
         .select("session_id")
@@ -353,7 +368,12 @@ export function pruneContract(name: string, storage: () => Storage): void {
         .execute();
       // The idle session's only token expired with its lifetime; the others keep theirs until their session goes.
       expect(tokensLeft.map((row) => row.session_id).sort()).toEqual(
-        [seeded.live, seeded.revokedAnHourAgo, seeded.pastMaxAgeToday].sort(),
+        [
+          seeded.live,
+          seeded.revokedAnHourAgo,
+          seeded.pastMaxAgeToday,
+          seeded.idleWithALongerLivedToken,
+        ].sort(),
       );
       const eventsLeft = await db
         .selectFrom("security_events")
