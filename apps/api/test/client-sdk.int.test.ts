@@ -326,13 +326,21 @@ describe("a third-party app through the OIDC helper", () => {
       email: "sdk-oidc@example.com",
     });
     expect(callback.searchParams.get("state")).toBe(request.state);
-    const tokens = await oidc.exchangeCode({
-      callbackURL: callback,
-      state: request.state,
-      codeVerifier: request.codeVerifier,
-    });
+    expect(new URL(request.url).searchParams.get("nonce")).toBe(request.nonce);
+    const tokens = await oidc.exchangeCode({ ...request, callbackURL: callback });
+    expect(tokens.claims?.nonce).toBe(request.nonce);
     expect(tokens.claims?.sub).toBe(account.user.id);
     expect(tokens.refreshToken).not.toBeNull();
+
+    // A sign-in at most ten minutes old, and an ID token checked against the nonce of another
+    // request: refused by the SDK, the token was not for this one.
+    const recent = await oidc.createAuthorizationRequest({ scope: "openid", maxAge: 600 });
+    expect(new URL(recent.url).searchParams.get("max_age")).toBe("600");
+    expect(recent.maxAge).toBe(600);
+    const recentCallback = await signInAndConsent({ url: recent.url, email: "sdk-oidc@example.com" });
+    await expect(
+      oidc.exchangeCode({ ...recent, nonce: request.nonce, callbackURL: recentCallback }),
+    ).rejects.toThrow(/nonce/);
 
     const info = await oidc.fetchUserInfo({
       accessToken: tokens.accessToken,

@@ -31,11 +31,18 @@ export interface OIDCClientOptions {
   readonly allowInsecureRequests?: boolean;
 }
 
-/** An authorization request to send the browser to; keep `state` and `codeVerifier` for its callback. */
+/**
+ * An authorization request to send the browser to; keep `state`, `codeVerifier`, `nonce` and
+ * `maxAge` (all but `url`) for its callback.
+ */
 export interface AuthorizationRequest {
   readonly url: string;
   readonly state: string;
   readonly codeVerifier: string;
+  /** Sent as `nonce`; the ID token must carry it back (OpenID Connect Core §3.1.2.1). */
+  readonly nonce: string;
+  /** The `max_age` sent, in seconds, or null: the ID token's `auth_time` is then checked against it. */
+  readonly maxAge: number | null;
 }
 
 /** What the token endpoint answered, with the ID token's claims when there is one. */
@@ -86,12 +93,14 @@ export class SuperOAuthOIDCClient {
     return this.#server;
   }
 
-  /** An authorization URL with a fresh PKCE pair (S256) and state. */
+  /** An authorization URL with a fresh PKCE pair (S256), state and nonce. */
   async createAuthorizationRequest(input: {
     /** Space-separated scopes, e.g. `openid profile email offline_access`. */
     scope: string;
     /** `consent` is needed for a refresh token (`offline_access`); `login` forces a new sign-in. */
     prompt?: string;
+    /** Accept a sign-in at most this many seconds old (`max_age`); the callback checks `auth_time`. */
+    maxAge?: number;
     /** More authorization parameters (`login_hint`, `ui_locales`, ...). */
     parameters?: Readonly<Record<string, string>>;
   }): Promise<AuthorizationRequest> {
@@ -99,6 +108,7 @@ export class SuperOAuthOIDCClient {
     if (endpoint === undefined) throw new TypeError("The issuer publishes no authorization_endpoint");
     const pkce = await createPKCEPair();
     const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
     const url = new URL(endpoint);
     const parameters: Record<string, string> = {
       ...input.parameters,
@@ -107,23 +117,35 @@ export class SuperOAuthOIDCClient {
       response_type: "code",
       scope: input.scope,
       state,
+      nonce,
       code_challenge: pkce.codeChallenge,
       code_challenge_method: pkce.codeChallengeMethod,
       ...(input.prompt === undefined ? {} : { prompt: input.prompt }),
+      ...(input.maxAge === undefined ? {} : { max_age: String(input.maxAge) }),
     };
     for (const [name, value] of Object.entries(parameters)) url.searchParams.set(name, value);
-    return { url: url.href, state, codeVerifier: pkce.codeVerifier };
+    const maxAge = parameters.max_age === undefined ? null : Number(parameters.max_age);
+    return {
+      url: url.href,
+      state,
+      codeVerifier: pkce.codeVerifier,
+      nonce,
+      maxAge: maxAge !== null && Number.isSafeInteger(maxAge) && maxAge >= 0 ? maxAge : null,
+    };
   }
 
   /**
-   * Completes the authorization at the redirect URI: checks the callback's `state` (and `iss`), then
-   * trades its code with the PKCE verifier at the token endpoint.
+   * Completes the authorization at the redirect URI: checks the callback's `state` (and `iss`),
+   * trades its code with the PKCE verifier at the token endpoint, and checks the ID token's `nonce`
+   * (and its `auth_time` against the `max_age` sent). Pass the request's fields as they were.
    */
   async exchangeCode(input: {
     /** The full URL the browser came back to (`...?code=&state=&iss=`). */
     callbackURL: string | URL;
     state: string;
     codeVerifier: string;
+    nonce: string;
+    maxAge?: number | null;
   }): Promise<OIDCTokens> {
     const parameters = oauth.validateAuthResponse(
       this.#server,
@@ -140,7 +162,12 @@ export class SuperOAuthOIDCClient {
       input.codeVerifier,
       requestOptions(this.#options),
     );
-    return tokensOf(await oauth.processAuthorizationCodeResponse(this.#server, this.#client, response));
+    return tokensOf(
+      await oauth.processAuthorizationCodeResponse(this.#server, this.#client, response, {
+        expectedNonce: input.nonce,
+        ...(input.maxAge === null || input.maxAge === undefined ? {} : { maxAge: input.maxAge }),
+      }),
+    );
   }
 
   /** A new access token (and the rotated refresh token: keep only the newest). */
