@@ -1,3 +1,5 @@
+import { type Email, maskEmail } from "@superoauth/domain";
+
 /** The slice of a pino logger the mail adapters write to. Never given a mail's body: bodies carry tokens. */
 export interface MailLog {
   info(details: object, message: string): void;
@@ -33,10 +35,7 @@ export function describeMailError(error: unknown): Record<string, unknown> {
   );
 }
 
-/** Every address in a text as its first character, `***` and its domain. */
+/** Every address in a text masked as a recipient is (the domain's `maskEmail`). */
 function maskAddresses(text: string): string {
-  return text.replaceAll(
-    /([^\s<>"'@,;:()[\]]+)@([A-Za-z0-9.-]+)/g,
-    (_all, local: string, domain: string) => `${local.slice(0, 1)}***@${domain}`,
-  );
+  return text.replaceAll(/[^\s<>"'@,;:()[\]]+@[A-Za-z0-9.-]+/g, (address) => maskEmail(address as Email));
 }

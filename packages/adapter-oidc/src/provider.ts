@@ -132,10 +132,10 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
         ctx.path === oidcRoutes.end_session
           ? `${ctx.path} takes GET; send the parameters in the query`
           : `${ctx.path} takes GET; send the parameters in the query, or push them first (${oidcRoutes.pushed_authorization_request}, RFC 9126)`;
-      ctx.body = wantsPage(ctx as KoaContextWithOIDC)
-        ? options.pages.error({ error: "invalid_request", description, during: providerFlowOf(ctx.path) })
-        : { error: "invalid_request", error_description: description };
-      if (typeof ctx.body === "string") ctx.type = "html";
+      answerAsAsked(ctx as KoaContextWithOIDC, options.pages, {
+        page: { error: "invalid_request", description },
+        json: { error: "invalid_request", error_description: description },
+      });
       return;
     }
     if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
@@ -144,14 +144,13 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       // browser gets a page: a reload of the sign-out's confirmation (a GET of its POST-only
       // address) reads as the used sign-out page it is.
       ctx.status = 404;
-      ctx.body = wantsPage(ctx as KoaContextWithOIDC)
-        ? options.pages.error({
-            error: "invalid_request",
-            description: ctx.path.startsWith(oidcRoutes.end_session) ? "could not find logout details" : null,
-            during: providerFlowOf(ctx.path),
-          })
-        : { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` };
-      if (typeof ctx.body === "string") ctx.type = "html";
+      answerAsAsked(ctx as KoaContextWithOIDC, options.pages, {
+        page: {
+          error: "invalid_request",
+          description: ctx.path.startsWith(oidcRoutes.end_session) ? "could not find logout details" : null,
+        },
+        json: { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` },
+      });
       return;
     }
     const outage = outageOf(ctx as KoaContextWithOIDC);
@@ -225,9 +224,21 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
   }
 }
 
-/** Whether the request came from a person's browser (it prefers HTML): it gets a page, not JSON. */
-function wantsPage(ctx: KoaContextWithOIDC): boolean {
-  return ctx.accepts("json", "html") === "html";
+/**
+ * Answers a refusal or failure of ours as asked: a person's browser (it prefers HTML) gets the
+ * error page, in the words of what it was doing (by the path); anything else the JSON.
+ */
+function answerAsAsked(
+  ctx: KoaContextWithOIDC,
+  pages: ProviderPages,
+  input: { page: { error: string; description: string | null }; json: object },
+): void {
+  if (ctx.accepts("json", "html") === "html") {
+    ctx.type = "html";
+    ctx.body = pages.error({ ...input.page, during: providerFlowOf(ctx.path) });
+  } else {
+    ctx.body = input.json;
+  }
 }
 
 /**
@@ -261,12 +272,10 @@ function answerFailure(ctx: KoaContextWithOIDC, error: unknown, pages: ProviderP
     : { error: "server_error", description: "oops! something went wrong" };
   ctx.status = outage ? 503 : 500;
   if (outage) ctx.set("retry-after", String(retryAfterSecondsOf(error)));
-  if (wantsPage(ctx)) {
-    ctx.type = "html";
-    ctx.body = pages.error({ ...answer, during: providerFlowOf(ctx.path) });
-  } else {
-    ctx.body = { error: answer.error, error_description: answer.description };
-  }
+  answerAsAsked(ctx, pages, {
+    page: answer,
+    json: { error: answer.error, error_description: answer.description },
+  });
 }
 
 /**
