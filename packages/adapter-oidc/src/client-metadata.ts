@@ -1,3 +1,4 @@
+import { isLoopbackNativeApp } from "@superoauth/domain";
 import type { AdapterPayload } from "oidc-provider";
 import type { OIDCClientRecord } from "./provider-interfaces.ts";
 
@@ -31,7 +32,10 @@ export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
     scope: record.allowedScopes.join(" "),
     grant_types: grantTypes,
     response_types: ["code"],
-    application_type: "web",
+    // A public app redirecting to loopback only is native (RFC 8252): the library then takes its
+    // redirect on any loopback port (section 7.3) and asks for consent on every authorization,
+    // remembered or not (its native_client_prompt check; section 8.6). ADR 0020's addendum.
+    application_type: isLoopbackNativeApp(record) ? "native" : "web",
     id_token_signed_response_alg: "ES256",
     ...(confidential
       ? {

@@ -165,6 +165,55 @@ describe("authorization code with PKCE", () => {
     expect(tokens.claims()?.aud).toBe(publicApp.clientId);
   });
 
+  it("a public loopback app (native, RFC 8252) gets its code on any loopback port it listens on", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, publicApp);
+    const registered = new URL(publicApp.redirectURI);
+    const elsewhere = `http://${registered.hostname}:49152${registered.pathname}`;
+    const { tokens } = await signInWithCode({
+      issuer,
+      config,
+      app: { ...publicApp, redirectURI: elsewhere },
+      scope: "openid",
+    });
+    expect(tokens.claims()?.aud).toBe(publicApp.clientId);
+  });
+
+  it("a native app is asked for consent on every authorization, remembered or not (RFC 8252 section 8.6)", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    const config = await discover(issuer, publicApp);
+    const first = await signInWithCode({
+      issuer,
+      config,
+      app: publicApp,
+      agent,
+      scope: "openid",
+      remember: true,
+    });
+    expect(first.prompts).toEqual(["login", "consent"]);
+    const again = await signInWithCode({ issuer, config, app: publicApp, agent, scope: "openid" });
+    expect(again.prompts).toEqual(["consent"]);
+    // A web app with the same remembered consent is not asked again.
+    const web = await discover(issuer, confidentialApp);
+    await signInWithCode({
+      issuer,
+      config: web,
+      app: confidentialApp,
+      agent,
+      scope: "openid",
+      remember: true,
+    });
+    const webAgain = await signInWithCode({
+      issuer,
+      config: web,
+      app: confidentialApp,
+      agent,
+      scope: "openid",
+    });
+    expect(webAgain.prompts).toEqual([]);
+  });
+
   it("a client_secret_post app authenticates with the secret in the body", async () => {
     const { issuer } = server();
     const config = await discover(issuer, postApp);

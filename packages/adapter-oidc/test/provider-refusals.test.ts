@@ -128,6 +128,7 @@ describe("authorization requests a client cannot be trusted with: an error page,
     "an encoded traversal": "https://app.example/callback/%2e%2e/evil",
     "http instead of https": "http://app.example/callback",
     "a fragment": "https://app.example/callback#x",
+    "another port": "https://app.example:8443/callback",
   };
   for (const [name, redirectURI] of Object.entries(variants)) {
     it(`refuses a redirect URI with ${name}`, async () => {
@@ -139,6 +140,35 @@ describe("authorization requests a client cannot be trusted with: an error page,
       expect(await response.text()).toMatch(/id="error">invalid_(redirect_uri|request)</);
     });
   }
+
+  // A native app (public, loopback redirects only) may use any port (RFC 8252 section 7.3); nothing else.
+  const nativeVariants = {
+    "another path on another port": "http://127.0.0.1:49152/other",
+    "another loopback host": "http://localhost:8765/callback",
+    "https on loopback": "https://127.0.0.1:8765/callback",
+    "a host that is not loopback": "http://app.example:8765/callback",
+  };
+  for (const [name, redirectURI] of Object.entries(nativeVariants)) {
+    it(`refuses a native app's redirect URI with ${name}`, async () => {
+      const { url } = await authorizationURL(publicApp, { redirect_uri: redirectURI });
+      const response = await new BrowserAgent(server().issuer).request(url.href);
+      expect(locationOf(response)).toBeNull();
+      expect(response.status).toBe(400);
+      expect(await response.text()).toMatch(/id="error">invalid_(redirect_uri|request)</);
+    });
+  }
+
+  it("answers a native app's prompt=none with interaction_required, remembered consent or not", async () => {
+    const { issuer } = server();
+    const agent = new BrowserAgent(issuer);
+    await authorizeInBrowser({ agent, issuer, url: (await authorizationURL(publicApp)).url, remember: true });
+    const { url } = await authorizationURL(publicApp, { prompt: "none", state: "s1" });
+    const location = locationOf(await agent.request(url.href));
+    expect(location).not.toBeNull();
+    const callback = new URL(location ?? "");
+    expect(`${callback.origin}${callback.pathname}`).toBe(publicApp.redirectURI);
+    expect(callback.searchParams.get("error")).toBe("interaction_required");
+  });
 
   it("refuses an unknown client with an error page", async () => {
     const { url } = await authorizationURL({

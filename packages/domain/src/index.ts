@@ -112,6 +112,7 @@ export {
   appClientTypes,
   appScopes,
   decideThirdPartyAccess,
+  isLoopbackNativeApp,
   maxAppNameLength,
   maxAppURLLength,
   maxRedirectURIs,

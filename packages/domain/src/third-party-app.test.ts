@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   type AppSettingsInput,
   decideThirdPartyAccess,
+  isLoopbackNativeApp,
   parseAppScopes,
   parseAppSettings,
   parseRedirectURI,
@@ -51,6 +52,35 @@ describe("parseRedirectURI", () => {
     ["too long", `https://app.example/${"a".repeat(2000)}`],
   ])("refuses %s", (_why, uri) => {
     expect(parseRedirectURI(uri)).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+});
+
+describe("isLoopbackNativeApp", () => {
+  const loopback = ["http://127.0.0.1:8765/callback", "http://[::1]/cb", "http://localhost:9000/"];
+  it("is a public app whose every redirect is http on loopback", () => {
+    expect(isLoopbackNativeApp({ type: "public", redirectURIs: loopback })).toBe(true);
+  });
+  it("is not an app with an https redirect beside them, a confidential app or an app without redirects", () => {
+    expect(
+      isLoopbackNativeApp({ type: "public", redirectURIs: [...loopback, "https://app.example/cb"] }),
+    ).toBe(false);
+    expect(isLoopbackNativeApp({ type: "public", redirectURIs: ["https://localhost:8443/cb"] })).toBe(false);
+    expect(isLoopbackNativeApp({ type: "confidential", redirectURIs: loopback })).toBe(false);
+    expect(isLoopbackNativeApp({ type: "public", redirectURIs: [] })).toBe(false);
+    expect(
+      isLoopbackNativeApp({
+        type: "public",
+        redirectURIs: loopback,
+        postLogoutRedirectURIs: ["https://localhost/out"],
+      }),
+    ).toBe(false);
+    expect(
+      isLoopbackNativeApp({
+        type: "public",
+        redirectURIs: loopback,
+        postLogoutRedirectURIs: ["https://app.example/out"],
+      }),
+    ).toBe(true);
   });
 });
 

@@ -101,6 +101,31 @@ export function parseRedirectURI(raw: string): Result<string, "VALIDATION_ERROR"
   return ok(raw);
 }
 
+/**
+ * A native app in RFC 8252's sense: a public app whose every redirect URI is `http` on a loopback
+ * host (a desktop app or a CLI receiving the code on a port it opens). The provider then accepts
+ * such a redirect on any port (RFC 8252 section 7.3: the port is picked when the app runs) and asks
+ * the person on every authorization, remembered consent or not (section 8.6: any program on the
+ * device can present a public app's client id and listen on a loopback port). An app with an https
+ * redirect, or a confidential one, is a web app: ports match exactly, consent is remembered.
+ */
+export function isLoopbackNativeApp(app: {
+  readonly type: AppClientType;
+  readonly redirectURIs: readonly string[];
+  readonly postLogoutRedirectURIs?: readonly string[];
+}): boolean {
+  if (app.type !== "public" || app.redirectURIs.length === 0) return false;
+  const onLoopback = (raw: string, protocol: string): boolean => {
+    const url = parseWebURL(raw);
+    return url !== null && url.protocol === protocol && loopbackHosts.has(url.hostname);
+  };
+  // A native app's https addresses must not be on loopback (the library refuses such metadata).
+  return (
+    app.redirectURIs.every((uri) => onLoopback(uri, "http:")) &&
+    !(app.postLogoutRedirectURIs ?? []).some((uri) => onLoopback(uri, "https:"))
+  );
+}
+
 function parseRedirectURIs(
   raw: readonly string[],
   field: string,
