@@ -18,19 +18,6 @@ declare module "fastify" {
   }
 }
 
-/**
- * The library's own pages (errors, logout, device code, form_post) carry no script of ours; the
- * only inline script is form_post's auto-submit, whose hash the library adds to `script-src`.
- */
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' https: data:",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
-
 /** The endpoints a client can hammer without a browser: their own budget (RATE_LIMIT_PROTOCOL_MAX). */
 const protocolPaths = [
   "/oidc/token",
@@ -62,7 +49,16 @@ export function requestLogOf(request: IncomingMessage): FastifyBaseLogger | unde
  * nothing: the library parses the body itself (lib/shared/selective_body.js) and would otherwise
  * fall back to whatever Fastify parsed, with a warning and different parsing.
  */
-export async function mountProvider(app: FastifyInstance, provider: Provider): Promise<void> {
+/**
+ * `contentSecurityPolicy` (the hosted pages' own, ProviderPages) covers the library's pages too:
+ * they carry no script of ours, and the only inline script, form_post's auto-submit, gets its hash
+ * added to `script-src` by the library.
+ */
+export async function mountProvider(
+  app: FastifyInstance,
+  provider: Provider,
+  contentSecurityPolicy: string,
+): Promise<void> {
   const callback = provider.callback();
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();

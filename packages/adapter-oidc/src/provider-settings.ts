@@ -205,14 +205,16 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
         enabled: true,
         allowedPolicy: (_ctx, caller, token) => token.clientId === caller.clientId,
       },
-      // RFC 7009 §2.1: a client revokes only its own tokens; another's is refused and stays live.
+      // RFC 7009 §2.1: a client revokes only its own tokens; another's stays live. An authenticated
+      // app is told (invalid_request); a public one, which anyone can name without a secret, gets
+      // the 200 of an invalid token (§2.2), or the answer would tell a stranger holding a token
+      // string whether it is live (the library's own default does the same).
       revocation: {
         enabled: true,
         allowedPolicy: (_ctx, caller, token) => {
-          if (token.clientId !== caller.clientId) {
-            throw new errors.InvalidRequest("client is not authorized to revoke the presented token");
-          }
-          return true;
+          if (token.clientId === caller.clientId) return true;
+          if (caller.clientAuthMethod === "none") return false;
+          throw new errors.InvalidRequest("client is not authorized to revoke the presented token");
         },
       },
       rpInitiatedLogout: {

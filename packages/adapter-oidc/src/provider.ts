@@ -168,7 +168,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   });
 
   return {
-    plugin: (app) => mountProvider(app, provider),
+    plugin: (app) => mountProvider(app, provider, options.pages.contentSecurityPolicy),
     interactions: createInteractions({ provider, grants: options.grants }),
     issuer: options.issuer,
   };

@@ -101,6 +101,8 @@ const escapeHTML = (value: string) =>
 
 /** Pages that show what they were given, so tests can read it back. */
 export const testPages: ProviderPages = {
+  contentSecurityPolicy:
+    "default-src 'none'; script-src 'self'; form-action 'self' https: http://127.0.0.1:*; frame-ancestors 'none'",
   error: ({ error, description, during }) =>
     `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p><p id="during">${during}</p>`,
   logoutConfirm: ({ formHTML, formId, clientName }) =>

@@ -12,7 +12,7 @@ import {
   signInWithCode,
 } from "./authorization-driver.ts";
 import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
-import { browserSessionCookie, useOIDCTestServer } from "./oidc-test-server.ts";
+import { browserSessionCookie, testPages, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // Issue 9: an off-the-shelf client (openid-client v6, on oauth4webapi) works against the provider
 // unchanged: discovery, code + PKCE, tokens, refresh, userinfo, ID token, introspection,
@@ -71,10 +71,11 @@ describe("discovery", () => {
     expect(jwks.keys.every((key) => key.d === undefined && key.p === undefined)).toBe(true);
   });
 
-  it("answers with a strict CSP and no-store", async () => {
+  it("answers with the pages' CSP (form-action included) and no-store", async () => {
     const response = await fetch(`${server().issuer}/.well-known/openid-configuration`);
-    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
-    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(response.headers.get("content-security-policy")).toBe(testPages.contentSecurityPolicy);
+    const device = await fetch(`${server().issuer}/oidc/device`);
+    expect(device.headers.get("content-security-policy")).toBe(testPages.contentSecurityPolicy);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("x-frame-options")).toBe("DENY");
   });

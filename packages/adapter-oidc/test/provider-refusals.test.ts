@@ -42,7 +42,9 @@ async function post(
     },
     body: new URLSearchParams(form),
   });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  const text = await response.text();
+  // A revocation's 200 has no body (RFC 7009 §2.2).
+  return { status: response.status, body: (text === "" ? {} : JSON.parse(text)) as Record<string, unknown> };
 }
 
 /** An authorization request URL for `app`, with PKCE S256 unless told otherwise. */
@@ -500,6 +502,22 @@ describe("introspection and revocation across clients", () => {
     expect(answer).toMatchObject({ status: 400, body: { error: "invalid_request" } });
     const introspected = await post("/oidc/token/introspection", { token }, basicOf(confidential));
     expect(introspected.body).toMatchObject({ active: true });
+  });
+
+  it("a public client revoking another's token gets the 200 of an invalid token; the token stays active", async () => {
+    const issued = await post("/oidc/token", { grant_type: "client_credentials" }, basicOf(confidential));
+    const token = String(issued.body.access_token);
+    const { refreshToken } = await refreshTokenFor();
+    for (const presented of [token, refreshToken, "no-such-token"]) {
+      const answer = await post("/oidc/token/revocation", {
+        token: presented,
+        client_id: publicApp.clientId,
+      });
+      expect(answer.status).toBe(200);
+    }
+    const introspected = await post("/oidc/token/introspection", { token }, basicOf(confidential));
+    expect(introspected.body).toMatchObject({ active: true });
+    expect((await refresh(refreshToken)).status).toBe(200);
   });
 
   it("a public client introspecting a confidential client's token learns nothing", async () => {

@@ -72,6 +72,12 @@ export type ProviderFlow = "sign-in" | "sign-out" | "device";
  * associates its controls with it through the HTML `form="<formId>"` attribute, so it works without JavaScript.
  */
 export interface ProviderPages {
+  /**
+   * The Content-Security-Policy of every page the library serves under /oidc (errors, sign-out,
+   * device code, form_post): `form-action` must allow where those forms' redirects lead (an app's
+   * redirect or post-logout URI), as on the interaction pages.
+   */
+  readonly contentSecurityPolicy: string;
   /** A refusal or failure of the library's, in the words of what the person was doing. */
   error(input: { error: string; description: string | null; during: ProviderFlow }): string;
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;

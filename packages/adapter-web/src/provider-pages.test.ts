@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createProviderPages } from "./provider-pages.ts";
+import { contentSecurityPolicy, interactionFormTargets } from "./security-headers.ts";
 
 const pages = createProviderPages({
   theme: { name: "Acme <b>", logoURL: "https://cdn.example/l.svg", color: "#0a0" },
@@ -8,6 +9,14 @@ const formHTML =
   '<form id="op.logoutForm" method="post" action="/oidc/session/end/confirm"><input type="hidden" name="xsrf" value="abc"/></form>';
 
 describe("the provider's pages", () => {
+  it("carry the interaction pages' CSP: forms may lead to an app's redirect, nothing else is loosened", () => {
+    const policy = createProviderPages().contentSecurityPolicy;
+    expect(policy).toBe(contentSecurityPolicy(interactionFormTargets));
+    expect(policy).toContain("form-action 'self' https: http://localhost:* http://127.0.0.1:*");
+    expect(policy).toContain("default-src 'none'");
+    expect(policy).toContain("frame-ancestors 'none'");
+  });
+
   it("embeds the library's form raw and escapes everything else", () => {
     const html = pages.logoutConfirm({ formHTML, formId: "op.logoutForm", clientName: "<script>x</script>" });
     expect(html).toContain(formHTML);

@@ -1,6 +1,7 @@
 import { loadPageAssets } from "./assets.ts";
 import type { ProviderPages } from "./contracts.ts";
 import { describeScope } from "./scopes.ts";
+import { contentSecurityPolicy, interactionFormTargets } from "./security-headers.ts";
 import { defaultTheme, type Theme } from "./theme.ts";
 import { createViews } from "./views.ts";
 
@@ -37,6 +38,7 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
   const notice = (title: string, message: string) =>
     views.page("notice", { title, message, status: false, link: null });
   return {
+    contentSecurityPolicy: contentSecurityPolicy(interactionFormTargets),
     error: ({ error, description, during }) =>
       // Never a redirect, never the library's details beyond its code and description.
       during === "sign-out"
