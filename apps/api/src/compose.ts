@@ -247,6 +247,7 @@ export async function composeService(
       plugins: oidc.plugins,
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
+      corsOrigins: config.corsOrigins,
       // Only the debug lines of these areas are written during requests, away from their logger.
       requestContext: debug.has("db") || debug.has("oauth") || debug.has("mail"),
       checkReadiness: async () => {

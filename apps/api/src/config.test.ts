@@ -30,6 +30,7 @@ describe("configuration", () => {
       protocolMax: 1000,
     });
     expect(config.trustProxy).toBe(false);
+    expect(config.corsOrigins).toEqual([]);
     expect(config.migrateOnStart).toBe(true);
     expect(config.jwt.secretIsEphemeral).toBe(true);
     expect(parsed.warnings.join()).toContain("JWT_SECRET is not set");
@@ -86,6 +87,30 @@ describe("configuration", () => {
     expect(problems).toContain("PORT");
     expect(problems).toContain("RATE_LIMIT_WINDOW");
     expect(problems).toContain("TRUST_PROXY");
+  });
+
+  it("reads CORS_ORIGINS as exact origins, and refuses a wildcard, a path, plain http off loopback", () => {
+    const parsed = parseConfig(
+      { CORS_ORIGINS: " https://app.example.com, http://localhost:5173,https://app.example.com" },
+      makeSecret,
+    );
+    expect(parsed.ok && parsed.config.corsOrigins).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+    ]);
+    const refusals: Record<string, string> = {
+      "*": "`*` would let every website act",
+      "https://app.example.com/": 'write scheme, host and port only, as "https://app.example.com"',
+      "https://app.example.com/callback": "is not an origin",
+      "HTTPS://App.example.com": "is not an origin",
+      "http://app.example.com": "must be https (http only on localhost",
+      "app.example.com": "is not an origin such as",
+    };
+    for (const [value, problem] of Object.entries(refusals)) {
+      const refused = parseConfig({ CORS_ORIGINS: `https://ok.example,${value}` }, makeSecret);
+      expect(refused.ok ? "" : refused.problems.join(), value).toContain("CORS_ORIGINS is invalid");
+      expect(refused.ok ? "" : refused.problems.join(), value).toContain(problem);
+    }
   });
 
   it("refuses a session cap below one", () => {

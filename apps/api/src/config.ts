@@ -25,6 +25,7 @@ import {
   integer,
   oneOf,
   optional,
+  origins,
   type Reading,
   readVariables,
   secret,
@@ -178,6 +179,12 @@ export const environmentVariables = {
       "Base URL of mailed links (`/verify-email`, `/reset-password`, `/confirm-email`); the service serves those pages itself, so the default works locally",
     parse: url(["http", "https"]),
   }),
+  CORS_ORIGINS: withDefault({
+    default: "",
+    meaning:
+      "Web apps' origins that may call `/api/v1` from a browser, comma-separated (`https://app.example.com,http://localhost:5173`); unset: none (a front end on the service's own origin needs none)",
+    parse: origins,
+  }),
   OIDC_ISSUER: optional({
     unset: "APP_URL",
     meaning:
@@ -278,6 +285,8 @@ export interface Config {
     readonly requireEmailVerification: boolean;
   };
   readonly trustProxy: TrustProxy;
+  /** Origins of web apps that may call `/api/v1` from a browser (CORS_ORIGINS). */
+  readonly corsOrigins: readonly string[];
   /** Data exports: where archives go, how long they are kept, and how long a worker's claim lasts. */
   readonly dataExport: { readonly directory: string; readonly ttlMs: number; readonly leaseMs: number };
   /** Social sign-in (see oauth-config.ts). */
@@ -483,6 +492,7 @@ export function parseConfig(
         requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
       trustProxy: trustProxy.value,
+      corsOrigins: e.CORS_ORIGINS,
       dataExport: { directory: e.EXPORT_DIR, ttlMs: e.EXPORT_TTL, leaseMs: e.EXPORT_LEASE },
       oauth: oauth.config,
       security: security.config,

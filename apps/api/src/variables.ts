@@ -105,6 +105,45 @@ export function url(schemes: readonly string[]): (text: string) => Reading<strin
   };
 }
 
+/** Hosts a plain-http origin may name: the loopback interface only (as for apps' redirect URIs). */
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A comma-separated list of web origins (`https://app.example.com`, `http://localhost:5173`):
+ * scheme, host and port only, as a browser sends them in `Origin`; https, or http on loopback
+ * (an origin on plain http elsewhere can be impersonated on the network). Empty: none.
+ */
+export function origins(text: string): Reading<readonly string[]> {
+  const listed = text
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const entry of listed) {
+    if (entry === "*")
+      return { problem: "must list origins; `*` would let every website act for a signed-in user" };
+    let parsed: URL;
+    try {
+      parsed = new URL(entry);
+    } catch {
+      return { problem: `${JSON.stringify(entry)} is not an origin such as https://app.example.com` };
+    }
+    if (parsed.origin !== entry) {
+      return {
+        problem: `${JSON.stringify(entry)} is not an origin: write scheme, host and port only, as ${JSON.stringify(parsed.origin)}`,
+      };
+    }
+    if (
+      parsed.protocol !== "https:" &&
+      !(parsed.protocol === "http:" && loopbackHosts.has(parsed.hostname))
+    ) {
+      return {
+        problem: `${JSON.stringify(entry)} must be https (http only on localhost, 127.0.0.1 or [::1])`,
+      };
+    }
+  }
+  return { value: [...new Set(listed)] };
+}
+
 /** A credential of at least `minBytes` bytes; never echoed. */
 export function secret(spec: {
   unset: string;

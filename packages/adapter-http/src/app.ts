@@ -8,6 +8,7 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import { refuseUnreadableBodies } from "./body-encoding.ts";
+import { allowCrossOriginAPICalls } from "./cors.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
@@ -63,6 +64,8 @@ export interface HttpAppOptions {
   readonly logger?: FastifyBaseLogger;
   /** Largest accepted request body; auth requests are small. Default 64 KiB. */
   readonly bodyLimitBytes?: number;
+  /** Origins of web apps that may call `/api/v1` from a browser (CORS_ORIGINS); none: no CORS. */
+  readonly corsOrigins?: readonly string[];
   /** Secret that signs cookies (OAuth state). */
   readonly cookieSecret?: string;
   /** Social sign-in: where browsers land afterwards, and how its cookies and the device cookie are set. */
@@ -142,6 +145,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   logRequestHeaders(app);
   if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
+  await allowCrossOriginAPICalls(app, options.corsOrigins ?? []);
   const { counterStoreCheck } = await registerRateLimits(app, options.rateLimit);
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
   // have gives the clearer "Content-Type must be application/json" answer.

@@ -1,0 +1,42 @@
+import cors from "@fastify/cors";
+import type { FastifyInstance } from "fastify";
+
+/** How long a browser may reuse a preflight's answer, in seconds (Chromium caps it at 2 h). */
+const preflightMaxAgeSeconds = 600;
+
+/**
+ * Cross-origin calls to the JSON API from the web apps at `origins` (CORS_ORIGINS, exact origins):
+ * a front end on its own origin calls `/api/v1` with bearer tokens and, with `credentials:
+ * "include"`, the service's cookies (the device cookie, the social sign-in's state cookie).
+ * Nothing else is opened: the hosted pages are not for other origins, and `/oidc` answers CORS
+ * itself (the library's, for the registered apps' origins). Registered before the rate limits, so
+ * a 429 or a 503 carries the headers too and the browser lets the app read its `Retry-After`
+ * (otherwise the app would see a network error). A preflight is answered here and counts against
+ * no budget; a request from an origin not listed gets no CORS headers, which the browser refuses.
+ */
+export async function allowCrossOriginAPICalls(
+  app: FastifyInstance,
+  origins: readonly string[],
+): Promise<void> {
+  if (origins.length === 0) return;
+  const allowed = {
+    origin: [...origins],
+    credentials: true,
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    allowedHeaders: ["authorization", "content-type", "accept", "x-request-id"],
+    // Not safelisted, and what a client acts on: when to retry, which request to quote, why refused.
+    exposedHeaders: [
+      "retry-after",
+      "x-request-id",
+      "www-authenticate",
+      "x-ratelimit-limit",
+      "x-ratelimit-remaining",
+      "x-ratelimit-reset",
+    ],
+    maxAge: preflightMaxAgeSeconds,
+  };
+  await app.register(cors, {
+    delegator: (request, callback) =>
+      callback(null, request.url.startsWith("/api/v1/") ? allowed : { origin: false }),
+  });
+}
