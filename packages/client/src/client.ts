@@ -129,7 +129,7 @@ export class SuperOAuthClient {
     return (await this.#transport.storage.get()) !== null;
   }
 
-  /** Forgets the stored tokens without telling the server (use `auth.logout()` to end the session). */
+  /** Forgets the stored tokens without telling the server (use `auth.logOut()` to end the session). */
   async forgetTokens(): Promise<void> {
     await this.#transport.storage.clear();
   }

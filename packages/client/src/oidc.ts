@@ -18,7 +18,7 @@ export interface OIDCClientOptions {
   readonly issuer: string;
   readonly clientId: string;
   /** A confidential app's secret; none for a public app (PKCE alone). */
-  readonly clientSecret?: string;
+  readonly clientSecret?: string | undefined;
   /** How a confidential app authenticates at the token endpoint. Default `client_secret_basic`. */
   readonly tokenEndpointAuthMethod?: "client_secret_basic" | "client_secret_post";
   /** The redirect URI registered for the app, exactly. */

@@ -101,4 +101,30 @@ describe("the packed package", () => {
       oidc: "function",
     });
   });
+  it("refuses to be packed by npm, which would publish the TypeScript sources as its entry points", {
+    timeout: 60_000,
+  }, () => {
+    const destination = mkdtempSync(join(tmpdir(), "superoauth-client-npm-"));
+    try {
+      let stderr = "";
+      try {
+        // As from a shell: without the npm_* settings pnpm gives this test's process, which npm
+        // would read as its own (its user agent among them).
+        const env = Object.fromEntries(
+          Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")),
+        );
+        execFileSync("npm", ["pack", "--pack-destination", destination], {
+          cwd: packageDir,
+          stdio: "pipe",
+          env,
+        });
+      } catch (error) {
+        stderr = String((error as { stderr?: Buffer }).stderr ?? "");
+      }
+      expect(stderr).toContain("Pack and publish @superoauth/client with pnpm");
+      expect(readdirSync(destination)).toEqual([]);
+    } finally {
+      rmSync(destination, { recursive: true, force: true });
+    }
+  });
 });
