@@ -17,6 +17,7 @@ import {
   currentRequestId,
   type DependencyCheck,
   type HttpApp,
+  type StartGate,
 } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
 import { createOIDCProvider, createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
@@ -24,7 +25,7 @@ import {
   createPasswordScreeningPool,
   type PasswordScreeningPool,
 } from "@superoauth/adapter-password-strength";
-import { openStorage, type Storage } from "@superoauth/adapter-sql";
+import { openStorage, SchemaOfANewerReleaseError, type Storage } from "@superoauth/adapter-sql";
 import { createJWTAccessTokenIssuer, createJWTMFATokenIssuer } from "@superoauth/adapter-tokens";
 import {
   createAccountPages,
@@ -112,15 +113,24 @@ export async function composeService(
   });
   let metricsApp: HttpApp | undefined;
   let passwordScreen: PasswordScreeningPool | undefined;
+  let startGate: StartGate | undefined;
   try {
-    // Creates the database if missing, and migrates it without the query timeout.
+    // Creates the database if missing, and migrates it without the query timeout. A schema a newer
+    // release made is refused whether or not this start migrates (ADR 0046): migrate() refuses it.
     if (config.migrateOnStart) await storage.migrate();
     else {
+      const newer = await storage.migrationsOfANewerRelease();
+      if (newer.length > 0) throw new SchemaOfANewerReleaseError(newer);
       // Pending migrations leave /ready at 503 until `pnpm db:migrate` runs; none applied at all
       // leaves nothing to start on (no signing keys table): say so in one line.
       const migrations = await storage.migrationStatus();
       if (migrations.every((migration) => migration.executedAt === null)) {
         throw new SchemaNotMigratedError({ databaseURL: config.databaseURL, pending: migrations.length });
+      }
+      // Some pending: every request but /health, /ready, /status and /metrics is a 503 until they
+      // are applied (by `pnpm db:migrate` or another instance), not a 500 per missing column.
+      if (migrations.some((migration) => migration.executedAt === null)) {
+        startGate = pendingMigrationsGate(storage);
       }
     }
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
@@ -248,6 +258,7 @@ export async function composeService(
       rateLimit: { ...config.rateLimit, redisURL: config.redisURL },
       trustProxy: config.trustProxy,
       corsOrigins: config.corsOrigins,
+      ...(startGate === undefined ? {} : { startGate }),
       // Only the debug lines of these areas are written during requests, away from their logger.
       requestContext: debug.has("db") || debug.has("oauth") || debug.has("mail"),
       checkReadiness: async () => {
@@ -321,6 +332,22 @@ export async function composeService(
  * mail server (not required: mail is delivered in the background and retried; its handshake is
  * asked at most every 30 s).
  */
+/** How long the start gate trusts its last look at the migrations. */
+const pendingMigrationsRecheckMs = 2_000;
+
+/** Closed while migrations are pending, looked at again at most every 2 s; open for good once none are. */
+function pendingMigrationsGate(storage: Storage): StartGate {
+  let lookedAt = Number.NEGATIVE_INFINITY;
+  let reason: string | null = "migrations pending";
+  return async () => {
+    if (Date.now() - lookedAt < pendingMigrationsRecheckMs) return reason;
+    lookedAt = Date.now();
+    const pending = (await storage.migrationStatus()).filter((m) => m.executedAt === null).length;
+    reason = pending === 0 ? null : `${pending} migration(s) pending: run pnpm db:migrate`;
+    return reason;
+  };
+}
+
 function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyCheck[] {
   const checks: DependencyCheck[] = [
     {

@@ -47,6 +47,22 @@ describe("judgeMigrations", () => {
       detail: expect.stringContaining("run pnpm db:migrate"),
     });
   });
+
+  it("migrations a newer release applied fail, whatever else", () => {
+    expect(
+      judgeMigrations({
+        applied: 3,
+        pending: 0,
+        newer: ["2099-01-01T00-00_a", "2099-02-01T00-00_b"],
+        migrateOnStart: true,
+      }),
+    ).toEqual({
+      check: "migrations",
+      status: "fail",
+      detail:
+        "2 applied by a newer release (the newest 2099-02-01T00-00_b): this version will not start on this database; run that release, or restore the backup taken before the upgrade",
+    });
+  });
 });
 
 describe("judgeRedirectURI", () => {

@@ -19,6 +19,8 @@ export interface DoctorProbes {
   readonly database: {
     describe(): Promise<{ dialect: "mysql" | "sqlite"; version: string; location: string }>;
     migrationStatus(): Promise<readonly { name: string; executedAt: Date | null }[]>;
+    /** Applied migrations this version does not know: a newer release migrated the database. */
+    migrationsOfANewerRelease(): Promise<readonly string[]>;
     databaseTime(): Promise<Date>;
   } | null;
   verifySMTP(url: string): Promise<void>;
@@ -82,6 +84,7 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
     judgeMigrations({
       applied: migrations.filter((m) => m.executedAt !== null).length,
       pending: migrations.filter((m) => m.executedAt === null).length,
+      newer: await database.migrationsOfANewerRelease(),
       migrateOnStart: config.migrateOnStart,
     }),
     description.dialect === "sqlite"
@@ -97,9 +100,18 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
 export function judgeMigrations(input: {
   applied: number;
   pending: number;
+  /** Applied migrations this version does not know (ADR 0046); none when left out. */
+  newer?: readonly string[];
   migrateOnStart: boolean;
 }): CheckOutcome {
-  const { applied, pending } = input;
+  const { applied, pending, newer = [] } = input;
+  if (newer.length > 0) {
+    return {
+      check: "migrations",
+      status: "fail",
+      detail: `${newer.length} applied by a newer release (the newest ${newer.at(-1)}): this version will not start on this database; run that release, or restore the backup taken before the upgrade`,
+    };
+  }
   if (pending === 0) return { check: "migrations", status: "ok", detail: `${applied} applied, none pending` };
   return input.migrateOnStart
     ? {

@@ -36,6 +36,9 @@ export function describeStartFailure(input: {
   // Their messages say what to do: restore the JWT_SECRET the keys were stored with; migrate.
   if ((code === "SIGNING_KEY_UNDECRYPTABLE" || code === "SCHEMA_NOT_MIGRATED") && error instanceof Error)
     return error.message;
+  // Run the newer release, or restore the backup (adapter-sql's migrate.ts words it).
+  if (code === "SCHEMA_OF_A_NEWER_RELEASE" && error instanceof Error)
+    return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}): ${error.message}`;
   // A migration that failed because the database could not be used wraps that failure (migrate.ts).
   const failure = [error, causeOf(error), causeOf(causeOf(error))].find(isDatabaseFailure);
   if (failure === undefined) return null;

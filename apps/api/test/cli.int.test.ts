@@ -5,6 +5,7 @@ import {
   buildDatabaseURL,
   createTestDatabase,
   dropDatabase,
+  recordMigrationOfANewerRelease,
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,6 +83,29 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/pending {2}\S+create-users-and-sessions/);
     expect(status.stdout).toMatch(/\d+ migration\(s\) pending: run pnpm db:migrate\./);
+  });
+
+  it("db:status and db:migrate name a newer release's migrations, exit 1, and change nothing", async () => {
+    const newer = await createTestDatabase();
+    try {
+      await recordMigrationOfANewerRelease(newer.db, "2099-01-01T00-00_from-a-newer-release");
+      const status = await runCLI("db-status.ts", { DATABASE_URL: newer.url });
+      expect(status.code).toBe(1);
+      expect(status.stdout).toContain(
+        "  newer    2099-01-01T00-00_from-a-newer-release (applied by a newer release)",
+      );
+      expect(status.stdout).toMatch(
+        /1 migration\(s\) applied by a newer release: this version will not start/,
+      );
+      const migrate = await runCLI("db-migrate.ts", { DATABASE_URL: newer.url });
+      expect(migrate.code).toBe(1);
+      expect(migrate.stderr).toContain(
+        "the database was migrated by a newer release: 1 applied migration(s) this version does not know",
+      );
+      expectNoStackTrace(migrate);
+    } finally {
+      await newer.drop();
+    }
   });
 
   it.each(["db-status.ts", "db-migrate.ts"])(

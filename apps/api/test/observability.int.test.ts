@@ -240,6 +240,27 @@ describe("/ready and /status of the composed service", () => {
     });
     const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();
     expect(status.data.components).toContainEqual({ name: "database", label: "Database", status: "down" });
+    // Everything else is held back with a 503 (not a 500 per missing column), the protocol in its format.
+    const login = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: "someone@example.com", password: "Whatever-1234" },
+    });
+    expect(login.statusCode).toBe(503);
+    expect(login.headers["retry-after"]).toBe("5");
+    expect(login.json()).toMatchObject({
+      success: false,
+      error: "SERVICE_UNAVAILABLE",
+      message: "Not ready: 1 migration(s) pending: run pnpm db:migrate",
+    });
+    const token = await service.app.inject({
+      method: "POST",
+      url: "/oidc/token",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      payload: "grant_type=client_credentials",
+    });
+    expect(token.statusCode).toBe(503);
+    expect(token.json()).toMatchObject({ error: "temporarily_unavailable" });
     // The operator migrates (here: records the migration whose changes are in place).
     const again = new DatabaseSync(file);
     again
@@ -247,6 +268,14 @@ describe("/ready and /status of the composed service", () => {
       .run(String(newest?.name), String(newest?.timestamp));
     again.close();
     expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+    // The gate looks again within two seconds, and then stays open.
+    const deadline = Date.now() + 10_000;
+    let providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    while (providers.statusCode === 503 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    }
+    expect(providers.statusCode).toBe(200);
   });
 
   it("MAINTENANCE_NOTICE shows on /status.json and /status, escaped", async () => {

@@ -3,7 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
+import { openStorage } from "@superoauth/adapter-sql";
+import {
+  createTestDatabase,
+  recordMigrationOfANewerRelease,
+  type TestDatabase,
+} from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "./ports.ts";
 import { runServerExpectingFailure, startServerProcess } from "./server-process.ts";
@@ -169,6 +174,26 @@ describe("start-up failures", () => {
       output,
       /has no schema yet \(\d+ migrations pending\) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true$/,
     );
+  });
+
+  it("a database a newer release migrated is refused in one line, migrating or not, and left as it was", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-newer-")), "newer.db");
+    const storage = await openStorage({ url: `sqlite:${file}` });
+    await storage.migrate();
+    await recordMigrationOfANewerRelease(storage.db, "2099-01-01T00-00_from-a-newer-release");
+    await storage.close();
+    for (const migrateOnStart of ["true", "false"]) {
+      const { code, output } = await runServerExpectingFailure({
+        ...productionSecrets,
+        DATABASE_URL: `sqlite:${file}`,
+        MIGRATE_ON_START: migrateOnStart,
+      });
+      expect(code).toBe(1);
+      expectOneLine(
+        output,
+        /DATABASE_URL \(sqlite:.*\): the database was migrated by a newer release: 1 applied migration\(s\) this version does not know \(the newest 2099-01-01T00-00_from-a-newer-release\); run that release, or restore the backup taken before the upgrade/,
+      );
+    }
   });
 
   it("a database that refuses the login names the user, never the password", async () => {

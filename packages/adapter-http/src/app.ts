@@ -31,6 +31,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { type StatusOptions, statusRoutes } from "./routes/status.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { userRoutes } from "./routes/user.ts";
+import { holdRequestsUntilOpen, type StartGate } from "./start-gate.ts";
 import { describeValidationError } from "./validation-message.ts";
 
 /** The built HTTP application (a Fastify instance). */
@@ -64,6 +65,8 @@ export interface HttpAppOptions {
   readonly logger?: FastifyBaseLogger;
   /** Largest accepted request body; auth requests are small. Default 64 KiB. */
   readonly bodyLimitBytes?: number;
+  /** Holds requests back (503) until it answers null: migrations pending at the start (ADR 0046). */
+  readonly startGate?: StartGate;
   /** Origins of web apps that may call `/api/v1` from a browser (CORS_ORIGINS); none: no CORS. */
   readonly corsOrigins?: readonly string[];
   /** Secret that signs cookies (OAuth state). */
@@ -146,6 +149,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
   await allowCrossOriginAPICalls(app, options.corsOrigins ?? []);
+  if (options.startGate !== undefined) holdRequestsUntilOpen(app, options.startGate);
   const { counterStoreCheck } = await registerRateLimits(app, options.rateLimit);
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
   // have gives the clearer "Content-Type must be application/json" answer.

@@ -18,3 +18,4 @@ export { createHostedProviderTrips } from "./provider-trips.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";
 export { currentRequestId } from "./request-id.ts";
 export type { ServiceStatus, StatusOptions } from "./routes/status.ts";
+export type { StartGate } from "./start-gate.ts";

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import { type Migration, type MigrationProvider, Migrator } from "kysely/migration";
 import { migrations } from "../migrations/index.ts";
 import type { Database } from "./database.ts";
@@ -27,6 +27,8 @@ function createMigrator(db: Kysely<Database>): Migrator {
  * cannot roll back DDL.
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<readonly string[]> {
+  const newer = await migrationsOfANewerRelease(db);
+  if (newer.length > 0) throw new SchemaOfANewerReleaseError(newer);
   const { error, results = [] } = await createMigrator(db).migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === "Error")?.migrationName;
@@ -41,4 +43,35 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<readonly st
 export async function migrationStatus(db: Kysely<Database>): Promise<readonly MigrationState[]> {
   const known = await createMigrator(db).getMigrations();
   return known.map((migration) => ({ name: migration.name, executedAt: migration.executedAt ?? null }));
+}
+
+/** Kysely's record of applied migrations (its default table name). */
+const migrationTable = "kysely_migration";
+
+/**
+ * Migrations recorded as applied that this version does not know, in name order: a newer release
+ * migrated the database. This version must not run on it (its writes would not keep what the newer
+ * schema derives, ADR 0046), nor migrate it (Kysely refuses, as "corrupted").
+ */
+export async function migrationsOfANewerRelease(db: Kysely<Database>): Promise<readonly string[]> {
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  if (!tables.some((table) => table.name === migrationTable)) return [];
+  const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.table(migrationTable)}`.execute(db);
+  return rows
+    .map((row) => row.name)
+    .filter((name) => !Object.hasOwn(migrations, name))
+    .sort();
+}
+
+/** The database was migrated by a newer release than this one (migrationsOfANewerRelease). */
+export class SchemaOfANewerReleaseError extends Error {
+  override readonly name = "SchemaOfANewerReleaseError";
+  readonly code = "SCHEMA_OF_A_NEWER_RELEASE";
+  readonly migrations: readonly string[];
+  constructor(migrations: readonly string[]) {
+    super(
+      `the database was migrated by a newer release: ${migrations.length} applied migration(s) this version does not know (the newest ${migrations.at(-1)}); run that release, or restore the backup taken before the upgrade (docs/operations.md, "Upgrades")`,
+    );
+    this.migrations = migrations;
+  }
 }

@@ -19,7 +19,12 @@ import { createExportJobRepository } from "./export-job-repository.ts";
 import { createLinkedProviderRepository } from "./linked-provider-repository.ts";
 import { createLockoutRepository } from "./lockout-repository.ts";
 import { createMaintenanceNotices } from "./maintenance-notices.ts";
-import { type MigrationState, migrateToLatest, migrationStatus } from "./migrate.ts";
+import {
+  type MigrationState,
+  migrateToLatest,
+  migrationStatus,
+  migrationsOfANewerRelease,
+} from "./migrate.ts";
 import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
@@ -77,6 +82,8 @@ export interface Storage extends StorageRepositories {
   migrate(): Promise<readonly string[]>;
   /** Every known migration, in order, with when it was applied. */
   migrationStatus(): Promise<readonly MigrationState[]>;
+  /** Applied migrations this version does not know (a newer release migrated the database), in order. */
+  migrationsOfANewerRelease(): Promise<readonly string[]>;
   /** Deletes the records that can no longer matter (pruneExpiredRecords). */
   prune(input: PruneInput): Promise<PrunedRecords>;
   /** Resolves when the database answers; rejects (StorageUnavailableError when unreachable) otherwise. */
@@ -248,6 +255,7 @@ function assembleStorage(input: {
     exportJobs: createExportJobRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),
+    migrationsOfANewerRelease: () => migrationsOfANewerRelease(db),
     prune: (pruneInput) => pruneExpiredRecords(context, pruneInput),
     async ping() {
       await sql`SELECT 1`.execute(db);

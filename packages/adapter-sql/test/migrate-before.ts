@@ -1,4 +1,4 @@
-import { Kysely } from "kysely";
+import { Kysely, sql } from "kysely";
 import { type Migration, Migrator } from "kysely/migration";
 import { migrations } from "../migrations/index.ts";
 import type { Database } from "../src/database.ts";
@@ -20,4 +20,14 @@ export async function sqliteJustBefore(migration: string): Promise<Kysely<Databa
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
   if (error !== undefined) throw error;
   return db;
+}
+
+/**
+ * Records `name` as applied, as a newer release's migration would be: the database then holds a
+ * migration this version does not know (migrationsOfANewerRelease).
+ */
+export async function recordMigrationOfANewerRelease(db: Kysely<Database>, name: string): Promise<void> {
+  await sql`INSERT INTO kysely_migration (name, timestamp) VALUES (${name}, ${"2099-01-01T00:00:00.000Z"})`.execute(
+    db,
+  );
 }

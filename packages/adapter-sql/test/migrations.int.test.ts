@@ -3,8 +3,9 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { migrations } from "../migrations/index.ts";
 import { createMySQLDatabase, ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
-import { migrateToLatest, migrationStatus } from "../src/migrate.ts";
+import { migrateToLatest, migrationStatus, migrationsOfANewerRelease } from "../src/migrate.ts";
 import { openStorage } from "../src/storage.ts";
+import { recordMigrationOfANewerRelease } from "./migrate-before.ts";
 import {
   buildDatabaseURL,
   createTestDatabase,
@@ -84,6 +85,36 @@ describe("migrations", () => {
       database.db(),
     );
     expect(engines.rows).toEqual([{ engine: "InnoDB" }]);
+  });
+});
+
+describe("a database a newer release migrated", () => {
+  it("names the migrations this version does not know and refuses to migrate it, changing nothing", async () => {
+    const newer = await createTestDatabase();
+    try {
+      expect(await migrationsOfANewerRelease(newer.db)).toEqual([]);
+      const future = ["2099-01-01T00-00_from-a-newer-release", "2099-02-01T00-00_and-another"];
+      for (const name of future) await recordMigrationOfANewerRelease(newer.db, name);
+      expect(await migrationsOfANewerRelease(newer.db)).toEqual(future);
+      await expect(migrateToLatest(newer.db)).rejects.toMatchObject({
+        code: "SCHEMA_OF_A_NEWER_RELEASE",
+        message: expect.stringContaining(
+          "2 applied migration(s) this version does not know (the newest 2099-02-01T00-00_and-another)",
+        ),
+      });
+      expect((await migrationStatus(newer.db)).every((m) => m.executedAt !== null)).toBe(true);
+    } finally {
+      await newer.drop();
+    }
+  });
+
+  it("an empty database has none", async () => {
+    const empty = await createTestDatabase({ migrate: false });
+    try {
+      expect(await migrationsOfANewerRelease(empty.db)).toEqual([]);
+    } finally {
+      await empty.drop();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { maskURLCredentials } from "../redact.ts";
 import { loadConfigOrExit, sqliteFileNotCreated } from "./load-config.ts";
 
 // Reports whether the configured database answers, what it is (server or library version, database
-// or file) and which migrations it has; exits 1 unless it answers.
+// or file) and which migrations it has; exits 1 unless it answers, or when a newer release migrated it.
 const config = loadConfigOrExit();
 // Opening a SQLite file that is not there would create it (and its folders): a status only looks.
 const notCreated = sqliteFileNotCreated(config);
@@ -24,10 +24,19 @@ try {
   );
   const migrations = await storage.migrationStatus();
   for (const m of migrations) console.log(`  ${m.executedAt === null ? "pending " : "applied "} ${m.name}`);
+  const newer = await storage.migrationsOfANewerRelease();
+  for (const name of newer) console.log(`  newer    ${name} (applied by a newer release)`);
   const pending = migrations.filter((m) => m.executedAt === null).length;
-  console.log(
-    pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
-  );
+  if (newer.length > 0) {
+    console.log(
+      `${newer.length} migration(s) applied by a newer release: this version will not start on this database; run that release, or restore the backup taken before the upgrade.`,
+    );
+    process.exitCode = 1;
+  } else {
+    console.log(
+      pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
+    );
+  }
 } catch (error) {
   console.error(`Database ${maskURLCredentials(config.databaseURL)} is not usable.`);
   console.error(describeDatabaseProblem(error, config.databaseURL));

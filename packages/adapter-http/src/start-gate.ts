@@ -1,0 +1,36 @@
+import { unavailableRetryAfterSeconds } from "@superoauth/application";
+import type { FastifyInstance } from "fastify";
+import { sendError } from "./replies.ts";
+
+/**
+ * Why the service cannot serve yet (migrations pending: ADR 0046), or null once it can. Asked on
+ * every request until it first answers null; the caller caches its own checks.
+ */
+export type StartGate = () => Promise<string | null>;
+
+/**
+ * Holds every request back with a 503 and `Retry-After` while `gate` says the service cannot serve
+ * (a schema this code expects is not there yet, so every statement would fail as a 500 that reads
+ * like a bug). The routes that report on the service (`/health`, `/ready`, `/status`, `/metrics`:
+ * those outside the rate limits) still answer, so the load balancer and the operator see why. The
+ * protocol endpoints answer in their own format (their `limitReply`). Once the gate opens it is
+ * never asked again.
+ */
+export function holdRequestsUntilOpen(app: FastifyInstance, gate: StartGate): void {
+  let open = false;
+  app.addHook("onRequest", async (request, reply) => {
+    if (open || request.routeOptions.config.limit === "none") return;
+    const reason = await gate();
+    if (reason === null) {
+      open = true;
+      return;
+    }
+    reply.header("Retry-After", String(unavailableRetryAfterSeconds));
+    const limitReply = request.routeOptions.config.limitReply;
+    if (limitReply !== undefined) {
+      await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });
+      return reply;
+    }
+    return sendError(reply, "SERVICE_UNAVAILABLE", `Not ready: ${reason}`);
+  });
+}
