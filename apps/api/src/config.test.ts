@@ -28,6 +28,7 @@ describe("configuration", () => {
       generalMax: 100,
       emailMax: 5,
       protocolMax: 1000,
+      deviceCodeMax: 20,
     });
     expect(config.trustProxy).toBe(false);
     expect(config.corsOrigins).toEqual([]);

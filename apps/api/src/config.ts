@@ -236,7 +236,13 @@ export const environmentVariables = {
   RATE_LIMIT_PROTOCOL_MAX: withDefault({
     default: "1000",
     meaning:
-      "OpenID Connect token, introspection, revocation, pushed-request and device-code requests per IP per window (an app's backend counts as one IP)",
+      "OpenID Connect token, introspection, revocation, pushed-request and device-authorization requests per IP per window (an app's backend counts as one IP)",
+    parse: integer({ min: 1 }),
+  }),
+  RATE_LIMIT_DEVICE_CODE_MAX: withDefault({
+    default: "20",
+    meaning:
+      "Visits of the device-code page (`/oidc/device`: its form, each code typed in) per IP per window; a user code is short enough to guess (RFC 8628 §5.1)",
     parse: integer({ min: 1 }),
   }),
 };
@@ -274,6 +280,7 @@ export interface Config {
     readonly generalMax: number;
     readonly emailMax: number;
     readonly protocolMax: number;
+    readonly deviceCodeMax: number;
   };
   readonly mail: {
     /** Base URL for links in mails, without a trailing slash. */
@@ -483,6 +490,7 @@ export function parseConfig(
         generalMax: e.RATE_LIMIT_GENERAL_MAX,
         emailMax: e.RATE_LIMIT_EMAIL_MAX,
         protocolMax: e.RATE_LIMIT_PROTOCOL_MAX,
+        deviceCodeMax: e.RATE_LIMIT_DEVICE_CODE_MAX,
       },
       mail: {
         appURL,

@@ -108,3 +108,52 @@ describe("the composed OpenID provider", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
   });
 });
+
+describe("the composed service's device-code page and API CORS", () => {
+  let limited: Service;
+  let limitedURL: string;
+  beforeAll(async () => {
+    ({ service: limited, url: limitedURL } = await listenComposedService(database.url(), {
+      env: { RATE_LIMIT_DEVICE_CODE_MAX: "3", CORS_ORIGINS: "https://app.example" },
+    }));
+  });
+  afterAll(async () => {
+    await limited.close();
+  });
+
+  it("limits tries at the device-code page (RFC 8628 §5.1) with a page, and the token endpoint keeps its own budget", async () => {
+    const visits = [];
+    for (let i = 0; i < 4; i++) {
+      visits.push(
+        await fetch(`${limitedURL}/oidc/device?user_code=BCDF-GHJK`, { headers: { accept: "text/html" } }),
+      );
+    }
+    expect(visits.slice(0, 3).map((response) => response.status)).not.toContain(429);
+    const refused = visits[3];
+    expect(refused?.status).toBe(429);
+    expect(refused?.headers.get("content-type")).toContain("text/html");
+    expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused?.headers.get("content-security-policy")).toContain("form-action");
+    expect(await refused?.text()).toContain("Too many codes were tried from your network");
+    const token = await fetch(`${limitedURL}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "grant_type=client_credentials",
+    });
+    // Refused for what it is (no client authentication), not by a rate limit.
+    expect(token.status).toBe(400);
+    expect(((await token.json()) as { error: string }).error).toBe("invalid_request");
+  });
+
+  it("answers a listed origin's API calls with CORS (CORS_ORIGINS reaches the app)", async () => {
+    const response = await fetch(`${limitedURL}/api/v1/oauth/providers`, {
+      headers: { origin: "https://app.example" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const other = await fetch(`${limitedURL}/api/v1/oauth/providers`, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+});

@@ -6,7 +6,7 @@ import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
 
 /** Which budget a route draws from. */
-export type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "none";
+export type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -42,12 +42,20 @@ export interface RateLimitSettings {
    * for all its users from one address.
    */
   readonly protocolMax?: number;
+  /**
+   * Visits of the device-code page (`/oidc/device`: the form, a code typed in, one in the link) per
+   * IP per window; default 20. A user code is short enough to guess (RFC 8628 §5.1).
+   */
+  readonly deviceCodeMax?: number;
   /** With a Redis URL the counters are shared by every instance; without, they are per process. */
   readonly redisURL?: string | undefined;
 }
 
 /** The protocol group's default budget per window (RATE_LIMIT_PROTOCOL_MAX). */
 export const defaultProtocolMax = 1000;
+
+/** The device-code page's default budget per window (RATE_LIMIT_DEVICE_CODE_MAX). */
+export const defaultDeviceCodeMax = 20;
 
 /** Longer than any healthy Redis takes to count (well under a millisecond on a LAN). */
 const redisCommandTimeoutMs = 1_000;
@@ -98,6 +106,7 @@ export async function registerRateLimits(
     register: limiter("register", settings.registerMax),
     email: limiter("email", settings.emailMax ?? 5),
     protocol: limiter("protocol", settings.protocolMax ?? defaultProtocolMax),
+    deviceCode: limiter("deviceCode", settings.deviceCodeMax ?? defaultDeviceCodeMax),
     general: limiter("general", settings.generalMax),
   };
 

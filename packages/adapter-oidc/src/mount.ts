@@ -1,9 +1,10 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
+import type { ProviderPages } from "./provider-interfaces.ts";
 
 /** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
-type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "none";
+type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
 
 /** Why a request was refused before its handler ran (adapter-http's rate-limit.ts). */
 interface RateLimitRefusal {
@@ -24,9 +25,15 @@ const protocolPaths = [
   "/oidc/token/introspection",
   "/oidc/token/revocation",
   "/oidc/request",
-  "/oidc/device",
   "/oidc/device/auth",
 ];
+
+/**
+ * The page where a person types a device's user code (and where the code in the link lands): a
+ * budget of its own (RATE_LIMIT_DEVICE_CODE_MAX), as a user code is short enough to guess (RFC
+ * 8628 §5.1), and refusals as a page.
+ */
+const deviceCodePage = "/oidc/device";
 
 const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
 
@@ -50,15 +57,16 @@ export function requestLogOf(request: IncomingMessage): FastifyBaseLogger | unde
  * fall back to whatever Fastify parsed, with a warning and different parsing.
  */
 /**
- * `contentSecurityPolicy` (the hosted pages' own, ProviderPages) covers the library's pages too:
- * they carry no script of ours, and the only inline script, form_post's auto-submit, gets its hash
+ * The pages' `contentSecurityPolicy` (the hosted pages' own) covers the library's pages too: they
+ * carry no script of ours, and the only inline script, form_post's auto-submit, gets its hash
  * added to `script-src` by the library.
  */
 export async function mountProvider(
   app: FastifyInstance,
   provider: Provider,
-  contentSecurityPolicy: string,
+  pages: ProviderPages,
 ): Promise<void> {
+  const headers = headersOf(pages.contentSecurityPolicy);
   const callback = provider.callback();
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
@@ -68,11 +76,7 @@ export async function mountProvider(
       reply.hijack();
       fastifyRequests.set(request.raw, request);
       const response = reply.raw;
-      response.setHeader("content-security-policy", contentSecurityPolicy);
-      response.setHeader("cache-control", "no-store");
-      response.setHeader("x-content-type-options", "nosniff");
-      response.setHeader("referrer-policy", "no-referrer");
-      response.setHeader("x-frame-options", "DENY");
+      for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
       void callback(request.raw, response);
     };
 
@@ -84,6 +88,12 @@ export async function mountProvider(
         handler: handle,
       });
     }
+    scope.route({
+      method: methods,
+      url: deviceCodePage,
+      config: { limit: "deviceCode", limitReply: pageLimitReply(pages, headers) },
+      handler: handle,
+    });
     scope.route({ method: methods, url: "/oidc/*", handler: handle });
     // The issuer has no path, so both discovery documents sit at the root (RFC 8414 §3; the
     // library serves the same metadata at both).
@@ -98,6 +108,41 @@ export async function mountProvider(
       handler: handle,
     });
   });
+}
+
+/** The headers of every answer under /oidc: the pages' CSP, and no caching, sniffing, referrer or framing. */
+function headersOf(contentSecurityPolicy: string): Record<string, string> {
+  return {
+    "content-security-policy": contentSecurityPolicy,
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+  };
+}
+
+/** A refused visit of the device-code page: the page of a device error, saying when to come back. */
+function pageLimitReply(
+  pages: ProviderPages,
+  headers: Record<string, string>,
+): (reply: FastifyReply, refusal: RateLimitRefusal) => FastifyReply {
+  return (reply, refusal) => {
+    const limited = refusal.code === "RATE_LIMIT_EXCEEDED";
+    const minutes = Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60));
+    return reply
+      .code(limited ? 429 : 503)
+      .headers(headers)
+      .type("text/html; charset=utf-8")
+      .send(
+        pages.error({
+          error: "temporarily_unavailable",
+          description: limited
+            ? `Too many codes were tried from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`
+            : "This page is unavailable for a moment. Try again shortly.",
+          during: "device",
+        }),
+      );
+  };
 }
 
 /** A refused protocol request answers like the protocol (RFC 6749 §5.2 shape), not our envelope (ADR 0019). */

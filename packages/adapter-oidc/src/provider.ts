@@ -168,7 +168,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   });
 
   return {
-    plugin: (app) => mountProvider(app, provider, options.pages.contentSecurityPolicy),
+    plugin: (app) => mountProvider(app, provider, options.pages),
     interactions: createInteractions({ provider, grants: options.grants }),
     issuer: options.issuer,
   };
