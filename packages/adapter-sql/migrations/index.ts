@@ -22,6 +22,7 @@ import * as addUsersTwoFactorEnabled from "./2026-11-30T15-00_add-users-two-fact
 import * as addSessionsAuthenticationMethods from "./2026-12-01T04-00_add-sessions-authentication-methods.ts";
 import * as createMaintenanceNotices from "./2026-12-01T06-00_create-maintenance-notices.ts";
 import * as indexEndedRecordsByAge from "./2026-12-01T08-00_index-ended-records-by-age.ts";
+import * as resyncTwoFactorFlag from "./2026-12-01T10-00_resync-two-factor-flag.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -52,4 +53,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-01T04-00_add-sessions-authentication-methods": addSessionsAuthenticationMethods,
   "2026-12-01T06-00_create-maintenance-notices": createMaintenanceNotices,
   "2026-12-01T08-00_index-ended-records-by-age": indexEndedRecordsByAge,
+  "2026-12-01T10-00_resync-two-factor-flag": resyncTwoFactorFlag,
 };

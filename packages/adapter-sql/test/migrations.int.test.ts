@@ -88,6 +88,62 @@ describe("migrations", () => {
   });
 });
 
+describe("2026-12-01T10-00_resync-two-factor-flag on MySQL", () => {
+  it("sets the flag again from the factors, both ways, in batches", async () => {
+    const db = database.db();
+    const now = new Date("2026-12-01T09:00:00.000Z");
+    const cases: [string, boolean, "enabled" | "pending" | null][] = [
+      ["resync-enabled-unflagged", false, "enabled"],
+      ["resync-removed-flagged", true, null],
+      ["resync-pending-flagged", true, "pending"],
+      ["resync-enabled-flagged", true, "enabled"],
+    ];
+    for (const [id, flag, factor] of cases) {
+      await db
+        .insertInto("users")
+        .values({
+          id,
+          email: `${id}@example.com`,
+          email_verified: true,
+          nickname: id,
+          password_hash: null,
+          created_at: now,
+          updated_at: now,
+          two_factor_enabled: flag,
+        } as never)
+        .execute();
+      if (factor !== null) {
+        await db
+          .insertInto("totp_factors")
+          .values({
+            user_id: id,
+            encrypted_secret: "sealed",
+            status: factor,
+            last_used_step: null,
+            created_at: now,
+            enabled_at: null,
+          } as never)
+          .execute();
+      }
+    }
+    const migration = migrations["2026-12-01T10-00_resync-two-factor-flag"];
+    if (migration === undefined) throw new Error("no such migration");
+    await migration.up(db);
+    const rows = await db
+      .selectFrom("users")
+      .select(["id", "two_factor_enabled"])
+      .where("id", "like", "resync-%")
+      .orderBy("id")
+      .execute();
+    expect(rows.map((row) => [row.id, Number(row.two_factor_enabled)])).toEqual([
+      ["resync-enabled-flagged", 1],
+      ["resync-enabled-unflagged", 1],
+      ["resync-pending-flagged", 0],
+      ["resync-removed-flagged", 0],
+    ]);
+  });
+});
+
 describe("a database a newer release migrated", () => {
   it("names the migrations this version does not know and refuses to migrate it, changing nothing", async () => {
     const newer = await createTestDatabase();

@@ -40,3 +40,46 @@ describe(flagMigration, () => {
     ]);
   });
 });
+
+const resyncMigration = "2026-12-01T10-00_resync-two-factor-flag";
+
+describe(resyncMigration, () => {
+  it("sets the flag again from the factors where an older release left it wrong, both ways, and nowhere else", async () => {
+    const before = await sqliteJustBefore(resyncMigration);
+    try {
+      const now = "2026-12-01T09:00:00.000Z";
+      const users: [string, number, string | null][] = [
+        ["enabled-unflagged", 0, "enabled"],
+        ["removed-flagged", 1, null],
+        ["pending-flagged", 1, "pending"],
+        ["enabled-flagged", 1, "enabled"],
+        ["none-unflagged", 0, null],
+      ];
+      for (const [id, flag, factor] of users) {
+        await sql`INSERT INTO users (id, email, email_verified, nickname, password_hash, created_at, updated_at, two_factor_enabled)
+          VALUES (${id}, ${`${id}@example.com`}, 1, ${id}, NULL, ${now}, ${now}, ${flag})`.execute(before);
+        if (factor !== null) {
+          await sql`INSERT INTO totp_factors (user_id, encrypted_secret, status, last_used_step, created_at, enabled_at)
+            VALUES (${id}, 'sealed', ${factor}, NULL, ${now}, NULL)`.execute(before);
+        }
+      }
+
+      expect(await migrateToLatest(before)).toContain(resyncMigration);
+
+      const rows = await before
+        .selectFrom("users")
+        .select(["id", "two_factor_enabled"])
+        .orderBy("id")
+        .execute();
+      expect(rows.map((row) => [row.id, Number(row.two_factor_enabled)])).toEqual([
+        ["enabled-flagged", 1],
+        ["enabled-unflagged", 1],
+        ["none-unflagged", 0],
+        ["pending-flagged", 0],
+        ["removed-flagged", 0],
+      ]);
+    } finally {
+      await before.destroy();
+    }
+  });
+});
