@@ -179,10 +179,10 @@ export const environmentVariables = {
       "Base URL of mailed links (`/verify-email`, `/reset-password`, `/confirm-email`); the service serves those pages itself, so the default works locally",
     parse: url(["http", "https"]),
   }),
-  CORS_ORIGINS: withDefault({
-    default: "",
+  CORS_ORIGINS: optional({
+    unset: "none",
     meaning:
-      "Web apps' origins that may call `/api/v1` from a browser, comma-separated (`https://app.example.com,http://localhost:5173`); unset: none (a front end on the service's own origin needs none)",
+      "Web apps' origins that may call `/api/v1` from a browser, comma-separated (`https://app.example.com,http://localhost:5173`); a front end on the service's own origin needs none",
     parse: origins,
   }),
   OIDC_ISSUER: optional({
@@ -500,7 +500,7 @@ export function parseConfig(
         requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
       trustProxy: trustProxy.value,
-      corsOrigins: e.CORS_ORIGINS,
+      corsOrigins: e.CORS_ORIGINS ?? [],
       dataExport: { directory: e.EXPORT_DIR, ttlMs: e.EXPORT_TTL, leaseMs: e.EXPORT_LEASE },
       oauth: oauth.config,
       security: security.config,

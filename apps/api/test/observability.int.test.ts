@@ -260,7 +260,20 @@ describe("/ready and /status of the composed service", () => {
       payload: "grant_type=client_credentials",
     });
     expect(token.statusCode).toBe(503);
-    expect(token.json()).toMatchObject({ error: "temporarily_unavailable" });
+    expect(token.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "Not ready: 1 migration(s) pending: run pnpm db:migrate",
+    });
+    const discovery = await service.app.inject({ method: "GET", url: "/.well-known/openid-configuration" });
+    expect(discovery.statusCode).toBe(503);
+    expect(discovery.json()).toMatchObject({ error: "temporarily_unavailable" });
+    const authorize = await service.app.inject({
+      method: "GET",
+      url: "/oidc/auth?client_id=x",
+      headers: { accept: "text/html" },
+    });
+    expect(authorize.statusCode).toBe(503);
+    expect(authorize.headers["content-type"]).toContain("text/html");
     // The operator migrates (here: records the migration whose changes are in place).
     const again = new DatabaseSync(file);
     again

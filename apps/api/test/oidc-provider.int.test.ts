@@ -135,6 +135,14 @@ describe("the composed service's device-code page and API CORS", () => {
     expect(Number(refused?.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(refused?.headers.get("content-security-policy")).toContain("form-action");
     expect(await refused?.text()).toContain("Too many codes were tried from your network");
+    // The library's router would take other spellings of the page, outside its budget: not served.
+    for (const spelling of ["/oidc/device/", "/oidc/Device", "/oidc/DEVICE/"]) {
+      const other = await fetch(`${limitedURL}${spelling}?user_code=BCDF-GHJK`, {
+        headers: { accept: "application/json" },
+      });
+      expect(other.status, spelling).toBe(404);
+      expect(((await other.json()) as { error: string }).error).toBe("NOT_FOUND");
+    }
     const token = await fetch(`${limitedURL}/oidc/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -25,6 +25,7 @@ export async function allowCrossOriginAPICalls(
     methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowedHeaders: ["authorization", "content-type", "accept", "x-request-id"],
     // Not safelisted, and what a client acts on: when to retry, which request to quote, why refused.
+    // The data export's download adds its file name and checksums (the SDK reads them).
     exposedHeaders: [
       "retry-after",
       "x-request-id",
@@ -32,6 +33,9 @@ export async function allowCrossOriginAPICalls(
       "x-ratelimit-limit",
       "x-ratelimit-remaining",
       "x-ratelimit-reset",
+      "content-disposition",
+      "x-content-sha256",
+      "repr-digest",
     ],
     maxAge: preflightMaxAgeSeconds,
   };

@@ -26,6 +26,8 @@ export interface RateLimitRefusal {
   readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
   /** Seconds until the budget refills; absent when the counter store is down. */
   readonly retryAfterSeconds?: number;
+  /** Why the service cannot answer, when it is not the counter store (pending migrations). */
+  readonly reason?: string;
 }
 
 export interface RateLimitSettings {

@@ -28,7 +28,7 @@ export function holdRequestsUntilOpen(app: FastifyInstance, gate: StartGate): vo
     reply.header("Retry-After", String(unavailableRetryAfterSeconds));
     const limitReply = request.routeOptions.config.limitReply;
     if (limitReply !== undefined) {
-      await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });
+      await limitReply(reply, { code: "SERVICE_UNAVAILABLE", reason: `Not ready: ${reason}` });
       return reply;
     }
     return sendError(reply, "SERVICE_UNAVAILABLE", `Not ready: ${reason}`);

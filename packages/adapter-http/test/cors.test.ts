@@ -66,7 +66,7 @@ describe("cross-origin calls to the API", () => {
     expect(me.statusCode).toBe(200);
     expect(me.headers["access-control-allow-origin"]).toBe(front);
     expect(me.headers["access-control-expose-headers"]).toBe(
-      "retry-after, x-request-id, www-authenticate, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset",
+      "retry-after, x-request-id, www-authenticate, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset, content-disposition, x-content-sha256, repr-digest",
     );
     const refused = await app.inject({ method: "GET", url: "/api/v1/auth/me", headers: { origin: front } });
     expectError(refused, "UNAUTHORIZED", 401);

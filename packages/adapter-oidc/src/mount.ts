@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
 import type { ProviderPages } from "./provider-interfaces.ts";
+import { providerFlowOf } from "./provider-settings.ts";
 
 /** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
 type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
@@ -10,6 +11,7 @@ type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | 
 interface RateLimitRefusal {
   readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
   readonly retryAfterSeconds?: number;
+  readonly reason?: string;
 }
 
 declare module "fastify" {
@@ -80,6 +82,7 @@ export async function mountProvider(
       void callback(request.raw, response);
     };
 
+    const answerAsAsked = refusalAsAsked(pages, headers);
     for (const url of protocolPaths) {
       scope.route({
         method: methods,
@@ -91,22 +94,30 @@ export async function mountProvider(
     scope.route({
       method: methods,
       url: deviceCodePage,
-      config: { limit: "deviceCode", limitReply: pageLimitReply(pages, headers) },
+      config: { limit: "deviceCode", limitReply: answerAsAsked },
       handler: handle,
     });
-    scope.route({ method: methods, url: "/oidc/*", handler: handle });
+    scope.route({
+      method: methods,
+      url: "/oidc/*",
+      config: { limitReply: answerAsAsked },
+      handler: (request, reply) => {
+        // The library's router takes /oidc/Device/ for the device page too: only its own spelling
+        // is served, or the page's budget could be sidestepped by spelling it otherwise.
+        if (isDeviceCodePageSpelledOtherwise(request.url)) return reply.callNotFound();
+        handle(request, reply);
+      },
+    });
     // The issuer has no path, so both discovery documents sit at the root (RFC 8414 §3; the
     // library serves the same metadata at both).
-    scope.route({
-      method: ["GET", "HEAD", "OPTIONS"],
-      url: "/.well-known/openid-configuration",
-      handler: handle,
-    });
-    scope.route({
-      method: ["GET", "HEAD", "OPTIONS"],
-      url: "/.well-known/oauth-authorization-server",
-      handler: handle,
-    });
+    for (const url of ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]) {
+      scope.route({
+        method: ["GET", "HEAD", "OPTIONS"],
+        url,
+        config: { limitReply: protocolLimitReply },
+        handler: handle,
+      });
+    }
   });
 }
 
@@ -121,14 +132,27 @@ function headersOf(contentSecurityPolicy: string): Record<string, string> {
   };
 }
 
-/** A refused visit of the device-code page: the page of a device error, saying when to come back. */
-function pageLimitReply(
+/** Whether `url` names the device-code page in another spelling than its own (case, trailing slashes). */
+function isDeviceCodePageSpelledOtherwise(url: string): boolean {
+  const path = url.split("?")[0] ?? "";
+  return path !== deviceCodePage && path.toLowerCase().replace(/\/+$/, "") === deviceCodePage;
+}
+
+/**
+ * A refused request under /oidc as its asker reads it: a browser gets the page of the flow it was
+ * in (the device page's "too many codes" among them), a client the protocol's JSON.
+ */
+function refusalAsAsked(
   pages: ProviderPages,
   headers: Record<string, string>,
 ): (reply: FastifyReply, refusal: RateLimitRefusal) => FastifyReply {
   return (reply, refusal) => {
+    if (!(reply.request.headers.accept ?? "").includes("text/html"))
+      return protocolLimitReply(reply, refusal);
+    const during = providerFlowOf(reply.request.url);
     const limited = refusal.code === "RATE_LIMIT_EXCEEDED";
     const minutes = Math.max(1, Math.ceil((refusal.retryAfterSeconds ?? 60) / 60));
+    const wait = `Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
     return reply
       .code(limited ? 429 : 503)
       .headers(headers)
@@ -136,10 +160,12 @@ function pageLimitReply(
       .send(
         pages.error({
           error: "temporarily_unavailable",
-          description: limited
-            ? `Too many codes were tried from your network. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`
-            : "This page is unavailable for a moment. Try again shortly.",
-          during: "device",
+          description: !limited
+            ? "This page is unavailable for a moment. Try again shortly."
+            : during === "device"
+              ? `Too many codes were tried from your network. ${wait}`
+              : `Too many requests from your network. ${wait}`,
+          during,
         }),
       );
   };
@@ -156,6 +182,6 @@ function protocolLimitReply(reply: FastifyReply, refusal: RateLimitRefusal): Fas
       error: "temporarily_unavailable",
       error_description: limited
         ? `Too many requests; retry in ${refusal.retryAfterSeconds ?? 60} seconds`
-        : "Rate limiting is temporarily unavailable; retry shortly",
+        : (refusal.reason ?? "Rate limiting is temporarily unavailable; retry shortly"),
     });
 }

@@ -32,7 +32,7 @@ beforeAll(async () => {
   app.addHook("onRequest", async (request, reply) => {
     const { limit = "general", limitReply } = request.routeOptions.config;
     seen.set(request.url.split("?")[0] ?? "", limit);
-    if (limit === "protocol" && limitReply !== undefined && request.headers["x-test-refuse"] === "yes") {
+    if (limitReply !== undefined && request.headers["x-test-refuse"] === "yes") {
       reply.header("retry-after", 7);
       await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: 7 });
     }
@@ -52,19 +52,57 @@ afterAll(async () => {
 });
 
 describe("mounting", () => {
-  it("draws the token, introspection, revocation, PAR and device endpoints from the protocol budget", async () => {
+  it("draws the token, introspection, revocation, PAR and device-authorization endpoints from the protocol budget, the device-code page from its own", async () => {
     const protocol = [
       "/oidc/token",
       "/oidc/token/introspection",
       "/oidc/token/revocation",
       "/oidc/request",
-      "/oidc/device",
       "/oidc/device/auth",
     ];
     const general = ["/oidc/auth", "/oidc/me", "/oidc/jwks", "/.well-known/openid-configuration"];
-    for (const url of [...protocol, ...general]) await app.inject({ method: "OPTIONS", url });
+    for (const url of [...protocol, ...general, "/oidc/device"]) await app.inject({ method: "OPTIONS", url });
     expect(protocol.map((url) => seen.get(url))).toEqual(protocol.map(() => "protocol"));
     expect(general.map((url) => seen.get(url))).toEqual(general.map(() => "general"));
+    expect(seen.get("/oidc/device")).toBe("deviceCode");
+  });
+
+  it("serves the device-code page in its own spelling only (the library's router would take others)", async () => {
+    for (const url of ["/oidc/device/", "/oidc/Device", "/oidc/DEVICE//?user_code=X"]) {
+      const response = await app.inject({ method: "GET", url });
+      expect(response.statusCode, url).toBe(404);
+    }
+    expect((await app.inject({ method: "GET", url: "/oidc/device" })).statusCode).toBe(200);
+  });
+
+  it("answers a refused browser request under /oidc with the page of its flow, a client with JSON", async () => {
+    const device = await app.inject({
+      method: "GET",
+      url: "/oidc/device",
+      headers: { "x-test-refuse": "yes", accept: "text/html" },
+    });
+    expect(device.statusCode).toBe(429);
+    expect(device.headers["content-type"]).toContain("text/html");
+    expect(device.headers["content-security-policy"]).toBe(testPages.contentSecurityPolicy);
+    expect(device.body).toContain("Too many codes were tried from your network. Try again in 1 minute.");
+    expect(device.body).toContain('id="during">device<');
+    const signIn = await app.inject({
+      method: "GET",
+      url: "/oidc/auth",
+      headers: { "x-test-refuse": "yes", accept: "text/html" },
+    });
+    expect(signIn.statusCode).toBe(429);
+    expect(signIn.body).toContain("Too many requests from your network.");
+    expect(signIn.body).toContain('id="during">sign-in<');
+    const client = await app.inject({
+      method: "GET",
+      url: "/oidc/auth",
+      headers: { "x-test-refuse": "yes" },
+    });
+    expect(client.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "Too many requests; retry in 7 seconds",
+    });
   });
 
   it("answers a refused protocol request as an RFC 6749 error, not our envelope", async () => {

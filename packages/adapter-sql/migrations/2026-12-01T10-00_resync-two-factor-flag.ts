@@ -14,20 +14,26 @@ const batchSize = 500;
  */
 // biome-ignore lint/suspicious/noExplicitAny: a migration must not depend on today's table types, which change after it is frozen.
 export async function up(db: Kysely<any>): Promise<void> {
+  await resyncTwoFactorFlags(db, batchSize);
+}
+
+/** The work of `up`, `batch` users per statement (a test passes a small one). */
+// biome-ignore lint/suspicious/noExplicitAny: see up().
+export async function resyncTwoFactorFlags(db: Kysely<any>, batch: number): Promise<void> {
   const { rows } = await sql<{ id: string; enabled: number | string }>`
     SELECT u.id AS id, CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END AS enabled
     FROM users u LEFT JOIN totp_factors f ON f.user_id = u.id AND f.status = 'enabled'
     WHERE u.two_factor_enabled <> (CASE WHEN f.user_id IS NULL THEN 0 ELSE 1 END)`.execute(db);
   const toEnable = rows.filter((row) => Number(row.enabled) === 1).map((row) => row.id);
   const toDisable = rows.filter((row) => Number(row.enabled) === 0).map((row) => row.id);
-  for (let start = 0; start < toEnable.length; start += batchSize) {
-    const ids = toEnable.slice(start, start + batchSize);
+  for (let start = 0; start < toEnable.length; start += batch) {
+    const ids = toEnable.slice(start, start + batch);
     await sql`UPDATE users SET two_factor_enabled = TRUE
       WHERE id IN (${sql.join(ids)})
         AND id IN (SELECT user_id FROM totp_factors WHERE status = 'enabled')`.execute(db);
   }
-  for (let start = 0; start < toDisable.length; start += batchSize) {
-    const ids = toDisable.slice(start, start + batchSize);
+  for (let start = 0; start < toDisable.length; start += batch) {
+    const ids = toDisable.slice(start, start + batch);
     await sql`UPDATE users SET two_factor_enabled = FALSE
       WHERE id IN (${sql.join(ids)})
         AND id NOT IN (SELECT user_id FROM totp_factors WHERE status = 'enabled')`.execute(db);

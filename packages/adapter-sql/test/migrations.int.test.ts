@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
+import { resyncTwoFactorFlags } from "../migrations/2026-12-01T10-00_resync-two-factor-flag.ts";
 import { migrations } from "../migrations/index.ts";
 import { createMySQLDatabase, ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
 import { migrateToLatest, migrationStatus, migrationsOfANewerRelease } from "../src/migrate.ts";
@@ -94,8 +95,11 @@ describe("2026-12-01T10-00_resync-two-factor-flag on MySQL", () => {
     const now = new Date("2026-12-01T09:00:00.000Z");
     const cases: [string, boolean, "enabled" | "pending" | null][] = [
       ["resync-enabled-unflagged", false, "enabled"],
+      ["resync-enabled-unflagged-2", false, "enabled"],
+      ["resync-enabled-unflagged-3", false, "enabled"],
       ["resync-removed-flagged", true, null],
       ["resync-pending-flagged", true, "pending"],
+      ["resync-pending-flagged-2", true, "pending"],
       ["resync-enabled-flagged", true, "enabled"],
     ];
     for (const [id, flag, factor] of cases) {
@@ -126,9 +130,8 @@ describe("2026-12-01T10-00_resync-two-factor-flag on MySQL", () => {
           .execute();
       }
     }
-    const migration = migrations["2026-12-01T10-00_resync-two-factor-flag"];
-    if (migration === undefined) throw new Error("no such migration");
-    await migration.up(db);
+    // Two users a statement, so the four to change take two batches each way.
+    await resyncTwoFactorFlags(db, 2);
     const rows = await db
       .selectFrom("users")
       .select(["id", "two_factor_enabled"])
@@ -138,7 +141,10 @@ describe("2026-12-01T10-00_resync-two-factor-flag on MySQL", () => {
     expect(rows.map((row) => [row.id, Number(row.two_factor_enabled)])).toEqual([
       ["resync-enabled-flagged", 1],
       ["resync-enabled-unflagged", 1],
+      ["resync-enabled-unflagged-2", 1],
+      ["resync-enabled-unflagged-3", 1],
       ["resync-pending-flagged", 0],
+      ["resync-pending-flagged-2", 0],
       ["resync-removed-flagged", 0],
     ]);
   });

@@ -104,27 +104,29 @@ describe("the packed package", () => {
   it("refuses to be packed by npm, which would publish the TypeScript sources as its entry points", {
     timeout: 60_000,
   }, () => {
-    const destination = mkdtempSync(join(tmpdir(), "superoauth-client-npm-"));
-    try {
-      let stderr = "";
+    // From a shell (npm's own settings only), and from a pnpm script (pnpm's npm_* settings
+    // inherited, its user agent among them, which npm reads as its own).
+    const fromAShell = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")),
+    );
+    for (const env of [fromAShell, process.env]) {
+      const destination = mkdtempSync(join(tmpdir(), "superoauth-client-npm-"));
       try {
-        // As from a shell: without the npm_* settings pnpm gives this test's process, which npm
-        // would read as its own (its user agent among them).
-        const env = Object.fromEntries(
-          Object.entries(process.env).filter(([name]) => !name.toLowerCase().startsWith("npm_")),
-        );
-        execFileSync("npm", ["pack", "--pack-destination", destination], {
-          cwd: packageDir,
-          stdio: "pipe",
-          env,
-        });
-      } catch (error) {
-        stderr = String((error as { stderr?: Buffer }).stderr ?? "");
+        let stderr = "";
+        try {
+          execFileSync("npm", ["pack", "--pack-destination", destination], {
+            cwd: packageDir,
+            stdio: "pipe",
+            env,
+          });
+        } catch (error) {
+          stderr = String((error as { stderr?: Buffer }).stderr ?? "");
+        }
+        expect(stderr).toContain("Pack and publish @superoauth/client with pnpm");
+        expect(readdirSync(destination)).toEqual([]);
+      } finally {
+        rmSync(destination, { recursive: true, force: true });
       }
-      expect(stderr).toContain("Pack and publish @superoauth/client with pnpm");
-      expect(readdirSync(destination)).toEqual([]);
-    } finally {
-      rmSync(destination, { recursive: true, force: true });
     }
   });
 });
