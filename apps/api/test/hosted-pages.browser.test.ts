@@ -21,7 +21,13 @@ import { axeViolations, freePort, launchChromium, newCheckedPage } from "./brows
 
 const password = "Browser-pass1!";
 const shots = "test-results/hosted-pages";
-const client = { clientId: "app-1", name: "Example App", logoURL: null, homepageURL: "https://app.example" };
+const client = {
+  clientId: "app-1",
+  name: "Example App",
+  logoURL: null,
+  homepageURL: "https://app.example",
+  native: false,
+};
 
 let app: HttpApp;
 let browser: Browser;
@@ -307,14 +313,15 @@ describe("hosted pages in Chromium", () => {
       interactions.open({
         uid,
         prompt: "consent",
-        client: { ...client, name: "Photo <Printer>" },
+        // The second as a native app: the page says it will ask each time.
+        client: { ...client, name: "Photo <Printer>", native: decision === "Deny" },
         accountId: ada?.id ?? "",
         scopes: ["openid", "profile", "email", "offline_access", "user:read"],
         newScopes: ["openid", "profile", "email", "offline_access", "user:read"],
       });
       const { context, page } = await newPage();
       await page.goto(`${baseURL}/interaction/${uid}`);
-      if (decision === "Allow") await expectAccessible(page, "consent");
+      await expectAccessible(page, decision === "Allow" ? "consent" : "consent-native-app");
       expect(await page.textContent("h1")).toBe("Allow Photo <Printer>?");
       await Promise.all([page.waitForURL(/\/oidc\/auth\//), page.click(`button:has-text('${decision}')`)]);
       await context.close();

@@ -163,6 +163,7 @@ async function interactionClientOf(provider: Provider, clientId: string): Promis
     name: client.clientName ?? client.clientId,
     logoURL: client.logoUri ?? null,
     homepageURL: client.clientUri ?? null,
+    native: client.applicationType === "native",
   };
 }
 

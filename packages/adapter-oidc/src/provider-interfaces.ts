@@ -9,6 +9,8 @@ export interface InteractionClient {
   readonly name: string;
   readonly logoURL: string | null;
   readonly homepageURL: string | null;
+  /** A native app (RFC 8252): asked about on every authorization, remembered or not (ADR 0020). */
+  readonly native: boolean;
 }
 
 export type InteractionDetails =

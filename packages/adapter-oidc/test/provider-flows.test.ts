@@ -309,6 +309,7 @@ describe("interactions, as the hosted pages see them", () => {
       name: `App ${confidentialApp.clientId}`,
       logoURL: null,
       homepageURL: "https://app.example",
+      native: false,
     };
     expect(await (await agent.request(loginAt, { accept: "application/json" })).json()).toEqual({
       uid: loginAt.split("/").pop(),
@@ -366,6 +367,8 @@ describe("interactions, as the hosted pages see them", () => {
     };
     expect(await consentDetails("openid profile")).toMatchObject({
       prompt: "consent",
+      // A public app redirecting to loopback only: the page says it asks each time.
+      client: { clientId: publicApp.clientId, native: true },
       scopes: ["openid", "profile"],
       newScopes: [],
     });

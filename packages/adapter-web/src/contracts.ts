@@ -11,6 +11,8 @@ export interface InteractionClient {
   readonly name: string;
   readonly logoURL: string | null;
   readonly homepageURL: string | null;
+  /** A native app (RFC 8252): asked about on every authorization, remembered or not (ADR 0020). */
+  readonly native: boolean;
 }
 
 /** What the provider asks the person in an interaction: to sign in, or to consent. */

@@ -164,6 +164,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
               name: details.client.name,
               logoURL: safeURL(details.client.logoURL),
               homepageURL: safeURL(details.client.homepageURL),
+              native: details.client.native,
             },
             scopes: details.scopes.map((scope) => ({
               words: describeScope(scope),

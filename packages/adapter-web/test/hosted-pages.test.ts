@@ -372,6 +372,7 @@ describe("the consent page", () => {
       name: "<img src=x onerror=alert(1)>",
       logoURL: "javascript:alert(1)",
       homepageURL: "https://app.example/",
+      native: false,
     },
     accountId,
     scopes: ["openid", "email", "offline_access", "user:read", "custom:thing"],
@@ -421,12 +422,26 @@ describe("the consent page", () => {
     const words = [
       "Know who you are (your account id)",
       "See your email address and whether it is verified",
-      "Read your account details through the SuperOAuth API",
+      "Read your account details through the API",
     ];
     expect(await listedWhenNew([])).toEqual(words);
     expect(await listedWhenNew(["user:read"])).toEqual([words[0], words[1], `${words[2]} New`]);
     // The first time everything is new: nothing is marked.
     expect(await listedWhenNew(scopes)).toEqual(words);
+  });
+
+  it("tells the person that a native app asks each time, and still offers to remember what it may do", async () => {
+    const { browser, interactions, user } = await withAccount();
+    interactions.open({ ...consent(user.id), client: { ...consent(user.id).client, native: true } });
+    const page = await browser.get("/interaction/consent-1");
+    expectPage(page, 200);
+    expect(page.body).toContain("This app runs on your device, so you are asked each time it signs you in.");
+    expect(page.body).toContain("Remember what &lt;img src=x onerror=alert(1)&gt; may do");
+    expect(page.body).not.toContain("Remember this choice");
+    interactions.open(consent(user.id));
+    const web = await browser.get("/interaction/consent-1");
+    expect(web.body).toContain("Remember this choice for");
+    expect(web.body).not.toContain("runs on your device");
   });
 
   it("allows for this time only without the checkbox, and denies", async () => {

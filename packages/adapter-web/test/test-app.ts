@@ -103,6 +103,7 @@ export const client = {
   name: "Example App",
   logoURL: null,
   homepageURL: "https://app.example",
+  native: false,
 };
 
 /** A login interaction of `client` as the provider opens one: no hint, no fresh sign-in asked, no max_age. */
