@@ -114,6 +114,15 @@ describe("configuration", () => {
     }
   });
 
+  it("warns at start when APP_URL is https but no proxy is trusted to say so", () => {
+    const untrusted = parseConfig({ APP_URL: "https://auth.example.com" }, makeSecret);
+    expect(untrusted.ok && untrusted.warnings.join("\n")).toContain("APP_URL is https but TRUST_PROXY is off");
+    const trusted = parseConfig({ APP_URL: "https://auth.example.com", TRUST_PROXY: "1" }, makeSecret);
+    expect(trusted.ok && trusted.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
+    const plain = parseConfig({ APP_URL: "http://localhost:3000" }, makeSecret);
+    expect(plain.ok && plain.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
+  });
+
   it("refuses a session cap below one", () => {
     const parsed = parseConfig({ MAX_SESSIONS_PER_USER: "0" }, makeSecret);
     expect(parsed.ok ? "" : parsed.problems.join()).toContain("MAX_SESSIONS_PER_USER is invalid");

@@ -428,6 +428,8 @@ export function parseConfig(
   if (trustProxy.warning !== undefined) warnings.push(trustProxy.warning);
   // Without APP_URL, links point at this server itself, which serves the pages they open.
   const appURL = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
+  const untrustedProxy = untrustedTLSProxyWarning({ appURL, trustProxy: trustProxy.value });
+  if (untrustedProxy !== null) warnings.push(untrustedProxy);
   const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
   problems.push(...oauth.problems);
   warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
@@ -536,4 +538,18 @@ export function loadDotEnvFiles(): void {
   for (const file of new Set(candidates)) {
     if (existsSync(file)) process.loadEnvFile(file);
   }
+}
+
+/**
+ * The service speaks plain HTTP, so an https APP_URL means a proxy terminates TLS in front of it.
+ * Without TRUST_PROXY every request looks like plain http: the OpenID endpoints refuse to set their
+ * Secure cookies (a 500 at /oidc/auth), and the logs and the lockout see the proxy's address. The
+ * warning at start and `pnpm run doctor`'s; null when APP_URL is http or the proxy is trusted.
+ */
+export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: TrustProxy }): string | null {
+  const https = new URL(input.appURL).protocol === "https:";
+  const trusted = input.trustProxy !== false && input.trustProxy !== 0;
+  return https && !trusted
+    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request looks like plain http and /oidc/auth fails to set its secure cookies"
+    : null;
 }

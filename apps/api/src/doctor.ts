@@ -1,5 +1,5 @@
 import type { Config, DevelopmentSecretsSource } from "./config.ts";
-import { describeWeakSecret } from "./config.ts";
+import { describeWeakSecret, untrustedTLSProxyWarning } from "./config.ts";
 import { describeDatabaseProblem } from "./database-problem.ts";
 import type { DevelopmentSecretName } from "./development-secrets.ts";
 import { maskURLCredentials } from "./redact.ts";
@@ -263,22 +263,16 @@ export function describeRedisProblem(error: unknown, url: string): string {
  * their Secure cookies (a 500 at /oidc/auth), and the logs and lockout see the proxy's address.
  */
 export function judgeProxy(input: { appURL: string; trustProxy: Config["trustProxy"] }): CheckOutcome {
-  const https = new URL(input.appURL).protocol === "https:";
-  const trusted = input.trustProxy !== false && input.trustProxy !== 0;
-  if (!https)
+  if (new URL(input.appURL).protocol !== "https:")
     return { check: "proxy", status: "ok", detail: "APP_URL is http: for local development (no TLS)" };
-  if (trusted)
-    return {
-      check: "proxy",
-      status: "ok",
-      detail: "APP_URL is https, and TRUST_PROXY trusts the proxy that terminates TLS",
-    };
-  return {
-    check: "proxy",
-    status: "warn",
-    detail:
-      "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request looks like plain http and /oidc/auth fails to set its secure cookies",
-  };
+  const untrusted = untrustedTLSProxyWarning(input);
+  return untrusted === null
+    ? {
+        check: "proxy",
+        status: "ok",
+        detail: "APP_URL is https, and TRUST_PROXY trusts the proxy that terminates TLS",
+      }
+    : { check: "proxy", status: "warn", detail: untrusted };
 }
 
 function checkProviders(config: Config): CheckOutcome[] {
