@@ -116,7 +116,9 @@ describe("configuration", () => {
 
   it("warns at start when APP_URL is https but no proxy is trusted to say so", () => {
     const untrusted = parseConfig({ APP_URL: "https://auth.example.com" }, makeSecret);
-    expect(untrusted.ok && untrusted.warnings.join("\n")).toContain("APP_URL is https but TRUST_PROXY is off");
+    expect(untrusted.ok && untrusted.warnings.join("\n")).toContain(
+      "APP_URL is https but TRUST_PROXY is off",
+    );
     const trusted = parseConfig({ APP_URL: "https://auth.example.com", TRUST_PROXY: "1" }, makeSecret);
     expect(trusted.ok && trusted.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
     const plain = parseConfig({ APP_URL: "http://localhost:3000" }, makeSecret);

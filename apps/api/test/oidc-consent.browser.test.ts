@@ -28,6 +28,7 @@ let redirectURI: string;
 let totpSecret: string;
 let config: oidc.Configuration;
 let clientId: string;
+let appSecret: string;
 let accessToken: string;
 /** One-time backup codes: a TOTP code is refused a second time in its window, so later sign-ins use these. */
 let backupCodes: string[];
@@ -70,6 +71,7 @@ beforeAll(async () => {
     accessToken,
   );
   clientId = String((created.app as { clientId: string }).clientId);
+  appSecret = String(created.clientSecret);
   config = await oidc.discovery(
     new URL(issuer),
     clientId,
@@ -264,5 +266,65 @@ describe("an OpenID Connect authorization in Chromium", () => {
       error: "invalid_grant",
     });
     expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: false });
+  });
+});
+
+describe("the device flow in Chromium", () => {
+  /** A device authorization of the app, as a CLI starts one. */
+  const startDevice = () => oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+
+  /** The device's token request once: the tokens, or the protocol's error code. */
+  async function deviceTokenOutcome(deviceCode: string): Promise<string> {
+    const response = await fetch(`${issuer}/oidc/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(appSecret)}`).toString("base64")}`,
+      },
+      body: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: deviceCode,
+      }),
+    });
+    const body = (await response.json()) as { access_token?: string; error?: string };
+    return body.access_token === undefined ? String(body.error) : "tokens";
+  }
+
+  it("a person types the code into the page's field, allows, signs in, consents: the device gets tokens", {
+    timeout: 120_000,
+  }, async () => {
+    const device = await startDevice();
+    const { context, page, problems } = await newContext();
+    await page.goto(device.verification_uri);
+    expect(await page.textContent("h1")).toBe("Connect a device");
+    // One code field, the labelled one.
+    expect(await page.locator('input[name="user_code"]').count()).toBe(1);
+    await expectAccessible(page, "device-input");
+    await page.getByLabel("Code").fill(device.user_code);
+    await page.click("button:has-text('Continue')");
+    await page.waitForSelector("button:has-text('Allow')");
+    expect(await page.textContent("main")).toContain(device.user_code);
+    await expectAccessible(page, "device-confirm");
+    await page.click("button:has-text('Allow')");
+    await signIn(page, null, "backup");
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    await page.click("button:has-text('Allow')");
+    await page.waitForSelector("h1:has-text('Device connected')");
+    await expectAccessible(page, "device-done");
+    expect(await deviceTokenOutcome(device.device_code)).toBe("tokens");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("Deny on the confirmation declines: the device is told access_denied", { timeout: 60_000 }, async () => {
+    const device = await startDevice();
+    const { context, page } = await newContext();
+    await page.goto(device.verification_uri);
+    await page.getByLabel("Code").fill(device.user_code);
+    await page.click("button:has-text('Continue')");
+    await page.click("button:has-text('Deny')");
+    await page.waitForSelector("h1:has-text('Request declined')");
+    expect(await deviceTokenOutcome(device.device_code)).toBe("access_denied");
+    await context.close();
   });
 });

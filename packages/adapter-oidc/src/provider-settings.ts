@@ -243,7 +243,8 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
             return;
           }
           ctx.body = pages.deviceCodeInput({
-            formHTML: form,
+            // The page has its own labelled code field; the library's would send user_code twice.
+            formHTML: formWithoutControls(form, ["user_code"]),
             formId: "op.deviceInputForm",
             error: error === undefined ? null : deviceCodeProblemOf(error),
           });
@@ -252,7 +253,9 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
           ctx.type = "html";
           const deviceCode = ctx.oidc.entities.DeviceCode;
           ctx.body = pages.deviceConfirm({
-            formHTML: form,
+            // The page's Allow and Deny buttons say which; the library's hidden confirm=yes would
+            // make Allow send it twice (refused as a repeated parameter) and ride along with Deny.
+            formHTML: formWithoutControls(form, ["confirm"]),
             formId: "op.deviceConfirmForm",
             clientName: client.clientName ?? client.clientId,
             userCode,
@@ -266,6 +269,22 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       },
     },
   };
+}
+
+/**
+ * The library's form (its `<form>` with the CSRF field and its own controls) without the inputs
+ * named `names`, which our page renders itself: the library refuses a request that repeats a
+ * parameter. The form is the library's fixed markup (lib/helpers/user_code_form.js), never the
+ * request's; a form still holding one of them after this (the markup changed) is an error.
+ */
+export function formWithoutControls(form: string, names: readonly string[]): string {
+  let kept = form;
+  for (const name of names) {
+    kept = kept.replace(new RegExp(`<input\\b[^>]*\\bname="${name}"[^>]*>(\\s*</input>)?`, "g"), "");
+    if (kept.includes(`name="${name}"`))
+      throw new Error(`the library's device form still has its ${name} control`);
+  }
+  return kept;
 }
 
 /**

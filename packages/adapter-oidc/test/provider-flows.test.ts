@@ -646,12 +646,17 @@ describe("device flow", () => {
     const inputPage = await agent.request(started.verification_uri);
     const inputHTML = await inputPage.text();
     expect(inputHTML).toContain('id="op.deviceInputForm"');
+    // The pages render their own code field and Allow/Deny buttons: the library's form keeps its
+    // CSRF field only, or a browser would send user_code (or confirm) twice, which it refuses.
+    expect(inputHTML).not.toContain('name="user_code"');
     const confirmPage = await agent.request("/oidc/device", {
       form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
     });
     const confirmHTML = await confirmPage.text();
     expect(confirmHTML).toContain(`App ${publicApp.clientId}`);
     expect(confirmHTML).toContain('id="scopes">openid profile<');
+    expect(confirmHTML).not.toContain('name="confirm"');
+    expect(confirmHTML).toMatch(/<input type="hidden" name="user_code" value="[^"]+"\/>/);
 
     const confirmed = await agent.request("/oidc/device", {
       form: { xsrf: hiddenInput(confirmHTML, "xsrf"), user_code: started.user_code, confirm: "yes" },
