@@ -38,7 +38,11 @@ async function api(method: string, path: string, input: { token?: string; body?:
 /** Registers `name@example.com` through the API; staff roles are set in the store, as `pnpm admin:create` does. */
 async function register(name: string, role: Role = "user"): Promise<string> {
   const registered = await api("POST", "/auth/register", {
-    body: { email: `${name}@example.com`, password, nickname: name },
+    body: {
+      email: `${name}@example.com`,
+      password,
+      nickname: name.replace(/[^A-Za-z0-9_-]/g, "").slice(0, 30),
+    },
   });
   expect(registered.status).toBe(201);
   const data = registered.json.data as { user: { id: string }; accessToken: string };
@@ -268,6 +272,44 @@ describe("the admin console in Chromium", () => {
       "The account is enabled again",
     );
     await page.screenshot({ path: `${shots}/no-js-enabled.png`, fullPage: true });
+    await context.close();
+  });
+});
+
+describe("the signed-in pages on a 320 px screen (WCAG 1.4.10 reflow)", () => {
+  it("never scroll sideways, with a long address, a long app name and the admin's tables", {
+    timeout: 120_000,
+  }, async () => {
+    const name = "a.very.long.address.for.reflow+with-a-tag.and.more";
+    const token = await register(name, "admin");
+    await api("POST", "/apps", {
+      token,
+      body: {
+        name: "AnAppWhoseNameHasNoSpacesAtAllAndGoesOnAndOn",
+        redirectURIs: ["https://a-rather-long-host-name.for-an-app.example.com/oauth/callback/path"],
+        allowedScopes: ["openid"],
+        type: "confidential",
+      },
+    });
+    const { context, page, problems } = await newCheckedPage(browser, {
+      viewport: { width: 320, height: 640 },
+    });
+    await signIn(page, name, "/account");
+    for (const path of [
+      "/account",
+      "/account/profile",
+      "/account/developer-apps",
+      "/admin/users",
+      `/admin/users/${ids.target}`,
+    ]) {
+      await page.goto(`${baseURL}${path}`);
+      const overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      );
+      expect(overflow, path).toBeLessThanOrEqual(0);
+      await expectAccessible(page, `narrow${path.replaceAll("/", "-").replace(ids.target ?? "", "user")}`);
+    }
+    expect(problems).toEqual([]);
     await context.close();
   });
 });

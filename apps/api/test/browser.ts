@@ -65,9 +65,12 @@ export async function freePort(): Promise<number> {
  */
 export async function newCheckedPage(
   browser: Browser,
-  options: { javaScriptEnabled?: boolean } = {},
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+  const context = await browser.newContext({
+    javaScriptEnabled: options.javaScriptEnabled ?? true,
+    ...(options.viewport === undefined ? {} : { viewport: options.viewport }),
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on("console", (message) => {

@@ -109,7 +109,7 @@ describe("metrics of the composed service", () => {
         succeeded: seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}'),
       };
     };
-    expect(await depth()).toEqual({ pending: 0, running: 0, succeeded: null });
+    expect(await depth()).toEqual({ pending: 0, running: 0, succeeded: 0 });
     for (const name of ["grace", "alan"]) {
       const registered = await app.inject({
         method: "POST",
@@ -124,7 +124,7 @@ describe("metrics of the composed service", () => {
       });
       expect(requested.statusCode).toBe(202);
     }
-    expect(await depth()).toEqual({ pending: 2, running: 0, succeeded: null });
+    expect(await depth()).toEqual({ pending: 2, running: 0, succeeded: 0 });
     service.exportWorker.start();
     await expect.poll(depth, { timeout: 20_000 }).toEqual({ pending: 0, running: 0, succeeded: 2 });
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 
@@ -12,7 +13,8 @@ type ClientError = Error & { readonly code?: string };
  * it. Header overflow is a 400 too, as nginx answers it, rather than 431: the contract gives
  * VALIDATION_ERROR one status. A client too slow to send its headers gets `408` and no body (no
  * code of the contract fits, and such a client is rarely reading). The connection is closed: the
- * parser cannot tell where the next request would start.
+ * parser cannot tell where the next request would start. Like every answer, it says its request's
+ * id (a new one: the request's own headers were not read) and is not to be cached.
  */
 export function answerMalformedRequest(error: ClientError, socket: Socket): void {
   // A reset connection (https://nodejs.org/api/http.html#event-clienterror) has no one to answer.
@@ -31,6 +33,8 @@ export function answerMalformedRequest(error: ClientError, socket: Socket): void
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         "Connection: close\r\n" +
+        `X-Request-Id: ${randomUUID()}\r\n` +
+        "Cache-Control: no-store\r\n" +
         (timedOut ? "" : "Content-Type: application/json; charset=utf-8\r\n") +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );

@@ -189,6 +189,18 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["outcome"] as const,
     registers,
   });
+  // The series the suggested alerts watch exist from the start, at 0 (docs/operations.md, "What to
+  // alert on"): Prometheus's increase() does not count the event that creates a series, so the
+  // first mail or export failure after a start would otherwise never fire an alert.
+  for (const outcome of ["delivered", "retrying", "failed"] satisfies MailDeliveryOutcome[])
+    mailDeliveries.inc({ outcome }, 0);
+  for (const outcome of ["succeeded", "failed", "expired"] satisfies ExportJobOutcome[])
+    exportJobs.inc({ outcome }, 0);
+  for (const result of ["rotated", "reissued", "reuse_detected", "rejected", "refused"])
+    refreshes.inc({ result }, 0);
+  for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
+  rateLimited.inc({ route: "/api/v1/auth/login" }, 0);
+
   const observer: Observer = {
     observe(event: ObservedEvent): void {
       switch (event.type) {

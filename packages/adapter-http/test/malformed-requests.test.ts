@@ -61,6 +61,8 @@ describe("a request the HTTP parser refuses", () => {
       expect(answer.status).toBe(400);
       expect(answer.headers).toContain("content-type: application/json; charset=utf-8");
       expect(answer.headers).toContain("connection: close");
+      expect(answer.headers).toContain("cache-control: no-store");
+      expect(answer.headers).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
       expect(JSON.parse(answer.body)).toEqual({ success: false, error: "VALIDATION_ERROR", message });
     });
   }
@@ -95,9 +97,10 @@ describe("answerMalformedRequest on its own", () => {
   it("answers a client too slow to send its headers 408 without a body, and closes the connection", () => {
     const { socket, written, isDestroyed } = fakeSocket();
     answerMalformedRequest(Object.assign(new Error("timeout"), { code: "ERR_HTTP_REQUEST_TIMEOUT" }), socket);
-    expect(written).toEqual([
-      "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
-    ]);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(
+      /^HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\nX-Request-Id: [0-9a-f-]{36}\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n$/,
+    );
     expect(isDestroyed()).toBe(true);
   });
 

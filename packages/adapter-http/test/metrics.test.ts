@@ -165,6 +165,21 @@ describe("GET /metrics", () => {
     expect(scraped.body).toContain("superoauth_http_request_duration_seconds");
   });
 
+  it("has the series the suggested alerts watch from the start, at 0, so increase() sees their first event", async () => {
+    const app = await start(createMetrics({ processMetrics: false }));
+    const body = await scrape(app);
+    for (const series of [
+      'superoauth_mail_deliveries_total{outcome="failed"}',
+      'superoauth_mail_deliveries_total{outcome="delivered"}',
+      'superoauth_export_jobs_total{outcome="failed"}',
+      'superoauth_refreshes_total{result="reuse_detected"}',
+      'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',
+      'superoauth_rate_limited_total{route="/api/v1/auth/login"}',
+    ]) {
+      expect(seriesValue(body, series), series).toBe(0);
+    }
+  });
+
   it("includes the default process metrics unless told not to", async () => {
     const body = await scrape(await start(createMetrics()));
     expect(body).toContain("process_cpu_user_seconds_total");
