@@ -311,6 +311,15 @@ describe("the signed-in pages on a 320 px screen (WCAG 1.4.10 reflow)", () => {
     }
     expect(problems).toEqual([]);
     await context.close();
+    // On a desktop screen the users table, long address and all, fits its card: nothing to scroll.
+    const wide = await newCheckedPage(browser, { viewport: { width: 1280, height: 800 } });
+    await signIn(wide.page, name, "/admin/users");
+    const hidden = await wide.page.evaluate(
+      `(() => { const region = document.querySelector(".table-scroll"); return region.scrollWidth - region.clientWidth; })()`,
+    );
+    expect(hidden).toBeLessThanOrEqual(0);
+    await wide.page.screenshot({ path: `${shots}/wide-admin-users.png`, fullPage: true });
+    await wide.context.close();
   });
 });
 

@@ -300,6 +300,11 @@ describe("the device flow in Chromium", () => {
     // One code field, the labelled one.
     expect(await page.locator('input[name="user_code"]').count()).toBe(1);
     await expectAccessible(page, "device-input");
+    // A mistyped code: refused, and given back in the field to correct.
+    await page.getByLabel("Code").fill("BCDF-GHJK");
+    await page.click("button:has-text('Continue')");
+    await page.waitForSelector("[role=alert]");
+    expect(await page.getByLabel("Code").inputValue()).toBe("BCDF-GHJK");
     await page.getByLabel("Code").fill(device.user_code);
     await page.click("button:has-text('Continue')");
     await page.waitForSelector("button:has-text('Allow')");

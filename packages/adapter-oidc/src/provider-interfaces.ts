@@ -82,7 +82,13 @@ export interface ProviderPages {
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
   logoutDone(input: { clientName: string | null }): string;
   /** Control: <input name="user_code" form=formId>. */
-  deviceCodeInput(input: { formHTML: string; formId: string; error: string | null }): string;
+  /** `code`: what the person typed, shown again beside the error (null on the first visit). */
+  deviceCodeInput(input: {
+    formHTML: string;
+    formId: string;
+    error: string | null;
+    code?: string | null;
+  }): string;
   /** Buttons: name="confirm" value="yes" / name="abort" value="yes". */
   deviceConfirm(input: {
     formHTML: string;

@@ -247,6 +247,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
             formHTML: formWithoutControls(form, ["user_code"]),
             formId: "op.deviceInputForm",
             error: error === undefined ? null : deviceCodeProblemOf(error),
+            code: typedCodeOf(error),
           });
         },
         userCodeConfirmSource: (ctx, form, client, _deviceInfo, userCode) => {
@@ -269,6 +270,13 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       },
     },
   };
+}
+
+/** The code a person typed, which the library's refusal of it carries (its errors' `userCode`). */
+function typedCodeOf(error: unknown): string | null {
+  const code =
+    typeof error === "object" && error !== null ? (error as { userCode?: unknown }).userCode : undefined;
+  return typeof code === "string" && code.length <= 64 ? code : null;
 }
 
 /**

@@ -32,9 +32,12 @@ describe("the provider's pages", () => {
       formHTML: '<form id="op.deviceInputForm"></form>',
       formId: "op.deviceInputForm",
       error: "Wrong <code>",
+      code: 'BCDF-"GHJ',
     });
     expect(input).toContain('name="user_code" form="op.deviceInputForm"');
     expect(input).toContain("Wrong &lt;code&gt;");
+    // What the person typed is given back, escaped.
+    expect(input).toContain('value="BCDF-&quot;GHJ"');
     expect(input).toContain('aria-describedby="code-error"');
     const confirm = pages.deviceConfirm({
       formHTML: '<form id="op.deviceConfirmForm"></form>',

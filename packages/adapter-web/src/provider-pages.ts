@@ -65,8 +65,8 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
             `You signed out of ${clientName}`,
             `You are still signed in to ${theme.name} in this browser. You can close this page.`,
           ),
-    deviceCodeInput: ({ formHTML, formId, error }) =>
-      views.page("device-input", { title: "Connect a device", formHTML, formId, error }),
+    deviceCodeInput: ({ formHTML, formId, error, code }) =>
+      views.page("device-input", { title: "Connect a device", formHTML, formId, error, code: code ?? null }),
     deviceConfirm: ({ formHTML, formId, clientName, userCode, scopes }) =>
       views.page("device-confirm", {
         title: "Connect a device",
