@@ -62,11 +62,11 @@ function expectError(response: Response, code: string, status: number): void {
 }
 
 async function requestChange(from: string, to: string) {
-  const { accessToken } = await register(from);
+  const { accessToken, refreshToken } = await register(from);
   const response = await send("POST", "/user/email", { newEmail: to }, accessToken);
   expect(response.statusCode).toBe(202);
   const link = await mailTo(to, /confirm your new email address/i);
-  return { accessToken, token: tokenFromReceivedMail(link), link };
+  return { accessToken, refreshToken, token: tokenFromReceivedMail(link), link };
 }
 
 describe("the profile and the email change over SMTP", () => {
@@ -190,5 +190,88 @@ describe("the profile and the email change over SMTP", () => {
     expect(owners).toHaveLength(1);
     const moved = (await me(accessToken)).json().data.user.email === "contested@example.org";
     expect(moved).toBe(confirmed.statusCode === 200);
+  });
+
+  describe("undoing a change of address (ADR 0047)", () => {
+    /** A change confirmed by whoever held the session; the undo link mailed to the old address. */
+    async function changed(from: string, to: string) {
+      const { accessToken, refreshToken, token } = await requestChange(from, to);
+      expect((await send("POST", "/user/email/confirm", { token })).statusCode).toBe(200);
+      const notice = await mailTo(from, /your email address was changed/i);
+      return { accessToken, refreshToken, notice, undo: tokenFromReceivedMail(notice) };
+    }
+    const newPassword = "Taken-back-pass-4!";
+
+    it("the old address's notice carries the undo link; using it restores the address with a new password and ends every session", async () => {
+      const { accessToken, refreshToken, notice, undo } = await changed(
+        "owner@example.com",
+        "thief@example.org",
+      );
+      expect(notice.text).toContain(
+        `Undo the change: https://app.superoauth.test/undo-email-change#token=${undo}`,
+      );
+      expect(notice.text).not.toContain("/forgot-password");
+      const [row] = await database
+        .db()
+        .selectFrom("email_tokens")
+        .selectAll()
+        .where("purpose", "=", "undo_email_change")
+        .where("new_email", "=", "owner@example.com")
+        .execute();
+      expect(row?.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+
+      const undone = await send("POST", "/user/email/undo", { token: undo, newPassword });
+      expect(undone.statusCode).toBe(200);
+      expect(undone.json()).toEqual({ success: true, data: { emailRestored: true, sessionsEnded: true } });
+      expectError(await me(accessToken), "INVALID_TOKEN", 401);
+      expectError(await send("POST", "/auth/refresh", { refreshToken }), "INVALID_REFRESH_TOKEN", 401);
+      const signedIn = await send("POST", "/auth/login", {
+        email: "owner@example.com",
+        password: newPassword,
+      });
+      expect(signedIn.statusCode).toBe(200);
+      expect((await me(signedIn.json().data.accessToken)).json().data.user).toMatchObject({
+        email: "owner@example.com",
+        emailVerified: true,
+      });
+      expectError(
+        await send("POST", "/auth/login", { email: "thief@example.org", password: newPassword }),
+        "INVALID_CREDENTIALS",
+        401,
+      );
+      expectError(
+        await send("POST", "/user/email/undo", { token: undo, newPassword }),
+        "INVALID_RESET_TOKEN",
+        400,
+      );
+    });
+
+    it("error paths: VALIDATION_ERROR (weak or missing password) keeps the link; INVALID_RESET_TOKEN for another link; USER_EXISTS once the address is taken", async () => {
+      const { undo } = await changed("squatted@example.com", "thief-2@example.org");
+      expectError(
+        await send("POST", "/user/email/undo", { token: undo, newPassword: "short" }),
+        "VALIDATION_ERROR",
+        400,
+      );
+      expectError(await send("POST", "/user/email/undo", { token: undo }), "VALIDATION_ERROR", 400);
+      const { token: confirmLink } = await requestChange("other@example.com", "other-new@example.org");
+      expectError(
+        await send("POST", "/user/email/undo", { token: confirmLink, newPassword }),
+        "INVALID_RESET_TOKEN",
+        400,
+      );
+      await register("squatted@example.com");
+      expectError(await send("POST", "/user/email/undo", { token: undo, newPassword }), "USER_EXISTS", 409);
+    });
+
+    it("two parallel uses of one undo link: exactly one 200", async () => {
+      const { undo } = await changed("both@example.com", "thief-3@example.org");
+      const responses = await Promise.all([
+        send("POST", "/user/email/undo", { token: undo, newPassword }),
+        send("POST", "/user/email/undo", { token: undo, newPassword: `${newPassword}x` }),
+      ]);
+      expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+      expect(responses.find((r) => r.statusCode === 400)?.json().error).toBe("INVALID_RESET_TOKEN");
+    });
   });
 });

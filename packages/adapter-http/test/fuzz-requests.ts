@@ -272,6 +272,9 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   },
   "POST /api/v1/user/email": { body: { newEmail: email } },
   "POST /api/v1/user/email/confirm": { body: { token: token("$$verificationToken", "$$resetToken") } },
+  "POST /api/v1/user/email/undo": {
+    body: { token: token("$$resetToken", "$$verificationToken"), newPassword: password },
+  },
   "GET /api/v1/admin/users": {
     query: {
       q: anyText,

@@ -89,7 +89,8 @@ describe("the password screen on a worker thread", () => {
       },
     );
     expect(pool.threadCount()).toBe(1);
-  });
+    // Two thread starts, each building the dictionaries: seconds on a loaded machine.
+  }, 30_000);
 
   it("stops its thread on close: a screen asked afterwards is refused", async () => {
     const closing = createPasswordScreeningPool();

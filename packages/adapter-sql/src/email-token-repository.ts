@@ -1,5 +1,13 @@
 import type { EmailTokenRepository, MailAllowance } from "@superoauth/application";
-import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import {
+  type Email,
+  type EmailToken,
+  type EmailTokenId,
+  type EmailTokenPurpose,
+  emailTokenPurposes,
+  supersedesOlderTokens,
+  type UserId,
+} from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import type { Database, EmailTokensTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
@@ -34,13 +42,15 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
         // transaction's first, so its snapshot is taken after the lock and sees every earlier issue.
-        const unused = await trx
-          .selectFrom("email_tokens")
-          .select("id")
-          .where("user_id", "=", token.userId)
-          .where("purpose", "=", token.purpose)
-          .where("used_at", "is", null)
-          .execute();
+        const unused = supersedesOlderTokens(token.purpose)
+          ? await trx
+              .selectFrom("email_tokens")
+              .select("id")
+              .where("user_id", "=", token.userId)
+              .where("purpose", "=", token.purpose)
+              .where("used_at", "is", null)
+              .execute()
+          : [];
         if (unused.length > 0) {
           await trx
             .updateTable("email_tokens")
@@ -190,8 +200,8 @@ function mapEmailTokenRow(row: Selectable<EmailTokensTable>): EmailToken {
 }
 
 function parsePurpose(purpose: string): EmailTokenPurpose {
-  if (purpose === "verify_email" || purpose === "reset_password" || purpose === "change_email")
-    return purpose;
+  const known = emailTokenPurposes.find((each) => each === purpose);
+  if (known !== undefined) return known;
   // A purpose the code does not know means the data and the code disagree: that is broken, not expected.
   throw new Error(`Unknown email token purpose in the database: ${purpose}`);
 }

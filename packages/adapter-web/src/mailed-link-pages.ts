@@ -94,7 +94,7 @@ const confirmEmail: OneStepLink = {
 
 /**
  * The pages the account mails link to (`APP_URL/verify-email#token=...`, `/reset-password#token=`,
- * `/confirm-email#token=`) and the forms that mail such links (`/forgot-password`,
+ * `/confirm-email#token=`, `/undo-email-change#token=`) and the forms that mail such links (`/forgot-password`,
  * `/resend-verification`), server-rendered like every other page. The token rides in the URL
  * fragment, which browsers never send: the pages' one script moves it into the form, and without
  * JavaScript the form asks for the link to be pasted; either way it is POSTed, never put in a URL
@@ -108,7 +108,7 @@ export function createMailedLinkPages(
       const kit = createPageKit(options);
       await kit.install(app);
       for (const link of [verifyEmail, confirmEmail]) oneStepLinkPage(app, kit, options.useCases, link);
-      resetPasswordPage(app, kit, options.useCases);
+      for (const link of [resetPassword, undoEmailChange]) passwordLinkPage(app, kit, options.useCases, link);
       emailRequestPage(app, kit, options.useCases, {
         kind: passwordResetRequest,
         place: { action: "/forgot-password", back: { href: "/account/sign-in", text: "Back to sign in" } },
@@ -168,8 +168,44 @@ function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases,
   });
 }
 
-function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCases): void {
-  const title = "Choose a new password";
+/** A page whose link sets a new password as it does its one thing (a reset, undoing a change of address). */
+interface PasswordLink {
+  readonly path: string;
+  readonly title: string;
+  readonly lead: string;
+  readonly button: string;
+  readonly more: { readonly href: string; readonly text: string };
+  /** What the page says once it worked. */
+  readonly done: string;
+  use(
+    useCases: UseCases,
+    input: { token: string; newPassword: string; request: FastifyRequest },
+  ): Promise<Result<void, ErrorCode>>;
+}
+
+const resetPassword: PasswordLink = {
+  path: "/reset-password",
+  title: "Choose a new password",
+  lead: "Choose the new password of your account. Changing it signs you out everywhere.",
+  button: "Change password",
+  more: { href: "/forgot-password", text: "No link, or it has expired? Ask for a new one" },
+  done: "Your password is changed and every session is signed out. Sign in with the new password.",
+  use: (useCases, { token, newPassword, request }) =>
+    useCases.resetPassword({ token, newPassword, client: clientOf(request) }),
+};
+
+const undoEmailChange: PasswordLink = {
+  path: "/undo-email-change",
+  title: "Undo the change of your email address",
+  lead: "This gives your account back to the address this link was sent to. Choose a new password: whoever changed the address may know the old one. Every device is signed out.",
+  button: "Undo the change",
+  more: { href: "/account/sign-in", text: "Sign in instead" },
+  done: "Your account is back on this email address, with the new password, and every session is signed out. Sign in with them now. If signing in asks for a two-factor code you do not have, contact support.",
+  use: (useCases, { token, newPassword, request }) =>
+    useCases.undoEmailChange({ token, newPassword, client: clientOf(request) }),
+};
+
+function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases, link: PasswordLink): void {
   const send = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -178,7 +214,11 @@ function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCase
     kit.sendPage(reply, {
       status: input.status,
       html: kit.views.page("reset-password", {
-        title,
+        title: link.title,
+        lead: link.lead,
+        action: link.path,
+        button: link.button,
+        more: link.more,
         mailedLink: true,
         token: input.token,
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
@@ -186,11 +226,11 @@ function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCase
       }),
     });
 
-  kit.get(app, "/reset-password", async (request, reply) =>
+  kit.get(app, link.path, async (request, reply) =>
     send(request, reply, { error: null, status: 200, token: null }),
   );
 
-  kit.post(app, "/reset-password", "general", async (request, reply) => {
+  kit.post(app, link.path, "general", async (request, reply) => {
     const token = tokenFromLink(field(request.body, "link", 2048));
     if (token === "") {
       return send(request, reply, {
@@ -208,7 +248,7 @@ function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCase
         token,
       });
     }
-    const result = await useCases.resetPassword({ token, newPassword, client: clientOf(request) });
+    const result = await link.use(useCases, { token, newPassword, request });
     if (!result.ok) {
       const failure = failureOf(result);
       // A weak password: the link still works. A spent or expired link: it is asked for again.
@@ -216,12 +256,7 @@ function resetPasswordPage(app: FastifyInstance, kit: PageKit, useCases: UseCase
       return send(request, reply, { error: failure.message, status: failure.status, token: keep });
     }
     return kit.sendPage(reply, {
-      html: kit.views.page("notice", {
-        title,
-        message: "Your password is changed and every session is signed out. Sign in with the new password.",
-        status: true,
-        link: signIn,
-      }),
+      html: kit.views.page("notice", { title: link.title, message: link.done, status: true, link: signIn }),
     });
   });
 }

@@ -4,7 +4,8 @@ import { tokenFromLink } from "../src/index.ts";
 import { signIn } from "./account-helpers.ts";
 import { Browser, buildHostedTestApp, signUpAda, strongPassword } from "./test-app.ts";
 
-// The pages account mails link to (/verify-email, /confirm-email, /reset-password) and the forms
+// The pages account mails link to (/verify-email, /confirm-email, /reset-password,
+// /undo-email-change) and the forms
 // that mail such links (/forgot-password, /resend-verification), over inject(): what each answers,
 // every refusal's status, and that nothing is done on GET.
 
@@ -143,6 +144,79 @@ describe("/confirm-email", () => {
     expectLinkPage(refused, 409);
     expect(errorOf(refused)).toBe("Another account uses this email address now");
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
+  });
+});
+
+describe("/undo-email-change", () => {
+  /** Ada's address changed to `to` from her signed-in session; the undo link mailed to her old address. */
+  async function undoLink(to: string) {
+    const built = await withAda();
+    expect((await signIn(built.browser)).statusCode).toBe(303);
+    const asked = await built.browser.submit("/account/profile", "/account/profile/email", { new_email: to });
+    expect(asked.statusCode).toBe(303);
+    const confirm = await mailedLink(built.deps, to, "confirm-email");
+    expectDone(await built.browser.submit("/confirm-email", "/confirm-email", { link: confirm }));
+    return { ...built, link: await mailedLink(built.deps, "ada@example.com", "undo-email-change") };
+  }
+
+  it("the link mailed to the old address gives the account back, with a new password; the spent link is then refused", async () => {
+    const { browser, deps, useCases, signedUp, link } = await undoLink("thief@example.net");
+    const page = await browser.get("/undo-email-change");
+    expectLinkPage(page, 200);
+    expect(page.body).toContain('<form method="post" action="/undo-email-change"');
+    expect(page.body).toContain("This gives your account back to the address this link was sent to.");
+    expect(page.body).toContain(">Undo the change</button>");
+
+    const differ = await browser.submit("/undo-email-change", "/undo-email-change", {
+      link,
+      password: "Mine-again-1!",
+      confirm: "Mine-again-2!",
+    });
+    expectLinkPage(differ, 400);
+    expect(errorOf(differ)).toBe("The two passwords differ. Type them again.");
+    expect(differ.body).toContain(`<input type="hidden" name="link" value="${tokenFromLink(link)}">`);
+
+    const undone = await browser.submit("/undo-email-change", "/undo-email-change", {
+      link,
+      password: "Mine-again-1!",
+      confirm: "Mine-again-1!",
+    });
+    expectDone(undone);
+    expect(undone.body).toContain("Your account is back on this email address");
+    expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
+    const signedIn = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: "Mine-again-1!",
+      client: {},
+    });
+    expect(signedIn.ok).toBe(true);
+
+    const spent = await browser.submit("/undo-email-change", "/undo-email-change", {
+      link,
+      password: "Mine-again-3!",
+      confirm: "Mine-again-3!",
+    });
+    expectLinkPage(spent, 400);
+    expect(errorOf(spent)).toBe("The link to undo the change is invalid, expired or already used");
+  });
+
+  it("409, nothing changed, when another account took the old address meanwhile", async () => {
+    const { browser, deps, useCases, signedUp, link } = await undoLink("thief@example.net");
+    const squatter = await useCases.registerWithPassword({
+      email: "ada@example.com",
+      password: strongPassword,
+      nickname: "squat",
+      client: {},
+    });
+    expect(squatter.ok).toBe(true);
+    const refused = await browser.submit("/undo-email-change", "/undo-email-change", {
+      link,
+      password: "Mine-again-1!",
+      confirm: "Mine-again-1!",
+    });
+    expectLinkPage(refused, 409);
+    expect(errorOf(refused)).toMatch(/^Another account uses this address now/);
+    expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("thief@example.net");
   });
 });
 

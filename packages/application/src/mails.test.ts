@@ -100,3 +100,82 @@ describe("the mails' brand and support line", () => {
     expect(mail?.text).toContain("Need help? Write to help%zz@acme.test");
   });
 });
+
+describe("what a security notice tells the reader to do", () => {
+  const brand: MailBrand = { name: "Acme", supportURL: "mailto:help@acme.test" };
+  const occurredAt = new Date("2026-12-01T10:00:00Z");
+  const notice = (
+    type: SecurityNoticeType,
+    extra: { ip?: string | null; userAgent?: string | null; undoLink?: string } = {},
+  ) =>
+    composeSecurityNotice({
+      to,
+      nickname: "ada",
+      appURL,
+      brand,
+      event: {
+        type,
+        details: { to: "n***@example.com" },
+        occurredAt,
+        ip: extra.ip === undefined ? "203.0.113.9" : extra.ip,
+        userAgent:
+          extra.userAgent === undefined ? "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" : extra.userAgent,
+      },
+      ...(extra.undoLink === undefined ? {} : { undoLink: extra.undoLink }),
+    });
+
+  it("2FA turned on by someone else: a new password does not remove their authenticator, so support is named", () => {
+    const mail = notice("two_factor_enabled");
+    expect(mail.text).toContain(
+      "Change your password now (this signs you out everywhere) and ask Acme's support to reset two-factor authentication",
+    );
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+    expect(mail.text).toContain("Need help? Write to help@acme.test");
+  });
+
+  it("2FA reset by staff: no 'if this was you' for what support did, and no 'unknown' browser or address", () => {
+    const mail = notice("two_factor_reset", { ip: null, userAgent: null });
+    expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");
+    expect(mail.text).toContain(
+      "If you did not, someone may have talked support into it: contact Acme's support now",
+    );
+    expect(mail.text).not.toContain("If this was you");
+    expect(mail.text).not.toContain("unknown");
+    expect(mail.text).toContain("When: 2026-12-01 10:00 UTC\n");
+  });
+
+  it("names the device in words, as the sessions page does", () => {
+    expect(notice("password_changed").text).toContain("Browser or app: Firefox on Linux\n");
+  });
+
+  it("a changed address: the undo link when there is one, else support, never the reset page it cannot use", () => {
+    const withLink = notice("email_changed", { undoLink: `${appURL}/undo-email-change#token=t` });
+    expect(withLink.text).toContain(`Undo the change: ${appURL}/undo-email-change#token=t\n`);
+    expect(withLink.text).not.toContain("/forgot-password");
+    const without = notice("email_changed");
+    expect(without.text).toContain(
+      "If it was not, contact Acme's support: this address can no longer sign in to the account or ask for a new password.",
+    );
+    expect(without.text).not.toContain("/forgot-password");
+    expect(without.text).not.toContain("#token=");
+  });
+
+  it("the export-ready mail links where to act if nobody asked for it", () => {
+    const mail = composeExportReadyMail({
+      to,
+      nickname: "ada",
+      appURL,
+      sha256: "ab".repeat(32),
+      expiresAt: occurredAt,
+      brand,
+    });
+    expect(mail.text).toContain("If you did not ask for this, someone else is signed in to your account");
+    expect(mail.text).toContain(`Review your sessions: ${appURL}/account/sessions\n`);
+  });
+
+  it("calls a link a link: the mails have no buttons", () => {
+    const mail = notice("password_changed");
+    expect(mail.html).toContain("If the link does not work, copy this address into your browser");
+    expect(mail.html).not.toContain("button");
+  });
+});

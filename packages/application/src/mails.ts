@@ -1,4 +1,5 @@
 import {
+  describeUserAgent,
   type Email,
   type EmailTokenPurpose,
   oauthProviderNames,
@@ -23,6 +24,7 @@ const linkPaths: Record<EmailTokenPurpose, string> = {
   verify_email: "verify-email",
   reset_password: "reset-password",
   change_email: "confirm-email",
+  undo_email_change: "undo-email-change",
 };
 
 /**
@@ -41,7 +43,7 @@ function trimSlashes(url: string): string {
 
 // The wordings name the service as {service}; composeMail puts the brand's name there.
 const wording: Record<
-  EmailTokenPurpose,
+  Exclude<EmailTokenPurpose, "undo_email_change">,
   { subject: string; intro: string; action: string; validity: string; ignore: string }
 > = {
   verify_email: {
@@ -69,11 +71,11 @@ const wording: Record<
   },
 };
 
-/** The mail that carries a verification or password-reset link, as plain text and HTML. */
+/** The mail that carries a verification, password-reset or email-change link, as plain text and HTML. */
 export function composeTokenMail(input: {
   to: Email;
   nickname: string;
-  purpose: EmailTokenPurpose;
+  purpose: Exclude<EmailTokenPurpose, "undo_email_change">;
   link: string;
   brand: MailBrand;
 }): OutgoingMail {
@@ -108,6 +110,9 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   two_factor_enabled: () => ({
     subject: "Two-factor authentication was turned on",
     what: "Two-factor authentication was turned on for your {service} account: signing in now also asks for a code from an authenticator app.",
+    // A thief who turned it on holds the second factor: a new password alone does not remove it.
+    ifNot:
+      "If it was not, someone else can sign in to your account and holds its codes. Change your password now (this signs you out everywhere) and ask {service}'s support to reset two-factor authentication: a new password does not remove their authenticator.",
   }),
   two_factor_disabled: () => ({
     subject: "Two-factor authentication was turned off",
@@ -116,6 +121,10 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   two_factor_reset: () => ({
     subject: "Two-factor authentication was reset",
     what: "A member of {service}'s staff turned two-factor authentication off for your {service} account, as asked when a person has lost their authenticator and backup codes: signing in no longer asks for a code, and its backup codes were deleted.",
+    // Staff did it, not the reader: "if this was you" does not fit.
+    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifNot:
+      "If you did not, someone may have talked support into it: contact {service}'s support now and change your password (this signs you out everywhere).",
   }),
   backup_codes_regenerated: () => ({
     subject: "New backup codes were made",
@@ -144,6 +153,9 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   email_changed: (details) => ({
     subject: "Your email address was changed",
     what: `The email address of your {service} account was changed to ${String(details.to ?? "another address")}. Mail about the account now goes there, and this address no longer signs in to it.`,
+    // This address can no longer ask for a reset: the way back is the undo link mailed with it.
+    ifNot:
+      "If it was not, undo the change: the link below gives this address back to the account, asks you for a new password and signs out every device. It works once, within 7 days.",
   }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
@@ -154,6 +166,10 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
 interface Notice {
   readonly subject: string;
   readonly what: string;
+  /** What to do if the reader did it (default: nothing). */
+  readonly ifYou?: string;
+  /** What to do if the reader did not (default: change the password and review the sessions). */
+  readonly ifNot?: string;
 }
 
 function providerName(provider: string | number | boolean | undefined): string {
@@ -177,10 +193,26 @@ export function composeSecurityNotice(input: {
   event: SecurityNoticeEvent & Pick<SecurityEvent, "occurredAt" | "ip" | "userAgent">;
   appURL: string;
   brand: MailBrand;
+  /** For `email_changed`: the link that gives the account back to the address it left (ADR 0047). */
+  undoLink?: string;
 }): OutgoingMail {
   const { event } = input;
   const notice = noticeWording[event.type](event.details);
   const links = buildNoticeLinks({ appURL: input.appURL });
+  // The way back: an undo link for a changed address (which can no longer ask for a reset), else the
+  // reset page and the sessions list.
+  const remedy: MailBlock[] =
+    input.undoLink === undefined
+      ? [
+          { link: { label: "Choose a new password", url: links.resetPassword } },
+          { link: { label: "Review your sessions", url: links.sessions } },
+        ]
+      : [{ link: { label: "Undo the change", url: input.undoLink } }];
+  const ifNot =
+    input.undoLink === undefined && event.type === "email_changed"
+      ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
+      : (notice.ifNot ??
+        "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
   return composeMail({
     to: input.to,
     brand: input.brand,
@@ -188,21 +220,16 @@ export function composeSecurityNotice(input: {
     nickname: input.nickname,
     blocks: [
       { lines: [notice.what] },
+      // What is not known (an action by staff has no browser of the person's) is left out, not "unknown".
       {
         lines: [
           `When: ${event.occurredAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
-          `IP address: ${event.ip ?? "unknown"}`,
-          `Browser or app: ${event.userAgent ?? "unknown"}`,
+          ...(event.ip === null ? [] : [`IP address: ${event.ip}`]),
+          ...(event.userAgent === null ? [] : [`Browser or app: ${describeUserAgent(event.userAgent)}`]),
         ],
       },
-      {
-        lines: [
-          "If this was you, there is nothing to do.",
-          "If it was not, change your password now (this signs you out everywhere) and review your sessions:",
-        ],
-      },
-      { link: { label: "Choose a new password", url: links.resetPassword } },
-      { link: { label: "Review your sessions", url: links.sessions } },
+      { lines: [notice.ifYou ?? "If this was you, there is nothing to do.", ifNot] },
+      ...(input.undoLink === undefined && event.type === "email_changed" ? [] : remedy),
     ],
   });
 }
@@ -220,6 +247,7 @@ export function composeExportReadyMail(input: {
   expiresAt: Date;
   brand: MailBrand;
 }): OutgoingMail {
+  const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
     to: input.to,
     brand: input.brand,
@@ -232,9 +260,11 @@ export function composeExportReadyMail(input: {
         lines: [
           `It can be downloaded until ${input.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC, then it is deleted.`,
           `Its SHA-256 checksum is ${input.sha256}.`,
-          "If you did not ask for this, change your password and review your sessions.",
+          "If you did not ask for this, someone else is signed in to your account: change your password now (this signs you out everywhere) and review your sessions:",
         ],
       },
+      { link: { label: "Choose a new password", url: links.resetPassword } },
+      { link: { label: "Review your sessions", url: links.sessions } },
     ],
   });
 }
@@ -297,7 +327,7 @@ function composeMail(input: {
       text.push(`${block.link.label}: ${block.link.url}`, "");
       html.push(
         `<p><a href="${url}">${escapeHTML(block.link.label)}</a></p>`,
-        `<p>If the button does not work, copy this address into your browser:<br>${url}</p>`,
+        `<p>If the link does not work, copy this address into your browser:<br>${url}</p>`,
       );
     } else {
       const lines = block.lines.map(named);

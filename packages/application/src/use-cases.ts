@@ -5,6 +5,7 @@ import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { requestEmailChange } from "./use-cases/account/request-email-change.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
 import { startProviderReauthentication } from "./use-cases/account/start-provider-reauthentication.ts";
+import { undoEmailChange } from "./use-cases/account/undo-email-change.ts";
 import { updateProfile } from "./use-cases/account/update-profile.ts";
 import { changeUserRole } from "./use-cases/admin/change-user-role.ts";
 import { changeUserStatus } from "./use-cases/admin/change-user-status.ts";
@@ -137,6 +138,7 @@ export interface UseCases {
   readonly updateProfile: Bound<typeof updateProfile>;
   readonly requestEmailChange: Bound<typeof requestEmailChange>;
   readonly confirmEmailChange: Bound<typeof confirmEmailChange>;
+  readonly undoEmailChange: Bound<typeof undoEmailChange>;
   readonly searchUsers: Bound<typeof searchUsers>;
   readonly getUserDetails: Bound<typeof getUserDetails>;
   readonly changeUserStatus: Bound<typeof changeUserStatus>;
@@ -216,6 +218,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     updateProfile: (input) => updateProfile(deps, input),
     requestEmailChange: (input) => requestEmailChange(deps, input),
     confirmEmailChange: (input) => confirmEmailChange(deps, input),
+    undoEmailChange: (input) => undoEmailChange(deps, input),
     searchUsers: (input) => searchUsers(deps, input),
     getUserDetails: (input) => getUserDetails(deps, input),
     changeUserStatus: (input) => changeUserStatus(deps, input),

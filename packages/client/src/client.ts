@@ -17,6 +17,7 @@ import type {
   DataExportArchive,
   Deleted,
   EmailChangePending,
+  EmailChangeUndone,
   EmailVerified,
   FactorProof,
   LinkedProviderList,
@@ -230,6 +231,11 @@ function userMethods(t: Transport) {
     ): Promise<EmailChangePending> => t.call("user.requestEmailChange", { body: input }, options),
     confirmEmailChange: (input: { token: string }, options?: RequestOptions): Promise<ChangedUser> =>
       t.call("user.confirmEmailChange", { body: input }, options),
+    /** Gives the account back to the address it left, with the link mailed there, and sets a new password. */
+    undoEmailChange: (
+      input: { token: string; newPassword: string },
+      options?: RequestOptions,
+    ): Promise<EmailChangeUndone> => t.call("user.undoEmailChange", { body: input }, options),
     /** Deletes the account and forgets the tokens. */
     deleteAccount: (options?: RequestOptions): Promise<Deleted> =>
       dropTokens(t, t.call("user.deleteAccount", {}, options)),

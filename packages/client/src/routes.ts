@@ -58,7 +58,8 @@ export const routes = {
   "user.changePassword": route("POST", "/user/password", true),
   "user.updateProfile": route("PATCH", "/user", true),
   "user.requestEmailChange": route("POST", "/user/email", true),
-  "user.confirmEmailChange": route("POST", "/user/email/confirm", true),
+  "user.confirmEmailChange": route("POST", "/user/email/confirm", false),
+  "user.undoEmailChange": route("POST", "/user/email/undo", false),
   "user.deleteAccount": route("DELETE", "/user", true),
 
   "dataExports.request": route("POST", "/user/export", true),

@@ -300,6 +300,12 @@ export interface PasswordReset {
   readonly sessionsEnded: true;
 }
 
+/** `user.undoEmailChange`: the account is back on the address it left, with the new password. */
+export interface EmailChangeUndone {
+  readonly emailRestored: true;
+  readonly sessionsEnded: true;
+}
+
 export interface TwoFactorEnabled {
   readonly enabled: true;
   /** Shown once: store them somewhere safe. */

@@ -8,6 +8,8 @@ import {
   formatEmailToken,
   mailAllowanceAt,
   parseEmailToken,
+  supersedesOlderTokens,
+  undoLinkAllowanceAt,
 } from "./email-token.ts";
 import type { Nickname } from "./nickname.ts";
 import { createUser, type UserId } from "./user.ts";
@@ -54,6 +56,33 @@ describe("createEmailToken", () => {
       expiresAt: at(hour),
       newEmail: "new@example.org",
     });
+  });
+
+  it("makes an undo token for a changed address that lives 7 days and carries the address to go back to", () => {
+    const undo = createEmailToken({
+      id,
+      userId,
+      purpose: "undo_email_change",
+      secretHash: "hash",
+      now: t0,
+      newEmail: "old@example.org" as Email,
+    });
+    expect(undo).toMatchObject({ expiresAt: at(7 * 24 * hour), newEmail: "old@example.org" });
+  });
+});
+
+describe("undoLinkAllowanceAt", () => {
+  it("allows one undo link per account within the week an earlier one lives", () => {
+    expect(undoLinkAllowanceAt(at(7 * 24 * hour))).toEqual({ since: at(1), max: 1 });
+  });
+});
+
+describe("supersedesOlderTokens", () => {
+  it("keeps only the newest link of a purpose, except the undo links of addresses an account left", () => {
+    expect(supersedesOlderTokens("verify_email")).toBe(true);
+    expect(supersedesOlderTokens("reset_password")).toBe(true);
+    expect(supersedesOlderTokens("change_email")).toBe(true);
+    expect(supersedesOlderTokens("undo_email_change")).toBe(false);
   });
 });
 

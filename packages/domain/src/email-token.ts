@@ -6,19 +6,42 @@ declare const emailTokenIdBrand: unique symbol;
 /** The identifier of a single-use token sent by mail. */
 export type EmailTokenId = string & { readonly [emailTokenIdBrand]: true };
 
-/** What a mailed token lets its holder do, once. */
-export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email";
+/**
+ * What a mailed token lets its holder do, once. `undo_email_change` goes to the address an account
+ * just left: it gives the account back to that address's owner (docs/account-security.md,
+ * "Changing the email address", ADR 0047).
+ */
+export type EmailTokenPurpose = "verify_email" | "reset_password" | "change_email" | "undo_email_change";
+
+/** Every purpose, as the store may hold it. */
+export const emailTokenPurposes: readonly EmailTokenPurpose[] = [
+  "verify_email",
+  "reset_password",
+  "change_email",
+  "undo_email_change",
+];
 
 /**
  * How long a mailed token stays usable: a day to verify an address; an hour to reset a password or
  * to confirm a new address, since both hand the account to whoever reads the mailbox
- * (docs/account-security.md, "Changing the email address").
+ * (docs/account-security.md, "Changing the email address"); a week to undo a change of address,
+ * as the owner of an account taken over may not read that mail the same day.
  */
 export const emailTokenLifetimeMs: Readonly<Record<EmailTokenPurpose, number>> = {
   verify_email: 24 * 3600 * 1000,
   reset_password: 3600 * 1000,
   change_email: 3600 * 1000,
+  undo_email_change: 7 * 24 * 3600 * 1000,
 };
+
+/**
+ * Whether issuing a token of this purpose ends the older unused ones of the same purpose (only the
+ * newest link works). Not for undoing a change of address: each undo link belongs to another
+ * address the account left, and a thief's second change must not end the first owner's link.
+ */
+export function supersedesOlderTokens(purpose: EmailTokenPurpose): boolean {
+  return purpose !== "undo_email_change";
+}
 
 /** At most this many tokens of one purpose are mailed to one account per `mailAllowanceWindowMs`. */
 export const maxMailsPerAddress = 3;
@@ -36,7 +59,7 @@ export interface EmailToken {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
-  /** The address a `change_email` token moves the account to once used; null for the other purposes. */
+  /** The address a `change_email` token moves the account to once used (an `undo_email_change` token: back to); null for the others. */
   readonly newEmail: Email | null;
 }
 
@@ -47,7 +70,7 @@ export function createEmailToken(input: {
   purpose: EmailTokenPurpose;
   secretHash: string;
   now: Date;
-  /** Only for `change_email`: the address the account moves to. */
+  /** For `change_email`, the address the account moves to; for `undo_email_change`, the one it goes back to. */
   newEmail?: Email;
 }): EmailToken {
   return {
@@ -88,6 +111,16 @@ export function checkEmailTokenUsable(input: {
  */
 export function mailAllowanceAt(now: Date): { since: Date; max: number } {
   return { since: new Date(now.getTime() - mailAllowanceWindowMs + 1), max: maxMailsPerAddress };
+}
+
+/**
+ * The allowance of undo links (ADR 0047): one per account while an earlier one could still be
+ * usable, used or not. So an address the account moves to and then leaves again within the week
+ * (a thief's, changing twice) never gets a link that would give the account back to it; the first
+ * address keeps the only one.
+ */
+export function undoLinkAllowanceAt(now: Date): { since: Date; max: number } {
+  return { since: new Date(now.getTime() - emailTokenLifetimeMs.undo_email_change + 1), max: 1 };
 }
 
 /** A mailed token as the link carries it: `<token id>.<secret>`. */

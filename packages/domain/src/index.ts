@@ -18,11 +18,14 @@ export {
   checkEmailVerifiedForSignIn,
   createEmailToken,
   emailTokenLifetimeMs,
+  emailTokenPurposes,
   formatEmailToken,
   mailAllowanceAt,
   mailAllowanceWindowMs,
   maxMailsPerAddress,
   parseEmailToken,
+  supersedesOlderTokens,
+  undoLinkAllowanceAt,
 } from "./email-token.ts";
 export type { ErrorCode } from "./error-code.ts";
 export { errorCodes, isErrorCode } from "./error-code.ts";
@@ -135,3 +138,4 @@ export {
 } from "./two-factor.ts";
 export type { User, UserId, UserStatus } from "./user.ts";
 export { checkUserMaySignIn, createUser } from "./user.ts";
+export { describeUserAgent } from "./user-agent.ts";

@@ -34,6 +34,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
     `A change of your email address${d.to === undefined ? "" : ` to ${String(d.to)}`} was requested`,
   email_changed: (d) =>
     `Your email address was changed${d.from === undefined ? "" : ` from ${String(d.from)}`}${d.to === undefined ? "" : ` to ${String(d.to)}`}`,
+  email_change_undone: (d) =>
+    `A change of your email address was undone${d.restored === undefined ? "" : `: the account is back on ${String(d.restored)}`}, with a new password, and every session was signed out`,
   two_factor_enabled: () => "Two-factor authentication was turned on",
   two_factor_disabled: () => "Two-factor authentication was turned off",
   backup_code_used: () => "A backup code was used",

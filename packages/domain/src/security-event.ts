@@ -13,6 +13,7 @@ export const securityEventTypes = [
   "profile_updated",
   "email_change_requested",
   "email_changed",
+  "email_change_undone",
   "two_factor_enabled",
   "two_factor_disabled",
   "backup_code_used",

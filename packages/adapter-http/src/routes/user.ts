@@ -124,6 +124,28 @@ export async function userRoutes(
     },
   );
 
+  // No bearer: the link mailed to the address the account left is the proof (ADR 0047).
+  api.post(
+    "/user/email/undo",
+    {
+      schema: {
+        body: Type.Object({ token: boundedString(512), newPassword: boundedString(1024) }),
+        response: {
+          200: successEnvelope(
+            Type.Object({ emailRestored: Type.Literal(true), sessionsEnded: Type.Literal(true) }),
+          ),
+          ...errorsOf(...bodyErrors, "INVALID_RESET_TOKEN", "USER_EXISTS"),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { token, newPassword } = request.body;
+      const result = await useCases.undoEmailChange({ token, newPassword, client: clientOf(request) });
+      if (!result.ok) return sendFailure(reply, result);
+      return reply.send({ success: true, data: { emailRestored: true, sessionsEnded: true } });
+    },
+  );
+
   api.delete(
     "/user",
     {

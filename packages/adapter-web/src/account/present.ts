@@ -1,4 +1,4 @@
-import { describeUserAgent } from "./user-agent.ts";
+import { describeUserAgent } from "@superoauth/domain";
 
 /** How the account pages show facts: one place for the words of times, sizes and clients. */
 

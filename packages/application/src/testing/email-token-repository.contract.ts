@@ -217,6 +217,23 @@ export function emailTokenRepositoryContract(
       expect((await emailTokens.findEmailToken(theirs.id))?.usedAt).toBeNull();
     });
 
+    it("issuing an undo link for a left address keeps the older undo links usable: each gives back another address", async () => {
+      const { emailTokens, user } = await withUser();
+      const undo = (address: string, ms: number) =>
+        makeToken(user.id, {
+          purpose: "undo_email_change",
+          newEmail: address as Email,
+          createdAt: at(ms),
+          expiresAt: at(ms + 7 * 24 * 3600_000),
+        });
+      const first = undo("ada@example.com", 0);
+      const second = undo("thief-1@example.net", 1000);
+      await emailTokens.issueEmailToken(first);
+      await emailTokens.issueEmailToken(second);
+      expect(await emailTokens.findEmailToken(first.id)).toEqual(first);
+      expect(await emailTokens.findEmailToken(second.id)).toEqual(second);
+    });
+
     it("of concurrent issues for one user and purpose exactly one token stays usable", async () => {
       const { emailTokens, user } = await withUser();
       const tokens = Array.from({ length: 10 }, () => makeToken(user.id));

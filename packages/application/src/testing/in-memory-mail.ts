@@ -1,4 +1,11 @@
-import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from "@superoauth/domain";
+import {
+  type Email,
+  type EmailToken,
+  type EmailTokenId,
+  type EmailTokenPurpose,
+  supersedesOlderTokens,
+  type UserId,
+} from "@superoauth/domain";
 import type { EmailTokenRepository, MailAllowance, Mailer, OutgoingMail } from "../ports/index.ts";
 
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
@@ -18,7 +25,8 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
       }
       if (issued >= allowance.max) return "allowance-spent";
     }
-    this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });
+    if (supersedesOlderTokens(token.purpose))
+      this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });
     this.#tokens.set(token.id, { ...token });
     return "issued";
   }

@@ -1,6 +1,6 @@
-import { err, maskEmail, ok, type Result, type User } from "@superoauth/domain";
+import { err, maskEmail, ok, type Result, type User, undoLinkAllowanceAt } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { findUsableEmailToken, issueToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 
@@ -18,7 +18,9 @@ const invalid = err(
  * change), USER_EXISTS, and the used token stays used (ask again with another address).
  *
  * Afterwards every link mailed to the old address dies (verification, password reset, other
- * changes), and the old address gets a final notice.
+ * changes), and the old address gets a final notice with a link that undoes the change for a week
+ * (`undoEmailChange`, ADR 0047): that address can no longer ask for a reset, and its owner may not
+ * be the one who changed it.
  */
 export async function confirmEmailChange(
   deps: Dependencies,
@@ -46,12 +48,22 @@ export async function confirmEmailChange(
   // The old address's verification links go altogether: a spent one would otherwise answer
   // "already verified" (verifyEmail), which the old address is not.
   await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
+  // The old address can no longer ask for a reset: its notice carries the way back (ADR 0047).
+  // One per account within a week (a thief changing twice must not get one for their own address).
+  const undoLink = await issueToken(deps, {
+    user,
+    purpose: "undo_email_change",
+    now,
+    newEmail: user.email,
+    allowance: undoLinkAllowanceAt(now),
+  });
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "email_changed",
     client: input.client,
     details: { from: maskEmail(user.email), to: maskEmail(token.newEmail) },
     noticeTo: user.email,
+    ...(undoLink === null ? {} : { undoLink }),
   });
   const updated = await deps.users.findUserById(user.id);
   return updated === null ? invalid : ok(updated);

@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { checkNewPassword } from "../account/steps/check-new-password.ts";
+import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
@@ -29,15 +29,8 @@ export async function resetPassword(
   // A link mailed before staff disabled the account dies with it, as its email-change links do: its
   // holder would otherwise choose the password in force when the account is enabled again.
   if (user === null || user.status !== "active") return invalid;
-  // A password the policy or the screen refuses does not spend the token: the user may try another.
-  const screened = await checkNewPassword(deps, {
-    password: input.newPassword,
-    account: user,
-    field: "New password",
-  });
-  if (!screened.ok) return screened;
-  // Hash before using the token, so the slow step is not between the token's use and the password's change.
-  const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
+  const passwordHash = await screenAndHashNewPassword(deps, { password: input.newPassword, account: user });
+  if (!passwordHash.ok) return passwordHash;
   // The conditional update decides: of two concurrent resets with one token exactly one gets here.
   // It ends a pending change of address in the same step (ADR 0027): of this reset and that change's
   // confirmation at once, exactly one goes on (the confirmation ends reset links the same way).
@@ -49,7 +42,8 @@ export async function resetPassword(
   if (used !== "used") return invalid;
 
   // Not over a disable that committed since the status was read (the link dies with it, as above).
-  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash, now }))) return invalid;
+  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
+    return invalid;
   await endEverythingOfUser(deps, { userId: user.id });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their

@@ -100,7 +100,7 @@ describe("security notices: changes to how the account signs in", () => {
     expect(mail.text).toContain("Hello ada,");
     expect(mail.text).toContain("When: 2026-01-01 00:01 UTC");
     expect(mail.text).toContain("IP address: 203.0.113.9");
-    expect(mail.text).toContain("Browser or app: Firefox/140");
+    expect(mail.text).toContain("Browser or app: Firefox\n");
     expect(mail.text).toContain("If it was not, change your password now");
     expect(mail.text).toContain("Choose a new password: http://localhost:3000/forgot-password\n");
     expect(mail.text).toContain("Review your sessions: http://localhost:3000/account/sessions\n");
@@ -341,6 +341,20 @@ describe("security notices: sessions", () => {
 });
 
 describe("security notices: sign-in from a new device and network", () => {
+  it("quotes no words of the client's own: a user agent that carries a message and a link is named by its product", async () => {
+    const { deps } = setUp();
+    await registered(deps);
+    const userAgent = "Evil/1.0 (visit https://acme-security.example/restore to keep your account)";
+    unwrapSignedIn(await logInAsAda(deps, { ...elsewhere, userAgent }));
+    const mail = theNotice(deps, {
+      to: "ada@example.com",
+      subject: "New sign-in to your account",
+      secrets: [],
+    });
+    expect(mail.text).toContain("Browser or app: Evil\n");
+    for (const body of [mail.text, mail.html]) expect(body).not.toContain("acme-security");
+  });
+
   const elsewhere = {
     userAgent: "Mozilla/5.0 <script>alert(1)</script>",
     ip: "198.51.100.7",
@@ -353,7 +367,7 @@ describe("security notices: sign-in from a new device and network", () => {
     expect(deps.mailer.sent.map((mail) => mail.subject)).toEqual(["Verify your email address"]);
   });
 
-  it("a sign-in from a device and a network the account never used mails 'was this you?', the user agent escaped in HTML", async () => {
+  it("a sign-in from a device and a network the account never used mails 'was this you?', the device in words, never the header as sent", async () => {
     const { deps } = setUp();
     await registered(deps);
 
@@ -366,8 +380,8 @@ describe("security notices: sign-in from a new device and network", () => {
     });
     expect(mail.text).toContain("Was this you?");
     expect(mail.text).toContain("IP address: 198.51.100.7");
-    expect(mail.html).toContain("Mozilla/5.0 &lt;script&gt;alert(1)&lt;/script&gt;");
-    expect(mail.html).not.toContain("<script>");
+    expect(mail.text).toContain("Browser or app: Mozilla\n");
+    expect(mail.html).not.toContain("script");
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("new_device_sign_in");
   });
 

@@ -32,3 +32,17 @@ export async function checkNewPassword(
     return err("VALIDATION_ERROR", `${field} is too easy to guess: ${assessment.reason}`);
   return ok(undefined);
 }
+
+/**
+ * The hash of a new password that passed `checkNewPassword`, to store; the refusal otherwise. A
+ * mailed link's use calls it before it uses the link: a refused password does not spend the link
+ * (the person may try another), and the slow hashing is not between the link's use and the change.
+ */
+export async function screenAndHashNewPassword(
+  deps: Pick<Dependencies, "passwordStrength" | "passwordHasher">,
+  input: { password: string; account: { email: string; nickname: string } },
+): Promise<Result<string, "VALIDATION_ERROR">> {
+  const screened = await checkNewPassword(deps, { ...input, field: "New password" });
+  if (!screened.ok) return screened;
+  return ok(await deps.passwordHasher.hashPassword(input.password));
+}

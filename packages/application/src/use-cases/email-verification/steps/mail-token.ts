@@ -29,7 +29,7 @@ type MailTokenDependencies = Pick<
  */
 export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
-  input: { user: User; purpose: EmailTokenPurpose; now: Date },
+  input: { user: User; purpose: Exclude<EmailTokenPurpose, "undo_email_change">; now: Date },
 ): Promise<boolean> {
   const { user, purpose } = input;
   const link = await issueTokenIfAllowed(deps, input);
@@ -49,6 +49,25 @@ export async function issueTokenIfAllowed(
   deps: Omit<MailTokenDependencies, "mailer">,
   input: { user: User; purpose: EmailTokenPurpose; now: Date; newEmail?: Email },
 ): Promise<string | null> {
+  return issueToken(deps, { ...input, allowance: mailAllowanceAt(input.now) });
+}
+
+/**
+ * Issues a new single-use token of `purpose` and answers the link that carries it; with an
+ * `allowance`, null when it is spent. Without one the token is always issued: for a mail the account
+ * holder did not ask for and must get (the undo link of a changed address), which only a confirmed
+ * change can cause.
+ */
+export async function issueToken(
+  deps: Omit<MailTokenDependencies, "mailer">,
+  input: {
+    user: User;
+    purpose: EmailTokenPurpose;
+    now: Date;
+    newEmail?: Email;
+    allowance?: ReturnType<typeof mailAllowanceAt>;
+  },
+): Promise<string | null> {
   const { user, purpose, now } = input;
   const id = deps.random.generateId() as EmailTokenId;
   const secret = deps.random.generateSecret();
@@ -62,7 +81,7 @@ export async function issueTokenIfAllowed(
       ...(input.newEmail === undefined ? {} : { newEmail: input.newEmail }),
     }),
     // Counted with the issue, under its lock: 20 requests at once still mail at most the allowance.
-    mailAllowanceAt(now),
+    input.allowance,
   );
   if (issued === "allowance-spent") return null;
   return buildMailLink({ appURL: deps.settings.appURL, purpose, token: formatEmailToken({ id, secret }) });

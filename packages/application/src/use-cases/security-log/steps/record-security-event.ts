@@ -42,6 +42,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     actor?: { readonly id: UserId; readonly role: Role };
     /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
     noticeTo?: Email;
+    /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
+    undoLink?: string;
   },
 ): Promise<void> {
   const event: SecurityEvent = {
@@ -67,6 +69,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
       event,
       appURL: settings.appURL,
       brand: settings.brand,
+      ...(input.undoLink === undefined ? {} : { undoLink: input.undoLink }),
     }),
   );
 }

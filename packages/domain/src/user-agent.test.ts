@@ -41,7 +41,18 @@ describe("describeUserAgent", () => {
   it("falls back to the system, the product token, or unknown", () => {
     expect(describeUserAgent("Mozilla/5.0 (X11; Linux x86_64)")).toBe("A browser on Linux");
     expect(describeUserAgent("okhttp/4.12.0")).toBe("okhttp");
+    expect(describeUserAgent("python-requests/2.32")).toBe("python-requests");
     expect(describeUserAgent(null)).toBe("Unknown device");
     expect(describeUserAgent("   ")).toBe("Unknown device");
+  });
+
+  it("never quotes a sender's words, a link or bytes it cannot read: only a plain product name", () => {
+    expect(
+      describeUserAgent("Evil/1.0 (visit https://acme-security.example/restore to keep your account)"),
+    ).toBe("Evil");
+    expect(describeUserAgent("https://acme-security.example/restore")).toBe("Unknown device");
+    expect(describeUserAgent("acme-security.example/restore")).toBe("Unknown device");
+    expect(describeUserAgent("Ã\u009c ð\u009f\u0098\u0080")).toBe("Unknown device");
+    expect(describeUserAgent("x".repeat(41))).toBe("Unknown device");
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A session's device in words ("Firefox on Linux") from its User-Agent header, for the sessions
- * page. A hint, not an identification: the header is whatever the client sent. Order matters:
- * Edge and Opera also claim Chrome, Chrome also claims Safari, every browser claims Mozilla.
+ * A device in words ("Firefox on Linux") from its User-Agent header, for the sessions page and the
+ * security notices' mails. A hint, not an identification: the header is whatever the client sent.
+ * Order matters: Edge and Opera also claim Chrome, Chrome also claims Safari, every browser claims
+ * Mozilla.
  */
 const browsers: readonly (readonly [RegExp, string])[] = [
   [/\bEdg(?:e|A|iOS)?\//, "Edge"],
@@ -32,6 +33,9 @@ export function describeUserAgent(userAgent: string | null): string {
   if (browser !== null && system !== null) return `${browser} on ${system}`;
   if (browser !== null) return browser;
   if (system !== null) return `A browser on ${system}`;
-  // Not a browser we know (an app, a script): its product token, cut short.
-  return userAgent.split(/[\s/]/, 1)[0]?.slice(0, 40) || "Unknown device";
+  // Not a browser we know (an app, a script): its product token, if it is a plain name. Never the
+  // header as sent: a mail signed with the brand would quote a sender's words ("visit https://...
+  // to keep your account"), and a dot or a colon is what a mail program turns into a link.
+  const product = userAgent.trim().split(/[\s/]/, 1)[0] ?? "";
+  return /^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(product) ? product : "Unknown device";
 }

@@ -1,0 +1,77 @@
+import { err, maskEmail, ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
+import { screenAndHashNewPassword } from "./steps/check-new-password.ts";
+
+const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is invalid, expired or already used");
+
+/**
+ * Gives an account back to the address it left (`POST /auth/undo-email-change`), with the link
+ * mailed to that address when the change was confirmed (ADR 0047): that address can no longer ask
+ * for a password reset, and whoever changed it may have been a thief with a stolen session. The
+ * link's holder proves the old mailbox, so, as a password reset does: the address is restored (and
+ * verified), a new password is set, every session and third-party grant ends, pending links to reset
+ * the password or change the address die and the account is unlocked. Two-factor authentication stays
+ * as it is (a code the owner lacks is support's to reset, docs/account-security.md).
+ *
+ * The token works once: of concurrent uses exactly one gets past `useEmailToken`, and that step also
+ * ends the account's reset and change links, so of this and a reset or confirmation at once exactly
+ * one goes on. When another account holds the address by now: USER_EXISTS, and nothing changes (the
+ * link still works, should the address be freed); if it was taken between the check and the change,
+ * the link is spent and the answer is the same.
+ */
+export async function undoEmailChange(
+  deps: Dependencies,
+  input: { token: string; newPassword: string; client?: ClientInfo },
+): Promise<Result<void, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR" | "USER_EXISTS">> {
+  const now = deps.clock.now();
+  const token = await findUsableEmailToken(deps, {
+    presented: input.token,
+    purpose: "undo_email_change",
+    now,
+  });
+  if (token === null || token.newEmail === null) return invalid;
+  const user = await deps.users.findUserById(token.userId);
+  // A disabled account stays as staff left it, as with a reset link.
+  if (user === null || user.status !== "active") return invalid;
+  const holder = await deps.users.findUserByEmail(token.newEmail);
+  if (holder !== null && holder.id !== user.id) return taken;
+  const passwordHash = await screenAndHashNewPassword(deps, {
+    password: input.newPassword,
+    account: { ...user, email: token.newEmail },
+  });
+  if (!passwordHash.ok) return passwordHash;
+  const used = await deps.emailTokens.useEmailToken({
+    id: token.id,
+    now,
+    ending: { userId: user.id, purposes: ["change_email", "reset_password"] },
+  });
+  if (used !== "used") return invalid;
+  const restored = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
+  if (!restored.ok) return taken;
+  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
+    return invalid;
+  await endEverythingOfUser(deps, { userId: user.id });
+  for (const purpose of ["change_email", "reset_password"] as const) {
+    await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
+  }
+  // Links mailed to the address the thief chose (a verification) must not say anything of it now.
+  await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
+  await unlockAccount(deps, { account: token.newEmail });
+  await recordSecurityEvent(deps, {
+    userId: user.id,
+    type: "email_change_undone",
+    client: input.client,
+    details: { restored: maskEmail(token.newEmail) },
+  });
+  return ok(undefined);
+}
+
+const taken = err(
+  "USER_EXISTS",
+  "Another account uses this address now, so the change cannot be undone: contact support",
+);
