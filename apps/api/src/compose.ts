@@ -354,6 +354,16 @@ function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyC
       name: "migrations",
       required: true,
       async check() {
+        // A newer release migrated the database while this one runs (an upgrade that did not stop
+        // this instance first, ADR 0046): not ready, so the load balancer drains it. The start gate
+        // stays open (it is on every request's path); the start refuses such a database outright.
+        const newer = await storage.migrationsOfANewerRelease();
+        if (newer.length > 0) {
+          return {
+            status: "down",
+            detail: `migrated by a newer release (${newer.at(-1)}): stop this release`,
+          };
+        }
         const pending = (await storage.migrationStatus()).filter((m) => m.executedAt === null).length;
         return pending === 0
           ? { status: "up" }

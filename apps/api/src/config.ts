@@ -236,7 +236,7 @@ export const environmentVariables = {
   RATE_LIMIT_PROTOCOL_MAX: withDefault({
     default: "1000",
     meaning:
-      "OpenID Connect token, introspection, revocation, pushed-request and device-authorization requests per IP per window (an app's backend counts as one IP)",
+      "OpenID Connect requests of apps' servers per IP per window: token, introspection, revocation, pushed-request, device-authorization, userinfo, JWKS and discovery (an app's backend counts as one IP)",
     parse: integer({ min: 1 }),
   }),
   RATE_LIMIT_DEVICE_CODE_MAX: withDefault({

@@ -291,6 +291,30 @@ describe("/ready and /status of the composed service", () => {
     expect(providers.statusCode).toBe(200);
   });
 
+  it("a database a newer release migrated while this one runs is not ready: 503 naming the newer migration", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "newer.db");
+    const service = await start({ DATABASE_URL: `sqlite:${file}` });
+    expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+    const raw = new DatabaseSync(file);
+    raw
+      .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
+      .run("2099-01-01T00-00_of-a-newer-release", new Date().toISOString());
+    raw.close();
+    const ready = await service.app.inject({ method: "GET", url: "/ready" });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json()).toMatchObject({
+      error: "SERVICE_UNAVAILABLE",
+      data: {
+        checks: {
+          migrations: {
+            status: "down",
+            detail: "migrated by a newer release (2099-01-01T00-00_of-a-newer-release): stop this release",
+          },
+        },
+      },
+    });
+  });
+
   it("MAINTENANCE_NOTICE shows on /status.json and /status, escaped", async () => {
     const service = await start({ MAINTENANCE_NOTICE: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
     const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();

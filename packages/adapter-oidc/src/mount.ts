@@ -21,13 +21,21 @@ declare module "fastify" {
   }
 }
 
-/** The endpoints a client can hammer without a browser: their own budget (RATE_LIMIT_PROTOCOL_MAX). */
+/**
+ * The endpoints apps' servers call without a browser: their own budget (RATE_LIMIT_PROTOCOL_MAX),
+ * not the general one a person's browsing draws on (100 per 15 minutes by default). Userinfo and the
+ * JWKS are called by every relying party's backend for its users (behind one NAT address, often);
+ * in the general budget a busy app ran the address out of it, and a key rotation's new `kid` then
+ * could not be fetched.
+ */
 const protocolPaths = [
   "/oidc/token",
   "/oidc/token/introspection",
   "/oidc/token/revocation",
   "/oidc/request",
   "/oidc/device/auth",
+  "/oidc/me",
+  "/oidc/jwks",
 ];
 
 /**
@@ -114,7 +122,7 @@ export async function mountProvider(
       scope.route({
         method: ["GET", "HEAD", "OPTIONS"],
         url,
-        config: { limitReply: protocolLimitReply },
+        config: { limit: "protocol", limitReply: protocolLimitReply },
         handler: handle,
       });
     }

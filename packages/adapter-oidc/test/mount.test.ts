@@ -52,15 +52,19 @@ afterAll(async () => {
 });
 
 describe("mounting", () => {
-  it("draws the token, introspection, revocation, PAR and device-authorization endpoints from the protocol budget, the device-code page from its own", async () => {
+  it("draws the endpoints apps' servers call (token, introspection, revocation, PAR, device authorization, userinfo, JWKS, discovery) from the protocol budget, the device-code page from its own, the browser's from the general", async () => {
     const protocol = [
       "/oidc/token",
       "/oidc/token/introspection",
       "/oidc/token/revocation",
       "/oidc/request",
       "/oidc/device/auth",
+      "/oidc/me",
+      "/oidc/jwks",
+      "/.well-known/openid-configuration",
+      "/.well-known/oauth-authorization-server",
     ];
-    const general = ["/oidc/auth", "/oidc/me", "/oidc/jwks", "/.well-known/openid-configuration"];
+    const general = ["/oidc/auth", "/oidc/session/end", "/oidc/interaction/abc"];
     for (const url of [...protocol, ...general, "/oidc/device"]) await app.inject({ method: "OPTIONS", url });
     expect(protocol.map((url) => seen.get(url))).toEqual(protocol.map(() => "protocol"));
     expect(general.map((url) => seen.get(url))).toEqual(general.map(() => "general"));
