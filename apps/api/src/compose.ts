@@ -202,6 +202,7 @@ export async function composeService(
       secretCipher: createAESGCMSecretCipher(
         config.security.totpEncryptionKey,
         config.security.totpPreviousEncryptionKeys,
+        "TOTP_ENCRYPTION_KEY",
       ),
       mfaTokens: createJWTMFATokenIssuer({
         secret: config.jwt.secret,

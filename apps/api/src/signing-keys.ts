@@ -28,6 +28,8 @@ export function signingKeyDependencies(input: {
     keyGenerator: createJoseSigningKeyGenerator(),
     keyCipher: createAESGCMSecretCipher(
       deriveEncryptionKey({ secret: config.jwt.secret, info: signingKeyEncryptionInfo }),
+      [],
+      "the key derived from JWT_SECRET",
     ),
     clock: input.clock,
     // A replaced key must outlive every token signed with it, including those an instance signs

@@ -45,6 +45,8 @@ export function deriveEncryptionKey(input: { secret: string; info: string }): Ui
 export function createAESGCMSecretCipher(
   key: Uint8Array,
   previousKeys: readonly Uint8Array[] = [],
+  /** What the keys are called in the configuration, for the error when none opens a secret. */
+  keyName = "the encryption key",
 ): SecretCipher {
   for (const candidate of [key, ...previousKeys]) {
     if (candidate.byteLength !== keyBytes) throw new Error(`The encryption key must be ${keyBytes} bytes`);
@@ -82,7 +84,12 @@ export function createAESGCMSecretCipher(
           failure = error;
         }
       }
-      throw failure;
+      // Said in words an operator acts on: the usual cause is a key that differs between instances,
+      // or one changed without keeping the old one as a previous key.
+      throw new Error(
+        `No key opens this secret (${keyName}, and its previous keys if set): tampered data, or ${keyName} differs from the one it was stored with (is it the same on every instance?)`,
+        { cause: failure },
+      );
     },
   };
 }

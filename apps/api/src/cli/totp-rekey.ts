@@ -29,6 +29,7 @@ try {
     secretCipher: createAESGCMSecretCipher(
       config.security.totpEncryptionKey,
       config.security.totpPreviousEncryptionKeys,
+      "TOTP_ENCRYPTION_KEY",
     ),
   });
   const lines = [
