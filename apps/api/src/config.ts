@@ -196,9 +196,10 @@ export const environmentVariables = {
     meaning: "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`)",
     parse: url(["smtp", "smtps"]),
   }),
-  MAIL_FROM: withDefault({
-    default: "SuperOAuth <no-reply@localhost>",
-    meaning: "From address of every mail",
+  MAIL_FROM: optional({
+    unset: "BRAND_NAME <no-reply@host of APP_URL>",
+    meaning:
+      "From address of every mail; the default names the brand and APP_URL's host (a mail from localhost fails SPF and DMARC: set this, or APP_URL, in production)",
     parse: text({ pattern: /^.{3,}$/, expected: "at least 3 characters" }),
   }),
   OUTBOX_DIR: withDefault({
@@ -438,6 +439,7 @@ export function parseConfig(
     makeSecret,
     cores: options.cores ?? availableParallelism(),
     invalid: read.invalid,
+    brandName: e.BRAND_NAME,
   });
   problems.push(...security.problems);
   warnings.push(
@@ -497,7 +499,7 @@ export function parseConfig(
       mail: {
         appURL,
         smtpURL: e.SMTP_URL,
-        from: e.MAIL_FROM,
+        from: e.MAIL_FROM ?? defaultMailFrom({ brandName: e.BRAND_NAME, appURL }),
         outboxDirectory: e.OUTBOX_DIR,
         requireEmailVerification: e.REQUIRE_EMAIL_VERIFICATION,
       },
@@ -552,4 +554,15 @@ export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: Tr
   return https && !trusted
     ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request looks like plain http and /oidc/auth fails to set its secure cookies"
     : null;
+}
+
+/**
+ * The From address when MAIL_FROM is unset: the brand's name, so the inbox shows the name the mail
+ * signs with (a quoted phrase, whatever it holds), at `no-reply@` APP_URL's host; `localhost` for a
+ * host that is an IP address or has no dot.
+ */
+export function defaultMailFrom(input: { brandName: string; appURL: string }): string {
+  const host = new URL(input.appURL).hostname;
+  const domain = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : "localhost";
+  return `"${input.brandName.replace(/["\\]/g, "\\$&")}" <no-reply@${domain}>`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "./config.ts";
+import { defaultMailFrom, parseConfig } from "./config.ts";
 
 const makeSecret = () => "generated-secret-generated-secret-0123456789";
 const strongSecret = "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u";
@@ -11,7 +11,7 @@ describe("mail configuration", () => {
     expect(parsed.config.mail).toEqual({
       appURL: "http://localhost:3000",
       smtpURL: undefined,
-      from: "SuperOAuth <no-reply@localhost>",
+      from: '"SuperOAuth" <no-reply@localhost>',
       outboxDirectory: "outbox",
       requireEmailVerification: false,
     });
@@ -58,5 +58,17 @@ describe("mail configuration", () => {
       makeSecret,
     );
     expect(parsed.ok && parsed.warnings.join("\n")).toContain("SMTP_URL is not set in production");
+  });
+
+  it("without MAIL_FROM, sends from the brand's name at no-reply@ APP_URL's host", () => {
+    const parsed = parseConfig(
+      { APP_URL: "https://auth.acme.example", BRAND_NAME: 'Acme "Login", Inc' },
+      makeSecret,
+    );
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config.mail.from).toBe('"Acme \\"Login\\", Inc" <no-reply@auth.acme.example>');
+    expect(defaultMailFrom({ brandName: "Acme", appURL: "http://127.0.0.1:3000" })).toBe(
+      '"Acme" <no-reply@localhost>',
+    );
   });
 });

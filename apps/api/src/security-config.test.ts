@@ -19,6 +19,12 @@ describe("lockout and two-factor configuration", () => {
     expect(parsed.warnings.join("\n")).toContain("TOTP_ENCRYPTION_KEY is not set");
   });
 
+  it("without TOTP_ISSUER, authenticator apps show the brand's name (a colon as a space)", () => {
+    const parsed = parseConfig({ BRAND_NAME: "Acme: Sign-in" }, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.config.security.totpIssuer).toBe("Acme  Sign-in");
+  });
+
   it("reads every lockout and 2FA variable", () => {
     const parsed = parseConfig(
       {

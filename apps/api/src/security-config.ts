@@ -75,9 +75,9 @@ export const securityVariables = {
         : { value: keys.filter((key): key is Uint8Array => key !== null) };
     },
   }),
-  TOTP_ISSUER: withDefault({
-    default: "SuperOAuth",
-    meaning: "Issuer name authenticator apps show",
+  TOTP_ISSUER: optional({
+    unset: "BRAND_NAME (its colons as spaces)",
+    meaning: "Issuer name authenticator apps show beside the account",
     parse: text({ pattern: /^[^:]{1,64}$/, expected: "1 to 64 characters without a colon" }),
   }),
   UV_THREADPOOL_SIZE: withDefault({
@@ -105,6 +105,8 @@ export function parseSecurityConfig(
     cores: number;
     /** Variables already reported invalid. */
     invalid: ReadonlySet<string>;
+    /** BRAND_NAME: what authenticator apps show unless TOTP_ISSUER says otherwise. */
+    brandName: string;
   },
 ): { config: SecurityConfig; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
@@ -139,7 +141,8 @@ export function parseSecurityConfig(
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,
       totpPreviousEncryptionKeys: e.TOTP_ENCRYPTION_KEY_PREVIOUS ?? [],
-      totpIssuer: e.TOTP_ISSUER,
+      // The otpauth URI's label is "issuer:account": an issuer holds no colon.
+      totpIssuer: e.TOTP_ISSUER ?? context.brandName.replaceAll(":", " "),
       // One hash per core at most: more run no faster (each is CPU-bound) but hold 19 MiB more each
       // and keep thread-pool threads from file and DNS work (docs/performance.md).
       hashing: {

@@ -298,6 +298,12 @@ describe("disabling and enabling", () => {
     const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
 
     expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    // The error reference tells a disabled person to look for a notice in their mail: there is one.
+    await deps.backgroundTasks.drain();
+    const notice = deps.mailer.sentTo("grace@example.com").at(-1);
+    expect(notice?.subject).toBe("Your account was disabled");
+    expect(notice?.text).toContain("only staff can enable it again");
+    expect(notice?.text).not.toContain("/forgot-password");
     expectError(await getMe(app, target.accessToken), "ACCOUNT_DISABLED", 403);
     expectError(await refresh(app, target.refreshToken), "ACCOUNT_DISABLED", 403);
     const login = await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration });
@@ -449,6 +455,10 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     });
     expectError(await getMe(app, target.accessToken), "INVALID_TOKEN", 401);
     expectError(await refresh(app, target.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo("grace@example.com").at(-1)).toMatchObject({
+      subject: "Your account was signed out everywhere",
+    });
   });
 });
 
@@ -500,6 +510,10 @@ describe("deletion", () => {
     });
     expectError(await call("GET", `/admin/users/${target.user.id}`, admin), "USER_NOT_FOUND", 404);
     expectError(await getMe(app, target.accessToken), "USER_NOT_FOUND", 404);
+    await deps.backgroundTasks.drain();
+    const notice = deps.mailer.sentTo("grace@example.com").at(-1);
+    expect(notice?.subject).toBe("Your account was deleted");
+    expect(notice?.text).toContain("staff deleted your SuperOAuth account");
     await registerUser(app, otherRegistration);
     const audit = (await call("GET", "/admin/audit", admin)).json().data;
     expect(audit.actions[0]).toMatchObject({
@@ -528,6 +542,11 @@ describe("deletion", () => {
     });
 
     expect(deleted.json()).toEqual({ success: true, data: { deleted: true } });
+    await deps.backgroundTasks.drain();
+    const notice = deps.mailer.sentTo("grace@example.com").at(-1);
+    expect(notice?.subject).toBe("Your account was deleted");
+    expect(notice?.text).toContain("If you deleted it, there is nothing to do.");
+    expect(notice?.text).toContain("Hello grace_hopper,");
     expectError(await refresh(app, fresh.refreshToken), "INVALID_REFRESH_TOKEN", 401);
     expectError(
       await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration }),

@@ -13,6 +13,10 @@ export interface ReceivedMail {
   readonly subject: string;
   readonly text: string;
   readonly html: string;
+  /** The Message-ID header, with its angle brackets. */
+  readonly messageId: string;
+  /** The Auto-Submitted header (RFC 3834), "" without one. */
+  readonly autoSubmitted: string;
 }
 
 /** A real SMTP server on 127.0.0.1 that keeps every mail it receives, for tests. */
@@ -20,6 +24,8 @@ export interface SMTPSink {
   /** `smtp://127.0.0.1:<port>`, for SMTP_URL or createSMTPMailer. */
   readonly url: string;
   readonly mails: readonly ReceivedMail[];
+  /** The Message-ID of every message sent to it, the ones answered with a failure included. */
+  readonly messageIdsOffered: readonly string[];
   /** Resolves with the first mail (received or yet to come) that matches; rejects after `timeoutMs`. */
   waitForMail(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
   /** Answers the next `count` messages with a temporary failure (451), as a struggling server would. */
@@ -30,6 +36,7 @@ export interface SMTPSink {
 /** Starts a sink on a random free port of 127.0.0.1 (no TLS, no authentication). */
 export async function startSMTPSink(): Promise<SMTPSink> {
   const mails: ReceivedMail[] = [];
+  const messageIdsOffered: string[] = [];
   const waiters: { match: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }[] = [];
   let failuresLeft = 0;
 
@@ -38,19 +45,18 @@ export async function startSMTPSink(): Promise<SMTPSink> {
     disabledCommands: ["STARTTLS", "AUTH"],
     logger: false,
     onData(stream, session, callback) {
-      if (failuresLeft > 0) {
-        failuresLeft--;
-        stream.resume();
-        stream.on("end", () => {
-          const failure = Object.assign(new Error("Temporary failure, try again later"), {
-            responseCode: 451,
-          });
-          callback(failure);
-        });
-        return;
-      }
       simpleParser(stream)
         .then((parsed) => {
+          messageIdsOffered.push(parsed.messageId ?? "");
+          if (failuresLeft > 0) {
+            failuresLeft--;
+            const failure = Object.assign(new Error("Temporary failure, try again later"), {
+              responseCode: 451,
+            });
+            callback(failure);
+            return;
+          }
+          const autoSubmitted = parsed.headers.get("auto-submitted");
           const mail: ReceivedMail = {
             to: session.envelope.rcptTo.map((r) => r.address),
             from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
@@ -58,6 +64,8 @@ export async function startSMTPSink(): Promise<SMTPSink> {
             subject: parsed.subject ?? "",
             text: parsed.text ?? "",
             html: typeof parsed.html === "string" ? parsed.html : "",
+            messageId: parsed.messageId ?? "",
+            autoSubmitted: typeof autoSubmitted === "string" ? autoSubmitted : "",
           };
           mails.push(mail);
           for (const waiter of waiters.splice(0)) {
@@ -79,6 +87,7 @@ export async function startSMTPSink(): Promise<SMTPSink> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    messageIdsOffered,
     waitForMail(match, timeoutMs = 5_000) {
       const found = mails.find(match);
       if (found !== undefined) return Promise.resolve(found);

@@ -157,6 +157,32 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     ifNot:
       "If it was not, undo the change: the link below gives this address back to the account, asks you for a new password and signs out every device. It works once, within 7 days.",
   }),
+  account_disabled: () => ({
+    subject: "Your account was disabled",
+    what: "{service}'s staff disabled your {service} account: it can no longer sign in, and every session and app's access to it was ended.",
+    ifYou: null,
+    ifNot:
+      "If you think this is a mistake, or want to know why, contact {service}'s support: only staff can enable it again.",
+    links: false,
+  }),
+  account_deleted: (details) => ({
+    subject: "Your account was deleted",
+    what: `${details.by === undefined ? "Your {service} account was deleted" : "{service}'s staff deleted your {service} account"}, with everything it held: your profile, sessions, security log, two-factor settings, linked sign-in providers, authorized apps and data exports. This address can be used to make a new account.`,
+    ifYou:
+      details.by === undefined
+        ? "If you deleted it, there is nothing to do."
+        : "If you asked for this, there is nothing to do.",
+    ifNot:
+      details.by === undefined
+        ? "If you did not, contact {service}'s support now: someone who could sign in to your account may have deleted it."
+        : "If you did not, contact {service}'s support.",
+    links: false,
+  }),
+  sessions_revoked: () => ({
+    subject: "Your account was signed out everywhere",
+    what: "{service}'s staff signed your {service} account out on every device: sign in again to go on.",
+    ifYou: "If you asked support for this, there is nothing to do.",
+  }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
     what: "Your {service} account was signed in to from a device and a network it has not used before. Was this you?",
@@ -166,10 +192,12 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
 interface Notice {
   readonly subject: string;
   readonly what: string;
-  /** What to do if the reader did it (default: nothing). */
-  readonly ifYou?: string;
+  /** What to do if the reader did it (default: nothing); null when the reader cannot have done it. */
+  readonly ifYou?: string | null;
   /** What to do if the reader did not (default: change the password and review the sessions). */
   readonly ifNot?: string;
+  /** Whether the reset and sessions links help (default true; not for an account gone or disabled). */
+  readonly links?: boolean;
 }
 
 function providerName(provider: string | number | boolean | undefined): string {
@@ -202,12 +230,14 @@ export function composeSecurityNotice(input: {
   // The way back: an undo link for a changed address (which can no longer ask for a reset), else the
   // reset page and the sessions list.
   const remedy: MailBlock[] =
-    input.undoLink === undefined
-      ? [
-          { link: { label: "Choose a new password", url: links.resetPassword } },
-          { link: { label: "Review your sessions", url: links.sessions } },
-        ]
-      : [{ link: { label: "Undo the change", url: input.undoLink } }];
+    input.undoLink !== undefined
+      ? [{ link: { label: "Undo the change", url: input.undoLink } }]
+      : notice.links === false
+        ? []
+        : [
+            { link: { label: "Choose a new password", url: links.resetPassword } },
+            { link: { label: "Review your sessions", url: links.sessions } },
+          ];
   const ifNot =
     input.undoLink === undefined && event.type === "email_changed"
       ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
@@ -228,7 +258,12 @@ export function composeSecurityNotice(input: {
           ...(event.userAgent === null ? [] : [`Browser or app: ${describeUserAgent(event.userAgent)}`]),
         ],
       },
-      { lines: [notice.ifYou ?? "If this was you, there is nothing to do.", ifNot] },
+      {
+        lines: [
+          ...(notice.ifYou === null ? [] : [notice.ifYou ?? "If this was you, there is nothing to do."]),
+          ifNot,
+        ],
+      },
       ...(input.undoLink === undefined && event.type === "email_changed" ? [] : remedy),
     ],
   });

@@ -3,7 +3,7 @@ import { securityEventTypes } from "./security-event.ts";
 import { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
 
 describe("notifiesAccountHolder", () => {
-  it("mails for exactly the changes to how the account signs in (staff's 2FA reset too), reuse, new devices and address changes", () => {
+  it("mails for exactly the changes to how the account signs in, reuse, new devices, address changes and what staff did to the account", () => {
     const notifying = securityEventTypes.filter((type) =>
       notifiesAccountHolder({ type, details: { remaining: 0, provider: "github" } }),
     );
@@ -21,9 +21,16 @@ describe("notifiesAccountHolder", () => {
       "provider_linked",
       "provider_unlinked",
       "new_device_sign_in",
+      "account_disabled",
       "two_factor_reset",
+      "account_deleted",
     ]);
-    expect([...notifying].sort()).toEqual([...securityNoticeTypes].sort());
+    expect([...notifying, "sessions_revoked"].sort()).toEqual([...securityNoticeTypes].sort());
+  });
+
+  it("mails for sessions ended everywhere only when staff ended them", () => {
+    expect(notifiesAccountHolder({ type: "sessions_revoked", details: { by: "support" } })).toBe(true);
+    expect(notifiesAccountHolder({ type: "sessions_revoked", details: {} })).toBe(false);
   });
 
   it("never mails for sign-ins, failures, locks, logouts, verification or a reset request", () => {

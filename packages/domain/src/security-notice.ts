@@ -25,6 +25,9 @@ export const securityNoticeTypes = [
   "new_device_sign_in",
   "email_change_requested",
   "email_changed",
+  "account_disabled",
+  "account_deleted",
+  "sessions_revoked",
 ] as const satisfies readonly SecurityEventType[];
 
 export type SecurityNoticeType = (typeof securityNoticeTypes)[number];
@@ -35,7 +38,9 @@ export type SecurityNoticeEvent = Pick<SecurityEvent, "details"> & { readonly ty
 /**
  * Whether an event mails the account holder. A used backup code does only when few are left
  * (`lowBackupCodesThreshold`); a provider linked by signing up with it does not (the account was
- * made with it, there is nothing to warn about). Every other notice type always does.
+ * made with it, there is nothing to warn about); ending every session does only when staff did it
+ * (the error reference tells a disabled person to look for a notice in their mail; a person deleted
+ * or signed out by staff should learn of it the same way). Every other notice type always does.
  */
 export function notifiesAccountHolder(
   event: Pick<SecurityEvent, "type" | "details">,
@@ -48,6 +53,9 @@ export function notifiesAccountHolder(
     }
     case "provider_linked":
       return event.details.via !== "sign-up";
+    // Signed out everywhere by staff (details.by); the person's own "log out everywhere" mails nothing.
+    case "sessions_revoked":
+      return event.details.by !== undefined;
     default:
       return true;
   }

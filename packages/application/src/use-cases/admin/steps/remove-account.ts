@@ -10,7 +10,8 @@ import { endEverythingOfUser } from "../../sessions/steps/end-everything-of-user
  * to repeat, then, in one transaction, every record of the person (AccountAdministration.
  * deleteAccount). If anything fails before that transaction commits the account is still there,
  * signed out everywhere, and deleting it again finishes the job. Afterwards the address is free to
- * register again, and the log keeps only anonymous facts, `account_deleted` among them.
+ * register again, and the log keeps only anonymous facts, `account_deleted` among them; the address
+ * the account had is mailed a last notice.
  */
 export async function removeAccount<E extends ErrorCode>(
   deps: Dependencies,
@@ -41,6 +42,8 @@ export async function removeAccount<E extends ErrorCode>(
   await recordSecurityEvent(deps, {
     userId: pseudonymId,
     type: "account_deleted",
+    // The row is gone: the notice goes to the address the account had, by what was read before.
+    holder: { email: user.email, nickname: user.nickname },
     // An admin deleting their own account is named by the pseudonym too.
     ...(actor === null ? {} : { actor: actor.id === user.id ? { ...actor, id: pseudonymId } : actor }),
   });

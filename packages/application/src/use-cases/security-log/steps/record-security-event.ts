@@ -44,6 +44,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     noticeTo?: Email;
     /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
     undoLink?: string;
+    /** Whom the notice greets and goes to when the account's row is gone (a deletion). */
+    holder?: { readonly email: Email; readonly nickname: string };
   },
 ): Promise<void> {
   const event: SecurityEvent = {
@@ -60,7 +62,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   if (!notifiesAccountHolder(event)) return;
   // The signature guarantees it: a type that may notify comes with the notifying dependencies.
   const { users, mailer, settings } = deps as NotifyingDependencies;
-  const user = await users.findUserById(event.userId);
+  const user = input.holder ?? (await users.findUserById(event.userId));
   if (user === null) return;
   await mailer.sendMail(
     composeSecurityNotice({
