@@ -156,7 +156,14 @@ export async function composeService(
       log: logger?.child({ component: "export" }) ?? silentExportLog,
       ...(metrics === undefined ? {} : { onJobEnded: metrics.exportJobs.recordJob }),
     });
-    const exportArchives = createLocalExportArchiveStore({ directory: config.dataExport.directory });
+    const exportArchives = createLocalExportArchiveStore({
+      directory: config.dataExport.directory,
+      onMissingArchive: (fileKey) =>
+        logger?.warn(
+          { component: "export", fileKey, directory: config.dataExport.directory },
+          "the archive of a ready data export is missing (answered EXPORT_EXPIRED): is EXPORT_DIR shared by every instance?",
+        ),
+    });
     // Its thread starts now and builds the dictionaries while the rest is composed.
     passwordScreen = createPasswordScreeningPool();
     const accessTokens = createJWTAccessTokenIssuer({

@@ -465,6 +465,17 @@ export function parseConfig(
       "REDIS_URL is set with a SQLite DATABASE_URL: Redis only shares rate-limit counters; SQLite serves ONE instance, so never start a second one on this file (use MySQL to run several; docs/operations.md)",
     );
   }
+  // MySQL is how one runs several instances; their rate-limit counters are shared only through Redis.
+  if (
+    e.REDIS_URL === undefined &&
+    e.DATABASE_URL.kind === "mysql" &&
+    environment === "production" &&
+    e.RATE_LIMIT_ENABLED
+  ) {
+    warnings.push(
+      "REDIS_URL is not set: each instance counts its own rate limits, so N instances allow N times each budget (with one instance, nothing to do; docs/operations.md)",
+    );
+  }
   return {
     ok: true,
     warnings,

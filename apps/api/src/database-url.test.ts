@@ -81,3 +81,33 @@ describe("REDIS_URL with SQLite", () => {
     expect(parsed.ok && parsed.warnings.join("\n")).not.toContain("REDIS_URL");
   });
 });
+
+describe("MySQL without REDIS_URL in production", () => {
+  const production = {
+    NODE_ENV: "production",
+    DATABASE_URL: "mysql://root@127.0.0.1:3306/superoauth",
+    JWT_SECRET: "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u-k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u",
+    TOTP_ENCRYPTION_KEY: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    COOKIE_SECRET: "c00kie-secret-c00kie-secret-c00kie-secret-0123456789",
+  };
+
+  it("warns that each instance counts its own rate limits", () => {
+    const parsed = parseConfig(production, makeSecret);
+    if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+    expect(parsed.warnings.join("\n")).toContain(
+      "REDIS_URL is not set: each instance counts its own rate limits, so N instances allow N times each budget",
+    );
+  });
+
+  it("says nothing with REDIS_URL, in development, or with the rate limits off", () => {
+    for (const env of [
+      { ...production, REDIS_URL: "redis://127.0.0.1:6379" },
+      { ...production, NODE_ENV: "development" },
+      { ...production, RATE_LIMIT_ENABLED: "false" },
+    ]) {
+      const parsed = parseConfig(env, makeSecret);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      expect(parsed.warnings.join("\n")).not.toContain("REDIS_URL is not set");
+    }
+  });
+});

@@ -28,7 +28,14 @@ const fileKeyPattern = /^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{1,64}\.zip$/;
  * expiry of the export removes (removeArchives). Several instances can share the directory (a
  * network volume): names never collide, and each job is written by the one worker holding it.
  */
-export function createLocalExportArchiveStore(input: { directory: string }): ExportArchiveStore {
+export function createLocalExportArchiveStore(input: {
+  directory: string;
+  /**
+   * Told when a ready export's archive is not in the directory: deleted by hand, a lost volume,
+   * or (the usual cause with several instances) an EXPORT_DIR that is not shared by all of them.
+   */
+  onMissingArchive?: (fileKey: string) => void;
+}): ExportArchiveStore {
   const { directory } = input;
   const pathOf = (name: string) => join(directory, name);
 
@@ -100,7 +107,10 @@ export function createLocalExportArchiveStore(input: { directory: string }): Exp
         const handle = await open(pathOf(fileKey), "r");
         return handle.createReadStream();
       } catch (error) {
-        if (isMissing(error)) return null;
+        if (isMissing(error)) {
+          input.onMissingArchive?.(fileKey);
+          return null;
+        }
         throw error;
       }
     },

@@ -101,9 +101,11 @@ describe("the local export archive store", () => {
     expect(await readdir(directory)).toEqual([]);
   });
 
-  it("answers null for an archive that is gone or a key that is not a plain name", async () => {
-    const store = createLocalExportArchiveStore({ directory });
+  it("answers null for an archive that is gone or a key that is not a plain name, and tells of the one gone", async () => {
+    const missing: string[] = [];
+    const store = createLocalExportArchiveStore({ directory, onMissingArchive: (key) => missing.push(key) });
     expect(await store.openArchive(`${exportId}.gone.zip`)).toBeNull();
+    expect(missing).toEqual([`${exportId}.gone.zip`]);
     await writeFile(join(directory, "..", "outside.zip"), "x");
     expect(await store.openArchive("../outside.zip")).toBeNull();
     await rm(join(directory, "..", "outside.zip"));

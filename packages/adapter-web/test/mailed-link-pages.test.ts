@@ -109,6 +109,8 @@ describe("/verify-email", () => {
     const forged = await new Browser(app).post("/verify-email", { link: "anything" });
     expect(forged.statusCode).toBe(403);
     expect(forged.body).toContain("This form has expired");
+    // Not a dead end: the way back to the form.
+    expect(forged.body).toContain('<a href="/verify-email">Open the form again</a>');
   });
 });
 

@@ -180,10 +180,20 @@ export function createPageKit(options: PageKitOptions): PageKit {
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
       app.post(path, { config: { limit, limitReply: reply429 } }, async (request, reply) => {
         if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
+          // Said in the log: across instances a COOKIE_SECRET that differs looks exactly like this
+          // (docs/operations.md, "settings that must match"), and nothing else would tell.
+          request.log.warn(
+            { path },
+            "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
+          );
+          // Back to the form: the page at the address it was sent to, where one is served.
+          const again = app.hasRoute({ method: "GET", url: path }) ? request.url.split("?")[0] : null;
           return sendError(reply, {
             status: 403,
             title: "This form has expired",
-            message: "For your security this form could not be sent. Go back, reload the page and try again.",
+            message:
+              "For your security this form could not be sent. Open the page again and send it once more.",
+            ...(again === null ? {} : { link: { href: again, text: "Open the form again" } }),
           });
         }
         return handler(request, reply);
