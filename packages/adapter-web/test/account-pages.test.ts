@@ -267,6 +267,27 @@ describe("two-step verification in the account area", () => {
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
   });
 
+  it("pressing Set up again shows the key waiting for its first code; 'Make a new key' makes another", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    const keyIn = (html: string) => /id="manual-key">([A-Z2-7]+)</.exec(html)?.[1];
+    const first = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    const key = keyIn(first.body);
+    expect(key).toBeDefined();
+    // Back, then "Set up" again: the key the app may have already, not a new one it would not know.
+    const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(again, 200);
+    expect(keyIn(again.body)).toBe(key);
+    expect(again.body).toContain(">Make a new key</button>");
+    const renewed = await browser.post("/account/two-factor/setup", {
+      ...enableFormIn(again.body),
+      new_key: "1",
+    });
+    expectPage(renewed, 200);
+    expect(keyIn(renewed.body)).toMatch(/^[A-Z2-7]+$/);
+    expect(keyIn(renewed.body)).not.toBe(key);
+  });
+
   it("sends a stale session to the fresh-proof page and back to the action page", async () => {
     const { browser, deps } = await withAccount();
     await signIn(browser);

@@ -246,7 +246,12 @@ function accountTwoFactorPages(
   area.page(app, "/two-factor", {}, async (page) => renderStatus(page));
 
   area.action(app, "/two-factor/setup", {}, async (page) => {
-    const result = await useCases.setUpTwoFactor({ session: page.signedIn.session });
+    // Pressing "Set up" again shows the key waiting for its first code (it may be in the app
+    // already); "Make a new key" asks for a new one.
+    const result = await useCases.setUpTwoFactor({
+      session: page.signedIn.session,
+      keepPending: page.form("new_key", 8) !== "1",
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);

@@ -14,11 +14,13 @@ export interface TwoFactorSetup {
  * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
  * (replacing an unconfirmed one) until a first code confirms it. Enabling needs a
  * fresh proof; it is asked here already, so a person re-authenticates before
- * scanning a QR code rather than after.
+ * scanning a QR code rather than after. With `keepPending`, a setup already waiting for its
+ * first code is shown again instead (the account center: a person who went back and pressed
+ * "Set up" again has that key in their app already, and a new one would refuse its codes).
  */
 export async function setUpTwoFactor(
   deps: Dependencies,
-  input: { session: Session },
+  input: { session: Session; keepPending?: boolean },
 ): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">> {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
@@ -26,6 +28,10 @@ export async function setUpTwoFactor(
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const existing = await deps.twoFactor.findTOTPFactor(user.id);
   if (existing?.status === "enabled") return alreadyEnabled();
+  if (input.keepPending === true && existing?.status === "pending") {
+    const pending = await findPendingTwoFactorSetup(deps, { session: input.session });
+    if (pending !== null) return ok(pending);
+  }
   const secret = deps.totp.generateTOTPSecret();
   const saved = await deps.twoFactor.savePendingTOTPFactor({
     userId: user.id,

@@ -50,6 +50,19 @@ describe("setting up TOTP", () => {
     });
   });
 
+  it("a new setup replaces the pending secret; with keepPending the pending one is shown again, still behind a fresh proof", async () => {
+    const { deps, session } = await setUp();
+    const first = unwrap(await setUpTwoFactor(deps, { session }));
+    expect(unwrap(await setUpTwoFactor(deps, { session, keepPending: true })).secret).toBe(first.secret);
+    const second = unwrap(await setUpTwoFactor(deps, { session }));
+    expect(second.secret).not.toBe(first.secret);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    expect(await setUpTwoFactor(deps, { session, keepPending: true })).toMatchObject({
+      ok: false,
+      error: "REAUTH_REQUIRED",
+    });
+  });
+
   it("does not ask for a code at login while the factor is only pending", async () => {
     const { deps, session } = await setUp();
     unwrap(await setUpTwoFactor(deps, { session }));
