@@ -4,7 +4,7 @@ import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { strongPassword } from "./test-app.ts";
+import { Browser, strongPassword } from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
 
@@ -265,6 +265,26 @@ describe("two-step verification in the account area", () => {
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
+  });
+
+  it("the signed-in steps draw from the general budget, as their API twins do: a spent sign-in budget does not refuse them", async () => {
+    const { browser, deps } = await withAccount({ loginMax: 1 });
+    expect((await signIn(browser)).statusCode).toBe(303);
+    const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1] as string;
+    const wrong = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(setup.body),
+      code: "000000",
+    });
+    expectPage(wrong, 401);
+    const enabled = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(wrong.body),
+      code: InMemoryTOTPService.codeAt(secret, deps.clock.now()),
+    });
+    expectPage(enabled, 200);
+    // The sign-in itself keeps its budget: a second sign-in from this address is refused.
+    const again = await signIn(new Browser(browser.app));
+    expect(again.statusCode).toBe(429);
   });
 
   it("pressing Set up again shows the key waiting for its first code; 'Make a new key' makes another", async () => {

@@ -107,7 +107,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   area.page(app, "/confirm", {}, async (page) => renderConfirm(page));
 
-  area.action(app, "/confirm", { limit: "login" }, async (page) => {
+  area.action(app, "/confirm", {}, async (page) => {
     const method = await proofMethod(page);
     const proof =
       method === "password"
@@ -128,7 +128,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   // The fresh proof through a linked provider (ADR 0012), for an account with neither a password
   // nor 2FA: a trip to the provider, back at /account/confirm/provider, then on to `next`.
   const confirmNext = tripNext(options.cookies, home);
-  area.action(app, "/confirm/provider", { limit: "login" }, async (page) => {
+  area.action(app, "/confirm/provider", {}, async (page) => {
     const started = await useCases.startProviderReauthentication({
       session: page.signedIn.session,
       provider: page.form("provider", 64),
@@ -170,7 +170,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   area.page(app, "/password", {}, async (page) => renderPassword(page));
 
-  area.action(app, "/password", { limit: "login" }, async (page) => {
+  area.action(app, "/password", {}, async (page) => {
     const hadPassword = page.signedIn.user.passwordHash !== null;
     const result = await useCases.setPassword({
       session: page.signedIn.session,
@@ -261,7 +261,7 @@ function accountTwoFactorPages(
     return renderConfirmSetup(page, { setup: { secret: result.value.secret, qrCode: result.value.qrCode } });
   });
 
-  area.action(app, "/two-factor/enable", { limit: "login" }, async (page) => {
+  area.action(app, "/two-factor/enable", {}, async (page) => {
     const result = await useCases.enableTwoFactor(withCode(page));
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
@@ -276,7 +276,7 @@ function accountTwoFactorPages(
     return renderBackupCodes(page, result.value.backupCodes);
   });
 
-  area.action(app, "/two-factor/backup-codes", { limit: "login" }, async (page) => {
+  area.action(app, "/two-factor/backup-codes", {}, async (page) => {
     const result = await useCases.regenerateBackupCodes(withCode(page));
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
@@ -286,7 +286,7 @@ function accountTwoFactorPages(
     return renderBackupCodes(page, result.value.backupCodes);
   });
 
-  area.action(app, "/two-factor/disable", { limit: "login" }, async (page) => {
+  area.action(app, "/two-factor/disable", {}, async (page) => {
     const result = await useCases.disableTwoFactor({
       session: page.signedIn.session,
       ...secondFactorProof(page.form("code", 64)),
