@@ -94,6 +94,7 @@ describe("the account center in Chromium", () => {
     await page.goto(`${baseURL}/account/password`);
     await page.fill("#current-password", firstPassword);
     await page.fill("#new-password", secondPassword);
+    await page.fill("#confirm-password", secondPassword);
     await page.click("main button[type=submit]");
     await page.waitForURL(`${baseURL}/account/password`);
     expect(await page.textContent(".notice")).toContain("Your password has been changed");

@@ -97,6 +97,7 @@ describe("the account area's gate", () => {
     const change = await browser.post("/account/password", {
       current_password: strongPassword,
       new_password: newPassword,
+      confirm_password: newPassword,
       csrf_token: "x".repeat(43),
     });
     expectPage(change, 403);
@@ -108,6 +109,7 @@ describe("the account area's gate", () => {
     const changed = await browser.submit("/account/password", "/account/password", {
       current_password: strongPassword,
       new_password: newPassword,
+      confirm_password: newPassword,
     });
     expect(changed.statusCode).toBe(303);
     expect(changed.headers.location).toBe("/account/password");
@@ -131,14 +133,34 @@ describe("the account area's gate", () => {
     const wrong = await browser.submit("/account/password", "/account/password", {
       current_password: "not-the-password-1",
       new_password: newPassword,
+      confirm_password: newPassword,
     });
     expectPage(wrong, 401);
     expect(wrong.body).toContain("The current password is incorrect");
     const weak = await browser.submit("/account/password", "/account/password", {
       current_password: strongPassword,
       new_password: "short",
+      confirm_password: "short",
     });
     expectPage(weak, 400);
+  });
+
+  it("refuses two new passwords that differ (400) and changes nothing", async () => {
+    const { browser, useCases } = await withAccount();
+    await signIn(browser);
+    const differ = await browser.submit("/account/password", "/account/password", {
+      current_password: strongPassword,
+      new_password: newPassword,
+      confirm_password: `${newPassword}x`,
+    });
+    expectPage(differ, 400);
+    expect(differ.body).toContain("The two new passwords differ. Type them again.");
+    const login = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: strongPassword,
+      client: {},
+    });
+    expect(login.ok).toBe(true);
   });
 
   it("ignores a forged notice key: only the area's fixed words ever show", async () => {

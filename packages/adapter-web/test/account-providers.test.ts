@@ -316,6 +316,7 @@ describe("/account/providers", () => {
     if (octo === null) throw new Error("no account");
     const set = await browser.submit("/account/password", "/account/password", {
       new_password: strongPassword,
+      confirm_password: strongPassword,
     });
     expect(set.statusCode).toBe(303);
     const unlinked = await browser.submit("/account/providers", "/account/providers/unlink", {
@@ -364,6 +365,7 @@ describe("the fresh proof through a provider (/account/confirm)", () => {
     const { browser, github } = await providerOnlyAccount();
     const asked = await browser.submit("/account/password", "/account/password", {
       new_password: strongPassword,
+      confirm_password: strongPassword,
     });
     expect(asked.headers.location).toBe("/account/confirm?next=%2Faccount%2Fpassword");
     const confirm = await browser.get("/account/confirm?next=%2Faccount%2Fpassword");
@@ -387,6 +389,7 @@ describe("the fresh proof through a provider (/account/confirm)", () => {
     expect(page.headers.location).toBe("/account/password");
     const set = await browser.submit("/account/password", "/account/password", {
       new_password: strongPassword,
+      confirm_password: strongPassword,
     });
     expect(set.statusCode).toBe(303);
     expect(set.headers.location).toBe("/account/password");
@@ -404,6 +407,7 @@ describe("the fresh proof through a provider (/account/confirm)", () => {
     expect(page.body).toContain("That is not the provider account linked to yours.");
     const stillStale = await browser.submit("/account/password", "/account/password", {
       new_password: strongPassword,
+      confirm_password: strongPassword,
     });
     expect(stillStale.headers.location).toBe("/account/confirm?next=%2Faccount%2Fpassword");
     const notLinked = await browser.submit("/account/confirm", "/account/confirm/provider", {

@@ -172,6 +172,10 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   area.action(app, "/password", {}, async (page) => {
     const hadPassword = page.signedIn.user.passwordHash !== null;
+    // A typo in a masked field would leave a password nobody can type, with the other sessions ended.
+    if (page.form("new_password", 1024) !== page.form("confirm_password", 1024)) {
+      return renderPassword(page, { error: "The two new passwords differ. Type them again.", status: 400 });
+    }
     const result = await useCases.setPassword({
       session: page.signedIn.session,
       ...(hadPassword ? { currentPassword: page.form("current_password", 1024) } : {}),
