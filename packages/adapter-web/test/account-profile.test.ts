@@ -74,6 +74,11 @@ describe("/account/profile", () => {
     const notice = await browser.get("/account/profile");
     expect(notice.body).toContain("Check the new address: open the link we sent there");
     expect(notice.body).toContain('<strong id="current-email">ada@example.com</strong>');
+    // The change waiting for its link shows on every later visit, not only in the notice.
+    const later = await browser.get("/account/profile");
+    expect(later.body).toMatch(
+      /<p id="pending-email">A change to <strong>countess@example\.com<\/strong> is waiting: open the link we mailed there before <time datetime="[^"]+">[^<]+ UTC<\/time>\./,
+    );
     const [mail] = deps.mailer.sentTo("countess@example.com");
     const token = /confirm-email#token=([A-Za-z0-9._-]+)/.exec(mail?.text ?? "")?.[1];
     expect(token).toBeDefined();
@@ -81,6 +86,7 @@ describe("/account/profile", () => {
     expect(confirmed.ok).toBe(true);
     const changed = await browser.get("/account/profile");
     expect(changed.body).toContain('<strong id="current-email">countess@example.com</strong>');
+    expect(changed.body).not.toContain('id="pending-email"');
   });
 
   it("asks for a fresh proof first (303 to confirm, back to the profile)", async () => {

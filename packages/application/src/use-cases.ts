@@ -1,6 +1,7 @@
 import type { Dependencies } from "./ports/index.ts";
 import { confirmEmailChange } from "./use-cases/account/confirm-email-change.ts";
 import { deleteAccount } from "./use-cases/account/delete-account.ts";
+import { findPendingEmailChange } from "./use-cases/account/find-pending-email-change.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { requestEmailChange } from "./use-cases/account/request-email-change.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
@@ -139,6 +140,7 @@ export interface UseCases {
   readonly requestEmailChange: Bound<typeof requestEmailChange>;
   readonly confirmEmailChange: Bound<typeof confirmEmailChange>;
   readonly undoEmailChange: Bound<typeof undoEmailChange>;
+  readonly findPendingEmailChange: Bound<typeof findPendingEmailChange>;
   readonly searchUsers: Bound<typeof searchUsers>;
   readonly getUserDetails: Bound<typeof getUserDetails>;
   readonly changeUserStatus: Bound<typeof changeUserStatus>;
@@ -219,6 +221,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     requestEmailChange: (input) => requestEmailChange(deps, input),
     confirmEmailChange: (input) => confirmEmailChange(deps, input),
     undoEmailChange: (input) => undoEmailChange(deps, input),
+    findPendingEmailChange: (input) => findPendingEmailChange(deps, input),
     searchUsers: (input) => searchUsers(deps, input),
     getUserDetails: (input) => getUserDetails(deps, input),
     changeUserStatus: (input) => changeUserStatus(deps, input),

@@ -2,6 +2,7 @@ import type { UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
+import { shownTime } from "./present.ts";
 
 /**
  * `/account/profile`: the nickname (`updateProfile`, no fresh proof: it changes nothing about
@@ -11,7 +12,7 @@ import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 export function profilePages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
   const base = "/account/profile";
 
-  const render = (
+  const render = async (
     page: PageContext,
     input: {
       nickname?: string;
@@ -19,8 +20,9 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
       error?: { form: "nickname" | "email"; message: string };
       status?: number;
     } = {},
-  ) =>
-    page.render(
+  ) => {
+    const pending = await useCases.findPendingEmailChange({ session: page.signedIn.session });
+    return page.render(
       "account/profile",
       {
         title: "Profile",
@@ -28,12 +30,15 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
         nickname: input.nickname ?? page.signedIn.user.nickname,
         email: page.signedIn.user.email,
         emailVerified: page.signedIn.user.emailVerified,
+        pendingEmail:
+          pending === null ? null : { address: pending.newEmail, until: shownTime(pending.expiresAt) },
         newEmail: input.newEmail ?? "",
         nicknameError: input.error?.form === "nickname" ? input.error.message : null,
         emailError: input.error?.form === "email" ? input.error.message : null,
       },
       { status: input.status ?? 200 },
     );
+  };
 
   area.page(app, "/profile", {}, async (page) => render(page));
 
