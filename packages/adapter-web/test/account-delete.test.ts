@@ -32,6 +32,28 @@ describe("/account/delete", { timeout: 30_000 }, () => {
     expect(page.body).toContain('<label for="confirm-email">');
   });
 
+  it("names the apps the person registered, which go too, and says nothing of apps when there are none", async () => {
+    const { browser, useCases, user } = await signedInAda();
+    expect((await browser.get("/account/delete")).body).not.toContain("you registered");
+    for (const name of ["Photo Book", "Recipe <Box>"]) {
+      const registered = await useCases.registerApp({
+        userId: user.id,
+        settings: {
+          name,
+          homepageURL: "https://photos.example",
+          redirectURIs: ["https://photos.example/callback"],
+          allowedScopes: ["openid"],
+          type: "confidential",
+        },
+      });
+      expect(registered.ok).toBe(true);
+    }
+    const page = await browser.get("/account/delete");
+    expect(page.body).toContain(
+      "the 2 apps you registered (Photo Book, Recipe &lt;Box&gt;): they stop working for everyone who signs in to them",
+    );
+  });
+
   it("sends a signed-out visitor to sign in", async () => {
     const { app } = await buildHostedTestApp();
     const response = await app.inject({ method: "GET", url: "/account/delete" });

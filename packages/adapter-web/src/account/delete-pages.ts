@@ -19,12 +19,20 @@ export function accountDeletionPages(
   options: { useCases: UseCases; browserSessions: HostedBrowserSessions },
 ): void {
   const { useCases, browserSessions } = options;
-  const renderDelete = (page: PageContext, input: { error?: string; status?: number } = {}) =>
-    page.render(
+  const renderDelete = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+    // The apps the person registered go too, and every user of theirs loses them: named here.
+    const apps = await useCases.listApps({ userId: page.signedIn.user.id });
+    return page.render(
       "account/delete",
-      { title: "Delete your account", section: "delete", error: input.error ?? null },
+      {
+        title: "Delete your account",
+        section: "delete",
+        ownApps: apps.ok ? apps.value.map((app) => app.name) : [],
+        error: input.error ?? null,
+      },
       { status: input.status ?? 200 },
     );
+  };
 
   area.page(app, "/delete", {}, async (page) => renderDelete(page));
 
