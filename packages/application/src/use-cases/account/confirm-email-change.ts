@@ -6,7 +6,7 @@ import type { ClientInfo } from "../sessions/steps/start-session.ts";
 
 const invalid = err(
   "INVALID_VERIFICATION_TOKEN",
-  "The confirmation link is invalid, expired or already used",
+  "The confirmation link is invalid, expired or already used (only the newest link mailed works)",
 );
 
 /**

@@ -7,7 +7,7 @@ import { findPresentedEmailToken, findUsableEmailToken } from "./steps/mail-toke
 
 const invalid = err(
   "INVALID_VERIFICATION_TOKEN",
-  "The verification link is invalid, expired or already used",
+  "The verification link is invalid, expired or already used (only the newest link mailed works)",
 );
 
 /**

@@ -8,7 +8,10 @@ import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
 import { unlinkUnprovenProviders } from "../social/steps/unlink-unproven-providers.ts";
 
-const invalid = err("INVALID_RESET_TOKEN", "The password-reset link is invalid, expired or already used");
+const invalid = err(
+  "INVALID_RESET_TOKEN",
+  "The password-reset link is invalid, expired or already used (only the newest link mailed works)",
+);
 
 /**
  * Sets a new password with the token from a reset mail. The token works once.
