@@ -405,7 +405,10 @@ describe("managing two-step verification", () => {
     expect(off.statusCode).toBe(303);
     expect(off.headers.location).toBe("/account/two-factor");
     const page = await browser.get("/account/two-factor");
-    expect(page.body).toContain("Two-step verification is off.");
+    expect(page.body).toContain(
+      "Two-step verification has been turned off, and its backup codes no longer work.",
+    );
+    expect(page.body.match(/Two-step verification is /g)).toHaveLength(1);
     expect(page.body).toContain("<strong>off</strong>");
   });
 

@@ -45,7 +45,8 @@ export const accountNotices: Readonly<Record<string, string>> = {
   confirmed: "Thanks, you can make the change now.",
   password_changed: "Your password has been changed. Your other sessions are signed out.",
   password_set: "Your password has been set.",
-  two_factor_disabled: "Two-step verification is off.",
+  // Not the page's own "Two-step verification is off" again: what changed, and what went with it.
+  two_factor_disabled: "Two-step verification has been turned off, and its backup codes no longer work.",
   provider_linked: "The provider is linked: you can sign in with it now.",
   provider_unlinked: "The provider is unlinked.",
   nickname_changed: "Your nickname has been changed.",
