@@ -100,15 +100,25 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
       userId: UserId;
       email: Email;
       now: Date;
-    }): Promise<Result<void, "USER_EXISTS">> {
+      ifCurrent?: Email;
+    }): Promise<Result<void, "USER_EXISTS" | "USER_NOT_FOUND">> {
+      let updated = 0n;
       // The only unique key an update of the address can break is users_email_unique.
-      return userExistsOnDuplicateEmail(dialect, () =>
-        db
+      const written = await userExistsOnDuplicateEmail(dialect, async () => {
+        const [result] = await db
           .updateTable("users")
           .set({ email: input.email, email_verified: true, updated_at: input.now })
           .where("id", "=", input.userId)
-          .execute(),
-      );
+          .$if(input.ifCurrent !== undefined, (update) =>
+            update.where("email", "=", input.ifCurrent as Email),
+          )
+          .execute();
+        updated = result?.numUpdatedRows ?? 0n;
+      });
+      if (!written.ok) return written;
+      return updated > 0n
+        ? ok(undefined)
+        : err("USER_NOT_FOUND", "The account or its address changed meanwhile");
     },
   };
 }

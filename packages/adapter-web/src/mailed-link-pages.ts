@@ -251,8 +251,9 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
     const result = await link.use(useCases, { token, newPassword, request });
     if (!result.ok) {
       const failure = failureOf(result);
-      // A weak password: the link still works. A spent or expired link: it is asked for again.
-      const keep = result.error === "VALIDATION_ERROR" ? token : null;
+      // A weak password, or an address taken meanwhile (an undo): the link still works. A spent or
+      // expired link: it is asked for again.
+      const keep = result.error === "VALIDATION_ERROR" || result.error === "USER_EXISTS" ? token : null;
       return send(request, reply, { error: failure.message, status: failure.status, token: keep });
     }
     return kit.sendPage(reply, {

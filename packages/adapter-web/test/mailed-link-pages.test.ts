@@ -219,6 +219,8 @@ describe("/undo-email-change", () => {
     expectLinkPage(refused, 409);
     expect(errorOf(refused)).toMatch(/^Another account uses this address now/);
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("thief@example.net");
+    // The link still works (should the address be freed): it stays in the form.
+    expect(refused.body).toContain(`<input type="hidden" name="link" value="${tokenFromLink(link)}">`);
   });
 });
 

@@ -46,13 +46,19 @@ describe("describeUserAgent", () => {
     expect(describeUserAgent("   ")).toBe("Unknown device");
   });
 
-  it("never quotes a sender's words, a link or bytes it cannot read: only a plain product name", () => {
-    expect(
-      describeUserAgent("Evil/1.0 (visit https://acme-security.example/restore to keep your account)"),
-    ).toBe("Evil");
-    expect(describeUserAgent("https://acme-security.example/restore")).toBe("Unknown device");
-    expect(describeUserAgent("acme-security.example/restore")).toBe("Unknown device");
-    expect(describeUserAgent("Ã\u009c ð\u009f\u0098\u0080")).toBe("Unknown device");
-    expect(describeUserAgent("x".repeat(41))).toBe("Unknown device");
+  it("never quotes a sender's words, a link or bytes it cannot read: a client it does not know is 'An app'", () => {
+    for (const userAgent of [
+      "Evil/1.0 (visit https://acme-security.example/restore to keep your account)",
+      "https://acme-security.example/restore",
+      "acme-security.example/restore",
+      "Call-support-on-555-0100-now/1.0",
+      "Reply-with-your-password/2",
+      "Ã\u009c ð\u009f\u0098\u0080",
+      "Mozilla/5.0 <script>alert(1)</script>",
+    ]) {
+      expect(describeUserAgent(userAgent)).toBe("An app");
+    }
+    expect(describeUserAgent("Go-http-client/2.0")).toBe("Go");
+    expect(describeUserAgent("Dalvik/2.1.0 (Linux; U; Android 14)")).toBe("A browser on Android");
   });
 });

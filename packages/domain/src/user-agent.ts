@@ -11,7 +11,6 @@ const browsers: readonly (readonly [RegExp, string])[] = [
   [/\b(?:Firefox|FxiOS)\//, "Firefox"],
   [/(?:Chrome|Chromium|CriOS)\//, "Chrome"],
   [/\bVersion\/[\d.]+.*\bSafari\//, "Safari"],
-  [/^curl\//, "curl"],
 ];
 
 const systems: readonly (readonly [RegExp, string])[] = [
@@ -33,9 +32,34 @@ export function describeUserAgent(userAgent: string | null): string {
   if (browser !== null && system !== null) return `${browser} on ${system}`;
   if (browser !== null) return browser;
   if (system !== null) return `A browser on ${system}`;
-  // Not a browser we know (an app, a script): its product token, if it is a plain name. Never the
-  // header as sent: a mail signed with the brand would quote a sender's words ("visit https://...
-  // to keep your account"), and a dot or a colon is what a mail program turns into a link.
-  const product = userAgent.trim().split(/[\s/]/, 1)[0] ?? "";
-  return /^[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(product) ? product : "Unknown device";
+  // Not a browser we know: an HTTP library or tool we know by name, else "An app". Never the header's
+  // own words: a mail signed with the brand would quote a sender's message ("Reply-with-your-password",
+  // "visit https://... to keep your account"), and a dot or a colon is what a mail program links.
+  const product = userAgent.trim().split(/[\s/]/, 1)[0]?.toLowerCase() ?? "";
+  return knownClients.get(product) ?? "An app";
 }
+
+/** HTTP clients that name themselves in their User-Agent's first product token, lower-cased. */
+const knownClients: ReadonlyMap<string, string> = new Map([
+  ["curl", "curl"],
+  ["wget", "Wget"],
+  ["okhttp", "okhttp"],
+  ["python-requests", "python-requests"],
+  ["python-urllib", "Python urllib"],
+  ["aiohttp", "aiohttp"],
+  ["httpx", "httpx"],
+  ["axios", "axios"],
+  ["node-fetch", "node-fetch"],
+  ["undici", "Node.js"],
+  ["node", "Node.js"],
+  ["go-http-client", "Go"],
+  ["java", "Java"],
+  ["apache-httpclient", "Apache HttpClient"],
+  ["dalvik", "An Android app"],
+  ["cfnetwork", "An Apple app"],
+  ["dart", "Dart"],
+  ["postmanruntime", "Postman"],
+  ["insomnia", "Insomnia"],
+  ["httpie", "HTTPie"],
+  ["superoauth-client", "SuperOAuth client"],
+]);

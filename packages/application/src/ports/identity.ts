@@ -26,7 +26,18 @@ export interface UserRepository {
    * Moves the account to `email`, verified (the caller proved the mailbox). USER_EXISTS when
    * another account holds the address: the unique index decides, however many race for it.
    */
-  changeEmail(input: { userId: UserId; email: Email; now: Date }): Promise<Result<void, "USER_EXISTS">>;
+  /**
+   * Moves the user to `email`, verified. USER_EXISTS when another user has it (the unique index
+   * decides). With `ifCurrent`, only while the user's address is still that one (a compare-and-set:
+   * of a confirmation and an undo of a change at once, the undo's write wins, ADR 0047); otherwise,
+   * or with no such user, USER_NOT_FOUND and nothing changes.
+   */
+  changeEmail(input: {
+    userId: UserId;
+    email: Email;
+    now: Date;
+    ifCurrent?: Email;
+  }): Promise<Result<void, "USER_EXISTS" | "USER_NOT_FOUND">>;
 }
 
 /** Slow, salted hashing for passwords (argon2id in production). */

@@ -280,15 +280,16 @@ export class InMemoryUserRepository implements UserRepository {
     userId: UserId;
     email: Email;
     now: Date;
-  }): Promise<Result<void, "USER_EXISTS">> {
+    ifCurrent?: Email;
+  }): Promise<Result<void, "USER_EXISTS" | "USER_NOT_FOUND">> {
     // No await between the check and the write: like the unique index, one turn decides.
+    const user = this.#byId.get(input.userId);
+    if (user === undefined || (input.ifCurrent !== undefined && user.email !== input.ifCurrent))
+      return err("USER_NOT_FOUND");
     for (const existing of this.#byId.values()) {
       if (existing.email === input.email && existing.id !== input.userId) return err("USER_EXISTS");
     }
-    const user = this.#byId.get(input.userId);
-    if (user !== undefined) {
-      this.#byId.set(user.id, { ...user, email: input.email, emailVerified: true, updatedAt: input.now });
-    }
+    this.#byId.set(user.id, { ...user, email: input.email, emailVerified: true, updatedAt: input.now });
     return ok(undefined);
   }
   /** Test helper: change a user as an administrator would. */

@@ -1,7 +1,7 @@
 import type { Email, Nickname, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { UserRepository } from "../ports/index.ts";
-import { at, makeUser } from "./fixtures.ts";
+import { at, makeUser, testId } from "./fixtures.ts";
 
 /**
  * The behaviour every UserRepository must have. Run it against each
@@ -153,6 +153,36 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       });
       expect((await users.findUserByEmail(email))?.id).toBe(user.id);
       expect(await users.findUserByEmail(user.email)).toBeNull();
+    });
+
+    it("changes the address only while it is still ifCurrent (a compare-and-set), else USER_NOT_FOUND", async () => {
+      const users = await makeRepository();
+      const user = makeUser();
+      await users.insertUser(user);
+      const moved = `cas-${testId()}@example.com` as Email;
+      expect(
+        await users.changeEmail({
+          userId: user.id,
+          email: moved,
+          now: at(1000),
+          ifCurrent: "not@example.com" as Email,
+        }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+      expect((await users.findUserById(user.id))?.email).toBe(user.email);
+      expect(
+        await users.changeEmail({ userId: user.id, email: moved, now: at(2000), ifCurrent: user.email }),
+      ).toEqual({
+        ok: true,
+        value: undefined,
+      });
+      expect((await users.findUserById(user.id))?.email).toBe(moved);
+      expect(
+        await users.changeEmail({
+          userId: "00000000-0000-7000-8000-00000000dead" as UserId,
+          email: "x@example.com" as Email,
+          now: at(3000),
+        }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
     });
 
     it("refuses to change to another user's address with USER_EXISTS and changes nothing", async () => {

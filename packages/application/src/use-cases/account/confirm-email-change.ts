@@ -40,8 +40,18 @@ export async function confirmEmailChange(
     ending: { userId: user.id, purposes: ["reset_password"] },
   });
   if (used !== "used") return invalid;
-  const changed = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
-  if (!changed.ok) return err("USER_EXISTS", "Another account uses this email address now");
+  // Only from the address read: an undo of an earlier change that wrote since wins (ADR 0047).
+  const changed = await deps.users.changeEmail({
+    userId: user.id,
+    email: token.newEmail,
+    now,
+    ifCurrent: user.email,
+  });
+  if (!changed.ok) {
+    return changed.error === "USER_EXISTS"
+      ? err("USER_EXISTS", "Another account uses this email address now")
+      : invalid;
+  }
   for (const purpose of ["change_email", "reset_password"] as const) {
     await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
   }

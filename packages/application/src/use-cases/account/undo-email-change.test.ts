@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { type InMemoryMailer, tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { linkIdentity, registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
 import { requestPasswordReset } from "../recovery/request-password-reset.ts";
 import { resetPassword } from "../recovery/reset-password.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
@@ -120,7 +120,7 @@ describe("undoEmailChange", () => {
     unwrap(await requestEmailChange(deps, { session: account.session, newEmail: "t3@example.net", client }));
     const thiefsChange = tokenFromMail(lastMailTo(deps, "t3@example.net"));
     unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
-    expect(await resetPassword(deps, { token: thiefsReset, newPassword: "Thiefs-secret-9?" })).toMatchObject({
+    expect(await resetPassword(deps, { token: thiefsReset, newPassword: "Quartz-lamp-71?" })).toMatchObject({
       ok: false,
       error: "INVALID_RESET_TOKEN",
     });
@@ -227,5 +227,88 @@ describe("undoEmailChange", () => {
     expect(stored).toMatchObject({ userId: account.user.id, purpose: "undo_email_change" });
     expect(stored?.secretHash).not.toContain(secret);
     expect(stored?.newEmail).toBe("ada@example.com" as Email);
+  });
+
+  it("unlinks every provider: one the thief linked from the session would sign them in again", async () => {
+    const { deps, account, token } = await takenOver();
+    await linkIdentity(deps, { userId: account.user.id, provider: "github", subject: "thief-gh" });
+    unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(account.user.id)).toEqual([]);
+    expect(deps.securityEvents.all().filter((e) => e.type === "provider_unlinked")).toMatchObject([
+      { details: { provider: "github", reason: "email_change_undone" } },
+    ]);
+    expect(lastMailTo(deps, "ada@example.com").subject).toBe("GitHub was unlinked from your account");
+  });
+});
+
+/** The users store with `changeEmail` or `updatePasswordHash` held at `gate` when `when` says so. */
+function holding(
+  deps: Dependencies,
+  method: "changeEmail" | "updatePasswordHash",
+  when: (input: { email?: string }) => boolean,
+  gate: Promise<void>,
+): Dependencies {
+  const users = new Proxy(deps.users, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      if (property !== method) return value.bind(target);
+      return async (input: { email?: string }) => {
+        if (when(input)) await gate;
+        return value.call(target, input);
+      };
+    },
+  });
+  return { ...deps, users };
+}
+
+describe("undoEmailChange racing the thief (exact outcomes)", () => {
+  it("a confirmation of the thief's second change that used its link before the undo and writes after it is refused: the undo stands", async () => {
+    const { deps, account, token } = await takenOver();
+    unwrap(
+      await requestEmailChange(deps, { session: account.session, newEmail: "thief-2@example.net", client }),
+    );
+    const second = tokenFromMail(lastMailTo(deps, "thief-2@example.net"));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const confirming = confirmEmailChange(
+      holding(deps, "changeEmail", (input) => input.email === "thief-2@example.net", gate),
+      { token: second },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
+    release();
+    expect(await confirming).toMatchObject({ ok: false, error: "INVALID_VERIFICATION_TOKEN" });
+    expect((await deps.users.findUserById(account.user.id))?.email).toBe("ada@example.com");
+  });
+
+  it("a password reset that used its link before the undo and writes after it is refused: the owner's password stands", async () => {
+    const { deps, account, token } = await takenOver();
+    await requestPasswordReset(deps, { email: "thief@example.net" });
+    await deps.backgroundTasks.drain();
+    const thiefsReset = tokenFromMail(lastMailTo(deps, "thief@example.net"));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const resetting = resetPassword(
+      holding(deps, "updatePasswordHash", () => true, gate),
+      {
+        token: thiefsReset,
+        newPassword: "Quartz-lamp-71?",
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
+    release();
+    expect(await resetting).toMatchObject({ ok: false, error: "INVALID_RESET_TOKEN" });
+    expect(
+      (await logInWithPassword(deps, { email: "ada@example.com", password: ownersPassword, client })).ok,
+    ).toBe(true);
+    expect(
+      (await logInWithPassword(deps, { email: "ada@example.com", password: "Quartz-lamp-71?", client })).ok,
+    ).toBe(false);
   });
 });

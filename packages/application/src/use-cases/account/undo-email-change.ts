@@ -1,16 +1,16 @@
 import { err, maskEmail, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { endOthersHoldOnAccount } from "../recovery/steps/end-others-hold.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
+import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
 import { screenAndHashNewPassword } from "./steps/check-new-password.ts";
 
 const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is invalid, expired or already used");
 
 /**
- * Gives an account back to the address it left (`POST /auth/undo-email-change`), with the link
+ * Gives an account back to the address it left (`POST /user/email/undo`), with the link
  * mailed to that address when the change was confirmed (ADR 0047): that address can no longer ask
  * for a password reset, and whoever changed it may have been a thief with a stolen session. The
  * link's holder proves the old mailbox, so, as a password reset does: the address is restored (and
@@ -18,11 +18,15 @@ const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is inval
  * the password or change the address die and the account is unlocked. Two-factor authentication stays
  * as it is (a code the owner lacks is support's to reset, docs/account-security.md).
  *
- * The token works once: of concurrent uses exactly one gets past `useEmailToken`, and that step also
- * ends the account's reset and change links, so of this and a reset or confirmation at once exactly
- * one goes on. When another account holds the address by now: USER_EXISTS, and nothing changes (the
- * link still works, should the address be freed); if it was taken between the check and the change,
- * the link is spent and the answer is the same.
+ * The token works once: of concurrent uses exactly one gets past `useEmailToken`, which also ends
+ * the account's reset and change links. A reset or a confirmation whose link was used before that
+ * and which writes after it loses to the undo: the password is stored and the address changed here
+ * unconditionally, while a reset stores its password only over the hash it read and a confirmation
+ * moves the address only from the one it read (compare-and-set), so the owner's undo stands. The
+ * providers linked to the account are unlinked (a thief holding a session could link their own and
+ * sign in with it later). When another account holds the address by now: USER_EXISTS, and nothing
+ * changes (the link still works, should the address be freed); if it was taken between that check
+ * and the change, the password is set and the sessions end, but the address stays: USER_EXISTS.
  */
 export async function undoEmailChange(
   deps: Dependencies,
@@ -51,17 +55,16 @@ export async function undoEmailChange(
     ending: { userId: user.id, purposes: ["change_email", "reset_password"] },
   });
   if (used !== "used") return invalid;
-  const restored = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
-  if (!restored.ok) return taken;
+  // The password first: its write refuses an account disabled since the status was read, and then
+  // nothing else has changed.
   if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
     return invalid;
-  await endEverythingOfUser(deps, { userId: user.id });
-  for (const purpose of ["change_email", "reset_password"] as const) {
-    await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
-  }
+  const restored = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
+  await endOthersHoldOnAccount(deps, { userId: user.id, address: token.newEmail, now });
+  await unlinkEveryProvider(deps, { userId: user.id, client: input.client, reason: "email_change_undone" });
+  if (!restored.ok) return restored.error === "USER_EXISTS" ? taken : invalid;
   // Links mailed to the address the thief chose (a verification) must not say anything of it now.
   await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
-  await unlockAccount(deps, { account: token.newEmail });
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "email_change_undone",

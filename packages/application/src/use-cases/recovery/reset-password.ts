@@ -3,10 +3,9 @@ import type { Dependencies } from "../../ports/index.ts";
 import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
-import { unlinkUnprovenProviders } from "../social/steps/unlink-unproven-providers.ts";
+import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
+import { endOthersHoldOnAccount } from "./steps/end-others-hold.ts";
 
 const invalid = err(
   "INVALID_RESET_TOKEN",
@@ -44,22 +43,25 @@ export async function resetPassword(
   });
   if (used !== "used") return invalid;
 
-  // Not over a disable that committed since the status was read (the link dies with it, as above).
-  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
-    return invalid;
-  await endEverythingOfUser(deps, { userId: user.id });
-  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "reset_password", now });
+  // Not over a disable that committed since the status was read (the link dies with it, as above),
+  // nor over another password set since (a compare-and-set on the hash read): of this reset and an
+  // undo of a change of address at once, the undo's password stands (ADR 0047).
+  const stored = await deps.users.updatePasswordHash({
+    userId: user.id,
+    passwordHash: passwordHash.value,
+    now,
+    ifCurrent: user.passwordHash,
+  });
+  if (!stored) return invalid;
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their
   // mailbox): the mailbox's owner taking the account back cancels it (ADR 0027).
-  await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "change_email", now });
-  // Lockout cleared here: a reset proves control of the mailbox, which is what unlocking needs.
-  await unlockAccount(deps, { account: user.email });
+  await endOthersHoldOnAccount(deps, { userId: user.id, address: user.email, now });
   // The link reached the user through their mailbox, which proves the address as a verification link would.
   if (!user.emailVerified) {
     // Until now nobody had proven this address, so whoever made the account or linked a provider
     // to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022): the
     // owner takes over with the new password alone, not with someone else's provider identity.
-    await unlinkUnprovenProviders(deps, {
+    await unlinkEveryProvider(deps, {
       userId: user.id,
       client: input.client,
       reason: "password_reset_of_unverified_address",

@@ -351,7 +351,7 @@ describe("security notices: sign-in from a new device and network", () => {
       subject: "New sign-in to your account",
       secrets: [],
     });
-    expect(mail.text).toContain("Browser or app: Evil\n");
+    expect(mail.text).toContain("Browser or app: An app\n");
     for (const body of [mail.text, mail.html]) expect(body).not.toContain("acme-security");
   });
 
@@ -380,7 +380,7 @@ describe("security notices: sign-in from a new device and network", () => {
     });
     expect(mail.text).toContain("Was this you?");
     expect(mail.text).toContain("IP address: 198.51.100.7");
-    expect(mail.text).toContain("Browser or app: Mozilla\n");
+    expect(mail.text).toContain("Browser or app: An app\n");
     expect(mail.html).not.toContain("script");
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("new_device_sign_in");
   });

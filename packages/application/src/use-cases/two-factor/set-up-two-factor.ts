@@ -14,9 +14,9 @@ export interface TwoFactorSetup {
  * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
  * (replacing an unconfirmed one) until a first code confirms it. Enabling needs a
  * fresh proof; it is asked here already, so a person re-authenticates before
- * scanning a QR code rather than after. With `keepPending`, a setup already waiting for its
- * first code is shown again instead (the account center: a person who went back and pressed
- * "Set up" again has that key in their app already, and a new one would refuse its codes).
+ * scanning a QR code rather than after. With `keepPending`, a setup begun in this session and still
+ * waiting for its first code is shown again instead (the account center: a person who went back and
+ * pressed "Set up" again has that key in their app already, and a new one would refuse its codes).
  */
 export async function setUpTwoFactor(
   deps: Dependencies,
@@ -28,7 +28,13 @@ export async function setUpTwoFactor(
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const existing = await deps.twoFactor.findTOTPFactor(user.id);
   if (existing?.status === "enabled") return alreadyEnabled();
-  if (input.keepPending === true && existing?.status === "pending") {
+  // Only a set-up begun in this session: one left by an earlier session (a thief's, before the owner
+  // took the account back) would show the owner a key someone else knows.
+  if (
+    input.keepPending === true &&
+    existing?.status === "pending" &&
+    existing.createdAt.getTime() >= input.session.createdAt.getTime()
+  ) {
     const pending = await findPendingTwoFactorSetup(deps, { session: input.session });
     if (pending !== null) return ok(pending);
   }

@@ -63,6 +63,20 @@ describe("setting up TOTP", () => {
     });
   });
 
+  it("keepPending shows again only a set-up begun in this session, never one an earlier session left", async () => {
+    const { deps, session } = await setUp();
+    const left = unwrap(await setUpTwoFactor(deps, { session }));
+    deps.clock.advance(1000);
+    const later = { ...session, id: "later-session" as typeof session.id, createdAt: deps.clock.now() };
+    const shown = unwrap(
+      await setUpTwoFactor(deps, {
+        session: { ...later, authenticatedAt: deps.clock.now() },
+        keepPending: true,
+      }),
+    );
+    expect(shown.secret).not.toBe(left.secret);
+  });
+
   it("does not ask for a code at login while the factor is only pending", async () => {
     const { deps, session } = await setUp();
     unwrap(await setUpTwoFactor(deps, { session }));

@@ -4,19 +4,24 @@ import { recordSecurityEvent } from "../../security-log/steps/record-security-ev
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 /**
- * Removes every provider linked to an account whose address nobody had proven until now, each
- * recorded as `provider_unlinked` (which mails the holder). Whoever made the account or linked a
- * provider to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022;
- * ADR 0043): the owner, proving the mailbox now by a reset or a verification link, keeps the
- * account, not someone else's provider identity. Even the last way to sign in goes: the mailbox's
- * owner can always set a password through a reset, and links their own providers again after.
+ * Removes every provider linked to an account, each recorded as `provider_unlinked` (which mails
+ * the holder), when the mailbox's owner takes the account back from someone who may have linked
+ * their own: an address nobody had proven until now (account pre-hijacking, Sudhodanan & Paverd
+ * 2022; ADR 0043), proven now by a reset or a verification link; or an undone change of address
+ * (ADR 0047), whose thief held a session and could link a provider to sign in with later. The
+ * owner keeps the account, not someone else's provider identity. Even the last way to sign in goes:
+ * the mailbox's owner has a password by then (or can set one through a reset), and links their own
+ * providers again after.
  */
-export async function unlinkUnprovenProviders(
+export async function unlinkEveryProvider(
   deps: Dependencies,
   input: {
     userId: UserId;
     client?: ClientInfo | undefined;
-    reason: "password_reset_of_unverified_address" | "verification_of_unverified_address";
+    reason:
+      | "password_reset_of_unverified_address"
+      | "verification_of_unverified_address"
+      | "email_change_undone";
   },
 ): Promise<void> {
   for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(input.userId)) {
