@@ -187,7 +187,9 @@ export function createPageKit(options: PageKitOptions): PageKit {
             "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
           );
           // Back to the form: the page at the address it was sent to, where one is served.
-          const again = app.hasRoute({ method: "GET", url: path }) ? request.url.split("?")[0] : null;
+          const again = app.hasRoute({ method: "GET", url: path })
+            ? (request.url.split("?")[0] ?? path)
+            : null;
           return sendError(reply, {
             status: 403,
             title: "This form has expired",

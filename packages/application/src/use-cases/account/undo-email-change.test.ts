@@ -241,25 +241,38 @@ describe("undoEmailChange", () => {
   });
 });
 
-/** The users store with `changeEmail` or `updatePasswordHash` held at `gate` when `when` says so. */
+/**
+ * The users store with `method` held when `when` says so, until `release` is called; `reached`
+ * resolves once a call is held (so the other side runs while this one waits at its write).
+ */
 function holding(
   deps: Dependencies,
   method: "changeEmail" | "updatePasswordHash",
   when: (input: { email?: string }) => boolean,
-  gate: Promise<void>,
-): Dependencies {
+): { deps: Dependencies; reached: Promise<void>; release: () => void } {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let arrive = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrive = resolve;
+  });
   const users = new Proxy(deps.users, {
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== "function") return value;
       if (property !== method) return value.bind(target);
       return async (input: { email?: string }) => {
-        if (when(input)) await gate;
+        if (when(input)) {
+          arrive();
+          await gate;
+        }
         return value.call(target, input);
       };
     },
   });
-  return { ...deps, users };
+  return { deps: { ...deps, users }, reached, release };
 }
 
 describe("undoEmailChange racing the thief (exact outcomes)", () => {
@@ -269,40 +282,25 @@ describe("undoEmailChange racing the thief (exact outcomes)", () => {
       await requestEmailChange(deps, { session: account.session, newEmail: "thief-2@example.net", client }),
     );
     const second = tokenFromMail(lastMailTo(deps, "thief-2@example.net"));
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const confirming = confirmEmailChange(
-      holding(deps, "changeEmail", (input) => input.email === "thief-2@example.net", gate),
-      { token: second },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    const held = holding(deps, "changeEmail", (input) => input.email === "thief-2@example.net");
+    const confirming = confirmEmailChange(held.deps, { token: second });
+    await held.reached;
     unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
-    release();
+    held.release();
     expect(await confirming).toMatchObject({ ok: false, error: "INVALID_VERIFICATION_TOKEN" });
     expect((await deps.users.findUserById(account.user.id))?.email).toBe("ada@example.com");
   });
 
   it("a password reset that used its link before the undo and writes after it is refused: the owner's password stands", async () => {
-    const { deps, account, token } = await takenOver();
+    const { deps, token } = await takenOver();
     await requestPasswordReset(deps, { email: "thief@example.net" });
     await deps.backgroundTasks.drain();
     const thiefsReset = tokenFromMail(lastMailTo(deps, "thief@example.net"));
-    let release = () => {};
-    const gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const resetting = resetPassword(
-      holding(deps, "updatePasswordHash", () => true, gate),
-      {
-        token: thiefsReset,
-        newPassword: "Quartz-lamp-71?",
-      },
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const held = holding(deps, "updatePasswordHash", () => true);
+    const resetting = resetPassword(held.deps, { token: thiefsReset, newPassword: "Quartz-lamp-71?" });
+    await held.reached;
     unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
-    release();
+    held.release();
     expect(await resetting).toMatchObject({ ok: false, error: "INVALID_RESET_TOKEN" });
     expect(
       (await logInWithPassword(deps, { email: "ada@example.com", password: ownersPassword, client })).ok,
