@@ -177,6 +177,12 @@ interface PasswordLink {
   readonly more: { readonly href: string; readonly text: string };
   /** What the page says once it worked. */
   readonly done: string;
+  /** What leads to the support contact under `done` (its link, or the team that runs the brand). */
+  readonly doneHelp?: string;
+  /** A spent or expired link, where asking again is not how to go on: a notice, not the form again. */
+  readonly spent?: { readonly message: string; readonly help: string };
+  /** What leads to the support contact when the use answers USER_EXISTS (the form stays). */
+  readonly takenHelp?: string;
   use(
     useCases: UseCases,
     input: { token: string; newPassword: string; request: FastifyRequest },
@@ -200,7 +206,14 @@ const undoEmailChange: PasswordLink = {
   lead: "This gives your account back to the address this link was sent to. Choose a new password: whoever changed the address may know the old one. Every device is signed out.",
   button: "Undo the change",
   more: { href: "/account/sign-in", text: "Sign in instead" },
-  done: "Your account is back on this email address, with the new password, and every session is signed out. Sign in with them now. If signing in asks for a two-factor code you do not have, contact support.",
+  done: "Your account is back on this email address, with the new password; every session was signed out and every linked sign-in provider unlinked. Sign in with the address and the new password now.",
+  doneHelp: "If signing in asks for a two-factor code you do not have:",
+  spent: {
+    message:
+      "This link does not work. If you used it already, your account is back on this address: sign in with the password you chose there. A link to undo a change is sent only once and works for 7 days.",
+    help: "If you need help:",
+  },
+  takenHelp: "The change cannot be undone here:",
   use: (useCases, { token, newPassword, request }) =>
     useCases.undoEmailChange({ token, newPassword, client: clientOf(request) }),
 };
@@ -209,7 +222,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
   const send = (
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { error: string | null; status: number; token: string | null },
+    input: { error: string | null; status: number; token: string | null; supportHelp?: string },
   ) =>
     kit.sendPage(reply, {
       status: input.status,
@@ -223,6 +236,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
         token: input.token,
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         error: input.error,
+        supportHelp: input.supportHelp ?? null,
       }),
     });
 
@@ -251,13 +265,38 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
     const result = await link.use(useCases, { token, newPassword, request });
     if (!result.ok) {
       const failure = failureOf(result);
+      if (result.error === "INVALID_RESET_TOKEN" && link.spent !== undefined) {
+        return kit.sendPage(reply, {
+          status: failure.status,
+          html: kit.views.page("notice", {
+            title: link.title,
+            message: link.spent.message,
+            status: false,
+            supportHelp: link.spent.help,
+            link: signIn,
+          }),
+        });
+      }
       // A weak password, or an address taken meanwhile (an undo): the link still works. A spent or
       // expired link: it is asked for again.
       const keep = result.error === "VALIDATION_ERROR" || result.error === "USER_EXISTS" ? token : null;
-      return send(request, reply, { error: failure.message, status: failure.status, token: keep });
+      return send(request, reply, {
+        error: failure.message,
+        status: failure.status,
+        token: keep,
+        ...(result.error === "USER_EXISTS" && link.takenHelp !== undefined
+          ? { supportHelp: link.takenHelp }
+          : {}),
+      });
     }
     return kit.sendPage(reply, {
-      html: kit.views.page("notice", { title: link.title, message: link.done, status: true, link: signIn }),
+      html: kit.views.page("notice", {
+        title: link.title,
+        message: link.done,
+        status: true,
+        supportHelp: link.doneHelp ?? null,
+        link: signIn,
+      }),
     });
   });
 }

@@ -103,6 +103,17 @@ describe("the account area's gate", () => {
     expectPage(change, 403);
   });
 
+  it("a refused form links back to its page: the one at its address, or the one above it", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    const password = await browser.post("/account/password", { new_password: newPassword });
+    expectPage(password, 403);
+    expect(password.body).toContain('<a href="/account/password">Open the form again</a>');
+    const email = await browser.post("/account/profile/email", { new_email: "x@example.com" });
+    expectPage(email, 403);
+    expect(email.body).toContain('<a href="/account/profile">Open the form again</a>');
+  });
+
   it("changes the password with post-redirect-get and a notice shown once", async () => {
     const { browser, useCases } = await withAccount();
     await signIn(browser);
@@ -137,6 +148,7 @@ describe("the account area's gate", () => {
     });
     expectPage(wrong, 401);
     expect(wrong.body).toContain("The current password is incorrect");
+    expect(wrong.body).toMatch(/id="current-password"[^>]*aria-invalid="true" aria-describedby="form-error"/);
     const weak = await browser.submit("/account/password", "/account/password", {
       current_password: strongPassword,
       new_password: "short",
@@ -155,6 +167,11 @@ describe("the account area's gate", () => {
     });
     expectPage(differ, 400);
     expect(differ.body).toContain("The two new passwords differ. Type them again.");
+    // The error belongs to the new password's fields, not the current one's.
+    expect(differ.body).toMatch(
+      /id="confirm-password"[^>]*aria-invalid="true" aria-describedby="form-error"/,
+    );
+    expect(differ.body).not.toMatch(/id="current-password"[^>]*form-error/);
     const login = await useCases.logInWithPassword({
       email: "ada@example.com",
       password: strongPassword,
@@ -320,6 +337,8 @@ describe("two-step verification in the account area", () => {
     const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     expectPage(again, 200);
     expect(keyIn(again.body)).toBe(key);
+    expect(again.body).toContain("This is the key you were shown before");
+    expect(first.body).not.toContain("shown before");
     expect(again.body).toContain(">Make a new key</button>");
     const renewed = await browser.post("/account/two-factor/setup", {
       ...enableFormIn(again.body),
@@ -328,6 +347,7 @@ describe("two-step verification in the account area", () => {
     expectPage(renewed, 200);
     expect(keyIn(renewed.body)).toMatch(/^[A-Z2-7]+$/);
     expect(keyIn(renewed.body)).not.toBe(key);
+    expect(renewed.body).toContain("This is a new key: remove the entry of the earlier one from your app.");
   });
 
   it("sends a stale session to the fresh-proof page and back to the action page", async () => {

@@ -185,6 +185,10 @@ describe("/undo-email-change", () => {
     });
     expectDone(undone);
     expect(undone.body).toContain("Your account is back on this email address");
+    // "Contact support" names a way to do it: SUPPORT_URL's link, or the team that runs the brand.
+    expect(undone.body).toContain(
+      "If signing in asks for a two-factor code you do not have: Ask the team that runs SuperOAuth.",
+    );
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
     const signedIn = await useCases.logInWithPassword({
       email: "ada@example.com",
@@ -198,8 +202,11 @@ describe("/undo-email-change", () => {
       password: "Mine-again-3!",
       confirm: "Mine-again-3!",
     });
-    expectLinkPage(spent, 400);
-    expect(errorOf(spent)).toBe("The link to undo the change is invalid, expired or already used");
+    // Not the form again (an undo link is not sent twice): what to do instead.
+    expect(spent.statusCode).toBe(400);
+    expect(spent.body).not.toContain('name="password"');
+    expect(spent.body).toContain("If you used it already, your account is back on this address");
+    expect(spent.body).toContain("If you need help: Ask the team that runs SuperOAuth.");
   });
 
   it("409, nothing changed, when another account took the old address meanwhile", async () => {
@@ -218,6 +225,7 @@ describe("/undo-email-change", () => {
     });
     expectLinkPage(refused, 409);
     expect(errorOf(refused)).toMatch(/^Another account uses this address now/);
+    expect(refused.body).toContain("The change cannot be undone here: Ask the team that runs SuperOAuth.");
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("thief@example.net");
     // The link still works (should the address be freed): it stays in the form.
     expect(refused.body).toContain(`<input type="hidden" name="link" value="${tokenFromLink(link)}">`);

@@ -157,6 +157,12 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     ifNot:
       "If it was not, undo the change: the link below gives this address back to the account, asks you for a new password and signs out every device. It works once, within 7 days.",
   }),
+  email_change_undone: () => ({
+    subject: "Your account is back on this address",
+    what: "A change of the email address of your {service} account was undone with the link mailed here: the account is back on this address, with a new password, and every session was signed out and every linked sign-in provider unlinked.",
+    ifNot:
+      "If it was not you, someone can read this mailbox: secure it first (its password, its recovery options), then choose a new password here, which signs them out:",
+  }),
   account_disabled: () => ({
     subject: "Your account was disabled",
     what: "{service}'s staff disabled your {service} account: it can no longer sign in, and every session and app's access to it was ended.",

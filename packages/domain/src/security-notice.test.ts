@@ -13,6 +13,7 @@ describe("notifiesAccountHolder", () => {
       "password_reset",
       "email_change_requested",
       "email_changed",
+      "email_change_undone",
       "two_factor_enabled",
       "two_factor_disabled",
       "backup_code_used",

@@ -25,6 +25,7 @@ export const securityNoticeTypes = [
   "new_device_sign_in",
   "email_change_requested",
   "email_changed",
+  "email_change_undone",
   "account_disabled",
   "account_deleted",
   "sessions_revoked",

@@ -156,7 +156,10 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     return page.redirect(next, "confirmed");
   });
 
-  const renderPassword = (page: PageContext, input: { error?: string; status?: number } = {}) =>
+  const renderPassword = (
+    page: PageContext,
+    input: { error?: string; status?: number; code?: string } = {},
+  ) =>
     page.render(
       "account/password",
       {
@@ -164,6 +167,10 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
         section: "password",
         hasPassword: page.signedIn.user.passwordHash !== null,
         error: input.error ?? null,
+        // Which field the error is about, for aria-invalid and aria-describedby: the current password
+        // when it was wrong, else the new one.
+        errorField:
+          input.error === undefined ? null : input.code === "INVALID_CURRENT_PASSWORD" ? "current" : "new",
       },
       { status: input.status ?? 200 },
     );
@@ -185,7 +192,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst("/account/password");
       const { status, message } = page.failure(result);
-      return renderPassword(page, { error: message, status });
+      return renderPassword(page, { error: message, status, code: result.error });
     }
     return page.redirect("/account/password", hadPassword ? "password_changed" : "password_set");
   });
@@ -227,7 +234,13 @@ function accountTwoFactorPages(
     });
   const renderConfirmSetup = (
     page: PageContext,
-    input: { setup: { secret: string; qrCode: string } | null; error?: string; status?: number },
+    input: {
+      setup: { secret: string; qrCode: string } | null;
+      /** Whether the key is the one already waiting ("resumed") or a new one asked for ("renewed"). */
+      keyNote?: "resumed" | "renewed" | null;
+      error?: string;
+      status?: number;
+    },
   ) =>
     page.render(
       "account/two-factor-setup",
@@ -235,6 +248,7 @@ function accountTwoFactorPages(
         title: "Set up two-step verification",
         section: "two-factor",
         setup: input.setup,
+        keyNote: input.keyNote ?? null,
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -252,17 +266,18 @@ function accountTwoFactorPages(
   area.action(app, "/two-factor/setup", {}, async (page) => {
     // Pressing "Set up" again shows the key waiting for its first code (it may be in the app
     // already); "Make a new key" asks for a new one.
-    const result = await useCases.setUpTwoFactor({
-      session: page.signedIn.session,
-      keepPending: page.form("new_key", 8) !== "1",
-    });
+    const renewed = page.form("new_key", 8) === "1";
+    const result = await useCases.setUpTwoFactor({ session: page.signedIn.session, keepPending: !renewed });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
       return renderStatus(page, { error: message, status });
     }
     // Shown in this POST's answer only (no-store): never in a URL or a cookie.
-    return renderConfirmSetup(page, { setup: { secret: result.value.secret, qrCode: result.value.qrCode } });
+    return renderConfirmSetup(page, {
+      setup: { secret: result.value.secret, qrCode: result.value.qrCode },
+      keyNote: result.value.resumed === true ? "resumed" : renewed ? "renewed" : null,
+    });
   });
 
   area.action(app, "/two-factor/enable", {}, async (page) => {

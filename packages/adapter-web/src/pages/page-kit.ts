@@ -182,14 +182,12 @@ export function createPageKit(options: PageKitOptions): PageKit {
         if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
           // Said in the log: across instances a COOKIE_SECRET that differs looks exactly like this
           // (docs/operations.md, "settings that must match"), and nothing else would tell.
+          const route = request.routeOptions.url ?? path;
           request.log.warn(
-            { path },
+            { route },
             "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
           );
-          // Back to the form: the page at the address it was sent to, where one is served.
-          const again = app.hasRoute({ method: "GET", url: path })
-            ? (request.url.split("?")[0] ?? path)
-            : null;
+          const again = formPageOf(app, route, request.url);
           return sendError(reply, {
             status: 403,
             title: "This form has expired",
@@ -232,4 +230,21 @@ export function createPageAssets(input: {
       });
     });
   };
+}
+
+/**
+ * The page a refused form came from, to link back to: the page at the address it was sent to when
+ * one is served there (its query kept: a sign-in's `next`), else the page one level up (a form
+ * posting to `/account/profile/email` sits on `/account/profile`); null when neither is a page.
+ * `route` is the route's full pattern (with its scope's prefix: `hasRoute` sees the whole router),
+ * `url` the address as sent, segment for segment the same.
+ */
+function formPageOf(app: FastifyInstance, route: string, url: string): string | null {
+  // Only a path of this site: never `//host/...`, which a browser reads as another site.
+  if (!url.startsWith("/") || url.startsWith("//")) return null;
+  if (app.hasRoute({ method: "GET", url: route })) return url;
+  const path = url.split("?")[0] ?? url;
+  const parentRoute = route.slice(0, route.lastIndexOf("/"));
+  const parentPath = path.slice(0, path.lastIndexOf("/"));
+  return parentRoute !== "" && app.hasRoute({ method: "GET", url: parentRoute }) ? parentPath : null;
 }

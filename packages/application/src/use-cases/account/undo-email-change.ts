@@ -76,5 +76,5 @@ export async function undoEmailChange(
 
 const taken = err(
   "USER_EXISTS",
-  "Another account uses this address now, so the change cannot be undone: contact support",
+  "Another account uses this address now, so the change cannot be undone by this link",
 );

@@ -8,6 +8,8 @@ export interface TwoFactorSetup {
   readonly otpauthURL: string;
   /** A `data:image/...` URL of the QR code of `otpauthURL`. */
   readonly qrCode: string;
+  /** With `keepPending`: true when this is the set-up already waiting (its key may be in the app). */
+  readonly resumed?: boolean;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function setUpTwoFactor(
     existing.createdAt.getTime() >= input.session.createdAt.getTime()
   ) {
     const pending = await findPendingTwoFactorSetup(deps, { session: input.session });
-    if (pending !== null) return ok(pending);
+    if (pending !== null) return ok({ ...pending, resumed: true });
   }
   const secret = deps.totp.generateTOTPSecret();
   const saved = await deps.twoFactor.savePendingTOTPFactor({
