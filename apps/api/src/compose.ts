@@ -38,6 +38,7 @@ import {
 } from "@superoauth/adapter-web";
 import {
   type Clock,
+  checkSecretKeyOpensStoredSecrets,
   createUseCases,
   type Dependencies,
   type ExportArchiveStore,
@@ -145,6 +146,14 @@ export async function composeService(
     // and reads them again only when they are due (signing-keys.ts).
     const signingKeys = signingKeyDependencies({ storage, config, clock });
     const keySet = await loadSigningKeys(signingKeys);
+    const secretCipher = createAESGCMSecretCipher(
+      config.security.totpEncryptionKey,
+      config.security.totpPreviousEncryptionKeys,
+      "TOTP_ENCRYPTION_KEY",
+    );
+    // As the signing keys check JWT_SECRET: a TOTP_ENCRYPTION_KEY that opens none of the stored
+    // secrets stops the start in one line, rather than answering 500 at the first 2FA sign-in.
+    await checkSecretKeyOpensStoredSecrets({ twoFactor: storage.twoFactor, secretCipher });
     // Bound below, once the use cases exist; the worker only calls it after start().
     let useCases: UseCases | undefined;
     const exportWorker = createExportWorker({
@@ -206,11 +215,7 @@ export async function composeService(
       mailer: mail.mailer,
       backgroundTasks,
       totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
-      secretCipher: createAESGCMSecretCipher(
-        config.security.totpEncryptionKey,
-        config.security.totpPreviousEncryptionKeys,
-        "TOTP_ENCRYPTION_KEY",
-      ),
+      secretCipher,
       mfaTokens: createJWTMFATokenIssuer({
         secret: config.jwt.secret,
         issuer: config.jwt.issuer,

@@ -1,3 +1,4 @@
+import { SecretKeyMismatchError } from "@superoauth/application";
 import { describe, expect, it } from "vitest";
 import { describeStartFailure, SchemaNotMigratedError } from "./start-failure.ts";
 
@@ -42,6 +43,14 @@ describe("describeStartFailure", () => {
     const unmigrated = new SchemaNotMigratedError({ databaseURL: where.databaseURL, pending: 31 });
     expect(describeStartFailure({ ...where, stage: "compose", error: unmigrated })).toBe(
       "the database in DATABASE_URL (mysql://app:***@db:3306/superoauth) has no schema yet (31 migrations pending) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true",
+    );
+  });
+
+  it("says which key to restore when TOTP_ENCRYPTION_KEY opens none of the stored 2FA secrets", () => {
+    expect(
+      describeStartFailure({ ...where, stage: "compose", error: new SecretKeyMismatchError(5) }),
+    ).toMatch(
+      /^TOTP_ENCRYPTION_KEY does not open the two-factor secrets this database holds \(5 tried\): set the key they were stored with \(the same on every instance\)/,
     );
   });
 

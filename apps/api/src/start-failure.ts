@@ -33,8 +33,14 @@ export function describeStartFailure(input: {
         return null;
     }
   }
-  // Their messages say what to do: restore the JWT_SECRET the keys were stored with; migrate.
-  if ((code === "SIGNING_KEY_UNDECRYPTABLE" || code === "SCHEMA_NOT_MIGRATED") && error instanceof Error)
+  // Their messages say what to do: restore the JWT_SECRET the keys were stored with, or the
+  // TOTP_ENCRYPTION_KEY the 2FA secrets were; migrate.
+  if (
+    (code === "SIGNING_KEY_UNDECRYPTABLE" ||
+      code === "SECRET_KEY_MISMATCH" ||
+      code === "SCHEMA_NOT_MIGRATED") &&
+    error instanceof Error
+  )
     return error.message;
   // Run the newer release, or restore the backup (adapter-sql's migrate.ts words it).
   if (code === "SCHEMA_OF_A_NEWER_RELEASE" && error instanceof Error)

@@ -114,6 +114,10 @@ export type {
 } from "./use-cases/social/finish-oauth-authorization.ts";
 export type { OAuthAuthorizationStarted } from "./use-cases/social/steps/start-provider-trip.ts";
 export {
+  checkSecretKeyOpensStoredSecrets,
+  SecretKeyMismatchError,
+} from "./use-cases/two-factor/check-secret-key.ts";
+export {
   type ReencryptionReport,
   reencryptTwoFactorSecrets,
 } from "./use-cases/two-factor/reencrypt-two-factor-secrets.ts";
