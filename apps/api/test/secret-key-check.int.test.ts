@@ -13,7 +13,7 @@ const otherKey = "ffeeddccbbaa99887766554433221100ffeeddccbbaa998877665544332211
 
 describe("the start checks TOTP_ENCRYPTION_KEY against the stored 2FA secrets", () => {
   it("refuses a key that opens none of them; starts with the right one, or with the new key and the old as previous", async () => {
-    const first = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }));
+    const first = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined);
     const registered = await first.app.inject({
       method: "POST",
       url: "/api/v1/auth/register",
@@ -29,7 +29,10 @@ describe("the start checks TOTP_ENCRYPTION_KEY against the stored 2FA secrets", 
     await first.close();
 
     await expect(
-      composeService(integrationTestConfig({ DATABASE_URL: database.url(), TOTP_ENCRYPTION_KEY: otherKey })),
+      composeService(
+        integrationTestConfig({ DATABASE_URL: database.url(), TOTP_ENCRYPTION_KEY: otherKey }),
+        undefined,
+      ),
     ).rejects.toBeInstanceOf(SecretKeyMismatchError);
 
     const rotating = await composeService(
@@ -38,9 +41,10 @@ describe("the start checks TOTP_ENCRYPTION_KEY against the stored 2FA secrets", 
         TOTP_ENCRYPTION_KEY: otherKey,
         TOTP_ENCRYPTION_KEY_PREVIOUS: integrationTestSecrets.TOTP_ENCRYPTION_KEY,
       }),
+      undefined,
     );
     await rotating.close();
-    const same = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }));
+    const same = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined);
     await same.close();
   });
 });
