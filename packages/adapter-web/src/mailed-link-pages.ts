@@ -46,14 +46,18 @@ export function tokenFromLink(text: string): string {
   return decoded.slice(0, maxTokenLength);
 }
 
-/** A page whose link does one thing when its button is pressed (verify, confirm). */
-interface OneStepLink {
+/** What every mailed link's page shows: where it is, its title, its lead, its button, a way on. */
+interface LinkPage {
   readonly path: string;
   readonly title: string;
   readonly lead: string;
   readonly button: string;
-  /** Where to ask for a new link when this one did not work. */
+  /** Where to ask for a new link when this one did not work (or what to do instead). */
   readonly more: { readonly href: string; readonly text: string };
+}
+
+/** A page whose link does one thing when its button is pressed (verify, confirm). */
+interface OneStepLink extends LinkPage {
   /** Uses the link; answers what the page then says. */
   use(
     useCases: UseCases,
@@ -169,12 +173,7 @@ function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases,
 }
 
 /** A page whose link sets a new password as it does its one thing (a reset, undoing a change of address). */
-interface PasswordLink {
-  readonly path: string;
-  readonly title: string;
-  readonly lead: string;
-  readonly button: string;
-  readonly more: { readonly href: string; readonly text: string };
+interface PasswordLink extends LinkPage {
   /** What the page says once it worked. */
   readonly done: string;
   /** What leads to the support contact under `done` (its link, or the team that runs the brand). */

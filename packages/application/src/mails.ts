@@ -42,8 +42,11 @@ function trimSlashes(url: string): string {
 }
 
 // The wordings name the service as {service}; composeMail puts the brand's name there.
+/** The purposes of links a person asks for (verification, reset, change), each with its own mail. */
+export type RequestedLinkPurpose = Exclude<EmailTokenPurpose, "undo_email_change">;
+
 const wording: Record<
-  Exclude<EmailTokenPurpose, "undo_email_change">,
+  RequestedLinkPurpose,
   { subject: string; intro: string; action: string; validity: string; ignore: string }
 > = {
   verify_email: {
@@ -75,7 +78,7 @@ const wording: Record<
 export function composeTokenMail(input: {
   to: Email;
   nickname: string;
-  purpose: Exclude<EmailTokenPurpose, "undo_email_change">;
+  purpose: RequestedLinkPurpose;
   link: string;
   brand: MailBrand;
 }): OutgoingMail {
@@ -235,20 +238,23 @@ export function composeSecurityNotice(input: {
   const links = buildNoticeLinks({ appURL: input.appURL });
   // The way back: an undo link for a changed address (which can no longer ask for a reset), else the
   // reset page and the sessions list.
+  // The way back, decided once: an undo link for a changed address (which can no longer ask for a
+  // reset); a changed address without one (a second change within the week) has only support; the
+  // others the reset page and the sessions list, unless the notice says they do not help.
+  const changedWithoutUndo = event.type === "email_changed" && input.undoLink === undefined;
   const remedy: MailBlock[] =
     input.undoLink !== undefined
       ? [{ link: { label: "Undo the change", url: input.undoLink } }]
-      : notice.links === false
+      : notice.links === false || changedWithoutUndo
         ? []
         : [
             { link: { label: "Choose a new password", url: links.resetPassword } },
             { link: { label: "Review your sessions", url: links.sessions } },
           ];
-  const ifNot =
-    input.undoLink === undefined && event.type === "email_changed"
-      ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
-      : (notice.ifNot ??
-        "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
+  const ifNot = changedWithoutUndo
+    ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
+    : (notice.ifNot ??
+      "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
   return composeMail({
     to: input.to,
     brand: input.brand,
@@ -270,7 +276,7 @@ export function composeSecurityNotice(input: {
           ifNot,
         ],
       },
-      ...(input.undoLink === undefined && event.type === "email_changed" ? [] : remedy),
+      ...remedy,
     ],
   });
 }

@@ -10,7 +10,7 @@ import {
   parseEmailToken,
   type User,
 } from "@superoauth/domain";
-import { buildMailLink, composeTokenMail } from "../../../mails.ts";
+import { buildMailLink, composeTokenMail, type RequestedLinkPurpose } from "../../../mails.ts";
 import type { Dependencies } from "../../../ports/index.ts";
 
 type MailTokenDependencies = Pick<
@@ -29,7 +29,7 @@ type MailTokenDependencies = Pick<
  */
 export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
-  input: { user: User; purpose: Exclude<EmailTokenPurpose, "undo_email_change">; now: Date },
+  input: { user: User; purpose: RequestedLinkPurpose; now: Date },
 ): Promise<boolean> {
   const { user, purpose } = input;
   const link = await issueTokenIfAllowed(deps, input);
