@@ -207,6 +207,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             paths: interactionSignInPaths(input.uid),
             csrf: csrf.tokenFor(request.raw, reply.raw),
             error: input.error,
+            // Locked (423): the message names the reset that lifts the lock; the page links it.
+            locked: input.status === 423,
           }),
         });
 

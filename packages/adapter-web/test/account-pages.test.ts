@@ -376,6 +376,25 @@ describe("two-step verification in the account area", () => {
   });
 });
 
+describe("a lock at the second step", () => {
+  it("links the password reset that lifts it (the message names it)", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount();
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    await enableTwoFactorFor(deps, auth.value.session);
+    const first = await signIn(browser);
+    const step = first.headers.location as string;
+    let last = await browser.submit(step, step, { code: "000000" });
+    expect(last.body).not.toContain('href="/forgot-password"');
+    for (let i = 0; i < 10 && last.statusCode !== 423; i++) {
+      last = await browser.submit(step, step, { code: "000000" });
+    }
+    expectPage(last, 423);
+    expect(last.body).toContain("reset your password");
+    expect(last.body).toContain('<a href="/forgot-password">Reset your password to lift the lock</a>');
+  });
+});
+
 describe("managing two-step verification", () => {
   async function withTwoFactor() {
     const built = await withAccount();
@@ -384,9 +403,38 @@ describe("managing two-step verification", () => {
     const factor = await enableTwoFactorFor(built.deps, auth.value.session);
     const first = await signIn(built.browser);
     const step = first.headers.location as string;
-    await built.browser.submit(step, step, { code: factor.backupCodes[0] as string });
-    return { ...built, ...factor };
+    const done = await built.browser.submit(step, step, { code: factor.backupCodes[0] as string });
+    return { ...built, ...factor, done };
   }
+
+  it("after a sign-in with a backup code, says how to go on without the authenticator", async () => {
+    // Someone who lost their phone signs in with a backup code: new backup codes need the lost
+    // authenticator, so the pages say the way that works (turn off with a backup code, set up again).
+    const { done, ...built } = await withTwoFactor();
+    const factor = built;
+    expect(done.statusCode).toBe(303);
+    const landed = await built.browser.get(done.headers.location as string);
+    expectPage(landed, 200);
+    expect(landed.body).toContain("You signed in with a backup code, which cannot be used again.");
+    expect(landed.body).toContain("Lost your authenticator app?");
+    const status = await built.browser.get("/account/two-factor");
+    expect(status.body).toContain("9 backup codes left");
+    expect(status.body).toContain("turn two-step verification off below with one of your backup codes");
+    // A sign-in with the authenticator's code says nothing of the kind.
+    const other = new Browser(built.app);
+    const again = await signIn(other);
+    const step2 = again.headers.location as string;
+    // The spent backup code again: refused, without blaming a clock a backup code does not have.
+    const spent = await other.submit(step2, step2, { code: factor.backupCodes[0] as string });
+    expectPage(spent, 401);
+    expect(spent.body).toContain("The backup code is wrong or already used: each backup code works once");
+    expect(spent.body).not.toContain("clock");
+    const code = await other.submit(step2, step2, { code: factor.codeNow() });
+    expect(code.statusCode).toBe(303);
+    const plain = await other.get(code.headers.location as string);
+    expectPage(plain, 200);
+    expect(plain.body).not.toContain("You signed in with a backup code");
+  });
 
   it("regenerates the backup codes with a current code (a wrong one is 401)", async () => {
     const { browser, codeNow } = await withTwoFactor();

@@ -43,6 +43,20 @@ async function withAccount(
   return { ...built, user: signedUp.user, browser: new Browser(built.app) };
 }
 
+/** An account with two-step verification on, signed in once to turn it on. */
+async function withTwoFactorAccount() {
+  const built = await withAccount();
+  const signedIn = await built.useCases.logInWithPassword({
+    email: "ada@example.com",
+    password: strongPassword,
+    client: {},
+  });
+  if (!signedIn.ok || "mfaRequired" in signedIn.value) throw new Error("sign-in failed");
+  const auth = await built.useCases.authenticateAccessToken({ token: signedIn.value.accessToken });
+  if (!auth.ok) throw new Error("no session");
+  return { ...built, ...(await enableTwoFactorFor(built.deps, auth.value.session)) };
+}
+
 describe("the sign-in page", () => {
   it("renders the form with a CSRF token, the strict CSP and links to recovery, sign-up and the providers", async () => {
     const { browser } = await withAccount();
@@ -163,17 +177,26 @@ describe("the sign-in page", () => {
     expect(interactions.finished).toEqual([]);
   });
 
-  it("asks for the second factor and finishes with amr pwd, otp, mfa", async () => {
-    const { browser, interactions, deps, user, useCases } = await withAccount();
-    const signedIn = await useCases.logInWithPassword({
+  it("a lock at the second factor links this app's password reset, which lifts it", async () => {
+    const { browser } = await withTwoFactorAccount();
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
       email: "ada@example.com",
       password: strongPassword,
-      client: {},
     });
-    if (!signedIn.ok || "mfaRequired" in signedIn.value) throw new Error("sign-in failed");
-    const auth = await useCases.authenticateAccessToken({ token: signedIn.value.accessToken });
-    if (!auth.ok) throw new Error("no session");
-    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+    const step = "/interaction/login-1/two-factor";
+    let last = await browser.submit(step, step, { code: "000000" });
+    expect(last.body).not.toContain("Reset your password to lift the lock");
+    for (let i = 0; i < 10 && last.statusCode !== 423; i++) {
+      last = await browser.submit(step, step, { code: "000000" });
+    }
+    expectPage(last, 423);
+    expect(last.body).toContain(
+      '<a href="/interaction/login-1/forgot-password">Reset your password to lift the lock</a>',
+    );
+  });
+
+  it("asks for the second factor and finishes with amr pwd, otp, mfa", async () => {
+    const { browser, interactions, deps, user, codeNow } = await withTwoFactorAccount();
 
     const first = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
       email: "ada@example.com",

@@ -269,6 +269,9 @@ describe("/reset-password", () => {
     });
     expectDone(changed);
     expect(changed.body).toContain("Your password is changed and every session is signed out.");
+    // The reset leaves two-step verification on: the page says so, and where to go without it.
+    expect(changed.body).toContain("a new password does not turn it off.");
+    expect(changed.body).toContain("Lost your authenticator app and your backup codes too?");
     const signedIn = await useCases.logInWithPassword({
       email: "ada@example.com",
       password: "New-password-1!",
@@ -324,6 +327,11 @@ describe("/forgot-password and /resend-verification", () => {
     const link = await mailedLink(deps, "ada@example.com", linked);
     expect(deps.mailer.sentTo("ada@example.com").length).toBe(before + 1);
     expect(link).toContain("#token=");
+
+    // Past the hour's allowance nothing is mailed and the answer stays the same: the page says so.
+    expect(sent.body).toContain(
+      "Only the newest link works, and at most 3 are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.",
+    );
 
     const stranger = await browser.submit(path, path, { email: "nobody@example.com" });
     expect(stranger.statusCode).toBe(200);

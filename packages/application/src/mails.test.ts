@@ -173,6 +173,16 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain(`Review your sessions: ${appURL}/account/sessions\n`);
   });
 
+  it("the backup codes' notice says how to go on without the authenticator new codes need", () => {
+    // A person signing in with backup codes has often lost the authenticator app, and making new
+    // codes asks for a code from it: the way on is turning 2FA off with a backup code, then on again.
+    const mail = notice("backup_code_used");
+    expect(mail.text).toContain("make new ones from your account settings");
+    expect(mail.text).toContain(
+      "if you lost it, turn two-factor authentication off there with a backup code, then set it up again on your new device.",
+    );
+  });
+
   it("calls a link a link: the mails have no buttons", () => {
     const mail = notice("password_changed");
     expect(mail.html).toContain("If the link does not work, copy this address into your browser");

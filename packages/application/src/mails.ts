@@ -135,7 +135,7 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   }),
   backup_code_used: (details) => ({
     subject: "Your backup codes are running out",
-    what: `A backup code was used to sign in to your {service} account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out.`,
+    what: `A backup code was used to sign in to your {service} account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out. That asks for a code from your authenticator app; if you lost it, turn two-factor authentication off there with a backup code, then set it up again on your new device.`,
   }),
   provider_linked: (details) => ({
     subject: `${providerName(details.provider)} was linked to your account`,

@@ -1,8 +1,14 @@
 import type { SignedIn, SignInOutcome } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
-import type { PageKit } from "../pages/page-kit.ts";
-import { failureOf, type SignUpForm, signInSteps, verificationSentMessage } from "../pages/sign-in-steps.ts";
+import { field, type PageKit } from "../pages/page-kit.ts";
+import {
+  failureOf,
+  type SignUpForm,
+  secondFactorProof,
+  signInSteps,
+  verificationSentMessage,
+} from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
 import { accountNotices } from "./nav.ts";
@@ -78,6 +84,8 @@ export function accountSignIn(
         paths: paths(nextOf(request)),
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         error: input.error,
+        // Locked (423): the message names the reset that lifts the lock; the page links it.
+        locked: input.status === 423,
       }),
     });
 
@@ -152,6 +160,10 @@ export function accountSignIn(
       return renderTwoFactor(request, reply, { error: message, status });
     }
     pendingMFA.clear(reply);
+    // A backup code is spent now; a person using one has often lost their authenticator: say how on.
+    if ("backupCode" in secondFactorProof(field(request.body, "code", 64))) {
+      notices.keep(reply, "backup_code_signed_in");
+    }
     return finish(request, reply, result.value, nextOf(request));
   });
 

@@ -42,6 +42,9 @@ export const accountNav: readonly (NavItem & { readonly description: string })[]
 export const accountNotices: Readonly<Record<string, string>> = {
   signed_in: "You are signed in.",
   signed_out: "You are signed out.",
+  // After a sign-in with a backup code: often the authenticator is lost, and new backup codes need it.
+  backup_code_signed_in:
+    "You signed in with a backup code, which cannot be used again. Lost your authenticator app? Under Two-step verification, turn it off with another backup code, then set it up again on your new device.",
   confirmed: "Thanks, you can make the change now.",
   password_changed: "Your password has been changed. Your other sessions are signed out.",
   password_set: "Your password has been set.",

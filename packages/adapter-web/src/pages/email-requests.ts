@@ -1,4 +1,5 @@
 import type { UseCases } from "@superoauth/application";
+import { maxMailsPerAddress } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
 import { field, type PageKit } from "./page-kit.ts";
@@ -9,6 +10,12 @@ import { failureOf } from "./sign-in-steps.ts";
  * link. Their answer is the same whether or not the address has an account, so the form tells a
  * stranger nothing (the use cases say why).
  */
+/**
+ * What a person who got no mail can do: the answer is the same once the hour's allowance is spent
+ * (nothing is mailed then), so the page says the allowance and that each link replaces the last.
+ */
+const noMailYet = `Only the newest link works, and at most ${maxMailsPerAddress} are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.`;
+
 export interface EmailRequest {
   readonly title: string;
   readonly lead: string;
@@ -23,14 +30,14 @@ export interface EmailRequest {
 export const resendVerificationRequest: EmailRequest = {
   title: "Resend the verification email",
   lead: "Enter the address you signed up with: if its account is not verified yet, we mail it a new link.",
-  sent: "If that address has an account that is not verified yet, a new link is on its way.",
+  sent: `If that address has an account that is not verified yet, a new link is on its way. ${noMailYet}`,
   send: (useCases, { email, request }) => useCases.resendVerification({ email, client: clientOf(request) }),
 };
 
 export const passwordResetRequest: EmailRequest = {
   title: "Forgot your password?",
   lead: "Enter the address of your account: we mail you a link to choose a new password. It works for 1 hour, and changing the password signs you out everywhere.",
-  sent: "If an account has this address, a link to choose a new password is on its way. It works for 1 hour.",
+  sent: `If an account has this address, a link to choose a new password is on its way. It works for 1 hour. ${noMailYet}`,
   send: (useCases, { email, request }) => useCases.requestPasswordReset({ email, client: clientOf(request) }),
 };
 
