@@ -5,7 +5,12 @@ import {
   StorageUnavailableError,
   type UseCases,
 } from "@superoauth/application";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyRequest,
+} from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import { refuseUnreadableBodies } from "./body-encoding.ts";
 import { allowCrossOriginAPICalls } from "./cors.ts";
@@ -31,7 +36,7 @@ import { sessionRoutes } from "./routes/sessions.ts";
 import { type StatusOptions, statusRoutes } from "./routes/status.ts";
 import { twoFactorRoutes } from "./routes/two-factor.ts";
 import { userRoutes } from "./routes/user.ts";
-import { holdRequestsUntilOpen, type StartGate } from "./start-gate.ts";
+import { holdRequestsUntilOpen, refuseRequestsWhileClosing, type StartGate } from "./start-gate.ts";
 import { describeValidationError } from "./validation-message.ts";
 
 /** The built HTTP application (a Fastify instance). */
@@ -113,6 +118,14 @@ function proxyTrustOf(
   return [...trustProxy];
 }
 
+const emptyJSONBodyMessage = "Request body must not be empty with Content-Type application/json";
+
+/** Whether the request declares a JSON body (any parameters), though it sent none. */
+function isDeclaredJSON(request: FastifyRequest): boolean {
+  const type = request.headers["content-type"];
+  return typeof type === "string" && /^\s*application\/json\s*(;|$)/i.test(type);
+}
+
 /** Builds the HTTP application without listening, so tests can use inject(). */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -121,7 +134,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
     // Strict types: a number where a string belongs is a validation error, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
-    return503OnClosing: true,
+    // Requests arriving while the app closes are refused by refuseRequestsWhileClosing, in the envelope.
+    return503OnClosing: false,
     // A `__proto__` or `constructor.prototype` key in a JSON body is dropped, as any field a route
     // does not know is ignored, rather than refused as "not valid JSON", which it is (Fastify's
     // parser reports every refusal so). Nothing reaches an object's prototype either way.
@@ -145,6 +159,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.decorateRequest("auth", null);
 
   echoRequestIds(app, { keepContext: options.requestContext === true });
+  refuseRequestsWhileClosing(app);
   logRequestHeaders(app);
   if (options.metrics !== undefined) recordRequests(app, options.metrics);
   await app.register(cookie, options.cookieSecret === undefined ? {} : { secret: options.cookieSecret });
@@ -154,6 +169,16 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   // Fastify parses text/plain by default; an auth API takes JSON only, and a parser we do not
   // have gives the clearer "Content-Type must be application/json" answer.
   app.removeContentTypeParser("text/plain");
+  // An empty body declared as JSON is no body: clients that send `Content-Type: application/json`
+  // on every request (the contract's own sample does) can call the routes that take none
+  // (logout, logout-all, ending a session, 2FA setup). A route that needs a body still refuses it.
+  const parseJSON = app.getDefaultJsonParser("remove", "remove");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    // parseAs "string": the body is a string; the library's parser answers through `done`.
+    void parseJSON(request, String(body), done);
+  });
 
   app.addHook("onSend", async (_request, reply, payload) => {
     // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).
@@ -164,6 +189,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation !== undefined) {
+      if (error.validationContext === "body" && request.body === undefined && isDeclaredJSON(request))
+        return sendError(reply, "VALIDATION_ERROR", emptyJSONBodyMessage);
       return sendError(reply, "VALIDATION_ERROR", describeValidationError(error));
     }
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE" || error.statusCode === 413) {
@@ -171,13 +198,6 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     }
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       return sendError(reply, "VALIDATION_ERROR", "Content-Type must be application/json");
-    }
-    if (error.code === "FST_ERR_CTP_EMPTY_JSON_BODY") {
-      return sendError(
-        reply,
-        "VALIDATION_ERROR",
-        "Request body must not be empty with Content-Type application/json",
-      );
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       // Fastify's other client errors: malformed JSON, bad content length, and the like.

@@ -17,10 +17,22 @@ export function readBearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
+/**
+ * The request's Bearer token, or null. Two Authorization header lines give none: Node keeps the
+ * first and drops the other, while a proxy in front may have read the other (RFC 9110 §5.3: the
+ * field is a singleton; RFC 6750 §3.1: more than one credential is an invalid request).
+ */
+function bearerTokenOf(request: FastifyRequest): string | null {
+  const raw = request.raw.rawHeaders;
+  let lines = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]?.toLowerCase() === "authorization") lines += 1;
+  return lines > 1 ? null : readBearerToken(request.headers.authorization);
+}
+
 /** A preHandler that admits only callers with a valid access token of a live session. */
 export function requireAuthentication(useCases: UseCases) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const token = readBearerToken(request.headers.authorization);
+    const token = bearerTokenOf(request);
     if (token === null) {
       await sendMissingToken(reply);
       return;
@@ -48,7 +60,7 @@ export async function authenticateBearer<T>(
   reply: FastifyReply,
   authenticate: (token: string) => Promise<Result<T, ErrorCode>>,
 ): Promise<T | null> {
-  const token = readBearerToken(request.headers.authorization);
+  const token = bearerTokenOf(request);
   if (token === null) {
     await sendMissingToken(reply);
     return null;

@@ -39,8 +39,18 @@ export async function allowCrossOriginAPICalls(
     ],
     maxAge: preflightMaxAgeSeconds,
   };
+  // An OPTIONS that is not a preflight (no Origin, or no Access-Control-Request-Method: a client
+  // asking what a path allows, a proxy's probe) is no CORS request: the plugin's strict mode would
+  // answer it 400 in plain text; it gets the 404 envelope, as it does without CORS_ORIGINS.
+  const notPreflight = { ...allowed, preflight: false };
   await app.register(cors, {
-    delegator: (request, callback) =>
-      callback(null, request.url.startsWith("/api/v1/") ? allowed : { origin: false }),
+    delegator: (request, callback) => {
+      if (!request.url.startsWith("/api/v1/")) return callback(null, { origin: false });
+      const isPreflight =
+        request.method !== "OPTIONS" ||
+        (request.headers.origin !== undefined &&
+          request.headers["access-control-request-method"] !== undefined);
+      callback(null, isPreflight ? allowed : notPreflight);
+    },
   });
 }

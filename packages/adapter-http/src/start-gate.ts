@@ -34,3 +34,27 @@ export function holdRequestsUntilOpen(app: FastifyInstance, gate: StartGate): vo
     return sendError(reply, "SERVICE_UNAVAILABLE", `Not ready: ${reason}`);
   });
 }
+
+/**
+ * While the app closes (SIGTERM: requests in flight finish), a request that still arrives on an
+ * open keep-alive connection (a load balancer's pooled one) gets the contract's 503: the envelope,
+ * or the protocol's format under /oidc, with `Retry-After` and `Connection: close`. Fastify's own
+ * answer (`return503OnClosing`) was `{"error":"Service Unavailable",...}` without either header.
+ */
+export function refuseRequestsWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    if (!closing) return;
+    const reason = "The service is shutting down; retry in a moment";
+    reply.header("Connection", "close").header("Retry-After", String(unavailableRetryAfterSeconds));
+    const limitReply = request.routeOptions.config.limitReply;
+    if (limitReply !== undefined) {
+      await limitReply(reply, { code: "SERVICE_UNAVAILABLE", reason });
+      return reply;
+    }
+    return sendError(reply, "SERVICE_UNAVAILABLE", reason);
+  });
+}

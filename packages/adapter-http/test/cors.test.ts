@@ -97,6 +97,22 @@ describe("cross-origin calls to the API", () => {
     expect(page.headers["access-control-allow-origin"]).toBeUndefined();
   });
 
+  it("answers an OPTIONS that is no preflight with the 404 envelope, not a plain-text 400", async () => {
+    const app = await start();
+    for (const headers of [{}, { origin: front }, { "access-control-request-method": "POST" }]) {
+      const response = await app.inject({ method: "OPTIONS", url: "/api/v1/auth/login", headers });
+      expectError(response, "NOT_FOUND", 404);
+      expect(response.headers["content-type"]).toMatch(/^application\/json/);
+      expect(response.headers["access-control-allow-methods"]).toBeUndefined();
+    }
+    const listed = await app.inject({
+      method: "OPTIONS",
+      url: "/api/v1/auth/login",
+      headers: { origin: front },
+    });
+    expect(listed.headers["access-control-allow-origin"]).toBe(front);
+  });
+
   it("without CORS_ORIGINS, a preflight is a 404 and no answer carries CORS headers", async () => {
     const app = await start({ corsOrigins: [] });
     expectError(await preflight(app, front), "NOT_FOUND", 404);

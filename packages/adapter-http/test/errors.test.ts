@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultErrorMessage, errorStatus } from "../src/index.ts";
 import {
+  bearer,
   buildTestApp,
   capturingLogger,
   expectError,
@@ -192,12 +193,48 @@ describe("malformed requests", () => {
     expect(messageOf(response)).toMatch(/application\/json/);
   });
 
-  it("answer VALIDATION_ERROR 400 for an empty body declared as JSON", async () => {
+  it("answer VALIDATION_ERROR 400 for an empty body declared as JSON where the route needs a body", async () => {
     const response = await (await start()).inject({
       method: "POST",
       url: "/api/v1/auth/login",
       headers: { "content-type": "application/json" },
       payload: "",
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toBe("Request body must not be empty with Content-Type application/json");
+  });
+
+  it("take an empty body declared as JSON as no body on the routes that need none", async () => {
+    // The contract's sample client sends Content-Type: application/json on every call, bodiless
+    // POSTs and DELETEs included (fetch then sends Content-Length: 0).
+    const server = await start();
+    const { accessToken } = await registerUser(server);
+    const asJSON = { ...bearer(accessToken), "content-type": "application/json; charset=utf-8" };
+
+    const sessions = await server.inject({ method: "GET", url: "/api/v1/auth/sessions", headers: asJSON });
+    expect(sessions.statusCode, sessions.body).toBe(200);
+    const bodiless = async (method: "DELETE" | "POST", url: string) =>
+      server.inject({ method, url, headers: asJSON, payload: "" });
+    expectError(
+      await bodiless("DELETE", "/api/v1/auth/sessions/01a234df-0000-7000-8000-000000000000"),
+      "SESSION_NOT_FOUND",
+      404,
+    );
+    for (const url of ["/api/v1/auth/2fa/setup", "/api/v1/auth/logout"]) {
+      const response = await bodiless("POST", url);
+      expect(response.statusCode, `${url}: ${response.body}`).toBe(200);
+    }
+  });
+
+  it("still answer VALIDATION_ERROR 400 for a body that is not JSON on a route that needs none", async () => {
+    const server = await start();
+    const { accessToken } = await registerUser(server);
+    const response = await server.inject({
+      method: "POST",
+      url: "/api/v1/auth/logout-all",
+      headers: { ...bearer(accessToken), "content-type": "application/json" },
+      payload: "{not json",
     });
 
     expectError(response, "VALIDATION_ERROR", 400);

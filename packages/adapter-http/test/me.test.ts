@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import type { UserId } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -61,6 +62,45 @@ describe("GET /api/v1/auth/me", () => {
     ])("%s", async (_case, authorization) => {
       expectError(await getMeWithHeaders({ authorization }), "UNAUTHORIZED", 401);
     });
+  });
+
+  it("answers UNAUTHORIZED 401 for two Authorization header lines, whichever comes first", async () => {
+    // Node keeps the first line and drops the other; a proxy in front may have read the other.
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === "string") throw new Error("not listening on a port");
+    const valid = `Bearer ${signedIn.accessToken}`;
+    const pairs: [string, string][] = [
+      [valid, "Bearer someone-elses-token"],
+      ["Bearer someone-elses-token", valid],
+      [valid, valid],
+    ];
+    for (const [first, second] of pairs) {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const sent = httpRequest(
+          {
+            host: "127.0.0.1",
+            port: address.port,
+            path: "/api/v1/auth/me",
+            // A raw list keeps both lines (an object would merge them); it sets no Host by itself.
+            headers: ["Host", "127.0.0.1", "Authorization", first, "Authorization", second],
+          },
+          (response) => {
+            let body = "";
+            response.setEncoding("utf8");
+            response.on("data", (chunk: string) => {
+              body += chunk;
+            });
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        sent.on("error", reject);
+        sent.end();
+      });
+      expect(answer.status, answer.body).toBe(401);
+      expect(JSON.parse(answer.body).error).toBe("UNAUTHORIZED");
+    }
+    expect((await getMe(app, signedIn.accessToken)).statusCode).toBe(200);
   });
 
   it("answers UNAUTHORIZED 401 when the Bearer token is given with a different scheme", async () => {

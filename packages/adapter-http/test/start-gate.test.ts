@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildTestApp, expectError } from "./test-app.ts";
@@ -33,5 +34,51 @@ describe("the start gate", () => {
     expect((await app.inject({ method: "GET", url: "/api/v1/oauth/providers" })).statusCode).toBe(200);
     expect((await app.inject({ method: "GET", url: "/api/v1/oauth/providers" })).statusCode).toBe(200);
     expect(asked).toBe(askedBefore + 1);
+  });
+});
+
+describe("a request arriving while the app closes", () => {
+  it("gets the envelope's 503 with Retry-After, no-store and Connection: close, not Fastify's own body", async () => {
+    const { app } = await buildTestApp();
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === "string") throw new Error("not listening on a port");
+    // A keep-alive connection with a request in flight when the close begins, and another request
+    // behind it on the same connection (what a load balancer's pooled connection sends).
+    const socket = connect(address.port, "127.0.0.1");
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const ended = new Promise((resolve) => socket.on("close", resolve));
+    await new Promise((resolve) => socket.on("connect", resolve));
+    const body = JSON.stringify({ refreshToken: "x" });
+    socket.write(
+      `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = app.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(`${body.slice(3)}GET /api/v1/oauth/providers HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    socket.destroy();
+    await closed;
+
+    const answers = received.split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 401 /);
+    const [head = "", payload = ""] = (answers[1] ?? "").split("\r\n\r\n");
+    expect(head).toMatch(/^HTTP\/1\.1 503 /);
+    expect(head.toLowerCase()).toContain("retry-after: 5");
+    expect(head.toLowerCase()).toContain("cache-control: no-store");
+    expect(head.toLowerCase()).toContain("connection: close");
+    expect(head.toLowerCase()).toMatch(/x-request-id: \S+/);
+    expect(JSON.parse(payload)).toStrictEqual({
+      success: false,
+      error: "SERVICE_UNAVAILABLE",
+      message: "The service is shutting down; retry in a moment",
+      requestId: expect.any(String),
+    });
   });
 });

@@ -83,9 +83,14 @@ export async function mountProvider(
     scope.addContentTypeParser("*", (_request, _payload, done) => done(null));
 
     const handle = (request: FastifyRequest, reply: FastifyReply): void => {
+      // What the hooks put on the reply (the rate limit's X-RateLimit-*) would be lost with the
+      // hijack: it goes on the raw response first, as every other answer carries it.
+      const fromHooks = reply.getHeaders();
       reply.hijack();
       fastifyRequests.set(request.raw, request);
       const response = reply.raw;
+      for (const [name, value] of Object.entries(fromHooks))
+        if (value !== undefined) response.setHeader(name, value);
       for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
       void callback(request.raw, response);
     };
@@ -129,11 +134,13 @@ export async function mountProvider(
   });
 }
 
-/** The headers of every answer under /oidc: the pages' CSP, and no caching, sniffing, referrer or framing. */
+/** The headers of every answer under /oidc: the pages' CSP, and no caching (both headers), sniffing, referrer or framing. */
 function headersOf(contentSecurityPolicy: string): Record<string, string> {
   return {
     "content-security-policy": contentSecurityPolicy,
     "cache-control": "no-store",
+    // RFC 6749 §5.1 asks for it beside no-store on answers carrying tokens, for HTTP/1.0 caches.
+    pragma: "no-cache",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",

@@ -32,6 +32,8 @@ beforeAll(async () => {
   app.addHook("onRequest", async (request, reply) => {
     const { limit = "general", limitReply } = request.routeOptions.config;
     seen.set(request.url.split("?")[0] ?? "", limit);
+    // As adapter-http's rate-limit hook does on every counted request.
+    reply.header("x-ratelimit-limit", 1000).header("x-ratelimit-remaining", 999);
     if (limitReply !== undefined && request.headers["x-test-refuse"] === "yes") {
       reply.header("retry-after", 7);
       await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: 7 });
@@ -123,6 +125,23 @@ describe("mounting", () => {
       error: "temporarily_unavailable",
       error_description: "Too many requests; retry in 7 seconds",
     });
+  });
+
+  it("keeps the headers the hooks set (X-RateLimit-*) on the answers the library writes, with no-store and Pragma", async () => {
+    for (const request of [
+      { method: "GET", url: "/oidc/jwks" },
+      { method: "GET", url: "/.well-known/openid-configuration" },
+      { method: "POST", url: "/oidc/token", payload: "grant_type=client_credentials" },
+    ] as const) {
+      const response = await app.inject({
+        ...request,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+      });
+      expect(response.headers["x-ratelimit-limit"], request.url).toBe("1000");
+      expect(response.headers["x-ratelimit-remaining"], request.url).toBe("999");
+      expect(response.headers["cache-control"], request.url).toBe("no-store");
+      expect(response.headers.pragma, request.url).toBe("no-cache");
+    }
   });
 
   it("hands the body to the library unread, even when the app parses forms elsewhere", async () => {
