@@ -574,6 +574,8 @@ export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: Tr
  */
 export function defaultMailFrom(input: { brandName: string; appURL: string }): string {
   const host = new URL(input.appURL).hostname;
-  const domain = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : "localhost";
+  // URL gives an internationalised host in its ASCII (punycode) form: `auth.xn--e1afmkfd.xn--p1ai`
+  // for auth.пример.рф, whose top-level label is an `xn--` one.
+  const domain = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.(?:[a-z]{2,}|xn--[a-z0-9-]+)$/i.test(host) ? host : "localhost";
   return `"${input.brandName.replace(/["\\]/g, "\\$&")}" <no-reply@${domain}>`;
 }

@@ -52,6 +52,21 @@ describe("DATABASE_URL", () => {
     expect(problems).not.toContain("Secr3tPw");
   });
 
+  it("refuses a password with an unescaped reserved character, saying how to write it, and never shows it", () => {
+    // `openssl rand -base64` passwords hold a "/" four times in ten.
+    const parsed = parseConfig(
+      { DATABASE_URL: "mysql://app:Zm9v/Secr3t+Pw==@db:3306/superoauth" },
+      makeSecret,
+    );
+
+    const problems = parsed.ok ? "" : parsed.problems.join("\n");
+    expect(problems).toContain(
+      "DATABASE_URL is invalid: is not a URL; in the user or password, write / ? # @",
+    );
+    expect(problems).toContain('(got "mysql://app:***@db:3306/superoauth")');
+    expect(problems).not.toContain("Secr3t");
+  });
+
   it("describes the database for the start's log line without a password", () => {
     const mysql = parseDatabaseURL("mysql://app:Secr3tPw@db.internal:3307/auth");
     if (!("value" in mysql)) throw new Error(mysql.problem);

@@ -35,7 +35,11 @@ export function parseDatabaseURL(text: string): Reading<DatabaseLocation> {
     try {
       parsed = new URL(value);
     } catch {
-      return { problem: `is not a URL (accepted: ${acceptedForms})` };
+      // The usual cause: a password with a character URLs reserve ("/" from `openssl rand -base64`).
+      const hint = value.includes("@")
+        ? "; in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25"
+        : "";
+      return { problem: `is not a URL${hint} (accepted: ${acceptedForms})` };
     }
     const database = decodeURIComponent(parsed.pathname.slice(1));
     if (parsed.hostname === "" || database === "" || database.includes("/")) {

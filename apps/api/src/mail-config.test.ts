@@ -71,4 +71,16 @@ describe("mail configuration", () => {
       '"Acme" <no-reply@localhost>',
     );
   });
+
+  it("without MAIL_FROM, sends from an internationalised APP_URL's host (punycode), not from localhost", () => {
+    expect(defaultMailFrom({ brandName: "Пример", appURL: "https://auth.пример.рф" })).toBe(
+      '"Пример" <no-reply@auth.xn--e1afmkfd.xn--p1ai>',
+    );
+    expect(defaultMailFrom({ brandName: "例子", appURL: "https://auth.例子.中国" })).toBe(
+      '"例子" <no-reply@auth.xn--fsqu00a.xn--fiqs8s>',
+    );
+    expect(defaultMailFrom({ brandName: "Bücher", appURL: "https://login.bücher.de" })).toBe(
+      '"Bücher" <no-reply@login.xn--bcher-kva.de>',
+    );
+  });
 });

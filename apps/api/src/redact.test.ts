@@ -6,6 +6,9 @@ describe("maskURLCredentials", () => {
     ["mysql://root:hunter2@127.0.0.1:3306/superoauth", "mysql://root:***@127.0.0.1:3306/superoauth"],
     ["redis://:hunter2@127.0.0.1:6379", "redis://:***@127.0.0.1:6379"],
     ["smtps://mailer:p%40ss%2Fword@smtp.example:465", "smtps://mailer:***@smtp.example:465"],
+    // Unescaped "/", "#", "?" or "@" (a base64 password pasted as it is): still masked, whole.
+    ["mysql://app:Zm9v/YmFy+eA==@db:3306/superoauth", "mysql://app:***@db:3306/superoauth"],
+    ["mysql://app:a#b?c@db/superoauth", "mysql://app:***@db/superoauth"],
   ])("masks the password of %s", (url, masked) => {
     expect(maskURLCredentials(url)).toBe(masked);
   });

@@ -165,6 +165,36 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     expect(status.stdout).toMatch(/Schema is up to date\.\n$/);
   });
 
+  it("db:migrate --help prints the usage and migrates nothing; an unknown argument is refused before the database", async () => {
+    // A newcomer asking how the command works must not migrate the database DATABASE_URL names.
+    const folder = join(workDirectory, "sqlite-help");
+    const url = `sqlite:${join(folder, "help.db")}`;
+    for (const flag of ["--help", "-h"]) {
+      const help = await runCLI("db-migrate.ts", { DATABASE_URL: url }, [flag]);
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: pnpm db:migrate\n/);
+      expect(help.stdout).not.toMatch(/Applied|up to date/);
+    }
+    const unknown = await runCLI("db-migrate.ts", { DATABASE_URL: url }, ["--dry-run"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--dry-run'");
+    expect(unknown.stderr).toContain("Usage: pnpm db:migrate");
+    expectNoStackTrace(unknown);
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it("keys:rotate --help and admin:create --help print their usage and exit 0, touching no database", async () => {
+    const folder = join(workDirectory, "sqlite-help-keys");
+    const url = `sqlite:${join(folder, "help.db")}`;
+    const keys = await runCLI("keys-rotate.ts", { DATABASE_URL: url }, ["--help"]);
+    expect(keys.code, keys.stderr).toBe(0);
+    expect(keys.stdout).toMatch(/^Usage: pnpm keys:rotate \[--remove <kid>\]\n/);
+    const admin = await runCLI("admin-create.ts", { DATABASE_URL: url }, ["--help"]);
+    expect(admin.code, admin.stderr).toBe(0);
+    expect(admin.stdout).toMatch(/^Usage: pnpm admin:create --email <address>\n/);
+    expect(existsSync(folder)).toBe(false);
+  });
+
   it("db:status explains a SQLite file it cannot open, exits 1, and prints no stack trace", async () => {
     const blocker = join(workDirectory, "not-a-folder");
     writeFileSync(blocker, "");

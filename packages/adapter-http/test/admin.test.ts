@@ -244,6 +244,22 @@ describe("searching and reading users", () => {
     expect(second).toEqual({ users: [expect.objectContaining({ id: grace.user.id })], nextCursor: null });
   });
 
+  it("finds an address that is not ASCII whether the query is typed precomposed (NFC) or decomposed (NFD)", async () => {
+    const admin = await accountWithRole("admin");
+    const elodie = await registerUser(app, {
+      email: "Élodie@example.com",
+      password: "Sup3r-secret!",
+      nickname: "elodie",
+    });
+    for (const q of ["élodie@", "e\u0301lodie@", "E\u0301LODIE@"]) {
+      const found = await call("GET", `/admin/users?q=${encodeURIComponent(q)}`, admin);
+      expect(
+        found.json().data.users.map((u: { id: string }) => u.id),
+        q,
+      ).toEqual([elodie.user.id]);
+    }
+  });
+
   it("refuses a limit out of range", async () => {
     const admin = await accountWithRole("admin");
     expectError(await call("GET", "/admin/users?limit=0", admin), "VALIDATION_ERROR", 400);
@@ -688,5 +704,50 @@ describe("the maintenance notice", () => {
     });
     expectError(response, "UNAUTHORIZED", 401);
     expect(await deps.maintenanceNotices.current()).toBeNull();
+  });
+});
+
+describe("which staff actions ask a fresh proof", () => {
+  it("unlock, enable and revoke-sessions answer a stale session, and the API description declares REAUTH_REQUIRED on exactly the others", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(admin);
+    for (const action of ["unlock", "enable", "revoke-sessions"]) {
+      const response = await call("POST", `/admin/users/${target.user.id}/${action}`, stale);
+      expect(response.statusCode, `${action}: ${response.body}`).toBe(200);
+    }
+    expectError(await call("POST", `/admin/users/${target.user.id}/disable`, stale), "REAUTH_REQUIRED", 401);
+
+    const { app: documented } = await buildTestApp({
+      apiDocs: { version: "0.0.0", serverURL: "http://localhost:3000" },
+    });
+    try {
+      const document = (await documented.inject({ method: "GET", url: "/docs/openapi.json" })).json() as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      };
+      const declaresReauth = (method: string, path: string) =>
+        JSON.stringify(
+          document.paths[`/api/v1/admin/users/{id}${path}`]?.[method]?.responses["401"],
+        ).includes("REAUTH_REQUIRED");
+      expect({
+        unlock: declaresReauth("post", "/unlock"),
+        enable: declaresReauth("post", "/enable"),
+        revokeSessions: declaresReauth("post", "/revoke-sessions"),
+        disable: declaresReauth("post", "/disable"),
+        resetTwoFactor: declaresReauth("post", "/reset-2fa"),
+        changeRole: declaresReauth("patch", ""),
+        delete: declaresReauth("delete", ""),
+      }).toStrictEqual({
+        unlock: false,
+        enable: false,
+        revokeSessions: false,
+        disable: true,
+        resetTwoFactor: true,
+        changeRole: true,
+        delete: true,
+      });
+    } finally {
+      await documented.close();
+    }
   });
 });

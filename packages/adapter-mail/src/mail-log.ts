@@ -37,5 +37,8 @@ export function describeMailError(error: unknown): Record<string, unknown> {
 
 /** Every address in a text masked as a recipient is (the domain's `maskEmail`). */
 function maskAddresses(text: string): string {
-  return text.replaceAll(/[^\s<>"'@,;:()[\]]+@[A-Za-z0-9.-]+/g, (address) => maskEmail(address as Email));
+  // Domains of any script (李雷@例子.中国, user@bücher.de): the service accepts them, so a reply quotes them.
+  return text.replaceAll(/[^\s<>"'@,;:()[\]]+@[\p{L}\p{M}\p{N}.-]+/gu, (address) =>
+    maskEmail(address as Email),
+  );
 }

@@ -186,6 +186,18 @@ describe("describeMailError", () => {
       message: "to b***@example.org, c***@example.net",
     });
   });
+
+  it("masks addresses whose domain or local part is not ASCII", () => {
+    expect(describeMailError("550 5.1.1 <李雷@例子.中国>: Recipient address rejected")).toEqual({
+      message: "550 5.1.1 <李***@例子.中国>: Recipient address rejected",
+    });
+    expect(describeMailError("553 user@bücher.de, 𠮷野家@example.jp unknown")).toEqual({
+      message: "553 u***@bücher.de, 𠮷***@example.jp unknown",
+    });
+    expect(describeMailError("550 <संपर्क@डाटामेल.भारत> unknown")).toEqual({
+      message: "550 <स***@डाटामेल.भारत> unknown",
+    });
+  });
 });
 
 describe("createOutboxMailer", () => {

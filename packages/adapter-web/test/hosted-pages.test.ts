@@ -296,6 +296,50 @@ describe("CSRF", () => {
   });
 });
 
+describe("the forms that ask for an email address", () => {
+  // A browser validating type="email" itself refuses a local part that is not ASCII ("A part
+  // followed by '@' should not contain the symbol 'é'") and never sends the form, though the
+  // service accepts élodie@example.com and 李雷@例子.中国 at registration: such a person could sign
+  // up (that form said novalidate) but never sign in or ask for a reset. The server checks them all.
+  it("leave the checking to the server (novalidate), so every address the service accepts can be sent", async () => {
+    const { browser } = await withAccount();
+    const pages = [
+      "/interaction/login-1",
+      "/interaction/login-1/sign-up",
+      "/interaction/login-1/forgot-password",
+      "/interaction/login-1/resend-verification",
+      "/account/sign-in",
+      "/forgot-password",
+      "/resend-verification",
+    ];
+    for (const url of pages) {
+      const page = await browser.get(url);
+      expectPage(page, 200);
+      const forms = page.body.match(/<form\b[^>]*>[\s\S]*?<\/form>/g) ?? [];
+      const asking = forms.filter((f) => /<input[^>]*\btype="email"/.test(f));
+      expect(asking.length, url).toBeGreaterThan(0);
+      for (const form of asking) expect(form.slice(0, form.indexOf(">") + 1), url).toMatch(/\snovalidate\b/);
+    }
+  });
+
+  it("sign in an account whose address is not ASCII", async () => {
+    const { browser, useCases } = await withAccount();
+    const registered = await useCases.registerWithPassword({
+      email: "élodie@example.com",
+      password: strongPassword,
+      nickname: "elodie",
+      client: {},
+    });
+    expect(registered.ok).toBe(true);
+    const signedIn = await browser.submit("/account/sign-in", "/account/sign-in?next=%2Faccount", {
+      email: "élodie@example.com",
+      password: strongPassword,
+    });
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe("/account");
+  });
+});
+
 describe("forgot password from an app's sign-in", () => {
   it("mails the reset link and leads back to the app's sign-in, not the account center's", async () => {
     const { browser, deps } = await withAccount();

@@ -317,7 +317,7 @@ describe("/forgot-password and /resend-verification", () => {
     const { browser, deps } = await withAda();
     const form = await browser.get(path);
     expect(form.statusCode).toBe(200);
-    expect(form.body).toContain(`<form method="post" action="${path}" class="stack">`);
+    expect(form.body).toContain(`<form method="post" action="${path}" class="stack" novalidate>`);
     expect(form.body).toContain('<a href="/account/sign-in">Back to sign in</a>');
     const before = deps.mailer.sentTo("ada@example.com").length;
 

@@ -9,6 +9,17 @@ function normalised(raw: string): string {
 
 describe("parseNewEmail", () => {
   it.each([
+    ["a full-width at sign", "alice＠example.com", "alice@example.com"],
+    ["a full-width full stop in the domain", "alice@example．com", "alice@example.com"],
+  ])("refuses %s (no address at all) naming the plain form, not only 'not valid'", (_name, raw, plain) => {
+    expect(parseNewEmail(raw)).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: `Email must be typed without full-width or other compatibility characters (as ${plain})`,
+    });
+  });
+
+  it.each([
     ["full-width letters in the local part", "ａlice@example.com", "alice@example.com"],
     ["full-width letters in the domain", "alice@ｅxample.com", "alice@example.com"],
     ["a ligature", "ﬁona@example.com", "fiona@example.com"],
@@ -30,6 +41,40 @@ describe("parseNewEmail", () => {
 });
 
 describe("parseEmail", () => {
+  it.each([
+    ["Hindi (vowel signs are combining marks)", "संपर्क@डाटामेल.भारत"],
+    ["a Hindi local part", "राम@example.com"],
+    ["Tamil", "தமிழ்@example.com"],
+    ["an IDN top-level domain ending in a mark", "user@example.हिंदी"],
+  ])("accepts an internationalised address in %s", (_label, address) => {
+    expect(normalised(address)).toBe(address);
+    expect(parseNewEmail(address).ok).toBe(true);
+  });
+
+  it.each([
+    ["a combining mark first in the local part", "\u0301alice@example.com"],
+    ["a combining mark first in a domain label", "alice@\u093eexample.com"],
+    ["a zero-width joiner", "al\u200dice@example.com"],
+  ])("refuses %s", (_label, address) => {
+    expect(parseEmail(address).ok).toBe(false);
+  });
+
+  it.each([
+    ["an invisible combining grapheme joiner", "alice\u034f@example.com"],
+    ["a variation selector", "alice\ufe0f@example.com"],
+    ["a Hangul filler, an invisible letter", "alice\u115f@example.com"],
+    ["a Hangul filler in the domain", "alice@exam\u115fple.com"],
+  ])("refuses a new address with %s: it would look like alice@example.com", (_label, address) => {
+    const parsed = parseNewEmail(address);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toBe("Email must not contain invisible characters");
+  });
+
+  it("takes the Turkish capital İ for i, so İrem@ is irem@ and not a look-alike of it", () => {
+    expect(normalised("İrem@Example.com")).toBe("irem@example.com");
+    expect(normalised("I\u0307REM@example.com")).toBe("irem@example.com");
+  });
+
   it("trims surrounding whitespace and lower-cases", () => {
     expect(normalised("  Alice.Smith@Example.COM \t")).toBe("alice.smith@example.com");
   });
@@ -114,7 +159,10 @@ describe("maskEmail", () => {
     ["new.ada@example.org", "n***@example.org"],
     ["a@example.org", "a***@example.org"],
     ["émile@exemple.fr", "é***@exemple.fr"],
+    ["𠮷野家@example.jp", "𠮷***@example.jp"],
+    ["李雷@例子.中国", "李***@例子.中国"],
   ])("shows %s as %s: the first character and the domain", (email, masked) => {
     expect(maskEmail(email as Email)).toBe(masked);
+    expect(maskEmail(email as Email).isWellFormed()).toBe(true);
   });
 });

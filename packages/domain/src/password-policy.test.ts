@@ -54,6 +54,23 @@ describe("checkPasswordPolicy", () => {
     expect(messageFor("ABCDEF1!")).toMatch(/lowercase letter/);
   });
 
+  it("counts upper- and lower-case letters and digits of every script, not only ASCII", () => {
+    // Russian, French and Greek passwords with their own capitals; Arabic-Indic digits.
+    expect(checkPasswordPolicy("Пароль2026!Сильный").ok).toBe(true);
+    expect(checkPasswordPolicy("Éléphant-été2026!").ok).toBe(true);
+    expect(checkPasswordPolicy("Ωmega-ρήμα-42!").ok).toBe(true);
+    expect(checkPasswordPolicy("Passw٠١٢word!").ok).toBe(true);
+    // A script without case still has none to offer.
+    expect(messageFor("密码密码密码a1!")).toMatch(/uppercase letter/);
+    expect(messageFor("ПАРОЛЬ2026!")).toMatch(/lowercase letter/);
+  });
+
+  it("refuses half of a character (a lone surrogate), which hashing would turn into U+FFFD", () => {
+    expect(messageFor("Zq7!vR2#mK\ud800x")).toMatch(/half of a character/);
+    expect(messageFor("Zq7!vR2#mK\udfffx")).toMatch(/half of a character/);
+    expect(checkPasswordPolicy("Zq7!vR2#mK\u{1F510}x").ok).toBe(true);
+  });
+
   it("requires a digit", () => {
     expect(messageFor("Abcdefg!")).toMatch(/digit/);
   });

@@ -14,6 +14,11 @@ export const passwordPolicyDescription = `${minPasswordLength} to ${maxPasswordL
  * The message names the first rule broken.
  */
 export function checkPasswordPolicy(password: string, field = "Password"): Result<void, "VALIDATION_ERROR"> {
+  // Half of a character (a lone UTF-16 surrogate, from a client that cut a string mid-emoji) is no
+  // text: hashed as UTF-8 it becomes U+FFFD, so every such half would be the same password.
+  if (!password.isWellFormed()) {
+    return err("VALIDATION_ERROR", `${field} must be valid text (it holds half of a character)`);
+  }
   const length = [...password].length;
   if (length < minPasswordLength || length > maxPasswordLength) {
     return err(
@@ -21,9 +26,11 @@ export function checkPasswordPolicy(password: string, field = "Password"): Resul
       `${field} must be between ${minPasswordLength} and ${maxPasswordLength} characters`,
     );
   }
-  if (!/[A-Z]/.test(password)) return err("VALIDATION_ERROR", `${field} must contain an uppercase letter`);
-  if (!/[a-z]/.test(password)) return err("VALIDATION_ERROR", `${field} must contain a lowercase letter`);
-  if (!/[0-9]/.test(password)) return err("VALIDATION_ERROR", `${field} must contain a digit`);
+  // Letters and digits of any script: `É`, `П` and `Ω` are upper-case letters, `٣` a digit
+  // (Unicode's categories Lu, Ll and Nd), as a person whose language is not English reads the rule.
+  if (!/\p{Lu}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain an uppercase letter`);
+  if (!/\p{Ll}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain a lowercase letter`);
+  if (!/\p{Nd}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain a digit`);
   if (![...password].some((c) => passwordSpecialCharacters.includes(c))) {
     return err(
       "VALIDATION_ERROR",

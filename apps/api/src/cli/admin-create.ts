@@ -11,11 +11,18 @@ import { loadConfigOrExit } from "./load-config.ts";
 const usage = "Usage: pnpm admin:create --email <address>";
 
 let email: string | undefined;
+let help: boolean | undefined;
 try {
-  ({ email } = parseArgs({ options: { email: { type: "string" } } }).values);
+  ({ email, help } = parseArgs({
+    options: { email: { type: "string" }, help: { type: "boolean", short: "h" } },
+  }).values);
 } catch (error) {
   console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
   process.exit(1);
+}
+if (help === true) {
+  console.log(usage);
+  process.exit(0);
 }
 if (email === undefined || email.trim() === "") {
   console.error(usage);

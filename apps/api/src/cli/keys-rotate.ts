@@ -12,6 +12,7 @@ import { loadConfigOrExit } from "./load-config.ts";
 // docs/operations.md "Rotating the signing keys".
 const usage = "Usage: pnpm keys:rotate [--remove <kid>]";
 let remove: string | undefined;
+let help: boolean | undefined;
 // A kid is the key's JWK thumbprint in base64url, so one in 64 begins with "-", which parseArgs
 // would refuse as the value of --remove (an option's look): pass it on as --remove=<kid>.
 const args = process.argv.slice(2);
@@ -20,11 +21,19 @@ const kidAfter = args[removeAt + 1];
 if (removeAt >= 0 && kidAfter !== undefined) args.splice(removeAt, 2, `--remove=${kidAfter}`);
 try {
   ({
-    values: { remove },
-  } = parseArgs({ args, options: { remove: { type: "string" } }, allowPositionals: false }));
+    values: { remove, help },
+  } = parseArgs({
+    args,
+    options: { remove: { type: "string" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: false,
+  }));
 } catch (error) {
   console.error(`${(error as Error).message}\n${usage}`);
   process.exit(2);
+}
+if (help === true) {
+  console.log(usage);
+  process.exit(0);
 }
 
 // The development secrets file is read (never written): the keys are only usable with the

@@ -7,6 +7,8 @@ import {
   maxMaintenanceNoticeLength,
   type Result,
   type SecurityEvent,
+  type StaffAction,
+  staffActionsNeedingFreshProof,
   type User,
 } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -88,6 +90,16 @@ const staffActionErrors = [
   "REAUTH_REQUIRED",
   "USER_NOT_FOUND",
 ] as const;
+
+/**
+ * The gate's refusals for one action: REAUTH_REQUIRED only where the domain asks a fresh proof
+ * (staffActionsNeedingFreshProof), so the OpenAPI document declares what the action can answer.
+ */
+function staffGateErrors(staffAction: StaffAction): readonly ErrorCode[] {
+  return staffActionsNeedingFreshProof.includes(staffAction)
+    ? staffActionErrors
+    : staffActionErrors.filter((code) => code !== "REAUTH_REQUIRED");
+}
 
 function presentAdminUser(user: User): Static<typeof adminUser> {
   return {
@@ -201,6 +213,8 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   function action(input: {
     path: string;
     data: TObject;
+    /** The permission it needs, which also says whether it needs a fresh proof. */
+    staffAction: StaffAction;
     run: (actor: Authenticated, userId: string) => Promise<Result<unknown>>;
     answer: Readonly<Record<string, string | boolean>>;
     /** The use case's own refusals beyond the staff gate's. */
@@ -212,7 +226,10 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         preValidation: authenticated,
         schema: {
           params: userIdParams,
-          response: { 200: successEnvelope(input.data), ...errorsOf(...staffActionErrors, ...input.errors) },
+          response: {
+            200: successEnvelope(input.data),
+            ...errorsOf(...staffGateErrors(input.staffAction), ...input.errors),
+          },
         },
       },
       async (request, reply) => {
@@ -225,6 +242,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
 
   action({
     path: "disable",
+    staffAction: "disable",
     data: Type.Object({ status: Type.Literal("disabled") }),
     run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "disabled" }),
     answer: { status: "disabled" },
@@ -232,6 +250,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   });
   action({
     path: "enable",
+    staffAction: "enable",
     data: Type.Object({ status: Type.Literal("active") }),
     run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "active" }),
     answer: { status: "active" },
@@ -239,6 +258,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   });
   action({
     path: "unlock",
+    staffAction: "unlock",
     data: Type.Object({ unlocked: Type.Literal(true) }),
     run: (actor, userId) => useCases.unlockUser({ actor, userId }),
     answer: { unlocked: true },
@@ -246,6 +266,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   });
   action({
     path: "reset-2fa",
+    staffAction: "reset_two_factor",
     data: Type.Object({ twoFactorEnabled: Type.Literal(false) }),
     run: (actor, userId) => useCases.resetUserTwoFactor({ actor, userId }),
     answer: { twoFactorEnabled: false },
@@ -253,6 +274,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   });
   action({
     path: "revoke-sessions",
+    staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),
     run: (actor, userId) => useCases.revokeUserSessions({ actor, userId }),
     answer: { sessionsRevoked: true },

@@ -32,7 +32,9 @@ export async function searchUsers(
   if (!Number.isInteger(limit) || limit < 1 || limit > maxUserPageSize) {
     return err("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxUserPageSize}`);
   }
-  const query = input.query?.trim().toLowerCase() ?? "";
+  // Addresses are stored in NFC (parseEmail): a query pasted in NFD (`e` + a combining accent, as
+  // macOS file names and some keyboards give it) must find `élodie@example.com` too.
+  const query = input.query?.trim().normalize("NFC").toLowerCase() ?? "";
   // One more than asked tells whether another page follows, without a count query.
   const found = await deps.accountAdministration.searchUsers({
     query: query === "" ? null : query,
