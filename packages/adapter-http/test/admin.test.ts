@@ -260,6 +260,23 @@ describe("searching and reading users", () => {
     }
   });
 
+  it("finds an address with an internationalised domain by either spelling of it", async () => {
+    const admin = await accountWithRole("admin");
+    const anna = await registerUser(app, {
+      email: "anna@Bücher.de",
+      password: "Sup3r-secret!",
+      nickname: "anna",
+    });
+    expect(anna.user.email).toBe("anna@xn--bcher-kva.de");
+    for (const q of ["anna@bücher.de", "anna@xn--bcher-kva.de", "xn--bcher"]) {
+      const found = await call("GET", `/admin/users?q=${encodeURIComponent(q)}`, admin);
+      expect(
+        found.json().data.users.map((u: { id: string }) => u.id),
+        q,
+      ).toEqual([anna.user.id]);
+    }
+  });
+
   it("refuses a limit out of range", async () => {
     const admin = await accountWithRole("admin");
     expectError(await call("GET", "/admin/users?limit=0", admin), "VALIDATION_ERROR", 400);

@@ -94,6 +94,19 @@ describe("POST /api/v1/auth/register", () => {
     }
   });
 
+  it("takes an internationalised domain and its xn-- spelling for one account (a browser sends the latter)", async () => {
+    const created = await register({ ...validRegistration, email: "ida@bücher.de" });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().data.user.email).toBe("ida@xn--bcher-kva.de");
+
+    const again = await register({
+      ...validRegistration,
+      email: "IDA@XN--BCHER-KVA.DE",
+      nickname: "someone_else",
+    });
+    expectError(again, "USER_EXISTS", 409);
+  });
+
   describe("rejects a missing field with VALIDATION_ERROR 400 naming the field", () => {
     it.each(["email", "password", "nickname"] as const)("%s", async (field) => {
       const { [field]: _omitted, ...rest } = validRegistration;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { resyncTwoFactorFlags } from "../migrations/2026-12-01T10-00_resync-two-factor-flag.ts";
+import { asciiEmailDomains } from "../migrations/2026-12-02T05-00_ascii-email-domains.ts";
 import { migrations } from "../migrations/index.ts";
 import { createMySQLDatabase, ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
 import { migrateToLatest, migrationStatus, migrationsOfANewerRelease } from "../src/migrate.ts";
@@ -264,5 +265,48 @@ describe("a MySQL storage's pool usage", () => {
     } finally {
       await storage.close();
     }
+  });
+});
+
+describe("2026-12-02T05-00_ascii-email-domains on MySQL", () => {
+  it("rewrites internationalised domains to their xn-- form, page by page, leaving a clash alone", async () => {
+    const db = database.db();
+    const now = new Date("2026-12-02T04:00:00.000Z");
+    const users: [string, string][] = [
+      ["idn-1", "anna@bücher.de"],
+      ["idn-2", "ascii@example.org"],
+      ["idn-3", "李雷@例子.中国"],
+      ["idn-4", "carl@xn--bcher-kva.de"],
+      ["idn-5", "carl@bücher.de"],
+    ];
+    for (const [id, email] of users) {
+      await db
+        .insertInto("users")
+        .values({
+          id,
+          email,
+          email_verified: true,
+          nickname: id,
+          password_hash: null,
+          created_at: now,
+          updated_at: now,
+        } as never)
+        .execute();
+    }
+    // Two users a read: the five rows (and the file's others) take several pages.
+    await asciiEmailDomains(db, 2);
+    const rows = await db
+      .selectFrom("users")
+      .select(["id", "email"])
+      .where("id", "like", "idn-%")
+      .orderBy("id")
+      .execute();
+    expect(rows.map((row) => row.email)).toEqual([
+      "anna@xn--bcher-kva.de",
+      "ascii@example.org",
+      "李雷@xn--fsqu00a.xn--fiqs8s",
+      "carl@xn--bcher-kva.de",
+      "carl@bücher.de",
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { err, ok, type Result } from "./result.ts";
 
 declare const emailBrand: unique symbol;
-/** An email address in its one normalised form: trimmed, Unicode NFC, lower-case. */
+/** An email address in its one normalised form: trimmed, Unicode NFC, lower-case, the domain in ASCII (`xn--` labels). */
 export type Email = string & { readonly [emailBrand]: true };
 
 const maxEmailLength = 254; // RFC 5321 path limit
@@ -37,8 +37,39 @@ export function parseEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
   if (labels.length < 2 || labels.some((label) => label.length > 63 || !domainLabel.test(label))) {
     return invalid;
   }
-  return ok(normalised as Email);
+  const ascii = asciiDomain(domain);
+  if (ascii === null) return invalid;
+  const email = ascii === domain ? normalised : `${local}@${ascii}`;
+  return email.length > maxEmailLength ? invalid : ok(email as Email);
 }
+
+/**
+ * The web platform's URL parser, the one implementation of IDNA (UTS #46) every runtime of this
+ * package has (Node, browsers); declared here because the domain compiles without DOM or Node types.
+ */
+declare const URL: new (input: string) => { readonly hostname: string };
+
+/**
+ * A domain in its one form: ASCII, an internationalised label as its `xn--` A-label
+ * (`bücher.de` is `xn--bcher-kva.de`), or null when IDNA refuses it. Both spellings reach the same
+ * mailbox, and a browser's `<input type="email">` sends the `xn--` one, so they must be one
+ * account (ADR 0005). The labels were checked to hold only letters, marks, digits and hyphens, so
+ * the URL parser sees a host and nothing else.
+ */
+function asciiDomain(domain: string): string | null {
+  if (!nonASCII.test(domain)) return domain;
+  let host: string;
+  try {
+    host = new URL(`http://${domain}/`).hostname;
+  } catch {
+    return null;
+  }
+  return host.split(".").every((label) => label.length > 0 && label.length <= 63 && asciiLabel.test(label))
+    ? host
+    : null;
+}
+const nonASCII = /[^\x00-\x7f]/;
+const asciiLabel = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /**
  * An address a new account (or a change of address) may take: a valid address, and one that
@@ -60,8 +91,23 @@ export function parseNewEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
   }
   const compatible = parsed.value.normalize("NFKC").toLowerCase();
   if (compatible !== parsed.value) return fullWidth(compatible);
+  const local = parsed.value.slice(0, parsed.value.lastIndexOf("@"));
+  if (lookAlikeScripts.filter((script) => script.test(local)).length > 1) {
+    return err(
+      "VALIDATION_ERROR",
+      "Email must not mix Latin, Cyrillic and Greek letters in one address (they include letters that look the same)",
+    );
+  }
   return parsed;
 }
+
+/**
+ * Scripts with letters that look like each other's (Latin `a`, Cyrillic `а`, Greek `ο`): a local
+ * part mixing them (`аlice`, its first letter Cyrillic) looks like another address (UTS #39's
+ * mixed-script check, narrowed to these three). The domain needs no such check: it is kept in ASCII,
+ * where a look-alike label shows as `xn--`.
+ */
+const lookAlikeScripts = [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u];
 
 function fullWidth(plain: string): Result<never, "VALIDATION_ERROR"> {
   return err(

@@ -11,6 +11,8 @@ describe("typedEmailMatches", () => {
   it("takes an address typed decomposed (NFD, e + combining accent) for the stored precomposed one", () => {
     expect(typedEmailMatches("e\u0301lodie@example.com", "\u00e9lodie@example.com")).toBe(true);
     expect(typedEmailMatches("E\u0301LODIE@example.com", "\u00e9lodie@example.com")).toBe(true);
+    // The stored address keeps its domain in ASCII; the person types it as they know it.
+    expect(typedEmailMatches("Élodie@Bücher.de", "\u00e9lodie@xn--bcher-kva.de")).toBe(true);
     // A different letter is still a different address.
     expect(typedEmailMatches("elodie@example.com", "\u00e9lodie@example.com")).toBe(false);
   });

@@ -1,4 +1,4 @@
-import { err, mayPerform, ok, type Result, type User } from "@superoauth/domain";
+import { err, mayPerform, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { splitPage } from "./steps/next-page.ts";
@@ -34,7 +34,10 @@ export async function searchUsers(
   }
   // Addresses are stored in NFC (parseEmail): a query pasted in NFD (`e` + a combining accent, as
   // macOS file names and some keyboards give it) must find `élodie@example.com` too.
-  const query = input.query?.trim().normalize("NFC").toLowerCase() ?? "";
+  const typed = input.query?.trim().normalize("NFC").toLowerCase() ?? "";
+  // A whole address is read as every address is: `anna@bücher.de` finds the stored `anna@xn--bcher-kva.de`.
+  const asAddress = parseEmail(typed);
+  const query = asAddress.ok ? asAddress.value : typed;
   // One more than asked tells whether another page follows, without a count query.
   const found = await deps.accountAdministration.searchUsers({
     query: query === "" ? null : query,
