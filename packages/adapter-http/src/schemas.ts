@@ -71,3 +71,11 @@ export const signedIn = Type.Object({
 
 // Bounds well above any valid value: they only keep huge strings away from argon2.
 export const boundedString = (maxLength: number) => Type.String({ maxLength });
+
+/**
+ * A page's `limit` in a query string: text (query values are never coerced), read as a number by
+ * the use case, which answers "limit must be an integer from 1 to N" for anything else (`abc`, `0`,
+ * `1000`), one message for every wrong limit rather than a regular expression.
+ */
+export const pageLimit = () =>
+  Type.String({ maxLength: 12, description: "An integer from 1 to the page's maximum" });

@@ -12,7 +12,10 @@ export function describeValidationError(error: FastifyError): string {
     case "required":
       return `${subject} is required`;
     case "type":
-      return `${subject} must be of type ${String(params.type)}`;
+      // A query parameter is text, or a list when it is repeated (`?limit=10&limit=20`).
+      return error.validationContext === "querystring"
+        ? `${subject} must be given once`
+        : `${subject} must be of type ${String(params.type)}`;
     case "maxLength":
       return `${subject} must be at most ${String(params.limit)} characters`;
     case "minLength":

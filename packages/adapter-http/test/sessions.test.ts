@@ -185,12 +185,20 @@ describe("GET /api/v1/user/security-events", () => {
     expect(events).toEqual([]);
   });
 
-  it.each(["?limit=0", "?limit=101", "?limit=abc", "?limit=-1", "?limit=1000"])(
-    "answers VALIDATION_ERROR 400 to %s",
+  it.each(["?limit=0", "?limit=101", "?limit=abc", "?limit=-1", "?limit=1000", "?limit=2.5", "?limit="])(
+    "answers VALIDATION_ERROR 400 to %s, saying what a limit is",
     async (query) => {
-      expectError(await securityEvents(first.accessToken, query), "VALIDATION_ERROR", 400);
+      const response = await securityEvents(first.accessToken, query);
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(response.json().message).toBe("limit must be an integer from 1 to 100");
     },
   );
+
+  it("answers VALIDATION_ERROR 400 to a repeated limit, saying to give it once", async () => {
+    const response = await securityEvents(first.accessToken, "?limit=10&limit=20");
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(response.json().message).toBe("limit must be given once");
+  });
 
   it("answers UNAUTHORIZED 401 without a token", async () => {
     expectError(

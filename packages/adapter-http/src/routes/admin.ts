@@ -17,7 +17,7 @@ import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, successEnvelope } from "../schemas.ts";
+import { boundedString, pageLimit, successEnvelope } from "../schemas.ts";
 
 /** What staff see of an account in a list: never a hash or a secret (the schema is an allow-list). */
 const adminUser = Type.Object({
@@ -157,11 +157,11 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     {
       preValidation: authenticated,
       schema: {
-        // Query strings are text and never coerced: the limit is digits, checked for range by the use case.
+        // Query strings are text and types are never coerced: the use case reads the limit and checks its range.
         querystring: Type.Object({
           q: Type.Optional(boundedString(254)),
           cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })),
+          limit: Type.Optional(pageLimit()),
         }),
         response: {
           200: successEnvelope(

@@ -7,7 +7,7 @@ import { authOf, requireAuthentication } from "../authenticate.ts";
 import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
-import { boundedString, successEnvelope } from "../schemas.ts";
+import { boundedString, pageLimit, successEnvelope } from "../schemas.ts";
 
 const publicSession = Type.Object({
   id: Type.String(),
@@ -87,9 +87,9 @@ export async function sessionRoutes(app: FastifyInstance, options: { useCases: U
     {
       preValidation: authenticated,
       schema: {
-        // Query strings are text and types are never coerced: the limit is digits, checked for range below.
+        // Query strings are text and types are never coerced: the use case reads the limit and checks its range.
         querystring: Type.Object({
-          limit: Type.Optional(Type.String({ pattern: "^[0-9]{1,3}$" })),
+          limit: Type.Optional(pageLimit()),
           before: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),
         response: {
