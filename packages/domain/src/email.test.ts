@@ -110,6 +110,15 @@ describe("parseEmail", () => {
     },
   );
 
+  it("measures a new address in bytes, as mail servers do (RFC 5321), while lookups still read it", () => {
+    const chinese = "李".repeat(22); // 22 characters, 66 bytes in UTF-8
+    const parsed = parseNewEmail(`${chinese}@example.com`);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain("at most 64 bytes before the @");
+    expect(parseEmail(`${chinese}@example.com`).ok).toBe(true);
+    expect(parseNewEmail(`${"李".repeat(21)}@example.com`).ok).toBe(true);
+  });
+
   it("takes the Turkish capital İ for i, so İrem@ is irem@ and not a look-alike of it", () => {
     expect(normalised("İrem@Example.com")).toBe("irem@example.com");
     expect(normalised("I\u0307REM@example.com")).toBe("irem@example.com");

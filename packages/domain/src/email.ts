@@ -92,6 +92,13 @@ export function parseNewEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
   const compatible = parsed.value.normalize("NFKC").toLowerCase();
   if (compatible !== parsed.value) return fullWidth(compatible);
   const local = parsed.value.slice(0, parsed.value.lastIndexOf("@"));
+  // RFC 5321 counts octets: 60 Chinese characters are 180 of them, which mail servers refuse.
+  if (utf8Length(local) > maxLocalPartLength || utf8Length(parsed.value) > maxEmailLength) {
+    return err(
+      "VALIDATION_ERROR",
+      `Email is too long: at most ${maxLocalPartLength} bytes before the @ and ${maxEmailLength} in all (a letter outside ASCII takes 2 to 4)`,
+    );
+  }
   if (lookAlikeScripts.filter((script) => script.test(local)).length > 1) {
     return err(
       "VALIDATION_ERROR",
@@ -99,6 +106,16 @@ export function parseNewEmail(raw: string): Result<Email, "VALIDATION_ERROR"> {
     );
   }
   return parsed;
+}
+
+/** Bytes of a text in UTF-8, as mail servers count an address's length. */
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const character of text) {
+    const point = character.codePointAt(0) as number;
+    bytes += point < 0x80 ? 1 : point < 0x800 ? 2 : point < 0x10000 ? 3 : 4;
+  }
+  return bytes;
 }
 
 /**
