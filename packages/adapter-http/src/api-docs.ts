@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import swagger from "@fastify/swagger";
 import { errorCodes } from "@superoauth/domain";
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyPluginOptions } from "fastify";
@@ -163,7 +163,8 @@ export async function describeAPI(app: FastifyInstance, options: APIDocsOptions)
 const noncePlaceholder = "superoauth-csp-nonce";
 
 /** The routes Scalar's plugin serves under /docs (its page, the document as JSON and YAML, its script). */
-const referenceRoutes = ["/docs", "/docs/", "/docs/openapi.json", "/docs/openapi.yaml", "/docs/js/scalar.js"];
+const scriptRoute = "/docs/js/scalar.js";
+const referenceRoutes = ["/docs", "/docs/", "/docs/openapi.json", "/docs/openapi.yaml", scriptRoute];
 
 /** Headers of the reference's own answers that are not passed on (the outer reply sets its own). */
 const unforwardedHeaders = new Set([
@@ -235,6 +236,16 @@ export async function serveAPIDocs(app: FastifyInstance, options: APIDocsOptions
   });
   await app.register(async (docs) => {
     docs.addHook("onSend", async (request, reply, payload) => {
+      if (
+        request.routeOptions.url === scriptRoute &&
+        (reply.statusCode === 200 || reply.statusCode === 304)
+      ) {
+        // The 4.9 MB script is the same for every visitor until an upgrade: a browser keeps it an
+        // hour, then asks again with its ETag (304, no body). The root's no-store is for answers
+        // that carry tokens or personal data; this carries neither.
+        reply.header("Cache-Control", "public, max-age=3600").removeHeader("Pragma");
+        return payload;
+      }
       if (request.routeOptions.url !== "/docs/" || typeof payload !== "string") return payload;
       const nonce = randomBytes(16).toString("base64");
       reply.headers({
@@ -257,9 +268,21 @@ export async function serveAPIDocs(app: FastifyInstance, options: APIDocsOptions
         .replace(/<html(?![^>]*\slang=)/i, '<html lang="en"')
         .replace(/<body[^>]*>/i, (body) => `${body}${withoutJavaScript}`);
     });
+    let scriptTag: string | undefined;
     for (const url of referenceRoutes) {
       docs.get(url, { schema: { hide: true } }, async (request, reply) => {
+        if (
+          url === scriptRoute &&
+          scriptTag !== undefined &&
+          request.headers["if-none-match"] === scriptTag
+        ) {
+          return reply.code(304).header("ETag", scriptTag).send();
+        }
         const answer = await (await loadReference()).inject({ method: "GET", url: request.url });
+        if (url === scriptRoute && answer.statusCode === 200) {
+          scriptTag ??= `"${createHash("sha256").update(answer.rawPayload).digest("base64url").slice(0, 27)}"`;
+          reply.header("ETag", scriptTag);
+        }
         for (const [name, value] of Object.entries(answer.headers)) {
           if (value !== undefined && !unforwardedHeaders.has(name)) reply.header(name, value);
         }

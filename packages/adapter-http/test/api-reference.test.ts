@@ -112,6 +112,26 @@ describe("GET /docs", () => {
     expect(response.body).toContain("createApiReference");
   });
 
+  it("lets a browser keep the script an hour and ask again by its ETag (304); the page and the document stay no-store", async () => {
+    const response = await app.inject({ url: "/docs/js/scalar.js" });
+    expect(response.headers["cache-control"]).toBe("public, max-age=3600");
+    expect(response.headers.pragma).toBeUndefined();
+    const tag = String(response.headers.etag);
+    expect(tag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+
+    const again = await app.inject({ url: "/docs/js/scalar.js", headers: { "if-none-match": tag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe("");
+    expect(again.headers.etag).toBe(tag);
+    expect(again.headers["cache-control"]).toBe("public, max-age=3600");
+    const stale = await app.inject({ url: "/docs/js/scalar.js", headers: { "if-none-match": '"other"' } });
+    expect(stale.statusCode).toBe(200);
+
+    for (const url of ["/docs/", "/docs/openapi.json"]) {
+      expect((await app.inject({ url })).headers["cache-control"], url).toBe("no-store");
+    }
+  });
+
   it("answers the first requests, sent at once while Scalar is not loaded yet", async () => {
     const { app: fresh } = await buildTestApp({
       apiDocs: { version: "1.2.3", serverURL: "https://auth.example" },
