@@ -153,6 +153,12 @@ describe("mail flows through SMTP on MySQL", () => {
   it("a password reset unlocks but never turns 2FA off: register, enable 2FA, forgot -> mail -> reset, login still asks for the code", async () => {
     const address = "reset-2fa@example.com";
     const registered = await register(address);
+    // A proven address: the reset of one nobody had proven turns off a factor a stranger may have
+    // set up (the next test).
+    const verification = await mailTo(address, /verify/i);
+    expect(
+      (await post("/auth/verify-email", { token: tokenFromReceivedMail(verification) })).statusCode,
+    ).toBe(200);
     const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
     expect(setup.statusCode).toBe(200);
     const { secret } = setup.json().data as { secret: string };
@@ -192,6 +198,31 @@ describe("mail flows through SMTP on MySQL", () => {
       email: address,
       twoFactorEnabled: true,
       backupCodesRemaining: 10,
+    });
+  });
+
+  it("the reset of an address nobody had proven turns off 2FA a stranger who registered it first turned on", async () => {
+    // A stranger registers the owner's address and turns 2FA on with their own app; the owner's
+    // reset must leave them signed in, not at a code prompt only the stranger can answer.
+    const address = "reset-2fa-squatted@example.com";
+    const registered = await register(address);
+    const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
+    const { secret } = setup.json().data as { secret: string };
+    const code = await generateTOTPCode({ secret, now: new Date() });
+    expect((await post("/auth/2fa/enable", { code }, registered.accessToken)).statusCode).toBe(200);
+
+    expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
+    const mail = await mailTo(address, /reset/i);
+    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
+    expect(reset.statusCode).toBe(200);
+
+    const login = await post("/auth/login", { email: address, password: newPassword });
+    expect(login.statusCode).toBe(200);
+    expect(login.json().data).not.toHaveProperty("mfaRequired");
+    expect((await me(login.json().data.accessToken)).json().data.user).toMatchObject({
+      email: address,
+      emailVerified: true,
+      twoFactorEnabled: false,
     });
   });
 

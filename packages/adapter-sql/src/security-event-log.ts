@@ -32,9 +32,14 @@ export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
       userId: UserId;
       limit: number;
       beforeId?: string;
+      types?: readonly SecurityEventType[];
     }): Promise<SecurityEvent[]> {
       let query = db.selectFrom("security_events").selectAll().where("user_id", "=", input.userId);
       if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
+      if (input.types !== undefined) {
+        if (input.types.length === 0) return [];
+        query = query.where("type", "in", [...input.types]);
+      }
       const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
       return rows.map(mapSecurityEventRow);
     },

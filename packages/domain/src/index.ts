@@ -85,7 +85,14 @@ export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export { securityEventTypes } from "./security-event.ts";
 export { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
 export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
-export { lowBackupCodesThreshold, notifiesAccountHolder, securityNoticeTypes } from "./security-notice.ts";
+export {
+  lowBackupCodesThreshold,
+  maxNoticesPerWindow,
+  noticeAllowanceLeft,
+  noticeWindowMs,
+  notifiesAccountHolder,
+  securityNoticeTypes,
+} from "./security-notice.ts";
 export type {
   AuthenticationMethod,
   RefreshDecision,

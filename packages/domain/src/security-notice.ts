@@ -61,3 +61,27 @@ export function notifiesAccountHolder(
       return true;
   }
 }
+
+/**
+ * At most this many notices mail an account whose address is unproven within `noticeWindowMs`;
+ * past it the events are still recorded (the security log shows them) but mail nothing. Without it,
+ * whoever registered someone else's address could mail that address without end (a password change
+ * is one notice, one request). A verified holder gets every notice (`recordSecurityEvent`). The
+ * count is of the account's events of notice types in the window, the one being recorded included.
+ */
+export const maxNoticesPerWindow = 10;
+
+/** The window of `maxNoticesPerWindow`: an hour. */
+export const noticeWindowMs = 3600_000;
+
+/**
+ * Whether a notice may still be mailed, given the account's newest events of notice types (newest
+ * first, the one being recorded included; `maxNoticesPerWindow + 1` of them are enough).
+ */
+export function noticeAllowanceLeft(
+  recentNoticeEvents: readonly Pick<SecurityEvent, "occurredAt">[],
+  now: Date,
+): boolean {
+  const since = now.getTime() - noticeWindowMs;
+  return recentNoticeEvents.filter((e) => e.occurredAt.getTime() > since).length <= maxNoticesPerWindow;
+}

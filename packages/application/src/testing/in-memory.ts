@@ -12,6 +12,7 @@ import {
   type RefreshTokenId,
   type Result,
   type SecurityEvent,
+  type SecurityEventType,
   type Session,
   type SessionId,
   type TwoFactorStatus,
@@ -488,9 +489,15 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     userId: UserId;
     limit: number;
     beforeId?: string;
+    types?: readonly SecurityEventType[];
   }): Promise<SecurityEvent[]> {
     return this.#events
-      .filter((e) => e.userId === input.userId && (input.beforeId === undefined || e.id < input.beforeId))
+      .filter(
+        (e) =>
+          e.userId === input.userId &&
+          (input.beforeId === undefined || e.id < input.beforeId) &&
+          (input.types === undefined || input.types.includes(e.type)),
+      )
       .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, input.limit)
       .map((e) => ({ ...e, details: { ...e.details } }));

@@ -56,6 +56,23 @@ export function securityEventLogContract(
       expect(page3.map((e) => e.id)).toEqual([all[0]?.id]);
     });
 
+    it("lists only the types asked for, newest first, within the limit", async () => {
+      const { events, userId } = await withUser();
+      const changed = event(userId, { type: "password_changed", details: {} });
+      const signedIn = event(userId);
+      const enabled = event(userId, { type: "two_factor_enabled", details: {} });
+      const again = event(userId, { type: "password_changed", details: {} });
+      for (const e of [changed, signedIn, enabled, again]) await events.recordSecurityEvent(e);
+      const types = ["password_changed", "two_factor_enabled"] as const;
+      expect(await events.listSecurityEventsOfUser({ userId, limit: 10, types })).toEqual([
+        again,
+        enabled,
+        changed,
+      ]);
+      expect(await events.listSecurityEventsOfUser({ userId, limit: 2, types })).toEqual([again, enabled]);
+      expect(await events.listSecurityEventsOfUser({ userId, limit: 10, types: [] })).toEqual([]);
+    });
+
     it("never shows one user's events to another", async () => {
       const { events, users, userId } = await withUser();
       const other = makeUser();

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
 import { linkIdentity, registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
@@ -253,6 +254,33 @@ describe("resetPassword", () => {
         details: { provider: "github", reason: "password_reset_of_unverified_address" },
       }),
     );
+  });
+
+  it("of an unverified address, turns off a second factor turned on before the address was proven", async () => {
+    // Someone registered Ada's address before she did and turned 2FA on with their own app: her
+    // reset must not leave her at a code prompt on the account of her own address.
+    const { deps, account, token } = await withResetMail();
+    await enableTwoFactorFor(deps, account.session);
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await deps.twoFactor.findTOTPFactor(account.user.id)).toBeNull();
+    const signedIn = await logIn(deps, newPassword);
+    expect(signedIn.ok && "accessToken" in signedIn.value).toBe(true);
+    expect(deps.securityEvents.all()).toContainEqual(
+      expect.objectContaining({
+        type: "two_factor_disabled",
+        details: { reason: "password_reset_of_unverified_address" },
+      }),
+    );
+  });
+
+  it("of a verified address, keeps two-factor authentication: the next sign-in still asks for a code", async () => {
+    const { deps, account, token } = await withResetMail();
+    await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
+    await enableTwoFactorFor(deps, account.session);
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect((await deps.twoFactor.findTOTPFactor(account.user.id))?.status).toBe("enabled");
+    const signedIn = await logIn(deps, newPassword);
+    expect(signedIn.ok && "mfaRequired" in signedIn.value).toBe(true);
   });
 
   it("of a verified address, keeps its linked providers", async () => {

@@ -17,8 +17,9 @@ const invalid = err(
  * Every session of the account ends and so does every third-party app's access
  * (a reset is how an owner takes an account back: an app the intruder authorized
  * would otherwise keep their way in), every other reset link dies and the
- * account is unlocked. Two-factor authentication stays as it was: the next
- * sign-in still asks for the code.
+ * account is unlocked. Two-factor authentication stays as it was (the next
+ * sign-in still asks for the code), unless the address was never proven: then
+ * the factor, like the linked providers, may be a stranger's and goes.
  */
 export async function resetPassword(
   deps: Dependencies,
@@ -66,6 +67,19 @@ export async function resetPassword(
       client: input.client,
       reason: "password_reset_of_unverified_address",
     });
+    // Nor with someone else's authenticator: a second factor turned on before anyone proved the
+    // address may be the stranger's, and would keep the mailbox's owner out of the account on
+    // their own address for good (a reset never turns a proven holder's 2FA off; this one was
+    // never proven). The owner sets 2FA up again with their own app.
+    if ((await deps.twoFactor.findTOTPFactor(user.id))?.status === "enabled") {
+      await deps.twoFactor.deleteTwoFactor(user.id);
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "two_factor_disabled",
+        client: input.client,
+        details: { reason: "password_reset_of_unverified_address" },
+      });
+    }
     await deps.users.markEmailVerified({ userId: user.id, now });
     await recordSecurityEvent(deps, {
       userId: user.id,

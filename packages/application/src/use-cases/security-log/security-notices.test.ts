@@ -1,4 +1,4 @@
-import { lowBackupCodesThreshold, ok, type Session } from "@superoauth/domain";
+import { lowBackupCodesThreshold, maxNoticesPerWindow, ok, type Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
@@ -438,5 +438,50 @@ describe("security notices: sign-in from a new device and network", () => {
       subject: "New sign-in to your account",
       secrets: [first.mfaToken],
     });
+  });
+});
+
+describe("security notices: an hourly allowance per account", () => {
+  /** Changes the account's password `times` times (each is one `password_changed` notice). */
+  function passwordChanger(deps: TestDeps, account: Awaited<ReturnType<typeof registered>>) {
+    let current = strongPassword;
+    return async (times: number) => {
+      for (let i = 0; i < times; i++) {
+        const next = `Another-pass-${current.length}-${i}!`;
+        unwrap(
+          await setPassword(deps, {
+            session: account.session,
+            currentPassword: current,
+            newPassword: next,
+            client: home,
+          }),
+        );
+        current = next;
+      }
+    };
+  }
+
+  it(`mails an unproven address at most ${maxNoticesPerWindow} notices an hour: the rest are recorded and mail nothing until the hour has passed`, async () => {
+    // Whoever registered someone else's address must not be able to flood that mailbox: a password
+    // change is one request and one notice.
+    const { deps } = setUp();
+    const changePassword = passwordChanger(deps, await registered(deps));
+    await changePassword(maxNoticesPerWindow + 5);
+    expect(notices(deps)).toHaveLength(maxNoticesPerWindow);
+    expect(deps.securityEvents.all().filter((e) => e.type === "password_changed")).toHaveLength(
+      maxNoticesPerWindow + 5,
+    );
+
+    deps.clock.advance(3600_000);
+    await changePassword(1);
+    expect(notices(deps)).toHaveLength(maxNoticesPerWindow + 1);
+  });
+
+  it("mails a verified holder every notice: an intruder cannot use up an allowance before the change that matters", async () => {
+    const { deps } = setUp();
+    const account = await registered(deps);
+    await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
+    await passwordChanger(deps, account)(maxNoticesPerWindow + 5);
+    expect(notices(deps)).toHaveLength(maxNoticesPerWindow + 5);
   });
 });

@@ -1,10 +1,13 @@
 import {
   type Email,
+  maxNoticesPerWindow,
+  noticeAllowanceLeft,
   notifiesAccountHolder,
   type Role,
   type SecurityEvent,
   type SecurityEventType,
   type SecurityNoticeType,
+  securityNoticeTypes,
   type UserId,
 } from "@superoauth/domain";
 import { composeSecurityNotice } from "../../../mails.ts";
@@ -27,8 +30,9 @@ type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
 /**
  * Appends an entry to the user's security log, stamped with the clock and the client, and mails
  * the account holder a notice when the domain says the event calls for one
- * (`notifiesAccountHolder`, docs/decisions/0016-security-notices.md). The one extra read (the
- * user's address) happens only then. The mailer only queues, so a notice never slows the request,
+ * (`notifiesAccountHolder`, docs/decisions/0016-security-notices.md), within an hourly allowance
+ * while the address is unproven. The extra reads (the user's address; for an unproven one, its
+ * recent notices) happen only then. The mailer only queues, so a notice never slows the request,
  * and a mail server that fails never fails it (the Mailer port's promise).
  */
 export async function recordSecurityEvent<T extends SecurityEventType>(
@@ -64,6 +68,19 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   const { users, mailer, settings } = deps as NotifyingDependencies;
   const user = input.holder ?? (await users.findUserById(event.userId));
   if (user === null) return;
+  // An address nobody has proven gets an hourly allowance of notices (maxNoticesPerWindow): whoever
+  // registered a stranger's address must not be able to flood that mailbox (a password change is
+  // one request, one notice). A proven holder gets every notice: an allowance there would let an
+  // intruder use up the hour with harmless changes, then make the one that matters unseen. The
+  // undo link of a changed address and the mail of a deletion (`holder`) always go.
+  if ("emailVerified" in user && !user.emailVerified && input.undoLink === undefined) {
+    const recent = await deps.securityEvents.listSecurityEventsOfUser({
+      userId: event.userId,
+      limit: maxNoticesPerWindow + 1,
+      types: securityNoticeTypes,
+    });
+    if (!noticeAllowanceLeft(recent, event.occurredAt)) return;
+  }
   await mailer.sendMail(
     composeSecurityNotice({
       to: input.noticeTo ?? user.email,
