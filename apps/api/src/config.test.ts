@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { describeWeakSecret, environmentVariables, parseConfig } from "./config.ts";
 import { parseDuration } from "./duration.ts";
+import { longestTimerMs } from "./variables.ts";
 
 const strongSecret = "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u";
 const makeSecret = () => "generated-secret-generated-secret-0123456789";
@@ -219,6 +220,20 @@ describe("configuration", () => {
     expect(zero.ok ? "" : zero.problems.join()).toContain(
       "DATABASE_CONNECT_TIMEOUT is invalid: must be at least 100ms",
     );
+  });
+
+  it("refuses timeouts a Node timer cannot hold (over 24.8 days: the timer would fire at once)", () => {
+    const long = parseConfig(
+      { DATABASE_CONNECT_TIMEOUT: "25d", DATABASE_QUERY_TIMEOUT: "30d", OAUTH_HTTP_TIMEOUT: "30d" },
+      makeSecret,
+    );
+    const problems = long.ok ? "" : long.problems.join("\n");
+    expect(problems).toContain("DATABASE_CONNECT_TIMEOUT is invalid: must be at most 24d");
+    expect(problems).toContain("DATABASE_QUERY_TIMEOUT is invalid: must be at most 24d");
+    expect(problems).toContain("OAUTH_HTTP_TIMEOUT is invalid: must be at most 24d");
+    const longest = parseConfig({ DATABASE_QUERY_TIMEOUT: "24d", OAUTH_HTTP_TIMEOUT: "24d" }, makeSecret);
+    expect(longest.ok && longest.config.databaseQueryTimeoutMs).toBe(24 * 86_400_000);
+    expect(24 * 86_400_000).toBeLessThanOrEqual(longestTimerMs);
   });
 
   it("parses durations", () => {

@@ -30,6 +30,7 @@ import {
   readVariables,
   secret,
   text,
+  timerDuration,
   url,
   withDefault,
 } from "./variables.ts";
@@ -68,12 +69,12 @@ export const environmentVariables = {
     default: "5s",
     meaning:
       "Wait at most this long for a database connection (pooled or new); then `503 SERVICE_UNAVAILABLE`",
-    parse: duration("100ms"),
+    parse: timerDuration("100ms"),
   }),
   DATABASE_QUERY_TIMEOUT: withDefault({
     default: "5s",
     meaning: "Let one query take at most this long; then its connection is dropped and the request gets 503",
-    parse: duration("100ms"),
+    parse: timerDuration("100ms"),
   }),
   JWT_SECRET: secret({
     unset: "development: kept in `secrets.json` beside the SQLite file (docs/operations.md)",

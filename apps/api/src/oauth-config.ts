@@ -1,9 +1,9 @@
 import { type OAuthProviderId, oauthProviderIds } from "@superoauth/domain";
 import {
-  duration,
   optional,
   secret,
   text,
+  timerDuration,
   url,
   type ValuesOf,
   type Variable,
@@ -97,7 +97,7 @@ export const oauthVariables = {
   OAUTH_HTTP_TIMEOUT: withDefault({
     default: "10s",
     meaning: "Timeout of every call to a provider",
-    parse: duration("1ms"),
+    parse: timerDuration("1ms"),
   }),
   COOKIE_SECRET: secret({
     unset: "development: kept in `secrets.json` beside the SQLite file; otherwise random per process",

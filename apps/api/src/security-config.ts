@@ -31,7 +31,8 @@ export const securityVariables = {
   }),
   LOCKOUT_WINDOW: withDefault({
     default: "15m",
-    meaning: "How long a failed sign-in counts toward the lockout",
+    meaning:
+      "The lockout's counting window: it opens at a first failed sign-in, and the count starts again once it has passed",
     parse: duration("1s"),
   }),
   LOCKOUT_DURATION: withDefault({

@@ -63,15 +63,35 @@ export function integer(bounds: { min?: number; max?: number } = {}): (text: str
   };
 }
 
-/** A duration ("500ms", "10s", "15m", "2h", "7d", bare seconds) of at least `min`, in milliseconds. */
-export function duration(min: string): (text: string) => Reading<number> {
+/**
+ * The longest wait a Node timer can hold (2^31 - 1 ms, about 24.8 days): a longer `setTimeout`
+ * fires after 1 ms instead, with only a TimeoutOverflowWarning on stderr.
+ */
+export const longestTimerMs = 2 ** 31 - 1;
+
+/**
+ * A duration ("500ms", "10s", "15m", "2h", "7d", bare seconds) of at least `min` and, when `max`
+ * is given, at most `max`, in milliseconds.
+ */
+export function duration(min: string, max?: string): (text: string) => Reading<number> {
   const minMs = parseDuration(min) ?? 0;
+  const maxMs =
+    max === undefined ? Number.POSITIVE_INFINITY : (parseDuration(max) ?? Number.POSITIVE_INFINITY);
   return (text) => {
     const value = parseDuration(text);
     if (value === null) return { problem: "must be a duration such as 500ms, 10s, 15m, 2h or 7d" };
     if (value < minMs) return { problem: `must be at least ${min}` };
+    if (value > maxMs) return { problem: `must be at most ${max}` };
     return { value };
   };
+}
+
+/**
+ * A duration a timer waits out (a timeout): at least `min`, and at most 24 days, under the longest
+ * wait a Node timer holds (longestTimerMs); past that the timer would fire at once.
+ */
+export function timerDuration(min: string): (text: string) => Reading<number> {
+  return duration(min, "24d");
 }
 
 /** true/false, 1/0, yes/no. */

@@ -127,10 +127,17 @@ async function rememberedGrantOf(
 ): Promise<Grant> {
   const existing =
     interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId);
-  const grant =
-    existing !== undefined && existing.accountId === owner.accountId && existing.clientId === owner.clientId
-      ? existing
-      : new provider.Grant(owner);
+  const reused =
+    existing !== undefined && existing.accountId === owner.accountId && existing.clientId === owner.clientId;
+  const grant = reused ? existing : new provider.Grant(owner);
+  if (reused) {
+    // Consent given again lasts its full lifetime from now (docs/oidc.md), as a new one would: the
+    // library keeps a saved grant's first expiry, so an app that asked again on day 29 got a refresh
+    // token that stopped a day later. Cleared, the save counts the lifetime from now.
+    const renewed = grant as { iat?: number | undefined; exp?: number | undefined };
+    renewed.iat = undefined;
+    renewed.exp = undefined;
+  }
   const { details } = interaction.prompt;
   grant.addOIDCScope(stringsOf(details.missingOIDCScope));
   grant.addOIDCClaims(stringsOf(details.missingOIDCClaims));

@@ -1,7 +1,7 @@
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   authorizeInBrowser,
   confidentialApp,
@@ -17,6 +17,8 @@ import { browserSessionCookie, testPages, useOIDCTestServer } from "./oidc-test-
 // Issue 9: an off-the-shelf client (openid-client v6, on oauth4webapi) works against the provider
 // unchanged: discovery, code + PKCE, tokens, refresh, userinfo, ID token, introspection,
 // revocation, client credentials, PAR, DPoP and the device flow, over a real socket.
+
+const day = 86_400_000;
 
 const database = useSQLiteTestDatabase();
 const server = useOIDCTestServer(() => database.storage().oidcModels);
@@ -157,6 +159,38 @@ describe("authorization code with PKCE", () => {
     expect(refreshed.refresh_token).toBeDefined();
     expect(refreshed.refresh_token).not.toBe(first);
     await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("refresh tokens end with the remembered consent, 30 days after it was last given", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const consent = () =>
+      signInWithCode({ issuer, config, app: otherApp, scope: "openid offline_access", prompt: "consent" });
+    const first = await consent();
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    try {
+      // Refreshed every few days: the chain lasts as long as the consent, not longer.
+      let refreshToken = first.tokens.refresh_token as string;
+      for (const days of [6, 12, 18, 24]) {
+        vi.setSystemTime(start + days * day);
+        refreshToken = (await oidc.refreshTokenGrant(config, refreshToken)).refresh_token as string;
+      }
+      // Asked again on day 29, the person consents again: that consent lasts 30 days from now.
+      vi.setSystemTime(start + 29 * day);
+      const again = await consent();
+      vi.setSystemTime(start + 31 * day);
+      await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+        error: "invalid_grant",
+      });
+      const refreshed = await oidc.refreshTokenGrant(config, again.tokens.refresh_token as string);
+      vi.setSystemTime(start + 35 * day);
+      expect(
+        (await oidc.refreshTokenGrant(config, refreshed.refresh_token as string)).access_token,
+      ).toBeDefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a public client with client_secret none completes the flow with PKCE", async () => {

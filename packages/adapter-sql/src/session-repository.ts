@@ -119,6 +119,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
           const live = await liveSessionsOf(trx, {
             userId: session.userId,
             usedSince: endSessions.usedSince,
+            ...(endSessions.createdSince === undefined ? {} : { createdSince: endSessions.createdSince }),
           });
           ended = endSessions.choose(live);
           if (ended.length > 0) {
@@ -301,7 +302,11 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       await query.execute();
     },
 
-    async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
+    async listLiveSessionsOfUser(input: {
+      userId: UserId;
+      usedSince: Date;
+      createdSince?: Date;
+    }): Promise<Session[]> {
       return liveSessionsOf(db, input);
     },
   };
@@ -384,19 +389,22 @@ async function touchSession(db: Kysely<Database>, input: { sessionId: SessionId;
 }
 
 /**
- * The user's sessions that are not revoked and were used at or after `usedSince`, most recently
- * used first: what the sessions list shows and what the session cap counts.
+ * The user's sessions that are not revoked, were used at or after `usedSince` and (when given)
+ * opened at or after `createdSince`, most recently used first: what the sessions list shows and
+ * what the session cap counts.
  */
 async function liveSessionsOf(
   db: Kysely<Database> | Transaction<Database>,
-  input: { userId: UserId; usedSince: Date },
+  input: { userId: UserId; usedSince: Date; createdSince?: Date },
 ): Promise<Session[]> {
+  const { createdSince } = input;
   const rows = await db
     .selectFrom("sessions")
     .selectAll()
     .where("user_id", "=", input.userId)
     .where("revoked_at", "is", null)
     .where("last_used_at", ">=", input.usedSince)
+    .$if(createdSince !== undefined, (q) => q.where("created_at", ">=", createdSince as Date))
     .orderBy("last_used_at", "desc")
     .orderBy("id", "desc")
     .execute();

@@ -216,6 +216,20 @@ describe("/account/sign-up", () => {
 });
 
 describe("/account/providers", () => {
+  it("says when a provider was linked as the other account pages say a time: to the minute, in UTC, said so", async () => {
+    const { browser, useCases, deps } = await setUp();
+    const signedUp = await signUpAda(useCases);
+    // Late in the evening in the Americas is already the next day in UTC: a bare date misleads.
+    deps.clock.set(new Date("2026-03-01T23:30:00.000Z"));
+    await linkGitHub(deps, signedUp.user.id);
+    await signInWithPassword(browser);
+    const page = await browser.get("/account/providers");
+    expectPage(page, 200);
+    expect(page.body).toContain(
+      '<span class="hint">Linked <time datetime="2026-03-01T23:30:00.000Z">1 Mar 2026, 23:30 UTC</time></span>',
+    );
+  });
+
   it("lists the linked providers and links another after a fresh proof, back with a notice", async () => {
     const { browser, github, useCases, deps } = await setUp();
     await signUpAda(useCases);

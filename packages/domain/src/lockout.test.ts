@@ -100,6 +100,30 @@ describe("decideLockout", () => {
     });
   });
 
+  it("refuses an unknown source until the later of its own lock and the account-wide one ends", () => {
+    const sourceLocked = { ...locked, lockedUntil: t0Plus(10 * 60_000) };
+    const accountLocked = { ...locked, lockedUntil: t0Plus(40 * 60_000) };
+    const pairs: [LoginFailures, LoginFailures][] = [
+      [sourceLocked, accountLocked],
+      [accountLocked, sourceLocked],
+    ];
+    for (const [sourceFailures, accountFailures] of pairs) {
+      expect(decideLockout({ sourceFailures, accountFailures, sourceIsKnown: false, now })).toEqual({
+        locked: true,
+        until: t0Plus(40 * 60_000),
+      });
+    }
+    // A known source waits for its own lock only.
+    expect(
+      decideLockout({
+        sourceFailures: sourceLocked,
+        accountFailures: accountLocked,
+        sourceIsKnown: true,
+        now,
+      }),
+    ).toEqual({ locked: true, until: t0Plus(10 * 60_000) });
+  });
+
   it("lets everyone through once the locks have run out", () => {
     expect(
       decideLockout({ sourceFailures: locked, accountFailures: locked, sourceIsKnown: false, now: until }),

@@ -72,7 +72,8 @@ export type LockoutDecision = { readonly locked: false } | { readonly locked: tr
 /**
  * Decides whether an attempt from a source is refused: when the source's own
  * counter is locked, or when the account-wide counter is locked and the source
- * never signed in to this account before.
+ * never signed in to this account before; refused until the later of the locks
+ * that apply ends.
  */
 export function decideLockout(input: {
   sourceFailures: LoginFailures | null;
@@ -81,18 +82,17 @@ export function decideLockout(input: {
   now: Date;
 }): LockoutDecision {
   const { sourceFailures, accountFailures, sourceIsKnown, now } = input;
-  if (sourceFailures !== null && isLockedAt(sourceFailures, now) && sourceFailures.lockedUntil !== null) {
-    return { locked: true, until: sourceFailures.lockedUntil };
+  // Every lock that holds this attempt back; it may go on only once the last of them ends, so that
+  // is when it is told to come back (Retry-After), not when the first ends.
+  const locks: Date[] = [];
+  if (sourceFailures?.lockedUntil != null && isLockedAt(sourceFailures, now)) {
+    locks.push(sourceFailures.lockedUntil);
   }
-  if (
-    !sourceIsKnown &&
-    accountFailures !== null &&
-    isLockedAt(accountFailures, now) &&
-    accountFailures.lockedUntil !== null
-  ) {
-    return { locked: true, until: accountFailures.lockedUntil };
+  if (!sourceIsKnown && accountFailures?.lockedUntil != null && isLockedAt(accountFailures, now)) {
+    locks.push(accountFailures.lockedUntil);
   }
-  return { locked: false };
+  if (locks.length === 0) return { locked: false };
+  return { locked: true, until: new Date(Math.max(...locks.map((until) => until.getTime()))) };
 }
 
 /** Which counters an attempt's failure locked: the source's own, the account-wide one, or both. */

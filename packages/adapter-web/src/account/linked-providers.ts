@@ -6,6 +6,7 @@ import type { ProviderTrips } from "../contracts.ts";
 import { pageFailures } from "../pages/sign-in-steps.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { interactionFormTargets } from "../security-headers.ts";
+import { shownTime } from "./present.ts";
 
 /**
  * Where a form that starts a trip to a provider may lead: the provider's https page (the CSP's
@@ -63,7 +64,7 @@ export function linkedProvidersPages(
           name: oauthProviderNames[link.provider],
           account: link.displayName ?? link.email ?? null,
           email: link.email,
-          linkedAt: link.linkedAt.toISOString().slice(0, 10),
+          linkedAt: shownTime(link.linkedAt),
         })),
         linkable: configured
           .filter((id) => !linked.has(id))

@@ -42,6 +42,8 @@ export interface StoredRefreshToken {
 export interface SessionsToEnd {
   /** Sessions not revoked and used at or after this instant are live. */
   readonly usedSince: Date;
+  /** When given, only sessions opened at or after this instant are live (SESSION_MAX_AGE). */
+  readonly createdSince?: Date;
   /** The domain's rule: the ids of the live sessions to end. */
   readonly choose: (liveSessions: readonly Session[]) => readonly SessionId[];
 }
@@ -119,7 +121,8 @@ export interface SessionRepository {
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
   /**
    * The user's sessions that are not revoked and were last used at or after
-   * `usedSince` (older ones have no unexpired refresh token left), most recently used first.
+   * `usedSince` (older ones have no unexpired refresh token left) and, when `createdSince` is
+   * given, opened at or after it (older ones are past their maximum age), most recently used first.
    */
-  listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]>;
+  listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date; createdSince?: Date }): Promise<Session[]>;
 }

@@ -347,7 +347,11 @@ export class InMemorySessionRepository implements SessionRepository {
       endSessions === undefined
         ? []
         : endSessions.choose(
-            this.#liveSessionsOfUser({ userId: session.userId, usedSince: endSessions.usedSince }),
+            this.#liveSessionsOfUser({
+              userId: session.userId,
+              usedSince: endSessions.usedSince,
+              ...(endSessions.createdSince === undefined ? {} : { createdSince: endSessions.createdSince }),
+            }),
           );
     for (const id of ended) {
       const live = this.#sessions.get(id);
@@ -448,7 +452,11 @@ export class InMemorySessionRepository implements SessionRepository {
       }
     }
   }
-  async listLiveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Promise<Session[]> {
+  async listLiveSessionsOfUser(input: {
+    userId: UserId;
+    usedSince: Date;
+    createdSince?: Date;
+  }): Promise<Session[]> {
     return this.#liveSessionsOfUser(input);
   }
   /** Deletes the user's sessions and their refresh tokens (an account deletion). */
@@ -463,13 +471,14 @@ export class InMemorySessionRepository implements SessionRepository {
       }
     }
   }
-  #liveSessionsOfUser(input: { userId: UserId; usedSince: Date }): Session[] {
+  #liveSessionsOfUser(input: { userId: UserId; usedSince: Date; createdSince?: Date }): Session[] {
     return [...this.#sessions.values()]
       .filter(
         (s) =>
           s.userId === input.userId &&
           s.revokedAt === null &&
-          s.lastUsedAt.getTime() >= input.usedSince.getTime(),
+          s.lastUsedAt.getTime() >= input.usedSince.getTime() &&
+          (input.createdSince === undefined || s.createdAt.getTime() >= input.createdSince.getTime()),
       )
       .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime() || (a.id < b.id ? 1 : -1))
       .map((s) => ({ ...s }));

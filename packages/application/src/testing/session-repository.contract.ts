@@ -433,5 +433,37 @@ export function sessionRepositoryContract(
       ]);
       expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(9001) })).toEqual([]);
     });
+
+    it("lists, and offers the cap, only sessions opened at or after createdSince (younger than their maximum age)", async () => {
+      const { sessions, user, session } = await withSession();
+      const younger = makeSession(user.id, { createdAt: at(5000), lastUsedAt: at(5000) });
+      await sessions.createSession({ session: younger, refreshToken: makeRefreshToken(younger.id) });
+
+      expect(
+        await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0), createdSince: at(5000) }),
+      ).toEqual([younger]);
+      expect(
+        await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0), createdSince: at(1) }),
+      ).toEqual([younger]);
+      expect(
+        await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0), createdSince: at(0) }),
+      ).toEqual([younger, session]);
+
+      const newest = makeSession(user.id, { createdAt: at(10_000), lastUsedAt: at(10_000) });
+      const offered: string[][] = [];
+      await sessions.createSession({
+        session: newest,
+        refreshToken: makeRefreshToken(newest.id),
+        endSessions: {
+          usedSince: at(0),
+          createdSince: at(1),
+          choose: (live) => {
+            offered.push(live.map((s) => s.id));
+            return [];
+          },
+        },
+      });
+      expect(offered).toEqual([[younger.id]]);
+    });
   });
 }

@@ -1,7 +1,7 @@
 import { type LinkedProvider, ok, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
-import { liveSince } from "../sessions/steps/live-since.ts";
+import { liveSessionWindow } from "../sessions/steps/live-since.ts";
 import { authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
 /** What staff see of an account: never a hash or a secret. */
@@ -29,7 +29,7 @@ export async function getUserDetails(
   const [twoFactor, linkedProviders, sessions, lockedUntil] = await Promise.all([
     deps.twoFactor.findTwoFactorStatus(user.id),
     deps.linkedProviders.listLinkedProvidersOfUser(user.id),
-    deps.sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: liveSince(deps) }),
+    deps.sessions.listLiveSessionsOfUser({ userId: user.id, ...liveSessionWindow(deps) }),
     deps.accountAdministration.findAccountLockedUntil({ account: user.email, now: deps.clock.now() }),
   ]);
   return ok({

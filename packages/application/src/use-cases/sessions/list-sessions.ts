@@ -1,6 +1,6 @@
 import { ok, type Result, type Session, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { liveSince } from "./steps/live-since.ts";
+import { liveSessionWindow } from "./steps/live-since.ts";
 
 /** A live session as its owner sees it; `current` marks the one the request came from. */
 export interface SessionSummary {
@@ -14,8 +14,8 @@ export interface SessionSummary {
 
 /**
  * The user's live sessions, most recently used first. A session is live while
- * not revoked and used within the refresh-token lifetime (after that no refresh
- * token of it can be exchanged any more).
+ * not revoked, used within the refresh-token lifetime (after that no refresh
+ * token of it can be exchanged any more) and younger than SESSION_MAX_AGE.
  */
 export async function listSessions(
   deps: Dependencies,
@@ -23,7 +23,7 @@ export async function listSessions(
 ): Promise<Result<SessionSummary[], never>> {
   const sessions = await deps.sessions.listLiveSessionsOfUser({
     userId: input.userId,
-    usedSince: liveSince(deps),
+    ...liveSessionWindow(deps),
   });
   return ok(sessions.map((session) => summarise(session, input.currentSessionId)));
 }

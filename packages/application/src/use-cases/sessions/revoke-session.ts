@@ -1,7 +1,7 @@
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
-import { liveSince } from "./steps/live-since.ts";
+import { liveSessionWindow } from "./steps/live-since.ts";
 import type { ClientInfo } from "./steps/start-session.ts";
 
 const notFound = err("SESSION_NOT_FOUND", "No live session of yours has this id");
@@ -16,11 +16,13 @@ export async function revokeSession(
   input: { userId: UserId; sessionId: string; client?: ClientInfo },
 ): Promise<Result<void, "SESSION_NOT_FOUND">> {
   const session = await deps.sessions.findSession(input.sessionId as SessionId);
+  const live = liveSessionWindow(deps);
   if (
     session === null ||
     session.userId !== input.userId ||
     session.revokedAt !== null ||
-    session.lastUsedAt.getTime() < liveSince(deps).getTime()
+    session.lastUsedAt.getTime() < live.usedSince.getTime() ||
+    session.createdAt.getTime() < live.createdSince.getTime()
   ) {
     return notFound;
   }

@@ -70,6 +70,41 @@ describe("listSessions", () => {
   });
 });
 
+describe("sessions past their maximum age (SESSION_MAX_AGE)", () => {
+  it("are no longer listed, counted toward the cap, or revocable, though used within the refresh-token lifetime", async () => {
+    const deps = createInMemoryDependencies({ maxSessionsPerUser: 2 });
+    const old = await registerAccount(deps);
+    // Refreshed every five days, the session is used often, but it opened 31 days ago.
+    let refreshToken = old.refreshToken;
+    for (const days of [5, 5, 5, 5, 5, 4]) {
+      deps.clock.advance(days * day);
+      refreshToken = unwrap(await refreshSession(deps, { refreshToken })).refreshToken;
+    }
+    deps.clock.advance(2 * day);
+    expect(await refreshSession(deps, { refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+
+    const second = await logIn(deps);
+    const secondId = unwrap(await authenticateAccessToken(deps, { token: second.accessToken })).session.id;
+    const listed = unwrap(await listSessions(deps, { userId: old.user.id, currentSessionId: secondId }));
+    expect(listed.map((s) => s.id)).toEqual([secondId]);
+    expect(await revokeSession(deps, { userId: old.user.id, sessionId: old.sessionId })).toMatchObject({
+      ok: false,
+      error: "SESSION_NOT_FOUND",
+    });
+
+    // Under a cap of two, a third sign-in ends nothing: the dead session takes no place.
+    deps.clock.advance(1000);
+    const third = await logIn(deps);
+    const thirdId = unwrap(await authenticateAccessToken(deps, { token: third.accessToken })).session.id;
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toEqual([]);
+    const live = unwrap(await listSessions(deps, { userId: old.user.id, currentSessionId: thirdId }));
+    expect(live.map((s) => s.id)).toEqual([thirdId, secondId]);
+  });
+});
+
 describe("revokeSession", () => {
   it("ends another session of the user, which then no longer authenticates, and records session_revoked", async () => {
     const { deps, first, second, secondAccessToken } = await signedInTwice();

@@ -157,6 +157,24 @@ describe("lockout cannot be used to lock the owner out from afar", () => {
   });
 });
 
+describe("the time a locked attempt is told to wait (Retry-After)", () => {
+  it("is the later of the source's own lock and the account-wide one, so retrying then is not refused again", async () => {
+    const { deps, logIn, failTimes } = await setUp();
+    unwrapSignedIn(await logIn(owner));
+    await failTimes(4, attacker);
+    // The owner's sign-in clears the account-wide counter, not the attacker's own.
+    unwrapSignedIn(await logIn(owner));
+    await failTimes(1, attacker); // the attacker's fifth: their own counter locks for 30 minutes
+    deps.clock.advance(10 * minute);
+    await failTimes(4, { ip: "198.51.100.7" }); // the account-wide counter (1 + 4) locks, 10 minutes later
+
+    const refused = await logIn(attacker);
+    expect(refused).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED", retryAfterSeconds: 30 * 60 });
+    deps.clock.advance(30 * 60 * 1000);
+    expect((await logIn(attacker)).ok).toBe(true);
+  });
+});
+
 describe("lockout reserves each attempt before the password is checked", () => {
   it("of fifty wrong passwords at once from fifty addresses, exactly five are checked; the rest are refused", async () => {
     const { deps } = await setUp();

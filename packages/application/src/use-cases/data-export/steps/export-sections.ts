@@ -1,6 +1,6 @@
 import type { UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { liveSince } from "../../sessions/steps/live-since.ts";
+import { liveSessionWindow } from "../../sessions/steps/live-since.ts";
 
 /** A value a section may write: JSON. */
 export type ExportValue =
@@ -81,7 +81,7 @@ const sessions: ExportSection = {
     // A user has at most MAX_SESSIONS_PER_USER live sessions: one read.
     for (const session of await deps.sessions.listLiveSessionsOfUser({
       userId,
-      usedSince: liveSince(deps),
+      ...liveSessionWindow(deps),
     })) {
       yield {
         id: session.id,

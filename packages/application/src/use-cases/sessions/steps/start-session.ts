@@ -14,7 +14,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, SessionHolder } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
-import { liveSince } from "./live-since.ts";
+import { liveSessionWindow } from "./live-since.ts";
 
 /** The tokens handed to a client. */
 export interface TokenPair {
@@ -110,7 +110,7 @@ export async function startSession<E extends ErrorCode = never>(
     session,
     refreshToken: refresh.token,
     endSessions: {
-      usedSince: liveSince(deps),
+      ...liveSessionWindow(deps),
       choose: (liveSessions) =>
         chooseSessionsToEnd({ liveSessions, maxSessions: deps.settings.maxSessionsPerUser }),
     },
