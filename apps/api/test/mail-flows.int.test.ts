@@ -68,6 +68,14 @@ function mailTo(address: string, subject: RegExp) {
   return sink.waitForMail((m) => m.to.includes(address) && subject.test(m.subject));
 }
 
+/** Asks for a reset link for `address`, then sets `newPassword` through the mailed link. */
+async function resetByMail(address: string): Promise<void> {
+  expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
+  const mail = await mailTo(address, /reset/i);
+  const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
+  expect(reset.statusCode).toBe(200);
+}
+
 /** What must not differ between two answers: status, body bytes and headers but the date and rate-limit counters. */
 function comparable(response: LightMyRequestResponse) {
   const headers = Object.fromEntries(
@@ -180,10 +188,7 @@ describe("mail flows through SMTP on MySQL", () => {
       error: "ACCOUNT_LOCKED",
     });
 
-    expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
-    const mail = await mailTo(address, /reset/i);
-    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
-    expect(reset.statusCode).toBe(200);
+    await resetByMail(address);
 
     const login = await post("/auth/login", { email: address, password: newPassword });
     expect(login.statusCode).toBe(200);
@@ -211,10 +216,7 @@ describe("mail flows through SMTP on MySQL", () => {
     const code = await generateTOTPCode({ secret, now: new Date() });
     expect((await post("/auth/2fa/enable", { code }, registered.accessToken)).statusCode).toBe(200);
 
-    expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
-    const mail = await mailTo(address, /reset/i);
-    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
-    expect(reset.statusCode).toBe(200);
+    await resetByMail(address);
 
     const login = await post("/auth/login", { email: address, password: newPassword });
     expect(login.statusCode).toBe(200);
