@@ -57,7 +57,7 @@ export async function asciiEmailDomains(db: Kysely<any>, page: number): Promise<
 function withASCIIDomain(email: string): string | null {
   const at = email.lastIndexOf("@");
   const domain = email.slice(at + 1);
-  if (at < 0 || !/[^\x00-\x7f]/.test(domain)) return null;
+  if (at < 0 || !/\P{ASCII}/u.test(domain)) return null;
   try {
     const host = new URL(`http://${domain}/`).hostname;
     return /^[a-z0-9.-]+$/.test(host) ? `${email.slice(0, at)}@${host}` : null;

@@ -68,7 +68,7 @@ function asciiDomain(domain: string): string | null {
     ? host
     : null;
 }
-const nonASCII = /[^\x00-\x7f]/;
+const nonASCII = /\P{ASCII}/u;
 const asciiLabel = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
 /**
