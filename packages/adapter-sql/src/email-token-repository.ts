@@ -153,6 +153,19 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         .executeTakeFirst();
       return row?.new_email == null ? null : { newEmail: row.new_email as Email, expiresAt: row.expires_at };
     },
+
+    async countChangeLinksTo(input: { newEmail: Email; since: Date }): Promise<number> {
+      // No index on new_email: a change of address is rare, and the table holds only tokens not yet
+      // pruned (a day or two of them).
+      const row = await db
+        .selectFrom("email_tokens")
+        .select((eb) => eb.fn.countAll<number | string>().as("count"))
+        .where("purpose", "=", "change_email")
+        .where("new_email", "=", input.newEmail)
+        .where("created_at", ">=", input.since)
+        .executeTakeFirstOrThrow();
+      return Number(row.count);
+    },
   };
 }
 

@@ -46,6 +46,11 @@ export interface EmailTokenRepository {
     userId: UserId;
     now: Date;
   }): Promise<{ newEmail: Email; expiresAt: Date } | null>;
+  /**
+   * How many `change_email` tokens of any account name `newEmail` and were issued at or after
+   * `since`, used or not: the mails a change of address sent that address, whoever asked.
+   */
+  countChangeLinksTo(input: { newEmail: Email; since: Date }): Promise<number>;
 }
 
 /**

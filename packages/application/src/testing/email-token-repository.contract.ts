@@ -77,6 +77,26 @@ export function emailTokenRepositoryContract(
       expect(await emailTokens.findPendingEmailChange({ userId: user.id, now: at(3000) })).toBeNull();
     });
 
+    it("counts the change links naming an address since an instant, whoever asked, used or not", async () => {
+      const { emailTokens, users, user } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      const target = `target-${testId()}@example.com` as Email;
+      const change = (userId: UserId, createdAt: Date, newEmail: Email = target) =>
+        makeToken(userId, { purpose: "change_email", newEmail, createdAt, expiresAt: at(7_200_000) });
+      const early = change(user.id, at(0));
+      await emailTokens.issueEmailToken(early);
+      await emailTokens.issueEmailToken(change(user.id, at(60_000)));
+      await emailTokens.issueEmailToken(change(other.id, at(120_000)));
+      await emailTokens.issueEmailToken(
+        change(other.id, at(180_000), `other-${testId()}@example.com` as Email),
+      );
+      await emailTokens.useEmailToken({ id: early.id, now: at(90_000) });
+      expect(await emailTokens.countChangeLinksTo({ newEmail: target, since: at(0) })).toBe(3);
+      expect(await emailTokens.countChangeLinksTo({ newEmail: target, since: at(60_000) })).toBe(2);
+      expect(await emailTokens.countChangeLinksTo({ newEmail: target, since: at(120_001) })).toBe(0);
+    });
+
     it("answers null for an unknown token", async () => {
       const { emailTokens } = await makeRepositories();
       expect(

@@ -95,6 +95,14 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
     return pending?.newEmail == null ? null : { newEmail: pending.newEmail, expiresAt: pending.expiresAt };
   }
+  async countChangeLinksTo(input: { newEmail: Email; since: Date }): Promise<number> {
+    return [...this.#tokens.values()].filter(
+      (t) =>
+        t.purpose === "change_email" &&
+        t.newEmail === input.newEmail &&
+        t.createdAt.getTime() >= input.since.getTime(),
+    ).length;
+  }
   /** Test helper: every stored token, in insertion order. */
   all(): EmailToken[] {
     return [...this.#tokens.values()].map((token) => ({ ...token }));

@@ -185,6 +185,28 @@ describe("requestEmailChange", () => {
     expect(deps.emailTokens.all().filter((t) => t.purpose === "change_email")).toHaveLength(1);
   });
 
+  it("mails one address at most three change mails an hour whoever asks; the answers stay the same", async () => {
+    // Each account may ask three times an hour; many accounts naming one address must not flood it.
+    const deps = createInMemoryDependencies();
+    for (let i = 0; i < 5; i++) {
+      const asker = await registerAccount(deps, { email: `asker${i}@example.com`, nickname: `asker${i}` });
+      expect(await requestChange(deps, asker.session, "victim@example.org")).toEqual({
+        ok: true,
+        value: { pending: true },
+      });
+      // Each asker still hears of its own request at its own address.
+      expect(lastMailTo(deps, `asker${i}@example.com`).subject).toBe(
+        "A change of your email address was requested",
+      );
+    }
+    expect(deps.mailer.sentTo("victim@example.org")).toHaveLength(3);
+
+    deps.clock.advance(hour);
+    const later = await registerAccount(deps, { email: "later@example.com", nickname: "later" });
+    unwrap(await requestChange(deps, later.session, "victim@example.org"));
+    expect(deps.mailer.sentTo("victim@example.org")).toHaveLength(4);
+  });
+
   it("a newer request supersedes the older link", async () => {
     const { deps, session } = await setUp();
     unwrap(await requestChange(deps, session, "first@example.org"));

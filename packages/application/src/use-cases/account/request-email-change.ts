@@ -2,6 +2,7 @@ import {
   err,
   mailAllowanceWindowMs,
   maskEmail,
+  maxMailsPerAddress,
   ok,
   parseNewEmail,
   type Result,
@@ -65,23 +66,32 @@ export async function requestEmailChange(
       retryAfterSeconds: mailAllowanceWindowMs / 1000,
     };
   }
-  const owner = await deps.users.findUserByEmail(newEmail.value);
-  await deps.mailer.sendMail(
-    owner === null
-      ? composeTokenMail({
-          to: newEmail.value,
-          nickname: user.nickname,
-          purpose: "change_email",
-          link,
-          brand: deps.settings.brand,
-        })
-      : composeEmailTakenNotice({
-          to: owner.email,
-          nickname: owner.nickname,
-          appURL: deps.settings.appURL,
-          brand: deps.settings.brand,
-        }),
-  );
+  // Each account may ask three times an hour, but many accounts may name one address: past
+  // maxMailsPerAddress change mails to an address in the hour, whoever asked, nothing more is
+  // mailed to it (the answer is the same, so it tells nothing of the address either).
+  const mailedTo = await deps.emailTokens.countChangeLinksTo({
+    newEmail: newEmail.value,
+    since: new Date(deps.clock.now().getTime() - mailAllowanceWindowMs + 1),
+  });
+  if (mailedTo <= maxMailsPerAddress) {
+    const owner = await deps.users.findUserByEmail(newEmail.value);
+    await deps.mailer.sendMail(
+      owner === null
+        ? composeTokenMail({
+            to: newEmail.value,
+            nickname: user.nickname,
+            purpose: "change_email",
+            link,
+            brand: deps.settings.brand,
+          })
+        : composeEmailTakenNotice({
+            to: owner.email,
+            nickname: owner.nickname,
+            appURL: deps.settings.appURL,
+            brand: deps.settings.brand,
+          }),
+    );
+  }
   // The notice goes to the current address: if someone else holds the session, its owner hears of it.
   await recordSecurityEvent(deps, {
     userId: user.id,
