@@ -24,6 +24,22 @@ describe("describeDatabaseProblem", () => {
     expect(described).not.toContain("hunter2");
   });
 
+  it.each([
+    [
+      { code: "SQLITE_READONLY" },
+      /SQLite file \/srv\/auth\/s\.db cannot be written by this process: give the user/,
+    ],
+    [{ code: "SQLITE_FULL" }, /disk holding the SQLite file \/srv\/auth\/s\.db is full/],
+  ])("explains the SQLite file's %o by its code", (fields, expected) => {
+    const described = describeDatabaseProblem(
+      driverError(fields, "words that change"),
+      "sqlite:/srv/auth/s.db",
+    );
+
+    expect(described).toMatch(expected);
+    expect(described).not.toContain("words that change");
+  });
+
   it("keeps the message of a failure it does not know", () => {
     expect(describeDatabaseProblem(driverError({ code: "EWHATEVER" }, "odd failure"), url)).toBe(
       "odd failure",

@@ -23,10 +23,19 @@ export function describeDatabaseProblem(error: unknown, url: string): string {
     // ER_BAD_DB_ERROR
     case errno === 1049:
       return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate (or pnpm start) creates it.`;
+    // The SQLite driver's StorageUnavailableError codes (adapter-sql's dialects/sqlite.ts).
+    case code === "SQLITE_READONLY":
+      return `The SQLite file ${sqlitePath(url)} cannot be written by this process: give the user the service runs as write access to the file and its folder (SQLite writes its -wal and -shm files beside it), e.g. chown both to that user.`;
+    case code === "SQLITE_FULL":
+      return `The disk holding the SQLite file ${sqlitePath(url)} is full: free some space, then try again.`;
     default:
       // With its causes: a failed migration names the statement, its cause the database's reason.
       return messageWithCauses(error);
   }
+}
+
+function sqlitePath(url: string): string {
+  return url.startsWith("sqlite:") ? url.slice("sqlite:".length) : url;
 }
 
 function partsOf(url: string): { host: string; port: string; user: string; database: string } {

@@ -1,9 +1,23 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ConfigResult, parseConfig } from "./config.ts";
 import { developmentSecretsFile } from "./development-secrets.ts";
+
+/** Files whose reading fails with EACCES, as another user's 0600 file does (root reads anything). */
+const unreadable = vi.hoisted(() => new Set<string>());
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const readFileSync = ((...args: Parameters<typeof fs.readFileSync>) => {
+    if (unreadable.has(String(args[0])))
+      throw Object.assign(new Error(`EACCES: permission denied, open '${String(args[0])}'`), {
+        code: "EACCES",
+      });
+    return fs.readFileSync(...args);
+  }) as typeof fs.readFileSync;
+  return { ...fs, default: { ...fs, readFileSync }, readFileSync };
+});
 
 const makeSecret = () => "injected-secret-injected-secret-0123456789";
 const strongSecret = "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u";
@@ -26,6 +40,7 @@ function start(env: Record<string, string>): ConfigResult {
 }
 
 afterEach(() => {
+  unreadable.clear();
   for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
 });
 
@@ -92,6 +107,23 @@ describe("development secrets kept beside the SQLite database", () => {
     expect(parsed.ok ? [] : parsed.problems).toEqual([
       `${join(folder, "secrets.json")} holds the development secrets but other users may read or change it (mode 644): run chmod 600 ${join(folder, "secrets.json")}`,
     ]);
+  });
+
+  it("says a file it may not read belongs to another user, rather than that it is no secrets file to move away", () => {
+    const folder = dataDirectory();
+    const env = { DATABASE_URL: `sqlite:${join(folder, "superoauth.db")}` };
+    ok(start(env));
+    const file = join(folder, "secrets.json");
+    const before = readFileSync(file, "utf8");
+    unreadable.add(file);
+
+    const parsed = start(env);
+
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      `${file} cannot be read by this process (EACCES): run the service as the user that owns it, or set JWT_SECRET, TOTP_ENCRYPTION_KEY, COOKIE_SECRET; do not move it away (new keys would no longer decrypt the 2FA enrolled under it)`,
+    ]);
+    unreadable.clear();
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 
   it("refuses a file that is not a secrets file, without inventing new keys over it", () => {

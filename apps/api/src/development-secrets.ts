@@ -72,9 +72,21 @@ function readOrCreate(input: { file: string; create: boolean }): SecretsFileRead
       };
     }
   }
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // Another user's file (the service started as someone else than the first time): the file is
+    // fine, so never advise moving it away, which would make new keys.
+    if (code !== "EACCES" && code !== "EPERM") throw error;
+    return {
+      problem: `${file} cannot be read by this process (${code}): run the service as the user that owns it, or set ${developmentSecretNames.join(", ")}; do not move it away (new keys would no longer decrypt the 2FA enrolled under it)`,
+    };
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
   }

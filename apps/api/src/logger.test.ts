@@ -1,7 +1,17 @@
+import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
-import { componentLogger, createLogger, type DebugArea, debugAreasOf, logRedaction } from "./logger.ts";
+import {
+  componentLogger,
+  createLogger,
+  type DebugArea,
+  debugAreasOf,
+  logRedaction,
+  reopenLogFiles,
+} from "./logger.ts";
 
 const passwordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA";
 
@@ -94,5 +104,33 @@ describe("an area's logger", () => {
     for (const name of ["http", "db", "oauth", "mail"] as const) area(name).debug("quiet");
     area("mail").info({ to: "ada@example.com" }, "mail delivered");
     expect(lines.map((l) => [l.component, l.msg])).toEqual([["mail", "mail delivered"]]);
+  });
+});
+
+describe("LOG_FILE after a rotation", () => {
+  it("writes to a new file at the path once reopened, as logrotate's rename and SIGHUP expect", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "superoauth-log-"));
+    try {
+      const file = join(folder, "superoauth.log");
+      const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+      const logger = createLogger({ level: "info", file, destination: sink });
+      // The file's stream says it is ready on the next tick; the rotation comes later.
+      await new Promise((resolve) => setImmediate(resolve));
+      const flushed = () =>
+        new Promise<void>((resolve, reject) => logger.flush((error) => (error ? reject(error) : resolve())));
+      logger.info("before the rotation");
+      await flushed();
+      renameSync(file, `${file}.1`);
+
+      expect(await reopenLogFiles()).toBeGreaterThanOrEqual(1);
+      logger.info("after the rotation");
+      await flushed();
+
+      expect(readFileSync(`${file}.1`, "utf8")).toContain("before the rotation");
+      expect(readFileSync(`${file}.1`, "utf8")).not.toContain("after the rotation");
+      expect(readFileSync(file, "utf8")).toContain("after the rotation");
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });

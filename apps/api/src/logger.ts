@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import pino, { type Logger } from "pino";
@@ -86,6 +87,28 @@ export function componentLogger(
   return root.child({ component: area }, options);
 }
 
+/** The log files open in this process, each with its path, for reopenLogFiles. */
+const logFiles = new Map<ReturnType<typeof pino.destination>, string>();
+
+/**
+ * Opens every log file again at its path (main.ts calls it on SIGHUP): after a rotation that
+ * renamed the file (logrotate's default), the lines would otherwise keep going to the renamed one,
+ * and `pnpm logs` would find no file. Answers how many were reopened, once they are.
+ */
+export async function reopenLogFiles(): Promise<number> {
+  await Promise.all(
+    [...logFiles].map(([file, path]) => {
+      const reopened = once(file, "ready");
+      // sonic-boom reopens only a stream it opened from a path, even when reopen is given one; ours
+      // was opened from a descriptor (see createLogger), so it is told its path first.
+      Object.assign(file, { file: path });
+      file.reopen(path);
+      return reopened;
+    }),
+  );
+  return logFiles.size;
+}
+
 /**
  * JSON logs to stdout (or `destination`; human-readable lines with `format: "pretty"`) and, when
  * configured, JSON lines to a file that `pnpm logs` reads.
@@ -110,7 +133,9 @@ export function createLogger(options: {
     // start that fails right after (the port taken) can still flush to it on exit, which a
     // destination still opening in the background refuses with "sonic boom is not ready yet".
     mkdirSync(dirname(options.file), { recursive: true });
-    streams.push({ stream: pino.destination({ dest: openSync(options.file, "a"), append: true }) });
+    const file = pino.destination({ dest: openSync(options.file, "a"), append: true });
+    logFiles.set(file, options.file);
+    streams.push({ stream: file });
   }
   const root = options.level as pino.Level;
   const debugValue = pino.levels.values.debug ?? 20;

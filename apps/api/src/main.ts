@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { composeService } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
-import { createLogger, debugAreasOf } from "./logger.ts";
+import { createLogger, debugAreasOf, reopenLogFiles } from "./logger.ts";
 import { describeStartFailure } from "./start-failure.ts";
 
 loadDotEnvFiles();
@@ -74,6 +74,16 @@ const shutDown = async (signal: string): Promise<void> => {
 };
 process.once("SIGINT", () => void shutDown("SIGINT"));
 process.once("SIGTERM", () => void shutDown("SIGTERM"));
+// What log rotation sends (logrotate's postrotate, `systemctl reload`): open LOG_FILE again at its
+// path. Node's default for SIGHUP is to end the process at once, without draining requests.
+process.on("SIGHUP", () => {
+  reopenLogFiles().then(
+    (reopened) => {
+      if (reopened > 0) logger.info({ signal: "SIGHUP", file: config.logFile }, "log file reopened");
+    },
+    (error: unknown) => logger.error({ err: error, file: config.logFile }, "log file could not be reopened"),
+  );
+});
 /** Listens, or closes the service and ends the start naming the setting that chose the port. */
 async function listen(app: typeof service.app, listener: Listener): Promise<void> {
   try {

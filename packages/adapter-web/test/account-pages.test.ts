@@ -1,4 +1,4 @@
-import { DeletedMeanwhileError, StorageUnavailableError } from "@superoauth/application";
+import { DeletedMeanwhileError, OverloadedError, StorageUnavailableError } from "@superoauth/application";
 import { enableTwoFactorFor, InMemoryTOTPService } from "@superoauth/application/testing";
 import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
@@ -220,6 +220,18 @@ describe("the account area's gate", () => {
     const page = await browser.get("/account");
     expectPage(page, 503);
     expect(page.body).toContain("Try again shortly");
+    expect(page.headers["retry-after"]).toBe("5");
+  });
+
+  it("answers a busy database with the 503 page and the Retry-After it gives", async () => {
+    const { browser, useCases } = await withAccount();
+    await signIn(browser);
+    (useCases as { authenticateBrowserSession: unknown }).authenticateBrowserSession = async () => {
+      throw new OverloadedError({ message: "busy", retryAfterSeconds: 1 });
+    };
+    const page = await browser.get("/account");
+    expectPage(page, 503);
+    expect(page.headers["retry-after"]).toBe("1");
   });
 
   it("answers a step whose account or app was deleted while it ran with the 404 page that says so", async () => {

@@ -15,6 +15,14 @@ export const checkpointIntervalMs = 250;
  */
 export const fallbackAutoCheckpointPages = 10_000;
 
+/**
+ * The size the service's connection truncates the write-ahead log back to when it starts the log
+ * over (bytes; SQLite's default, -1, never truncates): the fallback's pages of 4 KiB. Without it the
+ * `-wal` file keeps the size of the largest write since the start (a prune after SECURITY_LOG_RETENTION
+ * was shortened, a burst while a backup read), as large as the database itself.
+ */
+export const walSizeLimitBytes = fallbackAutoCheckpointPages * 4096;
+
 /** The checkpointer thread of one SQLite file. */
 export interface SQLiteCheckpointer {
   /** Runs a last checkpoint, closes the thread's connection and waits for the thread to end. */

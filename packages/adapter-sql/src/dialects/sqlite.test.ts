@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
-import { DeletedMeanwhileError, OverloadedError } from "@superoauth/application";
+import { DeletedMeanwhileError, OverloadedError, StorageUnavailableError } from "@superoauth/application";
 import { type Generated, Kysely, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -13,8 +13,13 @@ import {
   StatementCache,
   sqliteSQLDialect,
   sqliteVersion,
+  unavailableCode,
 } from "./sqlite.ts";
-import { fallbackAutoCheckpointPages, startSQLiteCheckpointer } from "./sqlite-checkpointer.ts";
+import {
+  fallbackAutoCheckpointPages,
+  startSQLiteCheckpointer,
+  walSizeLimitBytes,
+} from "./sqlite-checkpointer.ts";
 
 interface TestDatabase {
   accounts: {
@@ -142,6 +147,26 @@ describe("createSQLiteDialect", () => {
     expect(await pragma(db, "foreign_keys")).toBe(1);
     expect(await pragma(db, "busy_timeout")).toBe(5000);
     expect(await pragma(db, "synchronous")).toBe(1); // NORMAL
+  });
+
+  it("creates a missing folder 0700 and the file 0600, so other users of the machine cannot read it, nor its -wal and -shm", async () => {
+    const folder = join(temporaryFolder(), "new");
+    const path = join(folder, "private.db");
+    const db = await openDatabase(path);
+    await insertAccount(db, "private@example.com");
+
+    const mode = (file: string) => statSync(file).mode & 0o777;
+    expect(mode(folder)).toBe(0o700);
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(mode(file)).toBe(0o600);
+  });
+
+  it("leaves an existing file's mode as it is", async () => {
+    const path = join(temporaryFolder(), "existing.db");
+    writeFileSync(path, "");
+    chmodSync(path, 0o640);
+    await insertAccount(await openDatabase(path), "existing@example.com");
+
+    expect(statSync(path).mode & 0o777).toBe(0o640);
   });
 
   it("reuses one prepared statement with new parameters each time, and after a migration changes the table", async () => {
@@ -434,6 +459,53 @@ describe("createSQLiteDialect", () => {
     ]);
   });
 
+  it("answers a full disk as StorageUnavailableError (503), in a transaction or not, and recovers once there is room", async () => {
+    const db = await openDatabase(join(temporaryFolder(), "full.db"));
+    await insertAccount(db, "before@example.com");
+    // A disk with no room left: the file may not grow past the pages it has (SQLITE_FULL, as a full disk gives).
+    const pages = Number(await pragma(db, "page_count"));
+    await sql.raw(`PRAGMA max_page_count = ${pages}`).execute(db);
+    const big = "x".repeat(100_000);
+    const insertNote = (executor: Kysely<TestDatabase>) =>
+      executor.insertInto("notes").values({ account_id: 1, body: big }).execute();
+
+    const alone = await insertNote(db).catch((error: unknown) => error);
+    // SQLite rolls such a transaction back itself: the error that ended it must reach the caller,
+    // not "cannot rollback - no transaction is active" from Kysely's ROLLBACK after it.
+    const inTransaction = await db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.updateTable("accounts").set({ balance: 7 }).execute();
+        await insertNote(trx);
+      })
+      .catch((error: unknown) => error);
+
+    for (const refused of [alone, inTransaction]) {
+      expect(refused).toBeInstanceOf(StorageUnavailableError);
+      expect(refused).toMatchObject({ code: "SQLITE_FULL" });
+    }
+    // Nothing of the failed transaction stayed.
+    expect(await db.selectFrom("accounts").select("balance").execute()).toEqual([{ balance: 0 }]);
+
+    await sql.raw(`PRAGMA max_page_count = ${pages * 100}`).execute(db);
+    await db.transaction().execute((trx) => insertNote(trx));
+    expect(await db.selectFrom("notes").select("account_id").execute()).toEqual([{ account_id: 1 }]);
+  });
+
+  it("names the unavailable conditions by primary result code, and nothing else", () => {
+    const sqliteError = (errcode: number) =>
+      Object.assign(new Error("x"), { code: "ERR_SQLITE_ERROR", errcode });
+    expect(unavailableCode(sqliteError(13))).toBe("SQLITE_FULL");
+    expect(unavailableCode(sqliteError(8))).toBe("SQLITE_READONLY");
+    expect(unavailableCode(sqliteError(1032))).toBe("SQLITE_READONLY"); // READONLY_DBMOVED
+    expect(unavailableCode(sqliteError(10))).toBe("SQLITE_IOERR");
+    expect(unavailableCode(sqliteError(3338))).toBe("SQLITE_IOERR"); // IOERR_FSYNC
+    expect(unavailableCode(sqliteError(14))).toBe("SQLITE_CANTOPEN");
+    expect(unavailableCode(sqliteError(2067))).toBeNull(); // a unique violation
+    expect(unavailableCode(sqliteError(5))).toBeNull(); // busy: retried, not unavailable
+    expect(unavailableCode(new Error("database or disk is full"))).toBeNull();
+  });
+
   it("lets a second process's writer through once the lock holder commits within busy_timeout", async () => {
     const path = join(temporaryFolder(), "shared.db");
     const db = await openDatabase(path);
@@ -518,6 +590,30 @@ describe("SQLite checkpoints on a thread of their own (ADR 0040)", () => {
     await writeRows(db);
     expect(await autoCheckpointPages(db)).toBe(1000);
     expect(await fileHoldsRows(path, 600)).toBe(false);
+  });
+
+  it("shrinks the log's file back to the fallback's size once a large write has been copied", async () => {
+    const path = join(temporaryFolder(), "large-write.sqlite");
+    const db = open(path, true);
+    await sql`CREATE TABLE blobs (id integer PRIMARY KEY, body text NOT NULL)`.execute(db);
+    // One transaction past the limit, as a prune of months of security events writes.
+    const rows = Math.ceil((walSizeLimitBytes * 1.2) / 4000);
+    await db.transaction().execute(async (trx) => {
+      for (let id = 1; id <= rows; id++)
+        await trx
+          .insertInto("blobs")
+          .values({ id, body: "x".repeat(3900) })
+          .execute();
+    });
+    expect(statSync(`${path}-wal`).size).toBeGreaterThan(walSizeLimitBytes);
+    // Once the thread has copied it all, the next commit starts the log over and truncates it.
+    const deadline = Date.now() + 15_000;
+    for (let id = rows + 1; statSync(`${path}-wal`).size > walSizeLimitBytes && Date.now() < deadline; id++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await db.insertInto("blobs").values({ id, body: "y" }).execute();
+    }
+
+    expect(statSync(`${path}-wal`).size).toBeLessThanOrEqual(walSizeLimitBytes);
   });
 
   it("stops with the connection: its last checkpoint leaves the rows in the file, and the thread ends", async () => {

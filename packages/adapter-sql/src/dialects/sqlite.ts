@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, constants, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { DeletedMeanwhileError, StorageUnavailableError } from "@superoauth/application";
@@ -20,6 +20,7 @@ import {
   fallbackAutoCheckpointPages,
   type SQLiteCheckpointer,
   startSQLiteCheckpointer,
+  walSizeLimitBytes,
 } from "./sqlite-checkpointer.ts";
 
 /**
@@ -103,7 +104,7 @@ class NodeSQLiteDriver implements Driver {
   async init(): Promise<void> {
     const { path } = this.#options;
     const inMemory = path === ":memory:";
-    if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+    if (!inMemory) createPrivately(path);
     const database = new DatabaseSync(path);
     try {
       if (!inMemory) {
@@ -132,6 +133,9 @@ class NodeSQLiteDriver implements Driver {
       if (this.#options.checkpointOnThread === true && !inMemory) {
         // The fallback first: nothing after the thread's start can fail and leave it running.
         database.exec(`PRAGMA wal_autocheckpoint = ${integerPragma(fallbackAutoCheckpointPages)}`);
+        // And the log's file shrinks back to that size once it has been copied, or it keeps its
+        // largest size until the next restart.
+        database.exec(`PRAGMA journal_size_limit = ${integerPragma(walSizeLimitBytes)}`);
         this.#checkpointer = await startSQLiteCheckpointer({
           path,
           busyTimeoutMs: this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs,
@@ -177,7 +181,14 @@ class NodeSQLiteDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw("COMMIT"));
   }
 
+  /**
+   * SQLite rolls a transaction back by itself after some errors (SQLITE_FULL, SQLITE_IOERR,
+   * SQLITE_NOMEM, https://www.sqlite.org/lang_transaction.html#response_to_errors_within_a_transaction):
+   * a ROLLBACK then fails with "cannot rollback - no transaction is active", and Kysely would throw
+   * that instead of the error that ended the transaction.
+   */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#database?.isTransaction === false) return;
     await connection.executeQuery(CompiledQuery.raw("ROLLBACK"));
   }
 
@@ -232,6 +243,11 @@ class NodeSQLiteConnection implements DatabaseConnection {
     } catch (error) {
       if (!inTransaction && isBusy(error) && !transactionControl.test(compiledQuery.sql))
         throw overloadedByConflicts({ what: "statement", attempts: 1, cause: error });
+      // The file cannot take the write (disk full, read-only, I/O error): infrastructure, like a
+      // MySQL server that went away, so 503 with Retry-After rather than a 500 (ADR 0011).
+      const unavailable = unavailableCode(error);
+      if (unavailable !== null)
+        throw new StorageUnavailableError({ code: unavailable, message: errorMessage(error) });
       // A row this write refers to was deleted meanwhile (the account, an app).
       if (isForeignKeyViolation(error)) throw new DeletedMeanwhileError({ cause: error });
       throw error;
@@ -325,6 +341,22 @@ function parseStoredDate(column: string, value: string): Date {
   return new Date(value);
 }
 
+/**
+ * Creates the database's folder (0700) and an empty file (0600) if missing, before SQLite opens
+ * it: SQLite would create the file 0644 less the umask, readable by every user of the machine, and
+ * it holds password hashes, addresses, sign-in IPs and the encrypted TOTP secrets. Its `-wal` and
+ * `-shm` files take the database file's mode. An existing folder or file keeps the mode it has.
+ */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+  } catch (error) {
+    if (!(typeof error === "object" && error !== null && "code" in error && error.code === "EEXIST"))
+      throw error;
+  }
+}
+
 function integerPragma(value: number): number {
   if (!Number.isSafeInteger(value) || value < 0)
     throw new Error(`busyTimeoutMs must be a whole number ≥ 0, not ${value}`);
@@ -343,6 +375,29 @@ function sqliteErrorCode(error: unknown): number | null {
   if (typeof error !== "object" || error === null) return null;
   if (!("code" in error) || error.code !== "ERR_SQLITE_ERROR") return null;
   return "errcode" in error && typeof error.errcode === "number" ? error.errcode : null;
+}
+
+/**
+ * Primary result codes of a file that cannot take a read or write right now: a full disk, a
+ * read-only file or folder, an I/O error, a file that cannot be opened. Not the request's fault
+ * nor a bug; they clear when the operator frees space or fixes the permissions.
+ */
+const unavailablePrimaryCodes: ReadonlyMap<number, string> = new Map([
+  [8, "SQLITE_READONLY"],
+  [10, "SQLITE_IOERR"],
+  [13, "SQLITE_FULL"],
+  [14, "SQLITE_CANTOPEN"],
+]);
+
+/** The name of the unavailable condition (SQLITE_FULL, ...) this error reports, or null. */
+export function unavailableCode(error: unknown): string | null {
+  const code = sqliteErrorCode(error);
+  if (code === null) return null;
+  return unavailablePrimaryCodes.get(code & 0xff) ?? null;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A unique index or primary key refused a row. By result code, never by message. */
@@ -421,9 +476,13 @@ export function createGuardedSQLiteDialect(options: SQLiteDialectOptions): Diale
             await driver.init();
           } catch (error) {
             const code =
-              typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+              unavailableCode(error) ??
+              (typeof error === "object" &&
+              error !== null &&
+              "code" in error &&
+              typeof error.code === "string"
                 ? error.code
-                : "SQLITE_CANTOPEN";
+                : "SQLITE_CANTOPEN");
             const reason = error instanceof Error ? error.message : String(error);
             throw new StorageUnavailableError({
               code,

@@ -1,5 +1,10 @@
 import formbody from "@fastify/formbody";
-import { DeletedMeanwhileError, OverloadedError, StorageUnavailableError } from "@superoauth/application";
+import {
+  DeletedMeanwhileError,
+  OverloadedError,
+  StorageUnavailableError,
+  unavailableRetryAfterSeconds,
+} from "@superoauth/application";
 import { durationInWords } from "@superoauth/domain";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { loadPageAssets, type PageAssets } from "../assets.ts";
@@ -102,15 +107,17 @@ export function createPageKit(options: PageKitOptions): PageKit {
       }),
     });
 
-  const sendUnavailable = (reply: FastifyReply) =>
-    sendError(reply, {
+  // Every 503 says when to come back (ADR 0011), the pages' as the API's.
+  const sendUnavailable = (reply: FastifyReply, retryAfterSeconds = unavailableRetryAfterSeconds) =>
+    sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
       title: "Try again shortly",
       message: "The service is busy right now. Try again in a moment.",
     });
 
   const limitReply: PageKit["limitReply"] = (reply, refusal, group) => {
-    if (refusal.code !== "RATE_LIMIT_EXCEEDED") return sendUnavailable(reply);
+    if (refusal.code !== "RATE_LIMIT_EXCEEDED")
+      return sendUnavailable(reply, refusal.retryAfterSeconds ?? unavailableRetryAfterSeconds);
     const wait = `Too many attempts from your network. Wait ${durationInWords(refusal.retryAfterSeconds ?? 60)}, then try again.`;
     return group === "login"
       ? sendError(reply, {
@@ -136,7 +143,10 @@ export function createPageKit(options: PageKitOptions): PageKit {
       app.setErrorHandler((error: FastifyError, request, reply) => {
         if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
           request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
-          return sendUnavailable(reply);
+          return sendUnavailable(
+            reply,
+            error instanceof OverloadedError ? error.retryAfterSeconds : unavailableRetryAfterSeconds,
+          );
         }
         if (error instanceof DeletedMeanwhileError) {
           request.log.info({ err: error }, "deleted while a hosted page's request ran");
