@@ -194,9 +194,9 @@ const resetPassword: PasswordLink = {
   lead: "Choose the new password of your account. Changing it signs you out everywhere.",
   button: "Change password",
   more: { href: "/forgot-password", text: "No link, or it has expired? Ask for a new one" },
-  // A reset never turns two-step verification off (docs/account-security.md): say so before the
+  // A reset turns two-step verification off only for an address never verified (docs/account-security.md): say so before the
   // sign-in asks for a code, and where to go when the device and the backup codes are gone too.
-  done: "Your password is changed and every session is signed out. Sign in with the new password. If two-step verification is on, signing in still asks for a code from your authenticator app or a backup code: a new password does not turn it off.",
+  done: "Your password is changed and every session is signed out. Sign in with the new password. If two-step verification is on, signing in still asks for a code from your authenticator app or a backup code: a new password does not turn it off. Only if this address had never been verified did the reset turn it off (a stranger may have set it up), and we emailed you so.",
   doneHelp: "Lost your authenticator app and your backup codes too?",
   use: (useCases, { token, newPassword, request }) =>
     useCases.resetPassword({ token, newPassword, client: clientOf(request) }),

@@ -271,6 +271,8 @@ describe("/reset-password", () => {
     expect(changed.body).toContain("Your password is changed and every session is signed out.");
     // The reset leaves two-step verification on: the page says so, and where to go without it.
     expect(changed.body).toContain("a new password does not turn it off.");
+    // ...but a reset of an address never verified does turn it off: the page does not say "never".
+    expect(changed.body).toContain("Only if this address had never been verified did the reset turn it off");
     expect(changed.body).toContain("Lost your authenticator app and your backup codes too?");
     const signedIn = await useCases.logInWithPassword({
       email: "ada@example.com",

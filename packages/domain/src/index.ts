@@ -89,6 +89,7 @@ export {
   lowBackupCodesThreshold,
   maxNoticesPerWindow,
   noticeAllowanceLeft,
+  noticeEventsRead,
   noticeWindowMs,
   notifiesAccountHolder,
   securityNoticeTypes,

@@ -67,7 +67,10 @@ export function notifiesAccountHolder(
  * past it the events are still recorded (the security log shows them) but mail nothing. Without it,
  * whoever registered someone else's address could mail that address without end (a password change
  * is one notice, one request). A verified holder gets every notice (`recordSecurityEvent`). The
- * count is of the account's events of notice types in the window, the one being recorded included.
+ * count is of the account's events in the window that call for a notice (`notifiesAccountHolder`),
+ * the one being recorded included: an event of a notice type that mails nothing (signing out
+ * everywhere oneself, a backup code used with many left) does not count, or ten of them would
+ * silence the notice that matters without the mailbox hearing of any.
  */
 export const maxNoticesPerWindow = 10;
 
@@ -75,13 +78,23 @@ export const maxNoticesPerWindow = 10;
 export const noticeWindowMs = 3600_000;
 
 /**
+ * How many of the account's newest events of notice types `noticeAllowanceLeft` reads: events that
+ * mail nothing are among them, and past this many the oldest are not seen (a notice more goes out,
+ * never one fewer).
+ */
+export const noticeEventsRead = 20 * (maxNoticesPerWindow + 1);
+
+/**
  * Whether a notice may still be mailed, given the account's newest events of notice types (newest
- * first, the one being recorded included; `maxNoticesPerWindow + 1` of them are enough).
+ * first, the one being recorded included; `noticeEventsRead` of them).
  */
 export function noticeAllowanceLeft(
-  recentNoticeEvents: readonly Pick<SecurityEvent, "occurredAt">[],
+  recentNoticeEvents: readonly Pick<SecurityEvent, "occurredAt" | "type" | "details">[],
   now: Date,
 ): boolean {
   const since = now.getTime() - noticeWindowMs;
-  return recentNoticeEvents.filter((e) => e.occurredAt.getTime() > since).length <= maxNoticesPerWindow;
+  return (
+    recentNoticeEvents.filter((e) => e.occurredAt.getTime() > since && notifiesAccountHolder(e)).length <=
+    maxNoticesPerWindow
+  );
 }

@@ -2,7 +2,7 @@ import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
+import { forgetWhatCameBeforeProof } from "./steps/first-proof-of-address.ts";
 import { findPresentedEmailToken, findUsableEmailToken } from "./steps/mail-token.ts";
 
 const invalid = err(
@@ -13,7 +13,8 @@ const invalid = err(
 /**
  * Marks an address verified with the token from its verification mail. A token
  * works once; using it also ends any older verification links of the account. The first proof
- * of the address also unlinks the providers linked before it (unlinkEveryProvider).
+ * of the address also unlinks the providers linked before it and turns off a second factor turned
+ * on before it (forgetWhatCameBeforeProof).
  *
  * A verification link of an address already verified (the link followed twice, or an older one
  * after a newer one) answers `alreadyVerified` rather than "invalid": its holder learns nothing
@@ -34,7 +35,7 @@ export async function verifyEmail(
   // Until now nobody had proven this address: providers linked to the account before may be a
   // stranger's, who made the account on it and sent this very mail to its owner (ADR 0043).
   if (!user.emailVerified) {
-    await unlinkEveryProvider(deps, {
+    await forgetWhatCameBeforeProof(deps, {
       userId: user.id,
       client: input.client,
       reason: "verification_of_unverified_address",

@@ -4,6 +4,7 @@ import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-task
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
 import { linkIdentity, registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import { verifyEmail } from "../email-verification/verify-email.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -271,6 +272,26 @@ describe("resetPassword", () => {
         details: { reason: "password_reset_of_unverified_address" },
       }),
     );
+  });
+
+  it("turns off a stranger's second factor even when the owner clicked the verification mail first", async () => {
+    // The stranger who registered Ada's address sent her the verification mail: she clicks it (the
+    // natural first step), finds she cannot sign in, and resets. The factor was turned on before
+    // anyone proved the address, as above, and must not keep her at a code prompt either.
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps);
+    await enableTwoFactorFor(deps, account.session);
+    const [verification] = deps.mailer.sentTo("ada@example.com");
+    if (verification === undefined) throw new Error("no verification mail");
+    expect((await verifyEmail(deps, { token: tokenFromMail(verification), client })).ok).toBe(true);
+    deps.mailer.sent.length = 0;
+    await requestPasswordReset(deps, { email: "ada@example.com", client });
+    await deps.backgroundTasks.drain();
+    const [mail] = deps.mailer.sent;
+    if (mail === undefined) throw new Error("no reset mail");
+    expect((await resetPassword(deps, { token: tokenFromMail(mail), newPassword, client })).ok).toBe(true);
+    const signedIn = await logIn(deps, newPassword);
+    expect(signedIn.ok && "accessToken" in signedIn.value).toBe(true);
   });
 
   it("of a verified address, keeps two-factor authentication: the next sign-in still asks for a code", async () => {

@@ -1,10 +1,10 @@
 import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts";
+import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
 import { endOthersHoldOnAccount } from "./steps/end-others-hold.ts";
 
 const invalid = err(
@@ -59,27 +59,13 @@ export async function resetPassword(
   await endOthersHoldOnAccount(deps, { userId: user.id, address: user.email, now });
   // The link reached the user through their mailbox, which proves the address as a verification link would.
   if (!user.emailVerified) {
-    // Until now nobody had proven this address, so whoever made the account or linked a provider
-    // to it may not be the mailbox's owner (account pre-hijacking, Sudhodanan & Paverd 2022): the
-    // owner takes over with the new password alone, not with someone else's provider identity.
-    await unlinkEveryProvider(deps, {
+    // Until now nobody had proven this address: whoever made the account, linked a provider or
+    // turned 2FA on may not be the mailbox's owner, who takes over with the new password alone.
+    await forgetWhatCameBeforeProof(deps, {
       userId: user.id,
       client: input.client,
       reason: "password_reset_of_unverified_address",
     });
-    // Nor with someone else's authenticator: a second factor turned on before anyone proved the
-    // address may be the stranger's, and would keep the mailbox's owner out of the account on
-    // their own address for good (a reset never turns a proven holder's 2FA off; this one was
-    // never proven). The owner sets 2FA up again with their own app.
-    if ((await deps.twoFactor.findTOTPFactor(user.id))?.status === "enabled") {
-      await deps.twoFactor.deleteTwoFactor(user.id);
-      await recordSecurityEvent(deps, {
-        userId: user.id,
-        type: "two_factor_disabled",
-        client: input.client,
-        details: { reason: "password_reset_of_unverified_address" },
-      });
-    }
     await deps.users.markEmailVerified({ userId: user.id, now });
     await recordSecurityEvent(deps, {
       userId: user.id,

@@ -16,6 +16,7 @@ import { setPassword } from "../account/set-password.ts";
 import { requestPasswordReset } from "../recovery/request-password-reset.ts";
 import { resetPassword } from "../recovery/reset-password.ts";
 import { logOut } from "../sessions/log-out.ts";
+import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -483,5 +484,30 @@ describe("security notices: an hourly allowance per account", () => {
     await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
     await passwordChanger(deps, account)(maxNoticesPerWindow + 5);
     expect(notices(deps)).toHaveLength(maxNoticesPerWindow + 5);
+  });
+});
+
+describe("security notices: the hourly allowance counts only notices that were mailed", () => {
+  it("events of notice types that mail nothing (signing out everywhere) do not use up an unproven address's allowance", async () => {
+    // Whoever holds the password could otherwise sign out everywhere ten times (no mail each), then
+    // change the password or turn 2FA on with their own app unseen.
+    const { deps } = setUp();
+    const account = await registered(deps);
+    for (let i = 0; i < maxNoticesPerWindow + 1; i++) {
+      unwrap(await logOutEverywhere(deps, { userId: account.user.id }));
+    }
+    expect(deps.securityEvents.all().filter((e) => e.type === "sessions_revoked")).toHaveLength(
+      maxNoticesPerWindow + 1,
+    );
+    expect(notices(deps)).toHaveLength(0);
+    unwrap(
+      await setPassword(deps, {
+        session: account.session,
+        currentPassword: strongPassword,
+        newPassword,
+        client: home,
+      }),
+    );
+    expect(notices(deps).map((mail) => mail.to)).toEqual(["ada@example.com"]);
   });
 });

@@ -1,7 +1,7 @@
 import {
   type Email,
-  maxNoticesPerWindow,
   noticeAllowanceLeft,
+  noticeEventsRead,
   notifiesAccountHolder,
   type Role,
   type SecurityEvent,
@@ -76,7 +76,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   if ("emailVerified" in user && !user.emailVerified && input.undoLink === undefined) {
     const recent = await deps.securityEvents.listSecurityEventsOfUser({
       userId: event.userId,
-      limit: maxNoticesPerWindow + 1,
+      limit: noticeEventsRead,
       types: securityNoticeTypes,
     });
     if (!noticeAllowanceLeft(recent, event.occurredAt)) return;
