@@ -1,29 +1,16 @@
-import { parseArgs } from "node:util";
 import { createSecureRandomSource, createSHA256SecretHasher } from "@superoauth/adapter-crypto";
 import { openStorage } from "@superoauth/adapter-sql";
 import { createAdmin } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
 // `pnpm admin:create --email <address>`: makes the account with this address an admin, or creates
 // one (address verified, no password) and prints a one-time link to set its password (docs/admin.md).
 const usage = "Usage: pnpm admin:create --email <address>";
 
-let email: string | undefined;
-let help: boolean | undefined;
-try {
-  ({ email, help } = parseArgs({
-    options: { email: { type: "string" }, help: { type: "boolean", short: "h" } },
-  }).values);
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
-  process.exit(1);
-}
-if (help === true) {
-  console.log(usage);
-  process.exit(0);
-}
+const { email } = commandOptions({ usage, options: { email: { type: "string" } }, refusedExitCode: 1 });
 if (email === undefined || email.trim() === "") {
   console.error(usage);
   process.exit(1);

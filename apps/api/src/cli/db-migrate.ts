@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
 // Creates the configured database if missing and applies every pending migration; exits 1 on failure.
@@ -11,20 +11,7 @@ Creates the database DATABASE_URL names if it is missing and applies every pendi
 (pnpm db:status lists them first; docs/operations.md, "Upgrades and migrations").`;
 // It takes no arguments: anything else (a --help, a mistyped flag) is answered before the database
 // is touched, so asking how the command works never migrates a database.
-let help: boolean | undefined;
-try {
-  ({ help } = parseArgs({
-    options: { help: { type: "boolean", short: "h" } },
-    allowPositionals: false,
-  }).values);
-} catch (error) {
-  console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
-  process.exit(2);
-}
-if (help === true) {
-  console.log(usage);
-  process.exit(0);
-}
+commandOptions({ usage, options: {}, refusedExitCode: 2 });
 const config = loadConfigOrExit();
 const shownURL = maskURLCredentials(config.databaseURL);
 // The storage migrates without a query timeout: a migration's DDL may rightly run for minutes.

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { openStorage } from "@superoauth/adapter-sql";
 import { rotateSigningKeys } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
+import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
 // pnpm keys:rotate [--remove <kid>]: adds new signing keys (ES256 and RS256) and retires the ones
@@ -11,30 +11,18 @@ import { loadConfigOrExit } from "./load-config.ts";
 // deletes one key at once (replacing it first if it is the one that signs). ADR 0021,
 // docs/operations.md "Rotating the signing keys".
 const usage = "Usage: pnpm keys:rotate [--remove <kid>]";
-let remove: string | undefined;
-let help: boolean | undefined;
 // A kid is the key's JWK thumbprint in base64url, so one in 64 begins with "-", which parseArgs
 // would refuse as the value of --remove (an option's look): pass it on as --remove=<kid>.
 const args = process.argv.slice(2);
 const removeAt = args.indexOf("--remove");
 const kidAfter = args[removeAt + 1];
 if (removeAt >= 0 && kidAfter !== undefined) args.splice(removeAt, 2, `--remove=${kidAfter}`);
-try {
-  ({
-    values: { remove, help },
-  } = parseArgs({
-    args,
-    options: { remove: { type: "string" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: false,
-  }));
-} catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (help === true) {
-  console.log(usage);
-  process.exit(0);
-}
+const { remove } = commandOptions({
+  usage,
+  args,
+  options: { remove: { type: "string" } },
+  refusedExitCode: 2,
+});
 
 // The development secrets file is read (never written): the keys are only usable with the
 // JWT_SECRET the service runs with.
