@@ -39,7 +39,12 @@ function deviceCookieOf(response: LightMyRequestResponse): string {
 
 describe("account lockout over HTTP", () => {
   it("answers ACCOUNT_LOCKED 423 with Retry-After after five wrong passwords, even to the right one", async () => {
-    for (let i = 0; i < 5; i++) expectError(await logIn(wrong, "203.0.113.9"), "INVALID_CREDENTIALS", 401);
+    for (let i = 0; i < 5; i++)
+      expectError(
+        await logIn(wrong, "203.0.113.9"),
+        i < 4 ? "INVALID_CREDENTIALS" : "ACCOUNT_LOCKED",
+        i < 4 ? 401 : 423,
+      );
 
     const locked = await logIn(right, "203.0.113.9");
 

@@ -181,7 +181,11 @@ describe("POST /api/v1/user/password under repeated wrong current passwords", ()
           payload: { currentPassword, newPassword: "Brand-new-pass9!" },
         });
       for (let i = 0; i < 5; i++)
-        expectError(await change(`Wrong-guess-${i}!`), "INVALID_CURRENT_PASSWORD", 400);
+        expectError(
+          await change(`Wrong-guess-${i}!`),
+          i < 4 ? "INVALID_CURRENT_PASSWORD" : "ACCOUNT_LOCKED",
+          i < 4 ? 400 : 423,
+        );
       const response = await change(validRegistration.password);
       expectError(response, "ACCOUNT_LOCKED", 423);
       expect(Number(response.headers["retry-after"])).toBeGreaterThan(0);

@@ -255,8 +255,8 @@ describe("POST /api/v1/auth/reauthenticate", () => {
     for (let i = 0; i < 5; i++) {
       expectError(
         await send(app, "POST", "/auth/reauthenticate", accessToken, { password: `Wr0ng-guess-${i}!` }),
-        "INVALID_CURRENT_PASSWORD",
-        400,
+        i < 4 ? "INVALID_CURRENT_PASSWORD" : "ACCOUNT_LOCKED",
+        i < 4 ? 400 : 423,
       );
     }
     const locked = await send(app, "POST", "/auth/reauthenticate", accessToken, {

@@ -148,7 +148,11 @@ describe("the client address behind proxies (TRUST_PROXY)", () => {
 
       const attacker = { remoteAddress: "10.0.0.2", forwardedFor: "198.51.100.7, 203.0.113.9" };
       for (let i = 0; i < 5; i++) {
-        expectError(await logInThrough(app, attacker, "Wr0ng-secret!"), "INVALID_CREDENTIALS", 401);
+        expectError(
+          await logInThrough(app, attacker, "Wr0ng-secret!"),
+          i < 4 ? "INVALID_CREDENTIALS" : "ACCOUNT_LOCKED",
+          i < 4 ? 401 : 423,
+        );
       }
 
       expectError(await logInThrough(app, attacker), "ACCOUNT_LOCKED", 423);

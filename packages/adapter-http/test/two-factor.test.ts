@@ -222,8 +222,8 @@ describe("signing in with 2FA over HTTP", () => {
     for (let i = 0; i < 5; i++) {
       expectError(
         await post("/auth/2fa/verify", { mfaToken, code: "000000" }),
-        "INVALID_TWO_FACTOR_CODE",
-        401,
+        i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
+        i < 4 ? 401 : 423,
       );
     }
     const locked = await post("/auth/2fa/verify", { mfaToken, code: code() });
@@ -313,8 +313,8 @@ describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout
     for (let i = 0; i < 5; i++) {
       expectError(
         await post("/auth/2fa/disable", { code: "000000" }, registered.accessToken),
-        "INVALID_TWO_FACTOR_CODE",
-        401,
+        i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
+        i < 4 ? 401 : 423,
       );
     }
     const locked = await post(
@@ -332,8 +332,8 @@ describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout
     for (let i = 0; i < 5; i++) {
       expectError(
         await post("/auth/2fa/disable", { password: "Wr0ng-secret!", code: code() }, registered.accessToken),
-        "INVALID_CURRENT_PASSWORD",
-        400,
+        i < 4 ? "INVALID_CURRENT_PASSWORD" : "ACCOUNT_LOCKED",
+        i < 4 ? 400 : 423,
       );
     }
     expectError(await post("/auth/login", credentials), "ACCOUNT_LOCKED", 423);
@@ -344,8 +344,8 @@ describe("wrong codes at /2fa/disable and /2fa/backup-codes count toward lockout
     for (let i = 0; i < 5; i++) {
       expectError(
         await post("/auth/2fa/backup-codes", { code: "000000" }, registered.accessToken),
-        "INVALID_TWO_FACTOR_CODE",
-        401,
+        i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
+        i < 4 ? 401 : 423,
       );
     }
     const locked = await post("/auth/2fa/backup-codes", { code: code() }, registered.accessToken);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { CountingPasswordHasher, createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -22,12 +22,18 @@ describe("wrong current passwords at set-password count toward lockout", () => {
         client: thief,
       });
 
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 4; i++) {
       expect(await change(`Wrong-guess-${i}!`)).toMatchObject({
         ok: false,
         error: "INVALID_CURRENT_PASSWORD",
       });
     }
+    // The fifth wrong one locks, and its answer says so.
+    expect(await change("Wrong-guess-4!")).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_LOCKED",
+      retryAfterSeconds: 1800,
+    });
     expect(await change(strongPassword)).toMatchObject({
       ok: false,
       error: "ACCOUNT_LOCKED",
@@ -41,7 +47,9 @@ describe("wrong current passwords at set-password count toward lockout", () => {
   });
 
   it("a right current password gives its attempt back: four wrong, a right one, then a wrong one is still checked", async () => {
-    const deps = createInMemoryDependencies();
+    const plain = createInMemoryDependencies();
+    const counting = new CountingPasswordHasher(plain.passwordHasher);
+    const deps = { ...plain, passwordHasher: counting };
     const { session } = await registerAccount(deps, { email: "ada@example.com" });
     const change = (currentPassword: string, newPassword: string) =>
       setPassword(deps, { session, currentPassword, newPassword, client: thief });
@@ -51,11 +59,14 @@ describe("wrong current passwords at set-password count toward lockout", () => {
       });
     }
     expect(await change(strongPassword, "Brand-new-pass9!")).toEqual({ ok: true, value: undefined });
-    // Counted as a failure, the right password would have been the fifth and locked.
+    // Counted as a failure, the right password would have been the fifth and locked: this wrong one
+    // would then be refused unchecked. Given back, it is checked, and is the fifth that locks.
+    const before = counting.verifications;
     expect(await change("Wrong-guess-5!", "Other-new-pass9!")).toMatchObject({
       ok: false,
-      error: "INVALID_CURRENT_PASSWORD",
+      error: "ACCOUNT_LOCKED",
     });
+    expect(counting.verifications).toBe(before + 1);
     expect(await change("Brand-new-pass9!", "Other-new-pass9!")).toMatchObject({
       ok: false,
       error: "ACCOUNT_LOCKED",

@@ -55,7 +55,7 @@ export async function logInWithPassword(
         details: { method: "password" },
       });
     }
-    return invalidCredentials;
+    return ("lockedNow" in proof ? proof.lockedNow : undefined) ?? invalidCredentials;
   }
   // The right password's attempt is given back unless the sign-in completes, which clears the counters.
   const giveBack = "giveBack" in proof ? proof.giveBack : undefined;

@@ -16,12 +16,13 @@ async function setUp() {
   const { user } = await registerAccount(deps, { email: "ada@example.com" });
   const logIn = (client: ClientInfo, password = strongPassword, email = "ada@example.com") =>
     logInWithPassword(deps, { email, password, client });
+  // Wrong passwords, each answered "invalid" but the last, which may say the lock it reached.
   const failTimes = async (times: number, client: ClientInfo, email?: string) => {
     for (let i = 0; i < times; i++) {
-      expect(await logIn(client, wrongPassword, email)).toMatchObject({
-        ok: false,
-        error: "INVALID_CREDENTIALS",
-      });
+      const outcome = await logIn(client, wrongPassword, email);
+      expect(outcome).toMatchObject({ ok: false });
+      if (!outcome.ok && i < times - 1) expect(outcome.error).toBe("INVALID_CREDENTIALS");
+      if (!outcome.ok) expect(["INVALID_CREDENTIALS", "ACCOUNT_LOCKED"]).toContain(outcome.error);
     }
   };
   const lockEvents = () => deps.securityEvents.all().filter((e) => e.type === "account_locked");
@@ -41,6 +42,30 @@ describe("lockout after repeated failed sign-ins", () => {
     });
     expect(lockEvents()).toHaveLength(1);
     expect(lockEvents()[0]).toMatchObject({ userId: user.id, ip: attacker.ip });
+  });
+
+  it("the wrong password that locks says so, with the time left, for an account and an unknown address alike", async () => {
+    const { logIn, lockEvents } = await setUp();
+    for (const email of ["ada@example.com", "nobody@example.com"]) {
+      for (let i = 0; i < 4; i++) {
+        expect(await logIn(attacker, wrongPassword, email)).toMatchObject({ error: "INVALID_CREDENTIALS" });
+      }
+      expect(await logIn(attacker, wrongPassword, email)).toEqual({
+        ok: false,
+        error: "ACCOUNT_LOCKED",
+        message: "Too many failed sign-in attempts; try again in 30 minutes or reset your password",
+        retryAfterSeconds: 1800,
+      });
+    }
+    expect(lockEvents()).toHaveLength(1);
+  });
+
+  it("a known device's wrong password that locks only the account-wide counter answers invalid: the device may go on", async () => {
+    const { logIn, failTimes } = await setUp();
+    unwrapSignedIn(await logIn(owner));
+    await failTimes(4, attacker);
+    expect(await logIn(owner, wrongPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect((await logIn(owner)).ok).toBe(true);
   });
 
   it("answers a locked account the same whether the password is right or wrong", async () => {
@@ -189,8 +214,9 @@ describe("lockout reserves each attempt before the password is checked", () => {
     );
     expect(counting.verifications).toBe(5);
     const errors = outcomes.map((o) => (o.ok ? "ok" : o.error));
-    expect(errors.filter((e) => e === "INVALID_CREDENTIALS")).toHaveLength(5);
-    expect(errors.filter((e) => e === "ACCOUNT_LOCKED")).toHaveLength(45);
+    // The fifth checked reached the account-wide lock, and says so.
+    expect(errors.filter((e) => e === "INVALID_CREDENTIALS")).toHaveLength(4);
+    expect(errors.filter((e) => e === "ACCOUNT_LOCKED")).toHaveLength(46);
   });
 
   it("gives an attempt back when the check throws, so an outage does not lock the owner out", async () => {

@@ -30,7 +30,7 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
     for (let i = 0; i < 5; i++) {
       expect(await disableTwoFactor(deps, { session, code: "000000", client: thief })).toMatchObject({
         ok: false,
-        error: "INVALID_TWO_FACTOR_CODE",
+        error: i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
       });
     }
     expect(await disableTwoFactor(deps, { session, code: codeNow(), client: thief })).toMatchObject({
@@ -52,7 +52,7 @@ describe("wrong codes at /2fa/disable count toward lockout", () => {
           code: codeNow(),
           client: thief,
         }),
-      ).toMatchObject({ ok: false, error: "INVALID_CURRENT_PASSWORD" });
+      ).toMatchObject({ ok: false, error: i < 4 ? "INVALID_CURRENT_PASSWORD" : "ACCOUNT_LOCKED" });
     }
     expect(
       await disableTwoFactor(deps, { session, password: strongPassword, code: codeNow(), client: thief }),
@@ -128,7 +128,7 @@ describe("wrong codes at /2fa/backup-codes count toward lockout", () => {
     for (let i = 0; i < 5; i++) {
       expect(await regenerateBackupCodes(deps, { session, code: "000000", client: thief })).toMatchObject({
         ok: false,
-        error: "INVALID_TWO_FACTOR_CODE",
+        error: i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
       });
     }
     expect(await regenerateBackupCodes(deps, { session, code: codeNow(), client: thief })).toMatchObject({

@@ -248,7 +248,7 @@ describe("signing in with 2FA", () => {
     const { mfaToken } = await logIn();
     for (let i = 0; i < 5; i++) {
       expect(await verifyTwoFactorLogin(deps, { mfaToken, code: "000000", client })).toMatchObject({
-        error: "INVALID_TWO_FACTOR_CODE",
+        error: i < 4 ? "INVALID_TWO_FACTOR_CODE" : "ACCOUNT_LOCKED",
       });
     }
     expect(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client })).toMatchObject({

@@ -50,6 +50,7 @@ export async function proveCurrentPassword(
       (await deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password })),
   });
   if (!checked.ok) return checked;
-  if (!checked.value) return err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
+  if (!checked.value)
+    return checked.lockedNow ?? err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
   return ok(undefined);
 }

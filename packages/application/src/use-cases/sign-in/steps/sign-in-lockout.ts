@@ -1,5 +1,6 @@
 import {
   accountWideSource,
+  decideLockout,
   durationInWords,
   knownSourceLifetimeMs,
   type LoginAttemptReservation,
@@ -76,7 +77,8 @@ export async function findSignInSource(
  * ever checked (ADR 0008). A right proof gives the attempt back, and so does a
  * check that threw (an overloaded hasher, a lost database): nothing was learnt.
  * A wrong one stays counted, and `account_locked` is recorded for an existing
- * account when it locked a counter.
+ * account when it locked a counter; when the lock it reached holds back this source's next
+ * attempt, the result carries that lock (`lockedNow`), which callers answer instead of "wrong".
  *
  * With `deferGiveBack`, a right proof's attempt is not given back here but by the caller, through
  * the `giveBack` it receives: a sign-in that completes at once clears the counters anyway
@@ -94,7 +96,14 @@ export async function proveWithinLockout(
     deferGiveBack?: boolean;
   },
 ): Promise<
-  AccountLocked | { readonly ok: true; readonly value: boolean; readonly giveBack?: () => Promise<void> }
+  | AccountLocked
+  | {
+      readonly ok: true;
+      readonly value: boolean;
+      readonly giveBack?: () => Promise<void>;
+      /** A wrong proof that locked its own source: the answer to give instead of "wrong". */
+      readonly lockedNow?: AccountLocked;
+    }
 > {
   const { account, source } = input;
   const policy = deps.settings.lockout;
@@ -124,16 +133,7 @@ export async function proveWithinLockout(
   });
   const { reservation } = decided;
   if (reservation === undefined) throw new Error("updateLoginFailures did not call update");
-  if (reservation.locked) {
-    const retryAfterSeconds = secondsUntil(reservation.until, reservedAt);
-    return {
-      ok: false,
-      error: "ACCOUNT_LOCKED",
-      // In whole minutes, as a lock lasts minutes.
-      message: `Too many failed sign-in attempts; try again in ${durationInWords(Math.ceil(retryAfterSeconds / 60) * 60)} or reset your password`,
-      retryAfterSeconds,
-    };
-  }
+  if (reservation.locked) return accountLocked(reservation.until, reservedAt);
   const refund = () =>
     deps.lockout.updateLoginFailures({
       account,
@@ -166,7 +166,9 @@ export async function proveWithinLockout(
       };
     }
     await refund();
-  } else if (input.userId !== null && reservation.lockedScopes.length > 0) {
+    return { ok: true, value: true };
+  }
+  if (input.userId !== null && reservation.lockedScopes.length > 0) {
     deps.observer?.observe({ type: "account_locked" });
     await recordSecurityEvent(deps, {
       userId: input.userId,
@@ -178,7 +180,38 @@ export async function proveWithinLockout(
       },
     });
   }
-  return { ok: true, value: proven };
+  // The wrong proof that reached the threshold says so, for an unknown address as for an account (the
+  // counters are the same): its next attempt would be refused, and "invalid" would invite one more.
+  const now = lockedNow(reservation, source, reservedAt);
+  return now === null ? { ok: true, value: false } : { ok: true, value: false, lockedNow: now };
+}
+
+/** The failure of an attempt refused by a lock that holds until `until`. */
+function accountLocked(until: Date, now: Date): AccountLocked {
+  const retryAfterSeconds = secondsUntil(until, now);
+  return {
+    ok: false,
+    error: "ACCOUNT_LOCKED",
+    // In whole minutes, as a lock lasts minutes.
+    message: `Too many failed sign-in attempts; try again in ${durationInWords(Math.ceil(retryAfterSeconds / 60) * 60)} or reset your password`,
+    retryAfterSeconds,
+  };
+}
+
+/** The lock this source's next attempt would meet, now that its wrong proof is counted (null: none). */
+function lockedNow(
+  reservation: Extract<LoginAttemptReservation, { locked: false }>,
+  source: SignInSource,
+  now: Date,
+): AccountLocked | null {
+  if (reservation.lockedScopes.length === 0) return null;
+  const decision = decideLockout({
+    sourceFailures: reservation.sourceFailures,
+    accountFailures: reservation.accountFailures,
+    sourceIsKnown: source.known,
+    now,
+  });
+  return decision.locked ? accountLocked(decision.until, now) : null;
 }
 
 /**

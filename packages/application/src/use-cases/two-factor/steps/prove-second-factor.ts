@@ -61,13 +61,16 @@ export async function proveSecondFactor(
   });
   if (!checked.ok) return checked;
   if (!checked.value)
-    return err(
-      "INVALID_TWO_FACTOR_CODE",
-      code === undefined
-        ? // A backup code has no clock: blaming one sends a person who lost their phone the wrong way.
-          "The backup code is wrong or already used: each backup code works once"
-        : // The troubleshooting guide's first fix for a code that is always refused: the device's clock.
-          "The code is wrong, expired or already used. Enter the newest code, and check that your device's clock is right",
+    return (
+      checked.lockedNow ??
+      err(
+        "INVALID_TWO_FACTOR_CODE",
+        code === undefined
+          ? // A backup code has no clock: blaming one sends a person who lost their phone the wrong way.
+            "The backup code is wrong or already used: each backup code works once"
+          : // The troubleshooting guide's first fix for a code that is always refused: the device's clock.
+            "The code is wrong, expired or already used. Enter the newest code, and check that your device's clock is right",
+      )
     );
   return ok(undefined);
 }
