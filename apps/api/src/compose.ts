@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createLocalExportArchiveStore } from "@superoauth/adapter-archive";
 import {
   createAESGCMSecretCipher,
@@ -56,15 +55,12 @@ import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { createExportWorker, type ExportWorker } from "./export-worker.ts";
+import { type InstanceSettingsWatch, watchInstanceSettings } from "./instance-settings.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { type ComposedMailer, composeMailer } from "./mail.ts";
+import { serviceVersion } from "./service-version.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
 import { SchemaNotMigratedError } from "./start-failure.ts";
-
-/** The service's version, as its package names it (the API description's `info.version`). */
-export const serviceVersion: string = (
-  JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-).version;
 
 export interface Service {
   readonly app: HttpApp;
@@ -78,6 +74,8 @@ export interface Service {
   readonly signingKeys: { readonly privateJWKS: JWKS; readonly publicJWKS: JWKS };
   /** This instance's data-export worker (started unless the options say otherwise). */
   readonly exportWorker: ExportWorker;
+  /** This instance's row among the running instances, and what differs from the others (docs/operations.md). */
+  readonly instanceSettings: InstanceSettingsWatch;
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
@@ -115,6 +113,7 @@ export async function composeService(
   let metricsApp: HttpApp | undefined;
   let passwordScreen: PasswordScreeningPool | undefined;
   let startGate: StartGate | undefined;
+  let instanceSettings: InstanceSettingsWatch | undefined;
   try {
     // Creates the database if missing, and migrates it without the query timeout. A schema a newer
     // release made is refused whether or not this start migrates (ADR 0046): migrate() refuses it.
@@ -134,6 +133,15 @@ export async function composeService(
         startGate = pendingMigrationsGate(storage);
       }
     }
+    // This instance's row, and its must-match settings compared with the other instances' (docs/operations.md).
+    instanceSettings = await watchInstanceSettings({
+      instances: storage.runningInstances,
+      config,
+      releaseVersion: serviceVersion,
+      log: logger?.child({ component: "instances" }),
+    });
+    const watchedSettings = instanceSettings;
+    metrics?.watchSettingDifferences(() => watchedSettings.differences().length);
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
     metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
@@ -278,7 +286,7 @@ export async function composeService(
         await storage.ping();
         return true;
       },
-      dependencyChecks: dependencyChecksOf(storage, mail),
+      dependencyChecks: [...dependencyChecksOf(storage, mail), instanceSettings.check],
       status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
       brandName: config.brand.name,
       ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
@@ -316,6 +324,7 @@ export async function composeService(
       storage,
       signingKeys: { privateJWKS: privateJWKS(keySet), publicJWKS: publicJWKS(keySet) },
       exportWorker,
+      instanceSettings: watchedSettings,
       async close() {
         clearInterval(housekeeping);
         await app.close();
@@ -328,10 +337,12 @@ export async function composeService(
           logger?.error({ pending }, "shutting down with background tasks unfinished; they are lost");
         await mail.close();
         await passwordScreen?.close();
+        await watchedSettings.stop();
         await storage.close();
       },
     };
   } catch (error) {
+    await instanceSettings?.stop();
     await metricsApp?.close();
     await passwordScreen?.close();
     await storage.close();

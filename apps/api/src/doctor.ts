@@ -1,8 +1,16 @@
+import type { RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
 import type { Config, DevelopmentSecretsSource } from "./config.ts";
 import { describeWeakSecret, untrustedTLSProxyWarning } from "./config.ts";
 import { describeDatabaseProblem } from "./database-problem.ts";
 import type { DevelopmentSecretName } from "./development-secrets.ts";
+import {
+  compareWithInstances,
+  describeDifferences,
+  instanceLiveMs,
+  settingDigests,
+} from "./instance-settings.ts";
 import { maskURLCredentials } from "./redact.ts";
+import { serviceVersion } from "./service-version.ts";
 
 /** What `pnpm doctor` found for one check; any `fail` makes it exit 1. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -22,6 +30,8 @@ export interface DoctorProbes {
     /** Applied migrations this version does not know: a newer release migrated the database. */
     migrationsOfANewerRelease(): Promise<readonly string[]>;
     databaseTime(): Promise<Date>;
+    /** The instances serving the database (their rows in `running_instances`). */
+    readonly runningInstances: Pick<RunningInstances, "seenSince">;
   } | null;
   verifySMTP(url: string): Promise<void>;
   /** Resolves when the Redis at `url` answers PING; rejects with why not (pingRedisServer). */
@@ -69,6 +79,7 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
       { check: "database", status: missing ? "warn" : "fail", detail },
       { check: "migrations", status: "warn", detail: notChecked },
       { check: "clock", status: "warn", detail: notChecked },
+      { check: "instances", status: "warn", detail: notChecked },
     ];
   }
   const what =
@@ -94,7 +105,57 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
           detail: "SQLite reads this machine's clock: nothing to compare (keep NTP running: timedatectl)",
         }
       : judgeClock({ skewMs: databaseTime - (before + after) / 2, roundTripMs: after - before }),
+    await checkInstances(config, database.runningInstances, probes.now()),
   ];
+}
+
+/** This host's must-match settings against those of the instances running now (instance-settings.ts). */
+async function checkInstances(
+  config: Config,
+  instances: Pick<RunningInstances, "seenSince">,
+  now: number,
+): Promise<CheckOutcome> {
+  let running: RunningInstance[];
+  try {
+    running = await instances.seenSince({ since: new Date(now - instanceLiveMs) });
+  } catch {
+    // The table comes with a migration: a database behind this version has none yet.
+    return { check: "instances", status: "warn", detail: "not checked: apply the pending migrations first" };
+  }
+  return judgeInstances({ config, releaseVersion: serviceVersion, running });
+}
+
+/**
+ * Whether this host would serve the deployment like the instances running now: a must-match
+ * setting that differs fails (sign-ins would fail on some requests only); another release warns.
+ */
+export function judgeInstances(input: {
+  config: Config;
+  releaseVersion: string;
+  running: readonly RunningInstance[];
+}): CheckOutcome {
+  const { running } = input;
+  if (running.length === 0)
+    return { check: "instances", status: "ok", detail: "no instance is running on this database" };
+  const differences = compareWithInstances(
+    { settings: settingDigests(input.config), releaseVersion: input.releaseVersion },
+    running,
+  );
+  const count = `${running.length} running instance${running.length === 1 ? "" : "s"}`;
+  if (differences.length === 0)
+    return { check: "instances", status: "ok", detail: `the settings that must match agree with ${count}` };
+  const settings = differences.filter((difference) => difference.setting !== "release");
+  if (settings.length === 0)
+    return {
+      check: "instances",
+      status: "warn",
+      detail: `${count}, another release: ${describeDifferences(differences)} (expected during an upgrade only)`,
+    };
+  return {
+    check: "instances",
+    status: "fail",
+    detail: `differs from ${count}: ${describeDifferences(differences)}; set the same values as the running instances (docs/operations.md, "Several instances")`,
+  };
 }
 
 export function judgeMigrations(input: {

@@ -2,8 +2,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
+import { openStorage } from "@superoauth/adapter-sql";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../src/config.ts";
+import { settingDigests } from "../src/instance-settings.ts";
+import { serviceVersion } from "../src/service-version.ts";
 import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 
@@ -81,7 +85,8 @@ describe("pnpm doctor", () => {
       expect(line(outcome, secret)).toMatch(/^ok {4}\w+ +set$/);
     }
     expect(line(outcome, "proxy")).toMatch(/^ok {4}proxy +APP_URL is https, and TRUST_PROXY trusts/);
-    expect(outcome.stdout).toMatch(/\n11 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(line(outcome, "instances")).toMatch(/^ok {4}instances +no instance is running on this database$/);
+    expect(outcome.stdout).toMatch(/\n12 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
     expect(sink.mails).toHaveLength(0);
   });
 
@@ -118,6 +123,37 @@ describe("pnpm doctor", () => {
     expect(outcome.stdout + outcome.stderr).not.toMatch(
       /DbPassw0rd|MailPassw0rd|RedisPassw0rd|github-secret-value/,
     );
+  });
+
+  it("a host whose must-match settings differ from a running instance's fails, naming them, never their values", async () => {
+    const env = { ...production, DATABASE_URL: database.url, SMTP_URL: sink.url, REDIS_URL: redisURL };
+    const running = parseConfig(
+      { ...env, COOKIE_SECRET: "Rz5Tn1Wq8Yx4Lp7Kd2Vb9Hs3Gm6Jc0Fa-running" },
+      () => "",
+    );
+    if (!running.ok) throw new Error(running.problems.join("; "));
+    const storage = await openStorage({ url: database.url });
+    try {
+      await storage.runningInstances.announce(
+        {
+          id: "running-elsewhere",
+          host: "api-2",
+          releaseVersion: serviceVersion,
+          startedAt: new Date(),
+          settings: settingDigests(running.config),
+        },
+        new Date(),
+      );
+      const outcome = await runDoctor(env);
+      expect(outcome.code).toBe(1);
+      expect(line(outcome, "instances")).toMatch(
+        /^fail {2}instances +differs from 1 running instance: COOKIE_SECRET \(api-2\); set the same values/,
+      );
+      expect(outcome.stdout).not.toContain("Rz5Tn1Wq8Yx4");
+    } finally {
+      await storage.runningInstances.withdraw("running-elsewhere");
+      await storage.close();
+    }
   });
 
   it("creates no SQLite file, and says who will", async () => {

@@ -106,7 +106,7 @@ describe("the composed service on MySQL", () => {
     }
   });
 
-  it("reports readiness from the database and the migrations", async () => {
+  it("reports readiness from the database, the migrations and the other instances' settings", async () => {
     const ready = await service.app.inject({ url: "/ready" });
     expect(ready.json()).toEqual({
       success: true,
@@ -115,6 +115,7 @@ describe("the composed service on MySQL", () => {
         checks: {
           database: { status: "up", required: true, latencyMs: expect.any(Number) },
           migrations: { status: "up", required: true, latencyMs: expect.any(Number) },
+          instances: { status: "up", required: false, latencyMs: expect.any(Number) },
         },
       },
     });

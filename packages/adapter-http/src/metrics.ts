@@ -51,6 +51,8 @@ export interface Metrics {
   readonly exportJobs: ExportJobMetrics;
   /** Reads the database pool on every scrape; null (SQLite: no pool) reports nothing. */
   watchDatabasePool(read: () => DatabasePoolUsage | null): void;
+  /** How many must-match settings (and the release) differ from other running instances right now. */
+  watchSettingDifferences(read: () => number): void;
   /** The HTTP app's own: one finished request, by route pattern (never the raw URL). */
   recordRequest(input: { method: string; route: string; url: string; status: number; seconds: number }): void;
   /** The Prometheus text exposition of every series. */
@@ -164,6 +166,16 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
   });
 
+  const differenceReaders: (() => number)[] = [];
+  new Gauge({
+    name: "superoauth_instance_settings_differing",
+    help: "Settings that must match on every instance (and the release) which differ from another running instance's; the log names them",
+    registers,
+    collect() {
+      this.set(differenceReaders.reduce((sum, read) => sum + read(), 0));
+    },
+  });
+
   const queueDepthReaders: (() => Promise<ExportQueueDepth>)[] = [];
   new Gauge({
     name: "superoauth_export_queue_depth",
@@ -226,6 +238,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       recordJob: (outcome) => exportJobs.inc({ outcome }),
     },
     watchDatabasePool: (read) => void poolReaders.push(read),
+    watchSettingDifferences: (read) => void differenceReaders.push(read),
     recordRequest(input) {
       const method = knownMethods.has(input.method) ? input.method : "OTHER";
       const status = String(input.status);

@@ -24,6 +24,7 @@ import * as createMaintenanceNotices from "./2026-12-01T06-00_create-maintenance
 import * as indexEndedRecordsByAge from "./2026-12-01T08-00_index-ended-records-by-age.ts";
 import * as resyncTwoFactorFlag from "./2026-12-01T10-00_resync-two-factor-flag.ts";
 import * as asciiEmailDomains from "./2026-12-02T05-00_ascii-email-domains.ts";
+import * as createRunningInstances from "./2026-12-02T08-00_create-running-instances.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -56,4 +57,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-01T08-00_index-ended-records-by-age": indexEndedRecordsByAge,
   "2026-12-01T10-00_resync-two-factor-flag": resyncTwoFactorFlag,
   "2026-12-02T05-00_ascii-email-domains": asciiEmailDomains,
+  "2026-12-02T08-00_create-running-instances": createRunningInstances,
 };

@@ -7,9 +7,10 @@ import type { Storage } from "./storage.ts";
  * refresh_tokens.session_id, ...) always points at a table copied before it. Typed as a record of
  * every key of Database so a table added there and missing here fails to compile; copy-storage tests
  * compare it with the tables the migrations create, so a table added by a migration alone fails too.
- * The Kysely migration tables are not listed: the target migrates itself.
+ * The Kysely migration tables are not listed: the target migrates itself. Nor are the tables of
+ * the running service rather than of its data (`notCopied`).
  */
-const copyOrder: Readonly<Record<keyof Database, number>> = {
+const copyOrder: Readonly<Record<Exclude<keyof Database, NotCopied>, number>> = {
   users: 0,
   sessions: 1,
   refresh_tokens: 2,
@@ -31,10 +32,17 @@ const copyOrder: Readonly<Record<keyof Database, number>> = {
   maintenance_notices: 18,
 };
 
+/**
+ * The instances that served the source (each writes its row every minute): the target's own
+ * instances write theirs. A target holding rows only here (a service started on it once) is empty.
+ */
+export const notCopied = ["running_instances"] as const;
+type NotCopied = (typeof notCopied)[number];
+
 /** The tables copyStorage copies, in the order it copies them. */
-export const copiedTables: readonly (keyof Database)[] = (Object.keys(copyOrder) as (keyof Database)[]).sort(
-  (a, b) => copyOrder[a] - copyOrder[b],
-);
+export const copiedTables: readonly Exclude<keyof Database, NotCopied>[] = (
+  Object.keys(copyOrder) as Exclude<keyof Database, NotCopied>[]
+).sort((a, b) => copyOrder[a] - copyOrder[b]);
 
 /** Rows per INSERT: memory stays bounded whatever the table's size, and far below both dialects' parameter limits. */
 const defaultBatchSize = 500;
@@ -142,6 +150,7 @@ async function countRows(db: Kysely<Database>, table: string): Promise<number> {
 async function tablesWithRows(db: Kysely<Database>): Promise<string[]> {
   const occupied: string[] = [];
   for (const { name } of await db.introspection.getTables()) {
+    if ((notCopied as readonly string[]).includes(name)) continue;
     if ((await countRows(db, name)) > 0) occupied.push(name);
   }
   return occupied;

@@ -238,6 +238,17 @@ export interface MaintenanceNoticesTable {
   set_by: string;
 }
 
+/** The `running_instances` table: each instance serving the database, and its settings' digests. */
+export interface RunningInstancesTable {
+  id: string;
+  host: string;
+  release_version: string;
+  started_at: Date;
+  seen_at: Date;
+  /** JSON: a setting's name to the keyed digest of its value. */
+  settings: string;
+}
+
 /** Every table the adapter knows, as Kysely sees them. */
 export interface Database {
   users: UsersTable;
@@ -259,6 +270,7 @@ export interface Database {
   app_authorizations: AppAuthorizationsTable;
   export_jobs: ExportJobsTable;
   maintenance_notices: MaintenanceNoticesTable;
+  running_instances: RunningInstancesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

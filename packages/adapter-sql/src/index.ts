@@ -4,6 +4,7 @@ export type { Database } from "./database.ts";
 export type { MigrationState } from "./migrate.ts";
 export { SchemaOfANewerReleaseError } from "./migrate.ts";
 export type { PrunedRecords, PruneInput } from "./prune-expired-records.ts";
+export type { RunningInstance, RunningInstances } from "./running-instances.ts";
 export type {
   ExecutedQuery,
   PoolUsage,

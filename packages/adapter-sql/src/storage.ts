@@ -28,6 +28,7 @@ import {
 import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
+import { createRunningInstances, type RunningInstances } from "./running-instances.ts";
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
 import { createSigningKeyStore } from "./signing-key-store.ts";
@@ -75,6 +76,8 @@ export interface Storage extends StorageRepositories {
   readonly signingKeys: SigningKeyStore;
   /** Data exports' job queue (ADR 0025). */
   readonly exportJobs: ExportJobRepository;
+  /** The instances serving this database, and the digests of their must-match settings. */
+  readonly runningInstances: RunningInstances;
   /**
    * Creates the database if it is missing (MySQL) and applies every pending migration, without the
    * query timeout (a migration's DDL may rightly run for minutes); answers the names it applied.
@@ -250,6 +253,7 @@ function assembleStorage(input: {
     maintenanceNotices: createMaintenanceNotices(context),
     oidcModels: createOIDCModelStore(context),
     signingKeys: createSigningKeyStore(context),
+    runningInstances: createRunningInstances(context),
     apps: createAppRepository(context),
     appAuthorizations: createAppAuthorizationRepository(context),
     exportJobs: createExportJobRepository(context),

@@ -1,6 +1,6 @@
 import { makeUser } from "@superoauth/application/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { copiedTables, copyStorage, type TableCount } from "../src/copy-storage.ts";
+import { copiedTables, copyStorage, notCopied, type TableCount } from "../src/copy-storage.ts";
 import { openStorage, type Storage } from "../src/storage.ts";
 
 // copyStorage between two SQLite databases in memory; apps/api/test/db-copy.int.test.ts copies
@@ -23,7 +23,7 @@ describe("copyStorage", () => {
     const storage = await open({ migrate: true });
     const created = (await storage.db.introspection.getTables()).map((table) => table.name);
 
-    expect([...copiedTables].sort()).toEqual([...created].sort());
+    expect([...copiedTables, ...notCopied].sort()).toEqual([...created].sort());
   });
 
   it("copies users, sessions and refresh tokens in batches, with Dates and booleans unchanged, into an unmigrated target", async () => {
@@ -84,6 +84,29 @@ describe("copyStorage", () => {
       outcome.copied === false && outcome.reason === "SOURCE_NOT_MIGRATED" && outcome.pending.length,
     ).toBe((await to.migrationStatus()).length);
     expect(await to.db.introspection.getTables()).toEqual([]);
+  });
+
+  it("leaves the instances that served either database alone: a target a service started on once is empty", async () => {
+    const from = await open({ migrate: true });
+    const to = await open({ migrate: true });
+    const instance = (id: string) => ({
+      id,
+      host: id,
+      releaseVersion: "1",
+      startedAt: new Date(),
+      settings: {},
+    });
+    await from.runningInstances.announce(instance("source-instance"), new Date());
+    await to.runningInstances.announce(instance("target-instance"), new Date());
+    expect((await from.users.insertUser(makeUser())).ok).toBe(true);
+
+    const outcome = await copyStorage({ from, to });
+
+    expect(outcome).toMatchObject({ copied: true, total: 1 });
+    const since = new Date(0);
+    expect((await to.runningInstances.seenSince({ since })).map((row) => row.id)).toEqual([
+      "target-instance",
+    ]);
   });
 
   it("refuses a target that holds a row, and copies nothing into it", async () => {

@@ -119,6 +119,75 @@ export function storageContracts(name: string, storage: () => Storage): void {
     });
   });
 
+  describe(`RunningInstances: ${name}`, () => {
+    const instance = (id: string, startedAt: Date, settings: Record<string, string> = { A: "1" }) => ({
+      id,
+      host: `host-${id}`,
+      releaseVersion: "1.2.3",
+      startedAt,
+      settings,
+    });
+    const ids = (rows: readonly { id: string }[]) => rows.map((row) => row.id);
+    const t0 = new Date("2030-01-01T00:00:00.000Z");
+    const later = (ms: number) => new Date(t0.getTime() + ms);
+
+    it("announce writes a row, again updates it; seenSince lists those seen since, but the asker, oldest start first", async () => {
+      const instances = storage().runningInstances;
+      await instances.announce(instance("ri-b", later(1_000)), later(1_000));
+      await instances.announce(instance("ri-a", t0), t0);
+      await instances.announce(instance("ri-a", t0, { A: "2", B: "3" }), later(120_000));
+
+      const seen = await instances.seenSince({ since: later(60_000) });
+      expect(seen.filter((row) => row.id.startsWith("ri-"))).toEqual([
+        {
+          id: "ri-a",
+          host: "host-ri-a",
+          releaseVersion: "1.2.3",
+          startedAt: t0,
+          seenAt: later(120_000),
+          settings: { A: "2", B: "3" },
+        },
+      ]);
+      expect(ids(await instances.seenSince({ since: t0 })).filter((id) => id.startsWith("ri-"))).toEqual([
+        "ri-a",
+        "ri-b",
+      ]);
+      expect(ids(await instances.seenSince({ since: t0, exceptId: "ri-a" }))).not.toContain("ri-a");
+    });
+
+    it("withdraw deletes the row; an announce deletes rows not seen for a day", async () => {
+      const instances = storage().runningInstances;
+      await instances.announce(instance("ri-gone", t0), t0);
+      await instances.announce(instance("ri-stale", t0), t0);
+      await instances.withdraw("ri-gone");
+      expect(ids(await instances.seenSince({ since: t0 }))).not.toContain("ri-gone");
+      expect(ids(await instances.seenSince({ since: t0 }))).toContain("ri-stale");
+
+      await instances.announce(instance("ri-new", later(24 * 3600_000 + 1)), later(24 * 3600_000 + 1));
+      const all = ids(await instances.seenSince({ since: new Date(0) }));
+      expect(all).not.toContain("ri-stale");
+      expect(all).toContain("ri-new");
+    });
+
+    it("reads a row whose settings are not a map of strings as having none to compare", async () => {
+      await storage()
+        .db.insertInto("running_instances")
+        .values({
+          id: "ri-bad",
+          host: "h",
+          release_version: "1",
+          started_at: later(1),
+          seen_at: later(2 * 24 * 3600_000),
+          settings: "[1,2",
+        })
+        .execute();
+      const row = (await storage().runningInstances.seenSince({ since: later(2 * 24 * 3600_000) })).find(
+        (r) => r.id === "ri-bad",
+      );
+      expect(row?.settings).toEqual({});
+    });
+  });
+
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
     it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {
       const gone = makeUser();

@@ -1,0 +1,259 @@
+import type { RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
+import { describe, expect, it } from "vitest";
+import { type Config, parseConfig } from "./config.ts";
+import { judgeInstances } from "./doctor.ts";
+import {
+  compareWithInstances,
+  describeDifferences,
+  mustMatchSettings,
+  settingDigests,
+  watchInstanceSettings,
+} from "./instance-settings.ts";
+
+const secrets = {
+  NODE_ENV: "production",
+  DATABASE_URL: "mysql://root@127.0.0.1:3306/superoauth",
+  JWT_SECRET: "f7Jq2vX9pL4mR8sT1wY6zB3nC5dH0kGaUe4Wq7Nn2Lx",
+  COOKIE_SECRET: "Q9w8E7r6T5y4U3i2O1pAsDfGhJkLzXcVb5Hm3Rt8Ky",
+  TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  APP_URL: "https://auth.example.com",
+  TRUST_PROXY: "1",
+  REDIS_URL: "redis://127.0.0.1:6379",
+};
+
+const otherCookieSecret = "Pp0Oo9Ii8Uu7Yy6Tt5Rr4Ee3Ww2Qq1AaMx5Vb2Nc7Zl";
+
+function configOf(env: Record<string, string> = {}): Config {
+  const parsed = parseConfig({ ...secrets, ...env }, () => "unused");
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return parsed.config;
+}
+
+function instanceOf(config: Config, input: Partial<RunningInstance> = {}): RunningInstance {
+  return {
+    id: "other",
+    host: "api-2",
+    releaseVersion: "1.0.0",
+    startedAt: new Date(0),
+    seenAt: new Date(0),
+    settings: settingDigests(config),
+    ...input,
+  };
+}
+
+describe("the digests of the settings that must match", () => {
+  it("are equal for equal values, however written, and differ for a different value of any one", () => {
+    const base = settingDigests(configOf());
+    expect(settingDigests(configOf({ LOCKOUT_WINDOW: "900s" }))).toEqual(base);
+    for (const [name, value] of [
+      ["COOKIE_SECRET", otherCookieSecret],
+      ["JWT_ISSUER", "https://other.example.com"],
+      ["LOCKOUT_THRESHOLD", "6"],
+      ["RATE_LIMIT_LOGIN_MAX", "7"],
+      ["TRUST_PROXY", "2"],
+      ["REQUIRE_EMAIL_VERIFICATION", "true"],
+    ] as const) {
+      const changed = settingDigests(configOf({ [name]: value }));
+      const differing = Object.keys(base).filter((key) => base[key] !== changed[key]);
+      expect(differing, name).toEqual([name]);
+    }
+  });
+
+  it("name a provider on here and off there as differing", () => {
+    const off = settingDigests(configOf());
+    const on = settingDigests(
+      configOf({
+        GITHUB_CLIENT_ID: "id",
+        GITHUB_CLIENT_SECRET: "secret",
+        GITHUB_REDIRECT_URI: "https://auth.example.com/api/v1/oauth/github/callback",
+      }),
+    );
+    expect(Object.keys(off).filter((key) => off[key] !== on[key])).toEqual([
+      "GITHUB_CLIENT_ID",
+      "GITHUB_CLIENT_SECRET",
+      "GITHUB_REDIRECT_URI",
+      "GITHUB_SCOPES",
+    ]);
+  });
+
+  it("hold no value, and are keyed with JWT_SECRET (no digest is the same under another)", () => {
+    const config = configOf();
+    const digests = settingDigests(config);
+    const text = JSON.stringify(digests);
+    for (const value of Object.values(mustMatchSettings(config)).filter((v) => v.length >= 8))
+      expect(text).not.toContain(value);
+    expect(Object.values(digests).every((digest) => /^[\w-]{22}$/.test(digest))).toBe(true);
+    const other = settingDigests(configOf({ JWT_SECRET: "Zx8Cv7Bn6Mm5Ll4Kk3Jj2Hh1Gg0Ff9DdQw3Er6Ty1Ui" }));
+    expect(Object.keys(digests).filter((key) => digests[key] === other[key])).toEqual([]);
+  });
+});
+
+describe("compareWithInstances", () => {
+  const mine = { settings: { A: "1", B: "2", C: "3" }, releaseVersion: "1.0.0" };
+  const other = (host: string, settings: Record<string, string>, releaseVersion = "1.0.0") =>
+    instanceOf(configOf(), { host, settings, releaseVersion });
+
+  it("names each differing setting once with its hosts, skips names one side lacks, and the release last", () => {
+    const differences = compareWithInstances(mine, [
+      other("api-3", { A: "1", B: "x", C: "3" }),
+      other("api-2", { A: "x", B: "x", D: "4" }, "1.1.0"),
+    ]);
+    expect(differences).toEqual([
+      { setting: "A", hosts: ["api-2"] },
+      { setting: "B", hosts: ["api-2", "api-3"] },
+      { setting: "release", hosts: ["api-2 (1.1.0)"] },
+    ]);
+    expect(describeDifferences(differences)).toBe("A (api-2), B (api-2, api-3), release (api-2 (1.1.0))");
+  });
+
+  it("finds nothing when every instance agrees, or none other runs", () => {
+    expect(compareWithInstances(mine, [other("api-2", { ...mine.settings })])).toEqual([]);
+    expect(compareWithInstances(mine, [])).toEqual([]);
+  });
+});
+
+describe("pnpm doctor's instances check (judgeInstances)", () => {
+  const config = configOf();
+  it("passes alone or in agreement, warns of another release, fails on a differing setting", () => {
+    expect(judgeInstances({ config, releaseVersion: "1.0.0", running: [] })).toMatchObject({
+      status: "ok",
+      detail: "no instance is running on this database",
+    });
+    expect(judgeInstances({ config, releaseVersion: "1.0.0", running: [instanceOf(config)] })).toEqual({
+      check: "instances",
+      status: "ok",
+      detail: "the settings that must match agree with 1 running instance",
+    });
+    expect(judgeInstances({ config, releaseVersion: "1.1.0", running: [instanceOf(config)] })).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining("release (api-2 (1.0.0))"),
+    });
+    const differing = judgeInstances({
+      config,
+      releaseVersion: "1.0.0",
+      running: [instanceOf(configOf({ COOKIE_SECRET: otherCookieSecret }))],
+    });
+    expect(differing).toMatchObject({ status: "fail" });
+    expect(differing.detail).toMatch(
+      /^differs from 1 running instance: COOKIE_SECRET \(api-2\); set the same/,
+    );
+    expect(differing.detail).not.toContain(otherCookieSecret.slice(0, 12));
+  });
+});
+
+describe("watchInstanceSettings", () => {
+  /** The table, in memory: the SQL one is tested by the storage contracts on both databases. */
+  function memoryInstances() {
+    const rows = new Map<string, RunningInstance>();
+    let failing = false;
+    const instances: RunningInstances = {
+      async announce(instance, now) {
+        if (failing) throw new Error("database unavailable");
+        rows.set(instance.id, { ...instance, seenAt: now });
+      },
+      async seenSince({ since, exceptId }) {
+        return [...rows.values()].filter((row) => row.seenAt >= since && row.id !== exceptId);
+      },
+      async withdraw(id) {
+        rows.delete(id);
+      },
+    };
+    const fail = (value: boolean) => {
+      failing = value;
+    };
+    return { instances, rows, fail };
+  }
+  function memoryLog() {
+    const lines: { level: string; message: string; details: object }[] = [];
+    return {
+      lines,
+      info: (details: object, message: string) => void lines.push({ level: "info", message, details }),
+      warn: (details: object, message: string) => void lines.push({ level: "warn", message, details }),
+    };
+  }
+
+  it("warns once when a running instance differs, says when it agrees again, and shows it on /ready", async () => {
+    const table = memoryInstances();
+    const log = memoryLog();
+    let now = new Date("2030-01-01T00:00:00Z");
+    const clock = () => now;
+    const first = await watchInstanceSettings({
+      instances: table.instances,
+      config: configOf(),
+      releaseVersion: "1.0.0",
+      log: undefined,
+      now: clock,
+    });
+    const secondEnv = { COOKIE_SECRET: otherCookieSecret, LOCKOUT_THRESHOLD: "6" };
+    const second = await watchInstanceSettings({
+      instances: table.instances,
+      config: configOf(secondEnv),
+      releaseVersion: "1.0.0",
+      log,
+      now: clock,
+    });
+    expect(second.differences().map((d) => d.setting)).toEqual(["COOKIE_SECRET", "LOCKOUT_THRESHOLD"]);
+    expect(log.lines).toHaveLength(1);
+    expect(log.lines[0]).toMatchObject({
+      level: "warn",
+      details: { differing: ["COOKIE_SECRET", "LOCKOUT_THRESHOLD"] },
+    });
+    expect(log.lines[0]?.message).toMatch(
+      /^settings differ from other running instances: COOKIE_SECRET \(.+\), LOCKOUT_THRESHOLD \(.+\)\. Each must be the same/,
+    );
+    expect(await second.check.check()).toEqual({
+      status: "degraded",
+      detail: "differs from another instance: COOKIE_SECRET, LOCKOUT_THRESHOLD",
+    });
+    expect(second.check.required).toBe(false);
+
+    await second.beat();
+    expect(log.lines).toHaveLength(1);
+
+    // The first stops (its row deleted): the second agrees with everyone left.
+    await first.stop();
+    await second.beat();
+    expect(second.differences()).toEqual([]);
+    expect(log.lines.at(-1)).toMatchObject({
+      level: "info",
+      message: "settings match every running instance again",
+    });
+    expect(await second.check.check()).toEqual({ status: "up" });
+
+    // An instance that stopped without a word (its row left) counts for three minutes after its last beat.
+    table.rows.set("crashed", {
+      ...instanceOf(configOf({ ...secondEnv, JWT_AUDIENCE: "other" })),
+      id: "crashed",
+      seenAt: now,
+    });
+    await second.beat();
+    expect(second.differences().map((d) => d.setting)).toEqual(["JWT_AUDIENCE"]);
+    now = new Date(now.getTime() + 3 * 60_000 + 1);
+    await second.beat();
+    expect(second.differences()).toEqual([]);
+    await second.stop();
+    expect(table.rows.has(second.id)).toBe(false);
+  });
+
+  it("logs a failed beat once until one succeeds, and never throws", async () => {
+    const table = memoryInstances();
+    const log = memoryLog();
+    table.fail(true);
+    const watch = await watchInstanceSettings({
+      instances: table.instances,
+      config: configOf(),
+      releaseVersion: "1.0.0",
+      log,
+    });
+    await watch.beat();
+    expect(log.lines.map((line) => line.message)).toEqual([
+      "comparing settings with the other instances failed; will retry",
+    ]);
+    table.fail(false);
+    await watch.beat();
+    table.fail(true);
+    await watch.beat();
+    expect(log.lines).toHaveLength(2);
+    await watch.stop();
+  });
+});

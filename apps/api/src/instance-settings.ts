@@ -1,0 +1,218 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { DependencyCheck } from "@superoauth/adapter-http";
+import type { RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
+import { oauthProviderIds } from "@superoauth/domain";
+import type { Config } from "./config.ts";
+
+/**
+ * The settings that must be the same on every instance of a deployment (docs/operations.md,
+ * "Several instances"), by variable name, as this instance parsed them (so `15m` and `900s` are
+ * one value). A provider that is off has empty values, so "on here, off there" differs too.
+ * JWT_SECRET is not listed: it keys the digests, and a start with another one is refused anyway
+ * (the stored signing keys do not open).
+ */
+export function mustMatchSettings(config: Config): Record<string, string> {
+  const { lockout } = config.security;
+  const settings: Record<string, string> = {
+    JWT_ISSUER: config.jwt.issuer,
+    JWT_AUDIENCE: config.jwt.audience,
+    OIDC_ISSUER: config.oidcIssuer,
+    APP_URL: config.mail.appURL,
+    COOKIE_SECRET: config.oauth.cookieSecret,
+    TOTP_ENCRYPTION_KEY: Buffer.from(config.security.totpEncryptionKey).toString("base64"),
+    TOTP_ISSUER: config.security.totpIssuer,
+    ACCESS_TOKEN_TTL: String(config.accessTokenTtlSeconds),
+    OIDC_ID_TOKEN_TTL: String(config.idTokenTtlSeconds),
+    REFRESH_TOKEN_TTL: String(config.refreshTokenTtlMs),
+    REFRESH_REUSE_GRACE: String(config.refreshReuseGraceMs),
+    SESSION_MAX_AGE: String(config.sessionMaxAgeMs),
+    MAX_SESSIONS_PER_USER: String(config.maxSessionsPerUser),
+    REAUTH_MAX_AGE: String(config.security.reauthMaxAgeMs),
+    LOCKOUT_THRESHOLD: String(lockout.threshold),
+    LOCKOUT_WINDOW: String(lockout.windowMs),
+    LOCKOUT_DURATION: String(lockout.durationMs),
+    SECURITY_LOG_RETENTION: String(config.security.securityLogRetentionMs),
+    RATE_LIMIT_ENABLED: String(config.rateLimit.enabled),
+    RATE_LIMIT_WINDOW: String(config.rateLimit.windowMs),
+    RATE_LIMIT_LOGIN_MAX: String(config.rateLimit.loginMax),
+    RATE_LIMIT_REGISTER_MAX: String(config.rateLimit.registerMax),
+    RATE_LIMIT_GENERAL_MAX: String(config.rateLimit.generalMax),
+    RATE_LIMIT_EMAIL_MAX: String(config.rateLimit.emailMax),
+    RATE_LIMIT_PROTOCOL_MAX: String(config.rateLimit.protocolMax),
+    RATE_LIMIT_DEVICE_CODE_MAX: String(config.rateLimit.deviceCodeMax),
+    REQUIRE_EMAIL_VERIFICATION: String(config.mail.requireEmailVerification),
+    TRUST_PROXY: JSON.stringify(config.trustProxy),
+    CORS_ORIGINS: JSON.stringify(config.corsOrigins),
+    EXPORT_TTL: String(config.dataExport.ttlMs),
+    EXPORT_LEASE: String(config.dataExport.leaseMs),
+  };
+  for (const provider of oauthProviderIds) {
+    const prefix = provider.toUpperCase();
+    const on = config.oauth.providers[provider];
+    settings[`${prefix}_CLIENT_ID`] = on?.clientId ?? "";
+    settings[`${prefix}_CLIENT_SECRET`] = on?.clientSecret ?? "";
+    settings[`${prefix}_REDIRECT_URI`] = on?.redirectURI ?? "";
+    settings[`${prefix}_SCOPES`] = on?.scopes.join(" ") ?? "";
+  }
+  return settings;
+}
+
+/**
+ * A digest of each must-match setting, keyed with JWT_SECRET: equal values give equal digests on
+ * every instance (they share JWT_SECRET), and whoever reads the table without JWT_SECRET cannot
+ * test guesses of a secret against them. 128 bits each, which no two different values share.
+ */
+export function settingDigests(config: Config): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(mustMatchSettings(config)).map(([name, value]) => [
+      name,
+      createHmac("sha256", config.jwt.secret)
+        .update(`superoauth instance setting\0${name}\0${value}`)
+        .digest("base64url")
+        .slice(0, 22),
+    ]),
+  );
+}
+
+/** A setting (or `release`, the code version) that differs from running instances, and where. */
+export interface SettingDifference {
+  readonly setting: string;
+  /** The other instances' hosts, each once. */
+  readonly hosts: readonly string[];
+}
+
+/**
+ * What differs between this instance and the `others`: each setting both know whose digests differ
+ * (one only a newer release knows is not compared), and `release` when the code versions differ.
+ * In name order; `release` last.
+ */
+export function compareWithInstances(
+  mine: { readonly settings: Readonly<Record<string, string>>; readonly releaseVersion: string },
+  others: readonly RunningInstance[],
+): SettingDifference[] {
+  const hostsBySetting = new Map<string, Set<string>>();
+  const add = (setting: string, host: string) => {
+    const hosts = hostsBySetting.get(setting) ?? new Set<string>();
+    hosts.add(host);
+    hostsBySetting.set(setting, hosts);
+  };
+  for (const other of others) {
+    for (const [name, digest] of Object.entries(mine.settings)) {
+      const theirs = other.settings[name];
+      if (theirs !== undefined && theirs !== digest) add(name, other.host);
+    }
+    if (other.releaseVersion !== mine.releaseVersion)
+      add("release", `${other.host} (${other.releaseVersion})`);
+  }
+  return [...hostsBySetting.entries()]
+    .sort(([a], [b]) => (a === "release" ? 1 : b === "release" ? -1 : a < b ? -1 : 1))
+    .map(([setting, hosts]) => ({ setting, hosts: [...hosts].sort() }));
+}
+
+/** One line naming what differs and where: "COOKIE_SECRET (api-2), LOCKOUT_THRESHOLD (api-2, api-3)". */
+export function describeDifferences(differences: readonly SettingDifference[]): string {
+  return differences.map(({ setting, hosts }) => `${setting} (${hosts.join(", ")})`).join(", ");
+}
+
+/** How often an instance writes its row and compares; one not seen for three beats is gone. */
+export const instanceBeatMs = 60_000;
+export const instanceLiveMs = 3 * instanceBeatMs;
+
+/** Where the watch reports: the service's logger, or nothing. */
+export interface InstanceSettingsLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+/** This instance's row in `running_instances`, and what it last found differing from the others. */
+export interface InstanceSettingsWatch {
+  readonly id: string;
+  /** What differed at the last comparison (empty: every running instance agrees, or none other runs). */
+  differences(): readonly SettingDifference[];
+  /** For /ready: degraded, naming the settings (never values), while something differs. */
+  readonly check: DependencyCheck;
+  /** Writes the row and compares now (the timer does it every minute). */
+  beat(): Promise<void>;
+  /** Stops the timer and deletes the row. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Announces this instance in `running_instances` and compares its must-match settings with every
+ * instance seen in the last three minutes, now and every minute: a difference is logged once as a
+ * warning when it appears (and an info line when it is gone), shown by /ready and counted by the
+ * metrics. A failed beat is logged and tried again at the next; it never stops the service.
+ */
+export async function watchInstanceSettings(input: {
+  instances: RunningInstances;
+  config: Config;
+  releaseVersion: string;
+  log: InstanceSettingsLog | undefined;
+  /** Wall time (not a test's clock): instances compare when each was last seen. */
+  now?: () => Date;
+  intervalMs?: number;
+}): Promise<InstanceSettingsWatch> {
+  const now = input.now ?? (() => new Date());
+  const id = randomUUID();
+  const startedAt = now();
+  const host = hostname();
+  const settings = settingDigests(input.config);
+  let differences: readonly SettingDifference[] = [];
+  // Logged once until a beat succeeds again (a pending migration or an outage fails every beat).
+  let failing = false;
+
+  async function beat(): Promise<void> {
+    try {
+      const at = now();
+      await input.instances.announce(
+        { id, host, releaseVersion: input.releaseVersion, startedAt, settings },
+        at,
+      );
+      const others = await input.instances.seenSince({
+        since: new Date(at.getTime() - instanceLiveMs),
+        exceptId: id,
+      });
+      const found = compareWithInstances({ settings, releaseVersion: input.releaseVersion }, others);
+      const line = describeDifferences(found);
+      if (line !== describeDifferences(differences)) {
+        if (found.length > 0)
+          input.log?.warn(
+            { differing: found.map((difference) => difference.setting) },
+            `settings differ from other running instances: ${line}. Each must be the same on every instance (docs/operations.md, "Several instances"); during a rolling change this lasts until every instance runs the new value`,
+          );
+        else input.log?.info({}, "settings match every running instance again");
+      }
+      differences = found;
+      failing = false;
+    } catch (error) {
+      if (!failing)
+        input.log?.warn({ err: error }, "comparing settings with the other instances failed; will retry");
+      failing = true;
+    }
+  }
+
+  await beat();
+  const timer = setInterval(() => void beat(), input.intervalMs ?? instanceBeatMs);
+  timer.unref();
+  return {
+    id,
+    differences: () => differences,
+    check: {
+      name: "instances",
+      required: false,
+      async check() {
+        if (differences.length === 0) return { status: "up" };
+        return {
+          status: "degraded",
+          detail: `differs from another instance: ${differences.map((difference) => difference.setting).join(", ")}`,
+        };
+      },
+    },
+    beat,
+    async stop() {
+      clearInterval(timer);
+      await input.instances.withdraw(id).catch(() => undefined);
+    },
+  };
+}
