@@ -255,9 +255,18 @@ describe("/account/developer-apps", () => {
     const stale = await built.browser.submit(path, path, edit);
     expect(stale.statusCode).toBe(303);
     expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(path)}`);
-    await built.browser.submit(stale.headers.location as string, stale.headers.location as string, {
-      password: strongPassword,
-    });
+    const confirmed = await built.browser.submit(
+      stale.headers.location as string,
+      stale.headers.location as string,
+      { password: strongPassword },
+    );
+    expect(confirmed.headers.location).toBe(path);
+    // Back on the app's page, the change typed before the proof is there to save (not the old name).
+    const back = await built.browser.get(path);
+    expect(back.body).toMatch(/name="name"[^>]*value="My Renamed Site"/);
+    expect(back.body).not.toMatch(/name="name"[^>]*value="My Site"/);
+    // Shown once: the next visit shows the app as saved.
+    expect((await built.browser.get(path)).body).toMatch(/name="name"[^>]*value="My Site"/);
 
     const bad = await built.browser.submit(path, path, { ...edit, redirect_uris: "" });
     expectPage(bad, 400);

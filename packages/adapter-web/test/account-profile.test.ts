@@ -98,6 +98,44 @@ describe("/account/profile", () => {
     expect(asked.statusCode).toBe(303);
     expect(asked.headers.location).toBe("/account/confirm?next=%2Faccount%2Fprofile");
     expect(deps.mailer.sentTo("countess@example.com")).toEqual([]);
+    // The address typed is kept for the page the proof comes back to, and only there.
+    expect((await browser.get("/account/sessions")).statusCode).toBe(200);
+    const confirmed = await browser.submit(
+      asked.headers.location as string,
+      asked.headers.location as string,
+      {
+        password: strongPassword,
+      },
+    );
+    expect(confirmed.headers.location).toBe("/account/profile");
+    const back = await browser.get("/account/profile");
+    expect(back.body).toMatch(/name="new_email"[^>]*value="countess@example.com"/);
+    expect((await browser.get("/account/profile")).body).not.toContain('value="countess@example.com"');
+  });
+
+  it("keeps no password, code or CSRF token in the draft, and gives a draft to no other session", async () => {
+    const { browser, deps, app } = await signedIn();
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    await browser.submit("/account/profile", "/account/profile/email", {
+      new_email: "countess@example.com",
+      password: strongPassword,
+      code: "123456",
+    });
+    const draft = browser.cookie("superoauth_draft");
+    const kept = JSON.parse(Buffer.from(draft as string, "base64url").toString("utf8"));
+    expect(Object.keys(kept.fields)).toEqual(["new_email"]);
+
+    // Another session of the browser (signed out and in again) meets the draft: not shown, cleared.
+    const other = new Browser(app);
+    await other.submit("/account/sign-in", "/account/sign-in", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    other.setCookie("superoauth_draft", draft as string);
+    const shown = await other.get("/account/profile");
+    expect(shown.statusCode).toBe(200);
+    expect(shown.body).not.toContain("countess@example.com");
+    expect(other.cookie("superoauth_draft")).toBeUndefined();
   });
 
   it("refuses a malformed address and the current one (400, the typed value kept)", async () => {

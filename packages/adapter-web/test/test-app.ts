@@ -135,6 +135,11 @@ export class Browser {
     return this.#cookies.get(name);
   }
 
+  /** Puts a cookie in the jar, as another tab or an earlier visit would have left it. */
+  setCookie(name: string, value: string): void {
+    this.#cookies.set(name, value);
+  }
+
   #keep(response: LightMyRequestResponse): LightMyRequestResponse {
     for (const cookie of response.cookies) {
       if (cookie.maxAge === 0 || cookie.value === "") this.#cookies.delete(cookie.name);

@@ -49,7 +49,7 @@ function formOf(page: PageContext): AppForm {
     logoURL: page.form("logo_url", maxAppURLLength + 1),
     redirectURIs: page.form("redirect_uris", urisMax),
     postLogoutRedirectURIs: page.form("post_logout_redirect_uris", urisMax),
-    scopes: fieldList(page.request.body, "scope", 50, appScopes.length + 5),
+    scopes: fieldList(page.body, "scope", 50, appScopes.length + 5),
     type: page.form("type", 20),
     tokenEndpointAuthMethod: page.form("token_endpoint_auth_method", 40),
   };
@@ -189,7 +189,9 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
 
   area.page(app, "/developer-apps/:clientId", {}, async (page) => {
     const owned = await ownedApp(page);
-    return owned === null ? page.reply : renderApp(page, owned);
+    if (owned === null) return page.reply;
+    // Back from the fresh-proof step: the changes typed before it, to save now.
+    return renderApp(page, owned, page.hasDraft ? { form: formOf(page) } : {});
   });
 
   area.action(app, "/developer-apps/:clientId", {}, async (page) => {

@@ -32,7 +32,8 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
         emailVerified: page.signedIn.user.emailVerified,
         pendingEmail:
           pending === null ? null : { address: pending.newEmail, until: shownTime(pending.expiresAt) },
-        newEmail: input.newEmail ?? "",
+        // Back from the fresh-proof step: the address typed before it.
+        newEmail: input.newEmail ?? (page.hasDraft ? page.form("new_email", 254) : ""),
         nicknameError: input.error?.form === "nickname" ? input.error.message : null,
         emailError: input.error?.form === "email" ? input.error.message : null,
       },

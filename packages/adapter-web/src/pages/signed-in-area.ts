@@ -45,8 +45,15 @@ export interface PageContext {
   readonly reply: FastifyReply;
   /** The browser session's user and session (pass `signedIn.session` to the use cases). */
   readonly signedIn: Authenticated;
-  /** A form field, cut to `max` characters ("" when absent). */
+  /**
+   * A form field, cut to `max` characters ("" when absent). On a page the fresh-proof step came back
+   * to, the fields of the form that needed it (`hasDraft`), so the page can show them again.
+   */
   form(name: string, max: number): string;
+  /** The posted form, or on a GET the draft kept by `confirmFirst` (for `fieldList`). */
+  readonly body: unknown;
+  /** This GET shows a form the fresh-proof step interrupted: `form` and `body` read what was typed. */
+  readonly hasDraft: boolean;
   /**
    * Renders `template` in the signed-in layout: the nav with `section` current, the CSRF token
    * (`it.csrf`, for `include("csrf", it)`), the pending notice (`it.notice`) and `it.user`.
@@ -67,7 +74,11 @@ export interface PageContext {
     status: number;
     message: string;
   };
-  /** REAUTH_REQUIRED: a 303 to the fresh-proof page, which comes back to `next` (this page's path when absent). */
+  /**
+   * REAUTH_REQUIRED: a 303 to the fresh-proof page, which comes back to `next` (this page's path
+   * when absent). What was typed in the form (but passwords, codes and the CSRF token) is kept as
+   * a draft for `next`, so the proof does not cost the person their input.
+   */
   confirmFirst(next?: string): FastifyReply;
 }
 
@@ -136,42 +147,102 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
   };
 }
 
+/** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
+const secretField = /password|code|secret|token|csrf/i;
+/** A draft is kept while the proof is given; past it, the form starts empty again. */
+const draftLifetimeSeconds = 600;
+/** Larger drafts (long lists of redirect URIs) are not kept: a cookie holds about 4 KB. */
+const maxDraftLength = 3_000;
+
+/**
+ * Drafts of forms the fresh-proof step interrupted: `keep` stores the posted fields (no secrets) in a
+ * cookie for the page the proof returns to and the session that typed them; `take` hands them to
+ * that page once (the cookie cleared), and to no other page or session.
+ */
+export function formDrafts(cookies: CookieSettings) {
+  const draftCookie = pageCookie(cookies, "superoauth_draft");
+  type Draft = { path: string; session: string; fields: Record<string, string | string[]> };
+  return {
+    keep(reply: FastifyReply, input: { path: string; session: string; body: unknown }): void {
+      if (typeof input.body !== "object" || input.body === null) return;
+      const fields: Record<string, string | string[]> = {};
+      for (const [name, value] of Object.entries(input.body)) {
+        if (secretField.test(name)) continue;
+        if (typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string")))
+          fields[name] = value;
+      }
+      if (Object.keys(fields).length === 0) return;
+      const draft: Draft = { path: input.path, session: input.session, fields };
+      const value = Buffer.from(JSON.stringify(draft)).toString("base64url");
+      if (value.length > maxDraftLength) return;
+      appendSetCookie(reply.raw, serializeCookie(draftCookie, value, draftLifetimeSeconds));
+    },
+    take(request: FastifyRequest, reply: FastifyReply, session: string): Draft["fields"] | null {
+      const value = readCookie(request.headers.cookie, draftCookie);
+      if (value === null) return null;
+      const path = request.url.split("?")[0];
+      let draft: Draft;
+      try {
+        draft = JSON.parse(Buffer.from(value, "base64url").toString("utf8")) as Draft;
+      } catch {
+        appendSetCookie(reply.raw, serializeExpiredCookie(draftCookie));
+        return null;
+      }
+      if (typeof draft !== "object" || draft === null || draft.path !== path) return null;
+      appendSetCookie(reply.raw, serializeExpiredCookie(draftCookie));
+      return draft.session === session && typeof draft.fields === "object" ? draft.fields : null;
+    },
+  };
+}
+
 export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
   const { kit, browserSessions } = options;
   const notices = oneShotNotices(options.cookies, options.notices);
+  const drafts = formDrafts(options.cookies);
 
-  const contextOf = (request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated): PageContext => ({
-    request,
-    reply,
-    signedIn,
-    form: (name, max) => field(request.body, name, max),
-    render(template, data, renderOptions = {}) {
-      return kit.sendPage(reply, {
-        status: renderOptions.status ?? 200,
-        ...(renderOptions.formTargets === undefined ? {} : { formTargets: renderOptions.formTargets }),
-        html: kit.views.page(template, {
-          ...data,
-          csrf: kit.csrf.tokenFor(request.raw, reply.raw),
-          notice: notices.take(request, reply),
-          nav: options.nav
-            .filter(
-              (item) => item.permission === undefined || mayPerform(signedIn.user.role, item.permission),
-            )
-            .map((item) => ({ ...item, current: item.id === data.section })),
-          user: { nickname: signedIn.user.nickname, email: signedIn.user.email },
-        }),
-      });
-    },
-    redirect(path, notice) {
-      if (notice !== undefined) notices.keep(reply, notice);
-      return reply.redirect(safeNext(path) ?? "/", 303);
-    },
-    failure: (result) => failedStep(reply, result),
-    confirmFirst(next) {
-      const back = safeNext(next) ?? safeNext(request.url) ?? "/";
-      return reply.redirect(withNext(options.confirmPath, back), 303);
-    },
-  });
+  const contextOf = (request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated): PageContext => {
+    const draft = request.method === "GET" ? drafts.take(request, reply, signedIn.session.id) : null;
+    const body = draft ?? request.body;
+    return {
+      request,
+      reply,
+      signedIn,
+      body,
+      hasDraft: draft !== null,
+      form: (name, max) => field(body, name, max),
+      render(template, data, renderOptions = {}) {
+        return kit.sendPage(reply, {
+          status: renderOptions.status ?? 200,
+          ...(renderOptions.formTargets === undefined ? {} : { formTargets: renderOptions.formTargets }),
+          html: kit.views.page(template, {
+            ...data,
+            csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+            notice: notices.take(request, reply),
+            nav: options.nav
+              .filter(
+                (item) => item.permission === undefined || mayPerform(signedIn.user.role, item.permission),
+              )
+              .map((item) => ({ ...item, current: item.id === data.section })),
+            user: { nickname: signedIn.user.nickname, email: signedIn.user.email },
+          }),
+        });
+      },
+      redirect(path, notice) {
+        if (notice !== undefined) notices.keep(reply, notice);
+        return reply.redirect(safeNext(path) ?? "/", 303);
+      },
+      failure: (result) => failedStep(reply, result),
+      confirmFirst(next) {
+        const back = safeNext(next) ?? safeNext(request.url) ?? "/";
+        drafts.keep(reply, {
+          path: back.split("?")[0] ?? back,
+          session: signedIn.session.id,
+          body: request.body,
+        });
+        return reply.redirect(withNext(options.confirmPath, back), 303);
+      },
+    };
+  };
 
   /** The signed-in user, or null after answering: 303 to sign-in, or the 403 page. */
   async function gate(
