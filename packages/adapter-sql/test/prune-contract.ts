@@ -390,6 +390,57 @@ export function pruneContract(name: string, storage: () => Storage): void {
       });
     });
 
+    it("deletes every expired row of a small table in one prune, however many (more than one batch)", async () => {
+      // One client reaches this: a device authorization request stores a DeviceCode for any public
+      // app's id, 1,000 per 15 minutes per IP; at one batch an hour the backlog only grew.
+      const { db } = storage();
+      const backlog = 5_001;
+      const deviceCodes = Array.from({ length: backlog }, () => ({
+        model: "DeviceCode",
+        id: testId(),
+        payload: "{}",
+        grant_id: null,
+        uid: null,
+        user_code: null,
+        account_id: null,
+        client_id: "app-public",
+        expires_at: minutes(-1),
+      }));
+      const failures = Array.from({ length: backlog }, (_, i) => ({
+        account: `made-up-${i}@example.com`,
+        source: "203.0.113.9",
+        failure_count: 1,
+        window_started_at: minutes(-60),
+        locked_until: null,
+      }));
+      for (let i = 0; i < backlog; i += 1_000) {
+        await db
+          .insertInto("oidc_models")
+          .values(deviceCodes.slice(i, i + 1_000))
+          .execute();
+        await db
+          .insertInto("login_failures")
+          .values(failures.slice(i, i + 1_000))
+          .execute();
+      }
+
+      const pruned = await storage().prune({ now, ...settings });
+
+      expect(pruned.oidcModels).toBeGreaterThanOrEqual(backlog);
+      expect(pruned.loginFailures).toBeGreaterThanOrEqual(backlog);
+      const codesLeft = await db
+        .selectFrom("oidc_models")
+        .where("client_id", "=", "app-public")
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      const failuresLeft = await db
+        .selectFrom("login_failures")
+        .where("account", "like", "made-up-%")
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      expect([Number(codesLeft.n), Number(failuresLeft.n)]).toEqual([0, 0]);
+    });
+
     it("clears every kept refresh-token secret past its grace in one prune, however many (more than one batch)", async () => {
       const { db } = storage();
       const user = makeUser();
