@@ -15,9 +15,18 @@ export interface BackgroundMailerOptions {
   readonly attempts?: number;
   /** Wait before the first retry; each later wait is five times the one before. Default 2 s (2 s, 10 s, 50 s). */
   readonly firstRetryDelayMs?: number;
-  /** Told how each attempt ended (delivered, retrying, failed: given up), for metrics. */
+  /** Told how each attempt ended (delivered, retrying, failed: given up or refused), for metrics. */
   readonly onDelivery?: (outcome: "delivered" | "retrying" | "failed") => void;
+  /** Mails held at most, being delivered or waiting to retry; one more is refused. Default 1,000. */
+  readonly capacity?: number;
 }
+
+/**
+ * About 3.5 KB each (a verification mail; measured): a few megabytes. A mail server that refuses
+ * holds each mail about a minute (2 + 10 + 50 s of waits), so honest traffic fills this only at
+ * some 16 mails a second; without a bound, mails arriving faster grew memory without limit.
+ */
+const defaultCapacity = 1_000;
 
 /**
  * Decouples a user's request from mail delivery: `sendMail` only queues and
@@ -28,11 +37,15 @@ export interface BackgroundMailerOptions {
  * recipient masked (`a***@example.com`: the log outlives the account, and its
  * lines must not pair an address with what happened to it), never the body.
  * The full address is logged only at debug (`DEBUG=superoauth:mail`). Mails live in memory only: a restart loses those
- * still waiting, and the user asks again (docs/account-security.md).
+ * still waiting, and the user asks again (docs/account-security.md). At most `capacity` mails are
+ * held: past that a mail is refused at once, logged as an error and counted as failed, as the
+ * background queue refuses a task, so a flood while the mail server is down cannot grow memory
+ * without limit (OWASP ASVS 5.0 V15.2: resources bounded).
  */
 export function createBackgroundMailer(options: BackgroundMailerOptions): BackgroundMailer {
   const attempts = options.attempts ?? 4;
   const firstRetryDelayMs = options.firstRetryDelayMs ?? 2_000;
+  const capacity = options.capacity ?? defaultCapacity;
   const inFlight = new Set<Promise<void>>();
   const onDelivery = options.onDelivery ?? (() => {});
 
@@ -70,6 +83,14 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
 
   return {
     async sendMail(mail: OutgoingMail): Promise<void> {
+      if (inFlight.size >= capacity) {
+        onDelivery("failed");
+        options.log.error(
+          { to: maskEmail(mail.to), subject: mail.subject, capacity },
+          "mail queue full: mail dropped; the user must request the mail again",
+        );
+        return;
+      }
       options.log.debug?.({ to: mail.to, subject: mail.subject, queued: inFlight.size + 1 }, "mail queued");
       const delivery = deliver(mail).finally(() => inFlight.delete(delivery));
       inFlight.add(delivery);

@@ -95,6 +95,37 @@ describe("createBackgroundMailer", () => {
     expect(await mailer.drain()).toEqual({ pending: 0 });
   });
 
+  it("holds at most its capacity of mails while the server is down, refusing more with an error and a failed outcome", async () => {
+    const log = recordingLog();
+    const outcomes: string[] = [];
+    let attempts = 0;
+    const down = {
+      sendMail: () => {
+        attempts++;
+        return Promise.reject(new Error("connect ECONNREFUSED"));
+      },
+    };
+    const mailer = createBackgroundMailer({
+      mailer: down,
+      log,
+      capacity: 3,
+      attempts: 2,
+      firstRetryDelayMs: 60_000,
+      onDelivery: (outcome) => void outcomes.push(outcome),
+    });
+    for (let i = 0; i < 5; i++) await mailer.sendMail(mail);
+
+    expect(await mailer.drain({ timeoutMs: 10 })).toEqual({ pending: 3 });
+    expect(attempts).toBe(3);
+    const refused = log.entries.filter((entry) => entry.message.startsWith("mail queue full"));
+    expect(refused).toHaveLength(2);
+    expect(refused[0]).toMatchObject({
+      level: "error",
+      details: { to: "a***@example.com", subject: mail.subject, capacity: 3 },
+    });
+    expect(outcomes.filter((outcome) => outcome === "failed")).toHaveLength(2);
+  });
+
   it("retries a mail the SMTP server refused twice and delivers it on the third attempt", async () => {
     const log = recordingLog();
     const smtp = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
