@@ -32,7 +32,7 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
   ): Promise<Interaction> {
     const interaction = await interactionOf(req, res);
     if (interaction === null) throw new errors.SessionNotFound("interaction session not found");
-    if (interaction.prompt.name !== prompt) {
+    if (promptOf(interaction) !== prompt) {
       throw new errors.InvalidRequest(`the interaction is not at the ${prompt} prompt`);
     }
     return interaction;
@@ -46,7 +46,7 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       const client = typeof clientId === "string" ? await interactionClientOf(provider, clientId) : null;
       if (client === null) return null;
       const { uid, prompt } = interaction;
-      if (prompt.name === "login") {
+      if (promptOf(interaction) === "login") {
         const hint = interaction.params.login_hint;
         return {
           uid,
@@ -74,14 +74,16 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
     },
 
     async finishLogin(req, res, { accountId, amr, authenticatedAt }): Promise<string> {
-      await interactionAt(req, res, "login");
+      const interaction = await interactionAt(req, res, "login");
       const login = {
         accountId,
         // The ID token's amr and auth_time (OpenID Connect Core §2): left out when not known.
         ...(amr.length > 0 ? { amr: [...amr] } : {}),
         ...(authenticatedAt === undefined ? {} : { ts: Math.floor(authenticatedAt.getTime() / 1000) }),
       };
-      return provider.interactionResult(req, res, { login }, { mergeWithLastSubmission: false });
+      // prompt=select_account: the account chosen (continued with, or signed in to) is the selection.
+      const selected = interaction.prompt.name === "select_account" ? { select_account: {} } : {};
+      return provider.interactionResult(req, res, { login, ...selected }, { mergeWithLastSubmission: false });
     },
 
     async finishConsent(req, res, { remember }): Promise<string> {
@@ -191,6 +193,17 @@ function subjectOfHint(hint: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The page an interaction needs. `prompt=select_account` (provider-settings.ts) is the sign-in
+ * page: it offers the browser's signed-in account ("Continue as") and "Use another account", which
+ * is the choice OpenID Connect Core §3.1.2.1 asks for; with no one signed in, the sign-in form.
+ */
+function promptOf(interaction: Interaction): "login" | "consent" | null {
+  const { name } = interaction.prompt;
+  if (name === "login" || name === "select_account") return "login";
+  return name === "consent" ? "consent" : null;
 }
 
 function stringsOf(value: unknown): string[] {

@@ -303,6 +303,10 @@ export function formWithoutControls(form: string, names: readonly string[]): str
  */
 function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]) {
   const policy = interactionPolicy.base();
+  // prompt=select_account (OpenID Connect Core §3.1.2.1), which apps written for Google send: the
+  // sign-in page offers the signed-in account and "Use another account" (interactions.ts). Asked
+  // for before anything else, so it is answered even when the browser's session would do.
+  policy.add(new interactionPolicy.Prompt({ name: "select_account", requestable: true }), 0);
   const login = policy.get("login");
   if (login === undefined) throw new Error("oidc-provider's base policy has no login prompt");
   login.checks.add(

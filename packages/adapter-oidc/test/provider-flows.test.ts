@@ -511,16 +511,45 @@ describe("remembered consent and single sign-on", () => {
     expect(switched.tokens.claims()?.sub).toBe("user-2");
 
     agent.setCookie(browserSessionCookie, "");
-    const silent = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: confidentialApp.redirectURI,
+    expect(await errorOfSilentAuthorization(config, agent, "none")).toBe("login_required");
+  });
+
+  it("prompt=select_account shows the sign-in page even while our browser session would do, and the account chosen gets the tokens", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
+
+    // Without it, the browser's session signs the app in with no page at all (the test above).
+    const same = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      agent,
       scope: "openid",
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-      code_challenge_method: "S256",
-      prompt: "none",
+      prompt: "select_account",
     });
-    const refused = new URL(locationOf(await agent.request(silent.href)) ?? "");
-    expect(refused.origin + refused.pathname).toBe(confidentialApp.redirectURI);
-    expect(refused.searchParams.get("error")).toBe("login_required");
+    expect(same.prompts).toEqual(["login"]);
+    expect(same.tokens.claims()?.sub).toBe("user-1");
+
+    const another = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      agent,
+      scope: "openid",
+      prompt: "select_account",
+      account: "user-2",
+    });
+    expect(another.prompts[0]).toBe("login");
+    expect(another.tokens.claims()?.sub).toBe("user-2");
+  });
+
+  it("prompt=select_account with prompt=none is refused at the app (the person cannot be asked)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    expect(await errorOfSilentAuthorization(config, agent, "none select_account")).toBe("invalid_request");
   });
 
   it("the user declining gives the client access_denied", async () => {
@@ -608,6 +637,24 @@ describe("remembered consent and single sign-on", () => {
     },
   );
 });
+
+/** The `error` an authorization that must not show a page (`prompt`) brings back to the app. */
+async function errorOfSilentAuthorization(
+  config: oidc.Configuration,
+  agent: BrowserAgent,
+  prompt: string,
+): Promise<string | null> {
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: confidentialApp.redirectURI,
+    scope: "openid",
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: "S256",
+    prompt,
+  });
+  const refused = new URL(locationOf(await agent.request(url.href)) ?? "");
+  expect(refused.origin + refused.pathname).toBe(confidentialApp.redirectURI);
+  return refused.searchParams.get("error");
+}
 
 describe("tokens for apps themselves", () => {
   it("issues client credentials, introspects and revokes them", async () => {
