@@ -520,27 +520,22 @@ describe("remembered consent and single sign-on", () => {
     const agent = new BrowserAgent(issuer);
     await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
 
-    // Without it, the browser's session signs the app in with no page at all (the test above).
-    const same = await signInWithCode({
-      issuer,
-      config,
-      app: confidentialApp,
-      agent,
-      scope: "openid",
-      prompt: "select_account",
-    });
+    // Without it, the browser's session signs the app in with no page at all (the test above). With
+    // it the page is shown: the person continues as the signed-in account, or signs in to another.
+    const select = (account: string) =>
+      signInWithCode({
+        issuer,
+        config,
+        app: confidentialApp,
+        agent,
+        scope: "openid",
+        prompt: "select_account",
+        account,
+      });
+    const same = await select("user-1");
     expect(same.prompts).toEqual(["login"]);
     expect(same.tokens.claims()?.sub).toBe("user-1");
-
-    const another = await signInWithCode({
-      issuer,
-      config,
-      app: confidentialApp,
-      agent,
-      scope: "openid",
-      prompt: "select_account",
-      account: "user-2",
-    });
+    const another = await select("user-2");
     expect(another.prompts[0]).toBe("login");
     expect(another.tokens.claims()?.sub).toBe("user-2");
   });
