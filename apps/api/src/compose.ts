@@ -455,6 +455,7 @@ function composeOIDC(input: {
     clock: deps.clock,
     masterSecret: config.jwt.secret,
     trustProxy: config.trustProxy,
+    refreshReuseGraceMs: config.refreshReuseGraceMs,
     lifetimes: {
       accessTokenSeconds: config.accessTokenTtlSeconds,
       idTokenSeconds: config.idTokenTtlSeconds,

@@ -102,7 +102,8 @@ export const environmentVariables = {
   REFRESH_TOKEN_TTL: withDefault({ default: "7d", meaning: "Refresh-token lifetime", parse: duration("1s") }),
   REFRESH_REUSE_GRACE: withDefault({
     default: "10s",
-    meaning: "How long a just-rotated refresh token may be exchanged again (two tabs)",
+    meaning:
+      "How long a just-rotated refresh token may be exchanged again (two tabs); for apps at /oidc/token, how long one is refused without revoking its grant",
     parse: duration("0s"),
   }),
   SESSION_MAX_AGE: withDefault({

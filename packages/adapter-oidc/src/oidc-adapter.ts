@@ -6,8 +6,20 @@ import { type Adapter, type AdapterConstructor, type AdapterPayload, errors } fr
  * with the seven methods of its docs/README.md "adapter" section), over the OIDCModelStore the
  * storage provides (ADR 0017). Thin on purpose: ids, hashing and single use are the store's.
  */
-export function createOIDCAdapter(input: { store: OIDCModelStore; clock: Clock }): AdapterConstructor {
+export function createOIDCAdapter(input: {
+  store: OIDCModelStore;
+  clock: Clock;
+  /**
+   * `REFRESH_REUSE_GRACE`: a refresh token used this recently reads as unknown (`invalid_grant`)
+   * rather than as used, which revokes the whole grant. Two refreshes of one token at once (two
+   * tabs, two workers) are a race, not a theft: one wins, the other is refused, and the app keeps
+   * the winner's token. Past it, a used token presented again revokes the grant (RFC 9700
+   * §4.14.2). 0: no grace.
+   */
+  refreshReuseGraceMs?: number;
+}): AdapterConstructor {
   const { store, clock } = input;
+  const graceMs = input.refreshReuseGraceMs ?? 0;
   return class OIDCAdapter implements Adapter {
     private readonly model: string;
 
@@ -23,7 +35,15 @@ export function createOIDCAdapter(input: { store: OIDCModelStore; clock: Clock }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === replayDetectionModel) return this.claim(id);
-      return payloadOf(await store.find({ model: this.model, id, now: clock.now() }));
+      const now = clock.now();
+      const record = await store.find({ model: this.model, id, now });
+      if (
+        this.model === "RefreshToken" &&
+        record?.consumedAt != null &&
+        now.getTime() - record.consumedAt.getTime() < graceMs
+      )
+        return undefined;
+      return payloadOf(record);
     }
 
     /**

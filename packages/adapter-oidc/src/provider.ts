@@ -52,6 +52,8 @@ export interface ProviderOptions {
   readonly masterSecret: string;
   /** As `TRUST_PROXY`: whether X-Forwarded-Proto/-For are believed (ADR 0011). */
   readonly trustProxy: boolean | number | readonly string[];
+  /** `REFRESH_REUSE_GRACE`: a refresh-token race within it does not revoke the grant (oidc-adapter.ts). */
+  readonly refreshReuseGraceMs?: number;
   readonly lifetimes?: Partial<{
     accessTokenSeconds: number;
     authorizationCodeSeconds: number;
@@ -314,7 +316,13 @@ async function keepingCookies(ctx: KoaContextWithOIDC, write: () => Promise<void
  * clients: those are our apps, read through `findClient`.
  */
 function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
-  const StoredModel = createOIDCAdapter({ store: options.store, clock: options.clock });
+  const StoredModel = createOIDCAdapter({
+    store: options.store,
+    clock: options.clock,
+    ...(options.refreshReuseGraceMs === undefined
+      ? {}
+      : { refreshReuseGraceMs: options.refreshReuseGraceMs }),
+  });
   const clients: Adapter = {
     async find(clientId) {
       const record = await options.findClient(clientId);

@@ -127,6 +127,9 @@ function cookieOf(req: IncomingMessage, name: string): string | null {
   return null;
 }
 
+/** REFRESH_REUSE_GRACE's default: a refresh token used this recently reads as unknown, not as used. */
+export const testRefreshReuseGraceMs = 10_000;
+
 /** A clock the store reads; the library reads the system time itself. */
 export class ShiftedClock implements Clock {
   offsetMs = 0;
@@ -207,6 +210,7 @@ export function useOIDCTestServer(
       clock,
       masterSecret: "test-master-secret-0123456789abcdef",
       trustProxy: false,
+      refreshReuseGraceMs: testRefreshReuseGraceMs,
     });
     const served = Fastify({
       ...(logLines === undefined

@@ -12,7 +12,12 @@ import {
   signInWithCode,
 } from "./authorization-driver.ts";
 import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
-import { browserSessionCookie, testPages, useOIDCTestServer } from "./oidc-test-server.ts";
+import {
+  browserSessionCookie,
+  testPages,
+  testRefreshReuseGraceMs,
+  useOIDCTestServer,
+} from "./oidc-test-server.ts";
 
 // Issue 9: an off-the-shelf client (openid-client v6, on oauth4webapi) works against the provider
 // unchanged: discovery, code + PKCE, tokens, refresh, userinfo, ID token, introspection,
@@ -143,9 +148,8 @@ describe("authorization code with PKCE", () => {
     expect(tokens.refresh_token).toBeUndefined();
   });
 
-  it("rotates the refresh token on every refresh", async () => {
-    const { issuer } = server();
-    const config = await discover(issuer, confidentialApp);
+  /** A signed-in confidential app's first refresh token (offline_access, consented). */
+  async function firstRefreshToken(issuer: string, config: oidc.Configuration): Promise<string> {
     const { tokens } = await signInWithCode({
       issuer,
       config,
@@ -153,12 +157,48 @@ describe("authorization code with PKCE", () => {
       scope: "openid offline_access",
       prompt: "consent",
     });
-    const first = tokens.refresh_token;
-    if (first === undefined) throw new Error("no refresh token");
+    if (tokens.refresh_token === undefined) throw new Error("no refresh token");
+    return tokens.refresh_token;
+  }
+
+  it("rotates the refresh token on every refresh", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const first = await firstRefreshToken(issuer, config);
     const refreshed = await oidc.refreshTokenGrant(config, first);
     expect(refreshed.refresh_token).toBeDefined();
     expect(refreshed.refresh_token).not.toBe(first);
     await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("a used refresh token presented again within REFRESH_REUSE_GRACE is refused and the grant lives; after it, the grant is revoked", async () => {
+    const { issuer, clock } = server();
+    const config = await discover(issuer, confidentialApp);
+    const first = await firstRefreshToken(issuer, config);
+    // Two refreshes of one token at once (two tabs, two workers): one wins, one is refused.
+    const raced = await Promise.allSettled([
+      oidc.refreshTokenGrant(config, first),
+      oidc.refreshTokenGrant(config, first),
+    ]);
+    const won = raced.filter((outcome) => outcome.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    expect(raced.find((outcome) => outcome.status === "rejected")).toMatchObject({
+      reason: { error: "invalid_grant" },
+    });
+    // Retried within the grace: refused again, and the winner's token goes on working.
+    await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: "invalid_grant" });
+    let newest = ((won[0] as PromiseFulfilledResult<oidc.TokenEndpointResponse>).value.refresh_token ??
+      "") as string;
+    newest = (await oidc.refreshTokenGrant(config, newest)).refresh_token as string;
+
+    // Past the grace, a used token is a stolen one: the whole grant goes (RFC 9700 §4.14.2).
+    clock.offsetMs += testRefreshReuseGraceMs + 1_000;
+    try {
+      await expect(oidc.refreshTokenGrant(config, first)).rejects.toMatchObject({ error: "invalid_grant" });
+      await expect(oidc.refreshTokenGrant(config, newest)).rejects.toMatchObject({ error: "invalid_grant" });
+    } finally {
+      clock.offsetMs -= testRefreshReuseGraceMs + 1_000;
+    }
   });
 
   it("refresh tokens end with the remembered consent, 30 days after it was last given", async () => {
