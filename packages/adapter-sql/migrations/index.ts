@@ -25,6 +25,7 @@ import * as indexEndedRecordsByAge from "./2026-12-01T08-00_index-ended-records-
 import * as resyncTwoFactorFlag from "./2026-12-01T10-00_resync-two-factor-flag.ts";
 import * as asciiEmailDomains from "./2026-12-02T05-00_ascii-email-domains.ts";
 import * as createRunningInstances from "./2026-12-02T08-00_create-running-instances.ts";
+import * as indexExportJobsByUserAndRequest from "./2026-12-02T09-00_index-export-jobs-by-user-and-request.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -58,4 +59,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-01T10-00_resync-two-factor-flag": resyncTwoFactorFlag,
   "2026-12-02T05-00_ascii-email-domains": asciiEmailDomains,
   "2026-12-02T08-00_create-running-instances": createRunningInstances,
+  "2026-12-02T09-00_index-export-jobs-by-user-and-request": indexExportJobsByUserAndRequest,
 };

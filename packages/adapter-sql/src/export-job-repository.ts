@@ -57,6 +57,19 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
       return rows.map(jobOf);
     },
 
+    async listExportRequestTimesOfUser({ userId, since, limit }): Promise<Date[]> {
+      // A range of the (user_id, requested_at) index, read from its newest end: `limit` entries at most.
+      const rows = await db
+        .selectFrom("export_jobs")
+        .select("requested_at")
+        .where("user_id", "=", userId)
+        .where("requested_at", ">=", since)
+        .orderBy("requested_at", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map((row) => row.requested_at);
+    },
+
     async claimExportJob({ now, leaseToken, leaseExpiresAt, maxAttempts, failedExpiresAt }) {
       // Jobs whose worker died on their last attempt are given up first (decideAfterFailedAttempt).
       await db

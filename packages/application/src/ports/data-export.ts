@@ -17,6 +17,11 @@ export interface ExportJobRepository {
   /** The user's latest `limit` jobs, whatever their status, newest request first (ties: by id, descending). */
   listExportJobsOfUser(input: { userId: UserId; limit: number }): Promise<ExportJob[]>;
   /**
+   * When the user's jobs requested at or after `since` were requested, newest first, at most
+   * `limit` of them, whatever their status: what the export allowance counts (maxExportsPerWindow).
+   */
+  listExportRequestTimesOfUser(input: { userId: UserId; since: Date; limit: number }): Promise<Date[]>;
+  /**
    * Takes the oldest claimable job for one attempt and answers it (`running`, `attempts` counted,
    * leased to `leaseToken` until `leaseExpiresAt`), or null when none is claimable. Claimable: a
    * pending job, or a running one whose lease lapsed with attempts left (its worker died). A lapsed
@@ -63,7 +68,11 @@ export interface ExportJobRepository {
   }): Promise<"released" | "lost">;
   /** Ready or failed jobs whose expiry has come, oldest first, at most `limit`. */
   listExpiredExportJobs(input: { now: Date; limit: number }): Promise<ExportJob[]>;
-  /** Marks a ready or failed job `expired` (its files are gone); a job in another state is left alone. */
+  /**
+   * Marks a ready or failed job `expired` (its files are gone); a job in another state is left
+   * alone. The row stays (EXPORT_EXPIRED is answered for it) until the prune deletes it,
+   * `expiredExportKeptMs` after its expiry.
+   */
   markExportJobExpired(input: { id: string; now: Date }): Promise<void>;
   /** Deletes every job of the user (deleting the account); answers their ids, whose archives go next. */
   deleteExportJobsOfUser(userId: UserId): Promise<readonly string[]>;

@@ -115,6 +115,55 @@ export function exportJobRepositoryContract(
       expect(await jobs.listExportJobsOfUser({ userId, limit: 1 })).toEqual([second]);
     });
 
+    it("answers the request times of a user's jobs since a time, newest first, at most as many as asked, whatever their status", async () => {
+      const { jobs, users, userId } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      const since = at(100);
+      expect(await jobs.listExportRequestTimesOfUser({ userId, since, limit: 5 })).toEqual([]);
+      // Before the window, at its first millisecond, then inside it: each finished before the next.
+      const requested = [at(0), at(99), at(100), at(200), at(300)];
+      for (const [i, requestedAt] of requested.entries()) {
+        const job = makeJob(userId, { requestedAt });
+        await jobs.enqueueExportJob(job);
+        const claimed = await claimAt(jobs, requestedAt, `w${i}`);
+        expect(claimed?.id).toBe(job.id);
+        if (i % 2 === 0) expect(await complete(jobs, job, `w${i}`, requestedAt)).toBe("completed");
+        else
+          expect(
+            await jobs.releaseExportJob({
+              id: job.id,
+              leaseToken: `w${i}`,
+              now: requestedAt,
+              outcome: "fail",
+              failedExpiresAt: requestedAt,
+            }),
+          ).toBe("released");
+      }
+      await jobs.markExportJobExpired({
+        id: (await jobs.listExportJobsOfUser({ userId, limit: 1 }))[0]?.id ?? "",
+        now: at(400),
+      });
+      // The active one counts too; another user's does not.
+      await jobs.enqueueExportJob(makeJob(userId, { requestedAt: at(400) }));
+      await jobs.enqueueExportJob(makeJob(other.id, { requestedAt: at(350) }));
+
+      expect(await jobs.listExportRequestTimesOfUser({ userId, since, limit: 5 })).toEqual([
+        at(400),
+        at(300),
+        at(200),
+        at(100),
+      ]);
+      expect(await jobs.listExportRequestTimesOfUser({ userId, since, limit: 2 })).toEqual([
+        at(400),
+        at(300),
+      ]);
+      expect(await jobs.listExportRequestTimesOfUser({ userId, since: at(401), limit: 5 })).toEqual([]);
+      expect(await jobs.listExportRequestTimesOfUser({ userId: other.id, since, limit: 5 })).toEqual([
+        at(350),
+      ]);
+    });
+
     it("answers the active job instead of queuing a second one for the same user", async () => {
       const { jobs, userId } = await withUser();
       const first = makeJob(userId);

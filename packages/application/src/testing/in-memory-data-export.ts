@@ -34,6 +34,14 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
       .slice(0, input.limit);
   }
 
+  async listExportRequestTimesOfUser(input: { userId: string; since: Date; limit: number }): Promise<Date[]> {
+    return [...this.#jobs.values()]
+      .filter((job) => job.userId === input.userId && job.requestedAt >= input.since)
+      .map((job) => job.requestedAt)
+      .sort((a, b) => b.getTime() - a.getTime())
+      .slice(0, input.limit);
+  }
+
   async claimExportJob(
     input: Parameters<ExportJobRepository["claimExportJob"]>[0],
   ): Promise<ExportJob | null> {
