@@ -6,6 +6,7 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  messageOf,
   otherRegistration,
   refresh,
   registerUser,
@@ -50,6 +51,30 @@ describe("/api/v1/user/export", () => {
     });
     const second = await request(ada.accessToken);
     expect(second.json().data).toMatchObject({ exportId: first.json().data.exportId, created: false });
+  });
+
+  it("starts five exports a day, answers the active one past them, then RATE_LIMIT_EXCEEDED 429 with Retry-After", async () => {
+    const useCases = createUseCases(deps);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      if (i > 0) deps.clock.advance(10_000);
+      ids.push(await requested());
+      if (i < 4) await useCases.runNextDataExport({});
+    }
+    // The fifth is still pending: asking again answers it, allowance spent or not.
+    const again = await request(ada.accessToken);
+    expect(again.statusCode).toBe(202);
+    expect(again.json().data).toMatchObject({ exportId: ids[4], created: false });
+    await useCases.runNextDataExport({});
+
+    const refused = await request(ada.accessToken);
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    // The first export, 40 seconds ago, leaves the day's window in 86,360 seconds.
+    expect(refused.headers["retry-after"]).toBe(String(day / 1000 - 40));
+    expect(messageOf(refused)).toBe(
+      "You have started 5 data exports in the last 24 hours, the most allowed. You can start another in 24 hours.",
+    );
+    expect((await status(ids[4] ?? "", ada.accessToken)).json().data.status).toBe("ready");
   });
 
   it("answers UNAUTHORIZED 401 without a token and REAUTH_REQUIRED 401 without a fresh proof", async () => {

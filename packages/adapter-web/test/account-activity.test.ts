@@ -454,6 +454,26 @@ describe("/account/export", () => {
     );
   });
 
+  it("shows the refusal past five exports a day: 429, Retry-After and when another can start", async () => {
+    const built = await signedIn();
+    for (let i = 0; i < 5; i++) {
+      const requested = await built.browser.submit("/account/export", "/account/export", {});
+      expect(requested.statusCode).toBe(303);
+      expect(requested.headers.location).toMatch(/^\/account\/export\/[0-9a-f-]+$/);
+      await built.useCases.runNextDataExport({});
+    }
+    built.deps.clock.advance(60_000);
+    const refused = await built.browser.submit("/account/export", "/account/export", {});
+    expectPage(refused, 429);
+    expect(refused.headers["retry-after"]).toBe(String(24 * 3600 - 60));
+    expect(refused.body).toContain(
+      "You have started 5 data exports in the last 24 hours, the most allowed. You can start another in 24 hours.",
+    );
+    // The request page, with the exports the person has.
+    expect(refused.body).toContain("Request an export");
+    expect(refused.body.match(/: Ready to download, until/g)?.length).toBe(5);
+  });
+
   it("answers 404 for another's or an unknown export, and 410 once expired", async () => {
     const built = await signedIn();
     const unknown = await built.browser.get("/account/export/00000000-0000-7000-8000-000000000999");

@@ -2,10 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   decideAfterFailedAttempt,
   type ExportStatus,
+  exportAllowanceAt,
+  exportAllowanceWindowMs,
   exportStatusAt,
   exportStatuses,
   isActiveExport,
   leaseHasLapsed,
+  maxExportsPerWindow,
 } from "./data-export.ts";
 
 const now = new Date("2026-11-30T12:00:00.000Z");
@@ -46,5 +49,32 @@ describe("data export rules", () => {
     expect(leaseHasLapsed({ status: "running", leaseExpiresAt: before }, now)).toBe(true);
     expect(leaseHasLapsed({ status: "pending", leaseExpiresAt: before }, now)).toBe(false);
     expect(leaseHasLapsed({ status: "running", leaseExpiresAt: null }, now)).toBe(false);
+  });
+
+  it("allows five exports a day, then says when the oldest counted one leaves the window", () => {
+    const hour = 3600_000;
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    // Newest first, as the repository answers them.
+    const five = [ago(1 * hour), ago(2 * hour), ago(3 * hour), ago(4 * hour), ago(5 * hour)];
+    expect(maxExportsPerWindow).toBe(5);
+    expect(exportAllowanceAt([], now)).toEqual({ allowed: true });
+    expect(exportAllowanceAt(five.slice(0, 4), now)).toEqual({ allowed: true });
+    expect(exportAllowanceAt(five, now)).toEqual({
+      allowed: false,
+      waitMs: exportAllowanceWindowMs - 5 * hour,
+    });
+    // One requested exactly a day ago has left the window.
+    expect(exportAllowanceAt([...five.slice(0, 4), ago(exportAllowanceWindowMs)], now)).toEqual({
+      allowed: true,
+    });
+    expect(exportAllowanceAt([...five.slice(0, 4), ago(exportAllowanceWindowMs - 1)], now)).toEqual({
+      allowed: false,
+      waitMs: 1,
+    });
+    // More than five (requests that raced): the fifth newest decides.
+    expect(exportAllowanceAt([ago(0), ...five], now)).toEqual({
+      allowed: false,
+      waitMs: exportAllowanceWindowMs - 4 * hour,
+    });
   });
 });

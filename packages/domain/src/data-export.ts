@@ -84,3 +84,41 @@ export function decideAfterFailedAttempt(input: { attempts: number; maxAttempts:
 export function leaseHasLapsed(job: Pick<ExportJob, "status" | "leaseExpiresAt">, now: Date): boolean {
   return job.status === "running" && job.leaseExpiresAt !== null && job.leaseExpiresAt <= now;
 }
+
+/**
+ * The export allowance: at most `maxExportsPerWindow` exports started by one account within
+ * `exportAllowanceWindowMs` (a day), counted by the jobs' request times. Each export is a ZIP kept
+ * EXPORT_TTL on disk, a mail and a row: without it one signed-in account could make them without end.
+ */
+export const maxExportsPerWindow = 5;
+export const exportAllowanceWindowMs = 24 * 3600_000;
+
+/**
+ * An expired export's job row is kept this long after its expiry, so its status and download keep
+ * answering `expired` (410 EXPORT_EXPIRED) for a month; the hourly prune deletes it then (404
+ * EXPORT_NOT_FOUND after).
+ */
+export const expiredExportKeptMs = 30 * 24 * 3600_000;
+
+/**
+ * The earliest request time counted by the allowance at `now`: an export requested at or after it
+ * is within the window (one requested exactly `exportAllowanceWindowMs` before `now` has left it).
+ */
+export function exportAllowanceSince(now: Date): Date {
+  return new Date(now.getTime() - exportAllowanceWindowMs + 1);
+}
+
+/**
+ * Whether the account may start another export at `now`, given the request times of its latest
+ * exports within the window (newest first; `maxExportsPerWindow` of them suffice): when it may
+ * not, how long (ms) until the oldest of the counted ones leaves the window and one may start.
+ */
+export function exportAllowanceAt(
+  requestTimes: readonly Date[],
+  now: Date,
+): { readonly allowed: true } | { readonly allowed: false; readonly waitMs: number } {
+  const counted = requestTimes.filter((time) => time >= exportAllowanceSince(now));
+  const oldestCounted = counted[maxExportsPerWindow - 1];
+  if (oldestCounted === undefined) return { allowed: true };
+  return { allowed: false, waitMs: oldestCounted.getTime() + exportAllowanceWindowMs - now.getTime() };
+}

@@ -4,10 +4,15 @@ export {
   createExportJob,
   decideAfterFailedAttempt,
   defaultExportMaxAttempts,
+  expiredExportKeptMs,
+  exportAllowanceAt,
+  exportAllowanceSince,
+  exportAllowanceWindowMs,
   exportStatusAt,
   exportStatuses,
   isActiveExport,
   leaseHasLapsed,
+  maxExportsPerWindow,
 } from "./data-export.ts";
 export { durationInWords } from "./duration-in-words.ts";
 export type { Email } from "./email.ts";

@@ -19,7 +19,7 @@ const exportIdOf = (page: PageContext): string =>
 
 /**
  * `/account/export`: request a copy of the account's data (one active export per person: asking
- * again shows the running one), follow it, download the archive (the API's headers, the SHA-256
+ * again shows the running one; five started a day, then the refusal with when to come back), follow it, download the archive (the API's headers, the SHA-256
  * among them) and check it with `sha256sum` (docs/account-export.md).
  */
 export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
@@ -78,7 +78,11 @@ export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: 
 
   area.action(app, "/export", {}, async (page) => {
     const result = await useCases.requestDataExport({ session: page.signedIn.session });
-    if (!result.ok) return page.confirmFirst(base);
+    if (!result.ok) {
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
+      // The day's allowance is spent: the page says so, with its 429 and Retry-After.
+      return renderRequest(page, page.failure(result));
+    }
     const { export: summary, created } = result.value;
     return page.redirect(`${base}/${summary.exportId}`, created ? "export_requested" : "export_running");
   });

@@ -10,18 +10,11 @@ import {
 } from "@superoauth/domain";
 import { composeEmailTakenNotice, composeTokenMail } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
+import type { AllowanceSpent } from "../allowance-spent.ts";
 import { issueTokenIfAllowed } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { requireFreshProof } from "./steps/fresh-proof.ts";
-
-/** The hourly allowance of change-of-address mails is spent: with when to ask again (Retry-After). */
-export interface AllowanceSpent {
-  readonly ok: false;
-  readonly error: "RATE_LIMIT_EXCEEDED";
-  readonly message: string;
-  readonly retryAfterSeconds: number;
-}
 
 /**
  * Asks to move the account to another address (`POST /user/email`), behind a fresh proof (ADR

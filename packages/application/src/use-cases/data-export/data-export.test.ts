@@ -1,4 +1,11 @@
-import type { SessionId, UserId } from "@superoauth/domain";
+import {
+  createExportJob,
+  exportAllowanceWindowMs,
+  maxExportsPerWindow,
+  type Session,
+  type SessionId,
+  type UserId,
+} from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
@@ -41,6 +48,72 @@ describe("requestDataExport", () => {
     const again = unwrap(await requestDataExport(deps, { session: account.session }));
     expect(again).toMatchObject({ created: false, export: { exportId, status: "pending" } });
     expect(deps.exportWorker.queued).toBe(1);
+  });
+
+  /** Requests an export as the account, its proof renewed (the allowance spans a day, a proof minutes). */
+  async function requestAsOf(deps: Awaited<ReturnType<typeof withAccount>>["deps"], session: Session) {
+    return requestDataExport(deps, { session: { ...session, authenticatedAt: deps.clock.now() } });
+  }
+
+  it("starts five exports a day, then answers RATE_LIMIT_EXCEEDED until the oldest counted one is a day old", async () => {
+    const { deps, account, userId } = await withAccount();
+    const hour = 3600_000;
+    const first = deps.clock.now().getTime();
+    unwrap(await runNextDataExport(deps, {}));
+    for (let i = 1; i < maxExportsPerWindow; i++) {
+      deps.clock.advance(hour);
+      expect(unwrap(await requestAsOf(deps, account.session)).created).toBe(true);
+      unwrap(await runNextDataExport(deps, {}));
+    }
+    deps.clock.advance(hour);
+    const refused = await requestAsOf(deps, account.session);
+    // The first export, five hours ago, leaves the window nineteen hours from now.
+    expect(refused).toEqual({
+      ok: false,
+      error: "RATE_LIMIT_EXCEEDED",
+      message:
+        "You have started 5 data exports in the last 24 hours, the most allowed. You can start another in 19 hours.",
+      retryAfterSeconds: (first + exportAllowanceWindowMs - deps.clock.now().getTime()) / 1000,
+    });
+    expect(await listDataExports(deps, { userId })).toHaveLength(maxExportsPerWindow);
+    expect(deps.exportWorker.queued).toBe(maxExportsPerWindow);
+
+    deps.clock.set(new Date(first + exportAllowanceWindowMs - 1));
+    expect(await requestAsOf(deps, account.session)).toMatchObject({ ok: false, retryAfterSeconds: 1 });
+    deps.clock.set(new Date(first + exportAllowanceWindowMs));
+    expect(unwrap(await requestAsOf(deps, account.session)).created).toBe(true);
+  });
+
+  it("answers the active export past the allowance: asking again starts nothing, so is not refused", async () => {
+    const { deps, account } = await withAccount();
+    for (let i = 1; i < maxExportsPerWindow; i++) {
+      unwrap(await runNextDataExport(deps, {}));
+      deps.clock.advance(60_000);
+      unwrap(await requestAsOf(deps, account.session));
+    }
+    // The fifth is pending: asking again answers it.
+    const again = unwrap(await requestAsOf(deps, account.session));
+    expect(again).toMatchObject({ created: false, export: { status: "pending" } });
+    unwrap(await runNextDataExport(deps, {}));
+    expect(await requestAsOf(deps, account.session)).toMatchObject({
+      ok: false,
+      error: "RATE_LIMIT_EXCEEDED",
+    });
+  });
+
+  it("counts each account's exports apart", async () => {
+    const { deps, account } = await withAccount();
+    for (let i = 1; i < maxExportsPerWindow; i++) {
+      unwrap(await runNextDataExport(deps, {}));
+      unwrap(await requestAsOf(deps, account.session));
+    }
+    unwrap(await runNextDataExport(deps, {}));
+    expect(await requestAsOf(deps, account.session)).toMatchObject({
+      ok: false,
+      error: "RATE_LIMIT_EXCEEDED",
+    });
+    const other = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
+    expect(unwrap(await requestAsOf(deps, other.session)).created).toBe(true);
   });
 
   it("needs a fresh proof (REAUTH_REQUIRED), and queues nothing without one", async () => {
@@ -144,11 +217,13 @@ describe("listDataExports", () => {
   });
 
   it("lists at most the latest twenty", async () => {
-    const { deps, account, userId } = await withAccount();
+    const { deps, userId } = await withAccount();
+    // Queued straight into the store: the allowance would take four days to start so many.
     for (let i = 0; i < listedDataExportsLimit + 2; i++) {
       unwrap(await runNextDataExport(deps, {}));
       deps.clock.advance(1000);
-      unwrap(await requestDataExport(deps, { session: account.session }));
+      const job = createExportJob({ id: deps.random.generateId(), userId, requestedAt: deps.clock.now() });
+      expect((await deps.exportJobs.enqueueExportJob(job)).created).toBe(true);
     }
     const listed = await listDataExports(deps, { userId });
     expect(listedDataExportsLimit).toBe(20);
