@@ -1,3 +1,4 @@
+import { expiredExportKeptMs } from "@superoauth/domain";
 import type { DeleteQueryBuilder, DeleteResult } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
@@ -25,6 +26,8 @@ export interface PrunedRecords {
   readonly sessions: number;
   /** Security events older than the retention (SECURITY_LOG_RETENTION). */
   readonly securityEvents: number;
+  /** Data exports marked expired (archives deleted) over `expiredExportKeptMs` (30 days) before their expiry. */
+  readonly exportJobs: number;
 }
 
 /** When a prune runs, and how long the records whose age decides stay useful. */
@@ -52,7 +55,8 @@ export const endedSessionKeptMs = 24 * 3600_000;
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
  * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models, retired signing keys
  * whose tokens have all expired, expired refresh tokens, sessions ended over a day ago (with their
- * tokens), security events past their retention; and clears the encrypted refresh-token
+ * tokens), security events past their retention, data-export jobs expired (their archives deleted)
+ * over `expiredExportKeptMs` ago; and clears the encrypted refresh-token
  * secrets kept for a grace period that ended. Sessions and security events hold IP addresses and
  * user agents: keeping them only while they serve the holder is the privacy half of pruning. Nothing here is needed for a decision any more (each is
  * checked against its expiry when read), so pruning bounds growth (failed logins for made-up
@@ -103,6 +107,15 @@ export async function pruneExpiredRecords(
       db
         .deleteFrom("security_events")
         .where("occurred_at", "<", new Date(now.getTime() - input.securityLogRetentionMs)),
+      batched,
+    ),
+    // Only those marked expired, whose archives expireDataExports has deleted: a ready job whose
+    // files are still on disk keeps its row (and file key) until then. On the (status, expires_at) index.
+    exportJobs: await deleteAll(
+      db
+        .deleteFrom("export_jobs")
+        .where("status", "=", "expired")
+        .where("expires_at", "<", new Date(now.getTime() - expiredExportKeptMs)),
       batched,
     ),
   };

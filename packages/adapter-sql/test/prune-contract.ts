@@ -1,4 +1,5 @@
 import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
+import { expiredExportKeptMs } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage.ts";
 
@@ -245,6 +246,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
         refreshTokens: 0,
         sessions: 0,
         securityEvents: 0,
+        exportJobs: 0,
       });
       const keysLeft = await db.selectFrom("signing_keys").select("kid").orderBy("kid").execute();
       expect(keysLeft.map((r) => r.kid)).toEqual(["retired-until-now", "signing"]);
@@ -279,6 +281,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
         refreshTokens: 0,
         sessions: 0,
         securityEvents: 0,
+        exportJobs: 0,
       });
     });
 
@@ -388,6 +391,53 @@ export function pruneContract(name: string, storage: () => Storage): void {
         refreshTokens: 0,
         securityEvents: 0,
       });
+    });
+
+    it("deletes data-export jobs 30 days after they expired, only once marked expired; keeps the rest", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const ago = (ms: number) => new Date(now.getTime() - ms);
+      const job = (status: string, expiresAt: Date) => ({
+        id: testId(),
+        user_id: user.id,
+        active_user_id: null,
+        status,
+        attempts: 1,
+        progress: 100,
+        records_written: 1,
+        lease_token: null,
+        lease_expires_at: null,
+        file_key: status === "expired" ? null : "kept.zip",
+        size_bytes: null,
+        sha256: null,
+        requested_at: ago(40 * day),
+        started_at: ago(40 * day),
+        finished_at: ago(40 * day),
+        expires_at: expiresAt,
+      });
+      const rows = {
+        expiredOverAMonthAgo: job("expired", ago(expiredExportKeptMs + 1)),
+        expiredAMonthAgoToTheMillisecond: job("expired", ago(expiredExportKeptMs)),
+        expiredLastWeek: job("expired", ago(7 * day)),
+        // Past its expiry, but its archive not deleted yet (expireDataExports has not run): kept.
+        readyOverAMonthAgo: job("ready", ago(expiredExportKeptMs + day)),
+        failedOverAMonthAgo: job("failed", ago(expiredExportKeptMs + day)),
+      };
+      await db.insertInto("export_jobs").values(Object.values(rows)).execute();
+
+      expect(await storage().prune({ now, ...settings })).toMatchObject({ exportJobs: 1 });
+      const left = await db.selectFrom("export_jobs").select("id").where("user_id", "=", user.id).execute();
+      const { expiredOverAMonthAgo, ...kept } = rows;
+      expect(left.map((row) => row.id).sort()).toEqual(
+        Object.values(kept)
+          .map((row) => row.id)
+          .sort(),
+      );
+      expect(
+        await storage().exportJobs.findExportJobOfUser({ id: expiredOverAMonthAgo.id, userId: user.id }),
+      ).toBeNull();
+      expect(await storage().prune({ now, ...settings })).toMatchObject({ exportJobs: 0 });
     });
 
     it("deletes every expired row of a small table in one prune, however many (more than one batch)", async () => {
