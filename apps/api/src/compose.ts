@@ -139,6 +139,8 @@ export async function composeService(
       config,
       releaseVersion: serviceVersion,
       log: logger?.child({ component: "instances" }),
+      // With migrations pending the table may not exist yet: announce once the gate opens.
+      ...(startGate === undefined ? {} : { schemaReady: gateIsOpen(startGate) }),
     });
     const watchedSettings = instanceSettings;
     metrics?.watchSettingDifferences(() => watchedSettings.differences().length);
@@ -370,6 +372,11 @@ function pendingMigrationsGate(storage: Storage): StartGate {
     reason = pending === 0 ? null : `${pending} migration(s) pending: run pnpm db:migrate`;
     return reason;
   };
+}
+
+/** Whether a start gate lets requests through (it looks again at most every 2 s, then stays open). */
+function gateIsOpen(gate: StartGate): () => Promise<boolean> {
+  return async () => (await gate()) === null;
 }
 
 function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyCheck[] {

@@ -152,6 +152,14 @@ export async function watchInstanceSettings(input: {
   /** Wall time (not a test's clock): instances compare when each was last seen. */
   now?: () => Date;
   intervalMs?: number;
+  /**
+   * Whether the schema the row needs is in place: false while migrations are pending (a start with
+   * MIGRATE_ON_START=false before `pnpm db:migrate`, which docs/operations.md allows). Until it
+   * answers true a beat writes and logs nothing, and it is asked every `schemaWaitMs`, so the
+   * instance announces itself within seconds of the migration rather than at the next minute.
+   */
+  schemaReady?: () => Promise<boolean>;
+  schemaWaitMs?: number;
 }): Promise<InstanceSettingsWatch> {
   const now = input.now ?? (() => new Date());
   const id = randomUUID();
@@ -161,9 +169,15 @@ export async function watchInstanceSettings(input: {
   let differences: readonly SettingDifference[] = [];
   // Logged once until a beat succeeds again (a pending migration or an outage fails every beat).
   let failing = false;
+  let waitingForSchema = input.schemaReady !== undefined;
 
   async function beat(): Promise<void> {
     try {
+      if (waitingForSchema) {
+        if (!(await input.schemaReady?.())) return;
+        waitingForSchema = false;
+        clearInterval(schemaWait);
+      }
       const at = now();
       await input.instances.announce(
         { id, host, releaseVersion: input.releaseVersion, startedAt, settings },
@@ -192,7 +206,12 @@ export async function watchInstanceSettings(input: {
     }
   }
 
+  let schemaWait: ReturnType<typeof setInterval> | undefined;
   await beat();
+  if (waitingForSchema) {
+    schemaWait = setInterval(() => void beat(), input.schemaWaitMs ?? 2_000);
+    schemaWait.unref();
+  }
   const timer = setInterval(() => void beat(), input.intervalMs ?? instanceBeatMs);
   timer.unref();
   return {
@@ -212,6 +231,7 @@ export async function watchInstanceSettings(input: {
     beat,
     async stop() {
       clearInterval(timer);
+      clearInterval(schemaWait);
       await input.instances.withdraw(id).catch(() => undefined);
     },
   };

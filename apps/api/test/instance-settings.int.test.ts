@@ -1,3 +1,8 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { openStorage } from "@superoauth/adapter-sql";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -91,5 +96,36 @@ describe("instances of one deployment compare the settings that must match", () 
     expect(stored).toContain('"COOKIE_SECRET":');
     expect(stored).not.toContain("integration-cookie-secret");
     expect(stored).not.toContain("00112233445566778899");
+  });
+
+  it("an instance started before `pnpm db:migrate` (MIGRATE_ON_START=false) announces itself once the migration is applied, without a warning", async () => {
+    // The previous release's schema: no running_instances table, its migration not recorded.
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-instances-")), "previous.db");
+    const previous = await openStorage({ url: `sqlite:${file}` });
+    await previous.migrate();
+    await previous.close();
+    const raw = new DatabaseSync(file);
+    raw.exec("DROP TABLE running_instances");
+    raw.prepare("DELETE FROM kysely_migration WHERE name LIKE ?").run("%_create-running-instances");
+    raw.close();
+
+    const { lines, logger } = capturingLogger();
+    const service = await start({ DATABASE_URL: `sqlite:${file}`, MIGRATE_ON_START: "false" }, logger);
+    expect((await readiness(service)).statusCode).toBe(503);
+
+    // The release step, while the instance waits (docs/operations.md, "Upgrades and migrations").
+    const step = await openStorage({ url: `sqlite:${file}` });
+    await step.migrate();
+    const deadline = Date.now() + 10_000;
+    let rows = await step.db.selectFrom("running_instances").select("id").execute();
+    while (rows.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      rows = await step.db.selectFrom("running_instances").select("id").execute();
+    }
+    await step.close();
+    // Within the gate's two seconds, not at the next minute's beat: the doctor and the other
+    // instances see it as soon as it serves.
+    expect(rows.map((row) => row.id)).toEqual([service.instanceSettings.id]);
+    expect(lines.filter((line) => line.component === "instances")).toEqual([]);
   });
 });
