@@ -55,7 +55,7 @@ import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
 import { createExportWorker, type ExportWorker } from "./export-worker.ts";
-import { type InstanceSettingsWatch, watchInstanceSettings } from "./instance-settings.ts";
+import { type InstanceSettingsWatch, releaseOf, watchInstanceSettings } from "./instance-settings.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { serviceVersion } from "./service-version.ts";
@@ -137,7 +137,7 @@ export async function composeService(
     instanceSettings = await watchInstanceSettings({
       instances: storage.runningInstances,
       config,
-      releaseVersion: serviceVersion,
+      releaseVersion: releaseOf(serviceVersion, await storage.migrationStatus()),
       log: logger?.child({ component: "instances" }),
       // With migrations pending the table may not exist yet: announce once the gate opens.
       ...(startGate === undefined ? {} : { schemaReady: gateIsOpen(startGate) }),

@@ -7,6 +7,7 @@ import {
   compareWithInstances,
   describeDifferences,
   instanceLiveMs,
+  releaseOf,
   settingDigests,
 } from "./instance-settings.ts";
 import { maskURLCredentials } from "./redact.ts";
@@ -105,16 +106,20 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
           detail: "SQLite reads this machine's clock: nothing to compare (keep NTP running: timedatectl)",
         }
       : judgeClock({ skewMs: databaseTime - (before + after) / 2, roundTripMs: after - before }),
-    await checkInstances(config, database.runningInstances, probes.now()),
+    await checkInstances(config, {
+      instances: database.runningInstances,
+      releaseVersion: releaseOf(serviceVersion, migrations),
+      now: probes.now(),
+    }),
   ];
 }
 
 /** This host's must-match settings against those of the instances running now (instance-settings.ts). */
 async function checkInstances(
   config: Config,
-  instances: Pick<RunningInstances, "seenSince">,
-  now: number,
+  input: { instances: Pick<RunningInstances, "seenSince">; releaseVersion: string; now: number },
 ): Promise<CheckOutcome> {
+  const { instances, releaseVersion, now } = input;
   let running: RunningInstance[];
   try {
     running = await instances.seenSince({ since: new Date(now - instanceLiveMs) });
@@ -122,7 +127,7 @@ async function checkInstances(
     // The table comes with a migration: a database behind this version has none yet.
     return { check: "instances", status: "warn", detail: "not checked: apply the pending migrations first" };
   }
-  return judgeInstances({ config, releaseVersion: serviceVersion, running });
+  return judgeInstances({ config, releaseVersion, running });
 }
 
 /**

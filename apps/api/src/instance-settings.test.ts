@@ -6,6 +6,7 @@ import {
   compareWithInstances,
   describeDifferences,
   mustMatchSettings,
+  releaseOf,
   settingDigests,
   watchInstanceSettings,
 } from "./instance-settings.ts";
@@ -85,6 +86,15 @@ describe("the digests of the settings that must match", () => {
     expect(Object.values(digests).every((digest) => /^[\w-]{22}$/.test(digest))).toBe(true);
     const other = settingDigests(configOf({ JWT_SECRET: "Zx8Cv7Bn6Mm5Ll4Kk3Jj2Hh1Gg0Ff9DdQw3Er6Ty1Ui" }));
     expect(Object.keys(digests).filter((key) => digests[key] === other[key])).toEqual([]);
+  });
+});
+
+describe("releaseOf", () => {
+  it("is the version and the newest migration's time, so releases with other migrations differ under one version", () => {
+    const known = [{ name: "2026-11-22T00-00_create-users" }, { name: "2026-12-02T09-00_index-export-jobs" }];
+    expect(releaseOf("0.1.0", known)).toBe("0.1.0+2026-12-02T09-00");
+    expect(releaseOf("0.1.0", known.slice(0, 1))).not.toBe(releaseOf("0.1.0", known));
+    expect(releaseOf("0.1.0", [])).toBe("0.1.0");
   });
 });
 

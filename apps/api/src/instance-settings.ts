@@ -75,6 +75,16 @@ export function settingDigests(config: Config): Record<string, string> {
   );
 }
 
+/**
+ * What an instance names as its release: the package's version and the newest migration this code
+ * knows (`0.1.0+2026-12-02T09-00`). The version alone is not bumped by every change, while two
+ * codes that know different migrations are two releases whatever the version says (ADR 0046).
+ */
+export function releaseOf(version: string, knownMigrations: readonly { readonly name: string }[]): string {
+  const newest = knownMigrations.at(-1)?.name.slice(0, "2026-12-02T09-00".length);
+  return newest === undefined ? version : `${version}+${newest}`;
+}
+
 /** A setting (or `release`, the code version) that differs from running instances, and where. */
 export interface SettingDifference {
   readonly setting: string;

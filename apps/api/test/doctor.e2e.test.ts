@@ -6,7 +6,7 @@ import { openStorage } from "@superoauth/adapter-sql";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
-import { settingDigests } from "../src/instance-settings.ts";
+import { releaseOf, settingDigests } from "../src/instance-settings.ts";
 import { serviceVersion } from "../src/service-version.ts";
 import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
@@ -138,7 +138,7 @@ describe("pnpm doctor", () => {
         {
           id: "running-elsewhere",
           host: "api-2",
-          releaseVersion: serviceVersion,
+          releaseVersion: releaseOf(serviceVersion, await storage.migrationStatus()),
           startedAt: new Date(),
           settings: settingDigests(running.config),
         },

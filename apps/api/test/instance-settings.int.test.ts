@@ -1,9 +1,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { openStorage } from "@superoauth/adapter-sql";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { sqliteJustBefore, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { createLogger } from "../src/logger.ts";
@@ -101,13 +100,7 @@ describe("instances of one deployment compare the settings that must match", () 
   it("an instance started before `pnpm db:migrate` (MIGRATE_ON_START=false) announces itself once the migration is applied, without a warning", async () => {
     // The previous release's schema: no running_instances table, its migration not recorded.
     const file = join(mkdtempSync(join(tmpdir(), "superoauth-instances-")), "previous.db");
-    const previous = await openStorage({ url: `sqlite:${file}` });
-    await previous.migrate();
-    await previous.close();
-    const raw = new DatabaseSync(file);
-    raw.exec("DROP TABLE running_instances");
-    raw.prepare("DELETE FROM kysely_migration WHERE name LIKE ?").run("%_create-running-instances");
-    raw.close();
+    await (await sqliteJustBefore("2026-12-02T08-00_create-running-instances", file)).destroy();
 
     const { lines, logger } = capturingLogger();
     const service = await start({ DATABASE_URL: `sqlite:${file}`, MIGRATE_ON_START: "false" }, logger);

@@ -5,12 +5,13 @@ import type { Database } from "../src/database.ts";
 import { createSQLiteDialect } from "../src/dialects/sqlite.ts";
 
 /**
- * An in-memory SQLite database with every migration older than `migration` applied, so a test
- * can write rows as they were before it and then check what it does to them (`migrateToLatest`).
+ * A SQLite database (in memory, or the file at `path`) with every migration older than `migration`
+ * applied, so a test can write rows as they were before it and then check what it does to them
+ * (`migrateToLatest`), or start a service on the previous release's schema.
  */
-export async function sqliteJustBefore(migration: string): Promise<Kysely<Database>> {
+export async function sqliteJustBefore(migration: string, path = ":memory:"): Promise<Kysely<Database>> {
   if (!(migration in migrations)) throw new Error(`no migration named ${migration}`);
-  const db = new Kysely<Database>({ dialect: createSQLiteDialect({ path: ":memory:" }) });
+  const db = new Kysely<Database>({ dialect: createSQLiteDialect({ path }) });
   const before = Object.keys(migrations).filter((name) => name < migration);
   const provider = {
     async getMigrations(): Promise<Record<string, Migration>> {

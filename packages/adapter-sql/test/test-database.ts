@@ -4,7 +4,7 @@ import type { Storage } from "../src/storage.ts";
 import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 import { useSQLiteTestDatabase } from "./sqlite-test-database.ts";
 
-export { recordMigrationOfANewerRelease } from "./migrate-before.ts";
+export { recordMigrationOfANewerRelease, sqliteJustBefore } from "./migrate-before.ts";
 export type { TestDatabase } from "./mysql-test-database.ts";
 export {
   buildDatabaseURL,
