@@ -265,6 +265,8 @@ describe("/account/developer-apps", () => {
     const back = await built.browser.get(path);
     expect(back.body).toMatch(/name="name"[^>]*value="My Renamed Site"/);
     expect(back.body).not.toMatch(/name="name"[^>]*value="My Site"/);
+    // The app's method of sending its secret is kept too (a field whose name holds "token" but no secret).
+    expect(back.body).toContain('<option value="client_secret_post" selected>');
     // Shown once: the next visit shows the app as saved.
     expect((await built.browser.get(path)).body).toMatch(/name="name"[^>]*value="My Site"/);
 

@@ -149,6 +149,8 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 
 /** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
 const secretField = /password|code|secret|token|csrf/i;
+/** Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its secret. */
+const notSecretFields: ReadonlySet<string> = new Set(["token_endpoint_auth_method"]);
 /** A draft is kept while the proof is given; past it, the form starts empty again. */
 const draftLifetimeSeconds = 600;
 /** Larger drafts (long lists of redirect URIs) are not kept: a cookie holds about 4 KB. */
@@ -167,7 +169,7 @@ export function formDrafts(cookies: CookieSettings) {
       if (typeof input.body !== "object" || input.body === null) return;
       const fields: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(input.body)) {
-        if (secretField.test(name)) continue;
+        if (secretField.test(name) && !notSecretFields.has(name)) continue;
         if (typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string")))
           fields[name] = value;
       }
