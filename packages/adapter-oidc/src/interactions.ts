@@ -53,7 +53,7 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
           prompt: "login",
           client,
           loginHint: typeof hint === "string" ? hint : null,
-          loginPrompted: stringsOf(interaction.prompt.reasons).includes("login_prompt"),
+          loginPrompted: loginPromptedIn(interaction),
           hintedAccountId: subjectOfHint(interaction.params.id_token_hint),
           maxAgeSeconds: maxAgeOf(interaction.params.max_age),
         };
@@ -204,6 +204,21 @@ function promptOf(interaction: Interaction): "login" | "consent" | null {
   const { name } = interaction.prompt;
   if (name === "login" || name === "select_account") return "login";
   return name === "consent" ? "consent" : null;
+}
+
+/**
+ * Whether the app asked for a fresh sign-in (`prompt=login`). With `prompt=login select_account`
+ * the interaction stands at select_account (asked first), whose reasons do not name login's: the
+ * requested prompts say it, so "Continue as" is not offered for it either.
+ */
+function loginPromptedIn(interaction: Interaction): boolean {
+  if (stringsOf(interaction.prompt.reasons).includes("login_prompt")) return true;
+  const requested = interaction.params.prompt;
+  return (
+    interaction.prompt.name === "select_account" &&
+    typeof requested === "string" &&
+    requested.split(" ").includes("login")
+  );
 }
 
 function stringsOf(value: unknown): string[] {

@@ -316,6 +316,9 @@ describe("interactions, as the hosted pages see them", () => {
     const config = await discover(issuer, confidentialApp);
     for (const [asked, expected] of [
       [{ prompt: "login" }, { loginPrompted: true, maxAgeSeconds: null }],
+      // select_account is asked first, but the fresh sign-in asked with it still holds.
+      [{ prompt: "login select_account" }, { loginPrompted: true, maxAgeSeconds: null }],
+      [{ prompt: "select_account" }, { loginPrompted: false, maxAgeSeconds: null }],
       [{ max_age: "120" }, { loginPrompted: false, maxAgeSeconds: 120 }],
     ] as const) {
       const agent = new BrowserAgent(issuer);
