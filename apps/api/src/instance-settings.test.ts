@@ -149,6 +149,17 @@ describe("pnpm doctor's instances check (judgeInstances)", () => {
     );
     expect(differing.detail).not.toContain(otherCookieSecret.slice(0, 12));
   });
+
+  it("names JWT_SECRET alone when that is what differs (every other digest is keyed with it)", () => {
+    const otherKey = configOf({ JWT_SECRET: "Zx8Cv7Bn6Mm5Ll4Kk3Jj2Hh1Gg0Ff9DdQw3Er6Ty1Ui" });
+    const differing = judgeInstances({ config, releaseVersion: "1.0.0", running: [instanceOf(otherKey)] });
+    expect(differing).toEqual({
+      check: "instances",
+      status: "fail",
+      detail:
+        'differs from 1 running instance: JWT_SECRET (api-2); set the same values as the running instances (docs/operations.md, "Several instances")',
+    });
+  });
 });
 
 describe("watchInstanceSettings", () => {

@@ -9,8 +9,8 @@ import type { Config } from "./config.ts";
  * The settings that must be the same on every instance of a deployment (docs/operations.md,
  * "Several instances"), by variable name, as this instance parsed them (so `15m` and `900s` are
  * one value). A provider that is off has empty values, so "on here, off there" differs too.
- * JWT_SECRET is not listed: it keys the digests, and a start with another one is refused anyway
- * (the stored signing keys do not open).
+ * JWT_SECRET is not listed: it keys the digests (settingDigests gives it an entry of its own), and
+ * a start with another one is refused anyway (the stored signing keys do not open).
  */
 export function mustMatchSettings(config: Config): Record<string, string> {
   const { lockout } = config.security;
@@ -64,16 +64,23 @@ export function mustMatchSettings(config: Config): Record<string, string> {
  * test guesses of a secret against them. 128 bits each, which no two different values share.
  */
 export function settingDigests(config: Config): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(mustMatchSettings(config)).map(([name, value]) => [
-      name,
-      createHmac("sha256", config.jwt.secret)
-        .update(`superoauth instance setting\0${name}\0${value}`)
-        .digest("base64url")
-        .slice(0, 22),
-    ]),
-  );
+  const digestOf = (name: string, value: string) =>
+    createHmac("sha256", config.jwt.secret)
+      .update(`superoauth instance setting\0${name}\0${value}`)
+      .digest("base64url")
+      .slice(0, 22);
+  return {
+    // The key's own entry (no value: it differs only when the key does), so a host with another
+    // JWT_SECRET is told that, rather than that every other setting differs.
+    [keySetting]: digestOf(keySetting, ""),
+    ...Object.fromEntries(
+      Object.entries(mustMatchSettings(config)).map(([name, value]) => [name, digestOf(name, value)]),
+    ),
+  };
 }
+
+/** The entry that keys every digest: when it differs, the others say nothing. */
+const keySetting = "JWT_SECRET";
 
 /**
  * What an instance names as its release: the package's version and the newest migration this code
@@ -94,7 +101,8 @@ export interface SettingDifference {
 
 /**
  * What differs between this instance and the `others`: each setting both know whose digests differ
- * (one only a newer release knows is not compared), and `release` when the code versions differ.
+ * (one only a newer release knows is not compared; JWT_SECRET alone when the key of the digests
+ * differs), and `release` when the code versions differ.
  * In name order; `release` last.
  */
 export function compareWithInstances(
@@ -108,10 +116,13 @@ export function compareWithInstances(
     hostsBySetting.set(setting, hosts);
   };
   for (const other of others) {
-    for (const [name, digest] of Object.entries(mine.settings)) {
-      const theirs = other.settings[name];
-      if (theirs !== undefined && theirs !== digest) add(name, other.host);
-    }
+    const theirKey = other.settings[keySetting];
+    if (theirKey !== undefined && theirKey !== mine.settings[keySetting]) add(keySetting, other.host);
+    else
+      for (const [name, digest] of Object.entries(mine.settings)) {
+        const theirs = other.settings[name];
+        if (theirs !== undefined && theirs !== digest) add(name, other.host);
+      }
     if (other.releaseVersion !== mine.releaseVersion)
       add("release", `${other.host} (${other.releaseVersion})`);
   }
