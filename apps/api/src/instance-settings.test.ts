@@ -277,4 +277,35 @@ describe("watchInstanceSettings", () => {
     expect(log.lines).toHaveLength(2);
     await watch.stop();
   });
+
+  it("leaves no row behind when it stops during a beat (the beat's write lands before the delete)", async () => {
+    const table = memoryInstances();
+    const watch = await watchInstanceSettings({
+      instances: table.instances,
+      config: configOf(),
+      releaseVersion: "1.0.0",
+      log: memoryLog(),
+    });
+    // The next write is slow (a busy database): the timer's beat is still writing when stop() runs.
+    const announce = table.instances.announce;
+    let release: () => void = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    table.instances.announce = async (instance, now) => {
+      await written;
+      return announce(instance, now);
+    };
+    const beating = watch.beat();
+    await new Promise((resolve) => setImmediate(resolve));
+    let announced = false;
+    void written.then(() => {
+      announced = true;
+    });
+    const stopping = watch.stop();
+    release();
+    await Promise.all([beating, stopping]);
+    expect(announced).toBe(true);
+    expect(table.rows.has(watch.id)).toBe(false);
+  });
 });

@@ -155,7 +155,7 @@ export interface InstanceSettingsWatch {
   readonly check: DependencyCheck;
   /** Writes the row and compares now (the timer does it every minute). */
   beat(): Promise<void>;
-  /** Stops the timer and deletes the row. */
+  /** Stops the timer and deletes the row (after the beat under way, if any). */
   stop(): Promise<void>;
 }
 
@@ -192,7 +192,17 @@ export async function watchInstanceSettings(input: {
   let failing = false;
   let waitingForSchema = input.schemaReady !== undefined;
 
-  async function beat(): Promise<void> {
+  // One beat at a time (the schema wait's and the minute's timers may meet), and none after stop():
+  // stop() waits for the one under way, so its write cannot land after the row is withdrawn.
+  let beating: Promise<void> = Promise.resolve();
+  let stopped = false;
+  function beat(): Promise<void> {
+    if (!stopped) beating = beating.then(beatOnce);
+    return beating;
+  }
+
+  async function beatOnce(): Promise<void> {
+    if (stopped) return;
     try {
       if (waitingForSchema) {
         if (!(await input.schemaReady?.())) return;
@@ -251,8 +261,10 @@ export async function watchInstanceSettings(input: {
     },
     beat,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       clearInterval(schemaWait);
+      await beating;
       await input.instances.withdraw(id).catch(() => undefined);
     },
   };
