@@ -110,6 +110,8 @@ describe("/account/profile", () => {
     expect(confirmed.headers.location).toBe("/account/profile");
     const back = await browser.get("/account/profile");
     expect(back.body).toMatch(/name="new_email"[^>]*value="countess@example.com"/);
+    expect(back.body).toContain("What you typed is below and not saved yet: check it, then send it again.");
+    expect(back.body).not.toContain("you can make the change now");
     expect((await browser.get("/account/profile")).body).not.toContain('value="countess@example.com"');
   });
 

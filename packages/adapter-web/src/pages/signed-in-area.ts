@@ -151,6 +151,9 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 const secretField = /password|code|secret|token|csrf/i;
 /** Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its secret. */
 const notSecretFields: ReadonlySet<string> = new Set(["token_endpoint_auth_method"]);
+/** What a page restoring a draft says: the change the proof interrupted is not made yet. */
+const draftNotice = "Thanks. What you typed is below and not saved yet: check it, then send it again.";
+
 /** A draft is kept while the proof is given; past it, the form starts empty again. */
 const draftLifetimeSeconds = 600;
 /** Larger drafts (long lists of redirect URIs) are not kept: a cookie holds about 4 KB. */
@@ -213,13 +216,19 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       hasDraft: draft !== null,
       form: (name, max) => field(body, name, max),
       render(template, data, renderOptions = {}) {
+        // Back from the fresh-proof step with a form's draft: say it is not saved yet (the proof's
+        // own notice, "you can make the change now", is taken and replaced).
+        const noticeOf = () => {
+          const pending = notices.take(request, reply);
+          return draft === null ? pending : draftNotice;
+        };
         return kit.sendPage(reply, {
           status: renderOptions.status ?? 200,
           ...(renderOptions.formTargets === undefined ? {} : { formTargets: renderOptions.formTargets }),
           html: kit.views.page(template, {
             ...data,
             csrf: kit.csrf.tokenFor(request.raw, reply.raw),
-            notice: notices.take(request, reply),
+            notice: noticeOf(),
             nav: options.nav
               .filter(
                 (item) => item.permission === undefined || mayPerform(signedIn.user.role, item.permission),
