@@ -19,22 +19,24 @@ function weightOf(file: string): number {
 /**
  * Slowest kinds first, across projects. Vitest's own order runs project after project and, with
  * no timings cached (a clean clone, as in CI), larger files first: a small, slow file (the image
- * build) then ran last with one of the two workers idle. With timings cached (a second local
- * run), the longest files first, as Vitest does.
+ * build) then ran last with one of the two workers idle. With every file's timing cached (a second
+ * local run), failed files first, then the longest; otherwise by kind, then size.
  */
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const durations = new Map(
-      files.map((spec) => [spec, this.ctx.cache.getTestSpecificationResult(spec)?.duration]),
-    );
+    const results = new Map(files.map((spec) => [spec, this.ctx.cache.getTestSpecificationResult(spec)]));
+    const cached = [...results.values()].every((result) => result !== undefined);
     const sizes = new Map(
       await Promise.all(
         files.map(async (spec) => [spec, (await readFile(spec.moduleId)).byteLength] as const),
       ),
     );
     return [...files].sort((a, b) => {
-      const [durationA, durationB] = [durations.get(a), durations.get(b)];
-      if (durationA !== undefined && durationB !== undefined) return durationB - durationA;
+      const [resultA, resultB] = [results.get(a), results.get(b)];
+      if (cached && resultA !== undefined && resultB !== undefined) {
+        if (resultA.failed !== resultB.failed) return resultA.failed ? -1 : 1;
+        return resultB.duration - resultA.duration;
+      }
       const byWeight = weightOf(b.moduleId) - weightOf(a.moduleId);
       return byWeight !== 0 ? byWeight : (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0);
     });
