@@ -231,6 +231,11 @@ describe("hosted pages in Chromium", () => {
     });
     await page.goto(`${baseURL}/interaction/kb-2`);
     await expectAccessible(page, "continue-as");
+    // "Use another account": the form, saying whose place it takes, with the way back.
+    await page.click("text=Use another account");
+    await expectAccessible(page, "use-another-account");
+    expect(await page.textContent("#switching")).toContain("This browser is signed in as ada@example.com.");
+    await page.click("#switching a");
     await Promise.all([
       page.waitForURL(`${baseURL}/oidc/auth/kb-2/login`),
       page.click("text=Continue as ada"),

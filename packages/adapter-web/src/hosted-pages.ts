@@ -98,9 +98,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           offerSession?: boolean;
         },
       ) {
-        const found = input.offerSession === false ? null : await browserSessions.authenticate(request.raw);
-        const session =
-          found !== null && mayContinueWith(found, input.details, options.clock.now()) ? found : null;
+        const found = await browserSessions.authenticate(request.raw);
+        const mayContinue = found !== null && mayContinueWith(found, input.details, options.clock.now());
+        const session = input.offerSession !== false && mayContinue ? found : null;
         return sendPage(reply, {
           status: input.status ?? 200,
           formTargets: interactionFormTargets,
@@ -114,6 +114,13 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             providers: await steps.socialProviders(),
             continueAs:
               session === null ? null : { nickname: session.user.nickname, email: session.user.email },
+            // The form while this browser is signed in ("Use another account", or a fresh sign-in the
+            // app asked for): signing in here replaces that account in this browser; say so, and
+            // offer the way back when continuing is allowed.
+            switchingFrom:
+              session !== null || found === null
+                ? null
+                : { email: found.user.email, nickname: found.user.nickname, mayContinue },
           }),
         });
       }

@@ -115,8 +115,13 @@ describe("the sign-in page", () => {
       amr: ["pwd"],
       authenticatedAt: deps.clock.now(),
     });
-    // "Use another account" shows the form instead.
-    expect((await browser.get("/interaction/login-2?another=1")).body).toContain('name="password"');
+    // "Use another account" shows the form instead, says whose place the new sign-in takes in this
+    // browser, and links back to continuing.
+    const another = await browser.get("/interaction/login-2?another=1");
+    expect(another.body).toContain('name="password"');
+    expect(another.body).toContain(
+      'This browser is signed in as <strong>ada@example.com</strong>. Signing in below to another account replaces it in this browser. <a href="/interaction/login-2">Continue as ada</a>',
+    );
   });
 
   it("does not let the browser session stand in for a fresh sign-in (prompt=login) or one older than max_age", async () => {
@@ -141,6 +146,8 @@ describe("the sign-in page", () => {
       expectPage(page, 200);
       expect(page.body).not.toContain("Continue as");
       expect(page.body).toContain('name="password"');
+      // Signed in, but not allowed to stand in: said, with no way to continue offered.
+      expect(page.body).toContain("This browser is signed in as <strong>ada@example.com</strong>.");
       const continued = await browser.post(`/interaction/${uid}/continue`, {
         csrf_token: csrfTokenIn(page.body),
       });
