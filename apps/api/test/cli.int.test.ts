@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { openStorage } from "@superoauth/adapter-sql";
 import {
   buildDatabaseURL,
   createTestDatabase,
@@ -64,8 +65,25 @@ describe("pnpm db:migrate and pnpm db:status", () => {
       expect(again.code, again.stderr).toBe(0);
       expect(again.stdout).toMatch(/is up to date\./);
 
+      const running = await openStorage({ url });
+      const seen = new Date();
+      await running.runningInstances.announce(
+        {
+          id: "cli-test",
+          host: "api-7",
+          releaseVersion: "0.1.0+2026-12-02T09-00",
+          startedAt: seen,
+          settings: {},
+        },
+        seen,
+      );
+      await running.close();
       const status = await runCLI("db-status.ts", { DATABASE_URL: url });
       expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain("\n  Running instances (seen in the last 3 minutes): 1\n");
+      expect(status.stdout).toContain(
+        `\n  instance api-7, release 0.1.0+2026-12-02T09-00, started ${seen.toISOString()}, last seen ${seen.toISOString()}\n`,
+      );
       expect(status.stdout).toMatch(/^Connected to mysql:\/\//);
       expect(status.stdout).toMatch(/\n {2}Server: {3}MySQL \d+\.\d+\.\d+\S*\n/);
       expect(status.stdout).toContain(`\n  Database: ${new URL(url).pathname.slice(1)}\n`);

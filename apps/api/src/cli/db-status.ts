@@ -1,5 +1,6 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
+import { instanceLiveMs } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { loadConfigOrExit, sqliteFileNotCreated } from "./load-config.ts";
 
@@ -27,6 +28,21 @@ try {
   const newer = await storage.migrationsOfANewerRelease();
   for (const name of newer) console.log(`  newer    ${name} (applied by a newer release)`);
   const pending = migrations.filter((m) => m.executedAt === null).length;
+  // The instances serving this database (docs/operations.md, "Several instances"): only once the
+  // schema has their table, which a database behind this version may not.
+  if (pending === 0 && newer.length === 0) {
+    const running = await storage.runningInstances.seenSince({
+      since: new Date(Date.now() - instanceLiveMs),
+    });
+    console.log(
+      `  Running instances (seen in the last ${instanceLiveMs / 60_000} minutes): ${running.length}`,
+    );
+    for (const instance of running) {
+      console.log(
+        `  instance ${instance.host}, release ${instance.releaseVersion}, started ${instance.startedAt.toISOString()}, last seen ${instance.seenAt.toISOString()}`,
+      );
+    }
+  }
   if (newer.length > 0) {
     console.log(
       `${newer.length} migration(s) applied by a newer release: this version will not start on this database; run that release, or restore the backup taken before the upgrade.`,
