@@ -117,8 +117,13 @@ export async function composeService(
   try {
     // Creates the database if missing, and migrates it without the query timeout. A schema a newer
     // release made is refused whether or not this start migrates (ADR 0046): migrate() refuses it.
-    if (config.migrateOnStart) await storage.migrate();
-    else {
+    if (config.migrateOnStart) {
+      const applied = await storage.migrate();
+      // The operator's record of what this start changed in the schema (pnpm db:migrate prints the same).
+      if (applied.length > 0) {
+        logger?.info({ migrations: applied }, appliedMigrationsMessage(applied));
+      }
+    } else {
       const newer = await storage.migrationsOfANewerRelease();
       if (newer.length > 0) throw new SchemaOfANewerReleaseError(newer);
       // Pending migrations leave /ready at 503 until `pnpm db:migrate` runs; none applied at all
@@ -585,4 +590,10 @@ function userExportsOf(storage: Storage, archives: ExportArchiveStore): UserExpo
 function keysOfEither(first: JWKS, second: JWKS): JWKS {
   const kids = new Set(first.keys.map((key) => key.kid));
   return { keys: [...first.keys, ...second.keys.filter((key) => !kids.has(key.kid))] };
+}
+
+/** The start's line naming the migrations it applied: all of them when few, else the first and last. */
+function appliedMigrationsMessage(applied: readonly string[]): string {
+  const named = applied.length <= 3 ? applied.join(", ") : `${applied[0]} to ${applied.at(-1)}`;
+  return `applied ${applied.length} migration(s) at start (MIGRATE_ON_START=true): ${named}`;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { openStorage } from "@superoauth/adapter-sql";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { sqliteJustBefore, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { createLogger } from "../src/logger.ts";
@@ -194,6 +194,50 @@ describe("DEBUG areas in the composed service", () => {
     const service = await start({}, logger);
     await service.app.inject({ method: "GET", url: "/health" });
     expect(lines.filter((line) => line.level === 20)).toEqual([]);
+  });
+});
+
+describe("migrations applied at start", () => {
+  it("a start that applies migrations logs one line naming them; the next start, with none pending, logs none", async () => {
+    // The previous release's schema: its newest migrations not applied.
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-migrated-")), "previous.db");
+    await (await sqliteJustBefore("2026-12-02T08-00_create-running-instances", file)).destroy();
+    const previous = await openStorage({ url: `sqlite:${file}` });
+    const pending = (await previous.migrationStatus())
+      .filter((m) => m.executedAt === null)
+      .map((m) => m.name);
+    await previous.close();
+    expect(pending.length).toBeGreaterThanOrEqual(2);
+    const applying = capturingLogger();
+    await (await start({ DATABASE_URL: `sqlite:${file}` }, applying.logger)).close();
+    services.splice(0);
+    const migrated = applying.lines.filter((line) => Array.isArray(line.migrations));
+    expect(migrated).toEqual([
+      expect.objectContaining({
+        level: 30,
+        migrations: pending,
+        msg: `applied ${pending.length} migration(s) at start (MIGRATE_ON_START=true): ${pending.length <= 3 ? pending.join(", ") : `${pending[0]} to ${pending.at(-1)}`}`,
+      }),
+    ]);
+
+    const again = capturingLogger();
+    await start({ DATABASE_URL: `sqlite:${file}` }, again.logger);
+    expect(
+      again.lines.filter((line) => Array.isArray(line.migrations) || /migration/.test(String(line.msg))),
+    ).toEqual([]);
+  });
+
+  it("a new database names the first and the last of every migration applied", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-migrated-")), "new.db");
+    const { lines, logger } = capturingLogger();
+    await start({ DATABASE_URL: `sqlite:${file}` }, logger);
+    const [line] = lines.filter((entry) => Array.isArray(entry.migrations));
+    const names = line?.migrations as string[];
+    expect(names.length).toBeGreaterThan(3);
+    expect(line?.msg).toBe(
+      `applied ${names.length} migration(s) at start (MIGRATE_ON_START=true): ${names[0]} to ${names.at(-1)}`,
+    );
+    expect(names).toEqual([...names].sort());
   });
 });
 
