@@ -227,6 +227,38 @@ describe("pnpm db:copy refuses, exit code 2, one line", () => {
     expectRefusal(status, /^Cannot open the source .*_never: .*does not exist yet/);
   });
 
+  it("a source a running service is using, naming its host; an instance that stopped without withdrawing no longer counts after three minutes", async () => {
+    const target = `sqlite:${join(workDirectory, "while-running.db")}`;
+    const service = await startService(sqliteURL);
+    try {
+      expectRefusal(
+        await dbCopy(["--from", sqliteURL, "--to", target]),
+        /^The source is in use: 1 instance\(s\) of the service seen in the last 3 minutes \(.+, last seen .+\)\. Stop the service first;/,
+      );
+    } finally {
+      await service.close();
+    }
+    // A crash leaves the row: seen 3 minutes and a second ago, it is a stopped instance.
+    const source = await openStorage({ url: sqliteURL });
+    try {
+      await source.runningInstances.announce(
+        {
+          id: "crashed",
+          host: "crashed-host",
+          releaseVersion: "0.1.0",
+          startedAt: new Date(0),
+          settings: {},
+        },
+        new Date(Date.now() - 181_000),
+      );
+    } finally {
+      await source.close();
+    }
+    const copied = await dbCopy(["--from", sqliteURL, "--to", target]);
+    expect(copied.code).toBe(0);
+    expect(copied.stdout).toMatch(/Copied \d+ row\(s\)/);
+  });
+
   it("the same database named twice, also through a relative and an absolute path", async () => {
     expectRefusal(
       await dbCopy(["--from", "sqlite:./superoauth.db", "--to", sqliteURL]),

@@ -3,18 +3,20 @@ import { parseArgs } from "node:util";
 import { copyStorage, openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem, messageWithCauses } from "../database-problem.ts";
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "../database-url.ts";
+import { instanceLiveMs } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
 
 // Copies every row of one database into another, empty one (SQLite to MySQL to move to production;
 // MySQL to SQLite for a backup or a development copy). Exit 0 copied, 1 failed while copying,
-// 2 refused (usage, a database that cannot be opened, an unmigrated source, a non-empty target).
+// 2 refused (usage, a database that cannot be opened, an unmigrated source, a source a running
+// service is using, a non-empty target).
 
 const help = `Usage: pnpm db:copy --from <DATABASE_URL> --to <DATABASE_URL>
 
 Copies every user, session, token, factor and event from one SuperOAuth database into another,
 of either kind (sqlite:<path> or mysql://user:password@host:3306/database).
 
-  - Stop the service first: rows written while the copy runs may be missed.
+  - Stop the service first: a source an instance was seen using in the last 3 minutes is refused.
   - The source must be migrated to the latest schema (pnpm db:migrate with DATABASE_URL set to it).
   - The target is migrated first, and must hold no rows: a copy never overwrites or merges.
   - The copy is only usable with the same JWT_SECRET and TOTP_ENCRYPTION_KEY (outside production,
@@ -68,6 +70,15 @@ try {
   if (pending > 0) {
     await closeBoth();
     refuse(unmigratedSource(pending));
+  }
+  // A service still writing to the source would leave its newest rows behind (or, on SQLite, a
+  // child row copied before its parent and a foreign-key error): refuse while an instance is seen.
+  const running = await from.runningInstances.seenSince({ since: new Date(Date.now() - instanceLiveMs) });
+  if (running.length > 0) {
+    await closeBoth();
+    refuse(
+      `The source is in use: ${running.length} instance(s) of the service seen in the last ${instanceLiveMs / 60_000} minutes (${running.map((instance) => `${instance.host}, last seen ${instance.seenAt.toISOString()}`).join("; ")}). Stop the service first; an instance that stopped without a clean shutdown is no longer counted ${instanceLiveMs / 60_000} minutes after it was last seen.`,
+    );
   }
   // Migrating the target also creates a missing MySQL database; copyStorage then finds it up to date.
   await opened("target", () => to.migrate(), toURL);
