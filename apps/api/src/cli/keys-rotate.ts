@@ -46,7 +46,13 @@ try {
   } else {
     const { added, retired, removed, expiredRemoved } = rotation.value;
     const lines = [`Signing keys of ${maskURLCredentials(config.databaseURL)}:`];
-    for (const key of added) lines.push(`  + ${key.algorithm} ${key.kid} signs from now on`);
+    for (const key of added) {
+      lines.push(
+        key.byAnotherRotation
+          ? `  = ${key.algorithm} ${key.kid} signs from now on: added by another rotation at the same time (this run's key was not stored)`
+          : `  + ${key.algorithm} ${key.kid} signs from now on`,
+      );
+    }
     for (const key of retired)
       lines.push(`  ~ ${key.kid} retired: verifies until ${key.expiresAt.toISOString()}`);
     if (removed !== null) lines.push(`  - ${removed} removed: its tokens no longer verify`);

@@ -127,6 +127,13 @@ export function signingKeyStoreContract(name: string, makeStore: () => Promise<S
         rotateSigningKeys(dependencies(store)),
       ]);
       expect(outcomes.every((o) => o.ok)).toBe(true);
+      // Each says which key signs now, and exactly one of them stored it.
+      const added = outcomes.map((o) => (o.ok ? o.value.added : []));
+      for (const algorithm of ["ES256", "RS256"] as const) {
+        const reports = added.map((list) => list.find((key) => key.algorithm === algorithm));
+        expect(reports[0]?.kid).toBe(reports[1]?.kid);
+        expect(reports.map((report) => report?.byAnotherRotation).sort()).toEqual([false, true]);
+      }
       const after = await loadSigningKeys(dependencies(store));
       for (const algorithm of ["ES256", "RS256"] as const) {
         const signing = after.keys.filter((k) => k.algorithm === algorithm && k.retiredAt === null);

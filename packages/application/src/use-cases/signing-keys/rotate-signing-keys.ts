@@ -10,8 +10,15 @@ import {
 
 /** What a rotation did. */
 export interface SigningKeyRotation {
-  /** The keys that sign from now on. */
-  readonly added: readonly { readonly kid: string; readonly algorithm: SigningAlgorithm }[];
+  /**
+   * The keys that sign from now on. `byAnotherRotation`: a rotation running at the same time stored
+   * the next generation first, so this one's key was not stored and the other's signs.
+   */
+  readonly added: readonly {
+    readonly kid: string;
+    readonly algorithm: SigningAlgorithm;
+    readonly byAnotherRotation: boolean;
+  }[];
   /** The keys they replaced: still published and verifying until `expiresAt`. */
   readonly retired: readonly { readonly kid: string; readonly expiresAt: Date }[];
   /** The key deleted at once, when one was asked for. */
@@ -43,9 +50,11 @@ export async function rotateSigningKeys(
 
   const stored = await deps.signingKeys.list({ now });
   const expiresAt = new Date(now.getTime() + deps.retiredKeyLifetimeMs);
+  const ours = new Set<string>();
   for (const algorithm of algorithms) {
     const generation = nextGeneration(stored, algorithm);
-    await addSigningKey(deps, { algorithm, generation, now });
+    const { outcome, kid } = await addSigningKey(deps, { algorithm, generation, now });
+    if (outcome === "added") ours.add(kid);
     await deps.signingKeys.retireOlder({ algorithm, generation, retiredAt: now, expiresAt });
   }
 
@@ -60,7 +69,7 @@ export async function rotateSigningKeys(
   return ok({
     added: algorithms.flatMap((algorithm) => {
       const key = after.find((k) => k.algorithm === algorithm && k.retiredAt === null);
-      return key === undefined ? [] : [{ kid: key.kid, algorithm }];
+      return key === undefined ? [] : [{ kid: key.kid, algorithm, byAnotherRotation: !ours.has(key.kid) }];
     }),
     retired: after.flatMap((key) =>
       wasActive.has(key.kid) && key.expiresAt !== null ? [{ kid: key.kid, expiresAt: key.expiresAt }] : [],

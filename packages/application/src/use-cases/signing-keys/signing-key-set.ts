@@ -117,9 +117,9 @@ export function nextGeneration(stored: readonly StoredSigningKey[], algorithm: S
 export async function addSigningKey(
   deps: SigningKeyDependencies,
   input: { algorithm: SigningAlgorithm; generation: number; now: Date },
-): Promise<"added" | "generation-taken"> {
+): Promise<{ outcome: "added" | "generation-taken"; kid: string }> {
   const generated = await deps.keyGenerator.generate(input.algorithm);
-  return deps.signingKeys.add({
+  const outcome = await deps.signingKeys.add({
     kid: generated.kid,
     algorithm: input.algorithm,
     generation: input.generation,
@@ -133,4 +133,5 @@ export async function addSigningKey(
     retiredAt: null,
     expiresAt: null,
   });
+  return { outcome, kid: generated.kid };
 }
