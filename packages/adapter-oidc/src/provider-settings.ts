@@ -32,6 +32,12 @@ export const oidcRoutes = {
   credential: "/oidc/credential",
 } as const;
 
+/**
+ * How much of a device's User-Agent its device code keeps (docs/oidc.md, "Limits"): a browser's
+ * is under 200 characters; our pages show none of it.
+ */
+export const storedUserAgentLength = 256;
+
 /** What the person was doing, by the provider's path: its error pages say it in those words. */
 export function providerFlowOf(path: string): ProviderFlow {
   if (path.startsWith(oidcRoutes.end_session)) return "sign-out";
@@ -236,6 +242,9 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
         enabled: true,
         charset: "base-20",
         mask: "****-****",
+        // What the device code keeps of the device (the library's default, with the user agent
+        // cut): a header of up to 16 KB stored in every code a stranger can ask for.
+        deviceInfo: (ctx) => ({ ip: ctx.ip, ua: ctx.get("user-agent").slice(0, storedUserAgentLength) }),
         userCodeInputSource: (ctx, form, _out, error) => {
           ctx.type = "html";
           if (error?.name === "AbortedError") {

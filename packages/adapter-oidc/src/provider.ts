@@ -1,6 +1,7 @@
 import type { Clock, OIDCModelStore } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, type KoaContextWithOIDC } from "oidc-provider";
+import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { createInteractions } from "./interactions.ts";
@@ -97,6 +98,12 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   );
 
   provider.use(async (ctx, next) => {
+    // What a request may make us store is bounded by what the library reads of it (body-limit.ts).
+    const body = limitBody(ctx.req, oidcBodyLimitBytes);
+    if (body.declaredTooLarge) {
+      refuseBodyTooLarge(ctx as KoaContextWithOIDC, options.pages);
+      return;
+    }
     try {
       if (
         options.publishedJWKS !== undefined &&
@@ -120,6 +127,11 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       if (refusalOverUnsavedSession(ctx as KoaContextWithOIDC, error)) return;
       // Past the library's error handlers: its session's save after an answer failed too.
       answerFailure(ctx as KoaContextWithOIDC, outageOf(ctx as KoaContextWithOIDC) ?? error, options.pages);
+      return;
+    }
+    if (body.exceeded()) {
+      // A chunked body past the limit: the library refused it as unparsable (400); say why.
+      refuseBodyTooLarge(ctx as KoaContextWithOIDC, options.pages);
       return;
     }
     if (
@@ -241,6 +253,15 @@ function answerAsAsked(
   } else {
     ctx.body = input.json;
   }
+}
+
+/** A body over the limit: 413 with the protocol's `invalid_request` (a page for a browser). */
+function refuseBodyTooLarge(ctx: KoaContextWithOIDC, pages: ProviderPages): void {
+  ctx.status = 413;
+  answerAsAsked(ctx, pages, {
+    page: { error: "invalid_request", description: bodyTooLargeDescription },
+    json: { error: "invalid_request", error_description: bodyTooLargeDescription },
+  });
 }
 
 /**
