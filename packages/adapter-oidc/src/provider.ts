@@ -91,6 +91,17 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     return typeof hash === "string" && options.verifyClientSecret({ secret: actual, hash });
   };
 
+  // A token an app gets for itself (client_credentials) is no one's offline access and comes with
+  // no refresh token, but the library keeps every scope the app may have: its scope (stored, so
+  // introspection agrees, and answered) leaves offline_access out.
+  const saveClientCredentials = provider.ClientCredentials.prototype.save;
+  provider.ClientCredentials.prototype.save = function save(
+    this: InstanceType<Provider["ClientCredentials"]>,
+  ) {
+    this.scope = withoutOfflineAccess(this.scope);
+    return saveClientCredentials.call(this);
+  };
+
   // The library answers an error that is not a protocol refusal 500 `server_error` and tells
   // nobody but this event (and its `debug` namespace): our log gets it, with the request's id.
   provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) =>
@@ -253,6 +264,12 @@ function answerAsAsked(
   } else {
     ctx.body = input.json;
   }
+}
+
+/** A scope string without `offline_access`; undefined when nothing else is left. */
+function withoutOfflineAccess(scope: string | undefined): string | undefined {
+  const kept = (scope ?? "").split(" ").filter((item) => item !== "" && item !== "offline_access");
+  return kept.length === 0 ? undefined : kept.join(" ");
 }
 
 /** A body over the limit: 413 with the protocol's `invalid_request` (a page for a browser). */

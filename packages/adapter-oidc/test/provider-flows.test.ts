@@ -709,6 +709,21 @@ describe("tokens for apps themselves", () => {
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
   });
 
+  it("leaves offline_access out of a client credentials token's scope: no refresh token comes with it", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: "offline_access user:read" });
+    expect(tokens.scope).toBe("user:read");
+    expect(tokens.refresh_token).toBeUndefined();
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toMatchObject({
+      active: true,
+      scope: "user:read",
+    });
+    const alone = await oidc.clientCredentialsGrant(config, { scope: "offline_access" });
+    expect(alone.scope).toBeUndefined();
+    expect(await oidc.tokenIntrospection(config, alone.access_token)).not.toHaveProperty("scope");
+  });
+
   it("binds tokens to a DPoP key when the client proves one", async () => {
     const { issuer } = server();
     const config = await discover(issuer, confidentialApp);
