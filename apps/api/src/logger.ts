@@ -7,7 +7,9 @@ import pinoPretty from "pino-pretty";
 /**
  * What never reaches a log line. `*.sql` (as in `err.sql`): mysql2 puts the failed statement on its errors with
  * the values inlined (password hashes, token hashes, emails), and a database failure is logged
- * whole; its code, errno and message stay.
+ * whole; its code, errno and message stay. `*.command.args` (as in `err.command.args`): ioredis
+ * puts the refused command with its arguments on its errors, and a refused `AUTH` carries
+ * REDIS_URL's user and password; the command's name stays.
  */
 export const logRedaction = {
   paths: [
@@ -25,6 +27,7 @@ export const logRedaction = {
     "*.refreshToken",
     "*.accessToken",
     "*.sql",
+    "*.command.args",
   ],
   censor: "[redacted]",
 };

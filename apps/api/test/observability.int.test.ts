@@ -189,6 +189,32 @@ describe("DEBUG areas in the composed service", () => {
     for (const secret of [accessToken, password]) expect(text).not.toContain(secret);
   });
 
+  it("a Redis that refuses REDIS_URL's credentials is logged without the password (ioredis puts AUTH's arguments on its error)", async () => {
+    const { lines, logger } = capturingLogger("");
+    const redis = new URL(process.env.REDIS_TEST_URL ?? "redis://127.0.0.1:6379");
+    const redisPassword = "R3dis-password-never-logged";
+    redis.username = "superoauth-nobody";
+    redis.password = redisPassword;
+    const service = await start({ REDIS_URL: redis.toString() }, logger);
+    const refused = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: "nobody@example.com", password },
+    });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error).toBe("SERVICE_UNAVAILABLE");
+    await expect
+      .poll(() => lines.some((line) => line.msg === "rate-limit Redis error"), { timeout: 5_000 })
+      .toBe(true);
+    const redisErrors = lines.filter(
+      (line) => line.msg === "rate-limit Redis error" || line.msg === "rate limiter unavailable",
+    );
+    // The operator still learns why: the server's answer and the command it refused.
+    expect(JSON.stringify(redisErrors)).toContain("WRONGPASS");
+    expect(JSON.stringify(redisErrors)).toContain('"name":"auth"');
+    expect(JSON.stringify(lines)).not.toContain(redisPassword);
+  });
+
   it("without DEBUG, no debug lines at LOG_LEVEL=info", async () => {
     const { lines, logger } = capturingLogger("");
     const service = await start({}, logger);
