@@ -1,37 +1,51 @@
-import type { ExportJobRepository } from "@superoauth/application";
+import type { EnqueuedExport, ExportAllowanceWindow, ExportJobRepository } from "@superoauth/application";
 import { type ExportJob, type ExportStatus, exportStatuses, type UserId } from "@superoauth/domain";
-import { type ExpressionBuilder, type Selectable, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database, ExportJobsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 /** Candidates one claim reads at a time: enough that racing workers each find one they can win. */
 const claimCandidates = 8;
 
 /**
  * The ExportJobRepository port over the `export_jobs` table (ADR 0025). Every decision is one
- * conditional statement, portable to both databases: the unique key on `active_user_id` admits one
- * active export per user; a claim is an UPDATE that succeeds only while the row is still claimable
+ * conditional statement, portable to both databases, but the request's: the unique key on
+ * `active_user_id` admits one active export per user, and a request reads the active job, counts
+ * the allowance and inserts under its user's row lock (enqueueExportJob); a claim is an UPDATE that succeeds only while the row is still claimable
  * (MySQL re-reads the row under its lock; SQLite has one writer), so of racing workers exactly one
  * changes it; and every later change of a running job names its lease token.
  */
-export function createExportJobRepository({ db, dialect }: SQLContext): ExportJobRepository {
-  const findActive = async (userId: UserId) =>
-    db.selectFrom("export_jobs").selectAll().where("active_user_id", "=", userId).executeTakeFirst();
-
+export function createExportJobRepository(context: SQLContext): ExportJobRepository {
+  const { db, dialect } = context;
   return {
-    async enqueueExportJob(job: ExportJob): Promise<{ created: boolean; job: ExportJob }> {
-      // The active job may end between our refused insert and the read: then insert again.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        try {
-          await db.insertInto("export_jobs").values(rowOf(job)).execute();
-          return { created: true, job };
-        } catch (error) {
-          if (!dialect.isUniqueViolation(error)) throw error;
-        }
-        const active = await findActive(job.userId);
+    async enqueueExportJob(job: ExportJob, allowance?: ExportAllowanceWindow): Promise<EnqueuedExport> {
+      return runInTransaction(context, async (trx) => {
+        // The user's row is the lock every request of theirs takes first (MySQL: FOR UPDATE; SQLite:
+        // the transaction's write lock), so the active job, the count and the insert are one step:
+        // a request that waited reads what the one before it committed. Without it, two requests at
+        // the fifth slot both counted four, and if the first one's job had ended before the second
+        // inserted (the unique key then let it in), a sixth export was made. The plain reads below
+        // are the transaction's first, so on MySQL their snapshot is taken after the lock.
+        await dialect.forUpdate(trx.selectFrom("users").select("id").where("id", "=", job.userId)).execute();
+        const active = await trx
+          .selectFrom("export_jobs")
+          .selectAll()
+          .where("active_user_id", "=", job.userId)
+          .executeTakeFirst();
         if (active !== undefined) return { created: false, job: jobOf(active) };
-      }
-      throw new Error("could not queue an export: the user's active export keeps changing");
+        if (allowance !== undefined) {
+          const counted = await countedRequestTimes(trx, {
+            userId: job.userId,
+            since: allowance.since,
+            limit: allowance.max,
+          });
+          if (counted.length >= allowance.max)
+            return { created: false, job: null, countedRequestTimes: counted };
+        }
+        await trx.insertInto("export_jobs").values(rowOf(job)).execute();
+        return { created: true, job };
+      });
     },
 
     async findExportJobOfUser({ id, userId }): Promise<ExportJob | null> {
@@ -57,17 +71,8 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
       return rows.map(jobOf);
     },
 
-    async listExportRequestTimesOfUser({ userId, since, limit }): Promise<Date[]> {
-      // A range of the (user_id, requested_at) index, read from its newest end: `limit` entries at most.
-      const rows = await db
-        .selectFrom("export_jobs")
-        .select("requested_at")
-        .where("user_id", "=", userId)
-        .where("requested_at", ">=", since)
-        .orderBy("requested_at", "desc")
-        .limit(limit)
-        .execute();
-      return rows.map((row) => row.requested_at);
+    async listExportRequestTimesOfUser(input): Promise<Date[]> {
+      return countedRequestTimes(db, input);
     },
 
     async claimExportJob({ now, leaseToken, leaseExpiresAt, maxAttempts, failedExpiresAt }) {
@@ -231,6 +236,27 @@ export function createExportJobRepository({ db, dialect }: SQLContext): ExportJo
       return { pending: countOf("pending"), running: countOf("running") };
     },
   };
+}
+
+/**
+ * The request times the export allowance counts (countsTowardExportAllowance: active, or made an
+ * archive; never failed), newest first. A range of the (user_id, requested_at) index read from its
+ * newest end: the rows' status and checksum are read for the entries in the window only, a handful.
+ */
+async function countedRequestTimes(
+  db: Kysely<Database> | Transaction<Database>,
+  { userId, since, limit }: { userId: UserId; since: Date; limit: number },
+): Promise<Date[]> {
+  const rows = await db
+    .selectFrom("export_jobs")
+    .select("requested_at")
+    .where("user_id", "=", userId)
+    .where("requested_at", ">=", since)
+    .where((eb) => eb.or([eb("status", "in", ["pending", "running"]), eb("sha256", "is not", null)]))
+    .orderBy("requested_at", "desc")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.requested_at);
 }
 
 /** The running job `id` while `leaseToken` holds it. */

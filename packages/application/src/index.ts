@@ -13,6 +13,8 @@ export type {
   Clock,
   Dependencies,
   EmailTokenRepository,
+  EnqueuedExport,
+  ExportAllowanceWindow,
   ExportArchiveEntry,
   ExportArchiveFile,
   ExportArchiveStore,

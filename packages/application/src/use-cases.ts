@@ -33,6 +33,7 @@ import { rotateAppSecret } from "./use-cases/apps/rotate-app-secret.ts";
 import { updateApp } from "./use-cases/apps/update-app.ts";
 import { expireDataExports } from "./use-cases/data-export/expire-data-exports.ts";
 import { getDataExport } from "./use-cases/data-export/get-data-export.ts";
+import { getDataExportAllowance } from "./use-cases/data-export/get-data-export-allowance.ts";
 import { listDataExports } from "./use-cases/data-export/list-data-exports.ts";
 import { openDataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
 import { requestDataExport } from "./use-cases/data-export/request-data-export.ts";
@@ -130,6 +131,7 @@ export interface UseCases {
   readonly requestDataExport: Bound<typeof requestDataExport>;
   readonly getDataExport: Bound<typeof getDataExport>;
   readonly listDataExports: Bound<typeof listDataExports>;
+  readonly getDataExportAllowance: Bound<typeof getDataExportAllowance>;
   readonly openDataExportArchive: Bound<typeof openDataExportArchive>;
   /** For the export worker loop (apps/api), not the HTTP adapter. */
   readonly runNextDataExport: Bound<typeof runNextDataExport>;
@@ -213,6 +215,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     requestDataExport: (input) => requestDataExport(deps, input),
     getDataExport: (input) => getDataExport(deps, input),
     listDataExports: (input) => listDataExports(deps, input),
+    getDataExportAllowance: (input) => getDataExportAllowance(deps, input),
     openDataExportArchive: (input) => openDataExportArchive(deps, input),
     runNextDataExport: (input) => runNextDataExport(deps, input),
     expireDataExports: (input) => expireDataExports(deps, input),

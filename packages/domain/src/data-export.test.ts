@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  countsTowardExportAllowance,
   decideAfterFailedAttempt,
   type ExportStatus,
   exportAllowanceAt,
@@ -49,6 +50,17 @@ describe("data export rules", () => {
     expect(leaseHasLapsed({ status: "running", leaseExpiresAt: before }, now)).toBe(true);
     expect(leaseHasLapsed({ status: "pending", leaseExpiresAt: before }, now)).toBe(false);
     expect(leaseHasLapsed({ status: "running", leaseExpiresAt: null }, now)).toBe(false);
+  });
+
+  it("counts active exports and those that made an archive, never one that failed on our side", () => {
+    const sha256 = "ab".repeat(32);
+    expect(countsTowardExportAllowance({ status: "pending", sha256: null })).toBe(true);
+    expect(countsTowardExportAllowance({ status: "running", sha256: null })).toBe(true);
+    expect(countsTowardExportAllowance({ status: "ready", sha256 })).toBe(true);
+    expect(countsTowardExportAllowance({ status: "expired", sha256 })).toBe(true);
+    expect(countsTowardExportAllowance({ status: "failed", sha256: null })).toBe(false);
+    // A failed one after its expiry (EXPORT_TTL may be shorter than the window): still not counted.
+    expect(countsTowardExportAllowance({ status: "expired", sha256: null })).toBe(false);
   });
 
   it("allows five exports a day, then says when the oldest counted one leaves the window", () => {

@@ -89,9 +89,20 @@ export function leaseHasLapsed(job: Pick<ExportJob, "status" | "leaseExpiresAt">
  * The export allowance: at most `maxExportsPerWindow` exports started by one account within
  * `exportAllowanceWindowMs` (a day), counted by the jobs' request times. Each export is a ZIP kept
  * EXPORT_TTL on disk, a mail and a row: without it one signed-in account could make them without end.
+ * Only the exports that cost that count (countsTowardExportAllowance): one that failed on our side
+ * made no archive, and its owner may try again.
  */
 export const maxExportsPerWindow = 5;
 export const exportAllowanceWindowMs = 24 * 3600_000;
+
+/**
+ * Whether an export counts toward the allowance: an active one (it will make an archive), or one
+ * that made an archive (ready, or expired since). A failed one does not, before or after its expiry
+ * (it never has a checksum: only a completed attempt sets it), so a failure of ours costs nothing.
+ */
+export function countsTowardExportAllowance(job: Pick<ExportJob, "status" | "sha256">): boolean {
+  return isActiveExport(job.status) || job.sha256 !== null;
+}
 
 /**
  * An expired export's job row is kept this long after its expiry, so its status and download keep

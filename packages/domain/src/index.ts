@@ -1,6 +1,7 @@
 export { parseCodeChallenge } from "./code-challenge.ts";
 export type { ExportJob, ExportStatus } from "./data-export.ts";
 export {
+  countsTowardExportAllowance,
   createExportJob,
   decideAfterFailedAttempt,
   defaultExportMaxAttempts,

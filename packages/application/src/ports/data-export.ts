@@ -8,17 +8,22 @@ import type { ExportJob, UserId } from "@superoauth/domain";
 export interface ExportJobRepository {
   /**
    * Stores a new pending job unless its user has an active (pending or running) one, which is
-   * answered instead. Decided by a unique key, so of concurrent requests one creates the job and
-   * the others are answered that one.
+   * answered instead. With `allowance`, and no active job, the user's jobs requested at or after
+   * `since` that count (countsTowardExportAllowance) are counted too, and at `max` nothing is
+   * written: the answer is their request times (newest first, `max` of them). The active job, the
+   * count and the insert are one step per user, so of concurrent requests one creates the job and
+   * the others are answered that one or, once it ended and the count is reached, refused: never
+   * one job past `max`.
    */
-  enqueueExportJob(job: ExportJob): Promise<{ readonly created: boolean; readonly job: ExportJob }>;
+  enqueueExportJob(job: ExportJob, allowance?: ExportAllowanceWindow): Promise<EnqueuedExport>;
   /** The job if it is this user's; null for an unknown id or another user's. */
   findExportJobOfUser(input: { id: string; userId: UserId }): Promise<ExportJob | null>;
   /** The user's latest `limit` jobs, whatever their status, newest request first (ties: by id, descending). */
   listExportJobsOfUser(input: { userId: UserId; limit: number }): Promise<ExportJob[]>;
   /**
-   * When the user's jobs requested at or after `since` were requested, newest first, at most
-   * `limit` of them, whatever their status: what the export allowance counts (maxExportsPerWindow).
+   * When the user's jobs requested at or after `since` that count toward the export allowance
+   * (countsTowardExportAllowance: not the failed ones) were requested, newest first, at most
+   * `limit` of them: what the export allowance counts (maxExportsPerWindow).
    */
   listExportRequestTimesOfUser(input: { userId: UserId; since: Date; limit: number }): Promise<Date[]>;
   /**
@@ -82,6 +87,20 @@ export interface ExportJobRepository {
    */
   countActiveExportJobs(): Promise<{ readonly pending: number; readonly running: number }>;
 }
+
+/** The export allowance's window and count: at most `max` counted jobs requested at or after `since`. */
+export interface ExportAllowanceWindow {
+  readonly since: Date;
+  readonly max: number;
+}
+
+/**
+ * What a request to queue an export came to: the job created, the user's active job answered
+ * instead, or (job null) the allowance spent, with the request times that spent it.
+ */
+export type EnqueuedExport =
+  | { readonly created: boolean; readonly job: ExportJob }
+  | { readonly created: false; readonly job: null; readonly countedRequestTimes: readonly Date[] };
 
 /** One file of an export archive: its name in the archive and its content, produced as it is read. */
 export interface ExportArchiveEntry {

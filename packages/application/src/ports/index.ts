@@ -19,6 +19,8 @@ export type {
 } from "./apps.ts";
 export { authorizationTouchIntervalMs } from "./apps.ts";
 export type {
+  EnqueuedExport,
+  ExportAllowanceWindow,
   ExportArchiveEntry,
   ExportArchiveFile,
   ExportArchiveStore,

@@ -61,6 +61,10 @@ export function exportJobRepositoryContract(
       expiresAt: new Date(now.getTime() + ttl),
     });
 
+  /** Gives the job up after its last attempt: `failed` (a fault of ours), expiring at once. */
+  const fail = (jobs: ExportJobRepository, job: ExportJob, leaseToken: string, now: Date) =>
+    jobs.releaseExportJob({ id: job.id, leaseToken, now, outcome: "fail", failedExpiresAt: now });
+
   describe(`ExportJobRepository contract: ${name}`, () => {
     it("stores a pending job and gives it back, field for field, to its owner only", async () => {
       const { jobs, users, userId } = await withUser();
@@ -115,7 +119,7 @@ export function exportJobRepositoryContract(
       expect(await jobs.listExportJobsOfUser({ userId, limit: 1 })).toEqual([second]);
     });
 
-    it("answers the request times of a user's jobs since a time, newest first, at most as many as asked, whatever their status", async () => {
+    it("answers the request times of a user's jobs since a time, newest first, at most as many as asked, the failed ones left out", async () => {
       const { jobs, users, userId } = await withUser();
       const other = makeUser();
       await users.insertUser(other);
@@ -129,29 +133,21 @@ export function exportJobRepositoryContract(
         const claimed = await claimAt(jobs, requestedAt, `w${i}`);
         expect(claimed?.id).toBe(job.id);
         if (i % 2 === 0) expect(await complete(jobs, job, `w${i}`, requestedAt)).toBe("completed");
-        else
-          expect(
-            await jobs.releaseExportJob({
-              id: job.id,
-              leaseToken: `w${i}`,
-              now: requestedAt,
-              outcome: "fail",
-              failedExpiresAt: requestedAt,
-            }),
-          ).toBe("released");
+        else expect(await fail(jobs, job, `w${i}`, requestedAt)).toBe("released");
       }
-      await jobs.markExportJobExpired({
-        id: (await jobs.listExportJobsOfUser({ userId, limit: 1 }))[0]?.id ?? "",
-        now: at(400),
-      });
+      // The newest two expire: at(300), which was ready, and at(200), which had failed.
+      for (const expiring of await jobs.listExportJobsOfUser({ userId, limit: 2 })) {
+        await jobs.markExportJobExpired({ id: expiring.id, now: at(400) });
+      }
       // The active one counts too; another user's does not.
       await jobs.enqueueExportJob(makeJob(userId, { requestedAt: at(400) }));
       await jobs.enqueueExportJob(makeJob(other.id, { requestedAt: at(350) }));
 
+      // at(200) failed on our side and is not counted, nor after its expiry; at(100) and at(300)
+      // made an archive (at(300)'s expired since) and are.
       expect(await jobs.listExportRequestTimesOfUser({ userId, since, limit: 5 })).toEqual([
         at(400),
         at(300),
-        at(200),
         at(100),
       ]);
       expect(await jobs.listExportRequestTimesOfUser({ userId, since, limit: 2 })).toEqual([
@@ -183,7 +179,81 @@ export function exportJobRepositoryContract(
         Array.from({ length: 8 }, () => jobs.enqueueExportJob(makeJob(userId))),
       );
       expect(answers.filter((a) => a.created)).toHaveLength(1);
-      expect(new Set(answers.map((a) => a.job.id)).size).toBe(1);
+      expect(new Set(answers.map((a) => a.job?.id)).size).toBe(1);
+    });
+
+    it("with an allowance, answers the active job first, counts the others but the failed, and at the count writes nothing", async () => {
+      const { jobs, userId } = await withUser();
+      const allowance = { since: at(0), max: 3 };
+      // One before the window, one failed inside it: neither counted.
+      for (const [i, requestedAt] of [at(-1), at(10), at(20), at(30)].entries()) {
+        const job = makeJob(userId, { requestedAt });
+        expect(await jobs.enqueueExportJob(job, allowance)).toEqual({ created: true, job });
+        expect((await claimAt(jobs, requestedAt, `w${i}`))?.id).toBe(job.id);
+        if (i === 1) expect(await fail(jobs, job, `w${i}`, requestedAt)).toBe("released");
+        else expect(await complete(jobs, job, `w${i}`, requestedAt)).toBe("completed");
+      }
+      // Two counted: the third is created, and while it is active it is answered, not refused.
+      const third = makeJob(userId, { requestedAt: at(40) });
+      expect(await jobs.enqueueExportJob(third, allowance)).toEqual({ created: true, job: third });
+      expect(await jobs.enqueueExportJob(makeJob(userId, { requestedAt: at(41) }), allowance)).toEqual({
+        created: false,
+        job: third,
+      });
+      expect((await claimAt(jobs, at(50), "w9"))?.id).toBe(third.id);
+      expect(await complete(jobs, third, "w9", at(50))).toBe("completed");
+      const refused = makeJob(userId, { requestedAt: at(60) });
+      expect(await jobs.enqueueExportJob(refused, allowance)).toEqual({
+        created: false,
+        job: null,
+        countedRequestTimes: [at(40), at(30), at(20)],
+      });
+      expect(await jobs.findExportJobOfUser({ id: refused.id, userId })).toBeNull();
+      // Without an allowance nothing is counted.
+      expect((await jobs.enqueueExportJob(refused)).created).toBe(true);
+    });
+
+    it("of concurrent requests at the last slot of the allowance, one creates a job, however fast it ends, and the others get it or the refusal", async () => {
+      const { jobs, userId } = await withUser();
+      const max = 5;
+      const allowance = { since: at(0), max };
+      for (let i = 0; i < max - 1; i++) {
+        const job = makeJob(userId, { requestedAt: at(i) });
+        await jobs.enqueueExportJob(job, allowance);
+        expect((await claimAt(jobs, at(i), `w${i}`))?.id).toBe(job.id);
+        expect(await complete(jobs, job, `w${i}`, at(i))).toBe("completed");
+      }
+      // A worker finishes whatever is queued as soon as it is: the fifth job may have ended
+      // before another request inserts, which is when a count outside the insert let a sixth in.
+      let requesting = true;
+      const worker = (async () => {
+        for (let round = 0; requesting; round++) {
+          const claimed = await claimAt(jobs, at(100), `race${round}`);
+          if (claimed !== null) await complete(jobs, claimed, `race${round}`, at(100));
+          else await Promise.resolve();
+        }
+      })();
+      // Started a few turns apart, so that requests meet the fifth job at each of its stages.
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, async (_, i) => {
+          for (let turn = 0; turn < i; turn++) await Promise.resolve();
+          return jobs.enqueueExportJob(makeJob(userId, { requestedAt: at(10 + i) }), allowance);
+        }),
+      ).finally(() => {
+        requesting = false;
+      });
+      await worker;
+      const created = answers.filter((answer) => answer.created);
+      expect(created).toHaveLength(1);
+      const createdId = created[0]?.job?.id;
+      for (const answer of answers) {
+        if (answer.created) continue;
+        if (answer.job === null) expect(answer.countedRequestTimes).toHaveLength(max);
+        else expect(answer.job.id).toBe(createdId);
+      }
+      const all = await jobs.listExportJobsOfUser({ userId, limit: 20 });
+      expect(all).toHaveLength(max);
+      expect(await jobs.listExportRequestTimesOfUser({ userId, since: at(0), limit: 20 })).toHaveLength(max);
     });
 
     it("queues a new job once the previous one is ready", async () => {

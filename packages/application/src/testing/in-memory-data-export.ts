@@ -1,5 +1,12 @@
-import { type ExportJob, isActiveExport, leaseHasLapsed } from "@superoauth/domain";
+import {
+  countsTowardExportAllowance,
+  type ExportJob,
+  isActiveExport,
+  leaseHasLapsed,
+} from "@superoauth/domain";
 import type {
+  EnqueuedExport,
+  ExportAllowanceWindow,
   ExportArchiveEntry,
   ExportArchiveFile,
   ExportArchiveStore,
@@ -12,9 +19,18 @@ import type {
 export class InMemoryExportJobRepository implements ExportJobRepository {
   readonly #jobs = new Map<string, ExportJob>();
 
-  async enqueueExportJob(job: ExportJob): Promise<{ created: boolean; job: ExportJob }> {
+  async enqueueExportJob(job: ExportJob, allowance?: ExportAllowanceWindow): Promise<EnqueuedExport> {
+    // No await before the insert: the check and the insert are one step, as the SQL store's lock makes them.
     const active = [...this.#jobs.values()].find((j) => j.userId === job.userId && isActiveExport(j.status));
     if (active !== undefined) return { created: false, job: active };
+    if (allowance !== undefined) {
+      const counted = this.#countedRequestTimes({
+        userId: job.userId,
+        since: allowance.since,
+        limit: allowance.max,
+      });
+      if (counted.length >= allowance.max) return { created: false, job: null, countedRequestTimes: counted };
+    }
     this.#jobs.set(job.id, job);
     return { created: true, job };
   }
@@ -35,8 +51,15 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
   }
 
   async listExportRequestTimesOfUser(input: { userId: string; since: Date; limit: number }): Promise<Date[]> {
+    return this.#countedRequestTimes(input);
+  }
+
+  #countedRequestTimes(input: { userId: string; since: Date; limit: number }): Date[] {
     return [...this.#jobs.values()]
-      .filter((job) => job.userId === input.userId && job.requestedAt >= input.since)
+      .filter(
+        (job) =>
+          job.userId === input.userId && job.requestedAt >= input.since && countsTowardExportAllowance(job),
+      )
       .map((job) => job.requestedAt)
       .sort((a, b) => b.getTime() - a.getTime())
       .slice(0, input.limit);

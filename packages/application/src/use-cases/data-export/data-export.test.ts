@@ -13,6 +13,7 @@ import { requestEmailChange } from "../account/request-email-change.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { expireDataExports } from "./expire-data-exports.ts";
 import { getDataExport } from "./get-data-export.ts";
+import { getDataExportAllowance } from "./get-data-export-allowance.ts";
 import { listDataExports, listedDataExportsLimit } from "./list-data-exports.ts";
 import { openDataExportArchive } from "./open-data-export-archive.ts";
 import { requestDataExport } from "./request-data-export.ts";
@@ -98,6 +99,46 @@ describe("requestDataExport", () => {
     expect(await requestAsOf(deps, account.session)).toMatchObject({
       ok: false,
       error: "RATE_LIMIT_EXCEEDED",
+    });
+  });
+
+  it("does not count an export that failed on our side: its owner may try again", async () => {
+    const { deps, account, userId } = await withAccount();
+    // The first one fails on every attempt; four more are made.
+    deps.exportArchives.beforeEntry = async () => {
+      throw new Error("disk full");
+    };
+    for (let attempt = 0; attempt < 3; attempt++) unwrap(await runNextDataExport(deps, {}));
+    deps.exportArchives.beforeEntry = undefined;
+    expect((await listDataExports(deps, { userId }))[0]?.status).toBe("failed");
+    for (let i = 0; i < maxExportsPerWindow - 1; i++) {
+      expect(unwrap(await requestAsOf(deps, account.session)).created).toBe(true);
+      unwrap(await runNextDataExport(deps, {}));
+    }
+    expect(await getDataExportAllowance(deps, { userId })).toBeNull();
+    expect(unwrap(await requestAsOf(deps, account.session)).created).toBe(true);
+    unwrap(await runNextDataExport(deps, {}));
+    expect(await requestAsOf(deps, account.session)).toMatchObject({
+      ok: false,
+      error: "RATE_LIMIT_EXCEEDED",
+    });
+    expect(await listDataExports(deps, { userId })).toHaveLength(maxExportsPerWindow + 1);
+  });
+
+  it("getDataExportAllowance answers null while another may start, then the refusal a request would get", async () => {
+    const { deps, account, userId } = await withAccount();
+    for (let i = 1; i < maxExportsPerWindow; i++) {
+      expect(await getDataExportAllowance(deps, { userId })).toBeNull();
+      unwrap(await runNextDataExport(deps, {}));
+      deps.clock.advance(60_000);
+      unwrap(await requestAsOf(deps, account.session));
+    }
+    unwrap(await runNextDataExport(deps, {}));
+    const spent = await getDataExportAllowance(deps, { userId });
+    expect(spent).toEqual(await requestAsOf(deps, account.session));
+    expect(spent).toMatchObject({
+      error: "RATE_LIMIT_EXCEEDED",
+      retryAfterSeconds: (day - 4 * 60_000) / 1000,
     });
   });
 

@@ -1,10 +1,6 @@
 import {
   createExportJob,
-  durationInWords,
-  exportAllowanceAt,
   exportAllowanceSince,
-  exportAllowanceWindowMs,
-  isActiveExport,
   maxExportsPerWindow,
   ok,
   type Result,
@@ -13,6 +9,7 @@ import {
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { AllowanceSpent } from "../allowance-spent.ts";
+import { spentExportAllowance } from "./steps/export-allowance.ts";
 import { type DataExportSummary, summariseExport } from "./steps/export-summary.ts";
 
 /**
@@ -22,8 +19,10 @@ import { type DataExportSummary, summariseExport } from "./steps/export-summary.
  * one file what a stolen access token could otherwise only read route by route.
  *
  * At most `maxExportsPerWindow` exports are started per account a day (each is an archive kept
- * EXPORT_TTL, a mail and a row): past them, RATE_LIMIT_EXCEEDED with the seconds until the oldest
- * counted one leaves the window. Answering the active export starts nothing, so it is never refused.
+ * EXPORT_TTL, a mail and a row; a failed one is not counted): past them, RATE_LIMIT_EXCEEDED with
+ * the seconds until the oldest counted one leaves the window. Answering the active export starts
+ * nothing, so it is never refused. The repository decides all three in one step per user, so
+ * concurrent requests never start one export past the allowance.
  */
 export async function requestDataExport(
   deps: Dependencies,
@@ -33,31 +32,16 @@ export async function requestDataExport(
   if (!fresh.ok) return fresh;
   const now = deps.clock.now();
   const { userId } = input.session;
-  const allowance = exportAllowanceAt(
-    await deps.exportJobs.listExportRequestTimesOfUser({
-      userId,
-      since: exportAllowanceSince(now),
-      limit: maxExportsPerWindow,
-    }),
-    now,
-  );
-  if (!allowance.allowed) {
-    // No job can start while one is active, so an active one is the newest.
-    const [latest] = await deps.exportJobs.listExportJobsOfUser({ userId, limit: 1 });
-    if (latest !== undefined && isActiveExport(latest.status)) {
-      return ok({ export: summariseExport(latest, now), created: false });
-    }
-    const retryAfterSeconds = Math.max(1, Math.ceil(allowance.waitMs / 1000));
-    return {
-      ok: false,
-      error: "RATE_LIMIT_EXCEEDED",
-      message: `You have started ${maxExportsPerWindow} data exports in the last ${durationInWords(exportAllowanceWindowMs / 1000)}, the most allowed. You can start another in ${durationInWords(retryAfterSeconds)}.`,
-      retryAfterSeconds,
-    };
-  }
-  const { created, job } = await deps.exportJobs.enqueueExportJob(
+  const requested = await deps.exportJobs.enqueueExportJob(
     createExportJob({ id: deps.random.generateId(), userId, requestedAt: now }),
+    { since: exportAllowanceSince(now), max: maxExportsPerWindow },
   );
-  if (created) deps.exportWorker.jobQueued();
-  return ok({ export: summariseExport(job, now), created });
+  if (requested.job === null) {
+    const spent = spentExportAllowance(requested.countedRequestTimes, now);
+    // The repository counted `max` in the window, so the allowance is spent; null cannot happen.
+    if (spent !== null) return spent;
+    throw new Error("the export allowance was refused with room left in it");
+  }
+  if (requested.created) deps.exportWorker.jobQueued();
+  return ok({ export: summariseExport(requested.job, now), created: requested.created });
 }
