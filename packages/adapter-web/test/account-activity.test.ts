@@ -471,9 +471,52 @@ describe("/account/export", () => {
     expect(refused.body).toContain(
       "You have started 5 data exports in the last 24 hours, the most allowed. You can start another in 24 hours.",
     );
-    // The request page, with the exports the person has.
-    expect(refused.body).toContain("Request an export");
+    // The request page, with the exports the person has, and no button to ask again.
+    expect(refused.body).not.toContain("Request an export");
     expect(refused.body.match(/: Ready to download, until/g)?.length).toBe(5);
+  });
+
+  it("says when the next export can start instead of offering one once five were started, without JavaScript; a failed one is not counted", async () => {
+    const built = await signedIn();
+    const spentWords =
+      "You have started 5 data exports in the last 24 hours, the most allowed. You can start another in 24 hours.";
+    // The first fails on every attempt (a fault of ours): it does not count.
+    built.deps.exportArchives.beforeEntry = async () => {
+      throw new Error("disk full");
+    };
+    const failed = await built.browser.submit("/account/export", "/account/export", {});
+    const failedPath = failed.headers.location as string;
+    for (let attempt = 0; attempt < 3; attempt++) await built.useCases.runNextDataExport({});
+    built.deps.exportArchives.beforeEntry = undefined;
+    for (let i = 0; i < 5; i++) {
+      const offered = await built.browser.get("/account/export");
+      expect(offered.body).toContain("Request an export");
+      expect(offered.body).not.toContain('id="export-allowance"');
+      const requested = await built.browser.submit("/account/export", "/account/export", {});
+      expect(requested.headers.location).toMatch(/^\/account\/export\/[0-9a-f-]+$/);
+      // While it runs the button stays (it answers the running one), but not once it is the fifth.
+      const running = (await built.browser.get("/account/export")).body;
+      if (i < 4) expect(running).toContain("Request an export");
+      else expect(running).toContain(`<p id="export-allowance">${spentWords}</p>`);
+      await built.useCases.runNextDataExport({});
+    }
+    built.deps.clock.advance(60_000);
+    const spent = await built.browser.get("/account/export");
+    expectPage(spent, 200);
+    expect(spent.body).toContain(`<p id="export-allowance">${spentWords}</p>`);
+    expect(spent.body).not.toContain("Request an export");
+    expect(spent.body).not.toContain('action="/account/export"');
+    // The failed export's page says it could not be made, and when another can start.
+    const failedPage = await built.browser.get(failedPath);
+    expectPage(failedPage, 200);
+    expect(failedPage.body).toContain("This export could not be made.</p>");
+    expect(failedPage.body).toContain(`<p id="export-allowance">${spentWords}</p>`);
+    expect(failedPage.body).not.toContain("Request an export");
+    // A day after the first counted one, the button is back.
+    built.deps.clock.advance(24 * 3600_000);
+    const again = await built.browser.get("/account/export");
+    expect(again.body).toContain("Request an export");
+    expect(again.body).not.toContain('id="export-allowance"');
   });
 
   it("answers 404 for another's or an unknown export, and 410 once expired", async () => {

@@ -18,17 +18,31 @@ const exportIdOf = (page: PageContext): string =>
   String((page.request.params as Record<string, unknown>).id ?? "").slice(0, 64);
 
 /**
+ * What the page says of the export allowance: nothing while another export may start (the page
+ * offers one), else when the next can start, in place of a button that would only be refused. A
+ * refused request (429) says it already, as the page's error.
+ */
+const allowanceShown = (spent: { message: string } | null, shown: { status?: number }) => ({
+  offer: spent === null && shown.status !== 429,
+  spent: spent === null || shown.status === 429 ? null : spent.message,
+});
+
+/**
  * `/account/export`: request a copy of the account's data (one active export per person: asking
- * again shows the running one; five started a day, then the refusal with when to come back), follow it, download the archive (the API's headers, the SHA-256
- * among them) and check it with `sha256sum` (docs/account-export.md).
+ * again shows the running one; five started a day, a failed one not counted, then the page says
+ * when the next can start instead of offering one), follow it, download the archive (the API's
+ * headers, the SHA-256 among them) and check it with `sha256sum` (docs/account-export.md).
  */
 export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
-  const renderStatus = (
+  const renderStatus = async (
     page: PageContext,
     summary: DataExportSummary,
     shown: { message?: string; status?: number } = {},
-  ) =>
-    page.render(
+  ) => {
+    // A failed or expired export offers a new one, unless the allowance is spent.
+    const ended = summary.status === "failed" || summary.status === "expired";
+    const spent = ended ? await useCases.getDataExportAllowance({ userId: page.signedIn.user.id }) : null;
+    return page.render(
       "account/export-status",
       {
         title: "Your data export",
@@ -49,19 +63,26 @@ export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: 
           fileName: `superoauth-export-${summary.exportId}.zip`,
         },
         error: shown.message ?? null,
+        ...allowanceShown(spent, shown),
       },
       { status: shown.status ?? 200 },
     );
+  };
 
   const renderRequest = async (page: PageContext, shown: { message?: string; status?: number } = {}) => {
     // The person's earlier exports, so one requested last week can be found again here.
-    const exports = await useCases.listDataExports({ userId: page.signedIn.user.id });
+    const userId = page.signedIn.user.id;
+    const [exports, spent] = await Promise.all([
+      useCases.listDataExports({ userId }),
+      useCases.getDataExportAllowance({ userId }),
+    ]);
     return page.render(
       "account/export",
       {
         title: "Export your data",
         section: "export",
         error: shown.message ?? null,
+        ...allowanceShown(spent, shown),
         exports: exports.map((summary) => ({
           href: `${base}/${summary.exportId}`,
           statusWords: statusWords[summary.status],
