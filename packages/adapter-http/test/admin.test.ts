@@ -1,6 +1,6 @@
 import type { Role, UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   bearer,
   buildTestApp,
@@ -507,9 +507,11 @@ describe("roles", () => {
     });
     // The new role applies to the target's next request: support may now search.
     expect((await call("GET", "/admin/users", target)).statusCode).toBe(200);
-    expect((await timelineOf(target))[0]?.description).toBe(
+    // Newest first: the search itself (recorded on the searcher's own log), then the role change.
+    expect((await timelineOf(target)).slice(0, 2).map((event) => event.description)).toEqual([
+      "A search of the accounts (2 found) was made by support",
       "Your role was changed to support by an administrator",
-    );
+    ]);
   });
 
   it("the last active admin cannot lose the role; with another admin they can", async () => {
@@ -650,6 +652,120 @@ describe("the audit", () => {
     expect(second.actions).toHaveLength(1);
     expect(second.actions[0].id < first.actions[49].id).toBe(true);
     expect(second.nextCursor).toBeNull();
+  });
+});
+
+describe("staff reads in the audit", () => {
+  type AuditEntry = {
+    type: string;
+    kind: string;
+    actorId: string;
+    userId: string;
+    details: object;
+    description: string;
+  };
+  const auditOf = async (admin: SignedInData) =>
+    (await call("GET", "/admin/audit", admin)).json().data.actions as AuditEntry[];
+  const reads = (entries: AuditEntry[]) => entries.filter((entry) => entry.kind === "read");
+
+  it("reading a user records account_viewed, once per staff member and account within 10 minutes", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}`;
+    /** `minutes` on; the access tokens (5 minutes) are renewed through their refresh tokens. */
+    const later = async (minutes: number, ...callers: SignedInData[]): Promise<SignedInData[]> => {
+      deps.clock.advance(minutes * 60_000);
+      const renew = async (caller: SignedInData) => ({
+        ...caller,
+        ...(await refresh(app, caller.refreshToken)).json().data,
+      });
+      return Promise.all(callers.map(renew));
+    };
+    expect((await call("GET", url, support)).statusCode).toBe(200);
+    let [supportNow, adminNow] = await later(4.5, support, admin);
+    [supportNow, adminNow] = await later(4.5, supportNow as SignedInData, adminNow as SignedInData);
+    expect((await call("GET", url, supportNow as SignedInData)).statusCode).toBe(200);
+    expect((await call("GET", url, adminNow as SignedInData)).statusCode).toBe(200);
+    [supportNow, adminNow] = await later(2, supportNow as SignedInData, adminNow as SignedInData);
+    expect((await call("GET", url, supportNow as SignedInData)).statusCode).toBe(200);
+
+    const viewed = reads(await auditOf(adminNow as SignedInData)).filter(
+      (entry) => entry.type === "account_viewed",
+    );
+    expect(viewed.map((entry) => entry.actorId)).toEqual([support.user.id, admin.user.id, support.user.id]);
+    expect(viewed[0]).toMatchObject({
+      userId: target.user.id,
+      kind: "read",
+      details: { by: "support" },
+      description: "Viewed the account's details",
+    });
+    // The holder sees that staff looked, by role, as they see what staff changed.
+    const [targetNow] = await later(0, target);
+    expect(
+      (await timelineOf(targetNow as SignedInData)).filter((event) => event.type === "account_viewed")[0],
+    ).toMatchObject({
+      description: "Your account's details were viewed by support",
+    });
+  });
+
+  it("a refused read records nothing", async () => {
+    const admin = await accountWithRole("admin");
+    const user = await accountWithRole("user");
+    const target = await registerUser(app, otherRegistration);
+    expectError(await call("GET", `/admin/users/${target.user.id}`, user), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(await call("GET", "/admin/users/no-such-id", admin), "USER_NOT_FOUND", 404);
+    expectError(await call("GET", "/admin/users?q=ada", user), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(await call("GET", "/admin/users?limit=0", admin), "VALIDATION_ERROR", 400);
+    expect(reads(await auditOf(admin))).toEqual([]);
+  });
+
+  it("a search records the query (a whole address masked) and how many it found, on the searcher", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    await registerUser(app, otherRegistration);
+    expect((await call("GET", "/admin/users?q=Grace@Example.com", support)).statusCode).toBe(200);
+    expect((await call("GET", "/admin/users?q=%20grace_h%20", support)).statusCode).toBe(200);
+    expect((await call("GET", "/admin/users?q=nobody-here", support)).statusCode).toBe(200);
+
+    const audit = await auditOf(admin);
+    expect(
+      reads(audit).map(({ type, actorId, userId, details }) => ({ type, actorId, userId, details })),
+    ).toEqual(
+      [
+        { query: "nobody-here", results: 0 },
+        { query: "grace_h", results: 1 },
+        { query: "g***@example.com", results: 1 },
+      ].map((details) => ({
+        type: "users_searched",
+        actorId: support.user.id,
+        userId: support.user.id,
+        details: { ...details, by: "support" },
+      })),
+    );
+    expect(reads(audit)[1]?.description).toBe('Searched the accounts for "grace_h" (1 found)');
+    expect(JSON.stringify(audit)).not.toContain("grace@example.com");
+  });
+
+  it("changes stay changes in the audit", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, admin);
+    expect((await auditOf(admin)).map(({ type, kind }) => ({ type, kind }))).toEqual([
+      { type: "sessions_revoked", kind: "change" },
+    ]);
+  });
+
+  it("fails closed: when the read cannot be recorded, nothing is shown (500)", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(new Error("log store down"));
+    const read = await call("GET", `/admin/users/${target.user.id}`, admin);
+    expectError(read, "INTERNAL_ERROR", 500);
+    expect(read.body).not.toContain(otherRegistration.email);
+    const search = await call("GET", "/admin/users?q=grace", admin);
+    expectError(search, "INTERNAL_ERROR", 500);
+    expect(search.body).not.toContain(otherRegistration.email);
   });
 });
 

@@ -302,6 +302,43 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
   });
 });
 
+describe("staff reads in the audit log", { timeout: 30_000 }, () => {
+  it("opening a user's page and searching are recorded, shown as reads beside the changes", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    expectPage(await browser.get("/admin/users?q=target%40example.com"), 200);
+    expectPage(await browser.get(`/admin/users/${target.user.id}`), 200);
+    // Reloads (every action comes back to the page) fold into the first view.
+    expectPage(await browser.get(`/admin/users/${target.user.id}`), 200);
+    await act(browser, `/admin/users/${target.user.id}/revoke-sessions`);
+
+    const audit = await browser.get("/admin/audit");
+    expectPage(audit, 200);
+    const rows = audit.body.split("<tr>").filter((row) => row.includes("<time"));
+    const kindAndAction = rows.map((row) => /<td>(Read|Change)<\/td><td>([^<]*)/.exec(row)?.slice(1, 3));
+    expect(kindAndAction).toEqual([
+      ["Change", "Signed out every session of the account "],
+      ["Read", "Viewed the account&#39;s details "],
+      ["Read", "Searched the accounts for &quot;t***@example.com&quot; (1 found) "],
+    ]);
+  });
+
+  it("fails closed: a read that cannot be recorded shows the 500 page, not the account", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(new Error("log store down"));
+    for (const path of [`/admin/users/${target.user.id}`, "/admin/users?q=target"]) {
+      const response = await browser.get(path);
+      expectPage(response, 500);
+      expect(response.body).not.toContain("target@example.com");
+    }
+  });
+});
+
 describe("refusals shown as page errors", { timeout: 30_000 }, () => {
   it("support acting on an admin: 403 with the use case's words on the user's page", async () => {
     const { account, browserOf } = await withConsole();

@@ -252,6 +252,8 @@ export interface AuditEntry {
   readonly userId: string;
   readonly details: Readonly<Record<string, string | number | boolean>>;
   readonly description: string;
+  /** `read`: staff looked at personal data (a user's details, a search); `change`: they acted. */
+  readonly kind: "read" | "change";
 }
 
 export interface AuditPage {

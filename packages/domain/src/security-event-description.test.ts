@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { securityEventTypes } from "./security-event.ts";
+import { isStaffRead, securityEventTypes } from "./security-event.ts";
 import { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
 
 describe("describeSecurityEvent", () => {
@@ -89,5 +89,28 @@ describe("describeStaffAction", () => {
         expect(sentence).not.toMatch(/^Your|by an administrator/);
       }
     }
+  });
+});
+
+describe("staff reads", () => {
+  it("are told apart from changes, and described for the holder and for the audit", () => {
+    expect(securityEventTypes.filter(isStaffRead)).toEqual(["account_viewed", "users_searched"]);
+    expect(describeSecurityEvent({ type: "account_viewed", details: { by: "support" } })).toBe(
+      "Your account's details were viewed by support",
+    );
+    expect(describeStaffAction({ type: "account_viewed", details: { by: "support" } })).toBe(
+      "Viewed the account's details",
+    );
+    const search = {
+      type: "users_searched",
+      details: { query: "a***@example.com", results: 1, by: "admin" },
+    } as const;
+    expect(describeStaffAction(search)).toBe('Searched the accounts for "a***@example.com" (1 found)');
+    expect(describeSecurityEvent(search)).toBe(
+      'A search of the accounts for "a***@example.com" (1 found) was made by an administrator',
+    );
+    expect(describeStaffAction({ type: "users_searched", details: { query: "", results: 20 } })).toBe(
+      "Searched the accounts (20 found)",
+    );
   });
 });

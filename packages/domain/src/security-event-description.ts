@@ -57,7 +57,15 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
     d.message === undefined
       ? "You cleared the maintenance notice of the status page"
       : `You set the maintenance notice of the status page: "${String(d.message)}"`,
+  account_viewed: () => "Your account's details were viewed",
+  users_searched: (d) => `A search of the accounts${searched(d)} was made`,
 };
+
+/** ` for "ada" (3 found)`: what a search was for and how many accounts it found. */
+function searched(d: Details): string {
+  const query = d.query === undefined || d.query === "" ? "" : ` for "${String(d.query)}"`;
+  return `${query} (${String(d.results ?? 0)} found)`;
+}
 
 /**
  * One sentence per staff action for the admin audit, which names the actor and the account in
@@ -82,4 +90,6 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
     d.message === undefined
       ? "Cleared the maintenance notice"
       : `Set the maintenance notice: "${String(d.message)}"`,
+  account_viewed: () => "Viewed the account's details",
+  users_searched: (d) => `Searched the accounts${searched(d)}`,
 };

@@ -31,9 +31,31 @@ export const securityEventTypes = [
   "role_changed",
   "account_deleted",
   "maintenance_notice_changed",
+  "account_viewed",
+  "users_searched",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];
+
+/**
+ * The events that record staff reading personal data rather than changing anything (docs/admin.md,
+ * "Audit"): opening one account's details, searching the accounts. The audit shows them as reads.
+ */
+export const staffReadTypes = [
+  "account_viewed",
+  "users_searched",
+] as const satisfies readonly SecurityEventType[];
+
+/** Whether the event records a staff read (`staffReadTypes`) rather than a change. */
+export function isStaffRead(type: SecurityEventType): boolean {
+  return (staffReadTypes as readonly SecurityEventType[]).includes(type);
+}
+
+/**
+ * Views of one account by one member of staff within this window are one `account_viewed` entry:
+ * the page reloads after every action, and a log of reloads hides who looked at whom.
+ */
+export const staffViewFoldWindowMs = 10 * 60_000;
 
 /** One entry of an account's security log. `details` holds small, non-secret facts (method, provider). */
 export interface SecurityEvent {

@@ -3,6 +3,7 @@ import type { Authenticated, UseCases, UserDetails } from "@superoauth/applicati
 import {
   describeStaffAction,
   type ErrorCode,
+  isStaffRead,
   type MaintenanceNotice,
   maxMaintenanceNoticeLength,
   type Result,
@@ -57,6 +58,8 @@ const auditEntry = Type.Object({
   userId: Type.String(),
   details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
   description: Type.String(),
+  /** `read`: staff looked at personal data (a user's details, a search); `change`: they acted. */
+  kind: Type.Union([Type.Literal("read"), Type.Literal("change")]),
 });
 
 const userIdParams = Type.Object({ id: boundedString(64) });
@@ -139,6 +142,7 @@ function presentAuditEntry(event: SecurityEvent): Static<typeof auditEntry> {
     userId: event.userId,
     details: event.details,
     description: describeStaffAction(event),
+    kind: isStaffRead(event.type) ? "read" : "change",
   };
 }
 

@@ -2,6 +2,7 @@ import type { UseCases, UserDetails } from "@superoauth/application";
 import {
   checkStaffPermission,
   describeStaffAction,
+  isStaffRead,
   maxMaintenanceNoticeLength,
   roles,
   type StaffAction,
@@ -238,6 +239,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       actions: listed.value.actions.map((event) => ({
         type: event.type,
         description: describeStaffAction(event),
+        read: isStaffRead(event.type),
         actor: person(event.actorId),
         target: person(event.userId),
         time: shownTime(event.occurredAt),

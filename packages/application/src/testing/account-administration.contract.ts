@@ -52,6 +52,16 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
     ...overrides,
   });
 
+  /** The stores, a plain user and a member of staff with `role`, both stored. */
+  const withUserAndStaff = async (role: "support" | "admin") => {
+    const stores = await makeStores();
+    const user = makeUser();
+    const staff = makeUser({ role });
+    await stores.users.insertUser(user);
+    await stores.users.insertUser(staff);
+    return { ...stores, user, staff };
+  };
+
   describe(`AccountAdministration contract: ${name}`, () => {
     it("finds users by a part of their email or nickname, case-insensitively, in id order", async () => {
       const { administration, users } = await makeStores();
@@ -316,12 +326,49 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       expect(await administration.findAccountLockedUntil({ account, now: at(120_000) })).toBeNull();
     });
 
+    it("keeps staff reads (a view, a search) in the audit beside the changes, and finds an account's views", async () => {
+      const { administration, securityEvents, user, staff: support } = await withUserAndStaff("support");
+      const staff = { actorId: support.id, ip: null, userAgent: null };
+      // Ids in time order (UUIDv7 in production): the search, then the view, then the unlock.
+      const nth = (n: number) => `${"f".repeat(7)}${n}${testId().slice(8)}`;
+      const searched = event(support.id, {
+        ...staff,
+        id: nth(1),
+        type: "users_searched",
+        details: { query: "u***@example.com", results: 1, by: "support" },
+      });
+      const viewed = event(user.id, {
+        ...staff,
+        id: nth(2),
+        type: "account_viewed",
+        details: { by: "support" },
+      });
+      const unlocked = event(user.id, {
+        ...staff,
+        id: nth(3),
+        type: "account_unlocked",
+        details: { by: "support" },
+      });
+      for (const recorded of [searched, viewed, unlocked]) await securityEvents.recordSecurityEvent(recorded);
+
+      const listed = await administration.listStaffActions({ limit: 1000 });
+      expect(listed.filter((e) => [user.id, support.id].includes(e.userId))).toEqual([
+        unlocked,
+        viewed,
+        searched,
+      ]);
+      // What folding a repeated view reads: the account's views only.
+      expect(
+        await securityEvents.listSecurityEventsOfUser({
+          userId: user.id,
+          limit: 20,
+          types: ["account_viewed"],
+        }),
+      ).toEqual([viewed]);
+    });
+
     it("lists the events staff caused, newest first, and only those", async () => {
-      const { administration, users, securityEvents } = await makeStores();
-      const user = makeUser();
-      const admin = makeUser({ role: "admin" });
-      await users.insertUser(user);
-      await users.insertUser(admin);
+      const { administration, securityEvents, user, staff: admin } = await withUserAndStaff("admin");
       const own = event(user.id);
       await securityEvents.recordSecurityEvent(own);
       const actions = [];

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { liveSessionWindow } from "../sessions/steps/live-since.ts";
 import { authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
+import { recordStaffView } from "./steps/record-staff-read.ts";
 
 /** What staff see of an account: never a hash or a secret. */
 export interface UserDetails {
@@ -14,7 +15,11 @@ export interface UserDetails {
   readonly lockedUntil: Date | null;
 }
 
-/** One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock. */
+/**
+ * One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock.
+ * The view is recorded first (`account_viewed`, folded within 10 minutes): a failed record fails
+ * the view.
+ */
 export async function getUserDetails(
   deps: Dependencies,
   input: { actor: Authenticated; userId: string },
@@ -26,6 +31,7 @@ export async function getUserDetails(
   });
   if (!target.ok) return target as Result<never, Exclude<StaffRefusal, "REAUTH_REQUIRED">>;
   const user = target.value;
+  await recordStaffView(deps, { actor: input.actor, target: user });
   const [twoFactor, linkedProviders, sessions, lockedUntil] = await Promise.all([
     deps.twoFactor.findTwoFactorStatus(user.id),
     deps.linkedProviders.listLinkedProvidersOfUser(user.id),

@@ -2,6 +2,7 @@ import { err, mayPerform, ok, parseEmail, type Result, type User } from "@supero
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { splitPage } from "./steps/next-page.ts";
+import { recordStaffSearch } from "./steps/record-staff-read.ts";
 
 export const defaultUserPageSize = 20;
 export const maxUserPageSize = 100;
@@ -15,6 +16,7 @@ export interface UserPage {
 /**
  * Staff search users by a part of their email or nickname (case-insensitive), in creation order, a
  * page at a time: `cursor` is the `nextCursor` of the previous page. No query lists everyone.
+ * Every page is recorded (`users_searched`) before it is answered: a failed record fails the search.
  */
 export async function searchUsers(
   deps: Dependencies,
@@ -45,5 +47,11 @@ export async function searchUsers(
     limit: limit + 1,
   });
   const { items, nextCursor } = splitPage(found, limit);
+  await recordStaffSearch(deps, {
+    actor: input.actor,
+    query,
+    results: items.length,
+    page: input.cursor !== undefined,
+  });
   return ok({ users: items, nextCursor });
 }
