@@ -1,4 +1,4 @@
-import { maskEmail, parseEmail, type User, staffViewFoldWindowMs } from "@superoauth/domain";
+import { maskEmail, parseEmail, staffViewFoldWindowMs, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
@@ -30,7 +30,11 @@ export async function recordStaffView(
     (event) => event.actorId === input.actor.user.id && event.occurredAt.getTime() > since,
   );
   if (seen) return;
-  await recordSecurityEvent(deps, { userId: input.target.id, type: "account_viewed", actor: actorOf(input.actor) });
+  await recordSecurityEvent(deps, {
+    userId: input.target.id,
+    type: "account_viewed",
+    actor: actorOf(input.actor),
+  });
 }
 
 /**
@@ -44,7 +48,9 @@ export async function recordStaffSearch(
   input: { actor: Authenticated; query: string; results: number; page: boolean },
 ): Promise<void> {
   const address = parseEmail(input.query);
-  const query = address.ok ? maskEmail(address.value) : [...input.query].slice(0, maxRecordedQueryLength).join("");
+  const query = address.ok
+    ? maskEmail(address.value)
+    : [...input.query].slice(0, maxRecordedQueryLength).join("");
   await recordSecurityEvent(deps, {
     userId: input.actor.user.id,
     type: "users_searched",
