@@ -126,6 +126,21 @@ describe("configuration", () => {
     expect(plain.ok && plain.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
   });
 
+  it("warns when DEBUG reaches the libraries' own debug output (unredacted, on stderr), not for the service's areas", () => {
+    const debugWarnings = (debug: string) => {
+      const parsed = parseConfig({ DEBUG: debug }, makeSecret);
+      return parsed.ok ? parsed.warnings.filter((warning) => warning.startsWith("DEBUG=")) : ["refused"];
+    };
+    expect(debugWarnings("*")).toEqual([
+      "DEBUG=* also turns on the libraries' own debug output (*), written to stderr without this service's redaction (ioredis prints Redis commands with their arguments, REDIS_URL's password among them): name superoauth:* or its areas instead",
+    ]);
+    expect(debugWarnings("superoauth:db, ioredis:*,-oidc-provider:*")).toEqual([
+      expect.stringContaining("(ioredis:*)"),
+    ]);
+    expect(debugWarnings("superoauth:*")).toEqual([]);
+    expect(debugWarnings("superoauth:oauth,superoauth:db,-superoauth:mail")).toEqual([]);
+  });
+
   it("refuses a session cap below one", () => {
     const parsed = parseConfig({ MAX_SESSIONS_PER_USER: "0" }, makeSecret);
     expect(parsed.ok ? "" : parsed.problems.join()).toContain("MAX_SESSIONS_PER_USER is invalid");

@@ -449,6 +449,7 @@ export function parseConfig(
   );
   const observability = parseObservabilityConfig(e);
   problems.push(...observability.problems);
+  warnings.push(...observability.warnings);
   if (problems.length > 0 || secret === undefined) return { ok: false, problems };
 
   if (e.SMTP_URL === undefined && environment === "production") {

@@ -29,7 +29,7 @@ export const observabilityVariables = {
   DEBUG: optional({
     unset: "no debug logs",
     meaning:
-      "Debug logs of these areas, comma-separated: `superoauth:*` or `superoauth:oauth`, `superoauth:db`, `superoauth:http`, `superoauth:mail` (`-name` excludes); secrets stay redacted",
+      "Debug logs of these areas, comma-separated: `superoauth:*` or `superoauth:oauth`, `superoauth:db`, `superoauth:http`, `superoauth:mail` (`-name` excludes); secrets stay redacted. Other namespaces (`*`) also turn on the libraries' own, unredacted debug output: warned at start",
     parse: text({
       pattern: /^[\w:*,\s-]{1,200}$/,
       expected: "namespaces such as superoauth:* or superoauth:db",
@@ -46,13 +46,27 @@ export const observabilityVariables = {
 export function parseObservabilityConfig(e: ValuesOf<typeof observabilityVariables> & { PORT: number }): {
   config: ObservabilityConfig;
   problems: string[];
+  warnings: string[];
 } {
+  // The `debug` library in our dependencies reads the same variable: an entry that can name their
+  // namespaces turns on their output, written to stderr outside our logger and its redaction
+  // (ioredis prints each Redis command with its arguments, REDIS_URL's password among them).
+  const reachingLibraries = (e.DEBUG ?? "")
+    .split(/[\s,]+/)
+    .filter((entry) => entry !== "" && !entry.startsWith("-") && !entry.startsWith("superoauth:"));
+  const warnings =
+    reachingLibraries.length === 0
+      ? []
+      : [
+          `DEBUG=${e.DEBUG} also turns on the libraries' own debug output (${reachingLibraries.join(", ")}), written to stderr without this service's redaction (ioredis prints Redis commands with their arguments, REDIS_URL's password among them): name superoauth:* or its areas instead`,
+        ];
   const problems =
     e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT
       ? ["METRICS_PORT must differ from PORT (leave it unset to serve /metrics on PORT)"]
       : [];
   return {
     problems,
+    warnings,
     config: {
       metricsEnabled: e.METRICS_ENABLED,
       metricsPort: e.METRICS_PORT,
