@@ -1,3 +1,4 @@
+import { StorageUnavailableError } from "@superoauth/application";
 import type { Role, UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -747,6 +748,46 @@ describe("staff reads in the audit", () => {
     expect(JSON.stringify(audit)).not.toContain("grace@example.com");
   });
 
+  it("a query with an @ that is no whole address is kept masked too", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    expect((await call("GET", "/admin/users?q=grace.hopper@gmail", support)).statusCode).toBe(200);
+    expect((await call("GET", "/admin/users?q=grace.hopper@", support)).statusCode).toBe(200);
+    const audit = await auditOf(admin);
+    expect(reads(audit).map((entry) => (entry.details as { query: string }).query)).toEqual([
+      "g***@",
+      "g***@gmail",
+    ]);
+    expect(JSON.stringify(audit)).not.toContain("grace.hopper");
+  });
+
+  it("the same first page again within 10 minutes is one entry; a later page, another query or later is not", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    await registerUser(app, otherRegistration);
+    const search = async (caller: SignedInData, url: string) => {
+      const response = await call("GET", url, caller);
+      expect(response.statusCode).toBe(200);
+      return response.json().data as { nextCursor: string | null };
+    };
+    const first = await search(support, "/admin/users?limit=1");
+    await search(support, "/admin/users?limit=1");
+    await search(support, `/admin/users?limit=1&cursor=${first.nextCursor}`);
+    await search(support, `/admin/users?limit=1&cursor=${first.nextCursor}`);
+    await search(support, "/admin/users?q=grace");
+    await search(support, "/admin/users?q=grace");
+    deps.clock.advance(4 * 60_000);
+    const supportLater = { ...support, ...(await refresh(app, support.refreshToken)).json().data };
+    await search(supportLater, "/admin/users?q=grace");
+    deps.clock.advance(6 * 60_000 + 1);
+    const supportLatest = { ...supportLater, ...(await refresh(app, supportLater.refreshToken)).json().data };
+    await search(supportLatest, "/admin/users?q=grace");
+    const adminNow = { ...admin, ...(await refresh(app, admin.refreshToken)).json().data };
+    expect(reads(await auditOf(adminNow)).map((entry) => (entry.details as { query: string }).query)).toEqual(
+      ["grace", "grace", "", "", ""],
+    );
+  });
+
   it("changes stay changes in the audit", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -756,17 +797,27 @@ describe("staff reads in the audit", () => {
     ]);
   });
 
-  it("fails closed: when the read cannot be recorded, nothing is shown (500)", async () => {
-    const admin = await accountWithRole("admin");
-    const target = await registerUser(app, otherRegistration);
-    vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(new Error("log store down"));
-    const read = await call("GET", `/admin/users/${target.user.id}`, admin);
-    expectError(read, "INTERNAL_ERROR", 500);
-    expect(read.body).not.toContain(otherRegistration.email);
-    const search = await call("GET", "/admin/users?q=grace", admin);
-    expectError(search, "INTERNAL_ERROR", 500);
-    expect(search.body).not.toContain(otherRegistration.email);
-  });
+  it.each([
+    { failure: new Error("log store down"), code: "INTERNAL_ERROR" as const, status: 500 },
+    {
+      failure: new StorageUnavailableError({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" }),
+      code: "SERVICE_UNAVAILABLE" as const,
+      status: 503,
+    },
+  ])(
+    "fails closed: when the read cannot be recorded, nothing is shown ($status $code)",
+    async ({ failure, code, status }) => {
+      const admin = await accountWithRole("admin");
+      const target = await registerUser(app, otherRegistration);
+      vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(failure);
+      const read = await call("GET", `/admin/users/${target.user.id}`, admin);
+      expectError(read, code, status);
+      expect(read.body).not.toContain(otherRegistration.email);
+      const search = await call("GET", "/admin/users?q=grace", admin);
+      expectError(search, code, status);
+      expect(search.body).not.toContain(otherRegistration.email);
+    },
+  );
 });
 
 describe("the maintenance notice", () => {

@@ -136,9 +136,10 @@ function fullWidth(plain: string): Result<never, "VALIDATION_ERROR"> {
 /**
  * An address as a notice may show it to someone who may not own it: the first character of the
  * local part, then `***`, then the domain (`n***@example.com`). Enough for the holder to recognise
- * their own request, too little to hand a stranger the new address.
+ * their own request, too little to hand a stranger the new address. Any text with an `@` is masked
+ * the same way (a search for `grace.hopper@gmail`, which is no address, names the person as well).
  */
-export function maskEmail(email: Email): string {
+export function maskEmail(email: Email | string): string {
   const at = email.lastIndexOf("@");
   // The first code point, not the first UTF-16 unit: half of `𠮷` (outside the BMP) is no character,
   // and arrived in notices and the activity log as `�` (or a lone `\ud842` in JSON).

@@ -1,11 +1,18 @@
-import { maskEmail, parseEmail, staffViewFoldWindowMs, type User } from "@superoauth/domain";
+import {
+  maskEmail,
+  type SecurityEvent,
+  type SecurityEventType,
+  staffViewFoldWindowMs,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
 import { actorOf } from "./authorize-staff-action.ts";
 
-/** How many of the account's latest views are read to fold a repeated one (more staff than that: a new entry). */
-const recentViewsRead = 20;
+/** How many of the account's latest reads of a type are read to fold a repeated one (more than that: a new entry). */
+const recentReadsRead = 20;
 
 /** The longest search text the audit keeps; what staff type to find someone is short. */
 export const maxRecordedQueryLength = 64;
@@ -20,15 +27,11 @@ export async function recordStaffView(
   deps: Dependencies,
   input: { actor: Authenticated; target: User },
 ): Promise<void> {
-  const since = deps.clock.now().getTime() - staffViewFoldWindowMs;
-  const recent = await deps.securityEvents.listSecurityEventsOfUser({
+  const seen = await recordedWithinFoldWindow(deps, {
     userId: input.target.id,
-    limit: recentViewsRead,
-    types: ["account_viewed"],
+    type: "account_viewed",
+    same: (event) => event.actorId === input.actor.user.id,
   });
-  const seen = recent.some(
-    (event) => event.actorId === input.actor.user.id && event.occurredAt.getTime() > since,
-  );
   if (seen) return;
   await recordSecurityEvent(deps, {
     userId: input.target.id,
@@ -39,22 +42,48 @@ export async function recordStaffView(
 
 /**
  * Records a search of the accounts (`users_searched` on the staff member's own account, as the
- * maintenance notice is): the query and how many accounts the page found. A whole address is kept
- * masked (`a***@example.com`, as the log keeps every address); a fragment as typed, cut to
- * `maxRecordedQueryLength`. Every page is a search: the next page shows other people.
+ * maintenance notice is): the query and how many accounts the page found. Text with an `@` is kept
+ * masked (`a***@example.com`, as the log keeps every address; `g***@gmail` for a part of one), and
+ * cut to `maxRecordedQueryLength`. Every later page is a search (it shows other people); the same
+ * first page again within `staffViewFoldWindowMs` (the Users page reloaded, the same query finding
+ * as many) is one entry, as views are.
  */
 export async function recordStaffSearch(
   deps: Dependencies,
   input: { actor: Authenticated; query: string; results: number; page: boolean },
 ): Promise<void> {
-  const address = parseEmail(input.query);
-  const query = address.ok
-    ? maskEmail(address.value)
-    : [...input.query].slice(0, maxRecordedQueryLength).join("");
+  const masked = input.query.includes("@") ? maskEmail(input.query) : input.query;
+  const query = [...masked].slice(0, maxRecordedQueryLength).join("");
+  const repeated =
+    !input.page &&
+    (await recordedWithinFoldWindow(deps, {
+      userId: input.actor.user.id,
+      type: "users_searched",
+      same: (event) =>
+        event.actorId === input.actor.user.id &&
+        event.details.nextPage === undefined &&
+        event.details.query === query &&
+        event.details.results === input.results,
+    }));
+  if (repeated) return;
   await recordSecurityEvent(deps, {
     userId: input.actor.user.id,
     type: "users_searched",
     actor: actorOf(input.actor),
     details: { query, results: input.results, ...(input.page ? { nextPage: true } : {}) },
   });
+}
+
+/** Whether the user's log has an entry of `type` that is `same` as the one to record, within the fold window. */
+async function recordedWithinFoldWindow(
+  deps: Dependencies,
+  input: { userId: UserId; type: SecurityEventType; same: (event: SecurityEvent) => boolean },
+): Promise<boolean> {
+  const since = deps.clock.now().getTime() - staffViewFoldWindowMs;
+  const recent = await deps.securityEvents.listSecurityEventsOfUser({
+    userId: input.userId,
+    limit: recentReadsRead,
+    types: [input.type],
+  });
+  return recent.some((event) => event.occurredAt.getTime() > since && input.same(event));
 }
