@@ -510,7 +510,7 @@ describe("roles", () => {
     expect((await call("GET", "/admin/users", target)).statusCode).toBe(200);
     // Newest first: the search itself (recorded on the searcher's own log), then the role change.
     expect((await timelineOf(target)).slice(0, 2).map((event) => event.description)).toEqual([
-      "A search of the accounts (2 found) was made by support",
+      "You searched the accounts, 2 found",
       "Your role was changed to support by an administrator",
     ]);
   });

@@ -106,9 +106,14 @@ describe("staff reads", () => {
       details: { query: "a***@example.com", results: 1, by: "admin" },
     } as const;
     expect(describeStaffAction(search)).toBe('Searched the accounts for "a***@example.com" (1 found)');
-    expect(describeSecurityEvent(search)).toBe(
-      'A search of the accounts for "a***@example.com" (1 found) was made by an administrator',
-    );
+    // On the searcher's own log: they made it, so no "by an administrator".
+    expect(describeSecurityEvent(search)).toBe('You searched the accounts for "a***@example.com", 1 found');
+    expect(
+      describeSecurityEvent({
+        type: "maintenance_notice_changed",
+        details: { message: "Upgrade", by: "admin" },
+      }),
+    ).toBe('You set the maintenance notice of the status page: "Upgrade"');
     expect(describeStaffAction({ type: "users_searched", details: { query: "", results: 20 } })).toBe(
       "Searched the accounts (20 found)",
     );

@@ -6,10 +6,17 @@ import type { SecurityEvent, SecurityEventType } from "./security-event.ts";
  * holder learns that staff acted and in what capacity, as the audit view tells admins who.
  */
 export function describeSecurityEvent(event: Pick<SecurityEvent, "type" | "details">): string {
-  const by = staffName(event.details.by);
+  // What staff record on their own account ("You searched..."): the holder is the actor, no "by".
+  const by = ownStaffEventTypes.has(event.type) ? null : staffName(event.details.by);
   const sentence = sentences[event.type](event.details);
   return by === null ? sentence : `${sentence} by ${by}`;
 }
+
+/** The staff events recorded on the actor's own account (the maintenance notice, a search). */
+const ownStaffEventTypes: ReadonlySet<SecurityEventType> = new Set([
+  "maintenance_notice_changed",
+  "users_searched",
+]);
 
 function staffName(by: string | number | boolean | undefined): string | null {
   if (by === "support") return "support";
@@ -58,13 +65,17 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
       ? "You cleared the maintenance notice of the status page"
       : `You set the maintenance notice of the status page: "${String(d.message)}"`,
   account_viewed: () => "Your account's details were viewed",
-  users_searched: (d) => `A search of the accounts${searched(d)} was made`,
+  users_searched: (d) => `You searched the accounts${searchedFor(d)}, ${String(d.results ?? 0)} found`,
 };
+
+/** ` for "ada"`: what a search was for (nothing when it listed everyone). */
+function searchedFor(d: Details): string {
+  return d.query === undefined || d.query === "" ? "" : ` for "${String(d.query)}"`;
+}
 
 /** ` for "ada" (3 found)`: what a search was for and how many accounts it found. */
 function searched(d: Details): string {
-  const query = d.query === undefined || d.query === "" ? "" : ` for "${String(d.query)}"`;
-  return `${query} (${String(d.results ?? 0)} found)`;
+  return `${searchedFor(d)} (${String(d.results ?? 0)} found)`;
 }
 
 /**
