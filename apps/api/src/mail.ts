@@ -1,5 +1,6 @@
 import {
   type BackgroundMailer,
+  type BackgroundMailerOptions,
   createBackgroundMailer,
   createOutboxMailer,
   createSMTPMailer,
@@ -27,8 +28,8 @@ export function composeMailer(
   config: Config["mail"],
   /** The mail area's logger (componentLogger), if any. */
   logger: Logger | undefined,
-  /** Told how each delivery attempt ended (metrics). */
-  onDelivery?: (outcome: "delivered" | "retrying" | "failed") => void,
+  /** Told how each delivery attempt ended, and of which kind of mail (metrics). */
+  onDelivery?: BackgroundMailerOptions["onDelivery"],
 ): ComposedMailer {
   const log: MailLog = logger ?? silentMailLog;
   const smtp =

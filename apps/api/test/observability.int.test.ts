@@ -33,7 +33,7 @@ function seriesValue(body: string, series: string): number | null {
 const password = "Integr4tion-pass!";
 
 describe("metrics of the composed service", () => {
-  it("after sign-ins, a lockout, refreshes and a mail, /metrics has each series", async () => {
+  it("after sign-ins, a lockout, refreshes, sign-ups and mails, /metrics has each series", async () => {
     const service = await start({ LOCKOUT_THRESHOLD: "2", REFRESH_REUSE_GRACE: "0s" });
     const { app } = service;
     const registered = await app.inject({
@@ -58,17 +58,39 @@ describe("metrics of the composed service", () => {
       app.inject({ method: "POST", url: "/api/v1/auth/refresh", payload: { refreshToken } });
     expect((await refresh()).statusCode).toBe(200);
     expect((await refresh()).statusCode).toBe(401);
+    // One more account, and two sign-ups refused: the address is taken; the address is invalid.
+    const register = (email: string) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/register",
+        payload: { email, password, nickname: "metrics" },
+      });
+    expect((await register("metrics-two@example.com")).statusCode).toBe(201);
+    expect((await register("metrics@example.com")).statusCode).toBe(409);
+    expect((await register("not-an-address")).statusCode).toBe(400);
+    const forgot = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/forgot-password",
+      payload: { email: "metrics-two@example.com" },
+    });
+    expect(forgot.statusCode).toBe(200);
 
-    // The verification mail of the registration is delivered in the background.
-    await expect
-      .poll(async () =>
-        seriesValue(
-          (await app.inject({ url: "/metrics" })).body,
-          'superoauth_mail_deliveries_total{outcome="delivered"}',
-        ),
-      )
-      .toBeGreaterThanOrEqual(1);
+    // The verification mails of the two accounts and the reset mail are delivered in the background.
+    const delivered = async () => {
+      const scraped = (await app.inject({ url: "/metrics" })).body;
+      return [
+        seriesValue(scraped, 'superoauth_mail_deliveries_total{outcome="delivered",kind="verification"}'),
+        seriesValue(scraped, 'superoauth_mail_deliveries_total{outcome="delivered",kind="password_reset"}'),
+      ];
+    };
+    await expect.poll(delivered).toEqual([2, 1]);
     const body = (await app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(seriesValue(body, 'superoauth_registrations_total{method="password",result="created"}')).toBe(2);
+    expect(seriesValue(body, 'superoauth_registrations_total{method="password",result="taken"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_registrations_total{method="password",result="invalid"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed",kind="verification"}')).toBe(
+      0,
+    );
     expect(seriesValue(body, 'superoauth_sign_ins_total{method="password",result="succeeded"}')).toBe(1);
     expect(
       seriesValue(body, 'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}'),

@@ -1,4 +1,4 @@
-import type { ObservedEvent, Observer } from "@superoauth/application";
+import { type MailKind, mailKinds, type ObservedEvent, type Observer } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -41,12 +41,12 @@ export interface DatabasePoolUsage {
  * every request itself. docs/operations.md lists the series and what to alert on.
  */
 export interface Metrics {
-  /** For the use cases (Dependencies.observer): sign-ins, lockouts, refreshes. */
+  /** For the use cases (Dependencies.observer): sign-ins, sign-ups, lockouts, refreshes. */
   readonly observer: Observer;
   /** For limitHashingConcurrency: how long a password hash waited for a turn. */
   recordHashingQueueWait(seconds: number): void;
-  /** For the background mailer: how each delivery attempt ended. */
-  recordMailDelivery(outcome: MailDeliveryOutcome): void;
+  /** For the background mailer: how each delivery attempt ended, and of which kind of mail. */
+  recordMailDelivery(outcome: MailDeliveryOutcome, kind: MailKind): void;
   /** For the export worker. */
   readonly exportJobs: ExportJobMetrics;
   /** Reads the database pool on every scrape; null (SQLite: no pool) reports nothing. */
@@ -123,6 +123,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["method", "result"] as const,
     registers,
   });
+  const registrations = new Counter({
+    name: "superoauth_registrations_total",
+    help: "Sign-ups, by method (password, a provider) and result (created, invalid, taken, unverified_email, failed)",
+    labelNames: ["method", "result"] as const,
+    registers,
+  });
   const lockouts = new Counter({
     name: "superoauth_lockouts_total",
     help: "Failed sign-ins that locked an existing account's counter",
@@ -142,8 +148,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   });
   const mailDeliveries = new Counter({
     name: "superoauth_mail_deliveries_total",
-    help: "Mail delivery attempts, by outcome (delivered, retrying, failed: given up)",
-    labelNames: ["outcome"] as const,
+    help: "Mail delivery attempts, by outcome (delivered, retrying, failed: given up) and kind (verification, password_reset, email_change, email_taken, security_notice, export_ready)",
+    labelNames: ["outcome", "kind"] as const,
     registers,
   });
   // Registered before the export queue's depth: a scrape collects every metric at once, and the
@@ -205,12 +211,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   // alert on"): Prometheus's increase() does not count the event that creates a series, so the
   // first mail or export failure after a start would otherwise never fire an alert.
   for (const outcome of ["delivered", "retrying", "failed"] satisfies MailDeliveryOutcome[])
-    mailDeliveries.inc({ outcome }, 0);
+    for (const kind of mailKinds) mailDeliveries.inc({ outcome, kind }, 0);
   for (const outcome of ["succeeded", "failed", "expired"] satisfies ExportJobOutcome[])
     exportJobs.inc({ outcome }, 0);
   for (const result of ["rotated", "reissued", "reuse_detected", "rejected", "refused"])
     refreshes.inc({ result }, 0);
   for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
+  for (const result of ["created", "invalid", "taken"]) registrations.inc({ method: "password", result }, 0);
   rateLimited.inc({ route: "/api/v1/auth/login" }, 0);
 
   const observer: Observer = {
@@ -218,6 +225,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
       switch (event.type) {
         case "sign_in":
           signIns.inc({ method: event.method, result: event.result });
+          return;
+        case "registration":
+          registrations.inc({ method: event.method, result: event.result });
           return;
         case "account_locked":
           lockouts.inc();
@@ -232,7 +242,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   return {
     observer,
     recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
-    recordMailDelivery: (outcome) => mailDeliveries.inc({ outcome }),
+    recordMailDelivery: (outcome, kind) => mailDeliveries.inc({ outcome, kind }),
     exportJobs: {
       watchQueueDepth: (read) => void queueDepthReaders.push(read),
       recordJob: (outcome) => exportJobs.inc({ outcome }),

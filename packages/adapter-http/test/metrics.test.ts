@@ -123,18 +123,32 @@ describe("GET /metrics", () => {
   it("exposes what the other adapters report through the metrics' functions", async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.recordHashingQueueWait(0.02);
-    metrics.recordMailDelivery("delivered");
-    metrics.recordMailDelivery("failed");
+    metrics.recordMailDelivery("delivered", "verification");
+    metrics.recordMailDelivery("failed", "password_reset");
+    metrics.recordMailDelivery("failed", "password_reset");
     metrics.exportJobs.watchQueueDepth(async () => ({ pending: 3, running: 1 }));
     metrics.exportJobs.recordJob("succeeded");
     metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
     metrics.observer.observe({ type: "account_locked" });
     metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
+    metrics.observer.observe({ type: "registration", method: "github", result: "created" });
+    metrics.observer.observe({ type: "registration", method: "github", result: "unverified_email" });
     const body = await scrape(await start(metrics));
     expect(seriesValue(body, "superoauth_password_hash_queue_wait_seconds_count")).toBe(1);
     expect(seriesValue(body, 'superoauth_password_hash_queue_wait_seconds_bucket{le="0.025"}')).toBe(1);
-    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="delivered"}')).toBe(1);
-    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed"}')).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_mail_deliveries_total{outcome="delivered",kind="verification"}'),
+    ).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed",kind="password_reset"}'),
+    ).toBe(2);
+    expect(seriesValue(body, 'superoauth_mail_deliveries_total{outcome="failed",kind="verification"}')).toBe(
+      0,
+    );
+    expect(seriesValue(body, 'superoauth_registrations_total{method="github",result="created"}')).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_registrations_total{method="github",result="unverified_email"}'),
+    ).toBe(1);
     expect(seriesValue(body, 'superoauth_export_queue_depth{status="pending"}')).toBe(3);
     expect(seriesValue(body, 'superoauth_export_queue_depth{status="running"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}')).toBe(1);
@@ -169,8 +183,12 @@ describe("GET /metrics", () => {
     const app = await start(createMetrics({ processMetrics: false }));
     const body = await scrape(app);
     for (const series of [
-      'superoauth_mail_deliveries_total{outcome="failed"}',
-      'superoauth_mail_deliveries_total{outcome="delivered"}',
+      'superoauth_mail_deliveries_total{outcome="failed",kind="verification"}',
+      'superoauth_mail_deliveries_total{outcome="failed",kind="password_reset"}',
+      'superoauth_mail_deliveries_total{outcome="failed",kind="export_ready"}',
+      'superoauth_mail_deliveries_total{outcome="delivered",kind="password_reset"}',
+      'superoauth_registrations_total{method="password",result="created"}',
+      'superoauth_registrations_total{method="password",result="taken"}',
       'superoauth_export_jobs_total{outcome="failed"}',
       'superoauth_refreshes_total{result="reuse_detected"}',
       'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',

@@ -1,4 +1,4 @@
-import type { Mailer, OutgoingMail } from "@superoauth/application";
+import type { Mailer, MailKind, OutgoingMail } from "@superoauth/application";
 import { maskEmail } from "@superoauth/domain";
 import { describeMailError, type MailLog } from "./mail-log.ts";
 
@@ -15,8 +15,8 @@ export interface BackgroundMailerOptions {
   readonly attempts?: number;
   /** Wait before the first retry; each later wait is five times the one before. Default 2 s (2 s, 10 s, 50 s). */
   readonly firstRetryDelayMs?: number;
-  /** Told how each attempt ended (delivered, retrying, failed: given up or refused), for metrics. */
-  readonly onDelivery?: (outcome: "delivered" | "retrying" | "failed") => void;
+  /** Told how each attempt ended (delivered, retrying, failed: given up or refused) and of which kind of mail, for metrics. */
+  readonly onDelivery?: (outcome: "delivered" | "retrying" | "failed", kind: MailKind) => void;
   /** Mails held at most, being delivered or waiting to retry; one more is refused. Default 1,000. */
   readonly capacity?: number;
 }
@@ -55,7 +55,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
       try {
         await options.mailer.sendMail(mail);
         options.log.info({ to: maskEmail(mail.to), subject: mail.subject, attempt }, "mail delivered");
-        onDelivery("delivered");
+        onDelivery("delivered", mail.kind);
         return;
       } catch (error) {
         const details = {
@@ -66,14 +66,14 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
           err: describeMailError(error),
         };
         if (attempt === attempts) {
-          onDelivery("failed");
+          onDelivery("failed", mail.kind);
           options.log.error(
             details,
             `mail delivery failed ${attempts} times; giving up: the user must request the mail again`,
           );
           return;
         }
-        onDelivery("retrying");
+        onDelivery("retrying", mail.kind);
         options.log.warn({ ...details, retryInMs: delayMs }, "mail delivery failed; retrying");
         await sleep(delayMs);
         delayMs *= 5;
@@ -84,7 +84,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
   return {
     async sendMail(mail: OutgoingMail): Promise<void> {
       if (inFlight.size >= capacity) {
-        onDelivery("failed");
+        onDelivery("failed", mail.kind);
         options.log.error(
           { to: maskEmail(mail.to), subject: mail.subject, capacity },
           "mail queue full: mail dropped; the user must request the mail again",

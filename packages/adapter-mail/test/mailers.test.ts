@@ -9,6 +9,7 @@ import { describeMailError } from "../src/mail-log.ts";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
 
 const mail = {
+  kind: "verification" as const,
   to: "ada@example.com" as Email,
   subject: "Verify your email address",
   text: "Open http://localhost:3000/verify-email#token=0190a000-0000-7000-8000-000000000001.SECRET_abcdefghijklmnopqrstuvwxyz0123456789 now",
@@ -179,13 +180,24 @@ describe("createBackgroundMailer", () => {
       log,
       attempts: 3,
       firstRetryDelayMs: 1,
-      onDelivery: (outcome) => outcomes.push(outcome),
+      onDelivery: (outcome, kind) => outcomes.push(`${outcome} ${kind}`),
     });
     await mailer.sendMail(mail);
+    await mailer.sendMail({ ...mail, kind: "password_reset" });
     await mailer.drain();
 
-    expect(tries).toBe(3);
-    expect(outcomes).toEqual(["retrying", "retrying", "failed"]);
+    expect(tries).toBe(6);
+    // Each attempt is reported with the kind of its mail (the metric's `kind` label).
+    expect(outcomes.filter((outcome) => outcome.endsWith(" verification"))).toEqual([
+      "retrying verification",
+      "retrying verification",
+      "failed verification",
+    ]);
+    expect(outcomes.filter((outcome) => outcome.endsWith(" password_reset"))).toEqual([
+      "retrying password_reset",
+      "retrying password_reset",
+      "failed password_reset",
+    ]);
     const last = log.entries.at(-1);
     expect(last).toMatchObject({
       level: "error",

@@ -8,7 +8,7 @@ import {
   type SecurityNoticeEvent,
   type SecurityNoticeType,
 } from "@superoauth/domain";
-import type { MailBrand, OutgoingMail } from "./ports/index.ts";
+import type { MailBrand, MailKind, OutgoingMail } from "./ports/index.ts";
 
 /**
  * The link a mail carries. The token rides in the fragment (`#token=`), which
@@ -74,6 +74,13 @@ const wording: Record<
   },
 };
 
+/** The kind (metrics label) of the mail of each requested link. */
+const tokenMailKinds: Record<RequestedLinkPurpose, MailKind> = {
+  verify_email: "verification",
+  reset_password: "password_reset",
+  change_email: "email_change",
+};
+
 /** The mail that carries a verification, password-reset or email-change link, as plain text and HTML. */
 export function composeTokenMail(input: {
   to: Email;
@@ -84,6 +91,7 @@ export function composeTokenMail(input: {
 }): OutgoingMail {
   const words = wording[input.purpose];
   return composeMail({
+    kind: tokenMailKinds[input.purpose],
     to: input.to,
     brand: input.brand,
     subject: words.subject,
@@ -256,6 +264,7 @@ export function composeSecurityNotice(input: {
     : (notice.ifNot ??
       "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
   return composeMail({
+    kind: "security_notice",
     to: input.to,
     brand: input.brand,
     subject: notice.subject,
@@ -296,6 +305,7 @@ export function composeExportReadyMail(input: {
 }): OutgoingMail {
   const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
+    kind: "export_ready",
     to: input.to,
     brand: input.brand,
     subject: "Your data export is ready",
@@ -329,6 +339,7 @@ export function composeEmailTakenNotice(input: {
 }): OutgoingMail {
   const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
+    kind: "email_taken",
     to: input.to,
     brand: input.brand,
     subject: "Someone tried to use your email address",
@@ -353,6 +364,7 @@ type MailBlock = { readonly lines: readonly string[] } | { readonly link: { labe
  * Everything that goes into the HTML is escaped, including what a client sent (its user agent).
  */
 function composeMail(input: {
+  kind: MailKind;
   to: Email;
   brand: MailBrand;
   subject: string;
@@ -389,7 +401,13 @@ function composeMail(input: {
   }
   text.push(brand.name);
   html.push(`<p>${escapeHTML(brand.name)}</p>`, "</body></html>");
-  return { to: input.to, subject: named(input.subject), text: text.join("\n"), html: html.join("\n") };
+  return {
+    kind: input.kind,
+    to: input.to,
+    subject: named(input.subject),
+    text: text.join("\n"),
+    html: html.join("\n"),
+  };
 }
 
 /** How a mail names the support address: a `mailto:` as the bare address to write to, an https URL as itself. */

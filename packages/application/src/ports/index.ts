@@ -36,8 +36,22 @@ export type {
   UserRepository,
 } from "./identity.ts";
 export type { LockoutRepository } from "./lockout.ts";
-export type { EmailTokenRepository, MailAllowance, MailBrand, Mailer, OutgoingMail } from "./mail.ts";
-export type { ObservedEvent, ObservedSignInMethod, Observer } from "./observability.ts";
+export type {
+  EmailTokenRepository,
+  MailAllowance,
+  MailBrand,
+  Mailer,
+  MailKind,
+  OutgoingMail,
+} from "./mail.ts";
+export { mailKinds } from "./mail.ts";
+export type {
+  ObservedEvent,
+  ObservedRegistrationMethod,
+  ObservedRegistrationResult,
+  ObservedSignInMethod,
+  Observer,
+} from "./observability.ts";
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
 export { accountOfOIDCPayload, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";

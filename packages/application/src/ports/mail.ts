@@ -63,8 +63,23 @@ export interface MailBrand {
   readonly supportURL: string | null;
 }
 
+/**
+ * Which mail this is, for metrics (mail deliveries by kind): one per composer of mails.ts, the
+ * token mails by the link they carry. A closed set, so it may become a label.
+ */
+export const mailKinds = [
+  "verification",
+  "password_reset",
+  "email_change",
+  "email_taken",
+  "security_notice",
+  "export_ready",
+] as const;
+export type MailKind = (typeof mailKinds)[number];
+
 /** A mail to one recipient, with a plain-text and an HTML body. */
 export interface OutgoingMail {
+  readonly kind: MailKind;
   readonly to: Email;
   readonly subject: string;
   readonly text: string;

@@ -3,6 +3,17 @@ import type { ErrorCode, OAuthProviderId } from "@superoauth/domain";
 /** How a sign-in was attempted: a password, the second step's TOTP or backup code, or a provider. */
 export type ObservedSignInMethod = "password" | "totp" | "backup_code" | OAuthProviderId;
 
+/** How an account was made: a password sign-up (the API's or the hosted pages'), or a provider's first sign-in. */
+export type ObservedRegistrationMethod = "password" | OAuthProviderId;
+
+/**
+ * How a sign-up ended. created: the account was made; invalid: the address, nickname or password
+ * was refused; taken: the address belongs to an account already (a provider sign-in whose address
+ * is an account's it may not link to included); unverified_email: the provider has not verified
+ * the address; failed: the account and its link could not be written (a retry may work).
+ */
+export type ObservedRegistrationResult = "created" | "invalid" | "taken" | "unverified_email" | "failed";
+
 /**
  * What the use cases report as they run, for metrics (docs/decisions/0023). Plain facts from
  * closed sets: never an address, an id or anything a client typed, so whatever receives them
@@ -14,6 +25,11 @@ export type ObservedEvent =
       readonly method: ObservedSignInMethod;
       /** A session, the second-factor step asked for, or the error code the attempt ended with. */
       readonly result: "succeeded" | "second_factor_required" | ErrorCode;
+    }
+  | {
+      readonly type: "registration";
+      readonly method: ObservedRegistrationMethod;
+      readonly result: ObservedRegistrationResult;
     }
   /** A failed attempt locked a counter of an existing account (ADR 0008). */
   | { readonly type: "account_locked" }

@@ -12,7 +12,13 @@ emailTokenRepositoryContract("in-memory", async () => ({
 describe("InMemoryMailer", () => {
   it("keeps each mail and finds them by recipient", async () => {
     const mailer = new InMemoryMailer();
-    const mail = { to: "ada@example.com" as Email, subject: "Hi", text: "t", html: "<p>t</p>" };
+    const mail = {
+      kind: "security_notice" as const,
+      to: "ada@example.com" as Email,
+      subject: "Hi",
+      text: "t",
+      html: "<p>t</p>",
+    };
     await mailer.sendMail(mail);
     expect(mailer.sentTo("ada@example.com")).toEqual([mail]);
     expect(mailer.sentTo("grace@example.com")).toEqual([]);

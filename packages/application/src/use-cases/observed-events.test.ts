@@ -1,17 +1,25 @@
 import { describe, expect, it } from "vitest";
+import type { ProviderProfile } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { RecordingObserver } from "../testing/recording-observer.ts";
 import { enableTwoFactorFor } from "../testing/two-factor-helpers.ts";
 import { registerAccount, strongPassword, unwrap } from "../testing/use-case-helpers.ts";
 import { createUseCases } from "../use-cases.ts";
+import { finishProviderSignIn } from "./social/finish-provider-sign-in.ts";
 
 const client = { ip: "203.0.113.9", userAgent: "vitest" };
 
 async function setUp() {
   const observer = new RecordingObserver();
-  const deps = { ...createInMemoryDependencies(), observer };
-  const account = await registerAccount(deps, { email: "ada@example.com" });
+  const base = createInMemoryDependencies();
+  // Registered before the observer is attached: each test reads only the events of its own steps.
+  const account = await registerAccount(base, { email: "ada@example.com" });
+  const deps = { ...base, observer };
   return { deps, observer, account, useCases: createUseCases(deps) };
+}
+
+function githubProfile(input: { subject: string; email: string; emailVerified: boolean }): ProviderProfile {
+  return { provider: "github", displayName: "Someone", avatarURL: null, ...input };
 }
 
 describe("what the use cases report to the observer (metrics)", () => {
@@ -81,5 +89,54 @@ describe("what the use cases report to the observer (metrics)", () => {
     deps.users.setStatus(account.user.id, "disabled");
     await useCases.refreshSession({ refreshToken: account.refreshToken });
     expect(observer.events).toEqual([{ type: "refresh", result: "refused" }]);
+  });
+
+  it("password sign-ups, through the API's use case and the pages': created, taken or invalid", async () => {
+    const { observer, useCases } = await setUp();
+    const signUp = (email: string, password = strongPassword) => ({
+      email,
+      password,
+      nickname: "grace",
+      client,
+    });
+    await useCases.registerWithPassword(signUp("grace@example.com"));
+    await useCases.registerAwaitingVerification(signUp("alan@example.com"));
+    await useCases.registerWithPassword(signUp("ADA@example.com"));
+    await useCases.registerAwaitingVerification(signUp("not-an-address"));
+    await useCases.registerWithPassword(signUp("linus@example.com", "short"));
+    expect(observer.events).toEqual(
+      ["created", "created", "taken", "invalid", "invalid"].map((result) => ({
+        type: "registration",
+        method: "password",
+        result,
+      })),
+    );
+  });
+
+  it("provider sign-ups: created once, taken, unverified; a returning identity is no sign-up", async () => {
+    const { deps, observer } = await setUp();
+    const finish = (profile: ProviderProfile) =>
+      finishProviderSignIn(deps, {
+        provider: "github",
+        profile,
+        codeChallengeHash: null,
+        respondWith: "tokens",
+        client,
+      });
+    const grace = githubProfile({ subject: "1", email: "grace@example.com", emailVerified: true });
+    expect((await finish(grace)).ok).toBe(true);
+    expect((await finish(grace)).ok).toBe(true);
+    // ada@example.com is a password account whose address is not verified: no link, no account.
+    expect(
+      await finish(githubProfile({ subject: "2", email: "ada@example.com", emailVerified: true })),
+    ).toMatchObject({ ok: false, error: "OAUTH_EMAIL_CONFLICT" });
+    expect(
+      await finish(githubProfile({ subject: "3", email: "alan@example.com", emailVerified: false })),
+    ).toMatchObject({ ok: false, error: "EMAIL_NOT_VERIFIED" });
+    expect(observer.events.filter((event) => event.type === "registration")).toEqual([
+      { type: "registration", method: "github", result: "created" },
+      { type: "registration", method: "github", result: "taken" },
+      { type: "registration", method: "github", result: "unverified_email" },
+    ]);
   });
 });

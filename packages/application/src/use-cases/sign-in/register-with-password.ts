@@ -56,8 +56,22 @@ export async function registerAwaitingVerification(
   return ok({ user: created.value, awaitingVerification: true });
 }
 
-/** The account itself: the checks, the hash, the row, the verification mail; the device becomes known. */
+/** The account itself, and how the sign-up ended reported to the observer (metrics). */
 async function createPasswordAccount(
+  deps: Dependencies,
+  input: SignUpInput,
+): Promise<Result<User, SignUpRefusal>> {
+  const created = await writePasswordAccount(deps, input);
+  deps.observer?.observe({
+    type: "registration",
+    method: "password",
+    result: created.ok ? "created" : created.error === "USER_EXISTS" ? "taken" : "invalid",
+  });
+  return created;
+}
+
+/** The checks, the hash, the row, the verification mail; the device becomes known. */
+async function writePasswordAccount(
   deps: Dependencies,
   input: SignUpInput,
 ): Promise<Result<User, SignUpRefusal>> {

@@ -12,7 +12,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies, ProviderProfile } from "../../ports/index.ts";
+import type { Dependencies, ObservedRegistrationResult, ProviderProfile } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import {
@@ -114,6 +114,10 @@ async function findOrCreateUser(
 > {
   const { profile, client } = input;
   const name = oauthProviderNames[profile.provider];
+  // Reported once the trip would make an account: no account has this identity linked, none this
+  // address (or one this identity may not join).
+  const observeRegistration = (result: ObservedRegistrationResult): void =>
+    deps.observer?.observe({ type: "registration", method: profile.provider, result });
   const linkedUser = await findLinkedUser(deps, profile);
   if (linkedUser !== undefined) return linkedUser === null ? err("USER_NOT_FOUND") : ok(linkedUser);
 
@@ -134,7 +138,10 @@ async function findOrCreateUser(
     if (!mayLinkByEmail({ providerVerifiedEmail: profile.emailVerified, account: owner })) {
       // Unless the account is this identity's own, made a moment ago by a concurrent first sign-in.
       const winner = await findLinkedUser(deps, profile);
-      return winner?.id === owner.id ? ok(winner) : emailConflict;
+      if (winner?.id === owner.id) return ok(winner);
+      // A new identity whose address is an account's it may not join: a sign-up refused, taken.
+      observeRegistration("taken");
+      return emailConflict;
     }
     const linked = await writeLink(name, () =>
       deps.linkedProviders.linkProvider(linkFromProfile({ userId: owner.id, profile, now })),
@@ -160,6 +167,7 @@ async function findOrCreateUser(
   // this provider identity, and when the address's owner later verified it (a mail the claimant can
   // have sent them), the claimant's identity would stay linked to the owner's account (ADR 0043).
   if (!profile.emailVerified) {
+    observeRegistration("unverified_email");
     return err(
       "EMAIL_NOT_VERIFIED",
       `${name} has not verified this email address: verify it at ${name}, then sign in again`,
@@ -182,19 +190,24 @@ async function findOrCreateUser(
       link: linkFromProfile({ userId: user.id, profile, now }),
     }),
   );
-  if (!created.ok && created.error === "ACCOUNT_LINK_FAILED")
+  if (!created.ok && created.error === "ACCOUNT_LINK_FAILED") {
+    observeRegistration("failed");
     return err(created.error, created.message, created.cause);
+  }
   if (!created.ok) {
     // A concurrent first sign-in of this identity won the race: its account and link are
-    // committed together, so sign in to that account rather than make a second one.
+    // committed together, so sign in to that account rather than make a second one (that
+    // sign-in counted the account as created).
     const winner = await findLinkedUser(deps, profile);
     if (winner !== undefined && winner !== null) return ok(winner);
     // Otherwise someone registered the address in between (a conflict as above), or the
     // identity was linked and unlinked again meanwhile: a transient failure worth a retry.
+    observeRegistration(created.error === "USER_EXISTS" ? "taken" : "failed");
     return created.error === "USER_EXISTS"
       ? emailConflict
       : err("ACCOUNT_LINK_FAILED", `Could not link the ${name} account: try again`);
   }
+  observeRegistration("created");
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "provider_linked",
