@@ -27,7 +27,11 @@ export function createExportJobRepository(context: SQLContext): ExportJobReposit
         // the fifth slot both counted four, and if the first one's job had ended before the second
         // inserted (the unique key then let it in), a sixth export was made. The plain reads below
         // are the transaction's first, so on MySQL their snapshot is taken after the lock.
-        await dialect.forUpdate(trx.selectFrom("users").select("id").where("id", "=", job.userId)).execute();
+        const locked = await dialect
+          .forUpdate(trx.selectFrom("users").select("id").where("id", "=", job.userId))
+          .execute();
+        // Deleted before us (a deletion after us waits for the lock, then deletes the job with the account).
+        if (locked.length === 0) return { created: false, job: null, accountGone: true };
         const active = await trx
           .selectFrom("export_jobs")
           .selectAll()

@@ -72,5 +72,18 @@ for (const [name, database, dialect] of [
       });
       expect(await exportJobs.listExportJobsOfUser({ userId: user.id, limit: 10 })).toHaveLength(5);
     });
+
+    it("a request for an account deleted before it took the lock answers accountGone and inserts nothing (the foreign key's error was a 500)", async () => {
+      const { users, exportJobs } = database.storage();
+      const user = makeUser();
+      await users.insertUser(user);
+      await database.db().deleteFrom("users").where("id", "=", user.id).execute();
+      expect(await exportJobs.enqueueExportJob(makeJob(user.id, at(0)), { since: at(0), max: 5 })).toEqual({
+        created: false,
+        job: null,
+        accountGone: true,
+      });
+      expect(await exportJobs.listExportJobsOfUser({ userId: user.id, limit: 10 })).toEqual([]);
+    });
   });
 }

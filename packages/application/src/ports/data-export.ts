@@ -100,7 +100,9 @@ export interface ExportAllowanceWindow {
  */
 export type EnqueuedExport =
   | { readonly created: boolean; readonly job: ExportJob }
-  | { readonly created: false; readonly job: null; readonly countedRequestTimes: readonly Date[] };
+  | { readonly created: false; readonly job: null; readonly countedRequestTimes: readonly Date[] }
+  /** The user's row is gone: the account was deleted while the request was on its way. */
+  | { readonly created: false; readonly job: null; readonly accountGone: true };
 
 /** One file of an export archive: its name in the archive and its content, produced as it is read. */
 export interface ExportArchiveEntry {

@@ -44,6 +44,19 @@ describe("requestDataExport", () => {
     expect(deps.exportWorker.queued).toBe(1);
   });
 
+  it("an account deleted while the request was on its way: INVALID_TOKEN, as its ended session, and no worker woken", async () => {
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps);
+    deps.exportJobs.enqueueExportJob = async () => ({ created: false, job: null, accountGone: true });
+    const answer = await requestDataExport(deps, { session: account.session });
+    expect(answer).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+      message: "This session has ended; sign in again",
+    });
+    expect(deps.exportWorker.queued).toBe(0);
+  });
+
   it("answers the active export to a second request, queuing nothing", async () => {
     const { deps, account, exportId } = await withAccount();
     const again = unwrap(await requestDataExport(deps, { session: account.session }));

@@ -1,5 +1,6 @@
 import {
   createExportJob,
+  err,
   exportAllowanceSince,
   maxExportsPerWindow,
   ok,
@@ -27,7 +28,10 @@ import { type DataExportSummary, summariseExport } from "./steps/export-summary.
 export async function requestDataExport(
   deps: Dependencies,
   input: { session: Session },
-): Promise<Result<{ export: DataExportSummary; created: boolean }, "REAUTH_REQUIRED"> | AllowanceSpent> {
+): Promise<
+  | Result<{ export: DataExportSummary; created: boolean }, "REAUTH_REQUIRED" | "INVALID_TOKEN">
+  | AllowanceSpent
+> {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const now = deps.clock.now();
@@ -37,6 +41,8 @@ export async function requestDataExport(
     { since: exportAllowanceSince(now), max: maxExportsPerWindow },
   );
   if (requested.job === null) {
+    // The account was deleted (with this session) while the request was on its way, as authentication sees a removed session.
+    if ("accountGone" in requested) return err("INVALID_TOKEN", "This session has ended; sign in again");
     const spent = spentExportAllowance(requested.countedRequestTimes, now);
     // The repository counted `max` in the window, so the allowance is spent; null cannot happen.
     if (spent !== null) return spent;
