@@ -558,15 +558,16 @@ export function loadDotEnvFiles(): void {
 
 /**
  * The service speaks plain HTTP, so an https APP_URL means a proxy terminates TLS in front of it.
- * Without TRUST_PROXY every request looks like plain http: the OpenID endpoints refuse to set their
- * Secure cookies (a 500 at /oidc/auth), and the logs and the lockout see the proxy's address. The
- * warning at start and `pnpm run doctor`'s; null when APP_URL is http or the proxy is trusted.
+ * Without TRUST_PROXY every request comes from the proxy's address: the rate limits and the lockout
+ * by network count every client as one, and the logs name no client. (The OpenID endpoints, which
+ * refused to set their Secure cookies over that plain http hop, set them: their issuer is APP_URL.)
+ * The warning at start and `pnpm run doctor`'s; null when APP_URL is http or the proxy is trusted.
  */
 export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: TrustProxy }): string | null {
   const https = new URL(input.appURL).protocol === "https:";
   const trusted = input.trustProxy !== false && input.trustProxy !== 0;
   return https && !trusted
-    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request looks like plain http and /oidc/auth fails to set its secure cookies"
+    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client"
     : null;
 }
 

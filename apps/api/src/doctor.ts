@@ -325,8 +325,8 @@ export function describeRedisProblem(error: unknown, url: string): string {
 /** Each enabled provider's redirect URI must come back to this service, at APP_URL. */
 /**
  * The service speaks plain HTTP, so an https APP_URL means a proxy terminates TLS in front of it.
- * Without TRUST_PROXY it takes every request for plain http: the OpenID endpoints refuse to set
- * their Secure cookies (a 500 at /oidc/auth), and the logs and lockout see the proxy's address.
+ * Without TRUST_PROXY every request comes from the proxy's address: the rate limits, the lockout
+ * by network and the logs see one client (untrustedTLSProxyWarning).
  */
 export function judgeProxy(input: { appURL: string; trustProxy: Config["trustProxy"] }): CheckOutcome {
   if (new URL(input.appURL).protocol !== "https:")

@@ -108,7 +108,13 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     logFailure(requestLogOf(ctx.req), error),
   );
 
+  // The issuer is APP_URL: when it is https the browser reaches us over TLS, whether or not the
+  // proxy that terminates it is trusted to say so (TRUST_PROXY; the start warns when it is not).
+  // The library's cookies are Secure there, and Koa refused to set them over what looked like
+  // plain http: every /oidc/auth answered 500.
+  const secureIssuer = new URL(options.issuer).protocol === "https:";
   provider.use(async (ctx, next) => {
+    if (secureIssuer) ctx.cookies.secure = true;
     // What a request may make us store is bounded by what the library reads of it (body-limit.ts).
     const body = limitBody(ctx.req, oidcBodyLimitBytes);
     if (body.declaredTooLarge) {

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createOIDCProvider } from "../src/provider.ts";
-import { testPages } from "./oidc-test-server.ts";
+import { createOIDCProvider, type ProviderOptions } from "../src/provider.ts";
+import { appRecord, publicApp, testPages } from "./oidc-test-server.ts";
 
 // How the provider sits in the Fastify app: which rate-limit budget each path draws from, and how
 // a refused protocol request answers (adapter-http's rate-limit hook calls `limitReply`; here a
@@ -12,11 +12,12 @@ import { testPages } from "./oidc-test-server.ts";
 let app: FastifyInstance;
 const seen = new Map<string, string>();
 
-beforeAll(async () => {
+/** A provider with no accounts, behind no trusted proxy, at `issuer`, knowing the apps `findClient` finds. */
+function bareProvider(issuer: string, findClient: ProviderOptions["findClient"] = async () => null) {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const provider = createOIDCProvider({
-    issuer: "http://127.0.0.1:1",
-    findClient: async () => null,
+  return createOIDCProvider({
+    issuer,
+    findClient,
     verifyClientSecret: () => false,
     findAccount: async () => null,
     grants: { find: async () => null, record: async () => {}, touch: async () => {} },
@@ -28,6 +29,10 @@ beforeAll(async () => {
     masterSecret: "test-master-secret-0123456789abcdef",
     trustProxy: false,
   });
+}
+
+beforeAll(async () => {
+  const provider = bareProvider("http://127.0.0.1:1");
   app = Fastify();
   app.addHook("onRequest", async (request, reply) => {
     const { limit = "general", limitReply } = request.routeOptions.config;
@@ -158,5 +163,35 @@ describe("mounting", () => {
       error: "invalid_client",
       error_description: "client authentication failed",
     });
+  });
+});
+
+describe("an https issuer (APP_URL) behind a proxy not trusted to say so (TRUST_PROXY off)", () => {
+  it("starts an authorization with Secure cookies over the proxy's plain http hop, not a 500", async () => {
+    const client = appRecord({ ...publicApp, secret: null, method: "none" });
+    const provider = bareProvider("https://auth.example.test", async (clientId) =>
+      clientId === client.clientId ? client : null,
+    );
+    const served = Fastify();
+    await provider.plugin(served);
+    await served.ready();
+    try {
+      const query = new URLSearchParams({
+        client_id: client.clientId,
+        redirect_uri: publicApp.redirectURI,
+        response_type: "code",
+        scope: "openid",
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+      });
+      const response = await served.inject({ method: "GET", url: `/oidc/auth?${query}` });
+      expect(response.statusCode).toBe(303);
+      expect(response.headers.location).toMatch(/\/interaction\//);
+      const cookies = ([] as string[]).concat(response.headers["set-cookie"] ?? []);
+      expect(cookies.some((cookie) => cookie.startsWith("_interaction="))).toBe(true);
+      for (const cookie of cookies) expect(cookie.toLowerCase()).toContain("; secure");
+    } finally {
+      await served.close();
+    }
   });
 });

@@ -34,7 +34,7 @@ export const publicApp = { clientId: "app-public", redirectURI: "http://127.0.0.
 /** A public app allowed only `openid profile`: no email, no refresh tokens. */
 export const narrowApp = { clientId: "app-narrow", redirectURI: "http://127.0.0.1:8766/callback" };
 
-function appRecord(input: {
+export function appRecord(input: {
   clientId: string;
   secret: string | null;
   redirectURI: string;
