@@ -14,8 +14,9 @@ import { callJSONAPI, listenComposedService } from "./test-config.ts";
 // service on MySQL: sessions (another browser signed out, then all others), an authorized app
 // revoked, a developer app registered (secret shown once), its secret rotated and the app deleted,
 // the activity timeline paged with JavaScript off, and a data export requested, prepared by the
-// service's worker, downloaded and checked against the SHA-256 the page shows. axe-core on every
-// page; screenshots in test-results/account-activity.
+// service's worker, downloaded and checked against the SHA-256 the page shows, and the export page
+// once the day's allowance is spent (with JavaScript off, on a 360 px screen too). axe-core on
+// every page; screenshots in test-results/account-activity.
 
 const shots = "test-results/account-activity";
 const email = "activity@example.com";
@@ -76,9 +77,9 @@ async function expectAccessible(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
 }
 
-async function signIn(page: Page, next: string): Promise<void> {
+async function signIn(page: Page, next: string, as = email): Promise<void> {
   await page.goto(`${baseURL}/account/sign-in?${new URLSearchParams({ next })}`);
-  await page.fill("#email", email);
+  await page.fill("#email", as);
   await page.fill("#password", password);
   await page.click("button[type=submit].primary");
   await page.waitForURL(`${baseURL}${next}`);
@@ -262,5 +263,68 @@ describe("the account center's activity sections in Chromium", () => {
     await Promise.all([page.waitForURL(statusURL), page.click("text=Requested")]);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it("says when the next export can start once five are spent, with JavaScript off and on a small screen", {
+    timeout: 120_000,
+  }, async () => {
+    // Five exports through the API, each prepared by the service's worker before the next.
+    const spender = "spender@example.com";
+    const registered = await api("POST", "/auth/register", { email: spender, password, nickname: "spender" });
+    const token = String(registered.accessToken);
+    let last = "";
+    for (let i = 0; i < 5; i++) {
+      last = String((await api("POST", "/user/export", undefined, token)).exportId);
+      for (let tries = 0; tries < 100; tries++) {
+        if ((await api("GET", `/user/export/${last}`, undefined, token)).status === "ready") break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect((await api("GET", `/user/export/${last}`, undefined, token)).status).toBe("ready");
+    }
+    // The newest one's archive is removed: its page would offer a new one if any were allowed.
+    await service.storage.exportJobs.markExportJobExpired({ id: last, now: new Date() });
+    const spentWords =
+      /^You have started 5 data exports in the last 24 hours, the most allowed\. You can start another in .+\.$/;
+
+    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await signIn(page, "/account/export", spender);
+    expect(await page.textContent("#export-allowance")).toMatch(spentWords);
+    expect(await page.locator("main form, main button").count()).toBe(0);
+    expect(await page.locator(".items .item").count()).toBe(5);
+    await page.screenshot({ path: `${shots}/no-js-export-spent.png`, fullPage: true });
+    // With the keyboard alone: Tab reaches the newest export's link, Enter opens its page.
+    let focused = "";
+    for (let presses = 0; presses < 30 && !focused.endsWith(last); presses += 1) {
+      await page.keyboard.press("Tab");
+      focused = (await page.evaluate(`document.activeElement?.getAttribute("href") ?? ""`)) as string;
+    }
+    expect(focused).toBe(`/account/export/${last}`);
+    await Promise.all([page.waitForURL(`${baseURL}/account/export/${last}`), page.keyboard.press("Enter")]);
+    expect(await page.textContent("#export-status")).toBe("Expired");
+    expect(await page.textContent("main")).toContain("This export's archive has been removed.");
+    expect(await page.textContent("main")).not.toContain("Request a new one");
+    expect(await page.textContent("#export-allowance")).toMatch(spentWords);
+    expect(await page.locator("main form, main button").count()).toBe(0);
+    await page.screenshot({ path: `${shots}/no-js-export-expired-spent.png`, fullPage: true });
+    await context.close();
+
+    for (const viewport of [undefined, { width: 360, height: 740 }]) {
+      const checked = await newCheckedPage(browser, viewport === undefined ? {} : { viewport });
+      const suffix = viewport === undefined ? "" : "-360";
+      await signIn(checked.page, "/account/export", spender);
+      for (const [path, name] of [
+        ["/account/export", "export-spent"],
+        [`/account/export/${last}`, "export-expired-spent"],
+      ] as const) {
+        await checked.page.goto(`${baseURL}${path}`);
+        const overflow = await checked.page.evaluate(
+          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        expect(overflow, path).toBeLessThanOrEqual(0);
+        await expectAccessible(checked.page, `${name}${suffix}`);
+      }
+      expect(checked.problems).toEqual([]);
+      await checked.context.close();
+    }
   });
 });
