@@ -276,6 +276,82 @@ describe("the admin console in Chromium", () => {
   });
 });
 
+describe("staff reads in the audit and in the accounts' own logs", () => {
+  it("a search and a view show as reads beside a change, in the audit, the person's log and the searcher's", {
+    timeout: 180_000,
+  }, async () => {
+    await register("watched");
+    const watchedPath = `/admin/users/${ids.watched}`;
+    // Reached with JavaScript off: a search, the person opened, one change (their sessions ended).
+    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await signIn(page, "boss", "/admin/users?q=watched");
+    await page.click('a:has-text("watched@example.com")');
+    await page.waitForURL(`${baseURL}${watchedPath}`);
+    expect(await clickAction(page, "End every session", watchedPath)).toContain(
+      "Every session of this account has ended",
+    );
+    await page.goto(`${baseURL}/admin/audit`);
+    const rows = (await page.locator("tbody tr").allTextContents()).map((row) => row.replace(/\s+/g, " "));
+    const row = (words: string) => rows.find((text) => text.includes(words)) ?? "";
+    expect(row('Searched the accounts for "watched" (1 found)')).toContain("Read");
+    expect(row("Viewed the account's details")).toContain("watched@example.com");
+    expect(row("Viewed the account's details")).toMatch(/ReadViewed/);
+    expect(row("(sessions_revoked)")).toMatch(/ChangeSigned out every session of the account/);
+    await page.screenshot({ path: `${shots}/no-js-audit-reads.png`, fullPage: true });
+    await page.goto(`${baseURL}/account/activity`);
+    expect(await page.textContent(".timeline")).toContain('You searched the accounts for "watched", 1 found');
+    await page.screenshot({ path: `${shots}/no-js-staff-own-activity.png`, fullPage: true });
+    await context.close();
+
+    const person = await newCheckedPage(browser, { javaScriptEnabled: false });
+    await signIn(person.page, "watched", "/account/activity");
+    expect(await person.page.textContent(".timeline")).toContain(
+      "Your account's details were viewed by an administrator",
+    );
+    await person.page.screenshot({ path: `${shots}/no-js-activity-viewed.png`, fullPage: true });
+    await person.context.close();
+
+    // The same pages with axe-core, on a desktop and a 360 px screen; the audit table by keyboard.
+    for (const [name, who, path] of [
+      ["audit-reads", "boss", "/admin/audit"],
+      ["staff-own-activity", "boss", "/account/activity"],
+      ["activity-viewed", "watched", "/account/activity"],
+    ] as const) {
+      const checked = await newCheckedPage(browser, { viewport: { width: 1280, height: 800 } });
+      await signIn(checked.page, who, path);
+      for (const width of [1280, 360]) {
+        await checked.page.setViewportSize({ width, height: 800 });
+        await checked.page.reload();
+        const overflow = await checked.page.evaluate(
+          "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+        );
+        expect(overflow, `${path} at ${width}`).toBeLessThanOrEqual(0);
+        if (path === "/admin/audit" && width === 1280) {
+          // On a desktop screen every address and date of the audit is on one line, whole.
+          const broken = await checked.page.evaluate(
+            `[...document.querySelectorAll("tbody a, tbody .day")].filter((e) => e.getClientRects().length > 1).map((e) => e.textContent)`,
+          );
+          expect(broken).toEqual([]);
+        }
+        await expectAccessible(checked.page, `${name}${width === 360 ? "-360" : ""}`);
+      }
+      expect(checked.problems).toEqual([]);
+      await checked.context.close();
+    }
+    const keyboard = await newCheckedPage(browser);
+    await signIn(keyboard.page, "boss", "/admin/audit");
+    let focused = "";
+    for (let presses = 0; presses < 40 && focused !== "Staff actions"; presses += 1) {
+      await keyboard.page.keyboard.press("Tab");
+      focused = (await keyboard.page.evaluate(
+        `document.activeElement?.getAttribute("aria-label") ?? ""`,
+      )) as string;
+    }
+    expect(focused).toBe("Staff actions");
+    await keyboard.context.close();
+  });
+});
+
 describe("the signed-in pages on a 320 px screen (WCAG 1.4.10 reflow)", () => {
   it("never scroll sideways, with a long address, a long app name and the admin's tables", {
     timeout: 120_000,

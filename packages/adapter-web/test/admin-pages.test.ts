@@ -113,7 +113,7 @@ describe("user search", { timeout: 30_000 }, () => {
     expectPage(first, 200);
     expect(first.body).toContain('<a href="/admin/users" aria-current="page">Users</a>');
     expect(first.body).toContain('aria-label="Admin"');
-    expect(first.body.match(/<tr><td class="wrap">/g)).toHaveLength(20);
+    expect(first.body.match(/<tr><td class="wrap address">/g)).toHaveLength(20);
     expect(first.body).toContain("member00@example.com");
     expect(first.body).not.toContain("member20@example.com");
     expect(first.body).not.toContain('rel="prev"');
@@ -122,13 +122,13 @@ describe("user search", { timeout: 30_000 }, () => {
 
     const second = await browser.get(next as string);
     expectPage(second, 200);
-    expect(second.body.match(/<tr><td class="wrap">/g)).toHaveLength(2);
+    expect(second.body.match(/<tr><td class="wrap address">/g)).toHaveLength(2);
     expect(second.body).toContain("member21@example.com");
     expect(second.body).not.toContain('rel="next"');
     expect(/href="([^"]+)" rel="prev"/.exec(second.body)?.[1]).toBe("/admin/users?q=MEMBER");
 
     const byNickname = await browser.get("/admin/users?q=member07");
-    expect(byNickname.body.match(/<tr><td class="wrap">/g)).toHaveLength(1);
+    expect(byNickname.body.match(/<tr><td class="wrap address">/g)).toHaveLength(1);
     const none = await browser.get("/admin/users?q=nobody-at-all");
     expect(none.body).toContain("No account matches.");
   });

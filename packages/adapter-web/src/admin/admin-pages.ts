@@ -242,7 +242,9 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         read: isStaffRead(event.type),
         actor: person(event.actorId),
         target: person(event.userId),
-        time: shownTime(event.occurredAt),
+        // The day and the time of day, so a narrow column breaks between them, never in the date.
+        day: shownTime(event.occurredAt).slice(0, 10),
+        time: shownTime(event.occurredAt).slice(11),
         iso: event.occurredAt.toISOString(),
       })),
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
