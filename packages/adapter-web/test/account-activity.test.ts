@@ -380,6 +380,29 @@ describe("/account/activity", () => {
     expect(newer).toBe(older);
   });
 
+  it("a staff action, recorded without a device or address, shows its time alone (not 'Unknown device · unknown address')", async () => {
+    const built = await signedIn();
+    built.deps.clock.advance(1000);
+    await built.deps.securityEvents.recordSecurityEvent({
+      id: built.deps.random.generateId(),
+      userId: built.user.id,
+      type: "account_viewed",
+      occurredAt: built.deps.clock.now(),
+      ip: null,
+      userAgent: null,
+      actorId: "00000000-0000-7000-8000-0000000000aa" as UserId,
+      details: { by: "support" },
+    });
+    const page = await built.browser.get("/account/activity");
+    expectPage(page, 200);
+    const item = /<li class="item">(?:(?!<\/li>)[\s\S])*viewed(?:(?!<\/li>)[\s\S])*<\/li>/.exec(
+      page.body,
+    )?.[0];
+    expect(item).toBeDefined();
+    expect(item).toMatch(/<\/time><\/p>/);
+    expect(page.body).not.toContain("Unknown device");
+  });
+
   it("ignores a cursor that is not an event id and shows the newest page", async () => {
     const built = await signedIn();
     const page = await built.browser.get("/account/activity?before=%27%20or%201%3D1&newer=x,y");

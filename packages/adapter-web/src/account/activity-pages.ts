@@ -147,7 +147,10 @@ function activityPage(app: FastifyInstance, area: SignedInArea, useCases: UseCas
       events: found.events.map((event) => ({
         sentence: describeSecurityEvent(event),
         occurredAt: shownTime(event.occurredAt),
-        ...shownClient(event),
+        // Staff act from the console, whose requests the log does not keep: no "Unknown device".
+        ...(event.actorId !== null && event.userAgent === null && event.ip === null
+          ? { device: null, ip: null }
+          : shownClient(event)),
       })),
       olderHref:
         found.nextBefore === null
