@@ -9,12 +9,13 @@ import { runInTransaction } from "./run-in-transaction.ts";
 const claimCandidates = 8;
 
 /**
- * The ExportJobRepository port over the `export_jobs` table (ADR 0025). Every decision is one
- * conditional statement, portable to both databases, but the request's: the unique key on
- * `active_user_id` admits one active export per user, and a request reads the active job, counts
- * the allowance and inserts under its user's row lock (enqueueExportJob); a claim is an UPDATE that succeeds only while the row is still claimable
- * (MySQL re-reads the row under its lock; SQLite has one writer), so of racing workers exactly one
- * changes it; and every later change of a running job names its lease token.
+ * The ExportJobRepository port over the `export_jobs` table (ADR 0025), portable to both
+ * databases. A request reads the active job, counts the allowance and inserts under its user's
+ * row lock (enqueueExportJob), and the unique key on `active_user_id` admits one active export per
+ * user. Every other decision is one conditional statement: a claim is an UPDATE that succeeds only
+ * while the row is still claimable (MySQL re-reads the row under its lock; SQLite has one writer),
+ * so of racing workers exactly one changes it; every later change of a running job names its
+ * lease token.
  */
 export function createExportJobRepository(context: SQLContext): ExportJobRepository {
   const { db, dialect } = context;
