@@ -5,11 +5,11 @@ import { projects } from "./vitest.workspace.ts";
 
 /**
  * How long a kind of test file usually runs, most first (docs/reliability.md, "Test suite time"):
- * the fuzz file and the image build alone take minutes and tens of seconds, a browser file drives
+ * the fuzz shards and the image build take a minute or more each, a browser file drives
  * Chromium, an e2e file starts processes, an integration file a database.
  */
 function weightOf(file: string): number {
-  if (file.endsWith("/fuzz.test.ts") || file.endsWith("/container-image.test.ts")) return 4;
+  if (/\/fuzz-\d+\.test\.ts$/.test(file) || file.endsWith("/container-image.test.ts")) return 4;
   if (file.endsWith(".browser.test.ts")) return 3;
   if (file.endsWith(".e2e.test.ts")) return 2;
   if (file.endsWith(".int.test.ts")) return 1;
@@ -17,10 +17,14 @@ function weightOf(file: string): number {
 }
 
 /**
- * Slowest kinds first, across projects. Vitest's own order runs project after project and, with
- * no timings cached (a clean clone, as in CI), larger files first: a small, slow file (the image
- * build) then ran last with one of the two workers idle. With every file's timing cached (a second
- * local run), failed files first, then the longest; otherwise by kind, then size.
+ * Slowest first, project by project. Vitest's own order runs project after project and, with no
+ * timings cached (a clean clone, as in CI), larger files first: a small, slow file (the image
+ * build) then ran last with one of the two workers idle. Here a file's cost is its cached duration
+ * (a failed file first) when every file has one, as in a second local run, and otherwise its kind,
+ * then its size; projects go in the order of their costliest file, and each project's files
+ * together, costliest first. Together, because a worker is kept for the next file only when that
+ * file is of the same project (isolate: false, vitest.workspace.ts): interleaved projects would pay a
+ * fresh worker and the imports again at every change.
  */
 class SlowFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
@@ -31,15 +35,23 @@ class SlowFirstSequencer extends BaseSequencer {
         files.map(async (spec) => [spec, (await readFile(spec.moduleId)).byteLength] as const),
       ),
     );
-    return [...files].sort((a, b) => {
-      const [resultA, resultB] = [results.get(a), results.get(b)];
-      if (cached && resultA !== undefined && resultB !== undefined) {
-        if (resultA.failed !== resultB.failed) return resultA.failed ? -1 : 1;
-        return resultB.duration - resultA.duration;
-      }
-      const byWeight = weightOf(b.moduleId) - weightOf(a.moduleId);
-      return byWeight !== 0 ? byWeight : (sizes.get(b) ?? 0) - (sizes.get(a) ?? 0);
-    });
+    const costOf = (spec: TestSpecification): number => {
+      const result = results.get(spec);
+      if (cached && result !== undefined) return result.failed ? Number.POSITIVE_INFINITY : result.duration;
+      return weightOf(spec.moduleId) * 1e9 + (sizes.get(spec) ?? 0);
+    };
+    const costs = new Map(files.map((spec) => [spec, costOf(spec)]));
+    const projectCosts = new Map<string, number>();
+    for (const [spec, cost] of costs) {
+      projectCosts.set(spec.project.name, Math.max(cost, projectCosts.get(spec.project.name) ?? 0));
+    }
+    const projectCost = (spec: TestSpecification) => projectCosts.get(spec.project.name) ?? 0;
+    return [...files].sort(
+      (a, b) =>
+        projectCost(b) - projectCost(a) ||
+        a.project.name.localeCompare(b.project.name) ||
+        (costs.get(b) ?? 0) - (costs.get(a) ?? 0),
+    );
   }
 }
 

@@ -1,5 +1,10 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "adapter-archive", include: ["src/**/*.test.ts", "test/**/*.test.ts"] },
+  test: {
+    name: "adapter-archive",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
+    isolate: false,
+  },
 });

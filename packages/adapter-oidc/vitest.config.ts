@@ -1,5 +1,11 @@
 import { defineProject } from "vitest/config";
 
 export default defineProject({
-  test: { name: "adapter-oidc", include: ["src/**/*.test.ts", "test/**/*.test.ts"], testTimeout: 30_000 },
+  test: {
+    name: "adapter-oidc",
+    include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 30_000,
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
+    isolate: false,
+  },
 });

@@ -7,5 +7,7 @@ export default defineProject({
     testTimeout: 30_000,
     // Starting a MySQL container on first use can take a minute.
     hookTimeout: 120_000,
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
+    isolate: false,
   },
 });

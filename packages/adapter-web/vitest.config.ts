@@ -4,8 +4,7 @@ export default defineProject({
   test: {
     name: "adapter-web",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    // No module state shared between files (each test builds its own app or adapter): files share a
-    // worker instead of paying its start-up each (docs/reliability.md, "Test suite time").
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
     isolate: false,
   },
 });

@@ -4,8 +4,7 @@ export default defineProject({
   test: {
     name: "application",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    // Use cases over in-memory ports each test builds for itself, no module state: files share a
-    // worker instead of paying its start-up each (docs/reliability.md, "Test suite time").
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
     isolate: false,
   },
 });

@@ -4,8 +4,7 @@ export default defineProject({
   test: {
     name: "domain",
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-    // Pure functions without module state: files share a worker instead of paying its start-up each
-    // (about 1.5 s per file; docs/reliability.md, "Test suite time").
+    // Files share a worker: vitest.workspace.ts says why, and where a file that mocks a module goes.
     isolate: false,
   },
 });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 
-// What the fuzz test (fuzz.test.ts) sends: for each route a generator of requests that mix
+// What the fuzz tests (fuzz-routes.ts) send: for each route a generator of requests that mix
 // plausible values (live tokens of a fresh account, real codes) with malformed ones (wrong types,
 // unicode and NUL bytes, huge and deeply nested JSON, odd content types, odd headers, broken
 // percent-encoding), so the fuzzer reaches the use cases and not only the schema validator.

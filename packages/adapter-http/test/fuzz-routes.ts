@@ -30,6 +30,9 @@ import { buildTestApp, capturingLogger, type TestAppOptions, type TestDependenci
 // known code and the status the table gives it, and the app keeps answering. FUZZ_RUNS sets the
 // cases per route (default 1,000); fast-check prints seed and path on failure, and FUZZ_SEED (with
 // FUZZ_PATH for the failing case alone) replays them. RELIABILITY_REPORT prints outcomes by kind.
+//
+// The routes are fuzzed in shards, the files fuzz-<n>.test.ts, each taking every `fuzzShards`-th
+// route: one file took two to three minutes on one worker while the other did the rest of the suite.
 
 const runs = Number(process.env.FUZZ_RUNS ?? 1_000);
 const seed = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -209,19 +212,39 @@ function propertyOf(input: {
   });
 }
 
-afterAll(() => {
-  if (process.env.RELIABILITY_REPORT === undefined) return;
-  for (const [route, kinds] of tally) {
-    const total = [...kinds.values()].reduce((a, b) => a + b, 0);
-    const kindsText = [...kinds]
-      .sort((a, b) => b[1] - a[1])
-      .map(([k, n]) => `${k}: ${n}`)
-      .join(", ");
-    console.log(`${route} | ${total} | ${kindsText}`);
-  }
-});
+/** How many fuzz-<n>.test.ts files share the routes. */
+export const fuzzShards = 2;
 
-describe("fuzzing every route", () => {
+/** The routes of one shard (0-based): every `fuzzShards`-th, so that each has some of each kind. */
+export function routesOfShard(shard: number): string[] {
+  return routes.filter((_, index) => index % fuzzShards === shard);
+}
+
+/**
+ * The tests of one shard. The first also checks that the routes and the generators match, and that
+ * the property can fail.
+ */
+export function fuzzShard(shard: number): void {
+  afterAll(() => {
+    if (process.env.RELIABILITY_REPORT === undefined) return;
+    for (const route of routesOfShard(shard)) {
+      const kinds = tally.get(route) ?? new Map<string, number>();
+      const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+      const kindsText = [...kinds]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(", ");
+      console.log(`${route} | ${total} | ${kindsText}`);
+    }
+  });
+
+  describe(`fuzzing every route, shard ${shard + 1} of ${fuzzShards}`, () => {
+    if (shard === 0) checksOfTheFuzzer();
+    fuzzEach(routesOfShard(shard));
+  });
+}
+
+function checksOfTheFuzzer(): void {
   it("finds the routes from the app itself, and has a generator for each (and no generator without a route)", () => {
     expect(routes.length).toBeGreaterThan(30);
     expect(routes).toContain("POST /api/v1/auth/login");
@@ -229,28 +252,13 @@ describe("fuzzing every route", () => {
     expect(Object.keys(routeFuzz).filter((route) => !routes.includes(route))).toStrictEqual([]);
   });
 
-  it.each(routes)(
-    `%s: ${runs} random requests, never a 5xx, errors always the envelope`,
-    { timeout: 120_000 },
-    async (route) => {
-      const fuzz = fuzzOf(route);
-      if (fuzz === undefined) throw new Error(`no generator for ${route}`);
-      const target = await fuzzApp();
-      const kinds = new Map<string, number>();
-      tally.set(route, kinds);
-      try {
-        await fc.assert(propertyOf({ target, route, fuzz, kinds }), {
-          numRuns: runs,
-          ...(seed === undefined ? {} : { seed }),
-          ...(path === undefined ? {} : { path }),
-        });
-        // The app still answers after all that.
-        expect((await target.app.inject({ url: "/health" })).statusCode).toBe(200);
-      } finally {
-        await target.app.close();
-      }
-    },
-  );
+  it("shares every route among the shards, each once", () => {
+    const shards = Array.from({ length: fuzzShards }, (_, shard) => routesOfShard(shard));
+    expect(shards.flat().sort()).toStrictEqual([...routes].sort());
+    expect(Math.min(...shards.map((s) => s.length))).toBeGreaterThanOrEqual(
+      Math.floor(routes.length / fuzzShards),
+    );
+  });
 
   it("can fail: a use case that throws is caught as a 5xx, with the seed to replay it", async () => {
     // A use case the fixtures never call themselves (they register, sign in and read mails), so
@@ -275,4 +283,29 @@ describe("fuzzing every route", () => {
       await target.app.close();
     }
   });
-});
+}
+
+function fuzzEach(shardRoutes: string[]): void {
+  it.each(shardRoutes)(
+    `%s: ${runs} random requests, never a 5xx, errors always the envelope`,
+    { timeout: 120_000 },
+    async (route) => {
+      const fuzz = fuzzOf(route);
+      if (fuzz === undefined) throw new Error(`no generator for ${route}`);
+      const target = await fuzzApp();
+      const kinds = new Map<string, number>();
+      tally.set(route, kinds);
+      try {
+        await fc.assert(propertyOf({ target, route, fuzz, kinds }), {
+          numRuns: runs,
+          ...(seed === undefined ? {} : { seed }),
+          ...(path === undefined ? {} : { path }),
+        });
+        // The app still answers after all that.
+        expect((await target.app.inject({ url: "/health" })).statusCode).toBe(200);
+      } finally {
+        await target.app.close();
+      }
+    },
+  );
+}
