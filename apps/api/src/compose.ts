@@ -54,6 +54,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { createBackgroundTaskQueue, type TaskLog } from "./background-tasks.ts";
 import type { Config } from "./config.ts";
+import { diskSpaceCheck } from "./disk-space-check.ts";
 import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { type InstanceSettingsWatch, releaseOf, watchInstanceSettings } from "./instance-settings.ts";
 import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
@@ -151,6 +152,9 @@ export async function composeService(
     metrics?.watchSettingDifferences(() => watchedSettings.differences().length);
     const mail = composeMailer(config.mail, areaLogger("mail"), metrics?.recordMailDelivery);
     metrics?.watchDatabasePool(() => storage.poolUsage());
+    // SQLite: the room left on the file's disk (a full disk refuses every write); MySQL reports none.
+    const watchesDisk = (await storage.diskSpace()) !== null;
+    if (watchesDisk) metrics?.watchDatabaseDisk(() => storage.diskSpace());
     metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
@@ -293,7 +297,11 @@ export async function composeService(
         await storage.ping();
         return true;
       },
-      dependencyChecks: [...dependencyChecksOf(storage, mail), instanceSettings.check],
+      dependencyChecks: [
+        ...dependencyChecksOf(storage, mail),
+        ...(watchesDisk ? [diskSpaceCheck(() => storage.diskSpace())] : []),
+        instanceSettings.check,
+      ],
       status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
       brandName: config.brand.name,
       ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),

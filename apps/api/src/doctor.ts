@@ -1,8 +1,9 @@
-import type { RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
+import type { DiskSpace, RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
 import type { Config, DevelopmentSecretsSource } from "./config.ts";
 import { describeWeakSecret, untrustedTLSProxyWarning } from "./config.ts";
 import { describeDatabaseProblem } from "./database-problem.ts";
 import type { DevelopmentSecretName } from "./development-secrets.ts";
+import { lowDiskSpaceBytes } from "./disk-space-check.ts";
 import {
   compareWithInstances,
   describeDifferences,
@@ -31,6 +32,8 @@ export interface DoctorProbes {
     /** Applied migrations this version does not know: a newer release migrated the database. */
     migrationsOfANewerRelease(): Promise<readonly string[]>;
     databaseTime(): Promise<Date>;
+    /** SQLite: the room on the file's disk; null for MySQL (its server's disk). */
+    diskSpace(): Promise<DiskSpace | null>;
     /** The instances serving the database (their rows in `running_instances`). */
     readonly runningInstances: Pick<RunningInstances, "seenSince">;
   } | null;
@@ -111,6 +114,28 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
       releaseVersion: releaseOf(serviceVersion, migrations),
       now: probes.now(),
     }),
+    ...judgeDiskSpace(await database.diskSpace()),
+  ];
+}
+
+/** SQLite's disk: how much room is left (the service calls the database degraded below 100 MiB). */
+export function judgeDiskSpace(space: DiskSpace | null): CheckOutcome[] {
+  if (space === null) return [];
+  const mib = (bytes: number) => `${Math.floor(bytes / 2 ** 20).toLocaleString("en")} MiB`;
+  const room = `${mib(space.availableBytes)} free of ${mib(space.totalBytes)} on the database file's disk`;
+  if (space.availableBytes >= lowDiskSpaceBytes) return [{ check: "disk", status: "ok", detail: room }];
+  return [
+    space.availableBytes === 0
+      ? {
+          check: "disk",
+          status: "fail",
+          detail: `${room}: every write is refused (503); make room, and the service recovers by itself`,
+        }
+      : {
+          check: "disk",
+          status: "warn",
+          detail: `${room}: writes are refused (503) once it is full; make room (pruned rows are reused, not returned: docs/operations.md)`,
+        },
   ];
 }
 

@@ -181,6 +181,9 @@ describe("pnpm doctor", () => {
       /^fail {2}migrations +\d+ pending and MIGRATE_ON_START=false: run pnpm db:migrate/,
     );
     expect(line(unmigrated, "clock")).toMatch(/^ok {4}clock +SQLite reads this machine's clock/);
+    expect(line(unmigrated, "disk")).toMatch(
+      /^ok {4}disk +[\d,]+ MiB free of [\d,]+ MiB on the database file's disk$/,
+    );
   });
 
   it("an invalid configuration fails alone, every problem on its line", async () => {

@@ -394,6 +394,27 @@ describe("/ready and /status of the composed service", () => {
     });
   });
 
+  it("on SQLite, /ready has a disk check and /metrics the file's disk room; MySQL's disk is its server's", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "disk.db");
+    const service = await start({ DATABASE_URL: `sqlite:${file}` });
+    const ready = (await service.app.inject({ method: "GET", url: "/ready" })).json();
+    expect(ready.data.checks.disk).toEqual({ status: "up", required: false, latencyMs: expect.any(Number) });
+    const metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;
+    const available = seriesValue(metrics, 'superoauth_database_disk_bytes{state="available"}');
+    const total = seriesValue(metrics, 'superoauth_database_disk_bytes{state="total"}');
+    expect(available).toBeGreaterThan(0);
+    expect(total).toBeGreaterThanOrEqual(available ?? Number.POSITIVE_INFINITY);
+
+    if (!database.url().startsWith("mysql:")) return;
+    const onMySQL = await start();
+    expect(
+      (await onMySQL.app.inject({ method: "GET", url: "/ready" })).json().data.checks,
+    ).not.toHaveProperty("disk");
+    expect((await onMySQL.app.inject({ method: "GET", url: "/metrics" })).body).not.toContain(
+      "superoauth_database_disk_bytes{",
+    );
+  });
+
   it("MAINTENANCE_NOTICE shows on /status.json and /status, escaped", async () => {
     const service = await start({ MAINTENANCE_NOTICE: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
     const status = (await service.app.inject({ method: "GET", url: "/status.json" })).json();

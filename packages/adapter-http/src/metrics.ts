@@ -34,6 +34,12 @@ export interface DatabasePoolUsage {
   readonly waiting: number;
 }
 
+/** The file system under an SQLite database: bytes still writable, and its size. */
+export interface DatabaseDiskSpace {
+  readonly availableBytes: number;
+  readonly totalBytes: number;
+}
+
 /**
  * The service's Prometheus metrics (prom-client, one registry per service, so tests can build
  * several). The use cases report through `observer` (the application's Observer port); the other
@@ -53,6 +59,8 @@ export interface Metrics {
   watchDatabasePool(read: () => DatabasePoolUsage | null): void;
   /** How many must-match settings (and the release) differ from other running instances right now. */
   watchSettingDifferences(read: () => number): void;
+  /** Reads the room on the SQLite file's disk on every scrape (a full disk refuses every write). */
+  watchDatabaseDisk(read: () => Promise<DatabaseDiskSpace | null>): void;
   /** The HTTP app's own: one finished request, by route pattern (never the raw URL). */
   recordRequest(input: { method: string; route: string; url: string; status: number; seconds: number }): void;
   /** The Prometheus text exposition of every series. */
@@ -90,6 +98,31 @@ export function oidcEndpointOf(url: string): string | null {
   // Resuming an authorization after the hosted pages: /oidc/auth/<uid>.
   if (/^\/auth\/[^/]+$/.test(rest)) return "/auth/:uid";
   return "other";
+}
+
+/**
+ * A labelled gauge's values at a scrape, from its readers (one per service wired to it): a reader
+ * that fails or has nothing to report leaves no value, as no figure is better than a stale one (the
+ * cause shows on /ready).
+ */
+async function collectReadings<Label extends string, Reading>(
+  gauge: Gauge<Label>,
+  label: Label,
+  readers: readonly (() => Promise<Reading | null>)[],
+  valuesOf: (reading: Reading) => Record<string, number>,
+): Promise<void> {
+  gauge.reset();
+  for (const read of readers) {
+    try {
+      const reading = await read();
+      if (reading === null) continue;
+      for (const [value, amount] of Object.entries(valuesOf(reading))) {
+        gauge.set({ [label]: value } as Partial<Record<Label, string>>, amount);
+      }
+    } catch {
+      // Left without a value; the dependency's own check reports it.
+    }
+  }
 }
 
 /** Creates the metrics; `processMetrics` adds prom-client's default process and Node.js series. */
@@ -182,6 +215,20 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
   });
 
+  const diskReaders: (() => Promise<DatabaseDiskSpace | null>)[] = [];
+  new Gauge({
+    name: "superoauth_database_disk_bytes",
+    help: "SQLite only: the file system holding the database file, bytes still writable (available) and its size (total); a full disk refuses every write",
+    labelNames: ["state"] as const,
+    registers,
+    async collect() {
+      await collectReadings(this, "state", diskReaders, (space) => ({
+        available: space.availableBytes,
+        total: space.totalBytes,
+      }));
+    },
+  });
+
   const queueDepthReaders: (() => Promise<ExportQueueDepth>)[] = [];
   new Gauge({
     name: "superoauth_export_queue_depth",
@@ -189,16 +236,10 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["status"] as const,
     registers,
     async collect() {
-      this.reset();
-      for (const read of queueDepthReaders) {
-        try {
-          const depth = await read();
-          this.set({ status: "pending" }, depth.pending);
-          this.set({ status: "running" }, depth.running);
-        } catch {
-          // No depth is better than a stale one; the database's outage shows on /ready and the pool.
-        }
-      }
+      await collectReadings(this, "status", queueDepthReaders, (depth) => ({
+        pending: depth.pending,
+        running: depth.running,
+      }));
     },
   });
   const exportJobs = new Counter({
@@ -249,6 +290,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     },
     watchDatabasePool: (read) => void poolReaders.push(read),
     watchSettingDifferences: (read) => void differenceReaders.push(read),
+    watchDatabaseDisk: (read) => void diskReaders.push(read),
     recordRequest(input) {
       const method = knownMethods.has(input.method) ? input.method : "OTHER";
       const status = String(input.status);

@@ -222,6 +222,30 @@ describe("GET /status.json and /status", () => {
     expect(page.body).toContain("The service is down");
     expect(page.body).not.toContain("Notice:");
   });
+
+  it("counts a short disk (SQLite) against the database: degraded, and /ready still 200", async () => {
+    const shortDisk: DependencyCheck = {
+      name: "disk",
+      required: false,
+      check: async () => ({ status: "degraded", detail: "under 100 MiB left on the database's disk" }),
+    };
+    const started = await start(async () => true, [up("migrations"), shortDisk]);
+    const status = (await started.inject({ method: "GET", url: "/status.json" })).json();
+    expect(status.data).toMatchObject({
+      status: "degraded",
+      components: [
+        { name: "api", status: "up" },
+        { name: "database", status: "degraded" },
+        { name: "mail", status: "up" },
+      ],
+    });
+    const ready = await started.inject({ method: "GET", url: "/ready" });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().data).toMatchObject({
+      status: "degraded",
+      checks: { disk: { status: "degraded", detail: "under 100 MiB left on the database's disk" } },
+    });
+  });
 });
 
 describe("cachedCheck", () => {

@@ -6,6 +6,7 @@ export { SchemaOfANewerReleaseError } from "./migrate.ts";
 export type { PrunedRecords, PruneInput } from "./prune-expired-records.ts";
 export type { RunningInstance, RunningInstances } from "./running-instances.ts";
 export type {
+  DiskSpace,
   ExecutedQuery,
   PoolUsage,
   Storage,

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { statfs } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import type { Dependencies, ExportJobRepository, SigningKeyStore } from "@superoauth/application";
 import { Kysely, type KyselyConfig, type LogEvent, sql } from "kysely";
 import { createAccountAdministration } from "./account-administration.ts";
@@ -96,8 +97,19 @@ export interface Storage extends StorageRepositories {
   databaseTime(): Promise<Date>;
   /** The connection pool right now (metrics); null for SQLite, which has one connection and no pool. */
   poolUsage(): PoolUsage | null;
+  /**
+   * Room left on the file system holding the SQLite file (/ready, /status, metrics): a full disk
+   * refuses every write. Null for MySQL, whose disk is its server's to watch, and for `:memory:`.
+   */
+  diskSpace(): Promise<DiskSpace | null>;
   /** Closes the connections; the storage is unusable after. */
   close(): Promise<void>;
+}
+
+/** The file system under the database file: bytes an unprivileged process may still write, and its size. */
+export interface DiskSpace {
+  readonly availableBytes: number;
+  readonly totalBytes: number;
 }
 
 /** Connections the pool may open (`max`), those lent out, and callers waiting for one. */
@@ -172,6 +184,7 @@ function openMySQLStorage(options: StorageOptions): Storage {
     db,
     dialect: mysqlDialect,
     poolUsage: () => ({ max, inUse: usage.inUse, waiting: usage.waiting }),
+    diskSpace: async () => null,
     async migrate() {
       await ensureMySQLDatabaseExists(options.url);
       // A pool of its own without the query timeout.
@@ -220,6 +233,12 @@ function openSQLiteStorage(options: StorageOptions): Storage {
     db,
     dialect: sqliteSQLDialect,
     poolUsage: () => null,
+    async diskSpace() {
+      if (path === ":memory:") return null;
+      // The folder: it exists once the service has started (the file is created in it on first use).
+      const stats = await statfs(dirname(path));
+      return { availableBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
+    },
     // The file and its folder are created on first use; no query timeout applies to SQLite.
     migrate: () => migrateToLatest(db),
     async describe() {
@@ -235,6 +254,7 @@ function assembleStorage(input: {
   migrate(): Promise<readonly string[]>;
   describe(): Promise<StorageDescription>;
   poolUsage(): PoolUsage | null;
+  diskSpace(): Promise<DiskSpace | null>;
 }): Storage {
   const { db, dialect } = input;
   const context = { db, dialect };
@@ -277,6 +297,7 @@ function assembleStorage(input: {
       return new Date(Number(rows[0]?.ms));
     },
     poolUsage: input.poolUsage,
+    diskSpace: input.diskSpace,
     close: () => db.destroy(),
   };
 }

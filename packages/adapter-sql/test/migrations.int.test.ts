@@ -245,6 +245,12 @@ describe("a MySQL storage's description", () => {
   });
 });
 
+describe("a MySQL storage's disk", () => {
+  it("is its server's to watch: no disk space is reported", async () => {
+    expect(await database.storage().diskSpace()).toBeNull();
+  });
+});
+
 describe("a MySQL storage's pool usage", () => {
   it("counts connections lent out and callers waiting, and gives them back", async () => {
     const storage = await openStorage({ url: database.url(), poolSize: 1 });

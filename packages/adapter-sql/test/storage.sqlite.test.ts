@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StorageUnavailableError } from "@superoauth/application";
@@ -50,6 +51,21 @@ describe("a SQLite storage", () => {
     // SQLite's clock is this machine's: the reading falls between the two of ours.
     expect(time.getTime()).toBeGreaterThanOrEqual(before - 1);
     expect(time.getTime()).toBeLessThanOrEqual(Date.now() + 1);
+  });
+
+  it("reports the room on its file's disk, as statfs gives it for the folder; none for :memory:", async () => {
+    const path = join(folder, "disk", "superoauth.db");
+    const storage = await open(`sqlite:${path}`);
+    await storage.migrate();
+    const space = await storage.diskSpace();
+    const stats = await statfs(join(folder, "disk"));
+
+    expect(space).toEqual({ availableBytes: expect.any(Number), totalBytes: stats.blocks * stats.bsize });
+    expect(space?.availableBytes).toBeGreaterThan(0);
+    expect(space?.availableBytes).toBeLessThanOrEqual(space?.totalBytes ?? 0);
+    // The same measure, taken a moment apart on a disk others write to: within 64 MiB.
+    expect(Math.abs((space?.availableBytes ?? 0) - stats.bavail * stats.bsize)).toBeLessThan(64 * 2 ** 20);
+    expect(await (await open("sqlite::memory:")).diskSpace()).toBeNull();
   });
 
   it("opens sqlite::memory: as a database of its own, with nowhere on disk", async () => {

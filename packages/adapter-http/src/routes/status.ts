@@ -58,7 +58,8 @@ function worst(statuses: readonly (DependencyStatus | undefined)[]): DependencyS
 
 /**
  * The public status: the API itself, then each dependency from the same checks /ready runs
- * (pending migrations count against the database), then each enabled sign-in provider. A provider
+ * (pending migrations and, on SQLite, a short disk count against the database), then each enabled
+ * sign-in provider. A provider
  * is shown up while it is configured: the page makes no call to it (a public page must not
  * trigger outbound requests), and a provider's own outages show in the sign-in metrics.
  */
@@ -71,7 +72,7 @@ function componentsOf(
     {
       name: "database",
       label: "Database",
-      status: worst([checks.database?.status, checks.migrations?.status]),
+      status: worst([checks.database?.status, checks.migrations?.status, checks.disk?.status]),
     },
   ];
   if (checks.redis !== undefined)
