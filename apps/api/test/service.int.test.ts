@@ -106,8 +106,9 @@ describe("the composed service on MySQL", () => {
     }
   });
 
-  it("reports readiness from the database, the migrations and the other instances' settings", async () => {
+  it("reports readiness from the database, the migrations, the other instances' settings and (SQLite) the disk", async () => {
     const ready = await service.app.inject({ url: "/ready" });
+    const onSQLite = database.url().startsWith("sqlite:");
     expect(ready.json()).toEqual({
       success: true,
       data: {
@@ -116,6 +117,8 @@ describe("the composed service on MySQL", () => {
           database: { status: "up", required: true, latencyMs: expect.any(Number) },
           migrations: { status: "up", required: true, latencyMs: expect.any(Number) },
           instances: { status: "up", required: false, latencyMs: expect.any(Number) },
+          // A SQLite file's disk is ours to watch; MySQL's is its server's.
+          ...(onSQLite ? { disk: { status: "up", required: false, latencyMs: expect.any(Number) } } : {}),
         },
       },
     });
