@@ -59,9 +59,9 @@ function worst(statuses: readonly (DependencyStatus | undefined)[]): DependencyS
 /**
  * The public status: the API itself, then each dependency from the same checks /ready runs
  * (pending migrations and, on SQLite, a short disk count against the database), then each enabled
- * sign-in provider. A provider
- * is shown up while it is configured: the page makes no call to it (a public page must not
- * trigger outbound requests), and a provider's own outages show in the sign-in metrics.
+ * sign-in provider. A provider is shown up while it is configured: the page makes no call to it (a
+ * public page must not trigger outbound requests), and a provider's own outages show in the
+ * sign-in metrics.
  */
 function componentsOf(
   checks: Readonly<Record<string, CheckResult>>,
