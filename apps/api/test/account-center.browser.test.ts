@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { UserId } from "@superoauth/domain";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
@@ -23,6 +24,7 @@ let service: Service;
 let baseURL: string;
 let browser: Browser;
 let backupCodes: string[] = [];
+let userId: UserId;
 
 beforeAll(async () => {
   ({ service, url: baseURL } = await listenComposedService(database.url()));
@@ -32,6 +34,7 @@ beforeAll(async () => {
     body: JSON.stringify({ email, password: firstPassword, nickname: "accountholder" }),
   });
   expect(response.status).toBe(201);
+  userId = ((await response.json()) as { data: { user: { id: UserId } } }).data.user.id;
   browser = await launchChromium();
 }, 120_000);
 
@@ -100,6 +103,13 @@ describe("the account center in Chromium", () => {
     expect(await page.textContent(".notice")).toContain("Your password has been changed");
     await expectAccessible(page, "password-changed");
 
+    await page.goto(`${baseURL}/account/two-factor`);
+    // The address is not verified yet: the page asks for its proof first and offers no setup.
+    expect(await page.textContent("#verify-first")).toContain("Verify your email address first");
+    expect(await page.locator('form[action="/account/two-factor/setup"]').count()).toBe(0);
+    await expectAccessible(page, "two-factor-verify-first");
+    // Verified, as the mailed link would: the setup is offered.
+    await service.storage.users.markEmailVerified({ userId, now: new Date() });
     await page.goto(`${baseURL}/account/two-factor`);
     await expectAccessible(page, "two-factor-off");
     await page.click("main button[type=submit]");

@@ -70,6 +70,7 @@ beforeAll(async () => {
   await register("leaving");
   // The person whose second factor the admin resets: 2FA on through the API.
   const token = await register("target");
+  await service.storage.users.markEmailVerified({ userId: ids.target as UserId, now: new Date() });
   const setup = await api("POST", "/auth/2fa/setup", { token });
   const secret = setup.json.data.secret as string;
   const enabled = await api("POST", "/auth/2fa/enable", {

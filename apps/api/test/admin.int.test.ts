@@ -144,6 +144,8 @@ describe("deleting an account", () => {
     for (let i = 0; i < 3; i++) {
       await call("POST", "/auth/login", { payload: { email, password: "Wrong-passw0rd!" }, client: phone });
     }
+    // 2FA is turned on only on a verified address (as its mailed link would verify it).
+    await service.storage.users.markEmailVerified({ userId: userId as UserId, now: clock.now() });
     const setup = await call("POST", "/auth/2fa/setup", { token: person.accessToken, client: home });
     const { secret } = setup.json().data;
     const enabled = await call("POST", "/auth/2fa/enable", {

@@ -13,6 +13,7 @@ import {
   SuperOAuthNetworkError,
 } from "@superoauth/client";
 import { SuperOAuthOIDCClient } from "@superoauth/client/oidc";
+import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
 import { listenComposedService } from "./test-config.ts";
@@ -192,7 +193,17 @@ describe("signing up and in", () => {
 
   it("signs in with two-factor authentication: the mfaRequired step, then a backup code", async () => {
     const client = clientOf();
-    await client.auth.register({ email: "sdk-2fa@example.com", password, nickname: "sdk_2fa" });
+    const { user } = await client.auth.register({
+      email: "sdk-2fa@example.com",
+      password,
+      nickname: "sdk_2fa",
+    });
+    // Only on a verified address: the SDK's error carries the code and status.
+    expect(await rejectionOf(client.twoFactor.setUp())).toMatchObject({
+      code: "EMAIL_NOT_VERIFIED",
+      status: 403,
+    });
+    await service.storage.users.markEmailVerified({ userId: user.id as UserId, now: new Date() });
     const setup = await client.twoFactor.setUp();
     const enabled = await client.twoFactor.enable({
       code: await generateTOTPCode({ secret: setup.secret, now: new Date() }),

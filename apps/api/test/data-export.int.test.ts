@@ -7,6 +7,7 @@ import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
+import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { Config } from "../src/config.ts";
@@ -97,6 +98,8 @@ describe("data export", () => {
     ada = await register("ada-export@example.com", "ada");
     // Stored secrets of every kind, so the scan below has something to find: 2FA and backup codes,
     // a rotated refresh token, a verification token (mailed at registration).
+    // (2FA is turned on only on a verified address: the mailed verification token stays unused.)
+    await service.storage.users.markEmailVerified({ userId: ada.user.id as UserId, now: clock.now() });
     const setup = await call("POST", "/auth/2fa/setup", ada.accessToken);
     totpSecret = setup.json().data.secret;
     const code = await generateTOTPCode({ secret: totpSecret, now: clock.now() });

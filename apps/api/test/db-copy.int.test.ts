@@ -114,6 +114,11 @@ beforeAll(async () => {
     });
     expect(bob.statusCode).toBe(201);
     const token = bob.json().data.accessToken;
+    // 2FA is turned on only on a verified address (as its mailed link would verify it).
+    await service.storage.users.markEmailVerified({
+      userId: bob.json().data.user.id as UserId,
+      now: clock.now(),
+    });
     const setup = await post(service, "/auth/2fa/setup", undefined, token);
     ({ secret: totpSecret } = setup.json().data);
     const code = await generateTOTPCode({ secret: totpSecret, now: clock.now() });

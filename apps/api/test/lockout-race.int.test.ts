@@ -56,6 +56,8 @@ async function registerWithTwoFactor(email: string): Promise<{ secret: string; b
   const registered = await post("/auth/register", { email, password, nickname: email.split("@")[0] });
   expect(registered.statusCode).toBe(201);
   const token = registered.json().data.accessToken;
+  // 2FA is turned on only on a verified address (as its mailed link would verify it).
+  await service.storage.users.markEmailVerified({ userId: registered.json().data.user.id, now: clock.now() });
   const setup = await service.app.inject({
     method: "POST",
     url: "/api/v1/auth/2fa/setup",

@@ -2,6 +2,7 @@ import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { Config } from "../src/config.ts";
@@ -207,14 +208,33 @@ describe("mail flows through SMTP on MySQL", () => {
   });
 
   it("the reset of an address nobody had proven turns off 2FA a stranger who registered it first turned on", async () => {
-    // A stranger registers the owner's address and turns 2FA on with their own app; the owner's
-    // reset must leave them signed in, not at a code prompt only the stranger can answer.
+    // A stranger registers the owner's address. Today they cannot turn 2FA on before the address is
+    // proven; a factor they turned on before that rule may still be stored, and the owner's reset
+    // must leave them signed in, not at a code prompt only the stranger can answer.
     const address = "reset-2fa-squatted@example.com";
     const registered = await register(address);
-    const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
-    const { secret } = setup.json().data as { secret: string };
-    const code = await generateTOTPCode({ secret, now: new Date() });
-    expect((await post("/auth/2fa/enable", { code }, registered.accessToken)).statusCode).toBe(200);
+    const refused = await post("/auth/2fa/setup", undefined, registered.accessToken);
+    expect({ status: refused.statusCode, error: refused.json().error }).toEqual({
+      status: 403,
+      error: "EMAIL_NOT_VERIFIED",
+    });
+    const userId = registered.user.id as UserId;
+    const sealed = "a secret sealed before the rule";
+    await service.storage.twoFactor.savePendingTOTPFactor({
+      userId,
+      encryptedSecret: sealed,
+      now: new Date(),
+    });
+    expect(
+      await service.storage.twoFactor.enableTOTPFactor({
+        userId,
+        confirmedSecret: sealed,
+        usedStep: 0,
+        backupCodes: [],
+        now: new Date(),
+      }),
+    ).toBe("enabled");
+    expect((await me(registered.accessToken)).json().data.user).toMatchObject({ twoFactorEnabled: true });
 
     await resetByMail(address);
 

@@ -3,6 +3,7 @@ import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
+import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { integrationTestConfig } from "./test-config.ts";
@@ -67,7 +68,9 @@ function times<T>(count: number, make: (index: number) => Promise<T>): Promise<T
   return Promise.all(Array.from({ length: count }, (_, index) => make(index)));
 }
 
-async function register(email: string): Promise<{ accessToken: string; refreshToken: string }> {
+async function register(
+  email: string,
+): Promise<{ accessToken: string; refreshToken: string; user: { id: UserId } }> {
   const response = await post("/auth/register", { email, password, nickname: "racer" });
   expect(response.statusCode, response.body).toBe(201);
   return response.json().data;
@@ -75,7 +78,9 @@ async function register(email: string): Promise<{ accessToken: string; refreshTo
 
 /** Registers `email` with 2FA on; returns the TOTP secret and the backup codes. */
 async function registerWithTwoFactor(email: string): Promise<{ secret: string; backupCodes: string[] }> {
-  const { accessToken } = await register(email);
+  const { accessToken, user } = await register(email);
+  // 2FA is turned on only on a verified address (as its mailed link would verify it).
+  await service.storage.users.markEmailVerified({ userId: user.id, now: clock.now() });
   const setup = await post("/auth/2fa/setup", undefined, accessToken);
   const { secret } = setup.json().data as { secret: string };
   const enabled = await post(

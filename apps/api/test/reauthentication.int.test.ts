@@ -150,7 +150,9 @@ describe("re-authentication before sensitive changes, on MySQL", () => {
     const registered = await call("POST", "/auth/register", {
       payload: { email: "ada@example.com", password: "Integr4tion-pass!", nickname: "ada" },
     });
-    const { refreshToken } = registered.json().data;
+    const { refreshToken, user } = registered.json().data;
+    // 2FA is turned on only on a verified address (as its mailed link would verify it).
+    await service.storage.users.markEmailVerified({ userId: user.id, now: clock.now() });
     clock.advance(6 * 60_000);
     const token: string = (await call("POST", "/auth/refresh", { payload: { refreshToken } })).json().data
       .accessToken;

@@ -20,6 +20,8 @@ describe("the start checks TOTP_ENCRYPTION_KEY against the stored 2FA secrets", 
       payload: { email: "keyed@example.com", password: "Integr4tion-pass!", nickname: "keyed" },
     });
     expect(registered.statusCode).toBe(201);
+    // 2FA is turned on only on a verified address (as its mailed link would verify it).
+    await first.storage.users.markEmailVerified({ userId: registered.json().data.user.id, now: new Date() });
     const setup = await first.app.inject({
       method: "POST",
       url: "/api/v1/auth/2fa/setup",

@@ -61,6 +61,11 @@ beforeAll(async () => {
     });
     expect(registered.statusCode).toBe(201);
     const token = registered.json().data.accessToken;
+    // 2FA is turned on only on a verified address (as its mailed link would verify it).
+    await service.storage.users.markEmailVerified({
+      userId: registered.json().data.user.id,
+      now: clock.now(),
+    });
     const setup = await post(service, "/auth/2fa/setup", undefined, token);
     ({ secret: totpSecret } = setup.json().data);
     const code = await generateTOTPCode({ secret: totpSecret, now: clock.now() });

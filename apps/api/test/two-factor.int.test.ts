@@ -56,6 +56,15 @@ describe("two-factor sign-in on MySQL", () => {
     const registered = await post("/auth/register", { email, password, nickname: "twofactor" });
     expect(registered.statusCode).toBe(201);
     accessToken = registered.json().data.accessToken;
+    // Only on a verified address: refused first, stored nothing; then verified as its link would.
+    const refused = await post("/auth/2fa/setup", undefined, { token: accessToken });
+    expect({ status: refused.statusCode, error: refused.json().error }).toEqual({
+      status: 403,
+      error: "EMAIL_NOT_VERIFIED",
+    });
+    const userId = registered.json().data.user.id;
+    expect(await service.storage.twoFactor.findTOTPFactor(userId)).toBeNull();
+    await service.storage.users.markEmailVerified({ userId, now: clock.now() });
 
     const setup = await post("/auth/2fa/setup", undefined, { token: accessToken });
     expect(setup.statusCode).toBe(200);

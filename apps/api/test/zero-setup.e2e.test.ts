@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseEnv } from "node:util";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
+import { tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServerProcess } from "./server-process.ts";
 
@@ -55,6 +56,20 @@ async function call(input: { server: RunningServer; path: string; body?: unknown
   return { status: response.status, json: (await response.json()) as any };
 }
 
+/** The token of the verification mail written to ./outbox (no SMTP set), waited for up to 10 s. */
+async function mailedVerificationToken(): Promise<string> {
+  const outbox = join(workingDirectory, "outbox");
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const texts = existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith(".txt")) : [];
+    const mail = texts
+      .map((name) => readFileSync(join(outbox, name), "utf8"))
+      .find((t) => t.includes("#token="));
+    if (mail !== undefined) return tokenFromReceivedMail({ text: mail });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no verification mail in ${outbox}`);
+}
+
 function databaseLines(server: RunningServer): string[] {
   return server.output().match(/"msg":"database: [^"]*"/g) ?? [];
 }
@@ -93,6 +108,13 @@ describe("pnpm start with nothing configured, in an empty folder", () => {
     });
     expect(registered.status).toBe(201);
     const userId: string = registered.json.data.user.id;
+    // Its link, from ./outbox: a verified address, which turning on 2FA below needs.
+    const addressVerified = await call({
+      server: first,
+      path: "/auth/verify-email",
+      body: { token: await mailedVerificationToken() },
+    });
+    expect(addressVerified.status).toBe(200);
 
     const login = await call({ server: first, path: "/auth/login", body: { email, password } });
     expect(login.status).toBe(200);

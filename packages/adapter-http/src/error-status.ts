@@ -89,7 +89,7 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   TWO_FACTOR_SETUP_REQUIRED: "Set up two-factor authentication first (POST /auth/2fa/setup)",
   INVALID_VERIFICATION_TOKEN: "The verification link is invalid, expired or already used",
   INVALID_RESET_TOKEN: "The password-reset link is invalid, expired or already used",
-  EMAIL_NOT_VERIFIED: "Verify your email address before signing in",
+  EMAIL_NOT_VERIFIED: "Verify your email address first: open the link we mailed to it",
   SESSION_NOT_FOUND: "No such session of yours",
   OAUTH_ACCESS_DENIED: "Sign-in was cancelled at the provider",
   OAUTH_EMAIL_CONFLICT:

@@ -6,7 +6,13 @@ import {
 import { parseEmail, type SecurityEventType, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { bearer, buildTestAppWithGitHub, type TestDependencies, validRegistration } from "./test-app.ts";
+import {
+  bearer,
+  buildTestAppWithGitHub,
+  type TestDependencies,
+  validRegistration,
+  verifyAddressOf,
+} from "./test-app.ts";
 
 // The device cookie recognises a device on every route that completes a sign-in (ADR 0008,
 // docs/account-security.md#lockout): password, second factor, and social sign-ins alike.
@@ -166,6 +172,7 @@ describe.each([
     expect(registered.statusCode).toBe(201);
     expectDeviceCookie(registered);
 
+    await verifyAddressOf(deps, registered.json().data.user);
     const token = bearer(registered.json().data.accessToken);
     const setup = await app.inject({ method: "POST", url: "/api/v1/auth/2fa/setup", headers: token });
     const { secret } = setup.json().data;

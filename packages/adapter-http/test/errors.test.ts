@@ -14,6 +14,7 @@ import {
   messageOf,
   registerUser,
   validRegistration,
+  verifyAddressOf,
 } from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
@@ -208,8 +209,10 @@ describe("malformed requests", () => {
   it("take an empty body declared as JSON as no body on the routes that need none", async () => {
     // The contract's sample client sends Content-Type: application/json on every call, bodiless
     // POSTs and DELETEs included (fetch then sends Content-Length: 0).
-    const server = await start();
-    const { accessToken } = await registerUser(server);
+    const { app: server, deps } = await buildTestApp();
+    app = server;
+    const { accessToken, user } = await registerUser(server);
+    await verifyAddressOf(deps, user); // so that 2FA setup answers 200
     const asJSON = { ...bearer(accessToken), "content-type": "application/json; charset=utf-8" };
 
     const sessions = await server.inject({ method: "GET", url: "/api/v1/auth/sessions", headers: asJSON });

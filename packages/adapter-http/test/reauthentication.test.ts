@@ -14,6 +14,7 @@ import {
   registerUser,
   type TestDependencies,
   validRegistration,
+  verifyAddressOf,
 } from "./test-app.ts";
 
 // ASVS 5.0 V7.5.1 (issue 7, weak item 3, ADR 0012): an access token alone, stolen or not, may not
@@ -158,6 +159,7 @@ describe("every guarded route answers REAUTH_REQUIRED 401 without a fresh proof"
   it("/auth/2fa/setup, /enable, /disable, /backup-codes, /oauth/:provider/link and /unlink, and /user/password for a password-less account", async () => {
     const { app, deps, github } = await start();
     const registered = await registerUser(app);
+    await verifyAddressOf(deps, registered.user);
     const setup = await send(app, "POST", "/auth/2fa/setup", registered.accessToken);
     const code = () => InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
     expect(
@@ -195,6 +197,7 @@ describe("every guarded route answers REAUTH_REQUIRED 401 without a fresh proof"
   it("the current password in the request is a fresh proof of its own: changing it and turning 2FA off still work", async () => {
     const { app, deps } = await start();
     const registered = await registerUser(app);
+    await verifyAddressOf(deps, registered.user);
     const setup = await send(app, "POST", "/auth/2fa/setup", registered.accessToken);
     const code = () => InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
     await send(app, "POST", "/auth/2fa/enable", registered.accessToken, { code: code() });
@@ -215,6 +218,7 @@ describe("POST /api/v1/auth/reauthenticate", () => {
   it("with the password answers the time of the proof, and the session may change things for five minutes", async () => {
     const { app, deps } = await start();
     const registered = await registerUser(app);
+    await verifyAddressOf(deps, registered.user);
     const { accessToken, refreshToken } = await tokensLater(app, deps, registered.refreshToken);
     const proved = await send(app, "POST", "/auth/reauthenticate", accessToken, {
       password: validRegistration.password,
@@ -232,8 +236,9 @@ describe("POST /api/v1/auth/reauthenticate", () => {
   });
 
   it("answers INVALID_CURRENT_PASSWORD 400, INVALID_TWO_FACTOR_CODE 401, TWO_FACTOR_NOT_ENABLED 400 and VALIDATION_ERROR 400", async () => {
-    const { app } = await start();
-    const { accessToken } = await registerUser(app);
+    const { app, deps } = await start();
+    const { accessToken, user } = await registerUser(app);
+    await verifyAddressOf(deps, user);
     const reauthenticate = (payload: Record<string, unknown>) =>
       send(app, "POST", "/auth/reauthenticate", accessToken, payload);
     expectError(await reauthenticate({ password: "Wr0ng-secret!" }), "INVALID_CURRENT_PASSWORD", 400);
@@ -268,7 +273,8 @@ describe("POST /api/v1/auth/reauthenticate", () => {
 
   it("answers INVALID_TWO_FACTOR_CODE 401 to a wrong code, and UNAUTHORIZED 401 without a Bearer token", async () => {
     const { app, deps } = await start();
-    const { accessToken } = await registerUser(app);
+    const { accessToken, user } = await registerUser(app);
+    await verifyAddressOf(deps, user);
     const setup = await send(app, "POST", "/auth/2fa/setup", accessToken);
     const code = InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
     await send(app, "POST", "/auth/2fa/enable", accessToken, { code });

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { createUseCases, type Dependencies, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
-import type { ErrorCode } from "@superoauth/domain";
+import type { ErrorCode, UserId } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import pino from "pino";
 import { expect } from "vitest";
@@ -101,6 +101,11 @@ export async function registerUser(
   const response = await app.inject({ method: "POST", url: "/api/v1/auth/register", payload: body });
   if (response.statusCode !== 201) throw new Error(`register failed: ${response.body}`);
   return response.json().data;
+}
+
+/** Marks a user's address verified, as the mailed link would (2FA is turned on only then). */
+export async function verifyAddressOf(deps: TestDependencies, user: { id: string }): Promise<void> {
+  await deps.users.markEmailVerified({ userId: user.id as UserId, now: deps.clock.now() });
 }
 
 /** Logs in and returns the response data; throws unless the login succeeds. */

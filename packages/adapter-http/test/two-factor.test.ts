@@ -1,4 +1,5 @@
 import { InMemoryTOTPService } from "@superoauth/application/testing";
+import type { UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   type SignedInData,
   type TestDependencies,
   validRegistration,
+  verifyAddressOf,
 } from "./test-app.ts";
 
 let app: FastifyInstance;
@@ -19,6 +21,7 @@ let registered: SignedInData;
 beforeEach(async () => {
   ({ app, deps } = await buildTestApp());
   registered = await registerUser(app);
+  await verifyAddressOf(deps, registered.user);
 });
 afterEach(async () => {
   await app.close();
@@ -58,6 +61,23 @@ function dataOf(response: LightMyRequestResponse) {
 }
 
 describe("POST /api/v1/auth/2fa/setup", () => {
+  it("answers EMAIL_NOT_VERIFIED 403 on an unverified address, and POST /2fa/enable the same", async () => {
+    const other = await registerUser(app, {
+      ...validRegistration,
+      email: "grace@example.com",
+      nickname: "grace",
+    });
+    const refused = await post("/auth/2fa/setup", undefined, other.accessToken);
+    expectError(refused, "EMAIL_NOT_VERIFIED", 403);
+    expect(refused.json().message).toMatch(/^Verify your email address before turning on two-factor/);
+    expectError(
+      await post("/auth/2fa/enable", { code: "123456" }, other.accessToken),
+      "EMAIL_NOT_VERIFIED",
+      403,
+    );
+    expect(await deps.twoFactor.findTOTPFactor(other.user.id as UserId)).toBeNull();
+  });
+
   it("answers the secret, the otpauth URI and a QR code data URL", async () => {
     const response = await post("/auth/2fa/setup", undefined, registered.accessToken);
 
@@ -136,7 +156,7 @@ describe("signing in with 2FA over HTTP", () => {
     expect(response.json()).toStrictEqual({
       success: true,
       data: {
-        user: registered.user,
+        user: { ...registered.user, emailVerified: true },
         accessToken: expect.any(String),
         refreshToken: expect.any(String),
         expiresIn: 300,

@@ -10,10 +10,18 @@ export function expectPage(response: LightMyRequestResponse, status: number): vo
   expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
 }
 
-/** The test app with ada signed up, and a cookie-keeping browser (not signed in yet). */
-export async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
-  const built = await buildHostedTestApp(options);
+/**
+ * The test app with ada signed up (her address verified too with `verified`, as her mailed link
+ * would), and a cookie-keeping browser (not signed in yet).
+ */
+export async function withAccount(
+  options: NonNullable<Parameters<typeof buildHostedTestApp>[0]> & { verified?: boolean } = {},
+) {
+  const { verified, ...appOptions } = options;
+  const built = await buildHostedTestApp(appOptions);
   const signedUp = await signUpAda(built.useCases);
+  if (verified === true)
+    await built.deps.users.markEmailVerified({ userId: signedUp.user.id, now: built.deps.clock.now() });
   return { ...built, signedUp, user: signedUp.user, browser: new Browser(built.app) };
 }
 

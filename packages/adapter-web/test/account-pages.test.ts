@@ -4,7 +4,7 @@ import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { Browser, strongPassword } from "./test-app.ts";
+import { Browser, csrfTokenIn, strongPassword } from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
 
@@ -282,8 +282,29 @@ describe("two-step verification in the account area", () => {
     expect(status.body).toContain("<strong>on</strong>");
   });
 
+  it("on an unverified address asks for the address's proof first, with a link for a new mail, and offers no setup", async () => {
+    const { browser, deps, user } = await withAccount();
+    await signIn(browser);
+    const page = await browser.get("/account/two-factor");
+    expectPage(page, 200);
+    expect(page.body).toContain("<strong>off</strong>");
+    expect(page.body).toContain("Verify your email address first: open the link we mailed to it.");
+    expect(page.body).toContain('<a href="/resend-verification">Send a new link</a>');
+    expect(page.body).not.toContain('action="/account/two-factor/setup"');
+    // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
+    const refused = await browser.post("/account/two-factor/setup", { csrf_token: csrfTokenIn(page.body) });
+    expectPage(refused, 403);
+    expect(refused.body).toContain("Verify your email address before turning on two-factor authentication");
+    expect(await deps.twoFactor.findTOTPFactor(user.id)).toBeNull();
+    // Once verified, the page offers the setup.
+    await deps.users.markEmailVerified({ userId: user.id, now: deps.clock.now() });
+    const verified = await browser.get("/account/two-factor");
+    expect(verified.body).toContain('action="/account/two-factor/setup"');
+    expect(verified.body).not.toContain("Verify your email address first");
+  });
+
   it("sets up with the key shown, confirms with a code, shows the backup codes once with a download", async () => {
-    const { browser, deps } = await withAccount();
+    const { browser, deps } = await withAccount({ verified: true });
     await signIn(browser);
     const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     expectPage(setup, 200);
@@ -319,7 +340,7 @@ describe("two-step verification in the account area", () => {
   });
 
   it("the signed-in steps draw from the general budget, as their API twins do: a spent sign-in budget does not refuse them", async () => {
-    const { browser, deps } = await withAccount({ loginMax: 1 });
+    const { browser, deps } = await withAccount({ loginMax: 1, verified: true });
     expect((await signIn(browser)).statusCode).toBe(303);
     const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1] as string;
@@ -339,7 +360,7 @@ describe("two-step verification in the account area", () => {
   });
 
   it("pressing Set up again shows the key waiting for its first code; 'Make a new key' makes another", async () => {
-    const { browser } = await withAccount();
+    const { browser } = await withAccount({ verified: true });
     await signIn(browser);
     const keyIn = (html: string) => /id="manual-key">([A-Z2-7]+)</.exec(html)?.[1];
     const first = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
@@ -363,7 +384,7 @@ describe("two-step verification in the account area", () => {
   });
 
   it("sends a stale session to the fresh-proof page and back to the action page", async () => {
-    const { browser, deps } = await withAccount();
+    const { browser, deps } = await withAccount({ verified: true });
     await signIn(browser);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
     const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});

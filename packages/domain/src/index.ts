@@ -144,6 +144,7 @@ export {
   backupCodeCount,
   backupCodeFromRandom,
   backupCodeLookupIdLength,
+  checkTwoFactorMayBeTurnedOn,
   normalizeTOTPCode,
   parseBackupCode,
   totpDigits,

@@ -33,7 +33,13 @@ export async function twoFactorRoutes(
           200: successEnvelope(
             Type.Object({ secret: Type.String(), otpauthURL: Type.String(), qrCode: Type.String() }),
           ),
-          ...errorsOf(...bodyErrors, ...bearerErrors, "TWO_FACTOR_ALREADY_ENABLED", "REAUTH_REQUIRED"),
+          ...errorsOf(
+            ...bodyErrors,
+            ...bearerErrors,
+            "TWO_FACTOR_ALREADY_ENABLED",
+            "REAUTH_REQUIRED",
+            "EMAIL_NOT_VERIFIED",
+          ),
         },
       },
     },
@@ -59,6 +65,7 @@ export async function twoFactorRoutes(
             "TWO_FACTOR_ALREADY_ENABLED",
             "INVALID_TWO_FACTOR_CODE",
             "REAUTH_REQUIRED",
+            "EMAIL_NOT_VERIFIED",
           ),
         },
       },

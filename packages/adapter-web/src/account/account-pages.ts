@@ -219,6 +219,8 @@ function accountTwoFactorPages(
         title: "Two-step verification",
         section: "two-factor",
         enabled: status.ok && status.value.enabled,
+        // Off on an unverified address: the page asks for the address's proof before offering setup.
+        emailVerified: page.signedIn.user.emailVerified,
         backupCodesRemaining: status.ok ? status.value.backupCodesRemaining : 0,
         error: input.error ?? null,
       },

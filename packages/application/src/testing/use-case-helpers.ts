@@ -47,10 +47,13 @@ export async function storedRefreshToken(deps: Dependencies, presented: string):
   return stored;
 }
 
-/** Registers an account through the use case; returns its tokens and the session they belong to (and its id). */
+/**
+ * Registers an account through the use case, its address verified too with `verified` (as its
+ * mailed link would); returns its tokens and the session they belong to (and its id).
+ */
 export async function registerAccount(
   deps: Dependencies,
-  input: { email?: string; password?: string; nickname?: string } = {},
+  input: { email?: string; password?: string; nickname?: string; verified?: boolean } = {},
 ): Promise<SignedIn & { session: Session; sessionId: SessionId }> {
   const signedIn = unwrap(
     await registerWithPassword(deps, {
@@ -61,6 +64,8 @@ export async function registerAccount(
     }),
   );
   const stored = await storedRefreshToken(deps, signedIn.refreshToken);
+  if (input.verified === true)
+    await deps.users.markEmailVerified({ userId: signedIn.user.id, now: deps.clock.now() });
   return { ...signedIn, session: stored.session, sessionId: stored.session.id };
 }
 

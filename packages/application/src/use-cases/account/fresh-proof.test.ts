@@ -104,7 +104,7 @@ describe("every sensitive change refuses a stale session with REAUTH_REQUIRED an
 
   it("setting up, enabling, renewing backup codes and turning 2FA off", async () => {
     const { deps } = setUp();
-    const { session } = await registerAccount(deps);
+    const { session } = await registerAccount(deps, { verified: true });
     unwrap(await setUpTwoFactor(deps, { session }));
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
     expect(await setUpTwoFactor(deps, { session })).toMatchObject({ error: "REAUTH_REQUIRED" });
@@ -157,7 +157,7 @@ describe("every sensitive change refuses a stale session with REAUTH_REQUIRED an
 describe("reauthenticate", () => {
   it("with the password records the proof on the session, which may then make changes again", async () => {
     const { deps } = setUp();
-    const { session } = await registerAccount(deps);
+    const { session } = await registerAccount(deps, { verified: true });
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
     expect(await reauthenticate(deps, { session, password: strongPassword, client })).toEqual({
       ok: true,

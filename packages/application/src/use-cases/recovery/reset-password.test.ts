@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
+import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../testing/two-factor-helpers.ts";
 import { linkIdentity, registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
@@ -258,10 +258,11 @@ describe("resetPassword", () => {
   });
 
   it("of an unverified address, turns off a second factor turned on before the address was proven", async () => {
-    // Someone registered Ada's address before she did and turned 2FA on with their own app: her
-    // reset must not leave her at a code prompt on the account of her own address.
+    // Someone registered Ada's address before she did and turned 2FA on with their own app (before
+    // 2FA waited for a verified address): her reset must not leave her at a code prompt on the
+    // account of her own address.
     const { deps, account, token } = await withResetMail();
-    await enableTwoFactorFor(deps, account.session);
+    await enableTwoFactorOnUnverifiedAddress(deps, account.session);
     expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
     expect(await deps.twoFactor.findTOTPFactor(account.user.id)).toBeNull();
     const signedIn = await logIn(deps, newPassword);
@@ -280,7 +281,7 @@ describe("resetPassword", () => {
     // anyone proved the address, as above, and must not keep her at a code prompt either.
     const deps = createInMemoryDependencies();
     const account = await registerAccount(deps);
-    await enableTwoFactorFor(deps, account.session);
+    await enableTwoFactorOnUnverifiedAddress(deps, account.session);
     const [verification] = deps.mailer.sentTo("ada@example.com");
     if (verification === undefined) throw new Error("no verification mail");
     expect((await verifyEmail(deps, { token: tokenFromMail(verification), client })).ok).toBe(true);

@@ -1,4 +1,4 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { checkTwoFactorMayBeTurnedOn, err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -10,7 +10,7 @@ import { findCodeStep } from "./steps/redeem-code.ts";
  * Confirms the pending factor with a code from the authenticator app and turns
  * 2FA on. The code proves the new authenticator, not the person, so a fresh proof
  * of the session is needed too: else a stolen access token could put its own
- * authenticator on the account. Answers the backup codes: the only time they are ever shown.
+ * authenticator on the account. Only on an account whose address is verified, as setup. Answers the backup codes: the only time they are ever shown.
  */
 export async function enableTwoFactor(
   deps: Dependencies,
@@ -18,12 +18,23 @@ export async function enableTwoFactor(
 ): Promise<
   Result<
     { backupCodes: string[] },
-    "TWO_FACTOR_SETUP_REQUIRED" | "TWO_FACTOR_ALREADY_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "REAUTH_REQUIRED"
+    | "TWO_FACTOR_SETUP_REQUIRED"
+    | "TWO_FACTOR_ALREADY_ENABLED"
+    | "INVALID_TWO_FACTOR_CODE"
+    | "REAUTH_REQUIRED"
+    | "EMAIL_NOT_VERIFIED"
+    | "USER_NOT_FOUND"
   >
 > {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const userId = input.session.userId;
+  // Asked first (the person is told what to do, not to set up): a set-up begun before the rule
+  // existed may also wait on an unverified account, and it is not turned on either.
+  const user = await deps.users.findUserById(userId);
+  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  const allowed = checkTwoFactorMayBeTurnedOn(user);
+  if (!allowed.ok) return allowed;
   const factor = await deps.twoFactor.findTOTPFactor(userId);
   if (factor === null) {
     return err("TWO_FACTOR_SETUP_REQUIRED", "Call POST /auth/2fa/setup first, then confirm with a code");

@@ -1,4 +1,4 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { checkTwoFactorMayBeTurnedOn, err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 
@@ -14,7 +14,8 @@ export interface TwoFactorSetup {
 
 /**
  * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
- * (replacing an unconfirmed one) until a first code confirms it. Enabling needs a
+ * (replacing an unconfirmed one) until a first code confirms it; only once the account's address is
+ * verified (`checkTwoFactorMayBeTurnedOn`). Enabling needs a
  * fresh proof; it is asked here already, so a person re-authenticates before
  * scanning a QR code rather than after. With `keepPending`, a setup begun in this session and still
  * waiting for its first code is shown again instead (the account center: a person who went back and
@@ -23,13 +24,20 @@ export interface TwoFactorSetup {
 export async function setUpTwoFactor(
   deps: Dependencies,
   input: { session: Session; keepPending?: boolean },
-): Promise<Result<TwoFactorSetup, "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND" | "REAUTH_REQUIRED">> {
+): Promise<
+  Result<
+    TwoFactorSetup,
+    "TWO_FACTOR_ALREADY_ENABLED" | "USER_NOT_FOUND" | "REAUTH_REQUIRED" | "EMAIL_NOT_VERIFIED"
+  >
+> {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const user = await deps.users.findUserById(input.session.userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const existing = await deps.twoFactor.findTOTPFactor(user.id);
   if (existing?.status === "enabled") return alreadyEnabled();
+  const allowed = checkTwoFactorMayBeTurnedOn(user);
+  if (!allowed.ok) return allowed;
   // Only a set-up begun in this session: one left by an earlier session (a thief's, before the owner
   // took the account back) would show the owner a key someone else knows.
   if (

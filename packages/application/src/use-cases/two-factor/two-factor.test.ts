@@ -20,7 +20,7 @@ const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
 async function setUp() {
   const deps = createInMemoryDependencies();
-  const { user, session } = await registerAccount(deps, { email: "ada@example.com" });
+  const { user, session } = await registerAccount(deps, { email: "ada@example.com", verified: true });
   const logIn = async () => {
     const outcome = unwrap(
       await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
@@ -31,6 +31,48 @@ async function setUp() {
   const eventTypes = () => deps.securityEvents.all().map((e) => e.type);
   return { deps, userId: user.id, session, logIn, eventTypes };
 }
+
+describe("2FA waits for a verified address", () => {
+  it("setup answers EMAIL_NOT_VERIFIED on an unverified address and stores no factor", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, session } = await registerAccount(deps);
+    expect(user.emailVerified).toBe(false);
+    expect(await setUpTwoFactor(deps, { session })).toMatchObject({
+      ok: false,
+      error: "EMAIL_NOT_VERIFIED",
+      message: expect.stringMatching(/^Verify your email address before turning on two-factor/),
+    });
+    expect(await deps.twoFactor.findTOTPFactor(user.id)).toBeNull();
+    await deps.users.markEmailVerified({ userId: user.id, now: deps.clock.now() });
+    expect((await setUpTwoFactor(deps, { session })).ok).toBe(true);
+  });
+
+  it("enable answers EMAIL_NOT_VERIFIED to a set-up left waiting on an unverified address, and keeps it off", async () => {
+    // A set-up begun before the rule: the factor waits, pending, on an account nobody has proven.
+    const deps = createInMemoryDependencies();
+    const { user, session } = await registerAccount(deps);
+    const secret = deps.totp.generateTOTPSecret();
+    await deps.twoFactor.savePendingTOTPFactor({
+      userId: user.id,
+      encryptedSecret: deps.secretCipher.encryptSecret({ plaintext: secret, associatedData: user.id }),
+      now: deps.clock.now(),
+    });
+    const code = InMemoryTOTPService.codeAt(secret, deps.clock.now());
+    expect(await enableTwoFactor(deps, { session, code })).toMatchObject({
+      ok: false,
+      error: "EMAIL_NOT_VERIFIED",
+    });
+    expect(await deps.twoFactor.findTOTPFactor(user.id)).toMatchObject({ status: "pending" });
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("two_factor_enabled");
+  });
+
+  it("a stale session is asked for its proof first (REAUTH_REQUIRED), the address only then", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    expect(await setUpTwoFactor(deps, { session })).toMatchObject({ error: "REAUTH_REQUIRED" });
+  });
+});
 
 describe("setting up TOTP", () => {
   it("answers a base32 secret, its otpauth URI and a QR code, and stores the secret only encrypted", async () => {
@@ -417,9 +459,9 @@ describe("turning 2FA off", () => {
 describe("password reset and 2FA", () => {
   it("a password reset unlocks the account but never turns 2FA off: the next sign-in still asks for a code", async () => {
     const { deps, userId, session } = await setUp();
-    // A proven address: the reset of one nobody had proven turns off a factor a stranger may have
-    // set up (reset-password.test.ts).
-    await deps.users.markEmailVerified({ userId, now: deps.clock.now() });
+    // A proven address (setUp's): the reset of one nobody had proven turns off a factor a stranger
+    // may have set up before 2FA waited for it (reset-password.test.ts).
+    expect((await deps.users.findUserById(userId))?.emailVerified).toBe(true);
     await enableTwoFactorFor(deps, session);
     for (let i = 0; i < 5; i++) {
       await logInWithPassword(deps, { email: "ada@example.com", password: "Wrong-password-1!", client });
