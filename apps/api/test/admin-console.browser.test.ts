@@ -4,7 +4,7 @@ import type { Role, UserId } from "@superoauth/domain";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
-import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
+import { axeViolations, brightnessIn, launchChromium, newCheckedPage } from "./browser.ts";
 import { listenComposedService } from "./test-config.ts";
 
 // The admin console and self-service deletion (issue 10) in Debian's Chromium against the composed
@@ -333,6 +333,29 @@ describe("staff reads in the audit and in the accounts' own logs", () => {
             `[...document.querySelectorAll("tbody a, tbody .day")].filter((e) => e.getClientRects().length > 1).map((e) => e.textContent)`,
           );
           expect(broken).toEqual([]);
+        }
+        if (path === "/admin/audit" && width === 360) {
+          // The table is wider than the screen and scrolls in its region: a shadow at the edge with
+          // more of it beyond says so. Sampled in the table's top margin, where no text is.
+          const region = checked.page.getByRole("region", { name: "Staff actions" });
+          const edges = async () =>
+            brightnessIn(browser, await region.screenshot(), [
+              [2, 6],
+              [-3, 6],
+            ]);
+          const [leftAtStart = 0, rightAtStart = 0] = await edges();
+          expect(leftAtStart, "nothing to the left at first").toBeGreaterThan(250);
+          expect(rightAtStart, "a shadow: more to the right").toBeLessThan(240);
+          await region.evaluate((element) => {
+            element.scrollLeft = element.scrollWidth;
+          });
+          const [leftAtEnd = 0, rightAtEnd = 0] = await edges();
+          expect(leftAtEnd, "a shadow: more to the left").toBeLessThan(240);
+          expect(rightAtEnd, "nothing to the right at the end").toBeGreaterThan(250);
+          await checked.page.screenshot({ path: `${shots}/audit-reads-360-scrolled.png`, fullPage: true });
+          await region.evaluate((element) => {
+            element.scrollLeft = 0;
+          });
         }
         await expectAccessible(checked.page, `${name}${width === 360 ? "-360" : ""}`);
       }

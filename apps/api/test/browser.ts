@@ -99,3 +99,49 @@ export async function routeGitHubToFake(
     });
   });
 }
+
+/**
+ * The brightness (0 black to 255 white, the mean of R, G and B) of pixels of a PNG screenshot, at
+ * (x, y) in CSS pixels from its top left; negative x counts from the right edge. Decoded by the
+ * browser itself in a blank page of `browser` (no image library in the tests' dependencies).
+ */
+export async function brightnessIn(
+  browser: Browser,
+  png: Buffer,
+  points: readonly (readonly [x: number, y: number])[],
+): Promise<number[]> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    return await page.evaluate(
+      async ({ base64, points }) => {
+        // The page's DOM, typed here by hand: the tests are compiled without the DOM library.
+        interface Bitmap {
+          readonly width: number;
+          readonly height: number;
+        }
+        interface Drawing {
+          drawImage(image: Bitmap, x: number, y: number): void;
+          getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray };
+        }
+        const dom = globalThis as unknown as {
+          createImageBitmap(blob: Blob): Promise<Bitmap>;
+          OffscreenCanvas: new (width: number, height: number) => { getContext(kind: "2d"): Drawing | null };
+        };
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        const bitmap = await dom.createImageBitmap(new Blob([bytes], { type: "image/png" }));
+        const canvas = new dom.OffscreenCanvas(bitmap.width, bitmap.height);
+        const drawing = canvas.getContext("2d");
+        if (drawing === null) throw new Error("no 2d context");
+        drawing.drawImage(bitmap, 0, 0);
+        return points.map(([x, y]) => {
+          const [r = 0, g = 0, b = 0] = drawing.getImageData(x < 0 ? bitmap.width + x : x, y, 1, 1).data;
+          return (r + g + b) / 3;
+        });
+      },
+      { base64: png.toString("base64"), points },
+    );
+  } finally {
+    await context.close();
+  }
+}
