@@ -1,6 +1,6 @@
 import type { Clock, OIDCModelStore } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
-import Provider, { type Adapter, type AdapterFactory, type KoaContextWithOIDC } from "oidc-provider";
+import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
@@ -64,6 +64,32 @@ export interface ProviderOptions {
   }>;
 }
 
+/**
+ * The library takes a client's secret in the Authorization header or in the body whichever of
+ * `client_secret_basic` and `client_secret_post` the client registered; we hold it to the one it
+ * registered (as Ory Hydra and Auth0 do): an app that said "header" never has its secret accepted
+ * from a body, which proxies and servers log more readily. Refused as any failed client
+ * authentication is (401 `invalid_client`), the description saying which placement the client
+ * registered (its metadata, not its secret: the secret is not compared).
+ */
+function refuseOtherSecretPlacement(
+  registered: string | undefined,
+  ctx: KoaContextWithOIDC | undefined,
+): void {
+  if (ctx === undefined) return;
+  const inBody = typeof ctx.oidc?.params?.client_secret === "string";
+  const refusal =
+    registered === "client_secret_basic" && inBody
+      ? "this client registered client_secret_basic: send its secret in the Authorization header, not the body"
+      : registered === "client_secret_post" && !inBody
+        ? "this client registered client_secret_post: send its secret in the body, not the Authorization header"
+        : null;
+  if (refusal === null) return;
+  const error = new errors.InvalidClientAuth(refusal);
+  error.error_description = `client authentication failed: ${refusal}`;
+  throw error;
+}
+
 export interface OIDCProvider {
   /** Registers the provider's routes (`/oidc/*`, the two root discovery documents) into the Fastify app. */
   readonly plugin: (app: FastifyInstance) => Promise<void>;
@@ -87,6 +113,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   // Stored client "secrets" are SHA-256 hashes (client-metadata.ts): compare by hashing the
   // presented secret, in constant time (the existing SecretHasher).
   provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string): boolean {
+    refuseOtherSecretPlacement(this.clientAuthMethod, Provider.ctx);
     const hash = this.clientSecret;
     return typeof hash === "string" && options.verifyClientSecret({ secret: actual, hash });
   };

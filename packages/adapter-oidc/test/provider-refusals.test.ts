@@ -360,6 +360,58 @@ describe("client authentication", () => {
     expect(answer).toMatchObject({ status: 401, body: { error: "invalid_client" } });
   });
 
+  it("holds a client to where it registered its secret: the right secret elsewhere is refused", async () => {
+    // confidentialApp registered client_secret_basic, postApp client_secret_post.
+    const inBody = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: confidentialApp.clientId,
+      client_secret: confidentialApp.secret,
+    });
+    expect(inBody).toMatchObject({
+      status: 401,
+      body: {
+        error: "invalid_client",
+        error_description: expect.stringContaining(
+          "registered client_secret_basic: send its secret in the Authorization header",
+        ),
+      },
+    });
+    const inHeader = await post(
+      "/oidc/token",
+      { grant_type: "client_credentials" },
+      basicOf({ clientId: postApp.clientId, secret: postApp.secret }),
+    );
+    expect(inHeader).toMatchObject({
+      status: 401,
+      body: {
+        error: "invalid_client",
+        error_description: expect.stringContaining(
+          "registered client_secret_post: send its secret in the body",
+        ),
+      },
+    });
+    // Introspection authenticates the client the same way.
+    const introspected = await post("/oidc/token/introspection", {
+      token: "anything",
+      client_id: confidentialApp.clientId,
+      client_secret: confidentialApp.secret,
+    });
+    expect(introspected).toMatchObject({ status: 401, body: { error: "invalid_client" } });
+    // Each where it registered: accepted.
+    const basic = await post(
+      "/oidc/token",
+      { grant_type: "client_credentials" },
+      basicOf({ clientId: confidentialApp.clientId, secret: confidentialApp.secret }),
+    );
+    expect(basic.status).toBe(200);
+    const body = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: postApp.clientId,
+      client_secret: postApp.secret,
+    });
+    expect(body.status).toBe(200);
+  });
+
   it("refuses the stored hash presented as the secret", async () => {
     const answer = await post(
       "/oidc/token",
