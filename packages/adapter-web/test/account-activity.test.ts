@@ -199,6 +199,9 @@ describe("/account/developer-apps", () => {
     const list = await built.browser.get("/account/developer-apps");
     expectPage(list, 200);
     expect(list.body).toContain("You have not registered any app.");
+    // The method is held to (docs/oidc.md), and the form says so beside the choice.
+    expect(list.body).toContain('aria-describedby="auth-method-hint"');
+    expect(list.body).toContain("The token endpoint takes the secret only this way");
     const { answer, clientId, secret } = await registerThroughPage(built);
     expectPage(answer, 200);
     expect(answer.body).toContain("it is shown only this once");
