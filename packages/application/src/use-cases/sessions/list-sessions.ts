@@ -16,6 +16,9 @@ export interface SessionSummary {
  * The user's live sessions, most recently used first. A session is live while
  * not revoked, used within the refresh-token lifetime (after that no refresh
  * token of it can be exchanged any more) and younger than SESSION_MAX_AGE.
+ * A session's stored last use is its last refresh (or sign-in); the current one is in use by this
+ * very request, so it is listed first, used now (the account center's browser session is never
+ * refreshed, and showed its sign-in time as its last use).
  */
 export async function listSessions(
   deps: Dependencies,
@@ -25,16 +28,19 @@ export async function listSessions(
     userId: input.userId,
     ...liveSessionWindow(deps),
   });
-  return ok(sessions.map((session) => summarise(session, input.currentSessionId)));
+  const now = deps.clock.now();
+  const summaries = sessions.map((session) => summarise(session, input.currentSessionId, now));
+  return ok([...summaries.filter((s) => s.current), ...summaries.filter((s) => !s.current)]);
 }
 
-function summarise(session: Session, currentSessionId: SessionId): SessionSummary {
+function summarise(session: Session, currentSessionId: SessionId, now: Date): SessionSummary {
+  const current = session.id === currentSessionId;
   return {
     id: session.id,
     userAgent: session.userAgent,
     ip: session.ip,
     createdAt: session.createdAt,
-    lastUsedAt: session.lastUsedAt,
-    current: session.id === currentSessionId,
+    lastUsedAt: current ? now : session.lastUsedAt,
+    current,
   };
 }

@@ -37,7 +37,7 @@ describe("listSessions", () => {
   it("lists the user's live sessions, most recently used first, marking the current one", async () => {
     const { deps, first, second } = await signedInTwice();
     const sessions = unwrap(
-      await listSessions(deps, { userId: first.user.id, currentSessionId: first.sessionId }),
+      await listSessions(deps, { userId: first.user.id, currentSessionId: second.session.id }),
     );
     expect(sessions).toEqual([
       {
@@ -46,7 +46,7 @@ describe("listSessions", () => {
         ip: "10.0.0.2",
         createdAt: new Date("2026-01-01T00:00:01.000Z"),
         lastUsedAt: new Date("2026-01-01T00:00:01.000Z"),
-        current: false,
+        current: true,
       },
       {
         id: first.sessionId,
@@ -54,9 +54,26 @@ describe("listSessions", () => {
         ip: "127.0.0.1",
         createdAt: new Date("2026-01-01T00:00:00.000Z"),
         lastUsedAt: new Date("2026-01-01T00:00:00.000Z"),
-        current: true,
+        current: false,
       },
     ]);
+  });
+
+  it("lists the current session first, used now: this request uses it, whatever its last refresh", async () => {
+    // The account center's browser session is never refreshed: its stored last use stays its sign-in.
+    const { deps, first, second } = await signedInTwice();
+    deps.clock.advance(3 * 3600_000);
+    const sessions = unwrap(
+      await listSessions(deps, { userId: first.user.id, currentSessionId: first.sessionId }),
+    );
+    expect(sessions.map((s) => [s.id, s.current, s.lastUsedAt])).toEqual([
+      [first.sessionId, true, deps.clock.now()],
+      [second.session.id, false, new Date("2026-01-01T00:00:01.000Z")],
+    ]);
+    // Only the listing says so: what is stored (and what the session cap orders by) is unchanged.
+    expect((await deps.sessions.findSession(first.sessionId))?.lastUsedAt).toEqual(
+      new Date("2026-01-01T00:00:00.000Z"),
+    );
   });
 
   it("leaves out sessions unused for longer than the refresh-token lifetime", async () => {
