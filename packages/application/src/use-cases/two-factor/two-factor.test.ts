@@ -66,6 +66,17 @@ describe("2FA waits for a verified address", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("two_factor_enabled");
   });
 
+  it("setup and enable answer USER_NOT_FOUND for an account that no longer exists", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, session } = await registerAccount(deps, { verified: true });
+    deps.users.deleteUser(user.id);
+    expect(await setUpTwoFactor(deps, { session })).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+    expect(await enableTwoFactor(deps, { session, code: "123456" })).toMatchObject({
+      ok: false,
+      error: "USER_NOT_FOUND",
+    });
+  });
+
   it("a stale session is asked for its proof first (REAUTH_REQUIRED), the address only then", async () => {
     const deps = createInMemoryDependencies();
     const { session } = await registerAccount(deps);
