@@ -80,7 +80,14 @@ describe("an area's logger", () => {
   it("writes debug lines only for the areas DEBUG names, above LOG_LEVEL, with secrets still redacted", () => {
     const { lines, root, area } = capture("warn", "superoauth:http");
     area("http").debug(
-      { headers: { authorization: "Bearer eyJ.secret.jwt", cookie: "sid=secret", host: "x" } },
+      {
+        headers: {
+          authorization: "Bearer eyJ.secret.jwt",
+          cookie: "sid=secret",
+          dpop: "eyJ.dpop.proof",
+          host: "x",
+        },
+      },
       "request headers",
     );
     area("http").debug({ refreshToken: "0190.secret-refresh", password: "hunter2" }, "body-ish");
@@ -94,8 +101,13 @@ describe("an area's logger", () => {
       [undefined, "a warning"],
     ]);
     const text = JSON.stringify(lines);
-    expect(lines[0]?.headers).toMatchObject({ authorization: "[redacted]", cookie: "[redacted]", host: "x" });
-    for (const secret of ["eyJ.secret.jwt", "sid=secret", "0190.secret-refresh", "hunter2"])
+    expect(lines[0]?.headers).toMatchObject({
+      authorization: "[redacted]",
+      cookie: "[redacted]",
+      dpop: "[redacted]",
+      host: "x",
+    });
+    for (const secret of ["eyJ.secret.jwt", "sid=secret", "eyJ.dpop.proof", "0190.secret-refresh", "hunter2"])
       expect(text).not.toContain(secret);
   });
 

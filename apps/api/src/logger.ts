@@ -20,6 +20,10 @@ export const logRedaction = {
     "headers.cookie",
     'headers["set-cookie"]',
     "headers.referer",
+    // A DPoP proof (RFC 9449) is single-use and bound to a key the log does not hold, but it is a
+    // signed token: it stays out of the log as the others do.
+    "req.headers.dpop",
+    "headers.dpop",
     "password",
     "refreshToken",
     "accessToken",
