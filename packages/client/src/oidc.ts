@@ -19,7 +19,10 @@ export interface OIDCClientOptions {
   readonly clientId: string;
   /** A confidential app's secret; none for a public app (PKCE alone). */
   readonly clientSecret?: string | undefined;
-  /** How a confidential app authenticates at the token endpoint. Default `client_secret_basic`. */
+  /**
+   * How a confidential app authenticates at the token endpoint: the method it registered (the
+   * server refuses a secret sent the other way, 401 `invalid_client`). Default `client_secret_basic`.
+   */
   readonly tokenEndpointAuthMethod?: "client_secret_basic" | "client_secret_post";
   /** The redirect URI registered for the app, exactly. */
   readonly redirectURI: string;
