@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { startTCPProxy, type TCPProxy } from "./tcp-proxy.ts";
 import { integrationTestConfig } from "./test-config.ts";
@@ -45,6 +45,11 @@ beforeAll(async () => {
   expect(registered.statusCode).toBe(201);
   accessToken = registered.json().data.accessToken;
 });
+// A test that fails while the database is away must not leave it away for the next one.
+afterEach(async () => {
+  await proxy?.restore();
+  await expectReadyAgain();
+});
 afterAll(async () => {
   await proxy?.restore();
   await service?.close();
@@ -73,8 +78,16 @@ function expectUnavailable(response: LightMyRequestResponse): void {
     },
   });
   expect(response.headers["retry-after"]).toBe("5");
-  // The envelope says nothing of the database: no driver codes, hosts or ports.
-  expect(response.body).not.toMatch(/ECONN|PROTOCOL_|POOL_|127\.0\.0\.1|mysql|3306/i);
+  expectNothingOfTheDatabase(response.body);
+}
+
+/**
+ * The envelope says nothing of the database: no driver codes, hosts or ports. The request id is
+ * left out of the search: a random UUID holds "3306" about once in 4,000 responses (one did, in CI).
+ */
+function expectNothingOfTheDatabase(body: string): void {
+  const { requestId: _requestId, ...said } = JSON.parse(body) as Record<string, unknown>;
+  expect(JSON.stringify(said)).not.toMatch(/ECONN|PROTOCOL_|POOL_|127\.0\.0\.1|mysql|3306/i);
 }
 
 /**
@@ -174,7 +187,7 @@ describe("when the database goes away (MySQL behind a TCP proxy)", () => {
       },
     });
     expect(refused.headers["retry-after"]).toBe("5");
-    expect(refused.body).not.toMatch(/ECONN|PROTOCOL_|POOL_|127\.0\.0\.1|mysql|3306/i);
+    expectNothingOfTheDatabase(refused.body);
     // Logged as the API logs an outage: the driver's code and the request's id.
     const logged = logLines.slice(linesBefore).find((line) => line.includes("database unavailable"));
     expect(logged).toContain(`"reqId":"${refused.headers["x-request-id"]}"`);
