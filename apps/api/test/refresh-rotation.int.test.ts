@@ -224,4 +224,29 @@ describe("the session cap on MySQL (MAX_SESSIONS_PER_USER=3)", () => {
     clock.advance(60_000);
     expect((await refresh(renewed.refreshToken)).statusCode).toBe(200);
   });
+
+  it("a browser session in use on the account center counts as used: API sessions refreshed before its last page end first", async () => {
+    // The registration's session stands for a browser's: its refresh token is the cookie, never rotated.
+    const { email, refreshToken: browser } = await register();
+    const accountPage = () =>
+      service.app.inject({ method: "GET", url: "/account", cookies: { superoauth_session: browser } });
+    clock.advance(1_000);
+    const second = (await logIn(email)).json().data;
+    clock.advance(1_000);
+    const third = (await logIn(email)).json().data;
+    clock.advance(3_600_000);
+    const secondRenewed = await refreshed(second.refreshToken);
+    clock.advance(1_000);
+    const thirdRenewed = await refreshed(third.refreshToken);
+    clock.advance(60_000);
+    expect((await accountPage()).statusCode).toBe(200);
+    clock.advance(1_000);
+
+    expect((await logIn(email)).statusCode).toBe(200);
+
+    // The session refreshed longest ago ended, not the browser's, signed in first but seen last.
+    await expectRefused(secondRenewed.refreshToken);
+    expect((await accountPage()).statusCode).toBe(200);
+    expect((await refresh(thirdRenewed.refreshToken)).statusCode).toBe(200);
+  });
 });

@@ -25,6 +25,8 @@ export interface SessionsTable {
   user_id: string;
   created_at: Date;
   last_used_at: Date;
+  /** When a hosted page last recognised it as its browser's session (at most once a minute). */
+  last_seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   revoked_at: Date | null;
   user_agent: string | null;
   ip: string | null;

@@ -187,6 +187,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         user_id: row.session_user_id,
         created_at: row.session_created_at,
         last_used_at: row.session_last_used_at,
+        last_seen_at: row.session_last_seen_at,
         revoked_at: row.session_revoked_at,
         user_agent: row.session_user_agent,
         ip: row.session_ip,
@@ -288,6 +289,16 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         .execute();
     },
 
+    async recordSessionSeen(input: { sessionId: SessionId; now: Date }): Promise<void> {
+      // Conditional, so a concurrent page with a later clock is never undone.
+      await db
+        .updateTable("sessions")
+        .set({ last_seen_at: input.now })
+        .where("id", "=", input.sessionId)
+        .where((eb) => eb.or([eb("last_seen_at", "is", null), eb("last_seen_at", "<", input.now)]))
+        .execute();
+    },
+
     async revokeSessionsOfUser(input: {
       userId: UserId;
       now: Date;
@@ -323,6 +334,7 @@ const noTwoFactor: TwoFactorStatus = { enabled: false, backupCodesRemaining: 0 }
 const sessionColumns = [
   "session.created_at as session_created_at",
   "session.last_used_at as session_last_used_at",
+  "session.last_seen_at as session_last_seen_at",
   "session.revoked_at as session_revoked_at",
   "session.user_agent as session_user_agent",
   "session.ip as session_ip",
@@ -346,6 +358,7 @@ function mapSessionWithUserRow(
     session_id: string | null;
     session_created_at: Date | null;
     session_last_used_at: Date | null;
+    session_last_seen_at: Date | null;
     session_revoked_at: Date | null;
     session_user_agent: string | null;
     session_ip: string | null;
@@ -369,6 +382,7 @@ function mapSessionWithUserRow(
       user_id: row.id,
       created_at: row.session_created_at,
       last_used_at: row.session_last_used_at,
+      last_seen_at: row.session_last_seen_at,
       revoked_at: row.session_revoked_at,
       user_agent: row.session_user_agent,
       ip: row.session_ip,
@@ -417,6 +431,7 @@ function toSessionRow(session: Session): NewSessionRow {
     user_id: session.userId,
     created_at: session.createdAt,
     last_used_at: session.lastUsedAt,
+    last_seen_at: session.lastSeenAt,
     revoked_at: session.revokedAt,
     user_agent: session.userAgent === null ? null : truncateCharacters(session.userAgent, maxUserAgentLength),
     ip: session.ip === null ? null : truncateCharacters(session.ip, maxIpLength),
@@ -444,6 +459,7 @@ function mapSessionRow(row: SessionRow): Session {
     userId: row.user_id as UserId,
     createdAt: row.created_at,
     lastUsedAt: row.last_used_at,
+    lastSeenAt: row.last_seen_at,
     revokedAt: row.revoked_at,
     userAgent: row.user_agent,
     ip: row.ip,

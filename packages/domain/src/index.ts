@@ -113,7 +113,10 @@ export {
   decideRefresh,
   formatRefreshToken,
   isAuthenticationMethod,
+  lastActivityOf,
   parseRefreshToken,
+  sessionSeenIntervalMs,
+  shouldRecordSessionSeen,
   signInAuthenticationMethods,
 } from "./session.ts";
 export type {

@@ -4,11 +4,14 @@ import {
   decideRefresh,
   formatRefreshToken,
   isAuthenticationMethod,
+  lastActivityOf,
   parseRefreshToken,
   type RefreshToken,
   type RefreshTokenId,
   type Session,
   type SessionId,
+  sessionSeenIntervalMs,
+  shouldRecordSessionSeen,
   signInAuthenticationMethods,
 } from "./session.ts";
 import type { UserId } from "./user.ts";
@@ -24,6 +27,7 @@ const session: Session = {
   userId: "00000000-0000-7000-8000-0000000000b1" as UserId,
   createdAt: t0,
   lastUsedAt: t0,
+  lastSeenAt: null,
   revokedAt: null,
   userAgent: null,
   ip: null,
@@ -247,6 +251,35 @@ describe("chooseSessionsToEnd", () => {
     const first = sessionUsedAt(3, { lastUsedAt: at(1000) });
     const second = sessionUsedAt(4, { lastUsedAt: at(1000) });
     expect(chooseSessionsToEnd({ liveSessions: [second, first], maxSessions: 2 })).toEqual([first.id]);
+  });
+
+  it("counts a browser session seen on a page as used then: an API session refreshed earlier ends first", () => {
+    // The account center's session, signed in first and never refreshed, but on a page just now.
+    const browser = sessionUsedAt(1, { lastSeenAt: at(9000) });
+    const api = sessionUsedAt(5);
+    expect(chooseSessionsToEnd({ liveSessions: [browser, api], maxSessions: 2 })).toEqual([api.id]);
+    // Seen before the other's refresh, it is the less recently used one.
+    const seenEarlier = sessionUsedAt(1, { lastSeenAt: at(3000) });
+    expect(chooseSessionsToEnd({ liveSessions: [seenEarlier, api], maxSessions: 2 })).toEqual([
+      seenEarlier.id,
+    ]);
+  });
+});
+
+describe("lastActivityOf and shouldRecordSessionSeen", () => {
+  it("takes the later of the last refresh and the last page", () => {
+    expect(lastActivityOf({ ...session, lastUsedAt: at(5000), lastSeenAt: null })).toEqual(at(5000));
+    expect(lastActivityOf({ ...session, lastUsedAt: at(5000), lastSeenAt: at(9000) })).toEqual(at(9000));
+    expect(lastActivityOf({ ...session, lastUsedAt: at(5000), lastSeenAt: at(1000) })).toEqual(at(5000));
+  });
+
+  it("records a session never seen, and then at most once per interval", () => {
+    expect(shouldRecordSessionSeen({ ...session, lastSeenAt: null }, at(0))).toBe(true);
+    const seen = { ...session, lastSeenAt: at(0) };
+    expect(shouldRecordSessionSeen(seen, at(sessionSeenIntervalMs - 1))).toBe(false);
+    expect(shouldRecordSessionSeen(seen, at(sessionSeenIntervalMs))).toBe(true);
+    // A clock that stepped back records nothing new.
+    expect(shouldRecordSessionSeen(seen, at(-5000))).toBe(false);
   });
 });
 

@@ -11,7 +11,17 @@ export interface Session {
   readonly id: SessionId;
   readonly userId: UserId;
   readonly createdAt: Date;
+  /**
+   * Its sign-in or last refresh: the newest refresh token was issued then, so the session is live
+   * (some token of it still exchangeable) for the refresh-token lifetime after it.
+   */
   readonly lastUsedAt: Date;
+  /**
+   * When a hosted page (the account center, a sign-in for an app) last recognised this session as
+   * its browser's, moved at most once per `sessionSeenIntervalMs`; null if never. A browser session
+   * is never refreshed, so this is how its use shows; it does not keep the session live longer.
+   */
+  readonly lastSeenAt: Date | null;
   readonly revokedAt: Date | null;
   readonly userAgent: string | null;
   readonly ip: string | null;
@@ -134,10 +144,25 @@ export function decideRefresh(input: {
   return { kind: "return-current-successor", successor, keptSecret: input.keptSuccessorSecret };
 }
 
+/** How often a browser session's `lastSeenAt` is written at most: once a minute, not every page. */
+export const sessionSeenIntervalMs = 60_000;
+
+/** When the session was last used, by a refresh, a sign-in or a hosted page: what its owner sees. */
+export function lastActivityOf(session: Session): Date {
+  const { lastUsedAt, lastSeenAt } = session;
+  return lastSeenAt !== null && lastSeenAt.getTime() > lastUsedAt.getTime() ? lastSeenAt : lastUsedAt;
+}
+
+/** Whether a hosted page that recognised `session` at `now` records it (lastSeenAt is a minute old or more). */
+export function shouldRecordSessionSeen(session: Session, now: Date): boolean {
+  return session.lastSeenAt === null || now.getTime() - session.lastSeenAt.getTime() >= sessionSeenIntervalMs;
+}
+
 /**
  * Which of a user's live sessions to end so that one more fits under `maxSessions`
  * (OWASP ASVS 5.0 7.1.2, a limit on concurrent sessions): the least recently used
- * first, ties broken by the older sign-in, then by id.
+ * (lastActivityOf: a browser session in use on a page counts as used) first, ties broken by the
+ * older sign-in, then by id.
  */
 export function chooseSessionsToEnd(input: {
   liveSessions: readonly Session[];
@@ -148,7 +173,7 @@ export function chooseSessionsToEnd(input: {
   return [...input.liveSessions]
     .sort(
       (a, b) =>
-        a.lastUsedAt.getTime() - b.lastUsedAt.getTime() ||
+        lastActivityOf(a).getTime() - lastActivityOf(b).getTime() ||
         a.createdAt.getTime() - b.createdAt.getTime() ||
         (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     )

@@ -117,6 +117,11 @@ export interface SessionRepository {
     now: Date;
     methods: readonly AuthenticationMethod[];
   }): Promise<void>;
+  /**
+   * Records that a hosted page recognised the session as its browser's at `now` (its
+   * `lastSeenAt`); never moves it back. Liveness is unchanged (it follows `lastUsedAt`).
+   */
+  recordSessionSeen(input: { sessionId: SessionId; now: Date }): Promise<void>;
   /** Revokes every live session of the user but `exceptSessionId`. */
   revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
   /**

@@ -47,6 +47,7 @@ export function makeSession(userId: UserId, overrides: Partial<Session> = {}): S
     userId,
     createdAt: t0,
     lastUsedAt: t0,
+    lastSeenAt: null,
     revokedAt: null,
     userAgent: "vitest",
     ip: "127.0.0.1",

@@ -437,6 +437,12 @@ export class InMemorySessionRepository implements SessionRepository {
       authenticationMethods: [...input.methods],
     });
   }
+  async recordSessionSeen(input: { sessionId: SessionId; now: Date }): Promise<void> {
+    const session = this.#sessions.get(input.sessionId);
+    if (session === undefined) return;
+    if (session.lastSeenAt !== null && session.lastSeenAt.getTime() >= input.now.getTime()) return;
+    this.#sessions.set(session.id, { ...session, lastSeenAt: input.now });
+  }
   async revokeSessionsOfUser(input: {
     userId: UserId;
     now: Date;

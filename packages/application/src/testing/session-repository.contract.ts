@@ -52,6 +52,23 @@ export function sessionRepositoryContract(
     return { ...made, recent };
   }
 
+  /** Every read that answers a session (alone, with its user, with the 2FA status, with a token) shows `expected`. */
+  async function expectInEveryRead(
+    found: Pick<Awaited<ReturnType<typeof withSession>>, "sessions" | "user" | "session" | "token">,
+    expected: Partial<Session>,
+  ): Promise<void> {
+    const { sessions, user, session, token } = found;
+    expect(await sessions.findSession(session.id)).toMatchObject(expected);
+    const withUser = await sessions.findSessionWithUser({ sessionId: session.id, userId: user.id });
+    expect(withUser.session).toMatchObject(expected);
+    const withStatus = await sessions.findSessionWithUserAndTwoFactorStatus({
+      sessionId: session.id,
+      userId: user.id,
+    });
+    expect(withStatus.session).toMatchObject(expected);
+    expect((await sessions.findRefreshToken(token.id))?.session).toMatchObject(expected);
+  }
+
   /** A stand-in for an encrypted secret kept for the grace period (the store does not read it). */
   const kept = (label: string) => ({ encrypted: `encrypted-${label}`, expiresAt: at(60_000) });
 
@@ -361,16 +378,43 @@ export function sessionRepositoryContract(
       });
       await sessions.recordReauthentication({ sessionId: session.id, now: at(60_000), methods: ["otp"] });
       await sessions.recordReauthentication({ sessionId: session.id, now: at(30_000), methods: ["fed"] });
-      const reauthenticated = { authenticatedAt: at(60_000), authenticationMethods: ["otp"] };
-      expect(await sessions.findSession(session.id)).toMatchObject(reauthenticated);
-      const withUser = await sessions.findSessionWithUser({ sessionId: session.id, userId: user.id });
-      expect(withUser.session).toMatchObject(reauthenticated);
-      const withStatus = await sessions.findSessionWithUserAndTwoFactorStatus({
-        sessionId: session.id,
-        userId: user.id,
+      await expectInEveryRead(
+        { sessions, user, session, token },
+        { authenticatedAt: at(60_000), authenticationMethods: ["otp"] },
+      );
+    });
+
+    it("records when a page saw a session, never back and leaving its last use, and finds it in every read", async () => {
+      const { sessions, user, session, token } = await withSession();
+      expect((await sessions.findSession(session.id))?.lastSeenAt).toBeNull();
+      await sessions.recordSessionSeen({ sessionId: session.id, now: at(120_000) });
+      await sessions.recordSessionSeen({ sessionId: session.id, now: at(60_000) });
+      const seen = { lastSeenAt: at(120_000), lastUsedAt: session.lastUsedAt };
+      await expectInEveryRead({ sessions, user, session, token }, seen);
+      const [listed] = await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(0) });
+      expect(listed).toMatchObject(seen);
+      // Seen is not used: once its last use is older than usedSince, the session is not live.
+      expect(await sessions.listLiveSessionsOfUser({ userId: user.id, usedSince: at(1) })).toEqual([]);
+    });
+
+    it("offers the cap a session's last sighting: a session seen after another's refresh is kept", async () => {
+      const { sessions, user, session } = await withSession();
+      const refreshedLater = makeSession(user.id, { createdAt: at(1000), lastUsedAt: at(5000) });
+      await sessions.createSession({
+        session: refreshedLater,
+        refreshToken: makeRefreshToken(refreshedLater.id),
       });
-      expect(withStatus.session).toMatchObject(reauthenticated);
-      expect((await sessions.findRefreshToken(token.id))?.session).toMatchObject(reauthenticated);
+      await sessions.recordSessionSeen({ sessionId: session.id, now: at(9000) });
+      const newest = makeSession(user.id, { createdAt: at(10_000), lastUsedAt: at(10_000) });
+      const ended = await sessions.createSession({
+        session: newest,
+        refreshToken: makeRefreshToken(newest.id),
+        endSessions: {
+          usedSince: at(0),
+          choose: (liveSessions) => chooseSessionsToEnd({ liveSessions, maxSessions: 2 }),
+        },
+      });
+      expect(ended).toEqual(ok([refreshedLater.id]));
     });
 
     it("keeps the methods a session began with, several or none", async () => {

@@ -18,6 +18,40 @@ describe("authenticateBrowserSession", () => {
     expect((await refreshSession(deps, { refreshToken })).ok).toBe(true);
   });
 
+  it("records the session as seen when it recognises it, at most once a minute", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken, sessionId } = await registerAccount(deps);
+    const writes: Date[] = [];
+    const record = deps.sessions.recordSessionSeen.bind(deps.sessions);
+    deps.sessions.recordSessionSeen = async (input) => {
+      writes.push(input.now);
+      await record(input);
+    };
+    const firstSeen = deps.clock.now();
+
+    const first = unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+    expect(first.session.lastSeenAt).toEqual(firstSeen);
+    deps.clock.advance(59_999);
+    const again = unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+    expect(again.session.lastSeenAt).toEqual(firstSeen);
+    deps.clock.advance(1);
+    unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+
+    expect(writes).toEqual([firstSeen, deps.clock.now()]);
+    const stored = await deps.sessions.findSession(sessionId);
+    expect(stored?.lastSeenAt).toEqual(deps.clock.now());
+    // Seeing is not a refresh: the session's liveness (last use) is its sign-in still.
+    expect(stored?.lastUsedAt).toEqual(firstSeen);
+  });
+
+  it("records nothing for a session it does not recognise", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken, sessionId } = await registerAccount(deps);
+    unwrap(await logOut(deps, { userId: user.id, sessionId }));
+    expect((await authenticateBrowserSession(deps, { token: refreshToken })).ok).toBe(false);
+    expect((await deps.sessions.findSession(sessionId))?.lastSeenAt).toBeNull();
+  });
+
   it("answers INVALID_TOKEN once the session is signed out, or ended everywhere", async () => {
     const deps = createInMemoryDependencies();
     const one = await registerAccount(deps);

@@ -1,4 +1,11 @@
-import { decideRefresh, err, ok, parseRefreshToken, type Result } from "@superoauth/domain";
+import {
+  decideRefresh,
+  err,
+  ok,
+  parseRefreshToken,
+  type Result,
+  shouldRecordSessionSeen,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
 import { checkMayHoldSession } from "./steps/may-hold-session.ts";
@@ -12,7 +19,8 @@ const ended = err("INVALID_TOKEN", "This browser session has ended; sign in agai
  * session is live as a refresh would judge it (not revoked by sign-out, "log out everywhere" or the
  * sessions list, not past its absolute age, the token not expired) and the token was never
  * rotated; a rotated one means someone exchanged it at /auth/refresh, so it no longer is the
- * browser's.
+ * browser's. Recognising it records the session as seen (at most once a minute), so the session cap
+ * and the sessions list count a browser session in use as used.
  */
 export async function authenticateBrowserSession(
   deps: Dependencies,
@@ -25,12 +33,13 @@ export async function authenticateBrowserSession(
   if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
     return ended;
   }
+  const now = deps.clock.now();
   const decision = decideRefresh({
     token: stored.token,
     session: stored.session,
     successor: stored.successor,
     keptSuccessorSecret: stored.encryptedSuccessorSecret,
-    now: deps.clock.now(),
+    now,
     // No grace: a browser session's token is never rotated, so only "rotate" (live) is valid.
     graceMs: 0,
     maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
@@ -40,5 +49,7 @@ export async function authenticateBrowserSession(
   if (user === null) return ended;
   const mayHold = checkMayHoldSession(deps, user);
   if (!mayHold.ok) return mayHold;
-  return ok({ user, session: stored.session });
+  if (!shouldRecordSessionSeen(stored.session, now)) return ok({ user, session: stored.session });
+  await deps.sessions.recordSessionSeen({ sessionId: stored.session.id, now });
+  return ok({ user, session: { ...stored.session, lastSeenAt: now } });
 }

@@ -1,4 +1,11 @@
-import { ok, type Result, type Session, type SessionId, type UserId } from "@superoauth/domain";
+import {
+  lastActivityOf,
+  ok,
+  type Result,
+  type Session,
+  type SessionId,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { liveSessionWindow } from "./steps/live-since.ts";
 
@@ -16,9 +23,8 @@ export interface SessionSummary {
  * The user's live sessions, most recently used first. A session is live while
  * not revoked, used within the refresh-token lifetime (after that no refresh
  * token of it can be exchanged any more) and younger than SESSION_MAX_AGE.
- * A session's stored last use is its last refresh (or sign-in); the current one is in use by this
- * very request, so it is listed first, used now (the account center's browser session is never
- * refreshed, and showed its sign-in time as its last use).
+ * A session's last use is its last refresh, sign-in or hosted page (lastActivityOf); the current
+ * one is in use by this very request, so it is listed first, used now.
  */
 export async function listSessions(
   deps: Dependencies,
@@ -29,8 +35,15 @@ export async function listSessions(
     ...liveSessionWindow(deps),
   });
   const now = deps.clock.now();
-  const summaries = sessions.map((session) => summarise(session, input.currentSessionId, now));
-  return ok([...summaries.filter((s) => s.current), ...summaries.filter((s) => !s.current)]);
+  const summaries = sessions
+    .map((session) => summarise(session, input.currentSessionId, now))
+    .sort(
+      (a, b) =>
+        Number(b.current) - Number(a.current) ||
+        b.lastUsedAt.getTime() - a.lastUsedAt.getTime() ||
+        (a.id < b.id ? 1 : a.id > b.id ? -1 : 0),
+    );
+  return ok(summaries);
 }
 
 function summarise(session: Session, currentSessionId: SessionId, now: Date): SessionSummary {
@@ -40,7 +53,7 @@ function summarise(session: Session, currentSessionId: SessionId, now: Date): Se
     userAgent: session.userAgent,
     ip: session.ip,
     createdAt: session.createdAt,
-    lastUsedAt: current ? now : session.lastUsedAt,
+    lastUsedAt: current ? now : lastActivityOf(session),
     current,
   };
 }

@@ -5,6 +5,7 @@ import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { authenticateAccessToken } from "./authenticate-access-token.ts";
+import { authenticateBrowserSession } from "./authenticate-browser-session.ts";
 import { listSessions } from "./list-sessions.ts";
 import { refreshSession } from "./refresh-session.ts";
 import { revokeSession } from "./revoke-session.ts";
@@ -22,6 +23,11 @@ async function logIn(deps: Dependencies) {
   );
   if (!("accessToken" in login)) throw new Error("unexpected second-factor step");
   return login;
+}
+
+/** The session an access token belongs to. */
+async function sessionIdOf(deps: Dependencies, accessToken: string): Promise<SessionId> {
+  return unwrap(await authenticateAccessToken(deps, { token: accessToken })).session.id;
 }
 
 async function signedInTwice() {
@@ -70,10 +76,26 @@ describe("listSessions", () => {
       [first.sessionId, true, deps.clock.now()],
       [second.session.id, false, new Date("2026-01-01T00:00:01.000Z")],
     ]);
-    // Only the listing says so: what is stored (and what the session cap orders by) is unchanged.
+    // Only the listing says so: what is stored is unchanged.
     expect((await deps.sessions.findSession(first.sessionId))?.lastUsedAt).toEqual(
       new Date("2026-01-01T00:00:00.000Z"),
     );
+  });
+
+  it("lists a browser session by when a page last recognised it, when that is after its last refresh", async () => {
+    const { deps, first, second } = await signedInTwice();
+    deps.clock.advance(3600_000);
+    // The first session is a browser's: a page recognises it an hour later.
+    unwrap(await authenticateBrowserSession(deps, { token: first.refreshToken }));
+    const seenAt = deps.clock.now();
+    deps.clock.advance(1000);
+    const sessions = unwrap(
+      await listSessions(deps, { userId: first.user.id, currentSessionId: second.session.id }),
+    );
+    expect(sessions.map((s) => [s.id, s.lastUsedAt])).toEqual([
+      [second.session.id, deps.clock.now()],
+      [first.sessionId, seenAt],
+    ]);
   });
 
   it("leaves out sessions unused for longer than the refresh-token lifetime", async () => {
@@ -167,12 +189,17 @@ describe("revokeSession", () => {
 });
 
 describe("the cap on live sessions (MAX_SESSIONS_PER_USER)", () => {
-  it("a sign-in beyond the cap ends the least recently used session and records why", async () => {
+  /** Under a cap of two: the registration's session, and a sign-in a second later. */
+  async function twoSessionsUnderACapOfTwo() {
     const deps = createInMemoryDependencies({ maxSessionsPerUser: 2 });
     const first = await registerAccount(deps);
     deps.clock.advance(1000);
     const second = await logIn(deps);
-    const secondId = unwrap(await authenticateAccessToken(deps, { token: second.accessToken })).session.id;
+    return { deps, first, second, secondId: await sessionIdOf(deps, second.accessToken) };
+  }
+
+  it("a sign-in beyond the cap ends the least recently used session and records why", async () => {
+    const { deps, first, second, secondId } = await twoSessionsUnderACapOfTwo();
     deps.clock.advance(1000);
     // Refreshing the first session makes the second the least recently used.
     unwrap(await refreshSession(deps, { refreshToken: first.refreshToken }));
@@ -189,6 +216,22 @@ describe("the cap on live sessions (MAX_SESSIONS_PER_USER)", () => {
     const ended = deps.securityEvents.all().filter((e) => e.type === "session_revoked");
     expect(ended).toHaveLength(1);
     expect(ended[0]?.details).toEqual({ sessionId: secondId, reason: "session_limit" });
+  });
+
+  it("counts a browser session a page recognised as used then: the API session refreshed before it ends", async () => {
+    // The account center's session signs in first and is never refreshed, but is in use.
+    const { deps, first: browser, second: api, secondId: apiId } = await twoSessionsUnderACapOfTwo();
+    deps.clock.advance(3600_000);
+    unwrap(await refreshSession(deps, { refreshToken: api.refreshToken }));
+    deps.clock.advance(60_000);
+    unwrap(await authenticateBrowserSession(deps, { token: browser.refreshToken }));
+    deps.clock.advance(1000);
+
+    await logIn(deps);
+
+    expect((await authenticateBrowserSession(deps, { token: browser.refreshToken })).ok).toBe(true);
+    const ended = deps.securityEvents.all().filter((e) => e.type === "session_revoked");
+    expect(ended.map((e) => e.details)).toEqual([{ sessionId: apiId, reason: "session_limit" }]);
   });
 
   it("sessions past the refresh-token lifetime do not count toward the cap", async () => {

@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import { lastActivityOf, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { liveSessionWindow } from "../../sessions/steps/live-since.ts";
 
@@ -86,7 +86,8 @@ const sessions: ExportSection = {
       yield {
         id: session.id,
         createdAt: session.createdAt.toISOString(),
-        lastUsedAt: session.lastUsedAt.toISOString(),
+        // As the sessions list shows it: the last refresh, sign-in or hosted page.
+        lastUsedAt: lastActivityOf(session).toISOString(),
         authenticatedAt: session.authenticatedAt.toISOString(),
         authenticationMethods: session.authenticationMethods,
         userAgent: session.userAgent,

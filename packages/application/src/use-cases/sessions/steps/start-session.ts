@@ -98,6 +98,7 @@ export async function startSession<E extends ErrorCode = never>(
     userId: user.id,
     createdAt: now,
     lastUsedAt: now,
+    lastSeenAt: null,
     revokedAt: null,
     userAgent: client.userAgent?.slice(0, 512) ?? null,
     ip: client.ip ?? null,
