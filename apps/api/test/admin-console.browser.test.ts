@@ -158,6 +158,17 @@ describe("the admin console in Chromium", () => {
 
     const promotedPath = `/admin/users/${ids.promoted}`;
     await page.goto(`${baseURL}${promotedPath}`);
+    // Not verified: the admin may vouch for the address, told beside the button what that means.
+    expect(await page.textContent("dl")).toContain("promoted@example.com (not verified)");
+    expect(await page.getAttribute('button:has-text("Mark the address verified")', "aria-describedby")).toBe(
+      "verify-email-hint",
+    );
+    await expectAccessible(page, "user-unverified");
+    expect(await clickAction(page, "Mark the address verified", promotedPath)).toContain(
+      "The address is marked verified",
+    );
+    expect(await page.textContent("dl")).toContain("promoted@example.com (verified)");
+    expect(await page.locator("#verify-email-hint").count()).toBe(0);
     await page.selectOption("#role", "support");
     expect(await clickAction(page, "Change the role", promotedPath)).toContain("The role is changed");
     expect(await page.textContent("dl")).toContain("Rolesupport");
@@ -165,7 +176,7 @@ describe("the admin console in Chromium", () => {
     await page.click('nav a[href="/admin/audit"]');
     await page.waitForURL(`${baseURL}/admin/audit`);
     const audit = (await page.textContent("tbody")) ?? "";
-    for (const type of ["role_changed", "account_disabled", "two_factor_reset"])
+    for (const type of ["role_changed", "account_disabled", "two_factor_reset", "email_verified"])
       expect(audit).toContain(type);
     await expectAccessible(page, "audit");
     expect(problems).toEqual([]);

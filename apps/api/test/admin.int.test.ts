@@ -122,6 +122,44 @@ describe("disabling an account", () => {
   });
 });
 
+describe("marking an address verified", () => {
+  it("verifies it in the store, unlinks a provider linked before, and lets 2FA be set up; the audit keeps the act", async () => {
+    const admin = await registerAdmin("verifying-admin@example.com");
+    const person = await register("unreachable-mailbox@example.com", "unreached");
+    const userId = person.user.id as UserId;
+    await service.storage.linkedProviders.linkProvider({
+      userId,
+      provider: "github",
+      subject: "linked-before-proof",
+      email: "unreachable-mailbox@example.com" as Email,
+      displayName: null,
+      linkedAt: clock.now(),
+    });
+    const setUp = () => call("POST", "/auth/2fa/setup", { token: person.accessToken });
+    expect((await setUp()).json()).toMatchObject({ error: "EMAIL_NOT_VERIFIED" });
+
+    const marked = await call("POST", `/admin/users/${userId}/verify-email`, { token: admin.accessToken });
+
+    expect(marked.json()).toEqual({ success: true, data: { emailVerified: true } });
+    const row = await database
+      .db()
+      .selectFrom("users")
+      .select(["email_verified", "updated_at"])
+      .where("id", "=", userId)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ email_verified: 1, updated_at: clock.now() });
+    expect(await service.storage.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
+    expect((await setUp()).statusCode).toBe(200);
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
+    expect(audit[0]).toMatchObject({
+      type: "email_verified",
+      actorId: admin.user.id,
+      userId,
+      description: "Marked the email address verified",
+    });
+  });
+});
+
 describe("deleting an account", () => {
   it("leaves nothing in any table that identifies the person, and the address registers again", async () => {
     const email = "erase-me@example.com";

@@ -1,5 +1,6 @@
 import { StorageUnavailableError } from "@superoauth/application";
-import type { Role, UserId } from "@superoauth/domain";
+import { tokenFromMail } from "@superoauth/application/testing";
+import { parseEmail, type Role, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
@@ -13,6 +14,7 @@ import {
   registerUser,
   type SignedInData,
   type TestDependencies,
+  verifyAddressOf,
 } from "./test-app.ts";
 
 // The admin API over in-memory ports: every route's success and error paths, and the permission
@@ -115,6 +117,13 @@ describe("the permission table over HTTP", () => {
       method: "POST",
       path: (id: string) => `/admin/users/${id}/revoke-sessions`,
       support: 200,
+      admin: 200,
+    },
+    {
+      name: "verify the address",
+      method: "POST",
+      path: (id: string) => `/admin/users/${id}/verify-email`,
+      support: 403,
       admin: 200,
     },
     {
@@ -493,6 +502,100 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     expect(deps.mailer.sentTo("grace@example.com").at(-1)).toMatchObject({
       subject: "Your account was signed out everywhere",
     });
+  });
+});
+
+describe("marking an address verified", () => {
+  it("verifies it as the mailed link would: providers linked before go, the link is spent, 2FA may be set up; the holder is told", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await deps.backgroundTasks.drain();
+    const verificationMail = deps.mailer.sentTo(otherRegistration.email).at(-1);
+    if (verificationMail === undefined) throw new Error("no verification mail");
+    const mailedLink = tokenFromMail(verificationMail);
+    const email = parseEmail(otherRegistration.email);
+    if (!email.ok) throw new Error("unparsable");
+    await deps.linkedProviders.linkProvider({
+      userId,
+      provider: "github",
+      subject: "linked-before",
+      email: email.value,
+      displayName: null,
+      linkedAt: deps.clock.now(),
+    });
+    expectError(
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/2fa/setup",
+        headers: bearer(target.accessToken),
+      }),
+      "EMAIL_NOT_VERIFIED",
+      403,
+    );
+
+    const response = await call("POST", `/admin/users/${userId}/verify-email`, admin);
+
+    expect(response.json()).toEqual({ success: true, data: { emailVerified: true } });
+    expect((await call("GET", `/admin/users/${userId}`, admin)).json().data.user.emailVerified).toBe(true);
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
+    // The mailed link is spent: followed now, it changes nothing and says the address was verified.
+    const followed = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/verify-email",
+      payload: { token: mailedLink },
+    });
+    expect(followed.json().data).toEqual({ emailVerified: true, alreadyVerified: true });
+    const setUp = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/2fa/setup",
+      headers: bearer(target.accessToken),
+    });
+    expect(setUp.statusCode, setUp.body).toBe(200);
+    const events = await timelineOf(target);
+    expect(events.find((e) => e.type === "email_verified")).toMatchObject({
+      details: { by: "admin" },
+      description: "Your email address was verified by an administrator",
+    });
+    expect(events.find((e) => e.type === "provider_unlinked")).toMatchObject({
+      details: { provider: "github", reason: "staff_verification_of_unverified_address" },
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email).map((mail) => mail.subject)).toContain(
+      "Staff confirmed this address for your account",
+    );
+  });
+
+  it("an address already verified is answered the same, and nothing is recorded or mailed", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
+    await deps.backgroundTasks.drain();
+    const mailsBefore = deps.mailer.sentTo(otherRegistration.email).length;
+
+    const response = await call("POST", `/admin/users/${target.user.id}/verify-email`, admin);
+
+    expect(response.json()).toEqual({ success: true, data: { emailVerified: true } });
+    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("email_verified");
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mailsBefore);
+  });
+
+  it("needs the admin's fresh proof, and answers USER_NOT_FOUND for an unknown id", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    expectError(
+      await call("POST", "/admin/users/00000000-0000-7000-8000-00000000ffff/verify-email", admin),
+      "USER_NOT_FOUND",
+      404,
+    );
+    const stale = await withStaleProof(admin);
+    expectError(
+      await call("POST", `/admin/users/${target.user.id}/verify-email`, stale),
+      "REAUTH_REQUIRED",
+      401,
+    );
+    expect((await deps.users.findUserById(target.user.id as UserId))?.emailVerified).toBe(false);
   });
 });
 
@@ -919,6 +1022,7 @@ describe("which staff actions ask a fresh proof", () => {
         revokeSessions: declaresReauth("post", "/revoke-sessions"),
         disable: declaresReauth("post", "/disable"),
         resetTwoFactor: declaresReauth("post", "/reset-2fa"),
+        verifyEmail: declaresReauth("post", "/verify-email"),
         changeRole: declaresReauth("patch", ""),
         delete: declaresReauth("delete", ""),
       }).toStrictEqual({
@@ -927,6 +1031,7 @@ describe("which staff actions ask a fresh proof", () => {
         revokeSessions: false,
         disable: true,
         resetTwoFactor: true,
+        verifyEmail: true,
         changeRole: true,
         delete: true,
       });

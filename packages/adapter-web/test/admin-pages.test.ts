@@ -85,7 +85,16 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
       expectPage(refused, 403);
       expect(refused.body).toContain("Not allowed");
     }
-    for (const action of ["disable", "enable", "unlock", "reset-2fa", "revoke-sessions", "role", "delete"]) {
+    for (const action of [
+      "disable",
+      "enable",
+      "unlock",
+      "reset-2fa",
+      "verify-email",
+      "revoke-sessions",
+      "role",
+      "delete",
+    ]) {
       expectPage(await act(browser, `/admin/users/${target.user.id}/${action}`, { role: "admin" }), 403);
     }
   });
@@ -202,6 +211,32 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expectPage(await browser.get(`/admin/users/${target.user.id}/delete`), 403);
   });
 
+  it("offers an admin to mark an unverified address verified, with what that means, and not once it is", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    await account("helper", "support");
+    const base = `/admin/users/${target.user.id}`;
+    expect((await (await browserOf("helper")).get(base)).body).not.toContain("/verify-email");
+    const browser = await browserOf("boss");
+    const page = await browser.get(base);
+    expectPage(page, 200);
+    expect(page.body).toContain("<dd>target@example.com (not verified)</dd>");
+    expect(page.body).toMatch(
+      /<form method="post" action="\/admin\/users\/[^"]+\/verify-email">[\s\S]*?<button type="submit" aria-describedby="verify-email-hint">Mark the address verified<\/button>/,
+    );
+    expect(page.body).toContain('<p class="hint" id="verify-email-hint">Mark the address verified only once');
+
+    const marked = await act(browser, `${base}/verify-email`);
+
+    expect(marked.statusCode, marked.body).toBe(303);
+    const after = await browser.get(base);
+    expect(after.body).toContain("<dd>target@example.com (verified)</dd>");
+    expect(after.body).not.toContain("/verify-email");
+    expect(after.body).not.toContain("verify-email-hint");
+    expect((await deps.users.findUserById(target.user.id))?.emailVerified).toBe(true);
+  });
+
   it("answers an unknown or malformed id with the 404 page", async () => {
     const { account, browserOf } = await withConsole();
     await account("boss", "admin");
@@ -219,6 +254,11 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
     { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
+    {
+      path: "verify-email",
+      support: 403,
+      notice: "The address is marked verified, and its holder is mailed about it.",
+    },
     { path: "disable", support: 403, notice: "The account is disabled and every session of it has ended." },
     { path: "enable", support: 403, notice: "The account is enabled again." },
     { path: "role", support: 403, notice: "The role is changed.", form: { role: "support" } },

@@ -144,6 +144,20 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("When: 2026-12-01 10:00 UTC\n");
   });
 
+  it("an address marked verified by staff: says what it allows, and and what to do if nobody asked", () => {
+    const mail = notice("email_verified", { ip: null, userAgent: null });
+    expect(mail.subject).toBe("Staff confirmed this address for your account");
+    // Subjects never say "verify": that is how the mails with links are told apart.
+    expect(mail.subject).not.toMatch(/verif|reset/i);
+    expect(mail.text).toContain("sign-in providers that give this address may now be linked to the account");
+    expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");
+    expect(mail.text).toContain(
+      "contact Acme's support now, and choose a new password, which signs out every session.",
+    );
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+    expect(mail.text).not.toContain("If this was you");
+  });
+
   it("names the device in words, as the sessions page does", () => {
     expect(notice("password_changed").text).toContain("Browser or app: Firefox on Linux\n");
   });

@@ -200,6 +200,13 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: "{service}'s staff signed your {service} account out on every device: sign in again to go on.",
     ifYou: "If you asked support for this, there is nothing to do.",
   }),
+  email_verified: () => ({
+    subject: "Staff confirmed this address for your account",
+    what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
+    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifNot:
+      "If you did not, someone else may have made an account on your address and talked support into confirming it: contact {service}'s support now, and choose a new password, which signs out every session.",
+  }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
     what: "Your {service} account was signed in to from a device and a network it has not used before. Was this you?",

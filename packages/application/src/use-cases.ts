@@ -18,6 +18,7 @@ import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
 import { unlockUser } from "./use-cases/admin/unlock-user.ts";
+import { verifyUserEmail } from "./use-cases/admin/verify-user-email.ts";
 import { listAuthorizedApps, revokeAppAuthorization } from "./use-cases/apps/authorized-apps.ts";
 import { deleteApp } from "./use-cases/apps/delete-app.ts";
 import { getApp } from "./use-cases/apps/get-app.ts";
@@ -149,6 +150,7 @@ export interface UseCases {
   readonly changeUserRole: Bound<typeof changeUserRole>;
   readonly unlockUser: Bound<typeof unlockUser>;
   readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
+  readonly verifyUserEmail: Bound<typeof verifyUserEmail>;
   readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
   readonly deleteUser: Bound<typeof deleteUser>;
   readonly listAdminAudit: Bound<typeof listAdminAudit>;
@@ -231,6 +233,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     changeUserRole: (input) => changeUserRole(deps, input),
     unlockUser: (input) => unlockUser(deps, input),
     resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
+    verifyUserEmail: (input) => verifyUserEmail(deps, input),
     revokeUserSessions: (input) => revokeUserSessions(deps, input),
     deleteUser: (input) => deleteUser(deps, input),
     listAdminAudit: (input) => listAdminAudit(deps, input),

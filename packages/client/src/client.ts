@@ -52,6 +52,7 @@ import type {
   TwoFactorSetup,
   TwoFactorVerifyInput,
   UserDisabled,
+  UserEmailVerified,
   UserEnabled,
   UserUnlocked,
 } from "./types.ts";
@@ -381,6 +382,9 @@ function adminMethods(t: Transport) {
       t.call("admin.unlockUser", onUser(input), options),
     resetTwoFactor: (input: { id: string }, options?: RequestOptions): Promise<TwoFactorReset> =>
       t.call("admin.resetTwoFactor", onUser(input), options),
+    /** Marks the address verified on staff's word (admins, with a fresh proof); mails its holder. */
+    verifyEmail: (input: { id: string }, options?: RequestOptions): Promise<UserEmailVerified> =>
+      t.call("admin.verifyEmail", onUser(input), options),
     revokeSessions: (input: { id: string }, options?: RequestOptions): Promise<SessionsRevoked> =>
       t.call("admin.revokeSessions", onUser(input), options),
     changeRole: (input: { id: string; role: Role }, options?: RequestOptions): Promise<RoleChanged> =>

@@ -396,6 +396,10 @@ export interface UserUnlocked {
   readonly unlocked: true;
 }
 
+export interface UserEmailVerified {
+  readonly emailVerified: true;
+}
+
 export interface TwoFactorReset {
   readonly twoFactorEnabled: false;
 }

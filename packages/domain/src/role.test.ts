@@ -19,6 +19,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: false,
     reset_two_factor: false,
     revoke_sessions: false,
+    verify_email: false,
     disable: false,
     enable: false,
     delete: false,
@@ -31,6 +32,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: true,
     reset_two_factor: true,
     revoke_sessions: true,
+    verify_email: false,
     disable: false,
     enable: false,
     delete: false,
@@ -43,6 +45,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: true,
     reset_two_factor: true,
     revoke_sessions: true,
+    verify_email: true,
     disable: true,
     enable: true,
     delete: true,
@@ -112,12 +115,13 @@ describe("checkStaffPermission", () => {
 });
 
 describe("staffActionsNeedingFreshProof", () => {
-  it("are the actions that lock someone out or take a protection away", () => {
+  it("are the actions that lock someone out or take a protection away, and marking an address verified", () => {
     expect([...staffActionsNeedingFreshProof].sort()).toEqual([
       "change_role",
       "delete",
       "disable",
       "reset_two_factor",
+      "verify_email",
     ]);
   });
 });

@@ -20,6 +20,7 @@ export const staffActions = [
   "unlock",
   "reset_two_factor",
   "revoke_sessions",
+  "verify_email",
   "disable",
   "enable",
   "delete",
@@ -91,15 +92,17 @@ export function checkStaffPermission(input: {
 
 /**
  * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
- * that lock a person out or take a protection away. Reads, unlocking, enabling and ending sessions
- * do not: they give nothing to someone holding a stolen staff token, and ending sessions must be
- * quick during an incident.
+ * that lock a person out or take a protection away, and marking an address verified, which lets
+ * providers link by it (ADR 0043: whoever talked staff into it could pre-hijack the account of
+ * that address). Reads, unlocking, enabling and ending sessions do not: they give nothing to someone
+ * holding a stolen staff token, and ending sessions must be quick during an incident.
  */
 export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
   "disable",
   "delete",
   "change_role",
   "reset_two_factor",
+  "verify_email",
 ];
 
 /** Whether an account counts as an admin that can act: the admin role, and not disabled. */

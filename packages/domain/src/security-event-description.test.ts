@@ -19,6 +19,11 @@ describe("describeSecurityEvent", () => {
     expect(describeSecurityEvent({ type: "sessions_revoked", details: {} })).toBe(
       "Every session was signed out",
     );
+    const verified = (details: { by?: string }) => describeSecurityEvent({ type: "email_verified", details });
+    expect([verified({ by: "admin" }), verified({})]).toEqual([
+      "Your email address was verified by an administrator",
+      "Your email address was verified",
+    ]);
   });
 
   it("says a sign-in's second factor beside its first", () => {
@@ -63,6 +68,9 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "account_unlocked", details: { by: "support" } })).toBe(
       "Lifted the account's sign-in lock",
     );
+    expect(describeStaffAction({ type: "email_verified", details: { by: "admin" } })).toBe(
+      "Marked the email address verified",
+    );
     expect(
       describeStaffAction({ type: "maintenance_notice_changed", details: { message: "Upgrade at 2" } }),
     ).toBe('Set the maintenance notice: "Upgrade at 2"');
@@ -80,6 +88,7 @@ describe("describeStaffAction", () => {
           "account_disabled",
           "account_enabled",
           "account_unlocked",
+          "email_verified",
           "two_factor_reset",
           "role_changed",
           "sessions_revoked",

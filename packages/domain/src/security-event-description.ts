@@ -92,6 +92,7 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   account_disabled: () => "Disabled the account",
   account_enabled: () => "Enabled the account again",
   account_unlocked: () => "Lifted the account's sign-in lock",
+  email_verified: () => "Marked the email address verified",
   two_factor_reset: () => "Reset the account's two-factor authentication",
   role_changed: (d) => `Changed the role to ${String(d.role ?? "another role")}`,
   sessions_revoked: () => "Signed out every session of the account",

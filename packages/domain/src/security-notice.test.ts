@@ -26,12 +26,16 @@ describe("notifiesAccountHolder", () => {
       "two_factor_reset",
       "account_deleted",
     ]);
-    expect([...notifying, "sessions_revoked"].sort()).toEqual([...securityNoticeTypes].sort());
+    expect([...notifying, "sessions_revoked", "email_verified"].sort()).toEqual(
+      [...securityNoticeTypes].sort(),
+    );
   });
 
-  it("mails for sessions ended everywhere only when staff ended them", () => {
-    expect(notifiesAccountHolder({ type: "sessions_revoked", details: { by: "support" } })).toBe(true);
-    expect(notifiesAccountHolder({ type: "sessions_revoked", details: {} })).toBe(false);
+  it("mails for sessions ended everywhere, and an address marked verified, only when staff did it", () => {
+    for (const type of ["sessions_revoked", "email_verified"] as const) {
+      expect(notifiesAccountHolder({ type, details: { by: "admin" } })).toBe(true);
+      expect(notifiesAccountHolder({ type, details: {} })).toBe(false);
+    }
   });
 
   it("never mails for sign-ins, failures, locks, logouts, verification or a reset request", () => {

@@ -29,6 +29,7 @@ export const securityNoticeTypes = [
   "account_disabled",
   "account_deleted",
   "sessions_revoked",
+  "email_verified",
 ] as const satisfies readonly SecurityEventType[];
 
 export type SecurityNoticeType = (typeof securityNoticeTypes)[number];
@@ -56,6 +57,10 @@ export function notifiesAccountHolder(
       return event.details.via !== "sign-up";
     // Signed out everywhere by staff (details.by); the person's own "log out everywhere" mails nothing.
     case "sessions_revoked":
+      return event.details.by !== undefined;
+    // Marked verified by staff: the mailbox hears that staff vouched for it. The holder's own link
+    // (the mail it came in was the news) mails nothing.
+    case "email_verified":
       return event.details.by !== undefined;
     default:
       return true;

@@ -277,6 +277,14 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     errors: ["TWO_FACTOR_NOT_ENABLED"],
   });
   action({
+    path: "verify-email",
+    staffAction: "verify_email",
+    data: Type.Object({ emailVerified: Type.Literal(true) }),
+    run: (actor, userId) => useCases.verifyUserEmail({ actor, userId }),
+    answer: { emailVerified: true },
+    errors: [],
+  });
+  action({
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),

@@ -66,6 +66,7 @@ const userActions = [
   { id: "enable", path: "enable", notice: "user_enabled" },
   { id: "unlock", path: "unlock", notice: "user_unlocked" },
   { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
+  { id: "verify_email", path: "verify-email", notice: "email_verified" },
   { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
 ] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
 
@@ -161,7 +162,9 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
             ? await useCases.unlockUser(input)
             : action.id === "reset_two_factor"
               ? await useCases.resetUserTwoFactor(input)
-              : await useCases.revokeUserSessions(input);
+              : action.id === "verify_email"
+                ? await useCases.verifyUserEmail(input)
+                : await useCases.revokeUserSessions(input);
       if (!result.ok) {
         if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
         const { status, message } = page.failure(result);
@@ -337,6 +340,7 @@ function permittedActions(page: PageContext, details: UserDetails) {
     enable: may("enable") && user.status === "disabled",
     unlock: may("unlock") && details.lockedUntil !== null,
     resetTwoFactor: may("reset_two_factor") && details.twoFactorEnabled,
+    verifyEmail: may("verify_email") && !user.emailVerified,
     revokeSessions: may("revoke_sessions"),
     changeRole: may("change_role"),
     delete: may("delete"),

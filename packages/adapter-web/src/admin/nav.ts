@@ -18,6 +18,7 @@ export const adminNotices: Readonly<Record<string, string>> = {
   user_disabled: "The account is disabled and every session of it has ended.",
   user_enabled: "The account is enabled again.",
   user_unlocked: "The sign-in lock is lifted.",
+  email_verified: "The address is marked verified, and its holder is mailed about it.",
   two_factor_reset: "Two-step verification is off for this account.",
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",

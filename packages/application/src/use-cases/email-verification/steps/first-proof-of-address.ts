@@ -6,7 +6,7 @@ import { unlinkEveryProvider } from "../../social/steps/unlink-every-provider.ts
 
 /**
  * What the first proof of an address (a verification link, or a reset link, which reached the same
- * mailbox) takes away: until now nobody had proven the address, so whoever made the account on it
+ * mailbox; or staff's word, verifyUserEmail) takes away: until now nobody had proven the address, so whoever made the account on it
  * may be a stranger who sent this very mail to its owner (account pre-hijacking, Sudhodanan & Paverd
  * 2022; ADR 0043). Their provider identities are unlinked (unlinkEveryProvider), and a second factor
  * turned on before goes too, recorded as `two_factor_disabled` (which mails the holder): it may be
@@ -19,7 +19,10 @@ export async function forgetWhatCameBeforeProof(
   input: {
     userId: UserId;
     client?: ClientInfo | undefined;
-    reason: "password_reset_of_unverified_address" | "verification_of_unverified_address";
+    reason:
+      | "password_reset_of_unverified_address"
+      | "verification_of_unverified_address"
+      | "staff_verification_of_unverified_address";
   },
 ): Promise<void> {
   await unlinkEveryProvider(deps, input);

@@ -21,6 +21,7 @@ export async function unlinkEveryProvider(
     reason:
       | "password_reset_of_unverified_address"
       | "verification_of_unverified_address"
+      | "staff_verification_of_unverified_address"
       | "email_change_undone";
   },
 ): Promise<void> {

@@ -1,0 +1,41 @@
+import { ok, type Result } from "@superoauth/domain";
+import type { Dependencies } from "../../ports/index.ts";
+import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
+
+/**
+ * Marks the account's address verified on staff's word (admins, with a fresh proof), for a person
+ * who cannot receive the verification mail (a filter that drops it, a service run without SMTP) and
+ * has shown staff another way that the mailbox is theirs. It counts as the first proof of the
+ * address, as the mailed link does: providers linked before are unlinked and a second factor turned
+ * on before is turned off (forgetWhatCameBeforeProof, ADR 0043); the verification links still
+ * unused stop working. Recorded as `email_verified` naming the staff role, which mails the holder.
+ * Idempotent: an address already verified is answered the same and nothing is recorded.
+ */
+export async function verifyUserEmail(
+  deps: Dependencies,
+  input: { actor: Authenticated; userId: string },
+): Promise<Result<void, StaffRefusal>> {
+  const target = await authorizeStaffAction(deps, {
+    actor: input.actor,
+    action: "verify_email",
+    targetId: input.userId,
+  });
+  if (!target.ok) return target;
+  if (target.value.emailVerified) return ok(undefined);
+  const now = deps.clock.now();
+  await forgetWhatCameBeforeProof(deps, {
+    userId: target.value.id,
+    reason: "staff_verification_of_unverified_address",
+  });
+  await deps.users.markEmailVerified({ userId: target.value.id, now });
+  await deps.emailTokens.useAllEmailTokensOfUser({ userId: target.value.id, purpose: "verify_email", now });
+  await recordSecurityEvent(deps, {
+    userId: target.value.id,
+    type: "email_verified",
+    actor: actorOf(input.actor),
+  });
+  return ok(undefined);
+}
