@@ -115,11 +115,26 @@ describe("configuration", () => {
     }
   });
 
-  it("warns at start when APP_URL is https but no proxy is trusted to say so", () => {
+  it("warns at start when APP_URL is https but no proxy is trusted to say so, and refuses it in production", () => {
     const untrusted = parseConfig({ APP_URL: "https://auth.example.com" }, makeSecret);
     expect(untrusted.ok && untrusted.warnings.join("\n")).toContain(
       "APP_URL is https but TRUST_PROXY is off",
     );
+    expect(untrusted.ok && untrusted.warnings.join("\n")).toContain("(refused in production)");
+    const production = {
+      NODE_ENV: "production",
+      APP_URL: "https://auth.example.com",
+      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    };
+    for (const off of [{}, { TRUST_PROXY: "false" }, { TRUST_PROXY: "0" }]) {
+      const refused = parseConfig({ ...production, ...off }, makeSecret);
+      expect(refused.ok ? [] : refused.problems).toEqual([
+        "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client",
+      ]);
+    }
+    expect(parseConfig({ ...production, TRUST_PROXY: "10.0.0.0/8" }, makeSecret).ok).toBe(true);
+    expect(parseConfig({ ...production, APP_URL: "http://localhost:3000" }, makeSecret).ok).toBe(true);
     const trusted = parseConfig({ APP_URL: "https://auth.example.com", TRUST_PROXY: "1" }, makeSecret);
     expect(trusted.ok && trusted.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
     const plain = parseConfig({ APP_URL: "http://localhost:3000" }, makeSecret);

@@ -140,7 +140,7 @@ export const environmentVariables = {
   TRUST_PROXY: withDefault({
     default: "false",
     meaning:
-      "Behind proxies: their number (`1`) or addresses/CIDRs (`10.0.0.0/8,fd00::/8`); the client IP is the right-most untrusted `X-Forwarded-For` entry; `true` trusts all and is warned (docs/operations.md)",
+      "Behind proxies: their number (`1`) or addresses/CIDRs (`10.0.0.0/8,fd00::/8`); the client IP is the right-most untrusted `X-Forwarded-For` entry; `true` trusts all and is warned; off with an https `APP_URL` is refused in production (docs/operations.md)",
     parse: (text): Reading<{ value: TrustProxy; warning?: string }> => {
       const parsed = parseTrustProxy(text);
       // parseTrustProxy names the variable itself; readVariables adds the name to every problem.
@@ -432,7 +432,12 @@ export function parseConfig(
   // Without APP_URL, links point at this server itself, which serves the pages they open.
   const appURL = (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
   const untrustedProxy = untrustedTLSProxyWarning({ appURL, trustProxy: trustProxy.value });
-  if (untrustedProxy !== null) warnings.push(untrustedProxy);
+  // Always a mistake (the service speaks plain HTTP, so a proxy is there), and in production one
+  // that shares every client's rate limit: refused there, as a weak JWT_SECRET is.
+  if (untrustedProxy !== null) {
+    if (environment === "production") problems.push(untrustedProxy);
+    else warnings.push(`${untrustedProxy} (refused in production)`);
+  }
   const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
   problems.push(...oauth.problems);
   warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
@@ -561,7 +566,8 @@ export function loadDotEnvFiles(): void {
  * Without TRUST_PROXY every request comes from the proxy's address: the rate limits and the lockout
  * by network count every client as one, and the logs name no client. (The OpenID endpoints, which
  * refused to set their Secure cookies over that plain http hop, set them: their issuer is APP_URL.)
- * The warning at start and `pnpm run doctor`'s; null when APP_URL is http or the proxy is trusted.
+ * A start refusal in production, a warning elsewhere, and `pnpm run doctor`'s `proxy` line; null
+ * when APP_URL is http or the proxy is trusted.
  */
 export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: TrustProxy }): string | null {
   const https = new URL(input.appURL).protocol === "https:";
