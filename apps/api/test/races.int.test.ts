@@ -174,6 +174,47 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     );
   });
 
+  it("three admins mark an address verified while its holder follows the mailed link: all 200, one email_verified, mailed only if staff's", async () => {
+    const email = "verify-race@example.com";
+    const { user } = await register(email);
+    const link = tokenFromReceivedMail(
+      await sink.waitForMail((m) => m.to.includes(email) && /verify|confirm/i.test(m.text)),
+    );
+    const admins = await times(3, async (i) => {
+      const admin = await register(`verify-race-admin-${i}@example.com`);
+      const promoted = await service.storage.accountAdministration.updateAccount({
+        userId: admin.user.id,
+        change: { role: "admin" },
+        now: clock.now(),
+        guard: () => ({ ok: true, value: undefined }),
+      });
+      expect(promoted.ok).toBe(true);
+      return admin.accessToken;
+    });
+
+    const responses = await Promise.all([
+      ...admins.map((token) => post(`/admin/users/${user.id}/verify-email`, undefined, token)),
+      post("/auth/verify-email", { token: link }),
+    ]);
+
+    expect(outcomes(responses)).toStrictEqual({ "200": 4 });
+    const recorded = await database
+      .db()
+      .selectFrom("security_events")
+      .select(["type", "actor_id"])
+      .where("user_id", "=", user.id)
+      .where("type", "=", "email_verified")
+      .execute();
+    expect(recorded).toHaveLength(1);
+    const byStaff = recorded[0]?.actor_id !== null;
+    if (byStaff)
+      await sink.waitForMail((m) => m.to.includes(email) && m.subject.startsWith("Staff confirmed"));
+    // Let any second notice arrive before counting (none should: one event, one notice at most).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const notices = sink.mails.filter((m) => m.to.includes(email) && m.subject.startsWith("Staff confirmed"));
+    expect(notices).toHaveLength(byStaff ? 1 : 0);
+  });
+
   it("a password reset and the confirmation of a pending change of address, the confirmation 0-60 ms later: exactly one 200 each round (ADR 0027)", async () => {
     // The reset screens and hashes its password before it uses its token: the confirmation's start
     // is swept across that, so some rounds land inside the reset's own steps.

@@ -80,12 +80,15 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
       return result.numUpdatedRows > 0n;
     },
 
-    async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
-      await db
+    async markEmailVerified(input: { userId: UserId; now: Date }): Promise<boolean> {
+      // Conditional, so the row lock decides which of concurrent calls changed it.
+      const result = await db
         .updateTable("users")
         .set({ email_verified: true, updated_at: input.now })
         .where("id", "=", input.userId)
-        .execute();
+        .where("email_verified", "=", 0)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
     },
 
     async updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void> {

@@ -19,8 +19,11 @@ export interface UserRepository {
     now: Date;
     ifCurrent?: string | null;
   }): Promise<boolean>;
-  /** Marks the user's address verified (idempotent). */
-  markEmailVerified(input: { userId: UserId; now: Date }): Promise<void>;
+  /**
+   * Marks the user's address verified (idempotent). True only for the call that changed it: of
+   * concurrent calls for one unverified address exactly one answers true (it records the event).
+   */
+  markEmailVerified(input: { userId: UserId; now: Date }): Promise<boolean>;
   updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void>;
   /**
    * Moves the account to `email`, verified (the caller proved the mailbox). USER_EXISTS when

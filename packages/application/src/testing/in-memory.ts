@@ -268,9 +268,11 @@ export class InMemoryUserRepository implements UserRepository {
     this.#byId.set(user.id, { ...user, passwordHash: input.passwordHash, updatedAt: input.now });
     return true;
   }
-  async markEmailVerified(input: { userId: UserId; now: Date }): Promise<void> {
+  async markEmailVerified(input: { userId: UserId; now: Date }): Promise<boolean> {
     const user = this.#byId.get(input.userId);
-    if (user !== undefined) this.#byId.set(user.id, { ...user, emailVerified: true, updatedAt: input.now });
+    if (user === undefined || user.emailVerified) return false;
+    this.#byId.set(user.id, { ...user, emailVerified: true, updatedAt: input.now });
+    return true;
   }
   async updateNickname(input: { userId: UserId; nickname: Nickname; now: Date }): Promise<void> {
     const user = this.#byId.get(input.userId);

@@ -120,10 +120,22 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       const other = makeUser({ emailVerified: false });
       await users.insertUser(user);
       await users.insertUser(other);
-      await users.markEmailVerified({ userId: user.id, now: at(5000) });
-      await users.markEmailVerified({ userId: user.id, now: at(6000) });
-      expect(await users.findUserById(user.id)).toMatchObject({ emailVerified: true });
+      expect(await users.markEmailVerified({ userId: user.id, now: at(5000) })).toBe(true);
+      expect(await users.markEmailVerified({ userId: user.id, now: at(6000) })).toBe(false);
+      expect(await users.findUserById(user.id)).toMatchObject({ emailVerified: true, updatedAt: at(5000) });
       expect(await users.findUserById(other.id)).toMatchObject({ emailVerified: false });
+      expect(await users.markEmailVerified({ userId: makeUser().id, now: at(7000) })).toBe(false);
+    });
+
+    it("of concurrent marks of one unverified address, exactly one answers that it changed it", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ emailVerified: false });
+      await users.insertUser(user);
+      const answers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => users.markEmailVerified({ userId: user.id, now: at(i) })),
+      );
+      expect(answers.filter(Boolean)).toHaveLength(1);
+      expect(await users.findUserById(user.id)).toMatchObject({ emailVerified: true });
     });
 
     it("updates the nickname and the update time, and touches no other user", async () => {

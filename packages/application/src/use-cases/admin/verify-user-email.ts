@@ -12,7 +12,8 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
  * address, as the mailed link does: providers linked before are unlinked and a second factor turned
  * on before is turned off (forgetWhatCameBeforeProof, ADR 0043); the verification links still
  * unused stop working. Recorded as `email_verified` naming the staff role, which mails the holder.
- * Idempotent: an address already verified is answered the same and nothing is recorded.
+ * Idempotent: an address already verified is answered the same and nothing is recorded; of
+ * concurrent verifications (two admins, or an admin and the holder's link) one records the event.
  */
 export async function verifyUserEmail(
   deps: Dependencies,
@@ -30,8 +31,9 @@ export async function verifyUserEmail(
     userId: target.value.id,
     reason: "staff_verification_of_unverified_address",
   });
-  await deps.users.markEmailVerified({ userId: target.value.id, now });
+  const changed = await deps.users.markEmailVerified({ userId: target.value.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: target.value.id, purpose: "verify_email", now });
+  if (!changed) return ok(undefined);
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "email_verified",

@@ -41,9 +41,11 @@ export async function verifyEmail(
       reason: "verification_of_unverified_address",
     });
   }
-  await deps.users.markEmailVerified({ userId: user.id, now });
+  // Recorded by whichever verification changed the flag (staff may verify it at the same moment).
+  const changed = await deps.users.markEmailVerified({ userId: user.id, now });
   await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose: "verify_email", now });
-  await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });
+  if (changed)
+    await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });
   return ok({ alreadyVerified: false });
 }
 

@@ -66,13 +66,14 @@ export async function resetPassword(
       client: input.client,
       reason: "password_reset_of_unverified_address",
     });
-    await deps.users.markEmailVerified({ userId: user.id, now });
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "email_verified",
-      client: input.client,
-      details: { via: "password_reset" },
-    });
+    if (await deps.users.markEmailVerified({ userId: user.id, now })) {
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "email_verified",
+        client: input.client,
+        details: { via: "password_reset" },
+      });
+    }
   }
   await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
   return ok(undefined);
