@@ -24,6 +24,7 @@ import {
 // revocation, client credentials, PAR, DPoP and the device flow, over a real socket.
 
 const day = 86_400_000;
+const hour = 3_600_000;
 
 const database = useSQLiteTestDatabase();
 const server = useOIDCTestServer(() => database.storage().oidcModels);
@@ -201,7 +202,39 @@ describe("authorization code with PKCE", () => {
     }
   });
 
-  it("refresh tokens end with the remembered consent, 30 days after it was last given", async () => {
+  // Refresh tokens live 7 days and the remembered consent (the grant) 30: each check below sits an
+  // hour past a grant's end and days inside its last refresh token's, so only the grant decides.
+  // (This test once checked the old chain at day 31, the very second its day-24 token expired: a slow
+  // refresh at day 24 left that token a second to live, and the check passed or failed by chance.)
+  it("a refresh-token chain ends with the remembered consent, 30 days after it was given, however often it is refreshed", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const first = await signInWithCode({
+      issuer,
+      config,
+      app: otherApp,
+      scope: "openid offline_access",
+      prompt: "consent",
+    });
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    try {
+      let refreshToken = first.tokens.refresh_token as string;
+      for (const days of [6, 12, 18, 24, 29]) {
+        vi.setSystemTime(start + days * day);
+        refreshToken = (await oidc.refreshTokenGrant(config, refreshToken)).refresh_token as string;
+      }
+      // Day 30 and an hour: the day-29 token has six days left, but the consent behind it is over.
+      vi.setSystemTime(start + 30 * day + hour);
+      await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+        error: "invalid_grant",
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("consent given again renews the grant for 30 days from then, for the chain the app already holds too", async () => {
     const { issuer } = server();
     const config = await discover(issuer, otherApp);
     const consent = () =>
@@ -210,24 +243,26 @@ describe("authorization code with PKCE", () => {
     const start = Date.now();
     vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
     try {
-      // Refreshed every few days: the chain lasts as long as the consent, not longer.
-      let refreshToken = first.tokens.refresh_token as string;
+      let held = first.tokens.refresh_token as string;
       for (const days of [6, 12, 18, 24]) {
         vi.setSystemTime(start + days * day);
-        refreshToken = (await oidc.refreshTokenGrant(config, refreshToken)).refresh_token as string;
+        held = (await oidc.refreshTokenGrant(config, held)).refresh_token as string;
       }
-      // Asked again on day 29, the person consents again: that consent lasts 30 days from now.
+      // Asked again on day 29, the person consents again: the same grant, now lasting to day 59.
       vi.setSystemTime(start + 29 * day);
       const again = await consent();
-      vi.setSystemTime(start + 31 * day);
-      await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
-        error: "invalid_grant",
-      });
-      const refreshed = await oidc.refreshTokenGrant(config, again.tokens.refresh_token as string);
-      vi.setSystemTime(start + 35 * day);
-      expect(
-        (await oidc.refreshTokenGrant(config, refreshed.refresh_token as string)).access_token,
-      ).toBeDefined();
+      let renewed = again.tokens.refresh_token as string;
+      vi.setSystemTime(start + 30 * day + hour);
+      held = (await oidc.refreshTokenGrant(config, held)).refresh_token as string;
+      for (const days of [35, 41, 47, 53, 58]) {
+        vi.setSystemTime(start + days * day);
+        held = (await oidc.refreshTokenGrant(config, held)).refresh_token as string;
+        renewed = (await oidc.refreshTokenGrant(config, renewed)).refresh_token as string;
+      }
+      vi.setSystemTime(start + 59 * day + hour);
+      for (const token of [held, renewed]) {
+        await expect(oidc.refreshTokenGrant(config, token)).rejects.toMatchObject({ error: "invalid_grant" });
+      }
     } finally {
       vi.useRealTimers();
     }
