@@ -506,6 +506,20 @@ describe("unlock, reset 2FA, revoke sessions", () => {
 });
 
 describe("marking an address verified", () => {
+  /** Links a GitHub identity giving the other registration's address, as a sign-in would. */
+  async function linkGitHubTo(userId: UserId, subject: string): Promise<void> {
+    const email = parseEmail(otherRegistration.email);
+    if (!email.ok) throw new Error("unparsable");
+    await deps.linkedProviders.linkProvider({
+      userId,
+      provider: "github",
+      subject,
+      email: email.value,
+      displayName: null,
+      linkedAt: deps.clock.now(),
+    });
+  }
+
   it("verifies it as the mailed link would: providers linked before go, the link is spent, 2FA may be set up; the holder is told", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -514,16 +528,7 @@ describe("marking an address verified", () => {
     const verificationMail = deps.mailer.sentTo(otherRegistration.email).at(-1);
     if (verificationMail === undefined) throw new Error("no verification mail");
     const mailedLink = tokenFromMail(verificationMail);
-    const email = parseEmail(otherRegistration.email);
-    if (!email.ok) throw new Error("unparsable");
-    await deps.linkedProviders.linkProvider({
-      userId,
-      provider: "github",
-      subject: "linked-before",
-      email: email.value,
-      displayName: null,
-      linkedAt: deps.clock.now(),
-    });
+    await linkGitHubTo(userId, "linked-before");
     expectError(
       await app.inject({
         method: "POST",
@@ -557,26 +562,41 @@ describe("marking an address verified", () => {
       details: { by: "admin" },
       description: "Your email address was verified by an administrator",
     });
+    // What the verification took away is the admin's act too: in the holder's log and the audit.
     expect(events.find((e) => e.type === "provider_unlinked")).toMatchObject({
-      details: { provider: "github", reason: "staff_verification_of_unverified_address" },
+      details: { provider: "github", reason: "staff_verification_of_unverified_address", by: "admin" },
+      description: "GitHub was unlinked from your account by an administrator",
     });
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(audit.map((entry) => entry.type)).toEqual(
+      expect.arrayContaining(["email_verified", "provider_unlinked"]),
+    );
     await deps.backgroundTasks.drain();
     expect(deps.mailer.sentTo(otherRegistration.email).map((mail) => mail.subject)).toContain(
       "Staff confirmed this address for your account",
     );
   });
 
-  it("an address already verified is answered the same, and nothing is recorded or mailed", async () => {
+  it("an address already verified is answered the same, and nothing is recorded, mailed or taken away", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
     await verifyAddressOf(deps, target.user);
+    // Linked and turned on after the proof: the holder's own, which a repeated click must not touch.
+    await linkGitHubTo(userId, "linked-after-proof");
+    await enableTwoFactorOf(userId);
     await deps.backgroundTasks.drain();
     const mailsBefore = deps.mailer.sentTo(otherRegistration.email).length;
 
     const response = await call("POST", `/admin/users/${target.user.id}/verify-email`, admin);
 
     expect(response.json()).toEqual({ success: true, data: { emailVerified: true } });
-    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("email_verified");
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toHaveLength(1);
+    expect((await deps.twoFactor.findTOTPFactor(userId))?.status).toBe("enabled");
+    const types = (await timelineOf(target)).map((e) => e.type);
+    for (const type of ["email_verified", "provider_unlinked", "two_factor_disabled"]) {
+      expect(types).not.toContain(type);
+    }
     await deps.backgroundTasks.drain();
     expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mailsBefore);
   });

@@ -133,11 +133,18 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
     },
 
     async deleteTwoFactor(userId) {
-      await runInTransaction(context, async (trx) => {
+      return runInTransaction(context, async (trx) => {
         // The factor's row first, as replaceBackupCodes locks it first: no cycle between the two.
+        // A concurrent removal waits on that row and then finds it gone: it removed no enabled one.
+        const removed = await trx
+          .deleteFrom("totp_factors")
+          .where("user_id", "=", userId)
+          .where("status", "=", "enabled")
+          .executeTakeFirst();
         await trx.deleteFrom("totp_factors").where("user_id", "=", userId).execute();
         await trx.deleteFrom("backup_codes").where("user_id", "=", userId).execute();
         await trx.updateTable("users").set({ two_factor_enabled: false }).where("id", "=", userId).execute();
+        return removed.numDeletedRows > 0n;
       });
     },
 

@@ -152,7 +152,7 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("sign-in providers that give this address may now be linked to the account");
     expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");
     expect(mail.text).toContain(
-      "contact Acme's support now, and choose a new password, which signs out every session.",
+      "contact Acme's support now and ask them to remove any second factor and sign-in provider you did not set up, then choose a new password",
     );
     expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
     expect(mail.text).not.toContain("If this was you");

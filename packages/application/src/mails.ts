@@ -2,8 +2,7 @@ import {
   describeUserAgent,
   type Email,
   type EmailTokenPurpose,
-  oauthProviderNames,
-  parseOAuthProvider,
+  providerDisplayName,
   type SecurityEvent,
   type SecurityNoticeEvent,
   type SecurityNoticeType,
@@ -146,12 +145,12 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: `A backup code was used to sign in to your {service} account. ${countLeft(details.remaining)} left: make new ones from your account settings before you run out. That asks for a code from your authenticator app; if you lost it, turn two-factor authentication off there with a backup code, then set it up again on your new device.`,
   }),
   provider_linked: (details) => ({
-    subject: `${providerName(details.provider)} was linked to your account`,
-    what: `${providerName(details.provider)} was linked to your {service} account: that ${providerName(details.provider)} account can now sign in to it.`,
+    subject: `${providerDisplayName(details.provider)} was linked to your account`,
+    what: `${providerDisplayName(details.provider)} was linked to your {service} account: that ${providerDisplayName(details.provider)} account can now sign in to it.`,
   }),
   provider_unlinked: (details) => ({
-    subject: `${providerName(details.provider)} was unlinked from your account`,
-    what: `${providerName(details.provider)} was unlinked from your {service} account: it can no longer sign in to it.`,
+    subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
+    what: `${providerDisplayName(details.provider)} was unlinked from your {service} account: it can no longer sign in to it.`,
   }),
   refresh_token_reuse_detected: () => ({
     subject: "A session was signed out to protect your account",
@@ -205,7 +204,7 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
     ifYou: "If you asked {service}'s support for this, there is nothing to do.",
     ifNot:
-      "If you did not, someone else may have made an account on your address and talked support into confirming it: contact {service}'s support now, and choose a new password, which signs out every session.",
+      "If you did not, someone else may have made an account on your address and talked support into confirming it: contact {service}'s support now and ask them to remove any second factor and sign-in provider you did not set up, then choose a new password, which signs out every session.",
   }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
@@ -222,11 +221,6 @@ interface Notice {
   readonly ifNot?: string;
   /** Whether the reset and sessions links help (default true; not for an account gone or disabled). */
   readonly links?: boolean;
-}
-
-function providerName(provider: string | number | boolean | undefined): string {
-  const id = typeof provider === "string" ? parseOAuthProvider(provider) : null;
-  return id === null ? "A sign-in provider" : oauthProviderNames[id];
 }
 
 function countLeft(remaining: string | number | boolean | undefined): string {

@@ -44,6 +44,7 @@ export {
   oauthProviderIds,
   oauthProviderNames,
   parseOAuthProvider,
+  providerDisplayName,
 } from "./linked-provider.ts";
 export type {
   LockedScope,

@@ -16,6 +16,15 @@ export const oauthProviderNames: Readonly<Record<OAuthProviderId, string>> = {
   github: "GitHub",
 };
 
+/**
+ * A provider as a sentence names it ("GitHub"), from a recorded id (a security event's details);
+ * "A sign-in provider" for anything that is not one of ours.
+ */
+export function providerDisplayName(recorded: string | number | boolean | undefined): string {
+  const id = typeof recorded === "string" ? parseOAuthProvider(recorded) : null;
+  return id === null ? "A sign-in provider" : oauthProviderNames[id];
+}
+
 /** Narrows a path segment to a provider id; "GitHub" or "github " are not ids. */
 export function parseOAuthProvider(raw: string): OAuthProviderId | null {
   return (oauthProviderIds as readonly string[]).includes(raw) ? (raw as OAuthProviderId) : null;

@@ -40,7 +40,10 @@ describe("describeSecurityEvent", () => {
       "Your role was changed to support by an administrator",
     );
     expect(describeSecurityEvent({ type: "provider_linked", details: { provider: "github" } })).toBe(
-      "github was linked to your account",
+      "GitHub was linked to your account",
+    );
+    expect(describeSecurityEvent({ type: "provider_unlinked", details: { provider: "<b>x</b>" } })).toBe(
+      "A sign-in provider was unlinked from your account",
     );
     expect(
       describeSecurityEvent({

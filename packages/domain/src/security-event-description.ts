@@ -1,3 +1,4 @@
+import { providerDisplayName } from "./linked-provider.ts";
 import type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 
 /**
@@ -48,8 +49,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   backup_code_used: () => "A backup code was used",
   backup_codes_regenerated: () => "New backup codes were made",
   refresh_token_reuse_detected: () => "A session was signed out because its token was used twice",
-  provider_linked: (d) => `${String(d.provider ?? "A provider")} was linked to your account`,
-  provider_unlinked: (d) => `${String(d.provider ?? "A provider")} was unlinked from your account`,
+  provider_linked: (d) => `${providerDisplayName(d.provider)} was linked to your account`,
+  provider_unlinked: (d) => `${providerDisplayName(d.provider)} was unlinked from your account`,
   session_revoked: () => "A session was signed out",
   sessions_revoked: (d) =>
     d.reason === "logout_others" ? "Your other sessions were signed out" : "Every session was signed out",

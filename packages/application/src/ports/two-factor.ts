@@ -76,8 +76,12 @@ export interface TwoFactorRepository {
    * answers true: a TOTP code works once.
    */
   useTOTPStep(input: { userId: UserId; step: number }): Promise<boolean>;
-  /** Removes the factor and every backup code of the user. */
-  deleteTwoFactor(userId: UserId): Promise<void>;
+  /**
+   * Removes the factor (pending or enabled) and every backup code of the user. True only for the
+   * call that removed an enabled factor: of concurrent removals exactly one answers true (it
+   * records the event and mails the holder).
+   */
+  deleteTwoFactor(userId: UserId): Promise<boolean>;
   /**
    * The encrypted secrets of the TOTP factors, pending and enabled, in user-id order: at most
    * `limit` of those after `afterUserId` (null: from the first). What a re-encryption under a new

@@ -168,9 +168,11 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
     this.#factors.set(input.userId, { ...factor, lastUsedStep: input.step });
     return true;
   }
-  async deleteTwoFactor(userId: UserId): Promise<void> {
+  async deleteTwoFactor(userId: UserId): Promise<boolean> {
+    const removedEnabled = this.#factors.get(userId)?.status === "enabled";
     this.#factors.delete(userId);
     this.#codes = this.#codes.filter((c) => c.userId !== userId);
+    return removedEnabled;
   }
   async listTOTPSecrets(input: {
     afterUserId: UserId | null;

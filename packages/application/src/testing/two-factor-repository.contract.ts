@@ -305,12 +305,32 @@ export function twoFactorRepositoryContract(
       expect(await twoFactor.completeMFAChallenge({ ...lasting, now: at(500_001) })).toBe(false);
     });
 
+    it("answers whether it removed an enabled factor: not for a pending one, none, or a second time", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      expect(await twoFactor.deleteTwoFactor(userId)).toBe(true);
+      expect(await twoFactor.deleteTwoFactor(userId)).toBe(false);
+      await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-p", now: at(2000) });
+      expect(await twoFactor.deleteTwoFactor(userId)).toBe(false);
+      // The pending one went too.
+      expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
+    });
+
+    it("of concurrent removals of an enabled factor exactly one answers that it removed it", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const answers = await Promise.all(Array.from({ length: 6 }, () => twoFactor.deleteTwoFactor(userId)));
+      expect(answers.filter(Boolean)).toHaveLength(1);
+      expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({
+        enabled: false,
+        backupCodesRemaining: 0,
+      });
+    });
+
     it("deletes the factor and the codes, and keeps other users' apart", async () => {
       const { twoFactor, users, userId } = await withEnabledFactor();
       const other = makeUser();
       await users.insertUser(other);
       await twoFactor.savePendingTOTPFactor({ userId: other.id, encryptedSecret: "sealed-o", now: t0 });
-      await twoFactor.deleteTwoFactor(userId);
+      expect(await twoFactor.deleteTwoFactor(userId)).toBe(true);
       expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
       expect(await twoFactor.listUnusedBackupCodes(userId)).toEqual([]);
       expect(await twoFactor.findTwoFactorStatus(userId)).toEqual({

@@ -27,8 +27,10 @@ export async function verifyUserEmail(
   if (!target.ok) return target;
   if (target.value.emailVerified) return ok(undefined);
   const now = deps.clock.now();
+  const actor = actorOf(input.actor);
   await forgetWhatCameBeforeProof(deps, {
     userId: target.value.id,
+    actor,
     reason: "staff_verification_of_unverified_address",
   });
   const changed = await deps.users.markEmailVerified({ userId: target.value.id, now });
@@ -37,7 +39,7 @@ export async function verifyUserEmail(
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "email_verified",
-    actor: actorOf(input.actor),
+    actor,
   });
   return ok(undefined);
 }

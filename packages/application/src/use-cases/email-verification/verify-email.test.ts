@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { makeUser } from "../../testing/fixtures.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { linkIdentity, registerAccount } from "../../testing/use-case-helpers.ts";
+import { linkIdentity, registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { verifyUserEmail } from "../admin/verify-user-email.ts";
+import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { resendVerification } from "./resend-verification.ts";
 import { verifyEmail } from "./verify-email.ts";
 
@@ -37,6 +39,30 @@ describe("the verification mail sent at registration", () => {
 });
 
 describe("verifyEmail", () => {
+  it("a link followed while an admin marks the address verified at that moment answers already verified; one event is recorded", async () => {
+    const { deps, account, token } = await registered();
+    const admin = await registerAccount(deps, { email: "boss@example.com", nickname: "boss" });
+    const adminUser = await deps.users.findUserById(admin.user.id);
+    if (adminUser === null) throw new Error("no admin");
+    deps.users.replaceUser({ ...adminUser, role: "admin" });
+    const actor = unwrap(await authenticateAccessToken(deps, { token: admin.accessToken }));
+    // The staff call runs between the link's read of its token and its use of it.
+    const useEmailToken = deps.emailTokens.useEmailToken.bind(deps.emailTokens);
+    deps.emailTokens.useEmailToken = async (input) => {
+      unwrap(await verifyUserEmail(deps, { actor, userId: account.user.id }));
+      return useEmailToken(input);
+    };
+
+    expect(await verifyEmail(deps, { token, client })).toEqual({
+      ok: true,
+      value: { alreadyVerified: true },
+    });
+
+    expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toEqual([
+      expect.objectContaining({ userId: account.user.id, actorId: admin.user.id }),
+    ]);
+  });
+
   it("unlinks the providers linked before the address was proven, even the account's last way in (pre-hijacking, ADR 0043)", async () => {
     // Someone registered Ada's address and linked their own GitHub; the mail reached Ada, who clicks it.
     const { deps, account, token } = await registered();

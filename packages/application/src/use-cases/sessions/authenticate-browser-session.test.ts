@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { StorageUnavailableError } from "../../storage-unavailable.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
 import { authenticateBrowserSession } from "./authenticate-browser-session.ts";
@@ -42,6 +43,20 @@ describe("authenticateBrowserSession", () => {
     expect(stored?.lastSeenAt).toEqual(deps.clock.now());
     // Seeing is not a refresh: the session's liveness (last use) is its sign-in still.
     expect(stored?.lastUsedAt).toEqual(firstSeen);
+  });
+
+  it("still recognises the session when the store refuses the sighting's write; other failures pass", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken } = await registerAccount(deps);
+    deps.sessions.recordSessionSeen = async () => {
+      throw new StorageUnavailableError({ code: "SQLITE_FULL", message: "database or disk is full" });
+    };
+    const recognised = unwrap(await authenticateBrowserSession(deps, { token: refreshToken }));
+    expect([recognised.user.id, recognised.session.lastSeenAt]).toEqual([user.id, null]);
+    deps.sessions.recordSessionSeen = async () => {
+      throw new TypeError("a bug");
+    };
+    await expect(authenticateBrowserSession(deps, { token: refreshToken })).rejects.toThrow("a bug");
   });
 
   it("records nothing for a session it does not recognise", async () => {

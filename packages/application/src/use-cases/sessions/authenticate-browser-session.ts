@@ -7,6 +7,7 @@ import {
   shouldRecordSessionSeen,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { StorageUnavailableError } from "../../storage-unavailable.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
 import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 
@@ -50,6 +51,13 @@ export async function authenticateBrowserSession(
   const mayHold = checkMayHoldSession(deps, user);
   if (!mayHold.ok) return mayHold;
   if (!shouldRecordSessionSeen(stored.session, now)) return ok({ user, session: stored.session });
-  await deps.sessions.recordSessionSeen({ sessionId: stored.session.id, now });
+  try {
+    await deps.sessions.recordSessionSeen({ sessionId: stored.session.id, now });
+  } catch (error) {
+    // A store that reads but refuses writes (SQLite's disk full) still serves the pages: the
+    // sighting only orders the cap and the list, and the next page records it.
+    if (error instanceof StorageUnavailableError) return ok({ user, session: stored.session });
+    throw error;
+  }
   return ok({ user, session: { ...stored.session, lastSeenAt: now } });
 }

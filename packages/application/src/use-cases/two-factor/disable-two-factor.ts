@@ -56,7 +56,9 @@ export async function disableTwoFactor(
   }
   const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
   if (!proved.ok) return proved;
-  await deps.twoFactor.deleteTwoFactor(user.id);
-  await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });
+  // Turned off at once from two places: both answer done, one records it (and mails the holder).
+  if (await deps.twoFactor.deleteTwoFactor(user.id)) {
+    await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });
+  }
   return ok(undefined);
 }

@@ -1,4 +1,4 @@
-import type { UserId } from "@superoauth/domain";
+import type { Role, UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
@@ -19,6 +19,8 @@ export async function forgetWhatCameBeforeProof(
   input: {
     userId: UserId;
     client?: ClientInfo | undefined;
+    /** The member of staff whose word is the proof (verifyUserEmail): named on each event. */
+    actor?: { readonly id: UserId; readonly role: Role } | undefined;
     reason:
       | "password_reset_of_unverified_address"
       | "verification_of_unverified_address"
@@ -26,12 +28,13 @@ export async function forgetWhatCameBeforeProof(
   },
 ): Promise<void> {
   await unlinkEveryProvider(deps, input);
-  if ((await deps.twoFactor.findTOTPFactor(input.userId))?.status !== "enabled") return;
-  await deps.twoFactor.deleteTwoFactor(input.userId);
+  // Of concurrent first proofs (staff's and the link) one removes the factor and records it.
+  if (!(await deps.twoFactor.deleteTwoFactor(input.userId))) return;
   await recordSecurityEvent(deps, {
     userId: input.userId,
     type: "two_factor_disabled",
     client: input.client,
+    ...(input.actor === undefined ? {} : { actor: input.actor }),
     details: { reason: input.reason },
   });
 }

@@ -1,4 +1,4 @@
-import { ok, type UserId } from "@superoauth/domain";
+import { ok, type Role, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
@@ -18,6 +18,8 @@ export async function unlinkEveryProvider(
   input: {
     userId: UserId;
     client?: ClientInfo | undefined;
+    /** The member of staff whose act this is, when it is one: named on each event. */
+    actor?: { readonly id: UserId; readonly role: Role } | undefined;
     reason:
       | "password_reset_of_unverified_address"
       | "verification_of_unverified_address"
@@ -36,6 +38,7 @@ export async function unlinkEveryProvider(
       userId: input.userId,
       type: "provider_unlinked",
       client: input.client,
+      ...(input.actor === undefined ? {} : { actor: input.actor }),
       details: { provider: link.provider, reason: input.reason },
     });
   }
