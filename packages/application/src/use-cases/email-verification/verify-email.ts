@@ -26,14 +26,15 @@ export async function verifyEmail(
 ): Promise<Result<{ alreadyVerified: boolean }, "INVALID_VERIFICATION_TOKEN">> {
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "verify_email", now });
-  if (token === null)
-    return (await isLinkOfVerifiedAddress(deps, input.token)) ? ok({ alreadyVerified: true }) : invalid;
+  /** A link no longer usable: of an address verified since (a second click, staff's word), or invalid. */
+  const spent = async () =>
+    (await isLinkOfVerifiedAddress(deps, input.token)) ? ok({ alreadyVerified: true }) : invalid;
+  if (token === null) return spent();
   const user = await deps.users.findUserById(token.userId);
   if (user === null) return invalid;
   // The conditional update decides: of two concurrent uses exactly one gets here. A link spent
   // meanwhile by a verification of the address (staff's, at the same moment) reads as that.
-  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used")
-    return (await isLinkOfVerifiedAddress(deps, input.token)) ? ok({ alreadyVerified: true }) : invalid;
+  if ((await deps.emailTokens.useEmailToken({ id: token.id, now })) !== "used") return spent();
   // Until now nobody had proven this address: providers linked to the account before may be a
   // stranger's, who made the account on it and sent this very mail to its owner (ADR 0043).
   if (!user.emailVerified) {
