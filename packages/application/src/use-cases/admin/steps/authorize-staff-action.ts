@@ -13,6 +13,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, GuardedAccount } from "../../../ports/index.ts";
 import { requireFreshProof } from "../../account/steps/fresh-proof.ts";
+import type { StaffActor } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
 
 /** Why a member of staff may not take an action on an account. */
@@ -70,6 +71,6 @@ export function guardStaffChange(input: {
 }
 
 /** The actor as a security event names it. */
-export function actorOf(actor: Authenticated): { readonly id: UserId; readonly role: Role } {
+export function actorOf(actor: Authenticated): StaffActor {
   return { id: actor.user.id, role: actor.user.role };
 }

@@ -1,6 +1,6 @@
-import type { ErrorCode, Result, Role, User, UserId } from "@superoauth/domain";
+import type { ErrorCode, Result, User, UserId } from "@superoauth/domain";
 import type { Dependencies, GuardedAccount } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import { recordSecurityEvent, type StaffActor } from "../../security-log/steps/record-security-event.ts";
 import { endEverythingOfUser } from "../../sessions/steps/end-everything-of-user.ts";
 
 /**
@@ -17,7 +17,7 @@ export async function removeAccount<E extends ErrorCode>(
   deps: Dependencies,
   input: {
     user: User;
-    actor: { readonly id: UserId; readonly role: Role } | null;
+    actor: StaffActor | null;
     guard: (account: GuardedAccount) => Result<void, E>;
   },
 ): Promise<Result<void, "USER_NOT_FOUND" | E>> {

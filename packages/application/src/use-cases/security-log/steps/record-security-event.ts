@@ -35,6 +35,12 @@ type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
  * recent notices) happen only then. The mailer only queues, so a notice never slows the request,
  * and a mail server that fails never fails it (the Mailer port's promise).
  */
+/** The member of staff an event names as its actor (docs/admin.md): their id, and their role as `details.by`. */
+export interface StaffActor {
+  readonly id: UserId;
+  readonly role: Role;
+}
+
 export async function recordSecurityEvent<T extends SecurityEventType>(
   deps: SecurityEventDependencies<T>,
   input: {
@@ -43,7 +49,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     client?: ClientInfo | undefined;
     details?: Record<string, string | number | boolean>;
     /** The member of staff who did it (docs/admin.md): named as the event's actor, their role in `details.by`. */
-    actor?: { readonly id: UserId; readonly role: Role };
+    actor?: StaffActor;
     /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
     noticeTo?: Email;
     /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */

@@ -1,6 +1,6 @@
-import { ok, type Role, type UserId } from "@superoauth/domain";
+import { ok, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import { recordSecurityEvent, type StaffActor } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 /**
@@ -19,7 +19,7 @@ export async function unlinkEveryProvider(
     userId: UserId;
     client?: ClientInfo | undefined;
     /** The member of staff whose act this is, when it is one: named on each event. */
-    actor?: { readonly id: UserId; readonly role: Role } | undefined;
+    actor?: StaffActor | undefined;
     reason:
       | "password_reset_of_unverified_address"
       | "verification_of_unverified_address"
