@@ -82,10 +82,13 @@ describe("POST /api/v1/auth/login", () => {
     expect(unknownEmail.body).toBe(wrongPassword.body);
   });
 
-  it("answers INVALID_CREDENTIALS 401, not a validation error, for an email that is not an address", async () => {
-    const response = await logInWith({ email: "not-an-email", password: validRegistration.password });
+  it("answers VALIDATION_ERROR 400 for an email that is not an address, as registration does", async () => {
+    for (const email of ["not-an-email", "ada@example", "ada@@example.com", ""]) {
+      const response = await logInWith({ email, password: validRegistration.password });
 
-    expectError(response, "INVALID_CREDENTIALS", 401);
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(response.json().message).toBe("Email must be a valid email address");
+    }
   });
 
   it("answers ACCOUNT_DISABLED 403 for a disabled account with the right password", async () => {

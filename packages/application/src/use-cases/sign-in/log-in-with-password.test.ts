@@ -62,6 +62,18 @@ describe("logInWithPassword", () => {
     expect(deps.passwordHasher.dummyVerifications).toBe(1);
   });
 
+  it("answers VALIDATION_ERROR to text that is no address, before any hashing or counting", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const result = await logInWithPassword(deps, { email: "ada@example", password: strongPassword, client });
+    expect(result).toMatchObject({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: "Email must be a valid email address",
+    });
+    expect(deps.passwordHasher.dummyVerifications).toBe(0);
+  });
+
   it("answers an unknown email exactly as it answers a wrong password", async () => {
     const deps = createInMemoryDependencies();
     await registerAccount(deps, { email: "ada@example.com" });

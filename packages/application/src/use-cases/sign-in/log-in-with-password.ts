@@ -9,7 +9,9 @@ const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password
 
 /**
  * Signs in with email and password. Unknown email and wrong password are
- * indistinguishable. The attempt is reserved against the lockout before the
+ * indistinguishable. Text that is no email address at all answers VALIDATION_ERROR, as
+ * registration and the mailed-link forms do: no account can have it, so saying so tells a
+ * guesser nothing, and the person who typed `ada@example` learns what is wrong. The attempt is reserved against the lockout before the
  * password is checked (proveWithinLockout): a locked account answers
  * ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
  */
@@ -17,12 +19,17 @@ export async function logInWithPassword(
   deps: Dependencies,
   input: { email: string; password: string; client: ClientInfo },
 ): Promise<
-  Result<SignInOutcome, "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED"> | AccountLocked
+  | Result<
+      SignInOutcome,
+      "VALIDATION_ERROR" | "INVALID_CREDENTIALS" | "ACCOUNT_DISABLED" | "EMAIL_NOT_VERIFIED"
+    >
+  | AccountLocked
 > {
   const email = parseEmail(input.email);
-  const user = email.ok ? await deps.users.findUserByEmail(email.value) : null;
+  if (!email.ok) return email;
+  const user = await deps.users.findUserByEmail(email.value);
   // Counters are kept per address, existing or not, so a lock does not reveal that an account exists.
-  const account = email.ok ? email.value : null;
+  const account = email.value;
   const source = await findSignInSource(deps, { userId: user?.id ?? null, client: input.client });
   const passwordHash = user?.passwordHash ?? null;
   const checkPassword = async (): Promise<boolean> => {
@@ -34,17 +41,14 @@ export async function logInWithPassword(
     }
     return deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password });
   };
-  const proof =
-    account === null
-      ? { ok: true as const, value: await checkPassword() }
-      : await proveWithinLockout(deps, {
-          account,
-          source,
-          userId: user?.id ?? null,
-          client: input.client,
-          checkProof: checkPassword,
-          deferGiveBack: true,
-        });
+  const proof = await proveWithinLockout(deps, {
+    account,
+    source,
+    userId: user?.id ?? null,
+    client: input.client,
+    checkProof: checkPassword,
+    deferGiveBack: true,
+  });
   if (!proof.ok) return proof;
   if (user === null || !proof.value) {
     if (user !== null && passwordHash !== null) {
