@@ -39,6 +39,14 @@ function adminCreate(args: string[]): Promise<CLIOutcome> {
   });
 }
 
+function register(email: string, password: string, nickname: string) {
+  return service.app.inject({
+    method: "POST",
+    url: "/api/v1/auth/register",
+    payload: { email, password, nickname },
+  });
+}
+
 describe("pnpm admin:create", () => {
   it("creates a verified admin without a password and prints a one-time link that sets it", async () => {
     const outcome = await adminCreate(["--email", "Ops@Example.com"]);
@@ -80,13 +88,36 @@ describe("pnpm admin:create", () => {
     expect(search.json().data.users).toMatchObject([{ email: "ops@example.com", role: "admin" }]);
   });
 
-  it("promotes an existing account, and leaves an admin as it is", async () => {
-    const registered = await service.app.inject({
-      method: "POST",
-      url: "/api/v1/auth/register",
-      payload: { email: "grace@example.com", password: "Sup3r-secret!", nickname: "grace" },
+  it("refuses an account whose address was never verified: whoever registered it gets no admin role", async () => {
+    // Anyone may register an address they do not own (ADR 0043) before the operator runs the command.
+    const squatter = await register("root@example.com", "Squatt3r-chosen!", "squatter");
+    expect(squatter.statusCode).toBe(201);
+
+    const refused = await adminCreate(["--email", "root@example.com"]);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain("root@example.com has an account whose address was never verified");
+    expect(refused.stderr).toContain('reset its password from the sign-in page ("Forgot your password?")');
+    expect(refused.stderr).not.toContain("Usage:");
+    const user = await service.storage.users.findUserByEmail("root@example.com" as Email);
+    expect(user).toMatchObject({ role: "user", emailVerified: false });
+    const search = await service.app.inject({
+      method: "GET",
+      url: "/api/v1/admin/users",
+      headers: { authorization: `Bearer ${squatter.json().data.accessToken}` },
     });
+    expect(search.statusCode).toBe(403);
+    expect(search.json().error).toBe("INSUFFICIENT_PERMISSIONS");
+  });
+
+  it("promotes an existing account once its address is verified, and leaves an admin as it is", async () => {
+    const registered = await register("grace@example.com", "Sup3r-secret!", "grace");
     expect(registered.statusCode).toBe(201);
+    await service.storage.users.markEmailVerified({
+      userId: registered.json().data.user.id,
+      now: new Date(),
+    });
 
     const promoted = await adminCreate(["--email=grace@example.com"]);
     expect(promoted.code, promoted.stderr).toBe(0);

@@ -503,6 +503,29 @@ describe("unlock, reset 2FA, revoke sessions", () => {
       subject: "Your account was signed out everywhere",
     });
   });
+
+  it("revoke-sessions with no session left is answered the same, and neither recorded nor mailed again", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}/revoke-sessions`;
+    expect((await call("POST", url, support)).statusCode).toBe(200);
+    await deps.backgroundTasks.drain();
+    const mails = deps.mailer.sentTo(otherRegistration.email).length;
+
+    for (let again = 0; again < 3; again += 1) {
+      expect((await call("POST", url, support)).json()).toEqual({
+        success: true,
+        data: { sessionsRevoked: true },
+      });
+    }
+
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mails);
+    const revocations = deps.securityEvents
+      .all()
+      .filter((event) => event.userId === target.user.id && event.type === "sessions_revoked");
+    expect(revocations).toHaveLength(1);
+  });
 });
 
 describe("marking an address verified", () => {
@@ -638,6 +661,20 @@ describe("roles", () => {
     ]);
   });
 
+  it("the role an account already has is answered the same, and recorded once", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}`;
+    for (const role of ["support", "support", "user", "user"]) {
+      expect((await call("PATCH", url, admin, { role })).json()).toEqual({ success: true, data: { role } });
+    }
+    const changes = (await timelineOf(target)).filter((event) => event.type === "role_changed");
+    expect(changes.map((event) => event.description)).toEqual([
+      "Your role was changed to user by an administrator",
+      "Your role was changed to support by an administrator",
+    ]);
+  });
+
   it("the last active admin cannot lose the role; with another admin they can", async () => {
     const admin = await accountWithRole("admin");
     const url = `/admin/users/${admin.user.id}`;
@@ -766,7 +803,12 @@ describe("the audit", () => {
   it("pages by 50 with nextCursor", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
-    for (let i = 0; i < 51; i++) await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, admin);
+    // 51 changes, each recorded (a role it already has would not be).
+    for (let i = 0; i < 51; i++) {
+      await call("PATCH", `/admin/users/${target.user.id}`, admin, {
+        role: i % 2 === 0 ? "support" : "user",
+      });
+    }
 
     const first = (await call("GET", "/admin/audit", admin)).json().data;
     const second = (await call("GET", `/admin/audit?cursor=${first.nextCursor}`, admin)).json().data;

@@ -303,14 +303,15 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       userId: UserId;
       now: Date;
       exceptSessionId?: SessionId;
-    }): Promise<void> {
+    }): Promise<number> {
       let query = db
         .updateTable("sessions")
         .set({ revoked_at: input.now })
         .where("user_id", "=", input.userId)
         .where("revoked_at", "is", null);
       if (input.exceptSessionId !== undefined) query = query.where("id", "<>", input.exceptSessionId);
-      await query.execute();
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows);
     },
 
     async listLiveSessionsOfUser(input: {

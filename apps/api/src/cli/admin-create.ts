@@ -33,7 +33,8 @@ try {
     { email },
   );
   if (!created.ok) {
-    console.error(`${created.message ?? created.error}\n${usage}`);
+    const message = created.message ?? created.error;
+    console.error(created.error === "VALIDATION_ERROR" ? `${message}\n${usage}` : message);
     process.exitCode = 1;
   } else {
     const { user } = created.value;

@@ -122,8 +122,8 @@ export interface SessionRepository {
    * `lastSeenAt`); never moves it back. Liveness is unchanged (it follows `lastUsedAt`).
    */
   recordSessionSeen(input: { sessionId: SessionId; now: Date }): Promise<void>;
-  /** Revokes every live session of the user but `exceptSessionId`. */
-  revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<void>;
+  /** Revokes every session of the user not yet revoked but `exceptSessionId`; answers how many it revoked. */
+  revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<number>;
   /**
    * The user's sessions that are not revoked and were last used at or after
    * `usedSince` (older ones have no unexpired refresh token left) and, when `createdSince` is

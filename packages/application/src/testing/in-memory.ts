@@ -449,7 +449,8 @@ export class InMemorySessionRepository implements SessionRepository {
     userId: UserId;
     now: Date;
     exceptSessionId?: SessionId;
-  }): Promise<void> {
+  }): Promise<number> {
+    let revoked = 0;
     for (const session of this.#sessions.values()) {
       if (
         session.userId === input.userId &&
@@ -457,8 +458,10 @@ export class InMemorySessionRepository implements SessionRepository {
         session.id !== input.exceptSessionId
       ) {
         this.#sessions.set(session.id, { ...session, revokedAt: input.now });
+        revoked += 1;
       }
     }
+    return revoked;
   }
   async listLiveSessionsOfUser(input: {
     userId: UserId;

@@ -457,15 +457,20 @@ export function sessionRepositoryContract(
       const theirs = makeSession(stranger.id);
       await sessions.createSession({ session: theirs, refreshToken: makeRefreshToken(theirs.id) });
 
-      await sessions.revokeSessionsOfUser({ userId: user.id, now: at(7000), exceptSessionId: session.id });
+      expect(
+        await sessions.revokeSessionsOfUser({ userId: user.id, now: at(7000), exceptSessionId: session.id }),
+      ).toBe(2);
       expect((await sessions.findSession(session.id))?.revokedAt).toBeNull();
       expect((await sessions.findSession(second.id))?.revokedAt).toEqual(at(7000));
       expect((await sessions.findSession(third.id))?.revokedAt).toEqual(at(7000));
       expect((await sessions.findSession(theirs.id))?.revokedAt).toBeNull();
 
-      await sessions.revokeSessionsOfUser({ userId: user.id, now: at(8000) });
+      expect(await sessions.revokeSessionsOfUser({ userId: user.id, now: at(8000) })).toBe(1);
       expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(8000));
       expect((await sessions.findSession(second.id))?.revokedAt).toEqual(at(7000));
+      // Nothing left to revoke: none counted, and the times stay.
+      expect(await sessions.revokeSessionsOfUser({ userId: user.id, now: at(9000) })).toBe(0);
+      expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(8000));
     });
 
     it("lists a user's live sessions, most recently used first, without revoked, stale or others' sessions", async () => {

@@ -9,7 +9,11 @@ import {
   type StaffRefusal,
 } from "./steps/authorize-staff-action.ts";
 
-/** Gives an account another role (admins only); the last active admin keeps theirs (LAST_ADMIN). */
+/**
+ * Gives an account another role (admins only); the last active admin keeps theirs (LAST_ADMIN).
+ * Idempotent, as changeUserStatus is: the role it already has is answered the same, and nothing is
+ * recorded (the role as the locked row had it decides, so of two requests at once one records).
+ */
 export async function changeUserRole(
   deps: Dependencies,
   input: { actor: Authenticated; userId: string; role: string },
@@ -22,22 +26,28 @@ export async function changeUserRole(
   if (!target.ok) return target;
   const role = parseRole(input.role);
   if (role === null) return err("VALIDATION_ERROR", "role must be one of user, support, admin");
+  const guard = guardStaffChange({
+    actorRole: input.actor.user.role,
+    action: "change_role",
+    after: (user) => ({ role, status: user.status }),
+  });
+  let before: Role | undefined;
   const changed = await deps.accountAdministration.updateAccount({
     userId: target.value.id,
     change: { role },
     now: deps.clock.now(),
-    guard: guardStaffChange({
-      actorRole: input.actor.user.role,
-      action: "change_role",
-      after: (user) => ({ role, status: user.status }),
-    }),
+    guard: (account) => {
+      before = account.user.role;
+      return guard(account);
+    },
   });
   if (!changed.ok) return changed;
+  if (before === role) return ok({ role });
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "role_changed",
     actor: actorOf(input.actor),
-    details: { role, previousRole: target.value.role },
+    details: { role, previousRole: before ?? target.value.role },
   });
   return ok({ role });
 }

@@ -15,6 +15,17 @@ import { buildMailLink } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 
+function unverified(email: string) {
+  return err(
+    "EMAIL_NOT_VERIFIED",
+    `${email} has an account whose address was never verified: whoever made it may not own the mailbox, ` +
+      "and the admin role would be theirs. If you made it yourself, follow its verification link; if not, " +
+      'or if unsure, reset its password from the sign-in page ("Forgot your password?"): the mailed link ' +
+      "proves the address, ends every session and removes the providers and second factor set up before. " +
+      "Then run this command again.",
+  );
+}
+
 /** What `pnpm admin:create` did. */
 export type AdminCreated =
   | { readonly outcome: "promoted" | "already-admin"; readonly user: User }
@@ -26,6 +37,11 @@ export type AdminCreated =
  * makes the account with this address an admin, or creates it (address verified, no password, the
  * admin role) and answers a one-time link to set its password, the reset-password mechanism and
  * page. A disabled account is promoted but stays disabled: enabling is a decision of its own.
+ *
+ * An account whose address was never verified is not promoted (EMAIL_NOT_VERIFIED): anyone can
+ * register an address they do not own (ADR 0043), and the role would go to whoever did, with the
+ * password, sessions and second factor they chose. The mailbox's owner proves it first; checked
+ * again under the store's lock, so a change of address meanwhile is not promoted either.
  */
 export async function createAdmin(
   deps: Pick<
@@ -33,7 +49,7 @@ export async function createAdmin(
     "users" | "accountAdministration" | "emailTokens" | "random" | "clock" | "secretHasher" | "securityEvents"
   > & { readonly settings: Pick<Dependencies["settings"], "appURL"> },
   input: { email: string },
-): Promise<Result<AdminCreated, "VALIDATION_ERROR" | "USER_EXISTS">> {
+): Promise<Result<AdminCreated, "VALIDATION_ERROR" | "USER_EXISTS" | "EMAIL_NOT_VERIFIED">> {
   const email = parseNewEmail(input.email);
   if (!email.ok) return email;
   const now = deps.clock.now();
@@ -44,10 +60,13 @@ export async function createAdmin(
       userId: existing.id,
       change: { role: "admin" },
       now,
-      guard: () => ok(undefined),
+      guard: ({ user }) =>
+        user.emailVerified && user.email === email.value ? ok(undefined) : unverified(email.value),
     });
-    if (!promoted.ok)
+    if (!promoted.ok) {
+      if (promoted.error === "EMAIL_NOT_VERIFIED") return unverified(email.value);
       return err("VALIDATION_ERROR", "The account was deleted meanwhile; run the command again");
+    }
     await recordSecurityEvent(deps, {
       userId: existing.id,
       type: "role_changed",

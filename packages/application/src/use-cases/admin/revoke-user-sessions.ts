@@ -4,7 +4,11 @@ import { recordSecurityEvent } from "../security-log/steps/record-security-event
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
-/** Signs the account out everywhere (support and admins): every session, and so every token of ours, ends. */
+/**
+ * Signs the account out everywhere (support and admins): every session, and so every token of ours,
+ * ends. Recorded (and so mailed to the holder) only when a session was ended: an account with none
+ * is answered the same, and neither its log nor its mailbox fills with sign-outs that did nothing.
+ */
 export async function revokeUserSessions(
   deps: Dependencies,
   input: { actor: Authenticated; userId: string },
@@ -15,7 +19,8 @@ export async function revokeUserSessions(
     targetId: input.userId,
   });
   if (!target.ok) return target;
-  await deps.sessions.revokeSessionsOfUser({ userId: target.value.id, now: deps.clock.now() });
+  const ended = await deps.sessions.revokeSessionsOfUser({ userId: target.value.id, now: deps.clock.now() });
+  if (ended === 0) return ok(undefined);
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "sessions_revoked",

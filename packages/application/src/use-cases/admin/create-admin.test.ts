@@ -1,0 +1,57 @@
+import type { Email } from "@superoauth/domain";
+import { describe, expect, it } from "vitest";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { createAdmin } from "./create-admin.ts";
+
+const email = "ops@example.com";
+
+describe("createAdmin (pnpm admin:create)", () => {
+  it("does not promote an account whose address was never verified, and records nothing", async () => {
+    const deps = createInMemoryDependencies();
+    const squatter = await registerAccount(deps, { email });
+
+    const result = await createAdmin(deps, { email });
+
+    expect(result).toMatchObject({ ok: false, error: "EMAIL_NOT_VERIFIED" });
+    expect(!result.ok && result.message).toContain(
+      "ops@example.com has an account whose address was never verified",
+    );
+    expect(await deps.users.findUserById(squatter.user.id)).toMatchObject({ role: "user" });
+    expect(deps.securityEvents.all().filter((event) => event.type === "role_changed")).toEqual([]);
+  });
+
+  it("checks the address again under the store's lock: unverified there, the account is not promoted", async () => {
+    const deps = createInMemoryDependencies();
+    const squatter = await registerAccount(deps, { email });
+    // The read before the lock saw a verified address (say, an account whose address changed since).
+    const read = deps.users.findUserByEmail.bind(deps.users);
+    deps.users.findUserByEmail = async (address: Email) => {
+      const user = await read(address);
+      return user === null ? null : { ...user, emailVerified: true };
+    };
+
+    const result = await createAdmin(deps, { email });
+
+    expect(result).toMatchObject({ ok: false, error: "EMAIL_NOT_VERIFIED" });
+    expect(await deps.users.findUserById(squatter.user.id)).toMatchObject({ role: "user" });
+  });
+
+  it("promotes an account with a verified address and records it without an actor", async () => {
+    const deps = createInMemoryDependencies();
+    const holder = await registerAccount(deps, { email });
+    await deps.users.markEmailVerified({ userId: holder.user.id, now: deps.clock.now() });
+
+    const created = unwrap(await createAdmin(deps, { email }));
+
+    expect(created).toMatchObject({ outcome: "promoted", user: { id: holder.user.id, role: "admin" } });
+    expect(deps.securityEvents.all().filter((event) => event.type === "role_changed")).toEqual([
+      expect.objectContaining({
+        userId: holder.user.id,
+        actorId: null,
+        details: { role: "admin", previousRole: "user", via: "admin:create" },
+      }),
+    ]);
+    expect(unwrap(await createAdmin(deps, { email })).outcome).toBe("already-admin");
+  });
+});
