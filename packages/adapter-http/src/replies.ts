@@ -16,10 +16,24 @@ export function sendError(
   // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
   if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
     reply.header("Retry-After", unavailableRetryAfterSeconds);
+  if (code === "INSUFFICIENT_PERMISSIONS") logAccessRefused(reply);
   const status = errorStatus[code];
   const body = { ...extra, success: false, error: code, message: message ?? defaultErrorMessage[code] };
   // A server-side failure names its request, so a user can quote it and we can find its log lines.
   return reply.code(status).send(status >= 500 ? { ...body, requestId: reply.request.id } : body);
+}
+
+/**
+ * A refusal for want of a role or scope, attributed (OWASP ASVS V16.3.2: failed authorization is
+ * logged): the caller's user id and role beside the request's line, so an operator sees who probes
+ * the admin API. Ids only, never the address.
+ */
+function logAccessRefused(reply: FastifyReply): void {
+  const caller = reply.request.auth?.user;
+  reply.log.warn(
+    { userId: caller?.id ?? null, role: caller?.role ?? null, url: reply.request.url.split("?")[0] },
+    "access refused",
+  );
 }
 
 /**

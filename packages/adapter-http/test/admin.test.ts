@@ -10,6 +10,7 @@ import {
   getMe,
   logIn,
   otherRegistration,
+  recordingLogger,
   refresh,
   registerUser,
   type SignedInData,
@@ -639,6 +640,37 @@ describe("marking an address verified", () => {
       401,
     );
     expect((await deps.users.findUserById(target.user.id as UserId))?.emailVerified).toBe(false);
+  });
+});
+
+describe("refusals are attributed in the log", () => {
+  it("a plain user's and support's refused calls log who tried, by id and role, never the address", async () => {
+    await app.close();
+    const lines: Record<string, unknown>[] = [];
+    ({ app, deps } = await buildTestApp({ logger: recordingLogger(lines) }));
+    const plain = await accountWithRole("user");
+    const support = await accountWithRole("support");
+    const admin = await accountWithRole("admin");
+
+    expectError(await call("GET", "/admin/users?q=x", plain), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(
+      await call("POST", `/admin/users/${admin.user.id}/revoke-sessions`, support),
+      "INSUFFICIENT_PERMISSIONS",
+      403,
+    );
+    expect((await call("GET", "/admin/users", admin)).statusCode).toBe(200);
+
+    const refused = lines.filter((line) => line.msg === "access refused");
+    expect(refused).toEqual([
+      expect.objectContaining({ level: 40, userId: plain.user.id, role: "user", url: "/api/v1/admin/users" }),
+      expect.objectContaining({
+        level: 40,
+        userId: support.user.id,
+        role: "support",
+        url: `/api/v1/admin/users/${admin.user.id}/revoke-sessions`,
+      }),
+    ]);
+    expect(JSON.stringify(refused)).not.toContain("@example.com");
   });
 });
 

@@ -1,8 +1,9 @@
 import type { Authenticated } from "@superoauth/application";
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { ok, type Role } from "@superoauth/domain";
-import type { LightMyRequestResponse } from "fastify";
+import type { FastifyBaseLogger, LightMyRequestResponse } from "fastify";
 import { describe, expect, it, vi } from "vitest";
+import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { pageLinks, pagePosition } from "../src/admin/paging.ts";
 import { createAdminPages } from "../src/index.ts";
 import { Browser, buildHostedTestApp, strongPassword } from "./test-app.ts";
@@ -15,8 +16,9 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 }
 
 /** The HTTP app with the admin console mounted, over in-memory ports. */
-async function withConsole() {
+async function withConsole(options: { logger?: FastifyBaseLogger } = {}) {
   const built = await buildHostedTestApp({
+    ...options,
     plugins: ({ useCases, browserSessions, cookies, secret }) => [
       createAdminPages({ useCases, browserSessions, cookies, secret }),
     ],
@@ -389,6 +391,22 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expectPage(refused, 403);
     expect(refused.body).toContain('role="alert">Your role does not allow this action on this account</p>');
     expect(refused.body).toContain("boss@example.com");
+  });
+
+  it("each refusal is logged with who tried, by id and role: the page's gate and the use case's", async () => {
+    const entries: unknown[][] = [];
+    const { account, browserOf } = await withConsole({ logger: capturingLogger(entries) });
+    const boss = await account("boss", "admin");
+    const plain = await account("plain");
+    const helper = await account("helper", "support");
+    expectPage(await (await browserOf("plain")).get("/admin/users?q=boss"), 403);
+    expectPage(await act(await browserOf("helper"), `/admin/users/${boss.user.id}/revoke-sessions`), 403);
+
+    const refused = entries.filter((entry) => entry[1] === "access refused").map((entry) => entry[0]);
+    expect(refused).toEqual([
+      { userId: plain.user.id, role: "user", url: "/admin/users" },
+      { userId: helper.user.id, role: "support", url: `/admin/users/${boss.user.id}/revoke-sessions` },
+    ]);
   });
 
   it("the last admin cannot disable, demote or delete themselves (409 LAST_ADMIN)", async () => {

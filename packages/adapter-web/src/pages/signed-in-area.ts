@@ -242,7 +242,10 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
         if (notice !== undefined) notices.keep(reply, notice);
         return reply.redirect(safeNext(path) ?? "/", 303);
       },
-      failure: (result) => failedStep(reply, result),
+      failure: (result) => {
+        if (result.error === "INSUFFICIENT_PERMISSIONS") logAccessRefused(request, signedIn);
+        return failedStep(reply, result);
+      },
       confirmFirst(next) {
         const back = safeNext(next) ?? safeNext(request.url) ?? "/";
         drafts.keep(reply, {
@@ -254,6 +257,14 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       },
     };
   };
+
+  /** A refusal for want of a role, attributed as the API's are (adapter-http's replies): ids only. */
+  function logAccessRefused(request: FastifyRequest, signedIn: Authenticated): void {
+    request.log.warn(
+      { userId: signedIn.user.id, role: signedIn.user.role, url: request.url.split("?")[0] },
+      "access refused",
+    );
+  }
 
   /** The signed-in user, or null after answering: 303 to sign-in, or the 403 page. */
   async function gate(
@@ -267,6 +278,7 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       return null;
     }
     if (input.permission !== undefined && !mayPerform(signedIn.user.role, input.permission)) {
+      logAccessRefused(request, signedIn);
       kit.sendError(reply, {
         status: 403,
         title: "Not allowed",
