@@ -40,12 +40,22 @@ const api = (method: string, path: string, body?: unknown, token?: string) =>
 beforeAll(async () => {
   ({ service, url: issuer } = await listenComposedService(database.url()));
 
-  // The app's redirect URI: answers with a page showing the query it was given.
+  // The app's redirect URI: answers with a page showing the query it was given, which tells the
+  // window that opened it (a popup sign-in) the result, as oidc-client-ts's signinPopup does. And
+  // /popup-start, an app page that opens the authorization URL `?to=` in a popup and shows what the
+  // popup tells it in its title.
   callbackServer = createServer((req, res) => {
-    callbacks.push(new URL(req.url ?? "/", redirectURI));
+    const url = new URL(req.url ?? "/", redirectURI);
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    if (url.pathname === "/popup-start") {
+      res.end(
+        '<!doctype html><html lang="en"><head><title>App</title><script>window.addEventListener("message", (event) => { document.title = "told: " + event.data; }); window.open(new URLSearchParams(location.search).get("to"), "sign-in", "popup");</script></head><body><main><h1>The app</h1></main></body></html>',
+      );
+      return;
+    }
+    callbacks.push(url);
     res.end(
-      '<!doctype html><html lang="en"><head><title>App</title></head><body><main><h1>Back at the app</h1></main></body></html>',
+      '<!doctype html><html lang="en"><head><title>App</title><script>if (window.opener) window.opener.postMessage(location.search, "*");</script></head><body><main><h1>Back at the app</h1></main></body></html>',
     );
   });
   await new Promise<void>((resolve) => callbackServer.listen(0, "127.0.0.1", resolve));
@@ -121,6 +131,15 @@ async function authorization(params: Record<string, string>) {
   return { url, verifier, state, nonce };
 }
 
+/** The app's token request for the code its redirect URI received, checking state and nonce. */
+function exchange(callback: URL, request: { verifier: string; state: string; nonce: string }) {
+  return oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: request.verifier,
+    expectedState: request.state,
+    expectedNonce: request.nonce,
+  });
+}
+
 /** Sign-in with email, password and the second factor (TOTP the first time, then backup codes). */
 async function signIn(page: Page, shotPrefix: string | null, secondFactor: "totp" | "backup"): Promise<void> {
   await page.waitForURL(/\/interaction\/[^/]+$/);
@@ -182,11 +201,7 @@ describe("an OpenID Connect authorization in Chromium", () => {
     expect(callback.searchParams.get("state")).toBe(request.state);
     await expectAccessible(page, "app-callback");
 
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: request.verifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
+    const tokens = await exchange(callback, request);
     const claims = tokens.claims();
     expect(claims).toMatchObject({ iss: issuer, aud: clientId, nonce: request.nonce });
     expect(claims?.sub).toMatch(/.+/);
@@ -216,12 +231,32 @@ describe("an OpenID Connect authorization in Chromium", () => {
       expect.stringMatching(/^\/interaction\/[^/]+$/),
       expect.stringMatching(/^\/interaction\/[^/]+\/two-factor$/),
     ]);
-    const tokens = await oidc.authorizationCodeGrant(config, callback, {
-      pkceCodeVerifier: request.verifier,
-      expectedState: request.state,
-      expectedNonce: request.nonce,
-    });
-    expect(tokens.claims()?.sub).toMatch(/.+/);
+    expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
+    await context.close();
+  });
+
+  it("runs in a popup (display=popup): the app's callback page still reaches the window that opened it", {
+    timeout: 120_000,
+  }, async () => {
+    // The interaction pages keep their opener (no Cross-Origin-Opener-Policy: same-origin): with it,
+    // Chromium cuts the popup from the app's window at the sign-in page, for good.
+    const { context, page } = await newContext();
+    const request = await authorization({ scope: "openid profile", display: "popup" });
+    const start = new URL("/popup-start", redirectURI);
+    start.searchParams.set("to", request.url.href);
+    const [popup] = await Promise.all([page.waitForEvent("popup"), page.goto(start.href)]);
+    await signIn(popup, null, "backup");
+    await popup.waitForURL(
+      (url) => url.href.startsWith(redirectURI) || url.pathname.startsWith("/interaction/"),
+    );
+    if (popup.url().startsWith(issuer)) await popup.click("button:has-text('Allow')");
+    const callback = await landed(popup);
+    expect(callback.searchParams.get("code")).toMatch(/.+/);
+    await page.waitForFunction('document.title.startsWith("told: ")', undefined, { timeout: 15_000 });
+    const told = new URLSearchParams((await page.title()).slice("told: ".length));
+    expect(told.get("code")).toBe(callback.searchParams.get("code"));
+    expect(told.get("state")).toBe(request.state);
+    expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
     await context.close();
   });
 

@@ -65,6 +65,7 @@ describe("unknown routes", () => {
       expect(response.statusCode).toBe(404);
       expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
       expect(response.headers["content-security-policy"]).toContain("default-src 'none'");
+      expect(response.headers["cross-origin-opener-policy"]).toBe("same-origin");
       expect(response.body).toContain('<html lang="en">');
       expect(response.body).toMatch(/<main>\s*<h1>Page not found<\/h1>/);
       expect(response.body).toContain('<a href="/account">Your account</a>');

@@ -194,6 +194,7 @@ describe("GET /status.json and /status", () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
     expect(page.body).toContain("Upgrade on Sunday &lt;b&gt;02:00&lt;/b&gt; UTC");
     expect(page.body).not.toContain("<b>02:00</b>");
     expect(page.body).not.toMatch(/<script/);

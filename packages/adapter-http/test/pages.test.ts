@@ -17,6 +17,7 @@ describe("the landing page of social sign-in", () => {
       expect(response.headers["content-security-policy"]).toContain("script-src 'self'");
       expect(response.headers["referrer-policy"]).toBe("no-referrer");
       expect(response.headers["x-frame-options"]).toBe("DENY");
+      expect(response.headers["cross-origin-opener-policy"]).toBe("same-origin");
       expect(response.body).toContain(`data-page="${id}"`);
       expect(response.body).toContain('<script src="/assets/account.js"></script>');
       // No inline script: the CSP would block it, and nothing else may run.

@@ -15,7 +15,7 @@ import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
-import { interactionFormTargets } from "./security-headers.ts";
+import { interactionPageHeaders } from "./security-headers.ts";
 import type { Theme } from "./theme.ts";
 
 export interface HostedPagesOptions {
@@ -103,7 +103,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const session = input.offerSession !== false && mayContinue ? found : null;
         return sendPage(reply, {
           status: input.status ?? 200,
-          formTargets: interactionFormTargets,
+          ...interactionPageHeaders,
           html: views.page("sign-in", {
             title: "Sign in",
             paths: interactionSignInPaths(input.details.uid),
@@ -162,7 +162,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         // of it granted before, what was not is marked new.
         const marksNew = details.newScopes.length < details.scopes.length;
         return sendPage(reply, {
-          formTargets: interactionFormTargets,
+          ...interactionPageHeaders,
           html: views.page("consent", {
             title: `Allow ${details.client.name}?`,
             uid: details.uid,
@@ -208,7 +208,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       ) =>
         sendPage(reply, {
           status: input.status ?? 200,
-          formTargets: interactionFormTargets,
+          ...interactionPageHeaders,
           html: views.page("two-factor", {
             title: "Two-step verification",
             paths: interactionSignInPaths(input.uid),
@@ -289,7 +289,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       ) =>
         sendPage(reply, {
           status: input.status ?? 200,
-          formTargets: interactionFormTargets,
+          ...interactionPageHeaders,
           html: views.page("sign-up", {
             title: "Create your account",
             paths: interactionSignInPaths(input.details.uid),

@@ -27,13 +27,29 @@ export function contentSecurityPolicy(formTargets: readonly string[] = ["'self'"
   ].join("; ");
 }
 
+/** How a page's headers differ from the strictest: where its forms may lead, and whether its opener is kept. */
+export interface PageHeaderOptions {
+  /** The CSP's form-action (`'self'` when absent). */
+  readonly formTargets?: readonly string[] | undefined;
+  /**
+   * A page of an authorization flow an app may run in a popup (OpenID Connect's `display=popup`,
+   * oidc-client-ts's `signinPopup`): no `Cross-Origin-Opener-Policy: same-origin`, which would cut
+   * the popup from the app's window for good, so the app's callback page could never tell it the
+   * result (Chromium: `window.opener` is null there). Every other page keeps `same-origin`.
+   */
+  readonly keepOpener?: boolean | undefined;
+}
+
 /** The headers of every hosted page (the CSP and its companions). */
-export function pageHeaders(formTargets?: readonly string[]): Record<string, string> {
+export function pageHeaders(options: PageHeaderOptions = {}): Record<string, string> {
   return {
-    "content-security-policy": contentSecurityPolicy(formTargets),
+    "content-security-policy": contentSecurityPolicy(options.formTargets),
     "referrer-policy": "no-referrer",
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "cross-origin-opener-policy": "same-origin",
+    ...(options.keepOpener === true ? {} : { "cross-origin-opener-policy": "same-origin" }),
   };
 }
+
+/** The interaction pages (sign-in, second factor, sign-up, consent): forms that end at the app, opener kept. */
+export const interactionPageHeaders = { formTargets: interactionFormTargets, keepOpener: true } as const;

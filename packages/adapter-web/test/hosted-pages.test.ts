@@ -73,6 +73,16 @@ describe("the sign-in page", () => {
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
   });
 
+  it("keeps its opener, for an app running the flow in a popup; the account center's sign-in does not", async () => {
+    const { browser } = await withAccount();
+    const interaction = await browser.get("/interaction/login-1");
+    expectPage(interaction, 200);
+    expect(interaction.headers["cross-origin-opener-policy"]).toBeUndefined();
+    const account = await browser.get("/account/sign-in");
+    expectPage(account, 200);
+    expect(account.headers["cross-origin-opener-policy"]).toBe("same-origin");
+  });
+
   it("answers an unknown or expired interaction with an error page, never a redirect", async () => {
     const { browser, interactions } = await withAccount();
     for (const url of ["/interaction/nope", "/interaction/nope/sign-up", "/interaction/nope/two-factor"]) {

@@ -122,4 +122,6 @@ export const pageSecurityHeaders = {
   "Referrer-Policy": "no-referrer",
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
+  // No other origin's window keeps a hold on these pages (none is opened as a popup by an app).
+  "Cross-Origin-Opener-Policy": "same-origin",
 } as const;

@@ -11,7 +11,7 @@ import { loadPageAssets, type PageAssets } from "../assets.ts";
 import type { CookieSettings } from "../cookies.ts";
 import { type CSRFProtection, createCSRFProtection, csrfFieldName } from "../csrf.ts";
 import type { RateLimitGroup, RateLimitRefusal } from "../rate-limit-config.ts";
-import { pageHeaders } from "../security-headers.ts";
+import { type PageHeaderOptions, pageHeaders } from "../security-headers.ts";
 import { defaultTheme, type Theme } from "../theme.ts";
 import { createViews, type Views } from "../views.ts";
 
@@ -36,11 +36,8 @@ export interface PageKit {
   readonly assets: PageAssets;
   readonly views: Views;
   readonly csrf: CSRFProtection;
-  /** Sends a rendered page with the CSP and its companions (`formTargets`: the CSP's form-action). */
-  sendPage(
-    reply: FastifyReply,
-    input: { status?: number; html: string; formTargets?: readonly string[] },
-  ): FastifyReply;
+  /** Sends a rendered page with the CSP and its companions (`formTargets`: the CSP's form-action; `keepOpener`: a popup flow's page). */
+  sendPage(reply: FastifyReply, input: { status?: number; html: string } & PageHeaderOptions): FastifyReply;
   /** An error page: the `notice` template with a title and a fixed message. */
   sendError(reply: FastifyReply, input: { status: number; title: string; message: string }): FastifyReply;
   /** The 503 page of a storage outage or an overloaded service. */
@@ -89,7 +86,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
   const sendPage: PageKit["sendPage"] = (reply, input) =>
     reply
       .code(input.status ?? 200)
-      .headers(pageHeaders(input.formTargets))
+      .headers(pageHeaders(input))
       .type("text/html; charset=utf-8")
       .send(input.html);
 
