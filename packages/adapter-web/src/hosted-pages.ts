@@ -15,7 +15,7 @@ import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
-import { interactionPageHeaders } from "./security-headers.ts";
+import { interactionFormTargets } from "./security-headers.ts";
 import type { Theme } from "./theme.ts";
 
 export interface HostedPagesOptions {
@@ -54,7 +54,9 @@ export function createHostedPages(options: HostedPagesOptions): (app: FastifyIns
 
 async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): Promise<void> {
   const { useCases, interactions, browserSessions } = options;
-  const kit = createPageKit(options);
+  // An app may run its authorization in a popup: every interaction page, its error pages too, keeps
+  // the popup's opener, or the app's callback could never tell the app's window (security-headers.ts).
+  const kit = createPageKit({ ...options, keepOpener: true });
   const { views, csrf, sendPage, sendError } = kit;
   const steps = signInSteps(options);
   const pendingMFA = steps.pending;
@@ -103,7 +105,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const session = input.offerSession !== false && mayContinue ? found : null;
         return sendPage(reply, {
           status: input.status ?? 200,
-          ...interactionPageHeaders,
+          formTargets: interactionFormTargets,
           html: views.page("sign-in", {
             title: "Sign in",
             paths: interactionSignInPaths(input.details.uid),
@@ -162,7 +164,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         // of it granted before, what was not is marked new.
         const marksNew = details.newScopes.length < details.scopes.length;
         return sendPage(reply, {
-          ...interactionPageHeaders,
+          formTargets: interactionFormTargets,
           html: views.page("consent", {
             title: `Allow ${details.client.name}?`,
             uid: details.uid,
@@ -208,7 +210,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       ) =>
         sendPage(reply, {
           status: input.status ?? 200,
-          ...interactionPageHeaders,
+          formTargets: interactionFormTargets,
           html: views.page("two-factor", {
             title: "Two-step verification",
             paths: interactionSignInPaths(input.uid),
@@ -289,7 +291,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       ) =>
         sendPage(reply, {
           status: input.status ?? 200,
-          ...interactionPageHeaders,
+          formTargets: interactionFormTargets,
           html: views.page("sign-up", {
             title: "Create your account",
             paths: interactionSignInPaths(input.details.uid),

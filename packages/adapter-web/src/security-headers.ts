@@ -50,6 +50,3 @@ export function pageHeaders(options: PageHeaderOptions = {}): Record<string, str
     ...(options.keepOpener === true ? {} : { "cross-origin-opener-policy": "same-origin" }),
   };
 }
-
-/** The interaction pages (sign-in, second factor, sign-up, consent): forms that end at the app, opener kept. */
-export const interactionPageHeaders = { formTargets: interactionFormTargets, keepOpener: true } as const;

@@ -90,6 +90,8 @@ describe("the sign-in page", () => {
       expectPage(page, 400);
       expect(page.headers.location).toBeUndefined();
       expect(page.body).toContain("This sign-in has expired");
+      // In a popup, the app's window is still told once the person starts again from the app.
+      expect(page.headers["cross-origin-opener-policy"]).toBeUndefined();
     }
     interactions.close("login-1");
     expectPage(await browser.get("/interaction/login-1"), 400);
@@ -288,6 +290,7 @@ describe("CSRF", () => {
     const none = await browser.post("/interaction/login-1/login", form);
     expectPage(none, 403);
     expect(none.body).toContain("This form has expired");
+    expect(none.headers["cross-origin-opener-policy"]).toBeUndefined();
 
     const other = new Browser(app);
     const othersToken = csrfTokenIn((await other.get("/interaction/login-1")).body);
@@ -557,6 +560,7 @@ describe("rate limits", () => {
     ).toBe(401);
     const refused = await browser.submit("/interaction/login-1", "/interaction/login-1/login", form);
     expectPage(refused, 429);
+    expect(refused.headers["cross-origin-opener-policy"]).toBeUndefined();
     expect(refused.headers["retry-after"]).toMatch(/^\d+$/);
     expect(Number(refused.headers["retry-after"])).toBeGreaterThan(14 * 60);
     expect(refused.body).toContain("Too many attempts");

@@ -27,6 +27,11 @@ export interface PageKitOptions {
   readonly cookies: CookieSettings;
   /** A server secret (COOKIE_SECRET or one derived from JWT_SECRET) that keys the CSRF tokens. */
   readonly secret: string;
+  /**
+   * Every page of the area, its error pages too, keeps its opener (PageHeaderOptions.keepOpener):
+   * the interaction pages, which an app may open in a popup.
+   */
+  readonly keepOpener?: boolean | undefined;
 }
 
 export type PageHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
@@ -86,7 +91,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
   const sendPage: PageKit["sendPage"] = (reply, input) =>
     reply
       .code(input.status ?? 200)
-      .headers(pageHeaders(input))
+      .headers(pageHeaders({ keepOpener: options.keepOpener, ...input }))
       .type("text/html; charset=utf-8")
       .send(input.html);
 
