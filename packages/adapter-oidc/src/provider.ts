@@ -251,6 +251,14 @@ function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {
 async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
   const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
   if (oidc === undefined || ctx.status >= 400) return;
+  if (oidc.route === "revocation") {
+    // RFC 7009 §2.2: 200, and nothing to read. The library's empty string went out as Koa's
+    // `text/plain`, which browser clients that accept JSON only refuse (oidc-client-ts's
+    // revokeTokens rejected, and so did its sign-out with revokeTokensOnSignout): no body, no type.
+    ctx.body = null;
+    ctx.status = 200;
+    return;
+  }
   if (oidc.route === "token") {
     const grant = oidc.entities.Grant;
     if (grant?.accountId !== undefined && grant.clientId !== undefined) {

@@ -744,6 +744,25 @@ describe("tokens for apps themselves", () => {
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
   });
 
+  it("answers a revocation 200 with no body and no Content-Type (RFC 7009; a client reading JSON only accepts it)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: "user:read" });
+    const answer = await fetch(`${issuer}/oidc/token/revocation`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${btoa(`${confidentialApp.clientId}:${confidentialApp.secret}`)}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get("content-type")).toBeNull();
+    expect(await answer.text()).toBe("");
+    expect(answer.headers.get("cache-control")).toBe("no-store");
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+  });
+
   it("leaves offline_access out of a client credentials token's scope: no refresh token comes with it", async () => {
     const { issuer } = server();
     const config = await discover(issuer, confidentialApp);
