@@ -798,14 +798,7 @@ describe("tokens for apps themselves", () => {
     const config = await discover(issuer, otherApp);
     const keyPair = await oidc.randomDPoPKeyPair();
     const DPoP = oidc.getDPoPHandle(config, keyPair);
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: otherApp.redirectURI,
-      scope: "openid email",
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-    });
-    const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+    const { verifier, callback } = await codeFromBrowser(config, issuer, { scope: "openid email" });
     const tokens = await oidc.authorizationCodeGrant(
       config,
       callback,
@@ -821,6 +814,53 @@ describe("tokens for apps themselves", () => {
       headers: { authorization: `Bearer ${tokens.access_token}` },
     });
     expect(bare.status).toBe(401);
+  });
+});
+
+/** otherApp's code flow with PKCE S256, user-1 signing in and consenting in the scripted browser. */
+async function codeFromBrowser(
+  config: oidc.Configuration,
+  issuer: string,
+  parameters: Record<string, string>,
+) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: otherApp.redirectURI,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    ...parameters,
+  });
+  const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+  return { verifier, callback };
+}
+
+describe("the ID token's claims", () => {
+  it("are the sign-in's, not the scopes': profile and email come from userinfo (as docs/oidc.md says)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, otherApp);
+    const nonce = oidc.randomNonce();
+    const { verifier, callback } = await codeFromBrowser(config, issuer, {
+      scope: "openid profile email",
+      nonce,
+    });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+    });
+    expect(Object.keys(tokens.claims() ?? {}).sort()).toEqual([
+      "amr",
+      "aud",
+      "auth_time",
+      "exp",
+      "iat",
+      "iss",
+      "nonce",
+      "sub",
+    ]);
+    expect(await oidc.fetchUserInfo(config, tokens.access_token, "user-1")).toMatchObject({
+      sub: "user-1",
+      email: "ada@example.com",
+    });
   });
 });
 
