@@ -224,7 +224,14 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
   const send = (
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { error: string | null; status: number; token: string | null; supportHelp?: string },
+    input: {
+      error: string | null;
+      status: number;
+      token: string | null;
+      supportHelp?: string;
+      /** The refusal is the new password's (they differ, or it is too weak): its fields are marked. */
+      passwordError?: boolean;
+    },
   ) =>
     kit.sendPage(reply, {
       status: input.status,
@@ -238,6 +245,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
         token: input.token,
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         error: input.error,
+        passwordError: input.passwordError === true,
         supportHelp: input.supportHelp ?? null,
       }),
     });
@@ -262,6 +270,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
         error: "The two passwords differ. Type them again.",
         status: 400,
         token,
+        passwordError: true,
       });
     }
     const result = await link.use(useCases, { token, newPassword, request });
@@ -286,6 +295,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
         error: failure.message,
         status: failure.status,
         token: keep,
+        passwordError: result.error === "VALIDATION_ERROR",
         ...(result.error === "USER_EXISTS" && link.takenHelp !== undefined
           ? { supportHelp: link.takenHelp }
           : {}),

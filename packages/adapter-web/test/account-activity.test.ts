@@ -59,6 +59,10 @@ describe("/account/sessions", () => {
     expect(page.body).toMatch(
       /<time datetime="\d{4}-\d\d-\d\dT[^"]+">\d\d? [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC<\/time>/,
     );
+    // Each button's name tells the sessions apart out of context: device, address and sign-in time.
+    expect(page.body).toMatch(
+      /aria-label="Sign out Firefox on Linux at 203\.0\.113\.9, signed in \d\d? [A-Z][a-z]{2} \d{4}, \d\d:\d\d UTC"/,
+    );
   });
 
   it("signs out one other session (303 and a notice); an unknown one answers 404", async () => {
@@ -243,9 +247,28 @@ describe("/account/developer-apps", () => {
     expectPage(answer, 400);
     expect(answer.body).toContain("must be an absolute https URL");
     expect(answer.body).toContain("http://evil.example/callback</textarea>");
+    // The field at fault carries the message and the focus; the others do not (WCAG 3.3.1).
+    const invalidFields = (body: string) =>
+      [...body.matchAll(/<(?:input|textarea)[^>]*\bid="([^"]+)"[^>]*aria-invalid="true"[^>]*>/g)].map(
+        (match) => match[1],
+      );
+    expect(invalidFields(answer.body)).toEqual(["redirect-uris"]);
+    expect(answer.body).toMatch(
+      /<textarea id="redirect-uris"[^>]*aria-invalid="true" aria-describedby="form-error redirect-uris-hint" autofocus>/,
+    );
+    const badSignOut = await registerThroughPage(built, {
+      ...registration,
+      post_logout_redirect_uris: "https://app.example/out#x",
+    });
+    expectPage(badSignOut.answer, 400);
+    expect(badSignOut.answer.body).toContain(
+      "postLogoutRedirectURIs: A redirect URI must not have a fragment",
+    );
+    expect(invalidFields(badSignOut.answer.body)).toEqual(["post-logout-uris"]);
     const noOpenID = await registerThroughPage(built, { ...registration, scope: "email" });
     expectPage(noOpenID.answer, 400);
     expect(noOpenID.answer.body).toContain("allowedScopes must include openid");
+    expect(invalidFields(noOpenID.answer.body)).toEqual([]);
     expect(await built.useCases.listApps({ userId: built.user.id })).toEqual({ ok: true, value: [] });
   });
 

@@ -479,6 +479,13 @@ describe("managing two-step verification", () => {
     expectPage(wrong, 401);
     expect(wrong.body).toContain("The code is wrong, expired or already used");
     expect(wrong.body).toContain("check that your device&#39;s clock is right");
+    // Said in the form that failed, on its field, which gets the focus; the other form is untouched.
+    expect(wrong.body).toMatch(/<p id="regenerate-error" class="error" role="alert">The code is wrong/);
+    expect(wrong.body).toMatch(
+      /<input id="regenerate-code"[^>]*aria-invalid="true" aria-describedby="regenerate-error" autofocus>/,
+    );
+    expect(wrong.body).not.toMatch(/<input id="disable-code"[^>]*aria-invalid/);
+    expect(wrong.body).not.toContain('id="form-error"');
     const fresh = await browser.submit("/account/two-factor", "/account/two-factor/backup-codes", {
       code: codeNow(),
     });
@@ -492,6 +499,10 @@ describe("managing two-step verification", () => {
       code: "nope-nope",
     });
     expectPage(wrong, 401);
+    expect(wrong.body).toMatch(
+      /<input id="disable-code"[^>]*aria-invalid="true" aria-describedby="disable-error" autofocus>/,
+    );
+    expect(wrong.body).not.toMatch(/<input id="regenerate-code"[^>]*aria-invalid/);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
     const stale = await browser.submit("/account/two-factor", "/account/two-factor/disable", {
       code: backupCodes[1] as string,

@@ -177,6 +177,9 @@ describe("/undo-email-change", () => {
     expectLinkPage(differ, 400);
     expect(errorOf(differ)).toBe("The two passwords differ. Type them again.");
     expect(differ.body).toContain(`<input type="hidden" name="link" value="${tokenFromLink(link)}">`);
+    // The new password's fields carry the refusal, and the first of them the focus (WCAG 3.3.1).
+    expect(differ.body).toMatch(/<input id="password"[^>]*aria-invalid="true" autofocus>/);
+    expect(differ.body).toMatch(/<input id="confirm"[^>]*aria-invalid="true">/);
 
     const undone = await browser.submit("/undo-email-change", "/undo-email-change", {
       link,

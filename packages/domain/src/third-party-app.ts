@@ -137,7 +137,8 @@ function parseRedirectURIs(
   const parsed: string[] = [];
   for (const uri of raw) {
     const result = parseRedirectURI(uri);
-    if (!result.ok) return result;
+    // Named by its list: a sign-out URI's fault is not the redirect URIs' (a form marks that field).
+    if (!result.ok) return invalid(`${field}: ${result.message}`);
     if (!parsed.includes(result.value)) parsed.push(result.value);
   }
   return ok(parsed);

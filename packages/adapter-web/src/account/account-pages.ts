@@ -211,7 +211,11 @@ function accountTwoFactorPages(
   useCases: UseCases,
 ): void {
   const base = "/account/two-factor";
-  const renderStatus = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+  /** The status page; a refusal in one of its forms (`in`) is shown in that form, on its field. */
+  const renderStatus = async (
+    page: PageContext,
+    input: { error?: string; in?: "regenerate" | "disable"; status?: number } = {},
+  ) => {
     const status = await useCases.getTwoFactorStatus({ userId: page.signedIn.user.id });
     return page.render(
       "account/two-factor",
@@ -222,7 +226,8 @@ function accountTwoFactorPages(
         // Off on an unverified address: the page asks for the address's proof before offering setup.
         emailVerified: page.signedIn.user.emailVerified,
         backupCodesRemaining: status.ok ? status.value.backupCodesRemaining : 0,
-        error: input.error ?? null,
+        error: input.in === undefined ? (input.error ?? null) : null,
+        formError: input.in === undefined ? null : { form: input.in, message: input.error ?? "" },
       },
       { status: input.status ?? 200 },
     );
@@ -302,7 +307,7 @@ function accountTwoFactorPages(
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
-      return renderStatus(page, { error: message, status });
+      return renderStatus(page, { error: message, in: "regenerate", status });
     }
     return renderBackupCodes(page, result.value.backupCodes);
   });
@@ -316,7 +321,7 @@ function accountTwoFactorPages(
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
-      return renderStatus(page, { error: message, status });
+      return renderStatus(page, { error: message, in: "disable", status });
     }
     return page.redirect(base, "two_factor_disabled");
   });

@@ -40,6 +40,21 @@ const emptyForm: AppForm = {
 /** Every scope, with its words, for the checkboxes. */
 const scopeChoices = appScopes.map((scope) => ({ scope, words: describeScope(scope) }));
 
+/** The form's text fields by the registration field a refusal's message starts with (the domain's names). */
+const appFormFields: Readonly<Record<string, string>> = {
+  name: "app-name",
+  redirectURIs: "redirect-uris",
+  postLogoutRedirectURIs: "post-logout-uris",
+  homepageURL: "homepage-url",
+  logoURL: "logo-url",
+};
+
+/** The id of the field a refusal is about, so the page marks that one; null for the form as a whole. */
+export function appFormFieldOf(message: string | undefined): string | null {
+  const first = /^[A-Za-z]+/.exec(message ?? "")?.[0] ?? "";
+  return appFormFields[first] ?? null;
+}
+
 const urisMax = maxRedirectURIs * (maxAppURLLength + 2);
 
 function formOf(page: PageContext): AppForm {
@@ -122,6 +137,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
         form: input.form ?? emptyForm,
         scopeChoices,
         error: input.message ?? null,
+        errorField: appFormFieldOf(input.message),
       },
       { status: input.status ?? 200 },
     );
@@ -147,6 +163,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
         form: input.form ?? formFromApp(owned),
         scopeChoices,
         error: input.message ?? null,
+        errorField: appFormFieldOf(input.message),
       },
       { status: input.status ?? 200 },
     );
