@@ -428,6 +428,32 @@ describe("the sign-up page", () => {
     expect(taken.body).toContain('id="email-error"');
   });
 
+  it("names every field the rules refuse at once, focusing the first", async () => {
+    const { browser } = await withAccount();
+    const empty = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname: "",
+      email: "",
+      password: "",
+    });
+    expectPage(empty, 400);
+    for (const name of ["nickname", "email", "password"]) {
+      expect(empty.body).toMatch(new RegExp(`<input id="${name}"[^>]*aria-invalid="true"`));
+      expect(empty.body).toMatch(new RegExp(`id="${name}-error" class="error">[^<]+<`));
+    }
+    expect(empty.body.match(/autofocus/g)).toHaveLength(1);
+    expect(empty.body).toMatch(/<input id="nickname"[^>]*autofocus>/);
+    // A field the rules accept is not marked.
+    const oneBad = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
+      nickname: "grace",
+      email: "not-an-address",
+      password: "short",
+    });
+    expectPage(oneBad, 400);
+    expect(oneBad.body).not.toMatch(/<input id="nickname"[^>]*aria-invalid/);
+    expect(oneBad.body).toMatch(/<input id="email"[^>]*aria-invalid="true"[^>]*autofocus>/);
+    expect(oneBad.body).toMatch(/id="password-error" class="error">Password must/);
+  });
+
   it("ends with the verification notice when addresses must be verified first", async () => {
     const { browser, interactions, deps } = await withAccount({
       settings: { requireEmailVerification: true },

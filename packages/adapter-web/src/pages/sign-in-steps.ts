@@ -1,5 +1,12 @@
 import type { AwaitingVerification, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
-import { oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
+import {
+  checkPasswordPolicy,
+  oauthProviderNames,
+  parseNewEmail,
+  parseNickname,
+  parseOAuthProvider,
+  type Result,
+} from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { signInClients } from "../client.ts";
 import {
@@ -287,12 +294,26 @@ export function signInSteps(input: {
       if (result.ok) return { form: { values, errors: {}, error: null }, answer: result };
       const failed = failedStep(reply, result);
       const target = result.error === "USER_EXISTS" ? "email" : fieldOfMessage(failed.message);
+      const errors: SignUpForm["errors"] = target === null ? {} : { [target]: failed.message };
+      if (result.error === "VALIDATION_ERROR" && target !== null) {
+        // The use case stops at the first field it refuses; the form names, at once, every other
+        // field the domain's own rules refuse (the use case's later checks, such as the password
+        // screen, still come one at a time).
+        const checks = {
+          nickname: () => parseNickname(values.nickname),
+          email: () => parseNewEmail(values.email),
+          password: () => checkPasswordPolicy(signUp.password),
+        };
+        for (const [name, check] of Object.entries(checks) as [
+          keyof typeof checks,
+          () => Result<unknown, "VALIDATION_ERROR">,
+        ][]) {
+          const checked = errors[name] === undefined ? check() : null;
+          if (checked !== null && !checked.ok) errors[name] = checked.message ?? failed.message;
+        }
+      }
       return {
-        form: {
-          values,
-          errors: target === null ? {} : { [target]: failed.message },
-          error: target === null ? failed.message : null,
-        },
+        form: { values, errors, error: target === null ? failed.message : null },
         answer: failed,
       };
     },
