@@ -195,6 +195,10 @@ describe("GET /status.json and /status", () => {
     expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
     expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
+    // When it was checked, as a person reads it; the machine's form stays in datetime.
+    expect(page.body).toMatch(
+      /Updated <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/,
+    );
     expect(page.body).toContain("Upgrade on Sunday &lt;b&gt;02:00&lt;/b&gt; UTC");
     expect(page.body).not.toContain("<b>02:00</b>");
     expect(page.body).not.toMatch(/<script/);

@@ -59,10 +59,15 @@ ${notice}<p class="${classOf[status.status]}">${headline[status.status]}</p>
 ${rows}
 </tbody>
 </table>
-<p>Updated <time datetime="${escapeHTML(status.updatedAt)}">${escapeHTML(status.updatedAt)}</time>; reload the page for the latest. As JSON: <a href="/status.json">/status.json</a>.</p>
+<p>Updated <time datetime="${escapeHTML(status.updatedAt)}">${escapeHTML(readableTime(status.updatedAt))}</time>; reload the page for the latest. As JSON: <a href="/status.json">/status.json</a>.</p>
 <p><a href="/account">Your account</a></p>
 </main>
 </body>
 </html>
 `;
+}
+
+/** `2026-12-03T07:36:18.495Z` as a person reads it (and a screen reader speaks it): `2026-12-03 07:36:18 UTC`. */
+function readableTime(iso: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(iso) ? `${iso.slice(0, 19).replace("T", " ")} UTC` : iso;
 }
