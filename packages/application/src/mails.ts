@@ -6,6 +6,7 @@ import {
   type SecurityEvent,
   type SecurityNoticeEvent,
   type SecurityNoticeType,
+  utcText,
 } from "@superoauth/domain";
 import type { MailBrand, MailKind, OutgoingMail } from "./ports/index.ts";
 
@@ -275,7 +276,7 @@ export function composeSecurityNotice(input: {
       // What is not known (an action by staff has no browser of the person's) is left out, not "unknown".
       {
         lines: [
-          `When: ${event.occurredAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+          `When: ${utcText(event.occurredAt)}`,
           ...(event.ip === null ? [] : [`IP address: ${event.ip}`]),
           ...(event.userAgent === null ? [] : [`Browser or app: ${describeUserAgent(event.userAgent)}`]),
         ],
@@ -316,7 +317,7 @@ export function composeExportReadyMail(input: {
       { link: { label: "Download my data", url: `${trimSlashes(input.appURL)}/account/export` } },
       {
         lines: [
-          `It can be downloaded until ${input.expiresAt.toISOString().slice(0, 16).replace("T", " ")} UTC, then it is deleted.`,
+          `It can be downloaded until ${utcText(input.expiresAt)}, then it is deleted.`,
           `Its SHA-256 checksum is ${input.sha256}.`,
           "If you did not ask for this, someone else is signed in to your account: change your password now (this signs you out everywhere) and review your sessions:",
         ],

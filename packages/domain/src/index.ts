@@ -158,3 +158,4 @@ export {
 export type { User, UserId, UserStatus } from "./user.ts";
 export { checkUserMaySignIn, createUser } from "./user.ts";
 export { describeUserAgent } from "./user-agent.ts";
+export { utcText } from "./utc-text.ts";

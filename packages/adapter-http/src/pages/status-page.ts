@@ -1,3 +1,4 @@
+import { utcText } from "@superoauth/domain";
 import type { ServiceStatus } from "../routes/status.ts";
 
 // The public status page: server-rendered, no script, every value escaped. It does not reload
@@ -69,5 +70,6 @@ ${rows}
 
 /** `2026-12-03T07:36:18.495Z` as a person reads it (and a screen reader speaks it): `2026-12-03 07:36:18 UTC`. */
 function readableTime(iso: string): string {
-  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(iso) ? `${iso.slice(0, 19).replace("T", " ")} UTC` : iso;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : utcText(date, "second");
 }

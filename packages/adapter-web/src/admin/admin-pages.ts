@@ -7,6 +7,7 @@ import {
   roles,
   type StaffAction,
   type UserId,
+  utcText,
 } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { AccountPagesOptions } from "../account/account-pages.ts";
@@ -55,11 +56,6 @@ export function createAdminPages(options: AdminPagesOptions): (app: FastifyInsta
 
 type Area = ReturnType<typeof createSignedInArea>;
 
-/** A date as the console shows it: `2026-11-30 15:20 UTC`. */
-function shownTime(date: Date): string {
-  return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
 /** The actions of the user page, each with its form path and the notice of its success. */
 const userActions = [
   { id: "disable", path: "disable", notice: "user_disabled" },
@@ -107,7 +103,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         nickname: user.nickname,
         role: user.role,
         status: user.status,
-        created: shownTime(user.createdAt),
+        created: utcText(user.createdAt),
       })),
       links: pageLinks({
         path: usersPath,
@@ -246,8 +242,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         actor: person(event.actorId),
         target: person(event.userId),
         // The day and the time of day, so a narrow column breaks between them, never in the date.
-        day: shownTime(event.occurredAt).slice(0, 10),
-        time: shownTime(event.occurredAt).slice(11),
+        day: utcText(event.occurredAt).slice(0, 10),
+        time: utcText(event.occurredAt).slice(11),
         iso: event.occurredAt.toISOString(),
       })),
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
@@ -272,7 +268,7 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
         title: "Status notice",
         section: "maintenance",
         navLabel: "Admin",
-        current: notice === null ? null : { message: notice.message, set: shownTime(notice.setAt) },
+        current: notice === null ? null : { message: notice.message, set: utcText(notice.setAt) },
         message: input.message ?? notice?.message ?? "",
         maxLength: maxMaintenanceNoticeLength,
         error: input.error ?? null,
@@ -311,14 +307,14 @@ function presentPerson(details: UserDetails) {
     hasPassword: user.passwordHash !== null,
     twoFactorEnabled: details.twoFactorEnabled,
     locked: details.lockedUntil !== null,
-    lockedUntil: details.lockedUntil === null ? null : shownTime(details.lockedUntil),
+    lockedUntil: details.lockedUntil === null ? null : utcText(details.lockedUntil),
     sessionCount: details.liveSessionCount,
     linkedProviders: details.linkedProviders.map((link) => ({
       provider: link.provider,
       email: link.email,
-      linkedAt: shownTime(link.linkedAt),
+      linkedAt: utcText(link.linkedAt),
     })),
-    created: shownTime(user.createdAt),
+    created: utcText(user.createdAt),
   };
 }
 
