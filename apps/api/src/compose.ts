@@ -278,7 +278,7 @@ export async function composeService(
       deps,
       useCases,
       storage,
-      privateKeys: privateJWKS(keySet),
+      privateKeys: privateJWKS(keySet, clock.now()),
       // What the access tokens are signed with now (read again after a rotation), and the keys the
       // provider signs ID tokens with until a restart, which may since have been pruned (ADR 0021).
       publishedKeys: async () =>
@@ -337,7 +337,7 @@ export async function composeService(
       app,
       metricsApp,
       storage,
-      signingKeys: { privateJWKS: privateJWKS(keySet), publicJWKS: publicJWKS(keySet) },
+      signingKeys: { privateJWKS: privateJWKS(keySet, clock.now()), publicJWKS: publicJWKS(keySet) },
       exportWorker,
       instanceSettings: watchedSettings,
       async close() {

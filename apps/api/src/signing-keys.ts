@@ -12,6 +12,13 @@ import type { Config } from "./config.ts";
  */
 export const signingKeyReloading = { maxAgeMs: 60_000, unknownKidReloadGapMs: 10_000 } as const;
 
+/**
+ * How long a rotated-in key is published before it signs: every instance reads the keys within a
+ * minute, and a verifier (jose's createRemoteJWKSet) fetches the JWKS again at most every 30 s, so
+ * after two minutes every verifier that meets the new kid can fetch it (ADR 0021).
+ */
+export const signingKeyPublishLeadMs = 120_000;
+
 /** The HKDF purpose label of the key that encrypts the stored private keys: its own, derived from JWT_SECRET. */
 const signingKeyEncryptionInfo = "superoauth signing keys v1";
 
@@ -35,5 +42,6 @@ export function signingKeyDependencies(input: {
     // A replaced key must outlive every token signed with it, including those an instance signs
     // before it has read the new key set.
     retiredKeyLifetimeMs: longestTokenMs + signingKeyReloading.maxAgeMs,
+    publishLeadMs: signingKeyPublishLeadMs,
   };
 }

@@ -3,7 +3,7 @@ import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
-import { signingKeyReloading } from "../src/signing-keys.ts";
+import { signingKeyPublishLeadMs, signingKeyReloading } from "../src/signing-keys.ts";
 import { type CLIOutcome, runMaintenanceCLI } from "./run-cli.ts";
 import { integrationTestConfig, integrationTestSecrets } from "./test-config.ts";
 
@@ -93,20 +93,38 @@ describe("managed signing keys", { timeout: 60_000 }, () => {
   it("pnpm keys:rotate adds new keys; tokens signed before keep working; another instance's new kid is picked up", async () => {
     const outcome = await rotate();
     expect(outcome.code, outcome.stderr).toBe(0);
-    expect(outcome.stdout).toMatch(/^ {2}\+ ES256 [\w-]{43} signs from now on$/m);
-    expect(outcome.stdout).toMatch(/^ {2}\+ RS256 [\w-]{43} signs from now on$/m);
-    expect(outcome.stdout).toContain(`~ ${kidOf(oldToken)} retired: verifies until`);
+    const added =
+      /^ {2}\+ ES256 ([\w-]{43}) published now, signs from (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$/m.exec(
+        outcome.stdout,
+      );
+    expect(added, outcome.stdout).not.toBeNull();
+    expect(outcome.stdout).toMatch(
+      /^ {2}\+ RS256 [\w-]{43} published now, signs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m,
+    );
+    expect(outcome.stdout).toContain(
+      `~ ${kidOf(oldToken)} retired: signs until the new key does, verifies until`,
+    );
+    const newKid = added?.[1] ?? "";
+    const signsFrom = new Date(`${(added?.[2] ?? "").replace(" ", "T")}Z`);
+    expect(signsFrom.getTime() - Date.now()).toBeGreaterThan(signingKeyPublishLeadMs - 60_000);
     expect(await me(first, oldToken)).toEqual({ status: 200 });
 
     second = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined, {
       clock,
     });
+    // Published at once, signing only after the lead: a service verifying locally has fetched the
+    // new key (any JWKS fetch from now on holds it) before a token names it.
+    const jwks = (await second.app.inject({ url: "/oidc/jwks" })).json() as { keys: { kid: string }[] };
+    expect(jwks.keys.map((key) => key.kid)).toContain(newKid);
+    const during = await signUp(second, "keys-during@example.com");
+    expect(kidOf(during)).toBe(kidOf(oldToken));
+    // The lead over (the services' clock follows the command's, which stamped the key).
+    clock.advance(Math.max(0, signsFrom.getTime() - clock.now().getTime()) + 1000);
     const newToken = await signUp(second, "keys-second@example.com");
-    expect(kidOf(newToken)).not.toBe(kidOf(oldToken));
+    expect(kidOf(newToken)).toBe(newKid);
     expect(second.signingKeys.publicJWKS.keys.map((k) => k.kid)).toContain(kidOf(oldToken));
     expect(await me(second, oldToken)).toEqual({ status: 200 });
-    // The first instance has not read the keys since the rotation: the unknown kid makes it read them.
-    clock.advance(signingKeyReloading.unknownKidReloadGapMs);
+    // The first instance reads the keys again (more than a minute has passed) and signs with the new key too.
     expect(await me(first, newToken)).toEqual({ status: 200 });
     expect(kidOf(await signUp(first, "keys-third@example.com"))).toBe(kidOf(newToken));
     // The first instance publishes the kid it now signs with, without a restart (a service

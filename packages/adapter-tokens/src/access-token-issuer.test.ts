@@ -50,7 +50,7 @@ describe("JWT access tokens", () => {
       .setProtectedHeader({
         alg: input.alg ?? "ES256",
         typ: input.typ ?? "at+jwt",
-        kid: input.kid ?? activeSigningKey(keys, "ES256")?.kid ?? "",
+        kid: input.kid ?? activeSigningKey(keys, "ES256", now)?.kid ?? "",
       })
       .setSubject("u-1")
       .setIssuer(input.iss ?? one.settings.issuer)
@@ -58,13 +58,13 @@ describe("JWT access tokens", () => {
       .setIssuedAt(Math.floor(now.getTime() / 1000))
       .setExpirationTime(Math.floor(now.getTime() / 1000) + 300);
   const privateKeyOf = (algorithm: "ES256" | "RS256") =>
-    importJWK({ ...activeSigningKey(keys, algorithm)?.privateJWK }, algorithm);
+    importJWK({ ...activeSigningKey(keys, algorithm, now)?.privateJWK }, algorithm);
 
   it("signs with the ES256 key, its kid and typ at+jwt in the header, and verifies what it issued", async () => {
     const token = await one.issuer.issueAccessToken({ ...claims, now });
     expect(decodeProtectedHeader(token)).toEqual({
       alg: "ES256",
-      kid: activeSigningKey(keys, "ES256")?.kid,
+      kid: activeSigningKey(keys, "ES256", now)?.kid,
       typ: "at+jwt",
     });
     expect(await one.issuer.verifyAccessToken({ token, now })).toEqual({ ok: true, value: claims });
@@ -83,7 +83,7 @@ describe("JWT access tokens", () => {
   });
 
   it("accepts a token signed with the RS256 key under its kid", async () => {
-    const token = await base({ alg: "RS256", kid: activeSigningKey(keys, "RS256")?.kid ?? "" }).sign(
+    const token = await base({ alg: "RS256", kid: activeSigningKey(keys, "RS256", now)?.kid ?? "" }).sign(
       await privateKeyOf("RS256"),
     );
     expect(await one.issuer.verifyAccessToken({ token, now })).toEqual({ ok: true, value: claims });
@@ -131,7 +131,7 @@ describe("JWT access tokens", () => {
     expectError(await one.issuer.verifyAccessToken({ token, now }), "INVALID_TOKEN");
     const [, payload, signature] = token.split(".");
     const ourHeader = Buffer.from(
-      JSON.stringify({ alg: "ES256", kid: activeSigningKey(keys, "ES256")?.kid, typ: "at+jwt" }),
+      JSON.stringify({ alg: "ES256", kid: activeSigningKey(keys, "ES256", now)?.kid, typ: "at+jwt" }),
     ).toString("base64url");
     expectError(
       await one.issuer.verifyAccessToken({ token: `${ourHeader}.${payload}.${signature}`, now }),
@@ -156,7 +156,7 @@ describe("JWT access tokens", () => {
   });
 
   it("rejects HS256 signed with our public key (algorithm confusion), as PEM and as JWK text", async () => {
-    const es = activeSigningKey(keys, "ES256");
+    const es = activeSigningKey(keys, "ES256", now);
     const publicPEM = await exportSPKI(
       (await importJWK({ ...es?.publicJWK }, "ES256", { extractable: true })) as never,
     );
@@ -188,7 +188,7 @@ describe("JWT access tokens", () => {
   it("rejects a token signed HS256 with the old JWT_SECRET, as every token issued before this change was", async () => {
     for (const header of [
       { alg: "HS256", typ: "at+jwt" },
-      { alg: "HS256", typ: "at+jwt", kid: activeSigningKey(keys, "ES256")?.kid },
+      { alg: "HS256", typ: "at+jwt", kid: activeSigningKey(keys, "ES256", now)?.kid },
     ]) {
       const token = await new SignJWT({ sid: "s-1" })
         .setProtectedHeader(header)
@@ -256,7 +256,7 @@ describe("access tokens across instances and rotations", () => {
     // A made-up kid right after does not read again; once the gap has passed, it does.
     const unknown = await new SignJWT({ sid: "s-1" })
       .setProtectedHeader({ alg: "ES256", kid: "made-up", typ: "at+jwt" })
-      .sign(await importJWK({ ...activeSigningKey(a.initial, "ES256")?.privateJWK }, "ES256"));
+      .sign(await importJWK({ ...activeSigningKey(a.initial, "ES256", now)?.privateJWK }, "ES256"));
     expectError(
       await a.issuer.verifyAccessToken({ token: unknown, now: later(unknownKidReloadGapMs + 1) }),
       "INVALID_TOKEN",
@@ -290,6 +290,28 @@ describe("access tokens across instances and rotations", () => {
     );
     expect(a.counter.reloads).toBe(2);
     expect((await a.issuer.verifyAccessToken({ token: newToken, now: later(2 * maxAgeMs) })).ok).toBe(true);
+  });
+
+  it("a rotated-in key is published at once and signs from the lead's end, switched by each token's time", async () => {
+    // Shorter than two key-set ages here, so the switch below happens between two reads.
+    const lead = 90_000;
+    const database = testKeyDatabase(now, lead);
+    const a = await instance(database);
+    const oldKid = decodeProtectedHeader(await a.issuer.issueAccessToken({ ...claims, now })).kid;
+    const rotation = await rotateSigningKeys(database);
+    if (!rotation.ok) throw new Error(rotation.error);
+    const newKid = rotation.value.added.find((key) => key.algorithm === "ES256")?.kid;
+    // Read again (past the key set's age): the new key is published, the old one still signs.
+    const published = publicJWKS(await a.issuer.currentKeySet(later(maxAgeMs))).keys.map((key) => key.kid);
+    expect(published).toEqual(expect.arrayContaining([newKid, oldKid]));
+    const kidAt = async (ms: number) =>
+      decodeProtectedHeader(await a.issuer.issueAccessToken({ ...claims, now: later(ms) })).kid;
+    expect(await kidAt(maxAgeMs)).toBe(oldKid);
+    expect(await kidAt(lead - 1)).toBe(oldKid);
+    // From the lead's end the new key signs, with no further read of the keys.
+    const reads = a.counter.reloads;
+    expect(await kidAt(lead)).toBe(newKid);
+    expect(a.counter.reloads).toBe(reads);
   });
 
   it("keeps its keys when reading them again fails, and tries again only after the key set's age", async () => {

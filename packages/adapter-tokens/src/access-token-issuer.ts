@@ -2,10 +2,11 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
   type AccessTokenClaims,
   type AccessTokenIssuer,
-  activeSigningKey,
   type SigningAlgorithm,
+  type SigningKey,
   type SigningKeySet,
   signingAlgorithms,
+  signsAt,
 } from "@superoauth/application";
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
@@ -68,7 +69,15 @@ interface ImportedKey {
 
 interface ImportedKeySet {
   readonly byKid: ReadonlyMap<string, ImportedKey>;
-  readonly signer: { readonly kid: string; readonly privateKey: KeyObject };
+  /**
+   * The ES256 keys, newest first, each with the moments it signs between (a rotated-in key is
+   * published before it signs): the signer is chosen by the time of each token.
+   */
+  readonly signers: readonly {
+    readonly key: SigningKey;
+    readonly kid: string;
+    readonly privateKey: KeyObject;
+  }[];
 }
 
 /** The issuer, and the key set it holds, read again on the same schedule, for `/oidc/jwks`. */
@@ -131,7 +140,12 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
     async issueAccessToken({ userId, sessionId, now }) {
       const due = readIfDue(now, keys.maxAgeMs);
       if (due !== null) await due;
-      const { signer } = current;
+      // The key active at `now`; an instance whose clock runs behind the one that stored a new key
+      // may find none active yet: the newest unretired one then.
+      const signer =
+        current.signers.find((candidate) => signsAt(candidate.key, now)) ??
+        current.signers.find((candidate) => candidate.key.retiredAt === null);
+      if (signer === undefined) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
       return new SignJWT({ sid: sessionId })
         .setProtectedHeader({ alg: signingAlgorithm, kid: signer.kid, typ: accessTokenType })
         .setSubject(userId)
@@ -198,10 +212,13 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
   };
 }
 
-/** Imports every key of a set once; throws when the set has no ES256 key to sign with. */
+/** Imports every key of a set once; throws when the set has no ES256 key that signs now or will. */
 function importKeySet(set: SigningKeySet): ImportedKeySet {
-  const signing = activeSigningKey(set, signingAlgorithm);
-  if (signing === null) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
+  // Every ES256 key still listed (a few at most): the one that signs is chosen by each token's time.
+  const signers = set.keys.filter((key) => key.algorithm === signingAlgorithm);
+  if (!signers.some((key) => key.retiredAt === null)) {
+    throw new Error(`The signing key set has no ${signingAlgorithm} key`);
+  }
   const byKid = new Map<string, ImportedKey>();
   for (const key of set.keys) {
     byKid.set(key.kid, {
@@ -211,10 +228,11 @@ function importKeySet(set: SigningKeySet): ImportedKeySet {
   }
   return {
     byKid,
-    signer: {
-      kid: signing.kid,
-      privateKey: createPrivateKey({ key: { ...signing.privateJWK }, format: "jwk" }),
-    },
+    signers: signers.map((key) => ({
+      key,
+      kid: key.kid,
+      privateKey: createPrivateKey({ key: { ...key.privateJWK }, format: "jwk" }),
+    })),
   };
 }
 

@@ -15,13 +15,18 @@ export const testTokenSettings = {
 };
 
 /** One database's keys (in memory), shared by the instances a test makes. */
-export function testKeyDatabase(now: Date): SigningKeyDependencies & { clock: ManualClock } {
+export function testKeyDatabase(
+  now: Date,
+  publishLeadMs = 0,
+): SigningKeyDependencies & { clock: ManualClock } {
   return {
     signingKeys: new InMemorySigningKeyStore(),
     keyGenerator: createJoseSigningKeyGenerator(),
     keyCipher: new InMemorySecretCipher(),
     clock: new ManualClock(now),
     retiredKeyLifetimeMs: 3_600_000,
+    // A rotation signs at once unless a test asks for the service's lead (apps/api signing-keys.ts).
+    publishLeadMs,
   };
 }
 

@@ -113,7 +113,12 @@ export type {
   SigningKeyDependencies,
   SigningKeySet,
 } from "./use-cases/signing-keys/signing-key-set.ts";
-export { activeSigningKey, privateJWKS, publicJWKS } from "./use-cases/signing-keys/signing-key-set.ts";
+export {
+  activeSigningKey,
+  privateJWKS,
+  publicJWKS,
+  signsAt,
+} from "./use-cases/signing-keys/signing-key-set.ts";
 export type {
   OAuthAuthorizationFinished,
   OAuthStateCookie,

@@ -1,5 +1,6 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { rotateSigningKeys } from "@superoauth/application";
+import { utcText } from "@superoauth/domain";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
@@ -47,14 +48,19 @@ try {
     const { added, retired, removed, expiredRemoved } = rotation.value;
     const lines = [`Signing keys of ${maskURLCredentials(config.databaseURL)}:`];
     for (const key of added) {
+      // Published now; a rotation's key signs after the lead (so verifiers can fetch it first),
+      // a removed key's replacement at once.
+      const from = key.signsFrom.getTime() <= Date.now() ? "now on" : utcText(key.signsFrom, "second");
       lines.push(
         key.byAnotherRotation
-          ? `  = ${key.algorithm} ${key.kid} signs from now on: added by another rotation at the same time (this run's key was not stored)`
-          : `  + ${key.algorithm} ${key.kid} signs from now on`,
+          ? `  = ${key.algorithm} ${key.kid} signs from ${from}: added by another rotation at the same time (this run's key was not stored)`
+          : `  + ${key.algorithm} ${key.kid} published now, signs from ${from}`,
       );
     }
     for (const key of retired)
-      lines.push(`  ~ ${key.kid} retired: verifies until ${key.expiresAt.toISOString()}`);
+      lines.push(
+        `  ~ ${key.kid} retired: signs until the new key does, verifies until ${key.expiresAt.toISOString()}`,
+      );
     if (removed !== null) lines.push(`  - ${removed} removed: its tokens no longer verify`);
     if (expiredRemoved > 0) lines.push(`  - ${expiredRemoved} expired key(s) removed`);
     lines.push(

@@ -19,6 +19,12 @@ export interface SigningKeyDependencies {
    * (access token, ID token), plus the time another instance may take to notice the rotation.
    */
   readonly retiredKeyLifetimeMs: number;
+  /**
+   * How long a rotation's new key is published before it signs (the key it replaces signs until
+   * then): longer than every instance takes to read the keys again plus a verifier's pause between
+   * two fetches of the JWKS, so no verifier meets a kid it cannot fetch yet.
+   */
+  readonly publishLeadMs: number;
 }
 
 /** A usable signing key: its private half decrypted. */
@@ -28,11 +34,14 @@ export interface SigningKey {
   readonly publicJWK: JWK;
   readonly privateJWK: JWK;
   readonly createdAt: Date;
+  /** When it starts signing: a rotation publishes a key a while before (publishLeadMs). */
+  readonly activatedAt: Date;
+  /** When it stops signing (the next key's activation); it verifies until `expiresAt`. */
   readonly retiredAt: Date | null;
   readonly expiresAt: Date | null;
 }
 
-/** Every published key, newest first: each verifies; the newest unretired key of an algorithm signs. */
+/** Every published key, newest first: each verifies; of an algorithm's, the newest active one signs. */
 export interface SigningKeySet {
   readonly keys: readonly SigningKey[];
 }
@@ -42,14 +51,27 @@ export interface JWKS {
   readonly keys: readonly JWK[];
 }
 
-/** The key that signs with `algorithm`: the newest unretired one; null when there is none. */
-export function activeSigningKey(set: SigningKeySet, algorithm: SigningAlgorithm): SigningKey | null {
-  return set.keys.find((key) => key.algorithm === algorithm && key.retiredAt === null) ?? null;
+/** Whether `key` signs at `now`: activated, and not yet retired. */
+export function signsAt(key: SigningKey, now: Date): boolean {
+  return key.activatedAt <= now && (key.retiredAt === null || key.retiredAt > now);
 }
 
-/** The private JWKS, newest first, each key with its `kid`, `alg` and `use: "sig"` (for oidc-provider). */
-export function privateJWKS(set: SigningKeySet): JWKS {
-  return { keys: set.keys.map((key) => describedJWK(key, key.privateJWK)) };
+/** The key that signs with `algorithm` at `now`: the newest active one; null when there is none. */
+export function activeSigningKey(
+  set: SigningKeySet,
+  algorithm: SigningAlgorithm,
+  now: Date,
+): SigningKey | null {
+  return set.keys.find((key) => key.algorithm === algorithm && signsAt(key, now)) ?? null;
+}
+
+/**
+ * The private JWKS, each key with its `kid`, `alg` and `use: "sig"` (for oidc-provider, which signs
+ * with the first key of an algorithm): the keys that sign at `now` first, then the rest, newest first.
+ */
+export function privateJWKS(set: SigningKeySet, now: Date): JWKS {
+  const ordered = [...set.keys].sort((a, b) => Number(signsAt(b, now)) - Number(signsAt(a, now)));
+  return { keys: ordered.map((key) => describedJWK(key, key.privateJWK)) };
 }
 
 /** The public JWKS, newest first: what `/oidc/jwks` publishes. */
@@ -73,6 +95,7 @@ export function openSigningKeys(
       publicJWK: key.publicJWK,
       privateJWK: decryptPrivateJWK(deps, key),
       createdAt: key.createdAt,
+      activatedAt: key.activatedAt,
       retiredAt: key.retiredAt,
       expiresAt: key.expiresAt,
     })),
@@ -111,12 +134,12 @@ export function nextGeneration(stored: readonly StoredSigningKey[], algorithm: S
 }
 
 /**
- * Generates a key and adds it as `generation` of its algorithm, signing from `now`; "generation-taken"
+ * Generates a key and adds it as `generation` of its algorithm, signing from `activatedAt` (`now` when absent); "generation-taken"
  * when another instance added that generation first (its key is then the one to use).
  */
 export async function addSigningKey(
   deps: SigningKeyDependencies,
-  input: { algorithm: SigningAlgorithm; generation: number; now: Date },
+  input: { algorithm: SigningAlgorithm; generation: number; now: Date; activatedAt?: Date },
 ): Promise<{ outcome: "added" | "generation-taken"; kid: string }> {
   const generated = await deps.keyGenerator.generate(input.algorithm);
   const outcome = await deps.signingKeys.add({
@@ -129,7 +152,7 @@ export async function addSigningKey(
       associatedData: generated.kid,
     }),
     createdAt: input.now,
-    activatedAt: input.now,
+    activatedAt: input.activatedAt ?? input.now,
     retiredAt: null,
     expiresAt: null,
   });
