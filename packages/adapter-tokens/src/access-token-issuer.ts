@@ -2,11 +2,10 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import {
   type AccessTokenClaims,
   type AccessTokenIssuer,
+  activeSigningKey,
   type SigningAlgorithm,
-  type SigningKey,
   type SigningKeySet,
   signingAlgorithms,
-  signsAt,
 } from "@superoauth/application";
 import { err, ok, type Result, type SessionId, type UserId } from "@superoauth/domain";
 import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from "jose";
@@ -69,15 +68,10 @@ interface ImportedKey {
 
 interface ImportedKeySet {
   readonly byKid: ReadonlyMap<string, ImportedKey>;
-  /**
-   * The ES256 keys, newest first, each with the moments it signs between (a rotated-in key is
-   * published before it signs): the signer is chosen by the time of each token.
-   */
-  readonly signers: readonly {
-    readonly key: SigningKey;
-    readonly kid: string;
-    readonly privateKey: KeyObject;
-  }[];
+  /** The set itself: the signer is chosen in it by each token's time (a rotated-in key is published before it signs). */
+  readonly set: SigningKeySet;
+  /** The private keys of the set's ES256 keys, by kid. */
+  readonly privateKeys: ReadonlyMap<string, KeyObject>;
 }
 
 /** The issuer, and the key set it holds, read again on the same schedule, for `/oidc/jwks`. */
@@ -140,20 +134,17 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
     async issueAccessToken({ userId, sessionId, now }) {
       const due = readIfDue(now, keys.maxAgeMs);
       if (due !== null) await due;
-      // The key active at `now`; an instance whose clock runs behind the one that stored a new key
-      // may find none active yet: the newest unretired one then.
-      const signer =
-        current.signers.find((candidate) => signsAt(candidate.key, now)) ??
-        current.signers.find((candidate) => candidate.key.retiredAt === null);
-      if (signer === undefined) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
+      const kid = activeSigningKey(current.set, signingAlgorithm, now)?.kid ?? "";
+      const privateKey = current.privateKeys.get(kid);
+      if (privateKey === undefined) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
       return new SignJWT({ sid: sessionId })
-        .setProtectedHeader({ alg: signingAlgorithm, kid: signer.kid, typ: accessTokenType })
+        .setProtectedHeader({ alg: signingAlgorithm, kid, typ: accessTokenType })
         .setSubject(userId)
         .setIssuer(settings.issuer)
         .setAudience(settings.audience)
         .setIssuedAt(seconds(now))
         .setExpirationTime(seconds(now) + settings.ttlSeconds)
-        .sign(signer.privateKey);
+        .sign(privateKey);
     },
 
     async verifyAccessToken({
@@ -228,11 +219,10 @@ function importKeySet(set: SigningKeySet): ImportedKeySet {
   }
   return {
     byKid,
-    signers: signers.map((key) => ({
-      key,
-      kid: key.kid,
-      privateKey: createPrivateKey({ key: { ...key.privateJWK }, format: "jwk" }),
-    })),
+    set,
+    privateKeys: new Map(
+      signers.map((key) => [key.kid, createPrivateKey({ key: { ...key.privateJWK }, format: "jwk" })]),
+    ),
   };
 }
 

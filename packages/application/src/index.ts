@@ -117,7 +117,6 @@ export {
   activeSigningKey,
   privateJWKS,
   publicJWKS,
-  signsAt,
 } from "./use-cases/signing-keys/signing-key-set.ts";
 export type {
   OAuthAuthorizationFinished,

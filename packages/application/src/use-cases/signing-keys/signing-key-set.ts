@@ -56,13 +56,24 @@ export function signsAt(key: SigningKey, now: Date): boolean {
   return key.activatedAt <= now && (key.retiredAt === null || key.retiredAt > now);
 }
 
-/** The key that signs with `algorithm` at `now`: the newest active one; null when there is none. */
+/**
+ * The key that signs with `algorithm` at `now`: the newest active one. By a clock running behind the
+ * one that stored a new key none may be active yet: then the newest unretired one. Null when the
+ * set has no key of `algorithm` that signs now or will. (On the path of every token signed: no
+ * allocation.)
+ */
 export function activeSigningKey(
   set: SigningKeySet,
   algorithm: SigningAlgorithm,
   now: Date,
 ): SigningKey | null {
-  return set.keys.find((key) => key.algorithm === algorithm && signsAt(key, now)) ?? null;
+  let unretired: SigningKey | null = null;
+  for (const key of set.keys) {
+    if (key.algorithm !== algorithm) continue;
+    if (signsAt(key, now)) return key;
+    if (unretired === null && key.retiredAt === null) unretired = key;
+  }
+  return unretired;
 }
 
 /**
