@@ -11,9 +11,9 @@ const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password
  * Signs in with email and password. Unknown email and wrong password are
  * indistinguishable. Text that is no email address at all answers VALIDATION_ERROR, as
  * registration and the mailed-link forms do: no account can have it, so saying so tells a
- * guesser nothing, and the person who typed `ada@example` learns what is wrong. The attempt is reserved against the lockout before the
- * password is checked (proveWithinLockout): a locked account answers
- * ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
+ * guesser nothing, and the person who typed `ada@example` learns what is wrong. The attempt
+ * is reserved against the lockout before the password is checked (proveWithinLockout): a locked
+ * account answers ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
  */
 export async function logInWithPassword(
   deps: Dependencies,

@@ -8,8 +8,8 @@ import { unlinkEveryProvider } from "../../social/steps/unlink-every-provider.ts
  * What the first proof of an address (a verification link, or a reset link, which reached the same
  * mailbox; or staff's word, verifyUserEmail) takes away: until now nobody had proven the address, so
  * whoever made the account on it may be a stranger who sent this very mail to its owner (account
- * pre-hijacking, Sudhodanan & Paverd 2022; ADR 0043). Their provider identities are unlinked (unlinkEveryProvider), and a second factor
- * turned on before goes too, recorded as `two_factor_disabled` (which mails the holder): it may be
+ * pre-hijacking, Sudhodanan & Paverd 2022; ADR 0043). Their provider identities are unlinked
+ * (unlinkEveryProvider), and a second factor turned on before goes too, recorded as `two_factor_disabled` (which mails the holder): it may be
  * the stranger's authenticator, and once the address is proven a reset keeps 2FA, so the owner would
  * stay at a code prompt on the account of their own address for good. The owner sets 2FA up again
  * with their own app.
