@@ -116,6 +116,34 @@ describe("the account center in Chromium", () => {
     await page.waitForSelector("#manual-key");
     const secret = (await page.textContent("#manual-key"))?.trim() ?? "";
     expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    // Shown in groups of four for the eye, the groups boxes apart: a copy of the key holds no space.
+    expect(await page.locator("#manual-key span").allTextContents()).toEqual(secret.match(/.{1,4}/g));
+    const copied = await page.evaluate(`(() => {
+      const range = document.createRange();
+      range.selectNodeContents(document.querySelector("#manual-key"));
+      getSelection().removeAllRanges();
+      getSelection().addRange(range);
+      const copied = getSelection().toString();
+      getSelection().removeAllRanges();
+      return copied;
+    })()`);
+    expect(copied).toBe(secret);
+    const [first, second] = await page
+      .locator("#manual-key span")
+      .evaluateAll((groups) => groups.slice(0, 2).map((group) => group.getBoundingClientRect()));
+    expect((second?.left ?? 0) - (first?.right ?? 0)).toBeGreaterThan(4);
+    // On a 320 px screen the key wraps between its groups, never past the screen's edge.
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 320, height: 800 });
+    expect(
+      await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+    ).toBeLessThanOrEqual(0);
+    const lines = await page
+      .locator("#manual-key span")
+      .evaluateAll((groups) => groups.map((group) => Math.round(group.getBoundingClientRect().top)));
+    expect(new Set(lines).size).toBeGreaterThan(1);
+    await page.screenshot({ path: `${shots}/two-factor-setup-320.png`, fullPage: true });
+    if (wide) await page.setViewportSize(wide);
     expect(await page.getAttribute("img.qr", "src")).toMatch(/^data:image\/png;base64,/);
     // The QR code image loaded under the CSP (img-src data:).
     expect(await page.evaluate(`document.querySelector("img.qr").naturalWidth > 0`)).toBe(true);

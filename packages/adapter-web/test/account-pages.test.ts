@@ -247,6 +247,21 @@ describe("the account area's gate", () => {
   });
 });
 
+/**
+ * The authenticator key a setup page shows, as a copy of it reads: the page shows it in groups of
+ * four (one box each, no spaces between), so the groups are checked and joined.
+ */
+function manualKeyIn(html: string): string | undefined {
+  const shown = /<code class="code manual-key" id="manual-key">(.*?)<\/code>/.exec(html)?.[1];
+  if (shown === undefined) return undefined;
+  const groups = [...shown.matchAll(/<span>([^<]*)<\/span>/g)].map((group) => group[1] ?? "");
+  expect(groups.join("").length).toBeGreaterThan(0);
+  expect(groups.map((group) => `<span>${group}</span>`).join("")).toBe(shown);
+  expect(groups.slice(0, -1).every((group) => /^[A-Z2-7]{4}$/.test(group))).toBe(true);
+  expect(groups.at(-1)).toMatch(/^[A-Z2-7]{1,4}$/);
+  return groups.join("");
+}
+
 /** The fields the "Turn on" form of a setup page sends (its hidden inputs, unescaped), as a browser would. */
 function enableFormIn(html: string): Record<string, string> {
   const form =
@@ -308,7 +323,7 @@ describe("two-step verification in the account area", () => {
     await signIn(browser);
     const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     expectPage(setup, 200);
-    const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1];
+    const secret = manualKeyIn(setup.body);
     expect(secret).toBeDefined();
     expect(setup.body).toContain('src="data:image/');
     const qrCode = /<img class="qr" src="([^"]+)"/.exec(setup.body)?.[1];
@@ -319,7 +334,7 @@ describe("two-step verification in the account area", () => {
     });
     expectPage(wrong, 401);
     expect(wrong.body).toContain('role="alert"');
-    expect(/id="manual-key">([A-Z2-7]+)</.exec(wrong.body)?.[1]).toBe(secret);
+    expect(manualKeyIn(wrong.body)).toBe(secret);
     expect(/<img class="qr" src="([^"]+)"/.exec(wrong.body)?.[1]).toBe(qrCode);
     // The key shown again is the pending one, read on the server: nothing posted is shown back.
     const garbled = await browser.post("/account/two-factor/enable", {
@@ -328,7 +343,7 @@ describe("two-step verification in the account area", () => {
       code: "000000",
     });
     expectPage(garbled, 401);
-    expect(/id="manual-key">([A-Z2-7]+)</.exec(garbled.body)?.[1]).toBe(secret);
+    expect(manualKeyIn(garbled.body)).toBe(secret);
     expect(garbled.body).not.toContain("not-base32");
     const enabled = await browser.post("/account/two-factor/enable", {
       ...enableFormIn(wrong.body),
@@ -343,7 +358,7 @@ describe("two-step verification in the account area", () => {
     const { browser, deps } = await withAccount({ loginMax: 1, verified: true });
     expect((await signIn(browser)).statusCode).toBe(303);
     const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
-    const secret = /id="manual-key">([A-Z2-7]+)</.exec(setup.body)?.[1] as string;
+    const secret = manualKeyIn(setup.body) as string;
     const wrong = await browser.post("/account/two-factor/enable", {
       ...enableFormIn(setup.body),
       code: "000000",
@@ -362,14 +377,13 @@ describe("two-step verification in the account area", () => {
   it("pressing Set up again shows the key waiting for its first code; 'Make a new key' makes another", async () => {
     const { browser } = await withAccount({ verified: true });
     await signIn(browser);
-    const keyIn = (html: string) => /id="manual-key">([A-Z2-7]+)</.exec(html)?.[1];
     const first = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
-    const key = keyIn(first.body);
+    const key = manualKeyIn(first.body);
     expect(key).toBeDefined();
     // Back, then "Set up" again: the key the app may have already, not a new one it would not know.
     const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     expectPage(again, 200);
-    expect(keyIn(again.body)).toBe(key);
+    expect(manualKeyIn(again.body)).toBe(key);
     expect(again.body).toContain("This is the key you were shown before");
     expect(first.body).not.toContain("shown before");
     expect(again.body).toContain(">Make a new key</button>");
@@ -378,8 +392,8 @@ describe("two-step verification in the account area", () => {
       new_key: "1",
     });
     expectPage(renewed, 200);
-    expect(keyIn(renewed.body)).toMatch(/^[A-Z2-7]+$/);
-    expect(keyIn(renewed.body)).not.toBe(key);
+    expect(manualKeyIn(renewed.body)).toMatch(/^[A-Z2-7]+$/);
+    expect(manualKeyIn(renewed.body)).not.toBe(key);
     expect(renewed.body).toContain("This is a new key: remove the entry of the earlier one from your app.");
   });
 
