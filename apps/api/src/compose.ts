@@ -34,6 +34,7 @@ import {
   createMailedLinkPages,
   createPageAssets,
   createProviderPages,
+  createServicePages,
 } from "@superoauth/adapter-web";
 import {
   type Clock,
@@ -304,6 +305,7 @@ export async function composeService(
       ],
       status: { maintenanceNotice: () => config.observability.maintenanceNotice ?? null },
       brandName: config.brand.name,
+      pages: createServicePages({ theme: config.brand }),
       ...(logger === undefined ? {} : { logger: componentLogger(logger, "http", debug) }),
       ...(metrics === undefined
         ? {}

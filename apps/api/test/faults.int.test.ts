@@ -127,6 +127,7 @@ describe("Redis (rate-limit counters) gone", () => {
       const page = await service.app.inject({ url: "/status", remoteAddress: clientIP });
       expect(page.statusCode).toBe(200);
       expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(page.body).toContain('<th scope="row">Redis</th><td class="status-down">Down</td>');
 
       await redisProxy.restore();
       const recoveryMs = await timeUntil(async () => (await providers()).statusCode === 200, 10_000);

@@ -421,5 +421,18 @@ describe("/ready and /status of the composed service", () => {
     expect(status.data).toMatchObject({ status: "up", notice: "Upgrade Sunday 02:00 UTC <expect 5 min>" });
     const page = await service.app.inject({ method: "GET", url: "/status" });
     expect(page.body).toContain("Upgrade Sunday 02:00 UTC &lt;expect 5 min&gt;");
+    expect(page.headers["content-security-policy"]).toContain("default-src 'none'");
+  });
+
+  it("a browser at an address with nothing there gets the 404 page in the hosted pages' look, with the brand", async () => {
+    const service = await start({ BRAND_NAME: "Acme <ID>" });
+    const page = await service.app.inject({ method: "GET", url: "/nope", headers: { accept: "text/html" } });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
+    expect(page.body).toContain("<title>Page not found · Acme &lt;ID&gt;</title>");
+    expect(page.body).toMatch(/<link rel="stylesheet" href="\/assets\/web-[0-9a-f]{16}\.css">/);
+    const status = await service.app.inject({ method: "GET", url: "/status" });
+    expect(status.body).toContain("<title>Service status · Acme &lt;ID&gt;</title>");
   });
 });

@@ -17,8 +17,7 @@ import { allowCrossOriginAPICalls } from "./cors.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
 import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
-import { pageSecurityHeaders } from "./pages/account-pages.ts";
-import { renderNotFoundPage, wantsPage } from "./pages/not-found-page.ts";
+import { type ServicePages, wantsPage } from "./pages/service-pages.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
 import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
@@ -87,8 +86,13 @@ export interface HttpAppOptions {
   };
   /** The public status page's settings (its maintenance notice); none: no notice. */
   readonly status?: StatusOptions;
-  /** The service's name in the titles of this adapter's pages: status, 404, the landing page (BRAND_NAME). */
+  /** The service's name in the title of the social sign-in landing page (BRAND_NAME). */
   readonly brandName?: string;
+  /**
+   * The status page and the 404 page a person's browser gets, rendered by the hosted pages
+   * (adapter-web's `createServicePages`); none: `/status.json` and the JSON 404 only.
+   */
+  readonly pages?: ServicePages;
   /** Prometheus metrics to record every request into (none: nothing is recorded). */
   readonly metrics?: Metrics;
   /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
@@ -235,12 +239,9 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "/";
     // A person's browser (it asks for HTML) outside the API gets a page, not the envelope.
-    if (request.method === "GET" && wantsPage(request.headers.accept, path)) {
-      return reply
-        .code(404)
-        .headers(pageSecurityHeaders)
-        .type("text/html; charset=utf-8")
-        .send(renderNotFoundPage(brandName));
+    const { pages } = options;
+    if (pages !== undefined && request.method === "GET" && wantsPage(request.headers.accept, path)) {
+      return reply.code(404).headers(pages.headers).type("text/html; charset=utf-8").send(pages.notFound());
     }
     return sendError(reply, "NOT_FOUND", `Route ${request.method} ${path} not found`);
   });
@@ -265,7 +266,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     checks,
     useCases: options.useCases,
     status: options.status ?? { maintenanceNotice: () => null },
-    brandName,
+    pages: options.pages,
   });
   if (options.metrics !== undefined && options.serveMetrics !== false)
     await app.register(metricsRoute, { metrics: options.metrics });

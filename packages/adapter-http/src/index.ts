@@ -14,6 +14,7 @@ export type {
   Metrics,
 } from "./metrics.ts";
 export { createMetrics } from "./metrics.ts";
+export type { ServicePages } from "./pages/service-pages.ts";
 export { pingRedisServer } from "./ping-redis.ts";
 export { createHostedProviderTrips } from "./provider-trips.ts";
 export type { RateLimitGroup, RateLimitRefusal, RateLimitSettings } from "./rate-limit.ts";

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { cachedCheck, type DependencyCheck } from "../src/index.ts";
-import { buildTestApp } from "./test-app.ts";
+import { buildTestApp, servicePagesSpy } from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -161,7 +161,9 @@ describe("GET /ready with Redis behind the rate limits", () => {
 describe("GET /status.json and /status", () => {
   it("reports the API, the database and mail, with the maintenance notice, from cached checks", async () => {
     let asked = 0;
+    const { pages, shown } = servicePagesSpy();
     const { app: started } = await buildTestApp({
+      pages,
       checkReadiness: async () => {
         asked++;
         return true;
@@ -193,19 +195,12 @@ describe("GET /status.json and /status", () => {
     const page = await app.inject({ method: "GET", url: "/status" });
     expect(page.statusCode).toBe(200);
     expect(page.headers["content-type"]).toBe("text/html; charset=utf-8");
-    expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(page.headers["content-security-policy"]).toBe(pages.headers["content-security-policy"]);
     expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
-    // When it was checked, as a person reads it; the machine's form stays in datetime.
-    expect(page.body).toMatch(
-      /Updated <time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z">\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC<\/time>/,
-    );
-    expect(page.body).toContain("Upgrade on Sunday &lt;b&gt;02:00&lt;/b&gt; UTC");
-    expect(page.body).not.toContain("<b>02:00</b>");
-    expect(page.body).not.toMatch(/<script/);
-    // No timed reload (axe's meta-refresh, WCAG 2.2.1), and its content in a main landmark.
-    expect(page.body).not.toMatch(/http-equiv="refresh"/);
-    expect(page.body).toMatch(/<main>[\s\S]*<h1>Status<\/h1>[\s\S]*<\/main>/);
-    expect(page.body).toMatch(/<th scope="row">Mail<\/th><td class="error">Down<\/td>/);
+    // The page shows the status /status.json answers (adapter-web's tests check how it reads).
+    expect(shown).toHaveLength(2);
+    expect(shown.at(-1)).toStrictEqual(response.json().data);
+    expect(page.body).toContain("<p>degraded</p>");
   });
 
   it("says down when the database is, lists each enabled provider, and shows no notice when none is set", async () => {
@@ -223,9 +218,6 @@ describe("GET /status.json and /status", () => {
         { name: "github", label: "Sign-in with GitHub", status: "up" },
       ],
     });
-    const page = await app.inject({ method: "GET", url: "/status" });
-    expect(page.body).toContain("The service is down");
-    expect(page.body).not.toContain("Notice:");
   });
 
   it("counts a short disk (SQLite) against the database: degraded, and /ready still 200", async () => {

@@ -5,7 +5,7 @@ import type { ErrorCode, UserId } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import pino from "pino";
 import { expect } from "vitest";
-import { buildHttpApp, type HttpAppOptions } from "../src/index.ts";
+import { buildHttpApp, type HttpAppOptions, type ServicePages, type ServiceStatus } from "../src/index.ts";
 import { recordUndeclaredErrors } from "./declared-errors.ts";
 
 export const validRegistration = {
@@ -29,7 +29,29 @@ export interface TestAppOptions extends Partial<Omit<HttpAppOptions, "useCases">
   readonly settings?: Partial<Dependencies["settings"]>;
 }
 
-/** An app over in-memory ports; rate limits generous unless a test asks otherwise. */
+/**
+ * Stand-ins for the status and 404 pages adapter-web renders (its own tests check their HTML): each
+ * page names what it was given, and `shown` keeps every status the status page was asked to show.
+ */
+export function servicePagesSpy(): { pages: ServicePages; shown: ServiceStatus[] } {
+  const shown: ServiceStatus[] = [];
+  return {
+    shown,
+    pages: {
+      headers: {
+        "content-security-policy": "default-src 'none'",
+        "cross-origin-opener-policy": "same-origin",
+      },
+      status: (status) => {
+        shown.push(status);
+        return `<!doctype html><title>status page</title><p>${status.status}</p>`;
+      },
+      notFound: () => "<!doctype html><title>not-found page</title>",
+    },
+  };
+}
+
+/** An app over in-memory ports, with stand-in status and 404 pages; rate limits generous unless a test asks otherwise. */
 export async function buildTestApp(
   options: TestAppOptions = {},
 ): Promise<{ app: FastifyInstance; deps: TestDependencies }> {
@@ -51,6 +73,7 @@ export async function buildTestApp(
       generalMax: 1000,
       emailMax: 1000,
     },
+    pages: servicePagesSpy().pages,
     ...overrides,
   });
   recordUndeclaredErrors(app);

@@ -124,3 +124,31 @@ export interface ProviderTrips {
   /** Sets the trip's cookies; false when they cannot be signed (no COOKIE_SECRET): nothing can start. */
   keep(reply: FastifyReply, input: { started: OAuthAuthorizationStarted; returnTo: string }): boolean;
 }
+
+/** How one part of the service stands on the public status page. */
+export type ServiceHealth = "up" | "degraded" | "down";
+
+/** What adapter-http's `/status` shows (its `/status.json` data), for the page that shows it. */
+export interface ServiceStatusView {
+  readonly status: ServiceHealth;
+  /** When it was checked (ISO 8601). */
+  readonly updatedAt: string;
+  readonly notice: string | null;
+  readonly components: readonly {
+    readonly name: string;
+    readonly label: string;
+    readonly status: ServiceHealth;
+  }[];
+}
+
+/**
+ * adapter-http's pages for a person's browser outside any area (the public status page and the 404
+ * page), in the hosted pages' look: adapter-http computes what they show and sends them with
+ * `headers`; adapter-web renders them (`createServicePages`, wired by the composition root).
+ */
+export interface ServicePages {
+  /** The headers every such page is sent with (the strict CSP and its companions). */
+  readonly headers: Readonly<Record<string, string>>;
+  status(status: ServiceStatusView): string;
+  notFound(): string;
+}

@@ -14,6 +14,9 @@ export type {
   Interactions,
   ProviderPages,
   ProviderTrips,
+  ServiceHealth,
+  ServicePages,
+  ServiceStatusView,
 } from "./contracts.ts";
 export type { CookieSettings } from "./cookies.ts";
 export type { HostedPagesOptions } from "./hosted-pages.ts";
@@ -33,5 +36,6 @@ export type {
 export { createSignedInArea, safeNext, withNext } from "./pages/signed-in-area.ts";
 export { createProviderPages } from "./provider-pages.ts";
 export { contentSecurityPolicy, pageHeaders } from "./security-headers.ts";
+export { createServicePages } from "./service-pages.ts";
 export type { Theme } from "./theme.ts";
 export { defaultTheme, isHexColor, isLogoURL, isSupportURL } from "./theme.ts";

@@ -1,9 +1,20 @@
-import { escapeHTML } from "./status-page.ts";
-
 // The landing page of social sign-in for clients that use the API's own flow (`/oauth/complete`):
 // its script trades the one-time login code for a session, asking for the second factor when on.
 // (The pages account mails link to are adapter-web's, server-rendered: createMailedLinkPages.)
 // Everything is same-origin and the CSP allows nothing else.
+
+const entities: Readonly<Record<string, string>> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/** Text made safe for HTML element content and quoted attribute values. */
+function escapeHTML(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => entities[c] ?? c);
+}
 
 const styles = `
 body { font: 16px/1.5 system-ui, sans-serif; max-width: 28rem; margin: 4rem auto; padding: 0 1rem; color: #1a1a1a; }

@@ -9,8 +9,7 @@ import {
   type DependencyStatus,
 } from "../dependency-checks.ts";
 import { errorsOf } from "../error-responses.ts";
-import { pageSecurityHeaders } from "../pages/account-pages.ts";
-import { renderStatusPage } from "../pages/status-page.ts";
+import type { ServicePages } from "../pages/service-pages.ts";
 import { successEnvelope } from "../schemas.ts";
 
 /** One line of the status page: a part of the service as its users see it. */
@@ -90,7 +89,8 @@ export async function statusRoutes(
     checks: readonly DependencyCheck[];
     useCases: UseCases;
     status: StatusOptions;
-    brandName: string;
+    /** The page of `/status`; none: `/status.json` only. */
+    pages: ServicePages | undefined;
   },
 ): Promise<void> {
   // The admin's notice, else the configured one: a database that does not answer (the page says
@@ -145,10 +145,12 @@ export async function statusRoutes(
     },
     async (_request, reply) => reply.send({ success: true, data: await current() }),
   );
-  app.get("/status", { config: { limit: "none" } }, async (_request, reply) =>
-    reply
-      .headers(pageSecurityHeaders)
-      .type("text/html; charset=utf-8")
-      .send(renderStatusPage(await current(), options.brandName)),
-  );
+  const { pages } = options;
+  if (pages !== undefined)
+    app.get("/status", { config: { limit: "none" } }, async (_request, reply) =>
+      reply
+        .headers(pages.headers)
+        .type("text/html; charset=utf-8")
+        .send(pages.status(await current())),
+    );
 }
