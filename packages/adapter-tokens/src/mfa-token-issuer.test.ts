@@ -29,7 +29,7 @@ function signMFAShapedToken(secret: string): Promise<string> {
 }
 
 describe("JWT MFA tokens", () => {
-  it("verify to their challenge id (jti), user, first-factor method, password fingerprint and expiry, with typ mfa+jwt", async () => {
+  it("verify to their challenge id (jti), user, first-factor method, password fingerprint, issue time and expiry, with typ mfa+jwt", async () => {
     const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", credential, now });
     expect(JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString())).toMatchObject({
       typ: "mfa+jwt",
@@ -41,6 +41,7 @@ describe("JWT MFA tokens", () => {
         userId,
         method: "password",
         credential,
+        issuedAt: now,
         expiresAt: new Date(now.getTime() + 300_000),
       },
     });

@@ -49,7 +49,7 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
     async verifyMFAToken({
       token,
       now,
-    }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">> {
+    }): Promise<Result<MFAChallenge & { issuedAt: Date; expiresAt: Date }, "INVALID_MFA_TOKEN">> {
       try {
         const { payload } = await jwtVerify(token, key, {
           algorithms: [algorithm],
@@ -59,14 +59,15 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
           requiredClaims: ["jti", "sub", "exp", "iat", "amr", "pwf"],
           currentDate: now,
         });
-        const { jti, sub, amr, pwf, exp } = payload;
+        const { jti, sub, amr, pwf, iat, exp } = payload;
         if (typeof jti !== "string" || typeof sub !== "string" || typeof amr !== "string") return invalid;
-        if (typeof pwf !== "string" || typeof exp !== "number") return invalid;
+        if (typeof pwf !== "string" || typeof iat !== "number" || typeof exp !== "number") return invalid;
         return ok({
           challengeId: jti,
           userId: sub as UserId,
           method: amr,
           credential: pwf,
+          issuedAt: new Date(iat * 1000),
           expiresAt: new Date(exp * 1000),
         });
       } catch (error) {

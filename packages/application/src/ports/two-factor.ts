@@ -40,11 +40,14 @@ export interface MFAChallenge {
 export interface MFATokenIssuer {
   readonly mfaTokenTtlSeconds: number;
   issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string>;
-  /** The challenge of a valid token, with the instant it expires. */
+  /**
+   * The challenge of a valid token, with the instant it was issued (to the second: a JWT's `iat`)
+   * and the instant it expires.
+   */
   verifyMFAToken(input: {
     token: string;
     now: Date;
-  }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">>;
+  }): Promise<Result<MFAChallenge & { issuedAt: Date; expiresAt: Date }, "INVALID_MFA_TOKEN">>;
 }
 
 /** Users' TOTP factors and backup codes. */

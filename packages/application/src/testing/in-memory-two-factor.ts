@@ -78,12 +78,12 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
   async issueMFAToken(input: MFAChallenge & { now: Date }): Promise<string> {
     const exp = input.now.getTime() + this.mfaTokenTtlSeconds * 1000;
     const { challengeId: jti, userId: sub, method, credential } = input;
-    return `test-mfa.${JSON.stringify({ jti, sub, method, credential, exp })}`;
+    return `test-mfa.${JSON.stringify({ jti, sub, method, credential, iat: input.now.getTime(), exp })}`;
   }
   async verifyMFAToken(input: {
     token: string;
     now: Date;
-  }): Promise<Result<MFAChallenge & { expiresAt: Date }, "INVALID_MFA_TOKEN">> {
+  }): Promise<Result<MFAChallenge & { issuedAt: Date; expiresAt: Date }, "INVALID_MFA_TOKEN">> {
     const invalid = err("INVALID_MFA_TOKEN", "The MFA token is invalid or expired; sign in again");
     if (!input.token.startsWith("test-mfa.")) return invalid;
     try {
@@ -92,6 +92,7 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
         sub: string;
         method: string;
         credential: string;
+        iat: number;
         exp: number;
       };
       if (input.now.getTime() >= claims.exp) return invalid;
@@ -100,6 +101,7 @@ export class InMemoryMFATokenIssuer implements MFATokenIssuer {
         userId: claims.sub as UserId,
         method: claims.method,
         credential: claims.credential,
+        issuedAt: new Date(claims.iat),
         expiresAt: new Date(claims.exp),
       });
     } catch {

@@ -83,22 +83,51 @@ describe("authenticateBrowserSession", () => {
     });
   });
 
-  it("answers INVALID_TOKEN for a wrong secret, a malformed value, a rotated token and an expired one", async () => {
+  it("answers INVALID_TOKEN for a wrong secret, a malformed value and an expired token", async () => {
     const deps = createInMemoryDependencies();
     const { refreshToken } = await registerAccount(deps);
     const [id] = refreshToken.split(".");
     for (const token of [`${id}.${"A".repeat(43)}`, "not-a-token", ""]) {
       expect(await authenticateBrowserSession(deps, { token })).toMatchObject({ error: "INVALID_TOKEN" });
     }
-    const rotated = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(deps.settings.refreshTokenTtlMs);
     expect(await authenticateBrowserSession(deps, { token: refreshToken })).toMatchObject({
       error: "INVALID_TOKEN",
     });
-    expect((await authenticateBrowserSession(deps, { token: rotated.refreshToken })).ok).toBe(true);
-    deps.clock.advance(deps.settings.refreshTokenTtlMs);
-    expect(await authenticateBrowserSession(deps, { token: rotated.refreshToken })).toMatchObject({
+  });
+
+  it("treats its rotated token as stolen: the session ends and the reuse is recorded (RFC 9700 §4.14.2)", async () => {
+    const deps = createInMemoryDependencies();
+    const { user, refreshToken, sessionId } = await registerAccount(deps);
+    // Whoever took the cookie out of the browser exchanges it at /auth/refresh...
+    const thief = unwrap(await refreshSession(deps, { refreshToken }));
+    deps.clock.advance(deps.settings.refreshReuseGraceMs + 1);
+    // ...and the browser comes back with the cookie it still holds.
+    expect(await authenticateBrowserSession(deps, { token: refreshToken })).toMatchObject({
       error: "INVALID_TOKEN",
     });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).not.toBeNull();
+    expect(await refreshSession(deps, { refreshToken: thief.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(
+      deps.securityEvents
+        .all()
+        .filter((event) => event.userId === user.id)
+        .map((event) => event.type),
+    ).toContain("refresh_token_reuse_detected");
+  });
+
+  it("ends nothing for a token whose secret does not match", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken, sessionId } = await registerAccount(deps);
+    unwrap(await refreshSession(deps, { refreshToken }));
+    const [id] = refreshToken.split(".");
+    expect(await authenticateBrowserSession(deps, { token: `${id}.${"A".repeat(43)}` })).toMatchObject({
+      error: "INVALID_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
   });
 
   it("answers ACCOUNT_DISABLED for a disabled account", async () => {

@@ -8,6 +8,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { StorageUnavailableError } from "../../storage-unavailable.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
 import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 
@@ -20,8 +21,11 @@ const ended = err("INVALID_TOKEN", "This browser session has ended; sign in agai
  * session is live as a refresh would judge it (not revoked by sign-out, "log out everywhere" or the
  * sessions list, not past its absolute age, the token not expired) and the token was never
  * rotated; a rotated one means someone exchanged it at /auth/refresh, so it no longer is the
- * browser's. Recognising it records the session as seen (at most once a minute), so the session cap
- * and the sessions list count a browser session in use as used.
+ * browser's: the cookie left the browser, and the browser presenting it again is RFC 9700's reuse
+ * signal (ADR 0002), so the session is revoked and `refresh_token_reuse_detected` recorded, as
+ * /auth/refresh does for a rotated token presented after the grace. Recognising it records the
+ * session as seen (at most once a minute), so the session cap and the sessions list count a browser
+ * session in use as used.
  */
 export async function authenticateBrowserSession(
   deps: Dependencies,
@@ -45,7 +49,20 @@ export async function authenticateBrowserSession(
     graceMs: 0,
     maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
   });
-  if (decision.kind !== "rotate") return ended;
+  if (decision.kind !== "rotate") {
+    // The browser never rotates its token (the secret matched: this is the cookie itself), so a
+    // rotated one was exchanged elsewhere, by whoever took it out of the browser: end the session
+    // the thief's successor belongs to, as a reuse at /auth/refresh would.
+    if (decision.kind !== "reject") {
+      await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
+      await recordSecurityEvent(deps, {
+        userId: stored.session.userId,
+        type: "refresh_token_reuse_detected",
+        details: { sessionId: stored.session.id },
+      });
+    }
+    return ended;
+  }
   const user = await deps.users.findUserById(stored.session.userId);
   if (user === null) return ended;
   const mayHold = checkMayHoldSession(deps, user);

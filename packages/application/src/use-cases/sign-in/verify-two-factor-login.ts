@@ -37,11 +37,13 @@ export async function verifyTwoFactorLogin(
   if (
     user === null ||
     factor?.status !== "enabled" ||
+    enabledAfter(factor.enabledAt, challenge.value.issuedAt) ||
     passwordFingerprint(deps, user) !== challenge.value.credential
   ) {
-    // The account or its 2FA is gone since the first step, or its password changed (a change or a
-    // reset ends every sign-in in progress too): start again. Before the code is checked, so a
-    // right code is not spent on a sign-in that cannot complete.
+    // The account or its 2FA is gone since the first step (turned off, or off and on again with
+    // another authenticator: the factor enabled now is not the one the first step found), or its
+    // password changed (a change or a reset ends every sign-in in progress too): start again.
+    // Before the code is checked, so a right code is not spent on a sign-in that cannot complete.
     return cannotComplete;
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
@@ -88,4 +90,14 @@ export async function verifyTwoFactorLogin(
     secondFactor: true,
     staleProof: "INVALID_MFA_TOKEN",
   });
+}
+
+/**
+ * Whether the factor was turned on after the MFA token was issued. The first step issues a token
+ * only while a factor is on, so a later `enabledAt` is another factor than the one it found. The
+ * token's issue time is its `iat`, in whole seconds: a factor enabled within that same second counts
+ * as before (a sign-in in progress is never refused for it).
+ */
+function enabledAfter(enabledAt: Date | null, issuedAt: Date): boolean {
+  return enabledAt !== null && enabledAt.getTime() >= issuedAt.getTime() + 1000;
 }

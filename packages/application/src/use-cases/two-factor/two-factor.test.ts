@@ -283,6 +283,22 @@ describe("signing in with 2FA", () => {
     });
   });
 
+  it("answers INVALID_MFA_TOKEN once 2FA was turned off and on again (another authenticator) since the first step", async () => {
+    const { deps, session, logIn } = await setUp();
+    const { backupCodes } = await enableTwoFactorFor(deps, session);
+    const { mfaToken } = await logIn();
+    deps.clock.advance(1_000);
+    unwrap(await disableTwoFactor(deps, { session, backupCode: backupCodes[0] }));
+    const again = await enableTwoFactorFor(deps, session);
+    expect(await verifyTwoFactorLogin(deps, { mfaToken, code: again.codeNow(), client })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+    });
+    // Refused before the code was checked: it is not spent, and a new sign-in completes with it.
+    const { mfaToken: fresh } = await logIn();
+    unwrapSignedIn(await verifyTwoFactorLogin(deps, { mfaToken: fresh, code: again.codeNow(), client }));
+  });
+
   it("answers VALIDATION_ERROR unless exactly one of code and backupCode is sent", async () => {
     const { deps, session, logIn } = await setUp();
     const { codeNow, backupCodes } = await enableTwoFactorFor(deps, session);
