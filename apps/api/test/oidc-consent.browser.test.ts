@@ -372,3 +372,74 @@ describe("the device flow in Chromium", () => {
     await context.close();
   });
 });
+
+describe("a native app redirecting to the IPv6 loopback in Chromium", () => {
+  it("gets its code at http://[::1] on the port it opened: the consent's form-action lets the redirect through", {
+    timeout: 120_000,
+  }, async () => {
+    // A desktop app's loopback listener on [::1], on whatever port the system gives it (RFC 8252
+    // section 7.3). CSP cannot name an IPv6 host, so form-action listed only localhost and
+    // 127.0.0.1: Chromium blocked the consent POST's redirect here and the app never heard back.
+    const received: URL[] = [];
+    const listener = createServer((req, res) => {
+      received.push(new URL(req.url ?? "/", "http://[::1]"));
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(
+        '<!doctype html><html lang="en"><head><title>Desktop app</title></head><body><main><h1>Back in the app</h1></main></body></html>',
+      );
+    });
+    await new Promise<void>((resolve) => listener.listen(0, "::1", resolve));
+    try {
+      const address = listener.address();
+      if (address === null || typeof address === "string") throw new Error("no listener port");
+      const created = await api(
+        "POST",
+        "/apps",
+        {
+          name: "Desktop Viewer",
+          redirectURIs: ["http://[::1]/callback"],
+          allowedScopes: ["openid"],
+          type: "public",
+        },
+        accessToken,
+      );
+      const nativeClientId = String((created.app as { clientId: string }).clientId);
+      const nativeConfig = await oidc.discovery(new URL(issuer), nativeClientId, undefined, oidc.None(), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      const redirect = `http://[::1]:${address.port}/callback`;
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(nativeConfig, {
+        redirect_uri: redirect,
+        scope: "openid",
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        state,
+      });
+      const { context, page } = await newContext();
+      const blocked: string[] = [];
+      page.on("console", (message) => {
+        if (message.text().includes("Content Security Policy")) blocked.push(message.text());
+      });
+      await page.goto(url.href);
+      await signIn(page, null, "backup");
+      await page.waitForURL(/\/interaction\/[^/]+$/);
+      expect(await page.textContent("h1")).toBe("Allow Desktop Viewer?");
+      await page.click("button:has-text('Allow')");
+      await page.waitForURL((landedAt) => landedAt.href.startsWith(redirect), { timeout: 15_000 });
+      expect(blocked).toEqual([]);
+      // The listener got the code (the browser asks it for a favicon too).
+      const callback = received.filter((at) => at.pathname === "/callback").at(-1);
+      expect(callback?.searchParams.get("state")).toBe(state);
+      const tokens = await oidc.authorizationCodeGrant(nativeConfig, new URL(page.url()), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+      });
+      expect(tokens.claims()?.aud).toBe(nativeClientId);
+      await context.close();
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+});

@@ -4,15 +4,13 @@
  * answered with a redirect into the provider, which redirects on to the app's registered redirect
  * URI: that is https, or http on a loopback address (the apps API refuses anything else), on any
  * host. So these pages allow those schemes; every other page allows 'self' only (ADR 0022).
- * CSP has no syntax for an IPv6 host (Chromium ignores `http://[::1]:*`), so an app redirecting to
- * `http://[::1]` is blocked here: loopback development uses localhost or 127.0.0.1.
+ * `http:` rather than `http://localhost:* http://127.0.0.1:*`: CSP has no syntax for an IPv6 host
+ * (Chromium ignores `http://[::1]:*`), so the narrower list blocked every app redirecting to
+ * `http://[::1]` (RFC 8252 section 7.3), which the apps API accepts. It gives an injected form
+ * nothing `https:` did not already give it (any host), and the provider still redirects only to a
+ * registered URI, whose http host the apps API keeps to loopback.
  */
-export const interactionFormTargets = [
-  "'self'",
-  "https:",
-  "http://localhost:*",
-  "http://127.0.0.1:*",
-] as const;
+export const interactionFormTargets = ["'self'", "https:", "http:"] as const;
 
 /** The strict Content-Security-Policy of a hosted page: no inline script or style, nothing from elsewhere but https images. */
 export function contentSecurityPolicy(formTargets: readonly string[] = ["'self'"]): string {
