@@ -8,8 +8,8 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { StorageUnavailableError } from "../../storage-unavailable.ts";
-import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
+import { endSessionOnReuse } from "./steps/end-session-on-reuse.ts";
 import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 
 const ended = err("INVALID_TOKEN", "This browser session has ended; sign in again");
@@ -53,14 +53,7 @@ export async function authenticateBrowserSession(
     // The browser never rotates its token (the secret matched: this is the cookie itself), so a
     // rotated one was exchanged elsewhere, by whoever took it out of the browser: end the session
     // the thief's successor belongs to, as a reuse at /auth/refresh would.
-    if (decision.kind !== "reject") {
-      await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
-      await recordSecurityEvent(deps, {
-        userId: stored.session.userId,
-        type: "refresh_token_reuse_detected",
-        details: { sessionId: stored.session.id },
-      });
-    }
+    if (decision.kind !== "reject") await endSessionOnReuse(deps, { session: stored.session, now });
     return ended;
   }
   const user = await deps.users.findUserById(stored.session.userId);

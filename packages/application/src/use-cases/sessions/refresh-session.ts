@@ -8,7 +8,7 @@ import {
   type Result,
 } from "@superoauth/domain";
 import type { Dependencies, ObservedEvent } from "../../ports/index.ts";
-import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { endSessionOnReuse } from "./steps/end-session-on-reuse.ts";
 import { checkMayHoldSession } from "./steps/may-hold-session.ts";
 import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
@@ -67,14 +67,7 @@ async function rotateOrReject(
     });
     if (decision.kind === "reject") return rejected;
     if (decision.kind === "reuse-detected") {
-      await deps.sessions.revokeSession({ sessionId: stored.session.id, now });
-      await recordSecurityEvent(deps, {
-        userId: stored.session.userId,
-        type: "refresh_token_reuse_detected",
-        // Who presented the spent token: the owner's notice says where it came from.
-        client: input.client,
-        details: { sessionId: stored.session.id },
-      });
+      await endSessionOnReuse(deps, { session: stored.session, now, client: input.client });
       return { result: invalid, observed: "reuse_detected" };
     }
     let refreshToken: string;
