@@ -113,7 +113,8 @@ describe("Redis (rate-limit counters) gone", () => {
       const slowest = Math.max(...during.map((d) => d.ms));
       expect(slowest).toBeLessThan(5_000);
       expect((await service.app.inject({ url: "/health" })).statusCode).toBe(200);
-      // The public status page is not refused with the limited routes: it says Redis is down.
+      // The public status page is not refused with the limited routes: it says Redis is down, and
+      // so is the API (every limited route answers 503), not "degraded".
       await timeUntil(async () => {
         const status = await service.app.inject({ url: "/status.json", remoteAddress: clientIP });
         expect(status.statusCode).toBe(200);
@@ -121,7 +122,9 @@ describe("Redis (rate-limit counters) gone", () => {
           data: { status: string; components: { name: string; status: string }[] };
         };
         return (
-          data.status === "degraded" && data.components.some((c) => c.name === "redis" && c.status === "down")
+          data.status === "down" &&
+          data.components.some((c) => c.name === "redis" && c.status === "down") &&
+          data.components.some((c) => c.name === "api" && c.status === "down")
         );
       }, 10_000);
       const page = await service.app.inject({ url: "/status", remoteAddress: clientIP });

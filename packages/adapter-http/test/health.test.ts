@@ -212,12 +212,33 @@ describe("GET /status.json and /status", () => {
       status: "down",
       notice: null,
       components: [
-        { name: "api", status: "up" },
+        { name: "api", status: "down" },
         { name: "database", status: "down" },
         { name: "mail", status: "up" },
         { name: "github", label: "Sign-in with GitHub", status: "up" },
       ],
     });
+  });
+
+  it("says the API is down, not degraded, when Redis is: every rate-limited route answers 503 (fail closed)", async () => {
+    const limits = { enabled: true, windowMs: 60_000, loginMax: 100, registerMax: 100, generalMax: 100 };
+    // Port 1 on the loopback interface: refused at once, nothing leaves the machine.
+    ({ app } = await buildTestApp({ rateLimit: { ...limits, redisURL: "redis://127.0.0.1:1" } }));
+    const limited = await app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    expect(limited.statusCode).toBe(503);
+    const body = (await app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(body.data).toMatchObject({
+      status: "down",
+      components: [
+        { name: "api", status: "down" },
+        { name: "database", status: "up" },
+        { name: "redis", status: "down" },
+        { name: "mail", status: "up" },
+      ],
+    });
+    // The page is given the same: it says the service is down (adapter-web's tests: in words).
+    const page = await app.inject({ method: "GET", url: "/status" });
+    expect(page.body).toContain("<p>down</p>");
   });
 
   it("counts a short disk (SQLite) against the database: degraded, and /ready still 200", async () => {

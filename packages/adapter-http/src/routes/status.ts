@@ -21,7 +21,10 @@ export interface StatusComponent {
 
 /** What /status and /status.json show. */
 export interface ServiceStatus {
-  /** down: the database is; degraded: something else is not up. */
+  /**
+   * down: the API answers 503 (a dependency /ready requires is down: the database, its migrations,
+   * or Redis, behind every rate-limited route); degraded: something else is not up.
+   */
   readonly status: DependencyStatus;
   readonly updatedAt: string;
   readonly notice: string | null;
@@ -66,8 +69,12 @@ function componentsOf(
   checks: Readonly<Record<string, CheckResult>>,
   providers: readonly (keyof typeof oauthProviderNames)[],
 ): StatusComponent[] {
+  // The API is down whenever /ready is not ready: a required dependency down means 503 on every
+  // route that needs it, which for Redis (the rate limiter fails closed) is every API route, the
+  // hosted pages and the OpenID endpoints. Saying "API operational" then misleads users and support.
+  const requiredDown = Object.values(checks).some((check) => check.required && check.status === "down");
   const components: StatusComponent[] = [
-    { name: "api", label: "API", status: "up" },
+    { name: "api", label: "API", status: requiredDown ? "down" : "up" },
     {
       name: "database",
       label: "Database",
@@ -114,10 +121,10 @@ export async function statusRoutes(
       noticeInForce(),
     ]);
     const components = componentsOf(report.checks, providers);
-    const database = components.find((c) => c.name === "database")?.status;
+    const api = components.find((c) => c.name === "api")?.status;
     const others = worst(components.map((c) => c.status));
     return {
-      status: database === "down" ? "down" : others === "up" ? "up" : "degraded",
+      status: api === "down" ? "down" : others === "up" ? "up" : "degraded",
       updatedAt: new Date().toISOString(),
       notice: notice === null || notice.trim() === "" ? null : notice,
       components,
