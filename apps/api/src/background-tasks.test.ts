@@ -53,6 +53,37 @@ describe("the in-process background queue", () => {
     ]);
   });
 
+  it("reports how each task ended: succeeded (deleted meanwhile too), failed, or dropped when full", async () => {
+    const outcomes: [string, string][] = [];
+    const queue = createBackgroundTaskQueue({
+      capacity: 3,
+      concurrency: 1,
+      log: recordingLog(),
+      onOutcome: (task, outcome) => void outcomes.push([task, outcome]),
+    });
+    queue.enqueue({ name: "verification-mail", run: async () => {} });
+    queue.enqueue({
+      name: "password-reset-mail",
+      run: async () => {
+        throw new Error("database gone");
+      },
+    });
+    queue.enqueue({
+      name: "password-reset-mail",
+      run: async () => {
+        throw new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") });
+      },
+    });
+    expect(queue.enqueue({ name: "verification-mail", run: async () => {} })).toBe("full");
+    await queue.drain();
+    expect(outcomes).toEqual([
+      ["verification-mail", "dropped"],
+      ["verification-mail", "succeeded"],
+      ["password-reset-mail", "failed"],
+      ["password-reset-mail", "succeeded"],
+    ]);
+  });
+
   it("runs at most `concurrency` tasks at once", async () => {
     const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 2, log: recordingLog() });
     let now = 0;

@@ -1,3 +1,4 @@
+import type { BackgroundTaskOutcome } from "@superoauth/adapter-http";
 import { type BackgroundTask, type BackgroundTasks, DeletedMeanwhileError } from "@superoauth/application";
 
 /** Where the queue reports a failed or refused task: the service's logger, or nothing. */
@@ -24,6 +25,12 @@ export function createBackgroundTaskQueue(options: {
   capacity: number;
   concurrency: number;
   log: TaskLog;
+  /**
+   * Told how each task ended (metrics): ran (also when its account was deleted meanwhile: nothing
+   * was lost), failed (its mail never sent) or dropped unrun (the queue full); either of the last
+   * two answered its request 200 all the same.
+   */
+  onOutcome?: (task: string, outcome: BackgroundTaskOutcome) => void;
 }): BackgroundTaskQueue {
   const waiting: BackgroundTask[] = [];
   let running = 0;
@@ -42,11 +49,16 @@ export function createBackgroundTaskQueue(options: {
   async function run(task: BackgroundTask): Promise<void> {
     try {
       await task.run();
+      options.onOutcome?.(task.name, "succeeded");
     } catch (error) {
       // A task for an account deleted since it was queued (its mail token refused): nothing is lost.
-      if (error instanceof DeletedMeanwhileError)
+      if (error instanceof DeletedMeanwhileError) {
         options.log.warn({ task: task.name, err: error }, "background task's account was deleted meanwhile");
-      else options.log.error({ task: task.name, err: error }, "background task failed");
+        options.onOutcome?.(task.name, "succeeded");
+      } else {
+        options.log.error({ task: task.name, err: error }, "background task failed");
+        options.onOutcome?.(task.name, "failed");
+      }
     } finally {
       running--;
       startWaitingTasks();
@@ -64,6 +76,7 @@ export function createBackgroundTaskQueue(options: {
           { task: task.name, capacity: options.capacity },
           "background queue full: task dropped; the user's request answered as usual",
         );
+        options.onOutcome?.(task.name, "dropped");
         return "full";
       }
       waiting.push(task);

@@ -160,6 +160,7 @@ export async function composeService(
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
       log: logger?.child({ component: "background" }) ?? silentTaskLog,
+      ...(metrics === undefined ? {} : { onOutcome: metrics.recordBackgroundTask }),
     });
     const clock: Clock = options.clock ?? { now: () => new Date() };
     // Read (and on the first start generated) once; the access-token issuer keeps the imported keys

@@ -5,6 +5,7 @@ export type { DependencyCheck, DependencyStatus } from "./dependency-checks.ts";
 export { cachedCheck } from "./dependency-checks.ts";
 export { defaultErrorMessage, errorStatus } from "./error-status.ts";
 export type {
+  BackgroundTaskOutcome,
   DatabaseDiskSpace,
   DatabasePoolUsage,
   ExportJobMetrics,

@@ -24,6 +24,15 @@ export interface ExportJobMetrics {
   recordJob(outcome: ExportJobOutcome): void;
 }
 
+/** How a background task ended: ran, failed, or dropped unrun (the queue was full). */
+export type BackgroundTaskOutcome = "succeeded" | "failed" | "dropped";
+
+/**
+ * The background tasks the use cases queue (their `name`s), whose series exist from the start so
+ * that increase() counts a first failure. A name not listed still counts, from its first event.
+ */
+const knownBackgroundTasks = ["password-reset-mail", "verification-mail"] as const;
+
 /** How one mail delivery attempt ended: delivered, failed with a retry to come, or given up. */
 export type MailDeliveryOutcome = "delivered" | "retrying" | "failed";
 
@@ -53,6 +62,11 @@ export interface Metrics {
   recordHashingQueueWait(seconds: number): void;
   /** For the background mailer: how each delivery attempt ended, and of which kind of mail. */
   recordMailDelivery(outcome: MailDeliveryOutcome, kind: MailKind): void;
+  /**
+   * For the in-process background queue (forgot-password, resend-verification): how each task
+   * ended. The request answered 200 before the task ran, so nothing else shows one that failed.
+   */
+  recordBackgroundTask(task: string, outcome: BackgroundTaskOutcome): void;
   /** For the export worker. */
   readonly exportJobs: ExportJobMetrics;
   /** Reads the database pool on every scrape; null (SQLite: no pool) reports nothing. */
@@ -185,6 +199,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["outcome", "kind"] as const,
     registers,
   });
+  const backgroundTasks = new Counter({
+    name: "superoauth_background_tasks_total",
+    help: "Background tasks (mails of forgot-password and resend-verification) by task and outcome (succeeded, failed, dropped: queue full)",
+    labelNames: ["task", "outcome"] as const,
+    registers,
+  });
   // Registered before the export queue's depth: a scrape collects every metric at once, and the
   // depth's query would otherwise be counted as a caller waiting for a connection.
   const poolReaders: (() => DatabasePoolUsage | null)[] = [];
@@ -260,6 +280,9 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
   for (const result of ["created", "invalid", "taken"]) registrations.inc({ method: "password", result }, 0);
   rateLimited.inc({ route: "/api/v1/auth/login" }, 0);
+  for (const task of knownBackgroundTasks)
+    for (const outcome of ["succeeded", "failed", "dropped"] satisfies BackgroundTaskOutcome[])
+      backgroundTasks.inc({ task, outcome }, 0);
 
   const observer: Observer = {
     observe(event: ObservedEvent): void {
@@ -284,6 +307,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     observer,
     recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
     recordMailDelivery: (outcome, kind) => mailDeliveries.inc({ outcome, kind }),
+    recordBackgroundTask: (task, outcome) => backgroundTasks.inc({ task, outcome }),
     exportJobs: {
       watchQueueDepth: (read) => void queueDepthReaders.push(read),
       recordJob: (outcome) => exportJobs.inc({ outcome }),

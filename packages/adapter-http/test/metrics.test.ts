@@ -128,6 +128,8 @@ describe("GET /metrics", () => {
     metrics.recordMailDelivery("failed", "password_reset");
     metrics.exportJobs.watchQueueDepth(async () => ({ pending: 3, running: 1 }));
     metrics.exportJobs.recordJob("succeeded");
+    metrics.recordBackgroundTask("password-reset-mail", "failed");
+    metrics.recordBackgroundTask("verification-mail", "dropped");
     metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
     metrics.observer.observe({ type: "account_locked" });
     metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
@@ -152,6 +154,12 @@ describe("GET /metrics", () => {
     expect(seriesValue(body, 'superoauth_export_queue_depth{status="pending"}')).toBe(3);
     expect(seriesValue(body, 'superoauth_export_queue_depth{status="running"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_export_jobs_total{outcome="succeeded"}')).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_background_tasks_total{task="password-reset-mail",outcome="failed"}'),
+    ).toBe(1);
+    expect(
+      seriesValue(body, 'superoauth_background_tasks_total{task="verification-mail",outcome="dropped"}'),
+    ).toBe(1);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="in_use"}')).toBe(4);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="waiting"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="max"}')).toBe(10);
@@ -193,6 +201,8 @@ describe("GET /metrics", () => {
       'superoauth_refreshes_total{result="reuse_detected"}',
       'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',
       'superoauth_rate_limited_total{route="/api/v1/auth/login"}',
+      'superoauth_background_tasks_total{task="password-reset-mail",outcome="failed"}',
+      'superoauth_background_tasks_total{task="verification-mail",outcome="dropped"}',
     ]) {
       expect(seriesValue(body, series), series).toBe(0);
     }
