@@ -27,6 +27,7 @@ const client = {
   logoURL: null,
   homepageURL: "https://app.example",
   native: false,
+  privateUseSchemes: [],
 };
 
 let app: HttpApp;

@@ -373,6 +373,47 @@ describe("the device flow in Chromium", () => {
   });
 });
 
+/** Registers a public app (openid only) through the API, as its developer would; answers its id and openid-client's view. */
+async function registerPublicApp(
+  name: string,
+  redirectURI: string,
+): Promise<{ clientId: string; config: oidc.Configuration }> {
+  const created = await api(
+    "POST",
+    "/apps",
+    { name, redirectURIs: [redirectURI], allowedScopes: ["openid"], type: "public" },
+    accessToken,
+  );
+  const clientId = String((created.app as { clientId: string }).clientId);
+  const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
+  return { clientId, config };
+}
+
+/**
+ * Opens an authorization (openid, PKCE, state) in a new browser context, noting every
+ * Content-Security-Policy refusal the page logs.
+ */
+async function openAuthorization(config: oidc.Configuration, redirectURI: string) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectURI,
+    scope: "openid",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    state,
+  });
+  const { context, page } = await newContext();
+  const blocked: string[] = [];
+  page.on("console", (message) => {
+    if (message.text().includes("Content Security Policy")) blocked.push(message.text());
+  });
+  await page.goto(url.href);
+  return { context, page, blocked, verifier, state };
+}
+
 describe("a native app redirecting to the IPv6 loopback in Chromium", () => {
   it("gets its code at http://[::1] on the port it opened: the consent's form-action lets the redirect through", {
     timeout: 120_000,
@@ -392,37 +433,12 @@ describe("a native app redirecting to the IPv6 loopback in Chromium", () => {
     try {
       const address = listener.address();
       if (address === null || typeof address === "string") throw new Error("no listener port");
-      const created = await api(
-        "POST",
-        "/apps",
-        {
-          name: "Desktop Viewer",
-          redirectURIs: ["http://[::1]/callback"],
-          allowedScopes: ["openid"],
-          type: "public",
-        },
-        accessToken,
+      const { clientId: nativeClientId, config: nativeConfig } = await registerPublicApp(
+        "Desktop Viewer",
+        "http://[::1]/callback",
       );
-      const nativeClientId = String((created.app as { clientId: string }).clientId);
-      const nativeConfig = await oidc.discovery(new URL(issuer), nativeClientId, undefined, oidc.None(), {
-        execute: [oidc.allowInsecureRequests],
-      });
       const redirect = `http://[::1]:${address.port}/callback`;
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(nativeConfig, {
-        redirect_uri: redirect,
-        scope: "openid",
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-        state,
-      });
-      const { context, page } = await newContext();
-      const blocked: string[] = [];
-      page.on("console", (message) => {
-        if (message.text().includes("Content Security Policy")) blocked.push(message.text());
-      });
-      await page.goto(url.href);
+      const { context, page, blocked, verifier, state } = await openAuthorization(nativeConfig, redirect);
       await signIn(page, null, "backup");
       await page.waitForURL(/\/interaction\/[^/]+$/);
       expect(await page.textContent("h1")).toBe("Allow Desktop Viewer?");
@@ -441,5 +457,46 @@ describe("a native app redirecting to the IPv6 loopback in Chromium", () => {
     } finally {
       await new Promise<void>((resolve) => listener.close(() => resolve()));
     }
+  });
+});
+
+describe("a mobile app redirecting to its private-use scheme in Chromium", () => {
+  it("gets its code at com.example.photos:/oauth2redirect: the consent's form-action names the app's scheme", {
+    timeout: 120_000,
+  }, async () => {
+    const { clientId: mobileClientId, config: mobileConfig } = await registerPublicApp(
+      "Photos for Phones",
+      "com.example.photos:/oauth2redirect",
+    );
+    const { context, page, blocked, verifier, state } = await openAuthorization(
+      mobileConfig,
+      "com.example.photos:/oauth2redirect",
+    );
+    // The phone's system browser hands the scheme to the app; here the attempt to open it is seen.
+    const handedOff = new Promise<string>((resolve) => {
+      page.on("request", (request) => {
+        if (request.url().startsWith("com.example.photos:")) resolve(request.url());
+      });
+    });
+    await signIn(page, null, "backup");
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    expect(await page.textContent("h1")).toBe("Allow Photos for Phones?");
+    await page.click("button:has-text('Allow')");
+    const callback = new URL(
+      await Promise.race([
+        handedOff,
+        new Promise<string>((_, reject) =>
+          setTimeout(() => reject(new Error(`not handed off: ${blocked}`)), 15_000),
+        ),
+      ]),
+    );
+    expect(blocked).toEqual([]);
+    expect(`${callback.protocol}${callback.pathname}`).toBe("com.example.photos:/oauth2redirect");
+    const tokens = await oidc.authorizationCodeGrant(mobileConfig, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(tokens.claims()?.aud).toBe(mobileClientId);
+    await context.close();
   });
 });

@@ -99,9 +99,25 @@ describe("POST /api/v1/apps", () => {
     expect(created).toMatchObject({ type: "public", tokenEndpointAuthMethod: "none" });
   });
 
+  it("registers a public mobile app receiving its code at a private-use scheme (RFC 8252 section 7.1)", async () => {
+    const mobile = {
+      ...registration,
+      type: "public",
+      redirectURIs: ["com.example.printer:/oauth2redirect"],
+      postLogoutRedirectURIs: ["com.example.printer:/signed-out"],
+    };
+    const { app: created } = await registerApp(ada.accessToken, mobile);
+    expect(created).toMatchObject({
+      redirectURIs: mobile.redirectURIs,
+      postLogoutRedirectURIs: mobile.postLogoutRedirectURIs,
+    });
+  });
+
   it.each([
     ["an http redirect URI on a public host", { redirectURIs: ["http://printer.example/cb"] }],
     ["a redirect URI with a fragment", { redirectURIs: ["https://printer.example/cb#x"] }],
+    ["a private-use scheme for a confidential app", { redirectURIs: ["com.example.printer:/cb"] }],
+    ["a custom scheme without a dot", { type: "public", redirectURIs: ["printer://cb"] }],
     ["no redirect URI", { redirectURIs: [] }],
     ["scopes without openid", { allowedScopes: ["profile"] }],
     ["an unknown scope", { allowedScopes: ["openid", "admin"] }],

@@ -1,4 +1,4 @@
-import { isLoopbackNativeApp } from "@superoauth/domain";
+import { isNativeApp } from "@superoauth/domain";
 import type { AdapterPayload } from "oidc-provider";
 import type { OIDCClientRecord } from "./provider-interfaces.ts";
 
@@ -32,10 +32,11 @@ export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
     scope: record.allowedScopes.join(" "),
     grant_types: grantTypes,
     response_types: ["code"],
-    // A public app redirecting to loopback only is native (RFC 8252): the library then takes its
-    // redirect on any loopback port (section 7.3) and asks for consent on every authorization,
-    // remembered or not (its native_client_prompt check; section 8.6). ADR 0020's addendum.
-    application_type: isLoopbackNativeApp(record) ? "native" : "web",
+    // A public app redirecting to a private-use scheme, or to loopback only, is native (RFC 8252):
+    // the library then takes those schemes (a web app's redirects are http and https only), takes
+    // a loopback redirect on any port (section 7.3) and asks for consent on every authorization,
+    // remembered or not (its native_client_prompt check; section 8.6). ADR 0020's addenda.
+    application_type: isNativeApp(record) ? "native" : "web",
     id_token_signed_response_alg: "ES256",
     ...(confidential
       ? {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { privateUseSchemesOf } from "@superoauth/domain";
 import { errors, type Grant, type Interaction, type Provider } from "oidc-provider";
 import type {
   InteractionClient,
@@ -173,6 +174,7 @@ async function interactionClientOf(provider: Provider, clientId: string): Promis
     logoURL: client.logoUri ?? null,
     homepageURL: client.clientUri ?? null,
     native: client.applicationType === "native",
+    privateUseSchemes: privateUseSchemesOf(client.redirectUris ?? []),
   };
 }
 

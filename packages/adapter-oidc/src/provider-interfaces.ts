@@ -11,6 +11,11 @@ export interface InteractionClient {
   readonly homepageURL: string | null;
   /** A native app (RFC 8252): asked about on every authorization, remembered or not (ADR 0020). */
   readonly native: boolean;
+  /**
+   * The private-use schemes of its redirect URIs (`com.example.app:`, RFC 8252 section 7.1): the
+   * pages' `form-action` must name them, or the browser blocks the redirect a form's answer leads to.
+   */
+  readonly privateUseSchemes: readonly string[];
 }
 
 export type InteractionDetails =
@@ -77,6 +82,11 @@ export interface ProviderPages {
    * redirect or post-logout URI), as on the interaction pages.
    */
   readonly contentSecurityPolicy: string;
+  /**
+   * The same for a page whose form leads to an app's private-use scheme (`com.example.app:`):
+   * the sign-out confirmation of a mobile app whose post-logout URI uses one.
+   */
+  contentSecurityPolicyFor(client: { readonly privateUseSchemes: readonly string[] }): string;
   /** A refusal or failure of the library's, in the words of what the person was doing. */
   error(input: { error: string; description: string | null; during: ProviderFlow }): string;
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;

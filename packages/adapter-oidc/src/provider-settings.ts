@@ -1,4 +1,5 @@
 import { hkdfSync } from "node:crypto";
+import { privateUseSchemesOf } from "@superoauth/domain";
 import {
   type Account,
   type Configuration,
@@ -227,6 +228,11 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
         enabled: true,
         logoutSource: (ctx, form) => {
           ctx.type = "html";
+          // The confirmation's form leads on to the app's post-logout URI: a mobile app's scheme
+          // must be in its form-action, or the browser stops there.
+          const privateUseSchemes = privateUseSchemesOf(ctx.oidc.client?.postLogoutRedirectUris ?? []);
+          if (privateUseSchemes.length > 0)
+            ctx.set("content-security-policy", pages.contentSecurityPolicyFor({ privateUseSchemes }));
           ctx.body = pages.logoutConfirm({
             formHTML: form,
             formId: "op.logoutForm",

@@ -31,6 +31,12 @@ export const postApp = {
   redirectURI: "https://post.example/callback",
 };
 export const publicApp = { clientId: "app-public", redirectURI: "http://127.0.0.1:8765/callback" };
+/** A mobile app (public) receiving the code through its private-use scheme (RFC 8252 section 7.1). */
+export const mobileApp = {
+  clientId: "app-mobile",
+  redirectURI: "com.example.app:/oauth2redirect",
+  postLogoutRedirectURI: "com.example.app:/signed-out",
+};
 /** A public app allowed only `openid profile`: no email, no refresh tokens. */
 export const narrowApp = { clientId: "app-narrow", redirectURI: "http://127.0.0.1:8766/callback" };
 
@@ -40,6 +46,7 @@ export function appRecord(input: {
   redirectURI: string;
   method: OIDCClientRecord["tokenEndpointAuthMethod"];
   allowedScopes?: readonly string[];
+  postLogoutRedirectURI?: string;
 }): OIDCClientRecord {
   return {
     clientId: input.clientId,
@@ -47,7 +54,7 @@ export function appRecord(input: {
     logoURL: null,
     homepageURL: "https://app.example",
     redirectURIs: [input.redirectURI],
-    postLogoutRedirectURIs: ["https://app.example/signed-out"],
+    postLogoutRedirectURIs: [input.postLogoutRedirectURI ?? "https://app.example/signed-out"],
     allowedScopes: input.allowedScopes ?? ["openid", "profile", "email", "offline_access", "user:read"],
     type: input.secret === null ? "public" : "confidential",
     tokenEndpointAuthMethod: input.method,
@@ -103,6 +110,8 @@ const escapeHTML = (value: string) =>
 export const testPages: ProviderPages = {
   contentSecurityPolicy:
     "default-src 'none'; script-src 'self'; form-action 'self' https: http://127.0.0.1:*; frame-ancestors 'none'",
+  contentSecurityPolicyFor: ({ privateUseSchemes }) =>
+    `default-src 'none'; script-src 'self'; form-action 'self' https: http://127.0.0.1:* ${privateUseSchemes.join(" ")}; frame-ancestors 'none'`,
   error: ({ error, description, during }) =>
     `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p><p id="during">${during}</p>`,
   logoutConfirm: ({ formHTML, formId, clientName }) =>
@@ -180,6 +189,7 @@ export function useOIDCTestServer(
         appRecord({ ...otherApp, method: "client_secret_basic" }),
         appRecord({ ...postApp, method: "client_secret_post" }),
         appRecord({ ...publicApp, secret: null, method: "none" }),
+        appRecord({ ...mobileApp, secret: null, method: "none" }),
         appRecord({ ...narrowApp, secret: null, method: "none", allowedScopes: ["openid", "profile"] }),
       ].map((record) => [record.clientId, record]),
     );

@@ -6,6 +6,7 @@ import {
   authorizeInBrowser,
   confidentialApp,
   discover,
+  mobileApp,
   otherApp,
   postApp,
   publicApp,
@@ -422,6 +423,7 @@ describe("interactions, as the hosted pages see them", () => {
       logoURL: null,
       homepageURL: "https://app.example",
       native: false,
+      privateUseSchemes: [],
     };
     expect(await (await agent.request(loginAt, { accept: "application/json" })).json()).toEqual({
       uid: loginAt.split("/").pop(),
@@ -432,11 +434,11 @@ describe("interactions, as the hosted pages see them", () => {
       hintedAccountId: null,
       maxAgeSeconds: null,
     });
-    let response = await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" });
-    while (!(locationOf(response) ?? "").includes("/interaction/")) {
-      response = await agent.request(locationOf(response) ?? "");
-    }
-    const consentAt = new URL(locationOf(response) ?? "", issuer).pathname;
+    const consentAt = await nextInteraction(
+      agent,
+      issuer,
+      await agent.request(`${loginAt}/login?account=user-2`, { method: "POST" }),
+    );
     expect(await (await agent.request(consentAt, { accept: "application/json" })).json()).toEqual({
       uid: consentAt.split("/").pop(),
       prompt: "consent",
@@ -468,11 +470,7 @@ describe("interactions, as the hosted pages see them", () => {
         code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
         code_challenge_method: "S256",
       });
-      let response = await agent.request(url.href);
-      while (!(locationOf(response) ?? "").includes("/interaction/")) {
-        response = await agent.request(locationOf(response) ?? "");
-      }
-      const consentAt = new URL(locationOf(response) ?? "", issuer).pathname;
+      const consentAt = await nextInteraction(agent, issuer, await agent.request(url.href));
       const details = await agent.request(consentAt, { accept: "application/json" });
       expect(details.status).toBe(200);
       return details.json();
@@ -643,6 +641,57 @@ describe("remembered consent and single sign-on", () => {
     expect(callback.searchParams.get("error")).toBe("access_denied");
   });
 
+  it("a mobile app gets its code at its private-use scheme, asked for consent each time, and trades it without a secret", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, mobileApp);
+    const agent = new BrowserAgent(issuer);
+    const first = await signInWithCode({ issuer, config, app: mobileApp, agent, scope: "openid profile" });
+    expect(first.prompts).toEqual(["login", "consent"]);
+    expect(first.tokens.access_token).toEqual(expect.any(String));
+    // Native (RFC 8252 section 8.6): consent is asked again, remembered or not; the details tell
+    // the pages the scheme their form-action must allow.
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: mobileApp.redirectURI,
+      scope: "openid profile",
+      state: "s-1",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const consentAt = await nextInteraction(agent, issuer, await agent.request(url.href));
+    expect(await (await agent.request(consentAt, { accept: "application/json" })).json()).toMatchObject({
+      prompt: "consent",
+      client: { clientId: mobileApp.clientId, native: true, privateUseSchemes: ["com.example.app:"] },
+    });
+    let response = await agent.request(`${consentAt}/consent?remember=yes`, { method: "POST" });
+    while (new URL(locationOf(response) ?? "", issuer).origin === issuer) {
+      response = await agent.request(locationOf(response) ?? "");
+    }
+    const callback = new URL(locationOf(response) ?? "");
+    expect(`${callback.protocol}${callback.pathname}`).toBe(mobileApp.redirectURI);
+    expect(callback.searchParams.get("state")).toBe("s-1");
+    expect(callback.searchParams.get("code")).toEqual(expect.any(String));
+  });
+
+  it("RP-initiated logout of a mobile app allows its scheme in the confirmation's form-action and returns to it", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, mobileApp);
+    const agent = new BrowserAgent(issuer);
+    const { tokens } = await signInWithCode({ issuer, config, app: mobileApp, agent, scope: "openid" });
+    const endURL = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token ?? "",
+      post_logout_redirect_uri: mobileApp.postLogoutRedirectURI,
+    });
+    const page = await agent.request(endURL.href);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toBe(
+      testPages.contentSecurityPolicyFor({ privateUseSchemes: ["com.example.app:"] }),
+    );
+    const done = await agent.request("/oidc/session/end/confirm", {
+      form: { xsrf: hiddenInput(await page.text(), "xsrf"), logout: "yes" },
+    });
+    expect(locationOf(done)).toBe(mobileApp.postLogoutRedirectURI);
+  });
+
   it("RP-initiated logout asks, then ends the provider session and ours", async () => {
     const { issuer, endedBrowserSessions } = server();
     const config = await discover(issuer, confidentialApp);
@@ -714,6 +763,15 @@ describe("remembered consent and single sign-on", () => {
 });
 
 /** The `error` an authorization that must not show a page (`prompt`) brings back to the app. */
+/** Follows the provider's redirects from `response` to the next interaction page; answers its path. */
+async function nextInteraction(agent: BrowserAgent, issuer: string, response: Response): Promise<string> {
+  let current = response;
+  while (!(locationOf(current) ?? "").includes("/interaction/")) {
+    current = await agent.request(locationOf(current) ?? "");
+  }
+  return new URL(locationOf(current) ?? "", issuer).pathname;
+}
+
 async function errorOfSilentAuthorization(
   config: oidc.Configuration,
   agent: BrowserAgent,

@@ -15,7 +15,7 @@ import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
-import { interactionFormTargets } from "./security-headers.ts";
+import { interactionFormTargets, interactionFormTargetsFor } from "./security-headers.ts";
 import type { Theme } from "./theme.ts";
 
 export interface HostedPagesOptions {
@@ -105,7 +105,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const session = input.offerSession !== false && mayContinue ? found : null;
         return sendPage(reply, {
           status: input.status ?? 200,
-          formTargets: interactionFormTargets,
+          formTargets: interactionFormTargetsFor(input.details.client),
           html: views.page("sign-in", {
             title: "Sign in",
             paths: interactionSignInPaths(input.details.uid),
@@ -164,7 +164,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         // of it granted before, what was not is marked new.
         const marksNew = details.newScopes.length < details.scopes.length;
         return sendPage(reply, {
-          formTargets: interactionFormTargets,
+          formTargets: interactionFormTargetsFor(details.client),
           html: views.page("consent", {
             title: `Allow ${details.client.name}?`,
             uid: details.uid,
@@ -291,7 +291,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       ) =>
         sendPage(reply, {
           status: input.status ?? 200,
-          formTargets: interactionFormTargets,
+          formTargets: interactionFormTargetsFor(input.details.client),
           html: views.page("sign-up", {
             title: "Create your account",
             paths: interactionSignInPaths(input.details.uid),

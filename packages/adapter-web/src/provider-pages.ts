@@ -1,7 +1,11 @@
 import { loadPageAssets } from "./assets.ts";
 import type { ProviderPages } from "./contracts.ts";
 import { describeScope } from "./scopes.ts";
-import { contentSecurityPolicy, interactionFormTargets } from "./security-headers.ts";
+import {
+  contentSecurityPolicy,
+  interactionFormTargets,
+  interactionFormTargetsFor,
+} from "./security-headers.ts";
 import { defaultTheme, type Theme } from "./theme.ts";
 import { createViews } from "./views.ts";
 
@@ -39,6 +43,7 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
     views.page("notice", { title, message, status: false, link: null });
   return {
     contentSecurityPolicy: contentSecurityPolicy(interactionFormTargets),
+    contentSecurityPolicyFor: (client) => contentSecurityPolicy(interactionFormTargetsFor(client)),
     error: ({ error, description, during }) =>
       // Never a redirect, never the library's details beyond its code and description.
       during === "sign-out"

@@ -12,6 +12,18 @@
  */
 export const interactionFormTargets = ["'self'", "https:", "http:"] as const;
 
+/**
+ * The interaction pages' form targets for one app: the above and the private-use schemes its
+ * redirect URIs use (a mobile app's `com.example.app:`, RFC 8252 section 7.1), which the browser
+ * would otherwise refuse to follow at the end of the consent's redirects. Only that app's own: no
+ * page allows every scheme. The domain admits only `[a-z][a-z0-9+.-]*` schemes, safe in the header.
+ */
+export function interactionFormTargetsFor(client: {
+  readonly privateUseSchemes: readonly string[];
+}): string[] {
+  return [...interactionFormTargets, ...client.privateUseSchemes];
+}
+
 /** The strict Content-Security-Policy of a hosted page: no inline script or style, nothing from elsewhere but https images. */
 export function contentSecurityPolicy(formTargets: readonly string[] = ["'self'"]): string {
   return [

@@ -486,6 +486,7 @@ describe("the consent page", () => {
       logoURL: "javascript:alert(1)",
       homepageURL: "https://app.example/",
       native: false,
+      privateUseSchemes: [],
     },
     accountId,
     scopes: ["openid", "email", "offline_access", "user:read", "custom:thing"],
@@ -555,6 +556,20 @@ describe("the consent page", () => {
     const web = await browser.get("/interaction/consent-1");
     expect(web.body).toContain("Remember this choice for");
     expect(web.body).not.toContain("runs on your device");
+  });
+
+  it("lets a mobile app's consent lead on to its private-use scheme (form-action), and no other page", async () => {
+    const { browser, interactions, user } = await withAccount();
+    const mobile = { ...consent(user.id).client, native: true, privateUseSchemes: ["com.example.app:"] };
+    interactions.open({ ...consent(user.id), client: mobile });
+    const page = await browser.get("/interaction/consent-1");
+    expectPage(page, 200);
+    expect(page.headers["content-security-policy"]).toContain(
+      "form-action 'self' https: http: com.example.app:;",
+    );
+    interactions.open(consent(user.id));
+    const web = await browser.get("/interaction/consent-1");
+    expect(web.headers["content-security-policy"]).toContain("form-action 'self' https: http:;");
   });
 
   it("allows for this time only without the checkbox, and denies", async () => {

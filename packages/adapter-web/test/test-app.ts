@@ -104,6 +104,7 @@ export const client = {
   logoURL: null,
   homepageURL: "https://app.example",
   native: false,
+  privateUseSchemes: [],
 };
 
 /** A login interaction of `client` as the provider opens one: no hint, no fresh sign-in asked, no max_age. */

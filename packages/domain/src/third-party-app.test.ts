@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   type AppSettingsInput,
   decideThirdPartyAccess,
-  isLoopbackNativeApp,
+  isNativeApp,
   parseAppScopes,
   parseAppSettings,
   parseRedirectURI,
+  privateUseSchemeOf,
+  privateUseSchemesOf,
 } from "./third-party-app.ts";
 
 const valid: AppSettingsInput = {
@@ -40,7 +42,15 @@ describe("parseRedirectURI", () => {
     ["a password", "https://user:pw@app.example/cb"],
     ["a wildcard host", "https://*.app.example/cb"],
     ["a wildcard path", "https://app.example/cb/*"],
-    ["a custom scheme", "com.example.app:/callback"],
+    ["a custom scheme without a dot (any app may claim it)", "myapp://callback"],
+    ["a private-use scheme with a fragment", "com.example.app:/callback#x"],
+    ["a private-use scheme with userinfo", "com.example.app://user@callback"],
+    ["a private-use scheme in upper case (not canonical)", "Com.Example.App:/callback"],
+    ["a private-use scheme with a wildcard", "com.example.app:/cb/*"],
+    ["vbscript", "vbscript:msgbox(1)"],
+    ["blob", "blob:https://app.example/1"],
+    ["file", "file:///etc/passwd"],
+    ["about", "about:blank"],
     ["javascript", "javascript:alert(1)"],
     ["data", "data:text/html,x"],
     ["ftp", "ftp://app.example/cb"],
@@ -53,29 +63,80 @@ describe("parseRedirectURI", () => {
   ])("refuses %s", (_why, uri) => {
     expect(parseRedirectURI(uri)).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
   });
+
+  it.each([
+    "com.example.app:/oauth2redirect",
+    "com.example.app://callback",
+    "com.example.app:/cb?x=1",
+    "io.example-photos.mobile+debug:/cb",
+  ])("accepts the private-use scheme URI %s for a public app (RFC 8252 section 7.1)", (uri) => {
+    expect(parseRedirectURI(uri, "public")).toEqual({ ok: true, value: uri });
+  });
+
+  it("refuses a private-use scheme to a confidential app, saying which apps may use one", () => {
+    const refused = parseRedirectURI("com.example.app:/cb", "confidential");
+    expect(refused).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+    expect(refused.ok ? "" : refused.message).toContain("only a public app");
+  });
+
+  it("names the private-use form in its refusal of a scheme without a dot", () => {
+    const refused = parseRedirectURI("myapp://callback");
+    expect(refused.ok ? "" : refused.message).toContain("com.example.app:/callback");
+  });
 });
 
-describe("isLoopbackNativeApp", () => {
+describe("privateUseSchemeOf", () => {
+  it("reads the scheme of a reverse-domain URI, and nothing of web, script or dotless schemes", () => {
+    expect(privateUseSchemeOf("com.example.app:/cb")).toBe("com.example.app:");
+    for (const uri of [
+      "https://app.example/cb",
+      "http://127.0.0.1/cb",
+      "javascript:x",
+      "myapp:/cb",
+      "Com.Example:/x",
+    ])
+      expect(privateUseSchemeOf(uri), uri).toBeNull();
+    expect(
+      privateUseSchemesOf([
+        "com.example.app:/a",
+        "https://app.example/cb",
+        "com.example.app:/b",
+        "org.x.y:/c",
+      ]),
+    ).toEqual(["com.example.app:", "org.x.y:"]);
+  });
+});
+
+describe("isNativeApp", () => {
   const loopback = ["http://127.0.0.1:8765/callback", "http://[::1]/cb", "http://localhost:9000/"];
   it("is a public app whose every redirect is http on loopback", () => {
-    expect(isLoopbackNativeApp({ type: "public", redirectURIs: loopback })).toBe(true);
+    expect(isNativeApp({ type: "public", redirectURIs: loopback })).toBe(true);
   });
-  it("is not an app with an https redirect beside them, a confidential app or an app without redirects", () => {
+  it("is a public app with a private-use scheme redirect, https (claimed) addresses beside it or not", () => {
+    expect(isNativeApp({ type: "public", redirectURIs: ["com.example.app:/cb"] })).toBe(true);
     expect(
-      isLoopbackNativeApp({ type: "public", redirectURIs: [...loopback, "https://app.example/cb"] }),
-    ).toBe(false);
-    expect(isLoopbackNativeApp({ type: "public", redirectURIs: ["https://localhost:8443/cb"] })).toBe(false);
-    expect(isLoopbackNativeApp({ type: "confidential", redirectURIs: loopback })).toBe(false);
-    expect(isLoopbackNativeApp({ type: "public", redirectURIs: [] })).toBe(false);
+      isNativeApp({
+        type: "public",
+        redirectURIs: ["https://app.example/cb", "com.example.app:/cb", ...loopback],
+      }),
+    ).toBe(true);
+  });
+  it("is not an app with an https redirect beside loopback ones, a confidential app or an app without redirects", () => {
+    expect(isNativeApp({ type: "public", redirectURIs: [...loopback, "https://app.example/cb"] })).toBe(
+      false,
+    );
+    expect(isNativeApp({ type: "public", redirectURIs: ["https://localhost:8443/cb"] })).toBe(false);
+    expect(isNativeApp({ type: "confidential", redirectURIs: loopback })).toBe(false);
+    expect(isNativeApp({ type: "public", redirectURIs: [] })).toBe(false);
     expect(
-      isLoopbackNativeApp({
+      isNativeApp({
         type: "public",
         redirectURIs: loopback,
         postLogoutRedirectURIs: ["https://localhost/out"],
       }),
     ).toBe(false);
     expect(
-      isLoopbackNativeApp({
+      isNativeApp({
         type: "public",
         redirectURIs: loopback,
         postLogoutRedirectURIs: ["https://app.example/out"],
@@ -180,6 +241,33 @@ describe("parseAppSettings", () => {
     ["an unknown method", { tokenEndpointAuthMethod: "private_key_jwt" }],
   ])("refuses %s", (_why, change) => {
     expect(parseAppSettings({ ...valid, ...change })).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+  });
+
+  it("takes a mobile app's private-use scheme for sign-in and sign-out, public apps only", () => {
+    const mobile = {
+      ...valid,
+      type: "public",
+      redirectURIs: ["com.example.app:/oauth2redirect", "https://app.example/oauth2redirect"],
+      postLogoutRedirectURIs: ["com.example.app:/signed-out"],
+    };
+    expect(parseAppSettings(mobile)).toMatchObject({
+      ok: true,
+      value: { redirectURIs: mobile.redirectURIs, postLogoutRedirectURIs: mobile.postLogoutRedirectURIs },
+    });
+    expect(parseAppSettings({ ...mobile, type: "confidential" })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^redirectURIs: .*only a public app/),
+    });
+    expect(
+      parseAppSettings({ ...mobile, redirectURIs: ["https://app.example/cb"], type: "confidential" }),
+    ).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^postLogoutRedirectURIs: .*only a public app/),
+    });
+    // Native by its scheme, so no https address of it may be on loopback (the provider refuses such an app).
+    expect(
+      parseAppSettings({ ...mobile, redirectURIs: ["com.example.app:/cb", "https://localhost:8443/cb"] }),
+    ).toMatchObject({ ok: false, message: expect.stringContaining("https on a loopback host") });
   });
 
   it("accepts a name of exactly 100 characters", () => {

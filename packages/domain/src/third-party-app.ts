@@ -80,17 +80,71 @@ function parseWebURL(raw: string): ParsedURL | null {
 }
 
 /**
+ * The scheme (`com.example.app:`) of a private-use URI scheme redirect (RFC 8252 section 7.1: a
+ * mobile or desktop app receives the code through a scheme the system routes to it), or null. The
+ * scheme must be named after a domain in reverse order, so it holds a dot (`myapp:` does not: any
+ * app may claim it, section 8.8), and only the letters, digits, `+`, `-` and `.` a scheme may hold
+ * (which also keeps it safe to name in a Content-Security-Policy). Never a web or browser scheme.
+ */
+export function privateUseSchemeOf(raw: string): string | null {
+  const scheme = /^([a-z][a-z0-9+.-]*):/.exec(raw)?.[1];
+  if (scheme === undefined || !scheme.includes(".")) return null;
+  return forbiddenSchemes.has(scheme) ? null : `${scheme}:`;
+}
+
+/** The private-use schemes among some redirect URIs, each once (`["com.example.app:"]`). */
+export function privateUseSchemesOf(uris: readonly string[]): string[] {
+  const schemes: string[] = [];
+  for (const uri of uris) {
+    const scheme = privateUseSchemeOf(uri);
+    if (scheme !== null && !schemes.includes(scheme)) schemes.push(scheme);
+  }
+  return schemes;
+}
+
+/** Schemes no redirect may use, whatever their spelling suggests (none holds a dot; named all the same). */
+const forbiddenSchemes: ReadonlySet<string> = new Set([
+  "http",
+  "https",
+  "javascript",
+  "vbscript",
+  "data",
+  "blob",
+  "file",
+  "about",
+  "ftp",
+  "ws",
+  "wss",
+]);
+
+/** Whether `raw` is a web URL of `protocol` on a loopback host. */
+function onLoopback(raw: string, protocol: "http:" | "https:"): boolean {
+  const url = parseWebURL(raw);
+  return url !== null && url.protocol === protocol && loopbackHosts.has(url.hostname);
+}
+
+/**
  * A redirect URI the provider will compare exactly (RFC 9700 section 4.1.3): absolute https (http
  * only on a loopback host), no userinfo, no fragment (RFC 6749 section 3.1.2), no wildcard, and
  * written in its canonical form (as the WHATWG URL parser prints it), so no two spellings of one
- * address can be registered and none has a `..` or case variant to match loosely. Custom schemes
- * are not accepted: native apps use a loopback redirect (RFC 8252 section 7.3; ADR 0020).
+ * address can be registered and none has a `..` or case variant to match loosely. A public app may
+ * also use a private-use scheme named after its domain (`com.example.app:/callback`, RFC 8252
+ * section 7.1), which is how iOS and Android apps receive the code; such an app is native (below).
  */
-export function parseRedirectURI(raw: string): Result<string, "VALIDATION_ERROR"> {
-  const url = parseWebURL(raw);
+export function parseRedirectURI(
+  raw: string,
+  type: AppClientType = "public",
+): Result<string, "VALIDATION_ERROR"> {
+  const scheme = privateUseSchemeOf(raw);
+  const url = scheme === null ? parseWebURL(raw) : parsePrivateUseURI(raw);
   if (url === null) {
     return invalid(
-      `Redirect URI ${JSON.stringify(raw.slice(0, 100))} must be an absolute https URL (http only for 127.0.0.1, [::1] or localhost) without user information`,
+      `Redirect URI ${JSON.stringify(raw.slice(0, 100))} must be an absolute https URL (http only for 127.0.0.1, [::1] or localhost) without user information, or, for a public app, use a scheme named after a domain you control in reverse order, such as com.example.app:/callback`,
+    );
+  }
+  if (scheme !== null && type !== "public") {
+    return invalid(
+      `Redirect URI ${JSON.stringify(raw.slice(0, 100))} uses a private-use scheme, which only a public app (a mobile or desktop app, with PKCE) may use`,
     );
   }
   if (raw.includes("#")) return invalid("A redirect URI must not have a fragment");
@@ -101,42 +155,53 @@ export function parseRedirectURI(raw: string): Result<string, "VALIDATION_ERROR"
   return ok(raw);
 }
 
+/** A private-use scheme URI as the WHATWG parser reads it (for the canonical form), without userinfo; null when it is none. */
+function parsePrivateUseURI(raw: string): ParsedURL | null {
+  if (raw.length > maxAppURLLength) return null;
+  let url: ParsedURL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  return url.username !== "" || url.password !== "" ? null : url;
+}
+
 /**
- * A native app in RFC 8252's sense: a public app whose every redirect URI is `http` on a loopback
- * host (a desktop app or a CLI receiving the code on a port it opens). The provider then accepts
- * such a redirect on any port (RFC 8252 section 7.3: the port is picked when the app runs) and asks
- * the person on every authorization, remembered consent or not (section 8.6: any program on the
- * device can present a public app's client id and listen on a loopback port). An app with an https
- * redirect, or a confidential one, is a web app: ports match exactly, consent is remembered.
+ * A native app in RFC 8252's sense: a public app that receives the code on the device, through a
+ * private-use scheme (a mobile app, section 7.1) or `http` on a loopback host (a desktop app or a
+ * CLI listening on a port it opens, section 7.3), beside which it may list claimed https addresses
+ * (section 7.2). So: a public app with a private-use redirect, or whose every redirect is http on
+ * loopback. The provider then accepts a loopback redirect on any port (the port is picked when the
+ * app runs) and asks the person on every authorization, remembered consent or not (section 8.6:
+ * any program on the device can present a public app's client id and receive its redirect). Any
+ * other app (https only, or confidential) is a web app: ports match exactly, consent is remembered.
  */
-export function isLoopbackNativeApp(app: {
+export function isNativeApp(app: {
   readonly type: AppClientType;
   readonly redirectURIs: readonly string[];
   readonly postLogoutRedirectURIs?: readonly string[];
 }): boolean {
   if (app.type !== "public" || app.redirectURIs.length === 0) return false;
-  const onLoopback = (raw: string, protocol: string): boolean => {
-    const url = parseWebURL(raw);
-    return url !== null && url.protocol === protocol && loopbackHosts.has(url.hostname);
-  };
+  const privateUse = (raw: string): boolean => privateUseSchemeOf(raw) !== null;
   // A native app's https addresses must not be on loopback (the library refuses such metadata).
-  return (
-    app.redirectURIs.every((uri) => onLoopback(uri, "http:")) &&
-    !(app.postLogoutRedirectURIs ?? []).some((uri) => onLoopback(uri, "https:"))
-  );
+  if ([...app.redirectURIs, ...(app.postLogoutRedirectURIs ?? [])].some((uri) => onLoopback(uri, "https:")))
+    return false;
+  return app.redirectURIs.some(privateUse) || app.redirectURIs.every((uri) => onLoopback(uri, "http:"));
 }
 
 function parseRedirectURIs(
   raw: readonly string[],
   field: string,
   minimum: number,
+  type: AppClientType,
 ): Result<readonly string[], "VALIDATION_ERROR"> {
   if (raw.length < minimum || raw.length > maxRedirectURIs) {
     return invalid(`${field} must list ${minimum} to ${maxRedirectURIs} URIs`);
   }
   const parsed: string[] = [];
   for (const uri of raw) {
-    const result = parseRedirectURI(uri);
+    const result = parseRedirectURI(uri, type);
     // Named by its list: a sign-out URI's fault is not the redirect URIs' (a form marks that field).
     if (!result.ok) return invalid(`${field}: ${result.message}`);
     if (!parsed.includes(result.value)) parsed.push(result.value);
@@ -205,20 +270,32 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
   if (!logoURL.ok) return logoURL;
   const homepageURL = parseOptionalWebURL(input.homepageURL, "homepageURL");
   if (!homepageURL.ok) return homepageURL;
-  const redirectURIs = parseRedirectURIs(input.redirectURIs, "redirectURIs", 1);
+  if (!(appClientTypes as readonly string[]).includes(input.type)) {
+    return invalid("type must be confidential or public");
+  }
+  const type = input.type as AppClientType;
+  const redirectURIs = parseRedirectURIs(input.redirectURIs, "redirectURIs", 1, type);
   if (!redirectURIs.ok) return redirectURIs;
   const postLogoutRedirectURIs = parseRedirectURIs(
     input.postLogoutRedirectURIs ?? [],
     "postLogoutRedirectURIs",
     0,
+    type,
   );
   if (!postLogoutRedirectURIs.ok) return postLogoutRedirectURIs;
+  // A private-use scheme makes the app native, and a native app's https addresses are claimed by
+  // the app on the device: none may be on loopback (the provider refuses such an app at every use).
+  const everyURI = [...redirectURIs.value, ...postLogoutRedirectURIs.value];
+  if (everyURI.some((uri) => privateUseSchemeOf(uri) !== null)) {
+    const httpsOnLoopback = everyURI.find((uri) => onLoopback(uri, "https:"));
+    if (httpsOnLoopback !== undefined) {
+      return invalid(
+        `redirectURIs: ${JSON.stringify(httpsOnLoopback.slice(0, 100))} is https on a loopback host, which an app with a private-use scheme (a native app) may not use: use http on loopback, or an https address of your domain`,
+      );
+    }
+  }
   const allowedScopes = parseAppScopes(input.allowedScopes);
   if (!allowedScopes.ok) return allowedScopes;
-  if (!(appClientTypes as readonly string[]).includes(input.type)) {
-    return invalid("type must be confidential or public");
-  }
-  const type = input.type as AppClientType;
   const method = parseTokenEndpointAuthMethod(type, input.tokenEndpointAuthMethod);
   if (!method.ok) return method;
   return ok({
