@@ -94,9 +94,8 @@ describe("the client's route table", () => {
 });
 
 describe("signing up and in", () => {
-  const email = "sdk-user@example.com";
-
   it("registers (tokens stored), reads /auth/me, and answers errors with their codes and statuses", async () => {
+    const email = "sdk-user@example.com";
     const storage = new MemoryTokenStorage();
     const client = clientOf({ storage });
     const signedIn = await client.auth.register({ email, password, nickname: "sdk_user" });
@@ -137,6 +136,9 @@ describe("signing up and in", () => {
   });
 
   it("logs in, lists and revokes sessions, and logs out (its tokens then end in INVALID_REFRESH_TOKEN)", async () => {
+    // An account of its own, signed up by another client: the two below log in to it.
+    const email = "sdk-sessions@example.com";
+    await clientOf().auth.register({ email, password, nickname: "sdk_sessions" });
     const first = new MemoryTokenStorage();
     const firstClient = clientOf({ storage: first });
     const secondClient = clientOf();
