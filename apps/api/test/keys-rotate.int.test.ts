@@ -63,88 +63,95 @@ afterAll(async () => {
 // Each case runs the CLI as a process (a node start each) beside argon2id sign-ups: a minute, as the
 // other process-driving tests allow, so a loaded machine does not fail them.
 describe("managed signing keys", { timeout: 60_000 }, () => {
-  let oldToken: string;
+  // One story, kept in this order when the run shuffles tests (shuffle: false): the keys of the
+  // first start, a rotation of them, then the removal of the old key; each step acts on the keys
+  // and the token the step before left.
+  describe("from the first start through a rotation to the removal of the old key", {
+    shuffle: false,
+  }, () => {
+    let oldToken: string;
 
-  it("the first start generates an ES256 and an RS256 key; access tokens are ES256 with the signing key's kid", async () => {
-    const { publicJWKS, privateJWKS } = first.signingKeys;
-    expect(publicJWKS.keys.map((k) => [k.alg, k.use, "d" in k])).toEqual([
-      ["ES256", "sig", false],
-      ["RS256", "sig", false],
-    ]);
-    expect(privateJWKS.keys.map((k) => [k.kid, k.alg, typeof k.d])).toEqual(
-      publicJWKS.keys.map((k) => [k.kid, k.alg, "string"]),
-    );
-    const rows = await database.db().selectFrom("signing_keys").selectAll().execute();
-    // Private keys are stored encrypted: no private member of any key in the row.
-    for (const row of rows) {
-      const jwk = privateJWKS.keys.find((k) => k.kid === row.kid);
-      expect(row.encrypted_private_jwk).toMatch(/^v1\./);
-      expect(row.encrypted_private_jwk).not.toContain(String(jwk?.d));
-    }
-    oldToken = await signUp(first, "keys-first@example.com");
-    expect(decodeProtectedHeader(oldToken)).toEqual({
-      alg: "ES256",
-      kid: publicJWKS.keys[0]?.kid,
-      typ: "at+jwt",
-    });
-    expect(await me(first, oldToken)).toEqual({ status: 200 });
-  });
-
-  it("pnpm keys:rotate adds new keys; tokens signed before keep working; another instance's new kid is picked up", async () => {
-    const outcome = await rotate();
-    expect(outcome.code, outcome.stderr).toBe(0);
-    const added =
-      /^ {2}\+ ES256 ([\w-]{43}) published now, signs from (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$/m.exec(
-        outcome.stdout,
+    it("the first start generates an ES256 and an RS256 key; access tokens are ES256 with the signing key's kid", async () => {
+      const { publicJWKS, privateJWKS } = first.signingKeys;
+      expect(publicJWKS.keys.map((k) => [k.alg, k.use, "d" in k])).toEqual([
+        ["ES256", "sig", false],
+        ["RS256", "sig", false],
+      ]);
+      expect(privateJWKS.keys.map((k) => [k.kid, k.alg, typeof k.d])).toEqual(
+        publicJWKS.keys.map((k) => [k.kid, k.alg, "string"]),
       );
-    expect(added, outcome.stdout).not.toBeNull();
-    expect(outcome.stdout).toMatch(
-      /^ {2}\+ RS256 [\w-]{43} published now, signs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m,
-    );
-    expect(outcome.stdout).toContain(
-      `~ ${kidOf(oldToken)} retired: signs until the new key does, verifies until`,
-    );
-    const newKid = added?.[1] ?? "";
-    const signsFrom = new Date(`${(added?.[2] ?? "").replace(" ", "T")}Z`);
-    expect(signsFrom.getTime() - Date.now()).toBeGreaterThan(signingKeyPublishLeadMs - 60_000);
-    expect(await me(first, oldToken)).toEqual({ status: 200 });
-
-    second = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined, {
-      clock,
+      const rows = await database.db().selectFrom("signing_keys").selectAll().execute();
+      // Private keys are stored encrypted: no private member of any key in the row.
+      for (const row of rows) {
+        const jwk = privateJWKS.keys.find((k) => k.kid === row.kid);
+        expect(row.encrypted_private_jwk).toMatch(/^v1\./);
+        expect(row.encrypted_private_jwk).not.toContain(String(jwk?.d));
+      }
+      oldToken = await signUp(first, "keys-first@example.com");
+      expect(decodeProtectedHeader(oldToken)).toEqual({
+        alg: "ES256",
+        kid: publicJWKS.keys[0]?.kid,
+        typ: "at+jwt",
+      });
+      expect(await me(first, oldToken)).toEqual({ status: 200 });
     });
-    // Published at once, signing only after the lead: a service verifying locally has fetched the
-    // new key (any JWKS fetch from now on holds it) before a token names it.
-    const jwks = (await second.app.inject({ url: "/oidc/jwks" })).json() as { keys: { kid: string }[] };
-    expect(jwks.keys.map((key) => key.kid)).toContain(newKid);
-    const during = await signUp(second, "keys-during@example.com");
-    expect(kidOf(during)).toBe(kidOf(oldToken));
-    // The lead over (the services' clock follows the command's, which stamped the key).
-    clock.advance(Math.max(0, signsFrom.getTime() - clock.now().getTime()) + 1000);
-    const newToken = await signUp(second, "keys-second@example.com");
-    expect(kidOf(newToken)).toBe(newKid);
-    expect(second.signingKeys.publicJWKS.keys.map((k) => k.kid)).toContain(kidOf(oldToken));
-    expect(await me(second, oldToken)).toEqual({ status: 200 });
-    // The first instance reads the keys again (more than a minute has passed) and signs with the new key too.
-    expect(await me(first, newToken)).toEqual({ status: 200 });
-    expect(kidOf(await signUp(first, "keys-third@example.com"))).toBe(kidOf(newToken));
-    // The first instance publishes the kid it now signs with, without a restart (a service
-    // verifying its tokens locally against /oidc/jwks finds it), and still the one it signed with.
-    const published = (await first.app.inject({ url: "/oidc/jwks" })).json() as {
-      keys: { kid: string; d?: string }[];
-    };
-    expect(published.keys.map((key) => key.kid)).toEqual(
-      expect.arrayContaining([kidOf(newToken), kidOf(oldToken)]),
-    );
-    expect(published.keys.some((key) => key.d !== undefined)).toBe(false);
-  });
 
-  it("--remove <kid> deletes a key at once: its tokens stop verifying once the instances read the keys again", async () => {
-    const outcome = await rotate(["--remove", kidOf(oldToken)]);
-    expect(outcome.code, outcome.stderr).toBe(0);
-    expect(outcome.stdout).toContain(`- ${kidOf(oldToken)} removed: its tokens no longer verify`);
-    clock.advance(signingKeyReloading.maxAgeMs);
-    expect(await me(first, oldToken)).toEqual({ status: 401, error: "INVALID_TOKEN" });
-    expect(await me(second ?? first, oldToken)).toEqual({ status: 401, error: "INVALID_TOKEN" });
+    it("pnpm keys:rotate adds new keys; tokens signed before keep working; another instance's new kid is picked up", async () => {
+      const outcome = await rotate();
+      expect(outcome.code, outcome.stderr).toBe(0);
+      const added =
+        /^ {2}\+ ES256 ([\w-]{43}) published now, signs from (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$/m.exec(
+          outcome.stdout,
+        );
+      expect(added, outcome.stdout).not.toBeNull();
+      expect(outcome.stdout).toMatch(
+        /^ {2}\+ RS256 [\w-]{43} published now, signs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m,
+      );
+      expect(outcome.stdout).toContain(
+        `~ ${kidOf(oldToken)} retired: signs until the new key does, verifies until`,
+      );
+      const newKid = added?.[1] ?? "";
+      const signsFrom = new Date(`${(added?.[2] ?? "").replace(" ", "T")}Z`);
+      expect(signsFrom.getTime() - Date.now()).toBeGreaterThan(signingKeyPublishLeadMs - 60_000);
+      expect(await me(first, oldToken)).toEqual({ status: 200 });
+
+      second = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined, {
+        clock,
+      });
+      // Published at once, signing only after the lead: a service verifying locally has fetched the
+      // new key (any JWKS fetch from now on holds it) before a token names it.
+      const jwks = (await second.app.inject({ url: "/oidc/jwks" })).json() as { keys: { kid: string }[] };
+      expect(jwks.keys.map((key) => key.kid)).toContain(newKid);
+      const during = await signUp(second, "keys-during@example.com");
+      expect(kidOf(during)).toBe(kidOf(oldToken));
+      // The lead over (the services' clock follows the command's, which stamped the key).
+      clock.advance(Math.max(0, signsFrom.getTime() - clock.now().getTime()) + 1000);
+      const newToken = await signUp(second, "keys-second@example.com");
+      expect(kidOf(newToken)).toBe(newKid);
+      expect(second.signingKeys.publicJWKS.keys.map((k) => k.kid)).toContain(kidOf(oldToken));
+      expect(await me(second, oldToken)).toEqual({ status: 200 });
+      // The first instance reads the keys again (more than a minute has passed) and signs with the new key too.
+      expect(await me(first, newToken)).toEqual({ status: 200 });
+      expect(kidOf(await signUp(first, "keys-third@example.com"))).toBe(kidOf(newToken));
+      // The first instance publishes the kid it now signs with, without a restart (a service
+      // verifying its tokens locally against /oidc/jwks finds it), and still the one it signed with.
+      const published = (await first.app.inject({ url: "/oidc/jwks" })).json() as {
+        keys: { kid: string; d?: string }[];
+      };
+      expect(published.keys.map((key) => key.kid)).toEqual(
+        expect.arrayContaining([kidOf(newToken), kidOf(oldToken)]),
+      );
+      expect(published.keys.some((key) => key.d !== undefined)).toBe(false);
+    });
+
+    it("--remove <kid> deletes a key at once: its tokens stop verifying once the instances read the keys again", async () => {
+      const outcome = await rotate(["--remove", kidOf(oldToken)]);
+      expect(outcome.code, outcome.stderr).toBe(0);
+      expect(outcome.stdout).toContain(`- ${kidOf(oldToken)} removed: its tokens no longer verify`);
+      clock.advance(signingKeyReloading.maxAgeMs);
+      expect(await me(first, oldToken)).toEqual({ status: 401, error: "INVALID_TOKEN" });
+      expect(await me(second ?? first, oldToken)).toEqual({ status: 401, error: "INVALID_TOKEN" });
+    });
   });
 
   it("--remove of an unknown kid exits 1 and changes nothing", async () => {
