@@ -51,70 +51,75 @@ async function signInWithTOTP(service: Service): Promise<number> {
   return verified.statusCode;
 }
 
-beforeAll(async () => {
-  const service = await startService({});
-  try {
-    const registered = await post(service, "/auth/register", {
-      email: "grace@example.com",
-      password,
-      nickname: "grace",
-    });
-    expect(registered.statusCode).toBe(201);
-    const token = registered.json().data.accessToken;
-    // 2FA is turned on only on a verified address (as its mailed link would verify it).
-    await service.storage.users.markEmailVerified({
-      userId: registered.json().data.user.id,
-      now: clock.now(),
-    });
-    const setup = await post(service, "/auth/2fa/setup", undefined, token);
-    ({ secret: totpSecret } = setup.json().data);
-    const code = await generateTOTPCode({ secret: totpSecret, now: clock.now() });
-    expect((await post(service, "/auth/2fa/enable", { code }, token)).statusCode).toBe(200);
-  } finally {
-    await service.close();
-  }
-});
-
 describe("rotating TOTP_ENCRYPTION_KEY", { timeout: 60_000 }, () => {
-  it("refuses to run without the service's key, and names the secrets no key given opens", async () => {
-    const withoutKey = await rekey({ TOTP_ENCRYPTION_KEY: "" });
-    expect(withoutKey.code).toBe(1);
-    expect(withoutKey.stderr).toContain("TOTP_ENCRYPTION_KEY is not set");
-
-    const wrongKey = await rekey({ TOTP_ENCRYPTION_KEY: newKey });
-    expect(wrongKey.code).toBe(1);
-    expect(wrongKey.stderr).toMatch(
-      /0 re-encrypted under TOTP_ENCRYPTION_KEY\n {2}1 decrypt under none of the keys given/,
-    );
-    expect(wrongKey.stderr).toContain("TOTP_ENCRYPTION_KEY_PREVIOUS");
-  });
-
-  it("a new key with the old one as previous signs in; totp:rekey moves the secret; then the new key alone does", async () => {
-    const rotating = await startService({
-      TOTP_ENCRYPTION_KEY: newKey,
-      TOTP_ENCRYPTION_KEY_PREVIOUS: oldKey,
+  // One story, kept in this order when the run shuffles tests (shuffle: false): a 2FA account's
+  // secret stored under the old key; the new key alone refuses it; the new key with the old one as
+  // previous signs in and totp:rekey moves it; then the new key alone opens it and the old does not.
+  describe("from the old key to the new one", { shuffle: false }, () => {
+    beforeAll(async () => {
+      const service = await startService({});
+      try {
+        const registered = await post(service, "/auth/register", {
+          email: "grace@example.com",
+          password,
+          nickname: "grace",
+        });
+        expect(registered.statusCode).toBe(201);
+        const token = registered.json().data.accessToken;
+        // 2FA is turned on only on a verified address (as its mailed link would verify it).
+        await service.storage.users.markEmailVerified({
+          userId: registered.json().data.user.id,
+          now: clock.now(),
+        });
+        const setup = await post(service, "/auth/2fa/setup", undefined, token);
+        ({ secret: totpSecret } = setup.json().data);
+        const code = await generateTOTPCode({ secret: totpSecret, now: clock.now() });
+        expect((await post(service, "/auth/2fa/enable", { code }, token)).statusCode).toBe(200);
+      } finally {
+        await service.close();
+      }
     });
-    try {
-      expect(await signInWithTOTP(rotating)).toBe(200);
-    } finally {
-      await rotating.close();
-    }
 
-    const moved = await rekey({ TOTP_ENCRYPTION_KEY: newKey, TOTP_ENCRYPTION_KEY_PREVIOUS: oldKey });
-    expect(moved.stderr).toBe("");
-    expect(moved.code).toBe(0);
-    expect(moved.stdout).toContain("1 re-encrypted under TOTP_ENCRYPTION_KEY");
-    expect(moved.stdout).toContain("remove TOTP_ENCRYPTION_KEY_PREVIOUS from every instance");
+    it("refuses to run without the service's key, and names the secrets no key given opens", async () => {
+      const withoutKey = await rekey({ TOTP_ENCRYPTION_KEY: "" });
+      expect(withoutKey.code).toBe(1);
+      expect(withoutKey.stderr).toContain("TOTP_ENCRYPTION_KEY is not set");
 
-    const renewed = await startService({ TOTP_ENCRYPTION_KEY: newKey });
-    try {
-      expect(await signInWithTOTP(renewed)).toBe(200);
-    } finally {
-      await renewed.close();
-    }
-    // And the old key no longer opens it.
-    const old = await rekey({ TOTP_ENCRYPTION_KEY: oldKey });
-    expect(old.code).toBe(1);
+      const wrongKey = await rekey({ TOTP_ENCRYPTION_KEY: newKey });
+      expect(wrongKey.code).toBe(1);
+      expect(wrongKey.stderr).toMatch(
+        /0 re-encrypted under TOTP_ENCRYPTION_KEY\n {2}1 decrypt under none of the keys given/,
+      );
+      expect(wrongKey.stderr).toContain("TOTP_ENCRYPTION_KEY_PREVIOUS");
+    });
+
+    it("a new key with the old one as previous signs in; totp:rekey moves the secret; then the new key alone does", async () => {
+      const rotating = await startService({
+        TOTP_ENCRYPTION_KEY: newKey,
+        TOTP_ENCRYPTION_KEY_PREVIOUS: oldKey,
+      });
+      try {
+        expect(await signInWithTOTP(rotating)).toBe(200);
+      } finally {
+        await rotating.close();
+      }
+
+      const moved = await rekey({ TOTP_ENCRYPTION_KEY: newKey, TOTP_ENCRYPTION_KEY_PREVIOUS: oldKey });
+      expect(moved.stderr).toBe("");
+      expect(moved.code).toBe(0);
+      expect(moved.stdout).toContain("1 re-encrypted under TOTP_ENCRYPTION_KEY");
+      expect(moved.stdout).toContain("remove TOTP_ENCRYPTION_KEY_PREVIOUS from every instance");
+
+      const renewed = await startService({ TOTP_ENCRYPTION_KEY: newKey });
+      try {
+        expect(await signInWithTOTP(renewed)).toBe(200);
+      } finally {
+        await renewed.close();
+      }
+      // And the old key no longer opens it.
+      const old = await rekey({ TOTP_ENCRYPTION_KEY: oldKey });
+      expect(old.code).toBe(1);
+    });
   });
 
   it("answers an argument with its usage (exit 2), and a database that does not answer with what to check (exit 1)", async () => {
