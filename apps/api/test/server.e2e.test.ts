@@ -19,18 +19,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The production environment the server processes of this file start with, on the test's database. */
+function serverEnv(): Record<string, string> {
+  return {
+    DATABASE_URL: database.url,
+    JWT_SECRET: jwtSecret,
+    TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    NODE_ENV: "production",
+  };
+}
+
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
   metricsPort = await freePort();
-  server = await startServerProcess({
-    env: {
-      METRICS_PORT: String(metricsPort),
-      DATABASE_URL: database.url,
-      JWT_SECRET: jwtSecret,
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      NODE_ENV: "production",
-    },
-  });
+  server = await startServerProcess({ env: { ...serverEnv(), METRICS_PORT: String(metricsPort) } });
 });
 afterAll(async () => {
   await server?.stop();
@@ -125,7 +127,15 @@ describe("the started server process (pnpm start)", () => {
   });
 
   it("shuts down cleanly on SIGTERM", async () => {
-    expect(await server.stop()).toBe(0);
+    // A process of its own (the one above serves the other tests, in whatever order they run),
+    // stopped after it has answered a request.
+    const stopping = await startServerProcess({ env: serverEnv() });
+    try {
+      expect((await fetch(`${stopping.baseURL}/health`)).status).toBe(200);
+      expect(await stopping.stop()).toBe(0);
+    } finally {
+      await stopping.kill();
+    }
   });
 });
 
