@@ -15,7 +15,6 @@ import { listenComposedService } from "./test-config.ts";
 // runs on every page; screenshots in test-results/account-center.
 
 const shots = "test-results/account-center";
-const email = "account@example.com";
 const firstPassword = "Str0ng-Passw0rd!x";
 const secondPassword = "An0ther-Passw0rd!y";
 
@@ -23,20 +22,22 @@ const database = useTestDatabase();
 let service: Service;
 let baseURL: string;
 let browser: Browser;
-let backupCodes: string[] = [];
-let userId: UserId;
 
 beforeAll(async () => {
   ({ service, url: baseURL } = await listenComposedService(database.url()));
+  browser = await launchChromium();
+}, 120_000);
+
+/** Signs up an account of the test's own through the JSON API, with `firstPassword`: its id. */
+async function signUp(email: string): Promise<UserId> {
   const response = await fetch(`${baseURL}/api/v1/auth/register`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password: firstPassword, nickname: "accountholder" }),
   });
   expect(response.status).toBe(201);
-  userId = ((await response.json()) as { data: { user: { id: UserId } } }).data.user.id;
-  browser = await launchChromium();
-}, 120_000);
+  return ((await response.json()) as { data: { user: { id: UserId } } }).data.user.id;
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -56,6 +57,8 @@ describe("the account center in Chromium", () => {
   it("sends a signed-out visitor to sign-in and back, signing in with the keyboard alone", {
     timeout: 120_000,
   }, async () => {
+    const email = "account-keyboard@example.com";
+    await signUp(email);
     const { context, page, problems } = await newPage();
     await page.goto(`${baseURL}/account/password`);
     expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount%2Fpassword`);
@@ -84,141 +87,156 @@ describe("the account center in Chromium", () => {
     await context.close();
   });
 
-  it("changes the password, sets up two-step verification and downloads the backup codes", {
-    timeout: 120_000,
-  }, async () => {
-    const { context, page, problems } = await newPage();
-    await page.goto(`${baseURL}/account/sign-in`);
-    await page.fill("#email", email);
-    await page.fill("#password", firstPassword);
-    await page.click("button[type=submit].primary");
-    await page.waitForURL(`${baseURL}/account`);
+  // One story, kept in this order when the run shuffles tests (shuffle: false): the second factor
+  // and the new password set up in the pages are the ones the sign-in with JavaScript off uses.
+  describe("two-step verification set up in the pages, then used to sign in", { shuffle: false }, () => {
+    const email = "account@example.com";
+    let userId: UserId;
+    let backupCodes: string[] = [];
 
-    await page.goto(`${baseURL}/account/password`);
-    await page.fill("#current-password", firstPassword);
-    await page.fill("#new-password", secondPassword);
-    await page.fill("#confirm-password", secondPassword);
-    await page.click("main button[type=submit]");
-    await page.waitForURL(`${baseURL}/account/password`);
-    expect(await page.textContent(".notice")).toContain("Your password has been changed");
-    await expectAccessible(page, "password-changed");
+    beforeAll(async () => {
+      userId = await signUp(email);
+    });
 
-    await page.goto(`${baseURL}/account/two-factor`);
-    // The address is not verified yet: the page asks for its proof first and offers no setup.
-    expect(await page.textContent("#verify-first")).toContain("Verify your email address first");
-    expect(await page.locator('form[action="/account/two-factor/setup"]').count()).toBe(0);
-    await expectAccessible(page, "two-factor-verify-first");
-    // Verified, as the mailed link would: the setup is offered.
-    await service.storage.users.markEmailVerified({ userId, now: new Date() });
-    await page.goto(`${baseURL}/account/two-factor`);
-    await expectAccessible(page, "two-factor-off");
-    await page.click("main button[type=submit]");
-    await page.waitForSelector("#manual-key");
-    const secret = (await page.textContent("#manual-key"))?.trim() ?? "";
-    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
-    // Shown in groups of four for the eye, the groups boxes apart: a copy of the key holds no space.
-    expect(await page.locator("#manual-key span").allTextContents()).toEqual(secret.match(/.{1,4}/g));
-    const copied = await page.evaluate(`(() => {
-      const range = document.createRange();
-      range.selectNodeContents(document.querySelector("#manual-key"));
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      const copied = getSelection().toString();
-      getSelection().removeAllRanges();
-      return copied;
-    })()`);
-    expect(copied).toBe(secret);
-    const [first, second] = await page
-      .locator("#manual-key span")
-      .evaluateAll((groups) => groups.slice(0, 2).map((group) => group.getBoundingClientRect()));
-    expect((second?.left ?? 0) - (first?.right ?? 0)).toBeGreaterThan(4);
-    // On a 320 px screen the key wraps between its groups, never past the screen's edge.
-    const wide = page.viewportSize();
-    await page.setViewportSize({ width: 320, height: 800 });
-    expect(
-      await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
-    ).toBeLessThanOrEqual(0);
-    const lines = await page
-      .locator("#manual-key span")
-      .evaluateAll((groups) => groups.map((group) => Math.round(group.getBoundingClientRect().top)));
-    expect(new Set(lines).size).toBeGreaterThan(1);
-    await page.screenshot({ path: `${shots}/two-factor-setup-320.png`, fullPage: true });
-    if (wide) await page.setViewportSize(wide);
-    expect(await page.getAttribute("img.qr", "src")).toMatch(/^data:image\/png;base64,/);
-    // The QR code image loaded under the CSP (img-src data:).
-    expect(await page.evaluate(`document.querySelector("img.qr").naturalWidth > 0`)).toBe(true);
-    await expectAccessible(page, "two-factor-setup");
-    const qrCode = await page.getAttribute("img.qr", "src");
-    // A mistyped code: the error, and the same key and QR code to check against the app.
-    await page.fill("#code", "000000");
-    const [refused] = await Promise.all([
-      page.waitForResponse((response) => response.url().endsWith("/account/two-factor/enable")),
-      page.click("main button[type=submit]"),
-    ]);
-    expect(refused.status()).toBe(401);
-    await page.waitForSelector("[role=alert]");
-    expect(((await page.textContent("#manual-key")) ?? "").trim()).toBe(secret);
-    expect(await page.getAttribute("img.qr", "src")).toBe(qrCode);
-    await expectAccessible(page, "two-factor-setup-wrong-code");
-    await page.fill("#code", await generateTOTPCode({ secret, now: new Date() }));
-    await page.click("main button[type=submit]");
-    await page.waitForSelector("#backup-codes");
-    backupCodes = (await page.locator("#backup-codes li").allTextContents()).map((code) => code.trim());
-    expect(backupCodes).toHaveLength(10);
-    await expectAccessible(page, "backup-codes");
-    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[download]")]);
-    expect(download.suggestedFilename()).toBe("backup-codes.txt");
-    const path = await download.path();
-    expect((await readFile(path, "utf8")).trim().split("\n")).toEqual(backupCodes);
+    it("changes the password, sets up two-step verification and downloads the backup codes", {
+      timeout: 120_000,
+    }, async () => {
+      const { context, page, problems } = await newPage();
+      await page.goto(`${baseURL}/account/sign-in`);
+      await page.fill("#email", email);
+      await page.fill("#password", firstPassword);
+      await page.click("button[type=submit].primary");
+      await page.waitForURL(`${baseURL}/account`);
 
-    await page.goto(`${baseURL}/account/two-factor`);
-    expect(await page.textContent("main")).toContain("is on");
-    await expectAccessible(page, "two-factor-on");
-    await page.click("nav button[type=submit]");
-    await page.waitForURL(`${baseURL}/account/sign-in`);
-    expect(await page.textContent(".notice")).toBe("You are signed out.");
-    await expectAccessible(page, "signed-out");
-    expect(problems).toEqual([]);
-    await context.close();
-  });
+      await page.goto(`${baseURL}/account/password`);
+      await page.fill("#current-password", firstPassword);
+      await page.fill("#new-password", secondPassword);
+      await page.fill("#confirm-password", secondPassword);
+      await page.click("main button[type=submit]");
+      await page.waitForURL(`${baseURL}/account/password`);
+      expect(await page.textContent(".notice")).toContain("Your password has been changed");
+      await expectAccessible(page, "password-changed");
 
-  it("signs in with the second factor and walks the pages with JavaScript off", {
-    timeout: 120_000,
-  }, async () => {
-    const { context, page } = await newPage({ javaScriptEnabled: false });
-    await page.goto(`${baseURL}/account`);
-    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
-    await page.fill("#email", email);
-    await page.fill("#password", secondPassword);
-    await page.click("button[type=submit].primary");
-    await page.waitForURL(/\/account\/sign-in\/two-factor/);
-    await page.screenshot({ path: `${shots}/two-factor-step-no-js.png`, fullPage: true });
-    await page.fill("#code", backupCodes[0] as string);
-    await page.click("button[type=submit].primary");
-    await page.waitForURL(`${baseURL}/account`);
-    for (const path of ["/account/password", "/account/two-factor"]) {
-      await page.click(`nav a[href="${path}"]`);
-      await page.waitForURL(`${baseURL}${path}`);
-      expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe(path);
-      await page.screenshot({ path: `${shots}/no-js${path.replaceAll("/", "-")}.png`, fullPage: true });
-    }
-    const [signedOut] = await Promise.all([
-      page.waitForResponse(`${baseURL}/account/sign-in`),
-      page.click("nav button[type=submit]"),
-    ]);
-    expect(signedOut.status()).toBe(200);
-    await page.waitForURL(`${baseURL}/account/sign-in`);
-    expect(await page.textContent(".notice")).toBe("You are signed out.");
-    await page.goto(`${baseURL}/account`);
-    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
-    await context.close();
+      await page.goto(`${baseURL}/account/two-factor`);
+      // The address is not verified yet: the page asks for its proof first and offers no setup.
+      expect(await page.textContent("#verify-first")).toContain("Verify your email address first");
+      expect(await page.locator('form[action="/account/two-factor/setup"]').count()).toBe(0);
+      await expectAccessible(page, "two-factor-verify-first");
+      // Verified, as the mailed link would: the setup is offered.
+      await service.storage.users.markEmailVerified({ userId, now: new Date() });
+      await page.goto(`${baseURL}/account/two-factor`);
+      await expectAccessible(page, "two-factor-off");
+      await page.click("main button[type=submit]");
+      await page.waitForSelector("#manual-key");
+      const secret = (await page.textContent("#manual-key"))?.trim() ?? "";
+      expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+      // Shown in groups of four for the eye, the groups boxes apart: a copy of the key holds no space.
+      expect(await page.locator("#manual-key span").allTextContents()).toEqual(secret.match(/.{1,4}/g));
+      const copied = await page.evaluate(`(() => {
+        const range = document.createRange();
+        range.selectNodeContents(document.querySelector("#manual-key"));
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        const copied = getSelection().toString();
+        getSelection().removeAllRanges();
+        return copied;
+      })()`);
+      expect(copied).toBe(secret);
+      const [first, second] = await page
+        .locator("#manual-key span")
+        .evaluateAll((groups) => groups.slice(0, 2).map((group) => group.getBoundingClientRect()));
+      expect((second?.left ?? 0) - (first?.right ?? 0)).toBeGreaterThan(4);
+      // On a 320 px screen the key wraps between its groups, never past the screen's edge.
+      const wide = page.viewportSize();
+      await page.setViewportSize({ width: 320, height: 800 });
+      expect(
+        await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"),
+      ).toBeLessThanOrEqual(0);
+      const lines = await page
+        .locator("#manual-key span")
+        .evaluateAll((groups) => groups.map((group) => Math.round(group.getBoundingClientRect().top)));
+      expect(new Set(lines).size).toBeGreaterThan(1);
+      await page.screenshot({ path: `${shots}/two-factor-setup-320.png`, fullPage: true });
+      if (wide) await page.setViewportSize(wide);
+      expect(await page.getAttribute("img.qr", "src")).toMatch(/^data:image\/png;base64,/);
+      // The QR code image loaded under the CSP (img-src data:).
+      expect(await page.evaluate(`document.querySelector("img.qr").naturalWidth > 0`)).toBe(true);
+      await expectAccessible(page, "two-factor-setup");
+      const qrCode = await page.getAttribute("img.qr", "src");
+      // A mistyped code: the error, and the same key and QR code to check against the app.
+      await page.fill("#code", "000000");
+      const [refused] = await Promise.all([
+        page.waitForResponse((response) => response.url().endsWith("/account/two-factor/enable")),
+        page.click("main button[type=submit]"),
+      ]);
+      expect(refused.status()).toBe(401);
+      await page.waitForSelector("[role=alert]");
+      expect(((await page.textContent("#manual-key")) ?? "").trim()).toBe(secret);
+      expect(await page.getAttribute("img.qr", "src")).toBe(qrCode);
+      await expectAccessible(page, "two-factor-setup-wrong-code");
+      await page.fill("#code", await generateTOTPCode({ secret, now: new Date() }));
+      await page.click("main button[type=submit]");
+      await page.waitForSelector("#backup-codes");
+      backupCodes = (await page.locator("#backup-codes li").allTextContents()).map((code) => code.trim());
+      expect(backupCodes).toHaveLength(10);
+      await expectAccessible(page, "backup-codes");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[download]")]);
+      expect(download.suggestedFilename()).toBe("backup-codes.txt");
+      const path = await download.path();
+      expect((await readFile(path, "utf8")).trim().split("\n")).toEqual(backupCodes);
+
+      await page.goto(`${baseURL}/account/two-factor`);
+      expect(await page.textContent("main")).toContain("is on");
+      await expectAccessible(page, "two-factor-on");
+      await page.click("nav button[type=submit]");
+      await page.waitForURL(`${baseURL}/account/sign-in`);
+      expect(await page.textContent(".notice")).toBe("You are signed out.");
+      await expectAccessible(page, "signed-out");
+      expect(problems).toEqual([]);
+      await context.close();
+    });
+
+    it("signs in with the second factor and walks the pages with JavaScript off", {
+      timeout: 120_000,
+    }, async () => {
+      const { context, page } = await newPage({ javaScriptEnabled: false });
+      await page.goto(`${baseURL}/account`);
+      expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+      await page.fill("#email", email);
+      await page.fill("#password", secondPassword);
+      await page.click("button[type=submit].primary");
+      await page.waitForURL(/\/account\/sign-in\/two-factor/);
+      await page.screenshot({ path: `${shots}/two-factor-step-no-js.png`, fullPage: true });
+      await page.fill("#code", backupCodes[0] as string);
+      await page.click("button[type=submit].primary");
+      await page.waitForURL(`${baseURL}/account`);
+      for (const path of ["/account/password", "/account/two-factor"]) {
+        await page.click(`nav a[href="${path}"]`);
+        await page.waitForURL(`${baseURL}${path}`);
+        expect(await page.getAttribute('nav a[aria-current="page"]', "href")).toBe(path);
+        await page.screenshot({ path: `${shots}/no-js${path.replaceAll("/", "-")}.png`, fullPage: true });
+      }
+      const [signedOut] = await Promise.all([
+        page.waitForResponse(`${baseURL}/account/sign-in`),
+        page.click("nav button[type=submit]"),
+      ]);
+      expect(signedOut.status()).toBe(200);
+      await page.waitForURL(`${baseURL}/account/sign-in`);
+      expect(await page.textContent(".notice")).toBe("You are signed out.");
+      await page.goto(`${baseURL}/account`);
+      expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount`);
+      await context.close();
+    });
   });
 
   it("refuses a form sent without its CSRF token with the 403 page", { timeout: 60_000 }, async () => {
+    // The right password of an existing account: the missing token alone is refused.
+    const email = "account-csrf@example.com";
+    await signUp(email);
     const { context, page } = await newPage();
     await page.goto(`${baseURL}/account/sign-in`);
     const response = await context.request.post(`${baseURL}/account/sign-in`, {
-      form: { email, password: secondPassword },
+      form: { email, password: firstPassword },
       maxRedirects: 0,
     });
     expect(response.status()).toBe(403);
