@@ -15,7 +15,6 @@ import { callJSONAPI, listenComposedService } from "./test-config.ts";
 // consent denied, and the app revoked. axe-core runs on every page met; screenshots in test-results/oidc.
 
 const shots = "test-results/oidc";
-const email = "consent@example.com";
 const password = "Str0ng-Passw0rd!x";
 
 const database = useTestDatabase();
@@ -26,13 +25,20 @@ let callbackServer: Server;
 /** Every request the app's redirect URI received. */
 const callbacks: URL[] = [];
 let redirectURI: string;
-let totpSecret: string;
 let config: oidc.Configuration;
 let clientId: string;
 let appSecret: string;
-let accessToken: string;
-/** One-time backup codes: a TOTP code is refused a second time in its window, so later sign-ins use these. */
-let backupCodes: string[];
+/** The person who registered the app, whose grant to it the first describe follows from consent to revocation. */
+let consenter: Person;
+
+/** A person with 2FA on, and what their sign-ins answer the second step with. */
+interface Person {
+  email: string;
+  accessToken: string;
+  totpSecret: string;
+  /** One-time backup codes: a TOTP code is refused a second time in its window, so later sign-ins use these. */
+  backupCodes: string[];
+}
 
 const api = (method: string, path: string, body?: unknown, token?: string) =>
   callJSONAPI(issuer, { method, path, body, token });
@@ -63,16 +69,7 @@ beforeAll(async () => {
   if (address === null || typeof address === "string") throw new Error("no callback port");
   redirectURI = `http://127.0.0.1:${address.port}/callback`;
 
-  const registered = await api("POST", "/auth/register", { email, password, nickname: "consenter" });
-  accessToken = String(registered.accessToken);
-  // 2FA is turned on only on a verified address (as its mailed link would verify it).
-  const userId = (registered.user as { id: UserId }).id;
-  await service.storage.users.markEmailVerified({ userId, now: new Date() });
-  const setup = await api("POST", "/auth/2fa/setup", undefined, accessToken);
-  totpSecret = String(setup.secret);
-  const enabled = await api("POST", "/auth/2fa/enable", { code: await totpCode("current") }, accessToken);
-  backupCodes = [...(enabled.backupCodes as string[])];
-
+  consenter = await signUpWithTwoFactor("consent@example.com");
   const created = await api(
     "POST",
     "/apps",
@@ -82,7 +79,7 @@ beforeAll(async () => {
       allowedScopes: ["openid", "profile", "email", "offline_access"],
       type: "confidential",
     },
-    accessToken,
+    consenter.accessToken,
   );
   clientId = String((created.app as { clientId: string }).clientId);
   appSecret = String(created.clientSecret);
@@ -104,8 +101,26 @@ afterAll(async () => {
 
 /** The TOTP code of this step (enabling 2FA), or of the next one, which the service accepts too:
  * the step enabling used is then spent (replay protection), whenever the sign-in happens. */
-async function totpCode(step: "current" | "next"): Promise<string> {
-  return generateTOTPCode({ secret: totpSecret, now: new Date(Date.now() + (step === "next" ? 30_000 : 0)) });
+async function totpCode(secret: string, step: "current" | "next"): Promise<string> {
+  return generateTOTPCode({ secret, now: new Date(Date.now() + (step === "next" ? 30_000 : 0)) });
+}
+
+/** Signs `email` up through the JSON API and turns 2FA on (on an address verified as its mailed link would). */
+async function signUpWithTwoFactor(email: string): Promise<Person> {
+  const registered = await api("POST", "/auth/register", { email, password, nickname: "consenter" });
+  const accessToken = String(registered.accessToken);
+  // 2FA is turned on only on a verified address (as its mailed link would verify it).
+  const userId = (registered.user as { id: UserId }).id;
+  await service.storage.users.markEmailVerified({ userId, now: new Date() });
+  const setup = await api("POST", "/auth/2fa/setup", undefined, accessToken);
+  const totpSecret = String(setup.secret);
+  const enabled = await api(
+    "POST",
+    "/auth/2fa/enable",
+    { code: await totpCode(totpSecret, "current") },
+    accessToken,
+  );
+  return { email, accessToken, totpSecret, backupCodes: [...(enabled.backupCodes as string[])] };
 }
 
 /** Runs axe-core on the page, then keeps a screenshot of it. */
@@ -141,15 +156,21 @@ function exchange(callback: URL, request: { verifier: string; state: string; non
 }
 
 /** Sign-in with email, password and the second factor (TOTP the first time, then backup codes). */
-async function signIn(page: Page, shotPrefix: string | null, secondFactor: "totp" | "backup"): Promise<void> {
+async function signIn(
+  page: Page,
+  person: Person,
+  shotPrefix: string | null,
+  secondFactor: "totp" | "backup",
+): Promise<void> {
   await page.waitForURL(/\/interaction\/[^/]+$/);
   expect(await page.textContent("h1")).toContain("Sign in");
   if (shotPrefix !== null) await expectAccessible(page, `${shotPrefix}sign-in`);
-  await page.fill("#email", email);
+  await page.fill("#email", person.email);
   await page.fill("#password", password);
   await Promise.all([page.waitForURL(/\/two-factor$/), page.click("button:has-text('Sign in')")]);
   if (shotPrefix !== null) await expectAccessible(page, `${shotPrefix}two-factor`);
-  const code = secondFactor === "totp" ? await totpCode("next") : backupCodes.shift();
+  const code =
+    secondFactor === "totp" ? await totpCode(person.totpSecret, "next") : person.backupCodes.shift();
   if (code === undefined) throw new Error("out of backup codes");
   await page.fill("#code", code);
   await page.click("button:has-text('Verify')");
@@ -176,63 +197,103 @@ async function landed(page: Page): Promise<URL> {
 }
 
 describe("an OpenID Connect authorization in Chromium", () => {
-  let refreshToken: string;
-  let appAccessToken: string;
+  // One story, kept in this order when the run shuffles tests (shuffle: false): the consenter's grant
+  // to the app is given and remembered, used without a consent page, asked again, and revoked;
+  // each step relies on the grant and the tokens the steps before left.
+  describe("one person's grant to the app, from consent to revocation", { shuffle: false }, () => {
+    let refreshToken: string;
+    let appAccessToken: string;
 
-  it("signs in with 2FA, consents, and the app exchanges the code for tokens", {
-    timeout: 120_000,
-  }, async () => {
-    const { context, page, problems } = await newContext();
-    const request = await authorization({ scope: "openid profile email offline_access", prompt: "consent" });
-    await page.goto(request.url.href);
-    await signIn(page, "", "totp");
-    await page.waitForURL(/\/interaction\/[^/]+$/);
-    expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
-    const body = await page.textContent("main");
-    expect(body).toMatch(/email address/i);
-    expect(body).not.toContain("offline_access");
-    await expectAccessible(page, "consent");
-    expect(await page.isChecked("#remember")).toBe(true);
-    await page.click("button:has-text('Allow')");
-    const callback = await landed(page);
-    expect(callback.searchParams.get("code")).toMatch(/.+/);
-    // The app's server got the same query the browser shows.
-    expect(callbacks.filter((url) => url.pathname === "/callback").at(-1)?.search).toBe(callback.search);
-    expect(callback.searchParams.get("state")).toBe(request.state);
-    await expectAccessible(page, "app-callback");
+    it("signs in with 2FA, consents, and the app exchanges the code for tokens", {
+      timeout: 120_000,
+    }, async () => {
+      const { context, page, problems } = await newContext();
+      const request = await authorization({
+        scope: "openid profile email offline_access",
+        prompt: "consent",
+      });
+      await page.goto(request.url.href);
+      await signIn(page, consenter, "", "totp");
+      await page.waitForURL(/\/interaction\/[^/]+$/);
+      expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
+      const body = await page.textContent("main");
+      expect(body).toMatch(/email address/i);
+      expect(body).not.toContain("offline_access");
+      await expectAccessible(page, "consent");
+      expect(await page.isChecked("#remember")).toBe(true);
+      await page.click("button:has-text('Allow')");
+      const callback = await landed(page);
+      expect(callback.searchParams.get("code")).toMatch(/.+/);
+      // The app's server got the same query the browser shows.
+      expect(callbacks.filter((url) => url.pathname === "/callback").at(-1)?.search).toBe(callback.search);
+      expect(callback.searchParams.get("state")).toBe(request.state);
+      await expectAccessible(page, "app-callback");
 
-    const tokens = await exchange(callback, request);
-    const claims = tokens.claims();
-    expect(claims).toMatchObject({ iss: issuer, aud: clientId, nonce: request.nonce });
-    expect(claims?.sub).toMatch(/.+/);
-    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, String(claims?.sub));
-    expect(userinfo).toMatchObject({ email, email_verified: true });
-    expect(tokens.refresh_token).toMatch(/.+/);
-    refreshToken = String(tokens.refresh_token);
-    appAccessToken = tokens.access_token;
-    expect(problems).toEqual([]);
-    await context.close();
-  });
-
-  it("remembers the consent: a new browser signs in again and goes straight to the app", {
-    timeout: 120_000,
-  }, async () => {
-    const { context, page } = await newContext();
-    const request = await authorization({ scope: "openid profile email" });
-    const seen: string[] = [];
-    page.on("framenavigated", (frame) => {
-      if (frame === page.mainFrame()) seen.push(new URL(frame.url()).pathname);
+      const tokens = await exchange(callback, request);
+      const claims = tokens.claims();
+      expect(claims).toMatchObject({ iss: issuer, aud: clientId, nonce: request.nonce });
+      expect(claims?.sub).toMatch(/.+/);
+      const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, String(claims?.sub));
+      expect(userinfo).toMatchObject({ email: consenter.email, email_verified: true });
+      expect(tokens.refresh_token).toMatch(/.+/);
+      refreshToken = String(tokens.refresh_token);
+      appAccessToken = tokens.access_token;
+      expect(problems).toEqual([]);
+      await context.close();
     });
-    await page.goto(request.url.href);
-    await signIn(page, null, "backup");
-    const callback = await landed(page);
-    // Sign-in and two-factor pages only: no consent page on the way.
-    expect(seen.filter((path) => path.startsWith("/interaction/"))).toEqual([
-      expect.stringMatching(/^\/interaction\/[^/]+$/),
-      expect.stringMatching(/^\/interaction\/[^/]+\/two-factor$/),
-    ]);
-    expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
-    await context.close();
+
+    it("remembers the consent: a new browser signs in again and goes straight to the app", {
+      timeout: 120_000,
+    }, async () => {
+      const { context, page } = await newContext();
+      const request = await authorization({ scope: "openid profile email" });
+      const seen: string[] = [];
+      page.on("framenavigated", (frame) => {
+        if (frame === page.mainFrame()) seen.push(new URL(frame.url()).pathname);
+      });
+      await page.goto(request.url.href);
+      await signIn(page, consenter, null, "backup");
+      const callback = await landed(page);
+      // Sign-in and two-factor pages only: no consent page on the way.
+      expect(seen.filter((path) => path.startsWith("/interaction/"))).toEqual([
+        expect.stringMatching(/^\/interaction\/[^/]+$/),
+        expect.stringMatching(/^\/interaction\/[^/]+\/two-factor$/),
+      ]);
+      expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
+      await context.close();
+    });
+
+    it("asked again (prompt=consent) lists all it asks for; denied: the app's redirect carries error=access_denied", {
+      timeout: 120_000,
+    }, async () => {
+      const { context, page } = await newContext();
+      const request = await authorization({ scope: "openid profile", prompt: "consent" });
+      await page.goto(request.url.href);
+      await signIn(page, consenter, null, "backup");
+      await page.waitForURL(/\/interaction\/[^/]+$/);
+      expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
+      // Both were remembered by the first test: still listed, neither marked new.
+      expect(await page.locator(".scopes li").allTextContents()).toEqual([
+        "Know who you are (your account id)",
+        "See your nickname",
+      ]);
+      await expectAccessible(page, "consent-again");
+      await page.click("button:has-text('Deny')");
+      const callback = await landed(page);
+      expect(callback.searchParams.get("error")).toBe("access_denied");
+      expect(callback.searchParams.get("code")).toBeNull();
+      expect(callback.searchParams.get("state")).toBe(request.state);
+      await context.close();
+    });
+
+    it("revoking the app kills its refresh token and its access token", async () => {
+      expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: true });
+      await api("DELETE", `/user/apps/${encodeURIComponent(clientId)}`, undefined, consenter.accessToken);
+      await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+        error: "invalid_grant",
+      });
+      expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: false });
+    });
   });
 
   it("runs in a popup (display=popup): the app's callback page still reaches the window that opened it", {
@@ -240,12 +301,14 @@ describe("an OpenID Connect authorization in Chromium", () => {
   }, async () => {
     // The interaction pages keep their opener (no Cross-Origin-Opener-Policy: same-origin): with it,
     // Chromium cuts the popup from the app's window at the sign-in page, for good.
+    // A person of its own: whether the consent page shows depends on no other test's grant.
+    const person = await signUpWithTwoFactor("popup@example.com");
     const { context, page } = await newContext();
     const request = await authorization({ scope: "openid profile", display: "popup" });
     const start = new URL("/popup-start", redirectURI);
     start.searchParams.set("to", request.url.href);
     const [popup] = await Promise.all([page.waitForEvent("popup"), page.goto(start.href)]);
-    await signIn(popup, null, "backup");
+    await signIn(popup, person, null, "backup");
     await popup.waitForURL(
       (url) => url.href.startsWith(redirectURI) || url.pathname.startsWith("/interaction/"),
     );
@@ -257,29 +320,6 @@ describe("an OpenID Connect authorization in Chromium", () => {
     expect(told.get("code")).toBe(callback.searchParams.get("code"));
     expect(told.get("state")).toBe(request.state);
     expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
-    await context.close();
-  });
-
-  it("asked again (prompt=consent) lists all it asks for; denied: the app's redirect carries error=access_denied", {
-    timeout: 120_000,
-  }, async () => {
-    const { context, page } = await newContext();
-    const request = await authorization({ scope: "openid profile", prompt: "consent" });
-    await page.goto(request.url.href);
-    await signIn(page, null, "backup");
-    await page.waitForURL(/\/interaction\/[^/]+$/);
-    expect(await page.textContent("h1")).toBe("Allow Photo Printer?");
-    // Both were remembered by the first test: still listed, neither marked new.
-    expect(await page.locator(".scopes li").allTextContents()).toEqual([
-      "Know who you are (your account id)",
-      "See your nickname",
-    ]);
-    await expectAccessible(page, "consent-again");
-    await page.click("button:has-text('Deny')");
-    const callback = await landed(page);
-    expect(callback.searchParams.get("error")).toBe("access_denied");
-    expect(callback.searchParams.get("code")).toBeNull();
-    expect(callback.searchParams.get("state")).toBe(request.state);
     await context.close();
   });
 
@@ -296,15 +336,6 @@ describe("an OpenID Connect authorization in Chromium", () => {
     expect(await page.textContent("h1")).toBe("This sign-in has expired");
     await expectAccessible(page, "expired");
     await context.close();
-  });
-
-  it("revoking the app kills its refresh token and its access token", async () => {
-    expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: true });
-    await api("DELETE", `/user/apps/${encodeURIComponent(clientId)}`, undefined, accessToken);
-    await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
-      error: "invalid_grant",
-    });
-    expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: false });
   });
 });
 
@@ -332,6 +363,8 @@ describe("the device flow in Chromium", () => {
   it("a person types the code into the page's field, allows, signs in, consents: the device gets tokens", {
     timeout: 120_000,
   }, async () => {
+    // A person of its own, with no grant another test left: the consent page below shows.
+    const person = await signUpWithTwoFactor("device@example.com");
     const device = await startDevice();
     const { context, page, problems } = await newContext();
     await page.goto(device.verification_uri);
@@ -350,7 +383,7 @@ describe("the device flow in Chromium", () => {
     expect(await page.textContent("main")).toContain(device.user_code);
     await expectAccessible(page, "device-confirm");
     await page.click("button:has-text('Allow')");
-    await signIn(page, null, "backup");
+    await signIn(page, person, null, "backup");
     await page.waitForURL(/\/interaction\/[^/]+$/);
     await page.click("button:has-text('Allow')");
     await page.waitForSelector("h1:has-text('Device connected')");
