@@ -408,6 +408,7 @@ describe("the device flow in Chromium", () => {
 
 /** Registers a public app (openid only) through the API, as its developer would; answers its id and openid-client's view. */
 async function registerPublicApp(
+  developer: Person,
   name: string,
   redirectURI: string,
 ): Promise<{ clientId: string; config: oidc.Configuration }> {
@@ -415,7 +416,7 @@ async function registerPublicApp(
     "POST",
     "/apps",
     { name, redirectURIs: [redirectURI], allowedScopes: ["openid"], type: "public" },
-    accessToken,
+    developer.accessToken,
   );
   const clientId = String((created.app as { clientId: string }).clientId);
   const config = await oidc.discovery(new URL(issuer), clientId, undefined, oidc.None(), {
@@ -466,13 +467,15 @@ describe("a native app redirecting to the IPv6 loopback in Chromium", () => {
     try {
       const address = listener.address();
       if (address === null || typeof address === "string") throw new Error("no listener port");
+      const person = await signUpWithTwoFactor("ipv6@example.com");
       const { clientId: nativeClientId, config: nativeConfig } = await registerPublicApp(
+        person,
         "Desktop Viewer",
         "http://[::1]/callback",
       );
       const redirect = `http://[::1]:${address.port}/callback`;
       const { context, page, blocked, verifier, state } = await openAuthorization(nativeConfig, redirect);
-      await signIn(page, null, "backup");
+      await signIn(page, person, null, "backup");
       await page.waitForURL(/\/interaction\/[^/]+$/);
       expect(await page.textContent("h1")).toBe("Allow Desktop Viewer?");
       await page.click("button:has-text('Allow')");
@@ -497,7 +500,9 @@ describe("a mobile app redirecting to its private-use scheme in Chromium", () =>
   it("gets its code at com.example.photos:/oauth2redirect: the consent's form-action names the app's scheme", {
     timeout: 120_000,
   }, async () => {
+    const person = await signUpWithTwoFactor("mobile@example.com");
     const { clientId: mobileClientId, config: mobileConfig } = await registerPublicApp(
+      person,
       "Photos for Phones",
       "com.example.photos:/oauth2redirect",
     );
@@ -511,7 +516,7 @@ describe("a mobile app redirecting to its private-use scheme in Chromium", () =>
         if (request.url().startsWith("com.example.photos:")) resolve(request.url());
       });
     });
-    await signIn(page, null, "backup");
+    await signIn(page, person, null, "backup");
     await page.waitForURL(/\/interaction\/[^/]+$/);
     expect(await page.textContent("h1")).toBe("Allow Photos for Phones?");
     await page.click("button:has-text('Allow')");
