@@ -248,8 +248,27 @@ function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {
 }
 
 /** What we do once the library has answered: "last used" on our grants, and signing out of our own session. */
+/** The `error` of a protocol error body (RFC 6749 §5.2), or null. */
+function errorCodeOf(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const { error } = body as { error?: unknown };
+  return typeof error === "string" ? error : null;
+}
+
 async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
   const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
+  if (
+    oidc?.route === "introspection" &&
+    ctx.status === 400 &&
+    errorCodeOf(ctx.body) === "unsupported_token_type"
+  ) {
+    // The library refuses to introspect any JWT (an ID token, one of SuperOAuth's own access
+    // tokens) with 400 unsupported_token_type, which RFC 7662 §2.2 does not allow: a token the
+    // caller may not learn about is `{"active": false}`. The caller authenticated before the check.
+    ctx.status = 200;
+    ctx.body = { active: false };
+    return;
+  }
   if (oidc === undefined || ctx.status >= 400) return;
   if (oidc.route === "revocation") {
     // RFC 7009 §2.2: 200, and nothing to read. The library's empty string went out as Koa's

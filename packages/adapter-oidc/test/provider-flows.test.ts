@@ -804,6 +804,24 @@ describe("tokens for apps themselves", () => {
     expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
   });
 
+  it("introspects a JWT (an ID token) as inactive, 200, to an app that authenticated, and 401 to one that did not (RFC 7662 §2.2)", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const { tokens } = await signInWithCode({ issuer, config, app: confidentialApp, scope: "openid" });
+    const introspect = (authorization: string) =>
+      fetch(`${issuer}/oidc/token/introspection`, {
+        method: "POST",
+        headers: { authorization, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: tokens.id_token ?? "" }),
+      });
+    const answer = await introspect(`Basic ${btoa(`${confidentialApp.clientId}:${confidentialApp.secret}`)}`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ active: false });
+    const stranger = await introspect(`Basic ${btoa(`${confidentialApp.clientId}:wrong-secret`)}`);
+    expect(stranger.status).toBe(401);
+    expect(await stranger.json()).toMatchObject({ error: "invalid_client" });
+  });
+
   it("answers a revocation 200 with no body and no Content-Type (RFC 7009; a client reading JSON only accepts it)", async () => {
     const { issuer } = server();
     const config = await discover(issuer, confidentialApp);
