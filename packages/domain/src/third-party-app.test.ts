@@ -120,6 +120,14 @@ describe("isNativeApp", () => {
         redirectURIs: ["https://app.example/cb", "com.example.app:/cb", ...loopback],
       }),
     ).toBe(true);
+    // A sign-out URI's scheme counts too: the provider takes private-use schemes from native apps only.
+    expect(
+      isNativeApp({
+        type: "public",
+        redirectURIs: ["https://app.example/cb"],
+        postLogoutRedirectURIs: ["com.example.app:/out"],
+      }),
+    ).toBe(true);
   });
   it("is not an app with an https redirect beside loopback ones, a confidential app or an app without redirects", () => {
     expect(isNativeApp({ type: "public", redirectURIs: [...loopback, "https://app.example/cb"] })).toBe(

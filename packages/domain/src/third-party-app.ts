@@ -65,8 +65,8 @@ declare const URL: new (input: string) => ParsedURL;
 type Invalid = { readonly ok: false; readonly error: "VALIDATION_ERROR"; readonly message?: string };
 const invalid = (message: string): Invalid => err("VALIDATION_ERROR", message);
 
-/** An absolute https URL (http only on a loopback host), without userinfo; null when it is not one. */
-function parseWebURL(raw: string): ParsedURL | null {
+/** An absolute URL as the WHATWG parser reads it (its canonical form), without userinfo; null when it is not one. */
+function parseURL(raw: string): ParsedURL | null {
   if (raw.length === 0 || raw.length > maxAppURLLength) return null;
   let url: ParsedURL;
   try {
@@ -74,7 +74,13 @@ function parseWebURL(raw: string): ParsedURL | null {
   } catch {
     return null;
   }
-  if (url.username !== "" || url.password !== "") return null;
+  return url.username !== "" || url.password !== "" ? null : url;
+}
+
+/** An absolute https URL (http only on a loopback host), without userinfo; null when it is not one. */
+function parseWebURL(raw: string): ParsedURL | null {
+  const url = parseURL(raw);
+  if (url === null) return null;
   if (url.protocol === "https:") return url;
   return url.protocol === "http:" && loopbackHosts.has(url.hostname) ? url : null;
 }
@@ -136,7 +142,7 @@ export function parseRedirectURI(
   type: AppClientType = "public",
 ): Result<string, "VALIDATION_ERROR"> {
   const scheme = privateUseSchemeOf(raw);
-  const url = scheme === null ? parseWebURL(raw) : parsePrivateUseURI(raw);
+  const url = scheme === null ? parseWebURL(raw) : parseURL(raw);
   if (url === null) {
     return invalid(
       `Redirect URI ${JSON.stringify(raw.slice(0, 100))} must be an absolute https URL (http only for 127.0.0.1, [::1] or localhost) without user information, or, for a public app, use a scheme named after a domain you control in reverse order, such as com.example.app:/callback`,
@@ -155,18 +161,6 @@ export function parseRedirectURI(
   return ok(raw);
 }
 
-/** A private-use scheme URI as the WHATWG parser reads it (for the canonical form), without userinfo; null when it is none. */
-function parsePrivateUseURI(raw: string): ParsedURL | null {
-  if (raw.length > maxAppURLLength) return null;
-  let url: ParsedURL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return null;
-  }
-  return url.username !== "" || url.password !== "" ? null : url;
-}
-
 /**
  * A native app in RFC 8252's sense: a public app that receives the code on the device, through a
  * private-use scheme (a mobile app, section 7.1) or `http` on a loopback host (a desktop app or a
@@ -183,11 +177,14 @@ export function isNativeApp(app: {
   readonly postLogoutRedirectURIs?: readonly string[];
 }): boolean {
   if (app.type !== "public" || app.redirectURIs.length === 0) return false;
-  const privateUse = (raw: string): boolean => privateUseSchemeOf(raw) !== null;
+  const everyURI = [...app.redirectURIs, ...(app.postLogoutRedirectURIs ?? [])];
   // A native app's https addresses must not be on loopback (the library refuses such metadata).
-  if ([...app.redirectURIs, ...(app.postLogoutRedirectURIs ?? [])].some((uri) => onLoopback(uri, "https:")))
-    return false;
-  return app.redirectURIs.some(privateUse) || app.redirectURIs.every((uri) => onLoopback(uri, "http:"));
+  if (everyURI.some((uri) => onLoopback(uri, "https:"))) return false;
+  // A private-use scheme anywhere, a sign-out URI's too: a web app's URIs are http and https only.
+  return (
+    everyURI.some((uri) => privateUseSchemeOf(uri) !== null) ||
+    app.redirectURIs.every((uri) => onLoopback(uri, "http:"))
+  );
 }
 
 function parseRedirectURIs(
