@@ -19,7 +19,11 @@ import {
   type StartGate,
 } from "@superoauth/adapter-http";
 import { createOAuthProviderGateways } from "@superoauth/adapter-oauth";
-import { createOIDCProvider, createThirdPartyAccessTokens } from "@superoauth/adapter-oidc";
+import {
+  createOIDCProvider,
+  createThirdPartyAccessTokens,
+  type ProviderOptions,
+} from "@superoauth/adapter-oidc";
 import {
   createPasswordScreeningPool,
   type PasswordScreeningPool,
@@ -285,6 +289,7 @@ export async function composeService(
       // provider signs ID tokens with until a restart, which may since have been pruned (ADR 0021).
       publishedKeys: async () =>
         keysOfEither(publicJWKS(await accessTokens.currentKeySet(clock.now())), publicJWKS(keySet)),
+      ...(metrics === undefined ? {} : { onRefresh: metrics.recordThirdPartyRefresh }),
     });
     const app = await buildHttpApp({
       useCases,
@@ -449,6 +454,7 @@ function composeOIDC(input: {
   storage: Storage;
   privateKeys: JWKS;
   publishedKeys: () => Promise<JWKS>;
+  onRefresh?: ProviderOptions["onRefresh"];
 }): { plugins: ((app: FastifyInstance) => Promise<void>)[] } {
   const { config, deps, useCases, storage } = input;
   const cookies = {
@@ -479,6 +485,7 @@ function composeOIDC(input: {
     masterSecret: config.jwt.secret,
     trustProxy: config.trustProxy,
     refreshReuseGraceMs: config.refreshReuseGraceMs,
+    ...(input.onRefresh === undefined ? {} : { onRefresh: input.onRefresh }),
     lifetimes: {
       accessTokenSeconds: config.accessTokenTtlSeconds,
       idTokenSeconds: config.idTokenTtlSeconds,

@@ -43,6 +43,15 @@ interface Person {
 const api = (method: string, path: string, body?: unknown, token?: string) =>
   callJSONAPI(issuer, { method, path, body, token });
 
+/** `superoauth_oidc_refreshes_total` of one result, as /metrics serves it now. */
+async function thirdPartyRefreshes(result: string): Promise<number> {
+  const series = `superoauth_oidc_refreshes_total{result="${result}"} `;
+  const line = (await (await fetch(`${issuer}/metrics`)).text())
+    .split("\n")
+    .find((l) => l.startsWith(series));
+  return Number(line?.slice(series.length));
+}
+
 beforeAll(async () => {
   ({ service, url: issuer } = await listenComposedService(database.url()));
 
@@ -288,11 +297,14 @@ describe("an OpenID Connect authorization in Chromium", () => {
 
     it("revoking the app kills its refresh token and its access token", async () => {
       expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: true });
+      const rejectedBefore = await thirdPartyRefreshes("rejected");
       await api("DELETE", `/user/apps/${encodeURIComponent(clientId)}`, undefined, consenter.accessToken);
       await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
         error: "invalid_grant",
       });
       expect(await oidc.tokenIntrospection(config, appAccessToken)).toMatchObject({ active: false });
+      // The refused refresh shows in the operator's metrics (the provider's report, wired in compose).
+      expect(await thirdPartyRefreshes("rejected")).toBe(rejectedBefore + 1);
     });
   });
 

@@ -24,6 +24,9 @@ export interface ExportJobMetrics {
   recordJob(outcome: ExportJobOutcome): void;
 }
 
+/** How a third-party app's refresh-token exchange ended (the OpenID provider reports it). */
+export type ThirdPartyRefreshResult = "rotated" | "reuse_detected" | "rejected";
+
 /** How a background task ended: ran, failed, or dropped unrun (the queue was full). */
 export type BackgroundTaskOutcome = "succeeded" | "failed" | "dropped";
 
@@ -58,6 +61,11 @@ export interface DatabaseDiskSpace {
 export interface Metrics {
   /** For the use cases (Dependencies.observer): sign-ins, sign-ups, lockouts, refreshes. */
   readonly observer: Observer;
+  /**
+   * For the OpenID provider: how each refresh-token exchange of a third-party app at `/oidc/token`
+   * ended (the first-party `/auth/refresh` reports through `observer`).
+   */
+  recordThirdPartyRefresh(result: ThirdPartyRefreshResult): void;
   /** For limitHashingConcurrency: how long a password hash waited for a turn. */
   recordHashingQueueWait(seconds: number): void;
   /** For the background mailer: how each delivery attempt ended, and of which kind of mail. */
@@ -79,6 +87,27 @@ export interface Metrics {
   recordRequest(input: { method: string; route: string; url: string; status: number; seconds: number }): void;
   /** The Prometheus text exposition of every series. */
   render(): Promise<{ contentType: string; body: string }>;
+}
+
+/**
+ * How long a scrape waits for a reading that asks the database or the disk. A hung database held
+ * each scrape for the driver's 5 s (the export queue's count), past a usual scrape timeout, and
+ * Prometheus then shows the instance down, its process and request metrics lost with it, when only
+ * the database is: /ready and the database alerts say that.
+ */
+const defaultReadingTimeoutMs = 1_000;
+
+/** The reading, or a rejection once `ms` have passed without it. */
+async function withinTime<T>(reading: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no reading within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const knownMethods = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
@@ -116,19 +145,20 @@ export function oidcEndpointOf(url: string): string | null {
 
 /**
  * A labelled gauge's values at a scrape, from its readers (one per service wired to it): a reader
- * that fails or has nothing to report leaves no value, as no figure is better than a stale one (the
- * cause shows on /ready).
+ * that fails, has nothing to report or is not back within `timeoutMs` leaves no value, as no figure
+ * is better than a stale one (the cause shows on /ready).
  */
 async function collectReadings<Label extends string, Reading>(
   gauge: Gauge<Label>,
   label: Label,
   readers: readonly (() => Promise<Reading | null>)[],
   valuesOf: (reading: Reading) => Record<string, number>,
+  timeoutMs: number,
 ): Promise<void> {
   gauge.reset();
   for (const read of readers) {
     try {
-      const reading = await read();
+      const reading = await withinTime(read(), timeoutMs);
       if (reading === null) continue;
       for (const [value, amount] of Object.entries(valuesOf(reading))) {
         gauge.set({ [label]: value } as Partial<Record<Label, string>>, amount);
@@ -140,7 +170,14 @@ async function collectReadings<Label extends string, Reading>(
 }
 
 /** Creates the metrics; `processMetrics` adds prom-client's default process and Node.js series. */
-export function createMetrics(options: { processMetrics?: boolean } = {}): Metrics {
+export function createMetrics(
+  options: {
+    processMetrics?: boolean;
+    /** How long a scrape waits for the export queue's depth or the disk's room (default 1 s). */
+    readingTimeoutMs?: number;
+  } = {},
+): Metrics {
+  const readingTimeoutMs = options.readingTimeoutMs ?? defaultReadingTimeoutMs;
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
@@ -184,6 +221,12 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
   const refreshes = new Counter({
     name: "superoauth_refreshes_total",
     help: "Refresh-token exchanges, by result (rotated, reissued, reuse_detected, rejected, refused)",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  const thirdPartyRefreshes = new Counter({
+    name: "superoauth_oidc_refreshes_total",
+    help: "Third-party apps' refresh-token exchanges at /oidc/token, by result (rotated, reuse_detected: the app's grant was revoked, rejected)",
     labelNames: ["result"] as const,
     registers,
   });
@@ -242,10 +285,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["state"] as const,
     registers,
     async collect() {
-      await collectReadings(this, "state", diskReaders, (space) => ({
-        available: space.availableBytes,
-        total: space.totalBytes,
-      }));
+      await collectReadings(
+        this,
+        "state",
+        diskReaders,
+        (space) => ({ available: space.availableBytes, total: space.totalBytes }),
+        readingTimeoutMs,
+      );
     },
   });
 
@@ -256,10 +302,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     labelNames: ["status"] as const,
     registers,
     async collect() {
-      await collectReadings(this, "status", queueDepthReaders, (depth) => ({
-        pending: depth.pending,
-        running: depth.running,
-      }));
+      await collectReadings(
+        this,
+        "status",
+        queueDepthReaders,
+        (depth) => ({ pending: depth.pending, running: depth.running }),
+        readingTimeoutMs,
+      );
     },
   });
   const exportJobs = new Counter({
@@ -277,6 +326,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
     exportJobs.inc({ outcome }, 0);
   for (const result of ["rotated", "reissued", "reuse_detected", "rejected", "refused"])
     refreshes.inc({ result }, 0);
+  for (const result of ["rotated", "reuse_detected", "rejected"] satisfies ThirdPartyRefreshResult[])
+    thirdPartyRefreshes.inc({ result }, 0);
   for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
   for (const result of ["created", "invalid", "taken"]) registrations.inc({ method: "password", result }, 0);
   rateLimited.inc({ route: "/api/v1/auth/login" }, 0);
@@ -305,6 +356,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Metri
 
   return {
     observer,
+    recordThirdPartyRefresh: (result) => thirdPartyRefreshes.inc({ result }),
     recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
     recordMailDelivery: (outcome, kind) => mailDeliveries.inc({ outcome, kind }),
     recordBackgroundTask: (task, outcome) => backgroundTasks.inc({ task, outcome }),

@@ -130,6 +130,9 @@ describe("GET /metrics", () => {
     metrics.exportJobs.recordJob("succeeded");
     metrics.recordBackgroundTask("password-reset-mail", "failed");
     metrics.recordBackgroundTask("verification-mail", "dropped");
+    metrics.recordThirdPartyRefresh("reuse_detected");
+    metrics.recordThirdPartyRefresh("rotated");
+    metrics.recordThirdPartyRefresh("rotated");
     metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
     metrics.observer.observe({ type: "account_locked" });
     metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
@@ -165,6 +168,9 @@ describe("GET /metrics", () => {
     expect(seriesValue(body, 'superoauth_db_pool_connections{state="max"}')).toBe(10);
     expect(seriesValue(body, "superoauth_lockouts_total")).toBe(1);
     expect(seriesValue(body, 'superoauth_refreshes_total{result="reuse_detected"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="reuse_detected"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rotated"}')).toBe(2);
+    expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rejected"}')).toBe(0);
   });
 
   it("reads the export queue's depth at each scrape, and reports none (the rest still served) when the read fails", async () => {
@@ -187,6 +193,19 @@ describe("GET /metrics", () => {
     expect(scraped.body).toContain("superoauth_http_request_duration_seconds");
   });
 
+  it("answers a scrape without the queue's depth when its read hangs (a hung database), within the reading's bound", async () => {
+    const metrics = createMetrics({ processMetrics: false, readingTimeoutMs: 200 });
+    metrics.exportJobs.watchQueueDepth(() => new Promise(() => {}));
+    metrics.watchDatabaseDisk(async () => ({ availableBytes: 5, totalBytes: 10 }));
+    const app = await start(metrics);
+    const startedAt = performance.now();
+    const scraped = await app.inject({ method: "GET", url: "/metrics" });
+    expect(performance.now() - startedAt).toBeLessThan(3_000);
+    expect(scraped.statusCode).toBe(200);
+    expect(scraped.body).not.toMatch(/^superoauth_export_queue_depth\{/m);
+    expect(seriesValue(scraped.body, 'superoauth_database_disk_bytes{state="available"}')).toBe(5);
+  });
+
   it("has the series the suggested alerts watch from the start, at 0, so increase() sees their first event", async () => {
     const app = await start(createMetrics({ processMetrics: false }));
     const body = await scrape(app);
@@ -199,6 +218,7 @@ describe("GET /metrics", () => {
       'superoauth_registrations_total{method="password",result="taken"}',
       'superoauth_export_jobs_total{outcome="failed"}',
       'superoauth_refreshes_total{result="reuse_detected"}',
+      'superoauth_oidc_refreshes_total{result="reuse_detected"}',
       'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',
       'superoauth_rate_limited_total{route="/api/v1/auth/login"}',
       'superoauth_background_tasks_total{task="password-reset-mail",outcome="failed"}',

@@ -1,6 +1,6 @@
 export { clientMetadataOf } from "./client-metadata.ts";
 export { createOIDCAdapter } from "./oidc-adapter.ts";
-export type { OIDCProvider, ProviderOptions } from "./provider.ts";
+export type { OIDCProvider, ProviderOptions, ThirdPartyRefreshResult } from "./provider.ts";
 export { createOIDCProvider } from "./provider.ts";
 export type {
   BrowserSessions,

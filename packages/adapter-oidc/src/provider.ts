@@ -55,6 +55,12 @@ export interface ProviderOptions {
   readonly trustProxy: boolean | number | readonly string[];
   /** `REFRESH_REUSE_GRACE`: a refresh-token race within it does not revoke the grant (oidc-adapter.ts). */
   readonly refreshReuseGraceMs?: number;
+  /**
+   * Told how each refresh-token exchange at the token endpoint ended (the metrics'
+   * `superoauth_oidc_refreshes_total`): rotated, reuse_detected (a used token presented past the
+   * grace: the grant was revoked), rejected (any other refusal of the refresh token).
+   */
+  readonly onRefresh?: (result: ThirdPartyRefreshResult) => void;
   readonly lifetimes?: Partial<{
     accessTokenSeconds: number;
     authorizationCodeSeconds: number;
@@ -89,6 +95,12 @@ function refuseOtherSecretPlacement(
   error.error_description = `client authentication failed: ${refusal}`;
   throw error;
 }
+
+/** How one refresh-token exchange at `/oidc/token` ended (ProviderOptions.onRefresh). */
+export type ThirdPartyRefreshResult = "rotated" | "reuse_detected" | "rejected";
+
+/** The library's detail on a refresh token presented after it was used (lib/actions/grants/refresh_token.js). */
+const refreshTokenReused = "refresh token already used";
 
 export interface OIDCProvider {
   /** Registers the provider's routes (`/oidc/*`, the two root discovery documents) into the Fastify app. */
@@ -134,6 +146,26 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   provider.on("server_error", (ctx: KoaContextWithOIDC, error: unknown) =>
     logFailure(requestLogOf(ctx.req), error),
   );
+
+  // A refresh token used twice past the grace is a stolen one: the library revokes the app's grant
+  // and answers invalid_grant, which by itself shows nowhere. The operator sees it in the metrics
+  // (the alert on reuse, docs/operations.md) and in the log, with the app and the user (never the
+  // token); the first-party /auth/refresh reports through the use case the same way.
+  provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
+    if (ctx.oidc.params?.grant_type === "refresh_token") options.onRefresh?.("rotated");
+  });
+  provider.on("grant.error", (ctx: KoaContextWithOIDC, error: unknown) => {
+    if (ctx.oidc?.params?.grant_type !== "refresh_token" || !(error instanceof errors.InvalidGrant)) return;
+    if (error.error_detail !== refreshTokenReused) {
+      options.onRefresh?.("rejected");
+      return;
+    }
+    options.onRefresh?.("reuse_detected");
+    requestLogOf(ctx.req)?.warn(
+      { clientId: ctx.oidc.client?.clientId, accountId: ctx.oidc.account?.accountId },
+      "a third-party app's refresh token was used again after it was rotated: the app's grant was revoked (RFC 9700 §4.14.2)",
+    );
+  });
 
   // The issuer is APP_URL: when it is https the browser reaches us over TLS, whether or not the
   // proxy that terminates it is trusted to say so (TRUST_PROXY; the start warns when it is not).

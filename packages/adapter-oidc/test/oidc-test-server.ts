@@ -6,7 +6,7 @@ import type { Clock, OIDCModelStore } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
-import type { OIDCAccount, OIDCClientRecord, ProviderPages } from "../src/index.ts";
+import type { OIDCAccount, OIDCClientRecord, ProviderPages, ThirdPartyRefreshResult } from "../src/index.ts";
 import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
 
 // A real SuperOAuth provider on 127.0.0.1: Fastify + the provider's plugin + stand-ins for what
@@ -164,6 +164,8 @@ export interface TestServer {
   clock: ShiftedClock;
   disabledAccounts: Set<string>;
   endedBrowserSessions: string[];
+  /** What the provider reported of each refresh-token exchange (ProviderOptions.onRefresh), in order. */
+  refreshes: ThirdPartyRefreshResult[];
   publicJWKS(): Promise<{ keys: Record<string, unknown>[] }>;
 }
 
@@ -183,6 +185,7 @@ export function useOIDCTestServer(
     const clock = new ShiftedClock();
     const disabledAccounts = new Set<string>();
     const endedBrowserSessions: string[] = [];
+    const refreshes: ThirdPartyRefreshResult[] = [];
     const clients = new Map<string, OIDCClientRecord>(
       [
         appRecord({ ...confidentialApp, method: "client_secret_basic" }),
@@ -221,6 +224,7 @@ export function useOIDCTestServer(
       masterSecret: "test-master-secret-0123456789abcdef",
       trustProxy: false,
       refreshReuseGraceMs: testRefreshReuseGraceMs,
+      onRefresh: (result) => void refreshes.push(result),
     });
     const served = Fastify({
       ...(logLines === undefined
@@ -251,6 +255,7 @@ export function useOIDCTestServer(
       clock,
       disabledAccounts,
       endedBrowserSessions,
+      refreshes,
       publicJWKS: async () =>
         (await (await fetch(`${issuer}/oidc/jwks`)).json()) as { keys: Record<string, unknown>[] },
     };

@@ -28,7 +28,9 @@ const day = 86_400_000;
 const hour = 3_600_000;
 
 const database = useSQLiteTestDatabase();
-const server = useOIDCTestServer(() => database.storage().oidcModels);
+/** The server's log lines (JSON), for what the operator is told. */
+const logLines: string[] = [];
+const server = useOIDCTestServer(() => database.storage().oidcModels, logLines);
 
 describe("discovery", () => {
   it("serves the same metadata at both root documents, with only what we support", async () => {
@@ -174,9 +176,10 @@ describe("authorization code with PKCE", () => {
   });
 
   it("a used refresh token presented again within REFRESH_REUSE_GRACE is refused and the grant lives; after it, the grant is revoked", async () => {
-    const { issuer, clock } = server();
+    const { issuer, clock, refreshes } = server();
     const config = await discover(issuer, confidentialApp);
     const first = await firstRefreshToken(issuer, config);
+    const reportedBefore = refreshes.length;
     // Two refreshes of one token at once (two tabs, two workers): one wins, one is refused.
     const raced = await Promise.allSettled([
       oidc.refreshTokenGrant(config, first),
@@ -201,6 +204,20 @@ describe("authorization code with PKCE", () => {
     } finally {
       clock.offsetMs -= testRefreshReuseGraceMs + 1_000;
     }
+    // What the metrics are told: the race's winner and the two refreshes after it rotated; the
+    // loser and the retry within the grace were refused; the theft past it was reuse, and the
+    // newest token, its grant revoked, refused.
+    expect(refreshes.slice(reportedBefore).sort()).toEqual(
+      ["rotated", "rotated", "rejected", "rejected", "reuse_detected", "rejected"].sort(),
+    );
+    // And the log, once, naming the app and the person, never the token.
+    const warnings = logLines.filter((line) => line.includes("refresh token was used again"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+      level: 40,
+      clientId: confidentialApp.clientId,
+    });
+    expect(warnings[0]).not.toContain(first);
   });
 
   // Refresh tokens live 7 days and the remembered consent (the grant) 30: each check below sits an
