@@ -17,8 +17,8 @@ import {
   SignJWT,
   UnsecuredJWT,
 } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
-import { createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { type AccessTokenKeys, createJWTAccessTokenIssuer } from "./access-token-issuer.ts";
 import { testAccessTokenIssuer, testKeyDatabase, testTokenSettings } from "./test-keys.ts";
 
 const now = new Date("2026-05-01T10:00:00.000Z");
@@ -319,21 +319,12 @@ describe("access tokens across instances and rotations", () => {
     const initial = await loadSigningKeys(database);
     const failures: unknown[] = [];
     let reads = 0;
-    const issuer = createJWTAccessTokenIssuer({
-      keys: {
-        initial,
-        loadedAt: now,
-        reload: async () => {
-          reads++;
-          throw new Error("database down");
-        },
-        maxAgeMs,
-        unknownKidReloadGapMs,
-        onReloadError: (error) => failures.push(error),
+    const issuer = issuerReading(initial, {
+      reload: async () => {
+        reads++;
+        throw new Error("database down");
       },
-      issuer: "superoauth-test",
-      audience: "superoauth-api",
-      ttlSeconds: 300,
+      onReloadError: (error) => failures.push(error),
     });
     const token = await issuer.issueAccessToken({ ...claims, now: later(maxAgeMs) });
     expect(await issuer.verifyAccessToken({ token, now: later(maxAgeMs + 1) })).toEqual({
@@ -342,4 +333,51 @@ describe("access tokens across instances and rotations", () => {
     });
     expect([reads, failures.length]).toEqual([1, 1]);
   });
+
+  it("a read of the key set that hangs (a database not answering) holds a request at most reloadWaitMs; its keys arrive when it ends", async () => {
+    const database = keyDatabase();
+    const initial = await loadSigningKeys(database);
+    let finishRead: (() => void) | undefined;
+    let reads = 0;
+    const issuer = issuerReading(initial, {
+      reload: async () => {
+        reads++;
+        await new Promise<void>((resolve) => (finishRead = resolve));
+        return loadSigningKeys(database);
+      },
+      reloadWaitMs: 50,
+    });
+    const oldToken = await issuer.issueAccessToken({ ...claims, now });
+    const oldKid = decodeProtectedHeader(oldToken).kid;
+    const rotation = await rotateSigningKeys(database);
+    if (!rotation.ok) throw new Error(rotation.error);
+    const startedAt = performance.now();
+    // Due by age, the read hangs: signing and verifying go on with the keys held, after 50 ms each.
+    const duringHang = await issuer.issueAccessToken({ ...claims, now: later(maxAgeMs) });
+    expect(decodeProtectedHeader(duringHang).kid).toBe(oldKid);
+    expect((await issuer.verifyAccessToken({ token: oldToken, now: later(maxAgeMs + 1) })).ok).toBe(true);
+    expect(performance.now() - startedAt).toBeLessThan(2_000);
+    expect(reads).toBe(1);
+    // The read ends: the rotation is seen (the new key published), with no second read.
+    finishRead?.();
+    await vi.waitFor(async () =>
+      expect(publicJWKS(await issuer.currentKeySet(later(maxAgeMs + 2))).keys.length).toBeGreaterThan(
+        publicJWKS(initial).keys.length,
+      ),
+    );
+    expect(reads).toBe(1);
+  });
 });
+
+/** An issuer started on `initial` at `now`, reading its keys again through `keys.reload`. */
+function issuerReading(
+  initial: SigningKeySet,
+  keys: Pick<AccessTokenKeys, "reload" | "onReloadError" | "reloadWaitMs">,
+): ReturnType<typeof createJWTAccessTokenIssuer> {
+  return createJWTAccessTokenIssuer({
+    keys: { initial, loadedAt: now, maxAgeMs, unknownKidReloadGapMs, ...keys },
+    issuer: "superoauth-test",
+    audience: "superoauth-api",
+    ttlSeconds: 300,
+  });
+}

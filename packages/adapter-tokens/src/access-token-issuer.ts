@@ -27,6 +27,14 @@ export interface AccessTokenKeys {
    * again, at most once per this many milliseconds: a flood of made-up kids costs one read per period.
    */
   readonly unknownKidReloadGapMs: number;
+  /**
+   * How long a request waits for a read of the key set that is due by age (default 1 s). The read
+   * takes milliseconds, and a rotation or removal is seen by the very request that starts it; a
+   * database that hangs would hold the request the driver's 5 s, before the request's own database
+   * work waits as long again, so past this the request goes on with the keys already held and the
+   * read finishes (or fails) on its own.
+   */
+  readonly reloadWaitMs?: number;
   /** Told when reading the key set again failed; the keys already held keep working meanwhile. */
   onReloadError?(error: unknown): void;
 }
@@ -52,6 +60,8 @@ const accessTokenType = "at+jwt";
  * at most this many (the oldest goes first): about 4 MB of tokens.
  */
 const verifiedTokensKept = 10_000;
+/** AccessTokenKeys.reloadWaitMs's default. */
+const defaultReloadWaitMs = 1_000;
 
 /** A token this instance verified: what it claims, until when, and under which key. */
 interface VerifiedToken {
@@ -114,6 +124,15 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
   /** A pending read when the key set is due (too old, or asked for by an unknown kid); null otherwise. */
   const readIfDue = (now: Date, gapMs: number): Promise<void> | null =>
     reading ?? (now.getTime() - lastReadAt >= gapMs ? readAgain(now) : null);
+  const reloadWaitMs = keys.reloadWaitMs ?? defaultReloadWaitMs;
+  /** Reads the key set again when it is old, waiting for the read at most `reloadWaitMs`. */
+  const freshenIfOld = async (now: Date): Promise<void> => {
+    const due = readIfDue(now, keys.maxAgeMs);
+    if (due === null) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([due, new Promise<void>((resolve) => (timer = setTimeout(resolve, reloadWaitMs)))]);
+    clearTimeout(timer);
+  };
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
   // An app presents the same access token on every request for its five minutes, and the ES256
   // verification is the largest part of an authenticated request's CPU (docs/performance.md,
@@ -126,14 +145,12 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
     accessTokenTtlSeconds: settings.ttlSeconds,
 
     async currentKeySet(now) {
-      const due = readIfDue(now, keys.maxAgeMs);
-      if (due !== null) await due;
+      await freshenIfOld(now);
       return currentSet;
     },
 
     async issueAccessToken({ userId, sessionId, now }) {
-      const due = readIfDue(now, keys.maxAgeMs);
-      if (due !== null) await due;
+      await freshenIfOld(now);
       const kid = activeSigningKey(current.set, signingAlgorithm, now)?.kid ?? "";
       const privateKey = current.privateKeys.get(kid);
       if (privateKey === undefined) throw new Error(`The signing key set has no ${signingAlgorithm} key`);
@@ -151,8 +168,7 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
       token,
       now,
     }): Promise<Result<AccessTokenClaims, "TOKEN_EXPIRED" | "INVALID_TOKEN">> {
-      const due = readIfDue(now, keys.maxAgeMs);
-      if (due !== null) await due;
+      await freshenIfOld(now);
       const known = verified.get(token);
       if (known !== undefined && current.byKid.has(known.kid)) {
         // As jose decides it: expired from `exp` on (no clock tolerance).
