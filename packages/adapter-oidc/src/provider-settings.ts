@@ -129,6 +129,10 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       email: [...oidcClaimsByScope.email],
     },
     routes: oidcRoutes,
+    // OpenID Connect Core §3.1.2.1: redirect_uri is REQUIRED in an authorization request, even from
+    // an app with one registered (the library's default fills that one in); and a code is redeemed
+    // only with the redirect_uri its request carried (RFC 6749 §4.1.3), never a filled-in one.
+    allowOmittingSingleRegisteredRedirectUri: false,
     // RFC 9700 §2.1.1: PKCE for every client, and the library knows only S256.
     pkce: { required: () => true },
     // Every refresh rotates; a used refresh token presented again revokes its grant (ADR 0017).

@@ -172,6 +172,31 @@ describe("authorization requests a client cannot be trusted with: an error page,
     expect(callback.searchParams.get("error")).toBe("interaction_required");
   });
 
+  it("refuses a request without redirect_uri with an error page, though the app registered one (OpenID Connect Core §3.1.2.1)", async () => {
+    const { url } = await authorizationURL(confidentialApp, { redirect_uri: null, state: "s1" });
+    const response = await new BrowserAgent(server().issuer).request(url.href);
+    expect(locationOf(response)).toBeNull();
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('id="error">invalid_request<');
+    expect(html).toContain("redirect_uri");
+  });
+
+  it("refuses to redeem a code without the redirect_uri its request carried (RFC 6749 §4.1.3)", async () => {
+    const { code, verifier } = await codeFor(confidentialApp);
+    const answer = await post(
+      "/oidc/token",
+      { grant_type: "authorization_code", code, code_verifier: verifier },
+      basicOf(confidential),
+    );
+    expect(answer).toMatchObject({
+      status: 400,
+      body: { error: "invalid_request", error_description: "missing required parameter 'redirect_uri'" },
+    });
+    // The refusal spent nothing: the code is redeemed with its redirect_uri.
+    expect((await redeem(confidentialApp, code, verifier)).status).toBe(200);
+  });
+
   it("refuses an unknown client with an error page", async () => {
     const { url } = await authorizationURL({
       clientId: "no-such-app",
