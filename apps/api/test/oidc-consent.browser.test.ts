@@ -62,6 +62,19 @@ beforeAll(async () => {
   callbackServer = createServer((req, res) => {
     const url = new URL(req.url ?? "/", redirectURI);
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    if (url.pathname === "/post-start") {
+      // An app page whose button posts the authorization request `?to=` as a form (no script).
+      const to = new URL(url.searchParams.get("to") ?? "");
+      const inputs = [...to.searchParams]
+        .map(
+          ([name, value]) => `<input type="hidden" name="${name}" value="${value.replace(/"/g, "&quot;")}">`,
+        )
+        .join("");
+      res.end(
+        `<!doctype html><html lang="en"><head><title>App</title></head><body><main><form method="post" action="${to.origin}${to.pathname}">${inputs}<button>Sign in with SuperOAuth</button></form></main></body></html>`,
+      );
+      return;
+    }
     if (url.pathname === "/popup-start") {
       res.end(
         '<!doctype html><html lang="en"><head><title>App</title><script>window.addEventListener("message", (event) => { document.title = "told: " + event.data; }); window.open(new URLSearchParams(location.search).get("to"), "sign-in", "popup");</script></head><body><main><h1>The app</h1></main></body></html>',
@@ -269,6 +282,21 @@ describe("an OpenID Connect authorization in Chromium", () => {
         expect.stringMatching(/^\/interaction\/[^/]+\/two-factor$/),
       ]);
       expect((await exchange(callback, request)).claims()?.sub).toMatch(/.+/);
+
+      // The app's page on another site (localhost, not 127.0.0.1) posts the next request as a form
+      // (OpenID Connect Core §3.1.2.1): sent on by GET, it carries the SameSite=Lax session cookie,
+      // so the person, signed in, goes straight back to the app (ADR 0042).
+      const posted = await authorization({ scope: "openid profile" });
+      seen.length = 0;
+      const appPage = new URL(redirectURI);
+      appPage.hostname = "localhost";
+      appPage.pathname = "/post-start";
+      appPage.searchParams.set("to", posted.url.href);
+      await page.goto(appPage.href);
+      await page.click("button");
+      const postedCallback = await landed(page);
+      expect(seen.filter((path) => path.startsWith("/interaction/"))).toEqual([]);
+      expect((await exchange(postedCallback, posted)).claims()?.sub).toMatch(/.+/);
       await context.close();
     });
 

@@ -149,8 +149,8 @@ describe("the composed service's device-code page and API CORS", () => {
       body: "grant_type=client_credentials",
     });
     // Refused for what it is (no client authentication), not by a rate limit.
-    expect(token.status).toBe(400);
-    expect(((await token.json()) as { error: string }).error).toBe("invalid_request");
+    expect(token.status).toBe(401);
+    expect(((await token.json()) as { error: string }).error).toBe("invalid_client");
   });
 
   it("answers a listed origin's API calls with CORS (CORS_ORIGINS reaches the app)", async () => {

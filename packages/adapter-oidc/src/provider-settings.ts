@@ -71,6 +71,8 @@ export const defaultOIDCLifetimes = {
 /** The signing algorithms we publish keys for; nothing symmetric (HS*) anywhere (ADR 0018). */
 const signingAlgorithms = ["ES256", "RS256"] as const;
 /** What a client may sign with (DPoP proofs, and nothing else while private_key_jwt is off). */
+/** How an app authenticates at the token, introspection and revocation endpoints (its registered one). */
+const clientAuthMethods = ["client_secret_basic", "client_secret_post", "none"] as const;
 const clientSigningAlgorithms = ["ES256", "RS256", "PS256", "EdDSA"] as const;
 
 /**
@@ -90,7 +92,14 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // Clients come from our apps table (the adapter's Client model, provider.ts); none are static
     // and none register themselves.
     clients: [],
-    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    clientAuthMethods: [...clientAuthMethods],
+    // RFC 8414 §2: absent, these two read as client_secret_basic alone; the endpoints take what the
+    // token endpoint takes (an app registered for client_secret_post must post its secret there too).
+    discovery: {
+      claim_types_supported: ["normal"],
+      introspection_endpoint_auth_methods_supported: [...clientAuthMethods],
+      revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
+    },
     // Browsers may call userinfo, and a public app the token endpoints, only from the origin of
     // one of the app's own redirect URIs (the library's default rule, made ours).
     clientBasedCORS: (ctx, origin, client) => {

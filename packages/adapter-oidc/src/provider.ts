@@ -181,6 +181,21 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       return;
     }
     try {
+      if (getOnlyEndpoints.has(ctx.path) && ctx.method === "POST" && ctx.is("urlencoded") !== false) {
+        // OpenID Connect Core §3.1.2.1 and RP-Initiated Logout §2: the endpoint takes POST too. The
+        // library would need its cookie SameSite=None for it (a cross-site POST carries no Lax
+        // cookie); the browser is sent on to the same request by GET, a top-level navigation that
+        // carries it (ADR 0042).
+        const query = await formAsQuery(ctx as KoaContextWithOIDC);
+        if (query === null) {
+          refuseBodyTooLarge(ctx as KoaContextWithOIDC, options.pages);
+          return;
+        }
+        ctx.status = 303;
+        ctx.set("cache-control", "no-store");
+        ctx.set("location", `${ctx.path}?${query}`);
+        return;
+      }
       if (
         options.publishedJWKS !== undefined &&
         ctx.path === oidcRoutes.jwks &&
@@ -215,13 +230,9 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       getOnlyEndpoints.has(ctx.path) &&
       ctx.method === "POST"
     ) {
-      // The authorization and logout endpoints take GET only (ADR 0042): say so the protocol's way.
-      ctx.status = 405;
-      ctx.set("allow", "GET, HEAD");
-      const description =
-        ctx.path === oidcRoutes.end_session
-          ? `${ctx.path} takes GET; send the parameters in the query`
-          : `${ctx.path} takes GET; send the parameters in the query, or push them first (${oidcRoutes.pushed_authorization_request}, RFC 9126)`;
+      // A POST not of a form (JSON, no body type): the endpoints take form posts and GET (ADR 0042).
+      ctx.status = 415;
+      const description = `${ctx.path} takes GET, or a POST of an HTML form (application/x-www-form-urlencoded)`;
       answerAsAsked(ctx as KoaContextWithOIDC, options.pages, {
         page: { error: "invalid_request", description },
         json: { error: "invalid_request", error_description: description },
@@ -266,9 +277,29 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
 
 /**
  * The endpoints a browser reaches by navigation, which the library serves by GET only: a POST
- * would need the session cookie sent on a cross-site POST, i.e. SameSite=None (ADR 0042).
+ * would need the session cookie sent on a cross-site POST, i.e. SameSite=None. A form posted to
+ * them is sent on to the same request by GET (ADR 0042).
  */
 const getOnlyEndpoints: ReadonlySet<string> = new Set([oidcRoutes.authorization, oidcRoutes.end_session]);
+
+/**
+ * A form POSTed to the authorization or logout endpoint, as the query of the same request by GET
+ * (its parameters, then the URL's own that the form did not repeat); null past the body limit.
+ */
+async function formAsQuery(ctx: KoaContextWithOIDC): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of ctx.req) {
+    received += (chunk as Buffer).length;
+    if (received > oidcBodyLimitBytes) return null;
+    chunks.push(chunk as Buffer);
+  }
+  const parameters = new URLSearchParams(Buffer.concat(chunks).toString("utf8"));
+  for (const [name, value] of new URLSearchParams(ctx.querystring)) {
+    if (!parameters.has(name)) parameters.append(name, value);
+  }
+  return parameters.toString();
+}
 
 /** No route of the library matched: it sets up `ctx.oidc` for each of its routes, and left the 404 empty. */
 function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {
@@ -279,7 +310,6 @@ function answeredByNoRoute(ctx: KoaContextWithOIDC): boolean {
   );
 }
 
-/** What we do once the library has answered: "last used" on our grants, and signing out of our own session. */
 /** The `error` of a protocol error body (RFC 6749 §5.2), or null. */
 function errorCodeOf(body: unknown): string | null {
   if (typeof body !== "object" || body === null) return null;
@@ -287,8 +317,42 @@ function errorCodeOf(body: unknown): string | null {
   return typeof error === "string" ? error : null;
 }
 
+/** How often a device polls the token endpoint (RFC 8628 §3.2's default, stated). */
+const devicePollIntervalSeconds = 5;
+
+/** The library's refusal of a request to an authenticated endpoint that names no client at all. */
+const noClientAuthentication = "no client authentication mechanism provided";
+
+/** The endpoints that authenticate the calling app (client_auth.js). */
+const clientAuthenticatingRoutes: ReadonlySet<string> = new Set([
+  "token",
+  "introspection",
+  "revocation",
+  "pushed_authorization_request",
+  "device_authorization",
+]);
+
+/**
+ * What we do once the library has answered: its refusals put in the RFCs' terms, "last used" on
+ * our grants, and signing out of our own session.
+ */
 async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
   const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
+  if (
+    oidc !== undefined &&
+    clientAuthenticatingRoutes.has(String(oidc.route)) &&
+    ctx.status === 400 &&
+    (ctx.body as { error_description?: unknown } | null)?.error_description === noClientAuthentication
+  ) {
+    // RFC 6749 §5.2 names "no client authentication included" as invalid_client; the library
+    // answered 400 invalid_request. 401, as every other failed client authentication.
+    ctx.status = 401;
+    ctx.body = {
+      error: "invalid_client",
+      error_description: "client authentication failed: no client authentication included",
+    };
+    return;
+  }
   if (
     oidc?.route === "introspection" &&
     ctx.status === 400 &&
@@ -302,6 +366,12 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     return;
   }
   if (oidc === undefined || ctx.status >= 400) return;
+  if (oidc.route === "device_authorization" && typeof ctx.body === "object" && ctx.body !== null) {
+    // RFC 8628 §3.2: without `interval` a device polls every 5 s; say so, as Keycloak and Hydra do,
+    // for clients that read it rather than know the default.
+    ctx.body = { ...ctx.body, interval: devicePollIntervalSeconds };
+    return;
+  }
   if (oidc.route === "revocation") {
     // RFC 7009 §2.2: 200, and nothing to read. The library's empty string went out as Koa's
     // `text/plain`, which browser clients that accept JSON only refuse (oidc-client-ts's

@@ -60,6 +60,12 @@ describe("discovery", () => {
       scopes_supported: ["openid", "profile", "email", "offline_access", "user:read"],
     });
     expect(openid.registration_endpoint).toBeUndefined();
+    // RFC 8414 §2: absent, these would read as client_secret_basic alone.
+    expect(openid).toMatchObject({
+      introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
+      claim_types_supported: ["normal"],
+    });
     expect(openid.token_endpoint_auth_methods_supported).toEqual([
       "client_secret_basic",
       "client_secret_post",
@@ -964,6 +970,7 @@ describe("device flow", () => {
     const { issuer } = server();
     const config = await discover(issuer, publicApp);
     const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+    expect(started.interval).toBe(5);
     const agent = new BrowserAgent(issuer);
 
     const inputPage = await agent.request(started.verification_uri);

@@ -666,35 +666,83 @@ describe("a path or method the provider does not serve", () => {
   });
 
   it.each(["/oidc/auth", "/oidc/session/end"])(
-    "POST %s: 405 with Allow: GET, in the protocol's shape, naming the way that works (ADR 0042)",
+    "POST %s of a form: 303 to the same request by GET (OpenID Connect Core §3.1.2.1), the form's parameters first (ADR 0042)",
+    async (path) => {
+      const response = await fetch(`${server().issuer}${path}?ui_locales=en&state=from-url`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ client_id: confidentialApp.clientId, state: "a b&c" }),
+        redirect: "manual",
+      });
+      expect(response.status).toBe(303);
+      expect(response.headers.get("cache-control")).toBe("no-store");
+      expect(response.headers.get("location")).toBe(
+        `${path}?client_id=${confidentialApp.clientId}&state=a+b%26c&ui_locales=en`,
+      );
+    },
+  );
+
+  it("POST /oidc/auth of a form: followed, the browser meets what the same GET meets", async () => {
+    const parameters = new URLSearchParams({
+      client_id: confidentialApp.clientId,
+      redirect_uri: confidentialApp.redirectURI,
+      response_type: "code",
+      scope: "openid",
+      state: "posted",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+    });
+    const posted = await fetch(`${server().issuer}/oidc/auth`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: parameters,
+    });
+    const got = await fetch(`${server().issuer}/oidc/auth?${parameters}`, { redirect: "manual" });
+    // fetch followed the 303 by GET: the library sent it on to sign in, as it does the GET.
+    expect(posted.redirected).toBe(true);
+    expect(got.status).toBe(303);
+    expect(new URL(posted.url).pathname).toMatch(/^\/interaction\/[^/]+$/);
+    expect(got.headers.get("location")).toMatch(/^\/interaction\/[^/]+$/);
+  });
+
+  it.each(["/oidc/auth", "/oidc/session/end"])(
+    "POST %s of something else than a form (JSON): 415 in the protocol's shape; a form past the body limit: 413",
     async (path) => {
       const response = await fetch(`${server().issuer}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ client_id: confidentialApp.clientId, response_type: "code" }),
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: confidentialApp.clientId, response_type: "code" }),
       });
-      expect(response.status).toBe(405);
-      expect(response.headers.get("allow")).toBe("GET, HEAD");
+      expect(response.status).toBe(415);
       expect(await response.json()).toEqual({
         error: "invalid_request",
-        error_description:
-          path === "/oidc/auth"
-            ? `${path} takes GET; send the parameters in the query, or push them first (/oidc/request, RFC 9126)`
-            : `${path} takes GET; send the parameters in the query`,
+        error_description: `${path} takes GET, or a POST of an HTML form (application/x-www-form-urlencoded)`,
       });
+      const tooLarge = await fetch(`${server().issuer}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        // Chunked (no Content-Length): counted while read.
+        body: new Blob([`state=${"a".repeat(17 * 1024)}`]).stream(),
+        duplex: "half",
+      } as RequestInit);
+      expect(tooLarge.status).toBe(413);
     },
   );
 
   it.each([
-    ["POST", "/oidc/auth", 405, "sign-in"],
-    ["POST", "/oidc/session/end", 405, "sign-out"],
+    ["POST", "/oidc/auth", 415, "sign-in"],
+    ["POST", "/oidc/session/end", 415, "sign-out"],
     // A reload of the sign-out's confirmation, after it answered: a used sign-out page.
     ["GET", "/oidc/session/end/confirm", 404, "sign-out"],
     ["GET", "/oidc/nope", 404, "sign-in"],
   ] as const)("%s %s from a browser: %i as a page, not JSON", async (method, path, status, during) => {
     const response = await fetch(`${server().issuer}${path}`, {
       method,
-      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+      headers: {
+        accept: "text/html,application/xhtml+xml,*/*;q=0.8",
+        ...(method === "POST" ? { "content-type": "text/plain" } : {}),
+      },
+      ...(method === "POST" ? { body: "client_id=x" } : {}),
     });
     expect(response.status).toBe(status);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
@@ -703,6 +751,22 @@ describe("a path or method the provider does not serve", () => {
     expect(html).toContain(`id="during">${during}<`);
     if (path === "/oidc/session/end/confirm") expect(html).toContain("could not find logout details");
   });
+
+  it.each(["/oidc/token", "/oidc/token/introspection", "/oidc/token/revocation", "/oidc/request"])(
+    "POST %s naming no client at all: 401 invalid_client (RFC 6749 §5.2), not 400 invalid_request",
+    async (path) => {
+      const response = await fetch(`${server().issuer}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "grant_type=client_credentials&token=abc&response_type=code",
+      });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({
+        error: "invalid_client",
+        error_description: "client authentication failed: no client authentication included",
+      });
+    },
+  );
 
   it("a route it serves still answers in the protocol's own shape (userinfo without a token)", async () => {
     const response = await fetch(`${server().issuer}/oidc/me`);
