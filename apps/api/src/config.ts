@@ -11,7 +11,7 @@ import {
   developmentSecretsFile,
   readDevelopmentSecrets,
 } from "./development-secrets.ts";
-import { type OAuthConfig, oauthVariables, parseOAuthConfig } from "./oauth-config.ts";
+import { cookieSecretFrom, type OAuthConfig, oauthVariables, parseOAuthConfig } from "./oauth-config.ts";
 import {
   type ObservabilityConfig,
   observabilityVariables,
@@ -438,7 +438,15 @@ export function parseConfig(
     if (environment === "production") problems.push(untrustedProxy);
     else warnings.push(`${untrustedProxy} (refused in production)`);
   }
-  const oauth = parseOAuthConfig(e, { environment, appURL, makeSecret, invalid: read.invalid });
+  const oauth = parseOAuthConfig(e, {
+    environment,
+    appURL,
+    makeSecret,
+    invalid: read.invalid,
+    ...(environment === "production" && secret !== undefined && !secretIsEphemeral
+      ? { derivedCookieSecret: cookieSecretFrom(secret) }
+      : {}),
+  });
   problems.push(...oauth.problems);
   warnings.push(...(developmentSecrets === undefined ? oauth.warnings : oauth.warnings.filter(notAbout)));
   const security = parseSecurityConfig(e, {

@@ -80,6 +80,30 @@ describe("OAuth configuration", () => {
     expect(good.config.oauth).toMatchObject({ cookieSecret: strongSecret, cookieSecretIsEphemeral: false });
   });
 
+  it("keys the hosted pages' forms alike on every production instance when COOKIE_SECRET is unset", () => {
+    const production = {
+      NODE_ENV: "production",
+      JWT_SECRET: strongSecret,
+      TOTP_ENCRYPTION_KEY: "a1".repeat(32),
+    };
+    // Two instances (or two starts of one) draw different random secrets.
+    const first = parseConfig(production, () => "first-instance-secret-first-instance-secret");
+    const second = parseConfig(production, () => "other-instance-secret-other-instance-secret");
+    if (!first.ok || !second.ok) throw new Error("production configuration refused");
+
+    expect(first.config.oauth.cookieSecretIsEphemeral).toBe(false);
+    expect(second.config.oauth.cookieSecret).toBe(first.config.oauth.cookieSecret);
+    expect(first.config.oauth.cookieSecret).not.toBe(strongSecret);
+    expect(first.warnings.join()).not.toContain("COOKIE_SECRET");
+    // Another JWT_SECRET keys them otherwise; a COOKIE_SECRET that is set wins.
+    expect(
+      config({ ...production, JWT_SECRET: "Zp4Wq8Lm2Xv6Nb0Rt3Yk7Hc1Gf5Js9Da" }).config.oauth.cookieSecret,
+    ).not.toBe(first.config.oauth.cookieSecret);
+    expect(config({ ...production, COOKIE_SECRET: strongSecret }).config.oauth.cookieSecret).toBe(
+      strongSecret,
+    );
+  });
+
   it("rejects a redirect URI that is not a URL", () => {
     const parsed = parseConfig({ GITHUB_REDIRECT_URI: "localhost/cb" }, makeSecret);
     expect(parsed.ok ? "" : parsed.problems.join()).toContain("GITHUB_REDIRECT_URI");

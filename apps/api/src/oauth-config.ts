@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { type OAuthProviderId, oauthProviderIds } from "@superoauth/domain";
 import {
   optional,
@@ -100,9 +101,10 @@ export const oauthVariables = {
     parse: timerDuration("1ms"),
   }),
   COOKIE_SECRET: secret({
-    unset: "development: kept in `secrets.json` beside the SQLite file; otherwise random per process",
+    unset:
+      "development: kept in `secrets.json` beside the SQLite file; production: derived from `JWT_SECRET`; test: random per process",
     meaning:
-      "Signs the OAuth state cookie, >= 32 bytes; **required in production once a provider is enabled**",
+      "Signs the OAuth state cookie and keys the hosted pages' form (CSRF) tokens, >= 32 bytes; **required in production once a provider is enabled**",
     minBytes: 32,
   }),
 };
@@ -116,6 +118,11 @@ export function parseOAuthConfig(
     makeSecret: () => string;
     /** Variables already reported invalid. */
     invalid: ReadonlySet<string>;
+    /**
+     * Production: what stands for an unset COOKIE_SECRET, derived from JWT_SECRET, so every
+     * instance (and every restart) keys the hosted pages' forms alike (cookieSecretFrom).
+     */
+    derivedCookieSecret?: string;
   },
 ): { config: OAuthConfig; problems: string[]; warnings: string[] } {
   const problems: string[] = [];
@@ -154,8 +161,14 @@ export function parseOAuthConfig(
         "COOKIE_SECRET is not set: using a random secret; OAuth sign-ins in flight fail after a restart",
       );
     }
-    cookieSecret = context.makeSecret();
-    cookieSecretIsEphemeral = true;
+    // A random one per process would differ between instances: a form shown by one and sent to
+    // another would be refused as expired, and every restart would expire the open ones.
+    if (context.derivedCookieSecret === undefined) {
+      cookieSecret = context.makeSecret();
+      cookieSecretIsEphemeral = true;
+    } else {
+      cookieSecret = context.derivedCookieSecret;
+    }
   }
   return {
     problems,
@@ -170,4 +183,13 @@ export function parseOAuthConfig(
       hostPrefixedCookies: new URL(context.appURL).protocol === "https:",
     },
   };
+}
+
+/**
+ * The COOKIE_SECRET of a production start that sets none (no provider needs one): an HMAC of
+ * JWT_SECRET under its own label, the same on every instance and across restarts, and not
+ * JWT_SECRET itself. Rotating JWT_SECRET rotates it too (docs/operations.md).
+ */
+export function cookieSecretFrom(jwtSecret: string): string {
+  return createHmac("sha256", jwtSecret).update("superoauth cookie secret v1").digest("base64url");
 }
