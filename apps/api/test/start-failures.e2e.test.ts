@@ -122,7 +122,7 @@ describe("start-up failures", () => {
     expect(code).toBe(1);
     expectOneLine(
       output,
-      /^SuperOAuth cannot start: The signing key \S+ does not decrypt: JWT_SECRET is not the one the keys were stored with \(or the row was altered\); restore that JWT_SECRET$/,
+      /^SuperOAuth cannot start: The signing key \S+ does not decrypt: JWT_SECRET is not the one the keys were stored with \(or the row was altered\); restore that JWT_SECRET, or, to change it, stop every instance and delete the signing keys first \(docs\/operations\.md, "Rotating the other secrets"\)$/,
     );
     // The right secret still starts: nothing was replaced.
     const again = await startServerProcess({ env: { ...productionSecrets, DATABASE_URL: `sqlite:${file}` } });

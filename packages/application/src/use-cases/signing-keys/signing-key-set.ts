@@ -133,7 +133,7 @@ export class SigningKeyUndecryptableError extends Error {
   readonly code = "SIGNING_KEY_UNDECRYPTABLE";
   constructor(kid: string, cause: unknown) {
     super(
-      `The signing key ${kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET`,
+      `The signing key ${kid} does not decrypt: JWT_SECRET is not the one the keys were stored with (or the row was altered); restore that JWT_SECRET, or, to change it, stop every instance and delete the signing keys first (docs/operations.md, "Rotating the other secrets")`,
       { cause },
     );
   }
