@@ -59,6 +59,11 @@ export function requestLogOf(request: IncomingMessage): FastifyBaseLogger | unde
   return fastifyRequests.get(request)?.log;
 }
 
+/** The client's address as Fastify read it (TRUST_PROXY); undefined outside mountProvider. */
+export function clientAddressOf(request: IncomingMessage): string | undefined {
+  return fastifyRequests.get(request)?.ip;
+}
+
 /**
  * Mounts the provider into the Fastify app: Fastify routes the paths (so our rate limits see
  * them), then hands the raw request to the library's Koa app (`reply.hijack()`, as the library's

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Clock, OIDCModelStore } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
@@ -5,7 +6,7 @@ import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-l
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { createInteractions } from "./interactions.ts";
-import { mountProvider, requestLogOf } from "./mount.ts";
+import { clientAddressOf, mountProvider, requestLogOf } from "./mount.ts";
 import { createOIDCAdapter } from "./oidc-adapter.ts";
 import {
   answeringOutages,
@@ -167,13 +168,9 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     );
   });
 
-  // The issuer is APP_URL: when it is https the browser reaches us over TLS, whether or not the
-  // proxy that terminates it is trusted to say so (TRUST_PROXY; the start warns when it is not).
-  // The library's cookies are Secure there, and Koa refused to set them over what looked like
-  // plain http: every /oidc/auth answered 500.
-  const secureIssuer = new URL(options.issuer).protocol === "https:";
+  const issuerURL = new URL(options.issuer);
   provider.use(async (ctx, next) => {
-    if (secureIssuer) ctx.cookies.secure = true;
+    atTheIssuersOrigin(ctx, issuerURL);
     // What a request may make us store is bounded by what the library reads of it (body-limit.ts).
     const body = limitBody(ctx.req, oidcBodyLimitBytes);
     if (body.declaredTooLarge) {
@@ -545,6 +542,31 @@ function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
 
 async function refuseClientWrite(): Promise<never> {
   throw new Error("clients are managed through /api/v1/apps, never by oidc-provider");
+}
+
+/**
+ * The issuer is APP_URL, the address people and apps reach us at, but the library builds every URL
+ * it publishes or sends a browser to (discovery's endpoints, the return from the sign-in page, the
+ * device flow's verification_uri, the `htu` DPoP proofs must name) from the request's origin: the
+ * Host, X-Forwarded-Host and X-Forwarded-Proto the proxy passed on, believed from anyone once Koa's
+ * `proxy` is on. Behind nginx without `proxy_set_header Host`, discovery named the internal
+ * `http://127.0.0.1:3000/oidc/auth`; without `X-Forwarded-Proto: https`, the sign-in returned
+ * people to `http://` and the library's Secure cookies failed the return with a 500 (the session
+ * cookie is set on a context of its own, which inherits `secure` from this request); and any
+ * client's `X-Forwarded-Host` was echoed into the endpoints. The request's origin is the issuer's,
+ * and its address the one TRUST_PROXY gives (Fastify's; Koa would take the left-most, client-written
+ * X-Forwarded-For entry).
+ */
+function atTheIssuersOrigin(
+  ctx: { readonly request: object; readonly req: IncomingMessage },
+  issuer: URL,
+): void {
+  const address = clientAddressOf(ctx.req);
+  Object.defineProperties(ctx.request, {
+    protocol: { value: issuer.protocol.slice(0, -1) },
+    host: { value: issuer.host },
+    ...(address === undefined ? {} : { ip: { value: address } }),
+  });
 }
 
 /** Koa's `proxy` is a yes/no: believe X-Forwarded-* from our proxies (the same TRUST_PROXY as the rest). */

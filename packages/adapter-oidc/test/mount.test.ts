@@ -13,7 +13,11 @@ let app: FastifyInstance;
 const seen = new Map<string, string>();
 
 /** A provider with no accounts, behind no trusted proxy, at `issuer`, knowing the apps `findClient` finds. */
-function bareProvider(issuer: string, findClient: ProviderOptions["findClient"] = async () => null) {
+function bareProvider(
+  issuer: string,
+  findClient: ProviderOptions["findClient"] = async () => null,
+  more: Partial<ProviderOptions> = {},
+) {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   return createOIDCProvider({
     issuer,
@@ -28,6 +32,7 @@ function bareProvider(issuer: string, findClient: ProviderOptions["findClient"] 
     clock: { now: () => new Date() },
     masterSecret: "test-master-secret-0123456789abcdef",
     trustProxy: false,
+    ...more,
   });
 }
 
@@ -193,5 +198,102 @@ describe("an https issuer (APP_URL) behind a proxy not trusted to say so (TRUST_
     } finally {
       await served.close();
     }
+  });
+});
+
+describe("an https issuer (APP_URL) behind a trusted proxy that terminates TLS", () => {
+  // What the proxy may hand on: nginx's default Host is the upstream's (`proxy_pass`), and
+  // X-Forwarded-Proto is sent only when configured; X-Forwarded-Host passes through from the client.
+  const issuer = "https://auth.example.test";
+  const client = appRecord({ ...publicApp, secret: null, method: "none" });
+  const account = {
+    accountId: "user-1",
+    email: "ada@example.com",
+    emailVerified: true,
+    nickname: "ada",
+    updatedAt: new Date("2026-11-01T00:00:00Z"),
+  };
+  let served: FastifyInstance;
+
+  beforeAll(async () => {
+    const provider = bareProvider(
+      issuer,
+      async (clientId) => (clientId === client.clientId ? client : null),
+      {
+        trustProxy: ["127.0.0.1"],
+        findAccount: async (accountId) => (accountId === account.accountId ? account : null),
+      },
+    );
+    served = Fastify({ trustProxy: ["127.0.0.1"] });
+    await provider.plugin(served);
+    served.post("/interaction/:uid/login", async (request, reply) => {
+      const to = await provider.interactions.finishLogin(request.raw, reply.raw, {
+        accountId: account.accountId,
+        amr: ["pwd"],
+      });
+      return reply.redirect(to, 303);
+    });
+    await served.ready();
+  });
+
+  afterAll(async () => {
+    await served.close();
+  });
+
+  it.each([
+    ["the upstream's Host and no X-Forwarded-Proto", { host: "127.0.0.1:4522" }],
+    ["X-Forwarded-Proto: http", { host: "auth.example.test", "x-forwarded-proto": "http" }],
+    ["a client's X-Forwarded-Host", { host: "auth.example.test", "x-forwarded-host": "evil.example" }],
+  ])("publishes its endpoints at the issuer's origin whatever the request says (%s)", async (_, headers) => {
+    const response = await served.inject({
+      method: "GET",
+      url: "/.well-known/openid-configuration",
+      headers,
+    });
+    const metadata = response.json() as Record<string, unknown>;
+    expect(metadata.issuer).toBe(issuer);
+    const endpoints = Object.entries(metadata).filter(([name]) => /_(endpoint|uri)$/.test(name));
+    expect(endpoints.length).toBeGreaterThan(5);
+    for (const [, url] of endpoints) expect(String(url).startsWith(`${issuer}/oidc/`)).toBe(true);
+  });
+
+  it("returns a person from the sign-in page to the issuer's https address, and resumes without a 500", async () => {
+    const headers = { host: "127.0.0.1:4522" };
+    const query = new URLSearchParams({
+      client_id: client.clientId,
+      redirect_uri: publicApp.redirectURI,
+      response_type: "code",
+      scope: "openid",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+    });
+    const start = await served.inject({ method: "GET", url: `/oidc/auth?${query}`, headers });
+    expect(start.statusCode).toBe(303);
+    const jar = new Map<string, string>();
+    const keep = (setCookie: string | string[] | undefined) => {
+      for (const cookie of ([] as string[]).concat(setCookie ?? [])) {
+        expect(cookie.toLowerCase()).toContain("; secure");
+        const [pair = ""] = cookie.split(";");
+        const [name = "", value = ""] = pair.split("=");
+        jar.set(name, value);
+      }
+    };
+    keep(start.headers["set-cookie"]);
+    const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+    const interaction = String(start.headers.location);
+    const login = await served.inject({
+      method: "POST",
+      url: `${interaction}/login`,
+      headers: { ...headers, cookie: cookie() },
+    });
+    const resume = new URL(String(login.headers.location));
+    expect(resume.origin).toBe(issuer);
+    const resumed = await served.inject({
+      method: "GET",
+      url: resume.pathname,
+      headers: { ...headers, cookie: cookie() },
+    });
+    expect(resumed.statusCode).toBe(303);
+    keep(resumed.headers["set-cookie"]);
   });
 });
