@@ -231,6 +231,31 @@ describe("configuration", () => {
     expect(set.ok && set.config.mail.appURL).toBe("https://auth.example.com");
   });
 
+  it("refuses an APP_URL or OIDC_ISSUER with a path: the pages, API and endpoints live at the host's root", () => {
+    const prefixed = parseConfig(
+      { APP_URL: "https://example.com/auth", OIDC_ISSUER: "https://example.com/auth/?x=1", TRUST_PROXY: "1" },
+      makeSecret,
+    );
+    expect(prefixed.ok).toBe(false);
+    const problems = prefixed.ok ? [] : prefixed.problems;
+    expect(problems).toContain(
+      'APP_URL is invalid: must be an origin with no path, query or fragment: SuperOAuth serves its pages, API and OpenID endpoints at the root of its own host name, so give it one (https://auth.example.com) rather than a path prefix at the proxy (docs/operations.md) (got "https://example.com/auth")',
+    );
+    expect(
+      problems.some(
+        (problem) =>
+          problem.startsWith("OIDC_ISSUER is invalid: must be an origin with no path") &&
+          problem.endsWith('(got "https://example.com/auth/?x=1")'),
+      ),
+    ).toBe(true);
+    for (const fine of ["https://auth.example.com", "https://auth.example.com/", "http://localhost:3000"]) {
+      expect([
+        fine,
+        parseConfig({ APP_URL: fine, OIDC_ISSUER: fine, TRUST_PROXY: "1" }, makeSecret).ok,
+      ]).toEqual([fine, true]);
+    }
+  });
+
   it("reads the database timeouts (5 s each by default) and refuses ones too short to connect", () => {
     const defaults = parseConfig({}, makeSecret);
     expect(

@@ -29,6 +29,7 @@ import {
   type Reading,
   readVariables,
   secret,
+  siteURL,
   text,
   timerDuration,
   url,
@@ -178,8 +179,8 @@ export const environmentVariables = {
   APP_URL: optional({
     unset: "http://localhost:<PORT>",
     meaning:
-      "Base URL of mailed links (`/verify-email`, `/reset-password`, `/confirm-email`); the service serves those pages itself, so the default works locally",
-    parse: url(["http", "https"]),
+      "Public address (an origin: a path prefix is refused) of mailed links (`/verify-email`, `/reset-password`, `/confirm-email`), provider callbacks and the OpenID issuer; the service serves those pages itself",
+    parse: siteURL,
   }),
   CORS_ORIGINS: optional({
     unset: "none",
@@ -190,8 +191,8 @@ export const environmentVariables = {
   OIDC_ISSUER: optional({
     unset: "APP_URL",
     meaning:
-      "Issuer of the OpenID Connect provider (no path: its discovery documents live at the root `/.well-known/`)",
-    parse: url(["http", "https"]),
+      "Issuer of the OpenID Connect provider (no path, refused: its discovery documents live at the root `/.well-known/`)",
+    parse: siteURL,
   }),
   SMTP_URL: optional({
     unset: "mails go to OUTBOX_DIR",

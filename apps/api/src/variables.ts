@@ -125,6 +125,31 @@ export function url(schemes: readonly string[]): (text: string) => Reading<strin
   };
 }
 
+/**
+ * The address the service is reached at (APP_URL, OIDC_ISSUER): an http(s) URL with no path, query
+ * or fragment (a trailing `/` is fine). The hosted pages, the API and the OpenID endpoints live at
+ * the root of the host, and their links, form actions, redirects, asset URLs and the discovery
+ * document's endpoints are written from it; under a path prefix (a proxy forwarding
+ * `https://example.com/auth/` to the service) each of them missed the prefix while the start and
+ * `pnpm run doctor` said all was well.
+ */
+export function siteURL(value: string): Reading<string> {
+  const read = url(["http", "https"])(value);
+  if (!("value" in read)) return read;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    return { problem: "must be a http:// or https:// URL" };
+  }
+  return parsed.pathname === "/" && parsed.search === "" && parsed.hash === ""
+    ? read
+    : {
+        problem:
+          "must be an origin with no path, query or fragment: SuperOAuth serves its pages, API and OpenID endpoints at the root of its own host name, so give it one (https://auth.example.com) rather than a path prefix at the proxy (docs/operations.md)",
+      };
+}
+
 /** Hosts a plain-http origin may name: the loopback interface only (as for apps' redirect URIs). */
 const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
