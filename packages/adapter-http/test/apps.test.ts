@@ -77,6 +77,7 @@ describe("POST /api/v1/apps", () => {
       allowedScopes: ["openid", "profile", "user:read"],
       type: "confidential",
       tokenEndpointAuthMethod: "client_secret_basic",
+      idTokenSigningAlg: "ES256",
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -181,6 +182,7 @@ describe("PATCH /api/v1/apps/:clientId", () => {
       name: "Printer 2",
       redirectURIs: ["https://printer.example/v2/callback", "http://127.0.0.1:8080/cb"],
       tokenEndpointAuthMethod: "client_secret_post",
+      idTokenSigningAlg: "RS256",
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().data.app).toMatchObject({
@@ -189,8 +191,12 @@ describe("PATCH /api/v1/apps/:clientId", () => {
       logoURL: "https://printer.example/logo.png",
       redirectURIs: ["https://printer.example/v2/callback", "http://127.0.0.1:8080/cb"],
       tokenEndpointAuthMethod: "client_secret_post",
+      idTokenSigningAlg: "RS256",
     });
-    expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: "Printer 2" });
+    expect(await deps.apps.findApp(created.clientId)).toMatchObject({
+      name: "Printer 2",
+      idTokenSigningAlg: "RS256",
+    });
   });
 
   it("keeps a logo stored before logos had to be https while other settings change; a new one must be https", async () => {
@@ -261,6 +267,7 @@ describe("PATCH /api/v1/apps/:clientId", () => {
       {},
       { nmae: "typo" },
       { clientId: "x" },
+      { idTokenSigningAlg: "HS256" },
     ]) {
       expectError(
         await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, body),

@@ -37,7 +37,7 @@ export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
     // a loopback redirect on any port (section 7.3) and asks for consent on every authorization,
     // remembered or not (its native_client_prompt check; section 8.6). ADR 0020's addenda.
     application_type: isNativeApp(record) ? "native" : "web",
-    id_token_signed_response_alg: "ES256",
+    id_token_signed_response_alg: record.idTokenSigningAlg,
     ...(confidential
       ? {
           token_endpoint_auth_method:

@@ -47,6 +47,7 @@ export function appRecord(input: {
   method: OIDCClientRecord["tokenEndpointAuthMethod"];
   allowedScopes?: readonly string[];
   postLogoutRedirectURI?: string;
+  idTokenSigningAlg?: OIDCClientRecord["idTokenSigningAlg"];
 }): OIDCClientRecord {
   return {
     clientId: input.clientId,
@@ -58,6 +59,7 @@ export function appRecord(input: {
     allowedScopes: input.allowedScopes ?? ["openid", "profile", "email", "offline_access", "user:read"],
     type: input.secret === null ? "public" : "confidential",
     tokenEndpointAuthMethod: input.method,
+    idTokenSigningAlg: input.idTokenSigningAlg ?? "ES256",
     secretHash: input.secret === null ? null : sha256(input.secret),
   };
 }
@@ -189,7 +191,8 @@ export function useOIDCTestServer(
     const clients = new Map<string, OIDCClientRecord>(
       [
         appRecord({ ...confidentialApp, method: "client_secret_basic" }),
-        appRecord({ ...otherApp, method: "client_secret_basic" }),
+        // Its ID tokens signed RS256, as a relying party that accepts nothing else asks.
+        appRecord({ ...otherApp, method: "client_secret_basic", idTokenSigningAlg: "RS256" }),
         appRecord({ ...postApp, method: "client_secret_post" }),
         appRecord({ ...publicApp, secret: null, method: "none" }),
         appRecord({ ...mobileApp, secret: null, method: "none" }),

@@ -1,5 +1,5 @@
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { describe, expect, it, vi } from "vitest";
 import {
@@ -962,6 +962,22 @@ describe("the ID token's claims", () => {
       sub: "user-1",
       email: "ada@example.com",
     });
+    // This app registered RS256: its ID token is signed with the RSA key the JWKS publishes.
+    const idToken = tokens.id_token ?? "";
+    expect(decodeProtectedHeader(idToken).alg).toBe("RS256");
+    const { payload } = await jwtVerify(idToken, createLocalJWKSet(await server().publicJWKS()), {
+      issuer,
+      audience: otherApp.clientId,
+      algorithms: ["RS256"],
+    });
+    expect(payload.nonce).toBe(nonce);
+  });
+
+  it("are signed ES256 for an app that did not ask for RS256", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const { tokens } = await signInWithCode({ issuer, config, app: confidentialApp, scope: "openid" });
+    expect(decodeProtectedHeader(tokens.id_token ?? "").alg).toBe("ES256");
   });
 });
 

@@ -27,6 +27,7 @@ import * as asciiEmailDomains from "./2026-12-02T05-00_ascii-email-domains.ts";
 import * as createRunningInstances from "./2026-12-02T08-00_create-running-instances.ts";
 import * as indexExportJobsByUserAndRequest from "./2026-12-02T09-00_index-export-jobs-by-user-and-request.ts";
 import * as addSessionsLastSeenAt from "./2026-12-03T02-00_add-sessions-last-seen-at.ts";
+import * as addAppsIdTokenSigningAlg from "./2026-12-03T12-00_add-apps-id-token-signing-alg.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -62,4 +63,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-02T08-00_create-running-instances": createRunningInstances,
   "2026-12-02T09-00_index-export-jobs-by-user-and-request": indexExportJobsByUserAndRequest,
   "2026-12-03T02-00_add-sessions-last-seen-at": addSessionsLastSeenAt,
+  "2026-12-03T12-00_add-apps-id-token-signing-alg": addAppsIdTokenSigningAlg,
 };

@@ -6,7 +6,13 @@ import {
   authorizationTouchIntervalMs,
   type StoredApp,
 } from "@superoauth/application";
-import type { AppClientType, AppScope, TokenEndpointAuthMethod, UserId } from "@superoauth/domain";
+import type {
+  AppClientType,
+  AppScope,
+  IdTokenSigningAlg,
+  TokenEndpointAuthMethod,
+  UserId,
+} from "@superoauth/domain";
 import type { Selectable } from "kysely";
 import type { AppAuthorizationsTable, AppsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
@@ -186,6 +192,7 @@ function settingsRow(
     allowed_scopes: settings.allowedScopes.join(" "),
     client_type: settings.type,
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
+    id_token_signed_response_alg: settings.idTokenSigningAlg,
   };
 }
 
@@ -202,6 +209,7 @@ function toApp(row: Selectable<AppsTable>): StoredApp {
     allowedScopes: scopesOf(row.allowed_scopes),
     type: row.client_type as AppClientType,
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
+    idTokenSigningAlg: row.id_token_signed_response_alg as IdTokenSigningAlg,
     secretHash: row.secret_hash,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

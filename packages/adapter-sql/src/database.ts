@@ -216,6 +216,8 @@ export interface AppsTable {
   allowed_scopes: string;
   client_type: string;
   token_endpoint_auth_method: string;
+  /** ES256 or RS256: how the app's ID tokens are signed (the provider's client metadata name). */
+  id_token_signed_response_alg: string;
   secret_hash: string | null;
   created_at: Date;
   updated_at: Date;

@@ -85,6 +85,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
         allowedScopes: ["openid"],
         type: "public",
         tokenEndpointAuthMethod: "none",
+        idTokenSigningAlg: "ES256",
         secretHash: null,
         createdAt: new Date(),
         updatedAt: new Date(),

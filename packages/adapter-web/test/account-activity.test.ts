@@ -188,6 +188,7 @@ const registration = {
   scope: "openid",
   type: "confidential",
   token_endpoint_auth_method: "client_secret_post",
+  id_token_signing_alg: "RS256",
 };
 
 async function registerThroughPage(built: Awaited<ReturnType<typeof withAccount>>, form = registration) {
@@ -215,6 +216,7 @@ describe("/account/developer-apps", () => {
       name: "My Site",
       redirectURIs: ["https://my.example/callback", "https://my.example/other"],
       tokenEndpointAuthMethod: "client_secret_post",
+      idTokenSigningAlg: "RS256",
       homepageURL: "https://my.example/",
     });
     expect(stored?.secretHash).toBe(built.deps.secretHasher.hashSecret(secret as string));
@@ -293,12 +295,18 @@ describe("/account/developer-apps", () => {
     expect(back.body).not.toMatch(/name="name"[^>]*value="My Site"/);
     // The app's method of sending its secret is kept too (a field whose name holds "token" but no secret).
     expect(back.body).toContain('<option value="client_secret_post" selected>');
+    expect(back.body).toContain('<option value="RS256" selected>');
     // Shown once: the next visit shows the app as saved.
     expect((await built.browser.get(path)).body).toMatch(/name="name"[^>]*value="My Site"/);
 
     const bad = await built.browser.submit(path, path, { ...edit, redirect_uris: "" });
     expectPage(bad, 400);
     expect(bad.body).toContain("redirectURIs must list 1 to 10 URIs");
+    // A made-up signing algorithm is refused on its own field.
+    const badAlg = await built.browser.submit(path, path, { ...edit, id_token_signing_alg: "HS256" });
+    expectPage(badAlg, 400);
+    expect(badAlg.body).toContain("idTokenSigningAlg must be ES256 or RS256");
+    expect(badAlg.body).toMatch(/<select id="id-token-alg" name="id_token_signing_alg" aria-invalid="true"/);
     const saved = await built.browser.submit(path, path, edit);
     expect(saved.statusCode).toBe(303);
     expect(saved.headers.location).toBe(path);

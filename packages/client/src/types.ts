@@ -147,6 +147,8 @@ export interface App {
   readonly allowedScopes: readonly string[];
   readonly type: string;
   readonly tokenEndpointAuthMethod: string;
+  /** How the app's ID tokens are signed: `ES256` or `RS256`. */
+  readonly idTokenSigningAlg: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -161,6 +163,8 @@ export interface AppSettings {
   readonly type: AppType;
   /** `client_secret_basic` (default for confidential apps), `client_secret_post` or `none`. */
   readonly tokenEndpointAuthMethod?: string;
+  /** `ES256` (default) or `RS256`, for a relying-party library that accepts RS256 only. */
+  readonly idTokenSigningAlg?: "ES256" | "RS256";
 }
 
 export interface RegisteredApp {

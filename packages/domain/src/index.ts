@@ -126,6 +126,7 @@ export type {
   AppScope,
   AppSettings,
   AppSettingsInput,
+  IdTokenSigningAlg,
   ThirdPartyAccess,
   TokenEndpointAuthMethod,
 } from "./third-party-app.ts";
@@ -133,6 +134,7 @@ export {
   appClientTypes,
   appScopes,
   decideThirdPartyAccess,
+  idTokenSigningAlgs,
   isNativeApp,
   maxAppNameLength,
   maxAppURLLength,

@@ -184,8 +184,23 @@ describe("parseAppSettings", () => {
         allowedScopes: ["openid", "email"],
         type: "confidential",
         tokenEndpointAuthMethod: "client_secret_basic",
+        idTokenSigningAlg: "ES256",
       },
     });
+  });
+
+  it("signs ID tokens ES256 unless RS256 is asked for; any other algorithm is refused", () => {
+    expect(parseAppSettings({ ...valid, idTokenSigningAlg: "RS256" })).toMatchObject({
+      ok: true,
+      value: { idTokenSigningAlg: "RS256" },
+    });
+    for (const alg of ["HS256", "none", "rs256", "PS256", ""]) {
+      expect(parseAppSettings({ ...valid, idTokenSigningAlg: alg }), alg).toEqual({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "idTokenSigningAlg must be ES256 or RS256",
+      });
+    }
   });
 
   it("accepts client_secret_post for a confidential client and none for a public one", () => {

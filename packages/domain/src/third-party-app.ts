@@ -18,6 +18,14 @@ export type AppClientType = (typeof appClientTypes)[number];
 export const tokenEndpointAuthMethods = ["client_secret_basic", "client_secret_post", "none"] as const;
 export type TokenEndpointAuthMethod = (typeof tokenEndpointAuthMethods)[number];
 
+/**
+ * How the app's ID tokens are signed: ES256 (the default: small, fast) or RS256, which OpenID
+ * Connect Core §15.1 has every provider support and some relying-party libraries alone accept by
+ * default (Spring Security's, for one).
+ */
+export const idTokenSigningAlgs = ["ES256", "RS256"] as const;
+export type IdTokenSigningAlg = (typeof idTokenSigningAlgs)[number];
+
 /** What an app's owner decides about it, validated. */
 export interface AppSettings {
   readonly name: string;
@@ -28,6 +36,7 @@ export interface AppSettings {
   readonly allowedScopes: readonly AppScope[];
   readonly type: AppClientType;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  readonly idTokenSigningAlg: IdTokenSigningAlg;
 }
 
 /** The settings as a request gives them: anything may be wrong. */
@@ -40,6 +49,7 @@ export interface AppSettingsInput {
   readonly allowedScopes: readonly string[];
   readonly type: string;
   readonly tokenEndpointAuthMethod?: string | undefined;
+  readonly idTokenSigningAlg?: string | undefined;
 }
 
 export const maxAppNameLength = 100;
@@ -295,6 +305,10 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
   if (!allowedScopes.ok) return allowedScopes;
   const method = parseTokenEndpointAuthMethod(type, input.tokenEndpointAuthMethod);
   if (!method.ok) return method;
+  const idTokenSigningAlg = input.idTokenSigningAlg ?? "ES256";
+  if (!(idTokenSigningAlgs as readonly string[]).includes(idTokenSigningAlg)) {
+    return invalid("idTokenSigningAlg must be ES256 or RS256");
+  }
   return ok({
     name,
     logoURL: logoURL.value,
@@ -304,6 +318,7 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
     allowedScopes: allowedScopes.value,
     type,
     tokenEndpointAuthMethod: method.value,
+    idTokenSigningAlg: idTokenSigningAlg as IdTokenSigningAlg,
   });
 }
 

@@ -23,6 +23,12 @@ const appFields = {
   allowedScopes: scopeList,
   type: Type.String({ maxLength: 32 }),
   tokenEndpointAuthMethod: Type.Optional(Type.String({ maxLength: 32 })),
+  idTokenSigningAlg: Type.Optional(
+    Type.String({
+      maxLength: 16,
+      description: "How the app's ID tokens are signed: ES256 (the default) or RS256",
+    }),
+  ),
 };
 
 const publicApp = Type.Object({
@@ -35,6 +41,7 @@ const publicApp = Type.Object({
   allowedScopes: Type.Array(Type.String()),
   type: Type.String(),
   tokenEndpointAuthMethod: Type.String(),
+  idTokenSigningAlg: Type.String(),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });

@@ -24,6 +24,7 @@ interface AppForm {
   readonly scopes: readonly string[];
   readonly type: string;
   readonly tokenEndpointAuthMethod: string;
+  readonly idTokenSigningAlg: string;
 }
 
 const emptyForm: AppForm = {
@@ -35,6 +36,7 @@ const emptyForm: AppForm = {
   scopes: ["openid"],
   type: "confidential",
   tokenEndpointAuthMethod: "client_secret_basic",
+  idTokenSigningAlg: "ES256",
 };
 
 /** Every scope, with its words, for the checkboxes. */
@@ -47,6 +49,7 @@ const appFormFields: Readonly<Record<string, string>> = {
   postLogoutRedirectURIs: "post-logout-uris",
   homepageURL: "homepage-url",
   logoURL: "logo-url",
+  idTokenSigningAlg: "id-token-alg",
 };
 
 /** The id of the field a refusal is about, so the page marks that one; null for the form as a whole. */
@@ -67,6 +70,7 @@ function formOf(page: PageContext): AppForm {
     scopes: fieldList(page.body, "scope", 50, appScopes.length + 5),
     type: page.form("type", 20),
     tokenEndpointAuthMethod: page.form("token_endpoint_auth_method", 40),
+    idTokenSigningAlg: page.form("id_token_signing_alg", 20),
   };
 }
 
@@ -91,6 +95,7 @@ function settingsOf(form: AppForm): AppSettingsInput {
     type: form.type,
     // A public client has no secret to authenticate with: its method is always none.
     tokenEndpointAuthMethod: form.type === "public" ? undefined : form.tokenEndpointAuthMethod || undefined,
+    idTokenSigningAlg: form.idTokenSigningAlg || undefined,
   };
 }
 
@@ -106,6 +111,7 @@ function formFromApp(app: OwnedApp): AppForm {
     scopes: app.allowedScopes,
     type: app.type,
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+    idTokenSigningAlg: app.idTokenSigningAlg,
   };
 }
 

@@ -149,8 +149,11 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 
 /** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
 const secretField = /password|code|secret|token|csrf/i;
-/** Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its secret. */
-const notSecretFields: ReadonlySet<string> = new Set(["token_endpoint_auth_method"]);
+/**
+ * Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its
+ * secret, and of how its ID tokens are signed.
+ */
+const notSecretFields: ReadonlySet<string> = new Set(["token_endpoint_auth_method", "id_token_signing_alg"]);
 /** What a page restoring a draft says: the change the proof interrupted is not made yet. */
 const draftNotice = "Thanks. What you typed is below and not saved yet: check it, then send it again.";
 

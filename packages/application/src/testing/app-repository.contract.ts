@@ -12,6 +12,7 @@ const settings: AppSettings = {
   allowedScopes: ["openid", "user:read"],
   type: "confidential",
   tokenEndpointAuthMethod: "client_secret_basic",
+  idTokenSigningAlg: "ES256",
 };
 
 /**
@@ -57,6 +58,7 @@ export function appRepositoryContract(
         secretHash: null,
         type: "public",
         tokenEndpointAuthMethod: "none",
+        idTokenSigningAlg: "RS256",
         homepageURL: "https://app.example/",
         postLogoutRedirectURIs: ["https://app.example/bye"],
       });

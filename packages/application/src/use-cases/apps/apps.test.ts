@@ -29,14 +29,19 @@ describe("the provider's view of apps", () => {
       allowedScopes: ["openid", "user:read"],
       type: "confidential",
       tokenEndpointAuthMethod: "client_secret_basic",
+      idTokenSigningAlg: "ES256",
       secretHash: deps.secretHasher.hashSecret(confidential.clientSecret ?? ""),
     });
     const publicApp = unwrap(
-      await registerApp(deps, { userId: user.id, settings: { ...settings, type: "public" } }),
+      await registerApp(deps, {
+        userId: user.id,
+        settings: { ...settings, type: "public", idTokenSigningAlg: "RS256" },
+      }),
     );
     expect(await findClient(deps, { clientId: publicApp.app.clientId })).toMatchObject({
       type: "public",
       tokenEndpointAuthMethod: "none",
+      idTokenSigningAlg: "RS256",
       secretHash: null,
     });
     expect(await findClient(deps, { clientId: "unknown" })).toBeNull();

@@ -12,6 +12,8 @@ export interface OIDCClientRecord {
   readonly allowedScopes: readonly string[];
   readonly type: "confidential" | "public";
   readonly tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
+  /** How its ID tokens are signed. */
+  readonly idTokenSigningAlg: "ES256" | "RS256";
   /** SHA-256 of the client secret; null for a public client. */
   readonly secretHash: string | null;
 }
@@ -33,6 +35,7 @@ export async function findClient(
     allowedScopes: app.allowedScopes,
     type: app.type,
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+    idTokenSigningAlg: app.idTokenSigningAlg,
     secretHash: app.type === "public" ? null : app.secretHash,
   };
 }

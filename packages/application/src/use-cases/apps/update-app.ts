@@ -41,6 +41,7 @@ export async function updateApp(
     allowedScopes: input.changes.allowedScopes ?? app.allowedScopes,
     type: app.type,
     tokenEndpointAuthMethod: input.changes.tokenEndpointAuthMethod ?? app.tokenEndpointAuthMethod,
+    idTokenSigningAlg: input.changes.idTokenSigningAlg ?? app.idTokenSigningAlg,
   });
   if (!parsed.ok) return parsed;
   const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;

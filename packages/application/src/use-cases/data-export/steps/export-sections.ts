@@ -154,6 +154,7 @@ const ownedApps: ExportSection = {
         name: app.name,
         type: app.type,
         tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
+        idTokenSigningAlg: app.idTokenSigningAlg,
         redirectURIs: [...app.redirectURIs],
         postLogoutRedirectURIs: [...app.postLogoutRedirectURIs],
         allowedScopes: [...app.allowedScopes],
