@@ -44,6 +44,18 @@ describe("what the use cases report to the observer (metrics)", () => {
     expect(observer.events.at(-1)).toEqual({ type: "sign_in", method: "password", result: "ACCOUNT_LOCKED" });
   });
 
+  it("a lockout of an address without an account is reported as one of an account: the metric tells neither", async () => {
+    const { observer, useCases } = await setUp();
+    for (const email of ["ada@example.com", "nobody@example.com"]) {
+      for (let i = 0; i < 5; i++)
+        await useCases.logInWithPassword({ email, password: "Wrong-password-1!", client });
+    }
+    expect(observer.events.filter((e) => e.type === "account_locked")).toHaveLength(2);
+    // The unknown address's five attempts report exactly what the account's did.
+    const half = observer.events.length / 2;
+    expect(observer.events.slice(half)).toEqual(observer.events.slice(0, half));
+  });
+
   it("two-factor sign-ins: the first step asks for the second, which reports totp or backup_code", async () => {
     const { deps, observer, account, useCases } = await setUp();
     const { codeNow, backupCodes } = await enableTwoFactorFor(deps, account.session);

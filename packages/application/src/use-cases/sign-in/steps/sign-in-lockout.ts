@@ -76,8 +76,8 @@ export async function findSignInSource(
  * many attempts run at once, at most LOCKOUT_THRESHOLD per counter and window are
  * ever checked (ADR 0008). A right proof gives the attempt back, and so does a
  * check that threw (an overloaded hasher, a lost database): nothing was learnt.
- * A wrong one stays counted, and `account_locked` is recorded for an existing
- * account when it locked a counter; when the lock it reached holds back this source's next
+ * A wrong one stays counted, and when it locked a counter the lock is reported to the observer
+ * (for any address) and `account_locked` recorded in an existing account's security log; when the lock it reached holds back this source's next
  * attempt, the result carries that lock (`lockedNow`), which callers answer instead of "wrong".
  *
  * With `deferGiveBack`, a right proof's attempt is not given back here but by the caller, through
@@ -168,8 +168,10 @@ export async function proveWithinLockout(
     await refund();
     return { ok: true, value: true };
   }
+  // Counted for an unknown address too: the counters lock alike, and a lockout counter (a public
+  // metric by default) that moved only for real accounts would tell which addresses have one.
+  if (reservation.lockedScopes.length > 0) deps.observer?.observe({ type: "account_locked" });
   if (input.userId !== null && reservation.lockedScopes.length > 0) {
-    deps.observer?.observe({ type: "account_locked" });
     await recordSecurityEvent(deps, {
       userId: input.userId,
       type: "account_locked",
