@@ -16,7 +16,7 @@ import { refuseUnreadableBodies } from "./body-encoding.ts";
 import { allowCrossOriginAPICalls } from "./cors.ts";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { answerMalformedRequest } from "./malformed-requests.ts";
-import { type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
+import { isPrivateAddress, type Metrics, metricsRoute, recordRequests } from "./metrics.ts";
 import { type ServicePages, wantsPage } from "./pages/service-pages.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
@@ -95,7 +95,10 @@ export interface HttpAppOptions {
   readonly pages?: ServicePages;
   /** Prometheus metrics to record every request into (none: nothing is recorded). */
   readonly metrics?: Metrics;
-  /** Serve `metrics` at GET /metrics on this app (false when METRICS_PORT has a listener of its own). */
+  /**
+   * Serve `metrics` at GET /metrics on this app, to clients on private networks only
+   * (`isPrivateAddress`); false when METRICS_PORT has a listener of its own.
+   */
   readonly serveMetrics?: boolean;
   /** Describe the API (OpenAPI 3.1) and serve the description and its reference page at /docs; none: neither. */
   readonly apiDocs?: APIDocsOptions;
@@ -269,7 +272,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     pages: options.pages,
   });
   if (options.metrics !== undefined && options.serveMetrics !== false)
-    await app.register(metricsRoute, { metrics: options.metrics });
+    await app.register(metricsRoute, { metrics: options.metrics, allows: isPrivateAddress });
   await app.register(pageRoutes, { useCases: options.useCases, settings: flowCookieSettings, brandName });
   await app.register(
     async (api) => {

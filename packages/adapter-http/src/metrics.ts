@@ -1,3 +1,4 @@
+import { BlockList, isIPv4, isIPv6 } from "node:net";
 import { type MailKind, mailKinds, type ObservedEvent, type Observer } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
@@ -401,9 +402,58 @@ export function recordRequests(app: FastifyInstance, metrics: Metrics): void {
  * GET /metrics: the Prometheus exposition. Outside the rate limits (a scraper polls it from one
  * address) and read-only; who may reach it is the deployment's to decide (docs/operations.md).
  */
-export async function metricsRoute(app: FastifyInstance, options: { metrics: Metrics }): Promise<void> {
-  app.get("/metrics", { config: { limit: "none" } }, async (_request, reply) => {
+export async function metricsRoute(
+  app: FastifyInstance,
+  options: {
+    metrics: Metrics;
+    /**
+     * Who may read it, by the client's address (as TRUST_PROXY gives it); others get the 404 of an
+     * unknown route. None: everyone (the METRICS_PORT listener, which the network guards).
+     */
+    allows?: (address: string) => boolean;
+  },
+): Promise<void> {
+  const { allows } = options;
+  app.get("/metrics", { config: { limit: "none" } }, async (request, reply) => {
+    if (allows !== undefined && !allows(request.ip)) return reply.callNotFound();
     const { contentType, body } = await options.metrics.render();
     return reply.type(contentType).send(body);
   });
+}
+
+/**
+ * The networks a scraper beside the service is on: loopback, the private ranges (RFC 1918, RFC 4193),
+ * link-local, and the shared address space of carrier and cluster networks (RFC 6598).
+ */
+const privateNetworks = (() => {
+  const list = new BlockList();
+  for (const [network, prefix] of [
+    ["127.0.0.0", 8],
+    ["10.0.0.0", 8],
+    ["172.16.0.0", 12],
+    ["192.168.0.0", 16],
+    ["169.254.0.0", 16],
+    ["100.64.0.0", 10],
+  ] as const)
+    list.addSubnet(network, prefix, "ipv4");
+  for (const [network, prefix] of [
+    ["::1", 128],
+    ["fc00::", 7],
+    ["fe80::", 10],
+  ] as const)
+    list.addSubnet(network, prefix, "ipv6");
+  return list;
+})();
+
+/**
+ * Whether an address is on a private network (an IPv4-mapped IPv6 address as its IPv4). The main
+ * port's /metrics answers only these: its counters move with each request about one address (a
+ * reset mail sent or not, a lockout), which a stranger reading them before and after could use to
+ * learn whether that address has an account.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const ipv4 = mapped ?? address;
+  if (isIPv4(ipv4)) return privateNetworks.check(ipv4, "ipv4");
+  return isIPv6(address) && privateNetworks.check(address, "ipv6");
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildMetricsApp, createMetrics, type Metrics } from "../src/index.ts";
-import { oidcEndpointOf } from "../src/metrics.ts";
+import { isPrivateAddress, oidcEndpointOf } from "../src/metrics.ts";
 import { buildTestApp, registerUser, validRegistration } from "./test-app.ts";
 
 const apps: FastifyInstance[] = [];
@@ -260,6 +260,64 @@ describe("GET /metrics", () => {
     );
     expect(scraped.body).toContain('route="/health"');
     expect((await separate.inject({ method: "GET", url: "/health" })).statusCode).toBe(404);
+  });
+});
+
+describe("who may read /metrics on the main port", () => {
+  it("a client on a private network or loopback; a stranger gets the 404 of an unknown route", async () => {
+    const app = await start(createMetrics({ processMetrics: false }));
+    for (const remoteAddress of ["127.0.0.1", "10.0.3.7", "172.20.0.9", "192.168.1.20", "::1", "fd00::5"]) {
+      const scraped = await app.inject({ method: "GET", url: "/metrics", remoteAddress });
+      expect(scraped.statusCode, remoteAddress).toBe(200);
+    }
+    const unknownRoute = await app.inject({ method: "GET", url: "/metricz", remoteAddress: "203.0.113.5" });
+    for (const remoteAddress of ["203.0.113.5", "8.8.8.8", "::ffff:203.0.113.5", "2001:db8::1"]) {
+      const refused = await app.inject({ method: "GET", url: "/metrics", remoteAddress });
+      expect(refused.statusCode, remoteAddress).toBe(404);
+      expect(refused.json()).toEqual({
+        ...unknownRoute.json(),
+        message: "Route GET /metrics not found",
+      });
+    }
+  });
+
+  it("behind a trusted proxy, by the client's address the proxy names, not the proxy's", async () => {
+    const { app } = await buildTestApp({
+      metrics: createMetrics({ processMetrics: false }),
+      trustProxy: ["127.0.0.1"],
+    });
+    apps.push(app);
+    const through = (client: string) =>
+      app.inject({ method: "GET", url: "/metrics", headers: { "x-forwarded-for": client } });
+    expect((await through("198.51.100.4")).statusCode).toBe(404);
+    expect((await through("10.0.0.8")).statusCode).toBe(200);
+  });
+
+  it("isPrivateAddress knows the private ranges and nothing else", () => {
+    for (const address of [
+      "127.0.0.1",
+      "10.255.255.255",
+      "172.31.0.1",
+      "192.168.0.1",
+      "169.254.1.1",
+      "100.64.0.1",
+      "::1",
+      "fc00::1",
+      "fe80::1",
+      "::ffff:10.0.0.1",
+    ])
+      expect(isPrivateAddress(address), address).toBe(true);
+    for (const address of [
+      "172.32.0.1",
+      "11.0.0.1",
+      "192.169.0.1",
+      "1.1.1.1",
+      "2001:db8::1",
+      "::ffff:8.8.8.8",
+      "not an address",
+      "",
+    ])
+      expect(isPrivateAddress(address), address).toBe(false);
   });
 });
 
