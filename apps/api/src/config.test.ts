@@ -130,7 +130,7 @@ describe("configuration", () => {
     for (const off of [{}, { TRUST_PROXY: "false" }, { TRUST_PROXY: "0" }]) {
       const refused = parseConfig({ ...production, ...off }, makeSecret);
       expect(refused.ok ? [] : refused.problems).toEqual([
-        "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client",
+        "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=<the proxy's address>, e.g. 127.0.0.1; a hop count such as 1 lets a client that reaches the service directly choose its own address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client",
       ]);
     }
     expect(parseConfig({ ...production, TRUST_PROXY: "10.0.0.0/8" }, makeSecret).ok).toBe(true);

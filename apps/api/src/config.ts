@@ -582,7 +582,7 @@ export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: Tr
   const https = new URL(input.appURL).protocol === "https:";
   const trusted = input.trustProxy !== false && input.trustProxy !== 0;
   return https && !trusted
-    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=1 for one hop, or its address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client"
+    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=<the proxy's address>, e.g. 127.0.0.1; a hop count such as 1 lets a client that reaches the service directly choose its own address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client"
     : null;
 }
 

@@ -13,7 +13,7 @@ describe("judgeProxy", () => {
     const appURL = "https://auth.example.com";
     expect(judgeProxy({ appURL, trustProxy: false })).toMatchObject({
       status: "warn",
-      detail: expect.stringContaining("TRUST_PROXY=1"),
+      detail: expect.stringContaining("TRUST_PROXY=<the proxy's address>"),
     });
     expect(judgeProxy({ appURL, trustProxy: 0 }).status).toBe("warn");
     expect(judgeProxy({ appURL, trustProxy: 1 }).status).toBe("ok");

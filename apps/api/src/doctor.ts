@@ -347,7 +347,6 @@ export function describeRedisProblem(error: unknown, url: string): string {
   }
 }
 
-/** Each enabled provider's redirect URI must come back to this service, at APP_URL. */
 /**
  * The service speaks plain HTTP, so an https APP_URL means a proxy terminates TLS in front of it.
  * Without TRUST_PROXY every request comes from the proxy's address: the rate limits, the lockout
@@ -376,6 +375,7 @@ function checkProviders(config: Config): CheckOutcome[] {
   );
 }
 
+/** Each enabled provider's redirect URI must come back to this service, at APP_URL. */
 export function judgeRedirectURI(input: {
   provider: string;
   redirectURI: string;
