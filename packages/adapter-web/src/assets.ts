@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { type Theme, themeStylesheet } from "./theme.ts";
+import { type Theme, themeIcon, themeStylesheet } from "./theme.ts";
 
 /** A static file served under a name that carries a hash of its content, so it can be cached for a year. */
 export interface Asset {
@@ -9,12 +9,14 @@ export interface Asset {
   readonly body: string;
 }
 
-/** The stylesheets of the hosted pages (the shared one and the theme's) and the mailed links' script. */
+/** The stylesheets of the hosted pages (the shared one and the theme's), the mailed links' script and the icon. */
 export interface PageAssets {
   readonly css: Asset;
   readonly theme: Asset;
   /** Moves a mailed link's token from the URL fragment into its page's form (progressive: optional). */
   readonly mailedLinkScript: Asset;
+  /** The pages' icon, in the theme's colour. */
+  readonly icon: Asset;
 }
 
 function hashedAsset(input: { name: string; extension: string; contentType: string; body: string }): Asset {
@@ -46,6 +48,12 @@ export function loadPageAssets(theme: Theme): PageAssets {
       extension: "js",
       contentType: "text/javascript; charset=utf-8",
       body: readFileSync(new URL("../assets/mailed-link.js", import.meta.url), "utf8"),
+    }),
+    icon: hashedAsset({
+      name: "icon",
+      extension: "svg",
+      contentType: "image/svg+xml",
+      body: themeIcon(theme),
     }),
   };
 }

@@ -88,3 +88,12 @@ export function linkColorFor(color: string): string {
 export function themeStylesheet(theme: Theme): string {
   return `:root {\n  --brand: ${theme.color};\n  --on-brand: ${textColorOn(theme.color)};\n  --link: ${linkColorFor(theme.color)};\n}\n`;
 }
+
+/**
+ * The pages' icon (the browser's tab and bookmarks): a padlock in the brand's colour, so every page
+ * names one and no browser asks for a `/favicon.ico` that is not there.
+ */
+export function themeIcon(theme: Theme): string {
+  const on = textColorOn(theme.color);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="${theme.color}"/><path d="M11 14v-3a5 5 0 0 1 10 0v3" fill="none" stroke="${on}" stroke-width="2.5"/><rect x="8" y="14" width="16" height="12" rx="2" fill="${on}"/></svg>\n`;
+}

@@ -4,7 +4,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
-import { browserSessionCookieName, type Interactions } from "../src/index.ts";
+import { browserSessionCookieName, defaultTheme, type Interactions } from "../src/index.ts";
 import type { FakeInteractions } from "../src/testing.ts";
 import {
   Browser,
@@ -702,5 +702,20 @@ describe("errors and assets", () => {
       expect(asset.headers["content-type"]).toBe("text/css; charset=utf-8");
       expect(asset.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
     }
+  });
+
+  it("names its icon, a padlock in the theme's color, so no browser asks for a /favicon.ico that is not there", async () => {
+    const { browser } = await withAccount();
+    const page = await browser.get("/interaction/login-1");
+    const path = /<link rel="icon" href="(\/assets\/icon-[0-9a-f]{16}\.svg)" type="image\/svg\+xml">/.exec(
+      page.body,
+    )?.[1];
+    expect(path).toBeDefined();
+    const icon = await browser.get(path ?? "");
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers["content-type"]).toBe("image/svg+xml");
+    expect(icon.headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+    expect(icon.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(icon.body).toContain(`fill="${defaultTheme.color}"`);
   });
 });

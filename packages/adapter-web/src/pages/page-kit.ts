@@ -218,7 +218,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
 const immutableCache = "public, max-age=31536000, immutable";
 
 /**
- * Serves the pages' hashed stylesheets and script under `/assets/` (mounted once by the composition root,
+ * Serves the pages' hashed stylesheets, script and icon under `/assets/` (mounted once by the composition root,
  * whichever page areas it mounts).
  */
 export function createPageAssets(input: {
@@ -227,7 +227,7 @@ export function createPageAssets(input: {
   const assets = loadPageAssets(input.theme ?? defaultTheme);
   return async (root) => {
     await root.register(async (app) => {
-      for (const asset of [assets.css, assets.theme, assets.mailedLinkScript]) {
+      for (const asset of [assets.css, assets.theme, assets.mailedLinkScript, assets.icon]) {
         app.get(asset.path, { config: { limit: "none" } }, async (_request, reply) =>
           reply.type(asset.contentType).header("x-content-type-options", "nosniff").send(asset.body),
         );
