@@ -172,6 +172,8 @@ describe("the permission table over HTTP", () => {
       it(`${route.name}: ${role} gets ${expected}`, async () => {
         const caller = await accountWithRole(role);
         const target = await registerUser(app, otherRegistration);
+        // A staff role goes only to a verified address.
+        if (route.method === "PATCH") await verifyAddressOf(deps, target.user);
         const response = await call(route.method, route.path(target.user.id), caller, {
           ...(route.method === "PATCH" ? { role: "support" } : {}),
           ...(route.method === "PUT" ? { message: "Upgrade at 02:00 UTC" } : {}),
@@ -433,6 +435,28 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_unlocked");
   });
 
+  it("unlock short of a lock clears no failure: an unrecorded unlock cannot keep a guesser going", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const wrong = { email: otherRegistration.email, password: "Wrong-passw0rd!" };
+    for (let i = 0; i < 4; i++)
+      await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: wrong });
+
+    expect((await call("POST", `/admin/users/${target.user.id}/unlock`, support)).statusCode).toBe(200);
+
+    // The fifth failure still locks: the four before the "unlock" were not forgotten.
+    await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: wrong });
+    expectError(
+      await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: otherRegistration }),
+      "ACCOUNT_LOCKED",
+      423,
+    );
+    const audit = (await call("GET", "/admin/audit", await accountWithRole("admin"))).json().data.actions as {
+      type: string;
+    }[];
+    expect(audit.map((entry) => entry.type)).not.toContain("account_unlocked");
+  });
+
   it("reset-2fa removes the factor; without one it answers TWO_FACTOR_NOT_ENABLED", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
@@ -625,6 +649,24 @@ describe("marking an address verified", () => {
     expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mailsBefore);
   });
 
+  it("an admin cannot vouch for their own address: it stays unverified until its mailed link", async () => {
+    // An admin who never proved their address (promoted before proving it, or a squatter of a
+    // colleague's address whom someone promoted) would otherwise skip the mailbox proof.
+    const admin = await accountWithRole("admin");
+    const userId = admin.user.id as UserId;
+    expect((await deps.users.findUserById(userId))?.emailVerified).toBe(false);
+
+    const refused = await call("POST", `/admin/users/${userId}/verify-email`, admin);
+
+    expectError(refused, "INSUFFICIENT_PERMISSIONS", 403);
+    expect(refused.json().message).toMatch(/own account/);
+    expect((await deps.users.findUserById(userId))?.emailVerified).toBe(false);
+    expect((await timelineOf(admin)).map((e) => e.type)).not.toContain("email_verified");
+    // Another admin may, after checking (docs/admin.md).
+    const other = await accountWithRole("admin");
+    expect((await call("POST", `/admin/users/${userId}/verify-email`, other)).statusCode).toBe(200);
+  });
+
   it("needs the admin's fresh proof, and answers USER_NOT_FOUND for an unknown id", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -678,6 +720,7 @@ describe("roles", () => {
   it("an admin gives and takes roles; an unknown role is a VALIDATION_ERROR", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
     const url = `/admin/users/${target.user.id}`;
     expectError(await call("PATCH", url, admin, { role: "root" }), "VALIDATION_ERROR", 400);
     expect((await call("PATCH", url, admin, { role: "support" })).json()).toEqual({
@@ -693,9 +736,26 @@ describe("roles", () => {
     ]);
   });
 
+  it("a staff role goes only to a verified address; the user role to any", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const url = `/admin/users/${target.user.id}`;
+    for (const role of ["support", "admin"]) {
+      const refused = await call("PATCH", url, admin, { role });
+      expectError(refused, "EMAIL_NOT_VERIFIED", 403);
+      expect(refused.json().message).toMatch(/verified address/);
+    }
+    expect((await deps.users.findUserById(target.user.id as UserId))?.role).toBe("user");
+    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("role_changed");
+    expect((await call("PATCH", url, admin, { role: "user" })).statusCode).toBe(200);
+    await verifyAddressOf(deps, target.user);
+    expect((await call("PATCH", url, admin, { role: "admin" })).json().data).toEqual({ role: "admin" });
+  });
+
   it("the role an account already has is answered the same, and recorded once", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
     const url = `/admin/users/${target.user.id}`;
     for (const role of ["support", "support", "user", "user"]) {
       expect((await call("PATCH", url, admin, { role })).json()).toEqual({ success: true, data: { role } });
@@ -835,6 +895,7 @@ describe("the audit", () => {
   it("pages by 50 with nextCursor", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
     // 51 changes, each recorded (a role it already has would not be).
     for (let i = 0; i < 51; i++) {
       await call("PATCH", `/admin/users/${target.user.id}`, admin, {

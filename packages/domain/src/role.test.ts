@@ -105,6 +105,24 @@ describe("checkStaffPermission", () => {
     }
   });
 
+  it("refuses resetting one's own 2FA and vouching for one's own address, whatever the role", () => {
+    for (const action of ["reset_two_factor", "verify_email"] as const) {
+      const own = checkStaffPermission({
+        actorRole: "admin",
+        action,
+        targetRole: "admin",
+        onOwnAccount: true,
+      });
+      expect(own).toMatchObject({ ok: false, error: "INSUFFICIENT_PERMISSIONS" });
+      expect(!own.ok && own.message).toMatch(/own account/);
+    }
+    for (const action of ["disable", "revoke_sessions", "change_role", "delete", "unlock"] as const) {
+      expect(
+        checkStaffPermission({ actorRole: "admin", action, targetRole: "admin", onOwnAccount: true }).ok,
+      ).toBe(true);
+    }
+  });
+
   it("follows the table where the target's role does not matter", () => {
     for (const role of roles) {
       for (const action of staffActions) {

@@ -50,12 +50,22 @@ const accountlessActions: readonly StaffAction[] = ["read_users", "read_audit", 
 const rank: Readonly<Record<Role, number>> = { user: 0, support: 1, admin: 2 };
 
 /**
- * The staff actions no one takes on their own account: their own account's route asks for more.
- * Resetting the second factor needs none of it, while turning one's own off (POST /auth/2fa/disable)
- * asks for a current code on top of the fresh proof (ADR 0012), so a stolen admin session plus the
- * password would otherwise strip the admin's own 2FA.
+ * The staff actions no one takes on their own account, each with why: their own account's route
+ * asks for more. Resetting the second factor needs none of it, while turning one's own off
+ * (POST /auth/2fa/disable) asks for a current code on top of the fresh proof (ADR 0012), so a stolen
+ * admin session plus the password would otherwise strip the admin's own 2FA. Marking an address
+ * verified is staff's word for someone else's mailbox; one's own is proven by the mailed link, and
+ * an admin holding an address they never proved (promoted before proving it, or a squatter of a
+ * colleague's address, ADR 0043) must not vouch for it themselves.
  */
-export const staffActionsRefusedOnOwnAccount: readonly StaffAction[] = ["reset_two_factor"];
+const refusedOnOwnAccount: Readonly<Partial<Record<StaffAction, string>>> = {
+  reset_two_factor:
+    "Staff cannot do this to their own account; turn your second factor off in your account, which asks for a current code",
+  verify_email:
+    "Staff cannot do this to their own account; verify your address with the link mailed to it (another admin may, after checking)",
+};
+
+export const staffActionsRefusedOnOwnAccount = Object.keys(refusedOnOwnAccount) as readonly StaffAction[];
 
 /**
  * Whether `actorRole` may perform `action` on an account of `targetRole` (absent: an action on
@@ -72,12 +82,8 @@ export function checkStaffPermission(input: {
   onOwnAccount?: boolean;
 }): Result<void, "INSUFFICIENT_PERMISSIONS"> {
   const { actorRole, action, targetRole } = input;
-  if (input.onOwnAccount === true && staffActionsRefusedOnOwnAccount.includes(action)) {
-    return err(
-      "INSUFFICIENT_PERMISSIONS",
-      "Staff cannot do this to their own account; turn your second factor off in your account, which asks for a current code",
-    );
-  }
+  const ownAccountRefusal = input.onOwnAccount === true ? refusedOnOwnAccount[action] : undefined;
+  if (ownAccountRefusal !== undefined) return err("INSUFFICIENT_PERMISSIONS", ownAccountRefusal);
   const changesAnAccount = !accountlessActions.includes(action);
   const allowed =
     mayPerform(actorRole, action) &&

@@ -302,7 +302,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         body: Type.Object({ role: boundedString(32) }),
         response: {
           200: successEnvelope(Type.Object({ role: adminUser.properties.role })),
-          ...errorsOf(...staffActionErrors, "LAST_ADMIN"),
+          ...errorsOf(...staffActionErrors, "LAST_ADMIN", "EMAIL_NOT_VERIFIED"),
         },
       },
     },

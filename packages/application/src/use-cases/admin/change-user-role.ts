@@ -11,13 +11,16 @@ import {
 
 /**
  * Gives an account another role (admins only); the last active admin keeps theirs (LAST_ADMIN).
+ * Staff roles go only to a verified address (EMAIL_NOT_VERIFIED), as `pnpm admin:create` promotes
+ * only one: anyone can register an address before its holder does (ADR 0043), and the role would
+ * go to whoever did, with their password and sessions.
  * Idempotent, as changeUserStatus is: the role it already has is answered the same, and nothing is
  * recorded (the role as the locked row had it decides, so of two requests at once one records).
  */
 export async function changeUserRole(
   deps: Dependencies,
   input: { actor: Authenticated; userId: string; role: string },
-): Promise<Result<{ role: Role }, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR">> {
+): Promise<Result<{ role: Role }, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR" | "EMAIL_NOT_VERIFIED">> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "change_role",
@@ -26,6 +29,12 @@ export async function changeUserRole(
   if (!target.ok) return target;
   const role = parseRole(input.role);
   if (role === null) return err("VALIDATION_ERROR", "role must be one of user, support, admin");
+  if (role !== "user" && role !== target.value.role && !target.value.emailVerified) {
+    return err(
+      "EMAIL_NOT_VERIFIED",
+      "Staff roles go only to a verified address: the person follows the link mailed to it first",
+    );
+  }
   const guard = guardStaffChange({
     actorRole: input.actor.user.role,
     action: "change_role",

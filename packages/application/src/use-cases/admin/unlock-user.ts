@@ -7,8 +7,10 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
 
 /**
  * Lifts every sign-in lock of the account's address (every source's counter, ADR 0008), as a
- * password reset does. Idempotent: the person's log and the audit record it only when a lock was
- * in force as staff asked; an account with none is answered the same and nothing is recorded.
+ * password reset does. Only a lock in force is lifted, and always recorded: an account with none
+ * is answered the same and nothing is cleared or recorded. Clearing the failures counted short of
+ * a lock would be an unrecorded change, and one that lets whoever guesses the password keep
+ * guessing (four wrong, an "unlock", four more) with support's help and no trace in the audit.
  */
 export async function unlockUser(
   deps: Dependencies,
@@ -24,8 +26,8 @@ export async function unlockUser(
     account: target.value.email,
     now: deps.clock.now(),
   });
-  await unlockAccount(deps, { account: target.value.email });
   if (lockedUntil === null) return ok(undefined);
+  await unlockAccount(deps, { account: target.value.email });
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "account_unlocked",
