@@ -389,6 +389,26 @@ describe("disabling and enabling", () => {
     expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
   });
 
+  it("a disable whose sessions failed to end is recorded all the same, and a retry ends them", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const revoke = vi
+      .spyOn(deps.sessions, "revokeSessionsOfUser")
+      .mockRejectedValueOnce(new Error("connection lost"));
+    const failed = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    expect(failed.statusCode).toBe(500);
+    // Disabled, and said so, though its sessions still stand.
+    expect((await deps.users.findUserById(target.user.id as UserId))?.status).toBe("disabled");
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
+    const retried = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    expect(retried.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expect(revoke).toHaveBeenCalledTimes(2);
+    expectError(await refresh(app, target.refreshToken), "ACCOUNT_DISABLED", 403);
+    const after = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(after.filter((action) => action.type === "account_disabled")).toHaveLength(1);
+  });
+
   it("disabling needs the admin's fresh proof; enabling does not", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);

@@ -15,7 +15,7 @@ import {
  * grant: the person gets ACCOUNT_DISABLED at sign-in, at refresh and with any access token still
  * in hand. The last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone.
  * Idempotent: an account already in the status asked for is answered the same, and nothing is
- * recorded in the person's log or the audit.
+ * recorded in the person's log or the audit (a disabled one has its sessions ended again).
  */
 export async function changeUserStatus(
   deps: Dependencies,
@@ -41,12 +41,17 @@ export async function changeUserStatus(
     },
   });
   if (!changed.ok) return changed;
-  if (before === input.status) return ok(undefined);
+  // Recorded as soon as the change is made, before the sessions end: if ending them fails, the
+  // account is disabled all the same, and the audit and the person's log must say so.
+  if (before !== input.status) {
+    await recordSecurityEvent(deps, {
+      userId: target.value.id,
+      type: input.status === "disabled" ? "account_disabled" : "account_enabled",
+      actor: actorOf(input.actor),
+    });
+  }
+  // Every time, on a disabled account: a retry after a disable whose sessions did not all end
+  // finishes the job (ending them again is harmless).
   if (input.status === "disabled") await endEverythingOfUser(deps, { userId: target.value.id });
-  await recordSecurityEvent(deps, {
-    userId: target.value.id,
-    type: input.status === "disabled" ? "account_disabled" : "account_enabled",
-    actor: actorOf(input.actor),
-  });
   return ok(undefined);
 }
