@@ -133,12 +133,29 @@ function isDeclaredJSON(request: FastifyRequest): boolean {
   return typeof type === "string" && /^\s*application\/json\s*(;|$)/i.test(type);
 }
 
+/**
+ * How long a client may take to send a whole request, headers and body (Node's `requestTimeout`,
+ * beside its `headersTimeout` of 60 s; Node checks both every 30 s: measured, a trickle of headers
+ * was answered 408 after 54 s, a body that never ended after 84 s), and how long a connection
+ * may sit with nothing sent or read (the socket's timeout: a client that stops reading its answer).
+ * Fastify sets neither by default (0: never): a body that never ended held its connection, and what
+ * it had sent, for as long as the client liked (1,000 such connections: 51 MB, and the file
+ * descriptors, 20,000 at most, were one address's to take), and so did an answer never read.
+ * Requests here are a few KB (the body limit is 64 KiB); the longest handler waits about 30 s
+ * (the database's 5 s timeouts, a provider's 10 s calls), under the idle limit, which is above the
+ * keep-alive's 72 s so as not to shorten it.
+ */
+export const requestTimeoutMs = 30_000;
+export const idleConnectionTimeoutMs = 120_000;
+
 /** Builds the HTTP application without listening, so tests can use inject(). */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     trustProxy: proxyTrustOf(options.trustProxy),
     bodyLimit: options.bodyLimitBytes ?? 64 * 1024,
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: idleConnectionTimeoutMs,
     // Strict types: a number where a string belongs is a validation error, not a silent conversion.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: true, allErrors: false } },
     // Requests arriving while the app closes are refused by refuseRequestsWhileClosing, in the envelope.
@@ -322,6 +339,8 @@ export async function buildMetricsApp(
     logger: false,
     trustProxy: proxyTrustOf(trustProxy),
     genReqId: requestIdGenerator(trustProxy),
+    requestTimeout: requestTimeoutMs,
+    connectionTimeout: idleConnectionTimeoutMs,
   });
   // Its answers say their request's id too, as every answer of the main port does.
   echoRequestIds(app);

@@ -1,7 +1,9 @@
 import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildMetricsApp, idleConnectionTimeoutMs, requestTimeoutMs } from "../src/app.ts";
 import { answerMalformedRequest } from "../src/malformed-requests.ts";
+import { createMetrics } from "../src/metrics.ts";
 import { buildTestApp } from "./test-app.ts";
 
 // Requests Node's HTTP parser refuses before Fastify sees them, sent over a real socket (inject()
@@ -67,10 +69,48 @@ describe("a request the HTTP parser refuses", () => {
     });
   }
 
+  it("adds no second answer when the body turns out malformed after the request was answered", async () => {
+    // The 404 goes out before the body is read; the broken chunk that follows is the parser's
+    // error, on a connection whose one request has its answer already.
+    const received = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () =>
+        socket.write("POST /nope HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"),
+      );
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        const first = text === "";
+        text += chunk;
+        if (first) socket.write("zz\r\nnot a chunk\r\n");
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(text));
+    });
+    expect(received.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 404"]);
+  });
+
   it("leaves a well-formed request to the service (the control)", async () => {
     const answer = await sendRaw("GET /api/v1/auth/me HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(answer.status).toBe(401);
     expect(JSON.parse(answer.body)).toMatchObject({ success: false, error: "UNAUTHORIZED" });
+  });
+});
+
+describe("a client that never finishes its request, or never reads the answer", () => {
+  // Fastify's defaults are 0 (never): a body that never ended, or an answer never read, held its
+  // connection for good. Node answers a request not received in time 408 (the case above).
+  it("is cut off: the listeners have a request timeout and an idle timeout", async () => {
+    expect(requestTimeoutMs).toBeGreaterThan(0);
+    expect(idleConnectionTimeoutMs).toBeGreaterThan(72_000); // above the keep-alive's
+    expect(app.server.requestTimeout).toBe(requestTimeoutMs);
+    expect(app.server.timeout).toBe(idleConnectionTimeoutMs);
+    const metricsApp = await buildMetricsApp(createMetrics());
+    try {
+      expect(metricsApp.server.requestTimeout).toBe(requestTimeoutMs);
+      expect(metricsApp.server.timeout).toBe(idleConnectionTimeoutMs);
+    } finally {
+      await metricsApp.close();
+    }
   });
 });
 
