@@ -132,6 +132,43 @@ describe("GET /docs", () => {
     }
   });
 
+  it("asks Scalar once for the script and the document, and sends every request the same bytes", async () => {
+    const asked: string[] = [];
+    const { app: fresh } = await buildTestApp({
+      apiDocs: {
+        version: "1.2.3",
+        serverURL: "https://auth.example",
+        loadReferencePlugin: async () => {
+          const scalar = (await import("@scalar/fastify-api-reference")).default;
+          const counted = async (instance: FastifyInstance, options: Parameters<typeof scalar>[1]) => {
+            instance.addHook("onRequest", async (request) => {
+              asked.push(request.url);
+            });
+            await instance.register(scalar, options);
+          };
+          return counted as unknown as typeof scalar;
+        },
+      },
+    });
+    try {
+      const urls = ["/docs/js/scalar.js", "/docs/openapi.json", "/docs/openapi.yaml"];
+      const first = await Promise.all(urls.map((url) => fresh.inject({ url })));
+      const second = await Promise.all(urls.map((url) => fresh.inject({ url })));
+
+      expect(asked.filter((url) => urls.includes(url)).sort()).toEqual([...urls].sort());
+      for (const [index, answer] of second.entries()) {
+        expect(answer.statusCode).toBe(200);
+        expect(answer.rawPayload.equals(first[index]?.rawPayload ?? Buffer.alloc(0))).toBe(true);
+        expect(answer.headers["content-type"]).toBe(first[index]?.headers["content-type"]);
+      }
+      expect(second[0]?.headers.etag).toBe(first[0]?.headers.etag);
+      expect(second[0]?.headers["cache-control"]).toBe("public, max-age=3600");
+      expect(second[1]?.headers["cache-control"]).toBe("no-store");
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("answers the first requests, sent at once while Scalar is not loaded yet", async () => {
     const { app: fresh } = await buildTestApp({
       apiDocs: { version: "1.2.3", serverURL: "https://auth.example" },
