@@ -92,6 +92,7 @@ export async function mountProvider(
       // hijack: it goes on the raw response first, as every other answer carries it.
       const fromHooks = reply.getHeaders();
       reply.hijack();
+      request.raw.url = originFormOf(request.raw.url ?? "/");
       fastifyRequests.set(request.raw, request);
       const response = reply.raw;
       for (const [name, value] of Object.entries(fromHooks))
@@ -137,6 +138,19 @@ export async function mountProvider(
       });
     }
   });
+}
+
+/**
+ * A request target in absolute form (`GET http://other.example/oidc/token HTTP/1.1`, which a
+ * server must accept, RFC 9112 §3.2.2) as its path and query. The library builds every URL it
+ * publishes or checks (discovery's endpoints, the `htu` of a DPoP proof, a client assertion's
+ * audience) from Koa's `href`, which is the target itself when it is absolute: the issuer's origin
+ * that provider.ts puts on the request was bypassed, and any client could name its own.
+ */
+function originFormOf(target: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(target)) return target;
+  const url = URL.parse(target);
+  return url === null ? "/" : `${url.pathname}${url.search}`;
 }
 
 /** The headers of every answer under /oidc: the pages' CSP, and no caching (both headers), sniffing, referrer or framing. */

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
@@ -86,6 +87,30 @@ describe("discovery", () => {
       ["rs-1", "RS256"],
     ]);
     expect(jwks.keys.every((key) => key.d === undefined && key.p === undefined)).toBe(true);
+  });
+
+  it("names the issuer's endpoints for a request whose target names another host (absolute form)", async () => {
+    const { issuer } = server();
+    const { port } = new URL(issuer);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () =>
+        socket.write(
+          "GET http://evil.example/.well-known/openid-configuration HTTP/1.1\r\n" +
+            "Host: evil.example\r\nConnection: close\r\n\r\n",
+        ),
+      );
+      let received = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => {
+        received += chunk;
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(received));
+    });
+    const metadata = JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)) as Record<string, unknown>;
+    expect(metadata.issuer).toBe(issuer);
+    expect(metadata.token_endpoint).toBe(`${issuer}/oidc/token`);
+    expect(metadata.authorization_endpoint).toBe(`${issuer}/oidc/auth`);
   });
 
   it("answers with the pages' CSP (form-action included) and no-store", async () => {
