@@ -208,6 +208,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).
     reply.header("Cache-Control", "no-store");
     reply.header("Pragma", "no-cache");
+    // No answer of ours is to be read as another type than it says (a JSON error as HTML).
+    reply.header("X-Content-Type-Options", "nosniff");
     return payload;
   });
 
@@ -260,7 +262,8 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     const path = request.url.split("?")[0] ?? "/";
     // A person's browser (it asks for HTML) outside the API gets a page, not the envelope.
     const { pages } = options;
-    if (pages !== undefined && request.method === "GET" && wantsPage(request.headers.accept, path)) {
+    const reads = request.method === "GET" || request.method === "HEAD";
+    if (pages !== undefined && reads && wantsPage(request.headers.accept, path)) {
       return reply.code(404).headers(pages.headers).type("text/html; charset=utf-8").send(pages.notFound());
     }
     return sendError(reply, "NOT_FOUND", `Route ${request.method} ${path} not found`);

@@ -57,19 +57,31 @@ describe("unknown routes", () => {
   it.each(["/", "/nope", "/verify-email/x"])(
     "answer a browser's GET %s with the 404 page (the hosted pages render it), not the envelope",
     async (url) => {
-      const response = await (await start()).inject({
-        method: "GET",
-        url,
-        headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
-      });
+      const app = await start();
+      const browse = (method: "GET" | "HEAD") =>
+        app.inject({ method, url, headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" } });
+      const response = await browse("GET");
 
       expect(response.statusCode).toBe(404);
       expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
       expect(response.headers["content-security-policy"]).toBe("default-src 'none'");
       expect(response.headers["cross-origin-opener-policy"]).toBe("same-origin");
       expect(response.body).toBe(servicePagesSpy().pages.notFound());
+      // HEAD says what GET would: the page's headers, no body.
+      const head = await browse("HEAD");
+      expect(head.statusCode).toBe(404);
+      expect(head.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(head.body).toBe("");
     },
   );
+
+  it("say nosniff on every JSON answer: the envelope, a 404, /health", async () => {
+    const app = await start();
+    for (const url of ["/api/v1/auth/me", "/nope", "/health"]) {
+      const response = await app.inject({ method: "GET", url });
+      expect(response.headers["x-content-type-options"], url).toBe("nosniff");
+    }
+  });
 
   it("answer a browser's GET with the envelope when no pages are wired, and serve /status.json alone", async () => {
     const app = await start({ pages: undefined });
