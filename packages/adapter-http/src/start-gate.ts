@@ -40,11 +40,30 @@ export function holdRequestsUntilOpen(app: FastifyInstance, gate: StartGate): vo
  * open keep-alive connection (a load balancer's pooled one) gets the contract's 503: the envelope,
  * or the protocol's format under /oidc, with `Retry-After` and `Connection: close`. Fastify's own
  * answer (`return503OnClosing`) was `{"error":"Service Unavailable",...}` without either header.
+ *
+ * The answers of the requests in flight when the close began say `Connection: close` too, and
+ * their connections end with them. Fastify closes only the connections idle at that moment, and
+ * Node kept the others alive after their answer: the close (and the process's exit) waited until
+ * the client sent another request there (which met the 503 above, passed on by a load balancer to
+ * its user) or closed it, up to the keep-alive timeout (72 s), past `docker stop`'s 10 s.
  */
 export function refuseRequestsWhileClosing(app: FastifyInstance): void {
   let closing = false;
+  let reaper: NodeJS.Timeout | undefined;
   app.addHook("preClose", async () => {
     closing = true;
+    // An answer streamed since before the close (a download) sent its headers already: its
+    // connection is closed once idle, as the others were when the close began.
+    reaper = setInterval(() => app.server.closeIdleConnections(), 250);
+    reaper.unref();
+  });
+  app.addHook("onClose", async () => {
+    clearInterval(reaper);
+  });
+  // A callback hook reading a flag, as below.
+  app.addHook("onSend", (_request, reply, payload, done) => {
+    if (closing) reply.header("Connection", "close");
+    done(null, payload);
   });
   // A callback hook, not an async one: on every request of a running service it only reads a flag,
   // and an async hook would cost each request a promise and a turn of the microtask queue (6 % of

@@ -43,8 +43,8 @@ describe("a request arriving while the app closes", () => {
     await app.listen({ host: "127.0.0.1", port: 0 });
     const address = app.server.address();
     if (address === null || typeof address === "string") throw new Error("not listening on a port");
-    // A keep-alive connection with a request in flight when the close begins, and another request
-    // behind it on the same connection (what a load balancer's pooled connection sends).
+    // A request whose first bytes came before the close began and the rest after: it reaches the
+    // routes while the app closes (what a load balancer's pooled connection sends at that moment).
     const socket = connect(address.port, "127.0.0.1");
     let received = "";
     socket.setEncoding("utf8");
@@ -53,22 +53,17 @@ describe("a request arriving while the app closes", () => {
     });
     const ended = new Promise((resolve) => socket.on("close", resolve));
     await new Promise((resolve) => socket.on("connect", resolve));
-    const body = JSON.stringify({ refreshToken: "x" });
-    socket.write(
-      `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`,
-    );
+    const request = "GET /api/v1/oauth/providers HTTP/1.1\r\nHost: x\r\n\r\n";
+    socket.write(request.slice(0, 10));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closed = app.close();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    socket.write(`${body.slice(3)}GET /api/v1/oauth/providers HTTP/1.1\r\nHost: x\r\n\r\n`);
+    socket.write(request.slice(10));
     await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000))]);
     socket.destroy();
     await closed;
 
-    const answers = received.split(/(?=HTTP\/1\.1 )/);
-    expect(answers).toHaveLength(2);
-    expect(answers[0]).toMatch(/^HTTP\/1\.1 401 /);
-    const [head = "", payload = ""] = (answers[1] ?? "").split("\r\n\r\n");
+    const [head = "", payload = ""] = received.split("\r\n\r\n");
     expect(head).toMatch(/^HTTP\/1\.1 503 /);
     expect(head.toLowerCase()).toContain("retry-after: 5");
     expect(head.toLowerCase()).toContain("cache-control: no-store");
@@ -80,5 +75,42 @@ describe("a request arriving while the app closes", () => {
       message: "The service is shutting down; retry in a moment",
       requestId: expect.any(String),
     });
+  });
+
+  it("ends the connection of a request in flight when the close begins, and the close waits for no client", async () => {
+    const { app } = await buildTestApp();
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address();
+    if (address === null || typeof address === "string") throw new Error("not listening on a port");
+    // A load balancer's pooled connection: a request in flight when SIGTERM came, then nothing.
+    const socket = connect(address.port, "127.0.0.1");
+    let received = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      received += chunk;
+    });
+    const endedByServer = new Promise<boolean>((resolve) => socket.on("end", () => resolve(true)));
+    await new Promise((resolve) => socket.on("connect", resolve));
+    const body = JSON.stringify({ refreshToken: "x" });
+    socket.write(
+      `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = app.close().then(() => true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(body.slice(3));
+    const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), 3_000));
+    const [ended, closedInTime] = await Promise.all([
+      Promise.race([endedByServer, timeout]),
+      Promise.race([closed, timeout]),
+    ]);
+    socket.destroy();
+    await closed;
+
+    expect(received).toMatch(/^HTTP\/1\.1 401 /);
+    // Until 2026-12-03: `Connection: keep-alive`, and the close waited for the client to leave.
+    expect(received.split("\r\n\r\n")[0]?.toLowerCase()).toContain("connection: close");
+    expect(ended).toBe(true);
+    expect(closedInTime).toBe(true);
   });
 });
