@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { composeService } from "./compose.ts";
+import { composeService, type Service } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
 import { createLogger, debugAreasOf, reopenLogFiles } from "./logger.ts";
@@ -32,6 +32,38 @@ const logger = (() => {
     process.exit(1);
   }
 })();
+let service: Service | undefined;
+let started = false;
+let closing = false;
+/** A stop asked for while the service starts, carried out once it listens. */
+let stopAskedDuringStart: NodeJS.Signals | undefined;
+/** The exit code of a process a signal ended (128 + its number), as a shell reports it. */
+const signalExitCode = (signal: NodeJS.Signals): number => 128 + (signal === "SIGINT" ? 2 : 15);
+const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
+  if (closing || stopAskedDuringStart !== undefined) {
+    // The second signal: stop now. Ending the process explicitly, not by Node's default action,
+    // which the kernel does not apply to PID 1 (the container image runs node as PID 1).
+    logger.warn({ signal }, "second stop signal: exiting now, without waiting for what is in flight");
+    logger.flush();
+    process.exit(signalExitCode(signal));
+  }
+  if (!started || service === undefined) {
+    // Composing applies the migrations (MIGRATE_ON_START): a process ended there leaves one of
+    // several statements applied and unrecorded (MySQL commits each DDL statement), and every
+    // later start fails on it ("Duplicate column name"). So the start ends first, then the stop.
+    logger.info({ signal }, "stop asked for during the start: stopping once the start has finished");
+    stopAskedDuringStart = signal;
+    return;
+  }
+  closing = true;
+  logger.info({ signal }, "shutting down");
+  await service.close();
+  process.exit(0);
+};
+// Before anything of the start is logged or done. A second SIGINT or SIGTERM ends the process at
+// once, whatever is in flight.
+process.on("SIGINT", () => void shutDown("SIGINT"));
+process.on("SIGTERM", () => void shutDown("SIGTERM"));
 for (const warning of warnings) logger.warn(warning);
 logger.info(`database: ${describeDatabase(config.database)}`);
 if (developmentSecrets !== undefined) {
@@ -63,17 +95,7 @@ function failStart(
   process.exit(1);
 }
 
-const service = await composeService(config, logger).catch((error: unknown) => failStart(error, "compose"));
-let closing = false;
-const shutDown = async (signal: string): Promise<void> => {
-  if (closing) return;
-  closing = true;
-  logger.info({ signal }, "shutting down");
-  await service.close();
-  process.exit(0);
-};
-process.once("SIGINT", () => void shutDown("SIGINT"));
-process.once("SIGTERM", () => void shutDown("SIGTERM"));
+service = await composeService(config, logger).catch((error: unknown) => failStart(error, "compose"));
 // What log rotation sends (logrotate's postrotate, `systemctl reload`): open LOG_FILE again at its
 // path. Node's default for SIGHUP is to end the process at once, without draining requests.
 process.on("SIGHUP", () => {
@@ -85,18 +107,31 @@ process.on("SIGHUP", () => {
   );
 });
 /** Listens, or closes the service and ends the start naming the setting that chose the port. */
-async function listen(app: typeof service.app, listener: Listener): Promise<void> {
+async function listen(composed: Service, app: Service["app"], listener: Listener): Promise<void> {
   try {
     await app.listen({ host: config.host, port: listener.port });
   } catch (error) {
     closing = true;
-    await service.close().catch(() => {});
+    await composed.close().catch(() => {});
     failStart(error, "listen", listener);
   }
 }
-await listen(service.app, { port: config.port, portVariable: "PORT" });
+// Stopped while it started (composing, migrating): the start is complete, it need not listen.
+if (stopAskedDuringStart !== undefined) {
+  started = true;
+  const signal = stopAskedDuringStart;
+  stopAskedDuringStart = undefined;
+  await shutDown(signal);
+}
+await listen(service, service.app, { port: config.port, portVariable: "PORT" });
 const { metricsPort } = config.observability;
 if (service.metricsApp !== undefined && metricsPort !== undefined) {
-  await listen(service.metricsApp, { port: metricsPort, portVariable: "METRICS_PORT" });
+  await listen(service, service.metricsApp, { port: metricsPort, portVariable: "METRICS_PORT" });
   logger.info(`metrics: http://${config.host}:${metricsPort}/metrics`);
+}
+started = true;
+if (stopAskedDuringStart !== undefined) {
+  const signal = stopAskedDuringStart;
+  stopAskedDuringStart = undefined;
+  await shutDown(signal);
 }

@@ -104,3 +104,39 @@ export async function runServerExpectingFailure(
   clearTimeout(timer);
   return { code, output };
 }
+
+/**
+ * Runs `node src/main.ts`, sends it `signal` as soon as its output matches `when` (a stage of its
+ * start, before it listens), and answers how it ended: exit code or the signal that ended it.
+ */
+export async function signalServerDuringStart(input: {
+  env: Record<string, string>;
+  when: RegExp;
+  signal: NodeJS.Signals;
+  /** Sends `signal` again once the output (after the first) matches this. */
+  again?: RegExp;
+}): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
+  const child = spawn(process.execPath, [mainFile], {
+    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...input.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  let signalledAt: number | undefined;
+  let signalledAgain = false;
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    if (signalledAt === undefined && input.when.test(output)) {
+      signalledAt = output.length;
+      child.kill(input.signal);
+    } else if (signalledAt !== undefined && !signalledAgain && input.again?.test(output.slice(signalledAt))) {
+      signalledAgain = true;
+      child.kill(input.signal);
+    }
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const [code, signal] = (await once(child, "exit")) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  return { code, signal, output };
+}

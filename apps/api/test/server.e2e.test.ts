@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { type AddressInfo, createServer } from "node:net";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, runServerExpectingFailure, startServerProcess } from "./server-process.ts";
+import {
+  type RunningServer,
+  runServerExpectingFailure,
+  signalServerDuringStart,
+  startServerProcess,
+} from "./server-process.ts";
 
 let database: TestDatabase;
 let server: RunningServer;
@@ -135,6 +140,51 @@ describe("the started server process (pnpm start)", () => {
       expect(await stopping.stop()).toBe(0);
     } finally {
       await stopping.kill();
+    }
+  });
+});
+
+describe("a stop asked for while the server starts", () => {
+  it("lets the start's migrations finish, then stops cleanly (exit 0), rather than dying between two statements", async () => {
+    // A database of its own, never migrated: the start applies every migration, and SIGTERM comes
+    // as soon as the start names the database, before the first of them (a rollout cancelled, a
+    // `docker stop` during a long migration). Killed there, a migration of several statements
+    // stayed half applied and unrecorded, and every later start failed on its first statement.
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const ended = await signalServerDuringStart({
+        env: { ...serverEnv(), DATABASE_URL: fresh.url },
+        when: /database: MySQL database/,
+        signal: "SIGTERM",
+      });
+      expect(ended.signal, ended.output).toBeNull();
+      expect(ended.code, ended.output).toBe(0);
+      expect(ended.output).toContain("stop asked for during the start");
+      expect(ended.output).toMatch(/applied \d+ migration\(s\) at start/);
+      expect(ended.output).toContain('"msg":"shutting down"');
+      const pending = (await fresh.storage.migrationStatus()).filter((m) => m.executedAt === null);
+      expect(pending).toStrictEqual([]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("a second stop signal", () => {
+  it("ends the process at once with 143, saying so (not Node's default action, which PID 1 ignores)", async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const ended = await signalServerDuringStart({
+        env: { ...serverEnv(), DATABASE_URL: fresh.url },
+        when: /database: MySQL database/,
+        signal: "SIGTERM",
+        again: /stop asked for during the start/,
+      });
+      expect(ended.signal, ended.output).toBeNull();
+      expect(ended.code, ended.output).toBe(143);
+      expect(ended.output).toContain("second stop signal: exiting now");
+    } finally {
+      await fresh.drop();
     }
   });
 });
