@@ -82,6 +82,11 @@ export interface Service {
   readonly exportWorker: ExportWorker;
   /** This instance's row among the running instances, and what differs from the others (docs/operations.md). */
   readonly instanceSettings: InstanceSettingsWatch;
+  /**
+   * Marks the instance as stopping (SHUTDOWN_DELAY, before close): /ready answers 503 while every
+   * request is still served.
+   */
+  drain(): void;
   /** Stops accepting requests, finishes those in flight, then closes the storage. */
   close(): Promise<void>;
 }
@@ -291,6 +296,8 @@ export async function composeService(
         keysOfEither(publicJWKS(await accessTokens.currentKeySet(clock.now())), publicJWKS(keySet)),
       ...(metrics === undefined ? {} : { onRefresh: metrics.recordThirdPartyRefresh }),
     });
+    /** Set by drain(): the instance stops soon (SHUTDOWN_DELAY). */
+    let draining = false;
     const app = await buildHttpApp({
       useCases,
       plugins: oidc.plugins,
@@ -304,6 +311,7 @@ export async function composeService(
         await storage.ping();
         return true;
       },
+      draining: () => draining,
       dependencyChecks: [
         ...dependencyChecksOf(storage, mail),
         ...(watchesDisk ? [diskSpaceCheck(() => storage.diskSpace())] : []),
@@ -348,6 +356,9 @@ export async function composeService(
       signingKeys: { privateJWKS: privateJWKS(keySet, clock.now()), publicJWKS: publicJWKS(keySet) },
       exportWorker,
       instanceSettings: watchedSettings,
+      drain() {
+        draining = true;
+      },
       async close() {
         clearInterval(housekeeping);
         await app.close();

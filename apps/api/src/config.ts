@@ -55,6 +55,12 @@ export const environmentVariables = {
     parse: nonEmpty,
   }),
   PORT: withDefault({ default: "3000", meaning: "Port to listen on", parse: integer({ max: 65_535 }) }),
+  SHUTDOWN_DELAY: withDefault({
+    default: "0s",
+    meaning:
+      "After SIGTERM, answer `/ready` 503 and keep serving this long before closing the port, so a load balancer that follows `/ready` stops sending first (e.g. `10s` under Kubernetes; docs/operations.md, Rolling restarts)",
+    parse: timerDuration("0ms"),
+  }),
   DATABASE_URL: withDefault({
     default: "sqlite:./data/superoauth.db",
     meaning:
@@ -255,6 +261,8 @@ export interface Config {
   readonly environment: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
+  /** SHUTDOWN_DELAY: how long a stopping instance answers /ready 503 while still serving. */
+  readonly shutdownDelayMs: number;
   /** What the storage is opened with: `sqlite:<absolute path>`, `sqlite::memory:` or `mysql://...`. */
   readonly databaseURL: string;
   /** The same, taken apart for the start's log line and the secrets file. */
@@ -501,6 +509,7 @@ export function parseConfig(
       environment,
       host: e.HOST,
       port: e.PORT,
+      shutdownDelayMs: e.SHUTDOWN_DELAY,
       databaseURL: storageURL(e.DATABASE_URL, env.DATABASE_URL ?? ""),
       database: e.DATABASE_URL,
       migrateOnStart: e.MIGRATE_ON_START,

@@ -56,6 +56,16 @@ const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
     return;
   }
   closing = true;
+  if (config.shutdownDelayMs > 0) {
+    // A load balancer that follows /ready stops sending here before the port closes; what still
+    // comes meanwhile is served (docs/operations.md, Rolling restarts).
+    service.drain();
+    logger.info(
+      { signal, delayMs: config.shutdownDelayMs },
+      "stopping after SHUTDOWN_DELAY: /ready answers 503 meanwhile, requests are still served",
+    );
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+  }
   logger.info({ signal }, "shutting down");
   await service.close();
   process.exit(0);

@@ -144,6 +144,31 @@ describe("the started server process (pnpm start)", () => {
   });
 });
 
+describe("SHUTDOWN_DELAY", () => {
+  it("after SIGTERM, /ready answers 503 while requests are still served; then the service stops (exit 0)", async () => {
+    const stopping = await startServerProcess({ env: { ...serverEnv(), SHUTDOWN_DELAY: "3s" } });
+    try {
+      const from = stopping.output().length;
+      const exited = stopping.stop();
+      await stopping.waitForOutput(/stopping after SHUTDOWN_DELAY/, { from, timeoutMs: 10_000 });
+      const ready = await fetch(`${stopping.baseURL}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({
+        success: false,
+        error: "SERVICE_UNAVAILABLE",
+        message: "Not ready: this instance is shutting down",
+      });
+      // Still serving what comes: a load balancer's requests sent before its next probe.
+      expect((await fetch(`${stopping.baseURL}/health`)).status).toBe(200);
+      expect((await fetch(`${stopping.baseURL}/api/v1/auth/me`)).status).toBe(401);
+      expect(await exited).toBe(0);
+      expect(stopping.output().slice(from)).toContain('"msg":"shutting down"');
+    } finally {
+      await stopping.kill();
+    }
+  });
+});
+
 describe("a stop asked for while the server starts", () => {
   it("lets the start's migrations finish, then stops cleanly (exit 0), rather than dying between two statements", async () => {
     // A database of its own, never migrated: the start applies every migration, and SIGTERM comes

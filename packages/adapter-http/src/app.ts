@@ -93,6 +93,11 @@ export interface HttpAppOptions {
    * (adapter-web's `createServicePages`); none: `/status.json` and the JSON 404 only.
    */
   readonly pages?: ServicePages;
+  /**
+   * True once the instance drains before its stop (SHUTDOWN_DELAY): /ready answers 503 so the load
+   * balancer sends nothing new, while every request that still comes is served.
+   */
+  readonly draining?: () => boolean;
   /** Prometheus metrics to record every request into (none: nothing is recorded). */
   readonly metrics?: Metrics;
   /**
@@ -284,7 +289,10 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     ...(counterStoreCheck === undefined ? [] : [counterStoreCheck]),
     ...(options.dependencyChecks ?? []),
   ];
-  await app.register(inArea("Operations", healthRoutes), { checks });
+  await app.register(inArea("Operations", healthRoutes), {
+    checks,
+    ...(options.draining === undefined ? {} : { draining: options.draining }),
+  });
   await app.register(inArea("Operations", statusRoutes), {
     checks,
     useCases: options.useCases,

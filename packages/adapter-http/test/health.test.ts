@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cachedCheck, type DependencyCheck } from "../src/index.ts";
-import { buildTestApp, servicePagesSpy } from "./test-app.ts";
+import { buildTestApp, expectError, servicePagesSpy } from "./test-app.ts";
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -131,6 +131,23 @@ describe("GET /ready", () => {
     expect((await probed.inject({ method: "GET", url: "/ready" })).statusCode).toBe(503);
     ready = true;
     expect((await probed.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+  });
+});
+
+describe("GET /ready while the instance drains (SHUTDOWN_DELAY)", () => {
+  it("answers SERVICE_UNAVAILABLE 503 saying it is shutting down, asking no dependency; the rest is served", async () => {
+    let draining = false;
+    const checkReadiness = vi.fn(async () => true);
+    ({ app } = await buildTestApp({ checkReadiness, draining: () => draining }));
+    expect((await app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
+    draining = true;
+    checkReadiness.mockClear();
+    const response = await app.inject({ method: "GET", url: "/ready" });
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.json().message).toBe("Not ready: this instance is shutting down");
+    expect(checkReadiness).not.toHaveBeenCalled();
+    expect((await app.inject({ method: "GET", url: "/health" })).statusCode).toBe(200);
+    expect((await app.inject({ method: "GET", url: "/api/v1/auth/me" })).statusCode).toBe(401);
   });
 });
 

@@ -30,7 +30,11 @@ function downRequired(answer: DependencyReport): string[] {
  */
 export async function healthRoutes(
   app: FastifyInstance,
-  options: { checks: readonly DependencyCheck[] },
+  options: {
+    checks: readonly DependencyCheck[];
+    /** True once the instance is draining before its stop (SHUTDOWN_DELAY): /ready answers 503. */
+    draining?: () => boolean;
+  },
 ): Promise<void> {
   app.get(
     "/health",
@@ -59,6 +63,9 @@ export async function healthRoutes(
       },
     },
     async (request, reply) => {
+      // Stopping: the load balancer is to send nothing new here, while what comes is still served.
+      if (options.draining?.() === true)
+        return sendError(reply, "SERVICE_UNAVAILABLE", "Not ready: this instance is shutting down");
       const answer = await checkDependencies(options.checks, (name, error) =>
         request.log.error({ err: error, dependency: name }, "readiness check failed"),
       );
