@@ -1,5 +1,5 @@
 import { StorageUnavailableError } from "@superoauth/application";
-import { tokenFromMail } from "@superoauth/application/testing";
+import { InMemoryTOTPService, tokenFromMail } from "@superoauth/application/testing";
 import { parseEmail, type Role, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -193,6 +193,32 @@ describe("the permission table over HTTP", () => {
       if (role === "user") expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
       else expect(response.json()).toEqual({ success: true, data: { twoFactorEnabled: false } });
     }
+  });
+
+  it("staff with a second factor prove with it: a password-only fresh proof answers REAUTH_REQUIRED, a code lets the action through", async () => {
+    const admin = await accountWithRole("admin");
+    await verifyAddressOf(deps, admin.user);
+    const setup = await call("POST", "/auth/2fa/setup", admin);
+    const code = () => InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
+    expect((await call("POST", "/auth/2fa/enable", admin, { code: code() })).statusCode).toBe(200);
+    const target = await accountWithRole("user");
+    await enableTwoFactorOf(target.user.id as UserId);
+    // The session signed in with the password alone, before 2FA was on, and proved it again just now.
+    const stale = await withStaleProof(admin);
+    expect((await call("POST", "/auth/reauthenticate", stale, { password: admin.password })).statusCode).toBe(
+      200,
+    );
+    const refused = await call("POST", `/admin/users/${target.user.id}/reset-2fa`, stale);
+    expectError(refused, "REAUTH_REQUIRED", 401);
+    expect(refused.json().message).toBe(
+      "A staff action needs a recent proof with your second factor: call POST /auth/reauthenticate with a code, then retry",
+    );
+    deps.clock.advance(30_000);
+    expect((await call("POST", "/auth/reauthenticate", stale, { code: code() })).statusCode).toBe(200);
+    const reset = await call("POST", `/admin/users/${target.user.id}/reset-2fa`, stale);
+    expect(reset.json()).toEqual({ success: true, data: { twoFactorEnabled: false } });
+    // Actions that need no fresh proof take none: unlocking, reads.
+    expect((await call("GET", `/admin/users/${target.user.id}`, stale)).statusCode).toBe(200);
   });
 
   it("a plain user learns nothing about other accounts: 403 even for an unknown id", async () => {
@@ -517,6 +543,15 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     const admin = await accountWithRole("admin");
     const userId = admin.user.id as UserId;
     await enableTwoFactorOf(userId);
+    // Proved with the second factor just now (staff with 2FA prove with it), as a sign-in with it records.
+    const claims = await deps.accessTokens.verifyAccessToken({
+      token: admin.accessToken,
+      now: deps.clock.now(),
+    });
+    if (!claims.ok) throw new Error("no session");
+    const { sessionId } = claims.value;
+    deps.clock.advance(1_000);
+    await deps.sessions.recordReauthentication({ sessionId, now: deps.clock.now(), methods: ["otp"] });
     const refused = await call("POST", `/admin/users/${userId}/reset-2fa`, admin);
     expectError(refused, "INSUFFICIENT_PERMISSIONS", 403);
     expect(refused.json().message).toMatch(/own account/);

@@ -483,6 +483,29 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
     expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);
   });
+
+  it("staff with a second factor confirm with a code, not the password", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    const boss = await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const { codeNow } = await enableTwoFactorFor(deps, boss.session);
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await act(browser, `/admin/users/${target.user.id}/disable`);
+    const confirmPage = await browser.get(stale.headers.location as string);
+    expect(confirmPage.body).toContain('<label for="code">Authentication code or backup code</label>');
+    expect(confirmPage.body).not.toContain('id="password"');
+    const confirmed = await browser.submit(
+      stale.headers.location as string,
+      stale.headers.location as string,
+      {
+        code: codeNow(),
+      },
+    );
+    expect(confirmed.headers.location).toBe(`/admin/users/${target.user.id}`);
+    expect((await act(browser, `/admin/users/${target.user.id}/disable`)).statusCode).toBe(303);
+    expect((await deps.users.findUserById(target.user.id))?.status).toBe("disabled");
+  });
 });
 
 describe("the status notice page", { timeout: 30_000 }, () => {

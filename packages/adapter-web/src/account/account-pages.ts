@@ -75,11 +75,14 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     }),
   );
 
-  // The fresh proof (ADR 0012): the password, or a code for an account without one.
+  // The fresh proof (ADR 0012): the password, or a code for an account without one. Staff with a
+  // second factor prove with it: their actions take no password-only proof (docs/admin.md).
   const proofMethod = async (page: PageContext): Promise<"password" | "code" | "none"> => {
-    if (page.signedIn.user.passwordHash !== null) return "password";
-    const status = await useCases.getTwoFactorStatus({ userId: page.signedIn.user.id });
-    return status.ok && status.value.enabled ? "code" : "none";
+    const { user } = page.signedIn;
+    if (user.passwordHash !== null && user.role === "user") return "password";
+    const status = await useCases.getTwoFactorStatus({ userId: user.id });
+    if (status.ok && status.value.enabled) return "code";
+    return user.passwordHash !== null ? "password" : "none";
   };
   const nextOf = (page: PageContext) =>
     safeNext((page.request.query as Record<string, unknown>).next) ?? home;

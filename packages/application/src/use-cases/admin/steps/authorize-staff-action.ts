@@ -20,15 +20,20 @@ import type { Authenticated } from "../../sessions/authenticate-access-token.ts"
 export type StaffRefusal = "INSUFFICIENT_PERMISSIONS" | "REAUTH_REQUIRED" | "USER_NOT_FOUND";
 
 const insufficient = err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
+const secondFactorProofRequired = err(
+  "REAUTH_REQUIRED",
+  "A staff action needs a recent proof with your second factor: call POST /auth/reauthenticate with a code, then retry",
+);
 
 /**
  * The one gate of every staff action (docs/admin.md), in an order that tells a caller nothing it
  * may not know: the role's permission first (a plain user learns nothing about other accounts),
- * then the acting session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED),
+ * then the acting session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED;
+ * made with the second factor when the staff member has one),
  * then the account, then whether the actor may act on an account of its role. Answers the account.
  */
 export async function authorizeStaffAction(
-  deps: Pick<Dependencies, "users" | "clock" | "settings">,
+  deps: Pick<Dependencies, "users" | "twoFactor" | "clock" | "settings">,
   input: { actor: Authenticated; action: StaffAction; targetId: string },
 ): Promise<Result<User, StaffRefusal>> {
   const { actor, action } = input;
@@ -36,6 +41,12 @@ export async function authorizeStaffAction(
   if (staffActionsNeedingFreshProof.includes(action)) {
     const fresh = requireFreshProof(deps, { session: actor.session });
     if (!fresh.ok) return fresh;
+    // Step-up: staff with a second factor prove with it. A phished password and a stolen staff
+    // session were enough for every destructive staff action (an insider-threat review).
+    if (!actor.session.authenticationMethods.includes("otp")) {
+      const factor = await deps.twoFactor.findTOTPFactor(actor.user.id);
+      if (factor?.status === "enabled") return secondFactorProofRequired;
+    }
   }
   const target = await deps.users.findUserById(input.targetId as UserId);
   if (target === null) return err("USER_NOT_FOUND", "No user with this id");
