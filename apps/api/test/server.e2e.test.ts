@@ -169,48 +169,49 @@ describe("SHUTDOWN_DELAY", () => {
   });
 });
 
+/**
+ * Starts the server on a database of its own, never migrated (the start applies every migration),
+ * and sends SIGTERM as soon as the start names the database, before the first migration; `again`:
+ * a second SIGTERM once the output matches it. Answers how the process ended and whether every
+ * migration was applied.
+ */
+async function stopDuringFreshStart(again?: RegExp) {
+  const fresh = await createTestDatabase({ migrate: false });
+  try {
+    const ended = await signalServerDuringStart({
+      env: { ...serverEnv(), DATABASE_URL: fresh.url },
+      when: /database: MySQL database/,
+      signal: "SIGTERM",
+      ...(again === undefined ? {} : { again }),
+    });
+    const pending = (await fresh.storage.migrationStatus()).filter((m) => m.executedAt === null);
+    return { ...ended, pending };
+  } finally {
+    await fresh.drop();
+  }
+}
+
 describe("a stop asked for while the server starts", () => {
   it("lets the start's migrations finish, then stops cleanly (exit 0), rather than dying between two statements", async () => {
-    // A database of its own, never migrated: the start applies every migration, and SIGTERM comes
-    // as soon as the start names the database, before the first of them (a rollout cancelled, a
-    // `docker stop` during a long migration). Killed there, a migration of several statements
-    // stayed half applied and unrecorded, and every later start failed on its first statement.
-    const fresh = await createTestDatabase({ migrate: false });
-    try {
-      const ended = await signalServerDuringStart({
-        env: { ...serverEnv(), DATABASE_URL: fresh.url },
-        when: /database: MySQL database/,
-        signal: "SIGTERM",
-      });
-      expect(ended.signal, ended.output).toBeNull();
-      expect(ended.code, ended.output).toBe(0);
-      expect(ended.output).toContain("stop asked for during the start");
-      expect(ended.output).toMatch(/applied \d+ migration\(s\) at start/);
-      expect(ended.output).toContain('"msg":"shutting down"');
-      const pending = (await fresh.storage.migrationStatus()).filter((m) => m.executedAt === null);
-      expect(pending).toStrictEqual([]);
-    } finally {
-      await fresh.drop();
-    }
+    // A rollout cancelled, a `docker stop` during a long migration: killed there, a migration of
+    // several statements stayed half applied and unrecorded, and every later start failed on its
+    // first statement.
+    const ended = await stopDuringFreshStart();
+    expect(ended.signal, ended.output).toBeNull();
+    expect(ended.code, ended.output).toBe(0);
+    expect(ended.output).toContain("stop asked for during the start");
+    expect(ended.output).toMatch(/applied \d+ migration\(s\) at start/);
+    expect(ended.output).toContain('"msg":"shutting down"');
+    expect(ended.pending).toStrictEqual([]);
   });
 });
 
 describe("a second stop signal", () => {
   it("ends the process at once with 143, saying so (not Node's default action, which PID 1 ignores)", async () => {
-    const fresh = await createTestDatabase({ migrate: false });
-    try {
-      const ended = await signalServerDuringStart({
-        env: { ...serverEnv(), DATABASE_URL: fresh.url },
-        when: /database: MySQL database/,
-        signal: "SIGTERM",
-        again: /stop asked for during the start/,
-      });
-      expect(ended.signal, ended.output).toBeNull();
-      expect(ended.code, ended.output).toBe(143);
-      expect(ended.output).toContain("second stop signal: exiting now");
-    } finally {
-      await fresh.drop();
-    }
+    const ended = await stopDuringFreshStart(/stop asked for during the start/);
+    expect(ended.signal, ended.output).toBeNull();
+    expect(ended.code, ended.output).toBe(143);
+    expect(ended.output).toContain("second stop signal: exiting now");
   });
 });
 

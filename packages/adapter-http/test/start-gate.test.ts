@@ -1,4 +1,4 @@
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildTestApp, expectError } from "./test-app.ts";
@@ -10,6 +10,22 @@ const apps: FastifyInstance[] = [];
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
+
+/** An app listening on a port, and a socket connected to it, with what it has received so far. */
+async function connectedApp(): Promise<{ app: FastifyInstance; socket: Socket; received: () => string }> {
+  const { app } = await buildTestApp();
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === "string") throw new Error("not listening on a port");
+  const socket = connect(address.port, "127.0.0.1");
+  let received = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => {
+    received += chunk;
+  });
+  await new Promise((resolve) => socket.on("connect", resolve));
+  return { app, socket, received: () => received };
+}
 
 describe("the start gate", () => {
   it("answers 503 with Retry-After until open, lets /health, /ready and /status through, then asks no more", async () => {
@@ -39,20 +55,10 @@ describe("the start gate", () => {
 
 describe("a request arriving while the app closes", () => {
   it("gets the envelope's 503 with Retry-After, no-store and Connection: close, not Fastify's own body", async () => {
-    const { app } = await buildTestApp();
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    if (address === null || typeof address === "string") throw new Error("not listening on a port");
     // A request whose first bytes came before the close began and the rest after: it reaches the
     // routes while the app closes (what a load balancer's pooled connection sends at that moment).
-    const socket = connect(address.port, "127.0.0.1");
-    let received = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-    });
+    const { app, socket, received: receivedSoFar } = await connectedApp();
     const ended = new Promise((resolve) => socket.on("close", resolve));
-    await new Promise((resolve) => socket.on("connect", resolve));
     const request = "GET /api/v1/oauth/providers HTTP/1.1\r\nHost: x\r\n\r\n";
     socket.write(request.slice(0, 10));
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -63,7 +69,7 @@ describe("a request arriving while the app closes", () => {
     socket.destroy();
     await closed;
 
-    const [head = "", payload = ""] = received.split("\r\n\r\n");
+    const [head = "", payload = ""] = receivedSoFar().split("\r\n\r\n");
     expect(head).toMatch(/^HTTP\/1\.1 503 /);
     expect(head.toLowerCase()).toContain("retry-after: 5");
     expect(head.toLowerCase()).toContain("cache-control: no-store");
@@ -78,19 +84,9 @@ describe("a request arriving while the app closes", () => {
   });
 
   it("ends the connection of a request in flight when the close begins, and the close waits for no client", async () => {
-    const { app } = await buildTestApp();
-    await app.listen({ host: "127.0.0.1", port: 0 });
-    const address = app.server.address();
-    if (address === null || typeof address === "string") throw new Error("not listening on a port");
     // A load balancer's pooled connection: a request in flight when SIGTERM came, then nothing.
-    const socket = connect(address.port, "127.0.0.1");
-    let received = "";
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      received += chunk;
-    });
+    const { app, socket, received: receivedSoFar } = await connectedApp();
     const endedByServer = new Promise<boolean>((resolve) => socket.on("end", () => resolve(true)));
-    await new Promise((resolve) => socket.on("connect", resolve));
     const body = JSON.stringify({ refreshToken: "x" });
     socket.write(
       `POST /api/v1/auth/refresh HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 3)}`,
@@ -107,6 +103,7 @@ describe("a request arriving while the app closes", () => {
     socket.destroy();
     await closed;
 
+    const received = receivedSoFar();
     expect(received).toMatch(/^HTTP\/1\.1 401 /);
     // Until 2026-12-03: `Connection: keep-alive`, and the close waited for the client to leave.
     expect(received.split("\r\n\r\n")[0]?.toLowerCase()).toContain("connection: close");

@@ -3,7 +3,7 @@ import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOIDCProvider, type ProviderOptions } from "../src/provider.ts";
-import { appRecord, publicApp, testPages } from "./oidc-test-server.ts";
+import { appRecord, authorizationParameters, publicApp, testPages } from "./oidc-test-server.ts";
 
 // How the provider sits in the Fastify app: which rate-limit budget each path draws from, and how
 // a refused protocol request answers (adapter-http's rate-limit hook calls `limitReply`; here a
@@ -181,14 +181,7 @@ describe("an https issuer (APP_URL) behind a proxy not trusted to say so (TRUST_
     await provider.plugin(served);
     await served.ready();
     try {
-      const query = new URLSearchParams({
-        client_id: client.clientId,
-        redirect_uri: publicApp.redirectURI,
-        response_type: "code",
-        scope: "openid",
-        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        code_challenge_method: "S256",
-      });
+      const query = authorizationParameters(client.clientId, publicApp.redirectURI);
       const response = await served.inject({ method: "GET", url: `/oidc/auth?${query}` });
       expect(response.statusCode).toBe(303);
       expect(response.headers.location).toMatch(/\/interaction\//);
@@ -259,14 +252,7 @@ describe("an https issuer (APP_URL) behind a trusted proxy that terminates TLS",
 
   it("returns a person from the sign-in page to the issuer's https address, and resumes without a 500", async () => {
     const headers = { host: "127.0.0.1:4522" };
-    const query = new URLSearchParams({
-      client_id: client.clientId,
-      redirect_uri: publicApp.redirectURI,
-      response_type: "code",
-      scope: "openid",
-      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-      code_challenge_method: "S256",
-    });
+    const query = authorizationParameters(client.clientId, publicApp.redirectURI);
     const start = await served.inject({ method: "GET", url: `/oidc/auth?${query}`, headers });
     expect(start.statusCode).toBe(303);
     const jar = new Map<string, string>();

@@ -141,6 +141,21 @@ function cookieOf(req: IncomingMessage, name: string): string | null {
 /** REFRESH_REUSE_GRACE's default: a refresh token used this recently reads as unknown, not as used. */
 export const testRefreshReuseGraceMs = 10_000;
 
+/**
+ * An authorization request's parameters for `clientId` at `redirectURI`: code, openid, and RFC
+ * 7636's example S256 challenge (for requests that never reach the token endpoint).
+ */
+export function authorizationParameters(clientId: string, redirectURI: string): URLSearchParams {
+  return new URLSearchParams({
+    client_id: clientId,
+    redirect_uri: redirectURI,
+    response_type: "code",
+    scope: "openid",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+  });
+}
+
 /** A clock the store reads; the library reads the system time itself. */
 export class ShiftedClock implements Clock {
   offsetMs = 0;

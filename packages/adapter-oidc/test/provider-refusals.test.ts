@@ -13,7 +13,12 @@ import {
   type TestApp,
 } from "./authorization-driver.ts";
 import { BrowserAgent, locationOf } from "./browser-agent.ts";
-import { sha256, testRefreshReuseGraceMs, useOIDCTestServer } from "./oidc-test-server.ts";
+import {
+  authorizationParameters,
+  sha256,
+  testRefreshReuseGraceMs,
+  useOIDCTestServer,
+} from "./oidc-test-server.ts";
 
 // Issue 9's negative cases, each asserting the RFC 6749 error the client gets (or the error page
 // a browser gets when the client cannot be trusted with a redirect).
@@ -683,15 +688,8 @@ describe("a path or method the provider does not serve", () => {
   );
 
   it("POST /oidc/auth of a form: followed, the browser meets what the same GET meets", async () => {
-    const parameters = new URLSearchParams({
-      client_id: confidentialApp.clientId,
-      redirect_uri: confidentialApp.redirectURI,
-      response_type: "code",
-      scope: "openid",
-      state: "posted",
-      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-      code_challenge_method: "S256",
-    });
+    const parameters = authorizationParameters(confidentialApp.clientId, confidentialApp.redirectURI);
+    parameters.set("state", "posted");
     const posted = await fetch(`${server().issuer}/oidc/auth`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
