@@ -494,7 +494,6 @@ function composeOIDC(input: {
     store: storage.oidcModels,
     clock: deps.clock,
     masterSecret: config.jwt.secret,
-    trustProxy: config.trustProxy,
     refreshReuseGraceMs: config.refreshReuseGraceMs,
     ...(input.onRefresh === undefined ? {} : { onRefresh: input.onRefresh }),
     lifetimes: {

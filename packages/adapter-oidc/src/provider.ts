@@ -52,8 +52,6 @@ export interface ProviderOptions {
   readonly clock: Clock;
   /** `JWT_SECRET`: the provider's cookie keys are derived from it. */
   readonly masterSecret: string;
-  /** As `TRUST_PROXY`: whether X-Forwarded-Proto/-For are believed (ADR 0011). */
-  readonly trustProxy: boolean | number | readonly string[];
   /** `REFRESH_REUSE_GRACE`: a refresh-token race within it does not revoke the grant (oidc-adapter.ts). */
   readonly refreshReuseGraceMs?: number;
   /**
@@ -121,7 +119,6 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     ...providerSettingsOf(facing),
     adapter: adapterFactoryOf(facing),
   });
-  provider.proxy = trustsProxy(options.trustProxy);
 
   // Stored client "secrets" are SHA-256 hashes (client-metadata.ts): compare by hashing the
   // presented secret, in constant time (the existing SecretHasher).
@@ -555,7 +552,7 @@ async function refuseClientWrite(): Promise<never> {
  * cookie is set on a context of its own, which inherits `secure` from this request); and any
  * client's `X-Forwarded-Host` was echoed into the endpoints. The request's origin is the issuer's,
  * and its address the one TRUST_PROXY gives (Fastify's; Koa would take the left-most, client-written
- * X-Forwarded-For entry).
+ * X-Forwarded-For entry). So Koa's own `proxy` setting is left off: none of what it decides is read.
  */
 function atTheIssuersOrigin(
   ctx: { readonly request: object; readonly req: IncomingMessage },
@@ -567,11 +564,4 @@ function atTheIssuersOrigin(
     host: { value: issuer.host },
     ...(address === undefined ? {} : { ip: { value: address } }),
   });
-}
-
-/** Koa's `proxy` is a yes/no: believe X-Forwarded-* from our proxies (the same TRUST_PROXY as the rest). */
-function trustsProxy(trustProxy: ProviderOptions["trustProxy"]): boolean {
-  if (typeof trustProxy === "boolean") return trustProxy;
-  if (typeof trustProxy === "number") return trustProxy > 0;
-  return trustProxy.length > 0;
 }

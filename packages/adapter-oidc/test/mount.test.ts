@@ -31,7 +31,6 @@ function bareProvider(
     store: new InMemoryOIDCModelStore(),
     clock: { now: () => new Date() },
     masterSecret: "test-master-secret-0123456789abcdef",
-    trustProxy: false,
     ...more,
   });
 }
@@ -213,7 +212,6 @@ describe("an https issuer (APP_URL) behind a trusted proxy that terminates TLS",
       issuer,
       async (clientId) => (clientId === client.clientId ? client : null),
       {
-        trustProxy: ["127.0.0.1"],
         findAccount: async (accountId) => (accountId === account.accountId ? account : null),
       },
     );

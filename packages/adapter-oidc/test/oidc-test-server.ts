@@ -240,7 +240,6 @@ export function useOIDCTestServer(
       store: store(),
       clock,
       masterSecret: "test-master-secret-0123456789abcdef",
-      trustProxy: false,
       refreshReuseGraceMs: testRefreshReuseGraceMs,
       onRefresh: (result) => void refreshes.push(result),
     });
