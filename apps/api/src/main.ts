@@ -126,22 +126,21 @@ async function listen(composed: Service, app: Service["app"], listener: Listener
     failStart(error, "listen", listener);
   }
 }
-// Stopped while it started (composing, migrating): the start is complete, it need not listen.
-if (stopAskedDuringStart !== undefined) {
+/** Carries out a stop asked for while the service started, now that the start is complete. */
+async function stopIfAskedDuringStart(): Promise<void> {
+  if (stopAskedDuringStart === undefined) return;
   started = true;
   const signal = stopAskedDuringStart;
   stopAskedDuringStart = undefined;
   await shutDown(signal);
 }
+// Stopped while it started (composing, migrating): it need not listen.
+await stopIfAskedDuringStart();
 await listen(service, service.app, { port: config.port, portVariable: "PORT" });
 const { metricsPort } = config.observability;
 if (service.metricsApp !== undefined && metricsPort !== undefined) {
   await listen(service, service.metricsApp, { port: metricsPort, portVariable: "METRICS_PORT" });
   logger.info(`metrics: http://${config.host}:${metricsPort}/metrics`);
 }
+await stopIfAskedDuringStart();
 started = true;
-if (stopAskedDuringStart !== undefined) {
-  const signal = stopAskedDuringStart;
-  stopAskedDuringStart = undefined;
-  await shutDown(signal);
-}

@@ -136,12 +136,8 @@ export function url(schemes: readonly string[]): (text: string) => Reading<strin
 export function siteURL(value: string): Reading<string> {
   const read = url(["http", "https"])(value);
   if (!("value" in read)) return read;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    return { problem: "must be a http:// or https:// URL" };
-  }
+  const parsed = URL.parse(value);
+  if (parsed === null) return { problem: "must be a http:// or https:// URL" };
   return parsed.pathname === "/" && parsed.search === "" && parsed.hash === ""
     ? read
     : {
