@@ -21,7 +21,7 @@ export const observabilityVariables = {
     parse: flag,
   }),
   METRICS_PORT: optional({
-    unset: "served on `PORT`",
+    unset: "served on `PORT`, to private networks only",
     meaning:
       "Serve `/metrics` on this port instead (on `HOST`), e.g. one only the scraper reaches (docs/operations.md)",
     parse: integer({ min: 1, max: 65_535 }),
