@@ -276,6 +276,7 @@ export async function composeService(
         requireEmailVerification: config.mail.requireEmailVerification,
         lockout: config.security.lockout,
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
+        staffRequireTwoFactor: config.security.staffRequireTwoFactor,
         dataExport: {
           ttlMs: config.dataExport.ttlMs,
           leaseMs: config.dataExport.leaseMs,

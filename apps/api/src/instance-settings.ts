@@ -29,6 +29,7 @@ export function mustMatchSettings(config: Config): Record<string, string> {
     SESSION_MAX_AGE: String(config.sessionMaxAgeMs),
     MAX_SESSIONS_PER_USER: String(config.maxSessionsPerUser),
     REAUTH_MAX_AGE: String(config.security.reauthMaxAgeMs),
+    STAFF_REQUIRE_2FA: String(config.security.staffRequireTwoFactor),
     LOCKOUT_THRESHOLD: String(lockout.threshold),
     LOCKOUT_WINDOW: String(lockout.windowMs),
     LOCKOUT_DURATION: String(lockout.durationMs),

@@ -54,6 +54,29 @@ describe("lockout and two-factor configuration", () => {
     );
   });
 
+  it("requires 2FA of staff in production by default, not elsewhere; STAFF_REQUIRE_2FA says otherwise either way", () => {
+    const production = {
+      NODE_ENV: "production",
+      APP_URL: "http://localhost:3000",
+      JWT_SECRET: strongSecret,
+      TOTP_ENCRYPTION_KEY: hexKey,
+    };
+    const required = (env: Record<string, string>) => {
+      const parsed = parseConfig(env, makeSecret);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      return parsed.config.security.staffRequireTwoFactor;
+    };
+    expect(required(production)).toBe(true);
+    expect(required({ ...production, STAFF_REQUIRE_2FA: "false" })).toBe(false);
+    expect(required({})).toBe(false);
+    expect(required({ NODE_ENV: "test", JWT_SECRET: strongSecret })).toBe(false);
+    expect(required({ STAFF_REQUIRE_2FA: "yes" })).toBe(true);
+    const refused = parseConfig({ STAFF_REQUIRE_2FA: "always" }, makeSecret);
+    expect(refused.ok ? [] : refused.problems).toEqual([
+      'STAFF_REQUIRE_2FA is invalid: must be true or false (got "always")',
+    ]);
+  });
+
   it("refuses a key that is not 32 bytes without echoing it", () => {
     const parsed = parseConfig({ TOTP_ENCRYPTION_KEY: "hunter2-not-a-key" }, makeSecret);
     const problems = parsed.ok ? "" : parsed.problems.join("\n");

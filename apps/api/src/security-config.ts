@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { type HashingLimits, parseEncryptionKey } from "@superoauth/adapter-crypto";
 import { defaultReauthMaxAgeMs, type LockoutPolicy } from "@superoauth/domain";
-import { duration, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
+import { duration, flag, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
 
 /** Lockout, re-authentication and two-factor settings. */
 export interface SecurityConfig {
   readonly lockout: LockoutPolicy;
   /** How recent a session's last proof must be for sensitive changes (ADR 0012). */
   readonly reauthMaxAgeMs: number;
+  /** Staff (support, admin) act on others' accounts only with 2FA on (STAFF_REQUIRE_2FA). */
+  readonly staffRequireTwoFactor: boolean;
   /** How long a security event is kept (SECURITY_LOG_RETENTION); the hourly prune deletes older ones. */
   readonly securityLogRetentionMs: number;
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
@@ -45,6 +47,12 @@ export const securityVariables = {
     meaning:
       "How recent a sign-in or re-authentication must be to change the password, 2FA or linked providers",
     parse: duration("1s"),
+  }),
+  STAFF_REQUIRE_2FA: optional({
+    unset: "`true` in production, `false` elsewhere",
+    meaning:
+      "Staff (`support`, `admin`) may use the admin API and console only with two-factor authentication on (`403 TWO_FACTOR_REQUIRED` until they turn it on in their account; docs/admin.md)",
+    parse: flag,
   }),
   SECURITY_LOG_RETENTION: withDefault({
     default: "365d",
@@ -138,6 +146,7 @@ export function parseSecurityConfig(
         durationMs: e.LOCKOUT_DURATION,
       },
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
+      staffRequireTwoFactor: e.STAFF_REQUIRE_2FA ?? context.environment === "production",
       securityLogRetentionMs: e.SECURITY_LOG_RETENTION,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,

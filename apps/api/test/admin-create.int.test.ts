@@ -24,7 +24,7 @@ afterAll(async () => {
   rmSync(workDirectory, { recursive: true, force: true });
 });
 
-function adminCreate(args: string[]): Promise<CLIOutcome> {
+function adminCreate(args: string[], env: Record<string, string> = {}): Promise<CLIOutcome> {
   return runCLIProcess({
     file: resolve(import.meta.dirname, "../src/cli/admin-create.ts"),
     args,
@@ -35,6 +35,7 @@ function adminCreate(args: string[]): Promise<CLIOutcome> {
       LOG_FILE: "",
       DATABASE_URL: database.url(),
       APP_URL: "https://auth.example",
+      ...env,
     },
   });
 }
@@ -126,9 +127,12 @@ describe("pnpm admin:create", () => {
     expect(user).toMatchObject({ role: "admin" });
     expect(user?.passwordHash).not.toBeNull();
 
-    const again = await adminCreate(["--email", "grace@example.com"]);
+    const again = await adminCreate(["--email", "grace@example.com"], { STAFF_REQUIRE_2FA: "true" });
     expect(again.code).toBe(0);
-    expect(again.stdout).toBe("grace@example.com is already an admin.\n");
+    expect(again.stdout).toBe(
+      "grace@example.com is already an admin.\n" +
+        "STAFF_REQUIRE_2FA is on: the admin API and console open to this account once it turns on two-factor authentication at https://auth.example/account/two-factor.\n",
+    );
   });
 
   it("explains a missing or malformed address and exits 1", async () => {

@@ -54,6 +54,7 @@ export const errorStatus = {
   EXPORT_EXPIRED: 410,
   INSUFFICIENT_PERMISSIONS: 403,
   LAST_ADMIN: 409,
+  TWO_FACTOR_REQUIRED: 403,
 } as const satisfies Record<ErrorCode, HttpStatus>;
 
 /** Default human messages, used when a use case gives none. */
@@ -107,4 +108,6 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   EXPORT_EXPIRED: "The data export has expired and its archive was removed; request a new one",
   INSUFFICIENT_PERMISSIONS: "Your role does not allow this action",
   LAST_ADMIN: "This is the last active admin: make another admin first",
+  TWO_FACTOR_REQUIRED:
+    "Staff accounts need two-factor authentication: turn it on (POST /auth/2fa/setup, then /2fa/enable), then retry",
 };

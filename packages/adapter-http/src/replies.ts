@@ -16,7 +16,7 @@ export function sendError(
   // Every 503 says when to come back, whichever dependency is missing (unless its caller knows better).
   if (code === "SERVICE_UNAVAILABLE" && !reply.hasHeader("Retry-After"))
     reply.header("Retry-After", unavailableRetryAfterSeconds);
-  if (code === "INSUFFICIENT_PERMISSIONS") logAccessRefused(reply);
+  if (code === "INSUFFICIENT_PERMISSIONS" || code === "TWO_FACTOR_REQUIRED") logAccessRefused(reply);
   const status = errorStatus[code];
   const body = { ...extra, success: false, error: code, message: message ?? defaultErrorMessage[code] };
   // A server-side failure names its request, so a user can quote it and we can find its log lines.

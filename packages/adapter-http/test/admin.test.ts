@@ -101,72 +101,72 @@ async function enableTwoFactorOf(userId: UserId): Promise<void> {
   });
 }
 
-describe("the permission table over HTTP", () => {
-  /** What each role gets from each route, on a target with the `user` role. */
-  const routes = [
-    { name: "search", method: "GET", path: () => "/admin/users", support: 200, admin: 200 },
-    { name: "read", method: "GET", path: (id: string) => `/admin/users/${id}`, support: 200, admin: 200 },
-    {
-      name: "unlock",
-      method: "POST",
-      path: (id: string) => `/admin/users/${id}/unlock`,
-      support: 200,
-      admin: 200,
-    },
-    {
-      name: "revoke sessions",
-      method: "POST",
-      path: (id: string) => `/admin/users/${id}/revoke-sessions`,
-      support: 200,
-      admin: 200,
-    },
-    {
-      name: "verify the address",
-      method: "POST",
-      path: (id: string) => `/admin/users/${id}/verify-email`,
-      support: 403,
-      admin: 200,
-    },
-    {
-      name: "disable",
-      method: "POST",
-      path: (id: string) => `/admin/users/${id}/disable`,
-      support: 403,
-      admin: 200,
-    },
-    {
-      name: "enable",
-      method: "POST",
-      path: (id: string) => `/admin/users/${id}/enable`,
-      support: 403,
-      admin: 200,
-    },
-    { name: "role", method: "PATCH", path: (id: string) => `/admin/users/${id}`, support: 403, admin: 200 },
-    {
-      name: "delete",
-      method: "DELETE",
-      path: (id: string) => `/admin/users/${id}`,
-      support: 403,
-      admin: 200,
-    },
-    { name: "audit", method: "GET", path: () => "/admin/audit", support: 403, admin: 200 },
-    {
-      name: "set the maintenance notice",
-      method: "PUT",
-      path: () => "/admin/maintenance-notice",
-      support: 403,
-      admin: 200,
-    },
-    {
-      name: "clear the maintenance notice",
-      method: "DELETE",
-      path: () => "/admin/maintenance-notice",
-      support: 403,
-      admin: 200,
-    },
-  ] as const;
+/** What each role gets from each admin route, on a target with the `user` role. */
+const staffRoutes = [
+  { name: "search", method: "GET", path: () => "/admin/users", support: 200, admin: 200 },
+  { name: "read", method: "GET", path: (id: string) => `/admin/users/${id}`, support: 200, admin: 200 },
+  {
+    name: "unlock",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/unlock`,
+    support: 200,
+    admin: 200,
+  },
+  {
+    name: "revoke sessions",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/revoke-sessions`,
+    support: 200,
+    admin: 200,
+  },
+  {
+    name: "verify the address",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/verify-email`,
+    support: 403,
+    admin: 200,
+  },
+  {
+    name: "disable",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/disable`,
+    support: 403,
+    admin: 200,
+  },
+  {
+    name: "enable",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/enable`,
+    support: 403,
+    admin: 200,
+  },
+  { name: "role", method: "PATCH", path: (id: string) => `/admin/users/${id}`, support: 403, admin: 200 },
+  {
+    name: "delete",
+    method: "DELETE",
+    path: (id: string) => `/admin/users/${id}`,
+    support: 403,
+    admin: 200,
+  },
+  { name: "audit", method: "GET", path: () => "/admin/audit", support: 403, admin: 200 },
+  {
+    name: "set the maintenance notice",
+    method: "PUT",
+    path: () => "/admin/maintenance-notice",
+    support: 403,
+    admin: 200,
+  },
+  {
+    name: "clear the maintenance notice",
+    method: "DELETE",
+    path: () => "/admin/maintenance-notice",
+    support: 403,
+    admin: 200,
+  },
+] as const;
 
-  for (const route of routes) {
+describe("the permission table over HTTP", () => {
+  for (const route of staffRoutes) {
     for (const role of ["user", "support", "admin"] as const) {
       const expected = role === "user" ? 403 : route[role];
       it(`${route.name}: ${role} gets ${expected}`, async () => {
@@ -244,6 +244,92 @@ describe("the permission table over HTTP", () => {
   it("without a token every admin route answers UNAUTHORIZED", async () => {
     const response = await app.inject({ method: "GET", url: "/api/v1/admin/users" });
     expectError(response, "UNAUTHORIZED", 401);
+  });
+});
+
+describe("STAFF_REQUIRE_2FA", () => {
+  beforeEach(async () => {
+    await app.close();
+    ({ app, deps } = await buildTestApp({ settings: { staffRequireTwoFactor: true } }));
+  });
+
+  /** A staff member who turned 2FA on through the API and whose session proved a code since. */
+  async function staffWithTwoFactor(role: "support" | "admin") {
+    const caller = await accountWithRole(role);
+    await verifyAddressOf(deps, caller.user);
+    const setup = await call("POST", "/auth/2fa/setup", caller);
+    const code = () => InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
+    expect((await call("POST", "/auth/2fa/enable", caller, { code: code() })).statusCode).toBe(200);
+    deps.clock.advance(30_000);
+    expect((await call("POST", "/auth/reauthenticate", caller, { code: code() })).statusCode).toBe(200);
+    return caller;
+  }
+
+  /** Each route of the table as `caller` calls it, on a fresh target with the `user` role. */
+  async function callRoute(route: (typeof staffRoutes)[number], caller: SignedInData) {
+    const target = await registerUser(app, {
+      ...otherRegistration,
+      email: `target-${Math.random().toString(36).slice(2)}@example.com`,
+    });
+    if (route.method === "PATCH") await verifyAddressOf(deps, target.user);
+    return call(route.method, route.path(target.user.id), caller, {
+      ...(route.method === "PATCH" ? { role: "support" } : {}),
+      ...(route.method === "PUT" ? { message: "Upgrade at 02:00 UTC" } : {}),
+    });
+  }
+
+  it("staff without 2FA get 403 TWO_FACTOR_REQUIRED on every route their role allows; the role is checked first", async () => {
+    for (const role of ["user", "support", "admin"] as const) {
+      const caller = await accountWithRole(role);
+      for (const route of staffRoutes) {
+        const response = await callRoute(route, caller);
+        const allowed = role !== "user" && route[role] === 200;
+        expectError(response, allowed ? "TWO_FACTOR_REQUIRED" : "INSUFFICIENT_PERMISSIONS", 403);
+        if (allowed) {
+          expect(response.json().message).toBe(
+            "Staff accounts need two-factor authentication on this service: turn it on in your account, then try again",
+          );
+        }
+      }
+    }
+    // Nothing was done: no notice set, nobody disabled.
+    expect(await deps.maintenanceNotices.current()).toBeNull();
+  });
+
+  it("with 2FA on and proved, every route their role allows answers 200", async () => {
+    for (const role of ["support", "admin"] as const) {
+      const caller = await staffWithTwoFactor(role);
+      for (const route of staffRoutes.filter((candidate) => candidate[role] === 200)) {
+        const response = await callRoute(route, caller);
+        expect(response.statusCode, `${role} ${route.name}: ${response.body}`).toBe(200);
+      }
+    }
+  });
+
+  it("turning 2FA off (or staff resetting it) takes the access away at the next request", async () => {
+    const support = await staffWithTwoFactor("support");
+    expect((await call("GET", "/admin/users", support)).statusCode).toBe(200);
+    await deps.twoFactor.deleteTwoFactor(support.user.id as UserId);
+    expectError(await call("GET", "/admin/users", support), "TWO_FACTOR_REQUIRED", 403);
+  });
+
+  it("a refusal is attributed in the log as the role's are", async () => {
+    const lines: Record<string, unknown>[] = [];
+    await app.close();
+    ({ app, deps } = await buildTestApp({
+      settings: { staffRequireTwoFactor: true },
+      logger: recordingLogger(lines),
+    }));
+    const support = await accountWithRole("support");
+    expectError(await call("GET", "/admin/users", support), "TWO_FACTOR_REQUIRED", 403);
+    expect(lines.filter((line) => line.msg === "access refused")).toEqual([
+      expect.objectContaining({
+        level: 40,
+        userId: support.user.id,
+        role: "support",
+        url: "/api/v1/admin/users",
+      }),
+    ]);
   });
 });
 

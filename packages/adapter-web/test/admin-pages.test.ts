@@ -16,7 +16,9 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 }
 
 /** The HTTP app with the admin console mounted, over in-memory ports. */
-async function withConsole(options: { logger?: FastifyBaseLogger } = {}) {
+async function withConsole(
+  options: { logger?: FastifyBaseLogger; settings?: { staffRequireTwoFactor: boolean } } = {},
+) {
   const built = await buildHostedTestApp({
     ...options,
     plugins: ({ useCases, browserSessions, cookies, secret }) => [
@@ -99,6 +101,34 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
     ]) {
       expectPage(await act(browser, `/admin/users/${target.user.id}/${action}`, { role: "admin" }), 403);
     }
+  });
+
+  it("with STAFF_REQUIRE_2FA, staff without 2FA get a 403 page sending them to set it up, on every page and action", async () => {
+    const { account, browserOf, deps } = await withConsole({ settings: { staffRequireTwoFactor: true } });
+    const target = await account("target");
+    const boss = await account("boss", "admin");
+    const browser = await browserOf("boss");
+    for (const path of [
+      "/admin",
+      "/admin/users",
+      `/admin/users/${target.user.id}`,
+      "/admin/audit",
+      "/admin/maintenance-notice",
+    ]) {
+      const refused = await browser.get(path);
+      expectPage(refused, 403);
+      expect(refused.body).toContain("Turn on two-factor authentication");
+      expect(refused.body).toContain(
+        "Staff accounts need two-factor authentication on this service: turn it on in your account, then try again",
+      );
+      expect(refused.body).toContain('<a href="/account/two-factor">Set up two-factor authentication</a>');
+    }
+    expectPage(await act(browser, `/admin/users/${target.user.id}/disable`), 403);
+    expect((await deps.users.findUserById(target.user.id))?.status).toBe("active");
+    // The link's page is open to them: the account center is not staff's.
+    expect((await browser.get("/account/two-factor")).statusCode).toBe(200);
+    await enableTwoFactorFor(deps, boss.session);
+    expectPage(await browser.get("/admin/users"), 200);
   });
 
   it("refuses an action without the CSRF token with the 403 page", async () => {

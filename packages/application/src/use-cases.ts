@@ -17,6 +17,7 @@ import { findMaintenanceNotice, setMaintenanceNotice } from "./use-cases/admin/m
 import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
+import { checkStaffAccess } from "./use-cases/admin/steps/authorize-staff-action.ts";
 import { unlockUser } from "./use-cases/admin/unlock-user.ts";
 import { verifyUserEmail } from "./use-cases/admin/verify-user-email.ts";
 import { listAuthorizedApps, revokeAppAuthorization } from "./use-cases/apps/authorized-apps.ts";
@@ -145,6 +146,7 @@ export interface UseCases {
   readonly undoEmailChange: Bound<typeof undoEmailChange>;
   readonly findPendingEmailChange: Bound<typeof findPendingEmailChange>;
   readonly searchUsers: Bound<typeof searchUsers>;
+  readonly checkStaffAccess: Bound<typeof checkStaffAccess>;
   readonly getUserDetails: Bound<typeof getUserDetails>;
   readonly changeUserStatus: Bound<typeof changeUserStatus>;
   readonly changeUserRole: Bound<typeof changeUserRole>;
@@ -228,6 +230,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     undoEmailChange: (input) => undoEmailChange(deps, input),
     findPendingEmailChange: (input) => findPendingEmailChange(deps, input),
     searchUsers: (input) => searchUsers(deps, input),
+    checkStaffAccess: (input) => checkStaffAccess(deps, input),
     getUserDetails: (input) => getUserDetails(deps, input),
     changeUserStatus: (input) => changeUserStatus(deps, input),
     changeUserRole: (input) => changeUserRole(deps, input),

@@ -53,6 +53,7 @@ export const errorCodes = [
   "EXPORT_EXPIRED",
   "INSUFFICIENT_PERMISSIONS",
   "LAST_ADMIN",
+  "TWO_FACTOR_REQUIRED",
 ] as const;
 
 /** An error code of the API. */

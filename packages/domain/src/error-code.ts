@@ -51,6 +51,7 @@ export const errorCodes = [
   "EXPORT_EXPIRED",
   "INSUFFICIENT_PERMISSIONS",
   "LAST_ADMIN",
+  "TWO_FACTOR_REQUIRED",
 ] as const;
 
 /** The closed union of error codes. */

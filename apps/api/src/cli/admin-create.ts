@@ -56,6 +56,11 @@ try {
         );
         break;
     }
+    if (config.security.staffRequireTwoFactor) {
+      console.log(
+        `STAFF_REQUIRE_2FA is on: the admin API and console open to this account once it turns on two-factor authentication at ${config.mail.appURL}/account/two-factor.`,
+      );
+    }
   }
 } catch (error) {
   console.error(`Could not create the admin in ${maskURLCredentials(config.databaseURL)}.`);

@@ -85,11 +85,14 @@ function presentNotice(notice: MaintenanceNotice | null): Static<typeof maintena
   };
 }
 
-/** Every staff action's gate (authorizeStaffAction): the role, a fresh proof, the account. */
+/** Who may be staff here at all (admitStaff): the role, and 2FA when STAFF_REQUIRE_2FA is on. */
+const staffRefusals = ["INSUFFICIENT_PERMISSIONS", "TWO_FACTOR_REQUIRED"] as const;
+
+/** Every staff action's gate (authorizeStaffAction): the role and 2FA, a fresh proof, the account. */
 const staffActionErrors = [
   ...bodyErrors,
   ...bearerErrors,
-  "INSUFFICIENT_PERMISSIONS",
+  ...staffRefusals,
   "REAUTH_REQUIRED",
   "USER_NOT_FOUND",
 ] as const;
@@ -174,7 +177,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
           ),
-          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
+          ...errorsOf(...inputErrors, ...bearerErrors, ...staffRefusals),
         },
       },
     },
@@ -202,7 +205,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         params: userIdParams,
         response: {
           200: successEnvelope(Type.Object({ user: adminUserDetails })),
-          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS", "USER_NOT_FOUND"),
+          ...errorsOf(...inputErrors, ...bearerErrors, ...staffRefusals, "USER_NOT_FOUND"),
         },
       },
     },
@@ -340,7 +343,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   // PUT sets it (`message`), DELETE clears it; both answer the notice in force.
   const noticeResponse = {
     200: successEnvelope(maintenanceNotice),
-    ...errorsOf(...bodyErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
+    ...errorsOf(...bodyErrors, ...bearerErrors, ...staffRefusals),
   };
   const answerNotice = async (
     request: FastifyRequest,
@@ -389,7 +392,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
               nextCursor: Type.Union([Type.String(), Type.Null()]),
             }),
           ),
-          ...errorsOf(...inputErrors, ...bearerErrors, "INSUFFICIENT_PERMISSIONS"),
+          ...errorsOf(...inputErrors, ...bearerErrors, ...staffRefusals),
         },
       },
     },

@@ -45,6 +45,7 @@ export function createAdminPages(options: AdminPagesOptions): (app: FastifyInsta
           notices: adminNotices,
           signInPath: "/account/sign-in",
           confirmPath: "/account/confirm",
+          checkStaffAccess: options.useCases.checkStaffAccess,
         });
         adminPages(app, area, options.useCases);
         maintenanceNoticePage(app, area, options.useCases);

@@ -44,7 +44,10 @@ export interface PageKit {
   /** Sends a rendered page with the CSP and its companions (`formTargets`: the CSP's form-action; `keepOpener`: a popup flow's page). */
   sendPage(reply: FastifyReply, input: { status?: number; html: string } & PageHeaderOptions): FastifyReply;
   /** An error page: the `notice` template with a title and a fixed message. */
-  sendError(reply: FastifyReply, input: { status: number; title: string; message: string }): FastifyReply;
+  sendError(
+    reply: FastifyReply,
+    input: { status: number; title: string; message: string; link?: { href: string; text: string } },
+  ): FastifyReply;
   /** The 503 page of a storage outage or an overloaded service. */
   sendUnavailable(reply: FastifyReply): FastifyReply;
   /**

@@ -86,6 +86,10 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   EXPORT_NOT_READY: { status: 409, message: "The data export is not ready to download yet" },
   EXPORT_EXPIRED: { status: 410, message: "The data export has expired. Request a new one." },
   LAST_ADMIN: { status: 409, message: "This is the last active admin: make another admin first" },
+  TWO_FACTOR_REQUIRED: {
+    status: 403,
+    message: "Staff accounts need two-factor authentication. Turn it on in your account, then come back.",
+  },
 };
 
 /**

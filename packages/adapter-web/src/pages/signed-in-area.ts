@@ -1,4 +1,4 @@
-import type { Authenticated } from "@superoauth/application";
+import type { Authenticated, UseCases } from "@superoauth/application";
 import { mayPerform, type StaffAction } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "../browser-sessions.ts";
@@ -37,6 +37,11 @@ export interface SignedInAreaOptions {
   readonly signInPath: string;
   /** The fresh-proof page, with `?next=`; `/account/confirm`. */
   readonly confirmPath: string;
+  /**
+   * Whether the signed-in person may be staff for a page's `permission` (the role, and 2FA under
+   * STAFF_REQUIRE_2FA): the use case's. An area with permission pages passes it.
+   */
+  readonly checkStaffAccess?: UseCases["checkStaffAccess"];
 }
 
 /** What a signed-in page's handler works with. */
@@ -280,16 +285,24 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       reply.redirect(withNext(options.signInPath, input.next), 303);
       return null;
     }
-    if (input.permission !== undefined && !mayPerform(signedIn.user.role, input.permission)) {
-      logAccessRefused(request, signedIn);
-      kit.sendError(reply, {
-        status: 403,
-        title: "Not allowed",
-        message: "Your role does not allow this page.",
-      });
-      return null;
-    }
-    return signedIn;
+    if (input.permission === undefined) return signedIn;
+    if (options.checkStaffAccess === undefined)
+      throw new Error("A page with a permission needs checkStaffAccess");
+    const access = await options.checkStaffAccess({ actor: signedIn, action: input.permission });
+    if (access.ok) return signedIn;
+    logAccessRefused(request, signedIn);
+    kit.sendError(
+      reply,
+      access.error === "TWO_FACTOR_REQUIRED"
+        ? {
+            status: 403,
+            title: "Turn on two-factor authentication",
+            message: access.message ?? "Staff accounts need two-factor authentication.",
+            link: { href: "/account/two-factor", text: "Set up two-factor authentication" },
+          }
+        : { status: 403, title: "Not allowed", message: "Your role does not allow this page." },
+    );
+    return null;
   }
 
   return {

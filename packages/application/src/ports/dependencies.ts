@@ -73,6 +73,8 @@ export interface Dependencies {
     readonly requireEmailVerification: boolean;
     /** How recent a session's last proof must be for a sensitive change (REAUTH_MAX_AGE, default 5 min). */
     readonly reauthMaxAgeMs: number;
+    /** Staff act on others' accounts only with 2FA on (STAFF_REQUIRE_2FA; docs/admin.md). */
+    readonly staffRequireTwoFactor: boolean;
     /** Data exports: how long an archive is kept (EXPORT_TTL), a worker's lease, attempts per job. */
     readonly dataExport: {
       readonly ttlMs: number;

@@ -629,6 +629,7 @@ export function createInMemoryDependencies(
       brand: { name: "SuperOAuth", supportURL: null },
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
+      staffRequireTwoFactor: false,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
       dataExport: { ttlMs: 7 * 24 * 3600 * 1000, leaseMs: 60_000, maxAttempts: 3 },
       ...overrides,

@@ -1,14 +1,7 @@
-import {
-  type Email,
-  err,
-  mayPerform,
-  ok,
-  type Result,
-  type SecurityEvent,
-  type UserId,
-} from "@superoauth/domain";
+import { type Email, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
 import { splitPage } from "./steps/next-page.ts";
 
 const auditPageSize = 50;
@@ -31,10 +24,9 @@ export interface AuditPage {
 export async function listAdminAudit(
   deps: Dependencies,
   input: { actor: Authenticated; cursor?: string | undefined },
-): Promise<Result<AuditPage, "INSUFFICIENT_PERMISSIONS">> {
-  if (!mayPerform(input.actor.user.role, "read_audit")) {
-    return err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
-  }
+): Promise<Result<AuditPage, StaffGateRefusal>> {
+  const admitted = await admitStaff(deps, { actor: input.actor, action: "read_audit" });
+  if (!admitted.ok) return admitted;
   const found = await deps.accountAdministration.listStaffActions({
     limit: auditPageSize + 1,
     ...(input.cursor === undefined ? {} : { beforeId: input.cursor }),

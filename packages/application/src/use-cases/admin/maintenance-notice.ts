@@ -1,16 +1,9 @@
-import {
-  err,
-  type MaintenanceNotice,
-  mayPerform,
-  ok,
-  parseMaintenanceNoticeMessage,
-  type Result,
-} from "@superoauth/domain";
+import { type MaintenanceNotice, ok, parseMaintenanceNoticeMessage, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { actorOf } from "./steps/authorize-staff-action.ts";
+import { actorOf, admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
 
 /**
  * Puts a maintenance notice on the public status page of every instance ("Upgrade on Sunday
@@ -20,11 +13,10 @@ import { actorOf } from "./steps/authorize-staff-action.ts";
 export async function setMaintenanceNotice(
   deps: Dependencies,
   input: { actor: Authenticated; message: string | null; client?: ClientInfo },
-): Promise<Result<{ notice: MaintenanceNotice | null }, "INSUFFICIENT_PERMISSIONS" | "VALIDATION_ERROR">> {
+): Promise<Result<{ notice: MaintenanceNotice | null }, StaffGateRefusal | "VALIDATION_ERROR">> {
   const { actor } = input;
-  if (!mayPerform(actor.user.role, "set_maintenance_notice")) {
-    return err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
-  }
+  const admitted = await admitStaff(deps, { actor, action: "set_maintenance_notice" });
+  if (!admitted.ok) return admitted;
   let notice: MaintenanceNotice | null = null;
   if (input.message !== null) {
     const message = parseMaintenanceNoticeMessage(input.message);

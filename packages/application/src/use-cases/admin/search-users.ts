@@ -1,6 +1,7 @@
-import { err, mayPerform, ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import { err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import { admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
 import { splitPage } from "./steps/next-page.ts";
 import { recordStaffSearch } from "./steps/record-staff-read.ts";
 
@@ -26,10 +27,9 @@ export async function searchUsers(
     cursor?: string | undefined;
     limit?: number | undefined;
   },
-): Promise<Result<UserPage, "INSUFFICIENT_PERMISSIONS" | "VALIDATION_ERROR">> {
-  if (!mayPerform(input.actor.user.role, "read_users")) {
-    return err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
-  }
+): Promise<Result<UserPage, StaffGateRefusal | "VALIDATION_ERROR">> {
+  const admitted = await admitStaff(deps, { actor: input.actor, action: "read_users" });
+  if (!admitted.ok) return admitted;
   const limit = input.limit ?? defaultUserPageSize;
   if (!Number.isInteger(limit) || limit < 1 || limit > maxUserPageSize) {
     return err("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxUserPageSize}`);

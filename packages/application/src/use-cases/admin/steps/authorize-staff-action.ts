@@ -17,37 +17,77 @@ import type { StaffActor } from "../../security-log/steps/record-security-event.
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
 
 /** Why a member of staff may not take an action on an account. */
-export type StaffRefusal = "INSUFFICIENT_PERMISSIONS" | "REAUTH_REQUIRED" | "USER_NOT_FOUND";
+export type StaffRefusal = StaffGateRefusal | "USER_NOT_FOUND";
+
+/** Why a member of staff may not take an action at all. */
+export type StaffGateRefusal = "INSUFFICIENT_PERMISSIONS" | "TWO_FACTOR_REQUIRED" | "REAUTH_REQUIRED";
 
 const insufficient = err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action");
+const twoFactorRequired = err(
+  "TWO_FACTOR_REQUIRED",
+  "Staff accounts need two-factor authentication on this service: turn it on in your account, then try again",
+);
 const secondFactorProofRequired = err(
   "REAUTH_REQUIRED",
   "A staff action needs a recent proof with your second factor: call POST /auth/reauthenticate with a code, then retry",
 );
 
 /**
- * The one gate of every staff action (docs/admin.md), in an order that tells a caller nothing it
- * may not know: the role's permission first (a plain user learns nothing about other accounts),
- * then the acting session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED;
- * made with the second factor when the staff member has one),
- * then the account, then whether the actor may act on an account of its role. Answers the account.
+ * Whether the actor may be staff for `action` here: the role's permission first (a plain user
+ * learns nothing), then, with STAFF_REQUIRE_2FA, the actor's own 2FA (a stolen staff password
+ * alone opens nothing). The admin console's pages ask it before they show anything. Answers
+ * whether the actor's 2FA is on when it had to be read (`readFactor`, or the setting), else null.
+ */
+export async function checkStaffAccess(
+  deps: Pick<Dependencies, "twoFactor" | "settings">,
+  input: { actor: Authenticated; action: StaffAction; readFactor?: boolean },
+): Promise<Result<{ twoFactorOn: boolean | null }, "INSUFFICIENT_PERMISSIONS" | "TWO_FACTOR_REQUIRED">> {
+  const { actor, action } = input;
+  if (!mayPerform(actor.user.role, action)) return insufficient;
+  const required = deps.settings.staffRequireTwoFactor;
+  // The factor is read only when something turns on it (staff actions are not a hot path).
+  const twoFactorOn =
+    required || input.readFactor === true
+      ? (await deps.twoFactor.findTOTPFactor(actor.user.id))?.status === "enabled"
+      : null;
+  if (required && twoFactorOn === false) return twoFactorRequired;
+  return ok({ twoFactorOn });
+}
+
+/**
+ * Whether the actor may take `action` at all, before any account is read: checkStaffAccess, then
+ * the acting session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED; made
+ * with the second factor when the staff member has one).
+ */
+export async function admitStaff(
+  deps: Pick<Dependencies, "twoFactor" | "clock" | "settings">,
+  input: { actor: Authenticated; action: StaffAction },
+): Promise<Result<void, StaffGateRefusal>> {
+  const { actor, action } = input;
+  const needsProof = staffActionsNeedingFreshProof.includes(action);
+  const provedWithCode = actor.session.authenticationMethods.includes("otp");
+  const access = await checkStaffAccess(deps, { actor, action, readFactor: needsProof && !provedWithCode });
+  if (!access.ok) return access;
+  if (!needsProof) return ok(undefined);
+  const fresh = requireFreshProof(deps, { session: actor.session });
+  if (!fresh.ok) return fresh;
+  // Step-up: staff with a second factor prove with it. A phished password and a stolen staff
+  // session were enough for every destructive staff action (an insider-threat review).
+  if (!provedWithCode && access.value.twoFactorOn === true) return secondFactorProofRequired;
+  return ok(undefined);
+}
+
+/**
+ * The one gate of every staff action on an account (docs/admin.md): admitStaff, then the account,
+ * then whether the actor may act on an account of its role. Answers the account.
  */
 export async function authorizeStaffAction(
   deps: Pick<Dependencies, "users" | "twoFactor" | "clock" | "settings">,
   input: { actor: Authenticated; action: StaffAction; targetId: string },
 ): Promise<Result<User, StaffRefusal>> {
   const { actor, action } = input;
-  if (!mayPerform(actor.user.role, action)) return insufficient;
-  if (staffActionsNeedingFreshProof.includes(action)) {
-    const fresh = requireFreshProof(deps, { session: actor.session });
-    if (!fresh.ok) return fresh;
-    // Step-up: staff with a second factor prove with it. A phished password and a stolen staff
-    // session were enough for every destructive staff action (an insider-threat review).
-    if (!actor.session.authenticationMethods.includes("otp")) {
-      const factor = await deps.twoFactor.findTOTPFactor(actor.user.id);
-      if (factor?.status === "enabled") return secondFactorProofRequired;
-    }
-  }
+  const admitted = await admitStaff(deps, { actor, action });
+  if (!admitted.ok) return admitted;
   const target = await deps.users.findUserById(input.targetId as UserId);
   if (target === null) return err("USER_NOT_FOUND", "No user with this id");
   const allowed = checkStaffPermission({
