@@ -877,6 +877,45 @@ describe("roles", () => {
     ]);
   });
 
+  it("every active admin but the grantee is told when someone is given a staff role; no one when a role is lowered or kept", async () => {
+    const acting = await accountWithRole("admin", "acting@example.com");
+    const other = await accountWithRole("admin", "other-admin@example.com");
+    const away = await accountWithRole("admin", "away@example.com");
+    const awayUser = await deps.users.findUserById(away.user.id as UserId);
+    if (awayUser === null) throw new Error("no user");
+    deps.users.replaceUser({ ...awayUser, status: "disabled" });
+    await accountWithRole("support", "helper@example.com");
+    const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
+    const url = `/admin/users/${target.user.id}`;
+    const grants = () => deps.mailer.sent.filter((mail) => mail.kind === "staff_role_granted");
+
+    expect((await call("PATCH", url, acting, { role: "support" })).statusCode).toBe(200);
+    expect(
+      grants()
+        .map((mail) => mail.to)
+        .sort(),
+    ).toEqual(["acting@example.com", "other-admin@example.com"]);
+    const toOther = grants().find((mail) => mail.to === "other-admin@example.com");
+    expect(toOther?.subject).toBe(`${otherRegistration.email} was given the support role on SuperOAuth`);
+    expect(toOther?.text).toContain(
+      `acting@example.com gave ${otherRegistration.email} the support role on SuperOAuth at `,
+    );
+    expect(toOther?.text).toContain("Open the audit log: http://localhost:3000/admin/audit");
+    expect(grants().find((mail) => mail.to === "acting@example.com")?.text).toContain(
+      `You gave ${otherRegistration.email} the support role`,
+    );
+
+    // Support to admin is raised again; the grantee is not among the admins told.
+    expect((await call("PATCH", url, acting, { role: "admin" })).statusCode).toBe(200);
+    expect(grants()).toHaveLength(4);
+    expect(grants().map((mail) => mail.to)).not.toContain(otherRegistration.email);
+    // Kept, then lowered: nobody is told.
+    expect((await call("PATCH", url, acting, { role: "admin" })).statusCode).toBe(200);
+    expect((await call("PATCH", url, other, { role: "user" })).statusCode).toBe(200);
+    expect(grants()).toHaveLength(4);
+  });
+
   it("a staff role goes only to a verified address; the user role to any", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);

@@ -4,6 +4,7 @@ import {
   composeEmailTakenNotice,
   composeExportReadyMail,
   composeSecurityNotice,
+  composeStaffRoleGrantedNotice,
   composeTokenMail,
 } from "./mails.ts";
 import type { MailBrand, OutgoingMail } from "./ports/index.ts";
@@ -50,6 +51,16 @@ function everyMail(brand: MailBrand): OutgoingMail[] {
       brand,
     }),
     composeEmailTakenNotice({ to, nickname: "ada", appURL, brand }),
+    composeStaffRoleGrantedNotice({
+      to,
+      nickname: "ada",
+      appURL,
+      brand,
+      grantee: unwrapEmail("grace@example.com"),
+      role: "admin",
+      grantedBy: unwrapEmail("mallory@example.com"),
+      at: occurredAt,
+    }),
   ];
 }
 

@@ -3,6 +3,7 @@ import {
   type Email,
   type EmailTokenPurpose,
   providerDisplayName,
+  type Role,
   type SecurityEvent,
   type SecurityNoticeEvent,
   type SecurityNoticeType,
@@ -354,6 +355,41 @@ export function composeEmailTakenNotice(input: {
         ],
       },
       { link: { label: "Choose a new password", url: links.resetPassword } },
+    ],
+  });
+}
+
+/**
+ * What every other active admin gets when someone is given a staff role (docs/admin.md): who gave
+ * which role to whom, and when, so a grant nobody meant (a stolen admin session, an insider) is
+ * seen by the people who can take it back. Names accounts by address; no link carries a token.
+ */
+export function composeStaffRoleGrantedNotice(input: {
+  to: Email;
+  nickname: string;
+  appURL: string;
+  brand: MailBrand;
+  grantee: Email;
+  role: Role;
+  grantedBy: Email;
+  at: Date;
+}): OutgoingMail {
+  const { grantee, role, grantedBy } = input;
+  const you = grantedBy === input.to;
+  return composeMail({
+    kind: "staff_role_granted",
+    to: input.to,
+    brand: input.brand,
+    subject: `${grantee} was given the ${role} role on {service}`,
+    nickname: input.nickname,
+    blocks: [
+      {
+        lines: [
+          `${you ? "You" : grantedBy} gave ${grantee} the ${role} role on {service} at ${utcText(input.at)}.`,
+          "Every admin is told of a new member of staff. If nobody on your team meant to do this, take the role back in the admin console, and check the audit log for what else was done:",
+        ],
+      },
+      { link: { label: "Open the audit log", url: `${trimSlashes(input.appURL)}/admin/audit` } },
     ],
   });
 }

@@ -82,6 +82,7 @@ export {
   checkAnAdminRemains,
   checkStaffPermission,
   isActiveAdmin,
+  isRoleRaised,
   mayPerform,
   parseRole,
   roles,

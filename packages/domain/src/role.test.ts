@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkAnAdminRemains,
   checkStaffPermission,
+  isRoleRaised,
   mayPerform,
   parseRole,
   type Role,
@@ -141,6 +142,15 @@ describe("staffActionsNeedingFreshProof", () => {
       "reset_two_factor",
       "verify_email",
     ]);
+  });
+});
+
+describe("isRoleRaised", () => {
+  it("is true exactly when the new role ranks above the old: user < support < admin", () => {
+    const raised = roles.flatMap((before) =>
+      roles.filter((after) => isRoleRaised(before, after)).map((after) => `${before}->${after}`),
+    );
+    expect(raised).toEqual(["user->support", "user->admin", "support->admin"]);
   });
 });
 

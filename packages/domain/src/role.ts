@@ -49,6 +49,11 @@ const accountlessActions: readonly StaffAction[] = ["read_users", "read_audit", 
 /** How far up a role is: staff act only on accounts below them, admins on everyone. */
 const rank: Readonly<Record<Role, number>> = { user: 0, support: 1, admin: 2 };
 
+/** A change from `before` to `after` gives more power over other accounts (every admin is told). */
+export function isRoleRaised(before: Role, after: Role): boolean {
+  return rank[after] > rank[before];
+}
+
 /**
  * The staff actions no one takes on their own account, each with why: their own account's route
  * asks for more. Resetting the second factor needs none of it, while turning one's own off

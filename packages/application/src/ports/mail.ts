@@ -74,6 +74,7 @@ export const mailKinds = [
   "email_taken",
   "security_notice",
   "export_ready",
+  "staff_role_granted",
 ] as const;
 export type MailKind = (typeof mailKinds)[number];
 

@@ -1,4 +1,5 @@
-import { err, ok, parseRole, type Result, type Role } from "@superoauth/domain";
+import { err, isRoleRaised, ok, parseRole, type Result, type Role, type User } from "@superoauth/domain";
+import { composeStaffRoleGrantedNotice } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
@@ -52,11 +53,42 @@ export async function changeUserRole(
   });
   if (!changed.ok) return changed;
   if (before === role) return ok({ role });
+  const previousRole = before ?? target.value.role;
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "role_changed",
     actor: actorOf(input.actor),
-    details: { role, previousRole: before ?? target.value.role },
+    details: { role, previousRole },
   });
+  if (isRoleRaised(previousRole, role))
+    await tellAdminsOfGrant(deps, { grantee: changed.value, role, actor: input.actor });
   return ok({ role });
+}
+
+/**
+ * Mails every active admin but the grantee that someone was given a staff role (the acting admin
+ * too: if their session was stolen, that mail is how they learn). The grantee's own notice is the
+ * role_changed security notice. Queued by the mailer, so it never slows or fails the change.
+ */
+async function tellAdminsOfGrant(
+  deps: Dependencies,
+  input: { grantee: User; role: Role; actor: Authenticated },
+): Promise<void> {
+  const ids = (await deps.accountAdministration.listActiveAdminIds()).filter((id) => id !== input.grantee.id);
+  const admins = await deps.users.findUsersByIds(ids);
+  const at = deps.clock.now();
+  for (const admin of admins) {
+    await deps.mailer.sendMail(
+      composeStaffRoleGrantedNotice({
+        to: admin.email,
+        nickname: admin.nickname,
+        appURL: deps.settings.appURL,
+        brand: deps.settings.brand,
+        grantee: input.grantee.email,
+        role: input.role,
+        grantedBy: input.actor.user.email,
+        at,
+      }),
+    );
+  }
 }
