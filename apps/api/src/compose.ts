@@ -270,6 +270,7 @@ export async function composeService(
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
         sessionMaxAgeMs: config.sessionMaxAgeMs,
+        staffSessionMaxAgeMs: config.staffSessionMaxAgeMs,
         maxSessionsPerUser: config.maxSessionsPerUser,
         appURL: config.mail.appURL,
         brand: { name: config.brand.name, supportURL: config.brand.supportURL ?? null },

@@ -20,6 +20,7 @@ describe("configuration", () => {
     expect(config.refreshTokenTtlMs).toBe(7 * 24 * 3600 * 1000);
     expect(config.refreshReuseGraceMs).toBe(10_000);
     expect(config.sessionMaxAgeMs).toBe(30 * 24 * 3600 * 1000);
+    expect(config.staffSessionMaxAgeMs).toBe(12 * 3600 * 1000);
     expect(config.maxSessionsPerUser).toBe(50);
     expect(config.rateLimit).toEqual({
       enabled: true,
@@ -298,5 +299,19 @@ describe("configuration", () => {
     expect(parseDuration("250ms")).toBe(250);
     expect(parseDuration("30")).toBe(30_000);
     expect(parseDuration("1 week")).toBeNull();
+  });
+});
+
+describe("STAFF_SESSION_MAX_AGE", () => {
+  it("is read as a duration and never outlasts SESSION_MAX_AGE", () => {
+    const read = (env: Record<string, string>) => {
+      const parsed = parseConfig(env, makeSecret);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      return parsed.config.staffSessionMaxAgeMs;
+    };
+    expect(read({ STAFF_SESSION_MAX_AGE: "2h" })).toBe(2 * 3600 * 1000);
+    expect(read({ SESSION_MAX_AGE: "1h" })).toBe(3600 * 1000);
+    const refused = parseConfig({ STAFF_SESSION_MAX_AGE: "soon" }, makeSecret);
+    expect(refused.ok ? "" : refused.problems.join("\n")).toContain("STAFF_SESSION_MAX_AGE is invalid");
   });
 });

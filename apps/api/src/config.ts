@@ -118,6 +118,12 @@ export const environmentVariables = {
     meaning: "Absolute session lifetime from sign-in, however often refreshed; then sign in again",
     parse: duration("1m"),
   }),
+  STAFF_SESSION_MAX_AGE: withDefault({
+    default: "12h",
+    meaning:
+      "The same for the sessions of staff (`support`, `admin`), at most `SESSION_MAX_AGE`: a stolen staff session or console cookie is worth hours, not a month (docs/admin.md)",
+    parse: duration("1m"),
+  }),
   MAX_SESSIONS_PER_USER: withDefault({
     default: "50",
     meaning: "Live sessions one account may have; a new sign-in ends the least recently used (ASVS 7.1.2)",
@@ -283,6 +289,8 @@ export interface Config {
   readonly refreshTokenTtlMs: number;
   readonly refreshReuseGraceMs: number;
   readonly sessionMaxAgeMs: number;
+  /** STAFF_SESSION_MAX_AGE, at most sessionMaxAgeMs. */
+  readonly staffSessionMaxAgeMs: number;
   readonly maxSessionsPerUser: number;
   readonly rateLimit: {
     readonly enabled: boolean;
@@ -522,6 +530,7 @@ export function parseConfig(
       refreshTokenTtlMs: e.REFRESH_TOKEN_TTL,
       refreshReuseGraceMs: e.REFRESH_REUSE_GRACE,
       sessionMaxAgeMs: e.SESSION_MAX_AGE,
+      staffSessionMaxAgeMs: Math.min(e.STAFF_SESSION_MAX_AGE, e.SESSION_MAX_AGE),
       maxSessionsPerUser: e.MAX_SESSIONS_PER_USER,
       rateLimit: {
         enabled: e.RATE_LIMIT_ENABLED,

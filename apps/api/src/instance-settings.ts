@@ -27,6 +27,7 @@ export function mustMatchSettings(config: Config): Record<string, string> {
     REFRESH_TOKEN_TTL: String(config.refreshTokenTtlMs),
     REFRESH_REUSE_GRACE: String(config.refreshReuseGraceMs),
     SESSION_MAX_AGE: String(config.sessionMaxAgeMs),
+    STAFF_SESSION_MAX_AGE: String(config.staffSessionMaxAgeMs),
     MAX_SESSIONS_PER_USER: String(config.maxSessionsPerUser),
     REAUTH_MAX_AGE: String(config.security.reauthMaxAgeMs),
     STAFF_REQUIRE_2FA: String(config.security.staffRequireTwoFactor),

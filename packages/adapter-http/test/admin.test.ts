@@ -333,6 +333,45 @@ describe("STAFF_REQUIRE_2FA", () => {
   });
 });
 
+describe("staff sessions end sooner (STAFF_SESSION_MAX_AGE)", () => {
+  it("a staff session is renewed for 12 hours from its sign-in, then refused; a user's signed in alongside goes on", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    const plain = await registerUser(app, otherRegistration);
+    let tokens = { admin, support, plain };
+    // Each renews every few hours, as a console left open does.
+    for (let hour = 0; hour < 11; hour += 1) {
+      deps.clock.advance(60 * 60_000);
+      for (const name of ["admin", "support", "plain"] as const) {
+        const renewed = await refresh(app, tokens[name].refreshToken);
+        expect(renewed.statusCode, `${name} at hour ${hour + 1}`).toBe(200);
+        tokens = { ...tokens, [name]: { ...tokens[name], ...renewed.json().data } };
+      }
+    }
+    deps.clock.advance(60 * 60_000 + 1000);
+    expectError(await refresh(app, tokens.admin.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+    expectError(await refresh(app, tokens.support.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+    expect((await refresh(app, tokens.plain.refreshToken)).statusCode).toBe(200);
+  });
+
+  it("a session older than 12 hours ends at its next renewal once its account is made staff", async () => {
+    const person = await registerUser(app, otherRegistration);
+    deps.clock.advance(13 * 60 * 60_000);
+    const user = await deps.users.findUserById(person.user.id as UserId);
+    if (user === null) throw new Error("no user");
+    deps.users.replaceUser({ ...user, role: "support" });
+    expectError(await refresh(app, person.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+  });
+
+  it("follows the setting", async () => {
+    await app.close();
+    ({ app, deps } = await buildTestApp({ settings: { staffSessionMaxAgeMs: 60 * 60_000 } }));
+    const admin = await accountWithRole("admin");
+    deps.clock.advance(61 * 60_000);
+    expectError(await refresh(app, admin.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+  });
+});
+
 describe("searching and reading users", () => {
   it("finds by a part of the email or nickname, pages in creation order, and shows no secret", async () => {
     const admin = await accountWithRole("admin");

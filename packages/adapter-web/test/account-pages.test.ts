@@ -549,7 +549,7 @@ describe("managing two-step verification", () => {
 describe("the permission gate", () => {
   async function withStaffPage() {
     return withAccount({
-      plugins: ({ browserSessions, cookies, secret }) => [
+      plugins: ({ browserSessions, cookies, secret, useCases }) => [
         async (root) => {
           await root.register(
             async (app) => {
@@ -563,6 +563,7 @@ describe("the permission gate", () => {
                 notices: {},
                 signInPath: "/account/sign-in",
                 confirmPath: "/account/confirm",
+                checkStaffAccess: useCases.checkStaffAccess,
               });
               area.page(app, "/", { permission: "read_users" }, async (page) =>
                 page.render("notice", {

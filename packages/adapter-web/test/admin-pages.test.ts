@@ -131,6 +131,21 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
     expectPage(await browser.get("/admin/users"), 200);
   });
 
+  it("a staff member's browser session ends 12 hours after its sign-in; a user's goes on", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    await account("boss", "admin");
+    await account("plain");
+    const staff = await browserOf("boss");
+    const person = await browserOf("plain");
+    deps.clock.advance(12 * 60 * 60_000 - 60_000);
+    expectPage(await staff.get("/admin/users"), 200);
+    deps.clock.advance(2 * 60_000);
+    const ended = await staff.get("/admin/users");
+    expect(ended.statusCode).toBe(303);
+    expect(ended.headers.location).toBe("/account/sign-in?next=%2Fadmin%2Fusers");
+    expectPage(await person.get("/account"), 200);
+  });
+
   it("refuses an action without the CSRF token with the 403 page", async () => {
     const { account, browserOf } = await withConsole();
     const target = await account("target");

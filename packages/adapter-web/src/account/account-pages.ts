@@ -65,6 +65,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     notices: accountNotices,
     signInPath,
     confirmPath,
+    checkStaffAccess: useCases.checkStaffAccess,
   });
 
   area.page(app, "/", {}, async (page) =>

@@ -39,9 +39,9 @@ export interface SignedInAreaOptions {
   readonly confirmPath: string;
   /**
    * Whether the signed-in person may be staff for a page's `permission` (the role, and 2FA under
-   * STAFF_REQUIRE_2FA): the use case's. An area with permission pages passes it.
+   * STAFF_REQUIRE_2FA): the use case's.
    */
-  readonly checkStaffAccess?: UseCases["checkStaffAccess"];
+  readonly checkStaffAccess: UseCases["checkStaffAccess"];
 }
 
 /** What a signed-in page's handler works with. */
@@ -286,8 +286,6 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       return null;
     }
     if (input.permission === undefined) return signedIn;
-    if (options.checkStaffAccess === undefined)
-      throw new Error("A page with a permission needs checkStaffAccess");
     const access = await options.checkStaffAccess({ actor: signedIn, action: input.permission });
     if (access.ok) return signedIn;
     logAccessRefused(request, signedIn);

@@ -61,6 +61,8 @@ export interface Dependencies {
     readonly refreshReuseGraceMs: number;
     /** Absolute session lifetime from sign-in, however often it is refreshed (default 30 days). */
     readonly sessionMaxAgeMs: number;
+    /** The same for staff (`support`, `admin`) sessions, at most sessionMaxAgeMs (default 12 h). */
+    readonly staffSessionMaxAgeMs: number;
     /** Live sessions one user may have; a new one ends the least recently used (default 50). */
     readonly maxSessionsPerUser: number;
     /** Failed sign-ins that lock, within what window, for how long (LOCKOUT_*). */

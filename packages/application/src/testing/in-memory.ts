@@ -624,6 +624,7 @@ export function createInMemoryDependencies(
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,
       sessionMaxAgeMs: 30 * 24 * 3600 * 1000,
+      staffSessionMaxAgeMs: 12 * 3600 * 1000,
       maxSessionsPerUser: 50,
       appURL: "http://localhost:3000",
       brand: { name: "SuperOAuth", supportURL: null },

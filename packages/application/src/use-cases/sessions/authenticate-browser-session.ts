@@ -10,7 +10,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { StorageUnavailableError } from "../../storage-unavailable.ts";
 import type { Authenticated } from "./authenticate-access-token.ts";
 import { endSessionOnReuse } from "./steps/end-session-on-reuse.ts";
-import { checkMayHoldSession } from "./steps/may-hold-session.ts";
+import { checkMayHoldSession, sessionMaxAgeOf } from "./steps/may-hold-session.ts";
 
 const ended = err("INVALID_TOKEN", "This browser session has ended; sign in again");
 
@@ -38,6 +38,9 @@ export async function authenticateBrowserSession(
   if (!deps.secretHasher.secretMatchesHash({ secret: presented.secret, hash: stored.token.secretHash })) {
     return ended;
   }
+  // The account first: how long its session may last depends on its role.
+  const user = await deps.users.findUserById(stored.session.userId);
+  if (user === null) return ended;
   const now = deps.clock.now();
   const decision = decideRefresh({
     token: stored.token,
@@ -47,7 +50,7 @@ export async function authenticateBrowserSession(
     now,
     // No grace: a browser session's token is never rotated, so only "rotate" (live) is valid.
     graceMs: 0,
-    maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
+    maxSessionAgeMs: sessionMaxAgeOf(deps, user),
   });
   if (decision.kind !== "rotate") {
     // The browser never rotates its token (the secret matched: this is the cookie itself), so a
@@ -56,8 +59,6 @@ export async function authenticateBrowserSession(
     if (decision.kind !== "reject") await endSessionOnReuse(deps, { session: stored.session, now });
     return ended;
   }
-  const user = await deps.users.findUserById(stored.session.userId);
-  if (user === null) return ended;
   const mayHold = checkMayHoldSession(deps, user);
   if (!mayHold.ok) return mayHold;
   if (!shouldRecordSessionSeen(stored.session, now)) return ok({ user, session: stored.session });

@@ -9,7 +9,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, ObservedEvent } from "../../ports/index.ts";
 import { endSessionOnReuse } from "./steps/end-session-on-reuse.ts";
-import { checkMayHoldSession } from "./steps/may-hold-session.ts";
+import { checkMayHoldSession, sessionMaxAgeOf } from "./steps/may-hold-session.ts";
 import { type ClientInfo, mintRefreshToken, pairTokens, type TokenPair } from "./steps/start-session.ts";
 
 const invalid = err("INVALID_REFRESH_TOKEN", "Refresh token is invalid, expired or revoked");
@@ -63,7 +63,7 @@ async function rotateOrReject(
       keptSuccessorSecret: stored.encryptedSuccessorSecret,
       now,
       graceMs,
-      maxSessionAgeMs: deps.settings.sessionMaxAgeMs,
+      maxSessionAgeMs: sessionMaxAgeOf(deps, user),
     });
     if (decision.kind === "reject") return rejected;
     if (decision.kind === "reuse-detected") {

@@ -23,3 +23,12 @@ export function checkMayHoldSession(
   const verified = checkEmailVerifiedForSignIn({ user, required: deps.settings.requireEmailVerification });
   return verified.ok ? ok(undefined) : verified;
 }
+
+/**
+ * How long after its sign-in a session of `user` may be renewed: SESSION_MAX_AGE, and for staff
+ * (`support`, `admin`) STAFF_SESSION_MAX_AGE, which is shorter (docs/admin.md). The role is the
+ * account's now, so a session opened before a promotion ends by the staff rule too.
+ */
+export function sessionMaxAgeOf(deps: Pick<Dependencies, "settings">, user: Pick<User, "role">): number {
+  return user.role === "user" ? deps.settings.sessionMaxAgeMs : deps.settings.staffSessionMaxAgeMs;
+}
