@@ -230,6 +230,15 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
         throw error;
       }
     },
+
+    async isMFAChallengeCompleted({ challengeId }) {
+      const row = await db
+        .selectFrom("completed_mfa_challenges")
+        .select("id")
+        .where("id", "=", challengeId)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
   };
   return repository;
 }

@@ -127,4 +127,10 @@ export interface TwoFactorRepository {
     expiresAt: Date;
     now: Date;
   }): Promise<boolean>;
+  /**
+   * Whether this MFA challenge was completed already (a read; `completeMFAChallenge` stays the
+   * single-use rule). Lets a second step sent again after its answer was lost say so before any
+   * code is checked, so no code is spent and no failure counted on a sign-in that is done.
+   */
+  isMFAChallengeCompleted(input: { challengeId: string }): Promise<boolean>;
 }

@@ -241,6 +241,9 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
     this.#completedChallenges.set(input.challengeId, input.expiresAt);
     return true;
   }
+  async isMFAChallengeCompleted(input: { challengeId: string }): Promise<boolean> {
+    return this.#completedChallenges.has(input.challengeId);
+  }
 }
 
 export class InMemoryLockoutRepository implements LockoutRepository {

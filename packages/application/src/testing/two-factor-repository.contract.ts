@@ -279,6 +279,15 @@ export function twoFactorRepositoryContract(
       expect(await twoFactor.completeMFAChallenge({ ...challenge, challengeId: testId() })).toBe(true);
     });
 
+    it("answers whether an MFA challenge was completed, and only that one", async () => {
+      const { twoFactor, userId } = await withEnabledFactor();
+      const challenge = { challengeId: testId(), userId, expiresAt: at(300_000), now: t0 };
+      expect(await twoFactor.isMFAChallengeCompleted(challenge)).toBe(false);
+      await twoFactor.completeMFAChallenge(challenge);
+      expect(await twoFactor.isMFAChallengeCompleted(challenge)).toBe(true);
+      expect(await twoFactor.isMFAChallengeCompleted({ challengeId: testId() })).toBe(false);
+    });
+
     it("lets exactly one of many concurrent completions of one MFA challenge win", async () => {
       const { twoFactor, userId } = await withEnabledFactor();
       const challenge = { challengeId: testId(), userId, expiresAt: at(300_000), now: t0 };

@@ -10,6 +10,9 @@ import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-pro
 /** A second step whose sign-in ended meanwhile (account, 2FA or password changed): start again. */
 const cannotComplete = err("INVALID_MFA_TOKEN", "This sign-in can no longer be completed; sign in again");
 
+/** A second step whose token already opened its session (a form sent again, two tabs). */
+const alreadyCompleted = err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
+
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
  * first step and a TOTP code or an unused backup code. Wrong codes count toward
@@ -46,6 +49,12 @@ export async function verifyTwoFactorLogin(
     // Before the code is checked, so a right code is not spent on a sign-in that cannot complete.
     return cannotComplete;
   }
+  if (await deps.twoFactor.isMFAChallengeCompleted({ challengeId: challenge.value.challengeId })) {
+    // The step sent again after its answer was lost (a reload, a second tap, another tab): said
+    // before the code is checked, so the same code is not called wrong (nor counted toward the
+    // lockout), and another backup code typed in is not spent on a sign-in that is done.
+    return alreadyCompleted;
+  }
   const source = await findSignInSource(deps, { userId: user.id, client });
   const { code, backupCode } = input;
   const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
@@ -80,9 +89,7 @@ export async function verifyTwoFactorLogin(
     expiresAt: challenge.value.expiresAt,
     now: deps.clock.now(),
   });
-  if (!completed) {
-    return err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
-  }
+  if (!completed) return alreadyCompleted;
   return signInWithAllFactorsProven(deps, {
     user,
     client,

@@ -129,6 +129,23 @@ describe("MFA token replay protection", () => {
     expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
   });
 
+  it("an mfaToken sent again after it signed in (the answer lost) says so: the same code is not called wrong nor counted, another backup code not spent", async () => {
+    const { deps, mfaToken, codeNow, backupCodes, session } = await setUp();
+    const token = await mfaToken();
+    const code = codeNow();
+    expect((await verifyTwoFactorLogin(deps, { mfaToken: token, code, client })).ok).toBe(true);
+    expect(await verifyTwoFactorLogin(deps, { mfaToken: token, code, client })).toMatchObject({
+      ok: false,
+      error: "INVALID_MFA_TOKEN",
+      message: "This sign-in was already completed; sign in again",
+    });
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: token, backupCode: backupCodes[0] ?? "", client }),
+    ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
+    expect(await deps.twoFactor.listUnusedBackupCodes(session.userId)).toHaveLength(backupCodes.length);
+    expect(deps.securityEvents.all().filter((e) => e.type === "login_failed")).toHaveLength(0);
+  });
+
   it("a wrong code does not spend the mfaToken: the right one then signs in with it", async () => {
     const { deps, mfaToken, codeNow } = await setUp();
     const token = await mfaToken();
