@@ -9,7 +9,7 @@ import {
   type EmailRequestPlace,
   passwordResetRequest,
   resendVerificationRequest,
-  sendEmailRequestForm,
+  showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
@@ -340,7 +340,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         get(`/:uid/${path}`, async (request, reply) => {
           const details = await interactionOf(request, reply, "login");
           if (details === null) return expired(reply);
-          return sendEmailRequestForm(kit, request, reply, { kind, place: placeOf(details.uid) });
+          return showEmailRequest(kit, request, reply, { kind, place: placeOf(details.uid) });
         });
 
         post(`/:uid/${path}`, "email", async (request, reply) => {

@@ -9,7 +9,7 @@ import {
   type EmailRequestPlace,
   passwordResetRequest,
   resendVerificationRequest,
-  sendEmailRequestForm,
+  showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageKit } from "./pages/page-kit.ts";
 import { failureOf } from "./pages/sign-in-steps.ts";
@@ -319,9 +319,7 @@ function emailRequestPage(
   useCases: UseCases,
   input: { kind: EmailRequest; place: EmailRequestPlace },
 ): void {
-  kit.get(app, input.place.action, async (request, reply) =>
-    sendEmailRequestForm(kit, request, reply, input),
-  );
+  kit.get(app, input.place.action, async (request, reply) => showEmailRequest(kit, request, reply, input));
   kit.post(app, input.place.action, "email", async (request, reply) =>
     answerEmailRequest(kit, useCases, request, reply, input),
   );

@@ -361,7 +361,7 @@ describe("the forms that ask for an email address", () => {
 });
 
 describe("forgot password from an app's sign-in", () => {
-  it("mails the reset link and leads back to the app's sign-in, not the account center's", async () => {
+  it("mails the reset link once (303 to the notice: a reload mails nothing) and leads back to the app's sign-in, not the account center's", async () => {
     const { browser, deps } = await withAccount();
     const form = await browser.get("/interaction/login-1/forgot-password");
     expectPage(form, 200);
@@ -377,9 +377,17 @@ describe("forgot password from an app's sign-in", () => {
       },
     );
 
-    expectPage(sent, 200);
-    expect(sent.body).toContain("Check your email");
-    expect(sent.body).toContain('<a href="/interaction/login-1">Back to sign in</a>');
+    expect(sent.statusCode).toBe(303);
+    expect(sent.headers.location).toBe("/interaction/login-1/forgot-password?sent=1");
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent.slice(mailed).map((mail) => mail.subject)).toEqual(["Reset your password"]);
+    // Reloaded, the notice mails nothing again.
+    for (let reload = 0; reload < 2; reload++) {
+      const notice = await browser.get("/interaction/login-1/forgot-password?sent=1");
+      expectPage(notice, 200);
+      expect(notice.body).toContain("Check your email");
+      expect(notice.body).toContain('<a href="/interaction/login-1">Back to sign in</a>');
+    }
     await deps.backgroundTasks.drain();
     expect(deps.mailer.sent.slice(mailed).map((mail) => mail.subject)).toEqual(["Reset your password"]);
   });

@@ -47,6 +47,36 @@ export interface EmailRequestPlace {
   readonly back: { readonly href: string; readonly text: string };
 }
 
+/**
+ * Where a sent form's answer is shown: its own path, told it was sent. The POST answers 303 there
+ * (Post/Redirect/Get), so a reload of "Check your email" shows it again instead of sending the
+ * form again (which mailed a new link that replaced the one on its way, and spent one of the
+ * hour's allowance), and Back returns to the form.
+ */
+export function emailRequestSentURL(place: EmailRequestPlace): string {
+  return `${place.action}?sent=1`;
+}
+
+/** The GET of the form's path: the form, or the same notice for every address once sent (`?sent=1`). */
+export function showEmailRequest(
+  kit: PageKit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { kind: EmailRequest; place: EmailRequestPlace },
+): FastifyReply {
+  if ((request.query as Record<string, unknown> | undefined)?.sent !== "1") {
+    return sendEmailRequestForm(kit, request, reply, input);
+  }
+  return kit.sendPage(reply, {
+    html: kit.views.page("notice", {
+      title: "Check your email",
+      message: input.kind.sent,
+      status: true,
+      link: input.place.back,
+    }),
+  });
+}
+
 /** The form (with `error` and a status after a refused address). */
 export function sendEmailRequestForm(
   kit: PageKit,
@@ -67,7 +97,7 @@ export function sendEmailRequestForm(
   });
 }
 
-/** Answers the form's POST: the form again for an address that is not one, else the same notice for all. */
+/** Answers the form's POST: the form again for an address that is not one, else 303 to the same notice for all. */
 export async function answerEmailRequest(
   kit: PageKit,
   useCases: UseCases,
@@ -83,12 +113,5 @@ export async function answerEmailRequest(
       status: 400,
     });
   }
-  return kit.sendPage(reply, {
-    html: kit.views.page("notice", {
-      title: "Check your email",
-      message: input.kind.sent,
-      status: true,
-      link: input.place.back,
-    }),
-  });
+  return reply.redirect(emailRequestSentURL(input.place), 303);
 }
