@@ -52,6 +52,22 @@ describe("the provider's pages", () => {
     expect(confirm).toContain("See your email address");
   });
 
+  it("says a sign-in's address opened again once it finished is finished, not that the app erred", () => {
+    for (const description of ["authorization request has expired", "interaction session not found"]) {
+      const page = pages.error({ error: "invalid_request", description, during: "sign-in" });
+      expect(page).toContain("This sign-in is already finished, or it has expired.");
+      expect(page).toContain("Go back to the app you came from and try again.");
+      expect(page).not.toContain("The app sent a request that is not valid");
+      expect(page).not.toContain(description);
+    }
+    const otherTab = pages.error({
+      error: "invalid_request",
+      description: "interaction session and authentication session mismatch",
+      during: "sign-in",
+    });
+    expect(otherTab).toContain("You signed in or out in another tab or window of this browser meanwhile.");
+  });
+
   it("renders errors, logout and device results without the library's internals", () => {
     const signIn = pages.error({
       error: "invalid_redirect_uri",

@@ -31,6 +31,22 @@ const signOutMessages: Readonly<Record<string, string>> = {
 };
 
 /**
+ * The library's refusals to resume a sign-in (its descriptions), in words a person can act on: the
+ * sign-in's address opened again once it had finished (Back, a reload after an answer was lost, a
+ * second tap on Allow), or after another tab signed in or out. Said instead of the description,
+ * which blamed the app ("The app sent a request that is not valid. (authorization request has
+ * expired)").
+ */
+const resumeMessages: Readonly<Record<string, string>> = {
+  "authorization request has expired": "This sign-in is already finished, or it has expired.",
+  "interaction session not found": "This sign-in is already finished, or it has expired.",
+  "authorization session and cookie identifier mismatch":
+    "A newer sign-in was started in another tab or window of this browser.",
+  "interaction session and authentication session mismatch":
+    "You signed in or out in another tab or window of this browser meanwhile.",
+};
+
+/**
  * The provider's own pages (its errors, RP-initiated logout, the device flow) in the hosted pages'
  * look, for adapter-oidc's `renderError`, `logoutSource`, `postLogoutSuccessSource` and device
  * sources. The page around the library's form is ours; the form itself is embedded raw and our
@@ -55,7 +71,7 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
           })
         : views.page("notice", {
             title: during === "device" ? "This device cannot be connected" : "This sign-in cannot continue",
-            message: `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`} ${during === "device" ? "Start again on your device." : "Go back to the app you came from and try again."}`,
+            message: `${(during === "sign-in" ? resumeMessages[description ?? ""] : undefined) ?? `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`}`} ${during === "device" ? "Start again on your device." : "Go back to the app you came from and try again."}`,
             status: false,
             link: null,
           }),
