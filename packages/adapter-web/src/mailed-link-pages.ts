@@ -250,9 +250,24 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
       }),
     });
 
-  kit.get(app, link.path, async (request, reply) =>
-    send(request, reply, { error: null, status: 200, token: null }),
-  );
+  // Where the POST's success leads (Post/Redirect/Get): a reload of "your password is changed"
+  // shows it again rather than posting the new password with the spent link once more, which
+  // answered that the link is invalid or already used.
+  const donePath = `${link.path}?done=1`;
+  kit.get(app, link.path, async (request, reply) => {
+    if ((request.query as Record<string, unknown> | undefined)?.done === "1") {
+      return kit.sendPage(reply, {
+        html: kit.views.page("notice", {
+          title: link.title,
+          message: link.done,
+          status: true,
+          supportHelp: link.doneHelp ?? null,
+          link: signIn,
+        }),
+      });
+    }
+    return send(request, reply, { error: null, status: 200, token: null });
+  });
 
   kit.post(app, link.path, "general", async (request, reply) => {
     const token = tokenFromLink(field(request.body, "link", 2048));
@@ -301,15 +316,7 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
           : {}),
       });
     }
-    return kit.sendPage(reply, {
-      html: kit.views.page("notice", {
-        title: link.title,
-        message: link.done,
-        status: true,
-        supportHelp: link.doneHelp ?? null,
-        link: signIn,
-      }),
-    });
+    return reply.redirect(donePath, 303);
   });
 }
 

@@ -181,11 +181,14 @@ describe("/undo-email-change", () => {
     expect(differ.body).toMatch(/<input id="password"[^>]*aria-invalid="true" autofocus>/);
     expect(differ.body).toMatch(/<input id="confirm"[^>]*aria-invalid="true">/);
 
-    const undone = await browser.submit("/undo-email-change", "/undo-email-change", {
+    const posted = await browser.submit("/undo-email-change", "/undo-email-change", {
       link,
       password: "Mine-again-1!",
       confirm: "Mine-again-1!",
     });
+    expect(posted.statusCode).toBe(303);
+    expect(posted.headers.location).toBe("/undo-email-change?done=1");
+    const undone = await browser.get("/undo-email-change?done=1");
     expectDone(undone);
     expect(undone.body).toContain("Your account is back on this email address");
     // "Contact support" names a way to do it: SUPPORT_URL's link, or the team that runs the brand.
@@ -236,7 +239,7 @@ describe("/undo-email-change", () => {
 });
 
 describe("/reset-password", () => {
-  it("a mismatch and a weak password keep the link in the form (400); a good one changes it; the spent link is then refused", async () => {
+  it("a mismatch and a weak password keep the link in the form (400); a good one changes it (303 to ?done=1: a reload posts nothing); the spent link is then refused", async () => {
     const { browser, deps, useCases } = await withAda();
     await useCases.requestPasswordReset({ email: "ada@example.com" });
     const link = await mailedLink(deps, "ada@example.com", "reset-password");
@@ -265,11 +268,16 @@ describe("/reset-password", () => {
     expect(errorOf(weak)).toMatch(/uppercase letter/);
     expect(weak.body).toContain(`<input type="hidden" name="link" value="${token}">`);
 
-    const changed = await browser.submit("/reset-password", "/reset-password", {
+    const posted = await browser.submit("/reset-password", "/reset-password", {
       link,
       password: "New-password-1!",
       confirm: "New-password-1!",
     });
+    // Post/Redirect/Get: a reload shows "changed" again instead of posting the spent link again
+    // (which answered "invalid, expired or already used").
+    expect(posted.statusCode).toBe(303);
+    expect(posted.headers.location).toBe("/reset-password?done=1");
+    const changed = await browser.get("/reset-password?done=1");
     expectDone(changed);
     expect(changed.body).toContain("Your password is changed and every session is signed out.");
     // The reset leaves two-step verification on: the page says so, and where to go without it.
