@@ -12,7 +12,7 @@ import {
   showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { type SignUpForm, signInSteps, verificationSentMessage } from "./pages/sign-in-steps.ts";
+import { type SignUpForm, signInSteps, signUpSentNotice } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets, interactionFormTargetsFor } from "./security-headers.ts";
@@ -301,9 +301,21 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           }),
         });
 
+      const signedUp = signUpSentNotice(options.cookies);
       get("/:uid/sign-up", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
+        if (signedUp.asked(request)) {
+          // The account exists, but it may sign in only once its address is verified.
+          return sendPage(reply, {
+            html: views.page("notice", {
+              title: "Check your email",
+              message: signedUp.message(request),
+              status: true,
+              link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
+            }),
+          });
+        }
         return renderSignUp(request, reply, { details });
       });
 
@@ -313,15 +325,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const { form, answer } = await steps.signUp(request, reply);
         if (!answer.ok) return renderSignUp(request, reply, { details, form, status: answer.status });
         if ("awaitingVerification" in answer.value) {
-          // The account exists, but it may sign in only once its address is verified.
-          return sendPage(reply, {
-            html: views.page("notice", {
-              title: "Check your email",
-              message: verificationSentMessage(answer.value.user.email),
-              status: true,
-              link: { href: `/interaction/${encodeURIComponent(details.uid)}`, text: "Back to sign in" },
-            }),
-          });
+          signedUp.keep(reply, answer.value.user.email);
+          return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}/sign-up?sent=1`, 303);
         }
         return finishSignIn(request, reply, answer.value);
       });

@@ -191,17 +191,27 @@ describe("/account/sign-up", () => {
     expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
   });
 
-  it("with REQUIRE_EMAIL_VERIFICATION says to check the mail and signs nobody in", async () => {
-    const { browser } = await setUp({ settings: { requireEmailVerification: true } });
+  it("with REQUIRE_EMAIL_VERIFICATION says to check the mail (303 to ?sent=1: a reload posts nothing) and signs nobody in", async () => {
+    const { browser, app } = await setUp({ settings: { requireEmailVerification: true } });
     const created = await browser.submit("/account/sign-up", "/account/sign-up", {
       nickname: "grace",
       email: "grace@example.com",
       password: strongPassword,
     });
-    expectPage(created, 200);
-    expect(created.body).toContain("Check your email");
-    expect(created.body).toContain("We sent a verification link to grace@example.com.");
+    // Post/Redirect/Get: a reload shows the notice again instead of posting the form again, which
+    // answered "An account with this email already exists" (409) for the account just made.
+    expect(created.statusCode).toBe(303);
+    expect(created.headers.location).toBe("/account/sign-up?sent=1&next=%2Faccount");
+    for (let reload = 0; reload < 2; reload++) {
+      const notice = await browser.get("/account/sign-up?sent=1&next=%2Faccount");
+      expectPage(notice, 200);
+      expect(notice.body).toContain("Check your email");
+      expect(notice.body).toContain("We sent a verification link to grace@example.com.");
+    }
     expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
+    // Without the address the POST kept (another browser, or later), the notice names none.
+    const elsewhere = await new Browser(app).get("/account/sign-up?sent=1");
+    expect(elsewhere.body).toContain("We sent a verification link to the address you gave.");
   });
 
   it("refuses a form without its CSRF token (403)", async () => {

@@ -471,8 +471,15 @@ describe("the sign-up page", () => {
       email: "grace@example.com",
       password: "An0ther-secret!",
     });
-    expectPage(response, 200);
-    expect(response.body).toContain("We sent a verification link to grace@example.com");
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe("/interaction/login-1/sign-up?sent=1");
+    // A reload shows the notice again, rather than posting the form again (409: "already exists").
+    for (let reload = 0; reload < 2; reload++) {
+      const notice = await browser.get("/interaction/login-1/sign-up?sent=1");
+      expectPage(notice, 200);
+      expect(notice.body).toContain("We sent a verification link to grace@example.com");
+      expect(notice.body).toContain('<a href="/interaction/login-1">Back to sign in</a>');
+    }
     expect(interactions.finished).toEqual([]);
     expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
     // No session is opened that no one would hold (it would be listed among the person's).

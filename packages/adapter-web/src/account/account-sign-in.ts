@@ -7,7 +7,7 @@ import {
   type SignUpForm,
   secondFactorProof,
   signInSteps,
-  verificationSentMessage,
+  signUpSentNotice,
 } from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
@@ -188,7 +188,19 @@ export function accountSignIn(
     return continueSignIn(request, reply, { outcome: answer.value, next });
   });
 
+  const signedUp = signUpSentNotice(options.cookies);
   kit.get(app, "/sign-up", async (request, reply) => {
+    if (signedUp.asked(request)) {
+      // The account exists, but it may sign in only once its address is verified.
+      return kit.sendPage(reply, {
+        html: kit.views.page("notice", {
+          title: "Check your email",
+          message: signedUp.message(request),
+          status: true,
+          link: { href: withNext(signInPath, nextOf(request)), text: "Back to sign in" },
+        }),
+      });
+    }
     if ((await browserSessions.authenticate(request.raw)) !== null)
       return reply.redirect(nextOf(request), 303);
     return renderSignUp(request, reply, {});
@@ -198,15 +210,11 @@ export function accountSignIn(
     const { form, answer } = await steps.signUp(request, reply);
     if (!answer.ok) return renderSignUp(request, reply, { form, status: answer.status });
     if ("awaitingVerification" in answer.value) {
-      // The account exists, but it may sign in only once its address is verified.
-      return kit.sendPage(reply, {
-        html: kit.views.page("notice", {
-          title: "Check your email",
-          message: verificationSentMessage(answer.value.user.email),
-          status: true,
-          link: { href: withNext(signInPath, nextOf(request)), text: "Back to sign in" },
-        }),
-      });
+      signedUp.keep(reply, answer.value.user.email);
+      return reply.redirect(
+        `/account/sign-up?${new URLSearchParams({ sent: "1", next: nextOf(request) })}`,
+        303,
+      );
     }
     return finish(request, reply, answer.value, nextOf(request));
   });

@@ -162,8 +162,36 @@ function fieldOfMessage(message: string): "nickname" | "email" | "password" | nu
 }
 
 /** What a sign-up page says when the new account must verify its address first (REQUIRE_EMAIL_VERIFICATION). */
-export function verificationSentMessage(email: string): string {
-  return `We sent a verification link to ${email}. Open it, then come back and sign in.`;
+export function verificationSentMessage(email: string | null): string {
+  return `We sent a verification link to ${email ?? "the address you gave"}. Open it, then come back and sign in.`;
+}
+
+/** How long a reload of the sign-up's "check your email" still names the address. */
+const signedUpCookieSeconds = 600;
+
+/**
+ * The sign-up's "check your email" by Post/Redirect/Get: the POST keeps the address in a short
+ * HttpOnly cookie and answers 303 to the sign-up page with `?sent=1`, which shows the notice naming
+ * it. Answered in the POST itself, a reload (or Back and Forward) posted the form again and got
+ * "An account with this email already exists" for the account just made. Past the cookie's life
+ * (or for a value that is no address) the notice names "the address you gave".
+ */
+export function signUpSentNotice(cookies: CookieSettings) {
+  const cookie = pageCookie(cookies, "superoauth_signed_up");
+  return {
+    keep(reply: FastifyReply, email: string): void {
+      appendSetCookie(reply.raw, serializeCookie(cookie, email, signedUpCookieSeconds));
+    },
+    /** Whether the request is the redirect's (`?sent=1`). */
+    asked(request: FastifyRequest): boolean {
+      return (request.query as Record<string, unknown> | undefined)?.sent === "1";
+    },
+    message(request: FastifyRequest): string {
+      const email = readCookie(request.headers.cookie, cookie);
+      const shaped = email !== null && email.length <= 254 && /^[^\s@<>]+@[^\s@<>]+$/u.test(email);
+      return verificationSentMessage(shaped ? email : null);
+    },
+  };
 }
 
 /** The sign-up form's values (never the password) and, after a failure, its words by field or for the form. */
