@@ -352,6 +352,14 @@ describe("two-step verification in the account area", () => {
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
+    // Sent again (the first answer lost): "already on", and where the codes it never saw are made.
+    const again = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(wrong.body),
+      code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
+    });
+    expectPage(again, 409);
+    expect(again.body).toContain("If you did not see your backup codes, make new ones below");
+    expect(again.body).toContain('action="/account/two-factor/backup-codes"');
   });
 
   it("the signed-in steps draw from the general budget, as their API twins do: a spent sign-in budget does not refuse them", async () => {

@@ -301,6 +301,14 @@ function accountTwoFactorPages(
         const setup = await useCases.findPendingTwoFactorSetup({ session: page.signedIn.session });
         return renderConfirmSetup(page, { setup, error: message, status });
       }
+      if (result.error === "TWO_FACTOR_ALREADY_ENABLED") {
+        // The form sent again (a reload, a second tap, the first answer lost): the backup codes
+        // were in that first answer only. Say where new ones are made rather than only "already on".
+        return renderStatus(page, {
+          error: `${message}. If you did not see your backup codes, make new ones below: the ones shown before stop working.`,
+          status,
+        });
+      }
       return renderStatus(page, { error: message, status });
     }
     return renderBackupCodes(page, result.value.backupCodes);
