@@ -182,6 +182,11 @@ interface PasswordLink extends LinkPage {
   readonly spent?: { readonly message: string; readonly help: string };
   /** What leads to the support contact when the use answers USER_EXISTS (the form stays). */
   readonly takenHelp?: string;
+  /**
+   * Added to a spent link's refusal that keeps the form: the form sent again after its answer was
+   * lost (a second tap, Back and send) finds the link spent by the first, which may have worked.
+   */
+  readonly spentRetry?: string;
   use(
     useCases: UseCases,
     input: { token: string; newPassword: string; request: FastifyRequest },
@@ -198,6 +203,8 @@ const resetPassword: PasswordLink = {
   // sign-in asks for a code, and where to go when the device and the backup codes are gone too.
   done: "Your password is changed and every session is signed out. Sign in with the new password. If two-step verification is on, signing in still asks for a code from your authenticator app or a backup code: a new password does not turn it off. Only if this address had never been verified did the reset turn it off (a stranger may have set it up), and we emailed you so.",
   doneHelp: "Lost your authenticator app and your backup codes too?",
+  spentRetry:
+    "If you pressed Change password before and the page did not load, it may have worked: try signing in with the new password.",
   use: (useCases, { token, newPassword, request }) =>
     useCases.resetPassword({ token, newPassword, client: clientOf(request) }),
 };
@@ -306,8 +313,10 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
       // A weak password, or an address taken meanwhile (an undo): the link still works. A spent or
       // expired link: it is asked for again.
       const keep = result.error === "VALIDATION_ERROR" || result.error === "USER_EXISTS" ? token : null;
+      const retry =
+        result.error === "INVALID_RESET_TOKEN" && link.spentRetry !== undefined ? ` ${link.spentRetry}` : "";
       return send(request, reply, {
-        error: failure.message,
+        error: `${failure.message}${retry === "" ? "" : "."}${retry}`,
         status: failure.status,
         token: keep,
         passwordError: result.error === "VALIDATION_ERROR",
