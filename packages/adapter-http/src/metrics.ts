@@ -1,5 +1,12 @@
 import { BlockList, isIPv4, isIPv6 } from "node:net";
-import { type MailKind, mailKinds, type ObservedEvent, type Observer } from "@superoauth/application";
+import {
+  type MailKind,
+  mailKinds,
+  type ObservedEvent,
+  type ObservedProviderExchangeResult,
+  type Observer,
+} from "@superoauth/application";
+import { oauthProviderIds } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -208,6 +215,12 @@ export function createMetrics(
     labelNames: ["method", "result"] as const,
     registers,
   });
+  const providerExchanges = new Counter({
+    name: "superoauth_provider_exchanges_total",
+    help: "Social providers' answers to a code exchange and profile read (sign-ins, links, re-authentications), by provider and result (succeeded, INVALID_AUTHORIZATION_CODE, TOKEN_EXCHANGE_FAILED, USER_INFO_FAILED)",
+    labelNames: ["provider", "result"] as const,
+    registers,
+  });
   const registrations = new Counter({
     name: "superoauth_registrations_total",
     help: "Sign-ups, by method (password, a provider) and result (created, invalid, taken, unverified_email, failed)",
@@ -331,6 +344,13 @@ export function createMetrics(
     thirdPartyRefreshes.inc({ result }, 0);
   for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
   for (const result of ["created", "invalid", "taken"]) registrations.inc({ method: "password", result }, 0);
+  for (const provider of oauthProviderIds)
+    for (const result of [
+      "succeeded",
+      "TOKEN_EXCHANGE_FAILED",
+      "USER_INFO_FAILED",
+    ] satisfies ObservedProviderExchangeResult[])
+      providerExchanges.inc({ provider, result }, 0);
   rateLimited.inc({ route: "/api/v1/auth/login" }, 0);
   for (const task of knownBackgroundTasks)
     for (const outcome of ["succeeded", "failed", "dropped"] satisfies BackgroundTaskOutcome[])
@@ -350,6 +370,9 @@ export function createMetrics(
           return;
         case "refresh":
           refreshes.inc({ result: event.result });
+          return;
+        case "provider_exchange":
+          providerExchanges.inc({ provider: event.provider, result: event.result });
           return;
       }
     },

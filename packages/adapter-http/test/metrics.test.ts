@@ -138,6 +138,11 @@ describe("GET /metrics", () => {
     metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
     metrics.observer.observe({ type: "registration", method: "github", result: "created" });
     metrics.observer.observe({ type: "registration", method: "github", result: "unverified_email" });
+    metrics.observer.observe({
+      type: "provider_exchange",
+      provider: "discord",
+      result: "TOKEN_EXCHANGE_FAILED",
+    });
     const body = await scrape(await start(metrics));
     expect(seriesValue(body, "superoauth_password_hash_queue_wait_seconds_count")).toBe(1);
     expect(seriesValue(body, 'superoauth_password_hash_queue_wait_seconds_bucket{le="0.025"}')).toBe(1);
@@ -171,6 +176,12 @@ describe("GET /metrics", () => {
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="reuse_detected"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rotated"}')).toBe(2);
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rejected"}')).toBe(0);
+    expect(
+      seriesValue(
+        body,
+        'superoauth_provider_exchanges_total{provider="discord",result="TOKEN_EXCHANGE_FAILED"}',
+      ),
+    ).toBe(1);
   });
 
   it("reads the export queue's depth at each scrape, and reports none (the rest still served) when the read fails", async () => {
@@ -220,6 +231,8 @@ describe("GET /metrics", () => {
       'superoauth_refreshes_total{result="reuse_detected"}',
       'superoauth_oidc_refreshes_total{result="reuse_detected"}',
       'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',
+      'superoauth_provider_exchanges_total{provider="github",result="TOKEN_EXCHANGE_FAILED"}',
+      'superoauth_provider_exchanges_total{provider="google",result="succeeded"}',
       'superoauth_rate_limited_total{route="/api/v1/auth/login"}',
       'superoauth_background_tasks_total{task="password-reset-mail",outcome="failed"}',
       'superoauth_background_tasks_total{task="verification-mail",outcome="dropped"}',

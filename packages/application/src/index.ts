@@ -37,6 +37,7 @@ export type {
   OAuthLoginCode,
   OAuthProviderGateway,
   ObservedEvent,
+  ObservedProviderExchangeResult,
   ObservedRegistrationMethod,
   ObservedRegistrationResult,
   ObservedSignInMethod,

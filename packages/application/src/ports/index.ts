@@ -47,6 +47,7 @@ export type {
 export { mailKinds } from "./mail.ts";
 export type {
   ObservedEvent,
+  ObservedProviderExchangeResult,
   ObservedRegistrationMethod,
   ObservedRegistrationResult,
   ObservedSignInMethod,

@@ -41,7 +41,23 @@ export type ObservedEvent =
        * refused: the account may no longer sign in.
        */
       readonly result: "rotated" | "reissued" | "reuse_detected" | "rejected" | "refused";
+    }
+  /**
+   * A provider's answer to a code exchange and profile read, whatever the trip was for (a sign-in,
+   * a link, a re-authentication): the provider's health, apart from what we decided next.
+   */
+  | {
+      readonly type: "provider_exchange";
+      readonly provider: OAuthProviderId;
+      readonly result: ObservedProviderExchangeResult;
     };
+
+/** How a provider answered: its profile, or why not (a rejected code, a failed exchange or read). */
+export type ObservedProviderExchangeResult =
+  | "succeeded"
+  | "INVALID_AUTHORIZATION_CODE"
+  | "TOKEN_EXCHANGE_FAILED"
+  | "USER_INFO_FAILED";
 
 /** Receives what the use cases report (the metrics adapter counts it). Must not throw or block. */
 export interface Observer {

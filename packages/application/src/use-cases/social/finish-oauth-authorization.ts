@@ -100,6 +100,11 @@ export async function finishOAuthAuthorization(
     code: input.code,
     codeVerifier: gateway.supportsPKCE ? cookie.codeVerifier : null,
   });
+  deps.observer?.observe({
+    type: "provider_exchange",
+    provider,
+    result: profile.ok ? "succeeded" : profile.error,
+  });
   if (!profile.ok) return profile;
 
   if (authorization.reauthenticateSessionId !== null) {

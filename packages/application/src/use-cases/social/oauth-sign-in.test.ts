@@ -6,6 +6,7 @@ import {
   InMemoryLinkedProviderRepository,
   ScriptedOAuthProviderGateway,
 } from "../../testing/in-memory-oauth.ts";
+import { RecordingObserver } from "../../testing/recording-observer.ts";
 import { registerAccount, storedRefreshToken, unwrap } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
 import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
@@ -213,6 +214,29 @@ describe("finishOAuthAuthorization: signing in", () => {
       ok: false,
       error: "INVALID_AUTHORIZATION_CODE",
     });
+  });
+
+  it("reports each provider answer to the observer, whatever the trip and whatever came after it", async () => {
+    const { deps: base, github, discord } = setUp();
+    const observer = new RecordingObserver();
+    const deps = { ...base, observer };
+    github.answer("down", { ok: false, error: "TOKEN_EXCHANGE_FAILED" });
+    github.answer("no-profile", { ok: false, error: "USER_INFO_FAILED" });
+    github.answer("good", { subject: "8", email: "grace@example.com" });
+    discord.answer("unverified", { subject: "9", email: "alan@example.com", emailVerified: false });
+    await signInThrough(deps, { code: "down" });
+    await signInThrough(deps, { code: "no-profile" });
+    await signInThrough(deps, { code: "unknown" });
+    await signInThrough(deps, { code: "good" });
+    // The provider answered; what we refused next is the sign-in's outcome, not the provider's.
+    await signInThrough(deps, { provider: "discord", code: "unverified" });
+    expect(observer.events.filter((event) => event.type === "provider_exchange")).toEqual([
+      { type: "provider_exchange", provider: "github", result: "TOKEN_EXCHANGE_FAILED" },
+      { type: "provider_exchange", provider: "github", result: "USER_INFO_FAILED" },
+      { type: "provider_exchange", provider: "github", result: "INVALID_AUTHORIZATION_CODE" },
+      { type: "provider_exchange", provider: "github", result: "succeeded" },
+      { type: "provider_exchange", provider: "discord", result: "succeeded" },
+    ]);
   });
 });
 
