@@ -315,7 +315,7 @@ export async function composeService(
       },
       draining: () => draining,
       dependencyChecks: [
-        ...dependencyChecksOf(storage, mail),
+        ...dependencyChecksOf(storage, mail, logger),
         ...(watchesDisk ? [diskSpaceCheck(() => storage.diskSpace())] : []),
         instanceSettings.check,
       ],
@@ -413,7 +413,11 @@ function gateIsOpen(gate: StartGate): () => Promise<boolean> {
   return async () => (await gate()) === null;
 }
 
-function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyCheck[] {
+function dependencyChecksOf(
+  storage: Storage,
+  mail: ComposedMailer,
+  logger: Logger | undefined,
+): DependencyCheck[] {
   const checks: DependencyCheck[] = [
     {
       name: "migrations",
@@ -449,6 +453,7 @@ function dependencyChecksOf(storage: Storage, mail: ComposedMailer): DependencyC
           },
         },
         30_000,
+        (error) => logger?.error({ err: error, dependency: "smtp" }, "readiness check failed"),
       ),
     );
   }

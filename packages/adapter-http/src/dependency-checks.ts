@@ -70,22 +70,48 @@ export async function checkDependencies(
   return { status, checks: Object.fromEntries(entries) };
 }
 
+type CheckOutcome = Awaited<ReturnType<DependencyCheck["check"]>>;
+
 /**
- * A check whose answer, good or bad, is kept for `ttlMs` (and shared by the calls made
- * meanwhile), for checks that cost the other side something, such as an SMTP handshake.
+ * A check whose answer, good or bad, is kept for `ttlMs`, for checks that cost the other side
+ * something, such as an SMTP handshake. Past it, the next call asks again in the background and is
+ * answered the kept outcome at once: a server that accepts and never answers would otherwise hold
+ * every probe for the check's 3 s while the question is out (a readiness probe's own timeout is
+ * often 1 s). Only the first question is waited for. A failure is handed to the call that waited
+ * for it, or, asked in the background, to `onFailure`: once per question, not once per probe.
  */
-export function cachedCheck(check: DependencyCheck, ttlMs: number): DependencyCheck {
-  let kept: { at: number; answer: ReturnType<DependencyCheck["check"]> } | undefined;
+export function cachedCheck(
+  check: DependencyCheck,
+  ttlMs: number,
+  onFailure: (error: unknown) => void = () => {},
+): DependencyCheck {
+  let kept: { at: number; outcome: CheckOutcome } | undefined;
+  let asking: Promise<CheckOutcome> | undefined;
+  const ask = (): Promise<CheckOutcome> => {
+    const question = check.check().then(
+      (outcome) => {
+        kept = { at: performance.now(), outcome };
+        return outcome;
+      },
+      (error: unknown) => {
+        kept = { at: performance.now(), outcome: { status: "down", detail: "unreachable" } };
+        throw error;
+      },
+    );
+    asking = question.finally(() => {
+      asking = undefined;
+    });
+    // The finally's copy rejects too; its callers are the ones below, never left unhandled.
+    asking.catch(() => {});
+    return question;
+  };
   return {
     name: check.name,
     required: check.required,
     check() {
-      const now = performance.now();
-      if (kept === undefined || now - kept.at >= ttlMs) {
-        // A failure is kept too, so a server that hangs is not asked again by every probe.
-        kept = { at: now, answer: check.check() };
-      }
-      return kept.answer;
+      if (kept === undefined) return asking ?? ask();
+      if (performance.now() - kept.at >= ttlMs && asking === undefined) ask().catch(onFailure);
+      return Promise.resolve(kept.outcome);
     },
   };
 }

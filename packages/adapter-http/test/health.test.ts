@@ -284,7 +284,7 @@ describe("GET /status.json and /status", () => {
 });
 
 describe("cachedCheck", () => {
-  it("asks once within its time to live, failures included", async () => {
+  it("asks once within its time to live, failures included: the failure goes to the call that waited, the others read it as down", async () => {
     let asked = 0;
     const check = cachedCheck(
       {
@@ -298,7 +298,54 @@ describe("cachedCheck", () => {
       60_000,
     );
     await expect(check.check()).rejects.toThrow("refused");
-    await expect(check.check()).rejects.toThrow("refused");
+    await expect(check.check()).resolves.toEqual({ status: "down", detail: "unreachable" });
     expect(asked).toBe(1);
+  });
+
+  it("past its time to live answers the kept outcome at once and asks again in the background, once however many call", async () => {
+    const answers: ((outcome: { status: "up" | "down" }) => void)[] = [];
+    const failures: unknown[] = [];
+    const check = cachedCheck(
+      {
+        name: "smtp",
+        required: false,
+        check: () => new Promise((resolve) => answers.push(resolve)),
+      },
+      0,
+      (error) => failures.push(error),
+    );
+    const first = check.check();
+    answers[0]?.({ status: "up" });
+    await expect(first).resolves.toEqual({ status: "up" });
+    // The server now accepts and never answers: every probe is answered at once meanwhile.
+    for (let probe = 0; probe < 5; probe++) await expect(check.check()).resolves.toEqual({ status: "up" });
+    expect(answers).toHaveLength(2);
+    answers[1]?.({ status: "down" });
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(check.check()).resolves.toEqual({ status: "down" });
+    expect(failures).toEqual([]);
+  });
+
+  it("hands a failure asked in the background to onFailure, once", async () => {
+    let fail = false;
+    const failures: unknown[] = [];
+    const check = cachedCheck(
+      {
+        name: "smtp",
+        required: false,
+        check: async () => {
+          if (fail) throw new Error("greeting never came");
+          return { status: "up" };
+        },
+      },
+      0,
+      (error) => failures.push(error),
+    );
+    await expect(check.check()).resolves.toEqual({ status: "up" });
+    fail = true;
+    await expect(check.check()).resolves.toEqual({ status: "up" });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(failures).toEqual([new Error("greeting never came")]);
+    await expect(check.check()).resolves.toEqual({ status: "down", detail: "unreachable" });
   });
 });
