@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { installUpstreamAgent } from "@superoauth/adapter-oauth";
 import { composeService, type Service } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
@@ -105,6 +106,8 @@ function failStart(
   process.exit(1);
 }
 
+// Every call to a social provider through a bounded agent: a size cap and timeouts (upstream.ts).
+installUpstreamAgent(config.oauth.httpTimeoutMs);
 service = await composeService(config, logger).catch((error: unknown) => failStart(error, "compose"));
 // What log rotation sends (logrotate's postrotate, `systemctl reload`): open LOG_FILE again at its
 // path. Node's default for SIGHUP is to end the process at once, without draining requests.

@@ -97,7 +97,8 @@ export const oauthVariables = {
   }),
   OAUTH_HTTP_TIMEOUT: withDefault({
     default: "10s",
-    meaning: "Timeout of every call to a provider",
+    meaning:
+      "Timeout of every call to a provider (the connection, the headers, each wait in the body; a sign-in makes two, so up to twice this); answers over 1 MiB are refused",
     parse: timerDuration("1ms"),
   }),
   COOKIE_SECRET: secret({

@@ -9,6 +9,7 @@ import type { OAuthLogger } from "./upstream.ts";
 
 export type { OAuthClientSettings } from "./provider-settings.ts";
 export type { OAuthLogger, UpstreamOptions } from "./upstream.ts";
+export { createUpstreamAgent, installUpstreamAgent, maxProviderResponseBytes } from "./upstream.ts";
 
 const factories = {
   discord: createDiscordGateway,

@@ -6,6 +6,7 @@ import {
   UnexpectedErrorResponseBodyError,
   UnexpectedResponseError,
 } from "arctic";
+import { Agent, setGlobalDispatcher } from "undici";
 
 /** Where the adapter reports why a provider failed (pino's signature). Never given secrets, codes or tokens. */
 export interface OAuthLogger {
@@ -20,11 +21,40 @@ export interface UpstreamOptions {
   readonly logger?: OAuthLogger | undefined;
 }
 
+/** The largest answer read from a provider: a token response or a profile is a few KB. */
+export const maxProviderResponseBytes = 1024 * 1024;
+
+/**
+ * The HTTP agent the process's calls to providers go through (main.ts makes it fetch's global
+ * dispatcher: Arctic's token requests take no agent or signal of their own). It bounds what a
+ * misbehaving provider can cost: an answer over 1 MiB is refused as it arrives (a 50 MB one was
+ * read whole and parsed, 10 at once took the heap to 845 MB and the event loop 5.7 s behind),
+ * and a connection, the headers and each wait between body chunks give up after `timeoutMs`
+ * (undici's default is 300 s, so a call given up on here still held its socket for 5 minutes).
+ */
+export function createUpstreamAgent(timeoutMs: number): Agent {
+  return new Agent({
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    maxResponseSize: maxProviderResponseBytes,
+  });
+}
+
+/**
+ * Makes createUpstreamAgent fetch's global dispatcher, for every call this process makes to a
+ * provider (the service's only outgoing HTTP). Called once by the service's entry point.
+ */
+export function installUpstreamAgent(timeoutMs: number): void {
+  setGlobalDispatcher(createUpstreamAgent(timeoutMs));
+}
+
 const timedOut = Symbol("timed out");
 
 /**
  * Arctic's token requests take no AbortSignal, so the wait is bounded here: past
- * the timeout we stop waiting and answer; the abandoned request ends on its own.
+ * the timeout we stop waiting and answer; the abandoned request is ended by the upstream agent's
+ * own timeouts (createUpstreamAgent).
  */
 async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T | typeof timedOut> {
   let timer: NodeJS.Timeout | undefined;
