@@ -12,12 +12,15 @@ import {
 
 const userInfoEndpoint = "https://openidconnect.googleapis.com/v1/userinfo";
 const googleIssuers = new Set(["https://accounts.google.com", "accounts.google.com"]);
+/** How far behind Google's clock ours may be when reading an ID token's `exp`. */
+const expiryLeewaySeconds = 300;
 
 /**
  * Google: authorization code with PKCE. With the `openid` scope the profile is
  * the ID token's claims: it came straight from the token endpoint over TLS, so
  * its signature need not be checked (OpenID Connect Core 3.1.3.7), but its
- * issuer and audience are. Without an ID token, the userinfo endpoint.
+ * issuer, audience and expiry are (step 9, with 5 minutes' leeway for our clock). Without an ID
+ * token, the userinfo endpoint.
  */
 export function createGoogleGateway(
   settings: OAuthClientSettings,
@@ -85,6 +88,10 @@ export function createGoogleGateway(
     const audiences = Array.isArray(audience) ? audience : [audience];
     if (issuer === null || !googleIssuers.has(issuer) || !audiences.includes(settings.clientId)) {
       return profileFailure("google", options, "ID token of another issuer or audience");
+    }
+    const expiresAt = (claims as Record<string, unknown>).exp;
+    if (typeof expiresAt !== "number" || expiresAt + expiryLeewaySeconds <= Date.now() / 1000) {
+      return profileFailure("google", options, "expired ID token");
     }
     return ok(claims);
   }

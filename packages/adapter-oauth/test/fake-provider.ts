@@ -36,6 +36,8 @@ export interface FakeBehaviour {
   githubNoEmails?: boolean;
   /** Leave the ID token out of Google's token response (then the userinfo endpoint is used). */
   googleWithoutIdToken?: boolean;
+  /** Google's ID token expires this many seconds from now (negative: already expired); null: no exp. */
+  googleIdTokenExpiresIn?: number | null;
 }
 
 /** The OAuth clients the fake knows; register the same ones in the gateways under test. */
@@ -305,7 +307,9 @@ export async function startFakeProviders(): Promise<FakeProviders> {
       azp: fakeClients.google.clientId,
       aud: fakeClients.google.clientId,
       iat: now,
-      exp: now + 3600,
+      ...(state.behaviour.googleIdTokenExpiresIn === null
+        ? {}
+        : { exp: now + (state.behaviour.googleIdTokenExpiresIn ?? 3600) }),
       ...googleClaims(id),
     };
     const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");

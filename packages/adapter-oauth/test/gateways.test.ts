@@ -235,6 +235,22 @@ describe("failures", () => {
     },
   );
 
+  it("google: an ID token past its exp (beyond 5 minutes' leeway), or without one, is USER_INFO_FAILED", async () => {
+    for (const expiresIn of [-301, null]) {
+      fake.behaviour = { googleIdTokenExpiresIn: expiresIn };
+      expect(await signIn("google"), String(expiresIn)).toMatchObject({
+        ok: false,
+        error: "USER_INFO_FAILED",
+      });
+    }
+    expect(logged).toContainEqual(
+      expect.objectContaining({ provider: "google", reason: "expired ID token" }),
+    );
+    // Within the leeway (a clock a little behind Google's) it is read.
+    fake.behaviour = { googleIdTokenExpiresIn: -60 };
+    expect(await signIn("google")).toMatchObject({ ok: true });
+  });
+
   it.each(providers)("%s: a profile endpoint answering 500 is USER_INFO_FAILED", async (provider) => {
     fake.behaviour = { profileStatus: 500, googleWithoutIdToken: true };
     expect(await signIn(provider)).toMatchObject({ ok: false, error: "USER_INFO_FAILED" });
