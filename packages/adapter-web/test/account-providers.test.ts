@@ -303,6 +303,12 @@ describe("/account/providers", () => {
     expect(page.body).toContain("That provider account is linked to an account already");
     const bogus = await browser.get("/account/providers/linked?error=NOT_A_CODE");
     expectPage(bogus, 400);
+    // A provider that did not answer with a profile: the words do not blame a missing address alone.
+    const down = await browser.get("/account/providers/linked?error=USER_INFO_FAILED");
+    expectPage(down, 500);
+    expect(down.body).toContain(
+      "We could not get your details from the provider (an email address is needed). Try again, or use another way to sign in.",
+    );
   });
 
   it("refuses to link a provider that is not supported (400) and a form without CSRF (403)", async () => {

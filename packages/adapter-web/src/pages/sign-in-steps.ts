@@ -58,7 +58,9 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   TOKEN_EXCHANGE_FAILED: { status: 500, message: "We could not reach the provider. Try again." },
   USER_INFO_FAILED: {
     status: 500,
-    message: "The provider did not tell us who you are (an email address is needed). Try another way.",
+    // The code covers a provider that did not answer and one that shared no usable address.
+    message:
+      "We could not get your details from the provider (an email address is needed). Try again, or use another way to sign in.",
   },
   OAUTH_EMAIL_CONFLICT: {
     status: 409,
