@@ -162,6 +162,26 @@ describe("revokeSession", () => {
     });
   });
 
+  it("names the session the sign-in opened, so the log ties the sign-out to its sign-in (device and address)", async () => {
+    const { deps, first, second } = await signedInTwice();
+    await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id });
+    const events = deps.securityEvents.all();
+    const signIn = events.find((e) => e.type === "login_succeeded");
+    expect(signIn).toMatchObject({
+      ip: "10.0.0.2",
+      userAgent: "Firefox",
+      details: { method: "password", sessionId: second.session.id },
+    });
+    // The sign-in came from a new device and network: its notice names the same session.
+    expect(events.find((e) => e.type === "new_device_sign_in")).toMatchObject({
+      details: { method: "password", sessionId: second.session.id },
+    });
+    expect(events.at(-1)).toMatchObject({
+      type: "session_revoked",
+      details: { sessionId: signIn?.details.sessionId },
+    });
+  });
+
   it("answers SESSION_NOT_FOUND for a session already revoked", async () => {
     const { deps, first, second } = await signedInTwice();
     await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id });

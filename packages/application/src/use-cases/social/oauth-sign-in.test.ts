@@ -151,7 +151,7 @@ describe("finishOAuthAuthorization: signing in", () => {
     const events = deps.securityEvents.all().map((e) => [e.type, e.details]);
     expect(events).toEqual([
       ["provider_linked", { provider: "github", via: "sign-up" }],
-      ["login_succeeded", { method: "github" }],
+      ["login_succeeded", { method: "github", sessionId: expect.any(String) }],
     ]);
   });
 

@@ -232,9 +232,10 @@ describe("signing in with 2FA", () => {
     expect(authenticated.user.id).toBe(userId);
     // The session keeps both factors, for the amr of the ID tokens single sign-on issues from it.
     expect(authenticated.session.authenticationMethods).toEqual(["pwd", "otp", "mfa"]);
+    // It names the session it opened, as the event of that session's end will.
     expect(deps.securityEvents.all().at(-1)).toMatchObject({
       type: "login_succeeded",
-      details: { method: "password", secondFactor: true },
+      details: { method: "password", secondFactor: true, sessionId: authenticated.session.id },
     });
   });
 

@@ -28,6 +28,8 @@ export interface TokenPair {
 export interface SignedIn extends TokenPair {
   readonly user: User;
   readonly authenticationMethods: readonly AuthenticationMethod[];
+  /** The session opened: the security log names it on the sign-in, as it does when the session ends. */
+  readonly sessionId: SessionId;
 }
 
 /** Where a request came from, kept on the session so the user can recognise it. */
@@ -132,5 +134,5 @@ export async function startSession<E extends ErrorCode = never>(
     refreshToken: refresh.presented,
     now,
   });
-  return ok({ user, ...tokens, authenticationMethods: session.authenticationMethods });
+  return ok({ user, ...tokens, authenticationMethods: session.authenticationMethods, sessionId: session.id });
 }

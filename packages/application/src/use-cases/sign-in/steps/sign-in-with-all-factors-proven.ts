@@ -3,6 +3,7 @@ import {
   err,
   ok,
   type Result,
+  type SessionId,
   signInAuthenticationMethods,
   type User,
 } from "@superoauth/domain";
@@ -58,7 +59,14 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
   });
   if (!signedIn.ok) return signedIn;
   try {
-    await recordSignIn(deps, { user, client, method, secondFactor: input.secondFactor, known: source.known });
+    await recordSignIn(deps, {
+      user,
+      client,
+      method,
+      secondFactor: input.secondFactor,
+      known: source.known,
+      sessionId: signedIn.value.sessionId,
+    });
   } catch (error) {
     // Deleted just after its session opened (the deletion ended it): the same answer as before it.
     if (error instanceof DeletedMeanwhileError)
@@ -71,22 +79,32 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
 /** The sign-in in the security log (and a new source's notice), and the client known from now on. */
 async function recordSignIn(
   deps: Dependencies,
-  input: { user: User; client: ClientInfo; method: SignInMethod; secondFactor: boolean; known: boolean },
+  input: {
+    user: User;
+    client: ClientInfo;
+    method: SignInMethod;
+    secondFactor: boolean;
+    known: boolean;
+    sessionId: SessionId;
+  },
 ): Promise<void> {
-  const { user, client, method } = input;
+  const { user, client, method, sessionId } = input;
+  // The session's id, as `session_revoked` and `refresh_token_reuse_detected` give it: whoever reads
+  // the log (the holder, an incident review) can tell which sign-in a later sign-out ended, after
+  // the ended session's row (with its device and address) is pruned a day later.
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "login_succeeded",
     client,
     // A TOTP or backup code proven after `method`: the log says both, as the session's amr does.
-    details: input.secondFactor ? { method, secondFactor: true } : { method },
+    details: input.secondFactor ? { method, secondFactor: true, sessionId } : { method, sessionId },
   });
   if (!input.known) {
     await recordSecurityEvent(deps, {
       userId: user.id,
       type: "new_device_sign_in",
       client,
-      details: { method },
+      details: { method, sessionId },
     });
   }
   await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client });
