@@ -50,6 +50,30 @@ describe("logOut", () => {
     expect(await isLive(deps, caller)).toBe(true);
   });
 
+  it("answers a refresh token of a session ended already as done, and records no second sign-out", async () => {
+    const deps = createInMemoryDependencies();
+    const caller = await registerAccount(deps);
+    const other = await signInAgain(deps, "ada@example.com");
+    const signOuts = () => deps.securityEvents.all().filter((e) => e.type === "session_revoked");
+
+    expect(await logOut(deps, { userId: caller.user.id, sessionId: other.sessionId })).toMatchObject({
+      ok: true,
+    });
+    expect(signOuts()).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      const again = await logOut(deps, {
+        userId: caller.user.id,
+        sessionId: caller.sessionId,
+        refreshToken: other.refreshToken,
+      });
+      expect(again).toEqual({ ok: true, value: undefined });
+    }
+    expect(signOuts()).toEqual([
+      expect.objectContaining({ details: { sessionId: other.sessionId, reason: "logout" } }),
+    ]);
+    expect(await isLive(deps, caller)).toBe(true);
+  });
+
   it("refuses another user's refresh token with INVALID_REFRESH_TOKEN and revokes nothing", async () => {
     const deps = createInMemoryDependencies();
     const ada = await registerAccount(deps, { email: "ada@example.com" });

@@ -5,7 +5,10 @@ import type { ClientInfo } from "./steps/start-session.ts";
 
 /**
  * Ends a session: the one the given refresh token belongs to, or else the one
- * the caller's access token belongs to.
+ * the caller's access token belongs to. A refresh token of a session already ended answers the
+ * same and records nothing: the log says what happened, and a session ends once (a client that
+ * logs out twice, or anyone repeating a stale token, would otherwise fill the holder's activity
+ * page with sign-outs that never were).
  */
 export async function logOut(
   deps: Dependencies,
@@ -23,6 +26,7 @@ export async function logOut(
     ) {
       return err("INVALID_REFRESH_TOKEN", "Refresh token is invalid or belongs to another account");
     }
+    if (stored.session.revokedAt !== null) return ok(undefined);
     sessionId = stored.session.id;
   }
   await deps.sessions.revokeSession({ sessionId, now: deps.clock.now() });
