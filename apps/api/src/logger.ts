@@ -36,9 +36,15 @@ export const logRedaction = {
   censor: "[redacted]",
 };
 
-/** How `pnpm dev` (LOG_FORMAT=pretty) and `pnpm logs` print a log line for people. */
+/**
+ * How `pnpm dev` (LOG_FORMAT=pretty) and `pnpm logs` print a log line for people. The time is the
+ * date and time in UTC, written as the API, the security log and the data export write theirs
+ * (`2026-12-03T14:11:57.211Z`): a line is then found by the time of the event it belongs to, and
+ * reads the same on a laptop in another time zone and across midnight (it was the time of day in
+ * the reader's zone, with no date).
+ */
 export const prettyOptions = {
-  translateTime: "SYS:HH:MM:ss.l",
+  translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
   ignore: "pid,hostname",
   singleLine: false,
 } as const;

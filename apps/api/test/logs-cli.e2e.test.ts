@@ -16,6 +16,8 @@ const environment = (file: string) => ({
   PATH: process.env.PATH ?? "",
   NODE_ENV: "development",
   LOG_FILE: file,
+  // A reader far from UTC: the lines still give the time in UTC, as the security log does.
+  TZ: "America/New_York",
 });
 
 function record(level: number, msg: string, fields: Record<string, unknown> = {}): string {
@@ -51,7 +53,8 @@ describe("pnpm logs", () => {
     const outcome = await runLogs(writeLog("service.log", lines), ["--no-follow"]);
 
     expect(outcome.code, outcome.stderr).toBe(0);
-    expect(outcome.stdout).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: server listening\n/);
+    // The date and the time in UTC, as the security log and the API write them, whatever the reader's zone.
+    expect(outcome.stdout).toMatch(/^\[2026-11-30T12:00:00\.000Z\] INFO: server listening\n/);
     expect(outcome.stdout).toMatch(/WARN: a warning\n\s+reqId: "req-2"\n/);
     expect(outcome.stdout).not.toContain('{"level"');
   });
