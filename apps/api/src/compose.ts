@@ -493,6 +493,7 @@ function composeOIDC(input: {
       find: (owner) => useCases.findAppGrant(owner),
       record: (grant) => useCases.recordAppGrant(grant),
       touch: (owner) => useCases.touchAppGrant(owner),
+      consented: (consent) => useCases.recordAppConsent(consent),
     },
     jwks: { keys: input.privateKeys.keys },
     publishedJWKS: input.publishedKeys,

@@ -87,7 +87,7 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       return provider.interactionResult(req, res, { login, ...selected }, { mergeWithLastSubmission: false });
     },
 
-    async finishConsent(req, res, { remember }): Promise<string> {
+    async finishConsent(req, res, { remember, client }): Promise<string> {
       const interaction = await interactionAt(req, res, "consent");
       const accountId = interaction.session?.accountId;
       const clientId = interaction.params.client_id;
@@ -98,9 +98,9 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
         ? await rememberedGrantOf(provider, interaction, { accountId, clientId })
         : thisAuthorizationOnly(provider, interaction, { accountId, clientId });
       const grantId = await grant.save();
-      if (remember) {
-        await grants.record({ accountId, clientId, grantId, scopes: scopesOf(grant.getOIDCScope()) });
-      }
+      const scopes = scopesOf(grant.getOIDCScope());
+      if (remember) await grants.record({ accountId, clientId, grantId, scopes });
+      await grants.consented?.({ accountId, clientId, scopes, remembered: remember, client });
       return provider.interactionResult(
         req,
         res,

@@ -61,10 +61,23 @@ export interface Interactions {
       authenticatedAt?: Date;
     },
   ): Promise<string>;
-  /** Grants the requested scopes to (account, client); `remember` false: this authorization only. */
-  finishConsent(req: IncomingMessage, res: ServerResponse, input: { remember: boolean }): Promise<string>;
+  /**
+   * Grants the requested scopes to (account, client); `remember` false: this authorization only.
+   * `client`: where the consent was given (the person's address and browser), for the security log.
+   */
+  finishConsent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    input: { remember: boolean; client?: ConsentClient },
+  ): Promise<string>;
   /** The user declined: the client gets `access_denied`. */
   deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
+}
+
+/** Where a consent was given: the person's address and browser, as the security log keeps them. */
+export interface ConsentClient {
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
 }
 
 /** What a person was doing when the provider refused: signing in to an app, signing out, connecting a device. */
@@ -145,6 +158,17 @@ export interface OIDCGrantRecords {
   }): Promise<void>;
   /** Tokens were issued under the (account, client) grant ("last used"). */
   touch(input: { accountId: string; clientId: string }): Promise<void>;
+  /**
+   * The person consented (`remembered` or for this authorization only), once the grant is saved:
+   * the security log's record of who gave which app access, when and from where.
+   */
+  consented?(input: {
+    accountId: string;
+    clientId: string;
+    scopes: readonly string[];
+    remembered: boolean;
+    client?: ConsentClient | undefined;
+  }): Promise<void>;
 }
 
 /** Private signing keys (JWK, each with `kid`, `alg`, `use: "sig"`), newest first. */

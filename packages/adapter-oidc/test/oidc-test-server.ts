@@ -103,6 +103,17 @@ export class TestGrants {
   async touch(input: { accountId: string; clientId: string }) {
     this.touched.push(`${input.accountId}|${input.clientId}`);
   }
+  /** Every consent given, remembered or not, as the security log is told of it. */
+  readonly consents: {
+    accountId: string;
+    clientId: string;
+    scopes: readonly string[];
+    remembered: boolean;
+    client?: { ip?: string | undefined; userAgent?: string | undefined } | undefined;
+  }[] = [];
+  async consented(input: TestGrants["consents"][number]) {
+    this.consents.push(input);
+  }
 }
 
 const escapeHTML = (value: string) =>
@@ -307,7 +318,10 @@ function registerTestInteractionRoutes(app: FastifyInstance, provider: OIDCProvi
   });
   app.post("/interaction/:uid/consent", async (request, reply) => {
     const { remember } = request.query as { remember?: string };
-    const to = await interactions.finishConsent(request.raw, reply.raw, { remember: remember !== "no" });
+    const to = await interactions.finishConsent(request.raw, reply.raw, {
+      remember: remember !== "no",
+      client: { ip: request.ip, userAgent: request.headers["user-agent"] },
+    });
     return reply.redirect(to, 303);
   });
   app.post("/interaction/:uid/deny", async (request, reply) => {

@@ -169,6 +169,16 @@ describe("authorization code with PKCE", () => {
       "offline_access",
     ]);
     expect(grants.touched).toContain(`user-1|${confidentialApp.clientId}`);
+    // The consent is told to the security log: who gave which app what, and from where.
+    expect(grants.consents.filter((c) => c.clientId === confidentialApp.clientId)).toEqual([
+      {
+        accountId: "user-1",
+        clientId: confidentialApp.clientId,
+        scopes: ["openid", "profile", "email", "offline_access"],
+        remembered: true,
+        client: { ip: "127.0.0.1", userAgent: expect.any(String) },
+      },
+    ]);
   });
 
   it("releases only the claims of the granted scopes", async () => {
@@ -585,6 +595,12 @@ describe("remembered consent and single sign-on", () => {
     expect(first.tokens.refresh_token).toBeUndefined();
     expect(first.tokens.scope).toBe("openid");
     expect(grants.remembered.has(`user-2|${postApp.clientId}`)).toBe(false);
+    // Not remembered, yet on record: the app got an access token on the person's word.
+    expect(grants.consents.filter((c) => c.clientId === postApp.clientId).at(-1)).toMatchObject({
+      accountId: "user-2",
+      scopes: ["openid"],
+      remembered: false,
+    });
     const second = await signInWithCode({
       issuer,
       config,

@@ -64,10 +64,23 @@ export interface Interactions {
       authenticatedAt?: Date;
     },
   ): Promise<string>;
-  /** Grants the requested scopes to (account, client); `remember` false: this authorization only. */
-  finishConsent(req: IncomingMessage, res: ServerResponse, input: { remember: boolean }): Promise<string>;
+  /**
+   * Grants the requested scopes to (account, client); `remember` false: this authorization only.
+   * `client`: where the consent was given (the person's address and browser), for the security log.
+   */
+  finishConsent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    input: { remember: boolean; client?: ConsentClient },
+  ): Promise<string>;
   /** The user declined: the client gets `access_denied`. */
   deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
+}
+
+/** Where a consent was given: the person's address and browser, as the security log keeps them. */
+export interface ConsentClient {
+  readonly ip?: string | undefined;
+  readonly userAgent?: string | undefined;
 }
 
 /** What a person was doing when the provider refused: signing in to an app, signing out, connecting a device. */

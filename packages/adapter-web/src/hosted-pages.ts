@@ -361,7 +361,11 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const decision = field(request.body, "decision", 16);
         if (decision === "allow") {
           const remember = field(request.body, "remember", 16) === "yes";
-          return reply.redirect(await interactions.finishConsent(request.raw, reply.raw, { remember }), 303);
+          const client = clientOf(request);
+          return reply.redirect(
+            await interactions.finishConsent(request.raw, reply.raw, { remember, client }),
+            303,
+          );
         }
         if (decision === "deny") return reply.redirect(await interactions.deny(request.raw, reply.raw), 303);
         return sendError(reply, {

@@ -169,6 +169,29 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).not.toContain("If this was you");
   });
 
+  it("an app given access: where to see and withdraw it, what to do if it was not the reader, and never the app's own name", () => {
+    const mail = composeSecurityNotice({
+      to,
+      nickname: "ada",
+      appURL,
+      brand,
+      event: {
+        type: "app_authorized",
+        // A developer names the app: a name that reads as a message must not reach a mail signed by the brand.
+        details: { clientId: "c1", app: "Acme Security: visit evil.example now", remembered: true },
+        occurredAt,
+        ip: "203.0.113.9",
+        userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+      },
+    });
+    expect(mail.subject).toBe("An app can now access your account");
+    expect(mail.text).toContain("The Authorized apps page of your account names it");
+    expect(mail.text).toContain("IP address: 203.0.113.9\n");
+    expect(mail.text).toContain("ends every app's access");
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+    expect(`${mail.subject}${mail.text}${mail.html}`).not.toContain("evil.example");
+  });
+
   it("names the device in words, as the sessions page does", () => {
     expect(notice("password_changed").text).toContain("Browser or app: Firefox on Linux\n");
   });

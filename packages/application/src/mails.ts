@@ -208,6 +208,14 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     ifNot:
       "If you did not, someone else may have made an account on your address and talked support into confirming it: contact {service}'s support now and ask them to remove any second factor and sign-in provider you did not set up, then choose a new password, which signs out every session.",
   }),
+  // Never the app's name: its developer chose it, and this mail goes out under the service's name
+  // (as a browser's header is never quoted, composeSecurityNotice). The account's page names it.
+  app_authorized: () => ({
+    subject: "An app can now access your account",
+    what: "An app was allowed to access your {service} account until the access is withdrawn. The Authorized apps page of your account names it and what it may do, and withdraws it.",
+    ifNot:
+      "If it was not you, someone else is signed in to your account: choose a new password now (this signs you out everywhere and ends every app's access) and review your sessions:",
+  }),
   new_device_sign_in: () => ({
     subject: "New sign-in to your account",
     what: "Your {service} account was signed in to from a device and a network it has not used before. Was this you?",

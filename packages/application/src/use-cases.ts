@@ -27,6 +27,7 @@ import { listApps } from "./use-cases/apps/list-apps.ts";
 import {
   findAppGrant,
   findClient,
+  recordAppConsent,
   recordAppGrant,
   touchAppGrant,
 } from "./use-cases/apps/provider-clients.ts";
@@ -129,6 +130,7 @@ export interface UseCases {
   readonly findOIDCAccount: Bound<typeof findOIDCAccount>;
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
+  readonly recordAppConsent: Bound<typeof recordAppConsent>;
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
   readonly requestDataExport: Bound<typeof requestDataExport>;
   readonly getDataExport: Bound<typeof getDataExport>;
@@ -215,6 +217,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     findOIDCAccount: (input) => findOIDCAccount(deps, input),
     findAppGrant: (input) => findAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
+    recordAppConsent: (input) => recordAppConsent(deps, input),
     touchAppGrant: (input) => touchAppGrant(deps, input),
     requestDataExport: (input) => requestDataExport(deps, input),
     getDataExport: (input) => getDataExport(deps, input),

@@ -26,6 +26,30 @@ describe("describeSecurityEvent", () => {
     ]);
   });
 
+  it("names the app an authorization, a withdrawal or a developer's change was about, quoted (its developer chose the name)", () => {
+    const app = { clientId: "c1", app: "Calendar Sync" };
+    expect(describeSecurityEvent({ type: "app_authorized", details: { ...app, remembered: true } })).toBe(
+      'You allowed "Calendar Sync" to access your account',
+    );
+    expect(describeSecurityEvent({ type: "app_authorized", details: { ...app, remembered: false } })).toBe(
+      'You allowed "Calendar Sync" to access your account this once',
+    );
+    expect(describeSecurityEvent({ type: "app_revoked", details: app })).toBe(
+      'You withdrew the access of "Calendar Sync" to your account',
+    );
+    expect(describeSecurityEvent({ type: "app_updated", details: { ...app, fields: "redirectURIs" } })).toBe(
+      'The settings of your app "Calendar Sync" were changed (redirectURIs)',
+    );
+    expect(describeSecurityEvent({ type: "app_secret_rotated", details: app })).toBe(
+      'Your app "Calendar Sync" got a new client secret',
+    );
+    // An event that kept no name (none given) still reads as a sentence.
+    expect(describeSecurityEvent({ type: "app_deleted", details: {} })).toBe("One of your apps was deleted");
+    expect(describeSecurityEvent({ type: "data_export_downloaded", details: { exportId: "e1" } })).toBe(
+      "A copy of your account data was downloaded",
+    );
+  });
+
   it("says a sign-in's second factor beside its first", () => {
     expect(describeSecurityEvent({ type: "login_succeeded", details: { method: "password" } })).toBe(
       "You signed in with password",

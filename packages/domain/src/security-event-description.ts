@@ -67,7 +67,31 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
       : `You set the maintenance notice of the status page: "${String(d.message)}"`,
   account_viewed: () => "Your account's details were viewed",
   users_searched: (d) => `You searched the accounts${searchedFor(d)}, ${String(d.results ?? 0)} found`,
+  app_authorized: (d) =>
+    `You allowed ${app(d, (name) => name, "an app")} to access your account${d.remembered === false ? " this once" : ""}`,
+  app_revoked: (d) => `You withdrew the access of ${app(d, (name) => name, "an app")} to your account`,
+  app_registered: (d) => `You registered ${app(d, (name) => `the app ${name}`, "an app")}`,
+  app_updated: (d) =>
+    `The settings of ${app(d, (name) => `your app ${name}`, "one of your apps")} were changed${changedFields(d)}`,
+  app_secret_rotated: (d) =>
+    `${app(d, (name) => `Your app ${name}`, "One of your apps")} got a new client secret`,
+  app_deleted: (d) => `${app(d, (name) => `Your app ${name}`, "One of your apps")} was deleted`,
+  data_export_requested: () => "A copy of your account data was requested",
+  data_export_downloaded: () => "A copy of your account data was downloaded",
 };
+
+/**
+ * An app as the log names it: by its name when the event kept one, quoted (its developer chose it,
+ * and the quotes keep it from reading as the service's own words), else by `unnamed`.
+ */
+function app(d: Details, named: (quoted: string) => string, unnamed: string): string {
+  return typeof d.app === "string" && d.app !== "" ? named(`"${d.app}"`) : unnamed;
+}
+
+/** ` (redirectURIs, name)`: which settings an app's change touched. */
+function changedFields(d: Details): string {
+  return typeof d.fields === "string" && d.fields !== "" ? ` (${d.fields})` : "";
+}
 
 /** ` for "ada"`: what a search was for (nothing when it listed everyone). */
 function searchedFor(d: Details): string {

@@ -33,6 +33,14 @@ export const securityEventTypes = [
   "maintenance_notice_changed",
   "account_viewed",
   "users_searched",
+  "app_authorized",
+  "app_revoked",
+  "app_registered",
+  "app_updated",
+  "app_secret_rotated",
+  "app_deleted",
+  "data_export_requested",
+  "data_export_downloaded",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

@@ -26,9 +26,25 @@ describe("notifiesAccountHolder", () => {
       "two_factor_reset",
       "account_deleted",
     ]);
-    expect([...notifying, "sessions_revoked", "email_verified"].sort()).toEqual(
+    expect([...notifying, "sessions_revoked", "email_verified", "app_authorized"].sort()).toEqual(
       [...securityNoticeTypes].sort(),
     );
+  });
+
+  it("mails for an app given lasting access (a remembered consent), not for one allowed this once", () => {
+    expect(notifiesAccountHolder({ type: "app_authorized", details: { remembered: true } })).toBe(true);
+    expect(notifiesAccountHolder({ type: "app_authorized", details: { remembered: false } })).toBe(false);
+    for (const type of [
+      "app_revoked",
+      "app_registered",
+      "app_updated",
+      "app_secret_rotated",
+      "app_deleted",
+      "data_export_requested",
+      "data_export_downloaded",
+    ] as const) {
+      expect(notifiesAccountHolder({ type, details: { remembered: true } })).toBe(false);
+    }
   });
 
   it("mails for sessions ended everywhere, and an address marked verified, only when staff did it", () => {

@@ -30,6 +30,7 @@ export const securityNoticeTypes = [
   "account_deleted",
   "sessions_revoked",
   "email_verified",
+  "app_authorized",
 ] as const satisfies readonly SecurityEventType[];
 
 export type SecurityNoticeType = (typeof securityNoticeTypes)[number];
@@ -42,7 +43,8 @@ export type SecurityNoticeEvent = Pick<SecurityEvent, "details"> & { readonly ty
  * (`lowBackupCodesThreshold`); a provider linked by signing up with it does not (the account was
  * made with it, there is nothing to warn about); ending every session does only when staff did it
  * (the error reference tells a disabled person to look for a notice in their mail; a person deleted
- * or signed out by staff should learn of it the same way). Every other notice type always does.
+ * or signed out by staff should learn of it the same way); an app's authorization does only when it
+ * lasts (remembered). Every other notice type always does.
  */
 export function notifiesAccountHolder(
   event: Pick<SecurityEvent, "type" | "details">,
@@ -62,6 +64,11 @@ export function notifiesAccountHolder(
     // (the mail it came in was the news) mails nothing.
     case "email_verified":
       return event.details.by !== undefined;
+    // An app given lasting access (a remembered consent: a refresh token, until withdrawn) is a way
+    // into the account, as a linked provider is. One allowed this once (a native app asks every
+    // time) holds an access token for minutes: the log shows it, a mail each time would be noise.
+    case "app_authorized":
+      return event.details.remembered === true;
     default:
       return true;
   }

@@ -4,6 +4,7 @@ import { maxAppNameLength, maxRedirectURIs } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendError, sendFailure } from "../replies.ts";
 import { successEnvelope } from "../schemas.ts";
@@ -102,7 +103,11 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       },
     },
     async (request, reply) => {
-      const result = await useCases.registerApp({ userId: authOf(request).user.id, settings: request.body });
+      const result = await useCases.registerApp({
+        userId: authOf(request).user.id,
+        settings: request.body,
+        client: clientOf(request),
+      });
       if (!result.ok) return sendFailure(reply, result);
       // The secret is in this answer only: never cached anywhere on the way.
       reply.header("Cache-Control", "no-store");
@@ -180,6 +185,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
         session: authOf(request).session,
         clientId: request.params.clientId,
         changes: request.body,
+        client: clientOf(request),
       });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { app: presentApp(result.value) } });
@@ -202,6 +208,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       const result = await useCases.deleteApp({
         session: authOf(request).session,
         clientId: request.params.clientId,
+        client: clientOf(request),
       });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { deleted: true } });
@@ -224,6 +231,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       const result = await useCases.rotateAppSecret({
         session: authOf(request).session,
         clientId: request.params.clientId,
+        client: clientOf(request),
       });
       if (!result.ok) return sendFailure(reply, result);
       reply.header("Cache-Control", "no-store");
@@ -265,6 +273,7 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
       const result = await useCases.revokeAppAuthorization({
         userId: authOf(request).user.id,
         clientId: request.params.clientId,
+        client: clientOf(request),
       });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { revoked: true } });

@@ -4,6 +4,7 @@ import { type DataExportSummary, dataExportDownloadHeaders, type UseCases } from
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
+import { clientOf } from "../client-info.ts";
 import { bearerErrors, bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
 import { sendFailure } from "../replies.ts";
 import { boundedString, successEnvelope } from "../schemas.ts";
@@ -58,7 +59,10 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
       },
     },
     async (request, reply) => {
-      const result = await useCases.requestDataExport({ session: authOf(request).session });
+      const result = await useCases.requestDataExport({
+        session: authOf(request).session,
+        client: clientOf(request),
+      });
       if (!result.ok) return sendFailure(reply, result);
       const { export: summary, created } = result.value;
       return reply
@@ -132,7 +136,11 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
     async (request, reply) => {
       // Validated by the params schema above.
       const { id } = request.params as { id: string };
-      const result = await useCases.openDataExportArchive({ userId: authOf(request).user.id, exportId: id });
+      const result = await useCases.openDataExportArchive({
+        userId: authOf(request).user.id,
+        exportId: id,
+        client: clientOf(request),
+      });
       if (!result.ok) return sendFailure(reply, result);
       const archive = result.value;
       return reply.headers(dataExportDownloadHeaders(archive)).send(Readable.from(archive.content));

@@ -103,6 +103,7 @@ function authorizedAppPages(app: FastifyInstance, area: SignedInArea, useCases: 
     const result = await useCases.revokeAppAuthorization({
       userId: page.signedIn.user.id,
       clientId: page.form("client_id", 128),
+      client: clientOf(page.request),
     });
     if (!result.ok) return render(page, page.failure(result));
     return page.redirect("/account/apps", "app_revoked");

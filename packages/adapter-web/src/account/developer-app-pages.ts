@@ -7,6 +7,7 @@ import {
   maxRedirectURIs,
 } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
+import { clientOf } from "../client.ts";
 import { fieldList } from "../pages/page-kit.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { describeScope } from "../scopes.ts";
@@ -198,7 +199,11 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
 
   area.action(app, "/developer-apps", {}, async (page) => {
     const form = formOf(page);
-    const result = await useCases.registerApp({ userId: page.signedIn.user.id, settings: settingsOf(form) });
+    const result = await useCases.registerApp({
+      userId: page.signedIn.user.id,
+      settings: settingsOf(form),
+      client: clientOf(page.request),
+    });
     if (!result.ok) return renderList(page, { form, ...page.failure(result) });
     const { app: registered, clientSecret } = result.value;
     if (clientSecret === null) return page.redirect(`${base}/${registered.clientId}`, "app_registered");
@@ -221,7 +226,12 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
     const clientId = clientIdOf(page);
     const form = formOf(page);
     const { type: _fixed, ...changes } = settingsOf({ ...form, type: "" });
-    const result = await useCases.updateApp({ session: page.signedIn.session, clientId, changes });
+    const result = await useCases.updateApp({
+      session: page.signedIn.session,
+      clientId,
+      changes,
+      client: clientOf(page.request),
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}`);
       const owned = await ownedApp(page);
@@ -232,7 +242,11 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
 
   area.action(app, "/developer-apps/:clientId/secret", {}, async (page) => {
     const clientId = clientIdOf(page);
-    const result = await useCases.rotateAppSecret({ session: page.signedIn.session, clientId });
+    const result = await useCases.rotateAppSecret({
+      session: page.signedIn.session,
+      clientId,
+      client: clientOf(page.request),
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}`);
       const owned = await ownedApp(page);
@@ -259,7 +273,11 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
 
   area.action(app, "/developer-apps/:clientId/delete", {}, async (page) => {
     const clientId = clientIdOf(page);
-    const result = await useCases.deleteApp({ session: page.signedIn.session, clientId });
+    const result = await useCases.deleteApp({
+      session: page.signedIn.session,
+      clientId,
+      client: clientOf(page.request),
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}/delete`);
       const { status, message } = page.failure(result);

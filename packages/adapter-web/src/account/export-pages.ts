@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import { type DataExportSummary, dataExportDownloadHeaders, type UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
+import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { shownSize, shownTime } from "./present.ts";
 
@@ -98,7 +99,10 @@ export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: 
   area.page(app, "/export", {}, async (page) => renderRequest(page));
 
   area.action(app, "/export", {}, async (page) => {
-    const result = await useCases.requestDataExport({ session: page.signedIn.session });
+    const result = await useCases.requestDataExport({
+      session: page.signedIn.session,
+      client: clientOf(page.request),
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       // The day's allowance is spent: the page says so, with its 429 and Retry-After.
@@ -117,7 +121,7 @@ export function exportPages(app: FastifyInstance, area: SignedInArea, useCases: 
   area.page(app, "/export/:id/download", {}, async (page) => {
     const userId = page.signedIn.user.id;
     const exportId = exportIdOf(page);
-    const opened = await useCases.openDataExportArchive({ userId, exportId });
+    const opened = await useCases.openDataExportArchive({ userId, exportId, client: clientOf(page.request) });
     if (opened.ok) {
       return page.reply
         .headers(dataExportDownloadHeaders(opened.value))

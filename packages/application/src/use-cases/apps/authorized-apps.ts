@@ -1,5 +1,7 @@
 import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { AuthorizedApp, Dependencies } from "../../ports/index.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
  * The apps the user authorized, with the scopes granted and when last used (GET /user/apps), as
@@ -26,15 +28,25 @@ export async function listAuthorizedApps(
 /**
  * Withdraws the user's authorization of an app (DELETE /user/apps/:clientId): the authorization
  * and, at once, every grant, code and token the provider stored for this user at this app. Never
- * needs a fresh proof: it only takes access away.
+ * needs a fresh proof: it only takes access away. Recorded (`app_revoked`) when there was one: a
+ * thief who connected an app and then withdrew it leaves both in the log.
  */
 export async function revokeAppAuthorization(
   deps: Dependencies,
-  input: { userId: UserId; clientId: string },
+  input: { userId: UserId; clientId: string; client?: ClientInfo },
 ): Promise<Result<void, "APP_NOT_FOUND">> {
-  const deleted = await deps.appAuthorizations.deleteAuthorization(input);
+  const { userId, clientId } = input;
+  // The app's name as the person knew it, read before its authorization goes (the app may be gone).
+  const app = await deps.apps.findApp(clientId);
+  const deleted = await deps.appAuthorizations.deleteAuthorization({ userId, clientId });
   // Revoked whether or not an authorization was recorded: nothing of this pair may outlive the request.
-  await deps.oidcModels.revokeByAccountAndClient({ accountId: input.userId, clientId: input.clientId });
+  await deps.oidcModels.revokeByAccountAndClient({ accountId: userId, clientId });
   if (!deleted) return err("APP_NOT_FOUND", "You have not authorized an app with this client id");
+  await recordAppEvent(deps, {
+    userId,
+    type: "app_revoked",
+    app: { clientId, name: app?.name ?? "" },
+    client: input.client,
+  });
   return ok(undefined);
 }

@@ -1,5 +1,7 @@
 import { type AppScope, appScopes, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /** A registered app as the OpenID provider needs it (adapter-oidc takes this type). */
 export interface OIDCClientRecord {
@@ -64,6 +66,35 @@ export async function recordAppGrant(
     grantId: input.grantId,
     scopes,
     now: deps.clock.now(),
+  });
+}
+
+/**
+ * Records the person's consent to an app in their security log (`app_authorized`), remembered or
+ * for this authorization only, with the scopes it grants and where the consent was given; a
+ * remembered one mails the holder (an app that keeps access is a way into the account, as a
+ * linked provider is). Called by the provider's consent step after the grant is saved.
+ */
+export async function recordAppConsent(
+  deps: Dependencies,
+  input: {
+    accountId: string;
+    clientId: string;
+    scopes: readonly string[];
+    remembered: boolean;
+    client?: ClientInfo | undefined;
+  },
+): Promise<void> {
+  const app = await deps.apps.findApp(input.clientId);
+  await recordAppEvent(deps, {
+    userId: input.accountId as UserId,
+    type: "app_authorized",
+    app: { clientId: input.clientId, name: app?.name ?? "" },
+    client: input.client,
+    details: {
+      scopes: appScopes.filter((scope) => input.scopes.includes(scope)).join(" "),
+      remembered: input.remembered,
+    },
   });
 }
 

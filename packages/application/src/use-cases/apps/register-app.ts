@@ -1,6 +1,8 @@
 import { type AppSettingsInput, ok, parseAppSettings, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies, StoredApp } from "../../ports/index.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type OwnedApp, presentApp } from "./present-app.ts";
+import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /** A registered app and, for a confidential one, its client secret: shown this once, never again. */
 export interface RegisteredApp {
@@ -13,11 +15,12 @@ const clientIdLength = 32;
 
 /**
  * Registers a third-party app for the signed-in user (POST /apps; ADR 0020). A confidential client
- * gets a 256-bit secret, stored as its SHA-256 only; a public one gets none.
+ * gets a 256-bit secret, stored as its SHA-256 only; a public one gets none. Recorded in the
+ * owner's security log (`app_registered`).
  */
 export async function registerApp(
   deps: Dependencies,
-  input: { userId: UserId; settings: AppSettingsInput },
+  input: { userId: UserId; settings: AppSettingsInput; client?: ClientInfo },
 ): Promise<Result<RegisteredApp, "VALIDATION_ERROR">> {
   const settings = parseAppSettings(input.settings);
   if (!settings.ok) return settings;
@@ -32,5 +35,12 @@ export async function registerApp(
     updatedAt: now,
   };
   await deps.apps.createApp(app);
+  await recordAppEvent(deps, {
+    userId: input.userId,
+    type: "app_registered",
+    app,
+    client: input.client,
+    details: { type: app.type },
+  });
   return ok({ app: presentApp(app), clientSecret });
 }

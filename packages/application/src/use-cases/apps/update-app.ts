@@ -8,19 +8,22 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { endEveryGrantOf } from "./end-every-grant.ts";
 import { appNotFound, type OwnedApp, presentApp } from "./present-app.ts";
+import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
  * Changes some of the user's app's settings (PATCH /apps/:clientId): the given fields over the
  * current ones, validated as a whole. A sensitive change (ADR 0020): a new redirect URI decides where
  * every user's authorization codes go, so a stolen access token alone must not do it. The client
  * type is fixed at registration (a confidential client's secret would otherwise dangle). Taking a
- * scope away ends every person's grant of the app, which they then give again.
+ * scope away ends every person's grant of the app, which they then give again. Recorded in the
+ * owner's security log (`app_updated`, naming the settings that changed).
  */
 export async function updateApp(
   deps: Dependencies,
-  input: { session: Session; clientId: string; changes: Partial<AppSettingsInput> },
+  input: { session: Session; clientId: string; changes: Partial<AppSettingsInput>; client?: ClientInfo },
 ): Promise<Result<OwnedApp, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
   const app = await deps.apps.findApp(input.clientId);
   if (app === null || app.ownerId !== input.session.userId) return appNotFound;
@@ -53,6 +56,20 @@ export async function updateApp(
     now,
   });
   if (!updated) return appNotFound;
+  // Which settings changed, by name (never their values: the log says that redirects changed, the
+  // app's page says to what); a change that changed nothing is not one.
+  const fields = appSettingNames.filter(
+    (name) => JSON.stringify(app[name]) !== JSON.stringify(settings.value[name]),
+  );
+  if (fields.length > 0) {
+    await recordAppEvent(deps, {
+      userId: app.ownerId,
+      type: "app_updated",
+      app: { clientId: app.clientId, name: settings.value.name },
+      client: input.client,
+      details: { fields: fields.join(", ") },
+    });
+  }
   // A scope taken away is taken from everyone now: tokens and remembered consents that hold it end,
   // rather than refresh on with it (a refresh keeps its grant's scopes).
   if (app.allowedScopes.some((scope) => !settings.value.allowedScopes.includes(scope))) {
@@ -60,3 +77,15 @@ export async function updateApp(
   }
   return ok(presentApp({ ...app, ...settings.value, updatedAt: now }));
 }
+
+/** The settings an app's change may touch, as `app_updated` names them. */
+const appSettingNames = [
+  "name",
+  "logoURL",
+  "homepageURL",
+  "redirectURIs",
+  "postLogoutRedirectURIs",
+  "allowedScopes",
+  "tokenEndpointAuthMethod",
+  "idTokenSigningAlg",
+] as const;

@@ -1,5 +1,7 @@
 import { err, exportStatusAt, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 
 /** A ready archive to send: its bytes, and what the response says about them. */
 export interface DataExportArchive {
@@ -10,10 +12,14 @@ export interface DataExportArchive {
   readonly sha256: string;
 }
 
-/** The archive of one of the caller's exports, once ready and until it expires. */
+/**
+ * The archive of one of the caller's exports, once ready and until it expires. Each download is
+ * recorded (`data_export_downloaded`, with where it went): the archive is the account's data in
+ * one file, and whoever took it is what an incident review asks first.
+ */
 export async function openDataExportArchive(
   deps: Dependencies,
-  input: { userId: UserId; exportId: string },
+  input: { userId: UserId; exportId: string; client?: ClientInfo },
 ): Promise<Result<DataExportArchive, "EXPORT_NOT_FOUND" | "EXPORT_NOT_READY" | "EXPORT_EXPIRED">> {
   const job = await deps.exportJobs.findExportJobOfUser({ id: input.exportId, userId: input.userId });
   if (job === null) return err("EXPORT_NOT_FOUND");
@@ -25,6 +31,12 @@ export async function openDataExportArchive(
   const content = await deps.exportArchives.openArchive(job.fileKey);
   // Removed behind our back (by hand, a lost volume): as good as expired, and a new export mends it.
   if (content === null) return err("EXPORT_EXPIRED", "The data export's archive is gone; request a new one");
+  await recordSecurityEvent(deps, {
+    userId: input.userId,
+    type: "data_export_downloaded",
+    client: input.client,
+    details: { exportId: job.id },
+  });
   return ok({
     content,
     fileName: `superoauth-export-${job.id}.zip`,

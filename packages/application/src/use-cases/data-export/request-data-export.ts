@@ -10,6 +10,8 @@ import {
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { AllowanceSpent } from "../allowance-spent.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { spentExportAllowance } from "./steps/export-allowance.ts";
 import { type DataExportSummary, summariseExport } from "./steps/export-summary.ts";
 
@@ -27,7 +29,7 @@ import { type DataExportSummary, summariseExport } from "./steps/export-summary.
  */
 export async function requestDataExport(
   deps: Dependencies,
-  input: { session: Session },
+  input: { session: Session; client?: ClientInfo },
 ): Promise<
   | Result<{ export: DataExportSummary; created: boolean }, "REAUTH_REQUIRED" | "INVALID_TOKEN">
   | AllowanceSpent
@@ -48,6 +50,16 @@ export async function requestDataExport(
     if (spent !== null) return spent;
     throw new Error("the export allowance was refused with room left in it");
   }
-  if (requested.created) deps.exportWorker.jobQueued();
+  if (requested.created) {
+    // A copy of everything, in one file: the log says who asked, when and from where (the mail
+    // that it is ready goes to the account's address, which may no longer be the holder's).
+    await recordSecurityEvent(deps, {
+      userId,
+      type: "data_export_requested",
+      client: input.client,
+      details: { exportId: requested.job.id },
+    });
+    deps.exportWorker.jobQueued();
+  }
   return ok({ export: summariseExport(requested.job, now), created: requested.created });
 }
