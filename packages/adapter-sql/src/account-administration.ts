@@ -14,7 +14,7 @@ import { sql, type Transaction } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
-import { mapSecurityEventRow } from "./security-event-log.ts";
+import { mapSecurityEventRows } from "./security-event-log.ts";
 import { mapUserRow } from "./user-repository.ts";
 
 /** `!` escapes LIKE's wildcards: both databases accept it in ESCAPE, where a backslash is spelt differently. */
@@ -182,7 +182,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
       let query = db.selectFrom("security_events").selectAll().where("actor_id", "is not", null);
       if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
       const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
-      return rows.map(mapSecurityEventRow);
+      return mapSecurityEventRows(rows);
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   securityEventLogContract,
   sessionRepositoryContract,
   signingKeyStoreContract,
+  testId,
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
@@ -69,6 +70,35 @@ export function storageContracts(name: string, storage: () => Storage): void {
     ...storage(),
     administration: storage().accountAdministration,
   }));
+  describe(`SecurityEventLog rows of a newer release: ${name}`, () => {
+    it("leaves out a row of a type this release does not know, in the person's log and in the audit", async () => {
+      const [person, staff] = [makeUser(), makeUser()];
+      for (const user of [person, staff]) await storage().users.insertUser(user);
+      const row = (id: string, type: string) => ({
+        id,
+        user_id: person.id,
+        type,
+        occurred_at: new Date(),
+        ip: "203.0.113.9",
+        user_agent: "vitest",
+        actor_id: staff.id,
+        details: "{}",
+      });
+      const [known, unknown] = [testId(), testId()];
+      await storage()
+        .db.insertInto("security_events")
+        .values([row(known, "account_unlocked"), row(unknown, "something_a_newer_release_records")])
+        .execute();
+      const events = await storage().securityEvents.listSecurityEventsOfUser({
+        userId: person.id,
+        limit: 10,
+      });
+      expect(events.map((event) => event.id)).toEqual([known]);
+      const audit = await storage().accountAdministration.listStaffActions({ limit: 1000 });
+      expect(audit.map((event) => event.id)).toContain(known);
+      expect(audit.map((event) => event.id)).not.toContain(unknown);
+    });
+  });
   describe(`ThirdPartyGrants: ${name}`, () => {
     it("revokeGrantsOfUser deletes the user's provider records and app authorizations, and no one else's", async () => {
       const [owner, ada, grace] = [makeUser(), makeUser(), makeUser()];
