@@ -473,6 +473,23 @@ describe("searching and reading users", () => {
       sessionCount: 2,
       locked: true,
       lockedUntil: expect.any(String),
+      recentActivity: expect.any(Array),
+    });
+    // The account's own log as its holder sees it, newest first: this very view (recorded before
+    // anything is read), the failures and the lock (within one millisecond: in either order), the sign-in.
+    const activity = response.json().data.user.recentActivity as Record<string, unknown>[];
+    expect(activity[0]).toMatchObject({ type: "account_viewed", actorId: admin.user.id });
+    expect(activity.map((event) => event.type).sort()).toEqual(
+      ["account_viewed", "account_locked", ...Array(5).fill("login_failed"), "login_succeeded"].sort(),
+    );
+    expect(activity.at(-1)).toEqual({
+      id: expect.any(String),
+      type: "login_succeeded",
+      occurredAt: expect.any(String),
+      description: expect.stringMatching(/\S/),
+      ip: "127.0.0.1",
+      userAgent: "lightMyRequest",
+      actorId: null,
     });
   });
 

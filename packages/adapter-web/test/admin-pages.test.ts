@@ -226,6 +226,13 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(page.body).not.toContain("/enable");
     expect(page.body).not.toContain("/unlock");
     expect(page.body).not.toMatch(/passwordHash|\$argon|totp_secret/i);
+    // The account's own log, newest first, in the holder's words: this view, then 2FA turned on.
+    const recent = page.body.slice(page.body.indexOf("<h2>Recent activity</h2>"));
+    expect(recent).toContain('<ol class="items timeline">');
+    const sentences = [...recent.matchAll(/<p class="event">([^<]*)<\/p>/g)].map((match) => match[1]);
+    expect(sentences.length).toBeGreaterThanOrEqual(2);
+    expect(sentences[0]).toMatch(/support|admin|staff/i);
+    expect(sentences).toContain("Two-factor authentication was turned on");
   });
 
   it("offers support only unlock, reset 2FA and revoke sessions, and nothing on an admin", async () => {

@@ -239,6 +239,17 @@ export interface AdminUserDetails extends AdminUser {
   readonly sessionCount: number;
   readonly locked: boolean;
   readonly lockedUntil: string | null;
+  /** The account's latest 20 security events, newest first, as its holder's log shows them. */
+  readonly recentActivity: readonly {
+    readonly id: string;
+    readonly type: string;
+    readonly occurredAt: string;
+    readonly description: string;
+    readonly ip: string | null;
+    readonly userAgent: string | null;
+    /** The member of staff who did it; null for the holder's own. */
+    readonly actorId: string | null;
+  }[];
 }
 
 export interface AdminUserPage {

@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { Authenticated, UseCases, UserDetails } from "@superoauth/application";
 import {
+  describeSecurityEvent,
   describeStaffAction,
   type ErrorCode,
   isStaffRead,
@@ -46,6 +47,20 @@ const adminUserDetails = Type.Object({
   sessionCount: Type.Integer(),
   locked: Type.Boolean(),
   lockedUntil: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
+  /** The account's latest security events (20), newest first, as its holder's log shows them. */
+  recentActivity: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      type: Type.String(),
+      occurredAt: Type.String({ format: "date-time" }),
+      /** The holder's words ("Your password was changed"). */
+      description: Type.String(),
+      ip: Type.Union([Type.String(), Type.Null()]),
+      userAgent: Type.Union([Type.String(), Type.Null()]),
+      /** The member of staff who did it; null for the holder's own. */
+      actorId: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
 });
 
 const auditEntry = Type.Object({
@@ -133,6 +148,15 @@ function presentDetails(details: UserDetails): Static<typeof adminUserDetails> {
     sessionCount: details.liveSessionCount,
     locked: details.lockedUntil !== null,
     lockedUntil: details.lockedUntil?.toISOString() ?? null,
+    recentActivity: details.recentEvents.map((event) => ({
+      id: event.id,
+      type: event.type,
+      occurredAt: event.occurredAt.toISOString(),
+      description: describeSecurityEvent(event),
+      ip: event.ip,
+      userAgent: event.userAgent,
+      actorId: event.actorId,
+    })),
   };
 }
 

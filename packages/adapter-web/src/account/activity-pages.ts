@@ -1,12 +1,11 @@
 import type { UseCases } from "@superoauth/application";
-import { describeSecurityEvent } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { describeScope } from "../scopes.ts";
 import { developerAppPages } from "./developer-app-pages.ts";
 import { exportPages } from "./export-pages.ts";
-import { shownClient, shownTime } from "./present.ts";
+import { shownClient, shownEvent, shownTime } from "./present.ts";
 
 /**
  * The account center's sections about where and by what the account is used (issue 10): sessions,
@@ -145,14 +144,7 @@ function activityPage(app: FastifyInstance, area: SignedInArea, useCases: UseCas
     return page.render("account/activity", {
       title: "Activity",
       section: "activity",
-      events: found.events.map((event) => ({
-        sentence: describeSecurityEvent(event),
-        occurredAt: shownTime(event.occurredAt),
-        // Staff act from the console, whose requests the log does not keep: no "Unknown device".
-        ...(event.actorId !== null && event.userAgent === null && event.ip === null
-          ? { device: null, ip: null }
-          : shownClient(event)),
-      })),
+      events: found.events.map(shownEvent),
       olderHref:
         found.nextBefore === null
           ? null

@@ -1,4 +1,4 @@
-import { describeUserAgent } from "@superoauth/domain";
+import { describeSecurityEvent, describeUserAgent, type SecurityEvent } from "@superoauth/domain";
 
 /** How the account pages show facts: one place for the words of times, sizes and clients. */
 
@@ -38,4 +38,21 @@ export function shownClient(input: { userAgent: string | null; ip: string | null
   ip: string;
 } {
   return { device: describeUserAgent(input.userAgent), ip: input.ip ?? "unknown address" };
+}
+
+/** A security event as a timeline shows it (the holder's activity page, the console's user page). */
+export function shownEvent(event: SecurityEvent): {
+  sentence: string;
+  occurredAt: ShownTime;
+  device: string | null;
+  ip: string | null;
+} {
+  return {
+    sentence: describeSecurityEvent(event),
+    occurredAt: shownTime(event.occurredAt),
+    // Staff act from the console, whose requests the log does not keep: no "Unknown device".
+    ...(event.actorId !== null && event.userAgent === null && event.ip === null
+      ? { device: null, ip: null }
+      : shownClient(event)),
+  };
 }

@@ -11,6 +11,7 @@ import {
 } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { AccountPagesOptions } from "../account/account-pages.ts";
+import { shownEvent } from "../account/present.ts";
 import { createPageKit } from "../pages/page-kit.ts";
 import { createSignedInArea, type PageContext } from "../pages/signed-in-area.ts";
 import { typedEmailMatches } from "../pages/typed-confirmation.ts";
@@ -134,6 +135,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         section: "users",
         navLabel: "Admin",
         person: presentPerson(details),
+        events: details.recentEvents.map(shownEvent),
         may: permittedActions(page, details),
         roles,
         error: input.error ?? null,

@@ -1,4 +1,4 @@
-import { type LinkedProvider, ok, type Result, type User } from "@superoauth/domain";
+import { type LinkedProvider, ok, type Result, type SecurityEvent, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { liveSessionWindow } from "../sessions/steps/live-since.ts";
@@ -13,10 +13,20 @@ export interface UserDetails {
   readonly liveSessionCount: number;
   /** When the sign-in lock of the address ends, if one holds now (POST .../unlock lifts it). */
   readonly lockedUntil: Date | null;
+  /**
+   * The account's security log as its holder sees it, newest first, the latest `recentEventsShown`:
+   * where and from what it was used and changed, for support to check facts with the person and
+   * for an incident (a holder locked out of a taken-over account cannot show theirs).
+   */
+  readonly recentEvents: readonly SecurityEvent[];
 }
 
+/** How many of the account's latest security events staff see beside it. */
+export const recentEventsShown = 20;
+
 /**
- * One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock.
+ * One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock,
+ * and its latest security events.
  * The view is recorded first (`account_viewed`, folded within 10 minutes): a failed record fails
  * the view.
  */
@@ -32,11 +42,12 @@ export async function getUserDetails(
   if (!target.ok) return target as Result<never, Exclude<StaffRefusal, "REAUTH_REQUIRED">>;
   const user = target.value;
   await recordStaffView(deps, { actor: input.actor, target: user });
-  const [twoFactor, linkedProviders, sessions, lockedUntil] = await Promise.all([
+  const [twoFactor, linkedProviders, sessions, lockedUntil, recentEvents] = await Promise.all([
     deps.twoFactor.findTwoFactorStatus(user.id),
     deps.linkedProviders.listLinkedProvidersOfUser(user.id),
     deps.sessions.listLiveSessionsOfUser({ userId: user.id, ...liveSessionWindow(deps) }),
     deps.accountAdministration.findAccountLockedUntil({ account: user.email, now: deps.clock.now() }),
+    deps.securityEvents.listSecurityEventsOfUser({ userId: user.id, limit: recentEventsShown }),
   ]);
   return ok({
     user,
@@ -44,5 +55,6 @@ export async function getUserDetails(
     linkedProviders,
     liveSessionCount: sessions.length,
     lockedUntil,
+    recentEvents,
   });
 }
