@@ -46,7 +46,8 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
   const attempts = options.attempts ?? 4;
   const firstRetryDelayMs = options.firstRetryDelayMs ?? 2_000;
   const capacity = options.capacity ?? defaultCapacity;
-  const inFlight = new Set<Promise<void>>();
+  /** Each mail being delivered or waiting to retry, with its kind (a stop counts those left as failed). */
+  const inFlight = new Map<Promise<void>, MailKind>();
   const onDelivery = options.onDelivery ?? (() => {});
 
   async function deliver(mail: OutgoingMail): Promise<void> {
@@ -65,6 +66,15 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
           attempts,
           err: describeMailError(error),
         };
+        if (isPermanentRefusal(error)) {
+          // RFC 5321 §4.2.1: a 5yz reply is permanent; the same mail would be refused again.
+          onDelivery("failed", mail.kind);
+          options.log.error(
+            details,
+            "mail refused for good by the server (5xx): not retried; the user must request the mail again",
+          );
+          return;
+        }
         if (attempt === attempts) {
           onDelivery("failed", mail.kind);
           options.log.error(
@@ -93,10 +103,10 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
       }
       options.log.debug?.({ to: mail.to, subject: mail.subject, queued: inFlight.size + 1 }, "mail queued");
       const delivery = deliver(mail).finally(() => inFlight.delete(delivery));
-      inFlight.add(delivery);
+      inFlight.set(delivery, mail.kind);
     },
     async drain(drainOptions: { timeoutMs?: number } = {}): Promise<{ pending: number }> {
-      const all = Promise.allSettled([...inFlight]).then(() => undefined);
+      const all = Promise.allSettled([...inFlight.keys()]).then(() => undefined);
       if (drainOptions.timeoutMs === undefined) {
         await all;
       } else {
@@ -107,9 +117,21 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
         await Promise.race([all, timeout]);
         clearTimeout(timer);
       }
+      // What a stop leaves is lost (mails live in memory): counted as failed, so the alert on
+      // failed mail sees a restart during an SMTP outage too.
+      for (const kind of inFlight.values()) onDelivery("failed", kind);
       return { pending: inFlight.size };
     },
   };
+}
+
+/** An SMTP reply of the 5yz class (nodemailer's `responseCode`): the server will not take this mail. */
+function isPermanentRefusal(error: unknown): boolean {
+  const code =
+    typeof error === "object" && error !== null
+      ? (error as { responseCode?: unknown }).responseCode
+      : undefined;
+  return typeof code === "number" && code >= 500 && code < 600;
 }
 
 /** A wait that does not keep the process alive on its own. */

@@ -85,6 +85,21 @@ describe("createSMTPMailer", () => {
   });
 });
 
+/** A background mailer over SMTP to the sink: 4 attempts 5 ms apart, its log and outcomes kept. */
+function backgroundSMTPMailer() {
+  const log = recordingLog();
+  const smtp = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
+  const outcomes: string[] = [];
+  const mailer = createBackgroundMailer({
+    mailer: smtp,
+    log,
+    attempts: 4,
+    firstRetryDelayMs: 5,
+    onDelivery: (outcome) => outcomes.push(outcome),
+  });
+  return { log, smtp, outcomes, mailer };
+}
+
 describe("createBackgroundMailer", () => {
   it("resolves at once, before the mail server has answered", async () => {
     let release: () => void = () => {};
@@ -115,6 +130,7 @@ describe("createBackgroundMailer", () => {
       onDelivery: (outcome) => void outcomes.push(outcome),
     });
     for (let i = 0; i < 5; i++) await mailer.sendMail(mail);
+    expect(outcomes.filter((outcome) => outcome === "failed")).toHaveLength(2);
 
     expect(await mailer.drain({ timeoutMs: 10 })).toEqual({ pending: 3 });
     expect(attempts).toBe(3);
@@ -124,20 +140,12 @@ describe("createBackgroundMailer", () => {
       level: "error",
       details: { to: "a***@example.com", subject: mail.subject, capacity: 3 },
     });
-    expect(outcomes.filter((outcome) => outcome === "failed")).toHaveLength(2);
+    // The three the stop left undelivered are failed too.
+    expect(outcomes.filter((outcome) => outcome === "failed")).toHaveLength(5);
   });
 
   it("retries a mail the SMTP server refused twice and delivers it on the third attempt", async () => {
-    const log = recordingLog();
-    const smtp = createSMTPMailer({ url: sink.url, from: "no-reply@superoauth.test" });
-    const outcomes: string[] = [];
-    const mailer = createBackgroundMailer({
-      mailer: smtp,
-      log,
-      attempts: 4,
-      firstRetryDelayMs: 5,
-      onDelivery: (outcome) => outcomes.push(outcome),
-    });
+    const { log, smtp, outcomes, mailer } = backgroundSMTPMailer();
     const to = "retry@example.com" as Email;
     sink.failNext(2);
     await mailer.sendMail({ ...mail, to });
@@ -163,6 +171,42 @@ describe("createBackgroundMailer", () => {
       "r***@example.com",
       "r***@example.com",
     ]);
+  });
+
+  it("does not retry a mail the server refuses for good (5xx): one attempt, failed, an error", async () => {
+    const { log, smtp, outcomes, mailer } = backgroundSMTPMailer();
+    const offered = sink.messageIdsOffered.length;
+    sink.failNext(1, 550);
+    await mailer.sendMail({ ...mail, to: "gone@example.com" as Email });
+    await mailer.drain();
+    smtp.close();
+    expect(outcomes).toEqual(["failed"]);
+    expect(sink.messageIdsOffered.length - offered).toBe(1);
+    expect(log.entries).toEqual([
+      {
+        level: "error",
+        details: expect.objectContaining({
+          to: "g***@example.com",
+          attempt: 1,
+          err: expect.objectContaining({ responseCode: 550 }),
+        }),
+        message:
+          "mail refused for good by the server (5xx): not retried; the user must request the mail again",
+      },
+    ]);
+  });
+
+  it("counts the mails a stop leaves undelivered as failed", async () => {
+    const outcomes: string[] = [];
+    const mailer = createBackgroundMailer({
+      mailer: { sendMail: () => new Promise<void>(() => {}) },
+      log: recordingLog(),
+      onDelivery: (outcome, kind) => outcomes.push(`${outcome} ${kind}`),
+    });
+    await mailer.sendMail(mail);
+    await mailer.sendMail({ ...mail, kind: "security_notice" });
+    expect(await mailer.drain({ timeoutMs: 20 })).toEqual({ pending: 2 });
+    expect(outcomes).toEqual(["failed verification", "failed security_notice"]);
   });
 
   it("gives up after the last attempt with an error naming recipient and subject, never the body", async () => {

@@ -28,8 +28,11 @@ export interface SMTPSink {
   readonly messageIdsOffered: readonly string[];
   /** Resolves with the first mail (received or yet to come) that matches; rejects after `timeoutMs`. */
   waitForMail(match: (mail: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
-  /** Answers the next `count` messages with a temporary failure (451), as a struggling server would. */
-  failNext(count: number): void;
+  /**
+   * Answers the next `count` messages with a temporary failure (451), as a struggling server would,
+   * or with `responseCode` (a permanent 550: "no such mailbox").
+   */
+  failNext(count: number, responseCode?: number): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function startSMTPSink(): Promise<SMTPSink> {
   const messageIdsOffered: string[] = [];
   const waiters: { match: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }[] = [];
   let failuresLeft = 0;
+  let failureCode = 451;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -50,9 +54,10 @@ export async function startSMTPSink(): Promise<SMTPSink> {
           messageIdsOffered.push(parsed.messageId ?? "");
           if (failuresLeft > 0) {
             failuresLeft--;
-            const failure = Object.assign(new Error("Temporary failure, try again later"), {
-              responseCode: 451,
-            });
+            const failure = Object.assign(
+              new Error(failureCode === 451 ? "Temporary failure, try again later" : "Mailbox unavailable"),
+              { responseCode: failureCode },
+            );
             callback(failure);
             return;
           }
@@ -105,8 +110,9 @@ export async function startSMTPSink(): Promise<SMTPSink> {
         });
       });
     },
-    failNext(count) {
+    failNext(count, responseCode = 451) {
       failuresLeft = count;
+      failureCode = responseCode;
     },
     close() {
       return new Promise((resolve) => server.close(() => resolve()));
