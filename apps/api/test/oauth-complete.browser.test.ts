@@ -143,6 +143,25 @@ describe("social sign-in in a real browser", () => {
     await context.close();
   });
 
+  it("a trip that failed at the callback lands on the page, which says why and offers a new start, with or without JavaScript", async () => {
+    for (const javaScriptEnabled of [true, false]) {
+      const context = await browser.newContext({ javaScriptEnabled });
+      const page = await context.newPage();
+      // Back from the provider without the trip's cookie (another browser, or it expired): no JSON page.
+      await page.goto(`${baseURL}/api/v1/oauth/github/callback?error=access_denied&state=elsewhere`);
+      expect(new URL(page.url()).pathname).toBe("/oauth/complete");
+      expect(await page.locator("h1").textContent()).toBe("Signing in did not work");
+      expect(await page.locator("#status.error").textContent()).toBe(
+        "OAuth state is missing, expired or does not match. Start again below, or sign in another way.",
+      );
+      if (javaScriptEnabled) {
+        await page.getByRole("link", { name: "Sign in with GitHub" }).waitFor({ timeout: 10_000 });
+        expect(new URL(page.url()).search).toBe("");
+      }
+      await context.close();
+    }
+  });
+
   it("tells a person back from re-authenticating through a provider to return to their change, and leaves the address bar clean", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -93,7 +93,8 @@ function callback(provider: Provider, query: Record<string, string>, cookie: str
     method: "GET",
     url: `/api/v1/oauth/${provider}/callback?${new URLSearchParams(query).toString()}`,
     cookies: { [cookieName]: cookie },
-    headers: { accept: json ? "application/json" : "text/html" },
+    // A browser navigation (Accept: text/html) would be sent to the landing page on failure too.
+    headers: json ? { accept: "application/json" } : {},
   });
 }
 

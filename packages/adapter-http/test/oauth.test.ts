@@ -87,7 +87,14 @@ async function startTrip(
 function callback(
   target: FastifyInstance,
   provider: string,
-  input: { code?: string; state?: string; cookie?: string; error?: string; json?: boolean },
+  input: {
+    code?: string;
+    state?: string;
+    cookie?: string;
+    error?: string;
+    json?: boolean;
+    browser?: boolean;
+  },
 ): Promise<LightMyRequestResponse> {
   const query = new URLSearchParams();
   if (input.code !== undefined) query.set("code", input.code);
@@ -97,7 +104,13 @@ function callback(
     method: "GET",
     url: `/api/v1/oauth/${provider}/callback?${query.toString()}`,
     ...(input.cookie === undefined ? {} : { cookies: { [cookieName]: input.cookie } }),
-    headers: input.json === true ? { accept: "application/json" } : { accept: "text/html" },
+    // No Accept (as fetch or curl) unless told: JSON, or a browser's navigation (which asks for HTML).
+    headers:
+      input.json === true
+        ? { accept: "application/json" }
+        : input.browser === true
+          ? { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" }
+          : {},
   });
 }
 
@@ -518,6 +531,47 @@ describe("the callback's errors", () => {
       "OAUTH_ACCESS_DENIED",
       400,
     );
+  });
+
+  it("sends a browser's navigation on to the landing page with the error's code, which says why in words", async () => {
+    const { app, trip } = await withTrip();
+    const cancelled = await callback(app, "github", {
+      error: "access_denied",
+      state: trip.state,
+      cookie: trip.cookie,
+      browser: true,
+    });
+    expect(cancelled.statusCode).toBe(302);
+    const location = new URL(cancelled.headers.location as string);
+    expect(`${location.origin}${location.pathname}`).toBe(landingURL);
+    expect(Object.fromEntries(location.searchParams)).toEqual({
+      error: "OAUTH_ACCESS_DENIED",
+      provider: "github",
+    });
+    // A replay of the same trip: its state is spent, and the browser is told so the same way.
+    const replayed = await callback(app, "github", {
+      code: "good",
+      state: trip.state,
+      cookie: trip.cookie,
+      browser: true,
+    });
+    expect(new URL(replayed.headers.location as string).searchParams.get("error")).toBe("INVALID_STATE");
+    // An unknown provider's segment is not carried into the page's address.
+    const unknown = await callback(app, "myspace", { code: "x", state: "y", browser: true });
+    expect(Object.fromEntries(new URL(unknown.headers.location as string).searchParams)).toEqual({
+      error: "UNSUPPORTED_PROVIDER",
+    });
+
+    const landing = await app.inject({ method: "GET", url: "/oauth/complete?error=OAUTH_ACCESS_DENIED" });
+    expect(landing.statusCode).toBe(200);
+    expect(landing.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(landing.body).toContain(
+      '<p id="status" role="status" aria-live="polite" class="error">Sign-in was cancelled at the provider. Start again below, or sign in another way.</p>',
+    );
+    // Only a known code is put in words; anything else is the plain page.
+    const forged = await app.inject({ method: "GET", url: "/oauth/complete?error=%3Cb%3Ehi%3C%2Fb%3E" });
+    expect(forged.body).toContain('<p id="status" role="status" aria-live="polite"></p>');
+    expect(forged.body).not.toContain("<b>hi</b>");
   });
 
   it("answers INVALID_AUTHORIZATION_CODE 400 for a code the provider rejects, or no code", async () => {

@@ -44,6 +44,7 @@ const script = `
     var code = params.get("code");
     var linked = params.get("linked");
     var reauthenticated = params.get("reauthenticated");
+    var failed = params.get("error");
     history.replaceState(null, "", location.pathname);
     // One link per configured provider to this page's own start, which binds the code to this browser.
     var offerStarts = function () {
@@ -62,6 +63,8 @@ const script = `
     };
     if (linked) { show("Your " + linked + " account is now linked. You can close this page.", "ok"); return; }
     if (reauthenticated) { show("You signed in again with " + reauthenticated + ". Go back and finish your change.", "ok"); return; }
+    // The server wrote why the trip failed into the page (?error=<CODE>): keep it, offer a new start.
+    if (failed) { offerStarts(); return; }
     if (!code) { show("Nothing to complete here. Start signing in again.", "error"); offerStarts(); return; }
     var signedIn = function (data) {
       show("Signed in as " + data.user.nickname + " (" + data.user.email + ").", "ok");
@@ -89,7 +92,14 @@ const script = `
 })();
 `;
 
-function page(input: { id: string; title: string; body: string; brandName: string }): string {
+function page(input: {
+  id: string;
+  title: string;
+  body: string;
+  brandName: string;
+  /** What the status line says before the script runs (an error the server knows of). */
+  status?: string;
+}): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -102,19 +112,23 @@ function page(input: { id: string; title: string; body: string; brandName: strin
 <body data-page="${input.id}">
 <h1>${input.title}</h1>
 ${input.body}
-<p id="status" role="status" aria-live="polite"></p>
+<p id="status" role="status" aria-live="polite"${input.status === undefined ? "" : ' class="error"'}>${escapeHTML(input.status ?? "")}</p>
 <script src="/assets/account.js"></script>
 </body>
 </html>
 `;
 }
 
-/** Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for 2FA if on. */
-export const renderOAuthCompletePage = (brandName: string): string =>
+/**
+ * Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for
+ * 2FA if on; or says why the trip failed (`failure`, the words of the callback's error code).
+ */
+export const renderOAuthCompletePage = (brandName: string, failure?: string): string =>
   page({
     brandName,
     id: "oauth-complete",
-    title: "Signing in",
+    title: failure === undefined ? "Signing in" : "Signing in did not work",
+    ...(failure === undefined ? {} : { status: failure }),
     body: `<ul id="starts" hidden></ul>
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>

@@ -215,7 +215,7 @@ export async function oauthRoutes(
         response: {
           // A browser's answer (no `Accept: application/json`): never tokens in a URL.
           302: redirectResponse(
-            "A browser, sent on (`Location`): to OAUTH_SUCCESS_REDIRECT with a one-time `code` for POST /oauth/exchange, `linked` or `reauthenticated`; or to the hosted page that started the trip, with the outcome or the error's code.",
+            "A browser, sent on (`Location`): to OAUTH_SUCCESS_REDIRECT with a one-time `code` for POST /oauth/exchange, `linked` or `reauthenticated`, or, when it failed, `error` (the code) and `provider`; or to the hosted page that started the trip, with the outcome or the error's code.",
           ),
           200: successEnvelope(
             Type.Union([
@@ -268,6 +268,16 @@ export async function oauthRoutes(
         if (returnTo !== null) {
           logFailure(reply, finished);
           return reply.redirect(hostedPage(returnTo, { error: finished.error }), 302);
+        }
+        // A person's browser goes on to the landing page with the code, as it would with a
+        // success, not to a JSON envelope on the API's address; a client asking for JSON (or
+        // naming no page type) gets the envelope.
+        if (!wantsJSON && (request.headers.accept ?? "").includes("text/html")) {
+          logFailure(reply, finished);
+          return reply.redirect(
+            landing({ error: finished.error, ...(known === null ? {} : { provider: known }) }),
+            302,
+          );
         }
         return sendFailure(reply, finished);
       }

@@ -1,9 +1,10 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { UseCases } from "@superoauth/application";
-import { parseOAuthProvider } from "@superoauth/domain";
+import { type ErrorCode, isErrorCode, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
+import { defaultErrorMessage } from "../error-status.ts";
 import {
   clearFlowCookie,
   type FlowCookieSettings,
@@ -38,7 +39,16 @@ export async function pageRoutes(
   const signInClientOf = signInClients(settings);
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
-  serve("/oauth/complete", "text/html; charset=utf-8", renderOAuthCompletePage(options.brandName));
+  const landingPage = renderOAuthCompletePage(options.brandName);
+  // The callback sends a browser here with `?error=<CODE>` when the trip failed: the page says why.
+  app.get("/oauth/complete", async (request, reply) => {
+    const failed = (request.query as Record<string, unknown> | undefined)?.error;
+    const code = typeof failed === "string" && isErrorCode(failed) ? failed : null;
+    return reply
+      .headers(pageSecurityHeaders)
+      .type("text/html; charset=utf-8")
+      .send(code === null ? landingPage : renderOAuthCompletePage(options.brandName, landingWords(code)));
+  });
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);
 
@@ -97,4 +107,9 @@ export async function pageRoutes(
       return reply.send({ success: true, data: presentSignInOutcome(result.value) });
     },
   );
+}
+
+/** What the landing page says of a failed trip: the error reference's words, with what to do. */
+function landingWords(code: ErrorCode): string {
+  return `${defaultErrorMessage[code].replace(/\.$/, "")}. Start again below, or sign in another way.`;
 }
