@@ -69,7 +69,7 @@ function callback(query: { code: string; state: string }, cookie: string) {
     method: "GET",
     url: `/api/v1/oauth/github/callback?${new URLSearchParams(query).toString()}`,
     cookies: { [cookieName]: cookie },
-    headers: { accept: "text/html" },
+    // No Accept: a browser's navigation (text/html) would be sent to the landing page on failure.
   });
 }
 

@@ -60,7 +60,8 @@ function callback(
     method: "GET",
     url: `/api/v1/oauth/github/callback?code=${input.code}&state=${encodeURIComponent(input.state)}`,
     cookies: { [cookieName]: input.cookie },
-    headers: { accept: input.json === true ? "application/json" : "text/html" },
+    // No Accept unless JSON: a browser's navigation (text/html) would be sent to a page on failure.
+    headers: input.json === true ? { accept: "application/json" } : {},
   });
 }
 
