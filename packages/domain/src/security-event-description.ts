@@ -78,6 +78,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   app_deleted: (d) => `${app(d, (name) => `Your app ${name}`, "One of your apps")} was deleted`,
   data_export_requested: () => "A copy of your account data was requested",
   data_export_downloaded: () => "A copy of your account data was downloaded",
+  reauthentication_failed: (d) =>
+    `A wrong ${d.method === "password" ? "password" : "code"} was given to confirm it was you, before a change`,
 };
 
 /**

@@ -41,6 +41,7 @@ export const securityEventTypes = [
   "app_deleted",
   "data_export_requested",
   "data_export_downloaded",
+  "reauthentication_failed",
 ] as const;
 
 export type SecurityEventType = (typeof securityEventTypes)[number];

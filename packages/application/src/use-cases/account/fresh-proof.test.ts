@@ -225,7 +225,35 @@ describe("reauthenticate", () => {
       error: "INVALID_TWO_FACTOR_CODE",
     });
     expect(codeNow()).not.toBe("000000");
+    expect(await reauthenticate(deps, { session, backupCode: "not-a-code", client })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
     expect((await reread(deps, session)).authenticatedAt).toEqual(stale);
+    // Each wrong proof is in the person's log, where it came from and of which kind; the refusals
+    // of a malformed request or a code without 2FA are not.
+    const failed = deps.securityEvents.all().filter((event) => event.type === "reauthentication_failed");
+    expect(failed.map((event) => event.details)).toEqual([
+      { method: "password" },
+      { method: "code" },
+      { method: "backup_code" },
+    ]);
+    expect(failed.every((event) => event.ip === client.ip)).toBe(true);
+  });
+
+  it("records no failed proof when the sign-in lock refuses the attempt", async () => {
+    const { deps } = setUp();
+    const { session } = await registerAccount(deps);
+    for (let i = 0; i < deps.settings.lockout.threshold; i++)
+      await reauthenticate(deps, { session, password: "Wrong-password-1!", client });
+    const before = deps.securityEvents
+      .all()
+      .filter((event) => event.type === "reauthentication_failed").length;
+    expect(await reauthenticate(deps, { session, password: strongPassword, client })).toMatchObject({
+      error: "ACCOUNT_LOCKED",
+    });
+    expect(
+      deps.securityEvents.all().filter((event) => event.type === "reauthentication_failed"),
+    ).toHaveLength(before);
   });
 
   it("counts wrong passwords and codes toward lockout: the fifth locks, even the right password", async () => {

@@ -1,5 +1,6 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { err, ok, type Result, type Session, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
 import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
@@ -44,13 +45,16 @@ export async function reauthenticate(
   const source = await findSignInSource(deps, { userId: user.id, client });
   if (password !== undefined) {
     const proved = await proveCurrentPassword(deps, { user, password, source, client });
-    if (!proved.ok) return proved;
+    if (!proved.ok) return recordFailedProof(deps, { proved, user, method: "password", client });
   } else {
     if (factor?.status !== "enabled") {
       return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
     }
     const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
-    if (!proved.ok) return proved;
+    if (!proved.ok) {
+      const method = code !== undefined ? "code" : "backup_code";
+      return recordFailedProof(deps, { proved, user, method, client });
+    }
   }
   const now = deps.clock.now();
   // The factor this proof used: the password, or a one-time code (TOTP or backup code).
@@ -60,4 +64,24 @@ export async function reauthenticate(
     methods: password !== undefined ? ["pwd"] : ["otp"],
   });
   return ok({ reauthenticatedAt: now });
+}
+
+/**
+ * A wrong proof is recorded in the person's log (`reauthentication_failed`) before it is answered:
+ * a stolen session guessing the password to unlock sensitive changes is counted toward the lockout
+ * and, without this, seen by no one until the lock (an incident review). A lock is the lockout's.
+ */
+async function recordFailedProof<F extends { ok: false; error: string }>(
+  deps: Dependencies,
+  input: { proved: F; user: { id: UserId }; method: "password" | "code" | "backup_code"; client: ClientInfo },
+): Promise<F> {
+  if (input.proved.error !== "ACCOUNT_LOCKED") {
+    await recordSecurityEvent(deps, {
+      userId: input.user.id,
+      type: "reauthentication_failed",
+      client: input.client,
+      details: { method: input.method },
+    });
+  }
+  return input.proved;
 }
