@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCLIProcess } from "./run-cli.ts";
+import { compileCache, runCLIProcess } from "./run-cli.ts";
 
 // `pnpm logs`, a node process as the script runs it, over a log file the test writes.
 
@@ -13,6 +13,7 @@ const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-logs-"));
 afterAll(() => rmSync(workDirectory, { recursive: true, force: true }));
 
 const environment = (file: string) => ({
+  ...compileCache,
   PATH: process.env.PATH ?? "",
   NODE_ENV: "development",
   LOG_FILE: file,

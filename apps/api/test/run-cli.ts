@@ -1,5 +1,16 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { resolve } from "node:path";
+
+/**
+ * Node's compile cache for every process a test starts (`NODE_COMPILE_CACHE`): the service's
+ * TypeScript is stripped and compiled once per file and version, not again in each of the suite's
+ * hundreds of processes (0.66 s to 0.43 s for `db:status`, measured 2026-12-03). Under the
+ * repository's node_modules, so a clean clone starts empty and nothing outside it is written.
+ */
+export const compileCache = {
+  NODE_COMPILE_CACHE: resolve(import.meta.dirname, "../../../node_modules/.cache/node-compile-cache"),
+};
 
 /** What an operator sees of a command: its exit code and both streams. */
 export interface CLIOutcome {
@@ -43,7 +54,7 @@ export async function runCLIProcess(input: {
 }): Promise<CLIOutcome> {
   const child = spawn(process.execPath, [input.file, ...input.args], {
     cwd: input.cwd,
-    env: input.env,
+    env: { ...compileCache, ...input.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
+import { compileCache } from "./run-cli.ts";
 
 export interface RunningServer {
   readonly baseURL: string;
@@ -17,8 +18,8 @@ const mainFile = resolve(import.meta.dirname, "../src/main.ts");
 
 /**
  * Starts `node src/main.ts` as `pnpm start` does, on a free port, and waits until it listens.
- * The child sees only PATH, the loopback HOST, PORT 0, no LOG_FILE and `env` (nothing else of
- * this process's environment), in `cwd` if given (else this process's working directory).
+ * The child sees only PATH, the loopback HOST, PORT 0, no LOG_FILE, Node's compile cache and `env`
+ * (nothing else of this process's environment), in `cwd` if given (else this process's working directory).
  */
 export async function startServerProcess(input: {
   env: Record<string, string>;
@@ -27,7 +28,14 @@ export async function startServerProcess(input: {
   nodeFlags?: readonly string[];
 }): Promise<RunningServer> {
   const child: ChildProcess = spawn(process.execPath, [...(input.nodeFlags ?? []), mainFile], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...input.env },
+    env: {
+      ...compileCache,
+      PATH: process.env.PATH ?? "",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_FILE: "",
+      ...input.env,
+    },
     ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -93,7 +101,14 @@ export async function runServerExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, [mainFile], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...env },
+    env: {
+      ...compileCache,
+      PATH: process.env.PATH ?? "",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_FILE: "",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -117,7 +132,14 @@ export async function signalServerDuringStart(input: {
   again?: RegExp;
 }): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawn(process.execPath, [mainFile], {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", LOG_FILE: "", ...input.env },
+    env: {
+      ...compileCache,
+      PATH: process.env.PATH ?? "",
+      HOST: "127.0.0.1",
+      PORT: "0",
+      LOG_FILE: "",
+      ...input.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
