@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { once } from "node:events";
 import { resolve } from "node:path";
+import type { Readable } from "node:stream";
 import { compileCache } from "./run-cli.ts";
 
 export interface RunningServer {
@@ -17,28 +18,36 @@ export interface RunningServer {
 const mainFile = resolve(import.meta.dirname, "../src/main.ts");
 
 /**
- * Starts `node src/main.ts` as `pnpm start` does, on a free port, and waits until it listens.
- * The child sees only PATH, the loopback HOST, PORT 0, no LOG_FILE, Node's compile cache and `env`
- * (nothing else of this process's environment), in `cwd` if given (else this process's working directory).
+ * `node src/main.ts` as `pnpm start` runs it, on a free port: the child sees only PATH, the loopback
+ * HOST, PORT 0, no LOG_FILE, Node's compile cache and `env` (nothing else of this process's
+ * environment), in `cwd` if given (else this process's working directory).
  */
-export async function startServerProcess(input: {
-  env: Record<string, string>;
-  cwd?: string;
-  /** Node's own flags before the entry file (`--watch` for `pnpm dev`). */
-  nodeFlags?: readonly string[];
-}): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [...(input.nodeFlags ?? []), mainFile], {
+function spawnMain(
+  env: Record<string, string>,
+  options: { cwd?: string; nodeFlags?: readonly string[] } = {},
+): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, [...(options.nodeFlags ?? []), mainFile], {
     env: {
       ...compileCache,
       PATH: process.env.PATH ?? "",
       HOST: "127.0.0.1",
       PORT: "0",
       LOG_FILE: "",
-      ...input.env,
+      ...env,
     },
-    ...(input.cwd === undefined ? {} : { cwd: input.cwd }),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+}
+
+/** Starts `node src/main.ts` (`spawnMain`) and waits until it listens. */
+export async function startServerProcess(input: {
+  env: Record<string, string>;
+  cwd?: string;
+  /** Node's own flags before the entry file (`--watch` for `pnpm dev`). */
+  nodeFlags?: readonly string[];
+}): Promise<RunningServer> {
+  const child = spawnMain(input.env, input);
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -100,17 +109,7 @@ export async function startServerProcess(input: {
 export async function runServerExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [mainFile], {
-    env: {
-      ...compileCache,
-      PATH: process.env.PATH ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LOG_FILE: "",
-      ...env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnMain(env);
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -131,17 +130,7 @@ export async function signalServerDuringStart(input: {
   /** Sends `signal` again once the output (after the first) matches this. */
   again?: RegExp;
 }): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
-  const child = spawn(process.execPath, [mainFile], {
-    env: {
-      ...compileCache,
-      PATH: process.env.PATH ?? "",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      LOG_FILE: "",
-      ...input.env,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawnMain(input.env);
   let output = "";
   let signalledAt: number | undefined;
   let signalledAgain = false;
