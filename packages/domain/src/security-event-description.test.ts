@@ -82,6 +82,36 @@ describe("describeSecurityEvent", () => {
       "Your other sessions were signed out",
     );
   });
+
+  it("says which factor was wrong, and with which change, for a wrong proof", () => {
+    const cases: [Record<string, string>, string][] = [
+      [
+        { method: "password", during: "reauthentication" },
+        "A wrong password was given to confirm it was you, before a change",
+      ],
+      [
+        { method: "password", during: "password_change" },
+        "A wrong password was given to confirm it was you, when changing the password",
+      ],
+      [
+        { method: "backup_code", during: "two_factor_off" },
+        "A wrong code was given to confirm it was you, when turning off two-step verification",
+      ],
+      [
+        { method: "code", during: "backup_codes" },
+        "A wrong code was given to confirm it was you, when making new backup codes",
+      ],
+      // Recorded before the occasion was kept, or with one this release does not know.
+      [{ method: "code" }, "A wrong code was given to confirm it was you, before a change"],
+      [
+        { method: "code", during: "toString" },
+        "A wrong code was given to confirm it was you, before a change",
+      ],
+    ];
+    for (const [details, sentence] of cases) {
+      expect(describeSecurityEvent({ type: "reauthentication_failed", details })).toBe(sentence);
+    }
+  });
 });
 
 describe("describeStaffAction", () => {

@@ -79,8 +79,21 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   data_export_requested: () => "A copy of your account data was requested",
   data_export_downloaded: () => "A copy of your account data was downloaded",
   reauthentication_failed: (d) =>
-    `A wrong ${d.method === "password" ? "password" : "code"} was given to confirm it was you, before a change`,
+    `A wrong ${d.method === "password" ? "password" : "code"} was given to confirm it was you, ${proofOccasion(d)}`,
 };
+
+/** When a factor was given again (`during`); events recorded before it was kept say "before a change". */
+const proofOccasions: Readonly<Record<string, string>> = {
+  password_change: "when changing the password",
+  two_factor_off: "when turning off two-step verification",
+  backup_codes: "when making new backup codes",
+};
+
+function proofOccasion(d: Details): string {
+  return typeof d.during === "string" && Object.hasOwn(proofOccasions, d.during)
+    ? (proofOccasions[d.during] as string)
+    : "before a change";
+}
 
 /**
  * An app as the log names it: by its name when the event kept one, quoted (its developer chose it,

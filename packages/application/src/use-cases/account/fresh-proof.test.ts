@@ -233,11 +233,45 @@ describe("reauthenticate", () => {
     // of a malformed request or a code without 2FA are not.
     const failed = deps.securityEvents.all().filter((event) => event.type === "reauthentication_failed");
     expect(failed.map((event) => event.details)).toEqual([
-      { method: "password" },
-      { method: "code" },
-      { method: "backup_code" },
+      { method: "password", during: "reauthentication" },
+      { method: "code", during: "reauthentication" },
+      { method: "backup_code", during: "reauthentication" },
     ]);
     expect(failed.every((event) => event.ip === client.ip)).toBe(true);
+  });
+
+  it("records a wrong password or code sent with a change, saying which change; not a malformed request", async () => {
+    const { deps } = setUp();
+    const { session } = await registerAccount(deps);
+    const wrongPassword = "Wrong-password-1!";
+    expect(
+      await setPassword(deps, { session, currentPassword: wrongPassword, newPassword, client }),
+    ).toMatchObject({ error: "INVALID_CURRENT_PASSWORD" });
+    expect(await setPassword(deps, { session, currentPassword: "", newPassword, client })).toMatchObject({
+      error: "VALIDATION_ERROR",
+    });
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    expect(codeNow()).not.toBe("000000");
+    expect(await regenerateBackupCodes(deps, { session, code: "000000", client })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect(
+      await disableTwoFactor(deps, { session, password: wrongPassword, code: codeNow(), client }),
+    ).toMatchObject({ error: "INVALID_CURRENT_PASSWORD" });
+    expect(await disableTwoFactor(deps, { session, backupCode: "not-a-code", client })).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect(await disableTwoFactor(deps, { session, client })).toMatchObject({ error: "VALIDATION_ERROR" });
+    const failed = deps.securityEvents.all().filter((event) => event.type === "reauthentication_failed");
+    expect(failed.map((event) => event.details)).toEqual([
+      { method: "password", during: "password_change" },
+      { method: "code", during: "backup_codes" },
+      { method: "password", during: "two_factor_off" },
+      { method: "backup_code", during: "two_factor_off" },
+    ]);
+    expect(failed.every((event) => event.ip === client.ip && event.userId === session.userId)).toBe(true);
+    // Nothing was changed by the wrong proofs: 2FA is still on.
+    expect((await deps.twoFactor.findTOTPFactor(session.userId))?.status).toBe("enabled");
   });
 
   it("records no failed proof when the sign-in lock refuses the attempt", async () => {

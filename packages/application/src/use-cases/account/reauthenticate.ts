@@ -1,10 +1,9 @@
-import { err, ok, type Result, type Session, type UserId } from "@superoauth/domain";
+import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
 import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
-import { proveCurrentPassword } from "./steps/fresh-proof.ts";
+import { proveCurrentPassword, recordWrongProof } from "./steps/fresh-proof.ts";
 
 /**
  * Proves a factor again in a signed-in session (POST /auth/reauthenticate): the password, a
@@ -45,7 +44,9 @@ export async function reauthenticate(
   const source = await findSignInSource(deps, { userId: user.id, client });
   if (password !== undefined) {
     const proved = await proveCurrentPassword(deps, { user, password, source, client });
-    if (!proved.ok) return recordFailedProof(deps, { proved, user, method: "password", client });
+    if (!proved.ok) {
+      return recordWrongProof(deps, { proved, user, method: "password", during: "reauthentication", client });
+    }
   } else {
     if (factor?.status !== "enabled") {
       return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
@@ -53,7 +54,7 @@ export async function reauthenticate(
     const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
     if (!proved.ok) {
       const method = code !== undefined ? "code" : "backup_code";
-      return recordFailedProof(deps, { proved, user, method, client });
+      return recordWrongProof(deps, { proved, user, method, during: "reauthentication", client });
     }
   }
   const now = deps.clock.now();
@@ -64,24 +65,4 @@ export async function reauthenticate(
     methods: password !== undefined ? ["pwd"] : ["otp"],
   });
   return ok({ reauthenticatedAt: now });
-}
-
-/**
- * A wrong proof is recorded in the person's log (`reauthentication_failed`) before it is answered:
- * a stolen session guessing the password to unlock sensitive changes is counted toward the lockout
- * and, without this, seen by no one until the lock (an incident review). A lock is the lockout's.
- */
-async function recordFailedProof<F extends { ok: false; error: string }>(
-  deps: Dependencies,
-  input: { proved: F; user: { id: UserId }; method: "password" | "code" | "backup_code"; client: ClientInfo },
-): Promise<F> {
-  if (input.proved.error !== "ACCOUNT_LOCKED") {
-    await recordSecurityEvent(deps, {
-      userId: input.user.id,
-      type: "reauthentication_failed",
-      client: input.client,
-      details: { method: input.method },
-    });
-  }
-  return input.proved;
 }

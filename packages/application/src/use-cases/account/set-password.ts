@@ -4,7 +4,7 @@ import { recordSecurityEvent } from "../security-log/steps/record-security-event
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
 import { checkNewPassword } from "./steps/check-new-password.ts";
-import { proveCurrentPassword, requireFreshProof } from "./steps/fresh-proof.ts";
+import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "./steps/fresh-proof.ts";
 
 /**
  * Sets a password on an account that has none, or changes it (the current
@@ -53,7 +53,9 @@ export async function setPassword(
     }
     const source = await findSignInSource(deps, { userId: user.id, client });
     const proved = await proveCurrentPassword(deps, { user, password: currentPassword, source, client });
-    if (!proved.ok) return proved;
+    if (!proved.ok) {
+      return recordWrongProof(deps, { proved, user, method: "password", during: "password_change", client });
+    }
   } else {
     const fresh = requireFreshProof(deps, { session });
     if (!fresh.ok) return fresh;

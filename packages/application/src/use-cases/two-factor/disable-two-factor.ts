@@ -1,6 +1,6 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { proveCurrentPassword, requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
@@ -52,10 +52,21 @@ export async function disableTwoFactor(
       source,
       client,
     });
-    if (!passwordProved.ok) return passwordProved;
+    if (!passwordProved.ok) {
+      return recordWrongProof(deps, {
+        proved: passwordProved,
+        user,
+        method: "password",
+        during: "two_factor_off",
+        client,
+      });
+    }
   }
   const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
-  if (!proved.ok) return proved;
+  if (!proved.ok) {
+    const method = code !== undefined ? "code" : "backup_code";
+    return recordWrongProof(deps, { proved, user, method, during: "two_factor_off", client });
+  }
   // Turned off at once from two places: both answer done, one records it (and mails the holder).
   if (await deps.twoFactor.deleteTwoFactor(user.id)) {
     await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });

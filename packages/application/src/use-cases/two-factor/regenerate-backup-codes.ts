@@ -1,6 +1,6 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { recordWrongProof, requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
@@ -29,7 +29,8 @@ export async function regenerateBackupCodes(
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
   const proved = await proveSecondFactor(deps, { user, factor, source, code: input.code, client });
-  if (!proved.ok) return proved;
+  if (!proved.ok)
+    return recordWrongProof(deps, { proved, user, method: "code", during: "backup_codes", client });
   const backup = await generateBackupCodes(deps, { userId: user.id });
   // 2FA turned off meanwhile (by the person in another session, or by staff): no codes for nothing.
   if (

@@ -1,5 +1,14 @@
-import { err, hasFreshProof, ok, type Result, type Session, type User } from "@superoauth/domain";
+import {
+  err,
+  hasFreshProof,
+  ok,
+  type Result,
+  type Session,
+  type User,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
+import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import {
   type AccountLocked,
@@ -53,4 +62,37 @@ export async function proveCurrentPassword(
   if (!checked.value)
     return checked.lockedNow ?? err("INVALID_CURRENT_PASSWORD", "The current password is incorrect");
   return ok(undefined);
+}
+
+/** Where a factor was given again to confirm a change: the `during` of `reauthentication_failed`. */
+export type ProofOccasion = "reauthentication" | "password_change" | "two_factor_off" | "backup_codes";
+
+/**
+ * A wrong password or code given to confirm a change is recorded in the person's log
+ * (`reauthentication_failed`, with the factor and the occasion) before it is answered: a stolen
+ * session guessing the password, at POST /auth/reauthenticate or in the request of a change that
+ * carries it, is counted toward the lockout and, without this, seen by no one until the lock (an
+ * incident review). Anything else (a lock, which the lockout records; a malformed request) passes
+ * through unrecorded.
+ */
+export async function recordWrongProof<F extends { ok: false; error: string }>(
+  deps: Pick<Dependencies, "securityEvents" | "clock" | "random">,
+  input: {
+    proved: F;
+    user: { id: UserId };
+    method: "password" | "code" | "backup_code";
+    during: ProofOccasion;
+    client: ClientInfo;
+  },
+): Promise<F> {
+  const { error } = input.proved;
+  if (error === "INVALID_CURRENT_PASSWORD" || error === "INVALID_TWO_FACTOR_CODE") {
+    await recordSecurityEvent(deps, {
+      userId: input.user.id,
+      type: "reauthentication_failed",
+      client: input.client,
+      details: { method: input.method, during: input.during },
+    });
+  }
+  return input.proved;
 }
