@@ -78,6 +78,7 @@ describe("POST /api/v1/apps", () => {
       type: "confidential",
       tokenEndpointAuthMethod: "client_secret_basic",
       idTokenSigningAlg: "ES256",
+      requirePKCE: true,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -97,7 +98,32 @@ describe("POST /api/v1/apps", () => {
       type: "public",
     });
     expect(clientSecret).toBeNull();
-    expect(created).toMatchObject({ type: "public", tokenEndpointAuthMethod: "none" });
+    expect(created).toMatchObject({ type: "public", tokenEndpointAuthMethod: "none", requirePKCE: true });
+  });
+
+  it("lets a confidential app turn PKCE off, and changes it back; a public app cannot (400)", async () => {
+    const registered = await call("POST", "/apps", ada.accessToken, { ...registration, requirePKCE: false });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json().data.app.requirePKCE).toBe(false);
+    const path = `/apps/${registered.json().data.app.clientId}`;
+    expect((await call("GET", path, ada.accessToken)).json().data.app.requirePKCE).toBe(false);
+    const turnedOn = await call("PATCH", path, ada.accessToken, { requirePKCE: true });
+    expect(turnedOn.statusCode).toBe(200);
+    expect(turnedOn.json().data.app.requirePKCE).toBe(true);
+    const refused = await call("POST", "/apps", ada.accessToken, {
+      ...registration,
+      type: "public",
+      requirePKCE: false,
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      success: false,
+      error: "VALIDATION_ERROR",
+      message: "A public client must use PKCE: requirePKCE may be false for a confidential client only",
+    });
+    const notBoolean = await call("PATCH", path, ada.accessToken, { requirePKCE: "no" });
+    expect(notBoolean.statusCode).toBe(400);
+    expect(notBoolean.json()).toMatchObject({ success: false, error: "VALIDATION_ERROR" });
   });
 
   it("registers a public mobile app receiving its code at a private-use scheme (RFC 8252 section 7.1)", async () => {

@@ -38,6 +38,8 @@ export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
     // remembered or not (its native_client_prompt check; section 8.6). ADR 0020's addenda.
     application_type: isNativeApp(record) ? "native" : "web",
     id_token_signed_response_alg: record.idTokenSigningAlg,
+    // Read by the provider's pkce.required (provider-settings.ts): a public app always must.
+    require_pkce: !confidential || record.requirePKCE,
     ...(confidential
       ? {
           token_endpoint_auth_method:

@@ -142,8 +142,20 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // an app with one registered (the library's default fills that one in); and a code is redeemed
     // only with the redirect_uri its request carried (RFC 6749 §4.1.3), never a filled-in one.
     allowOmittingSingleRegisteredRedirectUri: false,
-    // RFC 9700 §2.1.1: PKCE for every client, and the library knows only S256.
-    pkce: { required: () => true },
+    // RFC 9700 §2.1.1: PKCE for every public client and, unless its owner turned it off (ADR 0049),
+    // every confidential one; the library knows only S256, and refuses a code_verifier at the token
+    // endpoint for a code whose request carried no challenge (the downgrade of §4.8.2).
+    pkce: { required: (_ctx, client) => client.require_pkce !== false },
+    // Our own client metadata, set by clientMetadataOf from the apps table (never by a request:
+    // there is no dynamic registration).
+    extraClientMetadata: {
+      properties: ["require_pkce"],
+      validator(_ctx, key, value) {
+        if (key === "require_pkce" && typeof value !== "boolean") {
+          throw new TypeError("require_pkce must be a boolean");
+        }
+      },
+    },
     // Every refresh rotates; a used refresh token presented again revokes its grant (ADR 0017).
     rotateRefreshToken: true,
     // Tokens outlive the provider's session: signing out must not revoke the grant behind a

@@ -1,6 +1,14 @@
 import * as oidc from "openid-client";
 import { BrowserAgent, locationOf } from "./browser-agent.ts";
-import { confidentialApp, mobileApp, narrowApp, otherApp, postApp, publicApp } from "./oidc-test-server.ts";
+import {
+  confidentialApp,
+  mobileApp,
+  narrowApp,
+  noPKCEApp,
+  otherApp,
+  postApp,
+  publicApp,
+} from "./oidc-test-server.ts";
 
 export type Prompt = "login" | "consent";
 
@@ -80,7 +88,7 @@ export async function discover(issuer: string, app: TestApp): Promise<oidc.Confi
   });
 }
 
-export { confidentialApp, mobileApp, narrowApp, otherApp, postApp, publicApp };
+export { confidentialApp, mobileApp, narrowApp, noPKCEApp, otherApp, postApp, publicApp };
 
 /** A code flow with PKCE through openid-client, up to the tokens. */
 export async function signInWithCode(input: {

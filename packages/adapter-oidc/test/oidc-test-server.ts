@@ -30,6 +30,12 @@ export const postApp = {
   secret: "app-post-secret-0123456789abcdef01234",
   redirectURI: "https://post.example/callback",
 };
+/** A confidential app whose owner turned PKCE off, for a relying party that cannot send a challenge. */
+export const noPKCEApp = {
+  clientId: "app-no-pkce",
+  secret: "app-no-pkce-secret-0123456789abcdef012",
+  redirectURI: "https://legacy.example/callback",
+};
 export const publicApp = { clientId: "app-public", redirectURI: "http://127.0.0.1:8765/callback" };
 /** A mobile app (public) receiving the code through its private-use scheme (RFC 8252 section 7.1). */
 export const mobileApp = {
@@ -48,6 +54,7 @@ export function appRecord(input: {
   allowedScopes?: readonly string[];
   postLogoutRedirectURI?: string;
   idTokenSigningAlg?: OIDCClientRecord["idTokenSigningAlg"];
+  requirePKCE?: boolean;
 }): OIDCClientRecord {
   return {
     clientId: input.clientId,
@@ -60,6 +67,7 @@ export function appRecord(input: {
     type: input.secret === null ? "public" : "confidential",
     tokenEndpointAuthMethod: input.method,
     idTokenSigningAlg: input.idTokenSigningAlg ?? "ES256",
+    requirePKCE: input.requirePKCE ?? true,
     secretHash: input.secret === null ? null : sha256(input.secret),
   };
 }
@@ -220,7 +228,9 @@ export function useOIDCTestServer(
         // Its ID tokens signed RS256, as a relying party that accepts nothing else asks.
         appRecord({ ...otherApp, method: "client_secret_basic", idTokenSigningAlg: "RS256" }),
         appRecord({ ...postApp, method: "client_secret_post" }),
-        appRecord({ ...publicApp, secret: null, method: "none" }),
+        appRecord({ ...noPKCEApp, method: "client_secret_basic", requirePKCE: false }),
+        // Stored without the requirement, as no validated app can be: a public app must use PKCE still.
+        appRecord({ ...publicApp, secret: null, method: "none", requirePKCE: false }),
         appRecord({ ...mobileApp, secret: null, method: "none" }),
         appRecord({ ...narrowApp, secret: null, method: "none", allowedScopes: ["openid", "profile"] }),
       ].map((record) => [record.clientId, record]),

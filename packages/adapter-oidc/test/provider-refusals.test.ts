@@ -7,6 +7,7 @@ import {
   authorizeInBrowser,
   confidentialApp,
   narrowApp,
+  noPKCEApp,
   otherApp,
   postApp,
   publicApp,
@@ -303,6 +304,57 @@ describe("PKCE", () => {
       basicOf(confidential),
     );
     expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+  });
+  it("refuses a public app's request without a code challenge, whatever its stored setting says", async () => {
+    const { url } = await authorizationURL(publicApp, { code_challenge: null, code_challenge_method: null });
+    const location = locationOf(await new BrowserAgent(server().issuer).request(url.href));
+    expect(location === null ? null : new URL(location).searchParams.get("error")).toBe("invalid_request");
+  });
+
+  describe("a confidential app whose owner turned PKCE off", () => {
+    /** A code for noPKCEApp from a request without a challenge. */
+    async function codeWithoutChallenge(): Promise<string> {
+      const { issuer } = server();
+      const { url } = await authorizationURL(noPKCEApp, {
+        code_challenge: null,
+        code_challenge_method: null,
+      });
+      const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+      const code = callback.searchParams.get("code");
+      if (code === null) throw new Error(`no code in ${callback.href}`);
+      return code;
+    }
+    const tokenRequest = (code: string, extra: Record<string, string> = {}) =>
+      post(
+        "/oidc/token",
+        { grant_type: "authorization_code", code, redirect_uri: noPKCEApp.redirectURI, ...extra },
+        basicOf(noPKCEApp),
+      );
+
+    it("gets a code without a challenge and redeems it with its secret alone", async () => {
+      const answer = await tokenRequest(await codeWithoutChallenge());
+      expect(answer.status).toBe(200);
+      expect(typeof answer.body.access_token).toBe("string");
+      expect(typeof answer.body.id_token).toBe("string");
+    });
+
+    it("refuses a verifier for a code whose request had no challenge (a downgrade, RFC 9700 section 4.8.2)", async () => {
+      const answer = await tokenRequest(await codeWithoutChallenge(), {
+        code_verifier: oidc.randomPKCECodeVerifier(),
+      });
+      expect(answer).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    });
+
+    it("still checks a challenge it sends: a wrong verifier is refused, the right one works", async () => {
+      const { code, verifier } = await codeFor(noPKCEApp);
+      expect(await redeem(noPKCEApp, code, oidc.randomPKCECodeVerifier())).toMatchObject({
+        status: 400,
+        body: { error: "invalid_grant" },
+      });
+      const again = await codeFor(noPKCEApp);
+      expect((await redeem(noPKCEApp, again.code, again.verifier)).status).toBe(200);
+      expect(verifier).not.toBe(again.verifier);
+    });
   });
 });
 

@@ -28,6 +28,7 @@ import * as createRunningInstances from "./2026-12-02T08-00_create-running-insta
 import * as indexExportJobsByUserAndRequest from "./2026-12-02T09-00_index-export-jobs-by-user-and-request.ts";
 import * as addSessionsLastSeenAt from "./2026-12-03T02-00_add-sessions-last-seen-at.ts";
 import * as addAppsIdTokenSigningAlg from "./2026-12-03T12-00_add-apps-id-token-signing-alg.ts";
+import * as addAppsRequirePKCE from "./2026-12-03T18-00_add-apps-require-pkce.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -64,4 +65,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-02T09-00_index-export-jobs-by-user-and-request": indexExportJobsByUserAndRequest,
   "2026-12-03T02-00_add-sessions-last-seen-at": addSessionsLastSeenAt,
   "2026-12-03T12-00_add-apps-id-token-signing-alg": addAppsIdTokenSigningAlg,
+  "2026-12-03T18-00_add-apps-require-pkce": addAppsRequirePKCE,
 };

@@ -193,6 +193,7 @@ function settingsRow(
     client_type: settings.type,
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
     id_token_signed_response_alg: settings.idTokenSigningAlg,
+    require_pkce: settings.requirePKCE,
   };
 }
 
@@ -210,6 +211,7 @@ function toApp(row: Selectable<AppsTable>): StoredApp {
     type: row.client_type as AppClientType,
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
     idTokenSigningAlg: row.id_token_signed_response_alg as IdTokenSigningAlg,
+    requirePKCE: row.require_pkce === 1,
     secretHash: row.secret_hash,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -218,6 +218,8 @@ export interface AppsTable {
   token_endpoint_auth_method: string;
   /** ES256 or RS256: how the app's ID tokens are signed (the provider's client metadata name). */
   id_token_signed_response_alg: string;
+  /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
+  require_pkce: ColumnType<number, boolean | undefined, boolean>;
   secret_hash: string | null;
   created_at: Date;
   updated_at: Date;

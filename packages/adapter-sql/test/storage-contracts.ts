@@ -116,6 +116,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
         type: "public",
         tokenEndpointAuthMethod: "none",
         idTokenSigningAlg: "ES256",
+        requirePKCE: true,
         secretHash: null,
         createdAt: new Date(),
         updatedAt: new Date(),

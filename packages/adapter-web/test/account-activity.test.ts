@@ -189,6 +189,7 @@ const registration = {
   type: "confidential",
   token_endpoint_auth_method: "client_secret_post",
   id_token_signing_alg: "RS256",
+  require_pkce: "no",
 };
 
 async function registerThroughPage(built: Awaited<ReturnType<typeof withAccount>>, form = registration) {
@@ -217,6 +218,7 @@ describe("/account/developer-apps", () => {
       redirectURIs: ["https://my.example/callback", "https://my.example/other"],
       tokenEndpointAuthMethod: "client_secret_post",
       idTokenSigningAlg: "RS256",
+      requirePKCE: false,
       homepageURL: "https://my.example/",
     });
     expect(stored?.secretHash).toBe(built.deps.secretHasher.hashSecret(secret as string));
@@ -296,6 +298,7 @@ describe("/account/developer-apps", () => {
     // The app's method of sending its secret is kept too (a field whose name holds "token" but no secret).
     expect(back.body).toContain('<option value="client_secret_post" selected>');
     expect(back.body).toContain('<option value="RS256" selected>');
+    expect(back.body).toContain('<option value="no" selected>Not required</option>');
     // Shown once: the next visit shows the app as saved.
     expect((await built.browser.get(path)).body).toMatch(/name="name"[^>]*value="My Site"/);
 

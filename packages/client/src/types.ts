@@ -149,6 +149,8 @@ export interface App {
   readonly tokenEndpointAuthMethod: string;
   /** How the app's ID tokens are signed: `ES256` or `RS256`. */
   readonly idTokenSigningAlg: string;
+  /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
+  readonly requirePKCE: boolean;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -165,6 +167,8 @@ export interface AppSettings {
   readonly tokenEndpointAuthMethod?: string;
   /** `ES256` (default) or `RS256`, for a relying-party library that accepts RS256 only. */
   readonly idTokenSigningAlg?: "ES256" | "RS256";
+  /** `true` (default); `false` lets a confidential app's library send no PKCE challenge. */
+  readonly requirePKCE?: boolean;
 }
 
 export interface RegisteredApp {

@@ -185,7 +185,22 @@ describe("parseAppSettings", () => {
         type: "confidential",
         tokenEndpointAuthMethod: "client_secret_basic",
         idTokenSigningAlg: "ES256",
+        requirePKCE: true,
       },
+    });
+  });
+
+  it("requires PKCE unless a confidential app turns it off; a public app cannot", () => {
+    expect(parseAppSettings({ ...valid, requirePKCE: false })).toMatchObject({
+      ok: true,
+      value: { type: "confidential", requirePKCE: false },
+    });
+    const publicApp = { ...valid, type: "public", tokenEndpointAuthMethod: "none" };
+    expect(parseAppSettings(publicApp)).toMatchObject({ ok: true, value: { requirePKCE: true } });
+    expect(parseAppSettings({ ...publicApp, requirePKCE: false })).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: "A public client must use PKCE: requirePKCE may be false for a confidential client only",
     });
   });
 

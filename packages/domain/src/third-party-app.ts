@@ -37,6 +37,12 @@ export interface AppSettings {
   readonly type: AppClientType;
   readonly tokenEndpointAuthMethod: TokenEndpointAuthMethod;
   readonly idTokenSigningAlg: IdTokenSigningAlg;
+  /**
+   * Whether its authorization requests must carry a PKCE challenge (RFC 7636, S256). Always for a
+   * public app; a confidential app may turn it off for a relying party that cannot send one
+   * (ADR 0049).
+   */
+  readonly requirePKCE: boolean;
 }
 
 /** The settings as a request gives them: anything may be wrong. */
@@ -50,6 +56,7 @@ export interface AppSettingsInput {
   readonly type: string;
   readonly tokenEndpointAuthMethod?: string | undefined;
   readonly idTokenSigningAlg?: string | undefined;
+  readonly requirePKCE?: boolean | undefined;
 }
 
 export const maxAppNameLength = 100;
@@ -309,6 +316,13 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
   if (!(idTokenSigningAlgs as readonly string[]).includes(idTokenSigningAlg)) {
     return invalid("idTokenSigningAlg must be ES256 or RS256");
   }
+  // RFC 9700 section 2.1.1: a public client MUST use PKCE (nothing else binds its code to the
+  // browser that asked); a confidential one SHOULD, and its secret keeps a stolen code from being
+  // redeemed by anyone else.
+  const requirePKCE = input.requirePKCE ?? true;
+  if (!requirePKCE && type === "public") {
+    return invalid("A public client must use PKCE: requirePKCE may be false for a confidential client only");
+  }
   return ok({
     name,
     logoURL: logoURL.value,
@@ -319,6 +333,7 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
     type,
     tokenEndpointAuthMethod: method.value,
     idTokenSigningAlg: idTokenSigningAlg as IdTokenSigningAlg,
+    requirePKCE,
   });
 }
 

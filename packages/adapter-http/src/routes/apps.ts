@@ -30,6 +30,12 @@ const appFields = {
       description: "How the app's ID tokens are signed: ES256 (the default) or RS256",
     }),
   ),
+  requirePKCE: Type.Optional(
+    Type.Boolean({
+      description:
+        "Whether its authorization requests must carry a PKCE challenge (S256): true (the default); false for a confidential app whose library sends none",
+    }),
+  ),
 };
 
 const publicApp = Type.Object({
@@ -43,6 +49,7 @@ const publicApp = Type.Object({
   type: Type.String(),
   tokenEndpointAuthMethod: Type.String(),
   idTokenSigningAlg: Type.String(),
+  requirePKCE: Type.Boolean(),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });

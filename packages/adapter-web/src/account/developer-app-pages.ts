@@ -26,6 +26,8 @@ interface AppForm {
   readonly type: string;
   readonly tokenEndpointAuthMethod: string;
   readonly idTokenSigningAlg: string;
+  /** "yes" or "no" (a confidential app's choice); "" when the form did not ask. */
+  readonly requirePKCE: string;
 }
 
 const emptyForm: AppForm = {
@@ -38,6 +40,7 @@ const emptyForm: AppForm = {
   type: "confidential",
   tokenEndpointAuthMethod: "client_secret_basic",
   idTokenSigningAlg: "ES256",
+  requirePKCE: "yes",
 };
 
 /** Every scope, with its words, for the checkboxes. */
@@ -72,6 +75,7 @@ function formOf(page: PageContext): AppForm {
     type: page.form("type", 20),
     tokenEndpointAuthMethod: page.form("token_endpoint_auth_method", 40),
     idTokenSigningAlg: page.form("id_token_signing_alg", 20),
+    requirePKCE: page.form("require_pkce", 10),
   };
 }
 
@@ -97,6 +101,8 @@ function settingsOf(form: AppForm): AppSettingsInput {
     // A public client has no secret to authenticate with: its method is always none.
     tokenEndpointAuthMethod: form.type === "public" ? undefined : form.tokenEndpointAuthMethod || undefined,
     idTokenSigningAlg: form.idTokenSigningAlg || undefined,
+    // Asked of a confidential app only; a public one always requires it.
+    requirePKCE: form.type === "public" || form.requirePKCE === "" ? undefined : form.requirePKCE !== "no",
   };
 }
 
@@ -113,6 +119,7 @@ function formFromApp(app: OwnedApp): AppForm {
     type: app.type,
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
     idTokenSigningAlg: app.idTokenSigningAlg,
+    requirePKCE: app.requirePKCE ? "yes" : "no",
   };
 }
 

@@ -13,6 +13,8 @@ const settings: AppSettings = {
   type: "confidential",
   tokenEndpointAuthMethod: "client_secret_basic",
   idTokenSigningAlg: "ES256",
+  // Off, as a confidential app may have it: both values are read back (the public app below has it on).
+  requirePKCE: false,
 };
 
 /**
@@ -59,6 +61,7 @@ export function appRepositoryContract(
         type: "public",
         tokenEndpointAuthMethod: "none",
         idTokenSigningAlg: "RS256",
+        requirePKCE: true,
         homepageURL: "https://app.example/",
         postLogoutRedirectURIs: ["https://app.example/bye"],
       });

@@ -18,7 +18,9 @@ describe("the provider's view of apps", () => {
   it("finds a registered client with its secret hash, and a public one without", async () => {
     const deps = createInMemoryDependencies();
     const { user } = await registerAccount(deps);
-    const confidential = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const confidential = unwrap(
+      await registerApp(deps, { userId: user.id, settings: { ...settings, requirePKCE: false } }),
+    );
     expect(await findClient(deps, { clientId: confidential.app.clientId })).toEqual({
       clientId: confidential.app.clientId,
       name: "Printer",
@@ -30,6 +32,7 @@ describe("the provider's view of apps", () => {
       type: "confidential",
       tokenEndpointAuthMethod: "client_secret_basic",
       idTokenSigningAlg: "ES256",
+      requirePKCE: false,
       secretHash: deps.secretHasher.hashSecret(confidential.clientSecret ?? ""),
     });
     const publicApp = unwrap(
@@ -42,6 +45,7 @@ describe("the provider's view of apps", () => {
       type: "public",
       tokenEndpointAuthMethod: "none",
       idTokenSigningAlg: "RS256",
+      requirePKCE: true,
       secretHash: null,
     });
     expect(await findClient(deps, { clientId: "unknown" })).toBeNull();

@@ -45,6 +45,7 @@ export async function updateApp(
     type: app.type,
     tokenEndpointAuthMethod: input.changes.tokenEndpointAuthMethod ?? app.tokenEndpointAuthMethod,
     idTokenSigningAlg: input.changes.idTokenSigningAlg ?? app.idTokenSigningAlg,
+    requirePKCE: input.changes.requirePKCE ?? app.requirePKCE,
   });
   if (!parsed.ok) return parsed;
   const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;
@@ -88,4 +89,5 @@ const appSettingNames = [
   "allowedScopes",
   "tokenEndpointAuthMethod",
   "idTokenSigningAlg",
+  "requirePKCE",
 ] as const;

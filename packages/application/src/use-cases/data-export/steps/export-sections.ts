@@ -155,6 +155,7 @@ const ownedApps: ExportSection = {
         type: app.type,
         tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
         idTokenSigningAlg: app.idTokenSigningAlg,
+        requirePKCE: app.requirePKCE,
         redirectURIs: [...app.redirectURIs],
         postLogoutRedirectURIs: [...app.postLogoutRedirectURIs],
         allowedScopes: [...app.allowedScopes],
