@@ -69,12 +69,15 @@ describe("docs/openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
   });
 
-  it("names every error code: operations declare all but NOT_FOUND, which only an unknown route answers", () => {
+  it("names every error code: operations declare all but NOT_FOUND and METHOD_NOT_ALLOWED, which only an undeclared method or path answers", () => {
     const declared = new Set(
       operations().flatMap(([, operation]) => [...declaredCodes(operation).values()].flat()),
     );
 
-    expect(errorCodes.filter((code) => !declared.has(code))).toStrictEqual(["NOT_FOUND"]);
+    expect(errorCodes.filter((code) => !declared.has(code))).toStrictEqual([
+      "NOT_FOUND",
+      "METHOD_NOT_ALLOWED",
+    ]);
     expect(document.components.schemas.ErrorCode.enum).toStrictEqual([...errorCodes]);
   });
 

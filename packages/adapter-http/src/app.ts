@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyError,
   type FastifyInstance,
   type FastifyRequest,
+  type HTTPMethods,
 } from "fastify";
 import { type APIDocsOptions, describeAPI, inArea, serveAPIDocs } from "./api-docs.ts";
 import { refuseUnreadableBodies } from "./body-encoding.ts";
@@ -271,6 +272,19 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     if (pages !== undefined && reads && wantsPage(request.headers.accept, path)) {
       return reply.code(404).headers(pages.headers).type("text/html; charset=utf-8").send(pages.notFound());
     }
+    // An API path served by other methods: 405 with them in Allow (RFC 9110 section 15.5.6), so a
+    // client that sent DELETE to a POST route learns its mistake, not that the route is missing.
+    // Only the API's: /metrics answers a stranger as if it were not there, and an OPTIONS that is
+    // no CORS preflight keeps its 404 (cors.ts).
+    const allowed = path.startsWith("/api/") && request.method !== "OPTIONS" ? allowedMethods(app, path) : [];
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      reply.header("allow", allowed.join(", "));
+      return sendError(
+        reply,
+        "METHOD_NOT_ALLOWED",
+        `${path} does not take ${request.method}: use ${allowed.join(" or ")}`,
+      );
+    }
     return sendError(reply, "NOT_FOUND", `Route ${request.method} ${path} not found`);
   });
 
@@ -357,4 +371,14 @@ export async function buildMetricsApp(
   echoRequestIds(app);
   await app.register(metricsRoute, { metrics });
   return app;
+}
+
+/**
+ * The methods a route of `app` serves `path` by, in a fixed order (HEAD with GET, as Fastify adds
+ * it). Not OPTIONS: the CORS preflight answers it on every path.
+ */
+function allowedMethods(app: FastifyInstance, path: string): string[] {
+  return ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].filter(
+    (method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null,
+  );
 }

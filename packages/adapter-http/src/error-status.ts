@@ -1,6 +1,6 @@
 import type { ErrorCode } from "@superoauth/domain";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 423 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 423 | 429 | 500 | 503;
 
 /**
  * The one place an error code becomes an HTTP status. `satisfies` makes a new
@@ -27,6 +27,7 @@ export const errorStatus = {
   USER_INFO_FAILED: 500,
   RATE_LIMIT_EXCEEDED: 429,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   INVALID_CURRENT_PASSWORD: 400,
   SERVICE_UNAVAILABLE: 503,
@@ -79,6 +80,7 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   USER_INFO_FAILED: "Could not read the user's profile from the provider",
   RATE_LIMIT_EXCEEDED: "Too many requests; retry later",
   NOT_FOUND: "Route not found",
+  METHOD_NOT_ALLOWED: "The path does not take this method",
   PAYLOAD_TOO_LARGE: "Request body is too large",
   INVALID_CURRENT_PASSWORD: "Current password is incorrect",
   SERVICE_UNAVAILABLE: "A dependency of the service is not reachable",

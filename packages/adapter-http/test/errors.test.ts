@@ -44,14 +44,39 @@ describe("unknown routes", () => {
   });
 
   it.each([
-    ["DELETE", "/api/v1/auth/me"],
-    ["GET", "/api/v1/auth/login"],
-    ["PUT", "/api/v1/auth/register"],
-    ["POST", "/health"],
-  ] as const)("answer NOT_FOUND 404 with the envelope for an unknown method: %s %s", async (method, url) => {
-    const response = await (await start()).inject({ method, url });
+    ["DELETE", "/api/v1/auth/me", "GET, HEAD"],
+    ["GET", "/api/v1/auth/login", "POST"],
+    ["PUT", "/api/v1/auth/register", "POST"],
+    ["DELETE", "/api/v1/auth/sessions", "GET, HEAD"],
+  ] as const)(
+    "answer METHOD_NOT_ALLOWED 405 with the envelope and Allow for a served path's other method: %s %s",
+    async (method, url, allow) => {
+      const response = await (await start()).inject({ method, url });
 
-    expectError(response, "NOT_FOUND", 404);
+      expectError(response, "METHOD_NOT_ALLOWED", 405);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.json().message).toBe(
+        `${url} does not take ${method}: use ${allow.replaceAll(", ", " or ")}`,
+      );
+    },
+  );
+
+  it("answer NOT_FOUND 404 without Allow for a path no method serves, an OPTIONS and a path outside the API", async () => {
+    const app = await start();
+    for (const [method, url] of [
+      ["POST", "/nope"],
+      ["OPTIONS", "/nope"],
+      ["PUT", "/api/v1/auth/me/extra"],
+      ["OPTIONS", "/api/v1/auth/login"],
+      ["POST", "/health"],
+    ] as const) {
+      const response = await app.inject({ method, url });
+      expectError(response, "NOT_FOUND", 404);
+      expect(response.headers.allow, `${method} ${url}`).toBeUndefined();
+    }
+    const withQuery = await app.inject({ method: "PUT", url: "/api/v1/auth/login?next=/x" });
+    expectError(withQuery, "METHOD_NOT_ALLOWED", 405);
+    expect(withQuery.headers.allow).toBe("POST");
   });
 
   it.each(["/", "/nope", "/verify-email/x"])(
