@@ -152,8 +152,8 @@ export function signingKeyStoreContract(name: string, makeStore: () => Promise<S
       const first = await loadSigningKeys(dependencies(store));
       // "At once": both have read the table before either stores a key. Without this hold a
       // rotation that reads after the other stored its first key rotates once more (generation 3),
-      // which is right for two rotations in a row but made this case depend on timing (it failed
-      // one CI run in about forty on MySQL).
+      // which is right for two rotations in a row but made this case depend on timing (it failed a
+      // clean-clone run on MySQL).
       const atOnce = holdFirstAdds(store, 2);
       const outcomes = await Promise.all([
         rotateSigningKeys(dependencies(atOnce)),
