@@ -5,6 +5,7 @@ import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWit
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
+import { devicePollIntervalSeconds, slowDownEarlyPoll } from "./device-polling.ts";
 import { createInteractions } from "./interactions.ts";
 import { clientAddressOf, mountProvider, requestLogOf } from "./mount.ts";
 import { createOIDCAdapter } from "./oidc-adapter.ts";
@@ -311,9 +312,6 @@ function errorCodeOf(body: unknown): string | null {
   return typeof error === "string" ? error : null;
 }
 
-/** How often a device polls the token endpoint (RFC 8628 §3.2's default, stated). */
-const devicePollIntervalSeconds = 5;
-
 /** The library's refusal of a request to an authenticated endpoint that names no client at all. */
 const noClientAuthentication = "no client authentication mechanism provided";
 
@@ -357,6 +355,10 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     // caller may not learn about is `{"active": false}`. The caller authenticated before the check.
     ctx.status = 200;
     ctx.body = { active: false };
+    return;
+  }
+  if (oidc?.route === "token" && ctx.status === 400 && errorCodeOf(ctx.body) === "authorization_pending") {
+    await slowDownEarlyPoll(ctx, options);
     return;
   }
   if (oidc === undefined || ctx.status >= 400) return;

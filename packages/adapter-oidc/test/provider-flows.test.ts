@@ -2,7 +2,7 @@ import { connect } from "node:net";
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import {
   authorizeInBrowser,
   confidentialApp,
@@ -1028,6 +1028,24 @@ describe("device flow", () => {
     const config = await discover(issuer, publicApp);
     const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
     expect(started.interval).toBe(5);
+    const poll = () =>
+      fetch(`${issuer}/oidc/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+          device_code: started.device_code,
+          client_id: publicApp.clientId,
+        }),
+      });
+    expect(await (await poll()).json()).toMatchObject({ error: "authorization_pending" });
+    // The store's clock held back a minute: the pending poll's spacing lasts to the tokens' poll
+    // below, which ends the flow and so is answered whatever the spacing says.
+    const { clock } = server();
+    clock.offsetMs -= 60_000;
+    onTestFinished(() => {
+      clock.offsetMs += 60_000;
+    });
     const agent = new BrowserAgent(issuer);
 
     const inputPage = await agent.request(started.verification_uri);
@@ -1066,15 +1084,7 @@ describe("device flow", () => {
     }
     expect(await response.text()).toContain('id="device-done">approved<');
 
-    const tokenResponse = await fetch(`${issuer}/oidc/token`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-        device_code: started.device_code,
-        client_id: publicApp.clientId,
-      }),
-    });
+    const tokenResponse = await poll();
     expect(tokenResponse.status).toBe(200);
     const tokens = (await tokenResponse.json()) as { access_token: string; id_token: string };
     expect(await oidc.fetchUserInfo(config, tokens.access_token, "user-1")).toMatchObject({

@@ -4,6 +4,11 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import * as oidc from "openid-client";
 import { describe, expect, it } from "vitest";
 import {
+  devicePollIntervalSeconds,
+  devicePollSpacingMs,
+  slowDownDescription,
+} from "../src/device-polling.ts";
+import {
   authorizeInBrowser,
   confidentialApp,
   narrowApp,
@@ -703,6 +708,65 @@ describe("device codes", () => {
       client_id: publicApp.clientId,
     });
     expect(pending).toMatchObject({ status: 400, body: { error: "authorization_pending" } });
+  });
+
+  describe("polled sooner than the interval (RFC 8628 §3.5)", () => {
+    async function startDevice(): Promise<string> {
+      const started = await post("/oidc/device/auth", { client_id: publicApp.clientId, scope: "openid" });
+      expect(started).toMatchObject({ status: 200, body: { interval: devicePollIntervalSeconds } });
+      return String(started.body.device_code);
+    }
+    const poll = (deviceCode: string) =>
+      post("/oidc/token", {
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code: deviceCode,
+        client_id: publicApp.clientId,
+      });
+    const slowDown = { status: 400, body: { error: "slow_down", error_description: slowDownDescription } };
+    const pending = { status: 400, body: { error: "authorization_pending" } };
+
+    it("the second poll within the spacing is told slow_down; one after it is pending again", async () => {
+      const deviceCode = await startDevice();
+      expect(await poll(deviceCode)).toMatchObject(pending);
+      expect(await poll(deviceCode)).toEqual(slowDown);
+      // The store's clock runs on with the real one: two seconds short of the spacing leaves the
+      // test two seconds of its own to be inside it, and two more are past it whatever it took.
+      const { clock } = server();
+      clock.offsetMs += devicePollSpacingMs - 2_000;
+      try {
+        // Slowed-down polls do not move the window: it runs from the last poll that was pending.
+        expect(await poll(deviceCode)).toEqual(slowDown);
+        clock.offsetMs += 2_000;
+        expect(await poll(deviceCode)).toMatchObject(pending);
+      } finally {
+        clock.offsetMs -= devicePollSpacingMs;
+      }
+    });
+
+    it("two polls at once: exactly one is pending, the other slowed down", async () => {
+      const deviceCode = await startDevice();
+      const answers = await Promise.all([poll(deviceCode), poll(deviceCode)]);
+      expect(answers.map((answer) => answer.body.error).sort()).toEqual([
+        "authorization_pending",
+        "slow_down",
+      ]);
+    });
+
+    it("each device code has its own spacing", async () => {
+      const first = await startDevice();
+      const second = await startDevice();
+      expect(await poll(first)).toMatchObject(pending);
+      expect(await poll(second)).toMatchObject(pending);
+    });
+
+    it("a poll of an unknown device code is invalid_grant however often it comes", async () => {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expect(await poll("not-a-device-code")).toMatchObject({
+          status: 400,
+          body: { error: "invalid_grant" },
+        });
+      }
+    });
   });
 });
 

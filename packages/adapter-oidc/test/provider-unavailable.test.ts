@@ -2,22 +2,23 @@ import { type OIDCModelStore, OverloadedError, StorageUnavailableError } from "@
 import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
 import * as oidc from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { discover, signInWithCode } from "./authorization-driver.ts";
+import { discover, publicApp, signInWithCode } from "./authorization-driver.ts";
 import { confidentialApp, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // The protocol's endpoints while the database is down or the service sheds load: 503
 // `temporarily_unavailable` with Retry-After (RFC 6749 §4.1.2.1 names the code), never the
 // library's 500 `server_error`, which tells a client that retrying will not help.
 
-/** What the store throws for the next calls, or nothing. */
+/** What the store throws for the next calls (of `failing` only, when it names a method), or nothing. */
 let failure: Error | null = null;
+let failing: keyof OIDCModelStore | null = null;
 const memory = new InMemoryOIDCModelStore();
 const store = new Proxy(memory, {
   get(target, property, receiver) {
     const value = Reflect.get(target, property, receiver);
     if (typeof value !== "function") return value;
     return async (...args: unknown[]) => {
-      if (failure !== null) throw failure;
+      if (failure !== null && (failing === null || failing === property)) throw failure;
       return value.apply(target, args);
     };
   },
@@ -26,6 +27,7 @@ const logLines: string[] = [];
 const server = useOIDCTestServer(() => store, logLines);
 afterEach(() => {
   failure = null;
+  failing = null;
 });
 
 const basic = `Basic ${Buffer.from(`${confidentialApp.clientId}:${confidentialApp.secret}`).toString("base64")}`;
@@ -135,6 +137,32 @@ describe("the provider while its storage is unavailable", () => {
     const bug = await logged("unhandled error");
     expect(bug.status).toBe(500);
     expect(bug.line).toContain("a bug in a store");
+  });
+
+  it("answers a device's poll 503 when it cannot record the poll, not a pending answer that skips the spacing", async () => {
+    const started = await fetch(`${server().issuer}/oidc/device/auth`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ client_id: publicApp.clientId, scope: "openid" }),
+    });
+    const { device_code } = (await started.json()) as { device_code: string };
+    failure = new StorageUnavailableError({ code: "ECONNRESET", message: "read ECONNRESET" });
+    failing = "claim";
+    const poll = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+        device_code,
+        client_id: publicApp.clientId,
+      }),
+    });
+    expect(poll.status).toBe(503);
+    expect(poll.headers.get("retry-after")).toBe("5");
+    expect(await poll.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "The service is temporarily unavailable; retry shortly",
+    });
   });
 
   it("keeps the tokens it issued when recording the grant's last use fails afterwards", async () => {
