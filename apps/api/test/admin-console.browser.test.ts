@@ -314,6 +314,8 @@ describe("staff reads in the audit and in the accounts' own logs", () => {
     expect(row("Viewed the account's details")).toContain("watched@example.com");
     expect(row("Viewed the account's details")).toMatch(/ReadViewed/);
     expect(row("(sessions_revoked)")).toMatch(/ChangeSigned out every session of the account/);
+    // Where the admin acted from: the address and the browser in words (never on the person's log).
+    expect(row("(sessions_revoked)")).toMatch(/boss@example\.com from 127\.0\.0\.1, Chrome on Linux/);
     await page.screenshot({ path: `${shots}/no-js-audit-reads.png`, fullPage: true });
     await page.goto(`${baseURL}/account/activity`);
     expect(await page.textContent(".timeline")).toContain('You searched the accounts for "watched", 1 found');

@@ -109,6 +109,40 @@ describe("disabling an account", () => {
     ]);
   });
 
+  it("the audit names where the member of staff acted from; the person's log and the console's view of it do not", async () => {
+    const admin = await registerAdmin("audited-admin@example.com");
+    const person = await register("audited-person@example.com", "person");
+    const staffClient = { ip: "203.0.113.201", userAgent: "Staff Console Browser/2.0" };
+
+    const revoked = await call("POST", `/admin/users/${person.user.id}/revoke-sessions`, {
+      token: admin.accessToken,
+      client: staffClient,
+    });
+    expect(revoked.statusCode, revoked.body).toBe(200);
+    const viewed = await call("GET", `/admin/users/${person.user.id}`, {
+      token: admin.accessToken,
+      client: staffClient,
+    });
+
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
+    expect(audit.slice(0, 2)).toMatchObject([
+      { type: "account_viewed", userId: person.user.id, ...staffClient },
+      { type: "sessions_revoked", userId: person.user.id, ...staffClient },
+    ]);
+    const login = await call("POST", "/auth/login", {
+      payload: { email: "audited-person@example.com", password },
+    });
+    const own = (await call("GET", "/user/security-events", { token: login.json().data.accessToken })).json()
+      .data.events as { type: string; ip: string | null; userAgent: string | null }[];
+    const staffEntries = own.filter((e) => e.type === "sessions_revoked" || e.type === "account_viewed");
+    expect(staffEntries).toHaveLength(2);
+    expect(staffEntries).toEqual(staffEntries.map((entry) => ({ ...entry, ip: null, userAgent: null })));
+    // Their own sign-in keeps theirs.
+    expect(own.find((e) => e.type === "login_succeeded")).toMatchObject({ ip: "192.0.2.1" });
+    const activity = viewed.json().data.user.recentActivity as { type: string; ip: string | null }[];
+    expect(activity.find((e) => e.type === "sessions_revoked")).toMatchObject({ ip: null, userAgent: null });
+  });
+
   it("the last active admin cannot be demoted", async () => {
     const db = database.db();
     // Every other admin of this file's database stands down first.
@@ -245,7 +279,14 @@ describe("deleting an account", () => {
     expect(kept.map((e) => e.type)).toEqual(
       expect.arrayContaining(["login_succeeded", "login_failed", "two_factor_enabled", "account_deleted"]),
     );
-    expect(kept.every((e) => e.ip === null && e.user_agent === null)).toBe(true);
+    const own = kept.filter((e) => e.actor_id === null);
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((e) => e.ip === null && e.user_agent === null)).toBe(true);
+    // Where the member of staff acted from is theirs, not the person's: the audit keeps it.
+    expect(kept.find((e) => e.type === "account_unlocked")).toMatchObject({
+      ip: "192.0.2.1",
+      user_agent: "admin-console/1.0",
+    });
 
     const again = await register(email, "eraseme", home);
     expect(again.user.id).not.toBe(userId);

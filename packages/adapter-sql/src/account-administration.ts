@@ -102,21 +102,30 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         const locked = await lockAccount(trx, userId, input.guard);
         if (!locked.ok) return locked;
         // The log keeps what happened and when, under a pseudonym, and nothing about where or who.
-        // What the person did as staff on no other account (a maintenance notice) keeps its details
-        // too: they say what the action was, and without them the audit would misread it.
+        // Where the person was (their own events, and what they did as staff on their own account)
+        // goes; a member of staff's client on what staff did to them is the staff member's, kept
+        // for the audit. What the person did as staff on no other account (a maintenance notice)
+        // keeps its details too: they say what the action was, and without them the audit would
+        // misread it.
+        await trx
+          .updateTable("security_events")
+          .set({ ip: null, user_agent: null })
+          .where("user_id", "=", userId)
+          .where((eb) => eb.or([eb("actor_id", "is", null), eb("actor_id", "=", userId)]))
+          .execute();
         await trx
           .updateTable("security_events")
           .set((eb) => ({
             user_id: pseudonymId,
-            ip: null,
-            user_agent: null,
             details: eb.case().when("actor_id", "=", userId).then(eb.ref("details")).else("{}").end(),
           }))
           .where("user_id", "=", userId)
           .execute();
+        // What they did as staff to others keeps its place in the audit, under the pseudonym, without
+        // where they acted from.
         await trx
           .updateTable("security_events")
-          .set({ actor_id: pseudonymId })
+          .set({ actor_id: pseudonymId, ip: null, user_agent: null })
           .where("actor_id", "=", userId)
           .execute();
         // The notice in force names who set it: the pseudonym, as the audit does.

@@ -273,6 +273,9 @@ export interface AuditEntry {
   readonly description: string;
   /** `read`: staff looked at personal data (a user's details, a search); `change`: they acted. */
   readonly kind: "read" | "change";
+  /** Where the member of staff's request came from; null when not recorded. Never shown to the account acted on. */
+  readonly ip: string | null;
+  readonly userAgent: string | null;
 }
 
 export interface AuditPage {

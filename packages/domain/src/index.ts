@@ -90,7 +90,13 @@ export {
   staffActionsNeedingFreshProof,
 } from "./role.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
-export { isStaffRead, securityEventTypes, staffReadTypes, staffViewFoldWindowMs } from "./security-event.ts";
+export {
+  asSeenByHolder,
+  isStaffRead,
+  securityEventTypes,
+  staffReadTypes,
+  staffViewFoldWindowMs,
+} from "./security-event.ts";
 export { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
 export type { SecurityNoticeEvent, SecurityNoticeType } from "./security-notice.ts";
 export {

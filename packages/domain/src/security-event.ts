@@ -72,9 +72,22 @@ export interface SecurityEvent {
   readonly userId: UserId;
   readonly type: SecurityEventType;
   readonly occurredAt: Date;
+  /** Where the request came from: the holder's, or the member of staff's for a staff action (see `asSeenByHolder`). */
   readonly ip: string | null;
   readonly userAgent: string | null;
   /** The member of staff who did it (an admin action, docs/admin.md); null when the account's own holder or the system did. */
   readonly actorId: UserId | null;
   readonly details: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * An event as the account's holder sees it (their log, their export, their notice mail, the
+ * console's view of their log): a member of staff's address and browser are the staff member's
+ * personal data, kept for the admins' audit only (docs/admin.md, "Audit"). What a person did as
+ * staff on their own account (a maintenance notice they set) keeps its client: it is theirs.
+ */
+export function asSeenByHolder<E extends SecurityEvent>(event: E): E {
+  if (event.actorId === null || event.actorId === event.userId) return event;
+  if (event.ip === null && event.userAgent === null) return event;
+  return { ...event, ip: null, userAgent: null };
 }

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { Authenticated, UseCases, UserDetails } from "@superoauth/application";
+import type { Authenticated, ClientInfo, UseCases, UserDetails } from "@superoauth/application";
 import {
   describeSecurityEvent,
   describeStaffAction,
@@ -75,6 +75,13 @@ const auditEntry = Type.Object({
   description: Type.String(),
   /** `read`: staff looked at personal data (a user's details, a search); `change`: they acted. */
   kind: Type.Union([Type.Literal("read"), Type.Literal("change")]),
+  /**
+   * Where the member of staff's request came from (null for entries recorded before 2026-12-03,
+   * by `pnpm admin:create`, and once the staff member's account is deleted). Never shown to the
+   * account acted on.
+   */
+  ip: Type.Union([Type.String(), Type.Null()]),
+  userAgent: Type.Union([Type.String(), Type.Null()]),
 });
 
 const userIdParams = Type.Object({ id: boundedString(64) });
@@ -170,6 +177,8 @@ function presentAuditEntry(event: SecurityEvent): Static<typeof auditEntry> {
     details: event.details,
     description: describeStaffAction(event),
     kind: isStaffRead(event.type) ? "read" : "change",
+    ip: event.ip,
+    userAgent: event.userAgent,
   };
 }
 
@@ -209,6 +218,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       const { q, cursor, limit } = request.query;
       const result = await useCases.searchUsers({
         actor: authOf(request),
+        client: clientOf(request),
         query: q,
         cursor,
         limit: limit === undefined ? undefined : Number(limit),
@@ -234,7 +244,11 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       },
     },
     async (request, reply) => {
-      const result = await useCases.getUserDetails({ actor: authOf(request), userId: request.params.id });
+      const result = await useCases.getUserDetails({
+        actor: authOf(request),
+        client: clientOf(request),
+        userId: request.params.id,
+      });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { user: presentDetails(result.value) } });
     },
@@ -246,7 +260,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     data: TObject;
     /** The permission it needs, which also says whether it needs a fresh proof. */
     staffAction: StaffAction;
-    run: (actor: Authenticated, userId: string) => Promise<Result<unknown>>;
+    run: (actor: Authenticated, userId: string, client: ClientInfo) => Promise<Result<unknown>>;
     answer: Readonly<Record<string, string | boolean>>;
     /** The use case's own refusals beyond the staff gate's. */
     errors: readonly ErrorCode[];
@@ -264,7 +278,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         },
       },
       async (request, reply) => {
-        const result = await input.run(authOf(request), request.params.id);
+        const result = await input.run(authOf(request), request.params.id, clientOf(request));
         if (!result.ok) return sendFailure(reply, result);
         return reply.send({ success: true, data: input.answer });
       },
@@ -275,7 +289,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "disable",
     staffAction: "disable",
     data: Type.Object({ status: Type.Literal("disabled") }),
-    run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "disabled" }),
+    run: (actor, userId, client) => useCases.changeUserStatus({ actor, client, userId, status: "disabled" }),
     answer: { status: "disabled" },
     errors: ["LAST_ADMIN"],
   });
@@ -283,7 +297,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "enable",
     staffAction: "enable",
     data: Type.Object({ status: Type.Literal("active") }),
-    run: (actor, userId) => useCases.changeUserStatus({ actor, userId, status: "active" }),
+    run: (actor, userId, client) => useCases.changeUserStatus({ actor, client, userId, status: "active" }),
     answer: { status: "active" },
     errors: ["LAST_ADMIN"],
   });
@@ -291,7 +305,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "unlock",
     staffAction: "unlock",
     data: Type.Object({ unlocked: Type.Literal(true) }),
-    run: (actor, userId) => useCases.unlockUser({ actor, userId }),
+    run: (actor, userId, client) => useCases.unlockUser({ actor, client, userId }),
     answer: { unlocked: true },
     errors: [],
   });
@@ -299,7 +313,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "reset-2fa",
     staffAction: "reset_two_factor",
     data: Type.Object({ twoFactorEnabled: Type.Literal(false) }),
-    run: (actor, userId) => useCases.resetUserTwoFactor({ actor, userId }),
+    run: (actor, userId, client) => useCases.resetUserTwoFactor({ actor, client, userId }),
     answer: { twoFactorEnabled: false },
     errors: ["TWO_FACTOR_NOT_ENABLED"],
   });
@@ -307,7 +321,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "verify-email",
     staffAction: "verify_email",
     data: Type.Object({ emailVerified: Type.Literal(true) }),
-    run: (actor, userId) => useCases.verifyUserEmail({ actor, userId }),
+    run: (actor, userId, client) => useCases.verifyUserEmail({ actor, client, userId }),
     answer: { emailVerified: true },
     errors: [],
   });
@@ -315,7 +329,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),
-    run: (actor, userId) => useCases.revokeUserSessions({ actor, userId }),
+    run: (actor, userId, client) => useCases.revokeUserSessions({ actor, client, userId }),
     answer: { sessionsRevoked: true },
     errors: [],
   });
@@ -336,6 +350,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     async (request, reply) => {
       const result = await useCases.changeUserRole({
         actor: authOf(request),
+        client: clientOf(request),
         userId: request.params.id,
         role: request.body.role,
       });
@@ -357,7 +372,11 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       },
     },
     async (request, reply) => {
-      const result = await useCases.deleteUser({ actor: authOf(request), userId: request.params.id });
+      const result = await useCases.deleteUser({
+        actor: authOf(request),
+        client: clientOf(request),
+        userId: request.params.id,
+      });
       if (!result.ok) return sendFailure(reply, result);
       return reply.send({ success: true, data: { deleted: true } });
     },

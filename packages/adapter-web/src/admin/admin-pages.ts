@@ -11,7 +11,8 @@ import {
 } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { AccountPagesOptions } from "../account/account-pages.ts";
-import { shownEvent } from "../account/present.ts";
+import { shownClient, shownEvent } from "../account/present.ts";
+import { clientOf } from "../client.ts";
 import { createPageKit } from "../pages/page-kit.ts";
 import { createSignedInArea, type PageContext } from "../pages/signed-in-area.ts";
 import { typedEmailMatches } from "../pages/typed-confirmation.ts";
@@ -90,6 +91,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     const position = pagePosition(page.request.query);
     const found = await useCases.searchUsers({
       actor: page.signedIn,
+      client: clientOf(page.request),
       query,
       cursor: position.cursor,
     });
@@ -119,7 +121,10 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
   /** The account of the path's `:id` as staff see it, or the error page already answered (null). */
   const personOf = async (page: PageContext): Promise<UserDetails | null> => {
     const id = idOf(page);
-    const details = id === null ? null : await useCases.getUserDetails({ actor: page.signedIn, userId: id });
+    const details =
+      id === null
+        ? null
+        : await useCases.getUserDetails({ actor: page.signedIn, client: clientOf(page.request), userId: id });
     if (details?.ok) return details.value;
     renderMissing(page, details ?? { error: "USER_NOT_FOUND" });
     return null;
@@ -150,7 +155,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     area.action(app, `/users/:id/${action.path}`, { permission: action.id }, async (page) => {
       const id = idOf(page);
       if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
-      const input = { actor: page.signedIn, userId: id };
+      const input = { actor: page.signedIn, client: clientOf(page.request), userId: id };
       const result =
         action.id === "disable" || action.id === "enable"
           ? await useCases.changeUserStatus({
@@ -178,6 +183,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
     const result = await useCases.changeUserRole({
       actor: page.signedIn,
+      client: clientOf(page.request),
       userId: id,
       role: page.form("role", 32),
     });
@@ -218,7 +224,11 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         status: 400,
       });
     }
-    const result = await useCases.deleteUser({ actor: page.signedIn, userId: id });
+    const result = await useCases.deleteUser({
+      actor: page.signedIn,
+      client: clientOf(page.request),
+      userId: id,
+    });
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}/delete`);
       const { status, message } = page.failure(result);
@@ -248,6 +258,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         day: utcText(event.occurredAt).slice(0, 10),
         time: utcText(event.occurredAt).slice(11),
         iso: event.occurredAt.toISOString(),
+        // Where the member of staff acted from: the address, and the browser in words.
+        from: event.ip === null && event.userAgent === null ? null : shownClient(event),
       })),
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
     });
@@ -287,6 +299,7 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
     const message = page.form("message", maxMaintenanceNoticeLength * 4);
     const result = await useCases.setMaintenanceNotice({
       actor: page.signedIn,
+      client: clientOf(page.request),
       message: clear ? null : message,
     });
     if (!result.ok) {

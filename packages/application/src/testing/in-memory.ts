@@ -542,13 +542,15 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
           ? {
               ...e,
               userId: input.pseudonymId,
-              ip: null,
-              userAgent: null,
+              // A member of staff's client on what staff did to the person is the staff member's.
+              ...(e.actorId === null || e.actorId === input.userId ? { ip: null, userAgent: null } : {}),
               details: e.actorId === input.userId ? e.details : {},
             }
           : { ...e };
       this.#events[index] =
-        anonymous.actorId === input.userId ? { ...anonymous, actorId: input.pseudonymId } : anonymous;
+        anonymous.actorId === input.userId
+          ? { ...anonymous, actorId: input.pseudonymId, ip: null, userAgent: null }
+          : anonymous;
     }
   }
 }

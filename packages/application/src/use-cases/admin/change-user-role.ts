@@ -3,6 +3,7 @@ import { composeStaffRoleGrantedNotice } from "../../mails.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import {
   actorOf,
   authorizeStaffAction,
@@ -20,7 +21,7 @@ import {
  */
 export async function changeUserRole(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string; role: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string; role: string },
 ): Promise<Result<{ role: Role }, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR" | "EMAIL_NOT_VERIFIED">> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -57,7 +58,7 @@ export async function changeUserRole(
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "role_changed",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
     details: { role, previousRole },
   });
   if (isRoleRaised(previousRole, role))

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import {
   actorOf,
   authorizeStaffAction,
@@ -19,7 +20,7 @@ import {
  */
 export async function changeUserStatus(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string; status: UserStatus },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string; status: UserStatus },
 ): Promise<Result<void, StaffRefusal | "LAST_ADMIN">> {
   const action = input.status === "disabled" ? "disable" : "enable";
   const target = await authorizeStaffAction(deps, { actor: input.actor, action, targetId: input.userId });
@@ -47,7 +48,7 @@ export async function changeUserStatus(
     await recordSecurityEvent(deps, {
       userId: target.value.id,
       type: input.status === "disabled" ? "account_disabled" : "account_enabled",
-      actor: actorOf(input.actor),
+      actor: actorOf(input.actor, input.client),
     });
   }
   // Every time, on a disabled account: a retry after a disable whose sessions did not all end

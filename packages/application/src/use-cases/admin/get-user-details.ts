@@ -1,7 +1,15 @@
-import { type LinkedProvider, ok, type Result, type SecurityEvent, type User } from "@superoauth/domain";
+import {
+  asSeenByHolder,
+  type LinkedProvider,
+  ok,
+  type Result,
+  type SecurityEvent,
+  type User,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { liveSessionWindow } from "../sessions/steps/live-since.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 import { recordStaffView } from "./steps/record-staff-read.ts";
 
@@ -32,7 +40,7 @@ export const recentEventsShown = 20;
  */
 export async function getUserDetails(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
 ): Promise<Result<UserDetails, Exclude<StaffRefusal, "REAUTH_REQUIRED">>> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -41,7 +49,7 @@ export async function getUserDetails(
   });
   if (!target.ok) return target as Result<never, Exclude<StaffRefusal, "REAUTH_REQUIRED">>;
   const user = target.value;
-  await recordStaffView(deps, { actor: input.actor, target: user });
+  await recordStaffView(deps, { actor: input.actor, client: input.client, target: user });
   const [twoFactor, linkedProviders, sessions, lockedUntil, recentEvents] = await Promise.all([
     deps.twoFactor.findTwoFactorStatus(user.id),
     deps.linkedProviders.listLinkedProvidersOfUser(user.id),
@@ -55,6 +63,6 @@ export async function getUserDetails(
     linkedProviders,
     liveSessionCount: sessions.length,
     lockedUntil,
-    recentEvents,
+    recentEvents: recentEvents.map(asSeenByHolder),
   });
 }

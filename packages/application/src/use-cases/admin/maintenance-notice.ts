@@ -27,8 +27,7 @@ export async function setMaintenanceNotice(
   await recordSecurityEvent(deps, {
     userId: actor.user.id,
     type: "maintenance_notice_changed",
-    client: input.client,
-    actor: actorOf(actor),
+    actor: actorOf(actor, input.client),
     details: notice === null ? {} : { message: notice.message },
   });
   return ok({ notice });

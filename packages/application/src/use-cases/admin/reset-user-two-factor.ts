@@ -2,6 +2,7 @@ import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
 /**
@@ -11,7 +12,7 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
  */
 export async function resetUserTwoFactor(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
 ): Promise<Result<void, StaffRefusal | "TWO_FACTOR_NOT_ENABLED">> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -28,7 +29,7 @@ export async function resetUserTwoFactor(
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "two_factor_reset",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
   });
   return ok(undefined);
 }

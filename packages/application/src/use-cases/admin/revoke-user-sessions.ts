@@ -2,6 +2,7 @@ import { ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
 /**
@@ -11,7 +12,7 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
  */
 export async function revokeUserSessions(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
 ): Promise<Result<void, StaffRefusal>> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -24,7 +25,7 @@ export async function revokeUserSessions(
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "sessions_revoked",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
   });
   return ok(undefined);
 }

@@ -1,6 +1,7 @@
 import { err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
 import { splitPage } from "./steps/next-page.ts";
 import { recordStaffSearch } from "./steps/record-staff-read.ts";
@@ -23,6 +24,7 @@ export async function searchUsers(
   deps: Dependencies,
   input: {
     actor: Authenticated;
+    client?: ClientInfo | undefined;
     query?: string | undefined;
     cursor?: string | undefined;
     limit?: number | undefined;
@@ -49,6 +51,7 @@ export async function searchUsers(
   const { items, nextCursor } = splitPage(found, limit);
   await recordStaffSearch(deps, {
     actor: input.actor,
+    client: input.client,
     query,
     results: items.length,
     page: input.cursor !== undefined,

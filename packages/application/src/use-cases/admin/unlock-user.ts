@@ -2,6 +2,7 @@ import { ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
@@ -14,7 +15,7 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
  */
 export async function unlockUser(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
 ): Promise<Result<void, StaffRefusal>> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -31,7 +32,7 @@ export async function unlockUser(
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "account_unlocked",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
   });
   return ok(undefined);
 }

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
 /**
@@ -17,7 +18,7 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
  */
 export async function verifyUserEmail(
   deps: Dependencies,
-  input: { actor: Authenticated; userId: string },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
 ): Promise<Result<void, StaffRefusal>> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
@@ -27,7 +28,7 @@ export async function verifyUserEmail(
   if (!target.ok) return target;
   if (target.value.emailVerified) return ok(undefined);
   const now = deps.clock.now();
-  const actor = actorOf(input.actor);
+  const actor = actorOf(input.actor, input.client);
   await forgetWhatCameBeforeProof(deps, {
     userId: target.value.id,
     actor,

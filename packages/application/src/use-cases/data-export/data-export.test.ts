@@ -388,6 +388,24 @@ describe("runNextDataExport", () => {
     expect(deps.exportJobs.get(exportId)?.recordsWritten).toBe(count + before + 2);
   });
 
+  it("writes a staff action without the member of staff's address and browser, as the holder's log shows it", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    await recordSecurityEvent(deps, {
+      userId: userId as UserId,
+      type: "sessions_revoked",
+      actor: {
+        id: "staff-1" as UserId,
+        role: "support",
+        client: { ip: "198.51.100.23", userAgent: "Staff/2.0" },
+      },
+    });
+    await runNextDataExport(deps, {});
+    const written = filesOf(deps, exportId).get("security-events.json") ?? "";
+    expect(JSON.parse(written)[0]).toMatchObject({ type: "sessions_revoked", ip: null, userAgent: null });
+    expect(written).not.toContain("198.51.100.23");
+    expect(written).not.toContain("Staff/2.0");
+  });
+
   it("retries a failing export, then marks it failed after the last attempt, keeping no file", async () => {
     const { deps, userId, exportId } = await withAccount();
     deps.exportArchives.beforeEntry = async (name) => {

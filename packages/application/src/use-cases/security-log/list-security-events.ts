@@ -1,4 +1,4 @@
-import { err, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
+import { asSeenByHolder, err, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 
 export const defaultSecurityEventPageSize = 20;
@@ -12,7 +12,8 @@ export interface SecurityEventPage {
 
 /**
  * The user's security log, newest first, a page at a time: `before` is the id
- * of the last event of the previous page (the `nextBefore` it answered).
+ * of the last event of the previous page (the `nextBefore` it answered). Staff actions come
+ * without the staff member's address and browser (`asSeenByHolder`).
  */
 export async function listSecurityEvents(
   deps: Dependencies,
@@ -28,7 +29,7 @@ export async function listSecurityEvents(
     limit: limit + 1,
     ...(input.before === undefined ? {} : { beforeId: input.before }),
   });
-  const events = found.slice(0, limit);
+  const events = found.slice(0, limit).map(asSeenByHolder);
   const last = events.at(-1);
   return ok({ events, nextBefore: found.length > limit && last !== undefined ? last.id : null });
 }

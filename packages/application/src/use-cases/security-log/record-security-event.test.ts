@@ -1,11 +1,14 @@
+import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
 import { logOut } from "../sessions/log-out.ts";
 import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
+import { listSecurityEvents } from "./list-security-events.ts";
+import { recordSecurityEvent } from "./steps/record-security-event.ts";
 
 const client = { userAgent: "Firefox", ip: "203.0.113.9" };
 
@@ -57,5 +60,62 @@ describe("security events written by the core use cases", () => {
       "refresh_token_reuse_detected",
       "password_changed",
     ]);
+  });
+});
+
+describe('a member of staff\'s client (docs/admin.md, "Audit")', () => {
+  const staffClient = {
+    userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    ip: "198.51.100.23",
+  };
+
+  it("is recorded on the event for the audit, and kept from the account's holder: their log and their notice", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    deps.mailer.sent.length = 0;
+
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "account_disabled",
+      actor: { id: "staff-1" as UserId, role: "admin", client: staffClient },
+    });
+
+    expect(deps.securityEvents.all().at(-1)).toMatchObject({
+      type: "account_disabled",
+      actorId: "staff-1",
+      ip: staffClient.ip,
+      userAgent: staffClient.userAgent,
+    });
+    const { events } = unwrap(await listSecurityEvents(deps, { userId: user.id }));
+    expect(events[0]).toMatchObject({
+      type: "account_disabled",
+      actorId: "staff-1",
+      ip: null,
+      userAgent: null,
+    });
+    expect(deps.mailer.sent).toHaveLength(1);
+    const notice = deps.mailer.sent[0];
+    expect(notice?.subject).toMatch(/disabled/i);
+    for (const body of [notice?.text ?? "", notice?.html ?? ""]) {
+      expect(body).not.toContain(staffClient.ip);
+      expect(body).not.toContain("Firefox");
+      expect(body).not.toContain("IP address");
+    }
+  });
+
+  it("of what staff did on their own account stays theirs to see", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "maintenance_notice_changed",
+      actor: { id: user.id, role: "admin", client: staffClient },
+    });
+    const { events } = unwrap(await listSecurityEvents(deps, { userId: user.id }));
+    expect(events[0]).toMatchObject({
+      type: "maintenance_notice_changed",
+      ip: staffClient.ip,
+      userAgent: staffClient.userAgent,
+    });
   });
 });

@@ -15,6 +15,7 @@ import type { Dependencies, GuardedAccount } from "../../../ports/index.ts";
 import { requireFreshProof } from "../../account/steps/fresh-proof.ts";
 import type { StaffActor } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 /** Why a member of staff may not take an action on an account. */
 export type StaffRefusal = StaffGateRefusal | "USER_NOT_FOUND";
@@ -121,7 +122,7 @@ export function guardStaffChange(input: {
   };
 }
 
-/** The actor as a security event names it. */
-export function actorOf(actor: Authenticated): StaffActor {
-  return { id: actor.user.id, role: actor.user.role };
+/** The actor as a security event names it, with where their request came from (the audit's, docs/admin.md). */
+export function actorOf(actor: Authenticated, client?: ClientInfo): StaffActor {
+  return { id: actor.user.id, role: actor.user.role, ...(client === undefined ? {} : { client }) };
 }

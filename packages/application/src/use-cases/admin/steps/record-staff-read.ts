@@ -9,6 +9,7 @@ import {
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
+import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import { actorOf } from "./authorize-staff-action.ts";
 
 /** How many of the account's latest reads of a type are read to fold a repeated one (more than that: a new entry). */
@@ -25,7 +26,7 @@ export const maxRecordedQueryLength = 64;
  */
 export async function recordStaffView(
   deps: Dependencies,
-  input: { actor: Authenticated; target: User },
+  input: { actor: Authenticated; client?: ClientInfo | undefined; target: User },
 ): Promise<void> {
   const seen = await recordedWithinFoldWindow(deps, {
     userId: input.target.id,
@@ -36,7 +37,7 @@ export async function recordStaffView(
   await recordSecurityEvent(deps, {
     userId: input.target.id,
     type: "account_viewed",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
   });
 }
 
@@ -50,7 +51,13 @@ export async function recordStaffView(
  */
 export async function recordStaffSearch(
   deps: Dependencies,
-  input: { actor: Authenticated; query: string; results: number; page: boolean },
+  input: {
+    actor: Authenticated;
+    client?: ClientInfo | undefined;
+    query: string;
+    results: number;
+    page: boolean;
+  },
 ): Promise<void> {
   const masked = input.query.includes("@") ? maskEmail(input.query) : input.query;
   const query = [...masked].slice(0, maxRecordedQueryLength).join("");
@@ -69,7 +76,7 @@ export async function recordStaffSearch(
   await recordSecurityEvent(deps, {
     userId: input.actor.user.id,
     type: "users_searched",
-    actor: actorOf(input.actor),
+    actor: actorOf(input.actor, input.client),
     details: { query, results: input.results, ...(input.page ? { nextPage: true } : {}) },
   });
 }

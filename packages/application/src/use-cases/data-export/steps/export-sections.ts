@@ -1,4 +1,4 @@
-import { lastActivityOf, type UserId } from "@superoauth/domain";
+import { asSeenByHolder, lastActivityOf, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { liveSessionWindow } from "../../sessions/steps/live-since.ts";
 
@@ -109,7 +109,7 @@ const securityEvents: ExportSection = {
         limit: securityEventPageSize,
         ...(beforeId === undefined ? {} : { beforeId }),
       });
-      for (const event of page) {
+      for (const event of page.map(asSeenByHolder)) {
         yield {
           id: event.id,
           type: event.type,

@@ -1,4 +1,5 @@
 import {
+  asSeenByHolder,
   type Email,
   noticeAllowanceLeft,
   noticeEventsRead,
@@ -35,10 +36,15 @@ type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
  * recent notices) happen only then. The mailer only queues, so a notice never slows the request,
  * and a mail server that fails never fails it (the Mailer port's promise).
  */
-/** The member of staff an event names as its actor (docs/admin.md): their id, and their role as `details.by`. */
+/**
+ * The member of staff an event names as its actor (docs/admin.md): their id, their role as
+ * `details.by`, and where their request came from, which only the admins' audit shows
+ * (`asSeenByHolder` hides it from the account's holder).
+ */
 export interface StaffActor {
   readonly id: UserId;
   readonly role: Role;
+  readonly client?: ClientInfo;
 }
 
 export async function recordSecurityEvent<T extends SecurityEventType>(
@@ -58,13 +64,14 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     holder?: { readonly email: Email; readonly nickname: string };
   },
 ): Promise<void> {
+  const client = input.client ?? input.actor?.client;
   const event: SecurityEvent = {
     id: deps.random.generateId(),
     userId: input.userId,
     type: input.type,
     occurredAt: deps.clock.now(),
-    ip: input.client?.ip ?? null,
-    userAgent: input.client?.userAgent?.slice(0, 512) ?? null,
+    ip: client?.ip ?? null,
+    userAgent: client?.userAgent?.slice(0, 512) ?? null,
     actorId: input.actor?.id ?? null,
     details: input.actor === undefined ? (input.details ?? {}) : { ...input.details, by: input.actor.role },
   };
@@ -91,7 +98,7 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     composeSecurityNotice({
       to: input.noticeTo ?? user.email,
       nickname: user.nickname,
-      event,
+      event: asSeenByHolder(event),
       appURL: settings.appURL,
       brand: settings.brand,
       ...(input.undoLink === undefined ? {} : { undoLink: input.undoLink }),
