@@ -39,9 +39,16 @@ function declaredRoutes(): string[] {
   return [...new Set(routes)].sort();
 }
 
-/** Every `METHOD /path` the document names, with /api/v1 added where the text leaves it out. */
-function documentedRoutes(): string[] {
+/** The "Route summary" section: the table a reader scans for a route, its auth, budget and status. */
+function routeSummary(): string {
   const markdown = readFileSync(docsPath, "utf8");
+  const start = markdown.indexOf("\n## Route summary\n");
+  const end = markdown.indexOf("\n## ", start + 1);
+  return markdown.slice(start, end === -1 ? undefined : end).trim();
+}
+
+/** Every `METHOD /path` the document (or a part of it) names, with /api/v1 added where the text leaves it out. */
+function documentedRoutes(markdown = readFileSync(docsPath, "utf8")): string[] {
   const routes = [...markdown.matchAll(/`(GET|POST|PUT|PATCH|DELETE) (\/[^`?\s]*)/g)].map(
     ([, method, path]) => {
       const full =
@@ -70,6 +77,23 @@ describe("docs/api.md", () => {
     const documented = new Set(documentedRoutes());
 
     expect(declaredRoutes().filter((route) => !documented.has(route))).toStrictEqual([]);
+  });
+
+  it("lists every route the app declares in its route summary, as one table", () => {
+    const summary = routeSummary();
+    const listed = new Set(documentedRoutes(summary));
+    // After the heading, only table rows: a blank line would end the table, and the rows after it
+    // would render as text without a header.
+    const firstRow = summary.split("\n").findIndex((line) => line.startsWith("|"));
+
+    expect(listed.size).toBeGreaterThan(25);
+    expect(declaredRoutes().filter((route) => !listed.has(route))).toStrictEqual([]);
+    expect(
+      summary
+        .split("\n")
+        .slice(firstRow)
+        .filter((line) => !line.startsWith("|")),
+    ).toStrictEqual([]);
   });
 
   it("names only routes that exist", () => {
