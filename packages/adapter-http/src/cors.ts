@@ -12,7 +12,8 @@ const preflightMaxAgeSeconds = 600;
  * itself (the library's, for the registered apps' origins). Registered before the rate limits, so
  * a 429 or a 503 carries the headers too and the browser lets the app read its `Retry-After`
  * (otherwise the app would see a network error). A preflight is answered here and counts against
- * no budget; a request from an origin not listed gets no CORS headers, which the browser refuses.
+ * no budget; a request from an origin not listed, or naming none, gets no CORS headers (the browser
+ * refuses the call) and its preflight the 404 envelope, as without CORS_ORIGINS.
  */
 export async function allowCrossOriginAPICalls(
   app: FastifyInstance,
@@ -43,13 +44,18 @@ export async function allowCrossOriginAPICalls(
   // asking what a path allows, a proxy's probe) is no CORS request: the plugin's strict mode would
   // answer it 400 in plain text; it gets the 404 envelope, as it does without CORS_ORIGINS.
   const notPreflight = { ...allowed, preflight: false };
+  const listed = new Set(origins);
   await app.register(cors, {
     delegator: (request, callback) => {
-      if (!request.url.startsWith("/api/v1/")) return callback(null, { origin: false });
+      // The plugin leaves out only Allow-Origin for an origin not listed: it would still write
+      // Allow-Credentials and Expose-Headers, and answer the preflight 204 with the methods and
+      // headers. Only a listed origin gets any of it.
+      const origin = request.headers.origin;
+      if (!request.url.startsWith("/api/v1/") || origin === undefined || !listed.has(origin)) {
+        return callback(null, { origin: false });
+      }
       const isPreflight =
-        request.method !== "OPTIONS" ||
-        (request.headers.origin !== undefined &&
-          request.headers["access-control-request-method"] !== undefined);
+        request.method !== "OPTIONS" || request.headers["access-control-request-method"] !== undefined;
       callback(null, isPreflight ? allowed : notPreflight);
     },
   });
