@@ -447,6 +447,17 @@ describe("searching and reading users", () => {
     expectError(await call("GET", "/admin/users?limit=101", admin), "VALIDATION_ERROR", 400);
   });
 
+  it.each([
+    "/admin/users?cursor=not-an-id",
+    "/admin/audit?cursor=not-an-id",
+    "/admin/audit?cursor=01A23D99-8456-7FC3-AFAE-D41E39D8DB5E",
+  ])("refuses a cursor no page answered: %s", async (path) => {
+    const admin = await accountWithRole("admin");
+    const response = await call("GET", path, admin);
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(response.json().message).toBe("cursor must be the nextCursor of an earlier page");
+  });
+
   it("shows status, role, 2FA, providers, session count and the lock", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);

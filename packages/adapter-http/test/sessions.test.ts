@@ -194,6 +194,19 @@ describe("GET /api/v1/user/security-events", () => {
     },
   );
 
+  it.each([
+    "?before=not-an-id",
+    `?before=${"01A23D99-8456-7FC3-AFAE-D41E39D8DB5E"}`,
+    "?before=01a23d99-8456",
+  ])(
+    "answers VALIDATION_ERROR 400 to a cursor no page answered (%s), rather than some page",
+    async (query) => {
+      const response = await securityEvents(first.accessToken, query);
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(response.json().message).toBe("before must be the nextBefore of an earlier page");
+    },
+  );
+
   it("answers VALIDATION_ERROR 400 to a repeated limit, saying to give it once", async () => {
     const response = await securityEvents(first.accessToken, "?limit=10&limit=20");
     expectError(response, "VALIDATION_ERROR", 400);

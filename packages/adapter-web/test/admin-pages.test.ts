@@ -190,13 +190,16 @@ describe("user search", { timeout: 30_000 }, () => {
   });
 
   it("steps back through several pages with the cursors carried in the links", () => {
-    const position = pagePosition({ cursor: "c2", back: "c1" });
-    expect(pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: "c3" })).toEqual({
-      previous: "/admin/audit?cursor=c1",
-      next: "/admin/audit?cursor=c3&back=c1%2Cc2",
+    // Cursors are ids (isPageCursor); anything else in the query is ignored.
+    const c = (n: number) => `00000000-0000-7000-8000-00000000000${n}`;
+    const position = pagePosition({ cursor: c(2), back: c(1) });
+    expect(pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: c(3) })).toEqual({
+      previous: `/admin/audit?cursor=${c(1)}`,
+      next: `/admin/audit?cursor=${c(3)}&back=${c(1)}%2C${c(2)}`,
     });
-    expect(pagePosition({ cursor: "bad cursor", back: "c1" })).toEqual({ cursor: undefined, back: [] });
-    expect(pagePosition({ cursor: "c9", back: "c1,<x>,c2" }).back).toEqual(["c1", "c2"]);
+    expect(pagePosition({ cursor: "bad cursor", back: c(1) })).toEqual({ cursor: undefined, back: [] });
+    expect(pagePosition({ cursor: "not-an-id", back: c(1) })).toEqual({ cursor: undefined, back: [] });
+    expect(pagePosition({ cursor: c(9), back: `${c(1)},<x>,c2,${c(2)}` }).back).toEqual([c(1), c(2)]);
   });
 });
 

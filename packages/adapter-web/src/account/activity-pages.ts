@@ -1,4 +1,5 @@
 import type { UseCases } from "@superoauth/application";
+import { isPageCursor } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
@@ -112,24 +113,23 @@ function authorizedAppPages(app: FastifyInstance, area: SignedInArea, useCases: 
 const eventsPerPage = 20;
 /** How many newer pages' cursors an "Older" link carries back (each at most 64 characters). */
 const maxTrail = 20;
-/** An event id (a UUIDv7) as a cursor; anything else is ignored and the newest page shown. */
-const cursorPattern = /^[0-9A-Za-z-]{1,64}$/;
 
 /**
  * `/account/activity?before=<id>&newer=<id>,<id>`: the security log, newest first, a page at a time.
  * The use case pages with `before` only, so the "Newer" link is the cursor the page before used,
  * carried in `newer` (the trail of cursors back to the first page, without JavaScript or a session).
+ * A cursor that is no event id (`isPageCursor`) is ignored and the newest page shown.
  */
 function activityPage(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
   area.page(app, "/activity", {}, async (page) => {
     const query = page.request.query as Record<string, unknown>;
-    const before = typeof query.before === "string" && cursorPattern.test(query.before) ? query.before : null;
+    const before = typeof query.before === "string" && isPageCursor(query.before) ? query.before : null;
     const trail =
       before === null || typeof query.newer !== "string"
         ? []
         : query.newer
             .split(",")
-            .filter((cursor) => cursorPattern.test(cursor))
+            .filter((cursor) => isPageCursor(cursor))
             .slice(-maxTrail);
     const listed = await useCases.listSecurityEvents({
       userId: page.signedIn.user.id,

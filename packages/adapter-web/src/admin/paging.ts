@@ -1,3 +1,5 @@
+import { isPageCursor } from "@superoauth/domain";
+
 /**
  * Previous and Next links over the use cases' cursor pages, without JavaScript or server state:
  * `cursor` is where this page starts (absent on the first) and `back` lists, comma-separated, the
@@ -15,17 +17,15 @@ export interface PagePosition {
   readonly back: readonly string[];
 }
 
-const cursorPattern = /^[A-Za-z0-9-]{1,64}$/;
 const maxBack = 20;
 
 /** Where a listing page is, read from its query (`cursor`, `back`). */
 export function pagePosition(query: unknown): PagePosition {
   const values = (query ?? {}) as Record<string, unknown>;
-  const cursor =
-    typeof values.cursor === "string" && cursorPattern.test(values.cursor) ? values.cursor : undefined;
+  const cursor = typeof values.cursor === "string" && isPageCursor(values.cursor) ? values.cursor : undefined;
   const back =
     cursor !== undefined && typeof values.back === "string" && values.back.length <= maxBack * 65
-      ? values.back.split(",").filter((entry) => cursorPattern.test(entry))
+      ? values.back.split(",").filter((entry) => isPageCursor(entry))
       : [];
   return { cursor, back: back.slice(-maxBack) };
 }

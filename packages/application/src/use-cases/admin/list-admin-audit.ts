@@ -1,4 +1,11 @@
-import { type Email, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
+import {
+  checkPageCursor,
+  type Email,
+  ok,
+  type Result,
+  type SecurityEvent,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
@@ -24,9 +31,11 @@ export interface AuditPage {
 export async function listAdminAudit(
   deps: Dependencies,
   input: { actor: Authenticated; cursor?: string | undefined },
-): Promise<Result<AuditPage, StaffGateRefusal>> {
+): Promise<Result<AuditPage, StaffGateRefusal | "VALIDATION_ERROR">> {
   const admitted = await admitStaff(deps, { actor: input.actor, action: "read_audit" });
   if (!admitted.ok) return admitted;
+  const cursor = checkPageCursor({ parameter: "cursor", answeredAs: "nextCursor", value: input.cursor });
+  if (!cursor.ok) return cursor;
   const found = await deps.accountAdministration.listStaffActions({
     limit: auditPageSize + 1,
     ...(input.cursor === undefined ? {} : { beforeId: input.cursor }),

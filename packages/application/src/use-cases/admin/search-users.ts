@@ -1,4 +1,4 @@
-import { err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import { checkPageCursor, err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -36,6 +36,8 @@ export async function searchUsers(
   if (!Number.isInteger(limit) || limit < 1 || limit > maxUserPageSize) {
     return err("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxUserPageSize}`);
   }
+  const cursor = checkPageCursor({ parameter: "cursor", answeredAs: "nextCursor", value: input.cursor });
+  if (!cursor.ok) return cursor;
   // Addresses are stored in NFC (parseEmail): a query pasted in NFD (`e` + a combining accent, as
   // macOS file names and some keyboards give it) must find `élodie@example.com` too.
   const typed = input.query?.trim().normalize("NFC").toLowerCase() ?? "";

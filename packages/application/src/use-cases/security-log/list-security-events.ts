@@ -1,4 +1,12 @@
-import { asSeenByHolder, err, ok, type Result, type SecurityEvent, type UserId } from "@superoauth/domain";
+import {
+  asSeenByHolder,
+  checkPageCursor,
+  err,
+  ok,
+  type Result,
+  type SecurityEvent,
+  type UserId,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 
 export const defaultSecurityEventPageSize = 20;
@@ -23,6 +31,8 @@ export async function listSecurityEvents(
   if (!Number.isInteger(limit) || limit < 1 || limit > maxSecurityEventPageSize) {
     return err("VALIDATION_ERROR", `limit must be an integer from 1 to ${maxSecurityEventPageSize}`);
   }
+  const cursor = checkPageCursor({ parameter: "before", answeredAs: "nextBefore", value: input.before });
+  if (!cursor.ok) return cursor;
   // One more than asked tells whether another page follows, without a count query.
   const found = await deps.securityEvents.listSecurityEventsOfUser({
     userId: input.userId,
