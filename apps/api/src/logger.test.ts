@@ -117,6 +117,29 @@ describe("an area's logger", () => {
     area("mail").info({ to: "ada@example.com" }, "mail delivered");
     expect(lines.map((l) => [l.component, l.msg])).toEqual([["mail", "mail delivered"]]);
   });
+
+  it.each(["debug", "trace"])(
+    "at LOG_LEVEL=%s without DEBUG, no area writes debug lines (headers, full addresses)",
+    (level) => {
+      const { lines, root, area } = capture(level, undefined);
+      area("http").debug({ headers: { host: "x", "user-agent": "curl" } }, "request headers");
+      area("mail").debug({ to: "ada@example.com", subject: "Reset your password" }, "mail queued");
+      area("mail").info({ to: "a***@example.com" }, "mail delivered");
+      root.debug("pruned expired records");
+      expect(lines.map((l) => [l.component, l.msg])).toEqual([
+        ["mail", "mail delivered"],
+        [undefined, "pruned expired records"],
+      ]);
+      expect(JSON.stringify(lines)).not.toContain("ada@example.com");
+    },
+  );
+
+  it("at LOG_LEVEL=debug, DEBUG naming one area turns on that area's debug lines only", () => {
+    const { lines, area } = capture("debug", "superoauth:mail");
+    area("http").debug({ headers: { host: "x" } }, "request headers");
+    area("mail").debug({ to: "ada@example.com" }, "mail queued");
+    expect(lines.map((l) => [l.component, l.msg])).toEqual([["mail", "mail queued"]]);
+  });
 });
 
 /** The file's text once it holds `expected`, or after 10 s, whatever it holds then. */

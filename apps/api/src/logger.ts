@@ -77,10 +77,12 @@ export function debugAreasOf(debug: string | undefined): ReadonlySet<DebugArea> 
 
 /**
  * The logger of one area: its lines say `component`, and it writes debug lines when DEBUG names
- * the area, whatever LOG_LEVEL says (createLogger lets debug lines through then). Redaction is the
- * root logger's, so it holds for debug lines too. With `requestId` (the id of the request whose
- * work is running, if any), each line written during a request carries it as `reqId`, as the
- * request's own lines do, so `pnpm logs --request-id` finds them all.
+ * the area, whatever LOG_LEVEL says (createLogger lets debug lines through then), and only then:
+ * an area's debug lines hold what its docs promise only DEBUG shows (each request's headers, the
+ * full address a mail goes to), so `LOG_LEVEL=debug` or `trace` alone leaves the areas at `info`.
+ * Redaction is the root logger's, so it holds for debug lines too. With `requestId` (the id of the
+ * request whose work is running, if any), each line written during a request carries it as
+ * `reqId`, as the request's own lines do, so `pnpm logs --request-id` finds them all.
  */
 export function componentLogger(
   root: Logger,
@@ -88,16 +90,30 @@ export function componentLogger(
   debug: ReadonlySet<DebugArea>,
   requestId?: () => string | undefined,
 ): Logger {
-  const options: pino.ChildLoggerOptions = debug.has(area) ? { level: "debug" } : {};
-  if (requestId !== undefined) {
-    options.formatters = {
-      log: (line) => {
-        const id = requestId();
-        return id === undefined || "reqId" in line ? line : { reqId: id, ...line };
-      },
-    };
-  }
+  const infoValue = pino.levels.values.info ?? 30;
+  const options: pino.ChildLoggerOptions = debug.has(area)
+    ? { level: "debug" }
+    : root.levelVal < infoValue
+      ? { level: "info" }
+      : {};
+  if (requestId !== undefined) options.formatters = carryingRequestId(requestId);
   return root.child({ component: area }, options);
+}
+
+/**
+ * Formatters under which each line written while a request's work runs carries that request's id
+ * as `reqId` (unless the line names one itself), for loggers that write away from the request's
+ * own: the areas' and the background queue's.
+ */
+export function carryingRequestId(
+  requestId: () => string | undefined,
+): pino.ChildLoggerOptions["formatters"] {
+  return {
+    log: (line) => {
+      const id = requestId();
+      return id === undefined || "reqId" in line ? line : { reqId: id, ...line };
+    },
+  };
 }
 
 /** The log files open in this process, each with its path, for reopenLogFiles. */

@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { createLogger, debugAreasOf } from "../src/logger.ts";
 
-/** The service's logger (as main.ts makes it, at info, with `debug`'s areas), writing parsed lines to `lines`. */
-export function capturingLogger(debug = "") {
+/** The service's logger (as main.ts makes it, at `level`, with `debug`'s areas), writing parsed lines to `lines`. */
+export function capturingLogger(debug = "", level = "info") {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -12,6 +12,6 @@ export function capturingLogger(debug = "") {
   });
   return {
     lines,
-    logger: createLogger({ level: "info", file: undefined, debug: debugAreasOf(debug), destination }),
+    logger: createLogger({ level, file: undefined, debug: debugAreasOf(debug), destination }),
   };
 }

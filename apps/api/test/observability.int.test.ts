@@ -243,6 +243,22 @@ describe("DEBUG areas in the composed service", () => {
     await service.app.inject({ method: "GET", url: "/health" });
     expect(lines.filter((line) => line.level === 20)).toEqual([]);
   });
+
+  it("LOG_LEVEL=debug without DEBUG: no request headers and no full address (those are superoauth:http's and superoauth:mail's)", async () => {
+    const { lines, logger } = capturingLogger("", "debug");
+    const service = await start({ LOG_LEVEL: "debug" }, logger);
+    const registered = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "level-debug@example.com", password, nickname: "leveldebug" },
+    });
+    expect(registered.statusCode).toBe(201);
+    await expect
+      .poll(() => lines.some((line) => line.msg === "mail delivered"), { timeout: 5_000 })
+      .toBe(true);
+    expect(lines.filter((line) => line.msg === "request headers" || line.msg === "mail queued")).toEqual([]);
+    expect(JSON.stringify(lines)).not.toContain("level-debug@example.com");
+  });
 });
 
 describe("migrations applied at start", () => {
