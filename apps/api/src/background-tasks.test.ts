@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { DeletedMeanwhileError } from "@superoauth/application";
 import { backgroundTasksContract } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
@@ -37,6 +38,32 @@ describe("the in-process background queue", () => {
     });
     await queue.drain();
     expect(log.entries).toEqual([{ level, details: { task: "password-reset-mail", err: error }, message }]);
+  });
+
+  it("runs a task that waited for a free slot, and logs its failure, in the context it was queued in (the request whose id its lines carry)", async () => {
+    const requestIds = new AsyncLocalStorage<string>();
+    const seen: { task: string; requestId: string | undefined }[] = [];
+    const log: TaskLog = {
+      warn: () => {},
+      error: (details) =>
+        void seen.push({ task: (details as { task: string }).task, requestId: requestIds.getStore() }),
+    };
+    const queue = createBackgroundTaskQueue({ capacity: 10, concurrency: 1, log });
+    const failing = (name: string) => ({
+      name,
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new Error(`${name} failed`);
+      },
+    });
+    // The second waits for the first: it starts when the first ends, inside request A's context.
+    requestIds.run("request-a", () => queue.enqueue(failing("first")));
+    requestIds.run("request-b", () => queue.enqueue(failing("second")));
+    await queue.drain();
+    expect(seen).toEqual([
+      { task: "first", requestId: "request-a" },
+      { task: "second", requestId: "request-b" },
+    ]);
   });
 
   it("logs a refused task as a warning with its name and the capacity", () => {

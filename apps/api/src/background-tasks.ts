@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { BackgroundTaskOutcome } from "@superoauth/adapter-http";
 import { type BackgroundTask, type BackgroundTasks, DeletedMeanwhileError } from "@superoauth/application";
 
@@ -19,7 +20,9 @@ export interface BackgroundTaskQueue extends BackgroundTasks {
  * a warning and never run, so a flood of requests cannot grow memory without limit (the
  * request still answers as usual; the user asks again). A failure is logged with the task's
  * name, never thrown. Tasks live in memory only: a crash loses those not run yet, as it loses
- * mails not delivered yet (docs/operations.md).
+ * mails not delivered yet (docs/operations.md). Each task runs, and its failure is logged, in the
+ * async context it was queued in (the request's, whose id its log lines then carry), not in that
+ * of the task whose end let it start.
  */
 export function createBackgroundTaskQueue(options: {
   capacity: number;
@@ -32,17 +35,19 @@ export function createBackgroundTaskQueue(options: {
    */
   onOutcome?: (task: string, outcome: BackgroundTaskOutcome) => void;
 }): BackgroundTaskQueue {
-  const waiting: BackgroundTask[] = [];
+  /** Each task not started yet, with how to run a function in the context it was queued in. */
+  const waiting: { task: BackgroundTask; inItsContext: <R>(fn: () => R) => R }[] = [];
   let running = 0;
   let whenIdle: (() => void)[] = [];
 
   function startWaitingTasks(): void {
     while (running < options.concurrency) {
-      const task = waiting.shift();
-      if (task === undefined) break;
+      const next = waiting.shift();
+      if (next === undefined) break;
       running++;
-      // setImmediate: the task starts after the current request's reply has been written.
-      setImmediate(() => void run(task));
+      // setImmediate: the task starts after the current request's reply has been written. A task
+      // that waited is started from another's end, whose context (and request id) is not its own.
+      setImmediate(() => next.inItsContext(() => void run(next.task)));
     }
   }
 
@@ -79,7 +84,7 @@ export function createBackgroundTaskQueue(options: {
         options.onOutcome?.(task.name, "dropped");
         return "full";
       }
-      waiting.push(task);
+      waiting.push({ task, inItsContext: AsyncLocalStorage.snapshot() });
       startWaitingTasks();
       return "queued";
     },

@@ -62,7 +62,7 @@ import type { Config } from "./config.ts";
 import { diskSpaceCheck } from "./disk-space-check.ts";
 import { createExportWorker, type ExportWorker } from "./export-worker.ts";
 import { type InstanceSettingsWatch, releaseOf, watchInstanceSettings } from "./instance-settings.ts";
-import { componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
+import { carryingRequestId, componentLogger, type DebugArea, debugAreasOf } from "./logger.ts";
 import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { serviceVersion } from "./service-version.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
@@ -168,7 +168,10 @@ export async function composeService(
     metrics?.exportJobs.watchQueueDepth(() => storage.exportJobs.countActiveExportJobs());
     const backgroundTasks = createBackgroundTaskQueue({
       ...backgroundQueueLimits,
-      log: logger?.child({ component: "background" }) ?? silentTaskLog,
+      // A task's lines carry the id of the request that queued it, when that id is kept (DEBUG).
+      log:
+        logger?.child({ component: "background" }, { formatters: carryingRequestId(currentRequestId) }) ??
+        silentTaskLog,
       ...(metrics === undefined ? {} : { onOutcome: metrics.recordBackgroundTask }),
     });
     const clock: Clock = options.clock ?? { now: () => new Date() };

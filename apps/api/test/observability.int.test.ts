@@ -244,6 +244,33 @@ describe("DEBUG areas in the composed service", () => {
     expect(lines.filter((line) => line.level === 20)).toEqual([]);
   });
 
+  it("with DEBUG naming an area, a background task's failure carries the id of the request that queued it", async () => {
+    const { lines, logger } = capturingLogger("superoauth:mail");
+    const service = await start({ DEBUG: "superoauth:mail" }, logger);
+    await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/register",
+      payload: { email: "queued@example.com", password, nickname: "queued" },
+    });
+    // The reset link cannot be stored: the task fails after the request answered 200.
+    await database.db().schema.alterTable("email_tokens").renameTo("email_tokens_away").execute();
+    try {
+      const requested = await service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: "queued@example.com" },
+      });
+      expect(requested.statusCode).toBe(200);
+      await expect
+        .poll(() => lines.some((line) => line.msg === "background task failed"), { timeout: 5_000 })
+        .toBe(true);
+      const failed = lines.find((line) => line.msg === "background task failed");
+      expect(failed).toMatchObject({ task: "password-reset-mail", reqId: requested.headers["x-request-id"] });
+    } finally {
+      await database.db().schema.alterTable("email_tokens_away").renameTo("email_tokens").execute();
+    }
+  });
+
   it("LOG_LEVEL=debug without DEBUG: no request headers and no full address (those are superoauth:http's and superoauth:mail's)", async () => {
     const { lines, logger } = capturingLogger("", "debug");
     const service = await start({ LOG_LEVEL: "debug" }, logger);
