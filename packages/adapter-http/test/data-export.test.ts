@@ -8,6 +8,7 @@ import {
   expectError,
   messageOf,
   otherRegistration,
+  recordingLogger,
   refresh,
   registerUser,
   type SignedInData,
@@ -51,6 +52,22 @@ describe("/api/v1/user/export", () => {
     });
     const second = await request(ada.accessToken);
     expect(second.json().data).toMatchObject({ exportId: first.json().data.exportId, created: false });
+  });
+
+  it("logs the export's id with the request's, which leads from the request to the worker's lines about it", async () => {
+    await app.close();
+    const lines: Record<string, unknown>[] = [];
+    ({ app, deps } = await buildTestApp({ logger: recordingLogger(lines) }));
+    ada = await registerUser(app);
+    const response = await request(ada.accessToken);
+    expect(response.statusCode).toBe(202);
+    expect(lines.filter((line) => line.msg === "data export requested")).toEqual([
+      expect.objectContaining({
+        reqId: response.headers["x-request-id"],
+        exportId: response.json().data.exportId,
+        created: true,
+      }),
+    ]);
   });
 
   it("starts five exports a day, answers the active one past them, then RATE_LIMIT_EXCEEDED 429 with Retry-After", async () => {

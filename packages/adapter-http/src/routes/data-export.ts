@@ -65,6 +65,9 @@ export async function dataExportRoutes(app: FastifyInstance, options: { useCases
       });
       if (!result.ok) return sendFailure(reply, result);
       const { export: summary, created } = result.value;
+      // The export is built by the worker, away from this request: its lines name the export's id,
+      // not the request's, so this line is what leads from the request's id to them.
+      request.log.info({ exportId: summary.exportId, created }, "data export requested");
       return reply
         .code(202)
         .header("Location", `/api/v1/user/export/${summary.exportId}`)
