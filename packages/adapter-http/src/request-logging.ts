@@ -26,8 +26,12 @@ export const childLoggerWithoutQueries: NonNullable<FastifyServerOptions["childL
     serializers: { ...childOptions.serializers, req: describeRequest },
   });
 
-/** Headers that carry credentials or where the client came from: never written out, whatever the logger. */
-const secretHeaders = new Set(["authorization", "cookie", "proxy-authorization", "referer"]);
+/**
+ * Headers that carry credentials or where the client came from: never written out, whatever the
+ * logger. A DPoP proof (RFC 9449) is a signed token bound to the request: the service's logger
+ * redacts it too, but a logger given by a caller may not.
+ */
+const secretHeaders = new Set(["authorization", "cookie", "dpop", "proxy-authorization", "referer"]);
 
 /**
  * With DEBUG=superoauth:http, each request's headers at debug level, credentials replaced here

@@ -136,15 +136,21 @@ describe("request headers at debug level (DEBUG=superoauth:http)", () => {
     await app.inject({
       method: "GET",
       url: "/health",
-      headers: { authorization: "Bearer eyJ.secret", cookie: "sid=secret-cookie", "user-agent": "curl/8" },
+      headers: {
+        authorization: "Bearer eyJ.secret",
+        cookie: "sid=secret-cookie",
+        dpop: "eyJ.dpop-proof",
+        "user-agent": "curl/8",
+      },
     });
     const logged = lines.find((line) => line.msg === "request headers");
     expect(logged?.headers).toMatchObject({
       authorization: "[redacted]",
       cookie: "[redacted]",
+      dpop: "[redacted]",
       "user-agent": "curl/8",
     });
-    expect(JSON.stringify(lines)).not.toMatch(/eyJ\.secret|secret-cookie/);
+    expect(JSON.stringify(lines)).not.toMatch(/eyJ\.secret|secret-cookie|eyJ\.dpop-proof/);
   });
 
   it("are not logged at info level", async () => {
