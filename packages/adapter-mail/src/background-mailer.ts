@@ -1,6 +1,5 @@
 import type { Mailer, MailKind, OutgoingMail } from "@superoauth/application";
-import { maskEmail } from "@superoauth/domain";
-import { describeMailError, type MailLog } from "./mail-log.ts";
+import { describeMail, describeMailError, type MailLog } from "./mail-log.ts";
 
 /** A mailer that delivers in the background; `drain` waits for the deliveries under way. */
 export interface BackgroundMailer extends Mailer {
@@ -34,8 +33,8 @@ const defaultCapacity = 1_000;
  * the request (nor lets response times tell which addresses have accounts).
  * Delivery is tried `attempts` times with exponential backoff; each failure is
  * logged as a warning and the last as an error naming the subject and the
- * recipient masked (`a***@example.com`: the log outlives the account, and its
- * lines must not pair an address with what happened to it), never the body.
+ * recipient, addresses masked (`a***@example.com`: the log outlives the account, and its
+ * lines must not pair an address with what happened to it; describeMail), never the body.
  * The full address is logged only at debug (`DEBUG=superoauth:mail`). Mails live in memory only: a restart loses those
  * still waiting, and the user asks again (docs/account-security.md). At most `capacity` mails are
  * held: past that a mail is refused at once, logged as an error and counted as failed, as the
@@ -55,13 +54,12 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await options.mailer.sendMail(mail);
-        options.log.info({ to: maskEmail(mail.to), subject: mail.subject, attempt }, "mail delivered");
+        options.log.info({ ...describeMail(mail), attempt }, "mail delivered");
         onDelivery("delivered", mail.kind);
         return;
       } catch (error) {
         const details = {
-          to: maskEmail(mail.to),
-          subject: mail.subject,
+          ...describeMail(mail),
           attempt,
           attempts,
           err: describeMailError(error),
@@ -96,7 +94,7 @@ export function createBackgroundMailer(options: BackgroundMailerOptions): Backgr
       if (inFlight.size >= capacity) {
         onDelivery("failed", mail.kind);
         options.log.error(
-          { to: maskEmail(mail.to), subject: mail.subject, capacity },
+          { ...describeMail(mail), capacity },
           "mail queue full: mail dropped; the user must request the mail again",
         );
         return;

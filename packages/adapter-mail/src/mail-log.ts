@@ -1,3 +1,4 @@
+import type { OutgoingMail } from "@superoauth/application";
 import { type Email, maskEmail } from "@superoauth/domain";
 
 /** The slice of a pino logger the mail adapters write to. Never given a mail's body: bodies carry tokens. */
@@ -15,6 +16,16 @@ export const silentMailLog: MailLog = {
   warn: () => {},
   error: () => {},
 };
+
+/**
+ * Which mail a line is about: its recipient and subject, each address masked (`a***@example.com`).
+ * A subject may name a person other than the recipient (the notice to admins that
+ * `grace@example.com was given the support role`): masked too, so no line at the default level
+ * holds an address in full.
+ */
+export function describeMail(mail: Pick<OutgoingMail, "to" | "subject">): { to: string; subject: string } {
+  return { to: maskEmail(mail.to), subject: maskAddresses(mail.subject) };
+}
 
 /**
  * The facts of a delivery failure worth logging: codes and the server's reply, never the mail. A

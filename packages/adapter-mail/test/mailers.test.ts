@@ -196,6 +196,33 @@ describe("createBackgroundMailer", () => {
     ]);
   });
 
+  it("masks an address the subject names, as the recipient's, in every line but the debug one", async () => {
+    const log = { ...recordingLog(), debug: () => {} };
+    const failing = { sendMail: async () => Promise.reject(new Error("connection refused")) };
+    const notice = {
+      ...mail,
+      kind: "staff_role_granted" as const,
+      subject: "grace@example.org was given the support role on SuperOAuth",
+    };
+    const delivered = createBackgroundMailer({ mailer: { sendMail: async () => {} }, log });
+    await delivered.sendMail(notice);
+    await delivered.drain();
+    const failed = createBackgroundMailer({ mailer: failing, log, attempts: 2, firstRetryDelayMs: 1 });
+    await failed.sendMail(notice);
+    await failed.drain();
+    const full = createBackgroundMailer({ mailer: failing, log, capacity: 0 });
+    await full.sendMail(notice);
+    expect(
+      log.entries.map((entry) => [entry.level, (entry.details as { subject?: string }).subject]),
+    ).toEqual([
+      ["info", "g***@example.org was given the support role on SuperOAuth"],
+      ["warn", "g***@example.org was given the support role on SuperOAuth"],
+      ["error", "g***@example.org was given the support role on SuperOAuth"],
+      ["error", "g***@example.org was given the support role on SuperOAuth"],
+    ]);
+    expect(JSON.stringify(log.entries)).not.toContain("grace@example.org");
+  });
+
   it("counts the mails a stop leaves undelivered as failed", async () => {
     const outcomes: string[] = [];
     const mailer = createBackgroundMailer({
