@@ -677,7 +677,7 @@ describe("errors and assets", () => {
     }
   });
 
-  it("answers a failing provider with a 500 page, logs it, and shows no details", async () => {
+  it("answers a failing provider with a 500 page, logs it, and shows no details but the request's id", async () => {
     const entries: unknown[][] = [];
     const logger = capturingLogger(entries);
     const { app } = await buildHostedTestApp({
@@ -697,6 +697,10 @@ describe("errors and assets", () => {
     expect(response.body).not.toContain("secret internals");
     expect(response.body).not.toContain('"success"');
     expect(JSON.stringify(entries)).toContain("unhandled error on a hosted page");
+    // A reference a person can quote; the request's log lines carry it (the API's 5xx: requestId).
+    const requestId = String(response.headers["x-request-id"]);
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.body).toContain(requestId);
   });
 
   it("answers an unknown path under /interaction with an HTML 404 page", async () => {

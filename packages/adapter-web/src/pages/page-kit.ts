@@ -170,12 +170,13 @@ export function createPageKit(options: PageKitOptions): PageKit {
             message: "Go back, reload the page and try again.",
           });
         }
-        // Our fault: logged whole, the page says nothing about it.
+        // Our fault: logged whole, the page says nothing about it but the request's id, which the
+        // person can quote and the log line carries (as the API's 5xx envelope gives requestId).
         request.log.error({ err: error }, "unhandled error on a hosted page");
         return sendError(reply, {
           status: 500,
           title: "Something went wrong",
-          message: "We could not complete this step. Go back to the app and start again.",
+          message: `We could not complete this step. Go back to the app and start again. If it happens again, give the service's operator this reference: ${request.id}.`,
         });
       });
       if (input.notFound === true) {
