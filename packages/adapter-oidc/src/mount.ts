@@ -1,6 +1,6 @@
-import type { IncomingMessage } from "node:http";
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
+import { rememberFastifyRequest } from "./fastify-requests.ts";
 import type { ProviderPages } from "./provider-interfaces.ts";
 import { providerFlowOf } from "./provider-settings.ts";
 
@@ -47,23 +47,6 @@ const deviceCodePage = "/oidc/device";
 
 const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
 
-/** The Fastify request each raw request handed to the library came with, for its logger. */
-const fastifyRequests = new WeakMap<IncomingMessage, FastifyRequest>();
-
-/**
- * The logger of the Fastify request behind a raw request the library is answering: its lines
- * carry the request's id, as every other request's do. Undefined for a request that did not come
- * through mountProvider.
- */
-export function requestLogOf(request: IncomingMessage): FastifyBaseLogger | undefined {
-  return fastifyRequests.get(request)?.log;
-}
-
-/** The client's address as Fastify read it (TRUST_PROXY); undefined outside mountProvider. */
-export function clientAddressOf(request: IncomingMessage): string | undefined {
-  return fastifyRequests.get(request)?.ip;
-}
-
 /**
  * Mounts the provider into the Fastify app: Fastify routes the paths (so our rate limits see
  * them), then hands the raw request to the library's Koa app (`reply.hijack()`, as the library's
@@ -93,7 +76,7 @@ export async function mountProvider(
       const fromHooks = reply.getHeaders();
       reply.hijack();
       request.raw.url = originFormOf(request.raw.url ?? "/");
-      fastifyRequests.set(request.raw, request);
+      rememberFastifyRequest(request);
       const response = reply.raw;
       for (const [name, value] of Object.entries(fromHooks))
         if (value !== undefined) response.setHeader(name, value);

@@ -100,8 +100,17 @@ export interface ProviderPages {
    * the sign-out confirmation of a mobile app whose post-logout URI uses one.
    */
   contentSecurityPolicyFor(client: { readonly privateUseSchemes: readonly string[] }): string;
-  /** A refusal or failure of the library's, in the words of what the person was doing. */
-  error(input: { error: string; description: string | null; during: ProviderFlow }): string;
+  /**
+   * A refusal or failure of the library's, in the words of what the person was doing. `reference`:
+   * the request's id, for a failure of ours (`server_error`), which the person can quote to the
+   * operator and the log line of the failure carries (as the API's 5xx envelope gives `requestId`).
+   */
+  error(input: {
+    error: string;
+    description: string | null;
+    during: ProviderFlow;
+    reference?: string | null;
+  }): string;
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
   logoutDone(input: { clientName: string | null }): string;
   /** Control: <input name="user_code" form=formId>. */

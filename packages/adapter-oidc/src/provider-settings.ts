@@ -9,6 +9,7 @@ import {
   type JWK,
   type KoaContextWithOIDC,
 } from "oidc-provider";
+import { failureReferenceOf } from "./fastify-requests.ts";
 import type { ProviderOptions } from "./provider.ts";
 import type { ProviderFlow } from "./provider-interfaces.ts";
 
@@ -217,6 +218,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
         error: out.error,
         description: out.error_description ?? null,
         during: providerFlowOf(ctx.path),
+        reference: failureReferenceOf(ctx.req, out.error),
       });
     },
     features: {

@@ -6,8 +6,9 @@ import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-l
 import { clientMetadataOf } from "./client-metadata.ts";
 import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { devicePollIntervalSeconds, slowDownEarlyPoll } from "./device-polling.ts";
+import { clientAddressOf, failureReferenceOf, requestLogOf } from "./fastify-requests.ts";
 import { createInteractions } from "./interactions.ts";
-import { clientAddressOf, mountProvider, requestLogOf } from "./mount.ts";
+import { mountProvider } from "./mount.ts";
 import { createOIDCAdapter } from "./oidc-adapter.ts";
 import {
   answeringOutages,
@@ -418,7 +419,11 @@ function answerAsAsked(
 ): void {
   if (ctx.accepts("json", "html") === "html") {
     ctx.type = "html";
-    ctx.body = pages.error({ ...input.page, during: providerFlowOf(ctx.path) });
+    ctx.body = pages.error({
+      ...input.page,
+      during: providerFlowOf(ctx.path),
+      reference: failureReferenceOf(ctx.req, input.page.error),
+    });
   } else {
     ctx.body = input.json;
   }

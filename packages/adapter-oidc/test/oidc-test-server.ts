@@ -133,8 +133,8 @@ export const testPages: ProviderPages = {
     "default-src 'none'; script-src 'self'; form-action 'self' https: http://127.0.0.1:*; frame-ancestors 'none'",
   contentSecurityPolicyFor: ({ privateUseSchemes }) =>
     `default-src 'none'; script-src 'self'; form-action 'self' https: http://127.0.0.1:* ${privateUseSchemes.join(" ")}; frame-ancestors 'none'`,
-  error: ({ error, description, during }) =>
-    `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p><p id="during">${during}</p>`,
+  error: ({ error, description, during, reference }) =>
+    `<!doctype html><title>Error</title><p id="error">${escapeHTML(error)}</p><p>${escapeHTML(description ?? "")}</p><p id="during">${during}</p><p id="reference">${escapeHTML(reference ?? "")}</p>`,
   logoutConfirm: ({ formHTML, formId, clientName }) =>
     `<!doctype html><title>Sign out</title><p>${escapeHTML(clientName ?? "")}</p>${formHTML}<button form="${formId}" name="logout" value="yes">Sign out</button>`,
   logoutDone: ({ clientName }) =>

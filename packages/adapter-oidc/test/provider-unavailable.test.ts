@@ -98,7 +98,10 @@ describe("the provider while its storage is unavailable", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('<p id="error">temporarily_unavailable</p>');
+    const page = await response.text();
+    expect(page).toContain('<p id="error">temporarily_unavailable</p>');
+    // An outage is explained, not ours to trace: no reference to quote.
+    expect(page).toContain('<p id="reference"></p>');
   });
 
   it("answers a bug past the library's own error handlers 500 server_error, as a page for a browser, without Retry-After", async () => {
@@ -109,6 +112,12 @@ describe("the provider while its storage is unavailable", () => {
     const page = await response.text();
     expect(page).toContain('<p id="error">server_error</p>');
     expect(page).not.toContain("a bug in a store");
+    // The request's id, to quote: the log line of the failure carries it.
+    const reference = /<p id="reference">(req-[0-9a-z]+)<\/p>/.exec(page)?.[1];
+    expect(reference).toBeDefined();
+    expect(
+      logLines.some((line) => line.includes(`"reqId":"${reference}"`) && line.includes("a bug in a store")),
+    ).toBe(true);
   });
 
   it("still answers 500 server_error for a failure that is a bug, not an outage", async () => {

@@ -103,8 +103,16 @@ export interface ProviderPages {
    * the sign-out confirmation of a mobile app whose post-logout URI uses one.
    */
   contentSecurityPolicyFor(client: { readonly privateUseSchemes: readonly string[] }): string;
-  /** A refusal or failure of the library's, in the words of what the person was doing. */
-  error(input: { error: string; description: string | null; during: ProviderFlow }): string;
+  /**
+   * A refusal or failure of the library's, in the words of what the person was doing; `reference`
+   * (a failure of ours): the request's id for the person to quote.
+   */
+  error(input: {
+    error: string;
+    description: string | null;
+    during: ProviderFlow;
+    reference?: string | null;
+  }): string;
   logoutConfirm(input: { formHTML: string; formId: string; clientName: string | null }): string;
   logoutDone(input: { clientName: string | null }): string;
   /** Control: <input name="user_code" form=formId>. */

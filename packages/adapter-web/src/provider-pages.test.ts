@@ -101,6 +101,15 @@ describe("the provider's pages", () => {
     const device = pages.error({ error: "server_error", description: null, during: "device" });
     expect(device).toContain("This device cannot be connected");
     expect(device).toContain("Start again on your device.");
+    expect(device).not.toContain("reference");
+    // A failure of ours gives the request's id to quote, escaped as every value the page shows.
+    const failed = pages.error({
+      error: "server_error",
+      description: null,
+      during: "sign-in",
+      reference: "req-<7>",
+    });
+    expect(failed).toContain("give the service&#39;s operator this reference: req-&lt;7&gt;.");
     expect(pages.logoutDone({ clientName: null })).toContain("You signed out.");
     // Named only after "sign out of the app only": the person is still signed in here.
     const appOnly = pages.logoutDone({ clientName: "Notes <app>" });

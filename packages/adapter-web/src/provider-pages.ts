@@ -1,5 +1,6 @@
 import { loadPageAssets } from "./assets.ts";
 import type { ProviderPages } from "./contracts.ts";
+import { failureReference } from "./pages/page-kit.ts";
 import { describeScope } from "./scopes.ts";
 import {
   contentSecurityPolicy,
@@ -60,18 +61,19 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
   return {
     contentSecurityPolicy: contentSecurityPolicy(interactionFormTargets),
     contentSecurityPolicyFor: (client) => contentSecurityPolicy(interactionFormTargetsFor(client)),
-    error: ({ error, description, during }) =>
-      // Never a redirect, never the library's details beyond its code and description.
+    error: ({ error, description, during, reference }) =>
+      // Never a redirect, never the library's details beyond its code and description (and, for a
+      // failure of ours, the request's id to quote).
       during === "sign-out"
         ? views.page("notice", {
             title: "This sign-out cannot continue",
-            message: `${signOutMessages[description ?? ""] ?? errorMessages[error] ?? "The request could not be completed."} You may still be signed in: your account page says so, and signs you out.`,
+            message: `${signOutMessages[description ?? ""] ?? errorMessages[error] ?? "The request could not be completed."} You may still be signed in: your account page says so, and signs you out.${reference == null ? "" : ` ${failureReference(reference)}`}`,
             status: false,
             link: { href: "/account", text: "Your account" },
           })
         : views.page("notice", {
             title: during === "device" ? "This device cannot be connected" : "This sign-in cannot continue",
-            message: `${(during === "sign-in" ? resumeMessages[description ?? ""] : undefined) ?? `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`}`} ${during === "device" ? "Start again on your device." : "Go back to the app you came from and try again."}`,
+            message: `${(during === "sign-in" ? resumeMessages[description ?? ""] : undefined) ?? `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`}`} ${during === "device" ? "Start again on your device." : "Go back to the app you came from and try again."}${reference == null ? "" : ` ${failureReference(reference)}`}`,
             status: false,
             link: null,
           }),

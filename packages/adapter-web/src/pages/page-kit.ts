@@ -85,6 +85,14 @@ export function fieldList(body: unknown, name: string, max: number, count: numbe
     .map((item) => item.slice(0, max));
 }
 
+/**
+ * The sentence that gives a person the reference of a failure of ours (the request's id, which the
+ * log line of the failure carries) to quote to the operator.
+ */
+export function failureReference(reference: string): string {
+  return `If it happens again, give the service's operator this reference: ${reference}.`;
+}
+
 export function createPageKit(options: PageKitOptions): PageKit {
   const theme = options.theme ?? defaultTheme;
   const assets = loadPageAssets(theme);
@@ -176,7 +184,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
         return sendError(reply, {
           status: 500,
           title: "Something went wrong",
-          message: `We could not complete this step. Go back to the app and start again. If it happens again, give the service's operator this reference: ${request.id}.`,
+          message: `We could not complete this step. Go back to the app and start again. ${failureReference(request.id)}`,
         });
       });
       if (input.notFound === true) {
