@@ -16,7 +16,10 @@ export interface OIDCClientRecord {
   readonly tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | "none";
   /** How its ID tokens are signed. */
   readonly idTokenSigningAlg: "ES256" | "RS256";
-  /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
+  /**
+   * Whether its owner requires a PKCE challenge on its authorization requests. As stored: a public
+   * app must use PKCE whatever this says, which the provider's adapter enforces (client-metadata.ts).
+   */
   readonly requirePKCE: boolean;
   /** SHA-256 of the client secret; null for a public client. */
   readonly secretHash: string | null;
@@ -40,7 +43,7 @@ export async function findClient(
     type: app.type,
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
     idTokenSigningAlg: app.idTokenSigningAlg,
-    requirePKCE: app.type === "public" || app.requirePKCE,
+    requirePKCE: app.requirePKCE,
     secretHash: app.type === "public" ? null : app.secretHash,
   };
 }
