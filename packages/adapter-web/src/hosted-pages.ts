@@ -12,7 +12,7 @@ import {
   showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { type SignUpForm, signInSteps, signUpSentNotice } from "./pages/sign-in-steps.ts";
+import { lockSupportHelp, type SignUpForm, signInSteps, signUpSentNotice } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets, interactionFormTargetsFor } from "./security-headers.ts";
@@ -113,6 +113,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             csrf: csrf.tokenFor(request.raw, reply.raw),
             email: input.email ?? input.details.loginHint ?? "",
             error: input.error ?? null,
+            supportHelp: lockSupportHelp(input.status),
             providers: await steps.socialProviders(),
             continueAs:
               session === null ? null : { nickname: session.user.nickname, email: session.user.email },

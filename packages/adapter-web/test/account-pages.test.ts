@@ -2,7 +2,7 @@ import { DeletedMeanwhileError, OverloadedError, StorageUnavailableError } from 
 import { enableTwoFactorFor, InMemoryTOTPService } from "@superoauth/application/testing";
 import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import { createPageKit, createSignedInArea, safeNext } from "../src/index.ts";
+import { createPageKit, createSignedInArea, defaultTheme, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
 import { Browser, csrfTokenIn, strongPassword } from "./test-app.ts";
 
@@ -428,6 +428,20 @@ describe("two-step verification in the account area", () => {
     const again = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
     expectPage(again, 200);
     expect(again.body).toContain('id="manual-key"');
+  });
+});
+
+describe("a lock at the password step", () => {
+  it("links SUPPORT_URL for a lock that outlasts the wait", async () => {
+    const { browser } = await withAccount({
+      theme: { ...defaultTheme, supportURL: "https://help.example/" },
+    });
+    const { first, last } = await browser.signInUntilLocked("/account/sign-in", "/account/sign-in");
+    expect(first.body).not.toContain("Still locked once the wait is over?");
+    expectPage(last, 423);
+    expect(last.body).toContain(
+      '<p>Still locked once the wait is over? <a href="https://help.example/">Contact support</a>.</p>',
+    );
   });
 });
 

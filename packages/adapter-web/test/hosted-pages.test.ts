@@ -196,6 +196,19 @@ describe("the sign-in page", () => {
     expect(interactions.finished).toEqual([]);
   });
 
+  it("a lock at the password step says whom to ask if it outlasts the wait (the team, by name, without SUPPORT_URL)", async () => {
+    const { browser } = await withAccount();
+    const { first, last } = await browser.signInUntilLocked(
+      "/interaction/login-1",
+      "/interaction/login-1/login",
+    );
+    expect(first.body).not.toContain("Still locked once the wait is over?");
+    expectPage(last, 423);
+    expect(last.body).toContain(
+      "<p>Still locked once the wait is over? Ask the team that runs SuperOAuth.</p>",
+    );
+  });
+
   it("a lock at the second factor links this app's password reset, which lifts it", async () => {
     const { browser } = await withTwoFactorAccount();
     await browser.submit("/interaction/login-1", "/interaction/login-1/login", {

@@ -174,6 +174,21 @@ export class Browser {
     const loaded = await this.get(page);
     return this.post(url, { ...form, csrf_token: csrfTokenIn(loaded.body) });
   }
+
+  /**
+   * Signs in as ada with a wrong password at `page` until the lock answers (423), at most ten times:
+   * the first answer, and the last.
+   */
+  async signInUntilLocked(
+    page: string,
+    url: string,
+  ): Promise<{ first: LightMyRequestResponse; last: LightMyRequestResponse }> {
+    const wrong = { email: "ada@example.com", password: "Wrong-password-1" };
+    const first = await this.submit(page, url, wrong);
+    let last = first;
+    for (let i = 0; i < 10 && last.statusCode !== 423; i++) last = await this.submit(page, url, wrong);
+    return { first, last };
+  }
 }
 
 /** The CSRF token a rendered form carries. */

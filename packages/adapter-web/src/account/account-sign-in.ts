@@ -4,6 +4,7 @@ import { clientOf } from "../client.ts";
 import { field, type PageKit } from "../pages/page-kit.ts";
 import {
   failureOf,
+  lockSupportHelp,
   type SignUpForm,
   secondFactorProof,
   signInSteps,
@@ -66,6 +67,7 @@ export function accountSignIn(
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         email: input.email ?? "",
         error: input.error ?? null,
+        supportHelp: lockSupportHelp(input.status),
         providers: await steps.socialProviders(),
         continueAs: null,
         notice: notices.take(request, reply),

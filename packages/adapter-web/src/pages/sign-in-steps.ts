@@ -157,6 +157,15 @@ export function failedStep(
   return { ok: false, error: result.error, ...failureOf(result) };
 }
 
+/**
+ * What a sign-in page adds below a lock's message (423): the reset it names lifts the lock, but a
+ * lock that outlasts its wait (someone keeps guessing from the person's network) is for support,
+ * as a lost second factor is; support-help.eta names SUPPORT_URL, or the team that runs the service.
+ */
+export function lockSupportHelp(status: number | undefined): string | null {
+  return status === 423 ? "Still locked once the wait is over?" : null;
+}
+
 /** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
 function fieldOfMessage(message: string): "nickname" | "email" | "password" | null {
   const first = message.split(/\s/, 1)[0]?.toLowerCase() ?? "";
