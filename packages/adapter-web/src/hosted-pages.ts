@@ -12,7 +12,7 @@ import {
   showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { lockSupportHelp, type SignUpForm, signInSteps, signUpSentNotice } from "./pages/sign-in-steps.ts";
+import { type SignUpForm, signInSteps, signInSupportHelp, signUpSentNotice } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets, interactionFormTargetsFor } from "./security-headers.ts";
@@ -97,6 +97,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           email?: string;
           error?: string | null;
           status?: number;
+          /** The use case's error code, when the page shows its failure. */
+          code?: string;
           offerSession?: boolean;
         },
       ) {
@@ -113,7 +115,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             csrf: csrf.tokenFor(request.raw, reply.raw),
             email: input.email ?? input.details.loginHint ?? "",
             error: input.error ?? null,
-            supportHelp: lockSupportHelp(input.status),
+            supportHelp: signInSupportHelp(input.code),
             providers: await steps.socialProviders(),
             continueAs:
               session === null ? null : { nickname: session.user.nickname, email: session.user.email },
@@ -198,6 +200,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             email,
             error: answer.message,
             status: answer.status,
+            code: answer.error,
             offerSession: false,
           });
         }
@@ -405,6 +408,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             details,
             error: answer.message,
             status: answer.status,
+            code: answer.error,
             offerSession: false,
           });
         }

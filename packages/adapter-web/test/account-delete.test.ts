@@ -1,7 +1,6 @@
-import { ok } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
-import { Browser, buildHostedTestApp, signUpAda, strongPassword } from "./test-app.ts";
+import { Browser, buildHostedTestApp, changeAccount, signUpAda, strongPassword } from "./test-app.ts";
 
 function expectPage(response: LightMyRequestResponse, status: number): void {
   expect(response.statusCode, response.body).toBe(status);
@@ -115,12 +114,7 @@ describe("/account/delete", { timeout: 30_000 }, () => {
 
   it("refuses the last active admin with 409 LAST_ADMIN", async () => {
     const { browser, deps, user } = await signedInAda();
-    await deps.accountAdministration.updateAccount({
-      userId: user.id,
-      change: { role: "admin" },
-      now: deps.clock.now(),
-      guard: () => ok(undefined),
-    });
+    await changeAccount(deps, user.id, { role: "admin" });
     const refused = await browser.submit("/account/delete", "/account/delete", {
       confirm_email: "ada@example.com",
     });

@@ -9,6 +9,7 @@ import type { FakeInteractions } from "../src/testing.ts";
 import {
   Browser,
   buildHostedTestApp,
+  changeAccount,
   client,
   csrfTokenIn,
   loginInteraction,
@@ -207,6 +208,18 @@ describe("the sign-in page", () => {
     expect(last.body).toContain(
       "<p>Still locked once the wait is over? Ask the team that runs SuperOAuth.</p>",
     );
+  });
+
+  it("a disabled account's refusal (403) says whom to ask, as the error reference tells a client to", async () => {
+    const { browser, deps, user } = await withAccount();
+    await changeAccount(deps, user.id, { status: "disabled" });
+    const response = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expectPage(response, 403);
+    expect(response.body).toContain("This account has been disabled");
+    expect(response.body).toContain("<p>Think this is a mistake? Ask the team that runs SuperOAuth.</p>");
   });
 
   it("a lock at the second factor links this app's password reset, which lifts it", async () => {

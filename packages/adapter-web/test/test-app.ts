@@ -4,6 +4,7 @@ import {
   createInMemoryDependencies,
   type ScriptedOAuthProviderGateway,
 } from "@superoauth/application/testing";
+import { ok, type Role, type UserId, type UserStatus } from "@superoauth/domain";
 import type { FastifyBaseLogger, FastifyInstance, LightMyRequestResponse } from "fastify";
 import {
   type CookieSettings,
@@ -211,4 +212,19 @@ export async function signUpAda(useCases: UseCases): Promise<SignedIn> {
   });
   if (!signedUp.ok) throw new Error("sign-up failed");
   return signedUp.value;
+}
+
+/** Changes an account's status or role as staff would, past the rules staff's use cases apply. */
+export async function changeAccount(
+  deps: TestDependencies,
+  userId: UserId,
+  change: { readonly status?: UserStatus; readonly role?: Role },
+): Promise<void> {
+  const changed = await deps.accountAdministration.updateAccount({
+    userId,
+    change,
+    now: deps.clock.now(),
+    guard: () => ok(undefined),
+  });
+  if (!changed.ok) throw new Error(`account change failed: ${changed.error}`);
 }

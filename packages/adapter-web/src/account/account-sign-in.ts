@@ -4,10 +4,10 @@ import { clientOf } from "../client.ts";
 import { field, type PageKit } from "../pages/page-kit.ts";
 import {
   failureOf,
-  lockSupportHelp,
   type SignUpForm,
   secondFactorProof,
   signInSteps,
+  signInSupportHelp,
   signUpSentNotice,
 } from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
@@ -56,7 +56,7 @@ export function accountSignIn(
   const renderSignIn = async (
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { email?: string; error?: string | null; status?: number; next?: string },
+    input: { email?: string; error?: string | null; status?: number; code?: string; next?: string },
   ) =>
     kit.sendPage(reply, {
       status: input.status ?? 200,
@@ -67,7 +67,7 @@ export function accountSignIn(
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         email: input.email ?? "",
         error: input.error ?? null,
-        supportHelp: lockSupportHelp(input.status),
+        supportHelp: signInSupportHelp(input.code),
         providers: await steps.socialProviders(),
         continueAs: null,
         notice: notices.take(request, reply),
@@ -135,7 +135,12 @@ export function accountSignIn(
   kit.post(app, "/sign-in", "login", async (request, reply) => {
     const { email, answer } = await steps.password(request, reply);
     if (!answer.ok)
-      return renderSignIn(request, reply, { email, error: answer.message, status: answer.status });
+      return renderSignIn(request, reply, {
+        email,
+        error: answer.message,
+        status: answer.status,
+        code: answer.error,
+      });
     return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request) });
   });
 
@@ -186,7 +191,12 @@ export function accountSignIn(
     const next = socialNext.take(request, reply);
     const answer = await steps.finishSocial(request, reply);
     if (!answer.ok)
-      return renderSignIn(request, reply, { error: answer.message, status: answer.status, next });
+      return renderSignIn(request, reply, {
+        error: answer.message,
+        status: answer.status,
+        code: answer.error,
+        next,
+      });
     return continueSignIn(request, reply, { outcome: answer.value, next });
   });
 

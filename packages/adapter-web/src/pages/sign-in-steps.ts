@@ -158,12 +158,16 @@ export function failedStep(
 }
 
 /**
- * What a sign-in page adds below a lock's message (423): the reset it names lifts the lock, but a
- * lock that outlasts its wait (someone keeps guessing from the person's network) is for support,
- * as a lost second factor is; support-help.eta names SUPPORT_URL, or the team that runs the service.
+ * What a sign-in page adds below a refusal that only people can undo, for support-help.eta to
+ * finish with SUPPORT_URL or the team that runs the service (as the second-factor step does for a
+ * lost device): a lock (its reset lifts it, but one that outlasts its wait means someone keeps
+ * guessing from the person's network) and a disabled account, which docs/errors.md tells a client
+ * to send to support.
  */
-export function lockSupportHelp(status: number | undefined): string | null {
-  return status === 423 ? "Still locked once the wait is over?" : null;
+export function signInSupportHelp(error: string | undefined): string | null {
+  if (error === "ACCOUNT_LOCKED") return "Still locked once the wait is over?";
+  if (error === "ACCOUNT_DISABLED") return "Think this is a mistake?";
+  return null;
 }
 
 /** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
