@@ -145,8 +145,14 @@ export async function composeService(
       }
       // Some pending: every request but /health, /ready, /status and /metrics is a 503 until they
       // are applied (by `pnpm db:migrate` or another instance), not a 500 per missing column.
-      if (migrations.some((migration) => migration.executedAt === null)) {
+      const pending = migrations.filter((migration) => migration.executedAt === null).length;
+      if (pending > 0) {
         startGate = pendingMigrationsGate(storage);
+        // Said once here: otherwise the log shows only a 503 on every request line, with no reason.
+        logger?.warn(
+          { pending },
+          `${pending} migration(s) pending and MIGRATE_ON_START=false: every request but /health, /ready, /status and /metrics answers 503 until pnpm db:migrate applies them`,
+        );
       }
     }
     // This instance's row, and its must-match settings compared with the other instances' (docs/operations.md).

@@ -332,20 +332,27 @@ describe("migrations applied at start", () => {
   });
 });
 
+/** A SQLite file whose newest migration is not recorded: the schema of the previous release, met by this one. */
+async function databaseWithNewestMigrationPending(): Promise<{
+  file: string;
+  newest: Record<string, unknown> | undefined;
+}> {
+  const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "pending.db");
+  const previous = await openStorage({ url: `sqlite:${file}` });
+  await previous.migrate();
+  await previous.close();
+  const raw = new DatabaseSync(file);
+  const newest = raw.prepare("SELECT name, timestamp FROM kysely_migration ORDER BY name DESC LIMIT 1").get();
+  raw.prepare("DELETE FROM kysely_migration WHERE name = ?").run(String(newest?.name));
+  raw.close();
+  return { file, newest };
+}
+
 describe("/ready and /status of the composed service", () => {
   it("a database with migrations pending (MIGRATE_ON_START=false) is not ready: 503 naming migrations", async () => {
     // A SQLite file on either project whose newest migration is not recorded: the schema of the
     // previous release, met by this one (the service needs the signing-keys table to start at all).
-    const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "pending.db");
-    const previous = await openStorage({ url: `sqlite:${file}` });
-    await previous.migrate();
-    await previous.close();
-    const raw = new DatabaseSync(file);
-    const newest = raw
-      .prepare("SELECT name, timestamp FROM kysely_migration ORDER BY name DESC LIMIT 1")
-      .get();
-    raw.prepare("DELETE FROM kysely_migration WHERE name = ?").run(String(newest?.name));
-    raw.close();
+    const { file, newest } = await databaseWithNewestMigrationPending();
     const service = await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` });
     const ready = await service.app.inject({ method: "GET", url: "/ready" });
     expect(ready.statusCode).toBe(503);
@@ -411,6 +418,20 @@ describe("/ready and /status of the composed service", () => {
       providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
     }
     expect(providers.statusCode).toBe(200);
+  });
+
+  it("a start that holds requests back for pending migrations (MIGRATE_ON_START=false) says so in the log", async () => {
+    // The operator's only sign otherwise was a 503 on every request line, with no reason.
+    const { file } = await databaseWithNewestMigrationPending();
+    const { lines, logger } = capturingLogger();
+    await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` }, logger);
+    expect(lines.filter((line) => /pending/.test(String(line.msg)))).toEqual([
+      expect.objectContaining({
+        level: 40,
+        pending: 1,
+        msg: "1 migration(s) pending and MIGRATE_ON_START=false: every request but /health, /ready, /status and /metrics answers 503 until pnpm db:migrate applies them",
+      }),
+    ]);
   });
 
   it("a database a newer release migrated while this one runs is not ready: 503 naming the newer migration", async () => {
