@@ -287,6 +287,7 @@ export async function composeService(
         lockout: config.security.lockout,
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
         staffRequireTwoFactor: config.security.staffRequireTwoFactor,
+        staffReadsPerHour: config.security.staffReadsPerHour,
         dataExport: {
           ttlMs: config.dataExport.ttlMs,
           leaseMs: config.dataExport.leaseMs,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { type HashingLimits, parseEncryptionKey } from "@superoauth/adapter-crypto";
-import { defaultReauthMaxAgeMs, type LockoutPolicy } from "@superoauth/domain";
+import { defaultReauthMaxAgeMs, defaultStaffReadsPerHour, type LockoutPolicy } from "@superoauth/domain";
 import { duration, flag, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
 
 /** Lockout, re-authentication and two-factor settings. */
@@ -10,6 +10,8 @@ export interface SecurityConfig {
   readonly reauthMaxAgeMs: number;
   /** Staff (support, admin) act on others' accounts only with 2FA on (STAFF_REQUIRE_2FA). */
   readonly staffRequireTwoFactor: boolean;
+  /** How many directory reads (search pages, account views) one member of staff may make per hour (STAFF_READS_PER_HOUR). */
+  readonly staffReadsPerHour: number;
   /** How long a security event is kept (SECURITY_LOG_RETENTION); the hourly prune deletes older ones. */
   readonly securityLogRetentionMs: number;
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
@@ -53,6 +55,12 @@ export const securityVariables = {
     meaning:
       "Staff (`support`, `admin`) may use the admin API and console only with two-factor authentication on (`403 TWO_FACTOR_REQUIRED` until they turn it on in their account; docs/admin.md)",
     parse: flag,
+  }),
+  STAFF_READS_PER_HOUR: withDefault({
+    default: String(defaultStaffReadsPerHour),
+    meaning:
+      'Directory reads one member of staff may make in any hour: pages of a user search and views of an account, in the admin API and console together (a repeated view or first page within 10 minutes is not counted again). More are refused `429 RATE_LIMIT_EXCEEDED` with `Retry-After`, so a stolen staff session cannot page out the user directory (docs/admin.md, "Read allowance")',
+    parse: integer({ min: 1 }),
   }),
   SECURITY_LOG_RETENTION: withDefault({
     default: "365d",
@@ -147,6 +155,7 @@ export function parseSecurityConfig(
       },
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
       staffRequireTwoFactor: e.STAFF_REQUIRE_2FA ?? context.environment === "production",
+      staffReadsPerHour: e.STAFF_READS_PER_HOUR,
       securityLogRetentionMs: e.SECURITY_LOG_RETENTION,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,

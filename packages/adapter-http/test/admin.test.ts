@@ -515,6 +515,56 @@ describe("searching and reading users", () => {
   });
 });
 
+describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
+  it("refuses a member of staff's reads past it with 429 and Retry-After, counting neither repeats nor refusals, until the hour has passed", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 3 } }));
+    let support = await accountWithRole("support");
+    const ada = await registerUser(app, {
+      email: "ada@example.com",
+      password: "Sup3r-secret!",
+      nickname: "Countess",
+    });
+    const grace = await registerUser(app, otherRegistration);
+
+    expect((await call("GET", "/admin/users?q=ada", support)).statusCode).toBe(200);
+    expect((await call("GET", `/admin/users/${ada.user.id}`, support)).statusCode).toBe(200);
+    // The same view and the same first page within 10 minutes are one entry each, and not counted again.
+    expect((await call("GET", `/admin/users/${ada.user.id}`, support)).statusCode).toBe(200);
+    expect((await call("GET", "/admin/users?q=ada", support)).statusCode).toBe(200);
+    expect((await call("GET", "/admin/users?q=grace", support)).statusCode).toBe(200);
+
+    for (const refused of [
+      await call("GET", `/admin/users/${grace.user.id}`, support),
+      await call("GET", "/admin/users?q=example", support),
+    ]) {
+      expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+      expect(refused.headers["retry-after"]).toBe("3600");
+      expect(refused.json().message).toBe(
+        "You have opened 3 accounts or search pages in the last hour, the most allowed for one member of staff. You can open more in 60 minutes.",
+      );
+    }
+    // A refused view shows nothing of the account and leaves no entry on its log.
+    expect((await timelineOf(grace)).map((e) => e.type)).not.toContain("account_viewed");
+    // Another member of staff has an allowance of their own.
+    const admin = await accountWithRole("admin");
+    const audit = await call("GET", "/admin/audit", admin);
+    expect(
+      audit
+        .json()
+        .data.actions.filter(
+          (e: { actorId: string; kind: string }) => e.actorId === support.user.id && e.kind === "read",
+        ),
+    ).toHaveLength(3);
+
+    // The oldest read leaves the window an hour after it was made.
+    deps.clock.advance(3600 * 1000 - 1);
+    support = { ...support, ...(await refresh(app, support.refreshToken)).json().data };
+    expectError(await call("GET", `/admin/users/${grace.user.id}`, support), "RATE_LIMIT_EXCEEDED", 429);
+    deps.clock.advance(1);
+    expect((await call("GET", `/admin/users/${grace.user.id}`, support)).statusCode).toBe(200);
+  });
+});
+
 describe("disabling and enabling", () => {
   it("disabling ends every session: sign-in, refresh and the token in hand answer ACCOUNT_DISABLED", async () => {
     const admin = await accountWithRole("admin");
@@ -1314,7 +1364,7 @@ describe("staff reads in the audit", () => {
     async ({ failure, code, status }) => {
       const admin = await accountWithRole("admin");
       const target = await registerUser(app, otherRegistration);
-      vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(failure);
+      vi.spyOn(deps.securityEvents, "recordStaffRead").mockRejectedValue(failure);
       const read = await call("GET", `/admin/users/${target.user.id}`, admin);
       expectError(read, code, status);
       expect(read.body).not.toContain(otherRegistration.email);

@@ -1,31 +1,42 @@
-import type { SecurityEventLog } from "@superoauth/application";
+import type { SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "@superoauth/application";
 import {
   type SecurityEvent,
   type SecurityEventType,
   securityEventTypes,
+  staffReadTypes,
   type UserId,
 } from "@superoauth/domain";
-import type { Selectable } from "kysely";
-import type { SecurityEventsTable } from "./database.ts";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database, SecurityEventsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 
 /** The SecurityEventLog port over SQL. Ids are UUIDv7, so ordering by id is ordering by time. */
-export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
+export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
+  const { db, dialect } = context;
   return {
     async recordSecurityEvent(event: SecurityEvent): Promise<void> {
-      await db
-        .insertInto("security_events")
-        .values({
-          id: event.id,
-          user_id: event.userId,
-          type: event.type,
-          occurred_at: event.occurredAt,
-          ip: event.ip?.slice(0, 64) ?? null,
-          user_agent: event.userAgent?.slice(0, 512) ?? null,
-          details: JSON.stringify(event.details),
-          actor_id: event.actorId,
-        })
-        .execute();
+      await insertEvent(db, event);
+    },
+
+    async recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord> {
+      const actorId = event.actorId;
+      if (actorId === null) throw new Error("a staff read is recorded with its actor");
+      // A spent allowance is answered by one plain read; under it, the count under the lock decides.
+      const before = await countStaffReads(db, actorId, allowance);
+      if (before.count >= allowance.max) return { recorded: false, oldest: before.oldest ?? allowance.since };
+      return runInTransaction(context, async (trx) => {
+        // The actor's user row is the lock every read of theirs takes first, so concurrent reads are
+        // counted one after the other (as a user's mail issues are: email-token-repository.ts).
+        await dialect.forUpdate(trx.selectFrom("users").select("id").where("id", "=", actorId)).execute();
+        // This plain read is the transaction's first, so its snapshot is taken after the lock.
+        const counted = await countStaffReads(trx, actorId, allowance);
+        if (counted.count >= allowance.max) {
+          return { recorded: false, oldest: counted.oldest ?? allowance.since } as const;
+        }
+        await insertEvent(trx, event);
+        return { recorded: true } as const;
+      });
     },
 
     async listSecurityEventsOfUser(input: {
@@ -44,6 +55,45 @@ export function createSecurityEventLog({ db }: SQLContext): SecurityEventLog {
       return mapSecurityEventRows(rows);
     },
   };
+}
+
+async function insertEvent(
+  db: Kysely<Database> | Transaction<Database>,
+  event: SecurityEvent,
+): Promise<void> {
+  await db
+    .insertInto("security_events")
+    .values({
+      id: event.id,
+      user_id: event.userId,
+      type: event.type,
+      occurred_at: event.occurredAt,
+      ip: event.ip?.slice(0, 64) ?? null,
+      user_agent: event.userAgent?.slice(0, 512) ?? null,
+      details: JSON.stringify(event.details),
+      actor_id: event.actorId,
+    })
+    .execute();
+}
+
+/** The actor's staff reads recorded at or after the allowance's start (by the actor index), and the oldest one's time. */
+async function countStaffReads(
+  db: Kysely<Database> | Transaction<Database>,
+  actorId: UserId,
+  allowance: StaffReadAllowance,
+): Promise<{ count: number; oldest: Date | null }> {
+  const row = await db
+    .selectFrom("security_events")
+    .select((eb) => [
+      eb.fn.countAll<number | bigint | string>().as("n"),
+      // Named `*_at` so SQLite's dialect reads it back as a Date, as mysql2 does a DATETIME's MIN.
+      eb.fn.min<Date | null>("occurred_at").as("oldest_at"),
+    ])
+    .where("actor_id", "=", actorId)
+    .where("type", "in", [...staffReadTypes])
+    .where("occurred_at", ">=", allowance.since)
+    .executeTakeFirst();
+  return { count: Number(row?.n ?? 0), oldest: row?.oldest_at ?? null };
 }
 
 /**

@@ -17,7 +17,10 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 
 /** The HTTP app with the admin console mounted, over in-memory ports. */
 async function withConsole(
-  options: { logger?: FastifyBaseLogger; settings?: { staffRequireTwoFactor: boolean } } = {},
+  options: {
+    logger?: FastifyBaseLogger;
+    settings?: { staffRequireTwoFactor?: boolean; staffReadsPerHour?: number };
+  } = {},
 ) {
   const built = await buildHostedTestApp({
     ...options,
@@ -427,7 +430,7 @@ describe("staff reads in the audit log", { timeout: 30_000 }, () => {
     const target = await account("target");
     await account("boss", "admin");
     const browser = await browserOf("boss");
-    vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(new Error("log store down"));
+    vi.spyOn(deps.securityEvents, "recordStaffRead").mockRejectedValue(new Error("log store down"));
     for (const path of [`/admin/users/${target.user.id}`, "/admin/users?q=target"]) {
       const response = await browser.get(path);
       expectPage(response, 500);
@@ -437,6 +440,29 @@ describe("staff reads in the audit log", { timeout: 30_000 }, () => {
 });
 
 describe("refusals shown as page errors", { timeout: 30_000 }, () => {
+  it("past the read allowance (STAFF_READS_PER_HOUR), user pages and searches answer a 429 page with Retry-After, sharing the API's count", async () => {
+    const { account, browserOf, useCases } = await withConsole({ settings: { staffReadsPerHour: 2 } });
+    const target = await account("target");
+    const other = await account("other");
+    const helper = await account("helper", "support");
+    // A read through the API counts toward the same allowance.
+    const viaApi = await useCases.getUserDetails({ actor: helper, userId: target.user.id });
+    expect(viaApi.ok).toBe(true);
+    const browser = await browserOf("helper");
+    expectPage(await browser.get("/admin/users?q=target"), 200);
+    for (const path of ["/admin/users?q=other", `/admin/users/${other.user.id}`]) {
+      const refused = await browser.get(path);
+      expectPage(refused, 429);
+      expect(refused.headers["retry-after"]).toBe("3600");
+      expect(refused.body).toContain(
+        "You have opened 2 accounts or search pages in the last hour, the most allowed for one member of staff.",
+      );
+      expect(refused.body).not.toContain("other@example.com");
+    }
+    // The account already viewed within 10 minutes opens again: a repeat is not a new read.
+    expectPage(await browser.get(`/admin/users/${target.user.id}`), 200);
+  });
+
   it("support acting on an admin: 403 with the use case's words on the user's page", async () => {
     const { account, browserOf } = await withConsole();
     const boss = await account("boss", "admin");

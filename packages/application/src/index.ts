@@ -62,6 +62,8 @@ export type {
   SigningAlgorithm,
   SigningKeyGenerator,
   SigningKeyStore,
+  StaffReadAllowance,
+  StaffReadRecord,
   StoredApp,
   StoredExportArchive,
   StoredRefreshToken,

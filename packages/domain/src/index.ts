@@ -93,8 +93,10 @@ export {
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export {
   asSeenByHolder,
+  defaultStaffReadsPerHour,
   isStaffRead,
   securityEventTypes,
+  staffReadAllowanceWindowMs,
   staffReadTypes,
   staffViewFoldWindowMs,
 } from "./security-event.ts";

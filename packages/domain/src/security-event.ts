@@ -66,6 +66,16 @@ export function isStaffRead(type: SecurityEventType): boolean {
  */
 export const staffViewFoldWindowMs = 10 * 60_000;
 
+/**
+ * A member of staff's directory reads (`staffReadTypes` recorded with them as actor: searches'
+ * pages and account views) are counted over this window against STAFF_READS_PER_HOUR: a stolen
+ * staff session cannot page out the user directory (docs/admin.md, "Read allowance"; ADR 0051).
+ */
+export const staffReadAllowanceWindowMs = 3600_000;
+
+/** The reads a member of staff may record within `staffReadAllowanceWindowMs` unless configured (STAFF_READS_PER_HOUR). */
+export const defaultStaffReadsPerHour = 300;
+
 /** One entry of an account's security log. `details` holds small, non-secret facts (method, provider). */
 export interface SecurityEvent {
   readonly id: string;

@@ -74,7 +74,11 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     const id = (page.request.params as { id?: unknown }).id;
     return typeof id === "string" && idPattern.test(id) ? id : null;
   };
-  const renderMissing = (page: PageContext, failure: { error: string; message?: string }) => {
+  // A refusal's page: a missing account, a role without the permission, a spent read allowance (with its Retry-After).
+  const renderMissing = (
+    page: PageContext,
+    failure: { error: string; message?: string; retryAfterSeconds?: number },
+  ) => {
     const { status, message } = page.failure(failure);
     return page.render(
       "notice",

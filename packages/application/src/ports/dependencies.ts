@@ -77,6 +77,8 @@ export interface Dependencies {
     readonly reauthMaxAgeMs: number;
     /** Staff act on others' accounts only with 2FA on (STAFF_REQUIRE_2FA; docs/admin.md). */
     readonly staffRequireTwoFactor: boolean;
+    /** Directory reads one member of staff may record per hour (STAFF_READS_PER_HOUR; docs/admin.md). */
+    readonly staffReadsPerHour: number;
     /** Data exports: how long an archive is kept (EXPORT_TTL), a worker's lease, attempts per job. */
     readonly dataExport: {
       readonly ttlMs: number;

@@ -1,9 +1,11 @@
 import {
   type AuthenticationMethod,
   defaultReauthMaxAgeMs,
+  defaultStaffReadsPerHour,
   type Email,
   type ErrorCode,
   err,
+  isStaffRead,
   type Nickname,
   normalizePassword,
   ok,
@@ -31,6 +33,8 @@ import type {
   SessionHolder,
   SessionRepository,
   SessionsToEnd,
+  StaffReadAllowance,
+  StaffReadRecord,
   StoredRefreshToken,
   TwoFactorRepository,
   UserRepository,
@@ -505,6 +509,18 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   async recordSecurityEvent(event: SecurityEvent): Promise<void> {
     this.#events.push({ ...event, details: { ...event.details } });
   }
+  async recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord> {
+    // Counted and recorded in one synchronous step: concurrent records cannot count the same reads.
+    const counted = this.#events.filter(
+      (e) => e.actorId === event.actorId && isStaffRead(e.type) && e.occurredAt >= allowance.since,
+    );
+    if (counted.length >= allowance.max) {
+      const oldest = Math.min(...counted.map((e) => e.occurredAt.getTime()));
+      return { recorded: false, oldest: new Date(oldest) };
+    }
+    this.#events.push({ ...event, details: { ...event.details } });
+    return { recorded: true };
+  }
   async listSecurityEventsOfUser(input: {
     userId: UserId;
     limit: number;
@@ -633,6 +649,7 @@ export function createInMemoryDependencies(
       requireEmailVerification: false,
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
       staffRequireTwoFactor: false,
+      staffReadsPerHour: defaultStaffReadsPerHour,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
       dataExport: { ttlMs: 7 * 24 * 3600 * 1000, leaseMs: 60_000, maxAttempts: 3 },
       ...overrides,

@@ -73,6 +73,75 @@ export function securityEventLogContract(
       expect(await events.listSecurityEventsOfUser({ userId, limit: 10, types: [] })).toEqual([]);
     });
 
+    it("records a member of staff's reads up to their allowance, counting only their reads within it", async () => {
+      const { events, users, userId: staffId } = await withUser();
+      const target = makeUser();
+      const otherStaff = makeUser();
+      for (const user of [target, otherStaff]) await users.insertUser(user);
+      const read = (overrides: Partial<SecurityEvent>) =>
+        event(target.id, {
+          type: "account_viewed",
+          actorId: staffId,
+          details: { by: "support" },
+          ...overrides,
+        });
+      // Not counted: a read before the window, a change by the same member of staff, another's read,
+      // and the staff member's own sign-in.
+      for (const uncounted of [
+        read({ occurredAt: at(-1) }),
+        read({ type: "sessions_revoked", occurredAt: at(5) }),
+        read({ actorId: otherStaff.id, occurredAt: at(6) }),
+        event(staffId, { occurredAt: at(7) }),
+      ])
+        await events.recordSecurityEvent(uncounted);
+      const allowance = { since: at(0), max: 2 };
+      const first = read({ occurredAt: at(10) });
+      const second = event(staffId, {
+        type: "users_searched",
+        actorId: staffId,
+        occurredAt: at(20),
+        details: { query: "ada", results: 1, by: "support" },
+      });
+      expect(await events.recordStaffRead(first, allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffRead(second, allowance)).toEqual({ recorded: true });
+      const third = read({ occurredAt: at(30) });
+      expect(await events.recordStaffRead(third, allowance)).toEqual({ recorded: false, oldest: at(10) });
+      const targetLog = await events.listSecurityEventsOfUser({ userId: target.id, limit: 10 });
+      expect(targetLog.map((e) => e.id)).toContain(first.id);
+      expect(targetLog.map((e) => e.id)).not.toContain(third.id);
+      expect((await events.listSecurityEventsOfUser({ userId: staffId, limit: 1 }))[0]).toEqual(second);
+      // Another member of staff has an allowance of their own.
+      expect(
+        await events.recordStaffRead(read({ actorId: otherStaff.id, occurredAt: at(40) }), allowance),
+      ).toEqual({
+        recorded: true,
+      });
+    });
+
+    it("of reads at once past the allowance, exactly as many as it has left are recorded", async () => {
+      const { events, userId: staffId } = await withUser();
+      const search = (offset: number) =>
+        event(staffId, {
+          type: "users_searched",
+          actorId: staffId,
+          occurredAt: at(offset),
+          details: { query: "", results: 20, nextPage: true, by: "admin" },
+        });
+      const allowance = { since: at(0), max: 3 };
+      expect(await events.recordStaffRead(search(1), allowance)).toEqual({ recorded: true });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => events.recordStaffRead(search(100 + i), allowance)),
+      );
+      expect(outcomes.filter((o) => o.recorded)).toHaveLength(2);
+      expect(outcomes.filter((o) => !o.recorded)).toEqual(Array(6).fill({ recorded: false, oldest: at(1) }));
+      const recorded = await events.listSecurityEventsOfUser({
+        userId: staffId,
+        limit: 20,
+        types: ["users_searched"],
+      });
+      expect(recorded).toHaveLength(3);
+    });
+
     it("never shows one user's events to another", async () => {
       const { events, users, userId } = await withUser();
       const other = makeUser();

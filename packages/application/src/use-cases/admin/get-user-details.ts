@@ -7,6 +7,7 @@ import {
   type User,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import type { AllowanceSpent } from "../allowance-spent.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { liveSessionWindow } from "../sessions/steps/live-since.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -36,12 +37,12 @@ export const recentEventsShown = 20;
  * One account as staff see it: profile, status, role, 2FA on or off, providers, sessions, lock,
  * and its latest security events.
  * The view is recorded first (`account_viewed`, folded within 10 minutes): a failed record fails
- * the view.
+ * the view, and a view past the staff member's read allowance (STAFF_READS_PER_HOUR) is refused.
  */
 export async function getUserDetails(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
-): Promise<Result<UserDetails, Exclude<StaffRefusal, "REAUTH_REQUIRED">>> {
+): Promise<Result<UserDetails, Exclude<StaffRefusal, "REAUTH_REQUIRED">> | AllowanceSpent> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "read_users",
@@ -49,7 +50,8 @@ export async function getUserDetails(
   });
   if (!target.ok) return target as Result<never, Exclude<StaffRefusal, "REAUTH_REQUIRED">>;
   const user = target.value;
-  await recordStaffView(deps, { actor: input.actor, client: input.client, target: user });
+  const spent = await recordStaffView(deps, { actor: input.actor, client: input.client, target: user });
+  if (spent !== null) return spent;
   const [twoFactor, linkedProviders, sessions, lockedUntil, recentEvents] = await Promise.all([
     deps.twoFactor.findTwoFactorStatus(user.id),
     deps.linkedProviders.listLinkedProvidersOfUser(user.id),

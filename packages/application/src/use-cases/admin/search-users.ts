@@ -1,5 +1,6 @@
 import { checkPageCursor, err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import type { AllowanceSpent } from "../allowance-spent.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { admitStaff, type StaffGateRefusal } from "./steps/authorize-staff-action.ts";
@@ -18,7 +19,8 @@ export interface UserPage {
 /**
  * Staff search users by a part of their email or nickname (case-insensitive), in creation order, a
  * page at a time: `cursor` is the `nextCursor` of the previous page. No query lists everyone.
- * Every page is recorded (`users_searched`) before it is answered: a failed record fails the search.
+ * Every page is recorded (`users_searched`) before it is answered: a failed record fails the search,
+ * and a page past the staff member's read allowance (STAFF_READS_PER_HOUR) is refused.
  */
 export async function searchUsers(
   deps: Dependencies,
@@ -29,7 +31,7 @@ export async function searchUsers(
     cursor?: string | undefined;
     limit?: number | undefined;
   },
-): Promise<Result<UserPage, StaffGateRefusal | "VALIDATION_ERROR">> {
+): Promise<Result<UserPage, StaffGateRefusal | "VALIDATION_ERROR"> | AllowanceSpent> {
   const admitted = await admitStaff(deps, { actor: input.actor, action: "read_users" });
   if (!admitted.ok) return admitted;
   const limit = input.limit ?? defaultUserPageSize;
@@ -51,12 +53,13 @@ export async function searchUsers(
     limit: limit + 1,
   });
   const { items, nextCursor } = splitPage(found, limit);
-  await recordStaffSearch(deps, {
+  const spent = await recordStaffSearch(deps, {
     actor: input.actor,
     client: input.client,
     query,
     results: items.length,
     page: input.cursor !== undefined,
   });
+  if (spent !== null) return spent;
   return ok({ users: items, nextCursor });
 }

@@ -1,13 +1,16 @@
 import {
+  durationInWords,
   maskEmail,
   type SecurityEvent,
   type SecurityEventType,
+  staffReadAllowanceWindowMs,
   staffViewFoldWindowMs,
   type User,
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import type { AllowanceSpent } from "../../allowance-spent.ts";
+import { newSecurityEvent, type SecurityEventInput } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import { actorOf } from "./authorize-staff-action.ts";
@@ -22,19 +25,20 @@ export const maxRecordedQueryLength = 64;
  * Records that a member of staff opened one account's details (`account_viewed` on that account,
  * with the staff member as actor; docs/admin.md, "Audit"), unless they already did within
  * `staffViewFoldWindowMs`. Called before anything is read: if the record cannot be written the
- * error goes up and nothing is shown (fail closed: no record, no view).
+ * error goes up and nothing is shown (fail closed: no record, no view). A view past the staff
+ * member's read allowance is refused (`recordStaffRead`) and shows nothing either.
  */
 export async function recordStaffView(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; target: User },
-): Promise<void> {
+): Promise<AllowanceSpent | null> {
   const seen = await recordedWithinFoldWindow(deps, {
     userId: input.target.id,
     type: "account_viewed",
     same: (event) => event.actorId === input.actor.user.id,
   });
-  if (seen) return;
-  await recordSecurityEvent(deps, {
+  if (seen) return null;
+  return recordStaffRead(deps, {
     userId: input.target.id,
     type: "account_viewed",
     actor: actorOf(input.actor, input.client),
@@ -47,7 +51,7 @@ export async function recordStaffView(
  * masked (`a***@example.com`, as the log keeps every address; `g***@gmail` for a part of one), and
  * cut to `maxRecordedQueryLength`. Every later page is a search (it shows other people); the same
  * first page again within `staffViewFoldWindowMs` (the Users page reloaded, the same query finding
- * as many) is one entry, as views are.
+ * as many) is one entry, as views are. A page past the staff member's read allowance is refused.
  */
 export async function recordStaffSearch(
   deps: Dependencies,
@@ -58,7 +62,7 @@ export async function recordStaffSearch(
     results: number;
     page: boolean;
   },
-): Promise<void> {
+): Promise<AllowanceSpent | null> {
   const masked = input.query.includes("@") ? maskEmail(input.query) : input.query;
   const query = [...masked].slice(0, maxRecordedQueryLength).join("");
   const repeated =
@@ -72,13 +76,43 @@ export async function recordStaffSearch(
         event.details.query === query &&
         event.details.results === input.results,
     }));
-  if (repeated) return;
-  await recordSecurityEvent(deps, {
+  if (repeated) return null;
+  return recordStaffRead(deps, {
     userId: input.actor.user.id,
     type: "users_searched",
     actor: actorOf(input.actor, input.client),
     details: { query, results: input.results, ...(input.page ? { nextPage: true } : {}) },
   });
+}
+
+/**
+ * Records one directory read within its actor's allowance (STAFF_READS_PER_HOUR over the last
+ * `staffReadAllowanceWindowMs`; docs/admin.md, "Read allowance", ADR 0051), or answers the refusal
+ * with the seconds until the oldest counted read leaves the window. The store counts and records
+ * in one step per member of staff, so reads at once never pass the allowance together.
+ */
+async function recordStaffRead(
+  deps: Dependencies,
+  input: SecurityEventInput<"account_viewed" | "users_searched">,
+): Promise<AllowanceSpent | null> {
+  const event = newSecurityEvent(deps, input);
+  const now = event.occurredAt.getTime();
+  const max = deps.settings.staffReadsPerHour;
+  const record = await deps.securityEvents.recordStaffRead(event, {
+    since: new Date(now - staffReadAllowanceWindowMs + 1),
+    max,
+  });
+  if (record.recorded) return null;
+  const retryAfterSeconds = Math.max(
+    1,
+    Math.ceil((record.oldest.getTime() + staffReadAllowanceWindowMs - now) / 1000),
+  );
+  return {
+    ok: false,
+    error: "RATE_LIMIT_EXCEEDED",
+    message: `You have opened ${max} accounts or search pages in the last hour, the most allowed for one member of staff. You can open more in ${durationInWords(retryAfterSeconds)}.`,
+    retryAfterSeconds,
+  };
 }
 
 /** Whether the user's log has an entry of `type` that is `same` as the one to record, within the fold window. */

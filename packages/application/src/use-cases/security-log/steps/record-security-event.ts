@@ -29,14 +29,6 @@ type SecurityEventDependencies<T extends SecurityEventType> = [T] extends [
   : NotifyingDependencies;
 
 /**
- * Appends an entry to the user's security log, stamped with the clock and the client, and mails
- * the account holder a notice when the domain says the event calls for one
- * (`notifiesAccountHolder`, docs/decisions/0016-security-notices.md), within an hourly allowance
- * while the address is unproven. The extra reads (the user's address; for an unproven one, its
- * recent notices) happen only then. The mailer only queues, so a notice never slows the request,
- * and a mail server that fails never fails it (the Mailer port's promise).
- */
-/**
  * The member of staff an event names as its actor (docs/admin.md): their id, their role as
  * `details.by`, and where their request came from, which only the admins' audit shows
  * (`asSeenByHolder` hides it from the account's holder).
@@ -47,25 +39,23 @@ export interface StaffActor {
   readonly client?: ClientInfo;
 }
 
-export async function recordSecurityEvent<T extends SecurityEventType>(
-  deps: SecurityEventDependencies<T>,
-  input: {
-    userId: UserId;
-    type: T;
-    client?: ClientInfo | undefined;
-    details?: Record<string, string | number | boolean>;
-    /** The member of staff who did it (docs/admin.md): named as the event's actor, their role in `details.by`. */
-    actor?: StaffActor;
-    /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
-    noticeTo?: Email;
-    /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
-    undoLink?: string;
-    /** Whom the notice greets and goes to when the account's row is gone (a deletion). */
-    holder?: { readonly email: Email; readonly nickname: string };
-  },
-): Promise<void> {
+/** What an entry of the log says: whose, what, from where and by whom. */
+export interface SecurityEventInput<T extends SecurityEventType> {
+  userId: UserId;
+  type: T;
+  client?: ClientInfo | undefined;
+  details?: Record<string, string | number | boolean>;
+  /** The member of staff who did it (docs/admin.md): named as the event's actor, their role in `details.by`. */
+  actor?: StaffActor;
+}
+
+/** The entry `input` describes, stamped with a new id and the clock; the client is the actor's when not given. */
+export function newSecurityEvent<T extends SecurityEventType>(
+  deps: Pick<Dependencies, "clock" | "random">,
+  input: SecurityEventInput<T>,
+): SecurityEvent {
   const client = input.client ?? input.actor?.client;
-  const event: SecurityEvent = {
+  return {
     id: deps.random.generateId(),
     userId: input.userId,
     type: input.type,
@@ -75,6 +65,28 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
     actorId: input.actor?.id ?? null,
     details: input.actor === undefined ? (input.details ?? {}) : { ...input.details, by: input.actor.role },
   };
+}
+
+/**
+ * Appends an entry to the user's security log, stamped with the clock and the client, and mails
+ * the account holder a notice when the domain says the event calls for one
+ * (`notifiesAccountHolder`, docs/decisions/0016-security-notices.md), within an hourly allowance
+ * while the address is unproven. The extra reads (the user's address; for an unproven one, its
+ * recent notices) happen only then. The mailer only queues, so a notice never slows the request,
+ * and a mail server that fails never fails it (the Mailer port's promise).
+ */
+export async function recordSecurityEvent<T extends SecurityEventType>(
+  deps: SecurityEventDependencies<T>,
+  input: SecurityEventInput<T> & {
+    /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
+    noticeTo?: Email;
+    /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
+    undoLink?: string;
+    /** Whom the notice greets and goes to when the account's row is gone (a deletion). */
+    holder?: { readonly email: Email; readonly nickname: string };
+  },
+): Promise<void> {
+  const event = newSecurityEvent(deps, input);
   await deps.securityEvents.recordSecurityEvent(event);
   if (!notifiesAccountHolder(event)) return;
   // The signature guarantees it: a type that may notify comes with the notifying dependencies.
