@@ -45,14 +45,12 @@ import {
   checkSecretKeyOpensStoredSecrets,
   createUseCases,
   type Dependencies,
-  type ExportArchiveStore,
   type JWKS,
   loadSigningKeys,
   type PasswordHasher,
   privateJWKS,
   publicJWKS,
   type UseCases,
-  type UserExports,
 } from "@superoauth/application";
 import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
@@ -67,6 +65,7 @@ import { type ComposedMailer, composeMailer } from "./mail.ts";
 import { serviceVersion } from "./service-version.ts";
 import { signingKeyDependencies, signingKeyReloading } from "./signing-keys.ts";
 import { SchemaNotMigratedError } from "./start-failure.ts";
+import { userExportsOf } from "./user-exports.ts";
 
 export interface Service {
   readonly app: HttpApp;
@@ -274,7 +273,7 @@ export async function composeService(
       accountAdministration: storage.accountAdministration,
       thirdPartyGrants: storage.thirdPartyGrants,
       maintenanceNotices: storage.maintenanceNotices,
-      userExports: userExportsOf(storage, exportArchives),
+      userExports: userExportsOf(storage.exportJobs, exportArchives),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
         refreshReuseGraceMs: config.refreshReuseGraceMs,
@@ -620,16 +619,6 @@ function startHousekeeping(input: {
   const timer = setInterval(() => void prune(), housekeepingIntervalMs);
   timer.unref();
   return timer;
-}
-
-/** Deleting an account removes its data exports: the job records, then their archives. */
-function userExportsOf(storage: Storage, archives: ExportArchiveStore): UserExports {
-  return {
-    async removeExportsOfUser({ userId }) {
-      for (const id of await storage.exportJobs.deleteExportJobsOfUser(userId))
-        await archives.removeArchives(id);
-    },
-  };
 }
 
 /** The keys of `first`, then those of `second` whose kid `first` lacks. */

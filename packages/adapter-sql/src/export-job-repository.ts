@@ -218,15 +218,20 @@ export function createExportJobRepository(context: SQLContext): ExportJobReposit
         .execute();
     },
 
-    async deleteExportJobsOfUser(userId): Promise<readonly string[]> {
-      const ids = (
-        await db.selectFrom("export_jobs").select("id").where("user_id", "=", userId).execute()
-      ).map((row) => row.id);
-      // The jobs read, and only those: the ids answered are exactly the rows deleted, so the caller
-      // removes each one's archive. A job queued meanwhile goes with the account's row (its foreign
-      // key cascades), before any archive of it can exist.
-      if (ids.length > 0) await db.deleteFrom("export_jobs").where("id", "in", ids).execute();
-      return ids;
+    async listExportJobIdsOfUser(userId): Promise<readonly string[]> {
+      const rows = await db.selectFrom("export_jobs").select("id").where("user_id", "=", userId).execute();
+      return rows.map((row) => row.id);
+    },
+
+    async deleteExportJobs(ids): Promise<void> {
+      // The jobs listed, and only those, whose archives the caller has removed. A job queued
+      // meanwhile goes with the account's row (its foreign key cascades), before any archive of it
+      // can exist.
+      if (ids.length > 0)
+        await db
+          .deleteFrom("export_jobs")
+          .where("id", "in", [...ids])
+          .execute();
     },
 
     async countActiveExportJobs() {

@@ -79,8 +79,14 @@ export interface ExportJobRepository {
    * `expiredExportKeptMs` after its expiry.
    */
   markExportJobExpired(input: { id: string; now: Date }): Promise<void>;
-  /** Deletes every job of the user (deleting the account); answers their ids, whose archives go next. */
-  deleteExportJobsOfUser(userId: UserId): Promise<readonly string[]>;
+  /**
+   * The ids of every job of the user, whatever its status (deleting the account): their archives
+   * go first, then the jobs (deleteExportJobs), so an interrupted deletion leaves jobs that name
+   * their archives and deleting the account again removes both.
+   */
+  listExportJobIdsOfUser(userId: UserId): Promise<readonly string[]>;
+  /** Deletes these jobs, whatever their status; an id with no job is passed over. */
+  deleteExportJobs(ids: readonly string[]): Promise<void>;
   /**
    * How many jobs are queued (`pending`) and claimed (`running`, a lapsed lease included) right
    * now, across every instance: the queue depth the metrics report.

@@ -165,10 +165,12 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     this.#set({ ...job, status: "expired", fileKey: null });
   }
 
-  async deleteExportJobsOfUser(userId: string): Promise<readonly string[]> {
-    const ids = [...this.#jobs.values()].filter((job) => job.userId === userId).map((job) => job.id);
+  async listExportJobIdsOfUser(userId: string): Promise<readonly string[]> {
+    return [...this.#jobs.values()].filter((job) => job.userId === userId).map((job) => job.id);
+  }
+
+  async deleteExportJobs(ids: readonly string[]): Promise<void> {
     for (const id of ids) this.#jobs.delete(id);
-    return ids;
   }
 
   async countActiveExportJobs(): Promise<{ pending: number; running: number }> {
