@@ -74,6 +74,28 @@ describe("the notice of a changed address", () => {
 });
 
 describe("undoEmailChange", () => {
+  it("killed right after the owner's password is stored: the thief's sessions and apps have already ended", async () => {
+    const { deps, account, token } = await takenOver();
+    const store = deps.users.updatePasswordHash.bind(deps.users);
+    deps.users.updatePasswordHash = async (input) => {
+      await store(input);
+      throw new Error("the process died here");
+    };
+    await expect(undoEmailChange(deps, { token, newPassword: ownersPassword, client })).rejects.toThrow(
+      "the process died here",
+    );
+    // Before the fix the thief's session (the one that changed the address) still worked.
+    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(deps.thirdPartyGrants.revokedUserIds).toContain(account.user.id);
+  });
+
   it("gives the account back to the old address, verified, with the new password; the thief's address and password no longer sign in", async () => {
     const { deps, account, token } = await takenOver();
     unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
@@ -109,7 +131,7 @@ describe("undoEmailChange", () => {
       ok: false,
       error: "INVALID_REFRESH_TOKEN",
     });
-    expect(deps.thirdPartyGrants.revokedUserIds).toEqual([account.user.id]);
+    expect(new Set(deps.thirdPartyGrants.revokedUserIds)).toEqual(new Set([account.user.id]));
   });
 
   it("ends the thief's pending reset and change links", async () => {

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { endOthersHoldOnAccount } from "../recovery/steps/end-others-hold.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
 import { screenAndHashNewPassword } from "./steps/check-new-password.ts";
@@ -55,6 +56,10 @@ export async function undoEmailChange(
     ending: { userId: user.id, purposes: ["change_email", "reset_password"] },
   });
   if (used !== "used") return invalid;
+  // The thief is signed out before anything is written, and again once it is
+  // (endOthersHoldOnAccount): a crash in between must not leave their sessions and apps working
+  // with the link spent (a password reset does the same).
+  await endEverythingOfUser(deps, { userId: user.id });
   // The password first: its write refuses an account disabled since the status was read, and then
   // nothing else has changed.
   if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))

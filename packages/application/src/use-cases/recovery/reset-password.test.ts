@@ -151,11 +151,38 @@ describe("resetPassword", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
   });
 
+  it("killed right after the new password is stored: the sessions and third-party apps have already ended", async () => {
+    const { deps, account, token } = await withResetMail();
+    // The process dies once the password write has committed (SIGKILL, a lost machine), before
+    // anything after it runs.
+    const store = deps.users.updatePasswordHash.bind(deps.users);
+    deps.users.updatePasswordHash = async (input) => {
+      await store(input);
+      throw new Error("the process died here");
+    };
+    await expect(resetPassword(deps, { token, newPassword, client })).rejects.toThrow(
+      "the process died here",
+    );
+    // The owner finds the link spent and the new password signing in; whoever held the account
+    // must be out: before the fix their access and refresh tokens still worked.
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect(deps.thirdPartyGrants.revokedUserIds).toContain(account.user.id);
+  });
+
   it("ends every third-party app's access too: an app the intruder authorized keeps no way in", async () => {
     const { deps, account, token } = await withResetMail();
     expect(deps.thirdPartyGrants.revokedUserIds).toEqual([]);
     await resetPassword(deps, { token, newPassword });
-    expect(deps.thirdPartyGrants.revokedUserIds).toEqual([account.user.id]);
+    // Before the new password is stored and again after it.
+    expect(new Set(deps.thirdPartyGrants.revokedUserIds)).toEqual(new Set([account.user.id]));
   });
 
   it("refuses the link of an account disabled since it was mailed, and changes nothing", async () => {

@@ -4,6 +4,7 @@ import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts
 import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { endOthersHoldOnAccount } from "./steps/end-others-hold.ts";
 
@@ -43,6 +44,11 @@ export async function resetPassword(
     ending: { userId: user.id, purposes: ["change_email"] },
   });
   if (used !== "used") return invalid;
+  // Whoever held the account is signed out before the new password is stored, and again after it
+  // (endOthersHoldOnAccount, for a sign-in with the old password in between): a crash between the
+  // store and the ending afterwards would otherwise leave the intruder's sessions and apps working
+  // while the owner, told of a failure, found the link spent and the new password signing in.
+  await endEverythingOfUser(deps, { userId: user.id });
 
   // Not over a disable that committed since the status was read (the link dies with it, as above),
   // nor over another password set since (a compare-and-set on the hash read): of this reset and an
