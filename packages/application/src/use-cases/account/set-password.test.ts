@@ -110,6 +110,29 @@ describe("setPassword", () => {
     expect((await authenticateAccessToken(deps, { token: stranger.accessToken })).ok).toBe(true);
   });
 
+  it("killed right after the new password is stored: the other sessions have already ended, the current one stays", async () => {
+    const deps = createInMemoryDependencies();
+    const current = await registerAccount(deps);
+    const other = unwrapSignedIn(await logIn(deps, strongPassword));
+    // The process dies once the password write has committed (SIGKILL, a lost machine).
+    const store = deps.users.updatePasswordHash.bind(deps.users);
+    deps.users.updatePasswordHash = async (input) => {
+      const stored = await store(input);
+      if (stored) throw new Error("the process died here");
+      return stored;
+    };
+    await expect(
+      setPassword(deps, { session: current.session, currentPassword: strongPassword, newPassword }),
+    ).rejects.toThrow("the process died here");
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+    expect((await authenticateAccessToken(deps, { token: current.accessToken })).ok).toBe(true);
+    // Before the fix the other session went on working under the new password.
+    expect(await authenticateAccessToken(deps, { token: other.accessToken })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+  });
+
   it("answers USER_NOT_FOUND for an account that no longer exists", async () => {
     const deps = createInMemoryDependencies();
     const { user, session } = await registerAccount(deps);

@@ -61,9 +61,14 @@ export async function setPassword(
     if (!fresh.ok) return fresh;
   }
   const now = deps.clock.now();
+  const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
+  // The other sessions end before the new password is stored, and again after it (one signed in
+  // with the old password in between): a crash between the store and the ending afterwards would
+  // otherwise leave them working under the new password.
+  await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
   const written = await deps.users.updatePasswordHash({
     userId: user.id,
-    passwordHash: await deps.passwordHasher.hashPassword(input.newPassword),
+    passwordHash,
     now,
     ifCurrent: user.passwordHash,
   });
