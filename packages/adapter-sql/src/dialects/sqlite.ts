@@ -71,9 +71,22 @@ const isTimestampColumnName = (column: string): boolean =>
  */
 const storedDatePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/**
+ * Kysely's SqliteAdapter, saying what SQLite does: its DDL is transactional (Kysely's own adapter
+ * says it is not). Kysely's Migrator then runs the pending migrations in one transaction, so a
+ * start killed among them (SIGKILL, the OOM killer, a power loss) leaves the schema as it was and
+ * the next start applies them again; before, a migration of several statements stayed half
+ * applied and every later start failed on it (`table "..." already exists`). ADR 0052.
+ */
+class TransactionalDDLSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export function createSQLiteDialect(options: SQLiteDialectOptions): Dialect {
   return {
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new TransactionalDDLSqliteAdapter(),
     createDriver: () => new NodeSQLiteDriver(options),
     createIntrospector: (db) => new SqliteIntrospector(db),
     createQueryCompiler: () => new SqliteQueryCompiler(),
