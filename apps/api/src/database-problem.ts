@@ -4,6 +4,8 @@
  * on MySQL and MariaDB), never by message; unknown failures keep the driver's message.
  */
 export function describeDatabaseProblem(error: unknown, url: string): string {
+  const halfApplied = describeHalfAppliedMigration(error);
+  if (halfApplied !== null) return halfApplied;
   const { host, port, user, database } = partsOf(url);
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
   const errno = typeof error === "object" && error !== null && "errno" in error ? Number(error.errno) : 0;
@@ -50,6 +52,28 @@ function partsOf(url: string): { host: string; port: string; user: string; datab
   } catch {
     return { host: "?", port: "?", user: "?", database: "?" };
   }
+}
+
+/**
+ * MySQL's errors for a statement whose work is already there: ER_TABLE_EXISTS_ERROR,
+ * ER_DUP_FIELDNAME, ER_DUP_KEYNAME, and ER_CANT_DROP_FIELD_OR_KEY for one already gone.
+ */
+const alreadyDoneErrnos = new Set([1050, 1060, 1061, 1091]);
+
+/**
+ * A migration (adapter-sql's MigrationFailedError) that failed on MySQL because part of it is
+ * already in place: a start or `pnpm db:migrate` killed while it ran (MySQL commits each DDL
+ * statement by itself, ADR 0052). What to do, naming the migration; null for any other failure.
+ */
+export function describeHalfAppliedMigration(error: unknown): string | null {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== "MIGRATION_FAILED") return null;
+  const cause = error.cause;
+  const errno =
+    typeof cause === "object" && cause !== null && "errno" in cause ? Number(cause.errno) : Number.NaN;
+  if (!alreadyDoneErrnos.has(errno)) return null;
+  const migration = (error as { migration?: unknown }).migration;
+  const name = typeof migration === "string" ? migration : "a migration";
+  return `${messageWithCauses(error)}. Part of ${name} is already in place: a start or pnpm db:migrate killed while it ran leaves a migration half applied on MySQL, which commits each statement by itself. Restore the backup taken before the upgrade, or undo what it added (packages/adapter-sql/migrations/${name}.ts), then migrate again (docs/operations.md, "A migration left half applied").`;
 }
 
 /** The message of an error and of each cause under it ("Migration x failed: Table 'y' already exists"). */

@@ -1,3 +1,4 @@
+import { MigrationFailedError } from "@superoauth/adapter-sql";
 import { SecretKeyMismatchError } from "@superoauth/application";
 import { describe, expect, it } from "vitest";
 import { describeStartFailure, SchemaNotMigratedError } from "./start-failure.ts";
@@ -44,6 +45,28 @@ describe("describeStartFailure", () => {
     expect(describeStartFailure({ ...where, stage: "compose", error: unmigrated })).toBe(
       "the database in DATABASE_URL (mysql://app:***@db:3306/superoauth) has no schema yet (31 migrations pending) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true",
     );
+  });
+
+  it("names a migration a killed start left half applied on MySQL and says how to recover, not that the database cannot be used", () => {
+    const duplicate = Object.assign(new Error("Duplicate column name 'require_pkce'"), {
+      code: "ER_DUP_FIELDNAME",
+      errno: 1060,
+      sqlState: "42S21",
+    });
+    const error = new MigrationFailedError("2026-12-03T18-00_add-apps-require-pkce", duplicate);
+    const line = describeStartFailure({ ...where, stage: "compose", error });
+    expect(line).toMatch(
+      /^the database in DATABASE_URL \(mysql:\/\/app:\*\*\*@db:3306\/superoauth\): Migration 2026-12-03T18-00_add-apps-require-pkce failed: Duplicate column name 'require_pkce'\. Part of 2026-12-03T18-00_add-apps-require-pkce is already in place: /,
+    );
+    expect(line).toContain("Restore the backup taken before the upgrade");
+    expect(line).toContain('docs/operations.md, "A migration left half applied"');
+    expect(line).not.toContain("cannot be used");
+    // Another failure of a migration is the database's own words, as before.
+    const other = new MigrationFailedError(
+      "2026-12-03T18-00_add-apps-require-pkce",
+      Object.assign(new Error("Lock wait timeout exceeded"), { errno: 1205, sqlState: "HY000" }),
+    );
+    expect(describeStartFailure({ ...where, stage: "compose", error: other })).toContain("cannot be used: ");
   });
 
   it("says which key to restore when TOTP_ENCRYPTION_KEY opens none of the stored 2FA secrets", () => {

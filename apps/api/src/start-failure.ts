@@ -1,4 +1,4 @@
-import { describeDatabaseProblem } from "./database-problem.ts";
+import { describeDatabaseProblem, describeHalfAppliedMigration } from "./database-problem.ts";
 import { maskURLCredentials } from "./redact.ts";
 
 /** Network failures of a database connection, by the driver's code. */
@@ -45,6 +45,10 @@ export function describeStartFailure(input: {
   // Run the newer release, or restore the backup (adapter-sql's migrate.ts words it).
   if (code === "SCHEMA_OF_A_NEWER_RELEASE" && error instanceof Error)
     return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}): ${error.message}`;
+  // A migration interrupted before on MySQL: what to do, naming it (not "cannot be used").
+  const halfApplied = describeHalfAppliedMigration(error);
+  if (halfApplied !== null)
+    return `the database in DATABASE_URL (${maskURLCredentials(input.databaseURL)}): ${halfApplied}`;
   // A migration that failed because the database could not be used wraps that failure (migrate.ts).
   const failure = [error, causeOf(error), causeOf(causeOf(error))].find(isDatabaseFailure);
   if (failure === undefined) return null;

@@ -32,9 +32,7 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<readonly st
   const { error, results = [] } = await createMigrator(db).migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === "Error")?.migrationName;
-    throw new Error(failed === undefined ? "Migrating the database failed" : `Migration ${failed} failed`, {
-      cause: error,
-    });
+    throw new MigrationFailedError(failed, error);
   }
   return results.filter((result) => result.status === "Success").map((result) => result.migrationName);
 }
@@ -61,6 +59,22 @@ export async function migrationsOfANewerRelease(db: Kysely<Database>): Promise<r
     .map((row) => row.name)
     .filter((name) => !Object.hasOwn(migrations, name))
     .sort();
+}
+
+/**
+ * A migration failed; `cause` is the database's own error (which statement, and why). `migration`
+ * names it, when Kysely said which one.
+ */
+export class MigrationFailedError extends Error {
+  override readonly name = "MigrationFailedError";
+  readonly code = "MIGRATION_FAILED";
+  readonly migration: string | undefined;
+  constructor(migration: string | undefined, cause: unknown) {
+    super(migration === undefined ? "Migrating the database failed" : `Migration ${migration} failed`, {
+      cause,
+    });
+    this.migration = migration;
+  }
 }
 
 /** The database was migrated by a newer release than this one (migrationsOfANewerRelease). */
