@@ -47,6 +47,14 @@ try {
           `${user.email} is now an admin.${user.status === "disabled" ? " The account is disabled: enable it to sign in." : ""}`,
         );
         break;
+      case "link-renewed":
+        console.log(
+          `${user.email} is already an admin and has no password yet.\n` +
+            `Set its password at this link, once, within one hour (it is shown only now; earlier links no longer work):\n\n` +
+            `  ${created.value.setPasswordLink}\n\n` +
+            "Expired? Run this command again for a new link.",
+        );
+        break;
       case "created":
         console.log(
           `Created the admin account ${user.email} (id ${user.id}), without a password.\n` +

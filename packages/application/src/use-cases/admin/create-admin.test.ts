@@ -1,7 +1,8 @@
 import type { Email } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { resetPassword } from "../recovery/reset-password.ts";
 import { createAdmin } from "./create-admin.ts";
 
 const email = "ops@example.com";
@@ -52,6 +53,34 @@ describe("createAdmin (pnpm admin:create)", () => {
         details: { role: "admin", previousRole: "user", via: "admin:create" },
       }),
     ]);
+    expect(unwrap(await createAdmin(deps, { email })).outcome).toBe("already-admin");
+  });
+
+  it("run again for an admin it made whose password was never set (the link expired, or the command was killed before printing it): a new link, the older one spent", async () => {
+    const deps = createInMemoryDependencies();
+    const first = unwrap(await createAdmin(deps, { email }));
+    expect(first.outcome).toBe("created");
+
+    const again = unwrap(await createAdmin(deps, { email }));
+
+    // Before the fix: "already-admin" and no link, though the command said to run it again for one.
+    expect(again).toMatchObject({ outcome: "link-renewed", user: { id: first.user.id, role: "admin" } });
+    const link = "setPasswordLink" in again ? again.setPasswordLink : "";
+    expect(link).toContain("/reset-password#token=");
+    const firstLink = "setPasswordLink" in first ? first.setPasswordLink : "";
+    expect(link).not.toBe(firstLink);
+    const tokenOf = (url: string) => url.slice(url.indexOf("#token=") + "#token=".length);
+    expect(
+      await resetPassword(deps, { token: tokenOf(firstLink), newPassword: strongPassword }),
+    ).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect(await resetPassword(deps, { token: tokenOf(link), newPassword: strongPassword })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    // With a password set, the command leaves the admin as it is.
     expect(unwrap(await createAdmin(deps, { email })).outcome).toBe("already-admin");
   });
 });

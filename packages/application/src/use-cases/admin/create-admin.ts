@@ -29,8 +29,12 @@ function unverified(email: string) {
 /** What `pnpm admin:create` did. */
 export type AdminCreated =
   | { readonly outcome: "promoted" | "already-admin"; readonly user: User }
-  /** A new account: its password is set through `setPasswordLink`, a one-time reset link valid one hour. */
-  | { readonly outcome: "created"; readonly user: User; readonly setPasswordLink: string };
+  /**
+   * A new account (`created`), or an admin without a password yet (`link-renewed`: the link printed
+   * before expired, or never reached the operator because the command was killed after the account
+   * was made): its password is set through `setPasswordLink`, a one-time reset link valid one hour.
+   */
+  | { readonly outcome: "created" | "link-renewed"; readonly user: User; readonly setPasswordLink: string };
 
 /**
  * The operator's way in (`pnpm admin:create --email`), run on the server, so it needs no actor:
@@ -55,7 +59,13 @@ export async function createAdmin(
   const now = deps.clock.now();
   const existing = await deps.users.findUserByEmail(email.value);
   if (existing !== null) {
-    if (existing.role === "admin") return ok({ outcome: "already-admin", user: existing });
+    if (existing.role === "admin") {
+      // "Expired? Run this command again for a new link": an admin whose password was never set
+      // gets a new link (the older ones stop working); one with a password is left as it is.
+      if (existing.passwordHash !== null) return ok({ outcome: "already-admin", user: existing });
+      const setPasswordLink = await issueSetPasswordLink(deps, { user: existing, now });
+      return ok({ outcome: "link-renewed", user: existing, setPasswordLink });
+    }
     const promoted = await deps.accountAdministration.updateAccount({
       userId: existing.id,
       change: { role: "admin" },
@@ -88,26 +98,36 @@ export async function createAdmin(
   };
   const inserted = await deps.users.insertUser(user);
   if (!inserted.ok) return inserted;
-  const id = deps.random.generateId() as EmailTokenId;
-  const secret = deps.random.generateSecret();
-  await deps.emailTokens.issueEmailToken(
-    createEmailToken({
-      id,
-      userId: user.id,
-      purpose: "reset_password",
-      secretHash: deps.secretHasher.hashSecret(secret),
-      now,
-    }),
-  );
+  const setPasswordLink = await issueSetPasswordLink(deps, { user, now });
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "role_changed",
     details: { role: "admin", previousRole: "user", via: "admin:create" },
   });
-  const setPasswordLink = buildMailLink({
+  return ok({ outcome: "created", user, setPasswordLink });
+}
+
+/** A one-time reset link for the account, valid one hour; issuing it ends the older ones. */
+async function issueSetPasswordLink(
+  deps: Pick<Dependencies, "emailTokens" | "random" | "secretHasher"> & {
+    readonly settings: Pick<Dependencies["settings"], "appURL">;
+  },
+  input: { user: User; now: Date },
+): Promise<string> {
+  const id = deps.random.generateId() as EmailTokenId;
+  const secret = deps.random.generateSecret();
+  await deps.emailTokens.issueEmailToken(
+    createEmailToken({
+      id,
+      userId: input.user.id,
+      purpose: "reset_password",
+      secretHash: deps.secretHasher.hashSecret(secret),
+      now: input.now,
+    }),
+  );
+  return buildMailLink({
     appURL: deps.settings.appURL,
     purpose: "reset_password",
     token: formatEmailToken({ id, secret }),
   });
-  return ok({ outcome: "created", user, setPasswordLink });
 }
