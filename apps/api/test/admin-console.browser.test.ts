@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { Role, UserId } from "@superoauth/domain";
@@ -467,6 +468,44 @@ describe("deleting one's own account in Chromium", () => {
     expect(again.status).toBe(201);
     expect((again.json.data.user as { id: string }).id).not.toBe(ids.leaving);
     expect(problems).toEqual([]);
+    await context.close();
+  });
+});
+
+describe("the staff read allowance in Chromium", () => {
+  it("a member of staff whose hour's reads are spent gets a 429 page saying when they can read again, and sees no one", {
+    timeout: 120_000,
+  }, async () => {
+    await register("reader", "support");
+    // STAFF_READS_PER_HOUR (300) reads recorded in the last minutes, as 300 search pages would be.
+    const now = Date.now();
+    for (let i = 0; i < 300; i++) {
+      await service.storage.securityEvents.recordSecurityEvent({
+        id: randomUUID(),
+        userId: ids.reader as UserId,
+        type: "users_searched",
+        occurredAt: new Date(now - 600_000 + i),
+        ip: "127.0.0.1",
+        userAgent: "test",
+        actorId: ids.reader as UserId,
+        details: { query: "", results: 20, nextPage: true, by: "support" },
+      });
+    }
+    const { context, page, problems } = await newCheckedPage(browser);
+    await signIn(page, "reader", "/admin/users?q=quiet");
+    expect(await page.textContent("h1")).toBe("Users");
+    expect(await page.textContent("main")).toContain(
+      "You have opened 300 accounts or search pages in the last hour, the most allowed for one member of staff. You can open more in 50 minutes.",
+    );
+    expect(await page.textContent("main")).not.toContain("quiet@example.com");
+    await expectAccessible(page, "read-allowance-spent");
+    const again = await page.goto(`${baseURL}/admin/users/${ids.quiet}`);
+    expect(again?.status()).toBe(429);
+    // The oldest of the 300 leaves the hour 50 minutes after the test began, less the seconds since.
+    const retryAfter = Number(await again?.headerValue("retry-after"));
+    expect(retryAfter).toBeGreaterThan(2900);
+    expect(retryAfter).toBeLessThanOrEqual(3000);
+    expect(problems.filter((problem) => !problem.includes("429"))).toEqual([]);
     await context.close();
   });
 });

@@ -74,15 +74,17 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     const id = (page.request.params as { id?: unknown }).id;
     return typeof id === "string" && idPattern.test(id) ? id : null;
   };
-  // A refusal's page: a missing account, a role without the permission, a spent read allowance (with its Retry-After).
-  const renderMissing = (
+  // A refusal's page, titled as the page refused: a missing account, a role without the permission,
+  // a spent read allowance (with its Retry-After).
+  const renderRefusal = (
     page: PageContext,
     failure: { error: string; message?: string; retryAfterSeconds?: number },
+    where: { title: string; section: "users" | "audit" } = { title: "User", section: "users" },
   ) => {
     const { status, message } = page.failure(failure);
     return page.render(
       "notice",
-      { title: "User", section: "users", navLabel: "Admin", message, status: false, link: null },
+      { ...where, navLabel: "Admin", message, status: false, link: null },
       { status },
     );
   };
@@ -99,7 +101,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       query,
       cursor: position.cursor,
     });
-    if (!found.ok) return renderMissing(page, found);
+    if (!found.ok) return renderRefusal(page, found, { title: "Users", section: "users" });
     return page.render("admin/users", {
       title: "Users",
       section: "users",
@@ -130,7 +132,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         ? null
         : await useCases.getUserDetails({ actor: page.signedIn, client: clientOf(page.request), userId: id });
     if (details?.ok) return details.value;
-    renderMissing(page, details ?? { error: "USER_NOT_FOUND" });
+    renderRefusal(page, details ?? { error: "USER_NOT_FOUND" });
     return null;
   };
 
@@ -158,7 +160,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
   for (const action of userActions) {
     area.action(app, `/users/:id/${action.path}`, { permission: action.id }, async (page) => {
       const id = idOf(page);
-      if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
+      if (id === null) return renderRefusal(page, { error: "USER_NOT_FOUND" });
       const input = { actor: page.signedIn, client: clientOf(page.request), userId: id };
       const result =
         action.id === "disable" || action.id === "enable"
@@ -184,7 +186,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
 
   area.action(app, "/users/:id/role", { permission: "change_role" }, async (page) => {
     const id = idOf(page);
-    if (id === null) return renderMissing(page, { error: "USER_NOT_FOUND" });
+    if (id === null) return renderRefusal(page, { error: "USER_NOT_FOUND" });
     const result = await useCases.changeUserRole({
       actor: page.signedIn,
       client: clientOf(page.request),
@@ -244,7 +246,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
   area.page(app, "/audit", { permission: "read_audit" }, async (page) => {
     const position = pagePosition(page.request.query);
     const listed = await useCases.listAdminAudit({ actor: page.signedIn, cursor: position.cursor });
-    if (!listed.ok) return renderMissing(page, listed);
+    if (!listed.ok) return renderRefusal(page, listed, { title: "Audit log", section: "audit" });
     // The page names people by their email; a deleted account's pseudonym stays an id.
     const { emails } = listed.value;
     const person = (id: UserId | null) => (id === null ? null : { id, email: emails.get(id) ?? null });
