@@ -13,6 +13,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
 import { authenticateAccessToken } from "../use-cases/sessions/authenticate-access-token.ts";
+import { refreshSession } from "../use-cases/sessions/refresh-session.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../use-cases/sessions/steps/start-session.ts";
 import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
 import type { SignInOutcome } from "../use-cases/sign-in/steps/continue-after-first-factor.ts";
@@ -24,6 +25,20 @@ export const strongPassword = "Correct-horse-battery-1!";
 export function unwrap<T>(result: Result<T, ErrorCode>): T {
   if (!result.ok) throw new Error(`expected success, got ${result.error}: ${result.message ?? ""}`);
   return result.value;
+}
+
+/**
+ * What a session's two tokens get now: the error code of each refusal, or "ok". A session that has
+ * ended answers `{ access: "INVALID_TOKEN", refresh: "INVALID_REFRESH_TOKEN" }`. The refresh is
+ * tried after the access token, so a live session is rotated by the call.
+ */
+export async function sessionTokensOutcome(
+  deps: Dependencies,
+  tokens: { readonly accessToken: string; readonly refreshToken: string },
+): Promise<{ access: ErrorCode | "ok"; refresh: ErrorCode | "ok" }> {
+  const access = await authenticateAccessToken(deps, { token: tokens.accessToken });
+  const refresh = await refreshSession(deps, { refreshToken: tokens.refreshToken });
+  return { access: access.ok ? "ok" : access.error, refresh: refresh.ok ? "ok" : refresh.error };
 }
 
 /** The session of a sign-in the test expects to succeed without a second-factor step. */

@@ -3,10 +3,13 @@ import { createInMemoryDependencies, InMemoryUserRepository } from "../../testin
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../testing/two-factor-helpers.ts";
-import { linkIdentity, registerAccount, strongPassword } from "../../testing/use-case-helpers.ts";
+import {
+  linkIdentity,
+  registerAccount,
+  sessionTokensOutcome,
+  strongPassword,
+} from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
-import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
-import { refreshSession } from "../sessions/refresh-session.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { requestPasswordReset } from "./request-password-reset.ts";
 import { resetPassword } from "./reset-password.ts";
@@ -140,13 +143,9 @@ describe("resetPassword", () => {
   it("ends every session of the account and records password_reset", async () => {
     const { deps, account, token } = await withResetMail();
     await resetPassword(deps, { token, newPassword });
-    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
-      ok: false,
-      error: "INVALID_TOKEN",
-    });
-    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
-      ok: false,
-      error: "INVALID_REFRESH_TOKEN",
+    expect(await sessionTokensOutcome(deps, account)).toEqual({
+      access: "INVALID_TOKEN",
+      refresh: "INVALID_REFRESH_TOKEN",
     });
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
   });
@@ -166,13 +165,9 @@ describe("resetPassword", () => {
     // The owner finds the link spent and the new password signing in; whoever held the account
     // must be out: before the fix their access and refresh tokens still worked.
     expect((await logIn(deps, newPassword)).ok).toBe(true);
-    expect(await authenticateAccessToken(deps, { token: account.accessToken })).toMatchObject({
-      ok: false,
-      error: "INVALID_TOKEN",
-    });
-    expect(await refreshSession(deps, { refreshToken: account.refreshToken })).toMatchObject({
-      ok: false,
-      error: "INVALID_REFRESH_TOKEN",
+    expect(await sessionTokensOutcome(deps, account)).toEqual({
+      access: "INVALID_TOKEN",
+      refresh: "INVALID_REFRESH_TOKEN",
     });
     expect(deps.thirdPartyGrants.revokedUserIds).toContain(account.user.id);
   });
