@@ -563,6 +563,28 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     deps.clock.advance(1);
     expect((await call("GET", `/admin/users/${grace.user.id}`, support)).statusCode).toBe(200);
   });
+
+  it("a search by a whole address is counted each time: another address masked alike is no repeat", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 1 } }));
+    const support = await accountWithRole("support");
+    await registerUser(app, { email: "ada@example.com", password: "Sup3r-secret!", nickname: "Countess" });
+    await registerUser(app, { email: "alan@example.com", password: "Sup3r-secret!", nickname: "Turing" });
+
+    expect((await call("GET", "/admin/users?q=ada@example.com", support)).statusCode).toBe(200);
+    // Both are kept as `a***@example.com` with 1 found. Before the fix this search was folded into
+    // the one before: 200 with Alan's row, past the allowance and with no entry in the audit.
+    const second = await call("GET", "/admin/users?q=alan@example.com", support);
+    expectError(second, "RATE_LIMIT_EXCEEDED", 429);
+    expect(second.body).not.toContain("alan@example.com");
+  });
+
+  it("a search cut to 64 characters in the audit is counted each time too", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 1 } }));
+    const support = await accountWithRole("support");
+    const long = "x".repeat(64);
+    expect((await call("GET", `/admin/users?q=${long}a`, support)).statusCode).toBe(200);
+    expectError(await call("GET", `/admin/users?q=${long}b`, support), "RATE_LIMIT_EXCEEDED", 429);
+  });
 });
 
 describe("disabling and enabling", () => {

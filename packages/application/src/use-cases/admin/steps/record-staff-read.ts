@@ -51,7 +51,8 @@ export async function recordStaffView(
  * masked (`a***@example.com`, as the log keeps every address; `g***@gmail` for a part of one), and
  * cut to `maxRecordedQueryLength`. Every later page is a search (it shows other people); the same
  * first page again within `staffViewFoldWindowMs` (the Users page reloaded, the same query finding
- * as many) is one entry, as views are. A page past the staff member's read allowance is refused.
+ * as many) is one entry, as views are, unless the query was masked or cut: then it is recorded (and
+ * counted) each time. A page past the staff member's read allowance is refused.
  */
 export async function recordStaffSearch(
   deps: Dependencies,
@@ -65,8 +66,13 @@ export async function recordStaffSearch(
 ): Promise<AllowanceSpent | null> {
   const masked = input.query.includes("@") ? maskEmail(input.query) : input.query;
   const query = [...masked].slice(0, maxRecordedQueryLength).join("");
+  // Only a query the entry keeps whole can be known to be the same search again: a masked or cut one
+  // stands for many (`ada@example.com` and `alan@example.com` are both `a***@example.com`), and
+  // folding on it let each of them be read uncounted and unrecorded, past the allowance.
+  const keptWhole = query === input.query;
   const repeated =
     !input.page &&
+    keptWhole &&
     (await recordedWithinFoldWindow(deps, {
       userId: input.actor.user.id,
       type: "users_searched",
