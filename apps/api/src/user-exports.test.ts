@@ -54,4 +54,33 @@ describe("removing a deleted account's data exports (userExportsOf)", () => {
     expect(await readdir(directory)).toEqual([]);
     expect(await jobs.listExportJobIdsOfUser(userId)).toEqual([]);
   });
+
+  it("an export's worker that publishes its archive while the deletion runs, between the archives and the records: the archive is not left", async () => {
+    const jobs = new InMemoryExportJobRepository();
+    await jobs.enqueueExportJob(createExportJob({ id: exportId, userId, requestedAt: new Date(0) }));
+    const archives = createLocalExportArchiveStore({ directory });
+    // The worker finishes just after the deletion removed the archives and before it deleted the
+    // records: its completion finds its job and keeps the archive it renamed into place.
+    const publishThenDelete = async (ids: readonly string[]) => {
+      await archives.writeArchive({
+        exportId,
+        entries: [{ name: "profile.json", content: text('{"email":"holder@example.com"}\n') }],
+        closingEntries: () => [],
+      });
+      return jobs.deleteExportJobs(ids);
+    };
+    const racing = new Proxy(jobs, {
+      get(target, property) {
+        if (property === "deleteExportJobs") return publishThenDelete;
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+
+    await userExportsOf(racing, archives).removeExportsOfUser({ userId });
+
+    // Before the fix the archive stayed: no record named it, so nothing would ever remove it.
+    expect(await readdir(directory)).toEqual([]);
+    expect(await jobs.listExportJobIdsOfUser(userId)).toEqual([]);
+  });
 });
