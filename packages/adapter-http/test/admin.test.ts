@@ -564,6 +564,22 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     expect((await call("GET", `/admin/users/${grace.user.id}`, support)).statusCode).toBe(200);
   });
 
+  it("a refusal whose counted read is stamped after its own (made at once, committed first) waits at most the hour", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 1 } }));
+    const support = await accountWithRole("support");
+    const grace = await registerUser(app, otherRegistration);
+    // A read at the same moment took its time a little later and took the last place first.
+    deps.securityEvents.recordStaffRead = async (event) => ({
+      recorded: false,
+      oldest: new Date(event.occurredAt.getTime() + 400),
+    });
+    const refused = await call("GET", `/admin/users/${grace.user.id}`, support);
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    // Before the fix: 3601 and "You can open more in 61 minutes", longer than the hour counted.
+    expect(refused.headers["retry-after"]).toBe("3600");
+    expect(refused.json().message).toContain("You can open more in 60 minutes.");
+  });
+
   it("a search by a whole address is counted each time: another address masked alike is no repeat", async () => {
     ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 1 } }));
     const support = await accountWithRole("support");
