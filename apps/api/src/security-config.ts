@@ -59,7 +59,7 @@ export const securityVariables = {
   STAFF_READS_PER_HOUR: withDefault({
     default: String(defaultStaffReadsPerHour),
     meaning:
-      'Directory reads one member of staff may make in any hour: pages of a user search and views of an account, in the admin API and console together (a repeated view or first page within 10 minutes is not counted again). More are refused `429 RATE_LIMIT_EXCEEDED` with `Retry-After`, so a stolen staff session cannot page out the user directory (docs/admin.md, "Read allowance")',
+      'Directory reads one member of staff may make in any hour: pages of a user search and views of an account, in the admin API and console together (a repeated view, or the same first page of a query with no `@` and at most 64 characters, within 10 minutes is not counted again). More are refused `429 RATE_LIMIT_EXCEEDED` with `Retry-After`, so a stolen staff session cannot page out the user directory (docs/admin.md, "Read allowance")',
     parse: integer({ min: 1 }),
   }),
   SECURITY_LOG_RETENTION: withDefault({
