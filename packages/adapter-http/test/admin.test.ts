@@ -547,6 +547,7 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     expect((await timelineOf(grace)).map((e) => e.type)).not.toContain("account_viewed");
     // Another member of staff has an allowance of their own.
     const admin = await accountWithRole("admin");
+    expect((await call("GET", `/admin/users/${grace.user.id}`, admin)).statusCode).toBe(200);
     const audit = await call("GET", "/admin/audit", admin);
     expect(
       audit
