@@ -539,6 +539,9 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     ]) {
       expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
       expect(refused.headers["retry-after"]).toBe("3600");
+      // The X-RateLimit-* headers are the route's per-IP budget's, which has room (docs/api.md).
+      expect(refused.headers["x-ratelimit-limit"]).toBe("1000");
+      expect(Number(refused.headers["x-ratelimit-remaining"])).toBeGreaterThan(0);
       expect(refused.json().message).toBe(
         "You have opened 3 accounts or search pages in the last hour, the most allowed for one member of staff. You can open more in 60 minutes.",
       );
