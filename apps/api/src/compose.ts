@@ -356,6 +356,12 @@ export async function composeService(
         const expired = await (useCases as UseCases).expireDataExports({});
         for (let i = 0; i < (expired.ok ? expired.value.expired : 0); i++)
           metrics?.exportJobs.recordJob("expired");
+        const swept = await (useCases as UseCases).sweepOrphanedExportArchives({});
+        if (swept.ok && swept.value.removed > 0)
+          logger?.warn(
+            { exports: swept.value.removed, directory: config.dataExport.directory },
+            "removed the archives of exports that no longer exist (left by an interrupted deletion or expiry)",
+          );
       },
       logger,
     });
@@ -609,7 +615,8 @@ function startHousekeeping(input: {
         securityLogRetentionMs: input.securityLogRetentionMs,
       });
       input.logger?.debug({ pruned }, "pruned expired records");
-      // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired.
+      // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired; then the
+      // archives no job owns any more (sweepOrphanedExportArchives).
       await input.expireDataExports();
     } catch (error) {
       input.logger?.warn({ err: error }, "pruning expired records failed; will retry");

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -122,18 +122,38 @@ export function createLocalExportArchiveStore(input: {
 
     async removeArchives(exportId: string): Promise<void> {
       checkExportId(exportId);
-      let names: string[];
-      try {
-        names = await readdir(directory);
-      } catch (error) {
-        if (isMissing(error)) return;
-        throw error;
-      }
-      for (const name of names) {
+      for (const name of await namesIn(directory)) {
         if (name.startsWith(`${exportId}.`)) await rm(pathOf(name), { force: true });
       }
     },
+
+    async listArchivedExportIds({ writtenBefore }): Promise<readonly string[]> {
+      const ids = new Set<string>();
+      for (const name of await namesIn(directory)) {
+        // Only names this store writes (`<key>` and `<key>.partial`): anything else in the
+        // directory is the operator's.
+        if (!fileKeyPattern.test(name.replace(/\.partial$/, ""))) continue;
+        const exportId = name.slice(0, name.indexOf("."));
+        if (ids.has(exportId)) continue;
+        try {
+          if ((await stat(pathOf(name))).mtime < writtenBefore) ids.add(exportId);
+        } catch (error) {
+          if (!isMissing(error)) throw error;
+        }
+      }
+      return [...ids];
+    },
   };
+}
+
+/** The names in the directory; none when it does not exist yet. */
+async function namesIn(directory: string): Promise<string[]> {
+  try {
+    return await readdir(directory);
+  } catch (error) {
+    if (isMissing(error)) return [];
+    throw error;
+  }
 }
 
 /** The entry's text as UTF-8 chunks of about chunkBytes; reports the file's hash and size at its end. */

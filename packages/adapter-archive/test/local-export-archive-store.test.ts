@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ExportArchiveEntry, ExportArchiveFile } from "@superoauth/application";
@@ -128,6 +128,48 @@ describe("the local export archive store", () => {
     await store.removeArchive(theirs.fileKey);
     expect(await readdir(directory)).toEqual([]);
     await store.removeArchives(exportId);
+  });
+
+  it("lists the exports its files belong to, once each, by when they were last written, and nothing it did not write", async () => {
+    const store = createLocalExportArchiveStore({ directory });
+    expect(
+      await createLocalExportArchiveStore({ directory: join(directory, "none") }).listArchivedExportIds({
+        writtenBefore: new Date(),
+      }),
+    ).toEqual([]);
+    const old = "0190a000-0000-7000-8000-00000000000a";
+    const partialOnly = "0190a000-0000-7000-8000-00000000000b";
+    const recent = "0190a000-0000-7000-8000-00000000000c";
+    const hourAgo = new Date(Date.now() - 3600_000);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    const first = await store.writeArchive({
+      exportId: old,
+      entries: [entry("a", "1")],
+      closingEntries: () => [],
+    });
+    await writeFile(join(directory, `${old}.dead.zip.partial`), "half");
+    await writeFile(join(directory, `${partialOnly}.dead.zip.partial`), "half");
+    await store.writeArchive({ exportId: recent, entries: [entry("a", "1")], closingEntries: () => [] });
+    // The operator's files, however old: never listed.
+    await writeFile(join(directory, "README.txt"), "mine");
+    await writeFile(join(directory, `${old}.zip`), "not a key");
+    for (const name of [
+      first.fileKey,
+      `${old}.dead.zip.partial`,
+      `${partialOnly}.dead.zip.partial`,
+      "README.txt",
+      `${old}.zip`,
+    ])
+      await utimes(join(directory, name), twoHoursAgo, twoHoursAgo);
+
+    expect([...(await store.listArchivedExportIds({ writtenBefore: hourAgo }))].sort()).toEqual([
+      old,
+      partialOnly,
+    ]);
+    expect(await store.listArchivedExportIds({ writtenBefore: twoHoursAgo })).toEqual([]);
+    expect(
+      [...(await store.listArchivedExportIds({ writtenBefore: new Date(Date.now() + 1000) }))].sort(),
+    ).toEqual([old, partialOnly, recent]);
   });
 
   it("creates its directory on first write, for its owner only, and removing from a missing one does nothing", async () => {

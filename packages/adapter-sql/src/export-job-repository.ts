@@ -234,6 +234,17 @@ export function createExportJobRepository(context: SQLContext): ExportJobReposit
           .execute();
     },
 
+    async findExportJobsOwningFiles(ids): Promise<readonly string[]> {
+      if (ids.length === 0) return [];
+      const rows = await db
+        .selectFrom("export_jobs")
+        .select("id")
+        .where("id", "in", [...ids])
+        .where("status", "!=", "expired")
+        .execute();
+      return rows.map((row) => row.id);
+    },
+
     async countActiveExportJobs() {
       // Counted on the (status, requested_at) index: a scrape reads the active jobs' index entries only.
       const rows = await db

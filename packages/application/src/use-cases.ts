@@ -41,6 +41,7 @@ import { listDataExports } from "./use-cases/data-export/list-data-exports.ts";
 import { openDataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
 import { requestDataExport } from "./use-cases/data-export/request-data-export.ts";
 import { runNextDataExport } from "./use-cases/data-export/run-next-data-export.ts";
+import { sweepOrphanedExportArchives } from "./use-cases/data-export/sweep-orphaned-export-archives.ts";
 import { resendVerification } from "./use-cases/email-verification/resend-verification.ts";
 import { verifyEmail } from "./use-cases/email-verification/verify-email.ts";
 import { findOIDCAccount } from "./use-cases/oidc/find-oidc-account.ts";
@@ -141,6 +142,8 @@ export interface UseCases {
   readonly runNextDataExport: Bound<typeof runNextDataExport>;
   /** For the scheduled prune. */
   readonly expireDataExports: Bound<typeof expireDataExports>;
+  /** For the scheduled prune, after the expiry. */
+  readonly sweepOrphanedExportArchives: Bound<typeof sweepOrphanedExportArchives>;
   readonly deleteAccount: Bound<typeof deleteAccount>;
   readonly updateProfile: Bound<typeof updateProfile>;
   readonly requestEmailChange: Bound<typeof requestEmailChange>;
@@ -226,6 +229,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     openDataExportArchive: (input) => openDataExportArchive(deps, input),
     runNextDataExport: (input) => runNextDataExport(deps, input),
     expireDataExports: (input) => expireDataExports(deps, input),
+    sweepOrphanedExportArchives: (input) => sweepOrphanedExportArchives(deps, input),
     deleteAccount: (input) => deleteAccount(deps, input),
     updateProfile: (input) => updateProfile(deps, input),
     requestEmailChange: (input) => requestEmailChange(deps, input),

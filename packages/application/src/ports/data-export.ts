@@ -88,6 +88,12 @@ export interface ExportJobRepository {
   /** Deletes these jobs, whatever their status; an id with no job is passed over. */
   deleteExportJobs(ids: readonly string[]): Promise<void>;
   /**
+   * Of these ids, those of jobs that may still own files in the archive store: a job of any status
+   * but `expired` (whose files the expiry removed). An id with no job is left out: what the sweep
+   * of orphaned archives removes (sweepOrphanedExportArchives).
+   */
+  findExportJobsOwningFiles(ids: readonly string[]): Promise<readonly string[]>;
+  /**
    * How many jobs are queued (`pending`) and claimed (`running`, a lapsed lease included) right
    * now, across every instance: the queue depth the metrics report.
    */
@@ -153,6 +159,11 @@ export interface ExportArchiveStore {
   removeArchive(fileKey: string): Promise<void>;
   /** Removes every file of the export (its archive, and what an attempt that died left behind). */
   removeArchives(exportId: string): Promise<void>;
+  /**
+   * The export ids of the files in the store last written before `writtenBefore` (archives, and
+   * what an attempt that died left behind), each once. Files the store did not write are not listed.
+   */
+  listArchivedExportIds(input: { writtenBefore: Date }): Promise<readonly string[]>;
 }
 
 /** Tells the export workers of this process that a job is waiting, so they need not wait for their next poll. */

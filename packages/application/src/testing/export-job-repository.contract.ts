@@ -103,6 +103,38 @@ export function exportJobRepositoryContract(
       expect(await jobs.findExportJobOfUser({ id: theirs.id, userId: other.id })).toEqual(theirs);
     });
 
+    it("answers which of some ids are jobs that may still own files: every status but expired, no unknown id", async () => {
+      const { jobs, users, userId } = await withUser();
+      const other = makeUser();
+      await users.insertUser(other);
+      const ready = makeJob(userId, { requestedAt: at(0) });
+      await jobs.enqueueExportJob(ready);
+      await claimAt(jobs, at(10), "w1");
+      expect(await complete(jobs, ready, "w1", at(20))).toBe("completed");
+      const failed = makeJob(userId, { requestedAt: at(30) });
+      await jobs.enqueueExportJob(failed);
+      await claimAt(jobs, at(40), "w2");
+      expect(await fail(jobs, failed, "w2", at(50))).toBe("released");
+      const expired = makeJob(userId, { requestedAt: at(60) });
+      await jobs.enqueueExportJob(expired);
+      await claimAt(jobs, at(70), "w3");
+      expect(await complete(jobs, expired, "w3", at(80))).toBe("completed");
+      await jobs.markExportJobExpired({ id: expired.id, now: at(90) });
+      const running = makeJob(userId, { requestedAt: at(100) });
+      await jobs.enqueueExportJob(running);
+      expect((await claimAt(jobs, at(110), "w4"))?.id).toBe(running.id);
+      const pending = makeJob(other.id, { requestedAt: at(120) });
+      await jobs.enqueueExportJob(pending);
+      const unknown = testId();
+
+      const ids = [ready, failed, expired, running, pending].map((job) => job.id);
+      expect([...(await jobs.findExportJobsOwningFiles([...ids, unknown]))].sort()).toEqual(
+        [ready.id, failed.id, running.id, pending.id].sort(),
+      );
+      expect(await jobs.findExportJobsOwningFiles([expired.id, unknown])).toEqual([]);
+      expect(await jobs.findExportJobsOwningFiles([])).toEqual([]);
+    });
+
     it("lists a user's jobs newest first, whatever their status, at most as many as asked, and no one else's", async () => {
       const { jobs, users, userId } = await withUser();
       const other = makeUser();

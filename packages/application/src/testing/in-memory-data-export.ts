@@ -173,6 +173,13 @@ export class InMemoryExportJobRepository implements ExportJobRepository {
     for (const id of ids) this.#jobs.delete(id);
   }
 
+  async findExportJobsOwningFiles(ids: readonly string[]): Promise<readonly string[]> {
+    return ids.filter((id) => {
+      const job = this.#jobs.get(id);
+      return job !== undefined && job.status !== "expired";
+    });
+  }
+
   async countActiveExportJobs(): Promise<{ pending: number; running: number }> {
     const jobs = [...this.#jobs.values()];
     return {
@@ -207,7 +214,13 @@ export type InMemoryArchive = ReadonlyMap<string, string>;
  */
 export class InMemoryExportArchiveStore implements ExportArchiveStore {
   readonly #archives = new Map<string, InMemoryArchive>();
+  /** When each archive was written, by the clock given (the dependencies' clock in makeDeps). */
+  readonly #writtenAt = new Map<string, Date>();
+  readonly #clock: { now(): Date };
   #written = 0;
+  constructor(clock: { now(): Date } = { now: () => new Date() }) {
+    this.#clock = clock;
+  }
   /** Test hook: awaited before each entry is read (hold a worker mid-export, or fail one). */
   beforeEntry: ((name: string) => Promise<void>) | undefined;
 
@@ -229,6 +242,7 @@ export class InMemoryExportArchiveStore implements ExportArchiveStore {
     this.#written += 1;
     const fileKey = `${input.exportId}.${this.#written}.zip`;
     this.#archives.set(fileKey, files);
+    this.#writtenAt.set(fileKey, this.#clock.now());
     const all = [...files.values()].join("");
     return { fileKey, sizeBytes: byteLength(all), sha256: standInHash(all) };
   }
@@ -244,12 +258,21 @@ export class InMemoryExportArchiveStore implements ExportArchiveStore {
 
   async removeArchive(fileKey: string): Promise<void> {
     this.#archives.delete(fileKey);
+    this.#writtenAt.delete(fileKey);
   }
 
   async removeArchives(exportId: string): Promise<void> {
     for (const key of [...this.#archives.keys()]) {
-      if (key.startsWith(`${exportId}.`)) this.#archives.delete(key);
+      if (key.startsWith(`${exportId}.`)) await this.removeArchive(key);
     }
+  }
+
+  async listArchivedExportIds(input: { writtenBefore: Date }): Promise<readonly string[]> {
+    const ids = new Set<string>();
+    for (const [key, writtenAt] of this.#writtenAt) {
+      if (writtenAt < input.writtenBefore) ids.add(key.slice(0, key.indexOf(".")));
+    }
+    return [...ids];
   }
 
   /** Test helper: the files of an archive, or undefined when it is gone. */

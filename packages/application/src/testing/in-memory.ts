@@ -603,6 +603,7 @@ export function createInMemoryDependencies(
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
   const twoFactor = new InMemoryTwoFactorRepository();
+  const clock = new ManualClock();
   const stores = {
     users,
     maintenanceNotices: new InMemoryMaintenanceNotices(),
@@ -619,7 +620,7 @@ export function createInMemoryDependencies(
     accountAdministration: new InMemoryAccountAdministration(stores),
     thirdPartyGrants: new InMemoryThirdPartyGrants(),
     userExports: new InMemoryUserExports(),
-    clock: new ManualClock(),
+    clock,
     random: new SequentialRandomSource(),
     passwordHasher: new InMemoryPasswordHasher(),
     passwordStrength: new InMemoryPasswordStrengthChecker(),
@@ -636,7 +637,7 @@ export function createInMemoryDependencies(
     oidcModels: new InMemoryOIDCModelStore(),
     thirdPartyAccessTokens: new ScriptedThirdPartyAccessTokens(),
     exportJobs: new InMemoryExportJobRepository(),
-    exportArchives: new InMemoryExportArchiveStore(),
+    exportArchives: new InMemoryExportArchiveStore(clock),
     exportWorker: new CountingExportWorkerSignal(),
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,

@@ -19,6 +19,7 @@ import { openDataExportArchive } from "./open-data-export-archive.ts";
 import { requestDataExport } from "./request-data-export.ts";
 import { runNextDataExport } from "./run-next-data-export.ts";
 import { securityEventPageSize } from "./steps/export-sections.ts";
+import { orphanedArchiveGraceMs, sweepOrphanedExportArchives } from "./sweep-orphaned-export-archives.ts";
 
 const day = 24 * 3600_000;
 
@@ -243,6 +244,58 @@ describe("getDataExport and openDataExportArchive", () => {
     deps.clock.advance(7 * day - 1);
     expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 0 });
     expect(deps.exportJobs.get(exportId)?.status).toBe("ready");
+  });
+});
+
+describe("sweepOrphanedExportArchives", () => {
+  /** An archive written straight into the store, as an attempt (or an earlier release) left it. */
+  const strayArchive = async (deps: ReturnType<typeof createInMemoryDependencies>, exportId: string) =>
+    (await deps.exportArchives.writeArchive({ exportId, entries: [], closingEntries: () => [] })).fileKey;
+
+  it("removes, once more than an hour old, the archives of jobs gone or expired, and keeps those of every other job", async () => {
+    const { deps, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const readyKey = deps.exportJobs.get(exportId)?.fileKey ?? "";
+    // A job whose row went (an account deletion killed between its two steps, before 2026-12-03).
+    const goneKey = await strayArchive(deps, "0190a000-0000-7000-8000-0000000000aa");
+    // A pending job's archive, as if an attempt were writing it.
+    const other = await registerAccount(deps, { email: "other@example.com" });
+    const pendingId = unwrap(await requestDataExport(deps, { session: other.session })).export.exportId;
+    const pendingKey = await strayArchive(deps, pendingId);
+
+    deps.clock.advance(orphanedArchiveGraceMs);
+    expect(unwrap(await sweepOrphanedExportArchives(deps, {}))).toEqual({ removed: 0 });
+    expect(deps.exportArchives.keys().sort()).toEqual([goneKey, pendingKey, readyKey].sort());
+    deps.clock.advance(1);
+    expect(unwrap(await sweepOrphanedExportArchives(deps, {}))).toEqual({ removed: 1 });
+    expect(deps.exportArchives.keys().sort()).toEqual([pendingKey, readyKey].sort());
+
+    // The ready export expires; an attempt that had lost its lease on it, killed before it removed
+    // its archive, left one behind.
+    deps.clock.advance(7 * day);
+    expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 1 });
+    const leftoverKey = await strayArchive(deps, exportId);
+    expect(unwrap(await sweepOrphanedExportArchives(deps, {}))).toEqual({ removed: 0 });
+    deps.clock.advance(orphanedArchiveGraceMs + 1);
+    expect(unwrap(await sweepOrphanedExportArchives(deps, {}))).toEqual({ removed: 1 });
+    expect(deps.exportArchives.archive(leftoverKey)).toBeUndefined();
+    expect(deps.exportArchives.keys()).toEqual([pendingKey]);
+  });
+
+  it("checks the ids against the jobs in batches, however many files there are", async () => {
+    const deps = createInMemoryDependencies();
+    const asked: number[] = [];
+    const owning = deps.exportJobs.findExportJobsOwningFiles.bind(deps.exportJobs);
+    deps.exportJobs.findExportJobsOwningFiles = async (ids) => {
+      asked.push(ids.length);
+      return owning(ids);
+    };
+    for (let i = 0; i < 1001; i++)
+      await strayArchive(deps, `0190a000-0000-7000-8000-${String(i).padStart(12, "0")}`);
+    deps.clock.advance(orphanedArchiveGraceMs + 1);
+    expect(unwrap(await sweepOrphanedExportArchives(deps, {}))).toEqual({ removed: 1001 });
+    expect(asked).toEqual([500, 500, 1]);
+    expect(deps.exportArchives.keys()).toEqual([]);
   });
 });
 
