@@ -121,3 +121,23 @@ describe("a deadlock within a transaction", () => {
     expect(sent).toEqual(["begin", update, update]);
   });
 });
+
+describe("a duplicate key", () => {
+  it("passes with its errno and the key's name, the duplicated value taken out of its message, sqlMessage and stack", async () => {
+    const text = "Duplicate entry 'ada@example.com' for key 'users.email'";
+    const { db } = scriptedDatabase(() =>
+      Object.assign(new Error(text), { errno: 1062, code: "ER_DUP_ENTRY", sqlMessage: text }),
+    );
+    const error = await sql
+      .raw(update)
+      .execute(db)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      errno: 1062,
+      code: "ER_DUP_ENTRY",
+      message: "Duplicate entry '[redacted]' for key 'users.email'",
+      sqlMessage: "Duplicate entry '[redacted]' for key 'users.email'",
+    });
+    expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("ada@example.com");
+  });
+});

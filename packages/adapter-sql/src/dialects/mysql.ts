@@ -180,7 +180,9 @@ export function guardPool(
             : // A row this write refers to was deleted meanwhile (the account, an app).
               isMissingParentError(error)
               ? new DeletedMeanwhileError({ cause: error })
-              : error,
+              : error !== null && isDuplicateKeyError(error)
+                ? withoutDuplicatedValue(error)
+                : error,
           result as MysqlQueryResult,
         );
       });
@@ -324,6 +326,25 @@ function isMissingParentError(error: unknown): boolean {
 
 function isDuplicateKeyError(error: unknown): boolean {
   return typeof error === "object" && error !== null && "errno" in error && error.errno === duplicateKeyErrno;
+}
+
+/** The value in ER_DUP_ENTRY's text: `Duplicate entry 'ada@example.com' for key 'users.email'`. */
+const duplicatedValue = /(Duplicate entry )'[\s\S]*'( for key )/g;
+
+/**
+ * The duplicate-key error with its value taken out of its texts (message, sqlMessage, stack),
+ * the key's name kept: the value is an address, a token's hash, a client id. Every unique index
+ * the repositories write is caught and mapped by errno, which stays; this holds for one that a
+ * future write misses, whose error would be logged whole.
+ */
+function withoutDuplicatedValue<E extends Error>(error: E): E {
+  const scrub = (text: unknown) =>
+    typeof text === "string" ? text.replace(duplicatedValue, "$1'[redacted]'$2") : text;
+  const fields = error as E & { sqlMessage?: unknown };
+  fields.message = scrub(fields.message) as string;
+  if (fields.stack !== undefined) fields.stack = scrub(fields.stack) as string;
+  if (fields.sqlMessage !== undefined) fields.sqlMessage = scrub(fields.sqlMessage);
+  return error;
 }
 
 /**
