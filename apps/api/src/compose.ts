@@ -509,6 +509,7 @@ function composeOIDC(input: {
       record: (grant) => useCases.recordAppGrant(grant),
       touch: (owner) => useCases.touchAppGrant(owner),
       consented: (consent) => useCases.recordAppConsent(consent),
+      reused: (reuse) => useCases.recordAppTokenReuse(reuse),
     },
     jwks: { keys: input.privateKeys.keys },
     publishedJWKS: input.publishedKeys,

@@ -382,18 +382,71 @@ describe("a third-party app through the OIDC helper", () => {
   });
 });
 
+describe("a third-party app's spent refresh token presented again past the grace", () => {
+  it("ends the app's grant and is in the person's security log, with where it came from", async () => {
+    // Its own instance, with no grace: the second presentation of a rotated token is reuse at once.
+    const { service: graceless, url: base } = await listenComposedService(database.url(), {
+      env: { REFRESH_REUSE_GRACE: "0s" },
+    });
+    try {
+      const owner = new SuperOAuthClient({ baseURL: base });
+      const email = "sdk-oidc-reuse@example.com";
+      await owner.auth.register({ email, password, nickname: "reuse" });
+      const redirectURI = "https://app.example/callback";
+      const { app, clientSecret } = await owner.apps.register({
+        name: "Leaky App",
+        redirectURIs: [redirectURI],
+        allowedScopes: ["openid", "offline_access"],
+        type: "confidential",
+      });
+      const oidc = await SuperOAuthOIDCClient.discover({
+        issuer: base,
+        clientId: app.clientId,
+        clientSecret: clientSecret ?? "",
+        redirectURI,
+        allowInsecureRequests: true,
+      });
+      const request = await oidc.createAuthorizationRequest({
+        scope: "openid offline_access",
+        prompt: "consent",
+      });
+      const callback = await signInAndConsent({ url: request.url, email, baseURL: base });
+      const tokens = await oidc.exchangeCode({ ...request, callbackURL: callback });
+      const refreshed = await oidc.refresh({ refreshToken: tokens.refreshToken ?? "" });
+
+      await expect(oidc.refresh({ refreshToken: tokens.refreshToken ?? "" })).rejects.toThrow();
+      // The grant is gone: the newest token too.
+      await expect(oidc.refresh({ refreshToken: refreshed.refreshToken ?? "" })).rejects.toThrow();
+      // Recorded after the answer: wait for it.
+      let reuse: { type: string; details: Record<string, unknown>; ip: string | null } | undefined;
+      for (let i = 0; i < 50 && reuse === undefined; i++) {
+        const { events } = await owner.sessions.listSecurityEvents();
+        reuse = events.find((event) => event.type === "app_token_reuse_detected");
+        if (reuse === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(reuse).toMatchObject({
+        details: { clientId: app.clientId, app: "Leaky App" },
+        ip: "127.0.0.1",
+      });
+    } finally {
+      await graceless.close();
+    }
+  });
+});
+
 /**
- * A browser through the hosted pages: signs in with the password form, allows the consent, and
- * answers the redirect to the app's callback.
+ * A browser through the hosted pages (of the main service unless `baseURL` says another): signs
+ * in with the password form, allows the consent, and answers the redirect to the app's callback.
  */
-async function signInAndConsent(input: { url: string; email: string }): Promise<URL> {
-  const agent = new BrowserAgent(url);
+async function signInAndConsent(input: { url: string; email: string; baseURL?: string }): Promise<URL> {
+  const base = input.baseURL ?? url;
+  const agent = new BrowserAgent(base);
   let response = await agent.request(input.url);
   for (let hop = 0; hop < 12; hop += 1) {
     const location = locationOf(response);
     if (location !== null) {
-      const next = new URL(location, url);
-      if (next.origin !== new URL(url).origin) return next;
+      const next = new URL(location, base);
+      if (next.origin !== new URL(base).origin) return next;
       response = await agent.request(next.href);
       continue;
     }

@@ -74,7 +74,10 @@ export interface Interactions {
   deny(req: IncomingMessage, res: ServerResponse): Promise<string>;
 }
 
-/** Where a consent was given: the person's address and browser, as the security log keeps them. */
+/**
+ * Where a consent was given (the person's address and browser), or a spent refresh token presented
+ * again (the presenter's): as the security log keeps them.
+ */
 export interface ConsentClient {
   readonly ip?: string | undefined;
   readonly userAgent?: string | undefined;
@@ -178,6 +181,13 @@ export interface OIDCGrantRecords {
     remembered: boolean;
     client?: ConsentClient | undefined;
   }): Promise<void>;
+  /**
+   * One of the grant's refresh tokens was presented again after it was rotated, past the grace:
+   * a stolen copy, or the app's store replayed. The library has revoked the grant; the person's
+   * security log is told, with where the token came from. Called after the answer is decided: a
+   * failure here is logged, never the client's.
+   */
+  reused?(input: { accountId: string; clientId: string; client?: ConsentClient | undefined }): Promise<void>;
 }
 
 /** Private signing keys (JWK, each with `kid`, `alg`, `use: "sig"`), newest first. */

@@ -161,10 +161,18 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       return;
     }
     options.onRefresh?.("reuse_detected");
+    const clientId = ctx.oidc.client?.clientId;
+    const accountId = ctx.oidc.account?.accountId;
     requestLogOf(ctx.req)?.warn(
-      { clientId: ctx.oidc.client?.clientId, accountId: ctx.oidc.account?.accountId },
+      { clientId, accountId },
       "a third-party app's refresh token was used again after it was rotated: the app's grant was revoked (RFC 9700 §4.14.2)",
     );
+    // And the person's security log, which the answer does not wait for.
+    if (clientId === undefined || accountId === undefined || options.grants.reused === undefined) return;
+    const client = { ip: clientAddressOf(ctx.req), userAgent: ctx.get("user-agent") || undefined };
+    options.grants
+      .reused({ accountId, clientId, client })
+      .catch((failure: unknown) => logFailure(requestLogOf(ctx.req), failure));
   });
 
   const issuerURL = new URL(options.issuer);

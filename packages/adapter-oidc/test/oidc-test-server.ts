@@ -122,6 +122,15 @@ export class TestGrants {
   async consented(input: TestGrants["consents"][number]) {
     this.consents.push(input);
   }
+  /** Every refresh token reused past the grace, as the security log is told of it. */
+  readonly reuses: {
+    accountId: string;
+    clientId: string;
+    client?: { ip?: string | undefined; userAgent?: string | undefined } | undefined;
+  }[] = [];
+  async reused(input: TestGrants["reuses"][number]) {
+    this.reuses.push(input);
+  }
 }
 
 const escapeHTML = (value: string) =>

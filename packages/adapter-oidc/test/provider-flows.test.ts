@@ -217,9 +217,10 @@ describe("authorization code with PKCE", () => {
   });
 
   it("a used refresh token presented again within REFRESH_REUSE_GRACE is refused and the grant lives; after it, the grant is revoked", async () => {
-    const { issuer, clock, refreshes } = server();
+    const { issuer, clock, refreshes, grants } = server();
     const config = await discover(issuer, confidentialApp);
     const first = await firstRefreshToken(issuer, config);
+    const reusesBefore = grants.reuses.length;
     const reportedBefore = refreshes.length;
     // Two refreshes of one token at once (two tabs, two workers): one wins, one is refused.
     const raced = await Promise.allSettled([
@@ -259,6 +260,15 @@ describe("authorization code with PKCE", () => {
       clientId: confidentialApp.clientId,
     });
     expect(warnings[0]).not.toContain(first);
+    // And the person's security log, once, with where the spent token came from.
+    await vi.waitFor(() => expect(grants.reuses.length).toBe(reusesBefore + 1));
+    expect(grants.reuses.slice(reusesBefore)).toEqual([
+      {
+        accountId: "user-1",
+        clientId: confidentialApp.clientId,
+        client: { ip: "127.0.0.1", userAgent: expect.any(String) },
+      },
+    ]);
   });
 
   // Refresh tokens live 7 days and the remembered consent (the grant) 30: each check below sits an

@@ -29,6 +29,7 @@ import {
   findClient,
   recordAppConsent,
   recordAppGrant,
+  recordAppTokenReuse,
   touchAppGrant,
 } from "./use-cases/apps/provider-clients.ts";
 import { registerApp } from "./use-cases/apps/register-app.ts";
@@ -132,6 +133,7 @@ export interface UseCases {
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
   readonly recordAppConsent: Bound<typeof recordAppConsent>;
+  readonly recordAppTokenReuse: Bound<typeof recordAppTokenReuse>;
   readonly touchAppGrant: Bound<typeof touchAppGrant>;
   readonly requestDataExport: Bound<typeof requestDataExport>;
   readonly getDataExport: Bound<typeof getDataExport>;
@@ -221,6 +223,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     findAppGrant: (input) => findAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
     recordAppConsent: (input) => recordAppConsent(deps, input),
+    recordAppTokenReuse: (input) => recordAppTokenReuse(deps, input),
     touchAppGrant: (input) => touchAppGrant(deps, input),
     requestDataExport: (input) => requestDataExport(deps, input),
     getDataExport: (input) => getDataExport(deps, input),

@@ -70,6 +70,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   app_authorized: (d) =>
     `You allowed ${app(d, (name) => name, "an app")} to access your account${d.remembered === false ? " this once" : ""}`,
   app_revoked: (d) => `You withdrew the access of ${app(d, (name) => name, "an app")} to your account`,
+  app_token_reuse_detected: (d) =>
+    `${app(d, (name) => `The app ${name}`, "An app")} lost its access to your account: a token it was given was used twice, as a copied one would be`,
   app_registered: (d) => `You registered ${app(d, (name) => `the app ${name}`, "an app")}`,
   app_updated: (d) =>
     `The settings of ${app(d, (name) => `your app ${name}`, "one of your apps")} were changed${changedFields(d)}`,

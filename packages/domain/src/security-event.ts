@@ -35,6 +35,7 @@ export const securityEventTypes = [
   "users_searched",
   "app_authorized",
   "app_revoked",
+  "app_token_reuse_detected",
   "app_registered",
   "app_updated",
   "app_secret_rotated",

@@ -1,3 +1,4 @@
+import { describeSecurityEvent } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
@@ -7,7 +8,7 @@ import { requestDataExport } from "../data-export/request-data-export.ts";
 import { runNextDataExport } from "../data-export/run-next-data-export.ts";
 import { revokeAppAuthorization } from "./authorized-apps.ts";
 import { deleteApp } from "./delete-app.ts";
-import { recordAppConsent } from "./provider-clients.ts";
+import { recordAppConsent, recordAppTokenReuse } from "./provider-clients.ts";
 import { registerApp } from "./register-app.ts";
 import { rotateAppSecret } from "./rotate-app-secret.ts";
 import { updateApp } from "./update-app.ts";
@@ -156,6 +157,29 @@ describe("an app's access to the account, on record", () => {
     expect(events().filter((e) => e.type === "app_revoked")).toEqual([
       expect.objectContaining({ ip: thief.ip, details: { clientId: app.clientId, app: "Sync helper" } }),
     ]);
+  });
+
+  it("ended by a reused refresh token: app_token_reuse_detected with the app and the presenter, described, and no mail", async () => {
+    const { deps, user, events } = await setUp();
+    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    await recordAppTokenReuse(deps, { accountId: user.id, clientId: app.clientId, client: thief });
+    // An app deleted meanwhile is still recorded, unnamed.
+    await recordAppTokenReuse(deps, { accountId: user.id, clientId: "gone-app" });
+    expect(events().filter((e) => e.type === "app_token_reuse_detected")).toEqual([
+      expect.objectContaining({
+        ip: thief.ip,
+        userAgent: thief.userAgent,
+        details: { clientId: app.clientId, app: "Sync helper" },
+      }),
+      expect.objectContaining({ ip: null, details: { clientId: "gone-app", app: "" } }),
+    ]);
+    expect(describeSecurityEvent(events().at(-2) ?? { type: "app_revoked", details: {} })).toBe(
+      'The app "Sync helper" lost its access to your account: a token it was given was used twice, as a copied one would be',
+    );
+    expect(describeSecurityEvent(events().at(-1) ?? { type: "app_revoked", details: {} })).toMatch(
+      /^An app lost/,
+    );
+    expect(deps.mailer.sent.filter((mail) => mail.kind === "security_notice")).toEqual([]);
   });
 });
 

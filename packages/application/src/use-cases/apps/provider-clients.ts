@@ -91,16 +91,40 @@ export async function recordAppConsent(
     client?: ClientInfo | undefined;
   },
 ): Promise<void> {
+  await recordEventOfApp(deps, input, "app_authorized", {
+    scopes: appScopes.filter((scope) => input.scopes.includes(scope)).join(" "),
+    remembered: input.remembered,
+  });
+}
+
+/**
+ * Records in the person's security log that an app's refresh token for them was presented again
+ * after its rotation, past the grace (`app_token_reuse_detected`): the provider has revoked the
+ * app's grant, so the app asks them to sign in again, and the log says why, with the address and
+ * client that presented the spent token. No notice is mailed: the app's copy of a token leaked,
+ * not the person's credentials, and the grant it gave is already ended.
+ */
+export async function recordAppTokenReuse(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string; client?: ClientInfo | undefined },
+): Promise<void> {
+  await recordEventOfApp(deps, input, "app_token_reuse_detected");
+}
+
+/** Records an event of the app in the person's log, named as the app is now (unnamed if it is gone). */
+async function recordEventOfApp(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string; client?: ClientInfo | undefined },
+  type: "app_authorized" | "app_token_reuse_detected",
+  details?: Record<string, string | number | boolean>,
+): Promise<void> {
   const app = await deps.apps.findApp(input.clientId);
   await recordAppEvent(deps, {
     userId: input.accountId as UserId,
-    type: "app_authorized",
+    type,
     app: { clientId: input.clientId, name: app?.name ?? "" },
     client: input.client,
-    details: {
-      scopes: appScopes.filter((scope) => input.scopes.includes(scope)).join(" "),
-      remembered: input.remembered,
-    },
+    ...(details === undefined ? {} : { details }),
   });
 }
 

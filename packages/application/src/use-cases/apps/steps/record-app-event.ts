@@ -3,10 +3,19 @@ import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
-/** The app events: an authorization given or withdrawn, and a developer's changes to their app. */
+/**
+ * The app events: an authorization given, withdrawn, or ended by a reused refresh token, and a
+ * developer's changes to their app.
+ */
 type AppEventType = Extract<
   SecurityEventType,
-  "app_authorized" | "app_revoked" | "app_registered" | "app_updated" | "app_secret_rotated" | "app_deleted"
+  | "app_authorized"
+  | "app_revoked"
+  | "app_token_reuse_detected"
+  | "app_registered"
+  | "app_updated"
+  | "app_secret_rotated"
+  | "app_deleted"
 >;
 
 /**
