@@ -123,3 +123,27 @@ describe("MySQL lost mid-load", () => {
     60_000,
   );
 });
+
+describe("MySQL hung (accepts and never answers)", () => {
+  it("/ready answers 503 naming the database within its 500 ms bound (asserted at 1500 ms), not after the 3 s of old", async () => {
+    expect((await ready()).statusCode).toBe(200);
+    proxy.pause();
+    const started = performance.now();
+    const response = await ready();
+    const ms = performance.now() - started;
+    expect(ms).toBeLessThan(1_500);
+    expect(response.statusCode).toBe(503);
+    expect(Number(response.headers["retry-after"])).toBeGreaterThan(0);
+    expect(response.json()).toMatchObject({
+      success: false,
+      error: "SERVICE_UNAVAILABLE",
+      message: expect.stringMatching(/^Not ready: database(, |$)/),
+      data: {
+        status: "not_ready",
+        checks: { database: { status: "down", required: true, detail: "timed out" } },
+      },
+    });
+    await proxy.restore();
+    await timeUntil(async () => (await ready()).statusCode === 200, 15_000);
+  }, 30_000);
+});

@@ -26,8 +26,13 @@ export interface DependencyReport {
   readonly checks: Readonly<Record<string, CheckResult>>;
 }
 
-/** Longest a check may take before it counts as down: a probe must answer within its own timeout. */
-const checkTimeoutMs = 3_000;
+/**
+ * Longest a check may take before it counts as down ("timed out"). The checks run at once, so
+ * /ready and /status answer within about this, well inside a readiness probe's own timeout
+ * (Kubernetes' default `timeoutSeconds` is 1): a hung database is a 503 the probe still reads, and
+ * a hung optional dependency (SMTP) only degrades the answer. A `SELECT 1` slower than this is down.
+ */
+const checkTimeoutMs = 500;
 
 /** Runs a check within the time limit, timing it; a throw or a timeout is "down" (logged by the caller). */
 async function runCheck(
@@ -76,9 +81,10 @@ type CheckOutcome = Awaited<ReturnType<DependencyCheck["check"]>>;
  * A check whose answer, good or bad, is kept for `ttlMs`, for checks that cost the other side
  * something, such as an SMTP handshake. Past it, the next call asks again in the background and is
  * answered the kept outcome at once: a server that accepts and never answers would otherwise hold
- * every probe for the check's 3 s while the question is out (a readiness probe's own timeout is
- * often 1 s). Only the first question is waited for. A failure is handed to the call that waited
- * for it, or, asked in the background, to `onFailure`: once per question, not once per probe.
+ * every probe for the checks' time limit while the question is out. Until the first question has
+ * an answer, callers wait for it, each within `checkTimeoutMs` as every check (a hung server reads
+ * "timed out" meanwhile). A failure is handed to the call that waited for it, or, asked in the
+ * background, to `onFailure`: once per question, not once per probe.
  */
 export function cachedCheck(
   check: DependencyCheck,
