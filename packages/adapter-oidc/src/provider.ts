@@ -175,6 +175,12 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       .catch((failure: unknown) => logFailure(requestLogOf(ctx.req), failure));
   });
 
+  // Outermost of ours, so it sees every answer, the library's and our own failures' alike.
+  provider.use(async (ctx, next) => {
+    await next();
+    nameRequestIdOfFailure(ctx as KoaContextWithOIDC);
+  });
+
   const issuerURL = new URL(options.issuer);
   provider.use(async (ctx, next) => {
     atTheIssuersOrigin(ctx, issuerURL);
@@ -435,6 +441,26 @@ function answerAsAsked(
   } else {
     ctx.body = input.json;
   }
+}
+
+/**
+ * A JSON `server_error` (a failure of ours) names the request's id in its body, as the API's 500
+ * envelope gives `requestId`, so a person can quote it to support from what their client shows or
+ * logs: in `error_description` ("... (request id: X)", text for a person) and as `request_id`
+ * (RFC 6749 §5.2 allows members of its own; clients ignore them). The X-Request-Id header carries
+ * the same id; the failure's log line too. Error pages name it already (`failureReferenceOf`).
+ */
+function nameRequestIdOfFailure(ctx: KoaContextWithOIDC): void {
+  const body: unknown = ctx.body;
+  if (typeof body !== "object" || body === null || Buffer.isBuffer(body) || !("error" in body)) return;
+  const requestId = failureReferenceOf(ctx.req, String(body.error));
+  if (requestId === null) return;
+  const description = "error_description" in body ? String(body.error_description) : "";
+  ctx.body = {
+    ...body,
+    error_description: `${description === "" ? "" : `${description} `}(request id: ${requestId})`,
+    request_id: requestId,
+  };
 }
 
 /** A scope string without `offline_access`; undefined when nothing else is left. */

@@ -128,6 +128,40 @@ describe("the provider while its storage is unavailable", () => {
     expect(await answer.json()).toMatchObject({ error: "server_error" });
   });
 
+  it("names the request's id in a JSON server_error's body, as the API's 500 envelope does: the failure's log line's, and nothing of the cause", async () => {
+    failure = new Error("a bug in a store at 10.1.2.3");
+    const answer = await clientCredentials();
+    expect(answer.status).toBe(500);
+    const text = await answer.text();
+    const requestId = (JSON.parse(text) as { request_id?: unknown }).request_id;
+    expect(requestId).toMatch(/^req-[0-9a-z]+$/);
+    // RFC 6749 §5.2: extra members are allowed, and error_description is text for a person.
+    expect(JSON.parse(text)).toEqual({
+      error: "server_error",
+      error_description: `oops! something went wrong (request id: ${requestId})`,
+      request_id: requestId,
+    });
+    expect(text).not.toMatch(/bug|store|10\.1\.2\.3|stack/i);
+    expect(
+      logLines.some((line) => line.includes(`"reqId":"${requestId}"`) && line.includes("a bug in a store")),
+    ).toBe(true);
+  });
+
+  it("names it too in a failure past the library's own error handlers, and not in a refusal", async () => {
+    failure = new Error("a bug in a store");
+    const answer = await fetch(`${server().issuer}/oidc/device`, { headers: { accept: "application/json" } });
+    expect(answer.status).toBe(500);
+    expect(await answer.json()).toMatchObject({ error: "server_error", request_id: expect.any(String) });
+    failure = null;
+    const refusal = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic },
+      body: new URLSearchParams({ grant_type: "authorization_code", code: "nope" }),
+    });
+    expect(refusal.status).toBe(400);
+    expect(await refusal.json()).not.toHaveProperty("request_id");
+  });
+
   it("logs an outage and a bug as the API does, with the request's id", async () => {
     // The request's log line: Fastify's request logger, so it names the request (`reqId`).
     const logged = async (expected: string) => {
