@@ -32,6 +32,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
     `You signed in${d.method === undefined ? "" : ` with ${String(d.method)}`}${d.secondFactor === true ? " and your second factor" : ""}`,
   login_failed: () => "A sign-in attempt failed",
   account_locked: () => "Sign-in was locked after too many failed attempts",
+  login_refused_locked: () =>
+    "A sign-in attempt was refused while sign-in was locked; more from the same address within 15 minutes are not listed again",
   password_set: () => "A password was added to your account",
   password_changed: () => "Your password was changed",
   password_reset: () => "Your password was reset through a mailed link",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asSeenByHolder, type SecurityEvent } from "./security-event.ts";
+import { asSeenByHolder, recordsRefusedSignIn, type SecurityEvent } from "./security-event.ts";
 import type { UserId } from "./user.ts";
 
 const holder = "holder-1" as UserId;
@@ -25,5 +25,32 @@ describe("asSeenByHolder", () => {
     expect(asSeenByHolder(own)).toBe(own);
     const notice = event({ type: "maintenance_notice_changed", actorId: holder });
     expect(asSeenByHolder(notice)).toBe(notice);
+  });
+});
+
+describe("recordsRefusedSignIn", () => {
+  const at = (minutes: number) => new Date(Date.UTC(2026, 11, 4, 12, minutes));
+  const refused = (ip: string, minutes: number): SecurityEvent => ({
+    id: `e-${ip}-${minutes}`,
+    userId: "u1" as UserId,
+    type: "login_refused_locked",
+    occurredAt: at(minutes),
+    ip,
+    userAgent: null,
+    actorId: null,
+    details: {},
+  });
+
+  it("records the first refusal from an address, and not another from it within 15 minutes", () => {
+    expect(recordsRefusedSignIn([], { ip: "203.0.113.1", now: at(0) })).toBe(true);
+    expect(recordsRefusedSignIn([refused("203.0.113.1", 0)], { ip: "203.0.113.1", now: at(14) })).toBe(false);
+    expect(recordsRefusedSignIn([refused("203.0.113.1", 0)], { ip: "203.0.113.1", now: at(15) })).toBe(true);
+    expect(recordsRefusedSignIn([refused("203.0.113.1", 0)], { ip: "203.0.113.2", now: at(1) })).toBe(true);
+  });
+
+  it("records at most 5 within 15 minutes, whatever the addresses", () => {
+    const five = [1, 2, 3, 4, 5].map((n) => refused(`203.0.113.${n}`, n));
+    expect(recordsRefusedSignIn(five, { ip: "203.0.113.9", now: at(6) })).toBe(false);
+    expect(recordsRefusedSignIn(five, { ip: "203.0.113.9", now: at(17) })).toBe(true);
   });
 });

@@ -5,6 +5,7 @@ export const securityEventTypes = [
   "login_succeeded",
   "login_failed",
   "account_locked",
+  "login_refused_locked",
   "password_set",
   "password_changed",
   "password_reset",
@@ -76,6 +77,35 @@ export const staffReadAllowanceWindowMs = 3600_000;
 
 /** The reads a member of staff may record within `staffReadAllowanceWindowMs` unless configured (STAFF_READS_PER_HOUR). */
 export const defaultStaffReadsPerHour = 300;
+
+/**
+ * Sign-in attempts refused by a lock (`login_refused_locked`) are folded: an attacker may make any
+ * number, and the log must not grow with them. Within this window an account's log gets at most
+ * one entry per address, and at most `refusedSignInEntriesPerWindow` in all (a botnet's many
+ * addresses): at most 480 a day for an account under constant attack, as many as its lockout lets
+ * `login_failed` through from a handful of addresses.
+ */
+export const refusedSignInFoldWindowMs = 15 * 60_000;
+
+/** The most `login_refused_locked` entries an account's log gets within `refusedSignInFoldWindowMs`. */
+export const refusedSignInEntriesPerWindow = 5;
+
+/**
+ * Whether a sign-in attempt refused by a lock, from `ip` at `now`, gets an entry, given the
+ * account's latest `login_refused_locked` entries (newest first, at least
+ * `refusedSignInEntriesPerWindow` of them when there are that many): not when one from the same
+ * address is within the fold window, nor when the window holds the most it may.
+ */
+export function recordsRefusedSignIn(
+  recent: readonly SecurityEvent[],
+  attempt: { readonly ip: string | null; readonly now: Date },
+): boolean {
+  const since = attempt.now.getTime() - refusedSignInFoldWindowMs;
+  const within = recent.filter(
+    (event) => event.type === "login_refused_locked" && event.occurredAt.getTime() > since,
+  );
+  return within.length < refusedSignInEntriesPerWindow && !within.some((event) => event.ip === attempt.ip);
+}
 
 /** One entry of an account's security log. `details` holds small, non-secret facts (method, provider). */
 export interface SecurityEvent {

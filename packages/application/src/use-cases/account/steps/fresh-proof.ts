@@ -44,7 +44,10 @@ export function requireFreshProof(
  * account without a password has no password to give: any answer is wrong.
  */
 export async function proveCurrentPassword(
-  deps: Pick<Dependencies, "passwordHasher" | "lockout" | "clock" | "random" | "securityEvents" | "settings">,
+  deps: Pick<
+    Dependencies,
+    "passwordHasher" | "lockout" | "clock" | "random" | "securityEvents" | "settings" | "backgroundTasks"
+  >,
   input: { user: User; password: string; source: SignInSource; client: ClientInfo },
 ): Promise<Result<void, "INVALID_CURRENT_PASSWORD"> | AccountLocked> {
   const { user, source, client } = input;

@@ -5,7 +5,9 @@ import {
   knownSourceLifetimeMs,
   type LoginAttemptReservation,
   type LoginFailures,
+  recordsRefusedSignIn,
   refundLoginAttempt,
+  refusedSignInEntriesPerWindow,
   reserveLoginAttempt,
   secondsUntil,
   type UserId,
@@ -86,7 +88,10 @@ export async function findSignInSource(
  * for nothing; the caller gives it back on every other outcome.
  */
 export async function proveWithinLockout(
-  deps: Pick<Dependencies, "lockout" | "clock" | "random" | "securityEvents" | "settings" | "observer">,
+  deps: Pick<
+    Dependencies,
+    "lockout" | "clock" | "random" | "securityEvents" | "settings" | "observer" | "backgroundTasks"
+  >,
   input: {
     account: string;
     source: SignInSource;
@@ -133,7 +138,10 @@ export async function proveWithinLockout(
   });
   const { reservation } = decided;
   if (reservation === undefined) throw new Error("updateLoginFailures did not call update");
-  if (reservation.locked) return accountLocked(reservation.until, reservedAt);
+  if (reservation.locked) {
+    if (input.userId !== null) recordRefusedAttempt(deps, { userId: input.userId, client: input.client });
+    return accountLocked(reservation.until, reservedAt);
+  }
   const refund = () =>
     deps.lockout.updateLoginFailures({
       account,
@@ -186,6 +194,35 @@ export async function proveWithinLockout(
   // counters are the same): its next attempt would be refused, and "invalid" would invite one more.
   const now = lockedNow(reservation, source, reservedAt);
   return now === null ? { ok: true, value: false } : { ok: true, value: false, lockedNow: now };
+}
+
+/**
+ * Records an attempt a lock refused (`login_refused_locked`), folded (`recordsRefusedSignIn`): an
+ * incident responder sees the attempts made during a lockout, and an attacker's unbounded attempts
+ * add a bounded number of entries. After the answer, in the background: the refusal of an address
+ * without an account does no such work, and the answer must not take longer for one with an
+ * account (a full queue skips the entry; the answer is the same).
+ */
+function recordRefusedAttempt(
+  deps: Pick<Dependencies, "clock" | "random" | "securityEvents" | "backgroundTasks">,
+  input: { userId: UserId; client: ClientInfo },
+): void {
+  deps.backgroundTasks.enqueue({
+    name: "refused-sign-in-record",
+    run: async () => {
+      const recent = await deps.securityEvents.listSecurityEventsOfUser({
+        userId: input.userId,
+        limit: refusedSignInEntriesPerWindow,
+        types: ["login_refused_locked"],
+      });
+      if (!recordsRefusedSignIn(recent, { ip: input.client.ip ?? null, now: deps.clock.now() })) return;
+      await recordSecurityEvent(deps, {
+        userId: input.userId,
+        type: "login_refused_locked",
+        client: input.client,
+      });
+    },
+  });
 }
 
 /** The failure of an attempt refused by a lock that holds until `until`. */
