@@ -2,10 +2,11 @@ import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
-import type { UserId } from "@superoauth/domain";
+import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { Config } from "../src/config.ts";
+import { ageMailedLinks } from "./email-token-rows.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
 type LightMyRequestResponse = Awaited<ReturnType<HttpApp["inject"]>>;
@@ -282,6 +283,13 @@ describe("mail flows through SMTP on MySQL", () => {
     await register("two-links@example.com");
     await post("/auth/forgot-password", { email: "two-links@example.com" });
     const first = tokenFromReceivedMail(await mailTo("two-links@example.com", /reset/i));
+    // A request within a minute of the first mails nothing (the next test): the first was asked for
+    // a minute ago.
+    await ageMailedLinks(database.db(), {
+      email: "two-links@example.com",
+      purpose: "reset_password",
+      ms: mailRepeatWindowMs,
+    });
     await post("/auth/forgot-password", { email: "two-links@example.com" });
     const secondMail = await sink.waitForMail(
       (m) =>
@@ -302,7 +310,7 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(reset.statusCode).toBe(200);
   });
 
-  it("two forgot-password requests at once leave exactly one usable reset link", async () => {
+  it("two forgot-password requests at once (a double tap) mail one link, and it works", async () => {
     await register("twice-at-once@example.com");
     const answers = await Promise.all([
       post("/auth/forgot-password", { email: "twice-at-once@example.com" }),
@@ -311,7 +319,10 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(answers.map((r) => r.statusCode)).toEqual([200, 200]);
     const resetMails = () =>
       sink.mails.filter((m) => m.to.includes("twice-at-once@example.com") && /reset/i.test(m.subject));
-    await sink.waitForMail((m) => m.to.includes("twice-at-once@example.com") && resetMails().length === 2);
+    const mail = await mailTo("twice-at-once@example.com", /reset/i);
+    // Deliveries run in the background: give a second mail time to (not) arrive.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(resetMails()).toHaveLength(1);
 
     const tokens = await database
       .db()
@@ -321,8 +332,10 @@ describe("mail flows through SMTP on MySQL", () => {
       .where("users.email", "=", "twice-at-once@example.com")
       .where("email_tokens.purpose", "=", "reset_password")
       .execute();
-    expect(tokens).toHaveLength(2);
+    expect(tokens).toHaveLength(1);
     expect(tokens.filter((t) => t.used_at === null)).toHaveLength(1);
+    const reset = await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword });
+    expect(reset.statusCode).toBe(200);
   });
 
   it("forgot-password answers known and unknown addresses byte for byte alike, and mails only the known", async () => {

@@ -1,4 +1,5 @@
 import { tokenFromMail } from "@superoauth/application/testing";
+import { mailRepeatWindowMs } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -117,6 +118,7 @@ describe("POST /api/v1/auth/resend-verification", () => {
   it("mails a new link that verifies the address", async () => {
     const { app, deps } = await start();
     await registerUser(app);
+    deps.clock.advance(mailRepeatWindowMs); // not a repeat of the registration's mail
 
     const response = await post(app, "/auth/resend-verification", { email: validRegistration.email });
     await deps.backgroundTasks.drain();
@@ -149,6 +151,7 @@ describe("POST /api/v1/auth/resend-verification", () => {
     const { app, deps } = await start();
     await registerUser(app);
     const first = lastMailToken(deps);
+    deps.clock.advance(mailRepeatWindowMs);
     await post(app, "/auth/resend-verification", { email: validRegistration.email });
     await deps.backgroundTasks.drain();
     const second = lastMailToken(deps);
@@ -234,6 +237,7 @@ describe("POST /api/v1/auth/reset-password", () => {
 
   it("a new link supersedes the older one: the first answers INVALID_RESET_TOKEN 400, the second works", async () => {
     const { app, deps, token: first } = await requestedReset();
+    deps.clock.advance(mailRepeatWindowMs);
     await post(app, "/auth/forgot-password", { email: validRegistration.email });
     await deps.backgroundTasks.drain();
     const second = lastMailToken(deps);

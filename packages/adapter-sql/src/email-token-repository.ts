@@ -1,4 +1,4 @@
-import type { EmailTokenRepository, MailAllowance } from "@superoauth/application";
+import type { EmailTokenIssue, EmailTokenRepository, MailAllowance } from "@superoauth/application";
 import {
   type Email,
   type EmailToken,
@@ -17,10 +17,7 @@ import { runInTransaction } from "./run-in-transaction.ts";
 export function createEmailTokenRepository(context: SQLContext): EmailTokenRepository {
   const { db, dialect } = context;
   return {
-    async issueEmailToken(
-      token: EmailToken,
-      allowance?: MailAllowance,
-    ): Promise<"issued" | "allowance-spent"> {
+    async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue> {
       // A spent allowance is the common case of a repeated request, and answered by one plain read:
       // no transaction, no lock (the count only grows within its window). On SQLite every statement
       // runs on the event loop, and the mail-sending routes must cost the same whoever the address
@@ -42,16 +39,21 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
         // transaction's first, so its snapshot is taken after the lock and sees every earlier issue.
-        const unused = supersedesOlderTokens(token.purpose)
-          ? await trx
-              .selectFrom("email_tokens")
-              .select("id")
-              .where("user_id", "=", token.userId)
-              .where("purpose", "=", token.purpose)
-              .where("used_at", "is", null)
-              .execute()
-          : [];
-        if (unused.length > 0) {
+        // The same read tells a repeat: an unused token issued since `repeatSince` is still on its way.
+        const repeatSince = allowance?.repeatSince;
+        const unused =
+          supersedesOlderTokens(token.purpose) || repeatSince !== undefined
+            ? await trx
+                .selectFrom("email_tokens")
+                .select(["id", "created_at"])
+                .where("user_id", "=", token.userId)
+                .where("purpose", "=", token.purpose)
+                .where("used_at", "is", null)
+                .execute()
+            : [];
+        if (repeatSince !== undefined && unused.some((row) => row.created_at >= repeatSince))
+          return "recently-issued" as const;
+        if (unused.length > 0 && supersedesOlderTokens(token.purpose)) {
           await trx
             .updateTable("email_tokens")
             .set({ used_at: token.createdAt })
@@ -169,7 +171,6 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
   };
 }
 
-/** Marks every unused token of the user and purpose used at `now`. */
 /** The user's tokens of the token's purpose issued since the allowance's start, used or not. */
 async function countIssued(
   db: Kysely<Database> | Transaction<Database>,
@@ -186,6 +187,7 @@ async function countIssued(
   return Number(row?.n ?? 0);
 }
 
+/** Marks every unused token of the user and purpose used at `now`. */
 async function useAllUnused(
   db: Kysely<Database> | Transaction<Database>,
   input: { userId: UserId; purpose: EmailTokenPurpose; now: Date },

@@ -12,6 +12,7 @@ export type {
   BackgroundTasks,
   Clock,
   Dependencies,
+  EmailTokenIssue,
   EmailTokenRepository,
   EnqueuedExport,
   ExportAllowanceWindow,

@@ -114,6 +114,19 @@ export function mailAllowanceAt(now: Date): { since: Date; max: number } {
 }
 
 /**
+ * A request for a verification or reset link within this long of the last one of its purpose, still
+ * unused, mails nothing: that link is still on its way (a double tap on "Send", a reload, a
+ * second try before the first mail arrived). Mailing a new one would supersede it, and the person
+ * who opened the first mail to arrive would find its link dead.
+ */
+export const mailRepeatWindowMs = 60 * 1000;
+
+/** The allowance of a requested verification or reset link at `now`: `mailAllowanceAt`, and no repeat within `mailRepeatWindowMs`. */
+export function requestedLinkAllowanceAt(now: Date): { since: Date; max: number; repeatSince: Date } {
+  return { ...mailAllowanceAt(now), repeatSince: new Date(now.getTime() - mailRepeatWindowMs + 1) };
+}
+
+/**
  * The allowance of undo links (ADR 0047): one per account while an earlier one could still be
  * usable, used or not. So an address the account moves to and then leaves again within the week
  * (a thief's, changing twice) never gets a link that would give the account back to it; the first

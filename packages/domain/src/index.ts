@@ -28,8 +28,10 @@ export {
   formatEmailToken,
   mailAllowanceAt,
   mailAllowanceWindowMs,
+  mailRepeatWindowMs,
   maxMailsPerAddress,
   parseEmailToken,
+  requestedLinkAllowanceAt,
   supersedesOlderTokens,
   undoLinkAllowanceAt,
 } from "./email-token.ts";

@@ -1,5 +1,5 @@
 import type { UseCases } from "@superoauth/application";
-import { maxMailsPerAddress } from "@superoauth/domain";
+import { mailRepeatWindowMs, maxMailsPerAddress } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
 import { field, type PageKit } from "./page-kit.ts";
@@ -12,9 +12,10 @@ import { failureOf } from "./sign-in-steps.ts";
  */
 /**
  * What a person who got no mail can do: the answer is the same once the hour's allowance is spent
- * (nothing is mailed then), so the page says the allowance and that each link replaces the last.
+ * (nothing is mailed then), so the page says the allowance and that each link replaces the last;
+ * and that asking again at once mails nothing (the link already sent stays the one that works).
  */
-const noMailYet = `Only the newest link works, and at most ${maxMailsPerAddress} are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.`;
+const noMailYet = `Asking again within ${mailRepeatWindowMs / 1000} seconds sends nothing more: the first mail is still on its way. Only the newest link works, and at most ${maxMailsPerAddress} are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.`;
 
 export interface EmailRequest {
   readonly title: string;

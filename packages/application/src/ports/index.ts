@@ -37,6 +37,7 @@ export type {
 } from "./identity.ts";
 export type { LockoutRepository } from "./lockout.ts";
 export type {
+  EmailTokenIssue,
   EmailTokenRepository,
   MailAllowance,
   MailBrand,

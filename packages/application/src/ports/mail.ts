@@ -4,7 +4,16 @@ import type { Email, EmailToken, EmailTokenId, EmailTokenPurpose, UserId } from 
 export interface MailAllowance {
   readonly since: Date;
   readonly max: number;
+  /**
+   * With it, an unused token of the user and purpose issued at or after this instant is taken to be
+   * still on its way (a double tap, a reload): nothing is written ("recently-issued"), and that
+   * earlier link stays the one that works.
+   */
+  readonly repeatSince?: Date;
 }
+
+/** What an issue did: wrote the token, or wrote nothing (the allowance spent, or a link just sent). */
+export type EmailTokenIssue = "issued" | "allowance-spent" | "recently-issued";
 
 /** Single-use tokens sent by mail (verification, password reset). Only hashes of their secrets are stored. */
 export interface EmailTokenRepository {
@@ -15,8 +24,11 @@ export interface EmailTokenRepository {
    * With `allowance`, the tokens of the user and purpose issued at or after `since` (used or not)
    * are counted in the same step, under the same lock, and at `max` nothing is written
    * ("allowance-spent"): of any number of issues at once, at most the allowance's go through.
+   * With the allowance's `repeatSince`, an unused token of the user and purpose issued at or after
+   * it, seen under the same lock, means nothing is written ("recently-issued"): of issues at once,
+   * exactly one is written.
    */
-  issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<"issued" | "allowance-spent">;
+  issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue>;
   findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;
   /**
    * Sets `usedAt` only if the token was not used yet. Of concurrent calls for one

@@ -3,6 +3,7 @@ import {
   type Email,
   type EmailToken,
   type EmailTokenId,
+  requestedLinkAllowanceAt,
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
@@ -300,6 +301,43 @@ export function emailTokenRepositoryContract(
       expect(outcomes.filter((outcome) => outcome === "issued")).toHaveLength(3);
       const stored = await Promise.all(tokens.map((token) => emailTokens.findEmailToken(token.id)));
       expect(stored.filter((token) => token !== null)).toHaveLength(3);
+    });
+
+    it("with repeatSince, writes nothing while a token of the purpose issued since then is unused: the earlier one stays the one that works", async () => {
+      const { emailTokens, user } = await withUser();
+      const issue = (ms: number, purpose: EmailToken["purpose"] = "reset_password") => {
+        const token = makeToken(user.id, { createdAt: at(ms), purpose });
+        return { token, outcome: emailTokens.issueEmailToken(token, requestedLinkAllowanceAt(at(ms))) };
+      };
+      const first = issue(0);
+      expect(await first.outcome).toBe("issued");
+      // 59.999 s later: a repeat. Nothing written, and the first is not superseded.
+      const repeat = issue(59_999);
+      expect(await repeat.outcome).toBe("recently-issued");
+      expect(await emailTokens.findEmailToken(repeat.token.id)).toBeNull();
+      expect((await emailTokens.findEmailToken(first.token.id))?.usedAt).toBeNull();
+      // Another purpose has its own.
+      expect(await issue(59_999, "verify_email").outcome).toBe("issued");
+      // A minute on: a new one, superseding the first.
+      const later = issue(60_000);
+      expect(await later.outcome).toBe("issued");
+      expect((await emailTokens.findEmailToken(first.token.id))?.usedAt).toEqual(at(60_000));
+      // Once used, the next is issued at once.
+      await emailTokens.useEmailToken({ id: later.token.id, now: at(60_500) });
+      expect(await issue(61_000).outcome).toBe("issued");
+    });
+
+    it("of ten issues at once with repeatSince, exactly one is written, and it is usable", async () => {
+      const { emailTokens, user } = await withUser();
+      const tokens = Array.from({ length: 10 }, (_, i) => makeToken(user.id, { createdAt: at(i) }));
+      const outcomes = await Promise.all(
+        tokens.map((token) => emailTokens.issueEmailToken(token, requestedLinkAllowanceAt(token.createdAt))),
+      );
+      expect(outcomes.filter((outcome) => outcome === "issued")).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === "recently-issued")).toHaveLength(9);
+      const stored = await Promise.all(tokens.map((token) => emailTokens.findEmailToken(token.id)));
+      expect(stored.filter((token) => token !== null && token.usedAt === null)).toHaveLength(1);
+      expect(stored.filter((token) => token !== null)).toHaveLength(1);
     });
   });
 }

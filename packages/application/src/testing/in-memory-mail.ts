@@ -6,12 +6,18 @@ import {
   supersedesOlderTokens,
   type UserId,
 } from "@superoauth/domain";
-import type { EmailTokenRepository, MailAllowance, Mailer, OutgoingMail } from "../ports/index.ts";
+import type {
+  EmailTokenIssue,
+  EmailTokenRepository,
+  MailAllowance,
+  Mailer,
+  OutgoingMail,
+} from "../ports/index.ts";
 
 export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   readonly #tokens = new Map<EmailTokenId, EmailToken>();
 
-  async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<"issued" | "allowance-spent"> {
+  async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue> {
     // No await before the insert: the count, the supersede and the insert happen in one turn of the event loop.
     if (allowance !== undefined) {
       let issued = 0;
@@ -24,6 +30,18 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
           issued++;
       }
       if (issued >= allowance.max) return "allowance-spent";
+      const { repeatSince } = allowance;
+      if (
+        repeatSince !== undefined &&
+        [...this.#tokens.values()].some(
+          (other) =>
+            other.userId === token.userId &&
+            other.purpose === token.purpose &&
+            other.usedAt === null &&
+            other.createdAt.getTime() >= repeatSince.getTime(),
+        )
+      )
+        return "recently-issued";
     }
     if (supersedesOlderTokens(token.purpose))
       this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });

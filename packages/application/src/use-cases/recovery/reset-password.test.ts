@@ -1,3 +1,4 @@
+import { mailRepeatWindowMs } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
@@ -112,6 +113,7 @@ describe("requestPasswordReset", () => {
   it("mails at most three links per address per hour and still answers the same", async () => {
     const { deps } = await withResetMail();
     for (let i = 0; i < 3; i++) {
+      deps.clock.advance(mailRepeatWindowMs); // not a repeat of the one before (the test below)
       expect(await requestPasswordReset(deps, { email: "ada@example.com" })).toEqual({
         ok: true,
         value: undefined,
@@ -119,6 +121,49 @@ describe("requestPasswordReset", () => {
     }
     await deps.backgroundTasks.drain();
     expect(deps.mailer.sent).toHaveLength(3);
+  });
+
+  it("a second request within a minute of the first mails nothing, and the first link works; a minute on, a new one supersedes it", async () => {
+    const { deps, token: first } = await withResetMail();
+    const mailed = deps.mailer.sent.length;
+    // A double tap, then a try just inside the minute: the same answer, nothing mailed or recorded.
+    expect(await requestPasswordReset(deps, { email: "ada@example.com" })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    deps.clock.advance(mailRepeatWindowMs - 1);
+    expect(await requestPasswordReset(deps, { email: "ada@example.com" })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(mailed);
+    expect(deps.securityEvents.all().filter((e) => e.type === "password_reset_requested")).toHaveLength(1);
+    // A minute after the first: a new link, and only it works.
+    deps.clock.advance(1);
+    await requestPasswordReset(deps, { email: "ada@example.com" });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(mailed + 1);
+    const second = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });
+    expect(await resetPassword(deps, { token: first, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await resetPassword(deps, { token: second, newPassword })).ok).toBe(true);
+  });
+
+  it("a double tap mails one link, and it works", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps);
+    deps.mailer.sent.length = 0;
+    await Promise.all([
+      requestPasswordReset(deps, { email: "ada@example.com" }),
+      requestPasswordReset(deps, { email: "ada@example.com" }),
+    ]);
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sent).toHaveLength(1);
+    const token = tokenFromMail(deps.mailer.sent[0] ?? { text: "" });
+    expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
   });
 
   it("mails nothing for a disabled account", async () => {
@@ -340,6 +385,7 @@ describe("resetPassword", () => {
 
   it("a newer reset link supersedes the older one before either is used", async () => {
     const { deps, token: first } = await withResetMail();
+    deps.clock.advance(mailRepeatWindowMs);
     await requestPasswordReset(deps, { email: "ada@example.com" });
     await deps.backgroundTasks.drain();
     const second = tokenFromMail(deps.mailer.sent.at(-1) ?? { text: "" });

@@ -8,10 +8,11 @@ import {
   formatEmailToken,
   mailAllowanceAt,
   parseEmailToken,
+  requestedLinkAllowanceAt,
   type User,
 } from "@superoauth/domain";
 import { buildMailLink, composeTokenMail, type RequestedLinkPurpose } from "../../../mails.ts";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, MailAllowance } from "../../../ports/index.ts";
 
 type MailTokenDependencies = Pick<
   Dependencies,
@@ -20,9 +21,11 @@ type MailTokenDependencies = Pick<
 
 /**
  * Mails `user` a new single-use token of `purpose`, unless the account already
- * got its allowance of such mails this hour. Issuing it supersedes the older
- * unused links of the purpose, so only the newest mail works. Runs after the
- * reply (see requestPasswordReset): its time says nothing to the requester.
+ * got its allowance of such mails this hour, or got one of them less than a
+ * minute ago that is still unused (`mailRepeatWindowMs`: a double tap mails one
+ * link, and it works). Issuing it supersedes the older unused links of the
+ * purpose, so only the newest mail works. Runs after the reply (see
+ * requestPasswordReset): its time says nothing to the requester.
  *
  * Answers whether a mail was sent. The mailer only queues: delivery happens in
  * the background and never fails the request.
@@ -32,7 +35,7 @@ export async function mailTokenIfAllowed(
   input: { user: User; purpose: RequestedLinkPurpose; now: Date },
 ): Promise<boolean> {
   const { user, purpose } = input;
-  const link = await issueTokenIfAllowed(deps, input);
+  const link = await issueToken(deps, { ...input, allowance: requestedLinkAllowanceAt(input.now) });
   if (link === null) return false;
   await deps.mailer.sendMail(
     composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link, brand: deps.settings.brand }),
@@ -54,7 +57,7 @@ export async function issueTokenIfAllowed(
 
 /**
  * Issues a new single-use token of `purpose` and answers the link that carries it; with an
- * `allowance`, null when it is spent. Without one the token is always issued: for a mail the account
+ * `allowance`, null when it is spent (or, with its `repeatSince`, when a link was just issued). Without one the token is always issued: for a mail the account
  * holder did not ask for and must get (the undo link of a changed address), which only a confirmed
  * change can cause.
  */
@@ -65,7 +68,7 @@ export async function issueToken(
     purpose: EmailTokenPurpose;
     now: Date;
     newEmail?: Email;
-    allowance?: ReturnType<typeof mailAllowanceAt>;
+    allowance?: MailAllowance;
   },
 ): Promise<string | null> {
   const { user, purpose, now } = input;
@@ -83,7 +86,7 @@ export async function issueToken(
     // Counted with the issue, under its lock: 20 requests at once still mail at most the allowance.
     input.allowance,
   );
-  if (issued === "allowance-spent") return null;
+  if (issued !== "issued") return null;
   return buildMailLink({ appURL: deps.settings.appURL, purpose, token: formatEmailToken({ id, secret }) });
 }
 
