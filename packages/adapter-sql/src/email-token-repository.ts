@@ -1,5 +1,6 @@
 import type { EmailTokenIssue, EmailTokenRepository, MailAllowance } from "@superoauth/application";
 import {
+  checkMailAllowance,
   type Email,
   type EmailToken,
   type EmailTokenId,
@@ -18,13 +19,16 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
   const { db, dialect } = context;
   return {
     async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue> {
-      // A spent allowance is the common case of a repeated request, and answered by one plain read:
-      // no transaction, no lock (the count only grows within its window). On SQLite every statement
-      // runs on the event loop, and the mail-sending routes must cost the same whoever the address
-      // belongs to (docs/performance.md, "Timing"). Under the allowance, the count under the lock
-      // below decides.
-      if (allowance !== undefined && (await countIssued(db, token, allowance)) >= allowance.max)
-        return "allowance-spent";
+      // A spent allowance (or a repeat, ADR 0053) is the common case of a repeated request, and
+      // answered by one plain read: no transaction, no lock (the count only grows within its window,
+      // and a repeat's token is superseded only by an issue, which this one would be). On SQLite
+      // every statement runs on the event loop, and the mail-sending routes must cost the same
+      // whoever the address belongs to (docs/performance.md, "Timing"). Under the allowance, the
+      // same read under the lock below decides.
+      if (allowance !== undefined) {
+        const verdict = checkMailAllowance(await issuedSince(db, token, allowance.since), token, allowance);
+        if (verdict !== "allowed") return verdict;
+      }
       return runInTransaction(context, async (trx) => {
         // The user's row is the lock every issue for the user takes first, so concurrent issues run
         // one after the other and each supersedes the one before: at most one link stays usable.
@@ -32,28 +36,30 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
         await dialect
           .forUpdate(trx.selectFrom("users").select("id").where("id", "=", token.userId))
           .execute();
-        // Counted again under the lock: concurrent issues cannot all count the same few.
-        if (allowance !== undefined && (await countIssued(trx, token, allowance)) >= allowance.max)
-          return "allowance-spent" as const;
+        // Read again under the lock: concurrent issues cannot all count the same few, and of a
+        // double tap's two issues the second sees the first's token.
+        if (allowance !== undefined) {
+          const verdict = checkMailAllowance(
+            await issuedSince(trx, token, allowance.since),
+            token,
+            allowance,
+          );
+          if (verdict !== "allowed") return verdict;
+        }
         // Superseded by primary key, not by a range UPDATE: under REPEATABLE READ a range UPDATE
         // also locks the index gap where new tokens go, and issues for neighbouring users (whose
         // tokens share that gap) then deadlock on their inserts. This plain read is the
         // transaction's first, so its snapshot is taken after the lock and sees every earlier issue.
-        // The same read tells a repeat: an unused token issued since `repeatSince` is still on its way.
-        const repeatSince = allowance?.repeatSince;
-        const unused =
-          supersedesOlderTokens(token.purpose) || repeatSince !== undefined
-            ? await trx
-                .selectFrom("email_tokens")
-                .select(["id", "created_at"])
-                .where("user_id", "=", token.userId)
-                .where("purpose", "=", token.purpose)
-                .where("used_at", "is", null)
-                .execute()
-            : [];
-        if (repeatSince !== undefined && unused.some((row) => row.created_at >= repeatSince))
-          return "recently-issued" as const;
-        if (unused.length > 0 && supersedesOlderTokens(token.purpose)) {
+        const unused = supersedesOlderTokens(token.purpose)
+          ? await trx
+              .selectFrom("email_tokens")
+              .select("id")
+              .where("user_id", "=", token.userId)
+              .where("purpose", "=", token.purpose)
+              .where("used_at", "is", null)
+              .execute()
+          : [];
+        if (unused.length > 0) {
           await trx
             .updateTable("email_tokens")
             .set({ used_at: token.createdAt })
@@ -171,20 +177,24 @@ export function createEmailTokenRepository(context: SQLContext): EmailTokenRepos
   };
 }
 
-/** The user's tokens of the token's purpose issued since the allowance's start, used or not. */
-async function countIssued(
+/** The user's tokens of the token's purpose issued since `since`, used or not (a few: the allowance's). */
+async function issuedSince(
   db: Kysely<Database> | Transaction<Database>,
   token: EmailToken,
-  allowance: MailAllowance,
-): Promise<number> {
-  const row = await db
+  since: Date,
+): Promise<{ createdAt: Date; usedAt: Date | null; newEmail: Email | null }[]> {
+  const rows = await db
     .selectFrom("email_tokens")
-    .select((eb) => eb.fn.countAll<number | bigint | string>().as("n"))
+    .select(["created_at", "used_at", "new_email"])
     .where("user_id", "=", token.userId)
     .where("purpose", "=", token.purpose)
-    .where("created_at", ">=", allowance.since)
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+    .where("created_at", ">=", since)
+    .execute();
+  return rows.map((row) => ({
+    createdAt: row.created_at,
+    usedAt: row.used_at,
+    newEmail: row.new_email as Email | null,
+  }));
 }
 
 /** Marks every unused token of the user and purpose used at `now`. */

@@ -3,11 +3,13 @@ import type { Email } from "./email.ts";
 import {
   checkEmailTokenUsable,
   checkEmailVerifiedForSignIn,
+  checkMailAllowance,
   createEmailToken,
   type EmailTokenId,
   formatEmailToken,
   mailAllowanceAt,
   parseEmailToken,
+  requestedLinkAllowanceAt,
   supersedesOlderTokens,
   undoLinkAllowanceAt,
 } from "./email-token.ts";
@@ -127,6 +129,56 @@ describe("mailAllowanceAt", () => {
   it("allows three mails in the hour up to now, counting a token issued exactly an hour ago no more", () => {
     const now = new Date("2026-12-01T12:00:00.000Z");
     expect(mailAllowanceAt(now)).toEqual({ since: new Date("2026-12-01T11:00:00.001Z"), max: 3 });
+  });
+});
+
+describe("requestedLinkAllowanceAt and checkMailAllowance", () => {
+  const now = new Date("2026-12-01T12:00:00.000Z");
+  const allowance = requestedLinkAllowanceAt(now);
+  const issued = (iso: string, usedAt: Date | null = null, newEmail: string | null = null) => ({
+    createdAt: new Date(iso),
+    usedAt,
+    newEmail: newEmail as Email | null,
+  });
+
+  it("holds a repeat for the minute up to now, a link issued exactly a minute ago no more", () => {
+    expect(allowance).toEqual({
+      since: new Date("2026-12-01T11:00:00.001Z"),
+      max: 3,
+      repeatSince: new Date("2026-12-01T11:59:00.001Z"),
+    });
+    expect(checkMailAllowance([issued("2026-12-01T11:59:00.001Z")], { newEmail: null }, allowance)).toBe(
+      "recently-issued",
+    );
+    expect(checkMailAllowance([issued("2026-12-01T11:59:00.000Z")], { newEmail: null }, allowance)).toBe(
+      "allowed",
+    );
+  });
+
+  it("a used link, or one for another new address, is no repeat", () => {
+    expect(checkMailAllowance([issued("2026-12-01T11:59:30.000Z", now)], { newEmail: null }, allowance)).toBe(
+      "allowed",
+    );
+    const change = [issued("2026-12-01T11:59:30.000Z", null, "a@example.com")];
+    expect(checkMailAllowance(change, { newEmail: "b@example.com" as Email }, allowance)).toBe("allowed");
+    expect(checkMailAllowance(change, { newEmail: "a@example.com" as Email }, allowance)).toBe(
+      "recently-issued",
+    );
+  });
+
+  it("counts the hour's links, used or not, and tells a repeat before a spent allowance", () => {
+    const hour = [issued("2026-12-01T11:00:00.001Z", now), issued("2026-12-01T11:30:00.000Z", now)];
+    expect(checkMailAllowance(hour, { newEmail: null }, allowance)).toBe("allowed");
+    expect(
+      checkMailAllowance([...hour, issued("2026-12-01T11:40:00.000Z", now)], { newEmail: null }, allowance),
+    ).toBe("allowance-spent");
+    expect(
+      checkMailAllowance([...hour, issued("2026-12-01T11:59:59.000Z")], { newEmail: null }, allowance),
+    ).toBe("recently-issued");
+    // Older than the hour: not counted.
+    expect(
+      checkMailAllowance([...hour, issued("2026-12-01T11:00:00.000Z", now)], { newEmail: null }, allowance),
+    ).toBe("allowed");
   });
 });
 

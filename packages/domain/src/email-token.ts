@@ -121,9 +121,37 @@ export function mailAllowanceAt(now: Date): { since: Date; max: number } {
  */
 export const mailRepeatWindowMs = 60 * 1000;
 
-/** The allowance of a requested verification or reset link at `now`: `mailAllowanceAt`, and no repeat within `mailRepeatWindowMs`. */
+/** The allowance of a requested link at `now`: `mailAllowanceAt`, and no repeat within `mailRepeatWindowMs`. */
 export function requestedLinkAllowanceAt(now: Date): { since: Date; max: number; repeatSince: Date } {
   return { ...mailAllowanceAt(now), repeatSince: new Date(now.getTime() - mailRepeatWindowMs + 1) };
+}
+
+/**
+ * Whether a new token may be issued within `allowance`, from the user's tokens of its purpose
+ * issued since `allowance.since` (used or not; older ones are not counted). A repeat comes first:
+ * with `repeatSince`, an unused token issued since then for the same new address (none, for a
+ * reset or verification link) is still on its way ("recently-issued", ADR 0053), so a double tap
+ * on the last request of the hour is not told the allowance is spent. Then the count: at `max`,
+ * "allowance-spent".
+ */
+export function checkMailAllowance(
+  issued: readonly Pick<EmailToken, "createdAt" | "usedAt" | "newEmail">[],
+  token: Pick<EmailToken, "newEmail">,
+  allowance: { since: Date; max: number; repeatSince?: Date | undefined },
+): "allowed" | "allowance-spent" | "recently-issued" {
+  const counted = issued.filter((other) => other.createdAt.getTime() >= allowance.since.getTime());
+  const { repeatSince } = allowance;
+  if (
+    repeatSince !== undefined &&
+    counted.some(
+      (other) =>
+        other.usedAt === null &&
+        other.createdAt.getTime() >= repeatSince.getTime() &&
+        other.newEmail === token.newEmail,
+    )
+  )
+    return "recently-issued";
+  return counted.length >= allowance.max ? "allowance-spent" : "allowed";
 }
 
 /**

@@ -22,6 +22,7 @@ export type { EmailToken, EmailTokenId, EmailTokenPurpose, EmailTokenState } fro
 export {
   checkEmailTokenUsable,
   checkEmailVerifiedForSignIn,
+  checkMailAllowance,
   createEmailToken,
   emailTokenLifetimeMs,
   emailTokenPurposes,

@@ -5,9 +5,10 @@ export interface MailAllowance {
   readonly since: Date;
   readonly max: number;
   /**
-   * With it, an unused token of the user and purpose issued at or after this instant is taken to be
-   * still on its way (a double tap, a reload): nothing is written ("recently-issued"), and that
-   * earlier link stays the one that works.
+   * With it, an unused token of the user and purpose for the same new address (none, but for a
+   * change of address) issued at or after this instant is taken to be still on its way (a double
+   * tap, a reload): nothing is written ("recently-issued", whatever the count), and that earlier
+   * link stays the one that works (`checkMailAllowance`).
    */
   readonly repeatSince?: Date;
 }
@@ -24,9 +25,9 @@ export interface EmailTokenRepository {
    * With `allowance`, the tokens of the user and purpose issued at or after `since` (used or not)
    * are counted in the same step, under the same lock, and at `max` nothing is written
    * ("allowance-spent"): of any number of issues at once, at most the allowance's go through.
-   * With the allowance's `repeatSince`, an unused token of the user and purpose issued at or after
-   * it, seen under the same lock, means nothing is written ("recently-issued"): of issues at once,
-   * exactly one is written.
+   * With the allowance's `repeatSince`, an unused token of the user and purpose for the same new
+   * address issued at or after it, seen under the same lock, means nothing is written
+   * ("recently-issued"): of issues at once, exactly one is written.
    */
   issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue>;
   findEmailToken(id: EmailTokenId): Promise<EmailToken | null>;

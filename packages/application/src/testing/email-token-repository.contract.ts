@@ -327,6 +327,29 @@ export function emailTokenRepositoryContract(
       expect(await issue(61_000).outcome).toBe("issued");
     });
 
+    it("with repeatSince, a change of address repeats only for the same new address, and a repeat is told before a spent allowance", async () => {
+      const { emailTokens, user } = await withUser();
+      const change = (ms: number, newEmail: string) => {
+        const token = makeToken(user.id, {
+          createdAt: at(ms),
+          purpose: "change_email",
+          newEmail: newEmail as Email,
+        });
+        return { token, outcome: emailTokens.issueEmailToken(token, requestedLinkAllowanceAt(at(ms))) };
+      };
+      const first = change(0, "new@example.com");
+      expect(await first.outcome).toBe("issued");
+      expect(await change(1_000, "new@example.com").outcome).toBe("recently-issued");
+      // Another address is another request: issued, superseding the first.
+      const other = change(2_000, "other@example.com");
+      expect(await other.outcome).toBe("issued");
+      expect((await emailTokens.findEmailToken(first.token.id))?.usedAt).toEqual(at(2_000));
+      // The third of the hour, then its double tap: a repeat, not a spent allowance.
+      expect(await change(3_000, "third@example.com").outcome).toBe("issued");
+      expect(await change(4_000, "third@example.com").outcome).toBe("recently-issued");
+      expect(await change(5_000, "fourth@example.com").outcome).toBe("allowance-spent");
+    });
+
     it("of ten issues at once with repeatSince, exactly one is written, and it is usable", async () => {
       const { emailTokens, user } = await withUser();
       const tokens = Array.from({ length: 10 }, (_, i) => makeToken(user.id, { createdAt: at(i) }));

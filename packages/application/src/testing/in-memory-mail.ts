@@ -1,4 +1,5 @@
 import {
+  checkMailAllowance,
   type Email,
   type EmailToken,
   type EmailTokenId,
@@ -20,28 +21,11 @@ export class InMemoryEmailTokenRepository implements EmailTokenRepository {
   async issueEmailToken(token: EmailToken, allowance?: MailAllowance): Promise<EmailTokenIssue> {
     // No await before the insert: the count, the supersede and the insert happen in one turn of the event loop.
     if (allowance !== undefined) {
-      let issued = 0;
-      for (const other of this.#tokens.values()) {
-        if (
-          other.userId === token.userId &&
-          other.purpose === token.purpose &&
-          other.createdAt.getTime() >= allowance.since.getTime()
-        )
-          issued++;
-      }
-      if (issued >= allowance.max) return "allowance-spent";
-      const { repeatSince } = allowance;
-      if (
-        repeatSince !== undefined &&
-        [...this.#tokens.values()].some(
-          (other) =>
-            other.userId === token.userId &&
-            other.purpose === token.purpose &&
-            other.usedAt === null &&
-            other.createdAt.getTime() >= repeatSince.getTime(),
-        )
-      )
-        return "recently-issued";
+      const mine = [...this.#tokens.values()].filter(
+        (other) => other.userId === token.userId && other.purpose === token.purpose,
+      );
+      const verdict = checkMailAllowance(mine, token, allowance);
+      if (verdict !== "allowed") return verdict;
     }
     if (supersedesOlderTokens(token.purpose))
       this.#useAll({ userId: token.userId, purpose: token.purpose, now: token.createdAt });

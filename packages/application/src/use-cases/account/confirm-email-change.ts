@@ -60,7 +60,7 @@ export async function confirmEmailChange(
   await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
   // The old address can no longer ask for a reset: its notice carries the way back (ADR 0047).
   // One per account within a week (a thief changing twice must not get one for their own address).
-  const undoLink = await issueToken(deps, {
+  const undo = await issueToken(deps, {
     user,
     purpose: "undo_email_change",
     now,
@@ -73,7 +73,7 @@ export async function confirmEmailChange(
     client: input.client,
     details: { from: maskEmail(user.email), to: maskEmail(token.newEmail) },
     noticeTo: user.email,
-    ...(undoLink === null ? {} : { undoLink }),
+    ...("link" in undo ? { undoLink: undo.link } : {}),
   });
   const updated = await deps.users.findUserById(user.id);
   return updated === null ? invalid : ok(updated);

@@ -1,4 +1,4 @@
-import type { Email, Session } from "@superoauth/domain";
+import { type Email, mailRepeatWindowMs, type Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
@@ -205,6 +205,36 @@ describe("requestEmailChange", () => {
     const later = await registerAccount(deps, { email: "later@example.com", nickname: "later" });
     unwrap(await requestChange(deps, later.session, "victim@example.org"));
     expect(deps.mailer.sentTo("victim@example.org")).toHaveLength(4);
+  });
+
+  it("the same address asked for again within a minute (a double tap) mails nothing more, and the first link works; a minute on, a new one", async () => {
+    const { deps, session } = await setUp();
+    unwrap(await requestChange(deps, session, "new@example.org"));
+    const first = tokenFromMail(lastMailTo(deps, "new@example.org"));
+    const requested = () => deps.securityEvents.all().filter((e) => e.type === "email_change_requested");
+    deps.clock.advance(mailRepeatWindowMs - 1);
+    expect(await requestChange(deps, session, " NEW@example.org ")).toEqual({
+      ok: true,
+      value: { pending: true },
+    });
+    expect(deps.mailer.sentTo("new@example.org")).toHaveLength(1);
+    expect(
+      deps.mailer.sentTo("ada@example.com").filter((m) => /change of your email/.test(m.subject)),
+    ).toHaveLength(1);
+    expect(requested()).toHaveLength(1);
+    expect(unwrap(await confirmEmailChange(deps, { token: first })).email).toBe("new@example.org");
+  });
+
+  it("a double tap on the hour's third request is no RATE_LIMIT_EXCEEDED", async () => {
+    const { deps, session } = await setUp();
+    unwrap(await requestChange(deps, session, "one@example.org"));
+    unwrap(await requestChange(deps, session, "two@example.org"));
+    unwrap(await requestChange(deps, session, "three@example.org"));
+    expect(await requestChange(deps, session, "three@example.org")).toEqual({
+      ok: true,
+      value: { pending: true },
+    });
+    expect(deps.mailer.sentTo("three@example.org")).toHaveLength(1);
   });
 
   it("a newer request supersedes the older link", async () => {

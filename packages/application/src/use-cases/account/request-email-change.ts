@@ -44,13 +44,16 @@ export async function requestEmailChange(
   if (newEmail.value === user.email) {
     return err("VALIDATION_ERROR", "The new email address is the account's current one");
   }
-  const link = await issueTokenIfAllowed(deps, {
+  const issued = await issueTokenIfAllowed(deps, {
     user,
     purpose: "change_email",
     now: deps.clock.now(),
     newEmail: newEmail.value,
   });
-  if (link === null) {
+  // The same address asked for moments ago (a double tap): the link mailed then is on its way and
+  // stays the one that works; nothing more is mailed or recorded (ADR 0053).
+  if ("notIssued" in issued && issued.notIssued === "recently-issued") return ok({ pending: true });
+  if (!("link" in issued)) {
     // The allowance is counted over the last hour: an hour from now is the latest a retry waits.
     return {
       ok: false,
@@ -74,7 +77,7 @@ export async function requestEmailChange(
             to: newEmail.value,
             nickname: user.nickname,
             purpose: "change_email",
-            link,
+            link: issued.link,
             brand: deps.settings.brand,
           })
         : composeEmailTakenNotice({

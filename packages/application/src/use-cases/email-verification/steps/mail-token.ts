@@ -6,13 +6,12 @@ import {
   type EmailTokenId,
   type EmailTokenPurpose,
   formatEmailToken,
-  mailAllowanceAt,
   parseEmailToken,
   requestedLinkAllowanceAt,
   type User,
 } from "@superoauth/domain";
 import { buildMailLink, composeTokenMail, type RequestedLinkPurpose } from "../../../mails.ts";
-import type { Dependencies, MailAllowance } from "../../../ports/index.ts";
+import type { Dependencies, EmailTokenIssue, MailAllowance } from "../../../ports/index.ts";
 
 type MailTokenDependencies = Pick<
   Dependencies,
@@ -35,29 +34,37 @@ export async function mailTokenIfAllowed(
   input: { user: User; purpose: RequestedLinkPurpose; now: Date },
 ): Promise<boolean> {
   const { user, purpose } = input;
-  const link = await issueToken(deps, { ...input, allowance: requestedLinkAllowanceAt(input.now) });
-  if (link === null) return false;
+  const issued = await issueTokenIfAllowed(deps, input);
+  if (!("link" in issued)) return false;
+  const { link } = issued;
   await deps.mailer.sendMail(
     composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link, brand: deps.settings.brand }),
   );
   return true;
 }
 
+/** A link issued, or why none was: the allowance is spent, or the same link was asked for moments ago. */
+export type LinkIssue =
+  | { readonly link: string }
+  | { readonly notIssued: Exclude<EmailTokenIssue, "issued"> };
+
 /**
  * Issues a new single-use token of `purpose` within the hourly allowance (superseding the older
- * unused ones) and answers the link that carries it, for the caller to mail; null when the
- * allowance is spent. `newEmail` is what a `change_email` token moves the account to.
+ * unused ones) and answers the link that carries it, for the caller to mail; none when the
+ * allowance is spent, or when the same was asked for less than a minute ago and that link is
+ * unused ("recently-issued", ADR 0053: it is still on its way). `newEmail` is what a `change_email`
+ * token moves the account to; a link to another address is not the same.
  */
 export async function issueTokenIfAllowed(
   deps: Omit<MailTokenDependencies, "mailer">,
   input: { user: User; purpose: EmailTokenPurpose; now: Date; newEmail?: Email },
-): Promise<string | null> {
-  return issueToken(deps, { ...input, allowance: mailAllowanceAt(input.now) });
+): Promise<LinkIssue> {
+  return issueToken(deps, { ...input, allowance: requestedLinkAllowanceAt(input.now) });
 }
 
 /**
  * Issues a new single-use token of `purpose` and answers the link that carries it; with an
- * `allowance`, null when it is spent (or, with its `repeatSince`, when a link was just issued). Without one the token is always issued: for a mail the account
+ * `allowance`, none when it is spent (or, with its `repeatSince`, when the same link was just issued). Without one the token is always issued: for a mail the account
  * holder did not ask for and must get (the undo link of a changed address), which only a confirmed
  * change can cause.
  */
@@ -70,7 +77,7 @@ export async function issueToken(
     newEmail?: Email;
     allowance?: MailAllowance;
   },
-): Promise<string | null> {
+): Promise<LinkIssue> {
   const { user, purpose, now } = input;
   const id = deps.random.generateId() as EmailTokenId;
   const secret = deps.random.generateSecret();
@@ -86,8 +93,10 @@ export async function issueToken(
     // Counted with the issue, under its lock: 20 requests at once still mail at most the allowance.
     input.allowance,
   );
-  if (issued !== "issued") return null;
-  return buildMailLink({ appURL: deps.settings.appURL, purpose, token: formatEmailToken({ id, secret }) });
+  if (issued !== "issued") return { notIssued: issued };
+  return {
+    link: buildMailLink({ appURL: deps.settings.appURL, purpose, token: formatEmailToken({ id, secret }) }),
+  };
 }
 
 /**
