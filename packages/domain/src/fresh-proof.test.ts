@@ -21,6 +21,11 @@ describe("hasFreshProof", () => {
     expect(hasFreshProof({ session: live, now: later(-2000), maxAgeMs: 60_000 })).toBe(true);
   });
 
+  it("does not take a proof dated further after now than the maximum age as fresh (a clock that was fast)", () => {
+    expect(hasFreshProof({ session: live, now: later(-60_001), maxAgeMs: 60_000 })).toBe(false);
+    expect(hasFreshProof({ session: live, now: later(-365 * 24 * 3600_000), maxAgeMs: 60_000 })).toBe(false);
+  });
+
   it("never counts the proof of a revoked session", () => {
     const revoked = { authenticatedAt: provedAt, revokedAt: provedAt };
     expect(hasFreshProof({ session: revoked, now: provedAt, maxAgeMs: 60_000 })).toBe(false);

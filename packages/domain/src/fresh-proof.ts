@@ -1,3 +1,4 @@
+import { timeSince } from "./clock.ts";
 import type { Session } from "./session.ts";
 
 /** How long a proof of a factor counts as fresh for sensitive changes, unless configured (REAUTH_MAX_AGE). */
@@ -9,7 +10,8 @@ export const defaultReauthMaxAgeMs = 5 * 60_000;
  * `maxAgeMs` of `now`. A stolen access token is then worth no more than what its session may do
  * without a fresh proof (OWASP ASVS 5.0 V7.5.1, "requires full re-authentication before allowing
  * modifications to sensitive account attributes"; NIST SP 800-63B-4, session management,
- * "Reauthentication"). A proof dated after `now` (clock skew between instances) counts as fresh.
+ * "Reauthentication"). A proof dated after `now` counts by its distance (timeSince): a second
+ * ahead (skew between instances) is fresh, a proof made by a clock an hour fast is not.
  */
 export function hasFreshProof(input: {
   session: Pick<Session, "authenticatedAt" | "revokedAt">;
@@ -17,5 +19,5 @@ export function hasFreshProof(input: {
   maxAgeMs: number;
 }): boolean {
   if (input.session.revokedAt !== null) return false;
-  return input.now.getTime() - input.session.authenticatedAt.getTime() <= input.maxAgeMs;
+  return timeSince(input.session.authenticatedAt, input.now) <= input.maxAgeMs;
 }

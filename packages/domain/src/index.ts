@@ -1,3 +1,4 @@
+export { timeSince } from "./clock.ts";
 export { parseCodeChallenge } from "./code-challenge.ts";
 export type { ExportJob, ExportStatus } from "./data-export.ts";
 export {

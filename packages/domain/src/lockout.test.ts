@@ -66,9 +66,38 @@ describe("isLockedAt", () => {
   it("is locked until the instant the lock ends, and not from then on", () => {
     const { failures } = failTimes(5);
     const end = failures.lockedUntil ?? t0;
-    expect(isLockedAt(failures, new Date(end.getTime() - 1))).toBe(true);
-    expect(isLockedAt(failures, end)).toBe(false);
-    expect(isLockedAt(null, t0)).toBe(false);
+    expect(isLockedAt(failures, new Date(end.getTime() - 1), policy)).toBe(true);
+    expect(isLockedAt(failures, end, policy)).toBe(false);
+    expect(isLockedAt(null, t0, policy)).toBe(false);
+  });
+
+  // A lock set while this clock (or another instance's) was fast, read once it is right again.
+  it("holds a lock set by a clock a step ahead for at most the step longer", () => {
+    const { failures } = failTimes(5);
+    const end = failures.lockedUntil ?? t0;
+    // The clock steps back 20 minutes (less than a lock lasts) just after the lock was set.
+    const stepBack = 20 * 60_000;
+    expect(isLockedAt(failures, t0Plus(5_000 - stepBack), policy)).toBe(true);
+    expect(isLockedAt(failures, new Date(end.getTime() - 1), policy)).toBe(true);
+    expect(isLockedAt(failures, end, policy)).toBe(false);
+  });
+
+  it("does not hold a lock set by a clock a year ahead until this clock reaches it", () => {
+    const { failures } = failTimes(5);
+    const aYearEarlier = new Date(t0.getTime() - 365 * 24 * 3600_000);
+    expect(isLockedAt(failures, aYearEarlier, policy)).toBe(false);
+    // Nor does the window the failures began in keep counting them: the next failure starts again.
+    const unlocked = { ...failures, count: 4, lockedUntil: null };
+    expect(countFailedLogin({ failures: unlocked, now: aYearEarlier, policy }).failures).toEqual({
+      count: 1,
+      windowStartedAt: aYearEarlier,
+      lockedUntil: null,
+    });
+  });
+
+  it("keeps counting failures in a window begun a few seconds ahead (another instance's clock)", () => {
+    const { failures } = failTimes(3);
+    expect(countFailedLogin({ failures, now: t0Plus(-3_000), policy }).failures.count).toBe(4);
   });
 });
 
@@ -79,7 +108,9 @@ describe("decideLockout", () => {
 
   it("refuses a source whose own counter is locked, known or not", () => {
     for (const sourceIsKnown of [true, false]) {
-      expect(decideLockout({ sourceFailures: locked, accountFailures: null, sourceIsKnown, now })).toEqual({
+      expect(
+        decideLockout({ sourceFailures: locked, accountFailures: null, sourceIsKnown, now, policy }),
+      ).toEqual({
         locked: true,
         until,
       });
@@ -88,13 +119,13 @@ describe("decideLockout", () => {
 
   it("refuses an unknown source while the account-wide counter is locked", () => {
     expect(
-      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: false, now }),
+      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: false, now, policy }),
     ).toEqual({ locked: true, until });
   });
 
   it("lets a known source through an account-wide lock", () => {
     expect(
-      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: true, now }),
+      decideLockout({ sourceFailures: null, accountFailures: locked, sourceIsKnown: true, now, policy }),
     ).toEqual({
       locked: false,
     });
@@ -108,7 +139,7 @@ describe("decideLockout", () => {
       [accountLocked, sourceLocked],
     ];
     for (const [sourceFailures, accountFailures] of pairs) {
-      expect(decideLockout({ sourceFailures, accountFailures, sourceIsKnown: false, now })).toEqual({
+      expect(decideLockout({ sourceFailures, accountFailures, sourceIsKnown: false, now, policy })).toEqual({
         locked: true,
         until: t0Plus(40 * 60_000),
       });
@@ -120,13 +151,20 @@ describe("decideLockout", () => {
         accountFailures: accountLocked,
         sourceIsKnown: true,
         now,
+        policy,
       }),
     ).toEqual({ locked: true, until: t0Plus(10 * 60_000) });
   });
 
   it("lets everyone through once the locks have run out", () => {
     expect(
-      decideLockout({ sourceFailures: locked, accountFailures: locked, sourceIsKnown: false, now: until }),
+      decideLockout({
+        sourceFailures: locked,
+        accountFailures: locked,
+        sourceIsKnown: false,
+        now: until,
+        policy,
+      }),
     ).toEqual({ locked: false });
   });
 });

@@ -1,3 +1,5 @@
+import { timeSince } from "./clock.ts";
+
 /**
  * Account lockout arithmetic (docs/decisions/0008-lockout-design.md).
  *
@@ -34,9 +36,17 @@ export const accountWideSource = "*";
 /** How long a successful sign-in keeps its source "known" to the account. */
 export const knownSourceLifetimeMs = 90 * 24 * 3600 * 1000;
 
-/** Whether a counter is locked at `now`. */
-export function isLockedAt(failures: LoginFailures | null, now: Date): boolean {
-  return failures?.lockedUntil != null && failures.lockedUntil.getTime() > now.getTime();
+/**
+ * Whether a counter is locked at `now`: until its lock ends, unless the lock began (`durationMs`
+ * before its end) further ahead of `now` than a lock lasts. Such a lock was set by a clock that was
+ * fast (this one before NTP stepped it back, or another instance's) and would otherwise hold until
+ * this clock caught up with it: a year after a year's step. Measured by its distance (timeSince),
+ * it holds no longer than twice its duration; a step back of N lengthens a lock by at most N.
+ */
+export function isLockedAt(failures: LoginFailures | null, now: Date, policy: LockoutPolicy): boolean {
+  if (failures?.lockedUntil == null || failures.lockedUntil.getTime() <= now.getTime()) return false;
+  const lockedAt = new Date(failures.lockedUntil.getTime() - policy.durationMs);
+  return timeSince(lockedAt, now) < policy.durationMs;
 }
 
 /**
@@ -50,11 +60,12 @@ export function countFailedLogin(input: {
   policy: LockoutPolicy;
 }): { failures: LoginFailures; lockedNow: boolean } {
   const { failures, now, policy } = input;
-  if (failures !== null && isLockedAt(failures, now)) return { failures, lockedNow: false };
+  if (failures !== null && isLockedAt(failures, now, policy)) return { failures, lockedNow: false };
   const stale =
     failures === null ||
     failures.lockedUntil !== null ||
-    now.getTime() - failures.windowStartedAt.getTime() >= policy.windowMs;
+    // A window that began ahead of this clock counts by its distance, as a lock does (isLockedAt).
+    timeSince(failures.windowStartedAt, now) >= policy.windowMs;
   const count = stale ? 1 : failures.count + 1;
   const windowStartedAt = stale ? now : failures.windowStartedAt;
   if (count >= policy.threshold) {
@@ -80,15 +91,16 @@ export function decideLockout(input: {
   accountFailures: LoginFailures | null;
   sourceIsKnown: boolean;
   now: Date;
+  policy: LockoutPolicy;
 }): LockoutDecision {
-  const { sourceFailures, accountFailures, sourceIsKnown, now } = input;
+  const { sourceFailures, accountFailures, sourceIsKnown, now, policy } = input;
   // Every lock that holds this attempt back; it may go on only once the last of them ends, so that
   // is when it is told to come back (Retry-After), not when the first ends.
   const locks: Date[] = [];
-  if (sourceFailures?.lockedUntil != null && isLockedAt(sourceFailures, now)) {
+  if (sourceFailures?.lockedUntil != null && isLockedAt(sourceFailures, now, policy)) {
     locks.push(sourceFailures.lockedUntil);
   }
-  if (!sourceIsKnown && accountFailures?.lockedUntil != null && isLockedAt(accountFailures, now)) {
+  if (!sourceIsKnown && accountFailures?.lockedUntil != null && isLockedAt(accountFailures, now, policy)) {
     locks.push(accountFailures.lockedUntil);
   }
   if (locks.length === 0) return { locked: false };

@@ -185,6 +185,35 @@ describe("decideRefresh", () => {
     });
   });
 
+  // Our clock stepped back after the rotation (NTP correcting it), or a fast instance rotated it.
+  it("forgives a duplicate rotated a few seconds ahead of this clock, within the grace period", () => {
+    expect(decide({ ...duplicate, now: at(1000 - 3000) })).toMatchObject({
+      kind: "return-current-successor",
+    });
+  });
+
+  it("neither forgives nor punishes a duplicate rotated further ahead of this clock than the grace", () => {
+    // Before, the grace period lasted until this clock reached the rotation: an hour after an hour's
+    // step, a copied token was handed the live one. Now a plain refusal; the session lives on.
+    for (const stepMs of [graceMs + 1, 3600_000, 7 * day]) {
+      expect(decide({ ...duplicate, now: at(1000 - stepMs) })).toEqual({
+        kind: "reject",
+        reason: "rotated-ahead-of-the-clock",
+      });
+    }
+  });
+
+  it("ends a session signed in further ahead of this clock than the session may last", () => {
+    // Signed in by a clock a year fast: before, it was young for a year more.
+    const ahead = { ...session, createdAt: at(maxSessionAgeMs + day) };
+    expect(decide({ session: ahead, token: token({ expiresAt: at(maxSessionAgeMs + 8 * day) }) })).toEqual({
+      kind: "reject",
+      reason: "session-too-old",
+    });
+    // A few seconds ahead (another instance's clock) is a young session.
+    expect(decide({ session: { ...session, createdAt: at(65_000) } })).toEqual({ kind: "rotate" });
+  });
+
   it("reaches every outcome, and only these", () => {
     const outcomes = new Set(
       [
@@ -195,11 +224,13 @@ describe("decideRefresh", () => {
         decide({ now: at(7 * day) }),
         decide({ session: { ...session, createdAt: at(-maxSessionAgeMs) } }),
         decide({ ...duplicate, keptSuccessorSecret: null, now: at(5000) }),
+        decide({ ...duplicate, now: at(1000 - graceMs - 1) }),
       ].map((d) => (d.kind === "reject" ? `reject:${d.reason}` : d.kind)),
     );
     expect([...outcomes].sort()).toEqual([
       "reject:expired",
       "reject:revoked",
+      "reject:rotated-ahead-of-the-clock",
       "reject:session-too-old",
       "reject:successor-unavailable",
       "return-current-successor",
@@ -280,6 +311,9 @@ describe("lastActivityOf and shouldRecordSessionSeen", () => {
     expect(shouldRecordSessionSeen(seen, at(sessionSeenIntervalMs))).toBe(true);
     // A clock that stepped back records nothing new.
     expect(shouldRecordSessionSeen(seen, at(-5000))).toBe(false);
+    // Unless it stepped back by more than the interval: the time seen ahead is written again, not
+    // left until this clock reaches it (the account pages would show it as the last activity).
+    expect(shouldRecordSessionSeen(seen, at(-day))).toBe(true);
   });
 });
 

@@ -1,3 +1,4 @@
+import { timeSince } from "./clock.ts";
 import type { UserId } from "./user.ts";
 
 declare const sessionIdBrand: unique symbol;
@@ -97,7 +98,12 @@ export type RefreshDecision =
   | { readonly kind: "reuse-detected" }
   | {
       readonly kind: "reject";
-      readonly reason: "revoked" | "expired" | "session-too-old" | "successor-unavailable";
+      readonly reason:
+        | "revoked"
+        | "expired"
+        | "session-too-old"
+        | "successor-unavailable"
+        | "rotated-ahead-of-the-clock";
     };
 
 /**
@@ -129,12 +135,20 @@ export function decideRefresh(input: {
 }): RefreshDecision {
   const { token, session, successor, now } = input;
   if (session.revokedAt !== null) return { kind: "reject", reason: "revoked" };
-  if (now.getTime() - session.createdAt.getTime() >= input.maxSessionAgeMs) {
+  // A sign-in dated ahead of this clock is as old as it is far ahead (timeSince): a session opened
+  // by a clock a year fast is not young for a year.
+  if (timeSince(session.createdAt, now) >= input.maxSessionAgeMs) {
     return { kind: "reject", reason: "session-too-old" };
   }
   if (now.getTime() >= token.expiresAt.getTime()) return { kind: "reject", reason: "expired" };
   if (token.rotatedAt === null) return { kind: "rotate" };
-  if (now.getTime() - token.rotatedAt.getTime() > input.graceMs) return { kind: "reuse-detected" };
+  const sinceRotation = now.getTime() - token.rotatedAt.getTime();
+  if (sinceRotation > input.graceMs) return { kind: "reuse-detected" };
+  // Rotated further ahead of this clock than the grace period (this clock stepped back since, or
+  // the instance that rotated it is fast): how long ago is not known, so neither the successor
+  // (measured plainly, the grace would last until this clock caught up) nor the session's end (a
+  // request racing the step may be the owner's): a plain refusal, as for a token nobody can use.
+  if (sinceRotation < -input.graceMs) return { kind: "reject", reason: "rotated-ahead-of-the-clock" };
   // Within the grace period only the immediate predecessor of the live token is forgiven:
   // an older generation was presented after a newer token was already used.
   if (successor !== null && successor.rotatedAt !== null) return { kind: "reuse-detected" };
@@ -155,7 +169,8 @@ export function lastActivityOf(session: Session): Date {
 
 /** Whether a hosted page that recognised `session` at `now` records it (lastSeenAt is a minute old or more). */
 export function shouldRecordSessionSeen(session: Session, now: Date): boolean {
-  return session.lastSeenAt === null || now.getTime() - session.lastSeenAt.getTime() >= sessionSeenIntervalMs;
+  // timeSince: a time seen ahead of this clock is written again, not left until the clock reaches it.
+  return session.lastSeenAt === null || timeSince(session.lastSeenAt, now) >= sessionSeenIntervalMs;
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   decideLockout,
   durationInWords,
   knownSourceLifetimeMs,
+  type LockoutPolicy,
   type LoginAttemptReservation,
   type LoginFailures,
   recordsRefusedSignIn,
@@ -192,7 +193,7 @@ export async function proveWithinLockout(
   }
   // The wrong proof that reached the threshold says so, for an unknown address as for an account (the
   // counters are the same): its next attempt would be refused, and "invalid" would invite one more.
-  const now = lockedNow(reservation, source, reservedAt);
+  const now = lockedNow(reservation, source, reservedAt, policy);
   return now === null ? { ok: true, value: false } : { ok: true, value: false, lockedNow: now };
 }
 
@@ -242,6 +243,7 @@ function lockedNow(
   reservation: Extract<LoginAttemptReservation, { locked: false }>,
   source: SignInSource,
   now: Date,
+  policy: LockoutPolicy,
 ): AccountLocked | null {
   if (reservation.lockedScopes.length === 0) return null;
   const decision = decideLockout({
@@ -249,6 +251,7 @@ function lockedNow(
     accountFailures: reservation.accountFailures,
     sourceIsKnown: source.known,
     now,
+    policy,
   });
   return decision.locked ? accountLocked(decision.until, now) : null;
 }
