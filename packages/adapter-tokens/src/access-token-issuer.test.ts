@@ -95,6 +95,20 @@ describe("JWT access tokens", () => {
     expectError(await one.issuer.verifyAccessToken({ token, now: later(300_000) }), "TOKEN_EXPIRED");
   });
 
+  // This clock stepped back since the token was issued (NTP correcting it), or a fast instance issued it.
+  it("accepts a token issued a few seconds ahead of this clock, and not one issued its lifetime ahead", async () => {
+    const token = await one.issuer.issueAccessToken({ ...claims, now });
+    expect((await one.issuer.verifyAccessToken({ token, now: later(-5_000) })).ok).toBe(true);
+    // Before, its exp alone decided: after a step back of a year, it lived a year more.
+    expectError(await one.issuer.verifyAccessToken({ token, now: later(-300_000) }), "TOKEN_EXPIRED");
+    expectError(
+      await one.issuer.verifyAccessToken({ token, now: later(-365 * 24 * 3600_000) }),
+      "TOKEN_EXPIRED",
+    );
+    const fresh = await one.issuer.issueAccessToken({ ...claims, now: later(1000) });
+    expectError(await one.issuer.verifyAccessToken({ token: fresh, now: later(-3600_000) }), "TOKEN_EXPIRED");
+  });
+
   it("a token verified before still expires at its exp, and its tampered copies are still refused", async () => {
     const token = await one.issuer.issueAccessToken({ ...claims, now });
     for (const ms of [0, 1000, 299_999]) {

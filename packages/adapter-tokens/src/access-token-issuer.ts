@@ -69,6 +69,8 @@ interface VerifiedToken {
   readonly kid: string;
   /** `exp`, in seconds since the epoch. */
   readonly expiresAt: number;
+  /** `iat`, in seconds since the epoch. */
+  readonly issuedAt: number;
 }
 
 interface ImportedKey {
@@ -134,6 +136,12 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
     clearTimeout(timer);
   };
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+  // A token issued ahead of this clock (by a fast instance, or by this one before NTP stepped it
+  // back) lives, by its exp, its lifetime plus the step: a year after a year's step, on a session
+  // nobody revoked. It counts as old as it is far ahead (timeSince, ADR 0060): a few seconds ahead
+  // (skew between instances) is accepted, a lifetime ahead is expired, and the client refreshes.
+  const issuedTooFarAhead = (issuedAt: number, now: Date): boolean =>
+    issuedAt - seconds(now) >= settings.ttlSeconds;
   // An app presents the same access token on every request for its five minutes, and the ES256
   // verification is the largest part of an authenticated request's CPU (docs/performance.md,
   // issue 11). A token's signature and claims cannot change, so a token verified once is answered
@@ -172,7 +180,8 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
       const known = verified.get(token);
       if (known !== undefined && current.byKid.has(known.kid)) {
         // As jose decides it: expired from `exp` on (no clock tolerance).
-        if (known.expiresAt > seconds(now)) return ok(known.claims);
+        if (known.expiresAt > seconds(now) && !issuedTooFarAhead(known.issuedAt, now))
+          return ok(known.claims);
         verified.delete(token);
         return tokenExpired();
       }
@@ -204,13 +213,15 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
         if (typeof payload.sub !== "string" || typeof payload.sid !== "string") {
           return err("INVALID_TOKEN", "Token is malformed");
         }
+        // requiredClaims makes iat present; jose checked it is a number.
+        if (issuedTooFarAhead(Number(payload.iat), now)) return tokenExpired();
         const claims = { userId: payload.sub as UserId, sessionId: payload.sid as SessionId };
         if (verified.size >= verifiedTokensKept) {
           const oldest = verified.keys().next();
           if (oldest.done !== true) verified.delete(oldest.value);
         }
         // requiredClaims makes exp present; jose checked it is a number.
-        verified.set(token, { claims, kid, expiresAt: Number(payload.exp) });
+        verified.set(token, { claims, kid, expiresAt: Number(payload.exp), issuedAt: Number(payload.iat) });
         return ok(claims);
       } catch (error) {
         return translateJoseError(error);
