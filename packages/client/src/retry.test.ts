@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { backoffDelay, defaultRetryPolicy, isRetryable, parseRetryAfter } from "./retry.ts";
 
 describe("retry rules", () => {
@@ -27,6 +27,19 @@ describe("retry rules", () => {
     expect(parseRetryAfter("soon", now)).toBeNull();
     expect(parseRetryAfter("-3", now)).toBeNull();
     expect(parseRetryAfter(null, now)).toBeNull();
+  });
+
+  it("reads each form of HTTP date as UTC, whatever the machine's zone (asctime's names none)", () => {
+    const now = Date.parse("2026-11-30T12:00:00Z");
+    // Node reads TZ again when it is assigned.
+    vi.stubEnv("TZ", "America/St_Johns");
+    try {
+      expect(parseRetryAfter("Mon, 30 Nov 2026 12:00:30 GMT", now)).toBe(30);
+      expect(parseRetryAfter("Monday, 30-Nov-26 12:00:30 GMT", now)).toBe(30);
+      expect(parseRetryAfter("Mon Nov 30 12:00:30 2026", now)).toBe(30);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("backs off exponentially with equal jitter, capped", () => {

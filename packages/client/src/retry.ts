@@ -53,7 +53,10 @@ export function parseRetryAfter(value: string | null, now: number): number | nul
   // An HTTP date names its day and month ("Mon, 30 Nov 2026 12:00:30 GMT"); Date.parse alone
   // would also take "-3".
   if (!/[A-Za-z]/.test(trimmed)) return null;
-  const date = Date.parse(trimmed);
+  // An HTTP date is UTC in each of its three forms (RFC 9110 section 5.6.7); the obsolete asctime
+  // form ("Mon Nov 30 12:00:30 2026") says so by naming no zone, which Date.parse reads as the
+  // machine's: in St John's a wait of 30 s became 3 h 30 min.
+  const date = Date.parse(/ GMT$/i.test(trimmed) ? trimmed : `${trimmed} GMT`);
   if (Number.isNaN(date)) return null;
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
