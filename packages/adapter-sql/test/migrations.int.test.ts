@@ -245,6 +245,61 @@ describe("a MySQL storage's description", () => {
   });
 });
 
+// The server's own zone is left as it is (the test server's is usually UTC; a MariaDB started with
+// --default-time-zone=+05:30 makes the first test fail without the pool's SET time_zone).
+describe("a MySQL storage's time zone", () => {
+  it("is UTC on every connection of the pool, whatever the server's", async () => {
+    const storage = await openStorage({ url: database.url(), poolSize: 3 });
+    try {
+      // Three connections held at once: each one the pool opened.
+      let opened = 0;
+      let allOpen: () => void = () => {};
+      const together = new Promise<void>((resolve) => (allOpen = resolve));
+      const sessions = await Promise.all(
+        [1, 2, 3].map(() =>
+          storage.db.connection().execute(async (db) => {
+            const { rows } = await sql<{ zone: string; id: number | string }>`
+              SELECT @@session.time_zone AS zone, CONNECTION_ID() AS id`.execute(db);
+            if (++opened === 3) allOpen();
+            await together;
+            return rows[0];
+          }),
+        ),
+      );
+      expect(new Set(sessions.map((session) => Number(session?.id))).size).toBe(3);
+      expect(sessions.map((session) => session?.zone)).toEqual(["+00:00", "+00:00", "+00:00"]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("stores a DATETIME as the instant's UTC time, which the server and the service read as that instant", async () => {
+    // 01:30 UTC on the night Europe's clocks go forward, and a leap day: nothing local in between.
+    for (const instant of [new Date("2026-03-29T01:30:00.123Z"), new Date("2028-02-29T23:59:59.999Z")]) {
+      const rows = await database
+        .db()
+        .connection()
+        .execute(async (db) => {
+          await sql`CREATE TEMPORARY TABLE instants (at DATETIME(3) NOT NULL)`.execute(db);
+          try {
+            await sql`INSERT INTO instants (at) VALUES (${instant})`.execute(db);
+            const { rows } = await sql<{ at: Date; text: string; ms: string | number }>`
+              SELECT at, CAST(at AS CHAR) AS text, ROUND(UNIX_TIMESTAMP(at) * 1000) AS ms FROM instants`.execute(
+              db,
+            );
+            return rows;
+          } finally {
+            await sql`DROP TEMPORARY TABLE instants`.execute(db);
+          }
+        });
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.at).toEqual(instant);
+      expect(rows[0]?.text).toBe(instant.toISOString().replace("T", " ").replace("Z", ""));
+      expect(Number(rows[0]?.ms)).toBe(instant.getTime());
+    }
+  });
+});
+
 describe("a MySQL storage's disk", () => {
   it("is its server's to watch: no disk space is reported", async () => {
     expect(await database.storage().diskSpace()).toBeNull();
