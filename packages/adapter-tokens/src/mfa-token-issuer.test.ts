@@ -56,6 +56,19 @@ describe("JWT MFA tokens", () => {
     });
   });
 
+  it("refuse a token issued its lifetime or more ahead of this clock (a clock that was fast), not seconds ahead", async () => {
+    const token = await mfaTokens.issueMFAToken({ challengeId, userId, method: "password", credential, now });
+    expect((await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() - 5_000) })).ok).toBe(true);
+    for (const aheadMs of [300_000, 365 * 24 * 3600_000]) {
+      expect(await mfaTokens.verifyMFAToken({ token, now: new Date(now.getTime() - aheadMs) })).toMatchObject(
+        {
+          ok: false,
+          error: "INVALID_MFA_TOKEN",
+        },
+      );
+    }
+  });
+
   it("are refused as access tokens, and access tokens are refused as MFA tokens", async () => {
     const mfaToken = await mfaTokens.issueMFAToken({
       challengeId,

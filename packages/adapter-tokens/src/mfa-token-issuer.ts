@@ -62,6 +62,9 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
         const { jti, sub, amr, pwf, iat, exp } = payload;
         if (typeof jti !== "string" || typeof sub !== "string" || typeof amr !== "string") return invalid;
         if (typeof pwf !== "string" || typeof iat !== "number" || typeof exp !== "number") return invalid;
+        // Issued its lifetime or more ahead of this clock (one that was fast, ADR 0060): its exp
+        // alone would keep it for as long as the clock was ahead.
+        if (iat - seconds(now) >= ttlSeconds) return invalid;
         return ok({
           challengeId: jti,
           userId: sub as UserId,
