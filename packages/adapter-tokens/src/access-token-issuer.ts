@@ -138,7 +138,7 @@ export function createJWTAccessTokenIssuer(settings: AccessTokenSettings): JWTAc
   const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
   // A token issued ahead of this clock (by a fast instance, or by this one before NTP stepped it
   // back) lives, by its exp, its lifetime plus the step: a year after a year's step, on a session
-  // nobody revoked. It counts as old as it is far ahead (timeSince, ADR 0060): a few seconds ahead
+  // nobody revoked. It counts as old as it is far ahead (timeSince, ADR 0055): a few seconds ahead
   // (skew between instances) is accepted, a lifetime ahead is expired, and the client refreshes.
   const issuedTooFarAhead = (issuedAt: number, now: Date): boolean =>
     issuedAt - seconds(now) >= settings.ttlSeconds;

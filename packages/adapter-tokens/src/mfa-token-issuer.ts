@@ -62,7 +62,7 @@ export function createJWTMFATokenIssuer(settings: MFATokenSettings): MFATokenIss
         const { jti, sub, amr, pwf, iat, exp } = payload;
         if (typeof jti !== "string" || typeof sub !== "string" || typeof amr !== "string") return invalid;
         if (typeof pwf !== "string" || typeof iat !== "number" || typeof exp !== "number") return invalid;
-        // Issued its lifetime or more ahead of this clock (one that was fast, ADR 0060): its exp
+        // Issued its lifetime or more ahead of this clock (one that was fast, ADR 0055): its exp
         // alone would keep it for as long as the clock was ahead.
         if (iat - seconds(now) >= ttlSeconds) return invalid;
         return ok({

@@ -6,7 +6,7 @@
  * than zero, and stay "recent" until this clock caught up with it: after a step of a year, a lock,
  * a refresh token's grace or a fresh proof would hold for a year. Measured by its distance, a window
  * anchored ahead holds at most its own length, and a clock that steps back by N lengthens one by at
- * most N. Every window the service measures between requests goes through this (docs/decisions/0060).
+ * most N. Every window the service measures between requests goes through this (docs/decisions/0055).
  */
 export function timeSince(then: Date, now: Date): number {
   return Math.abs(now.getTime() - then.getTime());
