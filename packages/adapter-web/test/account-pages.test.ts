@@ -621,3 +621,12 @@ describe("the permission gate", () => {
     expect(allowed.body).toContain('<a href="/staff-test" aria-current="page">Users</a>');
   });
 });
+
+describe("/.well-known/change-password", () => {
+  it("sends a password manager's change-password link to the password page (W3C well-known URL)", async () => {
+    const { browser } = await withAccount();
+    const response = await browser.get("/.well-known/change-password");
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe("/account/password");
+  });
+});

@@ -51,6 +51,11 @@ export function createAccountPages(options: AccountPagesOptions): (app: FastifyI
       },
       { prefix: home },
     );
+    // W3C "A Well-Known URL for Changing Passwords": a password manager's "change password" button
+    // opens it and lands on the password page (through sign-in when signed out).
+    root.get("/.well-known/change-password", async (_request, reply) =>
+      reply.redirect(`${home}/password`, 303),
+    );
   };
 }
 
