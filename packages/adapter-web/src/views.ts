@@ -33,10 +33,24 @@ export function createViews(input: { theme: Theme; assets: PageAssets }): Views 
     page(template, data) {
       return eta.render(template, {
         ...data,
+        refused: isRefusedForm(data),
         theme: input.theme,
         assets,
         passwordRules: passwordPolicyDescription,
       });
     },
   };
+}
+
+/**
+ * Whether the page is a form sent back refused (its message in `error`, `formError`, a field's
+ * `...Error` or `errors`): its `<title>` then starts with "Error: " (the GOV.UK pattern), the first
+ * thing a screen reader says of the page that came back, which otherwise kept the form's title.
+ */
+function isRefusedForm(data: Record<string, unknown>): boolean {
+  return Object.entries(data).some(([key, value]) => {
+    if (key === "errors")
+      return typeof value === "object" && value !== null && Object.values(value).some(Boolean);
+    return (key === "error" || key === "formError" || /^[a-z]+Error$/.test(key)) && Boolean(value);
+  });
 }

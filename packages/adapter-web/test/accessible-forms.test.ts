@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { expectPage, signIn, withAccount } from "./account-helpers.ts";
+import { loginInteraction } from "./test-app.ts";
+
+// The pages as a screen reader, a password manager and a keyboard meet them: what a refused form
+// says first, which account a password field belongs to, what a refused form keeps.
+
+/** The page's <title>. */
+function titleOf(body: string): string {
+  return /<title>([^<]*)<\/title>/.exec(body)?.[1] ?? "";
+}
+
+describe("a refused form's <title>", () => {
+  it('starts with "Error: " (GOV.UK), so a screen reader says so first; a form not refused keeps its title', async () => {
+    const { browser, interactions } = await withAccount();
+    interactions.open(loginInteraction("login-1"));
+
+    const signInPage = await browser.get("/interaction/login-1");
+    expect(titleOf(signInPage.body)).toBe("Sign in · SuperOAuth");
+    const wrong = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: "Wrong-password-1",
+    });
+    expectPage(wrong, 401);
+    expect(titleOf(wrong.body)).toBe("Error: Sign in · SuperOAuth");
+
+    const refusals: [
+      page: string,
+      action: string,
+      form: Record<string, string>,
+      status: number,
+      title: string,
+    ][] = [
+      [
+        "/interaction/login-1/sign-up",
+        "/interaction/login-1/sign-up",
+        { nickname: "grace", email: "not an address", password: "Another-horse-battery-2!" },
+        400,
+        "Create your account",
+      ],
+      ["/forgot-password", "/forgot-password", { email: "nope" }, 400, "Forgot your password?"],
+      [
+        "/account/password",
+        "/account/password",
+        {
+          current_password: "whatever-it-is-1",
+          new_password: "Another-horse-battery-2!",
+          confirm_password: "Another-horse-battery-3!",
+        },
+        400,
+        "Password",
+      ],
+    ];
+    await signIn(browser, "/account/password");
+    expect(titleOf((await browser.get("/account/password")).body)).toBe("Password · SuperOAuth");
+    for (const [page, action, form, status, title] of refusals) {
+      const refused = await browser.submit(page, action, form);
+      expectPage(refused, status);
+      expect(titleOf(refused.body)).toBe(`Error: ${title} · SuperOAuth`);
+    }
+
+    const nickname = await browser.submit("/account/profile", "/account/profile/nickname", { nickname: "" });
+    expectPage(nickname, 400);
+    expect(titleOf(nickname.body)).toMatch(/^Error: /);
+  });
+});
