@@ -64,3 +64,36 @@ describe("a refused form's <title>", () => {
     expect(titleOf(nickname.body)).toMatch(/^Error: /);
   });
 });
+
+/** The form of `body` holding the field named `name`. */
+function formWith(body: string, name: string): string {
+  const form = (body.match(/<form\b[^>]*>[\s\S]*?<\/form>/g) ?? []).find((f) => f.includes(`name="${name}"`));
+  if (form === undefined) throw new Error(`no form with ${name}`);
+  return form;
+}
+
+/** The hidden username field a password manager reads, holding `email`, before the form's first password or code field. */
+function expectUsernameFieldFirst(form: string, email: string, firstSecret: string): void {
+  const username = `<input id="username" name="username" type="email" autocomplete="username" value="${email}" readonly hidden>`;
+  expect(form).toContain(username);
+  expect(form.indexOf(username)).toBeLessThan(form.indexOf(firstSecret));
+}
+
+describe("a form that asks only for a password", () => {
+  it("names its account to a password manager: a hidden, read-only username field holding the address", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser, "/account/password");
+    for (const [url, field] of [
+      ["/account/password", "current_password"],
+      ["/account/confirm?next=/account/password", "password"],
+    ] as const) {
+      const page = await browser.get(url);
+      expectPage(page, 200);
+      expectUsernameFieldFirst(
+        formWith(page.body, field),
+        "ada@example.com",
+        'autocomplete="current-password"',
+      );
+    }
+  });
+});
