@@ -97,3 +97,22 @@ describe("a form that asks only for a password", () => {
     }
   });
 });
+
+describe("a form that mails a link, refused for the address", () => {
+  it("keeps the address typed in its field (escaped), to correct rather than type again", async () => {
+    const { browser, interactions } = await withAccount();
+    interactions.open(loginInteraction("login-1"));
+    const typed = `ada"<b>@example`;
+    for (const url of [
+      "/forgot-password",
+      "/resend-verification",
+      "/interaction/login-1/forgot-password",
+      "/interaction/login-1/resend-verification",
+    ]) {
+      const refused = await browser.submit(url, url, { email: typed });
+      expectPage(refused, 400);
+      expect(formWith(refused.body, "email"), url).toContain('value="ada&quot;&lt;b&gt;@example"');
+      expect(refused.body, url).not.toContain("<b>");
+    }
+  });
+});

@@ -78,12 +78,12 @@ export function showEmailRequest(
   });
 }
 
-/** The form (with `error` and a status after a refused address). */
+/** The form (with `error`, the address typed and a status after a refused address). */
 export function sendEmailRequestForm(
   kit: PageKit,
   request: FastifyRequest,
   reply: FastifyReply,
-  input: { kind: EmailRequest; place: EmailRequestPlace; error?: string; status?: number },
+  input: { kind: EmailRequest; place: EmailRequestPlace; error?: string; email?: string; status?: number },
 ): FastifyReply {
   return kit.sendPage(reply, {
     status: input.status ?? 200,
@@ -94,6 +94,8 @@ export function sendEmailRequestForm(
       back: input.place.back,
       csrf: kit.csrf.tokenFor(request.raw, reply.raw),
       error: input.error ?? null,
+      // A refused address comes back in the field, to correct rather than type again (escaped).
+      email: input.email ?? "",
     }),
   });
 }
@@ -106,11 +108,13 @@ export async function answerEmailRequest(
   reply: FastifyReply,
   input: { kind: EmailRequest; place: EmailRequestPlace },
 ): Promise<FastifyReply> {
-  const result = await input.kind.send(useCases, { email: field(request.body, "email", 254), request });
+  const email = field(request.body, "email", 254);
+  const result = await input.kind.send(useCases, { email, request });
   if (!result.ok) {
     return sendEmailRequestForm(kit, request, reply, {
       ...input,
       error: failureOf(result).message,
+      email,
       status: 400,
     });
   }
