@@ -147,9 +147,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       async function continueSignIn(
         request: FastifyRequest,
         reply: FastifyReply,
-        input: { uid: string; outcome: SignInOutcome },
+        input: { uid: string; outcome: SignInOutcome; email?: string },
       ) {
-        if (pendingMFA.keep(reply, input.outcome)) {
+        if (pendingMFA.keep(reply, input.outcome, input.email)) {
           return reply.redirect(`/interaction/${encodeURIComponent(input.uid)}/two-factor`, 303);
         }
         return finishSignIn(request, reply, input.outcome as SignedIn);
@@ -204,7 +204,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: false,
           });
         }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value });
+        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, email });
       });
 
       const renderTwoFactor = (
@@ -220,6 +220,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             paths: interactionSignInPaths(input.uid),
             csrf: csrf.tokenFor(request.raw, reply.raw),
             error: input.error,
+            // The address of the password step, for the password manager's hidden username field.
+            username: pendingMFA.read(request)?.email ?? null,
             // Locked (423): the message names the reset that lifts the lock; the page links it.
             locked: input.status === 423,
           }),

@@ -1,6 +1,7 @@
+import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { describe, expect, it } from "vitest";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { loginInteraction } from "./test-app.ts";
+import { Browser, loginInteraction, strongPassword } from "./test-app.ts";
 
 // The pages as a screen reader, a password manager and a keyboard meet them: what a refused form
 // says first, which account a password field belongs to, what a refused form keeps.
@@ -113,6 +114,46 @@ describe("a form that mails a link, refused for the address", () => {
       expectPage(refused, 400);
       expect(formWith(refused.body, "email"), url).toContain('value="ada&quot;&lt;b&gt;@example"');
       expect(refused.body, url).not.toContain("<b>");
+    }
+  });
+});
+
+describe("the second-factor step after the password", () => {
+  it("names the account to a password manager: the address of the password step in a hidden username field, never in the URL", async () => {
+    const { app, deps, useCases, signedUp, interactions } = await withAccount();
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+    interactions.open(loginInteraction("login-1"));
+    const steps = [
+      ["/interaction/login-1", "/interaction/login-1/login"],
+      ["/account/sign-in", "/account/sign-in"],
+    ] as const;
+    for (const [page, action] of steps) {
+      const browser = new Browser(app);
+      const first = await browser.submit(page, action, {
+        email: "ada@example.com",
+        password: strongPassword,
+      });
+      expect(first.statusCode).toBe(303);
+      const next = String(first.headers.location);
+      expect(next).not.toContain("ada");
+      const cookie = first.cookies.find((c) => c.name === "superoauth_mfa_email");
+      expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+      const step = await browser.get(next);
+      expectPage(step, 200);
+      const form = formWith(step.body, "code");
+      expectUsernameFieldFirst(form, "ada@example.com", 'name="code"');
+      expect(form).toContain('autocomplete="one-time-code"');
+      // A wrong code keeps it; the step done, the cookie goes with the token's.
+      const wrong = await browser.submit(next, next, { code: "000000" });
+      expectPage(wrong, 401);
+      expectUsernameFieldFirst(formWith(wrong.body, "code"), "ada@example.com", 'name="code"');
+      const done = await browser.submit(next, next, { code: codeNow() });
+      expect(done.statusCode).toBe(303);
+      expect(browser.cookie("superoauth_mfa_email")).toBeUndefined();
+      expect(browser.cookie("superoauth_mfa")).toBeUndefined();
+      deps.clock.advance(30_000); // the next TOTP period: a code is good once
     }
   });
 });

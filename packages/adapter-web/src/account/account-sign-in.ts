@@ -86,6 +86,8 @@ export function accountSignIn(
         paths: paths(nextOf(request)),
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         error: input.error,
+        // The address of the password step, for the password manager's hidden username field.
+        username: pendingMFA.read(request)?.email ?? null,
         // Locked (423): the message names the reset that lifts the lock; the page links it.
         locked: input.status === 423,
       }),
@@ -118,9 +120,9 @@ export function accountSignIn(
   async function continueSignIn(
     request: FastifyRequest,
     reply: FastifyReply,
-    input: { outcome: SignInOutcome; next: string },
+    input: { outcome: SignInOutcome; next: string; email?: string },
   ) {
-    if (pendingMFA.keep(reply, input.outcome)) {
+    if (pendingMFA.keep(reply, input.outcome, input.email)) {
       return reply.redirect(withNext(`${signInPath}/two-factor`, input.next), 303);
     }
     return finish(request, reply, input.outcome as SignedIn, input.next);
@@ -141,7 +143,7 @@ export function accountSignIn(
         status: answer.status,
         code: answer.error,
       });
-    return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request) });
+    return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request), email });
   });
 
   kit.get(app, "/sign-in/two-factor", async (request, reply) => {

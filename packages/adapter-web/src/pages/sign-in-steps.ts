@@ -114,31 +114,52 @@ export function secondFactorProof(value: string): { code: string } | { backupCod
 
 /**
  * The second factor's token between the two sign-in steps, kept out of the page (HttpOnly) for its
- * few minutes. (How the first factor was proven travels inside the token.)
+ * few minutes. (How the first factor was proven travels inside the token.) After the password step
+ * the address typed there waits beside it, in a cookie of the same life, for the step's hidden
+ * username field: a password manager then knows whose code it is (ADR 0054). Never in a URL.
  */
 export interface PendingSecondFactor {
-  /** Keeps a sign-in that needs its second factor; false when the sign-in is complete. */
-  keep(reply: FastifyReply, outcome: SignInOutcome): boolean;
-  read(request: FastifyRequest): { mfaToken: string } | null;
+  /**
+   * Keeps a sign-in that needs its second factor (with the address the password step was given,
+   * when it was one); false when the sign-in is complete.
+   */
+  keep(reply: FastifyReply, outcome: SignInOutcome, email?: string): boolean;
+  /** The token, and the address typed at the password step (null after a provider's sign-in). */
+  read(request: FastifyRequest): { mfaToken: string; email: string | null } | null;
   clear(reply: FastifyReply): void;
+}
+
+/** An address as a cookie may hand it back: at most 254 characters, one @, nothing that is markup. */
+function addressShaped(value: string | null): string | null {
+  return value !== null && value.length <= 254 && /^[^\s@<>]+@[^\s@<>]+$/u.test(value) ? value : null;
 }
 
 export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFactor {
   const cookie: PageCookie = pageCookie(cookies, "superoauth_mfa");
+  const emailCookie: PageCookie = pageCookie(cookies, "superoauth_mfa_email");
   return {
-    keep(reply, outcome) {
+    keep(reply, outcome, email) {
       if (!("mfaRequired" in outcome)) return false;
       appendSetCookie(reply.raw, serializeCookie(cookie, outcome.mfaToken, outcome.expiresIn));
+      const shaped = addressShaped(email ?? null);
+      appendSetCookie(
+        reply.raw,
+        shaped === null
+          ? serializeExpiredCookie(emailCookie)
+          : serializeCookie(emailCookie, shaped, outcome.expiresIn),
+      );
       return true;
     },
     read(request) {
       const value = readCookie(request.headers.cookie, cookie);
       // A cookie of the earlier "<method>~<token>" form is no token: the step answers
       // INVALID_MFA_TOKEN and the person signs in again (it lived a few minutes).
-      return value === null || value === "" ? null : { mfaToken: value };
+      if (value === null || value === "") return null;
+      return { mfaToken: value, email: addressShaped(readCookie(request.headers.cookie, emailCookie)) };
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));
+      appendSetCookie(reply.raw, serializeExpiredCookie(emailCookie));
     },
   };
 }
@@ -202,9 +223,7 @@ export function signUpSentNotice(cookies: CookieSettings) {
       return (request.query as Record<string, unknown> | undefined)?.sent === "1";
     },
     message(request: FastifyRequest): string {
-      const email = readCookie(request.headers.cookie, cookie);
-      const shaped = email !== null && email.length <= 254 && /^[^\s@<>]+@[^\s@<>]+$/u.test(email);
-      return verificationSentMessage(shaped ? email : null);
+      return verificationSentMessage(addressShaped(readCookie(request.headers.cookie, cookie)));
     },
   };
 }
