@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { parseConfig } from "../src/config.ts";
-import { freePort, launchChromium, routeGitHubToFake } from "./browser.ts";
+import { axeViolations, freePort, launchChromium, routeGitHubToFake } from "./browser.ts";
 
 // Social sign-in as a person meets it, in Debian's Chromium: the built-in /oauth/complete page
 // starts the sign-in through its own start (a PKCE verifier in an HttpOnly cookie, ADR 0013), the
@@ -157,6 +157,8 @@ describe("social sign-in in a real browser", () => {
       if (javaScriptEnabled) {
         await page.getByRole("link", { name: "Sign in with GitHub" }).waitFor({ timeout: 10_000 });
         expect(new URL(page.url()).search).toBe("");
+        // Its content in a main landmark, every control named: axe finds nothing.
+        expect(await axeViolations(page)).toEqual([]);
       }
       await context.close();
     }
@@ -247,6 +249,8 @@ describe("social sign-in in a real browser", () => {
     const context = await browserAtGitHub(octocat);
     const page = await signInFromLandingPage(context);
     await page.locator("#mfa").waitFor({ state: "visible", timeout: 10_000 });
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await page.getByRole("main").getByLabel("Authentication code").count()).toBe(1);
     await page.fill("#code", "000000");
     await page.click("#mfa button[type=submit]");
     await page.locator("#status.error").waitFor({ timeout: 10_000 });

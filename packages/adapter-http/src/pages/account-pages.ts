@@ -110,9 +110,11 @@ function page(input: {
 <link rel="stylesheet" href="/assets/account.css">
 </head>
 <body data-page="${input.id}">
+<main>
 <h1>${input.title}</h1>
 ${input.body}
 <p id="status" role="status" aria-live="polite"${input.status === undefined ? "" : ' class="error"'}>${escapeHTML(input.status ?? "")}</p>
+</main>
 <script src="/assets/account.js"></script>
 </body>
 </html>
@@ -132,7 +134,7 @@ export const renderOAuthCompletePage = (brandName: string, failure?: string): st
     body: `<ul id="starts" hidden></ul>
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
-<input id="code" autocomplete="one-time-code" required maxlength="32">
+<input id="code" name="code" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required maxlength="32">
 <button type="submit">Continue</button>
 </form>`,
   });
