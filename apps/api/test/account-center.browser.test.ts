@@ -6,15 +6,19 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
 import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
-import { listenComposedService } from "./test-config.ts";
+import { callJSONAPI, listenComposedService } from "./test-config.ts";
 
 // The account center (issue 10) in Debian's Chromium against the composed service on MySQL: sign-in
 // from /account with the keyboard alone, the password change, two-step verification set up end to
 // end (the key read from the page, a code computed), the backup codes and their download, sign-in
 // with the second factor with JavaScript off, and a form without its CSRF token refused. axe-core
-// runs on every page; screenshots in test-results/account-center.
+// runs on every page; screenshots in test-results/account-center (A11Y_SHOTS to put them elsewhere).
+// Then the forms as a person with a password manager, a screen reader and the keyboard meets them:
+// the well-known change-password link, the hidden username fields a password manager reads (neither
+// seen nor reached with Tab), the "Error: " a refused form's title starts with, the address a
+// refused form keeps.
 
-const shots = "test-results/account-center";
+const shots = process.env.A11Y_SHOTS ?? "test-results/account-center";
 const firstPassword = "Str0ng-Passw0rd!x";
 const secondPassword = "An0ther-Passw0rd!y";
 
@@ -243,6 +247,125 @@ describe("the account center in Chromium", () => {
     expect(await response.text()).toContain("This form has expired");
     await page.setContent(await response.text());
     await expectAccessible(page, "csrf-refused");
+    await context.close();
+  });
+});
+
+/** Presses Enter in the focused field and waits for the page the form's answer brings. */
+async function pressEnterToSend(page: Page): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+}
+
+/** On a sign-in page, whose address field has the focus: the address, Tab, the password, Enter. */
+async function signInWithKeyboard(page: Page, email: string): Promise<void> {
+  await page.keyboard.type(email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(firstPassword);
+  await page.keyboard.press("Enter");
+}
+
+const activeId = (page: Page) => page.evaluate(`document.activeElement?.id ?? ""`);
+
+/** The hidden username field holds `email` and is neither seen nor focusable. */
+async function expectHiddenUsername(page: Page, email: string): Promise<void> {
+  const username = page.locator("main form #username");
+  expect(await username.getAttribute("autocomplete")).toBe("username");
+  expect(await username.inputValue()).toBe(email);
+  expect(await username.isVisible()).toBe(false);
+}
+
+describe("the forms with a password manager, a screen reader and the keyboard (an accessibility review, 2026-12-04)", () => {
+  it("the well-known change-password link leads through sign-in to the password page, whose hidden username Tab passes by", {
+    timeout: 120_000,
+  }, async () => {
+    const email = "changer@example.com";
+    await signUp(email);
+    const { context, page, problems } = await newCheckedPage(browser);
+    await page.goto(`${baseURL}/.well-known/change-password`);
+    expect(page.url()).toBe(`${baseURL}/account/sign-in?next=%2Faccount%2Fpassword`);
+    await signInWithKeyboard(page, email);
+    await page.waitForURL(`${baseURL}/account/password`);
+    await expectHiddenUsername(page, email);
+    await expectAccessible(page, "password");
+    // From the top of the content, Tab goes field by field to the button: the hidden one is skipped.
+    await page.focus("main");
+    const order: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await page.keyboard.press("Tab");
+      order.push(
+        String(await activeId(page)) || String(await page.evaluate(`document.activeElement?.textContent`)),
+      );
+    }
+    expect(order).toEqual(["current-password", "new-password", "confirm-password", "Change password"]);
+
+    // Refused: the title says so first, and the focus is on the field to fix.
+    await page.focus("#current-password");
+    await page.keyboard.type(firstPassword);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("An0ther-Passw0rd!y");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("An0ther-Passw0rd!z");
+    await pressEnterToSend(page);
+    expect(await page.title()).toBe("Error: Password · SuperOAuth");
+    expect(await activeId(page)).toBe("new-password");
+    await expectHiddenUsername(page, email);
+    await expectAccessible(page, "password-refused");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("the second factor after the password names the account in a hidden field, and never in the address", {
+    timeout: 120_000,
+  }, async () => {
+    const email = "two-step@example.com";
+    const userId = await signUp(email);
+    const { accessToken } = await callJSONAPI(baseURL, {
+      method: "POST",
+      path: "/auth/login",
+      body: { email, password: firstPassword },
+    });
+    await service.storage.users.markEmailVerified({ userId, now: new Date() });
+    const setup = await callJSONAPI(baseURL, {
+      method: "POST",
+      path: "/auth/2fa/setup",
+      token: String(accessToken),
+    });
+    await callJSONAPI(baseURL, {
+      method: "POST",
+      path: "/auth/2fa/enable",
+      token: String(accessToken),
+      body: { code: await generateTOTPCode({ secret: String(setup.secret), now: new Date() }) },
+    });
+
+    const { context, page, problems } = await newCheckedPage(browser);
+    await page.goto(`${baseURL}/account/sign-in`);
+    await signInWithKeyboard(page, email);
+    await page.waitForURL(/\/account\/sign-in\/two-factor/);
+    expect(page.url()).not.toContain("two-step");
+    await expectHiddenUsername(page, email);
+    expect(await activeId(page)).toBe("code");
+    expect(await page.getAttribute("#code", "autocomplete")).toBe("one-time-code");
+    await expectAccessible(page, "two-factor-step");
+    await page.keyboard.type("000000");
+    await pressEnterToSend(page);
+    expect(await page.title()).toBe("Error: Two-step verification · SuperOAuth");
+    expect(await activeId(page)).toBe("code");
+    await expectHiddenUsername(page, email);
+    await expectAccessible(page, "two-factor-step-refused");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("a refused address on a form that mails a link stays in its field, with the focus on it", async () => {
+    const { context, page, problems } = await newCheckedPage(browser);
+    await page.goto(`${baseURL}/forgot-password`);
+    await page.keyboard.type("ada.example.com");
+    await pressEnterToSend(page);
+    expect(await page.title()).toBe("Error: Forgot your password? · SuperOAuth");
+    expect(await activeId(page)).toBe("email");
+    expect(await page.inputValue("#email")).toBe("ada.example.com");
+    await expectAccessible(page, "forgot-password-refused");
+    expect(problems).toEqual([]);
     await context.close();
   });
 });
