@@ -58,6 +58,15 @@ describe("a refused form's <title>", () => {
       const refused = await browser.submit(page, action, form);
       expectPage(refused, status);
       expect(titleOf(refused.body)).toBe(`Error: ${title} · SuperOAuth`);
+      // The field's description says what is wrong before its hint (the hint is read every time).
+      const invalid = (refused.body.match(/<input\b[^>]*>/g) ?? []).filter((tag) =>
+        tag.includes('aria-invalid="true"'),
+      );
+      expect(invalid.length, page).toBeGreaterThan(0);
+      for (const tag of invalid) {
+        const described = /aria-describedby="([^"]*)"/.exec(tag)?.[1] ?? "";
+        expect(described.split(" ")[0], page).toMatch(/error$/);
+      }
     }
 
     const nickname = await browser.submit("/account/profile", "/account/profile/nickname", { nickname: "" });

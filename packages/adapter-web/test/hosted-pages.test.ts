@@ -450,7 +450,7 @@ describe("the sign-up page", () => {
     });
     expectPage(response, 400);
     expect(response.body).toContain('value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"');
-    expect(response.body).toContain('aria-describedby="nickname-hint nickname-error"');
+    expect(response.body).toContain('aria-describedby="nickname-error nickname-hint"');
     expect(response.body).toMatch(/id="nickname-error" class="error">Nickname must/);
 
     const taken = await browser.submit("/interaction/login-1/sign-up", "/interaction/login-1/sign-up", {
