@@ -256,8 +256,14 @@ async function pressEnterToSend(page: Page): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
 }
 
+/** Waits for the field the page gives the focus to (autofocus) to have it: typing sooner loses keys. */
+async function waitForFocusOn(page: Page, id: string): Promise<void> {
+  await page.waitForFunction(`document.activeElement?.id === ${JSON.stringify(id)}`);
+}
+
 /** On a sign-in page, whose address field has the focus: the address, Tab, the password, Enter. */
 async function signInWithKeyboard(page: Page, email: string): Promise<void> {
+  await waitForFocusOn(page, "email");
   await page.keyboard.type(email);
   await page.keyboard.press("Tab");
   await page.keyboard.type(firstPassword);
@@ -268,7 +274,7 @@ const activeId = (page: Page) => page.evaluate(`document.activeElement?.id ?? ""
 
 /** The hidden username field holds `email` and is neither seen nor focusable. */
 async function expectHiddenUsername(page: Page, email: string): Promise<void> {
-  const username = page.locator("main form #username");
+  const username = page.locator("main form input[name=username]");
   expect(await username.getAttribute("autocomplete")).toBe("username");
   expect(await username.inputValue()).toBe(email);
   expect(await username.isVisible()).toBe(false);
@@ -359,6 +365,7 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
   it("a refused address on a form that mails a link stays in its field, with the focus on it", async () => {
     const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(`${baseURL}/forgot-password`);
+    await waitForFocusOn(page, "email");
     await page.keyboard.type("ada.example.com");
     await pressEnterToSend(page);
     expect(await page.title()).toBe("Error: Forgot your password? · SuperOAuth");

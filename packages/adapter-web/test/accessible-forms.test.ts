@@ -84,7 +84,7 @@ function formWith(body: string, name: string): string {
 
 /** The hidden username field a password manager reads, holding `email`, before the form's first password or code field. */
 function expectUsernameFieldFirst(form: string, email: string, firstSecret: string): void {
-  const username = `<input id="username" name="username" type="email" autocomplete="username" value="${email}" readonly hidden>`;
+  const username = `<input name="username" type="email" autocomplete="username" value="${email}" readonly hidden>`;
   expect(form).toContain(username);
   expect(form.indexOf(username)).toBeLessThan(form.indexOf(firstSecret));
 }
@@ -105,6 +105,26 @@ describe("a form that asks only for a password", () => {
         'autocomplete="current-password"',
       );
     }
+  });
+});
+
+describe("a form that asks for a code of the signed-in account", () => {
+  it("names the account to a password manager too: the 2FA set-up, new backup codes, turning it off", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount({ verified: true });
+    await signIn(browser, "/account/two-factor");
+    const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    expectPage(setup, 200);
+    expectUsernameFieldFirst(formWith(setup.body, "code"), "ada@example.com", 'name="code"');
+    // Turned on (from another session): both forms of the two-step page, each with its field.
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    await enableTwoFactorFor(deps, auth.value.session);
+    const page = await browser.get("/account/two-factor");
+    expectPage(page, 200);
+    const forms =
+      page.body.match(/<form\b[^>]*two-factor\/(?:backup-codes|disable)[^>]*>[\s\S]*?<\/form>/g) ?? [];
+    expect(forms).toHaveLength(2);
+    for (const form of forms) expectUsernameFieldFirst(form, "ada@example.com", 'name="code"');
   });
 });
 
@@ -153,7 +173,10 @@ describe("the second-factor step after the password", () => {
       expectPage(step, 200);
       const form = formWith(step.body, "code");
       expectUsernameFieldFirst(form, "ada@example.com", 'name="code"');
-      expect(form).toContain('autocomplete="one-time-code"');
+      // A backup code has letters: no capital or spelling help from a phone's keyboard.
+      expect(form).toContain(
+        'inputmode="text" autocomplete="one-time-code" autocapitalize="off" spellcheck="false"',
+      );
       // A wrong code keeps it; the step done, the cookie goes with the token's.
       const wrong = await browser.submit(next, next, { code: "000000" });
       expectPage(wrong, 401);
