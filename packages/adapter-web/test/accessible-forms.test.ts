@@ -189,3 +189,16 @@ describe("the second-factor step after the password", () => {
     }
   });
 });
+
+describe("the developer app form", () => {
+  it("asks the browser not to fill the app's name and addresses with the person's own (autocomplete=off)", async () => {
+    const { browser } = await withAccount({ verified: true });
+    await signIn(browser, "/account/developer-apps");
+    const page = await browser.get("/account/developer-apps");
+    expectPage(page, 200);
+    const form = formWith(page.body, "redirect_uris");
+    for (const name of ["name", "homepage_url", "logo_url"]) {
+      expect(new RegExp(`<input [^>]*name="${name}"[^>]*autocomplete="off"`).test(form), name).toBe(true);
+    }
+  });
+});
