@@ -159,6 +159,15 @@ describe("social sign-in in a real browser", () => {
         expect(new URL(page.url()).search).toBe("");
         // Its content in a main landmark, every control named: axe finds nothing.
         expect(await axeViolations(page)).toEqual([]);
+      } else {
+        // Nothing trades a code without JavaScript: the page says so instead of "Signing in" for ever.
+        // (Playwright's text locators skip <noscript>; Chromium with scripts off renders it.)
+        expect(await page.locator("main noscript").innerHTML()).toContain(
+          "Finishing a sign-in here needs JavaScript",
+        );
+        await page.screenshot({
+          path: `${process.env.A11Y_SHOTS ?? "test-results"}/oauth-complete-no-js.png`,
+        });
       }
       await context.close();
     }

@@ -131,7 +131,9 @@ export const renderOAuthCompletePage = (brandName: string, failure?: string): st
     id: "oauth-complete",
     title: failure === undefined ? "Signing in" : "Signing in did not work",
     ...(failure === undefined ? {} : { status: failure }),
-    body: `<ul id="starts" hidden></ul>
+    // Without JavaScript nothing trades the code: say so, rather than "Signing in" for ever.
+    body: `<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>
+<ul id="starts" hidden></ul>
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
 <input id="code" name="code" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required maxlength="32">
