@@ -304,7 +304,8 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
     }
     expect(order).toEqual(["current-password", "new-password", "confirm-password", "Change password"]);
 
-    // Refused: the title says so first, and the focus is on the field to fix.
+    // Refused: the title says so first, and the focus is on the first field to type again (a
+    // refused form keeps no password, the current one included).
     await page.focus("#current-password");
     await page.keyboard.type(firstPassword);
     await page.keyboard.press("Tab");
@@ -313,7 +314,8 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
     await page.keyboard.type("An0ther-Passw0rd!z");
     await pressEnterToSend(page);
     expect(await page.title()).toBe("Error: Password · SuperOAuth");
-    expect(await activeId(page)).toBe("new-password");
+    expect(await activeId(page)).toBe("current-password");
+    expect(await page.getAttribute("#new-password", "aria-invalid")).toBe("true");
     await expectHiddenUsername(page, email);
     await expectAccessible(page, "password-refused");
     expect(problems).toEqual([]);

@@ -202,3 +202,21 @@ describe("the developer app form", () => {
     }
   });
 });
+
+describe("the password page refused", () => {
+  it("puts the focus on the first field to type again, the current password, whichever field the message is about", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser, "/account/password");
+    const differ = await browser.submit("/account/password", "/account/password", {
+      current_password: strongPassword,
+      new_password: "Another-horse-battery-2!",
+      confirm_password: "Another-horse-battery-3!",
+    });
+    expectPage(differ, 400);
+    const autofocused = (differ.body.match(/<input\b[^>]*\sautofocus\b[^>]*>/g) ?? []).map(
+      (tag) => /id="([^"]+)"/.exec(tag)?.[1],
+    );
+    expect(autofocused).toEqual(["current-password"]);
+    expect(differ.body).toMatch(/<input id="new-password"[^>]*aria-invalid="true"/);
+  });
+});
