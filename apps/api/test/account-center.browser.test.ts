@@ -278,6 +278,10 @@ async function expectHiddenUsername(page: Page, email: string): Promise<void> {
   expect(await username.getAttribute("autocomplete")).toBe("username");
   expect(await username.inputValue()).toBe(email);
   expect(await username.isVisible()).toBe(false);
+  // Barred from the browser's checks (readonly): an address type=email would refuse never blocks the form.
+  expect(
+    await username.evaluate((input) => (input as unknown as { willValidate: boolean }).willValidate),
+  ).toBe(false);
 }
 
 describe("the forms with a password manager, a screen reader and the keyboard (an accessibility review, 2026-12-04)", () => {
