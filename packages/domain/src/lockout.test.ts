@@ -60,6 +60,18 @@ describe("countFailedLogin", () => {
       lockedNow: false,
     });
   });
+
+  it("starts again at one once a lock shorter than the window has run out, the window not yet passed", () => {
+    const short = { ...policy, durationMs: 5 * 60_000 };
+    let failures: LoginFailures | null = null;
+    for (let i = 0; i < 5; i++)
+      ({ failures } = countFailedLogin({ failures, now: t0Plus(i * 1000), policy: short }));
+    const later = t0Plus(6 * 60_000);
+    expect(countFailedLogin({ failures, now: later, policy: short })).toEqual({
+      failures: { count: 1, windowStartedAt: later, lockedUntil: null },
+      lockedNow: false,
+    });
+  });
 });
 
 describe("isLockedAt", () => {
@@ -264,10 +276,20 @@ describe("refundLoginAttempt", () => {
     expect(refundLoginAttempt({ failures: restarted, reservedAt: t0, policy })).toEqual(restarted);
   });
 
+  it("leaves a counter at zero (a row made empty before its update) at zero", () => {
+    const empty = { count: 0, windowStartedAt: new Date(0), lockedUntil: null };
+    expect(refundLoginAttempt({ failures: empty, reservedAt: t0, policy })).toEqual(empty);
+  });
+
   it("keeps a lock that holds without the attempt (threshold lowered meanwhile)", () => {
     const { failures } = failTimes(5);
     const lower = { ...policy, threshold: 3 };
     expect(refundLoginAttempt({ failures, reservedAt: t0Plus(4000), policy: lower })).toEqual({
+      ...failures,
+      count: 4,
+    });
+    const atFour = { ...policy, threshold: 4 };
+    expect(refundLoginAttempt({ failures, reservedAt: t0Plus(4000), policy: atFour })).toEqual({
       ...failures,
       count: 4,
     });
