@@ -35,6 +35,7 @@ describe("otplib TOTP service", () => {
     expect(await totp.findTOTPTimeStep({ secret: rfcSecret, code, now: at(59 - 30) })).toBe(1);
     expect(await totp.findTOTPTimeStep({ secret: rfcSecret, code, now: at(59 + 30) })).toBe(1);
     expect(await totp.findTOTPTimeStep({ secret: rfcSecret, code, now: at(59 + 60) })).toBeNull();
+    expect(await totp.findTOTPTimeStep({ secret: rfcSecret, code, now: at(59 - 60) })).toBeNull();
     expect(await totp.findTOTPTimeStep({ secret: rfcSecret, code: "287083", now: at(59) })).toBeNull();
   });
 

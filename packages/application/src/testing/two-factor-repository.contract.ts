@@ -180,6 +180,14 @@ export function twoFactorRepositoryContract(
       expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({ lastUsedStep: 101 });
     });
 
+    it("accepts no time step of a factor still pending (or of none)", async () => {
+      const { twoFactor, userId } = await withUser();
+      expect(await twoFactor.useTOTPStep({ userId, step: 100 })).toBe(false);
+      await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: "sealed-1", now: t0 });
+      expect(await twoFactor.useTOTPStep({ userId, step: 100 })).toBe(false);
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({ status: "pending", lastUsedStep: null });
+    });
+
     it("lets exactly one of many concurrent uses of one time step win", async () => {
       const { twoFactor, userId } = await withEnabledFactor();
       const results = await Promise.all(
