@@ -285,6 +285,19 @@ describe("refreshSession", () => {
     ).toThrow();
   });
 
+  it("keeps the new token's secret only until the grace period ends (the prune clears it then)", async () => {
+    const deps = createInMemoryDependencies();
+    const { refreshToken } = await registerAccount(deps);
+    const rotations: { expiresAt: Date }[] = [];
+    const rotate = deps.sessions.rotateRefreshToken.bind(deps.sessions);
+    deps.sessions.rotateRefreshToken = (input) => {
+      if (input.replacementSecret !== null) rotations.push(input.replacementSecret);
+      return rotate(input);
+    };
+    unwrap(await refreshSession(deps, { refreshToken }));
+    expect(rotations.map((kept) => kept.expiresAt)).toEqual([new Date(deps.clock.now().getTime() + grace)]);
+  });
+
   it("with a zero grace period keeps no secret: a duplicate at the rotation instant is refused without ending the session, a later one ends it", async () => {
     const deps = createInMemoryDependencies({ refreshReuseGraceMs: 0 });
     const { sessionId, refreshToken } = await registerAccount(deps);
