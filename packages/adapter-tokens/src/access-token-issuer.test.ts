@@ -246,6 +246,24 @@ describe("JWT access tokens", () => {
       .sign(await privateKeyOf("ES256"));
     expectError(await one.issuer.verifyAccessToken({ token: withoutKid, now }), "INVALID_TOKEN");
   });
+
+  it("rejects a token of ours without an expiry, or whose sid is not a string", async () => {
+    const key = await privateKeyOf("ES256");
+    const kid = activeSigningKey(keys, "ES256", now)?.kid ?? "";
+    const claims = (payload: Record<string, unknown>) =>
+      new SignJWT(payload)
+        .setProtectedHeader({ alg: "ES256", typ: "at+jwt", kid })
+        .setSubject("u-1")
+        .setIssuer(one.settings.issuer)
+        .setAudience(one.settings.audience)
+        .setIssuedAt(Math.floor(now.getTime() / 1000));
+    const withoutExpiry = await claims({ sid: "s-1" }).sign(key);
+    expectError(await one.issuer.verifyAccessToken({ token: withoutExpiry, now }), "INVALID_TOKEN");
+    const numericSid = await claims({ sid: 7 })
+      .setExpirationTime(Math.floor(now.getTime() / 1000) + 300)
+      .sign(key);
+    expectError(await one.issuer.verifyAccessToken({ token: numericSid, now }), "INVALID_TOKEN");
+  });
 });
 
 describe("access tokens across instances and rotations", () => {
