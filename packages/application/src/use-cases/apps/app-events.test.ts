@@ -87,6 +87,13 @@ describe("a developer's app, on record in the owner's security log", () => {
       }),
     ).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    expect(
+      await updateApp(deps, {
+        session,
+        clientId: app.clientId,
+        changes: { redirectURIs: ["https://attacker.example/cb"] },
+      }),
+    ).toMatchObject({ error: "REAUTH_REQUIRED" });
     expect(await rotateAppSecret(deps, { session, clientId: app.clientId })).toMatchObject({
       error: "REAUTH_REQUIRED",
     });
