@@ -323,6 +323,11 @@ describe("CSRF", () => {
     await browser.get("/interaction/login-1");
     expectPage(await browser.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }), 403);
 
+    // Its own token with the last character changed: the whole token is compared, not a part.
+    const own = csrfTokenIn((await browser.get("/interaction/login-1")).body);
+    const altered = `${own.slice(0, -1)}${own.endsWith("A") ? "B" : "A"}`;
+    expectPage(await browser.post("/interaction/login-1/login", { ...form, csrf_token: altered }), 403);
+
     const cookieless = new Browser(app);
     expectPage(
       await cookieless.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }),
