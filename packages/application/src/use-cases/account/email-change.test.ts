@@ -395,4 +395,23 @@ describe("confirmEmailChange", () => {
       error: "INVALID_VERIFICATION_TOKEN",
     });
   });
+
+  it("a confirmation the moment a password reset spends its link finds the change ended by that same step", async () => {
+    const { deps, token, session } = await requested();
+    await requestPasswordReset(deps, { email: "ada@example.com" });
+    await deps.backgroundTasks.drain();
+    const reset = tokenFromMail(lastMailTo(deps, "ada@example.com"));
+    const use = deps.emailTokens.useEmailToken.bind(deps.emailTokens);
+    let confirmed: Awaited<ReturnType<typeof confirmEmailChange>> | undefined;
+    deps.emailTokens.useEmailToken = async (input) => {
+      const used = await use(input);
+      if (input.ending !== undefined && confirmed === undefined) {
+        confirmed = await confirmEmailChange(deps, { token });
+      }
+      return used;
+    };
+    unwrap(await resetPassword(deps, { token: reset, newPassword: "Another-secret-9?" }));
+    expect(confirmed).toMatchObject({ ok: false, error: "INVALID_VERIFICATION_TOKEN" });
+    expect((await deps.users.findUserById(session.userId))?.email).toBe("ada@example.com");
+  });
 });

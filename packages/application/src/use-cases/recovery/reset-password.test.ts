@@ -253,6 +253,20 @@ describe("resetPassword", () => {
     expect((await logIn(deps, newPassword)).ok).toBe(true);
   });
 
+  it("refuses a token another request spent after this one found it usable, and keeps the old password", async () => {
+    const { deps, token } = await withResetMail();
+    const use = deps.emailTokens.useEmailToken.bind(deps.emailTokens);
+    deps.emailTokens.useEmailToken = async (input) => {
+      await use(input); // the other request, a moment sooner
+      return use(input);
+    };
+    expect(await resetPassword(deps, { token, newPassword })).toMatchObject({
+      ok: false,
+      error: "INVALID_RESET_TOKEN",
+    });
+    expect((await logIn(deps, strongPassword)).ok).toBe(true);
+  });
+
   it("accepts the token one millisecond before 1 hour", async () => {
     const { deps, token } = await withResetMail();
     deps.clock.advance(hour - 1);
