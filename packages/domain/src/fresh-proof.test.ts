@@ -19,8 +19,6 @@ describe("hasFreshProof", () => {
 
   it("takes a proof dated a little after now (another instance's clock) as fresh", () => {
     expect(hasFreshProof({ session: live, now: later(-2000), maxAgeMs: 60_000 })).toBe(true);
-    // However far ahead: the age is what is bounded, and a proof from the future has none.
-    expect(hasFreshProof({ session: live, now: later(-120_000), maxAgeMs: 60_000 })).toBe(true);
   });
 
   it("does not take a proof dated further after now than the maximum age as fresh (a clock that was fast)", () => {
