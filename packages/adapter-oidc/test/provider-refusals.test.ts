@@ -11,6 +11,7 @@ import {
 import {
   authorizeInBrowser,
   confidentialApp,
+  mobileApp,
   narrowApp,
   noPKCEApp,
   otherApp,
@@ -726,6 +727,8 @@ describe("device codes", () => {
     const pending = { status: 400, body: { error: "authorization_pending" } };
 
     it("the second poll within the spacing is told slow_down; one after it is pending again", async () => {
+      // ADR 0050: sooner than every 4 s, the interval less a second.
+      expect(devicePollSpacingMs).toBe(4_000);
       const deviceCode = await startDevice();
       expect(await poll(deviceCode)).toMatchObject(pending);
       expect(await poll(deviceCode)).toEqual(slowDown);
@@ -886,5 +889,46 @@ describe("a path or method the provider does not serve", () => {
     const response = await fetch(`${server().issuer}/oidc/me`);
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: "invalid_token" });
+  });
+});
+
+describe("browser calls to the token endpoint (CORS)", () => {
+  const tokenRequestFrom = (origin: string, form: Record<string, string>, authorization?: string) =>
+    fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        origin,
+        ...(authorization === undefined ? {} : { authorization }),
+      },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: "not-a-code",
+        code_verifier: "a".repeat(43),
+        ...form,
+      }),
+    });
+
+  it("answers a public app from its redirect URI's origin, and never a confidential app or the origin null", async () => {
+    const allowed = await tokenRequestFrom("http://127.0.0.1:8765", {
+      client_id: publicApp.clientId,
+      redirect_uri: publicApp.redirectURI,
+    });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8765");
+    // A confidential app's secret has no place in a browser, whose origin is its redirect URI's.
+    const confidential = await tokenRequestFrom(
+      "https://app.example",
+      { redirect_uri: confidentialApp.redirectURI },
+      basicOf(confidentialApp),
+    );
+    expect(confidential.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await confidential.json()).toMatchObject({ error: "invalid_request" });
+    // A private-use scheme's URL has the origin "null", as a sandboxed frame or a file has.
+    const opaque = await tokenRequestFrom("null", {
+      client_id: mobileApp.clientId,
+      redirect_uri: mobileApp.redirectURI,
+    });
+    expect(opaque.headers.get("access-control-allow-origin")).toBeNull();
+    expect(await opaque.json()).toMatchObject({ error: "invalid_request" });
   });
 });
