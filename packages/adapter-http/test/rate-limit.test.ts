@@ -173,6 +173,15 @@ describe("rate limiting", () => {
     expectLimited(await logInFrom(app, "10.0.0.2"));
   });
 
+  it("counts an IPv6 client's whole /64 as one budget, so a fresh address of the same network is no fresh budget", async () => {
+    const app = await start();
+    const responses = await repeat(6, () =>
+      logInFrom(app, `2001:db8:1:2::${randomInt(1, 0xffff).toString(16)}`),
+    );
+    for (const allowed of responses.slice(0, 5)) expectError(allowed, "INVALID_CREDENTIALS", 401);
+    expectLimited(responses[5] as LightMyRequestResponse);
+  });
+
   it("ignores X-Forwarded-For without trustProxy, so a client cannot pick a fresh budget", async () => {
     const app = await start({ trustProxy: false });
 
