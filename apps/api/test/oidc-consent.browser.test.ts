@@ -422,6 +422,14 @@ describe("the device flow in Chromium", () => {
     await page.waitForSelector("button:has-text('Allow')");
     expect(await page.textContent("main")).toContain(device.user_code);
     await expectAccessible(page, "device-confirm");
+    // Enter pressed at once connects nothing: no button has the focus until the person picks one,
+    // having compared the code with the device's (RFC 8628 5.4).
+    expect(await page.evaluate(`document.activeElement?.tagName`)).not.toBe("BUTTON");
+    const confirmURL = page.url();
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(300);
+    expect(page.url()).toBe(confirmURL);
+    expect(await page.locator("button:has-text('Allow')").count()).toBe(1);
     await page.click("button:has-text('Allow')");
     await signIn(page, person, null, "backup");
     await page.waitForURL(/\/interaction\/[^/]+$/);

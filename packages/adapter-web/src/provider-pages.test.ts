@@ -50,6 +50,9 @@ describe("the provider's pages", () => {
     expect(confirm).toContain('form="op.deviceConfirmForm" name="abort" value="yes"');
     expect(confirm).toContain("TV &lt;app&gt;");
     expect(confirm).toContain("See your email address");
+    // Nothing has the focus: Enter pressed at once must not connect a device the person has not
+    // compared the code of (RFC 8628 5.4, remote phishing).
+    expect(confirm).not.toContain("autofocus");
   });
 
   it("says a sign-in's address opened again once it finished is finished, not that the app erred", () => {
