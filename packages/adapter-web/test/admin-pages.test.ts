@@ -297,6 +297,19 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect((await deps.users.findUserById(target.user.id))?.emailVerified).toBe(true);
   });
 
+  it("offers an admin with 2FA on no 2FA reset on their own page, which the use case refuses there", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const boss = await account("boss", "admin");
+    await account("other", "admin");
+    const browser = await browserOf("boss");
+    await enableTwoFactorFor(deps, boss.session);
+    const page = await browser.get(`/admin/users/${boss.user.id}`);
+    expectPage(page, 200);
+    expect(page.body).toContain("<dt>Two-step verification</dt><dd>on</dd>");
+    expect(page.body).toContain("/revoke-sessions");
+    expect(page.body).not.toContain("/reset-2fa");
+  });
+
   it("answers an unknown or malformed id with the 404 page", async () => {
     const { account, browserOf } = await withConsole();
     await account("boss", "admin");
