@@ -238,6 +238,17 @@ describe("getDataExport and openDataExportArchive", () => {
     expect(unwrap(await expireDataExports(deps, {}))).toEqual({ expired: 0 });
   });
 
+  it("answer EXPORT_EXPIRED, not EXPORT_NOT_READY, for a ready export whose archive was removed before its expiry", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    await deps.exportArchives.removeArchive(deps.exportJobs.get(exportId)?.fileKey ?? "");
+    expect(deps.exportJobs.get(exportId)?.status).toBe("ready");
+    expect(await openDataExportArchive(deps, { userId, exportId })).toMatchObject({
+      ok: false,
+      error: "EXPORT_EXPIRED",
+    });
+  });
+
   it("keep an archive until its expiry", async () => {
     const { deps, exportId } = await withAccount();
     await runNextDataExport(deps, {});
