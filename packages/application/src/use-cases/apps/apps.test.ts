@@ -116,22 +116,28 @@ describe("the apps a person authorized", () => {
   });
 });
 
+/** A user who authorized app "c" (openid, user:read), and that app's access token "opaque". */
+async function withAppToken() {
+  const deps = createInMemoryDependencies();
+  const { user } = await registerAccount(deps);
+  await deps.appAuthorizations.recordAuthorization({
+    userId: user.id,
+    clientId: "c",
+    grantId: "g",
+    scopes: ["openid", "user:read"],
+    now: deps.clock.now(),
+  });
+  deps.thirdPartyAccessTokens.issue("opaque", {
+    userId: user.id,
+    clientId: "c",
+    scopes: ["openid", "user:read"],
+  });
+  return { deps, user };
+}
+
 describe("an app's access token", () => {
   it("is refused by authenticateAccessToken with INSUFFICIENT_SCOPE, and admitted by authenticateCaller on GET /auth/me with user:read, touching the authorization", async () => {
-    const deps = createInMemoryDependencies();
-    const { user } = await registerAccount(deps);
-    await deps.appAuthorizations.recordAuthorization({
-      userId: user.id,
-      clientId: "c",
-      grantId: "g",
-      scopes: ["openid", "user:read"],
-      now: deps.clock.now(),
-    });
-    deps.thirdPartyAccessTokens.issue("opaque", {
-      userId: user.id,
-      clientId: "c",
-      scopes: ["openid", "user:read"],
-    });
+    const { deps, user } = await withAppToken();
     expect(await authenticateAccessToken(deps, { token: "opaque" })).toMatchObject({
       ok: false,
       error: "INSUFFICIENT_SCOPE",
@@ -153,5 +159,18 @@ describe("an app's access token", () => {
       ok: false,
       error: "INVALID_TOKEN",
     });
+  });
+
+  it("refused on a route no scope opens, does not mark the authorization used", async () => {
+    const { deps, user } = await withAppToken();
+    const before = await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: "c" });
+    deps.clock.advance(60_000);
+    expect(await authenticateAccessToken(deps, { token: "opaque" })).toMatchObject({
+      ok: false,
+      error: "INSUFFICIENT_SCOPE",
+    });
+    expect(await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: "c" })).toEqual(
+      before,
+    );
   });
 });
