@@ -148,6 +148,21 @@ describe("refreshSession", () => {
     expect((await storedRefreshToken(deps, r1)).token.replacedById).toBe(refreshTokenIdOf(r2));
   });
 
+  // ADR 0055: the clock stepped back since R1 was rotated (NTP), further than the grace period.
+  it("a token rotated further ahead of the clock than the grace is refused plainly: no successor handed out, the session kept", async () => {
+    const deps = createInMemoryDependencies();
+    const { sessionId, refreshToken: r1 } = await registerAccount(deps);
+    const r2 = unwrap(await refreshSession(deps, { refreshToken: r1 })).refreshToken;
+    deps.clock.advance(-(grace + 1));
+    expect(await refreshSession(deps, { refreshToken: r1 })).toMatchObject({
+      ok: false,
+      error: "INVALID_REFRESH_TOKEN",
+    });
+    expect((await deps.sessions.findSession(sessionId))?.revokedAt).toBeNull();
+    // The live token still works.
+    expect((await refreshSession(deps, { refreshToken: r2 })).ok).toBe(true);
+  });
+
   it("@see issue 7: log in R1; R1 -> R2; within the grace R1 -> R3 = R2; after it R2 -> R4, then R3 -> R5 is reuse and ends the session", async () => {
     const deps = createInMemoryDependencies();
     const { sessionId, refreshToken: r1 } = await registerAccount(deps);
