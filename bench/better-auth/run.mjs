@@ -18,9 +18,21 @@ const port = 4100 + Math.floor(Math.random() * 500);
 const password = "Kx7#mQ2v-Lr9!pT";
 const sqliteFile = `${tmpdir()}/better-auth-bench-${process.pid}.db`;
 const mysqlDatabase = `better_auth_bench_${process.pid}`;
+/** MYSQL_SERVER_URL (default: root on 127.0.0.1:3306) holds the benchmark's own database. */
+const mysqlServerURL = process.env.MYSQL_SERVER_URL ?? "mysql://root@127.0.0.1:3306";
+
+async function onMySQLServer(statement) {
+  const { createConnection } = await import("mysql2/promise");
+  const connection = await createConnection(mysqlServerURL);
+  try {
+    await connection.query(statement);
+  } finally {
+    await connection.end();
+  }
+}
 
 if (backend === "mysql") {
-  execSync(`mariadb -uroot -h127.0.0.1 -e 'CREATE DATABASE ${mysqlDatabase}'`);
+  await onMySQLServer(`CREATE DATABASE ${mysqlDatabase}`);
 }
 const server = spawn(process.execPath, ["server.mjs"], {
   cwd: import.meta.dirname,
@@ -30,7 +42,7 @@ const server = spawn(process.execPath, ["server.mjs"], {
     PORT: String(port),
     DB: backend,
     SQLITE_FILE: sqliteFile,
-    MYSQL_URL: `mysql://root@127.0.0.1:3306/${mysqlDatabase}`,
+    MYSQL_URL: `${mysqlServerURL}/${mysqlDatabase}`,
   },
   stdio: ["ignore", "pipe", "inherit"],
 });
@@ -194,4 +206,4 @@ await pool.close();
 rmSync(sqliteFile, { force: true });
 rmSync(`${sqliteFile}-wal`, { force: true });
 rmSync(`${sqliteFile}-shm`, { force: true });
-if (backend === "mysql") execSync(`mariadb -uroot -h127.0.0.1 -e 'DROP DATABASE ${mysqlDatabase}'`);
+if (backend === "mysql") await onMySQLServer(`DROP DATABASE ${mysqlDatabase}`);
