@@ -140,7 +140,7 @@ async function row(name, clients, send) {
 
 const runId = randomBytes(4).toString("hex");
 console.log(
-  `Better Auth on ${backend}, ${cores} cores, load ${loadavg()[0].toFixed(2)} before, ${new Date().toISOString()}`,
+  `Better Auth on ${backend}${process.env.COOKIE_CACHE ? `, cookie cache ${process.env.COOKIE_CACHE} s` : ""}, ${cores} cores, load ${loadavg()[0].toFixed(2)} before, ${new Date().toISOString()}`,
 );
 // About a thousand accounts, as SuperOAuth's bench has (4 at a time).
 const seeded = Array.from({ length: 1000 }, (_, i) => `seed-${runId}-${i}@example.com`);
@@ -151,10 +151,13 @@ for (let i = 0; i < seeded.length; i += 4) {
 const cookies = [];
 for (let w = 0; w < 16; w++) {
   const answer = await signIn(seeded[w]);
-  const setCookie = [answer.headers["set-cookie"]]
-    .flat()
-    .find((c) => c.startsWith("better-auth.session_token="));
-  cookies.push(setCookie.split(";")[0]);
+  // Every cookie it sets: the session token, and with COOKIE_CACHE the cached session data too.
+  cookies.push(
+    [answer.headers["set-cookie"]]
+      .flat()
+      .map((c) => c.split(";")[0])
+      .join("; "),
+  );
 }
 const check = await call("GET", "/api/auth/get-session", undefined, cookies[0]);
 if (check.status !== 200 || !check.text.includes(seeded[0]))
