@@ -54,7 +54,10 @@ const server = createServer((request, response) => {
     response.writeHead(200, { "content-type": "application/json" }).end(body);
     return;
   }
-  handler(request, response);
+  handler(request, response).catch((error) => {
+    console.error(error);
+    response.destroy();
+  });
 });
 server.keepAliveTimeout = 60_000;
 process.on("SIGINT", () => process.exit(0));
