@@ -3,7 +3,8 @@
 // SuperOAuth's `pnpm bench` does for `/auth/me`, login and register) and prints per row: req/s,
 // p50/p99, the server's CPU per request (and mysqld's), event-loop delay p99, peak RSS, and for
 // the hashing rows the fraction of the scrypt ceiling (cores x 1000 / ms of one scrypt with every
-// core hashing, timed in this process right after the row, as SuperOAuth's bench times argon2id).
+// core hashing, timed in this process before and after the row, the faster kept, as SuperOAuth's
+// bench times argon2id).
 import { execSync, spawn } from "node:child_process";
 import { randomBytes, scrypt } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
