@@ -64,9 +64,9 @@ export async function issueTokenIfAllowed(
 
 /**
  * Issues a new single-use token of `purpose` and answers the link that carries it; with an
- * `allowance`, none when it is spent (or, with its `repeatSince`, when the same link was just issued). Without one the token is always issued: for a mail the account
- * holder did not ask for and must get (the undo link of a changed address), which only a confirmed
- * change can cause.
+ * `allowance`, none when it is spent (or, with its `repeatSince`, when the same link was just
+ * issued). Without one the token is always issued: for a mail the account holder did not ask for
+ * and must get (the undo link of a changed address), which only a confirmed change can cause.
  */
 export async function issueToken(
   deps: Omit<MailTokenDependencies, "mailer">,
