@@ -273,6 +273,7 @@ export async function composeService(
       accountAdministration: storage.accountAdministration,
       thirdPartyGrants: storage.thirdPartyGrants,
       maintenanceNotices: storage.maintenanceNotices,
+      transactions: storage.transactions,
       userExports: userExportsOf(storage.exportJobs, exportArchives),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,

@@ -1,11 +1,16 @@
 import { statfs } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import type { Dependencies, ExportJobRepository, SigningKeyStore } from "@superoauth/application";
+import type {
+  ExportJobRepository,
+  SigningKeyStore,
+  TransactionalRepositories,
+  Transactions,
+} from "@superoauth/application";
 import { Kysely, type KyselyConfig, type LogEvent, sql } from "kysely";
 import { createAccountAdministration } from "./account-administration.ts";
 import { createAppAuthorizationRepository, createAppRepository } from "./app-repository.ts";
 import type { Database } from "./database.ts";
-import type { SQLDialect } from "./dialects/dialect.ts";
+import type { SQLContext, SQLDialect } from "./dialects/dialect.ts";
 import {
   createMySQLDatabase,
   defaultMySQLPoolSize,
@@ -29,6 +34,7 @@ import {
 import { createOAuthFlowRepository } from "./oauth-flow-repository.ts";
 import { createOIDCModelStore } from "./oidc-model-store.ts";
 import { type PrunedRecords, type PruneInput, pruneExpiredRecords } from "./prune-expired-records.ts";
+import { runInTransaction } from "./run-in-transaction.ts";
 import { createRunningInstances, type RunningInstances } from "./running-instances.ts";
 import { createSecurityEventLog } from "./security-event-log.ts";
 import { createSessionRepository } from "./session-repository.ts";
@@ -38,23 +44,12 @@ import { createTwoFactorRepository } from "./two-factor-repository.ts";
 import { createUserRepository } from "./user-repository.ts";
 
 /** The repositories the application's use cases take from storage. */
-export type StorageRepositories = Pick<
-  Dependencies,
-  | "users"
-  | "sessions"
-  | "securityEvents"
-  | "linkedProviders"
-  | "oauthFlows"
-  | "emailTokens"
-  | "twoFactor"
-  | "lockout"
-  | "apps"
-  | "appAuthorizations"
-  | "oidcModels"
-  | "accountAdministration"
-  | "thirdPartyGrants"
-  | "maintenanceNotices"
->;
+export type StorageRepositories = TransactionalRepositories;
+
+/** The Transactions port over SQL: `work` is handed every repository, bound to the transaction. */
+export interface StorageTransactions extends Transactions {
+  run<T>(work: (repositories: StorageRepositories) => Promise<T>): Promise<T>;
+}
 
 /** What `pnpm db:status` prints about a storage. */
 export interface StorageDescription {
@@ -73,6 +68,8 @@ export interface StorageDescription {
 export interface Storage extends StorageRepositories {
   /** The connection itself, for tests and tools that read tables directly. */
   readonly db: Kysely<Database>;
+  /** The repositories above bound to one transaction, for writes that land together (ADR 0056). */
+  readonly transactions: StorageTransactions;
   /** The keys that sign our tokens (ADR 0021). */
   readonly signingKeys: SigningKeyStore;
   /** Data exports' job queue (ADR 0025). */
@@ -247,6 +244,26 @@ function openSQLiteStorage(options: StorageOptions): Storage {
   });
 }
 
+/** The use cases' repositories over one connection, or over one transaction (Storage.transactions). */
+function createRepositories(context: SQLContext): StorageRepositories {
+  return {
+    users: createUserRepository(context),
+    sessions: createSessionRepository(context),
+    securityEvents: createSecurityEventLog(context),
+    linkedProviders: createLinkedProviderRepository(context),
+    oauthFlows: createOAuthFlowRepository(context),
+    emailTokens: createEmailTokenRepository(context),
+    twoFactor: createTwoFactorRepository(context),
+    lockout: createLockoutRepository(context),
+    accountAdministration: createAccountAdministration(context),
+    thirdPartyGrants: createThirdPartyGrants(context),
+    maintenanceNotices: createMaintenanceNotices(context),
+    oidcModels: createOIDCModelStore(context),
+    apps: createAppRepository(context),
+    appAuthorizations: createAppAuthorizationRepository(context),
+  };
+}
+
 /** The repositories and the portable half of the administration over one connection and dialect. */
 function assembleStorage(input: {
   db: Kysely<Database>;
@@ -260,22 +277,12 @@ function assembleStorage(input: {
   const context = { db, dialect };
   return {
     db,
-    users: createUserRepository(context),
-    sessions: createSessionRepository(context),
-    securityEvents: createSecurityEventLog(context),
-    linkedProviders: createLinkedProviderRepository(context),
-    oauthFlows: createOAuthFlowRepository(context),
-    emailTokens: createEmailTokenRepository(context),
-    twoFactor: createTwoFactorRepository(context),
-    lockout: createLockoutRepository(context),
-    accountAdministration: createAccountAdministration(context),
-    thirdPartyGrants: createThirdPartyGrants(context),
-    maintenanceNotices: createMaintenanceNotices(context),
-    oidcModels: createOIDCModelStore(context),
+    ...createRepositories(context),
+    transactions: {
+      run: (work) => runInTransaction(context, (trx) => work(createRepositories({ db: trx, dialect }))),
+    },
     signingKeys: createSigningKeyStore(context),
     runningInstances: createRunningInstances(context),
-    apps: createAppRepository(context),
-    appAuthorizations: createAppAuthorizationRepository(context),
     exportJobs: createExportJobRepository(context),
     migrate: input.migrate,
     migrationStatus: () => migrationStatus(db),

@@ -220,6 +220,43 @@ export function storageContracts(name: string, storage: () => Storage): void {
     });
   });
 
+  describe(`Transactions: ${name}`, () => {
+    it("lands the writes made through the repositories it hands out together, and answers what the work answers", async () => {
+      const user = makeUser();
+      const session = makeSession(user.id);
+      const answered = await storage().transactions.run(async ({ users, sessions }) => {
+        await users.insertUser(user);
+        // A method that runs a transaction of its own joins this one.
+        await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+        return session.id;
+      });
+      expect(answered).toBe(session.id);
+      expect(await storage().users.findUserById(user.id)).not.toBeNull();
+      expect(await storage().sessions.findSession(session.id)).not.toBeNull();
+    });
+
+    it("lands none of them when the work throws, a repository's own transaction among them, and throws what it threw", async () => {
+      const [kept, lost] = [makeUser(), makeUser()];
+      await storage().users.insertUser(kept);
+      const session = makeSession(lost.id);
+      await expect(
+        storage().transactions.run(async ({ users, sessions }) => {
+          await users.insertUser(lost);
+          await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+          expect(
+            await users.updatePasswordHash({ userId: kept.id, passwordHash: "changed", now: new Date() }),
+          ).toBe(true);
+          // The transaction's own reads see its writes.
+          expect((await users.findUserById(kept.id))?.passwordHash).toBe("changed");
+          throw new Error("the process died here");
+        }),
+      ).rejects.toThrow("the process died here");
+      expect(await storage().users.findUserById(lost.id)).toBeNull();
+      expect(await storage().sessions.findSession(session.id)).toBeNull();
+      expect((await storage().users.findUserById(kept.id))?.passwordHash).toBe(kept.passwordHash);
+    });
+  });
+
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
     it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {
       const gone = makeUser();

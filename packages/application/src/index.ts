@@ -73,6 +73,8 @@ export type {
   ThirdPartyAccessTokens,
   ThirdPartyGrants,
   TOTPService,
+  TransactionalRepositories,
+  Transactions,
   TwoFactorRepository,
   UserExports,
   UserRepository,

@@ -12,7 +12,27 @@ import type { SecurityEventLog } from "./security-log.ts";
 import type { AccessTokenIssuer, SessionRepository } from "./sessions.ts";
 import type { LinkedProviderRepository, OAuthFlowRepository, OAuthProviderGateway } from "./social.ts";
 import type { BackgroundTasks, Clock, RandomSource } from "./system.ts";
+import type { Transactions } from "./transactions.ts";
 import type { MFATokenIssuer, TOTPService, TwoFactorRepository } from "./two-factor.ts";
+
+/** The dependencies that storage provides, one repository each (the SQL adapter, or the in-memory store). */
+export const storageRepositoryNames = [
+  "users",
+  "sessions",
+  "securityEvents",
+  "linkedProviders",
+  "oauthFlows",
+  "emailTokens",
+  "twoFactor",
+  "lockout",
+  "apps",
+  "appAuthorizations",
+  "oidcModels",
+  "accountAdministration",
+  "thirdPartyGrants",
+  "maintenanceNotices",
+] as const;
+export type StorageRepositoryName = (typeof storageRepositoryNames)[number];
 
 /** Everything the use cases need from the outside, plus their tunables. */
 export interface Dependencies {
@@ -54,6 +74,8 @@ export interface Dependencies {
   readonly userExports: UserExports;
   /** The status page's maintenance notice, shared by every instance. */
   readonly maintenanceNotices: MaintenanceNotices;
+  /** Writes through several of the repositories above that land together or not at all (ADR 0056). */
+  readonly transactions: Transactions;
   readonly settings: {
     /** Refresh-token lifetime in milliseconds (contract: 7 days). */
     readonly refreshTokenTtlMs: number;

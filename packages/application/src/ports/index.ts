@@ -28,7 +28,8 @@ export type {
   ExportWorkerSignal,
   StoredExportArchive,
 } from "./data-export.ts";
-export type { Dependencies } from "./dependencies.ts";
+export type { Dependencies, StorageRepositoryName } from "./dependencies.ts";
+export { storageRepositoryNames } from "./dependencies.ts";
 export type {
   PasswordAssessment,
   PasswordHasher,
@@ -85,4 +86,5 @@ export type {
   SignInMethods,
 } from "./social.ts";
 export type { BackgroundTask, BackgroundTasks, Clock, RandomSource } from "./system.ts";
+export type { TransactionalRepositories, Transactions } from "./transactions.ts";
 export type { MFAChallenge, MFATokenIssuer, TOTPService, TwoFactorRepository } from "./two-factor.ts";

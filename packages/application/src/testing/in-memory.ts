@@ -36,6 +36,8 @@ import type {
   StaffReadAllowance,
   StaffReadRecord,
   StoredRefreshToken,
+  TransactionalRepositories,
+  Transactions,
   TwoFactorRepository,
   UserRepository,
 } from "../ports/index.ts";
@@ -572,6 +574,20 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
 }
 
 /** A full set of in-memory dependencies, each reachable for inspection. */
+/**
+ * No transactions: the in-memory store hands `work` no repository of its own, so it writes through
+ * the dependencies' repositories as they are, and nothing is rolled back when it throws. It counts
+ * the runs, for a test to see which writes a use case meant to hold together; that they do hold
+ * together is tested on SQL (the storage contract).
+ */
+export class InMemoryTransactions implements Transactions {
+  runs = 0;
+  async run<T>(work: (repositories: Partial<TransactionalRepositories>) => Promise<T>): Promise<T> {
+    this.runs += 1;
+    return work({});
+  }
+}
+
 export function createInMemoryDependencies(
   overrides: Partial<Dependencies["settings"]> = {},
 ): Dependencies & {
@@ -599,6 +615,7 @@ export function createInMemoryDependencies(
   thirdPartyGrants: InMemoryThirdPartyGrants;
   userExports: InMemoryUserExports;
   maintenanceNotices: InMemoryMaintenanceNotices;
+  transactions: InMemoryTransactions;
 } {
   const users = new InMemoryUserRepository();
   const apps = new InMemoryAppRepository();
@@ -639,6 +656,7 @@ export function createInMemoryDependencies(
     exportJobs: new InMemoryExportJobRepository(),
     exportArchives: new InMemoryExportArchiveStore(clock),
     exportWorker: new CountingExportWorkerSignal(),
+    transactions: new InMemoryTransactions(),
     settings: {
       refreshTokenTtlMs: 7 * 24 * 3600 * 1000,
       refreshReuseGraceMs: 10_000,

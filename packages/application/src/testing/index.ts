@@ -16,6 +16,7 @@ export {
   InMemorySecretHasher,
   InMemorySecurityEventLog,
   InMemorySessionRepository,
+  InMemoryTransactions,
   InMemoryUserRepository,
   ManualClock,
   SequentialRandomSource,

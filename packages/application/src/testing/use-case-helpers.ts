@@ -11,7 +11,13 @@ import {
   type SessionId,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies, StoredRefreshToken } from "../ports/index.ts";
+import {
+  type Dependencies,
+  type StoredRefreshToken,
+  storageRepositoryNames,
+  type TransactionalRepositories,
+  type Transactions,
+} from "../ports/index.ts";
 import { authenticateAccessToken } from "../use-cases/sessions/authenticate-access-token.ts";
 import { refreshSession } from "../use-cases/sessions/refresh-session.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../use-cases/sessions/steps/start-session.ts";
@@ -122,4 +128,33 @@ export async function accountWithoutPassword(
   );
   const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
   return { ...signedIn, session };
+}
+
+/**
+ * Transactions that hand `work` the dependencies' own repositories, each call made through them
+ * noted in `calls` as "repository.method": which writes a use case holds in one transaction (that
+ * a transaction holds them together is the storage contract's to test).
+ */
+export function recordingTransactions(deps: Dependencies): Transactions & { readonly calls: string[] } {
+  const calls: string[] = [];
+  const noted = <R extends object>(name: string, repository: R): R =>
+    new Proxy(repository, {
+      get(target, key) {
+        const value: unknown = Reflect.get(target, key);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          calls.push(`${name}.${String(key)}`);
+          return value.apply(target, args);
+        };
+      },
+    });
+  return {
+    calls,
+    run: (work) =>
+      work(
+        Object.fromEntries(
+          storageRepositoryNames.map((name) => [name, noted(name, deps[name])]),
+        ) as unknown as TransactionalRepositories,
+      ),
+  };
 }
