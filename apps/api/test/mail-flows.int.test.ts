@@ -1,7 +1,7 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedPasswordStore, failPasswordStores, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -263,6 +263,34 @@ describe("mail flows through SMTP on MySQL", () => {
       status: 400,
       body: { success: false, error: "INVALID_RESET_TOKEN", message: expect.any(String) },
     });
+  });
+
+  it("a reset whose password store fails lands nothing of it: the link still works, no one is signed out, the old password still signs in (ADR 0056)", async () => {
+    const registered = await register("reset-fails@example.com");
+    await post("/auth/forgot-password", { email: "reset-fails@example.com" });
+    const token = tokenFromReceivedMail(await mailTo("reset-fails@example.com", /reset/i));
+    // The store fails after the link is spent and the sessions ended, as a crash there would leave
+    // them; before ADR 0056 they stayed so: the link spent, the old password in force.
+    const storesAgain = await failPasswordStores(database.db());
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await post("/auth/reset-password", { token, newPassword });
+    } finally {
+      await storesAgain();
+    }
+    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
+      status: 500,
+      error: "INTERNAL_ERROR",
+    });
+    expect(failed.body).not.toContain(failedPasswordStore);
+    expect((await me(registered.accessToken)).statusCode).toBe(200);
+    expect((await post("/auth/login", { email: "reset-fails@example.com", password })).statusCode).toBe(200);
+
+    expect((await post("/auth/reset-password", { token, newPassword })).statusCode).toBe(200);
+    expect((await me(registered.accessToken)).json()).toMatchObject({ error: "INVALID_TOKEN" });
+    expect(
+      (await post("/auth/login", { email: "reset-fails@example.com", password: newPassword })).statusCode,
+    ).toBe(200);
   });
 
   it("two concurrent resets with one mailed token: exactly one succeeds", async () => {

@@ -1,6 +1,6 @@
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedPasswordStore, failPasswordStores, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -262,6 +262,32 @@ describe("the profile and the email change over SMTP", () => {
       );
       await register("squatted@example.com");
       expectError(await send("POST", "/user/email/undo", { token: undo, newPassword }), "USER_EXISTS", 409);
+    });
+
+    it("an undo whose password store fails lands nothing of it: the link still works, and then gives the address back (ADR 0056)", async () => {
+      const { accessToken, undo } = await changed("crash-owner@example.com", "crash-thief@example.org");
+      // The store fails after the link is spent and the thief signed out, as a crash there would
+      // leave them; before ADR 0056 they stayed so: the owner's only way back spent, the thief's
+      // address still on the account.
+      const storesAgain = await failPasswordStores(database.db());
+      let failed: Response;
+      try {
+        failed = await send("POST", "/user/email/undo", { token: undo, newPassword });
+      } finally {
+        await storesAgain();
+      }
+      expectError(failed, "INTERNAL_ERROR", 500);
+      expect(failed.body).not.toContain(failedPasswordStore);
+      expect((await me(accessToken)).json().data.user.email).toBe("crash-thief@example.org");
+
+      const undone = await send("POST", "/user/email/undo", { token: undo, newPassword });
+      expect(undone.statusCode).toBe(200);
+      expectError(await me(accessToken), "INVALID_TOKEN", 401);
+      const signedIn = await send("POST", "/auth/login", {
+        email: "crash-owner@example.com",
+        password: newPassword,
+      });
+      expect(signedIn.statusCode).toBe(200);
     });
 
     it("two parallel uses of one undo link: exactly one 200", async () => {

@@ -5,6 +5,7 @@ import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { type InMemoryMailer, tokenFromMail } from "../../testing/in-memory-mail.ts";
 import {
   linkIdentity,
+  recordingTransactions,
   registerAccount,
   sessionTokensOutcome,
   strongPassword,
@@ -78,6 +79,28 @@ describe("the notice of a changed address", () => {
 });
 
 describe("undoEmailChange", () => {
+  it("spends the link, signs the thief out, stores the password, restores the address and unlinks the thief's providers in one transaction (ADR 0056)", async () => {
+    const { deps, account, token } = await takenOver();
+    await linkIdentity(deps, { userId: account.user.id, provider: "github", subject: "thief-gh" });
+    const transactions = recordingTransactions(deps);
+    unwrap(await undoEmailChange({ ...deps, transactions }, { token, newPassword: ownersPassword, client }));
+    expect(transactions.calls).toEqual([
+      "emailTokens.useEmailToken",
+      "sessions.revokeSessionsOfUser",
+      "thirdPartyGrants.revokeGrantsOfUser",
+      "users.updatePasswordHash",
+      "users.changeEmail",
+      "linkedProviders.listLinkedProvidersOfUser",
+      "linkedProviders.unlinkProvider",
+    ]);
+    // Recorded, and mailed, once committed.
+    expect(
+      (await deps.securityEvents.listSecurityEventsOfUser({ userId: account.user.id, limit: 50 })).map(
+        (event) => [event.type, event.details],
+      ),
+    ).toContainEqual(["provider_unlinked", { provider: "github", reason: "email_change_undone" }]);
+  });
+
   it("killed right after the owner's password is stored: the thief's sessions and apps have already ended", async () => {
     const { deps, account, token } = await takenOver();
     const store = deps.users.updatePasswordHash.bind(deps.users);

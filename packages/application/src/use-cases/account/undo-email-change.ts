@@ -1,11 +1,12 @@
 import { err, maskEmail, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { inOneTransaction } from "../in-one-transaction.ts";
 import { endOthersHoldOnAccount } from "../recovery/steps/end-others-hold.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlinkEveryProvider } from "../social/steps/unlink-every-provider.ts";
+import { recordProvidersUnlinked, removeEveryLinkedProvider } from "../social/steps/unlink-every-provider.ts";
 import { screenAndHashNewPassword } from "./steps/check-new-password.ts";
 
 const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is invalid, expired or already used");
@@ -40,6 +41,7 @@ export async function undoEmailChange(
     now,
   });
   if (token === null || token.newEmail === null) return invalid;
+  const address = token.newEmail;
   const user = await deps.users.findUserById(token.userId);
   // A disabled account stays as staff left it, as with a reset link.
   if (user === null || user.status !== "active") return invalid;
@@ -50,23 +52,36 @@ export async function undoEmailChange(
     account: { ...user, email: token.newEmail },
   });
   if (!passwordHash.ok) return passwordHash;
-  const used = await deps.emailTokens.useEmailToken({
-    id: token.id,
-    now,
-    ending: { userId: user.id, purposes: ["change_email", "reset_password"] },
+  const done = await inOneTransaction(deps, async (deps) => {
+    const used = await deps.emailTokens.useEmailToken({
+      id: token.id,
+      now,
+      ending: { userId: user.id, purposes: ["change_email", "reset_password"] },
+    });
+    if (used !== "used") return invalid;
+    // The link is spent, the thief signed out, the password stored, the address restored and the
+    // thief's providers unlinked together (ADR 0056): this link is the owner's only way back, and a
+    // crash in between must leave it working, not spent with the thief's address on the account.
+    // Everyone is signed out again once it is stored (endOthersHoldOnAccount), for a sign-in with
+    // the old password that read it before the commit.
+    await endEverythingOfUser(deps, { userId: user.id });
+    // The password first: its write refuses an account disabled since the status was read, and then
+    // nothing else has changed.
+    if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
+      return invalid;
+    const restored = await deps.users.changeEmail({ userId: user.id, email: address, now });
+    const unlinked = await removeEveryLinkedProvider(deps, { userId: user.id });
+    return ok({ restored, unlinked });
   });
-  if (used !== "used") return invalid;
-  // The thief is signed out before anything is written, and again once it is
-  // (endOthersHoldOnAccount): a crash in between must not leave their sessions and apps working
-  // with the link spent (a password reset does the same).
-  await endEverythingOfUser(deps, { userId: user.id });
-  // The password first: its write refuses an account disabled since the status was read, and then
-  // nothing else has changed.
-  if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: passwordHash.value, now })))
-    return invalid;
-  const restored = await deps.users.changeEmail({ userId: user.id, email: token.newEmail, now });
+  if (!done.ok) return done;
+  const { restored, unlinked } = done.value;
   await endOthersHoldOnAccount(deps, { userId: user.id, address: token.newEmail, now });
-  await unlinkEveryProvider(deps, { userId: user.id, client: input.client, reason: "email_change_undone" });
+  await recordProvidersUnlinked(deps, {
+    userId: user.id,
+    providers: unlinked,
+    client: input.client,
+    reason: "email_change_undone",
+  });
   if (!restored.ok) return restored.error === "USER_EXISTS" ? taken : invalid;
   // Links mailed to the address the thief chose (a verification) must not say anything of it now.
   await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });

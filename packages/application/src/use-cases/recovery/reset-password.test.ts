@@ -6,6 +6,7 @@ import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../testing/two-factor-helpers.ts";
 import {
   linkIdentity,
+  recordingTransactions,
   registerAccount,
   sessionTokensOutcome,
   strongPassword,
@@ -193,6 +194,21 @@ describe("resetPassword", () => {
       refresh: "INVALID_REFRESH_TOKEN",
     });
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
+  });
+
+  it("spends the link, signs everyone out and stores the password in one transaction, and nothing else (ADR 0056)", async () => {
+    const { deps, token } = await withResetMail();
+    const transactions = recordingTransactions(deps);
+    expect(await resetPassword({ ...deps, transactions }, { token, newPassword, client })).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(transactions.calls).toEqual([
+      "emailTokens.useEmailToken",
+      "sessions.revokeSessionsOfUser",
+      "thirdPartyGrants.revokeGrantsOfUser",
+      "users.updatePasswordHash",
+    ]);
   });
 
   it("killed right after the new password is stored: the sessions and third-party apps have already ended", async () => {

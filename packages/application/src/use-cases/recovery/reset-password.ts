@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts";
 import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
+import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -35,29 +36,32 @@ export async function resetPassword(
   if (user === null || user.status !== "active") return invalid;
   const passwordHash = await screenAndHashNewPassword(deps, { password: input.newPassword, account: user });
   if (!passwordHash.ok) return passwordHash;
-  // The conditional update decides: of two concurrent resets with one token exactly one gets here.
-  // It ends a pending change of address in the same step (ADR 0027): of this reset and that change's
-  // confirmation at once, exactly one goes on (the confirmation ends reset links the same way).
-  const used = await deps.emailTokens.useEmailToken({
-    id: token.id,
-    now,
-    ending: { userId: user.id, purposes: ["change_email"] },
-  });
-  if (used !== "used") return invalid;
-  // Whoever held the account is signed out before the new password is stored, and again after it
-  // (endOthersHoldOnAccount, for a sign-in with the old password in between): a crash between the
-  // store and the ending afterwards would otherwise leave the intruder's sessions and apps working
-  // while the owner, told of a failure, found the link spent and the new password signing in.
-  await endEverythingOfUser(deps, { userId: user.id });
-
-  // Not over a disable that committed since the status was read (the link dies with it, as above),
-  // nor over another password set since (a compare-and-set on the hash read): of this reset and an
-  // undo of a change of address at once, the undo's password stands (ADR 0047).
-  const stored = await deps.users.updatePasswordHash({
-    userId: user.id,
-    passwordHash: passwordHash.value,
-    now,
-    ifCurrent: user.passwordHash,
+  const stored = await inOneTransaction(deps, async (deps) => {
+    // The conditional update decides: of two concurrent resets with one token exactly one gets here.
+    // It ends a pending change of address in the same step (ADR 0027): of this reset and that
+    // change's confirmation at once, exactly one goes on (the confirmation ends reset links the same
+    // way).
+    const used = await deps.emailTokens.useEmailToken({
+      id: token.id,
+      now,
+      ending: { userId: user.id, purposes: ["change_email"] },
+    });
+    if (used !== "used") return false;
+    // The link is spent, whoever held the account signed out and the new password stored together
+    // (ADR 0056): a crash in between leaves the link working and nothing changed, never a spent
+    // link with the old password in force, nor the new password with the intruder's sessions and
+    // apps still working. They are ended again once it is stored (endOthersHoldOnAccount), for a
+    // sign-in with the old password that read it before the commit.
+    await endEverythingOfUser(deps, { userId: user.id });
+    // Not over a disable that committed since the status was read (the link dies with it, as
+    // above), nor over another password set since (a compare-and-set on the hash read): of this
+    // reset and an undo of a change of address at once, the undo's password stands (ADR 0047).
+    return deps.users.updatePasswordHash({
+      userId: user.id,
+      passwordHash: passwordHash.value,
+      now,
+      ifCurrent: user.passwordHash,
+    });
   });
   if (!stored) return invalid;
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their

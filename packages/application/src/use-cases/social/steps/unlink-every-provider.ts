@@ -1,4 +1,4 @@
-import { ok, type UserId } from "@superoauth/domain";
+import { type OAuthProviderId, ok, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent, type StaffActor } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
@@ -20,26 +20,58 @@ export async function unlinkEveryProvider(
     client?: ClientInfo | undefined;
     /** The member of staff whose act this is, when it is one: named on each event. */
     actor?: StaffActor | undefined;
-    reason:
-      | "password_reset_of_unverified_address"
-      | "verification_of_unverified_address"
-      | "staff_verification_of_unverified_address"
-      | "email_change_undone";
+    reason: ProviderUnlinkReason;
   },
 ): Promise<void> {
+  const providers = await removeEveryLinkedProvider(deps, { userId: input.userId });
+  await recordProvidersUnlinked(deps, { ...input, providers });
+}
+
+/** Why every provider of an account is unlinked at once (the events' `details.reason`). */
+export type ProviderUnlinkReason =
+  | "password_reset_of_unverified_address"
+  | "verification_of_unverified_address"
+  | "staff_verification_of_unverified_address"
+  | "email_change_undone";
+
+/**
+ * unlinkEveryProvider's writes alone, for a caller that holds them in its transaction and records
+ * them after the commit (recordProvidersUnlinked, whose notices are mails): the providers it unlinked.
+ */
+export async function removeEveryLinkedProvider(
+  deps: Pick<Dependencies, "linkedProviders">,
+  input: { userId: UserId },
+): Promise<readonly OAuthProviderId[]> {
+  const unlinked: OAuthProviderId[] = [];
   for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(input.userId)) {
     const removed = await deps.linkedProviders.unlinkProvider({
       userId: input.userId,
       provider: link.provider,
       mayUnlink: () => ok(undefined),
     });
-    if (!removed.ok) continue;
+    if (removed.ok) unlinked.push(link.provider);
+  }
+  return unlinked;
+}
+
+/** Records each provider removeEveryLinkedProvider unlinked as `provider_unlinked`, which mails the holder. */
+export async function recordProvidersUnlinked(
+  deps: Dependencies,
+  input: {
+    userId: UserId;
+    providers: readonly OAuthProviderId[];
+    client?: ClientInfo | undefined;
+    actor?: StaffActor | undefined;
+    reason: ProviderUnlinkReason;
+  },
+): Promise<void> {
+  for (const provider of input.providers) {
     await recordSecurityEvent(deps, {
       userId: input.userId,
       type: "provider_unlinked",
       client: input.client,
       ...(input.actor === undefined ? {} : { actor: input.actor }),
-      details: { provider: link.provider, reason: input.reason },
+      details: { provider, reason: input.reason },
     });
   }
 }
