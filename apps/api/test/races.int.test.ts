@@ -246,6 +246,43 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     }
   });
 
+  it("a thief's password reset and the owner's undo of the change of address, from 30 ms before to 24 ms after: the undo always 200, and the owner's address and password stand (ADR 0047, 0056)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const owner = `undo-or-reset-${round}@example.com`;
+      const thief = `thief-${round}@example.org`;
+      const { accessToken } = await register(owner);
+      // The thief, with the owner's session, moves the account to their own address.
+      expect((await post("/user/email", { newEmail: thief }, accessToken)).statusCode).toBe(202);
+      const change = tokenFromReceivedMail(await sink.waitForMail((m) => m.to.includes(thief)));
+      expect((await post("/user/email/confirm", { token: change })).statusCode).toBe(200);
+      const undo = tokenFromReceivedMail(
+        await sink.waitForMail((m) => m.to.includes(owner) && /address was changed/i.test(m.subject)),
+      );
+      expect((await post("/auth/forgot-password", { email: thief })).statusCode).toBe(200);
+      const reset = tokenFromReceivedMail(
+        await sink.waitForMail((m) => m.to.includes(thief) && /reset/i.test(m.subject)),
+      );
+      const [thiefs, owners] = [`Res3t-by-thief-${round}!`, `Taken-back-pass-${round}!`];
+
+      // The undo starts 30 ms before the reset to 24 ms after it, so that each commits first in
+      // some rounds.
+      const undoLater = (round - 5) * 6;
+      const waitMs = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+      const [resetResponse, undoResponse] = await Promise.all([
+        waitMs(-undoLater).then(() => post("/auth/reset-password", { token: reset, newPassword: thiefs })),
+        waitMs(undoLater).then(() => post("/user/email/undo", { token: undo, newPassword: owners })),
+      ]);
+
+      expect([outcomes([undoResponse]), round]).toEqual([{ "200": 1 }, round]);
+      expect(["200", "400 INVALID_RESET_TOKEN"]).toContain(Object.keys(outcomes([resetResponse]))[0]);
+      const signIn = async (email: string, withPassword: string) =>
+        (await post("/auth/login", { email, password: withPassword })).statusCode;
+      expect([await signIn(owner, owners), await signIn(owner, thiefs), await signIn(thief, thiefs)]).toEqual(
+        [200, 401, 401],
+      );
+    }
+  });
+
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {
     const email = "logout-race@example.com";
     await register(email);

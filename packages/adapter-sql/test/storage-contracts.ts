@@ -255,6 +255,18 @@ export function storageContracts(name: string, storage: () => Storage): void {
       expect(await storage().sessions.findSession(session.id)).toBeNull();
       expect((await storage().users.findUserById(kept.id))?.passwordHash).toBe(kept.passwordHash);
     });
+
+    it("a refusal a repository answers inside it (a unique index) leaves its other writes to commit", async () => {
+      const [holder, mover, added] = [makeUser(), makeUser(), makeUser()];
+      for (const user of [holder, mover]) await storage().users.insertUser(user);
+      const moved = await storage().transactions.run(async ({ users }) => {
+        await users.insertUser(added);
+        return users.changeEmail({ userId: mover.id, email: holder.email, now: new Date() });
+      });
+      expect(moved).toMatchObject({ ok: false, error: "USER_EXISTS" });
+      expect(await storage().users.findUserById(added.id)).not.toBeNull();
+      expect((await storage().users.findUserById(mover.id))?.email).toBe(mover.email);
+    });
   });
 
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
