@@ -283,6 +283,34 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     }
   });
 
+  it("two people change the password at once, each from their own session with the same current one, 10 rounds (0-27 ms apart): one 200, one 400 INVALID_CURRENT_PASSWORD, and the winner alone stays signed in (ADR 0056)", async () => {
+    for (let round = 0; round < 10; round++) {
+      const email = `two-changes-${round}@example.com`;
+      const first = await register(email);
+      const second = (await post("/auth/login", { email, password })).json().data as { accessToken: string };
+      const candidates = [`F1rst-change-${round}!`, `Sec0nd-change-${round}!`];
+      const [firstResponse, secondResponse] = await Promise.all([
+        post("/user/password", { currentPassword: password, newPassword: candidates[0] }, first.accessToken),
+        new Promise((resolve) => setTimeout(resolve, round * 3)).then(() =>
+          post(
+            "/user/password",
+            { currentPassword: password, newPassword: candidates[1] },
+            second.accessToken,
+          ),
+        ),
+      ]);
+
+      const responses = [firstResponse, secondResponse];
+      expect([outcomes(responses), round]).toEqual([{ "200": 1, "400 INVALID_CURRENT_PASSWORD": 1 }, round]);
+      const winner = responses.findIndex((response) => response.statusCode === 200);
+      const stillSignedIn = await Promise.all(
+        [first.accessToken, second.accessToken].map(async (token) => (await me(token)).statusCode),
+      );
+      expect([stillSignedIn, round]).toEqual([winner === 0 ? [200, 401] : [401, 200], round]);
+      expect((await post("/auth/login", { email, password: candidates[winner] })).statusCode).toBe(200);
+    }
+  });
+
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {
     const email = "logout-race@example.com";
     await register(email);

@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
   accountWithoutPassword,
+  recordingTransactions,
   registerAccount,
   strongPassword,
   unwrap,
@@ -108,6 +109,19 @@ describe("setPassword", () => {
       error: "INVALID_TOKEN",
     });
     expect((await authenticateAccessToken(deps, { token: stranger.accessToken })).ok).toBe(true);
+  });
+
+  it("ends the other sessions and stores the password in one transaction (ADR 0056)", async () => {
+    const deps = createInMemoryDependencies();
+    const current = await registerAccount(deps);
+    const transactions = recordingTransactions(deps);
+    unwrap(
+      await setPassword(
+        { ...deps, transactions },
+        { session: current.session, currentPassword: strongPassword, newPassword },
+      ),
+    );
+    expect(transactions.calls).toEqual(["sessions.revokeSessionsOfUser", "users.updatePasswordHash"]);
   });
 
   it("killed right after the new password is stored: the other sessions have already ended, the current one stays", async () => {
