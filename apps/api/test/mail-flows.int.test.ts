@@ -1,7 +1,7 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedPasswordStore, failPasswordStores, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedUserWrite, failUserWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -271,7 +271,7 @@ describe("mail flows through SMTP on MySQL", () => {
     const token = tokenFromReceivedMail(await mailTo("reset-fails@example.com", /reset/i));
     // The store fails after the link is spent and the sessions ended, as a crash there would leave
     // them; before ADR 0056 they stayed so: the link spent, the old password in force.
-    const storesAgain = await failPasswordStores(database.db());
+    const storesAgain = await failUserWrites(database.db(), "password_hash");
     let failed: LightMyRequestResponse;
     try {
       failed = await post("/auth/reset-password", { token, newPassword });
@@ -282,7 +282,7 @@ describe("mail flows through SMTP on MySQL", () => {
       status: 500,
       error: "INTERNAL_ERROR",
     });
-    expect(failed.body).not.toContain(failedPasswordStore);
+    expect(failed.body).not.toContain(failedUserWrite);
     expect((await me(registered.accessToken)).statusCode).toBe(200);
     expect((await post("/auth/login", { email: "reset-fails@example.com", password })).statusCode).toBe(200);
 

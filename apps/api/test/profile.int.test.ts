@@ -1,6 +1,6 @@
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedPasswordStore, failPasswordStores, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedUserWrite, failUserWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -158,6 +158,26 @@ describe("the profile and the email change over SMTP", () => {
     );
   });
 
+  it("a confirmation whose change of address fails lands nothing of it: the link still works, and then moves the account (ADR 0056)", async () => {
+    const { accessToken, token } = await requestChange("move-fails@example.com", "move-fails@example.org");
+    // The move fails after the link is spent, as a crash there would leave it; before ADR 0056 the
+    // link stayed spent and the address unchanged.
+    const writesAgain = await failUserWrites(database.db(), "email");
+    let failed: Response;
+    try {
+      failed = await send("POST", "/user/email/confirm", { token });
+    } finally {
+      await writesAgain();
+    }
+    expectError(failed, "INTERNAL_ERROR", 500);
+    expect(failed.body).not.toContain(failedUserWrite);
+    expect((await me(accessToken)).json().data.user.email).toBe("move-fails@example.com");
+
+    const confirmed = await send("POST", "/user/email/confirm", { token });
+    expect(confirmed.statusCode).toBe(200);
+    expect(confirmed.json().data.user.email).toBe("move-fails@example.org");
+  });
+
   it("two parallel confirmations of one link: exactly one 200", async () => {
     const { token } = await requestChange("twice@example.com", "twice-new@example.org");
     const responses = await Promise.all([
@@ -269,7 +289,7 @@ describe("the profile and the email change over SMTP", () => {
       // The store fails after the link is spent and the thief signed out, as a crash there would
       // leave them; before ADR 0056 they stayed so: the owner's only way back spent, the thief's
       // address still on the account.
-      const storesAgain = await failPasswordStores(database.db());
+      const storesAgain = await failUserWrites(database.db(), "password_hash");
       let failed: Response;
       try {
         failed = await send("POST", "/user/email/undo", { token: undo, newPassword });
@@ -277,7 +297,7 @@ describe("the profile and the email change over SMTP", () => {
         await storesAgain();
       }
       expectError(failed, "INTERNAL_ERROR", 500);
-      expect(failed.body).not.toContain(failedPasswordStore);
+      expect(failed.body).not.toContain(failedUserWrite);
       expect((await me(accessToken)).json().data.user.email).toBe("crash-thief@example.org");
 
       const undone = await send("POST", "/user/email/undo", { token: undo, newPassword });

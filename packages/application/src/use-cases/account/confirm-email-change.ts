@@ -1,6 +1,7 @@
 import { err, maskEmail, ok, type Result, type User, undoLinkAllowanceAt } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { findUsableEmailToken, issueToken } from "../email-verification/steps/mail-token.ts";
+import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 
@@ -29,49 +30,59 @@ export async function confirmEmailChange(
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "change_email", now });
   if (token === null || token.newEmail === null) return invalid;
+  const newEmail = token.newEmail;
   const user = await deps.users.findUserById(token.userId);
   if (user === null || user.status !== "active") return invalid;
-  // Ends the account's reset links in the same step: of this and a password reset at once, exactly
-  // one goes on (a reset ends pending changes the same way). A change then refused (USER_EXISTS)
-  // has ended them too; a new one can be asked for.
-  const used = await deps.emailTokens.useEmailToken({
-    id: token.id,
-    now,
-    ending: { userId: user.id, purposes: ["reset_password"] },
+  // Spending the link, moving the address, ending the old address's links and issuing the undo link
+  // are one transaction (ADR 0056): a confirmation that fails before its commit changes nothing, and
+  // the link still works. The notice, with the undo link, is mailed once it has committed.
+  const moved = await inOneTransaction(deps, async (deps) => {
+    // Ends the account's reset links in the same step: of this and a password reset at once,
+    // exactly one goes on (a reset ends pending changes the same way). A change then refused
+    // (USER_EXISTS) has ended them too; a new one can be asked for.
+    const used = await deps.emailTokens.useEmailToken({
+      id: token.id,
+      now,
+      ending: { userId: user.id, purposes: ["reset_password"] },
+    });
+    if (used !== "used") return invalid;
+    // Only from the address read: an undo of an earlier change that wrote since wins (ADR 0047).
+    const changed = await deps.users.changeEmail({
+      userId: user.id,
+      email: newEmail,
+      now,
+      ifCurrent: user.email,
+    });
+    if (!changed.ok) {
+      return changed.error === "USER_EXISTS"
+        ? err("USER_EXISTS", "Another account uses this email address now")
+        : invalid;
+    }
+    for (const purpose of ["change_email", "reset_password"] as const) {
+      await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
+    }
+    // The old address's verification links go altogether: a spent one would otherwise answer
+    // "already verified" (verifyEmail), which the old address is not.
+    await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
+    // The old address can no longer ask for a reset: its notice carries the way back (ADR 0047).
+    // One per account within a week (a thief changing twice must not get one for their own address).
+    return ok(
+      await issueToken(deps, {
+        user,
+        purpose: "undo_email_change",
+        now,
+        newEmail: user.email,
+        allowance: undoLinkAllowanceAt(now),
+      }),
+    );
   });
-  if (used !== "used") return invalid;
-  // Only from the address read: an undo of an earlier change that wrote since wins (ADR 0047).
-  const changed = await deps.users.changeEmail({
-    userId: user.id,
-    email: token.newEmail,
-    now,
-    ifCurrent: user.email,
-  });
-  if (!changed.ok) {
-    return changed.error === "USER_EXISTS"
-      ? err("USER_EXISTS", "Another account uses this email address now")
-      : invalid;
-  }
-  for (const purpose of ["change_email", "reset_password"] as const) {
-    await deps.emailTokens.useAllEmailTokensOfUser({ userId: user.id, purpose, now });
-  }
-  // The old address's verification links go altogether: a spent one would otherwise answer
-  // "already verified" (verifyEmail), which the old address is not.
-  await deps.emailTokens.deleteEmailTokensOfUser({ userId: user.id, purpose: "verify_email" });
-  // The old address can no longer ask for a reset: its notice carries the way back (ADR 0047).
-  // One per account within a week (a thief changing twice must not get one for their own address).
-  const undo = await issueToken(deps, {
-    user,
-    purpose: "undo_email_change",
-    now,
-    newEmail: user.email,
-    allowance: undoLinkAllowanceAt(now),
-  });
+  if (!moved.ok) return moved;
+  const undo = moved.value;
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "email_changed",
     client: input.client,
-    details: { from: maskEmail(user.email), to: maskEmail(token.newEmail) },
+    details: { from: maskEmail(user.email), to: maskEmail(newEmail) },
     noticeTo: user.email,
     ...("link" in undo ? { undoLink: undo.link } : {}),
   });

@@ -3,7 +3,12 @@ import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { type InMemoryMailer, tokenFromMail } from "../../testing/in-memory-mail.ts";
-import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import {
+  recordingTransactions,
+  registerAccount,
+  strongPassword,
+  unwrap,
+} from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
 import { requestPasswordReset } from "../recovery/request-password-reset.ts";
 import { resetPassword } from "../recovery/reset-password.ts";
@@ -273,6 +278,38 @@ describe("confirmEmailChange", () => {
         details: { from: "a***@example.com", to: "n***@example.org" },
       },
     ]);
+  });
+
+  it("spends the link, moves the address, ends the old address's links and issues the undo link in one transaction; the notice is mailed after (ADR 0056)", async () => {
+    const { deps, token } = await requested();
+    const transactions = recordingTransactions(deps);
+    const mailsBefore = deps.mailer.sent.length;
+    unwrap(
+      await confirmEmailChange(
+        {
+          ...deps,
+          transactions: {
+            run: (work) =>
+              transactions.run(async (repositories) => {
+                const answered = await work(repositories);
+                // Nothing is mailed from inside: a mail cannot be rolled back.
+                expect(deps.mailer.sent.length).toBe(mailsBefore);
+                return answered;
+              }),
+          },
+        },
+        { token, client },
+      ),
+    );
+    expect(transactions.calls).toEqual([
+      "emailTokens.useEmailToken",
+      "users.changeEmail",
+      "emailTokens.useAllEmailTokensOfUser",
+      "emailTokens.useAllEmailTokensOfUser",
+      "emailTokens.deleteEmailTokensOfUser",
+      "emailTokens.issueEmailToken",
+    ]);
+    expect(lastMailTo(deps, "ada@example.com").text).toContain("/undo-email-change#token=");
   });
 
   it("the account then signs in with the new address only", async () => {
