@@ -16,6 +16,7 @@ import {
   sessionRepositoryContract,
   signingKeyStoreContract,
   testId,
+  transactionsContract,
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
@@ -220,54 +221,11 @@ export function storageContracts(name: string, storage: () => Storage): void {
     });
   });
 
-  describe(`Transactions: ${name}`, () => {
-    it("lands the writes made through the repositories it hands out together, and answers what the work answers", async () => {
-      const user = makeUser();
-      const session = makeSession(user.id);
-      const answered = await storage().transactions.run(async ({ users, sessions }) => {
-        await users.insertUser(user);
-        // A method that runs a transaction of its own joins this one.
-        await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
-        return session.id;
-      });
-      expect(answered).toBe(session.id);
-      expect(await storage().users.findUserById(user.id)).not.toBeNull();
-      expect(await storage().sessions.findSession(session.id)).not.toBeNull();
-    });
-
-    it("lands none of them when the work throws, a repository's own transaction among them, and throws what it threw", async () => {
-      const [kept, lost] = [makeUser(), makeUser()];
-      await storage().users.insertUser(kept);
-      const session = makeSession(lost.id);
-      await expect(
-        storage().transactions.run(async ({ users, sessions }) => {
-          await users.insertUser(lost);
-          await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
-          expect(
-            await users.updatePasswordHash({ userId: kept.id, passwordHash: "changed", now: new Date() }),
-          ).toBe(true);
-          // The transaction's own reads see its writes.
-          expect((await users.findUserById(kept.id))?.passwordHash).toBe("changed");
-          throw new Error("the process died here");
-        }),
-      ).rejects.toThrow("the process died here");
-      expect(await storage().users.findUserById(lost.id)).toBeNull();
-      expect(await storage().sessions.findSession(session.id)).toBeNull();
-      expect((await storage().users.findUserById(kept.id))?.passwordHash).toBe(kept.passwordHash);
-    });
-
-    it("a refusal a repository answers inside it (a unique index) leaves its other writes to commit", async () => {
-      const [holder, mover, added] = [makeUser(), makeUser(), makeUser()];
-      for (const user of [holder, mover]) await storage().users.insertUser(user);
-      const moved = await storage().transactions.run(async ({ users }) => {
-        await users.insertUser(added);
-        return users.changeEmail({ userId: mover.id, email: holder.email, now: new Date() });
-      });
-      expect(moved).toMatchObject({ ok: false, error: "USER_EXISTS" });
-      expect(await storage().users.findUserById(added.id)).not.toBeNull();
-      expect((await storage().users.findUserById(mover.id))?.email).toBe(mover.email);
-    });
-  });
+  transactionsContract(
+    name,
+    async () => ({ transactions: storage().transactions, repositories: storage() }),
+    { rollsBack: true },
+  );
 
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
     it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {

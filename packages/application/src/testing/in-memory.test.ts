@@ -1,5 +1,6 @@
 import { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 import {
+  createInMemoryDependencies,
   InMemoryPasswordHasher,
   InMemorySecretHasher,
   InMemorySecurityEventLog,
@@ -9,6 +10,7 @@ import {
 import { InMemoryTwoFactorRepository } from "./in-memory-two-factor.ts";
 import { securityEventLogContract } from "./security-event-log.contract.ts";
 import { sessionRepositoryContract } from "./session-repository.contract.ts";
+import { transactionsContract } from "./transactions.contract.ts";
 import { userRepositoryContract } from "./user-repository.contract.ts";
 
 userRepositoryContract("in-memory", async () => new InMemoryUserRepository());
@@ -28,3 +30,11 @@ securityEventLogContract("in-memory", async () => ({
   events: new InMemorySecurityEventLog(),
   users: new InMemoryUserRepository(),
 }));
+transactionsContract(
+  "in-memory",
+  async () => {
+    const deps = createInMemoryDependencies();
+    return { transactions: deps.transactions, repositories: deps };
+  },
+  { rollsBack: false },
+);

@@ -573,21 +573,19 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   }
 }
 
-/** A full set of in-memory dependencies, each reachable for inspection. */
 /**
  * No transactions: the in-memory store hands `work` no repository of its own, so it writes through
- * the dependencies' repositories as they are, and nothing is rolled back when it throws. It counts
- * the runs, for a test to see which writes a use case meant to hold together; that they do hold
- * together is tested on SQL (the storage contract).
+ * the dependencies' repositories as they are, and nothing is rolled back when it throws. Which
+ * writes a use case holds together is seen with recordingTransactions; that they land together is
+ * tested on SQL (transactionsContract holds only SQL to the rollback).
  */
 export class InMemoryTransactions implements Transactions {
-  runs = 0;
   async run<T>(work: (repositories: Partial<TransactionalRepositories>) => Promise<T>): Promise<T> {
-    this.runs += 1;
     return work({});
   }
 }
 
+/** A full set of in-memory dependencies, each reachable for inspection. */
 export function createInMemoryDependencies(
   overrides: Partial<Dependencies["settings"]> = {},
 ): Dependencies & {

@@ -133,7 +133,7 @@ export async function accountWithoutPassword(
 /**
  * Transactions that hand `work` the dependencies' own repositories, each call made through them
  * noted in `calls` as "repository.method": which writes a use case holds in one transaction (that
- * a transaction holds them together is the storage contract's to test).
+ * a transaction holds them together is transactionsContract's to test).
  */
 export function recordingTransactions(deps: Dependencies): Transactions & { readonly calls: string[] } {
   const calls: string[] = [];
