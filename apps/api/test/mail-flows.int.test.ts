@@ -1,7 +1,7 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedUserWrite, failUserWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedWrite, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -271,7 +271,7 @@ describe("mail flows through SMTP on MySQL", () => {
     const token = tokenFromReceivedMail(await mailTo("reset-fails@example.com", /reset/i));
     // The store fails after the link is spent and the sessions ended, as a crash there would leave
     // them; before ADR 0056 they stayed so: the link spent, the old password in force.
-    const storesAgain = await failUserWrites(database.db(), "password_hash");
+    const storesAgain = await failWrites(database.db(), "users", "password_hash");
     let failed: LightMyRequestResponse;
     try {
       failed = await post("/auth/reset-password", { token, newPassword });
@@ -282,7 +282,7 @@ describe("mail flows through SMTP on MySQL", () => {
       status: 500,
       error: "INTERNAL_ERROR",
     });
-    expect(failed.body).not.toContain(failedUserWrite);
+    expect(failed.body).not.toContain(failedWrite);
     expect((await me(registered.accessToken)).statusCode).toBe(200);
     expect((await post("/auth/login", { email: "reset-fails@example.com", password })).statusCode).toBe(200);
 
@@ -390,6 +390,28 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(known.statusCode).toBe(200);
     expect(comparable(unknown)).toStrictEqual(comparable(known));
     expect(comparable(verified)).toStrictEqual(comparable(known));
+  });
+
+  it("a change of password whose ending of the other sessions fails lands nothing of it: the old password and the other session still work (ADR 0056)", async () => {
+    const first = await register("change-fails@example.com");
+    const other = (await post("/auth/login", { email: "change-fails@example.com", password })).json().data;
+    // The ending fails after the new password is stored, as a crash there would leave it: without
+    // the transaction the new password would stand with the other session still working.
+    const writesAgain = await failWrites(database.db(), "sessions", "revoked_at");
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await post("/user/password", { currentPassword: password, newPassword }, first.accessToken);
+    } finally {
+      await writesAgain();
+    }
+    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
+      status: 500,
+      error: "INTERNAL_ERROR",
+    });
+    expect((await me(other.accessToken)).statusCode).toBe(200);
+    const signIn = async (withPassword: string) =>
+      (await post("/auth/login", { email: "change-fails@example.com", password: withPassword })).statusCode;
+    expect([await signIn(password), await signIn(newPassword)]).toEqual([200, 401]);
   });
 
   it("changing the password mails the holder a security notice, with no password or token in it", async () => {

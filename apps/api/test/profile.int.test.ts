@@ -1,6 +1,6 @@
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedUserWrite, failUserWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedWrite, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -162,7 +162,7 @@ describe("the profile and the email change over SMTP", () => {
     const { accessToken, token } = await requestChange("move-fails@example.com", "move-fails@example.org");
     // The move fails after the link is spent, as a crash there would leave it; before ADR 0056 the
     // link stayed spent and the address unchanged.
-    const writesAgain = await failUserWrites(database.db(), "email");
+    const writesAgain = await failWrites(database.db(), "users", "email");
     let failed: Response;
     try {
       failed = await send("POST", "/user/email/confirm", { token });
@@ -170,7 +170,7 @@ describe("the profile and the email change over SMTP", () => {
       await writesAgain();
     }
     expectError(failed, "INTERNAL_ERROR", 500);
-    expect(failed.body).not.toContain(failedUserWrite);
+    expect(failed.body).not.toContain(failedWrite);
     expect((await me(accessToken)).json().data.user.email).toBe("move-fails@example.com");
 
     const confirmed = await send("POST", "/user/email/confirm", { token });
@@ -289,7 +289,7 @@ describe("the profile and the email change over SMTP", () => {
       // The store fails after the link is spent and the thief signed out, as a crash there would
       // leave them; before ADR 0056 they stayed so: the owner's only way back spent, the thief's
       // address still on the account.
-      const storesAgain = await failUserWrites(database.db(), "password_hash");
+      const storesAgain = await failWrites(database.db(), "users", "password_hash");
       let failed: Response;
       try {
         failed = await send("POST", "/user/email/undo", { token: undo, newPassword });
@@ -297,7 +297,7 @@ describe("the profile and the email change over SMTP", () => {
         await storesAgain();
       }
       expectError(failed, "INTERNAL_ERROR", 500);
-      expect(failed.body).not.toContain(failedUserWrite);
+      expect(failed.body).not.toContain(failedWrite);
       expect((await me(accessToken)).json().data.user.email).toBe("crash-thief@example.org");
 
       const undone = await send("POST", "/user/email/undo", { token: undo, newPassword });

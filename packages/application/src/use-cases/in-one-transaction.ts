@@ -11,26 +11,13 @@ export function inOneTransaction<T>(
   deps: Dependencies,
   work: (deps: Dependencies) => Promise<T>,
 ): Promise<T> {
-  return deps.transactions.run((repositories) => work({ ...deps, ...repositories }));
-}
-
-/**
- * inOneTransaction for work that may find it has lost a race (a compare-and-set that wrote
- * nothing): when `work` answers `false`, everything it wrote before is rolled back (in memory,
- * where nothing rolls back, it stays) and `false` is answered.
- */
-export async function inOneTransactionUnlessLost(
-  deps: Dependencies,
-  work: (deps: Dependencies) => Promise<boolean>,
-): Promise<boolean> {
-  const lost = new Error("the work lost its race; its writes are rolled back");
-  try {
-    return await inOneTransaction(deps, async (deps) => {
-      if (await work(deps)) return true;
-      throw lost;
-    });
-  } catch (error) {
-    if (error === lost) return false;
-    throw error;
-  }
+  return deps.transactions.run((repositories) =>
+    work({
+      ...deps,
+      ...repositories,
+      // One asked for within joins this one, as a repository's own transaction does: the port
+      // would open a second (on SQLite waiting for ever on the connection this one holds).
+      transactions: { run: (nested) => nested(repositories) },
+    }),
+  );
 }

@@ -1,6 +1,6 @@
 import { checkUserMaySignIn, err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { inOneTransactionUnlessLost } from "../in-one-transaction.ts";
+import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
@@ -63,19 +63,22 @@ export async function setPassword(
   }
   const now = deps.clock.now();
   const passwordHash = await deps.passwordHasher.hashPassword(input.newPassword);
-  // The other sessions end and the new password is stored in one transaction (ADR 0056): never the
-  // new password with them still working. A change that loses to another (or to a disable) takes
-  // its ending back: of two people changing the password at once from their own sessions, the
-  // winner stays signed in, rather than each signing the other out. They end again once it is
-  // stored, for one signed in with the old password just before.
-  const written = await inOneTransactionUnlessLost(deps, async (deps) => {
-    await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
-    return deps.users.updatePasswordHash({
+  // The new password is stored and the other sessions end in one transaction (ADR 0056): never the
+  // new password with them still working. The compare-and-set comes first, so the user's row is
+  // locked before the sessions (the order of every other writer: no deadlock with a sign-in), and a
+  // change that loses it (to another change, or to a disable) ends nothing: of two people changing
+  // the password at once from their own sessions, the winner stays signed in. They end again once
+  // it has committed, for one signed in with the old password just before.
+  const written = await inOneTransaction(deps, async (deps) => {
+    const stored = await deps.users.updatePasswordHash({
       userId: user.id,
       passwordHash,
       now,
       ifCurrent: user.passwordHash,
     });
+    if (stored)
+      await deps.sessions.revokeSessionsOfUser({ userId: user.id, now, exceptSessionId: session.id });
+    return stored;
   });
   if (!written) {
     const current = await deps.users.findUserById(user.id);
