@@ -119,6 +119,30 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.text).not.toContain(row?.secret_hash);
   });
 
+  it("a verification whose marking of the address fails lands nothing of it: the link still works, and then verifies (ADR 0056)", async () => {
+    const registered = await register("verify-fails@example.com");
+    const token = tokenFromReceivedMail(await mailTo("verify-fails@example.com", /verify/i));
+    const writesAgain = await failWrites(database.db(), "users", "email_verified");
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await post("/auth/verify-email", { token });
+    } finally {
+      await writesAgain();
+    }
+    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
+      status: 500,
+      error: "INTERNAL_ERROR",
+    });
+    expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(false);
+
+    const verified = await post("/auth/verify-email", { token });
+    expect({ status: verified.statusCode, data: verified.json().data }).toEqual({
+      status: 200,
+      data: { emailVerified: true, alreadyVerified: false },
+    });
+    expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
+  });
+
   it("forgot -> reset mail -> reset: old sessions and third-party apps' grants are dead, the new password works, the old does not", async () => {
     const registered = await register("reset@example.com");
     // An app the account authorized (as the OpenID provider stores a grant and a refresh token under it).

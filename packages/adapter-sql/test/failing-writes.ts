@@ -6,7 +6,7 @@ import { testBackend } from "./test-database.ts";
 export const failedWrite = "the process died here";
 
 /** The columns failWrites can refuse a change of, by table. */
-type FailableColumn = { users: "password_hash" | "email"; sessions: "revoked_at" };
+type FailableColumn = { users: "password_hash" | "email" | "email_verified"; sessions: "revoked_at" };
 
 /**
  * Makes the database refuse every change of `column` of `table` (a trigger) until the answered

@@ -10,6 +10,7 @@ import {
   registerAccount,
   sessionTokensOutcome,
   strongPassword,
+  unwrap,
 } from "../../testing/use-case-helpers.ts";
 import { verifyEmail } from "../email-verification/verify-email.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -196,13 +197,50 @@ describe("resetPassword", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("password_reset");
   });
 
-  it("spends the link, signs everyone out and stores the password in one transaction, and nothing else (ADR 0056)", async () => {
-    const { deps, token } = await withResetMail();
+  it("spends the link, signs everyone out, stores the password and (an address not proven before) forgets what came before the proof and marks it verified, in one transaction; records after (ADR 0056)", async () => {
+    const { deps, account, token } = await withResetMail();
+    await linkIdentity(deps, { userId: account.user.id, provider: "github", subject: "stranger-gh" });
     const transactions = recordingTransactions(deps);
-    expect(await resetPassword({ ...deps, transactions }, { token, newPassword, client })).toEqual({
-      ok: true,
-      value: undefined,
+    const eventsBefore = deps.securityEvents.all().length;
+    const recording: typeof transactions = {
+      calls: transactions.calls,
+      run: (work) =>
+        transactions.run(async (repositories) => {
+          const answered = await work(repositories);
+          // Nothing is recorded (nor mailed) from inside.
+          expect(deps.securityEvents.all()).toHaveLength(eventsBefore);
+          return answered;
+        }),
+    };
+    expect(await resetPassword({ ...deps, transactions: recording }, { token, newPassword, client })).toEqual(
+      {
+        ok: true,
+        value: undefined,
+      },
+    );
+    expect(transactions.calls).toEqual([
+      "emailTokens.useEmailToken",
+      "sessions.revokeSessionsOfUser",
+      "thirdPartyGrants.revokeGrantsOfUser",
+      "users.updatePasswordHash",
+      "linkedProviders.listLinkedProvidersOfUser",
+      "linkedProviders.unlinkProvider",
+      "twoFactor.deleteTwoFactor",
+      "users.markEmailVerified",
+    ]);
+    expect(deps.securityEvents.all().map((event) => event.type)).toEqual(
+      expect.arrayContaining(["provider_unlinked", "email_verified", "password_reset"]),
+    );
+  });
+
+  it("of an address proven before, holds only the link, the endings and the password in its transaction", async () => {
+    const { deps, account, token } = await withResetMail();
+    deps.users.replaceUser({
+      ...((await deps.users.findUserById(account.user.id)) ?? account.user),
+      emailVerified: true,
     });
+    const transactions = recordingTransactions(deps);
+    unwrap(await resetPassword({ ...deps, transactions }, { token, newPassword, client }));
     expect(transactions.calls).toEqual([
       "emailTokens.useEmailToken",
       "sessions.revokeSessionsOfUser",

@@ -1,7 +1,10 @@
 import { err, ok, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { screenAndHashNewPassword } from "../account/steps/check-new-password.ts";
-import { forgetWhatCameBeforeProof } from "../email-verification/steps/first-proof-of-address.ts";
+import {
+  recordWhatCameBeforeProofForgotten,
+  removeWhatCameBeforeProof,
+} from "../email-verification/steps/first-proof-of-address.ts";
 import { findUsableEmailToken } from "../email-verification/steps/mail-token.ts";
 import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -36,7 +39,7 @@ export async function resetPassword(
   if (user === null || user.status !== "active") return invalid;
   const passwordHash = await screenAndHashNewPassword(deps, { password: input.newPassword, account: user });
   if (!passwordHash.ok) return passwordHash;
-  const stored = await inOneTransaction(deps, async (deps) => {
+  const reset = await inOneTransaction(deps, async (deps) => {
     // The conditional update decides: of two concurrent resets with one token exactly one gets here.
     // It ends a pending change of address in the same step (ADR 0027): of this reset and that
     // change's confirmation at once, exactly one goes on (the confirmation ends reset links the same
@@ -46,7 +49,7 @@ export async function resetPassword(
       now,
       ending: { userId: user.id, purposes: ["change_email"] },
     });
-    if (used !== "used") return false;
+    if (used !== "used") return null;
     // The link is spent, whoever held the account signed out and the new password stored together
     // (ADR 0056): a crash in between leaves the link working and nothing changed, never a spent
     // link with the old password in force, nor the new password with the intruder's sessions and
@@ -56,35 +59,39 @@ export async function resetPassword(
     // Not over a disable that committed since the status was read (the link dies with it, as
     // above), nor over another password set since (a compare-and-set on the hash read): of this
     // reset and an undo of a change of address at once, the undo's password stands (ADR 0047).
-    return deps.users.updatePasswordHash({
+    const stored = await deps.users.updatePasswordHash({
       userId: user.id,
       passwordHash: passwordHash.value,
       now,
       ifCurrent: user.passwordHash,
     });
+    if (!stored) return null;
+    // The link reached the user through their mailbox, which proves the address as a verification
+    // link would. Until now nobody had proven it: whoever made the account, linked a provider or
+    // turned 2FA on may not be the mailbox's owner, who takes over with the new password alone; in
+    // the same transaction, so the address is never proven with those left in place.
+    if (user.emailVerified) return { forgotten: null, verified: false };
+    const forgotten = await removeWhatCameBeforeProof(deps, { userId: user.id });
+    return { forgotten, verified: await deps.users.markEmailVerified({ userId: user.id, now }) };
   });
-  if (!stored) return invalid;
+  if (reset === null) return invalid;
   // A pending change of address may be a thief's (asked for from a stolen session, its link in their
   // mailbox): the mailbox's owner taking the account back cancels it (ADR 0027).
   await endOthersHoldOnAccount(deps, { userId: user.id, address: user.email, now });
-  // The link reached the user through their mailbox, which proves the address as a verification link would.
-  if (!user.emailVerified) {
-    // Until now nobody had proven this address: whoever made the account, linked a provider or
-    // turned 2FA on may not be the mailbox's owner, who takes over with the new password alone.
-    await forgetWhatCameBeforeProof(deps, {
+  if (reset.forgotten !== null)
+    await recordWhatCameBeforeProofForgotten(deps, {
       userId: user.id,
+      forgotten: reset.forgotten,
       client: input.client,
       reason: "password_reset_of_unverified_address",
     });
-    if (await deps.users.markEmailVerified({ userId: user.id, now })) {
-      await recordSecurityEvent(deps, {
-        userId: user.id,
-        type: "email_verified",
-        client: input.client,
-        details: { via: "password_reset" },
-      });
-    }
-  }
+  if (reset.verified)
+    await recordSecurityEvent(deps, {
+      userId: user.id,
+      type: "email_verified",
+      client: input.client,
+      details: { via: "password_reset" },
+    });
   await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
   return ok(undefined);
 }

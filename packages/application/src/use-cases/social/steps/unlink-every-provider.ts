@@ -3,30 +3,6 @@ import type { Dependencies } from "../../../ports/index.ts";
 import { recordSecurityEvent, type StaffActor } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
-/**
- * Removes every provider linked to an account, each recorded as `provider_unlinked` (which mails
- * the holder), when the mailbox's owner takes the account back from someone who may have linked
- * their own: an address nobody had proven until now (account pre-hijacking, Sudhodanan & Paverd
- * 2022; ADR 0043), proven now by a reset or a verification link; or an undone change of address
- * (ADR 0047), whose thief held a session and could link a provider to sign in with later. The
- * owner keeps the account, not someone else's provider identity. Even the last way to sign in goes:
- * the mailbox's owner has a password by then (or can set one through a reset), and links their own
- * providers again after.
- */
-export async function unlinkEveryProvider(
-  deps: Dependencies,
-  input: {
-    userId: UserId;
-    client?: ClientInfo | undefined;
-    /** The member of staff whose act this is, when it is one: named on each event. */
-    actor?: StaffActor | undefined;
-    reason: ProviderUnlinkReason;
-  },
-): Promise<void> {
-  const providers = await removeEveryLinkedProvider(deps, { userId: input.userId });
-  await recordProvidersUnlinked(deps, { ...input, providers });
-}
-
 /** Why every provider of an account is unlinked at once (the events' `details.reason`). */
 export type ProviderUnlinkReason =
   | "password_reset_of_unverified_address"
@@ -35,8 +11,15 @@ export type ProviderUnlinkReason =
   | "email_change_undone";
 
 /**
- * unlinkEveryProvider's writes alone, for a caller that holds them in its transaction and records
- * them after the commit (recordProvidersUnlinked, whose notices are mails): the providers it unlinked.
+ * Removes every provider linked to an account when the mailbox's owner takes the account back from
+ * someone who may have linked their own: an address nobody had proven until now (account
+ * pre-hijacking, Sudhodanan & Paverd 2022; ADR 0043), proven now by a reset or a verification link
+ * or staff's word; or an undone change of address (ADR 0047), whose thief held a session and could
+ * link a provider to sign in with later. The owner keeps the account, not someone else's provider
+ * identity. Even the last way to sign in goes: the mailbox's owner has a password by then (or can
+ * set one through a reset), and links their own providers again after. The writes alone, for the
+ * caller's transaction (ADR 0056): answers the providers it unlinked, for recordProvidersUnlinked
+ * once that has committed (each is mailed to the holder).
  */
 export async function removeEveryLinkedProvider(
   deps: Pick<Dependencies, "linkedProviders">,
