@@ -122,6 +122,34 @@ describe("mail flows through SMTP on MySQL", () => {
   it("a verification whose marking of the address fails lands nothing of it: the link still works, and then verifies (ADR 0056)", async () => {
     const registered = await register("verify-fails@example.com");
     const token = tokenFromReceivedMail(await mailTo("verify-fails@example.com", /verify/i));
+    // What the first proof takes away (ADR 0043): a provider and a factor set before it, as a
+    // stranger who registered the address could have (the factor from before 2FA needed a proof).
+    const userId = registered.user.id as UserId;
+    const strangers = { provider: "github" as const, subject: "stranger-before-proof" };
+    await service.storage.linkedProviders.linkProvider({
+      ...strangers,
+      userId,
+      email: null,
+      displayName: null,
+      linkedAt: new Date(),
+    });
+    const sealed = "a secret sealed before the rule";
+    await service.storage.twoFactor.savePendingTOTPFactor({
+      userId,
+      encryptedSecret: sealed,
+      now: new Date(),
+    });
+    await service.storage.twoFactor.enableTOTPFactor({
+      userId,
+      confirmedSecret: sealed,
+      usedStep: 0,
+      backupCodes: [],
+      now: new Date(),
+    });
+    const takenAway = async () => ({
+      provider: (await service.storage.linkedProviders.findLinkedProvider(strangers)) === null,
+      twoFactor: (await me(registered.accessToken)).json().data.user.twoFactorEnabled === false,
+    });
     const writesAgain = await failWrites(database.db(), "users", "email_verified");
     let failed: LightMyRequestResponse;
     try {
@@ -134,6 +162,7 @@ describe("mail flows through SMTP on MySQL", () => {
       error: "INTERNAL_ERROR",
     });
     expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(false);
+    expect(await takenAway()).toEqual({ provider: false, twoFactor: false });
 
     const verified = await post("/auth/verify-email", { token });
     expect({ status: verified.statusCode, data: verified.json().data }).toEqual({
@@ -141,6 +170,7 @@ describe("mail flows through SMTP on MySQL", () => {
       data: { emailVerified: true, alreadyVerified: false },
     });
     expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
+    expect(await takenAway()).toEqual({ provider: true, twoFactor: true });
   });
 
   it("forgot -> reset mail -> reset: old sessions and third-party apps' grants are dead, the new password works, the old does not", async () => {

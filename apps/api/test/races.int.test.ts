@@ -311,6 +311,29 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     }
   });
 
+  it("one verification link used three times at once, 5 rounds: one verifies, the others answer alreadyVerified, one event (ADR 0056)", async () => {
+    for (let round = 0; round < 5; round++) {
+      const email = `verify-thrice-${round}@example.com`;
+      const { accessToken } = await register(email);
+      const link = tokenFromReceivedMail(
+        await sink.waitForMail((m) => m.to.includes(email) && /verify/i.test(m.subject)),
+      );
+      const responses = await times(3, () => post("/auth/verify-email", { token: link }));
+      const answers = responses.map(
+        (response) => `${response.statusCode} ${response.json().data?.alreadyVerified}`,
+      );
+      expect([answers.sort(), round]).toEqual([["200 false", "200 true", "200 true"], round]);
+      const events = await service.app.inject({
+        url: "/api/v1/user/security-events",
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      const verifiedEvents = (events.json().data.events as { type: string }[]).filter(
+        (event) => event.type === "email_verified",
+      );
+      expect([verifiedEvents.length, round]).toEqual([1, round]);
+    }
+  });
+
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {
     const email = "logout-race@example.com";
     await register(email);

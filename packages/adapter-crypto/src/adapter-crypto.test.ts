@@ -70,7 +70,7 @@ describe("secure random source", () => {
     expect(last < overflowed).toBe(true);
   });
 
-  it("adds one to the random bits, carrying past the variant bits", () => {
+  it("adds one to the random bits, carrying from one byte to the next", () => {
     const bytes = Buffer.alloc(16, 0);
     bytes[9] = 0xff;
     for (let i = 10; i < 16; i++) bytes[i] = 0xff;

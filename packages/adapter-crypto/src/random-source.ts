@@ -42,8 +42,9 @@ function incrementRandomBits(bytes: Buffer): boolean {
  * random"): an id made in the millisecond of the one before, or after the clock stepped back,
  * keeps that one's timestamp and adds one to its random bits (past their last value, the next
  * millisecond's). Records written one after another in a millisecond then sort in that order: a
- * security log's entries, which list newest first by id, among them. Ids stay unguessable: the
- * first of each millisecond is random, and ids are never secrets here.
+ * security log's entries, which list newest first by id, among them. An id made in the same
+ * millisecond as another is that one plus one, so ids are guessable from one another: none is a
+ * secret here (a mailed link's or a token's secret is separate, from generateSecret).
  */
 export function createMonotonicUUIDv7(
   random: (size: number) => Buffer = randomBytes,
