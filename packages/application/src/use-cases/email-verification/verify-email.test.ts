@@ -43,14 +43,19 @@ describe("the verification mail sent at registration", () => {
   });
 });
 
+/** An admin (boss@example.com) signed in just now, and the actor they act as. */
+async function signedInAdmin(deps: ReturnType<typeof createInMemoryDependencies>) {
+  const admin = await registerAccount(deps, { email: "boss@example.com", nickname: "boss" });
+  const adminUser = await deps.users.findUserById(admin.user.id);
+  if (adminUser === null) throw new Error("no admin");
+  deps.users.replaceUser({ ...adminUser, role: "admin" });
+  return { admin, actor: unwrap(await authenticateAccessToken(deps, { token: admin.accessToken })) };
+}
+
 describe("verifyEmail", () => {
   it("a link followed while an admin marks the address verified at that moment answers already verified; one event is recorded", async () => {
     const { deps, account, token } = await registered();
-    const admin = await registerAccount(deps, { email: "boss@example.com", nickname: "boss" });
-    const adminUser = await deps.users.findUserById(admin.user.id);
-    if (adminUser === null) throw new Error("no admin");
-    deps.users.replaceUser({ ...adminUser, role: "admin" });
-    const actor = unwrap(await authenticateAccessToken(deps, { token: admin.accessToken }));
+    const { admin, actor } = await signedInAdmin(deps);
     // The staff call runs between the link's read of its token and its use of it.
     const useEmailToken = deps.emailTokens.useEmailToken.bind(deps.emailTokens);
     deps.emailTokens.useEmailToken = async (input) => {
@@ -70,11 +75,7 @@ describe("verifyEmail", () => {
 
   it("staff's verification marks the address, takes away what came before the proof and ends the links in one transaction, the user's row first (ADR 0056)", async () => {
     const { deps, account } = await registered();
-    const admin = await registerAccount(deps, { email: "boss@example.com", nickname: "boss" });
-    const adminUser = await deps.users.findUserById(admin.user.id);
-    if (adminUser === null) throw new Error("no admin");
-    deps.users.replaceUser({ ...adminUser, role: "admin" });
-    const actor = unwrap(await authenticateAccessToken(deps, { token: admin.accessToken }));
+    const { actor } = await signedInAdmin(deps);
     const transactions = recordingTransactions(deps);
     unwrap(await verifyUserEmail({ ...deps, transactions }, { actor, userId: account.user.id }));
     expect(transactions.calls).toEqual([
