@@ -1,7 +1,7 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedWrite, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failedWrite, failInserts, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -175,6 +175,36 @@ describe("mail flows through SMTP on MySQL", () => {
     });
     expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
     expect(await takenAway()).toEqual({ provider: true, twoFactor: true });
+  });
+
+  it("a sign-up whose session cannot be stored lands nothing: no account, no link mailed, and signing up again works (ADR 0056)", async () => {
+    const address = "register-fails@example.com";
+    // The session's row is refused after the account's, as a crash there would leave them; before
+    // ADR 0056 the account stayed, its link was mailed, and signing up again answered USER_EXISTS.
+    const insertsAgain = await failInserts(database.db(), "sessions");
+    let failed: LightMyRequestResponse;
+    try {
+      failed = await post("/auth/register", { email: address, password, nickname: "mailer" });
+    } finally {
+      await insertsAgain();
+    }
+    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
+      status: 500,
+      error: "INTERNAL_ERROR",
+    });
+    expect(failed.body).not.toContain(failedWrite);
+    const signIn = await post("/auth/login", { email: address, password });
+    expect({ status: signIn.statusCode, error: signIn.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_CREDENTIALS",
+    });
+
+    const registered = await register(address);
+    const mail = await mailTo(address, /verify/i);
+    expect(sink.mails.filter((received) => received.to.includes(address))).toEqual([mail]);
+    const verified = await post("/auth/verify-email", { token: tokenFromReceivedMail(mail) });
+    expect(verified.statusCode).toBe(200);
+    expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
   });
 
   it("forgot -> reset mail -> reset: old sessions and third-party apps' grants are dead, the new password works, the old does not", async () => {

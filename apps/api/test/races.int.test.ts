@@ -124,6 +124,22 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     expect(rows).toHaveLength(1);
   });
 
+  it("twenty addresses registered at once from one client: twenty 201, each account with one session and one verification link (ADR 0056)", async () => {
+    // Each sign-up's writes are one transaction: the account, its link, the client made known (one
+    // device and network for all twenty) and its session. Twenty at once must neither deadlock past
+    // the reruns nor leave an account without its session or link.
+    const addresses = Array.from({ length: 20 }, (_, i) => `crowd-${i}@example.com`);
+    const responses = await Promise.all(
+      addresses.map((email) => post("/auth/register", { email, password, nickname: "racer" })),
+    );
+    expect(outcomes(responses)).toStrictEqual({ "201": 20 });
+    const ids = responses.map((response) => response.json().data.user.id as UserId);
+    const count = (table: "sessions" | "email_tokens") =>
+      database.db().selectFrom(table).where("user_id", "in", ids).select("user_id").execute();
+    expect((await count("sessions")).map((row) => row.user_id).sort()).toEqual([...ids].sort());
+    expect((await count("email_tokens")).map((row) => row.user_id).sort()).toEqual([...ids].sort());
+  });
+
   it("one TOTP code sent 20 times at once with 20 MFA tokens: one 200, 19 401 INVALID_TWO_FACTOR_CODE", async () => {
     const email = "totp-race@example.com";
     const { secret } = await registerWithTwoFactor(email);

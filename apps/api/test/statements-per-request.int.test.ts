@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
@@ -25,6 +25,8 @@ beforeAll(async () => {
   });
   const config = integrationTestConfig({ DATABASE_URL: database.url(), DEBUG: "superoauth:db" });
   service = await composeService(config, pino({ level: "info" }, sink), { exportWorker: { start: false } });
+  // The start prunes expired records in the background; its last read is of the exports to expire.
+  await vi.waitFor(() => expect(statements.some((sql) => /from .export_jobs./.test(sql))).toBe(true));
 });
 afterAll(async () => service?.close());
 
@@ -38,6 +40,23 @@ async function statementsOf(request: () => Promise<unknown>): Promise<string[]> 
 }
 
 describe("statements per request", () => {
+  it("a registration writes in one transaction: the account, its link, its client made known, its session (ADR 0056)", async () => {
+    const register = await statementsOf(async () => {
+      const response = await service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/register",
+        payload: { email: "one-transaction@example.com", password: "Integr4tion-pass!", nickname: "count" },
+      });
+      expect(response.statusCode).toBe(201);
+    });
+    // Before ADR 0056: 16, the account and the client's writes on their own, the link and the
+    // session in a transaction each (BEGIN and COMMIT twice).
+    expect(register).toHaveLength(14);
+    expect(register.filter((sql) => /^(begin|start transaction)/.test(sql))).toEqual([register[0]]);
+    expect(register.at(-1)).toBe("commit");
+    expect(register[1]).toMatch(/^insert into users/);
+  });
+
   it("a refresh makes four statements and no transaction: one read, the successor, the decision, the touch", async () => {
     const registered = await service.app.inject({
       method: "POST",

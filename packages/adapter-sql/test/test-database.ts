@@ -4,7 +4,7 @@ import type { Storage } from "../src/storage.ts";
 import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 import { useSQLiteTestDatabase } from "./sqlite-test-database.ts";
 
-export { failedWrite, failWrites } from "./failing-writes.ts";
+export { failedWrite, failInserts, failWrites } from "./failing-writes.ts";
 export { recordMigrationOfANewerRelease, sqliteJustBefore } from "./migrate-before.ts";
 export type { TestDatabase } from "./mysql-test-database.ts";
 export {

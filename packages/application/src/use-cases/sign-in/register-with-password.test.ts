@@ -2,6 +2,7 @@ import { parseEmail } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
+  recordingTransactions,
   registerAccount,
   storedRefreshToken,
   strongPassword,
@@ -9,10 +10,17 @@ import {
 } from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
 import { refreshSession } from "../sessions/refresh-session.ts";
-import { registerWithPassword } from "./register-with-password.ts";
+import { registerAwaitingVerification, registerWithPassword } from "./register-with-password.ts";
 
 const valid = { email: "ada@example.com", password: strongPassword, nickname: "ada" };
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
+/** What every sign-up writes in its transaction: the account, its link, its device and network made known. */
+const accountWrites = [
+  "users.insertUser",
+  "emailTokens.issueEmailToken",
+  "lockout.clearLoginFailures",
+  "lockout.rememberSignInSources",
+];
 
 function email(raw: string) {
   return unwrap(parseEmail(raw));
@@ -131,5 +139,43 @@ describe("registerWithPassword", () => {
     );
     expect(results.filter((r) => r.ok)).toHaveLength(1);
     expect(results.filter((r) => !r.ok && r.error === "USER_EXISTS")).toHaveLength(4);
+  });
+
+  it("writes the account, its verification link, its known device and its session in one transaction, and mails the link after (ADR 0056)", async () => {
+    const deps = createInMemoryDependencies();
+    const transactions = recordingTransactions(deps);
+    unwrap(await registerWithPassword({ ...deps, transactions }, { ...valid, client }));
+    expect(transactions.calls).toEqual([...accountWrites, "sessions.createSession"]);
+    expect(deps.mailer.sentTo("ada@example.com").map((mail) => mail.kind)).toEqual(["verification"]);
+  });
+
+  it("a sign-up awaiting verification writes the same, without a session, in one transaction", async () => {
+    const deps = createInMemoryDependencies();
+    const transactions = recordingTransactions(deps);
+    unwrap(await registerAwaitingVerification({ ...deps, transactions }, { ...valid, client }));
+    expect(transactions.calls).toEqual(accountWrites);
+    expect(deps.mailer.sentTo("ada@example.com")).toHaveLength(1);
+  });
+
+  it("mails no link when the session cannot be stored (the transaction gives the account up)", async () => {
+    const deps = createInMemoryDependencies();
+    deps.sessions.createSession = async () => {
+      throw new Error("the process died here");
+    };
+    await expect(registerWithPassword(deps, { ...valid, client })).rejects.toThrow("the process died here");
+    // Before ADR 0056 the link was mailed before the session was written: a link to an account the
+    // SQL transaction takes back.
+    expect(deps.mailer.sentTo("ada@example.com")).toEqual([]);
+  });
+
+  it("a taken address writes nothing more and mails nothing", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const mailed = deps.mailer.sentTo("ada@example.com").length;
+    const transactions = recordingTransactions(deps);
+    const result = await registerWithPassword({ ...deps, transactions }, { ...valid, client });
+    expect(result).toMatchObject({ ok: false, error: "USER_EXISTS" });
+    expect(transactions.calls).toEqual(["users.insertUser"]);
+    expect(deps.mailer.sentTo("ada@example.com")).toHaveLength(mailed);
   });
 });

@@ -10,7 +10,8 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
-import { sendVerificationMail } from "../email-verification/steps/send-verification-mail.ts";
+import { issueTokenIfAllowed, mailIssuedLink } from "../email-verification/steps/mail-token.ts";
+import { inOneTransaction } from "../in-one-transaction.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../sessions/steps/start-session.ts";
 import { recordSuccessfulSignIn } from "./steps/sign-in-lockout.ts";
 
@@ -22,17 +23,11 @@ export async function registerWithPassword(
   deps: Dependencies,
   input: SignUpInput,
 ): Promise<Result<SignedIn, SignUpRefusal>> {
-  const created = await createPasswordAccount(deps, input);
+  const created = await createPasswordAccount(deps, input, (tx, user) =>
+    startSession(tx, { user, client: input.client, now: user.createdAt, authenticationMethods: ["pwd"] }),
+  );
   if (!created.ok) return created;
-  const user = created.value;
-  const signedIn = await startSession(deps, {
-    user,
-    client: input.client,
-    now: user.createdAt,
-    authenticationMethods: ["pwd"],
-  });
-  if (!signedIn.ok) return signedIn;
-  return ok(signedIn.value);
+  return created.value.opened;
 }
 
 /** A new account that may sign in only once its address is verified: no session is opened. */
@@ -51,17 +46,27 @@ export async function registerAwaitingVerification(
   deps: Dependencies,
   input: SignUpInput,
 ): Promise<Result<AwaitingVerification, SignUpRefusal>> {
-  const created = await createPasswordAccount(deps, input);
+  const created = await createPasswordAccount(deps, input, async () => null);
   if (!created.ok) return created;
-  return ok({ user: created.value, awaitingVerification: true });
+  return ok({ user: created.value.user, awaitingVerification: true });
 }
 
+/** A new account, and what the sign-up did with it in the account's transaction (its first session). */
+interface NewAccount<T> {
+  readonly user: User;
+  readonly opened: T;
+}
+
+/** What a sign-up does with the new account in the transaction that writes it. */
+type WithNewAccount<T> = (tx: Dependencies, user: User) => Promise<T>;
+
 /** The account itself, and how the sign-up ended reported to the observer (metrics). */
-async function createPasswordAccount(
+async function createPasswordAccount<T>(
   deps: Dependencies,
   input: SignUpInput,
-): Promise<Result<User, SignUpRefusal>> {
-  const created = await writePasswordAccount(deps, input);
+  open: WithNewAccount<T>,
+): Promise<Result<NewAccount<T>, SignUpRefusal>> {
+  const created = await writePasswordAccount(deps, input, open);
   deps.observer?.observe({
     type: "registration",
     method: "password",
@@ -70,11 +75,17 @@ async function createPasswordAccount(
   return created;
 }
 
-/** The checks, the hash, the row, the verification mail; the device becomes known. */
-async function writePasswordAccount(
+/**
+ * The checks and the hash, then in one transaction (ADR 0056) the account's row, its verification
+ * link, its device and network made known, and what `open` opens (its first session): a sign-up that
+ * fails on the way leaves no account behind, so trying again is not answered USER_EXISTS. The link
+ * is mailed once they committed.
+ */
+async function writePasswordAccount<T>(
   deps: Dependencies,
   input: SignUpInput,
-): Promise<Result<User, SignUpRefusal>> {
+  open: WithNewAccount<T>,
+): Promise<Result<NewAccount<T>, SignUpRefusal>> {
   const email = parseNewEmail(input.email);
   if (!email.ok) return email;
   const nickname = parseNickname(input.nickname);
@@ -93,12 +104,17 @@ async function writePasswordAccount(
     passwordHash: await deps.passwordHasher.hashPassword(input.password),
     now,
   });
-  // The unique index decides; no read before the write (two racing requests cannot both pass a read).
-  const inserted = await deps.users.insertUser(user);
-  if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
-  await sendVerificationMail(deps, { user, now });
-  // Signing up is the account's first sign-in: its device and network become known, so signing in
-  // from them is not reported as new (ADR 0016).
-  await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client: input.client });
-  return ok(user);
+  const written = await inOneTransaction(deps, async (tx) => {
+    // The unique index decides; no read before the write (two racing requests cannot both pass a read).
+    const inserted = await tx.users.insertUser(user);
+    if (!inserted.ok) return err("USER_EXISTS", "An account with this email already exists");
+    const verificationLink = await issueTokenIfAllowed(tx, { user, purpose: "verify_email", now });
+    // Signing up is the account's first sign-in: its device and network become known, so signing
+    // in from them is not reported as new (ADR 0016).
+    await recordSuccessfulSignIn(tx, { userId: user.id, account: user.email, client: input.client });
+    return ok({ verificationLink, opened: await open(tx, user) });
+  });
+  if (!written.ok) return written;
+  await mailIssuedLink(deps, { user, purpose: "verify_email", issued: written.value.verificationLink });
+  return ok({ user, opened: written.value.opened });
 }

@@ -33,12 +33,28 @@ export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
   input: { user: User; purpose: RequestedLinkPurpose; now: Date },
 ): Promise<boolean> {
-  const { user, purpose } = input;
   const issued = await issueTokenIfAllowed(deps, input);
+  return mailIssuedLink(deps, { user: input.user, purpose: input.purpose, issued });
+}
+
+/**
+ * Mails `user` the link `issued` carries, if one was issued (answers whether a mail was sent): for a
+ * link issued inside a transaction, once it committed.
+ */
+export async function mailIssuedLink(
+  deps: Pick<Dependencies, "mailer" | "settings">,
+  input: { user: User; purpose: RequestedLinkPurpose; issued: LinkIssue },
+): Promise<boolean> {
+  const { user, purpose, issued } = input;
   if (!("link" in issued)) return false;
-  const { link } = issued;
   await deps.mailer.sendMail(
-    composeTokenMail({ to: user.email, nickname: user.nickname, purpose, link, brand: deps.settings.brand }),
+    composeTokenMail({
+      to: user.email,
+      nickname: user.nickname,
+      purpose,
+      link: issued.link,
+      brand: deps.settings.brand,
+    }),
   );
   return true;
 }
