@@ -140,6 +140,33 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     expect((await count("email_tokens")).map((row) => row.user_id).sort()).toEqual([...ids].sort());
   });
 
+  it("one account signed in 10 times at once and 10 others once each, from one client: twenty 200, each sign-in with its session and its entry in the log (ADR 0056)", async () => {
+    // Each sign-in's session, its entry and the client made known are one transaction, and the
+    // lockout's counters of the account are cleared in it: sign-ins of one account wait for each
+    // other's commit, those of the others run beside them.
+    const others = Array.from({ length: 10 }, (_, i) => `crowd-login-${i}@example.com`);
+    const registered = await Promise.all(
+      ["crowd-login@example.com", ...others].map((email) => register(email)),
+    );
+    const emails = [...Array.from({ length: 10 }, () => "crowd-login@example.com"), ...others];
+    const responses = await Promise.all(emails.map((email) => post("/auth/login", { email, password })));
+    expect(outcomes(responses)).toStrictEqual({ "200": 20 });
+    const signedInAs = responses.map((response) => response.json().data.user.id as UserId);
+    expect(new Set(signedInAs).size).toBe(11);
+    const signIns = await database
+      .db()
+      .selectFrom("security_events")
+      .where(
+        "user_id",
+        "in",
+        registered.map(({ user }) => user.id),
+      )
+      .where("type", "=", "login_succeeded")
+      .select("user_id")
+      .execute();
+    expect(signIns).toHaveLength(20);
+  });
+
   it("one TOTP code sent 20 times at once with 20 MFA tokens: one 200, 19 401 INVALID_TWO_FACTOR_CODE", async () => {
     const email = "totp-race@example.com";
     const { secret } = await registerWithTwoFactor(email);

@@ -114,8 +114,11 @@ describe("statements per request", () => {
       database.url().startsWith("mysql:") ? 1 : 0,
     );
     expect(login.filter((sql) => /^insert into login_failures/.test(sql))).toHaveLength(1);
-    // Two transactions: the reservation, and the session's creation.
+    // Two transactions: the reservation, and the session's creation, with which the sign-in's
+    // record (the log's entry, the counters cleared, the client made known) commits (ADR 0056);
+    // before, those three were a commit each.
     expect(login.filter((sql) => /^(begin|start transaction)/.test(sql))).toHaveLength(2);
+    expect(login.at(-1)).toBe("commit");
     // Before 2026-12-01's seventh session 20 on MySQL (the ignored insert in a transaction of its
     // own, a statement per counter) and 17 on SQLite.
     expect(login).toHaveLength(database.url().startsWith("mysql:") ? 17 : 16);

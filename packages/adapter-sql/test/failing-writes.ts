@@ -9,7 +9,7 @@ export const failedWrite = "the process died here";
 type FailableColumn = { users: "password_hash" | "email" | "email_verified"; sessions: "revoked_at" };
 
 /** The tables failInserts can refuse a new row of. */
-type FailableInsert = "sessions";
+type FailableInsert = "sessions" | "known_sign_in_sources";
 
 /**
  * Makes the database refuse every change of `column` of `table` (a trigger) until the answered

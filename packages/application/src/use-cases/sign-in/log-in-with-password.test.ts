@@ -2,6 +2,7 @@ import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
+  recordingTransactions,
   registerAccount,
   storedRefreshToken,
   strongPassword,
@@ -128,5 +129,47 @@ describe("logInWithPassword", () => {
       client,
     });
     expect(wrong).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
+  it("opens the session, records the sign-in and makes the client known in one transaction (ADR 0056)", async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const transactions = recordingTransactions(deps);
+    unwrapSignedIn(
+      await logInWithPassword(
+        { ...deps, transactions },
+        { email: "ada@example.com", password: strongPassword, client: { ...client, ip: "203.0.113.9" } },
+      ),
+    );
+    expect(transactions.calls).toEqual([
+      "sessions.createSession",
+      "securityEvents.recordSecurityEvent",
+      // A network the account never signed in from: "was this you?" (ADR 0016).
+      "securityEvents.recordSecurityEvent",
+      "lockout.clearLoginFailures",
+      "lockout.rememberSignInSources",
+    ]);
+    expect(deps.mailer.sentTo("ada@example.com").map((mail) => mail.subject)).toContainEqual(
+      expect.stringMatching(/new sign-in/i),
+    );
+  });
+
+  it('mails no "was this you?" for a sign-in that failed before its commit', async () => {
+    const deps = createInMemoryDependencies();
+    await registerAccount(deps, { email: "ada@example.com" });
+    const mailed = deps.mailer.sentTo("ada@example.com").length;
+    deps.lockout.rememberSignInSources = async () => {
+      throw new Error("the process died here");
+    };
+    await expect(
+      logInWithPassword(deps, {
+        email: "ada@example.com",
+        password: strongPassword,
+        client: { ...client, ip: "203.0.113.9" },
+      }),
+    ).rejects.toThrow("the process died here");
+    // Before ADR 0056 the notice went before the client was made known: an alarm about a sign-in
+    // the SQL transaction takes back.
+    expect(deps.mailer.sentTo("ada@example.com")).toHaveLength(mailed);
   });
 });

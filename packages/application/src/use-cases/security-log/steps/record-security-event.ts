@@ -67,6 +67,16 @@ export function newSecurityEvent<T extends SecurityEventType>(
   };
 }
 
+/** Where and how the notice of an event goes when it differs from the account's current address. */
+export interface NoticeOptions {
+  /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
+  noticeTo?: Email;
+  /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
+  undoLink?: string;
+  /** Whom the notice greets and goes to when the account's row is gone (a deletion). */
+  holder?: { readonly email: Email; readonly nickname: string };
+}
+
 /**
  * Appends an entry to the user's security log, stamped with the clock and the client, and mails
  * the account holder a notice when the domain says the event calls for one
@@ -77,28 +87,42 @@ export function newSecurityEvent<T extends SecurityEventType>(
  */
 export async function recordSecurityEvent<T extends SecurityEventType>(
   deps: SecurityEventDependencies<T>,
-  input: SecurityEventInput<T> & {
-    /** Where the notice goes instead of the account's current address (a changed address tells the old one). */
-    noticeTo?: Email;
-    /** The link the notice offers to undo what happened (a changed address's, ADR 0047). */
-    undoLink?: string;
-    /** Whom the notice greets and goes to when the account's row is gone (a deletion). */
-    holder?: { readonly email: Email; readonly nickname: string };
-  },
+  input: SecurityEventInput<T> & NoticeOptions,
 ): Promise<void> {
+  const event = await storeSecurityEvent(deps, input);
+  await noticeSecurityEvent(deps as NotifyingDependencies, event, input);
+}
+
+/**
+ * Appends the entry alone, for a transaction (ADR 0056): its notice, which no rollback could take
+ * back, goes once the transaction committed, by `noticeSecurityEvent` with the entry answered.
+ */
+export async function storeSecurityEvent<T extends SecurityEventType>(
+  deps: RecordingDependencies,
+  input: SecurityEventInput<T>,
+): Promise<SecurityEvent> {
   const event = newSecurityEvent(deps, input);
   await deps.securityEvents.recordSecurityEvent(event);
+  return event;
+}
+
+/** Mails the holder the notice of a stored `event`, if its type calls for one (recordSecurityEvent). */
+export async function noticeSecurityEvent(
+  deps: NotifyingDependencies,
+  event: SecurityEvent,
+  options: NoticeOptions = {},
+): Promise<void> {
   if (!notifiesAccountHolder(event)) return;
-  // The signature guarantees it: a type that may notify comes with the notifying dependencies.
-  const { users, mailer, settings } = deps as NotifyingDependencies;
-  const user = input.holder ?? (await users.findUserById(event.userId));
+  // A type that may notify comes with the notifying dependencies (recordSecurityEvent's signature).
+  const { users, mailer, settings } = deps;
+  const user = options.holder ?? (await users.findUserById(event.userId));
   if (user === null) return;
   // An address nobody has proven gets an hourly allowance of notices (maxNoticesPerWindow): whoever
   // registered a stranger's address must not be able to flood that mailbox (a password change is
   // one request, one notice). A proven holder gets every notice: an allowance there would let an
   // intruder use up the hour with harmless changes, then make the one that matters unseen. The
   // undo link of a changed address and the mail of a deletion (`holder`) always go.
-  if ("emailVerified" in user && !user.emailVerified && input.undoLink === undefined) {
+  if ("emailVerified" in user && !user.emailVerified && options.undoLink === undefined) {
     const recent = await deps.securityEvents.listSecurityEventsOfUser({
       userId: event.userId,
       limit: noticeEventsRead,
@@ -108,12 +132,12 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   }
   await mailer.sendMail(
     composeSecurityNotice({
-      to: input.noticeTo ?? user.email,
+      to: options.noticeTo ?? user.email,
       nickname: user.nickname,
       event: asSeenByHolder(event),
       appURL: settings.appURL,
       brand: settings.brand,
-      ...(input.undoLink === undefined ? {} : { undoLink: input.undoLink }),
+      ...(options.undoLink === undefined ? {} : { undoLink: options.undoLink }),
     }),
   );
 }

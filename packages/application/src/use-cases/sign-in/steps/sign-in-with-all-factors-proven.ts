@@ -3,13 +3,14 @@ import {
   err,
   ok,
   type Result,
-  type SessionId,
+  type SecurityEvent,
   signInAuthenticationMethods,
   type User,
 } from "@superoauth/domain";
 import { DeletedMeanwhileError } from "../../../deleted-meanwhile-error.ts";
 import type { Dependencies } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import { inOneTransaction } from "../../in-one-transaction.ts";
+import { noticeSecurityEvent, storeSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import { type ClientInfo, type SignedIn, startSession } from "../../sessions/steps/start-session.ts";
 import type { SignInMethod } from "./continue-after-first-factor.ts";
 import { findSignInSource, recordSuccessfulSignIn, type SignInSource } from "./sign-in-lockout.ts";
@@ -39,73 +40,85 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
     staleProof: E;
   },
 ): Promise<Result<SignedIn, E | "ACCOUNT_DISABLED">> {
-  const { user, client, method } = input;
+  const { user, client } = input;
   // Read before this sign-in makes the client known. Known means its device or its IP completed a
   // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016). A password
   // sign-in read it for the lockout already, earlier in the same request: that answer stands.
   const source = input.source ?? (await findSignInSource(deps, { userId: user.id, client }));
-  const signedIn = await startSession<E | "ACCOUNT_DISABLED">(deps, {
-    user,
-    client,
-    now: deps.clock.now(),
-    authenticationMethods: signInAuthenticationMethods({
-      firstFactor: method,
-      secondFactor: input.secondFactor,
-    }),
-    holder: (holder) =>
-      holder === null || holder.passwordHash !== user.passwordHash
-        ? err(input.staleProof, "The account changed while you signed in; sign in again")
-        : checkUserMaySignIn({ ...user, status: holder.status }),
-  });
-  if (!signedIn.ok) return signedIn;
+  let signedIn: Awaited<ReturnType<typeof openRecordedSession<E>>>;
   try {
-    await recordSignIn(deps, {
-      user,
-      client,
-      method,
-      secondFactor: input.secondFactor,
-      known: source.known,
-      sessionId: signedIn.value.sessionId,
-    });
+    signedIn = await openRecordedSession(deps, { ...input, known: source.known });
   } catch (error) {
     // Deleted just after its session opened (the deletion ended it): the same answer as before it.
     if (error instanceof DeletedMeanwhileError)
       return err(input.staleProof, "The account changed while you signed in; sign in again");
     throw error;
   }
-  return ok(signedIn.value);
+  if (!signedIn.ok) return signedIn;
+  // Mailed once the sign-in committed: a "was this you?" for a sign-in that a rollback took back
+  // would be a false alarm.
+  for (const event of signedIn.value.recorded) await noticeSecurityEvent(deps, event);
+  return ok(signedIn.value.session);
 }
 
-/** The sign-in in the security log (and a new source's notice), and the client known from now on. */
-async function recordSignIn(
+/**
+ * In one transaction (ADR 0056): the session, under the user's lock and only if the account is
+ * still as the proof found it; the sign-in in the security log (and a new source's entry); the
+ * client's failure counters cleared and the client known from now on. A sign-in that fails on the
+ * way leaves no session behind, and one that answers leaves no step of it undone. Answers the
+ * entries recorded, for their notices.
+ */
+async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MFA_TOKEN">(
   deps: Dependencies,
   input: {
     user: User;
     client: ClientInfo;
     method: SignInMethod;
     secondFactor: boolean;
+    staleProof: E;
     known: boolean;
-    sessionId: SessionId;
   },
-): Promise<void> {
-  const { user, client, method, sessionId } = input;
-  // The session's id, as `session_revoked` and `refresh_token_reuse_detected` give it: whoever reads
-  // the log (the holder, an incident review) can tell which sign-in a later sign-out ended, after
-  // the ended session's row (with its device and address) is pruned a day later.
-  await recordSecurityEvent(deps, {
-    userId: user.id,
-    type: "login_succeeded",
-    client,
-    // A TOTP or backup code proven after `method`: the log says both, as the session's amr does.
-    details: input.secondFactor ? { method, secondFactor: true, sessionId } : { method, sessionId },
-  });
-  if (!input.known) {
-    await recordSecurityEvent(deps, {
-      userId: user.id,
-      type: "new_device_sign_in",
+): Promise<Result<{ session: SignedIn; recorded: SecurityEvent[] }, E | "ACCOUNT_DISABLED">> {
+  const { user, client, method } = input;
+  return inOneTransaction(deps, async (tx) => {
+    const session = await startSession<E | "ACCOUNT_DISABLED">(tx, {
+      user,
       client,
-      details: { method, sessionId },
+      now: tx.clock.now(),
+      authenticationMethods: signInAuthenticationMethods({
+        firstFactor: method,
+        secondFactor: input.secondFactor,
+      }),
+      holder: (holder) =>
+        holder === null || holder.passwordHash !== user.passwordHash
+          ? err(input.staleProof, "The account changed while you signed in; sign in again")
+          : checkUserMaySignIn({ ...user, status: holder.status }),
     });
-  }
-  await recordSuccessfulSignIn(deps, { userId: user.id, account: user.email, client });
+    if (!session.ok) return session;
+    const { sessionId } = session.value;
+    // The session's id, as `session_revoked` and `refresh_token_reuse_detected` give it: whoever
+    // reads the log (the holder, an incident review) can tell which sign-in a later sign-out ended,
+    // after the ended session's row (with its device and address) is pruned a day later.
+    const recorded = [
+      await storeSecurityEvent(tx, {
+        userId: user.id,
+        type: "login_succeeded",
+        client,
+        // A TOTP or backup code proven after `method`: the log says both, as the session's amr does.
+        details: input.secondFactor ? { method, secondFactor: true, sessionId } : { method, sessionId },
+      }),
+    ];
+    if (!input.known) {
+      recorded.push(
+        await storeSecurityEvent(tx, {
+          userId: user.id,
+          type: "new_device_sign_in",
+          client,
+          details: { method, sessionId },
+        }),
+      );
+    }
+    await recordSuccessfulSignIn(tx, { userId: user.id, account: user.email, client });
+    return ok({ session: session.value, recorded });
+  });
 }
