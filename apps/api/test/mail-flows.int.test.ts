@@ -1,12 +1,13 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedWrite, failInserts, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failInserts, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import type { Config } from "../src/config.ts";
 import { ageMailedLinks } from "./email-token-rows.ts";
+import { expectInternalErrorWhileRefused } from "./refused-write.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
 type LightMyRequestResponse = Awaited<ReturnType<HttpApp["inject"]>>;
@@ -154,17 +155,9 @@ describe("mail flows through SMTP on MySQL", () => {
       provider: (await service.storage.linkedProviders.findLinkedProvider(strangers)) === null,
       twoFactor: (await me(registered.accessToken)).json().data.user.twoFactorEnabled === false,
     });
-    const writesAgain = await failWrites(database.db(), "users", "email_verified");
-    let failed: LightMyRequestResponse;
-    try {
-      failed = await post("/auth/verify-email", { token });
-    } finally {
-      await writesAgain();
-    }
-    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
-      status: 500,
-      error: "INTERNAL_ERROR",
-    });
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "users", "email_verified"), () =>
+      post("/auth/verify-email", { token }),
+    );
     expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(false);
     expect(await takenAway()).toEqual({ provider: false, twoFactor: false });
 
@@ -181,18 +174,9 @@ describe("mail flows through SMTP on MySQL", () => {
     const address = "register-fails@example.com";
     // The session's row is refused after the account's, as a crash there would leave them; before
     // ADR 0056 the account stayed, its link was mailed, and signing up again answered USER_EXISTS.
-    const insertsAgain = await failInserts(database.db(), "sessions");
-    let failed: LightMyRequestResponse;
-    try {
-      failed = await post("/auth/register", { email: address, password, nickname: "mailer" });
-    } finally {
-      await insertsAgain();
-    }
-    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
-      status: 500,
-      error: "INTERNAL_ERROR",
-    });
-    expect(failed.body).not.toContain(failedWrite);
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "sessions"), () =>
+      post("/auth/register", { email: address, password, nickname: "mailer" }),
+    );
     const signIn = await post("/auth/login", { email: address, password });
     expect({ status: signIn.statusCode, error: signIn.json().error }).toEqual({
       status: 401,
@@ -205,6 +189,35 @@ describe("mail flows through SMTP on MySQL", () => {
     const verified = await post("/auth/verify-email", { token: tokenFromReceivedMail(mail) });
     expect(verified.statusCode).toBe(200);
     expect((await me(registered.accessToken)).json().data.user.emailVerified).toBe(true);
+  });
+
+  it('a sign-in whose last write fails lands nothing: no session, no entry in the log, no "was this you?"; the next one does (ADR 0056)', async () => {
+    const address = "login-fails@example.com";
+    const { user } = await register(address);
+    // From a network the account never used, so the sign-in is also a new device's (a notice).
+    const logIn = () =>
+      service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload: { email: address, password },
+        remoteAddress: "203.0.113.9",
+      });
+    const ofUser = (table: "sessions" | "security_events") =>
+      database.db().selectFrom(table).where("user_id", "=", user.id).select("user_id").execute();
+    // The client's row (the last write) is refused, as a crash there would leave the rest; before
+    // ADR 0056 the session, the log's entries and the notice stayed.
+    const events = await ofUser("security_events");
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "known_sign_in_sources"), () => logIn());
+    expect(await ofUser("sessions")).toHaveLength(1);
+    expect(await ofUser("security_events")).toHaveLength(events.length);
+
+    expect((await logIn()).statusCode).toBe(200);
+    await mailTo(address, /new sign-in/i);
+    expect(await ofUser("sessions")).toHaveLength(2);
+    expect(await ofUser("security_events")).toHaveLength(events.length + 2);
+    expect(
+      sink.mails.filter((mail) => mail.to.includes(address) && /new sign-in/i.test(mail.subject)),
+    ).toHaveLength(1);
   });
 
   it("forgot -> reset mail -> reset: old sessions and third-party apps' grants are dead, the new password works, the old does not", async () => {
@@ -345,18 +358,9 @@ describe("mail flows through SMTP on MySQL", () => {
     const token = tokenFromReceivedMail(await mailTo("reset-fails@example.com", /reset/i));
     // The store fails after the link is spent and the sessions ended, as a crash there would leave
     // them; before ADR 0056 they stayed so: the link spent, the old password in force.
-    const storesAgain = await failWrites(database.db(), "users", "password_hash");
-    let failed: LightMyRequestResponse;
-    try {
-      failed = await post("/auth/reset-password", { token, newPassword });
-    } finally {
-      await storesAgain();
-    }
-    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
-      status: 500,
-      error: "INTERNAL_ERROR",
-    });
-    expect(failed.body).not.toContain(failedWrite);
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "users", "password_hash"), () =>
+      post("/auth/reset-password", { token, newPassword }),
+    );
     expect((await me(registered.accessToken)).statusCode).toBe(200);
     expect((await post("/auth/login", { email: "reset-fails@example.com", password })).statusCode).toBe(200);
 
@@ -471,17 +475,9 @@ describe("mail flows through SMTP on MySQL", () => {
     const other = (await post("/auth/login", { email: "change-fails@example.com", password })).json().data;
     // The ending fails after the new password is stored, as a crash there would leave it: without
     // the transaction the new password would stand with the other session still working.
-    const writesAgain = await failWrites(database.db(), "sessions", "revoked_at");
-    let failed: LightMyRequestResponse;
-    try {
-      failed = await post("/user/password", { currentPassword: password, newPassword }, first.accessToken);
-    } finally {
-      await writesAgain();
-    }
-    expect({ status: failed.statusCode, error: failed.json().error }).toEqual({
-      status: 500,
-      error: "INTERNAL_ERROR",
-    });
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "sessions", "revoked_at"), () =>
+      post("/user/password", { currentPassword: password, newPassword }, first.accessToken),
+    );
     expect((await me(other.accessToken)).statusCode).toBe(200);
     const signIn = async (withPassword: string) =>
       (await post("/auth/login", { email: "change-fails@example.com", password: withPassword })).statusCode;

@@ -1,9 +1,10 @@
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
-import { failedWrite, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
+import { expectInternalErrorWhileRefused } from "./refused-write.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
 type Response = Awaited<ReturnType<HttpApp["inject"]>>;
@@ -162,15 +163,9 @@ describe("the profile and the email change over SMTP", () => {
     const { accessToken, token } = await requestChange("move-fails@example.com", "move-fails@example.org");
     // The move fails after the link is spent, as a crash there would leave it; before ADR 0056 the
     // link stayed spent and the address unchanged.
-    const writesAgain = await failWrites(database.db(), "users", "email");
-    let failed: Response;
-    try {
-      failed = await send("POST", "/user/email/confirm", { token });
-    } finally {
-      await writesAgain();
-    }
-    expectError(failed, "INTERNAL_ERROR", 500);
-    expect(failed.body).not.toContain(failedWrite);
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "users", "email"), () =>
+      send("POST", "/user/email/confirm", { token }),
+    );
     expect((await me(accessToken)).json().data.user.email).toBe("move-fails@example.com");
 
     const confirmed = await send("POST", "/user/email/confirm", { token });
@@ -289,15 +284,9 @@ describe("the profile and the email change over SMTP", () => {
       // The store fails after the link is spent and the thief signed out, as a crash there would
       // leave them; before ADR 0056 they stayed so: the owner's only way back spent, the thief's
       // address still on the account.
-      const storesAgain = await failWrites(database.db(), "users", "password_hash");
-      let failed: Response;
-      try {
-        failed = await send("POST", "/user/email/undo", { token: undo, newPassword });
-      } finally {
-        await storesAgain();
-      }
-      expectError(failed, "INTERNAL_ERROR", 500);
-      expect(failed.body).not.toContain(failedWrite);
+      await expectInternalErrorWhileRefused(failWrites(database.db(), "users", "password_hash"), () =>
+        send("POST", "/user/email/undo", { token: undo, newPassword }),
+      );
       expect((await me(accessToken)).json().data.user.email).toBe("crash-thief@example.org");
 
       const undone = await send("POST", "/user/email/undo", { token: undo, newPassword });
