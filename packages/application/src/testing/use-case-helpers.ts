@@ -20,7 +20,12 @@ import {
 } from "../ports/index.ts";
 import { authenticateAccessToken } from "../use-cases/sessions/authenticate-access-token.ts";
 import { refreshSession } from "../use-cases/sessions/refresh-session.ts";
-import { type ClientInfo, type SignedIn, startSession } from "../use-cases/sessions/steps/start-session.ts";
+import {
+  type ClientInfo,
+  handOverSession,
+  type SignedIn,
+  storeNewSession,
+} from "../use-cases/sessions/steps/start-session.ts";
 import { registerWithPassword } from "../use-cases/sign-in/register-with-password.ts";
 import type { SignInOutcome } from "../use-cases/sign-in/steps/continue-after-first-factor.ts";
 
@@ -118,16 +123,43 @@ export async function accountWithoutPassword(
     now: deps.clock.now(),
   });
   unwrap(await deps.users.insertUser(user));
-  const signedIn = unwrap(
-    await startSession(deps, {
-      user,
-      client: input.client,
-      now: deps.clock.now(),
-      authenticationMethods: ["pwd"],
-    }),
+  const signedIn = await handOverSession(
+    deps,
+    unwrap(
+      await storeNewSession(deps, {
+        user,
+        client: input.client,
+        now: deps.clock.now(),
+        authenticationMethods: ["pwd"],
+      }),
+    ),
   );
   const { session } = unwrap(await authenticateAccessToken(deps, { token: signedIn.accessToken }));
   return { ...signedIn, session };
+}
+
+/**
+ * Notes, for each access token signed and each mail sent through `deps`, whether a transaction of
+ * `transactions` was running: both must wait for its commit (ADR 0056: a mail cannot be taken back,
+ * and signing may read the key set through the storage's own connection).
+ */
+export function noteWhatWaitsForTheCommit(
+  deps: Dependencies,
+  transactions: { readonly inside: boolean },
+): { readonly signedInside: boolean[]; readonly mailedInside: boolean[] } {
+  const signedInside: boolean[] = [];
+  const mailedInside: boolean[] = [];
+  const sign = deps.accessTokens.issueAccessToken.bind(deps.accessTokens);
+  deps.accessTokens.issueAccessToken = (input) => {
+    signedInside.push(transactions.inside);
+    return sign(input);
+  };
+  const send = deps.mailer.sendMail.bind(deps.mailer);
+  deps.mailer.sendMail = (mail) => {
+    mailedInside.push(transactions.inside);
+    return send(mail);
+  };
+  return { signedInside, mailedInside };
 }
 
 /**
@@ -135,8 +167,11 @@ export async function accountWithoutPassword(
  * noted in `calls` as "repository.method": which writes a use case holds in one transaction (that
  * a transaction holds them together is transactionsContract's to test).
  */
-export function recordingTransactions(deps: Dependencies): Transactions & { readonly calls: string[] } {
+export function recordingTransactions(
+  deps: Dependencies,
+): Transactions & { readonly calls: string[]; readonly inside: boolean } {
   const calls: string[] = [];
+  let running = 0;
   const noted = <R extends object>(name: string, repository: R): R =>
     new Proxy(repository, {
       get(target, key) {
@@ -150,11 +185,21 @@ export function recordingTransactions(deps: Dependencies): Transactions & { read
     });
   return {
     calls,
-    run: (work) =>
-      work(
-        Object.fromEntries(
-          storageRepositoryNames.map((name) => [name, noted(name, deps[name])]),
-        ) as unknown as TransactionalRepositories,
-      ),
+    /** Whether a transaction's work is running now: what must wait for the commit checks it. */
+    get inside() {
+      return running > 0;
+    },
+    run: async (work) => {
+      running += 1;
+      try {
+        return await work(
+          Object.fromEntries(
+            storageRepositoryNames.map((name) => [name, noted(name, deps[name])]),
+          ) as unknown as TransactionalRepositories,
+        );
+      } finally {
+        running -= 1;
+      }
+    },
   };
 }

@@ -1,5 +1,6 @@
 import { mailRepeatWindowMs } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import type { Transactions } from "../../ports/index.ts";
 import { createInMemoryDependencies, InMemoryUserRepository } from "../../testing/in-memory.ts";
 import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-tasks.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
@@ -202,8 +203,7 @@ describe("resetPassword", () => {
     await linkIdentity(deps, { userId: account.user.id, provider: "github", subject: "stranger-gh" });
     const transactions = recordingTransactions(deps);
     const eventsBefore = deps.securityEvents.all().length;
-    const recording: typeof transactions = {
-      calls: transactions.calls,
+    const recording: Transactions = {
       run: (work) =>
         transactions.run(async (repositories) => {
           const answered = await work(repositories);

@@ -2,6 +2,7 @@ import { createUser, type Nickname, parseEmail, type UserId } from "@superoauth/
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
+  noteWhatWaitsForTheCommit,
   recordingTransactions,
   registerAccount,
   storedRefreshToken,
@@ -135,12 +136,15 @@ describe("logInWithPassword", () => {
     const deps = createInMemoryDependencies();
     await registerAccount(deps, { email: "ada@example.com" });
     const transactions = recordingTransactions(deps);
+    const waited = noteWhatWaitsForTheCommit(deps, transactions);
     unwrapSignedIn(
       await logInWithPassword(
         { ...deps, transactions },
         { email: "ada@example.com", password: strongPassword, client: { ...client, ip: "203.0.113.9" } },
       ),
     );
+    // The access token is signed and the "new sign-in" notice mailed after the commit.
+    expect(waited).toEqual({ signedInside: [false], mailedInside: [false] });
     expect(transactions.calls).toEqual([
       "sessions.createSession",
       "securityEvents.recordSecurityEvent",
@@ -148,6 +152,9 @@ describe("logInWithPassword", () => {
       "securityEvents.recordSecurityEvent",
       "lockout.clearLoginFailures",
       "lockout.rememberSignInSources",
+      // The notice is composed inside (its holder; an unproven address's allowance), mailed after.
+      "users.findUserById",
+      "securityEvents.listSecurityEventsOfUser",
     ]);
     expect(deps.mailer.sentTo("ada@example.com").map((mail) => mail.subject)).toContainEqual(
       expect.stringMatching(/new sign-in/i),

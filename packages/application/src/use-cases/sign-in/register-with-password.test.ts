@@ -2,6 +2,7 @@ import { parseEmail } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
+  noteWhatWaitsForTheCommit,
   recordingTransactions,
   registerAccount,
   storedRefreshToken,
@@ -144,8 +145,11 @@ describe("registerWithPassword", () => {
   it("writes the account, its verification link, its known device and its session in one transaction, and mails the link after (ADR 0056)", async () => {
     const deps = createInMemoryDependencies();
     const transactions = recordingTransactions(deps);
+    const waited = noteWhatWaitsForTheCommit(deps, transactions);
     unwrap(await registerWithPassword({ ...deps, transactions }, { ...valid, client }));
     expect(transactions.calls).toEqual([...accountWrites, "sessions.createSession"]);
+    // The verification link is mailed and the access token signed after the commit.
+    expect(waited).toEqual({ signedInside: [false], mailedInside: [false] });
     expect(deps.mailer.sentTo("ada@example.com").map((mail) => mail.kind)).toEqual(["verification"]);
   });
 

@@ -12,7 +12,12 @@ import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
 import { issueTokenIfAllowed, mailIssuedLink } from "../email-verification/steps/mail-token.ts";
 import { inOneTransaction } from "../in-one-transaction.ts";
-import { type ClientInfo, type SignedIn, startSession } from "../sessions/steps/start-session.ts";
+import {
+  type ClientInfo,
+  handOverSession,
+  type SignedIn,
+  storeNewSession,
+} from "../sessions/steps/start-session.ts";
 import { recordSuccessfulSignIn } from "./steps/sign-in-lockout.ts";
 
 type SignUpInput = { email: string; password: string; nickname: string; client: ClientInfo };
@@ -24,10 +29,12 @@ export async function registerWithPassword(
   input: SignUpInput,
 ): Promise<Result<SignedIn, SignUpRefusal>> {
   const created = await createPasswordAccount(deps, input, (tx, user) =>
-    startSession(tx, { user, client: input.client, now: user.createdAt, authenticationMethods: ["pwd"] }),
+    storeNewSession(tx, { user, client: input.client, now: user.createdAt, authenticationMethods: ["pwd"] }),
   );
   if (!created.ok) return created;
-  return created.value.opened;
+  const stored = created.value.opened;
+  if (!stored.ok) return stored;
+  return ok(await handOverSession(deps, stored.value));
 }
 
 /** A new account that may sign in only once its address is verified: no session is opened. */

@@ -12,7 +12,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { composeSecurityNotice } from "../../../mails.ts";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, OutgoingMail } from "../../../ports/index.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 type RecordingDependencies = Pick<Dependencies, "clock" | "random" | "securityEvents">;
@@ -90,12 +90,16 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   input: SecurityEventInput<T> & NoticeOptions,
 ): Promise<void> {
   const event = await storeSecurityEvent(deps, input);
-  await noticeSecurityEvent(deps as NotifyingDependencies, event, input);
+  if (!notifiesAccountHolder(event)) return;
+  // The signature guarantees it: a type that may notify comes with the notifying dependencies.
+  const notifying = deps as NotifyingDependencies;
+  const notice = await noticeOf(notifying, event, input);
+  if (notice !== null) await notifying.mailer.sendMail(notice);
 }
 
 /**
  * Appends the entry alone, for a transaction (ADR 0056): its notice, which no rollback could take
- * back, goes once the transaction committed, by `noticeSecurityEvent` with the entry answered.
+ * back, is composed inside by `noticeOf` and mailed once the transaction committed.
  */
 export async function storeSecurityEvent<T extends SecurityEventType>(
   deps: RecordingDependencies,
@@ -106,17 +110,20 @@ export async function storeSecurityEvent<T extends SecurityEventType>(
   return event;
 }
 
-/** Mails the holder the notice of a stored `event`, if its type calls for one (recordSecurityEvent). */
-export async function noticeSecurityEvent(
-  deps: NotifyingDependencies,
+/**
+ * The notice of a stored `event` to mail the holder, or null when its type calls for none, the
+ * account is gone or an unproven address spent its allowance. It only reads, so a transaction
+ * composes it with its reads and mails it after its commit, where nothing can fail any more (the
+ * mailer only queues).
+ */
+export async function noticeOf(
+  deps: Pick<Dependencies, "users" | "securityEvents" | "settings">,
   event: SecurityEvent,
   options: NoticeOptions = {},
-): Promise<void> {
-  if (!notifiesAccountHolder(event)) return;
-  // A type that may notify comes with the notifying dependencies (recordSecurityEvent's signature).
-  const { users, mailer, settings } = deps;
-  const user = options.holder ?? (await users.findUserById(event.userId));
-  if (user === null) return;
+): Promise<OutgoingMail | null> {
+  if (!notifiesAccountHolder(event)) return null;
+  const user = options.holder ?? (await deps.users.findUserById(event.userId));
+  if (user === null) return null;
   // An address nobody has proven gets an hourly allowance of notices (maxNoticesPerWindow): whoever
   // registered a stranger's address must not be able to flood that mailbox (a password change is
   // one request, one notice). A proven holder gets every notice: an allowance there would let an
@@ -128,16 +135,14 @@ export async function noticeSecurityEvent(
       limit: noticeEventsRead,
       types: securityNoticeTypes,
     });
-    if (!noticeAllowanceLeft(recent, event.occurredAt)) return;
+    if (!noticeAllowanceLeft(recent, event.occurredAt)) return null;
   }
-  await mailer.sendMail(
-    composeSecurityNotice({
-      to: options.noticeTo ?? user.email,
-      nickname: user.nickname,
-      event: asSeenByHolder(event),
-      appURL: settings.appURL,
-      brand: settings.brand,
-      ...(options.undoLink === undefined ? {} : { undoLink: options.undoLink }),
-    }),
-  );
+  return composeSecurityNotice({
+    to: options.noticeTo ?? user.email,
+    nickname: user.nickname,
+    event: asSeenByHolder(event),
+    appURL: deps.settings.appURL,
+    brand: deps.settings.brand,
+    ...(options.undoLink === undefined ? {} : { undoLink: options.undoLink }),
+  });
 }

@@ -78,12 +78,24 @@ export async function pairTokens(
   };
 }
 
+/** A session stored for a user who just proved who they are, its access token not signed yet. */
+export interface StoredSession {
+  readonly user: User;
+  readonly sessionId: SessionId;
+  /** The refresh token to hand the client (only its hash is stored). */
+  readonly refreshToken: string;
+  readonly authenticationMethods: readonly AuthenticationMethod[];
+  readonly now: Date;
+}
+
 /**
- * Opens a new session for a user who just proved who they are. A user has at most
+ * Stores a new session for a user who just proved who they are. A user has at most
  * `maxSessionsPerUser` live sessions: the least recently used ones end to make room. `holder`,
- * asked under the user's lock before anything is written, may refuse (SessionRepository).
+ * asked under the user's lock before anything is written, may refuse (SessionRepository). Only
+ * writes: it runs inside a sign-in's transaction (ADR 0056), and `handOverSession` signs the access
+ * token once that committed.
  */
-export async function startSession<E extends ErrorCode = never>(
+export async function storeNewSession<E extends ErrorCode = never>(
   deps: Dependencies,
   input: {
     user: User;
@@ -93,7 +105,7 @@ export async function startSession<E extends ErrorCode = never>(
     authenticationMethods: readonly AuthenticationMethod[];
     holder?: (holder: SessionHolder | null) => Result<void, E>;
   },
-): Promise<Result<SignedIn, E>> {
+): Promise<Result<StoredSession, E>> {
   const { user, client, now } = input;
   const session: Session = {
     id: deps.random.generateId() as SessionId,
@@ -128,11 +140,34 @@ export async function startSession<E extends ErrorCode = never>(
       details: { sessionId, reason: "session_limit" },
     });
   }
-  const tokens = await pairTokens(deps, {
-    userId: user.id,
+  return ok({
+    user,
     sessionId: session.id,
     refreshToken: refresh.presented,
+    authenticationMethods: session.authenticationMethods,
     now,
   });
-  return ok({ user, ...tokens, authenticationMethods: session.authenticationMethods, sessionId: session.id });
+}
+
+/**
+ * Signs the access token of a stored session and hands both tokens over. After the transaction
+ * that stored the session: signing may first read the key set again (a minute old), through the
+ * storage's own connection, which on SQLite a transaction holds.
+ */
+export async function handOverSession(
+  deps: Pick<Dependencies, "accessTokens">,
+  stored: StoredSession,
+): Promise<SignedIn> {
+  const tokens = await pairTokens(deps, {
+    userId: stored.user.id,
+    sessionId: stored.sessionId,
+    refreshToken: stored.refreshToken,
+    now: stored.now,
+  });
+  return {
+    user: stored.user,
+    ...tokens,
+    authenticationMethods: stored.authenticationMethods,
+    sessionId: stored.sessionId,
+  };
 }

@@ -3,15 +3,20 @@ import {
   err,
   ok,
   type Result,
-  type SecurityEvent,
   signInAuthenticationMethods,
   type User,
 } from "@superoauth/domain";
 import { DeletedMeanwhileError } from "../../../deleted-meanwhile-error.ts";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, OutgoingMail } from "../../../ports/index.ts";
 import { inOneTransaction } from "../../in-one-transaction.ts";
-import { noticeSecurityEvent, storeSecurityEvent } from "../../security-log/steps/record-security-event.ts";
-import { type ClientInfo, type SignedIn, startSession } from "../../sessions/steps/start-session.ts";
+import { noticeOf, storeSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import {
+  type ClientInfo,
+  handOverSession,
+  type SignedIn,
+  type StoredSession,
+  storeNewSession,
+} from "../../sessions/steps/start-session.ts";
 import type { SignInMethod } from "./continue-after-first-factor.ts";
 import { findSignInSource, recordSuccessfulSignIn, type SignInSource } from "./sign-in-lockout.ts";
 
@@ -56,9 +61,9 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
   }
   if (!signedIn.ok) return signedIn;
   // Mailed once the sign-in committed: a "was this you?" for a sign-in that a rollback took back
-  // would be a false alarm.
-  for (const event of signedIn.value.recorded) await noticeSecurityEvent(deps, event);
-  return ok(signedIn.value.session);
+  // would be a false alarm. Nothing from here on can fail the sign-in (the mailer only queues).
+  for (const notice of signedIn.value.notices) await deps.mailer.sendMail(notice);
+  return ok(await handOverSession(deps, signedIn.value.stored));
 }
 
 /**
@@ -66,7 +71,7 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
  * still as the proof found it; the sign-in in the security log (and a new source's entry); the
  * client's failure counters cleared and the client known from now on. A sign-in that fails on the
  * way leaves no session behind, and one that answers leaves no step of it undone. Answers the
- * entries recorded, for their notices.
+ * session stored and the notices of the entries recorded, for after the commit.
  */
 async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MFA_TOKEN">(
   deps: Dependencies,
@@ -78,10 +83,10 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     staleProof: E;
     known: boolean;
   },
-): Promise<Result<{ session: SignedIn; recorded: SecurityEvent[] }, E | "ACCOUNT_DISABLED">> {
+): Promise<Result<{ stored: StoredSession; notices: OutgoingMail[] }, E | "ACCOUNT_DISABLED">> {
   const { user, client, method } = input;
   return inOneTransaction(deps, async (tx) => {
-    const session = await startSession<E | "ACCOUNT_DISABLED">(tx, {
+    const session = await storeNewSession<E | "ACCOUNT_DISABLED">(tx, {
       user,
       client,
       now: tx.clock.now(),
@@ -119,6 +124,11 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
       );
     }
     await recordSuccessfulSignIn(tx, { userId: user.id, account: user.email, client });
-    return ok({ session: session.value, recorded });
+    const notices: OutgoingMail[] = [];
+    for (const event of recorded) {
+      const notice = await noticeOf(tx, event);
+      if (notice !== null) notices.push(notice);
+    }
+    return ok({ stored: session.value, notices });
   });
 }
