@@ -9,8 +9,9 @@ import { runInTransaction } from "./run-in-transaction.ts";
  * The LockoutRepository port over SQL. An update locks its counters' rows
  * (MySQL: SELECT ... FOR UPDATE; SQLite: the transaction's write lock) for the
  * read-compute-write, so concurrent attempts are counted one after the other and
- * none is lost. Needs its own pool, not a caller's transaction: each update is a
- * short transaction of its own.
+ * none is lost. An update needs its own pool, not a caller's transaction: it is a
+ * short transaction of its own, and it refuses to run in one (below). Clearing the
+ * counters and remembering the known sources may join one (a sign-in's, ADR 0056).
  */
 export function createLockoutRepository(context: {
   db: Kysely<Database>;
@@ -36,6 +37,9 @@ export function createLockoutRepository(context: {
       // below then takes its row locks in the same order, so none waits in a cycle with another.
       const distinct = [...new Set(sources)].sort();
       if (distinct.length === 0) return new Map();
+      // Inside a caller's transaction the INSERT IGNORE below would take its shared lock there, and
+      // hold it: the deadlock it runs outside to avoid.
+      if (db.isTransaction) throw new Error("updateLoginFailures runs in no caller's transaction");
       // Make sure the rows exist, so FOR UPDATE has rows to lock. Outside the transaction: an absent
       // row would lock only a gap, and INSERT IGNORE of an existing row inside it would take a shared
       // lock; two transactions each holding one and wanting the exclusive lock deadlock. A statement

@@ -227,6 +227,30 @@ export function storageContracts(name: string, storage: () => Storage): void {
     { rollsBack: true },
   );
 
+  describe(`the lockout in a caller's transaction: ${name}`, () => {
+    it("refuses an update of the counters (its own transaction avoids a deadlock), and clears and remembers inside one", async () => {
+      const account = `inside-${testId()}@example.com`;
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      await expect(
+        storage().transactions.run(async ({ lockout }) =>
+          lockout?.updateLoginFailures({ account, sources: ["ip:1"], update: (current) => current }),
+        ),
+      ).rejects.toThrow("updateLoginFailures runs in no caller's transaction");
+      await storage().transactions.run(async ({ lockout }) => {
+        await lockout?.clearLoginFailures({ account, sources: ["ip:1"] });
+        await lockout?.rememberSignInSources({ userId: user.id, sources: ["ip:1"], now: new Date() });
+      });
+      expect(
+        await storage().lockout.findKnownSignInSources({
+          userId: user.id,
+          sources: ["ip:1"],
+          since: new Date(0),
+        }),
+      ).toEqual(["ip:1"]);
+    });
+  });
+
   describe(`a write under a row deleted meanwhile: ${name}`, () => {
     it("ends in DeletedMeanwhileError (the API's 404), in a transaction or not, and writes nothing", async () => {
       const gone = makeUser();

@@ -18,7 +18,8 @@ export interface LockoutRepository {
    * applies (reserving an attempt under a threshold) holds under any parallelism.
    * `current` lacks absent counters; the returned map holds the counters to write
    * (only of `sources`; empty: write nothing). `update` is pure and may be called
-   * again if the store retries. Returns the counters as they are after the update.
+   * again if the store retries. Returns the counters as they are after the update. Runs in no
+   * caller's transaction (over SQL it refuses to: it is one of its own).
    */
   updateLoginFailures(input: {
     account: string;
