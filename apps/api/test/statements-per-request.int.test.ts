@@ -26,7 +26,9 @@ beforeAll(async () => {
   const config = integrationTestConfig({ DATABASE_URL: database.url(), DEBUG: "superoauth:db" });
   service = await composeService(config, pino({ level: "info" }, sink), { exportWorker: { start: false } });
   // The start prunes expired records in the background; its last read is of the exports to expire.
-  await vi.waitFor(() => expect(statements.some((sql) => /from .export_jobs./.test(sql))).toBe(true));
+  await vi.waitFor(() =>
+    expect(statements.some((sql) => /^select .* from .export_jobs./.test(sql))).toBe(true),
+  );
 });
 afterAll(async () => service?.close());
 
