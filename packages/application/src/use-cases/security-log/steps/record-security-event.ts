@@ -90,8 +90,8 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   input: SecurityEventInput<T> & NoticeOptions,
 ): Promise<void> {
   const event = await storeSecurityEvent(deps, input);
-  if (!notifiesAccountHolder(event)) return;
-  // The signature guarantees it: a type that may notify comes with the notifying dependencies.
+  // The signature guarantees it: a type that may notify comes with the notifying dependencies, and
+  // noticeOf reads none of them for a type that does not.
   const notifying = deps as NotifyingDependencies;
   const notice = await noticeOf(notifying, event, input);
   if (notice !== null) await notifying.mailer.sendMail(notice);

@@ -54,7 +54,8 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
   try {
     signedIn = await openRecordedSession(deps, { ...input, known: source.known });
   } catch (error) {
-    // Deleted just after its session opened (the deletion ended it): the same answer as before it.
+    // Deleted while the sign-in was recorded: the same answer as a deletion before it. Only in the
+    // in-memory store; over SQL the transaction holds the user's row from the session on.
     if (error instanceof DeletedMeanwhileError)
       return err(input.staleProof, "The account changed while you signed in; sign in again");
     throw error;
