@@ -1,8 +1,9 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
-import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failInserts, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
+import { expectInternalErrorWhileRefused } from "./refused-write.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
 const database = useTestDatabase();
@@ -43,6 +44,10 @@ async function mfaToken(email: string): Promise<string> {
   expect(response.statusCode).toBe(200);
   expect(response.json().data).toMatchObject({ mfaRequired: true });
   return response.json().data.mfaToken;
+}
+
+function sessionsOf(userId: string) {
+  return database.db().selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
 }
 
 /** An account of its own for a test: signed up, its address verified (as the mailed link would), 2FA on. */
@@ -228,6 +233,26 @@ describe("two-factor sign-in on MySQL", () => {
       .where("user_id", "=", userId)
       .execute();
     expect(completed.length).toBeGreaterThanOrEqual(1);
+    // The sign-up's session and the one sign-in's: a step that lost the race opened its session
+    // before it found the challenge completed, and its transaction took the session back.
+    expect(await sessionsOf(userId)).toHaveLength(2);
+  });
+
+  it("a second step whose sign-in fails on the way leaves its MFA token open: the next code completes it (ADR 0056)", async () => {
+    const { email, userId, code } = await signUpWithTwoFactor("two-factor-fails-inside@example.com");
+    const token = await mfaToken(email);
+    // The session's row is refused, as a crash or an outage there would leave the sign-in; before,
+    // the challenge was completed first, and every retry answered "already completed".
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "sessions"), async () =>
+      post("/auth/2fa/verify", { mfaToken: token, code: await code() }),
+    );
+    expect(await sessionsOf(userId)).toHaveLength(1);
+    // The code itself was spent by its check (replay protection): the next one completes the step.
+    clock.advance(30_000);
+    const retried = await post("/auth/2fa/verify", { mfaToken: token, code: await code() });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect((await me(retried.json().data.accessToken)).statusCode).toBe(200);
+    expect(await sessionsOf(userId)).toHaveLength(2);
   });
 
   it("five wrong codes at /2fa/disable lock (423, Retry-After) and 2FA stays on", async () => {

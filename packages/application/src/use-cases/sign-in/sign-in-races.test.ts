@@ -132,11 +132,11 @@ describe("a sign-in racing a change that ends every session", () => {
     const first = unwrap(await logIn());
     if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
     const before = await liveSessions();
-    const completeMFAChallenge = deps.twoFactor.completeMFAChallenge.bind(deps.twoFactor);
-    deps.twoFactor.completeMFAChallenge = async (input) => {
-      const completed = await completeMFAChallenge(input);
+    // The sign-in's transaction is the first thing after the code's check.
+    const run = deps.transactions.run.bind(deps.transactions);
+    deps.transactions.run = (work) => {
       deps.users.replaceUser({ ...current(), status: "disabled" });
-      return completed;
+      return run(work);
     };
     expect(
       await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, code: codeNow(), client }),

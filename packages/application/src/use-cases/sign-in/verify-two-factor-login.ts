@@ -81,20 +81,20 @@ export async function verifyTwoFactorLogin(
   // The account may have been disabled between the two steps.
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
-  // An MFA token opens one session: completing its challenge is recorded atomically, and of
-  // several requests with one token and right codes (even at once) only the first goes on.
-  const completed = await deps.twoFactor.completeMFAChallenge({
-    challengeId: challenge.value.challengeId,
-    userId: user.id,
-    expiresAt: challenge.value.expiresAt,
-    now: deps.clock.now(),
-  });
-  if (!completed) return alreadyCompleted;
+  // An MFA token opens one session: completing its challenge is recorded in the sign-in's
+  // transaction, and of several requests with one token and right codes (even at once) only the
+  // first goes on. A sign-in that fails on the way leaves the challenge open for the next code.
   return signInWithAllFactorsProven(deps, {
     user,
     client,
     method: challenge.value.method,
     secondFactor: true,
+    source,
+    challenge: {
+      challengeId: challenge.value.challengeId,
+      expiresAt: challenge.value.expiresAt,
+      completedAlready: alreadyCompleted,
+    },
     staleProof: "INVALID_MFA_TOKEN",
   });
 }

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { InMemoryTOTPService } from "../../testing/in-memory-two-factor.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
-import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import {
+  recordingTransactions,
+  registerAccount,
+  strongPassword,
+  unwrap,
+} from "../../testing/use-case-helpers.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { verifyTwoFactorLogin } from "../sign-in/verify-two-factor-login.ts";
 import { disableTwoFactor } from "./disable-two-factor.ts";
@@ -144,6 +149,21 @@ describe("MFA token replay protection", () => {
     ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
     expect(await deps.twoFactor.listUnusedBackupCodes(session.userId)).toHaveLength(backupCodes.length);
     expect(deps.securityEvents.all().filter((e) => e.type === "login_failed")).toHaveLength(0);
+  });
+
+  it("an mfaToken's completion is written in the sign-in's transaction, after the session (ADR 0056)", async () => {
+    const { deps, mfaToken, codeNow } = await setUp();
+    const token = await mfaToken();
+    const transactions = recordingTransactions(deps);
+    unwrap(
+      await verifyTwoFactorLogin({ ...deps, transactions }, { mfaToken: token, code: codeNow(), client }),
+    );
+    // A sign-in that fails on the way leaves the token open for the next code; the user's row,
+    // which the session locks, stays the first lock taken.
+    expect(transactions.calls.slice(0, 2)).toEqual([
+      "sessions.createSession",
+      "twoFactor.completeMFAChallenge",
+    ]);
   });
 
   it("a wrong code does not spend the mfaToken: the right one then signs in with it", async () => {

@@ -43,12 +43,19 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
     source?: SignInSource;
     /** The answer when the account is gone or its password changed since `user` was read. */
     staleProof: E;
+    /**
+     * The MFA challenge a second step completes: recorded in the sign-in's transaction, so a
+     * sign-in that fails on the way (a 503) leaves it open for the next code, and of two steps
+     * with one token only the first opens a session (the other answers `completedAlready`).
+     */
+    challenge?: { challengeId: string; expiresAt: Date; completedAlready: Result<never, E> };
   },
 ): Promise<Result<SignedIn, E | "ACCOUNT_DISABLED">> {
   const { user, client } = input;
   // Read before this sign-in makes the client known. Known means its device or its IP completed a
   // sign-in within the known-source lifetime (ADR 0008); sign-up counts as one (ADR 0016). A password
-  // sign-in read it for the lockout already, earlier in the same request: that answer stands.
+  // sign-in or a second step read it for the lockout already, earlier in the same request: that
+  // answer stands.
   const source = input.source ?? (await findSignInSource(deps, { userId: user.id, client }));
   let signedIn: Awaited<ReturnType<typeof openRecordedSession<E>>>;
   try {
@@ -58,6 +65,8 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
     // in-memory store; over SQL the transaction holds the user's row from the session on.
     if (error instanceof DeletedMeanwhileError)
       return err(input.staleProof, "The account changed while you signed in; sign in again");
+    if (error instanceof ChallengeCompletedAlready && input.challenge !== undefined)
+      return input.challenge.completedAlready;
     throw error;
   }
   if (!signedIn.ok) return signedIn;
@@ -82,6 +91,7 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     method: SignInMethod;
     secondFactor: boolean;
     staleProof: E;
+    challenge?: { challengeId: string; expiresAt: Date };
     known: boolean;
   },
 ): Promise<Result<{ stored: StoredSession; notices: OutgoingMail[] }, E | "ACCOUNT_DISABLED">> {
@@ -101,6 +111,17 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
           : checkUserMaySignIn({ ...user, status: holder.status }),
     });
     if (!session.ok) return session;
+    // After the session, so the user's row stays the first lock every sign-in takes (the
+    // challenge's row checks its foreign key to it). Completed already: the whole sign-in undone.
+    if (input.challenge !== undefined) {
+      const completed = await tx.twoFactor.completeMFAChallenge({
+        challengeId: input.challenge.challengeId,
+        expiresAt: input.challenge.expiresAt,
+        userId: user.id,
+        now: tx.clock.now(),
+      });
+      if (!completed) throw new ChallengeCompletedAlready();
+    }
     const { sessionId } = session.value;
     // The session's id, as `session_revoked` and `refresh_token_reuse_detected` give it: whoever
     // reads the log (the holder, an incident review) can tell which sign-in a later sign-out ended,
@@ -132,4 +153,12 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     }
     return ok({ stored: session.value, notices });
   });
+}
+
+/** Thrown inside the sign-in's transaction to undo it: another request completed its MFA challenge. */
+class ChallengeCompletedAlready extends Error {
+  constructor() {
+    super("The MFA challenge was completed by another request");
+    this.name = "ChallengeCompletedAlready";
+  }
 }
