@@ -40,14 +40,32 @@ let closing = false;
 let stopAskedDuringStart: NodeJS.Signals | undefined;
 /** The exit code of a process a signal ended (128 + its number), as a shell reports it. */
 const signalExitCode = (signal: NodeJS.Signals): number => 128 + (signal === "SIGINT" ? 2 : 15);
-const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
+/**
+ * A stop signal that comes again this soon is the same stop, not a second one: a service manager
+ * signals the whole process group (systemd's default `KillMode=control-group`, `kill -- -PGID`),
+ * and `pnpm start` passes the signal it got on to the service, which so gets it twice within
+ * milliseconds. Taken as a second stop, it dropped what was in flight and exited 143.
+ */
+const sameStopWithinMs = 1_000;
+/** When the first stop signal came (`performance.now()`). */
+let firstStopAt: number | undefined;
+/** A stop signal: the first stops the service (once its start is over), a second ends the process. */
+const onStopSignal = (signal: NodeJS.Signals): void => {
+  if (firstStopAt !== undefined && performance.now() - firstStopAt < sameStopWithinMs) {
+    logger.info(
+      { signal },
+      "stop signal again within 1 s: the same stop (the process group and pnpm both sent it)",
+    );
+    return;
+  }
   if (closing || stopAskedDuringStart !== undefined) {
-    // The second signal: stop now. Ending the process explicitly, not by Node's default action,
-    // which the kernel does not apply to PID 1 (the container image runs node as PID 1).
+    // A second stop: now. Ending the process explicitly, not by Node's default action, which the
+    // kernel does not apply to PID 1 (the container image runs node as PID 1).
     logger.warn({ signal }, "second stop signal: exiting now, without waiting for what is in flight");
     logger.flush();
     process.exit(signalExitCode(signal));
   }
+  firstStopAt = performance.now();
   if (!started || service === undefined) {
     // Composing applies the migrations (MIGRATE_ON_START): a process ended there leaves one of
     // several statements applied and unrecorded (MySQL commits each DDL statement), and every
@@ -56,11 +74,15 @@ const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
     stopAskedDuringStart = signal;
     return;
   }
+  void shutDown(service, signal);
+};
+/** Stops the started service gracefully (after SHUTDOWN_DELAY), then the process with 0. */
+const shutDown = async (running: Service, signal: NodeJS.Signals): Promise<void> => {
   closing = true;
   if (config.shutdownDelayMs > 0) {
     // A load balancer that follows /ready stops sending here before the port closes; what still
     // comes meanwhile is served (docs/operations.md, Rolling restarts).
-    service.drain();
+    running.drain();
     logger.info(
       { signal, delayMs: config.shutdownDelayMs },
       "stopping after SHUTDOWN_DELAY: /ready answers 503 meanwhile, requests are still served",
@@ -68,13 +90,13 @@ const shutDown = async (signal: NodeJS.Signals): Promise<void> => {
     await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
   }
   logger.info({ signal }, "shutting down");
-  await service.close();
+  await running.close();
   process.exit(0);
 };
-// Before anything of the start is logged or done. A second SIGINT or SIGTERM ends the process at
-// once, whatever is in flight.
-process.on("SIGINT", () => void shutDown("SIGINT"));
-process.on("SIGTERM", () => void shutDown("SIGTERM"));
+// Before anything of the start is logged or done. A second SIGINT or SIGTERM (a second after the
+// first or later) ends the process at once, whatever is in flight.
+process.on("SIGINT", () => onStopSignal("SIGINT"));
+process.on("SIGTERM", () => onStopSignal("SIGTERM"));
 for (const warning of warnings) logger.warn(warning);
 logger.info(`database: ${describeDatabase(config.database)}`);
 if (developmentSecrets !== undefined) {
@@ -130,20 +152,20 @@ async function listen(composed: Service, app: Service["app"], listener: Listener
   }
 }
 /** Carries out a stop asked for while the service started, now that the start is complete. */
-async function stopIfAskedDuringStart(): Promise<void> {
+async function stopIfAskedDuringStart(running: Service): Promise<void> {
   if (stopAskedDuringStart === undefined) return;
   started = true;
   const signal = stopAskedDuringStart;
   stopAskedDuringStart = undefined;
-  await shutDown(signal);
+  await shutDown(running, signal);
 }
 // Stopped while it started (composing, migrating): it need not listen.
-await stopIfAskedDuringStart();
+await stopIfAskedDuringStart(service);
 await listen(service, service.app, { port: config.port, portVariable: "PORT" });
 const { metricsPort } = config.observability;
 if (service.metricsApp !== undefined && metricsPort !== undefined) {
   await listen(service, service.metricsApp, { port: metricsPort, portVariable: "METRICS_PORT" });
   logger.info(`metrics: http://${config.host}:${metricsPort}/metrics`);
 }
-await stopIfAskedDuringStart();
+await stopIfAskedDuringStart(service);
 started = true;

@@ -16,8 +16,14 @@ beforeAll(async () => {
 afterAll(async () => database?.drop());
 
 describe("pnpm start", () => {
-  it("serves, and SIGTERM to pnpm shuts the server down gracefully", async () => {
+  it.each([
+    ["to pnpm", false],
+    // systemd's default stop (KillMode=control-group), `kill -- -PGID`: pnpm passes its signal on,
+    // so the server gets it twice at once, which must not count as a second stop.
+    ["to the process group", true],
+  ])("serves, and SIGTERM %s shuts the server down gracefully", async (_to, toGroup) => {
     const child = spawn("pnpm", ["start"], {
+      detached: toGroup,
       cwd: root,
       env: {
         PATH: process.env.PATH ?? "",
@@ -61,13 +67,21 @@ describe("pnpm start", () => {
         ),
       ]);
 
-      child.kill("SIGTERM");
-      await once(child, "exit");
+      // "close": once the output has been read to its end, the last lines included.
+      const exited = once(child, "close");
+      if (toGroup && child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+      else child.kill("SIGTERM");
+      await exited;
       expect(output).toContain('"signal":"SIGTERM"');
+      expect(output).toContain('"msg":"shutting down"');
+      expect(output).not.toContain("second stop signal");
       // The server itself is gone, not only the pnpm wrapper.
       await expect(fetch(`${baseURL}/health`)).rejects.toThrow();
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      if (child.exitCode === null) {
+        if (toGroup && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      }
     }
   });
 });

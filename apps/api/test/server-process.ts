@@ -11,6 +11,10 @@ export interface RunningServer {
   /** Resolves with the match once the output (from `from` on) matches `pattern`; rejects after `timeoutMs`. */
   waitForOutput(pattern: RegExp, input: { from: number; timeoutMs: number }): Promise<RegExpExecArray>;
   stop(): Promise<number | null>;
+  /** Sends `signal` and answers at once; `exited` says how the process then ended. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the exit code once the process has exited and its output is read. */
+  exited(): Promise<number | null>;
   /** SIGKILL: the process dies at once, mid-work, as in a crash or an OOM kill; resolves once it has exited. */
   kill(): Promise<void>;
 }
@@ -96,6 +100,13 @@ export async function startServerProcess(input: {
       const [code] = (await once(child, "exit")) as [number | null];
       return code;
     },
+    signal: (signal) => child.kill(signal),
+    async exited() {
+      // "close": once the output has been read to its end, the last lines included.
+      if (child.stdout.readableEnded && child.exitCode !== null) return child.exitCode;
+      const [code] = (await once(child, "close")) as [number | null];
+      return code;
+    },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");
@@ -127,20 +138,14 @@ export async function signalServerDuringStart(input: {
   env: Record<string, string>;
   when: RegExp;
   signal: NodeJS.Signals;
-  /** Sends `signal` again once the output (after the first) matches this. */
-  again?: RegExp;
 }): Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }> {
   const child = spawnMain(input.env);
   let output = "";
-  let signalledAt: number | undefined;
-  let signalledAgain = false;
+  let signalled = false;
   const collect = (chunk: Buffer) => {
     output += chunk.toString();
-    if (signalledAt === undefined && input.when.test(output)) {
-      signalledAt = output.length;
-      child.kill(input.signal);
-    } else if (signalledAt !== undefined && !signalledAgain && input.again?.test(output.slice(signalledAt))) {
-      signalledAgain = true;
+    if (!signalled && input.when.test(output)) {
+      signalled = true;
       child.kill(input.signal);
     }
   };
