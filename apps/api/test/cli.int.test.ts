@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openStorage } from "@superoauth/adapter-sql";
@@ -17,6 +17,7 @@ import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
 // a node process each, against a real MySQL, asserting what an operator reads and the exit code.
 
 const cliDirectory = resolve(import.meta.dirname, "../src/cli");
+const repository = resolve(import.meta.dirname, "../../..");
 /** A working directory without a .env file, so only the variables a test gives apply. */
 const workDirectory = mkdtempSync(join(tmpdir(), "superoauth-cli-"));
 
@@ -212,6 +213,38 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     expect(admin.stdout).toMatch(/^Usage: pnpm admin:create --email <address>\n/);
     expect(existsSync(folder)).toBe(false);
   });
+
+  it.each([
+    ["db-status.ts", "db:status"],
+    ["config-validate.ts", "config:validate"],
+    ["doctor.ts", "run doctor"],
+    ["totp-rekey.ts", "totp:rekey"],
+    // These two rewrite files of the repository when run.
+    ["config-docs.ts", "config:docs"],
+    ["openapi.ts", "openapi"],
+  ])(
+    "%s --help prints the usage and exits 0, reading and writing nothing; an unknown option exits 2",
+    async (script, name) => {
+      const folder = join(workDirectory, `sqlite-help-${name.replace(/\W/g, "-")}`);
+      const env = { DATABASE_URL: `sqlite:${join(folder, "help.db")}` };
+      const written = ["README.md", ".env.example", "docs/openapi.json"].map((file) =>
+        resolve(repository, file),
+      );
+      const modified = () => written.map((file) => statSync(file).mtimeMs);
+      const before = modified();
+      const help = await runCLI(script, env, ["--help"]);
+      expect(help.code, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: pnpm ${name}\\b`));
+      expect(help.stdout).not.toMatch(/Wrote|Connected|is valid|^ok /m);
+      const unknown = await runCLI(script, env, ["--nope"]);
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toContain("Unknown option '--nope'");
+      expect(unknown.stderr).toContain(`Usage: pnpm ${name}`);
+      expectNoStackTrace(unknown);
+      expect(modified()).toEqual(before);
+      expect(existsSync(folder)).toBe(false);
+    },
+  );
 
   it("db:status explains a SQLite file it cannot open, exits 1, and prints no stack trace", async () => {
     const blocker = join(workDirectory, "not-a-folder");

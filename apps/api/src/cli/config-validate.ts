@@ -2,10 +2,19 @@ import { randomBytes } from "node:crypto";
 import { environmentVariables, loadDotEnvFiles, parseConfig } from "../config.ts";
 import { describeDatabase } from "../database-url.ts";
 import { redactSetting } from "../redact.ts";
+import { commandOptions } from "./command-options.ts";
 
 // Validates the environment (and .env) as the server would, lists every problem at once, then
 // prints every variable with its value or default. Secrets are only reported as set, and URL
 // passwords are masked. It reads the development secrets file but never creates it.
+commandOptions({
+  usage: `Usage: pnpm config:validate
+
+Checks the environment (and .env) as pnpm start would, lists every problem at once and exits 1 if
+there is one; else prints every setting with its value or default, secrets hidden.`,
+  options: {},
+  refusedExitCode: 2,
+});
 loadDotEnvFiles();
 const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
   developmentSecrets: "read",

@@ -2,10 +2,20 @@ import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { instanceLiveMs } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit, sqliteFileNotCreated } from "./load-config.ts";
 
 // Reports whether the configured database answers, what it is (server or library version, database
 // or file) and which migrations it has; exits 1 unless it answers, or when a newer release migrated it.
+commandOptions({
+  usage: `Usage: pnpm db:status
+
+Connects to the database DATABASE_URL names and prints its server (or SQLite library) version, the
+database (or file), every migration applied or pending, and the instances running on it. Changes
+nothing; exits 1 when the database does not answer or a newer release migrated it.`,
+  options: {},
+  refusedExitCode: 2,
+});
 const config = loadConfigOrExit();
 // Opening a SQLite file that is not there would create it (and its folders): a status only looks.
 const notCreated = sqliteFileNotCreated(config);

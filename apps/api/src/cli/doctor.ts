@@ -4,12 +4,22 @@ import { verifySMTPServer } from "@superoauth/adapter-mail";
 import { openStorage } from "@superoauth/adapter-sql";
 import { loadDotEnvFiles, parseConfig } from "../config.ts";
 import { type CheckOutcome, formatOutcome, runDoctor } from "../doctor.ts";
+import { commandOptions } from "./command-options.ts";
 import { sqliteFileNotCreated } from "./load-config.ts";
 
 // Checks what the troubleshooting guide asks an operator to check, one line each (ok, warn, fail
 // with what to do), against the configuration `pnpm start` would use; exits 1 on any failure.
 // It never creates anything: no SQLite file, no development secrets, no MySQL database.
+commandOptions({
+  usage: `Usage: pnpm run doctor   (pnpm doctor is pnpm's own command)
 
+Checks what the troubleshooting guide asks you to: the configuration and its secrets, the database
+and its migrations, the clock against it, the disk, the instances sharing it, mail, Redis, the
+proxy settings and each provider's redirect URI, one line each (ok, warn, fail with what to do).
+Creates nothing; exits 1 on any failure.`,
+  options: {},
+  refusedExitCode: 2,
+});
 loadDotEnvFiles();
 const parsed = parseConfig(process.env, () => randomBytes(48).toString("base64url"), {
   developmentSecrets: "read",

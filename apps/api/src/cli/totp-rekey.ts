@@ -3,16 +3,21 @@ import { openStorage } from "@superoauth/adapter-sql";
 import { reencryptTwoFactorSecrets } from "@superoauth/application";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
 // pnpm totp:rekey: after TOTP_ENCRYPTION_KEY changed, re-encrypts every stored TOTP secret under
 // it, reading the old ones with TOTP_ENCRYPTION_KEY_PREVIOUS. Run with the new key and the previous
 // one set as the service has them; once it reports nothing undecryptable, remove the previous key
 // (docs/operations.md, "Rotating the other secrets").
-if (process.argv.length > 2) {
-  console.error("Usage: pnpm totp:rekey (with TOTP_ENCRYPTION_KEY and TOTP_ENCRYPTION_KEY_PREVIOUS set)");
-  process.exit(2);
-}
+commandOptions({
+  usage: `Usage: pnpm totp:rekey   (with TOTP_ENCRYPTION_KEY and TOTP_ENCRYPTION_KEY_PREVIOUS set)
+
+Re-encrypts every stored TOTP secret under TOTP_ENCRYPTION_KEY, reading the old ones with
+TOTP_ENCRYPTION_KEY_PREVIOUS (docs/operations.md, "Rotating the other secrets").`,
+  options: {},
+  refusedExitCode: 2,
+});
 // The development secrets file is read (never written): the key must be the one the service uses.
 const config = loadConfigOrExit({ developmentSecrets: "read" });
 if (config.security.totpEncryptionKeyIsEphemeral) {
