@@ -1,6 +1,6 @@
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
 import { unavailableRetryAfterSeconds } from "@superoauth/application";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Redis } from "ioredis";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
@@ -63,6 +63,57 @@ export const defaultDeviceCodeMax = 20;
 const redisCommandTimeoutMs = 1_000;
 
 /**
+ * The log of the counter store's connection: ioredis reports every reconnect attempt that fails
+ * (one every second or two while Redis is down, some 57,000 error lines a day, each with its stack,
+ * before any request comes). The first failure is logged with its cause; while it goes on, at most
+ * one line every `everyMs` counts the attempts since and gives the newest cause; one line says when
+ * Redis answers again. Each request refused meanwhile still logs its own line (`rate limiter
+ * unavailable`), with its request id.
+ */
+export function counterStoreFailureLog(
+  log: Pick<FastifyBaseLogger, "error" | "info">,
+  options: { everyMs?: number; now?: () => number } = {},
+): { failed(error: Error): void; recovered(): void } {
+  const everyMs = options.everyMs ?? 60_000;
+  const now = options.now ?? (() => performance.now());
+  let failingSince: number | undefined;
+  let loggedAt = 0;
+  let attemptsSince = 0;
+  return {
+    failed(error) {
+      const at = now();
+      if (failingSince === undefined) {
+        failingSince = at;
+        loggedAt = at;
+        attemptsSince = 0;
+        log.error({ err: error }, "rate-limit Redis error");
+        return;
+      }
+      attemptsSince += 1;
+      if (at - loggedAt < everyMs) return;
+      log.error(
+        {
+          err: error,
+          failedAttempts: attemptsSince,
+          failingForSeconds: Math.round((at - failingSince) / 1000),
+        },
+        "rate-limit Redis still failing",
+      );
+      loggedAt = at;
+      attemptsSince = 0;
+    },
+    recovered() {
+      if (failingSince === undefined) return;
+      log.info(
+        { failingForSeconds: Math.round((now() - failingSince) / 1000) },
+        "rate-limit Redis answers again",
+      );
+      failingSince = undefined;
+    },
+  };
+}
+
+/**
  * Per-IP budgets (login 5, register 3, everything else 100 per 15 minutes by
  * default). The plugin counts; this hook writes the headers itself because the
  * contract wants X-RateLimit-Reset as a Unix time in seconds, where the plugin
@@ -87,7 +138,9 @@ export async function registerRateLimits(
   if (redis !== undefined) {
     // Without a listener ioredis prints connection errors straight to stderr; route them
     // through the app's logger. A request that cannot be counted fails closed (see app.ts).
-    redis.on("error", (error: Error) => app.log.error({ err: error }, "rate-limit Redis error"));
+    const failures = counterStoreFailureLog(app.log);
+    redis.on("error", (error: Error) => failures.failed(error));
+    redis.on("ready", () => failures.recovered());
     // quit() waits for Redis to answer; a hung Redis must not make shutting down fail.
     app.addHook("onClose", async () => void (await redis.quit().catch(() => redis.disconnect())));
   }

@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fas
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { RateLimitSettings } from "../src/index.ts";
+import { counterStoreFailureLog } from "../src/rate-limit.ts";
 import { bearer, buildTestApp, expectError, registerUser, type TestAppOptions } from "./test-app.ts";
 
 const windowMs = 900_000;
@@ -414,5 +415,44 @@ describe("rate limiting when its Redis is down", () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe("the log of a Redis that stays down", () => {
+  it("says the first failure, then at most a line a minute counting the attempts, and when it answers again", () => {
+    const lines: { level: "error" | "info"; msg: string; fields: Record<string, unknown> }[] = [];
+    const log = {
+      error: (fields: Record<string, unknown>, msg: string) => lines.push({ level: "error", msg, fields }),
+      info: (fields: Record<string, unknown>, msg: string) => lines.push({ level: "info", msg, fields }),
+    };
+    let now = 0;
+    const failures = counterStoreFailureLog(log as never, { now: () => now });
+    const refused = new Error("connect ECONNREFUSED 127.0.0.1:6390");
+    // ioredis reports a failed reconnect about every 1.5 s: 40 in the first minute.
+    for (; now < 60_000; now += 1_500) failures.failed(refused);
+    expect(lines.map((line) => line.msg)).toEqual(["rate-limit Redis error"]);
+    failures.failed(refused);
+    expect(lines.at(-1)).toEqual({
+      level: "error",
+      msg: "rate-limit Redis still failing",
+      fields: { err: refused, failedAttempts: 40, failingForSeconds: 60 },
+    });
+    now = 90_000;
+    failures.recovered();
+    expect(lines.at(-1)).toEqual({
+      level: "info",
+      msg: "rate-limit Redis answers again",
+      fields: { failingForSeconds: 90 },
+    });
+    // Connected again (ready) with no failure before: nothing to say.
+    failures.recovered();
+    // A new outage is told at once.
+    failures.failed(refused);
+    expect(lines.map((line) => line.msg)).toEqual([
+      "rate-limit Redis error",
+      "rate-limit Redis still failing",
+      "rate-limit Redis answers again",
+      "rate-limit Redis error",
+    ]);
   });
 });
