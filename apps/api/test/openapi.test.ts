@@ -92,6 +92,14 @@ describe("docs/openapi.json", () => {
     expect(paths).toContain("/api/v1/auth/login");
   });
 
+  it("lists no 429 for the probes, which no rate limit applies to, and 429 for a limited route", () => {
+    const statusesOf = (path: string, method: string) =>
+      Object.keys(document.paths[path]?.[method]?.responses ?? {});
+    for (const probe of ["/health", "/ready", "/status.json"])
+      expect(statusesOf(probe, "get"), probe).not.toContain("429");
+    expect(statusesOf("/api/v1/auth/login", "post")).toContain("429");
+  });
+
   it("gives each operation a unique operationId, and a Bearer requirement exactly where it can answer UNAUTHORIZED", () => {
     const ids = operations().map(([, operation]) => operation.operationId);
 

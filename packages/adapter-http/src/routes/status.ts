@@ -8,7 +8,7 @@ import {
   type DependencyCheck,
   type DependencyStatus,
 } from "../dependency-checks.ts";
-import { errorsOf } from "../error-responses.ts";
+import { errorEnvelopeOf } from "../error-responses.ts";
 import type { ServicePages } from "../pages/service-pages.ts";
 import { successEnvelope } from "../schemas.ts";
 
@@ -148,7 +148,8 @@ export async function statusRoutes(
     "/status.json",
     {
       config: { limit: "none" },
-      schema: { response: { 200: successEnvelope(serviceStatus), ...errorsOf() } },
+      // As /health's: no limit to answer 429, and no dependency whose loss would be a 503.
+      schema: { response: { 200: successEnvelope(serviceStatus), 500: errorEnvelopeOf(["INTERNAL_ERROR"]) } },
     },
     async (_request, reply) => reply.send({ success: true, data: await current() }),
   );
