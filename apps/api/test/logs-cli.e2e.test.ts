@@ -193,6 +193,23 @@ describe("pnpm logs", () => {
     }
   });
 
+  it("says so when no record of the request is found, rather than printing nothing", async () => {
+    const file = writeLog("unknown-request.log", lines);
+    const outcome = await runLogs(file, ["--no-follow", "--request-id", "req-9"]);
+
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toBe("");
+    expect(outcome.stderr).toBe(`No records of request req-9 in ${file}.\n`);
+  });
+
+  it("with LOG_FILE empty, says the log goes to standard output only, not to start the service", async () => {
+    const outcome = await runLogs("", ["--no-follow"]);
+
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^LOG_FILE is empty: the service writes its log to standard output only/);
+    expect(outcome.stderr).not.toContain("pnpm start first");
+  });
+
   it("refuses an unknown level, exit 2", async () => {
     const outcome = await runLogs(writeLog("x.log", lines), ["--level", "loud"]);
 

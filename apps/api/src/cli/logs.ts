@@ -57,8 +57,15 @@ const filter: LogFilter = {
 
 const config = loadConfigOrExit();
 const file = config.logFile;
-if (file === undefined || !existsSync(file)) {
-  console.error(`No log file at ${file ?? "(LOG_FILE is empty)"}. Start the service with pnpm start first.`);
+if (file === undefined) {
+  // No start will ever write one: the service logs to standard output only.
+  console.error(
+    "LOG_FILE is empty: the service writes its log to standard output only, so there is no file to read. Set LOG_FILE (default logs/superoauth.log) and start the service again, or read the output where it goes (journalctl, docker logs).",
+  );
+  process.exit(1);
+}
+if (!existsSync(file)) {
+  console.error(`No log file at ${file}. Start the service with pnpm start first.`);
   process.exit(1);
 }
 
@@ -69,8 +76,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 const pretty = prettyFactory({ ...prettyOptions, colorize: process.stdout.isTTY === true });
+/** Records printed so far: a search that found none says so. */
+let printed = 0;
 function print(line: string): void {
   if (line === "" || !keepLogLine(line, filter)) return;
+  printed += 1;
   const record = args.json === true ? null : parseLogLine(line);
   process.stdout.write(record === null ? `${line}\n` : pretty(record));
 }
@@ -127,6 +137,11 @@ if (args.follow === true) {
     const current = statSync(file, { throwIfNoEntry: false });
     if (current !== undefined) printNew(current.size);
   }, 250);
-} else if (carry !== "") {
-  print(carry);
+} else {
+  if (carry !== "") print(carry);
+  // An id mistyped or from another instance's log: silence would look like a filter that failed.
+  if (printed === 0 && filter.requestId !== undefined)
+    console.error(
+      `No records of request ${filter.requestId} in ${file}${filter.minLevel === undefined ? "" : ` at ${filter.minLevel} or above`}.`,
+    );
 }
