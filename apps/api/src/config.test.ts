@@ -157,6 +157,25 @@ describe("configuration", () => {
     expect(debugWarnings("superoauth:oauth,superoauth:db,-superoauth:mail")).toEqual([]);
   });
 
+  it("warns of a DEBUG entry that names no area of the service (a guess such as superoauth:sql turns nothing on)", () => {
+    const parsed = parseConfig({ DEBUG: "superoauth:sql,superoauth:db,-superoauth:oidc" }, makeSecret);
+    expect(parsed.ok && parsed.warnings.filter((warning) => warning.startsWith("DEBUG="))).toEqual([
+      "DEBUG=superoauth:sql,superoauth:db,-superoauth:oidc names no area of this service in superoauth:sql, -superoauth:oidc, which turns nothing on: the areas are superoauth:http, superoauth:db, superoauth:oauth, superoauth:mail (or superoauth:* for all)",
+    ]);
+  });
+
+  it("refuses a HOST that is neither an IP address nor a host name (999.1.1.1), naming it", () => {
+    for (const host of ["999.1.1.1", "127.0.0", "::zz", "my host", "-dash.example"]) {
+      const parsed = parseConfig({ HOST: host }, makeSecret);
+      expect(parsed.ok ? [] : parsed.problems, host).toEqual([
+        expect.stringMatching(/^HOST .*must be an IP address of this machine .* or a host name/),
+      ]);
+    }
+    for (const host of ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "api.internal", "host-1"]) {
+      expect(parseConfig({ HOST: host }, makeSecret).ok, host).toBe(true);
+    }
+  });
+
   it("refuses a session cap below one", () => {
     const parsed = parseConfig({ MAX_SESSIONS_PER_USER: "0" }, makeSecret);
     expect(parsed.ok ? "" : parsed.problems.join()).toContain("MAX_SESSIONS_PER_USER is invalid");

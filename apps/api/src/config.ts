@@ -23,6 +23,7 @@ import {
   duration,
   flag,
   integer,
+  listenHost,
   oneOf,
   optional,
   origins,
@@ -52,7 +53,7 @@ export const environmentVariables = {
   HOST: withDefault({
     default: "127.0.0.1",
     meaning: "Interface to listen on (`0.0.0.0` in containers)",
-    parse: nonEmpty,
+    parse: listenHost,
   }),
   PORT: withDefault({ default: "3000", meaning: "Port to listen on", parse: integer({ max: 65_535 }) }),
   SHUTDOWN_DELAY: withDefault({
@@ -599,10 +600,12 @@ export function loadDotEnvFiles(): void {
 export function untrustedTLSProxyWarning(input: { appURL: string; trustProxy: TrustProxy }): string | null {
   const https = new URL(input.appURL).protocol === "https:";
   const trusted = input.trustProxy !== false && input.trustProxy !== 0;
-  return https && !trusted
-    ? "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=<the proxy's address>, e.g. 127.0.0.1; a hop count such as 1 lets a client that reaches the service directly choose its own address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client"
-    : null;
+  return https && !trusted ? untrustedTLSProxyMessage : null;
 }
+
+/** untrustedTLSProxyWarning's words (`pnpm run doctor` gives them in its `proxy` line only). */
+export const untrustedTLSProxyMessage =
+  "APP_URL is https but TRUST_PROXY is off: the proxy that terminates TLS must be trusted (TRUST_PROXY=<the proxy's address>, e.g. 127.0.0.1; a hop count such as 1 lets a client that reaches the service directly choose its own address), or every request comes from the proxy's address: all clients share one rate-limit budget and one lockout by network, and the logs name no client";
 
 /**
  * The From address when MAIL_FROM is unset: the brand's name, so the inbox shows the name the mail

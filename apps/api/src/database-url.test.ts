@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "./config.ts";
-import { describeDatabase, parseDatabaseURL } from "./database-url.ts";
+import { describeDatabase, describeServerVersion, parseDatabaseURL } from "./database-url.ts";
 
 const makeSecret = () => "generated-secret-generated-secret-0123456789";
 
@@ -124,5 +124,12 @@ describe("MySQL without REDIS_URL in production", () => {
       if (!parsed.ok) throw new Error(parsed.problems.join("; "));
       expect(parsed.warnings.join("\n")).not.toContain("REDIS_URL is not set");
     }
+  });
+});
+
+describe("describeServerVersion", () => {
+  it("names MariaDB when its version says so, else MySQL", () => {
+    expect(describeServerVersion("10.11.19-MariaDB-0+deb12u1")).toBe("MariaDB 10.11.19-MariaDB-0+deb12u1");
+    expect(describeServerVersion("8.4.3")).toBe("MySQL 8.4.3");
   });
 });

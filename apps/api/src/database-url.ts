@@ -81,3 +81,11 @@ export function describeDatabase(location: DatabaseLocation): string {
       return `MySQL database ${location.database} at ${location.host}:${location.port} (user ${location.user})`;
   }
 }
+
+/**
+ * The server a MySQL connection answers, as its version names it: MariaDB says so in its version
+ * (`10.11.19-MariaDB-0+deb12u1`), where "MySQL 10.11" would name a release that does not exist.
+ */
+export function describeServerVersion(version: string): string {
+  return `${/mariadb/i.test(version) ? "MariaDB" : "MySQL"} ${version}`;
+}

@@ -2,6 +2,7 @@ import type { DiskSpace, RunningInstance, RunningInstances } from "@superoauth/a
 import type { Config, DevelopmentSecretsSource } from "./config.ts";
 import { describeWeakSecret, untrustedTLSProxyWarning } from "./config.ts";
 import { describeDatabaseProblem } from "./database-problem.ts";
+import { describeServerVersion } from "./database-url.ts";
 import type { DevelopmentSecretName } from "./development-secrets.ts";
 import { lowDiskSpaceBytes } from "./disk-space-check.ts";
 import {
@@ -88,7 +89,7 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
   }
   const what =
     description.dialect === "mysql"
-      ? `MySQL ${description.version}, database ${description.location}`
+      ? `${describeServerVersion(description.version)}, database ${description.location}`
       : `SQLite ${description.version}, ${description.location}`;
   const migrations = await database.migrationStatus();
   const before = probes.now();

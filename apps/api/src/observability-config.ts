@@ -1,3 +1,4 @@
+import { debugAreas, debugAreasOf } from "./logger.ts";
 import { flag, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
 
 /** Metrics, debug logging and the status page's notice. */
@@ -51,15 +52,27 @@ export function parseObservabilityConfig(e: ValuesOf<typeof observabilityVariabl
   // The `debug` library in our dependencies reads the same variable: an entry that can name their
   // namespaces turns on their output, written to stderr outside our logger and its redaction
   // (ioredis prints each Redis command with its arguments, REDIS_URL's password among them).
-  const reachingLibraries = (e.DEBUG ?? "")
-    .split(/[\s,]+/)
-    .filter((entry) => entry !== "" && !entry.startsWith("-") && !entry.startsWith("superoauth:"));
-  const warnings =
-    reachingLibraries.length === 0
+  const entries = (e.DEBUG ?? "").split(/[\s,]+/).filter((entry) => entry !== "");
+  const reachingLibraries = entries.filter(
+    (entry) => !entry.startsWith("-") && !entry.startsWith("superoauth:"),
+  );
+  // A guess at an area's name (superoauth:sql, superoauth:oidc) turns nothing on, silently.
+  const namingNoArea = entries.filter(
+    (entry) =>
+      entry.replace(/^-/, "").startsWith("superoauth:") && debugAreasOf(entry.replace(/^-/, "")).size === 0,
+  );
+  const warnings = [
+    ...(reachingLibraries.length === 0
       ? []
       : [
           `DEBUG=${e.DEBUG} also turns on the libraries' own debug output (${reachingLibraries.join(", ")}), written to stderr without this service's redaction (ioredis prints Redis commands with their arguments, REDIS_URL's password among them): name superoauth:* or its areas instead`,
-        ];
+        ]),
+    ...(namingNoArea.length === 0
+      ? []
+      : [
+          `DEBUG=${e.DEBUG} names no area of this service in ${namingNoArea.join(", ")}, which turns nothing on: the areas are ${debugAreas.map((area) => `superoauth:${area}`).join(", ")} (or superoauth:* for all)`,
+        ]),
+  ];
   const problems =
     e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT
       ? ["METRICS_PORT must differ from PORT (leave it unset to serve /metrics on PORT)"]

@@ -14,6 +14,8 @@ describe("describeStartFailure", () => {
     ["EADDRINUSE", /Port 80 on 10\.1\.2\.3 is already in use: .*`lsof -i :80`.*set PORT/],
     ["EACCES", /port 80 needs privileges .*set PORT to 1024 or above/],
     ["EADDRNOTAVAIL", /HOST=10\.1\.2\.3 is not an address of this machine/],
+    ["ENOTFOUND", /HOST=10\.1\.2\.3 is not an address, and no name the resolver knows: set HOST/],
+    ["EAI_AGAIN", /HOST=10\.1\.2\.3 is not an address, and no name the resolver knows: set HOST/],
   ])("explains a listen failure %s by its code", (code, expected) => {
     expect(describeStartFailure({ ...where, stage: "listen", error: failure(code) })).toMatch(expected);
   });

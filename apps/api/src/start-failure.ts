@@ -29,6 +29,10 @@ export function describeStartFailure(input: {
         return `Listening on port ${port} needs privileges this process lacks: set ${variable} to 1024 or above.`;
       case "EADDRNOTAVAIL":
         return `HOST=${host} is not an address of this machine: set HOST to one of its addresses (or 0.0.0.0 in a container).`;
+      // A HOST that is neither an address nor a name the resolver knows (a typo, 999.1.1.1).
+      case "ENOTFOUND":
+      case "EAI_AGAIN":
+        return `HOST=${host} is not an address, and no name the resolver knows: set HOST to one of this machine's addresses (127.0.0.1, or 0.0.0.0 in a container).`;
       default:
         return null;
     }

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { parseDuration } from "./duration.ts";
 import { redactSetting } from "./redact.ts";
 
@@ -113,6 +114,22 @@ export function oneOf<const T extends string>(choices: readonly T[]): (text: str
 /** Free text checked by `pattern`, described to the user by `expected`. */
 export function text(check: { pattern: RegExp; expected: string }): (text: string) => Reading<string> {
   return (value) => (check.pattern.test(value) ? { value } : { problem: `must be ${check.expected}` });
+}
+
+/**
+ * The interface to listen on: an IP address, or a host name the resolver turns into one. Digits and
+ * dots (or colons) that make no address are refused here, so `999.1.1.1` is a configuration
+ * problem `pnpm config:validate` reports, not a start that spends seconds resolving it as a name.
+ */
+export function listenHost(value: string): Reading<string> {
+  const looksLikeAddress = /^[\d.]+$/.test(value) || value.includes(":");
+  const hostName = /^(?=.{1,253}$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*$/i;
+  return (looksLikeAddress ? isIP(value) !== 0 : hostName.test(value))
+    ? { value }
+    : {
+        problem:
+          "must be an IP address of this machine (127.0.0.1, or 0.0.0.0 in a container) or a host name",
+      };
 }
 
 /** An absolute URL with one of the schemes. */

@@ -86,7 +86,10 @@ describe("pnpm db:migrate and pnpm db:status", () => {
         `\n  instance api-7, release 0.1.0+2026-12-02T09-00, started ${seen.toISOString()}, last seen ${seen.toISOString()}\n`,
       );
       expect(status.stdout).toMatch(/^Connected to mysql:\/\//);
-      expect(status.stdout).toMatch(/\n {2}Server: {3}MySQL \d+\.\d+\.\d+\S*\n/);
+      // MariaDB named as such (its version says so), not as a "MySQL 10.11" that does not exist.
+      expect(status.stdout).toMatch(
+        /\n {2}Server: {3}(MySQL \d+\.\d+\.\d+(?!\S*MariaDB)|MariaDB \d+\.\d+\.\d+-MariaDB)\S*\n/,
+      );
       expect(status.stdout).toContain(`\n  Database: ${new URL(url).pathname.slice(1)}\n`);
       expect(status.stdout).toMatch(/applied {2}\S+create-users-and-sessions/);
       expect(status.stdout).not.toMatch(/pending /);

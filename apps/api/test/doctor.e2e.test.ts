@@ -70,7 +70,7 @@ describe("pnpm doctor", () => {
     expect(outcome.code, outcome.stdout + outcome.stderr).toBe(0);
     expect(line(outcome, "configuration")).toBe("ok    configuration        valid (production)");
     expect(line(outcome, "database")).toMatch(
-      /^ok {4}database +answers: MySQL \d+\.\d+\.\d+\S*, database superoauth_test_/,
+      /^ok {4}database +answers: (MySQL \d+\.\d+\.\d+(?!\S*MariaDB)|MariaDB \d+\.\d+\.\d+-MariaDB)\S*, database superoauth_test_/,
     );
     expect(line(outcome, "migrations")).toMatch(/^ok {4}migrations +\d+ applied, none pending$/);
     expect(line(outcome, "clock")).toMatch(
@@ -184,6 +184,17 @@ describe("pnpm doctor", () => {
     expect(line(unmigrated, "disk")).toMatch(
       /^ok {4}disk +[\d,]+ MiB free of [\d,]+ MiB on the database file's disk$/,
     );
+  });
+
+  it("an https APP_URL with no proxy trusted is said once, on the proxy's line (development: a warning)", async () => {
+    const file = join(workDirectory, "absent-proxy.db");
+    const outcome = await runDoctor({
+      NODE_ENV: "development",
+      APP_URL: "https://auth.example.com",
+      DATABASE_URL: `sqlite:${file}`,
+    });
+    expect(outcome.stdout.match(/TRUST_PROXY is off/g), outcome.stdout).toHaveLength(1);
+    expect(line(outcome, "proxy")).toMatch(/^warn {2}proxy +APP_URL is https but TRUST_PROXY is off/);
   });
 
   it("an invalid configuration fails alone, every problem on its line", async () => {

@@ -1,5 +1,6 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
+import { describeServerVersion } from "../database-url.ts";
 import { instanceLiveMs } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { commandOptions } from "./command-options.ts";
@@ -30,7 +31,7 @@ try {
   const { dialect, version, location } = await storage.describe();
   console.log(
     dialect === "mysql"
-      ? `  Server:   MySQL ${version}\n  Database: ${location}`
+      ? `  Server:   ${describeServerVersion(version)}\n  Database: ${location}`
       : `  Library:  SQLite ${version}\n  File:     ${location}`,
   );
   const migrations = await storage.migrationStatus();

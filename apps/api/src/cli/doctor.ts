@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { pingRedisServer } from "@superoauth/adapter-http";
 import { verifySMTPServer } from "@superoauth/adapter-mail";
 import { openStorage } from "@superoauth/adapter-sql";
-import { loadDotEnvFiles, parseConfig } from "../config.ts";
+import { loadDotEnvFiles, parseConfig, untrustedTLSProxyMessage } from "../config.ts";
 import { type CheckOutcome, formatOutcome, runDoctor } from "../doctor.ts";
 import { commandOptions } from "./command-options.ts";
 import { sqliteFileNotCreated } from "./load-config.ts";
@@ -31,9 +31,11 @@ if (!parsed.ok) {
 } else {
   const { config } = parsed;
   outcomes.push({ check: "configuration", status: "ok", detail: `valid (${config.environment})` });
-  // The secrets and SMTP_URL have checks of their own below.
+  // The secrets, SMTP_URL and the proxy's trust have checks of their own below.
   for (const warning of parsed.warnings.filter(
-    (w) => !/^(JWT_SECRET|TOTP_ENCRYPTION_KEY|COOKIE_SECRET|SMTP_URL)\b/.test(w),
+    (w) =>
+      !/^(JWT_SECRET|TOTP_ENCRYPTION_KEY|COOKIE_SECRET|SMTP_URL)\b/.test(w) &&
+      !w.startsWith(untrustedTLSProxyMessage),
   )) {
     outcomes.push({ check: "configuration", status: "warn", detail: warning });
   }
