@@ -155,9 +155,18 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     if (ctx.oidc.params?.grant_type === "refresh_token") options.onRefresh?.("rotated");
   });
   provider.on("grant.error", (ctx: KoaContextWithOIDC, error: unknown) => {
-    if (ctx.oidc?.params?.grant_type !== "refresh_token" || !(error instanceof errors.InvalidGrant)) return;
-    if (error.error_detail !== refreshTokenReused) {
-      options.onRefresh?.("rejected");
+    if (!(error instanceof errors.InvalidGrant)) return;
+    const grantType = ctx.oidc?.params?.grant_type;
+    if (grantType !== "refresh_token" || error.error_detail !== refreshTokenReused) {
+      // The answer says only "grant request is invalid" (the library keeps the reason from the
+      // client); the log says which (a code expired, a PKCE verifier or redirect_uri that does not
+      // match, a token already used), so `pnpm logs --request-id` tells an integrator what to fix.
+      // The reasons are the library's fixed phrases: no code or token is in them.
+      requestLogOf(ctx.req)?.info(
+        { clientId: ctx.oidc?.client?.clientId, grantType, reason: error.error_detail },
+        "token request refused: invalid_grant",
+      );
+      if (grantType === "refresh_token") options.onRefresh?.("rejected");
       return;
     }
     options.onRefresh?.("reuse_detected");

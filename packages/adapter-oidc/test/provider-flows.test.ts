@@ -393,6 +393,35 @@ describe("authorization code with PKCE", () => {
     expect(webAgain.prompts).toEqual([]);
   });
 
+  it("a code refused at the token endpoint (a PKCE verifier that does not match) says why in the log, never the code", async () => {
+    const { issuer } = server();
+    const config = await discover(issuer, confidentialApp);
+    const state = oidc.randomState();
+    const url = await authorizationWithVerifierForgotten(config, { state });
+    const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+    const code = callback.searchParams.get("code") ?? "";
+    // The verifier of another authorization: the answer is the library's generic one.
+    const logged = logLines.length;
+    await expect(
+      oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: state,
+      }),
+    ).rejects.toMatchObject({ error: "invalid_grant", error_description: "grant request is invalid" });
+    const refused = logLines
+      .slice(logged)
+      .filter((line) => line.includes("token request refused: invalid_grant"));
+    expect(refused.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        level: 30,
+        clientId: confidentialApp.clientId,
+        grantType: "authorization_code",
+        reason: "code_verifier does not match code_challenge",
+      }),
+    ]);
+    expect(refused.join("\n")).not.toContain(code);
+  });
+
   it("a client_secret_post app authenticates with the secret in the body", async () => {
     const { issuer } = server();
     const config = await discover(issuer, postApp);
@@ -846,18 +875,26 @@ async function nextInteraction(agent: BrowserAgent, issuer: string, response: Re
   return new URL(locationOf(current) ?? "", issuer).pathname;
 }
 
+/** The confidential app's authorization URL for `openid`, with PKCE whose verifier nobody keeps. */
+async function authorizationWithVerifierForgotten(
+  config: oidc.Configuration,
+  parameters: Record<string, string>,
+): Promise<URL> {
+  return oidc.buildAuthorizationUrl(config, {
+    redirect_uri: confidentialApp.redirectURI,
+    scope: "openid",
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: "S256",
+    ...parameters,
+  });
+}
+
 async function errorOfSilentAuthorization(
   config: oidc.Configuration,
   agent: BrowserAgent,
   prompt: string,
 ): Promise<string | null> {
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: confidentialApp.redirectURI,
-    scope: "openid",
-    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
-    code_challenge_method: "S256",
-    prompt,
-  });
+  const url = await authorizationWithVerifierForgotten(config, { prompt });
   const refused = new URL(locationOf(await agent.request(url.href)) ?? "");
   expect(refused.origin + refused.pathname).toBe(confidentialApp.redirectURI);
   return refused.searchParams.get("error");
