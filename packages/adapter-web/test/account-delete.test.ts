@@ -86,6 +86,10 @@ describe("/account/delete", { timeout: 30_000 }, () => {
       },
     );
     expect(confirmed.headers.location).toBe("/account/delete");
+    // The address typed comes back in the field, as the page's notice says.
+    const back = await browser.get("/account/delete");
+    expect(back.body).toContain("What you typed is below and not saved yet");
+    expect(back.body).toMatch(/name="confirm_email"[^>]*value="Ada@Example.com "/);
 
     const deleted = await browser.submit("/account/delete", "/account/delete", {
       confirm_email: "ada@example.com",

@@ -578,6 +578,72 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);
   });
 
+  it("back from the fresh proof, the role form holds the role chosen, and sent again changes it", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target", "support");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await act(browser, `${base}/role`, { role: "user" });
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(base)}`);
+    await browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const back = await browser.get(base);
+    expect(back.body).toContain("What you typed is below and not saved yet");
+    // Before, the account's own role (support) was selected: sent again, it changed nothing and
+    // the page said "The role is changed."
+    expect(back.body).toContain('<option value="user" selected>');
+    expect(back.body).not.toContain('<option value="support" selected>');
+    await browser.submit(base, `${base}/role`, { role: "user" });
+    expect((await deps.users.findUserById(target.user.id))?.role).toBe("user");
+    expect((await browser.get(base)).body).toContain("The role is changed.");
+  });
+
+  it("the role the account has already: says nothing changed, not that the role is changed", async () => {
+    const { account, browserOf } = await withConsole();
+    const target = await account("target", "support");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    expect((await act(browser, `${base}/role`, { role: "support" })).statusCode).toBe(303);
+    const page = await browser.get(base);
+    expect(page.body).toContain("The account already has that role: nothing changed.");
+    expect(page.body).not.toContain("The role is changed.");
+  });
+
+  it("the delete page names the apps the person registered, which go for all their users; back from the proof, the address typed is kept", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const registered = await useCases.registerApp({
+      userId: target.user.id,
+      settings: {
+        name: "Team Wiki",
+        homepageURL: "https://wiki.example",
+        redirectURIs: ["https://wiki.example/callback"],
+        allowedScopes: ["openid"],
+        type: "confidential",
+      },
+    });
+    expect(registered.ok).toBe(true);
+    const browser = await browserOf("boss");
+    const path = `/admin/users/${target.user.id}/delete`;
+    expect((await browser.get(path)).body).toContain(
+      "The person registered an app (Team Wiki): it is deleted too, and stops working for everyone who signs in to it with this service.",
+    );
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await browser.submit(path, path, { confirm_email: "target@example.com" });
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(path)}`);
+    await browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const back = await browser.get(path);
+    expect(back.body).toContain("What you typed is below and not saved yet");
+    expect(back.body).toMatch(/name="confirm_email"[^>]*value="target@example.com"/);
+  });
+
   it("staff with a second factor confirm with a code, not the password", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");

@@ -28,6 +28,8 @@ export function accountDeletionPages(
         title: "Delete your account",
         section: "delete",
         ownApps: apps.ok ? apps.value.map((app) => app.name) : [],
+        // Back from the fresh-proof step: the address as typed, as the notice above it says.
+        typed: page.hasDraft ? page.form("confirm_email", 320) : "",
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },

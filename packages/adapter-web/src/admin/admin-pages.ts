@@ -149,6 +149,9 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         events: details.recentEvents.map(shownEvent),
         may: permittedActions(page, details),
         roles,
+        // Back from the fresh-proof step, the role the admin chose, not the account's (sent again as
+        // it was, the current role would change nothing).
+        selectedRole: draftedRole(page) ?? details.user.role,
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -198,13 +201,16 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       const { status, message } = page.failure(result);
       return renderUser(page, { error: message, status });
     }
-    return page.redirect(`${usersPath}/${id}`, "role_changed");
+    return page.redirect(`${usersPath}/${id}`, result.value.changed ? "role_changed" : "role_unchanged");
   });
 
   // Deleting asks for a second step: the admin types the person's email address.
   const renderDelete = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
     const details = await personOf(page);
     if (details === null) return page.reply;
+    // The apps the person registered go too, for every one of their users: named, as the
+    // person's own deletion page names them.
+    const apps = await useCases.listApps({ userId: details.user.id });
     return page.render(
       "admin/delete",
       {
@@ -212,6 +218,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         section: "users",
         navLabel: "Admin",
         person: { id: details.user.id, email: details.user.email, nickname: details.user.nickname },
+        ownApps: apps.ok ? apps.value.map((app) => app.name) : [],
+        typed: page.hasDraft ? page.form("confirm_email", 320) : "",
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -317,6 +325,13 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
 }
 
 /** What the user page shows of an account (getUserDetails): never a hash or a secret. */
+/** The role a draft of the role form holds (the form sent before the fresh-proof step), if any. */
+function draftedRole(page: PageContext): string | null {
+  if (!page.hasDraft) return null;
+  const role = page.form("role", 32);
+  return (roles as readonly string[]).includes(role) ? role : null;
+}
+
 function presentPerson(details: UserDetails) {
   const { user } = details;
   return {

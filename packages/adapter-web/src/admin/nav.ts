@@ -22,6 +22,7 @@ export const adminNotices: Readonly<Record<string, string>> = {
   two_factor_reset: "Two-step verification is off for this account.",
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",
+  role_unchanged: "The account already has that role: nothing changed.",
   user_deleted: "The account is deleted.",
   notice_set: "The notice is on the status page (every instance shows it within a few seconds).",
   notice_cleared: "The status page shows no notice now.",

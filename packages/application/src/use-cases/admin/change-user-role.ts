@@ -16,13 +16,18 @@ import {
  * Staff roles go only to a verified address (EMAIL_NOT_VERIFIED), as `pnpm admin:create` promotes
  * only one: anyone can register an address before its holder does (ADR 0043), and the role would
  * go to whoever did, with their password and sessions.
- * Idempotent, as changeUserStatus is: the role it already has is answered the same, and nothing is
- * recorded (the role as the locked row had it decides, so of two requests at once one records).
+ * Idempotent, as changeUserStatus is: the role it already has is answered the same (`changed`
+ * false), and nothing is recorded (the role as the locked row had it decides, so of two requests at once one records).
  */
 export async function changeUserRole(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string; role: string },
-): Promise<Result<{ role: Role }, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR" | "EMAIL_NOT_VERIFIED">> {
+): Promise<
+  Result<
+    { role: Role; changed: boolean },
+    StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR" | "EMAIL_NOT_VERIFIED"
+  >
+> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "change_role",
@@ -53,7 +58,8 @@ export async function changeUserRole(
     },
   });
   if (!changed.ok) return changed;
-  if (before === role) return ok({ role });
+  // Said apart, so a console does not tell the admin "changed" when nothing was (`changed`).
+  if (before === role) return ok({ role, changed: false });
   const previousRole = before ?? target.value.role;
   await recordSecurityEvent(deps, {
     userId: target.value.id,
@@ -63,7 +69,7 @@ export async function changeUserRole(
   });
   if (isRoleRaised(previousRole, role))
     await tellAdminsOfGrant(deps, { grantee: changed.value, role, actor: input.actor });
-  return ok({ role });
+  return ok({ role, changed: true });
 }
 
 /**
