@@ -130,7 +130,7 @@ describe("pnpm admin:create", () => {
     const again = await adminCreate(["--email", "grace@example.com"], { STAFF_REQUIRE_2FA: "true" });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(
-      "grace@example.com is already an admin.\n" +
+      "grace@example.com is already an admin. Lost its password? Reset it at https://auth.example/forgot-password, or run this command with another address to make a second admin.\n" +
         "STAFF_REQUIRE_2FA is on: the admin API and console open to this account once it turns on two-factor authentication at https://auth.example/account/two-factor.\n",
     );
   });

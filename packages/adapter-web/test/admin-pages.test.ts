@@ -286,6 +286,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
       /<form method="post" action="\/admin\/users\/[^"]+\/verify-email">[\s\S]*?<button type="submit" aria-describedby="verify-email-hint">Mark the address verified<\/button>/,
     );
     expect(page.body).toContain('<p class="hint" id="verify-email-hint">Mark the address verified only once');
+    // What it does, all of it, as docs/admin.md says: a support person must not promise the 2FA stays.
+    expect(page.body).toContain("a second factor turned on before is turned off");
 
     const marked = await act(browser, `${base}/verify-email`);
 

@@ -155,6 +155,15 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("When: 2026-12-01 10:00 UTC\n");
   });
 
+  it("the deletion: names the apps the person registered, and says the security log keeps no address or device", () => {
+    const mail = notice("account_deleted");
+    expect(mail.text).toContain("the apps you registered");
+    expect(mail.text).toContain(
+      "Its security log keeps only when and what happened, without your address or device.",
+    );
+    expect(mail.text).not.toContain("sessions, security log,");
+  });
+
   it("an address marked verified by staff: says what it allows, and and what to do if nobody asked", () => {
     const mail = notice("email_verified", { ip: null, userAgent: null });
     expect(mail.subject).toBe("Staff confirmed this address for your account");

@@ -40,7 +40,10 @@ try {
     const { user } = created.value;
     switch (created.value.outcome) {
       case "already-admin":
-        console.log(`${user.email} is already an admin.`);
+        // An admin who lost their password is sent here by nothing, but may come: say what works.
+        console.log(
+          `${user.email} is already an admin. Lost its password? Reset it at ${config.mail.appURL}/forgot-password, or run this command with another address to make a second admin.`,
+        );
         break;
       case "promoted":
         console.log(
