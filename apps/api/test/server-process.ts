@@ -52,6 +52,10 @@ export async function startServerProcess(input: {
   nodeFlags?: readonly string[];
 }): Promise<RunningServer> {
   const child = spawnMain(input.env, input);
+  // "close", not "exit": once the output has been read to its end, the last lines included.
+  const closed = once(child, "close").then(([code]) => code as number | null);
+  // A spawn that fails is reported by the start below; this promise must not go unhandled then.
+  closed.catch(() => {});
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -101,12 +105,7 @@ export async function startServerProcess(input: {
       return code;
     },
     signal: (signal) => child.kill(signal),
-    async exited() {
-      // "close": once the output has been read to its end, the last lines included.
-      if (child.stdout.readableEnded && child.exitCode !== null) return child.exitCode;
-      const [code] = (await once(child, "close")) as [number | null];
-      return code;
-    },
+    exited: () => closed,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, "exit");

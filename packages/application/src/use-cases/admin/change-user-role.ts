@@ -17,7 +17,8 @@ import {
  * only one: anyone can register an address before its holder does (ADR 0043), and the role would
  * go to whoever did, with their password and sessions.
  * Idempotent, as changeUserStatus is: the role it already has is answered the same (`changed`
- * false), and nothing is recorded (the role as the locked row had it decides, so of two requests at once one records).
+ * false), and nothing is recorded (the role as the locked row had it decides, so of two requests
+ * at once one records).
  */
 export async function changeUserRole(
   deps: Dependencies,
