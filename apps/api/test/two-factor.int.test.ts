@@ -50,6 +50,29 @@ function sessionsOf(userId: string) {
   return database.db().selectFrom("sessions").select("id").where("user_id", "=", userId).execute();
 }
 
+function unusedBackupCodesOf(userId: string) {
+  return database
+    .db()
+    .selectFrom("backup_codes")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("used_at", "is", null)
+    .execute();
+}
+
+async function eventsOf(userId: string, type: string) {
+  const rows = await database
+    .db()
+    .selectFrom("security_events")
+    .select("details")
+    .where("user_id", "=", userId)
+    .where("type", "=", type)
+    .execute();
+  return rows.map((row) => ({
+    details: typeof row.details === "string" ? JSON.parse(row.details) : row.details,
+  }));
+}
+
 /** An account of its own for a test: signed up, its address verified (as the mailed link would), 2FA on. */
 interface TwoFactorUser {
   email: string;
@@ -236,23 +259,75 @@ describe("two-factor sign-in on MySQL", () => {
     // The sign-up's session and the one sign-in's: a step that lost the race opened its session
     // before it found the challenge completed, and its transaction took the session back.
     expect(await sessionsOf(userId)).toHaveLength(2);
+    // And the code it had spent: only the step that signed in used one (ADR 0056).
+    const winner = racing.findIndex((r) => r.statusCode === 200);
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(winner === 0 ? 10 : 9);
+    const loserCode = winner === 1 ? backupCodes[3] : backupCodes[2];
+    const loserCodeLater = await post("/auth/2fa/verify", {
+      mfaToken: await mfaToken(email),
+      backupCode: loserCode,
+    });
+    expect(loserCodeLater.statusCode, loserCodeLater.body).toBe(200);
   });
 
-  it("a second step whose sign-in fails on the way leaves its MFA token open: the next code completes it (ADR 0056)", async () => {
+  it("a second step whose sign-in fails on the way leaves its MFA token open and its code unspent: the same code completes it (ADR 0056)", async () => {
     const { email, userId, code } = await signUpWithTwoFactor("two-factor-fails-inside@example.com");
     const token = await mfaToken(email);
     // The session's row is refused, as a crash or an outage there would leave the sign-in; before,
-    // the challenge was completed first, and every retry answered "already completed".
+    // the challenge was completed first and every retry answered "already completed", and later
+    // the code was spent by its check, so the retry had to wait for the next one.
     await expectInternalErrorWhileRefused(failInserts(database.db(), "sessions"), async () =>
       post("/auth/2fa/verify", { mfaToken: token, code: await code() }),
     );
     expect(await sessionsOf(userId)).toHaveLength(1);
-    // The code itself was spent by its check (replay protection): the next one completes the step.
-    clock.advance(30_000);
     const retried = await post("/auth/2fa/verify", { mfaToken: token, code: await code() });
     expect(retried.statusCode, retried.body).toBe(200);
     expect((await me(retried.json().data.accessToken)).statusCode).toBe(200);
     expect(await sessionsOf(userId)).toHaveLength(2);
+    // Spent now, by the sign-in that opened: the same code again is refused.
+    const replayed = await post("/auth/2fa/verify", { mfaToken: await mfaToken(email), code: await code() });
+    expect({ status: replayed.statusCode, error: replayed.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("a backup code whose sign-in fails on the way is not lost: the same code signs in, once (ADR 0056)", async () => {
+    const { email, userId, backupCodes } = await signUpWithTwoFactor("two-factor-backup-kept@example.com");
+    const token = await mfaToken(email);
+    const backupCode = backupCodes[0];
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "sessions"), async () =>
+      post("/auth/2fa/verify", { mfaToken: token, backupCode }),
+    );
+    // Someone down to their last codes must not lose one to an outage.
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(10);
+    expect(await eventsOf(userId, "backup_code_used")).toHaveLength(0);
+    const retried = await post("/auth/2fa/verify", { mfaToken: token, backupCode });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(9);
+    expect(await eventsOf(userId, "backup_code_used")).toEqual([{ details: { remaining: 9 } }]);
+    const replayed = await post("/auth/2fa/verify", { mfaToken: await mfaToken(email), backupCode });
+    expect({ status: replayed.statusCode, error: replayed.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("two sign-ins with one backup code at once: one opens, the other is told the code is used", async () => {
+    const { email, userId, backupCodes } = await signUpWithTwoFactor("two-factor-backup-twice@example.com");
+    const [first, second] = [await mfaToken(email), await mfaToken(email)];
+    const racing = await Promise.all([
+      post("/auth/2fa/verify", { mfaToken: first, backupCode: backupCodes[4] }),
+      post("/auth/2fa/verify", { mfaToken: second, backupCode: backupCodes[4] }),
+    ]);
+    expect(racing.map((r) => r.statusCode).sort()).toEqual([200, 401]);
+    expect(racing.find((r) => r.statusCode === 401)?.json()).toMatchObject({
+      error: "INVALID_TWO_FACTOR_CODE",
+      message: "The backup code is wrong or already used: each backup code works once",
+    });
+    expect(await sessionsOf(userId)).toHaveLength(2);
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(9);
+    expect(await eventsOf(userId, "backup_code_used")).toHaveLength(1);
   });
 
   it("five wrong codes at /2fa/disable lock (423, Retry-After) and 2FA stays on", async () => {

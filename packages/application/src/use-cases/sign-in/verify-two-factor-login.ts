@@ -1,8 +1,11 @@
-import { checkUserMaySignIn, err, type Result } from "@superoauth/domain";
+import { checkUserMaySignIn, err, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
-import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import {
+  checkSecondFactorWithinLockout,
+  wrongSecondFactor,
+} from "../two-factor/steps/prove-second-factor.ts";
 import { passwordFingerprint } from "./steps/password-fingerprint.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
@@ -57,15 +60,19 @@ export async function verifyTwoFactorLogin(
   }
   const source = await findSignInSource(deps, { userId: user.id, client });
   const { code, backupCode } = input;
-  const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
+  const proved = await checkSecondFactorWithinLockout(deps, {
+    user,
+    factor,
+    source,
+    code,
+    backupCode,
+    client,
+  });
   if (!proved.ok) {
     // Turned off while the code was checked (its codes deleted under the check, as MySQL lets a
     // disable commit then): the sign-in cannot complete, as if the disable had come first. No
     // failure is recorded; the attempt the lockout reserved stays counted.
-    if (
-      proved.error === "INVALID_TWO_FACTOR_CODE" &&
-      (await deps.twoFactor.findTOTPFactor(user.id))?.status !== "enabled"
-    ) {
+    if (proved.error === "INVALID_TWO_FACTOR_CODE" && !(await twoFactorStillOn(deps, user.id))) {
       return cannotComplete;
     }
     if (proved.error === "INVALID_TWO_FACTOR_CODE") {
@@ -81,10 +88,12 @@ export async function verifyTwoFactorLogin(
   // The account may have been disabled between the two steps.
   const allowed = checkUserMaySignIn(user);
   if (!allowed.ok) return allowed;
-  // An MFA token opens one session: completing its challenge is recorded in the sign-in's
-  // transaction, and of several requests with one token and right codes (even at once) only the
-  // first goes on. A sign-in that fails on the way leaves the challenge open for the next code.
-  return signInWithAllFactorsProven(deps, {
+  // An MFA token opens one session, and a code is spent once: completing the challenge and
+  // spending the code are writes of the sign-in's transaction. Of several requests with one token
+  // and right codes (even at once) only the first goes on; of two tokens with one code, only the
+  // first to spend it. A sign-in that fails on the way leaves both for a retry (a 503 does not cost
+  // the person their last backup code).
+  const signedIn = await signInWithAllFactorsProven<"INVALID_MFA_TOKEN" | "INVALID_TWO_FACTOR_CODE">(deps, {
     user,
     client,
     method: challenge.value.method,
@@ -94,9 +103,24 @@ export async function verifyTwoFactorLogin(
       challengeId: challenge.value.challengeId,
       expiresAt: challenge.value.expiresAt,
       completedAlready: alreadyCompleted,
+      code: proved.value,
+      codeSpentAlready: wrongSecondFactor(backupCode !== undefined),
     },
     staleProof: "INVALID_MFA_TOKEN",
   });
+  // Spent meanwhile by a disable that removed the factor (and its codes): as if it came first.
+  if (
+    !signedIn.ok &&
+    signedIn.error === "INVALID_TWO_FACTOR_CODE" &&
+    !(await twoFactorStillOn(deps, user.id))
+  ) {
+    return cannotComplete;
+  }
+  return signedIn;
+}
+
+async function twoFactorStillOn(deps: Dependencies, userId: UserId): Promise<boolean> {
+  return (await deps.twoFactor.findTOTPFactor(userId))?.status === "enabled";
 }
 
 /**

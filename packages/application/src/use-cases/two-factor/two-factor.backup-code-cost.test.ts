@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { CountingPasswordHasher, createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
 import { registerAccount } from "../../testing/use-case-helpers.ts";
-import { redeemBackupCode } from "./steps/redeem-code.ts";
+import { checkBackupCode, spendSecondFactor } from "./steps/redeem-code.ts";
 
 // Issue 7, item 10: a backup-code attempt costs at most one slow hash (ADR 0010). Before, a code was
 // tried against each of up to ten argon2id hashes, so one request cost ten.
@@ -16,7 +16,8 @@ async function setUp() {
   const deps = { ...base, passwordHasher: hasher };
   const use = async (code: string) => {
     const before = hasher.slowHashes;
-    const accepted = await redeemBackupCode(deps, { userId: user.id, code });
+    const unspent = await checkBackupCode(deps, { userId: user.id, code });
+    const accepted = unspent !== null && (await spendSecondFactor(deps, unspent));
     return { accepted, slowHashes: hasher.slowHashes - before };
   };
   return { deps, userId: user.id, backupCodes, use };

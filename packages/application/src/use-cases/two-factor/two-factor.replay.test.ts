@@ -28,6 +28,24 @@ async function setUp() {
   return { deps, session, mfaToken, ...twoFactor };
 }
 
+/** The codes spent while no transaction runs (the in-memory store hands a transaction its own). */
+function spyOnSpending(
+  deps: Awaited<ReturnType<typeof setUp>>["deps"],
+  transactions: { readonly inside: boolean },
+): string[] {
+  const calls: string[] = [];
+  const { useTOTPStep, useBackupCode } = deps.twoFactor;
+  deps.twoFactor.useTOTPStep = (input) => {
+    if (!transactions.inside) calls.push("useTOTPStep");
+    return useTOTPStep.call(deps.twoFactor, input);
+  };
+  deps.twoFactor.useBackupCode = (input) => {
+    if (!transactions.inside) calls.push("useBackupCode");
+    return useBackupCode.call(deps.twoFactor, input);
+  };
+  return calls;
+}
+
 describe("TOTP replay protection", () => {
   it("accepts a code once: the same code again answers INVALID_TWO_FACTOR_CODE", async () => {
     const { deps, mfaToken, codeNow } = await setUp();
@@ -151,19 +169,47 @@ describe("MFA token replay protection", () => {
     expect(deps.securityEvents.all().filter((e) => e.type === "login_failed")).toHaveLength(0);
   });
 
-  it("an mfaToken's completion is written in the sign-in's transaction, after the session (ADR 0056)", async () => {
+  it("an mfaToken's completion and its code's spending are written in the sign-in's transaction (ADR 0056)", async () => {
     const { deps, mfaToken, codeNow } = await setUp();
     const token = await mfaToken();
     const transactions = recordingTransactions(deps);
+    const spentOutside = spyOnSpending(deps, transactions);
     unwrap(
       await verifyTwoFactorLogin({ ...deps, transactions }, { mfaToken: token, code: codeNow(), client }),
     );
-    // A sign-in that fails on the way leaves the token open for the next code; the user's row,
-    // which the session locks, stays the first lock taken.
-    expect(transactions.calls.slice(0, 2)).toEqual([
+    // A sign-in that fails on the way leaves the token open and the code unspent for a retry; the
+    // user's row, which the session locks, stays the first of the account's rows locked after the
+    // code's.
+    expect(transactions.calls.slice(0, 3)).toEqual([
+      "twoFactor.useTOTPStep",
       "sessions.createSession",
       "twoFactor.completeMFAChallenge",
     ]);
+    expect(spentOutside).toEqual([]);
+  });
+
+  it("a backup code is spent in the sign-in's transaction too, and its event recorded there", async () => {
+    const { deps, mfaToken, backupCodes } = await setUp();
+    const token = await mfaToken();
+    const transactions = recordingTransactions(deps);
+    const spentOutside = spyOnSpending(deps, transactions);
+    unwrap(
+      await verifyTwoFactorLogin(
+        { ...deps, transactions },
+        { mfaToken: token, backupCode: backupCodes[0] ?? "", client },
+      ),
+    );
+    expect(transactions.calls.slice(0, 3)).toEqual([
+      "twoFactor.useBackupCode",
+      "sessions.createSession",
+      "twoFactor.completeMFAChallenge",
+    ]);
+    expect(spentOutside).toEqual([]);
+    const recorded = deps.securityEvents.all().map((e) => e.type);
+    expect(recorded.slice(-2)).toEqual(["backup_code_used", "login_succeeded"]);
+    expect(deps.securityEvents.all().find((e) => e.type === "backup_code_used")?.details).toEqual({
+      remaining: backupCodes.length - 1,
+    });
   });
 
   it("a wrong code does not spend the mfaToken: the right one then signs in with it", async () => {

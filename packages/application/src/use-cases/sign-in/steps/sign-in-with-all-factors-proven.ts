@@ -3,6 +3,7 @@ import {
   err,
   ok,
   type Result,
+  type SecurityEvent,
   signInAuthenticationMethods,
   type User,
 } from "@superoauth/domain";
@@ -17,6 +18,11 @@ import {
   type StoredSession,
   storeNewSession,
 } from "../../sessions/steps/start-session.ts";
+import {
+  backupCodeUsedEvent,
+  spendSecondFactor,
+  type UnspentSecondFactor,
+} from "../../two-factor/steps/redeem-code.ts";
 import type { SignInMethod } from "./continue-after-first-factor.ts";
 import { findSignInSource, recordSuccessfulSignIn, type SignInSource } from "./sign-in-lockout.ts";
 
@@ -31,7 +37,7 @@ import { findSignInSource, recordSuccessfulSignIn, type SignInSource } from "./s
  * proof was checked (an argon2id hash takes tens of milliseconds) ends this sign-in with
  * `staleProof` or ACCOUNT_DISABLED, and one committed after it ends its session as every other.
  */
-export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS" | "INVALID_MFA_TOKEN">(
+export async function signInWithAllFactorsProven<E extends ChangedOnTheWay>(
   deps: Dependencies,
   input: {
     user: User;
@@ -48,7 +54,7 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
      * sign-in that fails on the way (a 503) leaves it open for the next code, and of two steps
      * with one token only the first opens a session (the other answers `completedAlready`).
      */
-    challenge?: { challengeId: string; expiresAt: Date; completedAlready: Result<never, E> };
+    challenge?: SecondStep<E>;
   },
 ): Promise<Result<SignedIn, E | "ACCOUNT_DISABLED">> {
   const { user, client } = input;
@@ -67,6 +73,8 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
       return err(input.staleProof, "The account changed while you signed in; sign in again");
     if (error instanceof ChallengeCompletedAlready && input.challenge !== undefined)
       return input.challenge.completedAlready;
+    if (error instanceof CodeSpentAlready && input.challenge !== undefined)
+      return input.challenge.codeSpentAlready;
     throw error;
   }
   if (!signedIn.ok) return signedIn;
@@ -83,7 +91,7 @@ export async function signInWithAllFactorsProven<E extends "INVALID_CREDENTIALS"
  * way leaves no session behind, and one that answers leaves no step of it undone. Answers the
  * session stored and the notices of the entries recorded, for after the commit.
  */
-async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MFA_TOKEN">(
+async function openRecordedSession<E extends ChangedOnTheWay>(
   deps: Dependencies,
   input: {
     user: User;
@@ -91,12 +99,19 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     method: SignInMethod;
     secondFactor: boolean;
     staleProof: E;
-    challenge?: { challengeId: string; expiresAt: Date };
+    challenge?: SecondStep<E>;
     known: boolean;
   },
 ): Promise<Result<{ stored: StoredSession; notices: OutgoingMail[] }, E | "ACCOUNT_DISABLED">> {
   const { user, client, method } = input;
   return inOneTransaction(deps, async (tx) => {
+    // A second step's code first: spent with the sign-in, so one that fails on the way gives it
+    // back. Its row (the factor's, or the backup code's) comes before the user's, as in turning 2FA
+    // off; the update touches no foreign key, so the user's row is not locked yet. Spent meanwhile
+    // by another request: nothing written to undo.
+    if (input.challenge !== undefined && !(await spendSecondFactor(tx, input.challenge.code))) {
+      throw new CodeSpentAlready();
+    }
     const session = await storeNewSession<E | "ACCOUNT_DISABLED">(tx, {
       user,
       client,
@@ -111,8 +126,9 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
           : checkUserMaySignIn({ ...user, status: holder.status }),
     });
     if (!session.ok) return session;
-    // After the session, so the user's row stays the first lock every sign-in takes (the
-    // challenge's row checks its foreign key to it). Completed already: the whole sign-in undone.
+    // After the session, so the user's row stays the first of the account's rows every sign-in
+    // locks (the challenge's row checks its foreign key to it). Completed already: the whole
+    // sign-in undone, the code given back.
     if (input.challenge !== undefined) {
       const completed = await tx.twoFactor.completeMFAChallenge({
         challengeId: input.challenge.challengeId,
@@ -126,7 +142,12 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     // The session's id, as `session_revoked` and `refresh_token_reuse_detected` give it: whoever
     // reads the log (the holder, an incident review) can tell which sign-in a later sign-out ended,
     // after the ended session's row (with its device and address) is pruned a day later.
-    const recorded = [
+    const recorded: SecurityEvent[] = [];
+    // Before the sign-in it proved, as the log has always listed them; with how many remain.
+    if (input.challenge?.code.kind === "backup_code") {
+      recorded.push(await storeSecurityEvent(tx, await backupCodeUsedEvent(tx, { userId: user.id, client })));
+    }
+    recorded.push(
       await storeSecurityEvent(tx, {
         userId: user.id,
         type: "login_succeeded",
@@ -134,7 +155,7 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
         // A TOTP or backup code proven after `method`: the log says both, as the session's amr does.
         details: input.secondFactor ? { method, secondFactor: true, sessionId } : { method, sessionId },
       }),
-    ];
+    );
     if (!input.known) {
       recorded.push(
         await storeSecurityEvent(tx, {
@@ -153,6 +174,30 @@ async function openRecordedSession<E extends "INVALID_CREDENTIALS" | "INVALID_MF
     }
     return ok({ stored: session.value, notices });
   });
+}
+
+/** What a sign-in answers when the account or a step changed under it. */
+type ChangedOnTheWay = "INVALID_CREDENTIALS" | "INVALID_MFA_TOKEN" | "INVALID_TWO_FACTOR_CODE";
+
+/**
+ * The second step a sign-in completes (verifyTwoFactorLogin): its MFA challenge and the code that
+ * proved it, both written in the sign-in's transaction, and the answers when another request got
+ * to either first.
+ */
+interface SecondStep<E extends ChangedOnTheWay> {
+  challengeId: string;
+  expiresAt: Date;
+  completedAlready: Result<never, E>;
+  code: UnspentSecondFactor;
+  codeSpentAlready: Result<never, E>;
+}
+
+/** Thrown inside the sign-in's transaction to undo it: another request spent its code. */
+class CodeSpentAlready extends Error {
+  constructor() {
+    super("The second factor's code was spent by another request");
+    this.name = "CodeSpentAlready";
+  }
 }
 
 /** Thrown inside the sign-in's transaction to undo it: another request completed its MFA challenge. */

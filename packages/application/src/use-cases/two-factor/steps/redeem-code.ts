@@ -1,6 +1,9 @@
 import { normalizeTOTPCode, parseBackupCode, type TOTPFactor, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import {
+  recordSecurityEvent,
+  type SecurityEventInput,
+} from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 /**
@@ -21,35 +24,43 @@ export async function findCodeStep(
 }
 
 /**
- * Accepts a TOTP code of an enabled factor at most once: the code must be
- * right, and its time step newer than any used before, which the store checks
- * and records in one atomic step (so two requests with one code: one wins).
+ * A second factor found right and not used before, but not yet spent: `spendSecondFactor` marks it
+ * used. Sign-in's second step spends it inside the sign-in's transaction, so a sign-in that fails
+ * on the way gives the code back (ADR 0056); the other proofs spend it at once (`redeemSecondFactor`).
  */
-export async function redeemTOTPCode(
-  deps: Pick<Dependencies, "totp" | "secretCipher" | "clock" | "twoFactor">,
+export type UnspentSecondFactor =
+  | { readonly kind: "totp"; readonly userId: UserId; readonly step: number }
+  | { readonly kind: "backup_code"; readonly userId: UserId; readonly id: string };
+
+/**
+ * A TOTP code of the factor that is right and newer than the last one used, as the factor was
+ * read; the conditional update that spends it decides between two requests (spendSecondFactor).
+ */
+async function checkTOTPCode(
+  deps: Pick<Dependencies, "totp" | "secretCipher" | "clock">,
   input: { factor: TOTPFactor; code: string },
-): Promise<boolean> {
+): Promise<UnspentSecondFactor | null> {
   const step = await findCodeStep(deps, input);
-  if (step === null) return false;
-  return deps.twoFactor.useTOTPStep({ userId: input.factor.userId, step });
+  if (step === null) return null;
+  const { lastUsedStep, userId } = input.factor;
+  if (lastUsedStep !== null && step <= lastUsedStep) return null;
+  return { kind: "totp", userId, step };
 }
 
 /**
- * Accepts an unused backup code of the user at most once, at the cost of one
- * slow hash: the code's lookup id finds its one candidate, which is verified
- * (argon2id); when none is found a dummy verification costs the same, so the
- * time does not tell a wrong lookup id from a wrong secret. The match is then
- * marked used atomically. A 10-character code issued before lookup ids is tried
- * against each of the user's codes without one (up to ten hashes, as before;
- * ADR 0010), or against the dummy when there are none.
+ * An unused backup code of the user, at the cost of one slow hash: the code's lookup id finds its
+ * one candidate, which is verified (argon2id); when none is found a dummy verification costs the
+ * same, so the time does not tell a wrong lookup id from a wrong secret. A 10-character code issued
+ * before lookup ids is tried against each of the user's codes without one (up to ten hashes, as
+ * before; ADR 0010), or against the dummy when there are none.
  */
-export async function redeemBackupCode(
-  deps: Pick<Dependencies, "passwordHasher" | "twoFactor" | "clock">,
+export async function checkBackupCode(
+  deps: Pick<Dependencies, "passwordHasher" | "twoFactor">,
   input: { userId: UserId; code: string },
-): Promise<boolean> {
+): Promise<UnspentSecondFactor | null> {
   const parsed = parseBackupCode(input.code);
   // The form of a code is public: refusing a malformed one at once tells nothing.
-  if (parsed === null) return false;
+  if (parsed === null) return null;
   const { code, lookupId } = parsed;
   const candidates =
     lookupId === null
@@ -59,19 +70,57 @@ export async function redeemBackupCode(
         );
   if (candidates.length === 0) {
     await deps.passwordHasher.verifyDummyPassword(code);
-    return false;
+    return null;
   }
   const matches = await Promise.all(
     candidates.map((stored) => deps.passwordHasher.verifyPassword({ hash: stored.codeHash, password: code })),
   );
   const match = candidates.find((_, index) => matches[index] === true);
-  if (match === undefined) return false;
-  return deps.twoFactor.useBackupCode({ id: match.id, now: deps.clock.now() });
+  return match === undefined ? null : { kind: "backup_code", userId: input.userId, id: match.id };
+}
+
+/** A current TOTP code, or else an unused backup code, of an enabled factor; nothing spent. */
+export function checkSecondFactor(
+  deps: Pick<Dependencies, "totp" | "secretCipher" | "clock" | "twoFactor" | "passwordHasher">,
+  input: { factor: TOTPFactor; code?: string | undefined; backupCode?: string | undefined },
+): Promise<UnspentSecondFactor | null> {
+  const { factor } = input;
+  return input.backupCode === undefined
+    ? checkTOTPCode(deps, { factor, code: input.code ?? "" })
+    : checkBackupCode(deps, { userId: factor.userId, code: input.backupCode });
+}
+
+/**
+ * Marks a checked code used, at most once: the store's conditional update (a TOTP step newer than
+ * any used before, a backup code still unused) decides, so of two requests with one code one wins.
+ * False when the code was spent meanwhile.
+ */
+export function spendSecondFactor(
+  deps: Pick<Dependencies, "twoFactor" | "clock">,
+  unspent: UnspentSecondFactor,
+): Promise<boolean> {
+  return unspent.kind === "totp"
+    ? deps.twoFactor.useTOTPStep({ userId: unspent.userId, step: unspent.step })
+    : deps.twoFactor.useBackupCode({ id: unspent.id, now: deps.clock.now() });
+}
+
+/** A backup code spent is a security event with how many remain, so the owner sees it. */
+export async function backupCodeUsedEvent(
+  deps: Pick<Dependencies, "twoFactor">,
+  input: { userId: UserId; client: ClientInfo },
+): Promise<SecurityEventInput<"backup_code_used">> {
+  const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(input.userId);
+  return {
+    userId: input.userId,
+    type: "backup_code_used",
+    client: input.client,
+    details: { remaining: backupCodesRemaining },
+  };
 }
 
 /**
  * Accepts a current TOTP code, or else an unused backup code, of an enabled factor, each at most
- * once. A backup code spent is a security event with how many remain, so the owner sees it.
+ * once: checked, then spent at once.
  */
 export async function redeemSecondFactor(
   deps: Pick<
@@ -94,15 +143,13 @@ export async function redeemSecondFactor(
     client: ClientInfo;
   },
 ): Promise<boolean> {
-  const { factor } = input;
-  if (input.backupCode === undefined) return redeemTOTPCode(deps, { factor, code: input.code ?? "" });
-  if (!(await redeemBackupCode(deps, { userId: factor.userId, code: input.backupCode }))) return false;
-  const { backupCodesRemaining } = await deps.twoFactor.findTwoFactorStatus(factor.userId);
-  await recordSecurityEvent(deps, {
-    userId: factor.userId,
-    type: "backup_code_used",
-    client: input.client,
-    details: { remaining: backupCodesRemaining },
-  });
+  const unspent = await checkSecondFactor(deps, input);
+  if (unspent === null || !(await spendSecondFactor(deps, unspent))) return false;
+  if (unspent.kind === "backup_code") {
+    await recordSecurityEvent(
+      deps,
+      await backupCodeUsedEvent(deps, { userId: unspent.userId, client: input.client }),
+    );
+  }
   return true;
 }
