@@ -126,6 +126,29 @@ describe("pnpm admin:create", () => {
     const user = await service.storage.users.findUserByEmail("grace@example.com" as Email);
     expect(user).toMatchObject({ role: "admin" });
     expect(user?.passwordHash).not.toBeNull();
+    // The audit lists the grant, by no account: who holds the admin role, and since when.
+    const login = await service.app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: "grace@example.com", password: "Sup3r-secret!" },
+    });
+    const audit = await service.app.inject({
+      method: "GET",
+      url: "/api/v1/admin/audit",
+      headers: { authorization: `Bearer ${login.json().data.accessToken}` },
+    });
+    expect(audit.statusCode, audit.body).toBe(200);
+    expect(audit.json().data.actions.filter((e: { userId: string }) => e.userId === user?.id)).toMatchObject([
+      {
+        type: "role_changed",
+        actorId: null,
+        details: { role: "admin", previousRole: "user", via: "admin:create" },
+        description: "Made an admin with pnpm admin:create, run on the server",
+        kind: "change",
+        ip: null,
+        userAgent: null,
+      },
+    ]);
 
     const again = await adminCreate(["--email", "grace@example.com"], { STAFF_REQUIRE_2FA: "true" });
     expect(again.code).toBe(0);

@@ -328,6 +328,8 @@ describe("two-factor sign-in on MySQL", () => {
     expect(await sessionsOf(userId)).toHaveLength(2);
     expect(await unusedBackupCodesOf(userId)).toHaveLength(9);
     expect(await eventsOf(userId, "backup_code_used")).toHaveLength(1);
+    // The code was right: the loser is no guess, and is not logged as a failed sign-in (it was).
+    expect(await eventsOf(userId, "login_failed")).toHaveLength(0);
   });
 
   it("five wrong codes at /2fa/disable lock (423, Retry-After) and 2FA stays on", async () => {

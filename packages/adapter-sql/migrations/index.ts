@@ -29,6 +29,7 @@ import * as indexExportJobsByUserAndRequest from "./2026-12-02T09-00_index-expor
 import * as addSessionsLastSeenAt from "./2026-12-03T02-00_add-sessions-last-seen-at.ts";
 import * as addAppsIdTokenSigningAlg from "./2026-12-03T12-00_add-apps-id-token-signing-alg.ts";
 import * as addAppsRequirePKCE from "./2026-12-03T18-00_add-apps-require-pkce.ts";
+import * as indexSecurityEventsByType from "./2026-12-04T23-00_index-security-events-by-type.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -66,4 +67,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-03T02-00_add-sessions-last-seen-at": addSessionsLastSeenAt,
   "2026-12-03T12-00_add-apps-id-token-signing-alg": addAppsIdTokenSigningAlg,
   "2026-12-03T18-00_add-apps-require-pkce": addAppsRequirePKCE,
+  "2026-12-04T23-00_index-security-events-by-type": indexSecurityEventsByType,
 };

@@ -2,6 +2,7 @@ import type { AccountAdministration, GuardedAccount } from "@superoauth/applicat
 import {
   type ErrorCode,
   err,
+  isAuditEntry,
   ok,
   type Result,
   type Role,
@@ -10,7 +11,7 @@ import {
   type UserId,
   type UserStatus,
 } from "@superoauth/domain";
-import { sql, type Transaction } from "kysely";
+import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -188,10 +189,25 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
     },
 
     async listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]> {
-      let query = db.selectFrom("security_events").selectAll().where("actor_id", "is not", null);
-      if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
-      const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
-      return mapSecurityEventRows(rows);
+      // Two reads, each down its own index (an OR would scan every event): the events with an
+      // actor, and the roles given with no actor, which only `pnpm admin:create` records. Merged,
+      // newest first.
+      const newest = (filter: (eb: ExpressionBuilder<Database, "security_events">) => Expression<SqlBool>) =>
+        db
+          .selectFrom("security_events")
+          .selectAll()
+          .where(filter)
+          .$if(input.beforeId !== undefined, (query) => query.where("id", "<", input.beforeId ?? ""))
+          .orderBy("id", "desc")
+          .limit(input.limit)
+          .execute();
+      const [acted, granted] = await Promise.all([
+        newest((eb) => eb("actor_id", "is not", null)),
+        newest((eb) => eb.and([eb("type", "=", "role_changed"), eb("actor_id", "is", null)])),
+      ]);
+      return [...mapSecurityEventRows(acted), ...mapSecurityEventRows(granted).filter(isAuditEntry)]
+        .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+        .slice(0, input.limit);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Authenticated } from "@superoauth/application";
+import { type Authenticated, createAdmin } from "@superoauth/application";
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { ok, type Role } from "@superoauth/domain";
 import type { FastifyBaseLogger, LightMyRequestResponse } from "fastify";
@@ -414,6 +414,25 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     expect(audit.body).toMatch(/<a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/);
     expect(audit.body).not.toContain("target@example.com");
     expect(audit.body).toContain("deleted account <code>");
+  });
+});
+
+describe("the admins pnpm admin:create made, in the audit log", { timeout: 30_000 }, () => {
+  it("an admin made on the server is listed, its actor 'On the server'", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const boss = await account("boss");
+    await deps.users.markEmailVerified({ userId: boss.user.id, now: deps.clock.now() });
+    const made = await createAdmin(deps, { email: "boss@example.com" });
+    expect(made.ok && made.value.outcome).toBe("promoted");
+    const audit = await (await browserOf("boss")).get("/admin/audit");
+    expectPage(audit, 200);
+    expect(audit.body).toContain(
+      'On the server <span class="hint">(pnpm admin:create)</span></td><td>Change</td><td>Made an admin with pnpm admin:create, run on the server <span class="hint">(role_changed)</span></td>',
+    );
+    // The account made an admin, as every target: by its email.
+    expect(audit.body).toMatch(
+      /\(role_changed\)<\/span><\/td><td class="wrap address"><a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/,
+    );
   });
 });
 

@@ -265,8 +265,11 @@ export interface AuditEntry {
   readonly id: string;
   readonly type: string;
   readonly occurredAt: string;
-  /** The member of staff who acted (a pseudonym once their account is deleted). */
-  readonly actorId: string;
+  /**
+   * The member of staff who acted (a pseudonym once their account is deleted); null for an admin
+   * made by `pnpm admin:create` on the server (`details.via: "admin:create"`).
+   */
+  readonly actorId: string | null;
   /** The account acted on (a pseudonym once it is deleted). */
   readonly userId: string;
   readonly details: Readonly<Record<string, string | number | boolean>>;

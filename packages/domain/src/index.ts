@@ -96,8 +96,11 @@ export {
 } from "./role.ts";
 export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export {
+  adminCreatedOnServer,
   asSeenByHolder,
   defaultStaffReadsPerHour,
+  isAdminCreatedOnServer,
+  isAuditEntry,
   isStaffRead,
   recordsRefusedSignIn,
   refusedSignInEntriesPerWindow,

@@ -122,6 +122,12 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
       "Changed the role to support",
     );
+    expect(
+      describeStaffAction({
+        type: "role_changed",
+        details: { role: "admin", previousRole: "user", via: "admin:create" },
+      }),
+    ).toBe("Made an admin with pnpm admin:create, run on the server");
     expect(describeStaffAction({ type: "account_unlocked", details: { by: "support" } })).toBe(
       "Lifted the account's sign-in lock",
     );

@@ -1,5 +1,5 @@
 import { providerDisplayName } from "./linked-provider.ts";
-import type { SecurityEvent, SecurityEventType } from "./security-event.ts";
+import { adminCreatedOnServer, type SecurityEvent, type SecurityEventType } from "./security-event.ts";
 
 /**
  * One sentence per event for the account holder's timeline ("Your two-factor authentication was
@@ -138,7 +138,10 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",
   two_factor_reset: () => "Reset the account's two-factor authentication",
-  role_changed: (d) => `Changed the role to ${String(d.role ?? "another role")}`,
+  role_changed: (d) =>
+    d.via === adminCreatedOnServer
+      ? "Made an admin with pnpm admin:create, run on the server"
+      : `Changed the role to ${String(d.role ?? "another role")}`,
   sessions_revoked: () => "Signed out every session of the account",
   session_revoked: () => "Signed out a session of the account",
   account_deleted: () => "Deleted the account",

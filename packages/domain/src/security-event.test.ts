@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { asSeenByHolder, recordsRefusedSignIn, type SecurityEvent } from "./security-event.ts";
+import { asSeenByHolder, isAuditEntry, recordsRefusedSignIn, type SecurityEvent } from "./security-event.ts";
 import type { UserId } from "./user.ts";
 
 const holder = "holder-1" as UserId;
@@ -52,5 +52,17 @@ describe("recordsRefusedSignIn", () => {
     const five = [1, 2, 3, 4, 5].map((n) => refused(`203.0.113.${n}`, n));
     expect(recordsRefusedSignIn(five, { ip: "203.0.113.9", now: at(6) })).toBe(false);
     expect(recordsRefusedSignIn(five, { ip: "203.0.113.9", now: at(17) })).toBe(true);
+  });
+});
+
+describe("isAuditEntry", () => {
+  const base = { type: "role_changed" as const, details: { role: "admin", via: "admin:create" } };
+  it("lists what staff did and the admins pnpm admin:create made, nothing else", () => {
+    expect(isAuditEntry({ ...base, actorId: null })).toBe(true);
+    expect(isAuditEntry({ ...base, actorId: "staff" as UserId })).toBe(true);
+    expect(isAuditEntry({ ...base, actorId: null, details: { role: "admin" } })).toBe(false);
+    expect(isAuditEntry({ type: "login_succeeded", actorId: null, details: { via: "admin:create" } })).toBe(
+      false,
+    );
   });
 });

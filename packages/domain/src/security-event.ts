@@ -62,6 +62,25 @@ export function isStaffRead(type: SecurityEventType): boolean {
   return (staffReadTypes as readonly SecurityEventType[]).includes(type);
 }
 
+/** How `pnpm admin:create` marks the `role_changed` it records (`details.via`): run on the server, by no account. */
+export const adminCreatedOnServer = "admin:create";
+
+/**
+ * Whether the admins' audit lists the event: what a member of staff did (an event with an actor),
+ * and the admins `pnpm admin:create` made on the server (a `role_changed` with no actor): who
+ * holds the admin role, and since when, is what an audit is read for.
+ */
+export function isAuditEntry(event: Pick<SecurityEvent, "type" | "actorId" | "details">): boolean {
+  return event.actorId !== null || isAdminCreatedOnServer(event);
+}
+
+/** Whether the event is a grant of the admin role by `pnpm admin:create` (no actor). */
+export function isAdminCreatedOnServer(event: Pick<SecurityEvent, "type" | "actorId" | "details">): boolean {
+  return (
+    event.actorId === null && event.type === "role_changed" && event.details.via === adminCreatedOnServer
+  );
+}
+
 /**
  * Views of one account by one member of staff within this window are one `account_viewed` entry:
  * the page reloads after every action, and a log of reloads hides who looked at whom.

@@ -67,8 +67,11 @@ const auditEntry = Type.Object({
   id: Type.String(),
   type: Type.String(),
   occurredAt: Type.String({ format: "date-time" }),
-  /** The member of staff who acted (a pseudonym once their account is deleted). */
-  actorId: Type.String(),
+  /**
+   * The member of staff who acted (a pseudonym once their account is deleted); null for an admin
+   * made by `pnpm admin:create` on the server (`details.via: "admin:create"`), which no account did.
+   */
+  actorId: Type.Union([Type.String(), Type.Null()]),
   /** The account acted on (a pseudonym once it is deleted). */
   userId: Type.String(),
   details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()])),
@@ -172,7 +175,7 @@ function presentAuditEntry(event: SecurityEvent): Static<typeof auditEntry> {
     id: event.id,
     type: event.type,
     occurredAt: event.occurredAt.toISOString(),
-    actorId: event.actorId ?? "",
+    actorId: event.actorId,
     userId: event.userId,
     details: event.details,
     description: describeStaffAction(event),

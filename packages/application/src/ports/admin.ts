@@ -50,7 +50,10 @@ export interface AccountAdministration {
   listActiveAdminIds(): Promise<UserId[]>;
   /** When the last lock of any of the address's sign-in counters ends, if one holds at `now`. */
   findAccountLockedUntil(input: { account: string; now: Date }): Promise<Date | null>;
-  /** The events staff caused (those with an actor), newest first, after `beforeId`. */
+  /**
+   * The audit's events (`isAuditEntry`): those staff caused (with an actor) and the admins
+   * `pnpm admin:create` made; newest first, after `beforeId`.
+   */
   listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]>;
 }
 

@@ -388,5 +388,27 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       expect(after.map((e) => e.id)).not.toContain(newest);
       expect(after.every((e) => e.id < newest && e.actorId !== null)).toBe(true);
     });
+
+    it("lists the admins pnpm admin:create made (no actor) among the staff actions, newest first, a page at a time", async () => {
+      const { administration, securityEvents, user, staff: admin } = await withUserAndStaff("admin");
+      // Ids newer than any other test's, in this order: staff action, grant, own event, staff action.
+      const nth = (n: number) => `ffffffff-fff${n}${testId().slice(13)}`;
+      const disabled = event(user.id, { id: nth(1), type: "account_disabled", actorId: admin.id });
+      const granted = event(admin.id, {
+        id: nth(2),
+        type: "role_changed",
+        details: { role: "admin", previousRole: "user", via: "admin:create" },
+      });
+      const own = event(user.id, { id: nth(3) });
+      const enabled = event(user.id, { id: nth(4), type: "account_enabled", actorId: admin.id });
+      for (const recorded of [disabled, granted, own, enabled])
+        await securityEvents.recordSecurityEvent(recorded);
+
+      const firstPage = await administration.listStaffActions({ limit: 2 });
+      expect(firstPage).toEqual([enabled, granted]);
+      const secondPage = await administration.listStaffActions({ limit: 2, beforeId: granted.id });
+      expect(secondPage[0]).toEqual(disabled);
+      expect((await administration.listStaffActions({ limit: 1000 })).map((e) => e.id)).not.toContain(own.id);
+    });
   });
 }

@@ -5,6 +5,7 @@ import {
   type Email,
   type ErrorCode,
   err,
+  isAuditEntry,
   isStaffRead,
   type Nickname,
   normalizePassword,
@@ -544,10 +545,10 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   all(): SecurityEvent[] {
     return [...this.#events];
   }
-  /** Events with an actor, newest first, after `beforeId`. */
+  /** The audit's events (with an actor, or an admin made on the server), newest first, after `beforeId`. */
   listStaffActions(input: { limit: number; beforeId?: string }): SecurityEvent[] {
     return this.#events
-      .filter((e) => e.actorId !== null && (input.beforeId === undefined || e.id < input.beforeId))
+      .filter((e) => isAuditEntry(e) && (input.beforeId === undefined || e.id < input.beforeId))
       .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
       .slice(0, input.limit)
       .map((e) => ({ ...e, details: { ...e.details } }));

@@ -25,8 +25,9 @@ export interface AuditPage {
 }
 
 /**
- * The admin audit view: every action staff took, newest first, a page at a time. They are the
- * security events with an actor, the same entries the affected people see in their timelines.
+ * The admin audit view: every action staff took, newest first, a page at a time, and every admin
+ * `pnpm admin:create` made on the server. They are the security events with an actor (and those
+ * grants, which have none), the same entries the affected people see in their timelines.
  */
 export async function listAdminAudit(
   deps: Dependencies,
