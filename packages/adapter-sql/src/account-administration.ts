@@ -2,7 +2,6 @@ import type { AccountAdministration, GuardedAccount } from "@superoauth/applicat
 import {
   type ErrorCode,
   err,
-  isAuditEntry,
   ok,
   type Result,
   type Role,
@@ -118,7 +117,17 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           .updateTable("security_events")
           .set((eb) => ({
             user_id: pseudonymId,
-            details: eb.case().when("actor_id", "=", userId).then(eb.ref("details")).else("{}").end(),
+            // Kept: what the person did as staff on their own account, and a grant by `pnpm
+            // admin:create` (the role and the command, nothing of the person), which the audit
+            // lists and describes by them.
+            details: eb
+              .case()
+              .when("actor_id", "=", userId)
+              .then(eb.ref("details"))
+              .when(eb.and([eb("actor_id", "is", null), eb("type", "=", "role_changed")]))
+              .then(eb.ref("details"))
+              .else("{}")
+              .end(),
           }))
           .where("user_id", "=", userId)
           .execute();
@@ -190,8 +199,9 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
 
     async listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]> {
       // Two reads, each down its own index (an OR would scan every event): the events with an
-      // actor, and the roles given with no actor, which only `pnpm admin:create` records. Merged,
-      // newest first.
+      // actor, and the roles given with no actor, which only `pnpm admin:create` records. Exactly
+      // the rows isAuditEntry lists, so nothing is filtered after the limit (which could leave a
+      // row off every page). Merged, newest first.
       const newest = (filter: (eb: ExpressionBuilder<Database, "security_events">) => Expression<SqlBool>) =>
         db
           .selectFrom("security_events")
@@ -205,7 +215,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         newest((eb) => eb("actor_id", "is not", null)),
         newest((eb) => eb.and([eb("type", "=", "role_changed"), eb("actor_id", "is", null)])),
       ]);
-      return [...mapSecurityEventRows(acted), ...mapSecurityEventRows(granted).filter(isAuditEntry)]
+      return [...mapSecurityEventRows(acted), ...mapSecurityEventRows(granted)]
         .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
         .slice(0, input.limit);
     },

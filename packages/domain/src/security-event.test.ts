@@ -56,13 +56,10 @@ describe("recordsRefusedSignIn", () => {
 });
 
 describe("isAuditEntry", () => {
-  const base = { type: "role_changed" as const, details: { role: "admin", via: "admin:create" } };
-  it("lists what staff did and the admins pnpm admin:create made, nothing else", () => {
-    expect(isAuditEntry({ ...base, actorId: null })).toBe(true);
-    expect(isAuditEntry({ ...base, actorId: "staff" as UserId })).toBe(true);
-    expect(isAuditEntry({ ...base, actorId: null, details: { role: "admin" } })).toBe(false);
-    expect(isAuditEntry({ type: "login_succeeded", actorId: null, details: { via: "admin:create" } })).toBe(
-      false,
-    );
+  it("lists what staff did and the admins pnpm admin:create made (a role given with no actor), nothing else", () => {
+    expect(isAuditEntry({ type: "role_changed", actorId: null })).toBe(true);
+    expect(isAuditEntry({ type: "account_disabled", actorId: "staff" as UserId })).toBe(true);
+    expect(isAuditEntry({ type: "account_deleted", actorId: null })).toBe(false);
+    expect(isAuditEntry({ type: "login_succeeded", actorId: null })).toBe(false);
   });
 });

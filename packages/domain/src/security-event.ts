@@ -67,18 +67,21 @@ export const adminCreatedOnServer = "admin:create";
 
 /**
  * Whether the admins' audit lists the event: what a member of staff did (an event with an actor),
- * and the admins `pnpm admin:create` made on the server (a `role_changed` with no actor): who
- * holds the admin role, and since when, is what an audit is read for.
+ * and the admins `pnpm admin:create` made on the server: who holds the admin role, and since when,
+ * is what an audit is read for. Decided by the type and the actor alone, so the store can select
+ * exactly these rows (two index reads, no filter after the limit).
  */
-export function isAuditEntry(event: Pick<SecurityEvent, "type" | "actorId" | "details">): boolean {
+export function isAuditEntry(event: Pick<SecurityEvent, "type" | "actorId">): boolean {
   return event.actorId !== null || isAdminCreatedOnServer(event);
 }
 
-/** Whether the event is a grant of the admin role by `pnpm admin:create` (no actor). */
-export function isAdminCreatedOnServer(event: Pick<SecurityEvent, "type" | "actorId" | "details">): boolean {
-  return (
-    event.actorId === null && event.type === "role_changed" && event.details.via === adminCreatedOnServer
-  );
+/**
+ * Whether the event is a grant by `pnpm admin:create`: a `role_changed` with no actor, which only
+ * that command records (every member of staff's change names its actor). Its details say so too
+ * (`via: "admin:create"`).
+ */
+export function isAdminCreatedOnServer(event: Pick<SecurityEvent, "type" | "actorId">): boolean {
+  return event.actorId === null && event.type === "role_changed";
 }
 
 /**

@@ -232,8 +232,15 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         actorId: user.id,
         details: { by: "admin", message: "Upgrade at 22:00" },
       });
+      // The admin role `pnpm admin:create` gave the person (no actor).
+      const granted = event(user.id, {
+        type: "role_changed",
+        ip: null,
+        userAgent: null,
+        details: { role: "admin", previousRole: "user", via: "admin:create" },
+      });
       await stores.maintenanceNotices.replace({ message: "Upgrade at 22:00", setAt: t0, setBy: user.id });
-      for (const e of [own, byStaff, actedOnOther, noticeSet])
+      for (const e of [own, byStaff, actedOnOther, noticeSet, granted])
         await stores.securityEvents.recordSecurityEvent(e);
       const pseudonymId = testId() as UserId;
 
@@ -267,8 +274,12 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
           { ...byStaff, userId: pseudonymId, details: {} },
           // Its details say what the action was; without them the audit would read "cleared".
           { ...noticeSet, userId: pseudonymId, actorId: pseudonymId, ip: null, userAgent: null },
+          // Its details say who made the admin (the command) and which role: nothing of the person,
+          // and the audit lists and describes the grant by them.
+          { ...granted, userId: pseudonymId },
         ].sort((x, y) => (x.id < y.id ? -1 : 1)),
       );
+      expect((await administration.listStaffActions({ limit: 1000 })).map((e) => e.id)).toContain(granted.id);
       expect(await stores.maintenanceNotices.current()).toEqual({
         message: "Upgrade at 22:00",
         setAt: t0,
@@ -386,12 +397,16 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       const newest = mine[0]?.id ?? "";
       const after = await administration.listStaffActions({ limit: 1000, beforeId: newest });
       expect(after.map((e) => e.id)).not.toContain(newest);
-      expect(after.every((e) => e.id < newest && e.actorId !== null)).toBe(true);
+      // Staff actions, and the grants of `pnpm admin:create` (a role given by no actor) beside them.
+      expect(after.every((e) => e.id < newest && (e.actorId !== null || e.type === "role_changed"))).toBe(
+        true,
+      );
     });
 
     it("lists the admins pnpm admin:create made (no actor) among the staff actions, newest first, a page at a time", async () => {
       const { administration, securityEvents, user, staff: admin } = await withUserAndStaff("admin");
-      // Ids newer than any other test's, in this order: staff action, grant, own event, staff action.
+      // Ids newer than any other test's, in this order: staff action, grant, own event, staff action,
+      // emptied grant.
       const nth = (n: number) => `ffffffff-fff${n}${testId().slice(13)}`;
       const disabled = event(user.id, { id: nth(1), type: "account_disabled", actorId: admin.id });
       const granted = event(admin.id, {
@@ -401,13 +416,16 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       });
       const own = event(user.id, { id: nth(3) });
       const enabled = event(user.id, { id: nth(4), type: "account_enabled", actorId: admin.id });
-      for (const recorded of [disabled, granted, own, enabled])
+      // A deleted account's grant, whose details an older release's deletion emptied: still a role
+      // given by no actor, and listed.
+      const emptied = event(testId() as UserId, { id: nth(5), type: "role_changed", details: {} });
+      for (const recorded of [disabled, granted, own, enabled, emptied])
         await securityEvents.recordSecurityEvent(recorded);
 
       const firstPage = await administration.listStaffActions({ limit: 2 });
-      expect(firstPage).toEqual([enabled, granted]);
-      const secondPage = await administration.listStaffActions({ limit: 2, beforeId: granted.id });
-      expect(secondPage[0]).toEqual(disabled);
+      expect(firstPage).toEqual([emptied, enabled]);
+      const secondPage = await administration.listStaffActions({ limit: 2, beforeId: enabled.id });
+      expect(secondPage).toEqual([granted, disabled]);
       expect((await administration.listStaffActions({ limit: 1000 })).map((e) => e.id)).not.toContain(own.id);
     });
   });

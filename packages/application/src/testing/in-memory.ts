@@ -5,6 +5,7 @@ import {
   type Email,
   type ErrorCode,
   err,
+  isAdminCreatedOnServer,
   isAuditEntry,
   isStaffRead,
   type Nickname,
@@ -563,7 +564,7 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
               userId: input.pseudonymId,
               // A member of staff's client on what staff did to the person is the staff member's.
               ...(e.actorId === null || e.actorId === input.userId ? { ip: null, userAgent: null } : {}),
-              details: e.actorId === input.userId ? e.details : {},
+              details: e.actorId === input.userId || isAdminCreatedOnServer(e) ? e.details : {},
             }
           : { ...e };
       this.#events[index] =
