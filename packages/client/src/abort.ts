@@ -9,7 +9,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -35,4 +35,12 @@ export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Prom
       },
     );
   });
+}
+
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer one fires at once. */
+const longestTimerMs = 2_147_483_647;
+
+/** A timeout or wait as a timer's delay: `Infinity` (or anything past the timers' range) as the longest. */
+export function timerDelay(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.min(Math.max(0, ms), longestTimerMs);
 }

@@ -129,6 +129,38 @@ describe("retries", () => {
     expect(server.count("POST /auth/login")).toBe(2);
   });
 
+  it("a 503 that is not the API's envelope (a proxy's page) is not repeated for a POST: the service may have acted", async () => {
+    server.on(
+      "POST /auth/forgot-password",
+      () =>
+        new Response("<h1>503 Service Unavailable</h1>", { status: 503, headers: { "retry-after": "1" } }),
+    );
+    const result = rejectionOf(client().auth.requestPasswordReset({ email: "a@example.com" }));
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(await result).toMatchObject({ code: "INVALID_RESPONSE", status: 503 });
+    expect(server.count("POST /auth/forgot-password")).toBe(1);
+  });
+
+  it("timeoutMs: Infinity means no timeout (a timer past its range fired at once, timing every request out)", async () => {
+    // Real timers: the fake ones take any delay as given.
+    vi.useRealTimers();
+    // Answers after 50 ms, unless the request is aborted first (as fetch does).
+    server.on(
+      "GET /oauth/providers",
+      (request) =>
+        new Promise<Response>((resolve, reject) => {
+          const timer = setTimeout(() => resolve(ok({ providers: [] })), 50);
+          request.signal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(request.signal?.reason);
+          });
+        }),
+    );
+    expect(await client({ timeoutMs: Number.POSITIVE_INFINITY }).oauth.listProviders()).toEqual({
+      providers: [],
+    });
+  });
+
   it("a Retry-After longer than maxRetryAfterMs is thrown at once with retryAfter", async () => {
     server.on("POST /auth/login", () => fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "873" }));
     const error = await rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }));
@@ -393,23 +425,90 @@ describe("tokens", () => {
     expect(server.count("GET /auth/me")).toBe(2);
   });
 
-  it("a refresh that fails on the network is not repeated and keeps the tokens", async () => {
+  it("a refresh whose answer is lost is sent again at once, inside the reuse grace: the server's same answer is stored", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (request) =>
+      request.authorization === "Bearer access-2" ? ok({ user }) : fail("TOKEN_EXPIRED", 401),
+    );
+    let refreshes = 0;
+    server.on("POST /auth/refresh", () => {
+      refreshes += 1;
+      // The first answer is lost on the way (the server had rotated the token already).
+      return refreshes === 1 ? Promise.reject(new TypeError("fetch failed")) : ok(pair(2));
+    });
+    expect(await client().auth.me()).toEqual({ user });
+    expect(server.seen.filter((r) => r.path === "/auth/refresh").map((r) => r.body)).toEqual([
+      { refreshToken: "refresh-1" },
+      { refreshToken: "refresh-1" },
+    ]);
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+  });
+
+  it("a refresh that keeps failing on the network is tried 3 times at once, then thrown; the tokens stay", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
     server.on("POST /auth/refresh", () => Promise.reject(new TypeError("fetch failed")));
     expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "NETWORK_ERROR" });
-    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(server.count("POST /auth/refresh")).toBe(3);
     expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
     await Promise.resolve();
     expect(ended).toEqual([]);
   });
 
-  it("a refresh answered 503 is not repeated either (the token may have rotated); the tokens stay", async () => {
+  it("a refresh answered 503 is sent again at once, not after its Retry-After, which could outlast the grace", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
-    server.on("POST /auth/refresh", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "1" }));
+    server.on("POST /auth/refresh", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "30" }));
     expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503 });
+    // No timer was advanced: the three attempts waited for nothing.
+    expect(server.count("POST /auth/refresh")).toBe(3);
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+  });
+
+  it("a refresh answered 429 was not handled: not repeated, the tokens stay", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "1" }));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "RATE_LIMIT_EXCEEDED" });
     expect(server.count("POST /auth/refresh")).toBe(1);
+  });
+
+  it("a refresh's attempts end inside the reuse grace: the timeout is cut to what is left of 80 % of it", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", hang);
+    const result = rejectionOf(client({ refreshReuseGraceMs: 1000, timeoutMs: 10_000 }).auth.me());
+    await vi.advanceTimersByTimeAsync(800);
+    // One attempt of 800 ms, and less than 250 ms left for another: none is sent after the window.
+    expect(await result).toMatchObject({ code: "TIMEOUT" });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+  });
+
+  it("a refreshed pair the storage refuses is kept in memory: the call says why, the next call uses the new pair", async () => {
+    const failing = new MemoryTokenStorage();
+    failing.set(pair(1));
+    const set = failing.set.bind(failing);
+    failing.set = () => {
+      throw new Error("QuotaExceededError");
+    };
+    storage = failing;
+    server.on("GET /auth/me", (request) =>
+      request.authorization === "Bearer access-2" ? ok({ user }) : fail("TOKEN_EXPIRED", 401),
+    );
+    server.on("POST /auth/refresh", () => ok(pair(2)));
+    const c = client();
+    expect(await rejectionOf(c.auth.me())).toMatchObject({ message: "QuotaExceededError" });
+    // The old pair is spent on the server; the new one, held in memory, is what the next call sends.
+    expect(await c.auth.me()).toEqual({ user });
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    failing.set = set;
+  });
+
+  it("a refresh answered 200 without a token pair is an INVALID_RESPONSE, and nothing is stored", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on("POST /auth/refresh", () => ok({ expiresIn: 300 }));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "INVALID_RESPONSE" });
     expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
   });
 
@@ -496,6 +595,29 @@ describe("requests", () => {
       code: "EXPORT_NOT_READY",
       status: 409,
     });
+  });
+
+  it("the caller's signal still cancels an export download after its headers arrived", async () => {
+    storage.set(pair(1));
+    server.on("GET /user/export/e1/download", (request) => {
+      const body = new ReadableStream<Uint8Array>({
+        start(stream) {
+          stream.enqueue(new Uint8Array([80, 75]));
+          // The rest never comes: a slow download, which the fetch's signal errors.
+          request.signal?.addEventListener("abort", () => stream.error(request.signal?.reason), {
+            once: true,
+          });
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/zip" } });
+    });
+    const controller = new AbortController();
+    const archive = await client().dataExports.download({ id: "e1" }, { signal: controller.signal });
+    const reader = archive.body.getReader();
+    expect((await reader.read()).value).toEqual(new Uint8Array([80, 75]));
+    controller.abort(new Error("the person cancelled"));
+    expect(server.seen.at(-1)?.signal?.aborted).toBe(true);
+    await expect(reader.read()).rejects.toThrow("the person cancelled");
   });
 
   it("lists the exports as the array the API wraps in { exports }", async () => {

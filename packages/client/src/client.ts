@@ -80,6 +80,11 @@ export interface SuperOAuthClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Random numbers in [0, 1) for the backoff jitter. Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * The service's `REFRESH_REUSE_GRACE`, in ms (default 10 000, the service's default): a refresh
+   * whose answer was lost is sent again only within 80 % of it. Set it when the service's differs.
+   */
+  readonly refreshReuseGraceMs?: number;
 }
 
 /**
@@ -114,6 +119,7 @@ export class SuperOAuthClient {
       credentials: options.credentials,
       headers: options.headers ?? {},
       onSessionEnded: options.onSessionEnded,
+      refreshReuseGraceMs: options.refreshReuseGraceMs ?? 10_000,
     });
     this.#transport = transport;
     this.auth = authMethods(transport);

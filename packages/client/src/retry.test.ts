@@ -1,20 +1,23 @@
 import { describe, expect, it, vi } from "vitest";
+import { timerDelay } from "./abort.ts";
 import { backoffDelay, defaultRetryPolicy, isRetryable, parseRetryAfter } from "./retry.ts";
 
 describe("retry rules", () => {
-  it("retries 429 and 503 whatever the method; other 5xx and network failures only when idempotent", () => {
+  it("retries the API's own 429 and 503 whatever the method; other 5xx, a proxy's 429 or 503, and network failures only when idempotent", () => {
     for (const idempotent of [true, false]) {
-      expect(isRetryable({ status: 429, idempotent })).toBe(true);
-      expect(isRetryable({ status: 503, idempotent })).toBe(true);
-      expect(isRetryable({ status: 500, idempotent })).toBe(idempotent);
-      expect(isRetryable({ status: 502, idempotent })).toBe(idempotent);
-      expect(isRetryable({ status: null, idempotent })).toBe(idempotent);
+      expect(isRetryable({ status: 429, idempotent, notHandled: true })).toBe(true);
+      expect(isRetryable({ status: 503, idempotent, notHandled: true })).toBe(true);
+      expect(isRetryable({ status: 503, idempotent, notHandled: false })).toBe(idempotent);
+      expect(isRetryable({ status: 429, idempotent, notHandled: false })).toBe(idempotent);
+      expect(isRetryable({ status: 500, idempotent, notHandled: false })).toBe(idempotent);
+      expect(isRetryable({ status: 502, idempotent, notHandled: false })).toBe(idempotent);
+      expect(isRetryable({ status: null, idempotent, notHandled: false })).toBe(idempotent);
     }
   });
 
   it("never retries another 4xx", () => {
     for (const status of [400, 401, 403, 404, 409, 410, 413, 423]) {
-      expect(isRetryable({ status, idempotent: true }), String(status)).toBe(false);
+      expect(isRetryable({ status, idempotent: true, notHandled: false }), String(status)).toBe(false);
     }
   });
 
@@ -47,5 +50,13 @@ describe("retry rules", () => {
     const at = (attempt: number, random: number) => backoffDelay({ attempt, policy, random: () => random });
     expect([1, 2, 3, 4, 5].map((a) => at(a, 0))).toEqual([50, 100, 200, 400, 500]);
     expect([1, 2, 3, 4, 5].map((a) => at(a, 0.999999))).toEqual([100, 200, 400, 800, 1000]);
+  });
+
+  it("a timeout or wait past the timers' range is the longest a timer takes, not an immediate one", () => {
+    expect(timerDelay(Number.POSITIVE_INFINITY)).toBe(2_147_483_647);
+    expect(timerDelay(3_000_000_000)).toBe(2_147_483_647);
+    expect(timerDelay(Number.NaN)).toBe(0);
+    expect(timerDelay(-5)).toBe(0);
+    expect(timerDelay(1500)).toBe(1500);
   });
 });

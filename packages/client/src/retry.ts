@@ -30,15 +30,21 @@ export function isIdempotentMethod(method: string): boolean {
 }
 
 /**
- * Whether a failed attempt may be repeated. 429 and 503 say the server did not handle the request
- * (a rate limit, a shed load, a database it could not reach), so they are retried whatever the
- * method; other 5xx answers and failures on the way (network, timeout) may come after the server
- * acted, so only idempotent requests repeat them. Other 4xx answers never change by repeating.
+ * Whether a failed attempt may be repeated. The API's own `RATE_LIMIT_EXCEEDED` (429) and
+ * `SERVICE_UNAVAILABLE` (503) say it did not handle the request (a rate limit, a shed load, a
+ * database it could not reach): `notHandled`, retried whatever the method. Any other 5xx, a 429
+ * or 503 that is not the API's envelope (a proxy's, which may come after the service acted), and
+ * failures on the way (network, timeout) are repeated only for idempotent requests. Other 4xx
+ * answers never change by repeating.
  */
-export function isRetryable(input: { status: number | null; idempotent: boolean }): boolean {
+export function isRetryable(input: {
+  status: number | null;
+  idempotent: boolean;
+  notHandled: boolean;
+}): boolean {
   const { status } = input;
-  if (status === 429 || status === 503) return true;
-  if (status === null || status >= 500) return input.idempotent;
+  if (input.notHandled) return true;
+  if (status === null || status >= 500 || status === 429) return input.idempotent;
   return false;
 }
 

@@ -1,4 +1,4 @@
-import { sleep, untilAborted } from "./abort.ts";
+import { sleep, timerDelay, untilAborted } from "./abort.ts";
 import { type ErrorCode, errorCodes } from "./error-codes.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import {
@@ -47,6 +47,8 @@ export interface TransportOptions {
   readonly credentials: FetchCredentials | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly onSessionEnded: ((event: SessionEnded) => void) | undefined;
+  /** The service's `REFRESH_REUSE_GRACE` in ms: how long a rotated refresh token is still taken. */
+  readonly refreshReuseGraceMs: number;
 }
 
 /** What a call sends besides its route. */
@@ -83,6 +85,12 @@ export class Transport {
    * back after that refresh settled throws the same error, not its own TOKEN_EXPIRED.
    */
   #ended: { refreshToken: string; error: SuperOAuthError } | null = null;
+  /**
+   * A refreshed pair the storage refused to keep (`set` threw): the server has rotated the token,
+   * so the old pair in the storage is spent. Held here and used before the storage's until a later
+   * `set` succeeds.
+   */
+  #unsaved: StoredTokens | null = null;
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -123,6 +131,12 @@ export class Transport {
   /** Stores the tokens of a completed sign-in. */
   async storeTokens(tokens: StoredTokens): Promise<void> {
     await this.#options.storage.set({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+    this.#unsaved = null;
+  }
+
+  /** The tokens to send: a refreshed pair the storage refused, else the storage's. */
+  async #readTokens(): Promise<StoredTokens | null> {
+    return this.#unsaved ?? (await this.#options.storage.get());
   }
 
   /**
@@ -137,8 +151,9 @@ export class Transport {
 
   /** The tokens are dropped and `onSessionEnded` told, if they are still the ones that failed. */
   async endSession(input: { failed: StoredTokens; reason: ErrorCode }): Promise<void> {
-    const current = await this.#options.storage.get();
+    const current = await this.#readTokens();
     if (current === null || current.refreshToken !== input.failed.refreshToken) return;
+    this.#unsaved = null;
     await this.#options.storage.clear();
     const listener = this.#options.onSessionEnded;
     // Outside this call's stack: the listener's own failure must not replace the API's answer.
@@ -155,7 +170,7 @@ export class Transport {
     signal: AbortSignal | undefined;
   }): Promise<TokenPair | "signed-out" | "replaced"> {
     if (this.#refreshing === null) {
-      const current = await this.#options.storage.get();
+      const current = await this.#readTokens();
       // Checked again: another call may have started one while the storage answered.
       if (this.#refreshing === null) {
         if (current === null) {
@@ -179,29 +194,51 @@ export class Transport {
   }
 
   async #exchangeRefreshToken(tokens: StoredTokens): Promise<TokenPair> {
-    try {
-      // One attempt: after a timeout, a network failure or a 503 the server may have rotated the
-      // token already, and presenting it again after REFRESH_REUSE_GRACE (10 s, which a timeout
-      // plus Retry-After can exceed) would end the session (ADR 0002). The tokens stay stored, so
-      // the next call that needs a refresh tries again.
-      const { data } = await this.#send(
-        routes["auth.refresh"],
-        { body: { refreshToken: tokens.refreshToken } },
-        { retry: false },
-        null,
-        "json",
-        this.urlOf("auth.refresh"),
-      );
-      const pair = data as TokenPair;
-      await this.storeTokens(pair);
-      return pair;
-    } catch (error) {
-      if (error instanceof SuperOAuthError && sessionEndingCodes.has(error.code)) {
-        this.#ended = { refreshToken: tokens.refreshToken, error };
-        await this.endSession({ failed: tokens, reason: error.code });
+    // A refresh whose answer is lost (a timeout, a dropped connection, a proxy's 5xx) may have
+    // rotated the token on the server. Presented again within the server's reuse grace, the same
+    // token gets the same new pair; presented after it, it is taken for a stolen one, the session
+    // ends and its holder is mailed (ADR 0002). So an unclear failure is tried again at once, each
+    // attempt's timeout cut to what is left of a window inside the grace (80 % of it), and never
+    // after a backoff or a Retry-After wait that could outlast it.
+    const started = Date.now();
+    const windowMs = Math.floor(this.#options.refreshReuseGraceMs * 0.8);
+    let pair: TokenPair;
+    for (let attempt = 1; ; attempt += 1) {
+      const leftMs = windowMs - (Date.now() - started);
+      try {
+        const { data } = await this.#send(
+          routes["auth.refresh"],
+          { body: { refreshToken: tokens.refreshToken } },
+          { retry: false, timeoutMs: Math.max(1, Math.min(this.#options.timeoutMs, leftMs)) },
+          null,
+          "json",
+          this.urlOf("auth.refresh"),
+        );
+        pair = tokenPairOf(data);
+        break;
+      } catch (error) {
+        if (error instanceof SuperOAuthError && sessionEndingCodes.has(error.code)) {
+          this.#ended = { refreshToken: tokens.refreshToken, error };
+          await this.endSession({ failed: tokens, reason: error.code });
+          throw error;
+        }
+        // A 429 was not handled (the token is as it was); a 5xx, the API's own 503 included, may
+        // come after the rotation committed.
+        const unclear =
+          error instanceof SuperOAuthNetworkError ||
+          (error instanceof SuperOAuthError && error.status >= 500);
+        const stillInside = windowMs - (Date.now() - started) >= minRefreshAttemptMs;
+        if (!unclear || !stillInside || attempt >= maxRefreshAttempts) throw error;
       }
+    }
+    try {
+      await this.storeTokens(pair);
+    } catch (error) {
+      // The old pair is spent now: keep the new one for the next calls, and say what failed.
+      this.#unsaved = { accessToken: pair.accessToken, refreshToken: pair.refreshToken };
       throw error;
     }
+    return pair;
   }
 
   /**
@@ -220,7 +257,7 @@ export class Transport {
     if (!route.bearer) return this.#send(route, input, options, null, mode, url);
     let refreshed = false;
     for (;;) {
-      const tokens = await this.#options.storage.get();
+      const tokens = await this.#readTokens();
       try {
         return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url);
       } catch (error) {
@@ -277,7 +314,10 @@ export class Transport {
         if (!(error instanceof SuperOAuthNetworkError)) throw error;
         failure = error;
       }
-      if (attempt >= policy.maxAttempts || !isRetryable({ status: failure.status, idempotent })) {
+      const notHandled =
+        failure instanceof SuperOAuthError &&
+        (failure.code === "RATE_LIMIT_EXCEEDED" || failure.code === "SERVICE_UNAVAILABLE");
+      if (attempt >= policy.maxAttempts || !isRetryable({ status: failure.status, idempotent, notHandled })) {
         throw failure;
       }
       let delay = backoffDelay({ attempt, policy, random: this.#options.random });
@@ -305,12 +345,17 @@ export class Transport {
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    }, timerDelay(timeoutMs));
     const onCallerAbort = () => controller.abort(caller?.reason);
     caller?.addEventListener("abort", onCallerAbort, { once: true });
+    // A stream handed on keeps the caller's signal: aborting it cancels the body being read.
+    let handedOn = false;
     try {
       const response = await this.#options.fetch(url, { ...init, signal: controller.signal });
-      if (response.ok && mode === "stream") return { response, text: null };
+      if (response.ok && mode === "stream") {
+        handedOn = true;
+        return { response, text: null };
+      }
       return { response, text: await response.text() };
     } catch (error) {
       if (controller.signal.aborted && !timedOut) throw caller?.reason ?? error;
@@ -327,7 +372,7 @@ export class Transport {
       });
     } finally {
       clearTimeout(timer);
-      caller?.removeEventListener("abort", onCallerAbort);
+      if (!handedOn) caller?.removeEventListener("abort", onCallerAbort);
     }
   }
 }
@@ -389,4 +434,27 @@ function parseJSON(text: string): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
+}
+
+/** Attempts of one refresh in all: the first, and two more after unclear failures, inside the window. */
+const maxRefreshAttempts = 3;
+
+/** A refresh attempt is not started with less than this left of its window. */
+const minRefreshAttemptMs = 250;
+
+/** A refresh's `data`, checked: both tokens, as strings. */
+function tokenPairOf(data: unknown): TokenPair {
+  if (
+    isObject(data) &&
+    typeof data.accessToken === "string" &&
+    typeof data.refreshToken === "string" &&
+    data.accessToken !== "" &&
+    data.refreshToken !== ""
+  ) {
+    return data as unknown as TokenPair;
+  }
+  throw new SuperOAuthNetworkError({
+    code: "INVALID_RESPONSE",
+    message: "The refresh answered without a token pair: not an answer this client knows",
+  });
 }
