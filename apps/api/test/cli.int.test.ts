@@ -130,6 +130,60 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     }
   });
 
+  it("the commands that write refuse a database a newer release migrated, or one with migrations pending, and change nothing", async () => {
+    const secrets = {
+      APP_URL: "https://auth.example",
+      JWT_SECRET: "JwtSecret-0123456789-abcdefghijklmnopqrstuvwxyz",
+      TOTP_ENCRYPTION_KEY: "ab".repeat(32),
+    };
+    const commands: [string, string, string[]][] = [
+      ["admin-create.ts", "admin:create", ["--email", "ops@example.com"]],
+      ["keys-rotate.ts", "keys:rotate", []],
+      ["totp-rekey.ts", "totp:rekey", []],
+    ];
+    const newer = await createTestDatabase();
+    try {
+      await recordMigrationOfANewerRelease(newer.db, "2099-01-01T00-00_from-a-newer-release");
+      for (const [script, command, args] of commands) {
+        // An operator gone back to the previous release: before, admin:create made the admin.
+        const refused = await runCLI(
+          script,
+          { ...secrets, DATABASE_URL: newer.url, MIGRATE_ON_START: "false" },
+          args,
+        );
+        expect(refused.code, refused.stdout).toBe(1);
+        expect(refused.stderr).toContain(
+          `${command} did not change ${newer.url}: 1 migration(s) applied by a newer release (the newest 2099-01-01T00-00_from-a-newer-release)`,
+        );
+        expectNoStackTrace(refused);
+        // With MIGRATE_ON_START on, the migration itself refuses, in the command's own words.
+        const migrating = await runCLI(script, { ...secrets, DATABASE_URL: newer.url }, args);
+        expect(migrating.code).toBe(1);
+        expect(migrating.stderr).toContain("the database was migrated by a newer release");
+        expectNoStackTrace(migrating);
+      }
+      expect(await newer.db.selectFrom("users").select("id").execute()).toEqual([]);
+      expect(await newer.db.selectFrom("signing_keys").select("kid").execute()).toEqual([]);
+    } finally {
+      await newer.drop();
+    }
+    // The suite's database, which no migration has touched.
+    for (const [script, command, args] of commands) {
+      const pending = await runCLI(
+        script,
+        { ...secrets, DATABASE_URL: server.url, MIGRATE_ON_START: "false" },
+        args,
+      );
+      expect(pending.code).toBe(1);
+      expect(pending.stderr).toMatch(
+        new RegExp(
+          `^${command} did not change \\S+: \\d+ migration\\(s\\) pending \\(the first 2026-11-22T00-00_create-users-and-sessions\\); run pnpm db:migrate first\\.$`,
+          "m",
+        ),
+      );
+    }
+  });
+
   it.each(["db-status.ts", "db-migrate.ts"])(
     "%s explains a server that does not answer, exits 1, and prints no stack trace",
     async (script) => {

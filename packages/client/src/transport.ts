@@ -22,9 +22,9 @@ export interface RequestOptions {
   /** This call's retry settings, or false for a single attempt. */
   readonly retry?: RetryOptions | false;
   /**
-   * Treat this call as safe to repeat after a network failure, a timeout or a 5xx. By default only
-   * GET and DELETE are; a POST that timed out may have been carried out, so it is not repeated
-   * unless you say so here.
+   * Treat this call as safe to repeat after a network failure, a timeout or a 5xx. By default GET,
+   * PUT and DELETE are (but `oauth.finishCallback`, whose code works once); a POST that timed out
+   * may have been carried out, so it is not repeated unless you say so here.
    */
   readonly idempotent?: boolean;
 }

@@ -5,6 +5,7 @@ import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
+import { requireSchemaOfThisRelease } from "./require-schema.ts";
 
 // `pnpm admin:create --email <address>`: makes the account with this address an admin, or creates
 // one (address verified, no password) and prints a one-time link to set its password (docs/admin.md).
@@ -19,6 +20,7 @@ if (email === undefined || email.trim() === "") {
 const config = loadConfigOrExit();
 const storage = await openStorage({ url: config.databaseURL });
 try {
+  await requireSchemaOfThisRelease(storage, config, "admin:create");
   const created = await createAdmin(
     {
       users: storage.users,

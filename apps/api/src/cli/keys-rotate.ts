@@ -6,6 +6,7 @@ import { maskURLCredentials } from "../redact.ts";
 import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
 import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
+import { requireSchemaOfThisRelease } from "./require-schema.ts";
 
 // pnpm keys:rotate [--remove <kid>]: adds new signing keys (ES256 and RS256) and retires the ones
 // they replace, which keep verifying until every token they signed has expired; with --remove,
@@ -36,7 +37,7 @@ if (config.jwt.secretIsEphemeral) {
 }
 const storage = await openStorage({ url: config.databaseURL });
 try {
-  if (config.migrateOnStart) await storage.migrate();
+  await requireSchemaOfThisRelease(storage, config, "keys:rotate");
   const rotation = await rotateSigningKeys(
     signingKeyDependencies({ storage, config, clock: { now: () => new Date() } }),
     remove === undefined ? {} : { remove },

@@ -5,6 +5,7 @@ import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
+import { requireSchemaOfThisRelease } from "./require-schema.ts";
 
 // pnpm totp:rekey: after TOTP_ENCRYPTION_KEY changed, re-encrypts every stored TOTP secret under
 // it, reading the old ones with TOTP_ENCRYPTION_KEY_PREVIOUS. Run with the new key and the previous
@@ -28,7 +29,7 @@ if (config.security.totpEncryptionKeyIsEphemeral) {
 }
 const storage = await openStorage({ url: config.databaseURL });
 try {
-  if (config.migrateOnStart) await storage.migrate();
+  await requireSchemaOfThisRelease(storage, config, "totp:rekey");
   const report = await reencryptTwoFactorSecrets({
     twoFactor: storage.twoFactor,
     secretCipher: createAESGCMSecretCipher(
