@@ -143,7 +143,7 @@ describe("pnpm admin:create", () => {
         type: "role_changed",
         actorId: null,
         details: { role: "admin", previousRole: "user", via: "admin:create" },
-        description: "Made an admin with pnpm admin:create, run on the server",
+        description: "Made an admin with pnpm admin:create",
         kind: "change",
         ip: null,
         userAgent: null,

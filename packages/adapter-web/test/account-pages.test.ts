@@ -221,6 +221,8 @@ describe("the account area's gate", () => {
     expectPage(page, 503);
     expect(page.body).toContain("Try again shortly");
     expect(page.headers["retry-after"]).toBe("5");
+    // The way on, besides the browser's Back button: the page again.
+    expect(page.body).toContain('<p><a href="/account">Try again</a></p>');
   });
 
   it("answers a busy database with the 503 page and the Retry-After it gives", async () => {
@@ -295,6 +297,32 @@ describe("two-step verification in the account area", () => {
     expect(done.headers.location).toBe("/account/two-factor");
     const status = await browser.get("/account/two-factor");
     expect(status.body).toContain("<strong>on</strong>");
+  });
+
+  it("a code step the service could not finish (503) links back to the form, which takes the same code", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount();
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+    const first = await signIn(browser, "/account/two-factor");
+    const step = first.headers.location as string;
+    const verify = useCases.verifyTwoFactorLogin;
+    (useCases as { verifyTwoFactorLogin: unknown }).verifyTwoFactorLogin = async () => {
+      throw new StorageUnavailableError({ code: "SQLITE_BUSY", message: "busy" });
+    };
+    const failed = await browser.submit(step, step, { code: codeNow() });
+    expectPage(failed, 503);
+    expect(failed.body).toContain("Go back to the form and send it again in a moment.");
+    // Before, the page had no way on but the browser's Back button.
+    expect(failed.body).toContain(
+      '<p><a href="/account/sign-in/two-factor?next=%2Faccount%2Ftwo-factor">Back to the form</a></p>',
+    );
+    (useCases as { verifyTwoFactorLogin: unknown }).verifyTwoFactorLogin = verify;
+    const back = await browser.get(step);
+    expectPage(back, 200);
+    const done = await browser.submit(step, step, { code: codeNow() });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/account/two-factor");
   });
 
   it("on an unverified address asks for the address's proof first, with a link for a new mail, and offers no setup", async () => {

@@ -427,7 +427,7 @@ describe("the admins pnpm admin:create made, in the audit log", { timeout: 30_00
     const audit = await (await browserOf("boss")).get("/admin/audit");
     expectPage(audit, 200);
     expect(audit.body).toContain(
-      'On the server <span class="hint">(pnpm admin:create)</span></td><td>Change</td><td>Made an admin with pnpm admin:create, run on the server <span class="hint">(role_changed)</span></td>',
+      'On the server <span class="hint">(pnpm admin:create)</span></td><td>Change</td><td>Made an admin with pnpm admin:create <span class="hint">(role_changed)</span></td>',
     );
     // The account made an admin, as every target: by its email.
     expect(audit.body).toMatch(

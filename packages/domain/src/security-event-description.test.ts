@@ -127,7 +127,7 @@ describe("describeStaffAction", () => {
         type: "role_changed",
         details: { role: "admin", previousRole: "user", via: "admin:create" },
       }),
-    ).toBe("Made an admin with pnpm admin:create, run on the server");
+    ).toBe("Made an admin with pnpm admin:create");
     expect(describeStaffAction({ type: "account_unlocked", details: { by: "support" } })).toBe(
       "Lifted the account's sign-in lock",
     );

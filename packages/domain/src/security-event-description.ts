@@ -140,7 +140,7 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   two_factor_reset: () => "Reset the account's two-factor authentication",
   role_changed: (d) =>
     d.via === adminCreatedOnServer
-      ? "Made an admin with pnpm admin:create, run on the server"
+      ? "Made an admin with pnpm admin:create"
       : `Changed the role to ${String(d.role ?? "another role")}`,
   sessions_revoked: () => "Signed out every session of the account",
   session_revoked: () => "Signed out a session of the account",

@@ -120,13 +120,20 @@ export function createPageKit(options: PageKitOptions): PageKit {
       }),
     });
 
-  // Every 503 says when to come back (ADR 0011), the pages' as the API's.
-  const sendUnavailable = (reply: FastifyReply, retryAfterSeconds = unavailableRetryAfterSeconds) =>
-    sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
+  // Every 503 says when to come back (ADR 0011), the pages' as the API's, and links the way back:
+  // a form sent (a sign-in's code step, whose code and token a failed step leaves unused) is shown
+  // again at its own address, a page is loaded again. Before, only the browser's Back button led on.
+  const sendUnavailable = (reply: FastifyReply, retryAfterSeconds = unavailableRetryAfterSeconds) => {
+    const sent = reply.request.method === "POST";
+    return sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
       title: "Try again shortly",
-      message: "The service is busy right now. Try again in a moment.",
+      message: sent
+        ? "The service is busy right now. Go back to the form and send it again in a moment."
+        : "The service is busy right now. Try again in a moment.",
+      link: { href: samePagePath(reply.request.url), text: sent ? "Back to the form" : "Try again" },
     });
+  };
 
   const limitReply: PageKit["limitReply"] = (reply, refusal, group) => {
     if (refusal.code !== "RATE_LIMIT_EXCEEDED")
@@ -271,4 +278,12 @@ function formPageOf(app: FastifyInstance, route: string, url: string): string | 
   const parentRoute = route.slice(0, route.lastIndexOf("/"));
   const parentPath = path.slice(0, path.lastIndexOf("/"));
   return parentRoute !== "" && app.hasRoute({ method: "GET", url: parentRoute }) ? parentPath : null;
+}
+
+/**
+ * The address of the page a request was for, as a link on this origin: its path and query, with
+ * one leading slash (two would make a link to another host).
+ */
+function samePagePath(url: string): string {
+  return `/${url.replace(/^[/\\]+/, "")}`;
 }
