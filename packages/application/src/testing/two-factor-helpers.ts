@@ -28,12 +28,12 @@ export async function enableTwoFactorFor(
  * A second factor on the session's account while its address is still unverified, as the service
  * allowed before 2FA waited for the address's proof (checkTwoFactorMayBeTurnedOn): such factors may
  * still be in a database, and the address's first proof turns them off. Written through the
- * repository as enableTwoFactor wrote it then; returns the secret.
+ * repository as enableTwoFactor wrote it then; returns the secret and the backup codes.
  */
 export async function enableTwoFactorOnUnverifiedAddress(
   deps: Dependencies & { clock: ManualClock },
   session: Session,
-): Promise<{ secret: string }> {
+): Promise<{ secret: string; backupCodes: string[] }> {
   const userId = session.userId;
   const secret = deps.totp.generateTOTPSecret();
   const encryptedSecret = deps.secretCipher.encryptSecret({ plaintext: secret, associatedData: userId });
@@ -47,5 +47,5 @@ export async function enableTwoFactorOnUnverifiedAddress(
     now: deps.clock.now(),
   });
   if (enabled !== "enabled") throw new Error(`enableTwoFactorOnUnverifiedAddress: ${enabled}`);
-  return { secret };
+  return { secret, backupCodes: backup.codes };
 }

@@ -1,10 +1,16 @@
-import { lowBackupCodesThreshold, maxNoticesPerWindow, ok, type Session } from "@superoauth/domain";
+import {
+  lowBackupCodesThreshold,
+  maxNoticesPerWindow,
+  ok,
+  parseBackupCode,
+  type Session,
+} from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { ScriptedOAuthProviderGateway } from "../../testing/in-memory-oauth.ts";
-import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
+import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../testing/two-factor-helpers.ts";
 import {
   accountWithoutPassword,
   registerAccount,
@@ -509,5 +515,47 @@ describe("security notices: the hourly allowance counts only notices that were m
       }),
     );
     expect(notices(deps).map((mail) => mail.to)).toEqual(["ada@example.com"]);
+  });
+});
+
+describe("security notices: a sign-in with a backup code, on an unproven address at the edge of its allowance", () => {
+  it("the backup codes' notice counts the entries before it, not the sign-in's own: it still goes", async () => {
+    const { deps } = setUp();
+    const account = await registered(deps);
+    const userId = account.user.id;
+    // 2FA from before it waited for a proven address: such factors may still be in a database.
+    const { backupCodes } = await enableTwoFactorOnUnverifiedAddress(deps, account.session);
+    const kept = backupCodes[0] ?? "";
+    const keptLookupId = parseBackupCode(kept)?.lookupId;
+    // Three left, the one to type among them: using it leaves two, which calls for the notice.
+    const others = (await deps.twoFactor.listUnusedBackupCodes(userId)).filter(
+      (c) => c.lookupId !== keptLookupId,
+    );
+    for (const code of others.slice(0, 7))
+      await deps.twoFactor.useBackupCode({ id: code.id, now: deps.clock.now() });
+    // The allowance one short of spent: nine notices this hour.
+    for (let i = 0; i < maxNoticesPerWindow - 1; i++) {
+      await deps.securityEvents.recordSecurityEvent({
+        id: deps.random.generateId(),
+        userId,
+        type: "password_changed",
+        occurredAt: deps.clock.now(),
+        ip: null,
+        userAgent: null,
+        actorId: null,
+        details: {},
+      });
+    }
+    deps.mailer.sent.length = 0;
+    const elsewhere = { userAgent: "another browser", ip: "203.0.113.9" };
+    const first = unwrap(await logInAsAda(deps, elsewhere));
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    unwrapSignedIn(
+      await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, backupCode: kept, client: elsewhere }),
+    );
+    // The sign-in's "new sign-in" entry is the eleventh and mails nothing; before, the backup codes'
+    // notice was composed after it too, counted it, and went neither.
+    expect(notices(deps).map((mail) => mail.subject)).toEqual(["Your backup codes are running out"]);
+    expect(deps.securityEvents.all().map((e) => e.type)).toContain("new_device_sign_in");
   });
 });

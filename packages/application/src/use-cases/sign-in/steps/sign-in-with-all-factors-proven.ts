@@ -143,9 +143,14 @@ async function openRecordedSession<E extends ChangedOnTheWay>(
     // reads the log (the holder, an incident review) can tell which sign-in a later sign-out ended,
     // after the ended session's row (with its device and address) is pruned a day later.
     const recorded: SecurityEvent[] = [];
-    // Before the sign-in it proved, as the log has always listed them; with how many remain.
+    const notices: OutgoingMail[] = [];
+    // Before the sign-in it proved, as the log has always listed them; with how many remain. Its
+    // notice is composed now, before the sign-in's own entries are stored: an unproven address's
+    // hourly allowance counts the entries before it, as when the code was spent before the sign-in.
     if (input.challenge?.code.kind === "backup_code") {
-      recorded.push(await storeSecurityEvent(tx, await backupCodeUsedEvent(tx, { userId: user.id, client })));
+      const used = await storeSecurityEvent(tx, await backupCodeUsedEvent(tx, { userId: user.id, client }));
+      const notice = await noticeOf(tx, used);
+      if (notice !== null) notices.push(notice);
     }
     recorded.push(
       await storeSecurityEvent(tx, {
@@ -167,7 +172,6 @@ async function openRecordedSession<E extends ChangedOnTheWay>(
       );
     }
     await recordSuccessfulSignIn(tx, { userId: user.id, account: user.email, client });
-    const notices: OutgoingMail[] = [];
     for (const event of recorded) {
       const notice = await noticeOf(tx, event);
       if (notice !== null) notices.push(notice);
