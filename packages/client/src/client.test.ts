@@ -501,6 +501,14 @@ describe("tokens", () => {
     // The old pair is spent on the server; the new one, held in memory, is what the next call sends.
     expect(await c.auth.me()).toEqual({ user });
     expect(server.count("POST /auth/refresh")).toBe(1);
+    // Forgetting the tokens forgets that pair too: signed out, the next call sends no token.
+    expect(await c.isSignedIn()).toBe(true);
+    await c.forgetTokens();
+    expect(await c.isSignedIn()).toBe(false);
+    server.on("GET /auth/me", (request) =>
+      fail(request.authorization === null ? "UNAUTHORIZED" : "TOKEN_EXPIRED", 401),
+    );
+    expect(await rejectionOf(c.auth.me())).toMatchObject({ code: "UNAUTHORIZED" });
     failing.set = set;
   });
 

@@ -134,12 +134,12 @@ export class SuperOAuthClient {
 
   /** Whether tokens are stored (a session may still have ended on the server). */
   async isSignedIn(): Promise<boolean> {
-    return (await this.#transport.storage.get()) !== null;
+    return (await this.#transport.readTokens()) !== null;
   }
 
   /** Forgets the stored tokens without telling the server (use `auth.logOut()` to end the session). */
   async forgetTokens(): Promise<void> {
-    await this.#transport.storage.clear();
+    await this.#transport.clearTokens();
   }
 }
 
@@ -158,7 +158,7 @@ async function keepTokens<T extends object>(transport: Transport, outcome: Promi
 /** Clears the stored tokens once the call that ended the session succeeded. */
 async function dropTokens<T>(transport: Transport, outcome: Promise<T>): Promise<T> {
   const value = await outcome;
-  await transport.storage.clear();
+  await transport.clearTokens();
   return value;
 }
 

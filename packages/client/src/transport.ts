@@ -96,10 +96,6 @@ export class Transport {
     this.#options = options;
   }
 
-  get storage(): TokenStorage {
-    return this.#options.storage;
-  }
-
   /** The absolute URL of a route. */
   urlOf(name: RouteName, input: Pick<CallInput, "params" | "query"> = {}): URL {
     const route: Route = routes[name];
@@ -135,8 +131,14 @@ export class Transport {
   }
 
   /** The tokens to send: a refreshed pair the storage refused, else the storage's. */
-  async #readTokens(): Promise<StoredTokens | null> {
+  async readTokens(): Promise<StoredTokens | null> {
     return this.#unsaved ?? (await this.#options.storage.get());
+  }
+
+  /** Forgets the tokens: the storage's, and a refreshed pair it refused. */
+  async clearTokens(): Promise<void> {
+    this.#unsaved = null;
+    await this.#options.storage.clear();
   }
 
   /**
@@ -151,10 +153,9 @@ export class Transport {
 
   /** The tokens are dropped and `onSessionEnded` told, if they are still the ones that failed. */
   async endSession(input: { failed: StoredTokens; reason: ErrorCode }): Promise<void> {
-    const current = await this.#readTokens();
+    const current = await this.readTokens();
     if (current === null || current.refreshToken !== input.failed.refreshToken) return;
-    this.#unsaved = null;
-    await this.#options.storage.clear();
+    await this.clearTokens();
     const listener = this.#options.onSessionEnded;
     // Outside this call's stack: the listener's own failure must not replace the API's answer.
     if (listener !== undefined) queueMicrotask(() => listener({ reason: input.reason }));
@@ -170,7 +171,7 @@ export class Transport {
     signal: AbortSignal | undefined;
   }): Promise<TokenPair | "signed-out" | "replaced"> {
     if (this.#refreshing === null) {
-      const current = await this.#readTokens();
+      const current = await this.readTokens();
       // Checked again: another call may have started one while the storage answered.
       if (this.#refreshing === null) {
         if (current === null) {
@@ -257,7 +258,7 @@ export class Transport {
     if (!route.bearer) return this.#send(route, input, options, null, mode, url);
     let refreshed = false;
     for (;;) {
-      const tokens = await this.#readTokens();
+      const tokens = await this.readTokens();
       try {
         return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url);
       } catch (error) {
