@@ -1,4 +1,5 @@
 import {
+  adminCreatedOnServer,
   createEmailToken,
   createUser,
   type EmailTokenId,
@@ -80,7 +81,7 @@ export async function createAdmin(
     await recordSecurityEvent(deps, {
       userId: existing.id,
       type: "role_changed",
-      details: { role: "admin", previousRole: existing.role, via: "admin:create" },
+      details: { role: "admin", previousRole: existing.role, via: adminCreatedOnServer },
     });
     return ok({ outcome: "promoted", user: promoted.value });
   }
@@ -102,7 +103,7 @@ export async function createAdmin(
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "role_changed",
-    details: { role: "admin", previousRole: "user", via: "admin:create" },
+    details: { role: "admin", previousRole: "user", via: adminCreatedOnServer },
   });
   return ok({ outcome: "created", user, setPasswordLink });
 }
