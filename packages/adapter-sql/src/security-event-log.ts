@@ -1,4 +1,9 @@
-import type { SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "@superoauth/application";
+import type {
+  EntryFold,
+  SecurityEventLog,
+  StaffReadAllowance,
+  StaffReadRecord,
+} from "@superoauth/application";
 import {
   type SecurityEvent,
   type SecurityEventType,
@@ -39,22 +44,36 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
       });
     },
 
-    async listSecurityEventsOfUser(input: {
-      userId: UserId;
-      limit: number;
-      beforeId?: string;
-      types?: readonly SecurityEventType[];
-    }): Promise<SecurityEvent[]> {
-      let query = db.selectFrom("security_events").selectAll().where("user_id", "=", input.userId);
-      if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
-      if (input.types !== undefined) {
-        if (input.types.length === 0) return [];
-        query = query.where("type", "in", [...input.types]);
-      }
-      const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
-      return mapSecurityEventRows(rows);
+    async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
+      return runInTransaction(context, async (trx) => {
+        // The user's row is the lock, as for staff reads above: concurrent records fold one after the other.
+        await dialect
+          .forUpdate(trx.selectFrom("users").select("id").where("id", "=", event.userId))
+          .execute();
+        const recent = await listEvents(trx, { userId: event.userId, limit: fold.limit, types: fold.types });
+        if (!fold.admits(recent)) return false;
+        await insertEvent(trx, event);
+        return true;
+      });
     },
+
+    listSecurityEventsOfUser: (input) => listEvents(db, input),
   };
+}
+
+/** A user's entries, newest first; `beforeId` continues after a page's last; `types`: only those. */
+async function listEvents(
+  db: Kysely<Database> | Transaction<Database>,
+  input: { userId: UserId; limit: number; beforeId?: string; types?: readonly SecurityEventType[] },
+): Promise<SecurityEvent[]> {
+  let query = db.selectFrom("security_events").selectAll().where("user_id", "=", input.userId);
+  if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
+  if (input.types !== undefined) {
+    if (input.types.length === 0) return [];
+    query = query.where("type", "in", [...input.types]);
+  }
+  const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
+  return mapSecurityEventRows(rows);
 }
 
 async function insertEvent(

@@ -15,6 +15,7 @@ export type {
   EmailTokenIssue,
   EmailTokenRepository,
   EnqueuedExport,
+  EntryFold,
   ExportAllowanceWindow,
   ExportArchiveEntry,
   ExportArchiveFile,

@@ -58,7 +58,7 @@ export type {
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
 export { accountOfOIDCPayload, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
-export type { SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "./security-log.ts";
+export type { EntryFold, SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "./security-log.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,

@@ -11,6 +11,17 @@ export type StaffReadRecord =
   | { readonly recorded: true }
   | { readonly recorded: false; readonly oldest: Date };
 
+/**
+ * What decides, from a user's latest entries, whether a new one is recorded: a fold, which keeps an
+ * attacker's unbounded attempts from growing the log (`recordsRefusedSignIn`).
+ */
+export interface EntryFold {
+  /** The types of the entries `admits` is given, newest first, and at most how many. */
+  readonly types: readonly SecurityEventType[];
+  readonly limit: number;
+  admits(recent: readonly SecurityEvent[]): boolean;
+}
+
 /** The account security log. Entries are never changed once written. */
 export interface SecurityEventLog {
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
@@ -20,6 +31,12 @@ export interface SecurityEventLog {
    * records at once, at most the allowance's go through (docs/admin.md, "Read allowance").
    */
   recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord>;
+  /**
+   * Records `event` when `fold.admits` its user's latest entries of `fold.types`, read under a lock
+   * of the user's row: of any number of records at once each sees those before it, so exactly as
+   * many are recorded as the fold admits one after the other. Whether it was recorded.
+   */
+  recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean>;
   /**
    * Newest first; `beforeId` continues a listing after the last entry of the previous page; with
    * `types`, only events of those types.

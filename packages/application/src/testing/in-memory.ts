@@ -28,6 +28,7 @@ import type {
   AccessTokenIssuer,
   Clock,
   Dependencies,
+  EntryFold,
   PasswordHasher,
   RandomSource,
   SecretHasher,
@@ -525,12 +526,27 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     this.#events.push({ ...event, details: { ...event.details } });
     return { recorded: true };
   }
+  async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
+    // Read and recorded in one synchronous step: concurrent records each see those before them.
+    if (!fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types })))
+      return false;
+    this.#events.push({ ...event, details: { ...event.details } });
+    return true;
+  }
   async listSecurityEventsOfUser(input: {
     userId: UserId;
     limit: number;
     beforeId?: string;
     types?: readonly SecurityEventType[];
   }): Promise<SecurityEvent[]> {
+    return this.#list(input);
+  }
+  #list(input: {
+    userId: UserId;
+    limit: number;
+    beforeId?: string;
+    types?: readonly SecurityEventType[];
+  }): SecurityEvent[] {
     return this.#events
       .filter(
         (e) =>

@@ -142,6 +142,65 @@ export function securityEventLogContract(
       expect(recorded).toHaveLength(3);
     });
 
+    it("records a folded entry when its fold admits the user's latest entries of its types, and says whether", async () => {
+      const { events, userId } = await withUser();
+      await events.recordSecurityEvent(event(userId, { type: "login_failed", ip: "203.0.113.9" }));
+      const seen: (string | null)[][] = [];
+      // Admits an address not among the latest two entries of the type (a fold's shape).
+      const fold = (ip: string) => ({
+        types: ["login_refused_locked"] as const,
+        limit: 2,
+        admits: (recent: readonly SecurityEvent[]) => {
+          seen.push(recent.map((entry) => entry.ip));
+          return !recent.some((entry) => entry.ip === ip);
+        },
+      });
+      const refused = (ip: string) => event(userId, { type: "login_refused_locked", ip, details: {} });
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(false);
+      expect(await events.recordFolded(refused("198.51.100.2"), fold("198.51.100.2"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.3"), fold("198.51.100.3"))).toBe(true);
+      // The first address has left the latest two: admitted again.
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
+      // Newest first, only the fold's types, at most its limit.
+      expect(seen).toEqual([
+        [],
+        ["198.51.100.1"],
+        ["198.51.100.1"],
+        ["198.51.100.2", "198.51.100.1"],
+        ["198.51.100.3", "198.51.100.2"],
+      ]);
+      const recorded = await events.listSecurityEventsOfUser({ userId, limit: 20 });
+      expect(recorded.map((entry) => [entry.type, entry.ip])).toEqual([
+        ["login_refused_locked", "198.51.100.1"],
+        ["login_refused_locked", "198.51.100.3"],
+        ["login_refused_locked", "198.51.100.2"],
+        ["login_refused_locked", "198.51.100.1"],
+        ["login_failed", "203.0.113.9"],
+      ]);
+    });
+
+    it("of folded records at once, each sees those before it: exactly as many are recorded as the fold admits", async () => {
+      const { events, userId } = await withUser();
+      const fold = (ip: string) => ({
+        types: ["login_refused_locked"] as const,
+        limit: 3,
+        admits: (recent: readonly SecurityEvent[]) =>
+          recent.length < 3 && !recent.some((entry) => entry.ip === ip),
+      });
+      // Twelve at once from four addresses, three each: one per address, three in all.
+      const ips = Array.from({ length: 12 }, (_, i) => `198.51.100.${(i % 4) + 1}`);
+      const outcomes = await Promise.all(
+        ips.map((ip) =>
+          events.recordFolded(event(userId, { type: "login_refused_locked", ip, details: {} }), fold(ip)),
+        ),
+      );
+      expect(outcomes.filter(Boolean)).toHaveLength(3);
+      const recorded = await events.listSecurityEventsOfUser({ userId, limit: 20 });
+      expect(recorded).toHaveLength(3);
+      expect(new Set(recorded.map((entry) => entry.ip)).size).toBe(3);
+    });
+
     it("never shows one user's events to another", async () => {
       const { events, users, userId } = await withUser();
       const other = makeUser();

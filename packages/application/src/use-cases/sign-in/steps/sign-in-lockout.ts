@@ -14,7 +14,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import { newSecurityEvent, recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 /**
@@ -211,16 +211,17 @@ function recordRefusedAttempt(
   deps.backgroundTasks.enqueue({
     name: "refused-sign-in-record",
     run: async () => {
-      const recent = await deps.securityEvents.listSecurityEventsOfUser({
-        userId: input.userId,
-        limit: refusedSignInEntriesPerWindow,
-        types: ["login_refused_locked"],
-      });
-      if (!recordsRefusedSignIn(recent, { ip: input.client.ip ?? null, now: deps.clock.now() })) return;
-      await recordSecurityEvent(deps, {
+      const event = newSecurityEvent(deps, {
         userId: input.userId,
         type: "login_refused_locked",
         client: input.client,
+      });
+      // Folded under the user's lock: the queue runs several tasks at once, and two attempts from
+      // one address handled together would otherwise both find no entry and both be recorded.
+      await deps.securityEvents.recordFolded(event, {
+        types: ["login_refused_locked"],
+        limit: refusedSignInEntriesPerWindow,
+        admits: (recent) => recordsRefusedSignIn(recent, { ip: event.ip, now: event.occurredAt }),
       });
     },
   });
