@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { SuperOAuthClient, type SuperOAuthClientOptions } from "./client.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
-import { FakeFetch, fail, hang, ok } from "./testing/fake-fetch.ts";
+import { cutOff, FakeFetch, fail, hang, ok } from "./testing/fake-fetch.ts";
 import { MemoryTokenStorage } from "./token-storage.ts";
 import type { SessionEnded } from "./transport.ts";
 
@@ -73,6 +73,28 @@ describe("errors", () => {
       requestId: "req-1",
       retryAfter: 900,
     });
+  });
+
+  it("instanceof recognises the errors of another copy of the package (two copies installed)", async () => {
+    // A second instance of the module, as a dependency bundling its own copy of the client would load.
+    const specifier = "./errors.ts?another-copy";
+    const copy = (await import(/* @vite-ignore */ specifier)) as typeof import("./errors.ts");
+    expect(copy.SuperOAuthError).not.toBe(SuperOAuthError);
+    const apiError = new copy.SuperOAuthError({
+      code: "USER_EXISTS",
+      status: 409,
+      message: "taken",
+      requestId: null,
+      retryAfter: null,
+    });
+    const networkError = new copy.SuperOAuthNetworkError({ code: "TIMEOUT", message: "slow" });
+    expect(apiError instanceof SuperOAuthError).toBe(true);
+    expect(networkError instanceof SuperOAuthNetworkError).toBe(true);
+    expect(apiError instanceof SuperOAuthNetworkError).toBe(false);
+    expect(networkError instanceof SuperOAuthError).toBe(false);
+    expect(new Error("plain") instanceof SuperOAuthError).toBe(false);
+    expect({ code: "USER_EXISTS" } instanceof SuperOAuthError).toBe(false);
+    expect(apiError instanceof Error).toBe(true);
   });
 
   it("a 5xx body's requestId is preferred to the header", async () => {
@@ -246,6 +268,25 @@ describe("network failures and timeouts", () => {
     await vi.advanceTimersByTimeAsync(225 + 1000 + 450 + 1000);
     expect(await result).toMatchObject({ code: "TIMEOUT" });
     expect(server.count("GET /oauth/providers")).toBe(3);
+  });
+
+  it("an answer cut off in its body is NETWORK_ERROR with the status and request id that came, and a GET is retried", async () => {
+    let calls = 0;
+    server.on("GET /oauth/providers", () => {
+      calls += 1;
+      return calls === 1 ? cutOff(200, { "x-request-id": "req-cut" }) : ok({ providers: [] });
+    });
+    const answered = client().oauth.listProviders();
+    await vi.advanceTimersByTimeAsync(225);
+    expect(await answered).toEqual({ providers: [] });
+    expect(server.count("GET /oauth/providers")).toBe(2);
+
+    server.on("POST /auth/verify-email", () => cutOff(200, { "x-request-id": "req-cut-2" }));
+    const error = await rejectionOf(client().auth.verifyEmail({ token: "t" }));
+    expect(error).toBeInstanceOf(SuperOAuthNetworkError);
+    expect(error).toMatchObject({ code: "NETWORK_ERROR", status: 200, requestId: "req-cut-2" });
+    expect((error as Error).message).toContain("(HTTP 200, cut off in its body)");
+    expect(server.count("POST /auth/verify-email")).toBe(1);
   });
 
   it("a per-call timeout overrides the client's", async () => {

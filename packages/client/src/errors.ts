@@ -1,10 +1,29 @@
 import type { ErrorCode } from "./error-codes.ts";
 
 /**
+ * The marks `instanceof` reads, shared through the global symbol registry: an app that ends up with
+ * two copies of this package (one bundled by a dependency, say) catches the errors of either copy
+ * with the class of the other, as it would with one copy.
+ */
+const apiErrorMark: unique symbol = Symbol.for("@superoauth/client.SuperOAuthError");
+const networkErrorMark: unique symbol = Symbol.for("@superoauth/client.SuperOAuthNetworkError");
+
+/** Whether `value` carries `mark` (on its prototype chain): `instanceof` across copies of the package. */
+function isMarked(value: unknown, mark: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[mark] === true;
+}
+
+/**
  * The API answered with its error envelope (`{success: false, error, message}`). Branch on `code`,
  * never on `message` (which is for people and may change).
  */
 export class SuperOAuthError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isMarked(value, apiErrorMark);
+  }
+  get [apiErrorMark](): true {
+    return true;
+  }
   override readonly name = "SuperOAuthError";
   /** The envelope's `error`. */
   readonly code: ErrorCode;
@@ -37,13 +56,22 @@ export class SuperOAuthError extends Error {
  * call rejects with the signal's reason, as fetch does.
  */
 export class SuperOAuthNetworkError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isMarked(value, networkErrorMark);
+  }
+  get [networkErrorMark](): true {
+    return true;
+  }
   override readonly name = "SuperOAuthNetworkError";
   readonly code: "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE";
-  /** The HTTP status of an INVALID_RESPONSE, else null. */
+  /**
+   * The HTTP status of an INVALID_RESPONSE, or of an answer cut off in its body (a NETWORK_ERROR or
+   * TIMEOUT after the headers came); null when no answer began.
+   */
   readonly status: number | null;
-  /** X-Request-Id of an INVALID_RESPONSE that carried one, else null. */
+  /** X-Request-Id of such an answer when it carried one (quote it to support), else null. */
   readonly requestId: string | null;
-  /** `Retry-After` of an INVALID_RESPONSE that carried one, in seconds, else null. */
+  /** `Retry-After` of such an answer when it carried one, in seconds, else null. */
   readonly retryAfter: number | null;
 
   constructor(input: {

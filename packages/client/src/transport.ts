@@ -318,7 +318,9 @@ export class Transport {
       const notHandled =
         failure instanceof SuperOAuthError &&
         (failure.code === "RATE_LIMIT_EXCEEDED" || failure.code === "SERVICE_UNAVAILABLE");
-      if (attempt >= policy.maxAttempts || !isRetryable({ status: failure.status, idempotent, notHandled })) {
+      // An answer cut off on the way is a failure on the way, whatever status it began with.
+      const status = failure.code === "NETWORK_ERROR" || failure.code === "TIMEOUT" ? null : failure.status;
+      if (attempt >= policy.maxAttempts || !isRetryable({ status, idempotent, notHandled })) {
         throw failure;
       }
       let delay = backoffDelay({ attempt, policy, random: this.#options.random });
@@ -351,25 +353,39 @@ export class Transport {
     caller?.addEventListener("abort", onCallerAbort, { once: true });
     // A stream handed on keeps the caller's signal: aborting it cancels the body being read.
     let handedOn = false;
+    // The answer whose body was being read when it failed: its status and request id say which.
+    let begun: Response | null = null;
     try {
       const response = await this.#options.fetch(url, { ...init, signal: controller.signal });
       if (response.ok && mode === "stream") {
         handedOn = true;
         return { response, text: null };
       }
+      begun = response;
       return { response, text: await response.text() };
     } catch (error) {
       if (controller.signal.aborted && !timedOut) throw caller?.reason ?? error;
+      const answer =
+        begun === null
+          ? {}
+          : {
+              status: begun.status,
+              requestId: begun.headers.get("x-request-id"),
+              retryAfter: parseRetryAfter(begun.headers.get("retry-after"), Date.now()),
+            };
+      const cutOff = begun === null ? "" : ` (HTTP ${begun.status}, cut off in its body)`;
       if (timedOut) {
         throw new SuperOAuthNetworkError({
           code: "TIMEOUT",
-          message: `${init.method} ${url.pathname} took longer than ${timeoutMs} ms`,
+          message: `${init.method} ${url.pathname} took longer than ${timeoutMs} ms${cutOff}`,
+          ...answer,
         });
       }
       throw new SuperOAuthNetworkError({
         code: "NETWORK_ERROR",
-        message: `${init.method} ${url.pathname} failed: ${error instanceof Error ? error.message : String(error)}`,
+        message: `${init.method} ${url.pathname} failed${cutOff}: ${error instanceof Error ? error.message : String(error)}`,
         cause: error,
+        ...answer,
       });
     } finally {
       clearTimeout(timer);

@@ -73,3 +73,14 @@ export function hang(request: SeenRequest): Promise<Response> {
     request.signal?.addEventListener("abort", () => reject(request.signal?.reason), { once: true });
   });
 }
+
+/** An answer whose headers came and whose body breaks off after its first bytes (a dropped connection). */
+export function cutOff(status: number, headers: Record<string, string> = {}): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"success":true,"da'));
+      controller.error(new TypeError("terminated"));
+    },
+  });
+  return new Response(body, { status, headers: { "content-type": "application/json", ...headers } });
+}
