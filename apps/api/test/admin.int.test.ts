@@ -143,6 +143,24 @@ describe("disabling an account", () => {
     expect(activity.find((e) => e.type === "sessions_revoked")).toMatchObject({ ip: null, userAgent: null });
   });
 
+  it("the same read at once is one entry: eight views of one account, eight searches of one first page", async () => {
+    const admin = await registerAdmin("read-race-admin@example.com");
+    const person = await register("read-race-person@example.com", "person");
+    const answers = await Promise.all([
+      ...Array.from({ length: 8 }, () =>
+        call("GET", `/admin/users/${person.user.id}`, { token: admin.accessToken }),
+      ),
+      ...Array.from({ length: 8 }, () =>
+        call("GET", "/admin/users?q=read-race", { token: admin.accessToken }),
+      ),
+    ]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual(Array(16).fill(200));
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: admin.accessToken })).json().data
+      .actions as { type: string; actorId: string | null }[];
+    const mine = audit.filter((entry) => entry.actorId === admin.user.id);
+    expect(mine.map((entry) => entry.type).sort()).toEqual(["account_viewed", "users_searched"]);
+  });
+
   it("the last active admin cannot be demoted", async () => {
     const db = database.db();
     // Every other admin of this file's database stands down first.

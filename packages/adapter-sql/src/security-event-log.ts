@@ -24,7 +24,11 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
       await insertEvent(db, event);
     },
 
-    async recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord> {
+    async recordStaffRead(
+      event: SecurityEvent,
+      allowance: StaffReadAllowance,
+      fold?: EntryFold,
+    ): Promise<StaffReadRecord> {
       const actorId = event.actorId;
       if (actorId === null) throw new Error("a staff read is recorded with its actor");
       // A spent allowance is answered by one plain read; under it, the count under the lock decides.
@@ -34,7 +38,15 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
         // The actor's user row is the lock every read of theirs takes first, so concurrent reads are
         // counted one after the other (as a user's mail issues are: email-token-repository.ts).
         await dialect.forUpdate(trx.selectFrom("users").select("id").where("id", "=", actorId)).execute();
-        // This plain read is the transaction's first, so its snapshot is taken after the lock.
+        // The plain reads come after the lock, so the transaction's snapshot is taken after it.
+        if (fold !== undefined) {
+          const recent = await listEvents(trx, {
+            userId: event.userId,
+            limit: fold.limit,
+            types: fold.types,
+          });
+          if (!fold.admits(recent)) return { recorded: false, folded: true } as const;
+        }
         const counted = await countStaffReads(trx, actorId, allowance);
         if (counted.count >= allowance.max) {
           return { recorded: false, oldest: counted.oldest ?? allowance.since } as const;

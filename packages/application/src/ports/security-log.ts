@@ -6,10 +6,14 @@ export interface StaffReadAllowance {
   readonly max: number;
 }
 
-/** A staff read recorded, or refused because the allowance was spent, with the oldest read that spent it. */
+/**
+ * A staff read recorded; folded into an earlier entry (its fold did not admit it: nothing recorded
+ * or counted); or refused because the allowance was spent, with the oldest read that spent it.
+ */
 export type StaffReadRecord =
   | { readonly recorded: true }
-  | { readonly recorded: false; readonly oldest: Date };
+  | { readonly recorded: false; readonly folded: true }
+  | { readonly recorded: false; readonly folded?: undefined; readonly oldest: Date };
 
 /**
  * What decides, from a user's latest entries, whether a new one is recorded: a fold, which keeps an
@@ -26,11 +30,17 @@ export interface EntryFold {
 export interface SecurityEventLog {
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
   /**
-   * Records a staff read (`event` of a `staffReadTypes` type, with its actor) unless its actor's
-   * reads recorded at or after `allowance.since` already number `allowance.max`: of any number of
-   * records at once, at most the allowance's go through (docs/admin.md, "Read allowance").
+   * Records a staff read (`event` of a `staffReadTypes` type, with its actor) unless `fold` (when
+   * given) does not admit it, or its actor's reads recorded at or after `allowance.since` already
+   * number `allowance.max`. Both are decided under a lock of the actor's row: of any number of
+   * records at once, at most the allowance's go through (docs/admin.md, "Read allowance"), and a
+   * fold on the actor's own entries (a view of one account again) lets exactly one through.
    */
-  recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord>;
+  recordStaffRead(
+    event: SecurityEvent,
+    allowance: StaffReadAllowance,
+    fold?: EntryFold,
+  ): Promise<StaffReadRecord>;
   /**
    * Records `event` when `fold.admits` its user's latest entries of `fold.types`, read under a lock
    * of the user's row: of any number of records at once each sees those before it, so exactly as

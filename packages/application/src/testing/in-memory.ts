@@ -514,8 +514,18 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   async recordSecurityEvent(event: SecurityEvent): Promise<void> {
     this.#events.push({ ...event, details: { ...event.details } });
   }
-  async recordStaffRead(event: SecurityEvent, allowance: StaffReadAllowance): Promise<StaffReadRecord> {
-    // Counted and recorded in one synchronous step: concurrent records cannot count the same reads.
+  async recordStaffRead(
+    event: SecurityEvent,
+    allowance: StaffReadAllowance,
+    fold?: EntryFold,
+  ): Promise<StaffReadRecord> {
+    // Folded, counted and recorded in one synchronous step: concurrent records cannot count the same reads.
+    if (
+      fold !== undefined &&
+      !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
+    ) {
+      return { recorded: false, folded: true };
+    }
     const counted = this.#events.filter(
       (e) => e.actorId === event.actorId && isStaffRead(e.type) && e.occurredAt >= allowance.since,
     );

@@ -142,6 +142,47 @@ export function securityEventLogContract(
       expect(recorded).toHaveLength(3);
     });
 
+    it("a staff read its fold does not admit is neither recorded nor counted; of the same read at once exactly one is", async () => {
+      const { events, users, userId: staffId } = await withUser();
+      const target = makeUser();
+      const other = makeUser();
+      for (const user of [target, other]) await users.insertUser(user);
+      const view = (userId: UserId, offset: number) =>
+        event(userId, {
+          type: "account_viewed",
+          actorId: staffId,
+          occurredAt: at(offset),
+          details: { by: "support" },
+        });
+      const seen: number[] = [];
+      // Admits a view of an account this member of staff has not viewed yet (the latest 5 read).
+      const fold = {
+        types: ["account_viewed"] as const,
+        limit: 5,
+        admits: (recent: readonly SecurityEvent[]) => {
+          seen.push(recent.length);
+          return !recent.some((entry) => entry.actorId === staffId);
+        },
+      };
+      const allowance = { since: at(0), max: 2 };
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => events.recordStaffRead(view(target.id, 10), allowance, fold)),
+      );
+      expect(outcomes.filter((outcome) => outcome.recorded)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => !outcome.recorded)).toEqual(
+        Array(5).fill({ recorded: false, folded: true }),
+      );
+      expect(seen.length).toBeGreaterThanOrEqual(6);
+      // The folded five were not counted: the allowance of 2 has one read left, for another account.
+      expect(await events.recordStaffRead(view(other.id, 20), allowance, fold)).toEqual({ recorded: true });
+      expect(await events.recordStaffRead(view(other.id, 21), allowance)).toEqual({
+        recorded: false,
+        oldest: at(10),
+      });
+      const recorded = await events.listSecurityEventsOfUser({ userId: target.id, limit: 20 });
+      expect(recorded).toHaveLength(1);
+    });
+
     it("records a folded entry when its fold admits the user's latest entries of its types, and says whether", async () => {
       const { events, userId } = await withUser();
       await events.recordSecurityEvent(event(userId, { type: "login_failed", ip: "203.0.113.9" }));

@@ -8,7 +8,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, EntryFold } from "../../../ports/index.ts";
 import type { AllowanceSpent } from "../../allowance-spent.ts";
 import { newSecurityEvent, type SecurityEventInput } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
@@ -32,17 +32,16 @@ export async function recordStaffView(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; target: User },
 ): Promise<AllowanceSpent | null> {
-  const seen = await recordedWithinFoldWindow(deps, {
-    userId: input.target.id,
+  const fold = repeatedReadFold(deps, {
     type: "account_viewed",
     same: (event) => event.actorId === input.actor.user.id,
   });
-  if (seen) return null;
-  return recordStaffRead(deps, {
-    userId: input.target.id,
-    type: "account_viewed",
-    actor: actorOf(input.actor, input.client),
-  });
+  if (!(await admits(deps, input.target.id, fold))) return null;
+  return recordStaffRead(
+    deps,
+    { userId: input.target.id, type: "account_viewed", actor: actorOf(input.actor, input.client) },
+    fold,
+  );
 }
 
 /**
@@ -70,25 +69,28 @@ export async function recordStaffSearch(
   // stands for many (`ada@example.com` and `alan@example.com` are both `a***@example.com`), and
   // folding on it let each of them be read uncounted and unrecorded, past the allowance.
   const keptWhole = query === input.query;
-  const repeated =
-    !input.page &&
-    keptWhole &&
-    (await recordedWithinFoldWindow(deps, {
+  const fold =
+    !input.page && keptWhole
+      ? repeatedReadFold(deps, {
+          type: "users_searched",
+          same: (event) =>
+            event.actorId === input.actor.user.id &&
+            event.details.nextPage === undefined &&
+            event.details.query === query &&
+            event.details.results === input.results,
+        })
+      : undefined;
+  if (fold !== undefined && !(await admits(deps, input.actor.user.id, fold))) return null;
+  return recordStaffRead(
+    deps,
+    {
       userId: input.actor.user.id,
       type: "users_searched",
-      same: (event) =>
-        event.actorId === input.actor.user.id &&
-        event.details.nextPage === undefined &&
-        event.details.query === query &&
-        event.details.results === input.results,
-    }));
-  if (repeated) return null;
-  return recordStaffRead(deps, {
-    userId: input.actor.user.id,
-    type: "users_searched",
-    actor: actorOf(input.actor, input.client),
-    details: { query, results: input.results, ...(input.page ? { nextPage: true } : {}) },
-  });
+      actor: actorOf(input.actor, input.client),
+      details: { query, results: input.results, ...(input.page ? { nextPage: true } : {}) },
+    },
+    fold,
+  );
 }
 
 /**
@@ -100,15 +102,18 @@ export async function recordStaffSearch(
 async function recordStaffRead(
   deps: Dependencies,
   input: SecurityEventInput<"account_viewed" | "users_searched">,
+  fold: EntryFold | undefined,
 ): Promise<AllowanceSpent | null> {
   const event = newSecurityEvent(deps, input);
   const now = event.occurredAt.getTime();
   const max = deps.settings.staffReadsPerHour;
-  const record = await deps.securityEvents.recordStaffRead(event, {
-    since: new Date(now - staffReadAllowanceWindowMs + 1),
-    max,
-  });
-  if (record.recorded) return null;
+  const record = await deps.securityEvents.recordStaffRead(
+    event,
+    { since: new Date(now - staffReadAllowanceWindowMs + 1), max },
+    fold,
+  );
+  // Folded under the actor's lock: the same read made at the same moment, which took the lock first.
+  if (record.recorded || record.folded) return null;
   // The oldest counted read may be stamped a little after this one (a read made at the same moment
   // that took the lock first), but the wait is never longer than the window.
   const retryAfterSeconds = Math.min(
@@ -123,16 +128,34 @@ async function recordStaffRead(
   };
 }
 
-/** Whether the user's log has an entry of `type` that is `same` as the one to record, within the fold window. */
-async function recordedWithinFoldWindow(
-  deps: Dependencies,
-  input: { userId: UserId; type: SecurityEventType; same: (event: SecurityEvent) => boolean },
-): Promise<boolean> {
+/**
+ * The fold of a read made again (docs/admin.md, "Audit"): no new entry when the log holds one of
+ * `type` that is `same`, within `staffViewFoldWindowMs`. Read once without a lock (`admits`), so a
+ * repeated read takes none and is not refused by a spent allowance; then again under the actor's
+ * lock by `recordStaffRead`, so of the same read made twice at once exactly one is recorded.
+ */
+function repeatedReadFold(
+  deps: Pick<Dependencies, "clock">,
+  input: { type: SecurityEventType; same: (event: SecurityEvent) => boolean },
+): EntryFold {
   const since = deps.clock.now().getTime() - staffViewFoldWindowMs;
-  const recent = await deps.securityEvents.listSecurityEventsOfUser({
-    userId: input.userId,
-    limit: recentReadsRead,
+  return {
     types: [input.type],
+    limit: recentReadsRead,
+    admits: (recent) => !recent.some((event) => event.occurredAt.getTime() > since && input.same(event)),
+  };
+}
+
+/** Whether `fold` admits a new entry on `userId`'s log, by a plain read. */
+async function admits(
+  deps: Pick<Dependencies, "securityEvents">,
+  userId: UserId,
+  fold: EntryFold,
+): Promise<boolean> {
+  const recent = await deps.securityEvents.listSecurityEventsOfUser({
+    userId,
+    limit: fold.limit,
+    types: fold.types,
   });
-  return recent.some((event) => event.occurredAt.getTime() > since && input.same(event));
+  return fold.admits(recent);
 }
