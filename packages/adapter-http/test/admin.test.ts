@@ -584,6 +584,20 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     expect(refused.json().message).toContain("You can open more in 60 minutes.");
   });
 
+  it("an account deleted between its read and the record of the view answers USER_NOT_FOUND, and a searcher deleted meanwhile INSUFFICIENT_PERMISSIONS", async () => {
+    ({ app, deps } = await buildTestApp());
+    const support = await accountWithRole("support");
+    const grace = await registerUser(app, otherRegistration);
+    // The store found the account's row gone under its lock: nothing recorded, nothing to show.
+    deps.securityEvents.recordStaffRead = async () => ({ recorded: false, gone: true });
+    const viewed = await call("GET", `/admin/users/${grace.user.id}`, support);
+    expectError(viewed, "USER_NOT_FOUND", 404);
+    expect(viewed.body).not.toContain(otherRegistration.email);
+    const searched = await call("GET", "/admin/users?q=grace", support);
+    expectError(searched, "INSUFFICIENT_PERMISSIONS", 403);
+    expect(searched.body).not.toContain(otherRegistration.email);
+  });
+
   it("a search by a whole address is counted each time: another address masked alike is no repeat", async () => {
     ({ app, deps } = await buildTestApp({ settings: { staffReadsPerHour: 1 } }));
     const support = await accountWithRole("support");

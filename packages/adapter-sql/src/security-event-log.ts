@@ -18,7 +18,7 @@ import { runInTransaction } from "./run-in-transaction.ts";
 
 /** The SecurityEventLog port over SQL. Ids are UUIDv7, so ordering by id is ordering by time. */
 export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
-  const { db, dialect } = context;
+  const { db } = context;
   return {
     async recordSecurityEvent(event: SecurityEvent): Promise<void> {
       await insertEvent(db, event);
@@ -31,21 +31,26 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
     ): Promise<StaffReadRecord> {
       const actorId = event.actorId;
       if (actorId === null) throw new Error("a staff read is recorded with its actor");
-      // A spent allowance is answered by one plain read; under it, the count under the lock decides.
+      // A spent allowance is answered by plain reads (the fold first: a read it folds is not
+      // counted, so it is never refused); under it, the lock decides.
       const before = await countStaffReads(db, actorId, allowance);
-      if (before.count >= allowance.max) return { recorded: false, oldest: before.oldest ?? allowance.since };
+      if (before.count >= allowance.max) {
+        if (fold !== undefined && !(await admitted(db, event.userId, fold))) {
+          return { recorded: false, folded: true };
+        }
+        return { recorded: false, oldest: before.oldest ?? allowance.since };
+      }
       return runInTransaction(context, async (trx) => {
         // The actor's user row is the lock every read of theirs takes first, so concurrent reads are
-        // counted one after the other (as a user's mail issues are: email-token-repository.ts).
-        await dialect.forUpdate(trx.selectFrom("users").select("id").where("id", "=", actorId)).execute();
+        // counted one after the other (as a user's mail issues are: email-token-repository.ts); the
+        // account read is locked next, so a deletion cannot commit between its check and the insert.
+        const present =
+          (await lockedAccount(context, trx, actorId)) &&
+          (event.userId === actorId || (await lockedAccount(context, trx, event.userId)));
+        if (!present) return { recorded: false, gone: true } as const;
         // The plain reads come after the lock, so the transaction's snapshot is taken after it.
-        if (fold !== undefined) {
-          const recent = await listEvents(trx, {
-            userId: event.userId,
-            limit: fold.limit,
-            types: fold.types,
-          });
-          if (!fold.admits(recent)) return { recorded: false, folded: true } as const;
+        if (fold !== undefined && !(await admitted(trx, event.userId, fold))) {
+          return { recorded: false, folded: true } as const;
         }
         const counted = await countStaffReads(trx, actorId, allowance);
         if (counted.count >= allowance.max) {
@@ -58,12 +63,10 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
 
     async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
       return runInTransaction(context, async (trx) => {
-        // The user's row is the lock, as for staff reads above: concurrent records fold one after the other.
-        await dialect
-          .forUpdate(trx.selectFrom("users").select("id").where("id", "=", event.userId))
-          .execute();
-        const recent = await listEvents(trx, { userId: event.userId, limit: fold.limit, types: fold.types });
-        if (!fold.admits(recent)) return false;
+        // The user's row is the lock, as for staff reads above: concurrent records fold one after the
+        // other. No row: the account was deleted (after a refusal queued this), and its id gets nothing.
+        if (!(await lockedAccount(context, trx, event.userId))) return false;
+        if (!(await admitted(trx, event.userId, fold))) return false;
         await insertEvent(trx, event);
         return true;
       });
@@ -71,6 +74,27 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
 
     listSecurityEventsOfUser: (input) => listEvents(db, input),
   };
+}
+
+/** Locks the account's row (`FOR UPDATE`; SQLite's transaction is the lock), and whether it exists. */
+async function lockedAccount(
+  { dialect }: SQLContext,
+  trx: Transaction<Database>,
+  userId: UserId,
+): Promise<boolean> {
+  const rows = await dialect
+    .forUpdate(trx.selectFrom("users").select("id").where("id", "=", userId))
+    .execute();
+  return rows.length > 0;
+}
+
+/** Whether `fold` admits a new entry, given the user's latest entries of its types. */
+async function admitted(
+  db: Kysely<Database> | Transaction<Database>,
+  userId: UserId,
+  fold: EntryFold,
+): Promise<boolean> {
+  return fold.admits(await listEvents(db, { userId, limit: fold.limit, types: fold.types }));
 }
 
 /** A user's entries, newest first; `beforeId` continues after a page's last; `types`: only those. */

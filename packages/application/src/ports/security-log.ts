@@ -7,13 +7,20 @@ export interface StaffReadAllowance {
 }
 
 /**
- * A staff read recorded; folded into an earlier entry (its fold did not admit it: nothing recorded
- * or counted); or refused because the allowance was spent, with the oldest read that spent it.
+ * A staff read recorded; not recorded nor counted because its fold did not admit it (`folded`: an
+ * earlier entry says it) or the account it reads is gone (`gone`: deleted); or refused because the
+ * allowance was spent, with the oldest read that spent it.
  */
 export type StaffReadRecord =
   | { readonly recorded: true }
-  | { readonly recorded: false; readonly folded: true }
-  | { readonly recorded: false; readonly folded?: undefined; readonly oldest: Date };
+  | { readonly recorded: false; readonly folded: true; readonly gone?: undefined }
+  | { readonly recorded: false; readonly folded?: undefined; readonly gone: true }
+  | {
+      readonly recorded: false;
+      readonly folded?: undefined;
+      readonly gone?: undefined;
+      readonly oldest: Date;
+    };
 
 /**
  * What decides, from a user's latest entries, whether a new one is recorded: a fold, which keeps an
@@ -31,10 +38,12 @@ export interface SecurityEventLog {
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
   /**
    * Records a staff read (`event` of a `staffReadTypes` type, with its actor) unless `fold` (when
-   * given) does not admit it, or its actor's reads recorded at or after `allowance.since` already
-   * number `allowance.max`. Both are decided under a lock of the actor's row: of any number of
-   * records at once, at most the allowance's go through (docs/admin.md, "Read allowance"), and a
-   * fold on the actor's own entries (a view of one account again) lets exactly one through.
+   * given) does not admit it, the account it is about is gone, or its actor's reads recorded at or
+   * after `allowance.since` already number `allowance.max`, in that order. All are decided under a
+   * lock of the actor's row (and of the account's, when another's): of any number of records at
+   * once, at most the allowance's go through (docs/admin.md, "Read allowance"), a fold on the
+   * actor's own entries (a view of one account again) lets exactly one through, and nothing is
+   * written under a deleted account's id.
    */
   recordStaffRead(
     event: SecurityEvent,
@@ -42,9 +51,11 @@ export interface SecurityEventLog {
     fold?: EntryFold,
   ): Promise<StaffReadRecord>;
   /**
-   * Records `event` when `fold.admits` its user's latest entries of `fold.types`, read under a lock
-   * of the user's row: of any number of records at once each sees those before it, so exactly as
-   * many are recorded as the fold admits one after the other. Whether it was recorded.
+   * Records `event` when its user's account still exists and `fold.admits` its latest entries of
+   * `fold.types`, both read under a lock of the user's row: of any number of records at once each
+   * sees those before it, so exactly as many are recorded as the fold admits one after the other;
+   * and a record that comes after the account's deletion (a background task) writes nothing under
+   * its id. Whether it was recorded.
    */
   recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean>;
   /**

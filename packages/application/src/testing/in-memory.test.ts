@@ -26,10 +26,10 @@ passwordHasherContract(
   async (password) => InMemoryPasswordHasher.hashAsTyped(password),
 );
 secretHasherContract("in-memory", () => new InMemorySecretHasher());
-securityEventLogContract("in-memory", async () => ({
-  events: new InMemorySecurityEventLog(),
-  users: new InMemoryUserRepository(),
-}));
+securityEventLogContract("in-memory", async () => {
+  const users = new InMemoryUserRepository();
+  return { events: new InMemorySecurityEventLog(users), users };
+});
 transactionsContract(
   "in-memory",
   async () => {

@@ -511,6 +511,14 @@ export class InMemorySessionRepository implements SessionRepository {
 
 export class InMemorySecurityEventLog implements SecurityEventLog {
   readonly #events: SecurityEvent[] = [];
+  /** The accounts, so a record for a deleted one writes nothing, as on SQL (none given: every id exists). */
+  readonly #users: InMemoryUserRepository | undefined;
+  constructor(users?: InMemoryUserRepository) {
+    this.#users = users;
+  }
+  #exists(userId: UserId): boolean {
+    return this.#users === undefined || this.#users.peekUser(userId) !== null;
+  }
   async recordSecurityEvent(event: SecurityEvent): Promise<void> {
     this.#events.push({ ...event, details: { ...event.details } });
   }
@@ -520,6 +528,9 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     fold?: EntryFold,
   ): Promise<StaffReadRecord> {
     // Folded, counted and recorded in one synchronous step: concurrent records cannot count the same reads.
+    if (event.actorId === null || !this.#exists(event.actorId) || !this.#exists(event.userId)) {
+      return { recorded: false, gone: true };
+    }
     if (
       fold !== undefined &&
       !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
@@ -538,6 +549,7 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   }
   async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
     // Read and recorded in one synchronous step: concurrent records each see those before them.
+    if (!this.#exists(event.userId)) return false;
     if (!fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types })))
       return false;
     this.#events.push({ ...event, details: { ...event.details } });
@@ -651,7 +663,7 @@ export function createInMemoryDependencies(
     users,
     maintenanceNotices: new InMemoryMaintenanceNotices(),
     sessions: new InMemorySessionRepository(users, twoFactor),
-    securityEvents: new InMemorySecurityEventLog(),
+    securityEvents: new InMemorySecurityEventLog(users),
     emailTokens: new InMemoryEmailTokenRepository(),
     linkedProviders: new InMemoryLinkedProviderRepository(users),
     oauthFlows: new InMemoryOAuthFlowRepository(),

@@ -183,6 +183,61 @@ export function securityEventLogContract(
       expect(recorded).toHaveLength(1);
     });
 
+    it("writes nothing under the id of an account that is gone (deleted after the record was queued)", async () => {
+      const { events, userId: staffId } = await withUser();
+      const gone = makeUser().id; // never stored: as a deleted account's row
+      const admitAll = { types: ["login_refused_locked"] as const, limit: 5, admits: () => true };
+      expect(
+        await events.recordFolded(
+          event(gone, { type: "login_refused_locked", ip: "203.0.113.7", details: {} }),
+          admitAll,
+        ),
+      ).toBe(false);
+      const view = event(gone, { type: "account_viewed", actorId: staffId, details: { by: "support" } });
+      expect(await events.recordStaffRead(view, { since: at(0), max: 5 })).toEqual({
+        recorded: false,
+        gone: true,
+      });
+      // A searcher whose own account is gone records nothing either.
+      const search = event(gone, {
+        type: "users_searched",
+        actorId: gone,
+        details: { query: "", results: 0, by: "admin" },
+      });
+      expect(await events.recordStaffRead(search, { since: at(0), max: 5 })).toEqual({
+        recorded: false,
+        gone: true,
+      });
+      expect(await events.listSecurityEventsOfUser({ userId: gone, limit: 20 })).toEqual([]);
+      expect(await events.listSecurityEventsOfUser({ userId: staffId, limit: 20 })).toEqual([]);
+    });
+
+    it("a staff read its fold does not admit is folded even when the allowance is spent", async () => {
+      const { events, users, userId: staffId } = await withUser();
+      const target = makeUser();
+      await users.insertUser(target);
+      const view = () =>
+        event(target.id, {
+          type: "account_viewed",
+          actorId: staffId,
+          occurredAt: at(10),
+          details: { by: "support" },
+        });
+      const fold = {
+        types: ["account_viewed"] as const,
+        limit: 5,
+        admits: (recent: readonly SecurityEvent[]) => !recent.some((entry) => entry.actorId === staffId),
+      };
+      const allowance = { since: at(0), max: 1 };
+      expect(await events.recordStaffRead(view(), allowance, fold)).toEqual({ recorded: true });
+      // The allowance is spent now, and the same view again is folded, not refused.
+      expect(await events.recordStaffRead(view(), allowance, fold)).toEqual({
+        recorded: false,
+        folded: true,
+      });
+      expect(await events.recordStaffRead(view(), allowance)).toEqual({ recorded: false, oldest: at(10) });
+    });
+
     it("records a folded entry when its fold admits the user's latest entries of its types, and says whether", async () => {
       const { events, userId } = await withUser();
       await events.recordSecurityEvent(event(userId, { type: "login_failed", ip: "203.0.113.9" }));

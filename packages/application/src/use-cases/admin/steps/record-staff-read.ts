@@ -1,6 +1,8 @@
 import {
   durationInWords,
+  err,
   maskEmail,
+  type Result,
   type SecurityEvent,
   type SecurityEventType,
   staffReadAllowanceWindowMs,
@@ -31,17 +33,19 @@ export const maxRecordedQueryLength = 64;
 export async function recordStaffView(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; target: User },
-): Promise<AllowanceSpent | null> {
+): Promise<AllowanceSpent | Result<never, "USER_NOT_FOUND"> | null> {
   const fold = repeatedReadFold(deps, {
     type: "account_viewed",
     same: (event) => event.actorId === input.actor.user.id,
   });
   if (!(await admits(deps, input.target.id, fold))) return null;
-  return recordStaffRead(
+  const recorded = await recordStaffRead(
     deps,
     { userId: input.target.id, type: "account_viewed", actor: actorOf(input.actor, input.client) },
     fold,
   );
+  // Deleted since it was read: nothing to show, as if it had been deleted before.
+  return recorded === "gone" ? err("USER_NOT_FOUND", "No user with this id") : recorded;
 }
 
 /**
@@ -62,7 +66,7 @@ export async function recordStaffSearch(
     results: number;
     page: boolean;
   },
-): Promise<AllowanceSpent | null> {
+): Promise<AllowanceSpent | Result<never, "INSUFFICIENT_PERMISSIONS"> | null> {
   const masked = input.query.includes("@") ? maskEmail(input.query) : input.query;
   const query = [...masked].slice(0, maxRecordedQueryLength).join("");
   // Only a query the entry keeps whole can be known to be the same search again: a masked or cut one
@@ -81,7 +85,7 @@ export async function recordStaffSearch(
         })
       : undefined;
   if (fold !== undefined && !(await admits(deps, input.actor.user.id, fold))) return null;
-  return recordStaffRead(
+  const recorded = await recordStaffRead(
     deps,
     {
       userId: input.actor.user.id,
@@ -91,6 +95,10 @@ export async function recordStaffSearch(
     },
     fold,
   );
+  // The searcher's own account was deleted meanwhile: no account, no role, nothing shown.
+  return recorded === "gone"
+    ? err("INSUFFICIENT_PERMISSIONS", "Your role does not allow this action")
+    : recorded;
 }
 
 /**
@@ -103,7 +111,7 @@ async function recordStaffRead(
   deps: Dependencies,
   input: SecurityEventInput<"account_viewed" | "users_searched">,
   fold: EntryFold | undefined,
-): Promise<AllowanceSpent | null> {
+): Promise<AllowanceSpent | "gone" | null> {
   const event = newSecurityEvent(deps, input);
   const now = event.occurredAt.getTime();
   const max = deps.settings.staffReadsPerHour;
@@ -114,6 +122,8 @@ async function recordStaffRead(
   );
   // Folded under the actor's lock: the same read made at the same moment, which took the lock first.
   if (record.recorded || record.folded) return null;
+  // The account read (or the reader's own) was deleted since it was read: nothing is recorded under its id.
+  if (record.gone) return "gone";
   // The oldest counted read may be stamped a little after this one (a read made at the same moment
   // that took the lock first), but the wait is never longer than the window.
   const retryAfterSeconds = Math.min(
