@@ -161,6 +161,28 @@ describe("disabling an account", () => {
     expect(mine.map((entry) => entry.type).sort()).toEqual(["account_viewed", "users_searched"]);
   });
 
+  it("unlocks at once lift the lock once: every answer 200, one account_unlocked", async () => {
+    const admin = await registerAdmin("unlock-race-admin@example.com");
+    const email = "unlock-race-person@example.com";
+    const person = await register(email, "person");
+    for (let i = 0; i < 5; i++) {
+      await call("POST", "/auth/login", { payload: { email, password: "Wrong-passw0rd!" } });
+    }
+    expect((await call("POST", "/auth/login", { payload: { email, password } })).statusCode).toBe(423);
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        call("POST", `/admin/users/${person.user.id}/unlock`, { token: admin.accessToken }),
+      ),
+    );
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: admin.accessToken })).json().data
+      .actions as { type: string; userId: string }[];
+    expect(
+      audit.filter((entry) => entry.type === "account_unlocked" && entry.userId === person.user.id),
+    ).toHaveLength(1);
+    expect((await call("POST", "/auth/login", { payload: { email, password } })).statusCode).toBe(200);
+  });
+
   it("the last active admin cannot be demoted", async () => {
     const db = database.db();
     // Every other admin of this file's database stands down first.

@@ -730,6 +730,21 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     );
   });
 
+  it("unlocks at once (two agents, a double click) lift the lock once and record it once", async () => {
+    const support = await accountWithRole("support");
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await lockOut(otherRegistration.email);
+    const answers = await Promise.all(
+      [support, admin, support, admin].map((caller) =>
+        call("POST", `/admin/users/${target.user.id}/unlock`, caller),
+      ),
+    );
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+    const signedIn = await logIn(app, otherRegistration);
+    expect((await timelineOf(signedIn)).filter((e) => e.type === "account_unlocked")).toHaveLength(1);
+  });
+
   it("unlock of an account with no lock answers the same and records nothing", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);

@@ -109,6 +109,20 @@ export function createLockoutRepository(context: {
       await query.execute();
     },
 
+    async liftLock({ account, now }) {
+      return runInTransaction(context, async (trx) => {
+        // The locked rows' delete decides: of lifts at once, the others wait on those rows and find none.
+        const locked = await trx
+          .deleteFrom("login_failures")
+          .where("account", "=", account)
+          .where("locked_until", ">", now)
+          .executeTakeFirst();
+        if (Number(locked.numDeletedRows) === 0) return false;
+        await trx.deleteFrom("login_failures").where("account", "=", account).execute();
+        return true;
+      });
+    },
+
     async rememberSignInSources({ userId, sources, now }) {
       if (sources.length === 0) return;
       await dialect

@@ -28,6 +28,13 @@ export interface LockoutRepository {
   }): Promise<ReadonlyMap<string, LoginFailures>>;
   /** Forgets the counters of these sources of the account, or all of them when `sources` is absent (unlock). */
   clearLoginFailures(input: { account: string; sources?: readonly string[] }): Promise<void>;
+  /**
+   * Forgets every counter of the account if one of them holds a lock in force at `now` (locked
+   * until after it), and whether it did; with no lock in force it forgets nothing. The lock found
+   * is the decision: of any number of lifts at once exactly one answers true (staff's unlock, which
+   * records only a lock it lifted).
+   */
+  liftLock(input: { account: string; now: Date }): Promise<boolean>;
   /** Remembers that the user signed in from these sources (its device and its network) at `now`, in one write. */
   rememberSignInSources(input: { userId: UserId; sources: readonly string[]; now: Date }): Promise<void>;
   /** Of these sources, those the user signed in from at or after `since`. */

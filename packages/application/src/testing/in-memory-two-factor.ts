@@ -307,6 +307,13 @@ export class InMemoryLockoutRepository implements LockoutRepository {
       }
     }
   }
+  async liftLock(input: { account: string; now: Date }): Promise<boolean> {
+    // Found and forgotten in one synchronous step: of lifts at once, the first finds the lock.
+    if (this.lockedUntil(input) === null) return false;
+    for (const k of [...this.#failures.keys()])
+      if (k.startsWith(`${input.account}\u0000`)) this.#failures.delete(k);
+    return true;
+  }
   async rememberSignInSources(input: {
     userId: UserId;
     sources: readonly string[];

@@ -143,6 +143,31 @@ export function lockoutRepositoryContract(
       expect((await lockout.findLoginFailures({ account: b, sources: ["ip:1", "ip:2", "*"] })).size).toBe(3);
     });
 
+    it("lifts a lock in force with every counter of the account, and only then; of lifts at once exactly one", async () => {
+      const { lockout } = await makeStores();
+      const [a, b] = [account(), account()];
+      const setCounter = (target: string, source: string, lockedUntil: Date | null) =>
+        lockout.updateLoginFailures({
+          account: target,
+          sources: [source],
+          update: () => new Map([[source, { count: 3, windowStartedAt: t0, lockedUntil }]]),
+        });
+      // Counted short of a lock, and a lock that has ended: nothing in force, nothing forgotten.
+      await setCounter(a, "ip:1", null);
+      await setCounter(a, "ip:2", at(1_000));
+      expect(await lockout.liftLock({ account: a, now: at(1_000) })).toBe(false);
+      expect((await lockout.findLoginFailures({ account: a, sources: ["ip:1", "ip:2"] })).size).toBe(2);
+      // A lock in force: every counter of the account goes, another account's stay.
+      await setCounter(a, "*", at(60_000));
+      await setCounter(b, "*", at(60_000));
+      const lifts = await Promise.all(
+        Array.from({ length: 6 }, () => lockout.liftLock({ account: a, now: at(1_000) })),
+      );
+      expect(lifts.filter(Boolean)).toHaveLength(1);
+      expect((await lockout.findLoginFailures({ account: a, sources: ["ip:1", "ip:2", "*"] })).size).toBe(0);
+      expect((await lockout.findLoginFailures({ account: b, sources: ["*"] })).size).toBe(1);
+    });
+
     it("remembers sources a user signed in from, as of their latest sign-in", async () => {
       const { lockout, users } = await makeStores();
       const user = makeUser();

@@ -3,7 +3,6 @@ import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { unlockAccount } from "../sign-in/steps/sign-in-lockout.ts";
 import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/authorize-staff-action.ts";
 
 /**
@@ -23,12 +22,10 @@ export async function unlockUser(
     targetId: input.userId,
   });
   if (!target.ok) return target;
-  const lockedUntil = await deps.accountAdministration.findAccountLockedUntil({
-    account: target.value.email,
-    now: deps.clock.now(),
-  });
-  if (lockedUntil === null) return ok(undefined);
-  await unlockAccount(deps, { account: target.value.email });
+  // The lift is the decision: of unlocks at once (two agents, a double click) exactly one finds the
+  // lock in force, lifts it and records it; the others are answered the same and record nothing.
+  const lifted = await deps.lockout.liftLock({ account: target.value.email, now: deps.clock.now() });
+  if (!lifted) return ok(undefined);
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "account_unlocked",
