@@ -167,6 +167,38 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     expect(signIns).toHaveLength(20);
   });
 
+  it('one account signed in 8 times at once from one new client: eight 200, one new_device_sign_in and one "New sign-in" mail', async () => {
+    // A double submit or two tabs on a new device: whether the client is known is read again under
+    // the user's lock, so the first sign-in to commit made it known for the others.
+    const email = "new-device-burst@example.com";
+    const { user } = await register(email);
+    const responses = await times(8, () =>
+      service.app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        remoteAddress: "198.51.100.88",
+        headers: { "user-agent": "NewLaptop/1.0" },
+        payload: { email, password },
+      }),
+    );
+    expect(outcomes(responses)).toStrictEqual({ "200": 8 });
+    const entries = await database
+      .db()
+      .selectFrom("security_events")
+      .where("user_id", "=", user.id)
+      .where("type", "in", ["login_succeeded", "new_device_sign_in"])
+      .select("type")
+      .execute();
+    expect(entries.filter((entry) => entry.type === "login_succeeded")).toHaveLength(8);
+    expect(entries.filter((entry) => entry.type === "new_device_sign_in")).toHaveLength(1);
+    await sink.waitForMail((m) => m.to.includes(email) && m.subject === "New sign-in to your account");
+    // Let any second notice arrive before counting (none should).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(
+      sink.mails.filter((m) => m.to.includes(email) && m.subject === "New sign-in to your account"),
+    ).toHaveLength(1);
+  });
+
   it("one TOTP code sent 20 times at once with 20 MFA tokens: one 200, 19 401 INVALID_TWO_FACTOR_CODE", async () => {
     const email = "totp-race@example.com";
     const { secret } = await registerWithTwoFactor(email);

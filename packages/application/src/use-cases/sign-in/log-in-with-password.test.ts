@@ -148,7 +148,9 @@ describe("logInWithPassword", () => {
     expect(transactions.calls).toEqual([
       "sessions.createSession",
       "securityEvents.recordSecurityEvent",
-      // A network the account never signed in from: "was this you?" (ADR 0016).
+      // A network the account never signed in from, read again under the user's lock (a sign-in at
+      // the same moment may have made it known): "was this you?" (ADR 0016).
+      "lockout.findKnownSignInSources",
       "securityEvents.recordSecurityEvent",
       "lockout.clearLoginFailures",
       "lockout.rememberSignInSources",

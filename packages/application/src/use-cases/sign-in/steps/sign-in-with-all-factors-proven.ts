@@ -161,7 +161,12 @@ async function openRecordedSession<E extends ChangedOnTheWay>(
         details: input.secondFactor ? { method, secondFactor: true, sessionId } : { method, sessionId },
       }),
     );
-    if (!input.known) {
+    // Read again under the user's lock when it was new: of sign-ins at once from one new client (a
+    // double submit, two tabs), the first made it known before this one got the lock, and only the
+    // first is a new device's (one entry, one "New sign-in" mail). Over SQL the read comes after the
+    // lock, so it sees the first's commit; a known client reads nothing more.
+    const known = input.known || (await findSignInSource(tx, { userId: user.id, client })).known;
+    if (!known) {
       recorded.push(
         await storeSecurityEvent(tx, {
           userId: user.id,
