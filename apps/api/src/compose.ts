@@ -508,6 +508,7 @@ function composeOIDC(input: {
     grants: {
       find: (owner) => useCases.findAppGrant(owner),
       record: (grant) => useCases.recordAppGrant(grant),
+      forget: (grant) => useCases.forgetAppGrant(grant),
       touch: (owner) => useCases.touchAppGrant(owner),
       consented: (consent) => useCases.recordAppConsent(consent),
       reused: (reuse) => useCases.recordAppTokenReuse(reuse),

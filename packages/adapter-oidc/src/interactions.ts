@@ -100,6 +100,16 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       const grantId = await grant.save();
       const scopes = scopesOf(grant.getOIDCScope());
       if (remember) await grants.record({ accountId, clientId, grantId, scopes });
+      // Saved, then checked: the interaction is the witness of a revoke of the account's grants (a
+      // password reset, a disable, a deletion end everything of the account in one transaction,
+      // the interaction with it). Gone now, the revoke came during this consent, before or after
+      // either write: the grant and its record are taken back, and the consent is answered as an
+      // expired one. A revoke after this read deletes them itself. Either way none outlives it.
+      if ((await provider.Interaction.find(interaction.uid)) === undefined) {
+        await grant.destroy();
+        if (remember) await grants.forget({ accountId, clientId, grantId });
+        throw new errors.SessionNotFound("interaction session not found");
+      }
       await grants.consented?.({ accountId, clientId, scopes, remembered: remember, client });
       return provider.interactionResult(
         req,

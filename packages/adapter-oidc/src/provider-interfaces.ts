@@ -168,6 +168,11 @@ export interface OIDCGrantRecords {
     grantId: string;
     scopes: readonly string[];
   }): Promise<void>;
+  /**
+   * Takes back what `record` wrote for `grantId`, if the (account, client) record still names it:
+   * the consent found, after saving, that a revoke of the account's grants came during it.
+   */
+  forget(input: { accountId: string; clientId: string; grantId: string }): Promise<void>;
   /** Tokens were issued under the (account, client) grant ("last used"). */
   touch(input: { accountId: string; clientId: string }): Promise<void>;
   /**

@@ -108,6 +108,10 @@ export class TestGrants {
       scopes: input.scopes,
     });
   }
+  async forget(input: { accountId: string; clientId: string; grantId: string }) {
+    const key = `${input.accountId}|${input.clientId}`;
+    if (this.remembered.get(key)?.grantId === input.grantId) this.remembered.delete(key);
+  }
   async touch(input: { accountId: string; clientId: string }) {
     this.touched.push(`${input.accountId}|${input.clientId}`);
   }

@@ -27,6 +27,7 @@ import { listApps } from "./use-cases/apps/list-apps.ts";
 import {
   findAppGrant,
   findClient,
+  forgetAppGrant,
   recordAppConsent,
   recordAppGrant,
   recordAppTokenReuse,
@@ -131,6 +132,7 @@ export interface UseCases {
   readonly findClient: Bound<typeof findClient>;
   readonly findOIDCAccount: Bound<typeof findOIDCAccount>;
   readonly findAppGrant: Bound<typeof findAppGrant>;
+  readonly forgetAppGrant: Bound<typeof forgetAppGrant>;
   readonly recordAppGrant: Bound<typeof recordAppGrant>;
   readonly recordAppConsent: Bound<typeof recordAppConsent>;
   readonly recordAppTokenReuse: Bound<typeof recordAppTokenReuse>;
@@ -221,6 +223,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     findClient: (input) => findClient(deps, input),
     findOIDCAccount: (input) => findOIDCAccount(deps, input),
     findAppGrant: (input) => findAppGrant(deps, input),
+    forgetAppGrant: (input) => forgetAppGrant(deps, input),
     recordAppGrant: (input) => recordAppGrant(deps, input),
     recordAppConsent: (input) => recordAppConsent(deps, input),
     recordAppTokenReuse: (input) => recordAppTokenReuse(deps, input),

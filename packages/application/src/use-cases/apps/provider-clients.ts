@@ -76,6 +76,20 @@ export async function recordAppGrant(
 }
 
 /**
+ * Forgets the user's authorization of the app if it still names `grantId`: a consent that found,
+ * after saving, that a revoke of the account's grants came during it takes its own record back
+ * (the provider's consent step; a newer consent's record, naming another grant, stays).
+ */
+export async function forgetAppGrant(
+  deps: Dependencies,
+  input: { accountId: string; clientId: string; grantId: string },
+): Promise<void> {
+  const owner = { userId: input.accountId as UserId, clientId: input.clientId };
+  const found = await deps.appAuthorizations.findAuthorization(owner);
+  if (found?.grantId === input.grantId) await deps.appAuthorizations.deleteAuthorization(owner);
+}
+
+/**
  * Records the person's consent to an app in their security log (`app_authorized`), remembered or
  * for this authorization only, with the scopes it grants and where the consent was given; a
  * remembered one mails the holder (an app that keeps access is a way into the account, as a
