@@ -151,13 +151,14 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
       }));
     },
 
-    async deleteAuthorization({ userId, clientId }): Promise<boolean> {
+    async deleteAuthorization({ userId, clientId, grantId }): Promise<boolean> {
       if (spacePadded(clientId)) return false;
-      const result = await db
+      let query = db
         .deleteFrom("app_authorizations")
         .where("user_id", "=", userId)
-        .where("client_id", "=", clientId)
-        .executeTakeFirst();
+        .where("client_id", "=", clientId);
+      if (grantId !== undefined) query = query.where("grant_id", "=", grantId);
+      const result = await query.executeTakeFirst();
       return result.numDeletedRows === 1n;
     },
 

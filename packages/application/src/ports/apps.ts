@@ -71,8 +71,11 @@ export interface AppAuthorizationRepository {
   touchAuthorization(input: { userId: UserId; clientId: string; now: Date }): Promise<void>;
   /** The user's authorizations of apps that still exist, most recently used first. */
   listAuthorizedApps(userId: UserId): Promise<readonly AuthorizedApp[]>;
-  /** Deletes the one authorization; false when there was none. */
-  deleteAuthorization(input: { userId: UserId; clientId: string }): Promise<boolean>;
+  /**
+   * Deletes the one authorization (with `grantId`, only while it names that grant: one statement,
+   * so a newer consent's record is never taken); false when there was none.
+   */
+  deleteAuthorization(input: { userId: UserId; clientId: string; grantId?: string }): Promise<boolean>;
   deleteAuthorizationsOfClient(clientId: string): Promise<void>;
   deleteAuthorizationsOfUser(userId: UserId): Promise<void>;
 }

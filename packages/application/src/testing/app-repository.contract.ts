@@ -293,6 +293,14 @@ export function appRepositoryContract(
           });
         }
       }
+      // With a grant id, only while the authorization names that grant (another user's here).
+      const theirs = { userId: otherUser.id, clientId: otherApp.clientId };
+      const named = await authorizations.findAuthorization(theirs);
+      const onlyNamed = { ...theirs, grantId: named?.grantId ?? "" };
+      expect(await authorizations.deleteAuthorization({ ...onlyNamed, grantId: testId() })).toBe(false);
+      expect(await authorizations.findAuthorization(theirs)).toEqual(named);
+      expect(await authorizations.deleteAuthorization(onlyNamed)).toBe(true);
+      expect(await authorizations.findAuthorization(theirs)).toBeNull();
       expect(await authorizations.deleteAuthorization({ userId, clientId })).toBe(true);
       expect(await authorizations.deleteAuthorization({ userId, clientId })).toBe(false);
       expect((await authorizations.listAuthorizedApps(userId)).map((a) => a.clientId)).toEqual([

@@ -118,7 +118,9 @@ export class InMemoryAppAuthorizationRepository implements AppAuthorizationRepos
     );
   }
 
-  async deleteAuthorization(input: { userId: UserId; clientId: string }): Promise<boolean> {
+  async deleteAuthorization(input: { userId: UserId; clientId: string; grantId?: string }): Promise<boolean> {
+    const found = this.#authorizations.get(key(input));
+    if (found === undefined || (input.grantId !== undefined && found.grantId !== input.grantId)) return false;
     return this.#authorizations.delete(key(input));
   }
 

@@ -84,9 +84,11 @@ export async function forgetAppGrant(
   deps: Dependencies,
   input: { accountId: string; clientId: string; grantId: string },
 ): Promise<void> {
-  const owner = { userId: input.accountId as UserId, clientId: input.clientId };
-  const found = await deps.appAuthorizations.findAuthorization(owner);
-  if (found?.grantId === input.grantId) await deps.appAuthorizations.deleteAuthorization(owner);
+  await deps.appAuthorizations.deleteAuthorization({
+    userId: input.accountId as UserId,
+    clientId: input.clientId,
+    grantId: input.grantId,
+  });
 }
 
 /**
