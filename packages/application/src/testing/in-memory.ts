@@ -528,9 +528,9 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     fold?: EntryFold,
   ): Promise<StaffReadRecord> {
     // Folded, counted and recorded in one synchronous step: concurrent records cannot count the same reads.
-    if (event.actorId === null || !this.#exists(event.actorId) || !this.#exists(event.userId)) {
-      return { recorded: false, gone: true };
-    }
+    // As over SQL: a read without its actor is the caller's mistake, not an outcome.
+    if (event.actorId === null) throw new Error("a staff read is recorded with its actor");
+    if (!this.#exists(event.actorId) || !this.#exists(event.userId)) return { recorded: false, gone: true };
     if (
       fold !== undefined &&
       !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
