@@ -4,15 +4,24 @@ import { describe, expect, it } from "vitest";
 import { confidentialApp, discover, signInWithCode } from "./authorization-driver.ts";
 import { useOIDCTestServer } from "./oidc-test-server.ts";
 
-// A consent in flight when a revoke of every grant of the account lands (a password reset, a
-// disable, a deletion: endEverythingOfUser), with the revoke placed in the worst spot: after the
-// consent read its interaction, before it saved the grant. Before 2026-12-05 the grant and its
-// record were written after the revoke, and the app was let in without a consent page at the
-// account's next sign-in (a race review found it). Now the consent takes both back.
+// A consent in flight when a revoke lands, with the revoke placed in the worst spots: just before
+// and just after the consent saves its grant. Two revokes: of every grant of the account (a
+// password reset, a disable, a deletion: endEverythingOfUser), and of this one app by the person
+// (DELETE /user/apps/:clientId, revokeAppAuthorization). Before 2026-12-05 the grant and its
+// record were written after the account's revoke, and the app was let in without a consent page
+// at the account's next sign-in (a race review found it); until later that day the same held for the
+// app's revoke, whose delete did not reach the interaction. Now the consent takes both back.
 
 const database = useSQLiteTestDatabase();
-/** When set, the next save of a Grant revokes everything of this account (and its records), before or after it. */
-let revokeAtNextGrantSave: { accountId: string; when: "before" | "after" } | null = null;
+/**
+ * When set, the next save of a Grant revokes, before or after it, everything of this account (and
+ * its records), or only what it has of one app.
+ */
+let revokeAtNextGrantSave: {
+  accountId: string;
+  when: "before" | "after";
+  of: "account" | "app";
+} | null = null;
 
 const server = useOIDCTestServer(() => {
   const store: OIDCModelStore = database.storage().oidcModels;
@@ -22,29 +31,41 @@ const server = useOIDCTestServer(() => {
       const revoke = input.model === "Grant" ? revokeAtNextGrantSave : null;
       if (revoke === null) return store.upsert(input);
       revokeAtNextGrantSave = null;
-      // As ThirdPartyGrants.revokeGrantsOfUser: the provider's records of the account (its
-      // interactions among them) and the app authorizations, in one step.
-      const revokeEverything = async () => {
-        await store.revokeByAccount(revoke.accountId);
-        const { grants } = server();
-        for (const key of [...grants.remembered.keys()])
-          if (key.startsWith(`${revoke.accountId}|`)) grants.remembered.delete(key);
+      const { grants } = server();
+      const clientId = String(input.payload.clientId);
+      const revokeNow = async () => {
+        if (revoke.of === "account") {
+          // As ThirdPartyGrants.revokeGrantsOfUser: the provider's records of the account (its
+          // interactions among them) and the app authorizations, in one step.
+          await store.revokeByAccount(revoke.accountId);
+          for (const key of [...grants.remembered.keys()])
+            if (key.startsWith(`${revoke.accountId}|`)) grants.remembered.delete(key);
+        } else {
+          // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
+          grants.remembered.delete(`${revoke.accountId}|${clientId}`);
+          await store.revokeByAccountAndClient({ accountId: revoke.accountId, clientId });
+        }
       };
-      if (revoke.when === "before") await revokeEverything();
+      if (revoke.when === "before") await revokeNow();
       await store.upsert(input);
-      if (revoke.when === "after") await revokeEverything();
+      if (revoke.when === "after") await revokeNow();
     },
   };
 });
 
-describe("a consent racing a revoke of the account's grants", () => {
-  it.each(["before", "after"] as const)(
-    "with the revoke just %s the grant's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
-    async (when) => {
+describe("a consent racing a revoke of the account's grants, or of its app's", () => {
+  it.each([
+    ["account", "before"],
+    ["account", "after"],
+    ["app", "before"],
+    ["app", "after"],
+  ] as const)(
+    "with the %s's revoke just %s the grant's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
+    async (of, when) => {
       const { issuer, grants } = server();
       const config = await discover(issuer, confidentialApp);
       const consentsBefore = grants.consents.length;
-      revokeAtNextGrantSave = { accountId: "user-1", when };
+      revokeAtNextGrantSave = { accountId: "user-1", when, of };
       // The consent is answered as an expired one: no code reaches the app.
       await expect(
         signInWithCode({ issuer, config, app: confidentialApp, scope: "openid email", prompt: "consent" }),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   accountOfOIDCPayload,
+  clientOfOIDCPayload,
   type OIDCModelName,
   type OIDCModelRecord,
   type OIDCModelStore,
@@ -161,7 +162,7 @@ function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date |
     uid: stringOrNull(payload.uid),
     user_code: stringOrNull(payload.userCode),
     account_id: accountOfOIDCPayload(payload),
-    client_id: stringOrNull(payload.clientId),
+    client_id: clientOfOIDCPayload(payload),
     expires_at: expiresAt,
   };
 }

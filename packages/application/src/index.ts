@@ -83,6 +83,7 @@ export type {
 export {
   accountOfOIDCPayload,
   authorizationTouchIntervalMs,
+  clientOfOIDCPayload,
   mailKinds,
   signingAlgorithms,
   storedOIDCIdPrefix,

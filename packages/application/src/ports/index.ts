@@ -56,7 +56,12 @@ export type {
   Observer,
 } from "./observability.ts";
 export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from "./oidc.ts";
-export { accountOfOIDCPayload, storedOIDCIdPrefix, tokenBearingOIDCModels } from "./oidc.ts";
+export {
+  accountOfOIDCPayload,
+  clientOfOIDCPayload,
+  storedOIDCIdPrefix,
+  tokenBearingOIDCModels,
+} from "./oidc.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
 export type { EntryFold, SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "./security-log.ts";
 export type {

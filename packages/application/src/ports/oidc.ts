@@ -47,6 +47,19 @@ export function accountOfOIDCPayload(payload: OIDCPayload): string | null {
   return typeof found === "string" ? found : null;
 }
 
+/**
+ * The client a record belongs to, for `revokeByClient` and `revokeByAccountAndClient`: its
+ * `clientId`, or for an Interaction (which has none of its own) the `client_id` of the
+ * authorization request it serves, so withdrawing an app (or deleting it) also ends a consent to
+ * it in progress, which checks its interaction after saving its grant. Null for none.
+ */
+export function clientOfOIDCPayload(payload: OIDCPayload): string | null {
+  const found = [payload.clientId, field(payload.params, "client_id")].find(
+    (candidate) => typeof candidate === "string",
+  );
+  return typeof found === "string" ? found : null;
+}
+
 function field(value: unknown, name: string): unknown {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
 }
@@ -105,9 +118,13 @@ export interface OIDCModelStore {
   destroy(input: { model: OIDCModelName; id: string }): Promise<void>;
   /** Deletes every record of the grant, whatever its model. */
   revokeByGrantId(grantId: string): Promise<void>;
-  /** Deletes every record whose payload's `clientId` is `clientId`, whatever its model (a deleted app). */
+  /** Deletes every record of the client (`clientOfOIDCPayload`), whatever its model (a deleted app). */
   revokeByClient(clientId: string): Promise<void>;
-  /** Deletes every record of the account at the client, whatever its model (a revoked authorization). */
+  /**
+   * Deletes every record of the account (`accountOfOIDCPayload`) at the client
+   * (`clientOfOIDCPayload`), whatever its model (a revoked authorization), in one step: the
+   * interactions of a consent in progress go with the grants.
+   */
   revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void>;
   /**
    * Deletes the tokens and codes the client holds for the account (the token-bearing models) and

@@ -1,5 +1,6 @@
 import {
   accountOfOIDCPayload,
+  clientOfOIDCPayload,
   type OIDCModelName,
   type OIDCModelRecord,
   type OIDCModelStore,
@@ -96,12 +97,13 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
   }
 
   async revokeByClient(clientId: string): Promise<void> {
-    this.deleteWhere((payload) => payload.clientId === clientId);
+    this.deleteWhere((payload) => clientOfOIDCPayload(payload) === clientId);
   }
 
   async revokeByAccountAndClient(input: { accountId: string; clientId: string }): Promise<void> {
     this.deleteWhere(
-      (payload) => payload.accountId === input.accountId && payload.clientId === input.clientId,
+      (payload) =>
+        accountOfOIDCPayload(payload) === input.accountId && clientOfOIDCPayload(payload) === input.clientId,
     );
   }
 
@@ -109,8 +111,8 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     this.deleteWhere(
       (payload, model) =>
         tokenBearingOIDCModels.has(model) &&
-        payload.accountId === input.accountId &&
-        payload.clientId === input.clientId,
+        accountOfOIDCPayload(payload) === input.accountId &&
+        clientOfOIDCPayload(payload) === input.clientId,
     );
   }
 

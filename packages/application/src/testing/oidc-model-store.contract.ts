@@ -263,6 +263,17 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
         { model: "Interaction", id: testId(), payload: { result: { login: { accountId: alice } } } },
         { model: "Interaction", id: testId(), payload: { lastSubmission: { login: { accountId: alice } } } },
         { model: "Interaction", id: testId(), payload: { lastSubmission: { login: { accountId: bob } } } },
+        // A consent in progress names its app only in the request it serves: its params.
+        {
+          model: "Interaction",
+          id: testId(),
+          payload: { session: { accountId: alice }, params: { client_id: app } },
+        },
+        {
+          model: "Interaction",
+          id: testId(),
+          payload: { session: { accountId: bob }, params: { client_id: app } },
+        },
       ];
       for (const { model, id, payload } of seeded) {
         await store.upsert({ model, id, payload: { jti: id, ...payload }, expiresAt: at(60_000) });
@@ -278,13 +289,13 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
         ).join("");
       await store.revokeTokensByAccountAndClient({ accountId: alice, clientId: app });
       // Signing out of an app: its tokens go, its grant (the remembered consent) stays.
-      expect(await alive()).toBe("--++++++++++");
+      expect(await alive()).toBe("--++++++++++++");
       await store.revokeByAccountAndClient({ accountId: alice, clientId: app });
-      expect(await alive()).toBe("---+++++++++");
+      expect(await alive()).toBe("---+++++++++-+");
       await store.revokeByClient(app);
-      expect(await alive()).toBe("-----+++++++");
+      expect(await alive()).toBe("-----+++++++--");
       await store.revokeByAccount(alice);
-      expect(await alive()).toBe("-------+---+");
+      expect(await alive()).toBe("-------+---+--");
     });
   });
 }
