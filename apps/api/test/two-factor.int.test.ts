@@ -1,5 +1,5 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
-import { failInserts, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { failInserts, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -330,6 +330,73 @@ describe("two-factor sign-in on MySQL", () => {
     expect(await eventsOf(userId, "backup_code_used")).toHaveLength(1);
     // The code was right: the loser is no guess, and is not logged as a failed sign-in (it was).
     expect(await eventsOf(userId, "login_failed")).toHaveLength(0);
+  });
+
+  // Turning 2FA off, renewing backup codes and re-authenticating spend their code in the same
+  // transaction as their own write (ADR 0056): one that fails on the way gives the code back.
+  it("turning 2FA off with a backup code, failing on the way, keeps 2FA on and the code unspent: the same code turns it off", async () => {
+    const { userId, accessToken, backupCodes } = await signUpWithTwoFactor(
+      "two-factor-off-fails@example.com",
+    );
+    const backupCode = backupCodes[0];
+    // The last write of the removal is refused, after the factor's and the codes' deletes.
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "users", "two_factor_enabled"), () =>
+      post("/auth/2fa/disable", { backupCode }, { token: accessToken }),
+    );
+    expect((await me(accessToken)).json().data.user.twoFactorEnabled).toBe(true);
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(10);
+    expect(await eventsOf(userId, "backup_code_used")).toHaveLength(0);
+    const retried = await post("/auth/2fa/disable", { backupCode }, { token: accessToken });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect((await me(accessToken)).json().data.user.twoFactorEnabled).toBe(false);
+    expect(await eventsOf(userId, "backup_code_used")).toEqual([{ details: { remaining: 9 } }]);
+    expect(await eventsOf(userId, "two_factor_disabled")).toHaveLength(1);
+  });
+
+  it("renewing backup codes, failing on the way, keeps the old codes and the TOTP code unspent: the same code renews them, once", async () => {
+    const { userId, accessToken, backupCodes, code } = await signUpWithTwoFactor(
+      "two-factor-renew-fails@example.com",
+    );
+    const before = (await unusedBackupCodesOf(userId)).map((row) => row.id).sort();
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "backup_codes"), async () =>
+      post("/auth/2fa/backup-codes", { code: await code() }, { token: accessToken }),
+    );
+    expect((await unusedBackupCodesOf(userId)).map((row) => row.id).sort()).toEqual(before);
+    expect(await eventsOf(userId, "backup_codes_regenerated")).toHaveLength(0);
+    // The same TOTP code, at once: before, it was spent by its check and the person had to wait.
+    const retried = await post("/auth/2fa/backup-codes", { code: await code() }, { token: accessToken });
+    expect(retried.statusCode, retried.body).toBe(200);
+    const renewed: string[] = retried.json().data.backupCodes;
+    expect(renewed).toHaveLength(10);
+    expect(renewed).not.toContain(backupCodes[0]);
+    expect(await eventsOf(userId, "backup_codes_regenerated")).toHaveLength(1);
+    const replayed = await post("/auth/2fa/backup-codes", { code: await code() }, { token: accessToken });
+    expect({ status: replayed.statusCode, error: replayed.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+  });
+
+  it("a re-authentication with a backup code, failing on the way, does not spend it: the same code proves once", async () => {
+    const { userId, accessToken, backupCodes } = await signUpWithTwoFactor(
+      "two-factor-reauth-fails@example.com",
+    );
+    const backupCode = backupCodes[1];
+    await expectInternalErrorWhileRefused(failWrites(database.db(), "sessions", "authenticated_at"), () =>
+      post("/auth/reauthenticate", { backupCode }, { token: accessToken }),
+    );
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(10);
+    expect(await eventsOf(userId, "backup_code_used")).toHaveLength(0);
+    clock.advance(1_000);
+    const retried = await post("/auth/reauthenticate", { backupCode }, { token: accessToken });
+    expect(retried.statusCode, retried.body).toBe(200);
+    expect(await unusedBackupCodesOf(userId)).toHaveLength(9);
+    expect(await eventsOf(userId, "backup_code_used")).toEqual([{ details: { remaining: 9 } }]);
+    const replayed = await post("/auth/reauthenticate", { backupCode }, { token: accessToken });
+    expect({ status: replayed.statusCode, error: replayed.json().error }).toEqual({
+      status: 401,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
   });
 
   it("five wrong codes at /2fa/disable lock (423, Retry-After) and 2FA stays on", async () => {

@@ -6,10 +6,13 @@ import { testBackend } from "./test-database.ts";
 export const failedWrite = "the process died here";
 
 /** The columns failWrites can refuse a change of, by table. */
-type FailableColumn = { users: "password_hash" | "email" | "email_verified"; sessions: "revoked_at" };
+type FailableColumn = {
+  users: "password_hash" | "email" | "email_verified" | "two_factor_enabled";
+  sessions: "revoked_at" | "authenticated_at";
+};
 
 /** The tables failInserts can refuse a new row of. */
-type FailableInsert = "sessions" | "known_sign_in_sources";
+type FailableInsert = "sessions" | "known_sign_in_sources" | "backup_codes";
 
 /**
  * Makes the database refuse every change of `column` of `table` (a trigger) until the answered

@@ -2,7 +2,8 @@ import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
-import { proveSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import { checkSecondFactorOfSession, wrongSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import { spendSecondFactorWith } from "../two-factor/steps/redeem-code.ts";
 import { proveCurrentPassword, recordWrongProof } from "./steps/fresh-proof.ts";
 
 /**
@@ -42,27 +43,36 @@ export async function reauthenticate(
   ]);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const source = await findSignInSource(deps, { userId: user.id, client });
+  const now = deps.clock.now();
   if (password !== undefined) {
     const proved = await proveCurrentPassword(deps, { user, password, source, client });
     if (!proved.ok) {
       return recordWrongProof(deps, { proved, user, method: "password", during: "reauthentication", client });
     }
-  } else {
-    if (factor?.status !== "enabled") {
-      return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
-    }
-    const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
-    if (!proved.ok) {
-      const method = code !== undefined ? "code" : "backup_code";
-      return recordWrongProof(deps, { proved, user, method, during: "reauthentication", client });
-    }
+    await deps.sessions.recordReauthentication({ sessionId: session.id, now, methods: ["pwd"] });
+    return ok({ reauthenticatedAt: now });
   }
-  const now = deps.clock.now();
-  // The factor this proof used: the password, or a one-time code (TOTP or backup code).
-  await deps.sessions.recordReauthentication({
-    sessionId: session.id,
-    now,
-    methods: password !== undefined ? ["pwd"] : ["otp"],
+  if (factor?.status !== "enabled") {
+    return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
+  }
+  const proved = await checkSecondFactorOfSession(deps, {
+    ...{ user, factor, source, code, backupCode, client },
+    during: "reauthentication",
   });
+  if (!proved.ok) return proved;
+  // The code (TOTP or backup code: "otp") spent with the proof's record, in one transaction: a
+  // record that fails on the way gives it back.
+  const recorded = await spendSecondFactorWith(deps, { unspent: proved.value, client }, (tx) =>
+    tx.sessions.recordReauthentication({ sessionId: session.id, now, methods: ["otp"] }),
+  );
+  if (!recorded.spent) {
+    // Spent meanwhile by another request with the same code (a double submit), or removed with the factor.
+    return recorded.twoFactorOn
+      ? wrongSecondFactor(code === undefined)
+      : err(
+          "TWO_FACTOR_NOT_ENABLED",
+          "Two-factor authentication was turned off meanwhile: send the password",
+        );
+  }
   return ok({ reauthenticatedAt: now });
 }

@@ -1,4 +1,4 @@
-import { checkUserMaySignIn, err, type Result, type UserId } from "@superoauth/domain";
+import { checkUserMaySignIn, err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
@@ -6,6 +6,7 @@ import {
   checkSecondFactorWithinLockout,
   wrongSecondFactor,
 } from "../two-factor/steps/prove-second-factor.ts";
+import { twoFactorStillOn } from "../two-factor/steps/redeem-code.ts";
 import { passwordFingerprint } from "./steps/password-fingerprint.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
@@ -117,10 +118,6 @@ export async function verifyTwoFactorLogin(
     return cannotComplete;
   }
   return signedIn;
-}
-
-async function twoFactorStillOn(deps: Dependencies, userId: UserId): Promise<boolean> {
-  return (await deps.twoFactor.findTOTPFactor(userId))?.status === "enabled";
 }
 
 /**

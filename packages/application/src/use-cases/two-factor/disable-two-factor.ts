@@ -4,7 +4,12 @@ import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "../ac
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
-import { proveSecondFactor, startSecondFactorProof } from "./steps/prove-second-factor.ts";
+import {
+  checkSecondFactorOfSession,
+  startSecondFactorProof,
+  wrongSecondFactor,
+} from "./steps/prove-second-factor.ts";
+import { spendSecondFactorWith } from "./steps/redeem-code.ts";
 
 /**
  * Turns 2FA off. It takes the factor itself, a current TOTP code or a backup code (the password
@@ -62,13 +67,20 @@ export async function disableTwoFactor(
       });
     }
   }
-  const proved = await proveSecondFactor(deps, { user, factor, source, code, backupCode, client });
-  if (!proved.ok) {
-    const method = code !== undefined ? "code" : "backup_code";
-    return recordWrongProof(deps, { proved, user, method, during: "two_factor_off", client });
-  }
+  const proved = await checkSecondFactorOfSession(deps, {
+    ...{ user, factor, source, code, backupCode, client },
+    during: "two_factor_off",
+  });
+  if (!proved.ok) return proved;
+  // The code spent with the removal, in one transaction: a removal that fails on the way gives it back.
+  const removal = await spendSecondFactorWith(deps, { unspent: proved.value, client }, (tx) =>
+    tx.twoFactor.deleteTwoFactor(user.id),
+  );
+  // Spent meanwhile: by a removal from another place (2FA is off, as asked: done), or by another
+  // request with the same code (a double submit), which answers for it.
+  if (!removal.spent) return removal.twoFactorOn ? wrongSecondFactor(code === undefined) : ok(undefined);
   // Turned off at once from two places: both answer done, one records it (and mails the holder).
-  if (await deps.twoFactor.deleteTwoFactor(user.id)) {
+  if (removal.written) {
     await recordSecurityEvent(deps, { userId: user.id, type: "two_factor_disabled", client });
   }
   return ok(undefined);

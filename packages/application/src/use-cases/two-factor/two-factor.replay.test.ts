@@ -1,4 +1,6 @@
+import type { Session, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import type { Dependencies } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { InMemoryTOTPService } from "../../testing/in-memory-two-factor.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
@@ -8,9 +10,11 @@ import {
   strongPassword,
   unwrap,
 } from "../../testing/use-case-helpers.ts";
+import { reauthenticate } from "../account/reauthenticate.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
 import { verifyTwoFactorLogin } from "../sign-in/verify-two-factor-login.ts";
 import { disableTwoFactor } from "./disable-two-factor.ts";
+import { regenerateBackupCodes } from "./regenerate-backup-codes.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
@@ -234,5 +238,128 @@ describe("MFA token replay protection", () => {
       expect(failed).toMatchObject({ error: "INVALID_MFA_TOKEN" });
     }
     expect(deps.securityEvents.all().filter((e) => e.type === "login_succeeded")).toHaveLength(1);
+  });
+});
+
+/**
+ * The next spending of a code finds it gone: spent by another request just before (a double
+ * submit), or removed with the factor from another place.
+ */
+function spentMeanwhile(
+  deps: Awaited<ReturnType<typeof setUp>>["deps"],
+  input: { userId: UserId; by: "another request" | "a removal" },
+): void {
+  const { twoFactor } = deps;
+  const { useTOTPStep, useBackupCode } = twoFactor;
+  let first = true;
+  const meanwhile = async (spend: () => Promise<boolean>) => {
+    if (!first) return;
+    first = false;
+    if (input.by === "a removal") await twoFactor.deleteTwoFactor(input.userId);
+    else expect(await spend()).toBe(true);
+  };
+  twoFactor.useTOTPStep = async (step) => {
+    await meanwhile(() => useTOTPStep.call(twoFactor, step));
+    return useTOTPStep.call(twoFactor, step);
+  };
+  twoFactor.useBackupCode = async (code) => {
+    await meanwhile(() => useBackupCode.call(twoFactor, code));
+    return useBackupCode.call(twoFactor, code);
+  };
+}
+
+describe("turning 2FA off, renewing backup codes and re-authenticating spend their code with their write (ADR 0056)", () => {
+  it("each spends its code in the transaction of its own write, none outside it", async () => {
+    const { deps, session, codeNow, backupCodes } = await setUp();
+    const transactions = recordingTransactions(deps);
+    const spentOutside = spyOnSpending(deps, transactions);
+    const inTransactions = { ...deps, transactions };
+    unwrap(await reauthenticate(inTransactions, { session, backupCode: backupCodes[0] ?? "", client }));
+    unwrap(await regenerateBackupCodes(inTransactions, { session, code: codeNow(), client }));
+    deps.clock.advance(30_000);
+    unwrap(await disableTwoFactor(inTransactions, { session, code: codeNow(), client }));
+    const spendingsAndWrites = transactions.calls.filter((call) =>
+      /useTOTPStep|useBackupCode|recordReauthentication|replaceBackupCodes|deleteTwoFactor/.test(call),
+    );
+    expect(spendingsAndWrites).toEqual([
+      "twoFactor.useBackupCode",
+      "sessions.recordReauthentication",
+      "twoFactor.useTOTPStep",
+      "twoFactor.replaceBackupCodes",
+      "twoFactor.useTOTPStep",
+      "twoFactor.deleteTwoFactor",
+    ]);
+    expect(spentOutside).toEqual([]);
+    expect(deps.securityEvents.all().find((e) => e.type === "backup_code_used")?.details).toEqual({
+      remaining: backupCodes.length - 1,
+    });
+  });
+
+  it("a code spent by another request between its check and the write (a double submit): INVALID_TWO_FACTOR_CODE, nothing written, no failure recorded", async () => {
+    const { deps, session, codeNow, backupCodes } = await setUp();
+    const { userId } = session;
+    const codesBefore = (await deps.twoFactor.listUnusedBackupCodes(userId)).map((c) => c.id).sort();
+
+    spentMeanwhile(deps, { userId, by: "another request" });
+    expect(await disableTwoFactor(deps, { session, code: codeNow(), client })).toMatchObject({
+      ok: false,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect((await deps.twoFactor.findTwoFactorStatus(userId)).enabled).toBe(true);
+
+    deps.clock.advance(30_000);
+    spentMeanwhile(deps, { userId, by: "another request" });
+    expect(await regenerateBackupCodes(deps, { session, code: codeNow(), client })).toMatchObject({
+      ok: false,
+      error: "INVALID_TWO_FACTOR_CODE",
+    });
+    expect((await deps.twoFactor.listUnusedBackupCodes(userId)).map((c) => c.id).sort()).toEqual(codesBefore);
+
+    spentMeanwhile(deps, { userId, by: "another request" });
+    expect(await reauthenticate(deps, { session, backupCode: backupCodes[2] ?? "", client })).toMatchObject({
+      ok: false,
+      error: "INVALID_TWO_FACTOR_CODE",
+      message: "The backup code is wrong or already used: each backup code works once",
+    });
+    // The other request's spending, recorded by it: none here.
+    expect(deps.securityEvents.all().filter((e) => e.type === "backup_code_used")).toHaveLength(0);
+    expect(deps.securityEvents.all().filter((e) => e.type === "reauthentication_failed")).toHaveLength(0);
+  });
+
+  it("a code whose factor was removed between its check and the write: turning off answers done, the others TWO_FACTOR_NOT_ENABLED", async () => {
+    for (const [name, attempt, expected] of [
+      [
+        "turning off",
+        (deps, session, code) => disableTwoFactor(deps, { session, code, client }),
+        { ok: true },
+      ],
+      [
+        "renewing",
+        (deps, session, code) => regenerateBackupCodes(deps, { session, code, client }),
+        { ok: false, error: "TWO_FACTOR_NOT_ENABLED" },
+      ],
+      [
+        "re-authenticating",
+        (deps, session, code) => reauthenticate(deps, { session, code, client }),
+        { ok: false, error: "TWO_FACTOR_NOT_ENABLED" },
+      ],
+    ] as const satisfies readonly (readonly [
+      string,
+      (deps: Dependencies, session: Session, code: string) => Promise<unknown>,
+      object,
+    ])[]) {
+      const { deps, session, codeNow } = await setUp();
+      spentMeanwhile(deps, { userId: session.userId, by: "a removal" });
+      expect(await attempt(deps, session, codeNow()), name).toMatchObject(expected);
+      // Removed by the other place, which records it: nothing from this request.
+      expect(
+        deps.securityEvents.all().filter((e) => e.type === "two_factor_disabled"),
+        name,
+      ).toHaveLength(0);
+      expect(
+        deps.securityEvents.all().filter((e) => e.type === "reauthentication_failed"),
+        name,
+      ).toHaveLength(0);
+    }
   });
 });

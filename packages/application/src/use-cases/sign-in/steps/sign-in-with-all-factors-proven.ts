@@ -19,8 +19,8 @@ import {
   storeNewSession,
 } from "../../sessions/steps/start-session.ts";
 import {
-  backupCodeUsedEvent,
   spendSecondFactor,
+  storeCodeSpent,
   type UnspentSecondFactor,
 } from "../../two-factor/steps/redeem-code.ts";
 import type { SignInMethod } from "./continue-after-first-factor.ts";
@@ -147,9 +147,8 @@ async function openRecordedSession<E extends ChangedOnTheWay>(
     // Before the sign-in it proved, as the log has always listed them; with how many remain. Its
     // notice is composed now, before the sign-in's own entries are stored: an unproven address's
     // hourly allowance counts the entries before it, as when the code was spent before the sign-in.
-    if (input.challenge?.code.kind === "backup_code") {
-      const used = await storeSecurityEvent(tx, await backupCodeUsedEvent(tx, { userId: user.id, client }));
-      const notice = await noticeOf(tx, used);
+    if (input.challenge !== undefined) {
+      const notice = await storeCodeSpent(tx, { spent: input.challenge.code, client });
       if (notice !== null) notices.push(notice);
     }
     recorded.push(

@@ -1,5 +1,6 @@
 import { err, ok, type Result, type TOTPFactor, type User, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
+import { type ProofOccasion, recordWrongProof } from "../../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import {
   type AccountLocked,
@@ -7,12 +8,13 @@ import {
   proveWithinLockout,
   type SignInSource,
 } from "../../sign-in/steps/sign-in-lockout.ts";
-import { checkSecondFactor, redeemSecondFactor, type UnspentSecondFactor } from "./redeem-code.ts";
+import { checkSecondFactor, type UnspentSecondFactor } from "./redeem-code.ts";
 
 /**
  * What a signed-in user's second proof (to turn 2FA off, or to renew backup codes) starts
  * from: the account, its enabled factor, and the source its attempts count against. The
- * proof is then checked through proveWithinLockout, like a sign-in's.
+ * proof is then checked through proveWithinLockout, like a sign-in's
+ * (checkSecondFactorWithinLockout).
  */
 export async function startSecondFactorProof(
   deps: Dependencies,
@@ -46,47 +48,25 @@ interface SecondFactorAttempt {
 /**
  * Checks a second factor given in a request (a current TOTP code, or else a backup code) within
  * the lockout: the attempt is reserved before the check (ADR 0008) and a wrong one stays counted,
- * like a wrong sign-in. Re-authentication, turning 2FA off and renewing backup codes prove the
- * factor this way, and spend the code at once.
+ * like a wrong sign-in. The code is not spent here: whatever it proves spends it in its own
+ * transaction (sign-in's second step, or `spendSecondFactorWith` for re-authentication, turning
+ * 2FA off and renewing backup codes), so one that fails on the way (a 503) gives the code back,
+ * and the person's last backup code is not lost to an outage.
  */
-export async function proveSecondFactor(
-  deps: Dependencies,
-  input: SecondFactorAttempt,
-): Promise<Result<void, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
-  const { factor, code, backupCode, client } = input;
-  const proved = await checkWithinLockout(deps, input, async () =>
-    (await redeemSecondFactor(deps, { factor, code, backupCode, client })) ? true : null,
-  );
-  return proved.ok ? ok(undefined) : proved;
-}
-
-/**
- * Sign-in's second step: the same check within the lockout, but the code is not spent here. The
- * sign-in spends it in its own transaction (spendSecondFactor), so one that fails on the way (a
- * 503) gives the code back, and the person's last backup code is not lost to an outage.
- */
-export function checkSecondFactorWithinLockout(
+export async function checkSecondFactorWithinLockout(
   deps: Dependencies,
   input: SecondFactorAttempt,
 ): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
-  return checkWithinLockout(deps, input, () => checkSecondFactor(deps, input));
-}
-
-async function checkWithinLockout<T>(
-  deps: Dependencies,
-  input: SecondFactorAttempt,
-  check: () => Promise<T | null>,
-): Promise<Result<T, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
   const { user, source, code, client } = input;
   // Set by the check, which the lockout calls once.
-  const proof: { found: T | null } = { found: null };
+  const proof: { found: UnspentSecondFactor | null } = { found: null };
   const checked = await proveWithinLockout(deps, {
     account: user.email,
     source,
     userId: user.id,
     client,
     checkProof: async () => {
-      proof.found = await check();
+      proof.found = await checkSecondFactor(deps, input);
       return proof.found !== null;
     },
   });
@@ -94,6 +74,23 @@ async function checkWithinLockout<T>(
   if (!checked.value || proof.found === null)
     return checked.lockedNow ?? wrongSecondFactor(code === undefined);
   return ok(proof.found);
+}
+
+/**
+ * A signed-in person's proof by a second factor (re-authenticating, turning 2FA off, renewing
+ * backup codes): checked within the lockout as above, a wrong code also recorded as
+ * `reauthentication_failed` for the occasion. The code is left for the caller's write to spend
+ * (`spendSecondFactorWith`).
+ */
+export async function checkSecondFactorOfSession(
+  deps: Dependencies,
+  input: SecondFactorAttempt & { during: ProofOccasion },
+): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
+  const proved = await checkSecondFactorWithinLockout(deps, input);
+  if (proved.ok) return proved;
+  const { user, code, during, client } = input;
+  const method = code !== undefined ? "code" : "backup_code";
+  return recordWrongProof(deps, { proved, user, method, during, client });
 }
 
 /** The answer to a wrong or already used code, worded for the kind of code typed. */

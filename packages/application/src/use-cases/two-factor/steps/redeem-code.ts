@@ -1,8 +1,10 @@
 import { normalizeTOTPCode, parseBackupCode, type TOTPFactor, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../../../ports/index.ts";
+import type { Dependencies, OutgoingMail } from "../../../ports/index.ts";
+import { inOneTransaction } from "../../in-one-transaction.ts";
 import {
-  recordSecurityEvent,
+  noticeOf,
   type SecurityEventInput,
+  storeSecurityEvent,
 } from "../../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
@@ -26,7 +28,8 @@ export async function findCodeStep(
 /**
  * A second factor found right and not used before, but not yet spent: `spendSecondFactor` marks it
  * used. Sign-in's second step spends it inside the sign-in's transaction, so a sign-in that fails
- * on the way gives the code back (ADR 0056); the other proofs spend it at once (`redeemSecondFactor`).
+ * on the way gives the code back (ADR 0056); the other proofs spend it with their own write
+ * (`spendSecondFactorWith`).
  */
 export type UnspentSecondFactor =
   | { readonly kind: "totp"; readonly userId: UserId; readonly step: number }
@@ -119,37 +122,51 @@ export async function backupCodeUsedEvent(
 }
 
 /**
- * Accepts a current TOTP code, or else an unused backup code, of an enabled factor, each at most
- * once: checked, then spent at once.
+ * A spent backup code's `backup_code_used` entry, stored in the transaction that spent it, and its
+ * notice to mail once that transaction committed (null when none is due). A TOTP code stores none.
  */
-export async function redeemSecondFactor(
-  deps: Pick<
-    Dependencies,
-    | "totp"
-    | "secretCipher"
-    | "clock"
-    | "twoFactor"
-    | "passwordHasher"
-    | "random"
-    | "securityEvents"
-    | "users"
-    | "mailer"
-    | "settings"
-  >,
-  input: {
-    factor: TOTPFactor;
-    code?: string | undefined;
-    backupCode?: string | undefined;
-    client: ClientInfo;
-  },
+export async function storeCodeSpent(
+  tx: Dependencies,
+  input: { spent: UnspentSecondFactor; client: ClientInfo },
+): Promise<OutgoingMail | null> {
+  if (input.spent.kind !== "backup_code") return null;
+  const used = await storeSecurityEvent(
+    tx,
+    await backupCodeUsedEvent(tx, { userId: input.spent.userId, client: input.client }),
+  );
+  return noticeOf(tx, used);
+}
+
+/**
+ * Spends a checked code and makes `write` in one transaction (ADR 0056): a write that fails on the
+ * way (a 503) gives the code back, so an outage costs nobody a backup code. Turning 2FA off,
+ * renewing backup codes and re-authenticating spend their codes this way, as sign-in's second step
+ * does in its own transaction. When another request spent the code between its check and this (a
+ * double submit, or a removal of the factor with its codes), nothing is written and the answer
+ * says whether 2FA is still on: the store's conditional update decided.
+ */
+export async function spendSecondFactorWith<T>(
+  deps: Dependencies,
+  input: { unspent: UnspentSecondFactor; client: ClientInfo },
+  write: (tx: Dependencies) => Promise<T>,
+): Promise<
+  { readonly spent: true; readonly written: T } | { readonly spent: false; readonly twoFactorOn: boolean }
+> {
+  const done = await inOneTransaction(deps, async (tx) => {
+    if (!(await spendSecondFactor(tx, input.unspent))) return null;
+    const notice = await storeCodeSpent(tx, { spent: input.unspent, client: input.client });
+    return { written: await write(tx), notice };
+  });
+  if (done === null) return { spent: false, twoFactorOn: await twoFactorStillOn(deps, input.unspent.userId) };
+  // After the commit, where nothing can fail any more (the mailer only queues).
+  if (done.notice !== null) await deps.mailer.sendMail(done.notice);
+  return { spent: true, written: done.written };
+}
+
+/** Whether the user's factor is on now: read again after a code was found spent meanwhile. */
+export async function twoFactorStillOn(
+  deps: Pick<Dependencies, "twoFactor">,
+  userId: UserId,
 ): Promise<boolean> {
-  const unspent = await checkSecondFactor(deps, input);
-  if (unspent === null || !(await spendSecondFactor(deps, unspent))) return false;
-  if (unspent.kind === "backup_code") {
-    await recordSecurityEvent(
-      deps,
-      await backupCodeUsedEvent(deps, { userId: unspent.userId, client: input.client }),
-    );
-  }
-  return true;
+  return (await deps.twoFactor.findTOTPFactor(userId))?.status === "enabled";
 }
