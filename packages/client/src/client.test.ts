@@ -235,6 +235,73 @@ describe("retries", () => {
   });
 });
 
+describe("the call's deadline (deadlineMs)", () => {
+  it("bounds the attempts: the last one's timeout is cut to what is left, and no wait starts past it", async () => {
+    server.on("GET /oauth/providers", hang);
+    const result = rejectionOf(client({ timeoutMs: 10_000, deadlineMs: 15_000 }).oauth.listProviders());
+    // The first attempt times out at 10 s; after 225 ms of backoff the second has 4,775 ms left.
+    await vi.advanceTimersByTimeAsync(10_225);
+    expect(server.count("GET /oauth/providers")).toBe(2);
+    await vi.advanceTimersByTimeAsync(4_774);
+    expect(server.seen[1]?.signal?.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await result;
+    expect(error).toBeInstanceOf(SuperOAuthNetworkError);
+    expect(error).toMatchObject({ code: "TIMEOUT" });
+    expect((error as Error).message).toBe(
+      "GET /api/v1/oauth/providers reached the call's deadline (4775 ms were left for this attempt)",
+    );
+    // A third attempt would start past the deadline: none.
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(server.count("GET /oauth/providers")).toBe(2);
+  });
+
+  it("by default 60 s: a Retry-After wait that would end past it is not waited, the answer that asked for it is thrown", async () => {
+    server.on("GET /oauth/providers", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "45" }));
+    const result = rejectionOf(client().oauth.listProviders());
+    await vi.advanceTimersByTimeAsync(45_000);
+    // The second 503 at 45 s asks for 45 s more: past the 60 s deadline (before: a third attempt at 90 s).
+    expect(await result).toMatchObject({ code: "SERVICE_UNAVAILABLE", status: 503, retryAfter: 45 });
+    expect(server.count("GET /oauth/providers")).toBe(2);
+  });
+
+  it("a per-call deadline overrides the client's, and Infinity means none", async () => {
+    server.on("GET /oauth/providers", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "45" }));
+    const shorter = rejectionOf(client().oauth.listProviders({ deadlineMs: 30_000 }));
+    expect(await shorter).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    expect(server.count("GET /oauth/providers")).toBe(1);
+
+    const unbounded = rejectionOf(client().oauth.listProviders({ deadlineMs: Number.POSITIVE_INFINITY }));
+    await vi.advanceTimersByTimeAsync(90_000);
+    expect(await unbounded).toMatchObject({ code: "SERVICE_UNAVAILABLE" });
+    expect(server.count("GET /oauth/providers")).toBe(1 + 3);
+  });
+
+  it("covers a refresh on the way: the resend after it has what is left", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (request) =>
+      request.authorization === "Bearer access-1" ? fail("TOKEN_EXPIRED", 401) : hang(request),
+    );
+    // The refresh answers after 6 s.
+    server.on(
+      "POST /auth/refresh",
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(ok(pair(2))), 6_000)),
+    );
+    const result = rejectionOf(client({ deadlineMs: 8_000 }).auth.me());
+    await vi.advanceTimersByTimeAsync(6_000);
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(server.count("GET /auth/me")).toBe(2);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await result).toMatchObject({ code: "TIMEOUT" });
+    expect((await result) as Error).toHaveProperty(
+      "message",
+      "GET /api/v1/auth/me reached the call's deadline (2000 ms were left for this attempt)",
+    );
+    // The refresh was stored: the session goes on.
+    expect(await storage.get()).toMatchObject({ accessToken: "access-2" });
+  });
+});
+
 describe("network failures and timeouts", () => {
   it("a GET that fails on the network is retried; the last failure is NETWORK_ERROR", async () => {
     server.on("GET /oauth/providers", () => Promise.reject(new TypeError("fetch failed")));

@@ -66,6 +66,13 @@ export interface SuperOAuthClientOptions {
   readonly onSessionEnded?: (event: SessionEnded) => void;
   /** Timeout of each attempt in ms. Default 10 000. */
   readonly timeoutMs?: number;
+  /**
+   * The longest a call may take in all, in ms: its attempts, the waits between them (backoff,
+   * `Retry-After`) and a refresh of the tokens on the way. A wait that would end past it is not
+   * waited (the call rejects with the failure that called for it), and an attempt's timeout is cut
+   * to what is left (`TIMEOUT`). Default 60 000; `Infinity` for none.
+   */
+  readonly deadlineMs?: number;
   /** Retry settings, or false for single attempts. Default: 3 attempts, 300 ms doubling to 10 s. */
   readonly retry?: RetryOptions | false;
   /** The fetch to use. Default: the global one. */
@@ -111,6 +118,7 @@ export class SuperOAuthClient {
       // Called through globalThis: browsers refuse a fetch detached from its window.
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: options.timeoutMs ?? 10_000,
+      deadlineMs: options.deadlineMs ?? 60_000,
       retry:
         options.retry === false
           ? { ...defaultRetryPolicy, maxAttempts: 1 }

@@ -19,6 +19,11 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** This call's per-attempt timeout in ms (default: the client's `timeoutMs`). */
   readonly timeoutMs?: number;
+  /**
+   * The longest this call may take in all, in ms: its attempts, the waits between them and a
+   * refresh of the tokens on the way (default: the client's `deadlineMs`; `Infinity` for none).
+   */
+  readonly deadlineMs?: number;
   /** This call's retry settings, or false for a single attempt. */
   readonly retry?: RetryOptions | false;
   /**
@@ -42,6 +47,7 @@ export interface TransportOptions {
   readonly storage: TokenStorage;
   readonly fetch: typeof fetch;
   readonly timeoutMs: number;
+  readonly deadlineMs: number;
   readonly retry: RetryPolicy;
   readonly random: () => number;
   readonly credentials: FetchCredentials | undefined;
@@ -214,6 +220,8 @@ export class Transport {
           null,
           "json",
           this.urlOf("auth.refresh"),
+          // Bounded by the window inside the grace instead: a refresh serves every call waiting on it.
+          Number.POSITIVE_INFINITY,
         );
         pair = tokenPairOf(data);
         break;
@@ -255,12 +263,14 @@ export class Transport {
   ): Promise<Answer> {
     const route: Route = routes[name];
     const url = this.urlOf(name, input);
-    if (!route.bearer) return this.#send(route, input, options, null, mode, url);
+    // One deadline for the whole call: its retries, their waits, and a refresh and resend.
+    const deadlineAt = Date.now() + (options.deadlineMs ?? this.#options.deadlineMs);
+    if (!route.bearer) return this.#send(route, input, options, null, mode, url, deadlineAt);
     let refreshed = false;
     for (;;) {
       const tokens = await this.readTokens();
       try {
-        return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url);
+        return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url, deadlineAt);
       } catch (error) {
         if (
           refreshed ||
@@ -277,7 +287,7 @@ export class Transport {
     }
   }
 
-  /** Sends one call, with its retries. */
+  /** Sends one call, with its retries, all of them before `deadlineAt` (ms since the epoch). */
   async #send(
     route: Route,
     input: CallInput,
@@ -285,6 +295,7 @@ export class Transport {
     accessToken: string | null,
     mode: "json" | "stream",
     url: URL,
+    deadlineAt: number,
   ): Promise<Answer> {
     const policy: RetryPolicy =
       options.retry === false
@@ -307,7 +318,7 @@ export class Transport {
     for (let attempt = 1; ; attempt += 1) {
       let failure: SuperOAuthError | SuperOAuthNetworkError;
       try {
-        const received = await this.#attempt(url, init, options, mode);
+        const received = await this.#attempt(url, init, options, mode, deadlineAt);
         const answer = interpret(received);
         if (!(answer instanceof Error)) return answer;
         failure = answer;
@@ -329,6 +340,9 @@ export class Transport {
         if (asked > policy.maxRetryAfterMs) throw failure;
         delay = Math.max(delay, asked);
       }
+      // A wait that would end at or past the deadline leaves no time for the next attempt: the
+      // failure is the answer now, as for a Retry-After longer than the client waits out.
+      if (Date.now() + delay >= deadlineAt) throw failure;
       await sleep(delay, options.signal);
     }
   }
@@ -339,12 +353,17 @@ export class Transport {
     init: RequestInit,
     options: RequestOptions,
     mode: "json" | "stream",
+    deadlineAt: number,
   ): Promise<Received> {
     const caller = options.signal;
     if (caller?.aborted === true) throw caller.reason;
     const controller = new AbortController();
     let timedOut = false;
-    const timeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    const attemptTimeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
+    // Cut to what is left of the call's deadline (a resend after a refresh may find little left).
+    const leftMs = Math.max(1, deadlineAt - Date.now());
+    const byDeadline = leftMs < attemptTimeoutMs;
+    const timeoutMs = byDeadline ? leftMs : attemptTimeoutMs;
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
@@ -377,7 +396,9 @@ export class Transport {
       if (timedOut) {
         throw new SuperOAuthNetworkError({
           code: "TIMEOUT",
-          message: `${init.method} ${url.pathname} took longer than ${timeoutMs} ms${cutOff}`,
+          message: byDeadline
+            ? `${init.method} ${url.pathname} reached the call's deadline (${timeoutMs} ms were left for this attempt)${cutOff}`
+            : `${init.method} ${url.pathname} took longer than ${timeoutMs} ms${cutOff}`,
           ...answer,
         });
       }
