@@ -1,16 +1,19 @@
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { OIDCModelStore } from "@superoauth/application";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { confidentialApp, discover, signInWithCode } from "./authorization-driver.ts";
-import { useOIDCTestServer } from "./oidc-test-server.ts";
+import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // A consent in flight when a revoke lands, with the revoke placed in the worst spots: just before
-// and just after the consent saves its grant. Two revokes: of every grant of the account (a
-// password reset, a disable, a deletion: endEverythingOfUser), and of this one app by the person
-// (DELETE /user/apps/:clientId, revokeAppAuthorization). Before 2026-12-05 the grant and its
+// and just after the consent saves its grant. Three revokes: of every grant of the account (a
+// password reset, a disable, a deletion: endEverythingOfUser), of this one app by the person
+// (DELETE /user/apps/:clientId, revokeAppAuthorization), and of every grant of the app when its
+// developer takes a scope away (updateApp's endEveryGrantOf). Before 2026-12-05 the grant and its
 // record were written after the account's revoke, and the app was let in without a consent page
-// at the account's next sign-in (a race review found it); until later that day the same held for the
-// app's revoke, whose delete did not reach the interaction. Now the consent takes both back.
+// at the account's next sign-in (a race review found it); until later that day the same held for
+// the other two, whose deletes did not reach the interaction: a consent to `email` given while
+// the developer took `email` away got tokens with it, and userinfo answered the address. Now the
+// consent takes its grant back in each case.
 
 const database = useSQLiteTestDatabase();
 /**
@@ -20,7 +23,7 @@ const database = useSQLiteTestDatabase();
 let revokeAtNextGrantSave: {
   accountId: string;
   when: "before" | "after";
-  of: "account" | "app";
+  of: "account" | "app" | "app's scopes";
 } | null = null;
 
 const server = useOIDCTestServer(() => {
@@ -31,7 +34,7 @@ const server = useOIDCTestServer(() => {
       const revoke = input.model === "Grant" ? revokeAtNextGrantSave : null;
       if (revoke === null) return store.upsert(input);
       revokeAtNextGrantSave = null;
-      const { grants } = server();
+      const { grants, clients } = server();
       const clientId = String(input.payload.clientId);
       const revokeNow = async () => {
         if (revoke.of === "account") {
@@ -40,10 +43,19 @@ const server = useOIDCTestServer(() => {
           await store.revokeByAccount(revoke.accountId);
           for (const key of [...grants.remembered.keys()])
             if (key.startsWith(`${revoke.accountId}|`)) grants.remembered.delete(key);
-        } else {
+        } else if (revoke.of === "app") {
           // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
           grants.remembered.delete(`${revoke.accountId}|${clientId}`);
           await store.revokeByAccountAndClient({ accountId: revoke.accountId, clientId });
+        } else {
+          // As updateApp taking `email` away: the app's new settings, then endEveryGrantOf (every
+          // person's authorization of the app, then the provider's records of the app).
+          const app = clients.get(clientId);
+          if (app === undefined) throw new Error(`no app ${clientId}`);
+          clients.set(clientId, { ...app, allowedScopes: app.allowedScopes.filter((s) => s !== "email") });
+          for (const key of [...grants.remembered.keys()])
+            if (key.endsWith(`|${clientId}`)) grants.remembered.delete(key);
+          await store.revokeByClient(clientId);
         }
       };
       if (revoke.when === "before") await revokeNow();
@@ -53,14 +65,24 @@ const server = useOIDCTestServer(() => {
   };
 });
 
-describe("a consent racing a revoke of the account's grants, or of its app's", () => {
+describe("a consent racing a revoke of the account's grants, of its app's, or of the app's scopes", () => {
+  afterEach(() => {
+    // The narrowed app as it was, for the next case.
+    server().clients.set(
+      confidentialApp.clientId,
+      appRecord({ ...confidentialApp, method: "client_secret_basic" }),
+    );
+  });
+
   it.each([
     ["account", "before"],
     ["account", "after"],
     ["app", "before"],
     ["app", "after"],
+    ["app's scopes", "before"],
+    ["app's scopes", "after"],
   ] as const)(
-    "with the %s's revoke just %s the grant's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
+    "with a revoke of the %s just %s the grant's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
     async (of, when) => {
       const { issuer, grants } = server();
       const config = await discover(issuer, confidentialApp);
@@ -74,8 +96,10 @@ describe("a consent racing a revoke of the account's grants, or of its app's", (
       expect(grants.remembered.has(`user-1|${confidentialApp.clientId}`)).toBe(false);
       expect(grants.consents).toHaveLength(consentsBefore);
 
-      // The account signs in again later: the app is not let in without the consent page.
-      const again = await signInWithCode({ issuer, config, app: confidentialApp, scope: "openid email" });
+      // The account signs in again later: the app is not let in without the consent page (asking
+      // only for what it may still have).
+      const scope = of === "app's scopes" ? "openid profile" : "openid email";
+      const again = await signInWithCode({ issuer, config, app: confidentialApp, scope });
       expect(again.prompts).toEqual(["login", "consent"]);
       expect(grants.consents).toHaveLength(consentsBefore + 1);
     },

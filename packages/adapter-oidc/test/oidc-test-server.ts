@@ -215,6 +215,8 @@ export interface TestServer {
   endedBrowserSessions: string[];
   /** What the provider reported of each refresh-token exchange (ProviderOptions.onRefresh), in order. */
   refreshes: ThirdPartyRefreshResult[];
+  /** The apps as the provider finds them, by client id: a test may change one mid-flow. */
+  clients: Map<string, OIDCClientRecord>;
   publicJWKS(): Promise<{ keys: Record<string, unknown>[] }>;
 }
 
@@ -307,6 +309,7 @@ export function useOIDCTestServer(
       disabledAccounts,
       endedBrowserSessions,
       refreshes,
+      clients,
       publicJWKS: async () =>
         (await (await fetch(`${issuer}/oidc/jwks`)).json()) as { keys: Record<string, unknown>[] },
     };
