@@ -55,10 +55,8 @@ export async function reauthenticate(
   if (factor?.status !== "enabled") {
     return err("TWO_FACTOR_NOT_ENABLED", "Two-factor authentication is not on: send the password");
   }
-  const proved = await checkSecondFactorOfSession(deps, {
-    ...{ user, factor, source, code, backupCode, client },
-    during: "reauthentication",
-  });
+  const attempt = { user, factor, source, code, backupCode, client };
+  const proved = await checkSecondFactorOfSession(deps, { ...attempt, during: "reauthentication" });
   if (!proved.ok) return proved;
   // The code (TOTP or backup code: "otp") spent with the proof's record, in one transaction: a
   // record that fails on the way gives it back.

@@ -67,10 +67,8 @@ export async function disableTwoFactor(
       });
     }
   }
-  const proved = await checkSecondFactorOfSession(deps, {
-    ...{ user, factor, source, code, backupCode, client },
-    during: "two_factor_off",
-  });
+  const attempt = { user, factor, source, code, backupCode, client };
+  const proved = await checkSecondFactorOfSession(deps, { ...attempt, during: "two_factor_off" });
   if (!proved.ok) return proved;
   // The code spent with the removal, in one transaction: a removal that fails on the way gives it back.
   const removal = await spendSecondFactorWith(deps, { unspent: proved.value, client }, (tx) =>

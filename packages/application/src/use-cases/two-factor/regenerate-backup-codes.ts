@@ -33,10 +33,8 @@ export async function regenerateBackupCodes(
   const proof = await startSecondFactorProof(deps, { userId: input.session.userId, client });
   if (!proof.ok) return proof;
   const { user, factor, source } = proof.value;
-  const proved = await checkSecondFactorOfSession(deps, {
-    ...{ user, factor, source, code: input.code, client },
-    during: "backup_codes",
-  });
+  const attempt = { user, factor, source, code: input.code, client };
+  const proved = await checkSecondFactorOfSession(deps, { ...attempt, during: "backup_codes" });
   if (!proved.ok) return proved;
   // Hashed before the transaction, which holds no slow work (ADR 0056).
   const backup = await generateBackupCodes(deps, { userId: user.id });
