@@ -37,6 +37,27 @@ export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Prom
   });
 }
 
+/**
+ * The promise's outcome, or `late()` as the rejection if `deadlineAt` (ms since the epoch) comes
+ * first. The promise itself runs on, as in `untilAborted`. An infinite deadline waits for it.
+ */
+export function untilDeadline<T>(promise: Promise<T>, deadlineAt: number, late: () => Error): Promise<T> {
+  if (deadlineAt === Number.POSITIVE_INFINITY) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(late()), timerDelay(deadlineAt - Date.now()));
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days): a longer one fires at once. */
 const longestTimerMs = 2_147_483_647;
 

@@ -300,6 +300,37 @@ describe("the call's deadline (deadlineMs)", () => {
     // The refresh was stored: the session goes on.
     expect(await storage.get()).toMatchObject({ accessToken: "access-2" });
   });
+
+  it("ends the call's wait for a refresh that outlasts it; the refresh runs on and its tokens are kept", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    server.on(
+      "POST /auth/refresh",
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(ok(pair(2))), 6_000)),
+    );
+    const result = rejectionOf(client({ deadlineMs: 3_000 }).auth.me());
+    await vi.advanceTimersByTimeAsync(3_000);
+    const error = await result;
+    expect(error).toBeInstanceOf(SuperOAuthNetworkError);
+    expect(error).toMatchObject({
+      code: "TIMEOUT",
+      message: "GET /api/v1/auth/me reached the call's deadline while its tokens were being refreshed",
+    });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(await storage.get()).toMatchObject({ accessToken: "access-2" });
+    // No resend: the call had ended.
+    expect(server.count("GET /auth/me")).toBe(1);
+  });
+
+  it("a call with no time left is not sent at all", async () => {
+    server.on("GET /oauth/providers", () => ok({ providers: [] }));
+    const error = await rejectionOf(client().oauth.listProviders({ deadlineMs: 0 }));
+    expect(error).toMatchObject({
+      code: "TIMEOUT",
+      message: "GET /api/v1/oauth/providers reached the call's deadline before it could be sent",
+    });
+    expect(server.count("GET /oauth/providers")).toBe(0);
+  });
 });
 
 describe("network failures and timeouts", () => {

@@ -68,9 +68,10 @@ export interface SuperOAuthClientOptions {
   readonly timeoutMs?: number;
   /**
    * The longest a call may take in all, in ms: its attempts, the waits between them (backoff,
-   * `Retry-After`) and a refresh of the tokens on the way. A wait that would end past it is not
-   * waited (the call rejects with the failure that called for it), and an attempt's timeout is cut
-   * to what is left (`TIMEOUT`). Default 60 000; `Infinity` for none.
+   * `Retry-After`) and its wait for a refresh of the tokens on the way (the refresh runs on for the
+   * other calls, and its tokens are kept). A wait that would end past it is not waited (the call
+   * rejects with the failure that called for it), and an attempt's timeout is cut to what is left
+   * (`TIMEOUT`). Default 60 000; `Infinity` for none.
    */
   readonly deadlineMs?: number;
   /** Retry settings, or false for single attempts. Default: 3 attempts, 300 ms doubling to 10 s. */

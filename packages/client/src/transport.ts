@@ -1,4 +1,4 @@
-import { sleep, timerDelay, untilAborted } from "./abort.ts";
+import { sleep, timerDelay, untilAborted, untilDeadline } from "./abort.ts";
 import { type ErrorCode, errorCodes } from "./error-codes.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import {
@@ -20,8 +20,8 @@ export interface RequestOptions {
   /** This call's per-attempt timeout in ms (default: the client's `timeoutMs`). */
   readonly timeoutMs?: number;
   /**
-   * The longest this call may take in all, in ms: its attempts, the waits between them and a
-   * refresh of the tokens on the way (default: the client's `deadlineMs`; `Infinity` for none).
+   * The longest this call may take in all, in ms: its attempts, the waits between them and its wait
+   * for a refresh of the tokens on the way (default: the client's `deadlineMs`; `Infinity` for none).
    */
   readonly deadlineMs?: number;
   /** This call's retry settings, or false for a single attempt. */
@@ -263,7 +263,7 @@ export class Transport {
   ): Promise<Answer> {
     const route: Route = routes[name];
     const url = this.urlOf(name, input);
-    // One deadline for the whole call: its retries, their waits, and a refresh and resend.
+    // One deadline for the whole call: its retries, their waits, the wait for a refresh and the resend.
     const deadlineAt = Date.now() + (options.deadlineMs ?? this.#options.deadlineMs);
     if (!route.bearer) return this.#send(route, input, options, null, mode, url, deadlineAt);
     let refreshed = false;
@@ -280,7 +280,14 @@ export class Transport {
         ) {
           throw error;
         }
-        const outcome = await this.#joinOrStartRefresh({ stale: tokens, signal: options.signal });
+        // The call waits for the refresh only until its deadline; the refresh itself runs on for
+        // the other calls waiting on it (its window inside the reuse grace bounds it), and its
+        // tokens are kept.
+        const outcome = await untilDeadline(
+          this.#joinOrStartRefresh({ stale: tokens, signal: options.signal }),
+          deadlineAt,
+          () => deadlineReached(route.method, url, "while its tokens were being refreshed"),
+        );
         if (outcome === "signed-out") throw error;
         refreshed = true;
       }
@@ -360,8 +367,9 @@ export class Transport {
     const controller = new AbortController();
     let timedOut = false;
     const attemptTimeoutMs = options.timeoutMs ?? this.#options.timeoutMs;
-    // Cut to what is left of the call's deadline (a resend after a refresh may find little left).
-    const leftMs = Math.max(1, deadlineAt - Date.now());
+    // Cut to what is left of the call's deadline; none left (a refresh that ended just at it): not sent.
+    const leftMs = deadlineAt - Date.now();
+    if (leftMs <= 0) throw deadlineReached(init.method ?? "GET", url, "before it could be sent");
     const byDeadline = leftMs < attemptTimeoutMs;
     const timeoutMs = byDeadline ? leftMs : attemptTimeoutMs;
     const timer = setTimeout(() => {
@@ -413,6 +421,14 @@ export class Transport {
       if (!handedOn) caller?.removeEventListener("abort", onCallerAbort);
     }
   }
+}
+
+/** A call's deadline reached outside an attempt (waiting on a refresh, or before a resend). */
+function deadlineReached(method: string, url: URL, when: string): SuperOAuthNetworkError {
+  return new SuperOAuthNetworkError({
+    code: "TIMEOUT",
+    message: `${method} ${url.pathname} reached the call's deadline ${when}`,
+  });
 }
 
 interface Received {
