@@ -102,10 +102,17 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       if (remember) await grants.record({ accountId, clientId, grantId, scopes });
       // Saved, then checked: the interaction is the witness of a revoke of the account's grants (a
       // password reset, a disable, a deletion end everything of the account in one transaction,
-      // the interaction with it). Gone now, the revoke came during this consent, before or after
-      // either write: the grant and its record are taken back, and the consent is answered as an
-      // expired one. A revoke after this read deletes them itself. Either way none outlives it.
-      if ((await provider.Interaction.find(interaction.uid)) === undefined) {
+      // the interaction with it), of this app's, or of the app's deletion. Gone now, the revoke
+      // came during this consent, before or after either write: the grant and its record are taken
+      // back, and the consent is answered as an expired one. A revoke after this read deletes them
+      // itself. Either way none outlives it. The app is read again too: a narrowing of its scopes
+      // that committed after the request's scope check (at /oidc/auth or /oidc/device/auth) but
+      // before its interaction was saved left no witness; a grant holding a scope the app no longer
+      // allows is taken back the same way (a narrowing after this read deletes it itself).
+      if (
+        (await provider.Interaction.find(interaction.uid)) === undefined ||
+        !(await allowsEveryScope(provider, clientId, scopes))
+      ) {
         await grant.destroy();
         if (remember) await grants.forget({ accountId, clientId, grantId });
         throw new errors.SessionNotFound("interaction session not found");
@@ -173,6 +180,16 @@ function thisAuthorizationOnly(
   if (requested.includes("offline_access")) grant.rejectOIDCScope("offline_access");
   grant.addOIDCClaims(stringsOf(interaction.prompt.details.missingOIDCClaims));
   return grant;
+}
+
+/** Whether the app, read now, still allows every one of `scopes` (false when it is gone). */
+async function allowsEveryScope(
+  provider: Provider,
+  clientId: string,
+  scopes: readonly string[],
+): Promise<boolean> {
+  const allowed = new Set(scopesOf((await provider.Client.find(clientId))?.scope ?? ""));
+  return allowed.size > 0 && scopes.every((scope) => allowed.has(scope));
 }
 
 async function interactionClientOf(provider: Provider, clientId: string): Promise<InteractionClient | null> {

@@ -1,5 +1,5 @@
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
-import type { OIDCModelStore } from "@superoauth/application";
+import { clientOfOIDCPayload, type OIDCModelStore } from "@superoauth/application";
 import { afterEach, describe, expect, it } from "vitest";
 import { confidentialApp, discover, signInWithCode } from "./authorization-driver.ts";
 import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
@@ -17,10 +17,13 @@ import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
 
 const database = useSQLiteTestDatabase();
 /**
- * When set, the next save of a Grant revokes, before or after it, everything of this account (and
- * its records), or only what it has of one app.
+ * When set, the next save of a record of `model` (the consent's Grant, or the Interaction that
+ * /oidc/auth saves once its scope check is done) revokes, before or after it, everything of this
+ * account (and its records), only what it has of one app, or every grant of the app as its
+ * narrowing does.
  */
-let revokeAtNextGrantSave: {
+let revokeAtNextSave: {
+  model: "Grant" | "Interaction";
   accountId: string;
   when: "before" | "after";
   of: "account" | "app" | "app's scopes";
@@ -31,11 +34,11 @@ const server = useOIDCTestServer(() => {
   return {
     ...store,
     upsert: async (input) => {
-      const revoke = input.model === "Grant" ? revokeAtNextGrantSave : null;
+      const revoke = input.model === revokeAtNextSave?.model ? revokeAtNextSave : null;
       if (revoke === null) return store.upsert(input);
-      revokeAtNextGrantSave = null;
+      revokeAtNextSave = null;
       const { grants, clients } = server();
-      const clientId = String(input.payload.clientId);
+      const clientId = clientOfOIDCPayload(input.payload) ?? "";
       const revokeNow = async () => {
         if (revoke.of === "account") {
           // As ThirdPartyGrants.revokeGrantsOfUser: the provider's records of the account (its
@@ -75,24 +78,28 @@ describe("a consent racing a revoke of the account's grants, of its app's, or of
   });
 
   it.each([
-    ["account", "before"],
-    ["account", "after"],
-    ["app", "before"],
-    ["app", "after"],
-    ["app's scopes", "before"],
-    ["app's scopes", "after"],
+    ["account", "before", "grant"],
+    ["account", "after", "grant"],
+    ["app", "before", "grant"],
+    ["app", "after", "grant"],
+    ["app's scopes", "before", "grant"],
+    ["app's scopes", "after", "grant"],
+    // After /oidc/auth checked the scope against the app, before its interaction was saved: the
+    // narrowing's delete finds no interaction to end, and the consent checks the app itself.
+    ["app's scopes", "before", "request's interaction"],
   ] as const)(
-    "with a revoke of the %s just %s the grant's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
-    async (of, when) => {
+    "with a revoke of the %s just %s the %s's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
+    async (of, when, saved) => {
       const { issuer, grants } = server();
       const config = await discover(issuer, confidentialApp);
       const consentsBefore = grants.consents.length;
-      revokeAtNextGrantSave = { accountId: "user-1", when, of };
+      const model = saved === "grant" ? "Grant" : "Interaction";
+      revokeAtNextSave = { model, accountId: "user-1", when, of };
       // The consent is answered as an expired one: no code reaches the app.
       await expect(
         signInWithCode({ issuer, config, app: confidentialApp, scope: "openid email", prompt: "consent" }),
       ).rejects.toThrow(/expected a redirect, got 400/);
-      expect(revokeAtNextGrantSave).toBeNull();
+      expect(revokeAtNextSave).toBeNull();
       expect(grants.remembered.has(`user-1|${confidentialApp.clientId}`)).toBe(false);
       expect(grants.consents).toHaveLength(consentsBefore);
 
