@@ -95,7 +95,7 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
         throw new errors.InvalidRequest("the interaction has no signed-in account or client");
       }
       const grant = remember
-        ? await rememberedGrantOf(provider, interaction, { accountId, clientId })
+        ? await rememberedGrantOf(provider, grants, interaction, { accountId, clientId })
         : thisAuthorizationOnly(provider, interaction, { accountId, clientId });
       const grantId = await grant.save();
       const scopes = scopesOf(grant.getOIDCScope());
@@ -139,18 +139,30 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
   };
 }
 
-/** The grant remembered for (account, client), extended with what this request asks for. */
+/**
+ * The grant remembered for (account, client), extended with what this request asks for. Chosen
+ * now, from the record, not from the grant the interaction found when its consent page opened:
+ * another consent given meanwhile (another tab or device) made or replaced the pair's grant, and a
+ * second grant beside it would hold tokens the apps list does not show and a revoke of the
+ * recorded one would not end (docs/oidc.md: one grant per person and app). The interaction's own
+ * grant is the fallback, for a record not written yet.
+ */
 async function rememberedGrantOf(
   provider: Provider,
+  grants: OIDCGrantRecords,
   interaction: Interaction,
   owner: { accountId: string; clientId: string },
 ): Promise<Grant> {
-  const existing =
-    interaction.grantId === undefined ? undefined : await provider.Grant.find(interaction.grantId);
-  const reused =
-    existing !== undefined && existing.accountId === owner.accountId && existing.clientId === owner.clientId;
-  const grant = reused ? existing : new provider.Grant(owner);
-  if (reused) {
+  let reused: Grant | undefined;
+  for (const id of new Set([await grants.find(owner), interaction.grantId])) {
+    const found = typeof id === "string" ? await provider.Grant.find(id) : undefined;
+    if (found?.accountId === owner.accountId && found.clientId === owner.clientId) {
+      reused = found;
+      break;
+    }
+  }
+  const grant = reused ?? new provider.Grant(owner);
+  if (reused !== undefined) {
     // Consent given again lasts its full lifetime from now (docs/oidc.md), as a new one would: the
     // library keeps a saved grant's first expiry, so an app that asked again on day 29 got a refresh
     // token that stopped a day later. Cleared, the save counts the lifetime from now.
@@ -159,7 +171,10 @@ async function rememberedGrantOf(
     renewed.exp = undefined;
   }
   const { details } = interaction.prompt;
-  grant.addOIDCScope(stringsOf(details.missingOIDCScope));
+  // Everything the page listed: the grant chosen may be another than the one the page compared with.
+  grant.addOIDCScope([
+    ...new Set([...requestedScopesOf(interaction), ...stringsOf(details.missingOIDCScope)]),
+  ]);
   grant.addOIDCClaims(stringsOf(details.missingOIDCClaims));
   return grant;
 }

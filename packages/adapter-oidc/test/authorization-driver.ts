@@ -23,6 +23,8 @@ export async function authorizeInBrowser(input: {
   account?: string;
   remember?: boolean;
   deny?: boolean;
+  /** Runs once, with the consent page open, just before it is answered (another device's doings). */
+  beforeConsent?: () => Promise<void>;
 }): Promise<{ callback: URL; prompts: Prompt[] }> {
   const { agent, issuer } = input;
   const prompts: Prompt[] = [];
@@ -62,6 +64,7 @@ export async function authorizeInBrowser(input: {
         method: "POST",
       });
     } else {
+      await input.beforeConsent?.();
       const remember = input.remember === false ? "no" : "yes";
       response = await agent.request(`${url.pathname}/consent?remember=${remember}`, { method: "POST" });
     }
@@ -101,6 +104,7 @@ export async function signInWithCode(input: {
   remember?: boolean;
   prompt?: string;
   usePAR?: boolean;
+  beforeConsent?: () => Promise<void>;
 }): Promise<{ tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers; prompts: Prompt[] }> {
   const agent = input.agent ?? new BrowserAgent(input.issuer);
   const verifier = oidc.randomPKCECodeVerifier();
@@ -123,6 +127,7 @@ export async function signInWithCode(input: {
     url,
     ...(input.account === undefined ? {} : { account: input.account }),
     ...(input.remember === undefined ? {} : { remember: input.remember }),
+    ...(input.beforeConsent === undefined ? {} : { beforeConsent: input.beforeConsent }),
   });
   const tokens = await oidc.authorizationCodeGrant(input.config, callback, {
     pkceCodeVerifier: verifier,

@@ -1,5 +1,6 @@
 import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import { clientOfOIDCPayload, type OIDCModelStore } from "@superoauth/application";
+import * as oidc from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { confidentialApp, discover, signInWithCode } from "./authorization-driver.ts";
 import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
@@ -111,4 +112,48 @@ describe("a consent racing a revoke of the account's grants, of its app's, or of
       expect(grants.consents).toHaveLength(consentsBefore + 1);
     },
   );
+});
+
+describe("two remembered consents of one (account, app), the second begun before the first was given", () => {
+  it("both land in one grant: the record names it, it holds both consents' scopes, and the app revoking one device's refresh token ends the other's", async () => {
+    const { issuer, grants } = server();
+    const config = await discover(issuer, confidentialApp);
+    const store = database.storage().oidcModels;
+    const grantOf = async (refreshToken: string | undefined) =>
+      (await store.find({ model: "RefreshToken", id: refreshToken ?? "", now: new Date() }))?.payload.grantId;
+    let other: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+    // Device A opens the consent page; device B signs in and consents before A answers. Before,
+    // A made a second grant (from what its page found when it opened: none), recorded it over
+    // B's, and B's refresh chain lived on unlisted.
+    const first = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      scope: "openid profile offline_access",
+      prompt: "consent",
+      account: "user-2",
+      beforeConsent: async () => {
+        other = await signInWithCode({
+          issuer,
+          config,
+          app: confidentialApp,
+          scope: "openid email offline_access",
+          prompt: "consent",
+          account: "user-2",
+        });
+      },
+    });
+    if (other === undefined) throw new Error("the other device did not sign in");
+    const grantId = await grantOf(first.tokens.refresh_token);
+    expect(await grantOf(other.tokens.refresh_token)).toBe(grantId);
+    const recorded = grants.remembered.get(`user-2|${confidentialApp.clientId}`);
+    expect(recorded?.grantId).toBe(grantId);
+    expect([...(recorded?.scopes ?? [])].sort()).toEqual(["email", "offline_access", "openid", "profile"]);
+
+    // The app revokes device A's refresh token (RFC 7009): the one grant ends, B's refresh with it.
+    await oidc.tokenRevocation(config, first.tokens.refresh_token ?? "");
+    await expect(oidc.refreshTokenGrant(config, other.tokens.refresh_token ?? "")).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
 });
