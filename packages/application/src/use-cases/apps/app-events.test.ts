@@ -207,3 +207,28 @@ describe("a copy of the account's data, on record", () => {
     ]);
   });
 });
+
+describe("deleting an app whose grants cannot be ended at that moment (a database outage)", () => {
+  it("keeps the app, so the owner's retry ends every grant and deletes it", async () => {
+    const { deps, user, session, events } = await setUp();
+    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { revokeByClient } = deps.oidcModels;
+    const revoked: string[] = [];
+    let failing = true;
+    deps.oidcModels.revokeByClient = async (clientId) => {
+      if (failing) throw new Error("the database is unreachable");
+      revoked.push(clientId);
+      return revokeByClient.call(deps.oidcModels, clientId);
+    };
+    await expect(deleteApp(deps, { session, clientId: app.clientId })).rejects.toThrow(/unreachable/);
+    expect(await deps.apps.findApp(app.clientId)).not.toBeNull();
+    expect(events().map((e) => e.type)).toEqual(["app_registered"]);
+
+    failing = false;
+    unwrap(await deleteApp(deps, { session, clientId: app.clientId }));
+    expect(await deps.apps.findApp(app.clientId)).toBeNull();
+    // Before the app's deletion and again after it, for what was issued in between.
+    expect(revoked).toEqual([app.clientId, app.clientId]);
+    expect(events().map((e) => e.type)).toEqual(["app_registered", "app_deleted"]);
+  });
+});

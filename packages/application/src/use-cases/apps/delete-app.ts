@@ -8,9 +8,12 @@ import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
  * Deletes the user's app (DELETE /apps/:clientId) and with it every grant and token it holds:
- * the app first, so the provider finds no client to issue anything more to, then every user's
- * authorization of it and every model the provider stored for it. A sensitive change (ADR 0020),
- * recorded in the owner's security log (`app_deleted`).
+ * every user's authorization of it and every model the provider stored for it, then the app, so
+ * the provider finds no client to issue anything more to, then those again, for what was issued
+ * in between. Ended before the app goes, a failure there (a 503) leaves the app, and the owner's
+ * retry finishes the work (with the app gone first, a retry answered APP_NOT_FOUND and the grants
+ * and tokens were left). A sensitive change (ADR 0020), recorded in the owner's security log
+ * (`app_deleted`).
  */
 export async function deleteApp(
   deps: Dependencies,
@@ -20,9 +23,12 @@ export async function deleteApp(
   if (app === null || app.ownerId !== input.session.userId) return appNotFound;
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
+  await endEveryGrantOf(deps, app.clientId);
   if (!(await deps.apps.deleteApp({ clientId: app.clientId, ownerId: app.ownerId }))) return appNotFound;
-  // Recorded once the app is gone (the grants' end may fail and be retried; the app is gone then).
   await recordAppEvent(deps, { userId: app.ownerId, type: "app_deleted", app, client: input.client });
+  // A code exchanged or a consent saved between the first end and the app's deletion (its client
+  // was still found) left a grant or a token: gone now too. Should this fail, what is left belongs
+  // to no app: the provider refuses it (no client), and it expires.
   await endEveryGrantOf(deps, app.clientId);
   return ok(undefined);
 }
