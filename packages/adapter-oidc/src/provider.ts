@@ -28,6 +28,7 @@ import type {
   ProviderPages,
 } from "./provider-interfaces.ts";
 import { oidcRoutes, providerFlowOf, providerSettingsOf } from "./provider-settings.ts";
+import { issuedTokensStand, revokedWhileIssuing } from "./revoked-while-issuing.ts";
 
 /** Everything the authorization server needs from the rest of the service (compose.ts maps use cases onto it). */
 export interface ProviderOptions {
@@ -151,22 +152,12 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   // and answers invalid_grant, which by itself shows nowhere. The operator sees it in the metrics
   // (the alert on reuse, docs/operations.md) and in the log, with the app and the user (never the
   // token); the first-party /auth/refresh reports through the use case the same way.
-  provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
-    if (ctx.oidc.params?.grant_type === "refresh_token") options.onRefresh?.("rotated");
-  });
+  // A rotation is counted once its answer stands (afterRoute: a revoke may take it back).
   provider.on("grant.error", (ctx: KoaContextWithOIDC, error: unknown) => {
     if (!(error instanceof errors.InvalidGrant)) return;
     const grantType = ctx.oidc?.params?.grant_type;
     if (grantType !== "refresh_token" || error.error_detail !== refreshTokenReused) {
-      // The answer says only "grant request is invalid" (the library keeps the reason from the
-      // client); the log says which (a code expired, a PKCE verifier or redirect_uri that does not
-      // match, a token already used), so `pnpm logs --request-id` tells an integrator what to fix.
-      // The reasons are the library's fixed phrases: no code or token is in them.
-      requestLogOf(ctx.req)?.info(
-        { clientId: ctx.oidc?.client?.clientId, grantType, reason: error.error_detail },
-        "token request refused: invalid_grant",
-      );
-      if (grantType === "refresh_token") options.onRefresh?.("rejected");
+      logInvalidGrant(ctx, options, String(error.error_detail));
       return;
     }
     options.onRefresh?.("reuse_detected");
@@ -401,6 +392,13 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     return;
   }
   if (oidc.route === "token") {
+    if (!(await issuedTokensStand(ctx, options.store, requestLogOf(ctx.req)))) {
+      ctx.status = revokedWhileIssuing.status;
+      ctx.body = { ...revokedWhileIssuing.body };
+      logInvalidGrant(ctx, options, revokedWhileIssuing.reason);
+      return;
+    }
+    if (oidc.params?.grant_type === "refresh_token") options.onRefresh?.("rotated");
     const grant = oidc.entities.Grant;
     if (grant?.accountId !== undefined && grant.clientId !== undefined) {
       // "Last used" is a courtesy to the account page; the tokens are issued (a rotated refresh
@@ -429,6 +427,22 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
       await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
     }
   }
+}
+
+/**
+ * A token request refused invalid_grant. The answer says only "grant request is invalid" (the
+ * library keeps the reason from the client); the log says which (a code expired, a PKCE verifier
+ * or redirect_uri that does not match, a token already used, revoked meanwhile), so `pnpm logs
+ * --request-id` tells an integrator what to fix. The reasons are fixed phrases: no code or token
+ * is in them.
+ */
+function logInvalidGrant(ctx: KoaContextWithOIDC, options: ProviderOptions, reason: string): void {
+  const grantType = ctx.oidc?.params?.grant_type;
+  requestLogOf(ctx.req)?.info(
+    { clientId: ctx.oidc?.client?.clientId, grantType, reason },
+    "token request refused: invalid_grant",
+  );
+  if (grantType === "refresh_token") options.onRefresh?.("rejected");
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as oidc from "openid-client";
-import { BrowserAgent, locationOf } from "./browser-agent.ts";
+import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
 import {
   confidentialApp,
   mobileApp,
@@ -134,4 +134,61 @@ export async function signInWithCode(input: {
     expectedState: state,
   });
   return { tokens, prompts };
+}
+
+/**
+ * A person approving a device's code in the browser, as the device pages would be answered: the
+ * code page, the confirmation (Allow), then a sign-in as `account` if asked. The pages' HTML, for
+ * a test to read.
+ */
+export async function approveDeviceCode(input: {
+  agent: BrowserAgent;
+  issuer: string;
+  started: { verification_uri: string; user_code: string };
+  account?: string;
+}): Promise<{ inputHTML: string; confirmHTML: string; doneHTML: string }> {
+  const { agent, issuer, started } = input;
+  const inputHTML = await (await agent.request(started.verification_uri)).text();
+  const confirmHTML = await (
+    await agent.request("/oidc/device", {
+      form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
+    })
+  ).text();
+  let response = await agent.request("/oidc/device", {
+    form: { xsrf: hiddenInput(confirmHTML, "xsrf"), user_code: started.user_code, confirm: "yes" },
+  });
+  for (let hop = 0; hop < 8 && locationOf(response) !== null; hop += 1) {
+    const url = new URL(locationOf(response) ?? "", issuer);
+    if (url.pathname.startsWith("/interaction/")) {
+      const details = (await (await agent.request(url.pathname, { accept: "application/json" })).json()) as {
+        prompt: string;
+      };
+      response = await agent.request(
+        `${url.pathname}/${details.prompt}?account=${input.account ?? "user-1"}`,
+        {
+          method: "POST",
+        },
+      );
+    } else {
+      response = await agent.request(url.href);
+    }
+  }
+  return { inputHTML, confirmHTML, doneHTML: await response.text() };
+}
+
+/** A device's poll of the token endpoint with its device code (RFC 8628 §3.4), as a public app sends it. */
+export function pollDeviceToken(input: {
+  issuer: string;
+  deviceCode: string;
+  clientId: string;
+}): Promise<Response> {
+  return fetch(`${input.issuer}/oidc/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "urn:ietf:params:oauth:grant-type:device_code",
+      device_code: input.deviceCode,
+      client_id: input.clientId,
+    }),
+  });
 }

@@ -4,11 +4,13 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import {
+  approveDeviceCode,
   authorizeInBrowser,
   confidentialApp,
   discover,
   mobileApp,
   otherApp,
+  pollDeviceToken,
   postApp,
   publicApp,
   signInWithCode,
@@ -1076,15 +1078,7 @@ describe("device flow", () => {
     const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
     expect(started.interval).toBe(5);
     const poll = () =>
-      fetch(`${issuer}/oidc/token`, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          grant_type: "urn:ietf:params:oauth:grant-type:device_code",
-          device_code: started.device_code,
-          client_id: publicApp.clientId,
-        }),
-      });
+      pollDeviceToken({ issuer, deviceCode: started.device_code, clientId: publicApp.clientId });
     expect(await (await poll()).json()).toMatchObject({ error: "authorization_pending" });
     // The store's clock held back a minute: the pending poll's spacing lasts to the tokens' poll
     // below, which ends the flow and so is answered whatever the spacing says.
@@ -1093,43 +1087,20 @@ describe("device flow", () => {
     onTestFinished(() => {
       clock.offsetMs += 60_000;
     });
-    const agent = new BrowserAgent(issuer);
-
-    const inputPage = await agent.request(started.verification_uri);
-    const inputHTML = await inputPage.text();
+    const { inputHTML, confirmHTML, doneHTML } = await approveDeviceCode({
+      agent: new BrowserAgent(issuer),
+      issuer,
+      started,
+    });
     expect(inputHTML).toContain('id="op.deviceInputForm"');
     // The pages render their own code field and Allow/Deny buttons: the library's form keeps its
     // CSRF field only, or a browser would send user_code (or confirm) twice, which it refuses.
     expect(inputHTML).not.toContain('name="user_code"');
-    const confirmPage = await agent.request("/oidc/device", {
-      form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
-    });
-    const confirmHTML = await confirmPage.text();
     expect(confirmHTML).toContain(`App ${publicApp.clientId}`);
     expect(confirmHTML).toContain('id="scopes">openid profile<');
     expect(confirmHTML).not.toContain('name="confirm"');
     expect(confirmHTML).toMatch(/<input type="hidden" name="user_code" value="[^"]+"\/>/);
-
-    const confirmed = await agent.request("/oidc/device", {
-      form: { xsrf: hiddenInput(confirmHTML, "xsrf"), user_code: started.user_code, confirm: "yes" },
-    });
-    let response = confirmed;
-    for (let hop = 0; hop < 8 && locationOf(response) !== null; hop += 1) {
-      const url = new URL(locationOf(response) ?? "", issuer);
-      if (url.pathname.startsWith("/interaction/")) {
-        const details = (await (
-          await agent.request(url.pathname, { accept: "application/json" })
-        ).json()) as {
-          prompt: string;
-        };
-        response = await agent.request(`${url.pathname}/${details.prompt}?account=user-1`, {
-          method: "POST",
-        });
-      } else {
-        response = await agent.request(url.href);
-      }
-    }
-    expect(await response.text()).toContain('id="device-done">approved<');
+    expect(doneHTML).toContain('id="device-done">approved<');
 
     const tokenResponse = await poll();
     expect(tokenResponse.status).toBe(200);

@@ -1,0 +1,287 @@
+import { useMySQLTestDatabase, useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
+import { StorageUnavailableError } from "@superoauth/application";
+import * as oidc from "openid-client";
+import { beforeEach, describe, expect, it } from "vitest";
+import { revokedWhileIssuing } from "../src/revoked-while-issuing.ts";
+import {
+  approveDeviceCode,
+  confidentialApp,
+  discover,
+  pollDeviceToken,
+  publicApp,
+  signInWithCode,
+} from "./authorization-driver.ts";
+import { BrowserAgent } from "./browser-agent.ts";
+import { useOIDCTestServer } from "./oidc-test-server.ts";
+
+// A token request in flight when a revoke lands, the revoke placed in the two worst spots: just
+// after the request consumed what it presents (a refresh token, a code, a device code) and just
+// after it saved the access token it issues. Four revokes: the person signing out of the app (its
+// tokens go, its grant stays: the end-session confirmation), revoking the app (the person's
+// DELETE /user/apps/:clientId), every grant of the account (a password reset, a disable, a
+// deletion), the grant alone (the app revoking a refresh token, RFC 7009). Before 2026-12-05 the
+// request answered 200 in each: after a sign-out its tokens worked for their lifetime (the grant
+// stays), after the others they were refused at once. Now it answers invalid_grant and leaves
+// none of its tokens stored.
+
+type Revoke = "sign-out of the app" | "the app" | "the account" | "the grant";
+type Placement = "source consumed" | "access token saved";
+
+const accountId = "user-1";
+
+for (const [backend, useDatabase] of [
+  ["SQLite", useSQLiteTestDatabase],
+  ["MySQL", useMySQLTestDatabase],
+] as const) {
+  describe(`a token request racing a revoke, on ${backend}`, () => {
+    const database = useDatabase();
+    const logLines: string[] = [];
+    /** When set, the revoke to run at the next such point of a token request. */
+    let revokeAt: { placement: Placement; revoke: Revoke } | null = null;
+    /** When set, the provider's read of the source after issuing fails (the database gone meanwhile). */
+    let failTheSourceRead = false;
+    /** The tokens the provider saved, since the test's last reset. */
+    let saved: { model: string; id: string }[] = [];
+    /** The app whose records the revoke names. */
+    let revokeClientId: string = confidentialApp.clientId;
+
+    const server = useOIDCTestServer(() => {
+      const store = database.storage().oidcModels;
+      let consumed: { model: string; id: string } | null = null;
+      const run = async (revoke: Revoke, grantId: string) => {
+        const clientId = String(revokeClientId);
+        if (revoke === "sign-out of the app") {
+          // As the end-session confirmation (provider.ts afterRoute).
+          await store.revokeTokensByAccountAndClient({ accountId, clientId });
+        } else if (revoke === "the app") {
+          // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
+          server().grants.remembered.delete(`${accountId}|${clientId}`);
+          await store.revokeByAccountAndClient({ accountId, clientId });
+        } else if (revoke === "the account") {
+          server().grants.remembered.delete(`${accountId}|${clientId}`);
+          await store.revokeByAccount(accountId);
+        } else {
+          await store.revokeByGrantId(grantId);
+        }
+      };
+      return {
+        ...store,
+        find: async (input) => {
+          if (failTheSourceRead && consumed?.model === input.model && consumed.id === input.id) {
+            throw new StorageUnavailableError({ code: "ECONNRESET", message: "connection lost" });
+          }
+          return store.find(input);
+        },
+        consume: async (input) => {
+          const record = await store.find(input);
+          const outcome = await store.consume(input);
+          consumed = { model: input.model, id: input.id };
+          const revoke = revokeAt?.placement === "source consumed" ? revokeAt.revoke : null;
+          if (revoke !== null) {
+            revokeAt = null;
+            await run(revoke, String(record?.payload.grantId));
+          }
+          return outcome;
+        },
+        upsert: async (input) => {
+          await store.upsert(input);
+          if (input.model !== "AccessToken" && input.model !== "RefreshToken") return;
+          saved.push({ model: input.model, id: input.id });
+          const revoke =
+            revokeAt?.placement === "access token saved" && input.model === "AccessToken"
+              ? revokeAt.revoke
+              : null;
+          if (revoke !== null) {
+            revokeAt = null;
+            await run(revoke, String(input.payload.grantId));
+          }
+        },
+      };
+    }, logLines);
+
+    beforeEach(() => {
+      revokeAt = null;
+      failTheSourceRead = false;
+      saved = [];
+      logLines.length = 0;
+      server().grants.remembered.clear();
+    });
+
+    /** Every token saved since `saved` was reset is gone from the store. */
+    async function noneOfTheSavedTokensStored(): Promise<void> {
+      expect(saved.length).toBeGreaterThan(0);
+      const store = database.storage().oidcModels;
+      for (const { model, id } of saved) {
+        expect(await store.find({ model, id, now: new Date() }), `${model} still stored`).toBeNull();
+      }
+    }
+
+    /** The refusal's log line, with its reason. */
+    function refusalLogged(): void {
+      const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          msg: "token request refused: invalid_grant",
+          reason: revokedWhileIssuing.reason,
+        }),
+      );
+    }
+
+    /** An app's tokens for user-1 (its refresh token among them), signed in without the revoke. */
+    async function signedIn(config: oidc.Configuration) {
+      const { issuer } = server();
+      const { tokens } = await signInWithCode({
+        issuer,
+        config,
+        app: confidentialApp,
+        scope: "openid profile offline_access",
+        prompt: "consent",
+      });
+      if (tokens.refresh_token === undefined) throw new Error("no refresh token");
+      saved = [];
+      return tokens;
+    }
+
+    describe("a refresh (rotation)", () => {
+      it.each([
+        ["sign-out of the app", "source consumed"],
+        ["sign-out of the app", "access token saved"],
+        ["the app", "source consumed"],
+        ["the app", "access token saved"],
+        ["the account", "source consumed"],
+        ["the account", "access token saved"],
+        ["the grant", "source consumed"],
+        ["the grant", "access token saved"],
+      ] as const)(
+        "with a revoke of %s just after the %s: invalid_grant, no token of it stored, counted as rejected",
+        async (revoke, placement) => {
+          revokeClientId = confidentialApp.clientId;
+          const { issuer, refreshes, grants } = server();
+          const config = await discover(issuer, confidentialApp);
+          const tokens = await signedIn(config);
+          const refreshesBefore = refreshes.length;
+          const touchedBefore = grants.touched.length;
+          revokeAt = { placement, revoke };
+
+          await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({
+            error: revokedWhileIssuing.body.error,
+            error_description: revokedWhileIssuing.body.error_description,
+            status: revokedWhileIssuing.status,
+          });
+          expect(revokeAt).toBeNull();
+          await noneOfTheSavedTokensStored();
+          refusalLogged();
+          expect(refreshes.slice(refreshesBefore)).toEqual(["rejected"]);
+          // "Last used" is not moved by a refused request.
+          expect(grants.touched.length).toBe(touchedBefore);
+        },
+      );
+
+      it("after a sign-out of the app, the grant stays: the next sign-in asks no consent, and its tokens work", async () => {
+        revokeClientId = confidentialApp.clientId;
+        const { issuer } = server();
+        const config = await discover(issuer, confidentialApp);
+        const tokens = await signedIn(config);
+        revokeAt = { placement: "access token saved", revoke: "sign-out of the app" };
+        await expect(oidc.refreshTokenGrant(config, tokens.refresh_token ?? "")).rejects.toMatchObject({
+          error: "invalid_grant",
+        });
+        const again = await signInWithCode({ issuer, config, app: confidentialApp, scope: "openid profile" });
+        expect(again.prompts).toEqual(["login"]);
+        expect(await oidc.fetchUserInfo(config, again.tokens.access_token, accountId)).toMatchObject({
+          sub: accountId,
+        });
+      });
+
+      it("with no revoke, the rotation stands: 200, counted as rotated, and the new refresh token works", async () => {
+        revokeClientId = confidentialApp.clientId;
+        const { issuer, refreshes } = server();
+        const config = await discover(issuer, confidentialApp);
+        const tokens = await signedIn(config);
+        const refreshesBefore = refreshes.length;
+        const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? "");
+        expect(refreshes.slice(refreshesBefore)).toEqual(["rotated"]);
+        await expect(oidc.refreshTokenGrant(config, rotated.refresh_token ?? "")).resolves.toMatchObject({
+          token_type: "bearer",
+        });
+      });
+
+      it("when the read of the refresh token after issuing fails, the tokens stand (it was spent): 200, and they work", async () => {
+        revokeClientId = confidentialApp.clientId;
+        const { issuer } = server();
+        const config = await discover(issuer, confidentialApp);
+        const tokens = await signedIn(config);
+        failTheSourceRead = true;
+        const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? "");
+        failTheSourceRead = false;
+        expect(await oidc.fetchUserInfo(config, rotated.access_token, accountId)).toMatchObject({
+          sub: accountId,
+        });
+        const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(lines).toContainEqual(expect.objectContaining({ msg: "database unavailable" }));
+      });
+    });
+
+    describe("an authorization code's exchange", () => {
+      it.each([
+        ["sign-out of the app", "source consumed"],
+        ["sign-out of the app", "access token saved"],
+        ["the account", "source consumed"],
+        ["the account", "access token saved"],
+      ] as const)(
+        "with a revoke of %s just after the %s: invalid_grant, and no token of it stored",
+        async (revoke, placement) => {
+          revokeClientId = confidentialApp.clientId;
+          const { issuer } = server();
+          const config = await discover(issuer, confidentialApp);
+          saved = [];
+          revokeAt = { placement, revoke };
+          await expect(
+            signInWithCode({
+              issuer,
+              config,
+              app: confidentialApp,
+              scope: "openid profile offline_access",
+              prompt: "consent",
+            }),
+          ).rejects.toMatchObject({ error: "invalid_grant", status: 400 });
+          expect(revokeAt).toBeNull();
+          await noneOfTheSavedTokensStored();
+          refusalLogged();
+        },
+      );
+    });
+
+    describe("a device code's exchange", () => {
+      it.each([
+        ["sign-out of the app", "source consumed"],
+        ["sign-out of the app", "access token saved"],
+        ["the grant", "source consumed"],
+        ["the grant", "access token saved"],
+      ] as const)(
+        "with a revoke of %s just after the %s: invalid_grant, and no token of it stored",
+        async (revoke, placement) => {
+          revokeClientId = publicApp.clientId;
+          const { issuer } = server();
+          const config = await discover(issuer, publicApp);
+          const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+          const { doneHTML } = await approveDeviceCode({ agent: new BrowserAgent(issuer), issuer, started });
+          expect(doneHTML).toContain('id="device-done">approved<');
+          saved = [];
+          revokeAt = { placement, revoke };
+          const response = await pollDeviceToken({
+            issuer,
+            deviceCode: started.device_code,
+            clientId: publicApp.clientId,
+          });
+          expect(response.status).toBe(revokedWhileIssuing.status);
+          expect(await response.json()).toEqual(revokedWhileIssuing.body);
+          expect(response.headers.get("cache-control")).toBe("no-store");
+          expect(revokeAt).toBeNull();
+          await noneOfTheSavedTokensStored();
+          refusalLogged();
+        },
+      );
+    });
+  });
+}
