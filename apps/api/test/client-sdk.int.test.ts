@@ -310,6 +310,27 @@ describe("tokens against a service whose clock moves", () => {
 });
 
 describe("a third-party app through the OIDC helper", () => {
+  it("takes a timeout of Infinity (none) or 2500.5 ms (AbortSignal.timeout threw a RangeError for both) and refuses a NaN one before any request", async () => {
+    const settings = {
+      issuer: url,
+      clientId: "any",
+      redirectURI: "https://app.example/cb",
+      allowInsecureRequests: true,
+    };
+    const unbounded = await SuperOAuthOIDCClient.discover({
+      ...settings,
+      timeoutMs: Number.POSITIVE_INFINITY,
+    });
+    // The discovery request went out and was answered: the endpoints it read are the service's.
+    const request = await unbounded.createAuthorizationRequest({ scope: "openid" });
+    expect(new URL(request.url).href.startsWith(`${url}/oidc/auth?`)).toBe(true);
+    // A fraction of a millisecond too (rounded up).
+    await expect(SuperOAuthOIDCClient.discover({ ...settings, timeoutMs: 2500.5 })).resolves.toBeDefined();
+    await expect(SuperOAuthOIDCClient.discover({ ...settings, timeoutMs: Number.NaN })).rejects.toThrow(
+      new RangeError("timeoutMs must be a number of milliseconds of at least 1 (Infinity for none), not NaN"),
+    );
+  });
+
   it("authorization code with PKCE and state, through the hosted sign-in and consent, then userinfo and refresh", async () => {
     const owner = clientOf();
     const account = await owner.auth.register({ email: "sdk-oidc@example.com", password, nickname: "oidc" });

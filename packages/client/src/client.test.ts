@@ -333,6 +333,53 @@ describe("the call's deadline (deadlineMs)", () => {
   });
 });
 
+describe("the numeric settings are checked where they are given", () => {
+  it.each([
+    ["deadlineMs", { deadlineMs: Number.NaN }, /^deadlineMs must be a number of milliseconds of at least 0/],
+    ["deadlineMs", { deadlineMs: -1 }, /^deadlineMs must be .* not -1$/],
+    [
+      "timeoutMs",
+      { timeoutMs: 0 },
+      /^timeoutMs must be a number of milliseconds of at least 1 \(Infinity for none\), not 0$/,
+    ],
+    ["timeoutMs", { timeoutMs: "5000" as unknown as number }, /^timeoutMs must be .* not 5000$/],
+    ["refreshReuseGraceMs", { refreshReuseGraceMs: Number.NaN }, /^refreshReuseGraceMs must be .* not NaN$/],
+    [
+      "retry.maxAttempts",
+      { retry: { maxAttempts: 0 } },
+      /^retry.maxAttempts must be a whole number of at least 1, not 0$/,
+    ],
+    ["retry.maxAttempts", { retry: { maxAttempts: 2.5 } }, /^retry.maxAttempts must be .* not 2.5$/],
+    ["retry.baseDelayMs", { retry: { baseDelayMs: -300 } }, /^retry.baseDelayMs must be .* not -300$/],
+  ] as const)("the client refuses %s: %o (a RangeError naming it)", (_name, options, message) => {
+    expect(() => client(options)).toThrow(RangeError);
+    expect(() => client(options)).toThrow(message);
+  });
+
+  it("a call refuses a NaN deadline or a zero timeout of its own, and sends nothing", async () => {
+    server.on("GET /oauth/providers", () => ok({ providers: [] }));
+    const nan = await rejectionOf(client().oauth.listProviders({ deadlineMs: Number.NaN }));
+    expect(nan).toBeInstanceOf(RangeError);
+    expect(nan).toMatchObject({ message: expect.stringMatching(/^options.deadlineMs must be .* not NaN$/) });
+    const zero = await rejectionOf(client().oauth.listProviders({ timeoutMs: 0 }));
+    expect(zero).toMatchObject({ message: expect.stringMatching(/^options.timeoutMs must be .* not 0$/) });
+    const retry = await rejectionOf(client().oauth.listProviders({ retry: { maxRetryAfterMs: -1 } }));
+    expect(retry).toMatchObject({ message: expect.stringMatching(/^options.retry.maxRetryAfterMs must be/) });
+    expect(server.count("GET /oauth/providers")).toBe(0);
+  });
+
+  it("takes Infinity and 0 where they mean something: no timeout, no deadline, no grace, no backoff", async () => {
+    server.on("GET /oauth/providers", () => ok({ providers: [] }));
+    const unbounded = client({
+      timeoutMs: Number.POSITIVE_INFINITY,
+      deadlineMs: Number.POSITIVE_INFINITY,
+      refreshReuseGraceMs: 0,
+      retry: { baseDelayMs: 0, maxAttempts: 1 },
+    });
+    expect(await unbounded.oauth.listProviders()).toEqual({ providers: [] });
+  });
+});
+
 describe("network failures and timeouts", () => {
   it("a GET that fails on the network is retried; the last failure is NETWORK_ERROR", async () => {
     server.on("GET /oauth/providers", () => Promise.reject(new TypeError("fetch failed")));

@@ -1,5 +1,6 @@
 import { createPKCEPair } from "./pkce.ts";
 import { defaultRetryPolicy, type RetryOptions } from "./retry.ts";
+import { checkCallSettings, checkDuration } from "./settings.ts";
 import { MemoryTokenStorage, type TokenStorage } from "./token-storage.ts";
 import { type FetchCredentials, type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
 import type {
@@ -113,6 +114,8 @@ export class SuperOAuthClient {
   readonly #transport: Transport;
 
   constructor(options: SuperOAuthClientOptions) {
+    checkCallSettings("", options);
+    checkDuration("refreshReuseGraceMs", options.refreshReuseGraceMs, 0);
     const transport = new Transport({
       baseURL: options.baseURL,
       storage: options.storage ?? new MemoryTokenStorage(),

@@ -1,5 +1,6 @@
 import * as oauth from "oauth4webapi";
 import { createPKCEPair } from "./pkce.ts";
+import { checkDuration } from "./settings.ts";
 
 // SuperOAuth as the OpenID provider of a third-party app (docs/oidc.md), through panva's
 // oauth4webapi: discovery, the authorization URL with PKCE S256 and state, the code exchange at the
@@ -26,7 +27,7 @@ export interface OIDCClientOptions {
   readonly tokenEndpointAuthMethod?: "client_secret_basic" | "client_secret_post";
   /** The redirect URI registered for the app, exactly. */
   readonly redirectURI: string;
-  /** Timeout of each request in ms. Default 10 000. */
+  /** Timeout of each request in ms. Default 10 000; `Infinity` for none. */
   readonly timeoutMs?: number;
   /** The fetch to use. Default: the global one. */
   readonly fetch?: typeof fetch;
@@ -85,6 +86,7 @@ export class SuperOAuthOIDCClient {
 
   /** Reads the issuer's discovery document (`/.well-known/openid-configuration`) and checks its issuer. */
   static async discover(options: OIDCClientOptions): Promise<SuperOAuthOIDCClient> {
+    checkDuration("timeoutMs", options.timeoutMs, 1);
     const issuer = new URL(options.issuer);
     const response = await oauth.discoveryRequest(issuer, { ...requestOptions(options), algorithm: "oidc" });
     const server = await oauth.processDiscoveryResponse(issuer, response);
@@ -201,7 +203,9 @@ function requestOptions<Method, Body>(options: OIDCClientOptions): oauth.HttpReq
   const fetchOf = options.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
-    signal: () => AbortSignal.timeout(timeoutMs),
+    // AbortSignal.timeout takes whole numbers only (a RangeError for 1.5 or Infinity): none for Infinity.
+    signal: () =>
+      Number.isFinite(timeoutMs) ? AbortSignal.timeout(Math.ceil(timeoutMs)) : new AbortController().signal,
     ...(fetchOf === undefined
       ? {}
       : {

@@ -10,6 +10,7 @@ import {
   type RetryPolicy,
 } from "./retry.ts";
 import { type Route, type RouteName, routes } from "./routes.ts";
+import { checkCallSettings } from "./settings.ts";
 import type { StoredTokens, TokenStorage } from "./token-storage.ts";
 import type { TokenPair } from "./types.ts";
 
@@ -261,6 +262,7 @@ export class Transport {
     options: RequestOptions,
     mode: "json" | "stream",
   ): Promise<Answer> {
+    checkCallSettings("options.", options);
     const route: Route = routes[name];
     const url = this.urlOf(name, input);
     // One deadline for the whole call: its retries, their waits, the wait for a refresh and the resend.
