@@ -1,4 +1,6 @@
+/// <reference path="./oidc-provider-internals.d.ts" />
 import Provider, { type Adapter, type AdapterPayload } from "oidc-provider";
+import { AlreadyUsedError } from "oidc-provider/lib/helpers/re_render_errors.js";
 
 /** Between the store's row reference and the user code in a device code's handed-out `jti`. */
 const separator = "#";
@@ -16,7 +18,7 @@ const routesResumingADeviceCode = new Set(["device_resume", "code_verification"]
  * routes: at the token, introspection and revocation endpoints a client presents the device code
  * itself, and a reference (or a user code it contains) is worth nothing there.
  */
-export function deviceCodeAdapterOf(stored: Adapter): Adapter {
+export function deviceCodeAdapterOf(stored: Adapter, claimAnswer: AnswerClaim): Adapter {
   return {
     async findByUserCode(userCode) {
       const payload = await stored.findByUserCode(userCode);
@@ -31,7 +33,16 @@ export function deviceCodeAdapterOf(stored: Adapter): Adapter {
       if (payload === undefined || payload.jti !== reference.row) return undefined;
       return { ...payload, jti: id } satisfies AdapterPayload;
     },
-    upsert: (id, payload, expiresIn) => stored.upsert(rowOf(id), payload, expiresIn),
+    async upsert(id, payload, expiresIn) {
+      if (Provider.ctx?.oidc?.route === "code_verification" && isAnswer(payload)) {
+        const answered = await claimAnswer({ row: rowOf(id), expiresInSeconds: expiresIn });
+        if (!answered)
+          throw new AnsweredElsewhereError(
+            typeof payload.userCode === "string" ? payload.userCode : undefined,
+          );
+      }
+      await stored.upsert(rowOf(id), payload, expiresIn);
+    },
     consume: (id) => stored.consume(rowOf(id)),
     destroy: (id) => stored.destroy(rowOf(id)),
     findByUid: (uid) => stored.findByUid(uid),
@@ -48,3 +59,23 @@ function referenceOf(id: string): { row: string; userCode: string } | null {
 function rowOf(id: string): string {
   return referenceOf(id)?.row ?? id;
 }
+
+/**
+ * Claims the right to answer a device code (the store's `claim`, under a model of its own): true
+ * for the one caller that gets it, false for every other, until the code expires.
+ */
+export type AnswerClaim = (input: { row: string; expiresInSeconds: number | undefined }) => Promise<boolean>;
+
+/**
+ * The person's answer on the device page: Allow (`inFlight`, the sign-in and consent to follow)
+ * or Deny (`error`). The library checks the code is unanswered, then saves the answer: two
+ * answers at once (two tabs, a double submit, Allow racing Deny) both passed the check, both went
+ * on, and the last save decided what the device got, while both pages could say "approved". So
+ * the save of an answer first claims it, and the answer that loses the claim is refused.
+ */
+function isAnswer(payload: AdapterPayload): boolean {
+  return payload.inFlight === true || typeof payload.error === "string";
+}
+
+/** The device page's answer to the tab that lost: the code was answered a moment ago, elsewhere. */
+export class AnsweredElsewhereError extends AlreadyUsedError {}

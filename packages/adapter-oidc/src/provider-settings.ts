@@ -384,6 +384,8 @@ function deviceCodeProblemOf(error: Error): string {
       return "That code has expired. Start again on your device.";
     case "AlreadyUsedError":
       return "That code has already been used. Start again on your device.";
+    case "AnsweredElsewhereError":
+      return "That code was answered a moment ago, in another window or tab. Check your device.";
     default:
       return "Something went wrong. Start again on your device.";
   }

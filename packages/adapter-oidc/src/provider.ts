@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
-import { deviceCodeAdapterOf } from "./device-code-adapter.ts";
+import { type AnswerClaim, deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { devicePollIntervalSeconds, slowDownEarlyPoll } from "./device-polling.ts";
 import { clientAddressOf, failureReferenceOf, requestLogOf } from "./fastify-requests.ts";
 import { createInteractions } from "./interactions.ts";
@@ -594,12 +594,27 @@ function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
   };
+  const claimAnswer: AnswerClaim = async ({ row, expiresInSeconds }) => {
+    const now = options.clock.now();
+    const outcome = await options.store.claim({
+      model: deviceCodeAnswerModel,
+      id: row,
+      payload: { kind: deviceCodeAnswerModel },
+      // With the code (10 minutes; it is never saved without an expiry).
+      expiresAt: new Date(now.getTime() + (expiresInSeconds ?? 600) * 1000),
+      now,
+    });
+    return outcome === "claimed";
+  };
   return (model) => {
     if (model === "Client") return clients;
-    if (model === "DeviceCode") return deviceCodeAdapterOf(new StoredModel(model));
+    if (model === "DeviceCode") return deviceCodeAdapterOf(new StoredModel(model), claimAnswer);
     return new StoredModel(model);
   };
 }
+
+/** The store's model for the claims of device codes' answers (device-code-adapter.ts): not one of the library's. */
+const deviceCodeAnswerModel = "DeviceCodeAnswer";
 
 async function refuseClientWrite(): Promise<never> {
   throw new Error("clients are managed through /api/v1/apps, never by oidc-provider");

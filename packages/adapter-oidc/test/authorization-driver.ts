@@ -147,16 +147,55 @@ export async function approveDeviceCode(input: {
   started: { verification_uri: string; user_code: string };
   account?: string;
 }): Promise<{ inputHTML: string; confirmHTML: string; doneHTML: string }> {
-  const { agent, issuer, started } = input;
+  const { inputHTML, confirmHTML } = await openDeviceCode(input);
+  const answered = await answerDeviceCode({ ...input, confirmHTML, answer: "allow" });
+  return {
+    inputHTML,
+    confirmHTML,
+    doneHTML: await (await signInAfterDeviceAnswer({ ...input, answered })).text(),
+  };
+}
+
+/** The code page, then the code entered: the confirmation page (Allow or Deny). */
+export async function openDeviceCode(input: {
+  agent: BrowserAgent;
+  started: { verification_uri: string; user_code: string };
+}): Promise<{ inputHTML: string; confirmHTML: string }> {
+  const { agent, started } = input;
   const inputHTML = await (await agent.request(started.verification_uri)).text();
   const confirmHTML = await (
     await agent.request("/oidc/device", {
       form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
     })
   ).text();
-  let response = await agent.request("/oidc/device", {
-    form: { xsrf: hiddenInput(confirmHTML, "xsrf"), user_code: started.user_code, confirm: "yes" },
+  return { inputHTML, confirmHTML };
+}
+
+/** The confirmation page answered: Allow (the sign-in and consent follow) or Deny. */
+export function answerDeviceCode(input: {
+  agent: BrowserAgent;
+  started: { user_code: string };
+  confirmHTML: string;
+  answer: "allow" | "deny";
+}): Promise<Response> {
+  return input.agent.request("/oidc/device", {
+    form: {
+      xsrf: hiddenInput(input.confirmHTML, "xsrf"),
+      user_code: input.started.user_code,
+      ...(input.answer === "allow" ? { confirm: "yes" } : { abort: "yes" }),
+    },
   });
+}
+
+/** After Allow: the redirects followed, each interaction answered as `account`; the last answer. */
+export async function signInAfterDeviceAnswer(input: {
+  agent: BrowserAgent;
+  issuer: string;
+  answered: Response;
+  account?: string;
+}): Promise<Response> {
+  const { agent, issuer } = input;
+  let response = input.answered;
   for (let hop = 0; hop < 8 && locationOf(response) !== null; hop += 1) {
     const url = new URL(locationOf(response) ?? "", issuer);
     if (url.pathname.startsWith("/interaction/")) {
@@ -173,7 +212,7 @@ export async function approveDeviceCode(input: {
       response = await agent.request(url.href);
     }
   }
-  return { inputHTML, confirmHTML, doneHTML: await response.text() };
+  return response;
 }
 
 /** A device's poll of the token endpoint with its device code (RFC 8628 §3.4), as a public app sends it. */

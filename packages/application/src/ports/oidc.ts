@@ -106,7 +106,8 @@ export interface OIDCModelStore {
    * Stores `payload` under the id unless an unexpired record holds it, in one atomic step: of
    * concurrent calls for one id exactly one answers "claimed", the others "taken" (an expired
    * record is replaced). For the library's replay detection, which reads, then saves: a proof's
-   * `jti` is claimed by the read itself (ADR 0017). Not for token-bearing models.
+   * `jti` is claimed by the read itself (ADR 0017); and for a device code's answer, claimed
+   * before it is saved (ADR 0057). Not for token-bearing models.
    */
   claim(input: {
     model: OIDCModelName;
