@@ -409,6 +409,43 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
     }
   });
 
+  it("two edits of one app at once, each of another setting, 10 rounds: both 200, and both changes stand (the later write put back what the other changed)", async () => {
+    const owner = await register("app-editor@example.com");
+    const registered = await post(
+      "/apps",
+      {
+        name: "Race app",
+        redirectURIs: ["https://race.example/cb"],
+        allowedScopes: ["openid"],
+        type: "public",
+      },
+      owner.accessToken,
+    );
+    expect(registered.statusCode, registered.body).toBe(201);
+    const { clientId } = (registered.json() as { data: { app: { clientId: string } } }).data.app;
+    const patch = (payload: Record<string, unknown>) =>
+      service.app.inject({
+        method: "PATCH",
+        url: `/api/v1/apps/${clientId}`,
+        payload,
+        headers: { authorization: `Bearer ${owner.accessToken}` },
+      });
+    for (let round = 0; round < 10; round += 1) {
+      const name = `Race app ${round}`;
+      const redirect = `https://race.example/cb-${round}`;
+      const answers = await Promise.all([patch({ name }), patch({ redirectURIs: [redirect] })]);
+      expect(outcomes(answers)).toEqual({ "200": 2 });
+      const shown = await service.app.inject({
+        url: `/api/v1/apps/${clientId}`,
+        headers: { authorization: `Bearer ${owner.accessToken}` },
+      });
+      expect((shown.json() as { data: { app: unknown } }).data.app).toMatchObject({
+        name,
+        redirectURIs: [redirect],
+      });
+    }
+  });
+
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {
     const email = "logout-race@example.com";
     await register(email);

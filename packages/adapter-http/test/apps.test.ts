@@ -234,7 +234,8 @@ describe("PATCH /api/v1/apps/:clientId", () => {
       clientId: stored.clientId,
       ownerId: stored.ownerId,
       settings: { ...stored, logoURL: legacyLogo },
-      now: deps.clock.now(),
+      readAt: stored.updatedAt,
+      now: new Date(stored.updatedAt.getTime() + 1),
     });
 
     const renamed = await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, { name: "Renamed" });
@@ -330,6 +331,15 @@ describe("PATCH /api/v1/apps/:clientId", () => {
       404,
     );
     expect(await deps.apps.findApp(theirs.clientId)).toMatchObject({ name: registration.name });
+  });
+
+  it("overtaken by other writes five times in a row, answers SERVICE_UNAVAILABLE 503 with Retry-After and changes nothing", async () => {
+    const { app: created } = await registerApp();
+    deps.apps.updateApp = async () => "changed";
+    const response = await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, { name: "Renamed" });
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.headers["retry-after"]).toBe("1");
+    expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: registration.name });
   });
 });
 

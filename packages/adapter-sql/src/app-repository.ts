@@ -54,15 +54,24 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
       return rows.map(toApp);
     },
 
-    async updateApp({ clientId, ownerId, settings, now }): Promise<boolean> {
-      if (spacePadded(clientId)) return false;
+    async updateApp({ clientId, ownerId, settings, readAt, now }) {
+      if (spacePadded(clientId)) return "not-found";
       const result = await db
         .updateTable("apps")
         .set({ ...settingsRow(settings), updated_at: now })
         .where("id", "=", clientId)
         .where("owner_id", "=", ownerId)
+        .where("updated_at", "=", readAt)
         .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+      if (result.numUpdatedRows === 1n) return "updated";
+      // Not written: the app is gone (or someone else's), or another write moved it meanwhile.
+      const found = await db
+        .selectFrom("apps")
+        .select("id")
+        .where("id", "=", clientId)
+        .where("owner_id", "=", ownerId)
+        .executeTakeFirst();
+      return found === undefined ? "not-found" : "changed";
     },
 
     async replaceSecretHash({ clientId, ownerId, secretHash, now }): Promise<boolean> {

@@ -18,8 +18,19 @@ export interface AppRepository {
   findApp(clientId: string): Promise<StoredApp | null>;
   /** The owner's apps, oldest first. */
   listAppsByOwner(ownerId: UserId): Promise<readonly StoredApp[]>;
-  /** Replaces the settings of the owner's app; false when the owner has no such app. */
-  updateApp(input: { clientId: string; ownerId: UserId; settings: AppSettings; now: Date }): Promise<boolean>;
+  /**
+   * Replaces the settings of the owner's app if nothing wrote it since it was read (its
+   * `updatedAt` is still `readAt`), in one conditional write, and sets `updatedAt` to `now`:
+   * "changed" when another write came first (nothing written: read again), "not-found" when the
+   * owner has no such app. Of concurrent calls with one `readAt`, one answers "updated".
+   */
+  updateApp(input: {
+    clientId: string;
+    ownerId: UserId;
+    settings: AppSettings;
+    readAt: Date;
+    now: Date;
+  }): Promise<"updated" | "changed" | "not-found">;
   /** Replaces the secret hash of the owner's app; false when the owner has no such app. */
   replaceSecretHash(input: {
     clientId: string;

@@ -112,9 +112,10 @@ export function appRepositoryContract(
           clientId: created.clientId,
           ownerId: other.id,
           settings: changed,
+          readAt: created.updatedAt,
           now: at(5),
         }),
-      ).toBe(false);
+      ).toBe("not-found");
       expect(
         await apps.replaceSecretHash({
           clientId: created.clientId,
@@ -127,8 +128,14 @@ export function appRepositoryContract(
       expect(await apps.findApp(created.clientId)).toEqual(created);
 
       expect(
-        await apps.updateApp({ clientId: created.clientId, ownerId, settings: changed, now: at(5) }),
-      ).toBe(true);
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: changed,
+          readAt: created.updatedAt,
+          now: at(5),
+        }),
+      ).toBe("updated");
       expect(
         await apps.replaceSecretHash({
           clientId: created.clientId,
@@ -147,8 +154,81 @@ export function appRepositoryContract(
       expect(await apps.findApp(created.clientId)).toBeNull();
       expect(await apps.deleteApp({ clientId: created.clientId, ownerId })).toBe(false);
       expect(
-        await apps.updateApp({ clientId: created.clientId, ownerId, settings: changed, now: at(7) }),
-      ).toBe(false);
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: changed,
+          readAt: at(6),
+          now: at(7),
+        }),
+      ).toBe("not-found");
+    });
+
+    it("updates only an app still as it was read: a write since answers changed and is not made", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId, { updatedAt: at(1) });
+      await apps.createApp(created);
+      const renamed: AppSettings = { ...settings, name: "Renamed" };
+      expect(
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: renamed,
+          readAt: at(1),
+          now: at(2),
+        }),
+      ).toBe("updated");
+      // A second edit that read the app before the first was written.
+      const narrowed: AppSettings = { ...settings, allowedScopes: ["openid"] };
+      expect(
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: narrowed,
+          readAt: at(1),
+          now: at(3),
+        }),
+      ).toBe("changed");
+      expect(await apps.findApp(created.clientId)).toEqual({ ...created, ...renamed, updatedAt: at(2) });
+      // Read again, it is written.
+      expect(
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: { ...renamed, allowedScopes: ["openid"] },
+          readAt: at(2),
+          now: at(3),
+        }),
+      ).toBe("updated");
+      expect(await apps.findApp(created.clientId)).toMatchObject({
+        name: "Renamed",
+        allowedScopes: ["openid"],
+        updatedAt: at(3),
+      });
+    });
+
+    it("of 10 concurrent updates from one read, exactly one is written", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId, { updatedAt: at(1) });
+      await apps.createApp(created);
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          apps.updateApp({
+            clientId: created.clientId,
+            ownerId,
+            settings: { ...settings, name: `Edit ${i}` },
+            readAt: at(1),
+            now: at(2),
+          }),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === "updated")).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === "changed")).toHaveLength(9);
+      const winner = outcomes.indexOf("updated");
+      expect(await apps.findApp(created.clientId)).toMatchObject({
+        name: `Edit ${winner}`,
+        updatedAt: at(2),
+      });
     });
   });
 

@@ -36,12 +36,14 @@ export class InMemoryAppRepository implements AppRepository {
     clientId: string;
     ownerId: UserId;
     settings: AppSettings;
+    readAt: Date;
     now: Date;
-  }): Promise<boolean> {
+  }): Promise<"updated" | "changed" | "not-found"> {
     const app = this.#owned(input);
-    if (app === null) return false;
+    if (app === null) return "not-found";
+    if (app.updatedAt.getTime() !== input.readAt.getTime()) return "changed";
     this.#apps.set(app.clientId, { ...app, ...input.settings, updatedAt: input.now });
-    return true;
+    return "updated";
   }
 
   async replaceSecretHash(input: {

@@ -6,7 +6,8 @@ import {
   type Result,
   type Session,
 } from "@superoauth/domain";
-import type { Dependencies } from "../../ports/index.ts";
+import { OverloadedError } from "../../overloaded-error.ts";
+import type { Dependencies, StoredApp } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { endEveryGrantOf } from "./end-every-grant.ts";
@@ -25,10 +26,33 @@ export async function updateApp(
   deps: Dependencies,
   input: { session: Session; clientId: string; changes: Partial<AppSettingsInput>; client?: ClientInfo },
 ): Promise<Result<OwnedApp, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
-  const app = await deps.apps.findApp(input.clientId);
-  if (app === null || app.ownerId !== input.session.userId) return appNotFound;
-  const fresh = requireFreshProof(deps, { session: input.session });
-  if (!fresh.ok) return fresh;
+  // The changes go over the settings as they are when written: an edit that another one (a second
+  // tab, a second developer) overtook between its read and its write is applied again over what
+  // that one wrote, rather than putting back what it had removed. Each round lost means another
+  // edit was written, so a handful of edits at once settle in as many rounds.
+  for (let round = 1; round <= updateRounds; round += 1) {
+    const app = await deps.apps.findApp(input.clientId);
+    if (app === null || app.ownerId !== input.session.userId) return appNotFound;
+    const fresh = requireFreshProof(deps, { session: input.session });
+    if (!fresh.ok) return fresh;
+    const outcome = await applyChanges(deps, { ...input, app });
+    if (outcome !== "changed") return outcome;
+  }
+  // Writers contending for one row, as when a transaction loses every attempt to a deadlock.
+  throw new OverloadedError({
+    message: `The app was changed by ${updateRounds} other writes while this change was being made`,
+    retryAfterSeconds: 1,
+  });
+}
+
+/** How many times an edit is applied over a newer read before it gives up (503, try again in 1 s). */
+const updateRounds = 5;
+
+async function applyChanges(
+  deps: Dependencies,
+  input: { session: Session; app: StoredApp; changes: Partial<AppSettingsInput>; client?: ClientInfo },
+): Promise<Result<OwnedApp, "APP_NOT_FOUND" | "VALIDATION_ERROR"> | "changed"> {
+  const { app } = input;
   if (input.changes.type !== undefined && input.changes.type !== app.type) {
     return err("VALIDATION_ERROR", "The client type cannot change: register a new app");
   }
@@ -49,14 +73,17 @@ export async function updateApp(
   });
   if (!parsed.ok) return parsed;
   const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;
-  const now = deps.clock.now();
+  // Later than the read, so every write moves `updatedAt`, which the next write's check compares.
+  const now = new Date(Math.max(deps.clock.now().getTime(), app.updatedAt.getTime() + 1));
   const updated = await deps.apps.updateApp({
     clientId: app.clientId,
     ownerId: app.ownerId,
     settings: settings.value,
+    readAt: app.updatedAt,
     now,
   });
-  if (!updated) return appNotFound;
+  if (updated === "not-found") return appNotFound;
+  if (updated === "changed") return "changed";
   // Which settings changed, by name (never their values: the log says that redirects changed, the
   // app's page says to what); a change that changed nothing is not one.
   const fields = appSettingNames.filter(

@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { OverloadedError } from "../../overloaded-error.ts";
+import type { AppRepository } from "../../ports/index.ts";
+import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
+import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { registerApp } from "./register-app.ts";
+import { updateApp } from "./update-app.ts";
+
+// Two edits of one app at once (two tabs, two developers): each reads the app, applies its
+// changes, and writes the whole settings. Before 2026-12-05 the later write put back what the
+// earlier one had changed (both answered 200). Now a write is made only over the settings it
+// read; an edit overtaken between its read and its write reads again and applies its changes over
+// what the other wrote.
+
+const settings = {
+  name: "Sync helper",
+  redirectURIs: ["https://sync.example/cb"],
+  allowedScopes: ["openid", "email", "profile"],
+  type: "confidential",
+};
+
+async function setUp() {
+  const deps = createInMemoryDependencies();
+  const { user, session } = await registerAccount(deps, { verified: true });
+  const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+  return { deps, user, session, clientId: app.clientId };
+}
+
+/** Runs `overtake` once, just before the next write of an app's settings (after its read). */
+function overtakeNextWrite(apps: AppRepository, overtake: () => Promise<void>): () => number {
+  const write = apps.updateApp.bind(apps);
+  let writes = 0;
+  let pending: (() => Promise<void>) | null = overtake;
+  apps.updateApp = async (input) => {
+    writes += 1;
+    const run = pending;
+    pending = null;
+    if (run !== null) await run();
+    return write(input);
+  };
+  return () => writes;
+}
+
+describe("two edits of one app at once", () => {
+  it("each of another setting: both land, and each is on record", async () => {
+    const { deps, session, clientId } = await setUp();
+    const writes = overtakeNextWrite(deps.apps, async () => {
+      unwrap(
+        await updateApp(deps, { session, clientId, changes: { redirectURIs: ["https://sync.example/new"] } }),
+      );
+    });
+    const renamed = unwrap(await updateApp(deps, { session, clientId, changes: { name: "Sync" } }));
+    expect(renamed).toMatchObject({ name: "Sync", redirectURIs: ["https://sync.example/new"] });
+    expect(await deps.apps.findApp(clientId)).toMatchObject({
+      name: "Sync",
+      redirectURIs: ["https://sync.example/new"],
+    });
+    // The rename's first write was refused, then made over the other's: three writes in all.
+    expect(writes()).toBe(3);
+    expect(
+      deps.securityEvents
+        .all()
+        .filter((event) => event.type === "app_updated")
+        .map((event) => event.details.fields),
+    ).toEqual(["redirectURIs", "name"]);
+  });
+
+  it("a scope taken away by one, overtaken by another's rename: the scope stays away and every grant ends", async () => {
+    const { deps, session, clientId } = await setUp();
+    const other = await registerAccount(deps, {
+      email: "grace@example.com",
+      nickname: "grace",
+      verified: true,
+    });
+    await authorizeAppForTest(deps, {
+      userId: other.user.id,
+      clientId,
+      grantId: "grant-1",
+      scopes: ["openid", "email"],
+      now: deps.clock.now(),
+    });
+    expect(await deps.appAuthorizations.listAuthorizedApps(other.user.id)).toHaveLength(1);
+    overtakeNextWrite(deps.apps, async () => {
+      unwrap(await updateApp(deps, { session, clientId, changes: { name: "Sync" } }));
+    });
+    unwrap(await updateApp(deps, { session, clientId, changes: { allowedScopes: ["openid", "profile"] } }));
+    expect(await deps.apps.findApp(clientId)).toMatchObject({
+      name: "Sync",
+      allowedScopes: ["openid", "profile"],
+    });
+    expect(await deps.appAuthorizations.listAuthorizedApps(other.user.id)).toEqual([]);
+  });
+
+  it("overtaken five times in a row: SERVICE_UNAVAILABLE's error (503, try again), nothing written, nothing on record", async () => {
+    const { deps, session, clientId } = await setUp();
+    const before = await deps.apps.findApp(clientId);
+    let writes = 0;
+    deps.apps.updateApp = async () => {
+      writes += 1;
+      return "changed";
+    };
+    const failure = await updateApp(deps, { session, clientId, changes: { name: "Sync" } }).catch(
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(OverloadedError);
+    expect(failure).toMatchObject({ retryAfterSeconds: 1 });
+    expect(writes).toBe(5);
+    expect(await deps.apps.findApp(clientId)).toEqual(before);
+    expect(deps.securityEvents.all().filter((event) => event.type === "app_updated")).toEqual([]);
+  });
+});
