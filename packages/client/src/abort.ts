@@ -15,43 +15,47 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * The promise's outcome, or the signal's reason if it aborts first. The promise itself runs on
- * (a refresh that other calls share is not cancelled by one caller giving up).
+ * The promise's outcome, or a rejection as soon as `signal` aborts (with its reason) or
+ * `deadlineAt` (ms since the epoch) comes (with `late()`), whichever is first. The promise itself
+ * runs on: a refresh that other calls share is not cancelled by one caller giving up. With no
+ * signal and no finite deadline, the promise itself.
  */
-export function untilAborted<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
+export function untilStopped<T>(
+  promise: Promise<T>,
+  stop: { signal?: AbortSignal | undefined; deadlineAt?: number; late?: () => Error },
+): Promise<T> {
+  const { signal } = stop;
+  const deadlineAt = stop.deadlineAt ?? Number.POSITIVE_INFINITY;
+  if (signal === undefined && deadlineAt === Number.POSITIVE_INFINITY) return promise;
+  if (signal?.aborted === true) {
+    // Given up on before it is awaited: its own failure is nobody's to handle here.
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
+    const timer =
+      deadlineAt === Number.POSITIVE_INFINITY
+        ? undefined
+        : setTimeout(
+            () => reject(stop.late?.() ?? new Error("The deadline passed")),
+            timerDelay(deadlineAt - Date.now()),
+          );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const settled = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        settled();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
-}
-
-/**
- * The promise's outcome, or `late()` as the rejection if `deadlineAt` (ms since the epoch) comes
- * first. The promise itself runs on, as in `untilAborted`. An infinite deadline waits for it.
- */
-export function untilDeadline<T>(promise: Promise<T>, deadlineAt: number, late: () => Error): Promise<T> {
-  if (deadlineAt === Number.POSITIVE_INFINITY) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(late()), timerDelay(deadlineAt - Date.now()));
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
+        settled();
         reject(error);
       },
     );

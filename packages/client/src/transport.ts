@@ -1,4 +1,4 @@
-import { sleep, timerDelay, untilAborted, untilDeadline } from "./abort.ts";
+import { sleep, timerDelay, untilStopped } from "./abort.ts";
 import { type ErrorCode, errorCodes } from "./error-codes.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import {
@@ -153,7 +153,9 @@ export class Transport {
    * in flight. Fails with INVALID_REFRESH_TOKEN (and clears the tokens) when the session is over.
    */
   async refresh(options: RequestOptions = {}): Promise<TokenPair> {
-    const refreshed = await this.#joinOrStartRefresh({ stale: null, signal: options.signal });
+    const refreshed = await untilStopped(this.#joinOrStartRefresh({ stale: null }), {
+      signal: options.signal,
+    });
     if (typeof refreshed === "string") throw new Error("No refresh token stored: sign in first");
     return refreshed;
   }
@@ -175,7 +177,6 @@ export class Transport {
    */
   async #joinOrStartRefresh(input: {
     stale: StoredTokens | null;
-    signal: AbortSignal | undefined;
   }): Promise<TokenPair | "signed-out" | "replaced"> {
     if (this.#refreshing === null) {
       const current = await this.readTokens();
@@ -192,7 +193,7 @@ export class Transport {
       }
     }
     if (this.#refreshing === null) throw new Error("no refresh in flight");
-    return untilAborted(this.#refreshing, input.signal);
+    return this.#refreshing;
   }
 
   #startRefresh(tokens: StoredTokens): void {
@@ -285,11 +286,11 @@ export class Transport {
         // The call waits for the refresh only until its deadline; the refresh itself runs on for
         // the other calls waiting on it (its window inside the reuse grace bounds it), and its
         // tokens are kept.
-        const outcome = await untilDeadline(
-          this.#joinOrStartRefresh({ stale: tokens, signal: options.signal }),
+        const outcome = await untilStopped(this.#joinOrStartRefresh({ stale: tokens }), {
+          signal: options.signal,
           deadlineAt,
-          () => deadlineReached(route.method, url, "while its tokens were being refreshed"),
-        );
+          late: () => deadlineReached(route.method, url, "while its tokens were being refreshed"),
+        });
         if (outcome === "signed-out") throw error;
         refreshed = true;
       }
