@@ -2,6 +2,9 @@
 import Provider, { type Adapter, type AdapterPayload } from "oidc-provider";
 import { AlreadyUsedError } from "oidc-provider/lib/helpers/re_render_errors.js";
 
+/** The requests that claimed a device code's answer (one code per request). */
+const answeredBy = new WeakSet<object>();
+
 /** Between the store's row reference and the user code in a device code's handed-out `jti`. */
 const separator = "#";
 
@@ -34,12 +37,16 @@ export function deviceCodeAdapterOf(stored: Adapter, claimAnswer: AnswerClaim): 
       return { ...payload, jti: id } satisfies AdapterPayload;
     },
     async upsert(id, payload, expiresIn) {
-      if (Provider.ctx?.oidc?.route === "code_verification" && isAnswer(payload)) {
+      const ctx = Provider.ctx;
+      if (ctx?.oidc?.route === "code_verification" && isAnswer(payload) && !answeredBy.has(ctx)) {
         const answered = await claimAnswer({ row: rowOf(id), expiresInSeconds: expiresIn });
         if (!answered)
           throw new AnsweredElsewhereError(
             typeof payload.userCode === "string" ? payload.userCode : undefined,
           );
+        // Its later saves of the same answer (the approval when no sign-in or consent is needed,
+        // or the library's error after a failure) are this request's own.
+        answeredBy.add(ctx);
       }
       await stored.upsert(rowOf(id), payload, expiresIn);
     },

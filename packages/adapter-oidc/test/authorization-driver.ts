@@ -215,19 +215,29 @@ export async function signInAfterDeviceAnswer(input: {
   return response;
 }
 
-/** A device's poll of the token endpoint with its device code (RFC 8628 §3.4), as a public app sends it. */
+/**
+ * A device's poll of the token endpoint with its device code (RFC 8628 §3.4): a public app names
+ * itself, a confidential one (with `secret`) authenticates with HTTP Basic.
+ */
 export function pollDeviceToken(input: {
   issuer: string;
   deviceCode: string;
   clientId: string;
+  secret?: string;
 }): Promise<Response> {
+  const basic = `${encodeURIComponent(input.clientId)}:${encodeURIComponent(input.secret ?? "")}`;
   return fetch(`${input.issuer}/oidc/token`, {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      ...(input.secret === undefined
+        ? {}
+        : { authorization: `Basic ${Buffer.from(basic).toString("base64")}` }),
+    },
     body: new URLSearchParams({
       grant_type: "urn:ietf:params:oauth:grant-type:device_code",
       device_code: input.deviceCode,
-      client_id: input.clientId,
+      ...(input.secret === undefined ? { client_id: input.clientId } : {}),
     }),
   });
 }

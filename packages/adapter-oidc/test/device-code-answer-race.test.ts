@@ -1,9 +1,11 @@
 import { useMySQLTestDatabase, useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import type { OIDCModelStore } from "@superoauth/application";
 import * as oidc from "openid-client";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import {
   answerDeviceCode,
+  approveDeviceCode,
+  confidentialApp,
   discover,
   openDeviceCode,
   pollDeviceToken,
@@ -120,6 +122,48 @@ for (const [backend, useDatabase] of [
         }
       },
     );
+
+    it("one Allow with nothing more to ask (signed in, consent remembered): approved, and the device gets its tokens", async () => {
+      // The library saves the answer, then, with no page to show, the approval in the same
+      // request: that save is this answer's own, not a second one (it was refused, and the device
+      // polled authorization_pending until its code expired; a review found it).
+      const { issuer } = server();
+      const config = await discover(issuer, confidentialApp);
+      const agent = new BrowserAgent(issuer);
+      for (const round of ["signs in and consents", "nothing more to ask"]) {
+        const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+        const { doneHTML } = await approveDeviceCode({ agent, issuer, started });
+        expect(doneHTML, round).toContain('id="device-done">approved<');
+        const poll = await pollDeviceToken({
+          issuer,
+          deviceCode: started.device_code,
+          clientId: confidentialApp.clientId,
+          secret: confidentialApp.secret,
+        });
+        expect(poll.status, round).toBe(200);
+      }
+    });
+
+    it("an Allow failing after its answer was claimed (the app deleted meanwhile): the error page, and the code keeps the error", async () => {
+      const { issuer, clients } = server();
+      const config = await discover(issuer, confidentialApp);
+      const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid profile" });
+      const agent = new BrowserAgent(issuer);
+      const { confirmHTML } = await openDeviceCode({ agent, started });
+      const app = clients.get(confidentialApp.clientId);
+      if (app === undefined) throw new Error("no app");
+      clients.delete(confidentialApp.clientId);
+      onTestFinished(() => void clients.set(confidentialApp.clientId, app));
+      const answered = await answerDeviceCode({ agent, started, confirmHTML, answer: "allow" });
+      expect(answered.status).toBe(400);
+      expect(await answered.text()).toContain("Something went wrong. Start again on your device.");
+      const stored = await database.storage().oidcModels.findByUserCode({
+        model: "DeviceCode",
+        userCode: started.user_code.replace("-", ""),
+        now: new Date(),
+      });
+      expect(stored?.payload).toMatchObject({ error: "invalid_client" });
+    });
 
     it("an answer after another was saved is refused as before: the code has already been used", async () => {
       const { issuer, started, tabs, pages } = await twoTabsAtTheConfirmation();
