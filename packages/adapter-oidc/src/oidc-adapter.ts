@@ -1,5 +1,5 @@
 import type { Clock, OIDCModelRecord, OIDCModelStore } from "@superoauth/application";
-import { type Adapter, type AdapterConstructor, type AdapterPayload, errors } from "oidc-provider";
+import Provider, { type Adapter, type AdapterConstructor, type AdapterPayload, errors } from "oidc-provider";
 
 /**
  * The storage adapter oidc-provider takes (its `adapter` setting: `new Adapter(name)` per model,
@@ -37,8 +37,12 @@ export function createOIDCAdapter(input: {
       if (this.model === replayDetectionModel) return this.claim(id);
       const now = clock.now();
       const record = await store.find({ model: this.model, id, now });
+      // Not at the revocation endpoint: an app revoking (RFC 7009) a token it has just rotated, or
+      // is rotating in another request, means to end the grant, as it does past the grace (the
+      // grace read it as unknown, and the revocation revoked nothing while the refresh went on).
       if (
         this.model === "RefreshToken" &&
+        Provider.ctx?.oidc?.route !== "revocation" &&
         record?.consumedAt != null &&
         now.getTime() - record.consumedAt.getTime() < graceMs
       )

@@ -24,7 +24,12 @@ import { useOIDCTestServer } from "./oidc-test-server.ts";
 // stays), after the others they were refused at once. Now it answers invalid_grant and leaves
 // none of its tokens stored.
 
-type Revoke = "sign-out of the app" | "the app" | "the account" | "the grant";
+type Revoke =
+  | "sign-out of the app"
+  | "the app"
+  | "the account"
+  | "the grant"
+  | "the refresh token, by the app";
 type Placement = "source consumed" | "access token saved";
 
 const accountId = "user-1";
@@ -42,6 +47,8 @@ for (const [backend, useDatabase] of [
     let failTheSourceRead = false;
     /** The tokens the provider saved, since the test's last reset. */
     let saved: { model: string; id: string }[] = [];
+    /** The refresh token the test is refreshing, for the app's revocation of it. */
+    let refreshTokenBeingRefreshed = "";
     /** The app whose records the revoke names. */
     let revokeClientId: string = confidentialApp.clientId;
 
@@ -57,6 +64,21 @@ for (const [backend, useDatabase] of [
           // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
           server().grants.remembered.delete(`${accountId}|${clientId}`);
           await store.revokeByAccountAndClient({ accountId, clientId });
+        } else if (revoke === "the refresh token, by the app") {
+          // The app's own revocation (RFC 7009) of the refresh token being refreshed: a sign-out
+          // in one tab while another refreshes.
+          const basic = Buffer.from(`${confidentialApp.clientId}:${confidentialApp.secret}`).toString(
+            "base64",
+          );
+          const response = await fetch(`${server().issuer}/oidc/token/revocation`, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` },
+            body: new URLSearchParams({
+              token: refreshTokenBeingRefreshed,
+              token_type_hint: "refresh_token",
+            }),
+          });
+          expect(response.status).toBe(200);
         } else if (revoke === "the account") {
           server().grants.remembered.delete(`${accountId}|${clientId}`);
           await store.revokeByAccount(accountId);
@@ -152,6 +174,10 @@ for (const [backend, useDatabase] of [
         ["the account", "access token saved"],
         ["the grant", "source consumed"],
         ["the grant", "access token saved"],
+        // The revocation endpoint read a refresh token rotated within REFRESH_REUSE_GRACE as
+        // unknown, and revoked nothing: 200, and the refresh's new token worked (a review found it).
+        ["the refresh token, by the app", "source consumed"],
+        ["the refresh token, by the app", "access token saved"],
       ] as const)(
         "with a revoke of %s just after the %s: invalid_grant, no token of it stored, counted as rejected",
         async (revoke, placement) => {
@@ -159,6 +185,7 @@ for (const [backend, useDatabase] of [
           const { issuer, refreshes, grants } = server();
           const config = await discover(issuer, confidentialApp);
           const tokens = await signedIn(config);
+          refreshTokenBeingRefreshed = tokens.refresh_token ?? "";
           const refreshesBefore = refreshes.length;
           const touchedBefore = grants.touched.length;
           revokeAt = { placement, revoke };
@@ -190,6 +217,18 @@ for (const [backend, useDatabase] of [
         expect(again.prompts).toEqual(["login"]);
         expect(await oidc.fetchUserInfo(config, again.tokens.access_token, accountId)).toMatchObject({
           sub: accountId,
+        });
+      });
+
+      it("the app revoking its refresh token just rotated (within the reuse grace) ends the grant, as it does later: the new refresh token is refused", async () => {
+        revokeClientId = confidentialApp.clientId;
+        const { issuer } = server();
+        const config = await discover(issuer, confidentialApp);
+        const tokens = await signedIn(config);
+        const rotated = await oidc.refreshTokenGrant(config, tokens.refresh_token ?? "");
+        await oidc.tokenRevocation(config, tokens.refresh_token ?? "", { token_type_hint: "refresh_token" });
+        await expect(oidc.refreshTokenGrant(config, rotated.refresh_token ?? "")).rejects.toMatchObject({
+          error: "invalid_grant",
         });
       });
 
