@@ -247,7 +247,7 @@ describe("a MySQL storage's description", () => {
 
 // The server's own zone is left as it is (the test server's is usually UTC; a MariaDB started with
 // --default-time-zone=+05:30 makes the first test fail without the pool's SET time_zone).
-describe("a MySQL storage's time zone", () => {
+describe("a MySQL storage's session: its time zone and isolation", () => {
   it("is UTC on every connection of the pool, whatever the server's", async () => {
     const storage = await openStorage({ url: database.url(), poolSize: 3 });
     try {
@@ -270,6 +270,37 @@ describe("a MySQL storage's time zone", () => {
       expect(sessions.map((session) => session?.zone)).toEqual(["+00:00", "+00:00", "+00:00"]);
     } finally {
       await storage.close();
+    }
+  });
+
+  it("is REPEATABLE READ on every connection, even when the server's default is READ COMMITTED", async () => {
+    // The server's default for new connections is changed for the moment this storage opens its
+    // connection, then put back; every storage of the suite pins its own, so none depends on it.
+    const admin = await openStorage({ url: database.url(), poolSize: 1 });
+    const isolationOf = async (db: typeof admin.db): Promise<string> => {
+      // MariaDB names it tx_isolation (transaction_isolation from 11.1), MySQL 8 transaction_isolation.
+      const { rows } = await sql<{ level: string }>`SELECT @@session.tx_isolation AS level`
+        .execute(db)
+        .catch(() => sql<{ level: string }>`SELECT @@session.transaction_isolation AS level`.execute(db));
+      return String(rows[0]?.level);
+    };
+    const { rows } = await sql<{ level: string }>`SELECT @@global.tx_isolation AS level`
+      .execute(admin.db)
+      .catch(() => sql<{ level: string }>`SELECT @@global.transaction_isolation AS level`.execute(admin.db));
+    const serverDefault = String(rows[0]?.level).replaceAll("-", " ");
+    let storage: Awaited<ReturnType<typeof openStorage>> | undefined;
+    try {
+      await sql.raw("SET GLOBAL TRANSACTION ISOLATION LEVEL READ COMMITTED").execute(admin.db);
+      storage = await openStorage({ url: database.url(), poolSize: 1 });
+      await sql`SELECT 1`.execute(storage.db);
+    } finally {
+      await sql.raw(`SET GLOBAL TRANSACTION ISOLATION LEVEL ${serverDefault}`).execute(admin.db);
+    }
+    try {
+      expect(await isolationOf(storage.db)).toBe("REPEATABLE-READ");
+    } finally {
+      await storage.close();
+      await admin.close();
     }
   });
 

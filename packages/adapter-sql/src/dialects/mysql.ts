@@ -104,9 +104,15 @@ export function createMySQLDatabase(input: {
         acquireTimeoutMs: connectTimeoutMs,
         queryTimeoutMs: input.queryTimeoutMs === undefined ? defaultTimeoutMs : input.queryTimeoutMs,
       }),
-      // The session zone governs NOW() and TIMESTAMP columns; pinning it keeps the server's default out of our data.
+      // The session zone governs NOW() and TIMESTAMP columns; pinning it keeps the server's default
+      // out of our data. The isolation too: the guarantees that rest on a revoke's DELETE locking
+      // the index range it scans (a token saved beside it waits for it; ADR 0017's addendum) need
+      // REPEATABLE READ, InnoDB's default, which a server tuned to READ COMMITTED would not give.
       onCreateConnection: async (connection) => {
         await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
+        await connection.executeQuery(
+          CompiledQuery.raw("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
+        );
       },
     }),
   });
