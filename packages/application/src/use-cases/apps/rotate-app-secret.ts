@@ -25,7 +25,9 @@ export async function rotateAppSecret(
     clientId: app.clientId,
     ownerId: app.ownerId,
     secretHash: deps.secretHasher.hashSecret(clientSecret),
-    now: deps.clock.now(),
+    // Past the app as read, as an edit's write is (update-app.ts): its `updatedAt` only moves on,
+    // so an edit in flight that read an earlier one cannot find it again and write over another's.
+    now: new Date(Math.max(deps.clock.now().getTime(), app.updatedAt.getTime() + 1)),
   });
   if (!replaced) return appNotFound;
   await recordAppEvent(deps, { userId: app.ownerId, type: "app_secret_rotated", app, client: input.client });

@@ -5,6 +5,7 @@ import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
 import { registerApp } from "./register-app.ts";
+import { rotateAppSecret } from "./rotate-app-secret.ts";
 import { updateApp } from "./update-app.ts";
 
 // Two edits of one app at once (two tabs, two developers): each reads the app, applies its
@@ -90,6 +91,24 @@ describe("two edits of one app at once", () => {
       allowedScopes: ["openid", "profile"],
     });
     expect(await deps.appAuthorizations.listAuthorizedApps(other.user.id)).toEqual([]);
+  });
+
+  it("overtaken by another edit and a secret rotation in the same millisecond: the rotation does not move the app back to what the first edit read", async () => {
+    // The clock stands still: the other edit writes 1 ms past what it read; a rotation writing
+    // its clock alone set `updatedAt` back to the first edit's read, whose check then passed over
+    // the other edit's write (a review found it).
+    const { deps, session, clientId } = await setUp();
+    overtakeNextWrite(deps.apps, async () => {
+      unwrap(
+        await updateApp(deps, { session, clientId, changes: { redirectURIs: ["https://sync.example/new"] } }),
+      );
+      unwrap(await rotateAppSecret(deps, { session, clientId }));
+    });
+    unwrap(await updateApp(deps, { session, clientId, changes: { name: "Sync" } }));
+    expect(await deps.apps.findApp(clientId)).toMatchObject({
+      name: "Sync",
+      redirectURIs: ["https://sync.example/new"],
+    });
   });
 
   it("overtaken five times in a row: SERVICE_UNAVAILABLE's error (503, try again), nothing written, nothing on record", async () => {
