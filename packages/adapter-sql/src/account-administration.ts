@@ -161,10 +161,20 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         await trx.deleteFrom("oidc_models").where("account_id", "=", userId).execute();
         // And its records of the apps the person registered, whoever signed in to them: the apps go
         // with the row, and every grant and token of theirs with them, as deleting one app does.
-        await trx
-          .deleteFrom("oidc_models")
-          .where("client_id", "in", trx.selectFrom("apps").select("id").where("owner_id", "=", userId))
-          .execute();
+        // The apps are read first and named: MariaDB ran `client_id IN (SELECT ...)` as a scan of
+        // the whole table, whose every row and gap this transaction then held (REPEATABLE READ),
+        // and every sign-in, consent and token of every app waited for the deletion to end.
+        const apps = await trx.selectFrom("apps").select("id").where("owner_id", "=", userId).execute();
+        if (apps.length > 0) {
+          await trx
+            .deleteFrom("oidc_models")
+            .where(
+              "client_id",
+              "in",
+              apps.map((app) => app.id),
+            )
+            .execute();
+        }
         // Every other record of the person goes with the row (ON DELETE CASCADE): sessions and their
         // refresh tokens, linked providers, 2FA and backup codes, mail tokens, known sign-in sources,
         // completed MFA challenges, OAuth trips and login codes, their apps and every user's
