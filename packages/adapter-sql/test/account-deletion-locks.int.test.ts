@@ -1,4 +1,4 @@
-import { at, makeUser, testId } from "@superoauth/application/testing";
+import { makePublicApp, makeUser, testId } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -24,23 +24,7 @@ describe("deleting an account, on MySQL", () => {
       const owner = makeUser();
       await storage.users.insertUser(owner);
       const clientId = `client-${testId()}`;
-      await storage.apps.createApp({
-        clientId,
-        ownerId: owner.id,
-        name: "Doomed",
-        logoURL: null,
-        homepageURL: null,
-        redirectURIs: ["https://doomed.example/cb"],
-        postLogoutRedirectURIs: [],
-        allowedScopes: ["openid"],
-        type: "public",
-        tokenEndpointAuthMethod: "none",
-        idTokenSigningAlg: "ES256",
-        requirePKCE: true,
-        secretHash: null,
-        createdAt: at(0),
-        updatedAt: at(0),
-      });
+      await storage.apps.createApp(makePublicApp(owner.id, { clientId }));
       // Someone else's grant at the person's app, and records of other apps beside it.
       await storage.oidcModels.upsert({
         model: "Grant",

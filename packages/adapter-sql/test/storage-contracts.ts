@@ -7,6 +7,7 @@ import {
   linkedProviderRepositoryContract,
   lockoutRepositoryContract,
   maintenanceNoticesContract,
+  makePublicApp,
   makeRefreshToken,
   makeSession,
   makeUser,
@@ -105,23 +106,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
       const [owner, ada, grace] = [makeUser(), makeUser(), makeUser()];
       for (const user of [owner, ada, grace]) await storage().users.insertUser(user);
       const clientId = `app-${ada.id.slice(-8)}`;
-      await storage().apps.createApp({
-        clientId,
-        ownerId: owner.id,
-        name: "App",
-        logoURL: null,
-        homepageURL: null,
-        redirectURIs: ["https://app.example/cb"],
-        postLogoutRedirectURIs: [],
-        allowedScopes: ["openid"],
-        type: "public",
-        tokenEndpointAuthMethod: "none",
-        idTokenSigningAlg: "ES256",
-        requirePKCE: true,
-        secretHash: null,
-        createdAt: new Date(),
-        updatedAt: new Date(),
-      });
+      await storage().apps.createApp(makePublicApp(owner.id, { clientId }));
       for (const user of [ada, grace]) {
         await storage().appAuthorizations.recordAuthorization({
           userId: user.id,

@@ -8,6 +8,7 @@ import type {
   User,
   UserId,
 } from "@superoauth/domain";
+import type { StoredApp } from "../ports/index.ts";
 
 let sequence = 0;
 /** A UUID-shaped id unique within the test process (time-ordered enough for tests). */
@@ -35,6 +36,28 @@ export function makeUser(overrides: Partial<User> = {}): User {
     passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
     status: "active",
     role: "user",
+    createdAt: t0,
+    updatedAt: t0,
+    ...overrides,
+  };
+}
+
+/** A public app of `ownerId` allowed `openid` alone, as stored. */
+export function makePublicApp(ownerId: UserId, overrides: Partial<StoredApp> = {}): StoredApp {
+  return {
+    clientId: `app-${testId()}`,
+    ownerId,
+    name: "App",
+    logoURL: null,
+    homepageURL: null,
+    redirectURIs: ["https://app.example/cb"],
+    postLogoutRedirectURIs: [],
+    allowedScopes: ["openid"],
+    type: "public",
+    tokenEndpointAuthMethod: "none",
+    idTokenSigningAlg: "ES256",
+    requirePKCE: true,
+    secretHash: null,
     createdAt: t0,
     updatedAt: t0,
     ...overrides,

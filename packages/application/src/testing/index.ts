@@ -5,7 +5,7 @@ export type { DrainableBackgroundTasks } from "./background-tasks.contract.ts";
 export { backgroundTasksContract } from "./background-tasks.contract.ts";
 export { emailTokenRepositoryContract } from "./email-token-repository.contract.ts";
 export { exportJobRepositoryContract } from "./export-job-repository.contract.ts";
-export { at, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
+export { at, makePublicApp, makeRefreshToken, makeSession, makeUser, t0, testId } from "./fixtures.ts";
 export { passwordHasherContract, secretHasherContract } from "./hasher.contract.ts";
 export {
   CountingPasswordHasher,
