@@ -3,6 +3,7 @@ import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { appNotFound } from "./present-app.ts";
+import { nextUpdatedAt } from "./steps/next-updated-at.ts";
 import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
@@ -25,9 +26,8 @@ export async function rotateAppSecret(
     clientId: app.clientId,
     ownerId: app.ownerId,
     secretHash: deps.secretHasher.hashSecret(clientSecret),
-    // Past the app as read, as an edit's write is (update-app.ts): its `updatedAt` only moves on,
-    // so an edit in flight that read an earlier one cannot find it again and write over another's.
-    now: new Date(Math.max(deps.clock.now().getTime(), app.updatedAt.getTime() + 1)),
+    // As an edit's: an edit in flight that read an earlier `updatedAt` must not find it again.
+    now: nextUpdatedAt(deps.clock, app),
   });
   if (!replaced) return appNotFound;
   await recordAppEvent(deps, { userId: app.ownerId, type: "app_secret_rotated", app, client: input.client });

@@ -12,6 +12,7 @@ import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { endEveryGrantOf } from "./end-every-grant.ts";
 import { appNotFound, type OwnedApp, presentApp } from "./present-app.ts";
+import { nextUpdatedAt } from "./steps/next-updated-at.ts";
 import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
@@ -73,8 +74,7 @@ async function applyChanges(
   });
   if (!parsed.ok) return parsed;
   const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;
-  // Later than the read, so every write moves `updatedAt`, which the next write's check compares.
-  const now = new Date(Math.max(deps.clock.now().getTime(), app.updatedAt.getTime() + 1));
+  const now = nextUpdatedAt(deps.clock, app);
   const updated = await deps.apps.updateApp({
     clientId: app.clientId,
     ownerId: app.ownerId,
