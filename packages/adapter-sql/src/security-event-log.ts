@@ -61,12 +61,14 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
       });
     },
 
-    async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
+    async recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean> {
       return runInTransaction(context, async (trx) => {
         // The user's row is the lock, as for staff reads above: concurrent records fold one after the
-        // other. No row: the account was deleted (after a refusal queued this), and its id gets nothing.
+        // other, and a deletion (which locks the row first) comes wholly before or after. No row:
+        // the account was deleted (after a refusal queued this, or a request was in flight), and its
+        // id gets nothing.
         if (!(await lockedAccount(context, trx, event.userId))) return false;
-        if (!(await admitted(trx, event.userId, fold))) return false;
+        if (fold !== undefined && !(await admitted(trx, event.userId, fold))) return false;
         await insertEvent(trx, event);
         return true;
       });

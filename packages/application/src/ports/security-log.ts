@@ -51,13 +51,14 @@ export interface SecurityEventLog {
     fold?: EntryFold,
   ): Promise<StaffReadRecord>;
   /**
-   * Records `event` when its user's account still exists and `fold.admits` its latest entries of
-   * `fold.types`, both read under a lock of the user's row: of any number of records at once each
-   * sees those before it, so exactly as many are recorded as the fold admits one after the other;
-   * and a record that comes after the account's deletion (a background task) writes nothing under
-   * its id. Whether it was recorded.
+   * Records `event` when its user's account still exists and `fold` (when given) admits its latest
+   * entries of `fold.types`, both read under a lock of the user's row. A record that comes after the
+   * account's deletion (a background task, a request in flight when it was deleted) writes nothing
+   * under its id, and one that comes before is there for the deletion to pseudonymise. Of any number
+   * of folded records at once each sees those before it, so exactly as many are recorded as the fold
+   * admits one after the other. Whether it was recorded.
    */
-  recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean>;
+  recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean>;
   /**
    * Newest first; `beforeId` continues a listing after the last entry of the previous page; with
    * `types`, only events of those types.

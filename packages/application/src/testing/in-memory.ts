@@ -547,10 +547,13 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     this.#events.push({ ...event, details: { ...event.details } });
     return { recorded: true };
   }
-  async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
+  async recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean> {
     // Read and recorded in one synchronous step: concurrent records each see those before them.
     if (!this.#exists(event.userId)) return false;
-    if (!fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types })))
+    if (
+      fold !== undefined &&
+      !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
+    )
       return false;
     this.#events.push({ ...event, details: { ...event.details } });
     return true;

@@ -69,6 +69,35 @@ describe("a sign-in racing a change that ends every session", () => {
     expect(await logIn()).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
   });
 
+  it("deleted while a wrong password is checked: INVALID_CREDENTIALS, and no entry is written under its id", async () => {
+    const { deps, userId, duringHashing, logIn } = await setUp();
+    duringHashing("verifyPassword", () => deps.users.deleteUser(userId));
+    expect(await logIn("Wrong-pass-1!")).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    // The attempt's address and browser would stay under the deleted id (docs/admin.md, "Deletion").
+    expect(deps.securityEvents.all().filter((e) => e.userId === userId && e.type === "login_failed")).toEqual(
+      [],
+    );
+  });
+
+  it("deleted once a wrong 2FA code was found wrong: the refusal stands, and no entry is written under its id", async () => {
+    const { deps, registered, userId, logIn } = await setUp();
+    await enableTwoFactorFor(deps, registered.session);
+    const first = unwrap(await logIn());
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    // The last read before the entry: whether 2FA is still on (a deletion before it turns it off).
+    const findTOTPFactor = deps.twoFactor.findTOTPFactor.bind(deps.twoFactor);
+    deps.twoFactor.findTOTPFactor = async (id) => {
+      const found = await findTOTPFactor(id);
+      deps.users.deleteUser(userId);
+      return found;
+    };
+    const refused = await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, code: "000000", client });
+    expect(refused).toMatchObject({ ok: false, error: "INVALID_TWO_FACTOR_CODE" });
+    expect(deps.securityEvents.all().filter((e) => e.userId === userId && e.type === "login_failed")).toEqual(
+      [],
+    );
+  });
+
   it("deleted just after its session opened, before the sign-in is recorded: INVALID_CREDENTIALS, not an error", async () => {
     const { deps, userId, logIn } = await setUp();
     deps.lockout.rememberSignInSources = async () => {
