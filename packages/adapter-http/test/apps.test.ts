@@ -258,6 +258,7 @@ describe("PATCH /api/v1/apps/:clientId", () => {
         grantId: "grant-1",
         scopes: ["openid", "user:read"],
         now: deps.clock.now(),
+        replacing: null,
       });
       await deps.oidcModels.upsert({
         model: "RefreshToken",
@@ -383,6 +384,7 @@ describe("DELETE /api/v1/apps/:clientId", () => {
       grantId: "grant-1",
       scopes: ["openid"],
       now: deps.clock.now(),
+      replacing: null,
     });
     await deps.oidcModels.upsert({
       model: "AccessToken",

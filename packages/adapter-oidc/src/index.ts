@@ -12,6 +12,7 @@ export type {
   OIDCGrantRecords,
   OIDCSigningKeys,
   ProviderPages,
+  RecordedGrant,
 } from "./provider-interfaces.ts";
 export { defaultOIDCLifetimes, oidcClaimsByScope, oidcScopes } from "./provider-settings.ts";
 export { createThirdPartyAccessTokens } from "./third-party-access-tokens.ts";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { OverloadedError } from "@superoauth/application";
 import { privateUseSchemesOf } from "@superoauth/domain";
 import { errors, type Grant, type Interaction, type Provider } from "oidc-provider";
 import type {
@@ -6,6 +7,7 @@ import type {
   InteractionDetails,
   Interactions,
   OIDCGrantRecords,
+  RecordedGrant,
 } from "./provider-interfaces.ts";
 
 /**
@@ -94,12 +96,11 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       if (accountId === undefined || typeof clientId !== "string") {
         throw new errors.InvalidRequest("the interaction has no signed-in account or client");
       }
-      const grant = remember
-        ? await rememberedGrantOf(provider, grants, interaction, { accountId, clientId })
-        : thisAuthorizationOnly(provider, interaction, { accountId, clientId });
-      const grantId = await grant.save();
+      const owner = { accountId, clientId };
+      const { grant, grantId } = remember
+        ? await rememberConsent(provider, grants, interaction, owner)
+        : await savedOnce(thisAuthorizationOnly(provider, interaction, owner));
       const scopes = scopesOf(grant.getOIDCScope());
-      if (remember) await grants.record({ accountId, clientId, grantId, scopes });
       // Saved, then checked: the interaction is the witness of a revoke of the account's grants (a
       // password reset, a disable, a deletion end everything of the account in one transaction,
       // the interaction with it), of this app's, or of the app's deletion. Gone now, the revoke
@@ -139,25 +140,65 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
   };
 }
 
+/** How many times a remembered consent chooses its grant again while others of the pair record first. */
+const consentRounds = 5;
+
 /**
- * The grant remembered for (account, client), extended with what this request asks for. Chosen
- * now, from the record, not from the grant the interaction found when its consent page opened:
- * another consent given meanwhile (another tab or device) made or replaced the pair's grant, and a
- * second grant beside it would hold tokens the apps list does not show and a revoke of the
- * recorded one would not end (docs/oidc.md: one grant per person and app). The interaction's own
- * grant is the fallback, for a record not written yet.
+ * Saves and records the grant remembered for (account, client), extended with what this consent
+ * gives. The record is a compare-and-set on what was read before the grant was chosen: of two
+ * consents of one pair at once (two tabs, a consent page submitted twice, two devices), the second
+ * to record finds the record changed, takes back a grant it made in this round (no token names it
+ * yet), and chooses again, now extending the grant the first recorded. So the pair keeps one grant
+ * (docs/oidc.md), holding both consents' scopes. After `consentRounds` rounds lost, the consent is
+ * refused as busy (503, try again), as an overtaken app edit is.
  */
-async function rememberedGrantOf(
+async function rememberConsent(
   provider: Provider,
   grants: OIDCGrantRecords,
   interaction: Interaction,
   owner: { accountId: string; clientId: string },
-): Promise<Grant> {
+): Promise<{ grant: Grant; grantId: string }> {
+  for (let round = 0; round < consentRounds; round++) {
+    const recorded = await grants.find(owner);
+    const { grant, made } = await rememberedGrantOf(provider, interaction, owner, recorded);
+    const grantId = await grant.save();
+    const scopes = scopesOf(grant.getOIDCScope());
+    if (await grants.record({ ...owner, grantId, scopes, replacing: recorded })) return { grant, grantId };
+    if (made) await grant.destroy();
+  }
+  throw new OverloadedError({
+    message: "other consents of this account and app kept recording first",
+    retryAfterSeconds: 1,
+  });
+}
+
+async function savedOnce(grant: Grant): Promise<{ grant: Grant; grantId: string }> {
+  return { grant, grantId: await grant.save() };
+}
+
+/**
+ * The grant remembered for (account, client), extended with what this request asks for (`made`:
+ * a new one). Chosen now, from the record, not from the grant the interaction found when its
+ * consent page opened: another consent given meanwhile (another tab or device) made or replaced the
+ * pair's grant, and a second grant beside it would hold tokens the apps list does not show and a
+ * revoke of the recorded one would not end (docs/oidc.md: one grant per person and app). The
+ * interaction's own grant is the fallback, for a record not written yet.
+ */
+async function rememberedGrantOf(
+  provider: Provider,
+  interaction: Interaction,
+  owner: { accountId: string; clientId: string },
+  recorded: RecordedGrant | null,
+): Promise<{ grant: Grant; made: boolean }> {
   let reused: Grant | undefined;
-  for (const id of new Set([await grants.find(owner), interaction.grantId])) {
+  for (const id of new Set([recorded?.grantId, interaction.grantId])) {
     const found = typeof id === "string" ? await provider.Grant.find(id) : undefined;
     if (found?.accountId === owner.accountId && found.clientId === owner.clientId) {
       reused = found;
+      // The library saves a grant whole: a consent that saved the recorded grant just after another
+      // recorded it (and then lost its own record) left it without the other's scopes. The record
+      // still lists them, and they go back in.
+      if (recorded !== null && id === recorded.grantId) found.addOIDCScope([...recorded.scopes]);
       break;
     }
   }
@@ -176,7 +217,7 @@ async function rememberedGrantOf(
     ...new Set([...requestedScopesOf(interaction), ...stringsOf(details.missingOIDCScope)]),
   ]);
   grant.addOIDCClaims(stringsOf(details.missingOIDCClaims));
-  return grant;
+  return { grant, made: reused === undefined };
 }
 
 /**

@@ -158,16 +158,27 @@ export interface OIDCAccount {
 }
 
 /** Remembered consent, one per (account, client), kept by the apps use cases. */
+/** The grant remembered for an (account, client): its id and the scopes recorded with it. */
+export interface RecordedGrant {
+  readonly grantId: string;
+  readonly scopes: readonly string[];
+}
+
 export interface OIDCGrantRecords {
   /** The grant remembered for (account, client), or null. */
-  find(input: { accountId: string; clientId: string }): Promise<string | null>;
-  /** A grant was saved after consent (`scopes`: everything it grants now). */
+  find(input: { accountId: string; clientId: string }): Promise<RecordedGrant | null>;
+  /**
+   * A grant was saved after consent (`scopes`: everything it grants now): recorded over `replacing`,
+   * what `find` answered before the consent chose its grant, only while the record is still that.
+   * False, writing nothing, when another consent of the pair recorded (or a revoke forgot) meanwhile.
+   */
   record(input: {
     accountId: string;
     clientId: string;
     grantId: string;
     scopes: readonly string[];
-  }): Promise<void>;
+    replacing: RecordedGrant | null;
+  }): Promise<boolean>;
   /**
    * Takes back what `record` wrote for `grantId`, if the (account, client) record still names it:
    * the consent found, after saving, that a revoke of the account's grants came during it.

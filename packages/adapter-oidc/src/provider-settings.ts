@@ -201,7 +201,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       const accountId = ctx.oidc.session?.accountId;
       if (clientId === undefined || accountId === undefined) return undefined;
       const grantId =
-        ctx.oidc.result?.consent?.grantId ?? (await grants.find({ accountId, clientId })) ?? undefined;
+        ctx.oidc.result?.consent?.grantId ?? (await grants.find({ accountId, clientId }))?.grantId;
       if (grantId === undefined) return undefined;
       const grant = await Grant.find(grantId);
       if (grant === undefined || grant.accountId !== accountId || grant.clientId !== clientId)

@@ -2,7 +2,14 @@ import { useSQLiteTestDatabase } from "@superoauth/adapter-sql/testing";
 import { clientOfOIDCPayload, type OIDCModelStore } from "@superoauth/application";
 import * as oidc from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
-import { confidentialApp, discover, signInWithCode } from "./authorization-driver.ts";
+import {
+  confidentialApp,
+  discover,
+  otherApp,
+  postApp,
+  signInWithCode,
+  type TestApp,
+} from "./authorization-driver.ts";
 import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // A consent in flight when a revoke lands, with the revoke placed in the worst spots: just before
@@ -30,11 +37,25 @@ let revokeAtNextSave: {
   of: "account" | "app" | "app's scopes";
 } | null = null;
 
+/**
+ * When set, the next save of a Grant (a consent's) runs `run` just before or just after it: another
+ * consent of the same pair, given whole in that spot.
+ */
+let atNextGrantSave: { when: "before" | "after"; run: () => Promise<void> } | null = null;
+
 const server = useOIDCTestServer(() => {
   const store: OIDCModelStore = database.storage().oidcModels;
   return {
     ...store,
     upsert: async (input) => {
+      const other = input.model === "Grant" ? atNextGrantSave : null;
+      if (other !== null) {
+        atNextGrantSave = null;
+        if (other.when === "before") await other.run();
+        await store.upsert(input);
+        if (other.when === "after") await other.run();
+        return;
+      }
       const revoke = input.model === revokeAtNextSave?.model ? revokeAtNextSave : null;
       if (revoke === null) return store.upsert(input);
       revokeAtNextSave = null;
@@ -155,5 +176,127 @@ describe("two remembered consents of one (account, app), the second begun before
     await expect(oidc.refreshTokenGrant(config, other.tokens.refresh_token ?? "")).rejects.toMatchObject({
       error: "invalid_grant",
     });
+  });
+});
+
+describe("two remembered consents of one (account, app) at once: the second to record chooses again", () => {
+  const grantsOf = async (accountId: string, clientId: string) =>
+    (
+      await database
+        .db()
+        .selectFrom("oidc_models")
+        .select("id")
+        .where("model", "=", "Grant")
+        .where("account_id", "=", accountId)
+        .where("client_id", "=", clientId)
+        .execute()
+    ).map((row) => row.id);
+
+  /**
+   * Consent A (`profile`) with a whole consent B (`email`) of the same account and app placed just
+   * before or just after A saves its grant; both remembered, both with `offline_access`.
+   */
+  async function consentsAtOnce(input: { account: string; app: TestApp; when: "before" | "after" }) {
+    const { issuer, grants } = server();
+    const { account, app } = input;
+    const config = await discover(issuer, app);
+    const consent = (scope: string, beforeConsent?: () => Promise<void>) =>
+      signInWithCode({
+        issuer,
+        config,
+        app,
+        scope,
+        prompt: "consent",
+        account,
+        ...(beforeConsent === undefined ? {} : { beforeConsent }),
+      });
+    let other: Awaited<ReturnType<typeof signInWithCode>> | undefined;
+    const first = await consent("openid profile offline_access", async () => {
+      atNextGrantSave = {
+        when: input.when,
+        run: async () => {
+          other = await consent("openid email offline_access");
+        },
+      };
+    });
+    if (other === undefined) throw new Error("the other consent was not given");
+    const recorded = grants.remembered.get(`${account}|${app.clientId}`);
+    expect(await grantsOf(account, app.clientId)).toEqual([recorded?.grantId]);
+    expect([...(recorded?.scopes ?? [])].sort()).toEqual(["email", "offline_access", "openid", "profile"]);
+    return { config, first, other };
+  }
+
+  it("the first consents of a pair: one grant, holding both consents' scopes, and the loser's own grant gone", async () => {
+    // A saves the grant it made (none was recorded), and B consents whole before A records it. Before,
+    // A's record replaced B's, and B's grant lived on beside it with B's refresh token, unlisted.
+    const { config, first, other } = await consentsAtOnce({
+      account: "user-2",
+      app: otherApp,
+      when: "after",
+    });
+    expect(first.tokens.scope?.split(" ").sort()).toEqual(["offline_access", "openid", "profile"]);
+    expect(other.tokens.scope?.split(" ").sort()).toEqual(["email", "offline_access", "openid"]);
+    // One grant: the app revoking A's refresh token (RFC 7009) ends B's too.
+    await oidc.tokenRevocation(config, first.tokens.refresh_token ?? "");
+    await expect(oidc.refreshTokenGrant(config, other.tokens.refresh_token ?? "")).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
+
+  it("extending a remembered grant: neither consent's scopes are lost, in the grant or its record", async () => {
+    // A remembered grant of `openid offline_access` first. Then A has read it and added `profile`; B
+    // reads the same grant, adds `email`, saves and records it; then A saves its copy, without
+    // `email`. Before, A's record said so too, and B's refreshed tokens lost `email`.
+    const { issuer } = server();
+    await signInWithCode({
+      issuer,
+      config: await discover(issuer, postApp),
+      app: postApp,
+      scope: "openid offline_access",
+      prompt: "consent",
+      account: "user-1",
+    });
+    const { config, first, other } = await consentsAtOnce({
+      account: "user-1",
+      app: postApp,
+      when: "before",
+    });
+    const refreshedA = await oidc.refreshTokenGrant(config, first.tokens.refresh_token ?? "");
+    const refreshedB = await oidc.refreshTokenGrant(config, other.tokens.refresh_token ?? "");
+    expect(refreshedA.scope?.split(" ").sort()).toEqual(["offline_access", "openid", "profile"]);
+    expect(refreshedB.scope?.split(" ").sort()).toEqual(["email", "offline_access", "openid"]);
+  });
+
+  it("a consent that keeps losing to others' records gives up after five rounds: 503, and no grant of its own left", async () => {
+    const { issuer, grants } = server();
+    const account = "user-2";
+    const app = postApp;
+    const config = await discover(issuer, app);
+    const record = grants.record.bind(grants);
+    let rounds = 0;
+    try {
+      await expect(
+        signInWithCode({
+          issuer,
+          config,
+          app,
+          scope: "openid",
+          prompt: "consent",
+          account,
+          beforeConsent: async () => {
+            // Another consent of the pair records first, every time.
+            grants.record = async () => {
+              rounds += 1;
+              return false;
+            };
+          },
+        }),
+      ).rejects.toThrow(/got 503: busy/);
+    } finally {
+      grants.record = record;
+    }
+    expect(rounds).toBe(5);
+    expect(await grantsOf(account, app.clientId)).toEqual([]);
+    expect(grants.remembered.has(`${account}|${app.clientId}`)).toBe(false);
   });
 });

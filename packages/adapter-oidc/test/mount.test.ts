@@ -24,7 +24,12 @@ function bareProvider(
     findClient,
     verifyClientSecret: () => false,
     findAccount: async () => null,
-    grants: { find: async () => null, record: async () => {}, forget: async () => {}, touch: async () => {} },
+    grants: {
+      find: async () => null,
+      record: async () => true,
+      forget: async () => {},
+      touch: async () => {},
+    },
     jwks: { keys: [{ ...privateKey.export({ format: "jwk" }), kid: "k", alg: "ES256", use: "sig" }] },
     pages: testPages,
     browserSessions: { current: async () => null, end: async () => {} },

@@ -2,11 +2,17 @@ import { createHash, generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import type { Clock, OIDCModelStore } from "@superoauth/application";
+import { type Clock, type OIDCModelStore, OverloadedError } from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
-import type { OIDCAccount, OIDCClientRecord, ProviderPages, ThirdPartyRefreshResult } from "../src/index.ts";
+import type {
+  OIDCAccount,
+  OIDCClientRecord,
+  ProviderPages,
+  RecordedGrant,
+  ThirdPartyRefreshResult,
+} from "../src/index.ts";
 import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
 
 // A real SuperOAuth provider on 127.0.0.1: Fastify + the provider's plugin + stand-ins for what
@@ -99,14 +105,27 @@ export const accounts = new Map<string, OIDCAccount>([
 export class TestGrants {
   readonly remembered = new Map<string, { grantId: string; scopes: readonly string[] }>();
   readonly touched: string[] = [];
-  async find(input: { accountId: string; clientId: string }): Promise<string | null> {
-    return this.remembered.get(`${input.accountId}|${input.clientId}`)?.grantId ?? null;
+  async find(input: { accountId: string; clientId: string }): Promise<RecordedGrant | null> {
+    return this.remembered.get(`${input.accountId}|${input.clientId}`) ?? null;
   }
-  async record(input: { accountId: string; clientId: string; grantId: string; scopes: readonly string[] }) {
-    this.remembered.set(`${input.accountId}|${input.clientId}`, {
-      grantId: input.grantId,
-      scopes: input.scopes,
-    });
+  /** As the apps use cases record: only while the record is what the consent read (`replacing`). */
+  async record(input: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+    scopes: readonly string[];
+    replacing: RecordedGrant | null;
+  }): Promise<boolean> {
+    const key = `${input.accountId}|${input.clientId}`;
+    const current = this.remembered.get(key);
+    const { replacing } = input;
+    const asRead =
+      replacing === null
+        ? current === undefined
+        : current?.grantId === replacing.grantId && current.scopes.join(" ") === replacing.scopes.join(" ");
+    if (!asRead) return false;
+    this.remembered.set(key, { grantId: input.grantId, scopes: [...input.scopes] });
+    return true;
   }
   async forget(input: { accountId: string; clientId: string; grantId: string }) {
     const key = `${input.accountId}|${input.clientId}`;
@@ -344,11 +363,17 @@ function registerTestInteractionRoutes(app: FastifyInstance, provider: OIDCProvi
   });
   app.post("/interaction/:uid/consent", async (request, reply) => {
     const { remember } = request.query as { remember?: string };
-    const to = await interactions.finishConsent(request.raw, reply.raw, {
-      remember: remember !== "no",
-      client: { ip: request.ip, userAgent: request.headers["user-agent"] },
-    });
-    return reply.redirect(to, 303);
+    try {
+      const to = await interactions.finishConsent(request.raw, reply.raw, {
+        remember: remember !== "no",
+        client: { ip: request.ip, userAgent: request.headers["user-agent"] },
+      });
+      return reply.redirect(to, 303);
+    } catch (error) {
+      // As the hosted pages answer a busy store (adapter-web's page kit): 503, try again.
+      if (!(error instanceof OverloadedError)) throw error;
+      return reply.code(503).header("retry-after", String(error.retryAfterSeconds)).send("busy");
+    }
   });
   app.post("/interaction/:uid/deny", async (request, reply) => {
     const to = await interactions.deny(request.raw, reply.raw);

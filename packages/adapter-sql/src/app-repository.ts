@@ -99,25 +99,38 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
 }
 
 /**
- * The AppAuthorizationRepository port over `app_authorizations`. The primary key (user_id,
- * client_id) makes a record an upsert, so concurrent consents of one pair leave one row; the
+ * The AppAuthorizationRepository port over `app_authorizations`. A record is a compare-and-set:
+ * the primary key (user_id, client_id) lets one first insert of a pair through, and a replacement
+ * is one UPDATE conditional on the grant and scopes its consent read; the
  * touch is one conditional UPDATE that writes a row at most once a minute.
  */
 export function createAppAuthorizationRepository({ db, dialect }: SQLContext): AppAuthorizationRepository {
   return {
-    async recordAuthorization({ userId, clientId, grantId, scopes, now }): Promise<void> {
+    async recordAuthorization({ userId, clientId, grantId, scopes, now, replacing }): Promise<boolean> {
       const set = { grant_id: grantId, scopes: scopes.join(" "), last_used_at: now };
-      await dialect
-        .upsert(
-          db
+      if (replacing === null) {
+        // None was found: the first insert of the pair wins, by its primary key.
+        try {
+          await db
             .insertInto("app_authorizations")
-            .values({ user_id: userId, client_id: clientId, ...set, granted_at: now }),
-          {
-            key: ["user_id", "client_id"],
-            set,
-          },
-        )
-        .execute();
+            .values({ user_id: userId, client_id: clientId, ...set, granted_at: now })
+            .execute();
+          return true;
+        } catch (error) {
+          if (dialect.isUniqueViolation(error)) return false;
+          throw error;
+        }
+      }
+      // One conditional UPDATE: only while the row names what the consent read.
+      const result = await db
+        .updateTable("app_authorizations")
+        .set(set)
+        .where("user_id", "=", userId)
+        .where("client_id", "=", clientId)
+        .where("grant_id", "=", replacing.grantId)
+        .where("scopes", "=", replacing.scopes.join(" "))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
     },
 
     async findAuthorization({ userId, clientId }): Promise<AppAuthorization | null> {

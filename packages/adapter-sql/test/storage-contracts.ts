@@ -114,6 +114,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
           grantId: `grant-${user.id}`,
           scopes: ["openid"],
           now: new Date(),
+          replacing: null,
         });
         await storage().oidcModels.upsert({
           model: "Grant",

@@ -1,3 +1,4 @@
+import { OverloadedError } from "@superoauth/application";
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { durationInWords, type Email, type UserId } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
@@ -706,6 +707,36 @@ describe("errors and assets", () => {
       expectPage(response, 400);
       expect(response.body).not.toContain("interaction session not found");
     }
+  });
+
+  it("answers a consent that kept losing to other consents of the pair with the 503 page and its Retry-After", async () => {
+    const { browser, interactions, user } = await withAccount({
+      replaceInteractions: (fake) => ({
+        details: fake.details.bind(fake),
+        finishLogin: fake.finishLogin.bind(fake),
+        finishConsent: async () => {
+          throw new OverloadedError({
+            message: "other consents of this account and app kept recording first",
+            retryAfterSeconds: 1,
+          });
+        },
+        deny: fake.deny.bind(fake),
+      }),
+    });
+    interactions.open({
+      uid: "consent-2",
+      prompt: "consent",
+      client,
+      accountId: user.id,
+      scopes: ["openid"],
+      newScopes: ["openid"],
+    });
+    const response = await browser.submit("/interaction/consent-2", "/interaction/consent-2/consent", {
+      decision: "allow",
+    });
+    expectPage(response, 503);
+    expect(response.headers["retry-after"]).toBe("1");
+    expect(response.body).not.toContain("kept recording first");
   });
 
   it("answers a failing provider with a 500 page, logs it, and shows no details but the request's id", async () => {

@@ -7,6 +7,7 @@ export type {
   AppAuthorization,
   AppAuthorizationRepository,
   AppRepository,
+  AuthorizationVersion,
   AuthorizedApp,
   BackgroundTask,
   BackgroundTasks,

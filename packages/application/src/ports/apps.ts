@@ -63,12 +63,21 @@ export interface AuthorizedApp extends AppAuthorization {
 /** How often touchAuthorization writes one row at most: a cheap "last used", not an audit trail. */
 export const authorizationTouchIntervalMs = 60_000;
 
+/** What a consent read of the (user, app) authorization it will replace: its grant and scopes. */
+export interface AuthorizationVersion {
+  readonly grantId: string;
+  readonly scopes: readonly AppScope[];
+}
+
 /** The grants users gave apps (ADR 0020: our own table beside the library's Grant). */
 export interface AppAuthorizationRepository {
   /**
-   * Creates the (user, app) authorization or replaces its grant and scopes (a new consent); a
-   * replaced one keeps its grantedAt. grantedAt and lastUsedAt are `now` for a new one,
-   * lastUsedAt is `now` for a replaced one. Concurrent records of one pair leave one row.
+   * Creates the (user, app) authorization or replaces its grant and scopes (a new consent), only
+   * while it is as the consent read it: `replacing` is the grant id and scopes it found (as
+   * findAuthorization answered them), or null when it found none. A replaced one keeps its
+   * grantedAt. grantedAt and lastUsedAt are `now` for a new one, lastUsedAt is `now` for a replaced
+   * one. False, writing nothing, when another consent recorded (or a revoke deleted) meanwhile: of
+   * any number of records at once from one read, exactly one is made (one statement decides).
    */
   recordAuthorization(input: {
     userId: UserId;
@@ -76,7 +85,8 @@ export interface AppAuthorizationRepository {
     grantId: string;
     scopes: readonly AppScope[];
     now: Date;
-  }): Promise<void>;
+    replacing: AuthorizationVersion | null;
+  }): Promise<boolean>;
   findAuthorization(input: { userId: UserId; clientId: string }): Promise<AppAuthorization | null>;
   /** Sets lastUsedAt to `now` unless it was set less than authorizationTouchIntervalMs before. */
   touchAuthorization(input: { userId: UserId; clientId: string; now: Date }): Promise<void>;

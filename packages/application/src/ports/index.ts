@@ -12,6 +12,7 @@ export type {
   AppAuthorization,
   AppAuthorizationRepository,
   AppRepository,
+  AuthorizationVersion,
   AuthorizedApp,
   StoredApp,
   ThirdPartyAccessToken,

@@ -1,6 +1,12 @@
-import type { AppSettings, UserId } from "@superoauth/domain";
+import type { AppScope, AppSettings, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
-import type { AppAuthorizationRepository, AppRepository, StoredApp, UserRepository } from "../ports/index.ts";
+import type {
+  AppAuthorizationRepository,
+  AppRepository,
+  AuthorizationVersion,
+  StoredApp,
+  UserRepository,
+} from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
 const settings: AppSettings = {
@@ -251,6 +257,7 @@ export function appRepositoryContract(
         grantId,
         scopes: ["openid"],
         now: at(1000),
+        replacing: null,
       });
       expect(await authorizations.findAuthorization({ userId, clientId })).toEqual({
         userId,
@@ -261,13 +268,15 @@ export function appRepositoryContract(
         lastUsedAt: at(1000),
       });
       const newGrantId = testId();
-      await authorizations.recordAuthorization({
+      const replaced = await authorizations.recordAuthorization({
         userId,
         clientId,
         grantId: newGrantId,
         scopes: ["openid", "user:read"],
         now: at(9000),
+        replacing: { grantId, scopes: ["openid"] },
       });
+      expect(replaced).toBe(true);
       expect(await authorizations.findAuthorization({ userId, clientId })).toEqual({
         userId,
         clientId,
@@ -279,17 +288,59 @@ export function appRepositoryContract(
       expect(await authorizations.findAuthorization({ userId, clientId: `client-${testId()}` })).toBeNull();
     });
 
-    it("of 10 concurrent records of one pair one row remains", async () => {
+    it("of 10 concurrent first records of one pair exactly one is made", async () => {
       const { authorizations, clientId, userId } = await withApp();
       const grantIds = Array.from({ length: 10 }, () => testId());
-      await Promise.all(
+      const made = await Promise.all(
         grantIds.map((grantId) =>
-          authorizations.recordAuthorization({ userId, clientId, grantId, scopes: ["openid"], now: at(1) }),
+          authorizations.recordAuthorization({
+            userId,
+            clientId,
+            grantId,
+            scopes: ["openid"],
+            now: at(1),
+            replacing: null,
+          }),
         ),
       );
+      expect(made.filter(Boolean)).toHaveLength(1);
       const found = await authorizations.findAuthorization({ userId, clientId });
-      expect(grantIds).toContain(found?.grantId);
+      expect(found?.grantId).toBe(grantIds[made.indexOf(true)]);
       expect(await authorizations.listAuthorizedApps(userId)).toHaveLength(1);
+    });
+
+    it("replaces an authorization only while it is as read: of 10 replacements from one read exactly one is made", async () => {
+      const { authorizations, clientId, userId } = await withApp();
+      const first = { grantId: testId(), scopes: ["openid", "profile"] as const };
+      const record = (grantId: string, scopes: readonly AppScope[], replacing: AuthorizationVersion | null) =>
+        authorizations.recordAuthorization({ userId, clientId, grantId, scopes, now: at(5), replacing });
+      expect(await record(first.grantId, first.scopes, null)).toBe(true);
+      // A first record again (the consent found none, another recorded first): nothing written.
+      expect(await record(testId(), ["openid"], null)).toBe(false);
+      // Read with other scopes or another grant than the row holds: nothing written.
+      expect(await record(testId(), ["openid"], { grantId: first.grantId, scopes: ["openid"] })).toBe(false);
+      expect(await record(testId(), ["openid"], { grantId: testId(), scopes: first.scopes })).toBe(false);
+      expect(await authorizations.findAuthorization({ userId, clientId })).toMatchObject({
+        grantId: first.grantId,
+        scopes: ["openid", "profile"],
+      });
+      // The same grant extended by 10 consents that read it at once: one of them records.
+      const extensions: AppScope[][] = Array.from({ length: 10 }, (_, i) =>
+        i % 2 === 0 ? ["openid", "profile", "email"] : ["openid", "profile", "user:read"],
+      );
+      const made = await Promise.all(extensions.map((scopes) => record(first.grantId, scopes, first)));
+      expect(made.filter(Boolean)).toHaveLength(1);
+      expect(await authorizations.findAuthorization({ userId, clientId })).toMatchObject({
+        grantId: first.grantId,
+        scopes: extensions[made.indexOf(true)],
+      });
+      // Recording the very values the row holds is made (a consent given again as it was).
+      const now = (await authorizations.findAuthorization({ userId, clientId }))?.scopes ?? [];
+      expect(await record(first.grantId, now, { grantId: first.grantId, scopes: now })).toBe(true);
+      // A revoke deleted it meanwhile: a replacement writes nothing, and no row comes back.
+      await authorizations.deleteAuthorization({ userId, clientId });
+      expect(await record(first.grantId, now, { grantId: first.grantId, scopes: now })).toBe(false);
+      expect(await authorizations.findAuthorization({ userId, clientId })).toBeNull();
     });
 
     it("touches lastUsedAt at most once a minute", async () => {
@@ -300,6 +351,7 @@ export function appRepositoryContract(
         grantId: testId(),
         scopes: ["openid"],
         now: at(0),
+        replacing: null,
       });
       await authorizations.touchAuthorization({ userId, clientId, now: at(59_999) });
       expect(await authorizations.findAuthorization({ userId, clientId })).toMatchObject({
@@ -325,6 +377,7 @@ export function appRepositoryContract(
         grantId: testId(),
         scopes: ["openid"],
         now: at(0),
+        replacing: null,
       });
       await authorizations.recordAuthorization({
         userId,
@@ -332,6 +385,7 @@ export function appRepositoryContract(
         grantId: testId(),
         scopes: ["openid", "user:read"],
         now: at(5000),
+        replacing: null,
       });
       await authorizations.recordAuthorization({
         userId: ownerId,
@@ -339,6 +393,7 @@ export function appRepositoryContract(
         grantId: testId(),
         scopes: ["openid"],
         now: at(0),
+        replacing: null,
       });
       expect(await authorizations.listAuthorizedApps(userId)).toEqual([
         expect.objectContaining({
@@ -370,6 +425,7 @@ export function appRepositoryContract(
             grantId: testId(),
             scopes: ["openid"],
             now: at(0),
+            replacing: null,
           });
         }
       }
@@ -403,6 +459,7 @@ export function appRepositoryContract(
         grantId: testId(),
         scopes: ["openid"],
         now: at(0),
+        replacing: null,
       });
       await apps.deleteApp({ clientId, ownerId });
       expect(await authorizations.listAuthorizedApps(userId)).toEqual([]);

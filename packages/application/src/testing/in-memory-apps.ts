@@ -3,6 +3,7 @@ import {
   type AppAuthorization,
   type AppAuthorizationRepository,
   type AppRepository,
+  type AuthorizationVersion,
   type AuthorizedApp,
   authorizationTouchIntervalMs,
   type OIDCModelStore,
@@ -83,8 +84,17 @@ export class InMemoryAppAuthorizationRepository implements AppAuthorizationRepos
     grantId: string;
     scopes: readonly AppScope[];
     now: Date;
-  }): Promise<void> {
+    replacing: AuthorizationVersion | null;
+  }): Promise<boolean> {
     const current = this.#authorizations.get(key(input));
+    const { replacing } = input;
+    const asRead =
+      replacing === null
+        ? current === undefined
+        : current !== undefined &&
+          current.grantId === replacing.grantId &&
+          current.scopes.join(" ") === replacing.scopes.join(" ");
+    if (!asRead) return false;
     this.#authorizations.set(key(input), {
       userId: input.userId,
       clientId: input.clientId,
@@ -93,6 +103,7 @@ export class InMemoryAppAuthorizationRepository implements AppAuthorizationRepos
       grantedAt: current?.grantedAt ?? input.now,
       lastUsedAt: input.now,
     });
+    return true;
   }
 
   async findAuthorization(input: { userId: UserId; clientId: string }): Promise<AppAuthorization | null> {
@@ -160,7 +171,10 @@ export async function authorizeAppForTest(
   stores: { appAuthorizations: AppAuthorizationRepository; oidcModels: OIDCModelStore },
   input: { userId: UserId; clientId: string; grantId: string; scopes: readonly AppScope[]; now: Date },
 ): Promise<void> {
-  await stores.appAuthorizations.recordAuthorization(input);
+  // Over whatever the pair has recorded, as a consent that read it would.
+  const current = await stores.appAuthorizations.findAuthorization(input);
+  const replacing = current === null ? null : { grantId: current.grantId, scopes: current.scopes };
+  await stores.appAuthorizations.recordAuthorization({ ...input, replacing });
   await stores.oidcModels.upsert({
     model: "Grant",
     id: input.grantId,

@@ -58,13 +58,28 @@ describe("the provider's view of apps", () => {
     const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
     const pair = { accountId: user.id, clientId: app.clientId };
     expect(await findAppGrant(deps, pair)).toBeNull();
-    await recordAppGrant(deps, { ...pair, grantId: "grant-1", scopes: ["openid", "user:read", "made-up"] });
-    expect(await findAppGrant(deps, pair)).toBe("grant-1");
+    const grant = { ...pair, grantId: "grant-1", scopes: ["openid", "user:read", "made-up"] };
+    expect(await recordAppGrant(deps, { ...grant, replacing: null })).toBe(true);
+    expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid", "user:read"] });
+    // Recorded over what was read: another consent's record came first, so nothing is written.
+    expect(await recordAppGrant(deps, { ...grant, grantId: "grant-2", replacing: null })).toBe(false);
     expect(
-      await deps.appAuthorizations.findAuthorization({ userId: user.id, clientId: app.clientId }),
-    ).toMatchObject({
-      scopes: ["openid", "user:read"],
-    });
+      await recordAppGrant(deps, {
+        ...grant,
+        grantId: "grant-2",
+        replacing: { grantId: "grant-1", scopes: ["openid"] },
+      }),
+    ).toBe(false);
+    expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid", "user:read"] });
+    // What findAppGrant answered is what replaces, unknown scopes of the read aside.
+    expect(
+      await recordAppGrant(deps, {
+        ...grant,
+        scopes: ["openid"],
+        replacing: { grantId: "grant-1", scopes: ["user:read", "made-up", "openid"] },
+      }),
+    ).toBe(true);
+    expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid"] });
     deps.clock.advance(60_000);
     await touchAppGrant(deps, pair);
     expect(
@@ -126,6 +141,7 @@ async function withAppToken() {
     grantId: "g",
     scopes: ["openid", "user:read"],
     now: deps.clock.now(),
+    replacing: null,
   });
   deps.thirdPartyAccessTokens.issue("opaque", {
     userId: user.id,

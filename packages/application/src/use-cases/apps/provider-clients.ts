@@ -1,5 +1,5 @@
 import { type AppScope, appScopes, type UserId } from "@superoauth/domain";
-import type { Dependencies } from "../../ports/index.ts";
+import type { AuthorizationVersion, Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { recordAppEvent } from "./steps/record-app-event.ts";
 
@@ -48,31 +48,51 @@ export async function findClient(
   };
 }
 
-/** The provider's Grant id for the user's authorization of the app, or null when there is none. */
+/**
+ * The user's authorization of the app as recorded (the provider's Grant id and the scopes recorded
+ * with it), or null when there is none. A consent hands it back to recordAppGrant as `replacing`.
+ */
 export async function findAppGrant(
   deps: Dependencies,
   input: { accountId: string; clientId: string },
-): Promise<string | null> {
+): Promise<AuthorizationVersion | null> {
   const found = await deps.appAuthorizations.findAuthorization({
     userId: input.accountId as UserId,
     clientId: input.clientId,
   });
-  return found?.grantId ?? null;
+  return found === null ? null : { grantId: found.grantId, scopes: found.scopes };
 }
 
-/** Records the user's consent (the provider's Grant id and the scopes it carries); unknown scopes are dropped. */
+/**
+ * Records the user's consent (the provider's Grant id and the scopes it carries; unknown scopes are
+ * dropped) over `replacing`, what findAppGrant answered before the consent chose its grant. False,
+ * writing nothing, when another consent of the pair recorded meanwhile: the caller chooses again.
+ */
 export async function recordAppGrant(
   deps: Dependencies,
-  input: { accountId: string; clientId: string; grantId: string; scopes: readonly string[] },
-): Promise<void> {
-  const scopes = appScopes.filter((scope): scope is AppScope => input.scopes.includes(scope));
-  await deps.appAuthorizations.recordAuthorization({
+  input: {
+    accountId: string;
+    clientId: string;
+    grantId: string;
+    scopes: readonly string[];
+    replacing: { readonly grantId: string; readonly scopes: readonly string[] } | null;
+  },
+): Promise<boolean> {
+  const { replacing } = input;
+  return deps.appAuthorizations.recordAuthorization({
     userId: input.accountId as UserId,
     clientId: input.clientId,
     grantId: input.grantId,
-    scopes,
+    scopes: knownScopes(input.scopes),
     now: deps.clock.now(),
+    // As recorded, in the same order: what findAppGrant answered holds known scopes only.
+    replacing:
+      replacing === null ? null : { grantId: replacing.grantId, scopes: knownScopes(replacing.scopes) },
   });
+}
+
+function knownScopes(scopes: readonly string[]): AppScope[] {
+  return appScopes.filter((scope) => scopes.includes(scope));
 }
 
 /**
