@@ -11,7 +11,7 @@ import {
   staffReadTypes,
   type UserId,
 } from "@superoauth/domain";
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Database, SecurityEventsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -21,6 +21,23 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
   const { db } = context;
   return {
     async recordSecurityEvent(event: SecurityEvent): Promise<void> {
+      // One statement, written only while the account's row is there: on MySQL the SELECT part is a
+      // locking read (REPEATABLE READ), so it waits for a deletion holding the row and then finds it
+      // gone, or it goes first and the deletion finds the entry; SQLite writes one at a time.
+      const row = rowOf(event);
+      await db
+        .insertInto("security_events")
+        .columns(eventColumns)
+        .expression(
+          db
+            .selectFrom("users")
+            .select(eventColumns.map((column) => sql`${row[column]}`.as(column)))
+            .where("users.id", "=", event.userId),
+        )
+        .execute();
+    },
+
+    async recordOfDeletedAccount(event: SecurityEvent): Promise<void> {
       await insertEvent(db, event);
     },
 
@@ -61,14 +78,12 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
       });
     },
 
-    async recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean> {
+    async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
       return runInTransaction(context, async (trx) => {
         // The user's row is the lock, as for staff reads above: concurrent records fold one after the
-        // other, and a deletion (which locks the row first) comes wholly before or after. No row:
-        // the account was deleted (after a refusal queued this, or a request was in flight), and its
-        // id gets nothing.
+        // other. No row: the account was deleted (after a refusal queued this), and its id gets nothing.
         if (!(await lockedAccount(context, trx, event.userId))) return false;
-        if (fold !== undefined && !(await admitted(trx, event.userId, fold))) return false;
+        if (!(await admitted(trx, event.userId, fold))) return false;
         await insertEvent(trx, event);
         return true;
       });
@@ -114,23 +129,39 @@ async function listEvents(
   return mapSecurityEventRows(rows);
 }
 
+const eventColumns = [
+  "id",
+  "user_id",
+  "type",
+  "occurred_at",
+  "ip",
+  "user_agent",
+  "details",
+  "actor_id",
+] as const satisfies readonly (keyof SecurityEventsTable)[];
+
+/** The row an entry is stored as. */
+function rowOf(
+  event: SecurityEvent,
+): Insertable<SecurityEventsTable> & Record<(typeof eventColumns)[number], unknown> {
+  return {
+    id: event.id,
+    user_id: event.userId,
+    type: event.type,
+    occurred_at: event.occurredAt,
+    ip: event.ip?.slice(0, 64) ?? null,
+    user_agent: event.userAgent?.slice(0, 512) ?? null,
+    details: JSON.stringify(event.details),
+    actor_id: event.actorId,
+  };
+}
+
+/** Writes the entry as it is: its account's row is locked by the caller, or gone by design (a pseudonym). */
 async function insertEvent(
   db: Kysely<Database> | Transaction<Database>,
   event: SecurityEvent,
 ): Promise<void> {
-  await db
-    .insertInto("security_events")
-    .values({
-      id: event.id,
-      user_id: event.userId,
-      type: event.type,
-      occurred_at: event.occurredAt,
-      ip: event.ip?.slice(0, 64) ?? null,
-      user_agent: event.userAgent?.slice(0, 512) ?? null,
-      details: JSON.stringify(event.details),
-      actor_id: event.actorId,
-    })
-    .execute();
+  await db.insertInto("security_events").values(rowOf(event)).execute();
 }
 
 /** The actor's staff reads recorded at or after the allowance's start (by the actor index), and the oldest one's time. */

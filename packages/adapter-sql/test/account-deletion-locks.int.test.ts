@@ -75,4 +75,46 @@ describe("deleting an account, on MySQL", () => {
       await storage.close();
     }
   });
+
+  it("a log entry written while the deletion holds the account's row waits for it, then writes nothing", async () => {
+    const storage = await openStorage({ url: database.url() });
+    try {
+      const person = makeUser();
+      await storage.users.insertUser(person);
+      const entry = {
+        id: testId(),
+        userId: person.id,
+        type: "login_failed" as const,
+        occurredAt: new Date(),
+        ip: "203.0.113.90",
+        userAgent: "in-flight/1.0",
+        actorId: null,
+        details: { method: "password" },
+      };
+      let written = false;
+      let write: Promise<void> | undefined;
+      await storage.db.transaction().execute(async (trx) => {
+        // As deleteAccount: the row locked first, then deleted, the transaction still open.
+        await trx.selectFrom("users").select("id").where("id", "=", person.id).forUpdate().execute();
+        await trx.deleteFrom("users").where("id", "=", person.id).execute();
+        write = storage.securityEvents.recordSecurityEvent(entry).then(() => {
+          written = true;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(written).toBe(false);
+      });
+      // The transaction committed; the write that waited for the row found it gone.
+      await write;
+      expect(written).toBe(true);
+      expect(
+        await storage.db
+          .selectFrom("security_events")
+          .select("id")
+          .where("user_id", "=", person.id)
+          .execute(),
+      ).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
 });

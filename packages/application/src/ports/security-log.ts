@@ -35,7 +35,16 @@ export interface EntryFold {
 
 /** The account security log. Entries are never changed once written. */
 export interface SecurityEventLog {
+  /**
+   * Appends `event` while its user's account exists: an entry whose account is gone (deleted while
+   * the request or task that writes it was in flight) is not written, so nothing of the attempt
+   * (its address, its browser) is kept under the deleted id. An entry written first is there for
+   * the deletion to pseudonymise (docs/admin.md, "Deletion"). One statement, decided against the
+   * deletion by the account's row.
+   */
   recordSecurityEvent(event: SecurityEvent): Promise<void>;
+  /** Appends the entry of an account's deletion, under the pseudonym that has no account row. */
+  recordOfDeletedAccount(event: SecurityEvent): Promise<void>;
   /**
    * Records a staff read (`event` of a `staffReadTypes` type, with its actor) unless `fold` (when
    * given) does not admit it, the account it is about is gone, or its actor's reads recorded at or
@@ -51,14 +60,13 @@ export interface SecurityEventLog {
     fold?: EntryFold,
   ): Promise<StaffReadRecord>;
   /**
-   * Records `event` when its user's account still exists and `fold` (when given) admits its latest
-   * entries of `fold.types`, both read under a lock of the user's row. A record that comes after the
-   * account's deletion (a background task, a request in flight when it was deleted) writes nothing
-   * under its id, and one that comes before is there for the deletion to pseudonymise. Of any number
-   * of folded records at once each sees those before it, so exactly as many are recorded as the fold
-   * admits one after the other. Whether it was recorded.
+   * Records `event` when its user's account still exists and `fold.admits` its latest entries of
+   * `fold.types`, both read under a lock of the user's row: of any number of records at once each
+   * sees those before it, so exactly as many are recorded as the fold admits one after the other;
+   * and a record that comes after the account's deletion (a background task) writes nothing under
+   * its id. Whether it was recorded.
    */
-  recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean>;
+  recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean>;
   /**
    * Newest first; `beforeId` continues a listing after the last entry of the previous page; with
    * `types`, only events of those types.

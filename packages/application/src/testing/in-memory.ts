@@ -520,6 +520,10 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     return this.#users === undefined || this.#users.peekUser(userId) !== null;
   }
   async recordSecurityEvent(event: SecurityEvent): Promise<void> {
+    // Checked and written in one synchronous step, as the SQL store's one statement.
+    if (this.#exists(event.userId)) this.#events.push({ ...event, details: { ...event.details } });
+  }
+  async recordOfDeletedAccount(event: SecurityEvent): Promise<void> {
     this.#events.push({ ...event, details: { ...event.details } });
   }
   async recordStaffRead(
@@ -547,13 +551,10 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
     this.#events.push({ ...event, details: { ...event.details } });
     return { recorded: true };
   }
-  async recordWhileAccountExists(event: SecurityEvent, fold?: EntryFold): Promise<boolean> {
+  async recordFolded(event: SecurityEvent, fold: EntryFold): Promise<boolean> {
     // Read and recorded in one synchronous step: concurrent records each see those before them.
     if (!this.#exists(event.userId)) return false;
-    if (
-      fold !== undefined &&
-      !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
-    )
+    if (!fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types })))
       return false;
     this.#events.push({ ...event, details: { ...event.details } });
     return true;

@@ -188,13 +188,13 @@ export function securityEventLogContract(
       const gone = makeUser().id; // never stored: as a deleted account's row
       const admitAll = { types: ["login_refused_locked"] as const, limit: 5, admits: () => true };
       expect(
-        await events.recordWhileAccountExists(
+        await events.recordFolded(
           event(gone, { type: "login_refused_locked", ip: "203.0.113.7", details: {} }),
           admitAll,
         ),
       ).toBe(false);
-      // Without a fold too (a wrong password typed while the account was deleted).
-      expect(await events.recordWhileAccountExists(event(gone, { type: "login_failed" }))).toBe(false);
+      // A plain entry neither (a wrong password typed while the account was deleted).
+      await events.recordSecurityEvent(event(gone, { type: "login_failed", ip: "203.0.113.7" }));
       const view = event(gone, { type: "account_viewed", actorId: staffId, details: { by: "support" } });
       expect(await events.recordStaffRead(view, { since: at(0), max: 5 })).toEqual({
         recorded: false,
@@ -254,14 +254,12 @@ export function securityEventLogContract(
         },
       });
       const refused = (ip: string) => event(userId, { type: "login_refused_locked", ip, details: {} });
-      expect(await events.recordWhileAccountExists(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
-      expect(await events.recordWhileAccountExists(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(
-        false,
-      );
-      expect(await events.recordWhileAccountExists(refused("198.51.100.2"), fold("198.51.100.2"))).toBe(true);
-      expect(await events.recordWhileAccountExists(refused("198.51.100.3"), fold("198.51.100.3"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(false);
+      expect(await events.recordFolded(refused("198.51.100.2"), fold("198.51.100.2"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.3"), fold("198.51.100.3"))).toBe(true);
       // The first address has left the latest two: admitted again.
-      expect(await events.recordWhileAccountExists(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
+      expect(await events.recordFolded(refused("198.51.100.1"), fold("198.51.100.1"))).toBe(true);
       // Newest first, only the fold's types, at most its limit.
       expect(seen).toEqual([
         [],
@@ -280,11 +278,12 @@ export function securityEventLogContract(
       ]);
     });
 
-    it("records an entry without a fold while its account exists, and says so", async () => {
-      const { events, userId } = await withUser();
-      const failed = event(userId, { type: "login_failed", ip: "203.0.113.4", details: { method: "totp" } });
-      expect(await events.recordWhileAccountExists(failed)).toBe(true);
-      expect(await events.listSecurityEventsOfUser({ userId, limit: 20 })).toEqual([failed]);
+    it("records a deletion's entry under its pseudonym, which has no account row", async () => {
+      const { events } = await withUser();
+      const pseudonym = makeUser().id; // never stored
+      const deleted = event(pseudonym, { type: "account_deleted", ip: null, userAgent: null, details: {} });
+      await events.recordOfDeletedAccount(deleted);
+      expect(await events.listSecurityEventsOfUser({ userId: pseudonym, limit: 20 })).toEqual([deleted]);
     });
 
     it("of folded records at once, each sees those before it: exactly as many are recorded as the fold admits", async () => {
@@ -299,10 +298,7 @@ export function securityEventLogContract(
       const ips = Array.from({ length: 12 }, (_, i) => `198.51.100.${(i % 4) + 1}`);
       const outcomes = await Promise.all(
         ips.map((ip) =>
-          events.recordWhileAccountExists(
-            event(userId, { type: "login_refused_locked", ip, details: {} }),
-            fold(ip),
-          ),
+          events.recordFolded(event(userId, { type: "login_refused_locked", ip, details: {} }), fold(ip)),
         ),
       );
       expect(outcomes.filter(Boolean)).toHaveLength(3);

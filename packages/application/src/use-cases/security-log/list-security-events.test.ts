@@ -1,5 +1,6 @@
-import type { UserId } from "@superoauth/domain";
+import type { Email, UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { makeUser } from "../../testing/fixtures.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { unwrap } from "../../testing/use-case-helpers.ts";
 import { listSecurityEvents } from "./list-security-events.ts";
@@ -10,6 +11,9 @@ const otherId = "00000000-0000-7000-8000-0000000000b2" as UserId;
 
 async function withEvents(count: number) {
   const deps = createInMemoryDependencies();
+  // Entries are written only while their account exists.
+  for (const id of [userId, otherId])
+    await deps.users.insertUser(makeUser({ id, email: `${id}@example.com` as Email }));
   for (let i = 0; i < count; i++) {
     await recordSecurityEvent(deps, { userId, type: "login_succeeded", details: { n: i } });
     await recordSecurityEvent(deps, { userId: otherId, type: "login_failed" });

@@ -1,8 +1,8 @@
 import { err, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { continueAfterFirstFactor, type SignInOutcome } from "./steps/continue-after-first-factor.ts";
-import { recordFailedSignIn } from "./steps/record-failed-sign-in.ts";
 import { type AccountLocked, findSignInSource, proveWithinLockout } from "./steps/sign-in-lockout.ts";
 
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
@@ -52,7 +52,12 @@ export async function logInWithPassword(
   if (!proof.ok) return proof;
   if (user === null || !proof.value) {
     if (user !== null && passwordHash !== null) {
-      await recordFailedSignIn(deps, { userId: user.id, client: input.client, method: "password" });
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client: input.client,
+        details: { method: "password" },
+      });
     }
     return ("lockedNow" in proof ? proof.lockedNow : undefined) ?? invalidCredentials;
   }

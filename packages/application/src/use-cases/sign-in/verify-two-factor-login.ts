@@ -1,5 +1,6 @@
 import { checkUserMaySignIn, err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
 import {
   checkSecondFactorWithinLockout,
@@ -7,7 +8,6 @@ import {
 } from "../two-factor/steps/prove-second-factor.ts";
 import { twoFactorStillOn } from "../two-factor/steps/redeem-code.ts";
 import { passwordFingerprint } from "./steps/password-fingerprint.ts";
-import { recordFailedSignIn } from "./steps/record-failed-sign-in.ts";
 import { type AccountLocked, findSignInSource } from "./steps/sign-in-lockout.ts";
 import { signInWithAllFactorsProven } from "./steps/sign-in-with-all-factors-proven.ts";
 
@@ -77,10 +77,11 @@ export async function verifyTwoFactorLogin(
       return cannotComplete;
     }
     if (proved.error === "INVALID_TWO_FACTOR_CODE") {
-      await recordFailedSignIn(deps, {
+      await recordSecurityEvent(deps, {
         userId: user.id,
+        type: "login_failed",
         client,
-        method: backupCode !== undefined ? "backup_code" : "totp",
+        details: { method: backupCode !== undefined ? "backup_code" : "totp" },
       });
     }
     return proved;

@@ -89,7 +89,11 @@ export async function recordSecurityEvent<T extends SecurityEventType>(
   deps: SecurityEventDependencies<T>,
   input: SecurityEventInput<T> & NoticeOptions,
 ): Promise<void> {
-  const event = await storeSecurityEvent(deps, input);
+  const event = newSecurityEvent(deps, input);
+  // A deletion's own entry goes under its pseudonym, which has no account row (the holder's
+  // address comes with it); every other entry is written only while its account exists.
+  if (input.holder === undefined) await deps.securityEvents.recordSecurityEvent(event);
+  else await deps.securityEvents.recordOfDeletedAccount(event);
   // The signature guarantees it: a type that may notify comes with the notifying dependencies, and
   // noticeOf reads none of them for a type that does not.
   const notifying = deps as NotifyingDependencies;

@@ -218,7 +218,7 @@ function recordRefusedAttempt(
       });
       // Folded under the user's lock: the queue runs several tasks at once, and two attempts from
       // one address handled together would otherwise both find no entry and both be recorded.
-      await deps.securityEvents.recordWhileAccountExists(event, {
+      await deps.securityEvents.recordFolded(event, {
         types: ["login_refused_locked"],
         limit: refusedSignInEntriesPerWindow,
         admits: (recent) => recordsRefusedSignIn(recent, { ip: event.ip, now: event.occurredAt }),
