@@ -734,6 +734,29 @@ describe("every other error of the flow, with its status", () => {
     expectError(await callback(app, "github", { code: "c", ...trip }), "USER_NOT_FOUND", 404);
   });
 
+  it("linking for an account deleted just before the link's write answers USER_NOT_FOUND 404, and a browser lands with it", async () => {
+    const { app, deps, gateways } = await start();
+    const first = await registerUser(app);
+    const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
+    // The deletion commits after the callback read the account (the store's foreign key refuses).
+    let deleting: UserId = first.user.id as UserId;
+    deps.linkedProviders.linkProvider = async (link) => {
+      deps.users.deleteUser(deleting);
+      return linkProvider(link);
+    };
+    gateways.github.answer("c", {});
+    const trip = await startLink(app, "github", first.accessToken);
+    expectError(await callback(app, "github", { code: "c", ...trip, json: true }), "USER_NOT_FOUND", 404);
+
+    const second = await registerUser(app, { ...validRegistration, email: "deleted-at-write@example.com" });
+    deleting = second.user.id as UserId;
+    gateways.github.answer("b", {});
+    const browserTrip = await startLink(app, "github", second.accessToken);
+    const landed = await callback(app, "github", { code: "b", ...browserTrip, browser: true });
+    expect(landed.statusCode).toBe(302);
+    expect(new URL(landed.headers.location as string).searchParams.get("error")).toBe("USER_NOT_FOUND");
+  });
+
   it("linking after the session that started the trip has ended (logout-all) answers INVALID_TOKEN 401 and links nothing", async () => {
     const { app, deps, gateways } = await start();
     const { accessToken, user } = await registerUser(app);

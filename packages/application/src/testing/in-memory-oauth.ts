@@ -7,6 +7,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
+import { DeletedMeanwhileError } from "../deleted-meanwhile-error.ts";
 import type {
   LinkedProviderRepository,
   OAuthAuthorization,
@@ -36,6 +37,10 @@ export class InMemoryLinkedProviderRepository implements LinkedProviderRepositor
   }
 
   async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
+    // As the SQL store's foreign key: a link of an account deleted meanwhile is refused.
+    if (this.#users.peekUser(link.userId) === null) {
+      throw new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") });
+    }
     if (this.#isTaken(link)) return err("PROVIDER_ALREADY_LINKED");
     this.#links.push({ ...link });
     return ok(undefined);

@@ -6,6 +6,7 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { DeletedMeanwhileError } from "../deleted-meanwhile-error.ts";
 import type { LinkedProviderRepository, SignInMethods, UserRepository } from "../ports/index.ts";
 import { at, makeUser, testId } from "./fixtures.ts";
 
@@ -22,6 +23,13 @@ export function linkedProviderRepositoryContract(
     const user = makeUser({ passwordHash: null });
     await users.insertUser(user);
     return { links, users, userId: user.id };
+  }
+
+  /** A second user, in the same store as the first. */
+  async function anotherUser(users: UserRepository): Promise<UserId> {
+    const user = makeUser({ passwordHash: null });
+    await users.insertUser(user);
+    return user.id;
   }
 
   function link(userId: UserId, overrides: Partial<LinkedProvider> = {}): LinkedProvider {
@@ -47,11 +55,11 @@ export function linkedProviderRepositoryContract(
     });
 
     it("compares subjects exactly: case matters", async () => {
-      const { links, userId } = await withUser();
-      const other = await withUser();
+      const { links, users, userId } = await withUser();
+      const other = await anotherUser(users);
       await links.linkProvider(link(userId, { subject: "AbC" }));
       expect(await links.findLinkedProvider({ provider: "github", subject: "abc" })).toBeNull();
-      expect((await links.linkProvider(link(other.userId, { subject: "abc" }))).ok).toBe(true);
+      expect((await links.linkProvider(link(other, { subject: "abc" }))).ok).toBe(true);
     });
 
     it("refuses an identity already linked to another user with PROVIDER_ALREADY_LINKED", async () => {
@@ -78,12 +86,17 @@ export function linkedProviderRepositoryContract(
     });
 
     it("lets one subject exist at two providers", async () => {
-      const { links, userId } = await withUser();
+      const { links, users, userId } = await withUser();
       expect((await links.linkProvider(link(userId, { provider: "github", subject: "42" }))).ok).toBe(true);
-      const other = await withUser();
-      expect((await links.linkProvider(link(other.userId, { provider: "discord", subject: "42" }))).ok).toBe(
-        true,
-      );
+      const other = await anotherUser(users);
+      expect((await links.linkProvider(link(other, { provider: "discord", subject: "42" }))).ok).toBe(true);
+    });
+
+    it("refuses a link of an account that is gone (deleted after it was read) with DeletedMeanwhileError", async () => {
+      const { links } = await makeRepositories();
+      const gone = testId() as UserId; // never stored: as a deleted account's row
+      await expect(links.linkProvider(link(gone))).rejects.toBeInstanceOf(DeletedMeanwhileError);
+      expect(await links.listLinkedProvidersOfUser(gone)).toEqual([]);
     });
 
     it("exactly one of many concurrent links of one identity succeeds", async () => {
@@ -97,13 +110,13 @@ export function linkedProviderRepositoryContract(
     });
 
     it("lists a user's links oldest first, and no one else's", async () => {
-      const { links, userId } = await withUser();
-      const other = await withUser();
+      const { links, users, userId } = await withUser();
+      const other = await anotherUser(users);
       const google = link(userId, { provider: "google", linkedAt: at(2000) });
       const discord = link(userId, { provider: "discord", linkedAt: at(1000) });
       await links.linkProvider(google);
       await links.linkProvider(discord);
-      await links.linkProvider(link(other.userId, { provider: "twitch" }));
+      await links.linkProvider(link(other, { provider: "twitch" }));
       expect(await links.listLinkedProvidersOfUser(userId)).toEqual([discord, google]);
       expect(await links.listLinkedProvidersOfUser(testId() as UserId)).toEqual([]);
     });

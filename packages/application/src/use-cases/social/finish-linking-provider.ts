@@ -46,7 +46,7 @@ export async function finishLinkingProvider(
   if (!allowed.ok) return allowed;
   const link = linkFromProfile({ userId: user.id, profile, now: deps.clock.now() });
   const linked = await writeLink(name, () => deps.linkedProviders.linkProvider(link));
-  if (!linked.ok && linked.error === "ACCOUNT_LINK_FAILED")
+  if (!linked.ok && (linked.error === "ACCOUNT_LINK_FAILED" || linked.error === "USER_NOT_FOUND"))
     return err(linked.error, linked.message, linked.cause);
   if (!linked.ok) {
     const existing = await deps.linkedProviders.findLinkedProvider({

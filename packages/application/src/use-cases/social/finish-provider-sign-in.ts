@@ -146,7 +146,7 @@ async function findOrCreateUser(
     const linked = await writeLink(name, () =>
       deps.linkedProviders.linkProvider(linkFromProfile({ userId: owner.id, profile, now })),
     );
-    if (!linked.ok && linked.error === "ACCOUNT_LINK_FAILED")
+    if (!linked.ok && (linked.error === "ACCOUNT_LINK_FAILED" || linked.error === "USER_NOT_FOUND"))
       return err(linked.error, linked.message, linked.cause);
     if (!linked.ok) {
       // A concurrent callback for the same identity may have linked it a moment ago.

@@ -369,6 +369,21 @@ describe("no silent account takeover", () => {
     ).toEqual(["discord", "github"]);
   });
 
+  it("a sign-in by a verified email whose account is deleted before the link's write answers USER_NOT_FOUND, not ACCOUNT_LINK_FAILED", async () => {
+    const { deps, github, discord } = setUp();
+    discord.answer("d", { subject: "d1", emailVerified: true });
+    const first = unwrap(await signInThrough(deps, { code: "d", provider: "discord" }));
+    if (first.kind !== "signed-in" || !("user" in first.signIn)) throw new Error("expected tokens");
+    const owner = first.signIn.user;
+    const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
+    deps.linkedProviders.linkProvider = async (link) => {
+      deps.users.deleteUser(owner.id);
+      return linkProvider(link);
+    };
+    github.answer("c", { emailVerified: true });
+    expect(await signInThrough(deps, { code: "c" })).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+  });
+
   it("answers OAUTH_EMAIL_CONFLICT for an account with a password even when both sides verified the email, and links nothing (ADR 0043)", async () => {
     const { deps, github } = setUp();
     const registered = await registerAccount(deps, { email: "ada@example.com" });
@@ -554,6 +569,23 @@ describe("linking and unlinking", () => {
       ok: false,
       error: "PROVIDER_ALREADY_LINKED",
     });
+  });
+
+  it("answers USER_NOT_FOUND, not ACCOUNT_LINK_FAILED, when the account is deleted between its read and the link's write", async () => {
+    const { deps, github } = setUp();
+    const { user, session } = await registerAccount(deps);
+    github.answer("c", { subject: "99", email: "someone-else@example.com" });
+    // The deletion commits just before the write (the store's foreign key refuses the link).
+    const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
+    deps.linkedProviders.linkProvider = async (link) => {
+      deps.users.deleteUser(user.id);
+      return linkProvider(link);
+    };
+    expect(await signInThrough(deps, { code: "c", linkSession: session })).toMatchObject({
+      ok: false,
+      error: "USER_NOT_FOUND",
+    });
+    expect(await deps.linkedProviders.findLinkedProvider({ provider: "github", subject: "99" })).toBeNull();
   });
 
   it("links nothing once the session that started the trip has ended: INVALID_TOKEN", async () => {

@@ -7,6 +7,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
+import { DeletedMeanwhileError } from "../../../deleted-meanwhile-error.ts";
 import type { Dependencies, ProviderProfile } from "../../../ports/index.ts";
 
 /** The link of a provider identity to a user, as the provider described the identity at `now`. */
@@ -28,17 +29,22 @@ export function linkFromProfile(input: {
 }
 
 /**
- * Runs a write of a link. A store that fails underneath answers the contract's ACCOUNT_LINK_FAILED
- * (its documented cause is "database error"), with the error kept as the failure's cause for the
- * server log; every other broken-infrastructure throw still becomes INTERNAL_ERROR.
+ * Runs a write of a link. The account deleted after the request read it (the link's foreign key
+ * refused it: DeletedMeanwhileError) answers USER_NOT_FOUND, as a deletion before the read does
+ * (ADR 0044). A store that fails underneath answers the contract's ACCOUNT_LINK_FAILED (its
+ * documented cause is "database error"), with the error kept as the failure's cause for the server
+ * log; every other broken-infrastructure throw still becomes INTERNAL_ERROR.
  */
 export async function writeLink<T, E extends ErrorCode>(
   providerName: string,
   write: () => Promise<Result<T, E>>,
-): Promise<Result<T, E | "ACCOUNT_LINK_FAILED">> {
+): Promise<Result<T, E | "ACCOUNT_LINK_FAILED" | "USER_NOT_FOUND">> {
   try {
     return await write();
   } catch (cause) {
+    if (cause instanceof DeletedMeanwhileError) {
+      return err("USER_NOT_FOUND", "The account was deleted while this request ran", cause);
+    }
     return err("ACCOUNT_LINK_FAILED", `Could not link the ${providerName} account: try again`, cause);
   }
 }
