@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { StorageUnavailableError } from "@superoauth/application";
 import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import { err, errorCodes } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
@@ -92,6 +93,30 @@ describe("OAuth failures without a literal assertion elsewhere", () => {
     const logged = entries.map(([fields]) => (fields as { err?: Error; code?: string } | undefined) ?? {});
     expect(logged).toContainEqual(expect.objectContaining({ code: "ACCOUNT_LINK_FAILED" }));
     expect(logged.map((fields) => fields.err?.message ?? "").join()).toContain("SECRET_DB_DETAIL");
+  });
+
+  it("answers SERVICE_UNAVAILABLE 503, not ACCOUNT_LINK_FAILED, when the database cannot be reached while linking", async () => {
+    const { app, deps, github } = await startWithGitHub();
+    github.answer("db-unreachable", {
+      subject: "gh-8",
+      email: "unreachable@example.com",
+      emailVerified: true,
+    });
+    const unreachable = async () => {
+      throw new StorageUnavailableError({
+        code: "ECONNREFUSED",
+        message: "connect ECONNREFUSED 10.1.2.3:3306",
+      });
+    };
+    Object.assign(deps.linkedProviders, {
+      linkProvider: unreachable,
+      createUserWithLinkedProvider: unreachable,
+    });
+
+    const response = await signInWithGitHub(app, "db-unreachable");
+
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.body).not.toContain("10.1.2.3");
   });
 
   it("answers TOKEN_EXCHANGE_FAILED 500 when the provider will not exchange the code", async () => {

@@ -15,8 +15,25 @@ import type {
  * and interactionResult). Each finish returns the URL to 303 back into the provider, which
  * re-checks the policy (provider-settings.ts) before answering the client.
  */
-export function createInteractions(input: { provider: Provider; grants: OIDCGrantRecords }): Interactions {
-  const { provider, grants } = input;
+export function createInteractions(input: {
+  provider: Provider;
+  grants: OIDCGrantRecords;
+  /**
+   * The consent page's one answer per interaction (ADR 0058). `claim`: true for the first of any
+   * number at once. `stands`: whether the claim is still there; a revoke of the account's grants,
+   * of this app's, or of the app deletes it with the rest of their records.
+   */
+  consentAnswers: {
+    claim(answer: {
+      uid: string;
+      accountId: string;
+      clientId: string;
+      expiresInSeconds: number;
+    }): Promise<boolean>;
+    stands(uid: string): Promise<boolean>;
+  };
+}): Interactions {
+  const { provider, grants, consentAnswers } = input;
 
   /** The interaction this browser is in, or null (no cookie, expired, finished). */
   async function interactionOf(req: IncomingMessage, res: ServerResponse): Promise<Interaction | null> {
@@ -26,6 +43,26 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
       if (error instanceof errors.SessionNotFound) return null;
       throw error;
     }
+  }
+
+  /**
+   * Whether this request gives the interaction's consent page its answer: the first of any number
+   * at once (a page submitted twice, two tabs of it, Allow racing Deny) does, and the others write
+   * nothing. They wait for the first answer to be saved (at most `answerWaitMs`), then send their
+   * browser on to the authorization, which goes on with that answer.
+   */
+  async function answersFirst(
+    interaction: Interaction,
+    owner: { accountId: string; clientId: string },
+  ): Promise<boolean> {
+    const expiresInSeconds = Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000));
+    if (await consentAnswers.claim({ uid: interaction.uid, ...owner, expiresInSeconds })) return true;
+    for (let waited = 0; waited < answerWaitMs; waited += answerPollMs) {
+      const now = await provider.Interaction.find(interaction.uid);
+      if (now === undefined || now.result !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, answerPollMs));
+    }
+    return false;
   }
 
   async function interactionAt(
@@ -97,21 +134,24 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
         throw new errors.InvalidRequest("the interaction has no signed-in account or client");
       }
       const owner = { accountId, clientId };
+      // Answered already: on to where the first answer leads.
+      if (!(await answersFirst(interaction, owner))) return interaction.returnTo;
       const { grant, grantId } = remember
         ? await rememberConsent(provider, grants, interaction, owner)
         : await savedOnce(thisAuthorizationOnly(provider, interaction, owner));
       const scopes = scopesOf(grant.getOIDCScope());
-      // Saved, then checked: the interaction is the witness of a revoke of the account's grants (a
-      // password reset, a disable, a deletion end everything of the account in one transaction,
-      // the interaction with it), of this app's, or of the app's deletion. Gone now, the revoke
-      // came during this consent, before or after either write: the grant and its record are taken
-      // back, and the consent is answered as an expired one. A revoke after this read deletes them
-      // itself. Either way none outlives it. The app is read again too: a narrowing of its scopes
+      // Saved, then checked: this answer's claim is the witness of a revoke of the account's grants
+      // (a password reset, a disable, a deletion end everything of the account in one transaction,
+      // the claim with it), of this app's, or of the app's deletion. Gone now, the revoke came
+      // during this consent, before or after either write: the grant and its record are taken back,
+      // and the consent is answered as an expired one. A revoke after this read deletes them itself.
+      // Either way none outlives it. (Not the interaction: another answer of the same page, sent on
+      // to the authorization, finishes it, and the grant it names is the person's live one.) The app is read again too: a narrowing of its scopes
       // that committed after the request's scope check (at /oidc/auth or /oidc/device/auth) but
       // before its interaction was saved left no witness; a grant holding a scope the app no longer
       // allows is taken back the same way (a narrowing after this read deletes it itself).
       if (
-        (await provider.Interaction.find(interaction.uid)) === undefined ||
+        !(await consentAnswers.stands(interaction.uid)) ||
         !(await allowsEveryScope(provider, clientId, scopes))
       ) {
         await grant.destroy();
@@ -128,8 +168,18 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
     },
 
     async deny(req, res): Promise<string> {
-      if ((await interactionOf(req, res)) === null)
-        throw new errors.SessionNotFound("interaction session not found");
+      const interaction = await interactionOf(req, res);
+      if (interaction === null) throw new errors.SessionNotFound("interaction session not found");
+      const accountId = interaction.session?.accountId;
+      const clientId = interaction.params.client_id;
+      if (
+        promptOf(interaction) === "consent" &&
+        accountId !== undefined &&
+        typeof clientId === "string" &&
+        !(await answersFirst(interaction, { accountId, clientId }))
+      ) {
+        return interaction.returnTo;
+      }
       return provider.interactionResult(
         req,
         res,
@@ -139,6 +189,10 @@ export function createInteractions(input: { provider: Provider; grants: OIDCGran
     },
   };
 }
+
+/** How long a second answer of one consent page waits for the first to be saved, and how often it looks. */
+const answerWaitMs = 2_000;
+const answerPollMs = 25;
 
 /** How many times a remembered consent chooses its grant again while others of the pair record first. */
 const consentRounds = 5;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Clock, OIDCModelStore } from "@superoauth/application";
+import type { Clock, OIDCModelStore, OIDCPayload } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
@@ -280,7 +280,24 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
 
   return {
     plugin: (app) => mountProvider(app, provider, options.pages),
-    interactions: createInteractions({ provider, grants: options.grants }),
+    interactions: createInteractions({
+      provider,
+      grants: options.grants,
+      // The consent page's answer (ADR 0058): one per interaction, naming the account and the app so
+      // that a revoke of either deletes it with the rest of their records.
+      consentAnswers: {
+        claim: ({ uid, accountId, clientId, expiresInSeconds }) =>
+          claimOnce(options, {
+            model: consentAnswerModel,
+            id: uid,
+            payload: { accountId, clientId },
+            expiresInSeconds,
+          }),
+        stands: async (uid) =>
+          (await options.store.find({ model: consentAnswerModel, id: uid, now: options.clock.now() })) !==
+          null,
+      },
+    }),
     issuer: options.issuer,
   };
 }
@@ -594,18 +611,9 @@ function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
     findByUid: async () => undefined,
     findByUserCode: async () => undefined,
   };
-  const claimAnswer: AnswerClaim = async ({ row, expiresInSeconds }) => {
-    const now = options.clock.now();
-    const outcome = await options.store.claim({
-      model: deviceCodeAnswerModel,
-      id: row,
-      payload: { kind: deviceCodeAnswerModel },
-      // With the code (10 minutes; it is never saved without an expiry).
-      expiresAt: new Date(now.getTime() + (expiresInSeconds ?? 600) * 1000),
-      now,
-    });
-    return outcome === "claimed";
-  };
+  const claimAnswer: AnswerClaim = ({ row, expiresInSeconds }) =>
+    // With the code (10 minutes; it is never saved without an expiry).
+    claimOnce(options, { model: deviceCodeAnswerModel, id: row, expiresInSeconds: expiresInSeconds ?? 600 });
   return (model) => {
     if (model === "Client") return clients;
     if (model === "DeviceCode") return deviceCodeAdapterOf(new StoredModel(model), claimAnswer);
@@ -615,6 +623,26 @@ function adapterFactoryOf(options: ProviderOptions): AdapterFactory {
 
 /** The store's model for the claims of device codes' answers (device-code-adapter.ts): not one of the library's. */
 const deviceCodeAnswerModel = "DeviceCodeAnswer";
+const consentAnswerModel = "ConsentAnswer";
+
+/**
+ * Claims the one answer a record may have (the store's `claim`, under a model of its own, expiring
+ * with the record): true for the first caller, false for any other, however many come at once.
+ */
+async function claimOnce(
+  options: Pick<ProviderOptions, "clock" | "store">,
+  input: { model: string; id: string; payload?: OIDCPayload; expiresInSeconds: number },
+): Promise<boolean> {
+  const now = options.clock.now();
+  const outcome = await options.store.claim({
+    model: input.model,
+    id: input.id,
+    payload: { ...input.payload, kind: input.model },
+    expiresAt: new Date(now.getTime() + input.expiresInSeconds * 1000),
+    now,
+  });
+  return outcome === "claimed";
+}
 
 async function refuseClientWrite(): Promise<never> {
   throw new Error("clients are managed through /api/v1/apps, never by oidc-provider");

@@ -3,6 +3,7 @@ import { clientOfOIDCPayload, type OIDCModelStore } from "@superoauth/applicatio
 import * as oidc from "openid-client";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  authorizeInBrowser,
   confidentialApp,
   discover,
   otherApp,
@@ -10,6 +11,7 @@ import {
   signInWithCode,
   type TestApp,
 } from "./authorization-driver.ts";
+import { BrowserAgent, locationOf } from "./browser-agent.ts";
 import { appRecord, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // A consent in flight when a revoke lands, with the revoke placed in the worst spots: just before
@@ -89,6 +91,19 @@ const server = useOIDCTestServer(() => {
     },
   };
 });
+
+/** The Grant records of one (account, app) in the store. */
+const grantsOf = async (accountId: string, clientId: string) =>
+  (
+    await database
+      .db()
+      .selectFrom("oidc_models")
+      .select("id")
+      .where("model", "=", "Grant")
+      .where("account_id", "=", accountId)
+      .where("client_id", "=", clientId)
+      .execute()
+  ).map((row) => row.id);
 
 describe("a consent racing a revoke of the account's grants, of its app's, or of the app's scopes", () => {
   afterEach(() => {
@@ -180,18 +195,6 @@ describe("two remembered consents of one (account, app), the second begun before
 });
 
 describe("two remembered consents of one (account, app) at once: the second to record chooses again", () => {
-  const grantsOf = async (accountId: string, clientId: string) =>
-    (
-      await database
-        .db()
-        .selectFrom("oidc_models")
-        .select("id")
-        .where("model", "=", "Grant")
-        .where("account_id", "=", accountId)
-        .where("client_id", "=", clientId)
-        .execute()
-    ).map((row) => row.id);
-
   /**
    * Consent A (`profile`) with a whole consent B (`email`) of the same account and app placed just
    * before or just after A saves its grant; both remembered, both with `offline_access`.
@@ -298,5 +301,70 @@ describe("two remembered consents of one (account, app) at once: the second to r
     expect(rounds).toBe(5);
     expect(await grantsOf(account, app.clientId)).toEqual([]);
     expect(grants.remembered.has(`${account}|${app.clientId}`)).toBe(false);
+  });
+});
+
+describe("one consent page answered twice (a double submit, a duplicated tab)", () => {
+  it("the second answer writes nothing and waits for the first: the person's live grant and its record stay", async () => {
+    const { issuer, grants } = server();
+    const app = postApp;
+    const account = "user-2";
+    const config = await discover(issuer, app);
+    // A remembered grant in use on one device.
+    const device1 = await signInWithCode({
+      issuer,
+      config,
+      app,
+      scope: "openid offline_access",
+      prompt: "consent",
+      account,
+    });
+    // Another authorization in a browser whose consent page is answered twice: the second answer
+    // comes just after the first saved its grant, and its browser goes on to the authorization. A
+    // review found that, before, the first answer then found its interaction finished by the second,
+    // took the grant back as after a revoke, and device 1's tokens stopped working.
+    const agent = new BrowserAgent(issuer);
+    const request = agent.request.bind(agent);
+    let consentPath: string | undefined;
+    agent.request = (url, init) => {
+      if (/\/interaction\/[^/]+\/consent/.test(url)) consentPath = url;
+      return request(url, init);
+    };
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: app.redirectURI,
+      scope: "openid offline_access",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+      state: oidc.randomState(),
+      prompt: "consent",
+    });
+    const consentsBefore = grants.consents.length;
+    await authorizeInBrowser({
+      agent,
+      issuer,
+      url,
+      account,
+      beforeConsent: async () => {
+        atNextGrantSave = {
+          when: "after",
+          run: async () => {
+            let response = await request(consentPath ?? "", { method: "POST" });
+            for (let hop = 0; hop < 4; hop += 1) {
+              const location = locationOf(response);
+              if (location === null || new URL(location, issuer).origin !== new URL(issuer).origin) break;
+              response = await request(new URL(location, issuer).href);
+            }
+          },
+        };
+      },
+    }).catch(() => undefined);
+
+    const recorded = grants.remembered.get(`${account}|${app.clientId}`);
+    expect(await grantsOf(account, app.clientId)).toEqual([recorded?.grantId]);
+    await expect(oidc.refreshTokenGrant(config, device1.tokens.refresh_token ?? "")).resolves.toMatchObject({
+      token_type: expect.stringMatching(/^bearer$/i),
+    });
+    // One answer was given: the security log was told of one consent.
+    expect(grants.consents.length - consentsBefore).toBe(1);
   });
 });

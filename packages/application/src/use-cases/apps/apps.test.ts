@@ -1,3 +1,4 @@
+import type { AppScope } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
@@ -71,14 +72,23 @@ describe("the provider's view of apps", () => {
       }),
     ).toBe(false);
     expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid", "user:read"] });
-    // What findAppGrant answered is what replaces, unknown scopes of the read aside.
-    expect(
-      await recordAppGrant(deps, {
-        ...grant,
-        scopes: ["openid"],
-        replacing: { grantId: "grant-1", scopes: ["user:read", "made-up", "openid"] },
-      }),
-    ).toBe(true);
+    // What findAppGrant answered is what replaces.
+    const read = await findAppGrant(deps, pair);
+    expect(await recordAppGrant(deps, { ...grant, scopes: ["openid"], replacing: read })).toBe(true);
+    expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid"] });
+    // A row holding a scope this release does not know (a newer release's, during an upgrade) is
+    // replaced by a consent that read it, not refused for ever.
+    await deps.appAuthorizations.recordAuthorization({
+      userId: user.id,
+      clientId: app.clientId,
+      grantId: "grant-1",
+      scopes: ["openid", "future:scope" as AppScope],
+      now: deps.clock.now(),
+      replacing: { grantId: "grant-1", scopes: ["openid"] },
+    });
+    const withUnknown = await findAppGrant(deps, pair);
+    expect(withUnknown?.scopes).toEqual(["openid", "future:scope"]);
+    expect(await recordAppGrant(deps, { ...grant, scopes: ["openid"], replacing: withUnknown })).toBe(true);
     expect(await findAppGrant(deps, pair)).toEqual({ grantId: "grant-1", scopes: ["openid"] });
     deps.clock.advance(60_000);
     await touchAppGrant(deps, pair);

@@ -83,16 +83,15 @@ export async function recordAppGrant(
     userId: input.accountId as UserId,
     clientId: input.clientId,
     grantId: input.grantId,
-    scopes: knownScopes(input.scopes),
+    scopes: appScopes.filter((scope) => input.scopes.includes(scope)),
     now: deps.clock.now(),
-    // As recorded, in the same order: what findAppGrant answered holds known scopes only.
+    // Exactly as findAppGrant read it, a scope this release does not know (a newer one's) included:
+    // the comparison is with the stored row.
     replacing:
-      replacing === null ? null : { grantId: replacing.grantId, scopes: knownScopes(replacing.scopes) },
+      replacing === null
+        ? null
+        : { grantId: replacing.grantId, scopes: replacing.scopes as readonly AppScope[] },
   });
-}
-
-function knownScopes(scopes: readonly string[]): AppScope[] {
-  return appScopes.filter((scope) => scopes.includes(scope));
 }
 
 /**

@@ -8,7 +8,9 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { DeletedMeanwhileError } from "../../../deleted-meanwhile-error.ts";
+import { OverloadedError } from "../../../overloaded-error.ts";
 import type { Dependencies, ProviderProfile } from "../../../ports/index.ts";
+import { StorageUnavailableError } from "../../../storage-unavailable.ts";
 
 /** The link of a provider identity to a user, as the provider described the identity at `now`. */
 export function linkFromProfile(input: {
@@ -31,9 +33,10 @@ export function linkFromProfile(input: {
 /**
  * Runs a write of a link. The account deleted after the request read it (the link's foreign key
  * refused it: DeletedMeanwhileError) answers USER_NOT_FOUND, as a deletion before the read does
- * (ADR 0044). A store that fails underneath answers the contract's ACCOUNT_LINK_FAILED (its
- * documented cause is "database error"), with the error kept as the failure's cause for the server
- * log; every other broken-infrastructure throw still becomes INTERNAL_ERROR.
+ * (ADR 0044). A database that cannot be reached or is busy (StorageUnavailableError,
+ * OverloadedError) passes through, and is answered 503 as everywhere else. Any other failure of the
+ * write answers the contract's ACCOUNT_LINK_FAILED (its documented cause is "database error"), with
+ * the error kept as the failure's cause for the server log.
  */
 export async function writeLink<T, E extends ErrorCode>(
   providerName: string,
@@ -42,6 +45,7 @@ export async function writeLink<T, E extends ErrorCode>(
   try {
     return await write();
   } catch (cause) {
+    if (cause instanceof StorageUnavailableError || cause instanceof OverloadedError) throw cause;
     if (cause instanceof DeletedMeanwhileError) {
       return err("USER_NOT_FOUND", "The account was deleted while this request ran", cause);
     }
