@@ -49,14 +49,21 @@ export function createInteractions(input: {
    * Whether this request gives the interaction's consent page its answer: the first of any number
    * at once (a page submitted twice, two tabs of it, Allow racing Deny) does, and the others write
    * nothing. They wait for the first answer to be saved (at most `answerWaitMs`), then send their
-   * browser on to the authorization, which goes on with that answer.
+   * browser on to the authorization, which goes on with that answer. The first reads the
+   * interaction again once its claim is written: a revoke between the page's read of it and the
+   * claim deleted the interaction and did not meet the claim, which witnesses only what comes after.
    */
   async function answersFirst(
     interaction: Interaction,
     owner: { accountId: string; clientId: string },
   ): Promise<boolean> {
     const expiresInSeconds = Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000));
-    if (await consentAnswers.claim({ uid: interaction.uid, ...owner, expiresInSeconds })) return true;
+    if (await consentAnswers.claim({ uid: interaction.uid, ...owner, expiresInSeconds })) {
+      if ((await provider.Interaction.find(interaction.uid)) === undefined) {
+        throw new errors.SessionNotFound("interaction session not found");
+      }
+      return true;
+    }
     for (let waited = 0; waited < answerWaitMs; waited += answerPollMs) {
       const now = await provider.Interaction.find(interaction.uid);
       if (now === undefined || now.result !== undefined) break;
@@ -146,10 +153,11 @@ export function createInteractions(input: {
       // during this consent, before or after either write: the grant and its record are taken back,
       // and the consent is answered as an expired one. A revoke after this read deletes them itself.
       // Either way none outlives it. (Not the interaction: another answer of the same page, sent on
-      // to the authorization, finishes it, and the grant it names is the person's live one.) The app is read again too: a narrowing of its scopes
-      // that committed after the request's scope check (at /oidc/auth or /oidc/device/auth) but
-      // before its interaction was saved left no witness; a grant holding a scope the app no longer
-      // allows is taken back the same way (a narrowing after this read deletes it itself).
+      // to the authorization, finishes it, and the grant it names is the person's live one.) The
+      // app is read again too: a narrowing of its scopes that committed after the request's scope
+      // check (at /oidc/auth or /oidc/device/auth) but before its interaction was saved left no
+      // witness; a grant holding a scope the app no longer allows is taken back the same way (a
+      // narrowing after this read deletes it itself).
       if (
         !(await consentAnswers.stands(interaction.uid)) ||
         !(await allowsEveryScope(provider, clientId, scopes))
@@ -200,7 +208,7 @@ const consentRounds = 5;
 /**
  * Saves and records the grant remembered for (account, client), extended with what this consent
  * gives. The record is a compare-and-set on what was read before the grant was chosen: of two
- * consents of one pair at once (two tabs, a consent page submitted twice, two devices), the second
+ * consents of one pair at once (two tabs, two devices), the second
  * to record finds the record changed, takes back a grant it made in this round (no token names it
  * yet), and chooses again, now extending the grant the first recorded. So the pair keeps one grant
  * (docs/oidc.md), holding both consents' scopes. After `consentRounds` rounds lost, the consent is

@@ -33,7 +33,7 @@ const database = useSQLiteTestDatabase();
  * narrowing does.
  */
 let revokeAtNextSave: {
-  model: "Grant" | "Interaction";
+  model: "Grant" | "Interaction" | "ConsentAnswer";
   accountId: string;
   when: "before" | "after";
   of: "account" | "app" | "app's scopes";
@@ -49,6 +49,15 @@ const server = useOIDCTestServer(() => {
   const store: OIDCModelStore = database.storage().oidcModels;
   return {
     ...store,
+    // The consent answer's claim, written before the grant: a revoke just before it.
+    claim: async (input) => {
+      const revoke = input.model === revokeAtNextSave?.model ? revokeAtNextSave : null;
+      if (revoke !== null) {
+        revokeAtNextSave = null;
+        await revokeOf(revoke, clientOfOIDCPayload(input.payload) ?? "");
+      }
+      return store.claim(input);
+    },
     upsert: async (input) => {
       const other = input.model === "Grant" ? atNextGrantSave : null;
       if (other !== null) {
@@ -61,36 +70,39 @@ const server = useOIDCTestServer(() => {
       const revoke = input.model === revokeAtNextSave?.model ? revokeAtNextSave : null;
       if (revoke === null) return store.upsert(input);
       revokeAtNextSave = null;
-      const { grants, clients } = server();
-      const clientId = clientOfOIDCPayload(input.payload) ?? "";
-      const revokeNow = async () => {
-        if (revoke.of === "account") {
-          // As ThirdPartyGrants.revokeGrantsOfUser: the provider's records of the account (its
-          // interactions among them) and the app authorizations, in one step.
-          await store.revokeByAccount(revoke.accountId);
-          for (const key of [...grants.remembered.keys()])
-            if (key.startsWith(`${revoke.accountId}|`)) grants.remembered.delete(key);
-        } else if (revoke.of === "app") {
-          // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
-          grants.remembered.delete(`${revoke.accountId}|${clientId}`);
-          await store.revokeByAccountAndClient({ accountId: revoke.accountId, clientId });
-        } else {
-          // As updateApp taking `email` away: the app's new settings, then endEveryGrantOf (every
-          // person's authorization of the app, then the provider's records of the app).
-          const app = clients.get(clientId);
-          if (app === undefined) throw new Error(`no app ${clientId}`);
-          clients.set(clientId, { ...app, allowedScopes: app.allowedScopes.filter((s) => s !== "email") });
-          for (const key of [...grants.remembered.keys()])
-            if (key.endsWith(`|${clientId}`)) grants.remembered.delete(key);
-          await store.revokeByClient(clientId);
-        }
-      };
+      const revokeNow = () => revokeOf(revoke, clientOfOIDCPayload(input.payload) ?? "");
       if (revoke.when === "before") await revokeNow();
       await store.upsert(input);
       if (revoke.when === "after") await revokeNow();
     },
   };
 });
+
+/** Revokes, as `revoke.of` says, what the account has, what it has of one app, or the app's grants. */
+async function revokeOf(revoke: NonNullable<typeof revokeAtNextSave>, clientId: string): Promise<void> {
+  const store: OIDCModelStore = database.storage().oidcModels;
+  const { grants, clients } = server();
+  if (revoke.of === "account") {
+    // As ThirdPartyGrants.revokeGrantsOfUser: the provider's records of the account (its
+    // interactions among them) and the app authorizations, in one step.
+    await store.revokeByAccount(revoke.accountId);
+    for (const key of [...grants.remembered.keys()])
+      if (key.startsWith(`${revoke.accountId}|`)) grants.remembered.delete(key);
+  } else if (revoke.of === "app") {
+    // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
+    grants.remembered.delete(`${revoke.accountId}|${clientId}`);
+    await store.revokeByAccountAndClient({ accountId: revoke.accountId, clientId });
+  } else {
+    // As updateApp taking `email` away: the app's new settings, then endEveryGrantOf (every
+    // person's authorization of the app, then the provider's records of the app).
+    const app = clients.get(clientId);
+    if (app === undefined) throw new Error(`no app ${clientId}`);
+    clients.set(clientId, { ...app, allowedScopes: app.allowedScopes.filter((s) => s !== "email") });
+    for (const key of [...grants.remembered.keys()])
+      if (key.endsWith(`|${clientId}`)) grants.remembered.delete(key);
+    await store.revokeByClient(clientId);
+  }
+}
 
 /** The Grant records of one (account, app) in the store. */
 const grantsOf = async (accountId: string, clientId: string) =>
@@ -124,13 +136,19 @@ describe("a consent racing a revoke of the account's grants, of its app's, or of
     // After /oidc/auth checked the scope against the app, before its interaction was saved: the
     // narrowing's delete finds no interaction to end, and the consent checks the app itself.
     ["app's scopes", "before", "request's interaction"],
+    // After the consent read its interaction, before it claimed the page's answer: the revoke ended
+    // the interaction and could not meet the claim.
+    ["account", "before", "answer's claim"],
+    ["app", "before", "answer's claim"],
+    ["app's scopes", "before", "answer's claim"],
   ] as const)(
     "with a revoke of the %s just %s the %s's save: no grant and no record left, nothing told to the log, and the next authorization asks for consent again",
     async (of, when, saved) => {
       const { issuer, grants } = server();
       const config = await discover(issuer, confidentialApp);
       const consentsBefore = grants.consents.length;
-      const model = saved === "grant" ? "Grant" : "Interaction";
+      const model =
+        saved === "grant" ? "Grant" : saved === "answer's claim" ? "ConsentAnswer" : "Interaction";
       revokeAtNextSave = { model, accountId: "user-1", when, of };
       // The consent is answered as an expired one: no code reaches the app.
       await expect(
