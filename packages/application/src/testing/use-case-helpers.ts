@@ -203,3 +203,22 @@ export function recordingTransactions(
     },
   };
 }
+
+/**
+ * Runs `change` once, right after the next password verification (or hash) is computed: where a
+ * concurrent change (a disable, a new password, a deletion) really lands, inside argon2id's time.
+ */
+export function afterNextHashing(
+  deps: Pick<Dependencies, "passwordHasher">,
+  method: "verifyPassword" | "hashPassword",
+  change: () => void,
+): void {
+  const hasher = deps.passwordHasher;
+  const original = hasher[method].bind(hasher) as (input: never) => Promise<never>;
+  hasher[method] = (async (input: never) => {
+    const result = await original(input);
+    hasher[method] = original as never;
+    change();
+    return result;
+  }) as never;
+}

@@ -1,7 +1,7 @@
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount } from "../../testing/use-case-helpers.ts";
+import { afterNextHashing, registerAccount } from "../../testing/use-case-helpers.ts";
 import { reauthenticate } from "../account/reauthenticate.ts";
 import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
 import { logInWithPassword } from "../sign-in/log-in-with-password.ts";
@@ -18,17 +18,7 @@ async function setUp() {
   const deps = createInMemoryDependencies();
   const registered = await registerAccount(deps, { email });
   const userId = registered.user.id as UserId;
-  /** Runs `change` once, right after the next password verification is computed (argon2id's place). */
-  const duringVerification = (change: () => void) => {
-    const hasher = deps.passwordHasher;
-    const original = hasher.verifyPassword.bind(hasher);
-    hasher.verifyPassword = async (input) => {
-      const result = await original(input);
-      hasher.verifyPassword = original;
-      change();
-      return result;
-    };
-  };
+  const duringVerification = (change: () => void) => afterNextHashing(deps, "verifyPassword", change);
   const underTheId = () => deps.securityEvents.all().filter((e) => e.userId === userId);
   return { deps, registered, userId, duringVerification, underTheId };
 }

@@ -4,7 +4,7 @@ import { DeletedMeanwhileError } from "../../deleted-meanwhile-error.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
-import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { afterNextHashing, registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
 import { requestPasswordReset } from "../recovery/request-password-reset.ts";
 import { resetPassword } from "../recovery/reset-password.ts";
@@ -27,17 +27,8 @@ async function setUp() {
     if (user === null) throw new Error("the user is gone");
     return user;
   };
-  /** Runs `change` once, right after the next password verification (or hash) is computed. */
-  const duringHashing = (method: "verifyPassword" | "hashPassword", change: () => void) => {
-    const hasher = deps.passwordHasher;
-    const original = hasher[method].bind(hasher) as (input: never) => Promise<never>;
-    hasher[method] = (async (input: never) => {
-      const result = await original(input);
-      hasher[method] = original as never;
-      change();
-      return result;
-    }) as never;
-  };
+  const duringHashing = (method: "verifyPassword" | "hashPassword", change: () => void) =>
+    afterNextHashing(deps, method, change);
   const liveSessions = () => deps.sessions.listLiveSessionsOfUser({ userId, usedSince: new Date(0) });
   const logIn = (password = strongPassword) => logInWithPassword(deps, { email, password, client });
   return { deps, registered, userId, current, duringHashing, liveSessions, logIn };
