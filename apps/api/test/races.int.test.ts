@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
@@ -444,6 +445,38 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
         redirectURIs: [redirect],
       });
     }
+  });
+
+  it("two secret rotations of one app at once (a double submit), 10 rounds: one 200 whose secret is the stored one, one 503 SERVICE_UNAVAILABLE with Retry-After: 1, one entry in the log (ADR 0060)", async () => {
+    const owner = await register("secret-rotator@example.com");
+    const registered = await post(
+      "/apps",
+      {
+        name: "Rotated app",
+        redirectURIs: ["https://rotated.example/cb"],
+        allowedScopes: ["openid"],
+        type: "confidential",
+      },
+      owner.accessToken,
+    );
+    expect(registered.statusCode, registered.body).toBe(201);
+    const { clientId } = (registered.json() as { data: { app: { clientId: string } } }).data.app;
+    for (let round = 0; round < 10; round += 1) {
+      const answers = await times(2, () => post(`/apps/${clientId}/secret`, undefined, owner.accessToken));
+      expect([outcomes(answers), round]).toEqual([{ "200": 1, "503 SERVICE_UNAVAILABLE": 1 }, round]);
+      const shown = answers.find((answer) => answer.statusCode === 200)?.json().data.clientSecret as string;
+      expect(answers.find((answer) => answer.statusCode === 503)?.headers["retry-after"]).toBe("1");
+      const stored = await service.storage.apps.findApp(clientId);
+      expect(stored?.secretHash).toBe(createHash("sha256").update(shown).digest("hex"));
+    }
+    const events = await service.app.inject({
+      url: "/api/v1/user/security-events",
+      headers: { authorization: `Bearer ${owner.accessToken}` },
+    });
+    const rotations = (events.json().data.events as { type: string }[]).filter(
+      (event) => event.type === "app_secret_rotated",
+    );
+    expect(rotations).toHaveLength(10);
   });
 
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {

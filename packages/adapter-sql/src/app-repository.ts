@@ -13,7 +13,7 @@ import type {
   TokenEndpointAuthMethod,
   UserId,
 } from "@superoauth/domain";
-import type { Selectable } from "kysely";
+import type { Selectable, Updateable } from "kysely";
 import type { AppAuthorizationsTable, AppsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 
@@ -22,6 +22,30 @@ import type { SQLContext } from "./dialects/dialect.ts";
  * WHERE clause, so someone else's app is changed by nothing and reads as absent.
  */
 export function createAppRepository({ db }: SQLContext): AppRepository {
+  /** One conditional UPDATE of the owner's app as it was read: the port's updateApp contract. */
+  async function writeAsRead(
+    app: { clientId: string; ownerId: UserId; readAt: Date },
+    values: Updateable<AppsTable>,
+  ): Promise<"updated" | "changed" | "not-found"> {
+    if (spacePadded(app.clientId)) return "not-found";
+    const result = await db
+      .updateTable("apps")
+      .set(values)
+      .where("id", "=", app.clientId)
+      .where("owner_id", "=", app.ownerId)
+      .where("updated_at", "=", app.readAt)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 1n) return "updated";
+    // Not written: the app is gone (or someone else's), or another write moved it meanwhile.
+    const found = await db
+      .selectFrom("apps")
+      .select("id")
+      .where("id", "=", app.clientId)
+      .where("owner_id", "=", app.ownerId)
+      .executeTakeFirst();
+    return found === undefined ? "not-found" : "changed";
+  }
+
   return {
     async createApp(app: StoredApp): Promise<void> {
       await db
@@ -55,34 +79,11 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async updateApp({ clientId, ownerId, settings, readAt, now }) {
-      if (spacePadded(clientId)) return "not-found";
-      const result = await db
-        .updateTable("apps")
-        .set({ ...settingsRow(settings), updated_at: now })
-        .where("id", "=", clientId)
-        .where("owner_id", "=", ownerId)
-        .where("updated_at", "=", readAt)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 1n) return "updated";
-      // Not written: the app is gone (or someone else's), or another write moved it meanwhile.
-      const found = await db
-        .selectFrom("apps")
-        .select("id")
-        .where("id", "=", clientId)
-        .where("owner_id", "=", ownerId)
-        .executeTakeFirst();
-      return found === undefined ? "not-found" : "changed";
+      return writeAsRead({ clientId, ownerId, readAt }, { ...settingsRow(settings), updated_at: now });
     },
 
-    async replaceSecretHash({ clientId, ownerId, secretHash, now }): Promise<boolean> {
-      if (spacePadded(clientId)) return false;
-      const result = await db
-        .updateTable("apps")
-        .set({ secret_hash: secretHash, updated_at: now })
-        .where("id", "=", clientId)
-        .where("owner_id", "=", ownerId)
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+    async replaceSecretHash({ clientId, ownerId, secretHash, readAt, now }) {
+      return writeAsRead({ clientId, ownerId, readAt }, { secret_hash: secretHash, updated_at: now });
     },
 
     async deleteApp({ clientId, ownerId }): Promise<boolean> {

@@ -338,6 +338,31 @@ describe("/account/developer-apps", () => {
     expect(refused.body).toContain("A public client has no secret");
   });
 
+  it("a rotation overtaken by another (a double submit) answers the 503 page and shows no secret; the other's stands (ADR 0060)", async () => {
+    const built = await signedIn();
+    const { clientId } = await registerThroughPage(built);
+    const path = `/account/developer-apps/${clientId}`;
+    const replace = built.deps.apps.replaceSecretHash.bind(built.deps.apps);
+    let other: string | null = null;
+    let overtake = true;
+    built.deps.apps.replaceSecretHash = async (input) => {
+      if (overtake) {
+        overtake = false;
+        const answer = await built.browser.submit(path, `${path}/secret`, {});
+        other = /id="client-secret">([^<]+)</.exec(answer.body)?.[1] ?? `${answer.statusCode}`;
+      }
+      return replace(input);
+    };
+    const overtaken = await built.browser.submit(path, `${path}/secret`, {});
+    expectPage(overtaken, 503);
+    expect(overtaken.headers["retry-after"]).toBe("1");
+    expect(overtaken.body).not.toContain('id="client-secret"');
+    expect(other).toMatch(/^[\w-]{20,}$/);
+    expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
+      built.deps.secretHasher.hashSecret(String(other)),
+    );
+  });
+
   it("deletes after a confirmation step; another's or an unknown app answers 404", async () => {
     const built = await signedIn();
     const { clientId } = await registerThroughPage(built);

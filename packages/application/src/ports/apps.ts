@@ -31,13 +31,18 @@ export interface AppRepository {
     readAt: Date;
     now: Date;
   }): Promise<"updated" | "changed" | "not-found">;
-  /** Replaces the secret hash of the owner's app; false when the owner has no such app. */
+  /**
+   * Replaces the secret hash of the owner's app as updateApp replaces its settings: only if nothing
+   * wrote the app since it was read (`readAt`), setting `updatedAt` to `now`. Of concurrent calls
+   * with one `readAt`, one answers "updated".
+   */
   replaceSecretHash(input: {
     clientId: string;
     ownerId: UserId;
     secretHash: string;
+    readAt: Date;
     now: Date;
-  }): Promise<boolean>;
+  }): Promise<"updated" | "changed" | "not-found">;
   /** Deletes the owner's app; false when the owner has no such app. */
   deleteApp(input: { clientId: string; ownerId: UserId }): Promise<boolean>;
 }

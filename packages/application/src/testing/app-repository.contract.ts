@@ -127,9 +127,10 @@ export function appRepositoryContract(
           clientId: created.clientId,
           ownerId: other.id,
           secretHash: "b".repeat(64),
+          readAt: created.updatedAt,
           now: at(5),
         }),
-      ).toBe(false);
+      ).toBe("not-found");
       expect(await apps.deleteApp({ clientId: created.clientId, ownerId: other.id })).toBe(false);
       expect(await apps.findApp(created.clientId)).toEqual(created);
 
@@ -147,9 +148,10 @@ export function appRepositoryContract(
           clientId: created.clientId,
           ownerId,
           secretHash: "b".repeat(64),
+          readAt: at(5),
           now: at(6),
         }),
-      ).toBe(true);
+      ).toBe("updated");
       expect(await apps.findApp(created.clientId)).toEqual({
         ...created,
         ...changed,
@@ -233,6 +235,61 @@ export function appRepositoryContract(
       const winner = outcomes.indexOf("updated");
       expect(await apps.findApp(created.clientId)).toMatchObject({
         name: `Edit ${winner}`,
+        updatedAt: at(2),
+      });
+    });
+
+    it("replaces a secret hash only over the app as it was read, and moves it on for an edit that read it before", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId, { updatedAt: at(1) });
+      await apps.createApp(created);
+      const rotate = (secretHash: string, readAt: Date, now: Date) =>
+        apps.replaceSecretHash({ clientId: created.clientId, ownerId, secretHash, readAt, now });
+      expect(await rotate("b".repeat(64), at(1), at(2))).toBe("updated");
+      // A second rotation, and an edit, that read the app before the first rotation was written.
+      expect(await rotate("c".repeat(64), at(1), at(3))).toBe("changed");
+      expect(
+        await apps.updateApp({
+          clientId: created.clientId,
+          ownerId,
+          settings: { ...settings, name: "Renamed" },
+          readAt: at(1),
+          now: at(3),
+        }),
+      ).toBe("changed");
+      expect(await apps.findApp(created.clientId)).toEqual({
+        ...created,
+        secretHash: "b".repeat(64),
+        updatedAt: at(2),
+      });
+      // Read again, it is written.
+      expect(await rotate("c".repeat(64), at(2), at(3))).toBe("updated");
+      expect(await apps.findApp(created.clientId)).toMatchObject({
+        secretHash: "c".repeat(64),
+        updatedAt: at(3),
+      });
+    });
+
+    it("of 10 concurrent secret replacements from one read, exactly one is written", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId, { updatedAt: at(1) });
+      await apps.createApp(created);
+      const hashes = Array.from({ length: 10 }, (_, i) => String(i).repeat(64));
+      const outcomes = await Promise.all(
+        hashes.map((secretHash) =>
+          apps.replaceSecretHash({
+            clientId: created.clientId,
+            ownerId,
+            secretHash,
+            readAt: at(1),
+            now: at(2),
+          }),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === "updated")).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === "changed")).toHaveLength(9);
+      expect(await apps.findApp(created.clientId)).toMatchObject({
+        secretHash: hashes[outcomes.indexOf("updated")],
         updatedAt: at(2),
       });
     });

@@ -40,23 +40,28 @@ export class InMemoryAppRepository implements AppRepository {
     readAt: Date;
     now: Date;
   }): Promise<"updated" | "changed" | "not-found"> {
-    const app = this.#owned(input);
-    if (app === null) return "not-found";
-    if (app.updatedAt.getTime() !== input.readAt.getTime()) return "changed";
-    this.#apps.set(app.clientId, { ...app, ...input.settings, updatedAt: input.now });
-    return "updated";
+    return this.#writeAsRead(input, input.settings);
   }
 
   async replaceSecretHash(input: {
     clientId: string;
     ownerId: UserId;
     secretHash: string;
+    readAt: Date;
     now: Date;
-  }): Promise<boolean> {
+  }): Promise<"updated" | "changed" | "not-found"> {
+    return this.#writeAsRead(input, { secretHash: input.secretHash });
+  }
+
+  #writeAsRead(
+    input: { clientId: string; ownerId: UserId; readAt: Date; now: Date },
+    change: Partial<StoredApp>,
+  ): "updated" | "changed" | "not-found" {
     const app = this.#owned(input);
-    if (app === null) return false;
-    this.#apps.set(app.clientId, { ...app, secretHash: input.secretHash, updatedAt: input.now });
-    return true;
+    if (app === null) return "not-found";
+    if (app.updatedAt.getTime() !== input.readAt.getTime()) return "changed";
+    this.#apps.set(app.clientId, { ...app, ...change, updatedAt: input.now });
+    return "updated";
   }
 
   async deleteApp(input: { clientId: string; ownerId: UserId }): Promise<boolean> {

@@ -1,8 +1,9 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies } from "../../ports/index.ts";
-import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { appNotFound } from "./present-app.ts";
+import { changeOwnedApp } from "./steps/change-owned-app.ts";
 import { nextUpdatedAt } from "./steps/next-updated-at.ts";
 import { recordAppEvent } from "./steps/record-app-event.ts";
 
@@ -11,25 +12,46 @@ import { recordAppEvent } from "./steps/record-app-event.ts";
  * once; the old one stops working at once (only the new hash is kept). Tokens already issued stay
  * valid: a leaked secret calls for deleting the app, or for each user revoking it. A sensitive
  * change (ADR 0020), recorded in the owner's security log (`app_secret_rotated`).
+ *
+ * Written only over the app as it was read. A rotation overtaken by an edit is made again over
+ * it; one overtaken by another rotation (a double submit, two tabs) is not: its secret would
+ * replace the one the other has just shown, so of rotations at once exactly one answers with a
+ * secret, the one that works, and the others get SERVICE_UNAVAILABLE (503, try again) with
+ * nothing written and nothing on record (ADR 0060).
  */
 export async function rotateAppSecret(
   deps: Dependencies,
   input: { session: Session; clientId: string; client?: ClientInfo },
 ): Promise<Result<{ clientSecret: string }, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
-  const app = await deps.apps.findApp(input.clientId);
-  if (app === null || app.ownerId !== input.session.userId) return appNotFound;
-  const fresh = requireFreshProof(deps, { session: input.session });
-  if (!fresh.ok) return fresh;
-  if (app.type !== "confidential") return err("VALIDATION_ERROR", "A public client has no secret");
-  const clientSecret = deps.random.generateSecret();
-  const replaced = await deps.apps.replaceSecretHash({
-    clientId: app.clientId,
-    ownerId: app.ownerId,
-    secretHash: deps.secretHasher.hashSecret(clientSecret),
-    // As an edit's: an edit in flight that read an earlier `updatedAt` must not find it again.
-    now: nextUpdatedAt(deps.clock, app),
+  let firstRead: string | null = null;
+  return changeOwnedApp(deps, { ...input, what: "this rotation" }, async (app, round) => {
+    if (app.type !== "confidential") return err("VALIDATION_ERROR", "A public client has no secret");
+    if (round === 1) firstRead = app.secretHash;
+    else if (app.secretHash !== firstRead) throw rotatedMeanwhile();
+    const clientSecret = deps.random.generateSecret();
+    const replaced = await deps.apps.replaceSecretHash({
+      clientId: app.clientId,
+      ownerId: app.ownerId,
+      secretHash: deps.secretHasher.hashSecret(clientSecret),
+      readAt: app.updatedAt,
+      // As an edit's: an edit in flight that read an earlier `updatedAt` must not find it again.
+      now: nextUpdatedAt(deps.clock, app),
+    });
+    if (replaced === "not-found") return appNotFound;
+    if (replaced === "changed") return "changed";
+    await recordAppEvent(deps, {
+      userId: app.ownerId,
+      type: "app_secret_rotated",
+      app,
+      client: input.client,
+    });
+    return ok({ clientSecret });
   });
-  if (!replaced) return appNotFound;
-  await recordAppEvent(deps, { userId: app.ownerId, type: "app_secret_rotated", app, client: input.client });
-  return ok({ clientSecret });
+}
+
+function rotatedMeanwhile(): OverloadedError {
+  return new OverloadedError({
+    message: "The app's secret was rotated by another request while this rotation was being made",
+    retryAfterSeconds: 1,
+  });
 }

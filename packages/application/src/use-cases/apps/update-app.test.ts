@@ -28,17 +28,24 @@ async function setUp() {
   return { deps, user, session, clientId: app.clientId };
 }
 
-/** Runs `overtake` once, just before the next write of an app's settings (after its read). */
-function overtakeNextWrite(apps: AppRepository, overtake: () => Promise<void>): () => number {
-  const write = apps.updateApp.bind(apps);
+/**
+ * Runs `overtake` once, just before the next write of an app's settings (`updateApp`) or of its
+ * secret (`replaceSecretHash`), after that write's read; counts those writes.
+ */
+function overtakeNextWrite(
+  apps: AppRepository,
+  overtake: () => Promise<void>,
+  write: "updateApp" | "replaceSecretHash" = "updateApp",
+): () => number {
+  const original = apps[write].bind(apps) as (input: never) => Promise<"updated" | "changed" | "not-found">;
   let writes = 0;
   let pending: (() => Promise<void>) | null = overtake;
-  apps.updateApp = async (input) => {
+  apps[write] = async (input: never) => {
     writes += 1;
     const run = pending;
     pending = null;
     if (run !== null) await run();
-    return write(input);
+    return original(input);
   };
   return () => writes;
 }
@@ -127,5 +134,91 @@ describe("two edits of one app at once", () => {
     expect(writes).toBe(5);
     expect(await deps.apps.findApp(clientId)).toEqual(before);
     expect(deps.securityEvents.all().filter((event) => event.type === "app_updated")).toEqual([]);
+  });
+});
+
+describe("a secret rotation overtaken (ADR 0060)", () => {
+  it("by another rotation (a double submit): the other's secret stands and works; this one answers SERVICE_UNAVAILABLE's error (503, try again), writes nothing and is not on record", async () => {
+    const { deps, session, clientId } = await setUp();
+    let shown = "";
+    const writes = overtakeNextWrite(
+      deps.apps,
+      async () => {
+        shown = unwrap(await rotateAppSecret(deps, { session, clientId })).clientSecret;
+      },
+      "replaceSecretHash",
+    );
+    const failure = await rotateAppSecret(deps, { session, clientId }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OverloadedError);
+    expect(failure).toMatchObject({ retryAfterSeconds: 1 });
+    // Its own write was refused; read again, it found the secret changed and wrote nothing more.
+    expect(writes()).toBe(2);
+    const stored = await deps.apps.findApp(clientId);
+    expect(stored?.secretHash).toBe(deps.secretHasher.hashSecret(shown));
+    expect(deps.securityEvents.all().filter((event) => event.type === "app_secret_rotated")).toHaveLength(1);
+  });
+
+  it("by an edit: made again over it; both stand, each on record once", async () => {
+    const { deps, session, clientId } = await setUp();
+    const writes = overtakeNextWrite(
+      deps.apps,
+      async () => {
+        unwrap(await updateApp(deps, { session, clientId, changes: { name: "Sync" } }));
+      },
+      "replaceSecretHash",
+    );
+    const { clientSecret } = unwrap(await rotateAppSecret(deps, { session, clientId }));
+    expect(writes()).toBe(2);
+    expect(await deps.apps.findApp(clientId)).toMatchObject({
+      name: "Sync",
+      secretHash: deps.secretHasher.hashSecret(clientSecret),
+    });
+    const types = deps.securityEvents.all().map((event) => event.type);
+    expect(types.filter((type) => type === "app_updated")).toHaveLength(1);
+    expect(types.filter((type) => type === "app_secret_rotated")).toHaveLength(1);
+  });
+
+  it("an edit overtaken by a rotation: made again over it, and the rotated secret stays", async () => {
+    const { deps, session, clientId } = await setUp();
+    let shown = "";
+    overtakeNextWrite(deps.apps, async () => {
+      shown = unwrap(await rotateAppSecret(deps, { session, clientId })).clientSecret;
+    });
+    unwrap(await updateApp(deps, { session, clientId, changes: { name: "Sync" } }));
+    expect(await deps.apps.findApp(clientId)).toMatchObject({
+      name: "Sync",
+      secretHash: deps.secretHasher.hashSecret(shown),
+    });
+  });
+
+  it("by edits five times in a row: SERVICE_UNAVAILABLE's error, the old secret stays, nothing on record", async () => {
+    const { deps, session, clientId } = await setUp();
+    const before = await deps.apps.findApp(clientId);
+    let writes = 0;
+    deps.apps.replaceSecretHash = async () => {
+      writes += 1;
+      return "changed";
+    };
+    const failure = await rotateAppSecret(deps, { session, clientId }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(OverloadedError);
+    expect(failure).toMatchObject({ retryAfterSeconds: 1 });
+    expect(writes).toBe(5);
+    expect(await deps.apps.findApp(clientId)).toEqual(before);
+    expect(deps.securityEvents.all().filter((event) => event.type === "app_secret_rotated")).toEqual([]);
+  });
+
+  it("of an app deleted meanwhile: APP_NOT_FOUND", async () => {
+    const { deps, session, clientId } = await setUp();
+    overtakeNextWrite(
+      deps.apps,
+      async () => {
+        await deps.apps.deleteApp({ clientId, ownerId: session.userId });
+      },
+      "replaceSecretHash",
+    );
+    expect(await rotateAppSecret(deps, { session, clientId })).toMatchObject({
+      ok: false,
+      error: "APP_NOT_FOUND",
+    });
   });
 });

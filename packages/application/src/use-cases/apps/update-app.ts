@@ -6,12 +6,11 @@ import {
   type Result,
   type Session,
 } from "@superoauth/domain";
-import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies, StoredApp } from "../../ports/index.ts";
-import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { endEveryGrantOf } from "./end-every-grant.ts";
 import { appNotFound, type OwnedApp, presentApp } from "./present-app.ts";
+import { changeOwnedApp } from "./steps/change-owned-app.ts";
 import { nextUpdatedAt } from "./steps/next-updated-at.ts";
 import { recordAppEvent } from "./steps/record-app-event.ts";
 
@@ -27,27 +26,13 @@ export async function updateApp(
   deps: Dependencies,
   input: { session: Session; clientId: string; changes: Partial<AppSettingsInput>; client?: ClientInfo },
 ): Promise<Result<OwnedApp, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
-  // The changes go over the settings as they are when written: an edit that another one (a second
-  // tab, a second developer) overtook between its read and its write is applied again over what
-  // that one wrote, rather than putting back what it had removed. Each round lost means another
-  // edit was written, so a handful of edits at once settle in as many rounds.
-  for (let round = 1; round <= updateRounds; round += 1) {
-    const app = await deps.apps.findApp(input.clientId);
-    if (app === null || app.ownerId !== input.session.userId) return appNotFound;
-    const fresh = requireFreshProof(deps, { session: input.session });
-    if (!fresh.ok) return fresh;
-    const outcome = await applyChanges(deps, { ...input, app });
-    if (outcome !== "changed") return outcome;
-  }
-  // Writers contending for one row, as when a transaction loses every attempt to a deadlock.
-  throw new OverloadedError({
-    message: `The app was changed by ${updateRounds} other writes while this change was being made`,
-    retryAfterSeconds: 1,
-  });
+  // The changes go over the settings as they are when written: an edit that another write
+  // overtook between its read and its write is applied again over what that one wrote, rather
+  // than putting back what it had removed.
+  return changeOwnedApp(deps, { ...input, what: "this change" }, (app) =>
+    applyChanges(deps, { ...input, app }),
+  );
 }
-
-/** How many times an edit is applied over a newer read before it gives up (503, try again in 1 s). */
-const updateRounds = 5;
 
 async function applyChanges(
   deps: Dependencies,
