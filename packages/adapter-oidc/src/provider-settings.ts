@@ -127,11 +127,12 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     scopes: [...oidcScopes],
     claims: {
       // The library's defaults, which a `claims` setting replaces: claims an app may ask for by
-      // name (the `claims` parameter, `max_age`, `require_auth_time`).
+      // name (the `claims` parameter, `max_age`, `require_auth_time`). Not its `sid`, which only
+      // front- and back-channel logout put in a token (both off); provider.ts takes it out of
+      // discovery, where the library lists it anyway.
       acr: null,
       auth_time: null,
       iss: null,
-      sid: null,
       // Every ID token also says when and how the user signed in (OpenID Connect Core §2: auth_time,
       // amr), so an app can tell a fresh or two-factor sign-in without asking; userinfo has neither.
       openid: [...oidcClaimsByScope.openid, "auth_time", "amr"],

@@ -181,6 +181,17 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     nameRequestIdOfFailure(ctx as KoaContextWithOIDC);
   });
 
+  // Discovery promises only claims a token or userinfo can carry. The library lists `sid` whatever
+  // its `claims` setting says (its defaults are deep-merged under ours), but only its front- and
+  // back-channel logout put it in an ID token, and both are off.
+  provider.use(async (ctx, next) => {
+    await next();
+    const metadata = ctx.body as { claims_supported?: unknown } | undefined;
+    if (ctx.path.startsWith("/.well-known/") && Array.isArray(metadata?.claims_supported)) {
+      metadata.claims_supported = metadata.claims_supported.filter((claim) => claim !== "sid");
+    }
+  });
+
   const issuerURL = new URL(options.issuer);
   provider.use(async (ctx, next) => {
     atTheIssuersOrigin(ctx, issuerURL);

@@ -69,6 +69,22 @@ describe("discovery", () => {
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       claim_types_supported: ["normal"],
     });
+    // The claims an ID token or userinfo can carry, and no others: `sid` is in the library's
+    // defaults, but only its front- and back-channel logout put it in a token, and both are off.
+    expect((openid as { claims_supported?: string[] }).claims_supported?.toSorted()).toEqual(
+      [
+        "amr",
+        "auth_time",
+        "email",
+        "email_verified",
+        "iss",
+        "name",
+        "nickname",
+        "preferred_username",
+        "sub",
+        "updated_at",
+      ].toSorted(),
+    );
     expect(openid.token_endpoint_auth_methods_supported).toEqual([
       "client_secret_basic",
       "client_secret_post",
