@@ -381,11 +381,18 @@ describe("authorization codes", () => {
     expect(introspected.body).toEqual({ active: false });
   });
 
-  it("of 20 parallel redemptions of one code exactly one succeeds", async () => {
+  it("of 20 parallel redemptions of one code at most one gets tokens, and every other is invalid_grant", async () => {
+    // One request alone consumes the code (the store's conditional consume). A request that reads
+    // the code only after that is its second use (RFC 6749 §4.1.2), as in the test above: it
+    // revokes what the code issued, so on a loaded machine the winner's own answer may be refused
+    // too (its code is gone by its last check, revoked-while-issuing.ts). Never two sets of tokens.
     const { code, verifier } = await codeFor(app);
     const answers = await Promise.all(Array.from({ length: 20 }, () => redeem(app, code, verifier)));
-    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
-    expect(answers.filter((a) => a.status === 400 && a.body.error === "invalid_grant")).toHaveLength(19);
+    const granted = answers.filter((a) => a.status === 200).length;
+    expect(granted).toBeLessThanOrEqual(1);
+    expect(answers.filter((a) => a.status === 400 && a.body.error === "invalid_grant")).toHaveLength(
+      20 - granted,
+    );
   });
 
   it("an expired code is refused", async () => {
