@@ -30,6 +30,7 @@ import * as addSessionsLastSeenAt from "./2026-12-03T02-00_add-sessions-last-see
 import * as addAppsIdTokenSigningAlg from "./2026-12-03T12-00_add-apps-id-token-signing-alg.ts";
 import * as addAppsRequirePKCE from "./2026-12-03T18-00_add-apps-require-pkce.ts";
 import * as indexSecurityEventsByType from "./2026-12-04T23-00_index-security-events-by-type.ts";
+import * as indexOAuthTripsByReauthenticatingSession from "./2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -68,4 +69,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-03T12-00_add-apps-id-token-signing-alg": addAppsIdTokenSigningAlg,
   "2026-12-03T18-00_add-apps-require-pkce": addAppsRequirePKCE,
   "2026-12-04T23-00_index-security-events-by-type": indexSecurityEventsByType,
+  "2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session": indexOAuthTripsByReauthenticatingSession,
 };

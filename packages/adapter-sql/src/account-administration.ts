@@ -144,17 +144,26 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           .set({ set_by: pseudonymId })
           .where("set_by", "=", userId)
           .execute();
-        // Trips that name the user's sessions have no foreign key (they live ten minutes at most).
-        const sessionIds = trx.selectFrom("sessions").select("id").where("user_id", "=", userId);
-        await trx
-          .deleteFrom("oauth_authorizations")
-          .where((eb) =>
-            eb.or([
-              eb("link_session_id", "in", sessionIds),
-              eb("reauthenticate_session_id", "in", sessionIds),
-            ]),
-          )
+        // A trip to a provider that re-proves one of the person's sessions names it without a key
+        // (trips live ten minutes at most; a link trip names the person too and goes with the
+        // row). The sessions are read first and named, by the trips' index on the column: the
+        // subquery form was a scan of the whole table, whose every row and gap this transaction
+        // then held, and every social sign-in starting meanwhile waited for the deletion.
+        const sessions = await trx
+          .selectFrom("sessions")
+          .select("id")
+          .where("user_id", "=", userId)
           .execute();
+        for (let from = 0; from < sessions.length; from += namedRowsPerStatement) {
+          await trx
+            .deleteFrom("oauth_authorizations")
+            .where(
+              "reauthenticate_session_id",
+              "in",
+              sessions.slice(from, from + namedRowsPerStatement).map((session) => session.id),
+            )
+            .execute();
+        }
         // Lockout counters are keyed by the address, whether or not an account has it (ADR 0008).
         await trx.deleteFrom("login_failures").where("account", "=", locked.value.email).execute();
         // The OpenID provider's records of the account (sessions, grants, tokens) name it without a key.
@@ -231,3 +240,9 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
     },
   };
 }
+
+/**
+ * How many rows one statement names in its `IN` list: a person with more sessions than this is
+ * deleted in a few statements, each well inside a prepared statement's 65,535 parameters.
+ */
+const namedRowsPerStatement = 1000;

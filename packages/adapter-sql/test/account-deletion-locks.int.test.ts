@@ -1,5 +1,11 @@
-import { makePublicApp, makeUser, testId } from "@superoauth/application/testing";
-import type { UserId } from "@superoauth/domain";
+import {
+  makePublicApp,
+  makeRefreshToken,
+  makeSession,
+  makeUser,
+  testId,
+} from "@superoauth/application/testing";
+import type { SessionId, UserId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openStorage } from "../src/storage.ts";
@@ -13,14 +19,39 @@ import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
 const database = useMySQLTestDatabase();
 
+type RecordedStorage = Awaited<ReturnType<typeof openStorage>>;
+
+/** Runs `test` on a storage whose statements are recorded; `deletion` deletes an account and answers its statements. */
+async function withRecordedStorage(
+  test: (
+    storage: RecordedStorage,
+    deletion: (input: { userId: UserId; analysed: string }) => Promise<string[]>,
+  ) => Promise<void>,
+): Promise<void> {
+  const statements: string[] = [];
+  const storage = await openStorage({ url: database.url(), onQuery: (query) => statements.push(query.sql) });
+  const deletion = async (input: { userId: UserId; analysed: string }) => {
+    // Statistics as a table of this size would have them, so the plan is the one it would get.
+    await sql`ANALYZE TABLE ${sql.table(input.analysed)}`.execute(storage.db);
+    statements.length = 0;
+    const deleted = await storage.accountAdministration.deleteAccount({
+      userId: input.userId,
+      pseudonymId: testId() as UserId,
+      guard: () => ({ ok: true, value: undefined }),
+    });
+    expect(deleted.ok).toBe(true);
+    return [...statements];
+  };
+  try {
+    await test(storage, deletion);
+  } finally {
+    await storage.close();
+  }
+}
+
 describe("deleting an account, on MySQL", () => {
   it("deletes its apps' provider records by the client index, not by a scan of every record", async () => {
-    const statements: string[] = [];
-    const storage = await openStorage({
-      url: database.url(),
-      onQuery: (query) => statements.push(query.sql),
-    });
-    try {
+    await withRecordedStorage(async (storage, deletion) => {
       const owner = makeUser();
       await storage.users.insertUser(owner);
       const clientId = `client-${testId()}`;
@@ -40,16 +71,7 @@ describe("deleting an account, on MySQL", () => {
           expiresAt: null,
         });
       }
-      await sql`ANALYZE TABLE oidc_models`.execute(storage.db);
-
-      statements.length = 0;
-      const deleted = await storage.accountAdministration.deleteAccount({
-        userId: owner.id,
-        pseudonymId: testId() as UserId,
-        guard: () => ({ ok: true, value: undefined }),
-      });
-      expect(deleted.ok).toBe(true);
-
+      const statements = await deletion({ userId: owner.id, analysed: "oidc_models" });
       const byClient = statements.filter((statement) =>
         /^delete from `oidc_models` where `client_id` in/i.test(statement),
       );
@@ -71,9 +93,63 @@ describe("deleting an account, on MySQL", () => {
           .where("client_id", "like", "other-app-%")
           .execute(),
       ).toHaveLength(50);
-    } finally {
-      await storage.close();
-    }
+    });
+  });
+
+  it("deletes the trips that re-prove its sessions by their index, not by a scan of every trip", async () => {
+    // The same flaw in the trips' delete: `reauthenticate_session_id IN (SELECT id FROM sessions
+    // ...)` OR the link's column, neither indexed, scanned the table, and under REPEATABLE READ held
+    // every trip and gap of it: every social sign-in starting meanwhile waited for the deletion.
+    await withRecordedStorage(async (storage, deletion) => {
+      const [owner, other] = [makeUser(), makeUser()];
+      for (const user of [owner, other]) await storage.users.insertUser(user);
+      const [session, othersSession] = [makeSession(owner.id), makeSession(other.id)];
+      for (const s of [session, othersSession]) {
+        await storage.sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
+      }
+      const trip = (reauthenticateSessionId: SessionId) => ({
+        stateHash: testId(),
+        provider: "github" as const,
+        linkUserId: null,
+        linkSessionId: null,
+        codeChallengeHash: null,
+        reauthenticateSessionId,
+        createdAt: new Date(),
+        expiresAt: new Date(Date.now() + 600_000),
+      });
+      const own = trip(session.id);
+      await storage.oauthFlows.saveAuthorization(own);
+      const others = Array.from({ length: 50 }, () => trip(othersSession.id));
+      for (const t of others) await storage.oauthFlows.saveAuthorization(t);
+      const statements = await deletion({ userId: owner.id, analysed: "oauth_authorizations" });
+      const tripDeletes = statements.filter((statement) =>
+        /^delete from `oauth_authorizations`/i.test(statement),
+      );
+      expect(tripDeletes).toEqual([
+        expect.stringMatching(
+          /^delete from `oauth_authorizations` where `reauthenticate_session_id` in \(\?\)$/i,
+        ),
+      ]);
+      const { rows } = await sql<{
+        type: string;
+        key: string | null;
+      }>`EXPLAIN DELETE FROM oauth_authorizations WHERE reauthenticate_session_id IN (${session.id})`.execute(
+        storage.db,
+      );
+      expect(rows[0]).toMatchObject({
+        type: "range",
+        key: "oauth_authorizations_reauthenticate_session_id_index",
+      });
+      expect(
+        await storage.oauthFlows.consumeAuthorization({ stateHash: own.stateHash, now: new Date() }),
+      ).toBeNull();
+      const left = await storage.db
+        .selectFrom("oauth_authorizations")
+        .select("state_hash")
+        .where("reauthenticate_session_id", "=", othersSession.id)
+        .execute();
+      expect(left).toHaveLength(50);
+    });
   });
 
   it("a log entry written while the deletion holds the account's row waits for it, then writes nothing", async () => {

@@ -17,6 +17,8 @@ import type {
   LinkedProviderRepository,
   LockoutRepository,
   MaintenanceNotices,
+  OAuthAuthorization,
+  OAuthFlowRepository,
   SecurityEventLog,
   SessionRepository,
   TwoFactorRepository,
@@ -35,6 +37,7 @@ export interface AccountStores {
   readonly emailTokens: EmailTokenRepository;
   readonly lockout: LockoutRepository;
   readonly maintenanceNotices: MaintenanceNotices;
+  readonly oauthFlows: OAuthFlowRepository;
 }
 
 /** The behaviour every AccountAdministration must have, the last-admin race included. */
@@ -215,6 +218,29 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         update: () => new Map([["*", { count: 5, windowStartedAt: t0, lockedUntil: at(60_000) }]]),
       });
       await stores.lockout.rememberSignInSources({ userId: user.id, sources: ["ip:203.0.113.7"], now: t0 });
+      // Trips to a provider and back: a link names the person and their session, a fresh proof
+      // only their session; another person's fresh proof stays.
+      const otherSession = makeSession(other.id);
+      await stores.sessions.createSession({
+        session: otherSession,
+        refreshToken: makeRefreshToken(otherSession.id),
+      });
+      const trip = (overrides: Partial<OAuthAuthorization>): OAuthAuthorization => ({
+        stateHash: testId(),
+        provider: "github",
+        linkUserId: null,
+        linkSessionId: null,
+        codeChallengeHash: null,
+        reauthenticateSessionId: null,
+        createdAt: t0,
+        expiresAt: at(600_000),
+        ...overrides,
+      });
+      const linkTrip = trip({ linkUserId: user.id, linkSessionId: session.id });
+      const proofTrip = trip({ reauthenticateSessionId: session.id });
+      const othersProofTrip = trip({ reauthenticateSessionId: otherSession.id });
+      for (const saved of [linkTrip, proofTrip, othersProofTrip])
+        await stores.oauthFlows.saveAuthorization(saved);
       const own = event(user.id);
       const byStaff = event(user.id, {
         type: "account_disabled",
@@ -292,6 +318,14 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         limit: 10,
       });
       expect(otherEvents).toEqual([{ ...actedOnOther, actorId: pseudonymId, ip: null, userAgent: null }]);
+      for (const gone of [linkTrip, proofTrip]) {
+        expect(
+          await stores.oauthFlows.consumeAuthorization({ stateHash: gone.stateHash, now: t0 }),
+        ).toBeNull();
+      }
+      expect(
+        await stores.oauthFlows.consumeAuthorization({ stateHash: othersProofTrip.stateHash, now: t0 }),
+      ).toEqual(othersProofTrip);
       // The address is free again.
       expect(await users.insertUser(makeUser({ email: user.email }))).toEqual({ ok: true, value: undefined });
     });

@@ -87,12 +87,12 @@ export class InMemoryAccountAdministration implements AccountAdministration {
     const user = guarded.value;
     const s = this.#stores;
     s.securityEvents.anonymiseUser({ userId: user.id, pseudonymId: input.pseudonymId });
-    s.sessions.forgetUser(user.id);
+    const sessionIds = s.sessions.forgetUser(user.id);
     s.linkedProviders.forgetUser(user.id);
     s.twoFactor.forgetUser(user.id);
     s.emailTokens.forgetUser(user.id);
     s.lockout.forgetUser({ userId: user.id, account: user.email });
-    s.oauthFlows.forgetUser(user.id);
+    s.oauthFlows.forgetUser(user.id, sessionIds);
     s.maintenanceNotices.replaceSetter({ userId: user.id, pseudonymId: input.pseudonymId });
     s.users.deleteUser(user.id);
     return ok(user);

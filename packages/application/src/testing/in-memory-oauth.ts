@@ -4,6 +4,7 @@ import {
   type OAuthProviderId,
   ok,
   type Result,
+  type SessionId,
   type User,
   type UserId,
 } from "@superoauth/domain";
@@ -113,9 +114,14 @@ export class InMemoryOAuthFlowRepository implements OAuthFlowRepository {
     return take(this.#loginCodes, input.codeHash, input.now);
   }
   /** Deletes the user's trips and login codes (an account deletion). */
-  forgetUser(userId: UserId): void {
+  /** Deletes the user's trips (a link names the user, a re-proof one of their sessions) and login codes. */
+  forgetUser(userId: UserId, sessionIds: readonly SessionId[]): void {
     for (const [k, a] of [...this.#authorizations])
-      if (a.linkUserId === userId) this.#authorizations.delete(k);
+      if (
+        a.linkUserId === userId ||
+        (a.reauthenticateSessionId !== null && sessionIds.includes(a.reauthenticateSessionId))
+      )
+        this.#authorizations.delete(k);
     for (const [k, c] of [...this.#loginCodes]) if (c.userId === userId) this.#loginCodes.delete(k);
   }
   /** Test helper: how many records are waiting. */

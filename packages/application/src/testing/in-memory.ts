@@ -480,9 +480,12 @@ export class InMemorySessionRepository implements SessionRepository {
     return this.#liveSessionsOfUser(input);
   }
   /** Deletes the user's sessions and their refresh tokens (an account deletion). */
-  forgetUser(userId: UserId): void {
+  /** Deletes the user's sessions and their tokens; answers the ids of the sessions deleted. */
+  forgetUser(userId: UserId): SessionId[] {
+    const ended: SessionId[] = [];
     for (const session of [...this.#sessions.values()]) {
       if (session.userId !== userId) continue;
+      ended.push(session.id);
       this.#sessions.delete(session.id);
       for (const token of [...this.#tokens.values()]) {
         if (token.sessionId !== session.id) continue;
@@ -490,6 +493,7 @@ export class InMemorySessionRepository implements SessionRepository {
         this.#keptSecrets.delete(token.id);
       }
     }
+    return ended;
   }
   #liveSessionsOfUser(input: { userId: UserId; usedSince: Date; createdSince?: Date }): Session[] {
     return [...this.#sessions.values()]
