@@ -465,7 +465,11 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
       const answers = await times(2, () => post(`/apps/${clientId}/secret`, undefined, owner.accessToken));
       expect([outcomes(answers), round]).toEqual([{ "200": 1, "503 SERVICE_UNAVAILABLE": 1 }, round]);
       const shown = answers.find((answer) => answer.statusCode === 200)?.json().data.clientSecret as string;
-      expect(answers.find((answer) => answer.statusCode === 503)?.headers["retry-after"]).toBe("1");
+      const refused = answers.find((answer) => answer.statusCode === 503);
+      expect(refused?.headers["retry-after"]).toBe("1");
+      expect(refused?.json().message).toMatch(
+        /^Another request changed this app's secret at the same moment/,
+      );
       const stored = await service.storage.apps.findApp(clientId);
       expect(stored?.secretHash).toBe(createHash("sha256").update(shown).digest("hex"));
     }

@@ -256,7 +256,11 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       // Shed load (too many slow hashes waiting): the client may try again shortly.
       request.log.warn({ err: error }, "overloaded");
       reply.header("Retry-After", String(error.retryAfterSeconds));
-      return sendError(reply, "SERVICE_UNAVAILABLE", "The service is busy; try again in a moment");
+      return sendError(
+        reply,
+        "SERVICE_UNAVAILABLE",
+        error.publicMessage ?? "The service is busy; try again in a moment",
+      );
     }
     // Anything else is our fault: log it whole, tell the client nothing about it.
     request.log.error({ err: error }, "unhandled error");

@@ -340,6 +340,9 @@ describe("PATCH /api/v1/apps/:clientId", () => {
     const response = await call("PATCH", `/apps/${created.clientId}`, ada.accessToken, { name: "Renamed" });
     expectError(response, "SERVICE_UNAVAILABLE", 503);
     expect(response.headers["retry-after"]).toBe("1");
+    expect(response.json().message).toBe(
+      "Other requests kept changing this app while this one was made, and nothing of it was saved. Send it again.",
+    );
     expect(await deps.apps.findApp(created.clientId)).toMatchObject({ name: registration.name });
   });
 });
@@ -356,6 +359,29 @@ describe("POST /api/v1/apps/:clientId/secret", () => {
     const hash = client?.secretHash ?? "";
     expect(deps.secretHasher.secretMatchesHash({ secret: fresh, hash })).toBe(true);
     expect(deps.secretHasher.secretMatchesHash({ secret: clientSecret ?? "", hash })).toBe(false);
+  });
+
+  it("overtaken by another rotation, answers SERVICE_UNAVAILABLE 503 with Retry-After and what happened, and keeps the other's secret (ADR 0060)", async () => {
+    const { app: created } = await registerApp();
+    const replace = deps.apps.replaceSecretHash.bind(deps.apps);
+    let other: string | null = null;
+    let overtake = true;
+    deps.apps.replaceSecretHash = async (input) => {
+      if (overtake) {
+        overtake = false;
+        const answer = await call("POST", `/apps/${created.clientId}/secret`, ada.accessToken);
+        other = answer.json().data.clientSecret as string;
+      }
+      return replace(input);
+    };
+    const response = await call("POST", `/apps/${created.clientId}/secret`, ada.accessToken);
+    expectError(response, "SERVICE_UNAVAILABLE", 503);
+    expect(response.headers["retry-after"]).toBe("1");
+    expect(response.json().message).toBe(
+      "Another request changed this app's secret at the same moment, and its answer holds the new secret; this request changed nothing. If you did not see that secret, make a new one.",
+    );
+    const hash = (await deps.apps.findApp(created.clientId))?.secretHash ?? "";
+    expect(deps.secretHasher.secretMatchesHash({ secret: String(other), hash })).toBe(true);
   });
 
   it("refuses a public app (VALIDATION_ERROR 400), a stale session (REAUTH_REQUIRED 401) and someone else's app (APP_NOT_FOUND 404)", async () => {

@@ -357,6 +357,7 @@ describe("/account/developer-apps", () => {
     expectPage(overtaken, 503);
     expect(overtaken.headers["retry-after"]).toBe("1");
     expect(overtaken.body).not.toContain('id="client-secret"');
+    expect(overtaken.body).toContain("secret at the same moment, and its answer holds the new secret");
     expect(other).toMatch(/^[\w-]{20,}$/);
     expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
       built.deps.secretHasher.hashSecret(String(other)),

@@ -10,10 +10,22 @@
 export class OverloadedError extends Error {
   /** When the client may try again, in seconds (the Retry-After header). */
   readonly retryAfterSeconds: number;
+  /**
+   * What the client is told in place of "the service is busy", when the cause is the request's
+   * own and saying it helps (another request changed the same thing meanwhile). `message` is
+   * for the log only.
+   */
+  readonly publicMessage: string | undefined;
 
-  constructor(input: { message: string; retryAfterSeconds: number; cause?: unknown }) {
+  constructor(input: {
+    message: string;
+    retryAfterSeconds: number;
+    publicMessage?: string;
+    cause?: unknown;
+  }) {
     super(input.message, input.cause === undefined ? undefined : { cause: input.cause });
     this.name = "OverloadedError";
     this.retryAfterSeconds = input.retryAfterSeconds;
+    this.publicMessage = input.publicMessage;
   }
 }

@@ -49,7 +49,7 @@ export interface PageKit {
     input: { status: number; title: string; message: string; link?: { href: string; text: string } },
   ): FastifyReply;
   /** The 503 page of a storage outage or an overloaded service. */
-  sendUnavailable(reply: FastifyReply): FastifyReply;
+  sendUnavailable(reply: FastifyReply, retryAfterSeconds?: number, message?: string): FastifyReply;
   /**
    * How a page route answers a rate-limit refusal (429 or 503 page); a refused sign-in step
    * (`group` login) also says a lock may follow and links the password reset, which lifts it.
@@ -123,14 +123,20 @@ export function createPageKit(options: PageKitOptions): PageKit {
   // Every 503 says when to come back (ADR 0011), the pages' as the API's, and links the way back:
   // a form sent (a sign-in's code step, whose code and token a failed step leaves unused) is shown
   // again at its own address, a page is loaded again. Before, only the browser's Back button led on.
-  const sendUnavailable = (reply: FastifyReply, retryAfterSeconds = unavailableRetryAfterSeconds) => {
+  const sendUnavailable = (
+    reply: FastifyReply,
+    retryAfterSeconds = unavailableRetryAfterSeconds,
+    message?: string,
+  ) => {
     const sent = reply.request.method === "POST";
     return sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
       title: "Try again shortly",
-      message: sent
-        ? "The service is busy right now. Go back to the form and send it again in a moment."
-        : "The service is busy right now. Try again in a moment.",
+      message:
+        message ??
+        (sent
+          ? "The service is busy right now. Go back to the form and send it again in a moment."
+          : "The service is busy right now. Try again in a moment."),
       link: { href: samePagePath(reply.request.url), text: sent ? "Back to the form" : "Try again" },
     });
   };
@@ -163,10 +169,9 @@ export function createPageKit(options: PageKitOptions): PageKit {
       app.setErrorHandler((error: FastifyError, request, reply) => {
         if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
           request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
-          return sendUnavailable(
-            reply,
-            error instanceof OverloadedError ? error.retryAfterSeconds : unavailableRetryAfterSeconds,
-          );
+          return error instanceof OverloadedError
+            ? sendUnavailable(reply, error.retryAfterSeconds, error.publicMessage)
+            : sendUnavailable(reply);
         }
         if (error instanceof DeletedMeanwhileError) {
           request.log.info({ err: error }, "deleted while a hosted page's request ran");

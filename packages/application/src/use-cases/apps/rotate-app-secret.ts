@@ -53,5 +53,7 @@ function rotatedMeanwhile(): OverloadedError {
   return new OverloadedError({
     message: "The app's secret was rotated by another request while this rotation was being made",
     retryAfterSeconds: 1,
+    publicMessage:
+      "Another request changed this app's secret at the same moment, and its answer holds the new secret; this request changed nothing. If you did not see that secret, make a new one.",
   });
 }

@@ -150,7 +150,10 @@ describe("a secret rotation overtaken (ADR 0060)", () => {
     );
     const failure = await rotateAppSecret(deps, { session, clientId }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(OverloadedError);
-    expect(failure).toMatchObject({ retryAfterSeconds: 1 });
+    expect(failure).toMatchObject({
+      retryAfterSeconds: 1,
+      publicMessage: expect.stringMatching(/^Another request changed this app's secret at the same moment/),
+    });
     // Its own write was refused; read again, it found the secret changed and wrote nothing more.
     expect(writes()).toBe(2);
     const stored = await deps.apps.findApp(clientId);

@@ -34,5 +34,7 @@ export async function changeOwnedApp<T, E extends ErrorCode>(
   throw new OverloadedError({
     message: `The app was changed by ${changeRounds} other writes while ${input.what} was being made`,
     retryAfterSeconds: 1,
+    publicMessage:
+      "Other requests kept changing this app while this one was made, and nothing of it was saved. Send it again.",
   });
 }
