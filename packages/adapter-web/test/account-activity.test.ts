@@ -358,6 +358,8 @@ describe("/account/developer-apps", () => {
     expect(overtaken.headers["retry-after"]).toBe("1");
     expect(overtaken.body).not.toContain('id="client-secret"');
     expect(overtaken.body).toContain("secret at the same moment, and its answer holds the new secret");
+    // Back to the app's page, where the form is: the address the form was sent to has no page.
+    expect(overtaken.body).toContain(`<p><a href="${path}">Back to the form</a></p>`);
     expect(other).toMatch(/^[\w-]{20,}$/);
     expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
       built.deps.secretHasher.hashSecret(String(other)),

@@ -737,6 +737,7 @@ describe("errors and assets", () => {
     expectPage(response, 503);
     expect(response.headers["retry-after"]).toBe("1");
     expect(response.body).not.toContain("kept recording first");
+    expect(response.body).toContain('<p><a href="/interaction/consent-2">Back to the form</a></p>');
   });
 
   it("answers a failing provider with a 500 page, logs it, and shows no details but the request's id", async () => {

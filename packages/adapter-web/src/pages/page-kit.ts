@@ -128,7 +128,12 @@ export function createPageKit(options: PageKitOptions): PageKit {
     retryAfterSeconds = unavailableRetryAfterSeconds,
     message?: string,
   ) => {
-    const sent = reply.request.method === "POST";
+    const { request } = reply;
+    const sent = request.method === "POST";
+    // A form sent to an address of its own (`/account/two-factor/enable`) goes back to its page.
+    const back = sent
+      ? formPageOf(reply.server, request.routeOptions.url ?? "", request.url)
+      : samePagePath(request.url);
     return sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
       title: "Try again shortly",
@@ -137,7 +142,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
         (sent
           ? "The service is busy right now. Go back to the form and send it again in a moment."
           : "The service is busy right now. Try again in a moment."),
-      link: { href: samePagePath(reply.request.url), text: sent ? "Back to the form" : "Try again" },
+      ...(back === null ? {} : { link: { href: back, text: sent ? "Back to the form" : "Try again" } }),
     });
   };
 
