@@ -5,7 +5,7 @@ import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
@@ -75,6 +75,17 @@ async function register(
   const response = await post("/auth/register", { email, password, nickname: "racer" });
   expect(response.statusCode, response.body).toBe(201);
   return response.json().data;
+}
+
+/** Registers an app of `type` for the account of `accessToken`; returns its client id. */
+async function registerApp(accessToken: string, type: "public" | "confidential"): Promise<string> {
+  const registered = await post(
+    "/apps",
+    { name: "Race app", redirectURIs: ["https://race.example/cb"], allowedScopes: ["openid"], type },
+    accessToken,
+  );
+  expect(registered.statusCode, registered.body).toBe(201);
+  return (registered.json() as { data: { app: { clientId: string } } }).data.app.clientId;
 }
 
 /** Registers `email` with 2FA on; returns the TOTP secret and the backup codes. */
@@ -412,18 +423,7 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
 
   it("two edits of one app at once, each of another setting, 10 rounds: both 200, and both changes stand (the later write put back what the other changed)", async () => {
     const owner = await register("app-editor@example.com");
-    const registered = await post(
-      "/apps",
-      {
-        name: "Race app",
-        redirectURIs: ["https://race.example/cb"],
-        allowedScopes: ["openid"],
-        type: "public",
-      },
-      owner.accessToken,
-    );
-    expect(registered.statusCode, registered.body).toBe(201);
-    const { clientId } = (registered.json() as { data: { app: { clientId: string } } }).data.app;
+    const clientId = await registerApp(owner.accessToken, "public");
     const patch = (payload: Record<string, unknown>) =>
       service.app.inject({
         method: "PATCH",
@@ -449,18 +449,29 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
 
   it("two secret rotations of one app at once (a double submit), 10 rounds: one 200 whose secret is the stored one, one 503 SERVICE_UNAVAILABLE with Retry-After: 1, one entry in the log (ADR 0060)", async () => {
     const owner = await register("secret-rotator@example.com");
-    const registered = await post(
-      "/apps",
-      {
-        name: "Rotated app",
-        redirectURIs: ["https://rotated.example/cb"],
-        allowedScopes: ["openid"],
-        type: "confidential",
-      },
-      owner.accessToken,
-    );
-    expect(registered.statusCode, registered.body).toBe(201);
-    const { clientId } = (registered.json() as { data: { app: { clientId: string } } }).data.app;
+    const clientId = await registerApp(owner.accessToken, "confidential");
+    // Both rotations have read the app before either writes: the first to write waits (up to 2 s)
+    // for the second to arrive there. Without it the pool could hand the second its connection
+    // only after the first had written, and the two ran one after the other (both 200).
+    const { apps } = service.storage;
+    const replace = apps.replaceSecretHash.bind(apps);
+    let waiting: (() => void) | null = null;
+    apps.replaceSecretHash = async (input) => {
+      const other = waiting;
+      if (other === null) {
+        await new Promise<void>((resolve) => {
+          waiting = resolve;
+          setTimeout(resolve, 2000);
+        });
+        waiting = null;
+      } else {
+        other();
+      }
+      return replace(input);
+    };
+    onTestFinished(() => {
+      apps.replaceSecretHash = replace;
+    });
     for (let round = 0; round < 10; round += 1) {
       const answers = await times(2, () => post(`/apps/${clientId}/secret`, undefined, owner.accessToken));
       expect([outcomes(answers), round]).toEqual([{ "200": 1, "503 SERVICE_UNAVAILABLE": 1 }, round]);
