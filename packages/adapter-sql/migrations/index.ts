@@ -31,6 +31,7 @@ import * as addAppsIdTokenSigningAlg from "./2026-12-03T12-00_add-apps-id-token-
 import * as addAppsRequirePKCE from "./2026-12-03T18-00_add-apps-require-pkce.ts";
 import * as indexSecurityEventsByType from "./2026-12-04T23-00_index-security-events-by-type.ts";
 import * as indexOAuthTripsByReauthenticatingSession from "./2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session.ts";
+import * as indexPrunableRecordsByExpiry from "./2026-12-05T11-00_index-prunable-records-by-expiry.ts";
 
 /**
  * Every migration, by name. Listed by hand rather than read from the folder so
@@ -70,4 +71,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-03T18-00_add-apps-require-pkce": addAppsRequirePKCE,
   "2026-12-04T23-00_index-security-events-by-type": indexSecurityEventsByType,
   "2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session": indexOAuthTripsByReauthenticatingSession,
+  "2026-12-05T11-00_index-prunable-records-by-expiry": indexPrunableRecordsByExpiry,
 };
