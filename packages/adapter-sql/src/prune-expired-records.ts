@@ -169,6 +169,10 @@ async function pruneEndedSessions(
   );
   const endedBefore = now.getTime() - endedSessionKeptMs;
   let sessions = 0;
+  // In id order, each batch after the last: a batch of sessions kept for their tokens (unused past
+  // today's token lifetime, holding one issued under a longer one) must not be read again and
+  // again, ahead of ended sessions that could go.
+  let after: string | null = null;
   for (;;) {
     const ended = await db
       .selectFrom("sessions")
@@ -180,6 +184,8 @@ async function pruneEndedSessions(
           eb("created_at", "<", new Date(endedBefore - input.sessionMaxAgeMs)),
         ]),
       )
+      .$if(after !== null, (q) => q.where("id", ">", after as string))
+      .orderBy("id")
       .limit(sessionBatchSize)
       .execute();
     if (ended.length === 0) break;
@@ -215,7 +221,8 @@ async function pruneEndedSessions(
         .executeTakeFirst(),
     );
     sessions += gone;
-    if (ended.length < sessionBatchSize || gone === 0) break;
+    if (ended.length < sessionBatchSize) break;
+    after = ids[ids.length - 1] ?? null;
   }
   return { refreshTokens, sessions };
 }

@@ -1,5 +1,5 @@
 import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
-import { expiredExportKeptMs } from "@superoauth/domain";
+import { expiredExportKeptMs, type SessionId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage.ts";
 
@@ -391,6 +391,68 @@ export function pruneContract(name: string, storage: () => Storage): void {
         refreshTokens: 0,
         securityEvents: 0,
       });
+    });
+
+    it("deletes an ended session behind more than a batch of sessions kept for their longer-lived tokens", async () => {
+      // Sessions unused past today's token lifetime whose token was issued under a longer one are
+      // read with the ended ones and kept. A batch of them first in the table stopped every prune
+      // there (it deleted none of them, and gave up), so the ended sessions behind them stayed.
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const lastUsedAt = new Date(now.getTime() - 9 * day);
+      const kept = Array.from(
+        { length: 501 },
+        (_, i) => `00000000-0000-7000-8000-${String(i).padStart(12, "0")}`,
+      );
+      const sessionRow = (id: string, revokedAt: Date | null) => ({
+        id,
+        user_id: user.id,
+        created_at: new Date(now.getTime() - 10 * day),
+        last_used_at: lastUsedAt,
+        revoked_at: revokedAt,
+        user_agent: "vitest",
+        ip: "203.0.113.9",
+        authenticated_at: new Date(now.getTime() - 10 * day),
+        authentication_methods: "pwd",
+      });
+      for (let i = 0; i < kept.length; i += 250) {
+        const ids = kept.slice(i, i + 250);
+        await db
+          .insertInto("sessions")
+          .values(ids.map((id) => sessionRow(id, null)))
+          .execute();
+        await db
+          .insertInto("refresh_tokens")
+          .values(
+            ids.map((id) => ({
+              id: testId(),
+              session_id: id,
+              secret_hash: hash("k"),
+              parent_id: null,
+              replaced_by_id: null,
+              created_at: lastUsedAt,
+              expires_at: new Date(lastUsedAt.getTime() + 30 * day),
+              rotated_at: null,
+            })),
+          )
+          .execute();
+      }
+      const revoked = "ffffffff-ffff-7fff-bfff-ffffffffffff";
+      await db
+        .insertInto("sessions")
+        .values(sessionRow(revoked, new Date(now.getTime() - 2 * day)))
+        .execute();
+
+      await storage().prune({ now, ...settings });
+
+      expect(await storage().sessions.findSession(revoked as SessionId)).toBeNull();
+      const left = await db
+        .selectFrom("sessions")
+        .where("id", "in", kept)
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBe(kept.length);
     });
 
     it("deletes data-export jobs 30 days after they expired, only once marked expired; keeps the rest", async () => {
