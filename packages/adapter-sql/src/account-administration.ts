@@ -146,23 +146,39 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           .execute();
         // A trip to a provider that re-proves one of the person's sessions names it without a key
         // (trips live ten minutes at most; a link trip names the person too and goes with the
-        // row). The sessions are read first and named, by the trips' index on the column: the
-        // subquery form was a scan of the whole table, whose every row and gap this transaction
-        // then held, and every social sign-in starting meanwhile waited for the deletion.
+        // row). The sessions are read first, then their trips by the trips' index on the column,
+        // both by plain reads that lock nothing, and the trips deleted by key: the subquery form was
+        // a scan of the whole table, whose every row and gap this transaction then held, and a
+        // DELETE by the index still held the gap where the sessions' ids would be, which with no
+        // fresh proof in flight runs from the last sign-in's trip to the end of the table (a
+        // sign-in whose state hash sorted past it waited for the deletion). A fresh proof started
+        // by one of these sessions after the read is left to expire (it re-proves a session
+        // that is gone), as the prune's read-then-delete leaves a session that gained a token.
         const sessions = await trx
           .selectFrom("sessions")
           .select("id")
           .where("user_id", "=", userId)
           .execute();
         for (let from = 0; from < sessions.length; from += namedRowsPerStatement) {
-          await trx
-            .deleteFrom("oauth_authorizations")
+          const trips = await trx
+            .selectFrom("oauth_authorizations")
+            .select("state_hash")
             .where(
               "reauthenticate_session_id",
               "in",
               sessions.slice(from, from + namedRowsPerStatement).map((session) => session.id),
             )
             .execute();
+          for (let at = 0; at < trips.length; at += namedRowsPerStatement) {
+            await trx
+              .deleteFrom("oauth_authorizations")
+              .where(
+                "state_hash",
+                "in",
+                trips.slice(at, at + namedRowsPerStatement).map((trip) => trip.state_hash),
+              )
+              .execute();
+          }
         }
         // Lockout counters are keyed by the address, whether or not an account has it (ADR 0008).
         await trx.deleteFrom("login_failures").where("account", "=", locked.value.email).execute();

@@ -9,7 +9,7 @@ import type { SessionId, UserId } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { openStorage } from "../src/storage.ts";
-import { useMySQLTestDatabase } from "./mysql-test-database.ts";
+import { createTestDatabase, useMySQLTestDatabase } from "./mysql-test-database.ts";
 
 // Deleting an account deletes the provider's records of the apps the person registered. It named
 // them by a subquery (`client_id IN (SELECT id FROM apps WHERE owner_id = ?)`), which MariaDB ran
@@ -122,22 +122,22 @@ describe("deleting an account, on MySQL", () => {
       const others = Array.from({ length: 50 }, () => trip(othersSession.id));
       for (const t of others) await storage.oauthFlows.saveAuthorization(t);
       const statements = await deletion({ userId: owner.id, analysed: "oauth_authorizations" });
-      const tripDeletes = statements.filter((statement) =>
-        /^delete from `oauth_authorizations`/i.test(statement),
-      );
-      expect(tripDeletes).toEqual([
+      // Read by the index (a plain read, no locks), deleted by key.
+      const tripStatements = statements.filter((statement) => /`oauth_authorizations`/i.test(statement));
+      expect(tripStatements).toEqual([
         expect.stringMatching(
-          /^delete from `oauth_authorizations` where `reauthenticate_session_id` in \(\?\)$/i,
+          /^select `state_hash` from `oauth_authorizations` where `reauthenticate_session_id` in \(\?\)$/i,
         ),
+        expect.stringMatching(/^delete from `oauth_authorizations` where `state_hash` in \(\?\)$/i),
       ]);
       const { rows } = await sql<{
         type: string;
         key: string | null;
-      }>`EXPLAIN DELETE FROM oauth_authorizations WHERE reauthenticate_session_id IN (${session.id})`.execute(
+      }>`EXPLAIN SELECT state_hash FROM oauth_authorizations WHERE reauthenticate_session_id IN (${session.id})`.execute(
         storage.db,
       );
       expect(rows[0]).toMatchObject({
-        type: "range",
+        type: expect.stringMatching(/^(ref|range)$/),
         key: "oauth_authorizations_reauthenticate_session_id_index",
       });
       expect(
@@ -150,6 +150,80 @@ describe("deleting an account, on MySQL", () => {
         .execute();
       expect(left).toHaveLength(50);
     });
+  });
+
+  it("a social sign-in starting while the deletion runs does not wait for it, whatever its trip's state hash", async () => {
+    // A DELETE by the trips' index that finds none of the person's trips (the usual case: no fresh
+    // proof in flight) still holds, under REPEATABLE READ, the gap where their session ids would
+    // be: with no fresh proof in flight, from the last sign-in trip (which names no session) to the
+    // end, so a sign-in whose state hash sorted past every one in flight waited for the deletion.
+    // A database of its own: the other tests' trips, even deleted ones not yet purged, move the gap.
+    const own = await createTestDatabase();
+    try {
+      const { storage } = own;
+      const person = makeUser();
+      await storage.users.insertUser(person);
+      const session = makeSession(person.id);
+      await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      for (let i = 0; i < 5; i += 1) {
+        await storage.oauthFlows.saveAuthorization({
+          stateHash: `5${i}`.padEnd(64, "0"),
+          provider: "github",
+          linkUserId: null,
+          linkSessionId: null,
+          codeChallengeHash: null,
+          reauthenticateSessionId: null,
+          createdAt: new Date(),
+          expiresAt: new Date(Date.now() + 600_000),
+        });
+      }
+      // The deletion is held at a later statement (the person's failure counters) by a row another
+      // transaction is writing, with whatever it has locked so far.
+      await storage.db.connection().execute(async (blocker) => {
+        await sql`BEGIN`.execute(blocker);
+        await blocker
+          .insertInto("login_failures")
+          .values({ account: person.email, source: "*", failure_count: 1, window_started_at: new Date() })
+          .execute();
+        const deletion = storage.accountAdministration.deleteAccount({
+          userId: person.id,
+          pseudonymId: testId() as UserId,
+          guard: () => ({ ok: true, value: undefined }),
+        });
+        try {
+          for (let waited = 0; ; waited += 20) {
+            const { rows } = await sql<{ n: number | string }>`
+              SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+              WHERE INFO LIKE 'delete from \`login_failures\`%'`.execute(storage.db);
+            if (Number(rows[0]?.n) > 0) break;
+            if (waited > 5000) throw new Error("the deletion never reached the failure counters");
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+          const signIn = await storage.db.connection().execute(async (connection) => {
+            await sql`SET SESSION innodb_lock_wait_timeout = 1`.execute(connection);
+            return connection
+              .insertInto("oauth_authorizations")
+              .values({
+                state_hash: "f".repeat(64),
+                provider: "github",
+                created_at: new Date(),
+                expires_at: new Date(Date.now() + 600_000),
+              })
+              .execute()
+              .then(
+                () => "inserted",
+                (error: unknown) => (error as Error).message,
+              );
+          });
+          expect(signIn).toBe("inserted");
+        } finally {
+          await sql`ROLLBACK`.execute(blocker);
+          expect((await deletion).ok).toBe(true);
+        }
+      });
+    } finally {
+      await own.drop();
+    }
   });
 
   it("a log entry written while the deletion holds the account's row waits for it, then writes nothing", async () => {
