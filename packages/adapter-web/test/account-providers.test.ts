@@ -1,3 +1,4 @@
+import { OverloadedError } from "@superoauth/application";
 import { enableTwoFactorFor, ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
@@ -423,6 +424,23 @@ describe("the fresh proof through a provider (/account/confirm)", () => {
     });
     expect(set.statusCode).toBe(303);
     expect(set.headers.location).toBe("/account/password");
+  });
+
+  it("a refused trip's form (503, expired) links back to the fresh-proof page, not to the provider's way back, which would say the proof was made", async () => {
+    const { browser, deps } = await providerOnlyAccount();
+    const form = "/account/confirm?next=%2Faccount%2Fpassword";
+    const action = "/account/confirm/provider?next=%2Faccount%2Fpassword";
+    const save = deps.oauthFlows.saveAuthorization.bind(deps.oauthFlows);
+    deps.oauthFlows.saveAuthorization = async () => {
+      throw new OverloadedError({ message: "busy", retryAfterSeconds: 1 });
+    };
+    const busy = await browser.submit(form, action, { provider: "github" });
+    deps.oauthFlows.saveAuthorization = save;
+    expectPage(busy, 503);
+    expect(busy.body).toContain(`<p><a href="${form}">Back to the form</a></p>`);
+    const expired = await browser.post(action, { provider: "github", csrf_token: "forged" });
+    expectPage(expired, 403);
+    expect(expired.body).toContain(`<a href="${form}">Open the form again</a>`);
   });
 
   it("refuses another provider account (403 REAUTH_IDENTITY_MISMATCH) and a provider not linked (404)", async () => {

@@ -137,7 +137,8 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   // The fresh proof through a linked provider (ADR 0012), for an account with neither a password
   // nor 2FA: a trip to the provider, back at /account/confirm/provider, then on to `next`.
   const confirmNext = tripNext(options.cookies, home);
-  area.action(app, "/confirm/provider", {}, async (page) => {
+  // Its refusals (503, an expired form) link back to /account/confirm: a GET here is the way back.
+  area.action(app, "/confirm/provider", { formOneLevelUp: true }, async (page) => {
     const started = await useCases.startProviderReauthentication({
       session: page.signedIn.session,
       provider: page.form("provider", 64),

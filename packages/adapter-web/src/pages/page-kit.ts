@@ -36,6 +36,16 @@ export interface PageKitOptions {
 
 export type PageHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /**
+     * A form POST whose form sits on the page one level up, though its own address serves a GET
+     * too that is not the form (a provider's way back): where its refusals link back to.
+     */
+    formOneLevelUp?: boolean;
+  }
+}
+
 export interface PageKit {
   readonly theme: Theme;
   readonly assets: PageAssets;
@@ -63,8 +73,17 @@ export interface PageKit {
   install(app: FastifyInstance, input?: { notFound?: boolean }): Promise<void>;
   /** A page GET with the HTML rate-limit refusal. */
   get(app: FastifyInstance, path: string, handler: PageHandler): void;
-  /** A form POST: refused with the 403 "form has expired" page unless its CSRF token matches. */
-  post(app: FastifyInstance, path: string, limit: RateLimitGroup, handler: PageHandler): void;
+  /**
+   * A form POST: refused with the 403 "form has expired" page unless its CSRF token matches.
+   * `formOneLevelUp`: its form is on the page one level up, whatever its own address serves.
+   */
+  post(
+    app: FastifyInstance,
+    path: string,
+    limit: RateLimitGroup,
+    handler: PageHandler,
+    options?: { formOneLevelUp?: boolean },
+  ): void;
 }
 
 type FormBody = Record<string, unknown>;
@@ -132,7 +151,11 @@ export function createPageKit(options: PageKitOptions): PageKit {
     const sent = request.method === "POST";
     // A form sent to an address of its own (`/account/two-factor/enable`) goes back to its page.
     const back = sent
-      ? formPageOf(reply.server, request.routeOptions.url ?? "", request.url)
+      ? formPageOf(reply.server, {
+          route: request.routeOptions.url ?? "",
+          url: request.url,
+          oneLevelUp: request.routeOptions.config.formOneLevelUp === true,
+        })
       : samePagePath(request.url);
     return sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
@@ -217,9 +240,10 @@ export function createPageKit(options: PageKitOptions): PageKit {
     get(app, path, handler) {
       app.get(path, { config: { limitReply } }, handler);
     },
-    post(app, path, limit, handler) {
+    post(app, path, limit, handler, postOptions = {}) {
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
-      app.post(path, { config: { limit, limitReply: reply429 } }, async (request, reply) => {
+      const formOneLevelUp = postOptions.formOneLevelUp === true;
+      app.post(path, { config: { limit, limitReply: reply429, formOneLevelUp } }, async (request, reply) => {
         if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
           // Said in the log: across instances a COOKIE_SECRET that differs looks exactly like this
           // (docs/operations.md, "settings that must match"), and nothing else would tell.
@@ -228,7 +252,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
             { route },
             "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
           );
-          const again = formPageOf(app, route, request.url);
+          const again = formPageOf(app, { route, url: request.url, oneLevelUp: formOneLevelUp });
           return sendError(reply, {
             status: 403,
             title: "This form has expired",
@@ -277,17 +301,27 @@ export function createPageAssets(input: {
  * The page a refused form came from, to link back to: the page at the address it was sent to when
  * one is served there (its query kept: a sign-in's `next`), else the page one level up (a form
  * posting to `/account/profile/email` sits on `/account/profile`); null when neither is a page.
- * `route` is the route's full pattern (with its scope's prefix: `hasRoute` sees the whole router),
- * `url` the address as sent, segment for segment the same.
+ * `oneLevelUp`: the page one level up, with the query (`/account/confirm/provider?next=...` sits on
+ * `/account/confirm?next=...`; its own address is the provider's way back, which would say the
+ * proof was made). `route` is the route's full pattern (with its scope's prefix: `hasRoute` sees
+ * the whole router), `url` the address as sent, segment for segment the same.
  */
-function formPageOf(app: FastifyInstance, route: string, url: string): string | null {
+function formPageOf(
+  app: FastifyInstance,
+  input: { route: string; url: string; oneLevelUp: boolean },
+): string | null {
+  const { route, url } = input;
   // Only a path of this site: never `//host/...`, which a browser reads as another site.
   if (!url.startsWith("/") || url.startsWith("//")) return null;
-  if (app.hasRoute({ method: "GET", url: route })) return url;
-  const path = url.split("?")[0] ?? url;
+  if (!input.oneLevelUp && app.hasRoute({ method: "GET", url: route })) return url;
+  const at = url.indexOf("?");
+  const path = at === -1 ? url : url.slice(0, at);
+  const query = input.oneLevelUp && at !== -1 ? url.slice(at) : "";
   const parentRoute = route.slice(0, route.lastIndexOf("/"));
   const parentPath = path.slice(0, path.lastIndexOf("/"));
-  return parentRoute !== "" && app.hasRoute({ method: "GET", url: parentRoute }) ? parentPath : null;
+  return parentRoute !== "" && app.hasRoute({ method: "GET", url: parentRoute })
+    ? `${parentPath}${query}`
+    : null;
 }
 
 /**

@@ -97,11 +97,14 @@ export interface SignedInArea {
     options: { permission?: StaffAction },
     handler: PageContextHandler,
   ): void;
-  /** A CSRF-checked form POST for a signed-in user; the same gate. `limit` is the rate-limit budget ("general"). */
+  /**
+   * A CSRF-checked form POST for a signed-in user; the same gate. `limit` is the rate-limit budget
+   * ("general"); `formOneLevelUp` as PageKit.post's.
+   */
   action(
     app: FastifyInstance,
     path: string,
-    options: { permission?: StaffAction; limit?: RateLimitGroup },
+    options: { permission?: StaffAction; limit?: RateLimitGroup; formOneLevelUp?: boolean },
     handler: PageContextHandler,
   ): void;
 }
@@ -313,13 +316,19 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       });
     },
     action(app, path, actionOptions, handler) {
-      kit.post(app, path, actionOptions.limit ?? "general", async (request, reply) => {
-        // A form sent after the session ended: sign in, then back to the area's first page.
-        const next = options.nav[0]?.href ?? "/";
-        const signedIn = await gate(request, reply, { permission: actionOptions.permission, next });
-        if (signedIn === null) return reply;
-        return handler(contextOf(request, reply, signedIn));
-      });
+      kit.post(
+        app,
+        path,
+        actionOptions.limit ?? "general",
+        async (request, reply) => {
+          // A form sent after the session ended: sign in, then back to the area's first page.
+          const next = options.nav[0]?.href ?? "/";
+          const signedIn = await gate(request, reply, { permission: actionOptions.permission, next });
+          if (signedIn === null) return reply;
+          return handler(contextOf(request, reply, signedIn));
+        },
+        { formOneLevelUp: actionOptions.formOneLevelUp === true },
+      );
     },
   };
 }
