@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { schemaDialect } from "./schema-dialect.ts";
 
 // Frozen once merged: a later change to the schema is a new migration, never an edit here.
 
@@ -16,8 +17,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 // biome-ignore lint/suspicious/noExplicitAny: see up().
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema
-    .dropIndex("oauth_authorizations_reauthenticate_session_id_index")
-    .on("oauth_authorizations")
-    .execute();
+  // MySQL names the index's table; SQLite's index names are the schema's, and it takes none.
+  const drop = db.schema.dropIndex("oauth_authorizations_reauthenticate_session_id_index");
+  await (schemaDialect(db).sqlite ? drop : drop.on("oauth_authorizations")).execute();
 }

@@ -113,8 +113,7 @@ export class InMemoryOAuthFlowRepository implements OAuthFlowRepository {
   async consumeLoginCode(input: { codeHash: string; now: Date }): Promise<OAuthLoginCode | null> {
     return take(this.#loginCodes, input.codeHash, input.now);
   }
-  /** Deletes the user's trips and login codes (an account deletion). */
-  /** Deletes the user's trips (a link names the user, a re-proof one of their sessions) and login codes. */
+  /** Deletes the user's trips (a link names the user, a re-proof one of their sessions) and login codes (an account deletion). */
   forgetUser(userId: UserId, sessionIds: readonly SessionId[]): void {
     for (const [k, a] of [...this.#authorizations])
       if (

@@ -479,8 +479,7 @@ export class InMemorySessionRepository implements SessionRepository {
   }): Promise<Session[]> {
     return this.#liveSessionsOfUser(input);
   }
-  /** Deletes the user's sessions and their refresh tokens (an account deletion). */
-  /** Deletes the user's sessions and their tokens; answers the ids of the sessions deleted. */
+  /** Deletes the user's sessions and their refresh tokens (an account deletion); answers the ids of the sessions deleted. */
   forgetUser(userId: UserId): SessionId[] {
     const ended: SessionId[] = [];
     for (const session of [...this.#sessions.values()]) {
