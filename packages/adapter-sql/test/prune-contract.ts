@@ -3,12 +3,12 @@ import { expiredExportKeptMs, type SessionId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage.ts";
 
-const now = new Date("2026-06-01T12:00:00.000Z");
+export const now = new Date("2026-06-01T12:00:00.000Z");
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
 const hash = (c: string) => c.repeat(64).slice(0, 64);
-const day = 24 * 3600_000;
+export const day = 24 * 3600_000;
 /** The service's defaults: REFRESH_TOKEN_TTL, SESSION_MAX_AGE, SECURITY_LOG_RETENTION, the lockout's window, the sign-in sources' lifetime. */
-const settings = {
+export const settings = {
   refreshTokenTtlMs: 7 * day,
   sessionMaxAgeMs: 30 * day,
   securityLogRetentionMs: 365 * day,

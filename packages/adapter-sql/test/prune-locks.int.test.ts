@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { Database } from "../src/database.ts";
 import { openStorage, type Storage } from "../src/storage.ts";
 import { useMySQLTestDatabase } from "./mysql-test-database.ts";
+import { day, now, settings } from "./prune-contract.ts";
 
 // The hourly prune deleted expired mail tokens, ended failure counters and sign-in sources not
 // seen for 90 days by columns no index held, so MariaDB scanned each table. Under REPEATABLE READ
@@ -16,17 +17,7 @@ import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 
 const database = useMySQLTestDatabase();
 
-const now = new Date("2026-06-01T12:00:00.000Z");
-const day = 24 * 3600_000;
 const ago = (ms: number) => new Date(now.getTime() - ms);
-/** The service's defaults (prune-contract.ts). */
-const settings = {
-  refreshTokenTtlMs: 7 * day,
-  sessionMaxAgeMs: 30 * day,
-  securityLogRetentionMs: 365 * day,
-  loginFailureWindowMs: 15 * 60_000,
-  knownSourceLifetimeMs: 90 * day,
-};
 /** Live rows beside the few expired ones: enough that a scan costs more than the index's range. */
 const liveRows = 300;
 
