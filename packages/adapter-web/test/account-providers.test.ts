@@ -443,6 +443,27 @@ describe("the fresh proof through a provider (/account/confirm)", () => {
     expect(expired.body).toContain(`<a href="${form}">Open the form again</a>`);
   });
 
+  it("says a proof was made only when one was: the provider's way back opened without a trip is the fresh-proof page", async () => {
+    const { browser, deps } = await providerOnlyAccount();
+    // The address a trip came back to, from the browser's history: its query proves nothing.
+    const stale = await browser.get("/account/confirm/provider?reauthenticated=github");
+    expectPage(stale, 200);
+    expect(stale.body).toContain("Confirm with GitHub");
+    expect(stale.body).toContain('action="/account/confirm/provider?next=%2Faccount"');
+    expect(stale.body).not.toContain("you can make the change now");
+    const stillStale = await browser.submit("/account/password", "/account/password", {
+      new_password: strongPassword,
+      confirm_password: strongPassword,
+    });
+    expect(stillStale.headers.location).toBe("/account/confirm?next=%2Faccount%2Fpassword");
+    // Within REAUTH_MAX_AGE of a proof (here the sign-in), it goes on to the page, as after a trip.
+    deps.clock.advance(-(deps.settings.reauthMaxAgeMs + 1000));
+    const fresh = await browser.get("/account/confirm/provider");
+    expect(fresh.statusCode).toBe(303);
+    expect(fresh.headers.location).toBe("/account");
+    expect((await browser.get("/account")).body).toContain("Thanks, you can make the change now.");
+  });
+
   it("refuses another provider account (403 REAUTH_IDENTITY_MISMATCH) and a provider not linked (404)", async () => {
     const { browser, github } = await providerOnlyAccount();
     const state = stateAtProvider(

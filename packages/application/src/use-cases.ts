@@ -2,6 +2,7 @@ import type { Dependencies } from "./ports/index.ts";
 import { confirmEmailChange } from "./use-cases/account/confirm-email-change.ts";
 import { deleteAccount } from "./use-cases/account/delete-account.ts";
 import { findPendingEmailChange } from "./use-cases/account/find-pending-email-change.ts";
+import { sessionHasFreshProof } from "./use-cases/account/has-fresh-proof.ts";
 import { reauthenticate } from "./use-cases/account/reauthenticate.ts";
 import { requestEmailChange } from "./use-cases/account/request-email-change.ts";
 import { setPassword } from "./use-cases/account/set-password.ts";
@@ -119,6 +120,7 @@ export interface UseCases {
   readonly revokeSession: Bound<typeof revokeSession>;
   readonly listSecurityEvents: Bound<typeof listSecurityEvents>;
   readonly reauthenticate: Bound<typeof reauthenticate>;
+  readonly sessionHasFreshProof: Bound<typeof sessionHasFreshProof>;
   readonly startLinkingProvider: Bound<typeof startLinkingProvider>;
   readonly startProviderReauthentication: Bound<typeof startProviderReauthentication>;
   readonly registerApp: Bound<typeof registerApp>;
@@ -210,6 +212,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     revokeSession: (input) => revokeSession(deps, input),
     listSecurityEvents: (input) => listSecurityEvents(deps, input),
     reauthenticate: (input) => reauthenticate(deps, input),
+    sessionHasFreshProof: (input) => sessionHasFreshProof(deps, input),
     startLinkingProvider: (input) => startLinkingProvider(deps, input),
     startProviderReauthentication: (input) => startProviderReauthentication(deps, input),
     registerApp: (input) => registerApp(deps, input),

@@ -163,6 +163,10 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     const next = confirmNext.take(page.request, page.reply);
     const failed = tripFailure(page.request.query);
     if (failed !== null) return renderConfirm(page, { error: failed.message, status: failed.status, next });
+    // Only a proof made says so: opened without one (typed, bookmarked, the browser's history after
+    // the proof went stale), this is the fresh-proof page itself, with nothing confirmed.
+    if (!useCases.sessionHasFreshProof({ session: page.signedIn.session }))
+      return renderConfirm(page, { next });
     return page.redirect(next, "confirmed");
   });
 
