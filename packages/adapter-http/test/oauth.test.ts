@@ -738,11 +738,11 @@ describe("every other error of the flow, with its status", () => {
     const { app, deps, gateways } = await start();
     const first = await registerUser(app);
     const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
-    // The deletion commits after the callback read the account (the store's foreign key refuses).
+    // The deletion commits after the callback started, just before the link's write.
     let deleting: UserId = first.user.id as UserId;
-    deps.linkedProviders.linkProvider = async (link) => {
+    deps.linkedProviders.linkProvider = async (link, guard) => {
       deps.users.deleteUser(deleting);
-      return linkProvider(link);
+      return linkProvider(link, guard);
     };
     gateways.github.answer("c", {});
     const trip = await startLink(app, "github", first.accessToken);

@@ -1,6 +1,7 @@
-import type { LinkedProviderRepository, SignInMethods } from "@superoauth/application";
+import type { LinkedProviderRepository, LinkGuard, SignInMethods } from "@superoauth/application";
 import {
   type Email,
+  type ErrorCode,
   err,
   type LinkedProvider,
   type OAuthProviderId,
@@ -9,6 +10,7 @@ import {
   type Result,
   type User,
   type UserId,
+  type UserStatus,
 } from "@superoauth/domain";
 import type { Selectable } from "kysely";
 import type { LinkedProvidersTable } from "./database.ts";
@@ -30,24 +32,52 @@ class LinkRefused extends Error {}
 export function createLinkedProviderRepository(context: SQLContext): LinkedProviderRepository {
   const { db, dialect } = context;
   return {
-    async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
-      try {
-        await db
-          .insertInto("linked_providers")
-          .values({
-            user_id: link.userId,
-            provider: link.provider,
-            subject: link.subject,
-            email: link.email,
-            display_name: link.displayName?.slice(0, 255) ?? null,
-            linked_at: link.linkedAt,
-          })
-          .execute();
-        return ok(undefined);
-      } catch (error) {
-        if (dialect.isUniqueViolation(error)) return err("PROVIDER_ALREADY_LINKED");
-        throw error;
-      }
+    async linkProvider<E extends ErrorCode = never>(
+      link: LinkedProvider,
+      guard?: LinkGuard<E>,
+    ): Promise<Result<void, "PROVIDER_ALREADY_LINKED" | E>> {
+      if (guard === undefined) return insertLink(context, link);
+      return runInTransaction(context, async (trx) => {
+        // The user's row first, as every writer to one account takes it (ADR 0056): a change of
+        // password, an undone change of address or a disable that holds it commits before this
+        // read, which then sees it.
+        const user = await dialect
+          .forUpdate(
+            trx
+              .selectFrom("users")
+              .select(["email", "email_verified", "password_hash", "status"])
+              .where("id", "=", link.userId),
+          )
+          .executeTakeFirst();
+        // A locking read of the session: a sign-out that ended it has committed (and is seen), or
+        // waits for this link's commit and ends the session over it.
+        const session =
+          user === undefined || guard.sessionId === undefined
+            ? undefined
+            : await dialect
+                .forUpdate(
+                  trx
+                    .selectFrom("sessions")
+                    .select(["user_id", "revoked_at"])
+                    .where("id", "=", guard.sessionId),
+                )
+                .executeTakeFirst();
+        const allowed = guard.mayLink(
+          user === undefined
+            ? null
+            : {
+                user: {
+                  email: user.email as Email,
+                  emailVerified: user.email_verified === 1,
+                  passwordHash: user.password_hash,
+                  status: user.status as UserStatus,
+                },
+                sessionLive: session?.user_id === link.userId && session.revoked_at === null,
+              },
+        );
+        if (!allowed.ok) return allowed;
+        return insertLink({ db: trx, dialect }, link);
+      });
     },
 
     async createUserWithLinkedProvider(input: {
@@ -131,6 +161,29 @@ export function createLinkedProviderRepository(context: SQLContext): LinkedProvi
       });
     },
   };
+}
+
+async function insertLink(
+  { db, dialect }: SQLContext,
+  link: LinkedProvider,
+): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
+  try {
+    await db
+      .insertInto("linked_providers")
+      .values({
+        user_id: link.userId,
+        provider: link.provider,
+        subject: link.subject,
+        email: link.email,
+        display_name: link.displayName?.slice(0, 255) ?? null,
+        linked_at: link.linkedAt,
+      })
+      .execute();
+    return ok(undefined);
+  } catch (error) {
+    if (dialect.isUniqueViolation(error)) return err("PROVIDER_ALREADY_LINKED");
+    throw error;
+  }
 }
 
 function mapLinkedProviderRow(row: Selectable<LinkedProvidersTable>): LinkedProvider {

@@ -1,4 +1,5 @@
-import { at, makeUser } from "@superoauth/application/testing";
+import { at, makeRefreshToken, makeSession, makeUser } from "@superoauth/application/testing";
+import { err, ok } from "@superoauth/domain";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { useMySQLTestDatabase } from "./mysql-test-database.ts";
@@ -85,3 +86,39 @@ for (const [name, database] of [
     });
   });
 }
+
+describe("MySQL: a link from a session, beside a sign-out of it", () => {
+  it("a link whose session a sign-out is ending waits for the sign-out, then sees the session ended and writes nothing", async () => {
+    const storage = mysql.storage();
+    const user = makeUser({ passwordHash: null });
+    await storage.users.insertUser(user);
+    const session = makeSession(user.id);
+    await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    const subject = `held-${user.id}`;
+    let settled = false;
+    let linking: Promise<unknown> | undefined;
+    await storage.db.transaction().execute(async (trx) => {
+      // As "log out everywhere": the session's row revoked, the transaction not yet committed.
+      await trx
+        .updateTable("sessions")
+        .set({ revoked_at: at(1000) })
+        .where("user_id", "=", user.id)
+        .execute();
+      linking = storage.linkedProviders
+        .linkProvider(
+          { userId: user.id, provider: "github", subject, email: null, displayName: null, linkedAt: at(0) },
+          {
+            sessionId: session.id,
+            mayLink: (holder) => (holder?.sessionLive === true ? ok(undefined) : err("INVALID_TOKEN")),
+          },
+        )
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+    });
+    expect(await linking).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
+    expect(await storage.linkedProviders.findLinkedProvider({ provider: "github", subject })).toBeNull();
+  });
+});

@@ -42,6 +42,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
   linkedProviderRepositoryContract(name, async () => ({
     links: storage().linkedProviders,
     users: storage().users,
+    sessions: storage().sessions,
   }));
   oauthFlowRepositoryContract(name, async () => ({ flows: storage().oauthFlows, users: storage().users }));
   emailTokenRepositoryContract(name, async () => ({

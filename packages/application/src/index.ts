@@ -27,6 +27,8 @@ export type {
   GuardedAccount,
   JWK,
   LinkedProviderRepository,
+  LinkGuard,
+  LinkHolder,
   LockoutRepository,
   MailAllowance,
   MailBrand,

@@ -45,7 +45,7 @@ export function createUser(input: {
 }
 
 /** A disabled account may not sign in or use its tokens. */
-export function checkUserMaySignIn(user: User): Result<void, "ACCOUNT_DISABLED"> {
+export function checkUserMaySignIn(user: Pick<User, "status">): Result<void, "ACCOUNT_DISABLED"> {
   return user.status === "disabled"
     ? err("ACCOUNT_DISABLED", "This account has been disabled")
     : ok(undefined);

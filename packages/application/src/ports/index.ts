@@ -84,6 +84,8 @@ export type {
 export { signingAlgorithms } from "./signing-keys.ts";
 export type {
   LinkedProviderRepository,
+  LinkGuard,
+  LinkHolder,
   OAuthAuthorization,
   OAuthFlowRepository,
   OAuthLoginCode,

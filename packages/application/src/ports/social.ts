@@ -1,4 +1,12 @@
-import type { LinkedProvider, OAuthProviderId, Result, SessionId, User, UserId } from "@superoauth/domain";
+import type {
+  ErrorCode,
+  LinkedProvider,
+  OAuthProviderId,
+  Result,
+  SessionId,
+  User,
+  UserId,
+} from "@superoauth/domain";
 
 /** What a provider says about the person who signed in, the same shape for every provider. */
 export interface ProviderProfile {
@@ -38,12 +46,38 @@ export interface SignInMethods {
   readonly linked: readonly LinkedProvider[];
 }
 
+/** The account a link is written to, as the link's write reads it under the account's lock. */
+export interface LinkHolder {
+  readonly user: Pick<User, "email" | "emailVerified" | "passwordHash" | "status">;
+  /** With the guard's `sessionId`: whether that session is the user's and not ended. */
+  readonly sessionLive: boolean;
+}
+
+/** What a link is written over: the guard decides on the account (and session) as they are then. */
+export interface LinkGuard<E extends ErrorCode> {
+  /** The session whose liveness the guard is told (`sessionLive`): a link made from a session. */
+  readonly sessionId?: SessionId;
+  /** Null: the account is gone. A refusal writes nothing and is answered as it is. */
+  readonly mayLink: (holder: LinkHolder | null) => Result<void, E>;
+}
+
 /**
  * Provider identities linked to users. Uniqueness is the store's: one user per
  * (provider, subject) and one identity per (user, provider), by unique index.
  */
 export interface LinkedProviderRepository {
-  linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">>;
+  /**
+   * Writes the link. With `guard`, the account's row (and the guard's session) is read under the
+   * account's lock first, and the guard decides whether the link may be written at all: a change
+   * that ends the session or changes the account (a sign-out, a new password, an undone change of
+   * address, a disable) either commits before, and the guard sees it, or after, over the link, as
+   * if the link had come first. Without one, a link of a deleted account throws
+   * DeletedMeanwhileError (the foreign key).
+   */
+  linkProvider<E extends ErrorCode = never>(
+    link: LinkedProvider,
+    guard?: LinkGuard<E>,
+  ): Promise<Result<void, "PROVIDER_ALREADY_LINKED" | E>>;
   /**
    * Creates the user and links the identity to it, atomically: both or neither,
    * so a failed link never leaves an account nobody can sign in to. USER_EXISTS

@@ -1,9 +1,11 @@
 import {
+  type ErrorCode,
   err,
   type LinkedProvider,
   type OAuthProviderId,
   ok,
   type Result,
+  type Session,
   type SessionId,
   type User,
   type UserId,
@@ -11,6 +13,7 @@ import {
 import { DeletedMeanwhileError } from "../deleted-meanwhile-error.ts";
 import type {
   LinkedProviderRepository,
+  LinkGuard,
   OAuthAuthorization,
   OAuthFlowRepository,
   OAuthLoginCode,
@@ -23,10 +26,15 @@ import type { InMemoryUserRepository } from "./in-memory.ts";
 export class InMemoryLinkedProviderRepository implements LinkedProviderRepository {
   readonly #links: LinkedProvider[] = [];
   readonly #users: InMemoryUserRepository;
+  readonly #sessions: { peekSession(id: SessionId): Session | null } | undefined;
 
-  /** `users` is the store the links' users live in (the same as the dependencies' `users`). */
-  constructor(users: InMemoryUserRepository) {
+  /**
+   * `users` is the store the links' users live in (the same as the dependencies' `users`), and
+   * `sessions` the one a guarded link reads its session from.
+   */
+  constructor(users: InMemoryUserRepository, sessions?: { peekSession(id: SessionId): Session | null }) {
     this.#users = users;
+    this.#sessions = sessions;
   }
 
   #isTaken(link: LinkedProvider): boolean {
@@ -37,7 +45,22 @@ export class InMemoryLinkedProviderRepository implements LinkedProviderRepositor
     );
   }
 
-  async linkProvider(link: LinkedProvider): Promise<Result<void, "PROVIDER_ALREADY_LINKED">> {
+  async linkProvider<E extends ErrorCode = never>(
+    link: LinkedProvider,
+    guard?: LinkGuard<E>,
+  ): Promise<Result<void, "PROVIDER_ALREADY_LINKED" | E>> {
+    // From the guard's read to the push nothing awaits: the in-memory counterpart of the lock.
+    if (guard !== undefined) {
+      const user = this.#users.peekUser(link.userId);
+      const session =
+        guard.sessionId === undefined ? null : (this.#sessions?.peekSession(guard.sessionId) ?? null);
+      const allowed = guard.mayLink(
+        user === null
+          ? null
+          : { user, sessionLive: session?.userId === link.userId && session.revokedAt === null },
+      );
+      if (!allowed.ok) return allowed;
+    }
     // As the SQL store's foreign key: a link of an account deleted meanwhile is refused.
     if (this.#users.peekUser(link.userId) === null) {
       throw new DeletedMeanwhileError({ cause: new Error("FOREIGN KEY constraint failed") });

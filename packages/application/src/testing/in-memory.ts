@@ -375,6 +375,10 @@ export class InMemorySessionRepository implements SessionRepository {
     return ok(ended);
   }
   async findSession(id: SessionId): Promise<Session | null> {
+    return this.peekSession(id);
+  }
+  /** The session now, without awaiting: what a store's lock would read. */
+  peekSession(id: SessionId): Session | null {
     const session = this.#sessions.get(id);
     return session === undefined ? null : { ...session };
   }
@@ -666,13 +670,14 @@ export function createInMemoryDependencies(
   const apps = new InMemoryAppRepository();
   const twoFactor = new InMemoryTwoFactorRepository();
   const clock = new ManualClock();
+  const sessions = new InMemorySessionRepository(users, twoFactor);
   const stores = {
     users,
     maintenanceNotices: new InMemoryMaintenanceNotices(),
-    sessions: new InMemorySessionRepository(users, twoFactor),
+    sessions,
     securityEvents: new InMemorySecurityEventLog(users),
     emailTokens: new InMemoryEmailTokenRepository(),
-    linkedProviders: new InMemoryLinkedProviderRepository(users),
+    linkedProviders: new InMemoryLinkedProviderRepository(users, sessions),
     oauthFlows: new InMemoryOAuthFlowRepository(),
     twoFactor,
     lockout: new InMemoryLockoutRepository(),

@@ -1,14 +1,22 @@
 import {
   checkMayUnlinkProvider,
   type Email,
+  err,
   type LinkedProvider,
   type OAuthProviderId,
+  ok,
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { DeletedMeanwhileError } from "../deleted-meanwhile-error.ts";
-import type { LinkedProviderRepository, SignInMethods, UserRepository } from "../ports/index.ts";
-import { at, makeUser, testId } from "./fixtures.ts";
+import type {
+  LinkedProviderRepository,
+  LinkHolder,
+  SessionRepository,
+  SignInMethods,
+  UserRepository,
+} from "../ports/index.ts";
+import { at, makeRefreshToken, makeSession, makeUser, testId } from "./fixtures.ts";
 
 /**
  * The behaviour every LinkedProviderRepository must have. Stores with foreign
@@ -16,13 +24,18 @@ import { at, makeUser, testId } from "./fixtures.ts";
  */
 export function linkedProviderRepositoryContract(
   name: string,
-  makeRepositories: () => Promise<{ links: LinkedProviderRepository; users: UserRepository }>,
+  makeRepositories: () => Promise<{
+    links: LinkedProviderRepository;
+    users: UserRepository;
+    /** The store a guarded link reads its session from. */
+    sessions: SessionRepository;
+  }>,
 ): void {
   async function withUser() {
-    const { links, users } = await makeRepositories();
+    const { links, users, sessions } = await makeRepositories();
     const user = makeUser({ passwordHash: null });
     await users.insertUser(user);
-    return { links, users, userId: user.id };
+    return { links, users, sessions, userId: user.id };
   }
 
   /** A second user, in the same store as the first. */
@@ -97,6 +110,66 @@ export function linkedProviderRepositoryContract(
       const gone = testId() as UserId; // never stored: as a deleted account's row
       await expect(links.linkProvider(link(gone))).rejects.toBeInstanceOf(DeletedMeanwhileError);
       expect(await links.listLinkedProvidersOfUser(gone)).toEqual([]);
+    });
+
+    it("writes a guarded link only when its guard allows it, told the account and the session as stored", async () => {
+      const { links, users, sessions, userId } = await withUser();
+      const other = await anotherUser(users);
+      const live = makeSession(userId);
+      const ended = makeSession(userId);
+      const someoneElses = makeSession(other);
+      for (const session of [live, ended, someoneElses])
+        await sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      await sessions.revokeSession({ sessionId: ended.id, now: at(1000) });
+      await users.updatePasswordHash({ userId, passwordHash: "hash-now", now: at(1000) });
+      const seen: (LinkHolder | null)[] = [];
+      const onlyLive = (holder: LinkHolder | null) => {
+        seen.push(holder);
+        return holder?.sessionLive === true ? ok(undefined) : err("INVALID_TOKEN");
+      };
+      for (const sessionId of [ended.id, someoneElses.id, testId() as typeof live.id]) {
+        expect(await links.linkProvider(link(userId), { sessionId, mayLink: onlyLive })).toMatchObject({
+          ok: false,
+          error: "INVALID_TOKEN",
+        });
+      }
+      expect(await links.listLinkedProvidersOfUser(userId)).toEqual([]);
+      const written = link(userId);
+      expect(await links.linkProvider(written, { sessionId: live.id, mayLink: onlyLive })).toEqual(
+        ok(undefined),
+      );
+      expect(await links.listLinkedProvidersOfUser(userId)).toEqual([written]);
+      expect(seen.map((holder) => holder?.sessionLive)).toEqual([false, false, false, true]);
+      expect(seen[3]?.user).toMatchObject({ passwordHash: "hash-now", status: "active" });
+      // Without a session, the guard is told the account alone; a gone account is null.
+      const gone = testId() as UserId;
+      expect(
+        await links.linkProvider(link(gone), {
+          mayLink: (holder) => (holder === null ? err("USER_NOT_FOUND") : ok(undefined)),
+        }),
+      ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
+      const byAddress = link(other, { provider: "discord" });
+      const stored = await users.findUserById(other);
+      expect(
+        await links.linkProvider(byAddress, {
+          mayLink: (holder) =>
+            holder?.user.email === stored?.email && holder?.user.emailVerified === stored?.emailVerified
+              ? ok(undefined)
+              : err("OAUTH_EMAIL_CONFLICT"),
+        }),
+      ).toEqual(ok(undefined));
+      // The guard's refusal comes before the identity's uniqueness, and writes nothing either way.
+      expect(
+        await links.linkProvider(link(other, { subject: written.subject }), {
+          mayLink: () => err("ACCOUNT_DISABLED"),
+        }),
+      ).toMatchObject({ ok: false, error: "ACCOUNT_DISABLED" });
+      expect(
+        await links.linkProvider(link(other, { subject: written.subject }), { mayLink: () => ok(undefined) }),
+      ).toMatchObject({
+        ok: false,
+        error: "PROVIDER_ALREADY_LINKED",
+      });
     });
 
     it("exactly one of many concurrent links of one identity succeeds", async () => {

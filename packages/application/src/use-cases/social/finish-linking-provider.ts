@@ -16,8 +16,10 @@ import { linkFromProfile, writeLink } from "./steps/provider-links.ts";
 /**
  * The provider's answer to a linking trip (started by startLinkingProvider, which checked the
  * fresh proof): links the identity that signed in at the provider to the signed-in user's
- * account, while the session that started the trip is live (INVALID_TOKEN once it has ended). Linking the same identity again is a no-op; an identity linked to another account,
- * or a second identity of a provider the account already has, is refused.
+ * account, while the session that started the trip is live (INVALID_TOKEN once it has ended) and the
+ * account active, both as the link's write finds them. Linking the same identity again is a no-op;
+ * an identity linked to another account, or a second identity of a provider the account already
+ * has, is refused.
  */
 export async function finishLinkingProvider(
   deps: Dependencies,
@@ -34,19 +36,26 @@ export async function finishLinkingProvider(
 > {
   const { profile, client } = input;
   const name = oauthProviderNames[profile.provider];
-  const user = await deps.users.findUserById(input.userId);
-  if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  // The session that asked must still be live: logging out everywhere or changing the password
-  // ends a pending link too. A trip recorded before trips kept their session (none on record) is refused.
-  const session = input.sessionId === null ? null : await deps.sessions.findSession(input.sessionId);
-  if (session === null || session.revokedAt !== null || session.userId !== input.userId) {
-    return err("INVALID_TOKEN", "The session that asked to link has ended; sign in again");
-  }
-  const allowed = checkUserMaySignIn(user);
-  if (!allowed.ok) return allowed;
-  const link = linkFromProfile({ userId: user.id, profile, now: deps.clock.now() });
-  const linked = await writeLink(name, () => deps.linkedProviders.linkProvider(link));
-  if (!linked.ok && (linked.error === "ACCOUNT_LINK_FAILED" || linked.error === "USER_NOT_FOUND"))
+  const sessionEnded = err("INVALID_TOKEN", "The session that asked to link has ended; sign in again");
+  // A trip recorded before trips kept their session (none on record) is refused.
+  const { sessionId } = input;
+  if (sessionId === null) return sessionEnded;
+  const link = linkFromProfile({ userId: input.userId, profile, now: deps.clock.now() });
+  // The session that asked must still be live, and the account active, as the link is written: the
+  // store reads both under the account's lock, so logging out everywhere, changing the password,
+  // an undone change of address or a disable either commits first and the link is refused, or
+  // after, over the link (a stolen token's pending link never lands after the owner's sign-out).
+  const linked = await writeLink(name, () =>
+    deps.linkedProviders.linkProvider<"INVALID_TOKEN" | "USER_NOT_FOUND" | "ACCOUNT_DISABLED">(link, {
+      sessionId,
+      mayLink: (holder) => {
+        if (holder === null) return err("USER_NOT_FOUND", "The account no longer exists");
+        if (!holder.sessionLive) return sessionEnded;
+        return checkUserMaySignIn(holder.user);
+      },
+    }),
+  );
+  if (!linked.ok && linked.error !== "PROVIDER_ALREADY_LINKED")
     return err(linked.error, linked.message, linked.cause);
   if (!linked.ok) {
     const existing = await deps.linkedProviders.findLinkedProvider({
@@ -54,7 +63,7 @@ export async function finishLinkingProvider(
       subject: profile.subject,
     });
     // Linking the same identity again is a no-op, not an error.
-    if (existing?.userId === user.id) return ok(existing);
+    if (existing?.userId === input.userId) return ok(existing);
     return err(
       "PROVIDER_ALREADY_LINKED",
       existing === null
@@ -63,7 +72,7 @@ export async function finishLinkingProvider(
     );
   }
   await recordSecurityEvent(deps, {
-    userId: user.id,
+    userId: input.userId,
     type: "provider_linked",
     client,
     details: { provider: profile.provider },

@@ -12,6 +12,7 @@ import {
   type User,
   type UserId,
 } from "@superoauth/domain";
+import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies, ObservedRegistrationResult, ProviderProfile } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -99,7 +100,7 @@ export async function finishProviderSignIn(
 
 async function findOrCreateUser(
   deps: Dependencies,
-  input: { profile: ProviderProfile; client: ClientInfo },
+  input: { profile: ProviderProfile; client: ClientInfo; round?: number },
 ): Promise<
   Result<
     User,
@@ -143,9 +144,32 @@ async function findOrCreateUser(
       observeRegistration("taken");
       return emailConflict;
     }
+    // Written only over the account as it was read (its address, proven, no password, active): an
+    // undone change of address (which restores the owner's address, sets a password and unlinks
+    // every provider), a first password or a disable that commits meanwhile would otherwise get
+    // this identity linked to an account it may no longer join. Then it decides again, once.
+    let changed = false;
     const linked = await writeLink(name, () =>
-      deps.linkedProviders.linkProvider(linkFromProfile({ userId: owner.id, profile, now })),
+      deps.linkedProviders.linkProvider(linkFromProfile({ userId: owner.id, profile, now }), {
+        mayLink: (holder) => {
+          // Deleted meanwhile: USER_NOT_FOUND, as the link's foreign key answers it without a guard.
+          if (holder === null) return err("USER_NOT_FOUND", "The account was deleted while this request ran");
+          const same =
+            holder.user.email === owner.email &&
+            checkUserMaySignIn(holder.user).ok &&
+            mayLinkByEmail({ providerVerifiedEmail: profile.emailVerified, account: holder.user });
+          changed = !same;
+          return same ? ok(undefined) : emailConflict;
+        },
+      }),
     );
+    if (changed) {
+      if ((input.round ?? 1) < 2) return findOrCreateUser(deps, { ...input, round: 2 });
+      throw new OverloadedError({
+        message: "an account changed twice while a provider sign-in linked to it",
+        retryAfterSeconds: 1,
+      });
+    }
     if (!linked.ok && (linked.error === "ACCOUNT_LINK_FAILED" || linked.error === "USER_NOT_FOUND"))
       return err(linked.error, linked.message, linked.cause);
     if (!linked.ok) {

@@ -1,5 +1,6 @@
 import { type Email, err, ok, parseEmail, type Session } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import {
@@ -70,6 +71,14 @@ async function signInThrough(
 
 function email(raw: string): Email {
   return unwrap(parseEmail(raw));
+}
+
+/** A password-less account at ada@example.com, its address proven at Discord (a sign-up through it). */
+async function signUpThroughDiscord(deps: TestDeps, discord: ScriptedOAuthProviderGateway, subject: string) {
+  discord.answer("d", { subject, emailVerified: true });
+  const first = unwrap(await signInThrough(deps, { code: "d", provider: "discord" }));
+  if (first.kind !== "signed-in" || !("user" in first.signIn)) throw new Error("expected tokens");
+  return first.signIn.user;
 }
 
 describe("startOAuthAuthorization", () => {
@@ -355,10 +364,7 @@ describe("no silent account takeover", () => {
   it("links and signs in when both sides verified the email and the account has no password", async () => {
     const { deps, github, discord } = setUp();
     // An account made by a sign-up with Discord: its address proven at Discord, no password.
-    discord.answer("d", { subject: "d1", emailVerified: true });
-    const first = unwrap(await signInThrough(deps, { code: "d", provider: "discord" }));
-    if (first.kind !== "signed-in" || !("user" in first.signIn)) throw new Error("expected tokens");
-    const owner = first.signIn.user;
+    const owner = await signUpThroughDiscord(deps, discord, "d1");
     github.answer("c", { emailVerified: true });
     const finished = unwrap(await signInThrough(deps, { code: "c" }));
     expect(finished.kind === "signed-in" && "user" in finished.signIn && finished.signIn.user.id).toBe(
@@ -371,14 +377,11 @@ describe("no silent account takeover", () => {
 
   it("a sign-in by a verified email whose account is deleted before the link's write answers USER_NOT_FOUND, not ACCOUNT_LINK_FAILED", async () => {
     const { deps, github, discord } = setUp();
-    discord.answer("d", { subject: "d1", emailVerified: true });
-    const first = unwrap(await signInThrough(deps, { code: "d", provider: "discord" }));
-    if (first.kind !== "signed-in" || !("user" in first.signIn)) throw new Error("expected tokens");
-    const owner = first.signIn.user;
+    const owner = await signUpThroughDiscord(deps, discord, "d1");
     const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
-    deps.linkedProviders.linkProvider = async (link) => {
+    deps.linkedProviders.linkProvider = async (link, guard) => {
       deps.users.deleteUser(owner.id);
-      return linkProvider(link);
+      return linkProvider(link, guard);
     };
     github.answer("c", { emailVerified: true });
     expect(await signInThrough(deps, { code: "c" })).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
@@ -577,9 +580,9 @@ describe("linking and unlinking", () => {
     github.answer("c", { subject: "99", email: "someone-else@example.com" });
     // The deletion commits just before the write (the store's foreign key refuses the link).
     const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
-    deps.linkedProviders.linkProvider = async (link) => {
+    deps.linkedProviders.linkProvider = async (link, guard) => {
       deps.users.deleteUser(user.id);
-      return linkProvider(link);
+      return linkProvider(link, guard);
     };
     expect(await signInThrough(deps, { code: "c", linkSession: session })).toMatchObject({
       ok: false,
@@ -712,6 +715,86 @@ describe("races", () => {
     ]);
     expect(results.map((r) => (r.ok ? "ok" : r.error)).sort()).toEqual(["CANNOT_UNLINK_LAST_AUTH", "ok"]);
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(userId)).toHaveLength(1);
+  });
+
+  /** Runs `meanwhile` just before the store's write of a link: a change that commits in that moment. */
+  function beforeTheLinkWrite(deps: TestDeps, meanwhile: () => Promise<void> | void): void {
+    const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
+    deps.linkedProviders.linkProvider = async (link, guard) => {
+      await meanwhile();
+      return linkProvider(link, guard);
+    };
+  }
+
+  it("a link trip whose session is ended (log out everywhere) just before the link's write links nothing: INVALID_TOKEN", async () => {
+    const { deps, github } = setUp();
+    const { user, session } = await registerAccount(deps);
+    github.answer("attacker", { subject: "666" });
+    // The owner signs out everywhere after the callback read the session and before the write.
+    beforeTheLinkWrite(deps, async () => {
+      await logOutEverywhere(deps, { userId: user.id });
+    });
+    expect(await signInThrough(deps, { code: "attacker", linkSession: session })).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(await deps.linkedProviders.findLinkedProvider({ provider: "github", subject: "666" })).toBeNull();
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("provider_linked");
+  });
+
+  it("a link trip whose account is disabled just before the link's write links nothing: ACCOUNT_DISABLED", async () => {
+    const { deps, github } = setUp();
+    const { user, session } = await registerAccount(deps);
+    github.answer("c", { subject: "99" });
+    beforeTheLinkWrite(deps, () => deps.users.setStatus(user.id, "disabled"));
+    expect(await signInThrough(deps, { code: "c", linkSession: session })).toMatchObject({
+      ok: false,
+      error: "ACCOUNT_DISABLED",
+    });
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(user.id)).toEqual([]);
+  });
+
+  it("a sign-in by a verified email links nothing to an account that left the address just before the write (an undone change of address): it decides again", async () => {
+    const { deps, github, discord } = setUp();
+    const owner = await signUpThroughDiscord(deps, discord, "d1");
+    // The owner's undo of a change of address commits meanwhile: the account goes back to the
+    // owner's address, with a new password.
+    let undone = false;
+    beforeTheLinkWrite(deps, async () => {
+      if (undone) return;
+      undone = true;
+      const now = deps.clock.now();
+      await deps.users.changeEmail({ userId: owner.id, email: email("owner@example.com"), now });
+      await deps.users.updatePasswordHash({ userId: owner.id, passwordHash: "owner's new hash", now });
+    });
+    github.answer("c", { subject: "g1", emailVerified: true });
+    const finished = unwrap(await signInThrough(deps, { code: "c" }));
+    // Decided again on the account as it is now: ada@example.com is nobody's, so a new account.
+    const signedInto =
+      finished.kind === "signed-in" && "user" in finished.signIn ? finished.signIn.user : null;
+    expect(signedInto?.id).not.toBe(owner.id);
+    expect(signedInto?.email).toBe("ada@example.com");
+    expect((await deps.linkedProviders.listLinkedProvidersOfUser(owner.id)).map((l) => l.provider)).toEqual([
+      "discord",
+    ]);
+  });
+
+  it("a sign-in by a verified email whose account changes under two writes in a row answers 503 (OverloadedError) and links nothing", async () => {
+    const { deps, github, discord } = setUp();
+    const owner = await signUpThroughDiscord(deps, discord, "d1");
+    // Disabled for the moment of each write, enabled again before the next read.
+    const linkProvider = deps.linkedProviders.linkProvider.bind(deps.linkedProviders);
+    deps.linkedProviders.linkProvider = async (link, guard) => {
+      deps.users.setStatus(owner.id, "disabled");
+      const linked = await linkProvider(link, guard);
+      deps.users.setStatus(owner.id, "active");
+      return linked;
+    };
+    github.answer("c", { subject: "g1", emailVerified: true });
+    await expect(signInThrough(deps, { code: "c" })).rejects.toBeInstanceOf(OverloadedError);
+    expect((await deps.linkedProviders.listLinkedProvidersOfUser(owner.id)).map((l) => l.provider)).toEqual([
+      "discord",
+    ]);
   });
 
   it("answers ACCOUNT_LINK_FAILED, and creates nothing, when the new identity's link is refused and no account holds it", async () => {
