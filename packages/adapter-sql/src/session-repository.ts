@@ -265,13 +265,14 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       return "already-rotated";
     },
 
-    async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
-      await db
+    async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<boolean> {
+      const ended = await db
         .updateTable("sessions")
         .set({ revoked_at: input.now })
         .where("id", "=", input.sessionId)
         .where("revoked_at", "is", null)
-        .execute();
+        .executeTakeFirst();
+      return ended.numUpdatedRows > 0n;
     },
 
     async recordReauthentication(input: {

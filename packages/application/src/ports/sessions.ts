@@ -107,7 +107,11 @@ export interface SessionRepository {
     replacementSecret: { encrypted: string; expiresAt: Date } | null;
     now: Date;
   }): Promise<"rotated" | "already-rotated">;
-  revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void>;
+  /**
+   * Ends the session, unless it has ended already (its first end's time stays). Answers whether
+   * this call ended it: of any number at once, exactly one (one conditional update).
+   */
+  revokeSession(input: { sessionId: SessionId; now: Date }): Promise<boolean>;
   /**
    * Records that the session's person proved a factor again at `now` (its `authenticatedAt`), by
    * `methods` (its `authenticationMethods`), only while the session is live; never moves it back.

@@ -432,11 +432,11 @@ export class InMemorySessionRepository implements SessionRepository {
     this.#touch(token.sessionId, input.now);
     return "rotated";
   }
-  async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<void> {
+  async revokeSession(input: { sessionId: SessionId; now: Date }): Promise<boolean> {
     const session = this.#sessions.get(input.sessionId);
-    if (session !== undefined && session.revokedAt === null) {
-      this.#sessions.set(session.id, { ...session, revokedAt: input.now });
-    }
+    if (session === undefined || session.revokedAt !== null) return false;
+    this.#sessions.set(session.id, { ...session, revokedAt: input.now });
+    return true;
   }
   async recordReauthentication(input: {
     sessionId: SessionId;

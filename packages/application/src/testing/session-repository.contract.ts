@@ -439,11 +439,22 @@ export function sessionRepositoryContract(
       });
     });
 
-    it("revokes one session, and revoking again keeps the first time", async () => {
+    it("revokes one session, and revoking again keeps the first time; each answers whether it ended it", async () => {
       const { sessions, session } = await withSession();
-      await sessions.revokeSession({ sessionId: session.id, now: at(5000) });
-      await sessions.revokeSession({ sessionId: session.id, now: at(9000) });
+      expect(await sessions.revokeSession({ sessionId: session.id, now: at(5000) })).toBe(true);
+      expect(await sessions.revokeSession({ sessionId: session.id, now: at(9000) })).toBe(false);
       expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(5000));
+      expect(await sessions.revokeSession({ sessionId: testId() as SessionId, now: at(9000) })).toBe(false);
+    });
+
+    it("of ten revocations of one session at once, exactly one answers that it ended it", async () => {
+      const { sessions, session } = await withSession();
+      const ended = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          sessions.revokeSession({ sessionId: session.id, now: at(5000 + i) }),
+        ),
+      );
+      expect(ended.filter(Boolean)).toHaveLength(1);
     });
 
     it("revokes every session of a user but the one kept, and no one else's", async () => {

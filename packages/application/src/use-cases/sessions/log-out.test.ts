@@ -50,6 +50,38 @@ describe("logOut", () => {
     expect(await isLive(deps, caller)).toBe(true);
   });
 
+  it.each([
+    ["the access token", false],
+    ["its refresh token", true],
+  ])(
+    "of two sign-outs of one session at once (a double submit) by %s, both answer done and one records it",
+    async (_, withRefreshToken) => {
+      const deps = createInMemoryDependencies();
+      const caller = await registerAccount(deps);
+      const other = await signInAgain(deps, "ada@example.com");
+      const signOut = () =>
+        logOut(deps, {
+          userId: caller.user.id,
+          sessionId: other.sessionId,
+          ...(withRefreshToken ? { refreshToken: other.refreshToken } : {}),
+        });
+      // Both requests read the session live; the other's sign-out lands just before this one's write.
+      const revoke = deps.sessions.revokeSession.bind(deps.sessions);
+      let overtaken = false;
+      deps.sessions.revokeSession = async (input) => {
+        if (!overtaken) {
+          overtaken = true;
+          expect(await signOut()).toEqual({ ok: true, value: undefined });
+        }
+        return revoke(input);
+      };
+      expect(await signOut()).toEqual({ ok: true, value: undefined });
+      expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toHaveLength(1);
+      expect(await isLive(deps, other)).toBe(false);
+      expect(await isLive(deps, caller)).toBe(true);
+    },
+  );
+
   it("answers a refresh token of a session ended already as done, and records no second sign-out", async () => {
     const deps = createInMemoryDependencies();
     const caller = await registerAccount(deps);

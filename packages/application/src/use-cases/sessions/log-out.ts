@@ -29,7 +29,9 @@ export async function logOut(
     if (stored.session.revokedAt !== null) return ok(undefined);
     sessionId = stored.session.id;
   }
-  await deps.sessions.revokeSession({ sessionId, now: deps.clock.now() });
+  // Recorded by the request that ended it: of two sign-outs of one session at once (a double
+  // submit, two tabs, a sign-out and the account center's "end this session"), one records.
+  if (!(await deps.sessions.revokeSession({ sessionId, now: deps.clock.now() }))) return ok(undefined);
   await recordSecurityEvent(deps, {
     userId: input.userId,
     type: "session_revoked",

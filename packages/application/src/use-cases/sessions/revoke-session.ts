@@ -26,7 +26,9 @@ export async function revokeSession(
   ) {
     return notFound;
   }
-  await deps.sessions.revokeSession({ sessionId: session.id, now: deps.clock.now() });
+  // Ended by another request since it was read (a double click, a sign-out of it): answered as a
+  // session already ended is, and recorded by that request alone.
+  if (!(await deps.sessions.revokeSession({ sessionId: session.id, now: deps.clock.now() }))) return notFound;
   await recordSecurityEvent(deps, {
     userId: input.userId,
     type: "session_revoked",

@@ -182,6 +182,28 @@ describe("revokeSession", () => {
     });
   });
 
+  it("of two ends of one session at once (a double click), one records it and the other answers SESSION_NOT_FOUND", async () => {
+    const { deps, first, second } = await signedInTwice();
+    // Both requests read the session live; the other one's end lands just before this one's write.
+    const revoke = deps.sessions.revokeSession.bind(deps.sessions);
+    let overtaken = false;
+    deps.sessions.revokeSession = async (input) => {
+      if (!overtaken) {
+        overtaken = true;
+        expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toEqual({
+          ok: true,
+          value: undefined,
+        });
+      }
+      return revoke(input);
+    };
+    expect(await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id })).toMatchObject({
+      ok: false,
+      error: "SESSION_NOT_FOUND",
+    });
+    expect(deps.securityEvents.all().filter((e) => e.type === "session_revoked")).toHaveLength(1);
+  });
+
   it("answers SESSION_NOT_FOUND for a session already revoked", async () => {
     const { deps, first, second } = await signedInTwice();
     await revokeSession(deps, { userId: first.user.id, sessionId: second.session.id });
