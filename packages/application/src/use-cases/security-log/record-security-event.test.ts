@@ -1,7 +1,7 @@
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount, strongPassword, unwrap } from "../../testing/use-case-helpers.ts";
+import { registerAccount, strongPassword, unwrap, unwrapSignedIn } from "../../testing/use-case-helpers.ts";
 import { setPassword } from "../account/set-password.ts";
 import { logOut } from "../sessions/log-out.ts";
 import { logOutEverywhere } from "../sessions/log-out-everywhere.ts";
@@ -49,6 +49,11 @@ describe("security events written by the core use cases", () => {
     expect(rotated.ok).toBe(true);
     deps.clock.advance(60_000);
     await refreshSession(deps, { refreshToken: account.refreshToken });
+    // The reuse ended the first session: a second one is signed out (an ended one records nothing).
+    const second = unwrapSignedIn(
+      await logInWithPassword(deps, { email: account.user.email, password: "Another-pass-2!", client }),
+    );
+    await logOut(deps, { userId, sessionId: second.sessionId, client });
     await logOut(deps, { userId, sessionId: account.sessionId, client });
     await logOutEverywhere(deps, { userId, client });
     const types = (await deps.securityEvents.listSecurityEventsOfUser({ userId, limit: 10 })).map(
@@ -57,6 +62,8 @@ describe("security events written by the core use cases", () => {
     expect(types).toEqual([
       "sessions_revoked",
       "session_revoked",
+      "new_device_sign_in",
+      "login_succeeded",
       "refresh_token_reuse_detected",
       "password_changed",
     ]);
