@@ -114,6 +114,34 @@ async function mfaTokens(email: string, count: number): Promise<string[]> {
   });
 }
 
+/**
+ * Two requests at once that have both read before either writes: the first to reach `store`'s
+ * `method` waits there (up to 2 s) for the second. Without it the pool could hand the second its
+ * connection only after the first had written, and the two ran one after the other. Undone when
+ * the test ends.
+ */
+function meetBeforeWriting<S extends object, K extends keyof S>(store: S, method: K): void {
+  const original = store[method] as (...args: unknown[]) => Promise<unknown>;
+  let waiting: (() => void) | null = null;
+  const met = async (...args: unknown[]) => {
+    const other = waiting;
+    if (other === null) {
+      await new Promise<void>((resolve) => {
+        waiting = resolve;
+        setTimeout(resolve, 2000);
+      });
+      waiting = null;
+    } else {
+      other();
+    }
+    return original.apply(store, args);
+  };
+  store[method] = met as S[K];
+  onTestFinished(() => {
+    store[method] = original as S[K];
+  });
+}
+
 // argon2 runs for real (a registration, a login, up to ten backup-code checks per request):
 // bounded at a minute per race for a busy two-core machine.
 describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () => {
@@ -450,28 +478,7 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
   it("two secret rotations of one app at once (a double submit), 10 rounds: one 200 whose secret is the stored one, one 503 SERVICE_UNAVAILABLE with Retry-After: 1, one entry in the log (ADR 0060)", async () => {
     const owner = await register("secret-rotator@example.com");
     const clientId = await registerApp(owner.accessToken, "confidential");
-    // Both rotations have read the app before either writes: the first to write waits (up to 2 s)
-    // for the second to arrive there. Without it the pool could hand the second its connection
-    // only after the first had written, and the two ran one after the other (both 200).
-    const { apps } = service.storage;
-    const replace = apps.replaceSecretHash.bind(apps);
-    let waiting: (() => void) | null = null;
-    apps.replaceSecretHash = async (input) => {
-      const other = waiting;
-      if (other === null) {
-        await new Promise<void>((resolve) => {
-          waiting = resolve;
-          setTimeout(resolve, 2000);
-        });
-        waiting = null;
-      } else {
-        other();
-      }
-      return replace(input);
-    };
-    onTestFinished(() => {
-      apps.replaceSecretHash = replace;
-    });
+    meetBeforeWriting(service.storage.apps, "replaceSecretHash");
     for (let round = 0; round < 10; round += 1) {
       const answers = await times(2, () => post(`/apps/${clientId}/secret`, undefined, owner.accessToken));
       expect([outcomes(answers), round]).toEqual([{ "200": 1, "503 SERVICE_UNAVAILABLE": 1 }, round]);
@@ -492,6 +499,28 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
       (event) => event.type === "app_secret_rotated",
     );
     expect(rotations).toHaveLength(10);
+  });
+
+  it("two 2FA set-ups of one account at once (a double submit), 10 rounds: one 200 whose key is the one stored, one 503 SERVICE_UNAVAILABLE with Retry-After: 1", async () => {
+    const { accessToken, user } = await register("two-setups@example.com");
+    await service.storage.users.markEmailVerified({ userId: user.id, now: clock.now() });
+    meetBeforeWriting(service.storage.twoFactor, "savePendingTOTPFactor");
+    let shown = "";
+    for (let round = 0; round < 10; round += 1) {
+      const answers = await times(2, () => post("/auth/2fa/setup", undefined, accessToken));
+      expect([outcomes(answers), round]).toEqual([{ "200": 1, "503 SERVICE_UNAVAILABLE": 1 }, round]);
+      const refused = answers.find((answer) => answer.statusCode === 503);
+      expect(refused?.headers["retry-after"]).toBe("1");
+      expect(refused?.json().message).toMatch(/^Another two-factor set-up of this account was started/);
+      shown = answers.find((answer) => answer.statusCode === 200)?.json().data.secret as string;
+    }
+    // The last round's key is the one stored: its code turns 2FA on.
+    const enabled = await post(
+      "/auth/2fa/enable",
+      { code: await generateTOTPCode({ secret: shown, now: clock.now() }) },
+      accessToken,
+    );
+    expect(enabled.statusCode, enabled.body).toBe(200);
   });
 
   it("logout racing refresh, 20 rounds: logout always 200; refresh 200 or 401; afterwards nothing of the session works, whatever the refresh returned", async () => {

@@ -1,6 +1,7 @@
-import type { TwoFactorRepository } from "@superoauth/application";
+import { OverloadedError, type TwoFactorRepository } from "@superoauth/application";
 import type { BackupCode, TOTPFactor, TwoFactorStatus, UserId } from "@superoauth/domain";
 import type { Kysely, Selectable, Transaction } from "kysely";
+import { conflictAttempts } from "./conflicts.ts";
 import type { BackupCodesTable, Database, TOTPFactorsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { runInTransaction } from "./run-in-transaction.ts";
@@ -42,36 +43,46 @@ export function createTwoFactorRepository(context: SQLContext): TwoFactorReposit
       return row === undefined ? null : mapFactorRow(row);
     },
 
-    async savePendingTOTPFactor({ userId, encryptedSecret, now }) {
-      // Replace a pending factor; otherwise insert. The primary key settles a race between two inserts.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const replaced = await db
-          .updateTable("totp_factors")
-          .set({ encrypted_secret: encryptedSecret, created_at: now, last_used_step: null })
-          .where("user_id", "=", userId)
-          .where("status", "=", "pending")
-          .executeTakeFirst();
-        if (replaced.numUpdatedRows === 1n) return "saved";
-        try {
-          await db
-            .insertInto("totp_factors")
-            .values({
-              user_id: userId,
-              encrypted_secret: encryptedSecret,
-              status: "pending",
-              last_used_step: null,
-              created_at: now,
-              enabled_at: null,
-            })
-            .execute();
-          return "saved";
-        } catch (error) {
-          if (!dialect.isUniqueViolation(error)) throw error;
-          const existing = await repository.findTOTPFactor(userId);
-          if (existing?.status === "enabled") return "already-enabled";
+    async savePendingTOTPFactor({ userId, encryptedSecret, now, over }) {
+      // Replace a pending factor (the one read, with `over`); otherwise insert. The primary key
+      // settles a race between two inserts.
+      for (let attempt = 0; attempt < conflictAttempts; attempt++) {
+        if (over !== null) {
+          let replace = db
+            .updateTable("totp_factors")
+            .set({ encrypted_secret: encryptedSecret, created_at: now, last_used_step: null })
+            .where("user_id", "=", userId)
+            .where("status", "=", "pending");
+          if (over !== undefined) replace = replace.where("encrypted_secret", "=", over);
+          const replaced = await replace.executeTakeFirst();
+          if (replaced.numUpdatedRows === 1n) return "saved";
         }
+        if (over === undefined || over === null) {
+          try {
+            await db
+              .insertInto("totp_factors")
+              .values({
+                user_id: userId,
+                encrypted_secret: encryptedSecret,
+                status: "pending",
+                last_used_step: null,
+                created_at: now,
+                enabled_at: null,
+              })
+              .execute();
+            return "saved";
+          } catch (error) {
+            if (!dialect.isUniqueViolation(error)) throw error;
+          }
+        }
+        const existing = await repository.findTOTPFactor(userId);
+        if (existing?.status === "enabled") return "already-enabled";
+        if (over !== undefined) return "changed";
       }
-      throw new Error("Could not save the pending TOTP factor: it kept changing concurrently");
+      throw new OverloadedError({
+        message: "Could not save the pending TOTP factor: it kept changing concurrently",
+        retryAfterSeconds: 1,
+      });
     },
 
     enableTOTPFactor({ userId, confirmedSecret, usedStep, backupCodes, now }) {

@@ -53,12 +53,19 @@ export interface MFATokenIssuer {
 /** Users' TOTP factors and backup codes. */
 export interface TwoFactorRepository {
   findTOTPFactor(userId: UserId): Promise<TOTPFactor | null>;
-  /** Stores a new pending factor, replacing a pending one; never replaces an enabled one ("already-enabled"). */
+  /**
+   * Stores a new pending factor, replacing a pending one; never replaces an enabled one
+   * ("already-enabled"). With `over`, only over the state the caller decided on: the pending
+   * factor's secret it read, or null for none pending; any other state (another set-up saved
+   * meanwhile, or the pending one removed) is "changed" and nothing is written. Of saves at once
+   * over one state, exactly one is "saved".
+   */
   savePendingTOTPFactor(input: {
     userId: UserId;
     encryptedSecret: string;
     now: Date;
-  }): Promise<"saved" | "already-enabled">;
+    over?: string | null;
+  }): Promise<"saved" | "already-enabled" | "changed">;
   /**
    * Turns the pending factor on, records `usedStep` as its last used step and
    * stores the backup codes, atomically. "not-pending" when there is no pending

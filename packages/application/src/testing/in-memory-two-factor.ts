@@ -129,8 +129,11 @@ export class InMemoryTwoFactorRepository implements TwoFactorRepository {
     userId: UserId;
     encryptedSecret: string;
     now: Date;
-  }): Promise<"saved" | "already-enabled"> {
-    if (this.#factors.get(input.userId)?.status === "enabled") return "already-enabled";
+    over?: string | null;
+  }): Promise<"saved" | "already-enabled" | "changed"> {
+    const factor = this.#factors.get(input.userId);
+    if (factor?.status === "enabled") return "already-enabled";
+    if (input.over !== undefined && (factor?.encryptedSecret ?? null) !== input.over) return "changed";
     this.#factors.set(input.userId, {
       userId: input.userId,
       encryptedSecret: input.encryptedSecret,

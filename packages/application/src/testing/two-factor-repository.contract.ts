@@ -65,6 +65,52 @@ export function twoFactorRepositoryContract(
       });
     });
 
+    it("with `over`, saves only over the state read (the pending secret, or none), else answers changed and writes nothing", async () => {
+      const { twoFactor, userId } = await withUser();
+      const save = (encryptedSecret: string, over: string | null) =>
+        twoFactor.savePendingTOTPFactor({ userId, encryptedSecret, now: at(encryptedSecret.length), over });
+      expect(await save("sealed-a", "sealed-none")).toBe("changed");
+      expect(await twoFactor.findTOTPFactor(userId)).toBeNull();
+      expect(await save("sealed-a", null)).toBe("saved");
+      expect(await save("sealed-b", null)).toBe("changed");
+      expect(await save("sealed-b", "sealed-stale")).toBe("changed");
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({ encryptedSecret: "sealed-a" });
+      expect(await save("sealed-bb", "sealed-a")).toBe("saved");
+      expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({
+        encryptedSecret: "sealed-bb",
+        status: "pending",
+        createdAt: at(9),
+      });
+      await twoFactor.enableTOTPFactor({
+        userId,
+        confirmedSecret: "sealed-bb",
+        usedStep: 1,
+        backupCodes: [],
+        now: at(10),
+      });
+      expect(await save("sealed-c", "sealed-bb")).toBe("already-enabled");
+      expect(await save("sealed-c", null)).toBe("already-enabled");
+    });
+
+    it("of saves at once over one state, exactly one is saved: the one stored", async () => {
+      const { twoFactor, userId } = await withUser();
+      for (const over of [null, "sealed-0"]) {
+        const secrets = Array.from({ length: 6 }, (_, index) => `sealed-${over === null ? "" : "r"}${index}`);
+        if (over !== null) {
+          await twoFactor.savePendingTOTPFactor({ userId, encryptedSecret: over, now: t0 });
+        }
+        const answers = await Promise.all(
+          secrets.map((encryptedSecret) =>
+            twoFactor.savePendingTOTPFactor({ userId, encryptedSecret, now: at(1), over }),
+          ),
+        );
+        expect(answers.filter((answer) => answer === "saved")).toHaveLength(1);
+        expect(answers.filter((answer) => answer === "changed")).toHaveLength(5);
+        const stored = await twoFactor.findTOTPFactor(userId);
+        expect(stored?.encryptedSecret).toBe(secrets[answers.indexOf("saved")]);
+      }
+    });
+
     it("enables a pending factor once, with its used step and backup codes", async () => {
       const { twoFactor, userId, backupCodes } = await withEnabledFactor();
       expect(await twoFactor.findTOTPFactor(userId)).toMatchObject({

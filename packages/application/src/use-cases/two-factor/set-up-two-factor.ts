@@ -1,4 +1,13 @@
-import { checkTwoFactorMayBeTurnedOn, err, ok, type Result, type Session } from "@superoauth/domain";
+import {
+  checkTwoFactorMayBeTurnedOn,
+  err,
+  ok,
+  type Result,
+  type Session,
+  type TOTPFactor,
+  type User,
+} from "@superoauth/domain";
+import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 
@@ -38,24 +47,63 @@ export async function setUpTwoFactor(
   if (existing?.status === "enabled") return alreadyEnabled();
   const allowed = checkTwoFactorMayBeTurnedOn(user);
   if (!allowed.ok) return allowed;
-  // Only a set-up begun in this session: one left by an earlier session (a thief's, before the owner
-  // took the account back) would show the owner a key someone else knows.
-  if (
-    input.keepPending === true &&
-    existing?.status === "pending" &&
-    existing.createdAt.getTime() >= input.session.createdAt.getTime()
-  ) {
-    const pending = await findPendingTwoFactorSetup(deps, { session: input.session });
-    if (pending !== null) return ok({ ...pending, resumed: true });
-  }
+  const resumable = await resumableSetup(deps, {
+    session: input.session,
+    user,
+    factor: existing,
+    keepPending: input.keepPending,
+  });
+  if (resumable !== null) return ok(resumable);
   const secret = deps.totp.generateTOTPSecret();
+  // Written only over the state read: of two set-ups at once (a double submit, two tabs), one
+  // stores its key and the other never shows a key that is not the one stored.
   const saved = await deps.twoFactor.savePendingTOTPFactor({
     userId: user.id,
     encryptedSecret: deps.secretCipher.encryptSecret({ plaintext: secret, associatedData: user.id }),
     now: deps.clock.now(),
+    over: existing?.status === "pending" ? existing.encryptedSecret : null,
   });
   if (saved === "already-enabled") return alreadyEnabled();
+  if (saved === "changed") {
+    // The account center shows the set-up that was stored instead, when this session began it
+    // (the same rule as above); anything else is answered 503, to be tried again.
+    const now = await deps.twoFactor.findTOTPFactor(user.id);
+    if (now?.status === "enabled") return alreadyEnabled();
+    const stored = await resumableSetup(deps, {
+      session: input.session,
+      user,
+      factor: now,
+      keepPending: input.keepPending,
+    });
+    if (stored !== null) return ok(stored);
+    throw new OverloadedError({
+      message: "another two-factor set-up of the account was saved while this one ran",
+      retryAfterSeconds: 1,
+      publicMessage:
+        "Another two-factor set-up of this account was started at the same moment. Start it again, and use the key shown then.",
+    });
+  }
   return ok(await presentSetup(deps, { secret, accountName: user.email }));
+}
+
+/**
+ * With `keepPending`, the pending set-up `factor` shown again (`resumed`) when this session began
+ * it; null otherwise. Only a set-up begun in this session: one left by an earlier session (a
+ * thief's, before the owner took the account back) would show the owner a key someone else knows.
+ */
+async function resumableSetup(
+  deps: Dependencies,
+  input: { session: Session; user: User; factor: TOTPFactor | null; keepPending: boolean | undefined },
+): Promise<TwoFactorSetup | null> {
+  const { factor } = input;
+  if (
+    input.keepPending !== true ||
+    factor?.status !== "pending" ||
+    factor.createdAt.getTime() < input.session.createdAt.getTime()
+  ) {
+    return null;
+  }
+  return { ...(await presentPending(deps, { user: input.user, factor })), resumed: true };
 }
 
 /**
@@ -71,11 +119,19 @@ export async function findPendingTwoFactorSetup(
   if (factor?.status !== "pending") return null;
   const user = await deps.users.findUserById(input.session.userId);
   if (user === null) return null;
+  return presentPending(deps, { user, factor });
+}
+
+/** A pending factor's secret, decrypted, as `setUpTwoFactor` showed it. */
+function presentPending(
+  deps: Pick<Dependencies, "totp" | "secretCipher">,
+  input: { user: Pick<User, "id" | "email">; factor: TOTPFactor },
+): Promise<TwoFactorSetup> {
   const secret = deps.secretCipher.decryptSecret({
-    ciphertext: factor.encryptedSecret,
-    associatedData: user.id,
+    ciphertext: input.factor.encryptedSecret,
+    associatedData: input.user.id,
   });
-  return presentSetup(deps, { secret, accountName: user.email });
+  return presentSetup(deps, { secret, accountName: input.user.email });
 }
 
 /** What an authenticator app is shown of a secret: as text, as an otpauth URI and as its QR code. */

@@ -1,5 +1,6 @@
 import { totpTimeStepAt, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { OverloadedError } from "../../overloaded-error.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { InMemoryTOTPService } from "../../testing/in-memory-two-factor.ts";
@@ -14,7 +15,7 @@ import { disableTwoFactor } from "./disable-two-factor.ts";
 import { enableTwoFactor } from "./enable-two-factor.ts";
 import { getTwoFactorStatus } from "./get-two-factor-status.ts";
 import { regenerateBackupCodes } from "./regenerate-backup-codes.ts";
-import { setUpTwoFactor } from "./set-up-two-factor.ts";
+import { setUpTwoFactor, type TwoFactorSetup } from "./set-up-two-factor.ts";
 
 const client = { userAgent: "vitest", ip: "127.0.0.1" };
 
@@ -128,6 +129,74 @@ describe("setting up TOTP", () => {
       }),
     );
     expect(shown.secret).not.toBe(left.secret);
+  });
+
+  describe("another set-up saved between this one's read and its write (a double submit, two tabs)", () => {
+    /** Runs `meanwhile` once, just before the next save of a pending factor. */
+    function beforeTheSave(
+      deps: Awaited<ReturnType<typeof setUp>>["deps"],
+      meanwhile: () => Promise<unknown>,
+    ) {
+      const save = deps.twoFactor.savePendingTOTPFactor.bind(deps.twoFactor);
+      deps.twoFactor.savePendingTOTPFactor = async (input) => {
+        deps.twoFactor.savePendingTOTPFactor = save;
+        await meanwhile();
+        return save(input);
+      };
+    }
+
+    it("the API's set-up answers 503 with what happened, and the key stored stays the other's", async () => {
+      const { deps, userId, session } = await setUp();
+      let other: TwoFactorSetup | undefined;
+      beforeTheSave(deps, async () => {
+        other = unwrap(await setUpTwoFactor(deps, { session }));
+      });
+      const lost = await setUpTwoFactor(deps, { session }).catch((error: unknown) => error);
+      expect(lost).toBeInstanceOf(OverloadedError);
+      expect(lost).toMatchObject({
+        retryAfterSeconds: 1,
+        publicMessage: expect.stringMatching(/^Another two-factor set-up of this account was started/),
+      });
+      const stored = await deps.twoFactor.findTOTPFactor(userId);
+      expect(stored?.status).toBe("pending");
+      const code = InMemoryTOTPService.codeAt(other?.secret ?? "", deps.clock.now());
+      expect((await enableTwoFactor(deps, { session, code })).ok).toBe(true);
+    });
+
+    it("the account center's (keepPending) shows the set-up stored, begun in this session, as resumed", async () => {
+      const { deps, session } = await setUp();
+      let other: TwoFactorSetup | undefined;
+      beforeTheSave(deps, async () => {
+        other = unwrap(await setUpTwoFactor(deps, { session, keepPending: true }));
+      });
+      const shown = unwrap(await setUpTwoFactor(deps, { session, keepPending: true }));
+      expect(other?.resumed).toBeUndefined();
+      expect(shown).toMatchObject({ secret: other?.secret, resumed: true });
+    });
+
+    it("replacing a pending set-up, the same: it never writes over a key it did not read", async () => {
+      const { deps, session } = await setUp();
+      unwrap(await setUpTwoFactor(deps, { session }));
+      let other: TwoFactorSetup | undefined;
+      beforeTheSave(deps, async () => {
+        other = unwrap(await setUpTwoFactor(deps, { session }));
+      });
+      await expect(setUpTwoFactor(deps, { session })).rejects.toBeInstanceOf(OverloadedError);
+      expect(unwrap(await setUpTwoFactor(deps, { session, keepPending: true })).secret).toBe(other?.secret);
+    });
+
+    it("answers TWO_FACTOR_ALREADY_ENABLED when the other tab turned 2FA on meanwhile", async () => {
+      const { deps, session } = await setUp();
+      beforeTheSave(deps, async () => {
+        const setup = unwrap(await setUpTwoFactor(deps, { session }));
+        const code = InMemoryTOTPService.codeAt(setup.secret, deps.clock.now());
+        unwrap(await enableTwoFactor(deps, { session, code }));
+      });
+      expect(await setUpTwoFactor(deps, { session, keepPending: true })).toMatchObject({
+        ok: false,
+        error: "TWO_FACTOR_ALREADY_ENABLED",
+      });
+    });
   });
 
   it("does not ask for a code at login while the factor is only pending", async () => {
