@@ -2,15 +2,17 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { StorageUnavailableError } from "@superoauth/application";
 import { ScriptedOAuthProviderGateway } from "@superoauth/application/testing";
-import { err, errorCodes } from "@superoauth/domain";
+import { type ErrorCode, err, errorCodes, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { errorStatus } from "../src/index.ts";
 import {
+  bearer,
   buildTestApp,
   buildTestAppWithGitHub,
   capturingLogger,
   expectError,
+  registerUser,
   type TestDependencies,
 } from "./test-app.ts";
 
@@ -159,5 +161,198 @@ describe("error-path coverage of the HTTP API", () => {
       [...(asserted.get(code) ?? [])].some((status) => status !== errorStatus[code]),
     );
     expect(wrongStatus, "error codes asserted with a status the table does not give").toStrictEqual([]);
+  });
+});
+
+interface DeclaredOperation {
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** The path with plausible values for its parameters (which no refusal below reads). */
+  readonly url: string;
+  readonly name: string;
+  readonly bearer: boolean;
+  declares(status: number, code: ErrorCode): boolean;
+}
+
+/** Every operation the app's own API description (GET /docs/openapi.json) lists, with its declaration. */
+async function declaredOperations(): Promise<DeclaredOperation[]> {
+  const { app: documented } = await buildTestApp({
+    apiDocs: { version: "0.0.0", serverURL: "http://localhost:3000" },
+  });
+  try {
+    const document = (await documented.inject({ method: "GET", url: "/docs/openapi.json" })).json() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown[];
+            responses: Record<
+              string,
+              { content?: Record<string, { schema?: { properties?: { error?: { enum?: string[] } } } }> }
+            >;
+          }
+        >
+      >;
+    };
+    return Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => ({
+        method: method.toUpperCase() as DeclaredOperation["method"],
+        url: path.replace("{provider}", "github").replace(/\{\w+\}/g, "00000000-0000-7000-8000-000000000001"),
+        name: `${method.toUpperCase()} ${path}`,
+        bearer: operation.security !== undefined,
+        declares: (status, code) =>
+          operation.responses[String(status)]?.content?.[
+            "application/json"
+          ]?.schema?.properties?.error?.enum?.includes(code) ?? false,
+      })),
+    );
+  } finally {
+    await documented.close();
+  }
+}
+
+describe("the errors every route of a kind declares, answered by each such route", () => {
+  // Authentication (a preValidation hook), the body parser and the rate limit are shared, so one
+  // route's test of each proves the mechanism; this asks every route whose declaration lists the
+  // code, so a route that declares it without the mechanism (or the reverse) fails here.
+  let operations: DeclaredOperation[];
+  beforeAll(async () => {
+    operations = await declaredOperations();
+  });
+
+  /** Each operation that declares `code` under `status`, asked with `request`, answers exactly that. */
+  async function expectEachAnswers(
+    status: number,
+    code: ErrorCode,
+    ask: (operation: DeclaredOperation) => Promise<LightMyRequestResponse>,
+    which: (operation: DeclaredOperation) => boolean = () => true,
+  ): Promise<void> {
+    const asked = operations.filter((operation) => which(operation) && operation.declares(status, code));
+    expect(asked.length, `operations declaring ${status} ${code}`).toBeGreaterThan(0);
+    const answers: string[] = [];
+    for (const operation of asked) {
+      const response = await ask(operation);
+      answers.push(`${operation.name}: ${response.statusCode} ${String(response.json().error)}`);
+      if (response.statusCode === status) expectError(response, code, status);
+    }
+    expect(answers).toStrictEqual(asked.map((operation) => `${operation.name}: ${status} ${code}`));
+  }
+
+  const bearerRefusals: [
+    ErrorCode,
+    number,
+    (target: FastifyInstance, deps: TestDependencies) => Promise<string | null>,
+  ][] = [
+    ["UNAUTHORIZED", 401, async () => null],
+    ["INVALID_TOKEN", 401, async () => "not-a-token-anyone-issued"],
+    [
+      "TOKEN_EXPIRED",
+      401,
+      async (target, deps) => {
+        const { accessToken } = await registerUser(target);
+        deps.clock.advance(5 * 60_000);
+        return accessToken;
+      },
+    ],
+    [
+      "ACCOUNT_DISABLED",
+      403,
+      async (target, deps) => {
+        const { accessToken, user } = await registerUser(target);
+        deps.users.setStatus(user.id as UserId, "disabled");
+        return accessToken;
+      },
+    ],
+    [
+      "USER_NOT_FOUND",
+      404,
+      async (target, deps) => {
+        const { accessToken, user } = await registerUser(target);
+        deps.users.deleteUser(user.id as UserId);
+        return accessToken;
+      },
+    ],
+    [
+      "INSUFFICIENT_SCOPE",
+      403,
+      async (target, deps) => {
+        const { user } = await registerUser(target);
+        deps.thirdPartyAccessTokens.issue("app-token", {
+          userId: user.id as UserId,
+          clientId: "app-client",
+          scopes: ["openid"],
+        });
+        return "app-token";
+      },
+    ],
+  ];
+
+  it.each(bearerRefusals)(
+    "answers %s %i on every route behind a Bearer token",
+    async (code, status, tokenFor) => {
+      const built = await buildTestApp();
+      app = built.app;
+      const token = await tokenFor(built.app, built.deps);
+
+      await expectEachAnswers(
+        status,
+        code,
+        (operation) =>
+          built.app.inject({
+            method: operation.method,
+            url: operation.url,
+            ...(token === null ? {} : { headers: bearer(token) }),
+          }),
+        (operation) => operation.bearer,
+      );
+    },
+  );
+
+  it("answers PAYLOAD_TOO_LARGE 413 on every route that reads a body, before authenticating", async () => {
+    ({ app } = await buildTestApp());
+    const target = app;
+
+    await expectEachAnswers(413, "PAYLOAD_TOO_LARGE", (operation) =>
+      target.inject({
+        method: operation.method,
+        url: operation.url,
+        headers: { "content-type": "application/json" },
+        payload: JSON.stringify({ padding: "a".repeat(70 * 1024) }),
+      }),
+    );
+  });
+
+  it("answers VALIDATION_ERROR 400 to a body that is not JSON on every route that reads one, before authenticating", async () => {
+    ({ app } = await buildTestApp());
+    const target = app;
+
+    await expectEachAnswers(
+      400,
+      "VALIDATION_ERROR",
+      (operation) =>
+        target.inject({
+          method: operation.method,
+          url: operation.url,
+          headers: { "content-type": "application/json" },
+          payload: '{"broken": ',
+        }),
+      (operation) => operation.method !== "GET",
+    );
+  });
+
+  it("answers RATE_LIMIT_EXCEEDED 429 on every route once its budget is spent", async () => {
+    ({ app } = await buildTestApp({
+      rateLimit: { enabled: true, windowMs: 60_000, loginMax: 1, registerMax: 1, generalMax: 1, emailMax: 1 },
+    }));
+    const target = app;
+    let client = 0;
+
+    await expectEachAnswers(429, "RATE_LIMIT_EXCEEDED", async (operation) => {
+      // An address per route: routes share budgets, and each is to be refused for its own.
+      client += 1;
+      const request = { method: operation.method, url: operation.url, remoteAddress: `10.1.0.${client}` };
+      await target.inject(request);
+      return target.inject(request);
+    });
   });
 });
