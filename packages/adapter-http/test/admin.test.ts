@@ -296,6 +296,20 @@ describe("STAFF_REQUIRE_2FA", () => {
     expect(await deps.maintenanceNotices.current()).toBeNull();
   });
 
+  it("resetting a second factor, outside the table (its target needs one), answers TWO_FACTOR_REQUIRED 403 too", async () => {
+    const target = await accountWithRole("user");
+    await enableTwoFactorOf(target.user.id as UserId);
+    for (const role of ["support", "admin"] as const) {
+      const caller = await accountWithRole(role);
+      expectError(
+        await call("POST", `/admin/users/${target.user.id}/reset-2fa`, caller),
+        "TWO_FACTOR_REQUIRED",
+        403,
+      );
+    }
+    expect((await deps.twoFactor.findTOTPFactor(target.user.id as UserId))?.status).toBe("enabled");
+  });
+
   it("with 2FA on and proved, every route their role allows answers 200", async () => {
     for (const role of ["support", "admin"] as const) {
       const caller = await staffWithTwoFactor(role);
@@ -512,6 +526,11 @@ describe("searching and reading users", () => {
       404,
     );
     expectError(await call("POST", "/admin/users/nobody/unlock", admin), "USER_NOT_FOUND", 404);
+  });
+
+  it("answers VALIDATION_ERROR 400 for an id longer than 64 characters, which no account has", async () => {
+    const admin = await accountWithRole("admin");
+    expectError(await call("GET", `/admin/users/${"x".repeat(65)}`, admin), "VALIDATION_ERROR", 400);
   });
 });
 
@@ -1225,6 +1244,14 @@ describe("deletion", () => {
     expectError(response, "LAST_ADMIN", 409);
     expect((await getMe(app, admin.accessToken)).statusCode).toBe(200);
     expect(deps.thirdPartyGrants.revokedUserIds).not.toContain(admin.user.id);
+  });
+
+  it("the last active admin cannot delete their own account through the admin API either", async () => {
+    const admin = await accountWithRole("admin");
+    expectError(await call("DELETE", `/admin/users/${admin.user.id}`, admin), "LAST_ADMIN", 409);
+    expect((await getMe(app, admin.accessToken)).statusCode).toBe(200);
+    const other = await accountWithRole("admin");
+    expect((await call("DELETE", `/admin/users/${admin.user.id}`, other)).statusCode).toBe(200);
   });
 
   it("deleting needs the admin's fresh proof", async () => {
