@@ -302,7 +302,8 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     data: Type.Object({ status: Type.Literal("active") }),
     run: (actor, userId, client) => useCases.changeUserStatus({ actor, client, userId, status: "active" }),
     answer: { status: "active" },
-    errors: ["LAST_ADMIN"],
+    // Never LAST_ADMIN: enabling an account takes no active admin away (checkAnAdminRemains).
+    errors: [],
   });
   action({
     path: "unlock",
