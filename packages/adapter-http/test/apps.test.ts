@@ -199,6 +199,10 @@ describe("GET /api/v1/apps and /apps/:clientId", () => {
     expectError(await call("GET", `/apps/${theirs.app.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
     expectError(await call("GET", "/apps/unknown-client", ada.accessToken), "APP_NOT_FOUND", 404);
   });
+
+  it("answers VALIDATION_ERROR 400 for a client id longer than 64 characters, which no app has", async () => {
+    expectError(await call("GET", `/apps/${"x".repeat(65)}`, ada.accessToken), "VALIDATION_ERROR", 400);
+  });
 });
 
 describe("PATCH /api/v1/apps/:clientId", () => {

@@ -123,6 +123,12 @@ describe("/api/v1/user/export", () => {
     expectError(await status("nope", ada.accessToken), "EXPORT_NOT_FOUND", 404);
   });
 
+  it("answers VALIDATION_ERROR 400 for an id longer than 64 characters, which no export has", async () => {
+    const long = "x".repeat(65);
+    expectError(await status(long, ada.accessToken), "VALIDATION_ERROR", 400);
+    expectError(await download(long, ada.accessToken), "VALIDATION_ERROR", 400);
+  });
+
   it("answers EXPORT_NOT_READY 409 before the archive is written, then streams it with its digest", async () => {
     const id = await requested();
     expectError(await download(id, ada.accessToken), "EXPORT_NOT_READY", 409);
