@@ -131,6 +131,15 @@ describe("POST /api/v1/auth/2fa/enable", () => {
     );
   });
 
+  it("answers TWO_FACTOR_ALREADY_ENABLED 409 once 2FA is on", async () => {
+    const { code } = await enable();
+    expectError(
+      await post("/auth/2fa/enable", { code: code() }, registered.accessToken),
+      "TWO_FACTOR_ALREADY_ENABLED",
+      409,
+    );
+  });
+
   it("answers VALIDATION_ERROR 400 without a code", async () => {
     expectError(await post("/auth/2fa/enable", {}, registered.accessToken), "VALIDATION_ERROR", 400);
   });
@@ -210,6 +219,15 @@ describe("signing in with 2FA over HTTP", () => {
     const mfaToken = await mfaTokenOf();
     deps.clock.advance(5 * 60_000);
     expectError(await post("/auth/2fa/verify", { mfaToken, code: code() }), "INVALID_MFA_TOKEN", 401);
+  });
+
+  it("answers ACCOUNT_DISABLED 403 to a right code when the account was disabled after the password step", async () => {
+    const { code } = await enable();
+    const mfaToken = await mfaTokenOf();
+    deps.users.setStatus(registered.user.id as UserId, "disabled");
+    const refused = await post("/auth/2fa/verify", { mfaToken, code: code() });
+    expectError(refused, "ACCOUNT_DISABLED", 403);
+    expect(refused.body).not.toMatch(/accessToken|refreshToken/);
   });
 
   it("answers VALIDATION_ERROR 400 with both a code and a backup code, or neither", async () => {
