@@ -328,6 +328,23 @@ describe("POST /api/v1/oauth/:provider/reauthenticate", () => {
     );
   });
 
+  it("answers UNSUPPORTED_PROVIDER 400 for an unknown provider, and OAUTH_INIT_FAILED 500 once the linked one's credentials are gone from the server", async () => {
+    const { app, deps, github } = await start();
+    const { accessToken } = await signInWithGitHub(app, github, "gh-unconfigured");
+    expectError(
+      await send(app, "POST", "/oauth/GitHub/reauthenticate", accessToken),
+      "UNSUPPORTED_PROVIDER",
+      400,
+    );
+    // The operator took GitHub's credentials out of the configuration; the link stays.
+    delete (deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github;
+    expectError(
+      await send(app, "POST", "/oauth/github/reauthenticate", accessToken),
+      "OAUTH_INIT_FAILED",
+      500,
+    );
+  });
+
   it("answers VALIDATION_ERROR 400 for an account with a password: it re-authenticates with the password", async () => {
     const { app, github } = await start();
     const { accessToken } = await signInWithGitHub(app, github, "gh-setter");
