@@ -794,6 +794,68 @@ describe("every other error of the flow, with its status", () => {
     );
   });
 
+  it("a login code whose account was disabled before it was traded answers ACCOUNT_DISABLED 403 at the exchange", async () => {
+    const { app, deps, gateways } = await start();
+    gateways.github.answer("first", { subject: "6" });
+    const user = (await exchange(app, loginCodeOf(await browserSignIn(app, "github", "first")))).json().data
+      .user;
+    gateways.github.answer("again", { subject: "6" });
+    const code = loginCodeOf(await browserSignIn(app, "github", "again"));
+    deps.users.setStatus(user.id as UserId, "disabled");
+    const refused = await exchange(app, code);
+    expectError(refused, "ACCOUNT_DISABLED", 403);
+    expect(refused.body).not.toMatch(/accessToken|refreshToken/);
+  });
+
+  it("with REQUIRE_EMAIL_VERIFICATION, the login code of an account whose address is unverified answers EMAIL_NOT_VERIFIED 403 at the exchange", async () => {
+    const { app, gateways } = await start({ settings: { requireEmailVerification: true } });
+    const { accessToken } = await registerUser(app);
+    const link = await startLink(app, "github", accessToken);
+    gateways.github.answer("link", { subject: "7", email: "ada@elsewhere.example" });
+    const linked = await callback(app, "github", { code: "link", ...link });
+    expect(new URL(String(linked.headers.location)).searchParams.get("linked")).toBe("github");
+    gateways.github.answer("sign-in", { subject: "7" });
+    // The callback refuses only a disabled account before handing out a code (finishProviderSignIn);
+    // the exchange applies every rule of a sign-in.
+    const code = loginCodeOf(await browserSignIn(app, "github", "sign-in"));
+    const refused = await exchange(app, code);
+    expectError(refused, "EMAIL_NOT_VERIFIED", 403);
+    expect(refused.body).not.toMatch(/accessToken|refreshToken/);
+  });
+
+  it("an account deleted while a provider sign-in opens its session answers INVALID_CREDENTIALS 401, at a JSON callback and at the exchange", async () => {
+    const { app, deps, gateways } = await start();
+    /** Deletes the account when the sign-in next reads its second factor: after the account, before the session. */
+    const deleteDuringNextSignIn = () => {
+      const find = deps.twoFactor.findTOTPFactor.bind(deps.twoFactor);
+      deps.twoFactor.findTOTPFactor = async (userId) => {
+        deps.twoFactor.findTOTPFactor = find;
+        deps.users.deleteUser(userId);
+        return find(userId);
+      };
+    };
+    for (const subject of ["8", "9"]) {
+      gateways.github.answer(`first-${subject}`, { subject, email: `gh-${subject}@example.com` });
+      expect(
+        (await exchange(app, loginCodeOf(await browserSignIn(app, "github", `first-${subject}`)))).statusCode,
+      ).toBe(200);
+    }
+
+    gateways.github.answer("json", { subject: "8" });
+    const trip = await startTrip(app, "github");
+    deleteDuringNextSignIn();
+    expectError(
+      await callback(app, "github", { code: "json", state: trip.state, cookie: trip.cookie, json: true }),
+      "INVALID_CREDENTIALS",
+      401,
+    );
+
+    gateways.github.answer("browser", { subject: "9" });
+    const code = loginCodeOf(await browserSignIn(app, "github", "browser"));
+    deleteDuringNextSignIn();
+    expectError(await exchange(app, code), "INVALID_CREDENTIALS", 401);
+  });
+
   it("answers ACCOUNT_LINK_FAILED 500 when a new identity cannot be linked and no account holds it", async () => {
     const { app, deps, gateways } = await start();
     deps.linkedProviders.createUserWithLinkedProvider = async () => ({
