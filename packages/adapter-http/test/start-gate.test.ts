@@ -53,23 +53,31 @@ describe("the start gate", () => {
   });
 });
 
+/**
+ * GET `path` whose first bytes come before the close begins and the rest after: it reaches the
+ * routes while the app closes (what a load balancer's pooled connection sends at that moment).
+ * Answers the response's head and body.
+ */
+async function getWhileClosing(path: string): Promise<{ head: string; payload: string }> {
+  const { app, socket, received: receivedSoFar } = await connectedApp();
+  const ended = new Promise((resolve) => socket.on("close", resolve));
+  const request = `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  socket.write(request.slice(0, 10));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const closed = app.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.write(request.slice(10));
+  await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+  socket.destroy();
+  await closed;
+  const [head = "", payload = ""] = receivedSoFar().split("\r\n\r\n");
+  return { head, payload };
+}
+
 describe("a request arriving while the app closes", () => {
   it("gets the envelope's 503 with Retry-After, no-store and Connection: close, not Fastify's own body", async () => {
-    // A request whose first bytes came before the close began and the rest after: it reaches the
-    // routes while the app closes (what a load balancer's pooled connection sends at that moment).
-    const { app, socket, received: receivedSoFar } = await connectedApp();
-    const ended = new Promise((resolve) => socket.on("close", resolve));
-    const request = "GET /api/v1/oauth/providers HTTP/1.1\r\nHost: x\r\n\r\n";
-    socket.write(request.slice(0, 10));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const closed = app.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    socket.write(request.slice(10));
-    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-    socket.destroy();
-    await closed;
+    const { head, payload } = await getWhileClosing("/api/v1/oauth/providers");
 
-    const [head = "", payload = ""] = receivedSoFar().split("\r\n\r\n");
     expect(head).toMatch(/^HTTP\/1\.1 503 /);
     expect(head.toLowerCase()).toContain("retry-after: 5");
     expect(head.toLowerCase()).toContain("cache-control: no-store");
@@ -82,6 +90,23 @@ describe("a request arriving while the app closes", () => {
       requestId: expect.any(String),
     });
   });
+
+  // The service's reports are outside the rate limits and the start gate, not outside the close.
+  it.each(["/health", "/status.json", "/ready"])(
+    "at %s, gets SERVICE_UNAVAILABLE 503 too, which the route declares",
+    async (path) => {
+      const { head, payload } = await getWhileClosing(path);
+
+      expect(head).toMatch(/^HTTP\/1\.1 503 /);
+      expect(JSON.parse(payload)).toStrictEqual({
+        success: false,
+        error: "SERVICE_UNAVAILABLE",
+        message: "The service is shutting down; retry in a moment",
+        requestId: expect.any(String),
+      });
+      // The check every test app runs (declared-errors.ts) fails the test on an undeclared answer.
+    },
+  );
 
   it("ends the connection of a request in flight when the close begins, and the close waits for no client", async () => {
     // A load balancer's pooled connection: a request in flight when SIGTERM came, then nothing.

@@ -44,6 +44,8 @@ export async function healthRoutes(
         response: {
           200: successEnvelope(Type.Object({ status: Type.Literal("ok") })),
           500: errorEnvelopeOf(["INTERNAL_ERROR"]),
+          // Only while the instance closes: every route refuses then (refuseRequestsWhileClosing).
+          503: errorEnvelopeOf(["SERVICE_UNAVAILABLE"]),
         },
       },
     },

@@ -148,8 +148,15 @@ export async function statusRoutes(
     "/status.json",
     {
       config: { limit: "none" },
-      // As /health's: no limit to answer 429, and no dependency whose loss would be a 503.
-      schema: { response: { 200: successEnvelope(serviceStatus), 500: errorEnvelopeOf(["INTERNAL_ERROR"]) } },
+      // As /health's: no limit to answer 429, and no dependency whose loss would be a 503; the one
+      // 503 is every route's while the instance closes (refuseRequestsWhileClosing).
+      schema: {
+        response: {
+          200: successEnvelope(serviceStatus),
+          500: errorEnvelopeOf(["INTERNAL_ERROR"]),
+          503: errorEnvelopeOf(["SERVICE_UNAVAILABLE"]),
+        },
+      },
     },
     async (_request, reply) => reply.send({ success: true, data: await current() }),
   );
