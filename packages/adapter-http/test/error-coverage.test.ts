@@ -214,13 +214,13 @@ async function declaredOperations(): Promise<DeclaredOperation[]> {
 describe("the errors every route of a kind declares, answered by each such route", () => {
   // Authentication (a preValidation hook), the body parser and the rate limit are shared, so one
   // route's test of each proves the mechanism; this asks every route whose declaration lists the
-  // code, so a route that declares it without the mechanism (or the reverse) fails here.
+  // code, so a route that declares one it cannot answer (or answers another in its place) fails here.
   let operations: DeclaredOperation[];
   beforeAll(async () => {
     operations = await declaredOperations();
   });
 
-  /** Each operation that declares `code` under `status`, asked with `request`, answers exactly that. */
+  /** Each operation (of those `which` picks) that declares `code` under `status`, asked by `ask`, answers exactly that. */
   async function expectEachAnswers(
     status: number,
     code: ErrorCode,
@@ -229,13 +229,12 @@ describe("the errors every route of a kind declares, answered by each such route
   ): Promise<void> {
     const asked = operations.filter((operation) => which(operation) && operation.declares(status, code));
     expect(asked.length, `operations declaring ${status} ${code}`).toBeGreaterThan(0);
-    const answers: string[] = [];
-    for (const operation of asked) {
-      const response = await ask(operation);
-      answers.push(`${operation.name}: ${response.statusCode} ${String(response.json().error)}`);
-      if (response.statusCode === status) expectError(response, code, status);
-    }
-    expect(answers).toStrictEqual(asked.map((operation) => `${operation.name}: ${status} ${code}`));
+    const responses: LightMyRequestResponse[] = [];
+    for (const operation of asked) responses.push(await ask(operation));
+    expect(
+      responses.map((response, i) => `${asked[i]?.name}: ${response.statusCode} ${response.json().error}`),
+    ).toStrictEqual(asked.map((operation) => `${operation.name}: ${status} ${code}`));
+    for (const response of responses) expectError(response, code, status);
   }
 
   const bearerRefusals: [
