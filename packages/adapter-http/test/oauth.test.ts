@@ -807,7 +807,7 @@ describe("every other error of the flow, with its status", () => {
     expect(refused.body).not.toMatch(/accessToken|refreshToken/);
   });
 
-  it("with REQUIRE_EMAIL_VERIFICATION, the login code of an account whose address is unverified answers EMAIL_NOT_VERIFIED 403 at the exchange", async () => {
+  it("with REQUIRE_EMAIL_VERIFICATION, a browser sign-in of an account whose address is unverified is refused at the callback (EMAIL_NOT_VERIFIED 403), with no login code", async () => {
     const { app, gateways } = await start({ settings: { requireEmailVerification: true } });
     const { accessToken } = await registerUser(app);
     const link = await startLink(app, "github", accessToken);
@@ -815,9 +815,22 @@ describe("every other error of the flow, with its status", () => {
     const linked = await callback(app, "github", { code: "link", ...link });
     expect(new URL(String(linked.headers.location)).searchParams.get("linked")).toBe("github");
     gateways.github.answer("sign-in", { subject: "7" });
-    // The callback refuses only a disabled account before handing out a code (finishProviderSignIn);
-    // the exchange applies every rule of a sign-in.
+    // As a disabled account's (below): the callback answers the refusal, and no code is made.
+    const refused = await browserSignIn(app, "github", "sign-in");
+    expectError(refused, "EMAIL_NOT_VERIFIED", 403);
+    expect(refused.headers.location).toBeUndefined();
+  });
+
+  it("a login code whose account may no longer sign in when it is traded (REQUIRE_EMAIL_VERIFICATION turned on, the address unverified) answers EMAIL_NOT_VERIFIED 403 at the exchange", async () => {
+    const { app, deps, gateways } = await start();
+    const { accessToken } = await registerUser(app);
+    const link = await startLink(app, "github", accessToken);
+    gateways.github.answer("link", { subject: "7", email: "ada@elsewhere.example" });
+    await callback(app, "github", { code: "link", ...link });
+    gateways.github.answer("sign-in", { subject: "7" });
     const code = loginCodeOf(await browserSignIn(app, "github", "sign-in"));
+    // The exchange applies every rule of a sign-in again, as they are when it runs.
+    (deps.settings as { requireEmailVerification: boolean }).requireEmailVerification = true;
     const refused = await exchange(app, code);
     expectError(refused, "EMAIL_NOT_VERIFIED", 403);
     expect(refused.body).not.toMatch(/accessToken|refreshToken/);

@@ -15,6 +15,7 @@ import {
 import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies, ObservedRegistrationResult, ProviderProfile } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
+import { checkMayHoldSession } from "../sessions/steps/may-hold-session.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import {
   continueAfterFirstFactor,
@@ -79,8 +80,9 @@ export async function finishProviderSignIn(
     if (!signIn.ok) return signIn;
     return ok({ kind: "signed-in", provider, signIn: signIn.value });
   }
-  // Refuse now rather than hand out a code that cannot be exchanged; the exchange checks again.
-  const allowed = checkUserMaySignIn(user.value);
+  // Refuse now rather than hand out a code that cannot be exchanged (a disabled account, or with
+  // REQUIRE_EMAIL_VERIFICATION an unverified address); the exchange checks again.
+  const allowed = checkMayHoldSession(deps, user.value);
   if (!allowed.ok) return observeSignIn(deps, provider, allowed);
   // Only a sign-in started before codes were bound has no challenge (ADR 0013): start again.
   if (input.codeChallengeHash === null) return observeSignIn(deps, provider, invalidState);
