@@ -57,6 +57,30 @@ describe("the local export archive store", () => {
     expect((await readAll(content)).equals(bytes)).toBe(true);
   });
 
+  it("a download opened before the expiry removes the archive still sends every byte (the open file outlives its name)", async () => {
+    const store = createLocalExportArchiveStore({ directory });
+    const big = "x".repeat(256 * 1024);
+    const written = await store.writeArchive({
+      exportId,
+      entries: [entry("a.json", big, big, big, big)],
+      closingEntries: () => [],
+    });
+    const bytes = await readFile(join(directory, written.fileKey));
+    const content = await store.openArchive(written.fileKey);
+    if (content === null) throw new Error("the archive is missing");
+    const reading = content[Symbol.asyncIterator]();
+    const first = await reading.next();
+    await store.removeArchive(written.fileKey);
+    expect(await readdir(directory)).toEqual([]);
+    const rest: Uint8Array[] = [];
+    for (let next = await reading.next(); next.done !== true; next = await reading.next())
+      rest.push(next.value);
+    const sent = Buffer.concat([first.value as Uint8Array, ...rest]);
+    expect(sent.length).toBe(written.sizeBytes);
+    expect(sent.equals(bytes)).toBe(true);
+    expect(await store.openArchive(written.fileKey)).toBeNull();
+  });
+
   it("reads an entry's content only once the entries before it are written", async () => {
     const store = createLocalExportArchiveStore({ directory });
     const events: string[] = [];
