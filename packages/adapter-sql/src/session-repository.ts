@@ -121,15 +121,21 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
             usedSince: endSessions.usedSince,
             ...(endSessions.createdSince === undefined ? {} : { createdSince: endSessions.createdSince }),
           });
-          ended = endSessions.choose(live);
-          if (ended.length > 0) {
-            await trx
+          // One conditional write per chosen session (the cap chooses one, as a rule): a sign-out
+          // that ended it since the plain read (it takes no lock on the user) is waited for and
+          // seen, and only the sessions this write ends are answered, so each ending is logged
+          // once (ADR 0056). In id order, the order "log out everywhere" locks them in.
+          const endedHere: SessionId[] = [];
+          for (const id of [...endSessions.choose(live)].sort()) {
+            const revoked = await trx
               .updateTable("sessions")
               .set({ revoked_at: session.createdAt })
-              .where("id", "in", ended)
+              .where("id", "=", id)
               .where("revoked_at", "is", null)
-              .execute();
+              .executeTakeFirst();
+            if (revoked.numUpdatedRows > 0n) endedHere.push(id);
           }
+          ended = endedHere;
         }
         await trx.insertInto("sessions").values(toSessionRow(session)).execute();
         await trx.insertInto("refresh_tokens").values(toRefreshTokenRow(input.refreshToken)).execute();

@@ -263,6 +263,43 @@ describe("MySQL user repository", () => {
 describe("MySQL session repository", () => {
   const database = mysql;
 
+  it("the cap answers only the sessions it ended: one a sign-out is ending meanwhile is waited for, then left to that sign-out", async () => {
+    const storage = database.storage();
+    const user = makeUser();
+    await storage.users.insertUser(user);
+    const first = makeSession(user.id);
+    const second = makeSession(user.id);
+    for (const session of [first, second]) {
+      await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    }
+    const next = makeSession(user.id);
+    let settled = false;
+    let signingIn: Promise<unknown> | undefined;
+    await storage.db.transaction().execute(async (trx) => {
+      // As a sign-out of `first`: its row revoked, the transaction not yet committed.
+      await trx
+        .updateTable("sessions")
+        .set({ revoked_at: at(500) })
+        .where("id", "=", first.id)
+        .execute();
+      // The cap reads both sessions live (a plain read) and chooses to end both.
+      signingIn = storage.sessions
+        .createSession({
+          session: next,
+          refreshToken: makeRefreshToken(next.id),
+          endSessions: { usedSince: at(0), choose: (live) => live.map((session) => session.id) },
+        })
+        .finally(() => {
+          settled = true;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+    });
+    expect(await signingIn).toEqual({ ok: true, value: [second.id] });
+    expect((await storage.sessions.findSession(first.id))?.revokedAt).toEqual(at(500));
+    expect((await storage.sessions.findSession(second.id))?.revokedAt).toEqual(next.createdAt);
+  });
+
   it("takes part in a caller's transaction and rolls back with it", async () => {
     const user = makeUser();
     const session = makeSession(user.id);

@@ -61,7 +61,8 @@ export interface SessionRepository {
    * (at the session's `createdAt`) the user's sessions that `choose` (the domain's cap) picks
    * among those not revoked and used at or after `usedSince`: sign-ins of one user take
    * turns here, so concurrent ones cannot all fit into the same free place. Answers the ids
-   * it revoked. Without `endSessions` nothing is revoked (tests seeding a store).
+   * it revoked: not one a sign-out ended meanwhile, which that sign-out answers (and logs). Without
+   * `endSessions` nothing is revoked (tests seeding a store).
    *
    * With `holder`, the user's row is read under the same lock first (null: deleted) and the guard
    * decides whether the session may open at all: a refusal writes nothing. A change that ends every
