@@ -26,13 +26,13 @@ import type { InMemoryUserRepository } from "./in-memory.ts";
 export class InMemoryLinkedProviderRepository implements LinkedProviderRepository {
   readonly #links: LinkedProvider[] = [];
   readonly #users: InMemoryUserRepository;
-  readonly #sessions: { peekSession(id: SessionId): Session | null } | undefined;
+  readonly #sessions: { peekSession(id: SessionId): Session | null };
 
   /**
    * `users` is the store the links' users live in (the same as the dependencies' `users`), and
    * `sessions` the one a guarded link reads its session from.
    */
-  constructor(users: InMemoryUserRepository, sessions?: { peekSession(id: SessionId): Session | null }) {
+  constructor(users: InMemoryUserRepository, sessions: { peekSession(id: SessionId): Session | null }) {
     this.#users = users;
     this.#sessions = sessions;
   }
@@ -53,7 +53,7 @@ export class InMemoryLinkedProviderRepository implements LinkedProviderRepositor
     if (guard !== undefined) {
       const user = this.#users.peekUser(link.userId);
       const session =
-        guard.sessionId === undefined ? null : (this.#sessions?.peekSession(guard.sessionId) ?? null);
+        guard.sessionId === undefined ? null : (this.#sessions.peekSession(guard.sessionId) ?? null);
       const allowed = guard.mayLink(
         user === null
           ? null

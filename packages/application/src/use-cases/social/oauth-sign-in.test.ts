@@ -804,7 +804,10 @@ describe("races", () => {
         return err("PROVIDER_ALREADY_LINKED");
       }
     }
-    const deps = { ...base.deps, linkedProviders: new IdentityTakenThenFreed(base.deps.users) };
+    const deps = {
+      ...base.deps,
+      linkedProviders: new IdentityTakenThenFreed(base.deps.users, base.deps.sessions),
+    };
     base.github.answer("c", {});
     expect(await signInThrough(deps, { code: "c" })).toMatchObject({
       ok: false,
