@@ -28,7 +28,12 @@ import type {
   ProviderPages,
 } from "./provider-interfaces.ts";
 import { oidcRoutes, providerFlowOf, providerSettingsOf } from "./provider-settings.ts";
-import { issuedTokensStand, revokedWhileIssuing } from "./revoked-while-issuing.ts";
+import {
+  clientChangedWhileIssuing,
+  clientTokenStands,
+  issuedTokensStand,
+  revokedWhileIssuing,
+} from "./revoked-while-issuing.ts";
 
 /** Everything the authorization server needs from the rest of the service (compose.ts maps use cases onto it). */
 export interface ProviderOptions {
@@ -424,6 +429,21 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
       ctx.status = revokedWhileIssuing.status;
       ctx.body = { ...revokedWhileIssuing.body };
       logInvalidGrant(ctx, options, revokedWhileIssuing.reason);
+      return;
+    }
+    if (!(await clientTokenStands(ctx, options, requestLogOf(ctx.req)))) {
+      // Try again: the retry is answered as the app now is.
+      ctx.status = clientChangedWhileIssuing.status;
+      ctx.set("retry-after", String(clientChangedWhileIssuing.retryAfterSeconds));
+      ctx.body = { ...clientChangedWhileIssuing.body };
+      requestLogOf(ctx.req)?.info(
+        {
+          clientId: oidc.client?.clientId,
+          grantType: oidc.params?.grant_type,
+          reason: clientChangedWhileIssuing.reason,
+        },
+        "token request refused",
+      );
       return;
     }
     if (oidc.params?.grant_type === "refresh_token") options.onRefresh?.("rotated");

@@ -28,6 +28,22 @@ export const revokedWhileIssuing = {
 } as const;
 
 /**
+ * What a client_credentials request answers when its app was deleted, or lost a scope of the
+ * token, while the token was issued: try again, and the retry is answered as the app now is (a
+ * narrower token, `invalid_scope`, or `invalid_client`).
+ */
+export const clientChangedWhileIssuing = {
+  status: 503,
+  retryAfterSeconds: 1,
+  body: {
+    error: "temporarily_unavailable",
+    error_description: "the app changed while its token was issued; retry",
+  },
+  /** For the log's `reason`. */
+  reason: "the app changed while its token was issued",
+} as const;
+
+/**
  * After a token request the library answered 200: false when the code, device code or refresh
  * token it consumed is no longer stored, having first deleted the tokens the answer holds. True
  * for a request that consumed none (client_credentials), and when the read fails: the source is
@@ -62,5 +78,42 @@ export async function issuedTokensStand(
       await store.destroy({ model, id }).catch((error: unknown) => logFailure(log, error));
     }
   }
+  return false;
+}
+
+/**
+ * After a client_credentials request the library answered 200: false when its app, read again
+ * now that the token is saved, is gone or no longer allows every scope of the token, having first
+ * deleted the token. An app has no source to read again: its owner's narrowing of its scopes, or
+ * its deletion, writes the app first and then deletes every record of it in the store
+ * (endEveryGrantOf), so a token saved after that delete held, for its five minutes, a scope taken
+ * away (introspected active with it) or belonged to a deleted app. Read after the save: the app as
+ * it was means that change has not committed, and its delete, which comes after it, finds the
+ * token. True for any other request, and when the read fails (the token stands, as before).
+ */
+export async function clientTokenStands(
+  ctx: KoaContextWithOIDC,
+  input: {
+    store: OIDCModelStore;
+    findClient: (clientId: string) => Promise<{ readonly allowedScopes: readonly string[] } | null>;
+  },
+  log: Parameters<typeof logFailure>[0],
+): Promise<boolean> {
+  const token = (ctx.oidc.entities as { ClientCredentials?: { jti?: unknown; scope?: unknown } })
+    .ClientCredentials;
+  const clientId = ctx.oidc.client?.clientId;
+  if (token === undefined || typeof token.jti !== "string" || clientId === undefined) return true;
+  try {
+    const app = await input.findClient(clientId);
+    const scopes = typeof token.scope === "string" ? token.scope.split(" ").filter((s) => s !== "") : [];
+    if (app !== null && scopes.every((scope) => app.allowedScopes.includes(scope))) return true;
+  } catch (error) {
+    logFailure(log, error);
+    return true;
+  }
+  // Never sent, so nobody can present it; one left by a failed delete expires unused.
+  await input.store
+    .destroy({ model: "ClientCredentials", id: token.jti })
+    .catch((error: unknown) => logFailure(log, error));
   return false;
 }

@@ -2,7 +2,8 @@ import { useMySQLTestDatabase, useSQLiteTestDatabase } from "@superoauth/adapter
 import { StorageUnavailableError } from "@superoauth/application";
 import * as oidc from "openid-client";
 import { beforeEach, describe, expect, it } from "vitest";
-import { revokedWhileIssuing } from "../src/revoked-while-issuing.ts";
+import type { OIDCClientRecord } from "../src/index.ts";
+import { clientChangedWhileIssuing, revokedWhileIssuing } from "../src/revoked-while-issuing.ts";
 import {
   approveDeviceCode,
   confidentialApp,
@@ -51,6 +52,12 @@ for (const [backend, useDatabase] of [
     let refreshTokenBeingRefreshed = "";
     /** The app whose records the revoke names. */
     let revokeClientId: string = confidentialApp.clientId;
+    /**
+     * When set, the change its owner makes to the app just after a client-credentials token of it is
+     * saved: taking a scope away, or deleting it (as the apps use cases do: the app's row, then every
+     * record of the app in the store, endEveryGrantOf).
+     */
+    let changeAppAt: { clientId: string; change: "scope taken away" | "deleted" } | null = null;
 
     const server = useOIDCTestServer(() => {
       const store = database.storage().oidcModels;
@@ -107,6 +114,20 @@ for (const [backend, useDatabase] of [
         },
         upsert: async (input) => {
           await store.upsert(input);
+          if (input.model === "ClientCredentials") saved.push({ model: input.model, id: input.id });
+          if (input.model === "ClientCredentials" && changeAppAt !== null) {
+            const { clientId, change } = changeAppAt;
+            changeAppAt = null;
+            const { clients } = server();
+            const app = clients.get(clientId);
+            if (change === "deleted" || app === undefined) clients.delete(clientId);
+            else
+              clients.set(clientId, {
+                ...app,
+                allowedScopes: app.allowedScopes.filter((s) => s !== "user:read"),
+              });
+            await store.revokeByClient(clientId);
+          }
           if (input.model !== "AccessToken" && input.model !== "RefreshToken") return;
           saved.push({ model: input.model, id: input.id });
           const revoke =
@@ -121,7 +142,15 @@ for (const [backend, useDatabase] of [
       };
     }, logLines);
 
+    /** The apps as the server started, put back after a test changed one. */
+    let appsAtStart: Map<string, OIDCClientRecord> | null = null;
+
     beforeEach(() => {
+      const { clients } = server();
+      appsAtStart ??= new Map(clients);
+      clients.clear();
+      for (const [id, app] of appsAtStart) clients.set(id, app);
+      changeAppAt = null;
       revokeAt = null;
       failTheSourceRead = false;
       saved = [];
@@ -289,6 +318,53 @@ for (const [backend, useDatabase] of [
           refusalLogged();
         },
       );
+    });
+
+    describe("a client-credentials token (no source to read again)", () => {
+      /** One client_credentials request of the confidential app, for `scope`. */
+      const requestToken = (scope: string) =>
+        fetch(`${server().issuer}/oidc/token`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/x-www-form-urlencoded",
+            authorization: `Basic ${Buffer.from(`${confidentialApp.clientId}:${confidentialApp.secret}`).toString("base64")}`,
+          },
+          body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+        });
+
+      it.each(["scope taken away", "deleted"] as const)(
+        "with the app's %s just after its token was saved: 503 temporarily_unavailable (Retry-After: 1), the token not stored, and the retry answered as the app now is",
+        async (change) => {
+          changeAppAt = { clientId: confidentialApp.clientId, change };
+          const response = await requestToken("user:read");
+          expect(changeAppAt).toBeNull();
+          expect(response.status).toBe(clientChangedWhileIssuing.status);
+          expect(response.headers.get("retry-after")).toBe("1");
+          expect(await response.json()).toEqual(clientChangedWhileIssuing.body);
+          await noneOfTheSavedTokensStored();
+          const lines = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+          expect(lines).toContainEqual(
+            expect.objectContaining({
+              msg: "token request refused",
+              reason: clientChangedWhileIssuing.reason,
+            }),
+          );
+          const retry = await requestToken("user:read");
+          if (change === "deleted") expect(retry.status).toBe(401);
+          else expect(await retry.json()).toMatchObject({ error: "invalid_scope" });
+        },
+      );
+
+      it("with no change, the token stands and introspects active with its scope", async () => {
+        const response = await requestToken("user:read");
+        expect(response.status).toBe(200);
+        const { access_token } = (await response.json()) as { access_token: string };
+        const config = await discover(server().issuer, confidentialApp);
+        await expect(oidc.tokenIntrospection(config, access_token)).resolves.toMatchObject({
+          active: true,
+          scope: "user:read",
+        });
+      });
     });
 
     describe("a device code's exchange", () => {
