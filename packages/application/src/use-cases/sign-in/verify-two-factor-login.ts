@@ -35,7 +35,13 @@ export async function verifyTwoFactorLogin(
 > {
   const { client } = input;
   if ((input.code === undefined) === (input.backupCode === undefined)) {
-    return err("VALIDATION_ERROR", "Send either code or backupCode, not both");
+    // The message names the rule broken: neither sent, or both.
+    return err(
+      "VALIDATION_ERROR",
+      input.code === undefined
+        ? "Send code (from the authenticator app) or backupCode"
+        : "Send either code or backupCode, not both",
+    );
   }
   const challenge = await deps.mfaTokens.verifyMFAToken({ token: input.mfaToken, now: deps.clock.now() });
   if (!challenge.ok) return challenge;

@@ -375,10 +375,11 @@ describe("signing in with 2FA", () => {
     const { mfaToken } = await logIn();
     expect(await verifyTwoFactorLogin(deps, { mfaToken, client })).toMatchObject({
       error: "VALIDATION_ERROR",
+      message: "Send code (from the authenticator app) or backupCode",
     });
     expect(
       await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), backupCode: backupCodes[0], client }),
-    ).toMatchObject({ error: "VALIDATION_ERROR" });
+    ).toMatchObject({ error: "VALIDATION_ERROR", message: "Send either code or backupCode, not both" });
   });
 
   it("counts wrong codes toward lockout: five lock the sign-in, even with a right code after", async () => {
