@@ -457,24 +457,52 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     }
     return;
   }
+  if (oidc.route === "authorization" || oidc.route === "resume") {
+    await withdrawCodeOfEndedSession(ctx, options);
+    return;
+  }
   if (oidc.route !== "end_session_confirm") return;
-  // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app only
-  // or of both: the app's tokens for them stop working. Its grant stays, so the next sign-in
-  // asks no consent again; the library keeps tokens past a sign-out (ADR 0018), so we end them.
   const accountId = oidc.session?.accountId;
   const clientId = oidc.entities.Client?.clientId;
-  if (accountId !== undefined && clientId !== undefined) {
-    await options.store.revokeTokensByAccountAndClient({ accountId, clientId });
-  }
   // "Sign out of both": the library ended its session; end ours too, or single sign-on would sign
   // them straight back in. The library also ends its session when someone else signs in over
-  // it; ours then already belongs to the new account and stays.
+  // it; ours then already belongs to the new account and stays. Ours ends first: an authorization
+  // of this browser in flight then either saved its code before the tokens below are deleted (and
+  // the code goes with them), or finds the session ended once it has saved it
+  // (withdrawCodeOfEndedSession).
   if (oidc.params?.logout) {
     const current = await options.browserSessions.current(ctx.req);
     if (current !== null && current.accountId === accountId) {
       await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
     }
   }
+  // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app only
+  // or of both: the app's tokens for them stop working. Its grant stays, so the next sign-in
+  // asks no consent again; the library keeps tokens past a sign-out (ADR 0018), so we end them.
+  if (accountId !== undefined && clientId !== undefined) {
+    await options.store.revokeTokensByAccountAndClient({ accountId, clientId });
+  }
+}
+
+/**
+ * After an authorization that issued a code: the browser's session is read again now that the
+ * code is saved, and a code whose session ended meanwhile is deleted before the app can trade it
+ * (the exchange answers invalid_grant). The sign-in check (interactionPolicyOf) ran before the code
+ * was made: a "Sign out of both" of the same browser (another tab) that ended the session and
+ * deleted the app's tokens between that check and the save left a code that outlived the
+ * sign-out. Read after the save, a session still live means that sign-out has not ended it yet,
+ * and its deletion of the tokens, which follows, finds the code.
+ */
+async function withdrawCodeOfEndedSession(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
+  const code = ctx.oidc.entities.AuthorizationCode as { jti?: unknown; accountId?: unknown } | undefined;
+  if (code === undefined || typeof code.jti !== "string") return;
+  const current = await options.browserSessions.current(ctx.req);
+  if (current !== null && current.accountId === code.accountId) return;
+  await options.store.destroy({ model: "AuthorizationCode", id: code.jti });
+  requestLogOf(ctx.req)?.info(
+    { clientId: ctx.oidc.client?.clientId, reason: "the browser's session ended while the code was issued" },
+    "authorization code withdrawn",
+  );
 }
 
 /**

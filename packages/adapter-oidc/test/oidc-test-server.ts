@@ -232,6 +232,8 @@ export interface TestServer {
   clock: ShiftedClock;
   disabledAccounts: Set<string>;
   endedBrowserSessions: string[];
+  /** Ends the account's browser session on the server's side, as a sign-out in another tab would. */
+  endBrowserSession(accountId: string): void;
   /** What the provider reported of each refresh-token exchange (ProviderOptions.onRefresh), in order. */
   refreshes: ThirdPartyRefreshResult[];
   /** The apps as the provider finds them, by client id: a test may change one mid-flow. */
@@ -255,6 +257,9 @@ export function useOIDCTestServer(
     const clock = new ShiftedClock();
     const disabledAccounts = new Set<string>();
     const endedBrowserSessions: string[] = [];
+    // Ended on the server's side too, as a real session's row is: a request of the same browser in
+    // flight, which still sends the cookie, finds it ended. A new sign-in of the account starts it again.
+    const endedOnServer = new Set<string>();
     const refreshes: ThirdPartyRefreshResult[] = [];
     const clients = new Map<string, OIDCClientRecord>(
       [
@@ -285,10 +290,13 @@ export function useOIDCTestServer(
       browserSessions: {
         current: async (req) => {
           const accountId = cookieOf(req, browserSessionCookie);
-          return accountId === null || accountId === "" ? null : { accountId };
+          return accountId === null || accountId === "" || endedOnServer.has(accountId)
+            ? null
+            : { accountId };
         },
         end: async (req: IncomingMessage, res: ServerResponse) => {
           endedBrowserSessions.push(cookieOf(req, browserSessionCookie) ?? "");
+          endedOnServer.add(cookieOf(req, browserSessionCookie) ?? "");
           res.setHeader("set-cookie", `${browserSessionCookie}=; Path=/; Max-Age=0`);
         },
       },
@@ -317,7 +325,7 @@ export function useOIDCTestServer(
       },
     });
     await provider.plugin(served);
-    registerTestInteractionRoutes(served, provider);
+    registerTestInteractionRoutes(served, provider, endedOnServer);
     await served.ready();
     current = {
       issuer,
@@ -327,6 +335,7 @@ export function useOIDCTestServer(
       clock,
       disabledAccounts,
       endedBrowserSessions,
+      endBrowserSession: (accountId) => void endedOnServer.add(accountId),
       refreshes,
       clients,
       publicJWKS: async () =>
@@ -348,7 +357,11 @@ export function useOIDCTestServer(
  * interaction as the query says (`account`, `amr`, `remember`) and 303 back into the provider.
  * Signing in also sets the browser session cookie, as the real sign-in does.
  */
-function registerTestInteractionRoutes(app: FastifyInstance, provider: OIDCProvider): void {
+function registerTestInteractionRoutes(
+  app: FastifyInstance,
+  provider: OIDCProvider,
+  endedOnServer: Set<string>,
+): void {
   const { interactions } = provider;
   app.get("/interaction/:uid", async (request, reply) => {
     const details = await interactions.details(request.raw, reply.raw);
@@ -359,6 +372,7 @@ function registerTestInteractionRoutes(app: FastifyInstance, provider: OIDCProvi
     const { account } = request.query as { account: string };
     const to = await interactions.finishLogin(request.raw, reply.raw, { accountId: account, amr: ["pwd"] });
     appendCookie(reply.raw, `${browserSessionCookie}=${account}; Path=/; HttpOnly`);
+    endedOnServer.delete(account);
     return reply.redirect(to, 303);
   });
   app.post("/interaction/:uid/consent", async (request, reply) => {

@@ -12,7 +12,7 @@ import {
   publicApp,
   signInWithCode,
 } from "./authorization-driver.ts";
-import { BrowserAgent } from "./browser-agent.ts";
+import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
 import { useOIDCTestServer } from "./oidc-test-server.ts";
 
 // A token request in flight when a revoke lands, the revoke placed in the two worst spots: just
@@ -26,6 +26,7 @@ import { useOIDCTestServer } from "./oidc-test-server.ts";
 // none of its tokens stored.
 
 type Revoke =
+  | "sign-out of both"
   | "sign-out of the app"
   | "the app"
   | "the account"
@@ -58,6 +59,10 @@ for (const [backend, useDatabase] of [
      * record of the app in the store, endEveryGrantOf).
      */
     let changeAppAt: { clientId: string; change: "scope taken away" | "deleted" } | null = null;
+    /** When set, what runs just after an end-session confirmation deleted the app's tokens. */
+    let afterSignOutRevoke: (() => Promise<void>) | null = null;
+    /** When set, the next authorization code's save says it got there, then waits for `released`. */
+    let holdCodeSave: { reached: () => void; released: Promise<void> } | null = null;
 
     const server = useOIDCTestServer(() => {
       const store = database.storage().oidcModels;
@@ -66,6 +71,11 @@ for (const [backend, useDatabase] of [
         const clientId = String(revokeClientId);
         if (revoke === "sign-out of the app") {
           // As the end-session confirmation (provider.ts afterRoute).
+          await store.revokeTokensByAccountAndClient({ accountId, clientId });
+        } else if (revoke === "sign-out of both") {
+          // As the end-session confirmation with "Sign out of both", in another tab of the browser:
+          // our browser session first, then the app's tokens.
+          server().endBrowserSession(accountId);
           await store.revokeTokensByAccountAndClient({ accountId, clientId });
         } else if (revoke === "the app") {
           // As revokeAppAuthorization: the authorization, then the provider's records of the pair.
@@ -95,6 +105,12 @@ for (const [backend, useDatabase] of [
       };
       return {
         ...store,
+        revokeTokensByAccountAndClient: async (input) => {
+          await store.revokeTokensByAccountAndClient(input);
+          const then = afterSignOutRevoke;
+          afterSignOutRevoke = null;
+          await then?.();
+        },
         find: async (input) => {
           if (failTheSourceRead && consumed?.model === input.model && consumed.id === input.id) {
             throw new StorageUnavailableError({ code: "ECONNRESET", message: "connection lost" });
@@ -113,6 +129,12 @@ for (const [backend, useDatabase] of [
           return outcome;
         },
         upsert: async (input) => {
+          if (input.model === "AuthorizationCode" && holdCodeSave !== null) {
+            const held = holdCodeSave;
+            holdCodeSave = null;
+            held.reached();
+            await held.released;
+          }
           // An authorization code, or a device code's approval (it names the account then), saved
           // just after a revoke: the authorization read its grant before the revoke deleted it.
           if (
@@ -162,6 +184,8 @@ for (const [backend, useDatabase] of [
       clients.clear();
       for (const [id, app] of appsAtStart) clients.set(id, app);
       changeAppAt = null;
+      afterSignOutRevoke = null;
+      holdCodeSave = null;
       revokeAt = null;
       failTheSourceRead = false;
       saved = [];
@@ -326,6 +350,9 @@ for (const [backend, useDatabase] of [
         // that is gone, and the library's exchange refuses it (grant not found) before issuing.
         ["the app", "approved code about to be saved"],
         ["the account", "approved code about to be saved"],
+        // The sign-in check passed before the sign-out; the code is saved after it, and withdrawn
+        // when the browser's session, read again, has ended (the grant stays on a sign-out).
+        ["sign-out of both", "approved code about to be saved"],
       ] as const)(
         "with a revoke of %s just after the %s: invalid_grant, and no token of it stored",
         async (revoke, placement) => {
@@ -346,6 +373,66 @@ for (const [backend, useDatabase] of [
           await refusedWithNothingLeft(placement);
         },
       );
+    });
+
+    describe('an authorization of the same browser during a "Sign out of both"', () => {
+      it("one that checked the sign-in before the sign-out and saves its code between the sign-out's two steps gets a code that is refused (invalid_grant)", async () => {
+        revokeClientId = confidentialApp.clientId;
+        const { issuer } = server();
+        const config = await discover(issuer, confidentialApp);
+        const agent = new BrowserAgent(issuer);
+        const { tokens } = await signInWithCode({
+          issuer,
+          config,
+          app: confidentialApp,
+          agent,
+          scope: "openid",
+        });
+        // A silent renewal in another tab: past the sign-in check, held just before its code is saved.
+        const verifier = oidc.randomPKCECodeVerifier();
+        const renewal = oidc.buildAuthorizationUrl(config, {
+          redirect_uri: confidentialApp.redirectURI,
+          scope: "openid",
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: "S256",
+          prompt: "none",
+        });
+        let release = () => {};
+        let reached = () => {};
+        const atTheSave = new Promise<void>((resolve) => {
+          reached = resolve;
+        });
+        holdCodeSave = {
+          reached: () => reached(),
+          released: new Promise<void>((resolve) => {
+            release = resolve;
+          }),
+        };
+        const renewed = agent.request(renewal.href);
+        await atTheSave;
+        // The sign-out lets the renewal save its code and finish just after it deleted the app's
+        // tokens, before anything else it does.
+        afterSignOutRevoke = async () => {
+          release();
+          await renewed;
+        };
+        const page = await agent.request(
+          oidc.buildEndSessionUrl(config, {
+            id_token_hint: tokens.id_token ?? "",
+            post_logout_redirect_uri: "https://app.example/signed-out",
+          }).href,
+        );
+        const done = await agent.request("/oidc/session/end/confirm", {
+          form: { xsrf: hiddenInput(await page.text(), "xsrf"), logout: "yes" },
+        });
+        expect(locationOf(done)).toBe("https://app.example/signed-out");
+        expect(afterSignOutRevoke).toBeNull();
+        const back = new URL(locationOf(await renewed) ?? "");
+        expect(back.searchParams.get("code")).not.toBeNull();
+        await expect(
+          oidc.authorizationCodeGrant(config, back, { pkceCodeVerifier: verifier }),
+        ).rejects.toMatchObject({ error: "invalid_grant", status: 400 });
+      });
     });
 
     describe("a client-credentials token (no source to read again)", () => {
