@@ -137,6 +137,28 @@ export async function signInWithCode(input: {
 }
 
 /**
+ * The app signing the person out (RP-initiated logout) to https://app.example/signed-out, and the
+ * person confirming on the page: `{ logout: "yes" }` signs out of both, `{}` of the app only. The
+ * confirmation's response.
+ */
+export async function signOutOfApp(input: {
+  agent: BrowserAgent;
+  config: oidc.Configuration;
+  idToken: string | undefined;
+  choice: { logout?: "yes" };
+}): Promise<Response> {
+  const page = await input.agent.request(
+    oidc.buildEndSessionUrl(input.config, {
+      id_token_hint: input.idToken ?? "",
+      post_logout_redirect_uri: "https://app.example/signed-out",
+    }).href,
+  );
+  return input.agent.request("/oidc/session/end/confirm", {
+    form: { xsrf: hiddenInput(await page.text(), "xsrf"), ...input.choice },
+  });
+}
+
+/**
  * A person approving a device's code in the browser, as the device pages would be answered: the
  * code page, the confirmation (Allow), then a sign-in as `account` if asked. The pages' HTML, for
  * a test to read.

@@ -14,6 +14,7 @@ import {
   postApp,
   publicApp,
   signInWithCode,
+  signOutOfApp,
 } from "./authorization-driver.ts";
 import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
 import {
@@ -857,15 +858,7 @@ describe("remembered consent and single sign-on", () => {
       const refreshToken = tokens.refresh_token;
       if (refreshToken === undefined) throw new Error("no refresh token");
       const endedBefore = endedBrowserSessions.length;
-      const page = await agent.request(
-        oidc.buildEndSessionUrl(config, {
-          id_token_hint: tokens.id_token ?? "",
-          post_logout_redirect_uri: "https://app.example/signed-out",
-        }).href,
-      );
-      const done = await agent.request("/oidc/session/end/confirm", {
-        form: { xsrf: hiddenInput(await page.text(), "xsrf"), ...choice },
-      });
+      const done = await signOutOfApp({ agent, config, idToken: tokens.id_token, choice });
 
       expect(locationOf(done)).toBe("https://app.example/signed-out");
       expect(endedBrowserSessions.slice(endedBefore)).toEqual(ended);

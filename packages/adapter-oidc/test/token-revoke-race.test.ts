@@ -11,8 +11,9 @@ import {
   pollDeviceToken,
   publicApp,
   signInWithCode,
+  signOutOfApp,
 } from "./authorization-driver.ts";
-import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
+import { BrowserAgent, locationOf } from "./browser-agent.ts";
 import { useOIDCTestServer } from "./oidc-test-server.ts";
 
 // A token request in flight when a revoke lands, the revoke placed in the two worst spots: just
@@ -416,14 +417,11 @@ for (const [backend, useDatabase] of [
           release();
           await renewed;
         };
-        const page = await agent.request(
-          oidc.buildEndSessionUrl(config, {
-            id_token_hint: tokens.id_token ?? "",
-            post_logout_redirect_uri: "https://app.example/signed-out",
-          }).href,
-        );
-        const done = await agent.request("/oidc/session/end/confirm", {
-          form: { xsrf: hiddenInput(await page.text(), "xsrf"), logout: "yes" },
+        const done = await signOutOfApp({
+          agent,
+          config,
+          idToken: tokens.id_token,
+          choice: { logout: "yes" },
         });
         expect(locationOf(done)).toBe("https://app.example/signed-out");
         expect(afterSignOutRevoke).toBeNull();
