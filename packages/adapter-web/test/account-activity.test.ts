@@ -157,7 +157,7 @@ describe("/account/apps", () => {
     expect(page.body).toContain("Last used</dt>");
   });
 
-  it("revokes an app (303, notice, gone); an app not authorized answers 404", async () => {
+  it("revokes an app (303, notice, gone); a second removal (a double click) answers 404 saying the app has no access", async () => {
     const built = await signedIn();
     const clientId = await authorizeApp(built);
     const done = await built.browser.submit("/account/apps", "/account/apps/revoke", { client_id: clientId });
@@ -175,7 +175,7 @@ describe("/account/apps", () => {
       client_id: clientId,
     });
     expectPage(again, 404);
-    expect(again.body).toContain("You have not authorized an app with this client id");
+    expect(again.body).toContain("That app has no access to your account (any more)");
   });
 });
 

@@ -105,8 +105,13 @@ function authorizedAppPages(app: FastifyInstance, area: SignedInArea, useCases: 
       clientId: page.form("client_id", 128),
       client: clientOf(page.request),
     });
-    if (!result.ok) return render(page, page.failure(result));
-    return page.redirect("/account/apps", "app_revoked");
+    if (result.ok) return page.redirect("/account/apps", "app_revoked");
+    // A second "Remove access" (a double click, another tab) finds the access gone: say that, as a
+    // second "Sign out" of a session says it is already signed out.
+    if (result.error === "APP_NOT_FOUND") {
+      return render(page, { status: 404, message: "That app has no access to your account (any more)" });
+    }
+    return render(page, page.failure(result));
   });
 }
 
