@@ -127,6 +127,9 @@ describe("the account center's activity sections in Chromium", () => {
     expect(await page.textContent("main")).toContain("Photo Printer");
     expect(await page.textContent("main")).toContain("See your email address and whether it is verified");
     await expectAccessible(page, "apps");
+    // The same list open in a second tab of the browser, still showing the app.
+    const stale = await context.newPage();
+    await stale.goto(`${baseURL}/account/apps`);
     await page.click('button[aria-label="Revoke access of Photo Printer"]');
     await page.waitForURL(`${baseURL}/account/apps`);
     expect(await page.textContent(".notice")).toContain("The app can no longer use your account.");
@@ -135,6 +138,12 @@ describe("the account center's activity sections in Chromium", () => {
       await service.storage.appAuthorizations.findAuthorization({ userId, clientId: authorizedClientId }),
     ).toBeNull();
     await expectAccessible(page, "apps-revoked");
+    // Removed again from the second tab: the access is gone, and the page says so.
+    const again = stale.waitForResponse((response) => response.url().endsWith("/account/apps/revoke"));
+    await stale.click('button[aria-label="Revoke access of Photo Printer"]');
+    expect((await again).status()).toBe(404);
+    expect(await stale.textContent("main")).toContain("That app has no access to your account (any more)");
+    await expectAccessible(stale, "apps-revoked-again");
     expect(problems).toEqual([]);
     await context.close();
   });
