@@ -469,18 +469,22 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
   // it; ours then already belongs to the new account and stays. Ours ends first: an authorization
   // of this browser in flight then either saved its code before the tokens below are deleted (and
   // the code goes with them), or finds the session ended once it has saved it
-  // (withdrawCodeOfEndedSession).
-  if (oidc.params?.logout) {
-    const current = await options.browserSessions.current(ctx.req);
-    if (current !== null && current.accountId === accountId) {
-      await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
+  // (withdrawCodeOfEndedSession). Its failure (a read, the sign-out's log write) still leaves the
+  // app's tokens deleted, as they were when they went first: the answer is the failure.
+  try {
+    if (oidc.params?.logout) {
+      const current = await options.browserSessions.current(ctx.req);
+      if (current !== null && current.accountId === accountId) {
+        await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
+      }
     }
-  }
-  // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app only
-  // or of both: the app's tokens for them stop working. Its grant stays, so the next sign-in
-  // asks no consent again; the library keeps tokens past a sign-out (ADR 0018), so we end them.
-  if (accountId !== undefined && clientId !== undefined) {
-    await options.store.revokeTokensByAccountAndClient({ accountId, clientId });
+  } finally {
+    // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app
+    // only or of both: the app's tokens for them stop working. Its grant stays, so the next sign-in
+    // asks no consent again; the library keeps tokens past a sign-out (ADR 0018), so we end them.
+    if (accountId !== undefined && clientId !== undefined) {
+      await options.store.revokeTokensByAccountAndClient({ accountId, clientId });
+    }
   }
 }
 
@@ -496,9 +500,18 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
 async function withdrawCodeOfEndedSession(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
   const code = ctx.oidc.entities.AuthorizationCode as { jti?: unknown; accountId?: unknown } | undefined;
   if (code === undefined || typeof code.jti !== "string") return;
-  const current = await options.browserSessions.current(ctx.req);
+  const withdraw = (id: string) => options.store.destroy({ model: "AuthorizationCode", id });
+  let current: Awaited<ReturnType<BrowserSessions["current"]>>;
+  try {
+    current = await options.browserSessions.current(ctx.req);
+  } catch (error) {
+    // Whether the session still stands is unknown: the code goes too (if the store lets it), and
+    // the answer is the failure, which sends no redirect on (answerFailure).
+    await withdraw(code.jti).catch((failure: unknown) => logFailure(requestLogOf(ctx.req), failure));
+    throw error;
+  }
   if (current !== null && current.accountId === code.accountId) return;
-  await options.store.destroy({ model: "AuthorizationCode", id: code.jti });
+  await withdraw(code.jti);
   requestLogOf(ctx.req)?.info(
     { clientId: ctx.oidc.client?.clientId, reason: "the browser's session ended while the code was issued" },
     "authorization code withdrawn",
@@ -607,6 +620,8 @@ function answerFailure(ctx: KoaContextWithOIDC, error: unknown, pages: ProviderP
     ? { error: "temporarily_unavailable", description: temporarilyUnavailableDescription }
     : { error: "server_error", description: "oops! something went wrong" };
   ctx.status = outage ? 503 : 500;
+  // An answer that failed after it was made (a redirect carrying a code) sends nobody on.
+  ctx.remove("location");
   if (outage) ctx.set("retry-after", String(retryAfterSecondsOf(error)));
   answerAsAsked(ctx, pages, {
     page: answer,

@@ -234,6 +234,10 @@ export interface TestServer {
   endedBrowserSessions: string[];
   /** Ends the account's browser session on the server's side, as a sign-out in another tab would. */
   endBrowserSession(accountId: string): void;
+  /** When set, what ending a browser session (`browserSessions.end`) throws, once. */
+  browserSessionEndFailure: { next: Error | null };
+  /** When set, runs before each read of the browser session (`browserSessions.current`): a test's failure. */
+  browserSessionRead: { before: (() => void) | null };
   /** What the provider reported of each refresh-token exchange (ProviderOptions.onRefresh), in order. */
   refreshes: ThirdPartyRefreshResult[];
   /** The apps as the provider finds them, by client id: a test may change one mid-flow. */
@@ -260,6 +264,8 @@ export function useOIDCTestServer(
     // Ended on the server's side too, as a real session's row is: a request of the same browser in
     // flight, which still sends the cookie, finds it ended. A new sign-in of the account starts it again.
     const endedOnServer = new Set<string>();
+    const browserSessionEndFailure: { next: Error | null } = { next: null };
+    const browserSessionRead: { before: (() => void) | null } = { before: null };
     const refreshes: ThirdPartyRefreshResult[] = [];
     const clients = new Map<string, OIDCClientRecord>(
       [
@@ -289,12 +295,16 @@ export function useOIDCTestServer(
       pages: testPages,
       browserSessions: {
         current: async (req) => {
+          browserSessionRead.before?.();
           const accountId = cookieOf(req, browserSessionCookie);
           return accountId === null || accountId === "" || endedOnServer.has(accountId)
             ? null
             : { accountId };
         },
         end: async (req: IncomingMessage, res: ServerResponse) => {
+          const failure = browserSessionEndFailure.next;
+          browserSessionEndFailure.next = null;
+          if (failure !== null) throw failure;
           endedBrowserSessions.push(cookieOf(req, browserSessionCookie) ?? "");
           endedOnServer.add(cookieOf(req, browserSessionCookie) ?? "");
           res.setHeader("set-cookie", `${browserSessionCookie}=; Path=/; Max-Age=0`);
@@ -336,6 +346,8 @@ export function useOIDCTestServer(
       disabledAccounts,
       endedBrowserSessions,
       endBrowserSession: (accountId) => void endedOnServer.add(accountId),
+      browserSessionEndFailure,
+      browserSessionRead,
       refreshes,
       clients,
       publicJWKS: async () =>

@@ -874,6 +874,31 @@ describe("remembered consent and single sign-on", () => {
       });
     },
   );
+
+  it('"Sign out of both" whose ending of our session fails still ends the app\'s tokens (the answer is the failure)', async () => {
+    const { issuer, browserSessionEndFailure } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    const { tokens } = await signInWithCode({
+      issuer,
+      config,
+      app: confidentialApp,
+      agent,
+      scope: "openid offline_access",
+      prompt: "consent",
+    });
+    const refreshToken = tokens.refresh_token;
+    if (refreshToken === undefined) throw new Error("no refresh token");
+    // Our session's ending fails part-way (its sign-out's security-log write, a dropped connection).
+    browserSessionEndFailure.next = new Error("the sign-out's log write failed");
+    const done = await signOutOfApp({ agent, config, idToken: tokens.id_token, choice: { logout: "yes" } });
+
+    expect(done.status).toBe(500);
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    await expect(oidc.refreshTokenGrant(config, refreshToken)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
 });
 
 /** The `error` an authorization that must not show a page (`prompt`) brings back to the app. */

@@ -1,8 +1,9 @@
 import { type OIDCModelStore, OverloadedError, StorageUnavailableError } from "@superoauth/application";
 import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
 import * as oidc from "openid-client";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { discover, publicApp, signInWithCode } from "./authorization-driver.ts";
+import { BrowserAgent } from "./browser-agent.ts";
 import { confidentialApp, useOIDCTestServer } from "./oidc-test-server.ts";
 
 // The protocol's endpoints while the database is down or the service sheds load: 503
@@ -12,6 +13,8 @@ import { confidentialApp, useOIDCTestServer } from "./oidc-test-server.ts";
 /** What the store throws for the next calls (of `failing` only, when it names a method), or nothing. */
 let failure: Error | null = null;
 let failing: keyof OIDCModelStore | null = null;
+/** The ids of the authorization codes saved, in order. */
+const savedCodes: string[] = [];
 const memory = new InMemoryOIDCModelStore();
 const store = new Proxy(memory, {
   get(target, property, receiver) {
@@ -19,6 +22,8 @@ const store = new Proxy(memory, {
     if (typeof value !== "function") return value;
     return async (...args: unknown[]) => {
       if (failure !== null && (failing === null || failing === property)) throw failure;
+      const saved = args[0] as { model?: unknown; id?: unknown } | undefined;
+      if (property === "upsert" && saved?.model === "AuthorizationCode") savedCodes.push(String(saved.id));
       return value.apply(target, args);
     };
   },
@@ -229,5 +234,42 @@ describe("the provider while its storage is unavailable", () => {
     } finally {
       grants.touch = touch;
     }
+  });
+});
+
+describe("an authorization whose browser session cannot be read again once its code is saved", () => {
+  it("answers 503 with no code in it, and the code is withdrawn: whether the session still stands is unknown", async () => {
+    const { issuer, browserSessionRead } = server();
+    const config = await discover(issuer, confidentialApp);
+    const agent = new BrowserAgent(issuer);
+    await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const renewal = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      prompt: "none",
+      state: "st-2",
+    });
+    // The sign-in check reads the session; the read after the code's save (withdrawCodeOfEndedSession) fails.
+    let reads = 0;
+    browserSessionRead.before = () => {
+      reads += 1;
+      if (reads === 2) throw new StorageUnavailableError({ code: "ECONNRESET", message: "read ECONNRESET" });
+    };
+    onTestFinished(() => {
+      browserSessionRead.before = null;
+    });
+    const codesBefore = savedCodes.length;
+    const answered = await agent.request(renewal.href);
+
+    expect(answered.status).toBe(503);
+    expect(answered.headers.get("retry-after")).toBe("5");
+    // A 503 is not followed, but the redirect that carried the code is not sent along either.
+    expect(answered.headers.get("location")).toBeNull();
+    const [code] = savedCodes.slice(codesBefore);
+    if (code === undefined) throw new Error("no code was saved");
+    expect(await memory.find({ model: "AuthorizationCode", id: code, now: new Date() })).toBeNull();
   });
 });
