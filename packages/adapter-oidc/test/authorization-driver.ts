@@ -137,6 +137,27 @@ export async function signInWithCode(input: {
 }
 
 /**
+ * A silent renewal (`prompt=none`) of `app` for `openid`, as an app's hidden tab sends it: the
+ * authorization URL, and the PKCE verifier its code must be traded with.
+ */
+export async function silentRenewal(
+  config: oidc.Configuration,
+  app: TestApp,
+  extra: Record<string, string> = {},
+): Promise<{ url: URL; verifier: string }> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: app.redirectURI,
+    scope: "openid",
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+    prompt: "none",
+    ...extra,
+  });
+  return { url, verifier };
+}
+
+/**
  * The app signing the person out (RP-initiated logout) to https://app.example/signed-out, and the
  * person confirming on the page: `{ logout: "yes" }` signs out of both, `{}` of the app only. The
  * confirmation's response.

@@ -845,18 +845,7 @@ describe("remembered consent and single sign-on", () => {
     "signing out %s ends the app's tokens for the person and keeps its remembered consent",
     async (_name, choice, ended) => {
       const { issuer, endedBrowserSessions } = server();
-      const config = await discover(issuer, confidentialApp);
-      const agent = new BrowserAgent(issuer);
-      const { tokens } = await signInWithCode({
-        issuer,
-        config,
-        app: confidentialApp,
-        agent,
-        scope: "openid offline_access",
-        prompt: "consent",
-      });
-      const refreshToken = tokens.refresh_token;
-      if (refreshToken === undefined) throw new Error("no refresh token");
+      const { config, agent, tokens, refreshToken } = await signedInWithRefreshToken();
       const endedBefore = endedBrowserSessions.length;
       const done = await signOutOfApp({ agent, config, idToken: tokens.id_token, choice });
 
@@ -876,19 +865,8 @@ describe("remembered consent and single sign-on", () => {
   );
 
   it('"Sign out of both" whose ending of our session fails still ends the app\'s tokens (the answer is the failure)', async () => {
-    const { issuer, browserSessionEndFailure } = server();
-    const config = await discover(issuer, confidentialApp);
-    const agent = new BrowserAgent(issuer);
-    const { tokens } = await signInWithCode({
-      issuer,
-      config,
-      app: confidentialApp,
-      agent,
-      scope: "openid offline_access",
-      prompt: "consent",
-    });
-    const refreshToken = tokens.refresh_token;
-    if (refreshToken === undefined) throw new Error("no refresh token");
+    const { browserSessionEndFailure } = server();
+    const { config, agent, tokens, refreshToken } = await signedInWithRefreshToken();
     // Our session's ending fails part-way (its sign-out's security-log write, a dropped connection).
     browserSessionEndFailure.next = new Error("the sign-out's log write failed");
     const done = await signOutOfApp({ agent, config, idToken: tokens.id_token, choice: { logout: "yes" } });
@@ -900,6 +878,24 @@ describe("remembered consent and single sign-on", () => {
     });
   });
 });
+
+/** A person signed in to the confidential app through a browser, with a refresh token (offline_access). */
+async function signedInWithRefreshToken() {
+  const { issuer } = server();
+  const config = await discover(issuer, confidentialApp);
+  const agent = new BrowserAgent(issuer);
+  const { tokens } = await signInWithCode({
+    issuer,
+    config,
+    app: confidentialApp,
+    agent,
+    scope: "openid offline_access",
+    prompt: "consent",
+  });
+  const refreshToken = tokens.refresh_token;
+  if (refreshToken === undefined) throw new Error("no refresh token");
+  return { config, agent, tokens, refreshToken };
+}
 
 /** The `error` an authorization that must not show a page (`prompt`) brings back to the app. */
 /** Follows the provider's redirects from `response` to the next interaction page; answers its path. */

@@ -2,7 +2,7 @@ import { type OIDCModelStore, OverloadedError, StorageUnavailableError } from "@
 import { InMemoryOIDCModelStore } from "@superoauth/application/testing";
 import * as oidc from "openid-client";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
-import { discover, publicApp, signInWithCode } from "./authorization-driver.ts";
+import { discover, publicApp, signInWithCode, silentRenewal } from "./authorization-driver.ts";
 import { BrowserAgent } from "./browser-agent.ts";
 import { confidentialApp, useOIDCTestServer } from "./oidc-test-server.ts";
 
@@ -243,15 +243,7 @@ describe("an authorization whose browser session cannot be read again once its c
     const config = await discover(issuer, confidentialApp);
     const agent = new BrowserAgent(issuer);
     await signInWithCode({ issuer, config, app: confidentialApp, agent, scope: "openid" });
-    const verifier = oidc.randomPKCECodeVerifier();
-    const renewal = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: confidentialApp.redirectURI,
-      scope: "openid",
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: "S256",
-      prompt: "none",
-      state: "st-2",
-    });
+    const { url: renewal } = await silentRenewal(config, confidentialApp, { state: "st-2" });
     // The sign-in check reads the session; the read after the code's save (withdrawCodeOfEndedSession) fails.
     let reads = 0;
     browserSessionRead.before = () => {

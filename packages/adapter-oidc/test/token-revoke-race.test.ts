@@ -12,6 +12,7 @@ import {
   publicApp,
   signInWithCode,
   signOutOfApp,
+  silentRenewal,
 } from "./authorization-driver.ts";
 import { BrowserAgent, locationOf } from "./browser-agent.ts";
 import { useOIDCTestServer } from "./oidc-test-server.ts";
@@ -390,14 +391,7 @@ for (const [backend, useDatabase] of [
           scope: "openid",
         });
         // A silent renewal in another tab: past the sign-in check, held just before its code is saved.
-        const verifier = oidc.randomPKCECodeVerifier();
-        const renewal = oidc.buildAuthorizationUrl(config, {
-          redirect_uri: confidentialApp.redirectURI,
-          scope: "openid",
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: "S256",
-          prompt: "none",
-        });
+        const { url: renewal, verifier } = await silentRenewal(config, confidentialApp);
         let release = () => {};
         let reached = () => {};
         const atTheSave = new Promise<void>((resolve) => {
