@@ -157,6 +157,16 @@ describe("signing in with 2FA over HTTP", () => {
     });
   });
 
+  it("verify with an empty code or backup code answers VALIDATION_ERROR 400, and the code that follows still signs in", async () => {
+    const { code } = await enable();
+    const mfaToken = await mfaTokenOf();
+    for (let i = 0; i < 6; i++) {
+      expectError(await post("/auth/2fa/verify", { mfaToken, code: "" }), "VALIDATION_ERROR", 400);
+      expectError(await post("/auth/2fa/verify", { mfaToken, backupCode: " " }), "VALIDATION_ERROR", 400);
+    }
+    expect((await post("/auth/2fa/verify", { mfaToken, code: code() })).statusCode).toBe(200);
+  });
+
   it("verify with a TOTP code answers the user and a working token pair", async () => {
     const { code } = await enable();
     const response = await post("/auth/2fa/verify", { mfaToken: await mfaTokenOf(), code: code() });

@@ -290,6 +290,12 @@ describe("two-step verification in the account area", () => {
       code: "000000",
     });
     expectPage(wrong, 401);
+    // A form sent without the field filled in (the field is `required`; a script may send it blank).
+    const blank = await browser.submit(first.headers.location as string, first.headers.location as string, {
+      code: "  ",
+    });
+    expectPage(blank, 400);
+    expect(blank.body).toContain("Type the code from your authenticator app");
     const done = await browser.submit(first.headers.location as string, first.headers.location as string, {
       code: codeNow(),
     });

@@ -106,10 +106,14 @@ export function failureOf(failure: { error: string; message?: string | undefined
   return { status: known.status, message: failure.message ?? known.message };
 }
 
-/** Six digits (spaces allowed) is a TOTP code; anything else a backup code, as the API's landing page reads it. */
+/**
+ * Digits (spaces allowed) are a TOTP code; anything else a backup code, as the API's landing page
+ * reads it. Nothing typed is an empty code, which the use case refuses uncounted ("Type the code
+ * from your authenticator app").
+ */
 export function secondFactorProof(value: string): { code: string } | { backupCode: string } {
   const trimmed = value.trim();
-  return /^[0-9 ]+$/.test(trimmed) ? { code: trimmed.replaceAll(" ", "") } : { backupCode: trimmed };
+  return /^[0-9 ]*$/.test(trimmed) ? { code: trimmed.replaceAll(" ", "") } : { backupCode: trimmed };
 }
 
 /**

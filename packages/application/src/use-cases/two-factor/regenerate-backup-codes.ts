@@ -23,7 +23,11 @@ export async function regenerateBackupCodes(
 ): Promise<
   | Result<
       { backupCodes: string[] },
-      "TWO_FACTOR_NOT_ENABLED" | "INVALID_TWO_FACTOR_CODE" | "USER_NOT_FOUND" | "REAUTH_REQUIRED"
+      | "TWO_FACTOR_NOT_ENABLED"
+      | "INVALID_TWO_FACTOR_CODE"
+      | "USER_NOT_FOUND"
+      | "REAUTH_REQUIRED"
+      | "VALIDATION_ERROR"
     >
   | AccountLocked
 > {

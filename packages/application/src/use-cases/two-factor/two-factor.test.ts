@@ -401,6 +401,31 @@ describe("signing in with 2FA", () => {
     ).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
   });
 
+  it("refuses an empty code or backup code (VALIDATION_ERROR) without counting it toward lockout, at sign-in and in a signed-in session", async () => {
+    const { deps, session, logIn, eventTypes } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    const { mfaToken } = await logIn();
+    for (let i = 0; i < 6; i++) {
+      expect(await verifyTwoFactorLogin(deps, { mfaToken, code: "", client })).toMatchObject({
+        error: "VALIDATION_ERROR",
+        message: "Type the code from your authenticator app",
+      });
+      expect(await verifyTwoFactorLogin(deps, { mfaToken, backupCode: "  ", client })).toMatchObject({
+        error: "VALIDATION_ERROR",
+        message: "Type one of your backup codes",
+      });
+    }
+    expect(await regenerateBackupCodes(deps, { session, code: "", client })).toMatchObject({
+      error: "VALIDATION_ERROR",
+    });
+    expect(await disableTwoFactor(deps, { session, backupCode: "", client })).toMatchObject({
+      error: "VALIDATION_ERROR",
+    });
+    expect(eventTypes()).not.toContain("login_failed");
+    expect(eventTypes()).not.toContain("reauthentication_failed");
+    unwrapSignedIn(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client }));
+  });
+
   it("answers ACCOUNT_DISABLED when the account was disabled between the two steps", async () => {
     const { deps, userId, session, logIn } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, session);

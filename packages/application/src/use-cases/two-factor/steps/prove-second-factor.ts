@@ -56,8 +56,16 @@ interface SecondFactorAttempt {
 export async function checkSecondFactorWithinLockout(
   deps: Dependencies,
   input: SecondFactorAttempt,
-): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
+): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE" | "VALIDATION_ERROR"> | AccountLocked> {
   const { user, source, code, client } = input;
+  // Nothing typed (an empty field sent, Enter pressed too soon) is no guess: refused before the
+  // lockout counts an attempt.
+  if ((code ?? input.backupCode ?? "").trim() === "") {
+    return err(
+      "VALIDATION_ERROR",
+      code !== undefined ? "Type the code from your authenticator app" : "Type one of your backup codes",
+    );
+  }
   // Set by the check, which the lockout calls once.
   const proof: { found: UnspentSecondFactor | null } = { found: null };
   const checked = await proveWithinLockout(deps, {
@@ -85,7 +93,7 @@ export async function checkSecondFactorWithinLockout(
 export async function checkSecondFactorOfSession(
   deps: Dependencies,
   input: SecondFactorAttempt & { during: ProofOccasion },
-): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE"> | AccountLocked> {
+): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE" | "VALIDATION_ERROR"> | AccountLocked> {
   const proved = await checkSecondFactorWithinLockout(deps, input);
   if (proved.ok) return proved;
   const { user, code, during, client } = input;
