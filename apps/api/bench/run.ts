@@ -921,9 +921,18 @@ function printCPUSplit(rows: readonly Measured[], cores: number): void {
   const split = rows.filter((row) => row.cpuSplit !== null);
   if (split.length === 0) return;
   console.log(
-    `\nWhere the ${cores} cores' time went in those rows, ms per request: the machine's in all (${cores} x the row's seconds / its requests) and what a request may take at 85 % of the ceiling; the server's threads by kind (hashing pool: libuv's threads, argon2id and some file and crypto work; worker threads: the password screen's); the benchmark's clients (its whole process); mysqld's; the rest (the kernel's own work, other processes); and time no core worked\n`,
+    `\nWhere the ${cores} cores' time went in those rows, ms per request: the machine's in all (${cores} x the row's seconds / its requests) and what a request may take at 85 % of the ceiling; the server's threads by kind (hashing pool: libuv's threads, argon2id and some file and crypto work; worker threads: the password screen's); the benchmark's clients (its whole process); mysqld's; the rest (the kernel's own work, other processes); time no core worked; and the server's minor page faults per request (memory the kernel mapped for it)\n`,
   );
-  const columns = ["at 85 %", "machine", ...threadKinds, "clients", "mysqld", "rest", "idle"] as const;
+  const columns = [
+    "at 85 %",
+    "machine",
+    ...threadKinds,
+    "clients",
+    "mysqld",
+    "rest",
+    "idle",
+    "faults",
+  ] as const;
   console.log(`| route                                 | database | ${columns.join(" | ")} |`);
   console.log(
     `|---------------------------------------|----------|${columns.map((c) => `${"-".repeat(c.length + 1)}:`).join("|")}|`,
@@ -947,10 +956,15 @@ function printCPUSplit(rows: readonly Measured[], cores: number): void {
       mysqld,
       machine - known,
       idle,
+      cpuSplit.serverMinorFaults / Math.max(1, row.requests),
     ];
     console.log(
       `| ${row.scenario.padEnd(37)} | ${row.target.padEnd(8)} | ${values
-        .map((value, i) => (value === null ? "-" : value.toFixed(2)).padStart(columns[i]?.length ?? 0))
+        .map((value, i) =>
+          (value === null ? "-" : value.toFixed(columns[i] === "faults" ? 0 : 2)).padStart(
+            columns[i]?.length ?? 0,
+          ),
+        )
         .join(" | ")} |`,
     );
   }
