@@ -56,7 +56,7 @@ describe("pnpm dev", () => {
 
   it("pnpm start stays the production-style start: no watcher, JSON lines", () => {
     expect(rootPackage.scripts.start).toBe(
-      "MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=20971520 MALLOC_TRIM_THRESHOLD_=67108864 exec node --max-semi-space-size=8 apps/api/src/main.ts",
+      "MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=20971520 MALLOC_TRIM_THRESHOLD_=41943040 exec node --max-semi-space-size=8 apps/api/src/main.ts",
     );
   });
 });
