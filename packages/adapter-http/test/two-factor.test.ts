@@ -7,6 +7,7 @@ import {
   buildTestApp,
   expectError,
   getMe,
+  messageOf,
   refresh,
   registerUser,
   type SignedInData,
@@ -155,6 +156,18 @@ describe("signing in with 2FA over HTTP", () => {
       success: true,
       data: { mfaRequired: true, mfaToken: expect.any(String), expiresIn: 300 },
     });
+  });
+
+  it("enable with an empty code answers VALIDATION_ERROR 400, and the right code then turns 2FA on", async () => {
+    const setup = await post("/auth/2fa/setup", undefined, registered.accessToken);
+    const { secret } = setup.json().data;
+    for (const blank of ["", " "]) {
+      const response = await post("/auth/2fa/enable", { code: blank }, registered.accessToken);
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(messageOf(response)).toBe("Type the code from your authenticator app");
+    }
+    const code = InMemoryTOTPService.codeAt(secret, deps.clock.now());
+    expect((await post("/auth/2fa/enable", { code }, registered.accessToken)).statusCode).toBe(200);
   });
 
   it("verify with an empty code or backup code answers VALIDATION_ERROR 400, and the code that follows still signs in", async () => {

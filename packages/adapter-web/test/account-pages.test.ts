@@ -361,15 +361,21 @@ describe("two-step verification in the account area", () => {
     expect(secret).toBeDefined();
     expect(setup.body).toContain('src="data:image/');
     const qrCode = /<img class="qr" src="([^"]+)"/.exec(setup.body)?.[1];
-    // A mistyped code: the same key and QR code again, with the error, to check what was typed.
-    const wrong = await browser.post("/account/two-factor/enable", {
-      ...enableFormIn(setup.body),
-      code: "000000",
-    });
-    expectPage(wrong, 401);
-    expect(wrong.body).toContain('role="alert"');
-    expect(manualKeyIn(wrong.body)).toBe(secret);
-    expect(/<img class="qr" src="([^"]+)"/.exec(wrong.body)?.[1]).toBe(qrCode);
+    // A mistyped code, or none (the field is `required`; a script may send it blank): the same key
+    // and QR code again, with the error, to check what was typed; its form confirms the set-up.
+    let shownAgain = setup.body;
+    for (const [code, status, says] of [
+      ["000000", 401, "The code is not valid"],
+      [" ", 400, "Type the code from your authenticator app"],
+    ] as const) {
+      const again = await browser.post("/account/two-factor/enable", { ...enableFormIn(setup.body), code });
+      expectPage(again, status);
+      expect(again.body).toContain('role="alert"');
+      expect(again.body).toContain(says);
+      expect(manualKeyIn(again.body)).toBe(secret);
+      expect(/<img class="qr" src="([^"]+)"/.exec(again.body)?.[1]).toBe(qrCode);
+      shownAgain = again.body;
+    }
     // The key shown again is the pending one, read on the server: nothing posted is shown back.
     const garbled = await browser.post("/account/two-factor/enable", {
       ...enableFormIn(setup.body),
@@ -380,20 +386,20 @@ describe("two-step verification in the account area", () => {
     expect(manualKeyIn(garbled.body)).toBe(secret);
     expect(garbled.body).not.toContain("not-base32");
     const enabled = await browser.post("/account/two-factor/enable", {
-      ...enableFormIn(wrong.body),
+      ...enableFormIn(shownAgain),
       code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
     });
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
     // Sent again (the first answer lost): "already on", and where the codes it never saw are made.
-    const again = await browser.post("/account/two-factor/enable", {
-      ...enableFormIn(wrong.body),
+    const sentAgain = await browser.post("/account/two-factor/enable", {
+      ...enableFormIn(shownAgain),
       code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
     });
-    expectPage(again, 409);
-    expect(again.body).toContain("If you did not see your backup codes, make new ones below");
-    expect(again.body).toContain('action="/account/two-factor/backup-codes"');
+    expectPage(sentAgain, 409);
+    expect(sentAgain.body).toContain("If you did not see your backup codes, make new ones below");
+    expect(sentAgain.body).toContain('action="/account/two-factor/backup-codes"');
   });
 
   it("the signed-in steps draw from the general budget, as their API twins do: a spent sign-in budget does not refuse them", async () => {

@@ -306,8 +306,9 @@ function accountTwoFactorPages(
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(base);
       const { status, message } = page.failure(result);
-      if (result.error === "INVALID_TWO_FACTOR_CODE") {
-        // The pending key stays: the person tries again, its key and QR code shown again to check.
+      if (result.error === "INVALID_TWO_FACTOR_CODE" || result.error === "VALIDATION_ERROR") {
+        // The pending key stays: the person tries again (or types the code left out), its key and
+        // QR code shown again to check.
         const setup = await useCases.findPendingTwoFactorSetup({ session: page.signedIn.session });
         return renderConfirmSetup(page, { setup, error: message, status });
       }

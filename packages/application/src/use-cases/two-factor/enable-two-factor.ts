@@ -24,8 +24,12 @@ export async function enableTwoFactor(
     | "REAUTH_REQUIRED"
     | "EMAIL_NOT_VERIFIED"
     | "USER_NOT_FOUND"
+    | "VALIDATION_ERROR"
   >
 > {
+  // Nothing typed (an empty field sent, Enter pressed too soon) is a form to fill in, not a wrong
+  // code, as at every other second-factor step (checkSecondFactorWithinLockout).
+  if (input.code.trim() === "") return err("VALIDATION_ERROR", "Type the code from your authenticator app");
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const userId = input.session.userId;

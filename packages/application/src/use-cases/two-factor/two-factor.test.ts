@@ -104,6 +104,19 @@ describe("setting up TOTP", () => {
     });
   });
 
+  it("confirming with an empty code is a form to fill in (VALIDATION_ERROR), and the pending set-up still takes the right code", async () => {
+    const { deps, session } = await setUp();
+    const setup = unwrap(await setUpTwoFactor(deps, { session }));
+    for (const code of ["", "   "]) {
+      expect(await enableTwoFactor(deps, { session, code })).toMatchObject({
+        error: "VALIDATION_ERROR",
+        message: "Type the code from your authenticator app",
+      });
+    }
+    const code = InMemoryTOTPService.codeAt(setup.secret, deps.clock.now());
+    expect((await enableTwoFactor(deps, { session, code })).ok).toBe(true);
+  });
+
   it("a new setup replaces the pending secret; with keepPending the pending one is shown again, still behind a fresh proof", async () => {
     const { deps, session } = await setUp();
     const first = unwrap(await setUpTwoFactor(deps, { session }));
