@@ -89,7 +89,9 @@ describe("MySQL lost mid-load", () => {
   ] as const)(
     "%s: 503 envelope with Retry-After (never 500), /ready false, nothing half-written, recovery without restart",
     async (kind, fail, answerWithinMs) => {
-      expect((await ready()).statusCode).toBe(200);
+      // Up before the database goes away: on a loaded machine the case before may leave /ready's
+      // 500 ms bound missed once, which is not what this case is about.
+      await timeUntil(async () => (await ready()).statusCode === 200, 15_000);
       const emails = Array.from({ length: 30 }, (_, i) => `load-${kind}-${i}@example.com`);
       const load = emails.map((email) => register(email).then((response) => ({ email, response })));
       // Mid-load: once the first registrations have been answered, the database goes away.
