@@ -9,7 +9,7 @@
 // address. Results and method: docs/performance.md.
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { resolve } from "node:path";
@@ -35,8 +35,9 @@ const argon2Concurrency = Number(process.env.BENCH_ARGON2_CONCURRENCY ?? 2 * ava
 // Random, so the password screen (docs/decisions/0014-password-screening.md) accepts it.
 const password = "Kx7#mQ2v-Lr9!pT";
 const timingSamples = Number(process.env.BENCH_TIMING_SAMPLES ?? 200);
-/** BENCH_PROFILE_DIR: a CPU profile of each server during each scenario, written there. */
+/** BENCH_PROFILE_DIR: a CPU profile of each server during each scenario, written there (made if missing). */
 const profileDirectory = process.env.BENCH_PROFILE_DIR;
+if (profileDirectory !== undefined) mkdirSync(profileDirectory, { recursive: true });
 
 interface Scenario {
   readonly name: string;
