@@ -445,6 +445,19 @@ describe("two-step verification in the account area", () => {
     expect(renewed.body).toContain("This is a new key: remove the entry of the earlier one from your app.");
   });
 
+  it("a stale session's empty code is sent to the fresh-proof page, never shown the pending key", async () => {
+    const { browser, deps } = await withAccount({ verified: true });
+    await signIn(browser);
+    const setup = await browser.submit("/account/two-factor", "/account/two-factor/setup", {});
+    const secret = manualKeyIn(setup.body) as string;
+    expect(secret).toBeDefined();
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const blank = await browser.post("/account/two-factor/enable", { ...enableFormIn(setup.body), code: "" });
+    expect(blank.statusCode).toBe(303);
+    expect(blank.headers.location).toBe("/account/confirm?next=%2Faccount%2Ftwo-factor");
+    expect(blank.body).not.toContain(secret.slice(0, 8));
+  });
+
   it("sends a stale session to the fresh-proof page and back to the action page", async () => {
     const { browser, deps } = await withAccount({ verified: true });
     await signIn(browser);

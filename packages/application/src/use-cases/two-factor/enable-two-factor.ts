@@ -27,9 +27,6 @@ export async function enableTwoFactor(
     | "VALIDATION_ERROR"
   >
 > {
-  // Nothing typed (an empty field sent, Enter pressed too soon) is a form to fill in, not a wrong
-  // code, as at every other second-factor step (checkSecondFactorWithinLockout).
-  if (input.code.trim() === "") return err("VALIDATION_ERROR", "Type the code from your authenticator app");
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
   const userId = input.session.userId;
@@ -45,6 +42,12 @@ export async function enableTwoFactor(
   }
   if (factor.status === "enabled")
     return err("TWO_FACTOR_ALREADY_ENABLED", "Two-factor authentication is already on");
+  // Nothing typed (an empty field sent, Enter pressed too soon) is a form to fill in, not a wrong
+  // code, as at every other second-factor step (checkSecondFactorWithinLockout), and asked where
+  // they ask it: after the fresh proof and the factor's state, so a stale session is sent to its
+  // proof (the account center shows the pending key again on this answer) and a form sent again
+  // after 2FA is on is told so.
+  if (input.code.trim() === "") return err("VALIDATION_ERROR", "Type the code from your authenticator app");
   const step = await findCodeStep(deps, { factor, code: input.code });
   if (step === null)
     return err("INVALID_TWO_FACTOR_CODE", "The code is not valid; check the app and the device's clock");

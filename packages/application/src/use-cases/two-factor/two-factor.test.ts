@@ -117,6 +117,25 @@ describe("setting up TOTP", () => {
     expect((await enableTwoFactor(deps, { session, code })).ok).toBe(true);
   });
 
+  it("an empty code is asked for only where a code would be checked: a stale session, no set-up, or 2FA already on answer as before", async () => {
+    const { deps, session } = await setUp();
+    expect(await enableTwoFactor(deps, { session, code: "" })).toMatchObject({
+      error: "TWO_FACTOR_SETUP_REQUIRED",
+    });
+    const setup = unwrap(await setUpTwoFactor(deps, { session }));
+    unwrap(
+      await enableTwoFactor(deps, {
+        session,
+        code: InMemoryTOTPService.codeAt(setup.secret, deps.clock.now()),
+      }),
+    );
+    expect(await enableTwoFactor(deps, { session, code: " " })).toMatchObject({
+      error: "TWO_FACTOR_ALREADY_ENABLED",
+    });
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1);
+    expect(await enableTwoFactor(deps, { session, code: "" })).toMatchObject({ error: "REAUTH_REQUIRED" });
+  });
+
   it("a new setup replaces the pending secret; with keepPending the pending one is shown again, still behind a fresh proof", async () => {
     const { deps, session } = await setUp();
     const first = unwrap(await setUpTwoFactor(deps, { session }));
