@@ -58,5 +58,10 @@ describe("pnpm dev", () => {
     expect(rootPackage.scripts.start).toBe(
       "MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=20971520 MALLOC_TRIM_THRESHOLD_=41943040 exec node --max-semi-space-size=8 apps/api/src/main.ts",
     );
+    // The app's own start (run from apps/api) is the same command, its path relative to the app.
+    const appPackage = JSON.parse(readFileSync(resolve(import.meta.dirname, "../package.json"), "utf8")) as {
+      scripts: Record<string, string>;
+    };
+    expect(appPackage.scripts.start).toBe(rootPackage.scripts.start?.replace("apps/api/src/", "src/"));
   });
 });
