@@ -128,7 +128,7 @@ describe("MySQL lost mid-load", () => {
 
 describe("MySQL hung (accepts and never answers)", () => {
   it("/ready answers 503 naming the database within its 500 ms bound (asserted at 1500 ms), not after the 3 s of old", async () => {
-    expect((await ready()).statusCode).toBe(200);
+    await timeUntil(async () => (await ready()).statusCode === 200, 15_000);
     proxy.pause();
     const started = performance.now();
     const response = await ready();
