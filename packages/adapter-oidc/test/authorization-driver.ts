@@ -137,6 +137,26 @@ export async function signInWithCode(input: {
 }
 
 /**
+ * A person signed in to `app` through a browser of their own: the app's configuration, the browser
+ * (its session at the provider), and the tokens the code brought.
+ */
+export async function signedInInBrowser(input: {
+  issuer: string;
+  app: TestApp;
+  scope: string;
+  prompt?: string;
+}): Promise<{
+  config: oidc.Configuration;
+  agent: BrowserAgent;
+  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+}> {
+  const config = await discover(input.issuer, input.app);
+  const agent = new BrowserAgent(input.issuer);
+  const { tokens } = await signInWithCode({ ...input, config, agent });
+  return { config, agent, tokens };
+}
+
+/**
  * A silent renewal (`prompt=none`) of `app` for `openid`, as an app's hidden tab sends it: the
  * authorization URL, and the PKCE verifier its code must be traded with.
  */

@@ -13,6 +13,7 @@ import {
   pollDeviceToken,
   postApp,
   publicApp,
+  signedInInBrowser,
   signInWithCode,
   signOutOfApp,
 } from "./authorization-driver.ts";
@@ -881,14 +882,9 @@ describe("remembered consent and single sign-on", () => {
 
 /** A person signed in to the confidential app through a browser, with a refresh token (offline_access). */
 async function signedInWithRefreshToken() {
-  const { issuer } = server();
-  const config = await discover(issuer, confidentialApp);
-  const agent = new BrowserAgent(issuer);
-  const { tokens } = await signInWithCode({
-    issuer,
-    config,
+  const { config, agent, tokens } = await signedInInBrowser({
+    issuer: server().issuer,
     app: confidentialApp,
-    agent,
     scope: "openid offline_access",
     prompt: "consent",
   });

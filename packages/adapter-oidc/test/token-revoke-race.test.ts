@@ -10,6 +10,7 @@ import {
   discover,
   pollDeviceToken,
   publicApp,
+  signedInInBrowser,
   signInWithCode,
   signOutOfApp,
   silentRenewal,
@@ -381,13 +382,9 @@ for (const [backend, useDatabase] of [
       it("one that checked the sign-in before the sign-out and saves its code between the sign-out's two steps gets a code that is refused (invalid_grant)", async () => {
         revokeClientId = confidentialApp.clientId;
         const { issuer } = server();
-        const config = await discover(issuer, confidentialApp);
-        const agent = new BrowserAgent(issuer);
-        const { tokens } = await signInWithCode({
+        const { config, agent, tokens } = await signedInInBrowser({
           issuer,
-          config,
           app: confidentialApp,
-          agent,
           scope: "openid",
         });
         // A silent renewal in another tab: past the sign-in check, held just before its code is saved.
