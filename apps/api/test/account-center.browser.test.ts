@@ -43,6 +43,30 @@ async function signUp(email: string): Promise<UserId> {
   return ((await response.json()) as { data: { user: { id: UserId } } }).data.user.id;
 }
 
+/** Signs up an account whose address is verified and whose two-step verification is on: its TOTP secret. */
+async function signUpWithTwoFactor(email: string): Promise<{ userId: UserId; secret: string }> {
+  const userId = await signUp(email);
+  const { accessToken } = await callJSONAPI(baseURL, {
+    method: "POST",
+    path: "/auth/login",
+    body: { email, password: firstPassword },
+  });
+  await service.storage.users.markEmailVerified({ userId, now: new Date() });
+  const setup = await callJSONAPI(baseURL, {
+    method: "POST",
+    path: "/auth/2fa/setup",
+    token: String(accessToken),
+  });
+  const secret = String(setup.secret);
+  await callJSONAPI(baseURL, {
+    method: "POST",
+    path: "/auth/2fa/enable",
+    token: String(accessToken),
+    body: { code: await generateTOTPCode({ secret, now: new Date() }) },
+  });
+  return { userId, secret };
+}
+
 afterAll(async () => {
   await browser?.close();
   await service?.close();
@@ -340,24 +364,7 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
     timeout: 120_000,
   }, async () => {
     const email = "two-step@example.com";
-    const userId = await signUp(email);
-    const { accessToken } = await callJSONAPI(baseURL, {
-      method: "POST",
-      path: "/auth/login",
-      body: { email, password: firstPassword },
-    });
-    await service.storage.users.markEmailVerified({ userId, now: new Date() });
-    const setup = await callJSONAPI(baseURL, {
-      method: "POST",
-      path: "/auth/2fa/setup",
-      token: String(accessToken),
-    });
-    await callJSONAPI(baseURL, {
-      method: "POST",
-      path: "/auth/2fa/enable",
-      token: String(accessToken),
-      body: { code: await generateTOTPCode({ secret: String(setup.secret), now: new Date() }) },
-    });
+    await signUpWithTwoFactor(email);
 
     const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(`${baseURL}/account/sign-in`);
@@ -374,6 +381,45 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
     await waitForFocusOn(page, "code");
     await expectHiddenUsername(page, email);
     await expectAccessible(page, "two-factor-step-refused");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("two tabs, two accounts' second steps: a code typed in the older tab is not checked against the newer sign-in", {
+    timeout: 120_000,
+  }, async () => {
+    const ada = await signUpWithTwoFactor("tab-one@example.com");
+    const bob = await signUpWithTwoFactor("tab-two@example.com");
+    const { context, page: first, problems } = await newCheckedPage(browser);
+    const second = await context.newPage();
+    for (const [page, email] of [
+      [first, "tab-one@example.com"],
+      [second, "tab-two@example.com"],
+    ] as const) {
+      await page.bringToFront();
+      await page.goto(`${baseURL}/account/sign-in`);
+      await signInWithKeyboard(page, email);
+      await page.waitForURL(/\/account\/sign-in\/two-factor/);
+    }
+    // The next time step: the codes that turned the factors on are spent.
+    const later = new Date(Date.now() + 30_000);
+
+    await first.bringToFront();
+    await waitForFocusOn(first, "code");
+    await first.keyboard.type(await generateTOTPCode({ secret: ada.secret, now: later }));
+    await pressEnterToSend(first);
+    expect(await first.textContent("main .error")).toContain(
+      "Another sign-in began in this browser after this page opened, so this code was not checked.",
+    );
+    expect(await first.title()).toMatch(/^Error: /);
+    await expectAccessible(first, "two-factor-step-replaced");
+
+    await second.bringToFront();
+    await waitForFocusOn(second, "code");
+    await second.keyboard.type(await generateTOTPCode({ secret: bob.secret, now: later }));
+    await pressEnterToSend(second);
+    expect(second.url()).toBe(`${baseURL}/account`);
+    expect(await second.textContent("main")).toContain("tab-two@example.com");
     expect(problems).toEqual([]);
     await context.close();
   });

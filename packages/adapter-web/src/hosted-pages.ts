@@ -12,7 +12,13 @@ import {
   showEmailRequest,
 } from "./pages/email-requests.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
-import { type SignUpForm, signInSteps, signInSupportHelp, signUpSentNotice } from "./pages/sign-in-steps.ts";
+import {
+  type SignUpForm,
+  signInSteps,
+  signInSupportHelp,
+  signUpSentNotice,
+  stepRefusal,
+} from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
 import { interactionFormTargets, interactionFormTargetsFor } from "./security-headers.ts";
@@ -220,7 +226,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             paths: interactionSignInPaths(input.uid),
             csrf: csrf.tokenFor(request.raw, reply.raw),
             error: input.error,
-            // The address of the password step, for the password manager's hidden username field.
+            // Which pending step the form is for, and the address of the password step, for the
+            // password manager's hidden username field.
+            step: pendingMFA.read(request)?.step ?? null,
             username: pendingMFA.read(request)?.email ?? null,
             // Locked (423): the message names the reset that lifts the lock; the page links it.
             locked: input.status === 423,
@@ -238,15 +246,9 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       post("/:uid/two-factor", "login", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
-        const state = pendingMFA.read(request);
-        if (state === null) {
-          return renderSignIn(request, reply, {
-            details,
-            error: "This sign-in took too long. Sign in again.",
-            status: 401,
-            offerSession: false,
-          });
-        }
+        const state = pendingMFA.submitted(request);
+        if (state === null || state === "replaced")
+          return renderSignIn(request, reply, { details, ...stepRefusal(state), offerSession: false });
         const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
           if (result.error === "INVALID_MFA_TOKEN") {

@@ -4,7 +4,7 @@ import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, defaultTheme, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { Browser, csrfTokenIn, strongPassword } from "./test-app.ts";
+import { Browser, csrfTokenIn, hiddenFieldsIn, strongPassword } from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
 
@@ -266,15 +266,7 @@ function manualKeyIn(html: string): string | undefined {
 
 /** The fields the "Turn on" form of a setup page sends (its hidden inputs, unescaped), as a browser would. */
 function enableFormIn(html: string): Record<string, string> {
-  const form =
-    /<form method="post" action="\/account\/two-factor\/enable"[\s\S]*?<\/form>/.exec(html)?.[0] ?? "";
-  const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
-  return Object.fromEntries(
-    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((field) => [
-      field[1] ?? "",
-      (field[2] ?? "").replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => entities[name] ?? ""),
-    ]),
-  );
+  return hiddenFieldsIn(html, "/account/two-factor/enable");
 }
 
 describe("two-step verification in the account area", () => {
@@ -303,6 +295,42 @@ describe("two-step verification in the account area", () => {
     expect(done.headers.location).toBe("/account/two-factor");
     const status = await browser.get("/account/two-factor");
     expect(status.body).toContain("<strong>on</strong>");
+  });
+
+  it("checks a code only against the step its page was shown for, not another tab's sign-in begun since", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount();
+    const adaAuth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!adaAuth.ok) throw new Error("no session");
+    const ada = await enableTwoFactorFor(deps, adaAuth.value.session);
+    const bobSignedUp = await useCases.registerWithPassword({
+      email: "bob@example.com",
+      password: strongPassword,
+      nickname: "bob",
+      client: {},
+    });
+    if (!bobSignedUp.ok || !("accessToken" in bobSignedUp.value)) throw new Error("sign-up failed");
+    const bobAuth = await useCases.authenticateAccessToken({ token: bobSignedUp.value.accessToken });
+    if (!bobAuth.ok) throw new Error("no session");
+    const bob = await enableTwoFactorFor(deps, bobAuth.value.session);
+
+    // Tab one: ada's password, then her step's page. Tab two: bob's password, which replaces it.
+    const adas = (await signIn(browser, "/account/two-factor")).headers.location as string;
+    const adasPage = await browser.get(adas);
+    const bobsSignIn = await browser.submit("/account/sign-in", "/account/sign-in", {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+    const bobs = bobsSignIn.headers.location as string;
+    expect(bobs).toBe("/account/sign-in/two-factor?next=%2Faccount");
+
+    const refused = await browser.post(adas, { ...hiddenFieldsIn(adasPage.body, adas), code: ada.codeNow() });
+    expectPage(refused, 409);
+    expect(refused.body).toContain("Another sign-in began in this browser after this page opened");
+    expect(browser.cookie("superoauth_session")).toBeUndefined();
+    const done = await browser.submit(bobs, bobs, { code: bob.codeNow() });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe("/account");
+    expect((await browser.get("/account")).body).toContain("bob@example.com");
   });
 
   it("a code step the service could not finish (503) links back to the form, which takes the same code", async () => {

@@ -13,6 +13,7 @@ import {
   changeAccount,
   client,
   csrfTokenIn,
+  hiddenFieldsIn,
   loginInteraction,
   signUpAda,
   strongPassword,
@@ -48,15 +49,16 @@ async function withAccount(
 /** An account with two-step verification on, signed in once to turn it on. */
 async function withTwoFactorAccount() {
   const built = await withAccount();
-  const signedIn = await built.useCases.logInWithPassword({
-    email: "ada@example.com",
-    password: strongPassword,
-    client: {},
-  });
+  return { ...built, ...(await turnOnTwoFactor(built, "ada@example.com")) };
+}
+
+/** Turns two-step verification on for the account of `email` (its password: strongPassword). */
+async function turnOnTwoFactor(built: Awaited<ReturnType<typeof withAccount>>, email: string) {
+  const signedIn = await built.useCases.logInWithPassword({ email, password: strongPassword, client: {} });
   if (!signedIn.ok || "mfaRequired" in signedIn.value) throw new Error("sign-in failed");
   const auth = await built.useCases.authenticateAccessToken({ token: signedIn.value.accessToken });
   if (!auth.ok) throw new Error("no session");
-  return { ...built, ...(await enableTwoFactorFor(built.deps, auth.value.session)) };
+  return enableTwoFactorFor(built.deps, auth.value.session);
 }
 
 describe("the sign-in page", () => {
@@ -281,6 +283,63 @@ describe("the sign-in page", () => {
       amr: ["pwd", "otp", "mfa"],
       authenticatedAt: signedInAt,
     });
+  });
+
+  it("checks a code only against the step its page was shown for: a sign-in begun in another tab since neither takes it nor counts it", async () => {
+    const built = await withTwoFactorAccount();
+    const { browser, interactions, deps } = built;
+    const bob = await built.useCases.registerWithPassword({
+      email: "bob@example.com",
+      password: strongPassword,
+      nickname: "bob",
+      client: {},
+    });
+    if (!bob.ok) throw new Error("sign-up failed");
+    const bobsFactor = await turnOnTwoFactor(built, "bob@example.com");
+    interactions.open(loginInteraction("login-2"));
+    const adasStep = "/interaction/login-1/two-factor";
+    const bobsStep = "/interaction/login-2/two-factor";
+
+    // Tab one: ada's password, then her second step's page.
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    const adasPage = await browser.get(adasStep);
+    expect(hiddenFieldsIn(adasPage.body, adasStep).step).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // Tab two, the same browser: bob's password replaces the step the browser holds.
+    await browser.submit("/interaction/login-2", "/interaction/login-2/login", {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+    const held = browser.cookie("superoauth_mfa");
+
+    // Ada types her code in tab one, again and again: it is not checked against bob's step.
+    for (let i = 0; i < 10; i++) {
+      const refused = await browser.post(adasStep, {
+        ...hiddenFieldsIn(adasPage.body, adasStep),
+        code: built.codeNow(),
+      });
+      expectPage(refused, 409);
+      expect(refused.body).toContain("Another sign-in began in this browser after this page opened");
+      expect(refused.body).toContain('action="/interaction/login-1/login"');
+    }
+    // A page from before the step field (an upgrade mid-sign-in) is answered so too.
+    const unmarked = await browser.post(adasStep, {
+      csrf_token: csrfTokenIn(adasPage.body),
+      code: built.codeNow(),
+    });
+    expectPage(unmarked, 409);
+    expect(interactions.finished).toEqual([]);
+    expect(browser.cookie("superoauth_mfa")).toBe(held);
+
+    // Bob's step stays his and unlocked: his code in tab two finishes his sign-in there.
+    deps.clock.advance(30_000);
+    const bobs = await browser.submit(bobsStep, bobsStep, { code: bobsFactor.codeNow() });
+    expect(bobs.statusCode).toBe(303);
+    expect(interactions.finished).toEqual([
+      { uid: "login-2", kind: "login", accountId: bob.value.user.id, amr: ["pwd", "otp", "mfa"] },
+    ]);
   });
 
   it("sends the second-factor page back to sign-in without the first step's cookie", async () => {

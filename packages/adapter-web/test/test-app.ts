@@ -170,10 +170,17 @@ export class Browser {
     );
   }
 
-  /** Loads `page`, then posts `form` with that page's CSRF token. */
+  /**
+   * Loads `page`, then posts `form` with that page's CSRF token and, as a browser sends them, the
+   * hidden fields of the page's form that posts to `url`.
+   */
   async submit(page: string, url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
     const loaded = await this.get(page);
-    return this.post(url, { ...form, csrf_token: csrfTokenIn(loaded.body) });
+    return this.post(url, {
+      ...hiddenFieldsIn(loaded.body, url),
+      ...form,
+      csrf_token: csrfTokenIn(loaded.body),
+    });
   }
 
   /**
@@ -190,6 +197,30 @@ export class Browser {
     for (let i = 0; i < 10 && last.statusCode !== 423; i++) last = await this.submit(page, url, wrong);
     return { first, last };
   }
+}
+
+/**
+ * The `type="hidden"` fields of the first form in `html` that posts to `action` (none without one),
+ * unescaped, as a browser sends them.
+ */
+export function hiddenFieldsIn(html: string, action: string): Record<string, string> {
+  const forms = html.matchAll(/<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g);
+  const form = [...forms].find((match) => match[1]?.replaceAll("&amp;", "&") === action)?.[2] ?? "";
+  const fields: Record<string, string> = {};
+  for (const [input] of form.matchAll(/<input\b[^>]*>/g)) {
+    const name = /\bname="([^"]*)"/.exec(input)?.[1];
+    const value = /\bvalue="([^"]*)"/.exec(input)?.[1];
+    if (/\btype="hidden"/.test(input) && name !== undefined && value !== undefined)
+      fields[name] = unescaped(value);
+  }
+  return fields;
+}
+
+const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" };
+
+/** An attribute's value as the page escaped it, back to its text. */
+function unescaped(value: string): string {
+  return value.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => entities[name] ?? "");
 }
 
 /** The CSRF token a rendered form carries. */

@@ -3,12 +3,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
 import { field, type PageKit } from "../pages/page-kit.ts";
 import {
-  failureOf,
   type SignUpForm,
   secondFactorProof,
   signInSteps,
   signInSupportHelp,
   signUpSentNotice,
+  stepRefusal,
 } from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
@@ -86,7 +86,9 @@ export function accountSignIn(
         paths: paths(nextOf(request)),
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         error: input.error,
-        // The address of the password step, for the password manager's hidden username field.
+        // Which pending step the form is for, and the address of the password step, for the
+        // password manager's hidden username field.
+        step: pendingMFA.read(request)?.step ?? null,
         username: pendingMFA.read(request)?.email ?? null,
         // Locked (423): the message names the reset that lifts the lock; the page links it.
         locked: input.status === 423,
@@ -152,13 +154,8 @@ export function accountSignIn(
   });
 
   kit.post(app, "/sign-in/two-factor", "login", async (request, reply) => {
-    const state = pendingMFA.read(request);
-    if (state === null) {
-      return renderSignIn(request, reply, {
-        error: failureOf({ error: "INVALID_MFA_TOKEN" }).message,
-        status: 401,
-      });
-    }
+    const state = pendingMFA.submitted(request);
+    if (state === null || state === "replaced") return renderSignIn(request, reply, stepRefusal(state));
     const result = await steps.secondFactor(request, reply, state.mfaToken);
     if (!result.ok) {
       const { status, message } = result;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AwaitingVerification, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import {
   checkPasswordPolicy,
@@ -121,6 +122,12 @@ export function secondFactorProof(value: string): { code: string } | { backupCod
  * few minutes. (How the first factor was proven travels inside the token.) After the password step
  * the address typed there waits beside it, in a cookie of the same life, for the step's hidden
  * username field: a password manager then knows whose code it is (ADR 0054). Never in a URL.
+ *
+ * A browser holds one such step at a time, and a sign-in begun in another tab replaces it. So the
+ * step's form carries which step it was shown for (`step`: a fingerprint of the token, which names
+ * neither the account nor the token), and a code sent from a page whose step was replaced is not
+ * checked against the other one: it would count toward that account's lockout, or sign the browser
+ * in to an account the person did not type the code for (docs/reliability.md).
  */
 export interface PendingSecondFactor {
   /**
@@ -128,9 +135,50 @@ export interface PendingSecondFactor {
    * when it was one); false when the sign-in is complete.
    */
   keep(reply: FastifyReply, outcome: SignInOutcome, email?: string): boolean;
-  /** The token, and the address typed at the password step (null after a provider's sign-in). */
-  read(request: FastifyRequest): { mfaToken: string; email: string | null } | null;
+  /**
+   * The token, the address typed at the password step (null after a provider's sign-in), and the
+   * step's fingerprint for its form.
+   */
+  read(request: FastifyRequest): PendingStep | null;
+  /**
+   * The step a posted second-factor form is for: null when this browser holds none (it took too
+   * long, or was finished), "replaced" when the one it holds is not the one the form was shown for.
+   */
+  submitted(request: FastifyRequest): PendingStep | "replaced" | null;
   clear(reply: FastifyReply): void;
+}
+
+export interface PendingStep {
+  readonly mfaToken: string;
+  readonly email: string | null;
+  /** The form's `step` field: which pending step the page was shown for. */
+  readonly step: string;
+}
+
+/**
+ * What the sign-in page says to a second-factor form with no step to check it against: none held
+ * (it took too long, or was finished: 401), or another sign-in in this browser replaced the one the
+ * page was shown for (409; that one stays, for its own tab).
+ */
+export function stepRefusal(state: "replaced" | null): { error: string; status: number } {
+  if (state === null) {
+    const { status, message } = failureOf({ error: "INVALID_MFA_TOKEN" });
+    return { error: message, status };
+  }
+  return {
+    error:
+      "Another sign-in began in this browser after this page opened, so this code was not checked. Finish that one in its own tab, or sign in again here.",
+    status: 409,
+  };
+}
+
+/** A step's fingerprint: 128 bits of a hash of its token, apart from any other hash of it. */
+function stepOf(mfaToken: string): string {
+  return createHash("sha256")
+    .update("superoauth second-factor step\0")
+    .update(mfaToken)
+    .digest("base64url")
+    .slice(0, 22);
 }
 
 /** An address as a cookie may hand it back: at most 254 characters, one @, nothing that is markup. */
@@ -141,6 +189,17 @@ function addressShaped(value: string | null): string | null {
 export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFactor {
   const cookie: PageCookie = pageCookie(cookies, "superoauth_mfa");
   const emailCookie: PageCookie = pageCookie(cookies, "superoauth_mfa_email");
+  const read = (request: FastifyRequest): PendingStep | null => {
+    const value = readCookie(request.headers.cookie, cookie);
+    // A cookie of the earlier "<method>~<token>" form is no token: the step answers
+    // INVALID_MFA_TOKEN and the person signs in again (it lived a few minutes).
+    if (value === null || value === "") return null;
+    return {
+      mfaToken: value,
+      email: addressShaped(readCookie(request.headers.cookie, emailCookie)),
+      step: stepOf(value),
+    };
+  };
   return {
     keep(reply, outcome, email) {
       if (!("mfaRequired" in outcome)) return false;
@@ -154,12 +213,15 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
       );
       return true;
     },
-    read(request) {
-      const value = readCookie(request.headers.cookie, cookie);
-      // A cookie of the earlier "<method>~<token>" form is no token: the step answers
-      // INVALID_MFA_TOKEN and the person signs in again (it lived a few minutes).
-      if (value === null || value === "") return null;
-      return { mfaToken: value, email: addressShaped(readCookie(request.headers.cookie, emailCookie)) };
+    read,
+    submitted(request) {
+      const state = read(request);
+      if (state === null) return null;
+      const presented = Buffer.from(field(request.body, "step", 64));
+      const expected = Buffer.from(state.step);
+      return presented.length === expected.length && timingSafeEqual(presented, expected)
+        ? state
+        : "replaced";
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));
