@@ -14,8 +14,8 @@ import {
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import {
   type SignUpForm,
+  signInRefusal,
   signInSteps,
-  signInSupportHelp,
   signUpSentNotice,
   stepRefusal,
 } from "./pages/sign-in-steps.ts";
@@ -120,8 +120,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             clientName: input.details.client.name,
             csrf: csrf.tokenFor(request.raw, reply.raw),
             email: input.email ?? input.details.loginHint ?? "",
-            error: input.error ?? null,
-            supportHelp: signInSupportHelp(input.code),
+            ...signInRefusal(input),
             providers: await steps.socialProviders(),
             continueAs:
               session === null ? null : { nickname: session.user.nickname, email: session.user.email },

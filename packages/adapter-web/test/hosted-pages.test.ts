@@ -33,6 +33,13 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
   expect(response.body).not.toMatch(/<script|<style|<[^>]*\s(?:style|on[a-z]+)=/i);
 }
 
+/** The ids of a page's fields marked `aria-invalid`, each described by the form's error first. */
+function fieldsMarkedInvalid(html: string): string[] {
+  return [...html.matchAll(/<input id="([^"]+)"[^>]*aria-invalid="true" aria-describedby="form-error"/g)].map(
+    (match) => match[1] ?? "",
+  );
+}
+
 async function withAccount(
   options: {
     settings?: { requireEmailVerification?: boolean };
@@ -194,7 +201,7 @@ describe("the sign-in page", () => {
     });
     expectPage(response, 401);
     expect(response.body).toContain('id="form-error" class="error" role="alert">Invalid email or password');
-    expect(response.body).toContain('aria-describedby="form-error"');
+    expect(fieldsMarkedInvalid(response.body)).toEqual(["email", "password"]);
     expect(response.body).toContain('value="ada@example.com"');
     expect(response.cookies.find((c) => c.name === browserSessionCookieName)).toBeUndefined();
     expect(interactions.finished).toEqual([]);
@@ -211,6 +218,8 @@ describe("the sign-in page", () => {
     expect(last.body).toContain(
       "<p>Still locked once the wait is over? Ask the team that runs SuperOAuth.</p>",
     );
+    // The account is locked, not the address or the password wrong: neither field is marked.
+    expect(fieldsMarkedInvalid(last.body)).toEqual([]);
   });
 
   it("a disabled account's refusal (403) says whom to ask, as the error reference tells a client to", async () => {
@@ -223,6 +232,7 @@ describe("the sign-in page", () => {
     expectPage(response, 403);
     expect(response.body).toContain("This account has been disabled");
     expect(response.body).toContain("<p>Think this is a mistake? Ask the team that runs SuperOAuth.</p>");
+    expect(fieldsMarkedInvalid(response.body)).toEqual([]);
   });
 
   it("a lock at the second factor links this app's password reset, which lifts it", async () => {
@@ -323,6 +333,7 @@ describe("the sign-in page", () => {
       expectPage(refused, 409);
       expect(refused.body).toContain("Another sign-in began in this browser after this page opened");
       expect(refused.body).toContain('action="/interaction/login-1/login"');
+      expect(fieldsMarkedInvalid(refused.body)).toEqual([]);
     }
     // A page from before the step field (an upgrade mid-sign-in) is answered so too.
     const unmarked = await browser.post(adasStep, {

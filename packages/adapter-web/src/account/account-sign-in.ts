@@ -5,8 +5,8 @@ import { field, type PageKit } from "../pages/page-kit.ts";
 import {
   type SignUpForm,
   secondFactorProof,
+  signInRefusal,
   signInSteps,
-  signInSupportHelp,
   signUpSentNotice,
   stepRefusal,
 } from "../pages/sign-in-steps.ts";
@@ -66,8 +66,7 @@ export function accountSignIn(
         paths: paths(input.next ?? nextOf(request)),
         csrf: kit.csrf.tokenFor(request.raw, reply.raw),
         email: input.email ?? "",
-        error: input.error ?? null,
-        supportHelp: signInSupportHelp(input.code),
+        ...signInRefusal(input),
         providers: await steps.socialProviders(),
         continueAs: null,
         notice: notices.take(request, reply),

@@ -251,10 +251,30 @@ export function failedStep(
  * guessing from the person's network) and a disabled account, which docs/errors.md tells a client
  * to send to support.
  */
-export function signInSupportHelp(error: string | undefined): string | null {
+function signInSupportHelp(error: string | undefined): string | null {
   if (error === "ACCOUNT_LOCKED") return "Still locked once the wait is over?";
   if (error === "ACCOUNT_DISABLED") return "Think this is a mistake?";
   return null;
+}
+
+/**
+ * What the sign-in page shows of a refusal: its words, the support line under it, and whether the
+ * address and password are what was wrong (marked `aria-invalid`, described by the words): a wrong
+ * password or a malformed form, not a lock, a disabled account, a step that took too long or one
+ * another tab replaced, where a screen reader would call two fields "invalid" that are not.
+ */
+export function signInRefusal(input: { error?: string | null | undefined; code?: string | undefined }): {
+  error: string | null;
+  supportHelp: string | null;
+  fieldsInError: boolean;
+} {
+  return {
+    error: input.error ?? null,
+    supportHelp: signInSupportHelp(input.code),
+    fieldsInError:
+      (input.error ?? null) !== null &&
+      (input.code === "INVALID_CREDENTIALS" || input.code === "VALIDATION_ERROR"),
+  };
 }
 
 /** Which sign-up field a validation message is about ("Email must be...", "Password must..."). */
