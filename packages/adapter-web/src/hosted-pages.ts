@@ -11,6 +11,7 @@ import {
   resendVerificationRequest,
   showEmailRequest,
 } from "./pages/email-requests.ts";
+import { formAccountOf, formIsFor } from "./pages/form-account.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import {
   type SignUpForm,
@@ -122,8 +123,16 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             email: input.email ?? input.details.loginHint ?? "",
             ...signInRefusal(input),
             providers: await steps.socialProviders(),
+            // The account the button offers goes with its form: a sign-in in another tab since then
+            // must not have the app signed in as someone the page did not name.
             continueAs:
-              session === null ? null : { nickname: session.user.nickname, email: session.user.email },
+              session === null
+                ? null
+                : {
+                    nickname: session.user.nickname,
+                    email: session.user.email,
+                    account: formAccountOf(session.user.id),
+                  },
             // The form while this browser is signed in ("Use another account", or a fresh sign-in the
             // app asked for): signing in here replaces that account in this browser; say so, and
             // offer the way back when continuing is allowed.
@@ -276,6 +285,15 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         // No session, or one that may not stand in for this sign-in: the page shows the form.
         if (session === null || !mayContinueWith(session, details, options.clock.now()))
           return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
+        // The button named another account than the one this browser holds now (a sign-in in
+        // another tab since the page opened): the choice is asked again, of the account held now.
+        if (!formIsFor(request.body, session.user.id)) {
+          return renderSignIn(request, reply, {
+            details,
+            error: `This browser signed in as ${session.user.email} after this page opened, so you were not signed in to ${details.client.name}. Choose again.`,
+            status: 409,
+          });
+        }
         // Single sign-on: the person proved themselves when this browser session began (or last
         // re-authenticated), which is what the app's ID token says: when (auth_time) and how (amr,
         // left out for sessions from before the methods were recorded).

@@ -126,9 +126,10 @@ describe("the sign-in page", () => {
     interactions.open(loginInteraction("login-2"));
     const next = await browser.get("/interaction/login-2");
     expect(next.body).toContain("Continue as ada");
-    const continued = await browser.post("/interaction/login-2/continue", {
-      csrf_token: csrfTokenIn(next.body),
-    });
+    const continued = await browser.post(
+      "/interaction/login-2/continue",
+      hiddenFieldsIn(next.body, "/interaction/login-2/continue"),
+    );
     expect(continued.statusCode).toBe(303);
     // The app's ID token says when the person signed in (auth_time), not now, and how (amr).
     expect(interactions.finished.at(-1)).toEqual({
@@ -183,7 +184,10 @@ describe("the sign-in page", () => {
     open("hour-1", { loginPrompted: false, maxAgeSeconds: 3600 });
     const page = await browser.get("/interaction/hour-1");
     expect(page.body).toContain("Continue as ada");
-    await browser.post("/interaction/hour-1/continue", { csrf_token: csrfTokenIn(page.body) });
+    await browser.post(
+      "/interaction/hour-1/continue",
+      hiddenFieldsIn(page.body, "/interaction/hour-1/continue"),
+    );
     expect(interactions.finished.at(-1)).toEqual({
       uid: "hour-1",
       kind: "login",
@@ -191,6 +195,50 @@ describe("the sign-in page", () => {
       amr: ["pwd"],
       authenticatedAt: signedInAt,
     });
+  });
+
+  it("continues only as the account its button named: a sign-in in another tab since is asked about again, not used", async () => {
+    const { browser, interactions, user, useCases } = await withAccount();
+    const bob = await useCases.registerWithPassword({
+      email: "bob@example.com",
+      password: strongPassword,
+      nickname: "bob",
+      client: {},
+    });
+    if (!bob.ok) throw new Error("sign-up failed");
+    // Tab one: bob signs in to one app; its next sign-in offers "Continue as bob".
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+    interactions.open(loginInteraction("login-2"));
+    const bobsPage = await browser.get("/interaction/login-2");
+    expect(bobsPage.body).toContain("Continue as bob");
+    // Tab two: "Use another account" at a third app's sign-in, as ada, which replaces bob here.
+    interactions.open(loginInteraction("login-3"));
+    await browser.submit("/interaction/login-3?another=1", "/interaction/login-3/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+
+    // "Continue as bob" in tab one: the app is not signed in as ada; the page asks again.
+    const refused = await browser.post(
+      "/interaction/login-2/continue",
+      hiddenFieldsIn(bobsPage.body, "/interaction/login-2/continue"),
+    );
+    expectPage(refused, 409);
+    expect(refused.body).toContain(
+      "This browser signed in as ada@example.com after this page opened, so you were not signed in to Example App. Choose again.",
+    );
+    expect(refused.body).toContain("Continue as ada");
+    expect(interactions.finished.filter((finished) => finished.uid === "login-2")).toEqual([]);
+    // Chosen again from that page: ada, as it said.
+    const continued = await browser.post(
+      "/interaction/login-2/continue",
+      hiddenFieldsIn(refused.body, "/interaction/login-2/continue"),
+    );
+    expect(continued.statusCode).toBe(303);
+    expect(interactions.finished.at(-1)).toMatchObject({ uid: "login-2", kind: "login", accountId: user.id });
   });
 
   it("shows a wrong password as a 401 page with the error tied to the fields, keeping the address", async () => {
@@ -285,7 +333,10 @@ describe("the sign-in page", () => {
     deps.clock.advance(60_000);
     interactions.open(loginInteraction("login-2"));
     const next = await browser.get("/interaction/login-2");
-    await browser.post("/interaction/login-2/continue", { csrf_token: csrfTokenIn(next.body) });
+    await browser.post(
+      "/interaction/login-2/continue",
+      hiddenFieldsIn(next.body, "/interaction/login-2/continue"),
+    );
     expect(interactions.finished.at(-1)).toEqual({
       uid: "login-2",
       kind: "login",
