@@ -4,7 +4,14 @@ import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createPageKit, createSignedInArea, defaultTheme, safeNext } from "../src/index.ts";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { Browser, csrfTokenIn, hiddenFieldsIn, strongPassword } from "./test-app.ts";
+import {
+  Browser,
+  csrfTokenIn,
+  formAccountIn,
+  hiddenFieldsIn,
+  signUpBob,
+  strongPassword,
+} from "./test-app.ts";
 
 const newPassword = "Another-horse-battery-2!";
 
@@ -112,6 +119,47 @@ describe("the account area's gate", () => {
     const email = await browser.post("/account/profile/email", { new_email: "x@example.com" });
     expectPage(email, 403);
     expect(email.body).toContain('<a href="/account/profile">Open the form again</a>');
+  });
+
+  it("acts only for the account its page was shown for: after a sign-in as another in another tab, a form is neither done nor its proof checked (409)", async () => {
+    const { browser, useCases } = await withAccount();
+    await signUpBob(useCases);
+    // Tab one: ada's fresh-proof page, and her profile.
+    await signIn(browser);
+    const confirm = "/account/confirm?next=%2Faccount%2Fpassword";
+    const adasProof = await browser.get(confirm);
+    const adasProfile = await browser.get("/account/profile");
+    // Tab two: signed out, then in as bob.
+    await browser.submit("/account", "/account/sign-out", {});
+    await browser.submit("/account/sign-in", "/account/sign-in", {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+
+    // Ada's password, typed in tab one again and again: not checked against bob, nor counted.
+    for (let i = 0; i < 12; i++) {
+      const refused = await browser.post(confirm, {
+        ...hiddenFieldsIn(adasProof.body, confirm),
+        password: "Adas-own-password-typed-1",
+      });
+      expectPage(refused, 409);
+      expect(refused.body).toContain(
+        "This page opened before this browser signed in as bob@example.com (in another tab, say), so nothing was done. Open it again to continue as bob@example.com.",
+      );
+      expect(refused.body).toContain(`<a href="${confirm}">Open the page again</a>`);
+    }
+    // Her nickname form changes nothing of bob's.
+    const renamed = await browser.post("/account/profile/nickname", {
+      ...hiddenFieldsIn(adasProfile.body, "/account/profile/nickname"),
+      nickname: "countess",
+    });
+    expectPage(renamed, 409);
+    const profile = await browser.get("/account/profile");
+    expect(profile.body).toContain('value="bob"');
+    // Bob's own proof, from his page, works: nothing locked him out.
+    const proved = await browser.submit(confirm, confirm, { password: strongPassword });
+    expect(proved.statusCode).toBe(303);
+    expect(proved.headers.location).toBe("/account/password");
   });
 
   it("changes the password with post-redirect-get and a notice shown once", async () => {
@@ -302,14 +350,8 @@ describe("two-step verification in the account area", () => {
     const adaAuth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
     if (!adaAuth.ok) throw new Error("no session");
     const ada = await enableTwoFactorFor(deps, adaAuth.value.session);
-    const bobSignedUp = await useCases.registerWithPassword({
-      email: "bob@example.com",
-      password: strongPassword,
-      nickname: "bob",
-      client: {},
-    });
-    if (!bobSignedUp.ok || !("accessToken" in bobSignedUp.value)) throw new Error("sign-up failed");
-    const bobAuth = await useCases.authenticateAccessToken({ token: bobSignedUp.value.accessToken });
+    const bobSignedUp = await signUpBob(useCases);
+    const bobAuth = await useCases.authenticateAccessToken({ token: bobSignedUp.accessToken });
     if (!bobAuth.ok) throw new Error("no session");
     const bob = await enableTwoFactorFor(deps, bobAuth.value.session);
 
@@ -369,7 +411,10 @@ describe("two-step verification in the account area", () => {
     expect(page.body).toContain('<a href="/resend-verification">Send a new link</a>');
     expect(page.body).not.toContain('action="/account/two-factor/setup"');
     // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
-    const refused = await browser.post("/account/two-factor/setup", { csrf_token: csrfTokenIn(page.body) });
+    const refused = await browser.post("/account/two-factor/setup", {
+      csrf_token: csrfTokenIn(page.body),
+      ...formAccountIn(page.body),
+    });
     expectPage(refused, 403);
     expect(refused.body).toContain("Verify your email address before turning on two-factor authentication");
     expect(await deps.twoFactor.findTOTPFactor(user.id)).toBeNull();

@@ -16,6 +16,7 @@ import {
   hiddenFieldsIn,
   loginInteraction,
   signUpAda,
+  signUpBob,
   strongPassword,
 } from "./test-app.ts";
 
@@ -199,13 +200,7 @@ describe("the sign-in page", () => {
 
   it("continues only as the account its button named: a sign-in in another tab since is asked about again, not used", async () => {
     const { browser, interactions, user, useCases } = await withAccount();
-    const bob = await useCases.registerWithPassword({
-      email: "bob@example.com",
-      password: strongPassword,
-      nickname: "bob",
-      client: {},
-    });
-    if (!bob.ok) throw new Error("sign-up failed");
+    await signUpBob(useCases);
     // Tab one: bob signs in to one app; its next sign-in offers "Continue as bob".
     await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
       email: "bob@example.com",

@@ -171,12 +171,13 @@ export class Browser {
   }
 
   /**
-   * Loads `page`, then posts `form` with that page's CSRF token and, as a browser sends them, the
-   * hidden fields of the page's form that posts to `url`.
+   * Loads `page`, then posts `form` with that page's CSRF token and the account its forms were
+   * shown for and, as a browser sends them, the hidden fields of the page's form that posts to `url`.
    */
   async submit(page: string, url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
     const loaded = await this.get(page);
     return this.post(url, {
+      ...formAccountIn(loaded.body),
       ...hiddenFieldsIn(loaded.body, url),
       ...form,
       csrf_token: csrfTokenIn(loaded.body),
@@ -223,6 +224,12 @@ function unescaped(value: string): string {
   return value.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => entities[name] ?? "");
 }
 
+/** The account a signed-in page's forms were shown for (their `account` field), as a form sends it; none elsewhere. */
+export function formAccountIn(html: string): { account?: string } {
+  const account = /name="account" value="([^"]+)"/.exec(html)?.[1];
+  return account === undefined ? {} : { account };
+}
+
 /** The CSRF token a rendered form carries. */
 export function csrfTokenIn(html: string): string {
   const match = /name="csrf_token" value="([^"]+)"/.exec(html);
@@ -242,6 +249,18 @@ export async function signUpAda(useCases: UseCases): Promise<SignedIn> {
     client: {},
   });
   if (!signedUp.ok) throw new Error("sign-up failed");
+  return signedUp.value;
+}
+
+/** Signs up bob@example.com (nickname bob) with `strongPassword`: a second account, for another tab. */
+export async function signUpBob(useCases: UseCases): Promise<SignedIn> {
+  const signedUp = await useCases.registerWithPassword({
+    email: "bob@example.com",
+    password: strongPassword,
+    nickname: "bob",
+    client: {},
+  });
+  if (!signedUp.ok || !("accessToken" in signedUp.value)) throw new Error("sign-up failed");
   return signedUp.value;
 }
 

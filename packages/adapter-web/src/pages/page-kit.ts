@@ -150,13 +150,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
     const { request } = reply;
     const sent = request.method === "POST";
     // A form sent to an address of its own (`/account/two-factor/enable`) goes back to its page.
-    const back = sent
-      ? formPageOf(reply.server, {
-          route: request.routeOptions.url ?? "",
-          url: request.url,
-          oneLevelUp: request.routeOptions.config.formOneLevelUp === true,
-        })
-      : samePagePath(request.url);
+    const back = sent ? formPageOfRequest(request) : samePagePath(request.url);
     return sendError(reply.header("Retry-After", String(retryAfterSeconds)), {
       status: 503,
       title: "Try again shortly",
@@ -322,6 +316,15 @@ function formPageOf(
   return parentRoute !== "" && app.hasRoute({ method: "GET", url: parentRoute })
     ? `${parentPath}${query}`
     : null;
+}
+
+/** The page the form a POST came from sits on (formPageOf), null when none is. */
+export function formPageOfRequest(request: FastifyRequest): string | null {
+  return formPageOf(request.server, {
+    route: request.routeOptions.url ?? "",
+    url: request.url,
+    oneLevelUp: request.routeOptions.config.formOneLevelUp === true,
+  });
 }
 
 /**

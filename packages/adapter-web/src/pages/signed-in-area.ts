@@ -11,8 +11,9 @@ import {
   serializeExpiredCookie,
 } from "../cookies.ts";
 import type { RateLimitGroup } from "../rate-limit-config.ts";
+import { formAccountOf, formIsFor } from "./form-account.ts";
 import type { PageKit } from "./page-kit.ts";
-import { field } from "./page-kit.ts";
+import { field, formPageOfRequest } from "./page-kit.ts";
 import { failedStep } from "./sign-in-steps.ts";
 
 /** One entry of an area's navigation (the `signed-in` layout lists them; the current one gets aria-current). */
@@ -157,6 +158,8 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 
 /** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
 const secretField = /password|code|secret|token|csrf/i;
+/** Fields of every form that the person did not type (which account it is for): no draft of their own. */
+const formOwnFields: ReadonlySet<string> = new Set(["account"]);
 /**
  * Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its
  * secret, and of how its ID tokens are signed.
@@ -183,7 +186,7 @@ export function formDrafts(cookies: CookieSettings) {
       if (typeof input.body !== "object" || input.body === null) return;
       const fields: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(input.body)) {
-        if (secretField.test(name) && !notSecretFields.has(name)) continue;
+        if ((secretField.test(name) && !notSecretFields.has(name)) || formOwnFields.has(name)) continue;
         if (typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string")))
           fields[name] = value;
       }
@@ -239,6 +242,8 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
           html: kit.views.page(template, {
             ...data,
             csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+            // Every form here names the account it was shown for (csrf.eta adds the field).
+            account: formAccountOf(signedIn.user.id),
             notice: noticeOf(),
             nav: options.nav
               .filter(
@@ -275,6 +280,18 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
       { userId: signedIn.user.id, role: signedIn.user.role, url: request.url.split("?")[0] },
       "access refused",
     );
+  }
+
+  /** A form not shown for the account signed in now: a 409 page, linking the form's page, which now is theirs. */
+  function refuseOtherAccount(request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated) {
+    const again = formPageOfRequest(request);
+    const { email } = signedIn.user;
+    return kit.sendError(reply, {
+      status: 409,
+      title: "This page was for another account",
+      message: `This page opened before this browser signed in as ${email} (in another tab, say), so nothing was done. Open it again to continue as ${email}.`,
+      ...(again === null ? {} : { link: { href: again, text: "Open the page again" } }),
+    });
   }
 
   /** The signed-in user, or null after answering: 303 to sign-in, or the 403 page. */
@@ -325,6 +342,10 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
           const next = options.nav[0]?.href ?? "/";
           const signedIn = await gate(request, reply, { permission: actionOptions.permission, next });
           if (signedIn === null) return reply;
+          // A form of a page shown for another account (this browser signed in as someone else in
+          // another tab since it opened), or from before forms said: nothing is done for the
+          // account held now, nor checked against it (a fresh proof would count toward its lock).
+          if (!formIsFor(request.body, signedIn.user.id)) return refuseOtherAccount(request, reply, signedIn);
           return handler(contextOf(request, reply, signedIn));
         },
         { formOneLevelUp: actionOptions.formOneLevelUp === true },
