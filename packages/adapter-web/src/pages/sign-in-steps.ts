@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { AwaitingVerification, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
 import {
   checkPasswordPolicy,
@@ -19,6 +18,7 @@ import {
   serializeCookie,
   serializeExpiredCookie,
 } from "../cookies.ts";
+import { formMark, formMarkIs } from "./form-account.ts";
 import { field } from "./page-kit.ts";
 
 /** How a sign-in, sign-up or account failure shows: the API's status, and words when the use case gave none. */
@@ -172,13 +172,9 @@ export function stepRefusal(state: "replaced" | null): { error: string; status: 
   };
 }
 
-/** A step's fingerprint: 128 bits of a hash of its token, apart from any other hash of it. */
+/** A step's fingerprint, for its form: which pending step the page was shown for. */
 function stepOf(mfaToken: string): string {
-  return createHash("sha256")
-    .update("superoauth second-factor step\0")
-    .update(mfaToken)
-    .digest("base64url")
-    .slice(0, 22);
+  return formMark("second-factor step", mfaToken);
 }
 
 /** An address as a cookie may hand it back: at most 254 characters, one @, nothing that is markup. */
@@ -217,11 +213,7 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
     submitted(request) {
       const state = read(request);
       if (state === null) return null;
-      const presented = Buffer.from(field(request.body, "step", 64));
-      const expected = Buffer.from(state.step);
-      return presented.length === expected.length && timingSafeEqual(presented, expected)
-        ? state
-        : "replaced";
+      return formMarkIs(request.body, "step", state.step) ? state : "replaced";
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));
