@@ -1,7 +1,9 @@
+import type { LinkGuard } from "@superoauth/application";
 import { at, makeRefreshToken, makeSession, makeUser } from "@superoauth/application/testing";
-import { err, ok } from "@superoauth/domain";
-import { sql } from "kysely";
+import { type ErrorCode, err, ok, type UserId } from "@superoauth/domain";
+import { sql, type Transaction } from "kysely";
 import { describe, expect, it } from "vitest";
+import type { Database } from "../src/database.ts";
 import { useMySQLTestDatabase } from "./mysql-test-database.ts";
 import { useSQLiteTestDatabase } from "./sqlite-test-database.ts";
 
@@ -87,30 +89,34 @@ for (const [name, database] of [
   });
 }
 
-describe("MySQL: a link from a session, beside a sign-out of it", () => {
-  it("a link whose session a sign-out is ending waits for the sign-out, then sees the session ended and writes nothing", async () => {
+describe("MySQL: a guarded link beside a change of its session or account held uncommitted", () => {
+  /**
+   * Runs `change` in a transaction held open for 300 ms while a guarded link of a github identity to
+   * `userId` starts, which must still be waiting then; answers the link's outcome once the change
+   * has committed, and whether the identity ended up linked.
+   */
+  async function linkWhileHeld(input: {
+    userId: UserId;
+    change: (trx: Transaction<Database>) => Promise<unknown>;
+    guard: LinkGuard<ErrorCode>;
+  }) {
     const storage = mysql.storage();
-    const user = makeUser({ passwordHash: null });
-    await storage.users.insertUser(user);
-    const session = makeSession(user.id);
-    await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
-    const subject = `held-${user.id}`;
+    const subject = `held-${input.userId}`;
     let settled = false;
     let linking: Promise<unknown> | undefined;
     await storage.db.transaction().execute(async (trx) => {
-      // As "log out everywhere": the session's row revoked, the transaction not yet committed.
-      await trx
-        .updateTable("sessions")
-        .set({ revoked_at: at(1000) })
-        .where("user_id", "=", user.id)
-        .execute();
+      await input.change(trx);
       linking = storage.linkedProviders
         .linkProvider(
-          { userId: user.id, provider: "github", subject, email: null, displayName: null, linkedAt: at(0) },
           {
-            sessionId: session.id,
-            mayLink: (holder) => (holder?.sessionLive === true ? ok(undefined) : err("INVALID_TOKEN")),
+            userId: input.userId,
+            provider: "github",
+            subject,
+            email: null,
+            displayName: null,
+            linkedAt: at(0),
           },
+          input.guard,
         )
         .finally(() => {
           settled = true;
@@ -118,7 +124,57 @@ describe("MySQL: a link from a session, beside a sign-out of it", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(settled).toBe(false);
     });
-    expect(await linking).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
-    expect(await storage.linkedProviders.findLinkedProvider({ provider: "github", subject })).toBeNull();
+    return {
+      outcome: await linking,
+      linked: (await storage.linkedProviders.findLinkedProvider({ provider: "github", subject })) !== null,
+    };
+  }
+
+  it("a link whose session a sign-out is ending waits for the sign-out, then sees the session ended and writes nothing", async () => {
+    const storage = mysql.storage();
+    const user = makeUser({ passwordHash: null });
+    await storage.users.insertUser(user);
+    const session = makeSession(user.id);
+    await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    const { outcome, linked } = await linkWhileHeld({
+      userId: user.id,
+      // As "log out everywhere": the session's row revoked, the transaction not yet committed.
+      change: (trx) =>
+        trx
+          .updateTable("sessions")
+          .set({ revoked_at: at(1000) })
+          .where("user_id", "=", user.id)
+          .execute(),
+      guard: {
+        sessionId: session.id,
+        mayLink: (holder) => (holder?.sessionLive === true ? ok(undefined) : err("INVALID_TOKEN")),
+      },
+    });
+    expect(outcome).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
+    expect(linked).toBe(false);
+  });
+
+  it("a link by address whose account an undone change of address is changing waits for it, then sees the account as changed and writes nothing", async () => {
+    const user = makeUser({ passwordHash: null });
+    await mysql.storage().users.insertUser(user);
+    const { outcome, linked } = await linkWhileHeld({
+      userId: user.id,
+      // As the undo: the owner's address back and a new password, the transaction not yet committed.
+      change: (trx) =>
+        trx
+          .updateTable("users")
+          .set({ email: `restored-${user.id}@example.com`, password_hash: "owner's new hash" })
+          .where("id", "=", user.id)
+          .execute(),
+      guard: {
+        mayLink: (holder) =>
+          holder?.user.email === user.email && holder.user.passwordHash === null
+            ? ok(undefined)
+            : err("OAUTH_EMAIL_CONFLICT"),
+      },
+    });
+    // A plain read of the account would have seen it as it was, and the link landed after the undo.
+    expect(outcome).toMatchObject({ ok: false, error: "OAUTH_EMAIL_CONFLICT" });
+    expect(linked).toBe(false);
   });
 });
