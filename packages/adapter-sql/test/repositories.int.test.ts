@@ -300,6 +300,66 @@ describe("MySQL session repository", () => {
     expect((await storage.sessions.findSession(second.id))?.revokedAt).toEqual(next.createdAt);
   });
 
+  it("the cap ends its chosen sessions in id order, the order a sign-out everywhere locks them in: the two wait, never deadlock", async () => {
+    const storage = database.storage();
+    const user = makeUser();
+    await storage.users.insertUser(user);
+    const sessions = Array.from({ length: 5 }, () => makeSession(user.id));
+    for (const session of sessions) {
+      await storage.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+    }
+    const ids = sessions.map((session) => session.id).sort();
+    const [lowest, , , , highest] = ids;
+    if (lowest === undefined || highest === undefined) throw new Error("five sessions");
+    const next = makeSession(user.id);
+    let settled = false;
+    let signingIn: Promise<unknown> | undefined;
+    const signedOut = await storage.db
+      .transaction()
+      .execute(async (trx) => {
+        // As "log out everywhere" part way through its index range: the first session locked.
+        await trx
+          .updateTable("sessions")
+          .set({ revoked_at: at(500) })
+          .where("id", "=", lowest)
+          .execute();
+        // The cap chooses all five, highest id first, and waits at the first in id order.
+        signingIn = storage.sessions
+          .createSession({
+            session: next,
+            refreshToken: makeRefreshToken(next.id),
+            endSessions: {
+              usedSince: at(0),
+              choose: (live) =>
+                live
+                  .map((session) => session.id)
+                  .sort()
+                  .reverse(),
+            },
+          })
+          .finally(() => {
+            settled = true;
+          });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(settled).toBe(false);
+        // The sign-out goes on to the last one: free, as the cap holds none ahead of the one it waits
+        // for (ended in another order, the cap would hold it and one of the two be a deadlock's victim).
+        await trx
+          .updateTable("sessions")
+          .set({ revoked_at: at(500) })
+          .where("id", "=", highest)
+          .execute();
+      })
+      .then(
+        () => "committed",
+        (error: unknown) => error,
+      );
+    const signedIn = await signingIn;
+    expect(signedOut).toBe("committed");
+    expect(signedIn).toEqual({ ok: true, value: ids.slice(1, 4) });
+    expect((await storage.sessions.findSession(highest))?.revokedAt).toEqual(at(500));
+  });
+
   it("takes part in a caller's transaction and rolls back with it", async () => {
     const user = makeUser();
     const session = makeSession(user.id);
