@@ -1,4 +1,4 @@
-import { type Email, err, ok, parseEmail, type Session } from "@superoauth/domain";
+import { type Email, err, ok, parseEmail, type Session, type UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies } from "../../ports/index.ts";
@@ -754,22 +754,22 @@ describe("races", () => {
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(user.id)).toEqual([]);
   });
 
-  it("a sign-in by a verified email links nothing to an account that left the address just before the write (an undone change of address): it decides again", async () => {
+  /**
+   * A sign-in through GitHub by ada@example.com, verified there, to the account Discord made on that
+   * address, while `change` commits just before the link's write: it decides again on the account as
+   * it is now, where ada@example.com is nobody's, so a new account; the owner's gains no link.
+   */
+  async function signInByAddressWhile(change: (deps: TestDeps, owner: { id: UserId }) => Promise<void>) {
     const { deps, github, discord } = setUp();
     const owner = await signUpThroughDiscord(deps, discord, "d1");
-    // The owner's undo of a change of address commits meanwhile: the account goes back to the
-    // owner's address, with a new password.
-    let undone = false;
+    let changed = false;
     beforeTheLinkWrite(deps, async () => {
-      if (undone) return;
-      undone = true;
-      const now = deps.clock.now();
-      await deps.users.changeEmail({ userId: owner.id, email: email("owner@example.com"), now });
-      await deps.users.updatePasswordHash({ userId: owner.id, passwordHash: "owner's new hash", now });
+      if (changed) return;
+      changed = true;
+      await change(deps, owner);
     });
     github.answer("c", { subject: "g1", emailVerified: true });
     const finished = unwrap(await signInThrough(deps, { code: "c" }));
-    // Decided again on the account as it is now: ada@example.com is nobody's, so a new account.
     const signedInto =
       finished.kind === "signed-in" && "user" in finished.signIn ? finished.signIn.user : null;
     expect(signedInto?.id).not.toBe(owner.id);
@@ -777,6 +777,28 @@ describe("races", () => {
     expect((await deps.linkedProviders.listLinkedProvidersOfUser(owner.id)).map((l) => l.provider)).toEqual([
       "discord",
     ]);
+  }
+
+  it("a sign-in by a verified email links nothing to an account that left the address just before the write (an undone change of address): it decides again", async () => {
+    // The owner's undo of a change of address: the account goes back to the owner's address, with
+    // a new password.
+    await signInByAddressWhile(async (deps, owner) => {
+      const now = deps.clock.now();
+      await deps.users.changeEmail({ userId: owner.id, email: email("owner@example.com"), now });
+      await deps.users.updatePasswordHash({ userId: owner.id, passwordHash: "owner's new hash", now });
+    });
+  });
+
+  it("a sign-in by a verified email links nothing to an account that moved to another address just before the write (a confirmed change of address): it decides again", async () => {
+    // Still proven and still without a password: only the address tells that the account is no
+    // longer ada@example.com's.
+    await signInByAddressWhile(async (deps, owner) => {
+      await deps.users.changeEmail({
+        userId: owner.id,
+        email: email("moved@example.com"),
+        now: deps.clock.now(),
+      });
+    });
   });
 
   it("a sign-in by a verified email whose account changes under two writes in a row answers 503 (OverloadedError) and links nothing", async () => {
