@@ -255,8 +255,16 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
         const state = pendingMFA.submitted(request);
-        if (state === null || state === "replaced")
-          return renderSignIn(request, reply, { details, ...stepRefusal(state), offerSession: false });
+        if (state === null || state === "replaced") {
+          // No step held, and a session: the step was finished (in another tab, say); the page
+          // offers to continue as the account signed in now.
+          const signedInNow = state === null && (await browserSessions.authenticate(request.raw)) !== null;
+          return renderSignIn(request, reply, {
+            details,
+            ...stepRefusal(state, signedInNow),
+            offerSession: signedInNow,
+          });
+        }
         const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
           if (result.error === "INVALID_MFA_TOKEN") {

@@ -375,6 +375,25 @@ describe("two-step verification in the account area", () => {
     expect((await browser.get("/account")).body).toContain("bob@example.com");
   });
 
+  it("a second step finished in another tab: the older page's code goes on to where the sign-in was going", async () => {
+    const { browser, deps, useCases, signedUp } = await withAccount();
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    const { codeNow } = await enableTwoFactorFor(deps, auth.value.session);
+    const older = (await signIn(browser, "/account/two-factor")).headers.location as string;
+    const olderPage = await browser.get(older);
+    const newer = (await signIn(browser, "/account/sessions")).headers.location as string;
+    expect((await browser.submit(newer, newer, { code: codeNow() })).headers.location).toBe(
+      "/account/sessions",
+    );
+
+    deps.clock.advance(30_000);
+    const late = await browser.post(older, { ...hiddenFieldsIn(olderPage.body, older), code: codeNow() });
+    // Before: 401, "This sign-in took too long. Sign in again.", while the browser was signed in.
+    expect(late.statusCode).toBe(303);
+    expect(late.headers.location).toBe("/account/two-factor");
+  });
+
   it("a code step the service could not finish (503) links back to the form, which takes the same code", async () => {
     const { browser, deps, useCases, signedUp } = await withAccount();
     const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });

@@ -399,6 +399,42 @@ describe("the sign-in page", () => {
     ]);
   });
 
+  it("a second step finished in another tab: the older page's code offers to continue as the account signed in now", async () => {
+    const { browser, interactions, codeNow, user, deps } = await withTwoFactorAccount();
+    interactions.open(loginInteraction("login-2"));
+    const step = "/interaction/login-1/two-factor";
+    const password = { email: "ada@example.com", password: strongPassword };
+    // Tab one reaches the second step; tab two signs in again and finishes its own.
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", password);
+    const older = await browser.get(step);
+    await browser.submit("/interaction/login-2", "/interaction/login-2/login", password);
+    const finished = await browser.submit(
+      "/interaction/login-2/two-factor",
+      "/interaction/login-2/two-factor",
+      {
+        code: codeNow(),
+      },
+    );
+    expect(finished.statusCode).toBe(303);
+    expect(browser.cookie("superoauth_mfa")).toBeUndefined();
+
+    deps.clock.advance(30_000);
+    const late = await browser.post(step, { ...hiddenFieldsIn(older.body, step), code: codeNow() });
+    expectPage(late, 409);
+    expect(late.body).toContain(
+      "This browser is signed in now (in another tab, say), so this step is not needed.",
+    );
+    expect(late.body).not.toContain("This sign-in took too long");
+    expect(late.body).toContain("Continue as ada");
+    // Continuing finishes tab one's sign-in as the account the button named.
+    const continued = await browser.post(
+      "/interaction/login-1/continue",
+      hiddenFieldsIn(late.body, "/interaction/login-1/continue"),
+    );
+    expect(continued.statusCode).toBe(303);
+    expect(interactions.finished.at(-1)).toMatchObject({ uid: "login-1", kind: "login", accountId: user.id });
+  });
+
   it("sends the second-factor page back to sign-in without the first step's cookie", async () => {
     const { browser } = await withAccount();
     const response = await browser.get("/interaction/login-1/two-factor");

@@ -154,6 +154,10 @@ export function accountSignIn(
 
   kit.post(app, "/sign-in/two-factor", "login", async (request, reply) => {
     const state = pendingMFA.submitted(request);
+    // No step held, and a session: the step was finished (in another tab, say); on to where the
+    // sign-in was going, whose page names the account.
+    if (state === null && (await browserSessions.authenticate(request.raw)) !== null)
+      return reply.redirect(nextOf(request), 303);
     if (state === null || state === "replaced") return renderSignIn(request, reply, stepRefusal(state));
     const result = await steps.secondFactor(request, reply, state.mfaToken);
     if (!result.ok) {

@@ -157,10 +157,20 @@ export interface PendingStep {
 
 /**
  * What the sign-in page says to a second-factor form with no step to check it against: none held
- * (it took too long, or was finished: 401), or another sign-in in this browser replaced the one the
- * page was shown for (409; that one stays, for its own tab).
+ * (it took too long: 401; or it was finished, in another tab say, and the browser is signed in now:
+ * 409), or another sign-in in this browser replaced the one the page was shown for (409; that one
+ * stays, for its own tab).
  */
-export function stepRefusal(state: "replaced" | null): { error: string; status: number } {
+export function stepRefusal(
+  state: "replaced" | null,
+  signedInNow = false,
+): { error: string; status: number } {
+  if (state === null && signedInNow) {
+    return {
+      error: "This browser is signed in now (in another tab, say), so this step is not needed.",
+      status: 409,
+    };
+  }
   if (state === null) {
     const { status, message } = failureOf({ error: "INVALID_MFA_TOKEN" });
     return { error: message, status };
