@@ -133,7 +133,9 @@ describe("social sign-in from /account/sign-in", () => {
     const elsewhere = new Browser(app);
     const page = await elsewhere.get(`${landing.pathname}${landing.search}`);
     expectPage(page, 400);
-    expect(page.body).toContain("This sign-in link has expired. Start again.");
+    expect(page.body).toContain(
+      "This sign-in through the provider expired, or began in another tab or browser. Start again.",
+    );
     expect(elsewhere.cookie(browserSessionCookieName)).toBeUndefined();
   });
 

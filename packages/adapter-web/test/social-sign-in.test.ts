@@ -57,8 +57,34 @@ describe("social sign-in from the hosted page", () => {
     const landing = new URL(back.headers.location as string, "http://localhost");
     const elsewhere = await new Browser(app).get(`${landing.pathname}${landing.search}`);
     expect(elsewhere.statusCode).toBe(400);
-    expect(elsewhere.body).toContain("This sign-in link has expired. Start again.");
+    expect(elsewhere.body).toContain(
+      "This sign-in through the provider expired, or began in another tab or browser. Start again.",
+    );
     expect(interactions.finished).toEqual([]);
+  });
+
+  it("two trips to the provider from one browser (two tabs): the later replaces the earlier, whose return then ends both (start again)", async () => {
+    const { browser, github, interactions } = await setUp();
+    const first = await startAtGitHub(browser);
+    const second = await startAtGitHub(browser);
+    github.answer("first", { subject: "583231", email: "octo@example.com" });
+    github.answer("second", { subject: "583231", email: "octo@example.com" });
+    const callback = (code: string, state: string) =>
+      browser.get(`/api/v1/oauth/github/callback?code=${code}&state=${encodeURIComponent(state)}`);
+
+    // The browser's trip cookie holds the later trip: the earlier return is refused, on the page.
+    const earlier = await callback("first", first);
+    expect(earlier.headers.location).toBe("/interaction/login-1/social?error=INVALID_STATE");
+    const refused = await browser.get(earlier.headers.location as string);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain("That trip to the provider expired or began elsewhere. Try again.");
+    // A state works once whatever happens next (the API's trip cookies), so the later return finds
+    // none: refused too. Nothing is signed in; the person starts again (docs/reliability.md).
+    const later = await callback("second", second);
+    expect(later.statusCode).toBe(400);
+    expect(later.json()).toMatchObject({ success: false, error: "INVALID_STATE" });
+    expect(interactions.finished).toEqual([]);
+    expect(browser.cookie(browserSessionCookieName)).toBeUndefined();
   });
 
   it("shows the callback's failure on the hosted page rather than the JSON envelope", async () => {

@@ -41,7 +41,10 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   },
   VALIDATION_ERROR: { status: 400, message: "Check the form and try again" },
   USER_EXISTS: { status: 409, message: "An account with this email already exists" },
-  INVALID_LOGIN_CODE: { status: 400, message: "This sign-in link has expired. Start again." },
+  INVALID_LOGIN_CODE: {
+    status: 400,
+    message: "This sign-in through the provider expired, or began in another tab or browser. Start again.",
+  },
   INVALID_CURRENT_PASSWORD: { status: 401, message: "The current password is incorrect" },
   TWO_FACTOR_NOT_ENABLED: { status: 400, message: "Two-step verification is not on for this account" },
   TWO_FACTOR_ALREADY_ENABLED: { status: 409, message: "Two-step verification is already on" },
