@@ -7,7 +7,7 @@ import type { UserId } from "@superoauth/domain";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
-import { axeViolations, launchChromium, newCheckedPage } from "./browser.ts";
+import { axeViolations, keptSessions, launchChromium, newCheckedPage } from "./browser.ts";
 import { callJSONAPI, listenComposedService } from "./test-config.ts";
 
 // The account center's activity sections (issue 10) in Debian's Chromium against the composed
@@ -85,15 +85,25 @@ async function signIn(page: Page, next: string, as = email): Promise<void> {
   await page.waitForURL(`${baseURL}${next}`);
 }
 
+/** The account holder and the spender, each signed in once for the tests that are not about sessions. */
+const people = keptSessions({
+  browser: () => browser,
+  baseURL: () => baseURL,
+  signIn: (page, as) => signIn(page, "/account", as),
+});
+
 describe("the account center's activity sections in Chromium", () => {
   it("lists the sessions, signs out another browser, then every other session", {
     timeout: 120_000,
   }, async () => {
+    // An account of this test's own: the others' kept session of the account holder stays live.
+    const sessionsEmail = "sessions@example.com";
+    await api("POST", "/auth/register", { email: sessionsEmail, password, nickname: "sessionsholder" });
     const { context, page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/account/sessions");
+    await signIn(page, "/account/sessions", sessionsEmail);
     const otherContext = await browser.newContext({ userAgent: firefox });
     const other = await otherContext.newPage();
-    await signIn(other, "/account");
+    await signIn(other, "/account", sessionsEmail);
 
     await page.reload();
     expect(await page.locator(".item.current").count()).toBe(1);
@@ -122,8 +132,7 @@ describe("the account center's activity sections in Chromium", () => {
   });
 
   it("shows an authorized app's scopes in words and revokes it", { timeout: 120_000 }, async () => {
-    const { context, page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/account/apps");
+    const { context, page, problems } = await people.open(email, "/account/apps");
     expect(await page.textContent("main")).toContain("Photo Printer");
     expect(await page.textContent("main")).toContain("See your email address and whether it is verified");
     await expectAccessible(page, "apps");
@@ -151,8 +160,7 @@ describe("the account center's activity sections in Chromium", () => {
   it("registers a developer app (secret shown once), rotates its secret and deletes it", {
     timeout: 120_000,
   }, async () => {
-    const { context, page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/account/developer-apps");
+    const { context, page, problems } = await people.open(email, "/account/developer-apps");
     await expectAccessible(page, "developer-apps");
     await page.fill("#app-name", "My Blog");
     await page.fill("#redirect-uris", "https://blog.example/callback");
@@ -212,8 +220,7 @@ describe("the account center's activity sections in Chromium", () => {
         details: i === 0 ? { by: "support" } : {},
       });
     }
-    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
-    await signIn(page, "/account/activity");
+    const { context, page } = await people.open(email, "/account/activity", { javaScriptEnabled: false });
     expect(await page.locator(".timeline .item").count()).toBe(20);
     expect(await page.locator("text=Newer").count()).toBe(0);
     await page.screenshot({ path: `${shots}/no-js-activity.png`, fullPage: true });
@@ -227,8 +234,7 @@ describe("the account center's activity sections in Chromium", () => {
     expect(await page.locator(".timeline .item").count()).toBe(20);
     await context.close();
 
-    const checked = await newCheckedPage(browser);
-    await signIn(checked.page, "/account/activity");
+    const checked = await people.open(email, "/account/activity");
     await expectAccessible(checked.page, "activity");
     await checked.page.goto(secondURL);
     await expectAccessible(checked.page, "activity-older");
@@ -239,8 +245,7 @@ describe("the account center's activity sections in Chromium", () => {
   it("requests an export, waits for the worker, downloads it and checks its SHA-256", {
     timeout: 120_000,
   }, async () => {
-    const { context, page, problems } = await newCheckedPage(browser);
-    await signIn(page, "/account/export");
+    const { context, page, problems } = await people.open(email, "/account/export");
     await expectAccessible(page, "export");
     await page.click("text=Request an export");
     await page.waitForURL(/\/account\/export\/[0-9a-f-]+$/);
@@ -295,8 +300,7 @@ describe("the account center's activity sections in Chromium", () => {
     const spentWords =
       /^You have started 5 data exports in the last 24 hours, the most allowed\. You can start another in .+\.$/;
 
-    const { context, page } = await newCheckedPage(browser, { javaScriptEnabled: false });
-    await signIn(page, "/account/export", spender);
+    const { context, page } = await people.open(spender, "/account/export", { javaScriptEnabled: false });
     expect(await page.textContent("#export-allowance")).toMatch(spentWords);
     expect(await page.locator("main form, main button").count()).toBe(0);
     expect(await page.locator(".items .item").count()).toBe(5);
@@ -318,9 +322,12 @@ describe("the account center's activity sections in Chromium", () => {
     await context.close();
 
     for (const viewport of [undefined, { width: 360, height: 740 }]) {
-      const checked = await newCheckedPage(browser, viewport === undefined ? {} : { viewport });
+      const checked = await people.open(
+        spender,
+        "/account/export",
+        viewport === undefined ? {} : { viewport },
+      );
       const suffix = viewport === undefined ? "" : "-360";
-      await signIn(checked.page, "/account/export", spender);
       for (const [path, name] of [
         ["/account/export", "export-spent"],
         [`/account/export/${last}`, "export-expired-spent"],

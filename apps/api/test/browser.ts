@@ -58,6 +58,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** How a checked page's profile differs from the default one. */
+export interface CheckedPageOptions {
+  javaScriptEnabled?: boolean;
+  viewport?: { width: number; height: number };
+}
+
+/** What a signed-in profile keeps (its cookies), for a fresh profile to start signed in. */
+export type SignedInState = Awaited<ReturnType<BrowserContext["storageState"]>>;
+
 /**
  * A fresh browser profile whose page collects every console error (but a failed resource load,
  * whose status the tests check themselves) and page error, for the test to expect none (a CSP
@@ -65,11 +74,12 @@ export async function freePort(): Promise<number> {
  */
 export async function newCheckedPage(
   browser: Browser,
-  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+  options: CheckedPageOptions & { storageState?: SignedInState } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
   const context = await browser.newContext({
     javaScriptEnabled: options.javaScriptEnabled ?? true,
     ...(options.viewport === undefined ? {} : { viewport: options.viewport }),
+    ...(options.storageState === undefined ? {} : { storageState: options.storageState }),
   });
   const page = await context.newPage();
   const problems: string[] = [];
@@ -80,6 +90,62 @@ export async function newCheckedPage(
   });
   page.on("pageerror", (error) => problems.push(error.message));
   return { context, page, problems };
+}
+
+/**
+ * People signed in once for a whole file, for the tests in which signing in is set-up, not the
+ * subject: each sign-in through the pages costs an argon2id verification and three page loads, and
+ * the browser files did it in nearly every test (about a second each on a 2-core machine). The
+ * first `open` of a name signs in with `signIn` in a profile of its own and keeps its cookies;
+ * every `open` then starts a fresh checked profile with those cookies and goes to `path`, failing
+ * unless the page is there (not sent to sign-in). A test that ends a person's sessions, or is about
+ * the sign-in, signs that person in itself instead.
+ */
+export function keptSessions(input: {
+  browser: () => Browser;
+  baseURL: () => string;
+  signIn: (page: Page, name: string) => Promise<void>;
+}): {
+  open(
+    name: string,
+    path: string,
+    options?: CheckedPageOptions,
+  ): Promise<{ context: BrowserContext; page: Page; problems: string[] }>;
+} {
+  const kept = new Map<string, Promise<SignedInState>>();
+  const stateOf = (name: string): Promise<SignedInState> => {
+    const known = kept.get(name);
+    if (known !== undefined) return known;
+    const state = (async () => {
+      const context = await input.browser().newContext();
+      try {
+        await input.signIn(await context.newPage(), name);
+        return await context.storageState();
+      } finally {
+        await context.close();
+      }
+    })();
+    // A failed sign-in is not kept: the next test tries again, and fails on its own.
+    state.catch(() => kept.delete(name));
+    kept.set(name, state);
+    return state;
+  };
+  return {
+    async open(name, path, options = {}) {
+      const checked = await newCheckedPage(input.browser(), {
+        ...options,
+        storageState: await stateOf(name),
+      });
+      const url = `${input.baseURL()}${path}`;
+      await checked.page.goto(url);
+      if (checked.page.url() !== url) {
+        throw new Error(
+          `${name}'s kept session did not open ${path}: the browser is at ${checked.page.url()}`,
+        );
+      }
+      return checked;
+    },
+  };
 }
 
 /**
