@@ -251,13 +251,22 @@ describe("the account center's activity sections in Chromium", () => {
     await page.waitForURL(/\/account\/export\/[0-9a-f-]+$/);
     const statusURL = page.url();
     await expectAccessible(page, "export-requested");
-    // The service's worker prepares it; the person follows it with the Refresh link (or a reload).
-    for (let tries = 0; tries < 60; tries++) {
-      if ((await page.textContent("#export-status")) === "Ready to download") break;
+    // The service's worker prepares it (waited for in the store, not for a fixed half second); the
+    // person follows it with the Refresh link, shown while it runs, or a reload.
+    const exportId = new URL(statusURL).pathname.split("/").at(-1) ?? "";
+    await expect
+      .poll(
+        async () => (await service.storage.exportJobs.findExportJobOfUser({ id: exportId, userId }))?.status,
+        {
+          timeout: 60_000,
+          interval: 50,
+        },
+      )
+      .toBe("ready");
+    if ((await page.textContent("#export-status")) !== "Ready to download") {
       const refresh = page.locator("text=Refresh");
-      if ((await refresh.count()) > 0) await refresh.click();
+      if ((await refresh.count()) > 0) await Promise.all([page.waitForNavigation(), refresh.click()]);
       else await page.goto(statusURL);
-      await page.waitForTimeout(500);
     }
     expect(await page.textContent("#export-status")).toBe("Ready to download");
     await expectAccessible(page, "export-ready");
