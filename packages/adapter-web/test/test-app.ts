@@ -171,14 +171,16 @@ export class Browser {
   }
 
   /**
-   * Loads `page`, then posts `form` with that page's CSRF token and the account its forms were
-   * shown for and, as a browser sends them, the hidden fields of the page's form that posts to `url`.
+   * Loads `page`, then posts `form` with that page's CSRF token and, as a browser sends them, the
+   * hidden fields of the page's form that posts to `url` (its `account` too: a form rendered
+   * without one is refused, as in a browser). A page without such a form (a test posting to an
+   * action of another page of the same account) lends the account its other forms were shown for.
    */
   async submit(page: string, url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
     const loaded = await this.get(page);
+    const hidden = hiddenFieldsOfForm(loaded.body, url);
     return this.post(url, {
-      ...formAccountIn(loaded.body),
-      ...hiddenFieldsIn(loaded.body, url),
+      ...(hidden === null ? formAccountIn(loaded.body) : hidden),
       ...form,
       csrf_token: csrfTokenIn(loaded.body),
     });
@@ -205,8 +207,14 @@ export class Browser {
  * unescaped, as a browser sends them.
  */
 export function hiddenFieldsIn(html: string, action: string): Record<string, string> {
+  return hiddenFieldsOfForm(html, action) ?? {};
+}
+
+/** The hidden fields of the first form in `html` that posts to `action`; null when no form does. */
+function hiddenFieldsOfForm(html: string, action: string): Record<string, string> | null {
   const forms = html.matchAll(/<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g);
-  const form = [...forms].find((match) => match[1]?.replaceAll("&amp;", "&") === action)?.[2] ?? "";
+  const form = [...forms].find((match) => match[1]?.replaceAll("&amp;", "&") === action)?.[2];
+  if (form === undefined) return null;
   const fields: Record<string, string> = {};
   for (const [input] of form.matchAll(/<input\b[^>]*>/g)) {
     const name = /\bname="([^"]*)"/.exec(input)?.[1];
