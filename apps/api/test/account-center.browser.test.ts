@@ -424,6 +424,40 @@ describe("the forms with a password manager, a screen reader and the keyboard (a
     await context.close();
   });
 
+  it("a page opened for one account, sent after the browser signed in as another: the 409 page, and nothing done", {
+    timeout: 120_000,
+  }, async () => {
+    await signUp("tab-ada@example.com");
+    await signUp("tab-bob@example.com");
+    const { context, page: first, problems } = await newCheckedPage(browser);
+    await first.goto(`${baseURL}/account/profile`);
+    await signInWithKeyboard(first, "tab-ada@example.com");
+    await first.waitForURL(`${baseURL}/account/profile`);
+    // Another tab signs out and signs in as bob.
+    const second = await context.newPage();
+    await second.goto(`${baseURL}/account`);
+    await Promise.all([
+      second.waitForURL(`${baseURL}/account/sign-in`),
+      second.click("nav button[type=submit]"),
+    ]);
+    await second.fill("#email", "tab-bob@example.com");
+    await second.fill("#password", firstPassword);
+    await Promise.all([second.waitForURL(`${baseURL}/account`), second.click("button[type=submit].primary")]);
+
+    // Ada's tab, still showing her profile, renames: nothing is done to bob's account.
+    await first.bringToFront();
+    await first.fill("#nickname", "renamed-by-ada");
+    await pressEnterToSend(first);
+    expect(await first.title()).toBe("This page was for another account · SuperOAuth");
+    expect(await first.textContent("main")).toContain("tab-bob@example.com");
+    await expectAccessible(first, "signed-in-form-other-account");
+    await first.click("text=Open the page again");
+    await first.waitForURL(`${baseURL}/account/profile`);
+    expect(await first.inputValue("#nickname")).toBe("accountholder");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("a refused address on a form that mails a link stays in its field, with the focus on it", async () => {
     const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(`${baseURL}/forgot-password`);
