@@ -11,7 +11,7 @@ import {
   resendVerificationRequest,
   showEmailRequest,
 } from "./pages/email-requests.ts";
-import { formAccountOf, formIsFor } from "./pages/form-account.ts";
+import { formAccountCheck, formAccountOf, unmarkedForm } from "./pages/form-account.ts";
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import {
   type SignUpForm,
@@ -19,6 +19,7 @@ import {
   signInSteps,
   signUpSentNotice,
   stepRefusal,
+  unmarkedStep,
 } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
@@ -265,6 +266,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: signedInNow,
           });
         }
+        if (state.unmarked === true)
+          return renderTwoFactor(request, reply, { uid: details.uid, error: unmarkedStep, status: 409 });
         const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
           if (result.error === "INVALID_MFA_TOKEN") {
@@ -295,10 +298,15 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}`, 303);
         // The button named another account than the one this browser holds now (a sign-in in
         // another tab since the page opened): the choice is asked again, of the account held now.
-        if (!formIsFor(request.body, session.user.id)) {
+        const account = formAccountCheck(request.body, session.user.id);
+        if (account !== "same") {
+          const why =
+            account === "missing"
+              ? unmarkedForm
+              : `This browser signed in as ${session.user.email} after this page opened`;
           return renderSignIn(request, reply, {
             details,
-            error: `This browser signed in as ${session.user.email} after this page opened, so you were not signed in to ${details.client.name}. Choose again.`,
+            error: `${why}, so you were not signed in to ${details.client.name}. Choose again.`,
             status: 409,
           });
         }

@@ -156,6 +156,18 @@ describe("the account area's gate", () => {
     expectPage(renamed, 409);
     const profile = await browser.get("/account/profile");
     expect(profile.body).toContain('value="bob"');
+    // A form of a page from before the field (kept open across an update): nothing done, and says so.
+    const { account: _account, ...unmarkedForm } = hiddenFieldsIn(profile.body, "/account/profile/nickname");
+    const unmarked = await browser.post("/account/profile/nickname", {
+      ...unmarkedForm,
+      nickname: "countess",
+    });
+    expectPage(unmarked, 409);
+    expect(unmarked.body).toContain(
+      "This page was loaded before an update of the service, so nothing was done. Open it again.",
+    );
+    expect(unmarked.body).not.toContain("signed in as");
+    expect((await browser.get("/account/profile")).body).toContain('value="bob"');
     // Bob's own proof, from his page, works: nothing locked him out.
     const proved = await browser.submit(confirm, confirm, { password: strongPassword });
     expect(proved.statusCode).toBe(303);

@@ -227,6 +227,15 @@ describe("the sign-in page", () => {
     );
     expect(refused.body).toContain("Continue as ada");
     expect(interactions.finished.filter((finished) => finished.uid === "login-2")).toEqual([]);
+    // A button of a page from before the field (kept open across an update) is asked again too.
+    const unmarked = await browser.post("/interaction/login-2/continue", {
+      csrf_token: csrfTokenIn(refused.body),
+    });
+    expectPage(unmarked, 409);
+    expect(unmarked.body).toContain(
+      "This page was loaded before an update of the service, so you were not signed in to Example App. Choose again.",
+    );
+    expect(interactions.finished.filter((finished) => finished.uid === "login-2")).toEqual([]);
     // Chosen again from that page: ada, as it said.
     const continued = await browser.post(
       "/interaction/login-2/continue",
@@ -381,12 +390,17 @@ describe("the sign-in page", () => {
       expect(refused.body).toContain('action="/interaction/login-1/login"');
       expect(fieldsMarkedInvalid(refused.body)).toEqual([]);
     }
-    // A page from before the step field (an upgrade mid-sign-in) is answered so too.
+    // A page from before the step field (an upgrade mid-sign-in): the code is not checked either,
+    // and the step held is shown again, with its field.
     const unmarked = await browser.post(adasStep, {
       csrf_token: csrfTokenIn(adasPage.body),
       code: built.codeNow(),
     });
     expectPage(unmarked, 409);
+    expect(unmarked.body).toContain(
+      "This page was loaded before an update of the service, so this code was not checked. Type the code again.",
+    );
+    expect(hiddenFieldsIn(unmarked.body, adasStep).step).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(interactions.finished).toEqual([]);
     expect(browser.cookie("superoauth_mfa")).toBe(held);
 

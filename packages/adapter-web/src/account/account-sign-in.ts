@@ -9,6 +9,7 @@ import {
   signInSteps,
   signUpSentNotice,
   stepRefusal,
+  unmarkedStep,
 } from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
@@ -159,6 +160,7 @@ export function accountSignIn(
     if (state === null && (await browserSessions.authenticate(request.raw)) !== null)
       return reply.redirect(nextOf(request), 303);
     if (state === null || state === "replaced") return renderSignIn(request, reply, stepRefusal(state));
+    if (state.unmarked === true) return renderTwoFactor(request, reply, { error: unmarkedStep, status: 409 });
     const result = await steps.secondFactor(request, reply, state.mfaToken);
     if (!result.ok) {
       const { status, message } = result;

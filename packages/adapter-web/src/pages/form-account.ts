@@ -15,12 +15,21 @@ export function formMark(purpose: string, value: string): string {
     .slice(0, 22);
 }
 
-/** Whether a posted form's field `name` holds `expected` (false without the field: a page from before it). */
-export function formMarkIs(body: unknown, name: string, expected: string): boolean {
+/**
+ * A posted form's field `name` against `expected`: the same mark, another one, or none (a page
+ * rendered before the field existed, kept open across an update of the service).
+ */
+export function checkFormMark(body: unknown, name: string, expected: string): FormMarkCheck {
   const presented = Buffer.from(field(body, name, 64));
+  if (presented.length === 0) return "missing";
   const wanted = Buffer.from(expected);
-  return presented.length === wanted.length && timingSafeEqual(presented, wanted);
+  return presented.length === wanted.length && timingSafeEqual(presented, wanted) ? "same" : "other";
 }
+
+export type FormMarkCheck = "same" | "other" | "missing";
+
+/** The first words a page says to a form without its mark: nothing was done for it. */
+export const unmarkedForm = "This page was loaded before an update of the service";
 
 /**
  * Which account a page's form was shown for (the form's `account` field). A browser holds one
@@ -34,7 +43,7 @@ export function formAccountOf(accountId: string): string {
   return formMark("form account", accountId);
 }
 
-/** Whether a posted form was shown for `accountId` (false without the field: a page from before it). */
-export function formIsFor(body: unknown, accountId: string): boolean {
-  return formMarkIs(body, "account", formAccountOf(accountId));
+/** Whether a posted form was shown for `accountId`, for another account, or says not (a page from before the field). */
+export function formAccountCheck(body: unknown, accountId: string): FormMarkCheck {
+  return checkFormMark(body, "account", formAccountOf(accountId));
 }

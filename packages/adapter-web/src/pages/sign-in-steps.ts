@@ -18,7 +18,7 @@ import {
   serializeCookie,
   serializeExpiredCookie,
 } from "../cookies.ts";
-import { formMark, formMarkIs } from "./form-account.ts";
+import { checkFormMark, formMark, unmarkedForm } from "./form-account.ts";
 import { field } from "./page-kit.ts";
 
 /** How a sign-in, sign-up or account failure shows: the API's status, and words when the use case gave none. */
@@ -145,9 +145,11 @@ export interface PendingSecondFactor {
   read(request: FastifyRequest): PendingStep | null;
   /**
    * The step a posted second-factor form is for: null when this browser holds none (it took too
-   * long, or was finished), "replaced" when the one it holds is not the one the form was shown for.
+   * long, or was finished), "replaced" when the one it holds is not the one the form was shown for,
+   * and the held step marked `unmarked` when the form says for none (a page from before the field:
+   * its code is not checked; the step's page is shown again, with the field).
    */
-  submitted(request: FastifyRequest): PendingStep | "replaced" | null;
+  submitted(request: FastifyRequest): (PendingStep & { unmarked?: true }) | "replaced" | null;
   clear(reply: FastifyReply): void;
 }
 
@@ -184,6 +186,9 @@ export function stepRefusal(
     status: 409,
   };
 }
+
+/** What the second-factor page says, shown again, to a form of a page from before its step field. */
+export const unmarkedStep = `${unmarkedForm}, so this code was not checked. Type the code again.`;
 
 /** A step's fingerprint, for its form: which pending step the page was shown for. */
 function stepOf(mfaToken: string): string {
@@ -226,7 +231,8 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
     submitted(request) {
       const state = read(request);
       if (state === null) return null;
-      return formMarkIs(request.body, "step", state.step) ? state : "replaced";
+      const check = checkFormMark(request.body, "step", state.step);
+      return check === "same" ? state : check === "missing" ? { ...state, unmarked: true } : "replaced";
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));

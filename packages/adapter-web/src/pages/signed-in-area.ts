@@ -11,7 +11,7 @@ import {
   serializeExpiredCookie,
 } from "../cookies.ts";
 import type { RateLimitGroup } from "../rate-limit-config.ts";
-import { formAccountOf, formIsFor } from "./form-account.ts";
+import { formAccountCheck, formAccountOf, unmarkedForm } from "./form-account.ts";
 import type { PageKit } from "./page-kit.ts";
 import { field, formPageOfRequest } from "./page-kit.ts";
 import { failedStep } from "./sign-in-steps.ts";
@@ -282,14 +282,26 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     );
   }
 
-  /** A form not shown for the account signed in now: a 409 page, linking the form's page, which now is theirs. */
-  function refuseOtherAccount(request: FastifyRequest, reply: FastifyReply, signedIn: Authenticated) {
+  /**
+   * A form not shown for the account signed in now, or from a page that says for none (loaded
+   * before an update of the service): a 409 page, linking the form's page, which now is theirs.
+   */
+  function refuseOtherAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    signedIn: Authenticated,
+    check: "other" | "missing",
+  ) {
     const again = formPageOfRequest(request);
     const { email } = signedIn.user;
     return kit.sendError(reply, {
       status: 409,
-      title: "This page was for another account",
-      message: `This page opened before this browser signed in as ${email} (in another tab, say), so nothing was done. Open it again to continue as ${email}.`,
+      ...(check === "missing"
+        ? { title: "This page has changed", message: `${unmarkedForm}, so nothing was done. Open it again.` }
+        : {
+            title: "This page was for another account",
+            message: `This page opened before this browser signed in as ${email} (in another tab, say), so nothing was done. Open it again to continue as ${email}.`,
+          }),
       ...(again === null ? {} : { link: { href: again, text: "Open the page again" } }),
     });
   }
@@ -345,7 +357,8 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
           // A form of a page shown for another account (this browser signed in as someone else in
           // another tab since it opened), or from before forms said: nothing is done for the
           // account held now, nor checked against it (a fresh proof would count toward its lock).
-          if (!formIsFor(request.body, signedIn.user.id)) return refuseOtherAccount(request, reply, signedIn);
+          const account = formAccountCheck(request.body, signedIn.user.id);
+          if (account !== "same") return refuseOtherAccount(request, reply, signedIn, account);
           return handler(contextOf(request, reply, signedIn));
         },
         { formOneLevelUp: actionOptions.formOneLevelUp === true },
