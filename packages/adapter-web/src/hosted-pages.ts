@@ -19,7 +19,6 @@ import {
   signInSteps,
   signUpSentNotice,
   stepRefusal,
-  unmarkedStep,
 } from "./pages/sign-in-steps.ts";
 import type { RateLimitGroup } from "./rate-limit-config.ts";
 import { describeScope } from "./scopes.ts";
@@ -256,7 +255,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         const details = await interactionOf(request, reply, "login");
         if (details === null) return expired(reply);
         const state = pendingMFA.submitted(request);
-        if (state === null || state === "replaced") {
+        if (state === null || state === "replaced" || state === "unmarked") {
           // No step held, and a session: the step was finished (in another tab, say); the page
           // offers to continue as the account signed in now.
           const signedInNow = state === null && (await browserSessions.authenticate(request.raw)) !== null;
@@ -266,8 +265,6 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             offerSession: signedInNow,
           });
         }
-        if (state.unmarked === true)
-          return renderTwoFactor(request, reply, { uid: details.uid, error: unmarkedStep, status: 409 });
         const result = await steps.secondFactor(request, reply, state.mfaToken);
         if (!result.ok) {
           if (result.error === "INVALID_MFA_TOKEN") {

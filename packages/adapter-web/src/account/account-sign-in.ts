@@ -9,7 +9,6 @@ import {
   signInSteps,
   signUpSentNotice,
   stepRefusal,
-  unmarkedStep,
 } from "../pages/sign-in-steps.ts";
 import { oneShotNotices, safeNext, withNext } from "../pages/signed-in-area.ts";
 import type { AccountPagesOptions } from "./account-pages.ts";
@@ -159,8 +158,8 @@ export function accountSignIn(
     // sign-in was going, whose page names the account.
     if (state === null && (await browserSessions.authenticate(request.raw)) !== null)
       return reply.redirect(nextOf(request), 303);
-    if (state === null || state === "replaced") return renderSignIn(request, reply, stepRefusal(state));
-    if (state.unmarked === true) return renderTwoFactor(request, reply, { error: unmarkedStep, status: 409 });
+    if (state === null || state === "replaced" || state === "unmarked")
+      return renderSignIn(request, reply, stepRefusal(state));
     const result = await steps.secondFactor(request, reply, state.mfaToken);
     if (!result.ok) {
       const { status, message } = result;

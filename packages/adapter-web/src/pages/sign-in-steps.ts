@@ -146,10 +146,10 @@ export interface PendingSecondFactor {
   /**
    * The step a posted second-factor form is for: null when this browser holds none (it took too
    * long, or was finished), "replaced" when the one it holds is not the one the form was shown for,
-   * and the held step marked `unmarked` when the form says for none (a page from before the field:
-   * its code is not checked; the step's page is shown again, with the field).
+   * "unmarked" when the form says for none (a page from before the field, or one made by hand:
+   * whose step it was cannot be told, so its code is checked against none).
    */
-  submitted(request: FastifyRequest): (PendingStep & { unmarked?: true }) | "replaced" | null;
+  submitted(request: FastifyRequest): PendingStep | "replaced" | "unmarked" | null;
   clear(reply: FastifyReply): void;
 }
 
@@ -163,11 +163,11 @@ export interface PendingStep {
 /**
  * What the sign-in page says to a second-factor form with no step to check it against: none held
  * (it took too long: 401; or it was finished, in another tab say, and the browser is signed in now:
- * 409), or another sign-in in this browser replaced the one the page was shown for (409; that one
- * stays, for its own tab).
+ * 409), another sign-in in this browser replaced the one the page was shown for (409; that one
+ * stays, for its own tab), or the form says for none (409; a page from before the field).
  */
 export function stepRefusal(
-  state: "replaced" | null,
+  state: "replaced" | "unmarked" | null,
   signedInNow = false,
 ): { error: string; status: number } {
   if (state === null && signedInNow) {
@@ -180,15 +180,15 @@ export function stepRefusal(
     const { status, message } = failureOf({ error: "INVALID_MFA_TOKEN" });
     return { error: message, status };
   }
+  if (state === "unmarked") {
+    return { error: `${unmarkedForm}, so this code was not checked. Sign in again.`, status: 409 };
+  }
   return {
     error:
       "Another sign-in began in this browser after this page opened, so this code was not checked. Finish that one in its own tab, or sign in again here.",
     status: 409,
   };
 }
-
-/** What the second-factor page says, shown again, to a form of a page from before its step field. */
-export const unmarkedStep = `${unmarkedForm}, so this code was not checked. Type the code again.`;
 
 /** A step's fingerprint, for its form: which pending step the page was shown for. */
 function stepOf(mfaToken: string): string {
@@ -232,7 +232,7 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
       const state = read(request);
       if (state === null) return null;
       const check = checkFormMark(request.body, "step", state.step);
-      return check === "same" ? state : check === "missing" ? { ...state, unmarked: true } : "replaced";
+      return check === "same" ? state : check === "missing" ? "unmarked" : "replaced";
     },
     clear(reply) {
       appendSetCookie(reply.raw, serializeExpiredCookie(cookie));
