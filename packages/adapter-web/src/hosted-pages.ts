@@ -234,10 +234,7 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
             paths: interactionSignInPaths(input.uid),
             csrf: csrf.tokenFor(request.raw, reply.raw),
             error: input.error,
-            // Which pending step the form is for, and the address of the password step, for the
-            // password manager's hidden username field.
-            step: pendingMFA.read(request)?.step ?? null,
-            username: pendingMFA.read(request)?.email ?? null,
+            ...pendingMFA.formFields(request),
             // Locked (423): the message names the reset that lifts the lock; the page links it.
             locked: input.status === 423,
           }),

@@ -150,6 +150,11 @@ export interface PendingSecondFactor {
    * whose step it was cannot be told, so its code is checked against none).
    */
   submitted(request: FastifyRequest): PendingStep | "replaced" | "unmarked" | null;
+  /**
+   * What the step's page puts in its form: which pending step it is for (`step`), and the address
+   * of the password step for the password manager's hidden username field (ADR 0054).
+   */
+  formFields(request: FastifyRequest): { step: string | null; username: string | null };
   clear(reply: FastifyReply): void;
 }
 
@@ -228,6 +233,10 @@ export function pendingSecondFactor(cookies: CookieSettings): PendingSecondFacto
       return true;
     },
     read,
+    formFields(request) {
+      const state = read(request);
+      return { step: state?.step ?? null, username: state?.email ?? null };
+    },
     submitted(request) {
       const state = read(request);
       if (state === null) return null;
