@@ -4,10 +4,10 @@ import {
   createHostedPages,
   createPageAssets,
   createProviderPages,
-  type ProviderPages,
   pageHeaders,
 } from "@superoauth/adapter-web";
 import { FakeInteractions } from "@superoauth/adapter-web/testing";
+import type { ProviderPages } from "@superoauth/application";
 import { createUseCases, type UseCases } from "@superoauth/application";
 import { createInMemoryDependencies, enableTwoFactorFor } from "@superoauth/application/testing";
 import type { Browser, Page } from "playwright-core";

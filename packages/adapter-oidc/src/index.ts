@@ -4,14 +4,11 @@ export type { OIDCProvider, ProviderOptions, ThirdPartyRefreshResult } from "./p
 export { createOIDCProvider } from "./provider.ts";
 export type {
   BrowserSessions,
-  InteractionClient,
-  InteractionDetails,
   Interactions,
   OIDCAccount,
   OIDCClientRecord,
   OIDCGrantRecords,
   OIDCSigningKeys,
-  ProviderPages,
   RecordedGrant,
 } from "./provider-interfaces.ts";
 export { defaultOIDCLifetimes, oidcClaimsByScope, oidcScopes } from "./provider-settings.ts";

@@ -1,14 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { OverloadedError } from "@superoauth/application";
+import { type InteractionClient, type InteractionDetails, OverloadedError } from "@superoauth/application";
 import { privateUseSchemesOf } from "@superoauth/domain";
 import { errors, type Grant, type Interaction, type Provider } from "oidc-provider";
-import type {
-  InteractionClient,
-  InteractionDetails,
-  Interactions,
-  OIDCGrantRecords,
-  RecordedGrant,
-} from "./provider-interfaces.ts";
+import type { Interactions, OIDCGrantRecords, RecordedGrant } from "./provider-interfaces.ts";
 
 /**
  * The hosted pages' side of an authorization (oidc-provider's "User flows": interactionDetails

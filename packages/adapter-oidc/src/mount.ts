@@ -1,7 +1,7 @@
+import type { ProviderPages } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
 import { rememberFastifyRequest } from "./fastify-requests.ts";
-import type { ProviderPages } from "./provider-interfaces.ts";
 import { providerFlowOf } from "./provider-settings.ts";
 
 /** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */

@@ -1,4 +1,5 @@
 import { hkdfSync } from "node:crypto";
+import type { ProviderFlow } from "@superoauth/application";
 import { privateUseSchemesOf } from "@superoauth/domain";
 import {
   type Account,
@@ -11,7 +12,6 @@ import {
 } from "oidc-provider";
 import { failureReferenceOf } from "./fastify-requests.ts";
 import type { ProviderOptions } from "./provider.ts";
-import type { ProviderFlow } from "./provider-interfaces.ts";
 
 /** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
 export const oidcScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import type { Clock, OIDCModelStore, OIDCPayload } from "@superoauth/application";
+import type { Clock, OIDCModelStore, OIDCPayload, ProviderPages } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
@@ -25,7 +25,6 @@ import type {
   OIDCClientRecord,
   OIDCGrantRecords,
   OIDCSigningKeys,
-  ProviderPages,
 } from "./provider-interfaces.ts";
 import { oidcRoutes, providerFlowOf, providerSettingsOf } from "./provider-settings.ts";
 import {

@@ -2,17 +2,16 @@ import { createHash, generateKeyPairSync, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
-import { type Clock, type OIDCModelStore, OverloadedError } from "@superoauth/application";
+import {
+  type Clock,
+  type OIDCModelStore,
+  OverloadedError,
+  type ProviderPages,
+} from "@superoauth/application";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
-import type {
-  OIDCAccount,
-  OIDCClientRecord,
-  ProviderPages,
-  RecordedGrant,
-  ThirdPartyRefreshResult,
-} from "../src/index.ts";
+import type { OIDCAccount, OIDCClientRecord, RecordedGrant, ThirdPartyRefreshResult } from "../src/index.ts";
 import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
 
 // A real SuperOAuth provider on 127.0.0.1: Fastify + the provider's plugin + stand-ins for what

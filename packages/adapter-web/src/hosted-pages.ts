@@ -1,8 +1,15 @@
-import type { Authenticated, Clock, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
+import type {
+  Authenticated,
+  Clock,
+  InteractionDetails,
+  SignedIn,
+  SignInOutcome,
+  UseCases,
+} from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
 import { clientOf } from "./client.ts";
-import type { InteractionDetails, Interactions } from "./contracts.ts";
+import type { Interactions } from "./contracts.ts";
 import type { CookieSettings } from "./cookies.ts";
 import {
   answerEmailRequest,

@@ -9,10 +9,7 @@ export type { BrowserSessionOptions, HostedBrowserSessions } from "./browser-ses
 export { browserSessionCookieName, createBrowserSessions } from "./browser-sessions.ts";
 export type {
   BrowserSessions,
-  InteractionClient,
-  InteractionDetails,
   Interactions,
-  ProviderPages,
   ProviderTrips,
   ServiceHealth,
   ServicePages,

@@ -1,5 +1,5 @@
+import type { ProviderPages } from "@superoauth/application";
 import { loadPageAssets } from "./assets.ts";
-import type { ProviderPages } from "./contracts.ts";
 import { failureReference } from "./pages/page-kit.ts";
 import { describeScope } from "./scopes.ts";
 import {

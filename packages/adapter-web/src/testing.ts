@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
-import type { InteractionDetails, Interactions } from "./contracts.ts";
+import type { InteractionDetails } from "@superoauth/application";
+import type { Interactions } from "./contracts.ts";
 
 /** What a fake interaction was finished with. */
 export type FinishedInteraction =

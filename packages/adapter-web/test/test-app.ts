@@ -1,5 +1,11 @@
 import { buildHttpApp, createHostedProviderTrips } from "@superoauth/adapter-http";
-import { createUseCases, type Dependencies, type SignedIn, type UseCases } from "@superoauth/application";
+import {
+  createUseCases,
+  type Dependencies,
+  type InteractionDetails,
+  type SignedIn,
+  type UseCases,
+} from "@superoauth/application";
 import {
   createInMemoryDependencies,
   type ScriptedOAuthProviderGateway,
@@ -14,7 +20,6 @@ import {
   createMailedLinkPages,
   createPageAssets,
   type HostedBrowserSessions,
-  type InteractionDetails,
   type Interactions,
   type Theme,
 } from "../src/index.ts";

@@ -63,6 +63,15 @@ export {
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "./oidc.ts";
+export type {
+  ConsentClient,
+  InteractionClient,
+  InteractionDetails,
+  OIDCBrowserSessions,
+  OIDCInteractions,
+  ProviderFlow,
+  ProviderPages,
+} from "./oidc-interactions.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
 export type { EntryFold, SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "./security-log.ts";
 export type {
