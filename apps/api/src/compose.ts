@@ -569,7 +569,7 @@ function composeOIDC(input: {
       accountPages,
       adminPages,
       // The pages account mails link to, and the forms that mail such links.
-      createMailedLinkPages({ useCases, theme: config.brand, cookies, secret: pageSecret }),
+      createMailedLinkPages({ useCases, theme: config.brand, cookies, secret: pageSecret, browserSessions }),
     ],
   };
 }

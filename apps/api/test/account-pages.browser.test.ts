@@ -32,9 +32,12 @@ beforeAll(async () => {
       SMTP_URL: sink.url,
       MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
       APP_URL: baseURL,
-      // Each test signs up the accounts it uses (six sign-ups, all from 127.0.0.1): more than the
-      // default budget of 3 per window. No test here is about the limit (rate-limit tests set theirs).
+      // Each test signs up the accounts it uses (eight sign-ups, all from 127.0.0.1), and together
+      // they ask for links and sign in more than the default budgets (3 sign-ups, 5 mails, 5
+      // sign-ins per window) allow. No test here is about the limits (rate-limit tests set theirs).
       RATE_LIMIT_REGISTER_MAX: "100",
+      RATE_LIMIT_EMAIL_MAX: "100",
+      RATE_LIMIT_LOGIN_MAX: "100",
     },
     () => "unused",
   );
@@ -205,6 +208,40 @@ describe("the mailed links in a real browser", () => {
     expect(
       (await api("/auth/login", { email: "reset@example.com", password: "Brand-new-pass2!" })).status,
     ).toBe(200);
+  });
+
+  it("on a computer signed in as one account, another's reset link changes that account's password; the page names the account still signed in, and its button signs it out", async () => {
+    await signUp("shared-ada@example.com");
+    await signUp("shared-bob@example.com");
+    const { context, page, problems } = await newCheckedPage(browser);
+    await page.goto(`${baseURL}/account/sign-in`);
+    await page.fill("#email", "shared-ada@example.com");
+    await page.fill("#password", password);
+    await page.click("button[type=submit].primary");
+    await page.waitForURL(`${baseURL}/account`);
+
+    const before = sink.mails.length;
+    await api("/auth/forgot-password", { email: "shared-bob@example.com" });
+    const mail = await newestMail("shared-bob@example.com", /reset/i, before);
+    await page.goto(linkIn(mail.text, "reset-password"));
+    await page.getByLabel("New password").fill("Bobs-new-pass3!");
+    await page.getByLabel("Repeat it").fill("Bobs-new-pass3!");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
+    await page
+      .getByText("This browser is signed in as shared-ada@example.com, another account")
+      .waitFor({ timeout: 10_000 });
+    await checkPage(page, "mailed-reset-password-another-account-signed-in");
+    await page.getByRole("button", { name: "Sign out of shared-ada@example.com" }).click();
+    await page.waitForURL(`${baseURL}/account/sign-in`);
+    expect(await page.textContent(".notice")).toBe("You are signed out.");
+    await page.fill("#email", "shared-bob@example.com");
+    await page.fill("#password", "Bobs-new-pass3!");
+    await page.click("button[type=submit].primary");
+    await page.waitForURL(`${baseURL}/account`);
+    expect(await page.textContent(".signed-in-as")).toBe("Signed in as shared-bob@example.com");
+    expect(problems).toEqual([]);
+    await context.close();
   });
 
   it("without JavaScript: forgot password from the sign-in page, then the mailed link pasted, a typo, a weak password, then a good one", {

@@ -1,6 +1,7 @@
 import type { UseCases } from "@superoauth/application";
-import { type ErrorCode, ok, type Result } from "@superoauth/domain";
+import { type ErrorCode, ok, type Result, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { HostedBrowserSessions } from "./browser-sessions.ts";
 import { clientOf } from "./client.ts";
 import type { CookieSettings } from "./cookies.ts";
 import {
@@ -11,6 +12,7 @@ import {
   resendVerificationRequest,
   showEmailRequest,
 } from "./pages/email-requests.ts";
+import { formAccountCheck, formAccountOf } from "./pages/form-account.ts";
 import { createPageKit, field, type PageKit } from "./pages/page-kit.ts";
 import { failureOf } from "./pages/sign-in-steps.ts";
 import type { Theme } from "./theme.ts";
@@ -21,6 +23,8 @@ export interface MailedLinkPagesOptions {
   readonly cookies: CookieSettings;
   /** The CSRF key (the other pages' secret: one token works on all). */
   readonly secret: string;
+  /** The browser session, read only to say which account the browser is signed in as. */
+  readonly browserSessions: Pick<HostedBrowserSessions, "authenticate">;
 }
 
 /** Where a person goes once a link has done its work. */
@@ -54,15 +58,17 @@ interface LinkPage {
   readonly button: string;
   /** Where to ask for a new link when this one did not work (or what to do instead). */
   readonly more: { readonly href: string; readonly text: string };
+  /** What a person signs in with once the link did its work ("the new password"). */
+  readonly signInWith: string;
 }
 
 /** A page whose link does one thing when its button is pressed (verify, confirm). */
 interface OneStepLink extends LinkPage {
-  /** Uses the link; answers what the page then says. */
+  /** Uses the link; answers what the page then says, and the account the link was for. */
   use(
     useCases: UseCases,
     input: { token: string; request: FastifyRequest },
-  ): Promise<Result<string, ErrorCode>>;
+  ): Promise<Result<{ message: string; accountId: UserId }, ErrorCode>>;
 }
 
 const verifyEmail: OneStepLink = {
@@ -71,15 +77,17 @@ const verifyEmail: OneStepLink = {
   lead: "Press the button to verify the address this link was sent to.",
   button: "Verify my address",
   more: { href: "/resend-verification", text: "Need a new link? Ask for one" },
+  signInWith: "the verified address",
   use: async (useCases, { token, request }) => {
     const verified = await useCases.verifyEmail({ token, client: clientOf(request) });
     if (!verified.ok) return verified;
     // A link followed again says so, rather than that it failed.
-    return ok(
-      verified.value.alreadyVerified
+    return ok({
+      message: verified.value.alreadyVerified
         ? "Your email address was already verified. You can sign in with it."
         : "Your email address is verified. You can sign in with it now.",
-    );
+      accountId: verified.value.userId,
+    });
   },
 };
 
@@ -89,10 +97,14 @@ const confirmEmail: OneStepLink = {
   lead: "Press the button to make the address this link was sent to your account's address.",
   button: "Use this address",
   more: { href: "/account/profile", text: "Need a new link? Ask again from your profile" },
+  signInWith: "the new address",
   use: async (useCases, { token, request }) => {
     const confirmed = await useCases.confirmEmailChange({ token, client: clientOf(request) });
     if (!confirmed.ok) return confirmed;
-    return ok("Your account now uses this email address. Sign in with it from now on.");
+    return ok({
+      message: "Your account now uses this email address. Sign in with it from now on.",
+      accountId: confirmed.value.id,
+    });
   },
 };
 
@@ -111,8 +123,8 @@ export function createMailedLinkPages(
     await root.register(async (app) => {
       const kit = createPageKit(options);
       await kit.install(app);
-      for (const link of [verifyEmail, confirmEmail]) oneStepLinkPage(app, kit, options.useCases, link);
-      for (const link of [resetPassword, undoEmailChange]) passwordLinkPage(app, kit, options.useCases, link);
+      for (const link of [verifyEmail, confirmEmail]) oneStepLinkPage(app, kit, options, link);
+      for (const link of [resetPassword, undoEmailChange]) passwordLinkPage(app, kit, options, link);
       emailRequestPage(app, kit, options.useCases, {
         kind: passwordResetRequest,
         place: { action: "/forgot-password", back: { href: "/account/sign-in", text: "Back to sign in" } },
@@ -128,7 +140,41 @@ export function createMailedLinkPages(
   };
 }
 
-function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases, link: OneStepLink): void {
+/**
+ * What a link's page shows once the link did its work: a notice, then "Sign in"; or, when the
+ * browser is signed in as another account than the link's (`elsewhere`, that account's address),
+ * that it still is, and a button that signs it out. A mailed link is often opened in a browser
+ * signed in as somebody else (a shared computer, a person with two accounts): the link is the proof
+ * and does its work on its own account, and leaves the browser's session as it was; but "Sign in"
+ * leads a signed-in browser on into the account it holds, which is not the one the page spoke of.
+ */
+function sendLinkDone(
+  kit: PageKit,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  input: { link: LinkPage; message: string; supportHelp?: string | null; elsewhere: string | null },
+) {
+  return kit.sendPage(reply, {
+    html: kit.views.page("notice", {
+      title: input.link.title,
+      message: input.message,
+      status: true,
+      supportHelp: input.supportHelp ?? null,
+      link: signIn,
+      elsewhere:
+        input.elsewhere === null ? null : { email: input.elsewhere, signInWith: input.link.signInWith },
+      csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+    }),
+  });
+}
+
+function oneStepLinkPage(
+  app: FastifyInstance,
+  kit: PageKit,
+  options: MailedLinkPagesOptions,
+  link: OneStepLink,
+): void {
+  const { useCases, browserSessions } = options;
   const send = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -161,13 +207,11 @@ function oneStepLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases,
       const failure = failureOf(result);
       return send(request, reply, { error: failure.message, status: failure.status });
     }
-    return kit.sendPage(reply, {
-      html: kit.views.page("notice", {
-        title: link.title,
-        message: result.value,
-        status: true,
-        link: signIn,
-      }),
+    const held = await browserSessions.authenticate(request.raw);
+    return sendLinkDone(kit, request, reply, {
+      link,
+      message: result.value.message,
+      elsewhere: held !== null && held.user.id !== result.value.accountId ? held.user.email : null,
     });
   });
 }
@@ -199,6 +243,7 @@ const resetPassword: PasswordLink = {
   lead: "Choose the new password of your account. Changing it signs you out everywhere.",
   button: "Change password",
   more: { href: "/forgot-password", text: "No link, or it has expired? Ask for a new one" },
+  signInWith: "the new password",
   // A reset turns two-step verification off only for an address never verified (docs/account-security.md): say so before the
   // sign-in asks for a code, and where to go when the device and the backup codes are gone too.
   done: "Your password is changed and every session is signed out. Sign in with the new password. If two-step verification is on, signing in still asks for a code from your authenticator app or a backup code: a new password does not turn it off. Only if this address had never been verified did the reset turn it off (a stranger may have set it up), and we emailed you so.",
@@ -215,6 +260,7 @@ const undoEmailChange: PasswordLink = {
   lead: "This gives your account back to the address this link was sent to. Choose a new password: whoever changed the address may know the old one. Every device is signed out.",
   button: "Undo the change",
   more: { href: "/account/sign-in", text: "Sign in instead" },
+  signInWith: "the address and the new password",
   done: "Your account is back on this email address, with the new password; every session was signed out and every linked sign-in provider unlinked. Sign in with the address and the new password now.",
   doneHelp: "If signing in asks for a two-factor code you do not have:",
   spent: {
@@ -227,7 +273,13 @@ const undoEmailChange: PasswordLink = {
     useCases.undoEmailChange({ token, newPassword, client: clientOf(request) }),
 };
 
-function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases, link: PasswordLink): void {
+function passwordLinkPage(
+  app: FastifyInstance,
+  kit: PageKit,
+  options: MailedLinkPagesOptions,
+  link: PasswordLink,
+): void {
+  const { useCases, browserSessions } = options;
   const send = (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -262,15 +314,15 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
   // answered that the link is invalid or already used.
   const donePath = `${link.path}?done=1`;
   kit.get(app, link.path, async (request, reply) => {
-    if ((request.query as Record<string, unknown> | undefined)?.done === "1") {
-      return kit.sendPage(reply, {
-        html: kit.views.page("notice", {
-          title: link.title,
-          message: link.done,
-          status: true,
-          supportHelp: link.doneHelp ?? null,
-          link: signIn,
-        }),
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query?.done === "1") {
+      // The account the POST found this browser signed in as (its mark, `account`), if it still is.
+      const held = await browserSessions.authenticate(request.raw);
+      return sendLinkDone(kit, request, reply, {
+        link,
+        message: link.done,
+        supportHelp: link.doneHelp ?? null,
+        elsewhere: held !== null && formAccountCheck(query, held.user.id) === "same" ? held.user.email : null,
       });
     }
     return send(request, reply, { error: null, status: 200, token: null });
@@ -325,7 +377,16 @@ function passwordLinkPage(app: FastifyInstance, kit: PageKit, useCases: UseCases
           : {}),
       });
     }
-    return reply.redirect(donePath, 303);
+    // The link signed its own account out everywhere: a session this browser still holds is another
+    // account's. The page it leads to names that account while the browser holds it (its mark, not
+    // its id, in the address).
+    const held = await browserSessions.authenticate(request.raw);
+    return reply.redirect(
+      held === null
+        ? donePath
+        : `${donePath}&${new URLSearchParams({ account: formAccountOf(held.user.id) })}`,
+      303,
+    );
   });
 }
 

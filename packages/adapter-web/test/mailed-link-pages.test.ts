@@ -3,7 +3,7 @@ import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { tokenFromLink } from "../src/index.ts";
 import { signIn } from "./account-helpers.ts";
-import { Browser, buildHostedTestApp, signUpAda, strongPassword } from "./test-app.ts";
+import { Browser, buildHostedTestApp, signUpAda, signUpBob, strongPassword } from "./test-app.ts";
 
 // The pages account mails link to (/verify-email, /confirm-email, /reset-password,
 // /undo-email-change) and the forms
@@ -321,6 +321,176 @@ describe("/reset-password", () => {
     });
     expectLinkPage(empty, 400);
     expect(errorOf(empty)).toBe("Paste the link from the email first.");
+  });
+});
+
+describe("a mailed link opened in a browser signed in as another account", () => {
+  // A shared computer signed in as ada, where bob opens a link mailed to him (or a person with two
+  // accounts). The link is the proof: its work lands on its own account, and the browser stays
+  // signed in as ada. The page that follows says so, and offers to sign out of ada where it would
+  // have offered "Sign in" (which leads a signed-in browser on into ada's account).
+
+  /** Ada signed in in one browser, bob in another; the app. */
+  async function adaAndBob() {
+    const built = await withAda();
+    const bob = await signUpBob(built.useCases);
+    expect((await signIn(built.browser)).statusCode).toBe(303);
+    const bobs = new Browser(built.app);
+    const signedIn = await bobs.submit("/account/sign-in", "/account/sign-in", {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+    expect(signedIn.statusCode).toBe(303);
+    return { ...built, bob, bobs };
+  }
+
+  /** The account `browser` is signed in as, from the account center's navigation (null: signed out). */
+  async function signedInAs(browser: Browser): Promise<string | null> {
+    const page = await browser.get("/account");
+    if (page.statusCode !== 200) return null;
+    return /Signed in as <strong>([^<]+)<\/strong>/.exec(page.body)?.[1] ?? null;
+  }
+
+  /** Sends a password link's form from `browser`, `password` twice: where its 303 leads, and that page. */
+  async function choosePassword(browser: Browser, input: { path: string; link: string; password: string }) {
+    const { path, link, password } = input;
+    const posted = await browser.submit(path, path, { link, password, confirm: password });
+    expect(posted.statusCode).toBe(303);
+    const location = String(posted.headers.location);
+    return { location, page: await browser.get(location) };
+  }
+
+  /** What a page says once a link of another account did its work here. */
+  function expectNamesTheOtherAccount(response: LightMyRequestResponse): void {
+    expect(response.body).toContain("This browser is signed in as <strong>ada@example.com</strong>");
+    expect(response.body).toContain('<form method="post" action="/account/sign-out"');
+    expect(response.body).not.toContain('<a href="/account/sign-in">Sign in</a>');
+  }
+
+  it("bob's verification and change-of-address links verify and move bob, leave ada signed in, and the pages say so", async () => {
+    const { browser, bobs, deps, signedUp, bob } = await adaAndBob();
+    const verify = await mailedLink(deps, "bob@example.com", "verify-email");
+    const verified = await browser.submit("/verify-email", "/verify-email", { link: verify });
+    expectDone(verified);
+    expect(verified.body).toContain("Your email address is verified.");
+    expectNamesTheOtherAccount(verified);
+    expect((await deps.users.findUserById(bob.user.id))?.emailVerified).toBe(true);
+    expect((await deps.users.findUserById(signedUp.user.id))?.emailVerified).toBe(false);
+
+    const asked = await bobs.submit("/account/profile", "/account/profile/email", {
+      new_email: "robert@example.com",
+    });
+    expect(asked.statusCode).toBe(303);
+    const confirm = await mailedLink(deps, "robert@example.com", "confirm-email");
+    const confirmed = await browser.submit("/confirm-email", "/confirm-email", { link: confirm });
+    expectDone(confirmed);
+    expectNamesTheOtherAccount(confirmed);
+    expect((await deps.users.findUserById(bob.user.id))?.email).toBe("robert@example.com");
+    expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
+    expect(await signedInAs(browser)).toBe("ada@example.com");
+    expect(await signedInAs(bobs)).toBe("robert@example.com");
+  });
+
+  it("bob's reset and undo links sign bob out everywhere and leave ada signed in; the page names ada, and its button signs her out", async () => {
+    const { browser, bobs, deps, useCases, app } = await adaAndBob();
+    await useCases.requestPasswordReset({ email: "bob@example.com" });
+    const reset = await mailedLink(deps, "bob@example.com", "reset-password");
+    const { page: changed } = await choosePassword(browser, {
+      path: "/reset-password",
+      link: reset,
+      password: "New-password-1!",
+    });
+    expectDone(changed);
+    expect(changed.body).toContain("Your password is changed");
+    expectNamesTheOtherAccount(changed);
+    expect(await signedInAs(bobs)).toBeNull();
+    expect(await signedInAs(browser)).toBe("ada@example.com");
+    const bobAgain = await useCases.logInWithPassword({
+      email: "bob@example.com",
+      password: "New-password-1!",
+      client: {},
+    });
+    expect(bobAgain.ok).toBe(true);
+
+    // Bob, signed in again elsewhere, moves to another address; the undo link reaches his old one.
+    const bobs2 = new Browser(app);
+    await bobs2.submit("/account/sign-in", "/account/sign-in", {
+      email: "bob@example.com",
+      password: "New-password-1!",
+    });
+    await bobs2.submit("/account/profile", "/account/profile/email", { new_email: "thief@example.net" });
+    expectDone(
+      await bobs2.submit("/confirm-email", "/confirm-email", {
+        link: await mailedLink(deps, "thief@example.net", "confirm-email"),
+      }),
+    );
+    const undo = await mailedLink(deps, "bob@example.com", "undo-email-change");
+    const { location, page: undone } = await choosePassword(browser, {
+      path: "/undo-email-change",
+      link: undo,
+      password: "Mine-again-1!",
+    });
+    expectDone(undone);
+    expect(undone.body).toContain("Your account is back on this email address");
+    expectNamesTheOtherAccount(undone);
+    expect(await signedInAs(bobs2)).toBeNull();
+    expect(await signedInAs(browser)).toBe("ada@example.com");
+
+    // The page's button signs ada out, to the sign-in page.
+    const out = await browser.submit(location, "/account/sign-out", {});
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe("/account/sign-in");
+    expect(await signedInAs(browser)).toBeNull();
+  });
+
+  it("a link's page opened before the browser signed in as ada (another tab) still does the link's work, and then names ada", async () => {
+    const { browser, deps, useCases, bob } = await adaAndBob();
+    const loaded = new Browser(browser.app);
+    const page = await loaded.get("/reset-password");
+    expectLinkPage(page, 200);
+    // Another tab of the same browser signs in as ada meanwhile.
+    expect((await signIn(loaded)).statusCode).toBe(303);
+    await useCases.requestPasswordReset({ email: "bob@example.com" });
+    const reset = await mailedLink(deps, "bob@example.com", "reset-password");
+    const posted = await loaded.post("/reset-password", {
+      link: reset,
+      password: "New-password-1!",
+      confirm: "New-password-1!",
+      csrf_token: /name="csrf_token" value="([^"]+)"/.exec(page.body)?.[1] ?? "",
+    });
+    expect(posted.statusCode).toBe(303);
+    expectNamesTheOtherAccount(await loaded.get(String(posted.headers.location)));
+    expect(
+      (
+        await useCases.logInWithPassword({
+          email: "bob@example.com",
+          password: "New-password-1!",
+          client: {},
+        })
+      ).ok,
+    ).toBe(true);
+    expect((await deps.users.findUserById(bob.user.id))?.email).toBe("bob@example.com");
+    expect(await signedInAs(loaded)).toBe("ada@example.com");
+  });
+
+  it("ada's own links in her browser: verification and a change keep her signed in and lead on to her account; a reset signs this browser out too", async () => {
+    const { browser, deps, useCases } = await adaAndBob();
+    const verify = await mailedLink(deps, "ada@example.com", "verify-email");
+    const verified = await browser.submit("/verify-email", "/verify-email", { link: verify });
+    expect(verified.body).toContain('<a href="/account/sign-in">Sign in</a>');
+    expect(verified.body).not.toContain("This browser is signed in as");
+
+    await useCases.requestPasswordReset({ email: "ada@example.com" });
+    const reset = await mailedLink(deps, "ada@example.com", "reset-password");
+    const { location, page: changed } = await choosePassword(browser, {
+      path: "/reset-password",
+      link: reset,
+      password: "New-password-1!",
+    });
+    expect(location).toBe("/reset-password?done=1");
+    expect(changed.body).toContain('<a href="/account/sign-in">Sign in</a>');
+    expect(changed.body).not.toContain("This browser is signed in as");
+    expect(await signedInAs(browser)).toBeNull();
   });
 });
 

@@ -97,7 +97,7 @@ export async function buildHostedTestApp(
         requireEmailVerification: deps.settings.requireEmailVerification,
         providerTrips: createHostedProviderTrips({ ...cookies, cookiesCanBeSigned: true }),
       }),
-      createMailedLinkPages({ useCases, theme: options.theme, cookies, secret }),
+      createMailedLinkPages({ useCases, theme: options.theme, cookies, secret, browserSessions }),
       ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
     ],
   });

@@ -65,7 +65,7 @@ describe("verifyEmail", () => {
 
     expect(await verifyEmail(deps, { token, client })).toEqual({
       ok: true,
-      value: { alreadyVerified: true },
+      value: { alreadyVerified: true, userId: account.user.id },
     });
 
     expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toEqual([
@@ -93,7 +93,7 @@ describe("verifyEmail", () => {
     await linkIdentity(deps, { ...strangers, userId: account.user.id });
     expect(await verifyEmail(deps, { token, client })).toEqual({
       ok: true,
-      value: { alreadyVerified: false },
+      value: { alreadyVerified: false, userId: account.user.id },
     });
     expect(await deps.linkedProviders.findLinkedProvider(strangers)).toBeNull();
     expect(deps.securityEvents.all()).toContainEqual(
@@ -125,7 +125,7 @@ describe("verifyEmail", () => {
     const { deps, account, token } = await registered();
     expect(await verifyEmail(deps, { token, client })).toEqual({
       ok: true,
-      value: { alreadyVerified: false },
+      value: { alreadyVerified: false, userId: account.user.id },
     });
     expect((await deps.users.findUserById(account.user.id))?.emailVerified).toBe(true);
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("email_verified");
@@ -148,11 +148,14 @@ describe("verifyEmail", () => {
   });
 
   it("answers a link followed again with alreadyVerified, and changes and records nothing", async () => {
-    const { deps, token } = await registered();
+    const { deps, account, token } = await registered();
     await verifyEmail(deps, { token });
     // Within the link's 24 hours: the prune deletes its row once it has expired.
     deps.clock.advance(23 * hour);
-    expect(await verifyEmail(deps, { token })).toEqual({ ok: true, value: { alreadyVerified: true } });
+    expect(await verifyEmail(deps, { token })).toEqual({
+      ok: true,
+      value: { alreadyVerified: true, userId: account.user.id },
+    });
     expect(deps.securityEvents.all().filter((e) => e.type === "email_verified")).toHaveLength(1);
   });
 
@@ -166,11 +169,11 @@ describe("verifyEmail", () => {
   });
 
   it("spends the link, forgets what came before the proof and marks the address verified in one transaction; records after (ADR 0056)", async () => {
-    const { deps, token } = await registered();
+    const { deps, account, token } = await registered();
     const transactions = recordingTransactions(deps);
     expect(await verifyEmail({ ...deps, transactions }, { token })).toEqual({
       ok: true,
-      value: { alreadyVerified: false },
+      value: { alreadyVerified: false, userId: account.user.id },
     });
     expect(transactions.calls).toEqual([
       "emailTokens.useEmailToken",
@@ -203,7 +206,7 @@ describe("verifyEmail", () => {
   });
 
   it("a newer link supersedes the older one before either is used", async () => {
-    const { deps, token: first } = await registered();
+    const { deps, account, token: first } = await registered();
     deps.clock.advance(mailRepeatWindowMs);
     await resendVerification(deps, { email: "ada@example.com" });
     await deps.backgroundTasks.drain();
@@ -214,7 +217,10 @@ describe("verifyEmail", () => {
     });
     expect((await verifyEmail(deps, { token: second })).ok).toBe(true);
     // Once the address is verified, the older link says so too.
-    expect(await verifyEmail(deps, { token: first })).toEqual({ ok: true, value: { alreadyVerified: true } });
+    expect(await verifyEmail(deps, { token: first })).toEqual({
+      ok: true,
+      value: { alreadyVerified: true, userId: account.user.id },
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from "@superoauth/domain";
+import { err, ok, type Result, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -23,16 +23,21 @@ const invalid = err(
  * A verification link of an address already verified (the link followed twice, or an older one
  * after a newer one) answers `alreadyVerified` rather than "invalid": its holder learns nothing
  * new, and a person who clicks twice is not told something went wrong. It changes nothing.
+ *
+ * Either answer names the link's account (`userId`): the page at the link tells a browser signed in
+ * as another account that it is still signed in as that one.
  */
 export async function verifyEmail(
   deps: Dependencies,
   input: { token: string; client?: ClientInfo },
-): Promise<Result<{ alreadyVerified: boolean }, "INVALID_VERIFICATION_TOKEN">> {
+): Promise<Result<{ alreadyVerified: boolean; userId: UserId }, "INVALID_VERIFICATION_TOKEN">> {
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "verify_email", now });
   /** A link no longer usable: of an address verified since (a second click, staff's word), or invalid. */
-  const spent = async () =>
-    (await isLinkOfVerifiedAddress(deps, input.token)) ? ok({ alreadyVerified: true }) : invalid;
+  const spent = async () => {
+    const verifiedAccount = await accountOfVerifiedLink(deps, input.token);
+    return verifiedAccount === null ? invalid : ok({ alreadyVerified: true, userId: verifiedAccount });
+  };
   if (token === null) return spent();
   const user = await deps.users.findUserById(token.userId);
   if (user === null) return invalid;
@@ -66,13 +71,13 @@ export async function verifyEmail(
     });
   if (verified.changed)
     await recordSecurityEvent(deps, { userId: user.id, type: "email_verified", client: input.client });
-  return ok({ alreadyVerified: false });
+  return ok({ alreadyVerified: false, userId: user.id });
 }
 
-/** Whether a presented verification token, spent or expired, belongs to an account whose address is verified. */
-async function isLinkOfVerifiedAddress(deps: Dependencies, presented: string): Promise<boolean> {
+/** The account a presented verification token, spent or expired, belongs to if its address is verified; else null. */
+async function accountOfVerifiedLink(deps: Dependencies, presented: string): Promise<UserId | null> {
   const token = await findPresentedEmailToken(deps, presented);
-  if (token === null || token.purpose !== "verify_email") return false;
+  if (token === null || token.purpose !== "verify_email") return null;
   const user = await deps.users.findUserById(token.userId);
-  return user?.emailVerified === true;
+  return user?.emailVerified === true ? user.id : null;
 }
