@@ -411,6 +411,12 @@ describe("a mailed link opened in a browser signed in as another account", () =>
       client: {},
     });
     expect(bobAgain.ok).toBe(true);
+    const adaStill = await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: strongPassword,
+      client: {},
+    });
+    expect(adaStill.ok).toBe(true);
 
     // Bob, signed in again elsewhere, moves to another address; the undo link reaches his old one.
     const bobs2 = new Browser(app);
