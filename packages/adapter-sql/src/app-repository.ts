@@ -16,12 +16,18 @@ import type {
 import type { Selectable, Updateable } from "kysely";
 import type { AppAuthorizationsTable, AppsTable } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { precompileQuery } from "./precompiled-query.ts";
 
 /**
  * The AppRepository port over the `apps` table (ADR 0020). Every change names the owner in its
  * WHERE clause, so someone else's app is changed by nothing and reads as absent.
  */
 export function createAppRepository({ db }: SQLContext): AppRepository {
+  // Read on every token request and introspection (the app presenting its credentials), compiled
+  // once (precompiled-query.ts).
+  const appById = precompileQuery(db, ["clientId"], (input: { clientId: string }) =>
+    db.selectFrom("apps").selectAll().where("id", "=", input.clientId),
+  );
   /** One conditional UPDATE of the owner's app as it was read: the port's updateApp contract. */
   async function writeAsRead(
     app: { clientId: string; ownerId: UserId; readAt: Date },
@@ -63,7 +69,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
 
     async findApp(clientId: string): Promise<StoredApp | null> {
       if (spacePadded(clientId)) return null;
-      const row = await db.selectFrom("apps").selectAll().where("id", "=", clientId).executeTakeFirst();
+      const [row] = (await appById({ clientId })).rows;
       return row === undefined ? null : toApp(row);
     },
 
@@ -106,6 +112,18 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
  * touch is one conditional UPDATE that writes a row at most once a minute.
  */
 export function createAppAuthorizationRepository({ db, dialect }: SQLContext): AppAuthorizationRepository {
+  // Run on every token request under a grant ("last used"), compiled once (precompiled-query.ts).
+  const touchIfStale = precompileQuery(
+    db,
+    ["now", "userId", "clientId", "staleBefore"],
+    (input: { now: Date; userId: UserId; clientId: string; staleBefore: Date }) =>
+      db
+        .updateTable("app_authorizations")
+        .set({ last_used_at: input.now })
+        .where("user_id", "=", input.userId)
+        .where("client_id", "=", input.clientId)
+        .where("last_used_at", "<=", input.staleBefore),
+  );
   return {
     async recordAuthorization({ userId, clientId, grantId, scopes, now, replacing }): Promise<boolean> {
       const set = { grant_id: grantId, scopes: scopes.join(" "), last_used_at: now };
@@ -147,13 +165,12 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
 
     async touchAuthorization({ userId, clientId, now }): Promise<void> {
       if (spacePadded(clientId)) return;
-      await db
-        .updateTable("app_authorizations")
-        .set({ last_used_at: now })
-        .where("user_id", "=", userId)
-        .where("client_id", "=", clientId)
-        .where("last_used_at", "<=", new Date(now.getTime() - authorizationTouchIntervalMs))
-        .execute();
+      await touchIfStale({
+        now,
+        userId,
+        clientId,
+        staleBefore: new Date(now.getTime() - authorizationTouchIntervalMs),
+      });
     },
 
     async listAuthorizedApps(userId: UserId): Promise<readonly AuthorizedApp[]> {

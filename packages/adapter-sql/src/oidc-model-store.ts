@@ -12,6 +12,7 @@ import {
 import type { ExpressionBuilder } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { precompileQuery } from "./precompiled-query.ts";
 
 /**
  * The OIDCModelStore port over the `oidc_models` table (ADR 0017). Token-bearing ids are stored as
@@ -28,19 +29,54 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
     expiresAt: row.expires_at,
   });
 
+  // What every token request runs (finds, the consumption of a code or refresh token, the saves of
+  // what it issues), compiled once (precompiled-query.ts): Kysely's building took about a tenth of
+  // the token endpoint's server time (docs/performance.md, the thirty-ninth session).
+  const selectLive = (column: "id" | "uid" | "user_code") =>
+    precompileQuery(db, ["model", "value", "now"], (input: { model: string; value: string; now: Date }) =>
+      db
+        .selectFrom("oidc_models")
+        .select(["id", "payload", "consumed_at", "expires_at"])
+        .where("model", "=", input.model)
+        .where(column, "=", input.value)
+        .where(live(input.now)),
+    );
+  const selectLiveBy = { id: selectLive("id"), uid: selectLive("uid"), user_code: selectLive("user_code") };
+  const consumeLive = precompileQuery(
+    db,
+    ["model", "id", "now"],
+    (input: { model: string; id: string; now: Date }) =>
+      db
+        .updateTable("oidc_models")
+        .set({ consumed_at: input.now })
+        .where("model", "=", input.model)
+        .where("id", "=", input.id)
+        .where("consumed_at", "is", null)
+        .where(live(input.now)),
+  );
+  const upsertRecord = precompileQuery(
+    db,
+    ["model", "id", "payload", "grant_id", "uid", "user_code", "account_id", "client_id", "expires_at"],
+    (input: { model: string; id: string } & RecordColumns) => {
+      const { model, id, ...row } = input;
+      return dialect.upsert(db.insertInto("oidc_models").values({ model, id, ...row, consumed_at: null }), {
+        key: ["model", "id"],
+        // consumed_at stays: a record once consumed is never made usable again by a later save.
+        set: row,
+      });
+    },
+  );
+  const deleteRecord = precompileQuery(db, ["model", "id"], (input: { model: string; id: string }) =>
+    db.deleteFrom("oidc_models").where("model", "=", input.model).where("id", "=", input.id),
+  );
+
   const findBy = async (
     model: OIDCModelName,
     column: "uid" | "user_code",
     value: string,
     now: Date,
   ): Promise<OIDCModelRecord | null> => {
-    const row = await db
-      .selectFrom("oidc_models")
-      .select(["id", "payload", "consumed_at", "expires_at"])
-      .where("model", "=", model)
-      .where(column, "=", value)
-      .where(live(now))
-      .executeTakeFirst();
+    const [row] = (await selectLiveBy[column]({ model, value, now })).rows;
     if (row === undefined) return null;
     // The raw id of a token-bearing row is not known here: name the row itself (storedOIDCIdPrefix).
     return toRecord(row, tokenBearingOIDCModels.has(model) ? `${storedOIDCIdPrefix}${row.id}` : row.id);
@@ -51,24 +87,11 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
       const storedId = id.startsWith(storedOIDCIdPrefix)
         ? id.slice(storedOIDCIdPrefix.length)
         : keyOf(model, id);
-      const row = columnsOf(model, payload, expiresAt);
-      await dialect
-        .upsert(db.insertInto("oidc_models").values({ model, id: storedId, ...row, consumed_at: null }), {
-          key: ["model", "id"],
-          // consumed_at stays: a record once consumed is never made usable again by a later save.
-          set: row,
-        })
-        .execute();
+      await upsertRecord({ model, id: storedId, ...columnsOf(model, payload, expiresAt) });
     },
 
     async find({ model, id, now }): Promise<OIDCModelRecord | null> {
-      const row = await db
-        .selectFrom("oidc_models")
-        .select(["id", "payload", "consumed_at", "expires_at"])
-        .where("model", "=", model)
-        .where("id", "=", keyOf(model, id))
-        .where(live(now))
-        .executeTakeFirst();
+      const [row] = (await selectLiveBy.id({ model, value: keyOf(model, id), now })).rows;
       return row === undefined ? null : toRecord(row, id);
     },
 
@@ -79,15 +102,8 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
     async consume({ model, id, now }): Promise<"consumed" | "not-consumable"> {
       // One statement, so the database decides the race: the library reads the record, sees it
       // unconsumed, then consumes; only the caller whose UPDATE changed the row may go on.
-      const result = await db
-        .updateTable("oidc_models")
-        .set({ consumed_at: now })
-        .where("model", "=", model)
-        .where("id", "=", keyOf(model, id))
-        .where("consumed_at", "is", null)
-        .where(live(now))
-        .executeTakeFirst();
-      return result.numUpdatedRows === 1n ? "consumed" : "not-consumable";
+      const result = await consumeLive({ model, id: keyOf(model, id), now });
+      return result.numAffectedRows === 1n ? "consumed" : "not-consumable";
     },
 
     async claim({ model, id, payload, expiresAt, now }): Promise<"claimed" | "taken"> {
@@ -119,7 +135,7 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
       const storedId = id.startsWith(storedOIDCIdPrefix)
         ? id.slice(storedOIDCIdPrefix.length)
         : keyOf(model, id);
-      await db.deleteFrom("oidc_models").where("model", "=", model).where("id", "=", storedId).execute();
+      await deleteRecord({ model, id: storedId });
     },
 
     async revokeByGrantId(grantId: string): Promise<void> {
@@ -154,7 +170,17 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
 }
 
 /** A record's columns: its payload (a token-bearing one without its id) and the keys read from it. */
-function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date | null) {
+type RecordColumns = {
+  readonly payload: string;
+  readonly grant_id: string | null;
+  readonly uid: string | null;
+  readonly user_code: string | null;
+  readonly account_id: string | null;
+  readonly client_id: string | null;
+  readonly expires_at: Date | null;
+};
+
+function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date | null): RecordColumns {
   const { jti: _jti, ...withoutId } = payload;
   return {
     payload: JSON.stringify(tokenBearingOIDCModels.has(model) ? withoutId : payload),

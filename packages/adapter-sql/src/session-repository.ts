@@ -45,13 +45,15 @@ const maxIpLength = 64;
 export function createSessionRepository(context: SQLContext): SessionRepository {
   const { db, dialect } = context;
   // The reads of every authenticated request and of every refresh, compiled once (precompiled-query.ts).
-  const sessionWithUser = precompileQuery(db, ["sessionId", "userId"], (input) =>
-    selectSessionWithUser(db, input as { sessionId: SessionId; userId: UserId }),
+  const sessionWithUser = precompileQuery(
+    db,
+    ["sessionId", "userId"],
+    (input: { sessionId: SessionId; userId: UserId }) => selectSessionWithUser(db, input),
   );
-  const unusedBackupCodes = precompileQuery(db, ["userId"], (input) =>
+  const unusedBackupCodes = precompileQuery(db, ["userId"], (input: { userId: UserId }) =>
     unusedBackupCodeCount(db, input.userId),
   );
-  const refreshTokenWithSession = precompileQuery(db, ["id"], (input) =>
+  const refreshTokenWithSession = precompileQuery(db, ["id"], (input: { id: RefreshTokenId }) =>
     db
       .selectFrom("refresh_tokens as token")
       .innerJoin("sessions as session", "session.id", "token.session_id")
@@ -152,7 +154,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       sessionId: SessionId;
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null }> {
-      const [row] = await sessionWithUser(input);
+      const [row] = (await sessionWithUser(input)).rows;
       return row === undefined ? { user: null, session: null } : mapSessionWithUserRow(row);
     },
 
@@ -163,10 +165,10 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       // GET /auth/me: the user's row says whether 2FA is on (users.two_factor_enabled, kept with the
       // factor), so a user without it costs one statement; one with it, a second to count the
       // unused backup codes (ADR 0037).
-      const [row] = await sessionWithUser(input);
+      const [row] = (await sessionWithUser(input)).rows;
       if (row === undefined) return { user: null, session: null, twoFactor: noTwoFactor };
       if (!row.two_factor_enabled) return { ...mapSessionWithUserRow(row), twoFactor: noTwoFactor };
-      const [count] = await unusedBackupCodes({ userId: input.userId });
+      const [count] = (await unusedBackupCodes({ userId: input.userId })).rows;
       return {
         ...mapSessionWithUserRow(row),
         twoFactor: { enabled: true, backupCodesRemaining: Number(count?.remaining ?? 0) },
@@ -176,7 +178,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
     async findRefreshToken(id: RefreshTokenId): Promise<StoredRefreshToken | null> {
       // One statement, so the token, its session, their user and the successor come from one
       // consistent read (a refresh needs all four: one round trip instead of two).
-      const [row] = await refreshTokenWithSession({ id });
+      const [row] = (await refreshTokenWithSession({ id })).rows;
       if (row === undefined) return null;
       const token = mapRefreshTokenRow({
         id: row.token_id,
