@@ -24,15 +24,25 @@ export async function axeViolations(page: Page): Promise<string[]> {
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /**
+ * The flags Playwright adds that change what the browser's history shows: it turns off the
+ * back/forward cache (Back and Forward then always load the page again) and the prompt before a
+ * form is sent again. A person's Chromium has both.
+ */
+const historyFlags = ["--disable-back-forward-cache", "--disable-prompt-on-repost"];
+
+/**
  * Starts headless Chromium for a browser test, or fails with what to install: a browser test
  * must never skip. The flags keep it off the network, which this machine closes anyway.
+ * `history: "as shipped"` keeps the back/forward cache on, as in a person's browser, for tests of
+ * what Back, Forward and Reload show.
  */
-export async function launchChromium(): Promise<Browser> {
+export async function launchChromium(options: { history?: "as shipped" } = {}): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
     throw new Error(`Chromium not found at ${chromiumPath}: apt-get install chromium, or set CHROMIUM_PATH`);
   }
   return chromium.launch({
     executablePath: chromiumPath,
+    ...(options.history === "as shipped" ? { ignoreDefaultArgs: historyFlags } : {}),
     args: [
       "--no-sandbox",
       "--disable-gpu",

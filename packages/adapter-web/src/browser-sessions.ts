@@ -12,8 +12,13 @@ import {
 
 /** The hosted pages' browser session, with what the pages themselves need besides the provider's interface. */
 export interface HostedBrowserSessions extends BrowserSessions {
-  /** The signed-in user and session of this browser, or null. */
-  authenticate(req: IncomingMessage): Promise<Authenticated | null>;
+  /**
+   * The signed-in user and session of this browser, or null. Given `res`, a cookie that signs in
+   * no more (its session ended elsewhere, expired, or its account was disabled) is cleared: the
+   * browser stops sending a dead token, and Chromium drops the signed-in pages it kept for Back
+   * (its back/forward cache keeps pages sent with no-store, until one of the site's cookies changes).
+   */
+  authenticate(req: IncomingMessage, res?: ServerResponse): Promise<Authenticated | null>;
   /** Keeps a completed sign-in as this browser's session (its refresh token in the cookie). */
   start(res: ServerResponse, signedIn: SignedIn): void;
   /** Ends the session (if any) and clears the cookie, recording the client that asked. */
@@ -40,11 +45,23 @@ export const browserSessionCookieName = "superoauth_session";
 export function createBrowserSessions(options: BrowserSessionOptions): HostedBrowserSessions {
   const cookie = pageCookie(options.cookies, browserSessionCookieName);
   const tokenOf = (req: IncomingMessage) => readCookie(req.headers.cookie, cookie);
-  const authenticate = async (req: IncomingMessage): Promise<Authenticated | null> => {
+  // The cookie cleared, and the pages Chromium keeps for Back with it. Its back/forward cache keeps
+  // pages sent with no-store (since 2025) and drops them when one of the site's cookies changes,
+  // but a cookie cleared by the answer to a navigation dropped only the page that navigation left,
+  // not the ones further back (Chromium 156, back-button.browser.test.ts): Back then showed the
+  // signed-in pages as they were. `Clear-Site-Data: "cache"` empties that cache for this origin,
+  // with the HTTP cache, which holds nothing of these pages (no-store) but the hashed assets.
+  const forget = (res: ServerResponse) => {
+    appendSetCookie(res, serializeExpiredCookie(cookie));
+    res.setHeader("clear-site-data", '"cache"');
+  };
+  const authenticate = async (req: IncomingMessage, res?: ServerResponse): Promise<Authenticated | null> => {
     const token = tokenOf(req);
     if (token === null) return null;
     const result = await options.useCases.authenticateBrowserSession({ token });
-    return result.ok ? result.value : null;
+    if (result.ok) return result.value;
+    if (res !== undefined) forget(res);
+    return null;
   };
   const endWith = async (req: IncomingMessage, res: ServerResponse, client: ClientInfo) => {
     const token = tokenOf(req);
@@ -58,7 +75,7 @@ export function createBrowserSessions(options: BrowserSessionOptions): HostedBro
         client,
       });
     }
-    appendSetCookie(res, serializeExpiredCookie(cookie));
+    forget(res);
   };
   return {
     authenticate,

@@ -312,7 +312,8 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     reply: FastifyReply,
     input: { permission?: StaffAction | undefined; next: string },
   ): Promise<Authenticated | null> {
-    const signedIn = await browserSessions.authenticate(request.raw);
+    // A session ended meanwhile loses its cookie here, before the way to sign in.
+    const signedIn = await browserSessions.authenticate(request.raw, reply.raw);
     if (signedIn === null) {
       reply.redirect(withNext(options.signInPath, input.next), 303);
       return null;
