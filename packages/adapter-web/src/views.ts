@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { passwordPolicyDescription } from "@superoauth/domain";
 import { Eta } from "eta";
 import type { PageAssets } from "./assets.ts";
+import { newFormId } from "./pages/sent-forms.ts";
 import type { Theme } from "./theme.ts";
 
 /**
@@ -34,6 +35,9 @@ export function createViews(input: { theme: Theme; assets: PageAssets }): Views 
       return eta.render(template, {
         ...data,
         refused: isRefusedForm(data),
+        // The id of this rendering's forms (`csrf.eta`): the same form sent twice is told apart
+        // from the form of the page opened again (pages/sent-forms.ts).
+        renderingId: newFormId(),
         theme: input.theme,
         assets,
         passwordRules: passwordPolicyDescription,

@@ -496,11 +496,20 @@ describe("two-step verification in the account area", () => {
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
-    // Sent again (the first answer lost): "already on", and where the codes it never saw are made.
-    const sentAgain = await browser.post("/account/two-factor/enable", {
+    const enableForm = {
       ...enableFormIn(shownAgain),
       code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
-    });
+    };
+    // Sent again from the history (Reload on "Confirm Form Resubmission"): the browser remembers
+    // the form was answered, and nothing is done or checked again (pages/sent-forms.ts).
+    const resent = await browser.post("/account/two-factor/enable", enableForm);
+    expectPage(resent, 409);
+    expect(resent.body).toContain("This form was sent already");
+    expect(resent.body).toContain('href="/account/two-factor"');
+    // Sent again with the first answer lost (its cookie never arrived): "already on", and where
+    // the codes it never saw are made.
+    browser.dropCookie("superoauth_sent");
+    const sentAgain = await browser.post("/account/two-factor/enable", enableForm);
     expectPage(sentAgain, 409);
     expect(sentAgain.body).toContain("If you did not see your backup codes, make new ones below");
     expect(sentAgain.body).toContain('action="/account/two-factor/backup-codes"');

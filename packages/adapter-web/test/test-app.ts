@@ -147,6 +147,11 @@ export class Browser {
     this.#cookies.set(name, value);
   }
 
+  /** Takes a cookie out of the jar, as an answer that never arrived would have left it. */
+  dropCookie(name: string): void {
+    this.#cookies.delete(name);
+  }
+
   #keep(response: LightMyRequestResponse): LightMyRequestResponse {
     for (const cookie of response.cookies) {
       if (cookie.maxAge === 0 || cookie.value === "") this.#cookies.delete(cookie.name);

@@ -14,6 +14,7 @@ import type { RateLimitGroup, RateLimitRefusal } from "../rate-limit-config.ts";
 import { type PageHeaderOptions, pageHeaders } from "../security-headers.ts";
 import { defaultTheme, type Theme } from "../theme.ts";
 import { createViews, type Views } from "../views.ts";
+import { createSentForms, formIdFieldName } from "./sent-forms.ts";
 
 /**
  * The mechanics every server-rendered area shares (the interaction pages, the account center, the
@@ -117,13 +118,20 @@ export function createPageKit(options: PageKitOptions): PageKit {
   const assets = loadPageAssets(theme);
   const views = createViews({ theme, assets });
   const csrf = createCSRFProtection({ secret: options.secret, cookies: options.cookies });
+  const sentForms = createSentForms(options.cookies);
+  const formIdOf = (request: FastifyRequest) => field(request.body, formIdFieldName, 64);
 
-  const sendPage: PageKit["sendPage"] = (reply, input) =>
-    reply
-      .code(input.status ?? 200)
+  const sendPage: PageKit["sendPage"] = (reply, input) => {
+    const status = input.status ?? 200;
+    // A form answered with a page: the browser remembers it, so the same form sent again from the
+    // history (Reload on "Confirm Form Resubmission") does nothing a second time (sent-forms.ts).
+    if (reply.request.method === "POST" && status < 300) sentForms.remember(reply, formIdOf(reply.request));
+    return reply
+      .code(status)
       .headers(pageHeaders({ keepOpener: options.keepOpener, ...input }))
       .type("text/html; charset=utf-8")
       .send(input.html);
+  };
 
   const sendError = (
     reply: FastifyReply,
@@ -238,21 +246,39 @@ export function createPageKit(options: PageKitOptions): PageKit {
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
       const formOneLevelUp = postOptions.formOneLevelUp === true;
       app.post(path, { config: { limit, limitReply: reply429, formOneLevelUp } }, async (request, reply) => {
+        const route = request.routeOptions.url ?? path;
+        // A form refused before its handler runs links back to the page it came from.
+        const refuse = (input: { status: number; title: string; message: string; linkText: string }) => {
+          const again = formPageOf(app, { route, url: request.url, oneLevelUp: formOneLevelUp });
+          const { linkText, ...page } = input;
+          return sendError(reply, {
+            ...page,
+            ...(again === null ? {} : { link: { href: again, text: linkText } }),
+          });
+        };
         if (!csrf.verify(request.raw, field(request.body, csrfFieldName, 256))) {
           // Said in the log: across instances a COOKIE_SECRET that differs looks exactly like this
           // (docs/operations.md, "settings that must match"), and nothing else would tell.
-          const route = request.routeOptions.url ?? path;
           request.log.warn(
             { route },
             "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
           );
-          const again = formPageOf(app, { route, url: request.url, oneLevelUp: formOneLevelUp });
-          return sendError(reply, {
+          return refuse({
             status: 403,
             title: "This form has expired",
             message:
               "For your security this form could not be sent. Open the page again and send it once more.",
-            ...(again === null ? {} : { link: { href: again, text: "Open the form again" } }),
+            linkText: "Open the form again",
+          });
+        }
+        // The same form sent again from the history, its answer given already (sent-forms.ts).
+        if (sentForms.wasSent(request, formIdOf(request))) {
+          return refuse({
+            status: 409,
+            title: "This form was sent already",
+            message:
+              "This browser sent this form before, and it was done then, so nothing was done again. What its answer showed only once (a client secret, backup codes) is not shown again: if you did not keep it, make a new one.",
+            linkText: "Open the page again",
           });
         }
         return handler(request, reply);

@@ -158,8 +158,8 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 
 /** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
 const secretField = /password|code|secret|token|csrf/i;
-/** Fields of every form that the person did not type (which account it is for): no draft of their own. */
-const formOwnFields: ReadonlySet<string> = new Set(["account"]);
+/** Fields of every form that the person did not type (which account it is for, which rendering): no draft of their own. */
+const formOwnFields: ReadonlySet<string> = new Set(["account", "form_id"]);
 /**
  * Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its
  * secret, and of how its ID tokens are signed.
