@@ -84,6 +84,53 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       ])
       .where("token.id", "=", input.id as RefreshTokenId),
   );
+  // A refresh's writes (rotateRefreshToken), compiled once too.
+  const insertRefreshToken = precompileQuery(
+    db,
+    [
+      "id",
+      "session_id",
+      "secret_hash",
+      "parent_id",
+      "replaced_by_id",
+      "created_at",
+      "expires_at",
+      "rotated_at",
+      "encrypted_secret",
+      "encrypted_secret_expires_at",
+    ],
+    (
+      row: NewRefreshTokenRow & { encrypted_secret: string | null; encrypted_secret_expires_at: Date | null },
+    ) => db.insertInto("refresh_tokens").values(row),
+  );
+  const markRotated = precompileQuery(
+    db,
+    ["now", "replacementId", "rotatedId"],
+    (input: { now: Date; replacementId: RefreshTokenId; rotatedId: RefreshTokenId }) =>
+      db
+        .updateTable("refresh_tokens")
+        .set({
+          rotated_at: input.now,
+          replaced_by_id: input.replacementId,
+          encrypted_secret: null,
+          encrypted_secret_expires_at: null,
+        })
+        .where("id", "=", input.rotatedId)
+        .where("rotated_at", "is", null),
+  );
+  const touchSession = precompileQuery(
+    db,
+    ["now", "sessionId"],
+    (input: { now: Date; sessionId: SessionId }) =>
+      db
+        .updateTable("sessions")
+        .set({ last_used_at: input.now })
+        .where("id", "=", input.sessionId)
+        .where("last_used_at", "<", input.now),
+  );
+  const deleteRefreshToken = precompileQuery(db, ["id"], (input: { id: RefreshTokenId }) =>
+    db.deleteFrom("refresh_tokens").where("id", "=", input.id),
+  );
   return {
     async createSession<E extends ErrorCode = never>(input: {
       session: Session;
@@ -244,32 +291,19 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       // row like the loser's: nothing links to it and its secret was never handed out, so no one
       // can present it (the prune clears its kept secret when the grace period ends). The rotated
       // token is nobody's live token any more, so its own kept secret goes in the same statement.
-      await db
-        .insertInto("refresh_tokens")
-        .values({
-          ...toRefreshTokenRow(input.replacement),
-          encrypted_secret: input.replacementSecret?.encrypted ?? null,
-          encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
-        })
-        .execute();
+      await insertRefreshToken({
+        ...toRefreshTokenRow(input.replacement),
+        encrypted_secret: input.replacementSecret?.encrypted ?? null,
+        encrypted_secret_expires_at: input.replacementSecret?.expiresAt ?? null,
+      });
       const [marked] = await Promise.all([
-        db
-          .updateTable("refresh_tokens")
-          .set({
-            rotated_at: input.now,
-            replaced_by_id: input.replacement.id,
-            encrypted_secret: null,
-            encrypted_secret_expires_at: null,
-          })
-          .where("id", "=", input.rotatedId)
-          .where("rotated_at", "is", null)
-          .executeTakeFirst(),
+        markRotated({ now: input.now, replacementId: input.replacement.id, rotatedId: input.rotatedId }),
         // Alongside the decision, as its own statement: a concurrent presentation of the token,
         // winner or not, is a use of the session all the same.
-        touchSession(db, { sessionId: input.replacement.sessionId, now: input.now }),
+        touchSession({ sessionId: input.replacement.sessionId, now: input.now }),
       ]);
-      if (marked.numUpdatedRows === 1n) return "rotated";
-      await db.deleteFrom("refresh_tokens").where("id", "=", input.replacement.id).execute();
+      if (marked.numAffectedRows === 1n) return "rotated";
+      await deleteRefreshToken({ id: input.replacement.id });
       return "already-rotated";
     },
 
@@ -403,15 +437,6 @@ function mapSessionWithUserRow(
 }
 
 /** The session was used at `now` (never moved back by a slower concurrent request). */
-async function touchSession(db: Kysely<Database>, input: { sessionId: SessionId; now: Date }): Promise<void> {
-  await db
-    .updateTable("sessions")
-    .set({ last_used_at: input.now })
-    .where("id", "=", input.sessionId)
-    .where("last_used_at", "<", input.now)
-    .execute();
-}
-
 /**
  * The user's sessions that are not revoked, were used at or after `usedSince` and (when given)
  * opened at or after `createdSince`, most recently used first: what the sessions list shows and
