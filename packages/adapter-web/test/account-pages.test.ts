@@ -64,6 +64,27 @@ describe("the account area's gate", () => {
     expect(foreign.headers.location).toBe("/account");
   });
 
+  it("clears a cookie whose session ended elsewhere, with Clear-Site-Data, on the way to sign-in (303); a visitor without one gets neither", async () => {
+    const { browser, useCases, user } = await withAccount();
+    const signedOut = await browser.get("/account/profile");
+    expect(signedOut.statusCode).toBe(303);
+    expect(signedOut.headers["clear-site-data"]).toBeUndefined();
+    expect(signedOut.headers["set-cookie"]).toBeUndefined();
+
+    await signIn(browser);
+    await useCases.logOutEverywhere({ userId: user.id });
+    const ended = await browser.get("/account/profile");
+    expect(ended.statusCode).toBe(303);
+    expect(ended.headers.location).toBe("/account/sign-in?next=%2Faccount%2Fprofile");
+    expect(ended.headers["clear-site-data"]).toBe('"cache"');
+    expect(ended.cookies).toContainEqual(expect.objectContaining({ name: "superoauth_session", maxAge: 0 }));
+    expect(browser.cookie("superoauth_session")).toBeUndefined();
+    // The cookie gone, the next page is an ordinary signed-out visit: nothing to clear again.
+    const again = await browser.get("/account/profile");
+    expect(again.statusCode).toBe(303);
+    expect(again.headers["clear-site-data"]).toBeUndefined();
+  });
+
   it("renders the overview in the signed-in layout: who, the nav with the current item, every section", async () => {
     const { browser } = await withAccount();
     await signIn(browser);
