@@ -118,6 +118,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
         .where("id", "=", input.rotatedId)
         .where("rotated_at", "is", null),
   );
+  // The session was used at `now` (never moved back by a slower concurrent request).
   const touchSession = precompileQuery(
     db,
     ["now", "sessionId"],
@@ -436,7 +437,6 @@ function mapSessionWithUserRow(
   };
 }
 
-/** The session was used at `now` (never moved back by a slower concurrent request). */
 /**
  * The user's sessions that are not revoked, were used at or after `usedSince` and (when given)
  * opened at or after `createdSince`, most recently used first: what the sessions list shows and

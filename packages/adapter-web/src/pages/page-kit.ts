@@ -75,7 +75,9 @@ export interface PageKit {
   /** A page GET with the HTML rate-limit refusal. */
   get(app: FastifyInstance, path: string, handler: PageHandler): void;
   /**
-   * A form POST: refused with the 403 "form has expired" page unless its CSRF token matches.
+   * A form POST: refused with the 403 "form has expired" page unless its CSRF token matches, and
+   * with the 409 "This form was sent already" when this browser sent the same rendering's form to
+   * this address before and was answered with a page (sent-forms.ts).
    * `formOneLevelUp`: its form is on the page one level up, whatever its own address serves.
    */
   post(
