@@ -11,7 +11,9 @@ import type { Database } from "./database.ts";
  * its values, never read them), and the compiled parameters say where each goes; any other
  * parameter is a constant of the query and is kept as it is. The query must depend on its values
  * only through parameters (no value that changes the SQL text, such as an IN list's length or a
- * null compared with `is`): the first call checks that each named value was bound at least once.
+ * null compared with `is`): the first call checks that each named value was bound at least once,
+ * and that its values name nothing `names` left out (a column left out of an insert would be
+ * dropped from it without a word: Kysely leaves out an undefined value).
  * Values are bound as the driver binds any parameter (a Date as the dialect stores it).
  */
 export function precompileQuery<Values extends Record<string, unknown>, Row>(
@@ -23,6 +25,9 @@ export function precompileQuery<Values extends Record<string, unknown>, Row>(
   let compiled: { sql: string; parameters: readonly ({ name: Name } | { constant: unknown })[] } | undefined;
   return async (values) => {
     if (compiled === undefined) {
+      const unnamed = Object.keys(values).filter((key) => !names.includes(key as Name));
+      if (unnamed.length > 0)
+        throw new Error(`precompileQuery: ${unnamed.join(", ")} is given but not among the query's names`);
       const markers = Object.fromEntries(names.map((name) => [name, `\u0000precompiled ${name}\u0000`]));
       const query = build(markers as Values).compile();
       const parameters = query.parameters.map((parameter) => {

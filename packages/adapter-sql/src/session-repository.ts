@@ -202,7 +202,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       sessionId: SessionId;
       userId: UserId;
     }): Promise<{ user: User | null; session: Session | null }> {
-      const [row] = (await sessionWithUser(input)).rows;
+      const [row] = (await sessionWithUser({ sessionId: input.sessionId, userId: input.userId })).rows;
       return row === undefined ? { user: null, session: null } : mapSessionWithUserRow(row);
     },
 
@@ -213,7 +213,7 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       // GET /auth/me: the user's row says whether 2FA is on (users.two_factor_enabled, kept with the
       // factor), so a user without it costs one statement; one with it, a second to count the
       // unused backup codes (ADR 0037).
-      const [row] = (await sessionWithUser(input)).rows;
+      const [row] = (await sessionWithUser({ sessionId: input.sessionId, userId: input.userId })).rows;
       if (row === undefined) return { user: null, session: null, twoFactor: noTwoFactor };
       if (!row.two_factor_enabled) return { ...mapSessionWithUserRow(row), twoFactor: noTwoFactor };
       const [count] = (await unusedBackupCodes({ userId: input.userId })).rows;

@@ -59,6 +59,19 @@ describe("precompileQuery", () => {
     ]);
   });
 
+  it("refuses values that name something the query's names leave out (an insert would drop that column)", async () => {
+    const { db, migrate } = await open();
+    await migrate();
+    const insert = precompileQuery(db, ["id"], (values: { id: string; payload: string }) =>
+      db.insertInto("oidc_models").values({ model: "Probe", id: values.id, payload: values.payload }),
+    );
+
+    await expect(insert({ id: "a", payload: "{}" })).rejects.toThrow(
+      "precompileQuery: payload is given but not among the query's names",
+    );
+    expect(await db.selectFrom("oidc_models").select("id").execute()).toEqual([]);
+  });
+
   it("refuses a query that does not bind one of the named values", async () => {
     const { db } = await open();
     const query = precompileQuery(db, ["used", "forgotten"], (values: Record<"used" | "forgotten", string>) =>
