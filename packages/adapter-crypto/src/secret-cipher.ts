@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes } from "node:crypto";
 import type { SecretCipher } from "@superoauth/application";
 
 const algorithm = "aes-256-gcm";
@@ -51,8 +51,10 @@ export function createAESGCMSecretCipher(
   for (const candidate of [key, ...previousKeys]) {
     if (candidate.byteLength !== keyBytes) throw new Error(`The encryption key must be ${keyBytes} bytes`);
   }
-  const secretKey = Buffer.from(key);
-  const decryptionKeys = [secretKey, ...previousKeys.map((previous) => Buffer.from(previous))];
+  // KeyObjects, made once: given a Buffer, every createCipheriv first finds out that it is no
+  // KeyObject, at about 9 µs a call on Node 24 (14 µs a cipher against 5), on a refresh's path.
+  const secretKey = createSecretKey(key);
+  const decryptionKeys = [secretKey, ...previousKeys.map((previous) => createSecretKey(previous))];
   return {
     encryptSecret({ plaintext, associatedData }) {
       const iv = randomBytes(ivBytes);
