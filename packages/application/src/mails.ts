@@ -255,8 +255,6 @@ export function composeSecurityNotice(input: {
   const { event } = input;
   const notice = noticeWording[event.type](event.details);
   const links = buildNoticeLinks({ appURL: input.appURL });
-  // The way back: an undo link for a changed address (which can no longer ask for a reset), else the
-  // reset page and the sessions list.
   // The way back, decided once: an undo link for a changed address (which can no longer ask for a
   // reset); a changed address without one (a second change within the week) has only support; the
   // others the reset page and the sessions list, unless the notice says they do not help.
