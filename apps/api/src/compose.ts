@@ -39,6 +39,7 @@ import {
   createPageAssets,
   createProviderPages,
   createServicePages,
+  formAccountOf,
 } from "@superoauth/adapter-web";
 import {
   type Clock,
@@ -251,6 +252,9 @@ export async function composeService(
       oauthFlows: storage.oauthFlows,
       emailTokens: storage.emailTokens,
       mailer: mail.mailer,
+      // The notices' account-center links carry the pages' own mark of their account, which the
+      // signed-in gate compares with the browser's (docs/hosted-pages.md).
+      accountLinkMark: formAccountOf,
       backgroundTasks,
       totp: createOTPLibTOTPService({ issuer: config.security.totpIssuer }),
       secretCipher,

@@ -2,6 +2,7 @@ import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import type { HttpApp } from "@superoauth/adapter-http";
 import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import { failInserts, failWrites, useTestDatabase } from "@superoauth/adapter-sql/testing";
+import { formAccountOf } from "@superoauth/adapter-web";
 import { mailRepeatWindowMs, type UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
@@ -506,7 +507,10 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.text).toContain("The password of your Acme ID account was changed");
     expect(mail.text).toContain("IP address: 127.0.0.1");
     expect(mail.text).toContain("https://app.superoauth.test/forgot-password\n");
-    expect(mail.html).toContain('href="https://app.superoauth.test/account/sessions"');
+    // The sessions link names the account by the pages' own mark, which the signed-in gate compares.
+    expect(mail.html).toContain(
+      `href="https://app.superoauth.test/account/sessions?account=${formAccountOf(registered.user.id)}"`,
+    );
     for (const secret of [password, newPassword, registered.accessToken, registered.refreshToken]) {
       expect(mail.text).not.toContain(secret);
       expect(mail.html).not.toContain(secret);

@@ -20,6 +20,7 @@ export type { HostedPagesOptions } from "./hosted-pages.ts";
 export { createHostedPages } from "./hosted-pages.ts";
 export type { MailedLinkPagesOptions } from "./mailed-link-pages.ts";
 export { createMailedLinkPages, tokenFromLink } from "./mailed-link-pages.ts";
+export { formAccountOf } from "./pages/form-account.ts";
 export type { PageHandler, PageKit, PageKitOptions } from "./pages/page-kit.ts";
 export { createPageAssets, createPageKit, field } from "./pages/page-kit.ts";
 export { failureOf, pageFailures, secondFactorProof } from "./pages/sign-in-steps.ts";

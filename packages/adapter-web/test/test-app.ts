@@ -19,6 +19,7 @@ import {
   createHostedPages,
   createMailedLinkPages,
   createPageAssets,
+  formAccountOf,
   type HostedBrowserSessions,
   type Interactions,
   type Theme,
@@ -53,7 +54,8 @@ export async function buildHostedTestApp(
     }) => ((app: FastifyInstance) => Promise<void>)[];
   } = {},
 ): Promise<HostedTestApp> {
-  const deps = createInMemoryDependencies(options.settings);
+  // The mails' account-center links carry the pages' own mark, as the API wires it.
+  const deps = { ...createInMemoryDependencies(options.settings), accountLinkMark: formAccountOf };
   if (options.github !== undefined) {
     (deps.oauthProviders as { github?: ScriptedOAuthProviderGateway }).github = options.github;
   }

@@ -4,6 +4,7 @@ export type {
   AccessTokenClaims,
   AccessTokenIssuer,
   AccountAdministration,
+  AccountLinkMark,
   AppAuthorization,
   AppAuthorizationRepository,
   AppRepository,

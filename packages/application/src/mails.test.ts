@@ -14,6 +14,8 @@ import type { MailBrand, OutgoingMail } from "./ports/index.ts";
 
 const to = unwrapEmail("ada@example.com");
 const appURL = "https://auth.acme.test";
+/** Ada's mark, as the pages make it (AccountLinkMark): 22 characters of base64url. */
+const accountMark = "Ad4_mark-0123456789abc";
 
 function unwrapEmail(value: string) {
   const parsed = parseEmail(value);
@@ -33,6 +35,7 @@ function everyMail(brand: MailBrand): OutgoingMail[] {
         nickname: "ada",
         appURL,
         brand,
+        accountMark,
         event: {
           type,
           details: { provider: "github", remaining: 2, to: "n***@example.com" },
@@ -49,6 +52,7 @@ function everyMail(brand: MailBrand): OutgoingMail[] {
       sha256: "ab".repeat(32),
       expiresAt: occurredAt,
       brand,
+      accountMark,
     }),
     composeEmailTakenNotice({ to, nickname: "ada", appURL, brand }),
     composeStaffRoleGrantedNotice({
@@ -124,6 +128,7 @@ describe("what a security notice tells the reader to do", () => {
       nickname: "ada",
       appURL,
       brand,
+      accountMark,
       event: {
         type,
         details: { to: "n***@example.com" },
@@ -184,6 +189,7 @@ describe("what a security notice tells the reader to do", () => {
       nickname: "ada",
       appURL,
       brand,
+      accountMark,
       event: {
         type: "app_authorized",
         // A developer names the app: a name that reads as a message must not reach a mail signed by the brand.
@@ -225,9 +231,44 @@ describe("what a security notice tells the reader to do", () => {
       sha256: "ab".repeat(32),
       expiresAt: occurredAt,
       brand,
+      accountMark,
     });
     expect(mail.text).toContain("If you did not ask for this, someone else is signed in to your account");
-    expect(mail.text).toContain(`Review your sessions: ${appURL}/account/sessions\n`);
+    expect(mail.text).toContain(`Review your sessions: ${appURL}/account/sessions?account=${accountMark}\n`);
+  });
+
+  it("the account center's links name the account the mail is about by its mark; the forgot-password link names none", () => {
+    // Opened in a browser signed in as another account, the page compares the mark with that
+    // account's and says the link is for another one (docs/hosted-pages.md).
+    const sessions = `${appURL}/account/sessions?account=${accountMark}`;
+    expect(notice("new_device_sign_in").text).toContain(`Review your sessions: ${sessions}\n`);
+    expect(notice("new_device_sign_in").html).toContain(`<a href="${sessions}">Review your sessions</a>`);
+    const exported = composeExportReadyMail({
+      to,
+      nickname: "ada",
+      appURL: `${appURL}/`,
+      sha256: "ab".repeat(32),
+      expiresAt: occurredAt,
+      brand,
+      accountMark,
+    });
+    expect(exported.text).toContain(`Download my data: ${appURL}/account/export?account=${accountMark}\n`);
+    expect(exported.text).toContain(`Review your sessions: ${sessions}\n`);
+    for (const mail of [notice("password_changed"), exported]) {
+      expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+      expect(mail.text).not.toContain("/forgot-password?");
+    }
+    // A mark that needed escaping (none does: base64url) would be escaped, not cut the address.
+    expect(
+      composeSecurityNotice({
+        to,
+        nickname: "ada",
+        appURL,
+        brand,
+        accountMark: "a&b c",
+        event: { type: "password_changed", details: {}, occurredAt, ip: null, userAgent: null },
+      }).text,
+    ).toContain(`${appURL}/account/sessions?account=a%26b%20c\n`);
   });
 
   it("the backup codes' notice says how to go on without the authenticator new codes need", () => {

@@ -29,13 +29,27 @@ const linkPaths: Record<EmailTokenPurpose, string> = {
 };
 
 /**
- * Where a security notice sends someone who did not do what it reports: the app's list of sessions
- * (a page the front end serves at this path; the API behind it is GET /api/v1/auth/sessions) and the
- * forgot-password page, which asks for the address and mails a reset link.
+ * Where a mail sends someone who did not do what it reports to choose a new password: the public
+ * forgot-password page, which asks for the address and mails a reset link. It names no account: it
+ * acts on the address typed there, signed in or not.
  */
-function buildNoticeLinks(input: { appURL: string }): { sessions: string; resetPassword: string } {
-  const base = trimSlashes(input.appURL);
-  return { sessions: `${base}/account/sessions`, resetPassword: `${base}/forgot-password` };
+function forgotPasswordLink(appURL: string): string {
+  return `${trimSlashes(appURL)}/forgot-password`;
+}
+
+/**
+ * A page of the account center a mail about an account sends its reader to (the sessions list, the
+ * API's GET /api/v1/auth/sessions; the data exports), with that account's mark (`?account=`,
+ * AccountLinkMark). A browser signed in as another account (a shared computer, a person with two
+ * accounts) would show that account's page; with the mark, the page says the link is for another
+ * account instead, and offers to sign it out. A mark, not a token: the page still needs a sign-in.
+ */
+function accountCenterLink(input: {
+  appURL: string;
+  page: "sessions" | "export";
+  accountMark: string;
+}): string {
+  return `${trimSlashes(input.appURL)}/account/${input.page}?account=${encodeURIComponent(input.accountMark)}`;
 }
 
 function trimSlashes(url: string): string {
@@ -249,12 +263,13 @@ export function composeSecurityNotice(input: {
   event: SecurityNoticeEvent & Pick<SecurityEvent, "occurredAt" | "ip" | "userAgent">;
   appURL: string;
   brand: MailBrand;
+  /** The mark of the account the notice is about (AccountLinkMark), for its sessions link. */
+  accountMark: string;
   /** For `email_changed`: the link that gives the account back to the address it left (ADR 0047). */
   undoLink?: string;
 }): OutgoingMail {
   const { event } = input;
   const notice = noticeWording[event.type](event.details);
-  const links = buildNoticeLinks({ appURL: input.appURL });
   // The way back, decided once: an undo link for a changed address (which can no longer ask for a
   // reset); a changed address without one (a second change within the week) has only support; the
   // others the reset page and the sessions list, unless the notice says they do not help.
@@ -265,8 +280,8 @@ export function composeSecurityNotice(input: {
       : notice.links === false || changedWithoutUndo
         ? []
         : [
-            { link: { label: "Choose a new password", url: links.resetPassword } },
-            { link: { label: "Review your sessions", url: links.sessions } },
+            { link: { label: "Choose a new password", url: forgotPasswordLink(input.appURL) } },
+            { link: { label: "Review your sessions", url: sessionsLink(input) } },
           ];
   const ifNot = changedWithoutUndo
     ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
@@ -311,8 +326,9 @@ export function composeExportReadyMail(input: {
   sha256: string;
   expiresAt: Date;
   brand: MailBrand;
+  /** The mark of the export's account (AccountLinkMark), for its account-center links. */
+  accountMark: string;
 }): OutgoingMail {
-  const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
     kind: "export_ready",
     to: input.to,
@@ -321,7 +337,12 @@ export function composeExportReadyMail(input: {
     nickname: input.nickname,
     blocks: [
       { lines: ["The copy of your account data you asked for is ready to download."] },
-      { link: { label: "Download my data", url: `${trimSlashes(input.appURL)}/account/export` } },
+      {
+        link: {
+          label: "Download my data",
+          url: accountCenterLink({ appURL: input.appURL, page: "export", accountMark: input.accountMark }),
+        },
+      },
       {
         lines: [
           `It can be downloaded until ${utcText(input.expiresAt)}, then it is deleted.`,
@@ -329,10 +350,15 @@ export function composeExportReadyMail(input: {
           "If you did not ask for this, someone else is signed in to your account: change your password now (this signs you out everywhere) and review your sessions:",
         ],
       },
-      { link: { label: "Choose a new password", url: links.resetPassword } },
-      { link: { label: "Review your sessions", url: links.sessions } },
+      { link: { label: "Choose a new password", url: forgotPasswordLink(input.appURL) } },
+      { link: { label: "Review your sessions", url: sessionsLink(input) } },
     ],
   });
+}
+
+/** The account's sessions list, marked with the account (accountCenterLink). */
+function sessionsLink(input: { appURL: string; accountMark: string }): string {
+  return accountCenterLink({ appURL: input.appURL, page: "sessions", accountMark: input.accountMark });
 }
 
 /**
@@ -346,7 +372,6 @@ export function composeEmailTakenNotice(input: {
   appURL: string;
   brand: MailBrand;
 }): OutgoingMail {
-  const links = buildNoticeLinks({ appURL: input.appURL });
   return composeMail({
     kind: "email_taken",
     to: input.to,
@@ -360,7 +385,7 @@ export function composeEmailTakenNotice(input: {
           "If it was you, sign in with this address instead. If not, there is nothing to do; if you do not recognise it at all, change your password:",
         ],
       },
-      { link: { label: "Choose a new password", url: links.resetPassword } },
+      { link: { label: "Choose a new password", url: forgotPasswordLink(input.appURL) } },
     ],
   });
 }

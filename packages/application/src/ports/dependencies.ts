@@ -4,7 +4,7 @@ import type { AppAuthorizationRepository, AppRepository, ThirdPartyAccessTokens 
 import type { ExportArchiveStore, ExportJobRepository, ExportWorkerSignal } from "./data-export.ts";
 import type { PasswordHasher, PasswordStrengthChecker, UserRepository } from "./identity.ts";
 import type { LockoutRepository } from "./lockout.ts";
-import type { EmailTokenRepository, MailBrand, Mailer } from "./mail.ts";
+import type { AccountLinkMark, EmailTokenRepository, MailBrand, Mailer } from "./mail.ts";
 import type { Observer } from "./observability.ts";
 import type { OIDCModelStore } from "./oidc.ts";
 import type { SecretCipher, SecretHasher } from "./secrets.ts";
@@ -56,6 +56,8 @@ export interface Dependencies {
   readonly oauthFlows: OAuthFlowRepository;
   readonly emailTokens: EmailTokenRepository;
   readonly mailer: Mailer;
+  /** The mark of an account its mails' account-center links carry (the hosted pages' own). */
+  readonly accountLinkMark: AccountLinkMark;
   readonly backgroundTasks: BackgroundTasks;
   readonly apps: AppRepository;
   readonly appAuthorizations: AppAuthorizationRepository;

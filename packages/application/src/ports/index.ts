@@ -39,6 +39,7 @@ export type {
 } from "./identity.ts";
 export type { LockoutRepository } from "./lockout.ts";
 export type {
+  AccountLinkMark,
   EmailTokenIssue,
   EmailTokenRepository,
   MailAllowance,

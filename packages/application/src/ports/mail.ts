@@ -101,6 +101,15 @@ export interface OutgoingMail {
 }
 
 /**
+ * The mark of an account that the account-center links of its mails carry (`?account=`), so the
+ * hosted pages, opened in a browser signed in as another account, show neither account's page and
+ * say so (a notice's "Review your sessions" in ada's browser would otherwise list ada's sessions to
+ * the bob it warned). A one-way hash of the id, never the id, and the pages' own mark of an account
+ * (adapter-web's `formAccountOf`): the pages compare it, so there is one implementation, theirs.
+ */
+export type AccountLinkMark = (userId: UserId) => string;
+
+/**
  * Sends mail. `sendMail` resolves once the mail is accepted for delivery; an
  * adapter that cannot deliver at once retries in the background and logs a
  * final failure, so a slow or failing mail server never fails the user's request.

@@ -694,6 +694,10 @@ export function createInMemoryDependencies(
     secretHasher: new InMemorySecretHasher(),
     accessTokens: new InMemoryAccessTokenIssuer(),
     mailer: new InMemoryMailer(),
+    // A stand-in, not the hosted pages' mark (adapter-web's formAccountOf, which the API wires in and
+    // the application may not import): one per account, told apart by the id. Tests of the pages
+    // that compare marks put the pages' own here.
+    accountLinkMark: (userId) => `mark-of-${userId}`,
     backgroundTasks: new InMemoryBackgroundTasks(),
     oauthProviders: {},
     totp: new InMemoryTOTPService(),

@@ -406,7 +406,9 @@ describe("runNextDataExport", () => {
     const mail = deps.mailer.sent.at(-1);
     expect(mail).toMatchObject({ to: "ada@example.com", subject: "Your data export is ready" });
     expect(mail?.text).toContain(deps.exportJobs.get(exportId)?.sha256 ?? "missing");
-    expect(mail?.text).toContain("http://localhost:3000/account/export");
+    expect(mail?.text).toContain(
+      `Download my data: http://localhost:3000/account/export?account=${deps.accountLinkMark(userId)}\n`,
+    );
   });
 
   it("includes a change of address asked for and not confirmed, with its expiry", async () => {

@@ -203,6 +203,7 @@ async function mailOwner(
       nickname: input.user.nickname,
       appURL: deps.settings.appURL,
       brand: deps.settings.brand,
+      accountMark: deps.accountLinkMark(input.user.id),
       sha256: input.sha256,
       expiresAt: new Date(input.finishedAt.getTime() + deps.settings.dataExport.ttlMs),
     }),

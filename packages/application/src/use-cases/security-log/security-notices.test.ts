@@ -110,7 +110,9 @@ describe("security notices: changes to how the account signs in", () => {
     expect(mail.text).toContain("Browser or app: Firefox\n");
     expect(mail.text).toContain("If it was not, change your password now");
     expect(mail.text).toContain("Choose a new password: http://localhost:3000/forgot-password\n");
-    expect(mail.text).toContain("Review your sessions: http://localhost:3000/account/sessions\n");
+    expect(mail.text).toContain(
+      `Review your sessions: http://localhost:3000/account/sessions?account=${deps.accountLinkMark(account.user.id)}\n`,
+    );
     expect(mail.html).toContain('<a href="http://localhost:3000/forgot-password">');
   });
 
@@ -390,6 +392,36 @@ describe("security notices: sign-in from a new device and network", () => {
     expect(mail.text).toContain("Browser or app: An app\n");
     expect(mail.html).not.toContain("script");
     expect(deps.securityEvents.all().map((e) => e.type)).toContain("new_device_sign_in");
+  });
+
+  it("the new sign-in's notice links the sessions of the account it is about, by that account's mark: bob's notice, bob's mark", async () => {
+    // Opened in a browser signed in as ada (a shared computer), the link must not lead to ada's
+    // sessions unsaid: the page compares the mark with the account the browser holds.
+    const { deps } = setUp();
+    const ada = await registered(deps);
+    const bob = await registerAccount(deps, { email: "bob@example.com", nickname: "bob" });
+    deps.mailer.sent.length = 0;
+
+    unwrapSignedIn(
+      await logInWithPassword(deps, {
+        email: "bob@example.com",
+        password: strongPassword,
+        client: elsewhere,
+      }),
+    );
+
+    const mail = theNotice(deps, {
+      to: "bob@example.com",
+      subject: "New sign-in to your account",
+      secrets: [],
+    });
+    const link = /Review your sessions: (\S+)\n/.exec(mail.text)?.[1] ?? "";
+    expect(link).toMatch(/^http:\/\/localhost:3000\/account\/sessions\?account=/);
+    expect(link).toBe(
+      `http://localhost:3000/account/sessions?account=${encodeURIComponent(deps.accountLinkMark(bob.user.id))}`,
+    );
+    expect(deps.accountLinkMark(bob.user.id)).not.toBe(deps.accountLinkMark(ada.user.id));
+    expect(mail.text).toContain("Choose a new password: http://localhost:3000/forgot-password\n");
   });
 
   it("signing in again from that device, even on yet another network, mails nothing more", async () => {

@@ -26,7 +26,10 @@ type AppEventType = Extract<
  * is named by its client id and its name as it was then (the name may change, the app may go).
  */
 export async function recordAppEvent(
-  deps: Pick<Dependencies, "clock" | "random" | "securityEvents" | "users" | "mailer" | "settings">,
+  deps: Pick<
+    Dependencies,
+    "clock" | "random" | "securityEvents" | "users" | "mailer" | "settings" | "accountLinkMark"
+  >,
   input: {
     userId: UserId;
     type: AppEventType;

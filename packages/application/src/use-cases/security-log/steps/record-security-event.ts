@@ -16,7 +16,8 @@ import type { Dependencies, OutgoingMail } from "../../../ports/index.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 
 type RecordingDependencies = Pick<Dependencies, "clock" | "random" | "securityEvents">;
-type NotifyingDependencies = RecordingDependencies & Pick<Dependencies, "users" | "mailer" | "settings">;
+type NotifyingDependencies = RecordingDependencies &
+  Pick<Dependencies, "users" | "mailer" | "settings" | "accountLinkMark">;
 
 /**
  * What recording an event of type `T` needs: a type that may mail the holder needs the user
@@ -121,7 +122,7 @@ export async function storeSecurityEvent<T extends SecurityEventType>(
  * mailer only queues).
  */
 export async function noticeOf(
-  deps: Pick<Dependencies, "users" | "securityEvents" | "settings">,
+  deps: Pick<Dependencies, "users" | "securityEvents" | "settings" | "accountLinkMark">,
   event: SecurityEvent,
   options: NoticeOptions = {},
 ): Promise<OutgoingMail | null> {
@@ -147,6 +148,7 @@ export async function noticeOf(
     event: asSeenByHolder(event),
     appURL: deps.settings.appURL,
     brand: deps.settings.brand,
+    accountMark: deps.accountLinkMark(event.userId),
     ...(options.undoLink === undefined ? {} : { undoLink: options.undoLink }),
   });
 }
