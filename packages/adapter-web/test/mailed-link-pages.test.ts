@@ -1,9 +1,16 @@
 import { mailRepeatWindowMs } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
-import { tokenFromLink } from "../src/index.ts";
+import { formAccountOf, tokenFromLink } from "../src/index.ts";
 import { signIn } from "./account-helpers.ts";
-import { Browser, buildHostedTestApp, signUpAda, signUpBob, strongPassword } from "./test-app.ts";
+import {
+  Browser,
+  buildHostedTestApp,
+  hiddenFieldsIn,
+  signUpAda,
+  signUpBob,
+  strongPassword,
+} from "./test-app.ts";
 
 // The pages account mails link to (/verify-email, /confirm-email, /reset-password,
 // /undo-email-change) and the forms
@@ -49,6 +56,19 @@ async function mailedLink(deps: Awaited<ReturnType<typeof withAda>>["deps"], to:
     .at(-1);
   if (link === undefined) throw new Error(`no ${path} link mailed to ${to}`);
   return link;
+}
+
+/** The link labelled `label` in the newest mail to `to` that has one, as a path of this server (`/account/sessions?account=...`). */
+async function noticeLink(deps: Awaited<ReturnType<typeof withAda>>["deps"], to: string, label: string) {
+  await deps.backgroundTasks.drain();
+  const link = deps.mailer
+    .sentTo(to)
+    .map((mail) => new RegExp(`${label}: (\\S+)`).exec(mail.text)?.[1])
+    .filter((found) => found !== undefined)
+    .at(-1);
+  if (link === undefined) throw new Error(`no "${label}" link mailed to ${to}`);
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
 }
 
 describe("tokenFromLink", () => {
@@ -477,6 +497,147 @@ describe("a mailed link opened in a browser signed in as another account", () =>
     ).toBe(true);
     expect((await deps.users.findUserById(bob.user.id))?.email).toBe("bob@example.com");
     expect(await signedInAs(loaded)).toBe("ada@example.com");
+  });
+
+  // A notice's account-center links ("Review your sessions", "Download my data") carry the mark of
+  // the account the mail is about (`?account=`). In ada's browser, bob's link must not show ada's
+  // sessions: bob, told of a new sign-in to his account, would sign out ada's sessions and think
+  // his own safe.
+
+  /** Bob's new-sign-in notice, as a sign-in from a device and a network his account never used mails it. */
+  async function bobsNotice(built: Awaited<ReturnType<typeof adaAndBob>>): Promise<string> {
+    const signedIn = await built.useCases.logInWithPassword({
+      email: "bob@example.com",
+      password: strongPassword,
+      client: { ip: "198.51.100.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" },
+    });
+    expect(signedIn.ok).toBe(true);
+    return noticeLink(built.deps, "bob@example.com", "Review your sessions");
+  }
+
+  /** The page a link about another account gets: 409, ada named, her sign-out, nothing of her account's page. */
+  function expectLinkForAnotherAccount(response: LightMyRequestResponse, next: string): void {
+    expect(response.statusCode).toBe(409);
+    expect(response.headers["content-type"]).toBe("text/html; charset=utf-8");
+    expect(response.body).toContain("<h1>This link is for another account</h1>");
+    expect(response.body).toContain(
+      "This link came in a mail about an account this browser is not signed in as",
+    );
+    expect(response.body).toContain(
+      "This browser is signed in as <strong>ada@example.com</strong>, another account.",
+    );
+    expect(response.body).toContain('<form method="post" action="/account/sign-out">');
+    expect(response.body).toContain(">Sign out of ada@example.com</button>");
+    expect(hiddenFieldsIn(response.body, "/account/sign-out").next).toBe(next);
+    // Not ada's page: no nav naming her, none of her sessions, exports or their forms.
+    expect(response.body).not.toContain("Signed in as <strong>");
+    expect(response.body).not.toContain("This device");
+    expect(response.body).not.toContain("/account/sessions/revoke");
+    expect(response.body).not.toContain('action="/account/export"');
+    expect(response.body).not.toContain('name="account"');
+  }
+
+  it("bob's notice's sessions link in ada's browser: 409, not ada's sessions; the page names ada and signs her out, and signing in as bob opens his sessions", async () => {
+    const built = await adaAndBob();
+    const { browser, bob } = built;
+    const link = await bobsNotice(built);
+    expect(link).toBe(`/account/sessions?${new URLSearchParams({ account: formAccountOf(bob.user.id) })}`);
+
+    const page = await browser.get(link);
+    expectLinkForAnotherAccount(page, link);
+    expect(await signedInAs(browser)).toBe("ada@example.com");
+
+    // The button signs ada out, and the sign-in it leads to comes back to the link.
+    const out = await browser.submit(link, "/account/sign-out", {});
+    expect(out.statusCode).toBe(303);
+    const signInPage = String(out.headers.location);
+    expect(signInPage).toBe(`/account/sign-in?${new URLSearchParams({ next: link })}`);
+    expect(await signedInAs(browser)).toBeNull();
+    const signedIn = await browser.submit(signInPage, signInPage, {
+      email: "bob@example.com",
+      password: strongPassword,
+    });
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe(link);
+    const bobsSessions = await browser.get(link);
+    expect(bobsSessions.statusCode).toBe(200);
+    expect(bobsSessions.body).toContain("Signed in as <strong>bob@example.com</strong>");
+    expect(bobsSessions.body).toContain("This device");
+    expect(bobsSessions.body).toContain("198.51.100.7");
+  });
+
+  it("bob's export link in ada's browser: the same 409 page; the link's own account sees its page", async () => {
+    const { browser, bob, signedUp } = await adaAndBob();
+    const bobsExport = `/account/export?${new URLSearchParams({ account: formAccountOf(bob.user.id) })}`;
+    expectLinkForAnotherAccount(await browser.get(bobsExport), bobsExport);
+    // Ada's own links open her pages, as they did without the mark.
+    for (const page of ["sessions", "export"]) {
+      const own = await browser.get(
+        `/account/${page}?${new URLSearchParams({ account: formAccountOf(signedUp.user.id) })}`,
+      );
+      expect(own.statusCode).toBe(200);
+      expect(own.body).toContain("Signed in as <strong>ada@example.com</strong>");
+    }
+  });
+
+  it("ada's own notice's link in her browser opens her sessions", async () => {
+    const { browser, useCases, deps } = await adaAndBob();
+    await useCases.logInWithPassword({
+      email: "ada@example.com",
+      password: strongPassword,
+      client: { ip: "198.51.100.7", userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" },
+    });
+    const link = await noticeLink(deps, "ada@example.com", "Review your sessions");
+    expect(link).toMatch(/^\/account\/sessions\?account=[A-Za-z0-9_-]{22}$/);
+    const page = await browser.get(link);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain("Signed in as <strong>ada@example.com</strong>");
+    expect(page.body).toContain("198.51.100.7");
+  });
+
+  it("signed out, bob's link leads to sign-in with the link kept as next; signing in there as ada still says the link is bob's", async () => {
+    const built = await adaAndBob();
+    const link = await bobsNotice(built);
+    const browser = new Browser(built.app);
+    const first = await browser.get(link);
+    expect(first.statusCode).toBe(303);
+    const signInPage = String(first.headers.location);
+    expect(signInPage).toBe(`/account/sign-in?${new URLSearchParams({ next: link })}`);
+    const signedIn = await browser.submit(signInPage, signInPage, {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expect(signedIn.statusCode).toBe(303);
+    expect(signedIn.headers.location).toBe(link);
+    expectLinkForAnotherAccount(await browser.get(link), link);
+  });
+
+  it("a mark the service never mails (junk, too long, empty, given twice) is ignored: the page as without one, never a 500", async () => {
+    const { browser, bob } = await adaAndBob();
+    const bobs = formAccountOf(bob.user.id);
+    for (const query of [
+      "account=%3Cscript%3E",
+      `account=${"A".repeat(23)}`,
+      `account=${"A".repeat(5000)}`,
+      `account=${bobs.slice(0, 21)}%00`,
+      "account=",
+      `account=${bobs}&account=${bobs}`,
+      "account[x]=1",
+    ]) {
+      const page = await browser.get(`/account/sessions?${query}`);
+      expect(page.statusCode, query).toBe(200);
+      expect(page.body, query).toContain("Signed in as <strong>ada@example.com</strong>");
+    }
+  });
+
+  it("the sign-out's next goes through safeNext: another site's address is dropped, to the plain sign-in page", async () => {
+    const { browser } = await adaAndBob();
+    for (const next of ["//evil.example/account", "https://evil.example/", "/\\evil.example"]) {
+      const out = await browser.submit("/account", "/account/sign-out", { next });
+      expect(out.statusCode, next).toBe(303);
+      expect(out.headers.location, next).toBe("/account/sign-in");
+      expect((await signIn(browser)).statusCode).toBe(303);
+    }
   });
 
   it("ada's own links in her browser: verification and a change keep her signed in and lead on to her account; a reset signs this browser out too", async () => {

@@ -234,6 +234,9 @@ export function accountSignIn(
   kit.post(app, "/sign-out", "general", async (request, reply) => {
     await browserSessions.endWith(request.raw, reply.raw, clientOf(request));
     notices.keep(reply, "signed_out");
-    return reply.redirect(signInPath, 303);
+    // A page for another account's mailed link sends itself as `next` (the signed-in gate's): the
+    // sign-in, as the account the mail was about, leads back there.
+    const next = safeNext((request.body as Record<string, unknown> | undefined)?.next);
+    return reply.redirect(next === null ? signInPath : withNext(signInPath, next), 303);
   });
 }

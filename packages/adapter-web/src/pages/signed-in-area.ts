@@ -11,7 +11,7 @@ import {
   serializeExpiredCookie,
 } from "../cookies.ts";
 import type { RateLimitGroup } from "../rate-limit-config.ts";
-import { formAccountCheck, formAccountOf, unmarkedForm } from "./form-account.ts";
+import { formAccountCheck, formAccountOf, linkAccountCheck, unmarkedForm } from "./form-account.ts";
 import type { PageKit } from "./page-kit.ts";
 import { field, formPageOfRequest } from "./page-kit.ts";
 import { failedStep } from "./sign-in-steps.ts";
@@ -306,6 +306,34 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     });
   }
 
+  /**
+   * A page opened from a link mailed about another account (its `account` mark: a notice's "Review
+   * your sessions", "Download my data") in a browser signed in as this one. This account's page
+   * would be taken for that one's: a person told of a new sign-in to their account, on a shared
+   * computer or with two accounts, would sign out this account's sessions and think theirs safe.
+   * So not the page but a 409 (as a form shown for another account gets) that names the account
+   * held and signs it out, coming back to this page (`next`, through the sign-in) once the person
+   * signed in as the mail's account.
+   */
+  function refuseOtherAccountsLink(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    input: { signedIn: Authenticated; next: string },
+  ) {
+    return kit.sendPage(reply, {
+      status: 409,
+      html: kit.views.page("notice", {
+        title: "This link is for another account",
+        message:
+          "This link came in a mail about an account this browser is not signed in as, so its page is not shown here.",
+        status: false,
+        link: null,
+        elsewhere: { email: input.signedIn.user.email, next: input.next },
+        csrf: kit.csrf.tokenFor(request.raw, reply.raw),
+      }),
+    });
+  }
+
   /** The signed-in user, or null after answering: 303 to sign-in, or the 403 page. */
   async function gate(
     request: FastifyRequest,
@@ -340,8 +368,11 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     page(app, path, pageOptions, handler) {
       kit.get(app, path, async (request, reply) => {
         const next = safeNext(request.url) ?? options.nav[0]?.href ?? "/";
+        // Signed out, `next` keeps a mailed link's mark: the check below waits for the sign-in.
         const signedIn = await gate(request, reply, { permission: pageOptions.permission, next });
         if (signedIn === null) return reply;
+        if (linkAccountCheck(request.query, signedIn.user.id) === "other")
+          return refuseOtherAccountsLink(request, reply, { signedIn, next });
         return handler(contextOf(request, reply, signedIn));
       });
     },
