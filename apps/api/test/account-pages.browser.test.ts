@@ -32,7 +32,7 @@ beforeAll(async () => {
       SMTP_URL: sink.url,
       MAIL_FROM: "SuperOAuth <no-reply@superoauth.test>",
       APP_URL: baseURL,
-      // Each test signs up the accounts it uses (eight sign-ups, all from 127.0.0.1), and together
+      // Each test signs up the accounts it uses (ten sign-ups, all from 127.0.0.1), and together
       // they ask for links and sign in more than the default budgets (3 sign-ups, 5 mails, 5
       // sign-ins per window) allow. No test here is about the limits (rate-limit tests set theirs).
       RATE_LIMIT_REGISTER_MAX: "100",
@@ -93,6 +93,13 @@ async function newestMail(to: string, subject: RegExp, after: number) {
   return sink.waitForMail(
     (m) => sink.mails.indexOf(m) >= after && m.to.includes(to) && subject.test(m.subject),
   );
+}
+
+/** Sends the sign-in form `page` shows, as `email` (the account center's, before or after a sign-out). */
+async function sendSignIn(page: Page, email: string, withPassword = password): Promise<void> {
+  await page.fill("#email", email);
+  await page.fill("#password", withPassword);
+  await page.click("button[type=submit].primary");
 }
 
 describe("the mailed links in a real browser", () => {
@@ -215,9 +222,7 @@ describe("the mailed links in a real browser", () => {
     await signUp("shared-bob@example.com");
     const { context, page, problems } = await newCheckedPage(browser);
     await page.goto(`${baseURL}/account/sign-in`);
-    await page.fill("#email", "shared-ada@example.com");
-    await page.fill("#password", password);
-    await page.click("button[type=submit].primary");
+    await sendSignIn(page, "shared-ada@example.com");
     await page.waitForURL(`${baseURL}/account`);
 
     const before = sink.mails.length;
@@ -235,11 +240,54 @@ describe("the mailed links in a real browser", () => {
     await page.getByRole("button", { name: "Sign out of shared-ada@example.com" }).click();
     await page.waitForURL(`${baseURL}/account/sign-in`);
     expect(await page.textContent(".notice")).toBe("You are signed out.");
-    await page.fill("#email", "shared-bob@example.com");
-    await page.fill("#password", "Bobs-new-pass3!");
-    await page.click("button[type=submit].primary");
+    await sendSignIn(page, "shared-bob@example.com", "Bobs-new-pass3!");
     await page.waitForURL(`${baseURL}/account`);
     expect(await page.textContent(".signed-in-as")).toBe("Signed in as shared-bob@example.com");
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it("on a computer signed in as one account, another's notice link to its sessions names the account signed in, not its sessions; signing that out and in as the other opens the other's sessions", async () => {
+    await signUp("notice-ada@example.com");
+    await signUp("notice-bob@example.com");
+    // Bob changes his password elsewhere (the API): his notice carries "Review your sessions".
+    const bob = await api("/auth/login", { email: "notice-bob@example.com", password });
+    const before = sink.mails.length;
+    const changed = await api(
+      "/user/password",
+      { currentPassword: password, newPassword: "Bobs-new-pass4!" },
+      String(bob.json.data.accessToken),
+    );
+    expect(changed.status).toBe(200);
+    const mail = await newestMail("notice-bob@example.com", /password was changed/i, before);
+    const link = /Review your sessions: (\S+)\n/.exec(mail.text)?.[1] ?? "";
+    expect(link).toMatch(
+      new RegExp(`^${baseURL.replaceAll(".", "\\.")}/account/sessions\\?account=[\\w-]{22}$`),
+    );
+
+    const { context, page, problems } = await newCheckedPage(browser);
+    await page.goto(`${baseURL}/account/sign-in`);
+    await sendSignIn(page, "notice-ada@example.com");
+    await page.waitForURL(`${baseURL}/account`);
+
+    const opened = await page.goto(link);
+    expect(opened?.status()).toBe(409);
+    await page.getByRole("heading", { name: "This link is for another account" }).waitFor();
+    await page
+      .getByText("This browser is signed in as notice-ada@example.com, another account.")
+      .waitFor({ timeout: 10_000 });
+    // None of ada's account center: no nav saying who is signed in, no list of sessions.
+    expect(await page.locator(".signed-in-as").count()).toBe(0);
+    expect(await page.getByText("This device").count()).toBe(0);
+    await checkPage(page, "account-link-of-another-account-signed-in");
+    await page.getByRole("button", { name: "Sign out of notice-ada@example.com" }).click();
+    await page.waitForURL(/\/account\/sign-in\?next=/);
+    expect(await page.textContent(".notice")).toBe("You are signed out.");
+    await sendSignIn(page, "notice-bob@example.com", "Bobs-new-pass4!");
+    await page.waitForURL(link);
+    expect(await page.textContent(".signed-in-as")).toBe("Signed in as notice-bob@example.com");
+    await page.getByRole("heading", { name: "Sessions" }).waitFor();
+    await checkPage(page, "account-link-sessions-after-signing-in-as-its-account");
     expect(problems).toEqual([]);
     await context.close();
   });
