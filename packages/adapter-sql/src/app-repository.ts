@@ -106,6 +106,12 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
 }
 
 /**
+ * How many (user, app) pairs the touch remembers writing (about 100 bytes each): past it the oldest
+ * write is forgotten, and that pair's next token request asks the database once more.
+ */
+const touchMemoLimit = 10_000;
+
+/**
  * The AppAuthorizationRepository port over `app_authorizations`. A record is a compare-and-set:
  * the primary key (user_id, client_id) lets one first insert of a pair through, and a replacement
  * is one UPDATE conditional on the grant and scopes its consent read; the
@@ -124,6 +130,18 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
         .where("client_id", "=", input.clientId)
         .where("last_used_at", "<=", input.staleBefore),
   );
+  // When this process last wrote each pair's lastUsedAt (a consent's record, a touch): within the
+  // interval after that write a touch's statement would change nothing (the row is at least that
+  // fresh), so it is not sent. Only our own writes count; a pair another instance wrote is still
+  // asked, as before. The newest entries are kept, up to touchMemoLimit.
+  const wroteAt = new Map<string, number>();
+  const pairOf = (userId: UserId, clientId: string) => `${userId} ${clientId}`;
+  const rememberWrite = (userId: UserId, clientId: string, now: Date) => {
+    const pair = pairOf(userId, clientId);
+    wroteAt.delete(pair);
+    wroteAt.set(pair, now.getTime());
+    if (wroteAt.size > touchMemoLimit) wroteAt.delete(wroteAt.keys().next().value as string);
+  };
   return {
     async recordAuthorization({ userId, clientId, grantId, scopes, now, replacing }): Promise<boolean> {
       const set = { grant_id: grantId, scopes: scopes.join(" "), last_used_at: now };
@@ -134,6 +152,7 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
             .insertInto("app_authorizations")
             .values({ user_id: userId, client_id: clientId, ...set, granted_at: now })
             .execute();
+          rememberWrite(userId, clientId, now);
           return true;
         } catch (error) {
           if (dialect.isUniqueViolation(error)) return false;
@@ -149,7 +168,9 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
         .where("grant_id", "=", replacing.grantId)
         .where("scopes", "=", replacing.scopes.join(" "))
         .executeTakeFirst();
-      return result.numUpdatedRows === 1n;
+      if (result.numUpdatedRows !== 1n) return false;
+      rememberWrite(userId, clientId, now);
+      return true;
     },
 
     async findAuthorization({ userId, clientId }): Promise<AppAuthorization | null> {
@@ -165,12 +186,17 @@ export function createAppAuthorizationRepository({ db, dialect }: SQLContext): A
 
     async touchAuthorization({ userId, clientId, now }): Promise<void> {
       if (spacePadded(clientId)) return;
-      await touchIfStale({
+      const wrote = wroteAt.get(pairOf(userId, clientId));
+      const at = now.getTime();
+      // A clock set back since (at < wrote) asks the database again.
+      if (wrote !== undefined && at >= wrote && at - wrote < authorizationTouchIntervalMs) return;
+      const touched = await touchIfStale({
         now,
         userId,
         clientId,
-        staleBefore: new Date(now.getTime() - authorizationTouchIntervalMs),
+        staleBefore: new Date(at - authorizationTouchIntervalMs),
       });
+      if (touched.numAffectedRows === 1n) rememberWrite(userId, clientId, now);
     },
 
     async listAuthorizedApps(userId: UserId): Promise<readonly AuthorizedApp[]> {

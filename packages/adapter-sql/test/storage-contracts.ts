@@ -139,6 +139,59 @@ export function storageContracts(name: string, storage: () => Storage): void {
     });
   });
 
+  describe(`AppAuthorizationRepository's touch on ${name}: no statement within a minute of its own write`, () => {
+    it("skips the statement within a minute of its own write (a consent's, a touch's), asks again past it, after a clock set back, and after another's write", async () => {
+      const [owner, ada] = [makeUser(), makeUser()];
+      for (const user of [owner, ada]) await storage().users.insertUser(user);
+      const clientId = `app-${ada.id.slice(-8)}`;
+      await storage().apps.createApp(makePublicApp(owner.id, { clientId }));
+      const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+      const pair = { userId: ada.id, clientId };
+      const authorizations = storage().appAuthorizations;
+      const touch = (ms: number) => authorizations.touchAuthorization({ ...pair, now: at(ms) });
+      const lastUsed = async () => (await authorizations.findAuthorization(pair))?.lastUsedAt;
+      // Written behind the repository's back: shows whether a touch sent its statement.
+      const setLastUsed = (ms: number) =>
+        storage()
+          .db.updateTable("app_authorizations")
+          .set({ last_used_at: at(ms) })
+          .where("user_id", "=", ada.id)
+          .where("client_id", "=", clientId)
+          .execute();
+
+      // The consent's record at 0 is its own write: for the minute after it, no statement.
+      await authorizations.recordAuthorization({
+        ...pair,
+        grantId: `grant-${ada.id}`,
+        scopes: ["openid"],
+        now: at(0),
+        replacing: null,
+      });
+      await setLastUsed(-60_000);
+      await touch(59_999);
+      expect(await lastUsed()).toEqual(at(-60_000));
+      await touch(60_000);
+      expect(await lastUsed()).toEqual(at(60_000));
+      // So is a touch's write.
+      await setLastUsed(-60_000);
+      await touch(119_999);
+      expect(await lastUsed()).toEqual(at(-60_000));
+      await touch(120_000);
+      expect(await lastUsed()).toEqual(at(120_000));
+      // A clock set back behind its last write asks again.
+      await setLastUsed(-60_000);
+      await touch(10_000);
+      expect(await lastUsed()).toEqual(at(10_000));
+      // Another instance's write (fresh, so this touch writes nothing) is not remembered as ours:
+      // the next touch asks.
+      await setLastUsed(200_000);
+      await touch(200_001);
+      expect(await lastUsed()).toEqual(at(200_000));
+      await setLastUsed(-60_000);
+      await touch(200_002);
+      expect(await lastUsed()).toEqual(at(200_002));
+    });
+  });
   describe(`RunningInstances: ${name}`, () => {
     const instance = (id: string, startedAt: Date, settings: Record<string, string> = { A: "1" }) => ({
       id,
