@@ -72,8 +72,13 @@ async function press(page: Page, button: "back" | "forward"): Promise<void> {
   await go.catch((error: Error) => {
     if (!error.message.includes("net::ERR_CACHE_MISS")) throw error;
   });
-  await expect.poll(() => page.url()).not.toBe(before);
-  await expect.poll(() => page.evaluate("document.readyState").catch(() => "navigating")).toBe("complete");
+  // As long as Playwright's own waits (its default, 30 s), not expect.poll's second: a loaded CI
+  // machine took longer than that to finish a restored page (2026-12-05, 21:50).
+  const waiting = { timeout: 30_000 };
+  await expect.poll(() => page.url(), waiting).not.toBe(before);
+  await expect
+    .poll(() => page.evaluate("document.readyState").catch(() => "navigating"), waiting)
+    .toBe("complete");
 }
 
 /** Chromium's page for a history entry that was a form's answer: nothing of that answer, a prompt to send it again. */
