@@ -21,7 +21,7 @@ import { isPrivateAddress, type Metrics, metricsRoute, recordRequests } from "./
 import { type ServicePages, wantsPage } from "./pages/service-pages.ts";
 import { type RateLimitSettings, registerRateLimits } from "./rate-limit.ts";
 import { sendError } from "./replies.ts";
-import { echoRequestIds, requestIdGenerator } from "./request-id.ts";
+import { echoRequestIds, requestIdGenerator, requestIdHeader } from "./request-id.ts";
 import { childLoggerWithoutQueries, logRequestHeaders } from "./request-logging.ts";
 import { accountRecoveryRoutes } from "./routes/account-recovery.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -176,13 +176,21 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // Node's HTTP parser's refusals (headers too large, a malformed request) in the envelope too.
     clientErrorHandler: answerMalformedRequest,
     // The router's own refusals (a malformed percent-encoding, an over-long path parameter)
-    // come before any handler: answer them with the envelope too.
-    frameworkErrors: (error, _request, reply) =>
-      sendError(
+    // come before any handler: answer them with the envelope too. They come before every hook as
+    // well (onRequest, onSend), so the headers every answer carries are set here: the request's id
+    // (its log line has it) and no-store.
+    frameworkErrors: (error, request, reply) => {
+      reply
+        .header(requestIdHeader, request.id)
+        .header("Cache-Control", "no-store")
+        .header("Pragma", "no-cache")
+        .header("X-Content-Type-Options", "nosniff");
+      return sendError(
         reply,
         "VALIDATION_ERROR",
         error.code === "FST_ERR_MAX_PARAM_LENGTH" ? "A path parameter is too long" : "Malformed request URL",
-      ),
+      );
+    },
   });
   // Before any route: the description collects the routes as they are added.
   if (options.apiDocs !== undefined) await describeAPI(app, options.apiDocs);

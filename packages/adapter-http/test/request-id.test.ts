@@ -38,6 +38,20 @@ describe("X-Request-Id", () => {
     expect(health.headers["x-request-id"]).not.toBe(again.headers["x-request-id"]);
   });
 
+  it("the router's own refusals (a malformed percent-encoding, an over-long parameter) carry it too", async () => {
+    const app = await start({ trustProxy: false });
+    for (const [method, url] of [
+      ["GET", "/%%"],
+      ["GET", "/api/v1/%E0%A4%A"],
+      ["DELETE", `/api/v1/auth/sessions/${"a".repeat(200)}`],
+    ] as const) {
+      const response = await app.inject({ method, url });
+      expect(response.statusCode, url).toBe(400);
+      expect(response.headers["x-request-id"], url).toMatch(uuid);
+      expect(response.headers["cache-control"], url).toBe("no-store");
+    }
+  });
+
   it("takes a well-formed id from a trusted proxy (address list)", async () => {
     const app = await start({ trustProxy: ["10.0.0.0/8"] });
     const response = await app.inject({
