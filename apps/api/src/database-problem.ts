@@ -24,7 +24,7 @@ export function describeDatabaseProblem(error: unknown, url: string): string {
       return `User "${user}" may not use the database "${database}": grant it access, or pick another database in DATABASE_URL.`;
     // ER_BAD_DB_ERROR
     case errno === 1049:
-      return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate (or pnpm start) creates it.`;
+      return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate creates it (so does pnpm start, unless MIGRATE_ON_START=false).`;
     // The SQLite driver's StorageUnavailableError codes (adapter-sql's dialects/sqlite.ts).
     case code === "SQLITE_READONLY":
       return `The SQLite file ${sqlitePath(url)} cannot be written by this process: give the user the service runs as write access to the file and its folder (SQLite writes its -wal and -shm files beside it), e.g. chown both to that user.`;
