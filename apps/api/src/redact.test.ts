@@ -9,6 +9,9 @@ describe("maskURLCredentials", () => {
     // Unescaped "/", "#", "?" or "@" (a base64 password pasted as it is): still masked, whole.
     ["mysql://app:Zm9v/YmFy+eA==@db:3306/superoauth", "mysql://app:***@db:3306/superoauth"],
     ["mysql://app:a#b?c@db/superoauth", "mysql://app:***@db/superoauth"],
+    // An unescaped "@" is no exception: URL parsers take the last one, and none of it may show.
+    ["mysql://root:hunter@2secret@127.0.0.1:3306/superoauth", "mysql://root:***@127.0.0.1:3306/superoauth"],
+    ["redis://:pa@ss@cache:6379", "redis://:***@cache:6379"],
   ])("masks the password of %s", (url, masked) => {
     expect(maskURLCredentials(url)).toBe(masked);
   });

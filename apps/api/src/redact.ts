@@ -7,9 +7,15 @@ const credentialsInURL = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i;
 // is refused as malformed with its text shown: then everything up to the last "@" is masked.
 const unescapedCredentialsInURL = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):.*@/i;
 
-/** A URL with its password, if any, replaced by `***` (`mysql://root:***@db/superoauth`). */
+/**
+ * A URL with its password, if any, replaced by `***` (`mysql://root:***@db/superoauth`). Another
+ * "@" after the first one's match means an unescaped "@" in the password (URL parsers take the
+ * last one, so `mysql://root:p@ss@db/x` is accepted with the password `p@ss`): masking up to the
+ * first "@" would show the rest of the password, so everything up to the last one is masked.
+ */
 export function maskURLCredentials(value: string): string {
-  return credentialsInURL.test(value)
+  const escaped = credentialsInURL.exec(value);
+  return escaped !== null && !value.slice(escaped[0].length).includes("@")
     ? value.replace(credentialsInURL, "$1:***@")
     : value.replace(unescapedCredentialsInURL, "$1:***@");
 }
