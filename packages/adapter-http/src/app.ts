@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   type HTTPMethods,
 } from "fastify";
@@ -180,11 +181,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
     // well (onRequest, onSend), so the headers every answer carries are set here: the request's id
     // (its log line has it) and no-store.
     frameworkErrors: (error, request, reply) => {
-      reply
-        .header(requestIdHeader, request.id)
-        .header("Cache-Control", "no-store")
-        .header("Pragma", "no-cache")
-        .header("X-Content-Type-Options", "nosniff");
+      setAnswerHeaders(reply.header(requestIdHeader, request.id));
       return sendError(
         reply,
         "VALIDATION_ERROR",
@@ -219,11 +216,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   });
 
   app.addHook("onSend", async (_request, reply, payload) => {
-    // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).
-    reply.header("Cache-Control", "no-store");
-    reply.header("Pragma", "no-cache");
-    // No answer of ours is to be read as another type than it says (a JSON error as HTML).
-    reply.header("X-Content-Type-Options", "nosniff");
+    setAnswerHeaders(reply);
     return payload;
   });
 
@@ -393,4 +386,13 @@ function allowedMethods(app: FastifyInstance, path: string): string[] {
   return ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"].filter(
     (method) => app.findRoute({ method: method as HTTPMethods, url: path }) !== null,
   );
+}
+
+/** The headers every answer carries (the onSend hook's, and the router's refusals, which come before it). */
+function setAnswerHeaders(reply: FastifyReply): void {
+  // Responses of an auth API carry tokens and personal data: never cache them (RFC 9700, RFC 6749 5.1).
+  reply.header("Cache-Control", "no-store");
+  reply.header("Pragma", "no-cache");
+  // No answer of ours is to be read as another type than it says (a JSON error as HTML).
+  reply.header("X-Content-Type-Options", "nosniff");
 }
