@@ -67,6 +67,24 @@ describe("DATABASE_URL", () => {
     expect(problems).not.toContain("Secr3t");
   });
 
+  it.each([
+    ["the password", "mysql://app:50%off@db:3306/superoauth", "mysql://app:***@db:3306/superoauth"],
+    ["the user", "mysql://ap%p:secret@db:3306/superoauth", "mysql://ap%p:***@db:3306/superoauth"],
+    ["the database", "mysql://app:secret@db:3306/super%oauth", "mysql://app:***@db:3306/super%oauth"],
+  ])(
+    'refuses a %s with a "%%" that starts no escape, saying how to write it (the driver threw a URIError at the start)',
+    (_part, url, shown) => {
+      const parsed = parseConfig({ DATABASE_URL: url }, makeSecret);
+
+      const problems = parsed.ok ? "" : parsed.problems.join("\n");
+      expect(problems).toContain(
+        "DATABASE_URL is invalid: is not a URL; in the user or password, write / ? # @ : % as",
+      );
+      expect(problems).toContain(`(got "${shown}")`);
+      expect(problems).not.toContain("secret");
+    },
+  );
+
   it("describes the database for the start's log line without a password", () => {
     const mysql = parseDatabaseURL("mysql://app:Secr3tPw@db.internal:3307/auth");
     if (!("value" in mysql)) throw new Error(mysql.problem);

@@ -31,27 +31,36 @@ export function parseDatabaseURL(text: string): Reading<DatabaseLocation> {
     return { value: { kind: "sqlite", file: resolve(path) } };
   }
   if (value.startsWith("mysql://")) {
-    let parsed: URL;
+    let parsed: { url: URL; user: string; database: string };
     try {
-      parsed = new URL(value);
+      const url = new URL(value);
+      // The driver decodes the password as these are decoded (mysql2's connection_config.js): a
+      // "%" not followed by two hex digits would throw there, as a stack instead of this line.
+      decodeURIComponent(url.password);
+      parsed = {
+        url,
+        user: decodeURIComponent(url.username),
+        database: decodeURIComponent(url.pathname.slice(1)),
+      };
     } catch {
-      // The usual cause: a password with a character URLs reserve ("/" from `openssl rand -base64`).
+      // The usual cause: a password with a character URLs reserve ("/" from `openssl rand -base64`,
+      // a "%" of its own).
       const hint = value.includes("@")
         ? "; in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25"
         : "";
       return { problem: `is not a URL${hint} (accepted: ${acceptedForms})` };
     }
-    const database = decodeURIComponent(parsed.pathname.slice(1));
-    if (parsed.hostname === "" || database === "" || database.includes("/")) {
+    const { url, user, database } = parsed;
+    if (url.hostname === "" || database === "" || database.includes("/")) {
       return { problem: `must name a host and a database (accepted: ${acceptedForms})` };
     }
     return {
       value: {
         kind: "mysql",
-        host: parsed.hostname,
-        port: parsed.port === "" ? 3306 : Number(parsed.port),
+        host: url.hostname,
+        port: url.port === "" ? 3306 : Number(url.port),
         database,
-        user: decodeURIComponent(parsed.username),
+        user,
       },
     };
   }

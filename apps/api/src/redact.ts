@@ -3,8 +3,9 @@ const secretName = /(_SECRET|_KEY|_PASSWORD)$/;
 
 // userinfo never holds an unescaped "/" or "@" (RFC 3986 section 3.2.1), so this finds exactly the password.
 const credentialsInURL = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i;
-// People write them unescaped all the same (a generated password with a "/" in it), and such a URL
-// is refused as malformed with its text shown: then everything up to the last "@" is masked.
+// People write them unescaped all the same: a generated password with a "/" in it (such a URL is
+// refused as malformed with its text shown), or an "@" (accepted: URL parsers take the last one).
+// Then everything up to the last "@" is masked.
 const unescapedCredentialsInURL = /^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):.*@/i;
 
 /**
