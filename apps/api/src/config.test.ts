@@ -334,3 +334,18 @@ describe("STAFF_SESSION_MAX_AGE", () => {
     expect(refused.ok ? "" : refused.problems.join("\n")).toContain("STAFF_SESSION_MAX_AGE is invalid");
   });
 });
+
+describe("REDIS_URL and SMTP_URL", () => {
+  it("refuses REDIS_URL with a per-cent sign that starts no escape in its password, in one line (ioredis threw a URIError at the start); SMTP_URL keeps it, as nodemailer does", () => {
+    const redis = parseConfig({ REDIS_URL: "redis://:50%off@cache:6379" }, makeSecret);
+    const problems = redis.ok ? "" : redis.problems.join("\n");
+    expect(problems).toContain(
+      "REDIS_URL is invalid: holds a % that starts no escape: in the user or password, write",
+    );
+    expect(problems).toContain('(got "redis://:***@cache:6379")');
+    expect(problems).not.toContain("off@");
+
+    const smtp = parseConfig({ SMTP_URL: "smtp://mailer:50%off@mail:587" }, makeSecret);
+    expect(smtp.ok && smtp.config.mail.smtpURL).toBe("smtp://mailer:50%off@mail:587");
+  });
+});

@@ -167,7 +167,7 @@ export const environmentVariables = {
     unset: "in-memory counters",
     meaning:
       "Redis for rate-limit counters shared by several instances on MySQL; with SQLite it is allowed but warned, as SQLite serves one instance (docs/operations.md)",
-    parse: url(["redis", "rediss"]),
+    parse: url(["redis", "rediss"], { decodesCredentials: true }),
   }),
   LOG_LEVEL: withDefault({
     default: "info",

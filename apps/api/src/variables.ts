@@ -133,13 +133,40 @@ export function listenHost(value: string): Reading<string> {
 }
 
 /** An absolute URL with one of the schemes. */
-export function url(schemes: readonly string[]): (text: string) => Reading<string> {
+export function url(
+  schemes: readonly string[],
+  options: {
+    /**
+     * The client decodes the user and password and throws at a "%" that starts no escape (ioredis,
+     * at the start, as a stack instead of this line); nodemailer keeps such a password as written.
+     */
+    readonly decodesCredentials?: boolean;
+  } = {},
+): (text: string) => Reading<string> {
   return (value) => {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\/\S+$/i.exec(value)?.[1]?.toLowerCase();
-    return scheme !== undefined && schemes.includes(scheme)
+    if (scheme === undefined || !schemes.includes(scheme))
+      return { problem: `must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL` };
+    return options.decodesCredentials !== true || credentialsDecode(value)
       ? { value }
-      : { problem: `must be a ${schemes.map((s) => `${s}://`).join(" or ")} URL` };
+      : {
+          problem:
+            "holds a % that starts no escape: in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25",
+        };
   };
+}
+
+/** Whether a URL's user and password decode (true when it does not parse: the client's own reading then decides). */
+function credentialsDecode(value: string): boolean {
+  const parsed = URL.parse(value);
+  if (parsed === null) return true;
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
