@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,7 +13,7 @@ import {
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closedPort } from "./ports.ts";
-import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
+import { type CLIOutcome, compileCache, runCLIProcess } from "./run-cli.ts";
 
 // The CLI entry points as `pnpm db:migrate`, `db:status` and `config:validate` run them (`logs`: logs-cli.e2e.test.ts):
 // a node process each, against a real MySQL, asserting what an operator reads and the exit code.
@@ -105,6 +107,28 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/pending {2}\S+create-users-and-sessions/);
     expect(status.stdout).toMatch(/\d+ migration\(s\) pending: run pnpm db:migrate\./);
+  });
+
+  it("db:status piped into a reader that is gone (pnpm db:status | head) ends quietly with exit 0", async () => {
+    const child = spawn(process.execPath, [join(cliDirectory, "db-status.ts")], {
+      cwd: workDirectory,
+      env: {
+        ...compileCache,
+        PATH: process.env.PATH ?? "",
+        NODE_ENV: "development",
+        LOG_FILE: "",
+        DATABASE_URL: server.url,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, "exit") as Promise<[number | null]>;
+    // Gone before the command's first line (it connects to MySQL first): every write meets EPIPE.
+    child.stdout.destroy();
+    const [code] = await exited;
+    expect(code, stderr).toBe(0);
+    expect(stderr).toBe("");
   });
 
   it("db:status and db:migrate name a newer release's migrations, exit 1, and change nothing", async () => {

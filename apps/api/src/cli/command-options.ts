@@ -12,6 +12,7 @@ export function commandOptions<T extends ParseArgsOptionsConfig>(input: {
   args?: string[];
   refusedExitCode: number;
 }) {
+  endQuietlyWhenTheReaderGoes();
   try {
     const { values } = parseArgs({
       ...(input.args === undefined ? {} : { args: input.args }),
@@ -28,4 +29,16 @@ export function commandOptions<T extends ParseArgsOptionsConfig>(input: {
     console.error(`${error instanceof Error ? error.message : String(error)}\n${input.usage}`);
     process.exit(input.refusedExitCode);
   }
+}
+
+/**
+ * `pnpm db:status | head`: once the reader has gone there is nothing left to print to, so the
+ * command ends with 0 rather than with Node's EPIPE stack. Every command calls it (commandOptions
+ * does; `pnpm logs` and `pnpm db:copy`, which read their own options, call it themselves).
+ */
+export function endQuietlyWhenTheReaderGoes(): void {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
 }

@@ -5,6 +5,7 @@ import { describeDatabaseProblem, messageWithCauses } from "../database-problem.
 import { type DatabaseLocation, parseDatabaseURL, storageURL } from "../database-url.ts";
 import { instanceLiveMs } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { endQuietlyWhenTheReaderGoes } from "./command-options.ts";
 
 // Copies every row of one database into another, empty one (SQLite to MySQL to move to production;
 // MySQL to SQLite for a backup or a development copy). Exit 0 copied, 1 failed while copying,
@@ -31,6 +32,7 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
+endQuietlyWhenTheReaderGoes();
 let args: { from?: string | undefined; to?: string | undefined; help?: boolean | undefined };
 try {
   ({ values: args } = parseArgs({

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { prettyFactory } from "pino-pretty";
 import { keepLogLine, type LogFilter, type LogLevelName, logLevelNames, parseLogLine } from "../log-lines.ts";
 import { prettyOptions } from "../logger.ts";
+import { endQuietlyWhenTheReaderGoes } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
 // Prints the end of the service's JSON log file (at most the last 64 KiB, from a whole line; the
@@ -69,11 +70,8 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 
-// `pnpm logs | head`: once the reader has gone, there is nothing left to print to.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0);
-  throw error;
-});
+// `pnpm logs | head`.
+endQuietlyWhenTheReaderGoes();
 
 const pretty = prettyFactory({ ...prettyOptions, colorize: process.stdout.isTTY === true });
 /** Records printed so far: a search that found none says so. */
