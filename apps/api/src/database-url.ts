@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import type { Reading } from "./variables.ts";
+import { percentEncodingAdvice, type Reading } from "./variables.ts";
 
 /** Where the data lives, as DATABASE_URL says. */
 export type DatabaseLocation =
@@ -45,9 +45,7 @@ export function parseDatabaseURL(text: string): Reading<DatabaseLocation> {
     } catch {
       // The usual cause: a password with a character URLs reserve ("/" from `openssl rand -base64`,
       // a "%" of its own).
-      const hint = value.includes("@")
-        ? "; in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25"
-        : "";
+      const hint = value.includes("@") ? `; ${percentEncodingAdvice}` : "";
       return { problem: `is not a URL${hint} (accepted: ${acceptedForms})` };
     }
     const { url, user, database } = parsed;

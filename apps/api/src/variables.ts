@@ -132,6 +132,9 @@ export function listenHost(value: string): Reading<string> {
       };
 }
 
+/** How a URL's user and password hold the characters URLs reserve (DATABASE_URL, REDIS_URL). */
+export const percentEncodingAdvice = "in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25";
+
 /** An absolute URL with one of the schemes. */
 export function url(
   schemes: readonly string[],
@@ -150,8 +153,7 @@ export function url(
     return options.decodesCredentials !== true || credentialsDecode(value)
       ? { value }
       : {
-          problem:
-            "holds a % that starts no escape: in the user or password, write / ? # @ : % as %2F %3F %23 %40 %3A %25",
+          problem: `holds a % that starts no escape: ${percentEncodingAdvice}`,
         };
   };
 }
