@@ -3,12 +3,20 @@ import { once } from "node:events";
 import { resolve } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { outputUntilExit } from "./server-process.ts";
 
 // The README's first command, exactly: `pnpm start` at the repository root. Stopping the pnpm
 // process must stop the server with it, gracefully (a wrapper that exits and leaves the server
 // running would keep the port and the database pool).
 
 const root = resolve(import.meta.dirname, "../../..");
+/** What pnpm and the service need of the environment: a service that starts listens on loopback. */
+const pnpmEnv = {
+  PATH: process.env.PATH ?? "",
+  HOME: process.env.HOME ?? "",
+  HOST: "127.0.0.1",
+  PORT: "0",
+};
 let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false });
@@ -26,10 +34,7 @@ describe("pnpm start", () => {
       detached: toGroup,
       cwd: root,
       env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "",
-        HOST: "127.0.0.1",
-        PORT: "0",
+        ...pnpmEnv,
         LOG_FILE: "",
         OUTBOX_DIR: resolve(root, "apps/api/test-results/outbox"),
         DATABASE_URL: database.url,
@@ -84,4 +89,40 @@ describe("pnpm start", () => {
       }
     }
   });
+});
+
+// The service runs its TypeScript through Node's type stripping (Node 22.18 and later). On an older
+// Node, `pnpm install` and `pnpm start` refuse in pnpm's own words, naming the version wanted
+// (`.npmrc`'s engine-strict), instead of Node's stack about an unknown ".ts" extension. pnpm's
+// `node-version` setting is the version its engine check takes as the running one.
+describe("pnpm on a Node older than the service needs", () => {
+  it.each([
+    ["install", ["install", "--frozen-lockfile", "--offline"]],
+    ["start", ["start"]],
+  ])(
+    "pnpm %s refuses, naming the Node version wanted",
+    async (_name, args) => {
+      const child = spawn("pnpm", ["--config.node-version=20.20.2", ...args], {
+        cwd: root,
+        env: { ...pnpmEnv, CI: "true" },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Its own process group: were the service to start, stopping pnpm alone would leave it.
+        detached: true,
+      });
+      const { code, output } = await outputUntilExit(child).finally(() => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // The group has ended: nothing of it is left.
+        }
+      });
+      expect(code, output).not.toBe(0);
+      expect(output).toContain("ERR_PNPM_UNSUPPORTED_ENGINE");
+      expect(output).toContain("Expected version: ^22.18.0 || >=23.11.0");
+      expect(output).toMatch(/Got: v?20\.20\.2/);
+      expect(output).not.toContain("ERR_UNKNOWN_FILE_EXTENSION");
+      expect(output).not.toContain("Server listening");
+    },
+    40_000,
+  );
 });

@@ -119,7 +119,16 @@ export async function startServerProcess(input: {
 export async function runServerExpectingFailure(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  const child = spawnMain(env);
+  return outputUntilExit(spawnMain(env));
+}
+
+/**
+ * Collects a child's stdout and stderr until it exits; one that has not exited within 20 s (a
+ * refusal that did not come) is killed.
+ */
+export async function outputUntilExit(
+  child: ChildProcessByStdio<null, Readable, Readable>,
+): Promise<{ code: number | null; output: string }> {
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
