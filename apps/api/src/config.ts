@@ -4,7 +4,13 @@ import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
 import type { Theme } from "@superoauth/adapter-web/theme";
 import { brandVariables, parseBrandConfig } from "./brand-config.ts";
-import { type DatabaseLocation, parseDatabaseURL, storageURL } from "./database-url.ts";
+import {
+  type DatabaseLocation,
+  parseDatabaseURL,
+  sqliteFileToCreate,
+  storageURL,
+  whoCreatesSQLiteFile,
+} from "./database-url.ts";
 import {
   type DevelopmentSecretName,
   developmentSecretNames,
@@ -385,7 +391,15 @@ export function parseConfig(
   const unsetSecrets = developmentSecretNames.filter((name) => (env[name] ?? "") === "");
   const mode = options.developmentSecrets ?? "none";
   const secretsFile = developmentSecretsFile(e.DATABASE_URL);
+  // The start (the one caller that creates secrets) would refuse a new SQLite file it may not
+  // migrate, after creating it and the secrets beside it: refused here, before it writes anything.
+  const fileNotToCreate =
+    mode === "create" && !read.invalid.has("DATABASE_URL") && e.MIGRATE_ON_START === false
+      ? sqliteFileToCreate(e.DATABASE_URL)
+      : undefined;
+  if (fileNotToCreate !== undefined) problems.push(whoCreatesSQLiteFile(fileNotToCreate, false));
   if (
+    fileNotToCreate === undefined &&
     environment === "development" &&
     mode !== "none" &&
     unsetSecrets.length > 0 &&

@@ -1,4 +1,5 @@
-import { resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { percentEncodingAdvice, type Reading } from "./variables.ts";
 
 /** Where the data lives, as DATABASE_URL says. */
@@ -95,4 +96,23 @@ export function describeDatabase(location: DatabaseLocation): string {
  */
 export function describeServerVersion(version: string): string {
   return `${/mariadb/i.test(version) ? "MariaDB" : "MySQL"} ${version}`;
+}
+
+/**
+ * The SQLite file DATABASE_URL names when it is not there yet and opening it would create it, else
+ * undefined (MySQL, memory, or the file exists). A file where a folder belongs is not counted:
+ * opening it fails, and that failure says why.
+ */
+export function sqliteFileToCreate(location: DatabaseLocation): string | undefined {
+  if (location.kind !== "sqlite" || existsSync(location.file)) return undefined;
+  let folder = dirname(location.file);
+  while (!existsSync(folder)) folder = dirname(folder);
+  return statSync(folder).isDirectory() ? location.file : undefined;
+}
+
+/** Who creates a SQLite file that is not there yet: the start only when it migrates. */
+export function whoCreatesSQLiteFile(file: string, migrateOnStart: boolean): string {
+  return migrateOnStart
+    ? `no SQLite file at ${file} yet: pnpm start (or pnpm db:migrate) creates it`
+    : `no SQLite file at ${file} yet and MIGRATE_ON_START=false: run \`pnpm db:migrate\` to create it, or start with MIGRATE_ON_START=true`;
 }

@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -175,6 +184,24 @@ describe("development secrets kept beside the SQLite database", () => {
 
     expect(parsed.developmentSecrets?.state).toBe("absent");
     expect(existsSync(join(folder, "secrets.json"))).toBe(false);
+  });
+
+  it("a start that may not migrate refuses a SQLite file not there yet, before it writes the secrets or the file", () => {
+    const folder = join(dataDirectory(), "not-yet-there");
+    const env = { DATABASE_URL: `sqlite:${join(folder, "superoauth.db")}`, MIGRATE_ON_START: "false" };
+
+    const parsed = start(env);
+
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      `no SQLite file at ${join(folder, "superoauth.db")} yet and MIGRATE_ON_START=false: run \`pnpm db:migrate\` to create it, or start with MIGRATE_ON_START=true`,
+    ]);
+    expect(existsSync(folder)).toBe(false);
+    // Only the start refuses: config:validate reads, and the file is the migration's to create.
+    expect(parseConfig(env, makeSecret, { developmentSecrets: "read" }).ok).toBe(true);
+    // A file there (`pnpm db:migrate` made it) is the start's to check for pending migrations.
+    mkdirSync(folder);
+    writeFileSync(join(folder, "superoauth.db"), "");
+    expect(ok(start(env)).developmentSecrets?.state).toBe("created");
   });
 
   it("production never reads or writes the file and still refuses to start without JWT_SECRET and TOTP_ENCRYPTION_KEY", () => {

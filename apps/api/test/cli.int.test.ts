@@ -250,6 +250,10 @@ describe("pnpm db:migrate and pnpm db:status", () => {
       `no SQLite file at ${file} yet: pnpm start (or pnpm db:migrate) creates it.`,
     );
     expectNoStackTrace(missing);
+    const notByTheStart = await runCLI("db-status.ts", { DATABASE_URL: url, MIGRATE_ON_START: "false" });
+    expect(notByTheStart.stderr).toContain(
+      `no SQLite file at ${file} yet and MIGRATE_ON_START=false: run \`pnpm db:migrate\` to create it, or start with MIGRATE_ON_START=true.`,
+    );
     expect(existsSync(join(workDirectory, "sqlite-cli"))).toBe(false);
 
     const first = await runCLI("db-migrate.ts", { DATABASE_URL: url });

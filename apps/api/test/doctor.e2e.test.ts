@@ -164,6 +164,18 @@ describe("pnpm doctor", () => {
     expect(absent.code, absent.stdout).toBe(0);
     expect(line(absent, "database")).toMatch(/^warn {2}database +no SQLite file at .*absent\.db yet/);
     expect(existsSync(file)).toBe(false);
+
+    // A start that may not migrate refuses such a file: a failure, naming what creates it.
+    const refused = await runDoctor({
+      ...production,
+      DATABASE_URL: `sqlite:${file}`,
+      MIGRATE_ON_START: "false",
+    });
+    expect(refused.code, refused.stdout).toBe(1);
+    expect(line(refused, "database")).toMatch(
+      /^fail {2}database +no SQLite file at .*absent\.db yet and MIGRATE_ON_START=false: run `pnpm db:migrate` to create it/,
+    );
+    expect(existsSync(file)).toBe(false);
   });
 
   it("pending migrations fail when the start will not apply them", async () => {

@@ -163,6 +163,8 @@ describe("start-up failures", () => {
 
   it("MIGRATE_ON_START=false on a database never migrated says to run pnpm db:migrate", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "superoauth-unmigrated-")), "new.db");
+    // An empty file is an empty SQLite database.
+    writeFileSync(file, "");
 
     const { code, output } = await runServerExpectingFailure({
       ...productionSecrets,
@@ -175,6 +177,25 @@ describe("start-up failures", () => {
       output,
       /has no schema yet \(\d+ migrations pending\) and MIGRATE_ON_START=false: run `pnpm db:migrate`, or start with MIGRATE_ON_START=true$/,
     );
+  });
+
+  it("MIGRATE_ON_START=false on a SQLite file not there yet refuses before it writes anything", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "superoauth-absent-"));
+    const file = join(folder, "data", "new.db");
+
+    // Development: without the refusal first, the start generated the secrets file beside it.
+    const { code, output } = await runServerExpectingFailure({
+      NODE_ENV: "development",
+      DATABASE_URL: `sqlite:${file}`,
+      MIGRATE_ON_START: "false",
+    });
+
+    expect(code).toBe(1);
+    expect(output.trim().split("\n")).toEqual([
+      "SuperOAuth cannot start; fix the configuration:",
+      `  - no SQLite file at ${file} yet and MIGRATE_ON_START=false: run \`pnpm db:migrate\` to create it, or start with MIGRATE_ON_START=true`,
+    ]);
+    expect(existsSync(join(folder, "data"))).toBe(false);
   });
 
   it("a database a newer release migrated is refused in one line, migrating or not, and left as it was", async () => {

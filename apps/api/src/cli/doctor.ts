@@ -40,7 +40,11 @@ if (!parsed.ok) {
     outcomes.push({ check: "configuration", status: "warn", detail: warning });
   }
   const notCreated = sqliteFileNotCreated(config);
-  if (notCreated !== null) outcomes.push({ check: "database", status: "warn", detail: notCreated });
+  if (notCreated !== null) {
+    // The start refuses such a file when it may not migrate it: a failure, not a note.
+    const status = config.migrateOnStart ? "warn" : "fail";
+    outcomes.push({ check: "database", status, detail: notCreated });
+  }
   const storage =
     notCreated !== null
       ? null

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
-import { dirname } from "node:path";
 import { type Config, loadDotEnvFiles, type ParseOptions, parseConfig } from "../config.ts";
+import { sqliteFileToCreate, whoCreatesSQLiteFile } from "../database-url.ts";
 
 /** Loads configuration for a CLI command, or prints the problems and exits 1. */
 export function loadConfigOrExit(options: ParseOptions = {}): Config {
@@ -19,10 +18,6 @@ export function loadConfigOrExit(options: ParseOptions = {}): Config {
  * The commands that only look (db:status, doctor) say so rather than create it.
  */
 export function sqliteFileNotCreated(config: Config): string | null {
-  if (config.database.kind !== "sqlite" || existsSync(config.database.file)) return null;
-  // Only if the start could create it: a file where a folder belongs is a problem opening tells.
-  let folder = dirname(config.database.file);
-  while (!existsSync(folder)) folder = dirname(folder);
-  if (!statSync(folder).isDirectory()) return null;
-  return `no SQLite file at ${config.database.file} yet: pnpm start (or pnpm db:migrate) creates it`;
+  const file = sqliteFileToCreate(config.database);
+  return file === undefined ? null : whoCreatesSQLiteFile(file, config.migrateOnStart);
 }
