@@ -215,7 +215,8 @@ export const environmentVariables = {
   }),
   SMTP_URL: optional({
     unset: "mails go to OUTBOX_DIR",
-    meaning: "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`)",
+    meaning:
+      "SMTP server for mail (`smtp://user:pass@host:587`, `smtps://...:465`); a server off this machine must take STARTTLS unless the URL ends with `?requireTLS=false` (docs/operations.md, Mail)",
     parse: url(["smtp", "smtps"]),
   }),
   MAIL_FROM: optional({

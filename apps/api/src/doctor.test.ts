@@ -100,6 +100,21 @@ describe("describeSMTPProblem", () => {
       "nothing answers at smtp.example.com:465",
     );
   });
+
+  it("says how to go on when a server off this machine offers no STARTTLS", () => {
+    const plain = "smtp://mailer:hunter2@relay.internal:25";
+    const refused = Object.assign(
+      new Error("Error upgrading connection with STARTTLS: 500 Error: command not recognized"),
+      { code: "ETLS" },
+    );
+    expect(describeSMTPProblem(refused, plain)).toBe(
+      "smtp://mailer:***@relay.internal:25: relay.internal:25 offers no STARTTLS, and mail to a server off this machine goes over TLS only: use its TLS port (smtps:// on 465, or smtp:// on 587 with STARTTLS), or end SMTP_URL with ?requireTLS=false for a relay on a network you trust",
+    );
+    // Another TLS failure (smtps:// to a port that speaks plain SMTP): the ports.
+    expect(
+      describeSMTPProblem(Object.assign(new Error("wrong version number"), { code: "ETLS" }), url),
+    ).toContain("TLS failed: smtps:// is for port 465");
+  });
 });
 
 describe("describeRedisProblem", () => {

@@ -290,6 +290,10 @@ export function describeSMTPProblem(error: unknown, url: string): string {
     case "EAUTH":
       return `${shown}: the server refused the login of user "${user}": check the user and password in SMTP_URL`;
     case "ETLS":
+      // A server off this machine must take STARTTLS (ADR 0064): nodemailer asks, the server refuses.
+      if (error instanceof Error && /STARTTLS/.test(error.message)) {
+        return `${shown}: ${where} offers no STARTTLS, and mail to a server off this machine goes over TLS only: use its TLS port (smtps:// on 465, or smtp:// on 587 with STARTTLS), or end SMTP_URL with ?requireTLS=false for a relay on a network you trust`;
+      }
       return `${shown}: TLS failed: smtps:// is for port 465, smtp:// (with STARTTLS) for 587`;
     default:
       return `${shown}: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Mailer, OutgoingMail } from "@superoauth/application";
 import { createTransport } from "nodemailer";
+import { smtpConnection } from "./smtp-connection.ts";
 
 /**
  * The Message-ID and Date of each mail, made at its first attempt and kept for its retries: a
@@ -50,7 +51,7 @@ export function createSMTPMailer(input: {
   // defaults only (nodemailer 10 types say so; before, the timeouts there were silently ignored).
   const transport = createTransport(
     {
-      url: input.url,
+      ...smtpConnection(input.url),
       // Fail a stuck server in seconds rather than nodemailer's minutes; the background mailer retries.
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,

@@ -6,7 +6,8 @@ import type { Email } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBackgroundMailer, createOutboxMailer, createSMTPMailer, type MailLog } from "../src/index.ts";
 import { describeMailError } from "../src/mail-log.ts";
-import { type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
+import { smtpConnection } from "../src/smtp-connection.ts";
+import { addressOffLoopback, type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
 
 const mail = {
   kind: "verification" as const,
@@ -99,6 +100,60 @@ function backgroundSMTPMailer() {
   });
   return { log, smtp, outcomes, mailer };
 }
+
+describe("SMTP without TLS (ADR 0064)", () => {
+  it("sends nothing to a server off this machine that offers no STARTTLS: the login and the links would cross in plain text", async () => {
+    const remote = await startSMTPSink({ host: addressOffLoopback() });
+    const mailer = createSMTPMailer({ url: remote.url, from: "no-reply@superoauth.test" });
+    try {
+      await expect(mailer.sendMail(mail)).rejects.toMatchObject({
+        code: "ETLS",
+        message: expect.stringContaining("STARTTLS"),
+      });
+      expect(remote.messageIdsOffered).toEqual([]);
+      expect(remote.mails).toEqual([]);
+    } finally {
+      mailer.close();
+      await remote.close();
+    }
+  });
+
+  it("sends to such a server when SMTP_URL says requireTLS=false (a relay on a network trusted)", async () => {
+    const remote = await startSMTPSink({ host: addressOffLoopback() });
+    const mailer = createSMTPMailer({
+      url: `${remote.url}?requireTLS=false`,
+      from: "no-reply@superoauth.test",
+    });
+    try {
+      await mailer.sendMail(mail);
+      expect((await remote.waitForMail((m) => m.to.includes("ada@example.com"))).subject).toBe(mail.subject);
+    } finally {
+      mailer.close();
+      await remote.close();
+    }
+  });
+
+  it("requires STARTTLS of every server but one on the loopback interface, unless the URL says otherwise", () => {
+    for (const host of ["127.0.0.1", "127.0.1.1", "localhost", "LOCALHOST", "[::1]"]) {
+      expect(smtpConnection(`smtp://${host}:25`).requireTLS, host).toBe(false);
+    }
+    for (const host of [
+      "mail.example.com",
+      "10.0.0.5",
+      "192.0.2.2",
+      "[2001:db8::1]",
+      "localhost.example.com",
+      "128.0.0.1",
+    ]) {
+      expect(smtpConnection(`smtp://user:pass@${host}:587`).requireTLS, host).toBe(true);
+    }
+    // The URL's own options win over these (nodemailer's order): the opt-out is kept as written.
+    expect(smtpConnection("smtp://mail.example.com:25?requireTLS=false")).toEqual({
+      url: "smtp://mail.example.com:25?requireTLS=false",
+      requireTLS: true,
+    });
+  });
+});
 
 describe("createBackgroundMailer", () => {
   it("resolves at once, before the mail server has answered", async () => {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import { networkInterfaces } from "node:os";
 import { simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
@@ -21,7 +22,7 @@ export interface ReceivedMail {
 
 /** A real SMTP server on 127.0.0.1 that keeps every mail it receives, for tests. */
 export interface SMTPSink {
-  /** `smtp://127.0.0.1:<port>`, for SMTP_URL or createSMTPMailer. */
+  /** `smtp://127.0.0.1:<port>` (or its `host`), for SMTP_URL or createSMTPMailer. */
   readonly url: string;
   readonly mails: readonly ReceivedMail[];
   /** The Message-ID of every message sent to it, the ones answered with a failure included. */
@@ -36,8 +37,12 @@ export interface SMTPSink {
   close(): Promise<void>;
 }
 
-/** Starts a sink on a random free port of 127.0.0.1 (no TLS, no authentication). */
-export async function startSMTPSink(): Promise<SMTPSink> {
+/**
+ * Starts a sink on a random free port of 127.0.0.1, or of another address of this machine's own
+ * (`host`: a server the mailer does not take for a local one), with no TLS and no authentication.
+ */
+export async function startSMTPSink(options: { host?: string } = {}): Promise<SMTPSink> {
+  const host = options.host ?? "127.0.0.1";
   const mails: ReceivedMail[] = [];
   const messageIdsOffered: string[] = [];
   const waiters: { match: (mail: ReceivedMail) => boolean; resolve: (mail: ReceivedMail) => void }[] = [];
@@ -85,12 +90,12 @@ export async function startSMTPSink(): Promise<SMTPSink> {
 
   await new Promise<void>((resolve, reject) => {
     server.server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
 
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `smtp://${host}:${port}`,
     mails,
     messageIdsOffered,
     waitForMail(match, timeoutMs = 5_000) {
@@ -125,4 +130,16 @@ export function tokenFromReceivedMail(mail: Pick<ReceivedMail, "text">): string 
   const match = /#token=([A-Za-z0-9._-]+)/.exec(mail.text);
   if (match?.[1] === undefined) throw new Error(`no token link in mail: ${mail.text}`);
   return match[1];
+}
+
+/**
+ * An IPv4 address of this machine other than loopback: a server there is reached without leaving
+ * the machine, yet the mailer cannot tell it from a remote one.
+ */
+export function addressOffLoopback(): string {
+  const found = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === "IPv4" && !address.internal);
+  if (found === undefined) throw new Error("no network interface besides loopback to reach a server at");
+  return found.address;
 }
