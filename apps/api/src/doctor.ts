@@ -1,4 +1,5 @@
 import type { DiskSpace, RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
+import { isLoopbackHost } from "@superoauth/domain";
 import type { Config, DevelopmentSecretsSource } from "./config.ts";
 import { describeWeakSecret, untrustedTLSProxyWarning } from "./config.ts";
 import { describeDatabaseProblem } from "./database-problem.ts";
@@ -28,7 +29,13 @@ export interface CheckOutcome {
 export interface DoctorProbes {
   /** null: not opened (a SQLite file not created yet), and the caller says so. */
   readonly database: {
-    describe(): Promise<{ dialect: "mysql" | "sqlite"; version: string; location: string }>;
+    describe(): Promise<{
+      dialect: "mysql" | "sqlite";
+      version: string;
+      location: string;
+      /** MySQL: the connection's TLS cipher, null when not encrypted. */
+      tlsCipher?: string | null;
+    }>;
     migrationStatus(): Promise<readonly { name: string; executedAt: Date | null }[]>;
     /** Applied migrations this version does not know: a newer release migrated the database. */
     migrationsOfANewerRelease(): Promise<readonly string[]>;
@@ -97,6 +104,7 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
   const after = probes.now();
   return [
     { check: "database", status: "ok", detail: `answers: ${what}` },
+    ...judgeDatabaseTransport(config, description.tlsCipher),
     judgeMigrations({
       applied: migrations.filter((m) => m.executedAt !== null).length,
       pending: migrations.filter((m) => m.executedAt === null).length,
@@ -116,6 +124,33 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
       now: probes.now(),
     }),
     ...judgeDiskSpace(await database.diskSpace()),
+  ];
+}
+
+/**
+ * Whether the MySQL connection is encrypted: said when it is; a warning when it is not and the
+ * server is off this machine (the connection carries every account's data and its password hash).
+ */
+function judgeDatabaseTransport(config: Config, tlsCipher: string | null | undefined): CheckOutcome[] {
+  if (config.database.kind !== "mysql" || tlsCipher === undefined) return [];
+  if (tlsCipher !== null) {
+    return [{ check: "database-tls", status: "ok", detail: `the connection is encrypted (${tlsCipher})` }];
+  }
+  if (isLoopbackHost(config.database.host)) {
+    return [
+      {
+        check: "database-tls",
+        status: "ok",
+        detail: "the connection is not encrypted: the server is on this machine (loopback)",
+      },
+    ];
+  }
+  return [
+    {
+      check: "database-tls",
+      status: "warn",
+      detail: `the connection to ${config.database.host}:${config.database.port} is not encrypted: add ?ssl=true to DATABASE_URL (the server's certificate is checked; docs/operations.md, "Which database")`,
+    },
   ];
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
+import { addressOffLoopback, type SMTPSink, startSMTPSink } from "@superoauth/adapter-mail/testing";
 import { openStorage } from "@superoauth/adapter-sql";
 import { createTestDatabase, type TestDatabase } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { releaseOf, settingDigests } from "../src/instance-settings.ts";
 import { serviceVersion } from "../src/service-version.ts";
 import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
+import { startTLSMySQLServer, type TLSMySQLServer } from "./tls-mysql-server.ts";
 
 // `pnpm doctor` as a node process, with a configuration that works (MySQL, an SMTP server, Redis,
 // GitHub sign-in at APP_URL, production secrets) and with one that is broken in every checked way.
@@ -72,6 +73,7 @@ describe("pnpm doctor", () => {
     expect(line(outcome, "database")).toMatch(
       /^ok {4}database +answers: (MySQL \d+\.\d+\.\d+(?!\S*MariaDB)|MariaDB \d+\.\d+\.\d+-MariaDB)\S*, database superoauth_test_/,
     );
+    expect(line(outcome, "database-tls")).toMatch(/^ok {4}database-tls +the connection is /);
     expect(line(outcome, "migrations")).toMatch(/^ok {4}migrations +\d+ applied, none pending$/);
     expect(line(outcome, "clock")).toMatch(
       /^ok {4}clock +agrees with the database server's: off by -?\d+\.\d s/,
@@ -86,7 +88,7 @@ describe("pnpm doctor", () => {
     }
     expect(line(outcome, "proxy")).toMatch(/^ok {4}proxy +APP_URL is https, and TRUST_PROXY trusts/);
     expect(line(outcome, "instances")).toMatch(/^ok {4}instances +no instance is running on this database$/);
-    expect(outcome.stdout).toMatch(/\n12 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(outcome.stdout).toMatch(/\n13 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
     expect(sink.mails).toHaveLength(0);
   });
 
@@ -214,5 +216,60 @@ describe("pnpm doctor", () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toMatch(/^fail {2}configuration +PORT is invalid: must be a whole number/m);
     expect(invalid.stdout).toMatch(/^fail {2}configuration +JWT_SECRET is required outside development/m);
+  });
+});
+
+// A MySQL server reached over a network should be reached over TLS: `?ssl=true` encrypts and checks
+// the certificate; the doctor says which it is, and warns of plain text to a server off this machine.
+describe("pnpm doctor and the database connection's encryption", () => {
+  let server: TLSMySQLServer;
+  beforeAll(async () => {
+    server = await startTLSMySQLServer();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("?ssl=true migrates and connects over TLS, the certificate checked against NODE_EXTRA_CA_CERTS", async () => {
+    const url = `mysql://root@127.0.0.1:${server.port}/superoauth_tls?ssl=true`;
+    const trusted = { NODE_EXTRA_CA_CERTS: server.certificateFile };
+    const migrated = await runCLIProcess({
+      file: resolve(import.meta.dirname, "../src/cli/db-migrate.ts"),
+      args: [],
+      cwd: workDirectory,
+      env: { PATH: process.env.PATH ?? "", LOG_FILE: "", ...production, ...trusted, DATABASE_URL: url },
+    });
+    expect(migrated.code, migrated.stderr).toBe(0);
+
+    const outcome = await runDoctor({ ...production, ...trusted, DATABASE_URL: url });
+    expect(line(outcome, "database")).toMatch(
+      /^ok {4}database +answers: MariaDB .*, database superoauth_tls$/,
+    );
+    expect(line(outcome, "database-tls")).toMatch(
+      /^ok {4}database-tls +the connection is encrypted \(TLS_\w+\)$/,
+    );
+
+    // A certificate nothing vouches for stops the connection, saying why.
+    const untrusted = await runDoctor({ ...production, DATABASE_URL: url });
+    expect(untrusted.code).toBe(1);
+    expect(line(untrusted, "database")).toMatch(/^fail {2}database +.*self-signed certificate/);
+  });
+
+  it("warns of a plain-text connection to a server off this machine, and not of one on loopback", async () => {
+    const remote = await runDoctor({
+      ...production,
+      DATABASE_URL: `mysql://root@${addressOffLoopback()}:${server.port}/superoauth_tls`,
+    });
+    expect(line(remote, "database-tls")).toBe(
+      `warn  database-tls         the connection to ${addressOffLoopback()}:${server.port} is not encrypted: add ?ssl=true to DATABASE_URL (the server's certificate is checked; docs/operations.md, "Which database")`,
+    );
+
+    const local = await runDoctor({
+      ...production,
+      DATABASE_URL: `mysql://root@127.0.0.1:${server.port}/superoauth_tls`,
+    });
+    expect(line(local, "database-tls")).toBe(
+      "ok    database-tls         the connection is not encrypted: the server is on this machine (loopback)",
+    );
   });
 });

@@ -1,3 +1,5 @@
+import { isLoopbackHost } from "@superoauth/domain";
+
 /**
  * How every connection to SMTP_URL's server is made (the mailer's and the readiness check's): the
  * URL, and STARTTLS required unless the server is on this machine (ADR 0064).
@@ -21,11 +23,4 @@ function hostOf(url: string): string {
     // Not a URL: nodemailer refuses it on its own; nothing to exempt.
     return "";
   }
-}
-
-/** `localhost`, 127.0.0.0/8 and ::1: names and addresses that never leave this machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -15,6 +15,7 @@ import {
   createMySQLDatabase,
   defaultMySQLPoolSize,
   ensureMySQLDatabaseExists,
+  mysqlConnectionCipher,
   mysqlDatabaseName,
   mysqlDialect,
   mysqlServerVersion,
@@ -58,6 +59,8 @@ export interface StorageDescription {
   readonly version: string;
   /** The database's name on its server, or the SQLite file's path (":memory:" for none). */
   readonly location: string;
+  /** MySQL: the connection's TLS cipher, null when it is not encrypted; SQLite has no connection. */
+  readonly tlsCipher?: string | null;
 }
 
 /**
@@ -197,6 +200,7 @@ function openMySQLStorage(options: StorageOptions): Storage {
         dialect: "mysql",
         version: await mysqlServerVersion(db),
         location: mysqlDatabaseName(options.url),
+        tlsCipher: await mysqlConnectionCipher(db),
       };
     },
   });

@@ -67,6 +67,7 @@ export {
   reserveLoginAttempt,
   secondsUntil,
 } from "./lockout.ts";
+export { isLoopbackHost } from "./loopback-host.ts";
 export type { MaintenanceNotice } from "./maintenance-notice.ts";
 export { maxMaintenanceNoticeLength, parseMaintenanceNoticeMessage } from "./maintenance-notice.ts";
 export type { Nickname } from "./nickname.ts";

@@ -2,7 +2,7 @@ import { OverloadedError } from "@superoauth/application";
 import { Kysely, MysqlDialect, sql } from "kysely";
 import type { Pool, PoolConnection } from "mysql2";
 import { describe, expect, it } from "vitest";
-import { guardPool } from "./mysql.ts";
+import { guardPool, mysqlDriverURL } from "./mysql.ts";
 
 // The pool guard's handling of deadlocks, against a stand-in for mysql2's pool whose one
 // connection answers each statement as the test scripts it. The real thing, a deadlock InnoDB
@@ -139,5 +139,26 @@ describe("a duplicate key", () => {
       sqlMessage: "Duplicate entry '[redacted]' for key 'users.email'",
     });
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain("ada@example.com");
+  });
+});
+
+describe("mysqlDriverURL", () => {
+  it("reads ?ssl=true as TLS with the certificate checked: mysql2's {}", () => {
+    const url = new URL(mysqlDriverURL("mysql://app:p%40ss@db.example.com:3306/superoauth?ssl=true"));
+    expect(url.searchParams.get("ssl")).toBe("{}");
+    expect(JSON.parse(url.searchParams.get("ssl") ?? "")).toEqual({});
+    // The rest as written, the password's escape too.
+    expect(url.password).toBe("p%40ss");
+    expect(url.pathname).toBe("/superoauth");
+  });
+
+  it("passes every other URL on as written, mysql2's own JSON form too", () => {
+    for (const url of [
+      "mysql://app@db.example.com/superoauth",
+      "mysql://app@db.example.com/superoauth?ssl=%7B%22rejectUnauthorized%22%3Afalse%7D",
+      "mysql://app@db.example.com/superoauth?ssl=false",
+    ]) {
+      expect(mysqlDriverURL(url)).toBe(url);
+    }
   });
 });

@@ -88,7 +88,7 @@ export function createMySQLDatabase(input: {
 }): Kysely<Database> {
   const connectTimeoutMs = input.connectTimeoutMs ?? defaultTimeoutMs;
   const pool = createPool({
-    uri: input.url,
+    uri: mysqlDriverURL(input.url),
     connectionLimit: input.poolSize ?? defaultMySQLPoolSize,
     connectTimeout: connectTimeoutMs,
     // mysql2 converts Date parameters and DATETIME results in this zone; "Z" pairs with the session zone below.
@@ -288,7 +288,7 @@ export async function ensureMySQLDatabaseExists(url: string): Promise<void> {
     throw new Error("The database URL must name a database of 1-64 letters, digits, '_' or '$'");
   }
   serverURL.pathname = "/";
-  const connection = await createConnection({ uri: serverURL.toString() });
+  const connection = await createConnection({ uri: mysqlDriverURL(serverURL.toString()) });
   try {
     // utf8mb4_unicode_ci exists on MySQL 8 and MariaDB alike (MySQL 8's default, 0900_ai_ci, does not);
     // columns whose comparisons matter declare their own binary collation.
@@ -298,6 +298,30 @@ export async function ensureMySQLDatabaseExists(url: string): Promise<void> {
   } finally {
     await connection.end();
   }
+}
+
+/**
+ * The URL as mysql2 reads it. `?ssl=true` asks for TLS with the server's certificate checked
+ * against Node's CAs (and NODE_EXTRA_CA_CERTS): mysql2 reads each query value as JSON and wants an
+ * object there, so it becomes `ssl={}`, whose defaults check the certificate (mysql2 refuses a bare
+ * `true` with "SSL profile must be an object"). Any other `ssl` value, mysql2's own JSON form
+ * (`{"rejectUnauthorized":false}`, a CA's PEM), is passed on as written.
+ */
+export function mysqlDriverURL(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.searchParams.get("ssl") !== "true") return url;
+  parsed.searchParams.set("ssl", "{}");
+  return parsed.toString();
+}
+
+/**
+ * The TLS cipher of the connection the pool lends, or null when it is not encrypted (MySQL and
+ * MariaDB alike report it as the session's `Ssl_cipher` status, empty without TLS).
+ */
+export async function mysqlConnectionCipher(db: Kysely<Database>): Promise<string | null> {
+  const { rows } = await sql<{ Value: string }>`SHOW SESSION STATUS LIKE 'Ssl_cipher'`.execute(db);
+  const cipher = rows[0]?.Value ?? "";
+  return cipher === "" ? null : cipher;
 }
 
 /** The server's version as it reports it, e.g. "8.4.3" or "10.11.9-MariaDB". */
