@@ -71,7 +71,7 @@ export const environmentVariables = {
   DATABASE_URL: withDefault({
     default: "sqlite:./data/superoauth.db",
     meaning:
-      "`sqlite:<path>` (relative to the working directory; file and folder created), `sqlite::memory:` (tests), or `mysql://user:password@host:3306/database` for MySQL 8 / MariaDB 10.11 (the database is created if missing); SQLite serves one instance",
+      "`sqlite:<path>` (relative to the working directory; file and folder created), `sqlite::memory:` (tests), or `mysql://user:password@host:3306/database` for MySQL 8 / MariaDB 10.11 (the database is created if missing; `?ssl=true` for TLS); SQLite serves one instance",
     parse: parseDatabaseURL,
   }),
   MIGRATE_ON_START: withDefault({
