@@ -228,12 +228,14 @@ describe("a MySQL storage's ping", () => {
 });
 
 describe("a MySQL storage's description", () => {
-  it("names the dialect, the server's version and the database", async () => {
+  it("names the dialect, the server's version, the database and the connection's encryption", async () => {
     const description = await database.storage().describe();
     expect(description).toEqual({
       dialect: "mysql",
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       location: new URL(database.url()).pathname.slice(1),
+      // The test server takes plain connections (the TLS one: apps/api/test/doctor.e2e.test.ts).
+      tlsCipher: null,
     });
   });
 
