@@ -93,6 +93,9 @@ describe("pnpm db:migrate and pnpm db:status", () => {
         /\n {2}Server: {3}(MySQL \d+\.\d+\.\d+(?!\S*MariaDB)|MariaDB \d+\.\d+\.\d+-MariaDB)\S*\n/,
       );
       expect(status.stdout).toContain(`\n  Database: ${new URL(url).pathname.slice(1)}\n`);
+      expect(status.stdout).toContain(
+        "\n  TLS:      none (plain text; ?ssl=true in DATABASE_URL encrypts)\n",
+      );
       expect(status.stdout).toMatch(/applied {2}\S+create-users-and-sessions/);
       expect(status.stdout).not.toMatch(/pending /);
       expect(status.stdout).toMatch(/Schema is up to date\.\n$/);

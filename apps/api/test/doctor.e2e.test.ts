@@ -240,6 +240,13 @@ describe("pnpm doctor and the database connection's encryption", () => {
       env: { PATH: process.env.PATH ?? "", LOG_FILE: "", ...production, ...trusted, DATABASE_URL: url },
     });
     expect(migrated.code, migrated.stderr).toBe(0);
+    const status = await runCLIProcess({
+      file: resolve(import.meta.dirname, "../src/cli/db-status.ts"),
+      args: [],
+      cwd: workDirectory,
+      env: { PATH: process.env.PATH ?? "", LOG_FILE: "", ...production, ...trusted, DATABASE_URL: url },
+    });
+    expect(status.stdout).toMatch(/\n {2}TLS: {6}TLS_\w+\n/);
 
     const outcome = await runDoctor({ ...production, ...trusted, DATABASE_URL: url });
     expect(line(outcome, "database")).toMatch(

@@ -28,10 +28,10 @@ const storage = await openStorage({ url: config.databaseURL });
 try {
   await storage.ping();
   console.log(`Connected to ${maskURLCredentials(config.databaseURL)}.`);
-  const { dialect, version, location } = await storage.describe();
+  const { dialect, version, location, tlsCipher } = await storage.describe();
   console.log(
     dialect === "mysql"
-      ? `  Server:   ${describeServerVersion(version)}\n  Database: ${location}`
+      ? `  Server:   ${describeServerVersion(version)}\n  Database: ${location}\n  TLS:      ${tlsCipher ?? "none (plain text; ?ssl=true in DATABASE_URL encrypts)"}`
       : `  Library:  SQLite ${version}\n  File:     ${location}`,
   );
   const migrations = await storage.migrationStatus();
