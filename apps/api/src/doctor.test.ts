@@ -126,6 +126,12 @@ describe("describeRedisProblem", () => {
     expect(describeRedisProblem(coded("ECONNREFUSED"), url)).toBe(
       "redis://default:***@cache.example.com: nothing answers at cache.example.com:6379: is Redis running? check host and port in REDIS_URL",
     );
+    expect(describeRedisProblem(coded("ECONNRESET"), url)).toBe(
+      "redis://default:***@cache.example.com: cache.example.com:6379 reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL",
+    );
+    expect(describeRedisProblem(new Error("Connection is closed."), url)).toBe(
+      "redis://default:***@cache.example.com: cache.example.com:6379 hung up before answering PING; a Redis with no password does so to clients from other machines (protected mode): set one (requirepass) and give it in REDIS_URL",
+    );
     expect(describeRedisProblem(coded("ENOTFOUND"), url)).toContain("not found (DNS)");
     expect(describeRedisProblem(coded("ETIMEDOUT"), url)).toContain("did not answer PING in time");
     expect(describeRedisProblem(named("ReplyError", "WRONGPASS invalid username-password pair"), url)).toBe(

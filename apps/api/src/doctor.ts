@@ -69,7 +69,7 @@ export async function runDoctor(input: {
   const outcomes: CheckOutcome[] = [];
   outcomes.push(...(await checkDatabase(config, probes)));
   outcomes.push(await checkSMTP(config, probes));
-  outcomes.push(await checkRedis(config, probes));
+  outcomes.push(...(await checkRedis(config, probes)));
   outcomes.push(judgeProxy({ appURL: config.mail.appURL, trustProxy: config.trustProxy }));
   outcomes.push(...checkProviders(config));
   outcomes.push(...checkKeys(config, input.developmentSecrets));
@@ -336,22 +336,53 @@ export function describeSMTPProblem(error: unknown, url: string): string {
 }
 
 /** Redis, when REDIS_URL is set: without its counters every rate-limited request fails closed (503). */
-async function checkRedis(config: Config, probes: DoctorProbes): Promise<CheckOutcome> {
+async function checkRedis(config: Config, probes: DoctorProbes): Promise<CheckOutcome[]> {
   const url = config.redisURL;
   if (url === undefined) {
-    return {
-      check: "redis",
-      status: "ok",
-      detail:
-        "not configured: rate-limit counters are kept in each process (set REDIS_URL for several instances)",
-    };
+    return [
+      {
+        check: "redis",
+        status: "ok",
+        detail:
+          "not configured: rate-limit counters are kept in each process (set REDIS_URL for several instances)",
+      },
+    ];
   }
-  return probed({
+  const reached = await probed({
     check: "redis",
     probe: () => probes.pingRedis(url),
     ok: `${maskURLCredentials(url)} answers PING`,
     describe: (error) => describeRedisProblem(error, url),
   });
+  return reached.status === "ok" ? [reached, judgeRedisTransport(url)] : [reached];
+}
+
+/**
+ * Whether the connection to Redis is encrypted. Over redis:// its password and every client's
+ * address (the counters' keys) cross the network in plain text, and whoever is on the path can
+ * reset the counters that hold sign-in guesses back: a warning when the server is off this machine.
+ */
+export function judgeRedisTransport(url: string): CheckOutcome {
+  const parsed = new URL(url);
+  if (parsed.protocol === "rediss:") {
+    return {
+      check: "redis-tls",
+      status: "ok",
+      detail: "the connection is encrypted (rediss://, the server's certificate checked)",
+    };
+  }
+  if (isLoopbackHost(parsed.hostname)) {
+    return {
+      check: "redis-tls",
+      status: "ok",
+      detail: "the connection is not encrypted: the server is on this machine (loopback)",
+    };
+  }
+  return {
+    check: "redis-tls",
+    status: "warn",
+    detail: `the connection to ${parsed.hostname}:${parsed.port === "" ? "6379" : parsed.port} is not encrypted: use rediss:// in REDIS_URL (TLS, the server's certificate checked; docs/operations.md, "Redis")`,
+  };
 }
 
 /** Why the Redis at `url` cannot be used, by the socket's code or the server's error code. */
@@ -369,9 +400,10 @@ export function describeRedisProblem(error: unknown, url: string): string {
   } catch {}
   switch (code || replyCode || name) {
     case "ECONNREFUSED":
-    case "ECONNRESET":
     case "EHOSTUNREACH":
       return `${shown}: nothing answers at ${where}: is Redis running? check host and port in REDIS_URL`;
+    case "ECONNRESET":
+      return `${shown}: ${where} reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL`;
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return `${shown}: the host of REDIS_URL is not found (DNS): check the host name`;
@@ -383,6 +415,11 @@ export function describeRedisProblem(error: unknown, url: string): string {
     case "ParserError":
       return `${shown}: what answers at ${where} does not speak Redis: check the port (and redis:// or rediss://) in REDIS_URL`;
     default:
+      // ioredis's answer when the server hung up before any reply: Redis in protected mode (no
+      // password set) refuses every client off its own machine so, its DENIED lost with the socket.
+      if (message === "Connection is closed.") {
+        return `${shown}: ${where} hung up before answering PING; a Redis with no password does so to clients from other machines (protected mode): set one (requirepass) and give it in REDIS_URL`;
+      }
       return `${shown}: ${message}`;
   }
 }

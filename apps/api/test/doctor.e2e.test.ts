@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -10,7 +11,13 @@ import { releaseOf, settingDigests } from "../src/instance-settings.ts";
 import { serviceVersion } from "../src/service-version.ts";
 import { closedPort } from "./ports.ts";
 import { type CLIOutcome, runCLIProcess } from "./run-cli.ts";
-import { startTLSMySQLServer, type TLSMySQLServer } from "./tls-mysql-server.ts";
+import { startServerProcess } from "./server-process.ts";
+import {
+  startTLSMySQLServer,
+  startTLSRedisServer,
+  type TLSRedisServer,
+  type TLSServer,
+} from "./tls-servers.ts";
 
 // `pnpm doctor` as a node process, with a configuration that works (MySQL, an SMTP server, Redis,
 // GitHub sign-in at APP_URL, production secrets) and with one that is broken in every checked way.
@@ -80,6 +87,7 @@ describe("pnpm doctor", () => {
     );
     expect(line(outcome, "smtp")).toMatch(/^ok {4}smtp +smtp:\/\/127\.0\.0\.1:\d+ accepts us$/);
     expect(line(outcome, "redis")).toBe(`ok    redis                ${redisURL} answers PING`);
+    expect(line(outcome, "redis-tls")).toMatch(/^ok {4}redis-tls +the connection is /);
     expect(line(outcome, "provider github")).toContain(
       "redirect URI https://auth.example.com/api/v1/oauth/github/callback",
     );
@@ -88,7 +96,7 @@ describe("pnpm doctor", () => {
     }
     expect(line(outcome, "proxy")).toMatch(/^ok {4}proxy +APP_URL is https, and TRUST_PROXY trusts/);
     expect(line(outcome, "instances")).toMatch(/^ok {4}instances +no instance is running on this database$/);
-    expect(outcome.stdout).toMatch(/\n13 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
+    expect(outcome.stdout).toMatch(/\n14 ok, 0 warning\(s\), 0 failure\(s\)\.\n$/);
     expect(sink.mails).toHaveLength(0);
   });
 
@@ -222,7 +230,7 @@ describe("pnpm doctor", () => {
 // A MySQL server reached over a network should be reached over TLS: `?ssl=true` encrypts and checks
 // the certificate; the doctor says which it is, and warns of plain text to a server off this machine.
 describe("pnpm doctor and the database connection's encryption", () => {
-  let server: TLSMySQLServer;
+  let server: TLSServer;
   beforeAll(async () => {
     server = await startTLSMySQLServer();
   }, 60_000);
@@ -278,5 +286,108 @@ describe("pnpm doctor and the database connection's encryption", () => {
     expect(line(local, "database-tls")).toBe(
       "ok    database-tls         the connection is not encrypted: the server is on this machine (loopback)",
     );
+  });
+});
+
+// Redis holds the counters that hold sign-in guesses back, keyed by each client's address, and its
+// password travels at every connection: rediss:// encrypts and checks the certificate; the doctor
+// says which it is, and warns of plain text to a server off this machine.
+describe("pnpm doctor and the Redis connection's encryption", () => {
+  let server: TLSRedisServer;
+  beforeAll(async () => {
+    server = await startTLSRedisServer();
+  }, 30_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("rediss:// answers PING over TLS, the certificate checked against NODE_EXTRA_CA_CERTS", async () => {
+    const url = `rediss://127.0.0.1:${server.port}`;
+
+    const trusted = await runDoctor({
+      ...production,
+      NODE_EXTRA_CA_CERTS: server.certificateFile,
+      REDIS_URL: url,
+    });
+    expect(line(trusted, "redis")).toBe(`ok    redis                ${url} answers PING`);
+    expect(line(trusted, "redis-tls")).toBe(
+      "ok    redis-tls            the connection is encrypted (rediss://, the server's certificate checked)",
+    );
+
+    // A certificate nothing vouches for stops the connection, saying why.
+    const untrusted = await runDoctor({ ...production, REDIS_URL: url });
+    expect(untrusted.code).toBe(1);
+    expect(line(untrusted, "redis")).toMatch(/^fail {2}redis +.*self-signed certificate/);
+    expect(untrusted.stdout).not.toMatch(/redis-tls/);
+  });
+
+  it("warns of a plain-text connection to a server off this machine, and not of one on loopback", async () => {
+    const remote = await runDoctor({
+      ...production,
+      REDIS_URL: `redis://${addressOffLoopback()}:${server.plainPort}`,
+    });
+    expect(line(remote, "redis")).toMatch(/^ok {4}redis +/);
+    expect(line(remote, "redis-tls")).toBe(
+      `warn  redis-tls            the connection to ${addressOffLoopback()}:${server.plainPort} is not encrypted: use rediss:// in REDIS_URL (TLS, the server's certificate checked; docs/operations.md, "Redis")`,
+    );
+
+    const local = await runDoctor({ ...production, REDIS_URL: `redis://127.0.0.1:${server.plainPort}` });
+    expect(line(local, "redis")).toMatch(/^ok {4}redis +/);
+    expect(line(local, "redis-tls")).toBe(
+      "ok    redis-tls            the connection is not encrypted: the server is on this machine (loopback)",
+    );
+  });
+
+  it("says what a hang-up or a reset means: protected mode, or a TLS port reached without rediss://", async () => {
+    const tlsPortInPlainText = await runDoctor({
+      ...production,
+      REDIS_URL: `redis://127.0.0.1:${server.port}`,
+    });
+    expect(line(tlsPortInPlainText, "redis")).toBe(
+      `fail  redis                redis://127.0.0.1:${server.port}: 127.0.0.1:${server.port} reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL`,
+    );
+
+    // Redis's default: with no password, clients off its own machine are refused.
+    const setProtectedMode = (value: "yes" | "no") =>
+      execFileSync("redis-cli", ["-p", String(server.plainPort), "CONFIG", "SET", "protected-mode", value]);
+    setProtectedMode("yes");
+    try {
+      const remote = `${addressOffLoopback()}:${server.plainPort}`;
+      const refused = await runDoctor({ ...production, REDIS_URL: `redis://${remote}` });
+      expect(refused.code).toBe(1);
+      expect(line(refused, "redis")).toBe(
+        `fail  redis                redis://${remote}: ${remote} hung up before answering PING; a Redis with no password does so to clients from other machines (protected mode): set one (requirepass) and give it in REDIS_URL`,
+      );
+    } finally {
+      setProtectedMode("no");
+    }
+  });
+
+  it("the service itself counts its rate limits in that Redis over TLS", async () => {
+    const service = await startServerProcess({
+      env: {
+        ...production,
+        NODE_EXTRA_CA_CERTS: server.certificateFile,
+        DATABASE_URL: database.url,
+        REDIS_URL: `rediss://127.0.0.1:${server.port}`,
+      },
+    });
+    try {
+      const response = await fetch(`${service.baseURL}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: "nobody@example.com", password: "Wrong-passw0rd!" }),
+      });
+      expect(response.status).toBe(401);
+      expect(response.headers.get("x-ratelimit-remaining")).toBe("4");
+      const keys = execFileSync(
+        "redis-cli",
+        ["--tls", "--cacert", server.certificateFile, "-p", String(server.port), "--scan"],
+        { encoding: "utf8" },
+      );
+      expect(keys).toMatch(/^superoauth-rl:.*-login:127\.0\.0\.1$/m);
+    } finally {
+      await service.stop();
+    }
   });
 });
