@@ -814,6 +814,49 @@ describe("requests", () => {
     await expect(reader.read()).rejects.toThrow("the person cancelled");
   });
 
+  it("a signal given to many downloads keeps no listener once each is read, cancelled or failed", async () => {
+    storage.set(pair(1));
+    let failing = false;
+    server.on("GET /user/export/e1/download", () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(stream) {
+          stream.enqueue(new Uint8Array([80, 75]));
+          if (failing) stream.error(new Error("the connection dropped"));
+          else stream.close();
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/zip" } });
+    });
+    const signal = new AbortController().signal;
+    // The abort listeners the signal holds (this package's types are the browser's: no node:events).
+    const listening = new Set<unknown>();
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (type: string, listener: unknown, options?: unknown) => {
+      listening.add(listener);
+      add(type, listener as EventListener, options as AddEventListenerOptions);
+    };
+    signal.removeEventListener = (type: string, listener: unknown, options?: unknown) => {
+      listening.delete(listener);
+      remove(type, listener as EventListener, options as EventListenerOptions);
+    };
+    const c = client();
+    for (let i = 0; i < 3; i += 1) {
+      const archive = await c.dataExports.download({ id: "e1" }, { signal });
+      expect(listening.size).toBe(1);
+      expect([...new Uint8Array(await new Response(archive.body).arrayBuffer())]).toEqual([80, 75]);
+    }
+    expect(listening.size).toBe(0);
+
+    await (await c.dataExports.download({ id: "e1" }, { signal })).body.cancel();
+    expect(listening.size).toBe(0);
+
+    failing = true;
+    const broken = await c.dataExports.download({ id: "e1" }, { signal });
+    await expect(new Response(broken.body).arrayBuffer()).rejects.toThrow();
+    expect(listening.size).toBe(0);
+  });
+
   it("lists the exports as the array the API wraps in { exports }", async () => {
     storage.set(pair(1));
     const listed = [{ exportId: "e1", status: "ready" }];

@@ -389,7 +389,8 @@ export class Transport {
       const response = await this.#options.fetch(url, { ...init, signal: controller.signal });
       if (response.ok && mode === "stream") {
         handedOn = true;
-        return { response, text: null };
+        const release = () => caller?.removeEventListener("abort", onCallerAbort);
+        return { response: caller === undefined ? response : releasingAtEnd(response, release), text: null };
       }
       begun = response;
       return { response, text: await response.text() };
@@ -424,6 +425,44 @@ export class Transport {
       if (!handedOn) caller?.removeEventListener("abort", onCallerAbort);
     }
   }
+}
+
+/**
+ * `response` with a body that calls `release` once it is read to its end, fails or is cancelled:
+ * the caller's abort listener lives as long as the stream it cancels, not as long as the caller's
+ * signal (an app may pass one signal to every download).
+ */
+function releasingAtEnd(response: Response, release: () => void): Response {
+  if (response.body === null) {
+    release();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(stream) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          release();
+          stream.close();
+        } else {
+          stream.enqueue(value);
+        }
+      } catch (error) {
+        release();
+        stream.error(error);
+      }
+    },
+    async cancel(reason) {
+      release();
+      await reader.cancel(reason);
+    },
+  });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** A call's deadline reached outside an attempt (waiting on a refresh, or before a resend). */
