@@ -15,7 +15,10 @@ interface Operation {
   readonly security?: unknown;
   readonly requestBody?: unknown;
   readonly parameters?: unknown[];
-  readonly responses: Record<string, { content?: Record<string, { schema?: ErrorSchema }> }>;
+  readonly responses: Record<
+    string,
+    { content?: Record<string, { schema?: ErrorSchema }>; headers?: Record<string, unknown> }
+  >;
 }
 interface ErrorSchema {
   readonly properties?: { readonly error?: { readonly enum?: string[] } };
@@ -98,6 +101,28 @@ describe("docs/openapi.json", () => {
     for (const probe of ["/health", "/ready", "/status.json"])
       expect(statusesOf(probe, "get"), probe).not.toContain("429");
     expect(statusesOf("/api/v1/auth/login", "post")).toContain("429");
+  });
+
+  it("documents the headers a client waits on: Retry-After on every 423, 429 and 503, and the X-RateLimit-* headers on every 429", () => {
+    const expected: Record<string, string[]> = {
+      "423": ["Retry-After"],
+      "429": ["Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+      "503": ["Retry-After"],
+    };
+    let checked = 0;
+    for (const [route, operation] of operations()) {
+      for (const [status, names] of Object.entries(expected)) {
+        const response = operation.responses[status];
+        if (response === undefined) continue;
+        checked += 1;
+        expect({ route, status, headers: Object.keys(response.headers ?? {}) }).toStrictEqual({
+          route,
+          status,
+          headers: names,
+        });
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
   });
 
   it("gives each operation a unique operationId, and a Bearer requirement exactly where it can answer UNAUTHORIZED", () => {

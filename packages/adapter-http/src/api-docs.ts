@@ -101,6 +101,41 @@ const errorCodeSchema = {
   ),
 };
 
+const retryAfterHeader = {
+  type: "integer",
+  minimum: 0,
+  description: "Seconds to wait before trying again (RFC 9110 section 10.2.3).",
+} as const;
+
+/**
+ * The headers a client acts on, by the status that always carries them (docs/api.md, "Headers on
+ * every response"): the contract tells a client to wait `Retry-After` and to watch the
+ * `X-RateLimit-*` headers of a 429 (docs/errors.md, RATE_LIMIT_EXCEEDED).
+ */
+const headersByStatus: Readonly<Record<string, Readonly<Record<string, object>>>> = {
+  "423": { "Retry-After": retryAfterHeader },
+  "429": {
+    "Retry-After": retryAfterHeader,
+    "X-RateLimit-Limit": { type: "integer", description: "Requests the route's budget allows per window." },
+    "X-RateLimit-Remaining": { type: "integer", description: "Requests left in the current window." },
+    "X-RateLimit-Reset": {
+      type: "integer",
+      description: "Unix time in seconds at which the window resets (not a number of seconds to wait).",
+    },
+  },
+  "503": { "Retry-After": retryAfterHeader },
+};
+
+/** A route's declared responses with the headers of `headersByStatus` added to those statuses. */
+function withHeaders(response: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(response).map(([status, declared]) => {
+      const headers = headersByStatus[status];
+      return [status, headers === undefined ? declared : { ...(declared as object), headers }];
+    }),
+  );
+}
+
 /**
  * Collects the routes into an OpenAPI 3.1 document (served by `serveAPIDocs`); register it before
  * any route.
@@ -151,6 +186,7 @@ export async function describeAPI(app: FastifyInstance, options: APIDocsOptions)
         url,
         schema: {
           ...schema,
+          response: withHeaders(schema.response as Record<string, unknown>),
           operationId: operationIdOf(method, url),
           ...(needsBearerToken(schema?.response) ? { security: [{ bearerAuth: [] }] } : {}),
         },
