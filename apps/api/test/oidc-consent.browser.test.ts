@@ -373,8 +373,31 @@ describe("an OpenID Connect authorization in Chromium", () => {
     await context.clearCookies();
     const expired = await page.goto(`${issuer}/interaction/${uid}`);
     expect(expired?.status()).toBe(400);
-    expect(await page.textContent("h1")).toBe("This sign-in has expired");
+    expect(await page.textContent("h1")).toBe("This sign-in has ended");
     await expectAccessible(page, "expired");
+    await context.close();
+  });
+
+  it("Back from the app after Allow says the sign-in is finished, not that its link has expired", {
+    timeout: 120_000,
+  }, async () => {
+    // A person who pressed Allow and then Back (from the app, the browser returns to the consent
+    // page's address): the interaction is over, and the page said "This sign-in has expired. This
+    // sign-in link is no longer valid", seconds after it succeeded (a walk of the pages, 2026-12-06).
+    const person = await signUpWithTwoFactor("back-after-allow@example.com");
+    const { context, page } = await newContext();
+    const request = await authorization({ scope: "openid profile", prompt: "consent" });
+    await page.goto(request.url.href);
+    await signIn(page, person, null, "totp");
+    await page.waitForURL(/\/interaction\/[^/]+$/);
+    await page.click("button:has-text('Allow')");
+    expect((await landed(page)).searchParams.get("code")).toMatch(/.+/);
+    const back = await page.goBack();
+    expect(new URL(page.url()).pathname).toMatch(/^\/interaction\/[^/]+$/);
+    expect(back?.status()).toBe(400);
+    expect(await page.textContent("h1")).toBe("This sign-in has ended");
+    expect(await page.textContent("main")).toContain("This sign-in is already finished, or it has expired.");
+    await expectAccessible(page, "back-after-allow");
     await context.close();
   });
 });

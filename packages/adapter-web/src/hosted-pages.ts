@@ -79,11 +79,15 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
   await app.register(
     async (app) => {
       await kit.install(app, { notFound: true });
+      // Also what Back from the app shows after Allow (the consent page's address, its sign-in
+      // finished): "expired" alone told a person whose sign-in had just worked that it failed. The
+      // same words as the provider's refusal to resume a finished sign-in (provider-pages.ts).
       const expired = (reply: FastifyReply) =>
         sendError(reply, {
           status: 400,
-          title: "This sign-in has expired",
-          message: "This sign-in link is no longer valid. Go back to the app you came from and start again.",
+          title: "This sign-in has ended",
+          message:
+            "This sign-in is already finished, or it has expired. Go back to the app you came from: if it did not sign you in, start again there.",
         });
 
       /** The interaction this browser is in, if it is the one in the URL and asks for `prompt`. */

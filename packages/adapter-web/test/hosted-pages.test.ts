@@ -101,7 +101,7 @@ describe("the sign-in page", () => {
       const page = await browser.get(url);
       expectPage(page, 400);
       expect(page.headers.location).toBeUndefined();
-      expect(page.body).toContain("This sign-in has expired");
+      expect(page.body).toContain("This sign-in has ended");
       // In a popup, the app's window is still told once the person starts again from the app.
       expect(page.headers["cross-origin-opener-policy"]).toBeUndefined();
     }
