@@ -48,17 +48,20 @@ export async function logInWithPassword(
     client: input.client,
     checkProof: checkPassword,
     deferGiveBack: true,
+    ...(user !== null && passwordHash !== null
+      ? {
+          recordWrongProof: () =>
+            recordSecurityEvent(deps, {
+              userId: user.id,
+              type: "login_failed",
+              client: input.client,
+              details: { method: "password" },
+            }),
+        }
+      : {}),
   });
   if (!proof.ok) return proof;
   if (user === null || !proof.value) {
-    if (user !== null && passwordHash !== null) {
-      await recordSecurityEvent(deps, {
-        userId: user.id,
-        type: "login_failed",
-        client: input.client,
-        details: { method: "password" },
-      });
-    }
     return ("lockedNow" in proof ? proof.lockedNow : undefined) ?? invalidCredentials;
   }
   // The right password's attempt is given back unless the sign-in completes, which clears the counters.

@@ -44,6 +44,17 @@ describe("lockout after repeated failed sign-ins", () => {
     expect(lockEvents()[0]).toMatchObject({ userId: user.id, ip: attacker.ip });
   });
 
+  it("records the attempt that locks before the lock, so the newest-first log reads the lock on top", async () => {
+    const { deps, user, failTimes } = await setUp();
+    await failTimes(5, attacker);
+    const recorded = deps.securityEvents
+      .all()
+      .filter((event) => event.userId === user.id)
+      .map((event) => event.type);
+    expect(recorded.slice(-2)).toEqual(["login_failed", "account_locked"]);
+    expect(recorded.filter((type) => type === "login_failed")).toHaveLength(5);
+  });
+
   it("the wrong password that locks says so, with the time left, for an account and an unknown address alike", async () => {
     const { logIn, lockEvents } = await setUp();
     for (const email of ["ada@example.com", "nobody@example.com"]) {

@@ -100,6 +100,11 @@ export async function proveWithinLockout(
     client: ClientInfo;
     checkProof: () => Promise<boolean>;
     deferGiveBack?: boolean;
+    /**
+     * Records the wrong proof in the person's log, before the lock it may have reached: the
+     * newest-first activity list then reads "locked" above the attempt that locked, not below.
+     */
+    recordWrongProof?: () => Promise<void>;
   },
 ): Promise<
   | AccountLocked
@@ -177,6 +182,7 @@ export async function proveWithinLockout(
     await refund();
     return { ok: true, value: true };
   }
+  await input.recordWrongProof?.();
   // Counted for an unknown address too: the counters lock alike, and a lockout counter (a public
   // metric by default) that moved only for real accounts would tell which addresses have one.
   if (reservation.lockedScopes.length > 0) deps.observer?.observe({ type: "account_locked" });
