@@ -207,7 +207,7 @@ describe("the mailed links in a real browser", () => {
     await page.getByLabel("New password").fill("Brand-new-pass2!");
     await page.getByLabel("Repeat it").fill("Brand-new-pass2!");
     await page.getByRole("button", { name: "Change password" }).click();
-    await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
+    await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
     await context.close();
 
@@ -232,7 +232,7 @@ describe("the mailed links in a real browser", () => {
     await page.getByLabel("New password").fill("Bobs-new-pass3!");
     await page.getByLabel("Repeat it").fill("Bobs-new-pass3!");
     await page.getByRole("button", { name: "Change password" }).click();
-    await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
+    await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     await page
       .getByText("This browser is signed in as shared-ada@example.com, another account")
       .waitFor({ timeout: 10_000 });
@@ -325,7 +325,7 @@ describe("the mailed links in a real browser", () => {
     await page.getByLabel("New password").fill("Third-pass-3!");
     await page.getByLabel("Repeat it").fill("Third-pass-3!");
     await page.getByRole("button", { name: "Change password" }).click();
-    await page.getByText("Your password is changed").waitFor({ timeout: 10_000 });
+    await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
     await context.close();
     expect(

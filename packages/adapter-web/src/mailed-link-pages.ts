@@ -152,11 +152,17 @@ function sendLinkDone(
   kit: PageKit,
   request: FastifyRequest,
   reply: FastifyReply,
-  input: { link: LinkPage; message: string; supportHelp?: string | null; elsewhere: string | null },
+  input: {
+    link: LinkPage;
+    title?: string;
+    message: string;
+    supportHelp?: string | null;
+    elsewhere: string | null;
+  },
 ) {
   return kit.sendPage(reply, {
     html: kit.views.page("notice", {
-      title: input.link.title,
+      title: input.title ?? input.link.title,
       message: input.message,
       status: true,
       supportHelp: input.supportHelp ?? null,
@@ -218,10 +224,17 @@ function oneStepLinkPage(
 
 /** A page whose link sets a new password as it does its one thing (a reset, undoing a change of address). */
 interface PasswordLink extends LinkPage {
+  /** The page's title once it worked (else `title`, the form's). */
+  readonly doneTitle?: string;
   /** What the page says once it worked. */
   readonly done: string;
   /** What leads to the support contact under `done` (its link, or the team that runs the brand). */
   readonly doneHelp?: string;
+  /**
+   * What follows `done`, and the support line, by the `outcome` the use answered (carried in the
+   * done page's address: it only picks the words a reload shows again).
+   */
+  readonly doneByOutcome?: Readonly<Record<string, { readonly more: string; readonly help?: string }>>;
   /** A spent or expired link, where asking again is not how to go on: a notice, not the form again. */
   readonly spent?: { readonly message: string; readonly help: string };
   /** What leads to the support contact when the use answers USER_EXISTS (the form stays). */
@@ -234,7 +247,7 @@ interface PasswordLink extends LinkPage {
   use(
     useCases: UseCases,
     input: { token: string; newPassword: string; request: FastifyRequest },
-  ): Promise<Result<void, ErrorCode>>;
+  ): Promise<Result<{ readonly outcome?: string }, ErrorCode>>;
 }
 
 const resetPassword: PasswordLink = {
@@ -244,14 +257,25 @@ const resetPassword: PasswordLink = {
   button: "Change password",
   more: { href: "/forgot-password", text: "No link, or it has expired? Ask for a new one" },
   signInWith: "the new password",
-  // A reset turns two-step verification off only for an address never verified (docs/account-security.md): say so before the
-  // sign-in asks for a code, and where to go when the device and the backup codes are gone too.
-  done: "Your password is changed and every session is signed out. Sign in with the new password. If two-step verification is on, signing in still asks for a code from your authenticator app or a backup code: a new password does not turn it off. Only if this address had never been verified did the reset turn it off (a stranger may have set it up), and we emailed you so.",
-  doneHelp: "Lost your authenticator app and your backup codes too?",
+  doneTitle: "Your password is changed",
+  done: "Every session of the account is signed out. Sign in with the new password.",
+  // A reset turns two-step verification off only for an address never verified (docs/account-security.md): say which
+  // before the sign-in asks for a code, and where to go when the device and the backup codes are gone too.
+  doneByOutcome: {
+    on: {
+      more: "Signing in still asks for a code from your authenticator app or a backup code: a new password does not turn two-step verification off.",
+      help: "Lost your authenticator app and your backup codes too?",
+    },
+    turned_off: {
+      more: "Two-step verification is now off: this address had never been verified, so whoever set it up may not have been you. We emailed you about it. Once signed in, you can turn it on again.",
+    },
+  },
   spentRetry:
     "If you pressed Change password before and the page did not load, it may have worked: try signing in with the new password.",
-  use: (useCases, { token, newPassword, request }) =>
-    useCases.resetPassword({ token, newPassword, client: clientOf(request) }),
+  use: async (useCases, { token, newPassword, request }) => {
+    const reset = await useCases.resetPassword({ token, newPassword, client: clientOf(request) });
+    return reset.ok ? ok({ outcome: reset.value.twoFactor }) : reset;
+  },
 };
 
 const undoEmailChange: PasswordLink = {
@@ -269,8 +293,10 @@ const undoEmailChange: PasswordLink = {
     help: "If you need help:",
   },
   takenHelp: "The change cannot be undone here:",
-  use: (useCases, { token, newPassword, request }) =>
-    useCases.undoEmailChange({ token, newPassword, client: clientOf(request) }),
+  use: async (useCases, { token, newPassword, request }) => {
+    const undone = await useCases.undoEmailChange({ token, newPassword, client: clientOf(request) });
+    return undone.ok ? ok({}) : undone;
+  },
 };
 
 function passwordLinkPage(
@@ -318,10 +344,12 @@ function passwordLinkPage(
     if (query?.done === "1") {
       // The account the POST found this browser signed in as (its mark, `account`), if it still is.
       const held = await browserSessions.authenticate(request.raw);
+      const outcome = typeof query.outcome === "string" ? link.doneByOutcome?.[query.outcome] : undefined;
       return sendLinkDone(kit, request, reply, {
         link,
-        message: link.done,
-        supportHelp: link.doneHelp ?? null,
+        title: link.doneTitle ?? link.title,
+        message: outcome === undefined ? link.done : `${link.done} ${outcome.more}`,
+        supportHelp: outcome?.help ?? link.doneHelp ?? null,
         elsewhere: held !== null && formAccountCheck(query, held.user.id) === "same" ? held.user.email : null,
       });
     }
@@ -381,12 +409,12 @@ function passwordLinkPage(
     // account's. The page it leads to names that account while the browser holds it (its mark, not
     // its id, in the address).
     const held = await browserSessions.authenticate(request.raw);
-    return reply.redirect(
-      held === null
-        ? donePath
-        : `${donePath}&${new URLSearchParams({ account: formAccountOf(held.user.id) })}`,
-      303,
-    );
+    const { outcome } = result.value;
+    const query = new URLSearchParams({
+      ...(outcome === undefined ? {} : { outcome }),
+      ...(held === null ? {} : { account: formAccountOf(held.user.id) }),
+    }).toString();
+    return reply.redirect(query === "" ? donePath : `${donePath}&${query}`, 303);
   });
 }
 

@@ -1,3 +1,4 @@
+import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "@superoauth/application/testing";
 import { mailRepeatWindowMs } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
@@ -260,6 +261,56 @@ describe("/undo-email-change", () => {
 });
 
 describe("/reset-password", () => {
+  it("the changed page says what became of two-step verification: still on, or turned off as the address had never been verified", async () => {
+    const { browser, deps, useCases, signedUp } = await withAda();
+    const choosePassword = async (at: Browser, input: { path: string; link: string; password: string }) => {
+      const { path, link, password } = input;
+      const posted = await at.submit(path, path, { link, password, confirm: password });
+      expect(posted.statusCode).toBe(303);
+      const location = String(posted.headers.location);
+      return { location, page: await at.get(location) };
+    };
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    await enableTwoFactorFor(deps, auth.value.session);
+    await useCases.requestPasswordReset({ email: "ada@example.com" });
+    const kept = await choosePassword(browser, {
+      path: "/reset-password",
+      link: await mailedLink(deps, "ada@example.com", "reset-password"),
+      password: "New-password-1!",
+    });
+    expect(kept.location).toBe("/reset-password?done=1&outcome=on");
+    expectDone(kept.page);
+    expect(kept.page.body).toContain(
+      "Signing in still asks for a code from your authenticator app or a backup code: a new password does not turn two-step verification off.",
+    );
+    expect(kept.page.body).toContain("Lost your authenticator app and your backup codes too?");
+
+    const bob = await signUpBob(useCases);
+    const bobs = await useCases.authenticateAccessToken({ token: bob.accessToken });
+    if (!bobs.ok) throw new Error("no session");
+    await enableTwoFactorOnUnverifiedAddress(deps, bobs.value.session);
+    await useCases.requestPasswordReset({ email: "bob@example.com" });
+    const turnedOff = await choosePassword(new Browser(browser.app), {
+      path: "/reset-password",
+      link: await mailedLink(deps, "bob@example.com", "reset-password"),
+      password: "New-password-1!",
+    });
+    expect(turnedOff.location).toBe("/reset-password?done=1&outcome=turned_off");
+    expect(turnedOff.page.body).toContain(
+      "Two-step verification is now off: this address had never been verified, so whoever set it up may not have been you.",
+    );
+    expect(turnedOff.page.body).not.toContain("Lost your authenticator app");
+
+    // The outcome only picks words: one it does not know shows the plain page.
+    const unknown = await browser.get("/reset-password?done=1&outcome=%3Cb%3E");
+    expectDone(unknown);
+    expect(unknown.body).toContain(
+      "Every session of the account is signed out. Sign in with the new password.",
+    );
+    expect(unknown.body).not.toContain("&lt;b&gt;");
+  });
+
   it("a mismatch and a weak password keep the link in the form (400); a good one changes it (303 to ?done=1: a reload posts nothing); the spent link is then refused", async () => {
     const { browser, deps, useCases } = await withAda();
     await useCases.requestPasswordReset({ email: "ada@example.com" });
@@ -297,15 +348,16 @@ describe("/reset-password", () => {
     // Post/Redirect/Get: a reload shows "changed" again instead of posting the spent link again
     // (which answered "invalid, expired or already used").
     expect(posted.statusCode).toBe(303);
-    expect(posted.headers.location).toBe("/reset-password?done=1");
-    const changed = await browser.get("/reset-password?done=1");
+    expect(posted.headers.location).toBe("/reset-password?done=1&outcome=off");
+    const changed = await browser.get("/reset-password?done=1&outcome=off");
     expectDone(changed);
-    expect(changed.body).toContain("Your password is changed and every session is signed out.");
-    // The reset leaves two-step verification on: the page says so, and where to go without it.
-    expect(changed.body).toContain("a new password does not turn it off.");
-    // ...but a reset of an address never verified does turn it off: the page does not say "never".
-    expect(changed.body).toContain("Only if this address had never been verified did the reset turn it off");
-    expect(changed.body).toContain("Lost your authenticator app and your backup codes too?");
+    expect(changed.body).toContain("<h1>Your password is changed</h1>");
+    expect(changed.body).toContain(
+      "Every session of the account is signed out. Sign in with the new password.",
+    );
+    // No two-step verification: nothing said of it.
+    expect(changed.body).not.toContain("wo-step verification");
+    expect(changed.body).not.toContain("authenticator app");
     const signedIn = await useCases.logInWithPassword({
       email: "ada@example.com",
       password: "New-password-1!",
@@ -654,7 +706,7 @@ describe("a mailed link opened in a browser signed in as another account", () =>
       link: reset,
       password: "New-password-1!",
     });
-    expect(location).toBe("/reset-password?done=1");
+    expect(location).toBe("/reset-password?done=1&outcome=off");
     expect(changed.body).toContain('<a href="/account/sign-in">Sign in</a>');
     expect(changed.body).not.toContain("This browser is signed in as");
     expect(await signedInAs(browser)).toBeNull();

@@ -66,6 +66,6 @@ export { securityEventLogContract } from "./security-event-log.contract.ts";
 export { sessionRepositoryContract } from "./session-repository.contract.ts";
 export { signingKeyStoreContract } from "./signing-key-store.contract.ts";
 export { transactionsContract } from "./transactions.contract.ts";
-export { enableTwoFactorFor } from "./two-factor-helpers.ts";
+export { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "./two-factor-helpers.ts";
 export { twoFactorRepositoryContract } from "./two-factor-repository.contract.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";

@@ -78,7 +78,7 @@ describe("createAdmin (pnpm admin:create)", () => {
     });
     expect(await resetPassword(deps, { token: tokenOf(link), newPassword: strongPassword })).toEqual({
       ok: true,
-      value: undefined,
+      value: { twoFactor: "off" },
     });
     // With a password set, the command leaves the admin as it is.
     expect(unwrap(await createAdmin(deps, { email })).outcome).toBe("already-admin");

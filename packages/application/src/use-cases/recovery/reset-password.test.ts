@@ -183,7 +183,10 @@ describe("requestPasswordReset", () => {
 describe("resetPassword", () => {
   it("sets the new password: it signs in, the old one no longer does", async () => {
     const { deps, token } = await withResetMail();
-    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({ ok: true, value: undefined });
+    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({
+      ok: true,
+      value: { twoFactor: "off" },
+    });
     expect((await logIn(deps, newPassword)).ok).toBe(true);
     expect(await logIn(deps, strongPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
   });
@@ -215,7 +218,7 @@ describe("resetPassword", () => {
     expect(await resetPassword({ ...deps, transactions: recording }, { token, newPassword, client })).toEqual(
       {
         ok: true,
-        value: undefined,
+        value: { twoFactor: "off" },
       },
     );
     expect(transactions.calls).toEqual([
@@ -398,7 +401,11 @@ describe("resetPassword", () => {
     // account of her own address.
     const { deps, account, token } = await withResetMail();
     await enableTwoFactorOnUnverifiedAddress(deps, account.session);
-    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    // The page that says the password is changed says this too.
+    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({
+      ok: true,
+      value: { twoFactor: "turned_off" },
+    });
     expect(await deps.twoFactor.findTOTPFactor(account.user.id)).toBeNull();
     const signedIn = await logIn(deps, newPassword);
     expect(signedIn.ok && "accessToken" in signedIn.value).toBe(true);
@@ -434,7 +441,10 @@ describe("resetPassword", () => {
     const { deps, account, token } = await withResetMail();
     await deps.users.markEmailVerified({ userId: account.user.id, now: deps.clock.now() });
     await enableTwoFactorFor(deps, account.session);
-    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect(await resetPassword(deps, { token, newPassword, client })).toEqual({
+      ok: true,
+      value: { twoFactor: "on" },
+    });
     expect((await deps.twoFactor.findTOTPFactor(account.user.id))?.status).toBe("enabled");
     const signedIn = await logIn(deps, newPassword);
     expect(signedIn.ok && "mfaRequired" in signedIn.value).toBe(true);

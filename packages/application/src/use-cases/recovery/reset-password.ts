@@ -10,12 +10,22 @@ import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { twoFactorStillOn } from "../two-factor/steps/redeem-code.ts";
 import { endOthersHoldOnAccount } from "./steps/end-others-hold.ts";
 
 const invalid = err(
   "INVALID_RESET_TOKEN",
   "The password-reset link is invalid, expired or already used (only the newest link mailed works)",
 );
+
+/**
+ * What became of two-step verification, for the page that says the password is changed: still on
+ * (the next sign-in asks for a code), off, or turned off by this reset (the address had never
+ * been proven: docs/account-security.md).
+ */
+export interface PasswordResetDone {
+  readonly twoFactor: "on" | "off" | "turned_off";
+}
 
 /**
  * Sets a new password with the token from a reset mail. The token works once.
@@ -29,7 +39,7 @@ const invalid = err(
 export async function resetPassword(
   deps: Dependencies,
   input: { token: string; newPassword: string; client?: ClientInfo },
-): Promise<Result<void, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR">> {
+): Promise<Result<PasswordResetDone, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR">> {
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, { presented: input.token, purpose: "reset_password", now });
   if (token === null) return invalid;
@@ -93,5 +103,6 @@ export async function resetPassword(
       details: { via: "password_reset" },
     });
   await recordSecurityEvent(deps, { userId: user.id, type: "password_reset", client: input.client });
-  return ok(undefined);
+  if (reset.forgotten?.twoFactor === true) return ok({ twoFactor: "turned_off" });
+  return ok({ twoFactor: (await twoFactorStillOn(deps, user.id)) ? "on" : "off" });
 }
