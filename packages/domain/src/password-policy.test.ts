@@ -94,6 +94,20 @@ describe("checkPasswordPolicy", () => {
     },
   );
 
+  it("names every rule broken at once, so one correction can fix them all", () => {
+    expect(messageFor("password")).toBe(
+      'Password must contain an uppercase letter, a digit and a special character (!@#$%^&*(),.?":{}|<>)',
+    );
+    expect(messageFor("PASSWORD1!")).toBe("Password must contain a lowercase letter");
+    expect(messageFor("Abcdefgh")).toBe(
+      'Password must contain a digit and a special character (!@#$%^&*(),.?":{}|<>)',
+    );
+    expect(messageFor("abc")).toBe(
+      'Password must be between 8 and 128 characters and contain an uppercase letter, a digit and a special character (!@#$%^&*(),.?":{}|<>)',
+    );
+    expect(messageFor("Aa1!")).toBe("Password must be between 8 and 128 characters");
+  });
+
   it("names the field it was given", () => {
     const result = checkPasswordPolicy("short", "New password");
     expect(result).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });

@@ -11,7 +11,8 @@ export const passwordPolicyDescription = `${minPasswordLength} to ${maxPasswordL
 /**
  * Checks a new password against the contract's policy: 8-128 characters with an
  * upper-case letter, a lower-case letter, a digit and one of the special characters.
- * The message names the first rule broken.
+ * The message names every rule broken, so one correction can fix them all: a person told one rule
+ * at a time could spend the sign-up budget (3 tries in 15 minutes) on them.
  */
 export function checkPasswordPolicy(password: string, field = "Password"): Result<void, "VALIDATION_ERROR"> {
   // Half of a character (a lone UTF-16 surrogate, from a client that cut a string mid-emoji) is no
@@ -20,22 +21,27 @@ export function checkPasswordPolicy(password: string, field = "Password"): Resul
     return err("VALIDATION_ERROR", `${field} must be valid text (it holds half of a character)`);
   }
   const length = [...password].length;
-  if (length < minPasswordLength || length > maxPasswordLength) {
-    return err(
-      "VALIDATION_ERROR",
-      `${field} must be between ${minPasswordLength} and ${maxPasswordLength} characters`,
-    );
-  }
   // Letters and digits of any script: `É`, `П` and `Ω` are upper-case letters, `٣` a digit
   // (Unicode's categories Lu, Ll and Nd), as a person whose language is not English reads the rule.
-  if (!/\p{Lu}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain an uppercase letter`);
-  if (!/\p{Ll}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain a lowercase letter`);
-  if (!/\p{Nd}/u.test(password)) return err("VALIDATION_ERROR", `${field} must contain a digit`);
-  if (![...password].some((c) => passwordSpecialCharacters.includes(c))) {
-    return err(
-      "VALIDATION_ERROR",
-      `${field} must contain a special character (${passwordSpecialCharacters})`,
-    );
-  }
-  return ok(undefined);
+  const missing = [
+    /\p{Lu}/u.test(password) ? null : "an uppercase letter",
+    /\p{Ll}/u.test(password) ? null : "a lowercase letter",
+    /\p{Nd}/u.test(password) ? null : "a digit",
+    [...password].some((c) => passwordSpecialCharacters.includes(c))
+      ? null
+      : `a special character (${passwordSpecialCharacters})`,
+  ].filter((rule) => rule !== null);
+  const lengthBroken = length < minPasswordLength || length > maxPasswordLength;
+  if (!lengthBroken && missing.length === 0) return ok(undefined);
+  const contain = missing.length === 0 ? "" : `contain ${listInWords(missing)}`;
+  const between = `be between ${minPasswordLength} and ${maxPasswordLength} characters`;
+  return err(
+    "VALIDATION_ERROR",
+    `${field} must ${lengthBroken ? (contain === "" ? between : `${between} and ${contain}`) : contain}`,
+  );
+}
+
+/** "a", "a and b", "a, b and c". */
+function listInWords(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

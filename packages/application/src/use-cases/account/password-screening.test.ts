@@ -42,11 +42,12 @@ describe("password screening", () => {
     }
   });
 
-  it("the contract's rules come first: a password breaking one gets that rule's message", async () => {
+  it("the contract's rules come first: a password breaking them gets their message", async () => {
     const deps = createInMemoryDependencies();
     expect(await register(deps, "password")).toMatchObject({
       error: "VALIDATION_ERROR",
-      message: "Password must contain an uppercase letter",
+      message:
+        'Password must contain an uppercase letter, a digit and a special character (!@#$%^&*(),.?":{}|<>)',
     });
   });
 
