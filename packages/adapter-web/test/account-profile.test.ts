@@ -43,6 +43,22 @@ describe("/account/profile", () => {
     expect(after.body).toContain('value="countess"');
   });
 
+  it("says that nothing changed when the nickname sent is the one the account has", async () => {
+    const { browser, deps } = await signedIn();
+    const same = await browser.submit("/account/profile", "/account/profile/nickname", { nickname: "ada" });
+    expect(same.statusCode).toBe(303);
+    expect(same.headers.location).toBe("/account/profile");
+    const after = await browser.get("/account/profile");
+    expect(after.body).toContain("That is your nickname already: nothing changed.");
+    expect(after.body).not.toContain("Your nickname has been changed.");
+    const ada = await deps.users.findUserByEmail("ada@example.com" as never);
+    const events = await deps.securityEvents.listSecurityEventsOfUser({
+      userId: ada?.id as never,
+      limit: 10,
+    });
+    expect(events.map((event) => event.type)).not.toContain("profile_updated");
+  });
+
   it("says when the address is not verified yet and links a new verification link; not once it is", async () => {
     const { browser, deps } = await signedIn();
     const unverified = await browser.get("/account/profile");

@@ -53,6 +53,8 @@ export const accountNotices: Readonly<Record<string, string>> = {
   provider_linked: "The provider is linked: you can sign in with it now.",
   provider_unlinked: "The provider is unlinked.",
   nickname_changed: "Your nickname has been changed.",
+  // The nickname sent was the account's own: updateProfile changes and records nothing.
+  nickname_unchanged: "That is your nickname already: nothing changed.",
   email_change_sent:
     "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
   session_revoked: "That session is signed out.",

@@ -54,7 +54,8 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
       const { status, message } = page.failure(result);
       return render(page, { nickname, error: { form: "nickname", message }, status });
     }
-    return page.redirect(base, "nickname_changed");
+    const unchanged = result.value.nickname === page.signedIn.user.nickname;
+    return page.redirect(base, unchanged ? "nickname_unchanged" : "nickname_changed");
   });
 
   area.action(app, "/profile/email", { limit: "email" }, async (page) => {
