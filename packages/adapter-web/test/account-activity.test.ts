@@ -265,13 +265,15 @@ describe("/account/developer-apps", () => {
       post_logout_redirect_uris: "https://app.example/out#x",
     });
     expectPage(badSignOut.answer, 400);
+    // The form's words for the field, not the API's name for it (postLogoutRedirectURIs).
     expect(badSignOut.answer.body).toContain(
-      "postLogoutRedirectURIs: A redirect URI must not have a fragment",
+      "Sign-out redirect URIs: A redirect URI must not have a fragment",
     );
+    expect(badSignOut.answer.body).not.toContain("postLogoutRedirectURIs");
     expect(invalidFields(badSignOut.answer.body)).toEqual(["post-logout-uris"]);
     const noOpenID = await registerThroughPage(built, { ...registration, scope: "email" });
     expectPage(noOpenID.answer, 400);
-    expect(noOpenID.answer.body).toContain("allowedScopes must include openid");
+    expect(noOpenID.answer.body).toContain("Scopes must include openid");
     expect(invalidFields(noOpenID.answer.body)).toEqual([]);
     expect(await built.useCases.listApps({ userId: built.user.id })).toEqual({ ok: true, value: [] });
   });
@@ -304,11 +306,11 @@ describe("/account/developer-apps", () => {
 
     const bad = await built.browser.submit(path, path, { ...edit, redirect_uris: "" });
     expectPage(bad, 400);
-    expect(bad.body).toContain("redirectURIs must list 1 to 10 URIs");
+    expect(bad.body).toContain("Redirect URIs must list 1 to 10 URIs");
     // A made-up signing algorithm is refused on its own field.
     const badAlg = await built.browser.submit(path, path, { ...edit, id_token_signing_alg: "HS256" });
     expectPage(badAlg, 400);
-    expect(badAlg.body).toContain("idTokenSigningAlg must be ES256 or RS256");
+    expect(badAlg.body).toContain("ID token signing algorithm must be ES256 or RS256");
     expect(badAlg.body).toMatch(/<select id="id-token-alg" name="id_token_signing_alg" aria-invalid="true"/);
     const saved = await built.browser.submit(path, path, edit);
     expect(saved.statusCode).toBe(303);

@@ -62,6 +62,26 @@ export function appFormFieldOf(message: string | undefined): string | null {
   return appFormFields[first] ?? null;
 }
 
+/**
+ * The form's words for the field a refusal's message starts with: the domain's messages name the
+ * API's fields (`redirectURIs must list...`), which a person on the form never sees.
+ */
+const appFormFieldWords: Readonly<Record<string, string>> = {
+  name: "Name",
+  type: "Client type",
+  redirectURIs: "Redirect URIs",
+  postLogoutRedirectURIs: "Sign-out redirect URIs",
+  homepageURL: "Homepage URL",
+  logoURL: "Logo URL",
+  idTokenSigningAlg: "ID token signing algorithm",
+  allowedScopes: "Scopes",
+};
+
+/** A refusal's message as the form shows it: its leading API field name in the form's words. */
+export function appFormMessage(message: string): string {
+  return message.replace(/^[A-Za-z]+/, (first) => appFormFieldWords[first] ?? first);
+}
+
 const urisMax = maxRedirectURIs * (maxAppURLLength + 2);
 
 function formOf(page: PageContext): AppForm {
@@ -150,7 +170,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
         })),
         form: input.form ?? emptyForm,
         scopeChoices,
-        error: input.message ?? null,
+        error: input.message === undefined ? null : appFormMessage(input.message),
         errorField: appFormFieldOf(input.message),
       },
       { status: input.status ?? 200 },
@@ -176,7 +196,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
         },
         form: input.form ?? formFromApp(owned),
         scopeChoices,
-        error: input.message ?? null,
+        error: input.message === undefined ? null : appFormMessage(input.message),
         errorField: appFormFieldOf(input.message),
       },
       { status: input.status ?? 200 },
