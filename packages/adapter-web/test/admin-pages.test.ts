@@ -733,14 +733,22 @@ describe("the status notice page", { timeout: 30_000 }, () => {
     const browser = await browserOf("root");
     const refused = await act(browser, "/admin/maintenance-notice", { decision: "set", message: "   " });
     expectPage(refused, 400);
-    expect(refused.body).toMatch(/id="form-error" class="error" role="alert">[^<]*must not be empty/);
+    // In the form's words: no "message" (the API's field), no "clear the notice" with none shown.
+    expect(refused.body).toContain('id="form-error" class="error" role="alert">Type the notice to show.</p>');
     const long = await act(browser, "/admin/maintenance-notice", {
       decision: "set",
       message: "x".repeat(300),
     });
     expectPage(long, 400);
-    expect(long.body).toContain("at most 280 characters");
+    expect(long.body).toContain("The notice must be at most 280 characters");
     expect(await deps.maintenanceNotices.current()).toBeNull();
+    // With a notice shown, an empty one says how to take that one down instead.
+    await act(browser, "/admin/maintenance-notice", { decision: "set", message: "Upgrade on Sunday" });
+    const emptied = await act(browser, "/admin/maintenance-notice", { decision: "set", message: "" });
+    expectPage(emptied, 400);
+    expect(emptied.body).toContain(
+      "Type the notice to show, or take the one shown down with Clear the notice.",
+    );
   });
 
   it("support gets the 403 page, and its nav shows neither the audit log nor the status notice", async () => {

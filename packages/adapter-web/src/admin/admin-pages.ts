@@ -300,7 +300,7 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
         current: notice === null ? null : { message: notice.message, set: utcText(notice.setAt) },
         message: input.message ?? notice?.message ?? "",
         maxLength: maxMaintenanceNoticeLength,
-        error: input.error ?? null,
+        error: input.error === undefined ? null : noticeRefusal(input.error, notice !== null),
       },
       { status: input.status ?? 200 },
     );
@@ -322,6 +322,19 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
     }
     return page.redirect(`/admin${path}`, clear ? "notice_cleared" : "notice_set");
   });
+}
+
+/**
+ * A refused notice's reason in the form's words: the domain's name the API's field ("message must
+ * not be empty: clear the notice instead"), and the Clear button is there only with a notice shown.
+ */
+function noticeRefusal(reason: string, shown: boolean): string {
+  if (reason.startsWith("message must not be empty")) {
+    return shown
+      ? "Type the notice to show, or take the one shown down with Clear the notice."
+      : "Type the notice to show.";
+  }
+  return reason.replace(/^message /, "The notice ");
 }
 
 /** What the user page shows of an account (getUserDetails): never a hash or a secret. */
