@@ -325,7 +325,7 @@ function maintenanceNoticePage(app: FastifyInstance, area: Area, useCases: UseCa
 }
 
 /**
- * A refused notice's reason in the form's words: the domain's name the API's field ("message must
+ * A refused notice's reason in the form's words: the domain's messages name the API's field ("message must
  * not be empty: clear the notice instead"), and the Clear button is there only with a notice shown.
  */
 function noticeRefusal(reason: string, shown: boolean): string {
