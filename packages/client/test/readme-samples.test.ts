@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { routes } from "../src/routes.ts";
 
 // Every `ts` sample of the README, each as its own module, type-checked against the package as a
 // user's strict project would (inside the package, so `@superoauth/client` resolves to itself).
@@ -67,5 +68,16 @@ describe("the README's samples", () => {
       output = String((error as { stdout?: string }).stdout ?? error);
     }
     expect(output).toBe("");
+  });
+});
+
+describe("the README's method table", () => {
+  it("names every route's method and route, and nothing else", () => {
+    const readme = readFileSync(join(packageDir, "README.md"), "utf8");
+    const rows = [
+      ...readme.matchAll(/^\| `client\.([a-zA-Z]+\.[a-zA-Z]+)\(\)` +\| `([A-Z]+) \/api\/v1(\S+)` +\|/gm),
+    ].map((match) => `${match[1]} ${match[2]} ${match[3]}`);
+    const expected = Object.entries(routes).map(([name, route]) => `${name} ${route.method} ${route.path}`);
+    expect(rows).toEqual(expected);
   });
 });
