@@ -344,7 +344,15 @@ function passwordLinkPage(
     if (query?.done === "1") {
       // The account the POST found this browser signed in as (its mark, `account`), if it still is.
       const held = await browserSessions.authenticate(request.raw);
-      const outcome = typeof query.outcome === "string" ? link.doneByOutcome?.[query.outcome] : undefined;
+      // Only the table's own names: `constructor` or `toString` would find the prototype's, and its
+      // missing `more` would read "undefined" on the page.
+      const byOutcome = link.doneByOutcome;
+      const outcome =
+        typeof query.outcome === "string" &&
+        byOutcome !== undefined &&
+        Object.hasOwn(byOutcome, query.outcome)
+          ? byOutcome[query.outcome]
+          : undefined;
       return sendLinkDone(kit, request, reply, {
         link,
         title: link.doneTitle ?? link.title,

@@ -309,6 +309,15 @@ describe("/reset-password", () => {
       "Every session of the account is signed out. Sign in with the new password.",
     );
     expect(unknown.body).not.toContain("&lt;b&gt;");
+    // Nor does a name every object answers to (its prototype's): no "undefined" on the page.
+    for (const inherited of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const page = await browser.get(`/reset-password?done=1&outcome=${inherited}`);
+      expectDone(page);
+      expect(page.body).toContain(
+        "Every session of the account is signed out. Sign in with the new password.",
+      );
+      expect(page.body).not.toContain("undefined");
+    }
   });
 
   it("a mismatch and a weak password keep the link in the form (400); a good one changes it (303 to ?done=1: a reload posts nothing); the spent link is then refused", async () => {
