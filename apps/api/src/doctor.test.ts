@@ -129,6 +129,10 @@ describe("describeRedisProblem", () => {
     expect(describeRedisProblem(coded("ECONNRESET"), url)).toBe(
       "redis://default:***@cache.example.com: cache.example.com:6379 reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL",
     );
+    // Over rediss:// already: not told to use it.
+    expect(describeRedisProblem(coded("ECONNRESET"), "rediss://cache.example.com:6380")).toBe(
+      "rediss://cache.example.com:6380: cache.example.com:6380 reset the connection: check the host and port in REDIS_URL",
+    );
     expect(describeRedisProblem(new Error("Connection is closed."), url)).toBe(
       "redis://default:***@cache.example.com: cache.example.com:6379 hung up before answering PING; a Redis with no password does so to clients from other machines (protected mode): set one (requirepass) and give it in REDIS_URL",
     );

@@ -394,16 +394,21 @@ export function describeRedisProblem(error: unknown, url: string): string {
   // A Redis error reply starts with its code: "NOAUTH Authentication required.", "WRONGPASS ...".
   const replyCode = name === "ReplyError" ? (message.split(" ")[0] ?? "") : "";
   let where = "?";
+  let overTLS = false;
   try {
     const parsed = new URL(url);
     where = `${parsed.hostname}:${parsed.port === "" ? "6379" : parsed.port}`;
+    overTLS = parsed.protocol === "rediss:";
   } catch {}
   switch (code || replyCode || name) {
     case "ECONNREFUSED":
     case "EHOSTUNREACH":
       return `${shown}: nothing answers at ${where}: is Redis running? check host and port in REDIS_URL`;
     case "ECONNRESET":
-      return `${shown}: ${where} reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL`;
+      // Over rediss:// already, "use rediss://" would send the reader in a circle.
+      return overTLS
+        ? `${shown}: ${where} reset the connection: check the host and port in REDIS_URL`
+        : `${shown}: ${where} reset the connection: a Redis port with TLS wants rediss:// in REDIS_URL`;
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return `${shown}: the host of REDIS_URL is not found (DNS): check the host name`;
