@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ProviderProfile } from "../ports/index.ts";
 import { createInMemoryDependencies } from "../testing/in-memory.ts";
 import { RecordingObserver } from "../testing/recording-observer.ts";
@@ -42,6 +42,17 @@ describe("what the use cases report to the observer (metrics)", () => {
     await useCases.logInWithPassword({ email: "ada@example.com", password: strongPassword, client });
     expect(observer.events.filter((e) => e.type === "account_locked")).toHaveLength(1);
     expect(observer.events.at(-1)).toEqual({ type: "sign_in", method: "password", result: "ACCOUNT_LOCKED" });
+  });
+
+  it("the lock is reported even when the log that records the attempt fails (the attempt answers 503)", async () => {
+    const { deps, observer, useCases } = await setUp();
+    for (let i = 0; i < 4; i++)
+      await useCases.logInWithPassword({ email: "ada@example.com", password: "Wrong-password-1!", client });
+    vi.spyOn(deps.securityEvents, "recordSecurityEvent").mockRejectedValue(new Error("log down"));
+    await expect(
+      useCases.logInWithPassword({ email: "ada@example.com", password: "Wrong-password-1!", client }),
+    ).rejects.toThrow("log down");
+    expect(observer.events.filter((e) => e.type === "account_locked")).toHaveLength(1);
   });
 
   it("a lockout of an address without an account is reported as one of an account: the metric tells neither", async () => {

@@ -182,10 +182,11 @@ export async function proveWithinLockout(
     await refund();
     return { ok: true, value: true };
   }
-  await input.recordWrongProof?.();
   // Counted for an unknown address too: the counters lock alike, and a lockout counter (a public
   // metric by default) that moved only for real accounts would tell which addresses have one.
+  // Counted before the writes below, so a log that fails (the attempt then answers 503) still does.
   if (reservation.lockedScopes.length > 0) deps.observer?.observe({ type: "account_locked" });
+  await input.recordWrongProof?.();
   if (input.userId !== null && reservation.lockedScopes.length > 0) {
     await recordSecurityEvent(deps, {
       userId: input.userId,
