@@ -176,9 +176,16 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.subject).not.toMatch(/verif|reset/i);
     expect(mail.text).toContain("sign-in providers that give this address may now be linked to the account");
     expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");
+    // What to do is what the holder can do: staff reset a second factor but cannot unlink a
+    // provider (the console and the admin API have no such action), so the mail must not send
+    // the holder to support for that.
     expect(mail.text).toContain(
-      "contact Acme's support now and ask them to remove any second factor and sign-in provider you did not set up, then choose a new password",
+      "choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link",
     );
+    expect(mail.text).toContain(
+      "If signing in asks for a two-factor code you do not have, contact Acme's support, who can turn it off.",
+    );
+    expect(mail.text).not.toMatch(/support[^.]*remove[^.]*provider/);
     expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
     expect(mail.text).not.toContain("If this was you");
   });

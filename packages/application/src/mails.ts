@@ -220,7 +220,7 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
     ifYou: "If you asked {service}'s support for this, there is nothing to do.",
     ifNot:
-      "If you did not, someone else may have made an account on your address and talked support into confirming it: contact {service}'s support now and ask them to remove any second factor and sign-in provider you did not set up, then choose a new password, which signs out every session.",
+      "If you did not, someone else may have made an account on your address and talked support into confirming it: choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link (staff cannot unlink one). If signing in asks for a two-factor code you do not have, contact {service}'s support, who can turn it off.",
   }),
   // Never the app's name: its developer chose it, and this mail goes out under the service's name
   // (as a browser's header is never quoted, composeSecurityNotice). The account's page names it.
