@@ -190,6 +190,18 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).not.toContain("If this was you");
   });
 
+  it("every session ended by staff: asking for it is no reason to keep the password, since whoever knows it signs in again", () => {
+    const mail = notice("sessions_revoked", { ip: null, userAgent: null });
+    expect(mail.subject).toBe("Your account was signed out everywhere");
+    // The person who asks support to sign everyone out is most often the one who thinks someone
+    // else is in: "nothing to do" left the intruder the password and the apps' access.
+    expect(mail.text).not.toContain("there is nothing to do");
+    expect(mail.text).toContain(
+      "If you asked support for this because someone else may have been signed in, choose a new password too",
+    );
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+  });
+
   it("an app given access: where to see and withdraw it, what to do if it was not the reader, and never the app's own name", () => {
     const mail = composeSecurityNotice({
       to,

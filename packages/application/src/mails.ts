@@ -213,7 +213,8 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   sessions_revoked: () => ({
     subject: "Your account was signed out everywhere",
     what: "{service}'s staff signed your {service} account out on every device: sign in again to go on.",
-    ifYou: "If you asked support for this, there is nothing to do.",
+    ifYou:
+      "If you asked support for this because someone else may have been signed in, choose a new password too: whoever knows your password can sign in again, and apps you allowed keep their access until you do.",
   }),
   email_verified: () => ({
     subject: "Staff confirmed this address for your account",
