@@ -241,6 +241,23 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(sentences).toContain("Two-factor authentication was turned on");
   });
 
+  it("counts the recent activity in words that agree with the count: one event, then events", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    // A sign-up records nothing, so a new account's first view shows that view alone.
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const first = await browser.get(`/admin/users/${target.user.id}`);
+    expectPage(first, 200);
+    expect(first.body).toContain("The account's latest security event, in the person's own words.");
+    const other = await account("other");
+    await enableTwoFactorFor(deps, other.session);
+    const later = await browser.get(`/admin/users/${other.user.id}`);
+    expect(later.body).toMatch(
+      /The account's latest [2-9] security events, newest first, in the person's own words\./,
+    );
+  });
+
   it("offers support only unlock, reset 2FA and revoke sessions, and nothing on an admin", async () => {
     const { account, browserOf, deps, useCases } = await withConsole();
     const target = await account("target");
