@@ -46,40 +46,37 @@ const emptyForm: AppForm = {
 /** Every scope, with its words, for the checkboxes. */
 const scopeChoices = appScopes.map((scope) => ({ scope, words: describeScope(scope) }));
 
-/** The form's text fields by the registration field a refusal's message starts with (the domain's names). */
-const appFormFields: Readonly<Record<string, string>> = {
-  name: "app-name",
-  redirectURIs: "redirect-uris",
-  postLogoutRedirectURIs: "post-logout-uris",
-  homepageURL: "homepage-url",
-  logoURL: "logo-url",
-  idTokenSigningAlg: "id-token-alg",
+/**
+ * The registration fields a refusal's message may start with (the domain's names, which a person on
+ * the form never sees): the form's words for each, and the id of its text field (null: a choice the
+ * page does not mark).
+ */
+const appFormFields: Readonly<Record<string, { readonly id: string | null; readonly words: string }>> = {
+  name: { id: "app-name", words: "Name" },
+  type: { id: null, words: "Client type" },
+  redirectURIs: { id: "redirect-uris", words: "Redirect URIs" },
+  postLogoutRedirectURIs: { id: "post-logout-uris", words: "Sign-out redirect URIs" },
+  homepageURL: { id: "homepage-url", words: "Homepage URL" },
+  logoURL: { id: "logo-url", words: "Logo URL" },
+  idTokenSigningAlg: { id: "id-token-alg", words: "ID token signing algorithm" },
+  allowedScopes: { id: null, words: "Scopes" },
 };
+
+/** The registration field a refusal's message starts with, if it is one of the form's. */
+function appFormFieldIn(message: string | undefined) {
+  const first = /^[A-Za-z]+/.exec(message ?? "")?.[0] ?? "";
+  return Object.hasOwn(appFormFields, first) ? { first, field: appFormFields[first] } : null;
+}
 
 /** The id of the field a refusal is about, so the page marks that one; null for the form as a whole. */
 export function appFormFieldOf(message: string | undefined): string | null {
-  const first = /^[A-Za-z]+/.exec(message ?? "")?.[0] ?? "";
-  return appFormFields[first] ?? null;
+  return appFormFieldIn(message)?.field?.id ?? null;
 }
 
-/**
- * The form's words for the field a refusal's message starts with: the domain's messages name the
- * API's fields (`redirectURIs must list...`), which a person on the form never sees.
- */
-const appFormFieldWords: Readonly<Record<string, string>> = {
-  name: "Name",
-  type: "Client type",
-  redirectURIs: "Redirect URIs",
-  postLogoutRedirectURIs: "Sign-out redirect URIs",
-  homepageURL: "Homepage URL",
-  logoURL: "Logo URL",
-  idTokenSigningAlg: "ID token signing algorithm",
-  allowedScopes: "Scopes",
-};
-
-/** A refusal's message as the form shows it: its leading API field name in the form's words. */
+/** A refusal's message as the form shows it: its leading field name in the form's words. */
 export function appFormMessage(message: string): string {
-  return message.replace(/^[A-Za-z]+/, (first) => appFormFieldWords[first] ?? first);
+  const found = appFormFieldIn(message);
+  return found?.field === undefined ? message : `${found.field.words}${message.slice(found.first.length)}`;
 }
 
 const urisMax = maxRedirectURIs * (maxAppURLLength + 2);
