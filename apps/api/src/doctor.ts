@@ -133,25 +133,44 @@ async function checkDatabase(config: Config, probes: DoctorProbes): Promise<Chec
  */
 function judgeDatabaseTransport(config: Config, tlsCipher: string | null | undefined): CheckOutcome[] {
   if (config.database.kind !== "mysql" || tlsCipher === undefined) return [];
-  if (tlsCipher !== null) {
-    return [{ check: "database-tls", status: "ok", detail: `the connection is encrypted (${tlsCipher})` }];
-  }
-  if (isLoopbackHost(config.database.host)) {
-    return [
-      {
-        check: "database-tls",
-        status: "ok",
-        detail: "the connection is not encrypted: the server is on this machine (loopback)",
-      },
-    ];
-  }
   return [
-    {
+    judgeTransport({
       check: "database-tls",
-      status: "warn",
-      detail: `the connection to ${config.database.host}:${config.database.port} is not encrypted: add ?ssl=true to DATABASE_URL (the server's certificate is checked; docs/operations.md, "Which database")`,
-    },
+      encryptedAs: tlsCipher,
+      host: config.database.host,
+      port: String(config.database.port),
+      advice: `add ?ssl=true to DATABASE_URL (the server's certificate is checked; docs/operations.md, "Which database")`,
+    }),
   ];
+}
+
+/**
+ * One connection's encryption, for the doctor: ok when encrypted (`encryptedAs` says how), ok in
+ * plain text to this machine (loopback: it crosses no network), else a warning with `advice`.
+ */
+function judgeTransport(input: {
+  check: string;
+  encryptedAs: string | null;
+  host: string;
+  port: string;
+  advice: string;
+}): CheckOutcome {
+  const { check } = input;
+  if (input.encryptedAs !== null) {
+    return { check, status: "ok", detail: `the connection is encrypted (${input.encryptedAs})` };
+  }
+  if (isLoopbackHost(input.host)) {
+    return {
+      check,
+      status: "ok",
+      detail: "the connection is not encrypted: the server is on this machine (loopback)",
+    };
+  }
+  return {
+    check,
+    status: "warn",
+    detail: `the connection to ${input.host}:${input.port} is not encrypted: ${input.advice}`,
+  };
 }
 
 /** SQLite's disk: how much room is left (the service calls the database degraded below 100 MiB). */
@@ -364,25 +383,13 @@ async function checkRedis(config: Config, probes: DoctorProbes): Promise<CheckOu
  */
 export function judgeRedisTransport(url: string): CheckOutcome {
   const parsed = new URL(url);
-  if (parsed.protocol === "rediss:") {
-    return {
-      check: "redis-tls",
-      status: "ok",
-      detail: "the connection is encrypted (rediss://, the server's certificate checked)",
-    };
-  }
-  if (isLoopbackHost(parsed.hostname)) {
-    return {
-      check: "redis-tls",
-      status: "ok",
-      detail: "the connection is not encrypted: the server is on this machine (loopback)",
-    };
-  }
-  return {
+  return judgeTransport({
     check: "redis-tls",
-    status: "warn",
-    detail: `the connection to ${parsed.hostname}:${parsed.port === "" ? "6379" : parsed.port} is not encrypted: use rediss:// in REDIS_URL (TLS, the server's certificate checked; docs/operations.md, "Redis")`,
-  };
+    encryptedAs: parsed.protocol === "rediss:" ? "rediss://, the server's certificate checked" : null,
+    host: parsed.hostname,
+    port: parsed.port === "" ? "6379" : parsed.port,
+    advice: `use rediss:// in REDIS_URL (TLS, the server's certificate checked; docs/operations.md, "Redis")`,
+  });
 }
 
 /** Why the Redis at `url` cannot be used, by the socket's code or the server's error code. */
@@ -420,8 +427,8 @@ export function describeRedisProblem(error: unknown, url: string): string {
     case "ParserError":
       return `${shown}: what answers at ${where} does not speak Redis: check the port (and redis:// or rediss://) in REDIS_URL`;
     default:
-      // ioredis's answer when the server hung up before any reply: Redis in protected mode (no
-      // password set) refuses every client off its own machine so, its DENIED lost with the socket.
+      // ioredis's answer when the server hung up before any reply. Redis in protected mode (no
+      // password set) does so to every client off its own machine; its DENIED is lost with the socket.
       if (message === "Connection is closed.") {
         return `${shown}: ${where} hung up before answering PING; a Redis with no password does so to clients from other machines (protected mode): set one (requirepass) and give it in REDIS_URL`;
       }
