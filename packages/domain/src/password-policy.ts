@@ -31,14 +31,15 @@ export function checkPasswordPolicy(password: string, field = "Password"): Resul
       ? null
       : `a special character (${passwordSpecialCharacters})`,
   ].filter((rule) => rule !== null);
-  const lengthBroken = length < minPasswordLength || length > maxPasswordLength;
-  if (!lengthBroken && missing.length === 0) return ok(undefined);
-  const contain = missing.length === 0 ? "" : `contain ${listInWords(missing)}`;
-  const between = `be between ${minPasswordLength} and ${maxPasswordLength} characters`;
-  return err(
-    "VALIDATION_ERROR",
-    `${field} must ${lengthBroken ? (contain === "" ? between : `${between} and ${contain}`) : contain}`,
-  );
+  const broken = [
+    length < minPasswordLength || length > maxPasswordLength
+      ? `be between ${minPasswordLength} and ${maxPasswordLength} characters`
+      : null,
+    missing.length > 0 ? `contain ${listInWords(missing)}` : null,
+  ].filter((rule) => rule !== null);
+  return broken.length === 0
+    ? ok(undefined)
+    : err("VALIDATION_ERROR", `${field} must ${broken.join(" and ")}`);
 }
 
 /** "a", "a and b", "a, b and c". */
