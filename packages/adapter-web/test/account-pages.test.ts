@@ -625,10 +625,19 @@ describe("a lock at the password step", () => {
     });
     const { first, last } = await browser.signInUntilLocked("/account/sign-in", "/account/sign-in");
     expect(first.body).not.toContain("Still locked once the wait is over?");
+    expect(first.body).not.toContain("to lift the lock");
     expectPage(last, 423);
     expect(last.body).toContain(
       '<p>Still locked once the wait is over? <a href="https://help.example/">Contact support</a>.</p>',
     );
+  });
+
+  it("links the password reset that lifts it, as its words say", async () => {
+    const { browser } = await withAccount();
+    const { last } = await browser.signInUntilLocked("/account/sign-in", "/account/sign-in");
+    expectPage(last, 423);
+    expect(last.body).toContain("or reset your password");
+    expect(last.body).toContain('<p><a href="/forgot-password">Reset your password to lift the lock</a></p>');
   });
 });
 

@@ -266,9 +266,13 @@ describe("the sign-in page", () => {
       "/interaction/login-1/login",
     );
     expect(first.body).not.toContain("Still locked once the wait is over?");
+    expect(first.body).not.toContain("to lift the lock");
     expectPage(last, 423);
     expect(last.body).toContain(
       "<p>Still locked once the wait is over? Ask the team that runs SuperOAuth.</p>",
+    );
+    expect(last.body).toMatch(
+      /<p><a href="[^"]*forgot-password[^"]*">Reset your password to lift the lock<\/a><\/p>/,
     );
     // The account is locked, not the address or the password wrong: neither field is marked.
     expect(fieldsMarkedInvalid(last.body)).toEqual([]);

@@ -278,19 +278,23 @@ function signInSupportHelp(error: string | undefined): string | null {
 }
 
 /**
- * What the sign-in page shows of a refusal: its words, the support line under it, and whether the
- * address and password are what was wrong (marked `aria-invalid`, described by the words): a wrong
- * password or a malformed form, not a lock, a disabled account, a step that took too long or one
- * another tab replaced, where a screen reader would call two fields "invalid" that are not.
+ * What the sign-in page shows of a refusal: its words, the support line under it, whether the
+ * account is locked (the page then links the password reset that lifts the lock, as the code step
+ * does), and whether the address and password are what was wrong (marked `aria-invalid`, described
+ * by the words): a wrong password or a malformed form, not a lock, a disabled account, a step that
+ * took too long or one another tab replaced, where a screen reader would call two fields "invalid"
+ * that are not.
  */
 export function signInRefusal(input: { error?: string | null | undefined; code?: string | undefined }): {
   error: string | null;
   supportHelp: string | null;
+  locked: boolean;
   fieldsInError: boolean;
 } {
   return {
     error: input.error ?? null,
     supportHelp: signInSupportHelp(input.code),
+    locked: input.code === "ACCOUNT_LOCKED",
     fieldsInError:
       (input.error ?? null) !== null &&
       (input.code === "INVALID_CREDENTIALS" || input.code === "VALIDATION_ERROR"),
