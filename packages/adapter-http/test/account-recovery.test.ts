@@ -7,6 +7,7 @@ import {
   buildTestApp,
   expectError,
   getMe,
+  messageOf,
   refresh,
   registerUser,
   type TestAppOptions,
@@ -287,6 +288,15 @@ describe("POST /api/v1/auth/reset-password", () => {
     deps.clock.advance(3600 * 1000);
 
     expectError(await post(app, "/auth/reset-password", { token, newPassword }), "INVALID_RESET_TOKEN", 400);
+  });
+
+  it("answers VALIDATION_ERROR 400 to the account's current password and keeps the token usable", async () => {
+    const { app, token } = await requestedReset();
+
+    const same = await post(app, "/auth/reset-password", { token, newPassword: validRegistration.password });
+    expectError(same, "VALIDATION_ERROR", 400);
+    expect(messageOf(same)).toBe("New password is the account's current password: choose a different one");
+    expect((await post(app, "/auth/reset-password", { token, newPassword })).statusCode).toBe(200);
   });
 
   it("answers VALIDATION_ERROR 400 to a weak password and keeps the token usable", async () => {

@@ -127,6 +127,20 @@ describe("POST /api/v1/user/password", () => {
     expect((await logInWith(validRegistration.password)).statusCode).toBe(200);
   });
 
+  it("answers VALIDATION_ERROR 400 to the current password as the new one, and ends no session", async () => {
+    const other = await logIn(app);
+    const response = await changePassword({
+      currentPassword: validRegistration.password,
+      newPassword: validRegistration.password,
+    });
+
+    expectError(response, "VALIDATION_ERROR", 400);
+    expect(messageOf(response)).toBe(
+      "New password is the account's current password: choose a different one",
+    );
+    expect((await getMe(app, other.accessToken)).statusCode).toBe(200);
+  });
+
   it("answers VALIDATION_ERROR 400 naming newPassword when it is missing", async () => {
     const response = await changePassword({ currentPassword: validRegistration.password });
 

@@ -60,6 +60,43 @@ describe("setPassword", () => {
     expect((await logIn(deps, strongPassword)).ok).toBe(true);
   });
 
+  it.each([
+    ["as typed", strongPassword],
+    ["in another Unicode form (full-width letters, NFKC-equal)", strongPassword.replace("a", "\uff41")],
+  ])(
+    "refuses the current password as the new one %s with VALIDATION_ERROR, and changes nothing",
+    async (_label, again) => {
+      const deps = createInMemoryDependencies();
+      const { user, session } = await registerAccount(deps);
+      expect(strongPassword).toContain("a");
+      const other = unwrapSignedIn(await logIn(deps, strongPassword));
+      const hash = (await deps.users.findUserById(user.id))?.passwordHash;
+      const result = await setPassword(deps, {
+        session,
+        currentPassword: strongPassword,
+        newPassword: again,
+      });
+      expect(result).toEqual({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "New password is the account's current password: choose a different one",
+      });
+      expect((await deps.users.findUserById(user.id))?.passwordHash).toBe(hash);
+      expect((await authenticateAccessToken(deps, { token: other.accessToken })).ok).toBe(true);
+    },
+  );
+
+  it("answers a wrong current password typed again as the new one with INVALID_CURRENT_PASSWORD, not the refusal", async () => {
+    const deps = createInMemoryDependencies();
+    const { session } = await registerAccount(deps);
+    const result = await setPassword(deps, {
+      session,
+      currentPassword: "Not-my-password-1!",
+      newPassword: "Not-my-password-1!",
+    });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_CURRENT_PASSWORD" });
+  });
+
   it("answers INVALID_CURRENT_PASSWORD to a wrong current password and keeps the old password and sessions", async () => {
     const deps = createInMemoryDependencies();
     const { session } = await registerAccount(deps);

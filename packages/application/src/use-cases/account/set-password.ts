@@ -4,7 +4,7 @@ import { inOneTransaction } from "../in-one-transaction.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
-import { checkNewPassword } from "./steps/check-new-password.ts";
+import { checkNewPassword, currentPasswordAgain, samePassword } from "./steps/check-new-password.ts";
 import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "./steps/fresh-proof.ts";
 
 /**
@@ -57,6 +57,8 @@ export async function setPassword(
     if (!proved.ok) {
       return recordWrongProof(deps, { proved, user, method: "password", during: "password_change", client });
     }
+    // Refused once the current password is proven, so the refusal tells only its owner what it is.
+    if (samePassword(input.newPassword, currentPassword)) return currentPasswordAgain;
   } else {
     const fresh = requireFreshProof(deps, { session });
     if (!fresh.ok) return fresh;

@@ -217,6 +217,17 @@ describe("undoEmailChange", () => {
     expect((await undoEmailChange(deps, { token, newPassword: ownersPassword })).ok).toBe(true);
   });
 
+  it("refuses the account's current password (the thief knows it) with VALIDATION_ERROR, changes nothing, and the link still works", async () => {
+    const { deps, account, token } = await takenOver();
+    expect(await undoEmailChange(deps, { token, newPassword: strongPassword })).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: "New password is the account's current password: choose a different one",
+    });
+    expect((await deps.users.findUserById(account.user.id))?.email).toBe("thief@example.net");
+    expect((await undoEmailChange(deps, { token, newPassword: ownersPassword })).ok).toBe(true);
+  });
+
   it("answers USER_EXISTS when another account holds the old address now, changes nothing, and the link still works once it is free", async () => {
     const { deps, account, token } = await takenOver();
     const squatter = await registerAccount(deps, { email: "ada@example.com", nickname: "squat" });

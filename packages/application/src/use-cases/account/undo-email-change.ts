@@ -50,6 +50,7 @@ export async function undoEmailChange(
   const passwordHash = await screenAndHashNewPassword(deps, {
     password: input.newPassword,
     account: { ...user, email: token.newEmail },
+    currentHash: user.passwordHash,
   });
   if (!passwordHash.ok) return passwordHash;
   const done = await inOneTransaction(deps, async (deps) => {

@@ -360,6 +360,18 @@ describe("resetPassword", () => {
     expect((await resetPassword(deps, { token, newPassword })).ok).toBe(true);
   });
 
+  it("refuses the account's current password with VALIDATION_ERROR without spending the token: whoever else knew it would keep it", async () => {
+    const { deps, token } = await withResetMail();
+    expect(await resetPassword(deps, { token, newPassword: strongPassword, client })).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: "New password is the account's current password: choose a different one",
+    });
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("password_reset");
+    expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
   it("refuses a verification token with INVALID_RESET_TOKEN", async () => {
     const deps = createInMemoryDependencies();
     await registerAccount(deps);

@@ -47,7 +47,11 @@ export async function resetPassword(
   // A link mailed before staff disabled the account dies with it, as its email-change links do: its
   // holder would otherwise choose the password in force when the account is enabled again.
   if (user === null || user.status !== "active") return invalid;
-  const passwordHash = await screenAndHashNewPassword(deps, { password: input.newPassword, account: user });
+  const passwordHash = await screenAndHashNewPassword(deps, {
+    password: input.newPassword,
+    account: user,
+    currentHash: user.passwordHash,
+  });
   if (!passwordHash.ok) return passwordHash;
   const reset = await inOneTransaction(deps, async (deps) => {
     // The conditional update decides: of two concurrent resets with one token exactly one gets here.
