@@ -278,6 +278,16 @@ const resetPassword: PasswordLink = {
   },
 };
 
+/** What the undo's done page adds when it unlinked providers (a thief with a session could link their own). */
+const undoneProviders =
+  "Every sign-in provider linked to the account was unlinked: once signed in, link yours again.";
+
+/** What the undo's done page adds when two-step verification is on, and whom to ask for a code they lack. */
+const undoneTwoFactor = {
+  more: "Signing in asks for a code from your authenticator app or a backup code: two-step verification stays as it was.",
+  help: "If signing in asks for a two-factor code you do not have:",
+};
+
 const undoEmailChange: PasswordLink = {
   path: "/undo-email-change",
   title: "Undo the change of your email address",
@@ -285,8 +295,14 @@ const undoEmailChange: PasswordLink = {
   button: "Undo the change",
   more: { href: "/account/sign-in", text: "Sign in instead" },
   signInWith: "the address and the new password",
-  done: "Your account is back on this email address, with the new password; every session was signed out and every linked sign-in provider unlinked. Sign in with the address and the new password now.",
-  doneHelp: "If signing in asks for a two-factor code you do not have:",
+  done: "Your account is back on this email address, with the new password, and every session was signed out. Sign in with the address and the new password now.",
+  // Only what holds for this account: providers unlinked only if it had some, a code asked only if
+  // two-step verification is on (whoever changed the address may have turned it on).
+  doneByOutcome: {
+    unlinked: { more: undoneProviders },
+    two_factor_on: undoneTwoFactor,
+    unlinked_two_factor_on: { ...undoneTwoFactor, more: `${undoneProviders} ${undoneTwoFactor.more}` },
+  },
   spent: {
     message:
       "This link does not work. If you used it already, your account is back on this address: sign in with the password you chose there. A link to undo a change is sent only once and works for 7 days.",
@@ -295,7 +311,12 @@ const undoEmailChange: PasswordLink = {
   takenHelp: "The change cannot be undone here:",
   use: async (useCases, { token, newPassword, request }) => {
     const undone = await useCases.undoEmailChange({ token, newPassword, client: clientOf(request) });
-    return undone.ok ? ok({}) : undone;
+    if (!undone.ok) return undone;
+    const { providersUnlinked, twoFactor } = undone.value;
+    const outcome = [providersUnlinked ? "unlinked" : null, twoFactor === "on" ? "two_factor_on" : null]
+      .filter((part) => part !== null)
+      .join("_");
+    return ok(outcome === "" ? {} : { outcome });
   },
 };
 

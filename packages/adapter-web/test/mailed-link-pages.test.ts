@@ -1,4 +1,8 @@
-import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "@superoauth/application/testing";
+import {
+  enableTwoFactorFor,
+  enableTwoFactorOnUnverifiedAddress,
+  linkIdentity,
+} from "@superoauth/application/testing";
 import { mailRepeatWindowMs } from "@superoauth/domain";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
@@ -213,10 +217,9 @@ describe("/undo-email-change", () => {
     const undone = await browser.get("/undo-email-change?done=1");
     expectDone(undone);
     expect(undone.body).toContain("Your account is back on this email address");
-    // "Contact support" names a way to do it: SUPPORT_URL's link, or the team that runs the brand.
-    expect(undone.body).toContain(
-      "If signing in asks for a two-factor code you do not have: Ask the team that runs SuperOAuth.",
-    );
+    // Ada had no provider and no second factor: the page speaks of neither.
+    expect(undone.body).not.toContain("unlinked");
+    expect(undone.body).not.toContain("two-factor code");
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("ada@example.com");
     const signedIn = await useCases.logInWithPassword({
       email: "ada@example.com",
@@ -235,6 +238,38 @@ describe("/undo-email-change", () => {
     expect(spent.body).not.toContain('name="password"');
     expect(spent.body).toContain("If you used it already, your account is back on this address");
     expect(spent.body).toContain("If you need help: Ask the team that runs SuperOAuth.");
+  });
+
+  it("says the providers were unlinked and that a code is still asked, when the account had them", async () => {
+    const { browser, deps, useCases, signedUp, link } = await undoLink("thief@example.net");
+    const auth = await useCases.authenticateAccessToken({ token: signedUp.accessToken });
+    if (!auth.ok) throw new Error("no session");
+    await enableTwoFactorFor(deps, auth.value.session);
+    await linkIdentity(deps, { userId: signedUp.user.id, provider: "github", subject: "thief-1" });
+
+    const posted = await browser.submit("/undo-email-change", "/undo-email-change", {
+      link,
+      password: "Mine-again-1!",
+      confirm: "Mine-again-1!",
+    });
+    expect(posted.headers.location).toBe("/undo-email-change?done=1&outcome=unlinked_two_factor_on");
+    const undone = await browser.get(String(posted.headers.location));
+    expectDone(undone);
+    expect(undone.body).toContain(
+      "Every sign-in provider linked to the account was unlinked: once signed in, link yours again. Signing in asks for a code from your authenticator app or a backup code: two-step verification stays as it was.",
+    );
+    // "Contact support" names a way to do it: SUPPORT_URL's link, or the team that runs the brand.
+    expect(undone.body).toContain(
+      "If signing in asks for a two-factor code you do not have: Ask the team that runs SuperOAuth.",
+    );
+    for (const [outcome, says, lacks] of [
+      ["unlinked", "was unlinked", "two-factor code"],
+      ["two_factor_on", "two-factor code", "unlinked"],
+    ] as const) {
+      const page = await browser.get(`/undo-email-change?done=1&outcome=${outcome}`);
+      expect(page.body).toContain(says);
+      expect(page.body).not.toContain(lacks);
+    }
   });
 
   it("409, nothing changed, when another account took the old address meanwhile", async () => {

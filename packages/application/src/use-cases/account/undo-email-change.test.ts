@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { type InMemoryMailer, tokenFromMail } from "../../testing/in-memory-mail.ts";
+import { enableTwoFactorFor } from "../../testing/two-factor-helpers.ts";
 import {
   linkIdentity,
   recordingTransactions,
@@ -281,10 +282,23 @@ describe("undoEmailChange", () => {
     expect(stored?.newEmail).toBe("ada@example.com" as Email);
   });
 
+  it("answers that nothing was unlinked and whether two-step verification is on", async () => {
+    const { deps, account, token } = await takenOver();
+    await enableTwoFactorFor(deps, account.session);
+    expect(await undoEmailChange(deps, { token, newPassword: ownersPassword, client })).toEqual({
+      ok: true,
+      value: { providersUnlinked: false, twoFactor: "on" },
+    });
+  });
+
   it("unlinks every provider: one the thief linked from the session would sign them in again", async () => {
     const { deps, account, token } = await takenOver();
     await linkIdentity(deps, { userId: account.user.id, provider: "github", subject: "thief-gh" });
-    unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
+    // What it did, for the page that says so.
+    expect(await undoEmailChange(deps, { token, newPassword: ownersPassword, client })).toEqual({
+      ok: true,
+      value: { providersUnlinked: true, twoFactor: "off" },
+    });
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(account.user.id)).toEqual([]);
     expect(deps.securityEvents.all().filter((e) => e.type === "provider_unlinked")).toMatchObject([
       { details: { provider: "github", reason: "email_change_undone" } },

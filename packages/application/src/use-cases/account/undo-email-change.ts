@@ -7,7 +7,18 @@ import { recordSecurityEvent } from "../security-log/steps/record-security-event
 import { endEverythingOfUser } from "../sessions/steps/end-everything-of-user.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { recordProvidersUnlinked, removeEveryLinkedProvider } from "../social/steps/unlink-every-provider.ts";
+import { twoFactorStillOn } from "../two-factor/steps/redeem-code.ts";
 import { screenAndHashNewPassword } from "./steps/check-new-password.ts";
+
+/**
+ * What the undo found, for the page that says the account is back: whether providers were unlinked,
+ * and whether two-step verification is on (the next sign-in asks for a code the owner may lack, if
+ * whoever changed the address turned it on).
+ */
+export interface EmailChangeUndone {
+  readonly providersUnlinked: boolean;
+  readonly twoFactor: "on" | "off";
+}
 
 const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is invalid, expired or already used");
 
@@ -33,7 +44,7 @@ const invalid = err("INVALID_RESET_TOKEN", "The link to undo the change is inval
 export async function undoEmailChange(
   deps: Dependencies,
   input: { token: string; newPassword: string; client?: ClientInfo },
-): Promise<Result<void, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR" | "USER_EXISTS">> {
+): Promise<Result<EmailChangeUndone, "INVALID_RESET_TOKEN" | "VALIDATION_ERROR" | "USER_EXISTS">> {
   const now = deps.clock.now();
   const token = await findUsableEmailToken(deps, {
     presented: input.token,
@@ -92,7 +103,10 @@ export async function undoEmailChange(
     client: input.client,
     details: { restored: maskEmail(token.newEmail) },
   });
-  return ok(undefined);
+  return ok({
+    providersUnlinked: unlinked.length > 0,
+    twoFactor: (await twoFactorStillOn(deps, user.id)) ? "on" : "off",
+  });
 }
 
 const taken = err(
