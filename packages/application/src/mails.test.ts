@@ -149,6 +149,12 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("Need help? Write to help@acme.test");
   });
 
+  it("an undone change of address: does not claim providers were unlinked where there were none", () => {
+    const mail = notice("email_change_undone");
+    expect(mail.text).toContain("A sign-in provider linked to it, if any, was unlinked (a mail names each).");
+    expect(mail.text).not.toContain("every linked sign-in provider unlinked");
+  });
+
   it("2FA reset by staff: no 'if this was you' for what support did, and no 'unknown' browser or address", () => {
     const mail = notice("two_factor_reset", { ip: null, userAgent: null });
     expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");

@@ -185,7 +185,7 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
   }),
   email_change_undone: () => ({
     subject: "Your account is back on this address",
-    what: "A change of the email address of your {service} account was undone with the link mailed here: the account is back on this address, with a new password, and every session was signed out and every linked sign-in provider unlinked.",
+    what: "A change of the email address of your {service} account was undone with the link mailed here: the account is back on this address, with a new password, and every session was signed out. A sign-in provider linked to it, if any, was unlinked (a mail names each).",
     ifNot:
       "If it was not you, someone can read this mailbox: secure it first (its password, its recovery options), then choose a new password here, which signs them out:",
   }),
