@@ -274,6 +274,40 @@ describe("reauthenticate", () => {
     expect((await deps.twoFactor.findTOTPFactor(session.userId))?.status).toBe("enabled");
   });
 
+  it("records the wrong password or code that locks, before the lock, whatever the occasion", async () => {
+    const { deps } = setUp();
+    const { session } = await registerAccount(deps);
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    expect(codeNow()).not.toBe("000000");
+    const attempts = [
+      () => reauthenticate(deps, { session, password: "Wrong-password-1!", client }),
+      () => reauthenticate(deps, { session, code: "000000", client }),
+      () => regenerateBackupCodes(deps, { session, code: "000000", client }),
+      () => disableTwoFactor(deps, { session, backupCode: "not-a-code", client }),
+      () => setPassword(deps, { session, currentPassword: "Wrong-password-1!", newPassword, client }),
+    ];
+    const answers = [];
+    for (const attempt of attempts) answers.push((await attempt()) as { error?: string });
+    expect(answers.map((answer) => answer.error)).toEqual([
+      "INVALID_CURRENT_PASSWORD",
+      "INVALID_TWO_FACTOR_CODE",
+      "INVALID_TWO_FACTOR_CODE",
+      "INVALID_TWO_FACTOR_CODE",
+      "ACCOUNT_LOCKED",
+    ]);
+    const logged = deps.securityEvents
+      .all()
+      .filter((event) => event.type === "reauthentication_failed" || event.type === "account_locked");
+    expect(logged.map((event) => [event.type, event.details])).toEqual([
+      ["reauthentication_failed", { method: "password", during: "reauthentication" }],
+      ["reauthentication_failed", { method: "code", during: "reauthentication" }],
+      ["reauthentication_failed", { method: "code", during: "backup_codes" }],
+      ["reauthentication_failed", { method: "backup_code", during: "two_factor_off" }],
+      ["reauthentication_failed", { method: "password", during: "password_change" }],
+      ["account_locked", expect.anything()],
+    ]);
+  });
+
   it("records no failed proof when the sign-in lock refuses the attempt", async () => {
     const { deps } = setUp();
     const { session } = await registerAccount(deps);

@@ -4,7 +4,7 @@ import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
 import { checkSecondFactorOfSession, wrongSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
 import { spendSecondFactorWith } from "../two-factor/steps/redeem-code.ts";
-import { proveCurrentPassword, recordWrongProof } from "./steps/fresh-proof.ts";
+import { proveCurrentPassword } from "./steps/fresh-proof.ts";
 
 /**
  * Proves a factor again in a signed-in session (POST /auth/reauthenticate): the password, a
@@ -45,10 +45,14 @@ export async function reauthenticate(
   const source = await findSignInSource(deps, { userId: user.id, client });
   const now = deps.clock.now();
   if (password !== undefined) {
-    const proved = await proveCurrentPassword(deps, { user, password, source, client });
-    if (!proved.ok) {
-      return recordWrongProof(deps, { proved, user, method: "password", during: "reauthentication", client });
-    }
+    const proved = await proveCurrentPassword(deps, {
+      user,
+      password,
+      source,
+      client,
+      during: "reauthentication",
+    });
+    if (!proved.ok) return proved;
     await deps.sessions.recordReauthentication({ sessionId: session.id, now, methods: ["pwd"] });
     return ok({ reauthenticatedAt: now });
   }

@@ -5,7 +5,7 @@ import { recordSecurityEvent } from "../security-log/steps/record-security-event
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
 import { checkNewPassword, currentPasswordAgain, samePassword } from "./steps/check-new-password.ts";
-import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "./steps/fresh-proof.ts";
+import { proveCurrentPassword, requireFreshProof } from "./steps/fresh-proof.ts";
 
 /**
  * Sets a password on an account that has none, or changes it (the current
@@ -53,10 +53,14 @@ export async function setPassword(
       return err("VALIDATION_ERROR", "Current password is required to change the password");
     }
     const source = await findSignInSource(deps, { userId: user.id, client });
-    const proved = await proveCurrentPassword(deps, { user, password: currentPassword, source, client });
-    if (!proved.ok) {
-      return recordWrongProof(deps, { proved, user, method: "password", during: "password_change", client });
-    }
+    const proved = await proveCurrentPassword(deps, {
+      user,
+      password: currentPassword,
+      source,
+      client,
+      during: "password_change",
+    });
+    if (!proved.ok) return proved;
     // Refused once the current password is proven, so the refusal tells only its owner what it is.
     if (samePassword(input.newPassword, currentPassword)) return currentPasswordAgain;
   } else {

@@ -74,6 +74,17 @@ export async function verifyTwoFactorLogin(
     code,
     backupCode,
     client,
+    // Before the lock a wrong code may reach, so the activity list reads the lock above it. Not
+    // when 2FA was turned off while the code was checked (below).
+    recordWrongProof: async () => {
+      if (!(await twoFactorStillOn(deps, user.id))) return;
+      await recordSecurityEvent(deps, {
+        userId: user.id,
+        type: "login_failed",
+        client,
+        details: { method: backupCode !== undefined ? "backup_code" : "totp" },
+      });
+    },
   });
   if (!proved.ok) {
     // Turned off while the code was checked (its codes deleted under the check, as MySQL lets a
@@ -81,14 +92,6 @@ export async function verifyTwoFactorLogin(
     // failure is recorded; the attempt the lockout reserved stays counted.
     if (proved.error === "INVALID_TWO_FACTOR_CODE" && !(await twoFactorStillOn(deps, user.id))) {
       return cannotComplete;
-    }
-    if (proved.error === "INVALID_TWO_FACTOR_CODE") {
-      await recordSecurityEvent(deps, {
-        userId: user.id,
-        type: "login_failed",
-        client,
-        details: { method: backupCode !== undefined ? "backup_code" : "totp" },
-      });
     }
     return proved;
   }

@@ -1,6 +1,6 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { proveCurrentPassword, recordWrongProof, requireFreshProof } from "../account/steps/fresh-proof.ts";
+import { proveCurrentPassword, requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import type { AccountLocked } from "../sign-in/steps/sign-in-lockout.ts";
@@ -56,16 +56,9 @@ export async function disableTwoFactor(
       password: input.password,
       source,
       client,
+      during: "two_factor_off",
     });
-    if (!passwordProved.ok) {
-      return recordWrongProof(deps, {
-        proved: passwordProved,
-        user,
-        method: "password",
-        during: "two_factor_off",
-        client,
-      });
-    }
+    if (!passwordProved.ok) return passwordProved;
   }
   const attempt = { user, factor, source, code, backupCode, client };
   const proved = await checkSecondFactorOfSession(deps, { ...attempt, during: "two_factor_off" });

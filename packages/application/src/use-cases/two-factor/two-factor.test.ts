@@ -433,6 +433,17 @@ describe("signing in with 2FA", () => {
     ).toMatchObject({ ok: false, error: "ACCOUNT_LOCKED" });
   });
 
+  it("records the wrong code that locks before the lock, so the newest-first log reads the lock on top", async () => {
+    const { deps, session, logIn, eventTypes } = await setUp();
+    await enableTwoFactorFor(deps, session);
+    const { mfaToken } = await logIn();
+    for (let i = 0; i < 5; i++) await verifyTwoFactorLogin(deps, { mfaToken, code: "000000", client });
+    const failedOrLocked = eventTypes().filter(
+      (type) => type === "login_failed" || type === "account_locked",
+    );
+    expect(failedOrLocked).toEqual([...Array(5).fill("login_failed"), "account_locked"]);
+  });
+
   it("refuses an empty code or backup code (VALIDATION_ERROR) without counting it toward lockout, at sign-in and in a signed-in session", async () => {
     const { deps, session, logIn, eventTypes } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, session);

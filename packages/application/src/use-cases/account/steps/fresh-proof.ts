@@ -37,20 +37,24 @@ export function requireFreshProof(
   );
 }
 
+/** Where a factor was given again to confirm a change: the `during` of `reauthentication_failed`. */
+export type ProofOccasion = "reauthentication" | "password_change" | "two_factor_off" | "backup_codes";
+
 /**
  * Checks the account's current password, given in a request as a proof, within the lockout: the
  * attempt is reserved before the slow hash (ADR 0008), and a wrong one stays counted like a wrong
- * sign-in, so a stolen access token cannot be used to guess the password without limit. An
- * account without a password has no password to give: any answer is wrong.
+ * sign-in, so a stolen access token cannot be used to guess the password without limit. A wrong
+ * one is recorded for the occasion (`recordFailedProof`), before the lock it may reach. An account
+ * without a password has no password to give: any answer is wrong.
  */
 export async function proveCurrentPassword(
   deps: Pick<
     Dependencies,
     "passwordHasher" | "lockout" | "clock" | "random" | "securityEvents" | "settings" | "backgroundTasks"
   >,
-  input: { user: User; password: string; source: SignInSource; client: ClientInfo },
+  input: { user: User; password: string; source: SignInSource; client: ClientInfo; during: ProofOccasion },
 ): Promise<Result<void, "INVALID_CURRENT_PASSWORD"> | AccountLocked> {
-  const { user, source, client } = input;
+  const { user, source, client, during } = input;
   const { passwordHash } = user;
   const checked = await proveWithinLockout(deps, {
     account: user.email,
@@ -60,6 +64,7 @@ export async function proveCurrentPassword(
     checkProof: async () =>
       passwordHash !== null &&
       (await deps.passwordHasher.verifyPassword({ hash: passwordHash, password: input.password })),
+    recordWrongProof: () => recordFailedProof(deps, { user, method: "password", during, client }),
   });
   if (!checked.ok) return checked;
   if (!checked.value)
@@ -67,35 +72,28 @@ export async function proveCurrentPassword(
   return ok(undefined);
 }
 
-/** Where a factor was given again to confirm a change: the `during` of `reauthentication_failed`. */
-export type ProofOccasion = "reauthentication" | "password_change" | "two_factor_off" | "backup_codes";
-
 /**
  * A wrong password or code given to confirm a change is recorded in the person's log
- * (`reauthentication_failed`, with the factor and the occasion) before it is answered: a stolen
- * session guessing the password, at POST /auth/reauthenticate or in the request of a change that
- * carries it, is counted toward the lockout and, without this, seen by no one until the lock (an
- * incident review). Anything else (a lock, which the lockout records; a malformed request) passes
- * through unrecorded.
+ * (`reauthentication_failed`, with the factor and the occasion): a stolen session guessing the
+ * password, at POST /auth/reauthenticate or in the request of a change that carries it, is counted
+ * toward the lockout and, without this, seen by no one until the lock (an incident review). Called
+ * by the lockout's check for a wrong proof only, before the lock that proof may reach, so the
+ * newest-first activity list reads the lock above the attempt that caused it; a malformed request
+ * or an attempt a lock refused unchecked is not recorded.
  */
-export async function recordWrongProof<F extends { ok: false; error: string }>(
+export async function recordFailedProof(
   deps: Pick<Dependencies, "securityEvents" | "clock" | "random">,
   input: {
-    proved: F;
     user: { id: UserId };
     method: "password" | "code" | "backup_code";
     during: ProofOccasion;
     client: ClientInfo;
   },
-): Promise<F> {
-  const { error } = input.proved;
-  if (error === "INVALID_CURRENT_PASSWORD" || error === "INVALID_TWO_FACTOR_CODE") {
-    await recordSecurityEvent(deps, {
-      userId: input.user.id,
-      type: "reauthentication_failed",
-      client: input.client,
-      details: { method: input.method, during: input.during },
-    });
-  }
-  return input.proved;
+): Promise<void> {
+  await recordSecurityEvent(deps, {
+    userId: input.user.id,
+    type: "reauthentication_failed",
+    client: input.client,
+    details: { method: input.method, during: input.during },
+  });
 }

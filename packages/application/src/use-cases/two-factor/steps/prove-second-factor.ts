@@ -1,6 +1,6 @@
 import { err, ok, type Result, type TOTPFactor, type User, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
-import { type ProofOccasion, recordWrongProof } from "../../account/steps/fresh-proof.ts";
+import { type ProofOccasion, recordFailedProof } from "../../account/steps/fresh-proof.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import {
   type AccountLocked,
@@ -43,6 +43,8 @@ interface SecondFactorAttempt {
   code?: string | undefined;
   backupCode?: string | undefined;
   client: ClientInfo;
+  /** Records a wrong code in the person's log, before the lock it may reach (proveWithinLockout). */
+  recordWrongProof?: () => Promise<void>;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function checkSecondFactorWithinLockout(
       proof.found = await checkSecondFactor(deps, input);
       return proof.found !== null;
     },
+    ...(input.recordWrongProof === undefined ? {} : { recordWrongProof: input.recordWrongProof }),
   });
   if (!checked.ok) return checked;
   if (!checked.value || proof.found === null)
@@ -94,11 +97,12 @@ export async function checkSecondFactorOfSession(
   deps: Dependencies,
   input: SecondFactorAttempt & { during: ProofOccasion },
 ): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE" | "VALIDATION_ERROR"> | AccountLocked> {
-  const proved = await checkSecondFactorWithinLockout(deps, input);
-  if (proved.ok) return proved;
   const { user, code, during, client } = input;
   const method = code !== undefined ? "code" : "backup_code";
-  return recordWrongProof(deps, { proved, user, method, during, client });
+  return checkSecondFactorWithinLockout(deps, {
+    ...input,
+    recordWrongProof: () => recordFailedProof(deps, { user, method, during, client }),
+  });
 }
 
 /** The answer to a wrong or already used code, worded for the kind of code typed. */
