@@ -435,10 +435,14 @@ describe("the device flow in Chromium", () => {
     // One code field, the labelled one.
     expect(await page.locator('input[name="user_code"]').count()).toBe(1);
     await expectAccessible(page, "device-input");
-    // A mistyped code: refused, and given back in the field to correct.
+    // A mistyped code: refused (400, as a form's mistake), and given back in the field to correct.
     await page.getByLabel("Code").fill("BCDF-GHJK");
+    const refused = page.waitForResponse(
+      (response) => response.url().endsWith("/oidc/device") && response.request().method() === "POST",
+    );
     await page.click("button:has-text('Continue')");
-    await page.waitForSelector("[role=alert]");
+    expect((await refused).status()).toBe(400);
+    expect(await page.textContent("[role=alert]")).toBe("That code is not valid. Check it and try again.");
     expect(await page.getByLabel("Code").inputValue()).toBe("BCDF-GHJK");
     await page.getByLabel("Code").fill(device.user_code);
     await page.click("button:has-text('Continue')");

@@ -285,11 +285,16 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
             ctx.body = pages.deviceDone({ clientName: ctx.oidc.client?.clientName ?? null, approved: false });
             return;
           }
+          const problem = error === undefined ? null : deviceCodeProblemOf(error);
+          // The library answers its own refusals of a code with 200; a form shown again for the
+          // person's mistake answers 4xx, as the hosted pages' forms do (any other error keeps its
+          // status, which the library set).
+          if (problem?.status !== undefined) ctx.status = problem.status;
           ctx.body = pages.deviceCodeInput({
             // The page has its own labelled code field; the library's would send user_code twice.
             formHTML: formWithoutControls(form, ["user_code"]),
             formId: "op.deviceInputForm",
-            error: error === undefined ? null : deviceCodeProblemOf(error),
+            error: problem?.message ?? null,
             code: typedCodeOf(error),
           });
         },
@@ -374,21 +379,29 @@ function scopesRequestedBy(scope: unknown): string[] {
   return typeof scope === "string" ? scope.split(" ").filter((item) => item !== "") : [];
 }
 
-/** What the device-code page says about a code that did not work (the library's error names). */
-function deviceCodeProblemOf(error: Error): string {
+/**
+ * What the device-code page says about a code that did not work (the library's error names), and
+ * the status of its answer: 400 for a code missing, mistyped or expired (a form's validation
+ * failure, as the hosted pages answer it), 409 for one answered already (as "This form was sent
+ * already"); none for another error, whose status the library set.
+ */
+function deviceCodeProblemOf(error: Error): { status?: number; message: string } {
   switch (error.name) {
     case "NoCodeError":
-      return "Enter the code shown on your device.";
+      return { status: 400, message: "No code was typed. Type the code shown on your device." };
     case "NotFoundError":
-      return "That code is not valid. Check it and try again.";
+      return { status: 400, message: "That code is not valid. Check it and try again." };
     case "ExpiredError":
-      return "That code has expired. Start again on your device.";
+      return { status: 400, message: "That code has expired. Start again on your device." };
     case "AlreadyUsedError":
-      return "That code has already been used. Start again on your device.";
+      return { status: 409, message: "That code has already been used. Start again on your device." };
     case "AnsweredElsewhereError":
-      return "That code was answered a moment ago, in another window or tab. Check your device.";
+      return {
+        status: 409,
+        message: "That code was answered a moment ago, in another window or tab. Check your device.",
+      };
     default:
-      return "Something went wrong. Start again on your device.";
+      return { message: "Something went wrong. Start again on your device." };
   }
 }
 

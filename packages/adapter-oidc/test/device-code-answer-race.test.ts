@@ -86,7 +86,7 @@ for (const [backend, useDatabase] of [
         );
         expect(holdReads).toBeNull();
 
-        // Exactly one was refused: 200 with the code page and its message, no redirect.
+        // Exactly one was refused: 409 with the code page and its message, no redirect.
         const bodies = await Promise.all(
           answered.map(async (response) =>
             locationOf(response) === null ? await response.clone().text() : null,
@@ -96,7 +96,7 @@ for (const [backend, useDatabase] of [
         expect(refused.filter(Boolean)).toHaveLength(1);
         const winner = refused.indexOf(false);
         const loserResponse = answered[refused.indexOf(true)];
-        expect(loserResponse?.status).toBe(200);
+        expect(loserResponse?.status).toBe(409);
         expect(bodies[refused.indexOf(true)]).toContain('id="op.deviceInputForm"');
 
         // The winner's page says what the device gets.

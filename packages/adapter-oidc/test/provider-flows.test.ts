@@ -4,11 +4,13 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import {
+  answerDeviceCode,
   approveDeviceCode,
   authorizeInBrowser,
   confidentialApp,
   discover,
   mobileApp,
+  openDeviceCode,
   otherApp,
   pollDeviceToken,
   postApp,
@@ -1150,13 +1152,75 @@ describe("device flow", () => {
     expect(html).not.toContain("server_error");
   });
 
-  it("an unknown user code shows the code page again with a message", async () => {
-    const { issuer } = server();
-    const agent = new BrowserAgent(issuer);
-    const inputHTML = await (await agent.request("/oidc/device")).text();
-    const retry = await agent.request("/oidc/device", {
-      form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: "BCDF-GHJK" },
+  describe("the code page again, 4xx and a message, for a code that cannot go on", () => {
+    /** A device code started, the code page opened, and `userCode` sent from it. */
+    async function sendCode(userCode: (started: { user_code: string }) => string) {
+      const { issuer } = server();
+      const config = await discover(issuer, publicApp);
+      const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
+      const agent = new BrowserAgent(issuer);
+      const inputHTML = await (await agent.request("/oidc/device")).text();
+      const answer = await agent.request("/oidc/device", {
+        form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: userCode(started) },
+      });
+      return { status: answer.status, html: await answer.text() };
+    }
+    const problemOf = (html: string) => /<p id="device-error">([^<]*)</.exec(html)?.[1];
+
+    it("a mistyped code: 400, not valid", async () => {
+      const answer = await sendCode(() => "BCDF-GHJK");
+      expect(answer.status).toBe(400);
+      expect(problemOf(answer.html)).toBe("That code is not valid. Check it and try again.");
+      expect(answer.html).toContain('id="op.deviceInputForm"');
     });
-    expect(await retry.text()).toContain("That code is not valid");
+
+    it("no code: 400, saying to type the one on the device (not the page's own lead sentence again)", async () => {
+      const answer = await sendCode(() => "");
+      expect(answer.status).toBe(400);
+      expect(problemOf(answer.html)).toBe("No code was typed. Type the code shown on your device.");
+    });
+
+    it("an expired code: 400, start again", async () => {
+      // The library reads the system time for the code's expiry, the store its own clock: the
+      // library's moved past the code's 10 minutes, the store's kept, which still finds the code.
+      const { clock } = server();
+      const ahead = 11 * 60_000;
+      vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+      try {
+        const answer = await sendCode((started) => {
+          vi.setSystemTime(Date.now() + ahead);
+          clock.offsetMs -= ahead;
+          return started.user_code;
+        });
+        expect(answer.status).toBe(400);
+        expect(problemOf(answer.html)).toBe("That code has expired. Start again on your device.");
+      } finally {
+        vi.useRealTimers();
+        clock.offsetMs += ahead;
+      }
+    });
+
+    it("a code answered already (Deny pressed): 409, used", async () => {
+      const { issuer } = server();
+      const config = await discover(issuer, publicApp);
+      const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
+      const agent = new BrowserAgent(issuer);
+      const { confirmHTML } = await openDeviceCode({ agent, started });
+      await answerDeviceCode({ agent, started, confirmHTML, answer: "deny" });
+      const inputHTML = await (await agent.request("/oidc/device")).text();
+      const answer = await agent.request("/oidc/device", {
+        form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
+      });
+      expect(answer.status).toBe(409);
+      expect(problemOf(await answer.text())).toBe(
+        "That code has already been used. Start again on your device.",
+      );
+    });
+
+    it("the right code: 200 and the confirmation, as before", async () => {
+      const answer = await sendCode((started) => started.user_code);
+      expect(answer.status).toBe(200);
+      expect(answer.html).toContain(`<p id="client">App ${publicApp.clientId}</p>`);
+    });
   });
 });
