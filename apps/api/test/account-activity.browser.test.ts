@@ -12,7 +12,8 @@ import { callJSONAPI, listenComposedService } from "./test-config.ts";
 
 // The account center's activity sections (issue 10) in Debian's Chromium against the composed
 // service on MySQL: sessions (another browser signed out, then all others), an authorized app
-// revoked, a developer app registered (secret shown once), its secret rotated and the app deleted,
+// revoked, a developer app registered (secret shown once), its secret rotated after its
+// confirmation step (cancelled once; with JavaScript off) and the app deleted,
 // the activity timeline paged with JavaScript off, and a data export requested, prepared by the
 // service's worker, downloaded and checked against the SHA-256 the page shows, and the export page
 // once the day's allowance is spent (with JavaScript off, on a 360 px screen too). axe-core on
@@ -186,14 +187,37 @@ describe("the account center's activity sections in Chromium", () => {
     expect(await page.textContent(".notice")).toContain("settings are saved");
     expect(await page.inputValue("#app-name")).toBe("My Better Blog");
 
-    await page.click("text=Make a new client secret");
-    await page.waitForSelector("#client-secret");
-    const rotated = (await page.textContent("#client-secret"))?.trim() ?? "";
+    // Rotating asks first, on a page of its own, and needs no JavaScript: Cancel rotates nothing.
+    const appPath = `/account/developer-apps/${clientId}`;
+    const secretHash = async () => (await service.storage.apps.findApp(clientId))?.secretHash;
+    const hashBefore = await secretHash();
+    const noJS = await people.open(email, appPath, { javaScriptEnabled: false });
+    await noJS.page.click("text=Make a new client secret");
+    await noJS.page.waitForURL(`${baseURL}${appPath}/secret`);
+    expect(await noJS.page.textContent("h1")).toBe("Rotate the secret of My Better Blog?");
+    expect(await noJS.page.textContent("main")).toContain("the current secret stops working at once");
+    await noJS.page.screenshot({ path: `${shots}/no-js-developer-app-rotate.png`, fullPage: true });
+    await noJS.page.click("text=Cancel");
+    await noJS.page.waitForURL(`${baseURL}${appPath}`);
+    expect(await secretHash()).toBe(hashBefore);
+    await noJS.page.click("text=Make a new client secret");
+    await noJS.page.click("button:has-text('Rotate the secret')");
+    await noJS.page.waitForSelector("#client-secret");
+    const rotated = (await noJS.page.textContent("#client-secret"))?.trim() ?? "";
     expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(rotated).not.toBe(secret);
+    expect(await secretHash()).not.toBe(hashBefore);
+    await noJS.page.screenshot({ path: `${shots}/no-js-developer-app-rotated.png`, fullPage: true });
+    expect(noJS.problems).toEqual([]);
+    await noJS.context.close();
+    // axe-core runs as a script: both pages again, with JavaScript on.
+    await page.goto(`${baseURL}${appPath}/secret`);
+    await expectAccessible(page, "developer-app-rotate");
+    await page.click("button:has-text('Rotate the secret')");
+    await page.waitForSelector("#client-secret");
     await expectAccessible(page, "developer-app-rotated");
 
-    await page.goto(`${baseURL}/account/developer-apps/${clientId}`);
+    await page.goto(`${baseURL}${appPath}`);
     await page.click("text=Delete this app…");
     await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}/delete`);
     await expectAccessible(page, "developer-app-delete");

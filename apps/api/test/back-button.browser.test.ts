@@ -132,6 +132,7 @@ describe("Back, Forward and Reload in Chromium", () => {
 
     await page.goto(`${baseURL}/account/developer-apps/${clientId}`);
     await page.click("text=Make a new client secret");
+    await page.click("button:has-text('Rotate the secret')");
     const rotated = (await page.textContent("#client-secret"))?.trim() ?? "";
     expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const hashOfRotated = (await service.storage.apps.findApp(clientId))?.secretHash;
@@ -143,9 +144,9 @@ describe("Back, Forward and Reload in Chromium", () => {
     await expectSentAlready(page, await sendAgain(page), "rotate-sent-again");
     expect(await page.content()).not.toContain(rotated);
     expect((await service.storage.apps.findApp(clientId))?.secretHash).toBe(hashOfRotated);
-    // The way on: the page the form was on, where a new secret can be made on purpose.
+    // The way on: the page the form was on (the confirmation), where a new secret can be made on purpose.
     await page.click("text=Open the page again");
-    await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}`);
+    await page.waitForURL(`${baseURL}/account/developer-apps/${clientId}/secret`);
     await context.close();
   });
 

@@ -320,24 +320,90 @@ describe("/account/developer-apps", () => {
     expect((await built.deps.apps.findApp(clientId as string))?.name).toBe("My Renamed Site");
   });
 
-  it("rotates the secret (shown once), the old hash replaced; a public app has none (400)", async () => {
+  it("rotates the secret after a confirmation step naming the app (shown once, the old hash replaced); cancel rotates nothing; a public app has none (400)", async () => {
     const built = await signedIn();
     const { clientId, secret } = await registerThroughPage(built);
     const path = `/account/developer-apps/${clientId}`;
-    const rotated = await built.browser.submit(path, `${path}/secret`, {});
+    const hashOf = async () => (await built.deps.apps.findApp(clientId as string))?.secretHash;
+    const first = await hashOf();
+    expect(first).toBe(built.deps.secretHasher.hashSecret(secret as string));
+    // The app's page leads to the step; it has no form that rotates.
+    const appPage = await built.browser.get(path);
+    expect(appPage.body).toContain(`<a href="${path}/secret">Make a new client secret…</a>`);
+    expect(appPage.body).not.toContain(`action="${path}/secret"`);
+
+    const confirm = await built.browser.get(`${path}/secret`);
+    expectPage(confirm, 200);
+    expect(confirm.body).toContain("<title>Rotate the secret of My Site?");
+    expect(confirm.body).toContain(
+      "Rotating the secret of <strong>My Site</strong> gives it a new client secret",
+    );
+    expect(confirm.body).toContain("the current secret stops working at once");
+    expect(confirm.body).toContain("must be given the new one");
+    expect(confirm.body).toContain("tokens already issued stay valid until they expire or are revoked");
+    expect(confirm.body).toMatch(
+      new RegExp(
+        `<form method="post" action="${path}/secret" class="actions">[^]*<button type="submit" class="primary danger">Rotate the secret</button>`,
+      ),
+    );
+    expect(confirm.body).toContain(`<a class="button" href="${path}">Cancel</a>`);
+    // Cancel: back to the app's page, and nothing rotated.
+    expectPage(await built.browser.get(path), 200);
+    expect(await hashOf()).toBe(first);
+
+    // Confirmed, after a fresh proof that comes back to the step (as deleting does).
+    built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await built.browser.submit(`${path}/secret`, `${path}/secret`, {});
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(`${path}/secret`)}`);
+    const proved = await built.browser.submit(
+      stale.headers.location as string,
+      stale.headers.location as string,
+      {
+        password: strongPassword,
+      },
+    );
+    expect(proved.headers.location).toBe(`${path}/secret`);
+    expect(await hashOf()).toBe(first);
+    const rotated = await built.browser.submit(`${path}/secret`, `${path}/secret`, {});
     expectPage(rotated, 200);
     const next = /id="client-secret">([^<]+)</.exec(rotated.body)?.[1];
     expect(next).toBeDefined();
     expect(next).not.toBe(secret);
-    expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
-      built.deps.secretHasher.hashSecret(next as string),
-    );
+    expect(await hashOf()).toBe(built.deps.secretHasher.hashSecret(next as string));
 
     const pub = await registerThroughPage(built, { ...registration, type: "public" });
     const publicId = (pub.answer.headers.location as string).split("/").pop() as string;
-    const refused = await built.browser.submit(path, `/account/developer-apps/${publicId}/secret`, {});
+    const publicPath = `/account/developer-apps/${publicId}`;
+    const noStep = await built.browser.get(`${publicPath}/secret`);
+    expectPage(noStep, 400);
+    expect(noStep.body).toContain("A public client has no secret");
+    const refused = await built.browser.submit(publicPath, `${publicPath}/secret`, {});
     expectPage(refused, 400);
     expect(refused.body).toContain("A public client has no secret");
+  });
+
+  it("another's or an unknown app has no rotation step: the same 404 as its page", async () => {
+    const built = await signedIn();
+    const foreign = await authorizeApp(built, "Not Mine");
+    const secretHash = (await built.deps.apps.findApp(foreign))?.secretHash;
+    for (const clientId of [foreign, "no-such-app"]) {
+      const refusalOf = (body: string) => /<p id="form-error"[^>]*>([^<]*)</.exec(body)?.[1];
+      const page = await built.browser.get(`/account/developer-apps/${clientId}`);
+      const step = await built.browser.get(`/account/developer-apps/${clientId}/secret`);
+      expectPage(page, 404);
+      expectPage(step, 404);
+      expect(refusalOf(step.body)).toBe("You have no app with this client id");
+      expect(refusalOf(step.body)).toBe(refusalOf(page.body));
+      expectPage(
+        await built.browser.submit(
+          "/account/developer-apps",
+          `/account/developer-apps/${clientId}/secret`,
+          {},
+        ),
+        404,
+      );
+    }
+    expect((await built.deps.apps.findApp(foreign))?.secretHash).toBe(secretHash);
   });
 
   it("a rotation overtaken by another (a double submit) answers the 503 page and shows no secret; the other's stands (ADR 0060)", async () => {
@@ -350,18 +416,18 @@ describe("/account/developer-apps", () => {
     built.deps.apps.replaceSecretHash = async (input) => {
       if (overtake) {
         overtake = false;
-        const answer = await built.browser.submit(path, `${path}/secret`, {});
+        const answer = await built.browser.submit(`${path}/secret`, `${path}/secret`, {});
         other = /id="client-secret">([^<]+)</.exec(answer.body)?.[1] ?? `${answer.statusCode}`;
       }
       return replace(input);
     };
-    const overtaken = await built.browser.submit(path, `${path}/secret`, {});
+    const overtaken = await built.browser.submit(`${path}/secret`, `${path}/secret`, {});
     expectPage(overtaken, 503);
     expect(overtaken.headers["retry-after"]).toBe("1");
     expect(overtaken.body).not.toContain('id="client-secret"');
     expect(overtaken.body).toContain("secret at the same moment, and its answer holds the new secret");
-    // Back to the app's page, where the form is: the address the form was sent to has no page.
-    expect(overtaken.body).toContain(`<p><a href="${path}">Back to the form</a></p>`);
+    // Back to the confirmation, where the form is.
+    expect(overtaken.body).toContain(`<p><a href="${path}/secret">Back to the form</a></p>`);
     expect(other).toMatch(/^[\w-]{20,}$/);
     expect((await built.deps.apps.findApp(clientId as string))?.secretHash).toBe(
       built.deps.secretHasher.hashSecret(String(other)),

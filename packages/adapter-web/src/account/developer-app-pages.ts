@@ -140,13 +140,52 @@ function formFromApp(app: OwnedApp): AppForm {
   };
 }
 
+/**
+ * The steps that ask first, on a page of their own (`GET <app>/<path>`), because they cannot be
+ * undone: its words around the app's name, what follows, the button that does it (a POST to the
+ * same address) and the link back to the app.
+ */
+const confirmSteps = {
+  delete: {
+    path: "delete",
+    title: (name: string) => `Delete ${name}?`,
+    lead: [
+      "Deleting ",
+      " signs everyone out of it: every authorization and token it holds ends, and its client id stops working. This cannot be undone.",
+    ],
+    outcomes: [],
+    button: "Delete the app",
+    cancel: "Keep it",
+  },
+  // What rotateAppSecret does: only the new secret's hash is kept; no token is revoked.
+  secret: {
+    path: "secret",
+    title: (name: string) => `Rotate the secret of ${name}?`,
+    lead: [
+      "Rotating the secret of ",
+      " gives it a new client secret, shown only once, on the next page. Then:",
+    ],
+    outcomes: [
+      "the current secret stops working at once: the token endpoint refuses it, for signing people in and for refreshing tokens alike;",
+      "every instance of the app that uses it (each server, each environment) must be given the new one, or it cannot sign anyone in until it is;",
+      "tokens already issued stay valid until they expire or are revoked: no one is signed out of the app, and its refresh tokens work with the new secret.",
+    ],
+    button: "Rotate the secret",
+    cancel: "Cancel",
+  },
+} as const;
+
+/** The use case's refusal of a public app's rotation, in its words. */
+const noSecret = "A public client has no secret";
+
 const clientIdOf = (page: PageContext): string =>
   String((page.request.params as Record<string, unknown>).clientId ?? "").slice(0, 128);
 
 /**
  * `/account/developer-apps`: the person's own OAuth apps (the apps API's use cases): register, see
- * and edit one, rotate a confidential app's secret (shown once, in the POST's answer only), delete
- * after a confirmation step. Editing, rotating and deleting need a fresh proof (ADR 0020).
+ * and edit one, rotate a confidential app's secret (shown once, in the POST's answer only) and
+ * delete one, each of these two after a confirmation step. Editing, rotating and deleting need a
+ * fresh proof (ADR 0020), which comes back to the confirmation.
  */
 export function developerAppPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
   const renderList = async (
@@ -210,6 +249,19 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
       ...input,
     });
 
+  /** A step's confirmation page, naming the app (the step's POST goes to the same address). */
+  const renderConfirm = (
+    page: PageContext,
+    owned: OwnedApp,
+    step: (typeof confirmSteps)[keyof typeof confirmSteps],
+  ) =>
+    page.render("account/developer-app-confirm", {
+      title: step.title(owned.name),
+      section: "developer-apps",
+      app: { clientId: owned.clientId, name: owned.name },
+      step,
+    });
+
   /** The app of the path, or the 404 page answered. */
   const ownedApp = async (page: PageContext): Promise<OwnedApp | null> => {
     const found = await useCases.getApp({ userId: page.signedIn.user.id, clientId: clientIdOf(page) });
@@ -264,6 +316,14 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
     return page.redirect(`${base}/${clientId}`, "app_updated");
   });
 
+  area.page(app, "/developer-apps/:clientId/secret", {}, async (page) => {
+    const owned = await ownedApp(page);
+    if (owned === null) return page.reply;
+    // The app's page offers no rotation of a public app's: this address typed by hand.
+    if (owned.type !== "confidential") return renderApp(page, owned, { message: noSecret, status: 400 });
+    return renderConfirm(page, owned, confirmSteps.secret);
+  });
+
   area.action(app, "/developer-apps/:clientId/secret", {}, async (page) => {
     const clientId = clientIdOf(page);
     const result = await useCases.rotateAppSecret({
@@ -272,7 +332,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
       client: clientOf(page.request),
     });
     if (!result.ok) {
-      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}`);
+      if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${base}/${clientId}/secret`);
       const owned = await ownedApp(page);
       return owned === null ? page.reply : renderApp(page, owned, page.failure(result));
     }
@@ -288,11 +348,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
   area.page(app, "/developer-apps/:clientId/delete", {}, async (page) => {
     const owned = await ownedApp(page);
     if (owned === null) return page.reply;
-    return page.render("account/developer-app-delete", {
-      title: `Delete ${owned.name}?`,
-      section: "developer-apps",
-      app: { clientId: owned.clientId, name: owned.name },
-    });
+    return renderConfirm(page, owned, confirmSteps.delete);
   });
 
   area.action(app, "/developer-apps/:clientId/delete", {}, async (page) => {
