@@ -173,14 +173,14 @@ export {
   backupCodeCount,
   backupCodeFromRandom,
   backupCodeLookupIdLength,
-  checkTwoFactorMayBeTurnedOn,
   normalizeTOTPCode,
   parseBackupCode,
   totpDigits,
   totpPeriodSeconds,
   totpTimeStepAt,
+  turningOnTwoFactor,
 } from "./two-factor.ts";
 export type { User, UserId, UserStatus } from "./user.ts";
-export { checkUserMaySignIn, createUser } from "./user.ts";
+export { checkAddressProven, checkUserMaySignIn, createUser } from "./user.ts";
 export { describeUserAgent } from "./user-agent.ts";
 export { utcText } from "./utc-text.ts";

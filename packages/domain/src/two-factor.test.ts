@@ -1,25 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  backupCodeFromRandom,
-  checkTwoFactorMayBeTurnedOn,
-  normalizeTOTPCode,
-  parseBackupCode,
-  totpTimeStepAt,
-} from "./two-factor.ts";
-
-describe("checkTwoFactorMayBeTurnedOn", () => {
-  it("allows an account whose address is verified", () => {
-    expect(checkTwoFactorMayBeTurnedOn({ emailVerified: true })).toEqual({ ok: true, value: undefined });
-  });
-
-  it("refuses an unverified address with EMAIL_NOT_VERIFIED, saying what to do", () => {
-    const result = checkTwoFactorMayBeTurnedOn({ emailVerified: false });
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.error).toBe("EMAIL_NOT_VERIFIED");
-    expect(result.message).toMatch(/^Verify your email address before turning on two-factor/);
-  });
-});
+import { backupCodeFromRandom, normalizeTOTPCode, parseBackupCode, totpTimeStepAt } from "./two-factor.ts";
 
 describe("normalizeTOTPCode", () => {
   it("removes spaces and dashes, so one code typed two ways is one code", () => {

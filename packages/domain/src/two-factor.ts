@@ -1,5 +1,4 @@
-import { err, ok, type Result } from "./result.ts";
-import type { User, UserId } from "./user.ts";
+import type { UserId } from "./user.ts";
 
 /**
  * A user's TOTP factor (RFC 6238: SHA-1, 6 digits, 30-second steps). The secret
@@ -37,21 +36,13 @@ export interface TwoFactorStatus {
 }
 
 /**
- * A second factor is turned on only on an account whose address is proven. Until then whoever made
- * the account may be a stranger who registered someone else's address (account pre-hijacking, ADR
- * 0043): the address's first proof turns off a factor from before it, so the owner would lose a
- * factor they set up themselves, and a stranger's would keep the owner at a code prompt if it stayed.
+ * A second factor is turned on only on an account whose address is proven (`checkAddressProven`,
+ * with these words). Until then whoever made the account may be a stranger who registered someone
+ * else's address (account pre-hijacking, ADR 0043): the address's first proof turns off a factor from
+ * before it, so the owner would lose a factor they set up themselves, and a stranger's would keep the
+ * owner at a code prompt if it stayed.
  */
-export function checkTwoFactorMayBeTurnedOn(
-  user: Pick<User, "emailVerified">,
-): Result<void, "EMAIL_NOT_VERIFIED"> {
-  return user.emailVerified
-    ? ok(undefined)
-    : err(
-        "EMAIL_NOT_VERIFIED",
-        "Verify your email address before turning on two-factor authentication: open the link we mailed to it",
-      );
-}
+export const turningOnTwoFactor = "turning on two-factor authentication";
 
 /** How many backup codes a user gets at once. */
 export const backupCodeCount = 10;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
-import { checkUserMaySignIn, createUser, type User, type UserId } from "./user.ts";
+import { turningOnTwoFactor } from "./two-factor.ts";
+import { checkAddressProven, checkUserMaySignIn, createUser, type User, type UserId } from "./user.ts";
 
 const now = new Date("2026-03-01T12:00:00.000Z");
 
@@ -40,6 +41,27 @@ describe("checkUserMaySignIn", () => {
     expect(checkUserMaySignIn({ ...newUser(), status: "disabled" })).toMatchObject({
       ok: false,
       error: "ACCOUNT_DISABLED",
+    });
+  });
+});
+
+describe("checkAddressProven", () => {
+  it("allows an account whose address is verified", () => {
+    expect(checkAddressProven({ emailVerified: true }, "registering an app")).toEqual({
+      ok: true,
+      value: undefined,
+    });
+  });
+
+  it("refuses an unverified address with EMAIL_NOT_VERIFIED, naming the step and saying what to do", () => {
+    expect(checkAddressProven({ emailVerified: false }, "registering an app")).toEqual({
+      ok: false,
+      error: "EMAIL_NOT_VERIFIED",
+      message: "Verify your email address before registering an app: open the link we mailed to it",
+    });
+    expect(checkAddressProven(newUser(), turningOnTwoFactor)).toMatchObject({
+      message:
+        "Verify your email address before turning on two-factor authentication: open the link we mailed to it",
     });
   });
 });

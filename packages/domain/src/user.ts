@@ -50,3 +50,23 @@ export function checkUserMaySignIn(user: Pick<User, "status">): Result<void, "AC
     ? err("ACCOUNT_DISABLED", "This account has been disabled")
     : ok(undefined);
 }
+
+/**
+ * What waits for the account's address to be proven: turning on a second factor and registering a
+ * third-party app. Until the first proof, whoever made the account may be a stranger who registered
+ * someone else's address (account pre-hijacking, ADR 0043), and what they set up would stay on the
+ * owner's account once the owner proves it: a factor keeping the owner at a code prompt, an app whose
+ * secret the stranger holds and whose consent screen names the owner. `beforeWhat` names the step
+ * in the refusal's words ("Verify your email address before <beforeWhat>: ...").
+ */
+export function checkAddressProven(
+  user: Pick<User, "emailVerified">,
+  beforeWhat: string,
+): Result<void, "EMAIL_NOT_VERIFIED"> {
+  return user.emailVerified
+    ? ok(undefined)
+    : err(
+        "EMAIL_NOT_VERIFIED",
+        `Verify your email address before ${beforeWhat}: open the link we mailed to it`,
+      );
+}

@@ -26,7 +26,7 @@ export async function enableTwoFactorFor(
 
 /**
  * A second factor on the session's account while its address is still unverified, as the service
- * allowed before 2FA waited for the address's proof (checkTwoFactorMayBeTurnedOn): such factors may
+ * allowed before 2FA waited for the address's proof (checkAddressProven): such factors may
  * still be in a database, and the address's first proof turns them off. Written through the
  * repository as enableTwoFactor wrote it then; returns the secret and the backup codes.
  */

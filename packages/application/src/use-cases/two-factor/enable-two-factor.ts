@@ -1,4 +1,11 @@
-import { checkTwoFactorMayBeTurnedOn, err, ok, type Result, type Session } from "@superoauth/domain";
+import {
+  checkAddressProven,
+  err,
+  ok,
+  type Result,
+  type Session,
+  turningOnTwoFactor,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -34,7 +41,7 @@ export async function enableTwoFactor(
   // existed may also wait on an unverified account, and it is not turned on either.
   const user = await deps.users.findUserById(userId);
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
-  const allowed = checkTwoFactorMayBeTurnedOn(user);
+  const allowed = checkAddressProven(user, turningOnTwoFactor);
   if (!allowed.ok) return allowed;
   const factor = await deps.twoFactor.findTOTPFactor(userId);
   if (factor === null) {

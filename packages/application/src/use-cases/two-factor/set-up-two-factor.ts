@@ -1,10 +1,11 @@
 import {
-  checkTwoFactorMayBeTurnedOn,
+  checkAddressProven,
   err,
   ok,
   type Result,
   type Session,
   type TOTPFactor,
+  turningOnTwoFactor,
   type User,
 } from "@superoauth/domain";
 import { OverloadedError } from "../../overloaded-error.ts";
@@ -24,7 +25,7 @@ export interface TwoFactorSetup {
 /**
  * Starts setting up TOTP: a new secret, stored encrypted as a pending factor
  * (replacing an unconfirmed one) until a first code confirms it; only once the account's address is
- * verified (`checkTwoFactorMayBeTurnedOn`). Enabling needs a
+ * verified (`checkAddressProven`). Enabling needs a
  * fresh proof; it is asked here already, so a person re-authenticates before
  * scanning a QR code rather than after. With `keepPending`, a setup begun in this session and still
  * waiting for its first code is shown again instead (the account center: a person who went back and
@@ -45,7 +46,7 @@ export async function setUpTwoFactor(
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
   const existing = await deps.twoFactor.findTOTPFactor(user.id);
   if (existing?.status === "enabled") return alreadyEnabled();
-  const allowed = checkTwoFactorMayBeTurnedOn(user);
+  const allowed = checkAddressProven(user, turningOnTwoFactor);
   if (!allowed.ok) return allowed;
   const resumable = await resumableSetup(deps, {
     session: input.session,
