@@ -68,5 +68,5 @@ export { signingKeyStoreContract } from "./signing-key-store.contract.ts";
 export { transactionsContract } from "./transactions.contract.ts";
 export { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "./two-factor-helpers.ts";
 export { twoFactorRepositoryContract } from "./two-factor-repository.contract.ts";
-export { linkIdentity } from "./use-case-helpers.ts";
+export { linkIdentity, verifyAddress } from "./use-case-helpers.ts";
 export { userRepositoryContract } from "./user-repository.contract.ts";

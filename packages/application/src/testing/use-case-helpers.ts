@@ -9,6 +9,7 @@ import {
   type Result,
   type Session,
   type SessionId,
+  type User,
   type UserId,
 } from "@superoauth/domain";
 import {
@@ -74,8 +75,22 @@ export async function storedRefreshToken(deps: Dependencies, presented: string):
 }
 
 /**
+ * Marks the account's address verified, as its mailed link would; returns the user as stored now
+ * (one to pass on where the verified user is asked for, as registerApp's owner).
+ */
+export async function verifyAddress(
+  deps: Pick<Dependencies, "users" | "clock">,
+  userId: UserId,
+): Promise<User> {
+  await deps.users.markEmailVerified({ userId, now: deps.clock.now() });
+  const user = await deps.users.findUserById(userId);
+  if (user === null) throw new Error(`no user ${userId}`);
+  return user;
+}
+
+/**
  * Registers an account through the use case, its address verified too with `verified` (as its
- * mailed link would); returns its tokens and the session they belong to (and its id).
+ * mailed link would); returns its user as stored, its tokens and the session they belong to (and its id).
  */
 export async function registerAccount(
   deps: Dependencies,
@@ -90,9 +105,8 @@ export async function registerAccount(
     }),
   );
   const stored = await storedRefreshToken(deps, signedIn.refreshToken);
-  if (input.verified === true)
-    await deps.users.markEmailVerified({ userId: signedIn.user.id, now: deps.clock.now() });
-  return { ...signedIn, session: stored.session, sessionId: stored.session.id };
+  const user = input.verified === true ? await verifyAddress(deps, signedIn.user.id) : signedIn.user;
+  return { ...signedIn, user, session: stored.session, sessionId: stored.session.id };
 }
 
 /** Links a provider identity to the account, as a link made from the account (or a sign-up) stores it. */
