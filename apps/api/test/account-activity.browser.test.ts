@@ -38,12 +38,16 @@ beforeAll(async () => {
   ({ service, url: baseURL } = await listenComposedService(database.url()));
   const registered = await api("POST", "/auth/register", { email, password, nickname: "activityholder" });
   userId = (registered.user as { id: UserId }).id;
+  // Verified, as its mailed link would: registering a developer app below waits for that.
+  await service.storage.users.markEmailVerified({ userId, now: new Date() });
   // An app of someone else's, which this account authorized (as the consent page records it).
   const other = await api("POST", "/auth/register", {
     email: "developer@example.com",
     password,
     nickname: "developer",
   });
+  const developerId = (other.user as { id: UserId }).id;
+  await service.storage.users.markEmailVerified({ userId: developerId, now: new Date() });
   const created = await api(
     "POST",
     "/apps",

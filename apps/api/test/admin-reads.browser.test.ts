@@ -139,7 +139,9 @@ describe("the signed-in pages on a 320 px screen (WCAG 1.4.10 reflow)", () => {
   }, async () => {
     const name = "a.very.long.address.for.reflow+with-a-tag.and.more";
     const token = await register(name, "admin");
-    await api("POST", "/apps", {
+    // Verified, as its mailed link would: registering an app waits for that.
+    await admin.service.storage.users.markEmailVerified({ userId: ids[name] as UserId, now: new Date() });
+    const registered = await api("POST", "/apps", {
       token,
       body: {
         name: "AnAppWhoseNameHasNoSpacesAtAllAndGoesOnAndOn",
@@ -148,6 +150,7 @@ describe("the signed-in pages on a 320 px screen (WCAG 1.4.10 reflow)", () => {
         type: "confidential",
       },
     });
+    expect(registered.status).toBe(201);
     const { context, page, problems } = await people.open(name, "/account", {
       viewport: { width: 320, height: 640 },
     });

@@ -334,6 +334,8 @@ describe("deleting an account", () => {
 
   it("takes the apps the person registered with it, and every other user's grants and tokens for them", async () => {
     const developer = await register("app-developer@example.com", "developer");
+    // Verified, as its mailed link would: registering an app waits for that.
+    await service.storage.users.markEmailVerified({ userId: developer.user.id as UserId, now: clock.now() });
     const created = await call("POST", "/apps", {
       token: developer.accessToken,
       payload: {

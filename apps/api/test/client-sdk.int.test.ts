@@ -335,12 +335,19 @@ describe("a third-party app through the OIDC helper", () => {
     const owner = clientOf();
     const account = await owner.auth.register({ email: "sdk-oidc@example.com", password, nickname: "oidc" });
     const redirectURI = "https://app.example/callback";
-    const { app, clientSecret } = await owner.apps.register({
+    const appSettings = {
       name: "SDK App",
       redirectURIs: [redirectURI],
       allowedScopes: ["openid", "profile", "email", "offline_access"],
       type: "confidential",
+    } as const;
+    // Only on a verified address: the SDK's error carries the code and status.
+    expect(await rejectionOf(owner.apps.register(appSettings))).toMatchObject({
+      code: "EMAIL_NOT_VERIFIED",
+      status: 403,
     });
+    await service.storage.users.markEmailVerified({ userId: account.user.id as UserId, now: new Date() });
+    const { app, clientSecret } = await owner.apps.register(appSettings);
     if (clientSecret === null) throw new Error("a confidential app has a secret");
     const oidc = await SuperOAuthOIDCClient.discover({
       issuer: url,
@@ -412,7 +419,9 @@ describe("a third-party app's spent refresh token presented again past the grace
     try {
       const owner = new SuperOAuthClient({ baseURL: base });
       const email = "sdk-oidc-reuse@example.com";
-      await owner.auth.register({ email, password, nickname: "reuse" });
+      const { user } = await owner.auth.register({ email, password, nickname: "reuse" });
+      // Verified, as its mailed link would: registering an app waits for that.
+      await graceless.storage.users.markEmailVerified({ userId: user.id as UserId, now: new Date() });
       const redirectURI = "https://app.example/callback";
       const { app, clientSecret } = await owner.apps.register({
         name: "Leaky App",

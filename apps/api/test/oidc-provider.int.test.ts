@@ -1,4 +1,5 @@
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
+import type { UserId } from "@superoauth/domain";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
@@ -59,6 +60,9 @@ describe("the composed OpenID provider", () => {
     const accessToken = String(
       (registered.tokens as { accessToken?: string } | undefined)?.accessToken ?? registered.accessToken,
     );
+    // Verified, as its mailed link would: registering an app waits for that.
+    const userId = (registered.user as { id: UserId }).id;
+    await service.storage.users.markEmailVerified({ userId, now: new Date() });
     const created = await api(
       "/apps",
       {

@@ -451,6 +451,8 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
 
   it("two edits of one app at once, each of another setting, 10 rounds: both 200, and both changes stand (the later write put back what the other changed)", async () => {
     const owner = await register("app-editor@example.com");
+    // Verified, as its mailed link would: registering an app waits for that.
+    await service.storage.users.markEmailVerified({ userId: owner.user.id, now: clock.now() });
     const clientId = await registerApp(owner.accessToken, "public");
     const patch = (payload: Record<string, unknown>) =>
       service.app.inject({
@@ -477,6 +479,8 @@ describe("races on MySQL, each with an exact outcome", { timeout: 60_000 }, () =
 
   it("two secret rotations of one app at once (a double submit), 10 rounds: one 200 whose secret is the stored one, one 503 SERVICE_UNAVAILABLE with Retry-After: 1, one entry in the log (ADR 0060)", async () => {
     const owner = await register("secret-rotator@example.com");
+    // Verified, as its mailed link would: registering an app waits for that.
+    await service.storage.users.markEmailVerified({ userId: owner.user.id, now: clock.now() });
     const clientId = await registerApp(owner.accessToken, "confidential");
     meetBeforeWriting(service.storage.apps, "replaceSecretHash");
     for (let round = 0; round < 10; round += 1) {

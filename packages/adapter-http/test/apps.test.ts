@@ -7,11 +7,13 @@ import {
   buildTestApp,
   expectError,
   getMe,
+  messageOf,
   otherRegistration,
   refresh,
   registerUser,
   type SignedInData,
   type TestDependencies,
+  verifyAddressOf,
 } from "./test-app.ts";
 
 let app: FastifyInstance;
@@ -19,7 +21,7 @@ let deps: TestDependencies;
 let ada: SignedInData;
 beforeEach(async () => {
   ({ app, deps } = await buildTestApp());
-  ada = await registerUser(app);
+  ada = await verifiedUser();
 });
 afterEach(async () => {
   await app.close();
@@ -32,6 +34,13 @@ const registration = {
   allowedScopes: ["openid", "profile", "user:read"],
   type: "confidential",
 };
+
+/** An account whose address is verified, as its mailed link would (registering an app waits for it). */
+async function verifiedUser(body?: Record<string, unknown>): Promise<SignedInData> {
+  const signedUp = await registerUser(app, body);
+  await verifyAddressOf(deps, signedUp.user);
+  return signedUp;
+}
 
 function call(
   method: "GET" | "POST" | "PATCH" | "DELETE",
@@ -62,6 +71,20 @@ async function letProofGoStale(): Promise<string> {
 }
 
 describe("POST /api/v1/apps", () => {
+  it("answers EMAIL_NOT_VERIFIED 403 to an account whose address is not verified, creating nothing; 201 once it is (ADR 0043)", async () => {
+    const grace = await registerUser(app, otherRegistration);
+    const refused = await call("POST", "/apps", grace.accessToken, registration);
+    expectError(refused, "EMAIL_NOT_VERIFIED", 403);
+    expect(messageOf(refused)).toBe(
+      "Verify your email address before registering an app: open the link we mailed to it",
+    );
+    expect((await call("GET", "/apps", grace.accessToken)).json().data.apps).toEqual([]);
+    await verifyAddressOf(deps, grace.user);
+    const { app: created } = await registerApp(grace.accessToken);
+    const listed = (await call("GET", "/apps", grace.accessToken)).json().data.apps;
+    expect(listed.map((listedApp: { clientId: string }) => listedApp.clientId)).toEqual([created.clientId]);
+  });
+
   it("registers a confidential app and shows its secret once, storing only its hash", async () => {
     const response = await call("POST", "/apps", ada.accessToken, registration);
     expect(response.statusCode).toBe(201);
@@ -188,7 +211,7 @@ describe("POST /api/v1/apps", () => {
 describe("GET /api/v1/apps and /apps/:clientId", () => {
   it("lists and shows only the owner's apps; someone else's answers APP_NOT_FOUND 404", async () => {
     const mine = await registerApp();
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const theirs = await registerApp(grace.accessToken);
     const list = await call("GET", "/apps", ada.accessToken);
     expect(list.statusCode).toBe(200);
@@ -254,7 +277,7 @@ describe("PATCH /api/v1/apps/:clientId", () => {
 
   it("taking a scope away ends every grant and token of the app; adding one or renaming keeps them", async () => {
     const { app: created } = await registerApp();
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const authorize = async () => {
       await deps.appAuthorizations.recordAuthorization({
         userId: grace.user.id as UserId,
@@ -328,7 +351,7 @@ describe("PATCH /api/v1/apps/:clientId", () => {
   });
 
   it("answers APP_NOT_FOUND 404 for someone else's app and changes nothing", async () => {
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const { app: theirs } = await registerApp(grace.accessToken);
     expectError(
       await call("PATCH", `/apps/${theirs.clientId}`, ada.accessToken, { name: "Mine" }),
@@ -395,7 +418,7 @@ describe("POST /api/v1/apps/:clientId/secret", () => {
       "VALIDATION_ERROR",
       400,
     );
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const { app: theirs } = await registerApp(grace.accessToken);
     expectError(await call("POST", `/apps/${theirs.clientId}/secret`, ada.accessToken), "APP_NOT_FOUND", 404);
     const { app: mine } = await registerApp();
@@ -407,7 +430,7 @@ describe("POST /api/v1/apps/:clientId/secret", () => {
 describe("DELETE /api/v1/apps/:clientId", () => {
   it("deletes the app and every grant and token it holds", async () => {
     const { app: created } = await registerApp();
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     await deps.appAuthorizations.recordAuthorization({
       userId: grace.user.id as UserId,
       clientId: created.clientId,
@@ -434,7 +457,7 @@ describe("DELETE /api/v1/apps/:clientId", () => {
   });
 
   it("refuses a stale session (REAUTH_REQUIRED 401) and someone else's app (APP_NOT_FOUND 404)", async () => {
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const { app: theirs } = await registerApp(grace.accessToken);
     expectError(await call("DELETE", `/apps/${theirs.clientId}`, ada.accessToken), "APP_NOT_FOUND", 404);
     expect(await deps.apps.findApp(theirs.clientId)).not.toBeNull();
@@ -457,7 +480,7 @@ describe("GET and DELETE /api/v1/user/apps", () => {
   }
 
   it("lists the apps the user authorized, with scopes and times", async () => {
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const { app: theirs } = await registerApp(grace.accessToken);
     await authorize(theirs.clientId, ["openid", "user:read"]);
     const response = await call("GET", "/user/apps", ada.accessToken);
@@ -476,7 +499,7 @@ describe("GET and DELETE /api/v1/user/apps", () => {
   });
 
   it("revokes the authorization and every token under it, and only those", async () => {
-    const grace = await registerUser(app, otherRegistration);
+    const grace = await verifiedUser(otherRegistration);
     const { app: theirs } = await registerApp(grace.accessToken);
     await authorize(theirs.clientId, ["openid"]);
     const seed = (id: string, accountId: string) =>

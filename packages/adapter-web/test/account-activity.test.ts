@@ -1,5 +1,5 @@
 import { dataExportDownloadHeaders } from "@superoauth/application";
-import { authorizeAppForTest } from "@superoauth/application/testing";
+import { authorizeAppForTest, makePublicApp } from "@superoauth/application/testing";
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
@@ -123,7 +123,8 @@ describe("/account/sessions", () => {
 
 async function authorizeApp(built: Awaited<ReturnType<typeof withAccount>>, name = "Photo Book") {
   const registered = await built.useCases.registerApp({
-    userId: "00000000-0000-7000-8000-00000000ffff" as UserId,
+    // Another developer's app, their address proven (apps wait for it).
+    owner: { id: "00000000-0000-7000-8000-00000000ffff" as UserId, emailVerified: true },
     settings: {
       name,
       homepageURL: "https://photos.example",
@@ -201,7 +202,7 @@ async function registerThroughPage(built: Awaited<ReturnType<typeof withAccount>
 
 describe("/account/developer-apps", () => {
   it("registers a confidential app and shows its secret once, which is the stored one", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const list = await built.browser.get("/account/developer-apps");
     expectPage(list, 200);
     expect(list.body).toContain("You have not registered any app.");
@@ -231,8 +232,36 @@ describe("/account/developer-apps", () => {
     expect(listed.body).toContain(`href="/account/developer-apps/${clientId}">My Site</a>`);
   });
 
-  it("registers a public app without a secret (303 to its page)", async () => {
+  it("on an unverified address lists the apps but asks for the address's proof instead of the form; a POST anyway answers 403 and creates nothing (ADR 0043)", async () => {
     const built = await signedIn();
+    // An app registered before registering waited for the proof: still listed, still working.
+    await built.deps.apps.createApp(makePublicApp(built.user.id, { name: "Old Site" }));
+    const list = await built.browser.get("/account/developer-apps");
+    expectPage(list, 200);
+    expect(list.body).toContain(">Old Site</a>");
+    expect(list.body).toContain(
+      '<p id="verify-first">Verify your email address first: open the link we mailed to it. Until your address is verified, an app cannot be registered. <a href="/resend-verification">Send a new link</a></p>',
+    );
+    expect(list.body).not.toContain('action="/account/developer-apps"');
+    // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
+    const { answer } = await registerThroughPage(built);
+    expectPage(answer, 403);
+    expect(answer.body).toContain("Verify your email address before registering an app");
+    expect(answer.body).not.toContain('id="client-secret"');
+    const names = async () =>
+      (await built.deps.apps.listAppsByOwner(built.user.id)).map((app) => app.name).sort();
+    expect(await names()).toEqual(["Old Site"]);
+    // Once verified, the page offers the form, and it registers.
+    await built.deps.users.markEmailVerified({ userId: built.user.id, now: built.deps.clock.now() });
+    const verified = await built.browser.get("/account/developer-apps");
+    expect(verified.body).toContain('action="/account/developer-apps"');
+    expect(verified.body).not.toContain("Verify your email address first");
+    expectPage((await registerThroughPage(built)).answer, 200);
+    expect(await names()).toEqual(["My Site", "Old Site"]);
+  });
+
+  it("registers a public app without a secret (303 to its page)", async () => {
+    const built = await signedIn({ verified: true });
     const { answer } = await registerThroughPage(built, { ...registration, type: "public" });
     expect(answer.statusCode).toBe(303);
     const page = await built.browser.get(answer.headers.location as string);
@@ -243,7 +272,7 @@ describe("/account/developer-apps", () => {
   });
 
   it("refuses invalid settings with 400, keeping what was typed", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const { answer } = await registerThroughPage(built, {
       ...registration,
       redirect_uris: "http://evil.example/callback",
@@ -279,7 +308,7 @@ describe("/account/developer-apps", () => {
   });
 
   it("edits an app after a fresh proof; invalid changes answer 400", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const { clientId } = await registerThroughPage(built);
     const path = `/account/developer-apps/${clientId}`;
     const edit = { ...registration, name: "My Renamed Site" };
@@ -321,7 +350,7 @@ describe("/account/developer-apps", () => {
   });
 
   it("rotates the secret after a confirmation step naming the app (shown once, the old hash replaced); cancel rotates nothing; a public app has none (400)", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const { clientId, secret } = await registerThroughPage(built);
     const path = `/account/developer-apps/${clientId}`;
     const hashOf = async () => (await built.deps.apps.findApp(clientId as string))?.secretHash;
@@ -407,7 +436,7 @@ describe("/account/developer-apps", () => {
   });
 
   it("a rotation overtaken by another (a double submit) answers the 503 page and shows no secret; the other's stands (ADR 0060)", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const { clientId } = await registerThroughPage(built);
     const path = `/account/developer-apps/${clientId}`;
     const replace = built.deps.apps.replaceSecretHash.bind(built.deps.apps);
@@ -435,7 +464,7 @@ describe("/account/developer-apps", () => {
   });
 
   it("deletes after a confirmation step; another's or an unknown app answers 404", async () => {
-    const built = await signedIn();
+    const built = await signedIn({ verified: true });
     const { clientId } = await registerThroughPage(built);
     const path = `/account/developer-apps/${clientId}`;
     const confirm = await built.browser.get(`${path}/delete`);

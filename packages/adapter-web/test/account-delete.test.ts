@@ -1,3 +1,4 @@
+import { verifyAddress } from "@superoauth/application/testing";
 import type { LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 import { Browser, buildHostedTestApp, changeAccount, signUpAda, strongPassword } from "./test-app.ts";
@@ -32,11 +33,12 @@ describe("/account/delete", { timeout: 30_000 }, () => {
   });
 
   it("names the apps the person registered, which go too, and says nothing of apps when there are none", async () => {
-    const { browser, useCases, user } = await signedInAda();
+    const { browser, deps, useCases, user } = await signedInAda();
     expect((await browser.get("/account/delete")).body).not.toContain("you registered");
+    const owner = await verifyAddress(deps, user.id);
     for (const name of ["Photo Book", "Recipe <Box>"]) {
       const registered = await useCases.registerApp({
-        userId: user.id,
+        owner,
         settings: {
           name,
           homepageURL: "https://photos.example",

@@ -1,5 +1,5 @@
 import { type Authenticated, createAdmin } from "@superoauth/application";
-import { enableTwoFactorFor } from "@superoauth/application/testing";
+import { enableTwoFactorFor, verifyAddress } from "@superoauth/application/testing";
 import { ok, type Role } from "@superoauth/domain";
 import type { FastifyBaseLogger, LightMyRequestResponse } from "fastify";
 import { describe, expect, it, vi } from "vitest";
@@ -656,7 +656,7 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     const target = await account("target");
     await account("boss", "admin");
     const registered = await useCases.registerApp({
-      userId: target.user.id,
+      owner: await verifyAddress(deps, target.user.id),
       settings: {
         name: "Team Wiki",
         homepageURL: "https://wiki.example",

@@ -105,13 +105,13 @@ export async function appRoutes(app: FastifyInstance, options: { useCases: UseCa
           201: successEnvelope(
             Type.Object({ app: publicApp, clientSecret: Type.Union([Type.String(), Type.Null()]) }),
           ),
-          ...errorsOf(...bodyErrors, ...bearerErrors),
+          ...errorsOf(...bodyErrors, ...bearerErrors, "EMAIL_NOT_VERIFIED"),
         },
       },
     },
     async (request, reply) => {
       const result = await useCases.registerApp({
-        userId: authOf(request).user.id,
+        owner: authOf(request).user,
         settings: request.body,
         client: clientOf(request),
       });

@@ -204,6 +204,8 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
           type: owned.type,
           createdAt: shownTime(owned.createdAt),
         })),
+        // Off on an unverified address: the page asks for the address's proof before offering the form.
+        emailVerified: page.signedIn.user.emailVerified,
         form: input.form ?? emptyForm,
         scopeChoices,
         error: input.message === undefined ? null : appFormMessage(input.message),
@@ -276,7 +278,7 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
   area.action(app, "/developer-apps", {}, async (page) => {
     const form = formOf(page);
     const result = await useCases.registerApp({
-      userId: page.signedIn.user.id,
+      owner: page.signedIn.user,
       settings: settingsOf(form),
       client: clientOf(page.request),
     });

@@ -35,7 +35,7 @@ async function setUp() {
 describe("a developer's app, on record in the owner's security log", () => {
   it("registered, its settings changed, its secret replaced and deleted: each with the app, the address and the browser", async () => {
     const { deps, user, session, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings, client: thief }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings, client: thief }));
     unwrap(
       await updateApp(deps, {
         session,
@@ -77,7 +77,7 @@ describe("a developer's app, on record in the owner's security log", () => {
 
   it("records no change for an edit that changed nothing, nor for refused ones", async () => {
     const { deps, user, session, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     unwrap(await updateApp(deps, { session, clientId: app.clientId, changes: { name: "Sync helper" } }));
     expect(
       await updateApp(deps, {
@@ -108,7 +108,7 @@ describe("an app's access to the account, on record", () => {
   it("a remembered consent: app_authorized with the app, the scopes and where, and a notice that never names the app", async () => {
     const { deps, user, events } = await setUp();
     const { app } = unwrap(
-      await registerApp(deps, { userId: user.id, settings: { ...settings, name: "Visit evil.example" } }),
+      await registerApp(deps, { owner: user, settings: { ...settings, name: "Visit evil.example" } }),
     );
     await recordAppConsent(deps, {
       accountId: user.id,
@@ -136,7 +136,7 @@ describe("an app's access to the account, on record", () => {
 
   it("a consent for this authorization only is on record too, and mails nothing", async () => {
     const { deps, user, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     await recordAppConsent(deps, {
       accountId: user.id,
       clientId: app.clientId,
@@ -149,7 +149,7 @@ describe("an app's access to the account, on record", () => {
 
   it("withdrawn: app_revoked when there was an authorization, nothing when there was none", async () => {
     const { deps, user, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     await authorizeAppForTest(deps, {
       userId: user.id,
       clientId: app.clientId,
@@ -168,7 +168,7 @@ describe("an app's access to the account, on record", () => {
 
   it("ended by a reused refresh token: app_token_reuse_detected with the app and the presenter, described, and no mail", async () => {
     const { deps, user, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     await recordAppTokenReuse(deps, { accountId: user.id, clientId: app.clientId, client: thief });
     // An app deleted meanwhile is still recorded, unnamed.
     await recordAppTokenReuse(deps, { accountId: user.id, clientId: "gone-app" });
@@ -211,7 +211,7 @@ describe("a copy of the account's data, on record", () => {
 describe("deleting an app whose grants cannot be ended at that moment (a database outage)", () => {
   it("keeps the app, so the owner's retry ends every grant and deletes it", async () => {
     const { deps, user, session, events } = await setUp();
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     const { revokeByClient } = deps.oidcModels;
     const revoked: string[] = [];
     let failing = true;

@@ -2,7 +2,7 @@ import type { AppScope } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
-import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
+import { registerAccount, unwrap, verifyAddress } from "../../testing/use-case-helpers.ts";
 import { authenticateAccessToken, authenticateCaller } from "../sessions/authenticate-access-token.ts";
 import { listAuthorizedApps } from "./authorized-apps.ts";
 import { findAppGrant, findClient, recordAppGrant, touchAppGrant } from "./provider-clients.ts";
@@ -15,12 +15,31 @@ const settings = {
   type: "confidential",
 };
 
+describe("registering an app", () => {
+  it("waits for the owner's address to be proven: EMAIL_NOT_VERIFIED, nothing written, then registers (ADR 0043)", async () => {
+    const deps = createInMemoryDependencies();
+    const { user } = await registerAccount(deps);
+    expect(await registerApp(deps, { owner: user, settings })).toEqual({
+      ok: false,
+      error: "EMAIL_NOT_VERIFIED",
+      message: "Verify your email address before registering an app: open the link we mailed to it",
+    });
+    expect(await deps.apps.listAppsByOwner(user.id)).toEqual([]);
+    expect(deps.securityEvents.all().filter((event) => event.type === "app_registered")).toEqual([]);
+    const verified = await verifyAddress(deps, user.id);
+    const { app } = unwrap(await registerApp(deps, { owner: verified, settings }));
+    expect((await deps.apps.listAppsByOwner(user.id)).map((listed) => listed.clientId)).toEqual([
+      app.clientId,
+    ]);
+  });
+});
+
 describe("the provider's view of apps", () => {
   it("finds a registered client with its secret hash, and a public one without", async () => {
     const deps = createInMemoryDependencies();
-    const { user } = await registerAccount(deps);
+    const { user } = await registerAccount(deps, { verified: true });
     const confidential = unwrap(
-      await registerApp(deps, { userId: user.id, settings: { ...settings, requirePKCE: false } }),
+      await registerApp(deps, { owner: user, settings: { ...settings, requirePKCE: false } }),
     );
     expect(await findClient(deps, { clientId: confidential.app.clientId })).toEqual({
       clientId: confidential.app.clientId,
@@ -38,7 +57,7 @@ describe("the provider's view of apps", () => {
     });
     const publicApp = unwrap(
       await registerApp(deps, {
-        userId: user.id,
+        owner: user,
         settings: { ...settings, type: "public", idTokenSigningAlg: "RS256" },
       }),
     );
@@ -55,8 +74,8 @@ describe("the provider's view of apps", () => {
 
   it("records, finds and touches the user's grant, keeping only known scopes", async () => {
     const deps = createInMemoryDependencies();
-    const { user } = await registerAccount(deps);
-    const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+    const { user } = await registerAccount(deps, { verified: true });
+    const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     const pair = { accountId: user.id, clientId: app.clientId };
     expect(await findAppGrant(deps, pair)).toBeNull();
     const grant = { ...pair, grantId: "grant-1", scopes: ["openid", "user:read", "made-up"] };
@@ -103,11 +122,11 @@ describe("the provider's view of apps", () => {
 describe("the apps a person authorized", () => {
   it("are listed while the provider's Grant lives, and not once it has ended or expired", async () => {
     const deps = createInMemoryDependencies();
-    const { user } = await registerAccount(deps);
+    const { user } = await registerAccount(deps, { verified: true });
     const clientIds: string[] = [];
     for (const name of ["Printer", "Scanner", "Plotter"]) {
       clientIds.push(
-        unwrap(await registerApp(deps, { userId: user.id, settings: { ...settings, name } })).app.clientId,
+        unwrap(await registerApp(deps, { owner: user, settings: { ...settings, name } })).app.clientId,
       );
     }
     const now = deps.clock.now();

@@ -24,7 +24,7 @@ const settings = {
 async function setUp() {
   const deps = createInMemoryDependencies();
   const { user, session } = await registerAccount(deps, { verified: true });
-  const { app } = unwrap(await registerApp(deps, { userId: user.id, settings }));
+  const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
   return { deps, user, session, clientId: app.clientId };
 }
 
