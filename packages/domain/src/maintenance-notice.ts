@@ -1,4 +1,5 @@
-import { err, ok, type Result } from "./result.ts";
+import { parseOneLineText } from "./one-line-text.ts";
+import type { Result } from "./result.ts";
 import type { UserId } from "./user.ts";
 
 /**
@@ -19,14 +20,10 @@ export const maxMaintenanceNoticeLength = 280;
  * control characters, so it cannot break a page's or a log's lines).
  */
 export function parseMaintenanceNoticeMessage(text: string): Result<string, "VALIDATION_ERROR"> {
-  const message = text.trim();
-  if (message === "") return err("VALIDATION_ERROR", "message must not be empty: clear the notice instead");
-  if ([...message].length > maxMaintenanceNoticeLength) {
-    return err("VALIDATION_ERROR", `message must be at most ${maxMaintenanceNoticeLength} characters`);
-  }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(message)) {
-    return err("VALIDATION_ERROR", "message must be one line of printable text");
-  }
-  return ok(message);
+  return parseOneLineText({
+    field: "message",
+    text,
+    maxLength: maxMaintenanceNoticeLength,
+    whenEmpty: "clear the notice instead",
+  });
 }
