@@ -93,8 +93,13 @@ describe("the admin console in Chromium", () => {
     });
     expect(JSON.stringify(events.json.data)).toContain("Your two-factor authentication was reset");
 
+    // The reason is asked for (required: an empty field is not sent) and shown beside the status.
+    expect(await page.getAttribute("#reason", "required")).not.toBeNull();
+    await page.fill("#reason", "Abusive messages (ticket 4127)");
     expect(await clickAction(page, "Disable the account", targetPath)).toContain("The account is disabled");
     expect(await page.textContent("dl")).toContain("Statusdisabled");
+    expect(await page.textContent("#disabled-reason")).toBe("Abusive messages (ticket 4127)");
+    await expectAccessible(page, "user-disabled");
     const person = await newCheckedPage(admin.browser);
     await person.page.goto(`${admin.baseURL}/account/sign-in`);
     await person.page.fill("#email", "target@example.com");
@@ -127,6 +132,7 @@ describe("the admin console in Chromium", () => {
     const audit = (await page.textContent("tbody")) ?? "";
     for (const type of ["role_changed", "account_disabled", "two_factor_reset", "email_verified"])
       expect(audit).toContain(type);
+    expect(audit).toContain('Disabled the account: "Abusive messages (ticket 4127)"');
     await expectAccessible(page, "audit");
     expect(problems).toEqual([]);
     await context.close();
@@ -234,6 +240,8 @@ describe("the admin console in Chromium", () => {
     await page.screenshot({ path: `${shots}/no-js-users.png`, fullPage: true });
     await page.click('a:has-text("paused@example.com")');
     await page.waitForURL(`${admin.baseURL}/admin/users/${ids.paused}`);
+    // Disabled in the store with no reason, as an account disabled before reasons were kept.
+    expect(await page.textContent("#disabled-reason")).toBe("no reason recorded");
     expect(await clickAction(page, "Enable the account", `/admin/users/${ids.paused}`)).toContain(
       "The account is enabled again",
     );

@@ -76,8 +76,16 @@ describe("disabling an account", () => {
 
     const disabled = await call("POST", `/admin/users/${person.user.id}/disable`, {
       token: admin.accessToken,
+      payload: { reason: "Abusive messages, ticket 4127 😠" },
     });
     expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    // The reason is kept on the account (users.disabled_reason) and in the audit's entry, for staff.
+    const read = async () =>
+      (await call("GET", `/admin/users/${person.user.id}`, { token: admin.accessToken })).json().data.user;
+    expect(await read()).toMatchObject({
+      status: "disabled",
+      disabledReason: "Abusive messages, ticket 4127 😠",
+    });
 
     const me = await call("GET", "/auth/me", { token: person.accessToken });
     expect([me.statusCode, me.json().error]).toEqual([403, "ACCOUNT_DISABLED"]);
@@ -103,10 +111,19 @@ describe("disabling an account", () => {
       ]),
     );
     const audit = await call("GET", "/admin/audit", { token: admin.accessToken });
-    expect(audit.json().data.actions.slice(0, 2)).toMatchObject([
+    const changes = audit.json().data.actions.filter((entry: { kind: string }) => entry.kind === "change");
+    expect(changes.slice(0, 2)).toMatchObject([
       { type: "account_enabled", actorId: admin.user.id, userId: person.user.id },
-      { type: "account_disabled", actorId: admin.user.id, userId: person.user.id },
+      {
+        type: "account_disabled",
+        actorId: admin.user.id,
+        userId: person.user.id,
+        description: 'Disabled the account: "Abusive messages, ticket 4127 😠"',
+      },
     ]);
+    // Enabled, the account has no reason; the person's own log never showed it.
+    expect((await read()).disabledReason).toBeNull();
+    expect(JSON.stringify(events.json())).not.toContain("4127");
   });
 
   it("the audit names where the member of staff acted from; the person's log and the console's view of it do not", async () => {

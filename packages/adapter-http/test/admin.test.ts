@@ -101,6 +101,9 @@ async function enableTwoFactorOf(userId: UserId): Promise<void> {
   });
 }
 
+/** A disable's body: the reason staff give (docs/admin.md). */
+const disableBody = { reason: "Abusive messages (ticket 4127)" };
+
 /** What each role gets from each admin route, on a target with the `user` role. */
 const staffRoutes = [
   { name: "search", method: "GET", path: () => "/admin/users", support: 200, admin: 200 },
@@ -130,6 +133,7 @@ const staffRoutes = [
     name: "disable",
     method: "POST",
     path: (id: string) => `/admin/users/${id}/disable`,
+    body: disableBody,
     support: 403,
     admin: 200,
   },
@@ -140,7 +144,14 @@ const staffRoutes = [
     support: 403,
     admin: 200,
   },
-  { name: "role", method: "PATCH", path: (id: string) => `/admin/users/${id}`, support: 403, admin: 200 },
+  {
+    name: "role",
+    method: "PATCH",
+    path: (id: string) => `/admin/users/${id}`,
+    body: { role: "support" },
+    support: 403,
+    admin: 200,
+  },
   {
     name: "delete",
     method: "DELETE",
@@ -153,6 +164,7 @@ const staffRoutes = [
     name: "set the maintenance notice",
     method: "PUT",
     path: () => "/admin/maintenance-notice",
+    body: { message: "Upgrade at 02:00 UTC" },
     support: 403,
     admin: 200,
   },
@@ -165,6 +177,11 @@ const staffRoutes = [
   },
 ] as const;
 
+/** The body a route of the table is called with: what it needs to succeed (none for most). */
+function bodyOf(route: (typeof staffRoutes)[number]): Record<string, unknown> {
+  return "body" in route ? route.body : {};
+}
+
 describe("the permission table over HTTP", () => {
   for (const route of staffRoutes) {
     for (const role of ["user", "support", "admin"] as const) {
@@ -174,10 +191,7 @@ describe("the permission table over HTTP", () => {
         const target = await registerUser(app, otherRegistration);
         // A staff role goes only to a verified address.
         if (route.method === "PATCH") await verifyAddressOf(deps, target.user);
-        const response = await call(route.method, route.path(target.user.id), caller, {
-          ...(route.method === "PATCH" ? { role: "support" } : {}),
-          ...(route.method === "PUT" ? { message: "Upgrade at 02:00 UTC" } : {}),
-        });
+        const response = await call(route.method, route.path(target.user.id), caller, bodyOf(route));
         if (expected === 403) expectError(response, "INSUFFICIENT_PERMISSIONS", 403);
         else expect(response.statusCode, response.body).toBe(200);
       });
@@ -272,10 +286,7 @@ describe("STAFF_REQUIRE_2FA", () => {
       email: `target-${Math.random().toString(36).slice(2)}@example.com`,
     });
     if (route.method === "PATCH") await verifyAddressOf(deps, target.user);
-    return call(route.method, route.path(target.user.id), caller, {
-      ...(route.method === "PATCH" ? { role: "support" } : {}),
-      ...(route.method === "PUT" ? { message: "Upgrade at 02:00 UTC" } : {}),
-    });
+    return call(route.method, route.path(target.user.id), caller, bodyOf(route));
   }
 
   it("staff without 2FA get 403 TWO_FACTOR_REQUIRED on every route their role allows; the role is checked first", async () => {
@@ -494,6 +505,7 @@ describe("searching and reading users", () => {
       role: "user",
       createdAt: expect.any(String),
       twoFactorEnabled: false,
+      disabledReason: null,
       linkedProviders: [],
       sessionCount: 2,
       locked: true,
@@ -645,7 +657,7 @@ describe("disabling and enabling", () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
 
-    const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
 
     expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
     // The error reference tells a disabled person to look for a notice in their mail: there is one.
@@ -676,6 +688,63 @@ describe("disabling and enabling", () => {
     );
   });
 
+  it("keeps the reason given: staff read it on the account and in the audit; the person's log and mail do not show it; enabling clears it", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const read = async () => (await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user;
+    expect((await read()).disabledReason).toBeNull();
+
+    const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin, {
+      reason: "  Chargeback fraud, see ticket 4127  ",
+    });
+
+    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expect(await read()).toMatchObject({
+      status: "disabled",
+      disabledReason: "Chargeback fraud, see ticket 4127",
+    });
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as {
+      type: string;
+      details: Record<string, unknown>;
+      description: string;
+    }[];
+    expect(audit.find((entry) => entry.type === "account_disabled")).toMatchObject({
+      details: { by: "admin", staffReason: "Chargeback fraud, see ticket 4127" },
+      description: 'Disabled the account: "Chargeback fraud, see ticket 4127"',
+    });
+    await deps.backgroundTasks.drain();
+    const notice = deps.mailer.sentTo(otherRegistration.email).at(-1);
+    expect(notice?.subject).toBe("Your account was disabled");
+    expect(`${notice?.text}${notice?.html}`).not.toContain("4127");
+
+    expect((await call("POST", `/admin/users/${target.user.id}/enable`, admin)).statusCode).toBe(200);
+    expect(await read()).toMatchObject({ status: "active", disabledReason: null });
+    const again = await logIn(app, otherRegistration);
+    const disabledEvent = (await timelineOf(again)).find((e) => e.type === "account_disabled");
+    expect(disabledEvent?.details).toEqual({ by: "admin" });
+    // Not through the user's own reads either (their profile).
+    expect((await getMe(app, again.accessToken)).body).not.toContain("4127");
+  });
+
+  it.each([
+    [{}, "reason is required"],
+    [{ reason: "   " }, "reason must not be empty: say why the account is disabled"],
+    [{ reason: "x".repeat(501) }, "reason must be at most 500 characters"],
+    [{ reason: "two\nlines" }, "reason must be one line of printable text"],
+    [{ reason: 42 }, "reason must be of type string"],
+  ])(
+    "a disable with %j answers 400 VALIDATION_ERROR naming the reason, and changes nothing",
+    async (body, message) => {
+      const admin = await accountWithRole("admin");
+      const target = await registerUser(app, otherRegistration);
+      const refused = await call("POST", `/admin/users/${target.user.id}/disable`, admin, body);
+      expectError(refused, "VALIDATION_ERROR", 400);
+      expect(refused.json().message).toContain(message);
+      expect((await deps.users.findUserById(target.user.id as UserId))?.status).toBe("active");
+      expect((await getMe(app, target.accessToken)).statusCode).toBe(200);
+    },
+  );
+
   it("enabling an active account, or disabling a disabled one, answers the same and records nothing more", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -683,14 +752,26 @@ describe("disabling and enabling", () => {
     expect(enabled.json()).toEqual({ success: true, data: { status: "active" } });
     expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_enabled");
 
-    const disable = () => call("POST", `/admin/users/${target.user.id}/disable`, admin);
-    const both = await Promise.all([disable(), disable()]);
+    const disable = (reason: string) =>
+      call("POST", `/admin/users/${target.user.id}/disable`, admin, { reason });
+    const both = await Promise.all([disable("First reason"), disable("Second reason")]);
     expect(both.map((response) => response.json())).toEqual([
       { success: true, data: { status: "disabled" } },
       { success: true, data: { status: "disabled" } },
     ]);
-    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
-    expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as {
+      type: string;
+      details: Record<string, unknown>;
+    }[];
+    const recorded = audit.filter((action) => action.type === "account_disabled");
+    expect(recorded).toHaveLength(1);
+    // The account keeps the reason of the disable that was recorded, not the other's.
+    const kept = (await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user.disabledReason;
+    expect(kept).toBe(recorded[0]?.details.staffReason);
+    expect((await disable("Third reason")).statusCode).toBe(200);
+    expect((await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user.disabledReason).toBe(
+      kept,
+    );
   });
 
   it("a disable whose sessions failed to end is recorded all the same, and a retry ends them", async () => {
@@ -699,13 +780,13 @@ describe("disabling and enabling", () => {
     const revoke = vi
       .spyOn(deps.sessions, "revokeSessionsOfUser")
       .mockRejectedValueOnce(new Error("connection lost"));
-    const failed = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    const failed = await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
     expect(failed.statusCode).toBe(500);
     // Disabled, and said so, though its sessions still stand.
     expect((await deps.users.findUserById(target.user.id as UserId))?.status).toBe("disabled");
     const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
     expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
-    const retried = await call("POST", `/admin/users/${target.user.id}/disable`, admin);
+    const retried = await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
     expect(retried.json()).toEqual({ success: true, data: { status: "disabled" } });
     expect(revoke).toHaveBeenCalledTimes(2);
     expectError(await refresh(app, target.refreshToken), "ACCOUNT_DISABLED", 403);
@@ -717,15 +798,25 @@ describe("disabling and enabling", () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
     const stale = await withStaleProof(admin);
-    expectError(await call("POST", `/admin/users/${target.user.id}/disable`, stale), "REAUTH_REQUIRED", 401);
+    expectError(
+      await call("POST", `/admin/users/${target.user.id}/disable`, stale, disableBody),
+      "REAUTH_REQUIRED",
+      401,
+    );
     expect((await call("POST", `/admin/users/${target.user.id}/enable`, stale)).statusCode).toBe(200);
   });
 
   it("the last active admin cannot be disabled, even by themselves", async () => {
     const admin = await accountWithRole("admin");
-    expectError(await call("POST", `/admin/users/${admin.user.id}/disable`, admin), "LAST_ADMIN", 409);
+    expectError(
+      await call("POST", `/admin/users/${admin.user.id}/disable`, admin, disableBody),
+      "LAST_ADMIN",
+      409,
+    );
     const other = await accountWithRole("admin");
-    expect((await call("POST", `/admin/users/${admin.user.id}/disable`, other)).statusCode).toBe(200);
+    expect((await call("POST", `/admin/users/${admin.user.id}/disable`, other, disableBody)).statusCode).toBe(
+      200,
+    );
   });
 });
 
@@ -1553,7 +1644,11 @@ describe("which staff actions ask a fresh proof", () => {
       const response = await call("POST", `/admin/users/${target.user.id}/${action}`, stale);
       expect(response.statusCode, `${action}: ${response.body}`).toBe(200);
     }
-    expectError(await call("POST", `/admin/users/${target.user.id}/disable`, stale), "REAUTH_REQUIRED", 401);
+    expectError(
+      await call("POST", `/admin/users/${target.user.id}/disable`, stale, disableBody),
+      "REAUTH_REQUIRED",
+      401,
+    );
 
     const { app: documented } = await buildTestApp({
       apiDocs: { version: "0.0.0", serverURL: "http://localhost:3000" },

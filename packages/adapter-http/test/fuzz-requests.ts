@@ -283,7 +283,7 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
     },
   },
   "GET /api/v1/admin/users/:id": { params: { id: userId } },
-  "POST /api/v1/admin/users/:id/disable": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/disable": { params: { id: userId }, body: { reason: field(anyText) } },
   "POST /api/v1/admin/users/:id/enable": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/unlock": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/reset-2fa": { params: { id: userId } },

@@ -1,14 +1,12 @@
-import type { AccountAdministration, GuardedAccount } from "@superoauth/application";
+import type { AccountAdministration, AccountChange, GuardedAccount } from "@superoauth/application";
 import {
   type ErrorCode,
   err,
   ok,
   type Result,
-  type Role,
   type SecurityEvent,
   type User,
   type UserId,
-  type UserStatus,
 } from "@superoauth/domain";
 import { type Expression, type ExpressionBuilder, type SqlBool, sql, type Transaction } from "kysely";
 import type { Database } from "./database.ts";
@@ -72,23 +70,25 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
 
     async updateAccount<E extends ErrorCode>(input: {
       userId: UserId;
-      change: { readonly status?: UserStatus; readonly role?: Role };
+      change: AccountChange | ((locked: User) => AccountChange);
       now: Date;
       guard: (account: GuardedAccount) => Result<void, E>;
     }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
       return runInTransaction(context, async (trx) => {
         const locked = await lockAccount(trx, input.userId, input.guard);
         if (!locked.ok) return locked;
+        const change = typeof input.change === "function" ? input.change(locked.value) : input.change;
         await trx
           .updateTable("users")
           .set({
-            ...(input.change.status === undefined ? {} : { status: input.change.status }),
-            ...(input.change.role === undefined ? {} : { role: input.change.role }),
+            ...(change.status === undefined ? {} : { status: change.status }),
+            ...(change.disabledReason === undefined ? {} : { disabled_reason: change.disabledReason }),
+            ...(change.role === undefined ? {} : { role: change.role }),
             updated_at: input.now,
           })
           .where("id", "=", input.userId)
           .execute();
-        return ok({ ...locked.value, ...input.change, updatedAt: input.now });
+        return ok({ ...locked.value, ...change, updatedAt: input.now });
       });
     },
 

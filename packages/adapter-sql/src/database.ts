@@ -11,6 +11,8 @@ export interface UsersTable {
   nickname: string;
   password_hash: string | null;
   status: ColumnType<string, string | undefined, string>;
+  /** Why staff disabled the account (docs/admin.md); null while active, and for a disable from before reasons were kept. */
+  disabled_reason: ColumnType<string | null, string | null | undefined, string | null>;
   /** `user`, `support` or `admin` (docs/admin.md). */
   role: ColumnType<string, string | undefined, string>;
   /** Whether the user's TOTP factor is enabled: set and cleared with the factor (two-factor-repository). */

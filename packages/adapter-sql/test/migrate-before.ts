@@ -10,8 +10,14 @@ import { createSQLiteDialect } from "../src/dialects/sqlite.ts";
  * (`migrateToLatest`), or start a service on the previous release's schema.
  */
 export async function sqliteJustBefore(migration: string, path = ":memory:"): Promise<Kysely<Database>> {
-  if (!(migration in migrations)) throw new Error(`no migration named ${migration}`);
   const db = new Kysely<Database>({ dialect: createSQLiteDialect({ path }) });
+  await migrateJustBefore(db, migration);
+  return db;
+}
+
+/** Applies to `db` (either dialect) every migration older than `migration`, and no other. */
+export async function migrateJustBefore(db: Kysely<Database>, migration: string): Promise<void> {
+  if (!(migration in migrations)) throw new Error(`no migration named ${migration}`);
   const before = Object.keys(migrations).filter((name) => name < migration);
   const provider = {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -20,7 +26,6 @@ export async function sqliteJustBefore(migration: string, path = ":memory:"): Pr
   };
   const { error } = await new Migrator({ db, provider }).migrateToLatest();
   if (error !== undefined) throw error;
-  return db;
 }
 
 /**

@@ -7,7 +7,7 @@ import { migrations } from "../migrations/index.ts";
 import { createMySQLDatabase, ensureMySQLDatabaseExists } from "../src/dialects/mysql.ts";
 import { migrateToLatest, migrationStatus, migrationsOfANewerRelease } from "../src/migrate.ts";
 import { openStorage } from "../src/storage.ts";
-import { recordMigrationOfANewerRelease } from "./migrate-before.ts";
+import { migrateJustBefore, recordMigrationOfANewerRelease } from "./migrate-before.ts";
 import {
   buildDatabaseURL,
   createTestDatabase,
@@ -71,13 +71,15 @@ describe("migrations", () => {
     const { rows } = await sql<{ table: string; column: string; type: string; collation: string | null }>`
       SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS \`column\`, COLUMN_TYPE AS type, COLLATION_NAME AS collation
       FROM information_schema.COLUMNS
-      WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('id', 'email', 'secret_hash')
+      WHERE TABLE_SCHEMA = DATABASE() AND COLUMN_NAME IN ('id', 'email', 'secret_hash', 'disabled_reason')
         AND TABLE_NAME IN ('users', 'sessions', 'refresh_tokens')
       ORDER BY TABLE_NAME, COLUMN_NAME`.execute(database.db());
     expect(rows).toEqual([
       { table: "refresh_tokens", column: "id", type: "char(36)", collation: "ascii_bin" },
       { table: "refresh_tokens", column: "secret_hash", type: "char(64)", collation: "ascii_bin" },
       { table: "sessions", column: "id", type: "char(36)", collation: "ascii_bin" },
+      // The table's utf8mb4 (a reason of 500 characters outside the BMP fits); it is only shown, never compared.
+      { table: "users", column: "disabled_reason", type: "varchar(500)", collation: "utf8mb4_unicode_ci" },
       { table: "users", column: "email", type: "varchar(254)", collation: "utf8mb4_bin" },
       { table: "users", column: "id", type: "char(36)", collation: "ascii_bin" },
     ]);
@@ -148,6 +150,39 @@ describe("2026-12-01T10-00_resync-two-factor-flag on MySQL", () => {
       ["resync-pending-flagged-2", 0],
       ["resync-removed-flagged", 0],
     ]);
+  });
+});
+
+describe("2026-12-06T04-00_add-users-disabled-reason on MySQL", () => {
+  it("keeps the accounts from before it: a disabled one stays disabled, with no reason recorded", async () => {
+    const reasonMigration = "2026-12-06T04-00_add-users-disabled-reason";
+    const empty = await createTestDatabase({ migrate: false });
+    try {
+      await migrateJustBefore(empty.db, reasonMigration);
+      const now = new Date("2026-12-05T12:00:00.000Z");
+      await empty.db
+        .insertInto("users")
+        .values({
+          id: "disabled-before",
+          email: "disabled-before@example.com",
+          email_verified: true,
+          nickname: "before",
+          password_hash: null,
+          status: "disabled",
+          created_at: now,
+          updated_at: now,
+        } as never)
+        .execute();
+      expect(await migrateToLatest(empty.db)).toContain(reasonMigration);
+      const row = await empty.db
+        .selectFrom("users")
+        .select(["status", "disabled_reason"])
+        .where("id", "=", "disabled-before")
+        .executeTakeFirst();
+      expect(row).toEqual({ status: "disabled", disabled_reason: null });
+    } finally {
+      await empty.drop();
+    }
   });
 });
 

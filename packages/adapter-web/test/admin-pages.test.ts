@@ -231,6 +231,10 @@ describe("a user's page", { timeout: 30_000 }, () => {
     }
     expect(page.body).not.toContain("/enable");
     expect(page.body).not.toContain("/unlock");
+    expect(page.body).not.toContain("Disabled because");
+    // The disable asks why, and says who reads it.
+    expect(page.body).toContain('<label for="reason">Reason for disabling</label>');
+    expect(page.body).toContain("for staff only: the person is not shown it");
     expect(page.body).not.toMatch(/passwordHash|\$argon|totp_secret/i);
     // The account's own log, newest first, in the holder's words: this view, then 2FA turned on.
     const recent = page.body.slice(page.body.indexOf("<h2>Recent activity</h2>"));
@@ -351,7 +355,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       support: 403,
       notice: "The address is marked verified, and its holder is mailed about it.",
     },
-    { path: "disable", support: 403, notice: "The account is disabled and every session of it has ended." },
+    {
+      path: "disable",
+      support: 403,
+      notice: "The account is disabled and every session of it has ended.",
+      form: { reason: "Abusive messages" },
+    },
     { path: "enable", support: 403, notice: "The account is enabled again." },
     { path: "role", support: 403, notice: "The role is changed.", form: { role: "support" } },
     { path: "delete", support: 403, notice: "The account is deleted.", form: { confirm_email: "" } },
@@ -396,9 +405,13 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     );
     await act(browser, `${base}/revoke-sessions`);
     expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Sessions</dt><dd>0</dd>");
-    await act(browser, `${base}/disable`);
+    await act(browser, `${base}/disable`, { reason: "Chargeback fraud <ticket 4127>" });
     const disabled = await browser.get(base);
     expect(disabled.body).toContain("<dt>Status</dt><dd>disabled</dd>");
+    // The reason beside the status, escaped, for staff.
+    expect(disabled.body).toContain(
+      '<dt>Disabled because</dt><dd id="disabled-reason">Chargeback fraud &lt;ticket 4127&gt;</dd>',
+    );
     expect(disabled.body).toContain("/enable");
     const login = await useCases.logInWithPassword({
       email: "target@example.com",
@@ -427,6 +440,9 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     ]) {
       expect(audit.body).toContain(`(${type})`);
     }
+    // The reason was about the person: deleting the account took it with the entry's other details.
+    expect(audit.body).toContain("Disabled the account (no reason recorded)");
+    expect(audit.body).not.toContain("ticket 4127");
     // People by their email; the deleted account only by its pseudonym.
     expect(audit.body).toMatch(/<a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/);
     expect(audit.body).not.toContain("target@example.com");
@@ -547,7 +563,7 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     const browser = await browserOf("boss");
     const base = `/admin/users/${boss.user.id}`;
     for (const [path, form] of [
-      ["disable", {}],
+      ["disable", { reason: "Leaving" }],
       ["role", { role: "user" }],
     ] as const) {
       const refused = await act(browser, `${base}/${path}`, form);
@@ -558,6 +574,49 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expectPage(deleted, 409);
     expect(deleted.body).toContain("last active admin");
     expect(deleted.body).toContain('name="confirm_email"');
+  });
+
+  it("a disable without a reason, or with one too long, is 400 beside the reason field and changes nothing", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    for (const [reason, message] of [
+      ["   ", "The reason must not be empty: say why the account is disabled"],
+      ["x".repeat(501), "The reason must be at most 500 characters"],
+    ] as const) {
+      const refused = await act(browser, `${base}/disable`, { reason });
+      expectPage(refused, 400);
+      expect(refused.body).toContain(`<p id="form-error" class="error" role="alert">${message}</p>`);
+      expect(refused.body).toMatch(
+        /<input id="reason" name="reason" required maxlength="500" value="[^"]*" aria-describedby="form-error reason-hint" aria-invalid="true" autofocus>/,
+      );
+      expect(refused.body).toContain("<dt>Status</dt><dd>active</dd>");
+    }
+    // Sent without the field at all (a hand-made form): the same refusal.
+    expectPage(await act(browser, `${base}/disable`), 400);
+    expect((await deps.users.findUserById(target.user.id))?.status).toBe("active");
+  });
+
+  it("an account disabled before reasons were kept says so beside its status", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    // As the migration leaves such an account: disabled, no reason.
+    await deps.accountAdministration.updateAccount({
+      userId: target.user.id,
+      change: { status: "disabled" },
+      now: deps.clock.now(),
+      guard: () => ok(undefined),
+    });
+    const page = await (await browserOf("boss")).get(`/admin/users/${target.user.id}`);
+    expectPage(page, 200);
+    expect(page.body).toContain(
+      '<dt>Disabled because</dt><dd id="disabled-reason"><span class="hint">no reason recorded</span></dd>',
+    );
+    expect(page.body).toContain("/enable");
+    expect(page.body).not.toContain('id="reason"');
   });
 
   it("an unknown role is 400 and changes nothing", async () => {
@@ -595,7 +654,9 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     await account("boss", "admin");
     const browser = await browserOf("boss");
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
-    const stale = await act(browser, `/admin/users/${target.user.id}/disable`);
+    const stale = await act(browser, `/admin/users/${target.user.id}/disable`, {
+      reason: "Spam, ticket 4127",
+    });
     expect(stale.statusCode).toBe(303);
     expect(stale.headers.location).toBe(
       `/account/confirm?next=${encodeURIComponent(`/admin/users/${target.user.id}`)}`,
@@ -609,8 +670,15 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     );
     expect(confirmed.headers.location).toBe(`/admin/users/${target.user.id}`);
     const back = await browser.get(confirmed.headers.location as string);
-    expect(back.body).toContain('<p class="notice" role="status">Thanks, you can make the change now.</p>');
-    expect((await act(browser, `/admin/users/${target.user.id}/disable`)).statusCode).toBe(303);
+    // The disable is not done yet: its form holds the reason typed, to send again.
+    expect(back.body).toContain("What you typed is below and not saved yet");
+    expect(back.body).toMatch(/<input id="reason" name="reason"[^>]*value="Spam, ticket 4127"/);
+    expect((await deps.users.findUserById(target.user.id))?.status).toBe("active");
+    expect(
+      (await act(browser, `/admin/users/${target.user.id}/disable`, { reason: "Spam, ticket 4127" }))
+        .statusCode,
+    ).toBe(303);
+    expect((await deps.users.findUserById(target.user.id))?.disabledReason).toBe("Spam, ticket 4127");
     // Unlock needs no fresh proof.
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
     expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);
@@ -689,7 +757,7 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     const browser = await browserOf("boss");
     const { codeNow } = await enableTwoFactorFor(deps, boss.session);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
-    const stale = await act(browser, `/admin/users/${target.user.id}/disable`);
+    const stale = await act(browser, `/admin/users/${target.user.id}/disable`, { reason: "Spam" });
     const confirmPage = await browser.get(stale.headers.location as string);
     expect(confirmPage.body).toContain('<label for="code">Authentication code or backup code</label>');
     expect(confirmPage.body).not.toContain('id="password"');
@@ -701,7 +769,9 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
       },
     );
     expect(confirmed.headers.location).toBe(`/admin/users/${target.user.id}`);
-    expect((await act(browser, `/admin/users/${target.user.id}/disable`)).statusCode).toBe(303);
+    expect(
+      (await act(browser, `/admin/users/${target.user.id}/disable`, { reason: "Spam" })).statusCode,
+    ).toBe(303);
     expect((await deps.users.findUserById(target.user.id))?.status).toBe("disabled");
   });
 });

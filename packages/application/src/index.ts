@@ -4,6 +4,7 @@ export type {
   AccessTokenClaims,
   AccessTokenIssuer,
   AccountAdministration,
+  AccountChange,
   AccountLinkMark,
   AppAuthorization,
   AppAuthorizationRepository,

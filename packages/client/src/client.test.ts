@@ -739,6 +739,15 @@ describe("requests", () => {
     ]);
   });
 
+  it("admin.disableUser sends the reason in the body", async () => {
+    storage.set(pair(1));
+    server.on("POST /admin/users/u-1/disable", () => ok({ status: "disabled" }));
+    expect(await client().admin.disableUser({ id: "u-1", reason: "Spam (ticket 4127)" })).toEqual({
+      status: "disabled",
+    });
+    expect(server.seen[0]?.body).toEqual({ reason: "Spam (ticket 4127)" });
+  });
+
   it("the social sign-in URL carries an S256 challenge of the verifier it returns", async () => {
     const { url, codeVerifier } = await client().oauth.createSignInURL({ provider: "github" });
     const parsed = new URL(url);

@@ -392,8 +392,9 @@ function adminMethods(t: Transport) {
     ): Promise<AdminUserPage> => t.call("admin.searchUsers", { query: input }, options),
     getUser: (input: { id: string }, options?: RequestOptions): Promise<AdminUserData> =>
       t.call("admin.getUser", onUser(input), options),
-    disableUser: (input: { id: string }, options?: RequestOptions): Promise<UserDisabled> =>
-      t.call("admin.disableUser", onUser(input), options),
+    /** Disables the account (admins, with a fresh proof); `reason` (1 to 500 characters) is for staff only. */
+    disableUser: (input: { id: string; reason: string }, options?: RequestOptions): Promise<UserDisabled> =>
+      t.call("admin.disableUser", { params: { id: input.id }, body: { reason: input.reason } }, options),
     enableUser: (input: { id: string }, options?: RequestOptions): Promise<UserEnabled> =>
       t.call("admin.enableUser", onUser(input), options),
     unlockUser: (input: { id: string }, options?: RequestOptions): Promise<UserUnlocked> =>

@@ -240,6 +240,11 @@ export interface AdminUserDetails extends AdminUser {
     readonly displayName: string | null;
     readonly linkedAt: string;
   }[];
+  /**
+   * Why staff disabled the account, in their words (never shown to the person); null while it is
+   * active, and for an account disabled before reasons were kept.
+   */
+  readonly disabledReason: string | null;
   readonly sessionCount: number;
   readonly locked: boolean;
   readonly lockedUntil: string | null;

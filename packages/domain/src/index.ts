@@ -109,6 +109,7 @@ export {
   securityEventTypes,
   staffReadAllowanceWindowMs,
   staffReadTypes,
+  staffReasonDetail,
   staffViewFoldWindowMs,
 } from "./security-event.ts";
 export { describeSecurityEvent, describeStaffAction } from "./security-event-description.ts";
@@ -181,6 +182,12 @@ export {
   turningOnTwoFactor,
 } from "./two-factor.ts";
 export type { User, UserId, UserStatus } from "./user.ts";
-export { checkAddressProven, checkUserMaySignIn, createUser } from "./user.ts";
+export {
+  checkAddressProven,
+  checkUserMaySignIn,
+  createUser,
+  maxDisableReasonLength,
+  parseDisableReason,
+} from "./user.ts";
 export { describeUserAgent } from "./user-agent.ts";
 export { utcText } from "./utc-text.ts";

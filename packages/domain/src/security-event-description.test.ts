@@ -13,9 +13,9 @@ describe("describeSecurityEvent", () => {
     expect(describeSecurityEvent({ type: "two_factor_reset", details: { by: "support" } })).toBe(
       "Your two-factor authentication was reset by support",
     );
-    expect(describeSecurityEvent({ type: "account_disabled", details: { by: "admin" } })).toBe(
-      "Your account was disabled by an administrator",
-    );
+    expect(
+      describeSecurityEvent({ type: "account_disabled", details: { by: "admin", staffReason: "Spam" } }),
+    ).toBe("Your account was disabled by an administrator");
     expect(describeSecurityEvent({ type: "sessions_revoked", details: {} })).toBe(
       "Every session was signed out",
     );
@@ -116,8 +116,15 @@ describe("describeSecurityEvent", () => {
 
 describe("describeStaffAction", () => {
   it("says what staff did, for the audit that names the actor and the account beside it", () => {
+    expect(
+      describeStaffAction({
+        type: "account_disabled",
+        details: { by: "admin", staffReason: "Spam from this account (ticket 4127)" },
+      }),
+    ).toBe('Disabled the account: "Spam from this account (ticket 4127)"');
+    // A disable recorded before reasons were kept.
     expect(describeStaffAction({ type: "account_disabled", details: { by: "admin" } })).toBe(
-      "Disabled the account",
+      "Disabled the account (no reason recorded)",
     );
     expect(describeStaffAction({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
       "Changed the role to support",

@@ -1,5 +1,10 @@
 import { providerDisplayName } from "./linked-provider.ts";
-import { adminCreatedOnServer, type SecurityEvent, type SecurityEventType } from "./security-event.ts";
+import {
+  adminCreatedOnServer,
+  type SecurityEvent,
+  type SecurityEventType,
+  staffReasonDetail,
+} from "./security-event.ts";
 
 /**
  * One sentence per event for the account holder's timeline ("Your two-factor authentication was
@@ -133,7 +138,11 @@ export function describeStaffAction(event: Pick<SecurityEvent, "type" | "details
 }
 
 const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Details) => string>>> = {
-  account_disabled: () => "Disabled the account",
+  // The reason the member of staff gave; none for a disable recorded before reasons were kept.
+  account_disabled: (d) =>
+    d[staffReasonDetail] === undefined
+      ? "Disabled the account (no reason recorded)"
+      : `Disabled the account: "${String(d[staffReasonDetail])}"`,
   account_enabled: () => "Enabled the account again",
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",

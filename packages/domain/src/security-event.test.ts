@@ -20,11 +20,21 @@ describe("asSeenByHolder", () => {
     expect(asSeenByHolder(event({}))).toEqual(event({ ip: null, userAgent: null }));
   });
 
+  it("hides the reason a member of staff gave (their words, maybe internal notes), keeping the other details", () => {
+    const disabled = event({ details: { by: "admin", staffReason: "Chargeback fraud, ticket 4127" } });
+    expect(asSeenByHolder(disabled)).toEqual(event({ ip: null, userAgent: null, details: { by: "admin" } }));
+    const fromNowhere = event({ ip: null, userAgent: null, details: { by: "admin", staffReason: "Spam" } });
+    expect(asSeenByHolder(fromNowhere).details).toEqual({ by: "admin" });
+  });
+
   it("keeps the holder's own client: their own events, and what they did as staff on their own account", () => {
     const own = event({ type: "login_succeeded", actorId: null, details: {} });
     expect(asSeenByHolder(own)).toBe(own);
     const notice = event({ type: "maintenance_notice_changed", actorId: holder });
     expect(asSeenByHolder(notice)).toBe(notice);
+    // An admin who disabled their own account (another admin remains) wrote the reason themselves.
+    const ownDisable = event({ actorId: holder, details: { by: "admin", staffReason: "Leaving the team" } });
+    expect(asSeenByHolder(ownDisable)).toBe(ownDisable);
   });
 });
 

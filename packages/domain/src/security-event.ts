@@ -144,13 +144,21 @@ export interface SecurityEvent {
 }
 
 /**
+ * The detail of a staff action that holds the member of staff's own words about the account (the
+ * reason of a disable): for staff, never for the account's holder (it may be internal notes).
+ */
+export const staffReasonDetail = "staffReason";
+
+/**
  * An event as the account's holder sees it (their log, their export, their notice mail, the
  * console's view of their log): a member of staff's address and browser are the staff member's
- * personal data, kept for the admins' audit only (docs/admin.md, "Audit"). What a person did as
- * staff on their own account (a maintenance notice they set) keeps its client: it is theirs.
+ * personal data, kept for the admins' audit only (docs/admin.md, "Audit"), and so are their words
+ * about the account (`staffReasonDetail`). What a person did as staff on their own account (a
+ * maintenance notice they set) keeps its client and details: they are theirs.
  */
 export function asSeenByHolder<E extends SecurityEvent>(event: E): E {
   if (event.actorId === null || event.actorId === event.userId) return event;
-  if (event.ip === null && event.userAgent === null) return event;
-  return { ...event, ip: null, userAgent: null };
+  const { [staffReasonDetail]: reason, ...details } = event.details;
+  if (event.ip === null && event.userAgent === null && reason === undefined) return event;
+  return { ...event, ip: null, userAgent: null, ...(reason === undefined ? {} : { details }) };
 }

@@ -2,7 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
 import { turningOnTwoFactor } from "./two-factor.ts";
-import { checkAddressProven, checkUserMaySignIn, createUser, type User, type UserId } from "./user.ts";
+import {
+  checkAddressProven,
+  checkUserMaySignIn,
+  createUser,
+  maxDisableReasonLength,
+  parseDisableReason,
+  type User,
+  type UserId,
+} from "./user.ts";
 
 const now = new Date("2026-03-01T12:00:00.000Z");
 
@@ -25,6 +33,7 @@ describe("createUser", () => {
       nickname: "ada",
       passwordHash: "hash",
       status: "active",
+      disabledReason: null,
       role: "user",
       createdAt: now,
       updatedAt: now,
@@ -63,5 +72,26 @@ describe("checkAddressProven", () => {
       message:
         "Verify your email address before turning on two-factor authentication: open the link we mailed to it",
     });
+  });
+});
+
+describe("parseDisableReason", () => {
+  it("keeps the reason staff gave, trimmed, up to 500 characters (not UTF-16 units)", () => {
+    expect(parseDisableReason("  Spam from this account (ticket 4127) ")).toEqual({
+      ok: true,
+      value: "Spam from this account (ticket 4127)",
+    });
+    expect(parseDisableReason("😀".repeat(maxDisableReasonLength)).ok).toBe(true);
+  });
+
+  it.each([
+    ["", "reason must not be empty: say why the account is disabled"],
+    ["   ", "reason must not be empty"],
+    ["x".repeat(maxDisableReasonLength + 1), "reason must be at most 500 characters"],
+    ["two\nlines", "reason must be one line of printable text"],
+  ])("refuses %j (VALIDATION_ERROR naming the field: %s)", (text, message) => {
+    const parsed = parseDisableReason(text);
+    expect(parsed).toMatchObject({ ok: false, error: "VALIDATION_ERROR" });
+    if (!parsed.ok) expect(parsed.message).toContain(message);
   });
 });

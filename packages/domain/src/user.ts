@@ -1,5 +1,6 @@
 import type { Email } from "./email.ts";
 import type { Nickname } from "./nickname.ts";
+import { parseOneLineText } from "./one-line-text.ts";
 import { err, ok, type Result } from "./result.ts";
 import type { Role } from "./role.ts";
 
@@ -17,6 +18,12 @@ export interface User {
   readonly nickname: Nickname;
   readonly passwordHash: string | null;
   readonly status: UserStatus;
+  /**
+   * Why staff disabled the account, in their words (docs/admin.md): shown to staff only, never to
+   * the person (it may be internal notes). Null while the account is active, and for an account
+   * disabled before reasons were kept.
+   */
+  readonly disabledReason: string | null;
   /** What the person may do to other accounts (docs/admin.md); `user` for nearly everyone. */
   readonly role: Role;
   readonly createdAt: Date;
@@ -38,6 +45,7 @@ export function createUser(input: {
     nickname: input.nickname,
     passwordHash: input.passwordHash,
     status: "active",
+    disabledReason: null,
     role: "user",
     createdAt: input.now,
     updatedAt: input.now,
@@ -69,4 +77,17 @@ export function checkAddressProven(
         "EMAIL_NOT_VERIFIED",
         `Verify your email address before ${beforeWhat}: open the link we mailed to it`,
       );
+}
+
+/** The longest reason staff may give for a disable: a sentence or two, or a ticket's reference. */
+export const maxDisableReasonLength = 500;
+
+/** A disable's reason as given: trimmed, 1 to 500 characters, one line of printable text. */
+export function parseDisableReason(text: string): Result<string, "VALIDATION_ERROR"> {
+  return parseOneLineText({
+    field: "reason",
+    text,
+    maxLength: maxDisableReasonLength,
+    whenEmpty: "say why the account is disabled",
+  });
 }

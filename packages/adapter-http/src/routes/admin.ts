@@ -6,6 +6,7 @@ import {
   type ErrorCode,
   isStaffRead,
   type MaintenanceNotice,
+  maxDisableReasonLength,
   maxMaintenanceNoticeLength,
   type Result,
   type SecurityEvent,
@@ -44,6 +45,11 @@ const adminUserDetails = Type.Object({
       linkedAt: Type.String({ format: "date-time" }),
     }),
   ),
+  /**
+   * Why staff disabled the account, in their words (never shown to the person); null while it is
+   * active, and for an account disabled before reasons were kept (2026-12-06).
+   */
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
   sessionCount: Type.Integer(),
   locked: Type.Boolean(),
   lockedUntil: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
@@ -149,6 +155,7 @@ function presentDetails(details: UserDetails): Static<typeof adminUserDetails> {
   return {
     ...presentAdminUser(details.user),
     twoFactorEnabled: details.twoFactorEnabled,
+    disabledReason: details.user.status === "disabled" ? details.user.disabledReason : null,
     linkedProviders: details.linkedProviders.map((link) => ({
       provider: link.provider,
       email: link.email,
@@ -258,12 +265,19 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   );
 
   /** A POST action on one account: calls the use case, answers `data` on success. */
-  function action(input: {
+  function action<Body extends TObject = TObject<Record<never, never>>>(input: {
     path: string;
     data: TObject;
     /** The permission it needs, which also says whether it needs a fresh proof. */
     staffAction: StaffAction;
-    run: (actor: Authenticated, userId: string, client: ClientInfo) => Promise<Result<unknown>>;
+    /** The JSON body it reads, if any. */
+    body?: Body;
+    run: (
+      actor: Authenticated,
+      userId: string,
+      client: ClientInfo,
+      body: Static<Body>,
+    ) => Promise<Result<unknown>>;
     answer: Readonly<Record<string, string | boolean>>;
     /** The use case's own refusals beyond the staff gate's. */
     errors: readonly ErrorCode[];
@@ -274,6 +288,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         preValidation: authenticated,
         schema: {
           params: userIdParams,
+          ...(input.body === undefined ? {} : { body: input.body }),
           response: {
             200: successEnvelope(input.data),
             ...errorsOf(...staffGateErrors(input.staffAction), ...input.errors),
@@ -281,7 +296,12 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         },
       },
       async (request, reply) => {
-        const result = await input.run(authOf(request), request.params.id, clientOf(request));
+        const result = await input.run(
+          authOf(request),
+          request.params.id,
+          clientOf(request),
+          request.body as Static<Body>,
+        );
         if (!result.ok) return sendFailure(reply, result);
         return reply.send({ success: true, data: input.answer });
       },
@@ -291,8 +311,17 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "disable",
     staffAction: "disable",
+    // The use case trims and counts it (1 to maxDisableReasonLength characters, one line); the
+    // schema only bounds what is read.
+    body: Type.Object({
+      reason: Type.String({
+        maxLength: maxDisableReasonLength * 4,
+        description: `Why the account is disabled: one line, 1 to ${maxDisableReasonLength} characters after trimming. Kept on the account and in the audit; shown to staff only, never to the person.`,
+      }),
+    }),
     data: Type.Object({ status: Type.Literal("disabled") }),
-    run: (actor, userId, client) => useCases.changeUserStatus({ actor, client, userId, status: "disabled" }),
+    run: (actor, userId, client, body) =>
+      useCases.changeUserStatus({ actor, client, userId, status: "disabled", reason: body.reason }),
     answer: { status: "disabled" },
     errors: ["LAST_ADMIN"],
   });

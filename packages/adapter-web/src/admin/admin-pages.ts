@@ -3,6 +3,7 @@ import {
   checkStaffPermission,
   describeStaffAction,
   isStaffRead,
+  maxDisableReasonLength,
   maxMaintenanceNoticeLength,
   roles,
   type StaffAction,
@@ -136,7 +137,10 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     return null;
   };
 
-  const renderUser = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+  const renderUser = async (
+    page: PageContext,
+    input: { error?: string; status?: number; reasonInvalid?: boolean } = {},
+  ) => {
     const details = await personOf(page);
     if (details === null) return page.reply;
     return page.render(
@@ -152,6 +156,10 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         // Back from the fresh-proof step, the role the admin chose, not the account's (sent again as
         // it was, the current role would change nothing).
         selectedRole: draftedRole(page) ?? details.user.role,
+        // The disable's reason as typed: sent back refused, or back from the fresh-proof step.
+        reason: page.form("reason", maxDisableReasonLength * 4),
+        reasonMaxLength: maxDisableReasonLength,
+        reasonInvalid: input.reasonInvalid === true,
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -166,21 +174,32 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       if (id === null) return renderRefusal(page, { error: "USER_NOT_FOUND" });
       const input = { actor: page.signedIn, client: clientOf(page.request), userId: id };
       const result =
-        action.id === "disable" || action.id === "enable"
+        action.id === "disable"
           ? await useCases.changeUserStatus({
               ...input,
-              status: action.id === "disable" ? "disabled" : "active",
+              status: "disabled",
+              reason: page.form("reason", maxDisableReasonLength * 4),
             })
-          : action.id === "unlock"
-            ? await useCases.unlockUser(input)
-            : action.id === "reset_two_factor"
-              ? await useCases.resetUserTwoFactor(input)
-              : action.id === "verify_email"
-                ? await useCases.verifyUserEmail(input)
-                : await useCases.revokeUserSessions(input);
+          : action.id === "enable"
+            ? await useCases.changeUserStatus({ ...input, status: "active" })
+            : action.id === "unlock"
+              ? await useCases.unlockUser(input)
+              : action.id === "reset_two_factor"
+                ? await useCases.resetUserTwoFactor(input)
+                : action.id === "verify_email"
+                  ? await useCases.verifyUserEmail(input)
+                  : await useCases.revokeUserSessions(input);
       if (!result.ok) {
         if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
         const { status, message } = page.failure(result);
+        // A disable refused for its reason: said in the form's words, beside the field.
+        if (action.id === "disable" && result.error === "VALIDATION_ERROR") {
+          return renderUser(page, {
+            error: inFormWords(message, "reason", "The reason"),
+            status,
+            reasonInvalid: true,
+          });
+        }
         return renderUser(page, { error: message, status });
       }
       return page.redirect(`${usersPath}/${id}`, action.notice);
@@ -334,7 +353,12 @@ function noticeRefusal(reason: string, shown: boolean): string {
       ? "Type the notice to show, or take the one shown down with Clear the notice."
       : "Type the notice to show.";
   }
-  return reason.replace(/^message /, "The notice ");
+  return inFormWords(reason, "message", "The notice");
+}
+
+/** A refusal that names the API's field ("reason must be ...") in a form's words ("The reason must be ..."). */
+function inFormWords(message: string, field: string, label: string): string {
+  return message.startsWith(`${field} `) ? `${label}${message.slice(field.length)}` : message;
 }
 
 /** What the user page shows of an account (getUserDetails): never a hash or a secret. */
@@ -353,6 +377,8 @@ function presentPerson(details: UserDetails) {
     nickname: user.nickname,
     role: user.role,
     status: user.status,
+    // Shown beside a disabled status; null for an account disabled before reasons were kept.
+    disabledReason: user.status === "disabled" ? user.disabledReason : null,
     emailVerified: user.emailVerified,
     hasPassword: user.passwordHash !== null,
     twoFactorEnabled: details.twoFactorEnabled,

@@ -9,6 +9,13 @@ import type {
   UserStatus,
 } from "@superoauth/domain";
 
+/** What a staff change sets on an account: its status (with the reason of a disable, null when enabled), its role. */
+export interface AccountChange {
+  readonly status?: UserStatus;
+  readonly disabledReason?: string | null;
+  readonly role?: Role;
+}
+
 /** An account as a guard sees it under the store's lock: the account, and the active admins of the service. */
 export interface GuardedAccount {
   readonly user: User;
@@ -26,10 +33,14 @@ export interface AccountAdministration {
    * order (creation order: ids are UUIDv7), after `afterId`, at most `limit`.
    */
   searchUsers(input: { query: string | null; afterId?: string; limit: number }): Promise<User[]>;
-  /** Applies `change` if the guard allows it on the account as it is; answers the changed account. */
+  /**
+   * Applies `change` if the guard allows it on the account as it is; answers the changed account. A
+   * change that depends on the account as the lock found it (a disable's reason, kept only by the
+   * disable that changed the status) is a function of it.
+   */
   updateAccount<E extends ErrorCode>(input: {
     userId: UserId;
-    change: { readonly status?: UserStatus; readonly role?: Role };
+    change: AccountChange | ((locked: User) => AccountChange);
     now: Date;
     guard: (account: GuardedAccount) => Result<void, E>;
   }): Promise<Result<User, "USER_NOT_FOUND" | E>>;

@@ -3,6 +3,7 @@
 
 export type {
   AccountAdministration,
+  AccountChange,
   GuardedAccount,
   MaintenanceNotices,
   ThirdPartyGrants,

@@ -133,6 +133,51 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       ).toMatchObject({ ok: false, error: "USER_NOT_FOUND" });
     });
 
+    it("keeps a disable's reason with the status, up to 500 characters of any script, and clears it", async () => {
+      const { administration, users } = await makeStores();
+      const user = makeUser();
+      await users.insertUser(user);
+      // Characters outside the BMP: each one character (a code point), as the domain counts them.
+      const reason = `${"😀".repeat(499)}é`;
+      const disabled = await administration.updateAccount({
+        userId: user.id,
+        change: { status: "disabled", disabledReason: reason },
+        now: at(1000),
+        guard: allow,
+      });
+      expect(disabled).toMatchObject({ ok: true, value: { status: "disabled", disabledReason: reason } });
+      expect(await users.findUserById(user.id)).toMatchObject({ status: "disabled", disabledReason: reason });
+      await administration.updateAccount({
+        userId: user.id,
+        change: { status: "active", disabledReason: null },
+        now: at(2000),
+        guard: allow,
+      });
+      expect(await users.findUserById(user.id)).toMatchObject({ status: "active", disabledReason: null });
+    });
+
+    it("computes a change from the account as locked: of two disables at once, the one that changed the status keeps its reason", async () => {
+      const { administration, users } = await makeStores();
+      const user = makeUser();
+      await users.insertUser(user);
+      const disable = (reason: string) =>
+        administration.updateAccount({
+          userId: user.id,
+          change: (locked) =>
+            locked.status === "disabled" ? {} : { status: "disabled", disabledReason: reason },
+          now: at(1000),
+          guard: allow,
+        });
+      const outcomes = await Promise.all([disable("first"), disable("second")]);
+      const kept = (await users.findUserById(user.id))?.disabledReason;
+      expect(["first", "second"]).toContain(kept);
+      // Each answers the account as its change left it: both disabled, with the reason kept.
+      expect(outcomes).toMatchObject([
+        { ok: true, value: { status: "disabled", disabledReason: kept } },
+        { ok: true, value: { status: "disabled", disabledReason: kept } },
+      ]);
+    });
+
     it("shows the guard the active admins: admins not disabled", async () => {
       const { administration, users } = await makeStores();
       const admin = makeUser({ role: "admin" });

@@ -5,14 +5,13 @@ import {
   type MaintenanceNotice,
   ok,
   type Result,
-  type Role,
   type SecurityEvent,
   type User,
   type UserId,
-  type UserStatus,
 } from "@superoauth/domain";
 import type {
   AccountAdministration,
+  AccountChange,
   GuardedAccount,
   MaintenanceNotices,
   ThirdPartyGrants,
@@ -66,13 +65,14 @@ export class InMemoryAccountAdministration implements AccountAdministration {
 
   async updateAccount<E extends ErrorCode>(input: {
     userId: UserId;
-    change: { readonly status?: UserStatus; readonly role?: Role };
+    change: AccountChange | ((locked: User) => AccountChange);
     now: Date;
     guard: (account: GuardedAccount) => Result<void, E>;
   }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
     const guarded = this.#guard(input.userId, input.guard);
     if (!guarded.ok) return guarded;
-    const changed: User = { ...guarded.value, ...input.change, updatedAt: input.now };
+    const change = typeof input.change === "function" ? input.change(guarded.value) : input.change;
+    const changed: User = { ...guarded.value, ...change, updatedAt: input.now };
     this.#stores.users.replaceUser(changed);
     return ok(changed);
   }

@@ -1,4 +1,4 @@
-import { ok, type Result, type UserStatus } from "@superoauth/domain";
+import { ok, parseDisableReason, type Result, staffReasonDetail, type UserStatus } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
@@ -11,20 +11,33 @@ import {
   type StaffRefusal,
 } from "./steps/authorize-staff-action.ts";
 
+/** The status asked for: a disable says why (staff's words, docs/admin.md); an enable says nothing. */
+export type StatusChange =
+  | { readonly status: "disabled"; readonly reason: string }
+  | { readonly status: "active" };
+
 /**
- * Disables or enables an account (admins only). Disabling ends every session and third-party
- * grant: the person gets ACCOUNT_DISABLED at sign-in, at refresh and with any access token still
- * in hand. The last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone.
- * Idempotent: an account already in the status asked for is answered the same, and nothing is
- * recorded in the person's log or the audit (a disabled one has its sessions ended again).
+ * Disables or enables an account (admins only). Disabling takes the member of staff's reason
+ * (`parseDisableReason`: 1 to 500 characters), kept on the account and in the audit's entry, shown
+ * to staff only; it ends every session and third-party grant: the person gets ACCOUNT_DISABLED at
+ * sign-in, at refresh and with any access token still in hand. Enabling clears the reason. The
+ * last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone. Idempotent: an account already in the status
+ * asked for is answered the same, keeps its reason, and nothing is recorded in the person's log or
+ * the audit (a disabled one has its sessions ended again).
  */
 export async function changeUserStatus(
   deps: Dependencies,
-  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string; status: UserStatus },
-): Promise<Result<void, StaffRefusal | "LAST_ADMIN">> {
+  input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string } & StatusChange,
+): Promise<Result<void, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR">> {
   const action = input.status === "disabled" ? "disable" : "enable";
   const target = await authorizeStaffAction(deps, { actor: input.actor, action, targetId: input.userId });
   if (!target.ok) return target;
+  let reason: string | null = null;
+  if (input.status === "disabled") {
+    const parsed = parseDisableReason(input.reason);
+    if (!parsed.ok) return parsed;
+    reason = parsed.value;
+  }
   const guard = guardStaffChange({
     actorRole: input.actor.user.role,
     action,
@@ -34,7 +47,10 @@ export async function changeUserStatus(
   let before: UserStatus | undefined;
   const changed = await deps.accountAdministration.updateAccount({
     userId: target.value.id,
-    change: { status: input.status },
+    // The reason goes with the change of status only: a second disable keeps the first one's,
+    // which its audit entry holds.
+    change: (locked) =>
+      locked.status === input.status ? {} : { status: input.status, disabledReason: reason },
     now: deps.clock.now(),
     guard: (account) => {
       before = account.user.status;
@@ -49,6 +65,7 @@ export async function changeUserStatus(
       userId: target.value.id,
       type: input.status === "disabled" ? "account_disabled" : "account_enabled",
       actor: actorOf(input.actor, input.client),
+      ...(reason === null ? {} : { details: { [staffReasonDetail]: reason } }),
     });
   }
   // Every time, on a disabled account: a retry after a disable whose sessions did not all end
