@@ -677,6 +677,11 @@ describe("disabling and enabling", () => {
       success: true,
       data: { status: "active" },
     });
+    // The person is told, as of the disable: staff need not remember to.
+    await deps.backgroundTasks.drain();
+    const enabledNotice = deps.mailer.sentTo("grace@example.com").at(-1);
+    expect(enabledNotice?.subject).toBe("Your account was enabled again");
+    expect(enabledNotice?.text).toContain("it can sign in as before");
     expectError(await getMe(app, target.accessToken), "INVALID_TOKEN", 401);
     const again = await logIn(app, otherRegistration);
     const events = await timelineOf(again);
@@ -748,9 +753,14 @@ describe("disabling and enabling", () => {
   it("enabling an active account, or disabling a disabled one, answers the same and records nothing more", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
+    await deps.backgroundTasks.drain();
+    const mailsBefore = deps.mailer.sentTo(otherRegistration.email).length;
     const enabled = await call("POST", `/admin/users/${target.user.id}/enable`, admin);
     expect(enabled.json()).toEqual({ success: true, data: { status: "active" } });
     expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_enabled");
+    // Nothing changed, so nothing is mailed either.
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mailsBefore);
 
     const disable = (reason: string) =>
       call("POST", `/admin/users/${target.user.id}/disable`, admin, { reason });

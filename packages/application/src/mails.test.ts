@@ -166,6 +166,28 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("When: 2026-12-01 10:00 UTC\n");
   });
 
+  it("a disable and an enable by staff: the disable offers support only, the enable says the account signs in again and what stays ended", () => {
+    const disabled = notice("account_disabled", { ip: null, userAgent: null });
+    expect(disabled.subject).toBe("Your account was disabled");
+    expect(disabled.text).toContain("only staff can enable it again");
+    expect(disabled.text).not.toContain("/forgot-password");
+
+    const enabled = notice("account_enabled", { ip: null, userAgent: null });
+    expect(enabled.subject).toBe("Your account was enabled again");
+    expect(enabled.text).toContain(
+      "Acme's staff enabled your Acme account again: it can sign in as before. The sessions and apps' access ended when it was disabled stay ended",
+    );
+    expect(enabled.text).toContain("If you asked Acme's support for this, there is nothing to do.");
+    expect(enabled.text).toContain("If you did not expect it, contact Acme's support.");
+    // Signed in again, a new password and the sessions list help: the links are there.
+    expect(enabled.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+    expect(enabled.text).toContain(
+      `Review your sessions: ${appURL}/account/sessions?account=${accountMark}\n`,
+    );
+    expect(enabled.text).not.toContain("If this was you");
+    expect(enabled.text).not.toContain("unknown");
+  });
+
   it("the deletion: names the apps the person registered, and says the security log keeps no address or device", () => {
     const mail = notice("account_deleted");
     expect(mail.text).toContain("the apps you registered");

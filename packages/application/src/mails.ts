@@ -197,6 +197,15 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
       "If you think this is a mistake, or want to know why, contact {service}'s support: only staff can enable it again.",
     links: false,
   }),
+  // The disable's counterpart: the reader may have asked for it (an appeal), or may not expect it;
+  // the account signs in again, so the reset and sessions links help again.
+  account_enabled: () => ({
+    subject: "Your account was enabled again",
+    what: "{service}'s staff enabled your {service} account again: it can sign in as before. The sessions and apps' access ended when it was disabled stay ended: sign in again, and allow your apps again where you use them.",
+    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifNot:
+      "If you did not expect it, contact {service}'s support. If someone else may know your password, choose a new one now (this signs you out everywhere) and review your sessions:",
+  }),
   account_deleted: (details) => ({
     subject: "Your account was deleted",
     what: `${details.by === undefined ? "Your {service} account was deleted" : "{service}'s staff deleted your {service} account"}, with everything it held: your profile, sessions, two-factor settings, linked sign-in providers, authorized apps, the apps you registered and data exports. Its security log keeps only when and what happened, without your address or device. This address can be used to make a new account.`,

@@ -23,6 +23,7 @@ describe("notifiesAccountHolder", () => {
       "provider_unlinked",
       "new_device_sign_in",
       "account_disabled",
+      "account_enabled",
       "two_factor_reset",
       "account_deleted",
     ]);

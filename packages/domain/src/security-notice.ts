@@ -27,6 +27,7 @@ export const securityNoticeTypes = [
   "email_changed",
   "email_change_undone",
   "account_disabled",
+  "account_enabled",
   "account_deleted",
   "sessions_revoked",
   "email_verified",
