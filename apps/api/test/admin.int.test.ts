@@ -2,7 +2,7 @@ import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import type { Email, UserId } from "@superoauth/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { composeService, type Service } from "../src/compose.ts";
 import { integrationTestConfig } from "./test-config.ts";
 
@@ -248,6 +248,54 @@ describe("marking an address verified", () => {
       userId,
       description: "Marked the email address verified",
     });
+  });
+});
+
+describe("sending a new verification link", () => {
+  it("issues the link in the store within the hourly allowance it shares with the person's own requests, and refuses a verified address", async () => {
+    const admin = await registerAdmin("resending-admin@example.com");
+    const person = await register("lost-first-mail@example.com", "lost");
+    const userId = person.user.id as UserId;
+    const resend = () =>
+      call("POST", `/admin/users/${userId}/resend-verification`, { token: admin.accessToken });
+    const linksIssued = async () =>
+      (
+        await database
+          .db()
+          .selectFrom("email_tokens")
+          .select("id")
+          .where("user_id", "=", userId)
+          .where("purpose", "=", "verify_email")
+          .execute()
+      ).length;
+    expect(await linksIssued()).toBe(1);
+
+    clock.advance(61_000);
+    expect((await resend()).json()).toEqual({ success: true, data: { verificationSent: true } });
+    clock.advance(61_000);
+    // The person's own request: the third of the hour, counted in the same rows.
+    expect(
+      (await call("POST", "/auth/resend-verification", { payload: { email: "lost-first-mail@example.com" } }))
+        .statusCode,
+    ).toBe(200);
+    // Its link is issued in the background, after the answer.
+    await vi.waitFor(async () => expect(await linksIssued()).toBe(3));
+    clock.advance(61_000);
+    const refused = await resend();
+    expect([refused.statusCode, refused.json().error, refused.headers["retry-after"]]).toEqual([
+      429,
+      "RATE_LIMIT_EXCEEDED",
+      "3600",
+    ]);
+    expect(await linksIssued()).toBe(3);
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
+    expect(audit.filter((entry: { type: string }) => entry.type === "verification_resent")).toMatchObject([
+      { actorId: admin.user.id, userId, description: "Mailed the address a new verification link" },
+    ]);
+
+    await service.storage.users.markEmailVerified({ userId, now: clock.now() });
+    const verified = await resend();
+    expect([verified.statusCode, verified.json().error]).toEqual([400, "VALIDATION_ERROR"]);
   });
 });
 

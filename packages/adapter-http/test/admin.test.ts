@@ -123,6 +123,13 @@ const staffRoutes = [
     admin: 200,
   },
   {
+    name: "send a new verification link",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/resend-verification`,
+    support: 200,
+    admin: 200,
+  },
+  {
     name: "verify the address",
     method: "POST",
     path: (id: string) => `/admin/users/${id}/verify-email`,
@@ -244,7 +251,7 @@ describe("the permission table over HTTP", () => {
     const support = await accountWithRole("support");
     for (const role of ["support", "admin"] as const) {
       const target = await accountWithRole(role);
-      for (const action of ["unlock", "revoke-sessions", "reset-2fa"]) {
+      for (const action of ["unlock", "revoke-sessions", "reset-2fa", "resend-verification"]) {
         expectError(
           await call("POST", `/admin/users/${target.user.id}/${action}`, support),
           "INSUFFICIENT_PERMISSIONS",
@@ -1134,6 +1141,136 @@ describe("marking an address verified", () => {
   });
 });
 
+describe("sending a new verification link", () => {
+  /** The links mailed to the other registration's address, oldest first. */
+  async function verificationLinks(): Promise<string[]> {
+    await deps.backgroundTasks.drain();
+    return deps.mailer
+      .sentTo(otherRegistration.email)
+      .filter((mail) => mail.subject === "Verify your email address")
+      .map(tokenFromMail);
+  }
+  const verify = (token: string) =>
+    app.inject({ method: "POST", url: "/api/v1/auth/verify-email", payload: { token } });
+
+  it("mails the address a new link as the person's own request does: the older link stops working, the new one verifies; recorded, no fresh proof asked", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const [first] = await verificationLinks();
+    // Past the minute in which a repeat mails nothing (ADR 0053), and past support's fresh proof.
+    const stale = await withStaleProof(support);
+
+    const response = await call("POST", `/admin/users/${target.user.id}/resend-verification`, stale);
+
+    expect(response.json()).toEqual({ success: true, data: { verificationSent: true } });
+    const links = await verificationLinks();
+    expect(links).toHaveLength(2);
+    expectError(await verify(first as string), "INVALID_VERIFICATION_TOKEN", 400);
+    expect((await verify(links[1] as string)).json().data).toEqual({
+      emailVerified: true,
+      alreadyVerified: false,
+    });
+    const person = await logIn(app, otherRegistration);
+    expect((await timelineOf(person)).find((e) => e.type === "verification_resent")).toMatchObject({
+      description: "A new link to verify your email address was mailed to you by support",
+      details: { by: "support" },
+    });
+    const admin = await accountWithRole("admin");
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as Record<string, unknown>[];
+    expect(audit.find((entry) => entry.type === "verification_resent")).toMatchObject({
+      actorId: support.user.id,
+      userId: target.user.id,
+      kind: "change",
+      description: "Mailed the address a new verification link",
+    });
+  });
+
+  it("an address already verified: 400 VALIDATION_ERROR, nothing mailed or recorded", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
+    deps.clock.advance(61_000);
+    const refused = await call("POST", `/admin/users/${target.user.id}/resend-verification`, support);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toBe("The address is already verified: there is no link to send");
+    expect(await verificationLinks()).toHaveLength(1);
+    expect((await timelineOf(target)).map((e) => e.type)).not.toContain("verification_resent");
+  });
+
+  it("a disabled account: 400 VALIDATION_ERROR, nothing mailed (its links would be refused)", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
+    deps.clock.advance(61_000);
+    const refused = await call("POST", `/admin/users/${target.user.id}/resend-verification`, admin);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toMatch(/disabled: enable it/);
+    expect(await verificationLinks()).toHaveLength(1);
+  });
+
+  it("shares the account's hourly allowance with the person's own requests: past it, 429 RATE_LIMIT_EXCEEDED with Retry-After, nothing mailed", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const resend = () => call("POST", `/admin/users/${target.user.id}/resend-verification`, support);
+    deps.clock.advance(61_000);
+    expect((await resend()).statusCode).toBe(200);
+    deps.clock.advance(61_000);
+    // The person's own request, through the same step: the third link of the hour.
+    const own = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/resend-verification",
+      payload: { email: otherRegistration.email },
+    });
+    expect(own.statusCode).toBe(200);
+    expect(await verificationLinks()).toHaveLength(3);
+    deps.clock.advance(61_000);
+
+    const refused = await resend();
+
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    expect(refused.headers["retry-after"]).toBe("3600");
+    expect(refused.json().message).toContain("the newest still works");
+    expect(await verificationLinks()).toHaveLength(3);
+    // An hour after the first link, one goes again (support's session renewed meanwhile).
+    deps.clock.advance(54 * 60_000);
+    const later = await withStaleProof(support);
+    expect((await call("POST", `/admin/users/${target.user.id}/resend-verification`, later)).statusCode).toBe(
+      200,
+    );
+    expect(await verificationLinks()).toHaveLength(4);
+  });
+
+  it("a second request within a minute (a double click) mails nothing more and records nothing: the link just mailed stays the one that works", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    deps.clock.advance(61_000);
+    const resend = () => call("POST", `/admin/users/${target.user.id}/resend-verification`, support);
+    expect((await resend()).json()).toEqual({ success: true, data: { verificationSent: true } });
+    expect((await resend()).json()).toEqual({ success: true, data: { verificationSent: true } });
+    const links = await verificationLinks();
+    expect(links).toHaveLength(2);
+    expect((await timelineOf(target)).filter((e) => e.type === "verification_resent")).toHaveLength(1);
+    expect((await verify(links[1] as string)).statusCode).toBe(200);
+  });
+
+  it("answers USER_NOT_FOUND for an unknown id, and a plain user INSUFFICIENT_PERMISSIONS", async () => {
+    const support = await accountWithRole("support");
+    expectError(
+      await call("POST", "/admin/users/00000000-0000-7000-8000-00000000ffff/resend-verification", support),
+      "USER_NOT_FOUND",
+      404,
+    );
+    const plain = await accountWithRole("user");
+    const target = await registerUser(app, otherRegistration);
+    expectError(
+      await call("POST", `/admin/users/${target.user.id}/resend-verification`, plain),
+      "INSUFFICIENT_PERMISSIONS",
+      403,
+    );
+    expect(await verificationLinks()).toHaveLength(1);
+  });
+});
+
 describe("refusals are attributed in the log", () => {
   it("a plain user's and support's refused calls log who tried, by id and role, never the address", async () => {
     await app.close();
@@ -1646,11 +1783,11 @@ describe("the maintenance notice", () => {
 });
 
 describe("which staff actions ask a fresh proof", () => {
-  it("unlock, enable and revoke-sessions answer a stale session, and the API description declares REAUTH_REQUIRED on exactly the others", async () => {
+  it("unlock, enable, revoke-sessions and resend-verification answer a stale session, and the API description declares REAUTH_REQUIRED on exactly the others", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
     const stale = await withStaleProof(admin);
-    for (const action of ["unlock", "enable", "revoke-sessions"]) {
+    for (const action of ["unlock", "enable", "revoke-sessions", "resend-verification"]) {
       const response = await call("POST", `/admin/users/${target.user.id}/${action}`, stale);
       expect(response.statusCode, `${action}: ${response.body}`).toBe(200);
     }
@@ -1675,6 +1812,7 @@ describe("which staff actions ask a fresh proof", () => {
         unlock: declaresReauth("post", "/unlock"),
         enable: declaresReauth("post", "/enable"),
         revokeSessions: declaresReauth("post", "/revoke-sessions"),
+        resendVerification: declaresReauth("post", "/resend-verification"),
         disable: declaresReauth("post", "/disable"),
         resetTwoFactor: declaresReauth("post", "/reset-2fa"),
         verifyEmail: declaresReauth("post", "/verify-email"),
@@ -1684,6 +1822,7 @@ describe("which staff actions ask a fresh proof", () => {
         unlock: false,
         enable: false,
         revokeSessions: false,
+        resendVerification: false,
         disable: true,
         resetTwoFactor: true,
         verifyEmail: true,

@@ -97,6 +97,7 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
       "enable",
       "unlock",
       "reset-2fa",
+      "resend-verification",
       "verify-email",
       "revoke-sessions",
       "role",
@@ -231,6 +232,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
     }
     expect(page.body).not.toContain("/enable");
     expect(page.body).not.toContain("/unlock");
+    // A verified address needs no new link.
+    expect(page.body).not.toContain("/resend-verification");
     expect(page.body).not.toContain("Disabled because");
     // The disable asks why, and says who reads it.
     expect(page.body).toContain('<label for="reason">Reason for disabling</label>');
@@ -318,6 +321,84 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(after.body).not.toContain("/verify-email");
     expect(after.body).not.toContain("verify-email-hint");
     expect((await deps.users.findUserById(target.user.id))?.emailVerified).toBe(true);
+  });
+
+  it("offers support a new verification link for an unverified address, sends it with a notice, and records it", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    await account("helper", "support");
+    const base = `/admin/users/${target.user.id}`;
+    const browser = await browserOf("helper");
+    const page = await browser.get(base);
+    expectPage(page, 200);
+    expect(page.body).toMatch(
+      /<form method="post" action="\/admin\/users\/[^"]+\/resend-verification">[\s\S]*?<button type="submit" aria-describedby="resend-verification-hint">Send a new verification link<\/button>/,
+    );
+    expect(page.body).toContain("the older links stop working, and at most 3 go out in an hour.");
+    const links = () =>
+      deps.mailer.sentTo("target@example.com").filter((mail) => mail.subject === "Verify your email address");
+    await deps.backgroundTasks.drain();
+    expect(links()).toHaveLength(1);
+    deps.clock.advance(61_000);
+
+    const sent = await act(browser, `${base}/resend-verification`);
+
+    expect(sent.statusCode, sent.body).toBe(303);
+    expect(sent.headers.location).toBe(base);
+    expect((await browser.get(base)).body).toContain(
+      '<p class="notice" role="status">A verification link is on its way to the address: the newest link mailed works, older ones do not.</p>',
+    );
+    await deps.backgroundTasks.drain();
+    expect(links()).toHaveLength(2);
+    const audit = await (await browserOf("boss")).get("/admin/audit");
+    expect(audit.body).toContain(
+      '<td>Change</td><td>Mailed the address a new verification link <span class="hint">(verification_resent)</span></td>',
+    );
+  });
+
+  it("offers no new verification link once the address is verified, or on a disabled account; sent by hand, 400 with the reason", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    await act(browser, `${base}/disable`, { reason: "Spam" });
+    expect((await browser.get(base)).body).not.toContain("/resend-verification");
+    deps.clock.advance(61_000);
+    const disabled = await act(browser, `${base}/resend-verification`);
+    expectPage(disabled, 400);
+    expect(disabled.body).toContain(
+      "The account is disabled: enable it before sending it a verification link",
+    );
+    await act(browser, `${base}/enable`);
+    await deps.users.markEmailVerified({ userId: target.user.id, now: deps.clock.now() });
+    const page = await browser.get(base);
+    expect(page.body).not.toContain("/resend-verification");
+    expect(page.body).not.toContain("resend-verification-hint");
+    const verified = await act(browser, `${base}/resend-verification`);
+    expectPage(verified, 400);
+    expect(verified.body).toContain(
+      'role="alert">The address is already verified: there is no link to send</p>',
+    );
+  });
+
+  it("past the address's hourly allowance of links, a new one is refused with a 429 page and Retry-After", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("helper", "support");
+    const browser = await browserOf("helper");
+    const base = `/admin/users/${target.user.id}`;
+    // The sign-up's link, then two more: the hour's allowance (3).
+    for (let sent = 1; sent < 3; sent += 1) {
+      deps.clock.advance(61_000);
+      expect((await act(browser, `${base}/resend-verification`)).statusCode).toBe(303);
+    }
+    deps.clock.advance(61_000);
+    const refused = await act(browser, `${base}/resend-verification`);
+    expectPage(refused, 429);
+    expect(refused.headers["retry-after"]).toBe("3600");
+    expect(refused.body).toContain("the most allowed: the newest still works; send another later");
   });
 
   it("offers an admin with 2FA on no 2FA reset on their own page, which the use case refuses there", async () => {
@@ -539,6 +620,8 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expectPage(refused, 403);
     expect(refused.body).toContain('role="alert">Your role does not allow this action on this account</p>');
     expect(refused.body).toContain("boss@example.com");
+    // Support acts on users only, a new verification link included.
+    expectPage(await act(browser, `/admin/users/${boss.user.id}/resend-verification`), 403);
   });
 
   it("each refusal is logged with who tried, by id and role: the page's gate and the use case's", async () => {

@@ -15,6 +15,7 @@ import { deleteUser } from "./use-cases/admin/delete-user.ts";
 import { getUserDetails } from "./use-cases/admin/get-user-details.ts";
 import { listAdminAudit } from "./use-cases/admin/list-admin-audit.ts";
 import { findMaintenanceNotice, setMaintenanceNotice } from "./use-cases/admin/maintenance-notice.ts";
+import { resendUserVerification } from "./use-cases/admin/resend-user-verification.ts";
 import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
@@ -164,6 +165,7 @@ export interface UseCases {
   readonly unlockUser: Bound<typeof unlockUser>;
   readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
   readonly verifyUserEmail: Bound<typeof verifyUserEmail>;
+  readonly resendUserVerification: Bound<typeof resendUserVerification>;
   readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
   readonly deleteUser: Bound<typeof deleteUser>;
   readonly listAdminAudit: Bound<typeof listAdminAudit>;
@@ -253,6 +255,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     unlockUser: (input) => unlockUser(deps, input),
     resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
     verifyUserEmail: (input) => verifyUserEmail(deps, input),
+    resendUserVerification: (input) => resendUserVerification(deps, input),
     revokeUserSessions: (input) => revokeUserSessions(deps, input),
     deleteUser: (input) => deleteUser(deps, input),
     listAdminAudit: (input) => listAdminAudit(deps, input),

@@ -56,6 +56,7 @@ import type {
   UserEmailVerified,
   UserEnabled,
   UserUnlocked,
+  VerificationResent,
 } from "./types.ts";
 
 export interface SuperOAuthClientOptions {
@@ -401,6 +402,9 @@ function adminMethods(t: Transport) {
       t.call("admin.unlockUser", onUser(input), options),
     resetTwoFactor: (input: { id: string }, options?: RequestOptions): Promise<TwoFactorReset> =>
       t.call("admin.resetTwoFactor", onUser(input), options),
+    /** Mails the account's own address a new verification link (support and admins). */
+    resendVerification: (input: { id: string }, options?: RequestOptions): Promise<VerificationResent> =>
+      t.call("admin.resendVerification", onUser(input), options),
     /** Marks the address verified on staff's word (admins, with a fresh proof); mails its holder. */
     verifyEmail: (input: { id: string }, options?: RequestOptions): Promise<UserEmailVerified> =>
       t.call("admin.verifyEmail", onUser(input), options),

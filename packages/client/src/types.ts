@@ -430,6 +430,10 @@ export interface UserEmailVerified {
   readonly emailVerified: true;
 }
 
+export interface VerificationResent {
+  readonly verificationSent: true;
+}
+
 export interface TwoFactorReset {
   readonly twoFactorEnabled: false;
 }

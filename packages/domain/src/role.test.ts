@@ -20,6 +20,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: false,
     reset_two_factor: false,
     revoke_sessions: false,
+    resend_verification: false,
     verify_email: false,
     disable: false,
     enable: false,
@@ -33,6 +34,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: true,
     reset_two_factor: true,
     revoke_sessions: true,
+    resend_verification: true,
     verify_email: false,
     disable: false,
     enable: false,
@@ -46,6 +48,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     unlock: true,
     reset_two_factor: true,
     revoke_sessions: true,
+    resend_verification: true,
     verify_email: true,
     disable: true,
     enable: true,
@@ -85,7 +88,7 @@ describe("checkStaffPermission", () => {
   });
 
   it("lets support act on users only, and read anyone", () => {
-    for (const action of ["unlock", "reset_two_factor", "revoke_sessions"] as const) {
+    for (const action of ["unlock", "reset_two_factor", "revoke_sessions", "resend_verification"] as const) {
       expect(checkStaffPermission({ actorRole: "support", action, targetRole: "user" }).ok).toBe(true);
       expect(checkStaffPermission({ actorRole: "support", action, targetRole: "support" })).toMatchObject({
         ok: false,

@@ -20,6 +20,7 @@ export const staffActions = [
   "unlock",
   "reset_two_factor",
   "revoke_sessions",
+  "resend_verification",
   "verify_email",
   "disable",
   "enable",
@@ -31,10 +32,13 @@ export const staffActions = [
 
 export type StaffAction = (typeof staffActions)[number];
 
-/** The permission table: what each role may do. Support helps people back in; only admins change who can sign in or who is staff. */
+/**
+ * The permission table: what each role may do. Support helps people back in (a new verification
+ * link goes only to the account's own address); only admins change who can sign in or who is staff.
+ */
 const permissions: Readonly<Record<Role, readonly StaffAction[]>> = {
   user: [],
-  support: ["read_users", "unlock", "reset_two_factor", "revoke_sessions"],
+  support: ["read_users", "unlock", "reset_two_factor", "revoke_sessions", "resend_verification"],
   admin: staffActions,
 };
 
@@ -105,8 +109,9 @@ export function checkStaffPermission(input: {
  * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
  * that lock a person out or take a protection away, and marking an address verified, which lets
  * providers link by it (ADR 0043: whoever talked staff into it could pre-hijack the account of
- * that address). Reads, unlocking, enabling and ending sessions do not: they give nothing to someone
- * holding a stolen staff token, and ending sessions must be quick during an incident.
+ * that address). Reads, unlocking, enabling, ending sessions and mailing a new verification link
+ * do not: they give nothing to someone holding a stolen staff token (the link goes to the account's
+ * own address), and ending sessions must be quick during an incident.
  */
 export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
   "disable",

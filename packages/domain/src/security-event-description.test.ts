@@ -141,6 +141,12 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "email_verified", details: { by: "admin" } })).toBe(
       "Marked the email address verified",
     );
+    expect(describeStaffAction({ type: "verification_resent", details: { by: "support" } })).toBe(
+      "Mailed the address a new verification link",
+    );
+    expect(describeSecurityEvent({ type: "verification_resent", details: { by: "support" } })).toBe(
+      "A new link to verify your email address was mailed to you by support",
+    );
     expect(
       describeStaffAction({ type: "maintenance_notice_changed", details: { message: "Upgrade at 2" } }),
     ).toBe('Set the maintenance notice: "Upgrade at 2"');
@@ -159,6 +165,7 @@ describe("describeStaffAction", () => {
           "account_enabled",
           "account_unlocked",
           "email_verified",
+          "verification_resent",
           "two_factor_reset",
           "role_changed",
           "sessions_revoked",

@@ -43,6 +43,7 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   password_changed: () => "Your password was changed",
   password_reset: () => "Your password was reset through a mailed link",
   password_reset_requested: () => "A password-reset link was mailed to you",
+  verification_resent: () => "A new link to verify your email address was mailed to you",
   email_verified: () => "Your email address was verified",
   profile_updated: () => "Your profile was updated",
   email_change_requested: (d) =>
@@ -146,6 +147,7 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   account_enabled: () => "Enabled the account again",
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",
+  verification_resent: () => "Mailed the address a new verification link",
   two_factor_reset: () => "Reset the account's two-factor authentication",
   role_changed: (d) =>
     d.via === adminCreatedOnServer

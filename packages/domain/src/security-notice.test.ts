@@ -61,6 +61,8 @@ describe("notifiesAccountHolder", () => {
       "login_failed",
       "account_locked",
       "password_reset_requested",
+      // Staff mailed a new verification link: that mail is the news.
+      "verification_resent",
       "email_verified",
       "profile_updated",
       "session_revoked",

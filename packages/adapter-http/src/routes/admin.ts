@@ -359,6 +359,16 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     errors: [],
   });
   action({
+    path: "resend-verification",
+    staffAction: "resend_verification",
+    data: Type.Object({ verificationSent: Type.Literal(true) }),
+    run: (actor, userId, client) => useCases.resendUserVerification({ actor, client, userId }),
+    answer: { verificationSent: true },
+    // VALIDATION_ERROR: the address is verified already, or the account disabled; RATE_LIMIT_EXCEEDED:
+    // the account's hourly allowance of such links is spent (both declared on every such route too).
+    errors: ["VALIDATION_ERROR", "RATE_LIMIT_EXCEEDED"],
+  });
+  action({
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),

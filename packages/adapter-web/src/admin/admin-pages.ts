@@ -4,6 +4,7 @@ import {
   describeStaffAction,
   isStaffRead,
   maxDisableReasonLength,
+  maxMailsPerAddress,
   maxMaintenanceNoticeLength,
   roles,
   type StaffAction,
@@ -66,6 +67,7 @@ const userActions = [
   { id: "enable", path: "enable", notice: "user_enabled" },
   { id: "unlock", path: "unlock", notice: "user_unlocked" },
   { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
+  { id: "resend_verification", path: "resend-verification", notice: "verification_resent" },
   { id: "verify_email", path: "verify-email", notice: "email_verified" },
   { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
 ] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
@@ -160,6 +162,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         reason: page.form("reason", maxDisableReasonLength * 4),
         reasonMaxLength: maxDisableReasonLength,
         reasonInvalid: input.reasonInvalid === true,
+        linksPerHour: maxMailsPerAddress,
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -186,9 +189,11 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
               ? await useCases.unlockUser(input)
               : action.id === "reset_two_factor"
                 ? await useCases.resetUserTwoFactor(input)
-                : action.id === "verify_email"
-                  ? await useCases.verifyUserEmail(input)
-                  : await useCases.revokeUserSessions(input);
+                : action.id === "resend_verification"
+                  ? await useCases.resendUserVerification(input)
+                  : action.id === "verify_email"
+                    ? await useCases.verifyUserEmail(input)
+                    : await useCases.revokeUserSessions(input);
       if (!result.ok) {
         if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
         const { status, message } = page.failure(result);
@@ -412,6 +417,8 @@ function permittedActions(page: PageContext, details: UserDetails) {
     enable: may("enable") && user.status === "disabled",
     unlock: may("unlock") && details.lockedUntil !== null,
     resetTwoFactor: may("reset_two_factor") && details.twoFactorEnabled,
+    // A disabled account is mailed no link (its links are refused): enable it first.
+    resendVerification: may("resend_verification") && !user.emailVerified && user.status === "active",
     verifyEmail: may("verify_email") && !user.emailVerified,
     revokeSessions: may("revoke_sessions"),
     changeRole: may("change_role"),

@@ -19,6 +19,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   user_enabled: "The account is enabled again.",
   user_unlocked: "The sign-in lock is lifted.",
   email_verified: "The address is marked verified, and its holder is mailed about it.",
+  verification_resent:
+    "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
   two_factor_reset: "Two-step verification is off for this account.",
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",

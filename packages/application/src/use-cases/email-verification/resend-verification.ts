@@ -1,7 +1,7 @@
 import { type Email, ok, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
-import { sendVerificationMail } from "./steps/send-verification-mail.ts";
+import { resendVerificationLink } from "./steps/send-verification-mail.ts";
 
 /**
  * Mails a new verification link to an address whose account is not verified
@@ -29,6 +29,6 @@ async function mailVerificationIfNeeded(
   input: { email: Email; now: Date },
 ): Promise<void> {
   const user = await deps.users.findUserByEmail(input.email);
-  if (user === null || user.emailVerified || user.status !== "active") return;
-  await sendVerificationMail(deps, { user, now: input.now });
+  if (user === null) return;
+  await resendVerificationLink(deps, { user, now: input.now });
 }

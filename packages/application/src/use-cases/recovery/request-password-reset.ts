@@ -33,7 +33,7 @@ async function mailPasswordReset(
   const user = await deps.users.findUserByEmail(input.email);
   if (user === null || user.status !== "active") return;
   const mailed = await mailTokenIfAllowed(deps, { user, purpose: "reset_password", now: input.now });
-  if (!mailed) return;
+  if (mailed !== "sent") return;
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "password_reset_requested",

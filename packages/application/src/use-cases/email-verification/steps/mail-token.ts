@@ -26,16 +26,21 @@ type MailTokenDependencies = Pick<
  * purpose, so only the newest mail works. Runs after the reply (see
  * requestPasswordReset): its time says nothing to the requester.
  *
- * Answers whether a mail was sent. The mailer only queues: delivery happens in
- * the background and never fails the request.
+ * Answers "sent", or why no mail was (the allowance is spent, or the same link went moments ago).
+ * The mailer only queues: delivery happens in the background and never fails the request.
  */
 export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
   input: { user: User; purpose: RequestedLinkPurpose; now: Date },
-): Promise<boolean> {
+): Promise<LinkMailing> {
   const issued = await issueTokenIfAllowed(deps, input);
-  return mailIssuedLink(deps, { user: input.user, purpose: input.purpose, issued });
+  if (!("link" in issued)) return issued.notIssued;
+  await mailIssuedLink(deps, { user: input.user, purpose: input.purpose, issued });
+  return "sent";
 }
+
+/** What a request for a link did: mailed it, or why not. */
+export type LinkMailing = "sent" | Exclude<EmailTokenIssue, "issued">;
 
 /**
  * Mails `user` the link `issued` carries, if one was issued (answers whether a mail was sent): for a
