@@ -1,10 +1,15 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
-import type { Email, UserId } from "@superoauth/domain";
+import { SuperOAuthOIDCClient } from "@superoauth/client/oidc";
+import type { Email, SessionId, UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { composeService, type Service } from "../src/compose.ts";
-import { integrationTestConfig } from "./test-config.ts";
+import type { Service } from "../src/compose.ts";
+import { signInAndConsent } from "./hosted-consent.ts";
+import { listenComposedService } from "./test-config.ts";
 
 // Issue 10, "Account deletion" and "Admin and roles", end to end through the composed service on a
 // real database (MySQL in project api, SQLite in api-sqlite): disabling answers ACCOUNT_DISABLED
@@ -14,13 +19,24 @@ import { integrationTestConfig } from "./test-config.ts";
 const database = useTestDatabase();
 const clock = new ManualClock(new Date());
 let service: Service;
+/** Where the service listens (and its issuer): a browser signs in to an app through its OpenID provider. */
+let url: string;
+let directory: string;
+/** Where the service writes export archives: a deletion leaves none of the person's. */
+let exportDirectory: string;
 
 beforeAll(async () => {
-  service = await composeService(integrationTestConfig({ DATABASE_URL: database.url() }), undefined, {
+  directory = await mkdtemp(join(tmpdir(), "superoauth-admin-test-"));
+  exportDirectory = join(directory, "exports");
+  ({ service, url } = await listenComposedService(database.url(), {
     clock,
-  });
+    env: { EXPORT_DIR: exportDirectory },
+  }));
 });
-afterAll(async () => service?.close());
+afterAll(async () => {
+  await service?.close();
+  await rm(directory, { recursive: true, force: true });
+});
 
 const password = "Sup3r-secret!";
 
@@ -30,7 +46,7 @@ interface Client {
 }
 
 function call(
-  method: "GET" | "POST" | "PATCH" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   url: string,
   options: { token?: string; payload?: object; client?: Client } = {},
 ) {
@@ -300,7 +316,7 @@ describe("sending a new verification link", () => {
 });
 
 describe("deleting an account", () => {
-  it("leaves nothing in any table that identifies the person, and the address registers again", async () => {
+  it("leaves nothing in any table or in the export folder that identifies the person, and the address registers again", async () => {
     const email = "erase-me@example.com";
     const home: Client = { ip: "198.51.100.23", userAgent: "PersonalBrowser/9.9 (erase-me)" };
     const phone: Client = { ip: "198.51.100.77", userAgent: "PersonalPhone/2.1 (erase-me)" };
@@ -309,8 +325,12 @@ describe("deleting an account", () => {
     const userId = person.user.id;
 
     // Staff act on it: an event with an actor (an unlock is recorded only when a lock was in force).
+    // The address is typed in capitals: counters and the log hold its one normalised form.
     for (let i = 0; i < 5; i++) {
-      await call("POST", "/auth/login", { payload: { email, password: "Wrong-passw0rd!" }, client: phone });
+      await call("POST", "/auth/login", {
+        payload: { email: email.toUpperCase(), password: "Wrong-passw0rd!" },
+        client: phone,
+      });
     }
     expect(
       (await call("POST", `/admin/users/${userId}/unlock`, { token: admin.accessToken })).statusCode,
@@ -320,6 +340,58 @@ describe("deleting an account", () => {
     expect(second.statusCode).toBe(200);
     for (let i = 0; i < 3; i++) {
       await call("POST", "/auth/login", { payload: { email, password: "Wrong-passw0rd!" }, client: phone });
+    }
+    // An app the person registered, and another's app they signed in to through the OpenID
+    // provider, in a browser, with a remembered consent and a refresh token: the consent's record,
+    // and the provider's session, grant, code and tokens.
+    const owned = await call("POST", "/apps", {
+      token: person.accessToken,
+      payload: {
+        name: "Erasable",
+        redirectURIs: ["https://erasable.example/cb"],
+        allowedScopes: ["openid"],
+        type: "public",
+      },
+    });
+    expect(owned.statusCode, owned.body).toBe(201);
+    const ownedClientId: string = owned.json().data.app.clientId;
+    const used = await call("POST", "/apps", {
+      token: admin.accessToken,
+      payload: {
+        name: "Used",
+        redirectURIs: ["https://used.example/cb"],
+        allowedScopes: ["openid", "email", "offline_access"],
+        type: "confidential",
+      },
+    });
+    expect(used.statusCode, used.body).toBe(201);
+    const oidc = await SuperOAuthOIDCClient.discover({
+      issuer: url,
+      clientId: used.json().data.app.clientId,
+      clientSecret: used.json().data.clientSecret,
+      redirectURI: "https://used.example/cb",
+      allowInsecureRequests: true,
+    });
+    const authorization = await oidc.createAuthorizationRequest({
+      scope: "openid email offline_access",
+      prompt: "consent",
+    });
+    const callback = await signInAndConsent({ url: authorization.url, email, password, baseURL: url });
+    const appTokens = await oidc.exchangeCode({ ...authorization, callbackURL: callback });
+    expect(appTokens.refreshToken).not.toBeNull();
+    // What a browser flow leaves only for a while: a sign-in in progress (its interaction names the
+    // account through its session or its result) and a device code answered.
+    const inTenMinutes = new Date(clock.now().getTime() + 600_000);
+    for (const record of [
+      { model: "Interaction", id: "interaction-of-erase-me", payload: { session: { accountId: userId } } },
+      {
+        model: "Interaction",
+        id: "consented-of-erase-me",
+        payload: { result: { login: { accountId: userId } } },
+      },
+      { model: "DeviceCode", id: "device-of-erase-me", payload: { accountId: userId, userCode: "ERASEME1" } },
+    ]) {
+      await service.storage.oidcModels.upsert({ ...record, expiresAt: inTenMinutes });
     }
     // 2FA is turned on only on a verified address (as its mailed link would verify it).
     await service.storage.users.markEmailVerified({ userId: userId as UserId, now: clock.now() });
@@ -331,6 +403,17 @@ describe("deleting an account", () => {
       client: home,
     });
     expect(enabled.statusCode, enabled.body).toBe(200);
+    // A sign-in with the second factor: its MFA challenge is remembered until its token expires.
+    clock.advance(30_000);
+    const first = await call("POST", "/auth/login", { payload: { email, password }, client: home });
+    const verified = await call("POST", "/auth/2fa/verify", {
+      payload: {
+        mfaToken: first.json().data.mfaToken,
+        code: await generateTOTPCode({ secret, now: clock.now() }),
+      },
+      client: home,
+    });
+    expect(verified.statusCode, verified.body).toBe(200);
     await service.storage.linkedProviders.linkProvider({
       userId: userId as UserId,
       provider: "github",
@@ -339,13 +422,92 @@ describe("deleting an account", () => {
       displayName: "Erase Me",
       linkedAt: clock.now(),
     });
-    await service.storage.oidcModels.upsert({
-      model: "Grant",
-      id: "grant-of-erase-me",
-      payload: { accountId: userId, clientId: "some-app" },
-      expiresAt: null,
+    // Trips to a provider under way: a link, a fresh proof of a session, and a login code.
+    const sessionIds = (
+      await database.db().selectFrom("sessions").select("id").where("user_id", "=", userId).execute()
+    ).map((row) => row.id as SessionId);
+    const tripEnds = new Date(clock.now().getTime() + 600_000);
+    const trip = {
+      provider: "github",
+      codeChallengeHash: null,
+      createdAt: clock.now(),
+      expiresAt: tripEnds,
+    } as const;
+    await service.storage.oauthFlows.saveAuthorization({
+      ...trip,
+      stateHash: "a".repeat(64),
+      linkUserId: userId as UserId,
+      linkSessionId: sessionIds[0] ?? null,
+      reauthenticateSessionId: null,
     });
-    const needles = [email, userId, home.ip, phone.ip, home.userAgent, phone.userAgent, "erase-me"];
+    await service.storage.oauthFlows.saveAuthorization({
+      ...trip,
+      stateHash: "b".repeat(64),
+      linkUserId: null,
+      linkSessionId: null,
+      reauthenticateSessionId: sessionIds[0] ?? null,
+    });
+    await service.storage.oauthFlows.saveLoginCode({
+      codeHash: "c".repeat(64),
+      userId: userId as UserId,
+      provider: "github",
+      codeChallengeHash: "d".repeat(64),
+      createdAt: clock.now(),
+      expiresAt: tripEnds,
+    });
+    // As staff: a notice set, an account viewed, a search.
+    await service.storage.accountAdministration.updateAccount({
+      userId: userId as UserId,
+      change: { role: "admin" },
+      now: clock.now(),
+      guard: () => ({ ok: true, value: undefined }),
+    });
+    const notice = await call("PUT", "/admin/maintenance-notice", {
+      token: person.accessToken,
+      payload: { message: "Upgrade at noon" },
+      client: home,
+    });
+    expect(notice.statusCode, notice.body).toBe(200);
+    expect(
+      (await call("GET", `/admin/users/${admin.user.id}`, { token: person.accessToken, client: home }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await call("GET", "/admin/users?q=deleting", { token: person.accessToken, client: home })).statusCode,
+    ).toBe(200);
+    // An export, its archive on disk, and a change of address asked for and not confirmed.
+    const requested = await call("POST", "/user/export", { token: person.accessToken, client: home });
+    expect(requested.statusCode, requested.body).toBe(202);
+    const exportId: string = requested.json().data.exportId;
+    await untilExportReady(exportId, person.accessToken);
+    const change = await call("POST", "/user/email", {
+      token: person.accessToken,
+      payload: { newEmail: "erase-me-next@example.com" },
+      client: home,
+    });
+    expect(change.statusCode, change.body).toBe(202);
+    // The link is issued after the answer, on the background queue.
+    await expect
+      .poll(() =>
+        service.storage.emailTokens.findPendingEmailChange({ userId: userId as UserId, now: clock.now() }),
+      )
+      .not.toBeNull();
+
+    const needles = [
+      email,
+      userId,
+      home.ip,
+      phone.ip,
+      home.userAgent,
+      phone.userAgent,
+      "erase-me",
+      // The nickname and the provider's display name: a name is personal data as much as an address.
+      "eraseme",
+      "Erase Me",
+      ...sessionIds,
+      ownedClientId,
+      exportId,
+    ];
     // A check that finds nothing before the deletion could not fail after it: every kind of record
     // the account made is there (the verification mail's token was issued at registration).
     const before = new Set((await rowsMentioning(needles)).map((row) => row.slice(0, row.indexOf(":"))));
@@ -353,28 +515,50 @@ describe("deleting an account", () => {
       [
         "users",
         "sessions",
+        "refresh_tokens",
         "security_events",
         "email_tokens",
         "totp_factors",
         "backup_codes",
         "login_failures",
         "known_sign_in_sources",
+        "completed_mfa_challenges",
         "linked_providers",
+        "oauth_authorizations",
+        "oauth_login_codes",
+        "apps",
+        "app_authorizations",
         "oidc_models",
+        "export_jobs",
+        "maintenance_notices",
       ].sort(),
     );
+    expect(await readdir(exportDirectory)).not.toEqual([]);
 
     const deleted = await call("DELETE", "/user", { token: person.accessToken, client: home });
 
     expect(deleted.json()).toEqual({ success: true, data: { deleted: true } });
     expect(await rowsMentioning(needles)).toEqual([]);
+    expect(await readdir(exportDirectory)).toEqual([]);
+    // The app's tokens went with the provider's records of the account.
+    await expect(oidc.refresh({ refreshToken: appTokens.refreshToken ?? "" })).rejects.toThrow();
     const me = await call("GET", "/auth/me", { token: person.accessToken });
     expect([me.statusCode, me.json().error]).toEqual([404, "USER_NOT_FOUND"]);
     // The log keeps the facts, without the person.
-    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
-    expect(audit[0]).toMatchObject({ type: "account_unlocked", actorId: admin.user.id, details: {} });
-    const pseudonym = audit[0].userId;
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: admin.accessToken })).json().data
+      .actions as { type: string; userId: string; actorId: string | null; details: object }[];
+    const unlocked = audit.find(
+      (entry) => entry.type === "account_unlocked" && entry.actorId === admin.user.id,
+    );
+    expect(unlocked).toMatchObject({ details: {} });
+    const pseudonym = unlocked?.userId ?? "";
     expect(pseudonym).not.toBe(userId);
+    // What the person did as staff stays in the audit, under the same pseudonym.
+    expect(audit.find((entry) => entry.type === "maintenance_notice_changed")).toMatchObject({
+      userId: pseudonym,
+      actorId: pseudonym,
+      details: { message: "Upgrade at noon" },
+    });
     const kept = await database
       .db()
       .selectFrom("security_events")
@@ -453,7 +637,21 @@ describe("deleting an account", () => {
   });
 });
 
-/** Every row of every table whose text mentions one of `needles`: "table: row". */
+/** Polls the export's status (every 100 ms: the worker runs in this process) until it is ready. */
+async function untilExportReady(exportId: string, token: string): Promise<void> {
+  for (let i = 0; i < 90; i++) {
+    const status = (await call("GET", `/user/export/${exportId}`, { token })).json().data.status;
+    if (status === "ready") return;
+    expect(["pending", "running"]).toContain(status);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("the export never became ready");
+}
+
+/**
+ * Every row of every table whose text mentions one of `needles`, in any case (an address as typed
+ * and its stored lowercase form alike): "table: row".
+ */
 async function rowsMentioning(needles: readonly string[]): Promise<string[]> {
   const db = database.db();
   const tables = await db.introspection.getTables();
@@ -465,7 +663,9 @@ async function rowsMentioning(needles: readonly string[]): Promise<string[]> {
       .execute();
     for (const row of rows) {
       const text = JSON.stringify(row);
-      if (needles.some((needle) => text.includes(needle))) found.push(`${table.name}: ${text}`);
+      const lower = text.toLowerCase();
+      if (needles.some((needle) => lower.includes(needle.toLowerCase())))
+        found.push(`${table.name}: ${text}`);
     }
   }
   return found;

@@ -1,6 +1,5 @@
 import { generateTOTPCode } from "@superoauth/adapter-crypto";
 import { servedRoutes } from "@superoauth/adapter-http/testing";
-import { BrowserAgent, hiddenInput, locationOf } from "@superoauth/adapter-oidc/testing";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import { ManualClock } from "@superoauth/application/testing";
 import {
@@ -16,6 +15,7 @@ import { SuperOAuthOIDCClient } from "@superoauth/client/oidc";
 import type { UserId } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Service } from "../src/compose.ts";
+import { signInAndConsent } from "./hosted-consent.ts";
 import { listenComposedService } from "./test-config.ts";
 
 // @superoauth/client against the running composed service (issue 11): every /api/v1 route has a
@@ -365,6 +365,8 @@ describe("a third-party app through the OIDC helper", () => {
     const callback = await signInAndConsent({
       url: request.url,
       email: "sdk-oidc@example.com",
+      password,
+      baseURL: url,
     });
     expect(callback.searchParams.get("state")).toBe(request.state);
     expect(new URL(request.url).searchParams.get("nonce")).toBe(request.nonce);
@@ -378,7 +380,12 @@ describe("a third-party app through the OIDC helper", () => {
     const recent = await oidc.createAuthorizationRequest({ scope: "openid", maxAge: 600 });
     expect(new URL(recent.url).searchParams.get("max_age")).toBe("600");
     expect(recent.maxAge).toBe(600);
-    const recentCallback = await signInAndConsent({ url: recent.url, email: "sdk-oidc@example.com" });
+    const recentCallback = await signInAndConsent({
+      url: recent.url,
+      email: "sdk-oidc@example.com",
+      password,
+      baseURL: url,
+    });
     await expect(
       oidc.exchangeCode({ ...recent, nonce: request.nonce, callbackURL: recentCallback }),
     ).rejects.toThrow(/nonce/);
@@ -440,7 +447,7 @@ describe("a third-party app's spent refresh token presented again past the grace
         scope: "openid offline_access",
         prompt: "consent",
       });
-      const callback = await signInAndConsent({ url: request.url, email, baseURL: base });
+      const callback = await signInAndConsent({ url: request.url, email, password, baseURL: base });
       const tokens = await oidc.exchangeCode({ ...request, callbackURL: callback });
       const refreshed = await oidc.refresh({ refreshToken: tokens.refreshToken ?? "" });
 
@@ -463,33 +470,3 @@ describe("a third-party app's spent refresh token presented again past the grace
     }
   });
 });
-
-/**
- * A browser through the hosted pages (of the main service unless `baseURL` says another): signs
- * in with the password form, allows the consent, and answers the redirect to the app's callback.
- */
-async function signInAndConsent(input: { url: string; email: string; baseURL?: string }): Promise<URL> {
-  const base = input.baseURL ?? url;
-  const agent = new BrowserAgent(base);
-  let response = await agent.request(input.url);
-  for (let hop = 0; hop < 12; hop += 1) {
-    const location = locationOf(response);
-    if (location !== null) {
-      const next = new URL(location, base);
-      if (next.origin !== new URL(base).origin) return next;
-      response = await agent.request(next.href);
-      continue;
-    }
-    const html = await response.text();
-    const action = /<form method="post" action="(\/interaction\/[^"]+\/(login|consent))"/.exec(html);
-    if (response.status !== 200 || action?.[1] === undefined)
-      throw new Error(`expected a sign-in or consent page, got ${response.status}: ${html.slice(0, 300)}`);
-    const csrf = hiddenInput(html, "csrf_token");
-    const form: Record<string, string> =
-      action[2] === "login"
-        ? { csrf_token: csrf, email: input.email, password }
-        : { csrf_token: csrf, decision: "allow", remember: "yes" };
-    response = await agent.request(action[1], { form });
-  }
-  throw new Error("too many redirects");
-}
