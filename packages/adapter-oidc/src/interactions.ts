@@ -12,6 +12,8 @@ import type { Interactions, OIDCGrantRecords, RecordedGrant } from "./provider-i
 export function createInteractions(input: {
   provider: Provider;
   grants: OIDCGrantRecords;
+  /** How long the grant of a consent not remembered is kept (oneTimeGrantSecondsOf). */
+  oneTimeGrantSeconds: number;
   /**
    * The consent page's one answer per interaction (ADR 0058). `claim`: true for the first of any
    * number at once. `stands`: whether the claim is still there; a revoke of the account's grants,
@@ -27,7 +29,7 @@ export function createInteractions(input: {
     stands(uid: string): Promise<boolean>;
   };
 }): Interactions {
-  const { provider, grants, consentAnswers } = input;
+  const { provider, grants, consentAnswers, oneTimeGrantSeconds } = input;
 
   /** The interaction this browser is in, or null (no cookie, expired, finished). */
   async function interactionOf(req: IncomingMessage, res: ServerResponse): Promise<Interaction | null> {
@@ -139,7 +141,7 @@ export function createInteractions(input: {
       if (!(await answersFirst(interaction, owner))) return interaction.returnTo;
       const { grant, grantId } = remember
         ? await rememberConsent(provider, grants, interaction, owner)
-        : await savedOnce(thisAuthorizationOnly(provider, interaction, owner));
+        : await savedOnce(thisAuthorizationOnly(provider, interaction, owner, oneTimeGrantSeconds));
       const scopes = scopesOf(grant.getOIDCScope());
       // Saved, then checked: this answer's claim is the witness of a revoke of the account's grants
       // (a password reset, a disable, a deletion end everything of the account in one transaction,
@@ -279,14 +281,18 @@ async function rememberedGrantOf(
 /**
  * A grant for this authorization alone: not recorded, so the next authorization asks again, and
  * without offline_access, because a refresh token would keep an app the user chose not to
- * remember alive for days, outside the apps list where they could revoke it (ADR 0018).
+ * remember alive for days, outside the apps list where they could revoke it (ADR 0018). Kept
+ * `expiresIn` seconds, as long as this authorization's code and access token can use it.
  */
 function thisAuthorizationOnly(
   provider: Provider,
   interaction: Interaction,
   owner: { accountId: string; clientId: string },
+  expiresIn: number,
 ): Grant {
   const grant = new provider.Grant(owner);
+  // The library's own clock (system time, in seconds), as it sets `exp` from a model's TTL.
+  grant.exp = Math.floor(Date.now() / 1000) + expiresIn;
   const requested = requestedScopesOf(interaction);
   grant.addOIDCScope(requested.filter((scope) => scope !== "offline_access"));
   if (requested.includes("offline_access")) grant.rejectOIDCScope("offline_access");

@@ -69,6 +69,23 @@ export const defaultOIDCLifetimes = {
   grantSeconds: 30 * day,
 } as const;
 
+/** How long a sign-in or consent in progress (the library's Interaction) lasts. */
+const interactionSeconds = 30 * 60;
+
+/**
+ * How long the grant of a consent given "for this authorization only" is kept: as long as what it
+ * was given for can still use it, and no longer. It is saved at the consent; the authorization then
+ * resumes (while its interaction lasts) and issues a code (or answers the device's next poll), the
+ * code is exchanged within its lifetime, and the access token it buys is checked against its grant
+ * until it expires. Past that nothing reads it: no refresh token was issued, and the next
+ * authorization asks again. Kept for a remembered consent's 30 days, it was a record of an app the
+ * person chose not to remember, in no list and no export (storage limitation, GDPR Art. 5(1)(e)).
+ */
+export function oneTimeGrantSecondsOf(options: Pick<ProviderOptions, "lifetimes">): number {
+  const lifetimes = { ...defaultOIDCLifetimes, ...options.lifetimes };
+  return interactionSeconds + lifetimes.authorizationCodeSeconds + lifetimes.accessTokenSeconds;
+}
+
 /** The signing algorithms we publish keys for; nothing symmetric (HS*) anywhere (ADR 0018). */
 const signingAlgorithms = ["ES256", "RS256"] as const;
 /** What a client may sign with (DPoP proofs, and nothing else while private_key_jwt is off). */
@@ -173,7 +190,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       RefreshToken: lifetimes.refreshTokenSeconds,
       Grant: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
       Session: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
-      Interaction: 30 * 60,
+      Interaction: interactionSeconds,
       DeviceCode: 10 * 60,
       BackchannelAuthenticationRequest: 10 * 60,
     },

@@ -26,7 +26,12 @@ import type {
   OIDCGrantRecords,
   OIDCSigningKeys,
 } from "./provider-interfaces.ts";
-import { oidcRoutes, providerFlowOf, providerSettingsOf } from "./provider-settings.ts";
+import {
+  oidcRoutes,
+  oneTimeGrantSecondsOf,
+  providerFlowOf,
+  providerSettingsOf,
+} from "./provider-settings.ts";
 import {
   clientChangedWhileIssuing,
   clientTokenStands,
@@ -298,6 +303,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     interactions: createInteractions({
       provider,
       grants: options.grants,
+      oneTimeGrantSeconds: oneTimeGrantSecondsOf(options),
       // The consent page's answer (ADR 0058): one per interaction, naming the account and the app so
       // that a revoke of either deletes it with the rest of their records.
       consentAnswers: {

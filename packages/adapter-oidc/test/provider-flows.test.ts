@@ -639,8 +639,8 @@ describe("remembered consent and single sign-on", () => {
     expect(prompts).toEqual(["login"]);
   });
 
-  it("consent not remembered is asked again, and gives no refresh token", async () => {
-    const { issuer, grants } = server();
+  it("consent not remembered is asked again, gives no refresh token, and its grant outlives only its tokens", async () => {
+    const { issuer, grants, clock } = server();
     const config = await discover(issuer, postApp);
     const agent = new BrowserAgent(issuer);
     const first = await signInWithCode({
@@ -656,6 +656,25 @@ describe("remembered consent and single sign-on", () => {
     expect(first.tokens.refresh_token).toBeUndefined();
     expect(first.tokens.scope).toBe("openid");
     expect(grants.remembered.has(`user-2|${postApp.clientId}`)).toBe(false);
+    // Its grant is kept while this authorization's code and access token can use it (an
+    // interaction's 30 minutes to resume, the code's minute, the token's five), not for a
+    // remembered consent's 30 days: nothing reads it after, and no list or export shows it.
+    const stored = await database
+      .storage()
+      .db.selectFrom("oidc_models")
+      .select("expires_at")
+      .where("model", "=", "Grant")
+      .where("account_id", "=", "user-2")
+      .where("client_id", "=", postApp.clientId)
+      .execute();
+    expect(stored).toHaveLength(1);
+    const keptMs = new Date(stored[0]?.expires_at ?? 0).getTime() - clock.now().getTime();
+    expect(keptMs).toBeGreaterThan(35 * 60_000);
+    expect(keptMs).toBeLessThanOrEqual(36 * 60_000);
+    // The access token it bought works: userinfo reads its grant.
+    await expect(oidc.fetchUserInfo(config, first.tokens.access_token, "user-2")).resolves.toMatchObject({
+      sub: "user-2",
+    });
     // Not remembered, yet on record: the app got an access token on the person's word.
     expect(grants.consents.filter((c) => c.clientId === postApp.clientId).at(-1)).toMatchObject({
       accountId: "user-2",
