@@ -23,8 +23,9 @@ type MailTokenDependencies = Pick<
  * got its allowance of such mails this hour, or got one of them less than a
  * minute ago that is still unused (`mailRepeatWindowMs`: a double tap mails one
  * link, and it works). Issuing it supersedes the older unused links of the
- * purpose, so only the newest mail works. Runs after the reply (see
- * requestPasswordReset): its time says nothing to the requester.
+ * purpose, so only the newest mail works. A person's own request runs it after the reply (see
+ * requestPasswordReset): its time says nothing to the requester; staff's (resendUserVerification)
+ * waits for it, to say what happened.
  *
  * Answers "sent", or why no mail was (the allowance is spent, or the same link went moments ago).
  * The mailer only queues: delivery happens in the background and never fails the request.
@@ -43,15 +44,15 @@ export async function mailTokenIfAllowed(
 export type LinkMailing = "sent" | Exclude<EmailTokenIssue, "issued">;
 
 /**
- * Mails `user` the link `issued` carries, if one was issued (answers whether a mail was sent): for a
- * link issued inside a transaction, once it committed.
+ * Mails `user` the link `issued` carries, if one was issued: for a link issued inside a
+ * transaction, once it committed.
  */
 export async function mailIssuedLink(
   deps: Pick<Dependencies, "mailer" | "settings">,
   input: { user: User; purpose: RequestedLinkPurpose; issued: LinkIssue },
-): Promise<boolean> {
+): Promise<void> {
   const { user, purpose, issued } = input;
-  if (!("link" in issued)) return false;
+  if (!("link" in issued)) return;
   await deps.mailer.sendMail(
     composeTokenMail({
       to: user.email,
@@ -61,7 +62,6 @@ export async function mailIssuedLink(
       brand: deps.settings.brand,
     }),
   );
-  return true;
 }
 
 /** A link issued, or why none was: the allowance is spent, or the same link was asked for moments ago. */

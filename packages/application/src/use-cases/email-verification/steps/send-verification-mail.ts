@@ -2,14 +2,6 @@ import type { User } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { type LinkMailing, mailTokenIfAllowed } from "./mail-token.ts";
 
-/** Mails a new account its verification link (called at registration). */
-export async function sendVerificationMail(
-  deps: Dependencies,
-  input: { user: User; now: Date },
-): Promise<void> {
-  await mailTokenIfAllowed(deps, { user: input.user, purpose: "verify_email", now: input.now });
-}
-
 /**
  * What asking for a new verification link did: mailed one, or why not: the address is verified
  * already, the account is disabled (its links would be refused), or the allowance said no (spent
