@@ -521,8 +521,9 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     ]) {
       expect(audit.body).toContain(`(${type})`);
     }
-    // The reason was about the person: deleting the account took it with the entry's other details.
-    expect(audit.body).toContain("Disabled the account (no reason recorded)");
+    // The reason was about the person: deleting the account took it with the entry's other details,
+    // and the audit says so rather than that none was given.
+    expect(audit.body).toContain("Disabled the account (its reason was erased with the account)");
     expect(audit.body).not.toContain("ticket 4127");
     // People by their email; the deleted account only by its pseudonym.
     expect(audit.body).toMatch(/<a href="\/admin\/users\/[^"]+">boss@example.com<\/a>/);

@@ -126,6 +126,11 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "account_disabled", details: { by: "admin" } })).toBe(
       "Disabled the account (no reason recorded)",
     );
+    // One of a deleted account: its details went with it (docs/admin.md, "Deletion"), the reason
+    // too; the audit must not say the member of staff gave none.
+    expect(describeStaffAction({ type: "account_disabled", details: {} })).toBe(
+      "Disabled the account (its reason was erased with the account)",
+    );
     expect(describeStaffAction({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
       "Changed the role to support",
     );

@@ -139,11 +139,15 @@ export function describeStaffAction(event: Pick<SecurityEvent, "type" | "details
 }
 
 const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Details) => string>>> = {
-  // The reason the member of staff gave; none for a disable recorded before reasons were kept.
+  // The reason the member of staff gave; none for a disable recorded before reasons were kept. An
+  // entry whose details are all gone (no `by`, which every staff action records) is of a deleted
+  // account, whose deletion took the reason with the rest: it was not "not recorded".
   account_disabled: (d) =>
-    d[staffReasonDetail] === undefined
-      ? "Disabled the account (no reason recorded)"
-      : `Disabled the account: "${String(d[staffReasonDetail])}"`,
+    d[staffReasonDetail] !== undefined
+      ? `Disabled the account: "${String(d[staffReasonDetail])}"`
+      : d.by === undefined
+        ? "Disabled the account (its reason was erased with the account)"
+        : "Disabled the account (no reason recorded)",
   account_enabled: () => "Enabled the account again",
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",
