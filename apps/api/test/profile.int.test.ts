@@ -261,7 +261,7 @@ describe("the profile and the email change over SMTP", () => {
       );
     });
 
-    it("error paths: VALIDATION_ERROR (weak or missing password) keeps the link; INVALID_RESET_TOKEN for another link; USER_EXISTS once the address is taken", async () => {
+    it("error paths: VALIDATION_ERROR (weak, missing or the current password) keeps the link; INVALID_RESET_TOKEN for another link; USER_EXISTS once the address is taken", async () => {
       const { undo } = await changed("squatted@example.com", "thief-2@example.org");
       expectError(
         await send("POST", "/user/email/undo", { token: undo, newPassword: "short" }),
@@ -269,6 +269,12 @@ describe("the profile and the email change over SMTP", () => {
         400,
       );
       expectError(await send("POST", "/user/email/undo", { token: undo }), "VALIDATION_ERROR", 400);
+      // The password whoever changed the address knew: it would let them straight back in.
+      const current = await send("POST", "/user/email/undo", { token: undo, newPassword: password });
+      expectError(current, "VALIDATION_ERROR", 400);
+      expect(current.json().message).toBe(
+        "New password is the account's current password: choose a different one",
+      );
       const { token: confirmLink } = await requestChange("other@example.com", "other-new@example.org");
       expectError(
         await send("POST", "/user/email/undo", { token: confirmLink, newPassword }),
