@@ -295,7 +295,7 @@ describe("POST /api/v1/auth/reset-password", () => {
 
     const same = await post(app, "/auth/reset-password", { token, newPassword: validRegistration.password });
     expectError(same, "VALIDATION_ERROR", 400);
-    expect(messageOf(same)).toBe("New password is the account's current password: choose a different one");
+    expect(messageOf(same)).toBe("New password is your current password: choose a different one");
     expect((await post(app, "/auth/reset-password", { token, newPassword })).statusCode).toBe(200);
   });
 

@@ -135,9 +135,7 @@ describe("POST /api/v1/user/password", () => {
     });
 
     expectError(response, "VALIDATION_ERROR", 400);
-    expect(messageOf(response)).toBe(
-      "New password is the account's current password: choose a different one",
-    );
+    expect(messageOf(response)).toBe("New password is your current password: choose a different one");
     expect((await getMe(app, other.accessToken)).statusCode).toBe(200);
   });
 

@@ -79,7 +79,7 @@ describe("setPassword", () => {
       expect(result).toEqual({
         ok: false,
         error: "VALIDATION_ERROR",
-        message: "New password is the account's current password: choose a different one",
+        message: "New password is your current password: choose a different one",
       });
       expect((await deps.users.findUserById(user.id))?.passwordHash).toBe(hash);
       expect((await authenticateAccessToken(deps, { token: other.accessToken })).ok).toBe(true);

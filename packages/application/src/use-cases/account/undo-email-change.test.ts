@@ -223,7 +223,7 @@ describe("undoEmailChange", () => {
     expect(await undoEmailChange(deps, { token, newPassword: strongPassword })).toEqual({
       ok: false,
       error: "VALIDATION_ERROR",
-      message: "New password is the account's current password: choose a different one",
+      message: "New password is your current password: choose a different one",
     });
     expect((await deps.users.findUserById(account.user.id))?.email).toBe("thief@example.net");
     expect((await undoEmailChange(deps, { token, newPassword: ownersPassword })).ok).toBe(true);

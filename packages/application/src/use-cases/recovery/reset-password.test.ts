@@ -365,7 +365,7 @@ describe("resetPassword", () => {
     expect(await resetPassword(deps, { token, newPassword: strongPassword, client })).toEqual({
       ok: false,
       error: "VALIDATION_ERROR",
-      message: "New password is the account's current password: choose a different one",
+      message: "New password is your current password: choose a different one",
     });
     expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("password_reset");
     expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);

@@ -40,7 +40,7 @@ export async function checkNewPassword(
  */
 export const currentPasswordAgain = err(
   "VALIDATION_ERROR",
-  "New password is the account's current password: choose a different one",
+  "New password is your current password: choose a different one",
 );
 
 /** Whether two typed passwords are the same password (compared in the form that is hashed). */
