@@ -343,7 +343,11 @@ describe("deleting an account", () => {
     }
     // An app the person registered, and another's app they signed in to through the OpenID
     // provider, in a browser, with a remembered consent and a refresh token: the consent's record,
-    // and the provider's session, grant, code and tokens.
+    // and the provider's session, grant, code and tokens. Registering an app, and turning 2FA on
+    // below, wait for a verified address (as the mailed link would verify it); so for the admin's.
+    for (const verifiedId of [userId, admin.user.id]) {
+      await service.storage.users.markEmailVerified({ userId: verifiedId as UserId, now: clock.now() });
+    }
     const owned = await call("POST", "/apps", {
       token: person.accessToken,
       payload: {
@@ -393,8 +397,6 @@ describe("deleting an account", () => {
     ]) {
       await service.storage.oidcModels.upsert({ ...record, expiresAt: inTenMinutes });
     }
-    // 2FA is turned on only on a verified address (as its mailed link would verify it).
-    await service.storage.users.markEmailVerified({ userId: userId as UserId, now: clock.now() });
     const setup = await call("POST", "/auth/2fa/setup", { token: person.accessToken, client: home });
     const { secret } = setup.json().data;
     const enabled = await call("POST", "/auth/2fa/enable", {
