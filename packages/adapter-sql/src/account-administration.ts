@@ -88,7 +88,8 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           })
           .where("id", "=", input.userId)
           .execute();
-        return ok({ ...locked.value, ...change, updatedAt: input.now });
+        const { disabledReason: _kept, ...onUser } = change;
+        return ok({ ...locked.value, ...onUser, updatedAt: input.now });
       });
     },
 
@@ -207,6 +208,15 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         await trx.deleteFrom("users").where("id", "=", userId).execute();
         return ok(locked.value);
       });
+    },
+
+    async findDisabledReason(userId: UserId): Promise<string | null> {
+      const row = await db
+        .selectFrom("users")
+        .select("disabled_reason")
+        .where("id", "=", userId)
+        .executeTakeFirst();
+      return row?.disabled_reason ?? null;
     },
 
     async listActiveAdminIds(): Promise<UserId[]> {

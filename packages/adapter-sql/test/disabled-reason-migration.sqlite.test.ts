@@ -1,6 +1,7 @@
 import type { UserId } from "@superoauth/domain";
 import { type Kysely, sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAccountAdministration } from "../src/account-administration.ts";
 import type { Database } from "../src/database.ts";
 import { sqliteSQLDialect } from "../src/dialects/sqlite.ts";
 import { migrateToLatest } from "../src/migrate.ts";
@@ -28,14 +29,12 @@ describe(reasonMigration, () => {
 
     expect(await migrateToLatest(db)).toContain(reasonMigration);
 
-    const users = createUserRepository({ db, dialect: sqliteSQLDialect });
-    expect(await users.findUserById("old-disabled" as UserId)).toMatchObject({
-      status: "disabled",
-      disabledReason: null,
-    });
-    expect(await users.findUserById("old-active" as UserId)).toMatchObject({
-      status: "active",
-      disabledReason: null,
-    });
+    const context = { db, dialect: sqliteSQLDialect };
+    const users = createUserRepository(context);
+    const administration = createAccountAdministration(context);
+    expect(await users.findUserById("old-disabled" as UserId)).toMatchObject({ status: "disabled" });
+    expect(await users.findUserById("old-active" as UserId)).toMatchObject({ status: "active" });
+    expect(await administration.findDisabledReason("old-disabled" as UserId)).toBeNull();
+    expect(await administration.findDisabledReason("old-active" as UserId)).toBeNull();
   });
 });

@@ -762,7 +762,7 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
       (await act(browser, `/admin/users/${target.user.id}/disable`, { reason: "Spam, ticket 4127" }))
         .statusCode,
     ).toBe(303);
-    expect((await deps.users.findUserById(target.user.id))?.disabledReason).toBe("Spam, ticket 4127");
+    expect(await deps.accountAdministration.findDisabledReason(target.user.id)).toBe("Spam, ticket 4127");
     // Unlock needs no fresh proof.
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
     expect((await act(browser, `/admin/users/${target.user.id}/unlock`)).statusCode).toBe(303);

@@ -20,7 +20,6 @@ const user: User = {
   nickname: "ada" as Nickname,
   passwordHash: null,
   status: "active",
-  disabledReason: null,
   role: "user",
   createdAt: now,
   updatedAt: now,

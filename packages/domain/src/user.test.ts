@@ -33,7 +33,6 @@ describe("createUser", () => {
       nickname: "ada",
       passwordHash: "hash",
       status: "active",
-      disabledReason: null,
       role: "user",
       createdAt: now,
       updatedAt: now,

@@ -18,12 +18,6 @@ export interface User {
   readonly nickname: Nickname;
   readonly passwordHash: string | null;
   readonly status: UserStatus;
-  /**
-   * Why staff disabled the account, in their words (docs/admin.md): shown to staff only, never to
-   * the person (it may be internal notes). Null while the account is active, and for an account
-   * disabled before reasons were kept.
-   */
-  readonly disabledReason: string | null;
   /** What the person may do to other accounts (docs/admin.md); `user` for nearly everyone. */
   readonly role: Role;
   readonly createdAt: Date;
@@ -45,7 +39,6 @@ export function createUser(input: {
     nickname: input.nickname,
     passwordHash: input.passwordHash,
     status: "active",
-    disabledReason: null,
     role: "user",
     createdAt: input.now,
     updatedAt: input.now,

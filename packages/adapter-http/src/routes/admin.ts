@@ -155,7 +155,7 @@ function presentDetails(details: UserDetails): Static<typeof adminUserDetails> {
   return {
     ...presentAdminUser(details.user),
     twoFactorEnabled: details.twoFactorEnabled,
-    disabledReason: details.user.status === "disabled" ? details.user.disabledReason : null,
+    disabledReason: details.disabledReason,
     linkedProviders: details.linkedProviders.map((link) => ({
       provider: link.provider,
       email: link.email,

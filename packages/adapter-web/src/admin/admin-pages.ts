@@ -383,7 +383,7 @@ function presentPerson(details: UserDetails) {
     role: user.role,
     status: user.status,
     // Shown beside a disabled status; null for an account disabled before reasons were kept.
-    disabledReason: user.status === "disabled" ? user.disabledReason : null,
+    disabledReason: details.disabledReason,
     emailVerified: user.emailVerified,
     hasPassword: user.passwordHash !== null,
     twoFactorEnabled: details.twoFactorEnabled,

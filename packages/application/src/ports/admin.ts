@@ -57,6 +57,12 @@ export interface AccountAdministration {
     pseudonymId: UserId;
     guard: (account: GuardedAccount) => Result<void, E>;
   }): Promise<Result<User, "USER_NOT_FOUND" | E>>;
+  /**
+   * Why staff disabled the account, in their words (`AccountChange.disabledReason`): null while it
+   * is active, for an account disabled before reasons were kept, and for no account. Staff's notes,
+   * read only for staff (getUserDetails): never on the account the person's own paths handle.
+   */
+  findDisabledReason(userId: UserId): Promise<string | null>;
   /** The ids of the admins that are not disabled. */
   listActiveAdminIds(): Promise<UserId[]>;
   /** When the last lock of any of the address's sign-in counters ends, if one holds at `now`. */

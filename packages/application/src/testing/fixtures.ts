@@ -35,7 +35,6 @@ export function makeUser(overrides: Partial<User> = {}): User {
     nickname: "tester" as Nickname,
     passwordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA",
     status: "active",
-    disabledReason: null,
     role: "user",
     createdAt: t0,
     updatedAt: t0,

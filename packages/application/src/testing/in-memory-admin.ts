@@ -45,6 +45,8 @@ export interface InMemoryAccountStores {
  */
 export class InMemoryAccountAdministration implements AccountAdministration {
   readonly #stores: InMemoryAccountStores;
+  /** A disable's reason by account (the SQL store's `users.disabled_reason`), kept off the account. */
+  readonly #disabledReasons = new Map<UserId, string | null>();
   constructor(stores: InMemoryAccountStores) {
     this.#stores = stores;
   }
@@ -72,7 +74,9 @@ export class InMemoryAccountAdministration implements AccountAdministration {
     const guarded = this.#guard(input.userId, input.guard);
     if (!guarded.ok) return guarded;
     const change = typeof input.change === "function" ? input.change(guarded.value) : input.change;
-    const changed: User = { ...guarded.value, ...change, updatedAt: input.now };
+    const { disabledReason, ...onUser } = change;
+    if (disabledReason !== undefined) this.#disabledReasons.set(input.userId, disabledReason);
+    const changed: User = { ...guarded.value, ...onUser, updatedAt: input.now };
     this.#stores.users.replaceUser(changed);
     return ok(changed);
   }
@@ -95,7 +99,13 @@ export class InMemoryAccountAdministration implements AccountAdministration {
     s.oauthFlows.forgetUser(user.id, sessionIds);
     s.maintenanceNotices.replaceSetter({ userId: user.id, pseudonymId: input.pseudonymId });
     s.users.deleteUser(user.id);
+    this.#disabledReasons.delete(user.id);
     return ok(user);
+  }
+
+  async findDisabledReason(userId: UserId): Promise<string | null> {
+    if ((await this.#stores.users.findUserById(userId)) === null) return null;
+    return this.#disabledReasons.get(userId) ?? null;
   }
 
   async listActiveAdminIds(): Promise<UserId[]> {

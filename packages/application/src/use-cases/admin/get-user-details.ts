@@ -17,6 +17,11 @@ import { recordStaffView } from "./steps/record-staff-read.ts";
 /** What staff see of an account: never a hash or a secret. */
 export interface UserDetails {
   readonly user: User;
+  /**
+   * Why staff disabled it, in their words (docs/admin.md), while it is disabled: null while active,
+   * and for an account disabled before reasons were kept. For staff only, never the person.
+   */
+  readonly disabledReason: string | null;
   readonly twoFactorEnabled: boolean;
   readonly linkedProviders: readonly LinkedProvider[];
   readonly liveSessionCount: number;
@@ -52,15 +57,19 @@ export async function getUserDetails(
   const user = target.value;
   const spent = await recordStaffView(deps, { actor: input.actor, client: input.client, target: user });
   if (spent !== null) return spent;
-  const [twoFactor, linkedProviders, sessions, lockedUntil, recentEvents] = await Promise.all([
-    deps.twoFactor.findTwoFactorStatus(user.id),
-    deps.linkedProviders.listLinkedProvidersOfUser(user.id),
-    deps.sessions.listLiveSessionsOfUser({ userId: user.id, ...liveSessionWindow(deps) }),
-    deps.accountAdministration.findAccountLockedUntil({ account: user.email, now: deps.clock.now() }),
-    deps.securityEvents.listSecurityEventsOfUser({ userId: user.id, limit: recentEventsShown }),
-  ]);
+  const [twoFactor, linkedProviders, sessions, lockedUntil, recentEvents, disabledReason] = await Promise.all(
+    [
+      deps.twoFactor.findTwoFactorStatus(user.id),
+      deps.linkedProviders.listLinkedProvidersOfUser(user.id),
+      deps.sessions.listLiveSessionsOfUser({ userId: user.id, ...liveSessionWindow(deps) }),
+      deps.accountAdministration.findAccountLockedUntil({ account: user.email, now: deps.clock.now() }),
+      deps.securityEvents.listSecurityEventsOfUser({ userId: user.id, limit: recentEventsShown }),
+      user.status === "disabled" ? deps.accountAdministration.findDisabledReason(user.id) : null,
+    ],
+  );
   return ok({
     user,
+    disabledReason,
     twoFactorEnabled: twoFactor.enabled,
     linkedProviders,
     liveSessionCount: sessions.length,
