@@ -18,13 +18,13 @@ export type StatusChange =
 
 /**
  * Disables or enables an account (admins only). Disabling takes the member of staff's reason
- * (`parseDisableReason`: 1 to 500 characters), kept on the account and in the audit's entry, shown
- * to staff only; it ends every session and third-party grant: the person gets ACCOUNT_DISABLED at
- * sign-in, at refresh and with any access token still in hand. Enabling clears the reason and
- * mails the person (`account_enabled` is a security notice, as `account_disabled` is). The last
- * active admin cannot be disabled (LAST_ADMIN), by themselves or anyone. Idempotent: an account already in the status
- * asked for is answered the same, keeps its reason, and nothing is recorded in the person's log or
- * the audit (a disabled one has its sessions ended again).
+ * (`parseDisableReason`: 1 to 500 characters), kept with the account and in the audit's entry,
+ * shown to staff only; it ends every session and third-party grant: the person gets
+ * ACCOUNT_DISABLED at sign-in, at refresh and with any access token still in hand. Enabling clears
+ * the reason and mails the person (`account_enabled` is a security notice, as `account_disabled`
+ * is). The last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone. Idempotent:
+ * an account already in the status asked for is answered the same, keeps its reason, and nothing is
+ * recorded in the person's log or the audit (a disabled one has its sessions ended again).
  */
 export async function changeUserStatus(
   deps: Dependencies,
