@@ -6,6 +6,7 @@ import {
   maxDisableReasonLength,
   maxMailsPerAddress,
   maxMaintenanceNoticeLength,
+  type Result,
   roles,
   type StaffAction,
   type UserId,
@@ -171,29 +172,32 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
 
   area.page(app, "/users/:id", { permission: "read_users" }, async (page) => renderUser(page));
 
+  /** Each action's use case, given the acting member of staff, the account and the form sent. */
+  type StaffInput = { actor: PageContext["signedIn"]; client: ReturnType<typeof clientOf>; userId: string };
+  const runAction: Record<
+    (typeof userActions)[number]["id"],
+    (input: StaffInput, page: PageContext) => Promise<Result<unknown>>
+  > = {
+    disable: (input, page) =>
+      useCases.changeUserStatus({
+        ...input,
+        status: "disabled",
+        reason: page.form("reason", maxDisableReasonLength * 4),
+      }),
+    enable: (input) => useCases.changeUserStatus({ ...input, status: "active" }),
+    unlock: (input) => useCases.unlockUser(input),
+    reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
+    resend_verification: (input) => useCases.resendUserVerification(input),
+    verify_email: (input) => useCases.verifyUserEmail(input),
+    revoke_sessions: (input) => useCases.revokeUserSessions(input),
+  };
+
   for (const action of userActions) {
     area.action(app, `/users/:id/${action.path}`, { permission: action.id }, async (page) => {
       const id = idOf(page);
       if (id === null) return renderRefusal(page, { error: "USER_NOT_FOUND" });
       const input = { actor: page.signedIn, client: clientOf(page.request), userId: id };
-      const result =
-        action.id === "disable"
-          ? await useCases.changeUserStatus({
-              ...input,
-              status: "disabled",
-              reason: page.form("reason", maxDisableReasonLength * 4),
-            })
-          : action.id === "enable"
-            ? await useCases.changeUserStatus({ ...input, status: "active" })
-            : action.id === "unlock"
-              ? await useCases.unlockUser(input)
-              : action.id === "reset_two_factor"
-                ? await useCases.resetUserTwoFactor(input)
-                : action.id === "resend_verification"
-                  ? await useCases.resendUserVerification(input)
-                  : action.id === "verify_email"
-                    ? await useCases.verifyUserEmail(input)
-                    : await useCases.revokeUserSessions(input);
+      const result = await runAction[action.id](input, page);
       if (!result.ok) {
         if (result.error === "REAUTH_REQUIRED") return page.confirmFirst(`${usersPath}/${id}`);
         const { status, message } = page.failure(result);
