@@ -155,6 +155,7 @@ export type {
 export {
   appClientTypes,
   appScopes,
+  checkHasClientSecret,
   decideThirdPartyAccess,
   idTokenSigningAlgs,
   isNativeApp,

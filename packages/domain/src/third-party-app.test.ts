@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   type AppSettingsInput,
+  checkHasClientSecret,
   decideThirdPartyAccess,
   isNativeApp,
   parseAppScopes,
@@ -345,5 +346,16 @@ describe("decideThirdPartyAccess", () => {
         scopes: ["openid", "profile", "email", "offline_access", "user:read"],
       }),
     ).toEqual({ allowed: false, requiredScope: null });
+  });
+});
+
+describe("checkHasClientSecret", () => {
+  it("allows a confidential client and refuses a public one with VALIDATION_ERROR", () => {
+    expect(checkHasClientSecret({ type: "confidential" })).toEqual({ ok: true, value: undefined });
+    expect(checkHasClientSecret({ type: "public" })).toEqual({
+      ok: false,
+      error: "VALIDATION_ERROR",
+      message: "A public client has no secret",
+    });
   });
 });

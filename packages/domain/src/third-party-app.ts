@@ -363,3 +363,13 @@ export function decideThirdPartyAccess(input: {
   if (requiredScope === null) return { allowed: false, requiredScope: null };
   return input.scopes.includes(requiredScope) ? { allowed: true } : { allowed: false, requiredScope };
 }
+
+/**
+ * Whether the app has a client secret to rotate: a confidential client has; a public one (a browser
+ * or native app, which could not keep one) authenticates with none.
+ */
+export function checkHasClientSecret(app: { type: AppClientType }): Result<void, "VALIDATION_ERROR"> {
+  return app.type === "confidential"
+    ? ok(undefined)
+    : err("VALIDATION_ERROR", "A public client has no secret");
+}

@@ -2,6 +2,7 @@ import type { UseCases } from "@superoauth/application";
 import {
   type AppSettingsInput,
   appScopes,
+  checkHasClientSecret,
   maxAppNameLength,
   maxAppURLLength,
   maxRedirectURIs,
@@ -175,9 +176,6 @@ const confirmSteps = {
   },
 } as const;
 
-/** The use case's refusal of a public app's rotation, in its words. */
-const noSecret = "A public client has no secret";
-
 const clientIdOf = (page: PageContext): string =>
   String((page.request.params as Record<string, unknown>).clientId ?? "").slice(0, 128);
 
@@ -322,7 +320,8 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
     const owned = await ownedApp(page);
     if (owned === null) return page.reply;
     // The app's page offers no rotation of a public app's: this address typed by hand.
-    if (owned.type !== "confidential") return renderApp(page, owned, { message: noSecret, status: 400 });
+    const rotatable = checkHasClientSecret(owned);
+    if (!rotatable.ok) return renderApp(page, owned, page.failure(rotatable));
     return renderConfirm(page, owned, confirmSteps.secret);
   });
 

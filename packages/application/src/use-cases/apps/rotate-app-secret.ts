@@ -1,4 +1,4 @@
-import { err, ok, type Result, type Session } from "@superoauth/domain";
+import { checkHasClientSecret, ok, type Result, type Session } from "@superoauth/domain";
 import { OverloadedError } from "../../overloaded-error.ts";
 import type { Dependencies } from "../../ports/index.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
@@ -24,29 +24,34 @@ export async function rotateAppSecret(
   input: { session: Session; clientId: string; client?: ClientInfo },
 ): Promise<Result<{ clientSecret: string }, "APP_NOT_FOUND" | "VALIDATION_ERROR" | "REAUTH_REQUIRED">> {
   let firstRead: string | null = null;
-  return changeOwnedApp(deps, { ...input, what: "this rotation" }, async (app, round) => {
-    if (app.type !== "confidential") return err("VALIDATION_ERROR", "A public client has no secret");
-    if (round === 1) firstRead = app.secretHash;
-    else if (app.secretHash !== firstRead) throw rotatedMeanwhile();
-    const clientSecret = deps.random.generateSecret();
-    const replaced = await deps.apps.replaceSecretHash({
-      clientId: app.clientId,
-      ownerId: app.ownerId,
-      secretHash: deps.secretHasher.hashSecret(clientSecret),
-      readAt: app.updatedAt,
-      // As an edit's: an edit in flight that read an earlier `updatedAt` must not find it again.
-      now: nextUpdatedAt(deps.clock, app),
-    });
-    if (replaced === "not-found") return appNotFound;
-    if (replaced === "changed") return "changed";
-    await recordAppEvent(deps, {
-      userId: app.ownerId,
-      type: "app_secret_rotated",
-      app,
-      client: input.client,
-    });
-    return ok({ clientSecret });
-  });
+  return changeOwnedApp<{ clientSecret: string }, "APP_NOT_FOUND" | "VALIDATION_ERROR">(
+    deps,
+    { ...input, what: "this rotation" },
+    async (app, round) => {
+      const rotatable = checkHasClientSecret(app);
+      if (!rotatable.ok) return rotatable;
+      if (round === 1) firstRead = app.secretHash;
+      else if (app.secretHash !== firstRead) throw rotatedMeanwhile();
+      const clientSecret = deps.random.generateSecret();
+      const replaced = await deps.apps.replaceSecretHash({
+        clientId: app.clientId,
+        ownerId: app.ownerId,
+        secretHash: deps.secretHasher.hashSecret(clientSecret),
+        readAt: app.updatedAt,
+        // As an edit's: an edit in flight that read an earlier `updatedAt` must not find it again.
+        now: nextUpdatedAt(deps.clock, app),
+      });
+      if (replaced === "not-found") return appNotFound;
+      if (replaced === "changed") return "changed";
+      await recordAppEvent(deps, {
+        userId: app.ownerId,
+        type: "app_secret_rotated",
+        app,
+        client: input.client,
+      });
+      return ok({ clientSecret });
+    },
+  );
 }
 
 function rotatedMeanwhile(): OverloadedError {
