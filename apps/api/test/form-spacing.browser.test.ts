@@ -39,4 +39,21 @@ describe("the pages' forms", () => {
     expect(await gap("#b", "#plain")).toBe(main);
     await page.close();
   });
+
+  it("two hints in a row stand apart, as two notes", async () => {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><style>${css}</style></head><body><main>
+      <p class="hint" id="first">A new link goes to the address above.</p>
+      <p class="hint" id="second">Mark the address verified only once you are sure.</p>
+      </main></body></html>`,
+    );
+    const [first, second] = await Promise.all([
+      page.locator("#first").boundingBox(),
+      page.locator("#second").boundingBox(),
+    ]);
+    if (first === null || second === null) throw new Error("not laid out");
+    expect(Math.round(second.y - (first.y + first.height))).toBeGreaterThanOrEqual(6);
+    await page.close();
+  });
 });
