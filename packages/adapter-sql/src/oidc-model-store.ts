@@ -194,7 +194,7 @@ function columnsOf(model: OIDCModelName, payload: OIDCPayload, expiresAt: Date |
 }
 
 /** Not expired at `now`: no expiry, or one still ahead. */
-function live(now: Date) {
+export function live(now: Date) {
   return (eb: ExpressionBuilder<Database, "oidc_models">) =>
     eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]);
 }

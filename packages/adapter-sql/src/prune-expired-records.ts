@@ -1,7 +1,8 @@
 import { expiredExportKeptMs } from "@superoauth/domain";
-import type { DeleteQueryBuilder, DeleteResult } from "kysely";
+import type { DeleteQueryBuilder, DeleteResult, ExpressionBuilder, Kysely } from "kysely";
 import type { Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
+import { live } from "./oidc-model-store.ts";
 
 /** How many rows each statement deletes at most, so one prune never holds locks for long. */
 const batchSize = 5_000;
@@ -18,6 +19,8 @@ export interface PrunedRecords {
   readonly keptRefreshTokenSecrets: number;
   /** oidc-provider's expired models (tokens, codes, sessions, grants...). */
   readonly oidcModels: number;
+  /** Authorizations of apps whose grant is gone (expired or ended by the provider). */
+  readonly appAuthorizations: number;
   /** Signing keys every token of which has expired (ADR 0021). */
   readonly signingKeys: number;
   /** Refresh tokens expired, or of a session pruned. */
@@ -53,7 +56,8 @@ export const endedSessionKeptMs = 24 * 3600_000;
 /**
  * Deletes records that can no longer matter: expired OAuth states and login codes, expired mail
  * tokens, completed MFA challenges whose token expired, failure counters whose window ended with no
- * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models, retired signing keys
+ * lock in force, devices not seen for `knownSourceLifetimeMs`, oidc-provider's expired models and the
+ * authorizations of apps whose grant is gone, retired signing keys
  * whose tokens have all expired, expired refresh tokens, sessions ended over a day ago (with their
  * tokens), security events past their retention, data-export jobs expired (their archives deleted)
  * over `expiredExportKeptMs` ago; and clears the encrypted refresh-token
@@ -100,6 +104,8 @@ export async function pruneExpiredRecords(
       batched,
     ),
     oidcModels: await deleteAll(db.deleteFrom("oidc_models").where("expires_at", "<", now), batched),
+    // After the grants that expired by now went just above.
+    appAuthorizations: await pruneLapsedAuthorizations(db, now),
     signingKeys: count(await db.deleteFrom("signing_keys").where("expires_at", "<", now).execute()),
     keptRefreshTokenSecrets: await clearKeptSecretsPastTheirGrace({ db, dialect }, { now, batched }),
     ...(await pruneEndedSessions({ db, dialect }, input)),
@@ -186,7 +192,7 @@ async function pruneEndedSessions(
       )
       .$if(after !== null, (q) => q.where("id", ">", after as string))
       .orderBy("id")
-      .limit(sessionBatchSize)
+      .limit(keysPerBatch)
       .execute();
     if (ended.length === 0) break;
     const ids = ended.map((row) => row.id);
@@ -221,14 +227,76 @@ async function pruneEndedSessions(
         .executeTakeFirst(),
     );
     sessions += gone;
-    if (ended.length < sessionBatchSize) break;
+    if (ended.length < keysPerBatch) break;
     after = ids[ids.length - 1] ?? null;
   }
   return { refreshTokens, sessions };
 }
 
-/** Sessions per batch: their ids go into the statements as parameters. */
-const sessionBatchSize = 500;
+/** Rows per batch read by key (sessions, authorizations): their keys go into the statements as parameters. */
+const keysPerBatch = 500;
+
+/**
+ * The authorizations of apps (ADR 0020) whose Grant is gone: the 30 days of a remembered consent
+ * ran out (the grant was pruned just before), or the provider ended it (the app revoked its refresh
+ * token; a code or refresh token was replayed). The app has no access left and must ask again; the
+ * apps list and the export stopped showing it when its grant went (listAuthorizedApps), and the row
+ * goes here: it named an app the person no longer lets act for them, kept until they withdrew it
+ * (storage limitation, docs/account-export.md). Read first by a plain read that locks nothing, in
+ * key order, then each batch deleted by key and only while its grant is still missing: a consent
+ * that found the grant just before it expired saves that same grant again, and keeps its row.
+ */
+export async function pruneLapsedAuthorizations(db: Kysely<Database>, now: Date): Promise<number> {
+  const noLiveGrant = ({ not, exists, selectFrom }: ExpressionBuilder<Database, "app_authorizations">) =>
+    not(
+      exists(
+        selectFrom("oidc_models")
+          .select("oidc_models.id")
+          .where("oidc_models.model", "=", "Grant")
+          .whereRef("oidc_models.id", "=", "app_authorizations.grant_id")
+          .where(live(now)),
+      ),
+    );
+  let pruned = 0;
+  let after: { user_id: string; client_id: string } | null = null;
+  for (;;) {
+    let query = db
+      .selectFrom("app_authorizations")
+      .select(["user_id", "client_id", "grant_id"])
+      .where(noLiveGrant);
+    if (after !== null) {
+      const { user_id, client_id } = after;
+      query = query.where((eb) =>
+        eb.or([
+          eb("user_id", ">", user_id),
+          eb.and([eb("user_id", "=", user_id), eb("client_id", ">", client_id)]),
+        ]),
+      );
+    }
+    const lapsed = await query.orderBy("user_id").orderBy("client_id").limit(keysPerBatch).execute();
+    if (lapsed.length === 0) break;
+    pruned += deleted(
+      await db
+        .deleteFrom("app_authorizations")
+        .where((eb) =>
+          eb.or(
+            lapsed.map((row) =>
+              eb.and([
+                eb("user_id", "=", row.user_id),
+                eb("client_id", "=", row.client_id),
+                eb("grant_id", "=", row.grant_id),
+              ]),
+            ),
+          ),
+        )
+        .where(noLiveGrant)
+        .executeTakeFirst(),
+    );
+    if (lapsed.length < keysPerBatch) break;
+    after = lapsed[lapsed.length - 1] ?? null;
+  }
+  return pruned;
+}
 
 /**
  * Clears every kept refresh-token secret whose grace period ended, batch after batch until none is

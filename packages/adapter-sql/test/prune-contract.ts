@@ -1,6 +1,14 @@
-import { makeRefreshToken, makeSession, makeUser, testId } from "@superoauth/application/testing";
-import { expiredExportKeptMs, type SessionId } from "@superoauth/domain";
+import {
+  makePublicApp,
+  makeRefreshToken,
+  makeSession,
+  makeUser,
+  testId,
+} from "@superoauth/application/testing";
+import { expiredExportKeptMs, type SessionId, type UserId } from "@superoauth/domain";
+import type { KyselyPlugin } from "kysely";
 import { describe, expect, it } from "vitest";
+import { pruneLapsedAuthorizations } from "../src/prune-expired-records.ts";
 import type { Storage } from "../src/storage.ts";
 
 export const now = new Date("2026-06-01T12:00:00.000Z");
@@ -63,6 +71,16 @@ async function seedSession(
     })
     .execute();
   return session.id;
+}
+
+/** `userId`'s first consent to the app, an hour ago, recorded as naming the grant `grantId`. */
+async function authorize(storage: Storage, input: { userId: UserId; clientId: string; grantId: string }) {
+  await storage.appAuthorizations.recordAuthorization({
+    ...input,
+    scopes: ["openid"],
+    now: minutes(-60),
+    replacing: null,
+  });
 }
 
 /** What Storage.prune deletes and keeps, on one backend (both run it from storage-contracts.ts). */
@@ -242,6 +260,7 @@ export function pruneContract(name: string, storage: () => Storage): void {
         knownSignInSources: 1,
         keptRefreshTokenSecrets: 1,
         oidcModels: 1,
+        appAuthorizations: 0,
         signingKeys: 1,
         refreshTokens: 0,
         sessions: 0,
@@ -277,12 +296,114 @@ export function pruneContract(name: string, storage: () => Storage): void {
         knownSignInSources: 0,
         keptRefreshTokenSecrets: 0,
         oidcModels: 0,
+        appAuthorizations: 0,
         signingKeys: 0,
         refreshTokens: 0,
         sessions: 0,
         securityEvents: 0,
         exportJobs: 0,
       });
+    });
+
+    it("deletes the authorizations of apps whose grant is gone (expired, or ended by the provider); keeps those whose grant lives", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const [live, expired, ended] = [makePublicApp(user.id), makePublicApp(user.id), makePublicApp(user.id)];
+      for (const app of [live, expired, ended]) await storage().apps.createApp(app);
+      const grant = (id: string, expiresAt: Date) =>
+        storage().oidcModels.upsert({ model: "Grant", id, payload: {}, expiresAt });
+      await grant("grant-live", minutes(1));
+      // The 30 days of a remembered consent ran out a minute ago: the same prune deletes the grant.
+      await grant("grant-expired", minutes(-1));
+      // "grant-ended" is not stored: the provider destroyed it (its app revoked the refresh token).
+      for (const [app, grantId] of [
+        [live, "grant-live"],
+        [expired, "grant-expired"],
+        [ended, "grant-ended"],
+      ] as const) {
+        await authorize(storage(), { userId: user.id, clientId: app.clientId, grantId });
+      }
+
+      expect(await storage().prune({ now, ...settings })).toMatchObject({
+        oidcModels: 1,
+        appAuthorizations: 2,
+      });
+
+      const left = await db
+        .selectFrom("app_authorizations")
+        .select(["client_id", "grant_id"])
+        .where("user_id", "=", user.id)
+        .execute();
+      expect(left).toEqual([{ client_id: live.clientId, grant_id: "grant-live" }]);
+      expect((await storage().prune({ now, ...settings })).appAuthorizations).toBe(0);
+    });
+
+    it("keeps an authorization whose grant a consent saved again between the prune's read and its delete", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const app = makePublicApp(user.id);
+      await storage().apps.createApp(app);
+      const grantId = `grant-${testId()}`;
+      const saveGrant = (expiresAt: Date) =>
+        storage().oidcModels.upsert({ model: "Grant", id: grantId, payload: {}, expiresAt });
+      // Expired a moment ago and not pruned yet: a consent that found it just before saves it anew.
+      await saveGrant(minutes(-1));
+      await authorize(storage(), { userId: user.id, clientId: app.clientId, grantId });
+      let reads = 0;
+      let saved = false;
+      const consentSavesOnRead: KyselyPlugin = {
+        transformQuery({ node }) {
+          if (node.kind === "SelectQueryNode") reads += 1;
+          return node;
+        },
+        async transformResult({ result }) {
+          // After the read of lapsed authorizations found this one, before its delete.
+          if (reads === 1 && !saved) {
+            saved = true;
+            await saveGrant(minutes(30 * 24 * 60));
+          }
+          return result;
+        },
+      };
+
+      expect(await pruneLapsedAuthorizations(db.withPlugin(consentSavesOnRead), now)).toBe(0);
+
+      expect(reads).toBe(1);
+      expect(
+        await storage().appAuthorizations.findAuthorization({ userId: user.id, clientId: app.clientId }),
+      ).toMatchObject({ grantId });
+    });
+
+    it("deletes every lapsed authorization in one prune, however many (more than one batch)", async () => {
+      const { db } = storage();
+      const user = makeUser();
+      await storage().users.insertUser(user);
+      const apps = Array.from({ length: 501 }, () => makePublicApp(user.id));
+      for (const app of apps) await storage().apps.createApp(app);
+      await db
+        .insertInto("app_authorizations")
+        .values(
+          apps.map((app) => ({
+            user_id: user.id,
+            client_id: app.clientId,
+            grant_id: `gone-${app.clientId}`,
+            scopes: "openid",
+            granted_at: minutes(-60),
+            last_used_at: minutes(-60),
+          })),
+        )
+        .execute();
+
+      expect((await storage().prune({ now, ...settings })).appAuthorizations).toBe(apps.length);
+
+      const left = await db
+        .selectFrom("app_authorizations")
+        .where("user_id", "=", user.id)
+        .select(db.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(Number(left.n)).toBe(0);
     });
 
     it("deletes sessions ended over a day ago with their tokens, expired tokens and events past the retention; keeps the rest", async () => {

@@ -14,15 +14,26 @@ export async function listAuthorizedApps(
   deps: Dependencies,
   input: { userId: UserId },
 ): Promise<Result<readonly AuthorizedApp[], never>> {
+  return ok(await authorizedAppsOf(deps, input.userId));
+}
+
+/**
+ * listAuthorizedApps' list, for the export too: the recorded authorizations whose Grant lives. The
+ * others, lapsed, wait for the hourly prune, which deletes them (pruneExpiredRecords).
+ */
+export async function authorizedAppsOf(
+  deps: Dependencies,
+  userId: UserId,
+): Promise<readonly AuthorizedApp[]> {
   const now = deps.clock.now();
-  const recorded = await deps.appAuthorizations.listAuthorizedApps(input.userId);
+  const recorded = await deps.appAuthorizations.listAuthorizedApps(userId);
   // One read by primary key per app a person authorized: a handful.
   const live = await Promise.all(
     recorded.map(
       async (app) => (await deps.oidcModels.find({ model: "Grant", id: app.grantId, now })) !== null,
     ),
   );
-  return ok(recorded.filter((_, index) => live[index]));
+  return recorded.filter((_, index) => live[index]);
 }
 
 /**

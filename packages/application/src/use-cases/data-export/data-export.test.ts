@@ -7,7 +7,9 @@ import {
   type UserId,
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
+import { makePublicApp } from "../../testing/fixtures.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
+import { authorizeAppForTest } from "../../testing/in-memory-apps.ts";
 import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
 import { requestEmailChange } from "../account/request-email-change.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -409,6 +411,35 @@ describe("runNextDataExport", () => {
     expect(mail?.text).toContain(
       `Download my data: http://localhost:3000/account/export?account=${deps.accountLinkMark(userId)}\n`,
     );
+  });
+
+  it("lists the apps the person lets act for them, not one whose grant has ended", async () => {
+    const deps = createInMemoryDependencies();
+    const account = await registerAccount(deps, { verified: true });
+    const userId = account.session.userId;
+    const [live, ended] = [
+      makePublicApp(userId, { name: "Printer" }),
+      makePublicApp(userId, { name: "Scanner" }),
+    ];
+    for (const app of [live, ended]) {
+      await deps.apps.createApp(app);
+      const grant = { grantId: `grant-${app.clientId}`, scopes: ["openid"] as const, now: deps.clock.now() };
+      await authorizeAppForTest(deps, { userId, clientId: app.clientId, ...grant });
+    }
+    // The app revoked its refresh token: the provider destroyed the grant, and the app must ask again.
+    await deps.oidcModels.destroy({ model: "Grant", id: `grant-${ended.clientId}` });
+    const requested = unwrap(await requestDataExport(deps, { session: account.session }));
+    await runNextDataExport(deps, {});
+    const apps = JSON.parse(filesOf(deps, requested.export.exportId).get("authorized-apps.json") ?? "");
+    expect(apps).toEqual([
+      {
+        clientId: live.clientId,
+        name: "Printer",
+        scopes: ["openid"],
+        grantedAt: deps.clock.now().toISOString(),
+        lastUsedAt: deps.clock.now().toISOString(),
+      },
+    ]);
   });
 
   it("includes a change of address asked for and not confirmed, with its expiry", async () => {

@@ -1,5 +1,6 @@
 import { asSeenByHolder, lastActivityOf, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
+import { authorizedAppsOf } from "../../apps/authorized-apps.ts";
 import { liveSessionWindow } from "../../sessions/steps/live-since.ts";
 
 /** A value a section may write: JSON. */
@@ -130,8 +131,9 @@ const authorizedApps: ExportSection = {
   file: "authorized-apps.json",
   shape: "list",
   async *records(deps, { userId }) {
-    // The apps this person let act for them (GET /api/v1/user/apps): few, one read.
-    for (const app of await deps.appAuthorizations.listAuthorizedApps(userId)) {
+    // The apps this person lets act for them, as GET /api/v1/user/apps lists them: not one whose
+    // grant has ended, which the hourly prune deletes. Few: one read, and one per app.
+    for (const app of await authorizedAppsOf(deps, userId)) {
       yield {
         clientId: app.clientId,
         name: app.name,
