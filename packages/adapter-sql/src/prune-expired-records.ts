@@ -240,30 +240,22 @@ const keysPerBatch = 500;
  * The authorizations of apps (ADR 0020) whose Grant is gone: the 30 days of a remembered consent
  * ran out (the grant was pruned just before), or the provider ended it (the app revoked its refresh
  * token; a code or refresh token was replayed). The app has no access left and must ask again; the
- * apps list and the export stopped showing it when its grant went (listAuthorizedApps), and the row
- * goes here: it named an app the person no longer lets act for them, kept until they withdrew it
- * (storage limitation, docs/account-export.md). Read first by a plain read that locks nothing, in
- * key order, then each batch deleted by key and only while its grant is still missing: a consent
- * that found the grant just before it expired saves that same grant again, and keeps its row.
+ * apps list and the export stopped showing it when its grant went (authorizedAppsOf), and the row
+ * goes here: it named an app the person no longer lets act for them (storage limitation,
+ * docs/account-export.md). A walk through the authorizations in key order by plain reads, which
+ * lock nothing, looking each page's grants up by their ids; then each page's lapsed ones deleted
+ * by key, and only while their grant is still missing: a consent that found the grant just before
+ * it expired saves that same grant again, and keeps its row. By ids, never by joining the grant
+ * column to `oidc_models.id`: on MySQL the two differ in character set (utf8mb4 and ascii), so such
+ * a join could not use the primary key, and read (and, in the DELETE, lock) every grant.
  */
 export async function pruneLapsedAuthorizations(db: Kysely<Database>, now: Date): Promise<number> {
-  const noLiveGrant = ({ not, exists, selectFrom }: ExpressionBuilder<Database, "app_authorizations">) =>
-    not(
-      exists(
-        selectFrom("oidc_models")
-          .select("oidc_models.id")
-          .where("oidc_models.model", "=", "Grant")
-          .whereRef("oidc_models.id", "=", "app_authorizations.grant_id")
-          .where(live(now)),
-      ),
-    );
+  const liveGrantAmong = (ids: readonly string[]) => (eb: ExpressionBuilder<Database, "oidc_models">) =>
+    eb.and([eb("oidc_models.model", "=", "Grant"), eb("oidc_models.id", "in", ids), live(now)(eb)]);
   let pruned = 0;
   let after: { user_id: string; client_id: string } | null = null;
   for (;;) {
-    let query = db
-      .selectFrom("app_authorizations")
-      .select(["user_id", "client_id", "grant_id"])
-      .where(noLiveGrant);
+    let query = db.selectFrom("app_authorizations").select(["user_id", "client_id", "grant_id"]);
     if (after !== null) {
       const { user_id, client_id } = after;
       query = query.where((eb) =>
@@ -273,27 +265,45 @@ export async function pruneLapsedAuthorizations(db: Kysely<Database>, now: Date)
         ]),
       );
     }
-    const lapsed = await query.orderBy("user_id").orderBy("client_id").limit(keysPerBatch).execute();
-    if (lapsed.length === 0) break;
-    pruned += deleted(
-      await db
-        .deleteFrom("app_authorizations")
-        .where((eb) =>
-          eb.or(
-            lapsed.map((row) =>
-              eb.and([
-                eb("user_id", "=", row.user_id),
-                eb("client_id", "=", row.client_id),
-                eb("grant_id", "=", row.grant_id),
-              ]),
+    const page = await query.orderBy("user_id").orderBy("client_id").limit(keysPerBatch).execute();
+    if (page.length === 0) break;
+    const liveGrants = await db
+      .selectFrom("oidc_models")
+      .select("oidc_models.id")
+      .where(liveGrantAmong(page.map((row) => row.grant_id)))
+      .execute();
+    const stillGranted = new Set(liveGrants.map((row) => row.id));
+    const lapsed = page.filter((row) => !stillGranted.has(row.grant_id));
+    if (lapsed.length > 0) {
+      pruned += deleted(
+        await db
+          .deleteFrom("app_authorizations")
+          .where((eb) =>
+            eb.or(
+              lapsed.map((row) =>
+                eb.and([
+                  eb("user_id", "=", row.user_id),
+                  eb("client_id", "=", row.client_id),
+                  eb("grant_id", "=", row.grant_id),
+                ]),
+              ),
             ),
-          ),
-        )
-        .where(noLiveGrant)
-        .executeTakeFirst(),
-    );
-    if (lapsed.length < keysPerBatch) break;
-    after = lapsed[lapsed.length - 1] ?? null;
+          )
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom("oidc_models")
+                  .select("oidc_models.id")
+                  .where(liveGrantAmong(lapsed.map((row) => row.grant_id)))
+                  .whereRef("oidc_models.id", "=", "app_authorizations.grant_id"),
+              ),
+            ),
+          )
+          .executeTakeFirst(),
+      );
+    }
+    if (page.length < keysPerBatch) break;
+    after = page[page.length - 1] ?? null;
   }
   return pruned;
 }
