@@ -368,6 +368,7 @@ export async function composeService(
             "removed the archives of exports that no longer exist (left by an interrupted deletion or expiry)",
           );
       },
+      pruneOutbox: mail.pruneOutbox,
       logger,
     });
     if (options.exportWorker?.start ?? true) exportWorker.start();
@@ -609,6 +610,8 @@ function startHousekeeping(input: {
   sessionMaxAgeMs: number;
   securityLogRetentionMs: number;
   expireDataExports: () => Promise<unknown>;
+  /** Without SMTP_URL: deletes the development outbox's mails past their use (ComposedMailer). */
+  pruneOutbox: ((now: Date) => Promise<number>) | undefined;
   logger: Logger | undefined;
 }): NodeJS.Timeout {
   const prune = async () => {
@@ -625,6 +628,9 @@ function startHousekeeping(input: {
       // Exports past EXPORT_TTL: their archives are deleted, the jobs marked expired; then the
       // archives no job owns any more (sweepOrphanedExportArchives).
       await input.expireDataExports();
+      const outboxFiles = await input.pruneOutbox?.(input.clock.now());
+      if (outboxFiles !== undefined && outboxFiles > 0)
+        input.logger?.debug({ files: outboxFiles }, "deleted outbox mails past their links' lifetime");
     } catch (error) {
       input.logger?.warn({ err: error }, "pruning expired records failed; will retry");
     }

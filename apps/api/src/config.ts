@@ -227,7 +227,8 @@ export const environmentVariables = {
   }),
   OUTBOX_DIR: withDefault({
     default: "outbox",
-    meaning: "Without `SMTP_URL`, each mail is written here as `.txt` and `.html` (development)",
+    meaning:
+      "Without `SMTP_URL`, each mail is written here as `.txt` and `.html` (development); kept a week, the longest a mailed link lives",
     parse: nonEmpty,
   }),
   EXPORT_DIR: withDefault({

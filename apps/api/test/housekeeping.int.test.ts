@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { outboxFileName } from "@superoauth/adapter-mail";
 import { useTestDatabase } from "@superoauth/adapter-sql/testing";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
@@ -78,6 +79,32 @@ describe("housekeeping of the composed service", () => {
     } finally {
       await service.close();
       await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it("deletes at start the outbox's mails older than a week (the longest a mailed link lives), and nothing else", async () => {
+    const directory = await mkdtemp(join(tmpdir(), "superoauth-outbox-"));
+    const day = 24 * 3600_000;
+    const mailAt = (msAgo: number, subject: string) =>
+      outboxFileName({ subject }, new Date(Date.now() - msAgo));
+    const old = mailAt(7 * day + 60_000, "Undo the change of your email address");
+    const recent = mailAt(7 * day - 60_000, "Undo the change of your email address");
+    const files = [`${old}.txt`, `${old}.html`, `${recent}.txt`, `${recent}.html`, "NOTES.txt"];
+    for (const name of files) await writeFile(join(directory, name), "x");
+    const service = await composeService(
+      integrationTestConfig({ DATABASE_URL: database.url(), OUTBOX_DIR: directory }),
+      undefined,
+    );
+    try {
+      const deadline = Date.now() + 5_000;
+      while ((await readdir(directory)).length > 3 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect((await readdir(directory)).sort()).toEqual(
+        [`${recent}.html`, `${recent}.txt`, "NOTES.txt"].sort(),
+      );
+    } finally {
+      await service.close();
+      await rm(directory, { recursive: true, force: true });
     }
   });
 });

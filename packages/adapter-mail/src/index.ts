@@ -2,7 +2,8 @@ export type { BackgroundMailer, BackgroundMailerOptions } from "./background-mai
 export { createBackgroundMailer } from "./background-mailer.ts";
 export type { MailLog } from "./mail-log.ts";
 export { silentMailLog } from "./mail-log.ts";
-export { createOutboxMailer } from "./outbox-mailer.ts";
+export type { OutboxMailer } from "./outbox-mailer.ts";
+export { createOutboxMailer, outboxFileName } from "./outbox-mailer.ts";
 export type { ClosableMailer } from "./smtp-mailer.ts";
 export { createSMTPMailer } from "./smtp-mailer.ts";
 export { verifySMTPServer } from "./verify-smtp.ts";

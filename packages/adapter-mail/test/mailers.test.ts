@@ -1,10 +1,16 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Email } from "@superoauth/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createBackgroundMailer, createOutboxMailer, createSMTPMailer, type MailLog } from "../src/index.ts";
+import {
+  createBackgroundMailer,
+  createOutboxMailer,
+  createSMTPMailer,
+  type MailLog,
+  outboxFileName,
+} from "../src/index.ts";
 import { describeMailError } from "../src/mail-log.ts";
 import { smtpConnection } from "../src/smtp-connection.ts";
 import { addressOffLoopback, type SMTPSink, startSMTPSink, tokenFromReceivedMail } from "./smtp-sink.ts";
@@ -385,5 +391,32 @@ describe("createOutboxMailer", () => {
     expect(log.entries).toHaveLength(1);
     expect(log.entries[0]?.message).toBe(`mail written to ${join(directory, files[0] ?? "")}`);
     expect(JSON.stringify(log.entries)).not.toContain("SECRET_");
+  });
+
+  it("deletes the mails written before a time, both files of each, and nothing it did not write", async () => {
+    const folder = await mkdtemp(join(tmpdir(), "superoauth-outbox-prune-"));
+    const mailer = createOutboxMailer({
+      directory: folder,
+      from: "no-reply@superoauth.test",
+      log: recordingLog(),
+    });
+    const cutoff = new Date("2026-12-06T12:00:00.000Z");
+    const before = outboxFileName(mail, new Date(cutoff.getTime() - 1));
+    const at = outboxFileName(mail, cutoff);
+    // Named like ours but not ours: another extension, a date that is no date, upper-case hex.
+    const others = [
+      `${before}.eml`,
+      "2026-13-45T99-99-99-999Z-abcdef-verify.txt",
+      `${before.replace(/-[0-9a-f]{6}-/, "-ABCDEF-")}.txt`,
+      "README.txt",
+    ];
+    for (const name of [`${before}.txt`, `${before}.html`, `${at}.txt`, `${at}.html`, ...others])
+      await writeFile(join(folder, name), "x");
+
+    expect(await mailer.deleteMailsWrittenBefore(cutoff)).toBe(2);
+
+    expect((await readdir(folder)).sort()).toEqual([`${at}.html`, `${at}.txt`, ...others].sort());
+    await rm(folder, { recursive: true, force: true });
+    expect(await mailer.deleteMailsWrittenBefore(cutoff)).toBe(0);
   });
 });
