@@ -142,7 +142,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
 
   const renderUser = async (
     page: PageContext,
-    input: { error?: string; status?: number; reasonInvalid?: boolean } = {},
+    input: { error?: string; status?: number; reasonError?: string } = {},
   ) => {
     const details = await personOf(page);
     if (details === null) return page.reply;
@@ -162,7 +162,9 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         // The disable's reason as typed: sent back refused, or back from the fresh-proof step.
         reason: page.form("reason", maxDisableReasonLength * 4),
         reasonMaxLength: maxDisableReasonLength,
-        reasonInvalid: input.reasonInvalid === true,
+        // A refused reason is said beside its field, low on a long page, not at the page's top, out
+        // of sight once the field has the focus (a narrow screen showed the field marked, not why).
+        reasonError: input.reasonError ?? null,
         linksPerHour: maxMailsPerAddress,
         error: input.error ?? null,
       },
@@ -203,11 +205,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         const { status, message } = page.failure(result);
         // A disable refused for its reason: said in the form's words, beside the field.
         if (action.id === "disable" && result.error === "VALIDATION_ERROR") {
-          return renderUser(page, {
-            error: inFormWords(message, "reason", "The reason"),
-            status,
-            reasonInvalid: true,
-          });
+          return renderUser(page, { reasonError: inFormWords(message, "reason", "The reason"), status });
         }
         return renderUser(page, { error: message, status });
       }
