@@ -295,6 +295,8 @@ const undoEmailChange: PasswordLink = {
   button: "Undo the change",
   more: { href: "/account/sign-in", text: "Sign in instead" },
   signInWith: "the address and the new password",
+  // Not the form's title again: read after it worked, "Undo the change..." asks for what is done.
+  doneTitle: "The change of your email address is undone",
   done: "Your account is back on this email address, with the new password, and every session was signed out. Sign in with the address and the new password now.",
   // Only what holds for this account: providers unlinked only if it had some, a code asked only if
   // two-step verification is on (whoever changed the address may have turned it on).

@@ -216,6 +216,8 @@ describe("/undo-email-change", () => {
     expect(posted.headers.location).toBe("/undo-email-change?done=1");
     const undone = await browser.get("/undo-email-change?done=1");
     expectDone(undone);
+    // Its heading says what happened, not the form's "Undo the change..." again.
+    expect(undone.body).toContain("<h1>The change of your email address is undone</h1>");
     expect(undone.body).toContain("Your account is back on this email address");
     // Ada had no provider and no second factor: the page speaks of neither.
     expect(undone.body).not.toContain("unlinked");
