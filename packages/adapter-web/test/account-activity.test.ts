@@ -240,8 +240,12 @@ describe("/account/developer-apps", () => {
     expectPage(list, 200);
     expect(list.body).toContain(">Old Site</a>");
     expect(list.body).toContain(
-      '<p id="verify-first">Verify your email address first: open the link we mailed to it. Until your address is verified, an app cannot be registered. <a href="/resend-verification">Send a new link</a></p>',
+      '<p id="verify-first">Verify your email address first: open the link we mailed to it. Until your address is verified, an app cannot be registered.</p>',
     );
+    // Its button mails the account's address and comes back to this page.
+    expect(list.body).toContain('<input type="hidden" name="back" value="/account/developer-apps">');
+    const resent = await built.browser.submit("/account/developer-apps", "/account/verification-link", {});
+    expect(resent.headers.location).toBe("/account/developer-apps");
     expect(list.body).not.toContain('action="/account/developer-apps"');
     // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
     const { answer } = await registerThroughPage(built);

@@ -453,14 +453,29 @@ describe("two-step verification in the account area", () => {
     expect(done.headers.location).toBe("/account/two-factor");
   });
 
-  it("on an unverified address asks for the address's proof first, with a link for a new mail, and offers no setup", async () => {
+  it("on an unverified address asks for the address's proof first, with a button for a new mail, and offers no setup", async () => {
     const { browser, deps, user } = await withAccount();
     await signIn(browser);
     const page = await browser.get("/account/two-factor");
     expectPage(page, 200);
     expect(page.body).toContain("<strong>off</strong>");
     expect(page.body).toContain("Verify your email address first: open the link we mailed to it.");
-    expect(page.body).toContain('<a href="/resend-verification">Send a new link</a>');
+    // The new link goes to the account's own address at once, and the person comes back here (it
+    // was a link to the public form, which asked for the address again and led "Back to sign in").
+    expect(page.body).not.toContain('href="/resend-verification"');
+    const links = () =>
+      deps.mailer.sentTo(user.email).filter((mail) => mail.subject === "Verify your email address");
+    await deps.backgroundTasks.drain();
+    const before = links().length;
+    deps.clock.advance(61_000);
+    const resent = await browser.submit("/account/two-factor", "/account/verification-link", {});
+    expect(resent.statusCode, resent.body).toBe(303);
+    expect(resent.headers.location).toBe("/account/two-factor");
+    expect((await browser.get("/account/two-factor")).body).toContain(
+      '<p class="notice" role="status">A new verification link is on its way to your address.',
+    );
+    await deps.backgroundTasks.drain();
+    expect(links()).toHaveLength(before + 1);
     expect(page.body).not.toContain('action="/account/two-factor/setup"');
     // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
     const refused = await browser.post("/account/two-factor/setup", {

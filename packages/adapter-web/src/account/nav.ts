@@ -1,3 +1,4 @@
+import { noMailYet } from "../pages/email-requests.ts";
 import type { NavItem } from "../pages/signed-in-area.ts";
 
 /**
@@ -55,6 +56,7 @@ export const accountNotices: Readonly<Record<string, string>> = {
   nickname_changed: "Your nickname has been changed.",
   // The nickname sent was the account's own: updateProfile changes and records nothing.
   nickname_unchanged: "That is your nickname already: nothing changed.",
+  verification_sent: `A new verification link is on its way to your address. ${noMailYet}`,
   email_change_sent:
     "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
   session_revoked: "That session is signed out.",

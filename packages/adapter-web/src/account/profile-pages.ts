@@ -4,6 +4,9 @@ import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { shownTime } from "./present.ts";
 
+/** The pages that show the verify-first notice, where its new link's form comes back to. */
+const verifyFirstPages: readonly string[] = ["/account/two-factor", "/account/developer-apps"];
+
 /**
  * `/account/profile`: the nickname (`updateProfile`, no fresh proof: it changes nothing about
  * signing in) and the email address (`requestEmailChange`, behind a fresh proof: nothing changes
@@ -56,6 +59,15 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
     }
     const unchanged = result.value.nickname === page.signedIn.user.nickname;
     return page.redirect(base, unchanged ? "nickname_unchanged" : "nickname_changed");
+  });
+
+  // "Send a new link" of a page that waits for a verified address: mailed to the signed-in
+  // account's own address at once, and back to that page. It was a link to the public
+  // /resend-verification form, which asked for the address again and led "Back to sign in".
+  area.action(app, "/verification-link", { limit: "email" }, async (page) => {
+    const back = page.form("back", 64);
+    await useCases.resendVerification({ email: page.signedIn.user.email, client: clientOf(page.request) });
+    return page.redirect(verifyFirstPages.includes(back) ? back : "/account", "verification_sent");
   });
 
   area.action(app, "/profile/email", { limit: "email" }, async (page) => {

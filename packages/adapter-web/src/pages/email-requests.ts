@@ -15,7 +15,7 @@ import { failureOf } from "./sign-in-steps.ts";
  * (nothing is mailed then), so the page says the allowance and that each link replaces the last;
  * and that asking again at once mails nothing (the link already sent stays the one that works).
  */
-const noMailYet = `Asking again within ${mailRepeatWindowMs / 1000} seconds sends nothing more: the first mail is still on its way. Only the newest link works, and at most ${maxMailsPerAddress} are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.`;
+export const noMailYet = `Asking again within ${mailRepeatWindowMs / 1000} seconds sends nothing more: the first mail is still on its way. Only the newest link works, and at most ${maxMailsPerAddress} are sent an hour: if none arrives, look in your spam folder, then ask again after an hour.`;
 
 export interface EmailRequest {
   readonly title: string;
