@@ -246,6 +246,11 @@ describe("/account/developer-apps", () => {
     expect(list.body).toContain('<input type="hidden" name="back" value="/account/developer-apps">');
     const resent = await built.browser.submit("/account/developer-apps", "/account/verification-link", {});
     expect(resent.headers.location).toBe("/account/developer-apps");
+    // Any other page to come back to is not followed: the account's own page instead.
+    const elsewhere = await built.browser.submit("/account/developer-apps", "/account/verification-link", {
+      back: "https://evil.example/",
+    });
+    expect(elsewhere.headers.location).toBe("/account");
     expect(list.body).not.toContain('action="/account/developer-apps"');
     // A form kept from before, or typed by hand: refused with the API's words, nothing stored.
     const { answer } = await registerThroughPage(built);

@@ -489,6 +489,19 @@ describe("two-step verification in the account area", () => {
     await deps.users.markEmailVerified({ userId: user.id, now: deps.clock.now() });
     const verified = await browser.get("/account/two-factor");
     expect(verified.body).toContain('action="/account/two-factor/setup"');
+    // A button kept from before the address was verified (another tab) mails nothing and says why.
+    deps.clock.advance(61_000);
+    const late = await browser.post("/account/verification-link", {
+      ...formAccountIn(page.body),
+      back: "/account/two-factor",
+      csrf_token: csrfTokenIn(page.body),
+    });
+    expect(late.headers.location).toBe("/account/two-factor");
+    expect((await browser.get("/account/two-factor")).body).toContain(
+      '<p class="notice" role="status">Your email address is verified already: no new link is needed.</p>',
+    );
+    await deps.backgroundTasks.drain();
+    expect(links()).toHaveLength(before + 1);
     expect(verified.body).not.toContain("Verify your email address first");
   });
 

@@ -57,6 +57,7 @@ export const accountNotices: Readonly<Record<string, string>> = {
   // The nickname sent was the account's own: updateProfile changes and records nothing.
   nickname_unchanged: "That is your nickname already: nothing changed.",
   verification_sent: `A new verification link is on its way to your address. ${noMailYet}`,
+  address_verified_already: "Your email address is verified already: no new link is needed.",
   email_change_sent:
     "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
   session_revoked: "That session is signed out.",

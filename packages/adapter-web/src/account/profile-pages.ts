@@ -65,9 +65,11 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
   // account's own address at once, and back to that page. It was a link to the public
   // /resend-verification form, which asked for the address again and led "Back to sign in".
   area.action(app, "/verification-link", { limit: "email" }, async (page) => {
-    const back = page.form("back", 64);
+    const back = verifyFirstPages.includes(page.form("back", 64)) ? page.form("back", 64) : "/account";
+    // Verified meanwhile (the link opened in another tab): nothing to send, and the page says so.
+    if (page.signedIn.user.emailVerified) return page.redirect(back, "address_verified_already");
     await useCases.resendVerification({ email: page.signedIn.user.email, client: clientOf(page.request) });
-    return page.redirect(verifyFirstPages.includes(back) ? back : "/account", "verification_sent");
+    return page.redirect(back, "verification_sent");
   });
 
   area.action(app, "/profile/email", { limit: "email" }, async (page) => {
