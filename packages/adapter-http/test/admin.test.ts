@@ -823,6 +823,32 @@ describe("disabling and enabling", () => {
     expect((await call("POST", `/admin/users/${target.user.id}/enable`, stale)).statusCode).toBe(200);
   });
 
+  it("a stale proof and a bad reason: 400 VALIDATION_ERROR first, so the proof is not given only to be told that; a role that may not disable gets its 403 first", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const stale = await withStaleProof(admin);
+    const disable = (caller: SignedInData, reason: string) =>
+      call("POST", `/admin/users/${target.user.id}/disable`, caller, { reason });
+    for (const [reason, message] of [
+      ["   ", "reason must not be empty: say why the account is disabled"],
+      ["x".repeat(501), "reason must be at most 500 characters"],
+    ] as const) {
+      const refused = await disable(stale, reason);
+      expectError(refused, "VALIDATION_ERROR", 400);
+      expect(refused.json().message).toContain(message);
+    }
+    expectError(await disable(stale, "Spam"), "REAUTH_REQUIRED", 401);
+    for (const role of ["user", "support"] as const) {
+      expectError(await disable(await accountWithRole(role), ""), "INSUFFICIENT_PERMISSIONS", 403);
+    }
+    expectError(
+      await call("POST", "/admin/users/no-such-id/disable", await accountWithRole("user"), { reason: "" }),
+      "INSUFFICIENT_PERMISSIONS",
+      403,
+    );
+    expect((await deps.users.findUserById(target.user.id as UserId))?.status).toBe("active");
+  });
+
   it("the last active admin cannot be disabled, even by themselves", async () => {
     const admin = await accountWithRole("admin");
     expectError(

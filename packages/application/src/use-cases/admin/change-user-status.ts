@@ -18,27 +18,30 @@ export type StatusChange =
 
 /**
  * Disables or enables an account (admins only). Disabling takes the member of staff's reason
- * (`parseDisableReason`: 1 to 500 characters), kept with the account and in the audit's entry,
- * shown to staff only; it ends every session and third-party grant: the person gets
- * ACCOUNT_DISABLED at sign-in, at refresh and with any access token still in hand. Enabling clears
- * the reason and mails the person (`account_enabled` is a security notice, as `account_disabled`
- * is). The last active admin cannot be disabled (LAST_ADMIN), by themselves or anyone. Idempotent:
- * an account already in the status asked for is answered the same, keeps its reason, and nothing is
- * recorded in the person's log or the audit (a disabled one has its sessions ended again).
+ * (`parseDisableReason`: 1 to 500 characters; refused after the role, before the fresh proof is
+ * asked), kept with the account and in the audit's entry, shown to staff only; it ends every
+ * session and third-party grant: the person gets ACCOUNT_DISABLED at sign-in, at refresh and with
+ * any access token still in hand. Enabling clears the reason and mails the person
+ * (`account_enabled` is a security notice, as `account_disabled` is). The last active admin cannot
+ * be disabled (LAST_ADMIN), by themselves or anyone. Idempotent: an account already in the status
+ * asked for is answered the same, keeps its reason, and nothing is recorded in the person's log or
+ * the audit (a disabled one has its sessions ended again).
  */
 export async function changeUserStatus(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string } & StatusChange,
 ): Promise<Result<void, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR">> {
   const action = input.status === "disabled" ? "disable" : "enable";
-  const target = await authorizeStaffAction(deps, { actor: input.actor, action, targetId: input.userId });
+  // Refused by the gate, after the role and before the fresh proof (admitStaff).
+  const parsed = input.status === "disabled" ? parseDisableReason(input.reason) : ok(null);
+  const target = await authorizeStaffAction(deps, {
+    actor: input.actor,
+    action,
+    targetId: input.userId,
+    parsed,
+  });
   if (!target.ok) return target;
-  let reason: string | null = null;
-  if (input.status === "disabled") {
-    const parsed = parseDisableReason(input.reason);
-    if (!parsed.ok) return parsed;
-    reason = parsed.value;
-  }
+  const reason = parsed.ok ? parsed.value : null;
   const guard = guardStaffChange({
     actorRole: input.actor.user.role,
     action,

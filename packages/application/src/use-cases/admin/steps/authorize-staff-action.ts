@@ -1,6 +1,7 @@
 import {
   checkAnAdminRemains,
   checkStaffPermission,
+  type ErrorCode,
   err,
   mayPerform,
   ok,
@@ -57,18 +58,22 @@ export async function checkStaffAccess(
 
 /**
  * Whether the actor may take `action` at all, before any account is read: checkStaffAccess, then
- * the acting session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED; made
- * with the second factor when the staff member has one).
+ * the action's own input (`parsed`, as its use case parsed it: a disable's reason), then the acting
+ * session's fresh proof for the actions that need one (ADR 0012's REAUTH_REQUIRED; made with the
+ * second factor when the staff member has one). The input comes after the role, so a caller who
+ * may not take the action learns nothing from it, and before the proof, so a member of staff is
+ * not sent to prove themselves again only to be told their input is wrong.
  */
-export async function admitStaff(
+export async function admitStaff<E extends ErrorCode = never>(
   deps: Pick<Dependencies, "twoFactor" | "clock" | "settings">,
-  input: { actor: Authenticated; action: StaffAction },
-): Promise<Result<void, StaffGateRefusal>> {
+  input: { actor: Authenticated; action: StaffAction; parsed?: Result<unknown, E> },
+): Promise<Result<void, StaffGateRefusal | E>> {
   const { actor, action } = input;
   const needsProof = staffActionsNeedingFreshProof.includes(action);
   const provedWithCode = actor.session.authenticationMethods.includes("otp");
   const access = await checkStaffAccess(deps, { actor, action, readFactor: needsProof && !provedWithCode });
   if (!access.ok) return access;
+  if (input.parsed !== undefined && !input.parsed.ok) return input.parsed;
   if (!needsProof) return ok(undefined);
   const fresh = requireFreshProof(deps, { session: actor.session });
   if (!fresh.ok) return fresh;
@@ -79,15 +84,16 @@ export async function admitStaff(
 }
 
 /**
- * The one gate of every staff action on an account (docs/admin.md): admitStaff, then the account,
- * then whether the actor may act on an account of its role. Answers the account.
+ * The one gate of every staff action on an account (docs/admin.md): admitStaff (with the action's
+ * `parsed` input), then the account, then whether the actor may act on an account of its role.
+ * Answers the account.
  */
-export async function authorizeStaffAction(
+export async function authorizeStaffAction<E extends ErrorCode = never>(
   deps: Pick<Dependencies, "users" | "twoFactor" | "clock" | "settings">,
-  input: { actor: Authenticated; action: StaffAction; targetId: string },
-): Promise<Result<User, StaffRefusal>> {
+  input: { actor: Authenticated; action: StaffAction; targetId: string; parsed?: Result<unknown, E> },
+): Promise<Result<User, StaffRefusal | E>> {
   const { actor, action } = input;
-  const admitted = await admitStaff(deps, { actor, action });
+  const admitted = await admitStaff(deps, input);
   if (!admitted.ok) return admitted;
   const target = await deps.users.findUserById(input.targetId as UserId);
   if (target === null) return err("USER_NOT_FOUND", "No user with this id");
