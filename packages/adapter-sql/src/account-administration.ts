@@ -1,4 +1,9 @@
-import type { AccountAdministration, AccountChange, GuardedAccount } from "@superoauth/application";
+import type {
+  AccountAdministration,
+  AccountChange,
+  GuardedAccount,
+  LockedAccount,
+} from "@superoauth/application";
 import {
   type ErrorCode,
   err,
@@ -33,7 +38,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
     trx: Transaction<Database>,
     userId: UserId,
     guard: (account: GuardedAccount) => Result<void, E>,
-  ): Promise<Result<User, "USER_NOT_FOUND" | E>> {
+  ): Promise<Result<LockedAccount, "USER_NOT_FOUND" | E>> {
     const admins = await dialect
       .forUpdate(
         trx
@@ -51,7 +56,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
     const user = mapUserRow(row);
     const allowed = guard({ user, activeAdminIds: admins.map((a) => a.id as UserId) });
     if (!allowed.ok) return allowed;
-    return ok(user);
+    return ok({ user, disabledReason: row.disabled_reason });
   }
 
   return {
@@ -70,7 +75,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
 
     async updateAccount<E extends ErrorCode>(input: {
       userId: UserId;
-      change: AccountChange | ((locked: User) => AccountChange);
+      change: AccountChange | ((locked: LockedAccount) => AccountChange);
       now: Date;
       guard: (account: GuardedAccount) => Result<void, E>;
     }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
@@ -89,7 +94,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           .where("id", "=", input.userId)
           .execute();
         const { disabledReason: _kept, ...onUser } = change;
-        return ok({ ...locked.value, ...onUser, updatedAt: input.now });
+        return ok({ ...locked.value.user, ...onUser, updatedAt: input.now });
       });
     },
 
@@ -182,7 +187,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           }
         }
         // Lockout counters are keyed by the address, whether or not an account has it (ADR 0008).
-        await trx.deleteFrom("login_failures").where("account", "=", locked.value.email).execute();
+        await trx.deleteFrom("login_failures").where("account", "=", locked.value.user.email).execute();
         // The OpenID provider's records of the account (sessions, grants, tokens) name it without a key.
         await trx.deleteFrom("oidc_models").where("account_id", "=", userId).execute();
         // And its records of the apps the person registered, whoever signed in to them: the apps go
@@ -206,7 +211,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         // completed MFA challenges, OAuth trips and login codes, their apps and every user's
         // authorizations of those apps.
         await trx.deleteFrom("users").where("id", "=", userId).execute();
-        return ok(locked.value);
+        return ok(locked.value.user);
       });
     },
 

@@ -34,6 +34,7 @@ export type {
   LinkedProviderRepository,
   LinkGuard,
   LinkHolder,
+  LockedAccount,
   LockoutRepository,
   MailAllowance,
   MailBrand,

@@ -23,6 +23,16 @@ export interface GuardedAccount {
 }
 
 /**
+ * An account as a change computed under the store's lock sees it: the account, and the reason of
+ * its disable (`AccountChange.disabledReason`: null while it is active, and for an account disabled
+ * before reasons were kept), read in the same locked read.
+ */
+export interface LockedAccount {
+  readonly user: User;
+  readonly disabledReason: string | null;
+}
+
+/**
  * What staff do to accounts (docs/admin.md). The changes that could leave the service without an
  * admin take turns: the store reads the active admins and the account under one lock and asks the
  * guard (the domain's rules), so two admins demoting each other at once cannot both succeed.
@@ -36,11 +46,11 @@ export interface AccountAdministration {
   /**
    * Applies `change` if the guard allows it on the account as it is; answers the changed account. A
    * change that depends on the account as the lock found it (a disable's reason, kept only by the
-   * disable that changed the status) is a function of it.
+   * disable that changed the status) is a function of it, which also sees the reason it has.
    */
   updateAccount<E extends ErrorCode>(input: {
     userId: UserId;
-    change: AccountChange | ((locked: User) => AccountChange);
+    change: AccountChange | ((locked: LockedAccount) => AccountChange);
     now: Date;
     guard: (account: GuardedAccount) => Result<void, E>;
   }): Promise<Result<User, "USER_NOT_FOUND" | E>>;

@@ -5,6 +5,7 @@ export type {
   AccountAdministration,
   AccountChange,
   GuardedAccount,
+  LockedAccount,
   MaintenanceNotices,
   ThirdPartyGrants,
   UserExports,

@@ -161,20 +161,31 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       expect(await administration.findDisabledReason(testId() as UserId)).toBeNull();
     });
 
-    it("computes a change from the account as locked: of two disables at once, the one that changed the status keeps its reason", async () => {
+    it("computes a change from the account as locked, its reason with it: of two disables at once, the one that changed the status keeps its reason, the other sees it", async () => {
       const { administration, users } = await makeStores();
       const user = makeUser();
       await users.insertUser(user);
+      /** What each change saw under the lock: the status, and the reason then. */
+      const seen: { reason: string; status: string; disabledReason: string | null }[] = [];
       const disable = (reason: string) =>
         administration.updateAccount({
           userId: user.id,
-          change: (locked) =>
-            locked.status === "disabled" ? {} : { status: "disabled", disabledReason: reason },
+          change: (locked) => {
+            seen.push({ reason, status: locked.user.status, disabledReason: locked.disabledReason });
+            return locked.user.status === "disabled" ? {} : { status: "disabled", disabledReason: reason };
+          },
           now: at(1000),
           guard: allow,
         });
       const outcomes = await Promise.all([disable("first"), disable("second")]);
-      expect(["first", "second"]).toContain(await administration.findDisabledReason(user.id));
+      const kept = await administration.findDisabledReason(user.id);
+      expect(["first", "second"]).toContain(kept);
+      // The first to lock found it active, with no reason; the second found it disabled, with the
+      // first's reason (the one kept), in the same locked read.
+      expect(seen).toEqual([
+        { reason: kept, status: "active", disabledReason: null },
+        { reason: kept === "first" ? "second" : "first", status: "disabled", disabledReason: kept },
+      ]);
       // Each answers the account as its change left it: both disabled.
       expect(outcomes).toMatchObject([
         { ok: true, value: { status: "disabled" } },

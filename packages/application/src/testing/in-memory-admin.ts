@@ -13,6 +13,7 @@ import type {
   AccountAdministration,
   AccountChange,
   GuardedAccount,
+  LockedAccount,
   MaintenanceNotices,
   ThirdPartyGrants,
   UserExports,
@@ -67,13 +68,19 @@ export class InMemoryAccountAdministration implements AccountAdministration {
 
   async updateAccount<E extends ErrorCode>(input: {
     userId: UserId;
-    change: AccountChange | ((locked: User) => AccountChange);
+    change: AccountChange | ((locked: LockedAccount) => AccountChange);
     now: Date;
     guard: (account: GuardedAccount) => Result<void, E>;
   }): Promise<Result<User, "USER_NOT_FOUND" | E>> {
     const guarded = this.#guard(input.userId, input.guard);
     if (!guarded.ok) return guarded;
-    const change = typeof input.change === "function" ? input.change(guarded.value) : input.change;
+    const change =
+      typeof input.change === "function"
+        ? input.change({
+            user: guarded.value,
+            disabledReason: this.#disabledReasons.get(input.userId) ?? null,
+          })
+        : input.change;
     const { disabledReason, ...onUser } = change;
     if (disabledReason !== undefined) this.#disabledReasons.set(input.userId, disabledReason);
     const changed: User = { ...guarded.value, ...onUser, updatedAt: input.now };

@@ -63,3 +63,84 @@ describe("changeUserStatus: the order of a disable's refusals", () => {
     ).toMatchObject({ ok: false, error: "TWO_FACTOR_REQUIRED" });
   });
 });
+
+describe("changeUserStatus: a disable of an account already disabled", () => {
+  /** The audit's account_disabled entries: what was recorded. */
+  const disabledEntries = (deps: Deps) =>
+    deps.securityEvents.all().filter((event) => event.type === "account_disabled");
+
+  it("the disable that changes the status answers its own reason, changed; a second one succeeds, records nothing, and answers the reason that stands", async () => {
+    const deps = createInMemoryDependencies();
+    const admin = await signedIn(deps, "boss", "admin");
+    const target = await signedIn(deps, "target");
+    const disable = (reason: string) =>
+      changeUserStatus(deps, { actor: admin, userId: target.user.id, status: "disabled", reason });
+
+    expect(await disable("  Spam, ticket 4127 ")).toEqual({
+      ok: true,
+      value: { status: "disabled", changed: true, disabledReason: "Spam, ticket 4127" },
+    });
+    expect(await disable("Chargeback fraud")).toEqual({
+      ok: true,
+      value: { status: "disabled", changed: false, disabledReason: "Spam, ticket 4127" },
+    });
+    expect(disabledEntries(deps)).toHaveLength(1);
+    expect(await deps.accountAdministration.findDisabledReason(target.user.id)).toBe("Spam, ticket 4127");
+
+    // Enabled again, the reason is gone; an enable of an active account changes nothing.
+    const enable = () => changeUserStatus(deps, { actor: admin, userId: target.user.id, status: "active" });
+    expect(await enable()).toEqual({
+      ok: true,
+      value: { status: "active", changed: true, disabledReason: null },
+    });
+    expect(await enable()).toEqual({
+      ok: true,
+      value: { status: "active", changed: false, disabledReason: null },
+    });
+  });
+
+  it("an account disabled before reasons were kept answers a null reason, not the one sent", async () => {
+    const deps = createInMemoryDependencies();
+    const admin = await signedIn(deps, "boss", "admin");
+    const target = await signedIn(deps, "target");
+    await deps.accountAdministration.updateAccount({
+      userId: target.user.id,
+      change: { status: "disabled" },
+      now: deps.clock.now(),
+      guard: () => ok(undefined),
+    });
+    expect(
+      await changeUserStatus(deps, {
+        actor: admin,
+        userId: target.user.id,
+        status: "disabled",
+        reason: "Spam",
+      }),
+    ).toEqual({ ok: true, value: { status: "disabled", changed: false, disabledReason: null } });
+    expect(disabledEntries(deps)).toEqual([]);
+  });
+
+  it("of two disables at once with different reasons, exactly one changes it; the other is told the winner's reason", async () => {
+    const deps = createInMemoryDependencies();
+    const first = await signedIn(deps, "boss", "admin");
+    const second = await signedIn(deps, "deputy", "admin");
+    const target = await signedIn(deps, "target");
+    const disable = (actor: Authenticated, reason: string) =>
+      changeUserStatus(deps, { actor, userId: target.user.id, status: "disabled", reason });
+    const outcomes = await Promise.all([
+      disable(first, "Abusive messages"),
+      disable(second, "Chargeback fraud"),
+    ]);
+    const values = outcomes.map((outcome) => unwrap(outcome));
+    const winners = values.filter((value) => value.changed);
+    expect(winners).toHaveLength(1);
+    const kept = await deps.accountAdministration.findDisabledReason(target.user.id);
+    expect(winners[0]?.disabledReason).toBe(kept);
+    expect(values.filter((value) => !value.changed)).toEqual([
+      { status: "disabled", changed: false, disabledReason: kept },
+    ]);
+    expect(disabledEntries(deps).map((event) => event.details)).toEqual([
+      expect.objectContaining({ staffReason: kept }),
+    ]);
+  });
+});

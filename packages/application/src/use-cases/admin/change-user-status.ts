@@ -17,6 +17,18 @@ export type StatusChange =
   | { readonly status: "active" };
 
 /**
+ * What a change of status left: the status asked for, whether this request changed it (false: the
+ * account had it already, and nothing was recorded), and the reason of the disable that stands
+ * (this request's when it changed the status; else the one the account kept, null for an account
+ * disabled before reasons were kept; always null once enabled).
+ */
+export interface StatusOutcome {
+  readonly status: UserStatus;
+  readonly changed: boolean;
+  readonly disabledReason: string | null;
+}
+
+/**
  * Disables or enables an account (admins only). Disabling takes the member of staff's reason
  * (`parseDisableReason`: 1 to 500 characters; refused after the role, before the fresh proof is
  * asked), kept with the account and in the audit's entry, shown to staff only; it ends every
@@ -30,7 +42,7 @@ export type StatusChange =
 export async function changeUserStatus(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string } & StatusChange,
-): Promise<Result<void, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR">> {
+): Promise<Result<StatusOutcome, StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR">> {
   const action = input.status === "disabled" ? "disable" : "enable";
   // Refused by the gate, after the role and before the fresh proof (admitStaff).
   const parsed = input.status === "disabled" ? parseDisableReason(input.reason) : ok(null);
@@ -47,24 +59,27 @@ export async function changeUserStatus(
     action,
     after: (user) => ({ role: user.role, status: input.status }),
   });
-  /** The status as the locked row had it: two requests at once, the second finds it done. */
-  let before: UserStatus | undefined;
+  /** What this request's change found and left, read under the store's lock. */
+  let outcome: Omit<StatusOutcome, "status"> | undefined;
   const changed = await deps.accountAdministration.updateAccount({
     userId: target.value.id,
-    // The reason goes with the change of status only: a second disable keeps the first one's,
-    // which its audit entry holds.
-    change: (locked) =>
-      locked.status === input.status ? {} : { status: input.status, disabledReason: reason },
-    now: deps.clock.now(),
-    guard: (account) => {
-      before = account.user.status;
-      return guard(account);
+    // The reason goes with the change of status only: of two disables at once, the one that finds
+    // the account active changes it and keeps its reason (its audit entry holds it); the other
+    // changes nothing and is told the reason that stands.
+    change: (locked) => {
+      const done = locked.user.status === input.status;
+      outcome = { changed: !done, disabledReason: done ? locked.disabledReason : reason };
+      return done ? {} : { status: input.status, disabledReason: reason };
     },
+    now: deps.clock.now(),
+    guard,
   });
   if (!changed.ok) return changed;
+  // Set by the change, which the store computes once the guard allows it.
+  if (outcome === undefined) throw new Error("updateAccount answered without computing the change");
   // Recorded as soon as the change is made, before the sessions end: if ending them fails, the
   // account is disabled all the same, and the audit and the person's log must say so.
-  if (before !== input.status) {
+  if (outcome.changed) {
     await recordSecurityEvent(deps, {
       userId: target.value.id,
       type: input.status === "disabled" ? "account_disabled" : "account_enabled",
@@ -75,5 +90,5 @@ export async function changeUserStatus(
   // Every time, on a disabled account: a retry after a disable whose sessions did not all end
   // finishes the job (ending them again is harmless).
   if (input.status === "disabled") await endEverythingOfUser(deps, { userId: target.value.id });
-  return ok(undefined);
+  return ok({ status: input.status, ...outcome });
 }
