@@ -94,7 +94,14 @@ describe("disabling an account", () => {
       token: admin.accessToken,
       payload: { reason: "Abusive messages, ticket 4127 😠" },
     });
-    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expect(disabled.json()).toEqual({
+      success: true,
+      data: {
+        status: "disabled",
+        disabledReason: "Abusive messages, ticket 4127 😠",
+        alreadyDisabled: false,
+      },
+    });
     // The reason is kept on the account (users.disabled_reason) and in the audit's entry, for staff.
     const read = async () =>
       (await call("GET", `/admin/users/${person.user.id}`, { token: admin.accessToken })).json().data.user;
@@ -214,6 +221,44 @@ describe("disabling an account", () => {
       audit.filter((entry) => entry.type === "account_unlocked" && entry.userId === person.user.id),
     ).toHaveLength(1);
     expect((await call("POST", "/auth/login", { payload: { email, password } })).statusCode).toBe(200);
+  });
+
+  it("two admins disabling at once with different reasons: one disables it with its reason, the other is told it was already, with that reason; one entry", async () => {
+    const first = await registerAdmin("disable-race-first@example.com");
+    const second = await registerAdmin("disable-race-second@example.com");
+    const person = await register("disable-race-person@example.com", "person");
+    const disable = (admin: { accessToken: string }, reason: string) =>
+      call("POST", `/admin/users/${person.user.id}/disable`, {
+        token: admin.accessToken,
+        payload: { reason },
+      });
+    const answers = await Promise.all([
+      disable(first, "Spam, ticket 4127"),
+      disable(second, "Chargeback fraud"),
+    ]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+    const read = await call("GET", `/admin/users/${person.user.id}`, { token: first.accessToken });
+    const kept = read.json().data.user.disabledReason as string;
+    expect(["Spam, ticket 4127", "Chargeback fraud"]).toContain(kept);
+    const data = answers.map((answer) => answer.json().data);
+    expect(data.filter((answered) => !answered.alreadyDisabled)).toEqual([
+      { status: "disabled", disabledReason: kept, alreadyDisabled: false },
+    ]);
+    expect(data.filter((answered) => answered.alreadyDisabled)).toEqual([
+      { status: "disabled", disabledReason: kept, alreadyDisabled: true },
+    ]);
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: first.accessToken })).json().data
+      .actions as { type: string; userId: string; details: Record<string, unknown> }[];
+    const recorded = audit.filter(
+      (entry) => entry.type === "account_disabled" && entry.userId === person.user.id,
+    );
+    expect(recorded.map((entry) => entry.details.staffReason)).toEqual([kept]);
+    // A retry later: 200, nothing recorded, the reason that stands.
+    expect((await disable(second, "Another reason")).json().data).toEqual({
+      status: "disabled",
+      disabledReason: kept,
+      alreadyDisabled: true,
+    });
   });
 
   it("the last active admin cannot be demoted", async () => {

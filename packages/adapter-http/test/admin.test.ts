@@ -666,7 +666,10 @@ describe("disabling and enabling", () => {
 
     const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
 
-    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expect(disabled.json()).toEqual({
+      success: true,
+      data: { status: "disabled", disabledReason: disableBody.reason, alreadyDisabled: false },
+    });
     // The error reference tells a disabled person to look for a notice in their mail: there is one.
     await deps.backgroundTasks.drain();
     const notice = deps.mailer.sentTo("grace@example.com").at(-1);
@@ -710,7 +713,14 @@ describe("disabling and enabling", () => {
       reason: "  Chargeback fraud, see ticket 4127  ",
     });
 
-    expect(disabled.json()).toEqual({ success: true, data: { status: "disabled" } });
+    expect(disabled.json()).toEqual({
+      success: true,
+      data: {
+        status: "disabled",
+        disabledReason: "Chargeback fraud, see ticket 4127",
+        alreadyDisabled: false,
+      },
+    });
     expect(await read()).toMatchObject({
       status: "disabled",
       disabledReason: "Chargeback fraud, see ticket 4127",
@@ -757,7 +767,7 @@ describe("disabling and enabling", () => {
     },
   );
 
-  it("enabling an active account, or disabling a disabled one, answers the same and records nothing more", async () => {
+  it("enabling an active account, or disabling a disabled one, succeeds and records nothing more; a disable says the reason that stands and whether it disabled the account", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
     await deps.backgroundTasks.drain();
@@ -772,10 +782,7 @@ describe("disabling and enabling", () => {
     const disable = (reason: string) =>
       call("POST", `/admin/users/${target.user.id}/disable`, admin, { reason });
     const both = await Promise.all([disable("First reason"), disable("Second reason")]);
-    expect(both.map((response) => response.json())).toEqual([
-      { success: true, data: { status: "disabled" } },
-      { success: true, data: { status: "disabled" } },
-    ]);
+    expect(both.map((response) => response.statusCode)).toEqual([200, 200]);
     const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as {
       type: string;
       details: Record<string, unknown>;
@@ -785,7 +792,20 @@ describe("disabling and enabling", () => {
     // The account keeps the reason of the disable that was recorded, not the other's.
     const kept = (await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user.disabledReason;
     expect(kept).toBe(recorded[0]?.details.staffReason);
-    expect((await disable("Third reason")).statusCode).toBe(200);
+    // The one that disabled it says so, with its reason; the other, that it was disabled already
+    // with that reason (its own dropped).
+    const lost = kept === "First reason" ? "Second reason" : "First reason";
+    expect(both.map((response) => response.json().data)).toEqual(
+      expect.arrayContaining([
+        { status: "disabled", disabledReason: kept, alreadyDisabled: false },
+        { status: "disabled", disabledReason: kept, alreadyDisabled: true },
+      ]),
+    );
+    expect(JSON.stringify(both.map((response) => response.json()))).not.toContain(lost);
+    expect((await disable("Third reason")).json()).toEqual({
+      success: true,
+      data: { status: "disabled", disabledReason: kept, alreadyDisabled: true },
+    });
     expect((await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user.disabledReason).toBe(
       kept,
     );
@@ -804,7 +824,11 @@ describe("disabling and enabling", () => {
     const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
     expect(audit.filter((action) => action.type === "account_disabled")).toHaveLength(1);
     const retried = await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
-    expect(retried.json()).toEqual({ success: true, data: { status: "disabled" } });
+    // A retry finishes the job, and says the account was disabled already (by the first try).
+    expect(retried.json()).toEqual({
+      success: true,
+      data: { status: "disabled", disabledReason: disableBody.reason, alreadyDisabled: true },
+    });
     expect(revoke).toHaveBeenCalledTimes(2);
     expectError(await refresh(app, target.refreshToken), "ACCOUNT_DISABLED", 403);
     const after = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];

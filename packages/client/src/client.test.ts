@@ -739,12 +739,17 @@ describe("requests", () => {
     ]);
   });
 
-  it("admin.disableUser sends the reason in the body", async () => {
+  it("admin.disableUser sends the reason in the body, and answers the reason that stands", async () => {
     storage.set(pair(1));
-    server.on("POST /admin/users/u-1/disable", () => ok({ status: "disabled" }));
-    expect(await client().admin.disableUser({ id: "u-1", reason: "Spam (ticket 4127)" })).toEqual({
-      status: "disabled",
-    });
+    const answer = { status: "disabled", disabledReason: "Chargeback fraud", alreadyDisabled: true } as const;
+    server.on("POST /admin/users/u-1/disable", () => ok(answer));
+    const disabled = await client().admin.disableUser({ id: "u-1", reason: "Spam (ticket 4127)" });
+    // Typed (UserDisabled): the reason that stands, and whether this call disabled the account.
+    expect([disabled.status, disabled.disabledReason, disabled.alreadyDisabled]).toEqual([
+      "disabled",
+      "Chargeback fraud",
+      true,
+    ]);
     expect(server.seen[0]?.body).toEqual({ reason: "Spam (ticket 4127)" });
   });
 

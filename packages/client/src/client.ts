@@ -393,7 +393,10 @@ function adminMethods(t: Transport) {
     ): Promise<AdminUserPage> => t.call("admin.searchUsers", { query: input }, options),
     getUser: (input: { id: string }, options?: RequestOptions): Promise<AdminUserData> =>
       t.call("admin.getUser", onUser(input), options),
-    /** Disables the account (admins, with a fresh proof); `reason` (1 to 500 characters) is for staff only. */
+    /**
+     * Disables the account (admins, with a fresh proof); `reason` (1 to 500 characters) is for staff
+     * only. An account disabled already answers `alreadyDisabled` and keeps its reason (`disabledReason`).
+     */
     disableUser: (input: { id: string; reason: string }, options?: RequestOptions): Promise<UserDisabled> =>
       t.call("admin.disableUser", { params: { id: input.id }, body: { reason: input.reason } }, options),
     enableUser: (input: { id: string }, options?: RequestOptions): Promise<UserEnabled> =>

@@ -416,6 +416,16 @@ export interface AdminUserData {
 
 export interface UserDisabled {
   readonly status: "disabled";
+  /**
+   * The reason that stands on the account now: the one sent when this call disabled it; else the
+   * one it was disabled with before (null for an account disabled before reasons were kept).
+   */
+  readonly disabledReason: string | null;
+  /**
+   * True when the account was disabled already: nothing changed or was recorded, and the reason
+   * sent was dropped (to change it, enable the account, then disable it with the new reason).
+   */
+  readonly alreadyDisabled: boolean;
 }
 
 export interface UserEnabled {

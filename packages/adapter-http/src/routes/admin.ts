@@ -265,7 +265,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   );
 
   /** A POST action on one account: calls the use case, answers `data` on success. */
-  function action<Body extends TObject = TObject<Record<never, never>>>(input: {
+  function action<Body extends TObject = TObject<Record<never, never>>, Value = unknown>(input: {
     path: string;
     data: TObject;
     /** The permission it needs, which also says whether it needs a fresh proof. */
@@ -277,8 +277,11 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       userId: string,
       client: ClientInfo,
       body: Static<Body>,
-    ) => Promise<Result<unknown>>;
-    answer: Readonly<Record<string, string | boolean>>;
+    ) => Promise<Result<Value>>;
+    /** The `data` of a success: the same every time, or made of what the use case answered. */
+    answer:
+      | Readonly<Record<string, string | boolean>>
+      | ((value: Value) => Readonly<Record<string, unknown>>);
     /** The use case's own refusals beyond the staff gate's. */
     errors: readonly ErrorCode[];
   }): void {
@@ -303,7 +306,11 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
           request.body as Static<Body>,
         );
         if (!result.ok) return sendFailure(reply, result);
-        return reply.send({ success: true, data: input.answer });
+        const { answer } = input;
+        return reply.send({
+          success: true,
+          data: typeof answer === "function" ? answer(result.value) : answer,
+        });
       },
     );
   }
@@ -319,10 +326,24 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         description: `Why the account is disabled: one line, 1 to ${maxDisableReasonLength} characters after trimming. Kept on the account and in the audit; shown to staff only, never to the person.`,
       }),
     }),
-    data: Type.Object({ status: Type.Literal("disabled") }),
+    data: Type.Object({
+      status: Type.Literal("disabled"),
+      disabledReason: Type.Union([Type.String(), Type.Null()], {
+        description:
+          "The reason that stands on the account now: this request's when it disabled the account; else the one the account was disabled with before (null for an account disabled before reasons were kept), the one sent being dropped.",
+      }),
+      alreadyDisabled: Type.Boolean({
+        description:
+          "True when the account was disabled already: nothing was changed or recorded, and the reason sent was not kept (to change it, enable the account, then disable it with the new reason). False when this request disabled it.",
+      }),
+    }),
     run: (actor, userId, client, body) =>
       useCases.changeUserStatus({ actor, client, userId, status: "disabled", reason: body.reason }),
-    answer: { status: "disabled" },
+    answer: (outcome) => ({
+      status: "disabled",
+      disabledReason: outcome.disabledReason,
+      alreadyDisabled: !outcome.changed,
+    }),
     errors: ["LAST_ADMIN"],
   });
   action({
