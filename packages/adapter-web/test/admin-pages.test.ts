@@ -686,7 +686,41 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expect((await deps.users.findUserById(target.user.id))?.status).toBe("active");
   });
 
-  it("an account disabled before reasons were kept says so beside its status", async () => {
+  it("a disable of an account disabled meanwhile says so (409): the reason that stands, the one typed and dropped, and how to change it", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole();
+    const target = await account("target");
+    const deputy = await account("deputy", "admin");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    // The boss's page shows the account active; the deputy disables it first.
+    expect((await browser.get(base)).body).toContain('id="reason"');
+    await useCases.changeUserStatus({
+      actor: deputy,
+      userId: target.user.id,
+      status: "disabled",
+      reason: "Chargeback fraud <ticket 4127>",
+    });
+    const late = await act(browser, `${base}/disable`, { reason: " Abusive messages " });
+    expectPage(late, 409);
+    expect(late.body).toContain(
+      '<p id="form-error" class="error" role="alert">This account was already disabled (by someone else, since this page was loaded), so nothing changed and your reason was not kept: &quot;Abusive messages&quot;. The reason that stands: &quot;Chargeback fraud &lt;ticket 4127&gt;&quot;. To give your reason instead, enable the account, then disable it again with it.</p>',
+    );
+    expect(late.body).toContain("<dt>Status</dt><dd>disabled</dd>");
+    expect(late.body).toContain("/enable");
+    expect(await deps.accountAdministration.findDisabledReason(target.user.id)).toBe(
+      "Chargeback fraud <ticket 4127>",
+    );
+    expect(deps.securityEvents.all().filter((event) => event.type === "account_disabled")).toHaveLength(1);
+    // The same reason again (a double click): nothing was dropped, a plain success.
+    const again = await act(browser, `${base}/disable`, { reason: "Chargeback fraud <ticket 4127>" });
+    expect(again.statusCode).toBe(303);
+    expect((await browser.get(base)).body).toContain(
+      "The account is disabled and every session of it has ended.",
+    );
+  });
+
+  it("an account disabled before reasons were kept says so beside its status; disabled again, that it has none, and it keeps none", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");
     await account("boss", "admin");
@@ -704,6 +738,13 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     );
     expect(page.body).toContain("/enable");
     expect(page.body).not.toContain('id="reason"');
+    // A stale page's disable of it: 409, no reason stands, the one typed not kept.
+    const late = await act(await browserOf("boss"), `/admin/users/${target.user.id}/disable`, {
+      reason: "Spam",
+    });
+    expectPage(late, 409);
+    expect(late.body).toContain("your reason was not kept: &quot;Spam&quot;. It has no reason recorded.");
+    expect(await deps.accountAdministration.findDisabledReason(target.user.id)).toBeNull();
   });
 
   it("an unknown role is 400 and changes nothing", async () => {

@@ -6,6 +6,7 @@ import {
   maxDisableReasonLength,
   maxMailsPerAddress,
   maxMaintenanceNoticeLength,
+  ok,
   type Result,
   roles,
   type StaffAction,
@@ -180,12 +181,17 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     (typeof userActions)[number]["id"],
     (input: StaffInput, page: PageContext) => Promise<Result<unknown>>
   > = {
-    disable: (input, page) =>
-      useCases.changeUserStatus({
-        ...input,
-        status: "disabled",
-        reason: page.form("reason", maxDisableReasonLength * 4),
-      }),
+    disable: async (input, page) => {
+      const reason = page.form("reason", maxDisableReasonLength * 4);
+      const result = await useCases.changeUserStatus({ ...input, status: "disabled", reason });
+      if (!result.ok || result.value.changed) return result;
+      // Disabled already (another member of staff, a stale page): said, with the reason that stands,
+      // unless that is the one typed (a double click; trimmed, as the use case keeps it).
+      const typed = reason.trim();
+      const standing = result.value.disabledReason;
+      if (typed === standing) return result;
+      return ok(new AlreadyDisabled({ typed, standing }));
+    },
     enable: (input) => useCases.changeUserStatus({ ...input, status: "active" }),
     unlock: (input) => useCases.unlockUser(input),
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
@@ -208,6 +214,10 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
           return renderUser(page, { reasonError: inFormWords(message, "reason", "The reason"), status });
         }
         return renderUser(page, { error: message, status });
+      }
+      // Not a plain success: the reason typed was dropped. What was typed is in the words, to copy.
+      if (result.value instanceof AlreadyDisabled) {
+        return renderUser(page, { error: result.value.message, status: 409 });
       }
       return page.redirect(`${usersPath}/${id}`, action.notice);
     });
@@ -304,6 +314,22 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
     });
   });
+}
+
+/**
+ * A disable that found the account disabled already (two staff at once, or a page loaded before
+ * someone else disabled it): nothing changed and the reason typed was not kept, so the page says
+ * which reason stands and how to give another, never a plain success.
+ */
+class AlreadyDisabled {
+  readonly message: string;
+  constructor(input: { typed: string; standing: string | null }) {
+    const stands =
+      input.standing === null ? "It has no reason recorded." : `The reason that stands: "${input.standing}".`;
+    this.message =
+      `This account was already disabled (by someone else, since this page was loaded), so nothing changed and your reason was not kept: "${input.typed}". ${stands} ` +
+      "To give your reason instead, enable the account, then disable it again with it.";
+  }
 }
 
 /**
