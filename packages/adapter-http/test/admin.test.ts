@@ -1353,6 +1353,24 @@ describe("refusals are attributed in the log", () => {
 });
 
 describe("roles", () => {
+  it("a stale proof and an unknown role: 400 VALIDATION_ERROR first; a good role then asks for the proof; a role that may not give roles gets its 403 first", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
+    const url = `/admin/users/${target.user.id}`;
+    const stale = await withStaleProof(admin);
+    const refused = await call("PATCH", url, stale, { role: "root" });
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toBe("role must be one of user, support, admin");
+    expectError(await call("PATCH", url, stale, { role: "support" }), "REAUTH_REQUIRED", 401);
+    expectError(
+      await call("PATCH", url, await accountWithRole("support"), { role: "root" }),
+      "INSUFFICIENT_PERMISSIONS",
+      403,
+    );
+    expect((await deps.users.findUserById(target.user.id as UserId))?.role).toBe("user");
+  });
+
   it("an admin gives and takes roles; an unknown role is a VALIDATION_ERROR", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);

@@ -29,14 +29,20 @@ export async function changeUserRole(
     StaffRefusal | "LAST_ADMIN" | "VALIDATION_ERROR" | "EMAIL_NOT_VERIFIED"
   >
 > {
+  const asked = parseRole(input.role);
+  const parsed =
+    asked === null ? err("VALIDATION_ERROR", "role must be one of user, support, admin") : ok(asked);
+  // An unknown role is refused by the gate, after the caller's role and before the fresh proof
+  // (admitStaff), as a disable's reason is.
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "change_role",
     targetId: input.userId,
+    parsed,
   });
   if (!target.ok) return target;
-  const role = parseRole(input.role);
-  if (role === null) return err("VALIDATION_ERROR", "role must be one of user, support, admin");
+  if (!parsed.ok) return parsed;
+  const role = parsed.value;
   if (role !== "user" && role !== target.value.role && !target.value.emailVerified) {
     return err(
       "EMAIL_NOT_VERIFIED",
