@@ -4,8 +4,15 @@ import { clientOf } from "../client.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { shownTime } from "./present.ts";
 
-/** The pages that show the verify-first notice, where its new link's form comes back to. */
-const verifyFirstPages: readonly string[] = ["/account/two-factor", "/account/developer-apps"];
+/**
+ * The pages that offer "Mail me a new link" (verification-link.eta): the profile, and those that
+ * wait for a verified address; its form comes back to them.
+ */
+const newLinkPages: readonly string[] = [
+  "/account/profile",
+  "/account/two-factor",
+  "/account/developer-apps",
+];
 
 /**
  * `/account/profile`: the nickname (`updateProfile`, no fresh proof: it changes nothing about
@@ -61,11 +68,11 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
     return page.redirect(base, unchanged ? "nickname_unchanged" : "nickname_changed");
   });
 
-  // "Send a new link" of a page that waits for a verified address: mailed to the signed-in
-  // account's own address at once, and back to that page. It was a link to the public
-  // /resend-verification form, which asked for the address again and led "Back to sign in".
+  // "Mail me a new link" of the profile and of the pages that wait for a verified address:
+  // mailed to the signed-in account's own address at once, and back to that page. It was a link to
+  // the public /resend-verification form, which asked for the address again and led "Back to sign in".
   area.action(app, "/verification-link", { limit: "email" }, async (page) => {
-    const back = verifyFirstPages.includes(page.form("back", 64)) ? page.form("back", 64) : "/account";
+    const back = newLinkPages.includes(page.form("back", 64)) ? page.form("back", 64) : "/account";
     // Verified meanwhile (the link opened in another tab): nothing to send, and the page says so.
     if (page.signedIn.user.emailVerified) return page.redirect(back, "address_verified_already");
     await useCases.resendVerification({ email: page.signedIn.user.email, client: clientOf(page.request) });
