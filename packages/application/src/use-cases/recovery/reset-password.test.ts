@@ -6,6 +6,7 @@ import { InMemoryBackgroundTasks } from "../../testing/in-memory-background-task
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../testing/two-factor-helpers.ts";
 import {
+  accountWithoutPassword,
   linkIdentity,
   recordingTransactions,
   registerAccount,
@@ -369,6 +370,21 @@ describe("resetPassword", () => {
     });
     expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("password_reset");
     expect((await resetPassword(deps, { token, newPassword, client })).ok).toBe(true);
+    expect((await logIn(deps, newPassword)).ok).toBe(true);
+  });
+
+  it("gives an account with no password (a provider's sign-up) its first one: there is no current one to refuse", async () => {
+    const deps = createInMemoryDependencies();
+    await accountWithoutPassword(deps, { email: "ada@example.com", nickname: "ada", client });
+    unwrap(await requestPasswordReset(deps, { email: "ada@example.com", client }));
+    await deps.backgroundTasks.drain();
+    const [mail] = deps.mailer.sent;
+    if (mail === undefined) throw new Error("no reset mail was sent");
+
+    expect(await resetPassword(deps, { token: tokenFromMail(mail), newPassword, client })).toEqual({
+      ok: true,
+      value: { twoFactor: "off" },
+    });
     expect((await logIn(deps, newPassword)).ok).toBe(true);
   });
 
