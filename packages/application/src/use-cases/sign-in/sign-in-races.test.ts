@@ -146,6 +146,25 @@ describe("a sign-in racing a change that ends every session", () => {
     expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_failed");
   });
 
+  it("2FA turned off while a wrong code is checked: INVALID_MFA_TOKEN, as when it came first, and no failure recorded", async () => {
+    const { deps, registered, userId, logIn } = await setUp();
+    await enableTwoFactorFor(deps, registered.session);
+    const first = unwrap(await logIn());
+    if (!("mfaRequired" in first)) throw new Error("expected the second-factor step");
+    // The disable commits while the code is checked against the factor's secret.
+    const findTOTPTimeStep = deps.totp.findTOTPTimeStep.bind(deps.totp);
+    deps.totp.findTOTPTimeStep = async (input) => {
+      const step = await findTOTPTimeStep(input);
+      await deps.twoFactor.deleteTwoFactor(userId);
+      return step;
+    };
+
+    expect(
+      await verifyTwoFactorLogin(deps, { mfaToken: first.mfaToken, code: "000000", client }),
+    ).toMatchObject({ ok: false, error: "INVALID_MFA_TOKEN" });
+    expect(deps.securityEvents.all().map((e) => e.type)).not.toContain("login_failed");
+  });
+
   it("disabled between the code's check and the session: ACCOUNT_DISABLED, and no session opens", async () => {
     const { deps, registered, current, liveSessions, logIn } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, registered.session);
