@@ -444,6 +444,16 @@ describe("signing in with 2FA", () => {
     expect(failedOrLocked).toEqual([...Array(5).fill("login_failed"), "account_locked"]);
   });
 
+  it("records a wrong code as login_failed naming the kind of code typed", async () => {
+    const { deps, session, logIn } = await setUp();
+    await enableTwoFactorFor(deps, session);
+    const { mfaToken } = await logIn();
+    await verifyTwoFactorLogin(deps, { mfaToken, code: "000000", client });
+    await verifyTwoFactorLogin(deps, { mfaToken, backupCode: "wrong-code", client });
+    const failed = deps.securityEvents.all().filter((e) => e.type === "login_failed");
+    expect(failed.map((e) => e.details.method)).toEqual(["totp", "backup_code"]);
+  });
+
   it("refuses an empty code or backup code (VALIDATION_ERROR) without counting it toward lockout, at sign-in and in a signed-in session", async () => {
     const { deps, session, logIn, eventTypes } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, session);
