@@ -741,6 +741,9 @@ describe("disabling and enabling", () => {
 
     expect((await call("POST", `/admin/users/${target.user.id}/enable`, admin)).statusCode).toBe(200);
     expect(await read()).toMatchObject({ status: "active", disabledReason: null });
+    // Gone from the store too, not only hidden while the account is active: staff's notes about
+    // the person are kept no longer than the disable they explain.
+    expect(await deps.accountAdministration.findDisabledReason(target.user.id as UserId)).toBeNull();
     const again = await logIn(app, otherRegistration);
     const disabledEvent = (await timelineOf(again)).find((e) => e.type === "account_disabled");
     expect(disabledEvent?.details).toEqual({ by: "admin" });
