@@ -191,6 +191,9 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
         { ok: true, value: { status: "disabled" } },
         { ok: true, value: { status: "disabled" } },
       ]);
+      // One after: the change sees the account as stored (disabled already), and changes nothing.
+      expect(await disable("third")).toMatchObject({ ok: true, value: { status: "disabled" } });
+      expect(await administration.findDisabledReason(user.id)).toBe(kept);
     });
 
     it("shows the guard the active admins: admins not disabled", async () => {
