@@ -770,6 +770,21 @@ describe("disabling and enabling", () => {
     },
   );
 
+  it("takes a reason of the longest length once trimmed, though the spaces around it make it longer as sent", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const longest = "x".repeat(500);
+    const disabled = await call("POST", `/admin/users/${target.user.id}/disable`, admin, {
+      reason: `   ${longest}   `,
+    });
+    expect(disabled.json()).toEqual({
+      success: true,
+      data: { status: "disabled", disabledReason: longest, alreadyDisabled: false },
+    });
+    const read = await call("GET", `/admin/users/${target.user.id}`, admin);
+    expect(read.json().data.user.disabledReason).toBe(longest);
+  });
+
   it("enabling an active account, or disabling a disabled one, succeeds and records nothing more; a disable says the reason that stands and whether it disabled the account", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
