@@ -269,6 +269,25 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
         .slice(0, input.limit);
     },
+
+    async listActionsBy(input: {
+      actorId: UserId;
+      limit: number;
+      beforeId?: string;
+    }): Promise<SecurityEvent[]> {
+      // Down `security_events_actor_id_index` (actor_id, id), newest first: only this actor's rows
+      // are read, their own account's entries (on their own log already) skipped among them.
+      const rows = await db
+        .selectFrom("security_events")
+        .selectAll()
+        .where("actor_id", "=", input.actorId)
+        .where("user_id", "<>", input.actorId)
+        .$if(input.beforeId !== undefined, (query) => query.where("id", "<", input.beforeId ?? ""))
+        .orderBy("id", "desc")
+        .limit(input.limit)
+        .execute();
+      return mapSecurityEventRows(rows);
+    },
   };
 }
 

@@ -82,6 +82,15 @@ export interface AccountAdministration {
    * `pnpm admin:create` made; newest first, after `beforeId`.
    */
   listStaffActions(input: { limit: number; beforeId?: string }): Promise<SecurityEvent[]>;
+  /**
+   * What `actorId` did as staff to other accounts: the events naming them as actor on any log but
+   * their own (their own account's entries are on their log already), newest first, after
+   * `beforeId`. Their data export's `staff-actions.json` (docs/account-export.md): the IP and user
+   * agent of these entries are theirs, and on no other export. An account deleted since keeps its
+   * entries under its pseudonym, still listed; a deleted actor's entries name their pseudonym,
+   * which no account has.
+   */
+  listActionsBy(input: { actorId: UserId; limit: number; beforeId?: string }): Promise<SecurityEvent[]>;
 }
 
 /**

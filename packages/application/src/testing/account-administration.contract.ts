@@ -55,6 +55,22 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
     ...overrides,
   });
 
+  /** An id that sorts by `n` (ids are in time order: UUIDv7 in production). */
+  const orderedId = (n: number) => `0190a000-0000-7000-800${n}-${testId().slice(24)}`;
+  /** What `staff` did, from their own client, on the account `on`: the `n`th event in time. */
+  const actionBy = (
+    staff: User,
+    input: { on: UserId; n: number; type: SecurityEvent["type"] },
+  ): SecurityEvent =>
+    event(input.on, {
+      id: orderedId(input.n),
+      type: input.type,
+      actorId: staff.id,
+      ip: "198.51.100.23",
+      userAgent: "Staff/2.0",
+      details: { by: staff.role },
+    });
+
   /** The stores, a plain user and a member of staff with `role`, both stored. */
   const withUserAndStaff = async (role: "support" | "admin") => {
     const stores = await makeStores();
@@ -525,6 +541,57 @@ export function accountAdministrationContract(name: string, makeStores: () => Pr
       const secondPage = await administration.listStaffActions({ limit: 2, beforeId: enabled.id });
       expect(secondPage).toEqual([granted, disabled]);
       expect((await administration.listStaffActions({ limit: 1000 })).map((e) => e.id)).not.toContain(own.id);
+    });
+
+    it("lists what a member of staff did to other accounts, newest first, a page at a time, and not their own account's entries", async () => {
+      const stores = await withUserAndStaff("support");
+      const { administration, securityEvents, user, staff } = stores;
+      const other = makeUser();
+      const otherStaff = makeUser({ role: "admin" });
+      for (const u of [other, otherStaff]) await stores.users.insertUser(u);
+      const viewed = actionBy(staff, { on: user.id, n: 1, type: "account_viewed" });
+      // On their own account: on their own log already.
+      const searched = actionBy(staff, { on: staff.id, n: 2, type: "users_searched" });
+      const unlocked = actionBy(staff, { on: other.id, n: 3, type: "account_unlocked" });
+      // Another member of staff's action, and the person's own event.
+      const byOther = actionBy(otherStaff, { on: user.id, n: 4, type: "sessions_revoked" });
+      const own = event(user.id, { id: orderedId(5) });
+      const reset = actionBy(staff, { on: user.id, n: 6, type: "two_factor_reset" });
+      for (const recorded of [viewed, searched, unlocked, byOther, own, reset])
+        await securityEvents.recordSecurityEvent(recorded);
+
+      expect(await administration.listActionsBy({ actorId: staff.id, limit: 10 })).toEqual([
+        reset,
+        unlocked,
+        viewed,
+      ]);
+      const firstPage = await administration.listActionsBy({ actorId: staff.id, limit: 2 });
+      expect(firstPage).toEqual([reset, unlocked]);
+      expect(
+        await administration.listActionsBy({ actorId: staff.id, limit: 2, beforeId: unlocked.id }),
+      ).toEqual([viewed]);
+      expect(await administration.listActionsBy({ actorId: user.id, limit: 10 })).toEqual([]);
+    });
+
+    it("keeps listing what staff did to an account deleted since, and nothing under a deleted member of staff's id", async () => {
+      const stores = await withUserAndStaff("admin");
+      const { administration, securityEvents, user, staff } = stores;
+      const other = makeUser();
+      await stores.users.insertUser(other);
+      const disabled = actionBy(staff, { on: user.id, n: 1, type: "account_disabled" });
+      const verified = actionBy(staff, { on: other.id, n: 2, type: "email_verified" });
+      for (const recorded of [disabled, verified]) await securityEvents.recordSecurityEvent(recorded);
+      const userPseudonym = testId() as UserId;
+      await administration.deleteAccount({ userId: user.id, pseudonymId: userPseudonym, guard: allow });
+
+      // The deleted person's log keeps the member of staff's client on what staff did: still theirs.
+      expect(await administration.listActionsBy({ actorId: staff.id, limit: 10 })).toEqual([
+        verified,
+        { ...disabled, userId: userPseudonym, details: {} },
+      ]);
+
+      await administration.deleteAccount({ userId: staff.id, pseudonymId: testId() as UserId, guard: allow });
+      expect(await administration.listActionsBy({ actorId: staff.id, limit: 10 })).toEqual([]);
     });
   });
 }

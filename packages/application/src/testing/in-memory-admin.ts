@@ -130,6 +130,14 @@ export class InMemoryAccountAdministration implements AccountAdministration {
     return this.#stores.securityEvents.listStaffActions(input);
   }
 
+  async listActionsBy(input: {
+    actorId: UserId;
+    limit: number;
+    beforeId?: string;
+  }): Promise<SecurityEvent[]> {
+    return this.#stores.securityEvents.listActionsBy(input);
+  }
+
   #guard<E extends ErrorCode>(
     userId: UserId,
     guard: (account: GuardedAccount) => Result<void, E>,

@@ -603,6 +603,19 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
       .slice(0, input.limit)
       .map((e) => ({ ...e, details: { ...e.details } }));
   }
+  /** What `actorId` did as staff to other accounts, newest first, after `beforeId`. */
+  listActionsBy(input: { actorId: UserId; limit: number; beforeId?: string }): SecurityEvent[] {
+    return this.#events
+      .filter(
+        (e) =>
+          e.actorId === input.actorId &&
+          e.userId !== input.actorId &&
+          (input.beforeId === undefined || e.id < input.beforeId),
+      )
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+      .slice(0, input.limit)
+      .map((e) => ({ ...e, details: { ...e.details } }));
+  }
   /** Keeps the user's events as anonymous facts under `pseudonymId` (an account deletion). */
   anonymiseUser(input: { userId: UserId; pseudonymId: UserId }): void {
     for (const [index, e] of this.#events.entries()) {
