@@ -207,6 +207,7 @@ describe("data export", () => {
         "linked-providers.json",
         "sessions.json",
         "security-events.json",
+        "staff-actions.json",
         "authorized-apps.json",
         "owned-apps.json",
         "sign-in-sources.json",
@@ -217,6 +218,8 @@ describe("data export", () => {
         { clientId: appClientId, name: "Ada's printer", redirectURIs: ["https://printer.example/callback"] },
       ]);
       expect(JSON.parse(files.get("authorized-apps.json") ?? "")).toEqual([]);
+      // Ada never acted as staff.
+      expect(JSON.parse(files.get("staff-actions.json") ?? "")).toEqual([]);
       const manifest = JSON.parse(files.get("manifest.json") ?? "");
       expect(manifest).toMatchObject({
         format: "superoauth-account-export",

@@ -368,6 +368,7 @@ describe("runNextDataExport", () => {
       "linked-providers.json",
       "sessions.json",
       "security-events.json",
+      "staff-actions.json",
       "authorized-apps.json",
       "owned-apps.json",
       "sign-in-sources.json",
@@ -390,6 +391,8 @@ describe("runNextDataExport", () => {
       { source: "ip:127.0.0.1", lastSeenAt: expect.any(String) },
     ]);
     expect(JSON.parse(files.get("linked-providers.json") ?? "")).toEqual([]);
+    // Never acted as staff: the file is there, empty, as in every archive.
+    expect(JSON.parse(files.get("staff-actions.json") ?? "")).toEqual([]);
     const manifest = JSON.parse(files.get("manifest.json") ?? "");
     expect(manifest).toMatchObject({ format: "superoauth-account-export", version: 1, exportId, userId });
     expect(manifest.files.map((f: { name: string }) => f.name)).toEqual([
@@ -397,6 +400,7 @@ describe("runNextDataExport", () => {
       "linked-providers.json",
       "sessions.json",
       "security-events.json",
+      "staff-actions.json",
       "authorized-apps.json",
       "owned-apps.json",
       "sign-in-sources.json",
@@ -501,6 +505,79 @@ describe("runNextDataExport", () => {
     expect(JSON.parse(written)[0]).toMatchObject({ type: "sessions_revoked", ip: null, userAgent: null });
     expect(written).not.toContain("198.51.100.23");
     expect(written).not.toContain("Staff/2.0");
+  });
+
+  it("lists what the person did as staff to other accounts, with their own address and browser, and nothing of the others", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    const grace = await registerAccount(deps, { email: "grace@example.com", nickname: "grace" });
+    const bob = await registerAccount(deps, { email: "bob@example.com", nickname: "bob" });
+    const actor = {
+      id: userId as UserId,
+      role: "admin" as const,
+      client: { ip: "198.51.100.23", userAgent: "Staff/2.0" },
+    };
+    await recordSecurityEvent(deps, {
+      userId: grace.user.id,
+      type: "account_disabled",
+      details: { staffReason: "Grace's chargebacks" },
+      actor,
+    });
+    // On their own account: a search, on their own log (security-events.json).
+    await recordSecurityEvent(deps, {
+      userId: userId as UserId,
+      type: "users_searched",
+      details: { query: "grace", results: 1 },
+      actor,
+    });
+    await recordSecurityEvent(deps, { userId: bob.user.id, type: "account_viewed", actor });
+    await runNextDataExport(deps, {});
+    const written = filesOf(deps, exportId).get("staff-actions.json") ?? "";
+    const actions = JSON.parse(written);
+    expect(actions).toEqual([
+      {
+        id: expect.any(String),
+        type: "account_viewed",
+        occurredAt: deps.clock.now().toISOString(),
+        ip: "198.51.100.23",
+        userAgent: "Staff/2.0",
+      },
+      {
+        id: expect.any(String),
+        type: "account_disabled",
+        occurredAt: deps.clock.now().toISOString(),
+        ip: "198.51.100.23",
+        userAgent: "Staff/2.0",
+      },
+    ]);
+    // Neither whose accounts they were nor what was said of them.
+    for (const other of [grace, bob]) expect(written).not.toContain(other.user.id);
+    expect(written).not.toContain("chargebacks");
+    const own = JSON.parse(filesOf(deps, exportId).get("security-events.json") ?? "");
+    expect(own.map((e: { type: string }) => e.type)).toContain("users_searched");
+  });
+
+  it("reads the staff actions a page at a time and writes every one, newest first", async () => {
+    const { deps, userId, exportId } = await withAccount();
+    const grace = await registerAccount(deps, { email: "grace@example.com", nickname: "grace" });
+    const count = 2 * securityEventPageSize + 3;
+    const actor = { id: userId as UserId, role: "support" as const, client: { ip: "198.51.100.23" } };
+    for (let i = 0; i < count; i++) {
+      await recordSecurityEvent(deps, {
+        userId: grace.user.id,
+        type: "account_viewed",
+        client: { ip: `198.51.100.${i % 250}`, userAgent: `Staff/${i}` },
+        actor,
+      });
+    }
+    await runNextDataExport(deps, {});
+    const actions = JSON.parse(filesOf(deps, exportId).get("staff-actions.json") ?? "");
+    expect(actions).toHaveLength(count);
+    expect(actions.slice(0, 2).map((e: { userAgent: string }) => e.userAgent)).toEqual([
+      `Staff/${count - 1}`,
+      `Staff/${count - 2}`,
+    ]);
+    expect(actions.at(-1).userAgent).toBe("Staff/0");
+    expect(new Set(actions.map((e: { id: string }) => e.id)).size).toBe(count);
   });
 
   it("retries a failing export, then marks it failed after the last attempt, keeping no file", async () => {

@@ -1,4 +1,4 @@
-import { asSeenByHolder, lastActivityOf, type UserId } from "@superoauth/domain";
+import { asSeenByHolder, lastActivityOf, type SecurityEvent, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { authorizedAppsOf } from "../../apps/authorized-apps.ts";
 import { liveSessionWindow } from "../../sessions/steps/live-since.ts";
@@ -98,31 +98,66 @@ const sessions: ExportSection = {
   },
 };
 
+/**
+ * Every event a paged read of the log answers, newest first, `securityEventPageSize` at a time
+ * (by the same cursor as the API's listing): a log can hold any number of events.
+ */
+async function* everyEvent(
+  readPage: (cursor: { limit: number; beforeId?: string }) => Promise<SecurityEvent[]>,
+): AsyncIterable<SecurityEvent> {
+  let beforeId: string | undefined;
+  for (;;) {
+    const page = await readPage({
+      limit: securityEventPageSize,
+      ...(beforeId === undefined ? {} : { beforeId }),
+    });
+    yield* page;
+    const last = page.at(-1);
+    if (page.length < securityEventPageSize || last === undefined) return;
+    beforeId = last.id;
+  }
+}
+
+/** What an event says of what happened, when and from where: no one's id, no details. */
+function whatHappened(event: SecurityEvent): ExportRecord {
+  return {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt.toISOString(),
+    ip: event.ip,
+    userAgent: event.userAgent,
+  };
+}
+
 const securityEvents: ExportSection = {
   file: "security-events.json",
   shape: "list",
   async *records(deps, { userId }) {
-    // Newest first, by the same cursor as the API's listing: the log can hold any number of events.
-    let beforeId: string | undefined;
-    for (;;) {
-      const page = await deps.securityEvents.listSecurityEventsOfUser({
-        userId,
-        limit: securityEventPageSize,
-        ...(beforeId === undefined ? {} : { beforeId }),
-      });
-      for (const event of page.map(asSeenByHolder)) {
-        yield {
-          id: event.id,
-          type: event.type,
-          occurredAt: event.occurredAt.toISOString(),
-          ip: event.ip,
-          userAgent: event.userAgent,
-          details: event.details,
-        };
-      }
-      const last = page.at(-1);
-      if (page.length < securityEventPageSize || last === undefined) return;
-      beforeId = last.id;
+    for await (const stored of everyEvent((cursor) =>
+      deps.securityEvents.listSecurityEventsOfUser({ userId, ...cursor }),
+    )) {
+      const event = asSeenByHolder(stored);
+      yield { ...whatHappened(event), details: event.details };
+    }
+  },
+};
+
+/**
+ * What the person did as staff to other accounts. Those entries are on the other accounts' logs,
+ * whose exports leave out the staff member's IP and user agent (`asSeenByHolder`): they are this
+ * person's, and here. Nothing about the other person: not which account (nor a pseudonym of a
+ * deleted one), nor the details (a disable's reason, what was searched). Always written, empty for
+ * a person who never acted as staff (or was never staff), so every archive has the same files.
+ * Their own account's entries are in security-events.json.
+ */
+const staffActions: ExportSection = {
+  file: "staff-actions.json",
+  shape: "list",
+  async *records(deps, { userId }) {
+    for await (const event of everyEvent((cursor) =>
+      deps.accountAdministration.listActionsBy({ actorId: userId, ...cursor }),
+    )) {
+      yield whatHappened(event);
     }
   },
 };
@@ -194,6 +229,7 @@ export const exportSections: readonly ExportSection[] = [
   linkedProviders,
   sessions,
   securityEvents,
+  staffActions,
   authorizedApps,
   ownedApps,
   signInSources,
