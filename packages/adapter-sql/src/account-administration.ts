@@ -10,6 +10,7 @@ import {
   ok,
   type Result,
   type SecurityEvent,
+  securityEventTypes,
   type User,
   type UserId,
 } from "@superoauth/domain";
@@ -257,6 +258,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
           .selectFrom("security_events")
           .selectAll()
           .where(filter)
+          .where("type", "in", [...securityEventTypes])
           .$if(input.beforeId !== undefined, (query) => query.where("id", "<", input.beforeId ?? ""))
           .orderBy("id", "desc")
           .limit(input.limit)
@@ -282,6 +284,7 @@ export function createAccountAdministration(context: SQLContext): AccountAdminis
         .selectAll()
         .where("actor_id", "=", input.actorId)
         .where("user_id", "<>", input.actorId)
+        .where("type", "in", [...securityEventTypes])
         .$if(input.beforeId !== undefined, (query) => query.where("id", "<", input.beforeId ?? ""))
         .orderBy("id", "desc")
         .limit(input.limit)

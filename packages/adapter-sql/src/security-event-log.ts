@@ -119,12 +119,13 @@ async function listEvents(
   db: Kysely<Database> | Transaction<Database>,
   input: { userId: UserId; limit: number; beforeId?: string; types?: readonly SecurityEventType[] },
 ): Promise<SecurityEvent[]> {
-  let query = db.selectFrom("security_events").selectAll().where("user_id", "=", input.userId);
+  if (input.types !== undefined && input.types.length === 0) return [];
+  let query = db
+    .selectFrom("security_events")
+    .selectAll()
+    .where("user_id", "=", input.userId)
+    .where("type", "in", [...(input.types ?? securityEventTypes)]);
   if (input.beforeId !== undefined) query = query.where("id", "<", input.beforeId);
-  if (input.types !== undefined) {
-    if (input.types.length === 0) return [];
-    query = query.where("type", "in", [...input.types]);
-  }
   const rows = await query.orderBy("id", "desc").limit(input.limit).execute();
   return mapSecurityEventRows(rows);
 }
@@ -188,7 +189,10 @@ async function countStaffReads(
  * `security_events` rows as domain SecurityEvents (shared with the admin audit's read). A row of a
  * type this release does not know is left out: a newer release beside it in a rolling restart adds
  * types without a migration (ADR 0046 keeps releases apart only across one), and its rows must not
- * make this release's activity page, export and audit answer 500. A page may then hold fewer.
+ * make this release's activity page, export and audit answer 500. Every read also asks only for the
+ * types it knows (`type IN` securityEventTypes), so its LIMIT counts the rows it keeps: a page with
+ * such rows among it was short, and a reader that stops at a short page (the export, the pages'
+ * "more") stopped before the older entries.
  */
 export function mapSecurityEventRows(rows: readonly Selectable<SecurityEventsTable>[]): SecurityEvent[] {
   return rows.filter((row) => (securityEventTypes as readonly string[]).includes(row.type)).map(mapRow);

@@ -21,9 +21,24 @@ import {
   twoFactorRepositoryContract,
   userRepositoryContract,
 } from "@superoauth/application/testing";
+import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Storage } from "../src/storage.ts";
 import { oidcModelStoreAtRest } from "./oidc-model-store-at-rest.ts";
+
+/** A `security_events` row of `staff`'s action on `person`'s account, of any type (a newer release's too). */
+function staffActionRow(person: UserId, staff: UserId) {
+  return (id: string, type: string) => ({
+    id,
+    user_id: person,
+    type,
+    occurred_at: new Date(),
+    ip: "203.0.113.9",
+    user_agent: "vitest",
+    actor_id: staff,
+    details: "{}",
+  });
+}
 
 /**
  * Every repository contract suite of the application, against one storage: the same test bodies
@@ -77,16 +92,7 @@ export function storageContracts(name: string, storage: () => Storage): void {
     it("leaves out a row of a type this release does not know, in the person's log and in the audit", async () => {
       const [person, staff] = [makeUser(), makeUser()];
       for (const user of [person, staff]) await storage().users.insertUser(user);
-      const row = (id: string, type: string) => ({
-        id,
-        user_id: person.id,
-        type,
-        occurred_at: new Date(),
-        ip: "203.0.113.9",
-        user_agent: "vitest",
-        actor_id: staff.id,
-        details: "{}",
-      });
+      const row = staffActionRow(person.id, staff.id);
       const [known, unknown] = [testId(), testId()];
       await storage()
         .db.insertInto("security_events")
@@ -100,6 +106,35 @@ export function storageContracts(name: string, storage: () => Storage): void {
       const audit = await storage().accountAdministration.listStaffActions({ limit: 1000 });
       expect(audit.map((event) => event.id)).toContain(known);
       expect(audit.map((event) => event.id)).not.toContain(unknown);
+    });
+
+    it("fills a page with entries it knows, however many of a newer release's lie among them", async () => {
+      const [person, staff] = [makeUser(), makeUser()];
+      for (const user of [person, staff]) await storage().users.insertUser(user);
+      // Below every other id (the fixtures' and the service's), so the audit's page is these rows.
+      const stem = testId().slice(-12, -4);
+      const id = (n: number) => `0190a000-0000-7000-7fff-${stem}${String(n).padStart(4, "0")}`;
+      const [older, unknown, newer, after] = [id(1), id(2), id(3), id(4)];
+      const row = staffActionRow(person.id, staff.id);
+      await storage()
+        .db.insertInto("security_events")
+        .values([
+          row(older, "account_unlocked"),
+          row(unknown, "something_a_newer_release_records"),
+          row(newer, "account_unlocked"),
+        ])
+        .execute();
+      const ids = (events: readonly { id: string }[]) => events.map((event) => event.id);
+      // A page of two is the two known entries: a reader paging until a short page reads them all.
+      expect(
+        ids(await storage().securityEvents.listSecurityEventsOfUser({ userId: person.id, limit: 2 })),
+      ).toEqual([newer, older]);
+      expect(
+        ids(await storage().accountAdministration.listStaffActions({ limit: 2, beforeId: after })),
+      ).toEqual([newer, older]);
+      expect(
+        ids(await storage().accountAdministration.listActionsBy({ actorId: staff.id, limit: 2 })),
+      ).toEqual([newer, older]);
     });
   });
   describe(`ThirdPartyGrants: ${name}`, () => {
