@@ -36,8 +36,8 @@ export interface StatusOutcome {
  * any access token still in hand. Enabling clears the reason and mails the person
  * (`account_enabled` is a security notice, as `account_disabled` is). The last active admin cannot
  * be disabled (LAST_ADMIN), by themselves or anyone. Idempotent: an account already in the status
- * asked for is answered the same, keeps its reason, and nothing is recorded in the person's log or
- * the audit (a disabled one has its sessions ended again).
+ * asked for succeeds too (`changed` false, with the reason that stands), keeps its reason, and
+ * nothing is recorded in the person's log or the audit (a disabled one has its sessions ended again).
  */
 export async function changeUserStatus(
   deps: Dependencies,
