@@ -87,8 +87,8 @@ describe("housekeeping of the composed service", () => {
     const day = 24 * 3600_000;
     const mailAt = (msAgo: number, subject: string) =>
       outboxFileName({ subject }, new Date(Date.now() - msAgo));
-    const old = mailAt(7 * day + 60_000, "Undo the change of your email address");
-    const recent = mailAt(7 * day - 60_000, "Undo the change of your email address");
+    const old = mailAt(7 * day + 3600_000, "Undo the change of your email address");
+    const recent = mailAt(7 * day - 3600_000, "Undo the change of your email address");
     const files = [`${old}.txt`, `${old}.html`, `${recent}.txt`, `${recent}.html`, "NOTES.txt"];
     for (const name of files) await writeFile(join(directory, name), "x");
     const service = await composeService(

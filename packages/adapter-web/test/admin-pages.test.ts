@@ -704,7 +704,7 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     const late = await act(browser, `${base}/disable`, { reason: " Abusive messages " });
     expectPage(late, 409);
     expect(late.body).toContain(
-      '<p id="form-error" class="error" role="alert">This account was already disabled (by someone else, since this page was loaded), so nothing changed and your reason was not kept: &quot;Abusive messages&quot;. The reason that stands: &quot;Chargeback fraud &lt;ticket 4127&gt;&quot;. To give your reason instead, enable the account, then disable it again with it.</p>',
+      '<p id="form-error" class="error" role="alert">This account was disabled after this page was loaded (in another tab, or by someone else), so nothing changed and your reason was not kept: &quot;Abusive messages&quot;. The reason that stands: &quot;Chargeback fraud &lt;ticket 4127&gt;&quot;. To give your reason instead, enable the account, then disable it again with it.</p>',
     );
     expect(late.body).toContain("<dt>Status</dt><dd>disabled</dd>");
     expect(late.body).toContain("/enable");

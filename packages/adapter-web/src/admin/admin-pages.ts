@@ -327,7 +327,7 @@ class AlreadyDisabled {
     const stands =
       input.standing === null ? "It has no reason recorded." : `The reason that stands: "${input.standing}".`;
     this.message =
-      `This account was already disabled (by someone else, since this page was loaded), so nothing changed and your reason was not kept: "${input.typed}". ${stands} ` +
+      `This account was disabled after this page was loaded (in another tab, or by someone else), so nothing changed and your reason was not kept: "${input.typed}". ${stands} ` +
       "To give your reason instead, enable the account, then disable it again with it.";
   }
 }
