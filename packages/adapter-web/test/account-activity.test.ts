@@ -589,6 +589,8 @@ describe("/account/export", () => {
     const intro = await built.browser.get("/account/export");
     expectPage(intro, 200);
     expect(intro.body).not.toContain("Your exports");
+    // What the archive holds, staff-actions.json included.
+    expect(intro.body).toContain("and, for staff, where you acted from on other people's accounts.");
     built.deps.clock.advance(built.deps.settings.reauthMaxAgeMs + 1000);
     const stale = await built.browser.submit("/account/export", "/account/export", {});
     expect(stale.statusCode).toBe(303);
