@@ -95,11 +95,23 @@ describe("the admin console in Chromium", () => {
 
     // The reason is asked for (required: an empty field is not sent) and shown beside the status.
     expect(await page.getAttribute("#reason", "required")).not.toBeNull();
+    // The same page open in a second tab, which will disable the account after the first did.
+    const second = await context.newPage();
+    await second.goto(`${admin.baseURL}${targetPath}`);
     await page.fill("#reason", "Abusive messages (ticket 4127)");
     expect(await clickAction(page, "Disable the account", targetPath)).toContain("The account is disabled");
     expect(await page.textContent("dl")).toContain("Statusdisabled");
     expect(await page.textContent("#disabled-reason")).toBe("Abusive messages (ticket 4127)");
     await expectAccessible(page, "user-disabled");
+    // The second tab's disable changes nothing, keeps neither reason silently, and says what stands.
+    await second.fill("#reason", "Spam from the second tab");
+    await second.click('main button:has-text("Disable the account")');
+    await second.waitForSelector("#form-error");
+    expect(await second.textContent("#form-error")).toBe(
+      'This account was disabled after this page was loaded (in another tab, or by someone else), so nothing changed and your reason was not kept: "Spam from the second tab". The reason that stands: "Abusive messages (ticket 4127)". To give your reason instead, enable the account, then disable it again with it.',
+    );
+    await expectAccessible(second, "user-disabled-meanwhile");
+    await second.close();
     const person = await newCheckedPage(admin.browser);
     await person.page.goto(`${admin.baseURL}/account/sign-in`);
     await person.page.fill("#email", "target@example.com");
