@@ -364,7 +364,12 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const browser = await browserOf("boss");
     const base = `/admin/users/${target.user.id}`;
     await act(browser, `${base}/disable`, { reason: "Spam" });
-    expect((await browser.get(base)).body).not.toContain("/resend-verification");
+    const disabledPage = (await browser.get(base)).body;
+    expect(disabledPage).not.toContain("/resend-verification");
+    // Where the button was, why it is not there and what to do.
+    expect(disabledPage).toContain(
+      '<p class="hint" id="resend-after-enabling-hint">No new verification link goes to a disabled account (its links are refused): one can be sent once an admin enables it.</p>',
+    );
     deps.clock.advance(61_000);
     const disabled = await act(browser, `${base}/resend-verification`);
     expectPage(disabled, 400);
@@ -376,6 +381,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const page = await browser.get(base);
     expect(page.body).not.toContain("/resend-verification");
     expect(page.body).not.toContain("resend-verification-hint");
+    expect(page.body).not.toContain("resend-after-enabling-hint");
     const verified = await act(browser, `${base}/resend-verification`);
     expectPage(verified, 400);
     expect(verified.body).toContain(

@@ -445,8 +445,9 @@ function permittedActions(page: PageContext, details: UserDetails) {
     enable: may("enable") && user.status === "disabled",
     unlock: may("unlock") && details.lockedUntil !== null,
     resetTwoFactor: may("reset_two_factor") && details.twoFactorEnabled,
-    // A disabled account is mailed no link (its links are refused): enable it first.
+    // A disabled account is mailed no link (its links are refused): enable it first (the page says so).
     resendVerification: may("resend_verification") && !user.emailVerified && user.status === "active",
+    resendAfterEnabling: may("resend_verification") && !user.emailVerified && user.status === "disabled",
     verifyEmail: may("verify_email") && !user.emailVerified,
     revokeSessions: may("revoke_sessions"),
     changeRole: may("change_role"),
