@@ -72,7 +72,8 @@ export function profilePages(app: FastifyInstance, area: SignedInArea, useCases:
   // mailed to the signed-in account's own address at once, and back to that page. It was a link to
   // the public /resend-verification form, which asked for the address again and led "Back to sign in".
   area.action(app, "/verification-link", { limit: "email" }, async (page) => {
-    const back = newLinkPages.includes(page.form("back", 64)) ? page.form("back", 64) : "/account";
+    const asked = page.form("back", 64);
+    const back = newLinkPages.includes(asked) ? asked : "/account";
     // Verified meanwhile (the link opened in another tab): nothing to send, and the page says so.
     if (page.signedIn.user.emailVerified) return page.redirect(back, "address_verified_already");
     await useCases.resendVerification({ email: page.signedIn.user.email, client: clientOf(page.request) });
