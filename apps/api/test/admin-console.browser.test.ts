@@ -7,7 +7,8 @@ import { newCheckedPage } from "./browser.ts";
 // The admin console and self-service deletion (issue 10) in Debian's Chromium against the composed
 // service on MySQL: an admin searches, opens a person, resets their 2FA (their timeline says so),
 // disables them with a reason (their sign-in then says so), changes a role and deletes with the
-// typed email; a support member sees fewer actions and mails a new verification link; a plain
+// typed email; a support member sees fewer actions and mails a new verification link and a
+// password-reset link; a plain
 // user gets 403; a person deletes their own account and the address registers again. axe-core on every page, one action by keyboard alone, one walk with
 // JavaScript off; screenshots in test-results/admin-console. What staff read, the read allowance and
 // the pages at 320 px are in admin-reads.browser.test.ts.
@@ -223,14 +224,26 @@ describe("the admin console in Chromium", () => {
     const support = await newCheckedPage(admin.browser);
     await signIn(support.page, "helper", `/admin/users/${ids.quiet}`);
     const actions = await support.page.locator("main button").allTextContents();
-    // The address is not verified: support may mail it a new link, as the person could ask for one.
-    expect(actions.map((text) => text.trim())).toEqual(["Send a new verification link", "End every session"]);
+    // The address is not verified: support may mail it a new link, as the person could ask for one;
+    // and a password-reset link, as the person could at /forgot-password.
+    expect(actions.map((text) => text.trim())).toEqual([
+      "Send a new verification link",
+      "Send a password-reset link",
+      "End every session",
+    ]);
     expect(await support.page.locator("#role").count()).toBe(0);
     await expectAccessible(support.page, "support-user");
     expect(
       await clickAction(support.page, "Send a new verification link", `/admin/users/${ids.quiet}`),
     ).toContain("A verification link is on its way to the address");
     await expectAccessible(support.page, "support-verification-resent");
+    expect(
+      await clickAction(support.page, "Send a password-reset link", `/admin/users/${ids.quiet}`),
+    ).toContain("A password-reset link is on its way to the address");
+    expect(await support.page.textContent("main")).toContain(
+      "A password-reset link was mailed to you by support",
+    );
+    await expectAccessible(support.page, "support-password-reset-sent");
     const audit = await support.page.goto(`${admin.baseURL}/admin/audit`);
     expect(audit?.status()).toBe(403);
     expect(await support.page.textContent("main")).toContain("Not allowed");

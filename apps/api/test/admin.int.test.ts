@@ -312,6 +312,18 @@ describe("marking an address verified", () => {
   });
 });
 
+/** How many links of `purpose` the store has issued to the account, used or not. */
+async function linksIssuedTo(userId: UserId, purpose: "verify_email" | "reset_password"): Promise<number> {
+  const rows = await database
+    .db()
+    .selectFrom("email_tokens")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("purpose", "=", purpose)
+    .execute();
+  return rows.length;
+}
+
 describe("sending a new verification link", () => {
   it("issues the link in the store within the hourly allowance it shares with the person's own requests, and refuses a verified address", async () => {
     const admin = await registerAdmin("resending-admin@example.com");
@@ -319,16 +331,7 @@ describe("sending a new verification link", () => {
     const userId = person.user.id as UserId;
     const resend = () =>
       call("POST", `/admin/users/${userId}/resend-verification`, { token: admin.accessToken });
-    const linksIssued = async () =>
-      (
-        await database
-          .db()
-          .selectFrom("email_tokens")
-          .select("id")
-          .where("user_id", "=", userId)
-          .where("purpose", "=", "verify_email")
-          .execute()
-      ).length;
+    const linksIssued = () => linksIssuedTo(userId, "verify_email");
     expect(await linksIssued()).toBe(1);
 
     clock.advance(61_000);
@@ -357,6 +360,59 @@ describe("sending a new verification link", () => {
     await service.storage.users.markEmailVerified({ userId, now: clock.now() });
     const verified = await resend();
     expect([verified.statusCode, verified.json().error]).toEqual([400, "VALIDATION_ERROR"]);
+  });
+});
+
+describe("sending a password-reset link", () => {
+  it("issues the link in the store within the hourly allowance it shares with the person's own requests, records who sent it, and refuses a disabled account", async () => {
+    const admin = await registerAdmin("resetting-admin@example.com");
+    const person = await register("forgot-it@example.com", "forgetful");
+    const userId = person.user.id as UserId;
+    const send = () =>
+      call("POST", `/admin/users/${userId}/send-password-reset`, { token: admin.accessToken });
+    const linksIssued = () => linksIssuedTo(userId, "reset_password");
+    expect(await linksIssued()).toBe(0);
+
+    expect((await send()).json()).toEqual({ success: true, data: { passwordResetSent: true } });
+    expect(await linksIssued()).toBe(1);
+    for (let own = 0; own < 2; own += 1) {
+      clock.advance(61_000);
+      // The person's own "forgot password": counted in the same rows, issued after the answer.
+      expect(
+        (await call("POST", "/auth/forgot-password", { payload: { email: "forgot-it@example.com" } }))
+          .statusCode,
+      ).toBe(200);
+    }
+    await vi.waitFor(async () => expect(await linksIssued()).toBe(3));
+    clock.advance(61_000);
+    const refused = await send();
+    expect([refused.statusCode, refused.json().error, refused.headers["retry-after"]]).toEqual([
+      429,
+      "RATE_LIMIT_EXCEEDED",
+      "3600",
+    ]);
+    expect(await linksIssued()).toBe(3);
+    const recorded = await database
+      .db()
+      .selectFrom("security_events")
+      .select(["actor_id", "ip"])
+      .where("user_id", "=", userId)
+      .where("type", "=", "password_reset_requested")
+      .orderBy("occurred_at")
+      .execute();
+    // Staff's names its actor and their address; the person's own two, neither.
+    expect(recorded.map((row) => row.actor_id)).toEqual([admin.user.id, null, null]);
+    expect(recorded[0]?.ip).toBe("192.0.2.1");
+
+    // A disabled account is refused before the allowance is counted.
+    const disabled = await call("POST", `/admin/users/${userId}/disable`, {
+      token: (await registerAdmin("disabling-resetter@example.com")).accessToken,
+      payload: { reason: "Chargeback (ticket 88)" },
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    const refusedDisabled = await send();
+    expect([refusedDisabled.statusCode, refusedDisabled.json().error]).toEqual([400, "VALIDATION_ERROR"]);
+    expect(await linksIssued()).toBe(3);
   });
 });
 

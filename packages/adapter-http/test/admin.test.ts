@@ -130,6 +130,13 @@ const staffRoutes = [
     admin: 200,
   },
   {
+    name: "send a password-reset link",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/send-password-reset`,
+    support: 200,
+    admin: 200,
+  },
+  {
     name: "verify the address",
     method: "POST",
     path: (id: string) => `/admin/users/${id}/verify-email`,
@@ -251,7 +258,13 @@ describe("the permission table over HTTP", () => {
     const support = await accountWithRole("support");
     for (const role of ["support", "admin"] as const) {
       const target = await accountWithRole(role);
-      for (const action of ["unlock", "revoke-sessions", "reset-2fa", "resend-verification"]) {
+      for (const action of [
+        "unlock",
+        "revoke-sessions",
+        "reset-2fa",
+        "resend-verification",
+        "send-password-reset",
+      ]) {
         expectError(
           await call("POST", `/admin/users/${target.user.id}/${action}`, support),
           "INSUFFICIENT_PERMISSIONS",
@@ -1339,6 +1352,151 @@ describe("sending a new verification link", () => {
   });
 });
 
+describe("sending a password-reset link", () => {
+  /** The reset links mailed to the other registration's address, oldest first. */
+  async function resetLinks(): Promise<string[]> {
+    await deps.backgroundTasks.drain();
+    return deps.mailer
+      .sentTo(otherRegistration.email)
+      .filter((mail) => mail.subject === "Reset your password")
+      .map(tokenFromMail);
+  }
+  const resetWith = (token: string, newPassword = "Res3t-by-link!") =>
+    app.inject({ method: "POST", url: "/api/v1/auth/reset-password", payload: { token, newPassword } });
+  const send = (userId: string, caller: SignedInData) =>
+    call("POST", `/admin/users/${userId}/send-password-reset`, caller);
+
+  it("mails the address a reset link as the person's own request does, changing nothing until it is used; recorded on both sides, no fresh proof asked", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const person = await logIn(app, otherRegistration);
+    // The person's own "forgot password" first: staff's link supersedes it.
+    await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/forgot-password",
+      payload: { email: otherRegistration.email },
+    });
+    const [own] = await resetLinks();
+    const stale = await withStaleProof(support);
+
+    const response = await send(target.user.id, stale);
+
+    expect(response.json()).toEqual({ success: true, data: { passwordResetSent: true } });
+    const links = await resetLinks();
+    expect(links).toHaveLength(2);
+    // Nothing changed yet: the password still signs in, the person's session still works.
+    expect((await logIn(app, otherRegistration)).accessToken).toBeTruthy();
+    expect(
+      (await getMe(app, (await refresh(app, person.refreshToken)).json().data.accessToken)).statusCode,
+    ).toBe(200);
+    expectError(await resetWith(own as string), "INVALID_RESET_TOKEN", 400);
+    expect((await resetWith(links[1] as string)).statusCode).toBe(200);
+    const afterReset = await logIn(app, { ...otherRegistration, password: "Res3t-by-link!" });
+    expect(
+      (await timelineOf(afterReset))
+        .filter((e) => e.type === "password_reset_requested")
+        .map((e) => e.description),
+    ).toEqual([
+      "A password-reset link was mailed to you by support",
+      "A password-reset link was mailed to you",
+    ]);
+    const admin = await accountWithRole("admin");
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as Record<string, unknown>[];
+    expect(audit.filter((entry) => entry.type === "password_reset_requested")).toMatchObject([
+      {
+        actorId: support.user.id,
+        userId: target.user.id,
+        kind: "change",
+        description: "Mailed the address a password-reset link",
+      },
+    ]);
+  });
+
+  it("a disabled account: 400 VALIDATION_ERROR, nothing mailed or recorded (its reset would be refused)", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
+    const refused = await send(target.user.id, admin);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toBe(
+      "The account is disabled: enable it before sending it a password-reset link",
+    );
+    expect(await resetLinks()).toHaveLength(0);
+    await call("POST", `/admin/users/${target.user.id}/enable`, admin);
+    const person = await logIn(app, otherRegistration);
+    expect((await timelineOf(person)).map((e) => e.type)).not.toContain("password_reset_requested");
+  });
+
+  it("an account with no password (social sign-in only) is mailed one too: the link adds a password", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const user = await deps.users.findUserById(target.user.id as UserId);
+    if (user === null) throw new Error("no user");
+    deps.users.replaceUser({ ...user, passwordHash: null });
+    expect((await send(target.user.id, support)).statusCode).toBe(200);
+    const [link] = await resetLinks();
+    expect((await resetWith(link as string)).statusCode).toBe(200);
+    expect((await logIn(app, { ...otherRegistration, password: "Res3t-by-link!" })).accessToken).toBeTruthy();
+  });
+
+  it("shares the account's hourly allowance with the person's own requests: past it, 429 RATE_LIMIT_EXCEEDED with Retry-After, nothing mailed", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    expect((await send(target.user.id, support)).statusCode).toBe(200);
+    for (let own = 0; own < 2; own += 1) {
+      deps.clock.advance(61_000);
+      const asked = await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: otherRegistration.email },
+      });
+      expect(asked.statusCode).toBe(200);
+    }
+    expect(await resetLinks()).toHaveLength(3);
+    deps.clock.advance(61_000);
+
+    const refused = await send(target.user.id, support);
+
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    expect(refused.headers["retry-after"]).toBe("3600");
+    expect(refused.json().message).toContain("the newest still works");
+    expect(await resetLinks()).toHaveLength(3);
+  });
+
+  it("a second request within a minute (a double click) mails nothing more and records nothing: the link just mailed stays the one that works", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    expect((await send(target.user.id, support)).json()).toEqual({
+      success: true,
+      data: { passwordResetSent: true },
+    });
+    expect((await send(target.user.id, support)).json()).toEqual({
+      success: true,
+      data: { passwordResetSent: true },
+    });
+    const links = await resetLinks();
+    expect(links).toHaveLength(1);
+    const admin = await accountWithRole("admin");
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as Record<string, unknown>[];
+    expect(audit.filter((entry) => entry.type === "password_reset_requested")).toHaveLength(1);
+    expect((await resetWith(links[0] as string)).statusCode).toBe(200);
+  });
+
+  it("answers USER_NOT_FOUND for an unknown id; a plain user, and support on another member of staff, INSUFFICIENT_PERMISSIONS", async () => {
+    const support = await accountWithRole("support");
+    expectError(await send("00000000-0000-7000-8000-00000000ffff", support), "USER_NOT_FOUND", 404);
+    const plain = await accountWithRole("user");
+    const target = await registerUser(app, otherRegistration);
+    expectError(await send(target.user.id, plain), "INSUFFICIENT_PERMISSIONS", 403);
+    const colleague = await accountWithRole("support");
+    expectError(await send(colleague.user.id, support), "INSUFFICIENT_PERMISSIONS", 403);
+    expect(await resetLinks()).toHaveLength(0);
+    expect(
+      deps.mailer.sentTo(colleague.email).filter((mail) => mail.subject === "Reset your password"),
+    ).toHaveLength(0);
+  });
+});
+
 describe("refusals are attributed in the log", () => {
   it("a plain user's and support's refused calls log who tried, by id and role, never the address", async () => {
     await app.close();
@@ -1869,11 +2027,17 @@ describe("the maintenance notice", () => {
 });
 
 describe("which staff actions ask a fresh proof", () => {
-  it("unlock, enable, revoke-sessions and resend-verification answer a stale session, and the API description declares REAUTH_REQUIRED on exactly the others", async () => {
+  it("unlock, enable, revoke-sessions, resend-verification and send-password-reset answer a stale session, and the API description declares REAUTH_REQUIRED on exactly the others", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
     const stale = await withStaleProof(admin);
-    for (const action of ["unlock", "enable", "revoke-sessions", "resend-verification"]) {
+    for (const action of [
+      "unlock",
+      "enable",
+      "revoke-sessions",
+      "resend-verification",
+      "send-password-reset",
+    ]) {
       const response = await call("POST", `/admin/users/${target.user.id}/${action}`, stale);
       expect(response.statusCode, `${action}: ${response.body}`).toBe(200);
     }
@@ -1899,6 +2063,7 @@ describe("which staff actions ask a fresh proof", () => {
         enable: declaresReauth("post", "/enable"),
         revokeSessions: declaresReauth("post", "/revoke-sessions"),
         resendVerification: declaresReauth("post", "/resend-verification"),
+        sendPasswordReset: declaresReauth("post", "/send-password-reset"),
         disable: declaresReauth("post", "/disable"),
         resetTwoFactor: declaresReauth("post", "/reset-2fa"),
         verifyEmail: declaresReauth("post", "/verify-email"),
@@ -1909,6 +2074,7 @@ describe("which staff actions ask a fresh proof", () => {
         enable: false,
         revokeSessions: false,
         resendVerification: false,
+        sendPasswordReset: false,
         disable: true,
         resetTwoFactor: true,
         verifyEmail: true,

@@ -98,6 +98,7 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
       "unlock",
       "reset-2fa",
       "resend-verification",
+      "send-password-reset",
       "verify-email",
       "revoke-sessions",
       "role",
@@ -223,6 +224,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
       "<dt>Sessions</dt><dd>1</dd>",
       "not locked",
       "/reset-2fa",
+      "/send-password-reset",
       "/revoke-sessions",
       "/disable",
       '<select id="role" name="role">',
@@ -323,7 +325,35 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect((await deps.users.findUserById(target.user.id))?.emailVerified).toBe(true);
   });
 
-  it("offers support a new verification link for an unverified address, sends it with a notice, and records it", async () => {
+  /** The links support may have mailed to an account's own address, as the person could ask. */
+  const staffMailedLinks = [
+    {
+      name: "a new verification link for an unverified address",
+      path: "resend-verification",
+      button: "Send a new verification link",
+      hint: "the older links stop working, and at most 3 go out in an hour.",
+      subject: "Verify your email address",
+      atSignUp: 1,
+      notice:
+        "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
+      logged: "A new link to verify your email address was mailed to you by support",
+      audit: 'Mailed the address a new verification link <span class="hint">(verification_resent)</span>',
+    },
+    {
+      name: "a password-reset link for an active account",
+      path: "send-password-reset",
+      button: "Send a password-reset link",
+      hint: '<p class="hint" id="send-password-reset-hint">A password-reset link goes to the address above, as when the person asks for one themselves: it works for an hour, the older links stop working, and at most 3 go out in an hour. Nothing changes until the person uses it; choosing a new password then ends every session and every app\'s access.</p>',
+      subject: "Reset your password",
+      atSignUp: 0,
+      notice:
+        "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
+      logged: "A password-reset link was mailed to you by support",
+      audit: 'Mailed the address a password-reset link <span class="hint">(password_reset_requested)</span>',
+    },
+  ] as const;
+
+  it.each(staffMailedLinks)("offers support $name, sends it with a notice, and records it", async (link) => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");
     await account("boss", "admin");
@@ -333,30 +363,30 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const page = await browser.get(base);
     expectPage(page, 200);
     expect(page.body).toMatch(
-      /<form method="post" action="\/admin\/users\/[^"]+\/resend-verification">[\s\S]*?<button type="submit" aria-describedby="resend-verification-hint">Send a new verification link<\/button>/,
+      new RegExp(
+        `action="[^"]+/${link.path}">[\\s\\S]*?<button type="submit" aria-describedby="${link.path}-hint">${link.button}</button>`,
+      ),
     );
-    expect(page.body).toContain("the older links stop working, and at most 3 go out in an hour.");
+    expect(page.body).toContain(link.hint);
     const links = () =>
-      deps.mailer.sentTo("target@example.com").filter((mail) => mail.subject === "Verify your email address");
+      deps.mailer.sentTo("target@example.com").filter((mail) => mail.subject === link.subject);
     await deps.backgroundTasks.drain();
-    expect(links()).toHaveLength(1);
+    expect(links()).toHaveLength(link.atSignUp);
+    // Past the minute in which a repeat of the sign-up's link mails nothing (ADR 0053).
     deps.clock.advance(61_000);
 
-    const sent = await act(browser, `${base}/resend-verification`);
+    const sent = await act(browser, `${base}/${link.path}`);
 
     expect(sent.statusCode, sent.body).toBe(303);
     expect(sent.headers.location).toBe(base);
-    expect((await browser.get(base)).body).toContain(
-      '<p class="notice" role="status">A verification link is on its way to the address: the newest link mailed works, older ones do not.</p>',
-    );
+    const after = (await browser.get(base)).body;
+    expect(after).toContain(`<p class="notice" role="status">${link.notice}</p>`);
+    expect(after).toContain(link.logged);
     await deps.backgroundTasks.drain();
-    expect(links()).toHaveLength(2);
+    expect(links()).toHaveLength(link.atSignUp + 1);
     const audit = await (await browserOf("boss")).get("/admin/audit");
-    expect(audit.body).toContain(
-      '<td>Change</td><td>Mailed the address a new verification link <span class="hint">(verification_resent)</span></td>',
-    );
+    expect(audit.body).toContain(`<td>Change</td><td>${link.audit}</td>`);
   });
-
   it("offers no new verification link once the address is verified, or on a disabled account; sent by hand, 400 with the reason", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");
@@ -367,8 +397,9 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const disabledPage = (await browser.get(base)).body;
     expect(disabledPage).not.toContain("/resend-verification");
     // Where the button was, why it is not there and what to do.
+    expect(disabledPage).not.toContain("/send-password-reset");
     expect(disabledPage).toContain(
-      '<p class="hint" id="resend-after-enabling-hint">No new verification link goes to a disabled account (its links are refused): one can be sent once an admin enables it.</p>',
+      '<p class="hint" id="links-after-enabling-hint">No new verification link or password-reset link goes to a disabled account (its links are refused): they can be sent once an admin enables it.</p>',
     );
     deps.clock.advance(61_000);
     const disabled = await act(browser, `${base}/resend-verification`);
@@ -381,7 +412,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const page = await browser.get(base);
     expect(page.body).not.toContain("/resend-verification");
     expect(page.body).not.toContain("resend-verification-hint");
-    expect(page.body).not.toContain("resend-after-enabling-hint");
+    expect(page.body).not.toContain("links-after-enabling-hint");
     const verified = await act(browser, `${base}/resend-verification`);
     expectPage(verified, 400);
     expect(verified.body).toContain(
@@ -405,6 +436,37 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expectPage(refused, 429);
     expect(refused.headers["retry-after"]).toBe("3600");
     expect(refused.body).toContain("the most allowed: the newest still works; send another later");
+  });
+
+  it("says a password-reset link gives an account without a password its first; on a disabled account offers none and says why; sent by hand, 400", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    await account("boss", "admin");
+    const user = await deps.users.findUserById(target.user.id);
+    if (user === null) throw new Error("no user");
+    deps.users.replaceUser({ ...user, emailVerified: true, passwordHash: null });
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    expect((await browser.get(base)).body).toContain(
+      "choosing a new password then ends every session and every app's access, and gives the account its first password.</p>",
+    );
+    await act(browser, `${base}/disable`, { reason: "Spam" });
+    const disabledPage = (await browser.get(base)).body;
+    expect(disabledPage).not.toContain("/send-password-reset");
+    expect(disabledPage).not.toContain("send-password-reset-hint");
+    // The address is verified: only the reset link is named.
+    expect(disabledPage).toContain(
+      '<p class="hint" id="links-after-enabling-hint">No password-reset link goes to a disabled account (its links are refused): one can be sent once an admin enables it.</p>',
+    );
+    const refused = await act(browser, `${base}/send-password-reset`);
+    expectPage(refused, 400);
+    expect(refused.body).toContain(
+      'role="alert">The account is disabled: enable it before sending it a password-reset link</p>',
+    );
+    await deps.backgroundTasks.drain();
+    expect(
+      deps.mailer.sentTo("target@example.com").filter((mail) => mail.subject === "Reset your password"),
+    ).toHaveLength(0);
   });
 
   it("offers an admin with 2FA on no 2FA reset on their own page, which the use case refuses there", async () => {
@@ -627,8 +689,9 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expectPage(refused, 403);
     expect(refused.body).toContain('role="alert">Your role does not allow this action on this account</p>');
     expect(refused.body).toContain("boss@example.com");
-    // Support acts on users only, a new verification link included.
+    // Support acts on users only, a new verification link and a password-reset link included.
     expectPage(await act(browser, `/admin/users/${boss.user.id}/resend-verification`), 403);
+    expectPage(await act(browser, `/admin/users/${boss.user.id}/send-password-reset`), 403);
   });
 
   it("each refusal is logged with who tried, by id and role: the page's gate and the use case's", async () => {

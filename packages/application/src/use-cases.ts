@@ -19,6 +19,7 @@ import { resendUserVerification } from "./use-cases/admin/resend-user-verificati
 import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
+import { sendUserPasswordReset } from "./use-cases/admin/send-user-password-reset.ts";
 import { checkStaffAccess } from "./use-cases/admin/steps/authorize-staff-action.ts";
 import { unlockUser } from "./use-cases/admin/unlock-user.ts";
 import { verifyUserEmail } from "./use-cases/admin/verify-user-email.ts";
@@ -166,6 +167,7 @@ export interface UseCases {
   readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
   readonly verifyUserEmail: Bound<typeof verifyUserEmail>;
   readonly resendUserVerification: Bound<typeof resendUserVerification>;
+  readonly sendUserPasswordReset: Bound<typeof sendUserPasswordReset>;
   readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
   readonly deleteUser: Bound<typeof deleteUser>;
   readonly listAdminAudit: Bound<typeof listAdminAudit>;
@@ -256,6 +258,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
     verifyUserEmail: (input) => verifyUserEmail(deps, input),
     resendUserVerification: (input) => resendUserVerification(deps, input),
+    sendUserPasswordReset: (input) => sendUserPasswordReset(deps, input),
     revokeUserSessions: (input) => revokeUserSessions(deps, input),
     deleteUser: (input) => deleteUser(deps, input),
     listAdminAudit: (input) => listAdminAudit(deps, input),

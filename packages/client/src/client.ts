@@ -28,6 +28,7 @@ import type {
   MaintenanceNoticeState,
   PasswordChanged,
   PasswordReset,
+  PasswordResetSent,
   ProviderAuthorization,
   ProviderUnlinked,
   Reauthenticated,
@@ -408,6 +409,9 @@ function adminMethods(t: Transport) {
     /** Mails the account's own address a new verification link (support and admins). */
     resendVerification: (input: { id: string }, options?: RequestOptions): Promise<VerificationResent> =>
       t.call("admin.resendVerification", onUser(input), options),
+    /** Mails the account's own address a password-reset link (support and admins); nothing changes until it is used. */
+    sendPasswordReset: (input: { id: string }, options?: RequestOptions): Promise<PasswordResetSent> =>
+      t.call("admin.sendPasswordReset", onUser(input), options),
     /** Marks the address verified on staff's word (admins, with a fresh proof); mails its holder. */
     verifyEmail: (input: { id: string }, options?: RequestOptions): Promise<UserEmailVerified> =>
       t.call("admin.verifyEmail", onUser(input), options),

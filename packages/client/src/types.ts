@@ -444,6 +444,10 @@ export interface VerificationResent {
   readonly verificationSent: true;
 }
 
+export interface PasswordResetSent {
+  readonly passwordResetSent: true;
+}
+
 export interface TwoFactorReset {
   readonly twoFactorEnabled: false;
 }

@@ -21,6 +21,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     reset_two_factor: false,
     revoke_sessions: false,
     resend_verification: false,
+    send_password_reset: false,
     verify_email: false,
     disable: false,
     enable: false,
@@ -35,6 +36,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     reset_two_factor: true,
     revoke_sessions: true,
     resend_verification: true,
+    send_password_reset: true,
     verify_email: false,
     disable: false,
     enable: false,
@@ -49,6 +51,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     reset_two_factor: true,
     revoke_sessions: true,
     resend_verification: true,
+    send_password_reset: true,
     verify_email: true,
     disable: true,
     enable: true,
@@ -88,7 +91,13 @@ describe("checkStaffPermission", () => {
   });
 
   it("lets support act on users only, and read anyone", () => {
-    for (const action of ["unlock", "reset_two_factor", "revoke_sessions", "resend_verification"] as const) {
+    for (const action of [
+      "unlock",
+      "reset_two_factor",
+      "revoke_sessions",
+      "resend_verification",
+      "send_password_reset",
+    ] as const) {
       expect(checkStaffPermission({ actorRole: "support", action, targetRole: "user" }).ok).toBe(true);
       expect(checkStaffPermission({ actorRole: "support", action, targetRole: "support" })).toMatchObject({
         ok: false,

@@ -21,6 +21,7 @@ export const staffActions = [
   "reset_two_factor",
   "revoke_sessions",
   "resend_verification",
+  "send_password_reset",
   "verify_email",
   "disable",
   "enable",
@@ -34,11 +35,19 @@ export type StaffAction = (typeof staffActions)[number];
 
 /**
  * The permission table: what each role may do. Support helps people back in (a new verification
- * link goes only to the account's own address); only admins change who can sign in or who is staff.
+ * link and a password-reset link go only to the account's own address); only admins change who can
+ * sign in or who is staff.
  */
 const permissions: Readonly<Record<Role, readonly StaffAction[]>> = {
   user: [],
-  support: ["read_users", "unlock", "reset_two_factor", "revoke_sessions", "resend_verification"],
+  support: [
+    "read_users",
+    "unlock",
+    "reset_two_factor",
+    "revoke_sessions",
+    "resend_verification",
+    "send_password_reset",
+  ],
   admin: staffActions,
 };
 
@@ -109,9 +118,10 @@ export function checkStaffPermission(input: {
  * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
  * that lock a person out or take a protection away, and marking an address verified, which lets
  * providers link by it (ADR 0043: whoever talked staff into it could pre-hijack the account of
- * that address). Reads, unlocking, enabling, ending sessions and mailing a new verification link
- * do not: they give nothing to someone holding a stolen staff token (the link goes to the account's
- * own address), and ending sessions must be quick during an incident.
+ * that address). Reads, unlocking, enabling, ending sessions and mailing a new verification or
+ * password-reset link do not: they give nothing to someone holding a stolen staff token (the link
+ * goes to the account's own address, and only its holder can use it), and ending sessions must be
+ * quick during an incident.
  */
 export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
   "disable",

@@ -152,6 +152,16 @@ describe("describeStaffAction", () => {
     expect(describeSecurityEvent({ type: "verification_resent", details: { by: "support" } })).toBe(
       "A new link to verify your email address was mailed to you by support",
     );
+    expect(describeStaffAction({ type: "password_reset_requested", details: { by: "admin" } })).toBe(
+      "Mailed the address a password-reset link",
+    );
+    // The person's own request names no one; staff's names the role.
+    expect(describeSecurityEvent({ type: "password_reset_requested", details: {} })).toBe(
+      "A password-reset link was mailed to you",
+    );
+    expect(describeSecurityEvent({ type: "password_reset_requested", details: { by: "support" } })).toBe(
+      "A password-reset link was mailed to you by support",
+    );
     expect(
       describeStaffAction({ type: "maintenance_notice_changed", details: { message: "Upgrade at 2" } }),
     ).toBe('Set the maintenance notice: "Upgrade at 2"');
@@ -171,6 +181,7 @@ describe("describeStaffAction", () => {
           "account_unlocked",
           "email_verified",
           "verification_resent",
+          "password_reset_requested",
           "two_factor_reset",
           "role_changed",
           "sessions_revoked",

@@ -152,6 +152,7 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",
   verification_resent: () => "Mailed the address a new verification link",
+  password_reset_requested: () => "Mailed the address a password-reset link",
   two_factor_reset: () => "Reset the account's two-factor authentication",
   role_changed: (d) =>
     d.via === adminCreatedOnServer

@@ -390,6 +390,16 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     errors: ["VALIDATION_ERROR", "RATE_LIMIT_EXCEEDED"],
   });
   action({
+    path: "send-password-reset",
+    staffAction: "send_password_reset",
+    data: Type.Object({ passwordResetSent: Type.Literal(true) }),
+    run: (actor, userId, client) => useCases.sendUserPasswordReset({ actor, client, userId }),
+    answer: { passwordResetSent: true },
+    // VALIDATION_ERROR: the account is disabled; RATE_LIMIT_EXCEEDED: the account's hourly allowance
+    // of reset links, shared with the person's own requests, is spent.
+    errors: ["VALIDATION_ERROR", "RATE_LIMIT_EXCEEDED"],
+  });
+  action({
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),

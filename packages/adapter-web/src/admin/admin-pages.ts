@@ -70,6 +70,7 @@ const userActions = [
   { id: "unlock", path: "unlock", notice: "user_unlocked" },
   { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
   { id: "resend_verification", path: "resend-verification", notice: "verification_resent" },
+  { id: "send_password_reset", path: "send-password-reset", notice: "password_reset_sent" },
   { id: "verify_email", path: "verify-email", notice: "email_verified" },
   { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
 ] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
@@ -196,6 +197,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     unlock: (input) => useCases.unlockUser(input),
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
     resend_verification: (input) => useCases.resendUserVerification(input),
+    send_password_reset: (input) => useCases.sendUserPasswordReset(input),
     verify_email: (input) => useCases.verifyUserEmail(input),
     revoke_sessions: (input) => useCases.revokeUserSessions(input),
   };
@@ -448,6 +450,8 @@ function permittedActions(page: PageContext, details: UserDetails) {
     // A disabled account is mailed no link (its links are refused): enable it first (the page says so).
     resendVerification: may("resend_verification") && !user.emailVerified && user.status === "active",
     resendAfterEnabling: may("resend_verification") && !user.emailVerified && user.status === "disabled",
+    sendPasswordReset: may("send_password_reset") && user.status === "active",
+    resetAfterEnabling: may("send_password_reset") && user.status === "disabled",
     verifyEmail: may("verify_email") && !user.emailVerified,
     revokeSessions: may("revoke_sessions"),
     changeRole: may("change_role"),

@@ -21,6 +21,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   email_verified: "The address is marked verified, and its holder is mailed about it.",
   verification_resent:
     "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
+  password_reset_sent:
+    "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
   two_factor_reset: "Two-step verification is off for this account.",
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",

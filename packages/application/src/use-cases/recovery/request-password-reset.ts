@@ -1,8 +1,8 @@
 import { type Email, ok, parseEmail, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
-import { mailTokenIfAllowed } from "../email-verification/steps/mail-token.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
+import { mailResetLink } from "./steps/mail-reset-link.ts";
 
 /**
  * "Forgot password": mails a single-use reset link, valid for an hour, to the
@@ -31,9 +31,8 @@ async function mailPasswordReset(
   input: { email: Email; now: Date; client: ClientInfo | undefined },
 ): Promise<void> {
   const user = await deps.users.findUserByEmail(input.email);
-  if (user === null || user.status !== "active") return;
-  const mailed = await mailTokenIfAllowed(deps, { user, purpose: "reset_password", now: input.now });
-  if (mailed !== "sent") return;
+  if (user === null) return;
+  if ((await mailResetLink(deps, { user, now: input.now })) !== "sent") return;
   await recordSecurityEvent(deps, {
     userId: user.id,
     type: "password_reset_requested",
