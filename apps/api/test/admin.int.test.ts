@@ -261,6 +261,27 @@ describe("disabling an account", () => {
     });
   });
 
+  it("two admins enabling at once: one enables it (alreadyActive false), the other is told it was active already; one entry", async () => {
+    const first = await registerAdmin("enable-race-first@example.com");
+    const second = await registerAdmin("enable-race-second@example.com");
+    const person = await register("enable-race-person@example.com", "person");
+    const disabled = await call("POST", `/admin/users/${person.user.id}/disable`, {
+      token: first.accessToken,
+      payload: { reason: "Checking a report" },
+    });
+    expect(disabled.statusCode).toBe(200);
+    const enable = (admin: { accessToken: string }) =>
+      call("POST", `/admin/users/${person.user.id}/enable`, { token: admin.accessToken });
+    const answers = await Promise.all([enable(first), enable(second)]);
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+    expect(answers.map((answer) => answer.json().data.alreadyActive).sort()).toEqual([false, true]);
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: first.accessToken })).json().data
+      .actions as { type: string; userId: string }[];
+    expect(
+      audit.filter((entry) => entry.type === "account_enabled" && entry.userId === person.user.id),
+    ).toHaveLength(1);
+  });
+
   it("the last active admin cannot be demoted", async () => {
     const db = database.db();
     // Every other admin of this file's database stands down first.

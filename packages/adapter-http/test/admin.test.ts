@@ -698,7 +698,7 @@ describe("disabling and enabling", () => {
     // Enabled again, the old sessions stay ended: a fresh sign-in works.
     expect((await call("POST", `/admin/users/${target.user.id}/enable`, admin)).json()).toEqual({
       success: true,
-      data: { status: "active" },
+      data: { status: "active", alreadyActive: false },
     });
     // The person is told, as of the disable: staff need not remember to.
     await deps.backgroundTasks.drain();
@@ -714,6 +714,25 @@ describe("disabling and enabling", () => {
         "Your account was enabled again by an administrator",
       ]),
     );
+  });
+
+  it("of two enables at once, exactly one enables the account (alreadyActive false), records it and mails the person; the other answers alreadyActive true", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
+    const both = await Promise.all([
+      call("POST", `/admin/users/${target.user.id}/enable`, admin),
+      call("POST", `/admin/users/${target.user.id}/enable`, admin),
+    ]);
+    expect(both.map((response) => response.json().data.alreadyActive).sort()).toEqual([false, true]);
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(audit.filter((action) => action.type === "account_enabled")).toHaveLength(1);
+    await deps.backgroundTasks.drain();
+    expect(
+      deps.mailer
+        .sentTo(otherRegistration.email)
+        .filter((mail) => mail.subject === "Your account was enabled again"),
+    ).toHaveLength(1);
   });
 
   it("keeps the reason given: staff read it on the account and in the audit; the person's log and mail do not show it; enabling clears it", async () => {
@@ -804,7 +823,7 @@ describe("disabling and enabling", () => {
     await deps.backgroundTasks.drain();
     const mailsBefore = deps.mailer.sentTo(otherRegistration.email).length;
     const enabled = await call("POST", `/admin/users/${target.user.id}/enable`, admin);
-    expect(enabled.json()).toEqual({ success: true, data: { status: "active" } });
+    expect(enabled.json()).toEqual({ success: true, data: { status: "active", alreadyActive: true } });
     expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_enabled");
     // Nothing changed, so nothing is mailed either.
     await deps.backgroundTasks.drain();

@@ -500,6 +500,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
     { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
     {
+      path: "send-password-reset",
+      support: 303,
+      notice:
+        "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
+    },
+    {
       path: "verify-email",
       support: 403,
       notice: "The address is marked verified, and its holder is mailed about it.",
@@ -510,7 +516,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       notice: "The account is disabled and every session of it has ended.",
       form: { reason: "Abusive messages" },
     },
-    { path: "enable", support: 403, notice: "The account is enabled again." },
+    // The target is active: the enable says nothing changed.
+    {
+      path: "enable",
+      support: 403,
+      notice: "The account was active already: nothing changed, and nothing was mailed.",
+    },
     { path: "role", support: 403, notice: "The role is changed.", form: { role: "support" } },
     { path: "delete", support: 403, notice: "The account is deleted.", form: { confirm_email: "" } },
   ];
@@ -568,6 +579,21 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       client: {},
     });
     expect(login.ok ? null : login.error).toBe("ACCOUNT_DISABLED");
+    // Enabled from this page and again from a stale one (another tab): the second says nothing changed.
+    await act(browser, `${base}/enable`);
+    expect((await browser.get(base)).body).toContain(
+      '<p class="notice" role="status">The account is enabled again.</p>',
+    );
+    await act(browser, `${base}/enable`);
+    expect((await browser.get(base)).body).toContain(
+      '<p class="notice" role="status">The account was active already: nothing changed, and nothing was mailed.</p>',
+    );
+    await deps.backgroundTasks.drain();
+    expect(
+      deps.mailer
+        .sentTo("target@example.com")
+        .filter((mail) => mail.subject === "Your account was enabled again"),
+    ).toHaveLength(1);
     await act(browser, `${base}/role`, { role: "support" });
     expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Role</dt><dd>support</dd>");
     await act(browser, `${base}/delete`, { confirm_email: " TARGET@example.com " });

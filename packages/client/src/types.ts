@@ -430,6 +430,8 @@ export interface UserDisabled {
 
 export interface UserEnabled {
   readonly status: "active";
+  /** True when the account was active already: nothing was changed, recorded or mailed. */
+  readonly alreadyActive: boolean;
 }
 
 export interface UserUnlocked {

@@ -349,9 +349,15 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "enable",
     staffAction: "enable",
-    data: Type.Object({ status: Type.Literal("active") }),
+    data: Type.Object({
+      status: Type.Literal("active"),
+      alreadyActive: Type.Boolean({
+        description:
+          "True when the account was active already: nothing was changed, recorded or mailed. False when this request enabled it.",
+      }),
+    }),
     run: (actor, userId, client) => useCases.changeUserStatus({ actor, client, userId, status: "active" }),
-    answer: { status: "active" },
+    answer: (outcome) => ({ status: "active", alreadyActive: !outcome.changed }),
     // Never LAST_ADMIN: enabling an account takes no active admin away (checkAnAdminRemains).
     errors: [],
   });

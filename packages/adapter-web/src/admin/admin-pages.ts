@@ -193,7 +193,11 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       if (typed === standing) return result;
       return ok(new AlreadyDisabled({ typed, standing }));
     },
-    enable: (input) => useCases.changeUserStatus({ ...input, status: "active" }),
+    enable: async (input) => {
+      const result = await useCases.changeUserStatus({ ...input, status: "active" });
+      // Active already (another tab, another member of staff): nothing was changed or mailed.
+      return result.ok && !result.value.changed ? ok(new OtherNotice("user_already_active")) : result;
+    },
     unlock: (input) => useCases.unlockUser(input),
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
     resend_verification: (input) => useCases.resendUserVerification(input),
@@ -221,7 +225,8 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       if (result.value instanceof AlreadyDisabled) {
         return renderUser(page, { error: result.value.message, status: 409 });
       }
-      return page.redirect(`${usersPath}/${id}`, action.notice);
+      const notice = result.value instanceof OtherNotice ? result.value.notice : action.notice;
+      return page.redirect(`${usersPath}/${id}`, notice);
     });
   }
 
@@ -316,6 +321,14 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       links: pageLinks({ path: "/admin/audit", params: {}, position, nextCursor: listed.value.nextCursor }),
     });
   });
+}
+
+/** A success that did something else than the action's notice says (an enable of an active account). */
+class OtherNotice {
+  readonly notice: keyof typeof adminNotices;
+  constructor(notice: keyof typeof adminNotices) {
+    this.notice = notice;
+  }
 }
 
 /**
