@@ -343,7 +343,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
       name: "a password-reset link for an active account",
       path: "send-password-reset",
       button: "Send a password-reset link",
-      hint: '<p class="hint" id="send-password-reset-hint">A password-reset link goes to the address above, as when the person asks for one themselves: it works for an hour, the older links stop working, and at most 3 go out in an hour. Nothing changes until the person uses it; choosing a new password then ends every session and every app\'s access.</p>',
+      // The target's address is not verified: using the link proves it, with what that removes.
+      hint: '<p class="hint" id="send-password-reset-hint">A password-reset link goes to the address above, as when the person asks for one themselves: it works for an hour, the older links stop working, and at most 3 go out in an hour. Nothing changes until the person uses it; choosing a new password then ends every session and every app\'s access. The address is not verified yet, so using the link verifies it too, as a verification link would: providers linked before are unlinked and a second factor turned on before is turned off.</p>',
       subject: "Reset your password",
       atSignUp: 0,
       notice:
