@@ -517,11 +517,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       notice: "The account is disabled and every session of it has ended.",
       form: { reason: "Abusive messages" },
     },
-    // The target is active: the enable says nothing changed.
+    // The target is active: the enable says it changed and mailed nothing more.
     {
       path: "enable",
       support: 403,
-      notice: "The account was active already: nothing changed, and nothing was mailed.",
+      notice:
+        "The account was active already (an earlier click, another tab or another member of staff enabled it): this click changed nothing and mailed nothing more.",
     },
     { path: "role", support: 403, notice: "The role is changed.", form: { role: "support" } },
     { path: "delete", support: 403, notice: "The account is deleted.", form: { confirm_email: "" } },
@@ -580,14 +581,15 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       client: {},
     });
     expect(login.ok ? null : login.error).toBe("ACCOUNT_DISABLED");
-    // Enabled from this page and again from a stale one (another tab): the second says nothing changed.
+    // Enabled, then again (a double click's second request, or a stale tab): the second says it did
+    // nothing more, not that nothing was done at all (the first mailed the person).
     await act(browser, `${base}/enable`);
     expect((await browser.get(base)).body).toContain(
       '<p class="notice" role="status">The account is enabled again.</p>',
     );
     await act(browser, `${base}/enable`);
     expect((await browser.get(base)).body).toContain(
-      '<p class="notice" role="status">The account was active already: nothing changed, and nothing was mailed.</p>',
+      '<p class="notice" role="status">The account was active already (an earlier click, another tab or another member of staff enabled it): this click changed nothing and mailed nothing more.</p>',
     );
     await deps.backgroundTasks.drain();
     expect(

@@ -17,7 +17,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   confirmed: "Thanks, you can make the change now.",
   user_disabled: "The account is disabled and every session of it has ended.",
   user_enabled: "The account is enabled again.",
-  user_already_active: "The account was active already: nothing changed, and nothing was mailed.",
+  user_already_active:
+    "The account was active already (an earlier click, another tab or another member of staff enabled it): this click changed nothing and mailed nothing more.",
   user_unlocked: "The sign-in lock is lifted.",
   email_verified: "The address is marked verified, and its holder is mailed about it.",
   verification_resent:
