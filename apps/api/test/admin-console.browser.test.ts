@@ -7,8 +7,8 @@ import { newCheckedPage } from "./browser.ts";
 // The admin console and self-service deletion (issue 10) in Debian's Chromium against the composed
 // service on MySQL: an admin searches, opens a person, resets their 2FA (their timeline says so),
 // disables them with a reason (their sign-in then says so), changes a role and deletes with the
-// typed email; a support member sees fewer actions and mails a new verification link and a
-// password-reset link; a plain
+// typed email, and requires a new password of another; a support member sees fewer actions and
+// mails a new verification link and a password-reset link; a plain
 // user gets 403; a person deletes their own account and the address registers again. axe-core on every page, one action by keyboard alone, one walk with
 // JavaScript off; screenshots in test-results/admin-console. What staff read, the read allowance and
 // the pages at 320 px are in admin-reads.browser.test.ts.
@@ -26,6 +26,8 @@ beforeAll(async () => {
   await createAccount("gone");
   await createAccount("leaving");
   await createAccount("paused");
+  // The person whose password the admin requires anew.
+  await createAccount("compromised");
   // Through the API: a session of its own, for the admin to end.
   await register("quiet");
   // The person whose second factor the admin resets: 2FA on through the API.
@@ -140,10 +142,31 @@ describe("the admin console in Chromium", () => {
     expect(await clickAction(page, "Change the role", promotedPath)).toContain("The role is changed");
     expect(await page.textContent("dl")).toContain("Rolesupport");
 
+    const compromisedPath = `/admin/users/${ids.compromised}`;
+    await page.goto(`${admin.baseURL}${compromisedPath}`);
+    expect(await page.getAttribute('button:has-text("Require a new password")', "aria-describedby")).toBe(
+      "require-new-password-hint",
+    );
+    expect(await clickAction(page, "Require a new password", compromisedPath)).toContain(
+      "The password no longer signs in",
+    );
+    expect(await page.textContent("dl")).toContain("Passwordnone");
+    await expectAccessible(page, "user-new-password-required");
+    const refusedSignIn = await api("POST", "/auth/login", {
+      body: { email: "compromised@example.com", password },
+    });
+    expect(refusedSignIn.status).toBe(401);
+
     await page.click('nav a[href="/admin/audit"]');
     await page.waitForURL(`${admin.baseURL}/admin/audit`);
     const audit = (await page.textContent("tbody")) ?? "";
-    for (const type of ["role_changed", "account_disabled", "two_factor_reset", "email_verified"])
+    for (const type of [
+      "role_changed",
+      "account_disabled",
+      "two_factor_reset",
+      "email_verified",
+      "password_reset_required",
+    ])
       expect(audit).toContain(type);
     expect(audit).toContain('Disabled the account: "Abusive messages (ticket 4127)"');
     await expectAccessible(page, "audit");

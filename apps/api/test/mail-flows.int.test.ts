@@ -572,6 +572,77 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(mail.text).not.toContain(newPassword);
   }, 15_000);
 
+  it("an admin requiring a new password: the password removed, the sessions ended and the link issued land together (a failed write changes nothing); the mailed link sets a new one; of it and a reset with an older link at once, the password ends removed", async () => {
+    const adminAddress = "requiring-admin@example.com";
+    const admin = await register(adminAddress);
+    const promoted = await service.storage.accountAdministration.updateAccount({
+      userId: admin.user.id as UserId,
+      change: { role: "admin" },
+      now: new Date(),
+      guard: () => ({ ok: true, value: undefined }),
+    });
+    expect(promoted.ok).toBe(true);
+    const address = "must-change@example.com";
+    const person = await register(address);
+    const requireIt = () =>
+      service.app.inject({
+        method: "POST",
+        url: `/api/v1/admin/users/${person.user.id}/require-new-password`,
+        headers: { authorization: `Bearer ${admin.accessToken}` },
+      });
+    const passwordHash = async () =>
+      (
+        await database
+          .db()
+          .selectFrom("users")
+          .select("password_hash")
+          .where("id", "=", person.user.id)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    const before = await passwordHash();
+
+    // The link's insert refused: nothing else lands either.
+    await expectInternalErrorWhileRefused(failInserts(database.db(), "email_tokens"), requireIt);
+    expect(await passwordHash()).toBe(before);
+    expect((await me(person.accessToken)).statusCode).toBe(200);
+
+    expect((await requireIt()).json()).toEqual({ success: true, data: { newPasswordRequired: true } });
+    expect(await passwordHash()).toBeNull();
+    expect((await me(person.accessToken)).json().error).toBe("INVALID_TOKEN");
+    expect((await post("/auth/login", { email: address, password })).json().error).toBe(
+      "INVALID_CREDENTIALS",
+    );
+    const mail = await mailTo(address, /^Choose a new password/);
+    expect(mail.text).toContain("An administrator of Acme ID asked you to choose a new password");
+    expect(
+      (await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword })).statusCode,
+    ).toBe(200);
+    expect((await post("/auth/login", { email: address, password: newPassword })).statusCode).toBe(200);
+
+    // The person asks for a reset link, and the admin requires a new password while it is used.
+    await ageMailedLinks(database.db(), {
+      email: address,
+      purpose: "reset_password",
+      ms: mailRepeatWindowMs,
+    });
+    expect((await post("/auth/forgot-password", { email: address })).statusCode).toBe(200);
+    const own = tokenFromReceivedMail(await mailTo(address, /^Reset your password/));
+    await ageMailedLinks(database.db(), {
+      email: address,
+      purpose: "reset_password",
+      ms: mailRepeatWindowMs,
+    });
+    const [required, reset] = await Promise.all([
+      requireIt(),
+      post("/auth/reset-password", { token: own, newPassword: "Integr4tion-raced!" }),
+    ]);
+    expect(required.statusCode).toBe(200);
+    // The reset landed first and was then removed, or came second and found its link superseded.
+    expect([200, 400]).toContain(reset.statusCode);
+    if (reset.statusCode === 400) expect(reset.json().error).toBe("INVALID_RESET_TOKEN");
+    expect(await passwordHash()).toBeNull();
+  }, 20_000);
+
   it("a mail server that refuses at first does not fail or slow the request, and the mail arrives on a retry", async () => {
     await register("late-mail@example.com");
     await mailTo("late-mail@example.com", /verify/i);

@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from "@superoauth/application";
+import { type OutgoingMail, StorageUnavailableError } from "@superoauth/application";
 import { InMemoryTOTPService, tokenFromMail } from "@superoauth/application/testing";
 import { parseEmail, type Role, type UserId } from "@superoauth/domain";
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
@@ -134,6 +134,13 @@ const staffRoutes = [
     method: "POST",
     path: (id: string) => `/admin/users/${id}/send-password-reset`,
     support: 200,
+    admin: 200,
+  },
+  {
+    name: "require a new password",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/require-new-password`,
+    support: 403,
     admin: 200,
   },
   {
@@ -1516,6 +1523,159 @@ describe("sending a password-reset link", () => {
   });
 });
 
+describe("requiring a new password", () => {
+  const require = (userId: string, caller: SignedInData) =>
+    call("POST", `/admin/users/${userId}/require-new-password`, caller);
+  /** The mails telling the other registration's address to choose a new password, oldest first. */
+  async function requiredMails() {
+    await deps.backgroundTasks.drain();
+    return deps.mailer
+      .sentTo(otherRegistration.email)
+      .filter((mail) => mail.subject === "Choose a new password for your account");
+  }
+  const resetWith = (token: string, newPassword = "Ch0sen-after-staff!") =>
+    app.inject({ method: "POST", url: "/api/v1/auth/reset-password", payload: { token, newPassword } });
+  const logInWith = (password: string) =>
+    app.inject({
+      method: "POST",
+      url: "/api/v1/auth/login",
+      payload: { email: otherRegistration.email, password },
+    });
+
+  it("the old password stops signing in, every session and app's access ends, the mailed link sets a new one; 2FA stays; recorded on both sides", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    // Verified first: a reset of an address never proven turns 2FA off (ADR 0043), this one keeps it.
+    await verifyAddressOf(deps, target.user);
+    await enableTwoFactorOf(target.user.id as UserId);
+
+    const response = await require(target.user.id, admin);
+
+    expect(response.json()).toEqual({ success: true, data: { newPasswordRequired: true } });
+    expect((await deps.users.findUserById(target.user.id as UserId))?.passwordHash).toBeNull();
+    expectError(await logInWith(otherRegistration.password), "INVALID_CREDENTIALS", 401);
+    expectError(await refresh(app, target.refreshToken), "INVALID_REFRESH_TOKEN", 401);
+    expect(deps.thirdPartyGrants.revokedUserIds).toContain(target.user.id);
+    const [mail] = await requiredMails();
+    expect(mail?.text).toContain("An administrator of SuperOAuth asked you to choose a new password");
+    expect(mail?.text).toContain("/forgot-password");
+    expect((await resetWith(tokenFromMail(mail as OutgoingMail))).statusCode).toBe(200);
+    // The second factor stayed: the new password asks for it.
+    const signIn = await logInWith("Ch0sen-after-staff!");
+    expect(signIn.json().data).toMatchObject({ mfaRequired: true });
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as Record<string, unknown>[];
+    expect(audit.filter((entry) => entry.type === "password_reset_required")).toMatchObject([
+      {
+        actorId: admin.user.id,
+        userId: target.user.id,
+        kind: "change",
+        description:
+          "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
+      },
+    ]);
+    const read = (await call("GET", `/admin/users/${target.user.id}`, admin)).json().data.user;
+    expect(read.hasPassword).toBe(true);
+    expect(read.recentActivity.map((event: { description: string }) => event.description)).toContain(
+      "You were asked to choose a new password by an administrator",
+    );
+  });
+
+  it("ends a pending change of address (it may be the intruder's), and mails the link past the hour's allowance of reset links", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const change = await app.inject({
+      method: "POST",
+      url: "/api/v1/user/email",
+      headers: bearer(target.accessToken),
+      payload: { newEmail: "intruder@example.net" },
+    });
+    expect(change.statusCode, change.body).toBe(202);
+    await deps.backgroundTasks.drain();
+    const changeLink = tokenFromMail(deps.mailer.sentTo("intruder@example.net").at(-1) as OutgoingMail);
+    for (let asked = 0; asked < 3; asked += 1) {
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: otherRegistration.email },
+      });
+      deps.clock.advance(61_000);
+    }
+    await deps.backgroundTasks.drain();
+    expect(
+      deps.mailer.sentTo(otherRegistration.email).filter((m) => m.subject === "Reset your password"),
+    ).toHaveLength(3);
+
+    expect((await require(target.user.id, admin)).statusCode).toBe(200);
+
+    expect(await requiredMails()).toHaveLength(1);
+    expectError(
+      await app.inject({ method: "POST", url: "/api/v1/user/email/confirm", payload: { token: changeLink } }),
+      "INVALID_VERIFICATION_TOKEN",
+      400,
+    );
+  });
+
+  it("a second request within a minute (a double click) mails nothing more and records nothing; the first link works", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    expect((await require(target.user.id, admin)).statusCode).toBe(200);
+    expect((await require(target.user.id, admin)).statusCode).toBe(200);
+    const mails = await requiredMails();
+    expect(mails).toHaveLength(1);
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as { type: string }[];
+    expect(audit.filter((entry) => entry.type === "password_reset_required")).toHaveLength(1);
+    expect((await resetWith(tokenFromMail(mails[0] as OutgoingMail))).statusCode).toBe(200);
+  });
+
+  it("an account without a password is mailed the link too (its providers still sign in)", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const user = await deps.users.findUserById(target.user.id as UserId);
+    if (user === null) throw new Error("no user");
+    deps.users.replaceUser({ ...user, passwordHash: null });
+    expect((await require(target.user.id, admin)).statusCode).toBe(200);
+    const [mail] = await requiredMails();
+    expect((await resetWith(tokenFromMail(mail as OutgoingMail))).statusCode).toBe(200);
+    expect((await logInWith("Ch0sen-after-staff!")).statusCode).toBe(200);
+  });
+
+  it("a disabled account: 400 VALIDATION_ERROR, the password kept, nothing mailed", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await call("POST", `/admin/users/${target.user.id}/disable`, admin, disableBody);
+    const before = (await deps.users.findUserById(target.user.id as UserId))?.passwordHash;
+    const refused = await require(target.user.id, admin);
+    expectError(refused, "VALIDATION_ERROR", 400);
+    expect(refused.json().message).toBe(
+      "The account is disabled: enable it before requiring a new password (its reset links are refused)",
+    );
+    expect((await deps.users.findUserById(target.user.id as UserId))?.passwordHash).toBe(before);
+    expect(await requiredMails()).toHaveLength(0);
+  });
+
+  it("refuses support, a plain user, one's own account, a stale proof and an unknown id, changing nothing", async () => {
+    const admin = await accountWithRole("admin");
+    const support = await accountWithRole("support");
+    const plain = await accountWithRole("user");
+    const target = await registerUser(app, otherRegistration);
+    expectError(await require(target.user.id, support), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(await require(target.user.id, plain), "INSUFFICIENT_PERMISSIONS", 403);
+    const own = await require(admin.user.id, admin);
+    expectError(own, "INSUFFICIENT_PERMISSIONS", 403);
+    expect(own.json().message).toBe(
+      "Staff cannot do this to their own account; change your password in your account instead",
+    );
+    expectError(
+      await call("POST", "/admin/users/00000000-0000-7000-8000-00000000ffff/require-new-password", admin),
+      "USER_NOT_FOUND",
+      404,
+    );
+    expectError(await require(target.user.id, await withStaleProof(admin)), "REAUTH_REQUIRED", 401);
+    expect((await deps.users.findUserById(target.user.id as UserId))?.passwordHash).not.toBeNull();
+    expect(await requiredMails()).toHaveLength(0);
+  });
+});
+
 describe("refusals are attributed in the log", () => {
   it("a plain user's and support's refused calls log who tried, by id and role, never the address", async () => {
     await app.close();
@@ -2083,6 +2243,7 @@ describe("which staff actions ask a fresh proof", () => {
         revokeSessions: declaresReauth("post", "/revoke-sessions"),
         resendVerification: declaresReauth("post", "/resend-verification"),
         sendPasswordReset: declaresReauth("post", "/send-password-reset"),
+        requireNewPassword: declaresReauth("post", "/require-new-password"),
         disable: declaresReauth("post", "/disable"),
         resetTwoFactor: declaresReauth("post", "/reset-2fa"),
         verifyEmail: declaresReauth("post", "/verify-email"),
@@ -2094,6 +2255,7 @@ describe("which staff actions ask a fresh proof", () => {
         revokeSessions: false,
         resendVerification: false,
         sendPasswordReset: false,
+        requireNewPassword: true,
         disable: true,
         resetTwoFactor: true,
         verifyEmail: true,

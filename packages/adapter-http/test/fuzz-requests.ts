@@ -289,6 +289,7 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "POST /api/v1/admin/users/:id/reset-2fa": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/resend-verification": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/send-password-reset": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/require-new-password": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/verify-email": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/revoke-sessions": { params: { id: userId } },
   "PATCH /api/v1/admin/users/:id": {

@@ -61,7 +61,7 @@ export function createUserRepository({ db, dialect }: SQLContext): UserRepositor
 
     async updatePasswordHash(input: {
       userId: UserId;
-      passwordHash: string;
+      passwordHash: string | null;
       now: Date;
       ifCurrent?: string | null;
     }): Promise<boolean> {

@@ -12,7 +12,7 @@ type FailableColumn = {
 };
 
 /** The tables failInserts can refuse a new row of. */
-type FailableInsert = "sessions" | "known_sign_in_sources" | "backup_codes";
+type FailableInsert = "sessions" | "known_sign_in_sources" | "backup_codes" | "email_tokens";
 
 /**
  * Makes the database refuse every change of `column` of `table` (a trigger) until the answered

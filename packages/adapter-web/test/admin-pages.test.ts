@@ -99,6 +99,7 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
       "reset-2fa",
       "resend-verification",
       "send-password-reset",
+      "require-new-password",
       "verify-email",
       "revoke-sessions",
       "role",
@@ -225,6 +226,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
       "not locked",
       "/reset-2fa",
       "/send-password-reset",
+      "/require-new-password",
+      '<p class="hint" id="require-new-password-hint">Require a new password when someone else may know it: the password stops working at once, every session and app\'s access ends, and the address is mailed a link to choose a new one (valid for an hour), saying an administrator asked for it. Sign-in providers and two-step verification stay.</p>',
       "/revoke-sessions",
       "/disable",
       '<select id="role" name="role">',
@@ -288,6 +291,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(page.body).toContain("/reset-2fa");
     expect(page.body).toContain("/revoke-sessions");
     expect(page.body).not.toContain("/disable");
+    // Admins only: it locks the password out.
+    expect(page.body).not.toContain("/require-new-password");
     expect(page.body).not.toContain('name="role"');
     expect(page.body).not.toContain("/delete");
     const onAdmin = await browser.get(`/admin/users/${boss.user.id}`);
@@ -295,6 +300,47 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(onAdmin.body).toContain("Your role allows no action on this account.");
     expectPage(await browser.get("/admin/audit"), 403);
     expectPage(await browser.get(`/admin/users/${target.user.id}/delete`), 403);
+  });
+
+  it("offers an admin to require a new password of an active account, not of their own or a disabled one; done, the page says so and the person's activity shows it", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    const boss = await account("boss", "admin");
+    const browser = await browserOf("boss");
+    const base = `/admin/users/${target.user.id}`;
+    expect((await browser.get(`/admin/users/${boss.user.id}`)).body).not.toContain("/require-new-password");
+    // Not verified: what the link will take away is said, not that providers and 2FA stay.
+    expect((await browser.get(base)).body).toMatch(
+      /id="require-new-password-hint">[^<]*saying an administrator asked for it\. The address is not verified yet, so using the link verifies it too: providers linked before are unlinked and a second factor turned on before is turned off\.<\/p>/,
+    );
+
+    const required = await act(browser, `${base}/require-new-password`);
+
+    expect(required.statusCode, required.body).toBe(303);
+    const after = (await browser.get(base)).body;
+    expect(after).toContain(
+      '<p class="notice" role="status">The password no longer signs in and every session of the account has ended: a link to choose a new one is on its way to the address.</p>',
+    );
+    expect(after).toContain("<dt>Password</dt><dd>none</dd>");
+    expect(after).toContain("<dt>Sessions</dt><dd>0</dd>");
+    expect(after).toContain("You were asked to choose a new password by an administrator");
+    await deps.backgroundTasks.drain();
+    expect(
+      deps.mailer
+        .sentTo("target@example.com")
+        .filter((mail) => mail.subject === "Choose a new password for your account"),
+    ).toHaveLength(1);
+    // Its own refusals, as page errors: one's own account, a disabled one.
+    const own = await act(browser, `/admin/users/${boss.user.id}/require-new-password`);
+    expectPage(own, 403);
+    expect(own.body).toContain("change your password in your account instead");
+    await act(browser, `${base}/disable`, { reason: "Spam" });
+    expect((await browser.get(base)).body).not.toContain("/require-new-password");
+    const refused = await act(browser, `${base}/require-new-password`);
+    expectPage(refused, 400);
+    expect(refused.body).toContain(
+      'role="alert">The account is disabled: enable it before requiring a new password (its reset links are refused)</p>',
+    );
   });
 
   it("offers an admin to mark an unverified address verified, with what that means, and not once it is", async () => {
@@ -500,6 +546,12 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
     { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
+    {
+      path: "require-new-password",
+      support: 403,
+      notice:
+        "The password no longer signs in and every session of the account has ended: a link to choose a new one is on its way to the address.",
+    },
     {
       path: "send-password-reset",
       support: 303,

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   composeEmailTakenNotice,
   composeExportReadyMail,
+  composeNewPasswordRequiredMail,
   composeSecurityNotice,
   composeStaffRoleGrantedNotice,
   composeTokenMail,
@@ -55,6 +56,13 @@ function everyMail(brand: MailBrand): OutgoingMail[] {
       accountMark,
     }),
     composeEmailTakenNotice({ to, nickname: "ada", appURL, brand }),
+    composeNewPasswordRequiredMail({
+      to,
+      nickname: "ada",
+      link: `${appURL}/reset-password#token=t`,
+      appURL,
+      brand,
+    }),
     composeStaffRoleGrantedNotice({
       to,
       nickname: "ada",
@@ -268,6 +276,24 @@ describe("what a security notice tells the reader to do", () => {
     );
     expect(without.text).not.toContain("/forgot-password");
     expect(without.text).not.toContain("#token=");
+  });
+
+  it("a new password required by staff: says what stopped working and what ended, carries the link, and where to ask for another once it expires", () => {
+    const mail = composeNewPasswordRequiredMail({
+      to,
+      nickname: "ada",
+      link: `${appURL}/reset-password#token=t`,
+      appURL,
+      brand: { name: "Acme ID", supportURL: "mailto:help@acme.test" },
+    });
+    expect(mail).toMatchObject({ kind: "password_reset", subject: "Choose a new password for your account" });
+    expect(mail.text).toContain(
+      "An administrator of Acme ID asked you to choose a new password for your account. Your old password no longer signs in, and you were signed out on every device and from every app.",
+    );
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/reset-password#token=t`);
+    expect(mail.text).toContain("The link works once and expires in 1 hour.");
+    expect(mail.text).toContain(`Ask for a new link: ${appURL}/forgot-password`);
+    expect(mail.text).toContain("If you did not expect this, contact Acme ID's support.");
   });
 
   it("the export-ready mail links where to act if nobody asked for it", () => {

@@ -366,6 +366,44 @@ export function composeExportReadyMail(input: {
   });
 }
 
+/**
+ * What an account whose password staff removed gets (requireNewPassword): what was done, the reset
+ * link to choose a new password, and where to ask for another once it expires. Its kind is the
+ * reset mail's: it carries a reset link.
+ */
+export function composeNewPasswordRequiredMail(input: {
+  to: Email;
+  nickname: string;
+  link: string;
+  appURL: string;
+  brand: MailBrand;
+}): OutgoingMail {
+  return composeMail({
+    kind: "password_reset",
+    to: input.to,
+    brand: input.brand,
+    subject: "Choose a new password for your account",
+    nickname: input.nickname,
+    blocks: [
+      {
+        lines: [
+          "An administrator of {service} asked you to choose a new password for your account. Your old password no longer signs in, and you were signed out on every device and from every app.",
+        ],
+      },
+      { link: { label: "Choose a new password", url: input.link } },
+      {
+        lines: [
+          "The link works once and expires in 1 hour. After that, ask for a new one here (only the newest link works):",
+        ],
+      },
+      { link: { label: "Ask for a new link", url: forgotPasswordLink(input.appURL) } },
+      {
+        lines: ["If you did not expect this, contact {service}'s support."],
+      },
+    ],
+  });
+}
+
 /** The account's sessions list, marked with the account (accountCenterLink). */
 function sessionsLink(input: { appURL: string; accountMark: string }): string {
   return accountCenterLink({ appURL: input.appURL, page: "sessions", accountMark: input.accountMark });

@@ -15,6 +15,7 @@ import { deleteUser } from "./use-cases/admin/delete-user.ts";
 import { getUserDetails } from "./use-cases/admin/get-user-details.ts";
 import { listAdminAudit } from "./use-cases/admin/list-admin-audit.ts";
 import { findMaintenanceNotice, setMaintenanceNotice } from "./use-cases/admin/maintenance-notice.ts";
+import { requireNewPassword } from "./use-cases/admin/require-new-password.ts";
 import { resendUserVerification } from "./use-cases/admin/resend-user-verification.ts";
 import { resetUserTwoFactor } from "./use-cases/admin/reset-user-two-factor.ts";
 import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
@@ -168,6 +169,7 @@ export interface UseCases {
   readonly verifyUserEmail: Bound<typeof verifyUserEmail>;
   readonly resendUserVerification: Bound<typeof resendUserVerification>;
   readonly sendUserPasswordReset: Bound<typeof sendUserPasswordReset>;
+  readonly requireNewPassword: Bound<typeof requireNewPassword>;
   readonly revokeUserSessions: Bound<typeof revokeUserSessions>;
   readonly deleteUser: Bound<typeof deleteUser>;
   readonly listAdminAudit: Bound<typeof listAdminAudit>;
@@ -259,6 +261,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     verifyUserEmail: (input) => verifyUserEmail(deps, input),
     resendUserVerification: (input) => resendUserVerification(deps, input),
     sendUserPasswordReset: (input) => sendUserPasswordReset(deps, input),
+    requireNewPassword: (input) => requireNewPassword(deps, input),
     revokeUserSessions: (input) => revokeUserSessions(deps, input),
     deleteUser: (input) => deleteUser(deps, input),
     listAdminAudit: (input) => listAdminAudit(deps, input),

@@ -26,6 +26,7 @@ import type {
   LogInInput,
   MailRequested,
   MaintenanceNoticeState,
+  NewPasswordRequired,
   PasswordChanged,
   PasswordReset,
   PasswordResetSent,
@@ -412,6 +413,12 @@ function adminMethods(t: Transport) {
     /** Mails the account's own address a password-reset link (support and admins); nothing changes until it is used. */
     sendPasswordReset: (input: { id: string }, options?: RequestOptions): Promise<PasswordResetSent> =>
       t.call("admin.sendPasswordReset", onUser(input), options),
+    /**
+     * Makes the account's password stop working, ends its sessions and apps' access, and mails it a
+     * link to choose a new one (admins, with a fresh proof).
+     */
+    requireNewPassword: (input: { id: string }, options?: RequestOptions): Promise<NewPasswordRequired> =>
+      t.call("admin.requireNewPassword", onUser(input), options),
     /** Marks the address verified on staff's word (admins, with a fresh proof); mails its holder. */
     verifyEmail: (input: { id: string }, options?: RequestOptions): Promise<UserEmailVerified> =>
       t.call("admin.verifyEmail", onUser(input), options),

@@ -95,6 +95,7 @@ export const routes = {
   "admin.resetTwoFactor": route("POST", "/admin/users/:id/reset-2fa", true),
   "admin.resendVerification": route("POST", "/admin/users/:id/resend-verification", true),
   "admin.sendPasswordReset": route("POST", "/admin/users/:id/send-password-reset", true),
+  "admin.requireNewPassword": route("POST", "/admin/users/:id/require-new-password", true),
   "admin.verifyEmail": route("POST", "/admin/users/:id/verify-email", true),
   "admin.revokeSessions": route("POST", "/admin/users/:id/revoke-sessions", true),
   "admin.changeRole": route("PATCH", "/admin/users/:id", true),

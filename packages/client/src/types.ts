@@ -450,6 +450,10 @@ export interface PasswordResetSent {
   readonly passwordResetSent: true;
 }
 
+export interface NewPasswordRequired {
+  readonly newPasswordRequired: true;
+}
+
 export interface TwoFactorReset {
   readonly twoFactorEnabled: false;
 }

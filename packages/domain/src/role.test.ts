@@ -22,6 +22,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     revoke_sessions: false,
     resend_verification: false,
     send_password_reset: false,
+    require_new_password: false,
     verify_email: false,
     disable: false,
     enable: false,
@@ -37,6 +38,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     revoke_sessions: true,
     resend_verification: true,
     send_password_reset: true,
+    require_new_password: false,
     verify_email: false,
     disable: false,
     enable: false,
@@ -52,6 +54,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     revoke_sessions: true,
     resend_verification: true,
     send_password_reset: true,
+    require_new_password: true,
     verify_email: true,
     disable: true,
     enable: true,
@@ -118,8 +121,8 @@ describe("checkStaffPermission", () => {
     }
   });
 
-  it("refuses resetting one's own 2FA and vouching for one's own address, whatever the role", () => {
-    for (const action of ["reset_two_factor", "verify_email"] as const) {
+  it("refuses resetting one's own 2FA, vouching for one's own address and requiring one's own new password, whatever the role", () => {
+    for (const action of ["reset_two_factor", "verify_email", "require_new_password"] as const) {
       const own = checkStaffPermission({
         actorRole: "admin",
         action,
@@ -151,6 +154,7 @@ describe("staffActionsNeedingFreshProof", () => {
       "change_role",
       "delete",
       "disable",
+      "require_new_password",
       "reset_two_factor",
       "verify_email",
     ]);

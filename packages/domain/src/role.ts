@@ -22,6 +22,7 @@ export const staffActions = [
   "revoke_sessions",
   "resend_verification",
   "send_password_reset",
+  "require_new_password",
   "verify_email",
   "disable",
   "enable",
@@ -81,6 +82,8 @@ const refusedOnOwnAccount: Readonly<Partial<Record<StaffAction, string>>> = {
     "Staff cannot do this to their own account; turn your second factor off in your account, which asks for a current code",
   verify_email:
     "Staff cannot do this to their own account; verify your address with the link mailed to it (another admin may, after checking)",
+  require_new_password:
+    "Staff cannot do this to their own account; change your password in your account instead",
 };
 
 export const staffActionsRefusedOnOwnAccount = Object.keys(refusedOnOwnAccount) as readonly StaffAction[];
@@ -116,7 +119,8 @@ export function checkStaffPermission(input: {
 
 /**
  * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
- * that lock a person out or take a protection away, and marking an address verified, which lets
+ * that lock a person out or take a protection away (requiring a new password locks the password out
+ * until the mailed link is used), and marking an address verified, which lets
  * providers link by it (ADR 0043: whoever talked staff into it could pre-hijack the account of
  * that address). Reads, unlocking, enabling, ending sessions and mailing a new verification or
  * password-reset link do not: they give nothing to someone holding a stolen staff token (the link
@@ -129,6 +133,7 @@ export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
   "change_role",
   "reset_two_factor",
   "verify_email",
+  "require_new_password",
 ];
 
 /** Whether an account counts as an admin that can act: the admin role, and not disabled. */

@@ -155,6 +155,12 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "password_reset_requested", details: { by: "admin" } })).toBe(
       "Mailed the address a password-reset link",
     );
+    expect(describeSecurityEvent({ type: "password_reset_required", details: { by: "admin" } })).toBe(
+      "You were asked to choose a new password by an administrator",
+    );
+    expect(describeStaffAction({ type: "password_reset_required", details: { by: "admin" } })).toBe(
+      "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
+    );
     // The person's own request names no one; staff's names the role.
     expect(describeSecurityEvent({ type: "password_reset_requested", details: {} })).toBe(
       "A password-reset link was mailed to you",
@@ -182,6 +188,7 @@ describe("describeStaffAction", () => {
           "email_verified",
           "verification_resent",
           "password_reset_requested",
+          "password_reset_required",
           "two_factor_reset",
           "role_changed",
           "sessions_revoked",

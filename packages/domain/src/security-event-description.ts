@@ -43,6 +43,8 @@ const sentences: Readonly<Record<SecurityEventType, (details: Details) => string
   password_changed: () => "Your password was changed",
   password_reset: () => "Your password was reset through a mailed link",
   password_reset_requested: () => "A password-reset link was mailed to you",
+  // Staff only record it: " by an administrator" follows (the mail says what it did).
+  password_reset_required: () => "You were asked to choose a new password",
   verification_resent: () => "A new link to verify your email address was mailed to you",
   email_verified: () => "Your email address was verified",
   profile_updated: () => "Your profile was updated",
@@ -153,6 +155,8 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   email_verified: () => "Marked the email address verified",
   verification_resent: () => "Mailed the address a new verification link",
   password_reset_requested: () => "Mailed the address a password-reset link",
+  password_reset_required: () =>
+    "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
   two_factor_reset: () => "Reset the account's two-factor authentication",
   role_changed: (d) =>
     d.via === adminCreatedOnServer

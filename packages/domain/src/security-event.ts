@@ -10,6 +10,7 @@ export const securityEventTypes = [
   "password_changed",
   "password_reset",
   "password_reset_requested",
+  "password_reset_required",
   "verification_resent",
   "email_verified",
   "profile_updated",

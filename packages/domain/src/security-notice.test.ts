@@ -61,6 +61,8 @@ describe("notifiesAccountHolder", () => {
       "login_failed",
       "account_locked",
       "password_reset_requested",
+      // Staff required a new password: the mail that carries the link to choose one is the news.
+      "password_reset_required",
       // Staff mailed a new verification link: that mail is the news.
       "verification_resent",
       "email_verified",

@@ -406,6 +406,15 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     errors: ["VALIDATION_ERROR", "RATE_LIMIT_EXCEEDED"],
   });
   action({
+    path: "require-new-password",
+    staffAction: "require_new_password",
+    data: Type.Object({ newPasswordRequired: Type.Literal(true) }),
+    run: (actor, userId, client) => useCases.requireNewPassword({ actor, client, userId }),
+    answer: { newPasswordRequired: true },
+    // VALIDATION_ERROR: the account is disabled (its reset links are refused).
+    errors: ["VALIDATION_ERROR"],
+  });
+  action({
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
     data: Type.Object({ sessionsRevoked: Type.Literal(true) }),

@@ -71,6 +71,7 @@ const userActions = [
   { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
   { id: "resend_verification", path: "resend-verification", notice: "verification_resent" },
   { id: "send_password_reset", path: "send-password-reset", notice: "password_reset_sent" },
+  { id: "require_new_password", path: "require-new-password", notice: "new_password_required" },
   { id: "verify_email", path: "verify-email", notice: "email_verified" },
   { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
 ] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
@@ -202,6 +203,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
     resend_verification: (input) => useCases.resendUserVerification(input),
     send_password_reset: (input) => useCases.sendUserPasswordReset(input),
+    require_new_password: (input) => useCases.requireNewPassword(input),
     verify_email: (input) => useCases.verifyUserEmail(input),
     revoke_sessions: (input) => useCases.revokeUserSessions(input),
   };
@@ -465,6 +467,7 @@ function permittedActions(page: PageContext, details: UserDetails) {
     resendAfterEnabling: may("resend_verification") && !user.emailVerified && user.status === "disabled",
     sendPasswordReset: may("send_password_reset") && user.status === "active",
     resetAfterEnabling: may("send_password_reset") && user.status === "disabled",
+    requireNewPassword: may("require_new_password") && user.status === "active",
     verifyEmail: may("verify_email") && !user.emailVerified,
     revokeSessions: may("revoke_sessions"),
     changeRole: may("change_role"),

@@ -23,6 +23,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   email_verified: "The address is marked verified, and its holder is mailed about it.",
   verification_resent:
     "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
+  new_password_required:
+    "The password no longer signs in and every session of the account has ended: a link to choose a new one is on its way to the address.",
   password_reset_sent:
     "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
   two_factor_reset: "Two-step verification is off for this account.",

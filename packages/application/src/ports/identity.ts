@@ -11,11 +11,12 @@ export interface UserRepository {
    * Sets the password hash of an active account, and with `ifCurrent` only while the hash in force
    * is still that one (null: none). Answers whether it did: false when the account is gone or
    * disabled, or another change of password won (a compare-and-set, so of two changes proven with
-   * the same current password exactly one applies).
+   * the same current password exactly one applies). A null `passwordHash` removes the password
+   * (staff's requireNewPassword): the account then signs in through its providers or a reset link.
    */
   updatePasswordHash(input: {
     userId: UserId;
-    passwordHash: string;
+    passwordHash: string | null;
     now: Date;
     ifCurrent?: string | null;
   }): Promise<boolean>;

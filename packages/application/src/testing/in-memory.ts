@@ -267,7 +267,7 @@ export class InMemoryUserRepository implements UserRepository {
   }
   async updatePasswordHash(input: {
     userId: UserId;
-    passwordHash: string;
+    passwordHash: string | null;
     now: Date;
     ifCurrent?: string | null;
   }): Promise<boolean> {

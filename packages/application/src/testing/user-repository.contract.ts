@@ -101,6 +101,22 @@ export function userRepositoryContract(name: string, makeRepository: () => Promi
       expect((await users.findUserById(passwordless.id))?.passwordHash).toBe("set");
     });
 
+    it("removes a password (a null hash), on an active account only", async () => {
+      const users = await makeRepository();
+      const user = makeUser({ passwordHash: "old-hash" });
+      await users.insertUser(user);
+      expect(await users.updatePasswordHash({ userId: user.id, passwordHash: null, now: at(1000) })).toBe(
+        true,
+      );
+      expect(await users.findUserById(user.id)).toMatchObject({ passwordHash: null, updatedAt: at(1000) });
+      const disabled = makeUser({ status: "disabled", passwordHash: "kept-hash" });
+      await users.insertUser(disabled);
+      expect(await users.updatePasswordHash({ userId: disabled.id, passwordHash: null, now: at(1000) })).toBe(
+        false,
+      );
+      expect((await users.findUserById(disabled.id))?.passwordHash).toBe("kept-hash");
+    });
+
     it("sets no password hash on a disabled or missing account", async () => {
       const users = await makeRepository();
       const disabled = makeUser({ status: "disabled", passwordHash: "old-hash" });
