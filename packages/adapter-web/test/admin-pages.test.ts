@@ -495,7 +495,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const browser = await browserOf("boss");
     const base = `/admin/users/${target.user.id}`;
     expect((await browser.get(base)).body).toContain(
-      "choosing a new password then ends every session and every app's access, and gives the account its first password.</p>",
+      "choosing a new password then ends every session and every app's access, and gives the account a password (it has none now).</p>",
     );
     await act(browser, `${base}/disable`, { reason: "Spam" });
     const disabledPage = (await browser.get(base)).body;
