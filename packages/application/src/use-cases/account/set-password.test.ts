@@ -161,6 +161,20 @@ describe("setPassword", () => {
     expect(transactions.calls).toEqual(["users.updatePasswordHash", "sessions.revokeSessionsOfUser"]);
   });
 
+  it("sets no first password from a session that ended since its request was authenticated (an admin required a new password meanwhile)", async () => {
+    const deps = createInMemoryDependencies();
+    // Signed in with the password, the proof fresh: the session as the request's authentication read it.
+    const { user, session } = await registerAccount(deps);
+    // An admin requires a new password before the use case reads the account: the password removed
+    // and every session ended, in one transaction.
+    await deps.users.updatePasswordHash({ userId: user.id, passwordHash: null, now: deps.clock.now() });
+    await deps.sessions.revokeSessionsOfUser({ userId: user.id, now: deps.clock.now() });
+    const result = await setPassword(deps, { session, currentPassword: strongPassword, newPassword });
+    expect(result).toMatchObject({ ok: false, error: "INVALID_TOKEN" });
+    expect((await deps.users.findUserById(user.id))?.passwordHash).toBeNull();
+    expect(await logIn(deps, newPassword)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+  });
+
   it("answers USER_NOT_FOUND for an account that no longer exists", async () => {
     const deps = createInMemoryDependencies();
     const { user, session } = await registerAccount(deps);

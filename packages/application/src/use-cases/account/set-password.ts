@@ -12,7 +12,8 @@ import { proveCurrentPassword, requireFreshProof } from "./steps/fresh-proof.ts"
  * password is then required, and is the proof that it is the owner). Setting a
  * first password needs a fresh proof of the session instead: else a stolen access
  * token of a social-only account could give it a password and take it over. Every
- * other session of the user is ended. Wrong current passwords count toward lockout.
+ * other session of the user is ended. Wrong current passwords count toward lockout. A session
+ * ended since the request was authenticated changes nothing (INVALID_TOKEN).
  *
  * The new hash is written only while the password proven (or its absence) is still the one in
  * force and the account is active: of two changes proven with the same current password at once,
@@ -34,13 +35,23 @@ export async function setPassword(
       | "USER_NOT_FOUND"
       | "REAUTH_REQUIRED"
       | "ACCOUNT_DISABLED"
+      | "INVALID_TOKEN"
     >
   | AccountLocked
 > {
   const { session } = input;
   const client = input.client ?? {};
-  const user = await deps.users.findUserById(session.userId);
+  // The account and the session in one read: an admin's requirement of a new password removes the
+  // password and ends the sessions in one transaction, so a request authenticated just before it
+  // that finds no password here finds its session ended too, and sets none on the fresh proof.
+  const { user, session: current } = await deps.sessions.findSessionWithUser({
+    sessionId: session.id,
+    userId: session.userId,
+  });
   if (user === null) return err("USER_NOT_FOUND", "The account no longer exists");
+  if (current === null || current.revokedAt !== null) {
+    return err("INVALID_TOKEN", "This session has ended; sign in again");
+  }
   const screened = await checkNewPassword(deps, {
     password: input.newPassword,
     account: user,
