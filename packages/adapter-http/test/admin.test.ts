@@ -1635,6 +1635,9 @@ describe("requiring a new password", () => {
     deps.users.replaceUser({ ...user, passwordHash: null });
     expect((await require(target.user.id, admin)).statusCode).toBe(200);
     const [mail] = await requiredMails();
+    // It had no password to stop working.
+    expect(mail?.text).toContain("asked you to choose a password for your account");
+    expect(mail?.text).not.toContain("old password");
     expect((await resetWith(tokenFromMail(mail as OutgoingMail))).statusCode).toBe(200);
     expect((await logInWith("Ch0sen-after-staff!")).statusCode).toBe(200);
   });

@@ -62,6 +62,7 @@ function everyMail(brand: MailBrand): OutgoingMail[] {
       link: `${appURL}/reset-password#token=t`,
       appURL,
       brand,
+      hadPassword: true,
     }),
     composeStaffRoleGrantedNotice({
       to,
@@ -278,14 +279,17 @@ describe("what a security notice tells the reader to do", () => {
     expect(without.text).not.toContain("#token=");
   });
 
-  it("a new password required by staff: says what stopped working and what ended, carries the link, and where to ask for another once it expires", () => {
-    const mail = composeNewPasswordRequiredMail({
-      to,
-      nickname: "ada",
-      link: `${appURL}/reset-password#token=t`,
-      appURL,
-      brand: { name: "Acme ID", supportURL: "mailto:help@acme.test" },
-    });
+  it("a new password required by staff: says what stopped working and what ended, carries the link, and where to ask for another once it expires; with no password before, no old one", () => {
+    const required = (hadPassword: boolean) =>
+      composeNewPasswordRequiredMail({
+        to,
+        nickname: "ada",
+        link: `${appURL}/reset-password#token=t`,
+        appURL,
+        brand: { name: "Acme ID", supportURL: "mailto:help@acme.test" },
+        hadPassword,
+      });
+    const mail = required(true);
     expect(mail).toMatchObject({ kind: "password_reset", subject: "Choose a new password for your account" });
     expect(mail.text).toContain(
       "An administrator of Acme ID asked you to choose a new password for your account. Your old password no longer signs in, and you were signed out on every device and from every app.",
@@ -294,6 +298,13 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain("The link works once and expires in 1 hour.");
     expect(mail.text).toContain(`Ask for a new link: ${appURL}/forgot-password`);
     expect(mail.text).toContain("If you did not expect this, contact Acme ID's support.");
+    // An account signed in through providers only had no password to stop working.
+    const none = required(false);
+    expect(none.text).toContain(
+      "An administrator of Acme ID asked you to choose a password for your account, and you were signed out on every device and from every app.",
+    );
+    expect(none.text).not.toContain("old password");
+    expect(none.text).toContain(`Choose a new password: ${appURL}/reset-password#token=t`);
   });
 
   it("the export-ready mail links where to act if nobody asked for it", () => {

@@ -369,7 +369,8 @@ export function composeExportReadyMail(input: {
 /**
  * What an account whose password staff removed gets (requireNewPassword): what was done, the reset
  * link to choose a new password, and where to ask for another once it expires. Its kind is the
- * reset mail's: it carries a reset link.
+ * reset mail's: it carries a reset link. An account that had no password (providers only) is told
+ * of no old one.
  */
 export function composeNewPasswordRequiredMail(input: {
   to: Email;
@@ -377,6 +378,7 @@ export function composeNewPasswordRequiredMail(input: {
   link: string;
   appURL: string;
   brand: MailBrand;
+  hadPassword: boolean;
 }): OutgoingMail {
   return composeMail({
     kind: "password_reset",
@@ -387,7 +389,9 @@ export function composeNewPasswordRequiredMail(input: {
     blocks: [
       {
         lines: [
-          "An administrator of {service} asked you to choose a new password for your account. Your old password no longer signs in, and you were signed out on every device and from every app.",
+          input.hadPassword
+            ? "An administrator of {service} asked you to choose a new password for your account. Your old password no longer signs in, and you were signed out on every device and from every app."
+            : "An administrator of {service} asked you to choose a password for your account, and you were signed out on every device and from every app.",
         ],
       },
       { link: { label: "Choose a new password", url: input.link } },

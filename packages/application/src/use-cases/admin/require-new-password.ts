@@ -70,6 +70,7 @@ export async function requireNewPassword(
         link: required.link,
         appURL: deps.settings.appURL,
         brand: deps.settings.brand,
+        hadPassword: user.passwordHash !== null,
       }),
     );
   }
