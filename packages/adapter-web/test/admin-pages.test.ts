@@ -497,6 +497,10 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect((await browser.get(base)).body).toContain(
       "choosing a new password then ends every session and every app's access, and gives the account a password (it has none now).</p>",
     );
+    // Nor does requiring one say a password stops working: there is none.
+    expect((await browser.get(base)).body).toMatch(
+      /id="require-new-password-hint">The account has no password: requiring one ends every session and app's access, and the address is mailed a link to choose one \(valid for an hour\), saying an administrator asked for it\./,
+    );
     await act(browser, `${base}/disable`, { reason: "Spam" });
     const disabledPage = (await browser.get(base)).body;
     expect(disabledPage).not.toContain("/send-password-reset");
