@@ -14,6 +14,7 @@ import { enableTwoFactorFor, enableTwoFactorOnUnverifiedAddress } from "../../te
 import {
   accountWithoutPassword,
   registerAccount,
+  storedRefreshToken,
   strongPassword,
   unwrap,
   unwrapSignedIn,
@@ -538,9 +539,12 @@ describe("security notices: the hourly allowance counts only notices that were m
       maxNoticesPerWindow + 1,
     );
     expect(notices(deps)).toHaveLength(0);
+    // Signed out everywhere, the holder signs in again to change the password.
+    const again = unwrapSignedIn(await logInAsAda(deps, home));
+    const { session } = await storedRefreshToken(deps, again.refreshToken);
     unwrap(
       await setPassword(deps, {
-        session: account.session,
+        session,
         currentPassword: strongPassword,
         newPassword,
         client: home,
