@@ -71,6 +71,21 @@ describe("updateProfile", () => {
     },
   );
 
+  it("a session ended while the request ran (an admin required a new password meanwhile): INVALID_TOKEN, nothing mailed, no usable link", async () => {
+    const { deps, session } = await setUp();
+    const mailed = deps.mailer.sent.length;
+    // The request was authenticated with the session live; it ends before the use case reads it.
+    await deps.sessions.revokeSessionsOfUser({ userId: session.userId, now: deps.clock.now() });
+    expect(await requestChange(deps, session, "intruder@example.org")).toMatchObject({
+      ok: false,
+      error: "INVALID_TOKEN",
+    });
+    expect(deps.mailer.sent).toHaveLength(mailed);
+    expect(deps.emailTokens.all().filter((t) => t.purpose === "change_email" && t.usedAt === null)).toEqual(
+      [],
+    );
+  });
+
   it("answers USER_NOT_FOUND when the account is gone", async () => {
     const { deps, session } = await setUp();
     deps.users.deleteUser(session.userId);

@@ -33,7 +33,8 @@ export async function requestEmailChange(
   deps: Dependencies,
   input: { session: Session; newEmail: string; client?: ClientInfo },
 ): Promise<
-  Result<{ pending: true }, "VALIDATION_ERROR" | "REAUTH_REQUIRED" | "USER_NOT_FOUND"> | AllowanceSpent
+  | Result<{ pending: true }, "VALIDATION_ERROR" | "REAUTH_REQUIRED" | "USER_NOT_FOUND" | "INVALID_TOKEN">
+  | AllowanceSpent
 > {
   const fresh = requireFreshProof(deps, { session: input.session });
   if (!fresh.ok) return fresh;
@@ -61,6 +62,22 @@ export async function requestEmailChange(
       message: "Too many email changes were requested this hour; retry later",
       retryAfterSeconds: mailAllowanceWindowMs / 1000,
     };
+  }
+  // A session ended while this request ran (an admin's requirement of a new password, a sign-out
+  // everywhere, a reset) asks for nothing: the link just issued dies unmailed. Read after the
+  // issue, so whichever commits first, the link cannot be used: an end before this read is seen
+  // here, and one after it ends the account's change links itself (the requirement and a reset do).
+  const { session: current } = await deps.sessions.findSessionWithUser({
+    sessionId: input.session.id,
+    userId: user.id,
+  });
+  if (current === null || current.revokedAt !== null) {
+    await deps.emailTokens.useAllEmailTokensOfUser({
+      userId: user.id,
+      purpose: "change_email",
+      now: deps.clock.now(),
+    });
+    return err("INVALID_TOKEN", "This session has ended; sign in again");
   }
   // Each account may ask three times an hour, but many accounts may name one address: past
   // maxMailsPerAddress change mails to an address in the hour, whoever asked, nothing more is
