@@ -1656,6 +1656,42 @@ describe("requiring a new password", () => {
     expect(await requiredMails()).toHaveLength(0);
   });
 
+  it("an account disabled, or deleted, after it was read and before the password is removed: 400 VALIDATION_ERROR or 404 USER_NOT_FOUND, nothing removed, ended or mailed", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const targetId = target.user.id as UserId;
+    const before = await deps.users.findUserById(targetId);
+    if (before === null) throw new Error("no user");
+    const read = deps.users.findUserById.bind(deps.users);
+    /** The staff gate reads the account as it was; `meanwhile` runs before the write. */
+    const changeAfterTheRead = (meanwhile: () => void) => {
+      let changed = false;
+      const spy = vi.spyOn(deps.users, "findUserById").mockImplementation(async (id) => {
+        const seen = await read(id);
+        if (id === targetId && !changed) {
+          changed = true;
+          meanwhile();
+        }
+        return seen;
+      });
+      return spy;
+    };
+
+    changeAfterTheRead(() => deps.users.replaceUser({ ...before, status: "disabled" }));
+    const disabledMeanwhile = await require(target.user.id, admin);
+    expectError(disabledMeanwhile, "VALIDATION_ERROR", 400);
+    expect(disabledMeanwhile.json().message).toMatch(/^The account is disabled/);
+    expect((await deps.users.findUserById(targetId))?.passwordHash).toBe(before.passwordHash);
+    vi.restoreAllMocks();
+    deps.users.replaceUser(before);
+    expect((await getMe(app, target.accessToken)).statusCode).toBe(200);
+
+    changeAfterTheRead(() => deps.users.deleteUser(targetId));
+    expectError(await require(target.user.id, admin), "USER_NOT_FOUND", 404);
+    vi.restoreAllMocks();
+    expect(await requiredMails()).toHaveLength(0);
+  });
+
   it("refuses support, a plain user, one's own account, a stale proof and an unknown id, changing nothing", async () => {
     const admin = await accountWithRole("admin");
     const support = await accountWithRole("support");
