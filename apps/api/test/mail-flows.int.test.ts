@@ -617,7 +617,25 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(
       (await post("/auth/reset-password", { token: tokenFromReceivedMail(mail), newPassword })).statusCode,
     ).toBe(200);
-    expect((await post("/auth/login", { email: address, password: newPassword })).statusCode).toBe(200);
+    const signedIn = await post("/auth/login", { email: address, password: newPassword });
+    expect(signedIn.statusCode).toBe(200);
+    // The old password's attempt while none was stored is in the person's log, saying so.
+    const log = await service.app.inject({
+      method: "GET",
+      url: "/api/v1/user/security-events?limit=50",
+      headers: { authorization: `Bearer ${signedIn.json().data.accessToken}` },
+    });
+    expect(
+      log
+        .json()
+        .data.events.filter((event: { type: string }) => event.type === "login_failed")
+        .map((event: { details: unknown; description: string }) => [event.details, event.description]),
+    ).toEqual([
+      [
+        { method: "password", noPassword: true },
+        "A sign-in with a password failed: your account has no password",
+      ],
+    ]);
 
     // The person asks for a reset link, and the admin requires a new password while it is used.
     await ageMailedLinks(database.db(), {

@@ -59,6 +59,15 @@ describe("describeSecurityEvent", () => {
     ).toBe("You signed in with password and your second factor");
   });
 
+  it("says a failed password sign-in found no password on the account, when it did", () => {
+    const failed = (details: { method: string; noPassword?: boolean }) =>
+      describeSecurityEvent({ type: "login_failed", details });
+    expect([failed({ method: "password" }), failed({ method: "password", noPassword: true })]).toEqual([
+      "A sign-in attempt failed",
+      "A sign-in with a password failed: your account has no password",
+    ]);
+  });
+
   it("uses the facts in the details", () => {
     expect(describeSecurityEvent({ type: "role_changed", details: { role: "support", by: "admin" } })).toBe(
       "Your role was changed to support by an administrator",

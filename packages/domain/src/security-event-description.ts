@@ -35,7 +35,10 @@ type Details = SecurityEvent["details"];
 const sentences: Readonly<Record<SecurityEventType, (details: Details) => string>> = {
   login_succeeded: (d) =>
     `You signed in${d.method === undefined ? "" : ` with ${String(d.method)}`}${d.secondFactor === true ? " and your second factor" : ""}`,
-  login_failed: () => "A sign-in attempt failed",
+  login_failed: (d) =>
+    d.noPassword === true
+      ? "A sign-in with a password failed: your account has no password"
+      : "A sign-in attempt failed",
   account_locked: () => "Sign-in was locked after too many failed attempts",
   login_refused_locked: () =>
     "A sign-in attempt was refused while sign-in was locked; more from the same address within 15 minutes are not listed again",

@@ -108,6 +108,25 @@ describe("logInWithPassword", () => {
     expect(deps.passwordHasher.dummyVerifications).toBe(1);
   });
 
+  it("records the failure in the log of an account without a password, saying it has none", async () => {
+    const deps = createInMemoryDependencies();
+    const registered = await registerAccount(deps, { email: "ada@example.com" });
+    await registerAccount(deps, { email: "grace@example.com" });
+    // As after an admin required a new password, or for an account that signs in through a provider.
+    deps.users.replaceUser({ ...registered.user, passwordHash: null });
+    const attempt = { email: "ada@example.com", password: strongPassword, client };
+
+    expect(await logInWithPassword(deps, attempt)).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    expect(
+      await logInWithPassword(deps, { ...attempt, email: "grace@example.com", password: "Nope-nope-1!" }),
+    ).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
+    const failed = deps.securityEvents.all().filter((event) => event.type === "login_failed");
+    expect(failed.map((event) => [event.userId, event.details, event.ip])).toEqual([
+      [registered.user.id, { method: "password", noPassword: true }, "127.0.0.1"],
+      [expect.not.stringMatching(registered.user.id), { method: "password" }, "127.0.0.1"],
+    ]);
+  });
+
   it("answers ACCOUNT_DISABLED to a disabled account only once the password is right", async () => {
     const deps = createInMemoryDependencies();
     const { user } = await registerAccount(deps, { email: "ada@example.com" });

@@ -48,14 +48,18 @@ export async function logInWithPassword(
     client: input.client,
     checkProof: checkPassword,
     deferGiveBack: true,
-    ...(user !== null && passwordHash !== null
+    // An account without a password (social sign-in only, or one an admin required a new password
+    // of) records the attempt too: its holder sees someone trying a password, and a lock it reaches
+    // is not listed without the attempts that reached it.
+    ...(user !== null
       ? {
           recordWrongProof: () =>
             recordSecurityEvent(deps, {
               userId: user.id,
               type: "login_failed",
               client: input.client,
-              details: { method: "password" },
+              details:
+                passwordHash === null ? { method: "password", noPassword: true } : { method: "password" },
             }),
         }
       : {}),

@@ -42,7 +42,7 @@ export async function answerStaffMailedLink(
       return {
         ok: false,
         error: "RATE_LIMIT_EXCEEDED",
-        message: `This address was mailed ${maxMailsPerAddress} links of this kind in the last hour, the most allowed: the newest still works; send another later`,
+        message: `This address was mailed ${maxMailsPerAddress} links of this kind in the last hour, the most allowed: the newest of them works until it is used or expires; send another later`,
         retryAfterSeconds: mailAllowanceWindowMs / 1000,
       };
     case "recently-issued":
