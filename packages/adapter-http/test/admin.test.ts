@@ -1336,7 +1336,7 @@ describe("sending a new verification link", () => {
 
     expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
     expect(refused.headers["retry-after"]).toBe("3600");
-    expect(refused.json().message).toContain("the newest still works");
+    expect(refused.json().message).toContain("the newest of them works until it is used or expires");
     expect(await verificationLinks()).toHaveLength(3);
     // An hour after the first link, one goes again (support's session renewed meanwhile).
     deps.clock.advance(54 * 60_000);
@@ -1485,7 +1485,7 @@ describe("sending a password-reset link", () => {
 
     expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
     expect(refused.headers["retry-after"]).toBe("3600");
-    expect(refused.json().message).toContain("the newest still works");
+    expect(refused.json().message).toContain("the newest of them works until it is used or expires");
     expect(await resetLinks()).toHaveLength(3);
   });
 

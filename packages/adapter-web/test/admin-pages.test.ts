@@ -482,7 +482,9 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const refused = await act(browser, `${base}/resend-verification`);
     expectPage(refused, 429);
     expect(refused.headers["retry-after"]).toBe("3600");
-    expect(refused.body).toContain("the most allowed: the newest still works; send another later");
+    expect(refused.body).toContain(
+      "the most allowed: the newest of them works until it is used or expires; send another later",
+    );
   });
 
   it("says a password-reset link gives an account without a password its first; on a disabled account offers none and says why; sent by hand, 400", async () => {
