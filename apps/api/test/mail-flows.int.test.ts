@@ -606,7 +606,10 @@ describe("mail flows through SMTP on MySQL", () => {
     expect(await passwordHash()).toBe(before);
     expect((await me(person.accessToken)).statusCode).toBe(200);
 
-    expect((await requireIt()).json()).toEqual({ success: true, data: { newPasswordRequired: true } });
+    expect((await requireIt()).json()).toEqual({
+      success: true,
+      data: { newPasswordRequired: true, linkMailed: true },
+    });
     expect(await passwordHash()).toBeNull();
     expect((await me(person.accessToken)).json().error).toBe("INVALID_TOKEN");
     expect((await post("/auth/login", { email: address, password })).json().error).toBe(

@@ -308,6 +308,12 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const boss = await account("boss", "admin");
     const browser = await browserOf("boss");
     const base = `/admin/users/${target.user.id}`;
+    const requiredMails = async () => {
+      await deps.backgroundTasks.drain();
+      return deps.mailer
+        .sentTo("target@example.com")
+        .filter((mail) => mail.subject === "Choose a new password for your account");
+    };
     expect((await browser.get(`/admin/users/${boss.user.id}`)).body).not.toContain("/require-new-password");
     // Not verified: what the link will take away is said, not that providers and 2FA stay.
     expect((await browser.get(base)).body).toMatch(
@@ -324,12 +330,13 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(after).toContain("<dt>Password</dt><dd>none</dd>");
     expect(after).toContain("<dt>Sessions</dt><dd>0</dd>");
     expect(after).toContain("You were asked to choose a new password by an administrator");
-    await deps.backgroundTasks.drain();
-    expect(
-      deps.mailer
-        .sentTo("target@example.com")
-        .filter((mail) => mail.subject === "Choose a new password for your account"),
-    ).toHaveLength(1);
+    expect(await requiredMails()).toHaveLength(1);
+    // Pressed again (a double click, a second tab): no second link is promised.
+    expect((await act(browser, `${base}/require-new-password`)).statusCode).toBe(303);
+    expect((await browser.get(base)).body).toContain(
+      '<p class="notice" role="status">The password no longer signs in and every session of the account has ended. This click mailed no link: one mailed less than a minute ago (an earlier click, or the person&#39;s own request) is on its way, and it works.</p>',
+    );
+    expect(await requiredMails()).toHaveLength(1);
     // Its own refusals, as page errors: one's own account, a disabled one.
     const own = await act(browser, `/admin/users/${boss.user.id}/require-new-password`);
     expectPage(own, 403);

@@ -452,6 +452,8 @@ export interface PasswordResetSent {
 
 export interface NewPasswordRequired {
   readonly newPasswordRequired: true;
+  /** False when an unused reset link under a minute old was on its way (a double click): nothing more was mailed. */
+  readonly linkMailed: boolean;
 }
 
 export interface TwoFactorReset {

@@ -408,9 +408,15 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "require-new-password",
     staffAction: "require_new_password",
-    data: Type.Object({ newPasswordRequired: Type.Literal(true) }),
+    data: Type.Object({
+      newPasswordRequired: Type.Literal(true),
+      linkMailed: Type.Boolean({
+        description:
+          "True when this request mailed the link to choose a new password. False when an unused reset link under a minute old was on its way (an earlier click, or the person's own request), which works the same: nothing more was mailed.",
+      }),
+    }),
     run: (actor, userId, client) => useCases.requireNewPassword({ actor, client, userId }),
-    answer: { newPasswordRequired: true },
+    answer: (outcome) => ({ newPasswordRequired: true, linkMailed: outcome.linkMailed }),
     // VALIDATION_ERROR: the account is disabled (its reset links are refused).
     errors: ["VALIDATION_ERROR"],
   });

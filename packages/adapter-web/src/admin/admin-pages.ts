@@ -203,7 +203,13 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
     resend_verification: (input) => useCases.resendUserVerification(input),
     send_password_reset: (input) => useCases.sendUserPasswordReset(input),
-    require_new_password: (input) => useCases.requireNewPassword(input),
+    require_new_password: async (input) => {
+      const result = await useCases.requireNewPassword(input);
+      // No link mailed by this click (a double click, the person's own request just before).
+      return result.ok && !result.value.linkMailed
+        ? ok(new OtherNotice("new_password_link_on_its_way"))
+        : result;
+    },
     verify_email: (input) => useCases.verifyUserEmail(input),
     revoke_sessions: (input) => useCases.revokeUserSessions(input),
   };

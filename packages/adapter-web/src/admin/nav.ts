@@ -25,6 +25,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
     "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
   new_password_required:
     "The password no longer signs in and every session of the account has ended: a link to choose a new one is on its way to the address.",
+  new_password_link_on_its_way:
+    "The password no longer signs in and every session of the account has ended. This click mailed no link: one mailed less than a minute ago (an earlier click, or the person's own request) is on its way, and it works.",
   password_reset_sent:
     "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
   two_factor_reset: "Two-step verification is off for this account.",

@@ -26,13 +26,15 @@ const disabled = err(
  * it), but a repeat within a minute of an unused reset link (a double click, or a link the person
  * asked for a moment ago, which works the same) mails nothing more (ADR 0053). Recorded as
  * `password_reset_required`, naming the member of staff, unless nothing changed (a repeat on an
- * account with no password left and its link on its way). A disabled account is refused (its reset
- * links are refused: enable it first).
+ * account with no password left and its link on its way). Answers whether this request mailed a
+ * link (`linkMailed`: false when an unused one under a minute old was on its way), so a double
+ * click is not told a second link is coming. A disabled account is refused (its reset links are
+ * refused: enable it first).
  */
 export async function requireNewPassword(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
-): Promise<Result<void, StaffRefusal | "VALIDATION_ERROR">> {
+): Promise<Result<{ readonly linkMailed: boolean }, StaffRefusal | "VALIDATION_ERROR">> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "require_new_password",
@@ -81,5 +83,5 @@ export async function requireNewPassword(
       actor: actorOf(input.actor, input.client),
     });
   }
-  return ok(undefined);
+  return ok({ linkMailed: "link" in required });
 }
