@@ -790,6 +790,36 @@ describe("disabling and enabling", () => {
     expect((await getMe(app, again.accessToken)).body).not.toContain("4127");
   });
 
+  it("an admin disabled and enabled again reads the audit entry about them without the reason another admin gave; that admin still reads it", async () => {
+    const admin = await accountWithRole("admin");
+    const colleague = await accountWithRole("admin");
+    const disabled = await call("POST", `/admin/users/${colleague.user.id}/disable`, admin, {
+      reason: "Under review, ticket 5120",
+    });
+    expect(disabled.statusCode, disabled.body).toBe(200);
+    expect((await call("POST", `/admin/users/${colleague.user.id}/enable`, admin)).statusCode).toBe(200);
+    const back = await logIn(app, { email: colleague.email, password: colleague.password });
+    const entryAs = async (reader: SignedInData) => {
+      const audit = await call("GET", "/admin/audit", reader);
+      expect(audit.statusCode, audit.body).toBe(200);
+      return (audit.json().data.actions as { type: string; userId: string }[]).find(
+        (entry) => entry.type === "account_disabled" && entry.userId === colleague.user.id,
+      );
+    };
+
+    const asSubject = await entryAs(back);
+    expect(asSubject).toMatchObject({
+      actorId: admin.user.id,
+      details: { by: "admin", staffReasonWithheld: true },
+      description: "Disabled the account (its reason is not shown to the account's holder: you)",
+    });
+    expect(JSON.stringify(asSubject)).not.toContain("5120");
+    expect(await entryAs(admin)).toMatchObject({
+      details: { by: "admin", staffReason: "Under review, ticket 5120" },
+      description: 'Disabled the account: "Under review, ticket 5120"',
+    });
+  });
+
   it.each([
     [{}, "reason is required"],
     [{ reason: "   " }, "reason must not be empty: say why the account is disabled"],

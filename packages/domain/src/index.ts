@@ -99,6 +99,7 @@ export type { SecurityEvent, SecurityEventType } from "./security-event.ts";
 export {
   adminCreatedOnServer,
   asSeenByHolder,
+  asSeenInAuditBy,
   defaultStaffReadsPerHour,
   isAdminCreatedOnServer,
   isAuditEntry,

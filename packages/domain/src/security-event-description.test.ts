@@ -131,6 +131,10 @@ describe("describeStaffAction", () => {
         details: { by: "admin", staffReason: "Spam from this account (ticket 4127)" },
       }),
     ).toBe('Disabled the account: "Spam from this account (ticket 4127)"');
+    // Read by the admin it was about: the reason is withheld, and not called unrecorded.
+    expect(
+      describeStaffAction({ type: "account_disabled", details: { by: "admin", staffReasonWithheld: true } }),
+    ).toBe("Disabled the account (its reason is not shown to the account's holder: you)");
     // A disable recorded before reasons were kept.
     expect(describeStaffAction({ type: "account_disabled", details: { by: "admin" } })).toBe(
       "Disabled the account (no reason recorded)",

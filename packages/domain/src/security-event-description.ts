@@ -4,6 +4,7 @@ import {
   type SecurityEvent,
   type SecurityEventType,
   staffReasonDetail,
+  staffReasonWithheldDetail,
 } from "./security-event.ts";
 
 /**
@@ -150,9 +151,11 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   account_disabled: (d) =>
     d[staffReasonDetail] !== undefined
       ? `Disabled the account: "${String(d[staffReasonDetail])}"`
-      : d.by === undefined
-        ? "Disabled the account (its reason was erased with the account)"
-        : "Disabled the account (no reason recorded)",
+      : d[staffReasonWithheldDetail] === true
+        ? "Disabled the account (its reason is not shown to the account's holder: you)"
+        : d.by === undefined
+          ? "Disabled the account (its reason was erased with the account)"
+          : "Disabled the account (no reason recorded)",
   account_enabled: () => "Enabled the account again",
   account_unlocked: () => "Lifted the account's sign-in lock",
   email_verified: () => "Marked the email address verified",

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { asSeenByHolder, isAuditEntry, recordsRefusedSignIn, type SecurityEvent } from "./security-event.ts";
+import {
+  asSeenByHolder,
+  asSeenInAuditBy,
+  isAuditEntry,
+  recordsRefusedSignIn,
+  type SecurityEvent,
+} from "./security-event.ts";
 import type { UserId } from "./user.ts";
 
 const holder = "holder-1" as UserId;
@@ -35,6 +41,27 @@ describe("asSeenByHolder", () => {
     // An admin who disabled their own account (another admin remains) wrote the reason themselves.
     const ownDisable = event({ actorId: holder, details: { by: "admin", staffReason: "Leaving the team" } });
     expect(asSeenByHolder(ownDisable)).toBe(ownDisable);
+  });
+});
+
+describe("asSeenInAuditBy", () => {
+  const reason = { by: "admin", staffReason: "Chargeback fraud, ticket 4127" };
+
+  it("withholds the reason another member of staff gave about the reader's own account, saying so; the client stays", () => {
+    expect(asSeenInAuditBy(event({ details: reason }), holder)).toEqual(
+      event({ details: { by: "admin", staffReasonWithheld: true } }),
+    );
+  });
+
+  it("leaves every other entry as it is: another account's, the reader's own words, one with no reason", () => {
+    const others = event({ details: reason });
+    expect(asSeenInAuditBy(others, "staff-2" as UserId)).toBe(others);
+    const ownDisable = event({ actorId: holder, details: { by: "admin", staffReason: "Leaving the team" } });
+    expect(asSeenInAuditBy(ownDisable, holder)).toBe(ownDisable);
+    const noReason = event({});
+    expect(asSeenInAuditBy(noReason, holder)).toBe(noReason);
+    const serverGrant = event({ type: "role_changed", actorId: null, details: { role: "admin" } });
+    expect(asSeenInAuditBy(serverGrant, holder)).toBe(serverGrant);
   });
 });
 

@@ -164,3 +164,19 @@ export function asSeenByHolder<E extends SecurityEvent>(event: E): E {
   if (event.ip === null && event.userAgent === null && reason === undefined) return event;
   return { ...event, ip: null, userAgent: null, ...(reason === undefined ? {} : { details }) };
 }
+
+/** The detail that says a staff reason was left out of an audit entry for its reader (`asSeenInAuditBy`). */
+export const staffReasonWithheldDetail = "staffReasonWithheld";
+
+/**
+ * An audit entry as the admin `reader` sees it: the reason another member of staff gave about the
+ * reader's own account (a disable, enabled again since) is withheld, as it is from every holder
+ * (`asSeenByHolder`), and the entry says so (`staffReasonWithheldDetail`). The acting member of
+ * staff's address and browser stay: the audit is where admins read them.
+ */
+export function asSeenInAuditBy<E extends SecurityEvent>(event: E, reader: UserId): E {
+  if (event.userId !== reader || event.actorId === null || event.actorId === reader) return event;
+  const { [staffReasonDetail]: reason, ...details } = event.details;
+  if (reason === undefined) return event;
+  return { ...event, details: { ...details, [staffReasonWithheldDetail]: true } };
+}

@@ -1,4 +1,5 @@
 import {
+  asSeenInAuditBy,
   checkPageCursor,
   type Email,
   ok,
@@ -27,7 +28,8 @@ export interface AuditPage {
 /**
  * The admin audit view: every action staff took, newest first, a page at a time, and every admin
  * `pnpm admin:create` made on the server. They are the security events with an actor (and those
- * grants, which have none), the same entries the affected people see in their timelines.
+ * grants, which have none), the same entries the affected people see in their timelines. A reason
+ * another member of staff gave about the reader's own account is withheld (`asSeenInAuditBy`).
  */
 export async function listAdminAudit(
   deps: Dependencies,
@@ -46,5 +48,10 @@ export async function listAdminAudit(
     event.actorId === null ? [event.userId] : [event.userId, event.actorId],
   );
   const people = await deps.users.findUsersByIds(named);
-  return ok({ actions: items, nextCursor, emails: new Map(people.map((user) => [user.id, user.email])) });
+  return ok({
+    // A reason staff gave about the reader's own account is not shown to them, as to any holder.
+    actions: items.map((event) => asSeenInAuditBy(event, input.actor.user.id)),
+    nextCursor,
+    emails: new Map(people.map((user) => [user.id, user.email])),
+  });
 }
