@@ -292,6 +292,7 @@ export async function composeService(
         reauthMaxAgeMs: config.security.reauthMaxAgeMs,
         staffRequireTwoFactor: config.security.staffRequireTwoFactor,
         staffReadsPerHour: config.security.staffReadsPerHour,
+        staffMailsPerHour: config.security.staffMailsPerHour,
         dataExport: {
           ttlMs: config.dataExport.ttlMs,
           leaseMs: config.dataExport.leaseMs,

@@ -32,6 +32,7 @@ export function mustMatchSettings(config: Config): Record<string, string> {
     REAUTH_MAX_AGE: String(config.security.reauthMaxAgeMs),
     STAFF_REQUIRE_2FA: String(config.security.staffRequireTwoFactor),
     STAFF_READS_PER_HOUR: String(config.security.staffReadsPerHour),
+    STAFF_MAILS_PER_HOUR: String(config.security.staffMailsPerHour),
     LOCKOUT_THRESHOLD: String(lockout.threshold),
     LOCKOUT_WINDOW: String(lockout.windowMs),
     LOCKOUT_DURATION: String(lockout.durationMs),

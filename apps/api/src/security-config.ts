@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { type HashingLimits, parseEncryptionKey } from "@superoauth/adapter-crypto";
-import { defaultReauthMaxAgeMs, defaultStaffReadsPerHour, type LockoutPolicy } from "@superoauth/domain";
+import {
+  defaultReauthMaxAgeMs,
+  defaultStaffMailsPerHour,
+  defaultStaffReadsPerHour,
+  type LockoutPolicy,
+} from "@superoauth/domain";
 import { duration, flag, integer, optional, text, type ValuesOf, withDefault } from "./variables.ts";
 
 /** Lockout, re-authentication and two-factor settings. */
@@ -12,6 +17,8 @@ export interface SecurityConfig {
   readonly staffRequireTwoFactor: boolean;
   /** How many directory reads (search pages, account views) one member of staff may make per hour (STAFF_READS_PER_HOUR). */
   readonly staffReadsPerHour: number;
+  /** How many verification or password-reset links one member of staff may have mailed per hour (STAFF_MAILS_PER_HOUR). */
+  readonly staffMailsPerHour: number;
   /** How long a security event is kept (SECURITY_LOG_RETENTION); the hourly prune deletes older ones. */
   readonly securityLogRetentionMs: number;
   /** AES-256-GCM key for TOTP secrets at rest (32 bytes). */
@@ -60,6 +67,12 @@ export const securityVariables = {
     default: String(defaultStaffReadsPerHour),
     meaning:
       'Directory reads one member of staff may make in any hour: pages of a user search and views of an account, in the admin API and console together (a repeated view, or the same first page of a query with no `@` and at most 64 characters, within 10 minutes is not counted again). More are refused `429 RATE_LIMIT_EXCEEDED` with `Retry-After`, so a stolen staff session cannot page out the user directory (docs/admin.md, "Read allowance")',
+    parse: integer({ min: 1 }),
+  }),
+  STAFF_MAILS_PER_HOUR: withDefault({
+    default: String(defaultStaffMailsPerHour),
+    meaning:
+      "Verification and password-reset links one member of staff may have mailed to accounts' own addresses in any hour (`resend-verification`, `send-password-reset`, in the admin API and console together; each still counts against the address's own 3 an hour). More are refused `429 RATE_LIMIT_EXCEEDED` with `Retry-After`, so a stolen staff session cannot spend every person's own allowance of such mails (docs/admin.md, \"Mail allowance\")",
     parse: integer({ min: 1 }),
   }),
   SECURITY_LOG_RETENTION: withDefault({
@@ -156,6 +169,7 @@ export function parseSecurityConfig(
       reauthMaxAgeMs: e.REAUTH_MAX_AGE,
       staffRequireTwoFactor: e.STAFF_REQUIRE_2FA ?? context.environment === "production",
       staffReadsPerHour: e.STAFF_READS_PER_HOUR,
+      staffMailsPerHour: e.STAFF_MAILS_PER_HOUR,
       securityLogRetentionMs: e.SECURITY_LOG_RETENTION,
       totpEncryptionKey: key ?? new Uint8Array(32),
       totpEncryptionKeyIsEphemeral: ephemeral,

@@ -631,7 +631,7 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     const support = await accountWithRole("support");
     const grace = await registerUser(app, otherRegistration);
     // A read at the same moment took its time a little later and took the last place first.
-    deps.securityEvents.recordStaffRead = async (event) => ({
+    deps.securityEvents.recordStaffEntry = async (event) => ({
       recorded: false,
       oldest: new Date(event.occurredAt.getTime() + 400),
     });
@@ -647,7 +647,7 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
     const support = await accountWithRole("support");
     const grace = await registerUser(app, otherRegistration);
     // The store found the account's row gone under its lock: nothing recorded, nothing to show.
-    deps.securityEvents.recordStaffRead = async () => ({ recorded: false, gone: true });
+    deps.securityEvents.recordStaffEntry = async () => ({ recorded: false, gone: true });
     const viewed = await call("GET", `/admin/users/${grace.user.id}`, support);
     expectError(viewed, "USER_NOT_FOUND", 404);
     expect(viewed.body).not.toContain(otherRegistration.email);
@@ -2198,7 +2198,7 @@ describe("staff reads in the audit", () => {
     async ({ failure, code, status }) => {
       const admin = await accountWithRole("admin");
       const target = await registerUser(app, otherRegistration);
-      vi.spyOn(deps.securityEvents, "recordStaffRead").mockRejectedValue(failure);
+      vi.spyOn(deps.securityEvents, "recordStaffEntry").mockRejectedValue(failure);
       const read = await call("GET", `/admin/users/${target.user.id}`, admin);
       expectError(read, code, status);
       expect(read.body).not.toContain(otherRegistration.email);

@@ -1,14 +1,9 @@
-import type {
-  EntryFold,
-  SecurityEventLog,
-  StaffReadAllowance,
-  StaffReadRecord,
-} from "@superoauth/application";
+import type { EntryFold, SecurityEventLog, StaffAllowance, StaffEntryRecord } from "@superoauth/application";
 import {
   type SecurityEvent,
   type SecurityEventType,
   securityEventTypes,
-  staffReadTypes,
+  staffAllowanceTypesOf,
   type UserId,
 } from "@superoauth/domain";
 import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from "kysely";
@@ -41,24 +36,29 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
       await insertEvent(db, event);
     },
 
-    async recordStaffRead(
+    async recordStaffEntry(
       event: SecurityEvent,
-      allowance: StaffReadAllowance,
+      allowance: StaffAllowance,
       fold?: EntryFold,
-    ): Promise<StaffReadRecord> {
+      step?: () => Promise<boolean>,
+    ): Promise<StaffEntryRecord> {
       const actorId = event.actorId;
-      if (actorId === null) throw new Error("a staff read is recorded with its actor");
+      if (actorId === null) throw new Error("a staff entry is recorded with its actor");
       // A spent allowance is answered by plain reads (the fold first: a read it folds is not
-      // counted, so it is never refused); under it, the lock decides.
-      const before = await countStaffReads(db, actorId, allowance);
-      if (before.count >= allowance.max) {
-        if (fold !== undefined && !(await admitted(db, event.userId, fold))) {
-          return { recorded: false, folded: true };
+      // counted, so it is never refused); under it, the lock decides. Not inside a caller's
+      // transaction: there the lock below must come first, for its snapshot (REPEATABLE READ) to be
+      // taken after it and see every entry committed before it.
+      if (!db.isTransaction) {
+        const before = await countStaffEntries(db, actorId, event.type, allowance);
+        if (before.count >= allowance.max) {
+          if (fold !== undefined && !(await admitted(db, event.userId, fold))) {
+            return { recorded: false, folded: true };
+          }
+          return { recorded: false, oldest: before.oldest ?? allowance.since };
         }
-        return { recorded: false, oldest: before.oldest ?? allowance.since };
       }
       return runInTransaction(context, async (trx) => {
-        // The actor's user row is the lock every read of theirs takes first, so concurrent reads are
+        // The actor's user row is the lock every entry of theirs takes first, so concurrent ones are
         // counted one after the other (as a user's mail issues are: email-token-repository.ts); the
         // account read is locked next, so a deletion cannot commit between its check and the insert.
         const present =
@@ -69,10 +69,12 @@ export function createSecurityEventLog(context: SQLContext): SecurityEventLog {
         if (fold !== undefined && !(await admitted(trx, event.userId, fold))) {
           return { recorded: false, folded: true } as const;
         }
-        const counted = await countStaffReads(trx, actorId, allowance);
+        const counted = await countStaffEntries(trx, actorId, event.type, allowance);
         if (counted.count >= allowance.max) {
           return { recorded: false, oldest: counted.oldest ?? allowance.since } as const;
         }
+        // The step (a link issued) writes in this transaction, under the locks: with the entry or not at all.
+        if (step !== undefined && !(await step())) return { recorded: false, withheld: true } as const;
         await insertEvent(trx, event);
         return { recorded: true } as const;
       });
@@ -165,12 +167,15 @@ async function insertEvent(
   await db.insertInto("security_events").values(rowOf(event)).execute();
 }
 
-/** The actor's staff reads recorded at or after the allowance's start (by the actor index), and the oldest one's time. */
-async function countStaffReads(
+/** The actor's entries of the event's kind (staffAllowanceTypesOf) recorded at or after the allowance's start (by the actor index), and the oldest one's time. */
+async function countStaffEntries(
   db: Kysely<Database> | Transaction<Database>,
   actorId: UserId,
-  allowance: StaffReadAllowance,
+  type: SecurityEventType,
+  allowance: StaffAllowance,
 ): Promise<{ count: number; oldest: Date | null }> {
+  const kind = staffAllowanceTypesOf(type);
+  if (kind.length === 0) throw new Error(`no staff allowance counts ${type}`);
   const row = await db
     .selectFrom("security_events")
     .select((eb) => [
@@ -179,7 +184,7 @@ async function countStaffReads(
       eb.fn.min<Date | null>("occurred_at").as("oldest_at"),
     ])
     .where("actor_id", "=", actorId)
-    .where("type", "in", [...staffReadTypes])
+    .where("type", "in", [...kind])
     .where("occurred_at", ">=", allowance.since)
     .executeTakeFirst();
   return { count: Number(row?.n ?? 0), oldest: row?.oldest_at ?? null };

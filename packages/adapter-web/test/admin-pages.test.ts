@@ -19,7 +19,7 @@ function expectPage(response: LightMyRequestResponse, status: number): void {
 async function withConsole(
   options: {
     logger?: FastifyBaseLogger;
-    settings?: { staffRequireTwoFactor?: boolean; staffReadsPerHour?: number };
+    settings?: { staffRequireTwoFactor?: boolean; staffReadsPerHour?: number; staffMailsPerHour?: number };
   } = {},
 ) {
   const built = await buildHostedTestApp({
@@ -741,7 +741,7 @@ describe("staff reads in the audit log", { timeout: 30_000 }, () => {
     const target = await account("target");
     await account("boss", "admin");
     const browser = await browserOf("boss");
-    vi.spyOn(deps.securityEvents, "recordStaffRead").mockRejectedValue(new Error("log store down"));
+    vi.spyOn(deps.securityEvents, "recordStaffEntry").mockRejectedValue(new Error("log store down"));
     for (const path of [`/admin/users/${target.user.id}`, "/admin/users?q=target"]) {
       const response = await browser.get(path);
       expectPage(response, 500);

@@ -103,6 +103,32 @@ export const staffReadAllowanceWindowMs = 3600_000;
 export const defaultStaffReadsPerHour = 300;
 
 /**
+ * The links staff have mailed to an account's own address, no fresh proof asked (a new verification
+ * link, a password-reset link): recorded with the member of staff as actor, they are counted over
+ * `staffReadAllowanceWindowMs` against STAFF_MAILS_PER_HOUR, as reads are against theirs, so a stolen
+ * staff session cannot spend every person's own allowance of such mails (docs/admin.md, "Mail
+ * allowance"; ADR 0066). The person's own requests record the same types with no actor: not counted.
+ */
+export const staffMailTypes = [
+  "verification_resent",
+  "password_reset_requested",
+] as const satisfies readonly SecurityEventType[];
+
+/** The links a member of staff may have mailed within `staffReadAllowanceWindowMs` unless configured (STAFF_MAILS_PER_HOUR). */
+export const defaultStaffMailsPerHour = 30;
+
+/**
+ * The entries a member of staff's allowance counts with an entry of `type`: their reads
+ * (`staffReadTypes`) or the links they had mailed (`staffMailTypes`); none for another type.
+ */
+export function staffAllowanceTypesOf(type: SecurityEventType): readonly SecurityEventType[] {
+  for (const kind of [staffReadTypes, staffMailTypes] as const) {
+    if ((kind as readonly SecurityEventType[]).includes(type)) return kind;
+  }
+  return [];
+}
+
+/**
  * Sign-in attempts refused by a lock (`login_refused_locked`) are folded: an attacker may make any
  * number, and the log must not grow with them. Within this window an account's log gets at most
  * one entry per address, and at most `refusedSignInEntriesPerWindow` in all (a botnet's many

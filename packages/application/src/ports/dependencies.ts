@@ -103,6 +103,8 @@ export interface Dependencies {
     readonly staffRequireTwoFactor: boolean;
     /** Directory reads one member of staff may record per hour (STAFF_READS_PER_HOUR; docs/admin.md). */
     readonly staffReadsPerHour: number;
+    /** Links one member of staff may have mailed per hour to accounts' own addresses (STAFF_MAILS_PER_HOUR; docs/admin.md). */
+    readonly staffMailsPerHour: number;
     /** Data exports: how long an archive is kept (EXPORT_TTL), a worker's lease, attempts per job. */
     readonly dataExport: {
       readonly ttlMs: number;

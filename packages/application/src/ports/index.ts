@@ -76,7 +76,7 @@ export type {
   ProviderPages,
 } from "./oidc-interactions.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
-export type { EntryFold, SecurityEventLog, StaffReadAllowance, StaffReadRecord } from "./security-log.ts";
+export type { EntryFold, SecurityEventLog, StaffAllowance, StaffEntryRecord } from "./security-log.ts";
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,

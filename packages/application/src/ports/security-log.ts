@@ -1,24 +1,45 @@
 import type { SecurityEvent, SecurityEventType, UserId } from "@superoauth/domain";
 
-/** A member of staff's read allowance: at most `max` reads recorded with them as actor since `since`. */
-export interface StaffReadAllowance {
+/**
+ * A member of staff's allowance: at most `max` entries of the entry's kind (`staffAllowanceTypesOf`:
+ * reads, or links mailed) recorded with them as actor since `since`.
+ */
+export interface StaffAllowance {
   readonly since: Date;
   readonly max: number;
 }
 
 /**
- * A staff read recorded; not recorded nor counted because its fold did not admit it (`folded`: an
- * earlier entry says it) or the account it reads is gone (`gone`: deleted); or refused because the
- * allowance was spent, with the oldest read that spent it.
+ * A staff entry recorded; not recorded nor counted because its fold did not admit it (`folded`: an
+ * earlier entry says it), the account it is about is gone (`gone`: deleted), or the step it records
+ * did nothing (`withheld`: a link not issued); or refused because the allowance was spent, with the
+ * oldest entry that spent it.
  */
-export type StaffReadRecord =
+export type StaffEntryRecord =
   | { readonly recorded: true }
-  | { readonly recorded: false; readonly folded: true; readonly gone?: undefined }
-  | { readonly recorded: false; readonly folded?: undefined; readonly gone: true }
+  | {
+      readonly recorded: false;
+      readonly folded: true;
+      readonly gone?: undefined;
+      readonly withheld?: undefined;
+    }
+  | {
+      readonly recorded: false;
+      readonly folded?: undefined;
+      readonly gone: true;
+      readonly withheld?: undefined;
+    }
   | {
       readonly recorded: false;
       readonly folded?: undefined;
       readonly gone?: undefined;
+      readonly withheld: true;
+    }
+  | {
+      readonly recorded: false;
+      readonly folded?: undefined;
+      readonly gone?: undefined;
+      readonly withheld?: undefined;
       readonly oldest: Date;
     };
 
@@ -46,19 +67,24 @@ export interface SecurityEventLog {
   /** Appends the entry of an account's deletion, under the pseudonym that has no account row. */
   recordOfDeletedAccount(event: SecurityEvent): Promise<void>;
   /**
-   * Records a staff read (`event` of a `staffReadTypes` type, with its actor) unless `fold` (when
-   * given) does not admit it, the account it is about is gone, or its actor's reads recorded at or
-   * after `allowance.since` already number `allowance.max`, in that order. All are decided under a
-   * lock of the actor's row (and of the account's, when another's): of any number of records at
-   * once, at most the allowance's go through (docs/admin.md, "Read allowance"), a fold on the
-   * actor's own entries (a view of one account again) lets exactly one through, and nothing is
-   * written under a deleted account's id.
+   * Records a staff entry (`event` of a `staffReadTypes` or `staffMailTypes` type, with its actor)
+   * unless `fold` (when given) does not admit it, the account it is about is gone, its actor's
+   * entries of its kind recorded at or after `allowance.since` already number `allowance.max`, or
+   * `step` (when given, run last) answers false, in that order. All are decided under a lock of the
+   * actor's row (and of the account's, when another's), held while `step` runs: of any number of
+   * records at once, at most the allowance's go through (docs/admin.md, "Read allowance", "Mail
+   * allowance"), a fold on the actor's own entries (a view of one account again) lets exactly one
+   * through, and nothing is written under a deleted account's id. `step` is what the entry records
+   * (a link issued): over SQL it runs in the record's transaction, so it must be called inside the
+   * caller's transaction (inOneTransaction) and `step` write through that transaction's repositories;
+   * what it wrote lands with the entry, or neither does.
    */
-  recordStaffRead(
+  recordStaffEntry(
     event: SecurityEvent,
-    allowance: StaffReadAllowance,
+    allowance: StaffAllowance,
     fold?: EntryFold,
-  ): Promise<StaffReadRecord>;
+    step?: () => Promise<boolean>,
+  ): Promise<StaffEntryRecord>;
   /**
    * Records `event` when its user's account still exists and `fold.admits` its latest entries of
    * `fold.types`, both read under a lock of the user's row: of any number of records at once each

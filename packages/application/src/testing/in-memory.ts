@@ -1,13 +1,13 @@
 import {
   type AuthenticationMethod,
   defaultReauthMaxAgeMs,
+  defaultStaffMailsPerHour,
   defaultStaffReadsPerHour,
   type Email,
   type ErrorCode,
   err,
   isAdminCreatedOnServer,
   isAuditEntry,
-  isStaffRead,
   type Nickname,
   normalizePassword,
   ok,
@@ -19,6 +19,7 @@ import {
   type SecurityEventType,
   type Session,
   type SessionId,
+  staffAllowanceTypesOf,
   type TwoFactorStatus,
   type User,
   type UserId,
@@ -36,8 +37,8 @@ import type {
   SessionHolder,
   SessionRepository,
   SessionsToEnd,
-  StaffReadAllowance,
-  StaffReadRecord,
+  StaffAllowance,
+  StaffEntryRecord,
   StoredRefreshToken,
   TransactionalRepositories,
   Transactions,
@@ -533,28 +534,51 @@ export class InMemorySecurityEventLog implements SecurityEventLog {
   async recordOfDeletedAccount(event: SecurityEvent): Promise<void> {
     this.#events.push({ ...event, details: { ...event.details } });
   }
-  async recordStaffRead(
+  /** Each member of staff's last record, which the next one waits for: the in-memory actor's row lock. */
+  readonly #staffLocks = new Map<UserId, Promise<unknown>>();
+  async recordStaffEntry(
     event: SecurityEvent,
-    allowance: StaffReadAllowance,
+    allowance: StaffAllowance,
     fold?: EntryFold,
-  ): Promise<StaffReadRecord> {
-    // Folded, counted and recorded in one synchronous step: concurrent records cannot count the same reads.
-    // As over SQL: a read without its actor is the caller's mistake, not an outcome.
-    if (event.actorId === null) throw new Error("a staff read is recorded with its actor");
-    if (!this.#exists(event.actorId) || !this.#exists(event.userId)) return { recorded: false, gone: true };
+    step?: () => Promise<boolean>,
+  ): Promise<StaffEntryRecord> {
+    // As over SQL: an entry without its actor is the caller's mistake, not an outcome.
+    const actorId = event.actorId;
+    if (actorId === null) throw new Error("a staff entry is recorded with its actor");
+    // One record per member of staff at a time, as the actor's row lock makes it over SQL: `step`
+    // runs between the count and the write, and a record that waited sees those before it.
+    const before = this.#staffLocks.get(actorId) ?? Promise.resolve();
+    const record = before.then(() => this.#recordStaffEntry(event, actorId, allowance, fold, step));
+    const settled = record.catch(() => undefined);
+    this.#staffLocks.set(actorId, settled);
+    void settled.then(() => {
+      if (this.#staffLocks.get(actorId) === settled) this.#staffLocks.delete(actorId);
+    });
+    return record;
+  }
+  async #recordStaffEntry(
+    event: SecurityEvent,
+    actorId: UserId,
+    allowance: StaffAllowance,
+    fold: EntryFold | undefined,
+    step: (() => Promise<boolean>) | undefined,
+  ): Promise<StaffEntryRecord> {
+    if (!this.#exists(actorId) || !this.#exists(event.userId)) return { recorded: false, gone: true };
     if (
       fold !== undefined &&
       !fold.admits(this.#list({ userId: event.userId, limit: fold.limit, types: fold.types }))
     ) {
       return { recorded: false, folded: true };
     }
+    const kind = staffAllowanceTypesOf(event.type);
     const counted = this.#events.filter(
-      (e) => e.actorId === event.actorId && isStaffRead(e.type) && e.occurredAt >= allowance.since,
+      (e) => e.actorId === actorId && kind.includes(e.type) && e.occurredAt >= allowance.since,
     );
     if (counted.length >= allowance.max) {
       const oldest = Math.min(...counted.map((e) => e.occurredAt.getTime()));
       return { recorded: false, oldest: new Date(oldest) };
     }
+    if (step !== undefined && !(await step())) return { recorded: false, withheld: true };
     this.#events.push({ ...event, details: { ...event.details } });
     return { recorded: true };
   }
@@ -736,6 +760,7 @@ export function createInMemoryDependencies(
       reauthMaxAgeMs: defaultReauthMaxAgeMs,
       staffRequireTwoFactor: false,
       staffReadsPerHour: defaultStaffReadsPerHour,
+      staffMailsPerHour: defaultStaffMailsPerHour,
       lockout: { threshold: 5, windowMs: 15 * 60_000, durationMs: 30 * 60_000 },
       dataExport: { ttlMs: 7 * 24 * 3600 * 1000, leaseMs: 60_000, maxAttempts: 3 },
       ...overrides,

@@ -102,17 +102,17 @@ export function securityEventLogContract(
         occurredAt: at(20),
         details: { query: "ada", results: 1, by: "support" },
       });
-      expect(await events.recordStaffRead(first, allowance)).toEqual({ recorded: true });
-      expect(await events.recordStaffRead(second, allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(first, allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(second, allowance)).toEqual({ recorded: true });
       const third = read({ occurredAt: at(30) });
-      expect(await events.recordStaffRead(third, allowance)).toEqual({ recorded: false, oldest: at(10) });
+      expect(await events.recordStaffEntry(third, allowance)).toEqual({ recorded: false, oldest: at(10) });
       const targetLog = await events.listSecurityEventsOfUser({ userId: target.id, limit: 10 });
       expect(targetLog.map((e) => e.id)).toContain(first.id);
       expect(targetLog.map((e) => e.id)).not.toContain(third.id);
       expect((await events.listSecurityEventsOfUser({ userId: staffId, limit: 1 }))[0]).toEqual(second);
       // Another member of staff has an allowance of their own.
       expect(
-        await events.recordStaffRead(read({ actorId: otherStaff.id, occurredAt: at(40) }), allowance),
+        await events.recordStaffEntry(read({ actorId: otherStaff.id, occurredAt: at(40) }), allowance),
       ).toEqual({
         recorded: true,
       });
@@ -128,9 +128,9 @@ export function securityEventLogContract(
           details: { query: "", results: 20, nextPage: true, by: "admin" },
         });
       const allowance = { since: at(0), max: 3 };
-      expect(await events.recordStaffRead(search(1), allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(search(1), allowance)).toEqual({ recorded: true });
       const outcomes = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => events.recordStaffRead(search(100 + i), allowance)),
+        Array.from({ length: 8 }, (_, i) => events.recordStaffEntry(search(100 + i), allowance)),
       );
       expect(outcomes.filter((o) => o.recorded)).toHaveLength(2);
       expect(outcomes.filter((o) => !o.recorded)).toEqual(Array(6).fill({ recorded: false, oldest: at(1) }));
@@ -166,7 +166,7 @@ export function securityEventLogContract(
       };
       const allowance = { since: at(0), max: 2 };
       const outcomes = await Promise.all(
-        Array.from({ length: 6 }, () => events.recordStaffRead(view(target.id, 10), allowance, fold)),
+        Array.from({ length: 6 }, () => events.recordStaffEntry(view(target.id, 10), allowance, fold)),
       );
       expect(outcomes.filter((outcome) => outcome.recorded)).toHaveLength(1);
       expect(outcomes.filter((outcome) => !outcome.recorded)).toEqual(
@@ -174,8 +174,8 @@ export function securityEventLogContract(
       );
       expect(seen.length).toBeGreaterThanOrEqual(6);
       // The folded five were not counted: the allowance of 2 has one read left, for another account.
-      expect(await events.recordStaffRead(view(other.id, 20), allowance, fold)).toEqual({ recorded: true });
-      expect(await events.recordStaffRead(view(other.id, 21), allowance)).toEqual({
+      expect(await events.recordStaffEntry(view(other.id, 20), allowance, fold)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(view(other.id, 21), allowance)).toEqual({
         recorded: false,
         oldest: at(10),
       });
@@ -196,7 +196,7 @@ export function securityEventLogContract(
       // A plain entry neither (a wrong password typed while the account was deleted).
       await events.recordSecurityEvent(event(gone, { type: "login_failed", ip: "203.0.113.7" }));
       const view = event(gone, { type: "account_viewed", actorId: staffId, details: { by: "support" } });
-      expect(await events.recordStaffRead(view, { since: at(0), max: 5 })).toEqual({
+      expect(await events.recordStaffEntry(view, { since: at(0), max: 5 })).toEqual({
         recorded: false,
         gone: true,
       });
@@ -206,7 +206,7 @@ export function securityEventLogContract(
         actorId: gone,
         details: { query: "", results: 0, by: "admin" },
       });
-      expect(await events.recordStaffRead(search, { since: at(0), max: 5 })).toEqual({
+      expect(await events.recordStaffEntry(search, { since: at(0), max: 5 })).toEqual({
         recorded: false,
         gone: true,
       });
@@ -231,13 +231,13 @@ export function securityEventLogContract(
         admits: (recent: readonly SecurityEvent[]) => !recent.some((entry) => entry.actorId === staffId),
       };
       const allowance = { since: at(0), max: 1 };
-      expect(await events.recordStaffRead(view(), allowance, fold)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(view(), allowance, fold)).toEqual({ recorded: true });
       // The allowance is spent now, and the same view again is folded, not refused.
-      expect(await events.recordStaffRead(view(), allowance, fold)).toEqual({
+      expect(await events.recordStaffEntry(view(), allowance, fold)).toEqual({
         recorded: false,
         folded: true,
       });
-      expect(await events.recordStaffRead(view(), allowance)).toEqual({ recorded: false, oldest: at(10) });
+      expect(await events.recordStaffEntry(view(), allowance)).toEqual({ recorded: false, oldest: at(10) });
     });
 
     it("records a folded entry when its fold admits the user's latest entries of its types, and says whether", async () => {

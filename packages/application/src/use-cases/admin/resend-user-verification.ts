@@ -1,4 +1,4 @@
-import { err, type Result } from "@superoauth/domain";
+import type { Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { AllowanceSpent } from "../allowance-spent.ts";
 import { resendVerificationLink } from "../email-verification/steps/send-verification-mail.ts";
@@ -12,7 +12,7 @@ import { answerStaffMailedLink } from "./steps/staff-mailed-link.ts";
  * no fresh proof: it only mails the address the account already has), for a person whose first
  * mail went astray. The same step as the person's own `/resend-verification`
  * (resendVerificationLink): the same link and lifetime, superseding the older ones, within the same
- * allowance per account and hour. Unlike that request, staff are told what happened: an address
+ * allowance per account and hour, and within the member of staff's own (STAFF_MAILS_PER_HOUR). Unlike that request, staff are told what happened: an address
  * already verified is a VALIDATION_ERROR (nothing to send); the rest as answerStaffMailedLink says.
  * Each mailed link is recorded (`verification_resent`, naming the member of staff).
  */
@@ -26,12 +26,8 @@ export async function resendUserVerification(
     targetId: input.userId,
   });
   if (!target.ok) return target;
-  const outcome = await resendVerificationLink(deps, { user: target.value, now: deps.clock.now() });
-  if (outcome === "already-verified") {
-    return err("VALIDATION_ERROR", "The address is already verified: there is no link to send");
-  }
   return answerStaffMailedLink(deps, {
-    outcome,
+    mail: (issue) => resendVerificationLink(deps, { user: target.value, now: deps.clock.now(), issue }),
     link: "a verification link",
     event: "verification_resent",
     target: target.value,

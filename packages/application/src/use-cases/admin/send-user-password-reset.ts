@@ -12,7 +12,7 @@ import { answerStaffMailedLink } from "./steps/staff-mailed-link.ts";
  * no fresh proof: only the holder of the address can use it), for a person who cannot sign in and
  * asks support for help. The same step as the person's own "forgot password" (mailResetLink): the
  * same link, valid for an hour, superseding the older ones, within the same allowance per account
- * and hour. Nothing about the account changes until the link is used: the password, the sessions
+ * and hour, and within the member of staff's own (STAFF_MAILS_PER_HOUR). Nothing about the account changes until the link is used: the password, the sessions
  * and the second factor stay as they are. Staff are told what happened (answerStaffMailedLink);
  * each mailed link is recorded as `password_reset_requested`, naming the member of staff.
  */
@@ -27,7 +27,7 @@ export async function sendUserPasswordReset(
   });
   if (!target.ok) return target;
   return answerStaffMailedLink(deps, {
-    outcome: await mailResetLink(deps, { user: target.value, now: deps.clock.now() }),
+    mail: (issue) => mailResetLink(deps, { user: target.value, now: deps.clock.now(), issue }),
     link: "a password-reset link",
     event: "password_reset_requested",
     target: target.value,

@@ -115,25 +115,44 @@ async function recordStaffRead(
   const event = newSecurityEvent(deps, input);
   const now = event.occurredAt.getTime();
   const max = deps.settings.staffReadsPerHour;
-  const record = await deps.securityEvents.recordStaffRead(
+  const record = await deps.securityEvents.recordStaffEntry(
     event,
     { since: new Date(now - staffReadAllowanceWindowMs + 1), max },
     fold,
   );
   // Folded under the actor's lock: the same read made at the same moment, which took the lock first.
-  if (record.recorded || record.folded) return null;
+  if (record.recorded || record.folded || record.withheld) return null;
   // The account read (or the reader's own) was deleted since it was read: nothing is recorded under its id.
   if (record.gone) return "gone";
-  // The oldest counted read may be stamped a little after this one (a read made at the same moment
+  return staffAllowanceSpent({
+    now,
+    oldest: record.oldest,
+    done: `opened ${max} accounts or search pages`,
+    more: "open more",
+  });
+}
+
+/**
+ * The refusal of an entry past its actor's allowance (docs/admin.md, "Read allowance", "Mail
+ * allowance"): 429 with the seconds until the oldest counted entry leaves the window, and words for
+ * the member of staff ("You have {done} in the last hour ... You can {more} in 12 minutes.").
+ */
+export function staffAllowanceSpent(input: {
+  now: number;
+  oldest: Date;
+  done: string;
+  more: string;
+}): AllowanceSpent {
+  // The oldest counted entry may be stamped a little after this one (one made at the same moment
   // that took the lock first), but the wait is never longer than the window.
   const retryAfterSeconds = Math.min(
     staffReadAllowanceWindowMs / 1000,
-    Math.max(1, Math.ceil((record.oldest.getTime() + staffReadAllowanceWindowMs - now) / 1000)),
+    Math.max(1, Math.ceil((input.oldest.getTime() + staffReadAllowanceWindowMs - input.now) / 1000)),
   );
   return {
     ok: false,
     error: "RATE_LIMIT_EXCEEDED",
-    message: `You have opened ${max} accounts or search pages in the last hour, the most allowed for one member of staff. You can open more in ${durationInWords(retryAfterSeconds)}.`,
+    message: `You have ${input.done} in the last hour, the most allowed for one member of staff. You can ${input.more} in ${durationInWords(retryAfterSeconds)}.`,
     retryAfterSeconds,
   };
 }

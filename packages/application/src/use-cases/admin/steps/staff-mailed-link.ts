@@ -4,28 +4,45 @@ import {
   maxMailsPerAddress,
   ok,
   type Result,
+  staffReadAllowanceWindowMs,
   type User,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import type { AllowanceSpent } from "../../allowance-spent.ts";
-import type { LinkMailing } from "../../email-verification/steps/mail-token.ts";
-import { recordSecurityEvent } from "../../security-log/steps/record-security-event.ts";
+import {
+  issueTokenIfAllowed,
+  type LinkIssue,
+  type LinkIssuer,
+} from "../../email-verification/steps/mail-token.ts";
+import type { VerificationResend } from "../../email-verification/steps/send-verification-mail.ts";
+import { inOneTransaction } from "../../in-one-transaction.ts";
+import { newSecurityEvent } from "../../security-log/steps/record-security-event.ts";
 import type { Authenticated } from "../../sessions/authenticate-access-token.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import { actorOf } from "./authorize-staff-action.ts";
+import { staffAllowanceSpent } from "./record-staff-read.ts";
 
 /**
- * What staff are told of a link they had mailed to an account's own address (a new verification
- * link, a password-reset link), which the person asking for one themselves is not: a disabled
- * account is a VALIDATION_ERROR (its links are refused: enable it first); a spent allowance is
+ * Mails a link staff asked for to an account's own address (a new verification link, a
+ * password-reset link) by `mail`, the person's own step, and says what happened, which the person
+ * asking for one themselves is not told: a verified address is a VALIDATION_ERROR (no link to send);
+ * a disabled account too (its links are refused: enable it first); a spent allowance is
  * RATE_LIMIT_EXCEEDED with when to try again. A request within a minute of the last link, still
- * unused, mailed nothing more (ADR 0053: that link is on its way) and is answered as sent. Each
- * mailed link is recorded as `event`, naming the member of staff.
+ * unused, mailed nothing more (ADR 0053: that link is on its way) and is answered as sent.
+ *
+ * Two allowances bound it: the account's (3 links of a kind per address and hour, shared with the
+ * person's own requests: the mailbox is not flooded whoever asks) and the member of staff's
+ * (STAFF_MAILS_PER_HOUR, docs/admin.md "Mail allowance", ADR 0066: a stolen staff session cannot
+ * spend everyone's). Each link is issued in one transaction with its entry (`event`, naming the
+ * member of staff), under their row's lock, after their links of the last hour are counted from the
+ * audit (recordStaffEntry): of any number of requests at once exactly as many as their allowance
+ * has left are issued and recorded, and a link not issued (the account's allowance spent, or a
+ * repeat) records and counts nothing. The mail goes after the commit.
  */
 export async function answerStaffMailedLink(
   deps: Dependencies,
   input: {
-    outcome: LinkMailing | "disabled";
+    mail: (issue: LinkIssuer) => Promise<VerificationResend>;
     /** The link as a sentence names it: "a verification link". */
     link: string;
     event: "verification_resent" | "password_reset_requested";
@@ -33,8 +50,47 @@ export async function answerStaffMailedLink(
     actor: Authenticated;
     client: ClientInfo | undefined;
   },
-): Promise<Result<void, "VALIDATION_ERROR"> | AllowanceSpent> {
-  switch (input.outcome) {
+): Promise<Result<void, "VALIDATION_ERROR" | "USER_NOT_FOUND"> | AllowanceSpent> {
+  let refused: AllowanceSpent | Result<never, "USER_NOT_FOUND"> | null = null;
+  const issue: LinkIssuer = async (link) => {
+    const event = newSecurityEvent(deps, {
+      userId: input.target.id,
+      type: input.event,
+      actor: actorOf(input.actor, input.client),
+    });
+    const now = event.occurredAt.getTime();
+    const max = deps.settings.staffMailsPerHour;
+    // Set by the step, which runs only when the staff allowance has room (and again if the
+    // transaction is run again); a refusal issues nothing.
+    const issued: { value: LinkIssue } = { value: { notIssued: "allowance-spent" } };
+    const record = await inOneTransaction(deps, (tx) =>
+      tx.securityEvents.recordStaffEntry(
+        event,
+        { since: new Date(now - staffReadAllowanceWindowMs + 1), max },
+        undefined,
+        async () => {
+          issued.value = await issueTokenIfAllowed(tx, link);
+          return "link" in issued.value;
+        },
+      ),
+    );
+    if (record.recorded || record.withheld) return issued.value;
+    // Deleted since it was read (or the member of staff's own account): no link, nothing recorded.
+    refused = record.gone
+      ? err("USER_NOT_FOUND", "No user with this id")
+      : staffAllowanceSpent({
+          now,
+          oldest: "oldest" in record ? record.oldest : new Date(now),
+          done: `had ${max} verification or password-reset links mailed`,
+          more: "send more",
+        });
+    return issued.value;
+  };
+  const outcome = await input.mail(issue);
+  if (refused !== null) return refused;
+  switch (outcome) {
+    case "already-verified":
+      return err("VALIDATION_ERROR", "The address is already verified: there is no link to send");
     case "disabled":
       return err("VALIDATION_ERROR", `The account is disabled: enable it before sending it ${input.link}`);
     case "allowance-spent":
@@ -46,13 +102,7 @@ export async function answerStaffMailedLink(
         retryAfterSeconds: mailAllowanceWindowMs / 1000,
       };
     case "recently-issued":
-      return ok(undefined);
     case "sent":
-      await recordSecurityEvent(deps, {
-        userId: input.target.id,
-        type: input.event,
-        actor: actorOf(input.actor, input.client),
-      });
       return ok(undefined);
   }
 }

@@ -23,7 +23,8 @@ type MailTokenDependencies = Pick<
  * got its allowance of such mails this hour, or got one of them less than a
  * minute ago that is still unused (`mailRepeatWindowMs`: a double tap mails one
  * link, and it works). Issuing it supersedes the older unused links of the
- * purpose, so only the newest mail works. A person's own request runs it after the reply (see
+ * purpose, so only the newest mail works; `issue` issues it another way (a member of staff's, within
+ * their allowance too). A person's own request runs it after the reply (see
  * requestPasswordReset): its time says nothing to the requester; staff's (resendUserVerification)
  * waits for it, to say what happened.
  *
@@ -32,13 +33,25 @@ type MailTokenDependencies = Pick<
  */
 export async function mailTokenIfAllowed(
   deps: MailTokenDependencies,
-  input: { user: User; purpose: RequestedLinkPurpose; now: Date },
+  input: { user: User; purpose: RequestedLinkPurpose; now: Date; issue?: LinkIssuer | undefined },
 ): Promise<LinkMailing> {
-  const issued = await issueTokenIfAllowed(deps, input);
+  const { user, purpose, now } = input;
+  const link = { user, purpose, now };
+  const issued = await (input.issue === undefined ? issueTokenIfAllowed(deps, link) : input.issue(link));
   if (!("link" in issued)) return issued.notIssued;
   await mailIssuedLink(deps, { user: input.user, purpose: input.purpose, issued });
   return "sent";
 }
+
+/**
+ * How a requested link is issued, when not by issueTokenIfAllowed alone: staff's also within their
+ * own allowance, recorded with the issue (answerStaffMailedLink).
+ */
+export type LinkIssuer = (link: {
+  user: User;
+  purpose: RequestedLinkPurpose;
+  now: Date;
+}) => Promise<LinkIssue>;
 
 /** What a request for a link did: mailed it, or why not. */
 export type LinkMailing = "sent" | Exclude<EmailTokenIssue, "issued">;
