@@ -142,6 +142,91 @@ export function securityEventLogContract(
       expect(recorded).toHaveLength(3);
     });
 
+    it("counts a member of staff's mailed links apart from their reads, and not the person's own requests", async () => {
+      const { events, users, userId: staffId } = await withUser();
+      const target = makeUser();
+      await users.insertUser(target);
+      const mailed = (overrides: Partial<SecurityEvent>) =>
+        event(target.id, {
+          type: "password_reset_requested",
+          actorId: staffId,
+          details: { by: "support" },
+          ...overrides,
+        });
+      // Not counted: the person's own request (no actor), a read by the same member of staff.
+      await events.recordSecurityEvent(mailed({ actorId: null, details: {}, occurredAt: at(5) }));
+      const allowance = { since: at(0), max: 2 };
+      expect(
+        await events.recordStaffEntry(
+          event(target.id, { type: "account_viewed", actorId: staffId, occurredAt: at(6), details: {} }),
+          allowance,
+        ),
+      ).toEqual({ recorded: true });
+      const first = mailed({ occurredAt: at(10) });
+      const second = mailed({ type: "verification_resent", occurredAt: at(20) });
+      expect(await events.recordStaffEntry(first, allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(second, allowance)).toEqual({ recorded: true });
+      expect(await events.recordStaffEntry(mailed({ occurredAt: at(30) }), allowance)).toEqual({
+        recorded: false,
+        oldest: at(10),
+      });
+      // Reads have their own count: the two mails did not spend it.
+      expect(
+        await events.recordStaffEntry(
+          event(staffId, {
+            type: "users_searched",
+            actorId: staffId,
+            occurredAt: at(40),
+            details: { query: "", results: 1 },
+          }),
+          allowance,
+        ),
+      ).toEqual({ recorded: true });
+    });
+
+    it("of mailed links at once, exactly as many as the allowance has left run their step and are recorded; a step answering false records nothing", async () => {
+      const { events, users, userId: staffId } = await withUser();
+      const target = makeUser();
+      await users.insertUser(target);
+      const mailed = (offset: number) =>
+        event(target.id, {
+          type: "verification_resent",
+          actorId: staffId,
+          occurredAt: at(offset),
+          details: { by: "admin" },
+        });
+      const allowance = { since: at(0), max: 3 };
+      expect(await events.recordStaffEntry(mailed(1), allowance)).toEqual({ recorded: true });
+      let steps = 0;
+      // The step (a link's issue) yields before it answers: the lock must be held across it.
+      const step = async () => {
+        for (let turn = 0; turn < 5; turn += 1) await Promise.resolve();
+        steps++;
+        return true;
+      };
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          events.recordStaffEntry(mailed(100 + i), allowance, undefined, step),
+        ),
+      );
+      expect(outcomes.filter((o) => o.recorded)).toHaveLength(2);
+      expect(outcomes.filter((o) => !o.recorded)).toEqual(Array(6).fill({ recorded: false, oldest: at(1) }));
+      expect(steps).toBe(2);
+      const withheld = mailed(200);
+      const roomy = { since: at(0), max: 10 };
+      expect(await events.recordStaffEntry(withheld, roomy, undefined, async () => false)).toEqual({
+        recorded: false,
+        withheld: true,
+      });
+      const log = await events.listSecurityEventsOfUser({
+        userId: target.id,
+        limit: 20,
+        types: ["verification_resent"],
+      });
+      expect(log).toHaveLength(3);
+      expect(log.map((e) => e.id)).not.toContain(withheld.id);
+    });
+
     it("a staff read its fold does not admit is neither recorded nor counted; of the same read at once exactly one is", async () => {
       const { events, users, userId: staffId } = await withUser();
       const target = makeUser();
