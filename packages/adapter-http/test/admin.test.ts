@@ -679,6 +679,150 @@ describe("the read allowance (STAFF_READS_PER_HOUR)", () => {
   });
 });
 
+describe("the mail allowance (STAFF_MAILS_PER_HOUR)", () => {
+  const people = (n: number) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        registerUser(app, { email: `person${i}@example.com`, password: "Sup3r-secret!", nickname: `P${i}` }),
+      ),
+    );
+  async function resetMailsTo(email: string): Promise<number> {
+    await deps.backgroundTasks.drain();
+    return deps.mailer.sentTo(email).filter((mail) => mail.subject === "Reset your password").length;
+  }
+  const mailRefusal =
+    "You have had 3 verification or password-reset links mailed in the last hour, the most allowed for one member of staff. You can send more in 60 minutes.";
+
+  it("refuses a member of staff's links past it, of both kinds and to anyone, with 429 and Retry-After, nothing mailed or recorded; the person's own request still goes", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffMailsPerHour: 3 } }));
+    let support = await accountWithRole("support");
+    const [p0, p1, p2] = await people(3);
+    if (p0 === undefined || p1 === undefined || p2 === undefined) throw new Error("no people");
+    deps.clock.advance(61_000);
+    expect((await call("POST", `/admin/users/${p0.user.id}/resend-verification`, support)).statusCode).toBe(
+      200,
+    );
+    // A repeat within the minute mails nothing and is not counted (ADR 0053).
+    expect((await call("POST", `/admin/users/${p0.user.id}/resend-verification`, support)).statusCode).toBe(
+      200,
+    );
+    expect((await call("POST", `/admin/users/${p0.user.id}/send-password-reset`, support)).statusCode).toBe(
+      200,
+    );
+    expect((await call("POST", `/admin/users/${p1.user.id}/send-password-reset`, support)).statusCode).toBe(
+      200,
+    );
+
+    for (const path of ["send-password-reset", "resend-verification"]) {
+      const refused = await call("POST", `/admin/users/${p2.user.id}/${path}`, support);
+      expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+      expect(refused.headers["retry-after"]).toBe("3600");
+      expect(refused.json().message).toBe(mailRefusal);
+    }
+    expect(await resetMailsTo("person2@example.com")).toBe(0);
+    expect(
+      deps.mailer
+        .sentTo("person2@example.com")
+        .filter((mail) => mail.subject === "Verify your email address"),
+    ).toHaveLength(1);
+    expect((await timelineOf(p2)).map((e) => e.type)).not.toContain("password_reset_requested");
+    // The person's own allowance was not spent by the refusals: their own request is mailed.
+    const own = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/forgot-password",
+      payload: { email: "person2@example.com" },
+    });
+    expect(own.statusCode).toBe(200);
+    expect(await resetMailsTo("person2@example.com")).toBe(1);
+    // Reads are counted apart, and another member of staff has an allowance of their own.
+    expect((await call("GET", `/admin/users/${p2.user.id}`, support)).statusCode).toBe(200);
+    const admin = await accountWithRole("admin");
+    expect((await call("POST", `/admin/users/${p2.user.id}/resend-verification`, admin)).statusCode).toBe(
+      200,
+    );
+
+    // The oldest link leaves the window an hour after it was mailed.
+    deps.clock.advance(3600 * 1000 - 1);
+    support = { ...support, ...(await refresh(app, support.refreshToken)).json().data };
+    expectError(
+      await call("POST", `/admin/users/${p2.user.id}/send-password-reset`, support),
+      "RATE_LIMIT_EXCEEDED",
+      429,
+    );
+    deps.clock.advance(1);
+    expect((await call("POST", `/admin/users/${p2.user.id}/send-password-reset`, support)).statusCode).toBe(
+      200,
+    );
+  });
+
+  it("a link the address's own allowance refuses is not counted against the member of staff's", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffMailsPerHour: 3 } }));
+    const support = await accountWithRole("support");
+    const [p0, ...others] = await people(4);
+    if (p0 === undefined) throw new Error("no people");
+    for (let own = 0; own < 3; own += 1) {
+      deps.clock.advance(61_000);
+      await app.inject({
+        method: "POST",
+        url: "/api/v1/auth/forgot-password",
+        payload: { email: "person0@example.com" },
+      });
+    }
+    expect(await resetMailsTo("person0@example.com")).toBe(3);
+    deps.clock.advance(61_000);
+    for (let i = 0; i < 4; i += 1) {
+      const refused = await call("POST", `/admin/users/${p0.user.id}/send-password-reset`, support);
+      expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+      expect(refused.json().message).toContain("the newest still works");
+    }
+    // Three links to others still go: the four refused above counted nothing.
+    for (const other of others) {
+      expect(
+        (await call("POST", `/admin/users/${other.user.id}/send-password-reset`, support)).statusCode,
+      ).toBe(200);
+    }
+    const spent = await call("POST", `/admin/users/${p0.user.id}/send-password-reset`, support);
+    expectError(spent, "RATE_LIMIT_EXCEEDED", 429);
+    expect(spent.json().message).toBe(mailRefusal);
+  });
+
+  it("of sends at once with 3 left, exactly 3 are mailed and recorded; the others answer 429", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffMailsPerHour: 3 } }));
+    const support = await accountWithRole("support");
+    const targets = await people(8);
+    const responses = await Promise.all(
+      targets.map((target) => call("POST", `/admin/users/${target.user.id}/send-password-reset`, support)),
+    );
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(3);
+    for (const refused of responses.filter((r) => r.statusCode !== 200)) {
+      expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+      expect(refused.json().message).toBe(mailRefusal);
+    }
+    let mailed = 0;
+    for (let i = 0; i < 8; i += 1) mailed += await resetMailsTo(`person${i}@example.com`);
+    expect(mailed).toBe(3);
+    const admin = await accountWithRole("admin");
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as Record<string, unknown>[];
+    expect(audit.filter((entry) => entry.type === "password_reset_requested")).toHaveLength(3);
+  });
+
+  it("an account deleted between its read and the link's issue answers USER_NOT_FOUND, nothing mailed", async () => {
+    ({ app, deps } = await buildTestApp());
+    const support = await accountWithRole("support");
+    const grace = await registerUser(app, otherRegistration);
+    // The store found the account's row gone under its lock: no link issued, nothing recorded.
+    deps.securityEvents.recordStaffEntry = async () => ({ recorded: false, gone: true });
+    for (const path of ["send-password-reset", "resend-verification"]) {
+      expectError(
+        await call("POST", `/admin/users/${grace.user.id}/${path}`, support),
+        "USER_NOT_FOUND",
+        404,
+      );
+    }
+    expect(await resetMailsTo(otherRegistration.email)).toBe(0);
+  });
+});
+
 describe("disabling and enabling", () => {
   it("disabling ends every session: sign-in, refresh and the token in hand answer ACCOUNT_DISABLED", async () => {
     const admin = await accountWithRole("admin");

@@ -774,6 +774,27 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expectPage(await browser.get(`/admin/users/${target.user.id}`), 200);
   });
 
+  it("past the mail allowance (STAFF_MAILS_PER_HOUR), a link is refused with a 429 page and Retry-After, sharing the API's count; nothing mailed", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole({ settings: { staffMailsPerHour: 1 } });
+    const target = await account("target");
+    const other = await account("other");
+    const helper = await account("helper", "support");
+    // A link sent through the API counts toward the same allowance.
+    expect((await useCases.sendUserPasswordReset({ actor: helper, userId: target.user.id })).ok).toBe(true);
+    const browser = await browserOf("helper");
+    for (const path of ["resend-verification", "send-password-reset"]) {
+      const refused = await act(browser, `/admin/users/${other.user.id}/${path}`);
+      expectPage(refused, 429);
+      expect(refused.headers["retry-after"]).toBe("3600");
+      expect(refused.body).toContain(
+        "You have had 1 verification or password-reset links mailed in the last hour, the most allowed for one member of staff. You can send more in 60 minutes.",
+      );
+    }
+    await deps.backgroundTasks.drain();
+    // Only the sign-up's verification link went to the other account.
+    expect(deps.mailer.sentTo("other@example.com")).toHaveLength(1);
+  });
+
   it("support acting on an admin: 403 with the use case's words on the user's page", async () => {
     const { account, browserOf } = await withConsole();
     const boss = await account("boss", "admin");
