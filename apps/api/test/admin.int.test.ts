@@ -438,6 +438,67 @@ describe("sending a password-reset link", () => {
   });
 });
 
+describe("the mail allowance (STAFF_MAILS_PER_HOUR)", () => {
+  /** A second instance on the same database, with an allowance of 3 links an hour. */
+  let limited: Service;
+  beforeAll(async () => {
+    ({ service: limited } = await listenComposedService(database.url(), {
+      clock,
+      env: { EXPORT_DIR: exportDirectory, STAFF_MAILS_PER_HOUR: "3" },
+    }));
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it("of eight links at once with three left, exactly three are issued and recorded; the others answer 429 with Retry-After, nothing issued", async () => {
+    const admin = await registerAdmin("mail-race-admin@example.com");
+    const people = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => register(`mail-race-${i}@example.com`, `racer${i}`)),
+    );
+    // Past the minute in which a repeat of the sign-up's verification link mails nothing (ADR 0053).
+    clock.advance(61_000);
+    const answers = await Promise.all(
+      people.map((person, i) =>
+        limited.app.inject({
+          method: "POST",
+          url: `/api/v1/admin/users/${person.user.id}/${i % 2 === 0 ? "send-password-reset" : "resend-verification"}`,
+          remoteAddress: `192.0.2.${10 + i}`,
+          headers: { authorization: `Bearer ${admin.accessToken}` },
+        }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.statusCode === 200)).toHaveLength(3);
+    for (const refused of answers.filter((answer) => answer.statusCode !== 200)) {
+      expect([refused.statusCode, refused.json().error, refused.headers["retry-after"]]).toEqual([
+        429,
+        "RATE_LIMIT_EXCEEDED",
+        "3600",
+      ]);
+      expect(refused.json().message).toBe(
+        "You have had 3 verification or password-reset links mailed in the last hour, the most allowed for one member of staff. You can send more in 60 minutes.",
+      );
+    }
+    // Each registration issued one verification link; the staff links are the rest.
+    let issued = 0;
+    for (const person of people) {
+      issued +=
+        (await linksIssuedTo(person.user.id as UserId, "reset_password")) +
+        (await linksIssuedTo(person.user.id as UserId, "verify_email")) -
+        1;
+    }
+    expect(issued).toBe(3);
+    const recorded = await database
+      .db()
+      .selectFrom("security_events")
+      .select("type")
+      .where("actor_id", "=", admin.user.id)
+      .where("type", "in", ["password_reset_requested", "verification_resent"])
+      .execute();
+    expect(recorded).toHaveLength(3);
+  });
+});
+
 describe("deleting an account", () => {
   it("leaves nothing in any table or in the export folder that identifies the person, and the address registers again", async () => {
     const email = "erase-me@example.com";
