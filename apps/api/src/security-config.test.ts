@@ -84,6 +84,18 @@ describe("lockout and two-factor configuration", () => {
     expect(problems).not.toContain("hunter2");
   });
 
+  it("allows each member of staff 300 reads and 30 mailed links an hour unless set, and refuses an allowance under one", () => {
+    const read = (env: Record<string, string>) => {
+      const parsed = parseConfig(env, makeSecret);
+      if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+      return [parsed.config.security.staffReadsPerHour, parsed.config.security.staffMailsPerHour];
+    };
+    expect(read({})).toEqual([300, 30]);
+    expect(read({ STAFF_MAILS_PER_HOUR: "5" })).toEqual([300, 5]);
+    const refused = parseConfig({ STAFF_MAILS_PER_HOUR: "0" }, makeSecret);
+    expect(refused.ok ? "" : refused.problems.join("\n")).toContain("STAFF_MAILS_PER_HOUR is invalid");
+  });
+
   it("refuses a threshold of zero and durations under a second", () => {
     const parsed = parseConfig(
       { LOCKOUT_THRESHOLD: "0", LOCKOUT_DURATION: "10ms", REAUTH_MAX_AGE: "0" },
