@@ -806,6 +806,30 @@ describe("the mail allowance (STAFF_MAILS_PER_HOUR)", () => {
     expect(audit.filter((entry) => entry.type === "password_reset_requested")).toHaveLength(3);
   });
 
+  it("a transaction the database ran again mails no link issued by the attempt it gave up", async () => {
+    ({ app, deps } = await buildTestApp({ settings: { staffMailsPerHour: 3 } }));
+    const support = await accountWithRole("support");
+    const grace = await registerUser(app, otherRegistration);
+    // As runInTransaction does after a deadlock: the first attempt rolled back, the work run again.
+    deps.transactions.run = async (work) => {
+      await work({}).catch(() => undefined);
+      return work({});
+    };
+    let attempts = 0;
+    const record = deps.securityEvents.recordStaffEntry.bind(deps.securityEvents);
+    deps.securityEvents.recordStaffEntry = async (event, allowance, fold, step) => {
+      attempts += 1;
+      if (attempts > 1) return { recorded: false, oldest: event.occurredAt };
+      // The first attempt issued its link, then lost to a deadlock; meanwhile the allowance was spent.
+      await record(event, allowance, fold, step);
+      throw new Error("Deadlock found when trying to get lock; try restarting transaction");
+    };
+    const refused = await call("POST", `/admin/users/${grace.user.id}/send-password-reset`, support);
+    expectError(refused, "RATE_LIMIT_EXCEEDED", 429);
+    expect(refused.json().message).toBe(mailRefusal);
+    expect(await resetMailsTo(otherRegistration.email)).toBe(0);
+  });
+
   it("an account deleted between its read and the link's issue answers USER_NOT_FOUND, nothing mailed", async () => {
     ({ app, deps } = await buildTestApp());
     const support = await accountWithRole("support");

@@ -60,11 +60,13 @@ export async function answerStaffMailedLink(
     });
     const now = event.occurredAt.getTime();
     const max = deps.settings.staffMailsPerHour;
-    // Set by the step, which runs only when the staff allowance has room (and again if the
-    // transaction is run again); a refusal issues nothing.
-    const issued: { value: LinkIssue } = { value: { notIssued: "allowance-spent" } };
-    const record = await inOneTransaction(deps, (tx) =>
-      tx.securityEvents.recordStaffEntry(
+    const nothing: LinkIssue = { notIssued: "allowance-spent" };
+    // Set by the step, which runs only when the staff allowance has room. Reset on each attempt: a
+    // transaction the database gave up and ran again left no link from the attempt before.
+    const issued: { value: LinkIssue } = { value: nothing };
+    const record = await inOneTransaction(deps, (tx) => {
+      issued.value = nothing;
+      return tx.securityEvents.recordStaffEntry(
         event,
         { since: new Date(now - staffReadAllowanceWindowMs + 1), max },
         undefined,
@@ -72,8 +74,8 @@ export async function answerStaffMailedLink(
           issued.value = await issueTokenIfAllowed(tx, link);
           return "link" in issued.value;
         },
-      ),
-    );
+      );
+    });
     if (record.recorded || record.withheld) return issued.value;
     // Deleted since it was read (or the member of staff's own account): no link, nothing recorded.
     refused = record.gone
@@ -84,7 +86,7 @@ export async function answerStaffMailedLink(
           done: `had ${max} verification or password-reset links mailed`,
           more: "send more",
         });
-    return issued.value;
+    return nothing;
   };
   const outcome = await input.mail(issue);
   if (refused !== null) return refused;
