@@ -109,6 +109,7 @@ export type { UserDetails } from "./use-cases/admin/get-user-details.ts";
 export type { AuditPage } from "./use-cases/admin/list-admin-audit.ts";
 export type { UserPage } from "./use-cases/admin/search-users.ts";
 export { maxUserPageSize } from "./use-cases/admin/search-users.ts";
+export type { StaffUnlinkOutcome } from "./use-cases/admin/unlink-user-provider.ts";
 export type { OwnedApp } from "./use-cases/apps/present-app.ts";
 export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
 export type { RegisteredApp } from "./use-cases/apps/register-app.ts";

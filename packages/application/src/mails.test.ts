@@ -130,7 +130,12 @@ describe("what a security notice tells the reader to do", () => {
   const occurredAt = new Date("2026-12-01T10:00:00Z");
   const notice = (
     type: SecurityNoticeType,
-    extra: { ip?: string | null; userAgent?: string | null; undoLink?: string } = {},
+    extra: {
+      ip?: string | null;
+      userAgent?: string | null;
+      undoLink?: string;
+      details?: Record<string, string>;
+    } = {},
   ) =>
     composeSecurityNotice({
       to,
@@ -140,7 +145,7 @@ describe("what a security notice tells the reader to do", () => {
       accountMark,
       event: {
         type,
-        details: { to: "n***@example.com" },
+        details: extra.details ?? { to: "n***@example.com" },
         occurredAt,
         ip: extra.ip === undefined ? "203.0.113.9" : extra.ip,
         userAgent:
@@ -173,6 +178,28 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).not.toContain("If this was you");
     expect(mail.text).not.toContain("unknown");
     expect(mail.text).toContain("When: 2026-12-01 10:00 UTC\n");
+  });
+
+  it("a provider unlinked by staff: says staff did it, how to get a password back, and no 'if this was you'", () => {
+    const staffOnly = { ip: null, userAgent: null };
+    const mail = notice("provider_unlinked", {
+      ...staffOnly,
+      details: { provider: "github", by: "support" },
+    });
+    expect(mail.subject).toBe("GitHub was unlinked from your account");
+    expect(mail.text).toContain("A member of Acme's staff unlinked GitHub from your Acme account");
+    expect(mail.text).toContain("If it was the account's only way to sign in, choose a password");
+    expect(mail.text).toContain("If you asked Acme's support for this, there is nothing to do.");
+    expect(mail.text).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+    expect(mail.text).not.toContain("If this was you");
+    // Unlinked with a first proof of the address: the person's own wording, whoever acted.
+    const verified = notice("provider_unlinked", {
+      ...staffOnly,
+      details: { provider: "github", by: "admin", reason: "staff_verification_of_unverified_address" },
+    });
+    expect(verified.text).toContain(
+      "GitHub was unlinked from your Acme account: it can no longer sign in to it.",
+    );
   });
 
   it("a disable and an enable by staff: the disable offers support only, the enable says the account signs in again and what stays ended", () => {

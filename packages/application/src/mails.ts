@@ -164,10 +164,22 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     subject: `${providerDisplayName(details.provider)} was linked to your account`,
     what: `${providerDisplayName(details.provider)} was linked to your {service} account: that ${providerDisplayName(details.provider)} account can now sign in to it.`,
   }),
-  provider_unlinked: (details) => ({
-    subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
-    what: `${providerDisplayName(details.provider)} was unlinked from your {service} account: it can no longer sign in to it.`,
-  }),
+  provider_unlinked: (details) =>
+    // Staff unlinked it on request (POST /admin/users/:id/unlink-provider): no reason, a `by`. An
+    // unlink with a reason (a first proof of the address, an undone change, ADR 0043) reads as the
+    // person's own: its own mail says why.
+    details.by !== undefined && details.reason === undefined
+      ? {
+          subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
+          what: `A member of {service}'s staff unlinked ${providerDisplayName(details.provider)} from your {service} account: it can no longer sign in to it. If it was the account's only way to sign in, choose a password with the link below (it mails a link to this address); you may link ${providerDisplayName(details.provider)} again from your account.`,
+          ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+          ifNot:
+            "If you did not, contact {service}'s support: someone may have talked support into it. Check your sessions too:",
+        }
+      : {
+          subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
+          what: `${providerDisplayName(details.provider)} was unlinked from your {service} account: it can no longer sign in to it.`,
+        },
   refresh_token_reuse_detected: () => ({
     subject: "A session was signed out to protect your account",
     what: "A sign-in token of one of your {service} sessions was used after it had been replaced, which happens when it was copied. That session was signed out; sign in again on that device.",
@@ -230,7 +242,7 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
     ifYou: "If you asked {service}'s support for this, there is nothing to do.",
     ifNot:
-      "If you did not, someone else may have made an account on your address and talked support into confirming it: choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link (staff cannot unlink one). If signing in asks for a two-factor code you do not have, contact {service}'s support, who can turn it off.",
+      "If you did not, someone else may have made an account on your address and talked support into confirming it: choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link (or ask {service}'s support to). If signing in asks for a two-factor code you do not have, contact {service}'s support, who can turn it off.",
   }),
   // Never the app's name: its developer chose it, and this mail goes out under the service's name
   // (as a browser's header is never quoted, composeSecurityNotice). The account's page names it.

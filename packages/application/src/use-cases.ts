@@ -22,6 +22,7 @@ import { revokeUserSessions } from "./use-cases/admin/revoke-user-sessions.ts";
 import { searchUsers } from "./use-cases/admin/search-users.ts";
 import { sendUserPasswordReset } from "./use-cases/admin/send-user-password-reset.ts";
 import { checkStaffAccess } from "./use-cases/admin/steps/authorize-staff-action.ts";
+import { unlinkUserProvider } from "./use-cases/admin/unlink-user-provider.ts";
 import { unlockUser } from "./use-cases/admin/unlock-user.ts";
 import { verifyUserEmail } from "./use-cases/admin/verify-user-email.ts";
 import { listAuthorizedApps, revokeAppAuthorization } from "./use-cases/apps/authorized-apps.ts";
@@ -166,6 +167,7 @@ export interface UseCases {
   readonly changeUserRole: Bound<typeof changeUserRole>;
   readonly unlockUser: Bound<typeof unlockUser>;
   readonly resetUserTwoFactor: Bound<typeof resetUserTwoFactor>;
+  readonly unlinkUserProvider: Bound<typeof unlinkUserProvider>;
   readonly verifyUserEmail: Bound<typeof verifyUserEmail>;
   readonly resendUserVerification: Bound<typeof resendUserVerification>;
   readonly sendUserPasswordReset: Bound<typeof sendUserPasswordReset>;
@@ -258,6 +260,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     changeUserRole: (input) => changeUserRole(deps, input),
     unlockUser: (input) => unlockUser(deps, input),
     resetUserTwoFactor: (input) => resetUserTwoFactor(deps, input),
+    unlinkUserProvider: (input) => unlinkUserProvider(deps, input),
     verifyUserEmail: (input) => verifyUserEmail(deps, input),
     resendUserVerification: (input) => resendUserVerification(deps, input),
     sendUserPasswordReset: (input) => sendUserPasswordReset(deps, input),

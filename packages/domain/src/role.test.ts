@@ -19,6 +19,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     read_users: false,
     unlock: false,
     reset_two_factor: false,
+    unlink_provider: false,
     revoke_sessions: false,
     resend_verification: false,
     send_password_reset: false,
@@ -35,6 +36,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     read_users: true,
     unlock: true,
     reset_two_factor: true,
+    unlink_provider: true,
     revoke_sessions: true,
     resend_verification: true,
     send_password_reset: true,
@@ -51,6 +53,7 @@ const expected: Record<Role, Record<StaffAction, boolean>> = {
     read_users: true,
     unlock: true,
     reset_two_factor: true,
+    unlink_provider: true,
     revoke_sessions: true,
     resend_verification: true,
     send_password_reset: true,
@@ -97,6 +100,7 @@ describe("checkStaffPermission", () => {
     for (const action of [
       "unlock",
       "reset_two_factor",
+      "unlink_provider",
       "revoke_sessions",
       "resend_verification",
       "send_password_reset",
@@ -121,8 +125,13 @@ describe("checkStaffPermission", () => {
     }
   });
 
-  it("refuses resetting one's own 2FA, vouching for one's own address and requiring one's own new password, whatever the role", () => {
-    for (const action of ["reset_two_factor", "verify_email", "require_new_password"] as const) {
+  it("refuses resetting one's own 2FA, vouching for one's own address, requiring one's own new password and unlinking one's own provider, whatever the role", () => {
+    for (const action of [
+      "reset_two_factor",
+      "verify_email",
+      "require_new_password",
+      "unlink_provider",
+    ] as const) {
       const own = checkStaffPermission({
         actorRole: "admin",
         action,
@@ -156,6 +165,7 @@ describe("staffActionsNeedingFreshProof", () => {
       "disable",
       "require_new_password",
       "reset_two_factor",
+      "unlink_provider",
       "verify_email",
     ]);
   });

@@ -19,6 +19,7 @@ export const staffActions = [
   "read_users",
   "unlock",
   "reset_two_factor",
+  "unlink_provider",
   "revoke_sessions",
   "resend_verification",
   "send_password_reset",
@@ -45,6 +46,7 @@ const permissions: Readonly<Record<Role, readonly StaffAction[]>> = {
     "read_users",
     "unlock",
     "reset_two_factor",
+    "unlink_provider",
     "revoke_sessions",
     "resend_verification",
     "send_password_reset",
@@ -75,7 +77,9 @@ export function isRoleRaised(before: Role, after: Role): boolean {
  * admin session plus the password would otherwise strip the admin's own 2FA. Marking an address
  * verified is staff's word for someone else's mailbox; one's own is proven by the mailed link, and
  * an admin holding an address they never proved (promoted before proving it, or a squatter of a
- * colleague's address, ADR 0043) must not vouch for it themselves.
+ * colleague's address, ADR 0043) must not vouch for it themselves. Unlinking a provider from one's
+ * own account is the account page's (DELETE /oauth/:provider/unlink), which keeps the last way to
+ * sign in; the staff action may remove it.
  */
 const refusedOnOwnAccount: Readonly<Partial<Record<StaffAction, string>>> = {
   reset_two_factor:
@@ -84,6 +88,8 @@ const refusedOnOwnAccount: Readonly<Partial<Record<StaffAction, string>>> = {
     "Staff cannot do this to their own account; verify your address with the link mailed to it (another admin may, after checking)",
   require_new_password:
     "Staff cannot do this to their own account; change your password in your account instead",
+  unlink_provider:
+    "Staff cannot do this to their own account; unlink the provider from your account page, which keeps your last way to sign in",
 };
 
 export const staffActionsRefusedOnOwnAccount = Object.keys(refusedOnOwnAccount) as readonly StaffAction[];
@@ -120,7 +126,7 @@ export function checkStaffPermission(input: {
 /**
  * The staff actions that need the acting session's fresh proof (ADR 0012's REAUTH_REQUIRED): those
  * that lock a person out or take a protection away (requiring a new password locks the password out
- * until the mailed link is used), and marking an address verified, which lets
+ * until the mailed link is used; unlinking a provider removes a way in), and marking an address verified, which lets
  * providers link by it (ADR 0043: whoever talked staff into it could pre-hijack the account of
  * that address). Reads, unlocking, enabling, ending sessions and mailing a new verification or
  * password-reset link do not: they give nothing to someone holding a stolen staff token (the link
@@ -132,6 +138,7 @@ export const staffActionsNeedingFreshProof: readonly StaffAction[] = [
   "delete",
   "change_role",
   "reset_two_factor",
+  "unlink_provider",
   "verify_email",
   "require_new_password",
 ];

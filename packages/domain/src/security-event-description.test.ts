@@ -153,6 +153,21 @@ describe("describeStaffAction", () => {
         details: { role: "admin", previousRole: "user", via: "admin:create" },
       }),
     ).toBe("Made an admin with pnpm admin:create");
+    // Staff's own unlink (on request), and one a marked-verified address made: the audit's and the holder's words.
+    const unlinked = (details: Record<string, string>) =>
+      [describeStaffAction, describeSecurityEvent].map((describe) =>
+        describe({ type: "provider_unlinked", details }),
+      );
+    expect(unlinked({ provider: "github", by: "support" })).toEqual([
+      "Unlinked GitHub",
+      "GitHub was unlinked from your account by support",
+    ]);
+    expect(
+      unlinked({ provider: "google", reason: "staff_verification_of_unverified_address", by: "admin" }),
+    ).toEqual([
+      "Unlinked Google (the address was marked verified)",
+      "Google was unlinked from your account by an administrator",
+    ]);
     expect(describeStaffAction({ type: "account_unlocked", details: { by: "support" } })).toBe(
       "Lifted the account's sign-in lock",
     );

@@ -164,6 +164,9 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   password_reset_required: () =>
     "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
   two_factor_reset: () => "Reset the account's two-factor authentication",
+  // On request (POST /admin/users/:id/unlink-provider), or with an address marked verified (ADR 0043).
+  provider_unlinked: (d) =>
+    `Unlinked ${providerDisplayName(d.provider)}${d.reason === "staff_verification_of_unverified_address" ? " (the address was marked verified)" : ""}`,
   role_changed: (d) =>
     d.via === adminCreatedOnServer
       ? "Made an admin with pnpm admin:create"

@@ -3,10 +3,12 @@ import {
   type ErrorCode,
   type Nickname,
   type OAuthProviderId,
+  ok,
   parseEmail,
   parseRefreshToken,
   type RefreshTokenId,
   type Result,
+  type Role,
   type Session,
   type SessionId,
   type User,
@@ -19,7 +21,10 @@ import {
   type TransactionalRepositories,
   type Transactions,
 } from "../ports/index.ts";
-import { authenticateAccessToken } from "../use-cases/sessions/authenticate-access-token.ts";
+import {
+  type Authenticated,
+  authenticateAccessToken,
+} from "../use-cases/sessions/authenticate-access-token.ts";
 import { refreshSession } from "../use-cases/sessions/refresh-session.ts";
 import {
   type ClientInfo,
@@ -107,6 +112,24 @@ export async function registerAccount(
   const stored = await storedRefreshToken(deps, signedIn.refreshToken);
   const user = input.verified === true ? await verifyAddress(deps, signedIn.user.id) : signedIn.user;
   return { ...signedIn, user, session: stored.session, sessionId: stored.session.id };
+}
+
+/** `name@example.com`, signed in, with the role given (set in the store, as `pnpm admin:create` does). */
+export async function signedInWithRole(
+  deps: Dependencies,
+  name: string,
+  role: Role = "user",
+): Promise<Authenticated> {
+  const account = await registerAccount(deps, { email: `${name}@example.com`, nickname: name });
+  if (role !== "user") {
+    await deps.accountAdministration.updateAccount({
+      userId: account.user.id,
+      change: { role },
+      now: deps.clock.now(),
+      guard: () => ok(undefined),
+    });
+  }
+  return unwrap(await authenticateAccessToken(deps, { token: account.accessToken }));
 }
 
 /** Links a provider identity to the account, as a link made from the account (or a sign-up) stores it. */

@@ -1,25 +1,13 @@
-import { ok, type Role } from "@superoauth/domain";
+import { ok } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
-import { registerAccount, unwrap } from "../../testing/use-case-helpers.ts";
-import { type Authenticated, authenticateAccessToken } from "../sessions/authenticate-access-token.ts";
+import { signedInWithRole, unwrap } from "../../testing/use-case-helpers.ts";
+import type { Authenticated } from "../sessions/authenticate-access-token.ts";
 import { changeUserStatus } from "./change-user-status.ts";
 
 type Deps = ReturnType<typeof createInMemoryDependencies>;
 
-/** `name@example.com`, signed in, with the role given (set in the store, as `pnpm admin:create` does). */
-async function signedIn(deps: Deps, name: string, role: Role = "user"): Promise<Authenticated> {
-  const account = await registerAccount(deps, { email: `${name}@example.com`, nickname: name });
-  if (role !== "user") {
-    await deps.accountAdministration.updateAccount({
-      userId: account.user.id,
-      change: { role },
-      now: deps.clock.now(),
-      guard: () => ok(undefined),
-    });
-  }
-  return unwrap(await authenticateAccessToken(deps, { token: account.accessToken }));
-}
+const signedIn = signedInWithRole;
 
 describe("changeUserStatus: the order of a disable's refusals", () => {
   it("the reason is checked after the role and before the fresh proof: a stale proof and an empty reason answer VALIDATION_ERROR", async () => {
