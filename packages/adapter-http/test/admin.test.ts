@@ -101,6 +101,24 @@ async function enableTwoFactorOf(userId: UserId): Promise<void> {
   });
 }
 
+/** Links a GitHub (or another provider's) identity giving the other registration's address, as a sign-in would. */
+async function linkGitHubTo(
+  userId: UserId,
+  subject: string,
+  provider: "github" | "google" = "github",
+): Promise<void> {
+  const email = parseEmail(otherRegistration.email);
+  if (!email.ok) throw new Error("unparsable");
+  await deps.linkedProviders.linkProvider({
+    userId,
+    provider,
+    subject,
+    email: email.value,
+    displayName: null,
+    linkedAt: deps.clock.now(),
+  });
+}
+
 /** A disable's body: the reason staff give (docs/admin.md). */
 const disableBody = { reason: "Abusive messages (ticket 4127)" };
 
@@ -133,6 +151,15 @@ const staffRoutes = [
     name: "send a password-reset link",
     method: "POST",
     path: (id: string) => `/admin/users/${id}/send-password-reset`,
+    support: 200,
+    admin: 200,
+  },
+  {
+    // On an account with no GitHub linked: 200 with unlinked false (the route's own tests unlink one).
+    name: "unlink a provider",
+    method: "POST",
+    path: (id: string) => `/admin/users/${id}/unlink-provider`,
+    body: { provider: "github" },
     support: 200,
     admin: 200,
   },
@@ -1315,20 +1342,6 @@ describe("unlock, reset 2FA, revoke sessions", () => {
 });
 
 describe("marking an address verified", () => {
-  /** Links a GitHub identity giving the other registration's address, as a sign-in would. */
-  async function linkGitHubTo(userId: UserId, subject: string): Promise<void> {
-    const email = parseEmail(otherRegistration.email);
-    if (!email.ok) throw new Error("unparsable");
-    await deps.linkedProviders.linkProvider({
-      userId,
-      provider: "github",
-      subject,
-      email: email.value,
-      displayName: null,
-      linkedAt: deps.clock.now(),
-    });
-  }
-
   it("verifies it as the mailed link would: providers linked before go, the link is spent, 2FA may be set up; the holder is told", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
@@ -1443,6 +1456,121 @@ describe("marking an address verified", () => {
       401,
     );
     expect((await deps.users.findUserById(target.user.id as UserId))?.emailVerified).toBe(false);
+  });
+});
+
+describe("unlinking a provider", () => {
+  const unlink = (caller: SignedInData, userId: string, provider: unknown = "github") =>
+    call("POST", `/admin/users/${userId}/unlink-provider`, caller, { provider });
+
+  it("support unlinks it: the answer says what is left, the person's log and the audit name it, the person is mailed", async () => {
+    const support = await accountWithRole("support");
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await linkGitHubTo(userId, "someone-elses-github");
+    await linkGitHubTo(userId, "their-google", "google");
+
+    const response = await unlink(support, userId);
+
+    expect(response.json()).toEqual({
+      success: true,
+      data: {
+        provider: "github",
+        unlinked: true,
+        remainingSignIn: { password: true, providers: ["google"] },
+      },
+    });
+    const read = (await call("GET", `/admin/users/${userId}`, support)).json().data.user;
+    expect(read.linkedProviders.map((link: { provider: string }) => link.provider)).toEqual(["google"]);
+    expect((await timelineOf(target)).find((event) => event.type === "provider_unlinked")).toMatchObject({
+      details: { provider: "github", by: "support" },
+      description: "GitHub was unlinked from your account by support",
+    });
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions;
+    expect(audit.find((entry: { type: string }) => entry.type === "provider_unlinked")).toMatchObject({
+      actorId: support.user.id,
+      userId,
+      description: "Unlinked GitHub",
+    });
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email).at(-1)).toMatchObject({
+      subject: "GitHub was unlinked from your account",
+    });
+  });
+
+  it("may take the last way in, and says so; the person gets a password with a reset link", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await linkGitHubTo(userId, "the-only-way-in");
+    await deps.users.updatePasswordHash({ userId, passwordHash: null, now: deps.clock.now() });
+
+    expect((await unlink(support, userId)).json().data).toEqual({
+      provider: "github",
+      unlinked: true,
+      remainingSignIn: { password: false, providers: [] },
+    });
+    expect((await call("POST", `/admin/users/${userId}/send-password-reset`, support)).statusCode).toBe(200);
+  });
+
+  it("a provider not linked answers 200 unlinked: false, recording and mailing nothing", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    await deps.backgroundTasks.drain();
+    const mails = deps.mailer.sentTo(otherRegistration.email).length;
+
+    expect((await unlink(support, target.user.id, "google")).json()).toEqual({
+      success: true,
+      data: { provider: "google", unlinked: false, remainingSignIn: { password: true, providers: [] } },
+    });
+
+    expect(await timelineOf(target)).not.toContainEqual(
+      expect.objectContaining({ type: "provider_unlinked" }),
+    );
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mails);
+  });
+
+  it("a disabled account may have its providers unlinked", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await linkGitHubTo(userId, "gh");
+    expect((await call("POST", `/admin/users/${userId}/disable`, admin, disableBody)).statusCode).toBe(200);
+
+    expect((await unlink(admin, userId)).json().data.unlinked).toBe(true);
+  });
+
+  it("every refusal, with its code and status", async () => {
+    const plain = await accountWithRole("user");
+    const support = await accountWithRole("support");
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await linkGitHubTo(userId, "gh");
+    await linkGitHubTo(admin.user.id as UserId, "admins-own", "google");
+
+    expectError(await unlink(plain, userId), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(await unlink(plain, "no-such-id"), "INSUFFICIENT_PERMISSIONS", 403);
+    expectError(await unlink(support, admin.user.id, "google"), "INSUFFICIENT_PERMISSIONS", 403);
+    const own = await unlink(admin, admin.user.id, "google");
+    expectError(own, "INSUFFICIENT_PERMISSIONS", 403);
+    expect(own.json().message).toMatch(/own account/);
+    expectError(await unlink(support, "no-such-id"), "USER_NOT_FOUND", 404);
+    for (const provider of ["GitHub", "gitlab", ""]) {
+      expectError(await unlink(support, userId, provider), "VALIDATION_ERROR", 400);
+    }
+    expectError(await unlink(support, userId, 7), "VALIDATION_ERROR", 400);
+    const stale = await withStaleProof(support);
+    expectError(await unlink(stale, userId), "REAUTH_REQUIRED", 401);
+
+    expect((await deps.linkedProviders.listLinkedProvidersOfUser(userId)).map((l) => l.provider)).toEqual([
+      "github",
+    ]);
+    expect(
+      (await deps.linkedProviders.listLinkedProvidersOfUser(admin.user.id as UserId)).map((l) => l.provider),
+    ).toEqual(["google"]);
   });
 });
 
@@ -2489,6 +2617,7 @@ describe("which staff actions ask a fresh proof", () => {
         requireNewPassword: declaresReauth("post", "/require-new-password"),
         disable: declaresReauth("post", "/disable"),
         resetTwoFactor: declaresReauth("post", "/reset-2fa"),
+        unlinkProvider: declaresReauth("post", "/unlink-provider"),
         verifyEmail: declaresReauth("post", "/verify-email"),
         changeRole: declaresReauth("patch", ""),
         delete: declaresReauth("delete", ""),
@@ -2501,6 +2630,7 @@ describe("which staff actions ask a fresh proof", () => {
         requireNewPassword: true,
         disable: true,
         resetTwoFactor: true,
+        unlinkProvider: true,
         verifyEmail: true,
         changeRole: true,
         delete: true,

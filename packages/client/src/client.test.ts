@@ -753,6 +753,24 @@ describe("requests", () => {
     expect(server.seen[0]?.body).toEqual({ reason: "Spam (ticket 4127)" });
   });
 
+  it("admin.unlinkProvider sends the provider in the body, and answers what is left to sign in with", async () => {
+    storage.set(pair(1));
+    const answer = {
+      provider: "github",
+      unlinked: true,
+      remainingSignIn: { password: false, providers: [] },
+    };
+    server.on("POST /admin/users/u-1/unlink-provider", () => ok(answer));
+    const unlinked = await client().admin.unlinkProvider({ id: "u-1", provider: "github" });
+    // Typed (UserProviderUnlinked): whether this call unlinked it, and the account's ways in now.
+    expect([
+      unlinked.unlinked,
+      unlinked.remainingSignIn.password,
+      unlinked.remainingSignIn.providers,
+    ]).toEqual([true, false, []]);
+    expect(server.seen[0]?.body).toEqual({ provider: "github" });
+  });
+
   it("the social sign-in URL carries an S256 challenge of the verifier it returns", async () => {
     const { url, codeVerifier } = await client().oauth.createSignInURL({ provider: "github" });
     const parsed = new URL(url);

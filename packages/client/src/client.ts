@@ -57,6 +57,7 @@ import type {
   UserDisabled,
   UserEmailVerified,
   UserEnabled,
+  UserProviderUnlinked,
   UserUnlocked,
   VerificationResent,
 } from "./types.ts";
@@ -407,6 +408,19 @@ function adminMethods(t: Transport) {
       t.call("admin.unlockUser", onUser(input), options),
     resetTwoFactor: (input: { id: string }, options?: RequestOptions): Promise<TwoFactorReset> =>
       t.call("admin.resetTwoFactor", onUser(input), options),
+    /**
+     * Unlinks a provider (`github`, `google`, ...) from someone's account (support and admins, with a
+     * fresh proof; never one's own). It may take the last way in; the answer says what is left.
+     */
+    unlinkProvider: (
+      input: { id: string; provider: string },
+      options?: RequestOptions,
+    ): Promise<UserProviderUnlinked> =>
+      t.call(
+        "admin.unlinkProvider",
+        { params: { id: input.id }, body: { provider: input.provider } },
+        options,
+      ),
     /** Mails the account's own address a new verification link (support and admins). */
     resendVerification: (input: { id: string }, options?: RequestOptions): Promise<VerificationResent> =>
       t.call("admin.resendVerification", onUser(input), options),

@@ -93,6 +93,7 @@ export const routes = {
   "admin.enableUser": route("POST", "/admin/users/:id/enable", true),
   "admin.unlockUser": route("POST", "/admin/users/:id/unlock", true),
   "admin.resetTwoFactor": route("POST", "/admin/users/:id/reset-2fa", true),
+  "admin.unlinkProvider": route("POST", "/admin/users/:id/unlink-provider", true),
   "admin.resendVerification": route("POST", "/admin/users/:id/resend-verification", true),
   "admin.sendPasswordReset": route("POST", "/admin/users/:id/send-password-reset", true),
   "admin.requireNewPassword": route("POST", "/admin/users/:id/require-new-password", true),

@@ -460,6 +460,18 @@ export interface TwoFactorReset {
   readonly twoFactorEnabled: false;
 }
 
+/** A provider unlinked from someone's account by staff, and how the account can sign in now. */
+export interface UserProviderUnlinked {
+  readonly provider: string;
+  /** False when it was not linked (unlinked already): nothing was recorded or mailed. */
+  readonly unlinked: boolean;
+  /**
+   * Whether the account has a password, and the providers still linked. With neither, the person
+   * sets a password with a reset link (`admin.sendPasswordReset`, or /forgot-password).
+   */
+  readonly remainingSignIn: { readonly password: boolean; readonly providers: readonly string[] };
+}
+
 export interface SessionsRevoked {
   readonly sessionsRevoked: true;
 }

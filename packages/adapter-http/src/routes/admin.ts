@@ -378,6 +378,41 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     errors: ["TWO_FACTOR_NOT_ENABLED"],
   });
   action({
+    path: "unlink-provider",
+    staffAction: "unlink_provider",
+    // The use case checks it is a provider id (VALIDATION_ERROR otherwise, after the role and before
+    // the fresh proof); the schema only bounds what is read.
+    body: Type.Object({
+      provider: Type.String({
+        maxLength: 32,
+        description:
+          "The provider to unlink, by its id as the rest of the API names it: discord, twitch, google or github.",
+      }),
+    }),
+    data: Type.Object({
+      provider: Type.String(),
+      unlinked: Type.Boolean({
+        description:
+          "True when this request unlinked it (recorded, and the person is mailed); false when it was not linked (unlinked already: nothing was recorded or mailed).",
+      }),
+      remainingSignIn: Type.Object(
+        {
+          password: Type.Boolean({ description: "Whether the account has a password." }),
+          providers: Type.Array(Type.String(), { description: "The providers still linked, oldest first." }),
+        },
+        {
+          description:
+            "How the account can sign in now, to tell the person. With no password and no provider left, they set a password with a reset link mailed to the account's address (POST /admin/users/:id/send-password-reset, or /forgot-password).",
+        },
+      ),
+    }),
+    run: (actor, userId, client, body) =>
+      useCases.unlinkUserProvider({ actor, client, userId, provider: body.provider }),
+    answer: (outcome) => ({ ...outcome }),
+    // VALIDATION_ERROR: not a provider id (declared on every route with a body too).
+    errors: ["VALIDATION_ERROR"],
+  });
+  action({
     path: "verify-email",
     staffAction: "verify_email",
     data: Type.Object({ emailVerified: Type.Literal(true) }),
