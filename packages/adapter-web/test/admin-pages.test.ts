@@ -1,5 +1,5 @@
 import { type Authenticated, createAdmin } from "@superoauth/application";
-import { enableTwoFactorFor, verifyAddress } from "@superoauth/application/testing";
+import { enableTwoFactorFor, linkIdentity, verifyAddress } from "@superoauth/application/testing";
 import { ok, type Role } from "@superoauth/domain";
 import type { FastifyBaseLogger, LightMyRequestResponse } from "fastify";
 import { describe, expect, it, vi } from "vitest";
@@ -97,6 +97,7 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
       "enable",
       "unlock",
       "reset-2fa",
+      "unlink-provider",
       "resend-verification",
       "send-password-reset",
       "require-new-password",
@@ -350,6 +351,60 @@ describe("a user's page", { timeout: 30_000 }, () => {
     );
   });
 
+  it("offers support an Unlink button per linked provider, with what it does; unlinked, the page says so and the person's activity shows it", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    const helper = await account("helper", "support");
+    await linkIdentity(deps, { userId: target.user.id, provider: "github", subject: "gh-1" });
+    await linkIdentity(deps, { userId: target.user.id, provider: "google", subject: "g-1" });
+    const browser = await browserOf("helper");
+    const base = `/admin/users/${target.user.id}`;
+    const page = await browser.get(base);
+    expectPage(page, 200);
+    for (const name of ["GitHub", "Google"]) {
+      expect(page.body).toContain(
+        `<button type="submit" aria-describedby="unlink-provider-hint">Unlink ${name}</button>`,
+      );
+    }
+    expect(page.body).toContain('<input type="hidden" name="provider" value="github">');
+    expect(page.body).toContain(
+      '<p class="hint" id="unlink-provider-hint">Unlinking a provider means the person can no longer sign in with it (they may link it again themselves); they are mailed about it. The account\'s password still signs in.</p>',
+    );
+    // Nobody unlinks their own this way: no button on one's own page, and the use case refuses it.
+    await linkIdentity(deps, { userId: helper.user.id, provider: "github", subject: "gh-helper" });
+    expect((await browser.get(`/admin/users/${helper.user.id}`)).body).not.toContain("/unlink-provider");
+    const own = await act(browser, `/admin/users/${helper.user.id}/unlink-provider`, { provider: "github" });
+    expectPage(own, 403);
+    expect(own.body).toContain("unlink the provider from your account page");
+
+    const unlinked = await act(browser, `${base}/unlink-provider`, { provider: "github" });
+
+    expect(unlinked.statusCode, unlinked.body).toBe(303);
+    const after = (await browser.get(base)).body;
+    expect(after).toContain(
+      '<p class="notice" role="status">The provider is unlinked: it no longer signs in to this account, and the person is mailed about it.</p>',
+    );
+    expect(after).not.toContain("Unlink GitHub");
+    expect(after).toContain("GitHub was unlinked from your account by support");
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo("target@example.com").map((mail) => mail.subject)).toContain(
+      "GitHub was unlinked from your account",
+    );
+    // The last way in: said before (no password, one provider) and after.
+    await deps.users.updatePasswordHash({
+      userId: target.user.id,
+      passwordHash: null,
+      now: deps.clock.now(),
+    });
+    expect((await browser.get(base)).body).toContain("It is the account's only way to sign in");
+    expect((await act(browser, `${base}/unlink-provider`, { provider: "google" })).statusCode).toBe(303);
+    expect((await browser.get(base)).body).toContain("it was the account&#39;s last way to sign in");
+    // A provider id that is none: 400 with the reason on the page.
+    const bad = await act(browser, `${base}/unlink-provider`, { provider: "GitHub" });
+    expectPage(bad, 400);
+    expect(bad.body).toContain("provider must be one of discord, twitch, google, github");
+  });
+
   it("offers an admin to mark an unverified address verified, with what that means, and not once it is", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");
@@ -559,6 +614,14 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
     { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
+    // The target has no GitHub linked: the click is answered as one that found it unlinked already.
+    {
+      path: "unlink-provider",
+      support: 303,
+      notice:
+        "That provider was not linked any more (an earlier click, another tab or another member of staff unlinked it): this click changed nothing and mailed nothing.",
+      form: { provider: "github" },
+    },
     {
       path: "require-new-password",
       support: 403,

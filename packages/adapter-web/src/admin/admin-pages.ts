@@ -7,6 +7,7 @@ import {
   maxMailsPerAddress,
   maxMaintenanceNoticeLength,
   ok,
+  providerDisplayName,
   type Result,
   roles,
   type StaffAction,
@@ -69,6 +70,7 @@ const userActions = [
   { id: "enable", path: "enable", notice: "user_enabled" },
   { id: "unlock", path: "unlock", notice: "user_unlocked" },
   { id: "reset_two_factor", path: "reset-2fa", notice: "two_factor_reset" },
+  { id: "unlink_provider", path: "unlink-provider", notice: "provider_unlinked" },
   { id: "resend_verification", path: "resend-verification", notice: "verification_resent" },
   { id: "send_password_reset", path: "send-password-reset", notice: "password_reset_sent" },
   { id: "require_new_password", path: "require-new-password", notice: "new_password_required" },
@@ -201,6 +203,14 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
     },
     unlock: (input) => useCases.unlockUser(input),
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
+    unlink_provider: async (input, page) => {
+      const result = await useCases.unlinkUserProvider({ ...input, provider: page.form("provider", 32) });
+      if (!result.ok) return result;
+      // Not linked any more (a double click, another tab, another member of staff): nothing was done.
+      if (!result.value.unlinked) return ok(new OtherNotice("provider_already_unlinked"));
+      const { password, providers } = result.value.remainingSignIn;
+      return password || providers.length > 0 ? result : ok(new OtherNotice("provider_unlinked_last"));
+    },
     resend_verification: (input) => useCases.resendUserVerification(input),
     send_password_reset: (input) => useCases.sendUserPasswordReset(input),
     require_new_password: async (input) => {
@@ -443,6 +453,7 @@ function presentPerson(details: UserDetails) {
     sessionCount: details.liveSessionCount,
     linkedProviders: details.linkedProviders.map((link) => ({
       provider: link.provider,
+      name: providerDisplayName(link.provider),
       email: link.email,
       linkedAt: utcText(link.linkedAt),
     })),
@@ -468,6 +479,7 @@ function permittedActions(page: PageContext, details: UserDetails) {
     enable: may("enable") && user.status === "disabled",
     unlock: may("unlock") && details.lockedUntil !== null,
     resetTwoFactor: may("reset_two_factor") && details.twoFactorEnabled,
+    unlinkProvider: may("unlink_provider") && details.linkedProviders.length > 0,
     // A disabled account is mailed no link (its links are refused): enable it first (the page says so).
     resendVerification: may("resend_verification") && !user.emailVerified && user.status === "active",
     resendAfterEnabling: may("resend_verification") && !user.emailVerified && user.status === "disabled",

@@ -30,6 +30,12 @@ export const adminNotices: Readonly<Record<string, string>> = {
   password_reset_sent:
     "A password-reset link is on its way to the address: the newest link mailed works, older ones do not.",
   two_factor_reset: "Two-step verification is off for this account.",
+  provider_unlinked:
+    "The provider is unlinked: it no longer signs in to this account, and the person is mailed about it.",
+  provider_unlinked_last:
+    "The provider is unlinked, and it was the account's last way to sign in: the person is mailed about it, and gets back in by choosing a password with a password-reset link.",
+  provider_already_unlinked:
+    "That provider was not linked any more (an earlier click, another tab or another member of staff unlinked it): this click changed nothing and mailed nothing.",
   sessions_revoked: "Every session of this account has ended.",
   role_changed: "The role is changed.",
   role_unchanged: "The account already has that role: nothing changed.",
