@@ -85,6 +85,23 @@ async function registerAdmin(email: string) {
   return admin;
 }
 
+/** Links a provider identity to the account, as a sign-in would. */
+async function linkTo(
+  userId: UserId,
+  provider: "github" | "google",
+  subject: string,
+  email: Email | null = null,
+) {
+  await service.storage.linkedProviders.linkProvider({
+    userId,
+    provider,
+    subject,
+    email,
+    displayName: null,
+    linkedAt: clock.now(),
+  });
+}
+
 describe("disabling an account", () => {
   it("answers ACCOUNT_DISABLED at sign-in, at refresh and with the access token in hand; enabling lets it in again", async () => {
     const admin = await registerAdmin("disabling-admin@example.com");
@@ -300,14 +317,7 @@ describe("marking an address verified", () => {
     const admin = await registerAdmin("verifying-admin@example.com");
     const person = await register("unreachable-mailbox@example.com", "unreached");
     const userId = person.user.id as UserId;
-    await service.storage.linkedProviders.linkProvider({
-      userId,
-      provider: "github",
-      subject: "linked-before-proof",
-      email: "unreachable-mailbox@example.com" as Email,
-      displayName: null,
-      linkedAt: clock.now(),
-    });
+    await linkTo(userId, "github", "linked-before-proof", "unreachable-mailbox@example.com" as Email);
     const setUp = () => call("POST", "/auth/2fa/setup", { token: person.accessToken });
     expect((await setUp()).json()).toMatchObject({ error: "EMAIL_NOT_VERIFIED" });
 
@@ -330,6 +340,61 @@ describe("marking an address verified", () => {
       userId,
       description: "Marked the email address verified",
     });
+  });
+});
+
+describe("unlinking a provider from someone's account", () => {
+  it("unlinks it in the store, may take the last way in and says so; the audit keeps the act", async () => {
+    const admin = await registerAdmin("unlinking-admin@example.com");
+    const person = await register("someone-linked-my-github@example.com", "linked");
+    const userId = person.user.id as UserId;
+    await linkTo(userId, "github", "not-the-holders");
+    await database.db().updateTable("users").set({ password_hash: null }).where("id", "=", userId).execute();
+
+    const unlinked = await call("POST", `/admin/users/${userId}/unlink-provider`, {
+      token: admin.accessToken,
+      payload: { provider: "github" },
+    });
+
+    expect(unlinked.json()).toEqual({
+      success: true,
+      data: { provider: "github", unlinked: true, remainingSignIn: { password: false, providers: [] } },
+    });
+    expect(await service.storage.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;
+    expect(audit[0]).toMatchObject({
+      type: "provider_unlinked",
+      actorId: admin.user.id,
+      userId,
+      description: "Unlinked GitHub",
+    });
+  });
+
+  it("two admins unlinking the same provider at once: exactly one unlinks it and records it", async () => {
+    // On MySQL the removal locks the account's row (SELECT ... FOR UPDATE), so the second waits and
+    // then finds the link gone. On SQLite the race cannot interleave at all: one connection, and
+    // every transaction begins IMMEDIATE (the write lock), so the two run one after the other; the
+    // test holds there too, but can only fail on MySQL.
+    const first = await registerAdmin("unlink-race-first@example.com");
+    const second = await registerAdmin("unlink-race-second@example.com");
+    const person = await register("unlink-race-person@example.com", "person");
+    const userId = person.user.id as UserId;
+    await linkTo(userId, "google", "raced");
+    const unlink = (admin: { accessToken: string }) =>
+      call("POST", `/admin/users/${userId}/unlink-provider`, {
+        token: admin.accessToken,
+        payload: { provider: "google" },
+      });
+
+    const answers = await Promise.all([unlink(first), unlink(second)]);
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+    expect(answers.map((answer) => answer.json().data.unlinked).sort()).toEqual([false, true]);
+    const audit = (await call("GET", "/admin/audit?limit=50", { token: first.accessToken })).json().data
+      .actions as { type: string; userId: string }[];
+    expect(
+      audit.filter((entry) => entry.type === "provider_unlinked" && entry.userId === userId),
+    ).toHaveLength(1);
   });
 });
 
