@@ -8,7 +8,7 @@ import { newCheckedPage } from "./browser.ts";
 // service on MySQL: an admin searches, opens a person, resets their 2FA (their timeline says so),
 // disables them with a reason (their sign-in then says so), changes a role and deletes with the
 // typed email, and requires a new password of another; a support member sees fewer actions and
-// mails a new verification link and a password-reset link; a plain
+// mails a new verification link and a password-reset link, and unlinks a provider; a plain
 // user gets 403; a person deletes their own account and the address registers again. axe-core on every page, one action by keyboard alone, one walk with
 // JavaScript off; screenshots in test-results/admin-console. What staff read, the read allowance and
 // the pages at 320 px are in admin-reads.browser.test.ts.
@@ -28,6 +28,18 @@ beforeAll(async () => {
   await createAccount("paused");
   // The person whose password the admin requires anew.
   await createAccount("compromised");
+  // The person with GitHub and Google linked, one of them someone else's, for support to unlink.
+  await createAccount("linked");
+  for (const provider of ["github", "google"] as const) {
+    await admin.service.storage.linkedProviders.linkProvider({
+      userId: ids.linked as UserId,
+      provider,
+      subject: `${provider}-of-linked`,
+      email: null,
+      displayName: null,
+      linkedAt: new Date(),
+    });
+  }
   // Through the API: a session of its own, for the admin to end.
   await register("quiet");
   // The person whose second factor the admin resets: 2FA on through the API.
@@ -282,6 +294,29 @@ describe("the admin console in Chromium", () => {
     expect(await plain.page.textContent("main")).toContain("Not allowed");
     await expectAccessible(plain.page, "plain-user-403");
     await plain.context.close();
+  });
+
+  it("support unlinks a provider someone else linked: a button per provider, what it does beside them, a notice after", {
+    timeout: 120_000,
+  }, async () => {
+    const { context, page, problems } = await newCheckedPage(admin.browser);
+    const linkedPath = `/admin/users/${ids.linked}`;
+    await signIn(page, "helper", linkedPath);
+    for (const name of ["GitHub", "Google"]) {
+      expect(await page.getAttribute(`main button:has-text("Unlink ${name}")`, "aria-describedby")).toBe(
+        "unlink-provider-hint",
+      );
+    }
+    expect(await page.textContent("#unlink-provider-hint")).toContain(
+      "the person can no longer sign in with it",
+    );
+    await expectAccessible(page, "user-unlink-providers");
+    expect(await clickAction(page, "Unlink GitHub", linkedPath)).toContain("The provider is unlinked");
+    expect(await page.locator('main button:has-text("Unlink GitHub")').count()).toBe(0);
+    expect(await page.textContent("main")).toContain("GitHub was unlinked from your account by support");
+    await expectAccessible(page, "user-provider-unlinked");
+    expect(problems).toEqual([]);
+    await context.close();
   });
 
   it("walks the console with JavaScript off: search, open, enable", { timeout: 120_000 }, async () => {

@@ -367,6 +367,8 @@ describe("a user's page", { timeout: 30_000 }, () => {
       );
     }
     expect(page.body).toContain('<input type="hidden" name="provider" value="github">');
+    // The facts name the providers as the buttons do.
+    expect(page.body).toMatch(/<dt>Linked providers<\/dt><dd>GitHub, since [^;]+; Google, since /);
     expect(page.body).toContain(
       '<p class="hint" id="unlink-provider-hint">Unlinking a provider means the person can no longer sign in with it (they may link it again themselves); they are mailed about it. The account\'s password still signs in.</p>',
     );
