@@ -405,6 +405,12 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const bad = await act(browser, `${base}/unlink-provider`, { provider: "GitHub" });
     expectPage(bad, 400);
     expect(bad.body).toContain("provider must be one of discord, twitch, google, github");
+    // A stale proof goes to "Confirm it is you" first, and back to the page with nothing unlinked.
+    await linkIdentity(deps, { userId: target.user.id, provider: "discord", subject: "d-1" });
+    deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
+    const stale = await act(browser, `${base}/unlink-provider`, { provider: "discord" });
+    expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(base)}`);
+    expect(await deps.linkedProviders.listLinkedProvidersOfUser(target.user.id)).toHaveLength(1);
   });
 
   it("offers an admin to mark an unverified address verified, with what that means, and not once it is", async () => {
