@@ -168,7 +168,8 @@ const appFields = {
 };
 const clientId = segment("unknown-client-id-0123456789abcd", "client");
 
-const provider = segment("github", "google", "discord", "twitch", "GitHub", "facebook");
+const providerNames = ["github", "google", "discord", "twitch", "GitHub", "facebook"];
+const provider = segment(...providerNames);
 const page: RouteFuzz = { page: true };
 const userId = segment("00000000-0000-7000-8000-000000000001", "0190a000-0000-7000-8000-00000000abcd");
 
@@ -292,6 +293,10 @@ export const routeFuzz: Readonly<Record<string, RouteFuzz>> = {
   "POST /api/v1/admin/users/:id/require-new-password": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/verify-email": { params: { id: userId } },
   "POST /api/v1/admin/users/:id/revoke-sessions": { params: { id: userId } },
+  "POST /api/v1/admin/users/:id/unlink-provider": {
+    params: { id: userId },
+    body: { provider: field(fc.constantFrom(...providerNames)) },
+  },
   "PATCH /api/v1/admin/users/:id": {
     params: { id: userId },
     body: { role: field(fc.constantFrom("user", "support", "admin", "root", "Admin")) },
