@@ -1542,6 +1542,28 @@ describe("unlinking a provider", () => {
     expect((await unlink(admin, userId)).json().data.unlinked).toBe(true);
   });
 
+  it("an account deleted after its read and before the removal answers 404 USER_NOT_FOUND, nothing recorded or mailed", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await linkGitHubTo(userId, "gh");
+    await deps.backgroundTasks.drain();
+    const mails = deps.mailer.sentTo(otherRegistration.email).length;
+    const read = deps.users.findUserById.bind(deps.users);
+    // The staff gate reads the account as it was; it is deleted before the removal locks it.
+    vi.spyOn(deps.users, "findUserById").mockImplementationOnce(async (id) => {
+      const seen = await read(id);
+      await deps.users.deleteUser(userId);
+      return seen;
+    });
+
+    expectError(await unlink(support, userId), "USER_NOT_FOUND", 404);
+    vi.restoreAllMocks();
+    await deps.backgroundTasks.drain();
+    expect(deps.securityEvents.all().filter((event) => event.type === "provider_unlinked")).toEqual([]);
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mails);
+  });
+
   it("every refusal, with its code and status", async () => {
     const plain = await accountWithRole("user");
     const support = await accountWithRole("support");
