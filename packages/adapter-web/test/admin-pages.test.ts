@@ -370,7 +370,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
     // The facts name the providers as the buttons do.
     expect(page.body).toMatch(/<dt>Linked providers<\/dt><dd>GitHub, since [^;]+; Google, since /);
     expect(page.body).toContain(
-      '<p class="hint" id="unlink-provider-hint">Unlinking a provider means the person can no longer sign in with it (they may link it again themselves); they are mailed about it. The account\'s password still signs in.</p>',
+      '<p class="hint" id="unlink-provider-hint">Unlinking a provider means the person can no longer sign in with it (they may link it again themselves); they are mailed about it. Sessions opened with it stay until you end every session. The account\'s password still signs in.</p>',
     );
     // Nobody unlinks their own this way: no button on one's own page, and the use case refuses it.
     await linkIdentity(deps, { userId: helper.user.id, provider: "github", subject: "gh-helper" });
