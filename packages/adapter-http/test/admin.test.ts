@@ -1581,7 +1581,7 @@ describe("unlinking a provider", () => {
     expect(own.json().message).toMatch(/own account/);
     expectError(await unlink(support, "no-such-id"), "USER_NOT_FOUND", 404);
     for (const provider of ["GitHub", "gitlab", ""]) {
-      expectError(await unlink(support, userId, provider), "VALIDATION_ERROR", 400);
+      expectError(await unlink(support, userId, provider), "UNSUPPORTED_PROVIDER", 400);
     }
     expectError(await unlink(support, userId, 7), "VALIDATION_ERROR", 400);
     const stale = await withStaleProof(support);

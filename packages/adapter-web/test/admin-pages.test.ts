@@ -404,7 +404,7 @@ describe("a user's page", { timeout: 30_000 }, () => {
     // A provider id that is none: 400 with the reason on the page.
     const bad = await act(browser, `${base}/unlink-provider`, { provider: "GitHub" });
     expectPage(bad, 400);
-    expect(bad.body).toContain("provider must be one of discord, twitch, google, github");
+    expect(bad.body).toContain("Supported providers are discord, twitch, google and github");
     // A stale proof goes to "Confirm it is you" first, and back to the page with nothing unlinked.
     await linkIdentity(deps, { userId: target.user.id, provider: "discord", subject: "d-1" });
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);

@@ -49,6 +49,7 @@ export {
   oauthProviderNames,
   parseOAuthProvider,
   providerDisplayName,
+  unsupportedProvider,
 } from "./linked-provider.ts";
 export type {
   LockedScope,

@@ -25,6 +25,12 @@ export function providerDisplayName(recorded: string | number | boolean | undefi
   return id === null ? "A sign-in provider" : oauthProviderNames[id];
 }
 
+/** What a provider id that is none of ours answers, wherever the API takes one (the error reference's UNSUPPORTED_PROVIDER). */
+export const unsupportedProvider = err(
+  "UNSUPPORTED_PROVIDER",
+  "Supported providers are discord, twitch, google and github",
+);
+
 /** Narrows a path segment to a provider id; "GitHub" or "github " are not ids. */
 export function parseOAuthProvider(raw: string): OAuthProviderId | null {
   return (oauthProviderIds as readonly string[]).includes(raw) ? (raw as OAuthProviderId) : null;

@@ -380,8 +380,8 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "unlink-provider",
     staffAction: "unlink_provider",
-    // The use case checks it is a provider id (VALIDATION_ERROR otherwise, after the role and before
-    // the fresh proof); the schema only bounds what is read.
+    // The use case checks it is a provider id (UNSUPPORTED_PROVIDER otherwise, as the person's own
+    // unlink answers; after the role and before the fresh proof); the schema only bounds what is read.
     body: Type.Object({
       provider: Type.String({
         maxLength: 32,
@@ -409,8 +409,9 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
     run: (actor, userId, client, body) =>
       useCases.unlinkUserProvider({ actor, client, userId, provider: body.provider }),
     answer: (outcome) => ({ ...outcome }),
-    // VALIDATION_ERROR: not a provider id (declared on every route with a body too).
-    errors: ["VALIDATION_ERROR"],
+    // UNSUPPORTED_PROVIDER: not a provider id (VALIDATION_ERROR, a body the schema refuses, is
+    // declared on every route with a body).
+    errors: ["UNSUPPORTED_PROVIDER"],
   });
   action({
     path: "verify-email",

@@ -5,6 +5,7 @@ import {
   parseOAuthProvider,
   type Result,
   type Session,
+  unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { type OAuthAuthorizationStarted, startProviderTrip } from "../social/steps/start-provider-trip.ts";
@@ -26,7 +27,7 @@ export async function startProviderReauthentication(
 > {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
-    return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
+    return unsupportedProvider;
   }
   const links = await deps.linkedProviders.listLinkedProvidersOfUser(input.session.userId);
   if (!links.some((link) => link.provider === provider)) {

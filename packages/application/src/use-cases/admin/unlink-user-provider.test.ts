@@ -98,8 +98,8 @@ describe("unlinkUserProvider", () => {
     });
     expect(await unlinkUserProvider(deps, { actor: helper, userId, provider: "GitHub" })).toMatchObject({
       ok: false,
-      error: "VALIDATION_ERROR",
-      message: "provider must be one of discord, twitch, google, github",
+      error: "UNSUPPORTED_PROVIDER",
+      message: "Supported providers are discord, twitch, google and github",
     });
     expect(await unlinkUserProvider(deps, { actor: helper, userId, provider: "github" })).toMatchObject({
       ok: false,

@@ -1,10 +1,10 @@
 import {
   err,
   type OAuthProviderId,
-  oauthProviderIds,
   ok,
   parseOAuthProvider,
   type Result,
+  unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies, SignInMethods } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
@@ -35,16 +35,13 @@ export interface StaffUnlinkOutcome {
 export async function unlinkUserProvider(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string; provider: string },
-): Promise<Result<StaffUnlinkOutcome, StaffRefusal | "VALIDATION_ERROR">> {
+): Promise<Result<StaffUnlinkOutcome, StaffRefusal | "UNSUPPORTED_PROVIDER">> {
   const provider = parseOAuthProvider(input.provider);
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "unlink_provider",
     targetId: input.userId,
-    parsed:
-      provider === null
-        ? err("VALIDATION_ERROR", `provider must be one of ${oauthProviderIds.join(", ")}`)
-        : ok(provider),
+    parsed: provider === null ? unsupportedProvider : ok(provider),
   });
   if (!target.ok) return target;
   const userId = target.value.id;

@@ -6,6 +6,7 @@ import {
   ok,
   parseOAuthProvider,
   type Result,
+  unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { finishProviderReauthentication } from "../account/finish-provider-reauthentication.ts";
@@ -65,7 +66,7 @@ export async function finishOAuthAuthorization(
 ): Promise<Result<OAuthAuthorizationFinished, FinishOAuthAuthorizationError>> {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
-    return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
+    return unsupportedProvider;
   }
   const { state, cookie } = input;
   if (state === undefined || state === "" || cookie === null) return invalidState;

@@ -5,6 +5,7 @@ import {
   parseOAuthProvider,
   type Result,
   type Session,
+  unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { requireFreshProof } from "../account/steps/fresh-proof.ts";
@@ -30,7 +31,7 @@ export async function unlinkProvider(
   const userId = input.session.userId;
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
-    return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
+    return unsupportedProvider;
   }
   // The rule is decided inside the store's removal, on the account as it is then: checked
   // here first and removed after, two removals at once could both pass and leave nothing.

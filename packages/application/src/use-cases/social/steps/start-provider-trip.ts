@@ -7,6 +7,7 @@ import {
   type Result,
   type SessionId,
   type UserId,
+  unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 
@@ -47,7 +48,7 @@ export async function startProviderTrip<E extends ErrorCode>(
 ): Promise<Result<OAuthAuthorizationStarted, "UNSUPPORTED_PROVIDER" | "OAUTH_INIT_FAILED" | E>> {
   const provider = parseOAuthProvider(input.provider);
   if (provider === null) {
-    return err("UNSUPPORTED_PROVIDER", "Supported providers are discord, twitch, google and github");
+    return unsupportedProvider;
   }
   const gateway = deps.oauthProviders[provider];
   if (gateway === undefined) {
