@@ -135,6 +135,7 @@ describe("what a security notice tells the reader to do", () => {
       userAgent?: string | null;
       undoLink?: string;
       details?: Record<string, string>;
+      accountDisabled?: boolean;
     } = {},
   ) =>
     composeSecurityNotice({
@@ -152,7 +153,51 @@ describe("what a security notice tells the reader to do", () => {
           extra.userAgent === undefined ? "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" : extra.userAgent,
       },
       ...(extra.undoLink === undefined ? {} : { undoLink: extra.undoLink }),
+      ...(extra.accountDisabled === undefined ? {} : { accountDisabled: extra.accountDisabled }),
     });
+
+  it("to a disabled account (staff act on one too): no reset or sessions link, which cannot work there, and only staff named as the way back", () => {
+    const disabledLine =
+      "Your account is disabled, so it cannot sign in, and no new password can be chosen for it, until Acme's staff enable it again. If you did not ask for this, or want to know why your account is disabled, contact Acme's support.";
+    const staffOnly = { ip: null, userAgent: null, accountDisabled: true };
+    for (const type of [
+      "two_factor_reset",
+      "email_verified",
+      "provider_unlinked",
+      "sessions_revoked",
+    ] as const) {
+      const mail = notice(type, { ...staffOnly, details: { provider: "github", by: "admin" } });
+      expect(mail.text, type).toContain(disabledLine);
+      expect(mail.text, type).not.toContain("/forgot-password");
+      expect(mail.text, type).not.toContain("/account/sessions");
+      expect(mail.text, type).not.toContain("change your password");
+      // The same notice to an active account keeps both links.
+      const active = notice(type, {
+        ...staffOnly,
+        accountDisabled: false,
+        details: { provider: "github", by: "admin" },
+      });
+      expect(active.text, type).toContain(`Choose a new password: ${appURL}/forgot-password\n`);
+      expect(active.text, type).toContain(`${appURL}/account/sessions?account=`);
+      expect(active.text, type).not.toContain(disabledLine);
+    }
+    // Each notice's own advice that cannot work on a disabled account is left out.
+    const unlinked = notice("provider_unlinked", {
+      ...staffOnly,
+      details: { provider: "github", by: "admin" },
+    });
+    expect(unlinked.text).toContain(
+      "A member of Acme's staff unlinked GitHub from your Acme account: it can no longer sign in to it.\n",
+    );
+    const signedOut = notice("sessions_revoked", { ...staffOnly, details: { by: "admin" } });
+    expect(signedOut.text).toContain("Acme's staff signed your Acme account out on every device.\n");
+    expect(signedOut.text).not.toContain("sign in again");
+    expect(signedOut.text).not.toContain("choose a new password too");
+    // The disable's own notice is unchanged: it says it all already.
+    expect(notice("account_disabled", { ...staffOnly, details: { by: "admin" } }).text).toBe(
+      notice("account_disabled", { ...staffOnly, accountDisabled: false, details: { by: "admin" } }).text,
+    );
+  });
 
   it("2FA turned on by someone else: a new password does not remove their authenticator, so support is named", () => {
     const mail = notice("two_factor_enabled");

@@ -120,7 +120,10 @@ export function composeTokenMail(input: {
 }
 
 // Subjects avoid "reset" and "verify": those words are how people (and tests) find the mails that carry links.
-const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details"]) => Notice> = {
+const noticeWording: Record<
+  SecurityNoticeType,
+  (details: SecurityEvent["details"], account: NoticeAccount) => Notice
+> = {
   password_set: () => ({
     subject: "A password was added to your account",
     what: "A password was set on your {service} account: it can now sign in with your email address and that password.",
@@ -164,14 +167,15 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     subject: `${providerDisplayName(details.provider)} was linked to your account`,
     what: `${providerDisplayName(details.provider)} was linked to your {service} account: that ${providerDisplayName(details.provider)} account can now sign in to it.`,
   }),
-  provider_unlinked: (details) =>
+  provider_unlinked: (details, account) =>
     // Staff unlinked it on request (POST /admin/users/:id/unlink-provider): no reason, a `by`. An
     // unlink with a reason (a first proof of the address, an undone change, ADR 0043) reads as the
-    // person's own: its own mail says why.
+    // person's own: its own mail says why. A disabled account can neither ask for a password nor
+    // link anything until it is enabled (the notice says so in its place, composeSecurityNotice).
     details.by !== undefined && details.reason === undefined
       ? {
           subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
-          what: `A member of {service}'s staff unlinked ${providerDisplayName(details.provider)} from your {service} account: it can no longer sign in to it. If it was the account's only way to sign in, choose a password with the link below (it mails a link to this address); you may link ${providerDisplayName(details.provider)} again from your account.`,
+          what: `A member of {service}'s staff unlinked ${providerDisplayName(details.provider)} from your {service} account: it can no longer sign in to it.${account.disabled ? "" : ` If it was the account's only way to sign in, choose a password with the link below (it mails a link to this address); you may link ${providerDisplayName(details.provider)} again from your account.`}`,
           ifYou: "If you asked {service}'s support for this, there is nothing to do.",
           ifNot:
             "If you did not, contact {service}'s support: someone may have talked support into it. Check your sessions too:",
@@ -231,12 +235,19 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
         : "If you did not, contact {service}'s support.",
     links: false,
   }),
-  sessions_revoked: () => ({
-    subject: "Your account was signed out everywhere",
-    what: "{service}'s staff signed your {service} account out on every device: sign in again to go on.",
-    ifYou:
-      "If you asked support for this because someone else may have been signed in, choose a new password too: whoever knows your password can sign in again, and apps you allowed keep their access until you do.",
-  }),
+  sessions_revoked: (_details, account) =>
+    account.disabled
+      ? {
+          subject: "Your account was signed out everywhere",
+          what: "{service}'s staff signed your {service} account out on every device.",
+          ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+        }
+      : {
+          subject: "Your account was signed out everywhere",
+          what: "{service}'s staff signed your {service} account out on every device: sign in again to go on.",
+          ifYou:
+            "If you asked support for this because someone else may have been signed in, choose a new password too: whoever knows your password can sign in again, and apps you allowed keep their access until you do.",
+        },
   email_verified: () => ({
     subject: "Staff confirmed this address for your account",
     what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
@@ -257,6 +268,21 @@ const noticeWording: Record<SecurityNoticeType, (details: SecurityEvent["details
     what: "Your {service} account was signed in to from a device and a network it has not used before. Was this you?",
   }),
 };
+
+/** The account a notice is about, as it is when the notice is composed. */
+interface NoticeAccount {
+  /** Disabled by staff: it cannot sign in, nor be given a new password, until staff enable it. */
+  readonly disabled: boolean;
+}
+
+/**
+ * What a notice to a disabled account says instead of its own "if it was not you" (and in place of
+ * the reset and sessions links, which cannot help it: a disabled account gets no reset link and
+ * cannot sign in to see its sessions). Staff act on disabled accounts too (they unlink, reset 2FA,
+ * confirm an address, end sessions), and the holder is told, with the one way that works.
+ */
+const disabledAccountIfNot =
+  "Your account is disabled, so it cannot sign in, and no new password can be chosen for it, until {service}'s staff enable it again. If you did not ask for this, or want to know why your account is disabled, contact {service}'s support.";
 
 interface Notice {
   readonly subject: string;
@@ -289,9 +315,13 @@ export function composeSecurityNotice(input: {
   accountMark: string;
   /** For `email_changed`: the link that gives the account back to the address it left (ADR 0047). */
   undoLink?: string;
+  /** Whether the account is disabled now (a staff action on a disabled account): see disabledAccountIfNot. */
+  accountDisabled?: boolean;
 }): OutgoingMail {
   const { event } = input;
-  const notice = noticeWording[event.type](event.details);
+  // The disable's own notice says it all already (no links, support named).
+  const disabled = input.accountDisabled === true && event.type !== "account_disabled";
+  const notice = noticeWording[event.type](event.details, { disabled });
   // The way back, decided once: an undo link for a changed address (which can no longer ask for a
   // reset); a changed address without one (a second change within the week) has only support; the
   // others the reset page and the sessions list, unless the notice says they do not help.
@@ -299,16 +329,18 @@ export function composeSecurityNotice(input: {
   const remedy: MailBlock[] =
     input.undoLink !== undefined
       ? [{ link: { label: "Undo the change", url: input.undoLink } }]
-      : notice.links === false || changedWithoutUndo
+      : notice.links === false || changedWithoutUndo || disabled
         ? []
         : [
             { link: { label: "Choose a new password", url: forgotPasswordLink(input.appURL) } },
             { link: { label: "Review your sessions", url: sessionsLink(input) } },
           ];
-  const ifNot = changedWithoutUndo
-    ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
-    : (notice.ifNot ??
-      "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
+  const ifNot = disabled
+    ? disabledAccountIfNot
+    : changedWithoutUndo
+      ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
+      : (notice.ifNot ??
+        "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
   return composeMail({
     kind: "security_notice",
     to: input.to,

@@ -149,6 +149,8 @@ export async function noticeOf(
     appURL: deps.settings.appURL,
     brand: deps.settings.brand,
     accountMark: deps.accountLinkMark(event.userId),
+    // Staff act on disabled accounts too: their notice offers no way that cannot work there.
+    accountDisabled: "status" in user && user.status === "disabled",
     ...(options.undoLink === undefined ? {} : { undoLink: options.undoLink }),
   });
 }
