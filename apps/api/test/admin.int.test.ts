@@ -358,7 +358,12 @@ describe("unlinking a provider from someone's account", () => {
 
     expect(unlinked.json()).toEqual({
       success: true,
-      data: { provider: "github", unlinked: true, remainingSignIn: { password: false, providers: [] } },
+      data: {
+        provider: "github",
+        unlinked: true,
+        remainingSignIn: { password: false, providers: [] },
+        accountStatus: "active",
+      },
     });
     expect(await service.storage.linkedProviders.listLinkedProvidersOfUser(userId)).toEqual([]);
     const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions;

@@ -1479,6 +1479,7 @@ describe("unlinking a provider", () => {
         provider: "github",
         unlinked: true,
         remainingSignIn: { password: true, providers: ["google"] },
+        accountStatus: "active",
       },
     });
     const read = (await call("GET", `/admin/users/${userId}`, support)).json().data.user;
@@ -1510,6 +1511,7 @@ describe("unlinking a provider", () => {
       provider: "github",
       unlinked: true,
       remainingSignIn: { password: false, providers: [] },
+      accountStatus: "active",
     });
     expect((await call("POST", `/admin/users/${userId}/send-password-reset`, support)).statusCode).toBe(200);
   });
@@ -1522,7 +1524,12 @@ describe("unlinking a provider", () => {
 
     expect((await unlink(support, target.user.id, "google")).json()).toEqual({
       success: true,
-      data: { provider: "google", unlinked: false, remainingSignIn: { password: true, providers: [] } },
+      data: {
+        provider: "google",
+        unlinked: false,
+        remainingSignIn: { password: true, providers: [] },
+        accountStatus: "active",
+      },
     });
 
     expect(await timelineOf(target)).not.toContainEqual(
@@ -1532,14 +1539,31 @@ describe("unlinking a provider", () => {
     expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mails);
   });
 
-  it("a disabled account may have its providers unlinked", async () => {
+  it("a disabled account may have its providers unlinked: the answer says it is disabled, and its mail offers no reset link", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);
     const userId = target.user.id as UserId;
     await linkGitHubTo(userId, "gh");
+    await deps.users.updatePasswordHash({ userId, passwordHash: null, now: deps.clock.now() });
     expect((await call("POST", `/admin/users/${userId}/disable`, admin, disableBody)).statusCode).toBe(200);
 
-    expect((await unlink(admin, userId)).json().data.unlinked).toBe(true);
+    expect((await unlink(admin, userId)).json().data).toEqual({
+      provider: "github",
+      unlinked: true,
+      remainingSignIn: { password: false, providers: [] },
+      accountStatus: "disabled",
+    });
+    await deps.backgroundTasks.drain();
+    const mail = deps.mailer.sentTo(otherRegistration.email).at(-1);
+    expect(mail?.subject).toBe("GitHub was unlinked from your account");
+    expect(mail?.text).toContain("Your account is disabled, so it cannot sign in");
+    expect(mail?.text).not.toContain("forgot-password");
+    // What the mail would have offered is refused meanwhile, as the answer and the mail say.
+    expectError(
+      await call("POST", `/admin/users/${userId}/send-password-reset`, admin),
+      "VALIDATION_ERROR",
+      400,
+    );
   });
 
   it("an account deleted after its read and before the removal answers 404 USER_NOT_FOUND, nothing recorded or mailed", async () => {

@@ -413,6 +413,49 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(target.user.id)).toHaveLength(1);
   });
 
+  it("on a disabled account, the unlink's hint and notice say the way back starts with enabling it (no reset link reaches it before)", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const target = await account("target");
+    const other = await account("other");
+    await account("boss", "admin");
+    const browser = await browserOf("boss");
+    // With a password: it signs in again once the account is enabled.
+    await linkIdentity(deps, { userId: other.user.id, provider: "github", subject: "gh-other" });
+    const otherBase = `/admin/users/${other.user.id}`;
+    expect((await act(browser, `${otherBase}/disable`, { reason: "Chargeback fraud" })).statusCode).toBe(303);
+    expect((await browser.get(otherBase)).body).toContain(
+      '<p class="hint" id="unlink-provider-hint">Unlinking a provider means the person can no longer sign in with it (they may link it again themselves once the account is enabled); they are mailed about it. The account\'s password still signs in once the account is enabled.</p>',
+    );
+    // Without one: no reset link reaches it until it is enabled.
+    await linkIdentity(deps, { userId: target.user.id, provider: "github", subject: "gh-1" });
+    await linkIdentity(deps, { userId: target.user.id, provider: "google", subject: "g-1" });
+    await deps.users.updatePasswordHash({
+      userId: target.user.id,
+      passwordHash: null,
+      now: deps.clock.now(),
+    });
+    const base = `/admin/users/${target.user.id}`;
+    expect((await act(browser, `${base}/disable`, { reason: "Chargeback fraud" })).statusCode).toBe(303);
+    expect((await browser.get(base)).body).toContain(
+      "The account has no password: once its last provider is unlinked, once an admin enables the account (no password-reset link reaches it before), the person gets back in by choosing a password with a password-reset link.</p>",
+    );
+    expect((await act(browser, `${base}/unlink-provider`, { provider: "github" })).statusCode).toBe(303);
+    expect((await browser.get(base)).body).toContain(
+      "It is the account's only way to sign in: once it is unlinked, once an admin enables the account",
+    );
+
+    expect((await act(browser, `${base}/unlink-provider`, { provider: "google" })).statusCode).toBe(303);
+
+    const after = (await browser.get(base)).body;
+    expect(after).toContain(
+      '<p class="notice" role="status">The provider is unlinked, and it was the account&#39;s last way to sign in: the person is mailed about it. The account is disabled, so no password-reset link reaches it: once an admin enables it, the person gets back in by choosing a password with a password-reset link.</p>',
+    );
+    await deps.backgroundTasks.drain();
+    const mail = deps.mailer.sentTo("target@example.com").at(-1);
+    expect(mail?.subject).toBe("Google was unlinked from your account");
+    expect(mail?.text).toContain("Your account is disabled, so it cannot sign in");
+  });
+
   it("offers an admin to mark an unverified address verified, with what that means, and not once it is", async () => {
     const { account, browserOf, deps } = await withConsole();
     const target = await account("target");

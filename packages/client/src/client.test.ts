@@ -759,15 +759,18 @@ describe("requests", () => {
       provider: "github",
       unlinked: true,
       remainingSignIn: { password: false, providers: [] },
+      accountStatus: "disabled",
     };
     server.on("POST /admin/users/u-1/unlink-provider", () => ok(answer));
     const unlinked = await client().admin.unlinkProvider({ id: "u-1", provider: "github" });
-    // Typed (UserProviderUnlinked): whether this call unlinked it, and the account's ways in now.
+    // Typed (UserProviderUnlinked): whether this call unlinked it, the account's ways in now, and
+    // whether it is disabled (no reset link reaches it then).
     expect([
       unlinked.unlinked,
       unlinked.remainingSignIn.password,
       unlinked.remainingSignIn.providers,
-    ]).toEqual([true, false, []]);
+      unlinked.accountStatus,
+    ]).toEqual([true, false, [], "disabled"]);
     expect(server.seen[0]?.body).toEqual({ provider: "github" });
   });
 

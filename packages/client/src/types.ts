@@ -220,6 +220,9 @@ export interface DataExportArchive {
 
 export type Role = "user" | "support" | "admin";
 
+/** Whether an account may sign in: staff disable and enable it. */
+export type UserStatus = "active" | "disabled";
+
 /** What staff see of an account in a list. */
 export interface AdminUser {
   readonly id: string;
@@ -227,7 +230,7 @@ export interface AdminUser {
   readonly emailVerified: boolean;
   readonly nickname: string;
   readonly hasPassword: boolean;
-  readonly status: "active" | "disabled";
+  readonly status: UserStatus;
   readonly role: Role;
   readonly createdAt: string;
 }
@@ -467,9 +470,12 @@ export interface UserProviderUnlinked {
   readonly unlinked: boolean;
   /**
    * Whether the account has a password, and the providers still linked. With neither, the person
-   * sets a password with a reset link (`admin.sendPasswordReset`, or /forgot-password).
+   * sets a password with a reset link (`admin.sendPasswordReset`, or /forgot-password), once the
+   * account is active.
    */
   readonly remainingSignIn: { readonly password: boolean; readonly providers: readonly string[] };
+  /** A disabled account signs in with nothing, and gets no password-reset link, until an admin enables it. */
+  readonly accountStatus: UserStatus;
 }
 
 export interface SessionsRevoked {

@@ -402,9 +402,13 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
         },
         {
           description:
-            "How the account can sign in now, to tell the person. With no password and no provider left, they set a password with a reset link mailed to the account's address (POST /admin/users/:id/send-password-reset, or /forgot-password).",
+            "How the account can sign in now, to tell the person. With no password and no provider left, they set a password with a reset link mailed to the account's address (POST /admin/users/:id/send-password-reset, or /forgot-password), once the account is active.",
         },
       ),
+      accountStatus: Type.Union([Type.Literal("active"), Type.Literal("disabled")], {
+        description:
+          "The account's status. A disabled account signs in with nothing, and no password-reset link is mailed to it, until an admin enables it.",
+      }),
     }),
     run: (actor, userId, client, body) =>
       useCases.unlinkUserProvider({ actor, client, userId, provider: body.provider }),

@@ -209,7 +209,15 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       // Not linked any more (a double click, another tab, another member of staff): nothing was done.
       if (!result.value.unlinked) return ok(new OtherNotice("provider_already_unlinked"));
       const { password, providers } = result.value.remainingSignIn;
-      return password || providers.length > 0 ? result : ok(new OtherNotice("provider_unlinked_last"));
+      if (password || providers.length > 0) return result;
+      // No reset link reaches a disabled account: the way back starts with enabling it.
+      return ok(
+        new OtherNotice(
+          result.value.accountStatus === "disabled"
+            ? "provider_unlinked_last_disabled"
+            : "provider_unlinked_last",
+        ),
+      );
     },
     resend_verification: (input) => useCases.resendUserVerification(input),
     send_password_reset: (input) => useCases.sendUserPasswordReset(input),

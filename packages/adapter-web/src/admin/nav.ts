@@ -34,6 +34,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
     "The provider is unlinked: it no longer signs in to this account, and the person is mailed about it.",
   provider_unlinked_last:
     "The provider is unlinked, and it was the account's last way to sign in: the person is mailed about it, and gets back in by choosing a password with a password-reset link.",
+  provider_unlinked_last_disabled:
+    "The provider is unlinked, and it was the account's last way to sign in: the person is mailed about it. The account is disabled, so no password-reset link reaches it: once an admin enables it, the person gets back in by choosing a password with a password-reset link.",
   provider_already_unlinked:
     "That provider was not linked any more (an earlier click, another tab or another member of staff unlinked it): this click changed nothing and mailed nothing.",
   sessions_revoked: "Every session of this account has ended.",

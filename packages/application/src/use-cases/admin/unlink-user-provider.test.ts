@@ -31,6 +31,7 @@ describe("unlinkUserProvider", () => {
         provider: "github",
         unlinked: true,
         remainingSignIn: { password: true, providers: ["google"] },
+        accountStatus: "active",
       },
     });
     expect((await deps.linkedProviders.listLinkedProvidersOfUser(userId)).map((l) => l.provider)).toEqual([
@@ -56,6 +57,37 @@ describe("unlinkUserProvider", () => {
     });
   });
 
+  it("on a disabled account, says so, and the holder's mail offers no way that cannot work there", async () => {
+    const { deps, helper, userId } = await setUp();
+    await deps.users.updatePasswordHash({ userId, passwordHash: null, now: deps.clock.now() });
+    await deps.accountAdministration.updateAccount({
+      userId,
+      change: { status: "disabled", disabledReason: "Chargeback fraud" },
+      now: deps.clock.now(),
+      guard: () => ({ ok: true, value: undefined }),
+    });
+
+    const result = await unlinkUserProvider(deps, { actor: helper, userId, provider: "github" });
+
+    expect(result).toMatchObject({
+      ok: true,
+      value: {
+        unlinked: true,
+        remainingSignIn: { password: false, providers: [] },
+        accountStatus: "disabled",
+      },
+    });
+    const [mail] = deps.mailer.sentTo("person@example.com");
+    expect(mail?.text).toContain(
+      "A member of SuperOAuth's staff unlinked GitHub from your SuperOAuth account: it can no longer sign in to it.\n",
+    );
+    expect(mail?.text).toContain(
+      "Your account is disabled, so it cannot sign in, and no new password can be chosen",
+    );
+    expect(mail?.text).not.toContain("choose a password");
+    expect(mail?.text).not.toContain("/forgot-password");
+  });
+
   it("a provider not linked answers unlinked: false, recording and mailing nothing", async () => {
     const { deps, helper, userId } = await setUp();
 
@@ -67,6 +99,7 @@ describe("unlinkUserProvider", () => {
         provider: "google",
         unlinked: false,
         remainingSignIn: { password: true, providers: ["github"] },
+        accountStatus: "active",
       },
     });
     expect(unlinkedEvents(deps, userId)).toEqual([]);

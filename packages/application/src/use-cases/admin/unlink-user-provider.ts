@@ -4,6 +4,7 @@ import {
   ok,
   parseOAuthProvider,
   type Result,
+  type UserStatus,
   unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies, SignInMethods } from "../../ports/index.ts";
@@ -19,6 +20,11 @@ export interface StaffUnlinkOutcome {
   readonly unlinked: boolean;
   /** The account's ways in after it, as the removal read them under the account's lock. */
   readonly remainingSignIn: { readonly password: boolean; readonly providers: readonly OAuthProviderId[] };
+  /**
+   * The account's status as the staff gate read it: a disabled account signs in with nothing left
+   * and gets no password-reset link until staff enable it (so staff are not told to send one).
+   */
+  readonly accountStatus: UserStatus;
 }
 
 /**
@@ -29,7 +35,8 @@ export interface StaffUnlinkOutcome {
  * with a reset link. The removal is the person's own (`LinkedProviderRepository.unlinkProvider`,
  * under the account's lock), so of two at once exactly one unlinks; a provider not linked answers
  * `unlinked: false`, recording and mailing nothing. A disabled account is allowed (unlinking takes
- * nothing from it but a way in). Recorded as `provider_unlinked` naming the member of staff, which
+ * nothing from it but a way in; its holder's notice says only staff can enable it, and no reset link
+ * reaches it meanwhile). Recorded as `provider_unlinked` naming the member of staff, which
  * mails the holder.
  */
 export async function unlinkUserProvider(
@@ -61,12 +68,13 @@ export async function unlinkUserProvider(
     password: seen.account?.hasPassword ?? false,
     providers: (seen.account?.linked ?? []).map((link) => link.provider).filter((other) => other !== id),
   };
-  if (!removed.ok) return ok({ provider: id, unlinked: false, remainingSignIn });
+  const accountStatus = target.value.status;
+  if (!removed.ok) return ok({ provider: id, unlinked: false, remainingSignIn, accountStatus });
   await recordSecurityEvent(deps, {
     userId,
     type: "provider_unlinked",
     actor: actorOf(input.actor, input.client),
     details: { provider: id },
   });
-  return ok({ provider: id, unlinked: true, remainingSignIn });
+  return ok({ provider: id, unlinked: true, remainingSignIn, accountStatus });
 }
