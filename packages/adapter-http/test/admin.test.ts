@@ -1272,6 +1272,41 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     });
   });
 
+  it("an account promoted while support resets its 2FA: the reset goes through, as made just before the promotion; the next is 403", async () => {
+    const support = await accountWithRole("support");
+    const target = await registerUser(app, otherRegistration);
+    const userId = target.user.id as UserId;
+    await enableTwoFactorOf(userId);
+    const read = deps.users.findUserById.bind(deps.users);
+    // The staff gate reads the account as a user's; an admin makes it support before the removal.
+    let promoted = false;
+    vi.spyOn(deps.users, "findUserById").mockImplementation(async (id) => {
+      const seen = await read(id);
+      if (id === userId && seen !== null && !promoted) {
+        promoted = true;
+        deps.users.replaceUser({ ...seen, role: "support" });
+      }
+      return seen;
+    });
+
+    expect((await call("POST", `/admin/users/${userId}/reset-2fa`, support)).statusCode).toBe(200);
+
+    vi.restoreAllMocks();
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toBeNull();
+    expect((await deps.users.findUserById(userId))?.role).toBe("support");
+    expect((await timelineOf(target))[0]).toMatchObject({
+      type: "two_factor_reset",
+      details: { by: "support" },
+    });
+    await enableTwoFactorOf(userId);
+    expectError(
+      await call("POST", `/admin/users/${userId}/reset-2fa`, support),
+      "INSUFFICIENT_PERMISSIONS",
+      403,
+    );
+    expect((await deps.twoFactor.findTOTPFactor(userId))?.status).toBe("enabled");
+  });
+
   it("reset-2fa refuses the staff member's own account (their own 2FA goes off only with a code), and leaves it on", async () => {
     const admin = await accountWithRole("admin");
     const userId = admin.user.id as UserId;
