@@ -1,5 +1,5 @@
 import type { ProviderPages } from "@superoauth/application";
-import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
 import { rememberFastifyRequest } from "./fastify-requests.ts";
 import { providerFlowOf } from "./provider-settings.ts";
@@ -83,6 +83,22 @@ export async function mountProvider(
       for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
       void callback(request.raw, response);
     };
+
+    // Fastify refuses a malformed Content-Type (an empty one, a type without a subtype) before any
+    // parser runs. Left to the app's error handler, that answered our API's envelope ("Content-Type
+    // must be application/json") at endpoints that take forms and speak RFC 6749 (ADR 0019).
+    scope.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.code !== "FST_ERR_CTP_INVALID_MEDIA_TYPE") throw error;
+      const description = "the Content-Type header is malformed: send application/x-www-form-urlencoded";
+      reply.code(400).headers(headers);
+      if ((request.headers.accept ?? "").includes("text/html"))
+        return reply
+          .type("text/html; charset=utf-8")
+          .send(pages.error({ error: "invalid_request", description, during: providerFlowOf(request.url) }));
+      return reply
+        .type("application/json")
+        .send({ error: "invalid_request", error_description: description });
+    });
 
     const answerAsAsked = refusalAsAsked(pages, headers);
     for (const url of protocolPaths) {

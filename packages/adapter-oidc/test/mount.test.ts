@@ -158,6 +158,33 @@ describe("mounting", () => {
     }
   });
 
+  it("answers a malformed Content-Type in the protocol's shape (a page to a browser), not the app's error handler's", async () => {
+    for (const url of ["/oidc/token", "/oidc/token/revocation", "/oidc/auth"]) {
+      const client = await app.inject({
+        method: "POST",
+        url,
+        headers: { "content-type": "" },
+        payload: "grant_type=client_credentials",
+      });
+      expect(client.statusCode, url).toBe(400);
+      expect(client.headers["cache-control"], url).toBe("no-store");
+      expect(client.json(), url).toEqual({
+        error: "invalid_request",
+        error_description: "the Content-Type header is malformed: send application/x-www-form-urlencoded",
+      });
+    }
+    const browser = await app.inject({
+      method: "POST",
+      url: "/oidc/session/end",
+      headers: { "content-type": "form", accept: "text/html" },
+      payload: "logout=yes",
+    });
+    expect(browser.statusCode).toBe(400);
+    expect(browser.headers["content-type"]).toContain("text/html");
+    expect(browser.body).toContain('<p id="error">invalid_request</p>');
+    expect(browser.body).toContain('<p id="during">sign-out</p>');
+  });
+
   it("hands the body to the library unread, even when the app parses forms elsewhere", async () => {
     // Had the root parser consumed it, the library would see no client_id at all
     // ("no client authentication mechanism provided").
