@@ -101,6 +101,17 @@ describe("the provider's pages", () => {
         during: "sign-out",
       }),
     ).toContain("The app asked to return to an address it has not registered.");
+    // One the page has no words for says the library's reason, as a sign-in's does, so the app's
+    // developer learns what to fix.
+    expect(
+      pages.error({
+        error: "invalid_request",
+        description: "client_id does not match the provided id_token_hint",
+        during: "sign-out",
+      }),
+    ).toContain(
+      "The app sent a request that is not valid. (client_id does not match the provided id_token_hint) You may still be signed in",
+    );
     const device = pages.error({ error: "server_error", description: null, during: "device" });
     expect(device).toContain("This device cannot be connected");
     expect(device).toContain("Start again on your device.");

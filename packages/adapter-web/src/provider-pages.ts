@@ -67,7 +67,9 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
       during === "sign-out"
         ? views.page("notice", {
             title: "This sign-out cannot continue",
-            message: `${signOutMessages[description ?? ""] ?? errorMessages[error] ?? "The request could not be completed."} You may still be signed in: your account page says so, and signs you out.${reference == null ? "" : ` ${failureReference(reference)}`}`,
+            // A refusal we have no words for keeps the library's reason, as a sign-in's does: without
+            // it, an app whose id_token_hint did not verify learnt only "not valid".
+            message: `${signOutMessages[description ?? ""] ?? `${errorMessages[error] ?? "The request could not be completed."}${description === null ? "" : ` (${description})`}`} You may still be signed in: your account page says so, and signs you out.${reference == null ? "" : ` ${failureReference(reference)}`}`,
             status: false,
             link: { href: "/account", text: "Your account" },
           })
