@@ -468,6 +468,40 @@ describe("the device flow in Chromium", () => {
     await context.close();
   });
 
+  it("the device's link with its code goes on by itself with JavaScript; without, it is our page with a Continue button", {
+    timeout: 60_000,
+  }, async () => {
+    const device = await startDevice();
+    const link = device.verification_uri_complete ?? "";
+    expect(link).toContain("user_code=");
+    // With JavaScript: straight on to the confirmation, which shows the code to compare.
+    const withScript = await newContext();
+    await withScript.page.goto(link);
+    await withScript.page.waitForSelector("button:has-text('Deny')");
+    expect(await withScript.page.textContent("main")).toContain(device.user_code);
+    expect(withScript.problems).toEqual([]);
+    await withScript.context.close();
+    // Without it: the in-between form in the pages' look (not the library's bare "Submitting
+    // Callback"), checked by axe with the script kept from loading (axe needs JavaScript)...
+    const stopped = await newContext();
+    await stopped.page.route("**/assets/auto-submit-*.js", (route) => route.abort());
+    await stopped.page.goto(link);
+    expect(await stopped.page.title()).toMatch(/^Connect a device · /);
+    expect(await stopped.page.textContent("main")).toContain(
+      "Press Continue to go on with the code your device showed.",
+    );
+    await expectAccessible(stopped.page, "device-link-continue");
+    await stopped.context.close();
+    // ...and gone through with JavaScript off: its button sends the code.
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await page.goto(link);
+    await page.click("button:has-text('Continue')");
+    await page.waitForSelector("button:has-text('Deny')");
+    expect(await page.textContent("main")).toContain(device.user_code);
+    await context.close();
+  });
+
   it("Deny on the confirmation declines: the device is told access_denied", { timeout: 60_000 }, async () => {
     const device = await startDevice();
     const { context, page } = await newContext();

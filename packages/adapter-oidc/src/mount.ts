@@ -56,8 +56,7 @@ const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
  */
 /**
  * The pages' `contentSecurityPolicy` (the hosted pages' own) covers the library's pages too: they
- * carry no script of ours, and the only inline script, form_post's auto-submit, gets its hash
- * added to `script-src` by the library.
+ * are ours (ProviderPages), the in-between form's included (ADR 0067), and carry no inline script.
  */
 export async function mountProvider(
   app: FastifyInstance,

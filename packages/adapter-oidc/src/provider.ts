@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
+import { libraryAutoSubmitForm } from "./continue-form.ts";
 import { type AnswerClaim, deviceCodeAdapterOf } from "./device-code-adapter.ts";
 import { devicePollIntervalSeconds, slowDownEarlyPoll } from "./device-polling.ts";
 import { clientAddressOf, failureReferenceOf, requestLogOf } from "./fastify-requests.ts";
@@ -199,6 +200,13 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     if (ctx.path.startsWith("/.well-known/") && Array.isArray(metadata?.claims_supported)) {
       metadata.claims_supported = metadata.claims_supported.filter((claim) => claim !== "sid");
     }
+  });
+
+  // The library's auto-submitting forms come as its own page: in the hosted pages' look instead.
+  provider.use(async (ctx, next) => {
+    await next();
+    const form = libraryAutoSubmitForm(ctx.body);
+    if (form !== null) ctx.body = options.pages.continueForm({ ...form, during: providerFlowOf(ctx.path) });
   });
 
   const issuerURL = new URL(options.issuer);

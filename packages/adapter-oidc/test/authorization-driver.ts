@@ -32,15 +32,14 @@ export async function authorizeInBrowser(input: {
   for (let hop = 0; hop < 12; hop += 1) {
     const location = locationOf(response);
     if (location === null && response.status === 200) {
-      // The library's auto-submitting form (form_post), e.g. ending one account's session before another's.
+      // The library's auto-submitting form (form_post) in our pages' look (continueForm), e.g.
+      // ending one account's session before another's.
       const html = await response.text();
       const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
-      if (action === undefined) throw new Error(`expected a redirect or a form, got ${html}`);
+      if (action === undefined || !html.includes('<p id="continue-during">'))
+        throw new Error(`expected a redirect or a form of continueForm, got ${html}`);
       const form = Object.fromEntries(
-        [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((m) => [
-          m[1],
-          m[2],
-        ]),
+        [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
       );
       response = await agent.request(action, { form });
       continue;

@@ -836,6 +836,66 @@ describe("remembered consent and single sign-on", () => {
     expect(locationOf(done)).toBe(mobileApp.postLogoutRedirectURI);
   });
 
+  describe("the library's auto-submitting forms, in our pages' look (continueForm)", () => {
+    /** The page's form as continueForm was given it: its action, fields and flow. */
+    const continueFormOf = (html: string) => ({
+      action: /<form method="post" action="([^"]+)"/.exec(html)?.[1],
+      fields: [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+        m[1],
+        m[2],
+      ]),
+      during: /<p id="continue-during">([^<]*)</.exec(html)?.[1],
+    });
+
+    it("a sign-out with no session here: the form that finishes it, which then signs out", async () => {
+      const { issuer } = server();
+      const agent = new BrowserAgent(issuer);
+
+      const page = await agent.request("/oidc/session/end");
+
+      expect(page.status).toBe(200);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      const html = await page.text();
+      expect(html).not.toContain("Submitting Callback");
+      const form = continueFormOf(html);
+      expect(form).toEqual({
+        action: `${issuer}/oidc/session/end/confirm`,
+        fields: [
+          ["xsrf", hiddenInput(html, "xsrf")],
+          ["logout", "yes"],
+        ],
+        during: "sign-out",
+      });
+      const done = await agent.request("/oidc/session/end/confirm", {
+        form: Object.fromEntries(form.fields),
+      });
+      const signedOut = await agent.request(locationOf(done) ?? "");
+      expect(await signedOut.text()).toContain('<p id="done">');
+    });
+
+    it("a device's code from its link: the form that sends the code, which then asks to allow the device", async () => {
+      const { issuer } = server();
+      const config = await discover(issuer, publicApp);
+      const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
+      const agent = new BrowserAgent(issuer);
+
+      const page = await agent.request(started.verification_uri_complete ?? "");
+
+      const html = await page.text();
+      const form = continueFormOf(html);
+      expect(form).toEqual({
+        action: `${issuer}/oidc/device`,
+        fields: [
+          ["xsrf", hiddenInput(html, "xsrf")],
+          ["user_code", started.user_code],
+        ],
+        during: "device",
+      });
+      const confirm = await agent.request("/oidc/device", { form: Object.fromEntries(form.fields) });
+      expect(/<p id="user-code">([^<]*)</.exec(await confirm.text())?.[1]).toBe(started.user_code);
+    });
+  });
+
   it("RP-initiated logout asks, then ends the provider session and ours", async () => {
     const { issuer, endedBrowserSessions } = server();
     const config = await discover(issuer, confidentialApp);

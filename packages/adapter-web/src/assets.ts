@@ -9,12 +9,14 @@ export interface Asset {
   readonly body: string;
 }
 
-/** The stylesheets of the hosted pages (the shared one and the theme's), the mailed links' script and the icon. */
+/** The stylesheets of the hosted pages (the shared one and the theme's), their two scripts and the icon. */
 export interface PageAssets {
   readonly css: Asset;
   readonly theme: Asset;
   /** Moves a mailed link's token from the URL fragment into its page's form (progressive: optional). */
   readonly mailedLinkScript: Asset;
+  /** Sends the OpenID provider's in-between form on by itself (progressive: its button does it too). */
+  readonly autoSubmitScript: Asset;
   /** The pages' icon, in the theme's colour. */
   readonly icon: Asset;
 }
@@ -48,6 +50,12 @@ export function loadPageAssets(theme: Theme): PageAssets {
       extension: "js",
       contentType: "text/javascript; charset=utf-8",
       body: readFileSync(new URL("../assets/mailed-link.js", import.meta.url), "utf8"),
+    }),
+    autoSubmitScript: hashedAsset({
+      name: "auto-submit",
+      extension: "js",
+      contentType: "text/javascript; charset=utf-8",
+      body: readFileSync(new URL("../assets/auto-submit.js", import.meta.url), "utf8"),
     }),
     icon: hashedAsset({
       name: "icon",

@@ -27,6 +27,37 @@ describe("the provider's pages", () => {
     expect(html).toContain('<img class="logo" src="https://cdn.example/l.svg"');
   });
 
+  it("renders the library's auto-submitting form in our look: sent on by our script, a Continue button without it, every field escaped", () => {
+    const html = pages.continueForm({
+      action: "https://app.example/cb?a=1&b=2",
+      fields: [
+        ["code", 'x"><script>alert(1)</script>'],
+        ["state", "s&t"],
+      ],
+      during: "sign-in",
+    });
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain("<title>Continue signing in · Acme &lt;b&gt;</title>");
+    expect(html).toMatch(/<script src="\/assets\/auto-submit-[0-9a-f]{16}\.js" defer><\/script>/);
+    expect(html).toContain(
+      '<form method="post" action="https://app.example/cb?a=1&amp;b=2" class="stack" data-auto-submit>',
+    );
+    expect(html).toContain(
+      '<input type="hidden" name="code" value="x&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;">',
+    );
+    expect(html).toContain('<input type="hidden" name="state" value="s&amp;t">');
+    expect(html).not.toContain("<script>");
+    expect(html).toContain('<button type="submit" class="primary" autofocus>Continue</button>');
+    expect(html).toContain("Press Continue to go on with signing in.");
+    // Each flow in its own words.
+    expect(pages.continueForm({ action: "/x", fields: [], during: "sign-out" })).toContain(
+      "Press Continue to finish signing out.",
+    );
+    expect(pages.continueForm({ action: "/x", fields: [], during: "device" })).toContain(
+      "<title>Connect a device · Acme &lt;b&gt;</title>",
+    );
+  });
+
   it("attaches the device controls to the library's form", () => {
     const input = pages.deviceCodeInput({
       formHTML: '<form id="op.deviceInputForm"></form>',

@@ -1,4 +1,4 @@
-import type { ProviderPages } from "@superoauth/application";
+import type { ProviderFlow, ProviderPages } from "@superoauth/application";
 import { loadPageAssets } from "./assets.ts";
 import { failureReference } from "./pages/page-kit.ts";
 import { describeScope } from "./scopes.ts";
@@ -45,6 +45,18 @@ const resumeMessages: Readonly<Record<string, string>> = {
     "A newer sign-in was started in another tab or window of this browser.",
   "interaction session and authentication session mismatch":
     "You signed in or out in another tab or window of this browser meanwhile.",
+};
+
+/** The in-between form's page (continueForm), in the words of what the person is doing. */
+const continueTitles: Readonly<Record<ProviderFlow, string>> = {
+  "sign-in": "Continue signing in",
+  "sign-out": "Sign out",
+  device: "Connect a device",
+};
+const continueLeads: Readonly<Record<ProviderFlow, string>> = {
+  "sign-in": "Press Continue to go on with signing in.",
+  "sign-out": "Press Continue to finish signing out.",
+  device: "Press Continue to go on with the code your device showed.",
 };
 
 /**
@@ -100,6 +112,14 @@ export function createProviderPages(input: { theme?: Theme } = {}): ProviderPage
         clientName,
         userCode,
         scopes: scopes.map(describeScope),
+      }),
+    continueForm: ({ action, fields, during }) =>
+      views.page("continue", {
+        title: continueTitles[during],
+        lead: continueLeads[during],
+        action,
+        fields,
+        autoSubmit: true,
       }),
     deviceDone: ({ clientName, approved }) =>
       approved

@@ -28,6 +28,7 @@ export function createViews(input: { theme: Theme; assets: PageAssets }): Views 
     css: input.assets.css.path,
     theme: input.assets.theme.path,
     mailedLinkScript: input.assets.mailedLinkScript.path,
+    autoSubmitScript: input.assets.autoSubmitScript.path,
     icon: input.assets.icon.path,
   };
   return {

@@ -302,7 +302,13 @@ export function createPageAssets(input: {
   const assets = loadPageAssets(input.theme ?? defaultTheme);
   return async (root) => {
     await root.register(async (app) => {
-      for (const asset of [assets.css, assets.theme, assets.mailedLinkScript, assets.icon]) {
+      for (const asset of [
+        assets.css,
+        assets.theme,
+        assets.mailedLinkScript,
+        assets.autoSubmitScript,
+        assets.icon,
+      ]) {
         app.get(asset.path, { config: { limit: "none" } }, async (_request, reply) =>
           reply.type(asset.contentType).header("x-content-type-options", "nosniff").send(asset.body),
         );

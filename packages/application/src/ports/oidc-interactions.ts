@@ -141,6 +141,18 @@ export interface ProviderPages {
     scopes: readonly string[];
   }): string;
   deviceDone(input: { clientName: string | null; approved: boolean }): string;
+  /**
+   * One of the library's in-between forms, which its own page (no language, no look of ours) sends
+   * on with an inline script: a sign-out without a session here, a device's code from its link, an
+   * app's `form_post` answer, ending one account's session before another's sign-in. `fields`: the
+   * form's hidden inputs, sent as they are. The page sends itself with JavaScript, and has a
+   * Continue button without.
+   */
+  continueForm(input: {
+    action: string;
+    fields: readonly (readonly [name: string, value: string])[];
+    during: ProviderFlow;
+  }): string;
 }
 
 /**
