@@ -510,6 +510,8 @@ describe("the device flow in Chromium", () => {
     await page.click("button:has-text('Continue')");
     await page.click("button:has-text('Deny')");
     await page.waitForSelector("h1:has-text('Request declined')");
+    // Named, as the page that allowed it would name it.
+    expect(await page.textContent("main")).toContain("Photo Printer was not connected.");
     expect(await deviceTokenOutcome(device.device_code)).toBe("access_denied");
     await context.close();
   });

@@ -296,10 +296,16 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
         // What the device code keeps of the device (the library's default, with the user agent
         // cut): a header of up to 16 KB stored in every code a stranger can ask for.
         deviceInfo: (ctx) => ({ ip: ctx.ip, ua: ctx.get("user-agent").slice(0, storedUserAgentLength) }),
-        userCodeInputSource: (ctx, form, _out, error) => {
+        userCodeInputSource: async (ctx, form, _out, error) => {
           ctx.type = "html";
           if (error?.name === "AbortedError") {
-            ctx.body = pages.deviceDone({ clientName: ctx.oidc.client?.clientName ?? null, approved: false });
+            // Deny: the library has loaded the code but not its app; the page names the app, as
+            // Allow's does ("My App was not connected", not "The device").
+            const clientId = ctx.oidc.entities.DeviceCode?.clientId;
+            const client =
+              ctx.oidc.client ??
+              (clientId === undefined ? undefined : await ctx.oidc.provider.Client.find(clientId));
+            ctx.body = pages.deviceDone({ clientName: client?.clientName ?? null, approved: false });
             return;
           }
           const problem = error === undefined ? null : deviceCodeProblemOf(error);

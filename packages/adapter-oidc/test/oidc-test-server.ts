@@ -174,8 +174,8 @@ export const testPages: ProviderPages = {
     `<!doctype html><title>Device</title><p id="device-error">${escapeHTML(error ?? "")}</p>${formHTML}`,
   deviceConfirm: ({ formHTML, clientName, userCode, scopes }) =>
     `<!doctype html><title>Confirm</title><p id="client">${escapeHTML(clientName)}</p><p id="user-code">${escapeHTML(userCode)}</p><p id="scopes">${escapeHTML(scopes.join(" "))}</p>${formHTML}`,
-  deviceDone: ({ approved }) =>
-    `<!doctype html><title>Done</title><p id="device-done">${approved ? "approved" : "declined"}</p>`,
+  deviceDone: ({ approved, clientName }) =>
+    `<!doctype html><title>Done</title><p id="device-done">${approved ? "approved" : "declined"}</p><p id="device-client">${escapeHTML(clientName ?? "")}</p>`,
   continueForm: ({ action, fields, during }) =>
     `<!doctype html><title>Continue</title><p id="continue-during">${during}</p><form method="post" action="${escapeHTML(action)}">${fields.map(([name, value]) => `<input type="hidden" name="${escapeHTML(name)}" value="${escapeHTML(value)}">`).join("")}<button>Continue</button></form>`,
 };

@@ -1285,7 +1285,13 @@ describe("device flow", () => {
       const started = await oidc.initiateDeviceAuthorization(config, { scope: "openid" });
       const agent = new BrowserAgent(issuer);
       const { confirmHTML } = await openDeviceCode({ agent, started });
-      await answerDeviceCode({ agent, started, confirmHTML, answer: "deny" });
+      const denied = await (await answerDeviceCode({ agent, started, confirmHTML, answer: "deny" })).text();
+      // The declined page names the app, as the approved one does.
+      expect(denied).toContain('<p id="device-done">declined</p>');
+      expect(/<p id="device-client">([^<]*)</.exec(denied)?.[1]).toBe(
+        /<p id="client">([^<]*)</.exec(confirmHTML)?.[1],
+      );
+      expect(/<p id="device-client">([^<]*)</.exec(denied)?.[1]).not.toBe("");
       const inputHTML = await (await agent.request("/oidc/device")).text();
       const answer = await agent.request("/oidc/device", {
         form: { xsrf: hiddenInput(inputHTML, "xsrf"), user_code: started.user_code },
