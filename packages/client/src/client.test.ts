@@ -228,6 +228,26 @@ describe("retries", () => {
     expect(server.count("GET /oauth/providers")).toBe(1);
   });
 
+  it("a retry setting given as undefined keeps its default (spread over it, it retried without backoff or end)", async () => {
+    let calls = 0;
+    server.on("GET /auth/sessions", () =>
+      ++calls <= 3 ? fail("INTERNAL_ERROR", 500) : ok({ sessions: [] }),
+    );
+    storage.set(pair(1));
+    // What an app passes from a configuration whose values are unset.
+    const unset: { attempts?: number; delayMs?: number } = {};
+    const result = rejectionOf(
+      client({ retry: { maxAttempts: unset.attempts, baseDelayMs: unset.delayMs } }).sessions.list({
+        retry: { maxAttempts: unset.attempts, maxDelayMs: unset.delayMs },
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(224);
+    expect(server.count("GET /auth/sessions")).toBe(1);
+    await vi.advanceTimersByTimeAsync(1 + 450);
+    expect(await result).toMatchObject({ code: "INTERNAL_ERROR", status: 500 });
+    expect(server.count("GET /auth/sessions")).toBe(3);
+  });
+
   it("retry: false makes one attempt", async () => {
     server.on("GET /oauth/providers", () => fail("SERVICE_UNAVAILABLE", 503, { "retry-after": "1" }));
     await rejectionOf(client({ retry: false }).oauth.listProviders());

@@ -1,5 +1,5 @@
 import { createPKCEPair } from "./pkce.ts";
-import { defaultRetryPolicy, type RetryOptions } from "./retry.ts";
+import { applyRetryOptions, defaultRetryPolicy, type RetryOptions } from "./retry.ts";
 import { checkCallSettings, checkDuration } from "./settings.ts";
 import { MemoryTokenStorage, type TokenStorage } from "./token-storage.ts";
 import { type FetchCredentials, type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
@@ -127,10 +127,7 @@ export class SuperOAuthClient {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeoutMs: options.timeoutMs ?? 10_000,
       deadlineMs: options.deadlineMs ?? 60_000,
-      retry:
-        options.retry === false
-          ? { ...defaultRetryPolicy, maxAttempts: 1 }
-          : { ...defaultRetryPolicy, ...options.retry },
+      retry: applyRetryOptions(defaultRetryPolicy, options.retry),
       random: options.random ?? Math.random,
       credentials: options.credentials,
       headers: options.headers ?? {},

@@ -22,6 +22,24 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxRetryAfterMs: 60_000,
 };
 
+/**
+ * `policy` with the settings `options` gives: `false` makes one attempt, and a setting left
+ * `undefined` keeps the policy's (spread over it, an unset maxAttempts retried without end and an
+ * unset delay without waiting, Retry-After included).
+ */
+export function applyRetryOptions(
+  policy: RetryPolicy,
+  options: RetryOptions | false | undefined,
+): RetryPolicy {
+  if (options === false) return { ...policy, maxAttempts: 1 };
+  return {
+    maxAttempts: options?.maxAttempts ?? policy.maxAttempts,
+    baseDelayMs: options?.baseDelayMs ?? policy.baseDelayMs,
+    maxDelayMs: options?.maxDelayMs ?? policy.maxDelayMs,
+    maxRetryAfterMs: options?.maxRetryAfterMs ?? policy.maxRetryAfterMs,
+  };
+}
+
 /** The methods HTTP defines as idempotent (RFC 9110 section 9.2.2) among those the API uses. */
 export function isIdempotentMethod(method: string): boolean {
   return (

@@ -2,6 +2,7 @@ import { sleep, timerDelay, untilStopped } from "./abort.ts";
 import { type ErrorCode, errorCodes } from "./error-codes.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import {
+  applyRetryOptions,
   backoffDelay,
   isIdempotentMethod,
   isRetryable,
@@ -307,10 +308,7 @@ export class Transport {
     url: URL,
     deadlineAt: number,
   ): Promise<Answer> {
-    const policy: RetryPolicy =
-      options.retry === false
-        ? { ...this.#options.retry, maxAttempts: 1 }
-        : { ...this.#options.retry, ...options.retry };
+    const policy = applyRetryOptions(this.#options.retry, options.retry);
     const idempotent = options.idempotent ?? route.idempotent ?? isIdempotentMethod(route.method);
     const headers: Record<string, string> = {
       accept: mode === "json" ? "application/json" : "*/*",
