@@ -1,4 +1,5 @@
 import * as oauth from "oauth4webapi";
+import { timerDelay } from "./abort.ts";
 import { createPKCEPair } from "./pkce.ts";
 import { checkDuration } from "./settings.ts";
 
@@ -203,9 +204,12 @@ function requestOptions<Method, Body>(options: OIDCClientOptions): oauth.HttpReq
   const fetchOf = options.fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
-    // AbortSignal.timeout takes whole numbers only (a RangeError for 1.5 or Infinity): none for Infinity.
+    // AbortSignal.timeout takes whole numbers only (a RangeError for 1.5 or Infinity): none for
+    // Infinity; and like setTimeout it fires a delay past 2^31 - 1 ms after 1 ms: capped there.
     signal: () =>
-      Number.isFinite(timeoutMs) ? AbortSignal.timeout(Math.ceil(timeoutMs)) : new AbortController().signal,
+      Number.isFinite(timeoutMs)
+        ? AbortSignal.timeout(Math.ceil(timerDelay(timeoutMs)))
+        : new AbortController().signal,
     ...(fetchOf === undefined
       ? {}
       : {
