@@ -739,6 +739,26 @@ describe("tokens", () => {
     expect(server.count("POST /auth/refresh")).toBe(1);
   });
 
+  it("auth.refresh keeps to its own deadline, and refuses a NaN one before sending", async () => {
+    storage.set(pair(1));
+    server.on(
+      "POST /auth/refresh",
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(ok(pair(2))), 6_000)),
+    );
+    const c = client();
+    await expect(c.auth.refresh({ deadlineMs: Number.NaN })).rejects.toThrow(RangeError);
+    expect(server.seen).toHaveLength(0);
+    const result = rejectionOf(c.auth.refresh({ deadlineMs: 1_000 }));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await result).toMatchObject({
+      code: "TIMEOUT",
+      message: "POST /api/v1/auth/refresh reached the call's deadline while its tokens were being refreshed",
+    });
+    // The refresh runs on for the other calls, and its tokens are kept.
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(await storage.get()).toMatchObject({ accessToken: "access-2" });
+  });
+
   it("auth.refresh without stored tokens says to sign in first and sends nothing", async () => {
     await expect(client().auth.refresh()).rejects.toThrow("sign in first");
     expect(server.seen).toHaveLength(0);

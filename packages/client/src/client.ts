@@ -184,7 +184,10 @@ function authMethods(t: Transport) {
     logIn: (input: LogInInput, options?: RequestOptions): Promise<SignInOutcome> =>
       keepTokens(t, t.call<SignInOutcome>("auth.logIn", { body: input }, options)),
     me: (options?: RequestOptions): Promise<CurrentUser> => t.call("auth.me", {}, options),
-    /** Exchanges the stored refresh token (single flight: joins a refresh already running). */
+    /**
+     * Exchanges the stored refresh token (single flight: joins a refresh already running). Of the
+     * options, `signal` and `deadlineMs` end this call's wait; the exchange keeps its own timeouts.
+     */
     refresh: (options?: RequestOptions): Promise<TokenPair> => t.refresh(options),
     /** Ends this session on the server and forgets its tokens. */
     logOut: (options?: RequestOptions): Promise<LoggedOut> =>

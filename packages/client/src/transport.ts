@@ -154,8 +154,15 @@ export class Transport {
    * in flight. Fails with INVALID_REFRESH_TOKEN (and clears the tokens) when the session is over.
    */
   async refresh(options: RequestOptions = {}): Promise<TokenPair> {
+    checkCallSettings("options.", options);
+    // The call waits until its deadline; the refresh runs on for the other calls (its window
+    // inside the reuse grace bounds it), as a refresh joined on a bearer call's way does.
+    const deadlineAt = Date.now() + (options.deadlineMs ?? this.#options.deadlineMs);
     const refreshed = await untilStopped(this.#joinOrStartRefresh({ stale: null }), {
       signal: options.signal,
+      deadlineAt,
+      late: () =>
+        deadlineReached("POST", this.urlOf("auth.refresh"), "while its tokens were being refreshed"),
     });
     if (typeof refreshed === "string") throw new Error("No refresh token stored: sign in first");
     return refreshed;
