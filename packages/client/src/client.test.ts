@@ -718,6 +718,35 @@ describe("tokens", () => {
     failing.set = set;
   });
 
+  it("a refresh that comes back after a sign-out or a new sign-in stores nothing over them", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (request) =>
+      request.authorization === null ? fail("UNAUTHORIZED", 401) : fail("TOKEN_EXPIRED", 401),
+    );
+    server.on(
+      "POST /auth/refresh",
+      () => new Promise<Response>((resolve) => setTimeout(() => resolve(ok(pair(2))), 100)),
+    );
+    server.on("POST /auth/login", () => ok({ user, ...pair(3) }));
+    const c = client();
+    // Signed out on this device while a refresh was on its way: it stays signed out.
+    const first = rejectionOf(c.auth.me());
+    await vi.advanceTimersByTimeAsync(50);
+    await c.forgetTokens();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await first).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(await c.isSignedIn()).toBe(false);
+    // Someone else signed in meanwhile: the earlier session's pair does not replace theirs.
+    storage.set(pair(1));
+    const second = rejectionOf(c.auth.me());
+    await vi.advanceTimersByTimeAsync(50);
+    await c.auth.logIn({ email: "b@example.com", password: "x" });
+    await vi.advanceTimersByTimeAsync(50);
+    await second;
+    expect(storage.get()).toEqual({ accessToken: "access-3", refreshToken: "refresh-3" });
+    expect(server.count("POST /auth/refresh")).toBe(2);
+  });
+
   it("a refresh answered 200 without a token pair is an INVALID_RESPONSE, and nothing is stored", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));

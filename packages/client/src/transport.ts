@@ -250,6 +250,10 @@ export class Transport {
         if (!unclear || !stillInside || attempt >= maxRefreshAttempts) throw error;
       }
     }
+    // Stored only over the tokens it refreshed: a sign-out or another sign-in while it was on its
+    // way stands (the left session's new pair would sign the device back in, or as someone else).
+    const current = await this.readTokens();
+    if (current === null || current.refreshToken !== tokens.refreshToken) return pair;
     try {
       await this.storeTokens(pair);
     } catch (error) {
