@@ -611,6 +611,24 @@ describe("tokens", () => {
     expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
   });
 
+  it("ACCOUNT_DISABLED on a bearer call ends the session at once (no refresh can help); another account's USER_NOT_FOUND does not", async () => {
+    storage.set(pair(1));
+    server.on("GET /admin/users/u-9", () => fail("USER_NOT_FOUND", 404));
+    const c = client();
+    // Staff reading an account that is gone: about that account, not the caller's session.
+    expect(await rejectionOf(c.admin.getUser({ id: "u-9" }))).toMatchObject({ code: "USER_NOT_FOUND" });
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+    expect(ended).toEqual([]);
+    server.on("GET /auth/me", () => fail("ACCOUNT_DISABLED", 403));
+
+    expect(await rejectionOf(c.auth.me())).toMatchObject({ code: "ACCOUNT_DISABLED", status: 403 });
+
+    expect(server.count("POST /auth/refresh")).toBe(0);
+    expect(storage.get()).toBeNull();
+    expect(await c.isSignedIn()).toBe(false);
+    expect(ended).toEqual([{ reason: "ACCOUNT_DISABLED" }]);
+  });
+
   it("INVALID_TOKEN with a refresh token that still works (a removed signing key): refreshed, then answered", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", (r) =>

@@ -287,6 +287,13 @@ export class Transport {
       try {
         return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url, deadlineAt);
       } catch (error) {
+        // The caller's account was disabled: no refresh can help (it would be refused the same),
+        // so the session ends now rather than at the access token's expiry. (USER_NOT_FOUND is not
+        // taken so: on a staff route it is about another account.)
+        if (tokens !== null && error instanceof SuperOAuthError && error.code === "ACCOUNT_DISABLED") {
+          await this.endSession({ failed: tokens, reason: error.code });
+          throw error;
+        }
         if (
           refreshed ||
           tokens === null ||
