@@ -611,6 +611,25 @@ describe("tokens", () => {
     expect(ended).toEqual([{ reason: "INVALID_REFRESH_TOKEN" }]);
   });
 
+  it("twoFactor.disable takes the factor, a code or a backup code: the password alone does not compile", async () => {
+    storage.set(pair(1));
+    server.on("POST /auth/2fa/disable", () => ok({ disabled: true }));
+    const c = client();
+    // @ts-expect-error the password is no proof of the factor (the server answers VALIDATION_ERROR)
+    const passwordOnly: Parameters<typeof c.twoFactor.disable>[0] = { password: "Sup3r-secret!" };
+    // @ts-expect-error nor is nothing
+    const nothing: Parameters<typeof c.twoFactor.disable>[0] = {};
+    expect([passwordOnly, nothing]).toHaveLength(2);
+    expect(await c.twoFactor.disable({ code: "123456", password: "Sup3r-secret!" })).toEqual({
+      disabled: true,
+    });
+    expect(await c.twoFactor.disable({ backupCode: "abcd-efgh" })).toEqual({ disabled: true });
+    expect(server.seen.map((request) => request.body)).toEqual([
+      { code: "123456", password: "Sup3r-secret!" },
+      { backupCode: "abcd-efgh" },
+    ]);
+  });
+
   it("ACCOUNT_DISABLED on a bearer call ends the session at once (no refresh can help); another account's USER_NOT_FOUND does not", async () => {
     storage.set(pair(1));
     server.on("GET /admin/users/u-9", () => fail("USER_NOT_FOUND", 404));

@@ -50,6 +50,7 @@ import type {
   SocialSignInStart,
   TokenPair,
   TwoFactorDisabled,
+  TwoFactorDisableProof,
   TwoFactorEnabled,
   TwoFactorReset,
   TwoFactorSetup,
@@ -219,7 +220,7 @@ function twoFactorMethods(t: Transport) {
     /** The second step of a sign-in (stores the tokens). */
     verify: (input: TwoFactorVerifyInput, options?: RequestOptions): Promise<SignedIn> =>
       keepTokens(t, t.call<SignedIn>("twoFactor.verify", { body: input }, options)),
-    disable: (proof: FactorProof, options?: RequestOptions): Promise<TwoFactorDisabled> =>
+    disable: (proof: TwoFactorDisableProof, options?: RequestOptions): Promise<TwoFactorDisabled> =>
       t.call("twoFactor.disable", { body: proof }, options),
     regenerateBackupCodes: (input: { code: string }, options?: RequestOptions): Promise<BackupCodes> =>
       t.call("twoFactor.regenerateBackupCodes", { body: input }, options),

@@ -61,6 +61,15 @@ export interface FactorProof {
   readonly backupCode?: string;
 }
 
+/**
+ * What turning 2FA off takes: the factor itself, a current code or a backup code (the password
+ * alone is not enough), and the password too when the session's last proof is not fresh.
+ */
+export type TwoFactorDisableProof = { readonly password?: string } & (
+  | { readonly code: string; readonly backupCode?: undefined }
+  | { readonly backupCode: string; readonly code?: undefined }
+);
+
 export interface TwoFactorVerifyInput {
   readonly mfaToken: string;
   readonly code?: string;
