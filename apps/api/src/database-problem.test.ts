@@ -28,6 +28,21 @@ describe("describeDatabaseProblem", () => {
     expect(described).not.toContain("hunter2");
   });
 
+  it("explains a failed TLS connection by mysql2's code: no TLS at the server, or a certificate not trusted (with its reason)", () => {
+    const noTLS = describeDatabaseProblem(driverError({ code: "HANDSHAKE_NO_SSL_SUPPORT" }), url);
+    expect(noTLS).toMatch(
+      /^MySQL at db\.internal:3307 offers no TLS, and DATABASE_URL asks for it \(ssl\): /,
+    );
+    const untrusted = describeDatabaseProblem(
+      driverError({ code: "HANDSHAKE_SSL_ERROR" }, "self-signed certificate"),
+      url,
+    );
+    expect(untrusted).toMatch(
+      /^The TLS connection to MySQL at db\.internal:3307 failed \(self-signed certificate\): .*NODE_EXTRA_CA_CERTS=/,
+    );
+    expect(`${noTLS} ${untrusted}`).not.toContain("hunter2");
+  });
+
   it.each([
     [
       { code: "SQLITE_READONLY" },

@@ -25,6 +25,12 @@ export function describeDatabaseProblem(error: unknown, url: string): string {
     // ER_BAD_DB_ERROR
     case errno === 1049:
       return `MySQL at ${host}:${port} answers, but the database "${database}" does not exist yet: pnpm db:migrate creates it (so does pnpm start, unless MIGRATE_ON_START=false).`;
+    // mysql2's codes for `?ssl=...` (a server without TLS, a certificate Node does not trust, a
+    // name it does not cover): the driver's reason, with what to change.
+    case code === "HANDSHAKE_NO_SSL_SUPPORT":
+      return `MySQL at ${host}:${port} offers no TLS, and DATABASE_URL asks for it (ssl): turn TLS on at the server, or remove ssl from DATABASE_URL for a server on this machine.`;
+    case code === "HANDSHAKE_SSL_ERROR":
+      return `The TLS connection to MySQL at ${host}:${port} failed (${messageWithCauses(error)}): for a certificate from a private CA (Amazon RDS, Azure) give Node that CA with NODE_EXTRA_CA_CERTS=/path/ca.pem, and make the host in DATABASE_URL a name the certificate covers (docs/operations.md, "Which database").`;
     // The SQLite driver's StorageUnavailableError codes (adapter-sql's dialects/sqlite.ts).
     case code === "SQLITE_READONLY":
       return `The SQLite file ${sqlitePath(url)} cannot be written by this process: give the user the service runs as write access to the file and its folder (SQLite writes its -wal and -shm files beside it), e.g. chown both to that user.`;

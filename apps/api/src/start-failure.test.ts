@@ -34,6 +34,20 @@ describe("describeStartFailure", () => {
     expect(line).not.toContain("hunter2");
   });
 
+  it("explains in one line a database that refuses the TLS DATABASE_URL asks for (?ssl=true), not with a stack trace", () => {
+    for (const code of ["HANDSHAKE_NO_SSL_SUPPORT", "HANDSHAKE_SSL_ERROR"]) {
+      // As mysql2 throws it from the connection the start opens to create the database.
+      const line = describeStartFailure({
+        ...where,
+        stage: "compose",
+        error: failure(code, { fatal: true }),
+      });
+      expect(line).toMatch(
+        /^the database in DATABASE_URL \(mysql:\/\/app:\*\*\*@db:3306\/superoauth\) cannot be used: .*TLS/,
+      );
+    }
+  });
+
   it("explains a database failure a failed migration wraps (migrate.ts), and a schema never migrated", () => {
     const unavailable = Object.assign(new Error("cannot open the SQLite database /data: unable to open"), {
       name: "StorageUnavailableError",

@@ -1,8 +1,16 @@
 import { describeDatabaseProblem, describeHalfAppliedMigration } from "./database-problem.ts";
 import { maskURLCredentials } from "./redact.ts";
 
-/** Network failures of a database connection, by the driver's code. */
-const connectionCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET"]);
+/** Network and TLS failures of a database connection, by the driver's code (mysql2 names TLS's). */
+const connectionCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "HANDSHAKE_NO_SSL_SUPPORT",
+  "HANDSHAKE_SSL_ERROR",
+]);
 
 /**
  * The one line an operator reads when the start fails for a reason they can fix (the port is taken,
