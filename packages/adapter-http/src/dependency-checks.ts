@@ -32,7 +32,7 @@ export interface DependencyReport {
  * (Kubernetes' default `timeoutSeconds` is 1): a hung database is a 503 the probe still reads, and
  * a hung optional dependency (SMTP) only degrades the answer. A `SELECT 1` slower than this is down.
  */
-const checkTimeoutMs = 500;
+export const checkTimeoutMs = 500;
 
 /** Runs a check within the time limit, timing it; a throw or a timeout is "down" (logged by the caller). */
 async function runCheck(

@@ -220,6 +220,27 @@ describe("GET /status.json and /status", () => {
     expect(page.body).toContain("<p>degraded</p>");
   });
 
+  it("answers within the checks' time when the maintenance notice's read hangs (a database that accepts and never answers), with the configured notice", async () => {
+    let asked = 0;
+    ({ app } = await buildTestApp({
+      replaceUseCases: (useCases) => ({
+        ...useCases,
+        findMaintenanceNotice: () => {
+          asked++;
+          return new Promise(() => {});
+        },
+      }),
+      status: { maintenanceNotice: () => "Configured notice" },
+    }));
+    const started = performance.now();
+    const body = (await app.inject({ method: "GET", url: "/status.json" })).json();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(body.data.notice).toBe("Configured notice");
+    // Still cached: the next visitors within the 5 s get that answer at once.
+    await app.inject({ method: "GET", url: "/status" });
+    expect(asked).toBe(1);
+  });
+
   it("says down when the database is, lists each enabled provider, and shows no notice when none is set", async () => {
     const { app: started, deps } = await buildTestApp({ checkReadiness: async () => false });
     app = started;

@@ -5,6 +5,7 @@ import { Type } from "typebox";
 import {
   type CheckResult,
   checkDependencies,
+  checkTimeoutMs,
   type DependencyCheck,
   type DependencyStatus,
 } from "../dependency-checks.ts";
@@ -101,13 +102,25 @@ export async function statusRoutes(
   },
 ): Promise<void> {
   // The admin's notice, else the configured one: a database that does not answer (the page says
-  // so) does not hide the configured notice.
+  // so) does not hide the configured notice. Read within the checks' time, as they are: a hung
+  // database would otherwise hold every visitor for DATABASE_CONNECT_TIMEOUT, the page's 5 s cache
+  // expiring while each computation waited, so that every request waited.
   const noticeInForce = async (): Promise<string | null> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timed out">((resolve) => {
+      timer = setTimeout(() => resolve("timed out"), checkTimeoutMs);
+    });
+    const read = options.useCases.findMaintenanceNotice({});
     try {
-      const stored = await options.useCases.findMaintenanceNotice({});
-      if (stored !== null) return stored.message;
+      const stored = await Promise.race([read, timedOut]);
+      if (stored === "timed out") {
+        read.catch(() => {});
+        app.log.warn("status: the maintenance notice could not be read in time");
+      } else if (stored !== null) return stored.message;
     } catch (error) {
       app.log.warn({ err: error }, "status: the maintenance notice could not be read");
+    } finally {
+      clearTimeout(timer);
     }
     return options.status.maintenanceNotice();
   };
