@@ -142,6 +142,24 @@ describe("configuration", () => {
     expect(plain.ok && plain.warnings.join("\n")).not.toContain("TRUST_PROXY is off");
   });
 
+  it("warns in production when APP_URL is unset: the links would name localhost and this instance's PORT", () => {
+    const production = {
+      NODE_ENV: "production",
+      PORT: "4100",
+      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    };
+    const unset = parseConfig(production, makeSecret);
+    expect(unset.ok && unset.warnings.join("\n")).toContain(
+      "APP_URL is not set in production: mailed links, provider callbacks and the OpenID issuer use http://localhost:4100;",
+    );
+    const set = parseConfig({ ...production, APP_URL: "http://auth.internal:4100" }, makeSecret);
+    expect(set.ok && set.warnings.join("\n")).not.toContain("APP_URL is not set");
+    expect((parseConfig({}, makeSecret) as { warnings?: string[] }).warnings?.join("\n")).not.toContain(
+      "APP_URL is not set",
+    );
+  });
+
   it("warns when DEBUG reaches the libraries' own debug output (unredacted, on stderr), not for the service's areas", () => {
     const debugWarnings = (debug: string) => {
       const parsed = parseConfig({ DEBUG: debug }, makeSecret);

@@ -504,6 +504,13 @@ export function parseConfig(
       "SMTP_URL is not set in production: verification and password-reset mails are only written to OUTBOX_DIR",
     );
   }
+  // The default names this process's own port: a real deployment mails links to localhost, and two
+  // instances on different PORTs differ in APP_URL and OIDC_ISSUER (found comparing two instances).
+  if (e.APP_URL === undefined && environment === "production") {
+    warnings.push(
+      `APP_URL is not set in production: mailed links, provider callbacks and the OpenID issuer use ${appURL}; set it to the service's public address, the same on every instance`,
+    );
+  }
   if (!e.RATE_LIMIT_ENABLED) {
     warnings.push(
       "RATE_LIMIT_ENABLED=false: no per-IP limits; only run like this behind a gateway that limits",
