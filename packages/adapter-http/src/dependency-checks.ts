@@ -32,7 +32,24 @@ export interface DependencyReport {
  * (Kubernetes' default `timeoutSeconds` is 1): a hung database is a 503 the probe still reads, and
  * a hung optional dependency (SMTP) only degrades the answer. A `SELECT 1` slower than this is down.
  */
-export const checkTimeoutMs = 500;
+const checkTimeoutMs = 500;
+
+/**
+ * What `work` answers within a check's time limit, or "timed out" (the work goes on unawaited; its
+ * later failure is dropped). The checks' bound, for what a status answer reads besides them.
+ */
+export async function withinCheckTime<T>(work: Promise<T>): Promise<T | "timed out"> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<"timed out">((resolve) => {
+    timer = setTimeout(() => resolve("timed out"), checkTimeoutMs);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    work.catch(() => undefined);
+  }
+}
 
 /** Runs a check within the time limit, timing it; a throw or a timeout is "down" (logged by the caller). */
 async function runCheck(
@@ -40,18 +57,13 @@ async function runCheck(
   onFailure: (name: string, error: unknown) => void,
 ): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<{ status: DependencyStatus; detail: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ status: "down", detail: "timed out" }), checkTimeoutMs);
-  });
-  const outcome = await Promise.race([
-    check.check().catch((error: unknown) => {
+  const answered = await withinCheckTime(
+    check.check().catch((error: unknown): { status: DependencyStatus; detail?: string } => {
       onFailure(check.name, error);
-      return { status: "down" as const, detail: "unreachable" };
+      return { status: "down", detail: "unreachable" };
     }),
-    timedOut,
-  ]);
-  clearTimeout(timer);
+  );
+  const outcome = answered === "timed out" ? { status: "down" as const, detail: "timed out" } : answered;
   return {
     status: outcome.status,
     required: check.required,

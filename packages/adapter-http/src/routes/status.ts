@@ -5,9 +5,9 @@ import { Type } from "typebox";
 import {
   type CheckResult,
   checkDependencies,
-  checkTimeoutMs,
   type DependencyCheck,
   type DependencyStatus,
+  withinCheckTime,
 } from "../dependency-checks.ts";
 import { errorEnvelopeOf } from "../error-responses.ts";
 import type { ServicePages } from "../pages/service-pages.ts";
@@ -106,21 +106,12 @@ export async function statusRoutes(
   // database would otherwise hold every visitor for DATABASE_CONNECT_TIMEOUT, the page's 5 s cache
   // expiring while each computation waited, so that every request waited.
   const noticeInForce = async (): Promise<string | null> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timed out">((resolve) => {
-      timer = setTimeout(() => resolve("timed out"), checkTimeoutMs);
-    });
-    const read = options.useCases.findMaintenanceNotice({});
     try {
-      const stored = await Promise.race([read, timedOut]);
-      if (stored === "timed out") {
-        read.catch(() => {});
-        app.log.warn("status: the maintenance notice could not be read in time");
-      } else if (stored !== null) return stored.message;
+      const stored = await withinCheckTime(options.useCases.findMaintenanceNotice({}));
+      if (stored === "timed out") app.log.warn("status: the maintenance notice could not be read in time");
+      else if (stored !== null) return stored.message;
     } catch (error) {
       app.log.warn({ err: error }, "status: the maintenance notice could not be read");
-    } finally {
-      clearTimeout(timer);
     }
     return options.status.maintenanceNotice();
   };
