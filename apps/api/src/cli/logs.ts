@@ -12,7 +12,8 @@ import { loadConfigOrExit } from "./load-config.ts";
 
 const help = `Usage: pnpm logs [--level <level>] [--request-id <id>] [--no-follow] [--json]
 
-Prints the end of LOG_FILE, one readable line per record, then follows it (Ctrl-C stops).
+Prints the end of LOG_FILE, one readable record at a time (a first line, its fields indented
+below), then follows it (Ctrl-C stops).
 
   --level <level>      only records at this level or above: ${logLevelNames.join(", ")}
   --request-id <id>    only the records of one request (the X-Request-Id a user quotes), from the
