@@ -147,7 +147,10 @@ export async function composeService(
       // are applied (by `pnpm db:migrate` or another instance), not a 500 per missing column.
       const pending = migrations.filter((migration) => migration.executedAt === null).length;
       if (pending > 0) {
-        startGate = pendingMigrationsGate(storage);
+        startGate = pendingMigrationsGate(storage, () =>
+          // The warning's counterpart: the log says when the 503s end, not only why they began.
+          logger?.info("no migration pending any more: this instance serves every request now"),
+        );
         // Said once here: otherwise the log shows only a 503 on every request line, with no reason.
         logger?.warn(
           { pending },
@@ -417,15 +420,19 @@ export async function composeService(
 /** How long the start gate trusts its last look at the migrations. */
 const pendingMigrationsRecheckMs = 2_000;
 
-/** Closed while migrations are pending, looked at again at most every 2 s; open for good once none are. */
-function pendingMigrationsGate(storage: Storage): StartGate {
+/**
+ * Closed while migrations are pending, looked at again at most every 2 s; open for good once none
+ * are, when `onOpen` is told (once).
+ */
+function pendingMigrationsGate(storage: Storage, onOpen: () => void): StartGate {
   let lookedAt = Number.NEGATIVE_INFINITY;
   let reason: string | null = "migrations pending";
   return async () => {
-    if (Date.now() - lookedAt < pendingMigrationsRecheckMs) return reason;
+    if (reason === null || Date.now() - lookedAt < pendingMigrationsRecheckMs) return reason;
     lookedAt = Date.now();
     const pending = (await storage.migrationStatus()).filter((m) => m.executedAt === null).length;
     reason = pending === 0 ? null : `${pending} migration(s) pending: run pnpm db:migrate`;
+    if (reason === null) onOpen();
     return reason;
   };
 }

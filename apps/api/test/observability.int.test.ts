@@ -420,16 +420,36 @@ describe("/ready and /status of the composed service", () => {
     expect(providers.statusCode).toBe(200);
   });
 
-  it("a start that holds requests back for pending migrations (MIGRATE_ON_START=false) says so in the log", async () => {
+  it("a start that holds requests back for pending migrations (MIGRATE_ON_START=false) says so in the log, and when it serves", async () => {
     // The operator's only sign otherwise was a 503 on every request line, with no reason.
-    const { file } = await databaseWithNewestMigrationPending();
+    const { file, newest } = await databaseWithNewestMigrationPending();
     const { lines, logger } = capturingLogger();
-    await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` }, logger);
+    const service = await start({ MIGRATE_ON_START: "false", DATABASE_URL: `sqlite:${file}` }, logger);
     expect(lines.filter((line) => /pending/.test(String(line.msg)))).toEqual([
       expect.objectContaining({
         level: 40,
         pending: 1,
         msg: "1 migration(s) pending and MIGRATE_ON_START=false: every request but /health, /ready, /status and /metrics answers 503 until pnpm db:migrate applies them",
+      }),
+    ]);
+    // Migrated (its changes are in place): once the gate looks again, the log says it serves, once.
+    const again = new DatabaseSync(file);
+    again
+      .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
+      .run(String(newest?.name), String(newest?.timestamp));
+    again.close();
+    const deadline = Date.now() + 10_000;
+    let providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    while (providers.statusCode === 503 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    }
+    expect(providers.statusCode).toBe(200);
+    await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+    expect(lines.filter((line) => /serves every request/.test(String(line.msg)))).toEqual([
+      expect.objectContaining({
+        level: 30,
+        msg: "no migration pending any more: this instance serves every request now",
       }),
     ]);
   });
