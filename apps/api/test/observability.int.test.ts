@@ -333,6 +333,26 @@ describe("migrations applied at start", () => {
 });
 
 /** A SQLite file whose newest migration is not recorded: the schema of the previous release, met by this one. */
+/** Records `newest` as applied in the SQLite `file` (its changes are in place): as `pnpm db:migrate` would. */
+function recordMigration(file: string, newest: Record<string, unknown> | undefined): void {
+  const raw = new DatabaseSync(file);
+  raw
+    .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
+    .run(String(newest?.name), String(newest?.timestamp));
+  raw.close();
+}
+
+/** A request's status once the start gate looked at the migrations again (it does every 2 s), within 10 s. */
+async function statusOnceTheGateLooksAgain(service: Service): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  let providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+  while (providers.statusCode === 503 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
+  }
+  return providers.statusCode;
+}
+
 async function databaseWithNewestMigrationPending(): Promise<{
   file: string;
   newest: Record<string, unknown> | undefined;
@@ -404,20 +424,10 @@ describe("/ready and /status of the composed service", () => {
     expect(authorize.statusCode).toBe(503);
     expect(authorize.headers["content-type"]).toContain("text/html");
     // The operator migrates (here: records the migration whose changes are in place).
-    const again = new DatabaseSync(file);
-    again
-      .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
-      .run(String(newest?.name), String(newest?.timestamp));
-    again.close();
+    recordMigration(file, newest);
     expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
     // The gate looks again within two seconds, and then stays open.
-    const deadline = Date.now() + 10_000;
-    let providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
-    while (providers.statusCode === 503 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
-    }
-    expect(providers.statusCode).toBe(200);
+    expect(await statusOnceTheGateLooksAgain(service)).toBe(200);
   });
 
   it("a start that holds requests back for pending migrations (MIGRATE_ON_START=false) says so in the log, and when it serves", async () => {
@@ -433,18 +443,8 @@ describe("/ready and /status of the composed service", () => {
       }),
     ]);
     // Migrated (its changes are in place): once the gate looks again, the log says it serves, once.
-    const again = new DatabaseSync(file);
-    again
-      .prepare("INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)")
-      .run(String(newest?.name), String(newest?.timestamp));
-    again.close();
-    const deadline = Date.now() + 10_000;
-    let providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
-    while (providers.statusCode === 503 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      providers = await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
-    }
-    expect(providers.statusCode).toBe(200);
+    recordMigration(file, newest);
+    expect(await statusOnceTheGateLooksAgain(service)).toBe(200);
     await service.app.inject({ method: "GET", url: "/api/v1/oauth/providers" });
     expect(lines.filter((line) => /serves every request/.test(String(line.msg)))).toEqual([
       expect.objectContaining({
