@@ -31,6 +31,7 @@ describe("configuration", () => {
       emailMax: 5,
       protocolMax: 1000,
       deviceCodeMax: 20,
+      redisKeyPrefix: "superoauth-rl:",
     });
     expect(config.trustProxy).toBe(false);
     expect(config.corsOrigins).toEqual([]);
@@ -354,6 +355,21 @@ describe("STAFF_SESSION_MAX_AGE", () => {
 });
 
 describe("REDIS_URL and SMTP_URL", () => {
+  it("starts the rate-limit keys with REDIS_KEY_PREFIX (superoauth-rl: when unset or empty), and refuses a prefix Redis users could not tell apart", () => {
+    const read = (prefix?: string) =>
+      parseConfig(prefix === undefined ? {} : { REDIS_KEY_PREFIX: prefix }, makeSecret);
+    for (const unset of [read(), read("")])
+      expect(unset.ok && unset.config.rateLimit.redisKeyPrefix).toBe("superoauth-rl:");
+    const staging = read("staging.superoauth-rl:");
+    expect(staging.ok && staging.config.rateLimit.redisKeyPrefix).toBe("staging.superoauth-rl:");
+    for (const bad of ["has space:", "x".repeat(65), "star*:"]) {
+      const refused = read(bad);
+      expect(refused.ok ? "" : refused.problems.join("\n"), JSON.stringify(bad)).toContain(
+        "REDIS_KEY_PREFIX is invalid: must be 1 to 64 letters, digits or _ . : -",
+      );
+    }
+  });
+
   it("refuses REDIS_URL with a per-cent sign that starts no escape in its password, in one line (ioredis threw a URIError at the start); SMTP_URL keeps it, as nodemailer does", () => {
     const redis = parseConfig({ REDIS_URL: "redis://:50%off@cache:6379" }, makeSecret);
     const problems = redis.ok ? "" : redis.problems.join("\n");

@@ -175,6 +175,15 @@ export const environmentVariables = {
       "Redis for rate-limit counters shared by several instances on MySQL; with SQLite it is allowed but warned, as SQLite serves one instance (docs/operations.md)",
     parse: url(["redis", "rediss"], { decodesCredentials: true }),
   }),
+  REDIS_KEY_PREFIX: withDefault({
+    default: "superoauth-rl:",
+    meaning:
+      "The start of every rate-limit key in Redis: give two deployments that share one Redis database (staging and production, say) prefixes of their own, or they share each address's budget; the same on every instance of one deployment",
+    parse: text({
+      pattern: /^[A-Za-z0-9_.:-]{1,64}$/,
+      expected: "1 to 64 letters, digits or _ . : -",
+    }),
+  }),
   LOG_LEVEL: withDefault({
     default: "info",
     meaning: "`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`",
@@ -310,6 +319,8 @@ export interface Config {
     readonly emailMax: number;
     readonly protocolMax: number;
     readonly deviceCodeMax: number;
+    /** REDIS_KEY_PREFIX: the start of every counter's key in Redis. */
+    readonly redisKeyPrefix: string;
   };
   readonly mail: {
     /** Base URL for links in mails, without a trailing slash. */
@@ -565,6 +576,7 @@ export function parseConfig(
         emailMax: e.RATE_LIMIT_EMAIL_MAX,
         protocolMax: e.RATE_LIMIT_PROTOCOL_MAX,
         deviceCodeMax: e.RATE_LIMIT_DEVICE_CODE_MAX,
+        redisKeyPrefix: e.REDIS_KEY_PREFIX,
       },
       mail: {
         appURL,

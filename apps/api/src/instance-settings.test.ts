@@ -53,6 +53,7 @@ describe("the digests of the settings that must match", () => {
       ["RATE_LIMIT_LOGIN_MAX", "7"],
       ["TRUST_PROXY", "2"],
       ["REQUIRE_EMAIL_VERIFICATION", "true"],
+      ["REDIS_KEY_PREFIX", "staging-rl:"],
     ] as const) {
       const changed = settingDigests(configOf({ [name]: value }));
       const differing = Object.keys(base).filter((key) => base[key] !== changed[key]);

@@ -51,6 +51,11 @@ export interface RateLimitSettings {
   readonly deviceCodeMax?: number;
   /** With a Redis URL the counters are shared by every instance; without, they are per process. */
   readonly redisURL?: string | undefined;
+  /**
+   * The start of every counter's key in Redis (default `superoauth-rl:`): deployments sharing one
+   * Redis database count apart only with prefixes of their own.
+   */
+  readonly redisKeyPrefix?: string;
 }
 
 /** The protocol group's default budget per window (RATE_LIMIT_PROTOCOL_MAX). */
@@ -146,7 +151,7 @@ export async function registerRateLimits(
   }
   await app.register(rateLimit, {
     global: false,
-    ...(redis === undefined ? {} : { redis, nameSpace: "superoauth-rl:" }),
+    ...(redis === undefined ? {} : { redis, nameSpace: settings.redisKeyPrefix ?? "superoauth-rl:" }),
   });
 
   const limiter = (group: Exclude<RateLimitGroup, "none">, max: number) =>

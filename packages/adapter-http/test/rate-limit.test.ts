@@ -358,6 +358,31 @@ describe("rate limiting shared through Redis", () => {
     expect(await redis.keys(`superoauth-rl:*:${clientIP}`)).toHaveLength(1);
   });
 
+  it("counts apart two deployments with prefixes of their own on one Redis database", async () => {
+    const redis = await connectRedis();
+    const clientIP = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+    const [staging, production] = [`test-staging-${randomInt(1e9)}:`, `test-production-${randomInt(1e9)}:`];
+    onTestFinished(async () => {
+      const keys = [
+        ...(await redis.keys(`${staging}*:${clientIP}`)),
+        ...(await redis.keys(`${production}*:${clientIP}`)),
+      ];
+      if (keys.length > 0) await redis.del(...keys);
+      await redis.quit();
+    });
+    const stagingApp = await start({ rateLimit: { ...limits, redisURL, redisKeyPrefix: staging } });
+    const productionApp = await start({ rateLimit: { ...limits, redisURL, redisKeyPrefix: production } });
+    await repeat(6, () => logInFrom(stagingApp, clientIP));
+
+    const response = await logInFrom(productionApp, clientIP);
+
+    expectError(response, "INVALID_CREDENTIALS", 401);
+    expect(header(response, "x-ratelimit-remaining")).toBe(limits.loginMax - 1);
+    expectLimited(await logInFrom(stagingApp, clientIP));
+    expect(await redis.keys(`${staging}*:${clientIP}`)).toHaveLength(1);
+    expect(await redis.keys(`${production}*:${clientIP}`)).toHaveLength(1);
+  });
+
   it("keeps a budget per client IP in Redis too", async () => {
     const redis = await connectRedis();
     const base = `10.${randomInt(256)}.${randomInt(256)}`;
