@@ -29,6 +29,8 @@ afterAll(() => {
 
 interface PackageJSON {
   name: string;
+  license: string;
+  engines: { node: string };
   exports: Record<string, string | { types: string; default: string }>;
   files: string[];
   dependencies: Record<string, string>;
@@ -54,6 +56,10 @@ describe("the packed package", () => {
     const { publishConfig } = pkg;
     expect(packed.exports).toEqual(publishConfig.exports);
     expect(existsSync(join(installed, "README.md"))).toBe(true);
+    expect(pkg.license).toBe("MIT");
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toMatch(/^MIT License\n/);
+    expect(packed.engines).toEqual({ node: ">=20" });
+    expect(packed.engines).toEqual(pkg.engines);
     // Its one run-time dependency, as npm would install it beside it.
     expect(Object.keys(pkg.dependencies)).toEqual(["oauth4webapi"]);
     symlinkSync(
@@ -87,19 +93,26 @@ describe("the packed package", () => {
         oidc: typeof SuperOAuthOIDCClient.discover,
       }));
     `;
-    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
-      cwd: scratch,
-      encoding: "utf8",
-    });
-    expect(JSON.parse(output)).toEqual({
-      isError: true,
-      code: "INVALID_CREDENTIALS",
-      status: 401,
-      codes: expect.any(Number),
-      routes: expect.any(Number),
-      signInURL: "/api/v1/oauth/github",
-      oidc: "function",
-    });
+    // This Node, and the oldest the package declares (engines) where the machine has one: our
+    // machines' system Node is 20 (/usr/bin/node), the project's own 24.
+    const oldest = Number(/^>=(\d+)$/.exec(pkg.engines.node)?.[1]);
+    const nodes = [process.execPath, ...oldestDeclaredNodes(oldest)];
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const node of nodes) {
+      const output = execFileSync(node, ["--input-type=module", "-e", script], {
+        cwd: scratch,
+        encoding: "utf8",
+      });
+      expect(JSON.parse(output), node).toEqual({
+        isError: true,
+        code: "INVALID_CREDENTIALS",
+        status: 401,
+        codes: expect.any(Number),
+        routes: expect.any(Number),
+        signInURL: "/api/v1/oauth/github",
+        oidc: "function",
+      });
+    }
   });
   it("refuses to be packed by npm, which would publish the TypeScript sources as its entry points", {
     timeout: 60_000,
@@ -130,3 +143,12 @@ describe("the packed package", () => {
     }
   });
 });
+
+/** The Node executables on this machine, other than this one, whose major version is `major`. */
+function oldestDeclaredNodes(major: number): string[] {
+  return ["/usr/bin/node", "/usr/local/bin/node"].filter((path) => {
+    if (!existsSync(path) || realpathSync(path) === realpathSync(process.execPath)) return false;
+    const version = execFileSync(path, ["--version"], { encoding: "utf8" }).trim();
+    return version.startsWith(`v${major}.`);
+  });
+}
