@@ -1,10 +1,12 @@
+import { hostname } from "node:os";
 import type { RunningInstance, RunningInstances } from "@superoauth/adapter-sql";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { type Config, parseConfig } from "./config.ts";
 import { judgeInstances } from "./doctor.ts";
 import {
   compareWithInstances,
   describeDifferences,
+  instanceName,
   mustMatchSettings,
   releaseOf,
   settingDigests,
@@ -255,6 +257,31 @@ describe("watchInstanceSettings", () => {
     expect(second.differences()).toEqual([]);
     await second.stop();
     expect(table.rows.has(second.id)).toBe(false);
+  });
+
+  it("names each instance by its host and port, so two on one host are told apart (PORT=0: the host alone)", async () => {
+    const table = memoryInstances();
+    const log = memoryLog();
+    const watch = (env: Record<string, string>, into = log) =>
+      watchInstanceSettings({
+        instances: table.instances,
+        config: configOf(env),
+        releaseVersion: "1.0.0",
+        log: into,
+      });
+    const first = await watch({ PORT: "3000" }, memoryLog());
+    const second = await watch({ PORT: "3001", LOCKOUT_THRESHOLD: "6" });
+    const third = await watch({ PORT: "0" }, memoryLog());
+    onTestFinished(() => Promise.all([first, second, third].map((w) => w.stop())).then(() => undefined));
+
+    expect([...table.rows.values()].map((row) => row.host)).toEqual([
+      `${hostname()}:3000`,
+      `${hostname()}:3001`,
+      hostname(),
+    ]);
+    expect(log.lines[0]?.message).toContain(`LOCKOUT_THRESHOLD (${hostname()}:3000)`);
+    expect(instanceName("api-2", 3000)).toBe("api-2:3000");
+    expect(instanceName("api-2", 0)).toBe("api-2");
   });
 
   it("logs a failed beat once until one succeeds, and never throws", async () => {

@@ -170,6 +170,15 @@ export interface InstanceSettingsWatch {
  * warning when it appears (and an info line when it is gone), shown by /ready and counted by the
  * metrics. A failed beat is logged and tried again at the next; it never stops the service.
  */
+/**
+ * How other instances, `db:status` and `doctor` name this one: its host name and port, so two
+ * instances on one host (a port each) are told apart. PORT=0 (a port the system picks, as tests
+ * use) names the host alone: the port is not known before the service listens.
+ */
+export function instanceName(host: string, port: number): string {
+  return port === 0 ? host : `${host}:${port}`;
+}
+
 export async function watchInstanceSettings(input: {
   instances: RunningInstances;
   config: Config;
@@ -190,7 +199,7 @@ export async function watchInstanceSettings(input: {
   const now = input.now ?? (() => new Date());
   const id = randomUUID();
   const startedAt = now();
-  const host = hostname();
+  const host = instanceName(hostname(), input.config.port);
   const settings = settingDigests(input.config);
   let differences: readonly SettingDifference[] = [];
   // Logged once until a beat succeeds again (a pending migration or an outage fails every beat).

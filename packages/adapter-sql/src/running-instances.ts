@@ -4,7 +4,7 @@ import type { SQLContext } from "./dialects/dialect.ts";
 export interface RunningInstance {
   /** Random, new at each start. */
   readonly id: string;
-  /** The machine's host name (a container's id under Docker). */
+  /** The machine's host name (a container's id under Docker) and the port: `api-2:3000`. */
   readonly host: string;
   /** The release it runs (the service's package version). */
   readonly releaseVersion: string;
