@@ -45,7 +45,7 @@ const protocolPaths = [
  */
 const deviceCodePage = "/oidc/device";
 
-const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS"];
+const methods: HTTPMethods[] = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "PATCH", "DELETE"];
 
 /**
  * Mounts the provider into the Fastify app: Fastify routes the paths (so our rate limits see

@@ -278,17 +278,27 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       return;
     }
     if (answeredByNoRoute(ctx as KoaContextWithOIDC)) {
-      // A path or method the library does not serve (GET /oidc/token, /oidc/nope): the contract's
-      // NOT_FOUND envelope, as every other unknown route gets, not Koa's plain-text "Not Found". A
-      // browser gets a page: a reload of the sign-out's confirmation (a GET of its POST-only
-      // address) reads as the used sign-out page it is.
-      ctx.status = 404;
+      // A path or method the library does not serve (/oidc/nope): the contract's NOT_FOUND
+      // envelope, as every other unknown route gets, not Koa's plain-text "Not Found". An endpoint
+      // asked with a method it does not take (GET /oidc/token) is 405 with its methods in Allow,
+      // as the API's routes answer (RFC 9110 §15.5.6). A browser gets a page: a reload of the
+      // sign-out's confirmation (a GET of its POST-only address) reads as the used sign-out page it is.
+      const allowed = ctx.method === "OPTIONS" ? undefined : methodsOfEndpoints.get(ctx.path);
+      ctx.status = allowed === undefined ? 404 : 405;
+      if (allowed !== undefined) ctx.set("allow", allowed.join(", "));
       answerAsAsked(ctx as KoaContextWithOIDC, options.pages, {
         page: {
           error: "invalid_request",
           description: ctx.path.startsWith(oidcRoutes.end_session) ? "could not find logout details" : null,
         },
-        json: { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` },
+        json:
+          allowed === undefined
+            ? { success: false, error: "NOT_FOUND", message: `Route ${ctx.method} ${ctx.path} not found` }
+            : {
+                success: false,
+                error: "METHOD_NOT_ALLOWED",
+                message: `${ctx.path} does not take ${ctx.method}: use ${allowed.join(" or ")}`,
+              },
       });
       return;
     }
@@ -337,6 +347,25 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
  * them is sent on to the same request by GET (ADR 0042).
  */
 const getOnlyEndpoints: ReadonlySet<string> = new Set([oidcRoutes.authorization, oidcRoutes.end_session]);
+
+/**
+ * The methods of each endpoint the library serves at one exact path (its router's table, as
+ * configured in provider-settings.ts): any other method there is 405, not an unknown route. HEAD is
+ * GET's (the library's router answers it).
+ */
+const methodsOfEndpoints: ReadonlyMap<string, readonly string[]> = new Map([
+  [oidcRoutes.authorization, ["GET", "HEAD", "POST"]],
+  [oidcRoutes.end_session, ["GET", "HEAD", "POST"]],
+  [`${oidcRoutes.end_session}/confirm`, ["POST"]],
+  [oidcRoutes.userinfo, ["GET", "HEAD", "POST"]],
+  [oidcRoutes.jwks, ["GET", "HEAD"]],
+  [oidcRoutes.token, ["POST"]],
+  [oidcRoutes.introspection, ["POST"]],
+  [oidcRoutes.revocation, ["POST"]],
+  [oidcRoutes.pushed_authorization_request, ["POST"]],
+  [oidcRoutes.device_authorization, ["POST"]],
+  [oidcRoutes.code_verification, ["GET", "HEAD", "POST"]],
+]);
 
 /**
  * A form POSTed to the authorization or logout endpoint, as the query of the same request by GET

@@ -782,9 +782,40 @@ describe("device codes", () => {
 
 describe("a path or method the provider does not serve", () => {
   it.each([
-    ["GET", "/oidc/token"],
-    ["GET", "/oidc/token/revocation"],
+    ["GET", "/oidc/token", "POST"],
+    ["PUT", "/oidc/token", "POST"],
+    ["GET", "/oidc/token/revocation", "POST"],
+    ["GET", "/oidc/token/introspection", "POST"],
+    ["GET", "/oidc/request", "POST"],
+    ["POST", "/oidc/jwks", "GET, HEAD"],
+    ["DELETE", "/oidc/me", "GET, HEAD, POST"],
+    ["PATCH", "/oidc/auth", "GET, HEAD, POST"],
+  ])(
+    "%s %s: 405 with its methods in Allow and the contract's METHOD_NOT_ALLOWED envelope, as the API's routes answer",
+    async (method, path, allow) => {
+      const response = await fetch(`${server().issuer}${path}`, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe(allow);
+      expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(await response.json()).toEqual({
+        success: false,
+        error: "METHOD_NOT_ALLOWED",
+        message: `${path} does not take ${method}: use ${allow.replaceAll(", ", " or ")}`,
+      });
+    },
+  );
+
+  it("HEAD of the endpoints that Allow names it is served, not refused", async () => {
+    for (const path of ["/oidc/jwks", "/oidc/me", "/oidc/auth"]) {
+      const response = await fetch(`${server().issuer}${path}`, { method: "HEAD" });
+      expect(response.status, path).not.toBe(405);
+      expect(response.status, path).not.toBe(404);
+    }
+  });
+
+  it.each([
     ["GET", "/oidc/nope"],
+    ["PUT", "/oidc/nope"],
   ])("%s %s: 404 with the contract's NOT_FOUND envelope, not plain text", async (method, path) => {
     const response = await fetch(`${server().issuer}${path}`, { method });
     expect(response.status).toBe(404);
@@ -857,7 +888,7 @@ describe("a path or method the provider does not serve", () => {
     ["POST", "/oidc/auth", 415, "sign-in"],
     ["POST", "/oidc/session/end", 415, "sign-out"],
     // A reload of the sign-out's confirmation, after it answered: a used sign-out page.
-    ["GET", "/oidc/session/end/confirm", 404, "sign-out"],
+    ["GET", "/oidc/session/end/confirm", 405, "sign-out"],
     ["GET", "/oidc/nope", 404, "sign-in"],
   ] as const)("%s %s from a browser: %i as a page, not JSON", async (method, path, status, during) => {
     const response = await fetch(`${server().issuer}${path}`, {
