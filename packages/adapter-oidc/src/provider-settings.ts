@@ -103,6 +103,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
   const lifetimes = { ...defaultOIDCLifetimes, ...options.lifetimes };
   const secureCookies = new URL(options.issuer).protocol === "https:";
   const cookie = { httpOnly: true, sameSite: "lax" as const, secure: secureCookies };
+  const policy = interactionPolicyOf(browserSessions);
 
   return {
     jwks: { keys: options.jwks.keys.map((key) => ({ ...key }) as JWK) },
@@ -115,6 +116,12 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // token endpoint takes (an app registered for client_secret_post must post its secret there too).
     discovery: {
       claim_types_supported: ["normal"],
+      // The `prompt` values an app may send (OpenID Connect Prompt Create §4.1 names the field):
+      // `none` and each prompt of the policy an app may ask for; the library refuses others.
+      prompt_values_supported: [
+        "none",
+        ...policy.filter((prompt) => prompt.requestable).map((prompt) => prompt.name),
+      ],
       introspection_endpoint_auth_methods_supported: [...clientAuthMethods],
       revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
     },
@@ -228,7 +235,7 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: interactionPolicyOf(browserSessions),
+      policy,
     },
     renderError: (ctx, out) => {
       ctx.type = "html";

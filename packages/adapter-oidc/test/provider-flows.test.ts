@@ -21,6 +21,7 @@ import {
 } from "./authorization-driver.ts";
 import { BrowserAgent, hiddenInput, locationOf } from "./browser-agent.ts";
 import {
+  authorizationParameters,
   browserSessionCookie,
   testPages,
   testRefreshReuseGraceMs,
@@ -72,6 +73,7 @@ describe("discovery", () => {
       introspection_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       revocation_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "none"],
       claim_types_supported: ["normal"],
+      prompt_values_supported: ["none", "select_account", "login", "consent"],
     });
     // The claims an ID token or userinfo can carry, and no others: `sid` is in the library's
     // defaults, but only its front- and back-channel logout put it in a token, and both are off.
@@ -100,6 +102,22 @@ describe("discovery", () => {
       ...(openid.dpop_signing_alg_values_supported ?? []),
     ];
     expect(algorithms.filter((alg) => alg.startsWith("HS") || alg === "none")).toEqual([]);
+  });
+
+  it("lists each prompt value the authorization endpoint takes, and it refuses one not listed", async () => {
+    const { issuer } = server();
+    const { prompt_values_supported: listed } = (await (
+      await fetch(`${issuer}/.well-known/openid-configuration`)
+    ).json()) as { prompt_values_supported: string[] };
+    const errorOf = async (prompt: string) => {
+      const parameters = authorizationParameters(confidentialApp.clientId, confidentialApp.redirectURI);
+      parameters.set("prompt", prompt);
+      const response = await fetch(`${issuer}/oidc/auth?${parameters}`, { redirect: "manual" });
+      const location = new URL(response.headers.get("location") ?? "", issuer);
+      return location.searchParams.get("error_description") ?? location.searchParams.get("error") ?? "";
+    };
+    for (const prompt of listed) expect(await errorOf(prompt), prompt).not.toMatch(/unsupported prompt/);
+    expect(await errorOf("create")).toBe("unsupported prompt value requested");
   });
 
   it("publishes public keys only, with their kid, at the JWKS URI", async () => {
