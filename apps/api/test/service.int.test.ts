@@ -139,8 +139,8 @@ function registerWith(input: { email: string; password: string; nickname?: strin
 describe("password screening in the composed service", () => {
   it.each([
     ["a common password's variant", "P@ssw0rd1!", /commonly used password/],
-    ["a password built from the address", "Ada@example1!", /personal/],
-    ["a password built from the nickname", "Ada_lovelace1!", /personal/],
+    ["a password built from the address", "Ada@example1!", /built from your email address or nickname/],
+    ["a password built from the nickname", "Ada_lovelace1!", /built from your email address or nickname/],
   ])("refuses %s at registration with VALIDATION_ERROR 400 saying why", async (_label, password, why) => {
     const response = await registerWith({ email: "ada@example.com", password });
     expect({ status: response.statusCode, body: response.json() }).toEqual({

@@ -179,7 +179,7 @@ describe("POST /api/v1/auth/register", () => {
 
   it.each([
     ["a variant of a common password", "P@ssw0rd1!", /commonly used password/],
-    ["one built from the nickname", "Ada_lovelace9!", /personal/],
+    ["one built from the nickname", "Ada_lovelace9!", /built from your email address or nickname/],
   ])("rejects %s with VALIDATION_ERROR 400 saying it is too easy to guess", async (_label, password, why) => {
     const response = await register({ ...validRegistration, password });
 

@@ -42,6 +42,20 @@ export const analysedPasswordLength = 24;
 const l33tMaxSubstitutions = 3;
 
 /**
+ * zxcvbn's English words, but for the warning on a password built from the account's own words,
+ * which it words for a web page's own text ("There should not be any personal or page related
+ * data."): a person signing up read that as nonsense (an end-user walk, 2026-12-06). The words it
+ * is given here are the account's address and nickname (`accountWordsOf`), so it says so.
+ */
+const plainTranslations = {
+  ...translations,
+  warnings: {
+    ...translations.warnings,
+    userInputs: "It is built from your email address or nickname.",
+  },
+};
+
+/**
  * The screen itself, synchronous: zxcvbn-ts with its common (passwords, keyboard layouts) and
  * English (words, names, Wikipedia) dictionaries, bundled in the packages: no network at run
  * time. The dictionaries are built into the estimator once, here (80-330 ms), not per request.
@@ -51,7 +65,7 @@ const l33tMaxSubstitutions = 3;
  */
 export function createZxcvbnPasswordScreen() {
   const zxcvbn = new ZxcvbnFactory({
-    translations,
+    translations: plainTranslations,
     graphs: adjacencyGraphs,
     dictionary: { ...commonDictionary, ...englishDictionary },
     maxLength: analysedPasswordLength,

@@ -36,7 +36,7 @@ export class InMemoryPasswordStrengthChecker implements PasswordStrengthChecker 
       return { guessable: true, reason: "This is similar to a commonly used password." };
     }
     if (input.accountWords.some((word) => lowered.includes(word))) {
-      return { guessable: true, reason: "There should not be any personal or page related data." };
+      return { guessable: true, reason: "It is built from your email address or nickname." };
     }
     return { guessable: false };
   }
