@@ -4,7 +4,8 @@ const scopeDescriptions: Readonly<Record<string, string>> = {
   profile: "See your nickname",
   email: "See your email address and whether it is verified",
   offline_access: "Stay connected when you are not using it (until you revoke it)",
-  "user:read": "Read your account details through the API",
+  "user:read":
+    "See your account: email address, nickname, when it was made, and whether it has a password and two-step verification",
 };
 
 /** The plain words for a scope; an unknown scope is shown as its name, never hidden. */

@@ -753,7 +753,7 @@ describe("the consent page", () => {
     const words = [
       "Know who you are (your account id)",
       "See your email address and whether it is verified",
-      "Read your account details through the API",
+      "See your account: email address, nickname, when it was made, and whether it has a password and two-step verification",
     ];
     expect(await listedWhenNew([])).toEqual(words);
     expect(await listedWhenNew(["user:read"])).toEqual([words[0], words[1], `${words[2]} New`]);
