@@ -610,6 +610,12 @@ describe("mail flows through SMTP on MySQL", () => {
       success: true,
       data: { newPasswordRequired: true, linkMailed: true },
     });
+    // A double click's second request, a moment later: nothing more is mailed, and the first
+    // link is the one that works (it was superseded and mailed again before 2026-12-06's walk).
+    expect((await requireIt()).json()).toEqual({
+      success: true,
+      data: { newPasswordRequired: true, linkMailed: false },
+    });
     expect(await passwordHash()).toBeNull();
     expect((await me(person.accessToken)).json().error).toBe("INVALID_TOKEN");
     expect((await post("/auth/login", { email: address, password })).json().error).toBe(

@@ -44,6 +44,10 @@ export async function requireNewPassword(
   const user = target.value;
   if (user.status !== "active") return disabled;
   const now = deps.clock.now();
+  // No hourly count (the person must get the link), only the repeat window (ADR 0053). The tokens
+  // are read from the window's start: counted from `now`, the link a double click's first request
+  // issued a moment before was never read, and every repeat mailed a new one.
+  const { repeatSince } = requestedLinkAllowanceAt(now);
   const required = await inOneTransaction(deps, async (deps) => {
     // Conditional on the account being active: a disable committed since the read wins.
     if (!(await deps.users.updatePasswordHash({ userId: user.id, passwordHash: null, now }))) return null;
@@ -53,8 +57,7 @@ export async function requireNewPassword(
       user,
       purpose: "reset_password",
       now,
-      // No hourly count (counted from now, nothing is), only the repeat window.
-      allowance: { ...requestedLinkAllowanceAt(now), since: now, max: Number.MAX_SAFE_INTEGER },
+      allowance: { since: repeatSince, repeatSince, max: Number.MAX_SAFE_INTEGER },
     });
   });
   if (required === null) {
