@@ -517,4 +517,28 @@ describe("docs/errors.md", () => {
     const statuses = Object.fromEntries(errorCodes.map((code) => [code, documented.get(code)]));
     expect(statuses).toStrictEqual({ ...errorStatus });
   });
+
+  it("names under REAUTH_REQUIRED every staff action the OpenAPI document says asks for a fresh proof", () => {
+    const section = (markdown: string, code: ErrorCode) =>
+      (markdown.split(`### ${code}\n`)[1] ?? "").split(/\n### /)[0] ?? "";
+    const causes = section(readFileSync(docsPath, "utf8"), "REAUTH_REQUIRED");
+    const openapi = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "..", "..", "docs", "openapi.json"), "utf8"),
+    ) as { paths: Record<string, Record<string, { responses?: unknown }>> };
+    const named: string[] = [];
+    const unnamed: string[] = [];
+    for (const [path, operations] of Object.entries(openapi.paths)) {
+      const staff = /^\/api\/v1\/admin\/users\/\{id\}(?:\/([a-z0-9-]+))?$/.exec(path);
+      if (staff === null) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        if (!JSON.stringify(operation.responses ?? {}).includes('"REAUTH_REQUIRED"')) continue;
+        // A route with its own segment is named by it (`reset-2fa`), the account's own path by method.
+        const name = `\`${staff[1] ?? method.toUpperCase()}\``;
+        (causes.includes(name) ? named : unnamed).push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    // Before 2026-12-06's walk, unlink-provider and require-new-password were left out.
+    expect(unnamed).toStrictEqual([]);
+    expect(named.length).toBeGreaterThanOrEqual(7);
+  });
 });
