@@ -411,6 +411,14 @@ describe("a user's page", { timeout: 30_000 }, () => {
     const stale = await act(browser, `${base}/unlink-provider`, { provider: "discord" });
     expect(stale.headers.location).toBe(`/account/confirm?next=${encodeURIComponent(base)}`);
     expect(await deps.linkedProviders.listLinkedProvidersOfUser(target.user.id)).toHaveLength(1);
+    // Back from the proof, the page asks for the button again: nothing was typed, so it does not say
+    // "What you typed is below" (the button's hidden provider field was kept as a draft before).
+    await browser.submit(stale.headers.location as string, stale.headers.location as string, {
+      password: strongPassword,
+    });
+    const back = await browser.get(base);
+    expect(back.body).toContain("Thanks, you can make the change now.");
+    expect(back.body).not.toContain("What you typed");
   });
 
   it("on a disabled account, the unlink's hint and notice say the way back starts with enabling it (no reset link reaches it before)", async () => {

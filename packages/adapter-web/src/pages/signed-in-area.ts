@@ -158,8 +158,12 @@ export function oneShotNotices(cookies: CookieSettings, notices: Readonly<Record
 
 /** Fields never kept in a draft: secrets the person types again (ADR 0012's proof is not carried either). */
 const secretField = /password|code|secret|token|csrf/i;
-/** Fields of every form that the person did not type (which account it is for, which rendering): no draft of their own. */
-const formOwnFields: ReadonlySet<string> = new Set(["account", "form_id"]);
+/**
+ * Fields the person did not type: every form's own (which account it is for, which rendering), and
+ * the hidden field of a button that names what it acts on (the provider of "Unlink GitHub"). No
+ * draft of them: a form with nothing else is pressed again, and is not said to be "below".
+ */
+const untypedFields: ReadonlySet<string> = new Set(["account", "form_id", "provider"]);
 /**
  * Fields whose names match `secretField` but hold no secret: an app's choice of how it sends its
  * secret, and of how its ID tokens are signed.
@@ -186,7 +190,7 @@ export function formDrafts(cookies: CookieSettings) {
       if (typeof input.body !== "object" || input.body === null) return;
       const fields: Record<string, string | string[]> = {};
       for (const [name, value] of Object.entries(input.body)) {
-        if ((secretField.test(name) && !notSecretFields.has(name)) || formOwnFields.has(name)) continue;
+        if ((secretField.test(name) && !notSecretFields.has(name)) || untypedFields.has(name)) continue;
         if (typeof value === "string" || (Array.isArray(value) && value.every((v) => typeof v === "string")))
           fields[name] = value;
       }
