@@ -2048,6 +2048,35 @@ describe("requiring a new password", () => {
     expect((await resetWith(tokenFromMail(mails[0] as OutgoingMail))).statusCode).toBe(200);
   });
 
+  it("just after the person's own reset link: the password is removed and recorded, and the audit says this request mailed no link", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/forgot-password",
+      payload: { email: otherRegistration.email },
+    });
+    await deps.backgroundTasks.drain();
+    deps.clock.advance(2_000);
+    expect((await require(target.user.id, admin)).json().data).toEqual({
+      newPasswordRequired: true,
+      linkMailed: false,
+    });
+    expect(await requiredMails()).toHaveLength(0);
+    expect((await deps.users.findUserById(target.user.id as UserId))?.passwordHash).toBeNull();
+    const audit = (await call("GET", "/admin/audit", admin)).json().data.actions as {
+      type: string;
+      description: string;
+    }[];
+    // Before, it said "and a link to choose one was mailed", though none was.
+    expect(audit.filter((entry) => entry.type === "password_reset_required")).toEqual([
+      expect.objectContaining({
+        description:
+          "Required a new password: the old one no longer signs in and every session was signed out; no link was mailed with it, as the reset link mailed to the address less than a minute before works",
+      }),
+    ]);
+  });
+
   it("an account without a password is mailed the link too (its providers still sign in)", async () => {
     const admin = await accountWithRole("admin");
     const target = await registerUser(app, otherRegistration);

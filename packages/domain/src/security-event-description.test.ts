@@ -189,6 +189,11 @@ describe("describeStaffAction", () => {
     expect(describeStaffAction({ type: "password_reset_required", details: { by: "admin" } })).toBe(
       "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
     );
+    expect(
+      describeStaffAction({ type: "password_reset_required", details: { by: "admin", linkMailed: false } }),
+    ).toBe(
+      "Required a new password: the old one no longer signs in and every session was signed out; no link was mailed with it, as the reset link mailed to the address less than a minute before works",
+    );
     // The person's own request names no one; staff's names the role.
     expect(describeSecurityEvent({ type: "password_reset_requested", details: {} })).toBe(
       "A password-reset link was mailed to you",

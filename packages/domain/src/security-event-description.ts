@@ -161,8 +161,12 @@ const staffSentences: Partial<Readonly<Record<SecurityEventType, (details: Detai
   email_verified: () => "Marked the email address verified",
   verification_resent: () => "Mailed the address a new verification link",
   password_reset_requested: () => "Mailed the address a password-reset link",
-  password_reset_required: () =>
-    "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
+  // `linkMailed: false`: the password was removed while a reset link under a minute old was on its
+  // way (the person's own request, ADR 0053), so this request mailed none.
+  password_reset_required: (d) =>
+    d.linkMailed === false
+      ? "Required a new password: the old one no longer signs in and every session was signed out; no link was mailed with it, as the reset link mailed to the address less than a minute before works"
+      : "Required a new password: the old one no longer signs in, every session was signed out, and a link to choose one was mailed",
   two_factor_reset: () => "Reset the account's two-factor authentication",
   // On request (POST /admin/users/:id/unlink-provider), or with an address marked verified (ADR 0043).
   provider_unlinked: (d) =>

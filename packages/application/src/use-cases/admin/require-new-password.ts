@@ -84,6 +84,8 @@ export async function requireNewPassword(
       userId: user.id,
       type: "password_reset_required",
       actor: actorOf(input.actor, input.client),
+      // The password went, but the link is the one mailed moments before: the audit says so.
+      ...("link" in required ? {} : { details: { linkMailed: false } }),
     });
   }
   return ok({ linkMailed: "link" in required });
