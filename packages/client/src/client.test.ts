@@ -708,12 +708,56 @@ describe("tokens", () => {
     expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
   });
 
-  it("a refresh answered 429 was not handled: not repeated, the tokens stay", async () => {
+  it("a refresh answered 429 was not handled: sent again after its Retry-After, as any call, and the new pair stored", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", (request) =>
+      request.authorization === "Bearer access-2" ? ok({ user }) : fail("TOKEN_EXPIRED", 401),
+    );
+    let refreshes = 0;
+    server.on("POST /auth/refresh", () =>
+      ++refreshes === 1 ? fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "12" }) : ok(pair(2)),
+    );
+    const result = client().auth.me();
+    // Past the reuse grace (10 s): nothing was spent, so the wait may be longer than it.
+    await vi.advanceTimersByTimeAsync(11_999);
+    expect(server.count("POST /auth/refresh")).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await result).toEqual({ user });
+    expect(server.count("POST /auth/refresh")).toBe(2);
+    expect(storage.get()).toEqual({ accessToken: "access-2", refreshToken: "refresh-2" });
+  });
+
+  it("a refresh still answered 429 after the client's attempts, or asked to wait longer than it waits out, is thrown; the tokens stay", async () => {
     storage.set(pair(1));
     server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
     server.on("POST /auth/refresh", () => fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "1" }));
+    const result = rejectionOf(client().auth.me());
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(await result).toMatchObject({ code: "RATE_LIMIT_EXCEEDED", retryAfter: 1 });
+    expect(server.count("POST /auth/refresh")).toBe(3);
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+
+    server.on("POST /auth/refresh", () => fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "873" }));
+    expect(await rejectionOf(client().auth.me())).toMatchObject({
+      code: "RATE_LIMIT_EXCEEDED",
+      retryAfter: 873,
+    });
+    expect(server.count("POST /auth/refresh")).toBe(4);
+    await Promise.resolve();
+    expect(ended).toEqual([]);
+  });
+
+  it("a refresh answered 429 after an answer was lost is thrown, not waited out: the token may be spent, and the grace would pass", async () => {
+    storage.set(pair(1));
+    server.on("GET /auth/me", () => fail("TOKEN_EXPIRED", 401));
+    let refreshes = 0;
+    server.on("POST /auth/refresh", () =>
+      ++refreshes === 1
+        ? Promise.reject(new TypeError("fetch failed"))
+        : fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "1" }),
+    );
     expect(await rejectionOf(client().auth.me())).toMatchObject({ code: "RATE_LIMIT_EXCEEDED" });
-    expect(server.count("POST /auth/refresh")).toBe(1);
+    expect(server.count("POST /auth/refresh")).toBe(2);
   });
 
   it("a refresh's attempts end inside the reuse grace: the timeout is cut to what is left of 80 % of it", async () => {

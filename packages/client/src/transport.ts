@@ -217,9 +217,13 @@ export class Transport {
     // ends and its holder is mailed (ADR 0002). So an unclear failure is tried again at once, each
     // attempt's timeout cut to what is left of a window inside the grace (80 % of it), and never
     // after a backoff or a Retry-After wait that could outlast it.
-    const started = Date.now();
+    let started = Date.now();
     const windowMs = Math.floor(this.#options.refreshReuseGraceMs * 0.8);
+    const policy = this.#options.retry;
     let pair: TokenPair;
+    // Attempts refused by the rate limit, and whether any answer was lost (the token maybe spent).
+    let limited = 0;
+    let unclearSeen = false;
     for (let attempt = 1; ; attempt += 1) {
       const leftMs = windowMs - (Date.now() - started);
       try {
@@ -241,11 +245,27 @@ export class Transport {
           await this.endSession({ failed: tokens, reason: error.code });
           throw error;
         }
-        // A 429 was not handled (the token is as it was); a 5xx, the API's own 503 included, may
-        // come after the rotation committed.
+        // The API's own 429 was not handled: the token is as it was, so it may wait out its
+        // Retry-After as any call does (the client's retry settings), but only while no answer
+        // was lost before it: a token maybe spent must be sent again inside the grace, not later.
+        if (error instanceof SuperOAuthError && error.code === "RATE_LIMIT_EXCEEDED") {
+          limited += 1;
+          const delay =
+            unclearSeen || limited >= policy.maxAttempts
+              ? null
+              : this.#waitBefore(limited + 1, policy, error);
+          if (delay === null) throw error;
+          await sleep(delay, undefined);
+          // Nothing was spent: the window inside the grace starts again with the next attempt.
+          started = Date.now();
+          attempt = 0;
+          continue;
+        }
+        // A 5xx, the API's own 503 included, may come after the rotation committed.
         const unclear =
           error instanceof SuperOAuthNetworkError ||
           (error instanceof SuperOAuthError && error.status >= 500);
+        unclearSeen ||= unclear;
         const stillInside = windowMs - (Date.now() - started) >= minRefreshAttemptMs;
         if (!unclear || !stillInside || attempt >= maxRefreshAttempts) throw error;
       }
@@ -360,17 +380,27 @@ export class Transport {
       if (attempt >= policy.maxAttempts || !isRetryable({ status, idempotent, notHandled })) {
         throw failure;
       }
-      let delay = backoffDelay({ attempt, policy, random: this.#options.random });
-      if (failure.retryAfter !== null) {
-        const asked = failure.retryAfter * 1000;
-        if (asked > policy.maxRetryAfterMs) throw failure;
-        delay = Math.max(delay, asked);
-      }
+      const delay = this.#waitBefore(attempt + 1, policy, failure);
       // A wait that would end at or past the deadline leaves no time for the next attempt: the
       // failure is the answer now, as for a Retry-After longer than the client waits out.
-      if (Date.now() + delay >= deadlineAt) throw failure;
+      if (delay === null || Date.now() + delay >= deadlineAt) throw failure;
       await sleep(delay, options.signal);
     }
+  }
+
+  /**
+   * The wait before attempt `next` after `failure`: the backoff step, or its `Retry-After` when
+   * longer; null when that asks for more than the policy waits out (the failure is the answer).
+   */
+  #waitBefore(
+    next: number,
+    policy: RetryPolicy,
+    failure: SuperOAuthError | SuperOAuthNetworkError,
+  ): number | null {
+    const delay = backoffDelay({ attempt: next - 1, policy, random: this.#options.random });
+    if (failure.retryAfter === null) return delay;
+    const asked = failure.retryAfter * 1000;
+    return asked > policy.maxRetryAfterMs ? null : Math.max(delay, asked);
   }
 
   /** One attempt under its timeout: the response, and its text unless it is a stream to hand on. */
