@@ -152,7 +152,7 @@ describe("social sign-in in a real browser", () => {
       expect(new URL(page.url()).pathname).toBe("/oauth/complete");
       expect(await page.locator("h1").textContent()).toBe("Signing in did not work");
       expect(await page.locator("#status.error").textContent()).toBe(
-        "OAuth state is missing, expired or does not match. Start again below, or sign in another way.",
+        "This sign-in expired, was used already, or began in another browser. Start again below, or sign in another way.",
       );
       if (javaScriptEnabled) {
         await page.getByRole("link", { name: "Sign in with GitHub" }).waitFor({ timeout: 10_000 });

@@ -574,6 +574,33 @@ describe("the callback's errors", () => {
     expect(forged.body).not.toContain("<b>hi</b>");
   });
 
+  it("a new identity whose address the provider has not verified lands on words that send the person to the provider, not to a mail that was never sent", async () => {
+    const { app, gateways } = await start();
+    gateways.google.answer("unverified", { email: "new@example.com", emailVerified: false });
+    const { state, cookie } = await startTrip(app, "google");
+    const refused = await callback(app, "google", { code: "unverified", state, cookie, browser: true });
+    // The landing page the browser is sent to, asked of this app (its origin is the configured one).
+    const { pathname, search } = new URL(String(refused.headers.location));
+    expect([refused.statusCode, search]).toEqual([302, "?error=EMAIL_NOT_VERIFIED&provider=google"]);
+    const landing = await app.inject({ method: "GET", url: `${pathname}${search}` });
+    expect(landing.statusCode).toBe(200);
+    const status = /<p id="status"[^>]*>([^<]*)<\/p>/.exec(landing.body)?.[1] ?? "";
+    expect(status).toContain("verify it at the provider");
+    expect(status).not.toContain("open the link we mailed");
+  });
+
+  it.each([
+    ["INVALID_STATE", "This sign-in expired, was used already, or began in another browser"],
+    ["TOKEN_EXCHANGE_FAILED", "We could not reach the provider, or it took too long to answer"],
+    ["USER_INFO_FAILED", "it shared no email address (an account needs one)"],
+  ])("the landing page puts %s in a person's words, not the API reference's", async (code, words) => {
+    const { app } = await start();
+    const landing = await app.inject({ method: "GET", url: `/oauth/complete?error=${code}` });
+    expect(landing.statusCode).toBe(200);
+    expect(landing.body).toContain(words);
+    expect(landing.body).not.toMatch(/OAuth state|authorization code|the user's profile/);
+  });
+
   it("answers INVALID_AUTHORIZATION_CODE 400 for a code the provider rejects, or no code", async () => {
     const { app, trip } = await withTrip();
     expectError(

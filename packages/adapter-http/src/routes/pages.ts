@@ -109,7 +109,30 @@ export async function pageRoutes(
   );
 }
 
-/** What the landing page says of a failed trip: the error reference's words, with what to do. */
+/**
+ * What the landing page says to a person of the codes a trip to a provider fails with, where the
+ * error reference's words are a developer's ("OAuth state", "authorization code") or wrong for a
+ * sign-in through a provider: EMAIL_NOT_VERIFIED's "open the link we mailed" sent a person whose
+ * provider had not verified the address to look for a mail that was never sent.
+ */
+const landingFailures: Partial<Record<ErrorCode, string>> = {
+  INVALID_STATE: "This sign-in expired, was used already, or began in another browser",
+  INVALID_AUTHORIZATION_CODE: "The provider's answer was not valid, or it expired",
+  OAUTH_INIT_FAILED: "The provider refused to start this sign-in",
+  TOKEN_EXCHANGE_FAILED: "We could not reach the provider, or it took too long to answer",
+  USER_INFO_FAILED:
+    "We could not get your details from the provider, or it shared no email address (an account needs one)",
+  EMAIL_NOT_VERIFIED:
+    "Your email address is not verified: verify it at the provider (or, for an account waiting for it, through the link we mailed), then sign in again",
+  PROVIDER_ALREADY_LINKED:
+    "That provider account is linked to another account, or yours has another account of that provider linked already (unlink it first)",
+  ACCOUNT_LINK_FAILED: "We could not link that provider account, and nothing was changed",
+  INVALID_TOKEN: "Your session ended while you were at the provider: sign in again",
+  USER_NOT_FOUND: "This account no longer exists",
+};
+
+/** What the landing page says of a failed trip: words for a person, with what to do. */
 function landingWords(code: ErrorCode): string {
-  return `${defaultErrorMessage[code].replace(/\.$/, "")}. Start again below, or sign in another way.`;
+  const words = landingFailures[code] ?? defaultErrorMessage[code];
+  return `${words.replace(/\.$/, "")}. Start again below, or sign in another way.`;
 }
