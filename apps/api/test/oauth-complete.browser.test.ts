@@ -173,15 +173,24 @@ describe("social sign-in in a real browser", () => {
     }
   });
 
-  it("tells a person back from re-authenticating through a provider to return to their change, and leaves the address bar clean", async () => {
+  it("tells a person back from re-authenticating or linking through a provider, by its name, leaving the address bar clean; other text in the address is not shown as the service's own", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${baseURL}/oauth/complete?reauthenticated=github`);
-    await page.locator("#status.ok").waitFor({ timeout: 10_000 });
-    expect(await page.locator("#status").textContent()).toBe(
-      "You signed in again with github. Go back and finish your change.",
-    );
-    expect(new URL(page.url()).search).toBe("");
+    const words: [query: string, status: string][] = [
+      ["reauthenticated=github", "You signed in again with GitHub. Go back and finish your change."],
+      ["linked=github", "Your GitHub account is now linked. You can close this page."],
+      // Only a provider's id is put in words: the page is linkable, and anything else would read as ours.
+      ...["linked", "reauthenticated"].map((parameter): [string, string] => [
+        `${parameter}=${encodeURIComponent("bank details leaked. Call 555-0100 now. Your github")}`,
+        "Nothing to complete here. Start signing in again.",
+      ]),
+    ];
+    for (const [query, status] of words) {
+      await page.goto(`${baseURL}/oauth/complete?${query}`);
+      await page.locator("#status.ok, #status.error").waitFor({ timeout: 10_000 });
+      expect(await page.locator("#status").textContent()).toBe(status);
+      expect(new URL(page.url()).search).toBe("");
+    }
     await context.close();
   });
 

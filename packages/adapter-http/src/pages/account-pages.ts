@@ -3,6 +3,8 @@
 // (The pages account mails link to are adapter-web's, server-rendered: createMailedLinkPages.)
 // Everything is same-origin and the CSP allows nothing else.
 
+import { oauthProviderNames } from "@superoauth/domain";
+
 const entities: Readonly<Record<string, string>> = {
   "&": "&amp;",
   "<": "&lt;",
@@ -42,8 +44,12 @@ const script = `
     // The landing page of social sign-in: trade the one-time login code (60 s) for a session.
     var params = new URLSearchParams(location.search);
     var code = params.get("code");
-    var linked = params.get("linked");
-    var reauthenticated = params.get("reauthenticated");
+    // Only a provider's id is put in words, by its name: any other text in the address (the page is
+    // linkable) would be shown as this service's own words ("Call 555-0100 now").
+    var names = ${JSON.stringify(oauthProviderNames)};
+    var nameOf = function (id) { return id !== null && Object.prototype.hasOwnProperty.call(names, id) ? names[id] : null; };
+    var linked = nameOf(params.get("linked"));
+    var reauthenticated = nameOf(params.get("reauthenticated"));
     var failed = params.get("error");
     history.replaceState(null, "", location.pathname);
     // One link per configured provider to this page's own start, which binds the code to this browser.
