@@ -1,4 +1,4 @@
-import { err, type OAuthProviderId, ok, type Result } from "@superoauth/domain";
+import { err, type OAuthProviderId, oauthProviderNames, ok, type Result } from "@superoauth/domain";
 import {
   ArcticFetchError,
   OAuth2RequestError,
@@ -92,7 +92,7 @@ export async function exchangeCode(
     // The cause reaches the request's own log line (with its request id) through the HTTP adapter.
     return err(
       "TOKEN_EXCHANGE_FAILED",
-      `Could not exchange the authorization code with ${provider}`,
+      `Could not exchange the authorization code with ${oauthProviderNames[provider]}`,
       upstreamFailure(provider, reason, details),
     );
   };
@@ -106,7 +106,10 @@ export async function exchangeCode(
           { provider, reason: "code rejected", oauthError: error.code },
           "OAuth code rejected",
         );
-        return err("INVALID_AUTHORIZATION_CODE", `${provider} rejected the authorization code`);
+        return err(
+          "INVALID_AUTHORIZATION_CODE",
+          `${oauthProviderNames[provider]} rejected the authorization code`,
+        );
       }
       return fail("provider error", { oauthError: error.code });
     }
@@ -116,7 +119,10 @@ export async function exchangeCode(
       // variable part is the code.
       if (provider === "twitch" && error.status === 400) {
         options.logger?.warn({ provider, reason: "code rejected", status: 400 }, "OAuth code rejected");
-        return err("INVALID_AUTHORIZATION_CODE", `${provider} rejected the authorization code`);
+        return err(
+          "INVALID_AUTHORIZATION_CODE",
+          `${oauthProviderNames[provider]} rejected the authorization code`,
+        );
       }
       return fail("unexpected error body", { status: error.status });
     }
@@ -196,7 +202,7 @@ export function profileFailure(
   options.logger?.warn({ provider, reason, ...details }, "OAuth profile fetch failed");
   return err(
     "USER_INFO_FAILED",
-    `Could not read the profile from ${provider}`,
+    `Could not read the profile from ${oauthProviderNames[provider]}`,
     upstreamFailure(provider, reason, details),
   );
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { OAuthProviderGateway } from "@superoauth/application";
-import type { OAuthProviderId } from "@superoauth/domain";
+import { type OAuthProviderId, oauthProviderNames } from "@superoauth/domain";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createOAuthProviderGateways } from "../src/index.ts";
 import {
@@ -29,6 +29,8 @@ afterEach(() => {
 });
 
 const providers: OAuthProviderId[] = ["discord", "twitch", "google", "github"];
+/** A message that names the provider by its name (GitHub, not github). */
+const named = (provider: OAuthProviderId) => expect.stringContaining(oauthProviderNames[provider]);
 const scopes: Record<OAuthProviderId, string[]> = {
   discord: ["identify", "email"],
   twitch: ["user:read:email"],
@@ -201,7 +203,12 @@ describe("failures", () => {
       code: "never-issued",
       codeVerifier: gateway(provider).supportsPKCE ? "x".repeat(43) : null,
     });
-    expect(result).toMatchObject({ ok: false, error: "INVALID_AUTHORIZATION_CODE" });
+    // The message names the provider as people know it ("GitHub", as every other message does).
+    expect(result).toMatchObject({
+      ok: false,
+      error: "INVALID_AUTHORIZATION_CODE",
+      message: named(provider),
+    });
     expect(logged).toContainEqual(expect.objectContaining({ provider, reason: "code rejected" }));
   });
 
@@ -220,7 +227,11 @@ describe("failures", () => {
 
   it.each(providers)("%s: a token endpoint answering 503 is TOKEN_EXCHANGE_FAILED", async (provider) => {
     fake.behaviour = { tokenStatus: 503 };
-    expect(await signIn(provider)).toMatchObject({ ok: false, error: "TOKEN_EXCHANGE_FAILED" });
+    expect(await signIn(provider)).toMatchObject({
+      ok: false,
+      error: "TOKEN_EXCHANGE_FAILED",
+      message: named(provider),
+    });
     expect(logged).toContainEqual(expect.objectContaining({ provider, status: 503 }));
   });
 
@@ -253,7 +264,11 @@ describe("failures", () => {
 
   it.each(providers)("%s: a profile endpoint answering 500 is USER_INFO_FAILED", async (provider) => {
     fake.behaviour = { profileStatus: 500, googleWithoutIdToken: true };
-    expect(await signIn(provider)).toMatchObject({ ok: false, error: "USER_INFO_FAILED" });
+    expect(await signIn(provider)).toMatchObject({
+      ok: false,
+      error: "USER_INFO_FAILED",
+      message: named(provider),
+    });
     expect(logged).toContainEqual(expect.objectContaining({ provider, status: 500 }));
   });
 
