@@ -587,6 +587,9 @@ describe("the callback's errors", () => {
     const status = /<p id="status"[^>]*>([^<]*)<\/p>/.exec(landing.body)?.[1] ?? "";
     expect(status).toContain("verify it at the provider");
     expect(status).not.toContain("open the link we mailed");
+    // "Start again below": the words come before the page's starts (and its 2FA form), under the heading.
+    expect(status).toMatch(/Start again below/);
+    expect(landing.body.indexOf('<p id="status"')).toBeLessThan(landing.body.indexOf('<ul id="starts"'));
   });
 
   it.each([

@@ -118,8 +118,8 @@ function page(input: {
 <body data-page="${input.id}">
 <main>
 <h1>${input.title}</h1>
-${input.body}
 <p id="status" role="status" aria-live="polite"${input.status === undefined ? "" : ' class="error"'}>${escapeHTML(input.status ?? "")}</p>
+${input.body}
 </main>
 <script src="/assets/account.js"></script>
 </body>
