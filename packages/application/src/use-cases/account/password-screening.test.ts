@@ -37,7 +37,9 @@ describe("password screening", () => {
       expect(await register(deps, password)).toMatchObject({
         ok: false,
         error: "VALIDATION_ERROR",
-        message: expect.stringMatching(/^Password is too easy to guess: It is built from your email address or nickname/),
+        message: expect.stringMatching(
+          /^Password is too easy to guess: It is built from your email address or nickname/,
+        ),
       });
     }
   });
