@@ -62,12 +62,16 @@ describe("/account/delete", { timeout: 30_000 }, () => {
     expect(response.headers.location).toBe("/account/sign-in?next=%2Faccount%2Fdelete");
   });
 
-  it("refuses a wrong email with 400 and deletes nothing", async () => {
+  it("refuses a wrong email with 400 and deletes nothing, keeping what was typed to correct", async () => {
     const { browser, deps, user } = await signedInAda();
-    const wrong = await browser.submit("/account/delete", "/account/delete", { confirm_email: "DELETE" });
+    const wrong = await browser.submit("/account/delete", "/account/delete", {
+      confirm_email: "ada@example.con",
+    });
     expectPage(wrong, 400);
     expect(wrong.body).toContain('role="alert">Type your email address exactly to delete your account</p>');
     expect(wrong.body).toContain('aria-invalid="true"');
+    // A person who mistyped one letter corrects it, rather than typing the whole address again.
+    expect(wrong.body).toMatch(/<input id="confirm-email"[^>]* value="ada@example\.con"/);
     expect(await deps.users.findUserById(user.id)).not.toBeNull();
   });
 

@@ -19,7 +19,10 @@ export function accountDeletionPages(
   options: { useCases: UseCases; browserSessions: HostedBrowserSessions },
 ): void {
   const { useCases, browserSessions } = options;
-  const renderDelete = async (page: PageContext, input: { error?: string; status?: number } = {}) => {
+  const renderDelete = async (
+    page: PageContext,
+    input: { error?: string; status?: number; typed?: string } = {},
+  ) => {
     // The apps the person registered go too, and every user of theirs loses them: named here.
     const apps = await useCases.listApps({ userId: page.signedIn.user.id });
     return page.render(
@@ -28,8 +31,9 @@ export function accountDeletionPages(
         title: "Delete your account",
         section: "delete",
         ownApps: apps.ok ? apps.value.map((app) => app.name) : [],
-        // Back from the fresh-proof step: the address as typed, as the notice above it says.
-        typed: page.hasDraft ? page.form("confirm_email", 320) : "",
+        // A refused form keeps what was typed (a wrong or mistyped address is no secret), and so
+        // does the way back from the fresh-proof step, as the notice above it says.
+        typed: input.typed ?? (page.hasDraft ? page.form("confirm_email", 320) : ""),
         error: input.error ?? null,
       },
       { status: input.status ?? 200 },
@@ -39,10 +43,12 @@ export function accountDeletionPages(
   area.page(app, "/delete", {}, async (page) => renderDelete(page));
 
   area.action(app, "/delete", {}, async (page) => {
-    if (!typedEmailMatches(page.form("confirm_email", 320), page.signedIn.user.email)) {
+    const typed = page.form("confirm_email", 320);
+    if (!typedEmailMatches(typed, page.signedIn.user.email)) {
       return renderDelete(page, {
         error: "Type your email address exactly to delete your account",
         status: 400,
+        typed,
       });
     }
     const result = await useCases.deleteAccount({
@@ -52,7 +58,7 @@ export function accountDeletionPages(
     if (!result.ok) {
       if (result.error === "REAUTH_REQUIRED") return page.confirmFirst("/account/delete");
       const { status, message } = page.failure(result);
-      return renderDelete(page, { error: message, status });
+      return renderDelete(page, { error: message, status, typed });
     }
     // The session is gone with the account: this only clears the browser's cookie.
     await browserSessions.endWith(page.request.raw, page.reply.raw, clientOf(page.request));
