@@ -19,6 +19,8 @@ export interface CSRFProtection {
   tokenFor(req: IncomingMessage, res: ServerResponse): string;
   /** Whether a POST's form token matches its cookie (constant-time). */
   verify(req: IncomingMessage, presented: unknown): boolean;
+  /** Whether the browser sent the cookie at all: a browser that refuses cookies never does. */
+  sentCookie(req: IncomingMessage): boolean;
 }
 
 export function createCSRFProtection(input: { secret: string; cookies: CookieSettings }): CSRFProtection {
@@ -49,5 +51,6 @@ export function createCSRFProtection(input: { secret: string; cookies: CookieSet
       const given = Buffer.from(presented);
       return given.length === expected.length && timingSafeEqual(given, expected);
     },
+    sentCookie: (req) => presentValue(req) !== null,
   };
 }

@@ -492,7 +492,8 @@ describe("CSRF", () => {
     const other = new Browser(app);
     const othersToken = csrfTokenIn((await other.get("/interaction/login-1")).body);
     await browser.get("/interaction/login-1");
-    expectPage(await browser.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }), 403);
+    const stale = await browser.post("/interaction/login-1/login", { ...form, csrf_token: othersToken });
+    expectPage(stale, 403);
 
     // Its own token with the last character changed: the whole token is compared, not a part.
     const own = csrfTokenIn((await browser.get("/interaction/login-1")).body);
@@ -500,10 +501,15 @@ describe("CSRF", () => {
     expectPage(await browser.post("/interaction/login-1/login", { ...form, csrf_token: altered }), 403);
 
     const cookieless = new Browser(app);
-    expectPage(
-      await cookieless.post("/interaction/login-1/login", { ...form, csrf_token: othersToken }),
-      403,
-    );
+    const refusedCookieless = await cookieless.post("/interaction/login-1/login", {
+      ...form,
+      csrf_token: othersToken,
+    });
+    expectPage(refusedCookieless, 403);
+    // A browser that refuses cookies would meet this page after every "Open the form again": it
+    // says why, where a browser that sent the cookie with a stale token is not told about cookies.
+    expect(refusedCookieless.body).toContain("your browser is refusing cookies from this site");
+    expect(stale.body).not.toContain("refusing cookies");
     for (const path of [
       "two-factor",
       "continue",

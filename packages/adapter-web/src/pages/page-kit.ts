@@ -265,11 +265,15 @@ export function createPageKit(options: PageKitOptions): PageKit {
             { route },
             "form refused: its CSRF token does not match (expired, or COOKIE_SECRET differs?)",
           );
+          // Without the cookie at all, the page answered again would come back every time to a
+          // browser that refuses cookies: the person is told what to change (an end-user walk).
+          const cookieless = csrf.sentCookie(request.raw)
+            ? ""
+            : " If this page comes back every time, your browser is refusing cookies from this site: allow them, as signing in needs them.";
           return refuse({
             status: 403,
             title: "This form has expired",
-            message:
-              "For your security this form could not be sent. Open the page again and send it once more.",
+            message: `For your security this form could not be sent. Open the page again and send it once more.${cookieless}`,
             linkText: "Open the form again",
           });
         }
