@@ -113,6 +113,24 @@ describe("the account area's gate", () => {
     expectPage(await browser.get("/account/not-built-yet"), 404);
   });
 
+  it("answers an address with nothing there, or a form's own address opened, with the service's 404 page and its way on", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser);
+    // `/account/two-factor/enable` is where the set-up's answer stands: opened in a new tab, or
+    // from the address bar, it has nothing to show. The page is the one the rest of the service
+    // answers with, not a dead end.
+    for (const path of [
+      "/account/not-built-yet",
+      "/account/two-factor/enable",
+      "/interaction/login-1/login",
+    ]) {
+      const missing = await browser.get(path);
+      expectPage(missing, 404);
+      expect(missing.body).toContain("<title>Page not found · SuperOAuth</title>");
+      expect(missing.body).toContain('<a href="/account">Your account</a>');
+    }
+  });
+
   it("refuses a POST without the CSRF token with the 403 page, signed in or not", async () => {
     const { browser } = await withAccount();
     const anonymous = await browser.post("/account/sign-in", {

@@ -232,12 +232,11 @@ export function createPageKit(options: PageKitOptions): PageKit {
         });
       });
       if (input.notFound === true) {
+        // The service's own 404 page (service-pages.ts), with its way on to the account: the
+        // areas' had none, a dead end for a person who opened a form's address (a reload's
+        // `/account/two-factor/enable` in a new tab) or mistyped one (an end-user walk).
         app.setNotFoundHandler((_request, reply) =>
-          sendError(reply, {
-            status: 404,
-            title: "Page not found",
-            message: "There is nothing at this address.",
-          }),
+          sendPage(reply, { status: 404, html: views.page("not-found", { title: "Page not found" }) }),
         );
       }
     },
