@@ -78,6 +78,25 @@ describe("/account/profile", () => {
     expect(verified.body).not.toContain("It is not verified yet");
   });
 
+  it("the overview, where a sign-up lands, says the address waits for its mailed link and mails a new one back to it", async () => {
+    const { browser, deps } = await signedIn();
+    const unverified = await browser.get("/account");
+    expect(unverified.body).toContain(
+      '<p id="not-verified">Your email address is not verified yet: open the link we mailed to it.',
+    );
+    expect(unverified.body).toContain('<input type="hidden" name="back" value="/account">');
+    deps.clock.advance(61_000);
+    const resent = await browser.submit("/account", "/account/verification-link", {});
+    expect(resent.statusCode).toBe(303);
+    expect(resent.headers.location).toBe("/account");
+    expect((await browser.get("/account")).body).toContain(
+      '<p class="notice" role="status">A new verification link is on its way to your address.',
+    );
+    const ada = await deps.users.findUserByEmail("ada@example.com" as never);
+    await deps.users.markEmailVerified({ userId: ada?.id as never, now: new Date() });
+    expect((await browser.get("/account")).body).not.toContain("not verified yet");
+  });
+
   it("refuses a nickname against the rule (400, the rule's words, the typed value kept)", async () => {
     const { browser } = await signedIn();
     const refused = await browser.submit("/account/profile", "/account/profile/nickname", {

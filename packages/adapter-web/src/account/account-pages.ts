@@ -78,6 +78,8 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
       title: "Your account",
       section: "overview",
       sections: accountNav.slice(1),
+      // Where a sign-up lands (without REQUIRE_EMAIL_VERIFICATION): it says a link was mailed.
+      emailVerified: page.signedIn.user.emailVerified,
     }),
   );
 

@@ -5,10 +5,11 @@ import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { shownTime } from "./present.ts";
 
 /**
- * The pages that offer "Mail me a new link" (verification-link.eta): the profile, and those that
- * wait for a verified address; its form comes back to them.
+ * The pages that offer "Mail me a new link" (verification-link.eta): the overview, the profile,
+ * and those that wait for a verified address; its form comes back to them.
  */
 const newLinkPages: readonly string[] = [
+  "/account",
   "/account/profile",
   "/account/two-factor",
   "/account/developer-apps",
