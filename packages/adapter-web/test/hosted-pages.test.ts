@@ -699,6 +699,30 @@ describe("the sign-up page", () => {
   });
 });
 
+describe("a sign-in refused until the address is verified", () => {
+  it("links the form that mails a new verification link, under the words, on an app's sign-in and the account's", async () => {
+    // ada's address is not verified: she signed up, and never opened the mailed link.
+    const { browser, app } = await withAccount({ settings: { requireEmailVerification: true } });
+    const form = { email: "ada@example.com", password: strongPassword };
+    const onApp = await browser.submit("/interaction/login-1", "/interaction/login-1/login", form);
+    expectPage(onApp, 403);
+    expect(onApp.body).toContain(
+      'Open the link in the mail we sent to this address, or <a href="/interaction/login-1/resend-verification">mail me a new verification link</a>.',
+    );
+    const account = new Browser(app);
+    const onAccount = await account.submit("/account/sign-in", "/account/sign-in", form);
+    expectPage(onAccount, 403);
+    expect(onAccount.body).toContain('<a href="/resend-verification">mail me a new verification link</a>');
+    // A wrong password says nothing of the address: the rule is checked after the password.
+    const wrong = await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      ...form,
+      password: "Wr0ng-secret!",
+    });
+    expectPage(wrong, 401);
+    expect(wrong.body).not.toContain("mail me a new verification link");
+  });
+});
+
 describe("the consent page", () => {
   const consent = (accountId: string) => ({
     uid: "consent-1",

@@ -280,7 +280,7 @@ function signInSupportHelp(error: string | undefined): string | null {
 /**
  * What the sign-in page shows of a refusal: its words, the support line under it, whether the
  * account is locked (the page then links the password reset that lifts the lock, as the code step
- * does), and whether the address and password are what was wrong (marked `aria-invalid`, described
+ * does) or its address unverified (the page links a new verification mail), and whether the address and password are what was wrong (marked `aria-invalid`, described
  * by the words): a wrong password or a malformed form, not a lock, a disabled account, a step that
  * took too long or one another tab replaced, where a screen reader would call two fields "invalid"
  * that are not.
@@ -289,12 +289,16 @@ export function signInRefusal(input: { error?: string | null | undefined; code?:
   error: string | null;
   supportHelp: string | null;
   locked: boolean;
+  unverified: boolean;
   fieldsInError: boolean;
 } {
   return {
     error: input.error ?? null,
     supportHelp: signInSupportHelp(input.code),
     locked: input.code === "ACCOUNT_LOCKED",
+    // The password was right but the address waits for its link (REQUIRE_EMAIL_VERIFICATION): the
+    // page links the form that mails a new one, under the words, as a lock links the reset.
+    unverified: input.code === "EMAIL_NOT_VERIFIED",
     fieldsInError:
       (input.error ?? null) !== null &&
       (input.code === "INVALID_CREDENTIALS" || input.code === "VALIDATION_ERROR"),
