@@ -31,6 +31,7 @@ describe("configuration", () => {
       emailMax: 5,
       protocolMax: 1000,
       deviceCodeMax: 20,
+      pagesMax: 600,
       redisKeyPrefix: "superoauth-rl:",
     });
     expect(config.trustProxy).toBe(false);

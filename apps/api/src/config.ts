@@ -273,6 +273,12 @@ export const environmentVariables = {
       "OpenID Connect requests of apps' servers per IP per window: token, introspection, revocation, pushed-request, device-authorization, userinfo, JWKS and discovery (an app's backend counts as one IP)",
     parse: integer({ min: 1 }),
   }),
+  RATE_LIMIT_PAGES_MAX: withDefault({
+    default: "600",
+    meaning:
+      "Views of the hosted pages (their GETs: the account center, an app's sign-in and consent, the admin console) per IP per window; their forms' POSTs draw from the other budgets",
+    parse: integer({ min: 1 }),
+  }),
   RATE_LIMIT_DEVICE_CODE_MAX: withDefault({
     default: "20",
     meaning:
@@ -319,6 +325,7 @@ export interface Config {
     readonly emailMax: number;
     readonly protocolMax: number;
     readonly deviceCodeMax: number;
+    readonly pagesMax: number;
     /** REDIS_KEY_PREFIX: the start of every counter's key in Redis. */
     readonly redisKeyPrefix: string;
   };
@@ -576,6 +583,7 @@ export function parseConfig(
         emailMax: e.RATE_LIMIT_EMAIL_MAX,
         protocolMax: e.RATE_LIMIT_PROTOCOL_MAX,
         deviceCodeMax: e.RATE_LIMIT_DEVICE_CODE_MAX,
+        pagesMax: e.RATE_LIMIT_PAGES_MAX,
         redisKeyPrefix: e.REDIS_KEY_PREFIX,
       },
       mail: {

@@ -45,6 +45,7 @@ export function mustMatchSettings(config: Config): Record<string, string> {
     RATE_LIMIT_EMAIL_MAX: String(config.rateLimit.emailMax),
     RATE_LIMIT_PROTOCOL_MAX: String(config.rateLimit.protocolMax),
     RATE_LIMIT_DEVICE_CODE_MAX: String(config.rateLimit.deviceCodeMax),
+    RATE_LIMIT_PAGES_MAX: String(config.rateLimit.pagesMax),
     REDIS_KEY_PREFIX: config.rateLimit.redisKeyPrefix,
     REQUIRE_EMAIL_VERIFICATION: String(config.mail.requireEmailVerification),
     TRUST_PROXY: JSON.stringify(config.trustProxy),

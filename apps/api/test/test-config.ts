@@ -28,6 +28,7 @@ export function integrationTestConfig(env: Record<string, string>): Config {
       RATE_LIMIT_GENERAL_MAX: "10000",
       RATE_LIMIT_EMAIL_MAX: "10000",
       RATE_LIMIT_DEVICE_CODE_MAX: "10000",
+      RATE_LIMIT_PAGES_MAX: "10000",
       OUTBOX_DIR: join(tmpdir(), "superoauth-test-outbox"),
       ...env,
     },

@@ -6,7 +6,15 @@ import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
 
 /** Which budget a route draws from. */
-export type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
+export type RateLimitGroup =
+  | "login"
+  | "register"
+  | "email"
+  | "general"
+  | "pages"
+  | "protocol"
+  | "deviceCode"
+  | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -49,6 +57,12 @@ export interface RateLimitSettings {
    * IP per window; default 20. A user code is short enough to guess (RFC 8628 §5.1).
    */
   readonly deviceCodeMax?: number;
+  /**
+   * Views of the hosted pages (their GETs: the account center, an app's sign-in, the admin
+   * console) per IP per window; default 600. A view costs a session read and a rendering; in
+   * the general budget one person's busy quarter-hour in the account center ran out of it.
+   */
+  readonly pagesMax?: number;
   /** With a Redis URL the counters are shared by every instance; without, they are per process. */
   readonly redisURL?: string | undefined;
   /**
@@ -63,6 +77,9 @@ export const defaultProtocolMax = 1000;
 
 /** The device-code page's default budget per window (RATE_LIMIT_DEVICE_CODE_MAX). */
 export const defaultDeviceCodeMax = 20;
+
+/** The pages group's default budget per window (RATE_LIMIT_PAGES_MAX). */
+export const defaultPagesMax = 600;
 
 /** Longer than any healthy Redis takes to count (well under a millisecond on a LAN). */
 const redisCommandTimeoutMs = 1_000;
@@ -167,6 +184,7 @@ export async function registerRateLimits(
     email: limiter("email", settings.emailMax ?? 5),
     protocol: limiter("protocol", settings.protocolMax ?? defaultProtocolMax),
     deviceCode: limiter("deviceCode", settings.deviceCodeMax ?? defaultDeviceCodeMax),
+    pages: limiter("pages", settings.pagesMax ?? defaultPagesMax),
     general: limiter("general", settings.generalMax),
   };
 

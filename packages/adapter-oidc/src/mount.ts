@@ -5,7 +5,15 @@ import { rememberFastifyRequest } from "./fastify-requests.ts";
 import { providerFlowOf } from "./provider-settings.ts";
 
 /** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
-type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
+type RateLimitGroup =
+  | "login"
+  | "register"
+  | "email"
+  | "general"
+  | "pages"
+  | "protocol"
+  | "deviceCode"
+  | "none";
 
 /** Why a request was refused before its handler ran (adapter-http's rate-limit.ts). */
 interface RateLimitRefusal {

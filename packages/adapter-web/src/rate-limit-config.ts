@@ -14,7 +14,15 @@ declare module "fastify" {
 }
 
 /** Which budget a route draws from. */
-export type RateLimitGroup = "login" | "register" | "email" | "general" | "protocol" | "deviceCode" | "none";
+export type RateLimitGroup =
+  | "login"
+  | "register"
+  | "email"
+  | "general"
+  | "pages"
+  | "protocol"
+  | "deviceCode"
+  | "none";
 
 /** Why a request was refused before its handler ran. */
 export interface RateLimitRefusal {

@@ -45,6 +45,7 @@ async function withAccount(
   options: {
     settings?: { requireEmailVerification?: boolean };
     loginMax?: number;
+    pagesMax?: number;
     replaceInteractions?: (fake: FakeInteractions) => Interactions;
   } = {},
 ) {
@@ -857,6 +858,29 @@ describe("rate limits", () => {
     // Not a dead end: a lock may follow, and the reset that lifts it is a link away.
     expect(refused.body).toContain("the account itself is locked for a while too");
     expect(refused.body).toContain('<a href="/forgot-password">Reset your password</a>');
+  });
+
+  it("counts page views in their own budget (600 by default), apart from the general one their forms' steps draw from", async () => {
+    const { browser } = await withAccount();
+    const view = await browser.get("/account/sign-in");
+    expectPage(view, 200);
+    expect(view.headers["x-ratelimit-limit"]).toBe("600");
+    expect(view.headers["x-ratelimit-remaining"]).toBe("599");
+    const api = await browser.get("/api/v1/no-such-route");
+    expect(api.headers["x-ratelimit-limit"]).toBe("1000");
+    expect(api.headers["x-ratelimit-remaining"]).toBe("999");
+  });
+
+  it("answers a page view past RATE_LIMIT_PAGES_MAX with an HTML 429 page and Retry-After, the general budget untouched", async () => {
+    const { browser } = await withAccount({ pagesMax: 2 });
+    for (const path of ["/account/sign-in", "/interaction/login-1"]) expectPage(await browser.get(path), 200);
+    const refused = await browser.get("/account/sign-up");
+    expectPage(refused, 429);
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(14 * 60);
+    expect(refused.body).toContain("Wait 15 minutes, then try again.");
+    const api = await browser.get("/api/v1/no-such-route");
+    expect(api.statusCode).toBe(404);
+    expect(api.headers["x-ratelimit-remaining"]).toBe("999");
   });
 
   it("says how long to wait in seconds under a minute, else in whole minutes rounded up", () => {

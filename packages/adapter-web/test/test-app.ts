@@ -40,6 +40,8 @@ export async function buildHostedTestApp(
   options: {
     settings?: Partial<Dependencies["settings"]>;
     loginMax?: number;
+    /** The page views' budget (RATE_LIMIT_PAGES_MAX); the adapter's default when absent. */
+    pagesMax?: number;
     theme?: Theme;
     logger?: FastifyBaseLogger;
     replaceInteractions?: (fake: FakeInteractions) => Interactions;
@@ -77,6 +79,7 @@ export async function buildHostedTestApp(
       registerMax: 1000,
       generalMax: 1000,
       emailMax: 1000,
+      ...(options.pagesMax === undefined ? {} : { pagesMax: options.pagesMax }),
     },
     plugins: [
       createPageAssets({ theme: options.theme }),

@@ -72,7 +72,7 @@ export interface PageKit {
    * `notFound`, the 404 page for unknown paths under the scope's prefix.
    */
   install(app: FastifyInstance, input?: { notFound?: boolean }): Promise<void>;
-  /** A page GET with the HTML rate-limit refusal. */
+  /** A page GET, in the `pages` rate-limit budget, with the HTML rate-limit refusal. */
   get(app: FastifyInstance, path: string, handler: PageHandler): void;
   /**
    * A form POST: refused with the 403 "form has expired" page unless its CSRF token matches, and
@@ -241,7 +241,8 @@ export function createPageKit(options: PageKitOptions): PageKit {
       }
     },
     get(app, path, handler) {
-      app.get(path, { config: { limitReply } }, handler);
+      // Views draw from their own budget (RATE_LIMIT_PAGES_MAX); the forms' POSTs from theirs.
+      app.get(path, { config: { limit: "pages", limitReply } }, handler);
     },
     post(app, path, limit, handler, postOptions = {}) {
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
