@@ -228,7 +228,7 @@ describe("GET /oauth/:provider", () => {
         msg: "request failed",
         reqId: response.json().requestId,
         code: "OAUTH_INIT_FAILED",
-        reason: "Sign-in with twitch is not configured on this server",
+        reason: "Sign-in with Twitch is not configured on this server",
       }),
     );
   });

@@ -15,6 +15,7 @@ import type { SignInRefusal } from "../sign-in/steps/continue-after-first-factor
 import { finishLinkingProvider } from "./finish-linking-provider.ts";
 import { finishProviderSignIn, type ProviderSignInFinished } from "./finish-provider-sign-in.ts";
 import { invalidState } from "./steps/invalid-state.ts";
+import { providerNotConfigured } from "./steps/provider-not-configured.ts";
 
 /** What the browser brought back in its signed cookie. */
 export interface OAuthStateCookie {
@@ -94,7 +95,7 @@ export async function finishOAuthAuthorization(
   }
   const gateway = deps.oauthProviders[provider];
   if (gateway === undefined) {
-    return err("OAUTH_INIT_FAILED", `Sign-in with ${provider} is not configured on this server`);
+    return providerNotConfigured(provider);
   }
   if (gateway.supportsPKCE && cookie.codeVerifier === null) return invalidState;
   const profile = await gateway.exchangeCodeForProfile({

@@ -1,6 +1,5 @@
 import {
   type ErrorCode,
-  err,
   type OAuthProviderId,
   ok,
   parseOAuthProvider,
@@ -10,6 +9,7 @@ import {
   unsupportedProvider,
 } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
+import { providerNotConfigured } from "./provider-not-configured.ts";
 
 /** How long a trip to the provider may take before its state expires. */
 export const oauthAuthorizationLifetimeMs = 10 * 60_000;
@@ -52,7 +52,7 @@ export async function startProviderTrip<E extends ErrorCode>(
   }
   const gateway = deps.oauthProviders[provider];
   if (gateway === undefined) {
-    return err("OAUTH_INIT_FAILED", `Sign-in with ${provider} is not configured on this server`);
+    return providerNotConfigured(provider);
   }
   const binding = input.bind();
   if (!binding.ok) return binding;
