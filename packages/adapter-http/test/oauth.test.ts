@@ -6,6 +6,7 @@ import {
   bearer,
   buildTestApp,
   expectError,
+  messageOf,
   recordingLogger,
   registerUser,
   type TestAppOptions,
@@ -82,6 +83,14 @@ async function startTrip(
   expect(response.statusCode, response.body).toBe(302);
   const location = new URL(String(response.headers.location));
   return { cookie: stateCookieOf(response).value, state: location.searchParams.get("state") ?? "", response };
+}
+
+/** The landing page's heading and the words of its status line, as the server rendered them. */
+function headingAndStatusOf(html: string): [string, string] {
+  return [
+    /<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? "",
+    /<p id="status"[^>]*>([^<]*)<\/p>/.exec(html)?.[1] ?? "",
+  ];
 }
 
 function callback(
@@ -584,7 +593,7 @@ describe("the callback's errors", () => {
     expect([refused.statusCode, search]).toEqual([302, "?error=EMAIL_NOT_VERIFIED&provider=google"]);
     const landing = await app.inject({ method: "GET", url: `${pathname}${search}` });
     expect(landing.statusCode).toBe(200);
-    const status = /<p id="status"[^>]*>([^<]*)<\/p>/.exec(landing.body)?.[1] ?? "";
+    const [, status] = headingAndStatusOf(landing.body);
     expect(status).toContain("verify it at the provider");
     expect(status).not.toContain("open the link we mailed");
     // "Start again below": the words come before the page's starts (and its 2FA form), under the heading.
@@ -730,15 +739,44 @@ describe("every other error of the flow, with its status", () => {
     );
   });
 
-  it("a provider refusing the request itself (not the person) answers OAUTH_INIT_FAILED 500", async () => {
+  it("a provider refusing the request itself (not the person) answers OAUTH_INIT_FAILED 500, naming what it refused", async () => {
     const { app } = await start();
     const trip = await startTrip(app, "github");
-    expectError(
-      await callback(app, "github", { error: "invalid_scope", state: trip.state, cookie: trip.cookie }),
-      "OAUTH_INIT_FAILED",
-      500,
-    );
+    const refused = await callback(app, "github", {
+      error: "invalid_scope",
+      state: trip.state,
+      cookie: trip.cookie,
+    });
+    expectError(refused, "OAUTH_INIT_FAILED", 500);
+    expect(messageOf(refused)).toBe("GitHub refused the authorization request (invalid_scope)");
   });
+
+  it.each(["server_error", "temporarily_unavailable"])(
+    "a provider's own trouble (%s) answers OAUTH_INIT_FAILED 500 saying so and to try later, and the landing page says it too",
+    async (error) => {
+      const { app } = await start();
+      const trip = await startTrip(app, "github");
+      const answered = await callback(app, "github", { error, state: trip.state, cookie: trip.cookie });
+      expectError(answered, "OAUTH_INIT_FAILED", 500);
+      expect(messageOf(answered)).toBe(
+        `GitHub is having trouble and could not start this sign-in (${error}): try again later`,
+      );
+      const next = await startTrip(app, "github");
+      const navigated = await callback(app, "github", {
+        error,
+        state: next.state,
+        cookie: next.cookie,
+        browser: true,
+      });
+      const { pathname, search } = new URL(String(navigated.headers.location));
+      expect([navigated.statusCode, search]).toEqual([302, "?error=OAUTH_INIT_FAILED&provider=github"]);
+      const landing = await app.inject({ method: "GET", url: `${pathname}${search}` });
+      expect(headingAndStatusOf(landing.body)).toEqual([
+        "Signing in did not work",
+        "The provider is having trouble, or refused to start this sign-in. Try again later, or sign in another way.",
+      ]);
+    },
+  );
 
   it("linking a second, different identity of a provider the account has answers PROVIDER_ALREADY_LINKED 409", async () => {
     const { app, gateways } = await start();

@@ -118,7 +118,8 @@ export async function pageRoutes(
 const landingFailures: Partial<Record<ErrorCode, string>> = {
   INVALID_STATE: "This sign-in expired, was used already, or began in another browser",
   INVALID_AUTHORIZATION_CODE: "The provider's answer was not valid, or it expired",
-  OAUTH_INIT_FAILED: "The provider refused to start this sign-in",
+  // A provider's server_error or temporarily_unavailable, or its refusal of this service's request.
+  OAUTH_INIT_FAILED: "The provider is having trouble, or refused to start this sign-in",
   TOKEN_EXCHANGE_FAILED: "We could not reach the provider, or it took too long to answer",
   USER_INFO_FAILED:
     "We could not get your details from the provider, or it shared no email address (an account needs one)",
@@ -131,8 +132,12 @@ const landingFailures: Partial<Record<ErrorCode, string>> = {
   USER_NOT_FOUND: "This account no longer exists",
 };
 
+/** Codes of a provider's own trouble, where starting again at once is unlikely to help. */
+const tryLater: ReadonlySet<ErrorCode> = new Set(["OAUTH_INIT_FAILED", "TOKEN_EXCHANGE_FAILED"]);
+
 /** What the landing page says of a failed trip: words for a person, with what to do. */
 function landingWords(code: ErrorCode): string {
   const words = landingFailures[code] ?? defaultErrorMessage[code];
-  return `${words.replace(/\.$/, "")}. Start again below, or sign in another way.`;
+  const next = tryLater.has(code) ? "Try again later" : "Start again below";
+  return `${words.replace(/\.$/, "")}. ${next}, or sign in another way.`;
 }

@@ -17,6 +17,9 @@ import { finishProviderSignIn, type ProviderSignInFinished } from "./finish-prov
 import { invalidState } from "./steps/invalid-state.ts";
 import { providerNotConfigured } from "./steps/provider-not-configured.ts";
 
+/** The provider's error codes for its own failure (RFC 6749 section 4.1.2.1), not a refusal. */
+const providerTrouble: ReadonlySet<string> = new Set(["server_error", "temporarily_unavailable"]);
+
 /** What the browser brought back in its signed cookie. */
 export interface OAuthStateCookie {
   readonly state: string;
@@ -85,9 +88,14 @@ export async function finishOAuthAuthorization(
     // Its error code is the provider's word on what it refused (a redirect URI, a scope): the
     // operator's clue, in the message and so in the request's log line.
     const code = /^[A-Za-z0-9_.-]{1,64}$/.test(input.error) ? ` (${input.error})` : "";
+    const name = oauthProviderNames[provider];
+    // server_error and temporarily_unavailable are the provider's own trouble, not a refusal: a
+    // new trip later may work. Still OAUTH_INIT_FAILED (ADR 0072): this trip's state is spent.
     return err(
       "OAUTH_INIT_FAILED",
-      `${oauthProviderNames[provider]} refused the authorization request${code}`,
+      providerTrouble.has(input.error)
+        ? `${name} is having trouble and could not start this sign-in${code}: try again later`
+        : `${name} refused the authorization request${code}`,
     );
   }
   if (input.code === undefined || input.code === "") {
