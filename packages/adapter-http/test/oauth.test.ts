@@ -1182,10 +1182,11 @@ describe("the built-in landing page binds its own sign-ins (ADR 0013)", () => {
       email: "attacker@example.com",
     });
     const victim = await startFromPage(app, "github");
-    expectError(
-      await pageExchange(app, { code: attacker.code, verifierCookie: victim.verifierCookie }),
-      "INVALID_LOGIN_CODE",
-      400,
+    const refused = await pageExchange(app, { code: attacker.code, verifierCookie: victim.verifierCookie });
+    expectError(refused, "INVALID_LOGIN_CODE", 400);
+    // The page shows the message as it comes: a person's words, not the API's code_verifier.
+    expect(messageOf(refused)).toBe(
+      "This sign-in did not begin in this browser, has expired, or was used already, so you are not signed in. If someone sent you this link, close this page. Start again below, or sign in another way.",
     );
     const another = await codeForPage(app, gateways.github, {
       subject: "667",

@@ -103,7 +103,15 @@ export async function pageRoutes(
         codeVerifier,
         client: signInClientOf(request, reply),
       });
-      if (!result.ok) return sendFailure(reply, result);
+      // The API's words for a bad login code speak to developers (code_verifier); this page's, shown
+      // as they come, to the person, who may have been sent someone else's code (login CSRF).
+      if (!result.ok)
+        return sendFailure(
+          reply,
+          result.error === "INVALID_LOGIN_CODE"
+            ? { error: result.error, message: landingWords(result.error) }
+            : result,
+        );
       return reply.send({ success: true, data: presentSignInOutcome(result.value) });
     },
   );
@@ -130,6 +138,8 @@ const landingFailures: Partial<Record<ErrorCode, string>> = {
   ACCOUNT_LINK_FAILED: "We could not link that provider account, and nothing was changed",
   INVALID_TOKEN: "Your session ended while you were at the provider: sign in again",
   USER_NOT_FOUND: "This account no longer exists",
+  INVALID_LOGIN_CODE:
+    "This sign-in did not begin in this browser, has expired, or was used already, so you are not signed in. If someone sent you this link, close this page",
 };
 
 /** Codes of a provider's own trouble, where starting again at once is unlikely to help. */
