@@ -173,21 +173,27 @@ describe("social sign-in in a real browser", () => {
     }
   });
 
-  it("tells a person back from re-authenticating or linking through a provider, by its name, leaving the address bar clean; other text in the address is not shown as the service's own", async () => {
+  it("tells a person back from re-authenticating or linking through a provider, by its name and in the heading, leaving the address bar clean; other text in the address is not shown as the service's own", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    const words: [query: string, status: string][] = [
-      ["reauthenticated=github", "You signed in again with GitHub. Go back and finish your change."],
-      ["linked=github", "Your GitHub account is now linked. You can close this page."],
+    const words: [query: string, heading: string, status: string][] = [
+      [
+        "reauthenticated=github",
+        "Identity confirmed",
+        "You signed in again with GitHub. Go back and finish your change.",
+      ],
+      ["linked=github", "GitHub linked", "Your GitHub account is now linked. You can close this page."],
       // Only a provider's id is put in words: the page is linkable, and anything else would read as ours.
-      ...["linked", "reauthenticated"].map((parameter): [string, string] => [
+      ...["linked", "reauthenticated"].map((parameter): [string, string, string] => [
         `${parameter}=${encodeURIComponent("bank details leaked. Call 555-0100 now. Your github")}`,
+        "Signing in",
         "Nothing to complete here. Start signing in again.",
       ]),
     ];
-    for (const [query, status] of words) {
+    for (const [query, heading, status] of words) {
       await page.goto(`${baseURL}/oauth/complete?${query}`);
       await page.locator("#status.ok, #status.error").waitFor({ timeout: 10_000 });
+      expect(await page.locator("h1").textContent()).toBe(heading);
       expect(await page.locator("#status").textContent()).toBe(status);
       expect(new URL(page.url()).search).toBe("");
     }

@@ -406,7 +406,14 @@ describe("the callback, in a browser", () => {
 
     const back = await callback(app, "twitch", { code: "tw", state, cookie: cookie.value });
     expect(back.statusCode, back.body).toBe(302);
-    expect(new URL(String(back.headers.location)).searchParams.get("linked")).toBe("twitch");
+    const landed = new URL(String(back.headers.location));
+    expect(landed.searchParams.get("linked")).toBe("twitch");
+    // The landing page says what happened in its heading, not "Signing in", with or without script.
+    const page = await app.inject({ method: "GET", url: `${landed.pathname}${landed.search}` });
+    expect(headingAndStatusOf(page.body)).toEqual([
+      "Twitch linked",
+      "Your Twitch account is now linked. You can close this page.",
+    ]);
 
     const linked = await app.inject({
       method: "GET",
@@ -581,6 +588,22 @@ describe("the callback's errors", () => {
     const forged = await app.inject({ method: "GET", url: "/oauth/complete?error=%3Cb%3Ehi%3C%2Fb%3E" });
     expect(forged.body).toContain('<p id="status" role="status" aria-live="polite"></p>');
     expect(forged.body).not.toContain("<b>hi</b>");
+  });
+
+  it("the landing page back from re-authenticating says so in its heading; only a provider's id is taken from the address", async () => {
+    const { app } = await start();
+    const landing = (query: string) => app.inject({ method: "GET", url: `/oauth/complete?${query}` });
+    const back = await landing("reauthenticated=github");
+    expect(headingAndStatusOf(back.body)).toEqual([
+      "Identity confirmed",
+      "You signed in again with GitHub. Go back and finish your change.",
+    ]);
+    expect(back.body).toContain('class="ok"');
+    // Anything else in the address (the page is linkable) is the plain page, not words of ours.
+    for (const parameter of ["linked", "reauthenticated"]) {
+      const spoofed = await landing(`${parameter}=${encodeURIComponent("Call 555-0100 now. GitHub")}`);
+      expect(headingAndStatusOf(spoofed.body)).toEqual(["Signing in", ""]);
+    }
   });
 
   it("a new identity whose address the provider has not verified lands on words that send the person to the provider, not to a mail that was never sent", async () => {

@@ -3,7 +3,7 @@
 // (The pages account mails link to are adapter-web's, server-rendered: createMailedLinkPages.)
 // Everything is same-origin and the CSP allows nothing else.
 
-import { oauthProviderNames } from "@superoauth/domain";
+import { type OAuthProviderId, oauthProviderNames } from "@superoauth/domain";
 
 const entities: Readonly<Record<string, string>> = {
   "&": "&amp;",
@@ -67,9 +67,9 @@ const script = `
         list.hidden = list.children.length === 0;
       }).catch(function () {});
     };
-    if (linked) { show("Your " + linked + " account is now linked. You can close this page.", "ok"); return; }
-    if (reauthenticated) { show("You signed in again with " + reauthenticated + ". Go back and finish your change.", "ok"); return; }
-    // The server wrote why the trip failed into the page (?error=<CODE>): keep it, offer a new start.
+    // The server wrote what happened into the page (linked, re-authenticated, or why the trip
+    // failed): keep it, and after a failure offer a new start.
+    if (linked || reauthenticated) return;
     if (failed) { offerStarts(); return; }
     if (!code) { show("Nothing to complete here. Start signing in again.", "error"); offerStarts(); return; }
     var signedIn = function (data) {
@@ -103,8 +103,8 @@ function page(input: {
   title: string;
   body: string;
   brandName: string;
-  /** What the status line says before the script runs (an error the server knows of). */
-  status?: string;
+  /** What the status line says before the script runs (what the server knows of: an error, or a success). */
+  status?: { text: string; kind: "error" | "ok" };
 }): string {
   return `<!doctype html>
 <html lang="en">
@@ -118,7 +118,7 @@ function page(input: {
 <body data-page="${input.id}">
 <main>
 <h1>${input.title}</h1>
-<p id="status" role="status" aria-live="polite"${input.status === undefined ? "" : ' class="error"'}>${escapeHTML(input.status ?? "")}</p>
+<p id="status" role="status" aria-live="polite"${input.status === undefined ? "" : ` class="${input.status.kind}"`}>${escapeHTML(input.status?.text ?? "")}</p>
 ${input.body}
 </main>
 <script src="/assets/account.js"></script>
@@ -127,18 +127,53 @@ ${input.body}
 `;
 }
 
+/** What the landing page knows when it is asked for: nothing yet (a login code to trade), or how the trip ended. */
+export type LandingOutcome =
+  | { readonly failure: string }
+  | { readonly linked: OAuthProviderId }
+  | { readonly reauthenticated: OAuthProviderId };
+
+/** The landing page's heading and status line for an outcome the server knows of. */
+function landingState(outcome: LandingOutcome): {
+  title: string;
+  status: { text: string; kind: "error" | "ok" };
+} {
+  if ("failure" in outcome)
+    return { title: "Signing in did not work", status: { text: outcome.failure, kind: "error" } };
+  if ("linked" in outcome) {
+    const name = oauthProviderNames[outcome.linked];
+    return {
+      title: `${name} linked`,
+      status: { text: `Your ${name} account is now linked. You can close this page.`, kind: "ok" },
+    };
+  }
+  return {
+    title: "Identity confirmed",
+    status: {
+      text: `You signed in again with ${oauthProviderNames[outcome.reauthenticated]}. Go back and finish your change.`,
+      kind: "ok",
+    },
+  };
+}
+
 /**
  * Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for
- * 2FA if on; or says why the trip failed (`failure`, the words of the callback's error code).
+ * 2FA if on; or says how the trip ended (`outcome`: linked, re-authenticated, or why it failed),
+ * under a heading that says so, with or without JavaScript.
  */
-export const renderOAuthCompletePage = (brandName: string, failure?: string): string =>
-  page({
+export function renderOAuthCompletePage(brandName: string, outcome?: LandingOutcome): string {
+  const known = outcome === undefined ? undefined : landingState(outcome);
+  const ended = outcome !== undefined && !("failure" in outcome);
+  return page({
     brandName,
     id: "oauth-complete",
-    title: failure === undefined ? "Signing in" : "Signing in did not work",
-    ...(failure === undefined ? {} : { status: failure }),
-    // Without JavaScript nothing trades the code: say so, rather than "Signing in" for ever.
-    body: `<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>
+    title: known?.title ?? "Signing in",
+    ...(known === undefined ? {} : { status: known.status }),
+    // Without JavaScript nothing trades the code: say so, rather than "Signing in" for ever. A
+    // linking or a re-authentication is done already: nothing is left to trade or start.
+    body: ended
+      ? ""
+      : `<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>
 <ul id="starts" hidden></ul>
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
@@ -146,6 +181,7 @@ export const renderOAuthCompletePage = (brandName: string, failure?: string): st
 <button type="submit">Continue</button>
 </form>`,
   });
+}
 
 export const accountScript = script;
 export const accountStyles = styles;

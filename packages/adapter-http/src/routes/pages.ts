@@ -16,6 +16,7 @@ import {
 import {
   accountScript,
   accountStyles,
+  type LandingOutcome,
   pageSecurityHeaders,
   renderOAuthCompletePage,
 } from "../pages/account-pages.ts";
@@ -40,14 +41,14 @@ export async function pageRoutes(
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
   const landingPage = renderOAuthCompletePage(options.brandName);
-  // The callback sends a browser here with `?error=<CODE>` when the trip failed: the page says why.
+  // The callback sends a browser here with `?error=<CODE>` when the trip failed (the page says why),
+  // or `?linked=` / `?reauthenticated=<provider>` (its heading and words say which).
   app.get("/oauth/complete", async (request, reply) => {
-    const failed = (request.query as Record<string, unknown> | undefined)?.error;
-    const code = typeof failed === "string" && isErrorCode(failed) ? failed : null;
+    const outcome = landingOutcome(request.query as Record<string, unknown> | undefined);
     return reply
       .headers(pageSecurityHeaders)
       .type("text/html; charset=utf-8")
-      .send(code === null ? landingPage : renderOAuthCompletePage(options.brandName, landingWords(code)));
+      .send(outcome === null ? landingPage : renderOAuthCompletePage(options.brandName, outcome));
   });
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);
@@ -150,4 +151,18 @@ function landingWords(code: ErrorCode): string {
   const words = landingFailures[code] ?? defaultErrorMessage[code];
   const next = tryLater.has(code) ? "Try again later" : "Start again below";
   return `${words.replace(/\.$/, "")}. ${next}, or sign in another way.`;
+}
+
+/**
+ * How the trip ended, from the landing page's address: only a known error code or provider id is
+ * taken (the page is linkable, and any other text would read as this service's own words).
+ */
+function landingOutcome(query: Record<string, unknown> | undefined): LandingOutcome | null {
+  const text = (name: string) => (typeof query?.[name] === "string" ? query[name] : null);
+  const failed = text("error");
+  if (failed !== null && isErrorCode(failed)) return { failure: landingWords(failed) };
+  const linked = parseOAuthProvider(text("linked") ?? "");
+  if (linked !== null) return { linked };
+  const reauthenticated = parseOAuthProvider(text("reauthenticated") ?? "");
+  return reauthenticated === null ? null : { reauthenticated };
 }
