@@ -312,6 +312,32 @@ describe("disabling an account", () => {
   });
 });
 
+describe("searching the accounts", () => {
+  it("a search term with a control character is 400 VALIDATION_ERROR naming q, lists no one and records nothing (a NUL cut SQLite's pattern short)", async () => {
+    const admin = await registerAdmin("nul-search-admin@example.com");
+    await register("nul-search-person@example.com", "person");
+    for (const q of ["%00", "nul-search%00", "nul%09search", "nul-search%0A-person", "%7F"]) {
+      const refused = await call("GET", `/admin/users?q=${q}`, { token: admin.accessToken });
+      expect([refused.statusCode, refused.json().error], refused.body).toEqual([400, "VALIDATION_ERROR"]);
+      expect(refused.json().message).toBe(
+        "q must be printable text: it holds a control character (a NUL, a tab, a line break)",
+      );
+      expect(refused.body).not.toContain("nul-search-person@example.com");
+    }
+    const audit = (await call("GET", "/admin/audit", { token: admin.accessToken })).json().data.actions as {
+      type: string;
+      actorId: string | null;
+    }[];
+    expect(audit.filter((entry) => entry.actorId === admin.user.id)).toEqual([]);
+    // A term pasted with a line break after it is trimmed, as every term is, and searched.
+    const trimmed = await call("GET", "/admin/users?q=nul-search-person%0A", { token: admin.accessToken });
+    expect(trimmed.statusCode, trimmed.body).toBe(200);
+    expect(trimmed.json().data.users.map((user: { email: string }) => user.email)).toEqual([
+      "nul-search-person@example.com",
+    ]);
+  });
+});
+
 describe("marking an address verified", () => {
   it("verifies it in the store, unlinks a provider linked before, and lets 2FA be set up; the audit keeps the act", async () => {
     const admin = await registerAdmin("verifying-admin@example.com");

@@ -196,6 +196,26 @@ describe("user search", { timeout: 30_000 }, () => {
     expect(none.body).toContain("No account matches.");
   });
 
+  it("a search term with a control character is 400 above the search form, lists no one and records nothing", async () => {
+    const { account, browserOf, deps } = await withConsole();
+    const boss = await account("boss", "admin");
+    await account("ada");
+    const browser = await browserOf("boss");
+    for (const q of ["%00", "ada%00x", "a%09da", "ada%C2%85"]) {
+      const refused = await browser.get(`/admin/users?q=${q}`);
+      expectPage(refused, 400);
+      expect(refused.body).toContain(
+        '<p id="form-error" class="error" role="alert">The search must be printable text: it holds a control character (a NUL, a tab, a line break)</p>',
+      );
+      expect(refused.body).toContain('aria-describedby="form-error" aria-invalid="true"');
+      expect(refused.body).toContain('value=""');
+      expect(refused.body).not.toContain("ada@example.com");
+      expect(refused.body).not.toContain("No account matches");
+    }
+    const searches = await deps.securityEvents.listSecurityEventsOfUser({ userId: boss.user.id, limit: 50 });
+    expect(searches.map((event) => event.type)).not.toContain("users_searched");
+  });
+
   it("steps back through several pages with the cursors carried in the links", () => {
     // Cursors are ids (isPageCursor); anything else in the query is ignored.
     const c = (n: number) => `00000000-0000-7000-8000-00000000000${n}`;

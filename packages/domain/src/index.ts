@@ -73,6 +73,7 @@ export type { MaintenanceNotice } from "./maintenance-notice.ts";
 export { maxMaintenanceNoticeLength, parseMaintenanceNoticeMessage } from "./maintenance-notice.ts";
 export type { Nickname } from "./nickname.ts";
 export { parseNickname } from "./nickname.ts";
+export { hasControlCharacters } from "./one-line-text.ts";
 export { checkPageCursor, isPageCursor } from "./page-cursor.ts";
 export {
   checkPasswordPolicy,

@@ -19,9 +19,18 @@ export function parseOneLineText(input: {
   if ([...text].length > maxLength) {
     return err("VALIDATION_ERROR", `${field} must be at most ${maxLength} characters`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) {
+  if (hasControlCharacters(text)) {
     return err("VALIDATION_ERROR", `${field} must be one line of printable text`);
   }
   return ok(text);
+}
+
+/**
+ * Whether `text` holds a control character (C0, DEL, C1) or a line or paragraph separator: nothing
+ * typed on one line needs one, and one can break a page's, a table's or a log's lines, or (a NUL)
+ * cut a string short where SQLite reads it as C text.
+ */
+export function hasControlCharacters(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text);
 }

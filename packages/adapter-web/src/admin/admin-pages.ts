@@ -110,12 +110,31 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       query,
       cursor: position.cursor,
     });
+    if (!found.ok && found.error === "VALIDATION_ERROR") {
+      // A search the form cannot make (a control character in the term, a made-up cursor: a
+      // hand-made link), said above the form, which is emptied: its term cannot be shown as typed.
+      const { status, message } = page.failure(found);
+      return page.render(
+        "admin/users",
+        {
+          title: "Users",
+          section: "users",
+          navLabel: "Admin",
+          query: "",
+          error: inFormWords(message, "q", "The search"),
+          users: null,
+          links: null,
+        },
+        { status },
+      );
+    }
     if (!found.ok) return renderRefusal(page, found, { title: "Users", section: "users" });
     return page.render("admin/users", {
       title: "Users",
       section: "users",
       navLabel: "Admin",
       query,
+      error: null,
       users: found.value.users.map((user) => ({
         id: user.id,
         email: user.email,

@@ -1,4 +1,12 @@
-import { checkPageCursor, err, ok, parseEmail, type Result, type User } from "@superoauth/domain";
+import {
+  checkPageCursor,
+  err,
+  hasControlCharacters,
+  ok,
+  parseEmail,
+  type Result,
+  type User,
+} from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import type { AllowanceSpent } from "../allowance-spent.ts";
 import type { Authenticated } from "../sessions/authenticate-access-token.ts";
@@ -18,7 +26,8 @@ export interface UserPage {
 
 /**
  * Staff search users by a part of their email or nickname (case-insensitive), in creation order, a
- * page at a time: `cursor` is the `nextCursor` of the previous page. No query lists everyone.
+ * page at a time: `cursor` is the `nextCursor` of the previous page. No query lists everyone; one
+ * holding a control character is refused (VALIDATION_ERROR naming `q`).
  * Every page is recorded (`users_searched`) before it is answered: a failed record fails the search,
  * and a page past the staff member's read allowance (STAFF_READS_PER_HOUR) is refused.
  */
@@ -43,6 +52,14 @@ export async function searchUsers(
   // Addresses are stored in NFC (parseEmail): a query pasted in NFD (`e` + a combining accent, as
   // macOS file names and some keyboards give it) must find `élodie@example.com` too.
   const typed = input.query?.trim().normalize("NFC").toLowerCase() ?? "";
+  // No address or nickname holds one, and a NUL cut SQLite's pattern short (`q=%00` listed every
+  // account, and the entry kept the NUL): refused before the search, so nothing is recorded.
+  if (hasControlCharacters(typed)) {
+    return err(
+      "VALIDATION_ERROR",
+      "q must be printable text: it holds a control character (a NUL, a tab, a line break)",
+    );
+  }
   // A whole address is read as every address is: `anna@bücher.de` finds the stored `anna@xn--bcher-kva.de`.
   const asAddress = parseEmail(typed);
   const query = asAddress.ok ? asAddress.value : typed;
