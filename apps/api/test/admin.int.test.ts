@@ -218,7 +218,7 @@ describe("disabling an account", () => {
     expect(mine.map((entry) => entry.type).sort()).toEqual(["account_viewed", "users_searched"]);
   });
 
-  it("unlocks at once lift the lock once: every answer 200, one account_unlocked", async () => {
+  it("unlocks at once lift the lock once: every answer 200, one not alreadyUnlocked, one account_unlocked", async () => {
     const admin = await registerAdmin("unlock-race-admin@example.com");
     const email = "unlock-race-person@example.com";
     const person = await register(email, "person");
@@ -232,6 +232,13 @@ describe("disabling an account", () => {
       ),
     );
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+    // The one that lifted it says so; the others, that no lock was in force any more.
+    expect(answers.map((answer) => answer.json().data.alreadyUnlocked).sort()).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
     const audit = (await call("GET", "/admin/audit?limit=50", { token: admin.accessToken })).json().data
       .actions as { type: string; userId: string }[];
     expect(

@@ -1181,7 +1181,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     );
     expect((await call("POST", `/admin/users/${target.user.id}/unlock`, support)).json()).toEqual({
       success: true,
-      data: { unlocked: true },
+      data: { unlocked: true, alreadyUnlocked: false },
     });
     const signedIn = await logIn(app, otherRegistration);
     expect((await timelineOf(signedIn)).map((e) => e.description)).toContain(
@@ -1200,16 +1200,23 @@ describe("unlock, reset 2FA, revoke sessions", () => {
       ),
     );
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
+    // The one that lifted it says so; the others, that it was not locked any more.
+    expect(answers.map((answer) => answer.json().data.alreadyUnlocked).sort()).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
     const signedIn = await logIn(app, otherRegistration);
     expect((await timelineOf(signedIn)).filter((e) => e.type === "account_unlocked")).toHaveLength(1);
   });
 
-  it("unlock of an account with no lock answers the same and records nothing", async () => {
+  it("unlock of an account with no lock answers alreadyUnlocked and records nothing", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
     expect((await call("POST", `/admin/users/${target.user.id}/unlock`, support)).json()).toEqual({
       success: true,
-      data: { unlocked: true },
+      data: { unlocked: true, alreadyUnlocked: true },
     });
     expect((await timelineOf(target)).map((e) => e.type)).not.toContain("account_unlocked");
   });
@@ -1342,7 +1349,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     const target = await registerUser(app, otherRegistration);
     expect((await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, support)).json()).toEqual({
       success: true,
-      data: { sessionsRevoked: true },
+      data: { sessionsRevoked: true, alreadySignedOut: false },
     });
     expectError(await getMe(app, target.accessToken), "INVALID_TOKEN", 401);
     expectError(await refresh(app, target.refreshToken), "INVALID_REFRESH_TOKEN", 401);
@@ -1352,7 +1359,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     });
   });
 
-  it("revoke-sessions with no session left is answered the same, and neither recorded nor mailed again", async () => {
+  it("revoke-sessions with no session left answers alreadySignedOut, and is neither recorded nor mailed again", async () => {
     const support = await accountWithRole("support");
     const target = await registerUser(app, otherRegistration);
     const url = `/admin/users/${target.user.id}/revoke-sessions`;
@@ -1363,7 +1370,7 @@ describe("unlock, reset 2FA, revoke sessions", () => {
     for (let again = 0; again < 3; again += 1) {
       expect((await call("POST", url, support)).json()).toEqual({
         success: true,
-        data: { sessionsRevoked: true },
+        data: { sessionsRevoked: true, alreadySignedOut: true },
       });
     }
 

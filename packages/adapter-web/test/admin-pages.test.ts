@@ -68,6 +68,15 @@ async function withConsole(
   return { ...built, account, browserOf };
 }
 
+/** The mails sent to `address` with `subject`. */
+function mailsTo(
+  deps: { mailer: { sentTo(to: string): readonly { subject: string }[] } },
+  address: string,
+  subject: string,
+) {
+  return deps.mailer.sentTo(address).filter((mail) => mail.subject === subject);
+}
+
 /** Posts an action form of a user's page with the CSRF token of a page the browser may open. */
 function act(browser: Browser, path: string, form: Record<string, string> = {}) {
   return browser.submit("/account", path, form);
@@ -690,7 +699,13 @@ describe("a user's page", { timeout: 30_000 }, () => {
 
 describe("the actions, role by role", { timeout: 30_000 }, () => {
   const actions = [
-    { path: "unlock", support: 303, notice: "The sign-in lock is lifted." },
+    // The target is not locked: the click is answered as one that found the lock lifted already.
+    {
+      path: "unlock",
+      support: 303,
+      notice:
+        "The account was not locked (an earlier click, another tab or another member of staff lifted the lock, or it had none): this click changed nothing.",
+    },
     { path: "reset-2fa", support: 303, notice: "Two-step verification is off for this account." },
     { path: "revoke-sessions", support: 303, notice: "Every session of this account has ended." },
     // The target has no GitHub linked: the click is answered as one that found it unlinked already.
@@ -761,6 +776,49 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     }
   }
 
+  it("a second unlock or end of every session (another tab, another member of staff) says it changed nothing; one recorded, one mail", async () => {
+    const { account, browserOf, deps, useCases } = await withConsole();
+    const target = await account("target");
+    for (let attempt = 0; attempt < deps.settings.lockout.threshold; attempt += 1) {
+      await useCases.logInWithPassword({
+        email: "target@example.com",
+        password: "wrong-password-1",
+        client: {},
+      });
+    }
+    await account("helper", "support");
+    const first = await browserOf("helper");
+    const second = await browserOf("helper");
+    const base = `/admin/users/${target.user.id}`;
+    // Both tabs loaded the page while the account was locked and signed in.
+    for (const tab of [first, second]) expect((await tab.get(base)).body).toContain("locked until");
+    const notices = [
+      ["unlock", "The sign-in lock is lifted."],
+      [
+        "unlock",
+        "The account was not locked (an earlier click, another tab or another member of staff lifted the lock, or it had none): this click changed nothing.",
+      ],
+      ["revoke-sessions", "Every session of this account has ended."],
+      [
+        "revoke-sessions",
+        "The account had no session left to end (an earlier click, another tab or another member of staff ended them, or it had none): this click changed nothing and mailed nothing.",
+      ],
+    ] as const;
+    for (const [index, [path, notice]] of notices.entries()) {
+      const tab = index % 2 === 0 ? first : second;
+      expect((await act(tab, `${base}/${path}`)).headers.location).toBe(base);
+      expect((await tab.get(base)).body).toContain(`<p class="notice" role="status">${notice}</p>`);
+    }
+    const recorded = (
+      await deps.securityEvents.listSecurityEventsOfUser({ userId: target.user.id, limit: 50 })
+    )
+      .map((event) => event.type)
+      .filter((type) => type === "account_unlocked" || type === "sessions_revoked");
+    expect(recorded.sort()).toEqual(["account_unlocked", "sessions_revoked"]);
+    await deps.backgroundTasks.drain();
+    expect(mailsTo(deps, "target@example.com", "Your account was signed out everywhere")).toHaveLength(1);
+  });
+
   it("applies each action: disabled, 2FA reset, sessions ended, role changed, deleted", async () => {
     const { account, browserOf, deps, useCases } = await withConsole();
     const target = await account("target");
@@ -799,11 +857,7 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
       '<p class="notice" role="status">The account was active already (an earlier click, another tab or another member of staff enabled it): this click changed nothing and mailed nothing more.</p>',
     );
     await deps.backgroundTasks.drain();
-    expect(
-      deps.mailer
-        .sentTo("target@example.com")
-        .filter((mail) => mail.subject === "Your account was enabled again"),
-    ).toHaveLength(1);
+    expect(mailsTo(deps, "target@example.com", "Your account was enabled again")).toHaveLength(1);
     await act(browser, `${base}/role`, { role: "support" });
     expect(await browser.get(base).then((page) => page.body)).toContain("<dt>Role</dt><dd>support</dd>");
     await act(browser, `${base}/delete`, { confirm_email: " TARGET@example.com " });

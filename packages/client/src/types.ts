@@ -448,6 +448,8 @@ export interface UserEnabled {
 
 export interface UserUnlocked {
   readonly unlocked: true;
+  /** True when no sign-in lock was in force (lifted by someone else already): nothing was cleared or recorded. */
+  readonly alreadyUnlocked: boolean;
 }
 
 export interface UserEmailVerified {
@@ -489,6 +491,8 @@ export interface UserProviderUnlinked {
 
 export interface SessionsRevoked {
   readonly sessionsRevoked: true;
+  /** True when the account had no session left to end (ended by someone else already): nothing was recorded or mailed. */
+  readonly alreadySignedOut: boolean;
 }
 
 export interface RoleChanged {

@@ -364,9 +364,15 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "unlock",
     staffAction: "unlock",
-    data: Type.Object({ unlocked: Type.Literal(true) }),
+    data: Type.Object({
+      unlocked: Type.Literal(true),
+      alreadyUnlocked: Type.Boolean({
+        description:
+          "True when no sign-in lock was in force (another member of staff lifted it, an earlier click, or it was not locked): nothing was cleared or recorded. False when this request lifted it.",
+      }),
+    }),
     run: (actor, userId, client) => useCases.unlockUser({ actor, client, userId }),
-    answer: { unlocked: true },
+    answer: (outcome) => ({ unlocked: true, alreadyUnlocked: !outcome.lifted }),
     errors: [],
   });
   action({
@@ -463,9 +469,15 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
   action({
     path: "revoke-sessions",
     staffAction: "revoke_sessions",
-    data: Type.Object({ sessionsRevoked: Type.Literal(true) }),
+    data: Type.Object({
+      sessionsRevoked: Type.Literal(true),
+      alreadySignedOut: Type.Boolean({
+        description:
+          "True when the account had no session left to end (another member of staff ended them, an earlier click, or it had none): nothing was recorded or mailed. False when this request ended at least one.",
+      }),
+    }),
     run: (actor, userId, client) => useCases.revokeUserSessions({ actor, client, userId }),
-    answer: { sessionsRevoked: true },
+    answer: (outcome) => ({ sessionsRevoked: true, alreadySignedOut: outcome.sessionsEnded === 0 }),
     errors: [],
   });
 

@@ -220,7 +220,11 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       // Active already (another tab, another member of staff): nothing was changed or mailed.
       return result.ok && !result.value.changed ? ok(new OtherNotice("user_already_active")) : result;
     },
-    unlock: (input) => useCases.unlockUser(input),
+    unlock: async (input) => {
+      const result = await useCases.unlockUser(input);
+      // No lock in force (another member of staff lifted it, a stale page): nothing was done.
+      return result.ok && !result.value.lifted ? ok(new OtherNotice("user_already_unlocked")) : result;
+    },
     reset_two_factor: (input) => useCases.resetUserTwoFactor(input),
     unlink_provider: async (input, page) => {
       const result = await useCases.unlinkUserProvider({ ...input, provider: page.form("provider", 32) });
@@ -248,7 +252,13 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         : result;
     },
     verify_email: (input) => useCases.verifyUserEmail(input),
-    revoke_sessions: (input) => useCases.revokeUserSessions(input),
+    revoke_sessions: async (input) => {
+      const result = await useCases.revokeUserSessions(input);
+      // No session left (another member of staff ended them, a stale page): nothing was done or mailed.
+      return result.ok && result.value.sessionsEnded === 0
+        ? ok(new OtherNotice("sessions_already_ended"))
+        : result;
+    },
   };
 
   for (const action of userActions) {

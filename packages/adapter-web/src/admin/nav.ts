@@ -20,6 +20,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   user_already_active:
     "The account was active already (an earlier click, another tab or another member of staff enabled it): this click changed nothing and mailed nothing more.",
   user_unlocked: "The sign-in lock is lifted.",
+  user_already_unlocked:
+    "The account was not locked (an earlier click, another tab or another member of staff lifted the lock, or it had none): this click changed nothing.",
   email_verified: "The address is marked verified, and its holder is mailed about it.",
   verification_resent:
     "A verification link is on its way to the address: the newest link mailed works, older ones do not.",
@@ -39,6 +41,8 @@ export const adminNotices: Readonly<Record<string, string>> = {
   provider_already_unlinked:
     "That provider was not linked any more (an earlier click, another tab or another member of staff unlinked it): this click changed nothing and mailed nothing.",
   sessions_revoked: "Every session of this account has ended.",
+  sessions_already_ended:
+    "The account had no session left to end (an earlier click, another tab or another member of staff ended them, or it had none): this click changed nothing and mailed nothing.",
   role_changed: "The role is changed.",
   role_unchanged: "The account already has that role: nothing changed.",
   user_deleted: "The account is deleted.",

@@ -7,13 +7,15 @@ import { actorOf, authorizeStaffAction, type StaffRefusal } from "./steps/author
 
 /**
  * Signs the account out everywhere (support and admins): every session, and so every token of ours,
- * ends. Recorded (and so mailed to the holder) only when a session was ended: an account with none
- * is answered the same, and neither its log nor its mailbox fills with sign-outs that did nothing.
+ * ends. Recorded (and so mailed to the holder) only when a session was ended: for an account with
+ * none, neither its log nor its mailbox fills with sign-outs that did nothing. The answer counts
+ * the sessions this call ended (0: none was left to end, as another member of staff ended them or
+ * the account had none).
  */
 export async function revokeUserSessions(
   deps: Dependencies,
   input: { actor: Authenticated; client?: ClientInfo | undefined; userId: string },
-): Promise<Result<void, StaffRefusal>> {
+): Promise<Result<{ sessionsEnded: number }, StaffRefusal>> {
   const target = await authorizeStaffAction(deps, {
     actor: input.actor,
     action: "revoke_sessions",
@@ -21,11 +23,11 @@ export async function revokeUserSessions(
   });
   if (!target.ok) return target;
   const ended = await deps.sessions.revokeSessionsOfUser({ userId: target.value.id, now: deps.clock.now() });
-  if (ended === 0) return ok(undefined);
+  if (ended === 0) return ok({ sessionsEnded: 0 });
   await recordSecurityEvent(deps, {
     userId: target.value.id,
     type: "sessions_revoked",
     actor: actorOf(input.actor, input.client),
   });
-  return ok(undefined);
+  return ok({ sessionsEnded: ended });
 }
