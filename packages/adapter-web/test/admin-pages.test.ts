@@ -819,6 +819,40 @@ describe("the actions, role by role", { timeout: 30_000 }, () => {
     expect(mailsTo(deps, "target@example.com", "Your account was signed out everywhere")).toHaveLength(1);
   });
 
+  it("'End every session' on one's own page warns it signs this browser out; done, the sign-in page says why and leads back", async () => {
+    const { account, browserOf } = await withConsole();
+    const boss = await account("boss", "admin");
+    const target = await account("target");
+    const browser = await browserOf("boss");
+    const hint =
+      "This is your own account: ending every session includes this one, so you will be signed out of the console and asked to sign in again.";
+    const own = await browser.get(`/admin/users/${boss.user.id}`);
+    expectPage(own, 200);
+    expect(own.body).toContain(
+      '<button type="submit" aria-describedby="revoke-sessions-hint">End every session</button>',
+    );
+    expect(own.body).toContain(`<p class="hint" id="revoke-sessions-hint">${hint}</p>`);
+    const other = await browser.get(`/admin/users/${target.user.id}`);
+    expect(other.body).toContain("End every session");
+    expect(other.body).not.toContain(hint);
+
+    const ended = await act(browser, `/admin/users/${boss.user.id}/revoke-sessions`);
+    expect(ended.statusCode, ended.body).toBe(303);
+    const signIn = `/account/sign-in?next=%2Fadmin%2Fusers%2F${boss.user.id}`;
+    expect(ended.headers.location).toBe(signIn);
+    const page = await browser.get(signIn);
+    expectPage(page, 200);
+    expect(page.body).toContain(
+      '<p class="notice" role="status">Every session of your account has ended, this one included, so you are signed out: sign in again to go on.</p>',
+    );
+    const again = await browser.submit(signIn, signIn, {
+      email: "boss@example.com",
+      password: strongPassword,
+    });
+    expect(again.headers.location).toBe(`/admin/users/${boss.user.id}`);
+    expectPage(await browser.get(`/admin/users/${boss.user.id}`), 200);
+  });
+
   it("applies each action: disabled, 2FA reset, sessions ended, role changed, deleted", async () => {
     const { account, browserOf, deps, useCases } = await withConsole();
     const target = await account("target");

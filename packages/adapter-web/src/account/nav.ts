@@ -43,6 +43,9 @@ export const accountNav: readonly (NavItem & { readonly description: string })[]
 export const accountNotices: Readonly<Record<string, string>> = {
   signed_in: "You are signed in.",
   signed_out: "You are signed out.",
+  // A member of staff who ended every session of their own account in the admin console.
+  signed_out_everywhere:
+    "Every session of your account has ended, this one included, so you are signed out: sign in again to go on.",
   // After a sign-in with a backup code: often the authenticator is lost, and new backup codes need it.
   backup_code_signed_in:
     "You signed in with a backup code, which cannot be used again. Lost your authenticator app? Under Two-step verification, turn it off with another backup code, then set it up again on your new device.",

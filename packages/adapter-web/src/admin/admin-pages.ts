@@ -16,10 +16,11 @@ import {
 } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import type { AccountPagesOptions } from "../account/account-pages.ts";
+import { accountNotices } from "../account/nav.ts";
 import { shownClient, shownEvent } from "../account/present.ts";
 import { clientOf } from "../client.ts";
 import { createPageKit } from "../pages/page-kit.ts";
-import { createSignedInArea, type PageContext } from "../pages/signed-in-area.ts";
+import { createSignedInArea, oneShotNotices, type PageContext, withNext } from "../pages/signed-in-area.ts";
 import { typedEmailMatches } from "../pages/typed-confirmation.ts";
 import { adminNav, adminNotices } from "./nav.ts";
 import { pageLinks, pagePosition } from "./paging.ts";
@@ -31,6 +32,7 @@ export type AdminPagesOptions = Pick<
 >;
 
 const usersPath = "/admin/users";
+const signInPath = "/account/sign-in";
 const idPattern = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
@@ -50,11 +52,13 @@ export function createAdminPages(options: AdminPagesOptions): (app: FastifyInsta
           cookies: options.cookies,
           nav: adminNav,
           notices: adminNotices,
-          signInPath: "/account/sign-in",
+          signInPath,
           confirmPath: "/account/confirm",
           checkStaffAccess: options.useCases.checkStaffAccess,
         });
-        adminPages(app, area, options.useCases);
+        // The sign-in page's notices, for staff who signed themselves out (their own "End every session").
+        const signInNotices = oneShotNotices(options.cookies, accountNotices);
+        adminPages(app, area, options.useCases, signInNotices);
         maintenanceNoticePage(app, area, options.useCases);
       },
       { prefix: "/admin" },
@@ -78,7 +82,12 @@ const userActions = [
   { id: "revoke_sessions", path: "revoke-sessions", notice: "sessions_revoked" },
 ] as const satisfies readonly { id: StaffAction; path: string; notice: string }[];
 
-function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void {
+function adminPages(
+  app: FastifyInstance,
+  area: Area,
+  useCases: UseCases,
+  signInNotices: ReturnType<typeof oneShotNotices>,
+): void {
   const idOf = (page: PageContext): string | null => {
     const id = (page.request.params as { id?: unknown }).id;
     return typeof id === "string" && idPattern.test(id) ? id : null;
@@ -179,6 +188,7 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
         person: presentPerson(details),
         events: details.recentEvents.map(shownEvent),
         may: permittedActions(page, details),
+        ownAccount: details.user.id === page.signedIn.user.id,
         roles,
         // Back from the fresh-proof step, the role the admin chose, not the account's (sent again as
         // it was, the current role would change nothing).
@@ -279,6 +289,12 @@ function adminPages(app: FastifyInstance, area: Area, useCases: UseCases): void 
       // Not a plain success: the reason typed was dropped. What was typed is in the words, to copy.
       if (result.value instanceof AlreadyDisabled) {
         return renderUser(page, { error: result.value.message, status: 409 });
+      }
+      if (action.id === "revoke_sessions" && id === page.signedIn.user.id) {
+        // Their own sessions ended, this browser's with them (the page said so beside the button):
+        // the sign-in page, saying why, rather than a console that no longer knows them.
+        signInNotices.keep(page.reply, "signed_out_everywhere");
+        return page.reply.redirect(withNext(signInPath, `${usersPath}/${id}`), 303);
       }
       const notice = result.value instanceof OtherNotice ? result.value.notice : action.notice;
       return page.redirect(`${usersPath}/${id}`, notice);
