@@ -685,15 +685,26 @@ describe("a user's page", { timeout: 30_000 }, () => {
     expect(page.body).not.toContain("/reset-2fa");
   });
 
-  it("answers an unknown or malformed id with the 404 page", async () => {
-    const { account, browserOf } = await withConsole();
-    await account("boss", "admin");
+  it("answers an unknown or malformed id, or an account deleted meanwhile, with the 404 page saying it may have been deleted and linking the search", async () => {
+    const { account, browserOf, useCases } = await withConsole();
+    const boss = await account("boss", "admin");
+    const gone = await account("gone");
     const browser = await browserOf("boss");
-    const unknown = await browser.get("/admin/users/0190d7a0-0000-7000-8000-000000000000");
-    expectPage(unknown, 404);
-    expect(unknown.body).toContain("No user with this id");
-    expectPage(await browser.get("/admin/users/not%20an%20id"), 404);
-    expectPage(await act(browser, "/admin/users/0190d7a0-0000-7000-8000-000000000000/unlock"), 404);
+    expectPage(await browser.get(`/admin/users/${gone.user.id}`), 200);
+    // Another admin deletes it while this page is open.
+    expect((await useCases.deleteUser({ actor: boss, userId: gone.user.id })).ok).toBe(true);
+    const said = "No account has this id: it may have been deleted.";
+    for (const response of [
+      await browser.get(`/admin/users/${gone.user.id}`),
+      await act(browser, `/admin/users/${gone.user.id}/unlock`),
+      await browser.get("/admin/users/0190d7a0-0000-7000-8000-000000000000"),
+      await browser.get("/admin/users/not%20an%20id"),
+      await act(browser, "/admin/users/0190d7a0-0000-7000-8000-000000000000/unlock"),
+    ]) {
+      expectPage(response, 404);
+      expect(response.body).toContain(`<p>${said}</p>`);
+      expect(response.body).toContain('<p><a href="/admin/users">Back to the user search</a></p>');
+    }
   });
 });
 

@@ -100,9 +100,17 @@ function adminPages(
     where: { title: string; section: "users" | "audit" } = { title: "User", section: "users" },
   ) => {
     const { status, message } = page.failure(failure);
+    // Most often an account deleted since the page that linked it was loaded: said, with the way back.
+    const missing = failure.error === "USER_NOT_FOUND";
     return page.render(
       "notice",
-      { ...where, navLabel: "Admin", message, status: false, link: null },
+      {
+        ...where,
+        navLabel: "Admin",
+        message: missing ? "No account has this id: it may have been deleted." : message,
+        status: false,
+        link: missing ? { href: usersPath, text: "Back to the user search" } : null,
+      },
       { status },
     );
   };
