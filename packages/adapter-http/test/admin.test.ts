@@ -2241,6 +2241,21 @@ describe("roles", () => {
     ]);
   });
 
+  it("PATCH with an email beside the role changes the role only: the address stays, as every route ignores fields it does not know", async () => {
+    const admin = await accountWithRole("admin");
+    const target = await registerUser(app, otherRegistration);
+    await verifyAddressOf(deps, target.user);
+    const url = `/admin/users/${target.user.id}`;
+    const answered = await call("PATCH", url, admin, { role: "support", email: "thief@example.com" });
+    expect(answered.json()).toEqual({ success: true, data: { role: "support" } });
+    expect(await deps.users.findUserById(target.user.id as UserId)).toMatchObject({
+      role: "support",
+      email: otherRegistration.email,
+    });
+    // Without a role it is refused, whatever else it holds.
+    expectError(await call("PATCH", url, admin, { email: "thief@example.com" }), "VALIDATION_ERROR", 400);
+  });
+
   it("every active admin but the grantee is told when someone is given a staff role; no one when a role is lowered or kept", async () => {
     const acting = await accountWithRole("admin", "acting@example.com");
     const other = await accountWithRole("admin", "other-admin@example.com");
