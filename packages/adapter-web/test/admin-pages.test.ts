@@ -138,6 +138,11 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
         "Staff accounts need two-factor authentication on this service: turn it on in your account, then try again",
       );
       expect(refused.body).toContain('<a href="/account/two-factor">Set up two-factor authentication</a>');
+      // The way out: signing out (another account may be let in).
+      expect(refused.body).toContain("This browser is signed in as <strong>boss@example.com</strong>.");
+      expect(refused.body).toMatch(
+        /<form method="post" action="\/account\/sign-out">[\s\S]*<button type="submit">Sign out<\/button>/,
+      );
     }
     expectPage(await act(browser, `/admin/users/${target.user.id}/disable`), 403);
     expect((await deps.users.findUserById(target.user.id))?.status).toBe("active");
@@ -145,6 +150,23 @@ describe("the admin console's gate", { timeout: 30_000 }, () => {
     expect((await browser.get("/account/two-factor")).statusCode).toBe(200);
     await enableTwoFactorFor(deps, boss.session);
     expectPage(await browser.get("/admin/users"), 200);
+  });
+
+  it("the 403 pages of a signed-in account offer signing out, which works", async () => {
+    const { account, browserOf } = await withConsole({ settings: { staffRequireTwoFactor: true } });
+    await account("boss", "admin");
+    await account("plain");
+    for (const name of ["boss", "plain"]) {
+      const browser = await browserOf(name);
+      const refused = await browser.get("/admin/users");
+      expectPage(refused, 403);
+      const signedOut = await browser.submit("/admin/users", "/account/sign-out", {});
+      expect(signedOut.statusCode, signedOut.body).toBe(303);
+      expect(signedOut.headers.location).toBe("/account/sign-in");
+      expect((await browser.get("/admin/users")).headers.location).toBe(
+        "/account/sign-in?next=%2Fadmin%2Fusers",
+      );
+    }
   });
 
   it("a staff member's browser session ends 12 hours after its sign-in; a user's goes on", async () => {
@@ -1214,6 +1236,17 @@ describe("refusals shown as page errors", { timeout: 30_000 }, () => {
     expect(stale.headers.location).toBe(
       `/account/confirm?next=${encodeURIComponent(`/admin/users/${target.user.id}`)}`,
     );
+    // Asked for by the console, the proof's page shows the console's nav, not the account center's.
+    const proofPage = await browser.get(stale.headers.location as string);
+    expectPage(proofPage, 200);
+    expect(proofPage.body).toContain("<h1>Confirm it is you</h1>");
+    expect(proofPage.body).toContain('<nav class="area-nav" aria-label="Admin">');
+    expect(proofPage.body).toContain('<a href="/admin/users">Users</a>');
+    expect(proofPage.body).not.toContain('href="/account/sessions"');
+    // Asked for by the account center, its own.
+    const ownProof = await browser.get("/account/confirm?next=%2Faccount%2Fpassword");
+    expect(ownProof.body).toContain('<nav class="area-nav" aria-label="Account">');
+    expect(ownProof.body).not.toContain('<a href="/admin/users">Users</a>');
     const confirmed = await browser.submit(
       stale.headers.location as string,
       stale.headers.location as string,

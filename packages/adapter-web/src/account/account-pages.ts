@@ -1,6 +1,7 @@
 import type { UseCases } from "@superoauth/application";
 import { oauthProviderNames } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
+import { adminNav } from "../admin/nav.ts";
 import type { HostedBrowserSessions } from "../browser-sessions.ts";
 import { clientOf } from "../client.ts";
 import type { ProviderTrips } from "../contracts.ts";
@@ -97,24 +98,33 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   const renderConfirm = async (
     page: PageContext,
     input: { error?: string; status?: number; next?: string } = {},
-  ) =>
-    page.render(
+  ) => {
+    const next = input.next ?? nextOf(page);
+    // Asked for by the admin console (a staff action): its nav, the way back to where staff were.
+    const fromConsole = next === "/admin" || next.startsWith("/admin/");
+    return page.render(
       "account/confirm",
       {
         title: "Confirm it is you",
         section: "",
+        ...(fromConsole ? { navLabel: "Admin" } : {}),
         method: await proofMethod(page),
-        action: withNext(confirmPath, input.next ?? nextOf(page)),
+        action: withNext(confirmPath, next),
         // An account with neither a password nor 2FA proves itself through a linked provider.
-        providerAction: withNext(`${confirmPath}/provider`, input.next ?? nextOf(page)),
+        providerAction: withNext(`${confirmPath}/provider`, next),
         providers: (await useCases.listLinkedProviders({ userId: page.signedIn.user.id })).map((link) => ({
           id: link.provider,
           name: oauthProviderNames[link.provider],
         })),
         error: input.error ?? null,
       },
-      { status: input.status ?? 200, formTargets: providerFormTargets },
+      {
+        status: input.status ?? 200,
+        formTargets: providerFormTargets,
+        ...(fromConsole ? { nav: adminNav } : {}),
+      },
     );
+  };
 
   area.page(app, "/confirm", {}, async (page) => renderConfirm(page));
 

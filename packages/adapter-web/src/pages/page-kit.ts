@@ -54,10 +54,19 @@ export interface PageKit {
   readonly csrf: CSRFProtection;
   /** Sends a rendered page with the CSP and its companions (`formTargets`: the CSP's form-action; `keepOpener`: a popup flow's page). */
   sendPage(reply: FastifyReply, input: { status?: number; html: string } & PageHeaderOptions): FastifyReply;
-  /** An error page: the `notice` template with a title and a fixed message. */
+  /**
+   * An error page: the `notice` template with a title and a fixed message; with `signOut`, a button
+   * signing that account out, for a page refused to a signed-in account.
+   */
   sendError(
     reply: FastifyReply,
-    input: { status: number; title: string; message: string; link?: { href: string; text: string } },
+    input: {
+      status: number;
+      title: string;
+      message: string;
+      link?: { href: string; text: string };
+      signOut?: { email: string };
+    },
   ): FastifyReply;
   /** The 503 page of a storage outage or an overloaded service. */
   sendUnavailable(reply: FastifyReply, retryAfterSeconds?: number, message?: string): FastifyReply;
@@ -135,10 +144,7 @@ export function createPageKit(options: PageKitOptions): PageKit {
       .send(input.html);
   };
 
-  const sendError = (
-    reply: FastifyReply,
-    input: { status: number; title: string; message: string; link?: { href: string; text: string } },
-  ) =>
+  const sendError: PageKit["sendError"] = (reply, input) =>
     sendPage(reply, {
       status: input.status,
       html: views.page("notice", {
@@ -146,6 +152,9 @@ export function createPageKit(options: PageKitOptions): PageKit {
         message: input.message,
         status: false,
         link: input.link ?? null,
+        ...(input.signOut === undefined
+          ? {}
+          : { signOut: input.signOut, csrf: csrf.tokenFor(reply.request.raw, reply.raw) }),
       }),
     });
 

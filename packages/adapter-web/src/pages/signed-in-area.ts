@@ -71,6 +71,8 @@ export interface PageContext {
       status?: number;
       /** The CSP's form-action when a form here is answered with a redirect elsewhere (to a provider). */
       formTargets?: readonly string[];
+      /** Another area's nav, for a page of this one reached from it (the fresh proof, from the admin console). */
+      nav?: readonly NavItem[];
     },
   ): FastifyReply;
   /** Post-redirect-get: a 303 to a local `path`, with a one-shot notice named by its key. */
@@ -249,7 +251,7 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
             // Every form here names the account it was shown for (csrf.eta adds the field).
             account: formAccountOf(signedIn.user.id),
             notice: noticeOf(),
-            nav: options.nav
+            nav: (renderOptions.nav ?? options.nav)
               .filter(
                 (item) => item.permission === undefined || mayPerform(signedIn.user.role, item.permission),
               )
@@ -354,6 +356,8 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
     const access = await options.checkStaffAccess({ actor: signedIn, action: input.permission });
     if (access.ok) return signedIn;
     logAccessRefused(request, signedIn);
+    // Signed in but kept out: the page offers signing out (another account may be let in).
+    const signOut = { email: signedIn.user.email };
     kit.sendError(
       reply,
       access.error === "TWO_FACTOR_REQUIRED"
@@ -362,8 +366,9 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
             title: "Turn on two-factor authentication",
             message: access.message ?? "Staff accounts need two-factor authentication.",
             link: { href: "/account/two-factor", text: "Set up two-factor authentication" },
+            signOut,
           }
-        : { status: 403, title: "Not allowed", message: "Your role does not allow this page." },
+        : { status: 403, title: "Not allowed", message: "Your role does not allow this page.", signOut },
     );
     return null;
   }
