@@ -191,8 +191,26 @@ export function createInteractions(input: {
         { mergeWithLastSubmission: false },
       );
     },
+
+    async selectAccount(req, res): Promise<string> {
+      await interactionAt(req, res, "consent");
+      // Resumed with this, the authorization stops at select_account (provider-settings.ts), the
+      // prompt an app asks with prompt=select_account: one way to choose another account, not two.
+      return provider.interactionResult(
+        req,
+        res,
+        { [accountSwitchResult]: {} },
+        { mergeWithLastSubmission: false },
+      );
+    },
   };
 }
+
+/**
+ * The interaction result of "Not you? Use another account" on the consent page. The provider's
+ * select_account prompt asks when a resumed authorization carries it (provider-settings.ts).
+ */
+export const accountSwitchResult = "switch_account";
 
 /** How long a second answer of one consent page waits for the first to be saved, and how often it looks. */
 const answerWaitMs = 2_000;

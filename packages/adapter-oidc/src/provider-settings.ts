@@ -11,6 +11,7 @@ import {
   type KoaContextWithOIDC,
 } from "oidc-provider";
 import { failureReferenceOf } from "./fastify-requests.ts";
+import { accountSwitchResult } from "./interactions.ts";
 import type { ProviderOptions } from "./provider.ts";
 
 /** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
@@ -384,7 +385,23 @@ function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]
   // prompt=select_account (OpenID Connect Core §3.1.2.1), which apps written for Google send: the
   // sign-in page offers the signed-in account and "Use another account" (interactions.ts). Asked
   // for before anything else, so it is answered even when the browser's session would do.
-  policy.add(new interactionPolicy.Prompt({ name: "select_account", requestable: true }), 0);
+  // Also asked when the person chose "Not you? Use another account" on the consent page
+  // (interactions.ts `selectAccount`); the result of the sign-in that follows replaces that choice.
+  policy.add(
+    new interactionPolicy.Prompt(
+      { name: "select_account", requestable: true },
+      new interactionPolicy.Check(
+        "account_switch_asked",
+        "the End-User asked to use another account",
+        "account_selection_required",
+        (ctx: KoaContextWithOIDC) =>
+          ctx.oidc.result?.[accountSwitchResult] === undefined
+            ? interactionPolicy.Check.NO_NEED_TO_PROMPT
+            : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    ),
+    0,
+  );
   const login = policy.get("login");
   if (login === undefined) throw new Error("oidc-provider's base policy has no login prompt");
   login.checks.add(

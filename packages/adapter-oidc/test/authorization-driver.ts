@@ -25,9 +25,12 @@ export async function authorizeInBrowser(input: {
   deny?: boolean;
   /** Runs once, with the consent page open, just before it is answered (another device's doings). */
   beforeConsent?: () => Promise<void>;
+  /** The first consent page is answered "Not you? Use another account" instead. */
+  switchAtConsent?: boolean;
 }): Promise<{ callback: URL; prompts: Prompt[] }> {
   const { agent, issuer } = input;
   const prompts: Prompt[] = [];
+  let switchesLeft = input.switchAtConsent === true ? 1 : 0;
   let response = await agent.request(input.url.toString());
   for (let hop = 0; hop < 12; hop += 1) {
     const location = locationOf(response);
@@ -58,6 +61,9 @@ export async function authorizeInBrowser(input: {
     prompts.push(details.prompt);
     if (input.deny === true) {
       response = await agent.request(`${url.pathname}/deny`, { method: "POST" });
+    } else if (details.prompt === "consent" && switchesLeft > 0) {
+      switchesLeft -= 1;
+      response = await agent.request(`${url.pathname}/select-account`, { method: "POST" });
     } else if (details.prompt === "login") {
       response = await agent.request(`${url.pathname}/login?account=${input.account ?? "user-1"}`, {
         method: "POST",
@@ -104,6 +110,7 @@ export async function signInWithCode(input: {
   prompt?: string;
   usePAR?: boolean;
   beforeConsent?: () => Promise<void>;
+  switchAtConsent?: boolean;
 }): Promise<{ tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers; prompts: Prompt[] }> {
   const agent = input.agent ?? new BrowserAgent(input.issuer);
   const verifier = oidc.randomPKCECodeVerifier();
@@ -127,6 +134,7 @@ export async function signInWithCode(input: {
     ...(input.account === undefined ? {} : { account: input.account }),
     ...(input.remember === undefined ? {} : { remember: input.remember }),
     ...(input.beforeConsent === undefined ? {} : { beforeConsent: input.beforeConsent }),
+    ...(input.switchAtConsent === undefined ? {} : { switchAtConsent: input.switchAtConsent }),
   });
   const tokens = await oidc.authorizationCodeGrant(input.config, callback, {
     pkceCodeVerifier: verifier,

@@ -406,6 +406,10 @@ function registerTestInteractionRoutes(
     const to = await interactions.deny(request.raw, reply.raw);
     return reply.redirect(to, 303);
   });
+  app.post("/interaction/:uid/select-account", async (request, reply) => {
+    const to = await interactions.selectAccount(request.raw, reply.raw);
+    return reply.redirect(to, 303);
+  });
 }
 
 /** Adds a cookie without dropping the ones the provider set on the raw response. */

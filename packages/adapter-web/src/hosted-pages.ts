@@ -211,8 +211,18 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
               session === null || session.user.id !== details.accountId
                 ? null
                 : { email: session.user.email },
+            selectAccountPath: `/interaction/${encodeURIComponent(details.uid)}/select-account`,
           }),
         });
+      });
+
+      // "Not you? Use another account" on the consent page (single sign-on brought the browser's
+      // account there unasked): the provider's select_account, the sign-in page an app's
+      // prompt=select_account opens, with "Continue as" and "Use another account".
+      post("/:uid/select-account", "general", async (request, reply) => {
+        const details = await interactionOf(request, reply, "consent");
+        if (details === null) return expired(reply);
+        return reply.redirect(await interactions.selectAccount(request.raw, reply.raw), 303);
       });
 
       post("/:uid/login", "login", async (request, reply) => {

@@ -13,7 +13,8 @@ export type FinishedInteraction =
       readonly authenticatedAt?: Date;
     }
   | { readonly uid: string; readonly kind: "consent"; readonly remember: boolean }
-  | { readonly uid: string; readonly kind: "deny" };
+  | { readonly uid: string; readonly kind: "deny" }
+  | { readonly uid: string; readonly kind: "select-account" };
 
 /**
  * An in-memory stand-in for the provider's interactions: the test opens an interaction with the
@@ -64,6 +65,12 @@ export class FakeInteractions implements Interactions {
     const uid = this.#uidOf(req);
     this.finished.push({ uid, kind: "deny" });
     return `/oidc/auth/${uid}/deny`;
+  }
+
+  async selectAccount(req: IncomingMessage): Promise<string> {
+    const uid = this.#uidOf(req);
+    this.finished.push({ uid, kind: "select-account" });
+    return `/oidc/auth/${uid}/select-account`;
   }
 
   #uidOf(req: IncomingMessage): string {

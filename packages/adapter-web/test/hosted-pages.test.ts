@@ -772,6 +772,39 @@ describe("the consent page", () => {
     expect(interactions.finished).toEqual([{ uid: "consent-1", kind: "consent", remember: true }]);
   });
 
+  it("names the account signed in, and 'Not you? Use another account' asks the provider's select_account, without JavaScript", async () => {
+    const { browser, interactions, user } = await withAccount();
+    // Signed in once in this browser; single sign-on brings the next app straight to its consent page.
+    await browser.submit("/interaction/login-1", "/interaction/login-1/login", {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    interactions.open(consent(user.id));
+    const page = await browser.get("/interaction/consent-1");
+    expectPage(page, 200);
+    expect(page.body).toContain(
+      'Signed in as <strong>ada@example.com</strong>. Not you? <button type="submit" class="link">Use another account</button>',
+    );
+    const switched = await browser.submit(
+      "/interaction/consent-1",
+      "/interaction/consent-1/select-account",
+      {},
+    );
+    expect(switched.statusCode).toBe(303);
+    expect(switched.headers.location).toBe("/oidc/auth/consent-1/select-account");
+    expect(interactions.finished.at(-1)).toEqual({ uid: "consent-1", kind: "select-account" });
+    // Only from a consent page, and only with the page's CSRF token.
+    const fromSignIn = await browser.submit(
+      "/interaction/login-1",
+      "/interaction/login-1/select-account",
+      {},
+    );
+    expectPage(fromSignIn, 400);
+    expect(fromSignIn.body).toContain("This sign-in has ended");
+    expectPage(await browser.post("/interaction/consent-1/select-account", {}), 403);
+    expect(interactions.finished.filter((f) => f.kind === "select-account")).toHaveLength(1);
+  });
+
   it("asked again (prompt=consent), lists every scope the app will have, marking only the new ones", async () => {
     const { browser, interactions, user } = await withAccount();
     const scopes = ["openid", "email", "user:read"];
@@ -914,6 +947,7 @@ describe("errors and assets", () => {
         deny: async () => {
           throw refusal();
         },
+        selectAccount: fake.selectAccount.bind(fake),
       }),
     });
     interactions.open({
@@ -945,6 +979,7 @@ describe("errors and assets", () => {
           });
         },
         deny: fake.deny.bind(fake),
+        selectAccount: fake.selectAccount.bind(fake),
       }),
     });
     interactions.open({
@@ -974,6 +1009,7 @@ describe("errors and assets", () => {
         finishLogin: fake.finishLogin.bind(fake),
         finishConsent: fake.finishConsent.bind(fake),
         deny: fake.deny.bind(fake),
+        selectAccount: fake.selectAccount.bind(fake),
         details: async () => {
           throw new Error("secret internals at /srv/app.ts:12");
         },

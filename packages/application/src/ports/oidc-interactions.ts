@@ -77,6 +77,11 @@ export interface OIDCInteractions<Req, Res> {
   finishConsent(req: Req, res: Res, input: { remember: boolean; client?: ConsentClient }): Promise<string>;
   /** The user declined: the client gets `access_denied`. */
   deny(req: Req, res: Res): Promise<string>;
+  /**
+   * "Not you? Use another account" on the consent page: the provider asks `select_account` as if
+   * the app had (the sign-in page offering the signed-in account and "Use another account").
+   */
+  selectAccount(req: Req, res: Res): Promise<string>;
 }
 
 /**
