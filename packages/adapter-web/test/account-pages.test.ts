@@ -638,7 +638,7 @@ describe("two-step verification in the account area", () => {
     expect(blank.body).not.toContain(secret.slice(0, 8));
   });
 
-  it("sends a stale session to the fresh-proof page and back to the action page", async () => {
+  it("sends a stale session to the fresh-proof page, which says what for and links back, and back to the action page", async () => {
     const { browser, deps } = await withAccount({ verified: true });
     await signIn(browser);
     deps.clock.advance(deps.settings.reauthMaxAgeMs + 1000);
@@ -649,6 +649,20 @@ describe("two-step verification in the account area", () => {
       password: "not-the-password-1",
     });
     expectPage(wrong, 401);
+    // The page says what the proof is for, links back there without it, and to the password reset;
+    // refused, it still does.
+    for (const page of [await browser.get(setup.headers.location as string), wrong]) {
+      expect(page.body).toContain(
+        "Your change under <strong>Two-step verification (2FA)</strong> needs a recent proof that it is you.",
+      );
+      expect(page.body).toContain(
+        '<a href="/forgot-password">Forgot your password?</a> · <a href="/account/two-factor">Cancel and go back to Two-step verification (2FA)</a>',
+      );
+    }
+    // A page of no section (the overview): the general words, and the way back to it.
+    const general = await browser.get("/account/confirm?next=%2Faccount%3Fx%3D1");
+    expect(general.body).toContain("This change needs a recent proof that it is you.");
+    expect(general.body).toContain('<a href="/account?x=1">Cancel</a>');
     const confirmed = await browser.submit(
       setup.headers.location as string,
       setup.headers.location as string,

@@ -14,7 +14,7 @@ import { accountSignIn } from "./account-sign-in.ts";
 import { accountActivityPages } from "./activity-pages.ts";
 import { accountDeletionPages } from "./delete-pages.ts";
 import { keepTrip, linkedProvidersPages, providerFormTargets, tripFailure } from "./linked-providers.ts";
-import { accountNav, accountNotices } from "./nav.ts";
+import { accountNav, accountNotices, sectionLabelOf } from "./nav.ts";
 import { profilePages } from "./profile-pages.ts";
 import { tripNext } from "./trip-next.ts";
 
@@ -109,6 +109,10 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
         section: "",
         ...(fromConsole ? { navLabel: "Admin" } : {}),
         method: await proofMethod(page),
+        // What the proof is for, and the way back without it: the page the change was asked on.
+        purpose: sectionLabelOf(next),
+        back: next,
+        forgotPath: "/forgot-password",
         action: withNext(confirmPath, next),
         // An account with neither a password nor 2FA proves itself through a linked provider.
         providerAction: withNext(`${confirmPath}/provider`, next),

@@ -1,3 +1,4 @@
+import { adminNav } from "../admin/nav.ts";
 import { noMailYet } from "../pages/email-requests.ts";
 import type { NavItem } from "../pages/signed-in-area.ts";
 
@@ -38,6 +39,22 @@ export const accountNav: readonly (NavItem & { readonly description: string })[]
   { id: "export", label: "Export data", href: "/account/export", description: "a copy of your data" },
   { id: "delete", label: "Delete account", href: "/account/delete", description: "remove your account" },
 ];
+
+/**
+ * The section of the account center or the admin console a page of `path` belongs to (its nav
+ * label, e.g. "Password" for `/account/password`), or null: what the fresh-proof page says the
+ * proof is for.
+ */
+export function sectionLabelOf(path: string): string | null {
+  const pathname = path.split(/[?#]/)[0] ?? path;
+  let found: NavItem | null = null;
+  for (const item of [...accountNav, ...adminNav]) {
+    const within = pathname === item.href || pathname.startsWith(`${item.href}/`);
+    if (within && item.href.length > (found?.href.length ?? 0)) found = item;
+  }
+  // The overview is every page's parent, and names no change.
+  return found === null || found.href === "/account" ? null : found.label;
+}
 
 /** The one-shot notices of the account center: a key in the redirect, these words on the next page. */
 export const accountNotices: Readonly<Record<string, string>> = {
