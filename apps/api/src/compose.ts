@@ -565,6 +565,7 @@ function composeOIDC(input: {
       ...cookies,
       cookiesCanBeSigned: config.oauth.cookieSecret !== undefined,
     }),
+    clock: deps.clock,
   });
   // The admin console: staff sign in at /account/sign-in, one browser session for every area.
   const adminPages = createAdminPages({

@@ -563,6 +563,21 @@ describe("two-step verification in the account area", () => {
     expectPage(enabled, 200);
     expect(enabled.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
     expect(enabled.body).toContain('download="backup-codes.txt" href="data:text/plain;charset=utf-8,');
+    expect(enabled.body).toContain("Two-step verification is on. Keep these backup codes somewhere safe");
+    // The file names the service, the account and the day, then the codes shown.
+    const file = decodeURIComponent(
+      /href="data:text\/plain;charset=utf-8,([^"]+)"/.exec(enabled.body)?.[1] ?? "",
+    );
+    const shown = [...enabled.body.matchAll(/<li>([^<]+)<\/li>/g)].map((match) => match[1]);
+    expect(file).toBe(
+      [
+        "SuperOAuth backup codes for ada@example.com",
+        `Made ${deps.clock.now().toISOString().slice(0, 10)}. Each code works once. Codes made before these no longer work.`,
+        "",
+        ...shown,
+        "",
+      ].join("\n"),
+    );
     const enableForm = {
       ...enableFormIn(shownAgain),
       code: InMemoryTOTPService.codeAt(secret as string, deps.clock.now()),
@@ -761,7 +776,7 @@ describe("managing two-step verification", () => {
     expect(plain.body).not.toContain("You signed in with a backup code");
   });
 
-  it("regenerates the backup codes with a current code (a wrong one is 401)", async () => {
+  it("regenerates the backup codes with a current code (a wrong one is 401), saying the old ones stopped working", async () => {
     const { browser, codeNow } = await withTwoFactor();
     const page = await browser.get("/account/two-factor");
     expect(page.body).toContain("9 backup codes left");
@@ -783,6 +798,9 @@ describe("managing two-step verification", () => {
     });
     expectPage(fresh, 200);
     expect(fresh.body.match(/<li>[^<]+<\/li>/g)?.length).toBe(10);
+    // New codes replace the old: said, not "Two-step verification is on" as at setup.
+    expect(fresh.body).toContain("<title>Your new backup codes");
+    expect(fresh.body).toContain("These are your new backup codes: your old ones no longer work.");
   });
 
   it("turns off with a backup code, after a fresh proof when the session is old", async () => {

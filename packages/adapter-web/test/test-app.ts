@@ -101,6 +101,7 @@ export async function buildHostedTestApp(
         secret,
         requireEmailVerification: deps.settings.requireEmailVerification,
         providerTrips: createHostedProviderTrips({ ...cookies, cookiesCanBeSigned: true }),
+        clock: deps.clock,
       }),
       createMailedLinkPages({ useCases, theme: options.theme, cookies, secret, browserSessions }),
       ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),

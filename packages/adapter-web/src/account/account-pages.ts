@@ -1,4 +1,4 @@
-import type { UseCases } from "@superoauth/application";
+import type { Clock, UseCases } from "@superoauth/application";
 import { oauthProviderNames } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { adminNav } from "../admin/nav.ts";
@@ -9,7 +9,7 @@ import type { CookieSettings } from "../cookies.ts";
 import { createPageKit, type PageKit } from "../pages/page-kit.ts";
 import { secondFactorProof } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
-import type { Theme } from "../theme.ts";
+import { defaultTheme, type Theme } from "../theme.ts";
 import { accountSignIn } from "./account-sign-in.ts";
 import { accountActivityPages } from "./activity-pages.ts";
 import { accountDeletionPages } from "./delete-pages.ts";
@@ -30,6 +30,8 @@ export interface AccountPagesOptions {
   readonly requireEmailVerification: boolean;
   /** adapter-http's trips to a provider (linking, a fresh proof through a provider). */
   readonly providerTrips: ProviderTrips;
+  /** The use cases' clock: the date on a backup-codes file. */
+  readonly clock: Clock;
 }
 
 const home = "/account";
@@ -227,7 +229,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
     return page.redirect("/account/password", hadPassword ? "password_changed" : "password_set");
   });
 
-  accountTwoFactorPages(app, area, useCases);
+  accountTwoFactorPages(app, area, options);
   linkedProvidersPages(app, area, options);
   profilePages(app, area, useCases);
   accountActivityPages(app, area, useCases);
@@ -238,8 +240,9 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 function accountTwoFactorPages(
   app: FastifyInstance,
   area: ReturnType<typeof createSignedInArea>,
-  useCases: UseCases,
+  options: AccountPagesOptions,
 ): void {
+  const { useCases } = options;
   const base = "/account/two-factor";
   /** The status page; a refusal in one of its forms (`in`) is shown in that form, on its field. */
   const renderStatus = async (
@@ -262,12 +265,21 @@ function accountTwoFactorPages(
       { status: input.status ?? 200 },
     );
   };
-  const renderBackupCodes = (page: PageContext, codes: readonly string[]) =>
+  // `renewed`: new codes for an account that had some, which stopped working as these were made.
+  const renderBackupCodes = (page: PageContext, codes: readonly string[], renewed: boolean) =>
     page.render("account/backup-codes", {
-      title: "Your backup codes",
+      title: renewed ? "Your new backup codes" : "Your backup codes",
       section: "two-factor",
       codes,
-      download: `data:text/plain;charset=utf-8,${encodeURIComponent(`${codes.join("\n")}\n`)}`,
+      renewed,
+      download: `data:text/plain;charset=utf-8,${encodeURIComponent(
+        backupCodesFile({
+          service: (options.theme ?? defaultTheme).name,
+          email: page.signedIn.user.email,
+          madeAt: options.clock.now(),
+          codes,
+        }),
+      )}`,
     });
   const renderConfirmSetup = (
     page: PageContext,
@@ -338,7 +350,7 @@ function accountTwoFactorPages(
       }
       return renderStatus(page, { error: message, status });
     }
-    return renderBackupCodes(page, result.value.backupCodes);
+    return renderBackupCodes(page, result.value.backupCodes, false);
   });
 
   area.action(app, "/two-factor/backup-codes", {}, async (page) => {
@@ -348,7 +360,7 @@ function accountTwoFactorPages(
       const { status, message } = page.failure(result);
       return renderStatus(page, { error: message, in: "regenerate", status });
     }
-    return renderBackupCodes(page, result.value.backupCodes);
+    return renderBackupCodes(page, result.value.backupCodes, true);
   });
 
   area.action(app, "/two-factor/disable", {}, async (page) => {
@@ -364,4 +376,25 @@ function accountTwoFactorPages(
     }
     return page.redirect(base, "two_factor_disabled");
   });
+}
+
+/**
+ * The downloadable backup codes: headed by the service, the account and the day they were made
+ * (UTC), so a file found in a downloads folder months later says what it unlocks and whether it is
+ * the latest.
+ */
+function backupCodesFile(input: {
+  service: string;
+  email: string;
+  madeAt: Date;
+  codes: readonly string[];
+}): string {
+  const day = input.madeAt.toISOString().slice(0, 10);
+  return [
+    `${input.service} backup codes for ${input.email}`,
+    `Made ${day}. Each code works once. Codes made before these no longer work.`,
+    "",
+    ...input.codes,
+    "",
+  ].join("\n");
 }
