@@ -84,6 +84,7 @@ describe("the mails' brand and support line", () => {
       const all = `${mail.subject}\n${mail.text}\n${mail.html}`;
       expect(all).not.toContain("SuperOAuth");
       expect(all).not.toContain("{service}");
+      expect(all).not.toContain("{support}");
       expect(mail.text.trimEnd().endsWith("\nAcme <ID>")).toBe(true);
       // The brand is escaped in the HTML like everything else.
       expect(mail.html).toContain("<p>Acme &lt;ID&gt;</p>");
@@ -136,13 +137,14 @@ describe("what a security notice tells the reader to do", () => {
       undoLink?: string;
       details?: Record<string, string>;
       accountDisabled?: boolean;
+      brand?: MailBrand;
     } = {},
   ) =>
     composeSecurityNotice({
       to,
       nickname: "ada",
       appURL,
-      brand,
+      brand: extra.brand ?? brand,
       accountMark,
       event: {
         type,
@@ -276,6 +278,22 @@ describe("what a security notice tells the reader to do", () => {
       "Its security log keeps only when and what happened, without your address or device.",
     );
     expect(mail.text).not.toContain("sessions, security log,");
+    expect(mail.text).toContain(
+      "If you did not, contact Acme's support now: someone who could sign in to your account may have deleted it.",
+    );
+  });
+
+  it("without SUPPORT_URL promises no support desk: the team that runs the service, as the pages say", () => {
+    const unsupported = { name: "Acme", supportURL: null };
+    const deleted = notice("account_deleted", { brand: unsupported });
+    expect(deleted.text).toContain(
+      "If you did not, contact the team that runs Acme now: someone who could sign in to your account may have deleted it.",
+    );
+    const staffDeleted = notice("account_deleted", { brand: unsupported, details: { by: "staff" } });
+    expect(staffDeleted.text).toContain("If you did not, contact the team that runs Acme.");
+    for (const mail of [deleted, staffDeleted]) {
+      expect(`${mail.text}\n${mail.html}`).not.toMatch(/support|\{/);
+    }
   });
 
   it("an address marked verified by staff: says what it allows, and and what to do if nobody asked", () => {

@@ -141,7 +141,7 @@ const noticeWording: Record<
     what: "Two-factor authentication was turned on for your {service} account: signing in now also asks for a code from an authenticator app.",
     // A thief who turned it on holds the second factor: a new password alone does not remove it.
     ifNot:
-      "If it was not, someone else can sign in to your account and holds its codes. Change your password now (this signs you out everywhere) and ask {service}'s support to reset two-factor authentication: a new password does not remove their authenticator.",
+      "If it was not, someone else can sign in to your account and holds its codes. Change your password now (this signs you out everywhere) and ask {support} to reset two-factor authentication: a new password does not remove their authenticator.",
   }),
   two_factor_disabled: () => ({
     subject: "Two-factor authentication was turned off",
@@ -151,9 +151,9 @@ const noticeWording: Record<
     subject: "Two-factor authentication was reset",
     what: "A member of {service}'s staff turned two-factor authentication off for your {service} account, as asked when a person has lost their authenticator and backup codes: signing in no longer asks for a code, and its backup codes were deleted.",
     // Staff did it, not the reader: "if this was you" does not fit.
-    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifYou: "If you asked {support} for this, there is nothing to do.",
     ifNot:
-      "If you did not, someone may have talked support into it: contact {service}'s support now and change your password (this signs you out everywhere).",
+      "If you did not, someone may have talked support into it: contact {support} now and change your password (this signs you out everywhere).",
   }),
   backup_codes_regenerated: () => ({
     subject: "New backup codes were made",
@@ -176,9 +176,9 @@ const noticeWording: Record<
       ? {
           subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
           what: `A member of {service}'s staff unlinked ${providerDisplayName(details.provider)} from your {service} account: it can no longer sign in to it.${account.disabled ? "" : ` If it was the account's only way to sign in, choose a password with the link below (it mails a link to this address); you may link ${providerDisplayName(details.provider)} again from your account.`}`,
-          ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+          ifYou: "If you asked {support} for this, there is nothing to do.",
           ifNot:
-            "If you did not, contact {service}'s support: someone may have talked support into it. Check your sessions too:",
+            "If you did not, contact {support}: someone may have talked support into it. Check your sessions too:",
         }
       : {
           subject: `${providerDisplayName(details.provider)} was unlinked from your account`,
@@ -210,7 +210,7 @@ const noticeWording: Record<
     what: "{service}'s staff disabled your {service} account: it can no longer sign in, and every session and app's access to it was ended.",
     ifYou: null,
     ifNot:
-      "If you think this is a mistake, or want to know why, contact {service}'s support: only staff can enable it again.",
+      "If you think this is a mistake, or want to know why, contact {support}: only staff can enable it again.",
     links: false,
   }),
   // The disable's counterpart: the reader may have asked for it (an appeal), or may not expect it;
@@ -218,9 +218,9 @@ const noticeWording: Record<
   account_enabled: () => ({
     subject: "Your account was enabled again",
     what: "{service}'s staff enabled your {service} account again: it can sign in as before. The sessions and apps' access ended when it was disabled stay ended: sign in again, and allow your apps again where you use them.",
-    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifYou: "If you asked {support} for this, there is nothing to do.",
     ifNot:
-      "If you did not expect it, contact {service}'s support. If someone else may know your password, choose a new one now (this signs you out everywhere) and review your sessions:",
+      "If you did not expect it, contact {support}. If someone else may know your password, choose a new one now (this signs you out everywhere) and review your sessions:",
   }),
   account_deleted: (details) => ({
     subject: "Your account was deleted",
@@ -231,8 +231,8 @@ const noticeWording: Record<
         : "If you asked for this, there is nothing to do.",
     ifNot:
       details.by === undefined
-        ? "If you did not, contact {service}'s support now: someone who could sign in to your account may have deleted it."
-        : "If you did not, contact {service}'s support.",
+        ? "If you did not, contact {support} now: someone who could sign in to your account may have deleted it."
+        : "If you did not, contact {support}.",
     links: false,
   }),
   sessions_revoked: (_details, account) =>
@@ -240,7 +240,7 @@ const noticeWording: Record<
       ? {
           subject: "Your account was signed out everywhere",
           what: "{service}'s staff signed your {service} account out on every device.",
-          ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+          ifYou: "If you asked {support} for this, there is nothing to do.",
         }
       : {
           subject: "Your account was signed out everywhere",
@@ -251,9 +251,9 @@ const noticeWording: Record<
   email_verified: () => ({
     subject: "Staff confirmed this address for your account",
     what: "A member of {service}'s staff marked this email address as confirmed on your {service} account, as asked when a person cannot receive the confirmation link: sign-in providers that give this address may now be linked to the account, and two-factor authentication may be turned on.",
-    ifYou: "If you asked {service}'s support for this, there is nothing to do.",
+    ifYou: "If you asked {support} for this, there is nothing to do.",
     ifNot:
-      "If you did not, someone else may have made an account on your address and talked support into confirming it: choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link (or ask {service}'s support to). If signing in asks for a two-factor code you do not have, contact {service}'s support, who can turn it off.",
+      "If you did not, someone else may have made an account on your address and talked support into confirming it: choose a new password now, which signs out every session, then unlink in your account any sign-in provider you did not link (or ask {support} to). If signing in asks for a two-factor code you do not have, contact {support}, who can turn it off.",
   }),
   // Never the app's name: its developer chose it, and this mail goes out under the service's name
   // (as a browser's header is never quoted, composeSecurityNotice). The account's page names it.
@@ -282,7 +282,7 @@ interface NoticeAccount {
  * confirm an address, end sessions), and the holder is told, with the one way that works.
  */
 const disabledAccountIfNot =
-  "Your account is disabled, so it cannot sign in, and no new password can be chosen for it, until {service}'s staff enable it again. If you did not ask for this, or want to know why your account is disabled, contact {service}'s support.";
+  "Your account is disabled, so it cannot sign in, and no new password can be chosen for it, until {service}'s staff enable it again. If you did not ask for this, or want to know why your account is disabled, contact {support}.";
 
 interface Notice {
   readonly subject: string;
@@ -338,7 +338,7 @@ export function composeSecurityNotice(input: {
   const ifNot = disabled
     ? disabledAccountIfNot
     : changedWithoutUndo
-      ? "If it was not, contact {service}'s support: this address can no longer sign in to the account or ask for a new password."
+      ? "If it was not, contact {support}: this address can no longer sign in to the account or ask for a new password."
       : (notice.ifNot ??
         "If it was not, change your password now (this signs you out everywhere) and review your sessions:");
   return composeMail({
@@ -446,7 +446,7 @@ export function composeNewPasswordRequiredMail(input: {
       },
       { link: { label: "Ask for a new link", url: forgotPasswordLink(input.appURL) } },
       {
-        lines: ["If you did not expect this, contact {service}'s support."],
+        lines: ["If you did not expect this, contact {support}."],
       },
     ],
   });
@@ -525,7 +525,8 @@ type MailBlock = { readonly lines: readonly string[] } | { readonly link: { labe
 
 /**
  * One layout for every mail: a greeting, the blocks, where to ask for help (when SUPPORT_URL is
- * set), a signature, in plain text and in HTML. The wordings' {service} becomes the brand's name.
+ * set), a signature, in plain text and in HTML. The wordings' {service} becomes the brand's name,
+ * and {support} where to ask for help.
  * Everything that goes into the HTML is escaped, including what a client sent (its user agent).
  */
 function composeMail(input: {
@@ -537,8 +538,12 @@ function composeMail(input: {
   blocks: readonly MailBlock[];
 }): OutgoingMail {
   const { brand } = input;
+  // {support}: the support SUPPORT_URL names below; without one, no support desk is promised but
+  // the team that runs the service, as the pages say (adapter-web's support-help).
+  const support = brand.supportURL === null ? "the team that runs {service}" : "{service}'s support";
   // A function as the replacement, so a `$` in the brand's name is taken as written.
-  const named = (line: string): string => line.replaceAll("{service}", () => brand.name);
+  const named = (line: string): string =>
+    line.replaceAll("{support}", support).replaceAll("{service}", () => brand.name);
   const text = [`Hello ${input.nickname},`, ""];
   const html = [
     "<!doctype html>",

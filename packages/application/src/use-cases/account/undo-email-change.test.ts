@@ -63,7 +63,7 @@ describe("the notice of a changed address", () => {
     const second = lastMailTo(deps, "thief@example.net");
     expect(second.subject).toBe("Your email address was changed");
     expect(second.text).not.toContain("#token=");
-    expect(second.text).toContain("contact SuperOAuth's support");
+    expect(second.text).toContain("contact the team that runs SuperOAuth");
     unwrap(await undoEmailChange(deps, { token, newPassword: ownersPassword, client }));
     expect((await deps.users.findUserById(account.user.id))?.email).toBe("ada@example.com");
   });
