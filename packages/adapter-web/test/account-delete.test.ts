@@ -110,6 +110,7 @@ describe("/account/delete", { timeout: 30_000 }, () => {
     const done = await browser.get("/account/deleted");
     expectPage(done, 200);
     expect(done.body).toContain("Your account is deleted");
+    expect(done.body).toContain('<a href="/account/sign-in">Sign in, or make a new account</a>');
     expect((await browser.get("/account")).headers.location).toBe("/account/sign-in?next=%2Faccount");
 
     const again = await useCases.registerWithPassword({

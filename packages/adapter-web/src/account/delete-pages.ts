@@ -72,7 +72,8 @@ export function accountDeletionPages(
         message:
           "Your account, its sessions, the apps you allowed and your personal data are removed. You can sign up again with the same address at any time.",
         status: true,
-        link: null,
+        // On from here: the sign-in page, which also offers a new account (not a dead end).
+        link: { href: "/account/sign-in", text: "Sign in, or make a new account" },
       }),
     }),
   );
