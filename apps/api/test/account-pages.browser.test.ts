@@ -116,6 +116,10 @@ describe("the mailed links in a real browser", () => {
     await page.goto(linkIn(mail.text, "verify-email"));
     expect(new URL(page.url()).hash).toBe("");
     expect(await page.locator("#link-field").isHidden()).toBe(true);
+    // With the field gone, the lead says only to press the button.
+    expect(await page.textContent("#mailed-link-lead")).toBe(
+      "Press the button to verify the address this link was sent to.",
+    );
     await checkPage(page, "mailed-verify-email");
     await page.getByRole("button", { name: "Verify my address" }).click();
     await page.getByText("Your email address is verified").waitFor({ timeout: 10_000 });

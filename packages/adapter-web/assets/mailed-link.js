@@ -14,4 +14,7 @@
   if (!token || field === null || paste === null) return;
   field.value = token;
   paste.hidden = true;
+  // The lead said to paste the link first; with the field gone it says to press the button.
+  const lead = document.getElementById("mailed-link-lead");
+  if (lead?.dataset.withLink) lead.textContent = lead.dataset.withLink;
 })();

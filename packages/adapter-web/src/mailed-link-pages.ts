@@ -64,6 +64,12 @@ interface LinkPage {
 
 /** A page whose link does one thing when its button is pressed (verify, confirm). */
 interface OneStepLink extends LinkPage {
+  /**
+   * The lead without JavaScript, in the order of the page: paste the link into the field below,
+   * then press the button. `lead` (the button alone) is what the script shows once it has moved the
+   * link into the form and hidden the field.
+   */
+  readonly pasteLead: string;
   /** Uses the link; answers what the page then says, and the account the link was for. */
   use(
     useCases: UseCases,
@@ -75,6 +81,8 @@ const verifyEmail: OneStepLink = {
   path: "/verify-email",
   title: "Verify your email address",
   lead: "Press the button to verify the address this link was sent to.",
+  pasteLead:
+    "Paste the link from the email into the field below, then press Verify my address to verify the address it was sent to.",
   button: "Verify my address",
   more: { href: "/resend-verification", text: "Need a new link? Ask for one" },
   signInWith: "the verified address",
@@ -95,6 +103,8 @@ const confirmEmail: OneStepLink = {
   path: "/confirm-email",
   title: "Confirm your new email address",
   lead: "Press the button to make the address this link was sent to your account's address.",
+  pasteLead:
+    "Paste the link from the email into the field below, then press Use this address to make the address it was sent to your account's address.",
   button: "Use this address",
   more: { href: "/account/profile", text: "Need a new link? Ask again from your profile" },
   signInWith: "the new address",
@@ -191,6 +201,7 @@ function oneStepLinkPage(
       html: kit.views.page("mailed-link", {
         title: link.title,
         lead: link.lead,
+        pasteLead: link.pasteLead,
         action: link.path,
         button: link.button,
         more: link.more,

@@ -106,6 +106,23 @@ describe("/verify-email", () => {
     expect((await deps.users.findUserById(signedUp.user.id))?.emailVerified).toBe(false);
   });
 
+  it("without JavaScript, says to paste the link first, then press the button, as the page is laid out; the script's words wait in the lead", async () => {
+    const { browser, app } = await withAda();
+    const verify = await browser.get("/verify-email");
+    expect(verify.body).toContain(
+      '<p class="lead" id="mailed-link-lead" data-with-link="Press the button to verify the address this link was sent to.">Paste the link from the email into the field below, then press Verify my address to verify the address it was sent to.</p>',
+    );
+    const confirm = await new Browser(app).get("/confirm-email");
+    expect(confirm.body).toContain(
+      `<p class="lead" id="mailed-link-lead" data-with-link="Press the button to make the address this link was sent to your account&#39;s address.">Paste the link from the email into the field below, then press Use this address to make the address it was sent to your account&#39;s address.</p>`,
+    );
+    // The lead comes before the field it speaks of, and the field before the button.
+    for (const page of [verify.body, confirm.body]) {
+      const order = ['id="mailed-link-lead"', 'id="link"', 'type="submit"'].map((mark) => page.indexOf(mark));
+      expect(order.every((at, i) => at > (order[i - 1] ?? -1))).toBe(true);
+    }
+  });
+
   it("the pasted link verifies the address; the same link again says the address was already verified", async () => {
     const { browser, deps, signedUp } = await withAda();
     const link = await mailedLink(deps, "ada@example.com", "verify-email");
