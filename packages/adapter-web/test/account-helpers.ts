@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from "fastify";
 import { expect } from "vitest";
-import { Browser, buildHostedTestApp, signUpAda, strongPassword } from "./test-app.ts";
+import { Browser, buildHostedTestApp, hiddenFieldsIn, signUpAda, strongPassword } from "./test-app.ts";
 
 /** A page answer: the status, HTML, the strict CSP, and no inline script or style. */
 export function expectPage(response: LightMyRequestResponse, status: number): void {
@@ -32,4 +32,25 @@ export async function signIn(browser: Browser, next = "/account") {
     email: "ada@example.com",
     password: strongPassword,
   });
+}
+
+/**
+ * A sign-in refusal's button that opens the form of `action` (a lock's reset, a new verification
+ * link) with ada's address: a form that posts it in a hidden field, never in a URL. Pressed: that
+ * form with the address filled in (200), and nothing mailed yet.
+ */
+export async function expectPrefilledRequest(
+  built: { browser: Browser; deps: { mailer: { sentTo(email: string): readonly unknown[] } } },
+  page: LightMyRequestResponse,
+  input: { action: string; text: string },
+): Promise<void> {
+  expect(page.body).toContain(`<button type="submit" class="link">${input.text}</button>`);
+  expect(page.body).not.toMatch(/(href|action)="[^"]*ada(@|%40)example\.com/);
+  const fields = hiddenFieldsIn(page.body, input.action);
+  expect(fields).toMatchObject({ email: "ada@example.com", prefill: "1" });
+  const mailed = built.deps.mailer.sentTo("ada@example.com").length;
+  const opened = await built.browser.post(input.action, fields);
+  expectPage(opened, 200);
+  expect(opened.body).toMatch(/<input id="email" name="email"[^>]*value="ada@example.com"/);
+  expect(built.deps.mailer.sentTo("ada@example.com").length).toBe(mailed);
 }

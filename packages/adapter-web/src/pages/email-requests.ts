@@ -109,6 +109,10 @@ export async function answerEmailRequest(
   input: { kind: EmailRequest; place: EmailRequestPlace },
 ): Promise<FastifyReply> {
   const email = field(request.body, "email", 254);
+  // From a sign-in refusal's button (a lock, an unverified address): the form with the address
+  // just typed there, sent in the body so it never rides in a URL; nothing is mailed yet.
+  if (field(request.body, "prefill", 1) === "1")
+    return sendEmailRequestForm(kit, request, reply, { ...input, email });
   const result = await input.kind.send(useCases, { email, request });
   if (!result.ok) {
     return sendEmailRequestForm(kit, request, reply, {
