@@ -787,16 +787,11 @@ describe("remembered consent and single sign-on", () => {
   });
 
   it("'Not you? Use another account' on a consent page reached by single sign-on asks select_account, and the account chosen gets the tokens", async () => {
-    // user-1's remembered consent to the second app from other tests of this file goes: a grant the
-    // browser's session loaded but used for nothing is revoked with that session when another
-    // account signs in over it, and the interaction that named it with it (the library's switch of
-    // accounts; the same for prompt=select_account, not this test's subject).
-    await database.storage().oidcModels.revokeByAccountAndClient({
-      accountId: "user-1",
-      clientId: otherApp.clientId,
-    });
-    // The second app's first page is its consent page (asked for: another test may have remembered
-    // user-1's before); the person says it is not them.
+    // The second app's first page is its consent page (asked for: other tests of this file left
+    // user-1's consent to it remembered, so the sign-in loads that grant); the person says it is
+    // not them. Signing user-2 in over the session, the library signs user-1 out of it, which
+    // revokes the grant it loaded: the sign-in under way that names it goes on (revokeByGrantId
+    // keeps it; it was deleted with the grant, and the switch ended on "interaction session not found").
     const switched = await signInToSecondApp({ account: "user-2", prompt: "consent", switchAtConsent: true });
     expect(switched.prompts).toEqual(["consent", "login", "consent"]);
     expect(switched.tokens.claims()?.sub).toBe("user-2");

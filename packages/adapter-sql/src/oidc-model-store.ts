@@ -6,6 +6,7 @@ import {
   type OIDCModelRecord,
   type OIDCModelStore,
   type OIDCPayload,
+  signInUnderWayOIDCModel,
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "@superoauth/application";
@@ -139,7 +140,11 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
     },
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await db.deleteFrom("oidc_models").where("grant_id", "=", grantId).execute();
+      await db
+        .deleteFrom("oidc_models")
+        .where("grant_id", "=", grantId)
+        .where("model", "!=", signInUnderWayOIDCModel)
+        .execute();
     },
 
     async revokeByClient(clientId: string): Promise<void> {

@@ -98,6 +98,7 @@ export {
   authorizationTouchIntervalMs,
   clientOfOIDCPayload,
   mailKinds,
+  signInUnderWayOIDCModel,
   signingAlgorithms,
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,

@@ -63,6 +63,7 @@ export type { OIDCModelName, OIDCModelRecord, OIDCModelStore, OIDCPayload } from
 export {
   accountOfOIDCPayload,
   clientOfOIDCPayload,
+  signInUnderWayOIDCModel,
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "./oidc.ts";

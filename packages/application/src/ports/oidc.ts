@@ -9,6 +9,14 @@ export type OIDCModelName = string;
 export type OIDCPayload = Readonly<Record<string, unknown>>;
 
 /**
+ * The model of a sign-in under way, which a grant's revocation keeps (`revokeByGrantId`): it
+ * carries the grant it loaded (a consent asked again of a remembered app), and the library revokes
+ * that grant when another account signs in over the browser's session (its switch of accounts,
+ * "Not you?" and `prompt=select_account`) while that same sign-in goes on, now the other account's.
+ */
+export const signInUnderWayOIDCModel: OIDCModelName = "Interaction";
+
+/**
  * The models whose id is itself a bearer credential (the token or code a client presents). The
  * store keeps only the SHA-256 of such an id, and no copy of it in the payload (its `jti`), so a
  * read of the database yields nothing a client could present (OWASP ASVS 5.0 V9.2, tokens at rest).
@@ -117,7 +125,7 @@ export interface OIDCModelStore {
     now: Date;
   }): Promise<"claimed" | "taken">;
   destroy(input: { model: OIDCModelName; id: string }): Promise<void>;
-  /** Deletes every record of the grant, whatever its model. */
+  /** Deletes every record of the grant (its tokens, codes and itself), but not a sign-in under way. */
   revokeByGrantId(grantId: string): Promise<void>;
   /** Deletes every record of the client (`clientOfOIDCPayload`), whatever its model (a deleted app). */
   revokeByClient(clientId: string): Promise<void>;

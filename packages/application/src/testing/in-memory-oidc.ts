@@ -5,6 +5,7 @@ import {
   type OIDCModelRecord,
   type OIDCModelStore,
   type OIDCPayload,
+  signInUnderWayOIDCModel,
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "../ports/oidc.ts";
@@ -93,7 +94,7 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    this.deleteWhere((payload) => payload.grantId === grantId);
+    this.deleteWhere((payload, model) => payload.grantId === grantId && model !== signInUnderWayOIDCModel);
   }
 
   async revokeByClient(clientId: string): Promise<void> {

@@ -165,7 +165,7 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
       expect(await store.find({ model: "AccessToken", id: kept, now: at(0) })).not.toBeNull();
     });
 
-    it("revokes every record of a grant, whatever its model, and nothing else", async () => {
+    it("revokes every record of a grant (tokens, codes), but not a sign-in under way that loaded it, and nothing else", async () => {
       const store = await makeStore();
       const grantId = testId();
       const other = testId();
@@ -194,7 +194,17 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
         payload: { grantId: other },
         expiresAt: null,
       });
+      // A sign-in under way that loaded the grant (a consent asked again) goes on: the library
+      // revokes the grant when another account signs in over the session, in that same sign-in.
+      const interaction = testId();
+      await store.upsert({
+        model: "Interaction",
+        id: interaction,
+        payload: { grantId },
+        expiresAt: at(60_000),
+      });
       await store.revokeByGrantId(grantId);
+      expect(await store.find({ model: "Interaction", id: interaction, now: at(0) })).not.toBeNull();
       expect(await store.find({ model: "AccessToken", id: ids.access, now: at(0) })).toBeNull();
       expect(await store.find({ model: "RefreshToken", id: ids.refresh, now: at(0) })).toBeNull();
       expect(await store.find({ model: "AuthorizationCode", id: ids.code, now: at(0) })).toBeNull();
