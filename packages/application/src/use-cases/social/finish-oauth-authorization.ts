@@ -90,7 +90,7 @@ export async function finishOAuthAuthorization(
     const code = /^[A-Za-z0-9_.-]{1,64}$/.test(input.error) ? ` (${input.error})` : "";
     const name = oauthProviderNames[provider];
     // server_error and temporarily_unavailable are the provider's own trouble, not a refusal: a
-    // new trip later may work. Still OAUTH_INIT_FAILED (ADR 0072): this trip's state is spent.
+    // new trip later may work. Still OAUTH_INIT_FAILED (ADR 0068): this trip's state is spent.
     return err(
       "OAUTH_INIT_FAILED",
       providerTrouble.has(input.error)
