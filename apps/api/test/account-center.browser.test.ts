@@ -211,7 +211,11 @@ describe("the account center in Chromium", () => {
       const [download] = await Promise.all([page.waitForEvent("download"), page.click("a[download]")]);
       expect(download.suggestedFilename()).toBe("backup-codes.txt");
       const path = await download.path();
-      expect((await readFile(path, "utf8")).trim().split("\n")).toEqual(backupCodes);
+      // The file names the service, the account and the day above the codes.
+      const fileLines = (await readFile(path, "utf8")).trim().split("\n");
+      expect(fileLines[0]).toMatch(/^SuperOAuth backup codes for \S+@\S+$/);
+      expect(fileLines[1]).toMatch(/^Made \d{4}-\d{2}-\d{2}\. Each code works once\./);
+      expect(fileLines.slice(3)).toEqual(backupCodes);
 
       await page.goto(`${baseURL}/account/two-factor`);
       expect(await page.textContent("main")).toContain("is on");
