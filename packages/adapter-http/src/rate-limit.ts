@@ -1,20 +1,16 @@
 import rateLimit, { normalizeIP } from "@fastify/rate-limit";
-import { unavailableRetryAfterSeconds } from "@superoauth/application";
+import {
+  type RateLimitGroup,
+  type RateLimitRefusal,
+  unavailableRetryAfterSeconds,
+} from "@superoauth/application";
+
+export type { RateLimitGroup, RateLimitRefusal };
+
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Redis } from "ioredis";
 import type { DependencyCheck } from "./dependency-checks.ts";
 import { sendError } from "./replies.ts";
-
-/** Which budget a route draws from. */
-export type RateLimitGroup =
-  | "login"
-  | "register"
-  | "email"
-  | "general"
-  | "pages"
-  | "protocol"
-  | "deviceCode"
-  | "none";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -27,15 +23,6 @@ declare module "fastify" {
      */
     limitReply?: (reply: FastifyReply, refusal: RateLimitRefusal) => Promise<unknown> | unknown;
   }
-}
-
-/** Why a request was refused before its handler ran. */
-export interface RateLimitRefusal {
-  readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
-  /** Seconds until the budget refills; absent when the counter store is down. */
-  readonly retryAfterSeconds?: number;
-  /** Why the service cannot answer, when it is not the counter store (pending migrations). */
-  readonly reason?: string;
 }
 
 export interface RateLimitSettings {

@@ -1,27 +1,11 @@
-import type { ProviderPages } from "@superoauth/application";
+import type { ProviderPages, RateLimitGroup, RateLimitRefusal } from "@superoauth/application";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from "fastify";
 import type { Provider } from "oidc-provider";
 import { rememberFastifyRequest } from "./fastify-requests.ts";
 import { providerFlowOf } from "./provider-settings.ts";
 
-/** The rate-limit budgets of adapter-http's rate-limit.ts (same augmentation, declared here too). */
-type RateLimitGroup =
-  | "login"
-  | "register"
-  | "email"
-  | "general"
-  | "pages"
-  | "protocol"
-  | "deviceCode"
-  | "none";
-
-/** Why a request was refused before its handler ran (adapter-http's rate-limit.ts). */
-interface RateLimitRefusal {
-  readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
-  readonly retryAfterSeconds?: number;
-  readonly reason?: string;
-}
-
+// The route config adapter-http's rate limiter reads, augmented here too (adapters do not import
+// each other); the budgets are the application's.
 declare module "fastify" {
   interface FastifyContextConfig {
     limit?: RateLimitGroup;

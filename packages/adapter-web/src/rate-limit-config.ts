@@ -1,5 +1,9 @@
-// The route config that adapter-http's rate limiter reads (packages/adapter-http/src/rate-limit.ts):
-// declared here too, the same shape, because adapters do not import each other.
+import type { RateLimitGroup, RateLimitRefusal } from "@superoauth/application";
+
+export type { RateLimitGroup, RateLimitRefusal };
+
+// The route config that adapter-http's rate limiter reads (packages/adapter-http/src/rate-limit.ts),
+// augmented here too (adapters do not import each other); the budgets are the application's.
 declare module "fastify" {
   interface FastifyContextConfig {
     /** The rate-limit budget of the route; "general" when absent. */
@@ -11,24 +15,4 @@ declare module "fastify" {
      */
     limitReply?: (reply: FastifyReply, refusal: RateLimitRefusal) => Promise<unknown> | unknown;
   }
-}
-
-/** Which budget a route draws from. */
-export type RateLimitGroup =
-  | "login"
-  | "register"
-  | "email"
-  | "general"
-  | "pages"
-  | "protocol"
-  | "deviceCode"
-  | "none";
-
-/** Why a request was refused before its handler ran. */
-export interface RateLimitRefusal {
-  readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
-  /** Seconds until the budget refills; absent when the counter store is down. */
-  readonly retryAfterSeconds?: number;
-  /** Why the service cannot answer, when it is not the counter store (pending migrations). */
-  readonly reason?: string;
 }

@@ -67,6 +67,8 @@ export type {
   ProviderPages,
   ProviderProfile,
   RandomSource,
+  RateLimitGroup,
+  RateLimitRefusal,
   SecretCipher,
   SecretHasher,
   SecurityEventLog,
