@@ -108,7 +108,12 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
 
   return {
     jwks: { keys: options.jwks.keys.map((key) => ({ ...key }) as JWK) },
-    cookies: { keys: cookieKeysOf(options.masterSecret), long: cookie, short: cookie },
+    cookies: {
+      names: providerCookieNamesOf(secureCookies),
+      keys: cookieKeysOf(options.masterSecret),
+      long: cookie,
+      short: cookie,
+    },
     // Clients come from our apps table (the adapter's Client model, provider.ts); none are static
     // and none register themselves.
     clients: [],
@@ -450,6 +455,29 @@ function deviceCodeProblemOf(error: Error): { status?: number; message: string }
     default:
       return { message: "Something went wrong. Start again on your device." };
   }
+}
+
+/**
+ * The names of the library's three cookies (its `cookies.names`; each signed one has a `.sig`
+ * companion of the same name plus `.sig`). Over https they carry the prefixes browsers enforce
+ * (RFC 6265bis §4.1.3), as our own cookies do: the session cookie (Path=/, no Domain, Secure)
+ * `__Host-`, so no other origin, a sibling subdomain included, can set or replace it; the two
+ * interaction cookies `__Secure-`, since the library scopes them to a path (`/interaction/<uid>`,
+ * `/oidc/auth/<uid>`), which `__Host-` does not allow. Over plain http (local development) no
+ * prefix is possible, and the library's names stay.
+ */
+export function providerCookieNamesOf(secure: boolean): {
+  session: string;
+  interaction: string;
+  resume: string;
+} {
+  const names = { session: "_session", interaction: "_interaction", resume: "_interaction_resume" };
+  if (!secure) return names;
+  return {
+    session: `__Host-${names.session}`,
+    interaction: `__Secure-${names.interaction}`,
+    resume: `__Secure-${names.resume}`,
+  };
 }
 
 /**

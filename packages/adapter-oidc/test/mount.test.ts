@@ -202,26 +202,29 @@ describe("mounting", () => {
   });
 });
 
+/** An authorization started by a public app at a provider of `issuer`, over plain http, behind no trusted proxy. */
+async function startAuthorization(issuer: string) {
+  const client = appRecord({ ...publicApp, secret: null, method: "none" });
+  const provider = bareProvider(issuer, async (clientId) => (clientId === client.clientId ? client : null));
+  const served = Fastify();
+  await provider.plugin(served);
+  await served.ready();
+  try {
+    const query = authorizationParameters(client.clientId, publicApp.redirectURI);
+    const response = await served.inject({ method: "GET", url: `/oidc/auth?${query}` });
+    return { response, cookies: ([] as string[]).concat(response.headers["set-cookie"] ?? []) };
+  } finally {
+    await served.close();
+  }
+}
+
 describe("an https issuer (APP_URL) behind a proxy not trusted to say so (TRUST_PROXY off)", () => {
   it("starts an authorization with Secure cookies over the proxy's plain http hop, not a 500", async () => {
-    const client = appRecord({ ...publicApp, secret: null, method: "none" });
-    const provider = bareProvider("https://auth.example.test", async (clientId) =>
-      clientId === client.clientId ? client : null,
-    );
-    const served = Fastify();
-    await provider.plugin(served);
-    await served.ready();
-    try {
-      const query = authorizationParameters(client.clientId, publicApp.redirectURI);
-      const response = await served.inject({ method: "GET", url: `/oidc/auth?${query}` });
-      expect(response.statusCode).toBe(303);
-      expect(response.headers.location).toMatch(/\/interaction\//);
-      const cookies = ([] as string[]).concat(response.headers["set-cookie"] ?? []);
-      expect(cookies.some((cookie) => cookie.startsWith("_interaction="))).toBe(true);
-      for (const cookie of cookies) expect(cookie.toLowerCase()).toContain("; secure");
-    } finally {
-      await served.close();
-    }
+    const { response, cookies } = await startAuthorization("https://auth.example.test");
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toMatch(/\/interaction\//);
+    expect(cookies.some((cookie) => cookie.startsWith("__Secure-_interaction="))).toBe(true);
+    for (const cookie of cookies) expect(cookie.toLowerCase()).toContain("; secure");
   });
 });
 
@@ -311,5 +314,81 @@ describe("an https issuer (APP_URL) behind a trusted proxy that terminates TLS",
     });
     expect(resumed.statusCode).toBe(303);
     keep(resumed.headers["set-cookie"]);
+  });
+
+  it("names its cookies with the prefixes browsers enforce over https: __Host- for the session, __Secure- for the interaction's", async () => {
+    const headers = { host: "auth.example.test", "x-forwarded-proto": "https" };
+    const query = authorizationParameters(client.clientId, publicApp.redirectURI);
+    const start = await served.inject({ method: "GET", url: `/oidc/auth?${query}`, headers });
+    const interaction = String(start.headers.location);
+    const set: string[] = [];
+    const jar = new Map<string, string>();
+    const keep = (setCookie: string | string[] | undefined) => {
+      for (const cookie of ([] as string[]).concat(setCookie ?? [])) {
+        set.push(cookie);
+        const [pair = ""] = cookie.split(";");
+        const [name = "", value = ""] = pair.split("=");
+        jar.set(name, value);
+      }
+    };
+    keep(start.headers["set-cookie"]);
+    const cookie = () => [...jar].map(([name, value]) => `${name}=${value}`).join("; ");
+    const login = await served.inject({
+      method: "POST",
+      url: `${interaction}/login`,
+      headers: { ...headers, cookie: cookie() },
+    });
+    const resumed = await served.inject({
+      method: "GET",
+      url: new URL(String(login.headers.location)).pathname,
+      headers: { ...headers, cookie: cookie() },
+    });
+    expect(resumed.statusCode).toBe(303);
+    keep(resumed.headers["set-cookie"]);
+
+    /** Each cookie set by name: its path, and whether it is Secure and names a Domain. */
+    const attributes = new Map(
+      set.map((line) => {
+        const [pair = "", ...rest] = line.split(";").map((part) => part.trim());
+        const lower = rest.map((part) => part.toLowerCase());
+        return [
+          pair.split("=")[0] ?? "",
+          {
+            path: rest.find((part) => part.toLowerCase().startsWith("path="))?.slice(5),
+            secure: lower.includes("secure"),
+            domain: lower.some((part) => part.startsWith("domain=")),
+          },
+        ] as const;
+      }),
+    );
+    // The names the library would choose over http, none of them set here.
+    for (const name of attributes.keys()) expect(name).toMatch(/^__(Host|Secure)-/);
+    // __Host- (RFC 6265bis §4.1.3.2): Secure, Path=/ and no Domain, or a browser drops it.
+    for (const name of ["__Host-_session", "__Host-_session.sig"]) {
+      expect(attributes.get(name)).toEqual({ path: "/", secure: true, domain: false });
+    }
+    // Scoped to an interaction's own paths (the sign-in's, then the consent's), so __Secure-
+    // (Secure, any path).
+    for (const [name, path] of [
+      ["__Secure-_interaction", /^\/interaction\/[^/]+$/],
+      ["__Secure-_interaction.sig", /^\/interaction\/[^/]+$/],
+      ["__Secure-_interaction_resume", /^\/oidc\/auth\/[^/]+$/],
+      ["__Secure-_interaction_resume.sig", /^\/oidc\/auth\/[^/]+$/],
+    ] as const) {
+      expect(attributes.get(name)).toMatchObject({ secure: true, domain: false });
+      expect(attributes.get(name)?.path).toMatch(path);
+    }
+  });
+});
+
+describe("an http issuer (local development)", () => {
+  it("keeps the library's cookie names, which no prefix may carry without Secure", async () => {
+    const { cookies } = await startAuthorization("http://127.0.0.1:4523");
+    expect(cookies.map((cookie) => cookie.split("=")[0]).sort()).toEqual([
+      "_interaction",
+      "_interaction.sig",
+      "_interaction_resume",
+      "_interaction_resume.sig",
+    ]);
   });
 });
