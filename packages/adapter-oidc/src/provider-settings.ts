@@ -1,5 +1,5 @@
 import { hkdfSync } from "node:crypto";
-import type { ProviderFlow } from "@superoauth/application";
+import { interactionPathOf, type ProviderFlow } from "@superoauth/application";
 import { privateUseSchemesOf } from "@superoauth/domain";
 import {
   type Account,
@@ -240,7 +240,15 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       return grant;
     },
     interactions: {
-      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      // "Not you? Use another account" (the select_account asked by interactions.ts's
+      // `selectAccount`): straight to the sign-in form, not the choice an app's own
+      // prompt=select_account asks for.
+      url: (_ctx, interaction) =>
+        interactionPathOf(interaction.uid, {
+          anotherAccount:
+            interaction.prompt.name === "select_account" &&
+            interaction.prompt.reasons.includes(accountSwitchAsked),
+        }),
       policy,
     },
     renderError: (ctx, out) => {
@@ -379,6 +387,9 @@ export function formWithoutControls(form: string, names: readonly string[]): str
   return kept;
 }
 
+/** The reason of the select_account prompt asked by "Not you? Use another account". */
+const accountSwitchAsked = "account_switch_asked";
+
 /**
  * The library's login and consent prompts, plus single sign-on tied to our own browser session:
  * the provider's session alone never signs anyone in. When the hosted pages' session is gone
@@ -396,7 +407,7 @@ function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]
     new interactionPolicy.Prompt(
       { name: "select_account", requestable: true },
       new interactionPolicy.Check(
-        "account_switch_asked",
+        accountSwitchAsked,
         "the End-User asked to use another account",
         "account_selection_required",
         (ctx: KoaContextWithOIDC) =>

@@ -27,9 +27,11 @@ export async function authorizeInBrowser(input: {
   beforeConsent?: () => Promise<void>;
   /** The first consent page is answered "Not you? Use another account" instead. */
   switchAtConsent?: boolean;
-}): Promise<{ callback: URL; prompts: Prompt[] }> {
+}): Promise<{ callback: URL; prompts: Prompt[]; pages: string[] }> {
   const { agent, issuer } = input;
   const prompts: Prompt[] = [];
+  /** Each interaction's address as the provider sent the browser there (its path and query). */
+  const pages: string[] = [];
   let switchesLeft = input.switchAtConsent === true ? 1 : 0;
   let response = await agent.request(input.url.toString());
   for (let hop = 0; hop < 12; hop += 1) {
@@ -50,7 +52,7 @@ export async function authorizeInBrowser(input: {
     if (location === null)
       throw new Error(`expected a redirect, got ${response.status}: ${await response.text()}`);
     const url = new URL(location, issuer);
-    if (url.origin !== new URL(issuer).origin) return { callback: url, prompts };
+    if (url.origin !== new URL(issuer).origin) return { callback: url, prompts, pages };
     if (!url.pathname.startsWith("/interaction/")) {
       response = await agent.request(url.href);
       continue;
@@ -59,6 +61,7 @@ export async function authorizeInBrowser(input: {
       prompt: Prompt;
     };
     prompts.push(details.prompt);
+    pages.push(`${url.pathname}${url.search}`);
     if (input.deny === true) {
       response = await agent.request(`${url.pathname}/deny`, { method: "POST" });
     } else if (details.prompt === "consent" && switchesLeft > 0) {
@@ -111,7 +114,11 @@ export async function signInWithCode(input: {
   usePAR?: boolean;
   beforeConsent?: () => Promise<void>;
   switchAtConsent?: boolean;
-}): Promise<{ tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers; prompts: Prompt[] }> {
+}): Promise<{
+  tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
+  prompts: Prompt[];
+  pages: string[];
+}> {
   const agent = input.agent ?? new BrowserAgent(input.issuer);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -127,7 +134,7 @@ export async function signInWithCode(input: {
     input.usePAR === true
       ? await oidc.buildAuthorizationUrlWithPAR(input.config, parameters)
       : oidc.buildAuthorizationUrl(input.config, parameters);
-  const { callback, prompts } = await authorizeInBrowser({
+  const { callback, prompts, pages } = await authorizeInBrowser({
     agent,
     issuer: input.issuer,
     url,
@@ -140,7 +147,7 @@ export async function signInWithCode(input: {
     pkceCodeVerifier: verifier,
     expectedState: state,
   });
-  return { tokens, prompts };
+  return { tokens, prompts, pages };
 }
 
 /**

@@ -780,13 +780,15 @@ describe("remembered consent and single sign-on", () => {
       });
     const same = await select("user-1");
     expect(same.prompts).toEqual(["login"]);
+    // The app asked the person to choose: the page offers both ways, not the form alone.
+    expect(same.pages).toEqual([expect.stringMatching(/^\/interaction\/[^/?]+$/)]);
     expect(same.tokens.claims()?.sub).toBe("user-1");
     const another = await select("user-2");
     expect(another.prompts[0]).toBe("login");
     expect(another.tokens.claims()?.sub).toBe("user-2");
   });
 
-  it("'Not you? Use another account' on a consent page reached by single sign-on asks select_account, and the account chosen gets the tokens", async () => {
+  it("'Not you? Use another account' on a consent page reached by single sign-on asks select_account at the sign-in form, and the account chosen gets the tokens", async () => {
     // The second app's first page is its consent page (asked for: other tests of this file left
     // user-1's consent to it remembered, so the sign-in loads that grant); the person says it is
     // not them. Signing user-2 in over the session, the library signs user-1 out of it, which
@@ -794,6 +796,10 @@ describe("remembered consent and single sign-on", () => {
     // keeps it; it was deleted with the grant, and the switch ended on "interaction session not found").
     const switched = await signInToSecondApp({ account: "user-2", prompt: "consent", switchAtConsent: true });
     expect(switched.prompts).toEqual(["consent", "login", "consent"]);
+    // The person said the account is not theirs: straight to the sign-in form (`?another=1`), not
+    // to the choice of continuing as it, which was one click more.
+    expect(switched.pages[1]).toMatch(/^\/interaction\/[^/?]+\?another=1$/);
+    expect(switched.pages[0]).not.toContain("?");
     expect(switched.tokens.claims()?.sub).toBe("user-2");
   });
 

@@ -1,10 +1,11 @@
-import type {
-  Authenticated,
-  Clock,
-  InteractionDetails,
-  SignedIn,
-  SignInOutcome,
-  UseCases,
+import {
+  type Authenticated,
+  type Clock,
+  type InteractionDetails,
+  interactionPathOf,
+  type SignedIn,
+  type SignInOutcome,
+  type UseCases,
 } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { HostedBrowserSessions } from "./browser-sessions.ts";
@@ -217,8 +218,8 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
       });
 
       // "Not you? Use another account" on the consent page (single sign-on brought the browser's
-      // account there unasked): the provider's select_account, the sign-in page an app's
-      // prompt=select_account opens, with "Continue as" and "Use another account".
+      // account there unasked): the provider's select_account, whose sign-in page opens on its form
+      // (`?another=1`: interactionPathOf), with a link back to continuing as the account.
       post("/:uid/select-account", "general", async (request, reply) => {
         const details = await interactionOf(request, reply, "consent");
         if (details === null) return expired(reply);
@@ -489,11 +490,11 @@ function mayContinueWith(
 
 /** Where the sign-in and second-factor templates' forms and links lead, for one interaction. */
 function interactionSignInPaths(uid: string) {
-  const base = `/interaction/${encodeURIComponent(uid)}`;
+  const base = interactionPathOf(uid);
   return {
     login: `${base}/login`,
     continue: `${base}/continue`,
-    another: `${base}?another=1`,
+    another: interactionPathOf(uid, { anotherAccount: true }),
     resend: `${base}/resend-verification`,
     forgot: `${base}/forgot-password`,
     social: `${base}/social`,

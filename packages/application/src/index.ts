@@ -99,6 +99,7 @@ export {
   accountOfOIDCPayload,
   authorizationTouchIntervalMs,
   clientOfOIDCPayload,
+  interactionPathOf,
   mailKinds,
   signInUnderWayOIDCModel,
   signingAlgorithms,

@@ -76,6 +76,7 @@ export type {
   ProviderFlow,
   ProviderPages,
 } from "./oidc-interactions.ts";
+export { interactionPathOf } from "./oidc-interactions.ts";
 export type { RateLimitGroup, RateLimitRefusal } from "./rate-limits.ts";
 export type { SecretCipher, SecretHasher } from "./secrets.ts";
 export type { EntryFold, SecurityEventLog, StaffAllowance, StaffEntryRecord } from "./security-log.ts";

@@ -23,6 +23,17 @@ export interface InteractionClient {
   readonly privateUseSchemes: readonly string[];
 }
 
+/**
+ * The address of an interaction's page, which the provider sends the browser to and the hosted
+ * pages serve. `anotherAccount`: the person chose "Not you? Use another account" (on the consent
+ * page), so the sign-in page opens on its form, not on the choice of "Continue as" the signed-in
+ * account or another (which is one click more); its "Continue as" link leads back to that choice.
+ */
+export function interactionPathOf(uid: string, options: { anotherAccount?: boolean } = {}): string {
+  const path = `/interaction/${encodeURIComponent(uid)}`;
+  return options.anotherAccount === true ? `${path}?another=1` : path;
+}
+
 /** What the provider asks the person in an interaction: to sign in, or to consent. */
 export type InteractionDetails =
   | {
@@ -79,7 +90,8 @@ export interface OIDCInteractions<Req, Res> {
   deny(req: Req, res: Res): Promise<string>;
   /**
    * "Not you? Use another account" on the consent page: the provider asks `select_account` as if
-   * the app had (the sign-in page offering the signed-in account and "Use another account").
+   * the app had, and sends the browser to the sign-in page's form (`interactionPathOf` with
+   * `anotherAccount`), with a link back to continuing as the signed-in account.
    */
   selectAccount(req: Req, res: Res): Promise<string>;
 }
