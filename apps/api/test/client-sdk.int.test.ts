@@ -175,6 +175,51 @@ describe("signing up and in", () => {
     });
   });
 
+  it("logs out another device by its refresh token (this client stays signed in), and refuses one not the account's", async () => {
+    const email = "sdk-logout-other@example.com";
+    await clientOf().auth.register({ email, password, nickname: "sdk_logout" });
+    const here = new MemoryTokenStorage();
+    const client = clientOf({ storage: here });
+    await client.auth.logIn({ email, password });
+    const device = new MemoryTokenStorage();
+    const deviceClient = clientOf({ storage: device });
+    const signedIn = await deviceClient.auth.logIn({ email, password });
+    if (!("refreshToken" in signedIn)) throw new Error("expected a session");
+
+    expect(await client.auth.logOut({ refreshToken: signedIn.refreshToken })).toEqual({ loggedOut: true });
+    // The other device's refresh token stopped working at once; this client's tokens stand.
+    expect(await rejectionOf(deviceClient.auth.refresh())).toMatchObject({
+      code: "INVALID_REFRESH_TOKEN",
+      status: 401,
+    });
+    expect(here.get()).not.toBeNull();
+    expect((await client.auth.me()).user.email).toBe(email);
+
+    // Another account's refresh token: refused, nothing ended, and this client keeps its tokens.
+    const stranger = await clientOf().auth.register({
+      email: "sdk-logout-stranger@example.com",
+      password,
+      nickname: "sdk_stranger",
+    });
+    expect(await rejectionOf(client.auth.logOut({ refreshToken: stranger.refreshToken }))).toMatchObject({
+      code: "INVALID_REFRESH_TOKEN",
+      status: 401,
+    });
+    expect((await client.auth.me()).user.email).toBe(email);
+
+    // Without one, the stored refresh token goes, and its session ends.
+    const stored = here.get();
+    if (stored === null) throw new Error("expected stored tokens");
+    expect(await client.auth.logOut()).toEqual({ loggedOut: true });
+    expect(here.get()).toBeNull();
+    const after = new MemoryTokenStorage();
+    after.set(stored);
+    expect(await rejectionOf(clientOf({ storage: after }).auth.refresh())).toMatchObject({
+      code: "INVALID_REFRESH_TOKEN",
+      status: 401,
+    });
+  });
+
   it("changes the nickname, asks for an email change behind a fresh proof, and refuses a bad confirmation", async () => {
     const client = clientOf();
     await client.auth.register({ email: "sdk-profile@example.com", password, nickname: "before" });
@@ -257,6 +302,29 @@ describe("tokens against a service whose clock moves", () => {
     );
     expect(reused).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
     expect(stale.get()).toBeNull();
+  });
+
+  it("logging out with an expired access token refreshes it, and the session of the refresh token sent still ends", async () => {
+    const counted = countingFetch();
+    const storage = new MemoryTokenStorage();
+    const client = new SuperOAuthClient({ baseURL: movableURL, storage, fetch: counted.fetch });
+    const signedIn = await client.auth.register({
+      email: "sdk-logout-expired@example.com",
+      password,
+      nickname: "logout_expired",
+    });
+    clock.advance(6 * 60_000);
+
+    // The body names the refresh token stored when the call began; the refresh on the way retires
+    // it, and the server still finds its session by it.
+    expect(await client.auth.logOut()).toEqual({ loggedOut: true });
+    expect(counted.paths).toContain("POST /api/v1/auth/refresh");
+    expect(storage.get()).toBeNull();
+    const live = await movable.storage.sessions.listLiveSessionsOfUser({
+      userId: signedIn.user.id as UserId,
+      usedSince: new Date(0),
+    });
+    expect(live).toEqual([]);
   });
 
   it("when the server refuses the refresh, the tokens are cleared and onSessionEnded fires once", async () => {

@@ -520,11 +520,38 @@ describe("tokens", () => {
     expect(server.seen[1]?.body).toEqual({ mfaToken: "mfa", code: "123456" });
   });
 
-  it("logging out forgets the tokens", async () => {
+  it("logging out sends the stored refresh token, whose session the server ends, and forgets the tokens", async () => {
     storage.set(pair(1));
     server.on("POST /auth/logout", () => ok({ loggedOut: true }));
     await client().auth.logOut();
+    expect(server.seen[0]).toMatchObject({
+      authorization: "Bearer access-1",
+      body: { refreshToken: "refresh-1" },
+    });
     expect(storage.get()).toBeNull();
+    expect(ended).toEqual([]);
+  });
+
+  it("logging out another session by its refresh token keeps this client's tokens; naming this one's forgets them", async () => {
+    storage.set(pair(1));
+    server.on("POST /auth/logout", () => ok({ loggedOut: true }));
+    const c = client();
+    await c.auth.logOut({ refreshToken: "refresh-of-another-device" });
+    expect(server.seen[0]).toMatchObject({
+      authorization: "Bearer access-1",
+      body: { refreshToken: "refresh-of-another-device" },
+    });
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
+    await c.auth.logOut({ refreshToken: "refresh-1" }, { timeoutMs: 1_000 });
+    expect(storage.get()).toBeNull();
+  });
+
+  it("a refused log-out (a refresh token not the account's) keeps the tokens", async () => {
+    storage.set(pair(1));
+    server.on("POST /auth/logout", () => fail("INVALID_REFRESH_TOKEN", 401));
+    const refused = await rejectionOf(client().auth.logOut({ refreshToken: "not-ours" }));
+    expect(refused).toMatchObject({ code: "INVALID_REFRESH_TOKEN", status: 401 });
+    expect(storage.get()).toEqual({ accessToken: "access-1", refreshToken: "refresh-1" });
     expect(ended).toEqual([]);
   });
 

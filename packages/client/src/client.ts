@@ -190,9 +190,23 @@ function authMethods(t: Transport) {
      * options, `signal` and `deadlineMs` end this call's wait; the exchange keeps its own timeouts.
      */
     refresh: (options?: RequestOptions): Promise<TokenPair> => t.refresh(options),
-    /** Ends this session on the server and forgets its tokens. */
-    logOut: (options?: RequestOptions): Promise<LoggedOut> =>
-      dropTokens(t, t.call("auth.logOut", { body: {} }, options)),
+    /**
+     * Ends a session on the server: by default this client's, whose stored refresh token it sends
+     * (the server ends that token's session, and the token stops working at once), then forgets the
+     * stored tokens. With `refreshToken`, that token's session instead (one of the same account,
+     * e.g. another device's that your server kept): the stored tokens are forgotten only when they
+     * hold that very token. The call is signed in either way (the route is Bearer).
+     */
+    logOut: async (input: { refreshToken?: string } = {}, options?: RequestOptions): Promise<LoggedOut> => {
+      const stored = (await t.readTokens())?.refreshToken;
+      const refreshToken = input.refreshToken ?? stored;
+      const ended = t.call<LoggedOut>(
+        "auth.logOut",
+        { body: refreshToken === undefined ? {} : { refreshToken } },
+        options,
+      );
+      return refreshToken === stored ? dropTokens(t, ended) : ended;
+    },
     /** Ends every session of the account and forgets this one's tokens. */
     logOutEverywhere: (options?: RequestOptions): Promise<LoggedOut> =>
       dropTokens(t, t.call("auth.logOutEverywhere", {}, options)),
