@@ -111,7 +111,40 @@ describe("the composed OpenID provider", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
   });
+
+  it("takes only a browser form's body at the hosted forms (415 UNSUPPORTED_MEDIA_TYPE), and JSON at the API as before", async () => {
+    const sent = (path: string, type: string, body: string) =>
+      fetch(`${issuer}${path}`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": type, accept: "application/json" },
+        body,
+      });
+    const json = JSON.stringify({ email: "owner@example.com", password: "Str0ng-Passw0rd!x" });
+    for (const path of ["/interaction/any-uid/login", "/account/sign-in", "/forgot-password"]) {
+      const refused = await sent(path, "application/json", json);
+      await expectError(refused, "UNSUPPORTED_MEDIA_TYPE", 415);
+      expect(refused.headers.get("accept-post")).toBe("application/x-www-form-urlencoded");
+    }
+    // A form's body reaches the form (its CSRF check refuses this one: no token, no cookie).
+    const form = await sent("/account/sign-in", "application/x-www-form-urlencoded", "email=a%40b.example");
+    expect(form.status).toBe(403);
+    // The API's routes are unchanged: JSON, and a form's body there is the contract's VALIDATION_ERROR.
+    await expectError(
+      await sent("/api/v1/auth/login", "application/x-www-form-urlencoded", "email=a%40b.example"),
+      "VALIDATION_ERROR",
+      400,
+    );
+  });
 });
+
+/** The contract's envelope with `code` and `status` (a fetch answer). */
+async function expectError(response: Response, code: string, status: number): Promise<void> {
+  expect({ status: response.status, body: await response.json() }).toEqual({
+    status,
+    body: { success: false, error: code, message: expect.stringMatching(/\S/) },
+  });
+}
 
 describe("the composed service's device-code page and API CORS", () => {
   let limited: Service;

@@ -72,7 +72,7 @@ describe("docs/openapi.json", () => {
     expect(document.openapi).toBe("3.1.0");
   });
 
-  it("names every error code: operations declare all but NOT_FOUND and METHOD_NOT_ALLOWED, which only an undeclared method or path answers", () => {
+  it("names every error code: operations declare all but NOT_FOUND and METHOD_NOT_ALLOWED, which only an undeclared method or path answers, and UNSUPPORTED_MEDIA_TYPE, which only the pages' forms answer", () => {
     const declared = new Set(
       operations().flatMap(([, operation]) => [...declaredCodes(operation).values()].flat()),
     );
@@ -80,6 +80,7 @@ describe("docs/openapi.json", () => {
     expect(errorCodes.filter((code) => !declared.has(code))).toStrictEqual([
       "NOT_FOUND",
       "METHOD_NOT_ALLOWED",
+      "UNSUPPORTED_MEDIA_TYPE",
     ]);
     expect(document.components.schemas.ErrorCode.enum).toStrictEqual([...errorCodes]);
   });

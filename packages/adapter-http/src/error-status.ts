@@ -1,6 +1,6 @@
 import type { ErrorCode } from "@superoauth/domain";
 
-export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 423 | 429 | 500 | 503;
+export type HttpStatus = 400 | 401 | 403 | 404 | 405 | 409 | 410 | 413 | 415 | 423 | 429 | 500 | 503;
 
 /**
  * The one place an error code becomes an HTTP status. `satisfies` makes a new
@@ -29,6 +29,7 @@ export const errorStatus = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_CURRENT_PASSWORD: 400,
   SERVICE_UNAVAILABLE: 503,
   ACCOUNT_LOCKED: 423,
@@ -82,6 +83,7 @@ export const defaultErrorMessage: Record<ErrorCode, string> = {
   NOT_FOUND: "Route not found",
   METHOD_NOT_ALLOWED: "The path does not take this method",
   PAYLOAD_TOO_LARGE: "Request body is too large",
+  UNSUPPORTED_MEDIA_TYPE: "This address takes an HTML form's body (application/x-www-form-urlencoded) only",
   INVALID_CURRENT_PASSWORD: "Current password is incorrect",
   SERVICE_UNAVAILABLE: "A dependency of the service is not reachable",
   ACCOUNT_LOCKED: "Too many failed sign-in attempts; wait for the lock to end or reset your password",

@@ -531,6 +531,105 @@ describe("CSRF", () => {
   });
 });
 
+describe("form bodies", () => {
+  // What a browser's HTML form sends, and nothing else: JSON (which Fastify's root parser read as a
+  // form before 2026-12-06, behind the CSRF check alone), text, multipart, a body with no type.
+  const notForms = [
+    ["JSON", { "content-type": "application/json" }, (form: Record<string, string>) => JSON.stringify(form)],
+    [
+      "text",
+      { "content-type": "text/plain" },
+      (form: Record<string, string>) => new URLSearchParams(form).toString(),
+    ],
+    [
+      "multipart",
+      { "content-type": "multipart/form-data; boundary=x" },
+      (form: Record<string, string>) =>
+        `${Object.entries(form)
+          .map(([name, value]) => `--x\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
+          .join("")}--x--\r\n`,
+    ],
+    ["no type", {}, (form: Record<string, string>) => new URLSearchParams(form).toString()],
+  ] as const;
+
+  it.each(notForms)(
+    "refuses a %s body at every area's forms with 415, before its CSRF check or anything else runs",
+    async (_kind, type, body) => {
+      const { browser, app, interactions } = await withAccount();
+      const page = await browser.get("/interaction/login-1");
+      // The browser's own CSRF pair: the body is refused for its type, not for a token.
+      const form = {
+        email: "ada@example.com",
+        password: strongPassword,
+        csrf_token: csrfTokenIn(page.body),
+      };
+      const cookie = `superoauth_csrf=${browser.cookie("superoauth_csrf")}`;
+      for (const url of [
+        "/interaction/login-1/login",
+        "/interaction/login-1/consent",
+        "/interaction/login-1/sign-up",
+        "/account/sign-in",
+        "/account/password",
+        "/account/sessions/revoke",
+        "/forgot-password",
+      ]) {
+        const program = await app.inject({
+          method: "POST",
+          url,
+          headers: { ...type, cookie, accept: "application/json" },
+          payload: body(form),
+        });
+        expect({ url, status: program.statusCode, type: program.headers["content-type"] }).toEqual({
+          url,
+          status: 415,
+          type: "application/json; charset=utf-8",
+        });
+        expect({ url, status: program.statusCode, body: program.json() }).toEqual({
+          url,
+          status: 415,
+          body: {
+            success: false,
+            error: "UNSUPPORTED_MEDIA_TYPE",
+            message: "This address takes an HTML form's body (application/x-www-form-urlencoded) only",
+          },
+        });
+        expect(program.headers["accept-post"]).toBe("application/x-www-form-urlencoded");
+        // A browser asks for HTML: the page, with the same status.
+        const person = await app.inject({
+          method: "POST",
+          url,
+          headers: { ...type, cookie, accept: "text/html,*/*;q=0.8" },
+          payload: body(form),
+        });
+        expectPage(person, 415);
+        expect(person.body).toContain("This form could not be read");
+        expect(person.cookies.map((c) => c.name)).not.toContain(browserSessionCookieName);
+      }
+      expect(interactions.finished).toEqual([]);
+    },
+  );
+
+  it("takes the same sign-in as a form (application/x-www-form-urlencoded, with or without a charset)", async () => {
+    const { browser, app, interactions } = await withAccount();
+    const page = await browser.get("/interaction/login-1");
+    const signedIn = await app.inject({
+      method: "POST",
+      url: "/interaction/login-1/login",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded; charset=UTF-8",
+        cookie: `superoauth_csrf=${browser.cookie("superoauth_csrf")}`,
+      },
+      payload: new URLSearchParams({
+        email: "ada@example.com",
+        password: strongPassword,
+        csrf_token: csrfTokenIn(page.body),
+      }).toString(),
+    });
+    expect(signedIn.statusCode).toBe(303);
+    expect(interactions.finished).toEqual([expect.objectContaining({ uid: "login-1" })]);
+  });
+});
+
 describe("the forms that ask for an email address", () => {
   // A browser validating type="email" itself refuses a local part that is not ASCII ("A part
   // followed by '@' should not contain the symbol 'é'") and never sends the form, though the

@@ -100,6 +100,19 @@ export interface PageKit {
 
 type FormBody = Record<string, unknown>;
 
+/**
+ * The refusal of a body a browser's form does not send (JSON, text, multipart, none declared) to a
+ * page's form address: the API's UNSUPPORTED_MEDIA_TYPE, 415 (RFC 9110 §15.5.16; its status is the
+ * API's table's, `pageFailures` holds it and a test compares them). Only what our forms send,
+ * `application/x-www-form-urlencoded`, is read: a form address is not an API, and the CSRF check
+ * was the only thing between a script's JSON and the form's handler.
+ */
+export const formBodyOnly = {
+  code: "UNSUPPORTED_MEDIA_TYPE",
+  status: 415,
+  message: "This address takes an HTML form's body (application/x-www-form-urlencoded) only",
+} as const;
+
 /** A form field cut to at most `max` characters; "" when absent or not text. */
 export function field(body: unknown, name: string, max: number): string {
   const value = typeof body === "object" && body !== null ? (body as FormBody)[name] : undefined;
@@ -206,8 +219,28 @@ export function createPageKit(options: PageKitOptions): PageKit {
     sendUnavailable,
     limitReply,
     async install(app, input = {}) {
+      // A form's body and nothing else: the JSON parser (and any other) the app's root has is not
+      // this scope's, so any other body is refused before a route runs (formBodyOnly).
+      app.removeAllContentTypeParsers();
       await app.register(formbody, { bodyLimit: 16 * 1024 });
       app.setErrorHandler((error: FastifyError, request, reply) => {
+        if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+          request.log.info(
+            { contentType: request.headers["content-type"] },
+            "page form refused: not a form body",
+          );
+          reply.code(formBodyOnly.status).header("accept-post", "application/x-www-form-urlencoded");
+          // A browser (it asks for HTML) gets a page, a program the API's envelope.
+          if ((request.headers.accept ?? "").includes("text/html")) {
+            return sendError(reply, {
+              status: formBodyOnly.status,
+              title: "This form could not be read",
+              message:
+                "It did not come as a form from this site's page. Go back, reload the page and send it again.",
+            });
+          }
+          return reply.send({ success: false, error: formBodyOnly.code, message: formBodyOnly.message });
+        }
         if (error instanceof StorageUnavailableError || error instanceof OverloadedError) {
           request.log.error({ code: error.code, message: error.message }, "hosted page unavailable");
           return error instanceof OverloadedError
@@ -254,6 +287,10 @@ export function createPageKit(options: PageKitOptions): PageKit {
       app.get(path, { config: { limit: "pages", limitReply } }, handler);
     },
     post(app, path, limit, handler, postOptions = {}) {
+      // A scope `install` did not prepare would read JSON bodies as forms (formBodyOnly).
+      if (app.hasContentTypeParser("application/json")) {
+        throw new Error(`the form ${path} must be registered in a scope prepared by the page kit's install`);
+      }
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
       const formOneLevelUp = postOptions.formOneLevelUp === true;
       app.post(path, { config: { limit, limitReply: reply429, formOneLevelUp } }, async (request, reply) => {

@@ -19,7 +19,7 @@ import {
   serializeExpiredCookie,
 } from "../cookies.ts";
 import { checkFormMark, formMark, unmarkedForm } from "./form-account.ts";
-import { field } from "./page-kit.ts";
+import { field, formBodyOnly } from "./page-kit.ts";
 
 /** How a sign-in, sign-up or account failure shows: the API's status, and words when the use case gave none. */
 export const pageFailures: Readonly<Record<string, { status: number; message: string }>> = {
@@ -92,6 +92,7 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
   EXPORT_NOT_READY: { status: 409, message: "The data export is not ready to download yet" },
   EXPORT_EXPIRED: { status: 410, message: "The data export has expired. Request a new one." },
   LAST_ADMIN: { status: 409, message: "This is the last active admin: make another admin first" },
+  UNSUPPORTED_MEDIA_TYPE: formBodyOnly,
   TWO_FACTOR_REQUIRED: {
     status: 403,
     message: "Staff accounts need two-factor authentication. Turn it on in your account, then come back.",
