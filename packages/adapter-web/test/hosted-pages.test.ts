@@ -1,12 +1,11 @@
 import { OverloadedError } from "@superoauth/application";
 import { enableTwoFactorFor } from "@superoauth/application/testing";
 import { durationInWords, type Email, type UserId } from "@superoauth/domain";
-import type { LightMyRequestResponse } from "fastify";
+import Fastify, { type LightMyRequestResponse } from "fastify";
 import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
-import { browserSessionCookieName, defaultTheme, type Interactions } from "../src/index.ts";
-import type { FakeInteractions } from "../src/testing.ts";
+import { browserSessionCookieName, createAdminPages, createPageKit, defaultTheme } from "../src/index.ts";
 import { expectPrefilledRequest } from "./account-helpers.ts";
 import {
   Browser,
@@ -42,14 +41,7 @@ function fieldsMarkedInvalid(html: string): string[] {
   );
 }
 
-async function withAccount(
-  options: {
-    settings?: { requireEmailVerification?: boolean };
-    loginMax?: number;
-    pagesMax?: number;
-    replaceInteractions?: (fake: FakeInteractions) => Interactions;
-  } = {},
-) {
+async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
   const built = await buildHostedTestApp(options);
   const signedUp = await signUpAda(built.useCases);
   built.interactions.open(loginInteraction("login-1"));
@@ -555,7 +547,11 @@ describe("form bodies", () => {
   it.each(notForms)(
     "refuses a %s body at every area's forms with 415, before its CSRF check or anything else runs",
     async (_kind, type, body) => {
-      const { browser, app, interactions } = await withAccount();
+      const { browser, app, interactions } = await withAccount({
+        plugins: ({ useCases, browserSessions, cookies, secret }) => [
+          createAdminPages({ useCases, browserSessions, cookies, secret }),
+        ],
+      });
       const page = await browser.get("/interaction/login-1");
       // The browser's own CSRF pair: the body is refused for its type, not for a token.
       const form = {
@@ -572,6 +568,8 @@ describe("form bodies", () => {
         "/account/password",
         "/account/sessions/revoke",
         "/forgot-password",
+        "/admin/maintenance-notice",
+        "/admin/users/00000000-0000-7000-8000-000000000001/role",
       ]) {
         const program = await app.inject({
           method: "POST",
@@ -608,6 +606,24 @@ describe("form bodies", () => {
       expect(interactions.finished).toEqual([]);
     },
   );
+
+  it("registers no form in a scope the page kit did not prepare, where the app's JSON parser would read JSON as a form", async () => {
+    const kit = createPageKit({
+      cookies: { secureCookies: false, hostPrefixedCookies: false },
+      secret: "s".repeat(32),
+    });
+    const app = Fastify();
+    expect(() => kit.post(app, "/form", "general", async () => null)).toThrow(
+      "the form /form must be registered in a scope prepared by the page kit's install",
+    );
+    await app.register(async (scope) => {
+      await kit.install(scope);
+      kit.post(scope, "/form", "general", async () => null);
+    });
+    await app.ready();
+    expect(app.hasRoute({ method: "POST", url: "/form" })).toBe(true);
+    await app.close();
+  });
 
   it("takes the same sign-in as a form (application/x-www-form-urlencoded, with or without a charset)", async () => {
     const { browser, app, interactions } = await withAccount();
