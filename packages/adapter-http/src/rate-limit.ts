@@ -17,6 +17,13 @@ declare module "fastify" {
     /** The rate-limit budget of the route; "general" when absent. */
     limit?: RateLimitGroup;
     /**
+     * For a route whose budget is for real attempts (a sign-in, a mail sent): the budget of one
+     * request, chosen from its body once it is read (`undefined` when there is none, or it could
+     * not be read). Its count then waits for the body: a form sent empty, which the route refuses
+     * without trying anything, draws from a larger budget instead of spending an attempt.
+     */
+    limitOf?: (body: unknown) => RateLimitGroup;
+    /**
      * How the route answers a refused request, for routes that do not speak our JSON envelope
      * (hosted pages answer HTML, protocol endpoints RFC 6749 errors); the envelope when absent.
      * The X-RateLimit-* and Retry-After headers are already set when it is called.
@@ -175,9 +182,16 @@ export async function registerRateLimits(
     general: limiter("general", settings.generalMax),
   };
 
-  app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
-    const group = request.routeOptions.config.limit ?? "general";
-    if (group === "none") return;
+  /**
+   * Counts the request in `group`; true when it was refused (answered here: 429, or 503 when the
+   * counter store is down, in the route's own format or our envelope).
+   */
+  const refusedIn = async (
+    group: RateLimitGroup,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<boolean> => {
+    if (group === "none") return false;
     let outcome: Awaited<ReturnType<(typeof limiters)[typeof group]>>;
     try {
       outcome = await limiters[group](request);
@@ -187,33 +201,63 @@ export async function registerRateLimits(
       // Every 503 says when to come back, in the route's own format or ours.
       reply.header("Retry-After", String(unavailableRetryAfterSeconds));
       const limitReply = request.routeOptions.config.limitReply;
-      if (limitReply !== undefined) {
-        await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });
-        return;
-      }
-      return sendError(
-        reply,
-        "SERVICE_UNAVAILABLE",
-        "Rate limiting is temporarily unavailable; retry shortly",
-      );
+      if (limitReply !== undefined) await limitReply(reply, { code: "SERVICE_UNAVAILABLE" });
+      else
+        await sendError(
+          reply,
+          "SERVICE_UNAVAILABLE",
+          "Rate limiting is temporarily unavailable; retry shortly",
+        );
+      return true;
     }
-    if (outcome.isAllowed) return;
+    if (outcome.isAllowed) return false;
     reply.header("X-RateLimit-Limit", outcome.max);
     reply.header("X-RateLimit-Remaining", outcome.isExceeded ? 0 : outcome.remaining);
     reply.header("X-RateLimit-Reset", Math.ceil((Date.now() + outcome.ttl) / 1000));
-    if (outcome.isExceeded) {
-      reply.header("Retry-After", outcome.ttlInSeconds);
-      const limitReply = request.routeOptions.config.limitReply;
-      if (limitReply !== undefined) {
-        await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: outcome.ttlInSeconds });
-        return;
-      }
-      return sendError(
+    if (!outcome.isExceeded) return false;
+    reply.header("Retry-After", outcome.ttlInSeconds);
+    const limitReply = request.routeOptions.config.limitReply;
+    if (limitReply !== undefined)
+      await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: outcome.ttlInSeconds });
+    else
+      await sendError(
         reply,
         "RATE_LIMIT_EXCEEDED",
         `Too many requests; retry in ${outcome.ttlInSeconds} seconds`,
       );
-    }
+    return true;
+  };
+
+  // A route's requests are counted when they arrive, before their body is read; a route that
+  // chooses its budget from the body (`limitOf`) is counted once it is read, before it is validated.
+  const countedAfterBody = new WeakSet<FastifyRequest>();
+  app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
+    const { limit = "general", limitOf } = request.routeOptions.config;
+    if (limitOf !== undefined) return;
+    if (await refusedIn(limit, request, reply)) return reply;
+  });
+  app.addHook("preValidation", async (request: FastifyRequest, reply: FastifyReply) => {
+    const { limitOf } = request.routeOptions.config;
+    if (limitOf === undefined) return;
+    countedAfterBody.add(request);
+    if (await refusedIn(limitOf(request.body), request, reply)) return reply;
+  });
+  // A body that cannot be read (not JSON, too large, a type the route does not take) never reaches
+  // preValidation: it is counted on its way to the route's error answer, in the budget of no body,
+  // so a flood of them is bounded too.
+  app.addHook("onRoute", (route) => {
+    const limitOf = route.config?.limitOf;
+    if (limitOf === undefined) return;
+    const own = route.errorHandler;
+    route.errorHandler = async function (this: FastifyInstance, error, request, reply) {
+      if (!countedAfterBody.has(request)) {
+        countedAfterBody.add(request);
+        if (await refusedIn(limitOf(undefined), request, reply)) return reply;
+      }
+      // On to the route's error answer (a handler that throws passes the error to its parent's).
+      if (own !== undefined) return own.call(this, error, request, reply);
+      throw error;
+    };
   });
   // Without its counters every limited request fails closed: Redis is required for readiness.
   const counterStoreCheck: DependencyCheck | undefined =

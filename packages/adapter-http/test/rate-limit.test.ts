@@ -163,6 +163,65 @@ describe("rate limiting", () => {
     expect(header(refreshed, "x-ratelimit-remaining")).toBe(99);
   });
 
+  it("answers a login without an address or a password 400 without spending a login attempt", async () => {
+    const app = await start();
+    await registerUser(app);
+    const send = (payload: InjectOptions["payload"]) =>
+      app.inject({ method: "POST", url: "/api/v1/auth/login", payload });
+    const incomplete = [
+      {},
+      { email: "", password: "" },
+      { email: "ada@example.com" },
+      { email: "ada@example.com", password: "" },
+      { email: "   ", password: "Sup3r-secret!" },
+      { password: "Sup3r-secret!" },
+    ];
+
+    const refused = [];
+    for (let round = 0; round < 3; round++) for (const body of incomplete) refused.push(await send(body));
+    const bodiless = await app.inject({ method: "POST", url: "/api/v1/auth/login" });
+
+    for (const response of [...refused, bodiless]) {
+      expectError(response, "VALIDATION_ERROR", 400);
+      // Counted in the general budget, which bounds a flood of them.
+      expect(header(response, "x-ratelimit-limit")).toBe(100);
+    }
+    // Every real attempt still counts: the contract's five, then 429, the right password too.
+    const attempts = await repeat(5, () => logInFrom(app, "127.0.0.1"));
+    for (const attempt of attempts) expectError(attempt, "INVALID_CREDENTIALS", 401);
+    expect(attempts.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      4, 3, 2, 1, 0,
+    ]);
+    expectLimited(await send({ email: "ada@example.com", password: "Sup3r-secret!" }));
+  });
+
+  it("bounds a flood of incomplete or unreadable logins by the general budget", async () => {
+    const app = await start({ rateLimit: { ...limits, generalMax: 4 } });
+    const post = (payload: string, contentType = "application/json") =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/login",
+        payload,
+        headers: { "content-type": contentType },
+      });
+
+    const responses = [
+      await post("{}"),
+      await post("{not json"),
+      await post("email=a&password=b", "application/x-www-form-urlencoded"),
+      await post(JSON.stringify({ email: "", password: "" })),
+      await post("{not json"),
+    ];
+
+    for (const response of responses.slice(0, 4)) expectError(response, "VALIDATION_ERROR", 400);
+    expect(responses.slice(0, 4).map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([
+      3, 2, 1, 0,
+    ]);
+    expectLimited(responses[4] as LightMyRequestResponse);
+    // The login budget is untouched: a real attempt is still answered.
+    expectError(await logInFrom(app, "127.0.0.1"), "INVALID_CREDENTIALS", 401);
+  });
+
   it("keeps a budget per client IP", async () => {
     const app = await start();
     await repeat(6, () => logInFrom(app, "10.0.0.2"));

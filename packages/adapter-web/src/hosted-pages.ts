@@ -15,6 +15,7 @@ import type { CookieSettings } from "./cookies.ts";
 import {
   answerEmailRequest,
   type EmailRequestPlace,
+  emailRequestLimit,
   passwordResetRequest,
   resendVerificationRequest,
   showEmailRequest,
@@ -23,6 +24,7 @@ import { formAccountCheck, formAccountOf, unmarkedForm } from "./pages/form-acco
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import {
   type SignUpForm,
+  signInFormLimit,
   signInRefusal,
   signInSteps,
   signUpSentNotice,
@@ -104,8 +106,12 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return details as Extract<InteractionDetails, { prompt: P }>;
       }
 
-      const post = (path: string, limit: RateLimitGroup, handler: PageHandler) =>
-        kit.post(app, path, limit, handler);
+      const post = (
+        path: string,
+        limit: RateLimitGroup,
+        handler: PageHandler,
+        postOptions?: Parameters<typeof kit.post>[4],
+      ) => kit.post(app, path, limit, handler, postOptions);
       const get = (path: string, handler: PageHandler) => kit.get(app, path, handler);
 
       async function renderSignIn(
@@ -226,22 +232,27 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return reply.redirect(await interactions.selectAccount(request.raw, reply.raw), 303);
       });
 
-      post("/:uid/login", "login", async (request, reply) => {
-        const details = await interactionOf(request, reply, "login");
-        if (details === null) return expired(reply);
-        const { email, answer } = await steps.password(request, reply);
-        if (!answer.ok) {
-          return renderSignIn(request, reply, {
-            details,
-            email,
-            error: answer.message,
-            status: answer.status,
-            code: answer.error,
-            offerSession: false,
-          });
-        }
-        return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, email });
-      });
+      post(
+        "/:uid/login",
+        "login",
+        async (request, reply) => {
+          const details = await interactionOf(request, reply, "login");
+          if (details === null) return expired(reply);
+          const { email, answer } = await steps.password(request, reply);
+          if (!answer.ok) {
+            return renderSignIn(request, reply, {
+              details,
+              email,
+              error: answer.message,
+              status: answer.status,
+              code: answer.error,
+              offerSession: false,
+            });
+          }
+          return continueSignIn(request, reply, { uid: details.uid, outcome: answer.value, email });
+        },
+        signInFormLimit,
+      );
 
       const renderTwoFactor = (
         request: FastifyRequest,
@@ -405,11 +416,16 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
           return showEmailRequest(kit, request, reply, { kind, place: placeOf(details.uid) });
         });
 
-        post(`/:uid/${path}`, "email", async (request, reply) => {
-          const details = await interactionOf(request, reply, "login");
-          if (details === null) return expired(reply);
-          return answerEmailRequest(kit, useCases, request, reply, { kind, place: placeOf(details.uid) });
-        });
+        post(
+          `/:uid/${path}`,
+          "email",
+          async (request, reply) => {
+            const details = await interactionOf(request, reply, "login");
+            if (details === null) return expired(reply);
+            return answerEmailRequest(kit, useCases, request, reply, { kind, place: placeOf(details.uid) });
+          },
+          emailRequestLimit,
+        );
       }
 
       post("/:uid/consent", "general", async (request, reply) => {

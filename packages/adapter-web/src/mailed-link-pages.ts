@@ -8,6 +8,7 @@ import {
   answerEmailRequest,
   type EmailRequest,
   type EmailRequestPlace,
+  emailRequestLimit,
   passwordResetRequest,
   resendVerificationRequest,
   showEmailRequest,
@@ -467,7 +468,11 @@ function emailRequestPage(
   input: { kind: EmailRequest; place: EmailRequestPlace },
 ): void {
   kit.get(app, input.place.action, async (request, reply) => showEmailRequest(kit, request, reply, input));
-  kit.post(app, input.place.action, "email", async (request, reply) =>
-    answerEmailRequest(kit, useCases, request, reply, input),
+  kit.post(
+    app,
+    input.place.action,
+    "email",
+    async (request, reply) => answerEmailRequest(kit, useCases, request, reply, input),
+    emailRequestLimit,
   );
 }

@@ -1021,6 +1021,73 @@ describe("rate limits", () => {
     expect(refused.body).toContain('<a href="/forgot-password">Reset your password</a>');
   });
 
+  it.each([
+    ["an app's", "/interaction/login-1", "/interaction/login-1/login"],
+    ["the account center's", "/account/sign-in", "/account/sign-in"],
+  ])("answers %s sign-in sent empty on the page, spending no login attempt", async (_, page, action) => {
+    const { browser } = await withAccount({ loginMax: 2 });
+    for (let i = 0; i < 4; i++) {
+      const empty = await browser.submit(page, action, { email: "", password: "" });
+      expectPage(empty, 400);
+      expect(empty.body).toContain('id="form-error" class="error" role="alert">Email is required<');
+      expect(fieldsMarkedInvalid(empty.body)).toEqual(["email"]);
+      // Shown again like a view: from the page views' budget, not the login attempts.
+      expect(empty.headers["x-ratelimit-limit"]).toBe("600");
+    }
+    const noPassword = await browser.submit(page, action, { email: "ada@example.com", password: "" });
+    expectPage(noPassword, 400);
+    expect(noPassword.body).toContain(">Password is required<");
+    expect(fieldsMarkedInvalid(noPassword.body)).toEqual(["password"]);
+    expect(noPassword.body).toMatch(/<input id="password"[^>]*autofocus>/);
+    // The real attempts still count: two wrong passwords, then the 429.
+    const wrong = { email: "ada@example.com", password: "Wrong-password-1" };
+    for (let i = 0; i < 2; i++) expectPage(await browser.submit(page, action, wrong), 401);
+    expectPage(await browser.submit(page, action, wrong), 429);
+  });
+
+  it("answers a sign-in whose body cannot be read with its 400 page, counted as a view", async () => {
+    const { app } = await withAccount({ loginMax: 1 });
+    for (let i = 0; i < 2; i++) {
+      const unreadable = await app.inject({
+        method: "POST",
+        url: "/interaction/login-1/login",
+        headers: { "content-type": "application/json" },
+        payload: "{not json",
+      });
+      expectPage(unreadable, 400);
+      expect(unreadable.body).toContain("Something is wrong with this request");
+      expect(unreadable.headers["x-ratelimit-limit"]).toBe("600");
+    }
+  });
+
+  it.each([
+    ["/interaction/login-1/forgot-password"],
+    ["/interaction/login-1/resend-verification"],
+    ["/forgot-password"],
+    ["/resend-verification"],
+  ])("opens %s filled in from a sign-in refusal without spending the mail budget", async (action) => {
+    const { browser, deps } = await withAccount({ emailMax: 1 });
+    // Each form from a page of its own (a form sent twice is refused as sent already).
+    const form = async () => hiddenFieldsIn((await browser.get(action)).body, action);
+    const mailed = deps.mailer.sentTo("ada@example.com").length;
+    for (let i = 0; i < 3; i++) {
+      const opened = await browser.post(action, {
+        ...(await form()),
+        email: "ada@example.com",
+        prefill: "1",
+      });
+      expectPage(opened, 200);
+      expect(opened.body).toMatch(/<input id="email" name="email"[^>]*value="ada@example.com"/);
+      expect(opened.headers["x-ratelimit-limit"]).toBe("600");
+    }
+    expect(deps.mailer.sentTo("ada@example.com")).toHaveLength(mailed);
+    // Sending is what spends it: the one allowed, then the 429.
+    const sent = await browser.post(action, { ...(await form()), email: "ada@example.com" });
+    expect(sent.statusCode).toBe(303);
+    expect(sent.headers["x-ratelimit-limit"]).toBe("1");
+    expectPage(await browser.post(action, { ...(await form()), email: "ada@example.com" }), 429);
+  });
+
   it("counts page views in their own budget (600 by default), apart from the general one their forms' steps draw from", async () => {
     const { browser } = await withAccount();
     const view = await browser.get("/account/sign-in");

@@ -40,6 +40,8 @@ export async function buildHostedTestApp(
   options: {
     settings?: Partial<Dependencies["settings"]>;
     loginMax?: number;
+    /** The mail-sending budget (RATE_LIMIT_EMAIL_MAX); 1000 when absent. */
+    emailMax?: number;
     /** The page views' budget (RATE_LIMIT_PAGES_MAX); the adapter's default when absent. */
     pagesMax?: number;
     theme?: Theme;
@@ -78,7 +80,7 @@ export async function buildHostedTestApp(
       loginMax: options.loginMax ?? 1000,
       registerMax: 1000,
       generalMax: 1000,
-      emailMax: 1000,
+      emailMax: options.emailMax ?? 1000,
       ...(options.pagesMax === undefined ? {} : { pagesMax: options.pagesMax }),
     },
     plugins: [

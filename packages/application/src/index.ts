@@ -126,6 +126,7 @@ export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security
 export type { Authenticated, AuthenticatedApp } from "./use-cases/sessions/authenticate-access-token.ts";
 export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
+export { missingSignInField, signInFormBudget } from "./use-cases/sign-in/log-in-with-password.ts";
 export type { AwaitingVerification } from "./use-cases/sign-in/register-with-password.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
 export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { UseCases } from "@superoauth/application";
+import { signInFormBudget, type UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authenticateBearer, authOf, requireAuthentication, routeKeyOf } from "../authenticate.ts";
@@ -60,7 +60,9 @@ export async function authRoutes(
   api.post(
     "/auth/login",
     {
-      config: { limit: "login" },
+      // A body without an address or a password is answered 400 without trying anything: it draws
+      // from the general budget, not one of the login attempts (signInFormBudget).
+      config: { limit: "login", limitOf: (body) => signInFormBudget(body, "general") },
       schema: {
         body: Type.Object({ email: boundedString(512), password: boundedString(1024) }),
         response: {

@@ -5,6 +5,7 @@ import { field, type PageKit } from "../pages/page-kit.ts";
 import {
   type SignUpForm,
   secondFactorProof,
+  signInFormLimit,
   signInRefusal,
   signInSteps,
   signUpSentNotice,
@@ -132,17 +133,23 @@ export function accountSignIn(
     return renderSignIn(request, reply, {});
   });
 
-  kit.post(app, "/sign-in", "login", async (request, reply) => {
-    const { email, answer } = await steps.password(request, reply);
-    if (!answer.ok)
-      return renderSignIn(request, reply, {
-        email,
-        error: answer.message,
-        status: answer.status,
-        code: answer.error,
-      });
-    return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request), email });
-  });
+  kit.post(
+    app,
+    "/sign-in",
+    "login",
+    async (request, reply) => {
+      const { email, answer } = await steps.password(request, reply);
+      if (!answer.ok)
+        return renderSignIn(request, reply, {
+          email,
+          error: answer.message,
+          status: answer.status,
+          code: answer.error,
+        });
+      return continueSignIn(request, reply, { outcome: answer.value, next: nextOf(request), email });
+    },
+    signInFormLimit,
+  );
 
   kit.get(app, "/sign-in/two-factor", async (request, reply) => {
     if (pendingMFA.read(request) === null) return reply.redirect(withNext(signInPath, nextOf(request)), 303);

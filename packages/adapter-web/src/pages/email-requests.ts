@@ -2,6 +2,7 @@ import type { UseCases } from "@superoauth/application";
 import { mailRepeatWindowMs, maxMailsPerAddress } from "@superoauth/domain";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
+import type { RateLimitGroup } from "../rate-limit-config.ts";
 import { field, type PageKit } from "./page-kit.ts";
 import { failureOf } from "./sign-in-steps.ts";
 
@@ -100,6 +101,21 @@ export function sendEmailRequestForm(
   });
 }
 
+/**
+ * Whether the form's POST only shows the form filled in: from a sign-in refusal's button (a lock,
+ * an unverified address), with the address just typed there, sent in the body so it never rides
+ * in a URL. Nothing is mailed.
+ */
+const onlyShowsForm = (body: unknown) => field(body, "prefill", 1) === "1";
+
+/**
+ * The form's POST options: only what mails draws from the `email` budget; showing the form filled
+ * in draws from the page views' (`pages`, ADR 0069), as opening the form does.
+ */
+export const emailRequestLimit = {
+  limitOf: (body: unknown): RateLimitGroup => (onlyShowsForm(body) ? "pages" : "email"),
+};
+
 /** Answers the form's POST: the form again for an address that is not one, else 303 to the same notice for all. */
 export async function answerEmailRequest(
   kit: PageKit,
@@ -109,10 +125,7 @@ export async function answerEmailRequest(
   input: { kind: EmailRequest; place: EmailRequestPlace },
 ): Promise<FastifyReply> {
   const email = field(request.body, "email", 254);
-  // From a sign-in refusal's button (a lock, an unverified address): the form with the address
-  // just typed there, sent in the body so it never rides in a URL; nothing is mailed yet.
-  if (field(request.body, "prefill", 1) === "1")
-    return sendEmailRequestForm(kit, request, reply, { ...input, email });
+  if (onlyShowsForm(request.body)) return sendEmailRequestForm(kit, request, reply, { ...input, email });
   const result = await input.kind.send(useCases, { email, request });
   if (!result.ok) {
     return sendEmailRequestForm(kit, request, reply, {

@@ -88,13 +88,15 @@ export interface PageKit {
    * with the 409 "This form was sent already" when this browser sent the same rendering's form to
    * this address before and was answered with a page (sent-forms.ts).
    * `formOneLevelUp`: its form is on the page one level up, whatever its own address serves.
+   * `limitOf`: the budget is chosen from the form once read (a sign-in sent empty, a request
+   * form only shown filled in, draw from `pages`, not from `limit`).
    */
   post(
     app: FastifyInstance,
     path: string,
     limit: RateLimitGroup,
     handler: PageHandler,
-    options?: { formOneLevelUp?: boolean },
+    options?: { formOneLevelUp?: boolean; limitOf?: (body: unknown) => RateLimitGroup },
   ): void;
 }
 
@@ -293,7 +295,13 @@ export function createPageKit(options: PageKitOptions): PageKit {
       }
       const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
       const formOneLevelUp = postOptions.formOneLevelUp === true;
-      app.post(path, { config: { limit, limitReply: reply429, formOneLevelUp } }, async (request, reply) => {
+      const config = {
+        limit,
+        limitReply: reply429,
+        formOneLevelUp,
+        ...(postOptions.limitOf === undefined ? {} : { limitOf: postOptions.limitOf }),
+      };
+      app.post(path, { config }, async (request, reply) => {
         const route = request.routeOptions.url ?? path;
         // A form refused before its handler runs links back to the page it came from.
         const refuse = (input: { status: number; title: string; message: string; linkText: string }) => {

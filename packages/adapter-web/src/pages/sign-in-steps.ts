@@ -1,4 +1,10 @@
-import type { AwaitingVerification, SignedIn, SignInOutcome, UseCases } from "@superoauth/application";
+import {
+  type AwaitingVerification,
+  type SignedIn,
+  type SignInOutcome,
+  signInFormBudget,
+  type UseCases,
+} from "@superoauth/application";
 import {
   checkPasswordPolicy,
   oauthProviderNames,
@@ -282,7 +288,7 @@ function signInSupportHelp(error: string | undefined): string | null {
  * What the sign-in page shows of a refusal: its words, the support line under it, whether the
  * account is locked (the page then links the password reset that lifts the lock, as the code step
  * does) or its address unverified (the page links a new verification mail), and whether the address and password are what was wrong (marked `aria-invalid`, described
- * by the words): a wrong password or a malformed form, not a lock, a disabled account, a step that
+ * by the words): both for a wrong password, the one a form's mistake names ("Password is required"), not a lock, a disabled account, a step that
  * took too long or one another tab replaced, where a screen reader would call two fields "invalid"
  * that are not.
  */
@@ -291,8 +297,12 @@ export function signInRefusal(input: { error?: string | null | undefined; code?:
   supportHelp: string | null;
   locked: boolean;
   unverified: boolean;
-  fieldsInError: boolean;
+  fieldsInError: { email: boolean; password: boolean };
 } {
+  const error = input.error ?? null;
+  const wrong = error !== null && (input.code === "INVALID_CREDENTIALS" || input.code === "VALIDATION_ERROR");
+  // A form's mistake names its field ("Password is required"): only that field is marked.
+  const named = wrong && input.code === "VALIDATION_ERROR" ? fieldOfMessage(error) : null;
   return {
     error: input.error ?? null,
     supportHelp: signInSupportHelp(input.code),
@@ -300,9 +310,10 @@ export function signInRefusal(input: { error?: string | null | undefined; code?:
     // The password was right but the address waits for its link (REQUIRE_EMAIL_VERIFICATION): the
     // page links the form that mails a new one, under the words, as a lock links the reset.
     unverified: input.code === "EMAIL_NOT_VERIFIED",
-    fieldsInError:
-      (input.error ?? null) !== null &&
-      (input.code === "INVALID_CREDENTIALS" || input.code === "VALIDATION_ERROR"),
+    fieldsInError: {
+      email: wrong && (named === null || named === "email"),
+      password: wrong && (named === null || named === "password"),
+    },
   };
 }
 
@@ -342,6 +353,15 @@ export function signUpSentNotice(cookies: CookieSettings) {
     },
   };
 }
+
+/**
+ * The sign-in form's POST options: an attempt (an address and a password) draws from `login`; a
+ * form sent without one is only shown again with what is missing, and draws from the page views'
+ * budget (`pages`), as showing the form does.
+ */
+export const signInFormLimit = {
+  limitOf: (body: unknown) => signInFormBudget(body, "pages"),
+};
 
 /** The sign-up form's values (never the password) and, after a failure, its words by field or for the form. */
 export interface SignUpForm {

@@ -76,6 +76,33 @@ describe("logInWithPassword", () => {
     expect(deps.passwordHasher.dummyVerifications).toBe(0);
   });
 
+  it.each([
+    ["an empty address", { email: "", password: strongPassword }, "Email is required"],
+    ["an address of spaces", { email: "   ", password: strongPassword }, "Email is required"],
+    ["an empty password", { email: "ada@example.com", password: "" }, "Password is required"],
+  ])(
+    "answers VALIDATION_ERROR to %s, spending nothing of the account's lockout",
+    async (_, form, message) => {
+      const deps = createInMemoryDependencies();
+      await registerAccount(deps, { email: "ada@example.com" });
+
+      for (let i = 0; i < 7; i++) {
+        expect(await logInWithPassword(deps, { ...form, client })).toEqual({
+          ok: false,
+          error: "VALIDATION_ERROR",
+          message,
+        });
+      }
+
+      expect(deps.passwordHasher.dummyVerifications).toBe(0);
+      expect(deps.securityEvents.all().filter((event) => event.type === "login_failed")).toHaveLength(0);
+      // Seven of them, past the lockout's five, and the right password still signs in.
+      unwrapSignedIn(
+        await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
+      );
+    },
+  );
+
   it("answers an unknown email exactly as it answers a wrong password", async () => {
     const deps = createInMemoryDependencies();
     await registerAccount(deps, { email: "ada@example.com" });
@@ -103,7 +130,11 @@ describe("logInWithPassword", () => {
         now: deps.clock.now(),
       }),
     );
-    const result = await logInWithPassword(deps, { email: "oauth-only@example.com", password: "", client });
+    const result = await logInWithPassword(deps, {
+      email: "oauth-only@example.com",
+      password: "Any-password-1!",
+      client,
+    });
     expect(result).toMatchObject({ ok: false, error: "INVALID_CREDENTIALS" });
     expect(deps.passwordHasher.dummyVerifications).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { err, parseEmail, type Result } from "@superoauth/domain";
-import type { Dependencies } from "../../ports/index.ts";
+import type { Dependencies, RateLimitGroup } from "../../ports/index.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { continueAfterFirstFactor, type SignInOutcome } from "./steps/continue-after-first-factor.ts";
@@ -8,12 +8,37 @@ import { type AccountLocked, findSignInSource, proveWithinLockout } from "./step
 const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password");
 
 /**
+ * What a sign-in form lacks to be an attempt: an address and a password, as text that is not
+ * empty; null when it has both. Such a form is refused (VALIDATION_ERROR) before anything is
+ * tried: it spends no sign-in attempt of the address's budget nor of the account's lockout.
+ */
+export function missingSignInField(form: unknown): string | null {
+  const { email, password } = (typeof form === "object" && form !== null ? form : {}) as Record<
+    string,
+    unknown
+  >;
+  if (typeof email !== "string" || email.trim() === "") return "Email is required";
+  if (typeof password !== "string" || password === "") return "Password is required";
+  return null;
+}
+
+/**
+ * The rate-limit budget of a sign-in form's request (`POST /auth/login`, the pages' sign-in forms),
+ * chosen from its body once read: `login` for an attempt, `otherwise` for a form that lacks a field
+ * (the API's `general`, the pages' `pages`), which still bounds a flood of them.
+ */
+export function signInFormBudget(form: unknown, otherwise: RateLimitGroup): RateLimitGroup {
+  return missingSignInField(form) === null ? "login" : otherwise;
+}
+
+/**
  * Signs in with email and password. Unknown email and wrong password are
  * indistinguishable. Text that is no email address at all answers VALIDATION_ERROR, as
  * registration and the mailed-link forms do: no account can have it, so saying so tells a
  * guesser nothing, and the person who typed `ada@example` learns what is wrong. The attempt
  * is reserved against the lockout before the password is checked (proveWithinLockout): a locked
  * account answers ACCOUNT_LOCKED without checking it, so the answer says nothing about the password.
+ * A form without an address or a password is no attempt (missingSignInField): it counts nowhere.
  */
 export async function logInWithPassword(
   deps: Dependencies,
@@ -25,6 +50,8 @@ export async function logInWithPassword(
     >
   | AccountLocked
 > {
+  const missing = missingSignInField(input);
+  if (missing !== null) return err("VALIDATION_ERROR", missing);
   const email = parseEmail(input.email);
   if (!email.ok) return email;
   const user = await deps.users.findUserByEmail(email.value);
