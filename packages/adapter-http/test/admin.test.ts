@@ -1381,6 +1381,28 @@ describe("unlock, reset 2FA, revoke sessions", () => {
       .filter((event) => event.userId === target.user.id && event.type === "sessions_revoked");
     expect(revocations).toHaveLength(1);
   });
+
+  it("revoke-sessions of an account whose sessions expired unpruned answers alreadySignedOut: no entry, no mail", async () => {
+    const target = await registerUser(app, otherRegistration);
+    await deps.backgroundTasks.drain();
+    // The target's session outlives its refresh token unused: expired, not yet pruned.
+    deps.clock.advance(deps.settings.refreshTokenTtlMs + 60_000);
+    const support = await accountWithRole("support");
+    const mails = deps.mailer.sentTo(otherRegistration.email).length;
+
+    expect((await call("POST", `/admin/users/${target.user.id}/revoke-sessions`, support)).json()).toEqual({
+      success: true,
+      data: { sessionsRevoked: true, alreadySignedOut: true },
+    });
+
+    await deps.backgroundTasks.drain();
+    expect(deps.mailer.sentTo(otherRegistration.email)).toHaveLength(mails);
+    expect(
+      deps.securityEvents
+        .all()
+        .filter((event) => event.userId === target.user.id && event.type === "sessions_revoked"),
+    ).toHaveLength(0);
+  });
 });
 
 describe("marking an address verified", () => {

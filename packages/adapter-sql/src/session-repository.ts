@@ -347,14 +347,26 @@ export function createSessionRepository(context: SQLContext): SessionRepository 
       userId: UserId;
       now: Date;
       exceptSessionId?: SessionId;
+      live?: { usedSince: Date; createdSince: Date };
     }): Promise<number> {
-      let query = db
-        .updateTable("sessions")
-        .set({ revoked_at: input.now })
-        .where("user_id", "=", input.userId)
-        .where("revoked_at", "is", null);
-      if (input.exceptSessionId !== undefined) query = query.where("id", "<>", input.exceptSessionId);
-      const result = await query.executeTakeFirst();
+      const { exceptSessionId, live } = input;
+      const unrevoked = () =>
+        db
+          .updateTable("sessions")
+          .set({ revoked_at: input.now })
+          .where("user_id", "=", input.userId)
+          .where("revoked_at", "is", null)
+          .$if(exceptSessionId !== undefined, (q) => q.where("id", "<>", exceptSessionId as SessionId));
+      // The expired ones first, not counted; then the rest, live, counted (one opened meanwhile is
+      // live, and counted).
+      if (live !== undefined) {
+        await unrevoked()
+          .where((eb) =>
+            eb.or([eb("last_used_at", "<", live.usedSince), eb("created_at", "<", live.createdSince)]),
+          )
+          .execute();
+      }
+      const result = await unrevoked().executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 

@@ -3,7 +3,7 @@ import { authorizeAppForTest, makePublicApp } from "@superoauth/application/test
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { strongPassword } from "./test-app.ts";
+import { csrfTokenIn, hiddenFieldsIn, strongPassword } from "./test-app.ts";
 
 const firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
@@ -99,6 +99,34 @@ describe("/account/sessions", () => {
     expect(
       (await built.deps.sessions.findSession(built.signedUp.user.id as never))?.revokedAt,
     ).toBeUndefined();
+  });
+
+  it("says nothing was signed out when the other sessions ended after the page opened, and logs nothing", async () => {
+    const built = await withAccount();
+    // The sign-up's session ends, so this browser's and the other are the only ones.
+    await built.useCases.logOutEverywhere({ userId: built.user.id });
+    await signIn(built.browser);
+    const other = await otherSession(built);
+    const page = await built.browser.get("/account/sessions");
+    expect(page.body).toContain("Sign out all other sessions");
+    // Signed out from that device meanwhile.
+    expect((await built.useCases.revokeSession({ userId: built.user.id, sessionId: other })).ok).toBe(true);
+    const logged = async () =>
+      (
+        await built.deps.securityEvents.listSecurityEventsOfUser({ userId: built.user.id, limit: 100 })
+      ).filter((event) => event.type === "sessions_revoked");
+
+    const before = (await logged()).length;
+    const done = await built.browser.post("/account/sessions/revoke-others", {
+      ...hiddenFieldsIn(page.body, "/account/sessions/revoke-others"),
+      csrf_token: csrfTokenIn(page.body),
+    });
+
+    expect(done.statusCode).toBe(303);
+    const after = await built.browser.get("/account/sessions");
+    expect(after.body).toContain("No other session was signed in, so there was nothing to sign out.");
+    expect(after.body).not.toContain("Your other sessions are signed out.");
+    expect(await logged()).toHaveLength(before);
   });
 
   it("signing out this very session is a sign-out", async () => {

@@ -473,7 +473,7 @@ export async function adminRoutes(app: FastifyInstance, options: { useCases: Use
       sessionsRevoked: Type.Literal(true),
       alreadySignedOut: Type.Boolean({
         description:
-          "True when the account had no session left to end (another member of staff ended them, an earlier click, or it had none): nothing was recorded or mailed. False when this request ended at least one.",
+          "True when the account had no live session left to end (another member of staff ended them, an earlier click, they expired, or it had none): nothing was recorded or mailed. False when this request ended at least one live session.",
       }),
     }),
     run: (actor, userId, client) => useCases.revokeUserSessions({ actor, client, userId }),

@@ -69,12 +69,14 @@ function sessionPages(app: FastifyInstance, area: SignedInArea, useCases: UseCas
   });
 
   area.action(app, "/sessions/revoke-others", {}, async (page) => {
-    await useCases.logOutEverywhere({
+    const result = await useCases.logOutEverywhere({
       userId: page.signedIn.user.id,
       keepSessionId: page.signedIn.session.id,
       client: clientOf(page.request),
     });
-    return page.redirect("/account/sessions", "other_sessions_revoked");
+    // From a page opened before the others ended or expired: nothing was done, and the page says so.
+    const ended = result.ok && result.value.sessionsEnded > 0;
+    return page.redirect("/account/sessions", ended ? "other_sessions_revoked" : "no_other_sessions");
   });
 }
 

@@ -82,6 +82,9 @@ export const accountNotices: Readonly<Record<string, string>> = {
     "Check the new address: open the link we sent there to finish the change. Until then your address stays as it is.",
   session_revoked: "That session is signed out.",
   other_sessions_revoked: "Your other sessions are signed out. This one stays signed in.",
+  // Sent from a page opened before they ended (elsewhere, or by expiring): nothing to sign out.
+  no_other_sessions:
+    "No other session was signed in, so there was nothing to sign out. This one stays signed in.",
   app_revoked: "The app can no longer use your account.",
   app_registered: "Your app is registered.",
   app_updated: "Your app's settings are saved.",

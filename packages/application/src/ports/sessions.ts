@@ -127,8 +127,17 @@ export interface SessionRepository {
    * `lastSeenAt`); never moves it back. Liveness is unchanged (it follows `lastUsedAt`).
    */
   recordSessionSeen(input: { sessionId: SessionId; now: Date }): Promise<void>;
-  /** Revokes every session of the user not yet revoked but `exceptSessionId`; answers how many it revoked. */
-  revokeSessionsOfUser(input: { userId: UserId; now: Date; exceptSessionId?: SessionId }): Promise<number>;
+  /**
+   * Revokes every session of the user not yet revoked but `exceptSessionId`; answers how many it
+   * revoked, or, with `live` (liveSessionWindow), how many of those were live: one expired but not
+   * yet pruned is revoked too and not counted, as it signed nobody in.
+   */
+  revokeSessionsOfUser(input: {
+    userId: UserId;
+    now: Date;
+    exceptSessionId?: SessionId;
+    live?: { usedSince: Date; createdSince: Date };
+  }): Promise<number>;
   /**
    * The user's sessions that are not revoked and were last used at or after
    * `usedSince` (older ones have no unexpired refresh token left) and, when `createdSince` is

@@ -463,7 +463,9 @@ export class InMemorySessionRepository implements SessionRepository {
     userId: UserId;
     now: Date;
     exceptSessionId?: SessionId;
+    live?: { usedSince: Date; createdSince: Date };
   }): Promise<number> {
+    const { live } = input;
     let revoked = 0;
     for (const session of this.#sessions.values()) {
       if (
@@ -472,7 +474,11 @@ export class InMemorySessionRepository implements SessionRepository {
         session.id !== input.exceptSessionId
       ) {
         this.#sessions.set(session.id, { ...session, revokedAt: input.now });
-        revoked += 1;
+        const expired =
+          live !== undefined &&
+          (session.lastUsedAt.getTime() < live.usedSince.getTime() ||
+            session.createdAt.getTime() < live.createdSince.getTime());
+        if (!expired) revoked += 1;
       }
     }
     return revoked;

@@ -484,6 +484,39 @@ export function sessionRepositoryContract(
       expect((await sessions.findSession(session.id))?.revokedAt).toEqual(at(8000));
     });
 
+    it("with a live window, revokes the expired sessions too but counts only the live ones it ended", async () => {
+      const { sessions, users, user, session } = await withSession();
+      // Used too long ago (its refresh token expired), opened too long ago (past its maximum age).
+      const unused = makeSession(user.id, { createdAt: at(1000), lastUsedAt: at(1000) });
+      const tooOld = makeSession(user.id, { createdAt: at(-5000), lastUsedAt: at(9000) });
+      const live = makeSession(user.id, { createdAt: at(2000), lastUsedAt: at(9000) });
+      const stranger = makeUser();
+      await users.insertUser(stranger);
+      const theirs = makeSession(stranger.id, { lastUsedAt: at(9000) });
+      for (const s of [unused, tooOld, live, theirs]) {
+        await sessions.createSession({ session: s, refreshToken: makeRefreshToken(s.id) });
+      }
+      const window = { usedSince: at(5000), createdSince: at(0) };
+
+      expect(
+        await sessions.revokeSessionsOfUser({
+          userId: user.id,
+          now: at(10_000),
+          exceptSessionId: live.id,
+          live: window,
+        }),
+      ).toBe(0);
+      for (const ended of [session, unused, tooOld]) {
+        expect((await sessions.findSession(ended.id))?.revokedAt).toEqual(at(10_000));
+      }
+      expect((await sessions.findSession(live.id))?.revokedAt).toBeNull();
+      expect(await sessions.revokeSessionsOfUser({ userId: user.id, now: at(11_000), live: window })).toBe(1);
+      expect((await sessions.findSession(live.id))?.revokedAt).toEqual(at(11_000));
+      expect((await sessions.findSession(theirs.id))?.revokedAt).toBeNull();
+      // Nothing left: none counted.
+      expect(await sessions.revokeSessionsOfUser({ userId: user.id, now: at(12_000), live: window })).toBe(0);
+    });
+
     it("lists a user's live sessions, most recently used first, without revoked, stale or others' sessions", async () => {
       const { sessions, user, session, recent } = await withSessionsOfEveryKind();
 

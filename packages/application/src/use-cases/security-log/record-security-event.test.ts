@@ -55,12 +55,17 @@ describe("security events written by the core use cases", () => {
     );
     await logOut(deps, { userId, sessionId: second.sessionId, client });
     await logOut(deps, { userId, sessionId: account.sessionId, client });
+    // Signed out everywhere from a session (with none live, it would end nothing and record nothing).
+    unwrapSignedIn(
+      await logInWithPassword(deps, { email: account.user.email, password: "Another-pass-2!", client }),
+    );
     await logOutEverywhere(deps, { userId, client });
     const types = (await deps.securityEvents.listSecurityEventsOfUser({ userId, limit: 10 })).map(
       (e) => e.type,
     );
     expect(types).toEqual([
       "sessions_revoked",
+      "login_succeeded",
       "session_revoked",
       "new_device_sign_in",
       "login_succeeded",

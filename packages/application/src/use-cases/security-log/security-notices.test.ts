@@ -7,6 +7,7 @@ import {
 } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import type { Dependencies, OutgoingMail } from "../../ports/index.ts";
+import { makeRefreshToken, makeSession } from "../../testing/fixtures.ts";
 import { createInMemoryDependencies } from "../../testing/in-memory.ts";
 import { tokenFromMail } from "../../testing/in-memory-mail.ts";
 import { ScriptedOAuthProviderGateway } from "../../testing/in-memory-oauth.ts";
@@ -533,6 +534,16 @@ describe("security notices: the hourly allowance counts only notices that were m
     const { deps } = setUp();
     const account = await registered(deps);
     for (let i = 0; i < maxNoticesPerWindow + 1; i++) {
+      // A session each time (one signed out everywhere records nothing: ended, there was nothing).
+      if (i > 0) {
+        const now = deps.clock.now();
+        const session = makeSession(account.user.id, {
+          createdAt: now,
+          lastUsedAt: now,
+          authenticatedAt: now,
+        });
+        await deps.sessions.createSession({ session, refreshToken: makeRefreshToken(session.id) });
+      }
       unwrap(await logOutEverywhere(deps, { userId: account.user.id }));
     }
     expect(deps.securityEvents.all().filter((e) => e.type === "sessions_revoked")).toHaveLength(

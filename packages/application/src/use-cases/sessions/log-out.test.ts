@@ -151,7 +151,10 @@ describe("logOutEverywhere", () => {
     const second = await signInAgain(deps, "ada@example.com");
     const stranger = await registerAccount(deps, { email: "eve@example.com", nickname: "eve" });
 
-    expect(await logOutEverywhere(deps, { userId: first.user.id })).toEqual({ ok: true, value: undefined });
+    expect(await logOutEverywhere(deps, { userId: first.user.id })).toEqual({
+      ok: true,
+      value: { sessionsEnded: 2 },
+    });
     expect(await isLive(deps, first)).toBe(false);
     expect(await isLive(deps, second)).toBe(false);
     expect(await refreshSession(deps, { refreshToken: first.refreshToken })).toMatchObject({
@@ -171,11 +174,31 @@ describe("logOutEverywhere", () => {
 
     expect(
       await logOutEverywhere(deps, { userId: first.user.id, keepSessionId: second.sessionId, client }),
-    ).toEqual({ ok: true, value: undefined });
+    ).toEqual({ ok: true, value: { sessionsEnded: 2 } });
     expect(await isLive(deps, first)).toBe(false);
     expect(await isLive(deps, second)).toBe(true);
     expect(await isLive(deps, third)).toBe(false);
     const [latest] = await deps.securityEvents.listSecurityEventsOfUser({ userId: first.user.id, limit: 1 });
     expect(latest).toMatchObject({ type: "sessions_revoked", details: { reason: "logout_others" } });
+  });
+
+  it("with no other live session (ended, or expired but not yet pruned) ends none and records nothing", async () => {
+    const deps = createInMemoryDependencies();
+    const first = await registerAccount(deps, { email: "ada@example.com" });
+    deps.clock.advance(deps.settings.refreshTokenTtlMs + 60_000);
+    const second = await signInAgain(deps, "ada@example.com");
+    const logged = async () =>
+      (await deps.securityEvents.listSecurityEventsOfUser({ userId: first.user.id, limit: 100 })).filter(
+        (event) => event.type === "sessions_revoked",
+      );
+
+    for (let i = 0; i < 2; i++) {
+      expect(
+        await logOutEverywhere(deps, { userId: first.user.id, keepSessionId: second.sessionId, client }),
+      ).toEqual({ ok: true, value: { sessionsEnded: 0 } });
+    }
+
+    expect(await logged()).toEqual([]);
+    expect(await isLive(deps, second)).toBe(true);
   });
 });
