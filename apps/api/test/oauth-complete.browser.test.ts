@@ -168,6 +168,14 @@ describe("social sign-in in a real browser", () => {
         await page.screenshot({
           path: `${process.env.A11Y_SHOTS ?? "test-results"}/oauth-complete-no-js.png`,
         });
+        // "Start again below" has its start in the HTML: the page's own, which sets the verifier's
+        // cookie and leads on to the provider, with no token in the link.
+        const start = page.getByRole("link", { name: "Sign in with GitHub" });
+        expect(await start.getAttribute("href")).toBe("/oauth/start/github");
+        const toProvider = page.waitForRequest((request) => request.url().includes("/api/v1/oauth/github?"));
+        await start.click();
+        expect(new URL((await toProvider).url()).searchParams.get("code_challenge_method")).toBe("S256");
+        expect((await context.cookies()).map((c) => c.name)).toContain("superoauth_login_verifier");
       }
       await context.close();
     }

@@ -590,6 +590,33 @@ describe("the callback's errors", () => {
     expect(forged.body).not.toContain("<b>hi</b>");
   });
 
+  it("the landing page after a failed trip links a new start per configured provider in its HTML, for a person without JavaScript", async () => {
+    const { app, deps } = await start({ configured: ["google", "github"] });
+    const landing = await app.inject({ method: "GET", url: "/oauth/complete?error=INVALID_STATE" });
+    expect(landing.statusCode).toBe(200);
+    // Shown (not hidden), in the configured providers' order, to the page's own start: no token in
+    // the address, the PKCE verifier made there and kept in an HttpOnly cookie.
+    expect(landing.body).toContain(
+      '<ul id="starts">\n<li><a href="/oauth/start/google">Sign in with Google</a></li>\n<li><a href="/oauth/start/github">Sign in with GitHub</a></li>\n</ul>',
+    );
+    const started = await app.inject({ method: "GET", url: "/oauth/start/google" });
+    expect(started.statusCode).toBe(302);
+    expect(String(started.headers.location)).toMatch(/^\/api\/v1\/oauth\/google\?code_challenge=/);
+    // A page with a login code to trade holds them hidden, for its script to show if the trade
+    // fails; a linking or a re-authentication, done, offers none.
+    const toTrade = await app.inject({ method: "GET", url: "/oauth/complete?code=abc" });
+    expect(toTrade.body).toContain('<ul id="starts" hidden>\n<li><a href="/oauth/start/google">');
+    for (const done of ["linked=github", "reauthenticated=github"]) {
+      const page = await app.inject({ method: "GET", url: `/oauth/complete?${done}` });
+      expect(page.body).not.toContain("/oauth/start/");
+    }
+    // With no provider configured, no empty list is shown.
+    const providers = deps.oauthProviders as Partial<Record<OAuthProviderId, unknown>>;
+    for (const id of ["google", "github"] as const) delete providers[id];
+    const bare = await app.inject({ method: "GET", url: "/oauth/complete?error=INVALID_STATE" });
+    expect(bare.body).toContain('<ul id="starts" hidden></ul>');
+  });
+
   it("the landing page back from re-authenticating says so in its heading; only a provider's id is taken from the address", async () => {
     const { app } = await start();
     const landing = (query: string) => app.inject({ method: "GET", url: `/oauth/complete?${query}` });

@@ -52,20 +52,11 @@ const script = `
     var reauthenticated = nameOf(params.get("reauthenticated"));
     var failed = params.get("error");
     history.replaceState(null, "", location.pathname);
-    // One link per configured provider to this page's own start, which binds the code to this browser.
+    // The page's links to its own start, one per configured provider (the server writes them in,
+    // shown already after a failed trip): shown when the exchange fails too.
     var offerStarts = function () {
-      fetch("/api/v1/oauth/providers").then(function (r) { return r.json(); }).then(function (r) {
-        var list = document.getElementById("starts");
-        (r.data ? r.data.providers : []).forEach(function (provider) {
-          var link = document.createElement("a");
-          link.href = "/oauth/start/" + encodeURIComponent(provider.id);
-          link.textContent = "Sign in with " + provider.name;
-          var item = document.createElement("li");
-          item.appendChild(link);
-          list.appendChild(item);
-        });
-        list.hidden = list.children.length === 0;
-      }).catch(function () {});
+      var list = document.getElementById("starts");
+      list.hidden = list.children.length === 0;
     };
     // The server wrote what happened into the page (linked, re-authenticated, or why the trip
     // failed): keep it, and after a failure offer a new start.
@@ -157,13 +148,33 @@ function landingState(outcome: LandingOutcome): {
 }
 
 /**
+ * The landing page's starts: a link per configured provider to the page's own start (which binds
+ * the login code to this browser with PKCE; no token in the address), shown in the page after a
+ * failed trip, so a person without JavaScript can start again, and by the script when the page's
+ * own exchange fails.
+ */
+function startLinks(providers: readonly OAuthProviderId[], shown: boolean): string {
+  const items = providers.map(
+    (id) =>
+      `<li><a href="/oauth/start/${encodeURIComponent(id)}">Sign in with ${escapeHTML(oauthProviderNames[id])}</a></li>`,
+  );
+  return `<ul id="starts"${shown && items.length > 0 ? "" : " hidden"}>${items.length === 0 ? "" : `\n${items.join("\n")}\n`}</ul>`;
+}
+
+/**
  * Where social sign-in lands (OAUTH_SUCCESS_REDIRECT's default): trades the login code, asks for
  * 2FA if on; or says how the trip ended (`outcome`: linked, re-authenticated, or why it failed),
- * under a heading that says so, with or without JavaScript.
+ * under a heading that says so, with or without JavaScript. `providers`: the configured ones,
+ * whose starts the page offers.
  */
-export function renderOAuthCompletePage(brandName: string, outcome?: LandingOutcome): string {
+export function renderOAuthCompletePage(
+  brandName: string,
+  outcome?: LandingOutcome,
+  providers: readonly OAuthProviderId[] = [],
+): string {
   const known = outcome === undefined ? undefined : landingState(outcome);
-  const ended = outcome !== undefined && !("failure" in outcome);
+  const failed = outcome !== undefined && "failure" in outcome;
+  const ended = outcome !== undefined && !failed;
   return page({
     brandName,
     id: "oauth-complete",
@@ -174,7 +185,7 @@ export function renderOAuthCompletePage(brandName: string, outcome?: LandingOutc
     body: ended
       ? ""
       : `<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>
-<ul id="starts" hidden></ul>
+${startLinks(providers, failed)}
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
 <input id="code" name="code" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required maxlength="32">

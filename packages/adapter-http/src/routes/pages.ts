@@ -40,15 +40,16 @@ export async function pageRoutes(
   const signInClientOf = signInClients(settings);
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_request, reply) => reply.headers(pageSecurityHeaders).type(type).send(body));
-  const landingPage = renderOAuthCompletePage(options.brandName);
-  // The callback sends a browser here with `?error=<CODE>` when the trip failed (the page says why),
-  // or `?linked=` / `?reauthenticated=<provider>` (its heading and words say which).
+  // The callback sends a browser here with `?error=<CODE>` when the trip failed (the page says why,
+  // and links a new start per configured provider), or `?linked=` / `?reauthenticated=<provider>`
+  // (its heading and words say which).
   app.get("/oauth/complete", async (request, reply) => {
     const outcome = landingOutcome(request.query as Record<string, unknown> | undefined);
+    const providers = await useCases.listOAuthProviders({});
     return reply
       .headers(pageSecurityHeaders)
       .type("text/html; charset=utf-8")
-      .send(outcome === null ? landingPage : renderOAuthCompletePage(options.brandName, outcome));
+      .send(renderOAuthCompletePage(options.brandName, outcome ?? undefined, providers));
   });
   serve("/assets/account.js", "text/javascript; charset=utf-8", accountScript);
   serve("/assets/account.css", "text/css; charset=utf-8", accountStyles);
