@@ -218,7 +218,11 @@ export async function registerRateLimits(
     reply.header("Retry-After", outcome.ttlInSeconds);
     const limitReply = request.routeOptions.config.limitReply;
     if (limitReply !== undefined)
-      await limitReply(reply, { code: "RATE_LIMIT_EXCEEDED", retryAfterSeconds: outcome.ttlInSeconds });
+      await limitReply(reply, {
+        code: "RATE_LIMIT_EXCEEDED",
+        retryAfterSeconds: outcome.ttlInSeconds,
+        budget: group,
+      });
     else
       await sendError(
         reply,

@@ -1045,19 +1045,26 @@ describe("rate limits", () => {
     expectPage(await browser.submit(page, action, wrong), 429);
   });
 
-  it("answers a sign-in whose body cannot be read with its 400 page, counted as a view", async () => {
-    const { app } = await withAccount({ loginMax: 1 });
-    for (let i = 0; i < 2; i++) {
-      const unreadable = await app.inject({
+  it("answers a sign-in whose body cannot be read with its 400 page, counted as a view, and past the views' budget with their 429", async () => {
+    const { app } = await withAccount({ loginMax: 1, pagesMax: 2 });
+    const send = (contentType: string, payload: string) =>
+      app.inject({
         method: "POST",
         url: "/interaction/login-1/login",
-        headers: { "content-type": "application/json" },
-        payload: "{not json",
+        headers: { "content-type": contentType },
+        payload,
       });
+    for (let i = 0; i < 2; i++) {
+      const unreadable = await send("application/json", "{not json");
       expectPage(unreadable, 400);
       expect(unreadable.body).toContain("Something is wrong with this request");
-      expect(unreadable.headers["x-ratelimit-limit"]).toBe("600");
+      expect(unreadable.headers["x-ratelimit-limit"]).toBe("2");
     }
+    // Past the views' budget, its 429 speaks of that budget, not of a sign-in's lock.
+    const refused = await send("application/x-www-form-urlencoded", "email=&password=");
+    expectPage(refused, 429);
+    expect(refused.body).toContain("Wait 15 minutes, then try again.");
+    expect(refused.body).not.toContain("locked");
   });
 
   it.each([

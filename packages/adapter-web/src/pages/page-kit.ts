@@ -293,7 +293,9 @@ export function createPageKit(options: PageKitOptions): PageKit {
       if (app.hasContentTypeParser("application/json")) {
         throw new Error(`the form ${path} must be registered in a scope prepared by the page kit's install`);
       }
-      const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) => limitReply(reply, refusal, limit);
+      // In the words of the budget that ran out: a sign-in sent empty draws from the views' (limitOf).
+      const reply429 = (reply: FastifyReply, refusal: RateLimitRefusal) =>
+        limitReply(reply, refusal, refusal.budget ?? limit);
       const formOneLevelUp = postOptions.formOneLevelUp === true;
       const config = {
         limit,

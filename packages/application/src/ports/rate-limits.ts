@@ -18,6 +18,8 @@ export interface RateLimitRefusal {
   readonly code: "RATE_LIMIT_EXCEEDED" | "SERVICE_UNAVAILABLE";
   /** Seconds until the budget refills; absent when the counter store is down. */
   readonly retryAfterSeconds?: number;
+  /** The budget that ran out (a route that chooses it from its body may draw from another). */
+  readonly budget?: RateLimitGroup;
   /** Why the service cannot answer, when it is not the counter store (pending migrations). */
   readonly reason?: string;
 }
