@@ -1045,19 +1045,19 @@ describe("rate limits", () => {
     expectPage(await browser.submit(page, action, wrong), 429);
   });
 
-  it("answers a sign-in whose body cannot be read with its 400 page, counted as a view, and past the views' budget with their 429", async () => {
+  it("answers a sign-in whose body is not a form with its 415 page, counted as a view, and past the views' budget with their 429", async () => {
     const { app } = await withAccount({ loginMax: 1, pagesMax: 2 });
     const send = (contentType: string, payload: string) =>
       app.inject({
         method: "POST",
         url: "/interaction/login-1/login",
-        headers: { "content-type": contentType },
+        headers: { "content-type": contentType, accept: "text/html" },
         payload,
       });
     for (let i = 0; i < 2; i++) {
       const unreadable = await send("application/json", "{not json");
-      expectPage(unreadable, 400);
-      expect(unreadable.body).toContain("Something is wrong with this request");
+      expectPage(unreadable, 415);
+      expect(unreadable.body).toContain("This form could not be read");
       expect(unreadable.headers["x-ratelimit-limit"]).toBe("2");
     }
     // Past the views' budget, its 429 speaks of that budget, not of a sign-in's lock.
