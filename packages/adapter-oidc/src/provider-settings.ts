@@ -17,6 +17,15 @@ import type { ProviderOptions } from "./provider.ts";
 /** The scopes an app may ask for (docs/oidc.md); `user:read` gates `GET /api/v1/auth/me`. */
 export const oidcScopes = ["openid", "profile", "email", "offline_access", "user:read"] as const;
 
+/**
+ * What a request that asks for no scope this service grants is told (`invalid_scope`, RFC 6749
+ * §3.3: "fail the request indicating an invalid scope"). Left to the library, such a request went
+ * on to the sign-in and, once the person had signed in (or pressed Allow on the device page),
+ * answered a bare `access_denied`, which says the person declined.
+ */
+export const noScopeDescription =
+  "no scope this service grants was requested: send scope=openid (with any others of scopes_supported); offline_access counts only with prompt=consent";
+
 /** Where the library serves each endpoint (its `routes` setting). */
 export const oidcRoutes = {
   authorization: "/oidc/auth",
@@ -178,6 +187,18 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // every confidential one; the library knows only S256, and refuses a code_verifier at the token
     // endpoint for a code whose request carried no challenge (the downgrade of §4.8.2).
     pkce: { required: (_ctx, client) => client.require_pkce !== false },
+    // The library's hook for checking a request's parameters, run at the authorization, pushed
+    // authorization and device authorization endpoints after its own checks of the app, the scope
+    // (unknown scopes are kept, offline_access without prompt=consent is dropped), the redirect URI
+    // and PKCE, so a refusal here goes back to the app's redirect URI. `scope` is no extra
+    // parameter (the library takes it anyway); naming it only runs this check on it.
+    extraParams: {
+      scope(_ctx, scope) {
+        if (!scopesRequestedBy(scope).some((requested) => isOIDCScope(requested)))
+          // invalid_scope without the `scope` member InvalidScope adds (the one scope refused).
+          throw new errors.CustomOIDCProviderError("invalid_scope", noScopeDescription);
+      },
+    },
     // Our own client metadata, set by clientMetadataOf from the apps table (never by a request:
     // there is no dynamic registration).
     extraClientMetadata: {
@@ -436,6 +457,10 @@ function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]
     ),
   );
   return policy;
+}
+
+function isOIDCScope(scope: string): boolean {
+  return (oidcScopes as readonly string[]).includes(scope);
 }
 
 function scopesRequestedBy(scope: unknown): string[] {

@@ -8,6 +8,7 @@ import {
   devicePollSpacingMs,
   slowDownDescription,
 } from "../src/device-polling.ts";
+import { noScopeDescription } from "../src/provider-settings.ts";
 import {
   authorizeInBrowser,
   confidentialApp,
@@ -263,6 +264,49 @@ describe("scopes an app is not allowed", () => {
       scope: "openid offline_access",
     });
     expect(answer).toMatchObject({ status: 400, body: { error: "invalid_scope" } });
+  });
+
+  // Without one, the library went on to the sign-in and, once the person had signed in (or, for a
+  // device, pressed Allow), answered a bare access_denied: "the user declined" (docs/oidc.md).
+  for (const [label, scope] of [
+    ["no scope", null],
+    ["an empty scope", ""],
+    ["only scopes the service does not know", "read:all"],
+    ["only offline_access, which a request without prompt=consent drops", "offline_access"],
+  ] as const) {
+    it(`refuses a request with ${label} on the redirect, before anyone signs in`, async () => {
+      const { url } = await authorizationURL(narrowApp, { scope, state: "s-3" });
+      const response = await new BrowserAgent(server().issuer).request(url.href);
+      const location = new URL(String(locationOf(response)));
+      expect(`${location.origin}${location.pathname}`).toBe(narrowApp.redirectURI);
+      expect(location.searchParams.get("error")).toBe("invalid_scope");
+      expect(location.searchParams.get("error_description")).toBe(noScopeDescription);
+      expect(location.searchParams.get("state")).toBe("s-3");
+      expect(location.searchParams.has("scope")).toBe(false);
+    });
+  }
+
+  it("refuses a device authorization or a pushed request with no scope", async () => {
+    const device = await post("/oidc/device/auth", { client_id: narrowApp.clientId });
+    expect(device).toMatchObject({
+      status: 400,
+      body: { error: "invalid_scope", error_description: noScopeDescription },
+    });
+    const pushed = await post(
+      "/oidc/request",
+      {
+        client_id: confidentialApp.clientId,
+        response_type: "code",
+        redirect_uri: confidentialApp.redirectURI,
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        code_challenge_method: "S256",
+      },
+      basicOf(confidential),
+    );
+    expect(pushed).toMatchObject({
+      status: 400,
+      body: { error: "invalid_scope", error_description: noScopeDescription },
+    });
   });
 
   it("lets the app ask for what it is allowed", async () => {
