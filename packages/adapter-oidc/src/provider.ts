@@ -235,6 +235,23 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
         return;
       }
       if (
+        ctx.method === "POST" &&
+        !getOnlyEndpoints.has(ctx.path) &&
+        ctx.get("content-type") === "" &&
+        (ctx.get("transfer-encoding") !== "" || (ctx.request.length ?? 0) > 0)
+      ) {
+        // A body without a Content-Type (a bare http.request, a Buffer body): the library reads no
+        // body then, and answered what it missed ("missing required parameter 'grant_type'") about
+        // a request that sent it. (An empty one, `Content-Length: 0`, is no body. The
+        // authorization and logout endpoints answer such a POST 415, below.)
+        ctx.status = 400;
+        answerAsAsked(ctx as KoaContextWithOIDC, options.pages, {
+          page: { error: "invalid_request", description: noContentTypeDescription },
+          json: { error: "invalid_request", error_description: noContentTypeDescription },
+        });
+        return;
+      }
+      if (
         options.publishedJWKS !== undefined &&
         ctx.path === oidcRoutes.jwks &&
         (ctx.method === "GET" || ctx.method === "HEAD")
@@ -346,6 +363,10 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
  * would need the session cookie sent on a cross-site POST, i.e. SameSite=None. A form posted to
  * them is sent on to the same request by GET (ADR 0042).
  */
+/** What a POST with a body and no Content-Type is told (400 invalid_request). */
+export const noContentTypeDescription =
+  "the request has a body but no Content-Type header: send application/x-www-form-urlencoded";
+
 const getOnlyEndpoints: ReadonlySet<string> = new Set([oidcRoutes.authorization, oidcRoutes.end_session]);
 
 /**

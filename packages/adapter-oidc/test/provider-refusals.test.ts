@@ -8,6 +8,7 @@ import {
   devicePollSpacingMs,
   slowDownDescription,
 } from "../src/device-polling.ts";
+import { noContentTypeDescription } from "../src/provider.ts";
 import { noScopeDescription } from "../src/provider-settings.ts";
 import {
   authorizeInBrowser,
@@ -641,6 +642,36 @@ describe("client authentication", () => {
       expect(html).toContain('id="during">sign-out<');
     });
   }
+
+  // The library reads no body without a Content-Type, and answered what it then missed.
+  it.each(["/oidc/token", "/oidc/token/introspection", "/oidc/token/revocation", "/oidc/device/auth"])(
+    "refuses a body sent to %s without a Content-Type as such, not as a request missing its parameters",
+    async (path) => {
+      const response = await fetch(`${server().issuer}${path}`, {
+        method: "POST",
+        headers: { authorization: basicOf(confidential) },
+        // A byte body: fetch adds no Content-Type for it.
+        body: new TextEncoder().encode("grant_type=client_credentials&token=x&scope=openid"),
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        error: "invalid_request",
+        error_description: noContentTypeDescription,
+      });
+    },
+  );
+
+  it("still answers a POST with no body and no Content-Type as a request missing its parameters", async () => {
+    const response = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: { authorization: basicOf(confidential) },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: "invalid_request",
+      error_description: "missing required parameter 'grant_type'",
+    });
+  });
 
   it("reads form bodies only: a JSON token request is refused", async () => {
     const response = await fetch(`${server().issuer}/oidc/token`, {
