@@ -588,13 +588,24 @@ async function withdrawCodeOfEndedSession(ctx: KoaContextWithOIDC, options: Prov
  * --request-id` tells an integrator what to fix. The reasons are fixed phrases: no code or token
  * is in them.
  */
-function logInvalidGrant(ctx: KoaContextWithOIDC, options: ProviderOptions, reason: string): void {
+function logInvalidGrant(ctx: KoaContextWithOIDC, options: ProviderOptions, detail: string): void {
   const grantType = ctx.oidc?.params?.grant_type;
   requestLogOf(ctx.req)?.info(
-    { clientId: ctx.oidc?.client?.clientId, grantType, reason },
+    { clientId: ctx.oidc?.client?.clientId, grantType, reason: invalidGrantReasonOf(detail) },
     "token request refused: invalid_grant",
   );
   if (grantType === "refresh_token") options.onRefresh?.("rejected");
+}
+
+/**
+ * The library's reason, made plain where it misleads. The store never hands it an expired record
+ * (oidc-model-store.ts reads live ones only), nor a refresh token within its reuse grace or one
+ * revoked: each of those reads as "authorization code not found" or "refresh token not found",
+ * which an integrator took for a mistyped code, never for the usual cause, a code redeemed after
+ * its 60 s (docs/oidc.md, section 7).
+ */
+function invalidGrantReasonOf(detail: string): string {
+  return detail.endsWith(" not found") ? `${detail}: expired, used, revoked or never issued` : detail;
 }
 
 /**

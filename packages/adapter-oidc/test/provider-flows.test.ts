@@ -462,6 +462,39 @@ describe("authorization code with PKCE", () => {
     expect(refused.join("\n")).not.toContain(code);
   });
 
+  it("a code redeemed after its 60 s says in the log that it may have expired, not only that it was not found", async () => {
+    const { issuer, clock } = server();
+    const config = await discover(issuer, confidentialApp);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: confidentialApp.redirectURI,
+      scope: "openid",
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+      state,
+    });
+    const { callback } = await authorizeInBrowser({ agent: new BrowserAgent(issuer), issuer, url });
+    const logged = logLines.length;
+    clock.offsetMs += 61_000;
+    try {
+      await expect(
+        oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+      ).rejects.toMatchObject({ error: "invalid_grant", error_description: "grant request is invalid" });
+    } finally {
+      clock.offsetMs -= 61_000;
+    }
+    const refused = logLines
+      .slice(logged)
+      .filter((line) => line.includes("token request refused: invalid_grant"));
+    expect(refused.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        grantType: "authorization_code",
+        reason: "authorization code not found: expired, used, revoked or never issued",
+      }),
+    ]);
+  });
+
   it("a client_secret_post app authenticates with the secret in the body", async () => {
     const { issuer } = server();
     const config = await discover(issuer, postApp);
