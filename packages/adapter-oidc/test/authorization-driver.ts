@@ -114,6 +114,8 @@ export async function signInWithCode(input: {
   usePAR?: boolean;
   beforeConsent?: () => Promise<void>;
   switchAtConsent?: boolean;
+  /** Run between the callback and the code's redemption (a clock moved on, say). */
+  beforeRedeem?: () => void;
 }): Promise<{
   tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers;
   prompts: Prompt[];
@@ -143,6 +145,7 @@ export async function signInWithCode(input: {
     ...(input.beforeConsent === undefined ? {} : { beforeConsent: input.beforeConsent }),
     ...(input.switchAtConsent === undefined ? {} : { switchAtConsent: input.switchAtConsent }),
   });
+  input.beforeRedeem?.();
   const tokens = await oidc.authorizationCodeGrant(input.config, callback, {
     pkceCodeVerifier: verifier,
     expectedState: state,
