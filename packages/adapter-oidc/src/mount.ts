@@ -143,6 +143,10 @@ function originFormOf(target: string): string {
   return url === null ? "/" : `${url.pathname}${url.search}`;
 }
 
+/** What a browser app may read of a refusal: when to retry, the request to quote, the budget. */
+const refusalHeadersExposed =
+  "retry-after, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
+
 /** The headers of every answer under /oidc: the pages' CSP, and no caching (both headers), sniffing, referrer or framing. */
 function headersOf(contentSecurityPolicy: string): Record<string, string> {
   return {
@@ -195,9 +199,22 @@ function refusalAsAsked(
   };
 }
 
-/** A refused protocol request answers like the protocol (RFC 6749 §5.2 shape), not our envelope (ADR 0019). */
+/**
+ * A refused protocol request answers like the protocol (RFC 6749 §5.2 shape), not our envelope (ADR 0019).
+ * A browser app's request (it names its `Origin`: a single-page app's token refresh, its discovery
+ * or JWKS fetch) is refused before the library's CORS, which would say which origins may read it:
+ * without CORS headers of its own the app saw a network error instead of the 429 or 503, and could
+ * not read `Retry-After`. The refusal holds nothing but "retry later", and the client is not known
+ * yet (its id is in the body, unread), so any origin may read it, without credentials.
+ */
 function protocolLimitReply(reply: FastifyReply, refusal: RateLimitRefusal): FastifyReply {
   const limited = refusal.code === "RATE_LIMIT_EXCEEDED";
+  const origin = reply.request.headers.origin;
+  if (origin !== undefined)
+    reply
+      .header("access-control-allow-origin", origin)
+      .header("vary", "Origin")
+      .header("access-control-expose-headers", refusalHeadersExposed);
   return reply
     .code(limited ? 429 : 503)
     .header("cache-control", "no-store")

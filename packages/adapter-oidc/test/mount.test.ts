@@ -125,6 +125,34 @@ describe("mounting", () => {
     });
   });
 
+  // Refused before the library's CORS: without headers of its own, a single-page app's refresh
+  // met a network error, not the 429, and could not read when to retry.
+  it("lets a browser app read a refused protocol request and its Retry-After (CORS)", async () => {
+    for (const url of ["/oidc/token", "/.well-known/openid-configuration"]) {
+      const response = await app.inject({
+        method: url === "/oidc/token" ? "POST" : "GET",
+        url,
+        headers: { "x-test-refuse": "yes", origin: "http://localhost:5173" },
+        ...(url === "/oidc/token" ? { payload: "grant_type=refresh_token" } : {}),
+      });
+      expect(response.statusCode).toBe(429);
+      expect(response.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
+      expect(response.headers["access-control-allow-credentials"]).toBeUndefined();
+      expect(response.headers.vary).toBe("Origin");
+      expect(String(response.headers["access-control-expose-headers"]).split(", ")).toEqual(
+        expect.arrayContaining(["retry-after", "x-request-id"]),
+      );
+    }
+    // A server's request names no origin, and gets no CORS headers.
+    const server = await app.inject({
+      method: "POST",
+      url: "/oidc/token",
+      headers: { "x-test-refuse": "yes" },
+      payload: "grant_type=refresh_token",
+    });
+    expect(server.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
   it("answers a refused protocol request as an RFC 6749 error, not our envelope", async () => {
     const response = await app.inject({
       method: "POST",
