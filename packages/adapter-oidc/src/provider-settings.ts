@@ -141,11 +141,18 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       revocation_endpoint_auth_methods_supported: [...clientAuthMethods],
     },
     // Browsers may call userinfo, and a public app the token endpoints, only from the origin of
-    // one of the app's own redirect URIs (the library's default rule, made ours).
+    // one of the app's own redirect URIs (the library's default rule, made ours). A refusal says
+    // which rule refused (the library's said only "origin ... not allowed for client"): the page
+    // cannot read it, but its developer reads it in the browser's network panel, beside a CORS
+    // error that says nothing of why.
     clientBasedCORS: (ctx, origin, client) => {
-      if (origin === "null") return false;
-      if (ctx.oidc.route !== "userinfo" && client.clientAuthMethod !== "none") return false;
-      return (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin);
+      const refusal = browserCallRefusalOf(String(ctx.oidc.route), origin, client);
+      if (refusal === null) return true;
+      // As the library does before its own refusal: the page may not read this answer.
+      ctx.remove("access-control-allow-origin");
+      throw new errors.InvalidRequest(
+        `origin ${origin} not allowed for client ${client.clientId}: ${refusal}`,
+      );
     },
     clientDefaults: {
       grant_types: ["authorization_code"],
@@ -457,6 +464,24 @@ function interactionPolicyOf(browserSessions: ProviderOptions["browserSessions"]
     ),
   );
   return policy;
+}
+
+/**
+ * Why a browser page at `origin` may not call `route` for `client`, or null when it may: userinfo
+ * from the origin of one of the app's redirect URIs, the token, introspection, revocation and
+ * device endpoints only for a public app and from such an origin, never from the origin `null`.
+ */
+function browserCallRefusalOf(
+  route: string,
+  origin: string,
+  client: { clientAuthMethod?: string | undefined; redirectUris?: readonly string[] | undefined },
+): string | null {
+  if (origin === "null")
+    return "a page whose origin is null (a file, a sandboxed frame, a custom scheme) may call no endpoint of an app";
+  if (route !== "userinfo" && client.clientAuthMethod !== "none")
+    return "the app is confidential: its server makes these requests, with its secret; code in a browser signs in as a public app (docs/oidc.md, section 1)";
+  if ((client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin)) return null;
+  return "a browser may call it only from the origin of one of the app's redirect URIs";
 }
 
 function isOIDCScope(scope: string): boolean {
