@@ -95,17 +95,37 @@ function refuseOtherSecretPlacement(
   ctx: KoaContextWithOIDC | undefined,
 ): void {
   if (ctx === undefined) return;
-  const inBody = typeof ctx.oidc?.params?.client_secret === "string";
-  const refusal =
-    registered === "client_secret_basic" && inBody
-      ? "this client registered client_secret_basic: send its secret in the Authorization header, not the body"
-      : registered === "client_secret_post" && !inBody
-        ? "this client registered client_secret_post: send its secret in the body, not the Authorization header"
-        : null;
+  const refusal = authenticationMismatchOf(registered, secretPlacementOf(ctx));
   if (refusal === null) return;
   const error = new errors.InvalidClientAuth(refusal);
   error.error_description = `client authentication failed: ${refusal}`;
   throw error;
+}
+
+/** Where a request put a client secret: the body, the Authorization header (Basic), or nowhere. */
+function secretPlacementOf(ctx: KoaContextWithOIDC): "body" | "header" | "none" {
+  if (typeof ctx.oidc?.params?.client_secret === "string") return "body";
+  return ctx.get("authorization") === "" ? "none" : "header";
+}
+
+/**
+ * What an app did otherwise than it registered, in words that say what to do, or null when it
+ * did as registered. No secret is compared to say it: only the app's metadata and where the
+ * request put one. A secret left out (a confidential app configured as public in its library, a
+ * browser app registered as the form's default, confidential) or sent by a public app was
+ * answered the library's bare "client authentication failed" until 2026-12-06.
+ */
+function authenticationMismatchOf(
+  registered: string | undefined,
+  placement: "body" | "header" | "none",
+): string | null {
+  if (registered === "client_secret_basic" && placement !== "header")
+    return `this client registered client_secret_basic: send its secret in the Authorization header, ${placement === "body" ? "not the body" : "as the request did not"}`;
+  if (registered === "client_secret_post" && placement !== "body")
+    return `this client registered client_secret_post: send its secret in the body, ${placement === "header" ? "not the Authorization header" : "as the request did not"}`;
+  if (registered === "none" && placement !== "none")
+    return "this client is public (token_endpoint_auth_method none): send its client_id in the body, with no secret and no Authorization header";
+  return null;
 }
 
 /** How one refresh-token exchange at `/oidc/token` ended (ProviderOptions.onRefresh). */
@@ -455,6 +475,31 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
       error_description: "client authentication failed: no client authentication included",
     };
     return;
+  }
+  if (
+    oidc?.client !== undefined &&
+    clientAuthenticatingRoutes.has(String(oidc.route)) &&
+    ctx.status === 401 &&
+    (ctx.body as { error_description?: unknown } | null)?.error_description === "client authentication failed"
+  ) {
+    // The library found the app, then refused how the request authenticated it before any secret
+    // was compared (no secret from a confidential app, one from a public app): say which.
+    const mismatch = authenticationMismatchOf(oidc.client.clientAuthMethod, secretPlacementOf(ctx));
+    if (mismatch !== null) {
+      const description = `client authentication failed: ${mismatch}`;
+      ctx.body = { error: "invalid_client", error_description: description };
+      // A Basic attempt's challenge repeats the description, and openid-client reports that one.
+      // (Koa's response.get answers undefined for a header not set, whatever its type says.)
+      const challenge: unknown = ctx.response.get("www-authenticate");
+      if (typeof challenge === "string" && challenge !== "")
+        ctx.set(
+          "www-authenticate",
+          challenge.replace(
+            'error_description="client authentication failed"',
+            `error_description="${description}"`,
+          ),
+        );
+    }
   }
   if (
     oidc?.route === "introspection" &&

@@ -552,6 +552,46 @@ describe("client authentication", () => {
     expect(body.status).toBe(200);
   });
 
+  // The library answered each only "client authentication failed".
+  it("says what an app did otherwise than it registered: no secret from a confidential app, one from a public app", async () => {
+    const noSecret = await post("/oidc/token", {
+      grant_type: "client_credentials",
+      client_id: confidentialApp.clientId,
+    });
+    expect([noSecret.status, noSecret.body.error]).toEqual([401, "invalid_client"]);
+    expect(noSecret.body.error_description).toBe(
+      "client authentication failed: this client registered client_secret_basic: send its secret in the Authorization header, as the request did not",
+    );
+    const noPostedSecret = await post("/oidc/token/introspection", {
+      token: "x",
+      client_id: postApp.clientId,
+    });
+    expect(noPostedSecret.body.error_description).toBe(
+      "client authentication failed: this client registered client_secret_post: send its secret in the body, as the request did not",
+    );
+    // A public app configured as a confidential one (Basic, some secret): the challenge says it too.
+    const response = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        authorization: `Basic ${Buffer.from(`${publicApp.clientId}:some-secret`).toString("base64")}`,
+      },
+      body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "x" }),
+    });
+    const publicRefusal =
+      "client authentication failed: this client is public (token_endpoint_auth_method none): send its client_id in the body, with no secret and no Authorization header";
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({ error: "invalid_client", error_description: publicRefusal });
+    expect(response.headers.get("www-authenticate")).toContain(`error_description="${publicRefusal}"`);
+    // A wrong secret still says no more than the library's words.
+    const wrong = await post(
+      "/oidc/token",
+      { grant_type: "client_credentials" },
+      basicOf({ clientId: confidentialApp.clientId, secret: "wrong-secret" }),
+    );
+    expect(wrong.body.error_description).toBe("client authentication failed");
+  });
+
   it("refuses the stored hash presented as the secret", async () => {
     const answer = await post(
       "/oidc/token",
