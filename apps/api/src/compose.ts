@@ -566,6 +566,7 @@ function composeOIDC(input: {
       cookiesCanBeSigned: config.oauth.cookieSecret !== undefined,
     }),
     clock: deps.clock,
+    oidcIssuer: config.oidcIssuer,
   });
   // The admin console: staff sign in at /account/sign-in, one browser session for every area.
   const adminPages = createAdminPages({

@@ -3,7 +3,7 @@ import { authorizeAppForTest, makePublicApp } from "@superoauth/application/test
 import type { UserId } from "@superoauth/domain";
 import { describe, expect, it } from "vitest";
 import { expectPage, signIn, withAccount } from "./account-helpers.ts";
-import { csrfTokenIn, hiddenFieldsIn, strongPassword } from "./test-app.ts";
+import { csrfTokenIn, hiddenFieldsIn, strongPassword, testIssuer } from "./test-app.ts";
 
 const firefox = "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
 
@@ -255,6 +255,9 @@ describe("/account/developer-apps", () => {
     const shown = await built.browser.get(`/account/developer-apps/${clientId}`);
     expectPage(shown, 200);
     expect(shown.body).toContain(clientId);
+    // What the app's sign-in library needs beside the client id: the page named none before.
+    expect(shown.body).toContain(`id="issuer">${testIssuer}</code>`);
+    expect(shown.body).toContain(`id="discovery-url">${testIssuer}/.well-known/openid-configuration</code>`);
     expect(shown.body).not.toContain(secret);
     const listed = await built.browser.get("/account/developer-apps");
     expect(listed.body).toContain(`href="/account/developer-apps/${clientId}">My Site</a>`);

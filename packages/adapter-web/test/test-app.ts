@@ -104,6 +104,7 @@ export async function buildHostedTestApp(
         requireEmailVerification: deps.settings.requireEmailVerification,
         providerTrips: createHostedProviderTrips({ ...cookies, cookiesCanBeSigned: true }),
         clock: deps.clock,
+        oidcIssuer: testIssuer,
       }),
       createMailedLinkPages({ useCases, theme: options.theme, cookies, secret, browserSessions }),
       ...(options.plugins?.({ useCases, browserSessions, cookies, secret }) ?? []),
@@ -111,6 +112,9 @@ export async function buildHostedTestApp(
   });
   return { app, deps, useCases, interactions };
 }
+
+/** The OpenID provider's issuer the account pages name (OIDC_ISSUER). */
+export const testIssuer = "https://auth.example.com";
 
 export const client = {
   clientId: "app-1",

@@ -32,6 +32,11 @@ export interface AccountPagesOptions {
   readonly providerTrips: ProviderTrips;
   /** The use cases' clock: the date on a backup-codes file. */
   readonly clock: Clock;
+  /**
+   * The OpenID provider's issuer (OIDC_ISSUER), which a registered app's page names beside its
+   * client id: what an app's sign-in library is configured with. Absent: the page leaves it out.
+   */
+  readonly oidcIssuer?: string | undefined;
 }
 
 const home = "/account";
@@ -232,7 +237,7 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
   accountTwoFactorPages(app, area, options);
   linkedProvidersPages(app, area, options);
   profilePages(app, area, useCases);
-  accountActivityPages(app, area, useCases);
+  accountActivityPages(app, area, useCases, { oidcIssuer: options.oidcIssuer });
   accountDeletionPages(app, kit, area, options);
 }
 

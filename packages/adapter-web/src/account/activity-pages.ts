@@ -13,11 +13,16 @@ import { shownClient, shownEvent, shownTime } from "./present.ts";
  * authorized apps, developer apps, the activity timeline and the data export. Registered by
  * `createAccountPages` on its signed-in area; each handler calls the use case the API route calls.
  */
-export function accountActivityPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
+export function accountActivityPages(
+  app: FastifyInstance,
+  area: SignedInArea,
+  useCases: UseCases,
+  options: { oidcIssuer?: string | undefined } = {},
+): void {
   sessionPages(app, area, useCases);
   authorizedAppPages(app, area, useCases);
   activityPage(app, area, useCases);
-  developerAppPages(app, area, useCases);
+  developerAppPages(app, area, useCases, options.oidcIssuer);
   exportPages(app, area, useCases);
 }
 

@@ -16,6 +16,11 @@ import { shownTime } from "./present.ts";
 
 const base = "/account/developer-apps";
 
+/** The issuer's discovery document (OpenID Connect Discovery §4: the issuer has no path). */
+function discoveryURLOf(issuer: string): string {
+  return new URL("/.well-known/openid-configuration", issuer).href;
+}
+
 /** The register and edit forms' fields, as the person typed them (shown again after a mistake). */
 interface AppForm {
   readonly name: string;
@@ -185,7 +190,12 @@ const clientIdOf = (page: PageContext): string =>
  * delete one, each of these two after a confirmation step. Editing, rotating and deleting need a
  * fresh proof (ADR 0020), which comes back to the confirmation.
  */
-export function developerAppPages(app: FastifyInstance, area: SignedInArea, useCases: UseCases): void {
+export function developerAppPages(
+  app: FastifyInstance,
+  area: SignedInArea,
+  useCases: UseCases,
+  oidcIssuer?: string,
+): void {
   const renderList = async (
     page: PageContext,
     input: { form?: AppForm; message?: string; status?: number } = {},
@@ -223,6 +233,8 @@ export function developerAppPages(app: FastifyInstance, area: SignedInArea, useC
       {
         title: owned.name,
         section: "developer-apps",
+        // What the app's sign-in library is configured with, beside the client id (docs/oidc.md).
+        issuer: oidcIssuer === undefined ? null : { url: oidcIssuer, discovery: discoveryURLOf(oidcIssuer) },
         app: {
           clientId: owned.clientId,
           type: owned.type,
