@@ -139,7 +139,7 @@ export function createInteractions(input: {
       const owner = { accountId, clientId };
       // Answered already: on to where the first answer leads.
       if (!(await answersFirst(interaction, owner))) return interaction.returnTo;
-      const { grant, grantId } = remember
+      const { grant, grantId, renewed } = remember
         ? await rememberConsent(provider, grants, interaction, owner)
         : await savedOnce(thisAuthorizationOnly(provider, interaction, owner, oneTimeGrantSeconds));
       const scopes = scopesOf(grant.getOIDCScope());
@@ -162,7 +162,7 @@ export function createInteractions(input: {
         if (remember) await grants.forget({ accountId, clientId, grantId });
         throw new errors.SessionNotFound("interaction session not found");
       }
-      await grants.consented?.({ accountId, clientId, scopes, remembered: remember, client });
+      await grants.consented?.({ accountId, clientId, scopes, remembered: remember, renewed, client });
       return provider.interactionResult(
         req,
         res,
@@ -226,20 +226,28 @@ const consentRounds = 5;
  * to record finds the record changed, takes back a grant it made in this round (no token names it
  * yet), and chooses again, now extending the grant the first recorded. So the pair keeps one grant
  * (docs/oidc.md), holding both consents' scopes. After `consentRounds` rounds lost, the consent is
- * refused as busy (503, try again), as an overtaken app edit is.
+ * refused as busy (503, try again), as an overtaken app edit is. `renewed`: the consent gave the
+ * app nothing it did not have (the recorded grant, no scope beyond its own), as an app that asks
+ * with prompt=consent at every sign-in (a native app always does) gets it.
  */
 async function rememberConsent(
   provider: Provider,
   grants: OIDCGrantRecords,
   interaction: Interaction,
   owner: { accountId: string; clientId: string },
-): Promise<{ grant: Grant; grantId: string }> {
+): Promise<{ grant: Grant; grantId: string; renewed: boolean }> {
   for (let round = 0; round < consentRounds; round++) {
     const recorded = await grants.find(owner);
     const { grant, made } = await rememberedGrantOf(provider, interaction, owner, recorded);
     const grantId = await grant.save();
     const scopes = scopesOf(grant.getOIDCScope());
-    if (await grants.record({ ...owner, grantId, scopes, replacing: recorded })) return { grant, grantId };
+    if (await grants.record({ ...owner, grantId, scopes, replacing: recorded })) {
+      const renewed =
+        recorded !== null &&
+        recorded.grantId === grantId &&
+        scopes.every((scope) => recorded.scopes.includes(scope));
+      return { grant, grantId, renewed };
+    }
     if (made) await grant.destroy();
   }
   throw new OverloadedError({
@@ -248,8 +256,8 @@ async function rememberConsent(
   });
 }
 
-async function savedOnce(grant: Grant): Promise<{ grant: Grant; grantId: string }> {
-  return { grant, grantId: await grant.save() };
+async function savedOnce(grant: Grant): Promise<{ grant: Grant; grantId: string; renewed: boolean }> {
+  return { grant, grantId: await grant.save(), renewed: false };
 }
 
 /**

@@ -54,13 +54,15 @@ export interface OIDCGrantRecords {
   touch(input: { accountId: string; clientId: string }): Promise<void>;
   /**
    * The person consented (`remembered` or for this authorization only), once the grant is saved:
-   * the security log's record of who gave which app access, when and from where.
+   * the security log's record of who gave which app access, when and from where. `renewed`: a
+   * remembered consent that gave nothing new (the grant recorded before, no scope beyond it).
    */
   consented?(input: {
     accountId: string;
     clientId: string;
     scopes: readonly string[];
     remembered: boolean;
+    renewed: boolean;
     client?: ConsentClient | undefined;
   }): Promise<void>;
   /**

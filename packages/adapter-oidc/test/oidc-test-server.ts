@@ -139,6 +139,7 @@ export class TestGrants {
     clientId: string;
     scopes: readonly string[];
     remembered: boolean;
+    renewed: boolean;
     client?: { ip?: string | undefined; userAgent?: string | undefined } | undefined;
   }[] = [];
   async consented(input: TestGrants["consents"][number]) {

@@ -216,8 +216,28 @@ describe("authorization code with PKCE", () => {
         clientId: confidentialApp.clientId,
         scopes: ["openid", "profile", "email", "offline_access"],
         remembered: true,
+        renewed: false,
         client: { ip: "127.0.0.1", userAgent: expect.any(String) },
       },
+    ]);
+  });
+
+  // A native app is asked at every sign-in, and a mobile app sends prompt=consent for its refresh
+  // token: each remembered answer mailed "An app can now access your account", as if it were new.
+  it("tells the security log whether a remembered consent gave the app anything new", async () => {
+    const { issuer, grants } = server();
+    const config = await discover(issuer, postApp);
+    const consentsOf = async (scope: string) => {
+      const before = grants.consents.length;
+      await signInWithCode({ issuer, config, app: postApp, scope, prompt: "consent", remember: true });
+      return grants.consents.slice(before).map(({ scopes, renewed }) => ({ scopes, renewed }));
+    };
+    expect(await consentsOf("openid profile")).toEqual([{ scopes: ["openid", "profile"], renewed: false }]);
+    expect(await consentsOf("openid profile")).toEqual([{ scopes: ["openid", "profile"], renewed: true }]);
+    // Fewer scopes asked: the grant keeps what it had, and nothing is new.
+    expect(await consentsOf("openid")).toEqual([{ scopes: ["openid", "profile"], renewed: true }]);
+    expect(await consentsOf("openid email")).toEqual([
+      { scopes: ["openid", "profile", "email"], renewed: false },
     ]);
   });
 

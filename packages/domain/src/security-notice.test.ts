@@ -35,6 +35,10 @@ describe("notifiesAccountHolder", () => {
   it("mails for an app given lasting access (a remembered consent), not for one allowed this once", () => {
     expect(notifiesAccountHolder({ type: "app_authorized", details: { remembered: true } })).toBe(true);
     expect(notifiesAccountHolder({ type: "app_authorized", details: { remembered: false } })).toBe(false);
+    // Given again with nothing new (prompt=consent at every sign-in): the app had that access.
+    expect(
+      notifiesAccountHolder({ type: "app_authorized", details: { remembered: true, renewed: true } }),
+    ).toBe(false);
     for (const type of [
       "app_revoked",
       "app_registered",

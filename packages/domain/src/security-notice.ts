@@ -68,8 +68,10 @@ export function notifiesAccountHolder(
     // An app given lasting access (a remembered consent: a refresh token, until withdrawn) is a way
     // into the account, as a linked provider is. One allowed this once (a native app asks every
     // time) holds an access token for minutes: the log shows it, a mail each time would be noise.
+    // So is a remembered consent given again with nothing new (`renewed`: prompt=consent at every
+    // sign-in, as a native app is always asked): the app had that access already.
     case "app_authorized":
-      return event.details.remembered === true;
+      return event.details.remembered === true && event.details.renewed !== true;
     default:
       return true;
   }

@@ -134,16 +134,21 @@ describe("an app's access to the account, on record", () => {
     expect(notices[0]?.text).not.toContain("evil.example");
   });
 
-  it("a consent for this authorization only is on record too, and mails nothing", async () => {
+  // A remembered consent given again with nothing new (`renewed`): an app asking with
+  // prompt=consent at every sign-in mailed the person at every sign-in.
+  it.each([
+    ["for this authorization only", { remembered: false }],
+    ["given again, remembered, with nothing new", { remembered: true, renewed: true }],
+  ] as const)("a consent %s is on record too, and mails nothing", async (_, consent) => {
     const { deps, user, events } = await setUp();
     const { app } = unwrap(await registerApp(deps, { owner: user, settings }));
     await recordAppConsent(deps, {
       accountId: user.id,
       clientId: app.clientId,
       scopes: ["openid"],
-      remembered: false,
+      ...consent,
     });
-    expect(events().at(-1)).toMatchObject({ type: "app_authorized", details: { remembered: false } });
+    expect(events().at(-1)).toMatchObject({ type: "app_authorized", details: consent });
     expect(deps.mailer.sent.filter((mail) => mail.kind === "security_notice")).toEqual([]);
   });
 

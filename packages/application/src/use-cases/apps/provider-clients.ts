@@ -114,7 +114,10 @@ export async function forgetAppGrant(
  * Records the person's consent to an app in their security log (`app_authorized`), remembered or
  * for this authorization only, with the scopes it grants and where the consent was given; a
  * remembered one mails the holder (an app that keeps access is a way into the account, as a
- * linked provider is). Called by the provider's consent step after the grant is saved.
+ * linked provider is), unless it `renewed` a remembered consent without giving anything new
+ * (`details.renewed`): an app asking with prompt=consent at every sign-in mailed the person
+ * "An app can now access your account" at every sign-in. Called by the provider's consent step
+ * after the grant is saved.
  */
 export async function recordAppConsent(
   deps: Dependencies,
@@ -123,12 +126,14 @@ export async function recordAppConsent(
     clientId: string;
     scopes: readonly string[];
     remembered: boolean;
+    renewed?: boolean | undefined;
     client?: ClientInfo | undefined;
   },
 ): Promise<void> {
   await recordEventOfApp(deps, input, "app_authorized", {
     scopes: appScopes.filter((scope) => input.scopes.includes(scope)).join(" "),
     remembered: input.remembered,
+    ...(input.renewed === true ? { renewed: true } : {}),
   });
 }
 
