@@ -378,15 +378,15 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   };
 }
 
+/** What a POST with a body and no Content-Type is told (400 invalid_request). */
+export const noContentTypeDescription =
+  "the request has a body but no Content-Type header: send application/x-www-form-urlencoded";
+
 /**
  * The endpoints a browser reaches by navigation, which the library serves by GET only: a POST
  * would need the session cookie sent on a cross-site POST, i.e. SameSite=None. A form posted to
  * them is sent on to the same request by GET (ADR 0042).
  */
-/** What a POST with a body and no Content-Type is told (400 invalid_request). */
-export const noContentTypeDescription =
-  "the request has a body but no Content-Type header: send application/x-www-form-urlencoded";
-
 const getOnlyEndpoints: ReadonlySet<string> = new Set([oidcRoutes.authorization, oidcRoutes.end_session]);
 
 /**
