@@ -143,9 +143,18 @@ function originFormOf(target: string): string {
   return url === null ? "/" : `${url.pathname}${url.search}`;
 }
 
-/** What a browser app may read of a refusal: when to retry, the request to quote, the budget. */
-const refusalHeadersExposed =
-  "retry-after, x-request-id, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset";
+/**
+ * What a browser app may read of an answer under /oidc beyond the safelisted headers: when to
+ * retry, the request to quote, the rate-limit budget (the API's CORS exposes the same). The
+ * library's own CORS exposes `WWW-Authenticate` alone; provider.ts adds these to its answers.
+ */
+export const headersExposedToBrowserApps = [
+  "retry-after",
+  "x-request-id",
+  "x-ratelimit-limit",
+  "x-ratelimit-remaining",
+  "x-ratelimit-reset",
+] as const;
 
 /** The headers of every answer under /oidc: the pages' CSP, and no caching (both headers), sniffing, referrer or framing. */
 function headersOf(contentSecurityPolicy: string): Record<string, string> {
@@ -214,7 +223,7 @@ function protocolLimitReply(reply: FastifyReply, refusal: RateLimitRefusal): Fas
     reply
       .header("access-control-allow-origin", origin)
       .header("vary", "Origin")
-      .header("access-control-expose-headers", refusalHeadersExposed);
+      .header("access-control-expose-headers", headersExposedToBrowserApps.join(", "));
   return reply
     .code(limited ? 429 : 503)
     .header("cache-control", "no-store")

@@ -9,7 +9,7 @@ import { type AnswerClaim, deviceCodeAdapterOf } from "./device-code-adapter.ts"
 import { devicePollIntervalSeconds, slowDownEarlyPoll } from "./device-polling.ts";
 import { clientAddressOf, failureReferenceOf, requestLogOf } from "./fastify-requests.ts";
 import { createInteractions } from "./interactions.ts";
-import { mountProvider } from "./mount.ts";
+import { headersExposedToBrowserApps, mountProvider } from "./mount.ts";
 import { createOIDCAdapter } from "./oidc-adapter.ts";
 import {
   answeringOutages,
@@ -209,6 +209,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   provider.use(async (ctx, next) => {
     await next();
     nameRequestIdOfFailure(ctx as KoaContextWithOIDC);
+    exposeToBrowserApp(ctx as KoaContextWithOIDC);
   });
 
   // Discovery promises only claims a token or userinfo can carry. The library lists `sid` whatever
@@ -692,6 +693,23 @@ function nameRequestIdOfFailure(ctx: KoaContextWithOIDC): void {
     error_description: `${description === "" ? "" : `${description} `}(request id: ${requestId})`,
     request_id: requestId,
   };
+}
+
+/**
+ * An answer a browser app may read (the library's CORS let its origin in) exposes what it needs to
+ * act on beside the library's `WWW-Authenticate`: a single-page app's refresh answered 503 while the
+ * database was down could not read its `Retry-After`, nor a failure its `X-Request-Id`.
+ */
+function exposeToBrowserApp(ctx: KoaContextWithOIDC): void {
+  // (Koa's response.get answers undefined for a header not set, whatever its type says.)
+  const allowed: unknown = ctx.response.get("access-control-allow-origin");
+  if (typeof allowed !== "string" || allowed === "" || ctx.method === "OPTIONS") return;
+  const exposed: unknown = ctx.response.get("access-control-expose-headers");
+  const listed = typeof exposed === "string" && exposed !== "" ? exposed.split(/,\s*/) : [];
+  ctx.set(
+    "access-control-expose-headers",
+    [...new Set([...listed, ...headersExposedToBrowserApps])].join(", "),
+  );
 }
 
 /** A scope string without `offline_access`; undefined when nothing else is left. */

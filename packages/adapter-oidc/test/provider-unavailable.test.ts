@@ -64,6 +64,25 @@ describe("the provider while its storage is unavailable", () => {
     expect((await clientCredentials()).status).toBe(200);
   });
 
+  // A single-page app refreshing while the database is down reads the 503 and when to retry: the
+  // library's CORS exposed WWW-Authenticate alone.
+  it("lets a browser app read the 503 and its Retry-After and X-Request-Id (CORS)", async () => {
+    failure = new StorageUnavailableError({ code: "ECONNREFUSED", message: "connect ECONNREFUSED" });
+    const refused = await fetch(`${server().issuer}/oidc/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "http://127.0.0.1:8765" },
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: "some-refresh-token",
+        client_id: publicApp.clientId,
+      }),
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8765");
+    const exposed = (refused.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(["retry-after", "x-request-id", "www-authenticate"]));
+  });
+
   it("passes on the wait an overloaded service asks for", async () => {
     failure = new OverloadedError({ message: "Too many waiting", retryAfterSeconds: 1 });
     const refused = await clientCredentials();
