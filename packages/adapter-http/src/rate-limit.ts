@@ -237,7 +237,7 @@ export async function registerRateLimits(
   const countedAfterBody = new WeakSet<FastifyRequest>();
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const { limit = "general", limitOf } = request.routeOptions.config;
-    if (limitOf !== undefined) return;
+    if (limitOf !== undefined || isCORSPreflight(request)) return;
     if (await refusedIn(limit, request, reply)) return reply;
   });
   app.addHook("preValidation", async (request: FastifyRequest, reply: FastifyReply) => {
@@ -276,4 +276,19 @@ export async function registerRateLimits(
           },
         };
   return { counterStoreCheck };
+}
+
+/**
+ * A browser's CORS preflight (OPTIONS with Access-Control-Request-Method) counts against no budget.
+ * The API's are answered by the CORS plugin before the limits (cors.ts); the OpenID provider's by
+ * its library, without the database. Counted, one refused past a budget failed in the browser as a
+ * CORS error whatever its headers (a preflight must answer 2xx), so a single-page app sending DPoP
+ * never reached the readable 429 of its request. Any other OPTIONS is counted as before.
+ */
+function isCORSPreflight(request: FastifyRequest): boolean {
+  return (
+    request.method === "OPTIONS" &&
+    request.headers.origin !== undefined &&
+    request.headers["access-control-request-method"] !== undefined
+  );
 }

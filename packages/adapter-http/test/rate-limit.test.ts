@@ -328,6 +328,14 @@ async function startWithProtocolRoute(
           },
           handler: async () => ({ access_token: "x" }),
         });
+        // As the library answers a preflight.
+        app.options("/oidc/token", {
+          config: {
+            limit: "protocol",
+            limitReply: (reply, refusal) => reply.code(429).send({ error_description: refusal.code }),
+          },
+          handler: async (_request, reply) => reply.code(204).send(),
+        });
       },
     ],
   });
@@ -348,6 +356,28 @@ describe("the protocol budget (OIDC endpoints)", () => {
       error_description: "RATE_LIMIT_EXCEEDED",
     });
     expect(header(fourth, "retry-after")).toBeGreaterThan(0);
+  });
+
+  // Counted, a preflight refused past the budget failed in the browser as a CORS error (it must
+  // answer 2xx), and the app never reached its request's readable 429.
+  it("counts no CORS preflight, and still counts any other OPTIONS", async () => {
+    const app = await startWithProtocolRoute(1);
+    const preflight = () =>
+      app.inject({
+        method: "OPTIONS",
+        url: "/oidc/token",
+        remoteAddress: "10.0.9.3",
+        headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" },
+      });
+    expect((await repeat(3, preflight)).map((r) => r.statusCode)).toEqual([204, 204, 204]);
+    const spent = await app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.0.9.3" });
+    expect(spent.statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: "POST", url: "/oidc/token", remoteAddress: "10.0.9.3" })).statusCode,
+    ).toBe(429);
+    expect((await preflight()).statusCode).toBe(204);
+    const probe = await app.inject({ method: "OPTIONS", url: "/oidc/token", remoteAddress: "10.0.9.3" });
+    expect(probe.statusCode).toBe(429);
   });
 
   it("draws from its own budget, not the general one", async () => {
