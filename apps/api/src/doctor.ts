@@ -9,7 +9,7 @@ import { lowDiskSpaceBytes } from "./disk-space-check.ts";
 import {
   compareWithInstances,
   describeDifferences,
-  instanceLiveMs,
+  liveInstances,
   releaseOf,
   settingDigests,
 } from "./instance-settings.ts";
@@ -200,13 +200,10 @@ async function checkInstances(
   input: { instances: Pick<RunningInstances, "seenSince">; releaseVersion: string; now: number },
 ): Promise<CheckOutcome> {
   const { instances, releaseVersion, now } = input;
-  let running: RunningInstance[];
-  try {
-    running = await instances.seenSince({ since: new Date(now - instanceLiveMs) });
-  } catch {
-    // The table comes with a migration: a database behind this version has none yet.
+  const running = await liveInstances(instances, now);
+  // The table comes with a migration: a database behind this version has none yet.
+  if (running === null)
     return { check: "instances", status: "warn", detail: "not checked: apply the pending migrations first" };
-  }
   return judgeInstances({ config, releaseVersion, running });
 }
 

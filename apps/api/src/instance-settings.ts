@@ -146,6 +146,39 @@ export function describeDifferences(differences: readonly SettingDifference[]): 
 export const instanceBeatMs = 60_000;
 export const instanceLiveMs = 3 * instanceBeatMs;
 
+/**
+ * The instances seen on the database in the last `instanceLiveMs` before `now`, or null when it
+ * cannot tell: the database has no table for them yet (it comes with a migration, which a database
+ * behind this version may not have). Read with migrations pending too, since that is when an
+ * upgrade asks which instances of the old release still run (`db:status`, `db:migrate`, doctor).
+ */
+export async function liveInstances(
+  instances: Pick<RunningInstances, "seenSince">,
+  now: number,
+): Promise<RunningInstance[] | null> {
+  try {
+    return await instances.seenSince({ since: new Date(now - instanceLiveMs) });
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * With migrations pending, the instances of another release still running on the database are the
+ * release an upgrade stops before it migrates (ADR 0046): once migrated under them, they answer
+ * /ready 503 but go on serving whoever reaches them, writing with code that does not know the new
+ * schema. One sentence naming them, or null when none runs.
+ */
+export function olderReleasesStillRunning(
+  running: readonly RunningInstance[],
+  releaseVersion: string,
+): string | null {
+  const others = running.filter((instance) => instance.releaseVersion !== releaseVersion);
+  if (others.length === 0) return null;
+  const named = others.map((instance) => `${instance.host} (${instance.releaseVersion})`).join(", ");
+  return `${others.length} instance(s) of another release ran on this database in the last ${instanceLiveMs / 60_000} minutes: ${named}. An upgrade stops every instance of the old release before migrating (docs/operations.md, "Upgrades and migrations"): migrated under it, an old instance answers /ready 503 but still serves whoever reaches it.`;
+}
+
 /** Where the watch reports: the service's logger, or nothing. */
 export interface InstanceSettingsLog {
   info(details: object, message: string): void;

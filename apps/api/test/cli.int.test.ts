@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { openStorage } from "@superoauth/adapter-sql";
@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   dropDatabase,
   recordMigrationOfANewerRelease,
+  sqliteJustBefore,
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -270,6 +271,44 @@ describe("pnpm db:migrate and pnpm db:status", () => {
     expect(status.stdout).toContain(`\n  File:     ${file}\n`);
     expect(status.stdout).not.toMatch(/pending /);
     expect(status.stdout).toMatch(/Schema is up to date\.\n$/);
+  });
+
+  it("during an upgrade, db:status lists the old release's instances still running and db:migrate names them", async () => {
+    // The previous release's schema, and one of its instances still running on it: the operator's
+    // walk (docs/reliability.md) migrated under two such, which db:status hid while a migration was
+    // pending and db:migrate never named, so only their /ready said so.
+    const file = join(workDirectory, "sqlite-upgrade", "upgrade.db");
+    const url = `sqlite:${file}`;
+    mkdirSync(join(workDirectory, "sqlite-upgrade"), { recursive: true });
+    const previous = await sqliteJustBefore("2026-12-06T04-00_add-users-disabled-reason", file);
+    await previous.destroy();
+    const old = await openStorage({ url });
+    const seen = new Date();
+    const instance = (id: string, host: string, releaseVersion: string) =>
+      old.runningInstances.announce({ id, host, releaseVersion, startedAt: seen, settings: {} }, seen);
+    await instance("old-release", "api-1:3000", "0.1.0+2026-12-05T11-00");
+    await old.close();
+
+    const status = await runCLI("db-status.ts", { DATABASE_URL: url });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain("  pending  2026-12-06T04-00_add-users-disabled-reason\n");
+    expect(status.stdout).toContain(
+      `\n  Running instances (seen in the last 3 minutes): 1\n  instance api-1:3000, release 0.1.0+2026-12-05T11-00, started ${seen.toISOString()}, last seen ${seen.toISOString()}\n`,
+    );
+    expect(status.stdout).toMatch(
+      /\d+ migration\(s\) pending: run pnpm db:migrate\.\n1 instance\(s\) of another release ran on this database in the last 3 minutes: api-1:3000 \(0\.1\.0\+2026-12-05T11-00\)\. An upgrade stops every instance of the old release before migrating/,
+    );
+
+    const migrate = await runCLI("db-migrate.ts", { DATABASE_URL: url });
+    expect(migrate.code, migrate.stderr).toBe(0);
+    expect(migrate.stdout).toContain("  + 2026-12-06T04-00_add-users-disabled-reason");
+    expect(migrate.stderr).toMatch(
+      /^Warning: 1 instance\(s\) of another release ran on this database in the last 3 minutes: api-1:3000 \(0\.1\.0\+2026-12-05T11-00\)\. .+ Stop them now\.\n$/,
+    );
+    // Up to date, the old instance is still listed (until it stops), with nothing more to say.
+    const after = await runCLI("db-status.ts", { DATABASE_URL: url });
+    expect(after.stdout).toContain("  instance api-1:3000, release 0.1.0+2026-12-05T11-00");
+    expect(after.stdout).toMatch(/Schema is up to date\.\n$/);
   });
 
   it("db:migrate --help prints the usage and migrates nothing; an unknown argument is refused before the database", async () => {

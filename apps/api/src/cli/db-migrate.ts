@@ -1,6 +1,8 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
+import { liveInstances, olderReleasesStillRunning, releaseOf } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { serviceVersion } from "../service-version.ts";
 import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit } from "./load-config.ts";
 
@@ -23,6 +25,17 @@ try {
       ? `Database ${shownURL} is up to date.`
       : `Applied ${applied.length} migration(s) to ${shownURL}:\n${applied.map((m) => `  + ${m}`).join("\n")}`,
   );
+  // Instances of the old release still running were to be stopped first (ADR 0046); the operator
+  // learns it here rather than from their /ready alone. Not refused: an instance killed without a
+  // clean stop counts for three minutes, and the new release's instances wait for this step.
+  if (applied.length > 0) {
+    const running = await liveInstances(storage.runningInstances, Date.now());
+    const older = olderReleasesStillRunning(
+      running ?? [],
+      releaseOf(serviceVersion, await storage.migrationStatus()),
+    );
+    if (older !== null) console.error(`Warning: ${older} Stop them now.`);
+  }
 } catch (error) {
   console.error(`Migrating ${shownURL} failed.`);
   // A failed migration carries the database's own words as its cause (which statement, and why).

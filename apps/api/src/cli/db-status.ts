@@ -1,8 +1,9 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { describeServerVersion } from "../database-url.ts";
-import { instanceLiveMs } from "../instance-settings.ts";
+import { instanceLiveMs, liveInstances, olderReleasesStillRunning, releaseOf } from "../instance-settings.ts";
 import { maskURLCredentials } from "../redact.ts";
+import { serviceVersion } from "../service-version.ts";
 import { commandOptions } from "./command-options.ts";
 import { loadConfigOrExit, sqliteFileNotCreated } from "./load-config.ts";
 
@@ -39,12 +40,11 @@ try {
   const newer = await storage.migrationsOfANewerRelease();
   for (const name of newer) console.log(`  newer    ${name} (applied by a newer release)`);
   const pending = migrations.filter((m) => m.executedAt === null).length;
-  // The instances serving this database (docs/operations.md, "Several instances"): only once the
-  // schema has their table, which a database behind this version may not.
-  if (pending === 0 && newer.length === 0) {
-    const running = await storage.runningInstances.seenSince({
-      since: new Date(Date.now() - instanceLiveMs),
-    });
+  // The instances serving this database (docs/operations.md, "Several instances"), with migrations
+  // pending too: before an upgrade migrates, every instance of the old release is to be stopped.
+  // Not on a schema a newer release changed, nor one behind the migration that makes their table.
+  const running = newer.length === 0 ? await liveInstances(storage.runningInstances, Date.now()) : null;
+  if (running !== null) {
     console.log(
       `  Running instances (seen in the last ${instanceLiveMs / 60_000} minutes): ${running.length}`,
     );
@@ -59,10 +59,12 @@ try {
       `${newer.length} migration(s) applied by a newer release: this version will not start on this database; run that release, or restore the backup taken before the upgrade.`,
     );
     process.exitCode = 1;
+  } else if (pending === 0) {
+    console.log("Schema is up to date.");
   } else {
-    console.log(
-      pending === 0 ? "Schema is up to date." : `${pending} migration(s) pending: run pnpm db:migrate.`,
-    );
+    console.log(`${pending} migration(s) pending: run pnpm db:migrate.`);
+    const older = olderReleasesStillRunning(running ?? [], releaseOf(serviceVersion, migrations));
+    if (older !== null) console.log(older);
   }
 } catch (error) {
   console.error(`Database ${maskURLCredentials(config.databaseURL)} is not usable.`);
