@@ -100,18 +100,23 @@ describe("managed signing keys", { timeout: 60_000 }, () => {
       const outcome = await rotate();
       expect(outcome.code, outcome.stderr).toBe(0);
       const added =
-        /^ {2}\+ ES256 ([\w-]{43}) published now, signs from (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC$/m.exec(
+        /^ {2}\+ ES256 ([\w-]{43}) published now, signs from (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)$/m.exec(
           outcome.stdout,
         );
       expect(added, outcome.stdout).not.toBeNull();
       expect(outcome.stdout).toMatch(
-        /^ {2}\+ RS256 [\w-]{43} published now, signs from \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m,
+        /^ {2}\+ RS256 [\w-]{43} published now, signs from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/m,
       );
+      // One time format in the whole output (until 2026-12-06 "signs from" wrote "2026-12-06
+      // 19:09:06 UTC" a line above "verifies until 2026-12-06T20:10:06.899Z"), and each key's algorithm.
       expect(outcome.stdout).toContain(
-        `~ ${kidOf(oldToken)} retired: signs until the new key does, verifies until`,
+        `\n  ~ ES256 ${kidOf(oldToken)} retired: signs until the new key does, verifies until `,
+      );
+      expect(outcome.stdout).toMatch(
+        /^ {2}~ RS256 [\w-]{43} retired: signs until the new key does, verifies until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/m,
       );
       const newKid = added?.[1] ?? "";
-      const signsFrom = new Date(`${(added?.[2] ?? "").replace(" ", "T")}Z`);
+      const signsFrom = new Date(added?.[2] ?? "");
       expect(signsFrom.getTime() - Date.now()).toBeGreaterThan(signingKeyPublishLeadMs - 60_000);
       expect(await me(first, oldToken)).toEqual({ status: 200 });
 

@@ -1,6 +1,5 @@
 import { openStorage } from "@superoauth/adapter-sql";
 import { rotateSigningKeys } from "@superoauth/application";
-import { utcText } from "@superoauth/domain";
 import { describeDatabaseProblem } from "../database-problem.ts";
 import { maskURLCredentials } from "../redact.ts";
 import { signingKeyDependencies, signingKeyReloading } from "../signing-keys.ts";
@@ -51,7 +50,8 @@ try {
     for (const key of added) {
       // Published now; a rotation's key signs after the lead (so verifiers can fetch it first),
       // a removed key's replacement at once.
-      const from = key.signsFrom.getTime() <= Date.now() ? "now on" : utcText(key.signsFrom, "second");
+      // ISO 8601 in UTC, as the retired keys' ends below and db:status's instants are written.
+      const from = key.signsFrom.getTime() <= Date.now() ? "now on" : key.signsFrom.toISOString();
       lines.push(
         key.byAnotherRotation
           ? `  = ${key.algorithm} ${key.kid} signs from ${from}: added by another rotation at the same time (this run's key was not stored)`
@@ -60,7 +60,7 @@ try {
     }
     for (const key of retired)
       lines.push(
-        `  ~ ${key.kid} retired: signs until the new key does, verifies until ${key.expiresAt.toISOString()}`,
+        `  ~ ${key.algorithm} ${key.kid} retired: signs until the new key does, verifies until ${key.expiresAt.toISOString()}`,
       );
     if (removed !== null) lines.push(`  - ${removed} removed: its tokens no longer verify`);
     if (expiredRemoved > 0) lines.push(`  - ${expiredRemoved} expired key(s) removed`);

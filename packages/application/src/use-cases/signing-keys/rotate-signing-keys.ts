@@ -22,7 +22,11 @@ export interface SigningKeyRotation {
     readonly signsFrom: Date;
   }[];
   /** The keys they replaced: still published and verifying until `expiresAt`. */
-  readonly retired: readonly { readonly kid: string; readonly expiresAt: Date }[];
+  readonly retired: readonly {
+    readonly kid: string;
+    readonly algorithm: SigningAlgorithm;
+    readonly expiresAt: Date;
+  }[];
   /** The key deleted at once, when one was asked for. */
   readonly removed: string | null;
   /** How many keys whose tokens had all expired were deleted. */
@@ -86,7 +90,9 @@ export async function rotateSigningKeys(
         : [{ kid: key.kid, algorithm, byAnotherRotation: !ours.has(key.kid), signsFrom: key.activatedAt }];
     }),
     retired: after.flatMap((key) =>
-      wasActive.has(key.kid) && key.expiresAt !== null ? [{ kid: key.kid, expiresAt: key.expiresAt }] : [],
+      wasActive.has(key.kid) && key.expiresAt !== null
+        ? [{ kid: key.kid, algorithm: key.algorithm, expiresAt: key.expiresAt }]
+        : [],
     ),
     removed,
     expiredRemoved,

@@ -119,7 +119,9 @@ describe("rotateSigningKeys", () => {
     ).toEqual(rotation.value.added.map((k) => k.kid));
     const retiredAt = signsFrom;
     const expiresAt = new Date(retiredAt.getTime() + hour);
-    expect(rotation.value.retired).toEqual(before.keys.map((k) => ({ kid: k.kid, expiresAt })));
+    expect(rotation.value.retired).toEqual(
+      before.keys.map((k) => ({ kid: k.kid, algorithm: k.algorithm, expiresAt })),
+    );
     expect(after.keys.slice(2)).toEqual(before.keys.map((k) => ({ ...k, retiredAt, expiresAt })));
 
     // Once every token they signed has expired, they are no longer published, and the next rotation deletes them.
