@@ -162,6 +162,32 @@ describe("configuration", () => {
     );
   });
 
+  it("warns in production when APP_URL is http off this machine: cookies without Secure, an http issuer", () => {
+    // The operator's walk (docs/reliability.md): production with an http APP_URL started silently,
+    // and the doctor's proxy line called it "for local development".
+    const production = {
+      NODE_ENV: "production",
+      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
+      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+    };
+    const httpWarnings = (env: Record<string, string>) => {
+      const parsed = parseConfig(env, makeSecret);
+      return parsed.ok
+        ? parsed.warnings.filter((warning) => warning.startsWith("APP_URL is http"))
+        : ["refused"];
+    };
+    expect(httpWarnings({ ...production, APP_URL: "http://auth.example.com/" })).toEqual([
+      'APP_URL is http in production (http://auth.example.com): the sign-in cookies are sent without Secure, and mailed links and the OpenID issuer say http://; serve it through a proxy that terminates TLS and set APP_URL to its https:// address (docs/operations.md, "TLS termination and TRUST_PROXY")',
+    ]);
+    // This machine's own address (a trial, infra/.env.example's), https, and development: nothing.
+    expect(httpWarnings({ ...production, APP_URL: "http://localhost:3000" })).toEqual([]);
+    expect(httpWarnings({ ...production, APP_URL: "http://127.0.0.1:3000" })).toEqual([]);
+    expect(
+      httpWarnings({ ...production, APP_URL: "https://auth.example.com", TRUST_PROXY: "127.0.0.1" }),
+    ).toEqual([]);
+    expect(httpWarnings({ APP_URL: "http://auth.example.com" })).toEqual([]);
+  });
+
   it("warns when DEBUG reaches the libraries' own debug output (unredacted, on stderr), not for the service's areas", () => {
     const debugWarnings = (debug: string) => {
       const parsed = parseConfig({ DEBUG: debug }, makeSecret);

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import type { TrustProxy } from "@superoauth/adapter-http";
 import type { Theme } from "@superoauth/adapter-web/theme";
+import { isLoopbackHost } from "@superoauth/domain";
 import { brandVariables, parseBrandConfig } from "./brand-config.ts";
 import {
   type DatabaseLocation,
@@ -527,6 +528,19 @@ export function parseConfig(
   if (e.APP_URL === undefined && environment === "production") {
     warnings.push(
       `APP_URL is not set in production: mailed links, provider callbacks and the OpenID issuer use ${appURL}; set it to the service's public address, the same on every instance`,
+    );
+  }
+  // A production address in plain HTTP: the sign-in cookies go without Secure, mailed links and
+  // the OpenID issuer say http://, and apps that reach the service over https find an issuer that
+  // does not match. This machine's own address (a trial, the compose file's) is left alone.
+  if (
+    e.APP_URL !== undefined &&
+    environment === "production" &&
+    new URL(appURL).protocol === "http:" &&
+    !isLoopbackHost(new URL(appURL).hostname)
+  ) {
+    warnings.push(
+      `APP_URL is http in production (${appURL}): the sign-in cookies are sent without Secure, and mailed links and the OpenID issuer say http://; serve it through a proxy that terminates TLS and set APP_URL to its https:// address (docs/operations.md, "TLS termination and TRUST_PROXY")`,
     );
   }
   if (!e.RATE_LIMIT_ENABLED) {

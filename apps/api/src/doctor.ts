@@ -440,7 +440,7 @@ export function describeRedisProblem(error: unknown, url: string): string {
  */
 export function judgeProxy(input: { appURL: string; trustProxy: Config["trustProxy"] }): CheckOutcome {
   if (new URL(input.appURL).protocol !== "https:")
-    return { check: "proxy", status: "ok", detail: "APP_URL is http: for local development (no TLS)" };
+    return { check: "proxy", status: "ok", detail: "APP_URL is http: no proxy terminating TLS to trust" };
   const untrusted = untrustedTLSProxyWarning(input);
   return untrusted === null
     ? {
