@@ -200,6 +200,7 @@ describe("a stop asked for while the server starts", () => {
     expect(ended.output).toContain("stop asked for during the start");
     expect(ended.output).toMatch(/applied \d+ migration\(s\) at start/);
     expect(ended.output).toContain('"msg":"shutting down"');
+    expect(ended.output).toContain('"msg":"stopped: requests in flight answered');
     expect(ended.pending).toStrictEqual([]);
   });
 });
@@ -239,6 +240,10 @@ describe("a second stop signal", () => {
     expect(ended.code, ended.output).toBe(0);
     expect(ended.output).toContain("the same stop");
     expect(ended.output).toContain('"msg":"shutting down"');
+    // The last line says the stop completed (a log that ended at "shutting down" could not tell).
+    expect(ended.output).toMatch(
+      /"durationMs":\d+,"msg":"stopped: requests in flight answered and the database closed; exiting with 0"\}\n$/,
+    );
     expect(ended.output).not.toContain("second stop signal");
   });
 });
