@@ -1,11 +1,17 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeWeakSecret, environmentVariables, parseConfig } from "./config.ts";
+import { describeWeakSecret, environmentVariables, misspelledVariables, parseConfig } from "./config.ts";
 import { parseDuration } from "./duration.ts";
 import { longestTimerMs } from "./variables.ts";
 
 const strongSecret = "k3Jd9sLq0ZxV7bNw2PmR5tYc8HfGaE1u";
 const makeSecret = () => "generated-secret-generated-secret-0123456789";
+/** What production requires, and nothing else. */
+const productionSecrets = {
+  NODE_ENV: "production",
+  JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
+  TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+};
 
 describe("configuration", () => {
   it("gives the contract's defaults when nothing is set", () => {
@@ -124,12 +130,7 @@ describe("configuration", () => {
       "APP_URL is https but TRUST_PROXY is off",
     );
     expect(untrusted.ok && untrusted.warnings.join("\n")).toContain("(refused in production)");
-    const production = {
-      NODE_ENV: "production",
-      APP_URL: "https://auth.example.com",
-      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-    };
+    const production = { ...productionSecrets, APP_URL: "https://auth.example.com" };
     for (const off of [{}, { TRUST_PROXY: "false" }, { TRUST_PROXY: "0" }]) {
       const refused = parseConfig({ ...production, ...off }, makeSecret);
       expect(refused.ok ? [] : refused.problems).toEqual([
@@ -145,12 +146,7 @@ describe("configuration", () => {
   });
 
   it("warns in production when APP_URL is unset: the links would name localhost and this instance's PORT", () => {
-    const production = {
-      NODE_ENV: "production",
-      PORT: "4100",
-      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-    };
+    const production = { ...productionSecrets, PORT: "4100" };
     const unset = parseConfig(production, makeSecret);
     expect(unset.ok && unset.warnings.join("\n")).toContain(
       "APP_URL is not set in production: mailed links, provider callbacks and the OpenID issuer use http://localhost:4100;",
@@ -162,14 +158,63 @@ describe("configuration", () => {
     );
   });
 
+  it("names a variable one or two letters off one of ours: a warning, or beside the problems it may explain", () => {
+    // The operator's walk: DATABSE_URL in production was read by nobody, and the service ran on
+    // SQLite with config:validate saying "valid"; JWT_SECRETS left only "JWT_SECRET is required".
+    const production = { ...productionSecrets, APP_URL: "http://localhost:3000" };
+    const typo = parseConfig({ ...production, DATABSE_URL: "mysql://app:pw@db:3306/app" }, makeSecret);
+    expect(typo.ok && typo.warnings[0]).toBe(
+      "DATABSE_URL is not a variable of this service and is ignored: did you mean DATABASE_URL?",
+    );
+    const { JWT_SECRET, ...withoutSecret } = production;
+    const refused = parseConfig({ ...withoutSecret, JWT_SECRETS: JWT_SECRET }, makeSecret);
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.problems).toEqual([
+      expect.stringMatching(/^JWT_SECRET is required outside development/),
+      "JWT_SECRETS is not a variable of this service and is ignored: did you mean JWT_SECRET?",
+    ]);
+    expect(
+      misspelledVariables({
+        RATE_LIMT_LOGIN_MAX: "50",
+        PORTS: "3000",
+        LOCKOUT_TRESHOLD: "3",
+        CORS_ORIGIN: "x",
+      }),
+    ).toEqual([
+      "RATE_LIMT_LOGIN_MAX is not a variable of this service and is ignored: did you mean RATE_LIMIT_LOGIN_MAX?",
+      "PORTS is not a variable of this service and is ignored: did you mean PORT?",
+      "LOCKOUT_TRESHOLD is not a variable of this service and is ignored: did you mean LOCKOUT_THRESHOLD?",
+      "CORS_ORIGIN is not a variable of this service and is ignored: did you mean CORS_ORIGINS?",
+    ]);
+    // Other programs' names, and ours spelled right, are no one's business here (HOME is two
+    // letters from HOST, too short a name to guess at; the test suite's own REDIS_TEST_URL, ...).
+    const others = [
+      "HOME",
+      "HOSTNAME",
+      "PATH",
+      "MAIL",
+      "LOGNAME",
+      "NODE_OPTIONS",
+      "NODE_EXTRA_CA_CERTS",
+      "REDIS_PORT",
+      "REDIS_HOST",
+      "REDIS_TEST_URL",
+      "MYSQL_URL",
+      "MYSQL_PASSWORD",
+      "KUBERNETES_SERVICE_PORT",
+      "GITHUB_TOKEN",
+      "MALLOC_ARENA_MAX",
+      "npm_config_port",
+    ];
+    expect(
+      misspelledVariables({ ...Object.fromEntries(others.map((name) => [name, "x"])), ...production }),
+    ).toEqual([]);
+  });
+
   it("warns in production when APP_URL is http off this machine: cookies without Secure, an http issuer", () => {
     // The operator's walk (docs/reliability.md): production with an http APP_URL started silently,
     // and the doctor's proxy line called it "for local development".
-    const production = {
-      NODE_ENV: "production",
-      JWT_SECRET: "Xq7v9Lm2Rt4pZw8kHn3bYc6dFj5sGu1aEo0iWy2x",
-      TOTP_ENCRYPTION_KEY: "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-    };
+    const production = productionSecrets;
     const httpWarnings = (env: Record<string, string>) => {
       const parsed = parseConfig(env, makeSecret);
       return parsed.ok

@@ -396,6 +396,43 @@ const placeholderSecrets = [
   "jwt_secret",
 ];
 
+/** Edit distance (insertions, deletions, substitutions) between two names, for misspelledVariables. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * Variables set in the environment (or a `.env` file) whose name is one or two letters away from
+ * one of ours (one for names under 8 characters, so HOME is not taken for HOST): nothing reads
+ * them, and the setting meant keeps its default (the operator's walk set DATABSE_URL in production,
+ * which then ran on SQLite, "valid"). Names of other programs are left alone: only near misses.
+ */
+export function misspelledVariables(env: Readonly<Record<string, string | undefined>>): string[] {
+  const known = Object.keys(environmentVariables);
+  const found: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (name in environmentVariables || !/^[A-Z][A-Z0-9_]{3,}$/.test(name)) continue;
+    const meant = known.find(
+      (candidate) => editDistance(name, candidate) <= (Math.min(name.length, candidate.length) >= 8 ? 2 : 1),
+    );
+    if (meant !== undefined)
+      found.push(`${name} is not a variable of this service and is ignored: did you mean ${meant}?`);
+  }
+  return found;
+}
+
 /** Validates the environment once and turns it into typed configuration, or lists every problem at once. */
 export function parseConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -516,7 +553,12 @@ export function parseConfig(
   const observability = parseObservabilityConfig(e);
   problems.push(...observability.problems);
   warnings.push(...observability.warnings);
-  if (problems.length > 0 || secret === undefined) return { ok: false, problems };
+  // A misspelled name is read by nobody: said beside the problems it may explain (JWT_SECRETS set,
+  // JWT_SECRET "required"), else as a warning (DATABSE_URL set, production quietly on SQLite).
+  const misspelled = misspelledVariables(env);
+  if (problems.length > 0 || secret === undefined)
+    return { ok: false, problems: [...problems, ...misspelled] };
+  warnings.unshift(...misspelled);
 
   if (e.SMTP_URL === undefined && environment === "production") {
     warnings.push(
