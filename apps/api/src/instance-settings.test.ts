@@ -8,7 +8,9 @@ import {
   describeDifferences,
   instanceName,
   mustMatchSettings,
+  olderReleasesStillRunning,
   releaseOf,
+  secondInstanceOnSQLite,
   settingDigests,
   watchInstanceSettings,
 } from "./instance-settings.ts";
@@ -98,6 +100,38 @@ describe("releaseOf", () => {
     expect(releaseOf("0.1.0", known)).toBe("0.1.0+2026-12-02T09-00");
     expect(releaseOf("0.1.0", known.slice(0, 1))).not.toBe(releaseOf("0.1.0", known));
     expect(releaseOf("0.1.0", [])).toBe("0.1.0");
+  });
+});
+
+describe("secondInstanceOnSQLite and olderReleasesStillRunning", () => {
+  const seenAt = new Date("2026-12-06T19:09:06.899Z");
+  it("name another instance on the SQLite file by host and port, not this one's own restart", () => {
+    const mine = { name: "vm:3414", file: "/srv/data/superoauth.db" };
+    expect(secondInstanceOnSQLite([], mine)).toBeNull();
+    // A crash's row, under this instance's own name: the restart is that instance (one port, one process).
+    expect(secondInstanceOnSQLite([instanceOf(configOf(), { host: "vm:3414", seenAt })], mine)).toBeNull();
+    expect(
+      secondInstanceOnSQLite(
+        [
+          instanceOf(configOf(), { host: "vm:3414", seenAt }),
+          instanceOf(configOf(), { host: "vm:3415", seenAt }),
+        ],
+        mine,
+      ),
+    ).toBe(
+      'another instance serves the SQLite file /srv/data/superoauth.db: vm:3415 (last seen 2026-12-06T19:09:06.899Z). SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance"). An instance killed without a clean stop counts for 3 minutes after its last beat.',
+    );
+  });
+
+  it("name the instances of another release only", () => {
+    const running = [
+      instanceOf(configOf(), { host: "api-1:3000", releaseVersion: "0.1.0+2026-12-05T11-00" }),
+      instanceOf(configOf(), { host: "api-2:3000", releaseVersion: "0.1.0+2026-12-06T04-00" }),
+    ];
+    expect(olderReleasesStillRunning(running, "0.1.0+2026-12-06T04-00")).toMatch(
+      /^1 instance\(s\) of another release ran on this database in the last 3 minutes: api-1:3000 \(0\.1\.0\+2026-12-05T11-00\)\. /,
+    );
+    expect(olderReleasesStillRunning(running.slice(1), "0.1.0+2026-12-06T04-00")).toBeNull();
   });
 });
 

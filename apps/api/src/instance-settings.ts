@@ -164,6 +164,26 @@ export async function liveInstances(
 }
 
 /**
+ * On SQLite, another instance seen on the same file in the last three minutes under another name
+ * (host and port): a second instance, which SQLite cannot serve beside the first (docs/operations.md,
+ * "SQLite means one instance"; the operator's walk started one on another PORT, and it served with
+ * nothing but a warning that APP_URL differed). The same name is this instance's own restart
+ * after a crash, whose row outlives it by up to three minutes: two cannot listen on one port. The
+ * sentence the start refuses with, or null.
+ */
+export function secondInstanceOnSQLite(
+  others: readonly RunningInstance[],
+  mine: { readonly name: string; readonly file: string },
+): string | null {
+  const second = others.filter((instance) => instance.host !== mine.name);
+  if (second.length === 0) return null;
+  const named = second
+    .map((instance) => `${instance.host} (last seen ${instance.seenAt.toISOString()})`)
+    .join(", ");
+  return `another instance serves the SQLite file ${mine.file}: ${named}. SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance"). An instance killed without a clean stop counts for ${instanceLiveMs / 60_000} minutes after its last beat.`;
+}
+
+/**
  * With migrations pending, the instances of another release still running on the database are the
  * release an upgrade stops before it migrates (ADR 0046): once migrated under them, they answer
  * /ready 503 but go on serving whoever reaches them, writing with code that does not know the new

@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { installUpstreamAgent } from "@superoauth/adapter-oauth";
 import { composeService, type Service } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
+import { instanceName, liveInstances, secondInstanceOnSQLite } from "./instance-settings.ts";
 import { createLogger, debugAreasOf, reopenLogFiles } from "./logger.ts";
 import { describeStartFailure } from "./start-failure.ts";
 
@@ -159,6 +161,26 @@ async function listen(composed: Service, app: Service["app"], listener: Listener
     failStart(error, "listen", listener);
   }
 }
+/**
+ * SQLite serves one instance: a start on a file another instance (another host or port) serves
+ * ends here, in one line, its row withdrawn, before it listens (instance-settings.ts).
+ */
+async function refuseASecondInstanceOnSQLite(composed: Service): Promise<void> {
+  if (config.database.kind !== "sqlite") return;
+  // None known on a file whose migrations are pending (MIGRATE_ON_START=false): no table yet.
+  const running = await liveInstances(composed.storage.runningInstances, Date.now());
+  const others = (running ?? []).filter((instance) => instance.id !== composed.instanceSettings.id);
+  const refusal = secondInstanceOnSQLite(others, {
+    name: instanceName(hostname(), config.port),
+    file: config.database.file,
+  });
+  if (refusal === null) return;
+  closing = true;
+  await composed.close().catch(() => {});
+  console.error(`SuperOAuth cannot start: ${refusal}`);
+  logger.flush();
+  process.exit(1);
+}
 /** Carries out a stop asked for while the service started, now that the start is complete. */
 async function stopIfAskedDuringStart(running: Service): Promise<void> {
   if (stopAskedDuringStart === undefined) return;
@@ -169,6 +191,7 @@ async function stopIfAskedDuringStart(running: Service): Promise<void> {
 }
 // Stopped while it started (composing, migrating): it need not listen.
 await stopIfAskedDuringStart(service);
+await refuseASecondInstanceOnSQLite(service);
 await listen(service, service.app, { port: config.port, portVariable: "PORT" });
 const { metricsPort } = config.observability;
 if (service.metricsApp !== undefined && metricsPort !== undefined) {

@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from "@superoauth/adapter-sql/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "./browser.ts";
 import { closedPort } from "./ports.ts";
 import { runServerExpectingFailure, startServerProcess } from "./server-process.ts";
 
@@ -216,6 +217,39 @@ describe("start-up failures", () => {
         /DATABASE_URL \(sqlite:.*\): the database was migrated by a newer release: 1 applied migration\(s\) this version does not know \(the newest 2099-01-01T00-00_from-a-newer-release\); run that release, or restore the backup taken before the upgrade/,
       );
     }
+  });
+
+  it("a second instance on a SQLite file another instance serves is refused in one line; a restart on the same port after a crash is not", async () => {
+    // The operator's walk started a second `pnpm start` on the same file with another PORT: it
+    // served beside the first, with nothing but a warning that APP_URL differed.
+    const file = join(mkdtempSync(join(tmpdir(), "superoauth-second-")), "one.db");
+    const [firstPort, secondPort] = [await freePort(), await freePort()];
+    const env = { ...productionSecrets, DATABASE_URL: `sqlite:${file}`, APP_URL: "http://localhost:3000" };
+    const first = await startServerProcess({ env: { ...env, PORT: String(firstPort) } });
+    try {
+      const second = await runServerExpectingFailure({ ...env, PORT: String(secondPort) });
+      expect(second.code, second.output).toBe(1);
+      expectOneLine(
+        second.output,
+        new RegExp(
+          `^SuperOAuth cannot start: another instance serves the SQLite file ${file.replaceAll(".", "\\.")}: \\S+:${firstPort} \\(last seen \\S+Z\\)\\. SQLite serves one instance: stop that one first, or move to MySQL to run several`,
+        ),
+      );
+      expect(second.output).not.toContain("Server listening");
+      // The refused start withdrew its row: only the first is seen.
+      const storage = await openStorage({ url: `sqlite:${file}` });
+      const seen = await storage.runningInstances.seenSince({ since: new Date(Date.now() - 60_000) });
+      await storage.close();
+      expect(seen.map((instance) => instance.host)).toEqual([
+        expect.stringMatching(new RegExp(`:${firstPort}$`)),
+      ]);
+    } finally {
+      // A crash: the row stays behind, and the restart on the same port is that instance again.
+      await first.kill();
+    }
+    const restarted = await startServerProcess({ env: { ...env, PORT: String(firstPort) } });
+    expect(restarted.output()).not.toContain("cannot start");
+    await restarted.stop();
   });
 
   it("a database that refuses the login names the user, never the password", async () => {
