@@ -158,6 +158,35 @@ describe("configuration", () => {
     );
   });
 
+  it("refuses a rate-limit budget of 0, which refused every request it counts, saying how to turn limits off", () => {
+    // The operator's walk: RATE_LIMIT_LOGIN_MAX=0 was "valid", and every sign-in answered 429.
+    const budgets = [
+      "RATE_LIMIT_LOGIN_MAX",
+      "RATE_LIMIT_REGISTER_MAX",
+      "RATE_LIMIT_GENERAL_MAX",
+      "RATE_LIMIT_EMAIL_MAX",
+      "RATE_LIMIT_PROTOCOL_MAX",
+      "RATE_LIMIT_PAGES_MAX",
+      "RATE_LIMIT_DEVICE_CODE_MAX",
+    ];
+    for (const name of budgets) {
+      for (const text of ["0", "-1"]) {
+        const parsed = parseConfig({ [name]: text }, makeSecret);
+        expect(!parsed.ok && parsed.problems).toEqual([
+          `${name} is invalid: must be at least 1: 0 would refuse every request it counts (RATE_LIMIT_ENABLED=false turns the limits off) (got "${text}")`,
+        ]);
+      }
+      expect(parseConfig({ [name]: "1" }, makeSecret).ok).toBe(true);
+    }
+    // A negative number elsewhere is below the least, not "not a whole number".
+    const port = parseConfig({ PORT: "-1" }, makeSecret);
+    expect(!port.ok && port.problems).toEqual(['PORT is invalid: must be at least 0 (got "-1")']);
+    const half = parseConfig({ RATE_LIMIT_LOGIN_MAX: "1.5" }, makeSecret);
+    expect(!half.ok && half.problems).toEqual([
+      'RATE_LIMIT_LOGIN_MAX is invalid: must be a whole number (got "1.5")',
+    ]);
+  });
+
   it("names a variable one or two letters off one of ours: a warning, or beside the problems it may explain", () => {
     // The operator's walk: DATABSE_URL in production was read by nobody, and the service ran on
     // SQLite with config:validate saying "valid"; JWT_SECRETS left only "JWT_SECRET is required".

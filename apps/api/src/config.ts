@@ -51,6 +51,16 @@ const nonEmpty = text({ pattern: /\S/, expected: "non-empty" });
  * once. Parsing, `pnpm config:validate`, `.env.example` and the README's table all come from here
  * (config-docs.ts; a test keeps the two files in step).
  */
+/**
+ * A rate-limit budget (`RATE_LIMIT_*_MAX`): at least 1. Zero was taken and refused every request of
+ * its group with 429 (the operator's walk set RATE_LIMIT_LOGIN_MAX=0, as "no limit" reads in many
+ * tools, and nobody could sign in); turning the limits off is RATE_LIMIT_ENABLED=false.
+ */
+const rateLimitBudget = integer({
+  min: 1,
+  belowMin: "0 would refuse every request it counts (RATE_LIMIT_ENABLED=false turns the limits off)",
+});
+
 export const environmentVariables = {
   NODE_ENV: withDefault({
     default: "development",
@@ -146,17 +156,17 @@ export const environmentVariables = {
   RATE_LIMIT_LOGIN_MAX: withDefault({
     default: "5",
     meaning: "Login attempts per IP per window",
-    parse: integer(),
+    parse: rateLimitBudget,
   }),
   RATE_LIMIT_REGISTER_MAX: withDefault({
     default: "3",
     meaning: "Registrations per IP per window",
-    parse: integer(),
+    parse: rateLimitBudget,
   }),
   RATE_LIMIT_GENERAL_MAX: withDefault({
     default: "100",
     meaning: "Other API requests per IP per window",
-    parse: integer(),
+    parse: rateLimitBudget,
   }),
   TRUST_PROXY: withDefault({
     default: "false",
@@ -266,25 +276,25 @@ export const environmentVariables = {
   RATE_LIMIT_EMAIL_MAX: withDefault({
     default: "5",
     meaning: "Mail-sending requests (resend verification, forgot password) per IP per window",
-    parse: integer(),
+    parse: rateLimitBudget,
   }),
   RATE_LIMIT_PROTOCOL_MAX: withDefault({
     default: "1000",
     meaning:
       "OpenID Connect requests of apps' servers per IP per window: token, introspection, revocation, pushed-request, device-authorization, userinfo, JWKS and discovery (an app's backend counts as one IP)",
-    parse: integer({ min: 1 }),
+    parse: rateLimitBudget,
   }),
   RATE_LIMIT_PAGES_MAX: withDefault({
     default: "600",
     meaning:
       "Views of the hosted pages (their GETs: the account center, an app's sign-in and consent, the admin console) per IP per window; their forms' POSTs draw from the other budgets",
-    parse: integer({ min: 1 }),
+    parse: rateLimitBudget,
   }),
   RATE_LIMIT_DEVICE_CODE_MAX: withDefault({
     default: "20",
     meaning:
       "Visits of the device-code page (`/oidc/device`: its form, each code typed in) per IP per window; a user code is short enough to guess (RFC 8628 §5.1)",
-    parse: integer({ min: 1 }),
+    parse: rateLimitBudget,
   }),
 };
 

@@ -52,13 +52,21 @@ export function optional<T>(spec: {
   };
 }
 
-/** A whole number from `min` to `max`. */
-export function integer(bounds: { min?: number; max?: number } = {}): (text: string) => Reading<number> {
+/**
+ * A whole number from `min` to `max`; `belowMin` adds why to the problem of one below `min`. A
+ * negative number is below `min` (said so), not "not a whole number".
+ */
+export function integer(
+  bounds: { min?: number; max?: number; belowMin?: string } = {},
+): (text: string) => Reading<number> {
   const { min = 0, max = Number.MAX_SAFE_INTEGER } = bounds;
   return (text) => {
-    if (!/^\s*\d+\s*$/.test(text)) return { problem: "must be a whole number" };
+    if (!/^\s*-?\d+\s*$/.test(text)) return { problem: "must be a whole number" };
     const value = Number(text);
-    if (value < min) return { problem: `must be at least ${min}` };
+    if (value < min)
+      return {
+        problem: `must be at least ${min}${bounds.belowMin === undefined ? "" : `: ${bounds.belowMin}`}`,
+      };
     if (value > max) return { problem: `must be at most ${max}` };
     return { value };
   };
