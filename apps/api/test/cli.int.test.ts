@@ -411,6 +411,16 @@ describe("pnpm config:validate", () => {
     expect(outcome.stdout).toMatch(/ {2}RATE_LIMIT_LOGIN_MAX +default 5\n/);
     expect(outcome.stdout).toMatch(/ {2}DATABASE_URL +mysql:\/\/root:\*\*\*@127\.0\.0\.1:3306\/superoauth\n/);
     expect(outcome.stdout).toMatch(/ {2}JWT_SECRET +\(set, hidden\)\n/);
+    // What the defaults come to here (the operator's walk read "unset: http://localhost:<PORT>",
+    // and "default logs/superoauth.log" with LOG_FILE set empty, which writes no file at all).
+    expect(outcome.stdout).toMatch(
+      / {2}APP_URL +unset: http:\/\/localhost:<PORT> \(here: http:\/\/localhost:3100\)\n/,
+    );
+    expect(outcome.stdout).toMatch(/ {2}OIDC_ISSUER +unset: APP_URL \(here: http:\/\/localhost:3100\)\n/);
+    expect(outcome.stdout).toMatch(
+      new RegExp(` {2}OUTBOX_DIR +default outbox \\(here: ${join(workDirectory, "outbox")}\\)\n`),
+    );
+    expect(outcome.stdout).toMatch(/ {2}LOG_FILE +empty: no log file, the logs go to stdout only\n/);
     expect(outcome.stdout).toContain("Database: MySQL database superoauth at 127.0.0.1:3306 (user root).\n");
     for (const secret of ["DbPassw0rd", "RedisPassw0rd", "JwtSecret", "CookieSecret", "GithubClientSecret"]) {
       expect(outcome.stdout + outcome.stderr).not.toContain(secret);
