@@ -222,7 +222,13 @@ describe("pnpm logs", () => {
 
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(
-      /No log file at .*missing\.log\. Start the service with pnpm start first\./,
+      /No log file at .*missing\.log .* Start the service with pnpm start first/,
+    );
+    // A relative LOG_FILE is named whole, with the directory it was read against.
+    const relative = await runLogs("logs/elsewhere.log", ["--no-follow"]);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toContain(
+      `No log file at ${join(workDirectory, "logs/elsewhere.log")} (LOG_FILE=logs/elsewhere.log, relative to ${workDirectory}).`,
     );
   });
 });

@@ -1,4 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { prettyFactory } from "pino-pretty";
 import { keepLogLine, type LogFilter, type LogLevelName, logLevelNames, parseLogLine } from "../log-lines.ts";
@@ -67,7 +68,11 @@ if (file === undefined) {
   process.exit(1);
 }
 if (!existsSync(file)) {
-  console.error(`No log file at ${file}. Start the service with pnpm start first.`);
+  // Absolute: a relative LOG_FILE is read from the working directory, which the reader may not
+  // know (`pnpm logs` in apps/api reads apps/api/logs/...; the forty-seventh session's walk).
+  console.error(
+    `No log file at ${resolve(file)} (LOG_FILE=${file}, relative to ${process.cwd()}). Start the service with pnpm start first, from the same directory.`,
+  );
   process.exit(1);
 }
 
