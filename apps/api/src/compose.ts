@@ -447,6 +447,8 @@ function dependencyChecksOf(
   mail: ComposedMailer,
   logger: Logger | undefined,
 ): DependencyCheck[] {
+  /** The newest migration of a newer release already said in the log (once each, not per probe). */
+  let newerSaid: string | undefined;
   const checks: DependencyCheck[] = [
     {
       name: "migrations",
@@ -457,6 +459,15 @@ function dependencyChecksOf(
         // stays open (it is on every request's path); the start refuses such a database outright.
         const newer = await storage.migrationsOfANewerRelease();
         if (newer.length > 0) {
+          // Said in this instance's own log too, once: its request lines alone showed only /ready's
+          // 503s (the operator's walk, docs/reliability.md).
+          if (newer.at(-1) !== newerSaid) {
+            newerSaid = newer.at(-1);
+            logger?.warn(
+              { migrations: newer },
+              `a newer release migrated this database (${newerSaid}) while this instance runs: /ready answers 503, but the requests that still reach it are served by code that does not know the new schema; stop this instance (docs/operations.md, "Upgrades and migrations")`,
+            );
+          }
           return {
             status: "down",
             detail: `migrated by a newer release (${newer.at(-1)}): stop this release`,

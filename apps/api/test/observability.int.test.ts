@@ -456,7 +456,8 @@ describe("/ready and /status of the composed service", () => {
 
   it("a database a newer release migrated while this one runs is not ready: 503 naming the newer migration", async () => {
     const file = join(mkdtempSync(join(tmpdir(), "superoauth-ready-")), "newer.db");
-    const service = await start({ DATABASE_URL: `sqlite:${file}` });
+    const { lines, logger } = capturingLogger("");
+    const service = await start({ DATABASE_URL: `sqlite:${file}` }, logger);
     expect((await service.app.inject({ method: "GET", url: "/ready" })).statusCode).toBe(200);
     const raw = new DatabaseSync(file);
     raw
@@ -476,6 +477,16 @@ describe("/ready and /status of the composed service", () => {
         },
       },
     });
+    // The instance's own log says so once, however often the load balancer probes.
+    await service.app.inject({ method: "GET", url: "/ready" });
+    expect(lines.filter((line) => /newer release migrated/.test(String(line.msg)))).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringMatching(
+          /^a newer release migrated this database \(2099-01-01T00-00_of-a-newer-release\) while this instance runs: .+; stop this instance/,
+        ),
+      }),
+    ]);
   });
 
   it("on SQLite, /ready has a disk check and /metrics the file's disk room; MySQL's disk is its server's", async () => {
