@@ -105,22 +105,43 @@ describe("releaseOf", () => {
 
 describe("secondInstanceOnSQLite and olderReleasesStillRunning", () => {
   const seenAt = new Date("2026-12-06T19:09:06.899Z");
-  it("name another instance on the SQLite file by host and port, not this one's own restart", () => {
-    const mine = { name: "vm:3414", file: "/srv/data/superoauth.db" };
-    expect(secondInstanceOnSQLite([], mine)).toBeNull();
-    // A crash's row, under this instance's own name: the restart is that instance (one port, one process).
-    expect(secondInstanceOnSQLite([instanceOf(configOf(), { host: "vm:3414", seenAt })], mine)).toBeNull();
-    expect(
-      secondInstanceOnSQLite(
-        [
-          instanceOf(configOf(), { host: "vm:3414", seenAt }),
-          instanceOf(configOf(), { host: "vm:3415", seenAt }),
-        ],
-        mine,
-      ),
-    ).toBe(
-      'another instance serves the SQLite file /srv/data/superoauth.db: vm:3415 (last seen 2026-12-06T19:09:06.899Z). SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance"). An instance killed without a clean stop counts for 3 minutes after its last beat.',
-    );
+  const file = "/srv/data/superoauth.db";
+  const mine = { host: "vm", port: 3414, file };
+  const on = (...hosts: string[]) => hosts.map((host) => instanceOf(configOf(), { host, seenAt }));
+  const decide = (others: RunningInstance[], answering: number[] = []) => {
+    const asked: number[] = [];
+    const outcome = secondInstanceOnSQLite({
+      others,
+      mine,
+      listening: async (port) => {
+        asked.push(port);
+        return answering.includes(port);
+      },
+    });
+    return outcome.then((decided) => ({ decided, asked }));
+  };
+
+  it("refuse a start beside another running instance of this machine, naming it", async () => {
+    const { decided, asked } = await decide(on("vm:3414", "vm:3415"), [3415]);
+    expect(asked).toStrictEqual([3415]);
+    expect(decided).toStrictEqual({
+      refusal: `another instance serves the SQLite file ${file}: vm:3415 (last seen 2026-12-06T19:09:06.899Z), and port 3415 of this machine answers. SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance").`,
+    });
+  });
+
+  it("start after a crash: this instance's own row, or another port of this machine where nothing answers", async () => {
+    expect((await decide([])).decided).toBeNull();
+    expect(await decide(on("vm:3414"))).toStrictEqual({ decided: null, asked: [] });
+    expect(await decide(on("vm:3415"))).toStrictEqual({ decided: null, asked: [3415] });
+  });
+
+  it("start beside a row of another host (a container recreated after a kill), with a warning naming it", async () => {
+    const { decided, asked } = await decide(on("f3a9c1:3414", "vm"), [3414]);
+    // Nothing of this machine tells whether those live: not probed, not refused.
+    expect(asked).toStrictEqual([]);
+    expect(decided).toStrictEqual({
+      warning: `another instance wrote to the SQLite file ${file} in the last 3 minutes: f3a9c1:3414 (last seen 2026-12-06T19:09:06.899Z), vm (last seen 2026-12-06T19:09:06.899Z). If it still runs, SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance"); if it was killed (a container recreated, say), nothing is wrong.`,
+    });
   });
 
   it("name the instances of another release only", () => {

@@ -164,23 +164,53 @@ export async function liveInstances(
 }
 
 /**
- * On SQLite, another instance seen on the same file in the last three minutes under another name
- * (host and port): a second instance, which SQLite cannot serve beside the first (docs/operations.md,
- * "SQLite means one instance"; the operator's walk started one on another PORT, and it served with
- * nothing but a warning that APP_URL differed). The same name is this instance's own restart
- * after a crash, whose row outlives it by up to three minutes: two cannot listen on one port. The
- * sentence the start refuses with, or null.
+ * What a start on SQLite does about the other instances seen on its file in the last three minutes
+ * (docs/operations.md, "SQLite means one instance"; the operator's walk started a second one on
+ * another PORT, and it served with nothing but a warning that APP_URL differed). Only one that
+ * is provably running holds the start back: on this host, under another port, and that port
+ * answers (`listening`). A row a crash left behind (it outlives its process by up to three minutes)
+ * never does: under this instance's own name it is this instance restarted (two processes cannot
+ * listen on one port), under another port of this host nothing answers there, and under another
+ * host name (a container recreated, a pod rescheduled with the volume) nothing here can tell a
+ * living instance from a killed one, so the start goes on and says so: refusing would keep an
+ * auth service down for three minutes after every crash of that kind (ADR 0073).
  */
-export function secondInstanceOnSQLite(
-  others: readonly RunningInstance[],
-  mine: { readonly name: string; readonly file: string },
-): string | null {
-  const second = others.filter((instance) => instance.host !== mine.name);
-  if (second.length === 0) return null;
-  const named = second
-    .map((instance) => `${instance.host} (last seen ${instance.seenAt.toISOString()})`)
-    .join(", ");
-  return `another instance serves the SQLite file ${mine.file}: ${named}. SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance"). An instance killed without a clean stop counts for ${instanceLiveMs / 60_000} minutes after its last beat.`;
+export async function secondInstanceOnSQLite(input: {
+  others: readonly RunningInstance[];
+  mine: { readonly host: string; readonly port: number; readonly file: string };
+  /** Whether something accepts connections on this port of this machine. */
+  listening: (port: number) => Promise<boolean>;
+}): Promise<{ refusal: string } | { warning: string } | null> {
+  const { others, mine } = input;
+  const myName = instanceName(mine.host, mine.port);
+  const seenOf = (instance: RunningInstance) =>
+    `${instance.host} (last seen ${instance.seenAt.toISOString()})`;
+  const advice = `SQLite serves one instance: stop that one first, or move to MySQL to run several (docs/operations.md, "SQLite means one instance")`;
+  const elsewhere: RunningInstance[] = [];
+  for (const instance of others) {
+    if (instance.host === myName) continue;
+    const { host, port } = hostAndPortOf(instance.host);
+    if (host !== mine.host || port === undefined) {
+      elsewhere.push(instance);
+      continue;
+    }
+    if (await input.listening(port)) {
+      return {
+        refusal: `another instance serves the SQLite file ${mine.file}: ${seenOf(instance)}, and port ${port} of this machine answers. ${advice}.`,
+      };
+    }
+  }
+  if (elsewhere.length === 0) return null;
+  return {
+    warning: `another instance wrote to the SQLite file ${mine.file} in the last 3 minutes: ${elsewhere.map(seenOf).join(", ")}. If it still runs, ${advice}; if it was killed (a container recreated, say), nothing is wrong.`,
+  };
+}
+
+/** An instance's name split back into its host and port (no port for an instance on `PORT=0`). */
+function hostAndPortOf(name: string): { host: string; port?: number } {
+  const colon = name.lastIndexOf(":");
+  const port = colon === -1 ? Number.NaN : Number(name.slice(colon + 1));
+  return Number.isInteger(port) && port > 0 ? { host: name.slice(0, colon), port } : { host: name };
 }
 
 /**

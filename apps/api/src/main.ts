@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { connect } from "node:net";
 import { hostname } from "node:os";
 import { installUpstreamAgent } from "@superoauth/adapter-oauth";
 import { composeService, type Service } from "./compose.ts";
 import { loadDotEnvFiles, parseConfig } from "./config.ts";
 import { describeDatabase } from "./database-url.ts";
-import { instanceName, liveInstances, secondInstanceOnSQLite } from "./instance-settings.ts";
+import { liveInstances, secondInstanceOnSQLite } from "./instance-settings.ts";
 import { createLogger, debugAreasOf, reopenLogFiles } from "./logger.ts";
 import { describeStartFailure } from "./start-failure.ts";
 
@@ -162,24 +163,43 @@ async function listen(composed: Service, app: Service["app"], listener: Listener
   }
 }
 /**
- * SQLite serves one instance: a start on a file another instance (another host or port) serves
- * ends here, in one line, its row withdrawn, before it listens (instance-settings.ts).
+ * SQLite serves one instance: a start on a file another running instance of this machine serves
+ * ends here, in one line, its row withdrawn, before it listens; one seen under another host name is
+ * warned of (instance-settings.ts, ADR 0073).
  */
 async function refuseASecondInstanceOnSQLite(composed: Service): Promise<void> {
   if (config.database.kind !== "sqlite") return;
   // None known on a file whose migrations are pending (MIGRATE_ON_START=false): no table yet.
   const running = await liveInstances(composed.storage.runningInstances, Date.now());
   const others = (running ?? []).filter((instance) => instance.id !== composed.instanceSettings.id);
-  const refusal = secondInstanceOnSQLite(others, {
-    name: instanceName(hostname(), config.port),
-    file: config.database.file,
+  const outcome = await secondInstanceOnSQLite({
+    others,
+    mine: { host: hostname(), port: config.port, file: config.database.file },
+    listening: portAnswers,
   });
-  if (refusal === null) return;
+  if (outcome === null) return;
+  if ("warning" in outcome) {
+    logger.warn(outcome.warning);
+    return;
+  }
   closing = true;
   await composed.close().catch(() => {});
-  console.error(`SuperOAuth cannot start: ${refusal}`);
+  console.error(`SuperOAuth cannot start: ${outcome.refusal}`);
   logger.flush();
   process.exit(1);
+}
+/** Whether a TCP connection to this port of this machine is accepted within a second. */
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port, timeout: 1_000 });
+    const settle = (answers: boolean) => {
+      socket.destroy();
+      resolve(answers);
+    };
+    socket.once("connect", () => settle(true));
+    socket.once("timeout", () => settle(false));
+    socket.once("error", () => settle(false));
+  });
 }
 /** Carries out a stop asked for while the service started, now that the start is complete. */
 async function stopIfAskedDuringStart(running: Service): Promise<void> {

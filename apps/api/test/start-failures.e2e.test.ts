@@ -219,7 +219,7 @@ describe("start-up failures", () => {
     }
   });
 
-  it("a second instance on a SQLite file another instance serves is refused in one line; a restart on the same port after a crash is not", async () => {
+  it("a second instance on a SQLite file another running instance serves is refused in one line; a start after that one's crash is not", async () => {
     // The operator's walk started a second `pnpm start` on the same file with another PORT: it
     // served beside the first, with nothing but a warning that APP_URL differed.
     const file = join(mkdtempSync(join(tmpdir(), "superoauth-second-")), "one.db");
@@ -232,7 +232,7 @@ describe("start-up failures", () => {
       expectOneLine(
         second.output,
         new RegExp(
-          `^SuperOAuth cannot start: another instance serves the SQLite file ${file.replaceAll(".", "\\.")}: \\S+:${firstPort} \\(last seen \\S+Z\\)\\. SQLite serves one instance: stop that one first, or move to MySQL to run several`,
+          `^SuperOAuth cannot start: another instance serves the SQLite file ${file.replaceAll(".", "\\.")}: \\S+:${firstPort} \\(last seen \\S+Z\\), and port ${firstPort} of this machine answers\\. SQLite serves one instance: stop that one first, or move to MySQL to run several`,
         ),
       );
       expect(second.output).not.toContain("Server listening");
@@ -244,12 +244,12 @@ describe("start-up failures", () => {
         expect.stringMatching(new RegExp(`:${firstPort}$`)),
       ]);
     } finally {
-      // A crash: the row stays behind, and the restart on the same port is that instance again.
+      // A crash: its row stays behind for three minutes, but nothing answers on its port any more.
       await first.kill();
     }
-    const restarted = await startServerProcess({ env: { ...env, PORT: String(firstPort) } });
-    expect(restarted.output()).not.toContain("cannot start");
-    await restarted.stop();
+    const replacement = await startServerProcess({ env: { ...env, PORT: String(secondPort) } });
+    expect(replacement.output()).not.toContain("cannot start");
+    await replacement.stop();
   });
 
   it("a database that refuses the login names the user, never the password", async () => {
