@@ -173,7 +173,7 @@ export async function liveInstances(
  * listen on one port), under another port of this host nothing answers there, and under another
  * host name (a container recreated, a pod rescheduled with the volume) nothing here can tell a
  * living instance from a killed one, so the start goes on and says so: refusing would keep an
- * auth service down for three minutes after every crash of that kind (ADR 0073).
+ * auth service down for three minutes after every crash of that kind (ADR 0072).
  */
 export async function secondInstanceOnSQLite(input: {
   others: readonly RunningInstance[];

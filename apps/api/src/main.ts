@@ -165,7 +165,7 @@ async function listen(composed: Service, app: Service["app"], listener: Listener
 /**
  * SQLite serves one instance: a start on a file another running instance of this machine serves
  * ends here, in one line, its row withdrawn, before it listens; one seen under another host name is
- * warned of (instance-settings.ts, ADR 0073).
+ * warned of (instance-settings.ts, ADR 0072).
  */
 async function refuseASecondInstanceOnSQLite(composed: Service): Promise<void> {
   if (config.database.kind !== "sqlite") return;

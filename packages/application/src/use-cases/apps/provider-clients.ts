@@ -115,7 +115,7 @@ export async function forgetAppGrant(
  * for this authorization only, with the scopes it grants and where the consent was given; a
  * remembered one mails the holder (an app that keeps access is a way into the account, as a
  * linked provider is), unless it `renewed` a remembered consent without giving anything new
- * (`details.renewed`, ADR 0072): an app asking with prompt=consent at every sign-in mailed the person
+ * (`details.renewed`, ADR 0071): an app asking with prompt=consent at every sign-in mailed the person
  * "An app can now access your account" at every sign-in. Called by the provider's consent step
  * after the grant is saved.
  */
