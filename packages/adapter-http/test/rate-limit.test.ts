@@ -1,12 +1,21 @@
 import { randomInt } from "node:crypto";
 import { once } from "node:events";
 import { type AddressInfo, createServer } from "node:net";
+import { InMemoryTOTPService } from "@superoauth/application/testing";
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from "fastify";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import type { RateLimitSettings } from "../src/index.ts";
 import { counterStoreFailureLog } from "../src/rate-limit.ts";
-import { bearer, buildTestApp, expectError, registerUser, type TestAppOptions } from "./test-app.ts";
+import {
+  bearer,
+  buildTestApp,
+  expectError,
+  registerUser,
+  type TestAppOptions,
+  validRegistration,
+  verifyAddressOf,
+} from "./test-app.ts";
 
 const windowMs = 900_000;
 const limits: RateLimitSettings = { enabled: true, windowMs, loginMax: 5, registerMax: 3, generalMax: 100 };
@@ -220,6 +229,117 @@ describe("rate limiting", () => {
     expectLimited(responses[4] as LightMyRequestResponse);
     // The login budget is untouched: a real attempt is still answered.
     expectError(await logInFrom(app, "127.0.0.1"), "INVALID_CREDENTIALS", 401);
+  });
+
+  it("answers a second step without a code typed 400 without spending a login attempt", async () => {
+    const { app, deps } = await buildTestApp({ rateLimit: limits });
+    apps.push(app);
+    const registered = await registerUser(app);
+    await verifyAddressOf(deps, registered.user);
+    const setup = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/2fa/setup",
+      headers: bearer(registered.accessToken),
+    });
+    const code = () => InMemoryTOTPService.codeAt(setup.json().data.secret, deps.clock.now());
+    const enabled = await app.inject({
+      method: "POST",
+      url: "/api/v1/auth/2fa/enable",
+      headers: bearer(registered.accessToken),
+      payload: { code: code() },
+    });
+    expect(enabled.statusCode).toBe(200);
+    deps.clock.advance(30_000);
+    // The first step is one login attempt of the five.
+    const first = await app.inject({ method: "POST", url: "/api/v1/auth/login", payload: validRegistration });
+    expect(header(first, "x-ratelimit-remaining")).toBe(4);
+    const { mfaToken } = first.json().data;
+    const verify = (payload?: InjectOptions["payload"]) =>
+      app.inject({ method: "POST", url: "/api/v1/auth/2fa/verify", ...(payload ? { payload } : {}) });
+
+    const incomplete = [
+      { mfaToken },
+      { mfaToken, code: "" },
+      { mfaToken, code: "   " },
+      { mfaToken, backupCode: "" },
+      { mfaToken, code: "123456", backupCode: "abcd-efgh" },
+      { mfaToken: "not-a-token", code: "" },
+    ];
+    const refused = [];
+    for (let round = 0; round < 3; round++) for (const body of incomplete) refused.push(await verify(body));
+    for (const response of [...refused, await verify()]) {
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(header(response, "x-ratelimit-limit")).toBe(100);
+    }
+    // Every wrong code still counts (and none of the empty ones toward the lockout): four, then the
+    // right code is refused by the budget.
+    const wrong = await repeat(4, () => verify({ mfaToken, code: "000000" }));
+    for (const response of wrong) expectError(response, "INVALID_TWO_FACTOR_CODE", 401);
+    expect(wrong.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([3, 2, 1, 0]);
+    expectLimited(await verify({ mfaToken, code: code() }));
+  });
+
+  it("answers a fresh proof without a proof typed 400 without spending a login attempt", async () => {
+    const app = await start();
+    const { accessToken } = await registerUser(app);
+    const reauthenticate = (payload: InjectOptions["payload"]) =>
+      app.inject({
+        method: "POST",
+        url: "/api/v1/auth/reauthenticate",
+        headers: bearer(accessToken),
+        payload,
+      });
+
+    const incomplete = [
+      {},
+      { password: "" },
+      { code: "" },
+      { backupCode: " " },
+      { password: validRegistration.password, code: "123456" },
+    ];
+    const refused = [];
+    for (let round = 0; round < 3; round++)
+      for (const body of incomplete) refused.push(await reauthenticate(body));
+    for (const response of refused) {
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(header(response, "x-ratelimit-limit")).toBe(100);
+    }
+    // Fifteen of them, past the lockout's five: the wrong passwords still count, four of them, and
+    // the right one is the fifth attempt; the sixth is refused.
+    const wrong = await repeat(4, () => reauthenticate({ password: "Wr0ng-secret!" }));
+    for (const response of wrong) expectError(response, "INVALID_CURRENT_PASSWORD", 400);
+    const right = await reauthenticate({ password: validRegistration.password });
+    expect(right.statusCode).toBe(200);
+    expect(header(right, "x-ratelimit-remaining")).toBe(0);
+    expectLimited(await reauthenticate({ password: validRegistration.password }));
+  });
+
+  it("answers a sign-up without an address, a password or a nickname 400 without spending a sign-up", async () => {
+    const app = await start();
+    const register = (payload?: InjectOptions["payload"]) =>
+      app.inject({ method: "POST", url: "/api/v1/auth/register", ...(payload ? { payload } : {}) });
+    const incomplete = [
+      {},
+      { email: "", password: "", nickname: "" },
+      { ...validRegistration, email: "  " },
+      { ...validRegistration, password: "" },
+      { ...validRegistration, nickname: "" },
+    ];
+    const refused = [];
+    for (let round = 0; round < 2; round++) for (const body of incomplete) refused.push(await register(body));
+    for (const response of [...refused, await register()]) {
+      expectError(response, "VALIDATION_ERROR", 400);
+      expect(header(response, "x-ratelimit-limit")).toBe(100);
+    }
+    // The contract's three sign-ups still count: a taken address is one, then the 429.
+    const signUps = [
+      await register(validRegistration),
+      await register({ ...validRegistration, email: "grace@example.com" }),
+      await register(validRegistration),
+    ];
+    expect(signUps.map((response) => response.statusCode)).toStrictEqual([201, 201, 409]);
+    expect(signUps.map((response) => header(response, "x-ratelimit-remaining"))).toStrictEqual([2, 1, 0]);
+    expectLimited(await register({ ...validRegistration, email: "linus@example.com" }));
   });
 
   it("keeps a budget per client IP", async () => {

@@ -24,9 +24,11 @@ import { formAccountCheck, formAccountOf, unmarkedForm } from "./pages/form-acco
 import { createPageKit, field, type PageHandler } from "./pages/page-kit.ts";
 import {
   type SignUpForm,
+  secondFactorFormLimit,
   signInFormLimit,
   signInRefusal,
   signInSteps,
+  signUpFormLimit,
   signUpSentNotice,
   stepRefusal,
 } from "./pages/sign-in-steps.ts";
@@ -281,40 +283,45 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return renderTwoFactor(request, reply, { uid: details.uid, error: null });
       });
 
-      post("/:uid/two-factor", "login", async (request, reply) => {
-        const details = await interactionOf(request, reply, "login");
-        if (details === null) return expired(reply);
-        const state = pendingMFA.submitted(request);
-        if (state === null || state === "replaced" || state === "unmarked") {
-          // No step held, and a session: the step was finished (in another tab, say); the page
-          // offers to continue as the account signed in now.
-          const signedInNow = state === null && (await browserSessions.authenticate(request.raw)) !== null;
-          return renderSignIn(request, reply, {
-            details,
-            ...stepRefusal(state, signedInNow),
-            offerSession: signedInNow,
-          });
-        }
-        const result = await steps.secondFactor(request, reply, state.mfaToken);
-        if (!result.ok) {
-          if (result.error === "INVALID_MFA_TOKEN") {
-            pendingMFA.clear(reply);
+      post(
+        "/:uid/two-factor",
+        "login",
+        async (request, reply) => {
+          const details = await interactionOf(request, reply, "login");
+          if (details === null) return expired(reply);
+          const state = pendingMFA.submitted(request);
+          if (state === null || state === "replaced" || state === "unmarked") {
+            // No step held, and a session: the step was finished (in another tab, say); the page
+            // offers to continue as the account signed in now.
+            const signedInNow = state === null && (await browserSessions.authenticate(request.raw)) !== null;
             return renderSignIn(request, reply, {
               details,
-              error: result.message,
-              status: 401,
-              offerSession: false,
+              ...stepRefusal(state, signedInNow),
+              offerSession: signedInNow,
             });
           }
-          return renderTwoFactor(request, reply, {
-            uid: details.uid,
-            error: result.message,
-            status: result.status,
-          });
-        }
-        pendingMFA.clear(reply);
-        return finishSignIn(request, reply, result.value);
-      });
+          const result = await steps.secondFactor(request, reply, state.mfaToken);
+          if (!result.ok) {
+            if (result.error === "INVALID_MFA_TOKEN") {
+              pendingMFA.clear(reply);
+              return renderSignIn(request, reply, {
+                details,
+                error: result.message,
+                status: 401,
+                offerSession: false,
+              });
+            }
+            return renderTwoFactor(request, reply, {
+              uid: details.uid,
+              error: result.message,
+              status: result.status,
+            });
+          }
+          pendingMFA.clear(reply);
+          return finishSignIn(request, reply, result.value);
+        },
+        secondFactorFormLimit,
+      );
 
       post("/:uid/continue", "login", async (request, reply) => {
         const details = await interactionOf(request, reply, "login");
@@ -387,17 +394,22 @@ async function hostedPages(app: FastifyInstance, options: HostedPagesOptions): P
         return renderSignUp(request, reply, { details });
       });
 
-      post("/:uid/sign-up", "register", async (request, reply) => {
-        const details = await interactionOf(request, reply, "login");
-        if (details === null) return expired(reply);
-        const { form, answer } = await steps.signUp(request, reply);
-        if (!answer.ok) return renderSignUp(request, reply, { details, form, status: answer.status });
-        if ("awaitingVerification" in answer.value) {
-          signedUp.keep(reply, answer.value.user.email);
-          return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}/sign-up?sent=1`, 303);
-        }
-        return finishSignIn(request, reply, answer.value);
-      });
+      post(
+        "/:uid/sign-up",
+        "register",
+        async (request, reply) => {
+          const details = await interactionOf(request, reply, "login");
+          if (details === null) return expired(reply);
+          const { form, answer } = await steps.signUp(request, reply);
+          if (!answer.ok) return renderSignUp(request, reply, { details, form, status: answer.status });
+          if ("awaitingVerification" in answer.value) {
+            signedUp.keep(reply, answer.value.user.email);
+            return reply.redirect(`/interaction/${encodeURIComponent(details.uid)}/sign-up?sent=1`, 303);
+          }
+          return finishSignIn(request, reply, answer.value);
+        },
+        signUpFormLimit,
+      );
 
       // Resending the verification and "forgot password" from an app's sign-in: the same forms as
       // the account center's, whose way back is this sign-in, so the person returns to the app.

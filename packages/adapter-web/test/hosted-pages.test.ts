@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 // The HTTP adapter's own log-capturing helper (a test file, so no package dependency between adapters).
 import { capturingLogger } from "../../adapter-http/test/test-app.ts";
 import { browserSessionCookieName, createAdminPages, createPageKit, defaultTheme } from "../src/index.ts";
-import { expectPrefilledRequest } from "./account-helpers.ts";
+import { expectPrefilledRequest, signIn } from "./account-helpers.ts";
 import {
   Browser,
   buildHostedTestApp,
@@ -49,8 +49,8 @@ async function withAccount(options: Parameters<typeof buildHostedTestApp>[0] = {
 }
 
 /** An account with two-step verification on, signed in once to turn it on. */
-async function withTwoFactorAccount() {
-  const built = await withAccount();
+async function withTwoFactorAccount(options: Parameters<typeof buildHostedTestApp>[0] = {}) {
+  const built = await withAccount(options);
   return { ...built, ...(await turnOnTwoFactor(built, "ada@example.com")) };
 }
 
@@ -1043,6 +1043,74 @@ describe("rate limits", () => {
     const wrong = { email: "ada@example.com", password: "Wrong-password-1" };
     for (let i = 0; i < 2; i++) expectPage(await browser.submit(page, action, wrong), 401);
     expectPage(await browser.submit(page, action, wrong), 429);
+  });
+
+  it.each([
+    ["an app's", "/interaction/login-1", "/interaction/login-1/login"],
+    ["the account center's", "/account/sign-in", "/account/sign-in"],
+  ])("answers %s code step sent empty on the page, spending no login attempt", async (_, page, action) => {
+    const { browser, codeNow } = await withTwoFactorAccount({ loginMax: 3 });
+    const first = await browser.submit(page, action, {
+      email: "ada@example.com",
+      password: strongPassword,
+    });
+    expect(first.statusCode).toBe(303);
+    const step = String(first.headers.location);
+    expect(step).toMatch(/\/two-factor/);
+    for (const code of ["", "   ", "", " "]) {
+      const empty = await browser.submit(step, step, { code });
+      expectPage(empty, 400);
+      expect(empty.body).toContain(
+        'id="code-error" class="error" role="alert">Type the code from your authenticator app<',
+      );
+      // Shown again like a view: from the page views' budget, not the login attempts.
+      expect(empty.headers["x-ratelimit-limit"]).toBe("600");
+    }
+    // The real attempts still count (and the empty ones not toward the lock): the password, two
+    // wrong codes, then the 429, even for the right code.
+    for (let i = 0; i < 2; i++) expectPage(await browser.submit(step, step, { code: "000000" }), 401);
+    expectPage(await browser.submit(step, step, { code: codeNow() }), 429);
+  });
+
+  it.each([
+    ["an app's", "/interaction/login-1/sign-up"],
+    ["the account center's", "/account/sign-up"],
+  ])("answers %s sign-up sent without a field on the page, spending no sign-up", async (_, page) => {
+    const { browser } = await withAccount({ registerMax: 1 });
+    const grace = { nickname: "grace", email: "grace@example.com", password: "An0ther-secret!" };
+    for (const [form, name, message] of [
+      [{ nickname: "", email: "", password: "" }, "email", "Email is required"],
+      [{ ...grace, email: " " }, "email", "Email is required"],
+      [{ ...grace, password: "" }, "password", "Password is required"],
+      [{ ...grace, nickname: "" }, "nickname", "Nickname is required"],
+    ] as const) {
+      const empty = await browser.submit(page, page, form);
+      expectPage(empty, 400);
+      expect(empty.body).toContain(`id="${name}-error" class="error">${message}<`);
+      expect(empty.headers["x-ratelimit-limit"]).toBe("600");
+    }
+    // A real sign-up still counts (a taken address too): the one allowed, then the 429.
+    expectPage(await browser.submit(page, page, { ...grace, email: "ada@example.com" }), 409);
+    expectPage(await browser.submit(page, page, grace), 429);
+  });
+
+  it("answers the fresh-proof step sent empty on the page, spending nothing of its budget nor of the lockout", async () => {
+    const { browser } = await withAccount({ generalMax: 2 });
+    await signIn(browser);
+    const confirm = "/account/confirm?next=%2Faccount%2Fpassword";
+    for (let i = 0; i < 6; i++) {
+      const empty = await browser.submit(confirm, confirm, { password: "" });
+      expectPage(empty, 400);
+      expect(empty.body).toContain("Password is required");
+      expect(empty.headers["x-ratelimit-limit"]).toBe("600");
+    }
+    // Six of them, past the lockout's five: a wrong password is still only wrong, and counts in the
+    // step's budget (general) with the right one; the third is refused.
+    const wrong = await browser.submit(confirm, confirm, { password: "Wrong-password-1" });
+    expectPage(wrong, 401);
+    expect(wrong.headers["x-ratelimit-limit"]).toBe("2");
+    expect((await browser.submit(confirm, confirm, { password: strongPassword })).statusCode).toBe(303);
+    expectPage(await browser.submit(confirm, confirm, { password: strongPassword }), 429);
   });
 
   it("answers a sign-in whose body is not a form with its 415 page, counted as a view, and past the views' budget with their 429", async () => {

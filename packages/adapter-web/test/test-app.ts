@@ -40,6 +40,10 @@ export async function buildHostedTestApp(
   options: {
     settings?: Partial<Dependencies["settings"]>;
     loginMax?: number;
+    /** The sign-up budget (RATE_LIMIT_REGISTER_MAX); 1000 when absent. */
+    registerMax?: number;
+    /** The general budget (RATE_LIMIT_GENERAL_MAX); 1000 when absent. */
+    generalMax?: number;
     /** The mail-sending budget (RATE_LIMIT_EMAIL_MAX); 1000 when absent. */
     emailMax?: number;
     /** The page views' budget (RATE_LIMIT_PAGES_MAX); the adapter's default when absent. */
@@ -78,8 +82,8 @@ export async function buildHostedTestApp(
       enabled: true,
       windowMs: 15 * 60_000,
       loginMax: options.loginMax ?? 1000,
-      registerMax: 1000,
-      generalMax: 1000,
+      registerMax: options.registerMax ?? 1000,
+      generalMax: options.generalMax ?? 1000,
       emailMax: options.emailMax ?? 1000,
       ...(options.pagesMax === undefined ? {} : { pagesMax: options.pagesMax }),
     },

@@ -107,6 +107,7 @@ export {
   tokenBearingOIDCModels,
 } from "./ports/index.ts";
 export { StorageUnavailableError, unavailableRetryAfterSeconds } from "./storage-unavailable.ts";
+export { missingFreshProof } from "./use-cases/account/reauthenticate.ts";
 export type { AdminCreated } from "./use-cases/admin/create-admin.ts";
 export { createAdmin } from "./use-cases/admin/create-admin.ts";
 export type { UserDetails } from "./use-cases/admin/get-user-details.ts";
@@ -117,6 +118,7 @@ export type { StaffUnlinkOutcome } from "./use-cases/admin/unlink-user-provider.
 export type { OwnedApp } from "./use-cases/apps/present-app.ts";
 export type { OIDCClientRecord } from "./use-cases/apps/provider-clients.ts";
 export type { RegisteredApp } from "./use-cases/apps/register-app.ts";
+export { attemptBudget, type MissingField } from "./use-cases/attempt-budget.ts";
 export type { DataExportArchive } from "./use-cases/data-export/open-data-export-archive.ts";
 export { dataExportDownloadHeaders } from "./use-cases/data-export/open-data-export-archive.ts";
 export type { DataExportRun } from "./use-cases/data-export/run-next-data-export.ts";
@@ -126,11 +128,15 @@ export { maxSecurityEventPageSize } from "./use-cases/security-log/list-security
 export type { Authenticated, AuthenticatedApp } from "./use-cases/sessions/authenticate-access-token.ts";
 export type { SessionSummary } from "./use-cases/sessions/list-sessions.ts";
 export type { ClientInfo, SignedIn, TokenPair } from "./use-cases/sessions/steps/start-session.ts";
-export { missingSignInField, signInFormBudget } from "./use-cases/sign-in/log-in-with-password.ts";
-export type { AwaitingVerification } from "./use-cases/sign-in/register-with-password.ts";
+export { missingSignInField } from "./use-cases/sign-in/log-in-with-password.ts";
+export {
+  type AwaitingVerification,
+  missingSignUpField,
+} from "./use-cases/sign-in/register-with-password.ts";
 export type { MFARequired, SignInOutcome } from "./use-cases/sign-in/steps/continue-after-first-factor.ts";
 export type { AccountLocked } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
 export { unlockAccount } from "./use-cases/sign-in/steps/sign-in-lockout.ts";
+export { missingSecondStepCode } from "./use-cases/sign-in/verify-two-factor-login.ts";
 export { loadSigningKeys } from "./use-cases/signing-keys/load-signing-keys.ts";
 export type { SigningKeyRotation } from "./use-cases/signing-keys/rotate-signing-keys.ts";
 export { rotateSigningKeys } from "./use-cases/signing-keys/rotate-signing-keys.ts";
@@ -159,5 +165,6 @@ export {
   reencryptTwoFactorSecrets,
 } from "./use-cases/two-factor/reencrypt-two-factor-secrets.ts";
 export type { TwoFactorSetup } from "./use-cases/two-factor/set-up-two-factor.ts";
+export { missingSecondFactorCode } from "./use-cases/two-factor/steps/prove-second-factor.ts";
 export type { UseCases } from "./use-cases.ts";
 export { createUseCases } from "./use-cases.ts";

@@ -1,5 +1,10 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import { signInFormBudget, type UseCases } from "@superoauth/application";
+import {
+  attemptBudget,
+  missingSignInField,
+  missingSignUpField,
+  type UseCases,
+} from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authenticateBearer, authOf, requireAuthentication, routeKeyOf } from "../authenticate.ts";
@@ -38,7 +43,9 @@ export async function authRoutes(
   api.post(
     "/auth/register",
     {
-      config: { limit: "register" },
+      // A body without an address, a password or a nickname is answered 400 without trying
+      // anything: it draws from the general budget, not one of the sign-ups (ADR 0070).
+      config: { limit: "register", limitOf: attemptBudget(missingSignUpField, "register", "general") },
       schema: {
         body: Type.Object({
           email: boundedString(512),
@@ -61,8 +68,8 @@ export async function authRoutes(
     "/auth/login",
     {
       // A body without an address or a password is answered 400 without trying anything: it draws
-      // from the general budget, not one of the login attempts (signInFormBudget).
-      config: { limit: "login", limitOf: (body) => signInFormBudget(body, "general") },
+      // from the general budget, not one of the login attempts (ADR 0070).
+      config: { limit: "login", limitOf: attemptBudget(missingSignInField, "login", "general") },
       schema: {
         body: Type.Object({ email: boundedString(512), password: boundedString(1024) }),
         response: {

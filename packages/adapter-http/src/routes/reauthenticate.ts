@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { UseCases } from "@superoauth/application";
+import { attemptBudget, missingFreshProof, type UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
@@ -24,8 +24,10 @@ export async function reauthenticateRoutes(
     "/auth/reauthenticate",
     {
       preValidation: requireAuthentication(useCases),
-      // Guessing here is guessing credentials: the login budget applies, and wrong answers count toward lockout.
-      config: { limit: "login" },
+      // Guessing here is guessing credentials: the login budget applies, and wrong answers count
+      // toward lockout. A form without a proof typed is answered 400 without trying anything: it
+      // draws from the general budget, not one of the login attempts (ADR 0070).
+      config: { limit: "login", limitOf: attemptBudget(missingFreshProof, "login", "general") },
       schema: {
         body: Type.Object({
           password: Type.Optional(boundedString(1024)),

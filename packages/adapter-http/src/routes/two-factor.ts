@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { UseCases } from "@superoauth/application";
+import { attemptBudget, missingSecondStepCode, type UseCases } from "@superoauth/application";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { authOf, requireAuthentication } from "../authenticate.ts";
@@ -84,8 +84,10 @@ export async function twoFactorRoutes(
   api.post(
     "/auth/2fa/verify",
     {
-      // Guessing codes is guessing credentials: the login budget applies, and wrong codes count toward lockout.
-      config: { limit: "login" },
+      // Guessing codes is guessing credentials: the login budget applies, and wrong codes count toward
+      // lockout. A form without a code typed is answered 400 without trying anything: it draws from
+      // the general budget, not one of the login attempts (ADR 0070).
+      config: { limit: "login", limitOf: attemptBudget(missingSecondStepCode, "login", "general") },
       schema: {
         body: Type.Object({
           mfaToken: boundedString(2048),

@@ -1,4 +1,4 @@
-import type { Clock, UseCases } from "@superoauth/application";
+import { attemptBudget, type Clock, missingFreshProof, type UseCases } from "@superoauth/application";
 import { oauthProviderNames } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { adminNav } from "../admin/nav.ts";
@@ -6,8 +6,8 @@ import type { HostedBrowserSessions } from "../browser-sessions.ts";
 import { clientOf } from "../client.ts";
 import type { ProviderTrips } from "../contracts.ts";
 import type { CookieSettings } from "../cookies.ts";
-import { createPageKit, type PageKit } from "../pages/page-kit.ts";
-import { secondFactorProof } from "../pages/sign-in-steps.ts";
+import { createPageKit, field, type PageKit } from "../pages/page-kit.ts";
+import { secondFactorOfForm, secondFactorProof } from "../pages/sign-in-steps.ts";
 import { createSignedInArea, type PageContext, safeNext, withNext } from "../pages/signed-in-area.ts";
 import { defaultTheme, type Theme } from "../theme.ts";
 import { accountSignIn } from "./account-sign-in.ts";
@@ -139,12 +139,19 @@ function accountPages(app: FastifyInstance, kit: PageKit, options: AccountPagesO
 
   area.page(app, "/confirm", {}, async (page) => renderConfirm(page));
 
-  area.action(app, "/confirm", {}, async (page) => {
-    const method = await proofMethod(page);
-    const proof =
-      method === "password"
-        ? { password: page.form("password", 1024) }
-        : secondFactorProof(page.form("code", 64));
+  // The proof the step is given: the password, or the code, as the account proves (proofMethod).
+  const proofOf = (method: "password" | "code" | "none", body: unknown) =>
+    method === "password" ? { password: field(body, "password", 1024) } : secondFactorOfForm(body);
+  // A form with either typed is an attempt, drawn from the step's budget (`general`, as its API
+  // twins'); one with neither is shown again with what is missing, and draws from `pages` (ADR 0070).
+  const limitOf = attemptBudget(
+    (body) =>
+      missingFreshProof(proofOf("password", body)) === null ? null : missingFreshProof(proofOf("code", body)),
+    "general",
+    "pages",
+  );
+  area.action(app, "/confirm", { limitOf }, async (page) => {
+    const proof = proofOf(await proofMethod(page), page.body);
     const result = await useCases.reauthenticate({
       session: page.signedIn.session,
       ...proof,

@@ -1,13 +1,15 @@
 import type { SignedIn, SignInOutcome } from "@superoauth/application";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { clientOf } from "../client.ts";
-import { field, type PageKit } from "../pages/page-kit.ts";
+import type { PageKit } from "../pages/page-kit.ts";
 import {
   type SignUpForm,
-  secondFactorProof,
+  secondFactorFormLimit,
+  secondFactorOfForm,
   signInFormLimit,
   signInRefusal,
   signInSteps,
+  signUpFormLimit,
   signUpSentNotice,
   stepRefusal,
 } from "../pages/sign-in-steps.ts";
@@ -156,30 +158,36 @@ export function accountSignIn(
     return renderTwoFactor(request, reply, { error: null });
   });
 
-  kit.post(app, "/sign-in/two-factor", "login", async (request, reply) => {
-    const state = pendingMFA.submitted(request);
-    // No step held, and a session: the step was finished (in another tab, say); on to where the
-    // sign-in was going, whose page names the account.
-    if (state === null && (await browserSessions.authenticate(request.raw)) !== null)
-      return reply.redirect(nextOf(request), 303);
-    if (state === null || state === "replaced" || state === "unmarked")
-      return renderSignIn(request, reply, stepRefusal(state));
-    const result = await steps.secondFactor(request, reply, state.mfaToken);
-    if (!result.ok) {
-      const { status, message } = result;
-      if (result.error === "INVALID_MFA_TOKEN") {
-        pendingMFA.clear(reply);
-        return renderSignIn(request, reply, { error: message, status });
+  kit.post(
+    app,
+    "/sign-in/two-factor",
+    "login",
+    async (request, reply) => {
+      const state = pendingMFA.submitted(request);
+      // No step held, and a session: the step was finished (in another tab, say); on to where the
+      // sign-in was going, whose page names the account.
+      if (state === null && (await browserSessions.authenticate(request.raw)) !== null)
+        return reply.redirect(nextOf(request), 303);
+      if (state === null || state === "replaced" || state === "unmarked")
+        return renderSignIn(request, reply, stepRefusal(state));
+      const result = await steps.secondFactor(request, reply, state.mfaToken);
+      if (!result.ok) {
+        const { status, message } = result;
+        if (result.error === "INVALID_MFA_TOKEN") {
+          pendingMFA.clear(reply);
+          return renderSignIn(request, reply, { error: message, status });
+        }
+        return renderTwoFactor(request, reply, { error: message, status });
       }
-      return renderTwoFactor(request, reply, { error: message, status });
-    }
-    pendingMFA.clear(reply);
-    // A backup code is spent now; a person using one has often lost their authenticator: say how on.
-    if ("backupCode" in secondFactorProof(field(request.body, "code", 64))) {
-      notices.keep(reply, "backup_code_signed_in");
-    }
-    return finish(request, reply, result.value, nextOf(request));
-  });
+      pendingMFA.clear(reply);
+      // A backup code is spent now; a person using one has often lost their authenticator: say how on.
+      if ("backupCode" in secondFactorOfForm(request.body)) {
+        notices.keep(reply, "backup_code_signed_in");
+      }
+      return finish(request, reply, result.value, nextOf(request));
+    },
+    secondFactorFormLimit,
+  );
 
   // Social sign-in: the interaction's step, coming back to /account/sign-in/social.
   kit.get(app, "/sign-in/social/:provider", async (request, reply) => {
@@ -225,18 +233,24 @@ export function accountSignIn(
     return renderSignUp(request, reply, {});
   });
 
-  kit.post(app, "/sign-up", "register", async (request, reply) => {
-    const { form, answer } = await steps.signUp(request, reply);
-    if (!answer.ok) return renderSignUp(request, reply, { form, status: answer.status });
-    if ("awaitingVerification" in answer.value) {
-      signedUp.keep(reply, answer.value.user.email);
-      return reply.redirect(
-        `/account/sign-up?${new URLSearchParams({ sent: "1", next: nextOf(request) })}`,
-        303,
-      );
-    }
-    return finish(request, reply, answer.value, nextOf(request));
-  });
+  kit.post(
+    app,
+    "/sign-up",
+    "register",
+    async (request, reply) => {
+      const { form, answer } = await steps.signUp(request, reply);
+      if (!answer.ok) return renderSignUp(request, reply, { form, status: answer.status });
+      if ("awaitingVerification" in answer.value) {
+        signedUp.keep(reply, answer.value.user.email);
+        return reply.redirect(
+          `/account/sign-up?${new URLSearchParams({ sent: "1", next: nextOf(request) })}`,
+          303,
+        );
+      }
+      return finish(request, reply, answer.value, nextOf(request));
+    },
+    signUpFormLimit,
+  );
 
   kit.post(app, "/sign-out", "general", async (request, reply) => {
     await browserSessions.endWith(request.raw, reply.raw, clientOf(request));

@@ -1,8 +1,11 @@
 import {
   type AwaitingVerification,
+  attemptBudget,
+  missingSecondFactorCode,
+  missingSignInField,
+  missingSignUpField,
   type SignedIn,
   type SignInOutcome,
-  signInFormBudget,
   type UseCases,
 } from "@superoauth/application";
 import {
@@ -125,6 +128,11 @@ export function failureOf(failure: { error: string; message?: string | undefined
 export function secondFactorProof(value: string): { code: string } | { backupCode: string } {
   const trimmed = value.trim();
   return /^[0-9 ]*$/.test(trimmed) ? { code: trimmed.replaceAll(" ", "") } : { backupCode: trimmed };
+}
+
+/** The code step's form's proof (its field `code`), as the use case is given it. */
+export function secondFactorOfForm(body: unknown): { code: string } | { backupCode: string } {
+  return secondFactorProof(field(body, "code", 64));
 }
 
 /**
@@ -357,10 +365,28 @@ export function signUpSentNotice(cookies: CookieSettings) {
 /**
  * The sign-in form's POST options: an attempt (an address and a password) draws from `login`; a
  * form sent without one is only shown again with what is missing, and draws from the page views'
- * budget (`pages`), as showing the form does.
+ * budget (`pages`), as showing the form does (ADR 0070).
  */
 export const signInFormLimit = {
-  limitOf: (body: unknown) => signInFormBudget(body, "pages"),
+  limitOf: attemptBudget(missingSignInField, "login", "pages"),
+};
+
+/**
+ * The code step's POST options: a code typed (what the use case is given, secondFactorOfForm)
+ * draws from `login`; a form sent with nothing typed is only shown again ("Type the code from your
+ * authenticator app"), and draws from `pages`.
+ */
+export const secondFactorFormLimit = {
+  limitOf: attemptBudget((body) => missingSecondFactorCode(secondFactorOfForm(body)), "login", "pages"),
+};
+
+/**
+ * The sign-up form's POST options: an attempt (an address, a password and a nickname) draws from
+ * `register`; a form sent without one is only shown again with what is missing, and draws from
+ * `pages`.
+ */
+export const signUpFormLimit = {
+  limitOf: attemptBudget(missingSignUpField, "register", "pages"),
 };
 
 /** The sign-up form's values (never the password) and, after a failure, its words by field or for the form. */
@@ -412,7 +438,7 @@ export function signInSteps(input: {
     ): Promise<StepAnswer<SignedIn>> {
       const result = await useCases.verifyTwoFactorLogin({
         mfaToken,
-        ...secondFactorProof(field(request.body, "code", 64)),
+        ...secondFactorOfForm(request.body),
         client: signInClientOf(request, reply),
       });
       return result.ok ? result : failedStep(reply, result);

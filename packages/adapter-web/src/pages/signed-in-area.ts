@@ -102,12 +102,17 @@ export interface SignedInArea {
   ): void;
   /**
    * A CSRF-checked form POST for a signed-in user; the same gate. `limit` is the rate-limit budget
-   * ("general"); `formOneLevelUp` as PageKit.post's.
+   * ("general"); `formOneLevelUp` and `limitOf` as PageKit.post's.
    */
   action(
     app: FastifyInstance,
     path: string,
-    options: { permission?: StaffAction; limit?: RateLimitGroup; formOneLevelUp?: boolean },
+    options: {
+      permission?: StaffAction;
+      limit?: RateLimitGroup;
+      formOneLevelUp?: boolean;
+      limitOf?: (body: unknown) => RateLimitGroup;
+    },
     handler: PageContextHandler,
   ): void;
 }
@@ -402,7 +407,10 @@ export function createSignedInArea(options: SignedInAreaOptions): SignedInArea {
           if (account !== "same") return refuseOtherAccount(request, reply, signedIn, account);
           return handler(contextOf(request, reply, signedIn));
         },
-        { formOneLevelUp: actionOptions.formOneLevelUp === true },
+        {
+          formOneLevelUp: actionOptions.formOneLevelUp === true,
+          ...(actionOptions.limitOf === undefined ? {} : { limitOf: actionOptions.limitOf }),
+        },
       );
     },
   };

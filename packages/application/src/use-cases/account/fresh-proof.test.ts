@@ -324,6 +324,32 @@ describe("reauthenticate", () => {
     ).toHaveLength(before);
   });
 
+  it("refuses a proof with nothing typed (VALIDATION_ERROR) without counting it toward lockout or recording it", async () => {
+    const { deps } = setUp();
+    const { session } = await registerAccount(deps);
+    await enableTwoFactorFor(deps, session);
+    for (let i = 0; i < 6; i++) {
+      expect(await reauthenticate(deps, { session, password: "", client })).toEqual({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "Password is required",
+      });
+      expect(await reauthenticate(deps, { session, code: " ", client })).toEqual({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "Type the code from your authenticator app",
+      });
+      expect(await reauthenticate(deps, { session, backupCode: "", client })).toEqual({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "Type one of your backup codes",
+      });
+    }
+    expect(deps.securityEvents.all().map((event) => event.type)).not.toContain("reauthentication_failed");
+    // Eighteen of them, past the lockout's five: the right password still proves.
+    unwrap(await reauthenticate(deps, { session, password: strongPassword, client }));
+  });
+
   it("counts wrong passwords and codes toward lockout: the fifth locks, even the right password", async () => {
     const { deps } = setUp();
     const { session } = await registerAccount(deps);

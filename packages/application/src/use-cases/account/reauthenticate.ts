@@ -1,17 +1,37 @@
 import { err, ok, type Result, type Session } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { fieldsOf } from "../attempt-budget.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { type AccountLocked, findSignInSource } from "../sign-in/steps/sign-in-lockout.ts";
-import { checkSecondFactorOfSession, wrongSecondFactor } from "../two-factor/steps/prove-second-factor.ts";
+import {
+  checkSecondFactorOfSession,
+  missingSecondFactorCode,
+  wrongSecondFactor,
+} from "../two-factor/steps/prove-second-factor.ts";
 import { spendSecondFactorWith } from "../two-factor/steps/redeem-code.ts";
 import { proveCurrentPassword } from "./steps/fresh-proof.ts";
+
+/**
+ * What a fresh-proof form lacks to be an attempt: exactly one of a password, a code and a backup
+ * code, with something typed (an empty password is no guess, as at sign-in); null when it is one.
+ * Read first: a form without one is refused (VALIDATION_ERROR) without trying anything, so it
+ * spends no attempt of the `login` budget (attemptBudget) nor of the lockout.
+ */
+export function missingFreshProof(form: unknown): string | null {
+  const { password, code, backupCode } = fieldsOf(form);
+  if ([password, code, backupCode].filter((proof) => proof !== undefined).length !== 1)
+    return "Send exactly one of password, code and backupCode";
+  if (password === undefined) return missingSecondFactorCode(form);
+  return typeof password === "string" && password !== "" ? null : "Password is required";
+}
 
 /**
  * Proves a factor again in a signed-in session (POST /auth/reauthenticate): the password, a
  * current TOTP code or a backup code. Success records the proof on the session, which may then
  * make sensitive changes for REAUTH_MAX_AGE (ADR 0012). Wrong answers count toward lockout like
  * wrong sign-ins; a code or backup code works once, as at sign-in. Accounts without a password
- * or 2FA re-authenticate through their provider instead (startProviderReauthentication).
+ * or 2FA re-authenticate through their provider instead (startProviderReauthentication). A form
+ * without a proof typed is no attempt (missingFreshProof): it counts nowhere.
  */
 export async function reauthenticate(
   deps: Dependencies,
@@ -34,9 +54,8 @@ export async function reauthenticate(
   | AccountLocked
 > {
   const { session, client, password, code, backupCode } = input;
-  if ([password, code, backupCode].filter((proof) => proof !== undefined).length !== 1) {
-    return err("VALIDATION_ERROR", "Send exactly one of password, code and backupCode");
-  }
+  const missing = missingFreshProof(input);
+  if (missing !== null) return err("VALIDATION_ERROR", missing);
   const [user, factor] = await Promise.all([
     deps.users.findUserById(session.userId),
     deps.twoFactor.findTOTPFactor(session.userId),

@@ -1,5 +1,6 @@
 import { err, parseEmail, type Result } from "@superoauth/domain";
-import type { Dependencies, RateLimitGroup } from "../../ports/index.ts";
+import type { Dependencies } from "../../ports/index.ts";
+import { fieldsOf } from "../attempt-budget.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo } from "../sessions/steps/start-session.ts";
 import { continueAfterFirstFactor, type SignInOutcome } from "./steps/continue-after-first-factor.ts";
@@ -10,25 +11,14 @@ const invalidCredentials = err("INVALID_CREDENTIALS", "Invalid email or password
 /**
  * What a sign-in form lacks to be an attempt: an address and a password, as text that is not
  * empty; null when it has both. Such a form is refused (VALIDATION_ERROR) before anything is
- * tried: it spends no sign-in attempt of the address's budget nor of the account's lockout.
+ * tried: it spends no sign-in attempt of the address's budget nor of the account's lockout. A
+ * sign-up's form lacks the same (registerWithPassword), and spends no sign-up of the budget.
  */
 export function missingSignInField(form: unknown): string | null {
-  const { email, password } = (typeof form === "object" && form !== null ? form : {}) as Record<
-    string,
-    unknown
-  >;
+  const { email, password } = fieldsOf(form);
   if (typeof email !== "string" || email.trim() === "") return "Email is required";
   if (typeof password !== "string" || password === "") return "Password is required";
   return null;
-}
-
-/**
- * The rate-limit budget of a sign-in form's request (`POST /auth/login`, the pages' sign-in forms),
- * chosen from its body once read: `login` for an attempt, `otherwise` for a form that lacks a field
- * (the API's `general`, the pages' `pages`), which still bounds a flood of them.
- */
-export function signInFormBudget(form: unknown, otherwise: RateLimitGroup): RateLimitGroup {
-  return missingSignInField(form) === null ? "login" : otherwise;
 }
 
 /**

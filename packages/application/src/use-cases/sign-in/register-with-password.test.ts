@@ -52,6 +52,25 @@ describe("registerWithPassword", () => {
     expect(await deps.users.findUserByEmail(email("ada@example.com"))).toEqual(result.user);
   });
 
+  it.each([
+    ["no address", { ...valid, email: " " }, "Email is required"],
+    ["no password", { ...valid, password: "" }, "Password is required"],
+    ["no nickname", { ...valid, nickname: "" }, "Nickname is required"],
+  ])(
+    "refuses a form with %s (VALIDATION_ERROR) before anything is checked or written",
+    async (_, form, message) => {
+      const deps = createInMemoryDependencies();
+      for (const signUp of [registerWithPassword, registerAwaitingVerification]) {
+        expect(await signUp(deps, { ...form, client })).toEqual({
+          ok: false,
+          error: "VALIDATION_ERROR",
+          message,
+        });
+      }
+      expect(await deps.users.findUserByEmail(email("ada@example.com"))).toBeNull();
+    },
+  );
+
   it("returns an access token that authenticates the new user", async () => {
     const deps = createInMemoryDependencies();
     const { user, accessToken } = unwrap(await registerWithPassword(deps, { ...valid, client }));

@@ -10,6 +10,7 @@ import {
 } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
 import { checkNewPassword } from "../account/steps/check-new-password.ts";
+import { fieldsOf } from "../attempt-budget.ts";
 import { issueTokenIfAllowed, mailIssuedLink } from "../email-verification/steps/mail-token.ts";
 import { inOneTransaction } from "../in-one-transaction.ts";
 import {
@@ -18,10 +19,24 @@ import {
   type SignedIn,
   storeNewSession,
 } from "../sessions/steps/start-session.ts";
+import { missingSignInField } from "./log-in-with-password.ts";
 import { recordSuccessfulSignIn } from "./steps/sign-in-lockout.ts";
 
 type SignUpInput = { email: string; password: string; nickname: string; client: ClientInfo };
 type SignUpRefusal = "VALIDATION_ERROR" | "USER_EXISTS";
+
+/**
+ * What a sign-up form lacks to be an attempt: what a sign-in's lacks (an address and a password,
+ * missingSignInField), and a nickname, as text that is not empty; null when it has them. Read
+ * first: such a form is refused (VALIDATION_ERROR) before anything is checked or hashed, and
+ * spends no sign-up of the `register` budget (attemptBudget).
+ */
+export function missingSignUpField(form: unknown): string | null {
+  const { nickname } = fieldsOf(form);
+  const missing = missingSignInField(form);
+  if (missing !== null) return missing;
+  return typeof nickname === "string" && nickname.trim() !== "" ? null : "Nickname is required";
+}
 
 /** Creates an account with an email and password and signs it in. */
 export async function registerWithPassword(
@@ -93,6 +108,8 @@ async function writePasswordAccount<T>(
   input: SignUpInput,
   open: WithNewAccount<T>,
 ): Promise<Result<NewAccount<T>, SignUpRefusal>> {
+  const missing = missingSignUpField(input);
+  if (missing !== null) return err("VALIDATION_ERROR", missing);
   const email = parseNewEmail(input.email);
   if (!email.ok) return email;
   const nickname = parseNickname(input.nickname);

@@ -1,9 +1,11 @@
 import { checkUserMaySignIn, err, type Result } from "@superoauth/domain";
 import type { Dependencies } from "../../ports/index.ts";
+import { fieldsOf } from "../attempt-budget.ts";
 import { recordSecurityEvent } from "../security-log/steps/record-security-event.ts";
 import type { ClientInfo, SignedIn } from "../sessions/steps/start-session.ts";
 import {
   checkSecondFactorWithinLockout,
+  missingSecondFactorCode,
   wrongSecondFactor,
 } from "../two-factor/steps/prove-second-factor.ts";
 import { twoFactorStillOn } from "../two-factor/steps/redeem-code.ts";
@@ -16,6 +18,21 @@ const cannotComplete = err("INVALID_MFA_TOKEN", "This sign-in can no longer be c
 
 /** A second step whose token already opened its session (a form sent again, two tabs). */
 const alreadyCompleted = err("INVALID_MFA_TOKEN", "This sign-in was already completed; sign in again");
+
+/**
+ * What the second step's form lacks to be an attempt: one of a code and a backup code, with
+ * something typed (missingSecondFactorCode); null when it is one. Read first, before the token: a
+ * form without one (neither sent, both, or nothing typed) is refused (VALIDATION_ERROR) without
+ * trying anything, so it spends no attempt of the `login` budget (attemptBudget) nor of the lockout.
+ */
+export function missingSecondStepCode(form: unknown): string | null {
+  const { code, backupCode } = fieldsOf(form);
+  // The message names the rule broken: neither sent, or both.
+  if (code === undefined && backupCode === undefined)
+    return "Send code (from the authenticator app) or backupCode";
+  if (code !== undefined && backupCode !== undefined) return "Send either code or backupCode, not both";
+  return missingSecondFactorCode(form);
+}
 
 /**
  * The second step of signing in to an account with 2FA: the MFA token from the
@@ -34,15 +51,8 @@ export async function verifyTwoFactorLogin(
   | AccountLocked
 > {
   const { client } = input;
-  if ((input.code === undefined) === (input.backupCode === undefined)) {
-    // The message names the rule broken: neither sent, or both.
-    return err(
-      "VALIDATION_ERROR",
-      input.code === undefined
-        ? "Send code (from the authenticator app) or backupCode"
-        : "Send either code or backupCode, not both",
-    );
-  }
+  const missing = missingSecondStepCode(input);
+  if (missing !== null) return err("VALIDATION_ERROR", missing);
   const challenge = await deps.mfaTokens.verifyMFAToken({ token: input.mfaToken, now: deps.clock.now() });
   if (!challenge.ok) return challenge;
   const user = await deps.users.findUserById(challenge.value.userId);

@@ -479,6 +479,23 @@ describe("signing in with 2FA", () => {
     unwrapSignedIn(await verifyTwoFactorLogin(deps, { mfaToken, code: codeNow(), client }));
   });
 
+  it("reads the form before the token: nothing typed is VALIDATION_ERROR even with a token that cannot complete", async () => {
+    const { deps, session, logIn, eventTypes } = await setUp();
+    await enableTwoFactorFor(deps, session);
+    await logIn();
+    for (const mfaToken of ["not-a-token", ""]) {
+      expect(await verifyTwoFactorLogin(deps, { mfaToken, code: "", client })).toMatchObject({
+        error: "VALIDATION_ERROR",
+        message: "Type the code from your authenticator app",
+      });
+      expect(await verifyTwoFactorLogin(deps, { mfaToken, backupCode: "", client })).toMatchObject({
+        error: "VALIDATION_ERROR",
+        message: "Type one of your backup codes",
+      });
+    }
+    expect(eventTypes()).not.toContain("login_failed");
+  });
+
   it("answers ACCOUNT_DISABLED when the account was disabled between the two steps", async () => {
     const { deps, userId, session, logIn } = await setUp();
     const { codeNow } = await enableTwoFactorFor(deps, session);

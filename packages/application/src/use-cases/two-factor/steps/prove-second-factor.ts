@@ -1,6 +1,7 @@
 import { err, ok, type Result, type TOTPFactor, type User, type UserId } from "@superoauth/domain";
 import type { Dependencies } from "../../../ports/index.ts";
 import { type ProofOccasion, recordFailedProof } from "../../account/steps/fresh-proof.ts";
+import { fieldsOf } from "../../attempt-budget.ts";
 import type { ClientInfo } from "../../sessions/steps/start-session.ts";
 import {
   type AccountLocked,
@@ -36,6 +37,19 @@ export async function startSecondFactorProof(
   return ok({ user, factor, source });
 }
 
+/**
+ * What a second factor given in a request lacks to be a guess: something typed in its code (or,
+ * without one, its backup code); null when it has it. Nothing typed (an empty field sent, Enter
+ * pressed too soon) is refused before the lockout counts an attempt, and, read from the body,
+ * spends none of the route's budget either (attemptBudget).
+ */
+export function missingSecondFactorCode(form: unknown): string | null {
+  const { code, backupCode } = fieldsOf(form);
+  const typed = code !== undefined ? code : backupCode;
+  if (typeof typed === "string" && typed.trim() !== "") return null;
+  return code !== undefined ? "Type the code from your authenticator app" : "Type one of your backup codes";
+}
+
 interface SecondFactorAttempt {
   user: User;
   factor: TOTPFactor;
@@ -60,14 +74,8 @@ export async function checkSecondFactorWithinLockout(
   input: SecondFactorAttempt,
 ): Promise<Result<UnspentSecondFactor, "INVALID_TWO_FACTOR_CODE" | "VALIDATION_ERROR"> | AccountLocked> {
   const { user, source, code, client } = input;
-  // Nothing typed (an empty field sent, Enter pressed too soon) is no guess: refused before the
-  // lockout counts an attempt.
-  if ((code ?? input.backupCode ?? "").trim() === "") {
-    return err(
-      "VALIDATION_ERROR",
-      code !== undefined ? "Type the code from your authenticator app" : "Type one of your backup codes",
-    );
-  }
+  const missing = missingSecondFactorCode(input);
+  if (missing !== null) return err("VALIDATION_ERROR", missing);
   // Set by the check, which the lockout calls once.
   const proof: { found: UnspentSecondFactor | null } = { found: null };
   const checked = await proveWithinLockout(deps, {
