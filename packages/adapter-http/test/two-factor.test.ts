@@ -337,6 +337,16 @@ describe("POST /api/v1/auth/2fa/backup-codes and /2fa/disable", () => {
     });
   });
 
+  it("answers VALIDATION_ERROR 400 for an empty password, which counts toward no lockout", async () => {
+    const { code } = await enable();
+    for (let i = 0; i < 6; i++) {
+      const refused = await post("/auth/2fa/disable", { password: "", code: code() }, registered.accessToken);
+      expectError(refused, "VALIDATION_ERROR", 400);
+    }
+    // Past the lockout's five: still signs in (to the code step) and 2FA is still on.
+    expect(dataOf(await post("/auth/login", credentials))).toHaveProperty("mfaToken");
+  });
+
   it("disables with a backup code, which is then spent", async () => {
     const { backupCodes } = await enable();
     const response = await post("/auth/2fa/disable", { backupCode: backupCodes[0] }, registered.accessToken);

@@ -43,6 +43,14 @@ export async function disableTwoFactor(
   if ((code === undefined) === (backupCode === undefined)) {
     return err("VALIDATION_ERROR", "Send a current code or a backup code (exactly one of them)");
   }
+  // An empty password is no attempt: refused before anything is tried, it counts toward no lockout
+  // (ADR 0070), where a wrong one does.
+  if (input.password === "") {
+    return err(
+      "VALIDATION_ERROR",
+      "Password is empty: send the current password, or leave it out to rely on a recent proof",
+    );
+  }
   if (input.password === undefined) {
     const fresh = requireFreshProof(deps, { session });
     if (!fresh.ok) return fresh;

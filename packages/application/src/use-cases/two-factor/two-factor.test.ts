@@ -626,6 +626,23 @@ describe("turning 2FA off", () => {
     });
   });
 
+  it("refuses an empty password as no attempt: VALIDATION_ERROR, nothing counted toward the lockout", async () => {
+    const { deps, userId, session } = await setUp();
+    const { codeNow } = await enableTwoFactorFor(deps, session);
+    for (let i = 0; i < 6; i++) {
+      expect(await disableTwoFactor(deps, { session, password: "", code: codeNow() })).toMatchObject({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: "Password is empty: send the current password, or leave it out to rely on a recent proof",
+      });
+    }
+    expect(await deps.twoFactor.findTOTPFactor(userId)).toMatchObject({ status: "enabled" });
+    // Six of them, past the lockout's five: the account still signs in.
+    expect(
+      await logInWithPassword(deps, { email: "ada@example.com", password: strongPassword, client }),
+    ).toMatchObject({ ok: true });
+  });
+
   it("refuses a wrong password, a wrong code, both codes or neither, or 2FA that is off", async () => {
     const { deps, userId, session } = await setUp();
     expect(await disableTwoFactor(deps, { session, code: "123456" })).toMatchObject({
