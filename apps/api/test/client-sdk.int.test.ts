@@ -353,10 +353,15 @@ describe("tokens against a service whose clock moves", () => {
     const client = new SuperOAuthClient({ baseURL: movableURL });
     const attempt = () => client.auth.logIn({ email: "nobody@example.com", password });
     await rejectionOf(attempt());
-    await rejectionOf(attempt());
+    const second = await rejectionOf(attempt());
     const limited = await rejectionOf(attempt());
     expect(limited).toMatchObject({ code: "RATE_LIMIT_EXCEEDED", status: 429 });
     expect((limited as SuperOAuthError).retryAfter).toBeGreaterThan(60);
+    // The budget's headers, for an app that shows what is left or throttles itself.
+    const budget = (limited as SuperOAuthError).rateLimit;
+    expect(budget).toMatchObject({ limit: 2, remaining: 0 });
+    expect(budget?.resetAt.getTime()).toBeGreaterThan(Date.now() + 60_000);
+    expect((second as SuperOAuthError).rateLimit).toMatchObject({ limit: 2, remaining: 0 });
   });
 
   it("a server that does not answer in time is a TIMEOUT; one that is gone is a NETWORK_ERROR", async () => {

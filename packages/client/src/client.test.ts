@@ -75,6 +75,30 @@ describe("errors", () => {
     });
   });
 
+  it("a rate-limited answer's X-RateLimit-* headers are the error's rateLimit; without all three, null", async () => {
+    server.on("POST /auth/register", () =>
+      fail("RATE_LIMIT_EXCEEDED", 429, {
+        "retry-after": "733",
+        "x-ratelimit-limit": "3",
+        "x-ratelimit-remaining": "0",
+        "x-ratelimit-reset": "1796589077",
+      }),
+    );
+    const input = { email: "a@example.com", password: "x", nickname: "ab" };
+    const error = await rejectionOf(client().auth.register(input));
+    expect(error).toMatchObject({ code: "RATE_LIMIT_EXCEEDED", retryAfter: 733 });
+    expect((error as SuperOAuthError).rateLimit).toEqual({
+      limit: 3,
+      remaining: 0,
+      resetAt: new Date(1_796_589_077_000),
+    });
+    server.on("POST /auth/login", () =>
+      fail("INVALID_CREDENTIALS", 401, { "x-ratelimit-limit": "5", "x-ratelimit-remaining": "4" }),
+    );
+    const partial = await rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }));
+    expect(partial).toMatchObject({ code: "INVALID_CREDENTIALS", rateLimit: null });
+  });
+
   it("instanceof recognises the errors of another copy of the package (two copies installed)", async () => {
     // A second instance of the module, as a dependency bundling its own copy of the client would load.
     const specifier = "./errors.ts?another-copy";

@@ -14,6 +14,16 @@ function isMarked(value: unknown, mark: symbol): boolean {
 }
 
 /**
+ * A rate-limited route's budget as its answer told it (`X-RateLimit-Limit`, `X-RateLimit-Remaining`,
+ * `X-RateLimit-Reset`): the attempts the window allows, those left, and when it starts afresh.
+ */
+export interface RateLimit {
+  readonly limit: number;
+  readonly remaining: number;
+  readonly resetAt: Date;
+}
+
+/**
  * The API answered with its error envelope (`{success: false, error, message}`). Branch on `code`,
  * never on `message` (which is for people and may change).
  */
@@ -33,6 +43,8 @@ export class SuperOAuthError extends Error {
   readonly requestId: string | null;
   /** `Retry-After` in seconds (429, 503, and 423 ACCOUNT_LOCKED), else null. */
   readonly retryAfter: number | null;
+  /** The route's rate-limit budget when the answer carried its `X-RateLimit-*` headers, else null. */
+  readonly rateLimit: RateLimit | null;
 
   constructor(input: {
     code: ErrorCode;
@@ -40,12 +52,14 @@ export class SuperOAuthError extends Error {
     message: string;
     requestId: string | null;
     retryAfter: number | null;
+    rateLimit?: RateLimit | null;
   }) {
     super(input.message);
     this.code = input.code;
     this.status = input.status;
     this.requestId = input.requestId;
     this.retryAfter = input.retryAfter;
+    this.rateLimit = input.rateLimit ?? null;
   }
 }
 

@@ -1,6 +1,6 @@
 export { SuperOAuthClient, type SuperOAuthClientOptions } from "./client.ts";
 export { type ErrorCode, errorCodes } from "./error-codes.ts";
-export { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
+export { type RateLimit, SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 export { createPKCEPair, type PKCEPair } from "./pkce.ts";
 export { defaultRetryPolicy, type RetryOptions } from "./retry.ts";
 export { type HTTPMethod, type Route, type RouteName, routes } from "./routes.ts";

@@ -1,6 +1,6 @@
 import { sleep, timerDelay, untilStopped } from "./abort.ts";
 import { type ErrorCode, errorCodes } from "./error-codes.ts";
-import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
+import { type RateLimit, SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import {
   applyRetryOptions,
   backoffDelay,
@@ -554,6 +554,7 @@ function interpret(received: Received): Answer | SuperOAuthError | SuperOAuthNet
       message: typeof body.message === "string" ? body.message : body.error,
       requestId: typeof body.requestId === "string" ? body.requestId : requestIdHeader,
       retryAfter,
+      rateLimit: rateLimitOf(response.headers),
     });
   }
   const unknownCode = isObject(body) && typeof body.error === "string" ? ` (error ${body.error})` : "";
@@ -564,6 +565,16 @@ function interpret(received: Received): Answer | SuperOAuthError | SuperOAuthNet
     requestId: requestIdHeader,
     retryAfter,
   });
+}
+
+/** The `X-RateLimit-*` headers, when all three are there and whole numbers; else null. */
+function rateLimitOf(headers: Headers): RateLimit | null {
+  const [limit, remaining, reset] = ["limit", "remaining", "reset"].map((name) => {
+    const value = headers.get(`x-ratelimit-${name}`)?.trim() ?? "";
+    return /^\d+$/.test(value) ? Number(value) : null;
+  });
+  if (limit == null || remaining == null || reset == null) return null;
+  return { limit, remaining, resetAt: new Date(reset * 1000) };
 }
 
 function parseJSON(text: string): unknown {
