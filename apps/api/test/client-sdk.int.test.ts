@@ -167,6 +167,8 @@ describe("signing up and in", () => {
     if (before === null) throw new Error("expected stored tokens");
     expect(await firstClient.auth.logOut()).toEqual({ loggedOut: true });
     expect(await firstClient.isSignedIn()).toBe(false);
+    // Signed out, a signed-in method is sent without a token: UNAUTHORIZED, as the README says.
+    expect(await rejectionOf(firstClient.auth.me())).toMatchObject({ code: "UNAUTHORIZED", status: 401 });
     const stale = new MemoryTokenStorage();
     stale.set(before);
     expect(await rejectionOf(clientOf({ storage: stale }).auth.me())).toMatchObject({
