@@ -211,6 +211,7 @@ describe("data export", () => {
         "authorized-apps.json",
         "owned-apps.json",
         "sign-in-sources.json",
+        "README.txt",
         "manifest.json",
         "SHA256SUMS",
       ]);

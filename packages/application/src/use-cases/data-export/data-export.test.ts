@@ -20,7 +20,7 @@ import { listDataExports, listedDataExportsLimit } from "./list-data-exports.ts"
 import { openDataExportArchive } from "./open-data-export-archive.ts";
 import { requestDataExport } from "./request-data-export.ts";
 import { runNextDataExport } from "./run-next-data-export.ts";
-import { securityEventPageSize } from "./steps/export-sections.ts";
+import { exportSections, securityEventPageSize } from "./steps/export-sections.ts";
 import { orphanedArchiveGraceMs, sweepOrphanedExportArchives } from "./sweep-orphaned-export-archives.ts";
 
 const day = 24 * 3600_000;
@@ -372,6 +372,7 @@ describe("runNextDataExport", () => {
       "authorized-apps.json",
       "owned-apps.json",
       "sign-in-sources.json",
+      "README.txt",
       "manifest.json",
       "SHA256SUMS",
     ]);
@@ -404,6 +405,7 @@ describe("runNextDataExport", () => {
       "authorized-apps.json",
       "owned-apps.json",
       "sign-in-sources.json",
+      "README.txt",
     ]);
     const sums = (files.get("SHA256SUMS") ?? "").trim().split("\n");
     expect(sums).toEqual(
@@ -415,6 +417,19 @@ describe("runNextDataExport", () => {
     expect(mail?.text).toContain(
       `Download my data: http://localhost:3000/account/export?account=${deps.accountLinkMark(userId)}\n`,
     );
+  });
+
+  it("explains every file in README.txt, in words: times in UTC, what an id is, the codes of a sign-in and a device", async () => {
+    const { deps, exportId } = await withAccount();
+    await runNextDataExport(deps, {});
+    const readme = filesOf(deps, exportId).get("README.txt") ?? "";
+    for (const section of exportSections) expect(readme).toContain(`${section.file}: `);
+    expect(readme).toContain('"Z" for UTC');
+    expect(readme).toContain('An "id" is the number the service gives a record');
+    expect(readme.replace(/\s+/g, " ")).toContain("pwd: password, fed: another service, otp and mfa: a code");
+    expect(readme.replace(/\s+/g, " ")).toContain("device:<code> a browser or app");
+    expect(readme).toContain("sha256sum -c SHA256SUMS");
+    for (const line of readme.split("\n")) expect(line.length).toBeLessThanOrEqual(78);
   });
 
   it("lists the apps the person lets act for them, not one whose grant has ended", async () => {

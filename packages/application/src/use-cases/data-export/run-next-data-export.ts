@@ -1,6 +1,7 @@
 import { decideAfterFailedAttempt, type ExportJob, ok, type Result, type User } from "@superoauth/domain";
 import { composeExportReadyMail } from "../../mails.ts";
 import type { Dependencies, ExportArchiveEntry, ExportArchiveFile } from "../../ports/index.ts";
+import { exportReadme, exportReadmeFile } from "./steps/export-readme.ts";
 import { type ExportRecord, type ExportSection, exportSections } from "./steps/export-sections.ts";
 
 /** What one turn of an export worker did. */
@@ -144,10 +145,11 @@ async function writeArchive(
     await renew();
   }
 
-  const entries: ExportArchiveEntry[] = exportSections.map((section) => ({
-    name: section.file,
-    content: contentOf(section),
-  }));
+  const entries: ExportArchiveEntry[] = [
+    ...exportSections.map((section) => ({ name: section.file, content: contentOf(section) })),
+    // What each file holds, in words: checksummed in the manifest like the data it explains.
+    { name: exportReadmeFile, content: once(exportReadme(deps.settings.brand.name)) },
+  ];
   const archive = await deps.exportArchives.writeArchive({
     exportId: job.id,
     entries,

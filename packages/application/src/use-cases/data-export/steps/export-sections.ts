@@ -27,6 +27,8 @@ export type ExportRecord = { readonly [key: string]: ExportValue };
 export interface ExportSection {
   readonly file: string;
   readonly shape: "object" | "list";
+  /** What the file holds, in words for the person reading it: a paragraph of README.txt. */
+  readonly explanation: string;
   records(deps: Dependencies, input: { userId: UserId }): AsyncIterable<ExportRecord>;
 }
 
@@ -36,6 +38,8 @@ export const securityEventPageSize = 500;
 const profile: ExportSection = {
   file: "profile.json",
   shape: "object",
+  explanation:
+    "Your account: id (the number the service knows your account by), email address, whether it is verified, a change of address you asked for and did not confirm yet (pendingEmailChange, with when its link expires), nickname, role (user or admin), status (active or disabled), when the account was made and last changed, whether it has a password (not the password), and whether two-step verification is on with how many backup codes are left (not the codes).",
   async *records(deps, { userId }) {
     const user = await deps.users.findUserById(userId);
     if (user === null) throw new Error("the export's user is gone");
@@ -62,6 +66,8 @@ const profile: ExportSection = {
 const linkedProviders: ExportSection = {
   file: "linked-providers.json",
   shape: "list",
+  explanation:
+    "The accounts at other services you sign in with (Google, GitHub, ...): the service, your id there (subject), the address and name it gave us, and when you linked it.",
   async *records(deps, { userId }) {
     for (const link of await deps.linkedProviders.listLinkedProvidersOfUser(userId)) {
       yield {
@@ -78,6 +84,8 @@ const linkedProviders: ExportSection = {
 const sessions: ExportSection = {
   file: "sessions.json",
   shape: "list",
+  explanation:
+    "Where you are signed in now (sessions that ended are not listed; the sign-ins are in security-events.json): when each session started and was last used, its browser or app (userAgent) and network address (ip), and authenticatedAt and authenticationMethods: when and how you last proved it was you in that session, at the sign-in or when you confirmed a sensitive change since (pwd: password, fed: another service, otp and mfa: a code of two-step verification). The id is the session's, as in the sessionId of a sign-in in security-events.json.",
   async *records(deps, { userId }) {
     // A user has at most MAX_SESSIONS_PER_USER live sessions: one read.
     for (const session of await deps.sessions.listLiveSessionsOfUser({
@@ -132,6 +140,8 @@ function whatHappened(event: SecurityEvent): ExportRecord {
 const securityEvents: ExportSection = {
   file: "security-events.json",
   shape: "list",
+  explanation:
+    "Your security log, newest first, as the account center's Activity page shows it: what happened (type, such as login_succeeded, login_failed, password_changed, email_changed), when (occurredAt), from which network address and browser, and details (addresses in it are masked, such as a***@example.com). An entry's id is the entry's own; an exportId, sessionId or clientId in details names your data export, your session or an app. A staff action on your account shows no network address or browser: those are the staff member's.",
   async *records(deps, { userId }) {
     for await (const stored of everyEvent((cursor) =>
       deps.securityEvents.listSecurityEventsOfUser({ userId, ...cursor }),
@@ -153,6 +163,8 @@ const securityEvents: ExportSection = {
 const staffActions: ExportSection = {
   file: "staff-actions.json",
   shape: "list",
+  explanation:
+    "Only for staff: what you did to other people's accounts (type, when, your network address and browser), without who they are. Empty ([]) if you never acted as staff.",
   async *records(deps, { userId }) {
     for await (const event of everyEvent((cursor) =>
       deps.accountAdministration.listActionsBy({ actorId: userId, ...cursor }),
@@ -165,6 +177,8 @@ const staffActions: ExportSection = {
 const authorizedApps: ExportSection = {
   file: "authorized-apps.json",
   shape: "list",
+  explanation:
+    "The apps you let use your account: the app's id (clientId) and name, what it may see or do (scopes), when you allowed it and when it last used its access.",
   async *records(deps, { userId }) {
     // The apps this person lets act for them, as GET /api/v1/user/apps lists them: not one whose
     // grant has ended, which the hourly prune deletes. Few: one read, and one per app.
@@ -183,6 +197,7 @@ const authorizedApps: ExportSection = {
 const ownedApps: ExportSection = {
   file: "owned-apps.json",
   shape: "list",
+  explanation: "The apps you registered as a developer, with their settings (not their secret).",
   async *records(deps, { userId }) {
     // The apps this person registered, without their secret hash.
     for (const app of await deps.apps.listAppsByOwner(userId)) {
@@ -213,6 +228,8 @@ const ownedApps: ExportSection = {
 const signInSources: ExportSection = {
   file: "sign-in-sources.json",
   shape: "list",
+  explanation:
+    "The devices and networks you signed in from, as the service remembers them to tell you of a new device and to spare you a lockout: ip:<address> is a network, device:<code> a browser or app (the code is a fingerprint of a random value the service stored in it; an app that keeps no cookie counts as a new device at each sign-in), with when it was last seen. Each is forgotten 90 days after it was last seen.",
   async *records(deps, { userId }) {
     for (const known of await deps.lockout.listKnownSignInSources(userId)) {
       yield { source: known.source, lastSeenAt: known.lastSeenAt.toISOString() };
