@@ -429,6 +429,9 @@ describe("runNextDataExport", () => {
     expect(readme.replace(/\s+/g, " ")).toContain("pwd: password, fed: another service, otp and mfa: a code");
     expect(readme.replace(/\s+/g, " ")).toContain("device:<code> a browser or app");
     expect(readme).toContain("sha256sum -c SHA256SUMS");
+    expect(readme.replace(/\s+/g, " ")).toContain(
+      "and the two-step secret encrypted; none of them is in this copy",
+    );
     for (const line of readme.split("\n")) expect(line.length).toBeLessThanOrEqual(78);
   });
 

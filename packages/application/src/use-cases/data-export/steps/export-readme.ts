@@ -13,7 +13,7 @@ export function exportReadme(brand: string): string {
     `This is a copy of the data ${brand} holds about your account, made when you asked for it. Each .json file is plain text (JSON) that any text editor opens.`,
     'Times are in UTC, written as 2026-12-06T20:15:39.096Z: the date, "T", the time, and "Z" for UTC. An "id" is the number the service gives a record (your account, a session, a log entry, an export) to tell it from others; it means nothing else.',
     ...exportSections.map((section) => `${section.file}: ${section.explanation}`),
-    "Never in it: your password, your two-step verification secret and backup codes, and the keys of your sessions and mailed links. The service keeps only scrambled forms (hashes) of those, which it cannot turn back, and leaves them out too.",
+    "Never in it: your password, your two-step verification secret and backup codes, and the keys of your sessions and mailed links. The service keeps the password, codes and keys only as scrambled forms (hashes) it cannot turn back, and the two-step secret encrypted; none of them is in this copy.",
     "manifest.json and SHA256SUMS list a checksum of each file, so you can see nothing was changed: in this folder, run sha256sum -c SHA256SUMS (each file should say OK). manifest.json also names your account's id and when the copy was asked for and made.",
   ];
   return `${paragraphs.map(wrap).join("\n\n")}\n`;
