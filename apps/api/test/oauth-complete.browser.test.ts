@@ -181,6 +181,36 @@ describe("social sign-in in a real browser", () => {
     }
   });
 
+  it("tells a person whose provider is having trouble to try again in a few minutes, and one who cancelled that they cancelled, naming GitHub", async () => {
+    const words: [error: string, status: string][] = [
+      [
+        "temporarily_unavailable",
+        "GitHub is having trouble right now. Try again in a few minutes, or sign in another way.",
+      ],
+      [
+        "access_denied",
+        "You cancelled at GitHub, so you are not signed in. Start again below, or sign in another way.",
+      ],
+      [
+        "invalid_scope",
+        "Something went wrong starting this sign-in with GitHub. Try again later, or sign in another way.",
+      ],
+    ];
+    for (const [error, status] of words) {
+      const { callbackURL, cookie } = await approvedCallback(octocat);
+      const context = await browser.newContext();
+      await context.addCookies([{ name: cookieName, value: cookie, url: callbackURL }]);
+      const page = await context.newPage();
+      const state = new URL(callbackURL).searchParams.get("state") ?? "";
+      await page.goto(`${baseURL}/api/v1/oauth/github/callback?${new URLSearchParams({ error, state })}`);
+      expect(new URL(page.url()).pathname).toBe("/oauth/complete");
+      expect(await page.locator("h1").textContent()).toBe("Signing in did not work");
+      expect(await page.locator("#status.error").textContent()).toBe(status);
+      await page.getByRole("link", { name: "Sign in with GitHub" }).waitFor({ timeout: 10_000 });
+      await context.close();
+    }
+  });
+
   it("tells a person back from re-authenticating or linking through a provider, by its name and in the heading, leaving the address bar clean; other text in the address is not shown as the service's own", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

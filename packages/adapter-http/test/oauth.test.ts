@@ -297,7 +297,7 @@ describe("the callback, in a browser", () => {
       headers: { accept: "text/html", "x-request-id": "hosted-trip-1" },
     });
     expect(back.statusCode).toBe(302);
-    expect(back.headers.location).toBe("/account/sign-in/social?error=TOKEN_EXCHANGE_FAILED");
+    expect(back.headers.location).toBe("/account/sign-in/social?error=TOKEN_EXCHANGE_FAILED&provider=github");
     expect(lines).toContainEqual(
       expect.objectContaining({
         msg: "request failed",
@@ -578,12 +578,22 @@ describe("the callback's errors", () => {
       error: "UNSUPPORTED_PROVIDER",
     });
 
-    const landing = await app.inject({ method: "GET", url: "/oauth/complete?error=OAUTH_ACCESS_DENIED" });
+    const landing = await app.inject({ method: "GET", url: `${location.pathname}${location.search}` });
     expect(landing.statusCode).toBe(200);
     expect(landing.headers["content-type"]).toBe("text/html; charset=utf-8");
     expect(landing.body).toContain(
-      '<p id="status" role="status" aria-live="polite" class="error">Sign-in was cancelled at the provider. Start again below, or sign in another way.</p>',
+      '<p id="status" role="status" aria-live="polite" class="error">You cancelled at GitHub, so you are not signed in. Start again below, or sign in another way.</p>',
     );
+    // Without a provider (or with one it does not know, or a reason it does not know) it names none.
+    for (const query of ["", "&provider=myspace&reason=%3Cb%3E"]) {
+      const unnamed = await app.inject({
+        method: "GET",
+        url: `/oauth/complete?error=OAUTH_ACCESS_DENIED${query}`,
+      });
+      expect(headingAndStatusOf(unnamed.body)[1]).toBe(
+        "You cancelled at the provider, so you are not signed in. Start again below, or sign in another way.",
+      );
+    }
     // Only a known code is put in words; anything else is the plain page.
     const forged = await app.inject({ method: "GET", url: "/oauth/complete?error=%3Cb%3Ehi%3C%2Fb%3E" });
     expect(forged.body).toContain('<p id="status" role="status" aria-live="polite"></p>');
@@ -799,6 +809,21 @@ describe("every other error of the flow, with its status", () => {
     });
     expectError(refused, "OAUTH_INIT_FAILED", 500);
     expect(messageOf(refused)).toBe("GitHub refused the authorization request (invalid_scope)");
+    // A browser lands with the code and no reason (not the provider's trouble): "something went wrong".
+    const next = await startTrip(app, "github");
+    const navigated = await callback(app, "github", {
+      error: "invalid_scope",
+      state: next.state,
+      cookie: next.cookie,
+      browser: true,
+    });
+    const { pathname, search } = new URL(String(navigated.headers.location));
+    expect([navigated.statusCode, search]).toEqual([302, "?error=OAUTH_INIT_FAILED&provider=github"]);
+    const landing = await app.inject({ method: "GET", url: `${pathname}${search}` });
+    expect(headingAndStatusOf(landing.body)).toEqual([
+      "Signing in did not work",
+      "Something went wrong starting this sign-in with GitHub. Try again later, or sign in another way.",
+    ]);
   });
 
   it.each(["server_error", "temporarily_unavailable"])(
@@ -819,12 +844,39 @@ describe("every other error of the flow, with its status", () => {
         browser: true,
       });
       const { pathname, search } = new URL(String(navigated.headers.location));
-      expect([navigated.statusCode, search]).toEqual([302, "?error=OAUTH_INIT_FAILED&provider=github"]);
+      expect([navigated.statusCode, search]).toEqual([
+        302,
+        "?error=OAUTH_INIT_FAILED&provider=github&reason=provider_unavailable",
+      ]);
       const landing = await app.inject({ method: "GET", url: `${pathname}${search}` });
       expect(headingAndStatusOf(landing.body)).toEqual([
         "Signing in did not work",
-        "The provider is having trouble, or refused to start this sign-in. Try again later, or sign in another way.",
+        "GitHub is having trouble right now. Try again in a few minutes, or sign in another way.",
       ]);
+      // Without the provider's name in the address, the page names none.
+      const unnamed = await app.inject({
+        method: "GET",
+        url: "/oauth/complete?error=OAUTH_INIT_FAILED&reason=provider_unavailable",
+      });
+      expect(headingAndStatusOf(unnamed.body)[1]).toBe(
+        "The provider is having trouble right now. Try again in a few minutes, or sign in another way.",
+      );
+      // A hosted page's trip goes back to it with the same reason, for its own words.
+      const hosted = await app.inject({
+        method: "GET",
+        url: `/api/v1/oauth/github?${challengeQuery()}&return_to=/account/sign-in/social`,
+      });
+      const back = await app.inject({
+        method: "GET",
+        url: `/api/v1/oauth/github/callback?error=${error}&state=${encodeURIComponent(
+          new URL(String(hosted.headers.location)).searchParams.get("state") ?? "",
+        )}`,
+        cookies: Object.fromEntries(hosted.cookies.map((c) => [c.name, c.value])),
+        headers: { accept: "text/html" },
+      });
+      expect(back.headers.location).toBe(
+        "/account/sign-in/social?error=OAUTH_INIT_FAILED&provider=github&reason=provider_unavailable",
+      );
     },
   );
 

@@ -122,6 +122,38 @@ describe("social sign-in from /account/sign-in", () => {
     expect(forged.body).not.toContain("hi</b>");
   });
 
+  it.each([
+    [
+      "temporarily_unavailable",
+      500,
+      "GitHub is having trouble right now. Try again in a few minutes, or sign in another way.",
+    ],
+    [
+      "server_error",
+      500,
+      "GitHub is having trouble right now. Try again in a few minutes, or sign in another way.",
+    ],
+    ["access_denied", 400, "You cancelled at GitHub. Nothing was changed."],
+    [
+      "invalid_scope",
+      500,
+      "Something went wrong starting the trip to GitHub. Try again later, or sign in another way.",
+    ],
+  ])(
+    "words GitHub's error=%s on the sign-in page (%i) in a person's words, naming GitHub",
+    async (error, status, words) => {
+      const { browser } = await setUp();
+      const state = await startSocialSignIn(browser);
+      const back = await browser.get(
+        `/api/v1/oauth/github/callback?error=${error}&state=${encodeURIComponent(state)}`,
+      );
+      const landing = new URL(back.headers.location as string, "http://localhost");
+      const page = await browser.get(`${landing.pathname}${landing.search}`);
+      expectPage(page, status);
+      expect(page.body).toContain(words.replaceAll("'", "&#39;"));
+    },
+  );
+
   it("refuses a login code brought by another browser (400 INVALID_LOGIN_CODE words)", async () => {
     const { browser, github, app } = await setUp();
     const state = await startSocialSignIn(browser);

@@ -74,7 +74,7 @@ describe("social sign-in from the hosted page", () => {
 
     // The browser's trip cookie holds the later trip: the earlier return is refused, on the page.
     const earlier = await callback("first", first);
-    expect(earlier.headers.location).toBe("/interaction/login-1/social?error=INVALID_STATE");
+    expect(earlier.headers.location).toBe("/interaction/login-1/social?error=INVALID_STATE&provider=github");
     const refused = await browser.get(earlier.headers.location as string);
     expect(refused.statusCode).toBe(400);
     expect(refused.body).toContain("That trip to the provider expired or began elsewhere. Try again.");

@@ -153,7 +153,13 @@ export {
 } from "./use-cases/signing-keys/signing-key-set.ts";
 export type {
   OAuthAuthorizationFinished,
+  OAuthFailureReason,
   OAuthStateCookie,
+} from "./use-cases/social/finish-oauth-authorization.ts";
+export {
+  oauthFailureReason,
+  parseOAuthFailureReason,
+  providerUnavailableWords,
 } from "./use-cases/social/finish-oauth-authorization.ts";
 export type { OAuthAuthorizationStarted } from "./use-cases/social/steps/start-provider-trip.ts";
 export {

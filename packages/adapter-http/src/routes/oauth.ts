@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { UseCases } from "@superoauth/application";
+import { oauthFailureReason, type UseCases } from "@superoauth/application";
 import { type ErrorCode, oauthProviderNames, parseOAuthProvider } from "@superoauth/domain";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Type } from "typebox";
@@ -215,7 +215,7 @@ export async function oauthRoutes(
         response: {
           // A browser's answer (no `Accept: application/json`): never tokens in a URL.
           302: redirectResponse(
-            "A browser, sent on (`Location`): to OAUTH_SUCCESS_REDIRECT with a one-time `code` for POST /oauth/exchange, `linked` or `reauthenticated`, or, when it failed, `error` (the code) and `provider`; or to the hosted page that started the trip, with the outcome or the error's code.",
+            "A browser, sent on (`Location`): to OAUTH_SUCCESS_REDIRECT with a one-time `code` for POST /oauth/exchange, `linked` or `reauthenticated`, or, when it failed, `error` (the code), `provider` and, for an OAUTH_INIT_FAILED that is the provider's own trouble (its `server_error` or `temporarily_unavailable`), `reason=provider_unavailable`; or to the hosted page that started the trip, with the same.",
           ),
           200: successEnvelope(
             Type.Union([
@@ -264,20 +264,25 @@ export async function oauthRoutes(
         client: signInClientOf(request, reply),
       });
       if (!finished.ok) {
-        // A hosted sign-in page shows the failure in its own look (by code; nothing else in the URL).
+        // The code, the provider and, where the code alone cannot tell a provider's trouble from a
+        // refusal, a non-secret reason: nothing of the provider's own text goes on in the URL.
+        const reason = oauthFailureReason(finished, request.query.error);
+        const failure = {
+          error: finished.error,
+          ...(known === null ? {} : { provider: known }),
+          ...(reason === null ? {} : { reason }),
+        };
+        // A hosted sign-in page shows the failure in its own look.
         if (returnTo !== null) {
           logFailure(reply, finished);
-          return reply.redirect(hostedPage(returnTo, { error: finished.error }), 302);
+          return reply.redirect(hostedPage(returnTo, failure), 302);
         }
         // A person's browser goes on to the landing page with the code, as it would with a
         // success, not to a JSON envelope on the API's address; a client asking for JSON (or
         // naming no page type) gets the envelope.
         if (!wantsJSON && (request.headers.accept ?? "").includes("text/html")) {
           logFailure(reply, finished);
-          return reply.redirect(
-            landing({ error: finished.error, ...(known === null ? {} : { provider: known }) }),
-            302,
-          );
+          return reply.redirect(landing(failure), 302);
         }
         return sendFailure(reply, finished);
       }

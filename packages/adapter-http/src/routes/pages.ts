@@ -1,6 +1,17 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import type { UseCases } from "@superoauth/application";
-import { type ErrorCode, isErrorCode, parseOAuthProvider } from "@superoauth/domain";
+import {
+  type OAuthFailureReason,
+  parseOAuthFailureReason,
+  providerUnavailableWords,
+  type UseCases,
+} from "@superoauth/application";
+import {
+  type ErrorCode,
+  isErrorCode,
+  type OAuthProviderId,
+  oauthProviderNames,
+  parseOAuthProvider,
+} from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { bodyErrors, errorsOf, inputErrors } from "../error-responses.ts";
@@ -128,8 +139,10 @@ export async function pageRoutes(
 const landingFailures: Partial<Record<ErrorCode, string>> = {
   INVALID_STATE: "This sign-in expired, was used already, or began in another browser",
   INVALID_AUTHORIZATION_CODE: "The provider's answer was not valid, or it expired",
-  // A provider's server_error or temporarily_unavailable, or its refusal of this service's request.
-  OAUTH_INIT_FAILED: "The provider is having trouble, or refused to start this sign-in",
+  // The provider refused this service's request (a redirect URI, a scope), or it is not configured:
+  // the operator's to mend. Its own trouble comes with `reason=provider_unavailable` (below).
+  OAUTH_INIT_FAILED: "Something went wrong starting this sign-in with {provider}",
+  OAUTH_ACCESS_DENIED: "You cancelled at {provider}, so you are not signed in",
   TOKEN_EXCHANGE_FAILED: "We could not reach the provider, or it took too long to answer",
   USER_INFO_FAILED:
     "We could not get your details from the provider, or it shared no email address (an account needs one)",
@@ -147,21 +160,37 @@ const landingFailures: Partial<Record<ErrorCode, string>> = {
 /** Codes of a provider's own trouble, where starting again at once is unlikely to help. */
 const tryLater: ReadonlySet<ErrorCode> = new Set(["OAUTH_INIT_FAILED", "TOKEN_EXCHANGE_FAILED"]);
 
-/** What the landing page says of a failed trip: words for a person, with what to do. */
-function landingWords(code: ErrorCode): string {
-  const words = landingFailures[code] ?? defaultErrorMessage[code];
+/**
+ * What the landing page says of a failed trip: words for a person, with what to do, naming the
+ * provider when the address names a known one. A provider's own trouble (ADR 0068) says so.
+ */
+function landingWords(
+  code: ErrorCode,
+  trip: { provider?: OAuthProviderId | null; reason?: OAuthFailureReason | null } = {},
+): string {
+  if (code === "OAUTH_INIT_FAILED" && trip.reason === "provider_unavailable") {
+    return providerUnavailableWords(trip.provider ?? null);
+  }
+  const name = trip.provider == null ? "the provider" : oauthProviderNames[trip.provider];
+  const words = (landingFailures[code] ?? defaultErrorMessage[code]).replaceAll("{provider}", name);
   const next = tryLater.has(code) ? "Try again later" : "Start again below";
   return `${words.replace(/\.$/, "")}. ${next}, or sign in another way.`;
 }
 
 /**
- * How the trip ended, from the landing page's address: only a known error code or provider id is
- * taken (the page is linkable, and any other text would read as this service's own words).
+ * How the trip ended, from the landing page's address: only a known error code, provider id or
+ * reason is taken (the page is linkable, and any other text would read as this service's own words).
  */
 function landingOutcome(query: Record<string, unknown> | undefined): LandingOutcome | null {
   const text = (name: string) => (typeof query?.[name] === "string" ? query[name] : null);
   const failed = text("error");
-  if (failed !== null && isErrorCode(failed)) return { failure: landingWords(failed) };
+  if (failed !== null && isErrorCode(failed)) {
+    const trip = {
+      provider: parseOAuthProvider(text("provider") ?? ""),
+      reason: parseOAuthFailureReason(text("reason")),
+    };
+    return { failure: landingWords(failed, trip) };
+  }
   const linked = parseOAuthProvider(text("linked") ?? "");
   if (linked !== null) return { linked };
   const reauthenticated = parseOAuthProvider(text("reauthenticated") ?? "");

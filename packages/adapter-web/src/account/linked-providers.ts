@@ -3,7 +3,7 @@ import { oauthProviderNames } from "@superoauth/domain";
 import type { FastifyInstance } from "fastify";
 import { clientOf } from "../client.ts";
 import type { ProviderTrips } from "../contracts.ts";
-import { pageFailures } from "../pages/sign-in-steps.ts";
+import { providerTripFailure } from "../pages/sign-in-steps.ts";
 import type { PageContext, SignedInArea } from "../pages/signed-in-area.ts";
 import { interactionFormTargets } from "../security-headers.ts";
 import { shownTime } from "./present.ts";
@@ -33,7 +33,7 @@ export function keepTrip(
 export function tripFailure(query: unknown): { status: number; message: string } | null {
   const error = (query as Record<string, unknown>).error;
   if (typeof error !== "string") return null;
-  return pageFailures[error] ?? { status: 400, message: "That did not work. Try again." };
+  return providerTripFailure(query) ?? { status: 400, message: "That did not work. Try again." };
 }
 
 /**

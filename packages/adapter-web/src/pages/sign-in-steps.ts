@@ -4,6 +4,8 @@ import {
   missingSecondFactorCode,
   missingSignInField,
   missingSignUpField,
+  parseOAuthFailureReason,
+  providerUnavailableWords,
   type SignedIn,
   type SignInOutcome,
   type UseCases,
@@ -107,6 +109,35 @@ export const pageFailures: Readonly<Record<string, { status: number; message: st
     message: "Staff accounts need two-factor authentication. Turn it on in your account, then come back.",
   },
 };
+
+/**
+ * A provider's trip that came back failed (`?error=<CODE>&provider=<id>&reason=`): the table's
+ * status and words, naming the provider by its name where the address names a known one, and a
+ * provider's own trouble (`reason=provider_unavailable`, ADR 0068) told from a refusal or a
+ * cancellation. Nothing else from the address reaches the page. Null for an unknown code.
+ */
+export function providerTripFailure(
+  query: unknown,
+): { error: string; status: number; message: string } | null {
+  const read = (name: string) => {
+    const value = (query as Record<string, unknown> | undefined)?.[name];
+    return typeof value === "string" ? value : "";
+  };
+  const error = read("error");
+  const known = pageFailures[error];
+  if (known === undefined) return null;
+  const provider = parseOAuthProvider(read("provider"));
+  const name = provider === null ? "the provider" : oauthProviderNames[provider];
+  const message =
+    error === "OAUTH_INIT_FAILED" && parseOAuthFailureReason(read("reason")) === "provider_unavailable"
+      ? providerUnavailableWords(provider)
+      : error === "OAUTH_INIT_FAILED"
+        ? `Something went wrong starting the trip to ${name}. Try again later, or sign in another way.`
+        : error === "OAUTH_ACCESS_DENIED"
+          ? `You cancelled at ${name}. Nothing was changed.`
+          : known.message;
+  return { error, status: known.status, message };
+}
 
 /**
  * The status and message a failed step shows: the use case's own message when it gave one (they
@@ -476,12 +507,11 @@ export function signInSteps(input: {
       const query = request.query as Record<string, unknown>;
       const code = typeof query.code === "string" ? query.code.slice(0, 512) : "";
       if (code === "") {
-        // The callback sends its failure back by code; no other text from the URL reaches the page.
-        const error = typeof query.error === "string" ? query.error.slice(0, 64) : "";
-        const refused = pageFailures[error];
+        // The callback sends its failure back by code (with the provider and a reason).
+        const refused = providerTripFailure(query);
         return {
           ok: false,
-          error: refused === undefined ? "INVALID_STATE" : error,
+          error: refused?.error ?? "INVALID_STATE",
           status: refused?.status ?? 400,
           message:
             refused?.message ??

@@ -20,6 +20,37 @@ import { providerNotConfigured } from "./steps/provider-not-configured.ts";
 /** The provider's error codes for its own failure (RFC 6749 section 4.1.2.1), not a refusal. */
 const providerTrouble: ReadonlySet<string> = new Set(["server_error", "temporarily_unavailable"]);
 
+/**
+ * Why a trip failed, beside its code, where the code alone cannot say: `provider_unavailable` for
+ * an OAUTH_INIT_FAILED that is the provider's own trouble (its `server_error` or
+ * `temporarily_unavailable`), not its refusal of this service's request. Not secret: the landing
+ * page and the hosted pages word the failure by it.
+ */
+export type OAuthFailureReason = "provider_unavailable";
+
+/** The reason of a failed callback, from its code and the provider's `error`; null when the code says it all. */
+export function oauthFailureReason(
+  failure: { readonly error: string },
+  providerError: string | undefined,
+): OAuthFailureReason | null {
+  return failure.error === "OAUTH_INIT_FAILED" &&
+    providerError !== undefined &&
+    providerTrouble.has(providerError)
+    ? "provider_unavailable"
+    : null;
+}
+
+/** What a page says to a person of `provider_unavailable`, naming a known provider (the landing page, the hosted pages). */
+export function providerUnavailableWords(provider: OAuthProviderId | null): string {
+  const name = provider === null ? "The provider" : oauthProviderNames[provider];
+  return `${name} is having trouble right now. Try again in a few minutes, or sign in another way.`;
+}
+
+/** A reason read from a page's address: only a known one. */
+export function parseOAuthFailureReason(value: unknown): OAuthFailureReason | null {
+  return value === "provider_unavailable" ? value : null;
+}
+
 /** What the browser brought back in its signed cookie. */
 export interface OAuthStateCookie {
   readonly state: string;
