@@ -30,6 +30,10 @@ describe("/account/delete", { timeout: 30_000 }, () => {
     expect(page.body).toContain('<a href="/account/delete" aria-current="page">Delete account</a>');
     expect(page.body).toContain("cannot be undone");
     expect(page.body).toContain('<label for="confirm-email">');
+    // What a deletion leaves elsewhere (docs/account-export.md's table): a staff search naming them.
+    expect(page.body).toContain(
+      "A search by a member of staff that named your nickname stays in that staff member's own log, as long as security logs are kept.",
+    );
   });
 
   it("names the apps the person registered, which go too, and says nothing of apps when there are none", async () => {

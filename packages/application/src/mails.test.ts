@@ -277,6 +277,9 @@ describe("what a security notice tells the reader to do", () => {
     expect(mail.text).toContain(
       "Its security log keeps only when and what happened, without your address or device.",
     );
+    expect(mail.text).toContain(
+      "A search by a member of staff that named your nickname stays in that staff member's own log, as long as security logs are kept.",
+    );
     expect(mail.text).not.toContain("sessions, security log,");
     expect(mail.text).toContain(
       "If you did not, contact Acme's support now: someone who could sign in to your account may have deleted it.",

@@ -224,7 +224,7 @@ const noticeWording: Record<
   }),
   account_deleted: (details) => ({
     subject: "Your account was deleted",
-    what: `${details.by === undefined ? "Your {service} account was deleted" : "{service}'s staff deleted your {service} account"}, with everything it held: your profile, sessions, two-factor settings, linked sign-in providers, authorized apps, the apps you registered and data exports. Its security log keeps only when and what happened, without your address or device. This address can be used to make a new account.`,
+    what: `${details.by === undefined ? "Your {service} account was deleted" : "{service}'s staff deleted your {service} account"}, with everything it held: your profile, sessions, two-factor settings, linked sign-in providers, authorized apps, the apps you registered and data exports. Its security log keeps only when and what happened, without your address or device. A search by a member of staff that named your nickname stays in that staff member's own log, as long as security logs are kept. This address can be used to make a new account.`,
     ifYou:
       details.by === undefined
         ? "If you deleted it, there is nothing to do."
