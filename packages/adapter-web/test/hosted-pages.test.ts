@@ -1089,6 +1089,11 @@ describe("rate limits", () => {
       expect(empty.body).toContain(`id="${name}-error" class="error">${message}<`);
       expect(empty.headers["x-ratelimit-limit"]).toBe("600");
     }
+    // Sent all empty, every field is marked as left empty, not by a format rule not yet met.
+    const allEmpty = await browser.submit(page, page, { nickname: "", email: "", password: "" });
+    expect(allEmpty.body).toContain('id="nickname-error" class="error">Nickname is required<');
+    expect(allEmpty.body).toContain('id="password-error" class="error">Password is required<');
+    expect(allEmpty.body).not.toContain("Nickname must be");
     // A real sign-up still counts (a taken address too): the one allowed, then the 429.
     expectPage(await browser.submit(page, page, { ...grace, email: "ada@example.com" }), 409);
     expectPage(await browser.submit(page, page, grace), 429);

@@ -556,17 +556,31 @@ export function signInSteps(input: {
         // The use case stops at the first field it refuses; the form names, at once, every other
         // field the domain's own rules refuse (the use case's later checks, such as the password
         // screen, still come one at a time).
+        // A field left empty is named as such ("Password is required", as the use case names the
+        // first), never by a format rule a person has not started to meet.
         const checks = {
           nickname: () => parseNickname(values.nickname),
           email: () => parseNewEmail(values.email),
           password: () => checkPasswordPolicy(signUp.password),
         };
+        const left = {
+          nickname: values.nickname.trim(),
+          email: values.email.trim(),
+          password: signUp.password,
+        };
+        const required = {
+          nickname: "Nickname is required",
+          email: "Email is required",
+          password: "Password is required",
+        };
         for (const [name, check] of Object.entries(checks) as [
           keyof typeof checks,
           () => Result<unknown, "VALIDATION_ERROR">,
         ][]) {
-          const checked = errors[name] === undefined ? check() : null;
-          if (checked !== null && !checked.ok) errors[name] = checked.message ?? failed.message;
+          if (errors[name] !== undefined) continue;
+          const checked = left[name] === "" ? null : check();
+          if (checked === null) errors[name] = required[name];
+          else if (!checked.ok) errors[name] = checked.message ?? failed.message;
         }
       }
       return {
