@@ -609,6 +609,8 @@ describe("the callback's errors", () => {
     expect(landing.body).toContain(
       '<ul id="starts">\n<li><a href="/oauth/start/google">Sign in with Google</a></li>\n<li><a href="/oauth/start/github">Sign in with GitHub</a></li>\n</ul>',
     );
+    // They work without JavaScript, so the page does not say it needs it (it did, above them).
+    expect(landing.body).not.toContain("<noscript>");
     const started = await app.inject({ method: "GET", url: "/oauth/start/google" });
     expect(started.statusCode).toBe(302);
     expect(String(started.headers.location)).toMatch(/^\/api\/v1\/oauth\/google\?code_challenge=/);
@@ -616,6 +618,7 @@ describe("the callback's errors", () => {
     // fails; a linking or a re-authentication, done, offers none.
     const toTrade = await app.inject({ method: "GET", url: "/oauth/complete?code=abc" });
     expect(toTrade.body).toContain('<ul id="starts" hidden>\n<li><a href="/oauth/start/google">');
+    expect(toTrade.body).toContain('<noscript><p class="error">Finishing a sign-in here needs JavaScript');
     for (const done of ["linked=github", "reauthenticated=github"]) {
       const page = await app.inject({ method: "GET", url: `/oauth/complete?${done}` });
       expect(page.body).not.toContain("/oauth/start/");

@@ -181,11 +181,11 @@ export function renderOAuthCompletePage(
     title: known?.title ?? "Signing in",
     ...(known === undefined ? {} : { status: known.status }),
     // Without JavaScript nothing trades the code: say so, rather than "Signing in" for ever. A
-    // linking or a re-authentication is done already: nothing is left to trade or start.
+    // failed trip has nothing to trade, and its start links work without JavaScript: no such word
+    // there. A linking or a re-authentication is done already: nothing is left to trade or start.
     body: ended
       ? ""
-      : `<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>
-${startLinks(providers, failed)}
+      : `${failed ? "" : '<noscript><p class="error">Finishing a sign-in here needs JavaScript: turn it on, then start signing in again.</p></noscript>\n'}${startLinks(providers, failed)}
 <form id="mfa" hidden>
 <label for="code">Authentication code</label>
 <input id="code" name="code" autocomplete="one-time-code" autocapitalize="off" spellcheck="false" required maxlength="32">
