@@ -601,6 +601,13 @@ describe("form bodies", () => {
         });
         expectPage(person, 415);
         expect(person.body).toContain("This form could not be read");
+        // "Go back" is a link too, to the form's page where the route has one.
+        const back = {
+          "/account/sign-in": "/account/sign-in",
+          "/account/sessions/revoke": "/account/sessions",
+        }[url];
+        if (back !== undefined)
+          expect(person.body).toMatch(new RegExp(`<a href="${back}"[^>]*>Back to the form</a>`));
         expect(person.cookies.map((c) => c.name)).not.toContain(browserSessionCookieName);
       }
       expect(interactions.finished).toEqual([]);

@@ -234,11 +234,15 @@ export function createPageKit(options: PageKitOptions): PageKit {
           reply.code(formBodyOnly.status).header("accept-post", "application/x-www-form-urlencoded");
           // A browser (it asks for HTML) gets a page, a program the API's envelope.
           if ((request.headers.accept ?? "").includes("text/html")) {
+            // "Go back" with a link to the form's page, as the 503 page gives (a keyboard or a
+            // screen reader finds no Back in the page otherwise).
+            const back = formPageOfRequest(request);
             return sendError(reply, {
               status: formBodyOnly.status,
               title: "This form could not be read",
               message:
                 "It did not come as a form from this site's page. Go back, reload the page and send it again.",
+              ...(back === null ? {} : { link: { href: back, text: "Back to the form" } }),
             });
           }
           return reply.send({ success: false, error: formBodyOnly.code, message: formBodyOnly.message });
