@@ -233,33 +233,36 @@ export async function registerRateLimits(
   };
 
   // A route's requests are counted when they arrive, before their body is read; a route that
-  // chooses its budget from the body (`limitOf`) is counted once it is read, before it is validated.
+  // chooses its budget from the body (`limitOf`) is counted once it is read, before it is validated,
+  // by a hook of that route alone (no other request, /auth/me and refresh among them, runs it).
   const countedAfterBody = new WeakSet<FastifyRequest>();
   app.addHook("onRequest", async (request: FastifyRequest, reply: FastifyReply) => {
     const { limit = "general", limitOf } = request.routeOptions.config;
     if (limitOf !== undefined || isCORSPreflight(request)) return;
     if (await refusedIn(limit, request, reply)) return reply;
   });
-  app.addHook("preValidation", async (request: FastifyRequest, reply: FastifyReply) => {
-    const { limitOf } = request.routeOptions.config;
-    if (limitOf === undefined) return;
-    countedAfterBody.add(request);
-    if (await refusedIn(limitOf(request.body), request, reply)) return reply;
-  });
-  // A body that cannot be read (not JSON, too large, a type the route does not take) never reaches
-  // preValidation: it is counted on its way to the route's error answer, in the budget of no body,
-  // so a flood of them is bounded too.
   app.addHook("onRoute", (route) => {
     const limitOf = route.config?.limitOf;
     if (limitOf === undefined) return;
-    const own = route.errorHandler;
+    const countOnceRead = async (request: FastifyRequest, reply: FastifyReply) => {
+      countedAfterBody.add(request);
+      if (await refusedIn(limitOf(request.body), request, reply)) return reply;
+    };
+    // First among the route's own preValidation hooks (its authentication, say), as an app-wide
+    // hook would run.
+    const own = route.preValidation;
+    route.preValidation = [countOnceRead, ...(own === undefined ? [] : Array.isArray(own) ? own : [own])];
+    // A body that cannot be read (not JSON, too large, a type the route does not take) never
+    // reaches preValidation: it is counted on its way to the route's error answer, in the budget of
+    // no body, so a flood of them is bounded too.
+    const ownErrorHandler = route.errorHandler;
     route.errorHandler = async function (this: FastifyInstance, error, request, reply) {
       if (!countedAfterBody.has(request)) {
         countedAfterBody.add(request);
         if (await refusedIn(limitOf(undefined), request, reply)) return reply;
       }
       // On to the route's error answer (a handler that throws passes the error to its parent's).
-      if (own !== undefined) return own.call(this, error, request, reply);
+      if (ownErrorHandler !== undefined) return ownErrorHandler.call(this, error, request, reply);
       throw error;
     };
   });
