@@ -527,7 +527,7 @@ function deviceCodeProblemOf(error: Error): { status?: number; message: string }
  * `/oidc/auth/<uid>`), which `__Host-` does not allow. Over plain http (local development) no
  * prefix is possible, and the library's names stay.
  */
-export function providerCookieNamesOf(secure: boolean): {
+function providerCookieNamesOf(secure: boolean): {
   session: string;
   interaction: string;
   resume: string;
