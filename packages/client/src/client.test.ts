@@ -3,7 +3,7 @@ import { SuperOAuthClient, type SuperOAuthClientOptions } from "./client.ts";
 import { SuperOAuthError, SuperOAuthNetworkError } from "./errors.ts";
 import { cutOff, FakeFetch, fail, hang, ok } from "./testing/fake-fetch.ts";
 import { MemoryTokenStorage } from "./token-storage.ts";
-import type { SessionEnded } from "./transport.ts";
+import type { RateLimitSeen, SessionEnded } from "./transport.ts";
 
 const baseURL = "https://auth.example.test";
 const user = {
@@ -97,6 +97,53 @@ describe("errors", () => {
     );
     const partial = await rejectionOf(client().auth.logIn({ email: "a@example.com", password: "x" }));
     expect(partial).toMatchObject({ code: "INVALID_CREDENTIALS", rateLimit: null });
+  });
+
+  it("onRateLimit hears every answer's budget, a success's and each retried attempt's; none without all three headers", async () => {
+    const budget = (remaining: number) => ({
+      "x-ratelimit-limit": "5",
+      "x-ratelimit-remaining": String(remaining),
+      "x-ratelimit-reset": "1796589077",
+    });
+    const heard: RateLimitSeen[] = [];
+    const withListener = client({ onRateLimit: (event) => heard.push(event) });
+    const loggedIn = { user, ...pair(1) };
+    const login = Response.json({ success: true, data: loggedIn }, { headers: budget(4) });
+    server.on("POST /auth/login", () => login);
+    await withListener.auth.logIn({ email: "ada@example.com", password: "x" });
+    await Promise.resolve();
+    expect(heard).toEqual([
+      {
+        route: "auth.logIn",
+        status: 200,
+        rateLimit: { limit: 5, remaining: 4, resetAt: new Date(1_796_589_077_000) },
+      },
+    ]);
+
+    // A 429 retried after its Retry-After, then answered: both answers are heard, in order.
+    heard.length = 0;
+    let calls = 0;
+    server.on("POST /auth/register", () => {
+      calls += 1;
+      return calls === 1
+        ? fail("RATE_LIMIT_EXCEEDED", 429, { "retry-after": "1", ...budget(0) })
+        : Response.json({ success: true, data: loggedIn }, { status: 201, headers: budget(2) });
+    });
+    const registered = withListener.auth.register({ email: "b@example.com", password: "x", nickname: "ab" });
+    await vi.advanceTimersByTimeAsync(1000);
+    await registered;
+    await Promise.resolve();
+    expect(heard.map((event) => [event.route, event.status, event.rateLimit.remaining])).toEqual([
+      ["auth.register", 429, 0],
+      ["auth.register", 201, 2],
+    ]);
+
+    // No budget told (a route without one): nothing heard.
+    heard.length = 0;
+    server.on("GET /auth/me", () => ok({ user }));
+    await withListener.auth.me();
+    await Promise.resolve();
+    expect(heard).toEqual([]);
   });
 
   it("instanceof recognises the errors of another copy of the package (two copies installed)", async () => {

@@ -2,7 +2,13 @@ import { createPKCEPair } from "./pkce.ts";
 import { applyRetryOptions, defaultRetryPolicy, type RetryOptions } from "./retry.ts";
 import { checkCallSettings, checkDuration } from "./settings.ts";
 import { MemoryTokenStorage, type TokenStorage } from "./token-storage.ts";
-import { type FetchCredentials, type RequestOptions, type SessionEnded, Transport } from "./transport.ts";
+import {
+  type FetchCredentials,
+  type RateLimitSeen,
+  type RequestOptions,
+  type SessionEnded,
+  Transport,
+} from "./transport.ts";
 import type {
   AdminUserData,
   AdminUserPage,
@@ -70,6 +76,13 @@ export interface SuperOAuthClientOptions {
   readonly storage?: TokenStorage;
   /** Called when the server ended the session (the refresh token was refused): the tokens are cleared. */
   readonly onSessionEnded?: (event: SessionEnded) => void;
+  /**
+   * Called with a rate-limited route's budget each time an answer carries its `X-RateLimit-*`
+   * headers, a success's as well as a failure's (a failure also has it as `error.rateLimit`), so an
+   * app can hold its own calls back before it is refused. Every attempt's answer counts, retries
+   * and the client's own refreshes included.
+   */
+  readonly onRateLimit?: (event: RateLimitSeen) => void;
   /** Timeout of each attempt in ms. Default 10 000. */
   readonly timeoutMs?: number;
   /**
@@ -133,6 +146,7 @@ export class SuperOAuthClient {
       credentials: options.credentials,
       headers: options.headers ?? {},
       onSessionEnded: options.onSessionEnded,
+      onRateLimit: options.onRateLimit,
       refreshReuseGraceMs: options.refreshReuseGraceMs ?? 10_000,
     });
     this.#transport = transport;

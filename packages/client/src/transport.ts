@@ -39,6 +39,16 @@ export interface RequestOptions {
 /** fetch's `credentials` (spelled out: Node's types have no `RequestCredentials`). */
 export type FetchCredentials = "omit" | "same-origin" | "include";
 
+/**
+ * A rate-limited route's budget as an answer told it (its `X-RateLimit-*` headers), success or
+ * failure, with the route that answered and the answer's status.
+ */
+export interface RateLimitSeen {
+  readonly route: RouteName;
+  readonly status: number;
+  readonly rateLimit: RateLimit;
+}
+
 /** Why the client dropped its tokens: the code the server answered the refresh (or the call) with. */
 export interface SessionEnded {
   readonly reason: ErrorCode;
@@ -55,6 +65,7 @@ export interface TransportOptions {
   readonly credentials: FetchCredentials | undefined;
   readonly headers: Readonly<Record<string, string>>;
   readonly onSessionEnded: ((event: SessionEnded) => void) | undefined;
+  readonly onRateLimit: ((event: RateLimitSeen) => void) | undefined;
   /** The service's `REFRESH_REUSE_GRACE` in ms: how long a rotated refresh token is still taken. */
   readonly refreshReuseGraceMs: number;
 }
@@ -228,7 +239,7 @@ export class Transport {
       const leftMs = windowMs - (Date.now() - started);
       try {
         const { data } = await this.#send(
-          routes["auth.refresh"],
+          "auth.refresh",
           { body: { refreshToken: tokens.refreshToken } },
           { retry: false, timeoutMs: Math.max(1, Math.min(this.#options.timeoutMs, leftMs)) },
           null,
@@ -296,16 +307,15 @@ export class Transport {
     mode: "json" | "stream",
   ): Promise<Answer> {
     checkCallSettings("options.", options);
-    const route: Route = routes[name];
     const url = this.urlOf(name, input);
     // One deadline for the whole call: its retries, their waits, the wait for a refresh and the resend.
     const deadlineAt = Date.now() + (options.deadlineMs ?? this.#options.deadlineMs);
-    if (!route.bearer) return this.#send(route, input, options, null, mode, url, deadlineAt);
+    if (!routes[name].bearer) return this.#send(name, input, options, null, mode, url, deadlineAt);
     let refreshed = false;
     for (;;) {
       const tokens = await this.readTokens();
       try {
-        return await this.#send(route, input, options, tokens?.accessToken ?? null, mode, url, deadlineAt);
+        return await this.#send(name, input, options, tokens?.accessToken ?? null, mode, url, deadlineAt);
       } catch (error) {
         // The caller's account was disabled: no refresh can help (it would be refused the same),
         // so the session ends now rather than at the access token's expiry. (USER_NOT_FOUND is not
@@ -328,7 +338,7 @@ export class Transport {
         const outcome = await untilStopped(this.#joinOrStartRefresh({ stale: tokens }), {
           signal: options.signal,
           deadlineAt,
-          late: () => deadlineReached(route.method, url, "while its tokens were being refreshed"),
+          late: () => deadlineReached(routes[name].method, url, "while its tokens were being refreshed"),
         });
         if (outcome === "signed-out") throw error;
         refreshed = true;
@@ -338,7 +348,7 @@ export class Transport {
 
   /** Sends one call, with its retries, all of them before `deadlineAt` (ms since the epoch). */
   async #send(
-    route: Route,
+    name: RouteName,
     input: CallInput,
     options: RequestOptions,
     accessToken: string | null,
@@ -346,6 +356,7 @@ export class Transport {
     url: URL,
     deadlineAt: number,
   ): Promise<Answer> {
+    const route: Route = routes[name];
     const policy = applyRetryOptions(this.#options.retry, options.retry);
     const idempotent = options.idempotent ?? route.idempotent ?? isIdempotentMethod(route.method);
     const headers: Record<string, string> = {
@@ -365,6 +376,7 @@ export class Transport {
       let failure: SuperOAuthError | SuperOAuthNetworkError;
       try {
         const received = await this.#attempt(url, init, options, mode, deadlineAt);
+        this.#tellRateLimit(name, received.response);
         const answer = interpret(received);
         if (!(answer instanceof Error)) return answer;
         failure = answer;
@@ -386,6 +398,17 @@ export class Transport {
       if (delay === null || Date.now() + delay >= deadlineAt) throw failure;
       await sleep(delay, options.signal);
     }
+  }
+
+  /** `onRateLimit` told of an answer's budget, when it carried one. */
+  #tellRateLimit(name: RouteName, response: Response): void {
+    const listener = this.#options.onRateLimit;
+    if (listener === undefined) return;
+    const rateLimit = rateLimitOf(response.headers);
+    if (rateLimit === null) return;
+    const event: RateLimitSeen = { route: name, status: response.status, rateLimit };
+    // Outside this call's stack: the listener's own failure must not replace the API's answer.
+    queueMicrotask(() => listener(event));
   }
 
   /**
