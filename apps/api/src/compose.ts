@@ -528,6 +528,7 @@ function composeOIDC(input: {
     issuer: config.oidcIssuer,
     findClient: (clientId) => useCases.findClient({ clientId }),
     verifyClientSecret: (secret) => deps.secretHasher.secretMatchesHash(secret),
+    findClientSecretReplacement: (input) => useCases.findClientSecretReplacement(input),
     findAccount: (accountId) => useCases.findOIDCAccount({ accountId }),
     grants: {
       find: (owner) => useCases.findAppGrant(owner),

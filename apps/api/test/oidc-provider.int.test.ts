@@ -112,6 +112,66 @@ describe("the composed OpenID provider", () => {
     expect(page.headers.get("content-type")).toContain("text/html");
   });
 
+  it("tells an app that presents a rotated-out secret that it was replaced, and when; an older or a wrong one reads as wrong", async () => {
+    const registered = await api("/auth/register", {
+      email: "rotator@example.com",
+      password: "Str0ng-Passw0rd!x",
+      nickname: "rotator",
+    });
+    const accessToken = String(registered.accessToken);
+    await service.storage.users.markEmailVerified({
+      userId: (registered.user as { id: UserId }).id,
+      now: new Date(),
+    });
+    const created = await api(
+      "/apps",
+      {
+        name: "Rotated",
+        redirectURIs: ["https://rotated.example/cb"],
+        allowedScopes: ["openid", "user:read"],
+        type: "confidential",
+      },
+      accessToken,
+    );
+    const clientId = String((created.app as { clientId: string }).clientId);
+    const first = String(created.clientSecret);
+    // The fresh proof a rotation asks for: the registration's session has it.
+    const second = String((await api(`/apps/${clientId}/secret`, undefined, accessToken)).clientSecret);
+    const third = String((await api(`/apps/${clientId}/secret`, undefined, accessToken)).clientSecret);
+    const replacedAt = await service.storage.apps.findReplacedSecret(clientId);
+    const tokenWith = async (secret: string) => {
+      const response = await fetch(`${issuer}/oidc/token`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}`,
+        },
+        body: "grant_type=client_credentials&scope=user%3Aread",
+      });
+      return {
+        status: response.status,
+        body: (await response.json()) as { error?: string; error_description?: string },
+        challenge: response.headers.get("www-authenticate"),
+      };
+    };
+    const replaced = await tokenWith(second);
+    const description = `client authentication failed: this client secret was replaced at ${replacedAt?.replacedAt.toISOString()} (the app's secret was rotated): use the secret made then`;
+    expect(replaced).toMatchObject({
+      status: 401,
+      body: { error: "invalid_client", error_description: description },
+    });
+    // openid-client reports a Basic attempt's challenge, which says the same.
+    expect(replaced.challenge).toContain(`error_description="${description}"`);
+    // Only the last replaced secret is known: the first reads as any wrong secret, as does a typo.
+    for (const wrong of [first, `${third}x`]) {
+      expect(await tokenWith(wrong)).toMatchObject({
+        status: 401,
+        body: { error: "invalid_client", error_description: "client authentication failed" },
+      });
+    }
+    expect((await tokenWith(third)).status).toBe(200);
+  });
+
   it("takes only a browser form's body at the hosted forms (415 UNSUPPORTED_MEDIA_TYPE), and JSON at the API as before", async () => {
     const sent = (path: string, type: string, body: string) =>
       fetch(`${issuer}${path}`, {

@@ -48,6 +48,14 @@ export interface ProviderOptions {
   readonly findClient: (clientId: string) => Promise<OIDCClientRecord | null>;
   /** SHA-256 + constant-time comparison of a presented client secret with the stored hash. */
   readonly verifyClientSecret: (input: { secret: string; hash: string }) => boolean;
+  /**
+   * When the app's last rotation replaced this secret, or null (another wrong secret): asked only
+   * after a presented secret did not match, to say it was replaced rather than wrong.
+   */
+  readonly findClientSecretReplacement?: (input: {
+    clientId: string;
+    secret: string;
+  }) => Promise<Date | null>;
   /** null for an unknown or disabled account: no sign-in, no tokens, no userinfo. */
   readonly findAccount: (accountId: string) => Promise<OIDCAccount | null>;
   readonly grants: OIDCGrantRecords;
@@ -155,10 +163,25 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
 
   // Stored client "secrets" are SHA-256 hashes (client-metadata.ts): compare by hashing the
   // presented secret, in constant time (the existing SecretHasher).
-  provider.Client.prototype.compareClientSecret = function compareClientSecret(actual: string): boolean {
+  // A secret the app's last rotation replaced is refused as any wrong one (401 invalid_client), with
+  // a description that says so and when: an app still configured with it after a rotation was
+  // told only "client authentication failed", the same as for a typing mistake (until 2026-12-06).
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(
+    actual: string,
+  ): Promise<boolean> {
     refuseOtherSecretPlacement(this.clientAuthMethod, Provider.ctx);
     const hash = this.clientSecret;
-    return typeof hash === "string" && options.verifyClientSecret({ secret: actual, hash });
+    if (typeof hash !== "string") return false;
+    if (options.verifyClientSecret({ secret: actual, hash })) return true;
+    const replacedAt = await options.findClientSecretReplacement?.({
+      clientId: this.clientId,
+      secret: actual,
+    });
+    if (replacedAt === undefined || replacedAt === null) return false;
+    const refusal = `this client secret was replaced at ${replacedAt.toISOString()} (the app's secret was rotated): use the secret made then`;
+    const error = new errors.InvalidClientAuth(refusal);
+    error.error_description = `client authentication failed: ${refusal}`;
+    throw error;
   };
 
   // A token an app gets for itself (client_credentials) is no one's offline access and comes with

@@ -4,6 +4,7 @@ import {
   type AppRepository,
   type AuthorizedApp,
   authorizationTouchIntervalMs,
+  type ReplacedSecret,
   type StoredApp,
 } from "@superoauth/application";
 import type {
@@ -13,8 +14,8 @@ import type {
   TokenEndpointAuthMethod,
   UserId,
 } from "@superoauth/domain";
-import type { Selectable, Updateable } from "kysely";
-import type { AppAuthorizationsTable, AppsTable } from "./database.ts";
+import { type Selectable, sql, type UpdateObject } from "kysely";
+import type { AppAuthorizationsTable, AppsTable, Database } from "./database.ts";
 import type { SQLContext } from "./dialects/dialect.ts";
 import { precompileQuery } from "./precompiled-query.ts";
 
@@ -31,7 +32,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
   /** One conditional UPDATE of the owner's app as it was read: the port's updateApp contract. */
   async function writeAsRead(
     app: { clientId: string; ownerId: UserId; readAt: Date },
-    values: Updateable<AppsTable>,
+    values: UpdateObject<Database, "apps">,
   ): Promise<"updated" | "changed" | "not-found"> {
     if (spacePadded(app.clientId)) return "not-found";
     const result = await db
@@ -89,7 +90,28 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     },
 
     async replaceSecretHash({ clientId, ownerId, secretHash, readAt, now }) {
-      return writeAsRead({ clientId, ownerId, readAt }, { secret_hash: secretHash, updated_at: now });
+      return writeAsRead(
+        { clientId, ownerId, readAt },
+        {
+          // First: MySQL and MariaDB assign left to right, each seeing the ones before it, so this
+          // reads the hash being replaced (SQLite reads every value from the row as it was).
+          replaced_secret_hash: sql<string | null>`secret_hash`,
+          secret_replaced_at: now,
+          secret_hash: secretHash,
+          updated_at: now,
+        },
+      );
+    },
+
+    async findReplacedSecret(clientId: string): Promise<ReplacedSecret | null> {
+      if (spacePadded(clientId)) return null;
+      const row = await db
+        .selectFrom("apps")
+        .select(["replaced_secret_hash", "secret_replaced_at"])
+        .where("id", "=", clientId)
+        .executeTakeFirst();
+      if (row?.replaced_secret_hash == null || row.secret_replaced_at === null) return null;
+      return { hash: row.replaced_secret_hash, replacedAt: row.secret_replaced_at };
     },
 
     async deleteApp({ clientId, ownerId }): Promise<boolean> {

@@ -223,6 +223,9 @@ export interface AppsTable {
   /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
   require_pkce: ColumnType<number, boolean | undefined, boolean>;
   secret_hash: string | null;
+  /** The SHA-256 of the secret the last rotation replaced, and when (null before any rotation). */
+  replaced_secret_hash: ColumnType<string | null, string | null | undefined, string | null>;
+  secret_replaced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   created_at: Date;
   updated_at: Date;
 }

@@ -69,6 +69,7 @@ export type {
   RandomSource,
   RateLimitGroup,
   RateLimitRefusal,
+  ReplacedSecret,
   SecretCipher,
   SecretHasher,
   SecurityEventLog,

@@ -32,6 +32,7 @@ import { listApps } from "./use-cases/apps/list-apps.ts";
 import {
   findAppGrant,
   findClient,
+  findClientSecretReplacement,
   forgetAppGrant,
   recordAppConsent,
   recordAppGrant,
@@ -136,6 +137,7 @@ export interface UseCases {
   readonly listAuthorizedApps: Bound<typeof listAuthorizedApps>;
   readonly revokeAppAuthorization: Bound<typeof revokeAppAuthorization>;
   readonly findClient: Bound<typeof findClient>;
+  readonly findClientSecretReplacement: Bound<typeof findClientSecretReplacement>;
   readonly findOIDCAccount: Bound<typeof findOIDCAccount>;
   readonly findAppGrant: Bound<typeof findAppGrant>;
   readonly forgetAppGrant: Bound<typeof forgetAppGrant>;
@@ -232,6 +234,7 @@ export function createUseCases(deps: Dependencies): UseCases {
     listAuthorizedApps: (input) => listAuthorizedApps(deps, input),
     revokeAppAuthorization: (input) => revokeAppAuthorization(deps, input),
     findClient: (input) => findClient(deps, input),
+    findClientSecretReplacement: (input) => findClientSecretReplacement(deps, input),
     findOIDCAccount: (input) => findOIDCAccount(deps, input),
     findAppGrant: (input) => findAppGrant(deps, input),
     forgetAppGrant: (input) => forgetAppGrant(deps, input),

@@ -172,7 +172,7 @@ const confirmSteps = {
       " gives it a new client secret, shown only once, on the next page. Then:",
     ],
     outcomes: [
-      "the current secret stops working at once: the token endpoint refuses it, for signing people in and for refreshing tokens alike;",
+      "the current secret stops working at once: the token endpoint refuses it, for signing people in and for refreshing tokens alike, saying it was replaced and when;",
       "every instance of the app that uses it (each server, each environment) must be given the new one, or it cannot sign anyone in until it is;",
       "tokens already issued stay valid until they expire or are revoked: no one is signed out of the app, and its refresh tokens work with the new secret.",
     ],

@@ -11,6 +11,12 @@ export interface StoredApp extends AppSettings {
   readonly updatedAt: Date;
 }
 
+/** A client secret a rotation replaced: its SHA-256 (SecretHasher), and when. */
+export interface ReplacedSecret {
+  readonly hash: string;
+  readonly replacedAt: Date;
+}
+
 /** The apps users register (docs/decisions/0020-third-party-apps.md). */
 export interface AppRepository {
   /** Stores a new app; its client id is new (a collision is broken randomness: it throws). */
@@ -34,7 +40,8 @@ export interface AppRepository {
   /**
    * Replaces the secret hash of the owner's app as updateApp replaces its settings: only if nothing
    * wrote the app since it was read (`readAt`), setting `updatedAt` to `now`. Of concurrent calls
-   * with one `readAt`, one answers "updated".
+   * with one `readAt`, one answers "updated". The hash it replaces, if any, is kept as the app's
+   * replaced secret, replaced at `now` (findReplacedSecret), in the same write.
    */
   replaceSecretHash(input: {
     clientId: string;
@@ -43,6 +50,12 @@ export interface AppRepository {
     readAt: Date;
     now: Date;
   }): Promise<"updated" | "changed" | "not-found">;
+  /**
+   * The SHA-256 of the secret the app's last rotation replaced, and when; null for an app never
+   * rotated, or no such app. Only the last one is kept. Read when a presented secret did not match
+   * the current one, to say it was replaced rather than wrong (docs/oidc.md, "7. Errors").
+   */
+  findReplacedSecret(clientId: string): Promise<ReplacedSecret | null>;
   /** Deletes the owner's app; false when the owner has no such app. */
   deleteApp(input: { clientId: string; ownerId: UserId }): Promise<boolean>;
 }

@@ -16,6 +16,7 @@ export type {
   AppRepository,
   AuthorizationVersion,
   AuthorizedApp,
+  ReplacedSecret,
   StoredApp,
   ThirdPartyAccessToken,
   ThirdPartyAccessTokens,

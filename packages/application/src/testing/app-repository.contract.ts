@@ -172,6 +172,43 @@ export function appRepositoryContract(
       ).toBe("not-found");
     });
 
+    it("a secret's replacement keeps the hash it replaced and when, the last one only; one not made keeps nothing", async () => {
+      const { apps, ownerId } = await withOwner();
+      const created = app(ownerId);
+      await apps.createApp(created);
+      expect(await apps.findReplacedSecret(created.clientId)).toBeNull();
+      expect(await apps.findReplacedSecret("no-such-client")).toBeNull();
+      // Not as read: nothing written, nothing kept.
+      expect(
+        await apps.replaceSecretHash({
+          clientId: created.clientId,
+          ownerId,
+          secretHash: "b".repeat(64),
+          readAt: at(3),
+          now: at(4),
+        }),
+      ).toBe("changed");
+      expect(await apps.findReplacedSecret(created.clientId)).toBeNull();
+
+      const replace = (secretHash: string, readAt: Date, now: Date) =>
+        apps.replaceSecretHash({ clientId: created.clientId, ownerId, secretHash, readAt, now });
+      expect(await replace("b".repeat(64), at(0), at(5))).toBe("updated");
+      expect(await apps.findReplacedSecret(created.clientId)).toEqual({
+        hash: "a".repeat(64),
+        replacedAt: at(5),
+      });
+      expect((await apps.findApp(created.clientId))?.secretHash).toBe("b".repeat(64));
+      expect(await replace("c".repeat(64), at(5), at(6))).toBe("updated");
+      expect(await apps.findReplacedSecret(created.clientId)).toEqual({
+        hash: "b".repeat(64),
+        replacedAt: at(6),
+      });
+      expect((await apps.findApp(created.clientId))?.secretHash).toBe("c".repeat(64));
+
+      expect(await apps.deleteApp({ clientId: created.clientId, ownerId })).toBe(true);
+      expect(await apps.findReplacedSecret(created.clientId)).toBeNull();
+    });
+
     it("updates only an app still as it was read: a write since answers changed and is not made", async () => {
       const { apps, ownerId } = await withOwner();
       const created = app(ownerId, { updatedAt: at(1) });

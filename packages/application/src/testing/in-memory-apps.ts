@@ -7,6 +7,7 @@ import {
   type AuthorizedApp,
   authorizationTouchIntervalMs,
   type OIDCModelStore,
+  type ReplacedSecret,
   type StoredApp,
   type ThirdPartyAccessToken,
   type ThirdPartyAccessTokens,
@@ -15,6 +16,7 @@ import {
 /** The AppRepository in memory. */
 export class InMemoryAppRepository implements AppRepository {
   readonly #apps = new Map<string, StoredApp>();
+  readonly #replacedSecrets = new Map<string, ReplacedSecret>();
 
   async createApp(app: StoredApp): Promise<void> {
     if (this.#apps.has(app.clientId)) throw new Error("Duplicate client id");
@@ -50,7 +52,15 @@ export class InMemoryAppRepository implements AppRepository {
     readAt: Date;
     now: Date;
   }): Promise<"updated" | "changed" | "not-found"> {
-    return this.#writeAsRead(input, { secretHash: input.secretHash });
+    const replaced = this.#owned(input)?.secretHash ?? null;
+    const outcome = this.#writeAsRead(input, { secretHash: input.secretHash });
+    if (outcome === "updated" && replaced !== null)
+      this.#replacedSecrets.set(input.clientId, { hash: replaced, replacedAt: input.now });
+    return outcome;
+  }
+
+  async findReplacedSecret(clientId: string): Promise<ReplacedSecret | null> {
+    return this.#apps.has(clientId) ? (this.#replacedSecrets.get(clientId) ?? null) : null;
   }
 
   #writeAsRead(
@@ -65,7 +75,9 @@ export class InMemoryAppRepository implements AppRepository {
   }
 
   async deleteApp(input: { clientId: string; ownerId: UserId }): Promise<boolean> {
-    return this.#owned(input) !== null && this.#apps.delete(input.clientId);
+    if (this.#owned(input) === null) return false;
+    this.#replacedSecrets.delete(input.clientId);
+    return this.#apps.delete(input.clientId);
   }
 
   #owned(input: { clientId: string; ownerId: UserId }): StoredApp | null {

@@ -49,6 +49,23 @@ export async function findClient(
 }
 
 /**
+ * When the app's last secret rotation replaced `secret`, or null: the presented secret is not the
+ * one it replaced (only the last is kept), or the app was never rotated or is gone. Asked only
+ * after a presented secret did not match the current one, so the token endpoint can say the
+ * secret was replaced rather than wrong; compared in constant time, as the current one is.
+ */
+export async function findClientSecretReplacement(
+  deps: Dependencies,
+  input: { clientId: string; secret: string },
+): Promise<Date | null> {
+  const replaced = await deps.apps.findReplacedSecret(input.clientId);
+  if (replaced === null) return null;
+  return deps.secretHasher.secretMatchesHash({ secret: input.secret, hash: replaced.hash })
+    ? replaced.replacedAt
+    : null;
+}
+
+/**
  * The user's authorization of the app as recorded (the provider's Grant id and the scopes recorded
  * with it), or null when there is none. A consent hands it back to recordAppGrant as `replacing`.
  */

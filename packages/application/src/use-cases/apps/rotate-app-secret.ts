@@ -9,7 +9,8 @@ import { recordAppEvent } from "./steps/record-app-event.ts";
 
 /**
  * Gives the user's confidential app a new client secret (POST /apps/:clientId/secret), shown this
- * once; the old one stops working at once (only the new hash is kept). Tokens already issued stay
+ * once; the old one stops working at once. Its hash is kept as the replaced secret, so a token
+ * request that still presents it is told it was replaced, and when (docs/oidc.md). Tokens already issued stay
  * valid: a leaked secret calls for deleting the app, or for each user revoking it. A sensitive
  * change (ADR 0020), recorded in the owner's security log (`app_secret_rotated`).
  *
