@@ -75,6 +75,29 @@ describe("a refused form's <title>", () => {
   });
 });
 
+describe("a notice after an action", () => {
+  it("is said first in the next page's <title>: the status paragraph under the heading, there at load, is not reliably announced", async () => {
+    const { browser } = await withAccount();
+    await signIn(browser, "/account/sessions");
+    // This browser's is the only session (the sign-up's too, when it is there: a sign-out of it
+    // says the other notice), so the answer is a notice either way.
+    const done = await browser.submit("/account/sessions", "/account/sessions/revoke-others", {});
+    expect(done.statusCode).toBe(303);
+    const page = await browser.get("/account/sessions");
+    const notice = /<p class="notice" role="status">([^<]*)<\/p>/.exec(page.body)?.[1] ?? "";
+    expect(notice).toMatch(/signed out|nothing to sign out/);
+    expect(titleOf(page.body)).toBe(`${notice} · Sessions · SuperOAuth`);
+    // The notice is shown once: the page loaded again has its own title.
+    expect(titleOf((await browser.get("/account/sessions")).body)).toBe("Sessions · SuperOAuth");
+
+    // The sign-in page's notices too (one layout): "You are signed out."
+    await browser.submit("/account/sessions", "/account/sign-out", {});
+    expect(titleOf((await browser.get("/account/sign-in")).body)).toBe(
+      "You are signed out. · Sign in to your account · SuperOAuth",
+    );
+  });
+});
+
 /** The form of `body` holding the field named `name`. */
 function formWith(body: string, name: string): string {
   const form = (body.match(/<form\b[^>]*>[\s\S]*?<\/form>/g) ?? []).find((f) => f.includes(`name="${name}"`));
