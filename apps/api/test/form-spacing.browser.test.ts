@@ -56,4 +56,20 @@ describe("the pages' forms", () => {
     expect(Math.round(second.y - (first.y + first.height))).toBeGreaterThanOrEqual(6);
     await page.close();
   });
+
+  it("in forced colors a button drawn as a link has the links' colour, not that of the words around it", async () => {
+    const page = await browser.newPage({ javaScriptEnabled: false });
+    await page.emulateMedia({ forcedColors: "active" });
+    await page.setContent(
+      `<!doctype html><html lang="en"><head><style>${css}</style></head><body><main>
+      <p id="words">Not you? <button type="submit" class="link">Use another account</button> or <a href="/account">your account</a></p>
+      </main></body></html>`,
+    );
+    // A string, evaluated in the page: the tests are compiled without the DOM library.
+    const colorOf = (selector: string) =>
+      page.evaluate<string>(`getComputedStyle(document.querySelector(${JSON.stringify(selector)})).color`);
+    expect(await colorOf("button.link")).toBe(await colorOf("a"));
+    expect(await colorOf("button.link")).not.toBe(await colorOf("#words"));
+    await page.close();
+  });
 });
