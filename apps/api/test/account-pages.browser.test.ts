@@ -208,8 +208,8 @@ describe("the mailed links in a real browser", () => {
     await page.goto(linkIn(mail.text, "reset-password"));
     expect(new URL(page.url()).hash).toBe("");
     await checkPage(page, "mailed-reset-password");
-    await page.getByLabel("New password").fill("Brand-new-pass2!");
-    await page.getByLabel("Repeat it").fill("Brand-new-pass2!");
+    await page.getByLabel("New password", { exact: true }).fill("Brand-new-pass2!");
+    await page.getByLabel("Repeat the new password").fill("Brand-new-pass2!");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);
@@ -233,8 +233,8 @@ describe("the mailed links in a real browser", () => {
     await api("/auth/forgot-password", { email: "shared-bob@example.com" });
     const mail = await newestMail("shared-bob@example.com", /reset/i, before);
     await page.goto(linkIn(mail.text, "reset-password"));
-    await page.getByLabel("New password").fill("Bobs-new-pass3!");
-    await page.getByLabel("Repeat it").fill("Bobs-new-pass3!");
+    await page.getByLabel("New password", { exact: true }).fill("Bobs-new-pass3!");
+    await page.getByLabel("Repeat the new password").fill("Bobs-new-pass3!");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     await page
@@ -315,19 +315,19 @@ describe("the mailed links in a real browser", () => {
 
     await page.goto(link);
     await page.getByLabel("The link from the email").fill(link);
-    await page.getByLabel("New password").fill("Third-pass-3!");
-    await page.getByLabel("Repeat it").fill("Third-pass-3?");
+    await page.getByLabel("New password", { exact: true }).fill("Third-pass-3!");
+    await page.getByLabel("Repeat the new password").fill("Third-pass-3?");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("The two passwords differ").waitFor({ timeout: 10_000 });
     // The link is kept in the form: only the passwords are asked again.
     expect(await page.getByLabel("The link from the email").count()).toBe(0);
-    await page.getByLabel("New password").fill("alllowercase");
-    await page.getByLabel("Repeat it").fill("alllowercase");
+    await page.getByLabel("New password", { exact: true }).fill("alllowercase");
+    await page.getByLabel("Repeat the new password").fill("alllowercase");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByText("must contain an uppercase letter").waitFor({ timeout: 10_000 });
     await checkPage(page, "mailed-reset-password-refused-nojs", { axe: false });
-    await page.getByLabel("New password").fill("Third-pass-3!");
-    await page.getByLabel("Repeat it").fill("Third-pass-3!");
+    await page.getByLabel("New password", { exact: true }).fill("Third-pass-3!");
+    await page.getByLabel("Repeat the new password").fill("Third-pass-3!");
     await page.getByRole("button", { name: "Change password" }).click();
     await page.getByRole("heading", { name: "Your password is changed" }).waitFor({ timeout: 10_000 });
     expect(problems).toEqual([]);

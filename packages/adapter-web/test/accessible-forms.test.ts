@@ -98,6 +98,22 @@ describe("a notice after an action", () => {
   });
 });
 
+describe("the pages that choose a new password", () => {
+  it('label its two fields alike, "New password" and "Repeat the new password": a list of the fields read "Repeat it" for the second', async () => {
+    const { browser } = await withAccount();
+    await signIn(browser, "/account/password");
+    for (const url of ["/reset-password", "/undo-email-change", "/account/password"]) {
+      const page = await browser.get(url);
+      expect(page.statusCode, url).toBe(200);
+      const labels = (page.body.match(/<label [^>]*>[^<]*<\/label>/g) ?? []).map((label) =>
+        label.replace(/<[^>]+>/g, ""),
+      );
+      expect(labels, url).toContain("New password");
+      expect(labels, url).toContain("Repeat the new password");
+    }
+  });
+});
+
 /** The form of `body` holding the field named `name`. */
 function formWith(body: string, name: string): string {
   const form = (body.match(/<form\b[^>]*>[\s\S]*?<\/form>/g) ?? []).find((f) => f.includes(`name="${name}"`));
