@@ -232,6 +232,9 @@ describe("social sign-in in a real browser", () => {
       await page.locator("#status.ok, #status.error").waitFor({ timeout: 10_000 });
       expect(await page.locator("h1").textContent()).toBe(heading);
       expect(await page.locator("#status").textContent()).toBe(status);
+      // A failure the script found is in the title too, where a screen reader says it first.
+      const failed = status.startsWith("Nothing to complete");
+      expect(await page.title()).toBe(`${failed ? "Error: " : ""}${heading} · SuperOAuth`);
       expect(new URL(page.url()).search).toBe("");
     }
     await context.close();
@@ -247,6 +250,7 @@ describe("social sign-in in a real browser", () => {
     await lured.locator("#status.error").waitFor({ timeout: 10_000 });
     // Plain words for a person (what happened, what to do), not the API's code_verifier.
     expect(await lured.locator("#status").textContent()).toBe(refusedWords);
+    expect(await lured.title()).toBe("Error: Signing in · SuperOAuth");
     await fresh.close();
 
     // A victim in the middle of their own sign-in: their browser holds a verifier, not the attacker's.

@@ -33,7 +33,14 @@ const script = `
 "use strict";
 (function () {
   var status = document.getElementById("status");
-  function show(text, kind) { status.textContent = text; status.className = kind; }
+  // A failure the script finds says so in the title too ("Error: Signing in"), as a refused form's
+  // page does: the title is what a screen reader says of the page, and "Signing in" was left there.
+  var title = document.title;
+  function show(text, kind) {
+    status.textContent = text;
+    status.className = kind;
+    document.title = (kind === "error" ? "Error: " : "") + title;
+  }
   var page = document.body.getAttribute("data-page");
   function post(path, body) {
     return fetch(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
