@@ -71,11 +71,15 @@ interface OneStepLink extends LinkPage {
    * link into the form and hidden the field.
    */
   readonly pasteLead: string;
-  /** Uses the link; answers what the page then says, and the account the link was for. */
+  /**
+   * Uses the link; answers the title and words of the page then (the title says what happened, as
+   * a password link's `doneTitle` does: the form's title and heading were kept above "Your email
+   * address is verified"), and the account the link was for.
+   */
   use(
     useCases: UseCases,
     input: { token: string; request: FastifyRequest },
-  ): Promise<Result<{ message: string; accountId: UserId }, ErrorCode>>;
+  ): Promise<Result<{ title: string; message: string; accountId: UserId }, ErrorCode>>;
 }
 
 const verifyEmail: OneStepLink = {
@@ -92,6 +96,7 @@ const verifyEmail: OneStepLink = {
     if (!verified.ok) return verified;
     // A link followed again says so, rather than that it failed.
     return ok({
+      title: verified.value.alreadyVerified ? "Address verified already" : "Address verified",
       message: verified.value.alreadyVerified
         ? "Your email address was already verified. You can sign in with it."
         : "Your email address is verified. You can sign in with it now.",
@@ -113,6 +118,7 @@ const confirmEmail: OneStepLink = {
     const confirmed = await useCases.confirmEmailChange({ token, client: clientOf(request) });
     if (!confirmed.ok) return confirmed;
     return ok({
+      title: "New address confirmed",
       message: "Your account now uses this email address. Sign in with it from now on.",
       accountId: confirmed.value.id,
     });
@@ -228,6 +234,7 @@ function oneStepLinkPage(
     const held = await browserSessions.authenticate(request.raw);
     return sendLinkDone(kit, request, reply, {
       link,
+      title: result.value.title,
       message: result.value.message,
       elsewhere: held !== null && held.user.id !== result.value.accountId ? held.user.email : null,
     });

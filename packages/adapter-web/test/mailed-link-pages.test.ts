@@ -130,12 +130,16 @@ describe("/verify-email", () => {
     const verified = await browser.submit("/verify-email", "/verify-email", { link });
     expectDone(verified);
     expect(verified.body).toContain("Your email address is verified.");
+    // The title and heading say what happened, not the form's "Verify your email address".
+    expect(verified.body).toContain("<title>Address verified · SuperOAuth</title>");
+    expect(verified.body).toContain("<h1>Address verified</h1>");
     expect(verified.body).toContain('<a href="/account/sign-in">Sign in</a>');
     expect((await deps.users.findUserById(signedUp.user.id))?.emailVerified).toBe(true);
 
     const again = await browser.submit("/verify-email", "/verify-email", { link });
     expectDone(again);
     expect(again.body).toContain("Your email address was already verified. You can sign in with it.");
+    expect(again.body).toContain("<title>Address verified already · SuperOAuth</title>");
     expect(again.body).not.toContain('aria-invalid="true"');
   });
 
@@ -173,6 +177,7 @@ describe("/confirm-email", () => {
     const confirmed = await browser.submit("/confirm-email", "/confirm-email", { link });
     expectDone(confirmed);
     expect(confirmed.body).toContain("Your account now uses this email address.");
+    expect(confirmed.body).toContain("<title>New address confirmed · SuperOAuth</title>");
     expect((await deps.users.findUserById(signedUp.user.id))?.email).toBe("countess@example.com");
   });
 
