@@ -102,6 +102,7 @@ describe("POST /api/v1/apps", () => {
       tokenEndpointAuthMethod: "client_secret_basic",
       idTokenSigningAlg: "ES256",
       requirePKCE: true,
+      backchannelLogoutURI: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -149,6 +150,26 @@ describe("POST /api/v1/apps", () => {
     expect(notBoolean.json()).toMatchObject({ success: false, error: "VALIDATION_ERROR" });
   });
 
+  it("keeps a back-channel logout URI given at registration, changes it and removes it with null", async () => {
+    const registered = await call("POST", "/apps", ada.accessToken, {
+      ...registration,
+      backchannelLogoutURI: "https://printer.example/backchannel-logout",
+    });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json().data.app.backchannelLogoutURI).toBe(
+      "https://printer.example/backchannel-logout",
+    );
+    const path = `/apps/${registered.json().data.app.clientId}`;
+    const loopback = await call("PATCH", path, ada.accessToken, {
+      backchannelLogoutURI: "http://127.0.0.1:8080/logout",
+    });
+    expect(loopback.statusCode).toBe(200);
+    expect(loopback.json().data.app.backchannelLogoutURI).toBe("http://127.0.0.1:8080/logout");
+    const removed = await call("PATCH", path, ada.accessToken, { backchannelLogoutURI: null });
+    expect(removed.statusCode).toBe(200);
+    expect((await call("GET", path, ada.accessToken)).json().data.app.backchannelLogoutURI).toBeNull();
+  });
+
   it("registers a public mobile app receiving its code at a private-use scheme (RFC 8252 section 7.1)", async () => {
     const mobile = {
       ...registration,
@@ -166,6 +187,18 @@ describe("POST /api/v1/apps", () => {
   it.each([
     ["an http redirect URI on a public host", { redirectURIs: ["http://printer.example/cb"] }],
     ["a redirect URI with a fragment", { redirectURIs: ["https://printer.example/cb#x"] }],
+    [
+      "an http back-channel logout URI on a public host",
+      { backchannelLogoutURI: "http://printer.example/logout" },
+    ],
+    [
+      "a back-channel logout URI with a fragment",
+      { backchannelLogoutURI: "https://printer.example/logout#x" },
+    ],
+    [
+      "a back-channel logout URI with a private-use scheme",
+      { backchannelLogoutURI: "com.example.printer:/logout" },
+    ],
     ["a private-use scheme for a confidential app", { redirectURIs: ["com.example.printer:/cb"] }],
     ["a custom scheme without a dot", { type: "public", redirectURIs: ["printer://cb"] }],
     ["no redirect URI", { redirectURIs: [] }],

@@ -60,6 +60,7 @@ export function appRecord(input: {
   postLogoutRedirectURI?: string;
   idTokenSigningAlg?: OIDCClientRecord["idTokenSigningAlg"];
   requirePKCE?: boolean;
+  backchannelLogoutURI?: string;
 }): OIDCClientRecord {
   return {
     clientId: input.clientId,
@@ -73,6 +74,7 @@ export function appRecord(input: {
     tokenEndpointAuthMethod: input.method,
     idTokenSigningAlg: input.idTokenSigningAlg ?? "ES256",
     requirePKCE: input.requirePKCE ?? true,
+    backchannelLogoutURI: input.backchannelLogoutURI ?? null,
     secretHash: input.secret === null ? null : sha256(input.secret),
   };
 }

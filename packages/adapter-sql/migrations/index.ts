@@ -33,6 +33,7 @@ import * as indexSecurityEventsByType from "./2026-12-04T23-00_index-security-ev
 import * as indexOAuthTripsByReauthenticatingSession from "./2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session.ts";
 import * as indexPrunableRecordsByExpiry from "./2026-12-05T11-00_index-prunable-records-by-expiry.ts";
 import * as addUsersDisabledReason from "./2026-12-06T04-00_add-users-disabled-reason.ts";
+import * as addAppsBackchannelLogoutURI from "./2026-12-06T22-00_add-apps-backchannel-logout-uri.ts";
 import * as keepAppsReplacedSecretHash from "./2026-12-06T23-00_keep-apps-replaced-secret-hash.ts";
 
 /**
@@ -75,5 +76,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "2026-12-05T10-00_index-oauth-trips-by-reauthenticating-session": indexOAuthTripsByReauthenticatingSession,
   "2026-12-05T11-00_index-prunable-records-by-expiry": indexPrunableRecordsByExpiry,
   "2026-12-06T04-00_add-users-disabled-reason": addUsersDisabledReason,
+  "2026-12-06T22-00_add-apps-backchannel-logout-uri": addAppsBackchannelLogoutURI,
   "2026-12-06T23-00_keep-apps-replaced-secret-hash": keepAppsReplacedSecretHash,
 };

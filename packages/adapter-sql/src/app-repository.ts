@@ -283,6 +283,7 @@ function settingsRow(
     token_endpoint_auth_method: settings.tokenEndpointAuthMethod,
     id_token_signed_response_alg: settings.idTokenSigningAlg,
     require_pkce: settings.requirePKCE,
+    backchannel_logout_uri: settings.backchannelLogoutURI,
   };
 }
 
@@ -301,6 +302,7 @@ function toApp(row: Selectable<AppsTable>): StoredApp {
     tokenEndpointAuthMethod: row.token_endpoint_auth_method as TokenEndpointAuthMethod,
     idTokenSigningAlg: row.id_token_signed_response_alg as IdTokenSigningAlg,
     requirePKCE: row.require_pkce === 1,
+    backchannelLogoutURI: row.backchannel_logout_uri,
     secretHash: row.secret_hash,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

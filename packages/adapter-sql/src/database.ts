@@ -222,6 +222,8 @@ export interface AppsTable {
   id_token_signed_response_alg: string;
   /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
   require_pkce: ColumnType<number, boolean | undefined, boolean>;
+  /** Where the provider POSTs logout tokens (ADR 0073); null: none registered. */
+  backchannel_logout_uri: string | null;
   secret_hash: string | null;
   /** The SHA-256 of the secret the last rotation replaced, and when (null before any rotation). */
   replaced_secret_hash: ColumnType<string | null, string | null | undefined, string | null>;

@@ -212,6 +212,7 @@ const registration = {
   name: "My Site",
   redirect_uris: "https://my.example/callback\r\nhttps://my.example/other",
   post_logout_redirect_uris: "",
+  backchannel_logout_uri: "https://my.example/backchannel-logout",
   homepage_url: "https://my.example/",
   logo_url: "",
   scope: "openid",
@@ -248,6 +249,7 @@ describe("/account/developer-apps", () => {
       tokenEndpointAuthMethod: "client_secret_post",
       idTokenSigningAlg: "RS256",
       requirePKCE: false,
+      backchannelLogoutURI: "https://my.example/backchannel-logout",
       homepageURL: "https://my.example/",
     });
     expect(stored?.secretHash).toBe(built.deps.secretHasher.hashSecret(secret as string));
@@ -255,6 +257,8 @@ describe("/account/developer-apps", () => {
     const shown = await built.browser.get(`/account/developer-apps/${clientId}`);
     expectPage(shown, 200);
     expect(shown.body).toContain(clientId);
+    // The edit form shows the back-channel logout URI registered.
+    expect(shown.body).toContain('value="https://my.example/backchannel-logout"');
     // What the app's sign-in library needs beside the client id: the page named none before.
     expect(shown.body).toContain(`id="issuer">${testIssuer}</code>`);
     expect(shown.body).toContain(`id="discovery-url">${testIssuer}/.well-known/openid-configuration</code>`);
@@ -329,17 +333,30 @@ describe("/account/developer-apps", () => {
     expect(answer.body).toMatch(
       /<textarea id="redirect-uris"[^>]*aria-invalid="true" aria-describedby="form-error redirect-uris-hint" autofocus>/,
     );
-    const badSignOut = await registerThroughPage(built, {
-      ...registration,
-      post_logout_redirect_uris: "https://app.example/out#x",
-    });
-    expectPage(badSignOut.answer, 400);
-    // The form's words for the field, not the API's name for it (postLogoutRedirectURIs).
-    expect(badSignOut.answer.body).toContain(
-      "Sign-out redirect URIs: A redirect URI must not have a fragment",
-    );
-    expect(badSignOut.answer.body).not.toContain("postLogoutRedirectURIs");
-    expect(invalidFields(badSignOut.answer.body)).toEqual(["post-logout-uris"]);
+    // Each URI field's fault is named in the form's words, not the API's name for it
+    // (postLogoutRedirectURIs, backchannelLogoutURI), and marks that field.
+    for (const [field, value, words, id, apiName] of [
+      [
+        "post_logout_redirect_uris",
+        "https://app.example/out#x",
+        "Sign-out redirect URIs: A redirect URI must not have a fragment",
+        "post-logout-uris",
+        "postLogoutRedirectURIs",
+      ],
+      [
+        "backchannel_logout_uri",
+        "http://app.example/logout",
+        "Back-channel logout URI &quot;http://app.example/logout&quot; must be an absolute https URL",
+        "backchannel-logout-uri",
+        "backchannelLogoutURI",
+      ],
+    ] as const) {
+      const refused = await registerThroughPage(built, { ...registration, [field]: value });
+      expectPage(refused.answer, 400);
+      expect(refused.answer.body).toContain(words);
+      expect(refused.answer.body).not.toContain(apiName);
+      expect(invalidFields(refused.answer.body)).toEqual([id]);
+    }
     const noOpenID = await registerThroughPage(built, { ...registration, scope: "email" });
     expectPage(noOpenID.answer, 400);
     expect(noOpenID.answer.body).toContain("Scopes must include openid");

@@ -160,6 +160,8 @@ export interface App {
   readonly idTokenSigningAlg: string;
   /** Whether its authorization requests must carry a PKCE challenge (always for a public app). */
   readonly requirePKCE: boolean;
+  /** Where logout tokens are POSTed (OpenID Connect Back-Channel Logout 1.0); null: none. */
+  readonly backchannelLogoutURI: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -178,6 +180,8 @@ export interface AppSettings {
   readonly idTokenSigningAlg?: "ES256" | "RS256";
   /** `true` (default); `false` lets a confidential app's library send no PKCE challenge. */
   readonly requirePKCE?: boolean;
+  /** An https URL (http only on loopback) the provider POSTs logout tokens to; null removes it. */
+  readonly backchannelLogoutURI?: string | null;
 }
 
 export interface RegisteredApp {

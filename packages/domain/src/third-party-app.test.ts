@@ -187,8 +187,40 @@ describe("parseAppSettings", () => {
         tokenEndpointAuthMethod: "client_secret_basic",
         idTokenSigningAlg: "ES256",
         requirePKCE: true,
+        backchannelLogoutURI: null,
       },
     });
+  });
+
+  it("takes a back-channel logout URI by the redirect URIs' web rule, with a query but no fragment", () => {
+    for (const uri of [
+      "https://app.example/backchannel-logout",
+      "https://app.example/logout?from=superoauth",
+      "http://127.0.0.1:8080/logout",
+      "http://localhost:3000/logout",
+      "http://[::1]:3000/logout",
+    ]) {
+      expect(parseAppSettings({ ...valid, backchannelLogoutURI: uri })).toMatchObject({
+        ok: true,
+        value: { backchannelLogoutURI: uri },
+      });
+    }
+    for (const uri of [
+      "http://app.example/logout",
+      "http://10.0.0.5/logout",
+      "https://app.example/logout#now",
+      "https://user:pw@app.example/logout",
+      "com.example.app:/logout",
+      "https://APP.example/logout",
+      "/logout",
+      "",
+    ]) {
+      expect(parseAppSettings({ ...valid, backchannelLogoutURI: uri })).toMatchObject({
+        ok: false,
+        error: "VALIDATION_ERROR",
+        message: expect.stringMatching(/^backchannelLogoutURI /),
+      });
+    }
   });
 
   it("requires PKCE unless a confidential app turns it off; a public app cannot", () => {

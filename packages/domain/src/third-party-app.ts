@@ -43,6 +43,11 @@ export interface AppSettings {
    * (ADR 0049).
    */
   readonly requirePKCE: boolean;
+  /**
+   * Where the provider POSTs a logout token when a session the person signed in to the app within
+   * ends (OpenID Connect Back-Channel Logout 1.0, ADR 0073), or null: the app is told nothing.
+   */
+  readonly backchannelLogoutURI: string | null;
 }
 
 /** The settings as a request gives them: anything may be wrong. */
@@ -57,6 +62,7 @@ export interface AppSettingsInput {
   readonly tokenEndpointAuthMethod?: string | undefined;
   readonly idTokenSigningAlg?: string | undefined;
   readonly requirePKCE?: boolean | undefined;
+  readonly backchannelLogoutURI?: string | null | undefined;
 }
 
 export const maxAppNameLength = 100;
@@ -240,6 +246,31 @@ function parseOptionalWebURL(
   return ok(url.href);
 }
 
+/**
+ * A back-channel logout URI (OpenID Connect Back-Channel Logout 1.0 §2.2): the redirect URIs' web
+ * rule, exactly (absolute https, http only on a loopback host, no userinfo, canonical form), and no
+ * fragment (the specification forbids one; a query is allowed). Never a private-use scheme: the
+ * provider's server calls it, not a browser on the device.
+ */
+export function parseBackchannelLogoutURI(
+  raw: string | null | undefined,
+): Result<string | null, "VALIDATION_ERROR"> {
+  if (raw === undefined || raw === null) return ok(null);
+  const url = parseWebURL(raw);
+  if (url === null) {
+    return invalid(
+      `backchannelLogoutURI ${JSON.stringify(raw.slice(0, 100))} must be an absolute https URL (http only for 127.0.0.1, [::1] or localhost) without user information`,
+    );
+  }
+  if (raw.includes("#")) return invalid("backchannelLogoutURI must not have a fragment");
+  if (url.href !== raw) {
+    return invalid(
+      `backchannelLogoutURI must be written in its canonical form: ${JSON.stringify(url.href.slice(0, 200))}`,
+    );
+  }
+  return ok(raw);
+}
+
 /** The requested scopes, each known, without repeats; `openid` is required (this is an OpenID provider). */
 export function parseAppScopes(raw: readonly string[]): Result<readonly AppScope[], "VALIDATION_ERROR"> {
   const scopes: AppScope[] = [];
@@ -323,6 +354,8 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
   if (!requirePKCE && type === "public") {
     return invalid("A public client must use PKCE: requirePKCE may be false for a confidential client only");
   }
+  const backchannelLogoutURI = parseBackchannelLogoutURI(input.backchannelLogoutURI);
+  if (!backchannelLogoutURI.ok) return backchannelLogoutURI;
   return ok({
     name,
     logoURL: logoURL.value,
@@ -334,6 +367,7 @@ export function parseAppSettings(input: AppSettingsInput): Result<AppSettings, "
     tokenEndpointAuthMethod: method.value,
     idTokenSigningAlg: idTokenSigningAlg as IdTokenSigningAlg,
     requirePKCE,
+    backchannelLogoutURI: backchannelLogoutURI.value,
   });
 }
 

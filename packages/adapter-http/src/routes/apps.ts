@@ -36,6 +36,12 @@ const appFields = {
         "Whether its authorization requests must carry a PKCE challenge (S256): true (the default); false for a confidential app whose library sends none",
     }),
   ),
+  backchannelLogoutURI: Type.Optional(
+    Type.Union([url, Type.Null()], {
+      description:
+        "Where the provider POSTs a logout token when a session the person signed in to the app within ends (OpenID Connect Back-Channel Logout 1.0): absolute https (http only for 127.0.0.1, [::1] or localhost), no fragment; null for none (the default)",
+    }),
+  ),
 };
 
 const publicApp = Type.Object({
@@ -50,6 +56,7 @@ const publicApp = Type.Object({
   tokenEndpointAuthMethod: Type.String(),
   idTokenSigningAlg: Type.String(),
   requirePKCE: Type.Boolean(),
+  backchannelLogoutURI: Type.Union([Type.String(), Type.Null()]),
   createdAt: Type.String({ format: "date-time" }),
   updatedAt: Type.String({ format: "date-time" }),
 });

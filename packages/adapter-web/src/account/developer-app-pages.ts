@@ -28,6 +28,7 @@ interface AppForm {
   readonly logoURL: string;
   readonly redirectURIs: string;
   readonly postLogoutRedirectURIs: string;
+  readonly backchannelLogoutURI: string;
   readonly scopes: readonly string[];
   readonly type: string;
   readonly tokenEndpointAuthMethod: string;
@@ -42,6 +43,7 @@ const emptyForm: AppForm = {
   logoURL: "",
   redirectURIs: "",
   postLogoutRedirectURIs: "",
+  backchannelLogoutURI: "",
   scopes: ["openid"],
   type: "confidential",
   tokenEndpointAuthMethod: "client_secret_basic",
@@ -62,6 +64,7 @@ const appFormFields: Readonly<Record<string, { readonly id: string | null; reado
   type: { id: null, words: "Client type" },
   redirectURIs: { id: "redirect-uris", words: "Redirect URIs" },
   postLogoutRedirectURIs: { id: "post-logout-uris", words: "Sign-out redirect URIs" },
+  backchannelLogoutURI: { id: "backchannel-logout-uri", words: "Back-channel logout URI" },
   homepageURL: { id: "homepage-url", words: "Homepage URL" },
   logoURL: { id: "logo-url", words: "Logo URL" },
   idTokenSigningAlg: { id: "id-token-alg", words: "ID token signing algorithm" },
@@ -94,6 +97,7 @@ function formOf(page: PageContext): AppForm {
     logoURL: page.form("logo_url", maxAppURLLength + 1),
     redirectURIs: page.form("redirect_uris", urisMax),
     postLogoutRedirectURIs: page.form("post_logout_redirect_uris", urisMax),
+    backchannelLogoutURI: page.form("backchannel_logout_uri", maxAppURLLength + 1),
     scopes: fieldList(page.body, "scope", 50, appScopes.length + 5),
     type: page.form("type", 20),
     tokenEndpointAuthMethod: page.form("token_endpoint_auth_method", 40),
@@ -119,6 +123,8 @@ function settingsOf(form: AppForm): AppSettingsInput {
     logoURL: optional(form.logoURL),
     redirectURIs: lines(form.redirectURIs),
     postLogoutRedirectURIs: lines(form.postLogoutRedirectURIs),
+    // Left empty: none (on an edit, the one registered is removed).
+    backchannelLogoutURI: optional(form.backchannelLogoutURI),
     allowedScopes: form.scopes,
     type: form.type,
     // A public client has no secret to authenticate with: its method is always none.
@@ -138,6 +144,7 @@ function formFromApp(app: OwnedApp): AppForm {
     logoURL: app.logoURL ?? "",
     redirectURIs: app.redirectURIs.join("\n"),
     postLogoutRedirectURIs: app.postLogoutRedirectURIs.join("\n"),
+    backchannelLogoutURI: app.backchannelLogoutURI ?? "",
     scopes: app.allowedScopes,
     type: app.type,
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,

@@ -21,6 +21,7 @@ const settings: AppSettings = {
   idTokenSigningAlg: "ES256",
   // Off, as a confidential app may have it: both values are read back (the public app below has it on).
   requirePKCE: false,
+  backchannelLogoutURI: "https://app.example/backchannel-logout?from=superoauth",
 };
 
 /**
@@ -68,6 +69,7 @@ export function appRepositoryContract(
         tokenEndpointAuthMethod: "none",
         idTokenSigningAlg: "RS256",
         requirePKCE: true,
+        backchannelLogoutURI: null,
         homepageURL: "https://app.example/",
         postLogoutRedirectURIs: ["https://app.example/bye"],
       });

@@ -57,6 +57,7 @@ export function makePublicApp(ownerId: UserId, overrides: Partial<StoredApp> = {
     tokenEndpointAuthMethod: "none",
     idTokenSigningAlg: "ES256",
     requirePKCE: true,
+    backchannelLogoutURI: null,
     secretHash: null,
     createdAt: t0,
     updatedAt: t0,

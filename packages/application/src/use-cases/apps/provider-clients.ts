@@ -21,6 +21,8 @@ export interface OIDCClientRecord {
    * app must use PKCE whatever this says, which the provider's adapter enforces (client-metadata.ts).
    */
   readonly requirePKCE: boolean;
+  /** Where logout tokens go (OpenID Connect Back-Channel Logout 1.0, ADR 0073); null: none. */
+  readonly backchannelLogoutURI: string | null;
   /** SHA-256 of the client secret; null for a public client. */
   readonly secretHash: string | null;
 }
@@ -44,6 +46,7 @@ export async function findClient(
     tokenEndpointAuthMethod: app.tokenEndpointAuthMethod,
     idTokenSigningAlg: app.idTokenSigningAlg,
     requirePKCE: app.requirePKCE,
+    backchannelLogoutURI: app.backchannelLogoutURI,
     secretHash: app.type === "public" ? null : app.secretHash,
   };
 }

@@ -56,6 +56,10 @@ async function applyChanges(
     tokenEndpointAuthMethod: input.changes.tokenEndpointAuthMethod ?? app.tokenEndpointAuthMethod,
     idTokenSigningAlg: input.changes.idTokenSigningAlg ?? app.idTokenSigningAlg,
     requirePKCE: input.changes.requirePKCE ?? app.requirePKCE,
+    backchannelLogoutURI:
+      input.changes.backchannelLogoutURI === undefined
+        ? app.backchannelLogoutURI
+        : input.changes.backchannelLogoutURI,
   });
   if (!parsed.ok) return parsed;
   const settings = keepsStoredLogo ? ok({ ...parsed.value, logoURL: app.logoURL }) : parsed;
@@ -102,4 +106,5 @@ const appSettingNames = [
   "tokenEndpointAuthMethod",
   "idTokenSigningAlg",
   "requirePKCE",
+  "backchannelLogoutURI",
 ] as const;

@@ -210,6 +210,7 @@ const ownedApps: ExportSection = {
         requirePKCE: app.requirePKCE,
         redirectURIs: [...app.redirectURIs],
         postLogoutRedirectURIs: [...app.postLogoutRedirectURIs],
+        backchannelLogoutURI: app.backchannelLogoutURI,
         allowedScopes: [...app.allowedScopes],
         logoURL: app.logoURL,
         homepageURL: app.homepageURL,
