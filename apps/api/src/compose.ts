@@ -51,6 +51,9 @@ import {
   type PasswordHasher,
   privateJWKS,
   publicJWKS,
+  type SessionEndings,
+  tellingSessionEndings,
+  tellingSessionEndingsOfTransactions,
   type UseCases,
 } from "@superoauth/application";
 import { defaultExportMaxAttempts, knownSourceLifetimeMs } from "@superoauth/domain";
@@ -230,6 +233,11 @@ export async function composeService(
       audience: config.jwt.audience,
       ttlSeconds: config.accessTokenTtlSeconds,
     });
+    // Every session ended is told to the OpenID provider, which sends its apps' logout tokens
+    // (ADR 0073); the provider is composed after the use cases it reads through, so it is named here
+    // once it exists.
+    let sessionsEnded: ((sessionIds: readonly string[]) => Promise<void>) | undefined;
+    const sessionEndings: SessionEndings = { ended: async (sessionIds) => sessionsEnded?.(sessionIds) };
     const deps: Dependencies = {
       clock,
       random: createSecureRandomSource(),
@@ -242,7 +250,7 @@ export async function composeService(
       secretHasher: createSHA256SecretHasher(),
       accessTokens,
       users: storage.users,
-      sessions: storage.sessions,
+      sessions: tellingSessionEndings(storage.sessions, sessionEndings),
       securityEvents: storage.securityEvents,
       oauthProviders: createOAuthProviderGateways({
         providers: config.oauth.providers,
@@ -280,7 +288,7 @@ export async function composeService(
       accountAdministration: storage.accountAdministration,
       thirdPartyGrants: storage.thirdPartyGrants,
       maintenanceNotices: storage.maintenanceNotices,
-      transactions: storage.transactions,
+      transactions: tellingSessionEndingsOfTransactions(storage.transactions, sessionEndings),
       userExports: userExportsOf(storage.exportJobs, exportArchives),
       settings: {
         refreshTokenTtlMs: config.refreshTokenTtlMs,
@@ -314,8 +322,15 @@ export async function composeService(
       // provider signs ID tokens with until a restart, which may since have been pruned (ADR 0021).
       publishedKeys: async () =>
         keysOfEither(publicJWKS(await accessTokens.currentKeySet(clock.now())), publicJWKS(keySet)),
-      ...(metrics === undefined ? {} : { onRefresh: metrics.recordThirdPartyRefresh }),
+      ...(metrics === undefined
+        ? {}
+        : {
+            onRefresh: metrics.recordThirdPartyRefresh,
+            onBackchannelLogout: metrics.recordBackchannelLogout,
+          }),
+      ...(logger === undefined ? {} : { log: logger.child({ component: "oidc" }) }),
     });
+    sessionsEnded = oidc.sessionsEnded;
     /** Set by drain(): the instance stops soon (SHUTDOWN_DELAY). */
     let draining = false;
     const app = await buildHttpApp({
@@ -513,7 +528,12 @@ function composeOIDC(input: {
   privateKeys: JWKS;
   publishedKeys: () => Promise<JWKS>;
   onRefresh?: ProviderOptions["onRefresh"];
-}): { plugins: ((app: FastifyInstance) => Promise<void>)[] } {
+  onBackchannelLogout?: ProviderOptions["onBackchannelLogout"];
+  log?: ProviderOptions["log"];
+}): {
+  plugins: ((app: FastifyInstance) => Promise<void>)[];
+  sessionsEnded: (sessionIds: readonly string[]) => Promise<void>;
+} {
   const { config, deps, useCases, storage } = input;
   const cookies = {
     secureCookies: config.oauth.secureCookies,
@@ -547,6 +567,10 @@ function composeOIDC(input: {
     masterSecret: config.jwt.secret,
     refreshReuseGraceMs: config.refreshReuseGraceMs,
     ...(input.onRefresh === undefined ? {} : { onRefresh: input.onRefresh }),
+    ...(input.onBackchannelLogout === undefined ? {} : { onBackchannelLogout: input.onBackchannelLogout }),
+    ...(input.log === undefined ? {} : { log: input.log }),
+    // ADR 0073: in production a logout token never goes to a private, loopback or link-local address.
+    backchannelLogoutToPrivateAddresses: config.environment !== "production",
     lifetimes: {
       accessTokenSeconds: config.accessTokenTtlSeconds,
       idTokenSeconds: config.idTokenTtlSeconds,
@@ -598,6 +622,7 @@ function composeOIDC(input: {
       // The pages account mails link to, and the forms that mail such links.
       createMailedLinkPages({ useCases, theme: config.brand, cookies, secret: pageSecret, browserSessions }),
     ],
+    sessionsEnded: provider.sessionsEnded,
   };
 }
 

@@ -44,13 +44,17 @@ export function integrationTestConfig(env: Record<string, string>): Config {
  */
 export async function listenComposedService(
   databaseURL: string,
-  options: { env?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    logger?: Parameters<typeof composeService>[1];
+  } = {},
 ): Promise<{ service: Service; url: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const service = await composeService(
     integrationTestConfig({ ...options.env, DATABASE_URL: databaseURL, APP_URL: url }),
-    undefined,
+    options.logger,
     options.clock === undefined ? {} : { clock: options.clock },
   );
   await service.app.listen({ host: "127.0.0.1", port });

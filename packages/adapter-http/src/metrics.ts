@@ -34,6 +34,8 @@ export interface ExportJobMetrics {
 
 /** How a third-party app's refresh-token exchange ended (the OpenID provider reports it). */
 export type ThirdPartyRefreshResult = "rotated" | "reuse_detected" | "rejected";
+/** How one logout token's delivery to an app's back-channel logout URI ended (ADR 0073). */
+export type BackchannelLogoutResult = "delivered" | "failed";
 
 /** How a background task ended: ran, failed, or dropped unrun (the queue was full). */
 export type BackgroundTaskOutcome = "succeeded" | "failed" | "dropped";
@@ -74,6 +76,12 @@ export interface Metrics {
    * ended (the first-party `/auth/refresh` reports through `observer`).
    */
   recordThirdPartyRefresh(result: ThirdPartyRefreshResult): void;
+  /**
+   * For the provider's back-channel logout: how each logout token's delivery ended (`failed`: the
+   * app answered other than 200 or 204, did not answer within the timeout, or could not be reached).
+   * The sign-out did not wait for it, so nothing else shows one that failed.
+   */
+  recordBackchannelLogout(result: BackchannelLogoutResult): void;
   /** For limitHashingConcurrency: how long a password hash waited for a turn. */
   recordHashingQueueWait(seconds: number): void;
   /** For the background mailer: how each delivery attempt ended, and of which kind of mail. */
@@ -260,6 +268,12 @@ export function createMetrics(
     labelNames: ["result"] as const,
     registers,
   });
+  const backchannelLogouts = new Counter({
+    name: "superoauth_oidc_backchannel_logouts_total",
+    help: "Logout tokens POSTed to third-party apps' back-channel logout URIs, by result (delivered: 200 or 204; failed: another status, a timeout, a refused or unreachable address)",
+    labelNames: ["result"] as const,
+    registers,
+  });
   const hashingQueueWait = new Histogram({
     name: "superoauth_password_hash_queue_wait_seconds",
     help: "Time a password hash (argon2id) waited for a free slot before running",
@@ -358,6 +372,8 @@ export function createMetrics(
     refreshes.inc({ result }, 0);
   for (const result of ["rotated", "reuse_detected", "rejected"] satisfies ThirdPartyRefreshResult[])
     thirdPartyRefreshes.inc({ result }, 0);
+  for (const result of ["delivered", "failed"] satisfies BackchannelLogoutResult[])
+    backchannelLogouts.inc({ result }, 0);
   for (const result of ["succeeded", "INVALID_CREDENTIALS"]) signIns.inc({ method: "password", result }, 0);
   for (const result of ["created", "invalid", "taken"]) registrations.inc({ method: "password", result }, 0);
   for (const provider of oauthProviderIds)
@@ -401,6 +417,7 @@ export function createMetrics(
   return {
     observer,
     recordThirdPartyRefresh: (result) => thirdPartyRefreshes.inc({ result }),
+    recordBackchannelLogout: (result) => backchannelLogouts.inc({ result }),
     recordHashingQueueWait: (seconds) => hashingQueueWait.observe(seconds),
     recordMailDelivery: (outcome, kind) => mailDeliveries.inc({ outcome, kind }),
     recordBackgroundTask: (task, outcome) => backgroundTasks.inc({ task, outcome }),

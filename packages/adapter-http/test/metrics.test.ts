@@ -133,6 +133,7 @@ describe("GET /metrics", () => {
     metrics.recordThirdPartyRefresh("reuse_detected");
     metrics.recordThirdPartyRefresh("rotated");
     metrics.recordThirdPartyRefresh("rotated");
+    metrics.recordBackchannelLogout("failed");
     metrics.watchDatabasePool(() => ({ max: 10, inUse: 4, waiting: 1 }));
     metrics.observer.observe({ type: "account_locked" });
     metrics.observer.observe({ type: "refresh", result: "reuse_detected" });
@@ -176,6 +177,8 @@ describe("GET /metrics", () => {
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="reuse_detected"}')).toBe(1);
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rotated"}')).toBe(2);
     expect(seriesValue(body, 'superoauth_oidc_refreshes_total{result="rejected"}')).toBe(0);
+    expect(seriesValue(body, 'superoauth_oidc_backchannel_logouts_total{result="failed"}')).toBe(1);
+    expect(seriesValue(body, 'superoauth_oidc_backchannel_logouts_total{result="delivered"}')).toBe(0);
     expect(
       seriesValue(
         body,
@@ -230,6 +233,7 @@ describe("GET /metrics", () => {
       'superoauth_export_jobs_total{outcome="failed"}',
       'superoauth_refreshes_total{result="reuse_detected"}',
       'superoauth_oidc_refreshes_total{result="reuse_detected"}',
+      'superoauth_oidc_backchannel_logouts_total{result="failed"}',
       'superoauth_sign_ins_total{method="password",result="INVALID_CREDENTIALS"}',
       'superoauth_provider_exchanges_total{provider="github",result="TOKEN_EXCHANGE_FAILED"}',
       'superoauth_provider_exchanges_total{provider="google",result="succeeded"}',

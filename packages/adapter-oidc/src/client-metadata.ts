@@ -40,6 +40,11 @@ export function clientMetadataOf(record: OIDCClientRecord): AdapterPayload {
     id_token_signed_response_alg: record.idTokenSigningAlg,
     // Read by the provider's pkce.required (provider-settings.ts): a public app always must.
     require_pkce: !confidential || record.requirePKCE,
+    // Back-Channel Logout 1.0 §2.2: every logout token and ID token of the app carries `sid`
+    // (`backchannel_logout_session_required`), which it matches a logout token's against (ADR 0073).
+    ...(record.backchannelLogoutURI === null
+      ? {}
+      : { backchannel_logout_uri: record.backchannelLogoutURI, backchannel_logout_session_required: true }),
     ...(confidential
       ? {
           token_endpoint_auth_method:

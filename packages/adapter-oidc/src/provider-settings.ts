@@ -126,6 +126,11 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     // Clients come from our apps table (the adapter's Client model, provider.ts); none are static
     // and none register themselves.
     clients: [],
+    // Outgoing requests (logout tokens, the only ones: no jwks_uri, request_uri or sector
+    // identifier is fetched) go out as the library sends them: its 2.5 s timeout, no redirect
+    // followed, and its dispatcher, which refuses a connection to a private, loopback, link-local or
+    // other special-use address (SSRF). Allowed in development and tests only (ADR 0073).
+    ...(options.backchannelLogoutToPrivateAddresses === true ? { fetch: fetchToAnyAddress } : {}),
     clientAuthMethods: [...clientAuthMethods],
     // RFC 8414 §2: absent, these two read as client_secret_basic alone; the endpoints take what the
     // token endpoint takes (an app registered for client_secret_post must post its secret there too).
@@ -173,9 +178,8 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
     scopes: [...oidcScopes],
     claims: {
       // The library's defaults, which a `claims` setting replaces: claims an app may ask for by
-      // name (the `claims` parameter, `max_age`, `require_auth_time`). Not its `sid`, which only
-      // front- and back-channel logout put in a token (both off); provider.ts takes it out of
-      // discovery, where the library lists it anyway.
+      // name (the `claims` parameter, `max_age`, `require_auth_time`). Its `sid`, which discovery
+      // lists, goes in the ID tokens of an app with a back-channel logout URI (ADR 0073).
       acr: null,
       auth_time: null,
       iss: null,
@@ -295,7 +299,10 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       requestObjects: { enabled: false },
       encryption: { enabled: false },
       claimsParameter: { enabled: false },
-      backchannelLogout: { enabled: false },
+      // OpenID Connect Back-Channel Logout 1.0 (ADR 0073): an app that registered a URI gets `sid`
+      // in its ID tokens and a logout token when a session it was signed in to within ends. The
+      // library's own sending from end_session is replaced by ours (backchannel-logout.ts).
+      backchannelLogout: { enabled: true },
       ciba: { enabled: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
@@ -390,6 +397,16 @@ export function providerSettingsOf(options: ProviderOptions): Configuration {
       },
     },
   };
+}
+
+/**
+ * fetch as the library asks for it, without the dispatcher it hands over to refuse special-use
+ * addresses: the app's back-channel logout URI may be on 127.0.0.1 (development, tests). Its
+ * timeout (the signal) and `redirect: "manual"` stay.
+ */
+function fetchToAnyAddress(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const { dispatcher: _refusingSpecialUse, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(input, rest);
 }
 
 /** The code a person typed, which the library's refusal of it carries (its errors' `userCode`). */

@@ -1,7 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import type { Clock, OIDCModelStore, OIDCPayload, ProviderPages } from "@superoauth/application";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import Provider, { type Adapter, type AdapterFactory, errors, type KoaContextWithOIDC } from "oidc-provider";
+import {
+  type BackchannelLogout,
+  type BackchannelLogoutResult,
+  createBackchannelLogout,
+} from "./backchannel-logout.ts";
 import { bodyTooLargeDescription, limitBody, oidcBodyLimitBytes } from "./body-limit.ts";
 import { clientMetadataOf } from "./client-metadata.ts";
 import { libraryAutoSubmitForm } from "./continue-form.ts";
@@ -28,6 +33,7 @@ import type {
   OIDCSigningKeys,
 } from "./provider-interfaces.ts";
 import {
+  defaultOIDCLifetimes,
   oidcRoutes,
   oneTimeGrantSecondsOf,
   providerFlowOf,
@@ -81,6 +87,19 @@ export interface ProviderOptions {
    * grace: the grant was revoked), rejected (any other refusal of the refresh token).
    */
   readonly onRefresh?: (result: ThirdPartyRefreshResult) => void;
+  /**
+   * Told how each logout token's delivery to an app's back-channel logout URI ended (the metrics'
+   * `superoauth_oidc_backchannel_logouts_total`; ADR 0073).
+   */
+  readonly onBackchannelLogout?: (result: BackchannelLogoutResult) => void;
+  /** Where the back-channel deliveries, made after any request has been answered, log. */
+  readonly log?: FastifyBaseLogger;
+  /**
+   * Whether logout tokens may go to an address that is private, loopback, link-local or otherwise
+   * not globally routable (ADR 0073): off in production, where the library refuses such a
+   * connection (SSRF); on in development and tests, whose apps listen on 127.0.0.1.
+   */
+  readonly backchannelLogoutToPrivateAddresses?: boolean;
   readonly lifetimes?: Partial<{
     accessTokenSeconds: number;
     authorizationCodeSeconds: number;
@@ -148,6 +167,11 @@ export interface OIDCProvider {
   /** For the hosted pages (adapter-web). */
   readonly interactions: Interactions;
   readonly issuer: string;
+  /**
+   * Sessions of ours ended (SessionEndings, ADR 0073): the apps signed in to within them that
+   * registered a back-channel logout URI are sent a logout token, in the background. Never rejects.
+   */
+  readonly sessionsEnded: (sessionIds: readonly string[]) => Promise<void>;
 }
 
 /**
@@ -159,6 +183,17 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
   const provider = new Provider(options.issuer, {
     ...providerSettingsOf(facing),
     adapter: adapterFactoryOf(facing),
+  });
+
+  const lifetimes = { ...defaultOIDCLifetimes, ...options.lifetimes };
+  const backchannel = createBackchannelLogout({
+    provider,
+    store: options.store,
+    clock: options.clock,
+    // As long as the provider's own session is kept (its ttl.Session): no session of ours lives longer.
+    recordSeconds: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
+    log: options.log,
+    onResult: options.onBackchannelLogout,
   });
 
   // Stored client "secrets" are SHA-256 hashes (client-metadata.ts): compare by hashing the
@@ -233,17 +268,6 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     await next();
     nameRequestIdOfFailure(ctx as KoaContextWithOIDC);
     exposeToBrowserApp(ctx as KoaContextWithOIDC);
-  });
-
-  // Discovery promises only claims a token or userinfo can carry. The library lists `sid` whatever
-  // its `claims` setting says (its defaults are deep-merged under ours), but only its front- and
-  // back-channel logout put it in an ID token, and both are off.
-  provider.use(async (ctx, next) => {
-    await next();
-    const metadata = ctx.body as { claims_supported?: unknown } | undefined;
-    if (ctx.path.startsWith("/.well-known/") && Array.isArray(metadata?.claims_supported)) {
-      metadata.claims_supported = metadata.claims_supported.filter((claim) => claim !== "sid");
-    }
   });
 
   // The library's auto-submitting forms come as its own page: in the hosted pages' look instead.
@@ -371,7 +395,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       return;
     }
     try {
-      await afterRoute(ctx as KoaContextWithOIDC, options);
+      await afterRoute(ctx as KoaContextWithOIDC, options, backchannel);
     } catch (error) {
       answerFailure(ctx as KoaContextWithOIDC, error, options.pages);
     }
@@ -399,6 +423,7 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
       },
     }),
     issuer: options.issuer,
+    sessionsEnded: backchannel.sessionsEnded,
   };
 }
 
@@ -483,7 +508,11 @@ const clientAuthenticatingRoutes: ReadonlySet<string> = new Set([
  * What we do once the library has answered: its refusals put in the RFCs' terms, "last used" on
  * our grants, and signing out of our own session.
  */
-async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
+async function afterRoute(
+  ctx: KoaContextWithOIDC,
+  options: ProviderOptions,
+  backchannel: BackchannelLogout,
+): Promise<void> {
   const oidc = ctx.oidc as KoaContextWithOIDC["oidc"] | undefined;
   if (
     oidc !== undefined &&
@@ -590,7 +619,12 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
     return;
   }
   if (oidc.route === "authorization" || oidc.route === "resume") {
-    await withdrawCodeOfEndedSession(ctx, options);
+    const current = await withdrawCodeOfEndedSession(ctx, options);
+    if (current !== null && (await rememberSignInForLogout(ctx, current.sessionId, backchannel))) {
+      // Read again: a session that ended between the read and the record told this app nothing,
+      // and the code it was about to trade goes.
+      await withdrawCodeOfEndedSession(ctx, options);
+    }
     return;
   }
   if (oidc.route !== "end_session_confirm") return;
@@ -604,10 +638,14 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
   // (withdrawCodeOfEndedSession). Its failure (a read, the sign-out's log write) still leaves the
   // app's tokens deleted, as they were when they went first: the answer is the failure.
   try {
-    if (oidc.params?.logout) {
-      const current = await options.browserSessions.current(ctx.req);
-      if (current !== null && current.accountId === accountId) {
+    const current = await options.browserSessions.current(ctx.req);
+    if (current !== null && current.accountId === accountId) {
+      if (oidc.params?.logout) {
+        // Its end tells every app signed in to within it (SessionEndings, ADR 0073).
         await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
+      } else if (clientId !== undefined) {
+        // "Of your app only": that app is told now; the session, and the others', go on.
+        await backchannel.signedOutOf({ sessionId: current.sessionId, clientId });
       }
     }
   } finally {
@@ -627,11 +665,15 @@ async function afterRoute(ctx: KoaContextWithOIDC, options: ProviderOptions): Pr
  * was made: a "Sign out of both" of the same browser (another tab) that ended the session and
  * deleted the app's tokens between that check and the save left a code that outlived the
  * sign-out. Read after the save, a session still live means that sign-out has not ended it yet,
- * and its deletion of the tokens, which follows, finds the code.
+ * and its deletion of the tokens, which follows, finds the code. Answers the session the code
+ * stands in; null for none (no code, or withdrawn).
  */
-async function withdrawCodeOfEndedSession(ctx: KoaContextWithOIDC, options: ProviderOptions): Promise<void> {
+async function withdrawCodeOfEndedSession(
+  ctx: KoaContextWithOIDC,
+  options: ProviderOptions,
+): Promise<{ readonly sessionId: string } | null> {
   const code = ctx.oidc.entities.AuthorizationCode as { jti?: unknown; accountId?: unknown } | undefined;
-  if (code === undefined || typeof code.jti !== "string") return;
+  if (code === undefined || typeof code.jti !== "string") return null;
   const withdraw = (id: string) => options.store.destroy({ model: "AuthorizationCode", id });
   let current: Awaited<ReturnType<BrowserSessions["current"]>>;
   try {
@@ -642,12 +684,41 @@ async function withdrawCodeOfEndedSession(ctx: KoaContextWithOIDC, options: Prov
     await withdraw(code.jti).catch((failure: unknown) => logFailure(requestLogOf(ctx.req), failure));
     throw error;
   }
-  if (current !== null && current.accountId === code.accountId) return;
+  if (current !== null && current.accountId === code.accountId) return current;
   await withdraw(code.jti);
   requestLogOf(ctx.req)?.info(
     { clientId: ctx.oidc.client?.clientId, reason: "the browser's session ended while the code was issued" },
     "authorization code withdrawn",
   );
+  return null;
+}
+
+/**
+ * After an authorization that issued a code carrying a `sid` (only an app with a back-channel
+ * logout URI is issued one: the library's includeSid): the app is remembered as signed in to
+ * within our session, which tells it when it ends (ADR 0073). True when remembered.
+ */
+async function rememberSignInForLogout(
+  ctx: KoaContextWithOIDC,
+  sessionId: string,
+  backchannel: BackchannelLogout,
+): Promise<boolean> {
+  const code = ctx.oidc.entities.AuthorizationCode as
+    | { sid?: unknown; accountId?: unknown; clientId?: unknown }
+    | undefined;
+  if (
+    typeof code?.sid !== "string" ||
+    typeof code.accountId !== "string" ||
+    typeof code.clientId !== "string"
+  )
+    return false;
+  await backchannel.signedIn({
+    sessionId,
+    accountId: code.accountId,
+    clientId: code.clientId,
+    sid: code.sid,
+  });
+  return true;
 }
 
 /**

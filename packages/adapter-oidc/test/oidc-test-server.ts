@@ -11,6 +11,7 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
+import type { BackchannelLogoutResult } from "../src/backchannel-logout.ts";
 import type { OIDCAccount, OIDCClientRecord, RecordedGrant, ThirdPartyRefreshResult } from "../src/index.ts";
 import { createOIDCProvider, type OIDCProvider } from "../src/provider.ts";
 
@@ -244,6 +245,10 @@ export interface TestServer {
   browserSessionRead: { before: (() => void) | null };
   /** What the provider reported of each refresh-token exchange (ProviderOptions.onRefresh), in order. */
   refreshes: ThirdPartyRefreshResult[];
+  /** How each logout token's delivery ended (ProviderOptions.onBackchannelLogout), in order. */
+  backchannelLogouts: BackchannelLogoutResult[];
+  /** The id of the account's browser session (a new one at each sign-in), as our sessions have. */
+  sessionIdOf(accountId: string): string | undefined;
   /** The apps as the provider finds them, by client id: a test may change one mid-flow. */
   clients: Map<string, OIDCClientRecord>;
   publicJWKS(): Promise<{ keys: Record<string, unknown>[] }>;
@@ -254,6 +259,8 @@ export function useOIDCTestServer(
   store: () => OIDCModelStore,
   /** Where the server's log lines go (JSON, one per line); none are kept without it. */
   logLines?: string[],
+  /** Whether logout tokens may go to 127.0.0.1 (ADR 0073: as in development and tests; not in production). */
+  settings: { backchannelLogoutToPrivateAddresses?: boolean } = {},
 ): () => TestServer {
   let current: TestServer | undefined;
   beforeAll(async () => {
@@ -271,6 +278,31 @@ export function useOIDCTestServer(
     const browserSessionEndFailure: { next: Error | null } = { next: null };
     const browserSessionRead: { before: (() => void) | null } = { before: null };
     const refreshes: ThirdPartyRefreshResult[] = [];
+    const backchannelLogouts: BackchannelLogoutResult[] = [];
+    // Each sign-in opens a session of its own; its end is told to the provider, as the composed
+    // service's session repository tells it (SessionEndings, ADR 0073).
+    const sessionIds = new Map<string, string>();
+    let sessionCount = 0;
+    const openSession = (accountId: string) => {
+      sessionCount += 1;
+      sessionIds.set(accountId, `session-${sessionCount}-of-${accountId}`);
+    };
+    const endSession = (accountId: string) => {
+      endedOnServer.add(accountId);
+      const sessionId = sessionIds.get(accountId);
+      return sessionId === undefined ? Promise.resolve() : provider.sessionsEnded([sessionId]);
+    };
+    const log =
+      logLines === undefined
+        ? undefined
+        : (pino(
+            new Writable({
+              write(chunk, _encoding, done) {
+                logLines.push(String(chunk));
+                done();
+              },
+            }),
+          ) as FastifyBaseLogger);
     const clients = new Map<string, OIDCClientRecord>(
       [
         appRecord({ ...confidentialApp, method: "client_secret_basic" }),
@@ -303,14 +335,14 @@ export function useOIDCTestServer(
           const accountId = cookieOf(req, browserSessionCookie);
           return accountId === null || accountId === "" || endedOnServer.has(accountId)
             ? null
-            : { accountId };
+            : { accountId, sessionId: sessionIds.get(accountId) ?? `session-of-${accountId}` };
         },
         end: async (req: IncomingMessage, res: ServerResponse) => {
           const failure = browserSessionEndFailure.next;
           browserSessionEndFailure.next = null;
           if (failure !== null) throw failure;
           endedBrowserSessions.push(cookieOf(req, browserSessionCookie) ?? "");
-          endedOnServer.add(cookieOf(req, browserSessionCookie) ?? "");
+          await endSession(cookieOf(req, browserSessionCookie) ?? "");
           res.setHeader("set-cookie", `${browserSessionCookie}=; Path=/; Max-Age=0`);
         },
       },
@@ -319,27 +351,20 @@ export function useOIDCTestServer(
       masterSecret: "test-master-secret-0123456789abcdef",
       refreshReuseGraceMs: testRefreshReuseGraceMs,
       onRefresh: (result) => void refreshes.push(result),
+      onBackchannelLogout: (result) => void backchannelLogouts.push(result),
+      ...(log === undefined ? {} : { log }),
+      // The apps' logout URIs are on 127.0.0.1 (ADR 0073).
+      backchannelLogoutToPrivateAddresses: settings.backchannelLogoutToPrivateAddresses ?? true,
     });
     const served = Fastify({
-      ...(logLines === undefined
-        ? {}
-        : {
-            loggerInstance: pino(
-              new Writable({
-                write(chunk, _encoding, done) {
-                  logLines.push(String(chunk));
-                  done();
-                },
-              }),
-            ) as FastifyBaseLogger,
-          }),
+      ...(log === undefined ? {} : { loggerInstance: log }),
       serverFactory: (handler) => {
         server.on("request", handler);
         return server;
       },
     });
     await provider.plugin(served);
-    registerTestInteractionRoutes(served, provider, endedOnServer);
+    registerTestInteractionRoutes(served, provider, endedOnServer, openSession);
     await served.ready();
     current = {
       issuer,
@@ -349,10 +374,12 @@ export function useOIDCTestServer(
       clock,
       disabledAccounts,
       endedBrowserSessions,
-      endBrowserSession: (accountId) => void endedOnServer.add(accountId),
+      endBrowserSession: (accountId) => void endSession(accountId),
       browserSessionEndFailure,
       browserSessionRead,
       refreshes,
+      backchannelLogouts,
+      sessionIdOf: (accountId) => sessionIds.get(accountId),
       clients,
       publicJWKS: async () =>
         (await (await fetch(`${issuer}/oidc/jwks`)).json()) as { keys: Record<string, unknown>[] },
@@ -377,6 +404,7 @@ function registerTestInteractionRoutes(
   app: FastifyInstance,
   provider: OIDCProvider,
   endedOnServer: Set<string>,
+  openSession: (accountId: string) => void,
 ): void {
   const { interactions } = provider;
   app.get("/interaction/:uid", async (request, reply) => {
@@ -389,6 +417,7 @@ function registerTestInteractionRoutes(
     const to = await interactions.finishLogin(request.raw, reply.raw, { accountId: account, amr: ["pwd"] });
     appendCookie(reply.raw, `${browserSessionCookie}=${account}; Path=/; HttpOnly`);
     endedOnServer.delete(account);
+    openSession(account);
     return reply.redirect(to, 303);
   });
   app.post("/interaction/:uid/consent", async (request, reply) => {

@@ -75,8 +75,8 @@ describe("discovery", () => {
       claim_types_supported: ["normal"],
       prompt_values_supported: ["none", "select_account", "login", "consent"],
     });
-    // The claims an ID token or userinfo can carry, and no others: `sid` is in the library's
-    // defaults, but only its front- and back-channel logout put it in a token, and both are off.
+    // The claims an ID token or userinfo can carry, and no others: `sid` is in the ID tokens of an
+    // app with a back-channel logout URI (ADR 0073).
     expect((openid as { claims_supported?: string[] }).claims_supported?.toSorted()).toEqual(
       [
         "amr",
@@ -87,6 +87,7 @@ describe("discovery", () => {
         "name",
         "nickname",
         "preferred_username",
+        "sid",
         "sub",
         "updated_at",
       ].toSorted(),

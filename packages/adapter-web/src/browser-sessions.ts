@@ -81,7 +81,7 @@ export function createBrowserSessions(options: BrowserSessionOptions): HostedBro
     authenticate,
     async current(req) {
       const found = await authenticate(req);
-      return found === null ? null : { accountId: found.user.id };
+      return found === null ? null : { accountId: found.user.id, sessionId: found.session.id };
     },
     start(res, signedIn) {
       appendSetCookie(res, serializeCookie(cookie, signedIn.refreshToken, options.maxAgeSeconds));

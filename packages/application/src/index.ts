@@ -73,6 +73,7 @@ export type {
   SecretCipher,
   SecretHasher,
   SecurityEventLog,
+  SessionEndings,
   SessionHolder,
   SessionRepository,
   SessionsToEnd,
@@ -107,6 +108,7 @@ export {
   storedOIDCIdPrefix,
   tokenBearingOIDCModels,
 } from "./ports/index.ts";
+export { tellingSessionEndings, tellingSessionEndingsOfTransactions } from "./session-endings.ts";
 export { StorageUnavailableError, unavailableRetryAfterSeconds } from "./storage-unavailable.ts";
 export { missingFreshProof } from "./use-cases/account/reauthenticate.ts";
 export type { AdminCreated } from "./use-cases/admin/create-admin.ts";

@@ -84,6 +84,7 @@ export type { EntryFold, SecurityEventLog, StaffAllowance, StaffEntryRecord } fr
 export type {
   AccessTokenClaims,
   AccessTokenIssuer,
+  SessionEndings,
   SessionHolder,
   SessionRepository,
   SessionsToEnd,

@@ -179,7 +179,8 @@ export interface ProviderPages {
  * out everywhere", another user).
  */
 export interface OIDCBrowserSessions<Req, Res> {
-  current(req: Req): Promise<{ readonly accountId: string } | null>;
+  /** The browser's signed-in account and our session's id (the one a sign-out ends), or null. */
+  current(req: Req): Promise<{ readonly accountId: string; readonly sessionId: string } | null>;
   /** Ends it (revokes our session) and clears its cookie on `res`; called on RP-initiated logout. */
   end(req: Req, res: Res): Promise<void>;
 }

@@ -54,6 +54,17 @@ export interface SessionHolder {
   readonly passwordHash: string | null;
 }
 
+/**
+ * Told which sessions ended, once the write that ended them has committed: the OpenID provider
+ * sends the apps the person signed in to within them a logout token (Back-Channel Logout, ADR
+ * 0073). It reads what it needs of its own records before it resolves (an account's deletion then
+ * removes them), sends in the background, and never rejects: a sign-out's answer waits on no app
+ * and does not depend on what it does.
+ */
+export interface SessionEndings {
+  ended(sessionIds: readonly SessionId[]): Promise<void>;
+}
+
 /** Sessions and their rotating refresh tokens. */
 export interface SessionRepository {
   /**
