@@ -10,9 +10,11 @@ export async function signInAndConsent(input: {
   email: string;
   password: string;
   baseURL: string;
+  /** The browser: one of the test's own, to use its session afterwards; a new one by default. */
+  agent?: BrowserAgent;
 }): Promise<URL> {
   const base = input.baseURL;
-  const agent = new BrowserAgent(base);
+  const agent = input.agent ?? new BrowserAgent(base);
   let response = await agent.request(input.url);
   for (let hop = 0; hop < 12; hop += 1) {
     const location = locationOf(response);
