@@ -1,3 +1,7 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { tokenFromReceivedMail } from "@superoauth/adapter-mail/testing";
 import {
   BrowserAgent,
   hiddenInput,
@@ -29,12 +33,18 @@ let endpoint: LogoutEndpoint;
 let withURI: { clientId: string; config: oidc.Configuration };
 let withoutURI: { clientId: string; config: oidc.Configuration };
 let admin: { accessToken: string };
+/** Where the service writes its mails (no SMTP server): the password reset's link is read there. */
+let outbox: string;
 
 const password = "Backch4nnel-logout!";
 const logoutPath = "/backchannel-logout";
 
 beforeAll(async () => {
-  ({ service, url } = await listenComposedService(database.url(), { logger }));
+  outbox = await mkdtemp(join(tmpdir(), "superoauth-backchannel-outbox-"));
+  ({ service, url } = await listenComposedService(database.url(), {
+    logger,
+    env: { OUTBOX_DIR: outbox, MAX_SESSIONS_PER_USER: "3" },
+  }));
   endpoint = await startLogoutEndpoint();
   const owner = await register("bcl-owner");
   await service.storage.users.markEmailVerified({ userId: owner.userId, now: new Date() });
@@ -54,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await service?.close();
   await endpoint?.close();
+  await rm(outbox, { recursive: true, force: true });
 });
 
 function call(method: "GET" | "POST" | "DELETE", path: string, token?: string, payload?: object) {
@@ -65,12 +76,14 @@ function call(method: "GET" | "POST" | "DELETE", path: string, token?: string, p
   });
 }
 
-async function register(tag: string): Promise<{ userId: UserId; accessToken: string; email: string }> {
+async function register(
+  tag: string,
+): Promise<{ userId: UserId; accessToken: string; refreshToken: string; email: string }> {
   const email = `${tag}@example.com`;
   const response = await call("POST", "/auth/register", undefined, { email, password, nickname: tag });
   expect(response.statusCode, response.body).toBe(201);
-  const data = response.json().data as { user: { id: UserId }; accessToken: string };
-  return { userId: data.user.id, accessToken: data.accessToken, email };
+  const data = response.json().data as { user: { id: UserId }; accessToken: string; refreshToken: string };
+  return { userId: data.user.id, accessToken: data.accessToken, refreshToken: data.refreshToken, email };
 }
 
 async function registerApp(token: string, redirectURI: string, backchannelLogoutURI: string | null) {
@@ -154,6 +167,20 @@ async function logoutTokensOf(userId: UserId, count = 1) {
   // Nothing more comes: one token per app with a URI and session, and none for the app without.
   await new Promise((resolve) => setTimeout(resolve, 150));
   return mine();
+}
+
+/** The token of the password-reset link mailed to `email` (the mail is written in the background). */
+async function resetTokenMailedTo(email: string): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    for (const name of (await readdir(outbox)).filter((file) => file.endsWith(".txt"))) {
+      const mail = await readFile(join(outbox, name), "utf8");
+      if (mail.includes(`To: ${email}`) && mail.includes("/reset-password#token="))
+        return tokenFromReceivedMail({ text: mail });
+    }
+    if (Date.now() > deadline) throw new Error(`no reset link mailed to ${email}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
 
 /** The id of the browser's session, as the person's session list (session B) shows it. */
@@ -246,6 +273,37 @@ describe("back-channel logout in the composed service", () => {
       newPassword: "An0ther-passw0rd!x",
     });
     expect(changed.statusCode, changed.body).toBe(200);
+    expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
+  });
+
+  it("tells the app when a password reset ends every session", async () => {
+    const person = await personSignedInToApps("bcl-reset");
+    expect((await call("POST", "/auth/forgot-password", undefined, { email: person.email })).statusCode).toBe(
+      200,
+    );
+    const token = await resetTokenMailedTo(person.email);
+
+    const reset = await call("POST", "/auth/reset-password", undefined, {
+      token,
+      newPassword: "Res3t-passw0rd!x",
+    });
+
+    expect(reset.statusCode, reset.body).toBe(200);
+    expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
+  });
+
+  it("tells the app when new sign-ins end its session as the least recently used past the cap (3 here)", async () => {
+    const person = await personSignedInToApps("bcl-cap");
+    // The registration's session is used after the browser's: the browser's is the least recent.
+    const refreshed = await call("POST", "/auth/refresh", undefined, { refreshToken: person.refreshToken });
+    expect(refreshed.statusCode, refreshed.body).toBe(200);
+    const signIn = () => call("POST", "/auth/login", undefined, { email: person.email, password });
+    expect((await signIn()).statusCode).toBe(200);
+    // Three sessions, the cap: none ended yet, nothing sent.
+    expect(await logoutTokensOf(person.userId, 0)).toEqual([]);
+
+    expect((await signIn()).statusCode).toBe(200);
+
     expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
   });
 

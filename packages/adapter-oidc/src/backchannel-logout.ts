@@ -16,9 +16,12 @@ import { logFailure } from "./outages.ts";
 
 /**
  * The store's model of the apps signed in to within one session of ours (its id is the session's):
- * `{ accountId, apps: { <client id>: <sid> } }`, each app one that registered a back-channel logout
- * URI, with the `sid` its ID tokens carry. Consumed by the session's end (told once), removed by
- * the prune once expired (a session that merely expires is not told: ADR 0073).
+ * `{ sub, apps: { <client id>: <sid> } }`, each app one that registered a back-channel logout URI,
+ * with the `sid` its ID tokens carry. Consumed by the session's end (told once) and deleted, or
+ * removed by the prune once expired (a session that merely expires is not told: ADR 0073). The
+ * account is its `sub`, not an `accountId`: the revoke of an account's grants, which a password
+ * reset runs in the same transaction as the end of its sessions, must leave it for the notice that
+ * follows the commit (the session's end deletes it then).
  */
 export const signedInAppsModel = "BackchannelLogoutSession";
 
@@ -55,7 +58,7 @@ export interface BackchannelLogout {
 }
 
 interface SignedInApps {
-  readonly accountId: string;
+  readonly sub: string;
   readonly apps: Readonly<Record<string, string>>;
 }
 
@@ -129,7 +132,7 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
       await store.upsert({
         model: signedInAppsModel,
         id: input.sessionId,
-        payload: { accountId: input.accountId, apps: { ...apps, [input.clientId]: input.sid } },
+        payload: { sub: input.accountId, apps: { ...apps, [input.clientId]: input.sid } },
         expiresAt: expiresAt(),
       });
     },
@@ -142,10 +145,10 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
         await store.upsert({
           model: signedInAppsModel,
           id: input.sessionId,
-          payload: { accountId: record.accountId, apps: rest },
+          payload: { sub: record.sub, apps: rest },
           expiresAt: expiresAt(),
         });
-        return [await noticeFor(input.clientId, record.accountId, sid)];
+        return [await noticeFor(input.clientId, record.sub, sid)];
       }),
     sessionsEnded: (sessionIds) =>
       collectThenSend(async () => {
@@ -157,8 +160,10 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
           // tells its apps: at most one logout token per app and session.
           const consumed = await store.consume({ model: signedInAppsModel, id: sessionId, now: clock.now() });
           if (consumed !== "consumed") continue;
+          // Told now: nothing of it is kept (an account's deletion leaves none of its records).
+          await store.destroy({ model: signedInAppsModel, id: sessionId });
           for (const [clientId, sid] of Object.entries(record.apps))
-            notices.push(await noticeFor(clientId, record.accountId, sid));
+            notices.push(await noticeFor(clientId, record.sub, sid));
         }
         return notices;
       }),
