@@ -39,7 +39,10 @@ describe("the provider's view of apps", () => {
     const deps = createInMemoryDependencies();
     const { user } = await registerAccount(deps, { verified: true });
     const confidential = unwrap(
-      await registerApp(deps, { owner: user, settings: { ...settings, requirePKCE: false } }),
+      await registerApp(deps, {
+        owner: user,
+        settings: { ...settings, requirePKCE: false, backchannelLogoutURI: "https://printer.example/logout" },
+      }),
     );
     expect(await findClient(deps, { clientId: confidential.app.clientId })).toEqual({
       clientId: confidential.app.clientId,
@@ -53,6 +56,7 @@ describe("the provider's view of apps", () => {
       tokenEndpointAuthMethod: "client_secret_basic",
       idTokenSigningAlg: "ES256",
       requirePKCE: false,
+      backchannelLogoutURI: "https://printer.example/logout",
       secretHash: deps.secretHasher.hashSecret(confidential.clientSecret ?? ""),
     });
     const publicApp = unwrap(
@@ -66,6 +70,7 @@ describe("the provider's view of apps", () => {
       tokenEndpointAuthMethod: "none",
       idTokenSigningAlg: "RS256",
       requirePKCE: true,
+      backchannelLogoutURI: null,
       secretHash: null,
     });
     expect(await findClient(deps, { clientId: "unknown" })).toBeNull();
