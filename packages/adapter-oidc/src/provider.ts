@@ -621,9 +621,11 @@ async function afterRoute(
   if (oidc.route === "authorization" || oidc.route === "resume") {
     const current = await withdrawCodeOfEndedSession(ctx, options);
     if (current !== null && (await rememberSignInForLogout(ctx, current.sessionId, backchannel))) {
-      // Read again: a session that ended between the read and the record told this app nothing,
-      // and the code it was about to trade goes.
-      await withdrawCodeOfEndedSession(ctx, options);
+      // Read again: a session that ended between the read and the record told this app nothing.
+      // Its code goes, and the record just written is told now (the app may hold ID tokens of the
+      // session from before), so none is left behind an ended session.
+      if ((await withdrawCodeOfEndedSession(ctx, options)) === null)
+        await backchannel.sessionsEnded([current.sessionId]);
     }
     return;
   }
@@ -638,15 +640,14 @@ async function afterRoute(
   // (withdrawCodeOfEndedSession). Its failure (a read, the sign-out's log write) still leaves the
   // app's tokens deleted, as they were when they went first: the answer is the failure.
   try {
-    const current = await options.browserSessions.current(ctx.req);
-    if (current !== null && current.accountId === accountId) {
-      if (oidc.params?.logout) {
+    if (oidc.params?.logout) {
+      const current = await options.browserSessions.current(ctx.req);
+      if (current !== null && current.accountId === accountId) {
         // Its end tells every app signed in to within it (SessionEndings, ADR 0073).
         await keepingCookies(ctx, () => options.browserSessions.end(ctx.req, ctx.res));
-      } else if (clientId !== undefined) {
-        // "Of your app only": that app is told now; the session, and the others', go on.
-        await backchannel.signedOutOf({ sessionId: current.sessionId, clientId });
       }
+    } else if (accountId !== undefined && clientId !== undefined) {
+      await tellAppSignedOutOf(ctx, options, backchannel, { accountId, clientId });
     }
   } finally {
     // An app asked to sign the person out (RP-initiated logout) and they confirmed, of the app
@@ -691,6 +692,28 @@ async function withdrawCodeOfEndedSession(
     "authorization code withdrawn",
   );
   return null;
+}
+
+/**
+ * "Sign out of _your app_ only": the person stays signed in, and the app is told now (ADR 0073).
+ * Whether it is told does not change the sign-out: a failure to read the browser's session is
+ * logged, not answered.
+ */
+async function tellAppSignedOutOf(
+  ctx: KoaContextWithOIDC,
+  options: ProviderOptions,
+  backchannel: BackchannelLogout,
+  input: { accountId: string; clientId: string },
+): Promise<void> {
+  let current: Awaited<ReturnType<BrowserSessions["current"]>>;
+  try {
+    current = await options.browserSessions.current(ctx.req);
+  } catch (error) {
+    logFailure(requestLogOf(ctx.req), error);
+    return;
+  }
+  if (current === null || current.accountId !== input.accountId) return;
+  await backchannel.signedOutOf({ sessionId: current.sessionId, clientId: input.clientId });
 }
 
 /**

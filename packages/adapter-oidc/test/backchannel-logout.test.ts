@@ -146,6 +146,26 @@ describe("back-channel logout", () => {
     expect(endpoint.received.filter((token) => token.path === "/only-a")).toHaveLength(1);
   });
 
+  it("signs the person out of the app alone all the same when the browser's session cannot be read to tell it", async () => {
+    registerLogoutURI(server(), confidentialApp, endpoint.uri("/unread"));
+    const { agent, config, tokens } = await signedInToApps(server(), confidentialApp);
+    server().browserSessionRead.before = () => {
+      throw new Error("the sessions table is unreachable");
+    };
+    onTestFinished(() => {
+      server().browserSessionRead.before = null;
+    });
+
+    const done = await signOutOfApp({ agent, config, idToken: tokens.id_token, choice: {} });
+
+    expect(locationOf(done)).toBe("https://app.example/signed-out");
+    expect(linesSaying(logLines, "unhandled error").at(-1)).toMatchObject({
+      err: { message: "the sessions table is unreachable" },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(endpoint.received.filter((token) => token.path === "/unread")).toEqual([]);
+  });
+
   it("tells each app once however many times its session's end is reported", async () => {
     registerLogoutURI(server(), confidentialApp, endpoint.uri("/once"));
     await signedInToApps(server(), confidentialApp);
