@@ -39,8 +39,8 @@ function exchange(cookie: string | undefined): { req: IncomingMessage; res: Serv
 }
 
 describe("createBrowserSessions", () => {
-  it("sets an HttpOnly, Secure, SameSite=Lax cookie, __Host- over https, and knows its account", async () => {
-    const { sessions, signedIn } = await setUp(true);
+  it("sets an HttpOnly, Secure, SameSite=Lax cookie, __Host- over https, and knows its account and session", async () => {
+    const { sessions, signedIn, useCases } = await setUp(true);
     const { res } = exchange(undefined);
     sessions.start(res, signedIn);
     const [cookie] = res.getHeader("set-cookie") as string[];
@@ -51,7 +51,13 @@ describe("createBrowserSessions", () => {
     expect(cookie).toContain("Path=/");
     expect(cookie).toContain("Max-Age=3600");
     const value = cookie?.split(";")[0] ?? "";
-    expect(await sessions.current(exchange(value).req)).toEqual({ accountId: signedIn.user.id });
+    // The session a sign-out would end: the one its refresh token belongs to (ADR 0073).
+    const authenticated = await useCases.authenticateBrowserSession({ token: signedIn.refreshToken });
+    expect(authenticated.ok).toBe(true);
+    expect(await sessions.current(exchange(value).req)).toEqual({
+      accountId: signedIn.user.id,
+      sessionId: authenticated.ok ? authenticated.value.session.id : undefined,
+    });
   });
 
   it("ends with end(): the session is revoked and the cookie cleared", async () => {
