@@ -327,13 +327,20 @@ describe("back-channel logout in the composed service", () => {
   });
 
   it("counts each delivery in the metrics and logs it without the token", async () => {
-    const metrics = (await service.app.inject({ url: "/metrics" })).body;
-    const delivered = /superoauth_oidc_backchannel_logouts_total\{result="delivered"\} (\d+)/.exec(
-      metrics,
-    )?.[1];
-    expect(Number(delivered)).toBeGreaterThanOrEqual(1);
+    const delivered = async () =>
+      Number(
+        /superoauth_oidc_backchannel_logouts_total\{result="delivered"\} (\d+)/.exec(
+          (await service.app.inject({ url: "/metrics" })).body,
+        )?.[1],
+      );
+    const before = await delivered();
+    const person = await personSignedInToApps("bcl-counted");
+    expect((await call("POST", "/auth/logout-all", person.accessToken)).statusCode).toBe(200);
+    await logoutTokensOf(person.userId);
+
+    expect(await delivered()).toBe(before + 1);
     const deliveries = lines.filter((line) => line.msg === "back-channel logout: logout token delivered");
-    expect(deliveries.length).toBe(Number(delivered));
+    expect(deliveries.length).toBe(before + 1);
     expect(deliveries[0]).toMatchObject({ component: "oidc", clientId: withURI.clientId });
     for (const received of endpoint.received) expect(JSON.stringify(lines)).not.toContain(received.token);
   });
