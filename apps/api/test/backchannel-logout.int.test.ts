@@ -310,6 +310,7 @@ describe("back-channel logout in the composed service", () => {
   it.each([
     ["disables the account", "POST", "disable", { reason: "testing back-channel logout" }],
     ["ends the account's sessions", "POST", "revoke-sessions", undefined],
+    ["requires a new password", "POST", "require-new-password", undefined],
     ["deletes the account", "DELETE", "", undefined],
   ] as const)("tells the app when staff %s", async (_what, method, action, payload) => {
     const person = await personSignedInToApps(`bcl-staff-${action || "delete"}`);
