@@ -169,16 +169,16 @@ async function logoutTokensOf(userId: UserId, count = 1) {
   return mine();
 }
 
-/** The token of the password-reset link mailed to `email` (the mail is written in the background). */
-async function resetTokenMailedTo(email: string): Promise<string> {
+/** The token of the `page` link (`reset-password`) mailed to `email`; the mail is written in the background. */
+async function tokenMailedTo(email: string, page: string): Promise<string> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     for (const name of (await readdir(outbox)).filter((file) => file.endsWith(".txt"))) {
       const mail = await readFile(join(outbox, name), "utf8");
-      if (mail.includes(`To: ${email}`) && mail.includes("/reset-password#token="))
+      if (mail.includes(`To: ${email}`) && mail.includes(`/${page}#token=`))
         return tokenFromReceivedMail({ text: mail });
     }
-    if (Date.now() > deadline) throw new Error(`no reset link mailed to ${email}`);
+    if (Date.now() > deadline) throw new Error(`no ${page} link mailed to ${email}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -281,7 +281,7 @@ describe("back-channel logout in the composed service", () => {
     expect((await call("POST", "/auth/forgot-password", undefined, { email: person.email })).statusCode).toBe(
       200,
     );
-    const token = await resetTokenMailedTo(person.email);
+    const token = await tokenMailedTo(person.email, "reset-password");
 
     const reset = await call("POST", "/auth/reset-password", undefined, {
       token,
@@ -289,6 +289,23 @@ describe("back-channel logout in the composed service", () => {
     });
 
     expect(reset.statusCode, reset.body).toBe(200);
+    expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
+  });
+
+  it("tells the app when the person undoes a change of their address, which ends every session", async () => {
+    const person = await personSignedInToApps("bcl-undo");
+    const newEmail = "bcl-undo-elsewhere@example.org";
+    expect((await call("POST", "/user/email", person.accessToken, { newEmail })).statusCode).toBe(202);
+    const confirm = await tokenMailedTo(newEmail, "confirm-email");
+    expect((await call("POST", "/user/email/confirm", undefined, { token: confirm })).statusCode).toBe(200);
+    const undo = await tokenMailedTo(person.email, "undo-email-change");
+
+    const undone = await call("POST", "/user/email/undo", undefined, {
+      token: undo,
+      newPassword: "Und0ne-passw0rd!x",
+    });
+
+    expect(undone.statusCode, undone.body).toBe(200);
     expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
   });
 
