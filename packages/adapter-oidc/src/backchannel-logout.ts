@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Clock, OIDCModelStore } from "@superoauth/application";
 import type { FastifyBaseLogger } from "fastify";
 import type Provider from "oidc-provider";
@@ -15,13 +16,16 @@ import { logFailure } from "./outages.ts";
  */
 
 /**
- * The store's model of the apps signed in to within one session of ours (its id is the session's):
- * `{ sub, apps: { <client id>: <sid> } }`, each app one that registered a back-channel logout URI,
- * with the `sid` its ID tokens carry. Consumed by the session's end (told once) and deleted, or
- * removed by the prune once expired (a session that merely expires is not told: ADR 0073). The
- * account is its `sub`, not an `accountId`: the revoke of an account's grants, which a password
- * reset runs in the same transaction as the end of its sessions, must leave it for the notice that
- * follows the commit (the session's end deletes it then).
+ * The store's model of one app signed in to within one session of ours: `{ uid: <session id>, sub,
+ * client: <client id>, sid }`, one record per (session, app), its id both of them, the app one that
+ * registered a back-channel logout URI and `sid` the one its ID tokens carry. A session's apps are
+ * its records found by `uid`, so two sign-ins of one session at the same instant write two records
+ * and neither reads the other's (one record per session, read then written, lost one app's entry:
+ * ADR 0073). Consumed by the session's end (each app told once) and deleted, or removed by the prune
+ * once expired (a session that merely expires is not told: ADR 0073). The account is its `sub` and
+ * the app its `client`, not an `accountId` and a `clientId`: the revoke of an account's grants,
+ * which a password reset runs in the same transaction as the end of its sessions, must leave it for
+ * the notice that follows the commit (the session's end deletes it then).
  */
 export const signedInAppsModel = "BackchannelLogoutSession";
 
@@ -57,9 +61,19 @@ export interface BackchannelLogout {
   sessionsEnded(sessionIds: readonly string[]): Promise<void>;
 }
 
-interface SignedInApps {
+interface SignedInApp {
+  readonly uid: string;
   readonly sub: string;
-  readonly apps: Readonly<Record<string, string>>;
+  readonly client: string;
+  readonly sid: string;
+}
+
+/**
+ * The record's id: the session's and the app's (a SHA-256 of the client id, which may hold any
+ * character, where the store's ids are ASCII).
+ */
+function recordIdOf(sessionId: string, clientId: string): string {
+  return `${sessionId}.${createHash("sha256").update(clientId).digest("base64url")}`;
 }
 
 /** A logout token to send: to whom, about whom, for which session of theirs. */
@@ -80,10 +94,15 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
   prototype.backchannelLogout = async () => {};
 
   const expiresAt = () => new Date(clock.now().getTime() + options.recordSeconds * 1000);
-  const read = async (sessionId: string): Promise<SignedInApps | null> => {
-    const record = await store.find({ model: signedInAppsModel, id: sessionId, now: clock.now() });
-    if (record === null || record.consumedAt !== null) return null;
-    return record.payload as unknown as SignedInApps;
+  /**
+   * Tells `record`'s app, if this call is the one that consumes it (of two ends of one session told
+   * at once, one tells: at most one logout token per app and session), and deletes it.
+   */
+  const consumeToTell = async (id: string, record: SignedInApp): Promise<Notice | null> => {
+    if ((await store.consume({ model: signedInAppsModel, id, now: clock.now() })) !== "consumed") return null;
+    // Told now: nothing of it is kept (an account's deletion leaves none of its records).
+    await store.destroy({ model: signedInAppsModel, id });
+    return noticeFor(record.client, record.sub, record.sid);
   };
 
   /** The app to tell, if it is still registered with a back-channel logout URI. */
@@ -124,46 +143,40 @@ export function createBackchannelLogout(options: BackchannelLogoutOptions): Back
 
   return {
     async signedIn(input) {
-      const current = await store.find({ model: signedInAppsModel, id: input.sessionId, now: clock.now() });
-      // Its end has told its apps already: the authorization's code is withdrawn (provider.ts).
+      const id = recordIdOf(input.sessionId, input.clientId);
+      const current = await store.find({ model: signedInAppsModel, id, now: clock.now() });
+      // Its end has told this app already: the authorization's code is withdrawn (provider.ts).
       if (current?.consumedAt != null) return;
-      const apps = (current?.payload as SignedInApps | undefined)?.apps ?? {};
-      if (apps[input.clientId] === input.sid) return;
-      await store.upsert({
-        model: signedInAppsModel,
-        id: input.sessionId,
-        payload: { sub: input.accountId, apps: { ...apps, [input.clientId]: input.sid } },
-        expiresAt: expiresAt(),
-      });
+      if ((current?.payload as SignedInApp | undefined)?.sid === input.sid) return;
+      const payload: SignedInApp = {
+        uid: input.sessionId,
+        sub: input.accountId,
+        client: input.clientId,
+        sid: input.sid,
+      };
+      await store.upsert({ model: signedInAppsModel, id, payload: { ...payload }, expiresAt: expiresAt() });
     },
     signedOutOf: (input) =>
       collectThenSend(async () => {
-        const record = await read(input.sessionId);
-        const sid = record?.apps[input.clientId];
-        if (record === null || sid === undefined) return [];
-        const { [input.clientId]: _told, ...rest } = record.apps;
-        await store.upsert({
-          model: signedInAppsModel,
-          id: input.sessionId,
-          payload: { sub: record.sub, apps: rest },
-          expiresAt: expiresAt(),
-        });
-        return [await noticeFor(input.clientId, record.sub, sid)];
+        const id = recordIdOf(input.sessionId, input.clientId);
+        const record = await store.find({ model: signedInAppsModel, id, now: clock.now() });
+        if (record === null || record.consumedAt !== null) return [];
+        return [await consumeToTell(id, record.payload as unknown as SignedInApp)];
       }),
     sessionsEnded: (sessionIds) =>
       collectThenSend(async () => {
         const notices: (Notice | null)[] = [];
         for (const sessionId of sessionIds) {
-          const record = await read(sessionId);
-          if (record === null) continue;
-          // Of two ends of one session told at once (a sign-out racing "End every session"), one
-          // tells its apps: at most one logout token per app and session.
-          const consumed = await store.consume({ model: signedInAppsModel, id: sessionId, now: clock.now() });
-          if (consumed !== "consumed") continue;
-          // Told now: nothing of it is kept (an account's deletion leaves none of its records).
-          await store.destroy({ model: signedInAppsModel, id: sessionId });
-          for (const [clientId, sid] of Object.entries(record.apps))
-            notices.push(await noticeFor(clientId, record.sub, sid));
+          const records = await store.findAllByUid({
+            model: signedInAppsModel,
+            uid: sessionId,
+            now: clock.now(),
+          });
+          for (const record of records) {
+            if (record.consumedAt !== null) continue;
+            const signedIn = record.payload as unknown as SignedInApp;
+            notices.push(await consumeToTell(recordIdOf(sessionId, signedIn.client), signedIn));
+          }
         }
         return notices;
       }),

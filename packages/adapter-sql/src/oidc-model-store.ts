@@ -98,6 +98,11 @@ export function createOIDCModelStore({ db, dialect }: SQLContext): OIDCModelStor
 
     findByUid: ({ model, uid, now }) => findBy(model, "uid", uid, now),
 
+    async findAllByUid({ model, uid, now }): Promise<readonly OIDCModelRecord[]> {
+      if (tokenBearingOIDCModels.has(model)) throw new Error(`findAllByUid: ${model} bears tokens`);
+      return (await selectLiveBy.uid({ model, value: uid, now })).rows.map((row) => toRecord(row, row.id));
+    },
+
     findByUserCode: ({ model, userCode, now }) => findBy(model, "user_code", userCode, now),
 
     async consume({ model, id, now }): Promise<"consumed" | "not-consumable"> {

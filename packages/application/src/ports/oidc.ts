@@ -97,6 +97,12 @@ export interface OIDCModelStore {
   find(input: { model: OIDCModelName; id: string; now: Date }): Promise<OIDCModelRecord | null>;
   /** The record whose payload's `uid` is `uid` (sessions). */
   findByUid(input: { model: OIDCModelName; uid: string; now: Date }): Promise<OIDCModelRecord | null>;
+  /**
+   * Every live record of the model whose payload's `uid` is `uid`, each `jti` its id: the apps
+   * signed in to within one session, one record each (back-channel logout, ADR 0073), which
+   * concurrent sign-ins write without reading one another's. Not for token-bearing models.
+   */
+  findAllByUid(input: { model: OIDCModelName; uid: string; now: Date }): Promise<readonly OIDCModelRecord[]>;
   /** The record whose payload's `userCode` is `userCode` (device codes). */
   findByUserCode(input: {
     model: OIDCModelName;

@@ -53,6 +53,25 @@ export class InMemoryOIDCModelStore implements OIDCModelStore {
     return this.findBy(input.model, "uid", input.uid, input.now);
   }
 
+  async findAllByUid(input: {
+    model: OIDCModelName;
+    uid: string;
+    now: Date;
+  }): Promise<readonly OIDCModelRecord[]> {
+    if (tokenBearingOIDCModels.has(input.model)) throw new Error(`findAllByUid: ${input.model} bears tokens`);
+    const found: OIDCModelRecord[] = [];
+    for (const [k, entry] of this.entries) {
+      const id = k.slice(input.model.length + 1);
+      if (
+        k.startsWith(`${input.model}:`) &&
+        (JSON.parse(entry.payload) as OIDCPayload).uid === input.uid &&
+        this.live(k, input.now) !== null
+      )
+        found.push(record(input.model, id, id, entry));
+    }
+    return found;
+  }
+
   async findByUserCode(input: {
     model: OIDCModelName;
     userCode: string;

@@ -229,6 +229,23 @@ export function oidcModelStoreContract(name: string, makeStore: () => Promise<OI
       expect(await store.findByUid({ model: "Session", uid, now: at(1000) })).toBeNull();
     });
 
+    it("finds every live record of a model by uid, each by its own id", async () => {
+      const store = await makeStore();
+      const [uid, first, second, expired, other] = [testId(), testId(), testId(), testId(), testId()];
+      const save = (model: string, id: string, of: string, expiresAt: Date) =>
+        store.upsert({ model, id, payload: { uid: of, n: id }, expiresAt });
+      await save("SignedIn", first, uid, at(1000));
+      await save("SignedIn", second, uid, at(1000));
+      await save("SignedIn", expired, uid, at(10));
+      await save("SignedIn", other, testId(), at(1000));
+      await save("Session", testId(), uid, at(1000));
+      const found = await store.findAllByUid({ model: "SignedIn", uid, now: at(100) });
+      expect(
+        found.map((record) => record.payload).sort((a, b) => String(a.n).localeCompare(String(b.n))),
+      ).toEqual([first, second].sort().map((id) => ({ uid, n: id, jti: id })));
+      expect(await store.findAllByUid({ model: "SignedIn", uid: testId(), now: at(0) })).toEqual([]);
+    });
+
     it("finds a device code by its user code as a stored-row reference that updates but never finds", async () => {
       const store = await makeStore();
       const [id, userCode] = [testId(), `UC-${testId()}`];
