@@ -109,6 +109,24 @@ for (const [backend, makeStore] of [
       ]);
     });
 
+    it("resolves a report of a session's end when its apps cannot be read, so the sign-out that made it stands", async () => {
+      const store = storeOf();
+      const failing = new Proxy(store, {
+        get: (target, name) => {
+          if (name === "findAllByUid") return async () => Promise.reject(new Error("the store is down"));
+          const value: unknown = Reflect.get(target, name);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const { provider, told } = fakeProvider();
+      const clock = new ManualClock(new Date());
+      const broken = createBackchannelLogout({ provider, store: failing, clock, recordSeconds: 3600 });
+      const sessionId = `s-${crypto.randomUUID()}`;
+      await broken.signedIn({ sessionId, accountId: "u-1", clientId: "app-a", sid: "sid-a" });
+      await expect(broken.sessionsEnded([sessionId])).resolves.toBeUndefined();
+      expect(told).toEqual([]);
+    });
+
     it("tells the app signed out of alone, and the other when the session ends", async () => {
       const store = storeOf();
       const { backchannel, sent } = logout(store);
