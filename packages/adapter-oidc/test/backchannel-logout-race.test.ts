@@ -91,13 +91,14 @@ for (const [backend, makeStore] of [
       );
     });
 
-    it("tells an app whose sign-in wrote while its session's end was read, once, by the end the sign-in reports after it", async () => {
+    it("tells an app signed in to beside its session's end, once, whichever of the two ends reported tells it", async () => {
       const store = storeOf();
       const { backchannel, sent } = logout(store);
       const sessionId = `s-${crypto.randomUUID()}`;
       await backchannel.signedIn({ sessionId, accountId: "u-1", clientId: "app-a", sid: "sid-a" });
-      // The session ends (its end reads app-a's record) while app-b's sign-in writes; the sign-in
-      // then reads the session again, finds it ended and reports its end itself (provider.ts).
+      // The session ends while app-b's sign-in writes (their order left to the event loop and the
+      // database); the sign-in then reads the session again, finds it ended and reports its end
+      // itself (provider.ts), twice here. Before 2026-12-06 the end deleted app-b's entry untold.
       await Promise.all([
         backchannel.sessionsEnded([sessionId]),
         backchannel.signedIn({ sessionId, accountId: "u-1", clientId: "app-b", sid: "sid-b" }),
