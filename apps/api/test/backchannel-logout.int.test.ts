@@ -7,6 +7,7 @@ import {
   hiddenInput,
   type LogoutEndpoint,
   locationOf,
+  signedInAppsModel,
   startLogoutEndpoint,
   verifyLogoutToken,
 } from "@superoauth/adapter-oidc/testing";
@@ -342,6 +343,14 @@ describe("back-channel logout in the composed service", () => {
     const deleted = await call("DELETE", "/user", person.accessToken);
     expect(deleted.statusCode, deleted.body).toBe(200);
     expect(await logoutTokensOf(person.userId)).toEqual([expect.objectContaining({ sid: person.sid })]);
+    // Told, its record of who signed in to which app went with it: nothing names the person.
+    const records = await database
+      .db()
+      .selectFrom("oidc_models")
+      .select("payload")
+      .where("model", "=", signedInAppsModel)
+      .execute();
+    expect(records.filter((record) => record.payload.includes(person.userId))).toEqual([]);
   });
 
   it("counts each delivery in the metrics and logs it without the token", async () => {
