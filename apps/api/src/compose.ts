@@ -571,6 +571,7 @@ function composeOIDC(input: {
     ...(input.log === undefined ? {} : { log: input.log }),
     // ADR 0073: in production a logout token never goes to a private, loopback or link-local address.
     backchannelLogoutToPrivateAddresses: config.environment !== "production",
+    sessionMaxAgeSeconds: Math.ceil(config.sessionMaxAgeMs / 1000),
     lifetimes: {
       accessTokenSeconds: config.accessTokenTtlSeconds,
       idTokenSeconds: config.idTokenTtlSeconds,

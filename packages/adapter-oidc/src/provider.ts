@@ -100,6 +100,12 @@ export interface ProviderOptions {
    * connection (SSRF); on in development and tests, whose apps listen on 127.0.0.1.
    */
   readonly backchannelLogoutToPrivateAddresses?: boolean;
+  /**
+   * `SESSION_MAX_AGE` in seconds, the longest one of our sessions lives: the record of the apps
+   * signed in to within a session is kept at least that long, so a session that ends late still
+   * tells them (ADR 0073).
+   */
+  readonly sessionMaxAgeSeconds?: number;
   readonly lifetimes?: Partial<{
     accessTokenSeconds: number;
     authorizationCodeSeconds: number;
@@ -190,8 +196,13 @@ export function createOIDCProvider(options: ProviderOptions): OIDCProvider {
     provider,
     store: options.store,
     clock: options.clock,
-    // As long as the provider's own session is kept (its ttl.Session): no session of ours lives longer.
-    recordSeconds: Math.max(lifetimes.grantSeconds, lifetimes.refreshTokenSeconds),
+    // As long as the provider's own session is kept (its ttl.Session) and as one of ours may live:
+    // a record written at a session's first moment outlives it, whatever SESSION_MAX_AGE says.
+    recordSeconds: Math.max(
+      lifetimes.grantSeconds,
+      lifetimes.refreshTokenSeconds,
+      options.sessionMaxAgeSeconds ?? 0,
+    ),
     log: options.log,
     onResult: options.onBackchannelLogout,
   });

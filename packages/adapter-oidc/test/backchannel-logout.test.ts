@@ -28,6 +28,12 @@ const refusing = useOIDCTestServer(() => database.storage().oidcModels, refusing
   backchannelLogoutToPrivateAddresses: false,
 });
 
+/** SESSION_MAX_AGE of 120 days, past the provider's own lifetimes (ADR 0073). */
+const longSessionDays = 120;
+const longSessions = useOIDCTestServer(() => database.storage().oidcModels, undefined, {
+  sessionMaxAgeSeconds: longSessionDays * 86_400,
+});
+
 let endpoint: LogoutEndpoint;
 beforeAll(async () => {
   endpoint = await startLogoutEndpoint();
@@ -228,6 +234,26 @@ describe("back-channel logout", () => {
       .toBe(failedBefore + 1);
     const [line] = linesSaying(logLines, "did not take the logout token").slice(-1);
     expect(String(line?.reason)).toMatch(/ECONNREFUSED|fetch failed/);
+  });
+
+  it("keeps the record of a session's apps as long as SESSION_MAX_AGE lets the session live, past the provider's own lifetimes", async () => {
+    const farOff = () =>
+      database
+        .storage()
+        .db.selectFrom("oidc_models")
+        .select("id")
+        .where("model", "=", "BackchannelLogoutSession")
+        .where("expires_at", ">", new Date(Date.now() + (longSessionDays - 1) * 86_400_000))
+        .execute();
+    expect(await farOff()).toEqual([]);
+    registerLogoutURI(longSessions(), confidentialApp, endpoint.uri("/long"));
+    const { agent, config, tokens } = await signedInToApps(longSessions(), confidentialApp);
+    // Before: the longer of the grant's and the refresh token's lifetimes (30 days), and an app
+    // signed in to within a session of 120 days was no longer known by its end.
+    expect(await farOff()).toHaveLength(1);
+    await signOutOfApp({ agent, config, idToken: tokens.id_token, choice: { logout: "yes" } });
+    await expect.poll(() => endpoint.received.filter((token) => token.path === "/long")).toHaveLength(1);
+    expect(await farOff()).toEqual([]);
   });
 
   it("sends no logout token to a loopback address where private addresses are refused (production)", async () => {

@@ -260,7 +260,7 @@ export function useOIDCTestServer(
   /** Where the server's log lines go (JSON, one per line); none are kept without it. */
   logLines?: string[],
   /** Whether logout tokens may go to 127.0.0.1 (ADR 0073: as in development and tests; not in production). */
-  settings: { backchannelLogoutToPrivateAddresses?: boolean } = {},
+  settings: { backchannelLogoutToPrivateAddresses?: boolean; sessionMaxAgeSeconds?: number } = {},
 ): () => TestServer {
   let current: TestServer | undefined;
   beforeAll(async () => {
@@ -355,6 +355,9 @@ export function useOIDCTestServer(
       ...(log === undefined ? {} : { log }),
       // The apps' logout URIs are on 127.0.0.1 (ADR 0073).
       backchannelLogoutToPrivateAddresses: settings.backchannelLogoutToPrivateAddresses ?? true,
+      ...(settings.sessionMaxAgeSeconds === undefined
+        ? {}
+        : { sessionMaxAgeSeconds: settings.sessionMaxAgeSeconds }),
     });
     const served = Fastify({
       ...(log === undefined ? {} : { loggerInstance: log }),
