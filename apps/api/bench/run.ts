@@ -47,6 +47,8 @@ interface Scenario {
   readonly durationMs?: number;
   /** Concurrent clients; `concurrency` (BENCH_CONCURRENCY) unless the scenario says otherwise. */
   readonly concurrency?: number;
+  /** Run before each of its stretches, outside the measurement (a token that must be fresh). */
+  readonly before?: () => Promise<void>;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -96,6 +98,7 @@ async function runStretch(
 ): Promise<Stretch> {
   const latencies: number[] = [];
   let failures = 0;
+  await scenario.before?.();
   await target.sample();
   if (profileDirectory !== undefined) await target.profile({ profile: "start" });
   const databaseCPUBefore = target.databaseCPUMicros?.() ?? null;
@@ -707,6 +710,7 @@ async function startTarget({
     },
   ];
   if (oidc !== null) {
+    let introspected = oidc.accessToken;
     scenarios.push(
       {
         name: "POST /oidc/token (client_credentials)",
@@ -734,9 +738,23 @@ async function startTarget({
       },
       {
         name: "POST /oidc/token/introspection",
+        // A token of its own, taken just before: the one taken at set-up (ACCESS_TOKEN_TTL, 5
+        // minutes) had expired by this last row on a slow machine, and every introspection then
+        // answered `active: false` (counted as an error; 2026-12-06, the fiftieth session).
+        async before() {
+          const granted = await tokenRequest(pool, "/oidc/token", oidc.authorization, {
+            grant_type: "client_credentials",
+            scope: "user:read",
+          });
+          if (granted.status !== 200 || typeof granted.body.access_token !== "string")
+            throw new Error(
+              `client credentials for introspection: ${granted.status} ${JSON.stringify(granted.body)}`,
+            );
+          introspected = granted.body.access_token;
+        },
         async send() {
           const response = await tokenRequest(pool, "/oidc/token/introspection", oidc.authorization, {
-            token: oidc.accessToken,
+            token: introspected,
           });
           return response.status === 200 && response.body.active !== true ? 598 : response.status;
         },
