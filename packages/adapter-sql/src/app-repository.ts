@@ -27,7 +27,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
   // Read on every token request and introspection (the app presenting its credentials), compiled
   // once (precompiled-query.ts).
   const appById = precompileQuery(db, ["clientId"], (input: { clientId: string }) =>
-    db.selectFrom("apps").selectAll().where("id", "=", input.clientId),
+    db.selectFrom("apps").select(appColumns).where("id", "=", input.clientId),
   );
   /** One conditional UPDATE of the owner's app as it was read: the port's updateApp contract. */
   async function writeAsRead(
@@ -77,7 +77,7 @@ export function createAppRepository({ db }: SQLContext): AppRepository {
     async listAppsByOwner(ownerId: UserId): Promise<readonly StoredApp[]> {
       const rows = await db
         .selectFrom("apps")
-        .selectAll()
+        .select(appColumns)
         .where("owner_id", "=", ownerId)
         .orderBy("created_at")
         .orderBy("id")
@@ -288,7 +288,30 @@ function settingsRow(
 }
 
 // Rows were written by this adapter from validated settings: the casts restate what was stored.
-function toApp(row: Selectable<AppsTable>): StoredApp {
+/**
+ * The columns a StoredApp is made of: not the replaced secret's two, which only a refused secret
+ * reads (findReplacedSecret), so the token endpoint's read of the app on every request leaves them.
+ */
+const appColumns = [
+  "id",
+  "owner_id",
+  "name",
+  "logo_url",
+  "homepage_url",
+  "redirect_uris",
+  "post_logout_redirect_uris",
+  "allowed_scopes",
+  "client_type",
+  "token_endpoint_auth_method",
+  "id_token_signed_response_alg",
+  "require_pkce",
+  "backchannel_logout_uri",
+  "secret_hash",
+  "created_at",
+  "updated_at",
+] as const satisfies readonly (keyof AppsTable)[];
+
+function toApp(row: Pick<Selectable<AppsTable>, (typeof appColumns)[number]>): StoredApp {
   return {
     clientId: row.id,
     ownerId: row.owner_id as UserId,
